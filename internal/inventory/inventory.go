@@ -1,0 +1,115 @@
+// Package inventory holds the canonical product inventory: products, their
+// releases and the components each release ships. SBOM readers produce these
+// types; the store persists them; the matcher and the UI read them.
+package inventory
+
+import "time"
+
+// Exposure says how reachable a product is for an attacker.
+type Exposure string
+
+// Exposure values, worst first.
+const (
+	ExposureInternet Exposure = "internet-facing"
+	ExposureLocal    Exposure = "local-network"
+	ExposurePhysical Exposure = "physical"
+)
+
+// Valid reports whether e is one of the known exposures.
+func (e Exposure) Valid() bool {
+	switch e {
+	case ExposureInternet, ExposureLocal, ExposurePhysical:
+		return true
+	}
+	return false
+}
+
+// Product is something the device maker ships, e.g. a smart thermostat.
+type Product struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Owner       string    `json:"owner"`
+	Criticality int       `json:"criticality"` // 1 (low) … 5 (safety-critical)
+	Exposure    Exposure  `json:"exposure"`
+	CreatedAt   time.Time `json:"created_at"`
+	// Counts filled by list queries.
+	Releases   int `json:"releases"`
+	Components int `json:"components"`
+}
+
+// ReleaseStatus is where a release is in its life.
+type ReleaseStatus string
+
+// Release statuses.
+const (
+	StatusDevelopment ReleaseStatus = "development"
+	StatusShipped     ReleaseStatus = "shipped"
+	StatusEndOfLife   ReleaseStatus = "end-of-life"
+)
+
+// Valid reports whether s is a known release status.
+func (s ReleaseStatus) Valid() bool {
+	switch s {
+	case StatusDevelopment, StatusShipped, StatusEndOfLife:
+		return true
+	}
+	return false
+}
+
+// Release is one version of a product, e.g. firmware 2.4.1.
+type Release struct {
+	ID          int64         `json:"id"`
+	ProductID   int64         `json:"product_id"`
+	ProductName string        `json:"product_name,omitempty"`
+	Version     string        `json:"version"`
+	ReleaseDate *time.Time    `json:"release_date,omitempty"`
+	SupportEnd  *time.Time    `json:"support_end,omitempty"` // CRA support period end
+	Status      ReleaseStatus `json:"status"`
+	CreatedAt   time.Time     `json:"created_at"`
+	Components  int           `json:"components"`
+	SBOMSHA256  string        `json:"sbom_sha256,omitempty"` // last imported SBOM, content address
+}
+
+// ComponentType classifies a component. Values follow CycloneDX.
+type ComponentType string
+
+// Component types.
+const (
+	TypeApplication     ComponentType = "application"
+	TypeFramework       ComponentType = "framework"
+	TypeLibrary         ComponentType = "library"
+	TypeContainer       ComponentType = "container"
+	TypePlatform        ComponentType = "platform"
+	TypeOperatingSystem ComponentType = "operating-system"
+	TypeDevice          ComponentType = "device"
+	TypeDeviceDriver    ComponentType = "device-driver"
+	TypeFirmware        ComponentType = "firmware"
+	TypeFile            ComponentType = "file"
+	TypeData            ComponentType = "data"
+	TypeMLModel         ComponentType = "machine-learning-model"
+	TypeCryptoAsset     ComponentType = "cryptographic-asset"
+)
+
+// Hash is a digest of a component's artefact.
+type Hash struct {
+	Algorithm string `json:"alg"`     // CycloneDX spelling: SHA-256, SHA-1, MD5, SHA-512, …
+	Value     string `json:"content"` // lower-case hex
+}
+
+// Component is one piece of software or hardware inside a release.
+type Component struct {
+	ID       int64         `json:"id,omitempty"`
+	Ref      string        `json:"bom_ref"` // unique within its SBOM; edges refer to it
+	Type     ComponentType `json:"type"`
+	Group    string        `json:"group,omitempty"`
+	Name     string        `json:"name"`
+	Version  string        `json:"version"`
+	PURL     string        `json:"purl,omitempty"`
+	CPEs     []string      `json:"cpes,omitempty"`
+	Hashes   []Hash        `json:"hashes,omitempty"`
+	Licenses []string      `json:"licenses,omitempty"` // SPDX ids or expressions, or names
+	Supplier string        `json:"supplier,omitempty"`
+	// DependsOn lists the Refs of the components this one depends on directly.
+	DependsOn []string `json:"depends_on,omitempty"`
+}
