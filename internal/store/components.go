@@ -1,0 +1,337 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+)
+
+// ImportComponents replaces the components of a release in one transaction
+// and records the raw SBOM as a content-addressed blob. On any error nothing
+// changes. Empty or duplicate component refs are made unique.
+func (s *Store) ImportComponents(ctx context.Context, releaseID int64, comps []inventory.Component, raw Blob) error {
+	normaliseRefs(comps)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var exists int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE id = ?`), releaseID).Scan(&exists); err != nil {
+			return fmt.Errorf("release %d: %w", releaseID, mapErr(err))
+		}
+		if raw.Content != nil {
+			if err := s.putBlob(ctx, tx, &raw); err != nil {
+				return err
+			}
+		}
+		for _, q := range []string{`DELETE FROM component_cpes WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
+			if _, err := tx.ExecContext(ctx, s.q(q), releaseID); err != nil {
+				return fmt.Errorf("clear components of release %d: %w", releaseID, err)
+			}
+		}
+		if err := s.insertComponents(ctx, tx, releaseID, comps); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET components = ?, sbom_sha256 = ? WHERE id = ?`),
+			len(comps), raw.SHA256, releaseID); err != nil {
+			return fmt.Errorf("update release %d: %w", releaseID, err)
+		}
+		return nil
+	})
+}
+
+// normaliseRefs gives every component a ref unique within the release.
+func normaliseRefs(comps []inventory.Component) {
+	seen := make(map[string]int, len(comps))
+	for i := range comps {
+		ref := comps[i].Ref
+		if ref == "" {
+			ref = comps[i].PURL
+		}
+		if ref == "" {
+			ref = comps[i].Name + "@" + comps[i].Version
+		}
+		if n := seen[ref]; n > 0 {
+			seen[ref] = n + 1
+			ref = ref + "#" + strconv.Itoa(n+1)
+		}
+		seen[ref]++
+		comps[i].Ref = ref
+	}
+}
+
+const componentBatch = 200
+
+func (s *Store) insertComponents(ctx context.Context, tx *sql.Tx, releaseID int64, comps []inventory.Component) error {
+	const cols = 13
+	for start := 0; start < len(comps); start += componentBatch {
+		end := min(start+componentBatch, len(comps))
+		var b strings.Builder
+		b.WriteString(`INSERT INTO components (release_id, ref, type, grp, name, name_key, version, purl, cpes, hashes, licenses, supplier, depends_on) VALUES `)
+		args := make([]any, 0, (end-start)*cols)
+		var cpeArgs []any
+		for i, c := range comps[start:end] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			typ := c.Type
+			if typ == "" {
+				typ = inventory.TypeLibrary
+			}
+			args = append(args, releaseID, c.Ref, string(typ), c.Group, c.Name, strings.ToLower(c.Name), c.Version, c.PURL,
+				jsonList(c.CPEs), jsonList(c.Hashes), jsonList(c.Licenses), c.Supplier, jsonList(c.DependsOn))
+			for _, cpe := range c.CPEs {
+				cpeArgs = append(cpeArgs, releaseID, c.Ref, strings.ToLower(cpe))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+			return fmt.Errorf("insert components: %w", mapErr(err))
+		}
+		for len(cpeArgs) > 0 {
+			n := min(len(cpeArgs)/3, 500)
+			q := `INSERT INTO component_cpes (release_id, ref, cpe) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?),", n), ",")
+			if _, err := tx.ExecContext(ctx, s.q(q), cpeArgs[:n*3]...); err != nil {
+				return fmt.Errorf("insert component CPEs: %w", err)
+			}
+			cpeArgs = cpeArgs[n*3:]
+		}
+	}
+	return nil
+}
+
+func jsonList[T any](v []T) string {
+	if len(v) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func unjsonList[T any](s string, dst *[]T) {
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), dst)
+	}
+}
+
+const componentCols = `c.id, c.ref, c.type, c.grp, c.name, c.version, c.purl, c.cpes, c.hashes, c.licenses, c.supplier, c.depends_on`
+
+func scanComponent(sc interface{ Scan(...any) error }, extra ...any) (inventory.Component, error) {
+	var c inventory.Component
+	var typ, cpes, hashes, lic, deps string
+	dst := append([]any{&c.ID, &c.Ref, &typ, &c.Group, &c.Name, &c.Version, &c.PURL, &cpes, &hashes, &lic, &c.Supplier, &deps}, extra...)
+	if err := sc.Scan(dst...); err != nil {
+		return c, err
+	}
+	c.Type = inventory.ComponentType(typ)
+	unjsonList(cpes, &c.CPEs)
+	unjsonList(hashes, &c.Hashes)
+	unjsonList(lic, &c.Licenses)
+	unjsonList(deps, &c.DependsOn)
+	return c, nil
+}
+
+// ComponentQuery selects a page of one release's components.
+type ComponentQuery struct {
+	ReleaseID int64
+	Filter    string // case-insensitive substring of name, version, purl or licence
+	Sort      string // name (default), version, type, purl
+	Desc      bool
+	After     string // cursor from the previous page
+	Limit     int
+}
+
+var componentSortCols = map[string]string{"name": "c.name_key", "version": "c.version", "type": "c.type", "purl": "c.purl"}
+
+// Components returns a page of a release's components and the next cursor.
+func (s *Store) Components(ctx context.Context, q ComponentQuery) ([]inventory.Component, string, error) {
+	limit := clampLimit(q.Limit)
+	col, ok := componentSortCols[q.Sort]
+	if !ok {
+		if q.Sort != "" {
+			return nil, "", &ValidationError{"sort", "must be one of name, version, type, purl"}
+		}
+		col = "c.name_key"
+	}
+	var c cursor
+	if err := c.decode(q.After); err != nil {
+		return nil, "", err
+	}
+	cmp, dir := ">", "ASC"
+	if q.Desc {
+		cmp, dir = "<", "DESC"
+	}
+	where := []string{"c.release_id = ?"}
+	args := []any{q.ReleaseID}
+	if q.After != "" {
+		where = append(where, fmt.Sprintf("(%s %s ? OR (%s = ? AND c.id %s ?))", col, cmp, col, cmp))
+		args = append(args, c.Key, c.Key, c.ID)
+	}
+	if f := strings.TrimSpace(q.Filter); f != "" {
+		like := "%" + escapeLike(strings.ToLower(f)) + "%"
+		where = append(where, `(c.name_key LIKE ? ESCAPE '\' OR LOWER(c.version) LIKE ? ESCAPE '\' OR LOWER(c.purl) LIKE ? ESCAPE '\' OR LOWER(c.licenses) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like, like)
+	}
+	args = append(args, limit+1)
+	query := fmt.Sprintf(`SELECT %s, %s FROM components c WHERE %s ORDER BY %s %s, c.id %s LIMIT ?`,
+		componentCols, col, strings.Join(where, " AND "), col, dir, dir)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list components: %w", err)
+	}
+	defer rows.Close()
+	var out []inventory.Component
+	var keys []string
+	for rows.Next() {
+		var key string
+		comp, err := scanComponent(rows, &key)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, comp)
+		keys = append(keys, key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = cursor{Key: keys[limit-1], ID: out[limit-1].ID}.encode()
+	}
+	return out, next, nil
+}
+
+// AllComponents returns every component of a release in ref order (for SBOM export).
+func (s *Store) AllComponents(ctx context.Context, releaseID int64) ([]inventory.Component, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? ORDER BY c.id`), releaseID)
+	if err != nil {
+		return nil, fmt.Errorf("components of release %d: %w", releaseID, err)
+	}
+	defer rows.Close()
+	var out []inventory.Component
+	for rows.Next() {
+		c, err := scanComponent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SearchQuery searches components across the whole portfolio.
+type SearchQuery struct {
+	// Q is a name prefix ("openssl"), a purl prefix ("pkg:golang/golang.org/x/net")
+	// or a CPE prefix ("cpe:2.3:a:busybox:busybox"). Case-insensitive for names and CPEs.
+	Q string
+	// Version filters by a version range (see inventory.ParseVersionRange).
+	Version string
+	After   string
+	Limit   int
+}
+
+// SearchHit is a component with the release and product that ship it.
+type SearchHit struct {
+	Component      inventory.Component `json:"component"`
+	ReleaseID      int64               `json:"release_id"`
+	ReleaseVersion string              `json:"release_version"`
+	ProductID      int64               `json:"product_id"`
+	ProductName    string              `json:"product_name"`
+}
+
+// prefixEnd is an upper bound for every string with the given prefix in
+// byte order (C collation on PostgreSQL, BINARY on SQLite).
+func prefixEnd(p string) string { return p + "\U0010FFFF" }
+
+// Search finds components across all releases. Results are ordered by the
+// matched key (name, purl or CPE) and paginated by cursor.
+func (s *Store) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, string, error) {
+	limit := clampLimit(sq.Limit)
+	q := strings.TrimSpace(sq.Q)
+	if q == "" {
+		return nil, "", &ValidationError{"q", "must not be empty: give a component name, purl or CPE prefix"}
+	}
+	vr, err := inventory.ParseVersionRange(sq.Version)
+	if err != nil {
+		return nil, "", &ValidationError{"version", err.Error()}
+	}
+	var c cursor
+	if err := c.decode(sq.After); err != nil {
+		return nil, "", err
+	}
+	var keyCol, from string
+	switch {
+	case strings.HasPrefix(q, "pkg:"):
+		keyCol, from = "c.purl", "components c"
+	case strings.HasPrefix(strings.ToLower(q), "cpe:"):
+		q = strings.ToLower(q)
+		keyCol, from = "x.cpe", "component_cpes x JOIN components c ON c.release_id = x.release_id AND c.ref = x.ref"
+	default:
+		q = strings.ToLower(q)
+		keyCol, from = "c.name_key", "components c"
+	}
+	base := fmt.Sprintf(`SELECT %s, %s, r.id, r.version, p.id, p.name FROM %s
+		JOIN releases r ON r.id = c.release_id JOIN products p ON p.id = r.product_id
+		WHERE %s >= ? AND %s < ? AND (%s > ? OR (%s = ? AND c.id > ?))
+		ORDER BY %s, c.id LIMIT ?`, componentCols, keyCol, from, keyCol, keyCol, keyCol, keyCol, keyCol)
+	stmt := s.q(base)
+	var hits []SearchHit
+	var lastKey string
+	var lastID int64
+	key, id := c.Key, c.ID
+	if key == "" {
+		key = q
+	}
+	batch := limit + 1
+	if !vr.Empty() {
+		batch = max(batch*4, 200)
+	}
+	for len(hits) <= limit {
+		rows, err := s.db.QueryContext(ctx, stmt, q, prefixEnd(q), key, key, id, batch)
+		if err != nil {
+			return nil, "", fmt.Errorf("search %q: %w", q, err)
+		}
+		n := 0
+		for rows.Next() {
+			var h SearchHit
+			var k string
+			comp, err := scanComponent(rows, &k, &h.ReleaseID, &h.ReleaseVersion, &h.ProductID, &h.ProductName)
+			if err != nil {
+				rows.Close()
+				return nil, "", err
+			}
+			n++
+			key, id = k, comp.ID
+			if !vr.Contains(comp.Version) {
+				continue
+			}
+			h.Component = comp
+			if len(hits) <= limit {
+				hits = append(hits, h)
+				if len(hits) == limit {
+					lastKey, lastID = k, comp.ID
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, "", err
+		}
+		if n < batch {
+			break
+		}
+	}
+	next := ""
+	if len(hits) > limit {
+		hits = hits[:limit]
+		next = cursor{Key: lastKey, ID: lastID}.encode()
+	}
+	return hits, next, nil
+}

@@ -1,0 +1,52 @@
+package store
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// ErrBadCursor is returned for a cursor this store did not produce.
+var ErrBadCursor = errors.New("invalid cursor")
+
+// cursor is an opaque keyset position: the sort key and id of the last row.
+type cursor struct {
+	Key string `json:"k,omitempty"`
+	ID  int64  `json:"i,omitempty"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (c *cursor) decode(s string) error {
+	if s == "" {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, c) != nil {
+		return fmt.Errorf("%w %q", ErrBadCursor, s)
+	}
+	return nil
+}
+
+// DefaultLimit and MaxLimit bound page sizes.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+func clampLimit(n int) int {
+	if n <= 0 {
+		return DefaultLimit
+	}
+	if n > MaxLimit {
+		return MaxLimit
+	}
+	return n
+}
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+func isConflict(err error) bool { return errors.Is(err, ErrConflict) }

@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+)
+
+// CreateProduct inserts p and fills its ID and CreatedAt. Returns ErrConflict
+// when a product of that name exists.
+func (s *Store) CreateProduct(ctx context.Context, p *inventory.Product) error {
+	if err := validateProduct(p); err != nil {
+		return err
+	}
+	p.CreatedAt = time.Now().UTC()
+	id, err := s.insertID(ctx, s.db,
+		`INSERT INTO products (name, description, owner, criticality, exposure, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		p.Name, p.Description, p.Owner, p.Criticality, string(p.Exposure), fmtTime(p.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("create product %q: %w", p.Name, err)
+	}
+	p.ID = id
+	return nil
+}
+
+// ValidationError names the field that is wrong.
+type ValidationError struct {
+	Field, Message string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+
+func validateProduct(p *inventory.Product) error {
+	p.Name = strings.TrimSpace(p.Name)
+	if p.Name == "" {
+		return &ValidationError{"name", "must not be empty"}
+	}
+	if len(p.Name) > 200 {
+		return &ValidationError{"name", "must be at most 200 characters"}
+	}
+	if p.Criticality == 0 {
+		p.Criticality = 3
+	}
+	if p.Criticality < 1 || p.Criticality > 5 {
+		return &ValidationError{"criticality", "must be between 1 and 5"}
+	}
+	if p.Exposure == "" {
+		p.Exposure = inventory.ExposureLocal
+	}
+	if !p.Exposure.Valid() {
+		return &ValidationError{"exposure", "must be internet-facing, local-network or physical"}
+	}
+	return nil
+}
+
+const productCols = `p.id, p.name, p.description, p.owner, p.criticality, p.exposure, p.created_at,
+	(SELECT COUNT(*) FROM releases r WHERE r.product_id = p.id),
+	(SELECT COALESCE(SUM(r.components),0) FROM releases r WHERE r.product_id = p.id)`
+
+func scanProduct(sc interface{ Scan(...any) error }) (inventory.Product, error) {
+	var p inventory.Product
+	var exp, created string
+	err := sc.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.Criticality, &exp, &created, &p.Releases, &p.Components)
+	p.Exposure = inventory.Exposure(exp)
+	p.CreatedAt = parseTime(created)
+	return p, err
+}
+
+// Product returns one product by id.
+func (s *Store) Product(ctx context.Context, id int64) (inventory.Product, error) {
+	p, err := scanProduct(s.db.QueryRowContext(ctx, s.q(`SELECT `+productCols+` FROM products p WHERE p.id = ?`), id))
+	if err != nil {
+		return p, fmt.Errorf("product %d: %w", id, mapErr(err))
+	}
+	return p, nil
+}
+
+// ProductByName returns one product by its unique name.
+func (s *Store) ProductByName(ctx context.Context, name string) (inventory.Product, error) {
+	p, err := scanProduct(s.db.QueryRowContext(ctx, s.q(`SELECT `+productCols+` FROM products p WHERE p.name = ?`), name))
+	if err != nil {
+		return p, fmt.Errorf("product %q: %w", name, mapErr(err))
+	}
+	return p, nil
+}
+
+// Products lists products by name, after the cursor, at most limit.
+func (s *Store) Products(ctx context.Context, after string, limit int) ([]inventory.Product, string, error) {
+	limit = clampLimit(limit)
+	var c cursor
+	if err := c.decode(after); err != nil {
+		return nil, "", err
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+productCols+` FROM products p
+		WHERE (p.name > ? OR (p.name = ? AND p.id > ?)) ORDER BY p.name, p.id LIMIT ?`), c.Key, c.Key, c.ID, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("list products: %w", err)
+	}
+	defer rows.Close()
+	var out []inventory.Product
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = cursor{Key: last.Name, ID: last.ID}.encode()
+	}
+	return out, next, nil
+}
+
+// DeleteProduct removes a product with its releases and components.
+func (s *Store) DeleteProduct(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM products WHERE id = ?`), id)
+	if err != nil {
+		return fmt.Errorf("delete product %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("product %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// CreateRelease inserts r for its product and fills ID and CreatedAt.
+func (s *Store) CreateRelease(ctx context.Context, r *inventory.Release) error {
+	r.Version = strings.TrimSpace(r.Version)
+	if r.Version == "" {
+		return &ValidationError{"version", "must not be empty"}
+	}
+	if r.Status == "" {
+		r.Status = inventory.StatusDevelopment
+	}
+	if !r.Status.Valid() {
+		return &ValidationError{"status", "must be development, shipped or end-of-life"}
+	}
+	if _, err := s.Product(ctx, r.ProductID); err != nil {
+		return err
+	}
+	r.CreatedAt = time.Now().UTC()
+	id, err := s.insertID(ctx, s.db,
+		`INSERT INTO releases (product_id, version, release_date, support_end, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.ProductID, r.Version, fmtDate(r.ReleaseDate), fmtDate(r.SupportEnd), string(r.Status), fmtTime(r.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("create release %q: %w", r.Version, err)
+	}
+	r.ID = id
+	return nil
+}
+
+const releaseCols = `r.id, r.product_id, p.name, r.version, r.release_date, r.support_end, r.status, r.sbom_sha256, r.components, r.created_at`
+
+func scanRelease(sc interface{ Scan(...any) error }) (inventory.Release, error) {
+	var r inventory.Release
+	var rd, se sql.NullString
+	var status, created string
+	err := sc.Scan(&r.ID, &r.ProductID, &r.ProductName, &r.Version, &rd, &se, &status, &r.SBOMSHA256, &r.Components, &created)
+	r.ReleaseDate, r.SupportEnd = parseDate(rd), parseDate(se)
+	r.Status = inventory.ReleaseStatus(status)
+	r.CreatedAt = parseTime(created)
+	return r, err
+}
+
+// Release returns one release by id.
+func (s *Store) Release(ctx context.Context, id int64) (inventory.Release, error) {
+	r, err := scanRelease(s.db.QueryRowContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), id))
+	if err != nil {
+		return r, fmt.Errorf("release %d: %w", id, mapErr(err))
+	}
+	return r, nil
+}
+
+// ReleaseByVersion returns a product's release by version.
+func (s *Store) ReleaseByVersion(ctx context.Context, productID int64, version string) (inventory.Release, error) {
+	r, err := scanRelease(s.db.QueryRowContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id WHERE r.product_id = ? AND r.version = ?`), productID, version))
+	if err != nil {
+		return r, fmt.Errorf("release %q: %w", version, mapErr(err))
+	}
+	return r, nil
+}
+
+// Releases lists a product's releases, newest first.
+func (s *Store) Releases(ctx context.Context, productID int64, after string, limit int) ([]inventory.Release, string, error) {
+	limit = clampLimit(limit)
+	var c cursor
+	if err := c.decode(after); err != nil {
+		return nil, "", err
+	}
+	if c.ID == 0 {
+		c.ID = 1 << 62
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id
+		WHERE r.product_id = ? AND r.id < ? ORDER BY r.id DESC LIMIT ?`), productID, c.ID, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("list releases: %w", err)
+	}
+	defer rows.Close()
+	var out []inventory.Release
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = cursor{ID: out[limit-1].ID}.encode()
+	}
+	return out, next, nil
+}
+
+// EnsureRelease finds or creates the product and release by name and version
+// (the CLI's "creates product/release if missing").
+func (s *Store) EnsureRelease(ctx context.Context, productName, version string) (inventory.Release, error) {
+	p, err := s.ProductByName(ctx, productName)
+	if err != nil {
+		if !isNotFound(err) {
+			return inventory.Release{}, err
+		}
+		p = inventory.Product{Name: productName}
+		if err := s.CreateProduct(ctx, &p); err != nil && !isConflict(err) {
+			return inventory.Release{}, err
+		}
+		if p, err = s.ProductByName(ctx, productName); err != nil {
+			return inventory.Release{}, err
+		}
+	}
+	r, err := s.ReleaseByVersion(ctx, p.ID, version)
+	if err == nil {
+		return r, nil
+	}
+	if !isNotFound(err) {
+		return r, err
+	}
+	r = inventory.Release{ProductID: p.ID, Version: version}
+	if err := s.CreateRelease(ctx, &r); err != nil && !isConflict(err) {
+		return r, err
+	}
+	return s.ReleaseByVersion(ctx, p.ID, version)
+}
