@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPasswordHashRoundTrip(t *testing.T) {
@@ -73,5 +74,35 @@ func TestNewSecret(t *testing.T) {
 	p2, _ := NewSecret(TokenPrefix)
 	if p1 == p2 || !strings.HasPrefix(p1, "rmp_") || HashSecret(p1) != h1 || len(p1) < 40 {
 		t.Errorf("bad secret %q / %q", p1, h1)
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	th := NewThrottle(3, time.Minute)
+	now := time.Unix(1000, 0)
+	th.now = func() time.Time { return now }
+	for range 3 {
+		th.Fail("user:bob")
+	}
+	if w := th.Wait("user:bob"); w != 0 {
+		t.Fatalf("free attempts throttled: %v", w)
+	}
+	th.Fail("user:bob")
+	if w := th.Wait("user:bob", "ip:1.2.3.4"); w != time.Second {
+		t.Fatalf("4th failure wait = %v, want 1s", w)
+	}
+	th.Fail("user:bob")
+	if w := th.Wait("user:bob"); w != 2*time.Second {
+		t.Fatalf("5th failure wait = %v, want 2s", w)
+	}
+	for range 20 {
+		th.Fail("user:bob")
+	}
+	if w := th.Wait("user:bob"); w != time.Minute {
+		t.Fatalf("cap: %v", w)
+	}
+	th.Succeed("user:bob")
+	if w := th.Wait("user:bob"); w != 0 {
+		t.Fatalf("after success: %v", w)
 	}
 }

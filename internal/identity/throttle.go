@@ -1,0 +1,77 @@
+package identity
+
+import (
+	"sync"
+	"time"
+)
+
+// Throttle limits failed sign-ins per key (account name, source address)
+// with exponential back-off: the first FreeAttempts failures are free, each
+// further one doubles the wait, capped at MaxDelay. A success clears a key.
+// State is per process; with several servers behind one database each keeps
+// its own count, which still bounds guessing to a small multiple.
+type Throttle struct {
+	mu           sync.Mutex
+	FreeAttempts int
+	MaxDelay     time.Duration
+	now          func() time.Time
+	keys         map[string]*throttleState
+}
+
+type throttleState struct {
+	failures int
+	until    time.Time
+}
+
+// NewThrottle returns a throttle with free attempts and a delay cap.
+func NewThrottle(free int, maxDelay time.Duration) *Throttle {
+	return &Throttle{FreeAttempts: free, MaxDelay: maxDelay, now: time.Now, keys: map[string]*throttleState{}}
+}
+
+// Wait returns how long the caller must wait before another attempt for
+// any of the keys (0: go ahead).
+func (t *Throttle) Wait(keys ...string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var wait time.Duration
+	now := t.now()
+	for _, k := range keys {
+		if st := t.keys[k]; st != nil && st.until.After(now) {
+			wait = max(wait, st.until.Sub(now))
+		}
+	}
+	return wait
+}
+
+// Fail records a failed attempt for each key.
+func (t *Throttle) Fail(keys ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	for _, k := range keys {
+		st := t.keys[k]
+		if st == nil {
+			st = &throttleState{}
+			t.keys[k] = st
+		}
+		st.failures++
+		if over := st.failures - t.FreeAttempts; over > 0 {
+			d := time.Second << min(over-1, 20)
+			st.until = now.Add(min(d, t.MaxDelay))
+		}
+	}
+	if len(t.keys) > 100000 { // bound memory under a spray of unknown names
+		for k, st := range t.keys {
+			if st.until.Before(now) {
+				delete(t.keys, k)
+			}
+		}
+	}
+}
+
+// Succeed clears a key after a successful sign-in.
+func (t *Throttle) Succeed(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.keys, key)
+}

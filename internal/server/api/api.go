@@ -1,0 +1,391 @@
+// Package api is Rampart's JSON API under /api/v1. Handlers are thin: they
+// decode, call the store or a domain package, and encode. The OpenAPI 3.1
+// document in openapi.yaml describes every route; a test keeps the two in
+// step.
+package api
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/sbom"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// Deps are what the API handlers need.
+type Deps struct {
+	Store         *store.Store
+	Log           *slog.Logger
+	MaxUpload     int64
+	SecureCookies bool
+	// OnImport is told about every import (for metrics).
+	OnImport func(kind string, err error)
+	// Throttle limits failed sign-ins (shared by the API and the UI).
+	Throttle *identity.Throttle
+}
+
+//go:embed openapi.yaml
+var openapiYAML []byte
+
+// OpenAPI returns the OpenAPI document as JSON.
+func OpenAPI() ([]byte, error) {
+	var doc any
+	if err := yaml.Unmarshal(openapiYAML, &doc); err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+type handler struct{ Deps }
+
+// Routes returns every API route with the role it needs.
+func Routes(d Deps) []web.Route {
+	h := handler{d}
+	doc, err := OpenAPI()
+	if err != nil {
+		panic(err) // embedded at build time; a broken file is a build defect caught by tests
+	}
+	up := d.MaxUpload
+	return []web.Route{
+		{Method: "GET", Pattern: "/api/v1/openapi.json", Public: true, Handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(doc)
+		}},
+		{Method: "POST", Pattern: "/api/v1/auth/login", Public: true, Handler: h.login},
+		{Method: "POST", Pattern: "/api/v1/auth/logout", Need: identity.RoleViewer, Handler: h.logout},
+		{Method: "GET", Pattern: "/api/v1/me", Need: identity.RoleViewer, Handler: h.me},
+		{Method: "GET", Pattern: "/api/v1/products", Need: identity.RoleViewer, Handler: h.listProducts},
+		{Method: "POST", Pattern: "/api/v1/products", Need: identity.RoleEditor, Handler: h.createProduct},
+		{Method: "GET", Pattern: "/api/v1/products/{id}", Need: identity.RoleViewer, Handler: h.getProduct},
+		{Method: "DELETE", Pattern: "/api/v1/products/{id}", Need: identity.RoleAdmin, Handler: h.deleteProduct},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/releases", Need: identity.RoleViewer, Handler: h.listReleases},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/releases", Need: identity.RoleEditor, Handler: h.createRelease},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}", Need: identity.RoleViewer, Handler: h.getRelease},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/components", Need: identity.RoleViewer, Handler: h.listComponents},
+		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Need: identity.RoleEditor, MaxBody: up, Handler: h.uploadSBOM},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Need: identity.RoleViewer, Handler: h.downloadSBOM},
+		{Method: "GET", Pattern: "/api/v1/components", Need: identity.RoleViewer, Handler: h.search},
+		{Method: "GET", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Handler: h.listTokens},
+		{Method: "POST", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Handler: h.createToken},
+		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Need: identity.RoleViewer, Handler: h.revokeToken},
+		{Method: "GET", Pattern: "/api/v1/users", Need: identity.RoleAdmin, Handler: h.listUsers},
+		{Method: "POST", Pattern: "/api/v1/users", Need: identity.RoleAdmin, Handler: h.createUser},
+	}
+}
+
+func (h handler) fail(w http.ResponseWriter, r *http.Request, err error) { web.WriteError(w, r, h.Log, err) }
+
+// page is the envelope of every list response.
+type page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func newPage[T any](items []T, next string) page[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return page[T]{Items: items, NextCursor: next}
+}
+
+func (h handler) me(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	web.WriteJSON(w, http.StatusOK, map[string]any{"id": p.UserID, "name": p.Name, "role": p.Role, "via": p.Via})
+}
+
+func (h handler) listProducts(w http.ResponseWriter, r *http.Request) {
+	limit, err := web.QueryInt(r, "limit")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	items, next, err := h.Store.Products(r.Context(), r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(items, next))
+}
+
+type productInput struct {
+	Name        string             `json:"name"`
+	Description string             `json:"description"`
+	Owner       string             `json:"owner"`
+	Criticality int                `json:"criticality"`
+	Exposure    inventory.Exposure `json:"exposure"`
+}
+
+func (h handler) createProduct(w http.ResponseWriter, r *http.Request) {
+	var in productInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := inventory.Product{Name: in.Name, Description: in.Description, Owner: in.Owner, Criticality: in.Criticality, Exposure: in.Exposure}
+	if err := h.Store.CreateProduct(r.Context(), &p); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/products/%d", p.ID))
+	web.WriteJSON(w, http.StatusCreated, p)
+}
+
+func (h handler) getProduct(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.Store.Product(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, p)
+}
+
+func (h handler) deleteProduct(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Store.DeleteProduct(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h handler) listReleases(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.Store.Product(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	limit, err := web.QueryInt(r, "limit")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	items, next, err := h.Store.Releases(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(items, next))
+}
+
+type releaseInput struct {
+	Version     string                  `json:"version"`
+	ReleaseDate string                  `json:"release_date"`
+	SupportEnd  string                  `json:"support_end"`
+	Status      inventory.ReleaseStatus `json:"status"`
+}
+
+// ParseDate parses an optional YYYY-MM-DD date naming the field on error.
+func ParseDate(field, s string) (*time.Time, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	if err != nil {
+		return nil, &store.ValidationError{Field: field, Message: fmt.Sprintf("%q is not a date in YYYY-MM-DD form", s)}
+	}
+	return &t, nil
+}
+
+func (h handler) createRelease(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var in releaseInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rel := inventory.Release{ProductID: id, Version: in.Version, Status: in.Status}
+	if rel.ReleaseDate, err = ParseDate("release_date", in.ReleaseDate); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if rel.SupportEnd, err = ParseDate("support_end", in.SupportEnd); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Store.CreateRelease(r.Context(), &rel); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rel, _ = h.Store.Release(r.Context(), rel.ID)
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/releases/%d", rel.ID))
+	web.WriteJSON(w, http.StatusCreated, rel)
+}
+
+func (h handler) getRelease(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rel, err := h.Store.Release(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, rel)
+}
+
+func (h handler) listComponents(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.Store.Release(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	limit, err := web.QueryInt(r, "limit")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	items, next, err := h.Store.Components(r.Context(), store.ComponentQuery{ReleaseID: id, Filter: q.Get("filter"),
+		Sort: q.Get("sort"), Desc: q.Get("order") == "desc", After: q.Get("cursor"), Limit: limit})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(items, next))
+}
+
+// ImportResult is the response of an SBOM upload.
+type ImportResult struct {
+	ReleaseID   int64  `json:"release_id"`
+	Format      string `json:"format"`
+	SpecVersion string `json:"spec_version"`
+	Components  int    `json:"components"`
+	SHA256      string `json:"sha256"`
+}
+
+// ImportSBOM decodes and validates an SBOM and replaces the release's
+// components with it in one transaction. Shared by the API, the UI and the CLI.
+func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, data []byte) (ImportResult, error) {
+	doc, err := sbom.Decode(bytes.NewReader(data), name, sbom.Options{MaxBytes: int64(len(data)) + 1})
+	if err != nil {
+		return ImportResult{}, invalidSBOM{err}
+	}
+	blob := store.NewBlob(name, "application/octet-stream", data)
+	if err := st.ImportComponents(ctx, releaseID, doc.Components, blob); err != nil {
+		return ImportResult{}, err
+	}
+	return ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}, nil
+}
+
+// invalidSBOM maps SBOM validation errors to 422 with the message shown.
+type invalidSBOM struct{ error }
+
+func (e invalidSBOM) Unwrap() error { return e.error }
+func (invalidSBOM) HTTPStatus() int { return http.StatusUnprocessableEntity }
+
+func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.Store.Release(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	name := r.URL.Query().Get("filename")
+	if name == "" {
+		name = "upload"
+	}
+	res, err := ImportSBOM(r.Context(), h.Store, id, name, data)
+	h.OnImport("sbom", err)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
+	web.WriteJSON(w, http.StatusOK, res)
+}
+
+// ExportSBOM writes a release's components in the requested format
+// ("cyclonedx-json" or "spdx-json") and returns the content type.
+func ExportSBOM(ctx context.Context, st *store.Store, releaseID int64, format string, w io.Writer) (string, error) {
+	rel, err := st.Release(ctx, releaseID)
+	if err != nil {
+		return "", err
+	}
+	comps, err := st.AllComponents(ctx, releaseID)
+	if err != nil {
+		return "", err
+	}
+	exp := sbom.Export{Name: rel.ProductName, Version: rel.Version, Components: comps, Created: rel.CreatedAt}
+	switch format {
+	case "", "cyclonedx-json":
+		return "application/vnd.cyclonedx+json; version=1.6", sbom.EncodeCycloneDX(w, exp)
+	case "spdx-json":
+		return "application/spdx+json", sbom.EncodeSPDX(w, exp)
+	}
+	return "", web.BadRequestf("format %q: must be cyclonedx-json or spdx-json", format)
+}
+
+func (h handler) downloadSBOM(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	ctype, err := ExportSBOM(r.Context(), h.Store, id, r.URL.Query().Get("format"), &buf)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Write(buf.Bytes())
+}
+
+func (h handler) search(w http.ResponseWriter, r *http.Request) {
+	limit, err := web.QueryInt(r, "limit")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	hits, next, err := h.Store.Search(r.Context(), store.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(hits, next))
+}

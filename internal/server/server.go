@@ -1,0 +1,146 @@
+// Package server is Rampart's HTTP server: it wires the store into the JSON
+// API and the web UI, applies the middleware chain once (recovery, security
+// headers, logging, metrics, authentication, authorisation, CSRF, body
+// limits) and serves with graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/server/api"
+	"github.com/rampart-security/rampart/internal/server/ui"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// Config configures the server.
+type Config struct {
+	// TLS marks cookies Secure and sends HSTS.
+	TLS bool
+	// PublicMetrics serves /metrics without authentication (default true,
+	// for Prometheus scrapers); when false, /metrics needs an admin.
+	PublicMetrics bool
+	// MaxUpload bounds uploaded files (SBOMs, reports) in bytes.
+	MaxUpload int64
+}
+
+// Server serves the API and UI over one store.
+type Server struct {
+	cfg     Config
+	store   *store.Store
+	log     *slog.Logger
+	routes  []web.Route
+	handler http.Handler
+	reg     *prometheus.Registry
+	reqs    *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+}
+
+// New builds a server.
+func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = 512 << 20
+	}
+	s := &Server{cfg: cfg, store: st, log: log, reg: prometheus.NewRegistry()}
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rampart_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "method", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rampart_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route", "method"})
+	imports := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rampart_imports_total", Help: "Imports by kind and result."}, []string{"kind", "result"})
+	s.reg.MustRegister(s.reqs, s.latency, imports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
+		Throttle: identity.NewThrottle(5, 15*time.Minute),
+		OnImport: func(kind string, err error) {
+			res := "ok"
+			if err != nil {
+				res = "error"
+			}
+			imports.WithLabelValues(kind, res).Inc()
+		}}
+	ops := []web.Route{
+		{Method: "GET", Pattern: "/healthz", Public: true, Handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			fmt.Fprintln(w, "ok")
+		}},
+		{Method: "GET", Pattern: "/readyz", Public: true, Handler: s.ready},
+		{Method: "GET", Pattern: "/metrics", Public: cfg.PublicMetrics, Need: identity.RoleAdmin,
+			Handler: promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP},
+	}
+	s.routes = append(ops, api.Routes(deps)...)
+	s.routes = append(s.routes, ui.Routes(ui.Deps{Deps: deps})...)
+
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.Method+" "+rt.Pattern, s.guard(rt))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if wantsHTML(r) {
+			ui.NotFound(w, r)
+			return
+		}
+		web.WriteProblem(w, r, http.StatusNotFound, "no route for "+r.Method+" "+r.URL.Path)
+	})
+	s.handler = s.recoverer(s.headers(s.observe(s.authenticate(mux))))
+	return s
+}
+
+// Routes returns every registered route (for tests and the OpenAPI check).
+func (s *Server) Routes() []web.Route { return s.routes }
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ready(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		web.WriteProblem(w, r, http.StatusServiceUnavailable, "database not ready")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
+}
+
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: draining requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func wantsHTML(r *http.Request) bool {
+	return !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(r.Header.Get("Accept"), "text/html")
+}

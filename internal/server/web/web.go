@@ -1,0 +1,193 @@
+// Package web holds the HTTP plumbing shared by the JSON API and the HTML
+// UI: the route table type, RFC 9457 problem responses, the store-error to
+// status table, JSON bodies and CSRF checks.
+package web
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// Route is one registered endpoint. Every route states the role it needs;
+// Public routes need none. The server registers exactly these routes, so
+// tests can enumerate the router from this table.
+type Route struct {
+	Method  string
+	Pattern string // net/http ServeMux pattern path, e.g. /api/v1/products/{id}
+	Need    identity.Role
+	Public  bool
+	// MaxBody bounds the request body; 0 means the default (1 MiB).
+	MaxBody int64
+	Handler http.HandlerFunc
+}
+
+// DefaultMaxBody bounds ordinary request bodies.
+const DefaultMaxBody = 1 << 20
+
+// Problem is an RFC 9457 problem details object.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	// Field names the offending input field for validation errors.
+	Field string `json:"field,omitempty"`
+}
+
+// WriteProblem writes an application/problem+json response.
+func WriteProblem(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	writeProblem(w, r, Problem{Status: status, Detail: detail})
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	p.Instance = r.URL.Path
+	w.Header().Set("Content-Type", "application/problem+json")
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="rampart"`)
+	}
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// Status maps an error to an HTTP status: the one table for the whole server.
+func Status(err error) int {
+	var ve *store.ValidationError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, store.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, store.ErrBadCursor), errors.As(err, &ve):
+		return http.StatusBadRequest
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	}
+	var se interface{ HTTPStatus() int }
+	if errors.As(err, &se) {
+		return se.HTTPStatus()
+	}
+	return http.StatusInternalServerError
+}
+
+// WriteError writes err as a problem. Internal errors are logged and their
+// detail hidden from the client.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status := Status(err)
+	p := Problem{Status: status, Detail: err.Error()}
+	var ve *store.ValidationError
+	if errors.As(err, &ve) {
+		p.Field = ve.Field
+	}
+	if status == http.StatusInternalServerError {
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		p.Detail = "internal error; the server log has the details"
+	}
+	writeProblem(w, r, p)
+}
+
+// BadRequest is an error that maps to 400 with its message shown.
+type BadRequest struct{ Msg string }
+
+func (e BadRequest) Error() string { return e.Msg }
+func (BadRequest) HTTPStatus() int { return http.StatusBadRequest }
+func BadRequestf(format string, args ...any) error {
+	return BadRequest{fmt.Sprintf(format, args...)}
+}
+
+// WriteJSON writes v with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// DecodeJSON reads a JSON body into v, rejecting unknown fields and
+// trailing data.
+func DecodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return BadRequestf("request body: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return BadRequestf("request body: unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// PathID parses a numeric path parameter.
+func PathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, BadRequestf("path parameter %s: %q is not a valid id", name, r.PathValue(name))
+	}
+	return id, nil
+}
+
+// QueryInt parses an optional integer query parameter.
+func QueryInt(r *http.Request, name string) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, BadRequestf("query parameter %s: %q is not a non-negative integer", name, s)
+	}
+	return n, nil
+}
+
+// SessionCookie names the session cookie.
+const SessionCookie = "rampart_session"
+
+// CSRFField is the form field and CSRFHeader the header carrying the token.
+const (
+	CSRFField  = "csrf"
+	CSRFHeader = "X-CSRF-Token"
+)
+
+// CheckCSRF reports whether the request carries the session's CSRF token.
+func CheckCSRF(r *http.Request, p *identity.Principal) bool {
+	if p == nil || p.CSRF == "" {
+		return false
+	}
+	got := r.Header.Get(CSRFHeader)
+	if got == "" {
+		got = r.PostFormValue(CSRFField)
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(p.CSRF)) == 1
+}
+
+// ClientIP is the request's source address (the TCP peer: Rampart does not
+// trust X-Forwarded-For unless a proxy layer is configured in front).
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
