@@ -1,0 +1,528 @@
+package sbom
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+)
+
+func decodeCycloneDXJSON(data []byte, name string) (*Document, error) {
+	v, err := parseJSON(data, name)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, invalid(name, "", "top-level JSON value is not an object")
+	}
+	sv, ok := obj["specVersion"].(string)
+	if !ok {
+		if _, present := obj["specVersion"]; present {
+			return nil, invalid(name, "/specVersion", "got %T, want string", obj["specVersion"])
+		}
+		return nil, invalid(name, "/specVersion", "missing required property specVersion")
+	}
+	if !cycloneDXVersions[sv] {
+		return nil, fmt.Errorf("%s: %w: CycloneDX specVersion %q (supported: 1.2 to 1.7)", name, ErrUnsupportedVersion, sv)
+	}
+	if err := validateJSON(FormatCycloneDX+"/"+sv, v, name); err != nil {
+		return nil, err
+	}
+	var bom cdx.BOM
+	if err := json.Unmarshal(data, &bom); err != nil {
+		// The document is schema-valid, so this is a gap in cyclonedx-go's
+		// model (v0.12.0 rejects e.g. a string declarations…classification
+		// and a string patentAssertions…asserter, both allowed by the 1.6/1.7
+		// schemas). Fall back to decoding only what import uses.
+		var lean leanBOM
+		if lerr := json.Unmarshal(data, &lean); lerr != nil {
+			return nil, jsonSyntaxError(data, name, err, 0)
+		}
+		bom = lean.toBOM()
+	}
+	f := Format{Name: FormatCycloneDX, SpecVersion: sv, Encoding: EncodingJSON}
+	if err := checkCycloneDX(&bom, f, name); err != nil {
+		return nil, err
+	}
+	return fromBOM(&bom, f)
+}
+
+// decodeCycloneDXXML decodes CycloneDX XML.
+//
+// The official XML Schemas (bom-1.x.xsd) are not used: Go has no pure-Go XSD
+// 1.0 validator of production quality (the candidates wrap libxml2 through
+// cgo, which would break the static CGO_ENABLED=0 build). Instead the XML is
+// decoded strictly by encoding/xml into cyclonedx-go's model (well-formedness,
+// root element and namespace, attribute and element types), and checkCycloneDX
+// then enforces what the XSD enforces and matters for import: required
+// component type and name, enumerated component types, hash algorithms and
+// hex digests, licence choices (id or name, SPDX ids from the official list),
+// serial number and timestamp syntax, unique and non-empty bom-refs, and
+// non-empty dependency refs. Unknown elements are ignored, as the XSD's
+// extension points (##other) allow.
+func decodeCycloneDXXML(data []byte, name string, f Format) (*Document, error) {
+	var bom cdx.BOM
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&bom); err != nil {
+		var se *xml.SyntaxError
+		if errors.As(err, &se) {
+			return nil, invalid(name, fmt.Sprintf("line %d", se.Line), "malformed XML: %s", se.Msg)
+		}
+		line, _ := dec.InputPos()
+		return nil, invalid(name, fmt.Sprintf("line %d", line), "XML does not match CycloneDX %s: %v", f.SpecVersion, err)
+	}
+	// Anything but whitespace or comments after </bom> is an error.
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) == 0 {
+				continue
+			}
+		case xml.Comment, xml.ProcInst:
+			continue
+		}
+		line, _ := dec.InputPos()
+		return nil, invalid(name, fmt.Sprintf("line %d", line), "unexpected content after </bom>")
+	}
+	if bom.XMLNS != cdxXMLNamespacePrefix+f.SpecVersion {
+		return nil, invalid(name, "/bom/@xmlns", "namespace %q is not CycloneDX %s", bom.XMLNS, f.SpecVersion)
+	}
+	if err := checkCycloneDX(&bom, f, name); err != nil {
+		return nil, err
+	}
+	return fromBOM(&bom, f)
+}
+
+// loc builds error locations: JSON pointers for JSON, element paths for XML.
+type loc struct {
+	xml  bool
+	path string
+}
+
+func (l loc) field(jsonName, xmlName string) loc {
+	if l.xml {
+		return loc{true, l.path + "/" + xmlName}
+	}
+	return loc{false, l.path + "/" + jsonName}
+}
+
+func (l loc) index(i int, xmlElem string) loc {
+	if l.xml {
+		return loc{true, l.path + "/" + xmlElem + "[" + strconv.Itoa(i+1) + "]"}
+	}
+	return loc{false, l.path + "/" + strconv.Itoa(i)}
+}
+
+var componentTypesSince = map[cdx.ComponentType]string{
+	cdx.ComponentTypeApplication: "1.0", cdx.ComponentTypeFramework: "1.0", cdx.ComponentTypeLibrary: "1.0",
+	cdx.ComponentTypeContainer: "1.2", cdx.ComponentTypeOS: "1.0", cdx.ComponentTypeDevice: "1.0",
+	cdx.ComponentTypeFirmware: "1.2", cdx.ComponentTypeFile: "1.1",
+	cdx.ComponentTypePlatform: "1.5", cdx.ComponentTypeDeviceDriver: "1.5",
+	cdx.ComponentTypeMachineLearningModel: "1.5", cdx.ComponentTypeData: "1.5",
+	cdx.ComponentTypeCryptographicAsset: "1.6",
+}
+
+var hashAlgsSince = map[string]string{
+	"MD5": "1.0", "SHA-1": "1.0", "SHA-256": "1.0", "SHA-384": "1.0", "SHA-512": "1.0",
+	"SHA3-256": "1.0", "SHA3-384": "1.2", "SHA3-512": "1.0",
+	"BLAKE2b-256": "1.0", "BLAKE2b-384": "1.0", "BLAKE2b-512": "1.0", "BLAKE3": "1.0",
+	"Streebog-256": "1.7", "Streebog-512": "1.7",
+}
+
+var scopes = map[cdx.Scope]bool{"": true, cdx.ScopeRequired: true, cdx.ScopeOptional: true, cdx.ScopeExcluded: true}
+
+// versionAtLeast compares "1.x" minor versions.
+func versionAtLeast(v, min string) bool {
+	minor := func(s string) int {
+		_, m, _ := strings.Cut(s, ".")
+		n, _ := strconv.Atoi(m)
+		return n
+	}
+	return minor(v) >= minor(min)
+}
+
+func isHexDigest(s string) bool {
+	switch len(s) {
+	case 32, 40, 64, 96, 128:
+	default:
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func isSerialNumber(s string) bool {
+	rest, ok := strings.CutPrefix(s, "urn:uuid:")
+	if !ok || len(rest) != 36 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkCycloneDX enforces the rules import relies on. For JSON the schema
+// has already checked types, enums and patterns; what remains for both
+// encodings are the rules no schema expresses: bom-refs unique and
+// non-empty, dependency refs non-empty. For XML it also checks what the XSD
+// would (see decodeCycloneDXXML).
+func checkCycloneDX(bom *cdx.BOM, f Format, name string) error {
+	root := loc{xml: f.Encoding == EncodingXML}
+	if root.xml {
+		root.path = "/bom"
+		if bom.SerialNumber != "" && !isSerialNumber(bom.SerialNumber) {
+			return invalid(name, "/bom/@serialNumber", "%q is not a urn:uuid: serial number", bom.SerialNumber)
+		}
+		if bom.Version < 1 && bom.Version != 0 {
+			return invalid(name, "/bom/@version", "must be 1 or more, got %d", bom.Version)
+		}
+		if bom.Metadata != nil && bom.Metadata.Timestamp != "" {
+			if _, err := time.Parse(time.RFC3339, bom.Metadata.Timestamp); err != nil {
+				return invalid(name, "/bom/metadata/timestamp", "%q is not an xs:dateTime", bom.Metadata.Timestamp)
+			}
+		}
+		if bom.Metadata != nil && bom.Metadata.Licenses != nil {
+			if err := checkLicenses(*bom.Metadata.Licenses, root.field("metadata", "metadata").field("licenses", "licenses"), name); err != nil {
+				return err
+			}
+		}
+	}
+	refs := map[string]string{}
+	var walk func(c *cdx.Component, at loc) error
+	walk = func(c *cdx.Component, at loc) error {
+		if c.BOMRef != "" {
+			if prev, dup := refs[c.BOMRef]; dup {
+				return invalid(name, at.field("bom-ref", "@bom-ref").path, "bom-ref %q is not unique (also at %s)", c.BOMRef, prev)
+			}
+			refs[c.BOMRef] = at.path
+		}
+		if root.xml {
+			if err := checkXMLComponent(c, f, at, name); err != nil {
+				return err
+			}
+		}
+		if c.Components != nil {
+			for i := range *c.Components {
+				if err := walk(&(*c.Components)[i], at.field("components", "components").index(i, "component")); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if bom.Metadata != nil && bom.Metadata.Component != nil {
+		if err := walk(bom.Metadata.Component, root.field("metadata", "metadata").field("component", "component")); err != nil {
+			return err
+		}
+	}
+	if bom.Components != nil {
+		for i := range *bom.Components {
+			if err := walk(&(*bom.Components)[i], root.field("components", "components").index(i, "component")); err != nil {
+				return err
+			}
+		}
+	}
+	if bom.Dependencies != nil {
+		for i, d := range *bom.Dependencies {
+			at := root.field("dependencies", "dependencies").index(i, "dependency")
+			if strings.TrimSpace(d.Ref) == "" {
+				return invalid(name, at.field("ref", "@ref").path, "dependency ref must not be empty")
+			}
+			if d.Dependencies != nil {
+				for j, r := range *d.Dependencies {
+					if strings.TrimSpace(r) == "" {
+						return invalid(name, at.field("dependsOn", "dependency").index(j, "").path, "dependsOn ref must not be empty")
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func checkXMLComponent(c *cdx.Component, f Format, at loc, name string) error {
+	if c.Type == "" {
+		return invalid(name, at.path+"/@type", "missing required component type")
+	}
+	since, ok := componentTypesSince[c.Type]
+	if !ok || !versionAtLeast(f.SpecVersion, since) {
+		return invalid(name, at.path+"/@type", "component type %q is not defined in CycloneDX %s", c.Type, f.SpecVersion)
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		return invalid(name, at.path+"/name", "missing required component name")
+	}
+	if !scopes[c.Scope] {
+		return invalid(name, at.path+"/scope", "scope %q is not one of required, optional, excluded", c.Scope)
+	}
+	if c.Hashes != nil {
+		for i, h := range *c.Hashes {
+			hl := at.field("hashes", "hashes").index(i, "hash")
+			since, ok := hashAlgsSince[string(h.Algorithm)]
+			if !ok || !versionAtLeast(f.SpecVersion, since) {
+				return invalid(name, hl.path+"/@alg", "hash algorithm %q is not defined in CycloneDX %s", h.Algorithm, f.SpecVersion)
+			}
+			if !isHexDigest(strings.TrimSpace(h.Value)) {
+				return invalid(name, hl.path, "hash content %q is not a hex digest", h.Value)
+			}
+		}
+	}
+	if c.Licenses != nil {
+		if err := checkLicenses(*c.Licenses, at.field("licenses", "licenses"), name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkLicenses(ls cdx.Licenses, at loc, name string) error {
+	for i, l := range ls {
+		ll := at.index(i, "license")
+		switch {
+		case l.License != nil:
+			id, lname := strings.TrimSpace(l.License.ID), strings.TrimSpace(l.License.Name)
+			if id == "" && lname == "" {
+				return invalid(name, ll.path, "license needs an id or a name")
+			}
+			if id != "" && lname != "" {
+				return invalid(name, ll.path, "license has both an id and a name; use one")
+			}
+			if id != "" && !isSPDXLicenseID(id) {
+				return invalid(name, ll.path+"/id", "%q is not an SPDX licence identifier", id)
+			}
+		case strings.TrimSpace(l.Expression) != "":
+			if len(ls) > 1 {
+				return invalid(name, ll.path, "a licence expression must be the only licence choice")
+			}
+		default:
+			return invalid(name, ll.path, "licence choice has neither a license nor an expression")
+		}
+	}
+	return nil
+}
+
+// fromBOM converts a decoded, checked CycloneDX BOM to a Document.
+func fromBOM(bom *cdx.BOM, f Format) (*Document, error) {
+	doc := &Document{Format: f.Name, SpecVersion: f.SpecVersion, Encoding: f.Encoding, SerialNumber: bom.SerialNumber}
+	n := 0
+	if bom.Components != nil {
+		n = len(*bom.Components)
+	}
+	doc.Components = make([]inventory.Component, 0, n)
+	index := map[string]*inventory.Component{}
+	auto := 0
+	autoRef := func() string {
+		for {
+			auto++
+			r := "rampart-auto-" + strconv.Itoa(auto)
+			if _, taken := index[r]; !taken {
+				return r
+			}
+		}
+	}
+	var flatten func(c *cdx.Component)
+	flatten = func(c *cdx.Component) {
+		doc.Components = append(doc.Components, cdxToComponent(c))
+		if c.Components != nil {
+			for i := range *c.Components {
+				flatten(&(*c.Components)[i])
+			}
+		}
+	}
+	if bom.Metadata != nil {
+		if t, err := time.Parse(time.RFC3339, bom.Metadata.Timestamp); err == nil {
+			doc.Created = t.UTC()
+		}
+		if mc := bom.Metadata.Component; mc != nil {
+			m := cdxToComponent(mc)
+			doc.Metadata = &m
+			doc.Name = mc.Name
+			if mc.Components != nil {
+				for i := range *mc.Components {
+					flatten(&(*mc.Components)[i])
+				}
+			}
+		}
+	}
+	if bom.Components != nil {
+		for i := range *bom.Components {
+			flatten(&(*bom.Components)[i])
+		}
+	}
+	if doc.Metadata != nil && doc.Metadata.Ref != "" {
+		index[doc.Metadata.Ref] = doc.Metadata
+	}
+	for i := range doc.Components {
+		if c := &doc.Components[i]; c.Ref != "" {
+			index[c.Ref] = c
+		}
+	}
+	if doc.Metadata != nil && doc.Metadata.Ref == "" {
+		doc.Metadata.Ref = autoRef()
+		index[doc.Metadata.Ref] = doc.Metadata
+	}
+	for i := range doc.Components {
+		if c := &doc.Components[i]; c.Ref == "" {
+			c.Ref = autoRef()
+			index[c.Ref] = c
+		}
+	}
+	if bom.Dependencies != nil {
+		for _, d := range *bom.Dependencies {
+			from, ok := index[d.Ref]
+			if !ok || d.Dependencies == nil {
+				continue // edges of services or unknown refs are not component edges
+			}
+			for _, to := range *d.Dependencies {
+				if _, ok := index[to]; ok {
+					from.DependsOn = appendUnique(from.DependsOn, to)
+				}
+			}
+		}
+	}
+	return doc, nil
+}
+
+func cdxToComponent(c *cdx.Component) inventory.Component {
+	out := inventory.Component{
+		Ref:     c.BOMRef,
+		Type:    inventory.ComponentType(c.Type),
+		Group:   c.Group,
+		Name:    c.Name,
+		Version: c.Version,
+		PURL:    strings.TrimSpace(c.PackageURL),
+	}
+	if c.CPE != "" {
+		out.CPEs = []string{strings.TrimSpace(c.CPE)}
+	}
+	if c.Hashes != nil {
+		for _, h := range *c.Hashes {
+			out.Hashes = append(out.Hashes, inventory.Hash{Algorithm: string(h.Algorithm), Value: strings.ToLower(strings.TrimSpace(h.Value))})
+		}
+	}
+	if c.Licenses != nil {
+		for _, l := range *c.Licenses {
+			if s := licenseChoiceString(l); s != "" {
+				out.Licenses = appendUnique(out.Licenses, s)
+			}
+		}
+	}
+	if c.Supplier != nil {
+		out.Supplier = strings.TrimSpace(c.Supplier.Name)
+	}
+	return out
+}
+
+func licenseChoiceString(l cdx.LicenseChoice) string {
+	if e := strings.TrimSpace(l.Expression); e != "" {
+		return e
+	}
+	if l.License == nil {
+		return ""
+	}
+	if id := strings.TrimSpace(l.License.ID); id != "" {
+		return id
+	}
+	return strings.TrimSpace(l.License.Name)
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, e := range list {
+		if e == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// leanBOM is the subset of a CycloneDX JSON BOM that import uses; see
+// decodeCycloneDXJSON.
+type leanBOM struct {
+	SerialNumber string `json:"serialNumber"`
+	Metadata     *struct {
+		Timestamp string         `json:"timestamp"`
+		Component *leanComponent `json:"component"`
+	} `json:"metadata"`
+	Components   []leanComponent   `json:"components"`
+	Dependencies *[]cdx.Dependency `json:"dependencies"`
+}
+
+type leanComponent struct {
+	BOMRef   string            `json:"bom-ref"`
+	Type     cdx.ComponentType `json:"type"`
+	Supplier *struct {
+		Name string `json:"name"`
+	} `json:"supplier"`
+	Group      string          `json:"group"`
+	Name       string          `json:"name"`
+	Version    string          `json:"version"`
+	Hashes     *[]cdx.Hash     `json:"hashes"`
+	Licenses   *cdx.Licenses   `json:"licenses"`
+	CPE        string          `json:"cpe"`
+	PackageURL string          `json:"purl"`
+	Components []leanComponent `json:"components"`
+}
+
+func (l *leanBOM) toBOM() cdx.BOM {
+	bom := cdx.BOM{SerialNumber: l.SerialNumber, Dependencies: l.Dependencies}
+	if l.Metadata != nil {
+		bom.Metadata = &cdx.Metadata{Timestamp: l.Metadata.Timestamp}
+		if l.Metadata.Component != nil {
+			c := l.Metadata.Component.toComponent()
+			bom.Metadata.Component = &c
+		}
+	}
+	if l.Components != nil {
+		cs := make([]cdx.Component, len(l.Components))
+		for i := range l.Components {
+			cs[i] = l.Components[i].toComponent()
+		}
+		bom.Components = &cs
+	}
+	return bom
+}
+
+func (l *leanComponent) toComponent() cdx.Component {
+	c := cdx.Component{
+		BOMRef: l.BOMRef, Type: l.Type, Group: l.Group, Name: l.Name, Version: l.Version,
+		Hashes: l.Hashes, Licenses: l.Licenses, CPE: l.CPE, PackageURL: l.PackageURL,
+	}
+	if l.Supplier != nil {
+		c.Supplier = &cdx.OrganizationalEntity{Name: l.Supplier.Name}
+	}
+	if l.Components != nil {
+		cs := make([]cdx.Component, len(l.Components))
+		for i := range l.Components {
+			cs[i] = l.Components[i].toComponent()
+		}
+		c.Components = &cs
+	}
+	return c
+}

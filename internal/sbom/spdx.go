@@ -1,0 +1,365 @@
+package sbom
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spdx/tools-golang/convert"
+	"github.com/spdx/tools-golang/spdx"
+	"github.com/spdx/tools-golang/spdx/v2/v2_2"
+	v22tv "github.com/spdx/tools-golang/spdx/v2/v2_2/tagvalue/reader"
+	v23tv "github.com/spdx/tools-golang/spdx/v2/v2_3/tagvalue/reader"
+	tvreader "github.com/spdx/tools-golang/tagvalue/reader"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+)
+
+func decodeSPDXJSON(data []byte, name string) (*Document, error) {
+	v, err := parseJSON(data, name)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, invalid(name, "", "top-level JSON value is not an object")
+	}
+	sv, _ := obj["spdxVersion"].(string)
+	ver := strings.TrimPrefix(sv, "SPDX-")
+	if !spdxVersions[ver] {
+		return nil, fmt.Errorf("%s: %w: SPDX spdxVersion %q (supported: SPDX-2.2, SPDX-2.3)", name, ErrUnsupportedVersion, sv)
+	}
+	if err := validateJSON(FormatSPDX+"/"+ver, v, name); err != nil {
+		return nil, err
+	}
+	var doc spdx.Document
+	switch ver {
+	case "2.2":
+		var d22 v2_2.Document
+		if err := json.Unmarshal(data, &d22); err != nil {
+			return nil, spdxFieldError(data, name, err)
+		}
+		if err := convert.Document(&d22, &doc); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, invalid(name, "", "convert SPDX 2.2 to 2.3: %v", err))
+		}
+	default:
+		if err := json.Unmarshal(data, &doc); err != nil {
+			return nil, spdxFieldError(data, name, err)
+		}
+	}
+	return fromSPDX(&doc, Format{Name: FormatSPDX, SpecVersion: ver, Encoding: EncodingJSON}, name)
+}
+
+// spdxFieldError reports a JSON error from the SPDX model. tools-golang's
+// custom unmarshalers (identifiers, suppliers, checksums) reject values the
+// schema's plain strings allow, e.g. an SPDXID without the SPDXRef- prefix.
+func spdxFieldError(data []byte, name string, err error) error {
+	if ve := jsonSyntaxError(data, name, err, 0); ve != nil {
+		if v, ok := ve.(*ValidationError); ok && strings.HasPrefix(v.Message, "malformed JSON") {
+			v.Message = "does not match the SPDX model: " + err.Error()
+			v.Path = ""
+		}
+		return ve
+	}
+	return invalid(name, "", "%v", err)
+}
+
+func decodeSPDXTagValue(data []byte, name string, f Format) (*Document, error) {
+	pairs, err := tvreader.ReadTagValues(bytes.NewReader(data))
+	if err != nil {
+		return nil, invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
+	}
+	// Snippets are not imported. tools-golang's parser also rejects a
+	// snippet that follows a package section (as in the official SPDX 2.2
+	// and 2.3 examples), so snippet tags are dropped before parsing.
+	kept := pairs[:0]
+	for _, p := range pairs {
+		if strings.HasPrefix(p.Tag, "Snippet") || p.Tag == "LicenseInfoInSnippet" {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	var doc spdx.Document
+	switch f.SpecVersion {
+	case "2.2":
+		d22, perr := v22tv.ParseTagValues(kept)
+		if perr == nil {
+			perr = convert.Document(d22, &doc)
+		}
+		err = perr
+	default:
+		d23, perr := v23tv.ParseTagValues(kept)
+		if perr == nil {
+			doc = *d23
+		}
+		err = perr
+	}
+	if err != nil {
+		return nil, invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
+	}
+	if err := checkSPDXTagValue(&doc, name); err != nil {
+		return nil, err
+	}
+	return fromSPDX(&doc, f, name)
+}
+
+var tvLineRE = regexp.MustCompile(`(?i)line (\d+)`)
+
+func tagValueLine(_ []byte, err error) string {
+	if m := tvLineRE.FindStringSubmatch(err.Error()); m != nil {
+		return "line " + m[1]
+	}
+	return ""
+}
+
+// checkSPDXTagValue enforces the SPDX 2.x required fields the JSON schema
+// checks for JSON documents; tools-golang's tag-value reader is lenient.
+func checkSPDXTagValue(doc *spdx.Document, name string) error {
+	switch {
+	case doc.DataLicense == "":
+		return invalid(name, "DataLicense", "missing required tag")
+	case doc.SPDXIdentifier == "":
+		return invalid(name, "SPDXID", "missing required document SPDXID")
+	case doc.DocumentName == "":
+		return invalid(name, "DocumentName", "missing required tag")
+	case doc.DocumentNamespace == "":
+		return invalid(name, "DocumentNamespace", "missing required tag")
+	case doc.CreationInfo == nil || len(doc.CreationInfo.Creators) == 0:
+		return invalid(name, "Creator", "missing required tag")
+	case doc.CreationInfo.Created == "":
+		return invalid(name, "Created", "missing required tag")
+	}
+	for i, p := range doc.Packages {
+		if p == nil {
+			continue
+		}
+		if p.PackageName == "" {
+			return invalid(name, fmt.Sprintf("package %d PackageName", i+1), "missing required tag")
+		}
+		if p.PackageSPDXIdentifier == "" {
+			return invalid(name, fmt.Sprintf("package %q SPDXID", p.PackageName), "missing required tag")
+		}
+		if p.PackageDownloadLocation == "" {
+			return invalid(name, fmt.Sprintf("package %q PackageDownloadLocation", p.PackageName), "missing required tag")
+		}
+	}
+	return nil
+}
+
+var spdxPurpose = map[string]inventory.ComponentType{
+	"APPLICATION":      inventory.TypeApplication,
+	"FRAMEWORK":        inventory.TypeFramework,
+	"LIBRARY":          inventory.TypeLibrary,
+	"CONTAINER":        inventory.TypeContainer,
+	"OPERATING-SYSTEM": inventory.TypeOperatingSystem,
+	"DEVICE":           inventory.TypeDevice,
+	"FIRMWARE":         inventory.TypeFirmware,
+	"FILE":             inventory.TypeFile,
+	"SOURCE":           inventory.TypeFile,
+	"ARCHIVE":          inventory.TypeFile,
+	"INSTALL":          inventory.TypeApplication,
+	"OTHER":            inventory.TypeLibrary,
+}
+
+// spdxToCDXHash maps SPDX checksum algorithms to CycloneDX names. SPDX
+// algorithms with no CycloneDX equivalent (SHA224, MD2, MD4, MD6, ADLER32)
+// keep their SPDX spelling; EncodeCycloneDX leaves them out.
+var spdxToCDXHash = map[string]string{
+	"MD5": "MD5", "SHA1": "SHA-1", "SHA256": "SHA-256", "SHA384": "SHA-384", "SHA512": "SHA-512",
+	"SHA3-256": "SHA3-256", "SHA3-384": "SHA3-384", "SHA3-512": "SHA3-512",
+	"BLAKE2b-256": "BLAKE2b-256", "BLAKE2b-384": "BLAKE2b-384", "BLAKE2b-512": "BLAKE2b-512", "BLAKE3": "BLAKE3",
+}
+
+func noAssertion(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "" || s == "NOASSERTION" || s == "NONE"
+}
+
+// fromSPDX converts an SPDX 2.x document to a Document. Packages become
+// components (files and snippets do not: they describe source trees, not
+// shipped components). A package the document DESCRIBES, when it is the only
+// one, becomes Metadata. Relationships between packages become DependsOn
+// edges: X DEPENDS_ON/CONTAINS/STATIC_LINK/DYNAMIC_LINK Y and Y *_DEPENDENCY_OF
+// X / CONTAINED_BY X all mean "X depends on Y".
+func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
+	doc := &Document{Format: f.Name, SpecVersion: f.SpecVersion, Encoding: f.Encoding, Name: sd.DocumentName, SerialNumber: sd.DocumentNamespace}
+	if sd.CreationInfo != nil {
+		if t, err := time.Parse(time.RFC3339, sd.CreationInfo.Created); err == nil {
+			doc.Created = t.UTC()
+		}
+	}
+	otherNames := map[string]string{}
+	for _, ol := range sd.OtherLicenses {
+		if ol != nil && ol.LicenseName != "" && !noAssertion(ol.LicenseName) {
+			otherNames[ol.LicenseIdentifier] = ol.LicenseName
+		}
+	}
+	comps := make([]inventory.Component, 0, len(sd.Packages))
+	index := map[string]int{}
+	for _, p := range sd.Packages {
+		if p == nil {
+			continue
+		}
+		ref := "SPDXRef-" + string(p.PackageSPDXIdentifier)
+		if _, dup := index[ref]; dup {
+			return nil, invalid(name, "packages", "SPDXID %q is not unique", ref)
+		}
+		index[ref] = len(comps)
+		comps = append(comps, spdxToComponent(p, ref, otherNames))
+	}
+	describes := []string{}
+	type edge struct{ from, to string }
+	var edges []edge
+	for _, r := range sd.Relationships {
+		if r == nil || r.RefA.DocumentRefID != "" || r.RefB.DocumentRefID != "" {
+			continue // external documents are not resolved
+		}
+		a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
+		switch strings.ToUpper(r.Relationship) {
+		case "DESCRIBES":
+			if string(r.RefA.ElementRefID) == string(sd.SPDXIdentifier) {
+				describes = appendUnique(describes, b)
+			}
+		case "DESCRIBED_BY":
+			if string(r.RefB.ElementRefID) == string(sd.SPDXIdentifier) {
+				describes = appendUnique(describes, a)
+			}
+		case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK":
+			edges = append(edges, edge{a, b})
+		case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
+			"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF", "CONTAINED_BY":
+			edges = append(edges, edge{b, a})
+		}
+	}
+	for _, e := range edges {
+		i, ok1 := index[e.from]
+		_, ok2 := index[e.to]
+		if ok1 && ok2 && e.from != e.to {
+			comps[i].DependsOn = appendUnique(comps[i].DependsOn, e.to)
+		}
+	}
+	var described []string
+	for _, d := range describes {
+		if _, ok := index[d]; ok {
+			described = append(described, d)
+		}
+	}
+	if len(described) == 1 {
+		mi := index[described[0]]
+		m := comps[mi]
+		doc.Metadata = &m
+		comps = append(comps[:mi], comps[mi+1:]...)
+	}
+	doc.Components = comps
+	return doc, nil
+}
+
+func spdxToComponent(p *spdx.Package, ref string, otherNames map[string]string) inventory.Component {
+	c := inventory.Component{
+		Ref:     ref,
+		Type:    inventory.TypeLibrary,
+		Name:    p.PackageName,
+		Version: p.PackageVersion,
+	}
+	if t, ok := spdxPurpose[strings.ToUpper(strings.ReplaceAll(p.PrimaryPackagePurpose, "_", "-"))]; ok {
+		c.Type = t
+	}
+	if p.PackageSupplier != nil && !noAssertion(p.PackageSupplier.Supplier) {
+		c.Supplier = strings.TrimSpace(p.PackageSupplier.Supplier)
+	}
+	for _, cs := range p.PackageChecksums {
+		alg := string(cs.Algorithm)
+		if m, ok := spdxToCDXHash[alg]; ok {
+			alg = m
+		}
+		c.Hashes = append(c.Hashes, inventory.Hash{Algorithm: alg, Value: strings.ToLower(strings.TrimSpace(cs.Value))})
+	}
+	lic := p.PackageLicenseConcluded
+	if noAssertion(lic) {
+		lic = p.PackageLicenseDeclared
+	}
+	if !noAssertion(lic) {
+		lic = strings.TrimSpace(lic)
+		if n, ok := otherNames[lic]; ok {
+			lic = n // a LicenseRef- standing for a named licence
+		}
+		c.Licenses = []string{lic}
+	}
+	for _, er := range p.PackageExternalReferences {
+		if er == nil {
+			continue
+		}
+		loc := strings.TrimSpace(er.Locator)
+		switch strings.ToLower(er.RefType) {
+		case "purl":
+			if c.PURL == "" {
+				c.PURL = loc
+			}
+		case "cpe22type", "cpe23type":
+			c.CPEs = appendUnique(c.CPEs, loc)
+		}
+	}
+	return c
+}
+
+var (
+	spdxIDsOnce sync.Once
+	spdxIDs     map[string]bool
+)
+
+// isSPDXLicenseID reports whether id is on the SPDX licence list bundled
+// with the CycloneDX schemas (spdx.schema.json).
+func isSPDXLicenseID(id string) bool {
+	spdxIDsOnce.Do(func() {
+		spdxIDs = map[string]bool{}
+		raw, err := schemaFS.ReadFile("schemas/spdx.schema.json")
+		if err != nil {
+			return
+		}
+		var s struct {
+			Enum []string `json:"enum"`
+		}
+		if json.Unmarshal(raw, &s) == nil {
+			for _, e := range s.Enum {
+				spdxIDs[e] = true
+			}
+		}
+	})
+	return spdxIDs[id]
+}
+
+// spdxIDChars replaces characters an SPDX identifier may not hold.
+var spdxIDChars = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
+
+// spdxElementID turns ref into a valid, unique SPDX element id (without the
+// SPDXRef- prefix), keeping refs that already are SPDX ids.
+func spdxElementID(ref string, taken map[string]bool) string {
+	id, had := strings.CutPrefix(ref, "SPDXRef-")
+	if !had || spdxIDChars.MatchString(id) || id == "" {
+		id = strings.Trim(spdxIDChars.ReplaceAllString(ref, "-"), "-")
+		if id == "" {
+			id = "component"
+		}
+	}
+	base := id
+	for n := 2; taken[id]; n++ {
+		id = fmt.Sprintf("%s-%d", base, n)
+	}
+	taken[id] = true
+	return id
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
