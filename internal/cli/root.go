@@ -64,6 +64,9 @@ incident response and signed updates, in one self-hosted binary.`,
 	})
 	root.AddCommand(
 		newVersionCmd(s),
+		newServeCmd(s),
+		newUserCmd(s),
+		newTokenCmd(s),
 	)
 	return root
 }

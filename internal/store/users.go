@@ -264,3 +264,18 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// SetPassword replaces a user's password hash and ends all their sessions.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
+		}
+		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ?`), userID)
+		return err
+	})
+}

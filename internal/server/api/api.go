@@ -6,7 +6,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -20,7 +19,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/sbom"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -86,7 +85,9 @@ func Routes(d Deps) []web.Route {
 	}
 }
 
-func (h handler) fail(w http.ResponseWriter, r *http.Request, err error) { web.WriteError(w, r, h.Log, err) }
+func (h handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	web.WriteError(w, r, h.Log, err)
+}
 
 // page is the envelope of every list response.
 type page[T any] struct {
@@ -280,35 +281,6 @@ func (h handler) listComponents(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, newPage(items, next))
 }
 
-// ImportResult is the response of an SBOM upload.
-type ImportResult struct {
-	ReleaseID   int64  `json:"release_id"`
-	Format      string `json:"format"`
-	SpecVersion string `json:"spec_version"`
-	Components  int    `json:"components"`
-	SHA256      string `json:"sha256"`
-}
-
-// ImportSBOM decodes and validates an SBOM and replaces the release's
-// components with it in one transaction. Shared by the API, the UI and the CLI.
-func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, data []byte) (ImportResult, error) {
-	doc, err := sbom.Decode(bytes.NewReader(data), name, sbom.Options{MaxBytes: int64(len(data)) + 1})
-	if err != nil {
-		return ImportResult{}, invalidSBOM{err}
-	}
-	blob := store.NewBlob(name, "application/octet-stream", data)
-	if err := st.ImportComponents(ctx, releaseID, doc.Components, blob); err != nil {
-		return ImportResult{}, err
-	}
-	return ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}, nil
-}
-
-// invalidSBOM maps SBOM validation errors to 422 with the message shown.
-type invalidSBOM struct{ error }
-
-func (e invalidSBOM) Unwrap() error { return e.error }
-func (invalidSBOM) HTTPStatus() int { return http.StatusUnprocessableEntity }
-
 func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
@@ -328,7 +300,7 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "upload"
 	}
-	res, err := ImportSBOM(r.Context(), h.Store, id, name, data)
+	res, err := portfolio.ImportSBOM(r.Context(), h.Store, id, name, data)
 	h.OnImport("sbom", err)
 	if err != nil {
 		h.fail(w, r, err)
@@ -338,27 +310,6 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, res)
 }
 
-// ExportSBOM writes a release's components in the requested format
-// ("cyclonedx-json" or "spdx-json") and returns the content type.
-func ExportSBOM(ctx context.Context, st *store.Store, releaseID int64, format string, w io.Writer) (string, error) {
-	rel, err := st.Release(ctx, releaseID)
-	if err != nil {
-		return "", err
-	}
-	comps, err := st.AllComponents(ctx, releaseID)
-	if err != nil {
-		return "", err
-	}
-	exp := sbom.Export{Name: rel.ProductName, Version: rel.Version, Components: comps, Created: rel.CreatedAt}
-	switch format {
-	case "", "cyclonedx-json":
-		return "application/vnd.cyclonedx+json; version=1.6", sbom.EncodeCycloneDX(w, exp)
-	case "spdx-json":
-		return "application/spdx+json", sbom.EncodeSPDX(w, exp)
-	}
-	return "", web.BadRequestf("format %q: must be cyclonedx-json or spdx-json", format)
-}
-
 func (h handler) downloadSBOM(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
@@ -366,7 +317,7 @@ func (h handler) downloadSBOM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	ctype, err := ExportSBOM(r.Context(), h.Store, id, r.URL.Query().Get("format"), &buf)
+	ctype, err := portfolio.ExportSBOM(r.Context(), h.Store, id, r.URL.Query().Get("format"), &buf)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/demo"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/server"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+type serveOptions struct {
+	sf             storeFlags
+	listen         string
+	demo           bool
+	logFormat      string
+	tlsCert        string
+	tlsKey         string
+	maxUpload      int64
+	privateMetrics bool
+}
+
+func newServeCmd(s *streams) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Rampart server (web UI and API)",
+		Long: `Run the Rampart server: web UI, JSON API under /api/v1, background jobs.
+
+On the first start with an empty database, a one-time setup link is printed:
+open it to create the first administrator. There are no default credentials.
+With --demo, a realistic portfolio is seeded and generated demo credentials
+are printed instead.`,
+		Example: `  rampart serve --demo
+  rampart serve --listen 0.0.0.0:8443 --data /var/lib/rampart --tls-cert cert.pem --tls-key key.pem
+  rampart serve --database postgres://rampart@db/rampart`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, s, o) },
+	}
+	o.sf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.BoolVar(&o.demo, "demo", false, "seed a demo portfolio and print generated demo credentials")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
+	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	f.Int64Var(&o.maxUpload, "max-upload", 512<<20, "largest accepted upload in bytes")
+	f.BoolVar(&o.privateMetrics, "private-metrics", false, "require an admin for /metrics")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
+	ctx := cmd.Context()
+	var log *slog.Logger
+	switch o.logFormat {
+	case "text":
+		log = slog.New(slog.NewTextHandler(s.err, nil))
+	case "json":
+		log = slog.New(slog.NewJSONHandler(s.err, nil))
+	default:
+		return fmt.Errorf("--log-format %q: must be text or json", o.logFormat)
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key must be given together")
+	}
+	st, err := o.sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	scheme := "http"
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("load TLS key pair: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	base := scheme + "://" + displayAddr(ln.Addr())
+
+	if o.demo {
+		pw, err := demoAccount(cmd, st)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		n, err := demo.Seed(ctx, st)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("seed demo portfolio: %w", err)
+		}
+		if n > 0 {
+			log.Info("demo portfolio seeded", "releases", n)
+		}
+		fmt.Fprintf(s.out, "Demo credentials (generated for this start): user %q password %q\n", demo.User, pw)
+	} else if n, err := st.CountUsers(ctx); err != nil {
+		ln.Close()
+		return err
+	} else if n == 0 {
+		tok, err := st.CreateSetupToken(ctx, "setup", 24*time.Hour)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		fmt.Fprintf(s.out, "No users yet. Create the first administrator within 24 hours at this one-time link:\n  %s/setup?token=%s\n", base, tok)
+	}
+
+	srv := server.New(server.Config{TLS: o.tlsCert != "", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
+	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
+	log.Info("serving", "url", base, "engine", st.Engine())
+	return srv.Serve(ctx, ln)
+}
+
+// demoAccount makes sure the demo admin exists with a freshly generated
+// password, and returns that password. There is never a fixed password.
+func demoAccount(cmd *cobra.Command, st *store.Store) (string, error) {
+	pw := passphrase()
+	hash, err := identity.HashPassword(pw)
+	if err != nil {
+		return "", err
+	}
+	ctx := cmd.Context()
+	u, err := st.UserByName(ctx, demo.User)
+	if errors.Is(err, store.ErrNotFound) {
+		u = identity.User{Name: demo.User, Role: identity.RoleAdmin, PasswordHash: hash}
+		return pw, st.CreateUser(ctx, &u)
+	}
+	if err != nil {
+		return "", err
+	}
+	return pw, st.SetPassword(ctx, u.ID, hash)
+}
+
+// passphrase returns four random words and a number (~50 bits), easy to type.
+func passphrase() string {
+	words := strings.Fields(`amber anchor apple arrow atlas badge bamboo beacon birch blaze bolt breeze bridge cactus canyon cedar
+		cobalt comet copper coral crane crystal delta dune eagle echo ember falcon fern fjord flint forest galaxy garnet
+		glacier granite harbor hazel heron indigo island jade jasper juniper kestrel lagoon lantern lark lemon lotus
+		maple marble meadow meteor mint nebula nickel oak ocean onyx orbit otter pebble pepper pine planet plume prism
+		quartz raven reef ridge river robin saffron sage sierra silver slate spruce summit tango thistle thunder tiger
+		topaz tundra velvet violet walnut willow zephyr`)
+	pick := func(n int) int {
+		v, _ := rand.Int(rand.Reader, big.NewInt(int64(n)))
+		return int(v.Int64())
+	}
+	parts := make([]string, 0, 5)
+	for range 4 {
+		parts = append(parts, words[pick(len(words))])
+	}
+	parts = append(parts, fmt.Sprint(pick(90)+10))
+	return strings.Join(parts, "-")
+}
+
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if tcp.IP.IsUnspecified() {
+		return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
+	}
+	return tcp.String()
+}

@@ -1,0 +1,430 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/server/api"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	if identity.FromContext(r.Context()) != nil {
+		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	h.render(w, r, http.StatusOK, "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r),
+		Data: map[string]string{"Next": localPath(r.URL.Query().Get("next"))}})
+}
+
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	next := localPath(r.PostFormValue("next"))
+	data := map[string]string{"Next": next, "Name": r.PostFormValue("name")}
+	if !checkPreCSRF(r) {
+		h.render(w, r, http.StatusForbidden, "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r), Error: "Your sign-in form expired. Please try again.", Data: data})
+		return
+	}
+	cookie, _, err := api.SignIn(r, h.Store, h.Throttle, r.PostFormValue("name"), r.PostFormValue("password"))
+	if err != nil {
+		var tma api.TooManyAttempts
+		if errors.As(err, &tma) {
+			w.Header().Set("Retry-After", tma.RetryAfter())
+		}
+		h.Log.Warn("sign-in failed", "user", r.PostFormValue("name"), "remote", web.ClientIP(r), "reason", err.Error())
+		h.render(w, r, web.Status(err), "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r), Error: err.Error(), Data: data})
+		return
+	}
+	api.SetSessionCookie(w, cookie, h.SecureCookies, store.SessionAbsolute)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	_ = h.Store.DeleteSession(r.Context(), p.SessionHash)
+	api.SetSessionCookie(w, "", h.SecureCookies, -time.Second)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (h *handler) setupForm(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	if !h.Store.ValidSetupToken(r.Context(), tok, "setup") {
+		h.render(w, r, http.StatusNotFound, "error", view{Title: "Setup link not valid",
+			Error: "This setup link was already used or has expired. Restart `rampart serve` on an empty database for a new one, or ask an administrator."})
+		return
+	}
+	h.render(w, r, http.StatusOK, "setup", view{Title: "Create the first administrator", CSRF: h.preCSRF(w, r), Data: map[string]string{"Token": tok}})
+}
+
+func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
+	tok := r.PostFormValue("token")
+	name, pw := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
+	data := map[string]string{"Token": tok, "Name": name}
+	fail := func(status int, msg string) {
+		h.render(w, r, status, "setup", view{Title: "Create the first administrator", CSRF: h.preCSRF(w, r), Error: msg, Data: data})
+	}
+	if !checkPreCSRF(r) {
+		fail(http.StatusForbidden, "Your form expired. Please try again.")
+		return
+	}
+	if pw != r.PostFormValue("confirm") {
+		fail(http.StatusBadRequest, "The two passwords differ.")
+		return
+	}
+	if err := identity.CheckPassword(pw, name); err != nil {
+		fail(http.StatusBadRequest, err.Error())
+		return
+	}
+	hash, err := identity.HashPassword(pw)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u := identity.User{Name: name, Role: identity.RoleAdmin, PasswordHash: hash}
+	if name == "" {
+		fail(http.StatusBadRequest, "Choose a user name.")
+		return
+	}
+	if err := h.Store.CompleteSetup(r.Context(), tok, &u); err != nil {
+		fail(web.Status(err), err.Error())
+		return
+	}
+	h.Log.Info("first administrator created", "user", name, "remote", web.ClientIP(r))
+	cookie, _, err := h.Store.CreateSession(r.Context(), u.ID, web.ClientIP(r), r.UserAgent())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	api.SetSessionCookie(w, cookie, h.SecureCookies, store.SessionAbsolute)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+type portfolioData struct {
+	Products   []inventory.Product
+	Next       string
+	Releases   int
+	Components int
+	CanEdit    bool
+}
+
+func canEdit(r *http.Request) bool {
+	p := identity.FromContext(r.Context())
+	return p != nil && p.Role.Allows(identity.RoleEditor)
+}
+
+func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) {
+	products, next, err := h.Store.Products(r.Context(), r.URL.Query().Get("cursor"), 100)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := portfolioData{Products: products, Next: next, CanEdit: canEdit(r)}
+	for _, p := range products {
+		d.Releases += p.Releases
+		d.Components += p.Components
+	}
+	h.render(w, r, http.StatusOK, "portfolio", view{Title: "Portfolio", Nav: "portfolio", Flash: r.URL.Query().Get("flash"), Data: d})
+}
+
+func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) {
+	crit, _ := strconv.Atoi(r.PostFormValue("criticality"))
+	p := inventory.Product{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), Owner: r.PostFormValue("owner"),
+		Criticality: crit, Exposure: inventory.Exposure(r.PostFormValue("exposure"))}
+	if err := h.Store.CreateProduct(r.Context(), &p); err != nil {
+		products, next, _ := h.Store.Products(r.Context(), "", 100)
+		h.render(w, r, web.Status(err), "portfolio", view{Title: "Portfolio", Nav: "portfolio", Error: "Could not create the product: " + err.Error(),
+			Data: portfolioData{Products: products, Next: next, CanEdit: true}})
+		return
+	}
+	h.Log.Info("product created", "product", p.Name, "user", identity.FromContext(r.Context()).Name)
+	http.Redirect(w, r, fmt.Sprintf("/products/%d", p.ID), http.StatusSeeOther)
+}
+
+type productData struct {
+	Product  inventory.Product
+	Releases []inventory.Release
+	Next     string
+	CanEdit  bool
+}
+
+func (h *handler) product(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.Store.Product(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rels, next, err := h.Store.Releases(r.Context(), id, r.URL.Query().Get("cursor"), 100)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "product", view{Title: p.Name, Nav: "portfolio", Error: r.URL.Query().Get("error"),
+		Data: productData{Product: p, Releases: rels, Next: next, CanEdit: canEdit(r)}})
+}
+
+func (h *handler) createRelease(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rel := inventory.Release{ProductID: id, Version: r.PostFormValue("version"), Status: inventory.ReleaseStatus(r.PostFormValue("status"))}
+	if rel.ReleaseDate, err = api.ParseDate("release_date", r.PostFormValue("release_date")); err == nil {
+		rel.SupportEnd, err = api.ParseDate("support_end", r.PostFormValue("support_end"))
+	}
+	if err == nil {
+		err = h.Store.CreateRelease(r.Context(), &rel)
+	}
+	if err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("Could not create the release: "+err.Error())), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/releases/%d", rel.ID), http.StatusSeeOther)
+}
+
+type releaseData struct {
+	Release    inventory.Release
+	Components []inventory.Component
+	Next       string
+	Filter     string
+	Sort       string
+	Desc       bool
+	Cursor     string
+	CanEdit    bool
+	Result     *portfolio.ImportResult
+}
+
+// column is one header of the components table.
+type column struct {
+	Key, Label, Mark string
+	Sortable, Active bool
+	Link             template.URL
+}
+
+// Columns returns the table headers with sort links: clicking the active
+// column flips the order; another column sorts ascending.
+func (d releaseData) Columns() []column {
+	cols := []column{{Key: "name", Label: "Name"}, {Key: "version", Label: "Version"}, {Key: "type", Label: "Type"}, {Key: "purl", Label: "purl / CPE"}, {Label: "Licences"}}
+	for i := range cols {
+		c := &cols[i]
+		if c.Key == "" {
+			continue
+		}
+		c.Sortable = true
+		order := ""
+		if c.Key == d.Sort {
+			c.Active = true
+			c.Mark = " ▲"
+			order = "desc"
+			if d.Desc {
+				c.Mark, order = " ▼", ""
+			}
+		}
+		v := url.Values{"sort": {c.Key}}
+		if order != "" {
+			v.Set("order", order)
+		}
+		if d.Filter != "" {
+			v.Set("filter", d.Filter)
+		}
+		c.Link = template.URL("?" + v.Encode())
+	}
+	return cols
+}
+
+func (h *handler) release(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rel, err := h.Store.Release(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	d := releaseData{Release: rel, Filter: q.Get("filter"), Sort: q.Get("sort"), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor"), CanEdit: canEdit(r)}
+	if d.Sort == "" {
+		d.Sort = "name"
+	}
+	d.Components, d.Next, err = h.Store.Components(r.Context(), store.ComponentQuery{ReleaseID: id, Filter: d.Filter, Sort: d.Sort, Desc: d.Desc, After: d.Cursor, Limit: 50})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
+}
+
+func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.Store.Release(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	file, hdr, err := r.FormFile("sbom")
+	if err != nil {
+		h.uploadResult(w, r, id, nil, web.BadRequestf("choose an SBOM file to upload (CycloneDX or SPDX)"))
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, h.MaxUpload+1))
+	if err == nil && int64(len(data)) > h.MaxUpload {
+		err = web.BadRequestf("%s is larger than the upload limit of %d MiB", hdr.Filename, h.MaxUpload>>20)
+	}
+	var res portfolio.ImportResult
+	if err == nil {
+		res, err = portfolio.ImportSBOM(r.Context(), h.Store, id, hdr.Filename, data)
+		h.OnImport("sbom", err)
+	}
+	if err == nil {
+		h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
+	}
+	h.uploadResult(w, r, id, &res, err)
+}
+
+// uploadResult answers htmx uploads with a fragment and plain form posts
+// with a redirect (success) or the page with the error.
+func (h *handler) uploadResult(w http.ResponseWriter, r *http.Request, id int64, res *portfolio.ImportResult, err error) {
+	if r.Header.Get("HX-Request") == "true" {
+		t := h.pages["release"]
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err != nil {
+			w.WriteHeader(http.StatusOK) // htmx swaps only 2xx; the fragment carries the error
+		}
+		v := view{Data: releaseData{Result: res}}
+		if err != nil {
+			v.Error = err.Error()
+		}
+		if terr := t.ExecuteTemplate(w, "upload-result", v); terr != nil {
+			h.Log.Error("render upload result", "err", terr)
+		}
+		return
+	}
+	if err != nil {
+		http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, urlQuery("Import failed: "+err.Error())), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, urlQuery(fmt.Sprintf("Imported %d components from %s %s", res.Components, res.Format, res.SpecVersion))), http.StatusSeeOther)
+}
+
+func (h *handler) downloadSBOM(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	format := r.URL.Query().Get("format")
+	var buf strings.Builder
+	ctype, err := portfolio.ExportSBOM(r.Context(), h.Store, id, format, &buf)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ext := ".cdx.json"
+	if format == "spdx-json" {
+		ext = ".spdx.json"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="release-%d%s"`, id, ext))
+	io.WriteString(w, buf.String())
+}
+
+type searchData struct {
+	Q, Version string
+	Hits       []store.SearchHit
+	Next       string
+	Searched   bool
+}
+
+func (h *handler) search(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d := searchData{Q: q.Get("q"), Version: q.Get("version")}
+	v := view{Title: "Search", Nav: "search"}
+	if strings.TrimSpace(d.Q) != "" {
+		var err error
+		d.Searched = true
+		d.Hits, d.Next, err = h.Store.Search(r.Context(), store.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100})
+		if err != nil {
+			if web.Status(err) >= 500 {
+				h.fail(w, r, err)
+				return
+			}
+			v.Error = err.Error()
+		}
+	}
+	v.Data = d
+	h.render(w, r, http.StatusOK, "search", v)
+}
+
+type accountData struct {
+	Tokens   []store.APIToken
+	NewToken string
+}
+
+func (h *handler) account(w http.ResponseWriter, r *http.Request) {
+	h.renderAccount(w, r, "", "")
+}
+
+func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, newToken, errMsg string) {
+	toks, err := h.Store.APITokens(r.Context(), identity.FromContext(r.Context()).UserID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "account", view{Title: "Account", Nav: "account", Error: errMsg, Data: accountData{Tokens: toks, NewToken: newToken}})
+}
+
+func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
+	exp, err := api.ParseExpiry(r.PostFormValue("expires"))
+	if err != nil {
+		h.renderAccount(w, r, "", err.Error())
+		return
+	}
+	p := identity.FromContext(r.Context())
+	plain, tok, err := h.Store.CreateAPIToken(r.Context(), p.UserID, r.PostFormValue("name"), exp)
+	if err != nil {
+		h.renderAccount(w, r, "", err.Error())
+		return
+	}
+	h.Log.Info("api token created", "user", p.Name, "token_id", tok.ID, "prefix", tok.Prefix)
+	h.renderAccount(w, r, plain, "")
+}
+
+func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Store.RevokeAPIToken(r.Context(), identity.FromContext(r.Context()).UserID, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func urlQuery(s string) string { return url.QueryEscape(s) }

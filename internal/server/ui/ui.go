@@ -1,0 +1,236 @@
+// Package ui is Rampart's server-rendered web interface: html/template pages
+// with htmx for partial updates, all assets embedded. No inline script: the
+// Content-Security-Policy allows only same-origin scripts.
+package ui
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/server/api"
+	"github.com/rampart-security/rampart/internal/server/web"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Deps are what the UI handlers need (the API's, shared).
+type Deps struct {
+	api.Deps
+}
+
+type handler struct {
+	Deps
+	pages map[string]*template.Template
+}
+
+// assetVersions maps a static file name to a short content hash, so asset
+// URLs change with their content and can be cached forever.
+var assetVersions = func() map[string]string {
+	m := map[string]string{}
+	_ = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := staticFS.ReadFile(p)
+		sum := sha256.Sum256(b)
+		m[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return m
+}()
+
+var funcs = template.FuncMap{
+	"asset": func(name string) string { return "/static/" + name + "?v=" + assetVersions[name] },
+	"date": func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.Format("2006-01-02")
+	},
+	"when": func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+	"join": strings.Join,
+	"short": func(s string, n int) string {
+		if len(s) <= n {
+			return s
+		}
+		return s[:n] + "…"
+	},
+	"query": func(kv ...any) template.URL {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if s := fmt.Sprint(kv[i+1]); s != "" && s != "false" {
+				v.Set(fmt.Sprint(kv[i]), s)
+			}
+		}
+		return template.URL("?" + v.Encode())
+	},
+	"critLabel": func(n int) string {
+		return [...]string{"", "low", "moderate", "high", "very high", "safety-critical"}[max(0, min(n, 5))]
+	},
+}
+
+func parsePages() map[string]*template.Template {
+	pages := map[string]*template.Template{}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" {
+			continue
+		}
+		t := template.Must(template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
+		pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return pages
+}
+
+// view is the data every page gets.
+type view struct {
+	Title string
+	User  *identity.Principal
+	CSRF  string
+	Nav   string
+	Flash string
+	Error string
+	Data  any
+}
+
+func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+	t, ok := h.pages[page]
+	if !ok {
+		panic("ui: no template " + page)
+	}
+	v.User = identity.FromContext(r.Context())
+	if v.User != nil {
+		v.CSRF = v.User.CSRF
+	}
+	name := "layout"
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") != "" && t.Lookup("partial") != nil {
+		name = "partial"
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
+		h.Log.Error("render page", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// fail renders an error page with the store error's status.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := web.Status(err)
+	msg := err.Error()
+	if status == http.StatusInternalServerError {
+		h.Log.Error("ui request failed", "path", r.URL.Path, "err", err)
+		msg = "Something went wrong on our side. The server log has the details."
+	}
+	h.render(w, r, status, "error", view{Title: http.StatusText(status), Error: msg})
+}
+
+var errorPage = template.Must(template.New("e").Parse(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{.}} · Rampart</title><link rel="stylesheet" href="/static/app.css"></head><body class="center"><main class="card narrow"><h1>{{.}}</h1><p><a href="/">Back to the portfolio</a></p></main></body></html>`))
+
+// NotFound renders a 404 page for unknown UI paths.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_ = errorPage.Execute(w, "Page not found")
+}
+
+// Forbidden renders a 403 page.
+func Forbidden(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	_ = errorPage.Execute(w, "Your role does not allow this")
+}
+
+// RedirectToLogin sends an unauthenticated browser to the sign-in page,
+// remembering where it wanted to go. htmx requests get HX-Redirect.
+func RedirectToLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// localPath accepts only same-site absolute paths (no open redirects).
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
+}
+
+// preCSRFCookie protects the sign-in and setup forms, which are posted
+// before a session (and its CSRF token) exists: double-submit cookie.
+const preCSRFCookie = "rampart_precsrf"
+
+func (h *handler) preCSRF(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(preCSRFCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	v, _ := identity.NewSecret("")
+	http.SetCookie(w, &http.Cookie{Name: preCSRFCookie, Value: v, Path: "/", HttpOnly: true, Secure: h.SecureCookies, SameSite: http.SameSiteStrictMode})
+	return v
+}
+
+func checkPreCSRF(r *http.Request) bool {
+	c, err := r.Cookie(preCSRFCookie)
+	got := r.PostFormValue(web.CSRFField)
+	return err == nil && c.Value != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(got)) == 1
+}
+
+// Routes returns every UI route with the role it needs.
+func Routes(d Deps) []web.Route {
+	h := &handler{Deps: d, pages: parsePages()}
+	static, _ := fs.Sub(staticFS, "static")
+	files := http.FileServerFS(static)
+	return []web.Route{
+		{Method: "GET", Pattern: "/static/{file...}", Public: true, Handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			http.StripPrefix("/static/", files).ServeHTTP(w, r)
+		}},
+		{Method: "GET", Pattern: "/login", Public: true, Handler: h.loginForm},
+		{Method: "POST", Pattern: "/login", Public: true, Handler: h.login},
+		{Method: "GET", Pattern: "/setup", Public: true, Handler: h.setupForm},
+		{Method: "POST", Pattern: "/setup", Public: true, Handler: h.setup},
+		{Method: "POST", Pattern: "/logout", Need: identity.RoleViewer, Handler: h.logout},
+		{Method: "GET", Pattern: "/{$}", Need: identity.RoleViewer, Handler: h.portfolio},
+		{Method: "POST", Pattern: "/products", Need: identity.RoleEditor, Handler: h.createProduct},
+		{Method: "GET", Pattern: "/products/{id}", Need: identity.RoleViewer, Handler: h.product},
+		{Method: "POST", Pattern: "/products/{id}/releases", Need: identity.RoleEditor, Handler: h.createRelease},
+		{Method: "GET", Pattern: "/releases/{id}", Need: identity.RoleViewer, Handler: h.release},
+		{Method: "POST", Pattern: "/releases/{id}/sbom", Need: identity.RoleEditor, MaxBody: d.MaxUpload + 1<<20, Handler: h.uploadSBOM},
+		{Method: "GET", Pattern: "/releases/{id}/sbom", Need: identity.RoleViewer, Handler: h.downloadSBOM},
+		{Method: "GET", Pattern: "/search", Need: identity.RoleViewer, Handler: h.search},
+		{Method: "GET", Pattern: "/account", Need: identity.RoleViewer, Handler: h.account},
+		{Method: "POST", Pattern: "/account/tokens", Need: identity.RoleViewer, Handler: h.createToken},
+		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Need: identity.RoleViewer, Handler: h.revokeToken},
+	}
+}
