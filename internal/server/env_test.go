@@ -1,0 +1,106 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/server"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/store/storetest"
+)
+
+type env struct {
+	url      string
+	srv      *server.Server
+	store    *store.Store
+	password string            // alice's
+	tokens   map[string]string // role → bearer token
+}
+
+func newEnv(t *testing.T, engine string) *env {
+	t.Helper()
+	var cfg store.Config
+	for _, e := range storetest.Engines(t) {
+		if e.Name == engine {
+			cfg = e.Config
+		}
+	}
+	if cfg == (store.Config{}) {
+		t.Skipf("engine %s not configured", engine)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &env{store: st, password: "correct horse battery staple", tokens: map[string]string{}}
+	hash, err := identity.HashPassword(e.password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, role := range map[string]identity.Role{"alice": identity.RoleAdmin, "ed": identity.RoleEditor, "vic": identity.RoleViewer} {
+		u := identity.User{Name: name, Role: role, PasswordHash: hash}
+		if err := st.CreateUser(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := st.CreateAPIToken(ctx, u.ID, "test", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[string(role)] = tok
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("RAMPART_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	e.srv = server.New(server.Config{PublicMetrics: true, MaxUpload: 8 << 20}, st, log)
+	ts := httptest.NewServer(e.srv.Handler())
+	t.Cleanup(ts.Close)
+	e.url = ts.URL
+	return e
+}
+
+// call sends a request with the role's bearer token ("" for none) and
+// decodes a JSON answer into out when out is non-nil.
+func (e *env) call(t *testing.T, role, method, path string, body any, out any) *http.Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		js, _ := json.Marshal(b)
+		rd = bytes.NewReader(js)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
+		}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	return resp
+}

@@ -1,0 +1,135 @@
+package server_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/rampart-security/rampart/internal/browsertest"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/sbom"
+)
+
+// TestBrowserJourney drives the UI in headless Chromium: sign in, create a
+// product and a release, upload an SBOM with the form, see and filter its
+// components, search the portfolio, sort the table and sign out.
+func TestBrowserJourney(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	ctx := browsertest.New(t)
+
+	// An SBOM file the user picks in the upload form.
+	var buf bytes.Buffer
+	comps := []inventory.Component{
+		{Ref: "busybox", Type: inventory.TypeApplication, Name: "busybox", Version: "1.36.1", CPEs: []string{"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*"}},
+		{Ref: "openssl", Type: inventory.TypeLibrary, Name: "openssl", Version: "3.0.13", PURL: "pkg:generic/openssl@3.0.13", Licenses: []string{"Apache-2.0"}},
+		{Ref: "dropbear", Type: inventory.TypeApplication, Name: "dropbear", Version: "2022.83", DependsOn: []string{"zlib"}},
+		{Ref: "zlib", Type: inventory.TypeLibrary, Name: "zlib", Version: "1.3.1", PURL: "pkg:generic/zlib@1.3.1"},
+		{Ref: "lighttpd", Type: inventory.TypeApplication, Name: "lighttpd", Version: "1.4.73", DependsOn: []string{"openssl"}},
+	}
+	if err := sbom.EncodeCycloneDX(&buf, sbom.Export{Name: "gw", Version: "1", Components: comps, Created: time.Unix(0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "gateway.cdx.json")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("%s (at %s): %v", step, loc, err)
+		}
+	}
+
+	// An anonymous visitor is sent to the sign-in page.
+	do("open portfolio", chromedp.Navigate(env.url+"/"), chromedp.WaitVisible(chromedp.ID("signin")))
+	browsertest.Screenshot(t, ctx, "01-login")
+	// Wrong password: an error, still on the sign-in page.
+	do("wrong password",
+		chromedp.SendKeys(chromedp.ID("name"), "alice"),
+		chromedp.SendKeys(chromedp.ID("password"), "not the password at all"),
+		chromedp.Click(chromedp.ID("signin")),
+		chromedp.WaitVisible(chromedp.CSS("p.error")))
+	if got := text("p.error"); !strings.Contains(got, "wrong user name or password") {
+		t.Errorf("sign-in error = %q", got)
+	}
+	do("sign in",
+		chromedp.SendKeys(chromedp.ID("password"), env.password),
+		chromedp.Click(chromedp.ID("signin")),
+		chromedp.WaitVisible(chromedp.ID("new-product")))
+
+	do("create product",
+		chromedp.SendKeys(chromedp.CSS(`#new-product input[name=name]`), "Smart Thermostat T5"),
+		chromedp.SendKeys(chromedp.CSS(`#new-product textarea[name=description]`), "Wi-Fi thermostat"),
+		chromedp.Click(chromedp.CSS(`#new-product button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("new-release")))
+	if got := text("h1"); got != "Smart Thermostat T5" {
+		t.Errorf("product page title = %q", got)
+	}
+	do("create release",
+		chromedp.SendKeys(chromedp.CSS(`#new-release input[name=version]`), "1.9.0"),
+		chromedp.Click(chromedp.CSS(`#new-release button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("upload")))
+	browsertest.Screenshot(t, ctx, "02-release-empty")
+
+	do("upload SBOM",
+		chromedp.SetUploadFiles(chromedp.ID("sbom-file"), []string{file}),
+		chromedp.Click(chromedp.CSS(`#upload button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("upload-ok")))
+	if got := text("#upload-ok"); !strings.Contains(got, "Imported 5 components from cyclonedx 1.6") {
+		t.Errorf("upload result = %q", got)
+	}
+	do("show components", chromedp.Click(chromedp.CSS("#upload-ok a")), chromedp.WaitVisible(chromedp.ID("components-table")))
+	table := text("#components-table tbody")
+	for _, want := range []string{"busybox", "openssl", "3.0.13", "pkg:generic/zlib@1.3.1", "Apache-2.0", "cpe:2.3:a:busybox:busybox:1.36.1"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("components table lacks %q:\n%s", want, table)
+		}
+	}
+	browsertest.Screenshot(t, ctx, "03-release-components")
+
+	// Filtering is done by the server and swapped in by htmx (so the
+	// script ran under the strict CSP).
+	do("filter", chromedp.SendKeys(chromedp.CSS(`#filter input[name=filter]`), "drop"))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#components-table tbody tr").length === 1`)); err != nil {
+		t.Fatalf("htmx filter did not narrow the table: %v", err)
+	}
+	if got := text("#components-table tbody"); !strings.Contains(got, "dropbear") {
+		t.Errorf("filtered table = %q", got)
+	}
+	// Sorting by version descending puts openssl 3.0.13 first… by name: zlib last.
+	do("sort", chromedp.Navigate(env.url+"/releases/1?sort=name&order=desc"), chromedp.WaitVisible(chromedp.ID("components-table")))
+	if got := text("#components-table tbody tr"); !strings.Contains(got, "zlib") {
+		t.Errorf("first row sorted by name desc = %q", got)
+	}
+
+	do("search", chromedp.Navigate(env.url+"/search?q=openssl&version=3.0.x"), chromedp.WaitVisible(chromedp.ID("search-results")))
+	res := text("#search-results tbody")
+	if !strings.Contains(res, "Smart Thermostat T5") || !strings.Contains(res, "1.9.0") {
+		t.Errorf("search results = %q", res)
+	}
+	browsertest.Screenshot(t, ctx, "04-search")
+	do("search miss", chromedp.Navigate(env.url+"/search?q=openssl&version=%3E%3D3.1"), chromedp.WaitVisible(chromedp.ID("search-results")))
+	if got := text("#search-results tbody"); !strings.Contains(got, "No release ships") {
+		t.Errorf("search for openssl >=3.1 = %q", got)
+	}
+
+	do("portfolio", chromedp.Navigate(env.url+"/"), chromedp.WaitVisible(chromedp.ID("products")))
+	browsertest.Screenshot(t, ctx, "05-portfolio")
+	do("sign out", chromedp.Click(chromedp.CSS(`.who button`)), chromedp.WaitVisible(chromedp.ID("signin")))
+	do("protected after sign-out", chromedp.Navigate(env.url+"/releases/1"), chromedp.WaitVisible(chromedp.ID("signin")))
+}
