@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -73,19 +74,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// routeKey carries a pointer through which the matched route reports its
+// pattern back to observe (the mux sets Request.Pattern only on its own copy).
+type routeKey struct{}
+
 // observe logs each request and records metrics labelled by route pattern
 // (never by raw path, which would explode label cardinality).
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		route := "unmatched"
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route)))
 		if sw.status == 0 {
 			sw.status = http.StatusOK
-		}
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
 		}
 		d := time.Since(start)
 		s.reqs.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
@@ -130,7 +132,11 @@ func (s *Server) guard(rt web.Route) http.Handler {
 		limit = web.DefaultMaxBody
 	}
 	isUI := !strings.HasPrefix(rt.Pattern, "/api/") && rt.Pattern != "/metrics"
+	label := rt.Method + " " + rt.Pattern
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+			*p = label // the route label for logs and metrics
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
 		if unsafe && !sameOrigin(r) {
