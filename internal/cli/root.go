@@ -67,6 +67,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newServeCmd(s),
 		newUserCmd(s),
 		newTokenCmd(s),
+		newSBOMImportGroup(s),
 	)
 	return root
 }
@@ -99,4 +100,11 @@ func newVersionCmd(s *streams) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// newSBOMImportGroup is replaced by the sbom command group when it lands.
+func newSBOMImportGroup(s *streams) *cobra.Command {
+	cmd := &cobra.Command{Use: "sbom", Short: "Work with SBOMs", Example: "  rampart sbom import bom.json --product P --release 1.0"}
+	cmd.AddCommand(newSBOMImportCmd(s))
+	return cmd
 }

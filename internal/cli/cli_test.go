@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/store/storetest"
+)
+
+// TestMain lets tests run the CLI as a separate process: when
+// RAMPART_TEST_MAIN is set, the test binary behaves as `rampart`.
+func TestMain(m *testing.M) {
+	if os.Getenv("RAMPART_TEST_MAIN") == "1" {
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		os.Exit(Execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Execute(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestEveryCommandHasHelpAndExample walks the whole command tree.
+func TestEveryCommandHasHelpAndExample(t *testing.T) {
+	root := NewRoot(&streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			return
+		}
+		n++
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("%q has no example in --help", c.CommandPath())
+		}
+		if c.Short == "" {
+			t.Errorf("%q has no short description", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	if n < 8 {
+		t.Errorf("only %d commands found", n)
+	}
+	code, out, _ := run(t, "", "sbom", "import", "--help")
+	if code != 0 || !strings.Contains(out, "Example") {
+		t.Errorf("sbom import --help: %d %q", code, out)
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	if code, _, errs := run(t, "", "no-such-command"); code != ExitError || !strings.Contains(errs, "unknown command") {
+		t.Errorf("unknown command: %d %q", code, errs)
+	}
+	if code, _, errs := run(t, "", "serve", "--no-such-flag"); code != ExitError || !strings.Contains(errs, "--help") {
+		t.Errorf("unknown flag: %d %q", code, errs)
+	}
+	if code, out, _ := run(t, "", "version"); code != 0 || !strings.HasPrefix(out, "rampart ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+func TestUserTokenAndImport(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errs := run(t, "short\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin")
+	if code != ExitFailure || !strings.Contains(errs, "at least 15") {
+		t.Errorf("short password: exit %d, %q", code, errs)
+	}
+	code, _, errs = run(t, "alicealicealice!\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin")
+	if code != ExitFailure || !strings.Contains(errs, "alice") {
+		t.Errorf("name-based password: exit %d, %q", code, errs)
+	}
+	if code, _, errs = run(t, "correct horse battery staple\n", "user", "add", "--data", dir, "--name", "alice", "--role", "root", "--password-stdin"); code != ExitError {
+		t.Errorf("bad role: exit %d %q", code, errs)
+	}
+	if code, out, errs := run(t, "correct horse battery staple\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatalf("user add: %d %q %q", code, out, errs)
+	}
+	code, out, errs := run(t, "", "token", "create", "--data", dir, "--user", "alice", "--name", "ci", "--expires", "720h")
+	if code != 0 || !regexp.MustCompile(`^rmp_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
+		t.Fatalf("token create printed %q (exit %d, %q); want only the token", out, code, errs)
+	}
+	if code, _, _ := run(t, "", "token", "create", "--data", dir, "--user", "nobody", "--name", "ci"); code != ExitError {
+		t.Errorf("token for unknown user: %d", code)
+	}
+
+	bom := filepath.Join(dir, "fw.cdx.json")
+	os.WriteFile(bom, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[
+		{"type":"application","name":"busybox","version":"1.36.1","bom-ref":"bb","cpe":"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*"},
+		{"type":"library","name":"zlib","version":"1.3.1","purl":"pkg:generic/zlib@1.3.1","bom-ref":"z"}],
+		"dependencies":[{"ref":"bb","dependsOn":["z"]}]}`), 0o644)
+	code, out, errs = run(t, "", "sbom", "import", bom, "--product", "Gateway", "--release", "2.4.1", "--data", dir)
+	if code != 0 || !strings.Contains(out, "imported 2 components") {
+		t.Fatalf("sbom import: %d %q %q", code, out, errs)
+	}
+	bad := filepath.Join(dir, "bad.cdx.json")
+	os.WriteFile(bad, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"gadget","name":"x"}]}`), 0o644)
+	code, _, errs = run(t, "", "sbom", "import", bad, "--product", "Gateway", "--release", "2.4.1", "--data", dir)
+	if code != ExitFailure || !strings.Contains(errs, "bad.cdx.json") || !strings.Contains(errs, "/components/0/type") {
+		t.Errorf("invalid SBOM import: exit %d, %q", code, errs)
+	}
+}
+
+// TestTwoServersOnOnePostgres starts two `rampart serve` processes on one
+// PostgreSQL database at once: both migrate safely (advisory lock), both
+// serve, and data written through one is read through the other.
+func TestTwoServersOnOnePostgres(t *testing.T) {
+	base := os.Getenv("RAMPART_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("RAMPART_TEST_POSTGRES not set under CI")
+		}
+		t.Skip("RAMPART_TEST_POSTGRES not set")
+	}
+	dbURL := storetest.FreshSchema(t, base)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type proc struct {
+		cmd *exec.Cmd
+		url string
+	}
+	start := func() proc {
+		cmd := exec.Command(exe, "serve", "--database", dbURL, "--listen", "127.0.0.1:0")
+		cmd.Env = append(os.Environ(), "RAMPART_TEST_MAIN=1")
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+		urls := make(chan string, 1)
+		go func() {
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				if u, ok := strings.CutPrefix(sc.Text(), "Rampart listening on "); ok {
+					urls <- u
+				}
+			}
+		}()
+		select {
+		case u := <-urls:
+			return proc{cmd, u}
+		case <-time.After(30 * time.Second):
+			t.Fatal("server did not start")
+		}
+		return proc{}
+	}
+	// Start both at the same time so that they race on the migrations.
+	procs := make(chan proc, 2)
+	for range 2 {
+		go func() { procs <- start() }()
+	}
+	a, b := <-procs, <-procs
+
+	// A user and a token, created with the CLI against the same database.
+	var out bytes.Buffer
+	if code := Execute(context.Background(), []string{"user", "add", "--database", dbURL, "--name", "ops", "--role", "editor", "--password-stdin"},
+		strings.NewReader("correct horse battery staple\n"), &out, &out); code != 0 {
+		t.Fatalf("user add: %s", out.String())
+	}
+	out.Reset()
+	if code := Execute(context.Background(), []string{"token", "create", "--database", dbURL, "--user", "ops", "--name", "t"}, nil, &out, io.Discard); code != 0 {
+		t.Fatal("token create failed")
+	}
+	tok := strings.TrimSpace(out.String())
+	do := func(method, url, body string) (int, string) {
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for i := range 10 { // writes alternate between the two servers
+		srv := a
+		if i%2 == 1 {
+			srv = b
+		}
+		if code, body := do("POST", srv.url+"/api/v1/products", fmt.Sprintf(`{"name":"Product %d"}`, i)); code != 201 {
+			t.Fatalf("create via server %d: %d %s", i%2, code, body)
+		}
+	}
+	for _, srv := range []proc{a, b} {
+		code, body := do("GET", srv.url+"/api/v1/products?limit=100", "")
+		var page struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		json.Unmarshal([]byte(body), &page)
+		if code != 200 || len(page.Items) != 10 {
+			t.Errorf("%s sees %d products (status %d)", srv.url, len(page.Items), code)
+		}
+		if code, _ := do("GET", srv.url+"/readyz", ""); code != 200 {
+			t.Errorf("%s not ready", srv.url)
+		}
+	}
+}
