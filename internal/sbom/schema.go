@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -171,6 +172,9 @@ func validateJSON(key string, doc any, name string) error {
 	leaf := deepestLeaf(ve)
 	path := "/" + strings.Join(escapeTokens(leaf.InstanceLocation), "/")
 	msg := leaf.ErrorKind.LocalizedString(schemaPrinter)
+	if got, ok := scalarAt(doc, leaf.InstanceLocation); ok {
+		msg += fmt.Sprintf(" (got %s)", got)
+	}
 	if n := countLeaves(ve); n > 1 {
 		msg = fmt.Sprintf("%s (and %d more schema violations)", msg, n-1)
 	}
@@ -214,4 +218,39 @@ func escapeTokens(toks []string) []string {
 		out[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1")
 	}
 	return out
+}
+
+// scalarAt renders the string, number or boolean at a JSON location, to show
+// the offending value in messages; long values are shortened.
+func scalarAt(doc any, at []string) (string, bool) {
+	v := doc
+	for _, tok := range at {
+		switch t := v.(type) {
+		case map[string]any:
+			v = t[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(t) {
+				return "", false
+			}
+			v = t[i]
+		default:
+			return "", false
+		}
+	}
+	var s string
+	switch t := v.(type) {
+	case string:
+		if len(t) > 80 {
+			t = t[:77] + "..."
+		}
+		s = strconv.Quote(t)
+	case json.Number:
+		s = t.String()
+	case bool:
+		s = strconv.FormatBool(t)
+	default:
+		return "", false
+	}
+	return s, true
 }
