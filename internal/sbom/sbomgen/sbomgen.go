@@ -49,7 +49,9 @@ type dependency struct {
 
 var licenseIDs = []string{"MIT", "Apache-2.0", "BSD-3-Clause", "GPL-2.0-only", "LGPL-2.1-or-later", "ISC", "Zlib"}
 
-func ref(i int) string { return fmt.Sprintf("pkg:generic/vendor%d/pkg-%06d@1.%d.%d", i%50, i, i%13, i%7) }
+func ref(i int) string {
+	return fmt.Sprintf("pkg:generic/vendor%d/pkg-%06d@1.%d.%d", i%50, i, i%13, i%7)
+}
 
 // deps returns the components i depends on: a DAG where i points to
 // higher indexes only (2i+1, 2i+2 and i+n/2), so the graph is acyclic.
