@@ -58,7 +58,7 @@ func ref(i int) string {
 func deps(i, n int) []string {
 	var out []string
 	for _, j := range []int{2*i + 1, 2*i + 2, i + n/2} {
-		if j < n && j > i {
+		if j < n && j > i && (len(out) == 0 || out[len(out)-1] != ref(j)) {
 			out = append(out, ref(j))
 		}
 	}
