@@ -67,7 +67,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newServeCmd(s),
 		newUserCmd(s),
 		newTokenCmd(s),
-		newSBOMImportGroup(s),
+		newSBOMCmd(s),
 	)
 	return root
 }
@@ -100,11 +100,4 @@ func newVersionCmd(s *streams) *cobra.Command {
 			return err
 		},
 	}
-}
-
-// newSBOMImportGroup is replaced by the sbom command group when it lands.
-func newSBOMImportGroup(s *streams) *cobra.Command {
-	cmd := &cobra.Command{Use: "sbom", Short: "Work with SBOMs", Example: "  rampart sbom import bom.json --product P --release 1.0"}
-	cmd.AddCommand(newSBOMImportCmd(s))
-	return cmd
 }

@@ -16,6 +16,11 @@ import (
 )
 
 func decodeCycloneDXJSON(data []byte, name string) (*Document, error) {
+	// The typed decode does not depend on validation: run it alongside the
+	// generic parse and the schema validation (on two or more cores this
+	// hides its cost), and use it only once the document is valid.
+	typed := make(chan typedResult, 1)
+	go func() { typed <- unmarshalBOM(data) }()
 	v, err := parseJSON(data, name)
 	if err != nil {
 		return nil, err
@@ -37,23 +42,47 @@ func decodeCycloneDXJSON(data []byte, name string) (*Document, error) {
 	if err := validateJSON(FormatCycloneDX+"/"+sv, v, name); err != nil {
 		return nil, err
 	}
+	v, obj = nil, nil // let the generic tree be collected
+	res := <-typed
+	if res.panic != nil {
+		return nil, invalid(name, "", "decoder failed on malformed input (recovered panic: %v)", res.panic)
+	}
+	if res.err != nil {
+		return nil, jsonSyntaxError(data, name, res.err, 0)
+	}
+	f := Format{Name: FormatCycloneDX, SpecVersion: sv, Encoding: EncodingJSON}
+	if err := checkCycloneDX(res.bom, f, name); err != nil {
+		return nil, err
+	}
+	return fromBOM(res.bom, f)
+}
+
+type typedResult struct {
+	bom   *cdx.BOM
+	err   error
+	panic any
+}
+
+// unmarshalBOM decodes CycloneDX JSON with cyclonedx-go. When cyclonedx-go
+// rejects a document the schema accepts (v0.12.0 rejects e.g. a string
+// declarations…classification and a string patentAssertions…asserter,
+// both allowed by the 1.6/1.7 schemas), it falls back to decoding only what
+// import uses. It runs in its own goroutine, so it recovers its own panics.
+func unmarshalBOM(data []byte) (res typedResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = typedResult{panic: p}
+		}
+	}()
 	var bom cdx.BOM
 	if err := json.Unmarshal(data, &bom); err != nil {
-		// The document is schema-valid, so this is a gap in cyclonedx-go's
-		// model (v0.12.0 rejects e.g. a string declarations…classification
-		// and a string patentAssertions…asserter, both allowed by the 1.6/1.7
-		// schemas). Fall back to decoding only what import uses.
 		var lean leanBOM
 		if lerr := json.Unmarshal(data, &lean); lerr != nil {
-			return nil, jsonSyntaxError(data, name, err, 0)
+			return typedResult{err: err}
 		}
 		bom = lean.toBOM()
 	}
-	f := Format{Name: FormatCycloneDX, SpecVersion: sv, Encoding: EncodingJSON}
-	if err := checkCycloneDX(&bom, f, name); err != nil {
-		return nil, err
-	}
-	return fromBOM(&bom, f)
+	return typedResult{bom: &bom}
 }
 
 // decodeCycloneDXXML decodes CycloneDX XML.

@@ -294,7 +294,7 @@ var cdxToSPDXPurpose = map[inventory.ComponentType]string{
 	inventory.TypeFramework:       "FRAMEWORK",
 	inventory.TypeLibrary:         "LIBRARY",
 	inventory.TypeContainer:       "CONTAINER",
-	inventory.TypeOperatingSystem: "OPERATING-SYSTEM",
+	inventory.TypeOperatingSystem: "OPERATING_SYSTEM",
 	inventory.TypeDevice:          "DEVICE",
 	inventory.TypeDeviceDriver:    "LIBRARY",
 	inventory.TypeFirmware:        "FIRMWARE",

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const sbomTestdata = "../sbom/testdata/"
+
+func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Execute(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestSBOMInspect(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		stdin    string
+		code     int
+		outHas   []string
+		errHas   []string
+		jsonWant map[string]any
+	}{
+		{name: "table", args: []string{"sbom", "inspect", sbomTestdata + "gateway-fw-1.6.cdx.json"}, code: ExitOK,
+			outHas: []string{"CycloneDX 1.6 (json)", "Components", "acme-gateway-firmware 2.4.1 (firmware)"}},
+		{name: "json", args: []string{"sbom", "inspect", "--format", "json", sbomTestdata + "router-fw-1.4.cdx.xml"}, code: ExitOK,
+			jsonWant: map[string]any{"format": "cyclonedx", "spec_version": "1.4", "encoding": "xml", "components": 3.0, "purls": 3.0, "cpes": 1.0, "edges": 3.0}},
+		{name: "json spdx", args: []string{"sbom", "inspect", "--format=json", sbomTestdata + "camera-fw-2.3.spdx.json"}, code: ExitOK,
+			jsonWant: map[string]any{"format": "spdx", "spec_version": "2.3", "encoding": "json", "components": 3.0, "licenses": 3.0, "edges": 4.0}},
+		{name: "stdin", args: []string{"sbom", "inspect", "--format", "json", "-"}, stdin: mustRead(t, sbomTestdata+"sensor-fw-2.2.spdx"), code: ExitOK,
+			jsonWant: map[string]any{"format": "spdx", "spec_version": "2.2", "encoding": "tag-value", "file": "-"}},
+		{name: "invalid", args: []string{"sbom", "inspect", sbomTestdata + "invalid-hash-alg.cdx.json"}, code: ExitFailure,
+			errHas: []string{"invalid-hash-alg.cdx.json: /components/1/hashes/0/alg", "SHA-257"}},
+		{name: "not an sbom", args: []string{"sbom", "inspect", sbomTestdata + "not-an-sbom.txt"}, code: ExitFailure,
+			errHas: []string{"not-an-sbom.txt", "unknown SBOM format"}},
+		{name: "spdx 3", args: []string{"sbom", "inspect", sbomTestdata + "spdx3-minimal.json"}, code: ExitFailure,
+			errHas: []string{"unsupported SBOM version", "SPDX 3.0.1"}},
+		{name: "missing file", args: []string{"sbom", "inspect", "no-such-file.json"}, code: ExitError, errHas: []string{"no-such-file.json"}},
+		{name: "bad format flag", args: []string{"sbom", "inspect", "--format", "xml", sbomTestdata + "gateway-fw-1.6.cdx.json"}, code: ExitError, errHas: []string{"--format"}},
+		{name: "no args", args: []string{"sbom", "inspect"}, code: ExitError, errHas: []string{"accepts 1 arg"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, tt.stdin, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errOut)
+			}
+			for _, s := range tt.outHas {
+				if !strings.Contains(out, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tt.errHas {
+				if !strings.Contains(errOut, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, errOut)
+				}
+			}
+			if tt.jsonWant != nil {
+				var got map[string]any
+				if err := json.Unmarshal([]byte(out), &got); err != nil {
+					t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+				}
+				for k, v := range tt.jsonWant {
+					if got[k] != v {
+						t.Errorf("%s = %v, want %v", k, got[k], v)
+					}
+				}
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestSBOMConvert(t *testing.T) {
+	dir := t.TempDir()
+	cdxOut := filepath.Join(dir, "out.cdx.json")
+	code, _, errOut := run(t, "", "sbom", "convert", sbomTestdata+"sensor-fw-2.2.spdx", "--to", "cyclonedx-json", "-o", cdxOut)
+	if code != ExitOK {
+		t.Fatalf("convert to CycloneDX: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "wrote "+cdxOut) {
+		t.Errorf("stderr = %q", errOut)
+	}
+	// The converted file inspects as valid CycloneDX 1.6 with the same counts.
+	code, out, errOut := run(t, "", "sbom", "inspect", "--format", "json", cdxOut)
+	if code != ExitOK {
+		t.Fatalf("inspect converted: exit %d: %s", code, errOut)
+	}
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum["format"] != "cyclonedx" || sum["spec_version"] != "1.6" || sum["components"] != 2.0 || sum["edges"] != 3.0 {
+		t.Errorf("converted summary = %v", sum)
+	}
+
+	// To SPDX on stdout, from CycloneDX XML.
+	code, out, errOut = run(t, "", "sbom", "convert", sbomTestdata+"router-fw-1.4.cdx.xml", "--to", "spdx-json")
+	if code != ExitOK {
+		t.Fatalf("convert to SPDX: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"spdxVersion": "SPDX-2.3"`) {
+		t.Errorf("stdout is not SPDX 2.3:\n%.300s", out)
+	}
+	spdxOut := filepath.Join(dir, "out.spdx.json")
+	if err := os.WriteFile(spdxOut, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "", "sbom", "inspect", spdxOut); code != ExitOK {
+		t.Errorf("converted SPDX does not inspect: %s", errOut)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"sbom", "convert", sbomTestdata + "gateway-fw-1.6.cdx.json"}, ExitError, "--to is required"},
+		{[]string{"sbom", "convert", sbomTestdata + "gateway-fw-1.6.cdx.json", "--to", "cyclonedx-xml"}, ExitError, "--to must be"},
+		{[]string{"sbom", "convert", sbomTestdata + "truncated.cdx.json", "--to", "spdx-json"}, ExitFailure, "truncated JSON"},
+	} {
+		code, _, errOut := run(t, "", tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.err) {
+			t.Errorf("%v: exit %d stderr %q, want exit %d with %q", tc.args, code, errOut, tc.code, tc.err)
+		}
+	}
+}
+
+func TestSBOMCommandsHaveExamples(t *testing.T) {
+	root := NewRoot(&streams{in: strings.NewReader(""), out: &bytes.Buffer{}, err: &bytes.Buffer{}})
+	sbomCmd, _, err := root.Find([]string{"sbom"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range append(sbomCmd.Commands(), sbomCmd) {
+		if c.Example == "" {
+			t.Errorf("%s has no Example", c.CommandPath())
+		}
+	}
+}
+
+func TestSBOMInspectParsesOptions(t *testing.T) {
+	var got *sbomInspectOptions
+	cmd := newSBOMInspectCmd(&streams{}, func(o *sbomInspectOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--format", "json", "bom.json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.File != "bom.json" || got.Format != "json" {
+		t.Errorf("options = %+v", got)
+	}
+}

@@ -1,0 +1,119 @@
+package sbom
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"testing"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
+)
+
+func gen10k(b *testing.B) []byte {
+	b.Helper()
+	var buf bytes.Buffer
+	if err := sbomgen.Write(&buf, 10000); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkDecodeCycloneDX10k is the full Decode of a generated
+// 10,000-component CycloneDX 1.6 JSON SBOM (with hashes, licences and
+// ~25,000 edges): detection, schema validation, typed decoding, checks and
+// conversion. Numbers go to docs/performance.md.
+func BenchmarkDecodeCycloneDX10k(b *testing.B) {
+	data := gen10k(b)
+	if _, err := schemaFor("cyclonedx/1.6"); err != nil { // compile outside the timer
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		doc, err := Decode(bytes.NewReader(data), "bom-10k.json", Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(doc.Components) != 10000 {
+			b.Fatalf("%d components", len(doc.Components))
+		}
+	}
+}
+
+// BenchmarkDecodePhases10k splits Decode into its phases.
+func BenchmarkDecodePhases10k(b *testing.B) {
+	data := gen10k(b)
+	sch, err := schemaFor("cyclonedx/1.6")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var generic any
+	b.Run("parse-generic", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if generic, err = parseJSON(data, "x"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("schema-validate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := sch.Validate(generic); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("unmarshal-cyclonedx-go", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var bom cdx.BOM
+			if err := json.Unmarshal(data, &bom); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	var bom cdx.BOM
+	_ = json.Unmarshal(data, &bom)
+	b.Run("check-and-convert", func(b *testing.B) {
+		b.ReportAllocs()
+		f := Format{Name: FormatCycloneDX, SpecVersion: "1.6", Encoding: EncodingJSON}
+		for b.Loop() {
+			if err := checkCycloneDX(&bom, f, "x"); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := fromBOM(&bom, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkSchemaCompile measures compiling the CycloneDX 1.6 schema, paid
+// once per process on first use.
+func BenchmarkSchemaCompile(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := compileSchema(schemaIDs["cyclonedx/1.6"]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeCycloneDX10k measures exporting 10,000 components.
+func BenchmarkEncodeCycloneDX10k(b *testing.B) {
+	doc, err := Decode(bytes.NewReader(gen10k(b)), "x", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := ExportFrom(doc)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := EncodeCycloneDX(io.Discard, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

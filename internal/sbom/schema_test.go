@@ -1,0 +1,85 @@
+package sbom
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
+)
+
+// TestSplitValidationEquivalent checks that piecewise validation (used for
+// large documents) accepts and rejects exactly what whole-document
+// validation does, on every CycloneDX JSON file of the corpus.
+func TestSplitValidationEquivalent(t *testing.T) {
+	root := corpustest.Dir(t, "sbom")
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") || strings.Contains(path, "/schema") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		f, err := Detect(data)
+		if err != nil || f.Name != FormatCycloneDX || !cycloneDXVersions[f.SpecVersion] {
+			return nil
+		}
+		v, err := parseJSON(data, d.Name())
+		if err != nil {
+			return nil
+		}
+		cs, err := compiledFor("cyclonedx/" + f.SpecVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole := schemaError(cs.sch.Validate(v), v, nil, d.Name())
+		split := validateSplit(cs, v.(map[string]any), d.Name())
+		if (whole == nil) != (split == nil) {
+			t.Errorf("%s: whole-document validation says %v, split validation says %v", path, whole, split)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d CycloneDX JSON files validated both ways", n)
+}
+
+func TestSplitValidationReportsFirstError(t *testing.T) {
+	var buf bytes.Buffer
+	if err := sbomgen.Write(&buf, 3000); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	comps := doc["components"].([]any)
+	comps[2500].(map[string]any)["hashes"].([]any)[0].(map[string]any)["alg"] = "SHA-257"
+	comps[2700].(map[string]any)["type"] = "gadget"
+	bad, _ := json.Marshal(doc)
+	_, err := Decode(bytes.NewReader(bad), "big.json", Options{})
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v", err)
+	}
+	if ve.Path != "/components/2500/hashes/0/alg" || !strings.Contains(ve.Message, "SHA-257") {
+		t.Errorf("got %s: %s", ve.Path, ve.Message)
+	}
+	// The generated document itself is valid and fully imported.
+	d, err := Decode(&buf, "big.json", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Components) != 3000 || d.Metadata == nil || d.Edges() == 0 {
+		t.Errorf("%d components, %d edges", len(d.Components), d.Edges())
+	}
+}
