@@ -57,15 +57,21 @@ func Routes(d Deps) []web.Route {
 	if err != nil {
 		panic(err) // embedded at build time; a broken file is a build defect caught by tests
 	}
-	up := d.MaxUpload
-	return []web.Route{
+	routes := []web.Route{
 		{Method: "GET", Pattern: "/api/v1/openapi.json", Public: true, Handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(doc)
 		}},
-		{Method: "POST", Pattern: "/api/v1/auth/login", Public: true, Handler: h.login},
-		{Method: "POST", Pattern: "/api/v1/auth/logout", Need: identity.RoleViewer, Handler: h.logout},
-		{Method: "GET", Pattern: "/api/v1/me", Need: identity.RoleViewer, Handler: h.me},
+	}
+	// Each area adds its routes from its own file.
+	routes = append(routes, h.authRoutes()...)
+	routes = append(routes, h.inventoryRoutes()...)
+	return routes
+}
+
+// inventoryRoutes are products, releases, components and SBOMs.
+func (h handler) inventoryRoutes() []web.Route {
+	return []web.Route{
 		{Method: "GET", Pattern: "/api/v1/products", Need: identity.RoleViewer, Handler: h.listProducts},
 		{Method: "POST", Pattern: "/api/v1/products", Need: identity.RoleEditor, Handler: h.createProduct},
 		{Method: "GET", Pattern: "/api/v1/products/{id}", Need: identity.RoleViewer, Handler: h.getProduct},
@@ -74,14 +80,9 @@ func Routes(d Deps) []web.Route {
 		{Method: "POST", Pattern: "/api/v1/products/{id}/releases", Need: identity.RoleEditor, Handler: h.createRelease},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}", Need: identity.RoleViewer, Handler: h.getRelease},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/components", Need: identity.RoleViewer, Handler: h.listComponents},
-		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Need: identity.RoleEditor, MaxBody: up, Handler: h.uploadSBOM},
+		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Need: identity.RoleEditor, MaxBody: h.MaxUpload, Handler: h.uploadSBOM},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Need: identity.RoleViewer, Handler: h.downloadSBOM},
 		{Method: "GET", Pattern: "/api/v1/components", Need: identity.RoleViewer, Handler: h.search},
-		{Method: "GET", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Handler: h.listTokens},
-		{Method: "POST", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Handler: h.createToken},
-		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Need: identity.RoleViewer, Handler: h.revokeToken},
-		{Method: "GET", Pattern: "/api/v1/users", Need: identity.RoleAdmin, Handler: h.listUsers},
-		{Method: "POST", Pattern: "/api/v1/users", Need: identity.RoleAdmin, Handler: h.createUser},
 	}
 }
 

@@ -65,6 +65,20 @@ func SetSessionCookie(w http.ResponseWriter, value string, secure bool, maxAge t
 		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds())})
 }
 
+// authRoutes are sign-in, tokens and users.
+func (h handler) authRoutes() []web.Route {
+	return []web.Route{
+		{Method: "POST", Pattern: "/api/v1/auth/login", Public: true, Handler: h.login},
+		{Method: "POST", Pattern: "/api/v1/auth/logout", Need: identity.RoleViewer, Handler: h.logout},
+		{Method: "GET", Pattern: "/api/v1/me", Need: identity.RoleViewer, Handler: h.me},
+		{Method: "GET", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Handler: h.listTokens},
+		{Method: "POST", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Handler: h.createToken},
+		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Need: identity.RoleViewer, Handler: h.revokeToken},
+		{Method: "GET", Pattern: "/api/v1/users", Need: identity.RoleAdmin, Handler: h.listUsers},
+		{Method: "POST", Pattern: "/api/v1/users", Need: identity.RoleAdmin, Handler: h.createUser},
+	}
+}
+
 type loginInput struct {
 	Name     string `json:"name"`
 	Password string `json:"password"`

@@ -211,26 +211,41 @@ func Routes(d Deps) []web.Route {
 	h := &handler{Deps: d, pages: parsePages()}
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.FileServerFS(static)
-	return []web.Route{
+	routes := []web.Route{
 		{Method: "GET", Pattern: "/static/{file...}", Public: true, Handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 			http.StripPrefix("/static/", files).ServeHTTP(w, r)
 		}},
+	}
+	routes = append(routes, h.authRoutes()...)
+	routes = append(routes, h.inventoryRoutes()...)
+	return routes
+}
+
+// authRoutes are sign-in, first-start setup and the account page.
+func (h *handler) authRoutes() []web.Route {
+	return []web.Route{
 		{Method: "GET", Pattern: "/login", Public: true, Handler: h.loginForm},
 		{Method: "POST", Pattern: "/login", Public: true, Handler: h.login},
 		{Method: "GET", Pattern: "/setup", Public: true, Handler: h.setupForm},
 		{Method: "POST", Pattern: "/setup", Public: true, Handler: h.setup},
 		{Method: "POST", Pattern: "/logout", Need: identity.RoleViewer, Handler: h.logout},
+		{Method: "GET", Pattern: "/account", Need: identity.RoleViewer, Handler: h.account},
+		{Method: "POST", Pattern: "/account/tokens", Need: identity.RoleViewer, Handler: h.createToken},
+		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Need: identity.RoleViewer, Handler: h.revokeToken},
+	}
+}
+
+// inventoryRoutes are the portfolio, products, releases and search.
+func (h *handler) inventoryRoutes() []web.Route {
+	return []web.Route{
 		{Method: "GET", Pattern: "/{$}", Need: identity.RoleViewer, Handler: h.portfolio},
 		{Method: "POST", Pattern: "/products", Need: identity.RoleEditor, Handler: h.createProduct},
 		{Method: "GET", Pattern: "/products/{id}", Need: identity.RoleViewer, Handler: h.product},
 		{Method: "POST", Pattern: "/products/{id}/releases", Need: identity.RoleEditor, Handler: h.createRelease},
 		{Method: "GET", Pattern: "/releases/{id}", Need: identity.RoleViewer, Handler: h.release},
-		{Method: "POST", Pattern: "/releases/{id}/sbom", Need: identity.RoleEditor, MaxBody: d.MaxUpload + 1<<20, Handler: h.uploadSBOM},
+		{Method: "POST", Pattern: "/releases/{id}/sbom", Need: identity.RoleEditor, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadSBOM},
 		{Method: "GET", Pattern: "/releases/{id}/sbom", Need: identity.RoleViewer, Handler: h.downloadSBOM},
 		{Method: "GET", Pattern: "/search", Need: identity.RoleViewer, Handler: h.search},
-		{Method: "GET", Pattern: "/account", Need: identity.RoleViewer, Handler: h.account},
-		{Method: "POST", Pattern: "/account/tokens", Need: identity.RoleViewer, Handler: h.createToken},
-		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Need: identity.RoleViewer, Handler: h.revokeToken},
 	}
 }
