@@ -28,6 +28,9 @@ type serveOptions struct {
 	tlsKey         string
 	maxUpload      int64
 	privateMetrics bool
+	selfSigned     bool
+	sessionIdle    time.Duration
+	sessionMax     time.Duration
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -56,6 +59,9 @@ are printed instead.`,
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	f.Int64Var(&o.maxUpload, "max-upload", 512<<20, "largest accepted upload in bytes")
 	f.BoolVar(&o.privateMetrics, "private-metrics", false, "require an admin for /metrics")
+	f.BoolVar(&o.selfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate generated at start (local use; browsers warn)")
+	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
+	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
 	return cmd
 }
 
@@ -73,11 +79,18 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key must be given together")
 	}
+	if o.selfSigned && o.tlsCert != "" {
+		return errors.New("--tls-self-signed and --tls-cert are exclusive: give one")
+	}
+	if o.sessionIdle <= 0 || o.sessionMax <= 0 || o.sessionIdle > o.sessionMax {
+		return fmt.Errorf("--session-idle %s and --session-max %s: both must be positive and idle no longer than max", o.sessionIdle, o.sessionMax)
+	}
 	st, err := o.sf.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	st.SetSessionLifetimes(o.sessionIdle, o.sessionMax)
 
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -92,6 +105,15 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
+	} else if o.selfSigned {
+		cert, fingerprint, err := selfSignedCert(ln.Addr())
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+		fmt.Fprintf(s.out, "Self-signed TLS certificate, SHA-256 fingerprint %s\n", fingerprint)
 	}
 	base := scheme + "://" + displayAddr(ln.Addr())
 
@@ -122,7 +144,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		fmt.Fprintf(s.out, "No users yet. Create the first administrator within 24 hours at this one-time link:\n  %s/setup?token=%s\n", base, tok)
 	}
 
-	srv := server.New(server.Config{TLS: o.tlsCert != "", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
+	srv := server.New(server.Config{TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)
@@ -145,7 +167,7 @@ func demoAccount(cmd *cobra.Command, st *store.Store) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return pw, st.SetPassword(ctx, u.ID, hash)
+	return pw, st.SetPassword(ctx, u.ID, hash, "")
 }
 
 // passphrase returns four random words and a number (~50 bits), easy to type.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -57,6 +58,14 @@ type User struct {
 	Role         Role   `json:"role"`
 	Disabled     bool   `json:"disabled"`
 	PasswordHash string `json:"-"`
+	// ProductsOnly: access to products only through product memberships.
+	// false (the default) applies Role to every product (the fallback
+	// mapping, see GlobalPermissions).
+	ProductsOnly bool `json:"products_only"`
+	// MFA reports a TOTP second factor or passkey is enrolled.
+	MFA        bool   `json:"mfa"`
+	TOTPSecret string `json:"-"`
+	TOTPStep   int64  `json:"-"`
 }
 
 // Principal is the authenticated caller of one request.
@@ -70,6 +79,16 @@ type Principal struct {
 	CSRF string
 	// SessionHash identifies the session (sessions only).
 	SessionHash string
+	// AllProducts applies the global role to every product (see
+	// GlobalPermissions); Products holds the user's product memberships.
+	AllProducts bool
+	Products    map[int64]ProductRole
+	// Scopes and TokenProduct restrict a token (tokens only; 0: any product).
+	Scopes       []Scope
+	TokenID      int64
+	TokenProduct int64
+	// MFA reports whether the user has a second factor enrolled.
+	MFA bool
 }
 
 type principalKey struct{}
@@ -109,4 +128,9 @@ func NewSecret(prefix string) (plain, hash string) {
 func HashSecret(plain string) string {
 	sum := sha256.Sum256([]byte(plain))
 	return hex.EncodeToString(sum[:])
+}
+
+// ConstantTimeEqual compares two short secrets without leaking where they differ.
+func ConstantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

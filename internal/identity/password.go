@@ -24,25 +24,41 @@ const (
 	argonSaltLen = 16
 )
 
-// Password length limits (NIST SP 800-63B: at least 15 for single-factor
-// accounts; allow at least 64).
+// Password length limits (NIST SP 800-63B rev 4 §3.1.1.2: at least 15
+// for single-factor accounts, at least 8 when the password is used with a
+// second factor; allow at least 64).
 const (
-	MinPasswordLength = 15
-	MaxPasswordLength = 256
+	MinPasswordLength    = 15
+	MinPasswordLengthMFA = 8
+	MaxPasswordLength    = 256
 )
 
 // ErrWeakPassword is wrapped by every password policy rejection.
 var ErrWeakPassword = errors.New("password rejected")
 
-// CheckPassword applies the password policy. No composition rules (NIST
-// SP 800-63B); length is counted in Unicode code points.
+// CheckPassword applies the password policy for a single-factor account.
 func CheckPassword(password, userName string) error {
+	return CheckPasswordFor(password, userName, false)
+}
+
+// CheckPasswordFor applies the password policy: length (15, or 8 when the
+// account has a second factor), the blocklist of common and breached
+// passwords, and context words. No composition rules (NIST SP 800-63B);
+// length is counted in Unicode code points.
+func CheckPasswordFor(password, userName string, mfa bool) error {
 	n := utf8.RuneCountInString(password)
-	if n < MinPasswordLength {
-		return fmt.Errorf("%w: it has %d characters, at least %d are required (a passphrase of several words is easiest)", ErrWeakPassword, n, MinPasswordLength)
+	minLen := MinPasswordLength
+	if mfa {
+		minLen = MinPasswordLengthMFA
+	}
+	if n < minLen {
+		return fmt.Errorf("%w: it has %d characters, at least %d are required (a passphrase of several words is easiest)", ErrWeakPassword, n, minLen)
 	}
 	if n > MaxPasswordLength {
 		return fmt.Errorf("%w: it has %d characters, at most %d are allowed", ErrWeakPassword, n, MaxPasswordLength)
+	}
+	if Blocklisted(password) {
+		return fmt.Errorf("%w: it is on the list of common and breached passwords that attackers try first", ErrWeakPassword)
 	}
 	// Context words: a password that is little more than the user name or
 	// the product name (repeated, with a digit or two) is guessed first.

@@ -75,3 +75,27 @@ func (t *Throttle) Succeed(key string) {
 	defer t.mu.Unlock()
 	delete(t.keys, key)
 }
+
+// SignInPolicy is the persistent sign-in throttling policy (the counters
+// live in the database so every server shares them): FreeAttempts failures
+// per key cost nothing, each further one doubles the wait up to MaxDelay,
+// and an account (not an address) locks after LockAfter consecutive
+// failures until an administrator unlocks it (NIST SP 800-63B §3.2.2: at
+// most 100).
+type SignInPolicy struct {
+	FreeAttempts int
+	MaxDelay     time.Duration
+	LockAfter    int
+}
+
+// DefaultSignInPolicy: 5 free attempts, back-off to 15 minutes, lock at 100.
+var DefaultSignInPolicy = SignInPolicy{FreeAttempts: 5, MaxDelay: 15 * time.Minute, LockAfter: 100}
+
+// Delay is the wait after the given number of consecutive failures.
+func (p SignInPolicy) Delay(failures int) time.Duration {
+	over := failures - p.FreeAttempts
+	if over <= 0 {
+		return 0
+	}
+	return min(time.Second<<min(over-1, 20), p.MaxDelay)
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/sbom"
 	"github.com/rampart-security/rampart/internal/store"
@@ -35,7 +36,14 @@ func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name stri
 	if err := st.ImportComponents(ctx, releaseID, doc.Components, blob); err != nil {
 		return ImportResult{}, err
 	}
-	return ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}, nil
+	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}
+	pid, err := st.ReleaseProduct(ctx, releaseID)
+	if err != nil {
+		return res, err
+	}
+	err = audit.Record(ctx, st, audit.Event{Action: audit.ActionSBOMImport, Object: fmt.Sprintf("release %d (%s)", releaseID, name), ProductID: pid,
+		Detail: fmt.Sprintf("%s %s, %d components, sha256 %s", res.Format, res.SpecVersion, res.Components, res.SHA256)})
+	return res, err
 }
 
 // invalidSBOM maps SBOM validation errors to 422 with the message shown.

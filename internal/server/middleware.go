@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/ui"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
@@ -100,7 +102,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 // cookie. It never rejects: authorisation is per route (guard).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		ctx := audit.WithSource(r.Context(), web.ClientIP(r))
+		r = r.WithContext(ctx)
 		if h := r.Header.Get("Authorization"); h != "" {
 			tok, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
@@ -153,12 +156,54 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				web.WriteProblem(w, r, http.StatusUnauthorized, "authentication required: send 'Authorization: Bearer TOKEN' or sign in")
 				return
 			}
-			if !p.Role.Allows(rt.Need) {
+			deny := func(status int, msg string) {
 				if isUI {
-					ui.Forbidden(w, r)
+					if status == http.StatusNotFound {
+						ui.NotFound(w, r)
+					} else {
+						ui.Forbidden(w, r)
+					}
 					return
 				}
-				web.WriteProblem(w, r, http.StatusForbidden, "your role "+string(p.Role)+" may not do this; it needs "+string(rt.Need))
+				web.WriteProblem(w, r, status, msg)
+			}
+			if !p.HasScope(rt.Scope) {
+				deny(http.StatusForbidden, "this API token lacks the scope this route needs ("+scopeName(rt.Scope)+")")
+				return
+			}
+			if !p.Role.Allows(rt.Need) {
+				deny(http.StatusForbidden, "your role "+string(p.Role)+" may not do this; it needs "+string(rt.Need))
+				return
+			}
+			if rt.Product != nil {
+				pid, err := rt.Product(r)
+				if err != nil {
+					if web.Status(err) == http.StatusNotFound {
+						deny(http.StatusNotFound, "not found")
+					} else {
+						web.WriteError(w, r, s.log, err)
+					}
+					return
+				}
+				have := p.ProductPermissions(pid)
+				switch {
+				case have == 0:
+					deny(http.StatusNotFound, "not found")
+					return
+				case rt.Perm == 0 || have&rt.Perm != rt.Perm:
+					deny(http.StatusForbidden, "your role on this product does not allow this; it needs "+rt.Perm.String())
+					return
+				}
+			} else if rt.Perm != 0 && !p.CanAny(rt.Perm) {
+				deny(http.StatusForbidden, "you need "+rt.Perm.String()+" permission on at least one product")
+				return
+			}
+			if !rt.WithoutMFA && p.Via == "session" && !p.MFA && s.mfaRequired(r.Context(), p) {
+				if isUI {
+					http.Redirect(w, r, "/account?mfa=required", http.StatusSeeOther)
+					return
+				}
+				web.WriteProblem(w, r, http.StatusForbidden, "an administrator requires a second factor for your account: enrol one on your account page first")
 				return
 			}
 		}
@@ -170,6 +215,23 @@ func (s *Server) guard(rt web.Route) http.Handler {
 		}
 		rt.Handler(w, r)
 	})
+}
+
+func scopeName(s identity.Scope) string {
+	if s == "" {
+		return "a '*' token"
+	}
+	return string(s)
+}
+
+// mfaRequired reports whether the require_mfa setting applies to p.
+func (s *Server) mfaRequired(ctx context.Context, p *identity.Principal) bool {
+	v, err := s.store.Setting(ctx, api.SettingRequireMFA)
+	if err != nil {
+		s.log.Warn("read require_mfa setting", "err", err)
+		return false
+	}
+	return identity.MFARequired(v, p)
 }
 
 // sameOrigin rejects browser requests whose Origin (or Referer) names

@@ -60,7 +60,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	s.reg.MustRegister(s.reqs, s.latency, imports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		Throttle: identity.NewThrottle(5, 15*time.Minute),
+		SignIn: identity.DefaultSignInPolicy,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

@@ -235,6 +235,8 @@ type SearchQuery struct {
 	Version string
 	After   string
 	Limit   int
+	// Products restricts hits to these products (nil: every product).
+	Products []int64
 }
 
 // SearchHit is a component with the release and product that ship it.
@@ -277,10 +279,19 @@ func (s *Store) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, string
 		q = strings.ToLower(q)
 		keyCol, from = "c.name_key", "components c"
 	}
+	if sq.Products != nil && len(sq.Products) == 0 {
+		return nil, "", nil
+	}
+	scope := ""
+	var scopeArgs []any
+	if sq.Products != nil {
+		ph, a := idList(sq.Products)
+		scope, scopeArgs = " AND p.id IN ("+ph+")", a
+	}
 	base := fmt.Sprintf(`SELECT %s, %s, r.id, r.version, p.id, p.name FROM %s
 		JOIN releases r ON r.id = c.release_id JOIN products p ON p.id = r.product_id
-		WHERE %s >= ? AND %s < ? AND (%s > ? OR (%s = ? AND c.id > ?))
-		ORDER BY %s, c.id LIMIT ?`, componentCols, keyCol, from, keyCol, keyCol, keyCol, keyCol, keyCol)
+		WHERE %s >= ? AND %s < ? AND (%s > ? OR (%s = ? AND c.id > ?))%s
+		ORDER BY %s, c.id LIMIT ?`, componentCols, keyCol, from, keyCol, keyCol, keyCol, keyCol, scope, keyCol)
 	stmt := s.q(base)
 	var hits []SearchHit
 	var lastKey string
@@ -294,7 +305,8 @@ func (s *Store) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, string
 		batch = max(batch*4, 200)
 	}
 	for len(hits) <= limit {
-		rows, err := s.db.QueryContext(ctx, stmt, q, prefixEnd(q), key, key, id, batch)
+		args := append([]any{q, prefixEnd(q), key, key, id}, scopeArgs...)
+		rows, err := s.db.QueryContext(ctx, stmt, append(args, batch)...)
 		if err != nil {
 			return nil, "", fmt.Errorf("search %q: %w", q, err)
 		}

@@ -90,13 +90,31 @@ func (s *Store) ProductByName(ctx context.Context, name string) (inventory.Produ
 
 // Products lists products by name, after the cursor, at most limit.
 func (s *Store) Products(ctx context.Context, after string, limit int) ([]inventory.Product, string, error) {
+	return s.ProductsIn(ctx, nil, after, limit)
+}
+
+// ProductsIn lists the products among ids (nil: all), by name, after the
+// cursor, at most limit. It is how list endpoints show a caller only the
+// products it may see.
+func (s *Store) ProductsIn(ctx context.Context, ids []int64, after string, limit int) ([]inventory.Product, string, error) {
 	limit = clampLimit(limit)
 	var c cursor
 	if err := c.decode(after); err != nil {
 		return nil, "", err
 	}
+	if ids != nil && len(ids) == 0 {
+		return nil, "", nil
+	}
+	filter := ""
+	args := []any{c.Key, c.Key, c.ID}
+	if ids != nil {
+		ph, idArgs := idList(ids)
+		filter = " AND p.id IN (" + ph + ")"
+		args = append(args, idArgs...)
+	}
+	args = append(args, limit+1)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+productCols+` FROM products p
-		WHERE (p.name > ? OR (p.name = ? AND p.id > ?)) ORDER BY p.name, p.id LIMIT ?`), c.Key, c.Key, c.ID, limit+1)
+		WHERE (p.name > ? OR (p.name = ? AND p.id > ?))`+filter+` ORDER BY p.name, p.id LIMIT ?`), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list products: %w", err)
 	}

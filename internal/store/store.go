@@ -53,6 +53,8 @@ type Config struct {
 type Store struct {
 	db     *sql.DB
 	engine Engine
+	// Session lifetimes (0: the defaults SessionIdle and SessionAbsolute).
+	idle, absolute time.Duration
 }
 
 // Open connects to the configured engine and applies pending migrations.

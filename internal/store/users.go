@@ -19,8 +19,8 @@ func (s *Store) CreateUser(ctx context.Context, u *identity.User) error {
 	if !u.Role.Valid() {
 		return &ValidationError{"role", "must be admin, editor or viewer"}
 	}
-	id, err := s.insertID(ctx, s.db, `INSERT INTO users (name, password_hash, role, disabled, created_at) VALUES (?, ?, ?, ?, ?)`,
-		u.Name, u.PasswordHash, string(u.Role), u.Disabled, fmtTime(time.Now()))
+	id, err := s.insertID(ctx, s.db, `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.PasswordHash, string(u.Role), u.Disabled, fmtTime(time.Now()), !u.ProductsOnly, fmtTime(time.Now()))
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Name, err)
 	}
@@ -28,19 +28,32 @@ func (s *Store) CreateUser(ctx context.Context, u *identity.User) error {
 	return nil
 }
 
-func scanUser(row *sql.Row) (identity.User, error) {
+const userCols = `u.id, u.name, u.password_hash, u.role, u.disabled, u.all_products, u.totp_secret, u.totp_last_step,
+	(u.totp_secret <> '' OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id))`
+
+func scanUser(row interface{ Scan(...any) error }) (identity.User, error) {
 	var u identity.User
 	var role string
-	err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &role, &u.Disabled)
-	u.Role = identity.Role(role)
+	var all bool
+	err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &role, &u.Disabled, &all, &u.TOTPSecret, &u.TOTPStep, &u.MFA)
+	u.Role, u.ProductsOnly = identity.Role(role), !all
 	return u, mapErr(err)
 }
 
 // UserByName returns a user by name.
 func (s *Store) UserByName(ctx context.Context, name string) (identity.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT id, name, password_hash, role, disabled FROM users WHERE name = ?`), name))
+	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.name = ?`), name))
 	if err != nil {
 		return u, fmt.Errorf("user %q: %w", name, err)
+	}
+	return u, nil
+}
+
+// UserByID returns a user by id.
+func (s *Store) UserByID(ctx context.Context, id int64) (identity.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.id = ?`), id))
+	if err != nil {
+		return u, fmt.Errorf("user %d: %w", id, err)
 	}
 	return u, nil
 }
@@ -54,19 +67,18 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // Users lists every user by name.
 func (s *Store) Users(ctx context.Context) ([]identity.User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, role, disabled FROM users ORDER BY name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.name`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []identity.User
 	for rows.Next() {
-		var u identity.User
-		var role string
-		if err := rows.Scan(&u.ID, &u.Name, &role, &u.Disabled); err != nil {
+		u, err := scanUser(rows)
+		if err != nil {
 			return nil, err
 		}
-		u.Role = identity.Role(role)
+		u.PasswordHash, u.TOTPSecret = "", ""
 		out = append(out, u)
 	}
 	return out, rows.Err()
@@ -85,7 +97,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, source, userAge
 	csrf, _ = identity.NewSecret("")
 	now := time.Now()
 	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		hash, userID, csrf, fmtTime(now), fmtTime(now), fmtTime(now.Add(SessionAbsolute)), source, truncate(userAgent, 200))
+		hash, userID, csrf, fmtTime(now), fmtTime(now), fmtTime(now.Add(s.sessionAbsolute())), source, truncate(userAgent, 200))
 	if err != nil {
 		return "", "", fmt.Errorf("create session: %w", err)
 	}
@@ -99,13 +111,18 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 	now := time.Now()
 	p := &identity.Principal{Via: "session", SessionHash: hash}
 	var role, lastSeen string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, s.csrf, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen,
+		(u.totp_secret <> '' OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id))
+		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = ? AND s.expires_at > ? AND NOT u.disabled`), hash, fmtTime(now)).
-		Scan(&p.UserID, &p.Name, &role, &p.CSRF, &lastSeen)
+		Scan(&p.UserID, &p.Name, &role, &p.AllProducts, &p.CSRF, &lastSeen, &p.MFA)
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	if now.Sub(parseTime(lastSeen)) > SessionIdle {
+	if p.Products, err = s.Memberships(ctx, p.UserID); err != nil {
+		return nil, err
+	}
+	if now.Sub(parseTime(lastSeen)) > s.sessionIdle() {
 		_ = s.DeleteSession(ctx, hash)
 		return nil, ErrNotFound
 	}
@@ -132,13 +149,31 @@ type APIToken struct {
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	Revoked    bool       `json:"revoked"`
+	// Scopes limit what the token may do ("*": all its owner's rights).
+	Scopes []identity.Scope `json:"scopes"`
+	// ProductID restricts the token to one product (0: any).
+	ProductID int64 `json:"product_id,omitempty"`
 }
 
 // CreateAPIToken issues a token for a user; the plain token is returned once.
 // expires 0 means no expiry.
 func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string, expires time.Duration) (string, APIToken, error) {
+	return s.CreateScopedToken(ctx, userID, name, expires, []identity.Scope{identity.ScopeAll}, 0)
+}
+
+// CreateScopedToken issues a token limited to scopes and, when productID is
+// not 0, to one product.
+func (s *Store) CreateScopedToken(ctx context.Context, userID int64, name string, expires time.Duration, scopes []identity.Scope, productID int64) (string, APIToken, error) {
 	plain, hash := identity.NewSecret(identity.TokenPrefix)
-	t := APIToken{UserID: userID, Name: strings.TrimSpace(name), Prefix: plain[:len(identity.TokenPrefix)+6], CreatedAt: time.Now().UTC()}
+	t := APIToken{UserID: userID, Name: strings.TrimSpace(name), Prefix: plain[:len(identity.TokenPrefix)+6], CreatedAt: time.Now().UTC(),
+		Scopes: scopes, ProductID: productID}
+	if len(scopes) == 0 {
+		return "", t, &ValidationError{"scopes", "must name at least one scope"}
+	}
+	var pid any
+	if productID != 0 {
+		pid = productID
+	}
 	if t.Name == "" {
 		return "", t, &ValidationError{"name", "must not be empty"}
 	}
@@ -148,8 +183,8 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string, e
 		t.ExpiresAt = &e
 		exp = fmtTime(e)
 	}
-	id, err := s.insertID(ctx, s.db, `INSERT INTO api_tokens (user_id, name, hash, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		userID, t.Name, hash, t.Prefix, fmtTime(t.CreatedAt), exp)
+	id, err := s.insertID(ctx, s.db, `INSERT INTO api_tokens (user_id, name, hash, prefix, created_at, expires_at, scopes, product_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		userID, t.Name, hash, t.Prefix, fmtTime(t.CreatedAt), exp, identity.JoinScopes(scopes), pid)
 	if err != nil {
 		return "", t, fmt.Errorf("create token %q: %w", name, err)
 	}
@@ -163,14 +198,22 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 	hash := identity.HashSecret(plain)
 	now := time.Now()
 	p := &identity.Principal{Via: "token"}
-	var role string
+	var role, scopes string
 	var id int64
 	var last sql.NullString
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT t.id, u.id, u.name, u.role, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+	var product sql.NullInt64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT t.id, u.id, u.name, u.role, u.all_products, t.last_used_at, t.scopes, t.product_id FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.hash = ? AND NOT t.revoked AND (t.expires_at IS NULL OR t.expires_at > ?) AND NOT u.disabled`), hash, fmtTime(now)).
-		Scan(&id, &p.UserID, &p.Name, &role, &last)
+		Scan(&id, &p.UserID, &p.Name, &role, &p.AllProducts, &last, &scopes, &product)
 	if err != nil {
 		return nil, mapErr(err)
+	}
+	p.TokenID, p.TokenProduct = id, product.Int64
+	for _, sc := range strings.Fields(scopes) {
+		p.Scopes = append(p.Scopes, identity.Scope(sc))
+	}
+	if p.Products, err = s.Memberships(ctx, p.UserID); err != nil {
+		return nil, err
 	}
 	if !last.Valid || now.Sub(parseTime(last.String)) > time.Minute {
 		_, _ = s.db.ExecContext(ctx, s.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), fmtTime(now), id)
@@ -181,7 +224,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 
 // APITokens lists a user's tokens (never their secrets).
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked FROM api_tokens WHERE user_id = ? ORDER BY id`), userID)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked, scopes, product_id FROM api_tokens WHERE user_id = ? ORDER BY id`), userID)
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +234,14 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error)
 		var t APIToken
 		var created string
 		var exp, last sql.NullString
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &created, &exp, &last, &t.Revoked); err != nil {
+		var scopes string
+		var pid sql.NullInt64
+		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &created, &exp, &last, &t.Revoked, &scopes, &pid); err != nil {
 			return nil, err
+		}
+		t.ProductID = pid.Int64
+		for _, sc := range strings.Fields(scopes) {
+			t.Scopes = append(t.Scopes, identity.Scope(sc))
 		}
 		t.CreatedAt = parseTime(created)
 		if exp.Valid {
@@ -248,8 +297,8 @@ func (s *Store) CompleteSetup(ctx context.Context, plain string, u *identity.Use
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("setup link: %w (already used or expired; restart rampart serve to get a new one)", ErrNotFound)
 		}
-		id, err := s.insertID(ctx, tx, `INSERT INTO users (name, password_hash, role, disabled, created_at) VALUES (?, ?, ?, ?, ?)`,
-			u.Name, u.PasswordHash, string(u.Role), false, fmtTime(time.Now()))
+		id, err := s.insertID(ctx, tx, `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			u.Name, u.PasswordHash, string(u.Role), false, fmtTime(time.Now()), true, fmtTime(time.Now()))
 		if err != nil {
 			return fmt.Errorf("create user %q: %w", u.Name, err)
 		}
@@ -265,17 +314,18 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// SetPassword replaces a user's password hash and ends all their sessions.
-func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+// SetPassword replaces a user's password hash and ends all their sessions
+// except keep (the session hash of the caller, or "" for none).
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash, keep string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), hash, userID)
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?`), hash, fmtTime(time.Now()), userID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
 		}
-		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ?`), userID)
+		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`), userID, keep)
 		return err
 	})
 }

@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -32,8 +33,9 @@ type Deps struct {
 	SecureCookies bool
 	// OnImport is told about every import (for metrics).
 	OnImport func(kind string, err error)
-	// Throttle limits failed sign-ins (shared by the API and the UI).
-	Throttle *identity.Throttle
+	// SignIn is the sign-in throttling policy (shared by the API and the UI;
+	// counters are in the database).
+	SignIn identity.SignInPolicy
 }
 
 //go:embed openapi.yaml
@@ -66,28 +68,44 @@ func Routes(d Deps) []web.Route {
 	// Each area adds its routes from its own file.
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
+	routes = append(routes, h.adminRoutes()...)
 	return routes
 }
 
 // inventoryRoutes are products, releases, components and SBOMs.
 func (h handler) inventoryRoutes() []web.Route {
+	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
+	const (
+		read, write, manage = identity.PermRead, identity.PermWrite, identity.PermManage
+	)
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/products", Need: identity.RoleViewer, Handler: h.listProducts},
-		{Method: "POST", Pattern: "/api/v1/products", Need: identity.RoleEditor, Handler: h.createProduct},
-		{Method: "GET", Pattern: "/api/v1/products/{id}", Need: identity.RoleViewer, Handler: h.getProduct},
-		{Method: "DELETE", Pattern: "/api/v1/products/{id}", Need: identity.RoleAdmin, Handler: h.deleteProduct},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/releases", Need: identity.RoleViewer, Handler: h.listReleases},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/releases", Need: identity.RoleEditor, Handler: h.createRelease},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}", Need: identity.RoleViewer, Handler: h.getRelease},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/components", Need: identity.RoleViewer, Handler: h.listComponents},
-		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Need: identity.RoleEditor, MaxBody: h.MaxUpload, Handler: h.uploadSBOM},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Need: identity.RoleViewer, Handler: h.downloadSBOM},
-		{Method: "GET", Pattern: "/api/v1/components", Need: identity.RoleViewer, Handler: h.search},
+		{Method: "GET", Pattern: "/api/v1/products", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: h.listProducts},
+		{Method: "POST", Pattern: "/api/v1/products", Need: identity.RoleEditor, Scope: identity.ScopeProductsWrite, Handler: h.createProduct},
+		{Method: "GET", Pattern: "/api/v1/products/{id}", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.getProduct},
+		{Method: "DELETE", Pattern: "/api/v1/products/{id}", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: h.deleteProduct},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.listReleases},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Handler: h.createRelease},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/members", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.listMembers},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.setMember},
+		{Method: "DELETE", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.removeMember},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.getRelease},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/components", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.listComponents},
+		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: write, Scope: identity.ScopeSBOMWrite, MaxBody: h.MaxUpload, Handler: h.uploadSBOM},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: read, Scope: identity.ScopeSBOMRead, Handler: h.downloadSBOM},
+		{Method: "GET", Pattern: "/api/v1/components", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: h.search},
 	}
 }
 
 func (h handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	web.WriteError(w, r, h.Log, err)
+}
+
+// audit records an event; a failure to record is logged as an error (the
+// change itself has already been committed).
+func (h handler) audit(r *http.Request, e audit.Event) {
+	if err := audit.Record(r.Context(), h.Store, e); err != nil {
+		h.Log.ErrorContext(r.Context(), "audit log append failed", "action", e.Action, "err", err)
+	}
 }
 
 // page is the envelope of every list response.
@@ -114,7 +132,11 @@ func (h handler) listProducts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	items, next, err := h.Store.Products(r.Context(), r.URL.Query().Get("cursor"), limit)
+	ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead)
+	if all {
+		ids = nil
+	}
+	items, next, err := h.Store.ProductsIn(r.Context(), ids, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -141,6 +163,13 @@ func (h handler) createProduct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// The creator owns what they create (deny by default for everyone else
+	// without a global all-products role).
+	if err := h.Store.SetMember(r.Context(), p.ID, identity.FromContext(r.Context()).UserID, identity.ProductOwner); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionProductCreate, Object: fmt.Sprintf("product %d %s", p.ID, p.Name), ProductID: p.ID})
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/products/%d", p.ID))
 	web.WriteJSON(w, http.StatusCreated, p)
 }
@@ -169,6 +198,7 @@ func (h handler) deleteProduct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.audit(r, audit.Event{Action: audit.ActionProductDelete, Object: fmt.Sprintf("product %d", id), ProductID: id})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -239,6 +269,7 @@ func (h handler) createRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rel, _ = h.Store.Release(r.Context(), rel.ID)
+	h.audit(r, audit.Event{Action: audit.ActionReleaseCreate, Object: fmt.Sprintf("release %d %s", rel.ID, rel.Version), ProductID: id})
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/releases/%d", rel.ID))
 	web.WriteJSON(w, http.StatusCreated, rel)
 }
@@ -307,6 +338,7 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+
 	h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
 	web.WriteJSON(w, http.StatusOK, res)
 }
@@ -334,7 +366,11 @@ func (h handler) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	hits, next, err := h.Store.Search(r.Context(), store.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit})
+	ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead)
+	if all {
+		ids = nil
+	}
+	hits, next, err := h.Store.Search(r.Context(), store.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit, Products: ids})
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -9,33 +10,103 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
-// SignIn checks a name and password with throttling, and on success starts
-// a session. It is shared by the API login and the UI sign-in form. Unknown
-// users and wrong passwords get the same error and take the same time.
-func SignIn(r *http.Request, st *store.Store, th *identity.Throttle, name, password string) (cookie, csrf string, err error) {
+// SignIn checks a name, password and (when the account has one) TOTP code
+// or recovery code, with throttling per account and per source address
+// shared through the database, and on success starts a session. It is
+// shared by the API login and the UI sign-in form. Unknown users, wrong
+// passwords and wrong codes get the same error and take the same time.
+func SignIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, password, code string) (cookie, csrf string, err error) {
+	ctx := r.Context()
 	ip := web.ClientIP(r)
-	userKey, ipKey := "user:"+strings.ToLower(name), "ip:"+ip
-	if wait := th.Wait(userKey, ipKey); wait > 0 {
-		return "", "", TooManyAttempts{wait}
+	userKey, ipKey := "user:"+strings.ToLower(strings.TrimSpace(name)), "ip:"+ip
+	failures, until, err := st.Failures(ctx, userKey, ipKey)
+	if err != nil {
+		return "", "", err
 	}
-	u, uerr := st.UserByName(r.Context(), name)
+	if pol.LockAfter > 0 && failures >= pol.LockAfter {
+		recordSignIn(ctx, st, name, audit.Failed, "account locked")
+		return "", "", TooManyAttempts{Wait: pol.MaxDelay, Locked: true}
+	}
+	if wait := time.Until(until); wait > 0 {
+		return "", "", TooManyAttempts{Wait: wait}
+	}
+	u, uerr := st.UserByName(ctx, name)
 	ok := false
 	if uerr == nil && !u.Disabled {
 		ok = identity.VerifyPassword(u.PasswordHash, password)
 	} else {
 		identity.EqualizeTiming(password)
 	}
+	reason := "wrong user name or password"
+	if ok && u.TOTPSecret != "" {
+		ok, reason = checkSecondFactor(r, st, u, code)
+	}
 	if !ok {
-		th.Fail(userKey, ipKey)
+		n, ferr := st.RecordFailure(ctx, userKey, pol.Delay)
+		if ferr != nil {
+			return "", "", ferr
+		}
+		if _, ferr := st.RecordFailure(ctx, ipKey, pol.Delay); ferr != nil {
+			return "", "", ferr
+		}
+		recordSignIn(ctx, st, name, audit.Failed, reason)
+		if pol.LockAfter > 0 && n == pol.LockAfter {
+			_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionLocked, Actor: name, Object: "user " + name, Outcome: audit.Failed,
+				Detail: fmt.Sprintf("%d consecutive failed sign-ins", n)})
+		}
 		return "", "", ErrBadCredentials
 	}
-	th.Succeed(userKey)
-	return st.CreateSession(r.Context(), u.ID, ip, r.UserAgent())
+	_ = st.ClearFailures(ctx, userKey)
+	cookie, csrf, err = st.CreateSession(ctx, u.ID, ip, r.UserAgent())
+	if err == nil {
+		recordSignIn(ctx, st, u.Name, audit.OK, "")
+	}
+	return cookie, csrf, err
+}
+
+// checkSecondFactor accepts a current TOTP code used for the first time,
+// or an unused recovery code.
+func checkSecondFactor(r *http.Request, st *store.Store, u identity.User, code string) (bool, string) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return false, "second factor missing"
+	}
+	if step, ok := identity.TOTPMatch(u.TOTPSecret, code, time.Now()); ok {
+		fresh, err := st.UseTOTPStep(r.Context(), u.ID, step)
+		if err != nil || !fresh {
+			return false, "TOTP code replayed"
+		}
+		return true, ""
+	}
+	if len(code) > 6 {
+		used, err := st.UseRecoveryCode(r.Context(), u.ID, identity.HashRecoveryCode(code))
+		if err == nil && used {
+			_ = audit.Record(r.Context(), st, audit.Event{Action: audit.ActionRecoveryUsed, Actor: u.Name, Object: "user " + u.Name})
+			return true, ""
+		}
+	}
+	return false, "wrong second factor"
+}
+
+func recordSignIn(ctx context.Context, st *store.Store, name, outcome, reason string) {
+	action := audit.ActionSignIn
+	if outcome != audit.OK {
+		action = audit.ActionSignInFailed
+	}
+	_ = audit.Record(ctx, st, audit.Event{Action: action, Actor: truncateName(name), Object: "user " + truncateName(name), Outcome: outcome, Detail: reason})
+}
+
+func truncateName(s string) string {
+	if len(s) > 100 {
+		return s[:100]
+	}
+	return s
 }
 
 // ErrBadCredentials is the one answer for unknown users and wrong passwords.
@@ -43,13 +114,22 @@ var ErrBadCredentials = badCredentials{}
 
 type badCredentials struct{}
 
-func (badCredentials) Error() string   { return "wrong user name or password" }
+func (badCredentials) Error() string {
+	return "wrong user name, password or authentication code"
+}
 func (badCredentials) HTTPStatus() int { return http.StatusUnauthorized }
 
-// TooManyAttempts is returned while sign-in is throttled.
-type TooManyAttempts struct{ Wait time.Duration }
+// TooManyAttempts is returned while sign-in is throttled or the account is
+// locked (Locked: until an administrator unlocks it).
+type TooManyAttempts struct {
+	Wait   time.Duration
+	Locked bool
+}
 
 func (e TooManyAttempts) Error() string {
+	if e.Locked {
+		return "too many failed sign-ins: this account is locked; an administrator must unlock it"
+	}
 	return fmt.Sprintf("too many failed sign-ins; try again in %s", e.Wait.Round(time.Second))
 }
 func (TooManyAttempts) HTTPStatus() int { return http.StatusTooManyRequests }
@@ -69,13 +149,13 @@ func SetSessionCookie(w http.ResponseWriter, value string, secure bool, maxAge t
 func (h handler) authRoutes() []web.Route {
 	return []web.Route{
 		{Method: "POST", Pattern: "/api/v1/auth/login", Public: true, Handler: h.login},
-		{Method: "POST", Pattern: "/api/v1/auth/logout", Need: identity.RoleViewer, Handler: h.logout},
-		{Method: "GET", Pattern: "/api/v1/me", Need: identity.RoleViewer, Handler: h.me},
-		{Method: "GET", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Handler: h.listTokens},
-		{Method: "POST", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Handler: h.createToken},
-		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Need: identity.RoleViewer, Handler: h.revokeToken},
-		{Method: "GET", Pattern: "/api/v1/users", Need: identity.RoleAdmin, Handler: h.listUsers},
-		{Method: "POST", Pattern: "/api/v1/users", Need: identity.RoleAdmin, Handler: h.createUser},
+		{Method: "POST", Pattern: "/api/v1/auth/logout", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.logout},
+		{Method: "POST", Pattern: "/api/v1/auth/logout-everywhere", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.logoutEverywhere},
+		{Method: "GET", Pattern: "/api/v1/me", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.me},
+		{Method: "PUT", Pattern: "/api/v1/me/password", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.changePassword},
+		{Method: "GET", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Scope: identity.ScopeAccount, Handler: h.listTokens},
+		{Method: "POST", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Scope: identity.ScopeAccount, Handler: h.createToken},
+		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Need: identity.RoleViewer, Scope: identity.ScopeAccount, Handler: h.revokeToken},
 	}
 }
 
@@ -91,7 +171,7 @@ func (h handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	cookie, csrf, err := SignIn(r, h.Store, h.Throttle, in.Name, in.Password)
+	cookie, csrf, err := SignIn(r, h.Store, h.SignIn, in.Name, in.Password, in.TOTP)
 	if err != nil {
 		var tma TooManyAttempts
 		if errors.As(err, &tma) {
@@ -101,7 +181,7 @@ func (h handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	SetSessionCookie(w, cookie, h.SecureCookies, store.SessionAbsolute)
+	SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
 	h.Log.Info("signed in", "user", in.Name, "remote", web.ClientIP(r))
 	web.WriteJSON(w, http.StatusOK, map[string]string{"csrf_token": csrf})
 }
@@ -114,6 +194,72 @@ func (h handler) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		SetSessionCookie(w, "", h.SecureCookies, -time.Second)
+		h.audit(r, audit.Event{Action: audit.ActionSignOut, Object: "user " + p.Name})
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// SignOutEverywhere ends every session of the principal's user, including
+// the current one.
+func SignOutEverywhere(r *http.Request, st *store.Store) (int64, error) {
+	p := identity.FromContext(r.Context())
+	n, err := st.DeleteUserSessions(r.Context(), p.UserID, "")
+	if err != nil {
+		return 0, err
+	}
+	return n, audit.Record(r.Context(), st, audit.Event{Action: audit.ActionSignOutAll, Object: "user " + p.Name, Detail: fmt.Sprintf("%d sessions ended", n)})
+}
+
+func (h handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	n, err := SignOutEverywhere(r, h.Store)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	SetSessionCookie(w, "", h.SecureCookies, -time.Second)
+	web.WriteJSON(w, http.StatusOK, map[string]int64{"sessions_ended": n})
+}
+
+// ChangePassword checks the current password and the policy (8 characters
+// suffice with a second factor), stores the new hash and ends every other
+// session of the user.
+func ChangePassword(r *http.Request, st *store.Store, current, next string) error {
+	p := identity.FromContext(r.Context())
+	u, err := st.UserByID(r.Context(), p.UserID)
+	if err != nil {
+		return err
+	}
+	if !identity.VerifyPassword(u.PasswordHash, current) {
+		_ = audit.Record(r.Context(), st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Outcome: audit.Failed, Detail: "wrong current password"})
+		return &store.ValidationError{Field: "current_password", Message: "is not your current password"}
+	}
+	if err := identity.CheckPasswordFor(next, u.Name, u.MFA); err != nil {
+		return &store.ValidationError{Field: "new_password", Message: err.Error()}
+	}
+	hash, err := identity.HashPassword(next)
+	if err != nil {
+		return err
+	}
+	if err := st.SetPassword(r.Context(), u.ID, hash, p.SessionHash); err != nil {
+		return err
+	}
+	return audit.Record(r.Context(), st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Detail: "other sessions ended"})
+}
+
+type passwordInput struct {
+	Current string `json:"current_password"`
+	New     string `json:"new_password"`
+}
+
+func (h handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	var in passwordInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := ChangePassword(r, h.Store, in.Current, in.New); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -130,6 +276,41 @@ func (h handler) listTokens(w http.ResponseWriter, r *http.Request) {
 type tokenInput struct {
 	Name    string `json:"name"`
 	Expires string `json:"expires"` // Go duration, e.g. 720h; empty: 90 days
+	// Scopes, space-separated (empty: "*", all the owner's rights).
+	Scopes string `json:"scopes"`
+	// ProductID restricts the token to one product (0: any).
+	ProductID int64 `json:"product_id"`
+}
+
+// CreateToken validates and issues a token for the principal: scopes must
+// be known, and a product restriction must name a product the principal
+// can read. Shared by the API and the UI.
+func CreateToken(r *http.Request, st *store.Store, name, expires, scopes string, productID int64) (string, store.APIToken, error) {
+	exp, err := ParseExpiry(expires)
+	if err != nil {
+		return "", store.APIToken{}, err
+	}
+	sc, err := identity.ParseScopes(scopes)
+	if err != nil {
+		return "", store.APIToken{}, &store.ValidationError{Field: "scopes", Message: err.Error()}
+	}
+	p := identity.FromContext(r.Context())
+	if p.Via == "token" && !p.HasScope(identity.ScopeAll) {
+		return "", store.APIToken{}, &store.ValidationError{Field: "scopes", Message: "only a '*' token or a signed-in user may create tokens"}
+	}
+	if productID != 0 && !p.Can(productID, identity.PermRead) {
+		return "", store.APIToken{}, &store.ValidationError{Field: "product_id", Message: fmt.Sprintf("product %d: not found or not yours", productID)}
+	}
+	plain, tok, err := st.CreateScopedToken(r.Context(), p.UserID, name, exp, sc, productID)
+	if err != nil {
+		return "", tok, err
+	}
+	e := audit.Event{Action: audit.ActionTokenCreate, Object: fmt.Sprintf("token %d %s (%s…)", tok.ID, tok.Name, tok.Prefix),
+		ProductID: productID, Detail: "scopes " + identity.JoinScopes(sc)}
+	if err := audit.Record(r.Context(), st, e); err != nil {
+		return plain, tok, err
+	}
+	return plain, tok, nil
 }
 
 // ParseExpiry parses a token lifetime; empty means the 90-day default and
@@ -154,18 +335,12 @@ func (h handler) createToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	exp, err := ParseExpiry(in.Expires)
+	plain, tok, err := CreateToken(r, h.Store, in.Name, in.Expires, in.Scopes, in.ProductID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	p := identity.FromContext(r.Context())
-	plain, tok, err := h.Store.CreateAPIToken(r.Context(), p.UserID, in.Name, exp)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.Log.Info("api token created", "user", p.Name, "token_id", tok.ID, "prefix", tok.Prefix)
+	h.Log.Info("api token created", "user", identity.FromContext(r.Context()).Name, "token_id", tok.ID, "prefix", tok.Prefix)
 	web.WriteJSON(w, http.StatusCreated, map[string]any{"token": plain, "info": tok})
 }
 
@@ -179,6 +354,7 @@ func (h handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.audit(r, audit.Event{Action: audit.ActionTokenRevoke, Object: fmt.Sprintf("token %d", id)})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -195,11 +371,14 @@ type userInput struct {
 	Name     string        `json:"name"`
 	Role     identity.Role `json:"role"`
 	Password string        `json:"password"`
+	// ProductsOnly: product access only through product roles (default
+	// false: the global role applies to every product).
+	ProductsOnly bool `json:"products_only"`
 }
 
 // CreateUser checks the password policy, hashes and stores a new user.
-func CreateUser(r *http.Request, st *store.Store, name string, role identity.Role, password string) (identity.User, error) {
-	u := identity.User{Name: name, Role: role}
+func CreateUser(r *http.Request, st *store.Store, name string, role identity.Role, password string, productsOnly bool) (identity.User, error) {
+	u := identity.User{Name: name, Role: role, ProductsOnly: productsOnly}
 	if !role.Valid() {
 		return u, &store.ValidationError{Field: "role", Message: "must be admin, editor or viewer"}
 	}
@@ -220,11 +399,12 @@ func (h handler) createUser(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	u, err := CreateUser(r, h.Store, in.Name, in.Role, in.Password)
+	u, err := CreateUser(r, h.Store, in.Name, in.Role, in.Password, in.ProductsOnly)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.Log.Info("user created", "by", identity.FromContext(r.Context()).Name, "user", u.Name, "role", u.Role)
+	h.audit(r, audit.Event{Action: audit.ActionUserCreate, Object: "user " + u.Name, Detail: "role " + string(u.Role)})
 	web.WriteJSON(w, http.StatusCreated, u)
 }

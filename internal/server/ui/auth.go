@@ -2,11 +2,16 @@ package ui
 
 import (
 	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
@@ -28,7 +33,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusForbidden, "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r), Error: "Your sign-in form expired. Please try again.", Data: data})
 		return
 	}
-	cookie, _, err := api.SignIn(r, h.Store, h.Throttle, r.PostFormValue("name"), r.PostFormValue("password"))
+	cookie, _, err := api.SignIn(r, h.Store, h.SignIn, r.PostFormValue("name"), r.PostFormValue("password"), r.PostFormValue("totp"))
 	if err != nil {
 		var tma api.TooManyAttempts
 		if errors.As(err, &tma) {
@@ -38,13 +43,14 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, web.Status(err), "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r), Error: err.Error(), Data: data})
 		return
 	}
-	api.SetSessionCookie(w, cookie, h.SecureCookies, store.SessionAbsolute)
+	api.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	p := identity.FromContext(r.Context())
 	_ = h.Store.DeleteSession(r.Context(), p.SessionHash)
+	h.audit(r, audit.Event{Action: audit.ActionSignOut, Object: "user " + p.Name})
 	api.SetSessionCookie(w, "", h.SecureCookies, -time.Second)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
@@ -93,47 +99,89 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Log.Info("first administrator created", "user", name, "remote", web.ClientIP(r))
+	h.audit(r, audit.Event{Action: audit.ActionSetup, Actor: name, Object: "user " + name, Detail: "role admin"})
 	cookie, _, err := h.Store.CreateSession(r.Context(), u.ID, web.ClientIP(r), r.UserAgent())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	api.SetSessionCookie(w, cookie, h.SecureCookies, store.SessionAbsolute)
+	api.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 type accountData struct {
-	Tokens   []store.APIToken
-	NewToken string
+	Tokens        []store.APIToken
+	NewToken      string
+	Sessions      []store.Session
+	Scopes        []identity.Scope
+	Products      []inventory.Product
+	TOTP          bool
+	PendingSecret string
+	RecoveryLeft  int
+	RecoveryCodes []string
+	MFARequired   bool
+	MinPassword   int
 }
 
 func (h *handler) account(w http.ResponseWriter, r *http.Request) {
-	h.renderAccount(w, r, "", "")
+	v := view{}
+	if r.URL.Query().Get("mfa") == "required" {
+		v.Error = "An administrator requires a second factor for your account. Set up an authenticator app below to continue."
+	}
+	v.Flash = r.URL.Query().Get("flash")
+	h.renderAccount(w, r, v, accountData{})
 }
 
-func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, newToken, errMsg string) {
-	toks, err := h.Store.APITokens(r.Context(), identity.FromContext(r.Context()).UserID)
+func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, v view, d accountData) {
+	ctx := r.Context()
+	p := identity.FromContext(ctx)
+	var err error
+	if d.Tokens, err = h.Store.APITokens(ctx, p.UserID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if d.Sessions, err = h.Store.Sessions(ctx, p.UserID, p.SessionHash); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, err := h.Store.UserByID(ctx, p.UserID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "account", view{Title: "Account", Nav: "account", Error: errMsg, Data: accountData{Tokens: toks, NewToken: newToken}})
+	d.TOTP = u.TOTPSecret != ""
+	d.MinPassword = identity.MinPasswordLength
+	if u.MFA {
+		d.MinPassword = identity.MinPasswordLengthMFA
+	}
+	if d.RecoveryLeft, err = h.Store.RecoveryCodesLeft(ctx, p.UserID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Scopes = identity.Scopes
+	ids, all := p.VisibleProducts(identity.PermRead)
+	if all {
+		ids = nil
+	}
+	d.Products, _, _ = h.Store.ProductsIn(ctx, ids, "", 200)
+	v.Title, v.Nav, v.Data = "Account", "account", d
+	status := http.StatusOK
+	if v.Error != "" && r.Method == http.MethodPost {
+		status = http.StatusBadRequest
+	}
+	h.render(w, r, status, "account", v)
 }
 
 func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
-	exp, err := api.ParseExpiry(r.PostFormValue("expires"))
+	_ = r.ParseForm()
+	pid, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
+	plain, tok, err := api.CreateToken(r, h.Store, r.PostFormValue("name"), r.PostFormValue("expires"), strings.Join(r.PostForm["scope"], " "), pid)
 	if err != nil {
-		h.renderAccount(w, r, "", err.Error())
+		h.renderAccount(w, r, view{Error: err.Error()}, accountData{})
 		return
 	}
-	p := identity.FromContext(r.Context())
-	plain, tok, err := h.Store.CreateAPIToken(r.Context(), p.UserID, r.PostFormValue("name"), exp)
-	if err != nil {
-		h.renderAccount(w, r, "", err.Error())
-		return
-	}
-	h.Log.Info("api token created", "user", p.Name, "token_id", tok.ID, "prefix", tok.Prefix)
-	h.renderAccount(w, r, plain, "")
+	h.Log.Info("api token created", "user", identity.FromContext(r.Context()).Name, "token_id", tok.ID, "prefix", tok.Prefix)
+	h.renderAccount(w, r, view{}, accountData{NewToken: plain})
 }
 
 func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) {
@@ -146,6 +194,126 @@ func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	h.audit(r, audit.Event{Action: audit.ActionTokenRevoke, Object: fmt.Sprintf("token %d", id)})
+	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Token revoked."), http.StatusSeeOther)
 }
 
+func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	if r.PostFormValue("new_password") != r.PostFormValue("confirm") {
+		h.renderAccount(w, r, view{Error: "The two new passwords differ."}, accountData{})
+		return
+	}
+	if err := api.ChangePassword(r, h.Store, r.PostFormValue("current_password"), r.PostFormValue("new_password")); err != nil {
+		h.renderAccount(w, r, view{Error: "Password not changed: " + err.Error()}, accountData{})
+		return
+	}
+	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Password changed. Your other sessions were signed out."), http.StatusSeeOther)
+}
+
+func (h *handler) signOutOthers(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	n, err := h.Store.DeleteUserSessions(r.Context(), p.UserID, p.SessionHash)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionSignOutAll, Object: "user " + p.Name, Detail: fmt.Sprintf("%d other sessions ended", n)})
+	http.Redirect(w, r, "/account?flash="+url.QueryEscape(fmt.Sprintf("Signed out %d other sessions.", n)), http.StatusSeeOther)
+}
+
+func (h *handler) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
+	if _, err := api.SignOutEverywhere(r, h.Store); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	api.SetSessionCookie(w, "", h.SecureCookies, -time.Second)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (h *handler) totpStart(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	key, err := identity.NewTOTPKey(p.Name)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Store.SetTOTPPending(r.Context(), p.UserID, key.Secret()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderAccount(w, r, view{}, accountData{PendingSecret: key.Secret()})
+}
+
+// totpQR serves the pending secret's QR code as a PNG (an image URL keeps
+// the CSP strict; the secret never appears in a URL).
+func (h *handler) totpQR(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	sec, err := h.Store.TOTPPending(r.Context(), p.UserID)
+	if err != nil || sec == "" {
+		http.NotFound(w, r)
+		return
+	}
+	png, err := identity.TOTPQR(sec, p.Name, 220)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(png)
+}
+
+func (h *handler) totpConfirm(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	sec, err := h.Store.TOTPPending(r.Context(), p.UserID)
+	if err != nil || sec == "" {
+		h.renderAccount(w, r, view{Error: "No enrolment in progress; start again."}, accountData{})
+		return
+	}
+	step, ok := identity.TOTPMatch(sec, r.PostFormValue("code"), time.Now())
+	if !ok {
+		h.renderAccount(w, r, view{Error: "That code does not match. Check the time on your phone and enter the current 6-digit code."}, accountData{PendingSecret: sec})
+		return
+	}
+	plain, hashes := identity.NewRecoveryCodes()
+	if err := h.Store.EnableTOTP(r.Context(), p.UserID, sec, step, hashes); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionMFAEnable, Object: "user " + p.Name, Detail: "TOTP authenticator"})
+	p.MFA = true
+	h.renderAccount(w, r, view{Flash: "Two-factor authentication is on."}, accountData{RecoveryCodes: plain})
+}
+
+func (h *handler) totpDisable(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	u, err := h.Store.UserByID(r.Context(), p.UserID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !identity.VerifyPassword(u.PasswordHash, r.PostFormValue("password")) {
+		h.renderAccount(w, r, view{Error: "Wrong password: two-factor authentication is still on."}, accountData{})
+		return
+	}
+	if err := h.Store.DisableTOTP(r.Context(), p.UserID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionMFADisable, Object: "user " + p.Name, Detail: "TOTP authenticator"})
+	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Two-factor authentication is off."), http.StatusSeeOther)
+}
+
+func (h *handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	if !p.MFA {
+		h.renderAccount(w, r, view{Error: "Turn on two-factor authentication first."}, accountData{})
+		return
+	}
+	plain, hashes := identity.NewRecoveryCodes()
+	if err := h.Store.ReplaceRecoveryCodes(r.Context(), p.UserID, hashes); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionRecoveryRegen, Object: "user " + p.Name})
+	h.renderAccount(w, r, view{Flash: "New recovery codes: the old ones no longer work."}, accountData{RecoveryCodes: plain})
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -30,8 +31,22 @@ func canEdit(r *http.Request) bool {
 	return p != nil && p.Role.Allows(identity.RoleEditor)
 }
 
+// canWrite reports whether the caller may change a product.
+func canWrite(r *http.Request, productID int64) bool {
+	return identity.FromContext(r.Context()).Can(productID, identity.PermWrite)
+}
+
+// visible returns the product ids the caller may read (nil: all).
+func visible(r *http.Request) []int64 {
+	ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead)
+	if all {
+		return nil
+	}
+	return ids
+}
+
 func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) {
-	products, next, err := h.Store.Products(r.Context(), r.URL.Query().Get("cursor"), 100)
+	products, next, err := h.Store.ProductsIn(r.Context(), visible(r), r.URL.Query().Get("cursor"), 100)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -49,12 +64,16 @@ func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) {
 	p := inventory.Product{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), Owner: r.PostFormValue("owner"),
 		Criticality: crit, Exposure: inventory.Exposure(r.PostFormValue("exposure"))}
 	if err := h.Store.CreateProduct(r.Context(), &p); err != nil {
-		products, next, _ := h.Store.Products(r.Context(), "", 100)
+		products, next, _ := h.Store.ProductsIn(r.Context(), visible(r), "", 100)
 		h.render(w, r, web.Status(err), "portfolio", view{Title: "Portfolio", Nav: "portfolio", Error: "Could not create the product: " + err.Error(),
 			Data: portfolioData{Products: products, Next: next, CanEdit: true}})
 		return
 	}
-	h.Log.Info("product created", "product", p.Name, "user", identity.FromContext(r.Context()).Name)
+	if err := h.Store.SetMember(r.Context(), p.ID, identity.FromContext(r.Context()).UserID, identity.ProductOwner); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionProductCreate, Object: fmt.Sprintf("product %d %s", p.ID, p.Name), ProductID: p.ID})
 	http.Redirect(w, r, fmt.Sprintf("/products/%d", p.ID), http.StatusSeeOther)
 }
 
@@ -82,7 +101,7 @@ func (h *handler) product(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "product", view{Title: p.Name, Nav: "portfolio", Error: r.URL.Query().Get("error"),
-		Data: productData{Product: p, Releases: rels, Next: next, CanEdit: canEdit(r)}})
+		Data: productData{Product: p, Releases: rels, Next: next, CanEdit: canWrite(r, id)}})
 }
 
 func (h *handler) createRelease(w http.ResponseWriter, r *http.Request) {
@@ -106,6 +125,7 @@ func (h *handler) createRelease(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("Could not create the release: "+err.Error())), http.StatusSeeOther)
 		return
 	}
+	h.audit(r, audit.Event{Action: audit.ActionReleaseCreate, Object: fmt.Sprintf("release %d %s", rel.ID, rel.Version), ProductID: id})
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d", rel.ID), http.StatusSeeOther)
 }
 
@@ -171,7 +191,7 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	d := releaseData{Release: rel, Filter: q.Get("filter"), Sort: q.Get("sort"), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor"), CanEdit: canEdit(r)}
+	d := releaseData{Release: rel, Filter: q.Get("filter"), Sort: q.Get("sort"), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor"), CanEdit: canWrite(r, rel.ProductID)}
 	if d.Sort == "" {
 		d.Sort = "name"
 	}
@@ -275,7 +295,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(d.Q) != "" {
 		var err error
 		d.Searched = true
-		d.Hits, d.Next, err = h.Store.Search(r.Context(), store.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100})
+		d.Hits, d.Next, err = h.Store.Search(r.Context(), store.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100, Products: visible(r)})
 		if err != nil {
 			if web.Status(err) >= 500 {
 				h.fail(w, r, err)

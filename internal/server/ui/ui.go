@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
@@ -80,6 +81,18 @@ var funcs = template.FuncMap{
 		}
 		return template.URL("?" + v.Encode())
 	},
+	"roles":      func() []string { return []string{"viewer", "editor", "admin"} },
+	"mfaOptions": func() []string { return []string{"all", "admin", "owner", "editor", "auditor"} },
+	"hasPart": func(list, part string) bool {
+		for _, p := range strings.Split(list, ",") {
+			if p == part {
+				return true
+			}
+		}
+		return false
+	},
+	"canAudit": func(p *identity.Principal) bool { return p.CanAny(identity.PermAudit) },
+	"scopes": func(s []identity.Scope) string { return identity.JoinScopes(s) },
 	"critLabel": func(n int) string {
 		return [...]string{"", "low", "moderate", "high", "very high", "safety-critical"}[max(0, min(n, 5))]
 	},
@@ -219,6 +232,7 @@ func Routes(d Deps) []web.Route {
 	}
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
+	routes = append(routes, h.adminRoutes()...)
 	return routes
 }
 
@@ -229,8 +243,18 @@ func (h *handler) authRoutes() []web.Route {
 		{Method: "POST", Pattern: "/login", Public: true, Handler: h.login},
 		{Method: "GET", Pattern: "/setup", Public: true, Handler: h.setupForm},
 		{Method: "POST", Pattern: "/setup", Public: true, Handler: h.setup},
-		{Method: "POST", Pattern: "/logout", Need: identity.RoleViewer, Handler: h.logout},
-		{Method: "GET", Pattern: "/account", Need: identity.RoleViewer, Handler: h.account},
+		{Method: "GET", Pattern: "/invite", Public: true, Handler: h.inviteForm},
+		{Method: "POST", Pattern: "/invite", Public: true, Handler: h.acceptInvite},
+		{Method: "POST", Pattern: "/logout", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.logout},
+		{Method: "GET", Pattern: "/account", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.account},
+		{Method: "POST", Pattern: "/account/password", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.changePassword},
+		{Method: "POST", Pattern: "/account/sessions/others", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.signOutOthers},
+		{Method: "POST", Pattern: "/account/sessions/all", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.signOutEverywhere},
+		{Method: "POST", Pattern: "/account/totp", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.totpStart},
+		{Method: "GET", Pattern: "/account/totp/qr.png", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.totpQR},
+		{Method: "POST", Pattern: "/account/totp/confirm", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.totpConfirm},
+		{Method: "POST", Pattern: "/account/totp/disable", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.totpDisable},
+		{Method: "POST", Pattern: "/account/recovery-codes", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.recoveryCodes},
 		{Method: "POST", Pattern: "/account/tokens", Need: identity.RoleViewer, Handler: h.createToken},
 		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Need: identity.RoleViewer, Handler: h.revokeToken},
 	}
@@ -238,14 +262,23 @@ func (h *handler) authRoutes() []web.Route {
 
 // inventoryRoutes are the portfolio, products, releases and search.
 func (h *handler) inventoryRoutes() []web.Route {
+	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
+	read, write := identity.PermRead, identity.PermWrite
 	return []web.Route{
 		{Method: "GET", Pattern: "/{$}", Need: identity.RoleViewer, Handler: h.portfolio},
 		{Method: "POST", Pattern: "/products", Need: identity.RoleEditor, Handler: h.createProduct},
-		{Method: "GET", Pattern: "/products/{id}", Need: identity.RoleViewer, Handler: h.product},
-		{Method: "POST", Pattern: "/products/{id}/releases", Need: identity.RoleEditor, Handler: h.createRelease},
-		{Method: "GET", Pattern: "/releases/{id}", Need: identity.RoleViewer, Handler: h.release},
-		{Method: "POST", Pattern: "/releases/{id}/sbom", Need: identity.RoleEditor, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadSBOM},
-		{Method: "GET", Pattern: "/releases/{id}/sbom", Need: identity.RoleViewer, Handler: h.downloadSBOM},
+		{Method: "GET", Pattern: "/products/{id}", Product: product, Perm: read, Handler: h.product},
+		{Method: "POST", Pattern: "/products/{id}/releases", Product: product, Perm: write, Handler: h.createRelease},
+		{Method: "GET", Pattern: "/releases/{id}", Product: release, Perm: read, Handler: h.release},
+		{Method: "POST", Pattern: "/releases/{id}/sbom", Product: release, Perm: write, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadSBOM},
+		{Method: "GET", Pattern: "/releases/{id}/sbom", Product: release, Perm: read, Handler: h.downloadSBOM},
 		{Method: "GET", Pattern: "/search", Need: identity.RoleViewer, Handler: h.search},
+	}
+}
+
+// audit records an event; a failure to record is logged as an error.
+func (h *handler) audit(r *http.Request, e audit.Event) {
+	if err := audit.Record(r.Context(), h.Store, e); err != nil {
+		h.Log.ErrorContext(r.Context(), "audit log append failed", "action", e.Action, "err", err)
 	}
 }

@@ -18,17 +18,61 @@ import (
 	"github.com/rampart-security/rampart/internal/store"
 )
 
-// Route is one registered endpoint. Every route states the role it needs;
-// Public routes need none. The server registers exactly these routes, so
+// Route is one registered endpoint. Every route states what it needs;
+// Public routes need nothing. The server registers exactly these routes, so
 // tests can enumerate the router from this table.
+//
+// Authorisation (enforced by the server's guard, deny by default):
+//   - Need: the global role needed ("" = any signed-in user).
+//   - Product + Perm: Product resolves the product the request acts on
+//     (ProductPath for /products/{id}/…, ReleasePath for /releases/{id}/…,
+//     or any func for new resource kinds); the caller needs Perm on it.
+//     A caller with no permission at all on the product gets 404 (its
+//     existence is not disclosed), one with some but not enough gets 403.
+//   - Perm without Product: the caller needs Perm on at least one product;
+//     the handler filters what it lists to the caller's products.
+//   - Scope: the token scope needed; sessions have every scope, and a
+//     route without a Scope is usable only by "*" tokens.
 type Route struct {
 	Method  string
 	Pattern string // net/http ServeMux pattern path, e.g. /api/v1/products/{id}
 	Need    identity.Role
 	Public  bool
+	Product ProductResolver
+	Perm    identity.Permission
+	Scope   identity.Scope
+	// WithoutMFA lets a signed-in user who must enrol a second factor (see
+	// the require_mfa setting) still use the route (account page, sign-out).
+	WithoutMFA bool
 	// MaxBody bounds the request body; 0 means the default (1 MiB).
 	MaxBody int64
 	Handler http.HandlerFunc
+}
+
+// ProductResolver returns the product a request acts on, or an error
+// wrapping store.ErrNotFound when the object does not exist.
+type ProductResolver func(*http.Request) (int64, error)
+
+// ProductPath resolves a product id path parameter (checking it exists).
+func ProductPath(st *store.Store, name string) ProductResolver {
+	return func(r *http.Request) (int64, error) {
+		id, err := PathID(r, name)
+		if err != nil {
+			return 0, err
+		}
+		return st.ProductExists(r.Context(), id)
+	}
+}
+
+// ReleasePath resolves a release id path parameter to its product.
+func ReleasePath(st *store.Store, name string) ProductResolver {
+	return func(r *http.Request) (int64, error) {
+		id, err := PathID(r, name)
+		if err != nil {
+			return 0, err
+		}
+		return st.ReleaseProduct(r.Context(), id)
+	}
 }
 
 // DefaultMaxBody bounds ordinary request bodies.
