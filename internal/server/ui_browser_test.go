@@ -64,7 +64,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password"), "not the password at all"),
 		chromedp.Click(chromedp.ID("signin")),
 		chromedp.WaitVisible(chromedp.CSS("p.error")))
-	if got := text("p.error"); !strings.Contains(got, "wrong user name or password") {
+	if got := text("p.error"); !strings.Contains(got, "wrong user name, password") {
 		t.Errorf("sign-in error = %q", got)
 	}
 	do("sign in",
