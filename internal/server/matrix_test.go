@@ -1,0 +1,294 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/store/storetest"
+)
+
+// The route × role matrix. Every route the server registers (API, UI and
+// operations, read from the router's own table) must have exactly one
+// entry here, or TestRouteRoleMatrix fails: a new route cannot ship without
+// a decision about who may call it.
+//
+// Adding a route is one line: its "METHOD pattern" and the set of callers
+// that may use it, built from the constants below. Product-scoped routes
+// (web.Route.Product set) are called on product A, which every product
+// role below holds; otherOwner owns only product B. For a new resource kind
+// under a product (e.g. /api/v1/findings/{id}), also add one line to
+// pathFor that maps the pattern prefix to an id in the fixture.
+//
+// "Allowed" means the guard let the request through (the handler may still
+// answer 400 for the empty body the test sends); "denied" means 401, a
+// redirect to /login, 403, or 404 from a product-scoped route.
+type who uint16
+
+const (
+	anon       who = 1 << iota // no session
+	admin                      // global admin (alice)
+	gEditor                    // global editor on all products (ed)
+	gViewer                    // global viewer on all products (vic)
+	owner                      // owner of product A only
+	pEditor                    // editor of product A only
+	pViewer                    // viewer of product A only
+	auditor                    // auditor of product A only
+	otherOwner                 // owner of product B only: no access to A
+
+	signedIn = admin | gEditor | gViewer | owner | pEditor | pViewer | auditor | otherOwner
+	anyone   = anon | signedIn
+	read     = admin | gEditor | gViewer | owner | pEditor | pViewer | auditor // PermRead on A
+	write    = admin | gEditor | owner | pEditor                               // PermWrite on A
+	manage   = admin | owner                                                   // PermManage on A
+	auditAny = admin | owner | auditor | otherOwner                            // PermAudit on some product
+	editors  = admin | gEditor                                                 // global role editor+
+	admins   = admin
+)
+
+var whoNames = map[who]string{anon: "no session", admin: "admin", gEditor: "global editor", gViewer: "global viewer",
+	owner: "owner of A", pEditor: "editor of A", pViewer: "viewer of A", auditor: "auditor of A", otherOwner: "owner of B"}
+
+var matrix = map[string]who{
+	// operations
+	"GET /healthz": anyone,
+	"GET /readyz":  anyone,
+	"GET /metrics": anyone, // PublicMetrics in the test server; --private-metrics makes it admin-only
+	// API: auth and account
+	"GET /api/v1/openapi.json":            anyone,
+	"POST /api/v1/auth/login":             anyone,
+	"POST /api/v1/auth/logout":            signedIn,
+	"POST /api/v1/auth/logout-everywhere": signedIn,
+	"GET /api/v1/me":                      signedIn,
+	"PUT /api/v1/me/password":             signedIn,
+	"GET /api/v1/tokens":                  signedIn,
+	"POST /api/v1/tokens":                 signedIn,
+	"DELETE /api/v1/tokens/{id}":          signedIn,
+	"GET /api/v1/users":                   admins,
+	"POST /api/v1/users":                  admins,
+	"PATCH /api/v1/users/{id}":            admins,
+	"POST /api/v1/invitations":            admins,
+	"GET /api/v1/settings/security":       admins,
+	"PUT /api/v1/settings/security":       admins,
+	"GET /api/v1/audit":                   auditAny,
+	// API: inventory
+	"GET /api/v1/products":                        signedIn, // filtered to the caller's products
+	"POST /api/v1/products":                       editors,
+	"GET /api/v1/products/{id}":                   read,
+	"DELETE /api/v1/products/{id}":                manage,
+	"GET /api/v1/products/{id}/releases":          read,
+	"POST /api/v1/products/{id}/releases":         write,
+	"GET /api/v1/products/{id}/members":           manage,
+	"PUT /api/v1/products/{id}/members/{user}":    manage,
+	"DELETE /api/v1/products/{id}/members/{user}": manage,
+	"GET /api/v1/releases/{id}":                   read,
+	"GET /api/v1/releases/{id}/components":        read,
+	"POST /api/v1/releases/{id}/sbom":             write,
+	"GET /api/v1/releases/{id}/sbom":              read,
+	"GET /api/v1/components":                      signedIn, // filtered to the caller's products
+	// UI: sign-in, setup, invitations, account
+	"GET /static/{file...}":            anyone,
+	"GET /login":                       anyone,
+	"POST /login":                      anyone,
+	"GET /setup":                       anyone,
+	"POST /setup":                      anyone,
+	"GET /invite":                      anyone,
+	"POST /invite":                     anyone,
+	"POST /logout":                     signedIn,
+	"GET /account":                     signedIn,
+	"POST /account/password":           signedIn,
+	"POST /account/sessions/others":    signedIn,
+	"POST /account/sessions/all":       signedIn,
+	"POST /account/totp":               signedIn,
+	"GET /account/totp/qr.png":         signedIn,
+	"POST /account/totp/confirm":       signedIn,
+	"POST /account/totp/disable":       signedIn,
+	"POST /account/recovery-codes":     signedIn,
+	"POST /account/tokens":             signedIn,
+	"POST /account/tokens/{id}/revoke": signedIn,
+	// UI: inventory
+	"GET /{$}":                     signedIn,
+	"POST /products":               editors,
+	"GET /products/{id}":           read,
+	"POST /products/{id}/releases": write,
+	"GET /releases/{id}":           read,
+	"POST /releases/{id}/sbom":     write,
+	"GET /releases/{id}/sbom":      read,
+	"GET /search":                  signedIn,
+	// UI: administration and audit
+	"GET /admin/users":                                 admins,
+	"POST /admin/users/invite":                         admins,
+	"POST /admin/users/{id}":                           admins,
+	"POST /admin/users/{id}/products":                  admins,
+	"POST /admin/users/{id}/products/{product}/remove": admins,
+	"POST /admin/security":                             admins,
+	"GET /audit":                                       auditAny,
+	"GET /audit/export":                                auditAny,
+}
+
+// fixture is product A (with a release) and the ids the paths use.
+type fixture struct {
+	product, release, user int64
+}
+
+// pathFor fills a route pattern's parameters from the fixture.
+func pathFor(pattern string, f fixture) string {
+	id := "1"
+	switch {
+	case strings.Contains(pattern, "/products/{id}"):
+		id = fmt.Sprint(f.product)
+	case strings.Contains(pattern, "/releases/{id}"):
+		id = fmt.Sprint(f.release)
+	case strings.Contains(pattern, "/users/{id}"):
+		id = fmt.Sprint(f.user)
+	}
+	return strings.NewReplacer("{id}", id, "{user}", fmt.Sprint(f.user), "{product}", fmt.Sprint(f.product),
+		"{file...}", "app.css", "{$}", "").Replace(pattern)
+}
+
+func TestRouteRoleMatrix(t *testing.T) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) { testMatrix(t, eng.Name) })
+	}
+}
+
+func testMatrix(t *testing.T, engine string) {
+	e := newEnv(t, engine)
+	ctx := context.Background()
+	st := e.store
+	ids := map[who]int64{}
+	for w, name := range map[who]string{admin: "alice", gEditor: "ed", gViewer: "vic"} {
+		u, err := st.UserByName(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[w] = u.ID
+	}
+	mk := func(name string) int64 {
+		u := identity.User{Name: name, Role: identity.RoleViewer, ProductsOnly: true, PasswordHash: "x"}
+		if err := st.CreateUser(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	ids[owner], ids[pEditor], ids[pViewer], ids[auditor], ids[otherOwner] = mk("olga"), mk("pete"), mk("pia"), mk("aude"), mk("otto")
+	dummy := mk("dummy")
+
+	n := 0
+	newFixture := func() fixture {
+		n++
+		p := inventory.Product{Name: fmt.Sprintf("A-%d", n)}
+		if err := st.CreateProduct(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		rel := inventory.Release{ProductID: p.ID, Version: "1.0"}
+		if err := st.CreateRelease(ctx, &rel); err != nil {
+			t.Fatal(err)
+		}
+		for w, role := range map[who]identity.ProductRole{owner: identity.ProductOwner, pEditor: identity.ProductEditor,
+			pViewer: identity.ProductViewer, auditor: identity.ProductAuditor} {
+			if err := st.SetMember(ctx, p.ID, ids[w], role); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.SetMember(ctx, p.ID, dummy, identity.ProductViewer); err != nil {
+			t.Fatal(err)
+		}
+		return fixture{product: p.ID, release: rel.ID, user: dummy}
+	}
+	b := inventory.Product{Name: "B"}
+	if err := st.CreateProduct(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetMember(ctx, b.ID, ids[otherOwner], identity.ProductOwner); err != nil {
+		t.Fatal(err)
+	}
+	shared := newFixture()
+
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	seen := map[string]bool{}
+	roles := []who{anon, admin, gEditor, gViewer, owner, pEditor, pViewer, auditor, otherOwner}
+	for _, rt := range e.srv.Routes() {
+		key := rt.Method + " " + rt.Pattern
+		seen[key] = true
+		allowed, ok := matrix[key]
+		if !ok {
+			t.Errorf("route %s has no entry in the route × role matrix (matrix_test.go): add one line saying who may call it", key)
+			continue
+		}
+		if rt.Public != (allowed&anon != 0) {
+			t.Errorf("%s: Public=%v but the matrix says anonymous allowed=%v", key, rt.Public, allowed&anon != 0)
+		}
+		destructive := rt.Method == http.MethodDelete || strings.HasSuffix(rt.Pattern, "/remove")
+		isAPI := strings.HasPrefix(rt.Pattern, "/api/")
+		for _, w := range roles {
+			f := shared
+			if destructive {
+				f = newFixture()
+			}
+			path := pathFor(rt.Pattern, f)
+			var body *strings.Reader
+			ctype := ""
+			unsafe := rt.Method != http.MethodGet && rt.Method != http.MethodHead
+			switch {
+			case unsafe && (isAPI || rt.Pattern == "/api/v1/auth/login"):
+				body, ctype = strings.NewReader("{}"), "application/json"
+			case unsafe:
+				body, ctype = strings.NewReader(""), "application/x-www-form-urlencoded"
+			default:
+				body = strings.NewReader("")
+			}
+			req, _ := http.NewRequest(rt.Method, e.url+path, body)
+			if ctype != "" {
+				req.Header.Set("Content-Type", ctype)
+			}
+			if w != anon {
+				// A fresh session per request: some routes end sessions.
+				cookie, csrf, err := st.CreateSession(ctx, ids[w], "127.0.0.1", "matrix")
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.AddCookie(&http.Cookie{Name: "rampart_session", Value: cookie})
+				req.Header.Set("X-CSRF-Token", csrf)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			code := resp.StatusCode
+			// The guard denies an anonymous caller with 401 (API) or a
+			// redirect to /login (UI), and a signed-in one with 403, or 404
+			// on a product it has no role on. Public routes are never
+			// guarded (their handlers may still refuse an empty form).
+			denied := !rt.Public && (code == http.StatusUnauthorized || code == http.StatusForbidden ||
+				(w == anon && code == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login")) ||
+				(rt.Product != nil && code == http.StatusNotFound))
+			want := allowed&w != 0
+			if want && denied {
+				t.Errorf("%s as %s: %d %s, want allowed", key, whoNames[w], code, resp.Header.Get("Location"))
+			}
+			if !want && !denied {
+				t.Errorf("%s as %s: %d, want denied", key, whoNames[w], code)
+			}
+			if !want && w == otherOwner && rt.Product != nil && code != http.StatusNotFound {
+				t.Errorf("%s as %s: %d, want 404 (another product's existence is not disclosed)", key, whoNames[w], code)
+			}
+		}
+	}
+	var stale []string
+	for k := range matrix {
+		if !seen[k] {
+			stale = append(stale, k)
+		}
+	}
+	sort.Strings(stale)
+	if len(stale) > 0 {
+		t.Errorf("matrix entries for routes the server does not register: %v", stale)
+	}
+}
