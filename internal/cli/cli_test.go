@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
 
@@ -211,5 +212,61 @@ func TestTwoServersOnOnePostgres(t *testing.T) {
 		if code, _ := do("GET", srv.url+"/readyz", ""); code != 200 {
 			t.Errorf("%s not ready", srv.url)
 		}
+	}
+}
+
+// TestAuditVerify: `rampart audit verify` exits 0 on an intact log and 1
+// naming the first broken entry after a row is altered, deleted or
+// inserted directly in the database, on SQLite (--data) and PostgreSQL
+// (--database).
+func TestAuditVerify(t *testing.T) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			loc := []string{"--data", eng.Config.DataDir}
+			if eng.Config.DatabaseURL != "" {
+				loc = []string{"--database", eng.Config.DatabaseURL}
+			}
+			args := func(a ...string) []string { return append(a, loc...) }
+			// Blocklisted and short passwords are refused with a reason.
+			if code, _, errs := run(t, "1qaz2wsx3edc4rfv\n", args("user", "add", "--name", "bob", "--role", "viewer", "--password-stdin")...); code != ExitFailure || !strings.Contains(errs, "breached") {
+				t.Errorf("blocklisted password: exit %d %q", code, errs)
+			}
+			for _, name := range []string{"alice", "bob", "carol"} {
+				if code, _, errs := run(t, "correct horse battery staple\n", args("user", "add", "--name", name, "--role", "viewer", "--password-stdin")...); code != 0 {
+					t.Fatalf("user add %s: %d %q", name, code, errs)
+				}
+			}
+			code, out, errs := run(t, "", args("audit", "verify")...)
+			if code != 0 || !strings.Contains(out, "intact: 3 entries") {
+				t.Fatalf("intact: exit %d %q %q", code, out, errs)
+			}
+			st, err := store.Open(context.Background(), eng.Config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			tamper := func(q string) {
+				t.Helper()
+				if _, err := st.DB().Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			tamper(`UPDATE audit_log SET detail = 'role admin' WHERE seq = 2`)
+			code, _, errs = run(t, "", args("audit", "verify")...)
+			if code != ExitFailure || !strings.Contains(errs, "entry 2") || !strings.Contains(errs, "altered") {
+				t.Errorf("altered: exit %d %q", code, errs)
+			}
+			tamper(`DELETE FROM audit_log WHERE seq = 2`)
+			code, _, errs = run(t, "", args("audit", "verify")...)
+			if code != ExitFailure || !strings.Contains(errs, "entry 2") || !strings.Contains(errs, "deleted") {
+				t.Errorf("deleted: exit %d %q", code, errs)
+			}
+			tamper(`INSERT INTO audit_log (seq, at, actor, source, action, object, product_id, outcome, detail, prev_hash, hash)
+				VALUES (2, '2026-01-01T00:00:00.000000Z', 'mallory', '', 'user.create', 'user mallory', NULL, 'ok', '', 'forged', 'forged')`)
+			code, _, errs = run(t, "", args("audit", "verify")...)
+			if code != ExitFailure || !strings.Contains(errs, "entry 2") {
+				t.Errorf("inserted: exit %d %q", code, errs)
+			}
+		})
 	}
 }

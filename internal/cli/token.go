@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/identity"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,7 +21,8 @@ func newTokenCmd(s *streams) *cobra.Command {
 
 func newTokenCreateCmd(s *streams) *cobra.Command {
 	var sf storeFlags
-	var user, name string
+	var user, name, scopes string
+	var product int64
 	var expires time.Duration
 	cmd := &cobra.Command{
 		Use:   "create --user NAME --name LABEL [--expires 720h]",
@@ -43,8 +46,16 @@ Use it as 'Authorization: Bearer TOKEN'.`,
 			if err != nil {
 				return fmt.Errorf("%w; create the user first with 'rampart user add'", err)
 			}
-			plain, _, err := st.CreateAPIToken(cmd.Context(), u.ID, name, expires)
+			sc, err := identity.ParseScopes(scopes)
 			if err != nil {
+				return fmt.Errorf("--scopes: %w", err)
+			}
+			plain, tok, err := st.CreateScopedToken(cmd.Context(), u.ID, name, expires, sc, product)
+			if err != nil {
+				return err
+			}
+			if err := audit.Record(cmd.Context(), st, audit.Event{Action: audit.ActionTokenCreate, Actor: "cli", ProductID: product,
+				Object: fmt.Sprintf("token %d %s (%s…) of user %s", tok.ID, tok.Name, tok.Prefix, u.Name), Detail: "scopes " + identity.JoinScopes(sc)}); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintln(s.out, plain)
@@ -55,6 +66,8 @@ Use it as 'Authorization: Bearer TOKEN'.`,
 	cmd.Flags().StringVar(&user, "user", "", "user the token acts as (required)")
 	cmd.Flags().StringVar(&name, "name", "", "label of the token (required)")
 	cmd.Flags().DurationVar(&expires, "expires", 90*24*time.Hour, "lifetime; 0 means never expires")
+	cmd.Flags().StringVar(&scopes, "scopes", "", "space- or comma-separated scopes, e.g. 'sbom:write products:read' (empty: all the user's rights)")
+	cmd.Flags().Int64Var(&product, "product", 0, "restrict the token to one product id (0: any)")
 	_ = cmd.MarkFlagRequired("user")
 	_ = cmd.MarkFlagRequired("name")
 	return cmd

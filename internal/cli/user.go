@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 )
 
@@ -31,7 +32,9 @@ func newUserAddCmd(s *streams) *cobra.Command {
 		Short: "Create a user; the password is read from standard input",
 		Long: `Create a user account. The password is read from standard input (never
 from a flag, which would leak into shell history and process lists). It must
-have at least 15 characters; there are no composition rules.`,
+have at least 15 characters and must not be on the embedded list of common
+and breached passwords or be built from the user name; there are no
+composition rules. A refused password exits with status 1 and the reason.`,
 		Example: `  printf '%s\n' 'correct horse battery staple' | rampart user add --name alice --role editor --password-stdin --data ./rampart-data`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -61,6 +64,9 @@ have at least 15 characters; there are no composition rules.`,
 			defer st.Close()
 			u := identity.User{Name: name, Role: r, PasswordHash: hash}
 			if err := st.CreateUser(cmd.Context(), &u); err != nil {
+				return err
+			}
+			if err := audit.Record(cmd.Context(), st, audit.Event{Action: audit.ActionUserCreate, Actor: "cli", Object: "user " + u.Name, Detail: "role " + string(u.Role)}); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "created user %s (%s)\n", u.Name, u.Role)
