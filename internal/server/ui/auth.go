@@ -3,9 +3,9 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
-	"net/http"
 	"strings"
 	"time"
 

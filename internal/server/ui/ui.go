@@ -92,7 +92,7 @@ var funcs = template.FuncMap{
 		return false
 	},
 	"canAudit": func(p *identity.Principal) bool { return p.CanAny(identity.PermAudit) },
-	"scopes": func(s []identity.Scope) string { return identity.JoinScopes(s) },
+	"scopes":   func(s []identity.Scope) string { return identity.JoinScopes(s) },
 	"critLabel": func(n int) string {
 		return [...]string{"", "low", "moderate", "high", "very high", "safety-critical"}[max(0, min(n, 5))]
 	},
