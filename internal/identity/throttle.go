@@ -83,17 +83,27 @@ func (t *Throttle) Succeed(key string) {
 // failures until an administrator unlocks it (NIST SP 800-63B §3.2.2: at
 // most 100).
 type SignInPolicy struct {
-	FreeAttempts int
-	MaxDelay     time.Duration
-	LockAfter    int
+	FreeAttempts int // per account
+	// FreeAttemptsAddress is higher: many users may share one address (NAT).
+	FreeAttemptsAddress int
+	MaxDelay            time.Duration
+	LockAfter           int
 }
 
-// DefaultSignInPolicy: 5 free attempts, back-off to 15 minutes, lock at 100.
-var DefaultSignInPolicy = SignInPolicy{FreeAttempts: 5, MaxDelay: 15 * time.Minute, LockAfter: 100}
+// DefaultSignInPolicy: 5 free attempts per account and 20 per address,
+// back-off doubling from 1 s to 15 minutes, account lock at 100.
+var DefaultSignInPolicy = SignInPolicy{FreeAttempts: 5, FreeAttemptsAddress: 20, MaxDelay: 15 * time.Minute, LockAfter: 100}
 
-// Delay is the wait after the given number of consecutive failures.
-func (p SignInPolicy) Delay(failures int) time.Duration {
-	over := failures - p.FreeAttempts
+// Delay is the wait after the given number of consecutive failures of an account.
+func (p SignInPolicy) Delay(failures int) time.Duration { return p.delay(failures, p.FreeAttempts) }
+
+// AddressDelay is the wait after failures from one source address.
+func (p SignInPolicy) AddressDelay(failures int) time.Duration {
+	return p.delay(failures, p.FreeAttemptsAddress)
+}
+
+func (p SignInPolicy) delay(failures, free int) time.Duration {
+	over := failures - free
 	if over <= 0 {
 		return 0
 	}

@@ -52,7 +52,7 @@ func SignIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, p
 		if ferr != nil {
 			return "", "", ferr
 		}
-		if _, ferr := st.RecordFailure(ctx, ipKey, pol.Delay); ferr != nil {
+		if _, ferr := st.RecordFailure(ctx, ipKey, pol.AddressDelay); ferr != nil {
 			return "", "", ferr
 		}
 		recordSignIn(ctx, st, name, audit.Failed, reason)

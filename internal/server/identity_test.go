@@ -1,0 +1,329 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/server"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/store/storetest"
+)
+
+// forEachEngine runs fn against a fresh server on SQLite and, when
+// configured, PostgreSQL.
+func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) { fn(t, newEnv(t, eng.Name)) })
+	}
+}
+
+type session struct {
+	cookie *http.Cookie
+	csrf   string
+}
+
+func (e *env) login(t *testing.T, url, name, password, code string) (*http.Response, *session) {
+	t.Helper()
+	if url == "" {
+		url = e.url
+	}
+	body, _ := json.Marshal(map[string]string{"name": name, "password": password, "totp": code})
+	resp, err := http.Post(url+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		CSRF string `json:"csrf_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&out)
+	for _, c := range resp.Cookies() {
+		if c.Name == "rampart_session" && c.Value != "" {
+			return resp, &session{cookie: c, csrf: out.CSRF}
+		}
+	}
+	return resp, nil
+}
+
+func (e *env) do(t *testing.T, s *session, method, path string, body any) *http.Response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		js, _ := json.Marshal(body)
+		rd = bytes.NewReader(js)
+	}
+	req, _ := http.NewRequest(method, e.url+path, rd)
+	if s != nil {
+		req.AddCookie(s.cookie)
+		req.Header.Set("X-CSRF-Token", s.csrf)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	return resp
+}
+
+func enrolTOTP(t *testing.T, st *store.Store, name string) (secret string, recovery []string) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := st.UserByName(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := identity.NewTOTPKey(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetTOTPPending(ctx, u.ID, key.Secret()); err != nil {
+		t.Fatal(err)
+	}
+	plain, hashes := identity.NewRecoveryCodes()
+	// Confirmed with an old step, so the current code is still unused.
+	if err := st.EnableTOTP(ctx, u.ID, key.Secret(), 1, hashes); err != nil {
+		t.Fatal(err)
+	}
+	return key.Secret(), plain
+}
+
+func TestTOTPSignIn(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		secret, recovery := enrolTOTP(t, e.store, "vic")
+		if r, _ := e.login(t, "", "vic", e.password, ""); r.StatusCode != 401 {
+			t.Errorf("password only, TOTP on: %d, want 401", r.StatusCode)
+		}
+		if r, _ := e.login(t, "", "vic", e.password, "000000"); r.StatusCode != 401 {
+			t.Errorf("wrong code: %d", r.StatusCode)
+		}
+		code, _ := identity.TOTPCodeAt(secret, time.Now(), otp.DigitsSix, otp.AlgorithmSHA1)
+		if r, s := e.login(t, "", "vic", e.password, code); r.StatusCode != 200 || s == nil {
+			t.Fatalf("right code: %d", r.StatusCode)
+		}
+		if r, _ := e.login(t, "", "vic", e.password, code); r.StatusCode != 401 {
+			t.Errorf("replayed code: %d, want 401", r.StatusCode)
+		}
+		if r, _ := e.login(t, "", "vic", e.password, strings.ToUpper(recovery[0])); r.StatusCode != 200 {
+			t.Errorf("recovery code: %d", r.StatusCode)
+		}
+		if r, _ := e.login(t, "", "vic", e.password, recovery[0]); r.StatusCode != 401 {
+			t.Errorf("recovery code reused: %d, want 401", r.StatusCode)
+		}
+		if r, _ := e.login(t, "", "vic", "wrong password entirely", recovery[1]); r.StatusCode != 401 {
+			t.Errorf("recovery code with wrong password: %d", r.StatusCode)
+		}
+		events, _ := e.store.AuditEvents(context.Background(), store.AuditQuery{Actor: "vic"})
+		var ok, failed, used int
+		for _, ev := range events {
+			switch ev.Action {
+			case audit.ActionSignIn:
+				ok++
+			case audit.ActionSignInFailed:
+				failed++
+			case audit.ActionRecoveryUsed:
+				used++
+			}
+		}
+		if ok != 2 || failed != 5 || used != 1 {
+			t.Errorf("audit: %d sign-ins, %d failures, %d recovery uses; want 2, 5, 1", ok, failed, used)
+		}
+	})
+}
+
+// TestThrottleSharedAndLock: failure counters live in the database, so a
+// second server on the same database sees them; after 100 consecutive
+// failures the account locks until an administrator re-enables it.
+func TestThrottleSharedAndLock(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		other := httptest.NewServer(server.New(server.Config{}, e.store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+		defer other.Close()
+		for range 6 {
+			e.login(t, "", "ed", "not the password", "")
+		}
+		r, _ := e.login(t, other.URL, "ed", e.password, "")
+		if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" {
+			t.Errorf("second server after 6 failures: %d Retry-After %q, want 429", r.StatusCode, r.Header.Get("Retry-After"))
+		}
+		// Unknown users are throttled the same way (no enumeration).
+		for range 6 {
+			e.login(t, "", "nobody-here", "not the password", "")
+		}
+		if r, _ := e.login(t, "", "nobody-here", "x", ""); r.StatusCode != 429 {
+			t.Errorf("unknown user after 6 failures: %d, want 429 like a real one", r.StatusCode)
+		}
+		// Lock: 100 consecutive failures (set directly; waiting out the
+		// back-off would take hours).
+		if _, err := e.store.DB().Exec(q(e.store, `UPDATE auth_failures SET failures = 100, until = '2000-01-01T00:00:00.000000Z' WHERE key = 'user:ed'`)); err != nil {
+			t.Fatal(err)
+		}
+		r, _ = e.login(t, "", "ed", e.password, "")
+		var prob struct{ Detail string }
+		json.NewDecoder(r.Body).Decode(&prob)
+		if r.StatusCode != 429 {
+			t.Fatalf("locked account with the right password: %d", r.StatusCode)
+		}
+		ed, _ := e.store.UserByName(context.Background(), "ed")
+		enable := false
+		if resp := e.call(t, "admin", "PATCH", fmt.Sprintf("/api/v1/users/%d", ed.ID), map[string]any{"disabled": enable}, nil); resp.StatusCode != 200 {
+			t.Fatalf("admin unlock: %d", resp.StatusCode)
+		}
+		if r, _ := e.login(t, "", "ed", e.password, ""); r.StatusCode != 200 {
+			t.Errorf("after unlock: %d", r.StatusCode)
+		}
+	})
+}
+
+func q(s *store.Store, query string) string {
+	if s.Engine() != store.Postgres {
+		return query
+	}
+	return query // no placeholders in the statements used here
+}
+
+func TestTokenScopesAndProductRestriction(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		a := inventory.Product{Name: "Alpha"}
+		b := inventory.Product{Name: "Beta"}
+		e.store.CreateProduct(ctx, &a)
+		e.store.CreateProduct(ctx, &b)
+		relB := inventory.Release{ProductID: b.ID, Version: "1"}
+		e.store.CreateRelease(ctx, &relB)
+		ed, _ := e.store.UserByName(ctx, "ed")
+		tok, info, err := e.store.CreateScopedToken(ctx, ed.ID, "ci", time.Hour, []identity.Scope{identity.ScopeSBOMWrite, identity.ScopeProductsRead}, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens["ci"] = tok
+		var list struct {
+			Items []inventory.Product `json:"items"`
+		}
+		if r := e.call(t, "ci", "GET", "/api/v1/products", nil, &list); r.StatusCode != 200 || len(list.Items) != 1 || list.Items[0].ID != b.ID {
+			t.Errorf("product-restricted token lists %d %+v, want only Beta", r.StatusCode, list.Items)
+		}
+		if r := e.call(t, "ci", "GET", fmt.Sprintf("/api/v1/products/%d", a.ID), nil, nil); r.StatusCode != 404 {
+			t.Errorf("other product: %d, want 404", r.StatusCode)
+		}
+		if r := e.call(t, "ci", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", relB.ID), gatewaySBOM(t), nil); r.StatusCode != 200 {
+			t.Errorf("sbom:write on its product: %d", r.StatusCode)
+		}
+		if r := e.call(t, "ci", "GET", fmt.Sprintf("/api/v1/releases/%d/sbom", relB.ID), nil, nil); r.StatusCode != 403 {
+			t.Errorf("sbom:read without the scope: %d, want 403", r.StatusCode)
+		}
+		if r := e.call(t, "ci", "POST", "/api/v1/tokens", map[string]string{"name": "escalate"}, nil); r.StatusCode != 403 {
+			t.Errorf("scoped token creating tokens: %d, want 403", r.StatusCode)
+		}
+		// Listed with scopes, product and last use; revocable.
+		var toks struct {
+			Items []store.APIToken `json:"items"`
+		}
+		s := e.loginOK(t, "ed")
+		r := e.do(t, s, "GET", "/api/v1/tokens", nil)
+		json.NewDecoder(r.Body).Decode(&toks)
+		var found *store.APIToken
+		for i := range toks.Items {
+			if toks.Items[i].ID == info.ID {
+				found = &toks.Items[i]
+			}
+		}
+		if found == nil || found.ProductID != b.ID || len(found.Scopes) != 2 || found.LastUsedAt == nil {
+			t.Fatalf("token listing: %+v", found)
+		}
+		if r := e.do(t, s, "DELETE", fmt.Sprintf("/api/v1/tokens/%d", info.ID), nil); r.StatusCode != 204 {
+			t.Fatalf("revoke: %d", r.StatusCode)
+		}
+		if r := e.call(t, "ci", "GET", "/api/v1/products", nil, nil); r.StatusCode != 401 {
+			t.Errorf("revoked token: %d", r.StatusCode)
+		}
+		// The SBOM import was audited with the product.
+		evs, _ := e.store.AuditEvents(ctx, store.AuditQuery{Action: audit.ActionSBOMImport})
+		if len(evs) != 1 || evs[0].ProductID != b.ID || evs[0].Actor != "ed" {
+			t.Errorf("sbom import audit: %+v", evs)
+		}
+	})
+}
+
+func (e *env) loginOK(t *testing.T, name string) *session {
+	t.Helper()
+	r, s := e.login(t, "", name, e.password, "")
+	if r.StatusCode != 200 || s == nil {
+		t.Fatalf("login %s: %d", name, r.StatusCode)
+	}
+	return s
+}
+
+func TestPasswordChangeAndSignOutEverywhere(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		s1, s2 := e.loginOK(t, "vic"), e.loginOK(t, "vic")
+		if r := e.do(t, s1, "PUT", "/api/v1/me/password", map[string]string{"current_password": e.password, "new_password": "1qaz2wsx3edc4rfv"}); r.StatusCode != 400 {
+			t.Errorf("short-list password: %d", r.StatusCode)
+		}
+		if r := e.do(t, s1, "PUT", "/api/v1/me/password", map[string]string{"current_password": "wrong", "new_password": "a long enough new passphrase"}); r.StatusCode != 400 {
+			t.Errorf("wrong current password: %d", r.StatusCode)
+		}
+		if r := e.do(t, s1, "PUT", "/api/v1/me/password", map[string]string{"current_password": e.password, "new_password": "a long enough new passphrase"}); r.StatusCode != 204 {
+			t.Fatalf("change: %d", r.StatusCode)
+		}
+		if r := e.do(t, s1, "GET", "/api/v1/me", nil); r.StatusCode != 200 {
+			t.Errorf("the changing session: %d, want kept", r.StatusCode)
+		}
+		if r := e.do(t, s2, "GET", "/api/v1/me", nil); r.StatusCode != 401 {
+			t.Errorf("other session after password change: %d, want 401", r.StatusCode)
+		}
+		r, s3 := e.login(t, "", "vic", "a long enough new passphrase", "")
+		if r.StatusCode != 200 {
+			t.Fatalf("new password: %d", r.StatusCode)
+		}
+		if r := e.do(t, s3, "POST", "/api/v1/auth/logout-everywhere", nil); r.StatusCode != 200 {
+			t.Fatalf("logout everywhere: %d", r.StatusCode)
+		}
+		for i, s := range []*session{s1, s3} {
+			if r := e.do(t, s, "GET", "/api/v1/me", nil); r.StatusCode != 401 {
+				t.Errorf("session %d after sign-out everywhere: %d", i, r.StatusCode)
+			}
+		}
+	})
+}
+
+func TestRequireMFA(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		if r := e.call(t, "admin", "PUT", "/api/v1/settings/security", map[string]string{"require_mfa": "editor, bogus"}, nil); r.StatusCode != 400 {
+			t.Errorf("bad setting: %d", r.StatusCode)
+		}
+		if r := e.call(t, "admin", "PUT", "/api/v1/settings/security", map[string]string{"require_mfa": "editor"}, nil); r.StatusCode != 200 {
+			t.Fatalf("setting: %d", r.StatusCode)
+		}
+		s := e.loginOK(t, "ed")
+		if r := e.do(t, s, "GET", "/api/v1/products", nil); r.StatusCode != 403 {
+			t.Errorf("editor without MFA: %d, want 403", r.StatusCode)
+		}
+		if r := e.do(t, s, "GET", "/api/v1/me", nil); r.StatusCode != 200 {
+			t.Errorf("account route without MFA: %d", r.StatusCode)
+		}
+		if r := e.do(t, e.loginOK(t, "vic"), "GET", "/api/v1/products", nil); r.StatusCode != 200 {
+			t.Errorf("viewer (not required): %d", r.StatusCode)
+		}
+		secret, _ := enrolTOTP(t, e.store, "ed")
+		code, _ := identity.TOTPCodeAt(secret, time.Now(), otp.DigitsSix, otp.AlgorithmSHA1)
+		_, s = e.login(t, "", "ed", e.password, code)
+		if r := e.do(t, s, "GET", "/api/v1/products", nil); r.StatusCode != 200 {
+			t.Errorf("editor with MFA: %d", r.StatusCode)
+		}
+	})
+}
