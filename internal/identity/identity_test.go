@@ -106,3 +106,18 @@ func TestThrottle(t *testing.T) {
 		t.Fatalf("after success: %v", w)
 	}
 }
+
+// BenchmarkSignInVerify measures one password verification with the
+// production argon2id parameters: the cost of a sign-in (see
+// docs/performance.md, "Authentication").
+func BenchmarkSignInVerify(b *testing.B) {
+	h, err := HashPassword("correct horse battery staple")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if !VerifyPassword(h, "correct horse battery staple") {
+			b.Fatal("verify failed")
+		}
+	}
+}
