@@ -121,6 +121,7 @@ type accountData struct {
 	RecoveryCodes []string
 	MFARequired   bool
 	MinPassword   int
+	Passkeys      []store.Passkey
 }
 
 func (h *handler) account(w http.ResponseWriter, r *http.Request) {
@@ -150,6 +151,10 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, v view, 
 		return
 	}
 	d.TOTP = u.TOTPSecret != ""
+	if d.Passkeys, err = h.Store.Passkeys(ctx, p.UserID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	d.MinPassword = identity.MinPasswordLength
 	if u.MFA {
 		d.MinPassword = identity.MinPasswordLengthMFA

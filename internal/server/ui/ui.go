@@ -215,7 +215,10 @@ func (h *handler) preCSRF(w http.ResponseWriter, r *http.Request) string {
 
 func checkPreCSRF(r *http.Request) bool {
 	c, err := r.Cookie(preCSRFCookie)
-	got := r.PostFormValue(web.CSRFField)
+	got := r.Header.Get(web.CSRFHeader)
+	if got == "" {
+		got = r.PostFormValue(web.CSRFField)
+	}
 	return err == nil && c.Value != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(got)) == 1
 }
 
@@ -233,6 +236,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
 	routes = append(routes, h.adminRoutes()...)
+	routes = append(routes, h.passkeyRoutes()...)
 	return routes
 }
 

@@ -29,4 +29,79 @@
       box.className = "error";
     }
   });
+
+  // Passkeys (WebAuthn). The server sends the ceremony options with binary
+  // fields base64url-encoded; the browser API wants ArrayBuffers.
+  function b64uToBuf(s) {
+    s = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) { s += "="; }
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out.buffer;
+  }
+  function bufToB64u(buf) {
+    var bytes = new Uint8Array(buf), bin = "";
+    for (var i = 0; i < bytes.length; i++) { bin += String.fromCharCode(bytes[i]); }
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function post(url, token, body) {
+    return fetch(url, {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": token},
+      body: body === undefined ? "{}" : JSON.stringify(body)}).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) { throw new Error(j.detail || ("HTTP " + r.status)); }
+        return j;
+      });
+    });
+  }
+  function credentialJSON(c) {
+    var resp = {clientDataJSON: bufToB64u(c.response.clientDataJSON)};
+    if (c.response.attestationObject) {
+      resp.attestationObject = bufToB64u(c.response.attestationObject);
+      if (c.response.getTransports) { resp.transports = c.response.getTransports(); }
+    }
+    if (c.response.authenticatorData) {
+      resp.authenticatorData = bufToB64u(c.response.authenticatorData);
+      resp.signature = bufToB64u(c.response.signature);
+      if (c.response.userHandle) { resp.userHandle = bufToB64u(c.response.userHandle); }
+    }
+    return {id: c.id, rawId: bufToB64u(c.rawId), type: c.type, response: resp,
+      clientExtensionResults: c.getClientExtensionResults ? c.getClientExtensionResults() : {}};
+  }
+  function showError(box, err) {
+    if (box) { box.hidden = false; box.textContent = "Passkey failed: " + err.message; }
+  }
+  document.addEventListener("click", function (e) {
+    var reg = e.target.closest && e.target.closest("#passkey-register");
+    var login = e.target.closest && e.target.closest("#passkey-signin");
+    if (!reg && !login) { return; }
+    e.preventDefault();
+    var box = document.getElementById("passkey-error");
+    if (reg) {
+      var token = document.body.dataset.csrf;
+      var name = (document.getElementById("passkey-name") || {}).value || "passkey";
+      post("/account/passkeys/begin", token).then(function (c) {
+        var o = c.options.publicKey;
+        o.challenge = b64uToBuf(o.challenge);
+        o.user.id = b64uToBuf(o.user.id);
+        (o.excludeCredentials || []).forEach(function (x) { x.id = b64uToBuf(x.id); });
+        return navigator.credentials.create({publicKey: o}).then(function (cred) {
+          return post("/account/passkeys/finish?id=" + encodeURIComponent(c.id) + "&name=" + encodeURIComponent(name), token, credentialJSON(cred));
+        });
+      }).then(function (r) { window.location = r.redirect; }).catch(function (err) { showError(box, err); });
+      return;
+    }
+    var form = login.closest("form"), pre = form.querySelector("input[name=csrf]").value;
+    post("/login/passkey/begin", pre).then(function (c) {
+      var o = c.options.publicKey;
+      o.challenge = b64uToBuf(o.challenge);
+      (o.allowCredentials || []).forEach(function (x) { x.id = b64uToBuf(x.id); });
+      return navigator.credentials.get({publicKey: o}).then(function (cred) {
+        return post("/login/passkey/finish?id=" + encodeURIComponent(c.id), pre, credentialJSON(cred));
+      });
+    }).then(function (r) {
+      var next = form.querySelector("input[name=next]");
+      window.location = next && next.value && next.value !== "/" ? next.value : r.redirect;
+    }).catch(function (err) { showError(box, err); });
+  });
 })();

@@ -43,6 +43,15 @@ CREATE TABLE passkeys (
 );
 CREATE INDEX passkeys_user ON passkeys(user_id);
 
+-- WebAuthn ceremonies in progress (challenge state), shared by every
+-- server; each row is used once and expires after five minutes.
+CREATE TABLE webauthn_challenges (
+    id         TEXT PRIMARY KEY,
+    user_id    BIGINT,
+    data       TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
 -- Failed sign-ins per key (user:NAME, ip:ADDR), shared by every server.
 CREATE TABLE auth_failures (
     key      TEXT PRIMARY KEY,
@@ -77,6 +86,7 @@ CREATE INDEX audit_log_action ON audit_log(action, seq);
 DROP TABLE audit_log;
 DROP TABLE settings;
 DROP TABLE auth_failures;
+DROP TABLE webauthn_challenges;
 DROP TABLE passkeys;
 DROP TABLE recovery_codes;
 ALTER TABLE setup_tokens DROP COLUMN created_by;

@@ -1,0 +1,278 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/server/api"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// passkeyRoutes are WebAuthn registration (signed in) and passkey sign-in
+// (public). The browser side is in static/app.js.
+func (h *handler) passkeyRoutes() []web.Route {
+	return []web.Route{
+		{Method: "POST", Pattern: "/account/passkeys/begin", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.passkeyRegisterBegin},
+		{Method: "POST", Pattern: "/account/passkeys/finish", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.passkeyRegisterFinish},
+		{Method: "POST", Pattern: "/account/passkeys/{id}/delete", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.passkeyDelete},
+		{Method: "POST", Pattern: "/login/passkey/begin", Public: true, Handler: h.passkeyLoginBegin},
+		{Method: "POST", Pattern: "/login/passkey/finish", Public: true, Handler: h.passkeyLoginFinish},
+	}
+}
+
+const ceremonyTTL = 5 * time.Minute
+
+// relyingParty configures WebAuthn for the origin the browser is on. The
+// browser binds every credential to that origin and RP ID, so a forged
+// Host header cannot make a credential for one site work on another.
+func (h *handler) relyingParty(r *http.Request) (*webauthn.WebAuthn, error) {
+	host := r.Host
+	name := host
+	if hn, _, err := net.SplitHostPort(host); err == nil {
+		name = hn
+	}
+	scheme := "http"
+	if r.TLS != nil || h.SecureCookies {
+		scheme = "https"
+	}
+	return webauthn.New(&webauthn.Config{RPID: name, RPDisplayName: "Rampart", RPOrigins: []string{scheme + "://" + host}})
+}
+
+// passkeyUser adapts a Rampart user to webauthn.User. The user handle is
+// the account id, which never changes and reveals nothing else.
+type passkeyUser struct {
+	u     identity.User
+	creds []webauthn.Credential
+}
+
+func (p passkeyUser) WebAuthnID() []byte                         { return []byte(strconv.FormatInt(p.u.ID, 10)) }
+func (p passkeyUser) WebAuthnName() string                       { return p.u.Name }
+func (p passkeyUser) WebAuthnDisplayName() string                { return p.u.Name }
+func (p passkeyUser) WebAuthnCredentials() []webauthn.Credential { return p.creds }
+
+func (h *handler) loadPasskeyUser(r *http.Request, userID int64) (passkeyUser, error) {
+	u, err := h.Store.UserByID(r.Context(), userID)
+	if err != nil {
+		return passkeyUser{}, err
+	}
+	pks, err := h.Store.Passkeys(r.Context(), userID)
+	if err != nil {
+		return passkeyUser{}, err
+	}
+	pu := passkeyUser{u: u}
+	for _, pk := range pks {
+		var c webauthn.Credential
+		if err := json.Unmarshal([]byte(pk.Data), &c); err != nil {
+			return pu, fmt.Errorf("passkey %d of user %d: %w", pk.ID, userID, err)
+		}
+		pu.creds = append(pu.creds, c)
+	}
+	return pu, nil
+}
+
+type ceremony struct {
+	ID      string `json:"id"`
+	Options any    `json:"options"`
+}
+
+func (h *handler) saveCeremony(w http.ResponseWriter, r *http.Request, userID int64, sess *webauthn.SessionData, options any) {
+	data, err := json.Marshal(sess)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := h.Store.SaveChallenge(r.Context(), userID, string(data), ceremonyTTL)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, ceremony{ID: id, Options: options})
+}
+
+func (h *handler) takeCeremony(r *http.Request, userID int64) (webauthn.SessionData, error) {
+	var sess webauthn.SessionData
+	data, err := h.Store.TakeChallenge(r.Context(), r.URL.Query().Get("id"), userID)
+	if err != nil {
+		return sess, err
+	}
+	return sess, json.Unmarshal([]byte(data), &sess)
+}
+
+func (h *handler) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	rp, err := h.relyingParty(r)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	pu, err := h.loadPasskeyUser(r, p.UserID)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	var exclude []protocol.CredentialDescriptor
+	for _, c := range pu.creds {
+		exclude = append(exclude, c.Descriptor())
+	}
+	opts, sess, err := rp.BeginRegistration(pu,
+		webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementRequired),
+		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{UserVerification: protocol.VerificationRequired,
+			ResidentKey: protocol.ResidentKeyRequirementRequired}),
+		webauthn.WithExclusions(exclude))
+	if err != nil {
+		web.WriteError(w, r, h.Log, web.BadRequestf("passkey registration: %v", err))
+		return
+	}
+	h.saveCeremony(w, r, p.UserID, sess, opts)
+}
+
+func (h *handler) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	sess, err := h.takeCeremony(r, p.UserID)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	rp, err := h.relyingParty(r)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	pu, err := h.loadPasskeyUser(r, p.UserID)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	cred, err := rp.FinishRegistration(pu, sess, r)
+	if err != nil {
+		web.WriteError(w, r, h.Log, web.BadRequestf("passkey registration failed: %v", err))
+		return
+	}
+	data, _ := json.Marshal(cred)
+	pk := store.Passkey{UserID: p.UserID, Credential: base64.RawURLEncoding.EncodeToString(cred.ID), Name: r.URL.Query().Get("name"), Data: string(data)}
+	if err := h.Store.AddPasskey(r.Context(), &pk); err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionPasskeyAdd, Object: "user " + p.Name, Detail: fmt.Sprintf("passkey %d %s", pk.ID, pk.Name)})
+	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": "/account?flash=" + url.QueryEscape("Passkey added.")})
+}
+
+func (h *handler) passkeyDelete(w http.ResponseWriter, r *http.Request) {
+	p := identity.FromContext(r.Context())
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Store.DeletePasskey(r.Context(), p.UserID, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionPasskeyRemove, Object: "user " + p.Name, Detail: fmt.Sprintf("passkey %d", id)})
+	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Passkey removed."), http.StatusSeeOther)
+}
+
+func (h *handler) passkeyLoginBegin(w http.ResponseWriter, r *http.Request) {
+	if !checkPreCSRF(r) {
+		web.WriteProblem(w, r, http.StatusForbidden, "your sign-in form expired; reload the page")
+		return
+	}
+	rp, err := h.relyingParty(r)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	opts, sess, err := rp.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	if err != nil {
+		web.WriteError(w, r, h.Log, web.BadRequestf("passkey sign-in: %v", err))
+		return
+	}
+	h.saveCeremony(w, r, 0, sess, opts)
+}
+
+// passkeyLoginFinish verifies a discoverable-credential assertion with user
+// verification (possession + PIN/biometric: multi-factor on its own),
+// updates the sign counter, and starts a session. Failures count against
+// the source address like failed passwords.
+func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !checkPreCSRF(r) {
+		web.WriteProblem(w, r, http.StatusForbidden, "your sign-in form expired; reload the page")
+		return
+	}
+	ipKey := "ip:" + web.ClientIP(r)
+	if _, until, err := h.Store.Failures(ctx, ipKey); err == nil && time.Until(until) > 0 {
+		e := api.TooManyAttempts{Wait: time.Until(until)}
+		w.Header().Set("Retry-After", e.RetryAfter())
+		web.WriteError(w, r, h.Log, e)
+		return
+	}
+	fail := func(reason string) {
+		_, _ = h.Store.RecordFailure(ctx, ipKey, h.SignIn.AddressDelay)
+		h.audit(r, audit.Event{Action: audit.ActionSignInFailed, Actor: "(passkey)", Object: "passkey", Outcome: audit.Failed, Detail: reason})
+		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
+	}
+	sess, err := h.takeCeremony(r, 0)
+	if err != nil {
+		fail("unknown or expired ceremony")
+		return
+	}
+	rp, err := h.relyingParty(r)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	var who passkeyUser
+	handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+		id, err := strconv.ParseInt(string(userHandle), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("user handle: %w", err)
+		}
+		pu, err := h.loadPasskeyUser(r, id)
+		if err != nil {
+			return nil, err
+		}
+		if pu.u.Disabled {
+			return nil, fmt.Errorf("user %d is disabled", id)
+		}
+		who = pu
+		return pu, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	_, cred, err := rp.FinishPasskeyLogin(handler, sess, r)
+	if err != nil {
+		fail(err.Error())
+		return
+	}
+	data, _ := json.Marshal(cred)
+	_ = h.Store.TouchPasskey(ctx, who.u.ID, base64.RawURLEncoding.EncodeToString(cred.ID), string(data))
+	cookie, _, err := h.Store.CreateSession(ctx, who.u.ID, web.ClientIP(r), r.UserAgent())
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	_ = h.Store.ClearFailures(ctx, "user:"+who.u.Name)
+	h.audit(r, audit.Event{Action: audit.ActionSignIn, Actor: who.u.Name, Object: "user " + who.u.Name, Detail: "passkey"})
+	api.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
+	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": "/"})
+}

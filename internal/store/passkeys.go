@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/identity"
+)
+
+// Passkey is a WebAuthn credential of a user. Data is the library's JSON
+// form of the credential (public key, sign count, flags), never a secret.
+type Passkey struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Credential string     `json:"credential"` // base64url credential id
+	Name       string     `json:"name"`
+	Data       string     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// SaveChallenge stores a WebAuthn ceremony's state under a random id.
+func (s *Store) SaveChallenge(ctx context.Context, userID int64, data string, ttl time.Duration) (string, error) {
+	id, _ := identity.NewSecret("")
+	var uid any
+	if userID != 0 {
+		uid = userID
+	}
+	_, _ = s.db.ExecContext(ctx, s.q(`DELETE FROM webauthn_challenges WHERE expires_at < ?`), fmtTime(time.Now()))
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO webauthn_challenges (id, user_id, data, expires_at) VALUES (?, ?, ?, ?)`),
+		id, uid, data, fmtTime(time.Now().Add(ttl)))
+	if err != nil {
+		return "", fmt.Errorf("save WebAuthn challenge: %w", err)
+	}
+	return id, nil
+}
+
+// TakeChallenge returns and deletes a ceremony's state (usable once). A
+// ceremony bound to a user (userID != 0) can only be finished by them.
+func (s *Store) TakeChallenge(ctx context.Context, id string, userID int64) (string, error) {
+	var data string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var uid sql.NullInt64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT data, user_id FROM webauthn_challenges WHERE id = ? AND expires_at > ?`), id, fmtTime(time.Now())).Scan(&data, &uid)
+		if err != nil {
+			return fmt.Errorf("passkey ceremony: %w (expired or already used; try again)", mapErr(err))
+		}
+		if uid.Int64 != userID {
+			return fmt.Errorf("passkey ceremony: %w", ErrNotFound)
+		}
+		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM webauthn_challenges WHERE id = ?`), id)
+		return err
+	})
+	return data, err
+}
+
+// AddPasskey stores a new credential.
+func (s *Store) AddPasskey(ctx context.Context, p *Passkey) error {
+	p.Name = strings.TrimSpace(p.Name)
+	if p.Name == "" {
+		p.Name = "passkey"
+	}
+	p.CreatedAt = time.Now().UTC()
+	id, err := s.insertID(ctx, s.db, `INSERT INTO passkeys (user_id, credential, name, data, created_at) VALUES (?, ?, ?, ?, ?)`,
+		p.UserID, p.Credential, truncate(p.Name, 100), p.Data, fmtTime(p.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store passkey: %w", err)
+	}
+	p.ID = id
+	return nil
+}
+
+// Passkeys lists a user's credentials.
+func (s *Store) Passkeys(ctx context.Context, userID int64) ([]Passkey, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, user_id, credential, name, data, created_at, last_used_at FROM passkeys WHERE user_id = ? ORDER BY id`), userID)
+	if err != nil {
+		return nil, fmt.Errorf("list passkeys: %w", err)
+	}
+	defer rows.Close()
+	var out []Passkey
+	for rows.Next() {
+		var p Passkey
+		var created string
+		var last sql.NullString
+		if err := rows.Scan(&p.ID, &p.UserID, &p.Credential, &p.Name, &p.Data, &created, &last); err != nil {
+			return nil, err
+		}
+		p.CreatedAt = parseTime(created)
+		if last.Valid {
+			l := parseTime(last.String)
+			p.LastUsedAt = &l
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// TouchPasskey records a use and the credential's updated state (sign count).
+func (s *Store) TouchPasskey(ctx context.Context, userID int64, credential, data string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE passkeys SET data = ?, last_used_at = ? WHERE user_id = ? AND credential = ?`),
+		data, fmtTime(time.Now()), userID, credential)
+	return err
+}
+
+// DeletePasskey removes one of a user's credentials.
+func (s *Store) DeletePasskey(ctx context.Context, userID, id int64) error {
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM passkeys WHERE id = ? AND user_id = ?`), id, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("passkey %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
