@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -31,6 +32,12 @@ type serveOptions struct {
 	selfSigned     bool
 	sessionIdle    time.Duration
 	sessionMax     time.Duration
+	oidcIssuer     string
+	oidcClientID   string
+	oidcRedirect   string
+	oidcScopes     string
+	oidcGroups     string
+	oidcRoleMap    string
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -60,6 +67,12 @@ are printed instead.`,
 	f.Int64Var(&o.maxUpload, "max-upload", 512<<20, "largest accepted upload in bytes")
 	f.BoolVar(&o.privateMetrics, "private-metrics", false, "require an admin for /metrics")
 	f.BoolVar(&o.selfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate generated at start (local use; browsers warn)")
+	f.StringVar(&o.oidcIssuer, "oidc-issuer", "", "OpenID Connect issuer URL for single sign-on (client secret from $RAMPART_OIDC_CLIENT_SECRET)")
+	f.StringVar(&o.oidcClientID, "oidc-client-id", "", "OpenID Connect client id")
+	f.StringVar(&o.oidcRedirect, "oidc-redirect-url", "", "public callback URL, https://HOST/login/sso/callback")
+	f.StringVar(&o.oidcScopes, "oidc-scopes", "profile email groups", "scopes to request besides openid")
+	f.StringVar(&o.oidcGroups, "oidc-group-claim", "groups", "ID token claim listing the user's groups")
+	f.StringVar(&o.oidcRoleMap, "oidc-role-map", "", "group-to-role map, e.g. 'sec-team=admin,firmware=editor,qa=viewer' (unmapped users are refused)")
 	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
 	return cmd
@@ -144,7 +157,23 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		fmt.Fprintf(s.out, "No users yet. Create the first administrator within 24 hours at this one-time link:\n  %s/setup?token=%s\n", base, tok)
 	}
 
-	srv := server.New(server.Config{TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
+	var sso *identity.SSO
+	if o.oidcIssuer != "" {
+		roles, err := identity.ParseRoleMap(o.oidcRoleMap)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--oidc-role-map: %w", err)
+		}
+		sso, err = identity.NewSSO(ctx, identity.SSOConfig{Issuer: o.oidcIssuer, ClientID: o.oidcClientID,
+			ClientSecret: os.Getenv("RAMPART_OIDC_CLIENT_SECRET"), RedirectURL: o.oidcRedirect,
+			Scopes: strings.Fields(o.oidcScopes), GroupClaim: o.oidcGroups, RoleMap: roles})
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		log.Info("single sign-on enabled", "issuer", o.oidcIssuer)
+	}
+	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)

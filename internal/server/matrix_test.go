@@ -116,6 +116,8 @@ var matrix = map[string]who{
 	"POST /account/passkeys/{id}/delete": signedIn,
 	"POST /login/passkey/begin":          anyone,
 	"POST /login/passkey/finish":         anyone,
+	"GET /login/sso":                     anyone,
+	"GET /login/sso/callback":            anyone,
 	// UI: inventory
 	"GET /{$}":                     signedIn,
 	"POST /products":               editors,

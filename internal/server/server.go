@@ -34,6 +34,8 @@ type Config struct {
 	PublicMetrics bool
 	// MaxUpload bounds uploaded files (SBOMs, reports) in bytes.
 	MaxUpload int64
+	// SSO enables OpenID Connect single sign-on (nil: off).
+	SSO *identity.SSO
 }
 
 // Server serves the API and UI over one store.
@@ -60,7 +62,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	s.reg.MustRegister(s.reqs, s.latency, imports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy,
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

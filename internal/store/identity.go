@@ -450,3 +450,28 @@ func idList(ids []int64) (string, []any) {
 	}
 	return strings.Join(ph, ","), args
 }
+
+// SSOUser finds or creates the account of a single-sign-on user and sets
+// its global role from the provider's groups. SSO accounts have no
+// password; a local account with the same name is never taken over.
+func (s *Store) SSOUser(ctx context.Context, name string, role identity.Role) (identity.User, error) {
+	u, err := s.UserByName(ctx, name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		u = identity.User{Name: name, Role: role}
+		return u, s.CreateUser(ctx, &u)
+	case err != nil:
+		return u, err
+	case u.PasswordHash != "":
+		return u, fmt.Errorf("user %q: %w: a local account with this name exists; an administrator must rename one of them", name, ErrConflict)
+	case u.Disabled:
+		return u, fmt.Errorf("user %q is disabled: %w", name, ErrNotFound)
+	}
+	if u.Role != role {
+		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(role), u.ID); err != nil {
+			return u, fmt.Errorf("update role of %q: %w", name, err)
+		}
+		u.Role = role
+	}
+	return u, nil
+}

@@ -36,6 +36,8 @@ type Deps struct {
 	// SignIn is the sign-in throttling policy (shared by the API and the UI;
 	// counters are in the database).
 	SignIn identity.SignInPolicy
+	// SSO is the OpenID Connect provider, nil when single sign-on is off.
+	SSO *identity.SSO
 }
 
 //go:embed openapi.yaml

@@ -23,12 +23,12 @@ func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r),
-		Data: map[string]string{"Next": localPath(r.URL.Query().Get("next"))}})
+		Data: map[string]string{"Next": localPath(r.URL.Query().Get("next")), "SSO": ssoFlag(h.SSO != nil)}})
 }
 
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	next := localPath(r.PostFormValue("next"))
-	data := map[string]string{"Next": next, "Name": r.PostFormValue("name")}
+	data := map[string]string{"Next": next, "Name": r.PostFormValue("name"), "SSO": ssoFlag(h.SSO != nil)}
 	if !checkPreCSRF(r) {
 		h.render(w, r, http.StatusForbidden, "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r), Error: "Your sign-in form expired. Please try again.", Data: data})
 		return
@@ -321,4 +321,11 @@ func (h *handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
 	}
 	h.audit(r, audit.Event{Action: audit.ActionRecoveryRegen, Object: "user " + p.Name})
 	h.renderAccount(w, r, view{Flash: "New recovery codes: the old ones no longer work."}, accountData{RecoveryCodes: plain})
+}
+
+func ssoFlag(on bool) string {
+	if on {
+		return "on"
+	}
+	return ""
 }

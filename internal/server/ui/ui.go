@@ -237,6 +237,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.inventoryRoutes()...)
 	routes = append(routes, h.adminRoutes()...)
 	routes = append(routes, h.passkeyRoutes()...)
+	routes = append(routes, h.ssoRoutes()...)
 	return routes
 }
 
