@@ -87,7 +87,8 @@ type Principal struct {
 	Scopes       []Scope
 	TokenID      int64
 	TokenProduct int64
-	// MFA reports whether the user has a second factor enrolled.
+	// MFA reports whether this session was established with more than one
+	// factor (always false for tokens).
 	MFA bool
 }
 

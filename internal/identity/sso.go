@@ -101,6 +101,8 @@ type SSOIdentity struct {
 	Name    string
 	Groups  []string
 	Role    Role
+	// MFA: the provider's amr claim says more than one factor was used.
+	MFA bool
 }
 
 // ErrSSONoRole: the user authenticated but none of their groups maps to a role.
@@ -135,6 +137,14 @@ func (s *SSO) Exchange(ctx context.Context, code string, st SSOStart) (SSOIdenti
 		if v, _ := claims[k].(string); v != "" {
 			id.Name = v
 			break
+		}
+	}
+	if amr, ok := claims["amr"].([]any); ok {
+		for _, m := range amr {
+			switch m {
+			case "mfa", "otp", "hwk", "swk":
+				id.MFA = true
+			}
 		}
 	}
 	switch g := claims[s.cfg.GroupClaim].(type) {

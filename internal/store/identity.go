@@ -475,3 +475,10 @@ func (s *Store) SSOUser(ctx context.Context, name string, role identity.Role) (i
 	}
 	return u, nil
 }
+
+// MarkSessionMFA records that a session has proven a second factor (after
+// enrolling TOTP or a passkey in it).
+func (s *Store) MarkSessionMFA(ctx context.Context, hash string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE sessions SET mfa = ? WHERE id_hash = ?`), true, hash)
+	return err
+}

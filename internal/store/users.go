@@ -93,11 +93,17 @@ const (
 // CreateSession starts a session for a user and returns the plain cookie
 // value (shown once; only its hash is stored) and the CSRF token.
 func (s *Store) CreateSession(ctx context.Context, userID int64, source, userAgent string) (plain, csrf string, err error) {
+	return s.CreateSessionAuth(ctx, userID, source, userAgent, false)
+}
+
+// CreateSessionAuth starts a session recording whether it was established
+// with multiple factors.
+func (s *Store) CreateSessionAuth(ctx context.Context, userID int64, source, userAgent string, mfa bool) (plain, csrf string, err error) {
 	plain, hash := identity.NewSecret(identity.SessionPrefix)
 	csrf, _ = identity.NewSecret("")
 	now := time.Now()
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		hash, userID, csrf, fmtTime(now), fmtTime(now), fmtTime(now.Add(s.sessionAbsolute())), source, truncate(userAgent, 200))
+	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent, mfa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		hash, userID, csrf, fmtTime(now), fmtTime(now), fmtTime(now.Add(s.sessionAbsolute())), source, truncate(userAgent, 200), mfa)
 	if err != nil {
 		return "", "", fmt.Errorf("create session: %w", err)
 	}
@@ -111,8 +117,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 	now := time.Now()
 	p := &identity.Principal{Via: "session", SessionHash: hash}
 	var role, lastSeen string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen,
-		(u.totp_secret <> '' OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id))
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen, s.mfa
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = ? AND s.expires_at > ? AND NOT u.disabled`), hash, fmtTime(now)).
 		Scan(&p.UserID, &p.Name, &role, &p.AllProducts, &p.CSRF, &lastSeen, &p.MFA)

@@ -63,7 +63,7 @@ func SignIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, p
 		return "", "", ErrBadCredentials
 	}
 	_ = st.ClearFailures(ctx, userKey)
-	cookie, csrf, err = st.CreateSession(ctx, u.ID, ip, r.UserAgent())
+	cookie, csrf, err = st.CreateSessionAuth(ctx, u.ID, ip, r.UserAgent(), u.TOTPSecret != "")
 	if err == nil {
 		recordSignIn(ctx, st, u.Name, audit.OK, "")
 	}
@@ -233,7 +233,9 @@ func ChangePassword(r *http.Request, st *store.Store, current, next string) erro
 		_ = audit.Record(r.Context(), st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Outcome: audit.Failed, Detail: "wrong current password"})
 		return &store.ValidationError{Field: "current_password", Message: "is not your current password"}
 	}
-	if err := identity.CheckPasswordFor(next, u.Name, u.MFA); err != nil {
+	// 8 characters suffice only when every password sign-in also needs a
+	// TOTP code; with passkeys alone the password path stays single-factor.
+	if err := identity.CheckPasswordFor(next, u.Name, u.TOTPSecret != ""); err != nil {
 		return &store.ValidationError{Field: "new_password", Message: err.Error()}
 	}
 	hash, err := identity.HashPassword(next)

@@ -156,7 +156,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, v view, 
 		return
 	}
 	d.MinPassword = identity.MinPasswordLength
-	if u.MFA {
+	if u.TOTPSecret != "" {
 		d.MinPassword = identity.MinPasswordLengthMFA
 	}
 	if d.RecoveryLeft, err = h.Store.RecoveryCodesLeft(ctx, p.UserID); err != nil {
@@ -285,6 +285,10 @@ func (h *handler) totpConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.audit(r, audit.Event{Action: audit.ActionMFAEnable, Object: "user " + p.Name, Detail: "TOTP authenticator"})
+	if err := h.Store.MarkSessionMFA(r.Context(), p.SessionHash); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	p.MFA = true
 	h.renderAccount(w, r, view{Flash: "Two-factor authentication is on."}, accountData{RecoveryCodes: plain})
 }
@@ -310,7 +314,7 @@ func (h *handler) totpDisable(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
 	p := identity.FromContext(r.Context())
-	if !p.MFA {
+	if u, err := h.Store.UserByID(r.Context(), p.UserID); err != nil || u.TOTPSecret == "" {
 		h.renderAccount(w, r, view{Error: "Turn on two-factor authentication first."}, accountData{})
 		return
 	}

@@ -169,6 +169,10 @@ func (h *handler) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	h.audit(r, audit.Event{Action: audit.ActionPasskeyAdd, Object: "user " + p.Name, Detail: fmt.Sprintf("passkey %d %s", pk.ID, pk.Name)})
+	if err := h.Store.MarkSessionMFA(r.Context(), p.SessionHash); err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
 	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": "/account?flash=" + url.QueryEscape("Passkey added.")})
 }
 
@@ -266,7 +270,7 @@ func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
 	}
 	data, _ := json.Marshal(cred)
 	_ = h.Store.TouchPasskey(ctx, who.u.ID, base64.RawURLEncoding.EncodeToString(cred.ID), string(data))
-	cookie, _, err := h.Store.CreateSession(ctx, who.u.ID, web.ClientIP(r), r.UserAgent())
+	cookie, _, err := h.Store.CreateSessionAuth(ctx, who.u.ID, web.ClientIP(r), r.UserAgent(), true)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
 		return

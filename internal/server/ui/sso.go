@@ -85,7 +85,7 @@ func (h *handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		deny(http.StatusForbidden, "Your account cannot sign in with single sign-on: "+err.Error(), err.Error())
 		return
 	}
-	cookie, _, err := h.Store.CreateSession(ctx, u.ID, web.ClientIP(r), r.UserAgent())
+	cookie, _, err := h.Store.CreateSessionAuth(ctx, u.ID, web.ClientIP(r), r.UserAgent(), id.MFA)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -10,6 +10,11 @@ ALTER TABLE users ADD COLUMN totp_pending TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN password_changed_at TEXT NOT NULL DEFAULT '';
 
+-- mfa: the session was established with more than one factor (password
+-- and TOTP or recovery code, a user-verified passkey, or an identity
+-- provider that says so); require_mfa checks this, not the account.
+ALTER TABLE sessions ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;
+
 CREATE TABLE product_members (
     product_id INTEGER NOT NULL REFERENCES products(id) ON DELETE CASCADE,
     user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -94,6 +99,7 @@ ALTER TABLE setup_tokens DROP COLUMN role;
 ALTER TABLE api_tokens DROP COLUMN product_id;
 ALTER TABLE api_tokens DROP COLUMN scopes;
 DROP TABLE product_members;
+ALTER TABLE sessions DROP COLUMN mfa;
 ALTER TABLE users DROP COLUMN password_changed_at;
 ALTER TABLE users DROP COLUMN totp_last_step;
 ALTER TABLE users DROP COLUMN totp_pending;
