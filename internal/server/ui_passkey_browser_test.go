@@ -56,7 +56,7 @@ func testBrowserPasskey(t *testing.T, engine string) {
 		t.Fatalf("passkey list = %q (%v)", list, err)
 	}
 	browsertest.Screenshot(t, ctx, "20-passkey-added")
-	creds, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: auth.AuthenticatorID})
+	creds, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams(auth))
 	if err != nil || len(creds.Credentials) != 1 || !creds.Credentials[0].IsResidentCredential {
 		t.Fatalf("authenticator holds %+v (%v), want one resident credential", creds, err)
 	}
