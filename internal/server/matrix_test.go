@@ -116,6 +116,7 @@ var matrix = map[string]who{
 	"POST /account/passkeys/{id}/delete": signedIn,
 	"POST /login/passkey/begin":          anyone,
 	"POST /login/passkey/finish":         anyone,
+	"POST /login/passkey/second":         anyone,
 	"GET /login/sso":                     anyone,
 	"GET /login/sso/callback":            anyone,
 	// UI: inventory

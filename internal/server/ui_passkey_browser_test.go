@@ -68,6 +68,22 @@ func testBrowserPasskey(t *testing.T, engine string) {
 	if !strings.Contains(who, "vic") {
 		t.Errorf("signed in as %q", who)
 	}
+	// With a passkey enrolled, a password sign-in needs the passkey as its
+	// second factor: the browser confirms it; the JSON API refuses (it
+	// cannot run WebAuthn), like a missing TOTP code.
+	do("sign out again", chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.CSS(`.who button`)),
+		chromedp.Click(chromedp.CSS(`.who button`)), chromedp.WaitVisible(chromedp.ID("signin")))
+	do("password, then passkey", chromedp.SendKeys(chromedp.ID("name"), "vic"), chromedp.SendKeys(chromedp.ID("password"), env.password),
+		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("passkey-confirm")))
+	browsertest.Screenshot(t, ctx, "22-passkey-second-factor")
+	do("confirm with passkey", chromedp.Click(chromedp.ID("passkey-confirm")), chromedp.WaitVisible(chromedp.CSS("header.top")),
+		chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.ID("passkeys")))
+	if head, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".head"), chromedp.NodeVisible)); !strings.Contains(head, "two factors") {
+		t.Errorf("session after password + passkey is not two-factor: %q", head)
+	}
+	if r, _ := env.login(t, "", "vic", env.password, ""); r.StatusCode != 401 {
+		t.Errorf("API password sign-in of a passkey user: %d, want 401", r.StatusCode)
+	}
 	ctxb := context.Background()
 	vic, _ := env.store.UserByName(ctxb, "vic")
 	pks, _ := env.store.Passkeys(ctxb, vic.ID)
@@ -75,12 +91,13 @@ func testBrowserPasskey(t *testing.T, engine string) {
 		t.Errorf("stored passkeys %+v, mfa=%v", pks, vic.MFA)
 	}
 	evs, _ := env.store.AuditEvents(ctxb, store.AuditQuery{Actor: "vic"})
-	var added, signedIn bool
+	var added, signedIn, second bool
 	for _, e := range evs {
 		added = added || e.Action == "mfa.passkey_add"
 		signedIn = signedIn || (e.Action == "auth.sign_in" && e.Detail == "passkey")
+		second = second || (e.Action == "auth.sign_in" && e.Detail == "password and passkey")
 	}
-	if !added || !signedIn {
-		t.Errorf("audit: passkey added %v, passkey sign-in %v", added, signedIn)
+	if !added || !signedIn || !second {
+		t.Errorf("audit: passkey added %v, passkey sign-in %v, password+passkey %v", added, signedIn, second)
 	}
 }

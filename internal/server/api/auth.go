@@ -22,6 +22,23 @@ import (
 // shared by the API login and the UI sign-in form. Unknown users, wrong
 // passwords and wrong codes get the same error and take the same time.
 func SignIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, password, code string) (cookie, csrf string, err error) {
+	return signIn(r, st, pol, name, password, code, false)
+}
+
+// PasskeyStep is returned by SignInWithPasskeyStep when the password was
+// right and the account's second factor is a passkey: the browser must
+// now present it (the UI's second step). UserID names the account.
+type PasskeyStep struct{ UserID int64 }
+
+func (PasskeyStep) Error() string { return "confirm the sign-in with your passkey" }
+
+// SignInWithPasskeyStep is SignIn for browsers, which can complete a
+// passkey second factor: instead of failing it returns PasskeyStep.
+func SignInWithPasskeyStep(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, password, code string) (cookie, csrf string, err error) {
+	return signIn(r, st, pol, name, password, code, true)
+}
+
+func signIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, password, code string, passkeyStep bool) (cookie, csrf string, err error) {
 	ctx := r.Context()
 	ip := web.ClientIP(r)
 	userKey, ipKey := "user:"+strings.ToLower(strings.TrimSpace(name)), "ip:"+ip
@@ -44,8 +61,15 @@ func SignIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, p
 		identity.EqualizeTiming(password)
 	}
 	reason := "wrong user name or password"
-	if ok && u.TOTPSecret != "" {
+	switch {
+	case ok && u.TOTPSecret != "":
 		ok, reason = checkSecondFactor(r, st, u, code)
+	case ok && u.MFA: // passkeys are the second factor
+		if passkeyStep {
+			_ = st.ClearFailures(ctx, userKey)
+			return "", "", PasskeyStep{UserID: u.ID}
+		}
+		ok, reason = false, "second factor (passkey) needs a browser"
 	}
 	if !ok {
 		n, ferr := st.RecordFailure(ctx, userKey, pol.Delay)
@@ -233,9 +257,9 @@ func ChangePassword(r *http.Request, st *store.Store, current, next string) erro
 		_ = audit.Record(r.Context(), st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Outcome: audit.Failed, Detail: "wrong current password"})
 		return &store.ValidationError{Field: "current_password", Message: "is not your current password"}
 	}
-	// 8 characters suffice only when every password sign-in also needs a
-	// TOTP code; with passkeys alone the password path stays single-factor.
-	if err := identity.CheckPasswordFor(next, u.Name, u.TOTPSecret != ""); err != nil {
+	// 8 characters suffice when every password sign-in also needs a second
+	// factor (a TOTP code or a passkey).
+	if err := identity.CheckPasswordFor(next, u.Name, u.MFA); err != nil {
 		return &store.ValidationError{Field: "new_password", Message: err.Error()}
 	}
 	hash, err := identity.HashPassword(next)

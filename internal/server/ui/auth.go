@@ -33,7 +33,12 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusForbidden, "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r), Error: "Your sign-in form expired. Please try again.", Data: data})
 		return
 	}
-	cookie, _, err := api.SignIn(r, h.Store, h.SignIn, r.PostFormValue("name"), r.PostFormValue("password"), r.PostFormValue("totp"))
+	cookie, _, err := api.SignInWithPasskeyStep(r, h.Store, h.SignIn, r.PostFormValue("name"), r.PostFormValue("password"), r.PostFormValue("totp"))
+	var step api.PasskeyStep
+	if errors.As(err, &step) {
+		h.passkeySecondStep(w, r, step.UserID, next)
+		return
+	}
 	if err != nil {
 		var tma api.TooManyAttempts
 		if errors.As(err, &tma) {
@@ -156,7 +161,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, v view, 
 		return
 	}
 	d.MinPassword = identity.MinPasswordLength
-	if u.TOTPSecret != "" {
+	if u.MFA {
 		d.MinPassword = identity.MinPasswordLengthMFA
 	}
 	if d.RecoveryLeft, err = h.Store.RecoveryCodesLeft(ctx, p.UserID); err != nil {

@@ -31,6 +31,7 @@ func (h *handler) passkeyRoutes() []web.Route {
 		{Method: "POST", Pattern: "/account/passkeys/{id}/delete", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.passkeyDelete},
 		{Method: "POST", Pattern: "/login/passkey/begin", Public: true, Handler: h.passkeyLoginBegin},
 		{Method: "POST", Pattern: "/login/passkey/finish", Public: true, Handler: h.passkeyLoginFinish},
+		{Method: "POST", Pattern: "/login/passkey/second", Public: true, Handler: h.passkeySecondFinish},
 	}
 }
 
@@ -279,4 +280,98 @@ func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
 	h.audit(r, audit.Event{Action: audit.ActionSignIn, Actor: who.u.Name, Object: "user " + who.u.Name, Detail: "passkey"})
 	api.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
 	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": "/"})
+}
+
+// secondStepCookie binds the passkey second step to the browser that gave
+// the right password.
+const secondStepCookie = "rampart_2fa"
+
+type secondStep struct {
+	UserID  int64                 `json:"user_id"`
+	Next    string                `json:"next"`
+	Session *webauthn.SessionData `json:"session"`
+}
+
+// passkeySecondStep renders "confirm with your passkey" after a correct
+// password for an account whose second factor is a passkey.
+func (h *handler) passkeySecondStep(w http.ResponseWriter, r *http.Request, userID int64, next string) {
+	rp, err := h.relyingParty(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	pu, err := h.loadPasskeyUser(r, userID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	opts, sess, err := rp.BeginLogin(pu, webauthn.WithUserVerification(protocol.VerificationPreferred))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	data, _ := json.Marshal(secondStep{UserID: userID, Next: next, Session: sess})
+	id, err := h.Store.SaveChallenge(r.Context(), 0, string(data), ceremonyTTL)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: secondStepCookie, Value: id, Path: "/login", HttpOnly: true, Secure: h.SecureCookies,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(ceremonyTTL.Seconds())})
+	optJSON, _ := json.Marshal(opts)
+	h.render(w, r, http.StatusOK, "login_passkey", view{Title: "Confirm with your passkey", CSRF: h.preCSRF(w, r),
+		Data: map[string]string{"Options": string(optJSON), "Name": pu.u.Name}})
+}
+
+// passkeySecondFinish verifies the passkey assertion of the second step
+// and starts a two-factor session.
+func (h *handler) passkeySecondFinish(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !checkPreCSRF(r) {
+		web.WriteProblem(w, r, http.StatusForbidden, "your sign-in form expired; reload the page")
+		return
+	}
+	c, err := r.Cookie(secondStepCookie)
+	if err != nil {
+		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: secondStepCookie, Value: "", Path: "/login", HttpOnly: true, Secure: h.SecureCookies, MaxAge: -1})
+	data, err := h.Store.TakeChallenge(ctx, c.Value, 0)
+	if err != nil {
+		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
+		return
+	}
+	var st secondStep
+	if err := json.Unmarshal([]byte(data), &st); err != nil || st.Session == nil {
+		web.WriteError(w, r, h.Log, fmt.Errorf("passkey second step state: %v", err))
+		return
+	}
+	rp, err := h.relyingParty(r)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	pu, err := h.loadPasskeyUser(r, st.UserID)
+	if err != nil || pu.u.Disabled {
+		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
+		return
+	}
+	cred, err := rp.FinishLogin(pu, *st.Session, r)
+	if err != nil {
+		_, _ = h.Store.RecordFailure(ctx, "user:"+pu.u.Name, h.SignIn.Delay)
+		h.audit(r, audit.Event{Action: audit.ActionSignInFailed, Actor: pu.u.Name, Object: "user " + pu.u.Name, Outcome: audit.Failed, Detail: "passkey second factor: " + err.Error()})
+		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
+		return
+	}
+	cdata, _ := json.Marshal(cred)
+	_ = h.Store.TouchPasskey(ctx, pu.u.ID, base64.RawURLEncoding.EncodeToString(cred.ID), string(cdata))
+	cookie, _, err := h.Store.CreateSessionAuth(ctx, pu.u.ID, web.ClientIP(r), r.UserAgent(), true)
+	if err != nil {
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionSignIn, Actor: pu.u.Name, Object: "user " + pu.u.Name, Detail: "password and passkey"})
+	api.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
+	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": localPath(st.Next)})
 }

@@ -74,7 +74,8 @@
   document.addEventListener("click", function (e) {
     var reg = e.target.closest && e.target.closest("#passkey-register");
     var login = e.target.closest && e.target.closest("#passkey-signin");
-    if (!reg && !login) { return; }
+    var second = e.target.closest && e.target.closest("#passkey-confirm");
+    if (!reg && !login && !second) { return; }
     e.preventDefault();
     var box = document.getElementById("passkey-error");
     if (reg) {
@@ -88,6 +89,16 @@
         return navigator.credentials.create({publicKey: o}).then(function (cred) {
           return post("/account/passkeys/finish?id=" + encodeURIComponent(c.id) + "&name=" + encodeURIComponent(name), token, credentialJSON(cred));
         });
+      }).then(function (r) { window.location = r.redirect; }).catch(function (err) { showError(box, err); });
+      return;
+    }
+    if (second) {
+      var o2 = JSON.parse(second.dataset.options).publicKey;
+      var pre2 = second.closest("form").querySelector("input[name=csrf]").value;
+      o2.challenge = b64uToBuf(o2.challenge);
+      (o2.allowCredentials || []).forEach(function (x) { x.id = b64uToBuf(x.id); });
+      navigator.credentials.get({publicKey: o2}).then(function (cred) {
+        return post("/login/passkey/second", pre2, credentialJSON(cred));
       }).then(function (r) { window.location = r.redirect; }).catch(function (err) { showError(box, err); });
       return;
     }
