@@ -231,14 +231,18 @@ func TestAuditVerify(t *testing.T) {
 			if code, _, errs := run(t, "1qaz2wsx3edc4rfv\n", args("user", "add", "--name", "bob", "--role", "viewer", "--password-stdin")...); code != ExitFailure || !strings.Contains(errs, "breached") {
 				t.Errorf("blocklisted password: exit %d %q", code, errs)
 			}
-			for _, name := range []string{"alice", "bob", "carol"} {
+			for _, name := range []string{"alice", "bob", "carol", "dave"} {
 				if code, _, errs := run(t, "correct horse battery staple\n", args("user", "add", "--name", name, "--role", "viewer", "--password-stdin")...); code != 0 {
 					t.Fatalf("user add %s: %d %q", name, code, errs)
 				}
 			}
 			code, out, errs := run(t, "", args("audit", "verify")...)
-			if code != 0 || !strings.Contains(out, "intact: 3 entries") {
+			if code != 0 || !strings.Contains(out, "intact: 4 entries") {
 				t.Fatalf("intact: exit %d %q %q", code, out, errs)
+			}
+			recorded := strings.TrimPrefix(strings.TrimSpace(out[strings.Index(out, "head "):]), "head ")
+			if code, _, errs := run(t, "", args("audit", "verify", "--head", recorded)...); code != 0 {
+				t.Fatalf("verify against its own head: %d %q", code, errs)
 			}
 			st, err := store.Open(context.Background(), eng.Config)
 			if err != nil {
@@ -250,6 +254,15 @@ func TestAuditVerify(t *testing.T) {
 				if _, err := st.DB().Exec(q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
+			}
+			// Truncating the tail leaves a valid chain; the recorded head catches it.
+			tamper(`DELETE FROM audit_log WHERE seq = 4`)
+			if code, _, _ := run(t, "", args("audit", "verify")...); code != 0 {
+				t.Errorf("truncated chain alone: exit %d, want 0 (undetectable without a head)", code)
+			}
+			code, _, errs = run(t, "", args("audit", "verify", "--head", recorded)...)
+			if code != ExitFailure || !strings.Contains(errs, "entry 4") || !strings.Contains(errs, "truncated") {
+				t.Errorf("truncated against recorded head: exit %d %q", code, errs)
 			}
 			tamper(`UPDATE audit_log SET detail = 'role admin' WHERE seq = 2`)
 			code, _, errs = run(t, "", args("audit", "verify")...)

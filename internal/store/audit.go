@@ -154,3 +154,22 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]audit.Event, e
 	}
 	return out, rows.Err()
 }
+
+// CheckAuditHead compares the log with a head recorded earlier (the
+// "head SEQ HASH" that audit verify prints): the entry SEQ must still exist
+// with that hash. It detects truncation of the tail and a rewritten chain,
+// which the chain alone cannot.
+func (s *Store) CheckAuditHead(ctx context.Context, seq int64, hash string) error {
+	var got string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT hash FROM audit_log WHERE seq = ?`), seq).Scan(&got)
+	if err == sql.ErrNoRows {
+		return &audit.BrokenError{Seq: seq, Reason: "the recorded head entry is gone: the log was truncated"}
+	}
+	if err != nil {
+		return fmt.Errorf("read audit entry %d: %w", seq, err)
+	}
+	if got != hash {
+		return &audit.BrokenError{Seq: seq, Reason: "differs from the recorded head: the log was rewritten"}
+	}
+	return nil
+}
