@@ -39,7 +39,7 @@ success is the head (entry number and hash): record it elsewhere and pass
 it back with --head to also detect a truncated tail or a rewritten chain.`,
 		Example: `  rampart audit verify --data ./rampart-data
   rampart audit verify --data ./rampart-data --head 1234:5f0c…`,
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := sf.open(cmd.Context())
 			if err != nil {
