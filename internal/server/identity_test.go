@@ -229,6 +229,17 @@ func TestTokenScopesAndProductRestriction(t *testing.T) {
 		if r := e.call(t, "ci", "POST", "/api/v1/tokens", map[string]string{"name": "escalate"}, nil); r.StatusCode != 403 {
 			t.Errorf("scoped token creating tokens: %d, want 403", r.StatusCode)
 		}
+		// A product-restricted token cannot use server administration,
+		// even an admin's with the admin scope.
+		alice, _ := e.store.UserByName(ctx, "alice")
+		adm, _, _ := e.store.CreateScopedToken(ctx, alice.ID, "scoped-admin", time.Hour, []identity.Scope{identity.ScopeAdmin}, b.ID)
+		e.tokens["scoped-admin"] = adm
+		if r := e.call(t, "scoped-admin", "GET", "/api/v1/users", nil, nil); r.StatusCode != 403 {
+			t.Errorf("product-restricted admin token on /users: %d, want 403", r.StatusCode)
+		}
+		if r := e.call(t, "scoped-admin", "GET", fmt.Sprintf("/api/v1/products/%d/members", b.ID), nil, nil); r.StatusCode != 200 {
+			t.Errorf("product-restricted admin token on its product's members: %d", r.StatusCode)
+		}
 		// Listed with scopes, product and last use; revocable.
 		var toks struct {
 			Items []store.APIToken `json:"items"`

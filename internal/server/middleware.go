@@ -175,6 +175,10 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				deny(http.StatusForbidden, "your role "+string(p.Role)+" may not do this; it needs "+string(rt.Need))
 				return
 			}
+			if p.TokenProduct != 0 && rt.Need == identity.RoleAdmin {
+				deny(http.StatusForbidden, "a token restricted to one product cannot administer the server")
+				return
+			}
 			if rt.Product != nil {
 				pid, err := rt.Product(r)
 				if err != nil {
