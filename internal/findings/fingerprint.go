@@ -23,9 +23,9 @@ import (
 //     "hostvuln|<id>|<host>|<port>".
 //  3. Code weakness — a CWE and a source location:
 //     "code|CWE-<n>|<file>|<line>".
-//  4. Network rule — a rule id and a network location:
-//     "net|<tool>|<rule>|<host>|<port>|<path>".
-//  5. Code rule — a rule id and a source location:
+//  4. Network rule — a rule id (the title when the tool has no rule ids)
+//     and a network location: "net|<tool>|<rule>|<host>|<port>|<path>".
+//  5. Code rule — a rule id (or title) and a source location:
 //     "coderule|<tool>|<rule>|<file>|<line>".
 //  6. Anything else: "other|<tool>|<rule>|<title>|<component>|<version>".
 //
@@ -61,6 +61,11 @@ func FingerprintKey(f Finding) string {
 		return join("hostvuln", id, net.host, strconv.Itoa(net.port))
 	case len(f.CWEs) > 0 && hasSrc:
 		return join("code", "CWE-"+strconv.Itoa(slices.Min(f.CWEs)), src.file, strconv.Itoa(src.line))
+	}
+	if rule == "" { // tools without rule ids: the title names the check
+		rule = strings.ToLower(strings.TrimSpace(f.Title))
+	}
+	switch {
 	case rule != "" && hasNet:
 		return join("net", tool, rule, net.host, strconv.Itoa(net.port), netPath)
 	case rule != "" && hasSrc:

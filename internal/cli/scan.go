@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners"
+)
+
+func newScanCmd(s *streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Read scanner reports (ZAP, Nessus, SARIF, Trivy, …)",
+		Long: `Read security scanner reports into Rampart's canonical findings.
+The report format is detected from the file's content; --tool overrides it.`,
+		Example: "  rampart scan formats\n  rampart scan parse zap-report.xml --format table",
+	}
+	cmd.AddCommand(newScanParseCmd(s), newScanFormatsCmd(s))
+	return cmd
+}
+
+// scanParseOptions are the flags of `rampart scan parse`.
+type scanParseOptions struct {
+	File   string
+	Tool   string
+	Format string
+}
+
+// scanReport is the JSON contract of `rampart scan parse --format json`.
+type scanReport struct {
+	Tool     string             `json:"tool"`
+	Findings []findings.Finding `json:"findings"`
+}
+
+func newScanParseCmd(s *streams) *cobra.Command {
+	opts := &scanParseOptions{}
+	cmd := &cobra.Command{
+		Use:   "parse FILE",
+		Short: "Parse a scanner report and print its findings",
+		Long: `Parse a scanner report and print its findings as JSON
+({"tool":"zap","findings":[…]}) or as a table. "-" reads standard input.
+Exits 1 when the file is not a valid report of the (detected or given) tool.`,
+		Example: "  rampart scan parse zap-report.xml\n" +
+			"  rampart scan parse results.sarif --format table\n" +
+			"  rampart scan parse export.csv --tool nessus-csv",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			return runScanParse(s, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Tool, "tool", "", "report format (see 'rampart scan formats'); default: detect from content")
+	cmd.Flags().StringVar(&opts.Format, "format", "json", "output format: json or table")
+	return cmd
+}
+
+func runScanParse(s *streams, opts *scanParseOptions) error {
+	if opts.Format != "json" && opts.Format != "table" {
+		return fmt.Errorf("--format %q: want json or table", opts.Format)
+	}
+	var in io.Reader = s.in
+	name := "standard input"
+	if opts.File != "-" {
+		f, err := os.Open(opts.File)
+		if err != nil {
+			return failure(fmt.Errorf("scan parse: %w", err))
+		}
+		defer f.Close()
+		in, name = f, opts.File
+	}
+	br := bufio.NewReaderSize(in, scanners.HeadSize)
+	format, err := scanners.Choose(br, name, opts.Tool)
+	if err != nil {
+		return failure(err)
+	}
+	// The output is built in memory and written only when the whole report
+	// parsed, so a bad report never leaves half a JSON document on stdout.
+	var list []findings.Finding
+	if err := format.Parse(br, name, func(f findings.Finding) error {
+		list = append(list, f)
+		return nil
+	}); err != nil {
+		return failure(fmt.Errorf("%s report: %w", format.Name, err))
+	}
+	if list == nil {
+		list = []findings.Finding{}
+	}
+	if opts.Format == "table" {
+		return printFindingsTable(s.out, format.Name, list)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(scanReport{Tool: format.Name, Findings: list}); err != nil {
+		return err
+	}
+	_, err = s.out.Write(buf.Bytes())
+	return err
+}
+
+func printFindingsTable(w io.Writer, tool string, list []findings.Finding) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "SEVERITY\tTITLE\tRULE\tIDS\tLOCATION\n")
+	for _, f := range list {
+		loc := ""
+		if len(f.Locations) > 0 {
+			loc = locationString(f.Locations[0])
+			if n := len(f.Locations) - 1; n > 0 {
+				loc += fmt.Sprintf(" (+%d)", n)
+			}
+		} else if f.Component.Name != "" {
+			loc = f.Component.Name + "@" + f.Component.Version
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, truncate(f.Title, 60), truncate(f.RuleID, 30), strings.Join(f.VulnerabilityIDs, ","), loc)
+	}
+	counts := map[findings.Severity]int{}
+	for _, f := range list {
+		counts[f.Severity]++
+	}
+	fmt.Fprintf(tw, "\n%s: %d findings (critical %d, high %d, medium %d, low %d, info %d)\n", tool, len(list),
+		counts[findings.Critical], counts[findings.High], counts[findings.Medium], counts[findings.Low], counts[findings.Info])
+	return tw.Flush()
+}
+
+func locationString(l findings.Location) string {
+	switch {
+	case l.URL != "":
+		return l.URL
+	case l.File != "" && l.Line > 0:
+		return fmt.Sprintf("%s:%d", l.File, l.Line)
+	case l.File != "":
+		return l.File
+	case l.Host != "" && l.Port > 0:
+		return fmt.Sprintf("%s:%d/%s", l.Host, l.Port, l.Protocol)
+	}
+	return l.Host
+}
+
+func truncate(s string, n int) string {
+	s = strings.ReplaceAll(s, "\t", " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func newScanFormatsCmd(s *streams) *cobra.Command {
+	return &cobra.Command{
+		Use:     "formats",
+		Short:   "List supported report formats and how each is detected",
+		Example: "  rampart scan formats",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "NAME\tDESCRIPTION\tDETECTION RULE\n")
+			for _, f := range scanners.Formats() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Description, f.DetectRule)
+			}
+			return tw.Flush()
+		},
+	}
+}
