@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
+	"github.com/rampart-security/rampart/internal/scanners/zap"
 )
 
 // formats is the explicit list of supported formats, in detection order.
@@ -13,6 +14,20 @@ func formats() []Format {
 			DetectRule:  sarif.DetectRule,
 			Detect:      sarif.Detect,
 			Parse:       sarif.Parse,
+		},
+		{
+			Name:        zap.NameXML,
+			Description: "OWASP ZAP traditional XML report (also xml-plus)",
+			DetectRule:  zap.DetectRuleXML,
+			Detect:      zap.DetectXML,
+			Parse:       zap.ParseXML,
+		},
+		{
+			Name:        zap.NameJSON,
+			Description: "OWASP ZAP traditional JSON report",
+			DetectRule:  zap.DetectRuleJSON,
+			Detect:      zap.DetectJSON,
+			Parse:       zap.ParseJSON,
 		},
 	}
 }
