@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"github.com/rampart-security/rampart/internal/scanners/nessus"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/zap"
 )
@@ -28,6 +29,22 @@ func formats() []Format {
 			DetectRule:  zap.DetectRuleJSON,
 			Detect:      zap.DetectJSON,
 			Parse:       zap.ParseJSON,
+		},
+		{
+			Name:        nessus.Name,
+			Aliases:     []string{"tenable", "nessus-was", "tenable-xml"},
+			Description: "Nessus / Tenable .nessus XML export (NessusClientData_v2; also Tenable.sc, Tenable.io, Nessus WAS)",
+			DetectRule:  nessus.DetectRule,
+			Detect:      nessus.Detect,
+			Parse:       nessus.Parse,
+		},
+		{
+			Name:        nessus.NameCSV,
+			Aliases:     []string{"tenable-csv", "nessus-was-csv"},
+			Description: "Nessus, Tenable.sc, Tenable.io and Nessus WAS CSV exports",
+			DetectRule:  nessus.DetectRuleCSV,
+			Detect:      nessus.DetectCSV,
+			Parse:       nessus.ParseCSV,
 		},
 	}
 }

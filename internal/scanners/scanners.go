@@ -27,9 +27,10 @@ var ErrUnknownTool = errors.New("unknown tool")
 
 // Format is one supported report format.
 type Format struct {
-	Name        string // registry name, used by --tool
-	Description string // what produces it
-	DetectRule  string // the detection rule, in words
+	Name        string   // registry name, used by --tool
+	Aliases     []string // other names accepted by --tool
+	Description string   // what produces it
+	DetectRule  string   // the detection rule, in words
 	// Detect reports whether head (the first HeadSize bytes) is this format.
 	Detect func(head []byte) bool
 	// Parse streams the report's findings to emit; name is used in errors.
@@ -45,6 +46,11 @@ func Lookup(name string) (Format, bool) {
 	for _, f := range formats() {
 		if strings.EqualFold(f.Name, name) {
 			return f, true
+		}
+		for _, a := range f.Aliases {
+			if strings.EqualFold(a, name) {
+				return f, true
+			}
 		}
 	}
 	return Format{}, false

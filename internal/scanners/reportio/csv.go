@@ -23,11 +23,17 @@ type CSVReader struct {
 // NewCSVReader reads the header of a CSV report. An empty input gives a
 // reader whose Next returns io.EOF at once.
 func NewCSVReader(r io.Reader, file string) (*CSVReader, error) {
+	return NewCSVReaderSep(r, file, ',')
+}
+
+// NewCSVReaderSep is NewCSVReader with another field separator.
+func NewCSVReaderSep(r io.Reader, file string, sep rune) (*CSVReader, error) {
 	br := bufio.NewReader(LimitReader(r))
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
 	}
 	c := &CSVReader{r: csv.NewReader(br), file: file, cols: map[string]int{}}
+	c.r.Comma = sep
 	c.r.FieldsPerRecord = -1
 	c.r.LazyQuotes = true
 	c.r.ReuseRecord = true
@@ -64,6 +70,16 @@ func (c *CSVReader) Has(cols ...string) bool {
 		}
 	}
 	return true
+}
+
+// HasAny reports whether the header has at least one of cols.
+func (c *CSVReader) HasAny(cols ...string) bool {
+	for _, k := range cols {
+		if _, ok := c.cols[strings.ToLower(k)]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Next reads the next record; io.EOF at the end. Blank records are skipped.
@@ -119,8 +135,6 @@ func CSVHeader(head []byte) []string {
 	b := bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	if i := bytes.IndexByte(b, '\n'); i >= 0 {
 		b = b[:i]
-	} else {
-		return nil // header not complete within head
 	}
 	r := csv.NewReader(bytes.NewReader(b))
 	r.LazyQuotes = true

@@ -61,6 +61,11 @@ func NotReport(file string, offset int64, format string, args ...any) error {
 	return &ParseError{File: file, Offset: offset, Err: fmt.Errorf("%w: %s", ErrNotReport, fmt.Sprintf(format, args...))}
 }
 
+// NotReportf returns an error wrapping ErrNotReport.
+func NotReportf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrNotReport, fmt.Sprintf(format, args...))
+}
+
 // limited is io.LimitReader that fails instead of ending silently.
 type limited struct {
 	r io.Reader

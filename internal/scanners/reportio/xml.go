@@ -114,6 +114,7 @@ func checkDirective(d xml.Directive) error {
 // element at all returns io.EOF.
 func (x *XMLDecoder) Root() (xml.StartElement, error) {
 	for {
+		line, col := x.d.InputPos()
 		tok, err := x.Token()
 		if err != nil {
 			return xml.StartElement{}, err
@@ -123,7 +124,7 @@ func (x *XMLDecoder) Root() (xml.StartElement, error) {
 			return t, nil
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) > 0 {
-				return xml.StartElement{}, x.Errorf(ErrNotReport, "text before the root element")
+				return xml.StartElement{}, &ParseError{File: x.file, Line: line, Column: col, Offset: -1, Err: fmt.Errorf("%w: text before the root element: not XML", ErrNotReport)}
 			}
 		}
 	}
