@@ -3,6 +3,7 @@ package scanners
 import (
 	"github.com/rampart-security/rampart/internal/scanners/nessus"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
+	"github.com/rampart-security/rampart/internal/scanners/trivy"
 	"github.com/rampart-security/rampart/internal/scanners/zap"
 )
 
@@ -45,6 +46,13 @@ func formats() []Format {
 			DetectRule:  nessus.DetectRuleCSV,
 			Detect:      nessus.DetectCSV,
 			Parse:       nessus.ParseCSV,
+		},
+		{
+			Name:        trivy.Name,
+			Description: "Trivy JSON report: vulnerabilities, misconfigurations, secrets, licenses (schema 2, legacy list, Kubernetes)",
+			DetectRule:  trivy.DetectRule,
+			Detect:      trivy.Detect,
+			Parse:       trivy.Parse,
 		},
 	}
 }
