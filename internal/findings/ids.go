@@ -14,6 +14,9 @@ var (
 // VulnIDsIn returns the CVE and GHSA ids mentioned in s, in order of
 // appearance (Normalize sorts and de-duplicates them).
 func VulnIDsIn(s string) []string {
+	if !containsFold(s, "CVE-") && !containsFold(s, "GHSA-") {
+		return nil
+	}
 	out := cveRE.FindAllString(s, -1)
 	return append(out, ghsaRE.FindAllString(s, -1)...)
 }
@@ -21,6 +24,9 @@ func VulnIDsIn(s string) []string {
 // CWEsIn returns the CWE numbers written in s as "CWE-79", "cwe:79",
 // "external/cwe/cwe-079" and the like.
 func CWEsIn(s string) []int {
+	if !containsFold(s, "CWE") {
+		return nil
+	}
 	var out []int
 	for _, m := range cweRE.FindAllStringSubmatch(s, -1) {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
@@ -40,4 +46,25 @@ func ParseCWE(s string) (int, bool) {
 		return c[0], true
 	}
 	return 0, false
+}
+
+// containsFold reports whether s contains the ASCII upper-case word sub in
+// any case, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }

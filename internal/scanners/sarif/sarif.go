@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -174,6 +175,66 @@ type run struct {
 	haveTool  bool
 	byID      map[string]*rule
 	artifacts []artifact
+	derived   map[*rule]*ruleInfo // per-rule data computed once
+	ids       map[string][]string // vulnerability ids by rule id
+}
+
+// ruleInfo is what a rule contributes to each of its results.
+type ruleInfo struct {
+	cwes       []int
+	mitigation string
+	references []string
+	component  findings.Component
+}
+
+func (ru *run) info(rl *rule) *ruleInfo {
+	if ri, ok := ru.derived[rl]; ok {
+		return ri
+	}
+	ri := &ruleInfo{mitigation: rl.Help.Text}
+	if ri.mitigation == "" {
+		ri.mitigation = rl.Help.Markdown
+	}
+	if rl.HelpURI != "" {
+		ri.references = []string{rl.HelpURI}
+	}
+	for _, tag := range rl.Properties.strings("tags") {
+		ri.cwes = append(ri.cwes, findings.CWEsIn(tag)...)
+	}
+	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
+		for _, v := range rl.Properties.strings(k) {
+			if n, ok := findings.ParseCWE(v); ok {
+				ri.cwes = append(ri.cwes, n)
+			}
+		}
+	}
+	for _, rel := range rl.Relationships {
+		if strings.EqualFold(rel.Target.ToolComponent.Name, "CWE") {
+			if n, ok := findings.ParseCWE(rel.Target.ID); ok {
+				ri.cwes = append(ri.cwes, n)
+			}
+		}
+	}
+	if c := rl.Properties.str("component"); c != "" {
+		ri.component = findings.Component{Name: c, Version: rl.Properties.str("componentVersion")}
+	}
+	if ru.derived == nil {
+		ru.derived = map[*rule]*ruleInfo{}
+	}
+	ru.derived[rl] = ri
+	return ri
+}
+
+func (ru *run) vulnIDs(ruleID string) []string {
+	if ids, ok := ru.ids[ruleID]; ok {
+		return slices.Clone(ids)
+	}
+	ids := findings.VulnIDsIn(ruleID)
+	if ru.ids == nil {
+		ru.ids = map[string][]string{}
+	}
+	ru.ids[ruleID] = ids
+	return slices.Clone(ids)
 }
 
 func (r *run) index() {
@@ -342,34 +403,18 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	if d := rl.FullDescription.Text; d != "" && d != msg {
 		f.Description = strings.TrimSpace(msg + "\n\n" + d)
 	}
-	f.Mitigation = rl.Help.Text
-	if f.Mitigation == "" {
-		f.Mitigation = rl.Help.Markdown
+	ri := ru.info(rl)
+	f.Mitigation = ri.mitigation
+	f.References = slices.Clone(ri.references)
+	f.VulnerabilityIDs = ru.vulnIDs(ruleID)
+	f.Component = ri.component
+	if c := res.Properties.str("component"); c != "" {
+		f.Component = findings.Component{Name: c, Version: res.Properties.str("componentVersion")}
 	}
-	if rl.HelpURI != "" {
-		f.References = append(f.References, rl.HelpURI)
-	}
-	f.VulnerabilityIDs = findings.VulnIDsIn(ruleID)
-	for _, p := range []properties{res.Properties, rl.Properties} {
-		if c := p.str("component"); c != "" && f.Component.Name == "" {
-			f.Component = findings.Component{Name: c, Version: p.str("componentVersion")}
-		}
-	}
-	for _, tag := range rl.Properties.strings("tags") {
-		f.CWEs = append(f.CWEs, findings.CWEsIn(tag)...)
-	}
-	for _, p := range []properties{rl.Properties, res.Properties} {
-		for _, k := range []string{"cwe", "CWE", "cwe_id"} {
-			for _, v := range p.strings(k) {
-				if n, ok := findings.ParseCWE(v); ok {
-					f.CWEs = append(f.CWEs, n)
-				}
-			}
-		}
-	}
-	for _, rel := range rl.Relationships {
-		if strings.EqualFold(rel.Target.ToolComponent.Name, "CWE") {
-			if n, ok := findings.ParseCWE(rel.Target.ID); ok {
+	f.CWEs = slices.Clone(ri.cwes)
+	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
+		for _, v := range res.Properties.strings(k) {
+			if n, ok := findings.ParseCWE(v); ok {
 				f.CWEs = append(f.CWEs, n)
 			}
 		}
