@@ -47,11 +47,13 @@ func newScanParseCmd(s *streams) *cobra.Command {
 		Use:   "parse FILE",
 		Short: "Parse a scanner report and print its findings",
 		Long: `Parse a scanner report and print its findings as JSON
-({"tool":"zap","findings":[…]}) or as a table. "-" reads standard input.
+({"tool":"zap","findings":[…]}), as NDJSON (one finding per line, streamed in
+constant memory, each with its "tool") or as a table. "-" reads standard input.
 Exits 1 when the file is not a valid report of the (detected or given) tool.`,
 		Example: "  rampart scan parse zap-report.xml\n" +
 			"  rampart scan parse results.sarif --format table\n" +
-			"  rampart scan parse export.csv --tool nessus-csv",
+			"  rampart scan parse export.csv --tool nessus-csv\n" +
+			"  rampart scan parse huge.nessus --format ndjson | jq -c 'select(.severity==\"critical\")'",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -59,13 +61,13 @@ Exits 1 when the file is not a valid report of the (detected or given) tool.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Tool, "tool", "", "report format (see 'rampart scan formats'); default: detect from content")
-	cmd.Flags().StringVar(&opts.Format, "format", "json", "output format: json or table")
+	cmd.Flags().StringVar(&opts.Format, "format", "json", "output format: json, ndjson or table")
 	return cmd
 }
 
 func runScanParse(s *streams, opts *scanParseOptions) error {
-	if opts.Format != "json" && opts.Format != "table" {
-		return fmt.Errorf("--format %q: want json or table", opts.Format)
+	if opts.Format != "json" && opts.Format != "table" && opts.Format != "ndjson" {
+		return fmt.Errorf("--format %q: want json, ndjson or table", opts.Format)
 	}
 	var in io.Reader = s.in
 	name := "standard input"
@@ -81,6 +83,9 @@ func runScanParse(s *streams, opts *scanParseOptions) error {
 	format, err := scanners.Choose(br, name, opts.Tool)
 	if err != nil {
 		return failure(err)
+	}
+	if opts.Format == "ndjson" {
+		return streamNDJSON(s.out, br, name, format)
 	}
 	// The output is built in memory and written only when the whole report
 	// parsed, so a bad report never leaves half a JSON document on stdout.
@@ -105,6 +110,28 @@ func runScanParse(s *streams, opts *scanParseOptions) error {
 	}
 	_, err = s.out.Write(buf.Bytes())
 	return err
+}
+
+// streamNDJSON writes one finding per line as it is parsed, in constant
+// memory whatever the report's size; a report that fails part-way leaves
+// the findings before the failure on stdout and exits 1.
+func streamNDJSON(w io.Writer, r io.Reader, name string, format scanners.Format) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	err := format.Parse(r, name, func(f findings.Finding) error {
+		if f.Tool == "" {
+			f.Tool = format.Name
+		}
+		return enc.Encode(f)
+	})
+	if ferr := bw.Flush(); err == nil && ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return failure(fmt.Errorf("%s report: %w", format.Name, err))
+	}
+	return nil
 }
 
 func printFindingsTable(w io.Writer, tool string, list []findings.Finding) error {

@@ -71,6 +71,24 @@ func TestScanParseStdinToolAndTable(t *testing.T) {
 	}
 }
 
+func TestScanParseNDJSON(t *testing.T) {
+	code, out, errOut := run(t, "", "scan", "parse", "testdata/zap.xml", "--format", "ndjson")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines:\n%s", len(lines), out)
+	}
+	var f struct {
+		Title string `json:"title"`
+		Tool  string `json:"tool"`
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &f); err != nil || f.Tool != "zap" || f.Title != "Timestamp Disclosure - Unix" {
+		t.Errorf("line 2 %q: %v %+v", lines[1], err, f)
+	}
+}
+
 func TestScanParseFailures(t *testing.T) {
 	// A ZAP report given as Nessus: exit 1, message naming the file.
 	code, out, errOut := run(t, "", "scan", "parse", "testdata/zap.xml", "--tool", "nessus")
