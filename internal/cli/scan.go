@@ -35,12 +35,6 @@ type scanParseOptions struct {
 	Format string
 }
 
-// scanReport is the JSON contract of `rampart scan parse --format json`.
-type scanReport struct {
-	Tool     string             `json:"tool"`
-	Findings []findings.Finding `json:"findings"`
-}
-
 func newScanParseCmd(s *streams) *cobra.Command {
 	opts := &scanParseOptions{}
 	cmd := &cobra.Command{
@@ -87,34 +81,48 @@ func runScanParse(s *streams, opts *scanParseOptions) error {
 	if opts.Format == "ndjson" {
 		return streamNDJSON(s.out, br, name, format)
 	}
-	// The output is built in memory and written only when the whole report
-	// parsed, so a bad report never leaves half a JSON document on stdout.
-	var list []findings.Finding
+	if opts.Format == "table" {
+		var list []findings.Finding
+		if err := format.Parse(br, name, func(f findings.Finding) error {
+			list = append(list, f)
+			return nil
+		}); err != nil {
+			return failure(fmt.Errorf("%s report: %w", format.Name, err))
+		}
+		return printFindingsTable(s.out, format.Name, list)
+	}
+	// The JSON document is encoded finding by finding into memory and
+	// written only when the whole report parsed, so a bad report never
+	// leaves half a document on stdout. (--format ndjson streams instead.)
+	var buf bytes.Buffer
+	tool, err := json.Marshal(format.Name)
+	if err != nil {
+		return err
+	}
+	buf.WriteString(`{"tool":`)
+	buf.Write(tool)
+	buf.WriteString(`,"findings":[`)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	n := 0
 	if err := format.Parse(br, name, func(f findings.Finding) error {
-		list = append(list, f)
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		n++
+		if err := enc.Encode(f); err != nil {
+			return err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
 		return nil
 	}); err != nil {
 		return failure(fmt.Errorf("%s report: %w", format.Name, err))
 	}
-	if list == nil {
-		list = []findings.Finding{}
-	}
-	if opts.Format == "table" {
-		return printFindingsTable(s.out, format.Name, list)
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(scanReport{Tool: format.Name, Findings: list}); err != nil {
-		return err
-	}
+	buf.WriteString("]}\n")
 	_, err = s.out.Write(buf.Bytes())
 	return err
 }
 
-// streamNDJSON writes one finding per line as it is parsed, in constant
-// memory whatever the report's size; a report that fails part-way leaves
-// the findings before the failure on stdout and exits 1.
 func streamNDJSON(w io.Writer, r io.Reader, name string, format scanners.Format) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
