@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"github.com/rampart-security/rampart/internal/scanners/grype"
 	"github.com/rampart-security/rampart/internal/scanners/nessus"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/trivy"
@@ -53,6 +54,14 @@ func formats() []Format {
 			DetectRule:  trivy.DetectRule,
 			Detect:      trivy.Detect,
 			Parse:       trivy.Parse,
+		},
+		{
+			Name:        grype.Name,
+			Aliases:     []string{"anchore-grype"},
+			Description: "Anchore Grype JSON report",
+			DetectRule:  grype.DetectRule,
+			Detect:      grype.Detect,
+			Parse:       grype.Parse,
 		},
 	}
 }
