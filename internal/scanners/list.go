@@ -1,9 +1,12 @@
 package scanners
 
 import (
+	"github.com/rampart-security/rampart/internal/scanners/bandit"
+	"github.com/rampart-security/rampart/internal/scanners/gosec"
 	"github.com/rampart-security/rampart/internal/scanners/grype"
 	"github.com/rampart-security/rampart/internal/scanners/nessus"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
+	"github.com/rampart-security/rampart/internal/scanners/semgrep"
 	"github.com/rampart-security/rampart/internal/scanners/trivy"
 	"github.com/rampart-security/rampart/internal/scanners/zap"
 )
@@ -62,6 +65,27 @@ func formats() []Format {
 			DetectRule:  grype.DetectRule,
 			Detect:      grype.Detect,
 			Parse:       grype.Parse,
+		},
+		{
+			Name:        bandit.Name,
+			Description: "Bandit JSON report (Python)",
+			DetectRule:  bandit.DetectRule,
+			Detect:      bandit.Detect,
+			Parse:       bandit.Parse,
+		},
+		{
+			Name:        semgrep.Name,
+			Description: "Semgrep JSON output (code findings) and Semgrep Supply Chain findings export",
+			DetectRule:  semgrep.DetectRule,
+			Detect:      semgrep.Detect,
+			Parse:       semgrep.Parse,
+		},
+		{
+			Name:        gosec.Name,
+			Description: "gosec JSON report (Go)",
+			DetectRule:  gosec.DetectRule,
+			Detect:      gosec.Detect,
+			Parse:       gosec.Parse,
 		},
 	}
 }
