@@ -63,6 +63,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newUserCmd(s),
 		newTokenCmd(s),
 		newSBOMCmd(s),
+		newScanCmd(s),
 	)
 	return root
 }

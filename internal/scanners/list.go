@@ -1,0 +1,91 @@
+package scanners
+
+import (
+	"github.com/rampart-security/rampart/internal/scanners/bandit"
+	"github.com/rampart-security/rampart/internal/scanners/gosec"
+	"github.com/rampart-security/rampart/internal/scanners/grype"
+	"github.com/rampart-security/rampart/internal/scanners/nessus"
+	"github.com/rampart-security/rampart/internal/scanners/sarif"
+	"github.com/rampart-security/rampart/internal/scanners/semgrep"
+	"github.com/rampart-security/rampart/internal/scanners/trivy"
+	"github.com/rampart-security/rampart/internal/scanners/zap"
+)
+
+// formats is the explicit list of supported formats, in detection order.
+func formats() []Format {
+	return []Format{
+		{
+			Name:        sarif.Name,
+			Description: "SARIF 2.1.0 log from any tool (CodeQL, Semgrep, gosec, Grype, Flawfinder, SpotBugs, …)",
+			DetectRule:  sarif.DetectRule,
+			Detect:      sarif.Detect,
+			Parse:       sarif.Parse,
+		},
+		{
+			Name:        zap.NameXML,
+			Description: "OWASP ZAP traditional XML report (also xml-plus)",
+			DetectRule:  zap.DetectRuleXML,
+			Detect:      zap.DetectXML,
+			Parse:       zap.ParseXML,
+		},
+		{
+			Name:        zap.NameJSON,
+			Description: "OWASP ZAP traditional JSON report",
+			DetectRule:  zap.DetectRuleJSON,
+			Detect:      zap.DetectJSON,
+			Parse:       zap.ParseJSON,
+		},
+		{
+			Name:        nessus.Name,
+			Aliases:     []string{"tenable", "nessus-was", "tenable-xml"},
+			Description: "Nessus / Tenable .nessus XML export (NessusClientData_v2; also Tenable.sc, Tenable.io, Nessus WAS)",
+			DetectRule:  nessus.DetectRule,
+			Detect:      nessus.Detect,
+			Parse:       nessus.Parse,
+		},
+		{
+			Name:        nessus.NameCSV,
+			Aliases:     []string{"tenable-csv", "nessus-was-csv"},
+			Description: "Nessus, Tenable.sc, Tenable.io and Nessus WAS CSV exports",
+			DetectRule:  nessus.DetectRuleCSV,
+			Detect:      nessus.DetectCSV,
+			Parse:       nessus.ParseCSV,
+		},
+		{
+			Name:        trivy.Name,
+			Description: "Trivy JSON report: vulnerabilities, misconfigurations, secrets, licenses (schema 2, legacy list, Kubernetes)",
+			DetectRule:  trivy.DetectRule,
+			Detect:      trivy.Detect,
+			Parse:       trivy.Parse,
+		},
+		{
+			Name:        grype.Name,
+			Aliases:     []string{"anchore-grype"},
+			Description: "Anchore Grype JSON report",
+			DetectRule:  grype.DetectRule,
+			Detect:      grype.Detect,
+			Parse:       grype.Parse,
+		},
+		{
+			Name:        bandit.Name,
+			Description: "Bandit JSON report (Python)",
+			DetectRule:  bandit.DetectRule,
+			Detect:      bandit.Detect,
+			Parse:       bandit.Parse,
+		},
+		{
+			Name:        semgrep.Name,
+			Description: "Semgrep JSON output (code findings) and Semgrep Supply Chain findings export",
+			DetectRule:  semgrep.DetectRule,
+			Detect:      semgrep.Detect,
+			Parse:       semgrep.Parse,
+		},
+		{
+			Name:        gosec.Name,
+			Description: "gosec JSON report (Go)",
+			DetectRule:  gosec.DetectRule,
+			Detect:      gosec.Detect,
+			Parse:       gosec.Parse,
+		},
+	}
+}
