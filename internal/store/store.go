@@ -112,7 +112,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	dialect := goose.DialectSQLite3
-	var opts []goose.ProviderOption
+	// Branches of work add numbered migrations independently; a database that
+	// already has a later one still gets an earlier one it lacks.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if s.engine == Postgres {
 		dialect = goose.DialectPostgres
 		// Several rampart processes may start together on one database: a
