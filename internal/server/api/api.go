@@ -66,6 +66,7 @@ func Routes(d Deps) []web.Route {
 	// Each area adds its routes from its own file.
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
+	routes = append(routes, h.findingRoutes()...)
 	return routes
 }
 
