@@ -719,7 +719,6 @@ func (s *Store) FindingStats(ctx context.Context, productID int64) (FindingStats
 	return st, crows.Err()
 }
 
-
 // Scan is one imported report.
 type Scan struct {
 	ScanResult

@@ -148,4 +148,3 @@ func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
-
