@@ -117,6 +117,57 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("first row sorted by name desc = %q", got)
 	}
 
+	// Import a ZAP report into the release, triage a finding.
+	zap := filepath.Join(t.TempDir(), "zap-nightly.xml")
+	os.WriteFile(zap, []byte(`<?xml version="1.0"?><OWASPZAPReport version="2.14.0" generated="Mon, 1 Jan 2024 10:00:00">
+<site name="https://thermostat.local" host="thermostat.local" port="443" ssl="true"><alerts>
+<alertitem><pluginid>10020</pluginid><alert>Missing Anti-clickjacking Header</alert><riskcode>2</riskcode><confidence>2</confidence>
+<desc>The response does not protect against ClickJacking.</desc><instances><instance><uri>https://thermostat.local/login</uri><method>GET</method></instance></instances>
+<solution>Set X-Frame-Options.</solution><cweid>1021</cweid></alertitem>
+<alertitem><pluginid>40012</pluginid><alert>Cross Site Scripting (Reflected)</alert><riskcode>3</riskcode><confidence>2</confidence>
+<desc>Reflected XSS in the search page.</desc><instances><instance><uri>https://thermostat.local/search?q=x</uri><method>GET</method><param>q</param></instance></instances>
+<solution>Encode output.</solution><cweid>79</cweid></alertitem>
+</alerts></site></OWASPZAPReport>`), 0o644)
+	do("import scan", chromedp.Navigate(env.url+"/releases/1"), chromedp.WaitVisible(chromedp.ID("scan-upload")),
+		chromedp.SetUploadFiles(chromedp.ID("report-file"), []string{zap}),
+		chromedp.Click(chromedp.CSS(`#scan-upload button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("scan-ok")))
+	if got := text("#scan-ok"); !strings.Contains(got, "2 findings from zap") || !strings.Contains(got, "2 new") {
+		t.Errorf("scan import result = %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "06-scan-imported")
+	do("findings", chromedp.Navigate(env.url+"/findings?release=1"), chromedp.WaitVisible(chromedp.ID("findings-table")))
+	rows := text("#findings-table tbody")
+	if !strings.Contains(rows, "Cross Site Scripting (Reflected)") || !strings.Contains(rows, "Missing Anti-clickjacking Header") {
+		t.Errorf("findings table = %q", rows)
+	}
+	if got := text("#stat-active"); got != "2" {
+		t.Errorf("active findings = %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "07-findings")
+	// Highest risk first: the XSS (high) is the first row; mark it a false positive.
+	do("bulk triage",
+		chromedp.Click(chromedp.CSS(`#findings-table tbody tr:first-child input[name=ids]`)),
+		chromedp.SetValue(chromedp.CSS(`#bulk select[name=status]`), "false_positive"),
+		chromedp.SendKeys(chromedp.CSS(`#bulk input[name=reason]`), "search input is never reflected on the device UI"),
+		chromedp.Click(chromedp.ID("bulk-apply")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(".flash"); !strings.Contains(got, "Updated 1 finding") {
+		t.Errorf("triage flash = %q", got)
+	}
+	if got := text("#stat-active"); got != "1" {
+		t.Errorf("active after triage = %q", got)
+	}
+	do("finding detail", chromedp.Navigate(env.url+"/findings?release=1&status=false_positive"), chromedp.WaitVisible(chromedp.ID("findings-table")),
+		chromedp.Click(chromedp.CSS(`#findings-table tbody tr:first-child a`)), chromedp.WaitVisible(chromedp.ID("risk-breakdown")))
+	if got := text("#finding-status"); got != "false_positive" {
+		t.Errorf("detail status = %q", got)
+	}
+	if got := text("#history"); !strings.Contains(got, "never reflected") || !strings.Contains(got, "alice") {
+		t.Errorf("history = %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "08-finding")
+
 	do("search", chromedp.Navigate(env.url+"/search?q=openssl&version=3.0.x"), chromedp.WaitVisible(chromedp.ID("search-results")))
 	res := text("#search-results tbody")
 	if !strings.Contains(res, "Smart Thermostat T5") || !strings.Contains(res, "1.9.0") {

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +80,13 @@ var funcs = template.FuncMap{
 			}
 		}
 		return template.URL("?" + v.Encode())
+	},
+	"score": func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"pct": func(p *float64) string {
+		if p == nil {
+			return "—"
+		}
+		return strconv.FormatFloat(*p*100, 'f', 2, 64) + "%"
 	},
 	"critLabel": func(n int) string {
 		return [...]string{"", "low", "moderate", "high", "very high", "safety-critical"}[max(0, min(n, 5))]
@@ -219,6 +227,7 @@ func Routes(d Deps) []web.Route {
 	}
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
+	routes = append(routes, h.findingRoutes()...)
 	return routes
 }
 
