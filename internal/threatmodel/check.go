@@ -313,6 +313,9 @@ func applyDecisions(m *Model, res *Result) {
 		if t.Why == "" {
 			t.Why = d.Title
 		}
+		if d.Mitigation != "" {
+			t.Mitigations = []string{d.Mitigation}
+		}
 		res.Threats = append(res.Threats, t)
 	}
 }

@@ -230,6 +230,7 @@ type ThreatDecision struct {
 	STRIDE      string `yaml:"stride,omitempty" json:"stride,omitempty"`
 	Severity    string `yaml:"severity,omitempty" json:"severity,omitempty"`
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	Mitigation  string `yaml:"mitigation,omitempty" json:"mitigation,omitempty"` // recommended mitigation (manual threats)
 	CWE         []int  `yaml:"cwe,omitempty" json:"cwe,omitempty"`
 	pos         Pos
 }
