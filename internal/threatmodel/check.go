@@ -253,21 +253,24 @@ func applyDecisions(m *Model, res *Result) {
 				}
 			}
 		}
-		for i := range m.Threats {
-			d := &m.Threats[i]
-			if !matchID(d.ID, t.ID) {
-				continue
-			}
-			used[i] = true
-			if d.Status != "" {
-				t.Status = d.Status
-			}
-			t.Reason, t.Owner = d.Reason, d.Owner
-			for _, id := range d.Mitigations {
-				t.Controls = appendUnique(t.Controls, id)
-			}
-			if d.Severity != "" {
-				t.Severity = d.Severity
+		// Wildcard decisions first, exact ones last: the exact id wins.
+		for _, exact := range []bool{false, true} {
+			for i := range m.Threats {
+				d := &m.Threats[i]
+				if (d.ID == t.ID) != exact || !matchID(d.ID, t.ID) {
+					continue
+				}
+				used[i] = true
+				if d.Status != "" {
+					t.Status = d.Status
+				}
+				t.Reason, t.Owner = d.Reason, d.Owner
+				for _, id := range d.Mitigations {
+					t.Controls = appendUnique(t.Controls, id)
+				}
+				if d.Severity != "" {
+					t.Severity = d.Severity
+				}
 			}
 		}
 		// A threat whose linked controls are all in place is mitigated.
