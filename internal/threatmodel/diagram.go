@@ -17,6 +17,28 @@ type DiagramOptions struct {
 	Result *Result
 	// Direction is the Graphviz rankdir (LR default, or TB).
 	Direction string
+	// Layout is the Graphviz engine: "dot" (layered, curved edges) or
+	// "osage" (clusters packed, straight edges). Empty chooses dot up to
+	// LargeModelElements elements / LargeModelFlows flows and osage above,
+	// where dot takes tens of seconds.
+	Layout string
+}
+
+// Above these sizes the automatic layout switches from dot to osage.
+const (
+	LargeModelElements = 150
+	LargeModelFlows    = 450
+)
+
+func (o DiagramOptions) layout(m *Model) string {
+	switch o.Layout {
+	case "dot", "osage":
+		return o.Layout
+	}
+	if len(m.Elements) > LargeModelElements || len(m.Flows) > LargeModelFlows {
+		return "osage"
+	}
+	return "dot"
 }
 
 type diagramStats struct {
@@ -95,7 +117,13 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "digraph %s {\n", dotQuote(modelName(m)))
-	fmt.Fprintf(&b, "  graph [rankdir=%s, fontname=\"Helvetica\", fontsize=12, label=%s, labelloc=t, compound=true, nodesep=0.4, ranksep=0.7];\n", dir, dotQuote(modelName(m)))
+	fmt.Fprintf(&b, "  graph [rankdir=%s, fontname=\"Helvetica\", fontsize=12, label=%s, labelloc=t, compound=true, nodesep=0.4, ranksep=0.7", dir, dotQuote(modelName(m)))
+	if opts.layout(m) == "osage" {
+		b.WriteString(", layout=osage, splines=false, pack=8")
+	} else {
+		b.WriteString(", layout=dot")
+	}
+	b.WriteString("];\n")
 	b.WriteString("  node [fontname=\"Helvetica\", fontsize=10, style=filled, fillcolor=\"#ffffff\"];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=8];\n")
 	children := map[string][]string{}
@@ -240,6 +268,7 @@ func (r *Renderer) SVG(ctx context.Context, m *Model, opts DiagramOptions) ([]by
 	}
 	defer g.Close()
 	var out bytes.Buffer
+	r.gv.SetLayout(graphviz.Layout(opts.layout(m)))
 	if err := r.gv.Render(ctx, g, graphviz.SVG, &out); err != nil {
 		return nil, fmt.Errorf("diagram of %s: render SVG: %w", modelName(m), err)
 	}

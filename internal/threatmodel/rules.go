@@ -55,6 +55,8 @@ type Rule struct {
 	program     cel.Program
 	why         []whyPart
 	mitigations [][]whyPart
+	cweIDs      []string // "CWE-n", computed once
+	capecIDs    []string
 }
 
 type whyPart struct {
@@ -267,6 +269,7 @@ func (r *Rule) compile(env *cel.Env) error {
 		return bad("condition: %v", err)
 	}
 	r.program = prg
+	r.cweIDs, r.capecIDs = prefixed("CWE-", r.CWE), prefixed("CAPEC-", r.CAPEC)
 	if r.why, err = compileTemplate(env, r.Why); err != nil {
 		return bad("why: %v", err)
 	}
@@ -310,7 +313,7 @@ func compileExpr(env *cel.Env, expr string, wantBool bool) (cel.Program, error) 
 	if wantBool && ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType {
 		return nil, fmt.Errorf("must be a boolean expression, is %s", ast.OutputType())
 	}
-	return env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(1_000_000))
+	return env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 }
 
 func newEnv() (*cel.Env, error) {
@@ -347,6 +350,9 @@ func (r *Rule) mitigationTexts(act any) []string {
 }
 
 func expand(parts []whyPart, act any) string {
+	if len(parts) == 1 && parts[0].prg == nil {
+		return strings.TrimSpace(parts[0].text)
+	}
 	var b strings.Builder
 	for _, p := range parts {
 		if p.prg == nil {

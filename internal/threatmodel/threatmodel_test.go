@@ -553,6 +553,20 @@ func BenchmarkRenderSVG1000x3000(b *testing.B) {
 	}
 }
 
+func BenchmarkRenderSVG150x450(b *testing.B) {
+	m := generate(150)
+	r, err := NewRenderer(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	for b.Loop() {
+		if _, err := r.SVG(b.Context(), m, DiagramOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkRenderSVGTemplate(b *testing.B) {
 	m := mustTemplate(b, "smart-home")
 	r, err := NewRenderer(b.Context())
