@@ -310,7 +310,8 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 		f.Data = mapAssets(df.Assets, "dataflow "+df.ID)
 		for _, t := range df.Tags {
 			lt := strings.ToLower(t)
-			if strings.Contains(lt, "https") || strings.Contains(lt, "tls") || strings.Contains(lt, "encrypted") {
+			if strings.Contains(lt, "https") || strings.Contains(lt, "tls") || (strings.Contains(lt, "encrypted") && !strings.Contains(lt, "unencrypted")) ||
+				slices.Contains([]string{"mqtts", "coaps", "wss", "sftp", "ftps", "ldaps", "amqps", "ssh", "dtls"}, lt) {
 				f.Encrypted = true
 			}
 			if f.Protocol == "" && isProtocol(lt) {

@@ -307,7 +307,9 @@ func convert(top obj, name string) (*threatmodel.Model, []string, error) {
 			e.Type = threatmodel.TypeDevice
 			e.Device = &threatmodel.Device{}
 		}
-		if containsAny(tech, "mobile") {
+		if e.Kind != "" {
+			// a human client keeps kind user
+		} else if containsAny(tech, "mobile") {
 			e.Kind = "mobile_app"
 		} else if containsAny(tech, "browser") {
 			e.Kind = "browser"
