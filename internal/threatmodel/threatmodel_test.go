@@ -588,3 +588,15 @@ func BenchmarkNewLibrary(b *testing.B) {
 		}
 	}
 }
+
+func TestDocsListEveryRule(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "threat-modeling.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range mustLibrary(t).Rules() {
+		if !bytes.Contains(doc, []byte("`"+r.ID+"`")) {
+			t.Errorf("docs/threat-modeling.md does not describe rule %s", r.ID)
+		}
+	}
+}
