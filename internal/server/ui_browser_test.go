@@ -179,6 +179,37 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("search for openssl >=3.1 = %q", got)
 	}
 
+	// Threat model from a template: diagram, STRIDE table, tracking a threat.
+	do("threat model", chromedp.Navigate(env.url+"/products/1"), chromedp.Click(chromedp.ID("threatmodel-link")), chromedp.WaitVisible(chromedp.ID("no-model")),
+		chromedp.SetValue(chromedp.CSS(`#model-template select[name=template]`), "smart-home"),
+		chromedp.Click(chromedp.CSS(`#model-template button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("threats")))
+	if got := text(".flash"); !strings.Contains(got, "Saved version 1") {
+		t.Errorf("template flash = %q", got)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("diagram").complete && document.getElementById("diagram").naturalWidth > 100`)); err != nil {
+		t.Errorf("diagram image did not load: %v", err)
+	}
+	stride := text("#stride tbody")
+	for _, s := range []string{"spoofing", "tampering", "repudiation", "information_disclosure", "denial_of_service", "elevation_of_privilege"} {
+		if !strings.Contains(stride, s) {
+			t.Errorf("STRIDE table lacks %s", s)
+		}
+	}
+	openBefore := text("#open-threats")
+	browsertest.Screenshot(t, ctx, "09-threatmodel")
+	do("track threat",
+		chromedp.SetValue(chromedp.CSS(`#threats tbody tr:has(.tst-open) form.track select[name=status]`), "mitigated"),
+		chromedp.SendKeys(chromedp.CSS(`#threats tbody tr:has(.tst-open) form.track input[name=owner]`), "ed"),
+		chromedp.Click(chromedp.CSS(`#threats tbody tr:has(.tst-open) form.track button`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(".flash"); !strings.Contains(got, "Updated") {
+		t.Errorf("track flash = %q", got)
+	}
+	if got := text("#open-threats"); got == openBefore {
+		t.Errorf("open threats unchanged after mitigating one: %q", got)
+	}
+
 	do("portfolio", chromedp.Navigate(env.url+"/"), chromedp.WaitVisible(chromedp.ID("products")))
 	browsertest.Screenshot(t, ctx, "05-portfolio")
 	do("sign out", chromedp.Click(chromedp.CSS(`.who button`)), chromedp.WaitVisible(chromedp.ID("signin")))

@@ -22,6 +22,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 // Deps are what the API handlers need.
@@ -34,6 +35,10 @@ type Deps struct {
 	OnImport func(kind string, err error)
 	// Throttle limits failed sign-ins (shared by the API and the UI).
 	Throttle *identity.Throttle
+	// Threats is the compiled threat rule library.
+	Threats *threatmodel.Library
+	// Diagrams renders threat-model diagrams.
+	Diagrams *Diagrams
 }
 
 //go:embed openapi.yaml
@@ -67,6 +72,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
 	routes = append(routes, h.findingRoutes()...)
+	routes = append(routes, h.threatModelRoutes()...)
 	return routes
 }
 

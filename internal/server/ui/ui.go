@@ -88,6 +88,13 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(*p*100, 'f', 2, 64) + "%"
 	},
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
 	"critLabel": func(n int) string {
 		return [...]string{"", "low", "moderate", "high", "very high", "safety-critical"}[max(0, min(n, 5))]
 	},
@@ -228,6 +235,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
 	routes = append(routes, h.findingRoutes()...)
+	routes = append(routes, h.threatModelRoutes()...)
 	return routes
 }
 
