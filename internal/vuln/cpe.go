@@ -12,9 +12,17 @@ import (
 // CPE is a parsed CPE 2.3 name.
 type CPE struct {
 	Part, Vendor, Product, Version, Update string // "*" for ANY, "-" for NA
-	wfn                                    common.WellFormedName
-	raw                                    string
+	// rest holds edition, language, sw_edition, target_sw, target_hw and
+	// other, "*" for ANY; wild says whether any of them has embedded
+	// wildcards, which need go-cpe's full NISTIR 7696 comparison.
+	rest [6]string
+	wild bool
+	wfn  common.WellFormedName // version and update set to ANY
+	raw  string
 }
+
+var restAttrs = [6]string{common.AttributeEdition, common.AttributeLanguage, common.AttributeSwEdition,
+	common.AttributeTargetSw, common.AttributeTargetHw, common.AttributeOther}
 
 // ParseCPE parses a CPE 2.3 formatted string (cpe:2.3:…) or a CPE 2.2 URI
 // (cpe:/…).
@@ -40,6 +48,15 @@ func ParseCPE(s string) (CPE, error) {
 	c.Product = attr(w, common.AttributeProduct)
 	c.Version = attr(w, common.AttributeVersion)
 	c.Update = attr(w, common.AttributeUpdate)
+	for i, a := range restAttrs {
+		c.rest[i] = strings.ToLower(attr(w, a))
+		if c.rest[i] != "*" && strings.ContainsAny(c.rest[i], "*?") {
+			c.wild = true
+		}
+	}
+	anyV, _ := common.NewLogicalValue("ANY")
+	w[common.AttributeVersion], w[common.AttributeUpdate] = anyV, anyV
+	c.Vendor, c.Product = strings.ToLower(c.Vendor), strings.ToLower(c.Product)
 	return c, nil
 }
 
@@ -61,28 +78,25 @@ func (c CPE) String() string { return c.raw }
 // Key is the index key "cpe:vendor:product" (see Advisory.IndexKeys).
 func (c CPE) Key() string { return "cpe:" + c.Vendor + ":" + c.Product }
 
-// sameProductExceptVersion reports whether criteria (the NVD side) is a
-// superset of c once the version and update are ignored: part, vendor,
-// product and the other attributes (target_sw, target_hw, …) agree per
-// NISTIR 7696.
+// sameProductExceptVersion reports whether the criteria (NVD side) and c
+// name the same product once version and update are ignored: part, vendor
+// and product equal, and the other attributes (target_sw, target_hw, …) not
+// disjoint in the sense of NISTIR 7696 (ANY on either side agrees with
+// anything). Embedded wildcards are resolved by go-cpe's matcher.
 func (criteria CPE) sameProductExceptVersion(c CPE) bool {
 	if criteria.Vendor != c.Vendor || criteria.Product != c.Product || criteria.Part != c.Part && criteria.Part != "*" {
 		return false
 	}
-	a, b := cloneWFN(criteria.wfn), cloneWFN(c.wfn)
-	anyV, _ := common.NewLogicalValue("ANY")
-	for _, k := range []string{common.AttributeVersion, common.AttributeUpdate} {
-		a[k], b[k] = anyV, anyV
+	if criteria.wild || c.wild {
+		return !matching.IsDisjoint(criteria.wfn, c.wfn)
 	}
-	return matching.IsSuperset(a, b)
-}
-
-func cloneWFN(w common.WellFormedName) common.WellFormedName {
-	out := make(common.WellFormedName, len(w))
-	for k, v := range w {
-		out[k] = v
+	for i := range criteria.rest {
+		a, b := criteria.rest[i], c.rest[i]
+		if a != b && a != "*" && b != "*" {
+			return false
+		}
 	}
-	return out
+	return true
 }
 
 // CompareCPEVersions orders the free-form versions NVD uses in CPEs and

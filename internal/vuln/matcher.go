@@ -13,7 +13,8 @@ import (
 
 // Match is one vulnerable component, explained.
 type Match struct {
-	Component inventory.Component `json:"component"`
+	// Component points into the slice given to Match.
+	Component *inventory.Component `json:"component"`
 	Advisory  *Advisory           `json:"-"`
 	// Via says how the component was identified: "purl", "cpe" (a CPE the
 	// component carries) or "cpe-alias" (derived from its name, see AliasCPEs).
@@ -241,7 +242,7 @@ func (m *Matcher) Match(components []inventory.Component, vex []VEXStatement) []
 		}
 		mt.KEV = mt.Advisory.KEV != nil
 		for j := range vex {
-			if vex[j].Status.Suppresses() && vex[j].AppliesTo(&mt.Component, mt.Advisory) {
+			if vex[j].Status.Suppresses() && vex[j].AppliesTo(mt.Component, mt.Advisory) {
 				mt.Suppressed = &vex[j]
 				break
 			}
@@ -254,7 +255,7 @@ func (m *Matcher) Match(components []inventory.Component, vex []VEXStatement) []
 // SortMatches orders matches worst first: KEV, severity, CVSS, EPSS, then
 // component and advisory id for a stable order.
 func SortMatches(ms []Match) {
-	slices.SortStableFunc(ms, func(a, b Match) int {
+	slices.SortFunc(ms, func(a, b Match) int {
 		if a.KEV != b.KEV {
 			if a.KEV {
 				return -1
@@ -268,6 +269,8 @@ func SortMatches(ms []Match) {
 			cmp.Compare(a.Component.Name, b.Component.Name),
 			cmp.Compare(a.Component.Version, b.Component.Version),
 			cmp.Compare(a.Advisory.ID, b.Advisory.ID),
+			cmp.Compare(a.Component.Ref, b.Component.Ref),
+			cmp.Compare(a.Reason, b.Reason),
 		)
 	})
 }
@@ -313,7 +316,7 @@ func (m *Matcher) matchPackage(out []Match, c *inventory.Component, pk Package) 
 			continue
 		}
 		out = append(out, Match{
-			Component:     *c,
+			Component:     c,
 			Advisory:      e.adv,
 			Via:           "purl",
 			Source:        sourceOf(e.affected.Source, SourceOSV),
@@ -368,7 +371,7 @@ func (m *Matcher) matchCPE(out []Match, c *inventory.Component, id identity, pla
 				fixed = []string{ev.hit.m.VersionEndExcluding}
 			}
 			out = append(out, Match{
-				Component:     *c,
+				Component:     c,
 				Advisory:      e.adv,
 				Via:           id.via,
 				Source:        sourceOf(e.cfg.src.Source, SourceNVD),
@@ -451,7 +454,9 @@ func (ev *evaluator) inPlatform(l *cleaf) bool {
 		if !l.crit.sameProductExceptVersion(p) {
 			continue
 		}
-		if p.Version == "*" || l.crit.Version == "*" || l.crit.Version == "-" {
+		// A platform CPE without a version, or a criteria that names no
+		// version ("-", typical for hardware), cannot contradict the leaf.
+		if p.Version == "*" || p.Version == "" || l.crit.Version == "-" {
 			ev.platforms = append(ev.platforms, l.m.Criteria)
 			return true
 		}
