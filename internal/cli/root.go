@@ -64,6 +64,7 @@ incident response and signed updates, in one self-hosted binary.`,
 	})
 	root.AddCommand(
 		newVersionCmd(s),
+		newMatchCmd(s, nil),
 	)
 	return root
 }

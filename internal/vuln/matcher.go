@@ -15,10 +15,12 @@ import (
 type Match struct {
 	// Component points into the slice given to Match.
 	Component *inventory.Component `json:"component"`
-	Advisory  *Advisory           `json:"-"`
+	Advisory  *Advisory            `json:"-"`
 	// Via says how the component was identified: "purl", "cpe" (a CPE the
 	// component carries) or "cpe-alias" (derived from its name, see AliasCPEs).
-	Via    string `json:"via"`
+	Via string `json:"via"`
+	// CPE is the component CPE (own or derived) that matched, for CPE matches.
+	CPE    string `json:"cpe,omitempty"`
 	Source Source `json:"source"`
 	// Reason names the range or CPE configuration node that matched, and the
 	// source it came from.
@@ -374,6 +376,7 @@ func (m *Matcher) matchCPE(out []Match, c *inventory.Component, id identity, pla
 				Component:     c,
 				Advisory:      e.adv,
 				Via:           id.via,
+				CPE:           cp.String(),
 				Source:        sourceOf(e.cfg.src.Source, SourceNVD),
 				Reason:        reason,
 				FixedVersions: fixed,
