@@ -92,6 +92,9 @@ type Affected struct {
 	Ranges    []Range  `json:"ranges,omitempty"`
 	Versions  []string `json:"versions,omitempty"`
 	Source    Source   `json:"source,omitempty"`
+	// Record is the id of the source record this entry came from when it
+	// differs from the advisory id (set by Merge).
+	Record string `json:"record,omitempty"`
 	// Severity is a per-package textual severity (ecosystem_specific), if any.
 	Severity string `json:"severity,omitempty"`
 }
@@ -103,6 +106,7 @@ type Configuration struct {
 	Negate   bool   `json:"negate,omitempty"`
 	Nodes    []Node `json:"nodes"`
 	Source   Source `json:"source,omitempty"`
+	Record   string `json:"record,omitempty"` // source record id, set by Merge
 }
 
 // Node is an NVD configuration node: CPE matches and child nodes combined

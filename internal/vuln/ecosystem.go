@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -92,10 +93,9 @@ func PackageFromPURL(purl string) (Package, error) {
 			pk.Name = p.Namespace + "/" + p.Name
 		}
 	case "golang":
-		pk.Ecosystem, pk.Name = "Go", p.Name
-		if p.Namespace != "" {
-			pk.Name = p.Namespace + "/" + p.Name
-		}
+		// packageurl-go lower-cases golang names; Go module paths are case
+		// sensitive, so keep the spelling from the purl itself.
+		pk.Ecosystem, pk.Name = "Go", rawPURLPath(purl, p.Namespace, p.Name)
 	case "composer":
 		pk.Ecosystem, pk.Name = "Packagist", p.Namespace+"/"+p.Name
 		if p.Namespace == "" {
@@ -126,6 +126,31 @@ func distroRelease(d string) string {
 	return d
 }
 
+// rawPURLPath returns namespace/name as spelled in the purl string, falling
+// back to the parsed values when the string cannot be split.
+func rawPURLPath(purl, ns, name string) string {
+	parsed := name
+	if ns != "" {
+		parsed = ns + "/" + name
+	}
+	s := purl
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		s = s[i+1:]
+	} else {
+		return parsed
+	}
+	for _, sep := range []byte{'#', '?', '@'} {
+		if i := strings.LastIndexByte(s, sep); i >= 0 {
+			s = s[:i]
+		}
+	}
+	s = strings.Trim(s, "/")
+	if u, err := url.PathUnescape(s); err == nil && strings.EqualFold(u, parsed) {
+		return u
+	}
+	return parsed
+}
+
 var pypiNameRe = regexp.MustCompile(`[-_.]+`)
 
 // NormalizeName returns the canonical spelling of a package name in an
@@ -135,7 +160,7 @@ func NormalizeName(ecosystem, name string) string {
 	switch BaseEcosystem(ecosystem) {
 	case "PyPI":
 		return pypiNameRe.ReplaceAllString(strings.ToLower(name), "-")
-	case "crates.io", "NuGet", "Packagist", "Hex", "Pub", "RubyGems":
+	case "Go", "crates.io", "NuGet", "Packagist", "Hex", "Pub", "RubyGems":
 		return strings.ToLower(name)
 	case "Maven":
 		return strings.ToLower(name)

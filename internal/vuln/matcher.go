@@ -322,11 +322,18 @@ func (m *Matcher) matchPackage(out []Match, c *inventory.Component, pk Package) 
 			Advisory:      e.adv,
 			Via:           "purl",
 			Source:        sourceOf(e.affected.Source, SourceOSV),
-			Reason:        fmt.Sprintf("%s: %s package %s %s", e.adv.ID, e.affected.Ecosystem, e.affected.Name, why),
+			Reason:        fmt.Sprintf("%s %s: %s package %s %s", sourceOf(e.affected.Source, SourceOSV), recordID(e.adv.ID, e.affected.Record), e.affected.Ecosystem, e.affected.Name, why),
 			FixedVersions: slices.Clone(e.fixed),
 		})
 	}
 	return out
+}
+
+func recordID(advID, record string) string {
+	if record != "" {
+		return record
+	}
+	return advID
 }
 
 func sameRelease(advRelease, compRelease string) bool {
@@ -361,7 +368,7 @@ func (m *Matcher) matchCPE(out []Match, c *inventory.Component, id identity, pla
 			if !ev.eval(e.cfg.root) || ev.hit == nil {
 				continue
 			}
-			reason := fmt.Sprintf("%s: %s configuration %d: %s matches %s (%s)", e.adv.ID, sourceOf(e.cfg.src.Source, SourceNVD), e.cfg.index+1, cp.Vendor+":"+cp.Product+" "+version, ev.hit.m.Criteria, ev.hitWhy)
+			reason := fmt.Sprintf("%s %s: configuration %d: %s matches %s (%s)", sourceOf(e.cfg.src.Source, SourceNVD), recordID(e.adv.ID, e.cfg.src.Record), e.cfg.index+1, cp.Vendor+":"+cp.Product+" "+version, ev.hit.m.Criteria, ev.hitWhy)
 			if len(ev.platforms) > 0 {
 				reason += "; running on/with " + strings.Join(ev.platforms, ", ")
 			}

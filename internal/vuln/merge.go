@@ -102,8 +102,18 @@ func mergeGroup(in []Advisory, g []int) Advisory {
 				m.Severity = append(m.Severity, s)
 			}
 		}
-		m.Affected = append(m.Affected, a.Affected...)
-		m.Configurations = append(m.Configurations, a.Configurations...)
+		for _, af := range a.Affected {
+			if af.Record == "" {
+				af.Record = a.ID
+			}
+			m.Affected = append(m.Affected, af)
+		}
+		for _, c := range a.Configurations {
+			if c.Record == "" {
+				c.Record = a.ID
+			}
+			m.Configurations = append(m.Configurations, c)
+		}
 		for _, r := range a.References {
 			if !slices.ContainsFunc(m.References, func(x Reference) bool { return x.URL == r.URL }) {
 				m.References = append(m.References, r)
@@ -140,6 +150,16 @@ func mergeGroup(in []Advisory, g []int) Advisory {
 	for _, k := range keys {
 		if ids[k] != m.ID {
 			m.Aliases = append(m.Aliases, ids[k])
+		}
+	}
+	for i := range m.Affected {
+		if m.Affected[i].Record == m.ID {
+			m.Affected[i].Record = ""
+		}
+	}
+	for i := range m.Configurations {
+		if m.Configurations[i].Record == m.ID {
+			m.Configurations[i].Record = ""
 		}
 	}
 	return m

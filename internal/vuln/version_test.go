@@ -184,3 +184,13 @@ func TestNormalizeName(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+func TestGoPURLKeepsCase(t *testing.T) {
+	p, err := PackageFromPURL("pkg:golang/github.com/0xERR0R/blocky@v0.28.0")
+	if err != nil || p.Name != "github.com/0xERR0R/blocky" || p.Version != "v0.28.0" {
+		t.Fatalf("got %+v %v", p, err)
+	}
+	if PackageKey("Go", "github.com/0xERR0R/blocky") != PackageKey("Go", "github.com/0xerr0r/blocky") {
+		t.Error("Go keys are case sensitive")
+	}
+}
