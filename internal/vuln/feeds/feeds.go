@@ -18,6 +18,10 @@ import (
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/vuln"
+	"github.com/rampart-security/rampart/internal/vuln/feeds/cve5"
+	"github.com/rampart-security/rampart/internal/vuln/feeds/epss"
+	"github.com/rampart-security/rampart/internal/vuln/feeds/kev"
+	"github.com/rampart-security/rampart/internal/vuln/feeds/nvd"
 	"github.com/rampart-security/rampart/internal/vuln/feeds/osv"
 )
 
@@ -150,7 +154,7 @@ func loadFile(ctx context.Context, d *Data, p string) error {
 	defer f.Close()
 	var r io.Reader = f
 	name := p
-	if strings.HasSuffix(strings.ToLower(p), ".gz") {
+	if strings.HasSuffix(strings.ToLower(p), ".gz") && !strings.HasSuffix(strings.ToLower(p), ".csv.gz") {
 		gz, err := gzip.NewReader(f)
 		if err != nil {
 			return &vuln.ParseError{File: p, Err: fmt.Errorf("gzip: %w", err)}
@@ -162,7 +166,10 @@ func loadFile(ctx context.Context, d *Data, p string) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(64 << 10)
 	format := Detect(name, head)
-	if err := Read(ctx, format, br, p, d); err != nil {
+	if format == FormatUnknown {
+		return &vuln.ParseError{File: p, Err: ErrUnknownFormat}
+	}
+	if err := Read(ctx, format, br, name, d); err != nil {
 		return err
 	}
 	d.Files[format]++
@@ -179,6 +186,24 @@ func Read(ctx context.Context, format Format, r io.Reader, name string, d *Data)
 			return err
 		}
 		return s.advisory(a)
+	case FormatNVD:
+		return nvd.Read(r, name, s.advisory)
+	case FormatNVD11:
+		return nvd.Read11(r, name, s.advisory)
+	case FormatCVE5:
+		a, err := cve5.Parse(r, name)
+		if err != nil {
+			return err
+		}
+		return s.advisory(a)
+	case FormatKEV:
+		add := func(id string, k vuln.KEV) error { d.KEV[id] = k; return nil }
+		if strings.HasSuffix(strings.ToLower(strings.TrimSuffix(name, ".gz")), ".csv") {
+			return kev.ReadCSV(r, name, add)
+		}
+		return kev.Read(r, name, add)
+	case FormatEPSS:
+		return epss.Read(r, name, func(id string, e vuln.EPSS) error { d.EPSS[id] = e; return nil })
 	}
 	return &vuln.ParseError{File: name, Err: ErrUnknownFormat}
 }
