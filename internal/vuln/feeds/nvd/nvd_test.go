@@ -12,7 +12,6 @@ import (
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
-
 func readAll(data []byte, name string, v11 bool) ([]*vuln.Advisory, error) {
 	var out []*vuln.Advisory
 	fn := func(a *vuln.Advisory) error { out = append(out, a); return nil }
