@@ -13,10 +13,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/sbom"
 	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/feeds"
 	"github.com/rampart-security/rampart/internal/vuln/vex"
@@ -98,10 +98,7 @@ func runMatch(ctx context.Context, s *streams, opts *matchOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Data != "" && len(opts.VulnDB) == 0 {
-		return fmt.Errorf("--data %s: the local vulnerability database is not available in this build yet; use --vulndb", opts.Data)
-	}
-	data, err := feeds.Load(ctx, opts.VulnDB...)
+	advisories, err := loadAdvisories(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -113,7 +110,7 @@ func runMatch(ctx context.Context, s *streams, opts *matchOptions) error {
 		}
 		statements = append(statements, st...)
 	}
-	matches := MatchComponents(data.Advisories, comps, statements, vuln.MatcherOptions{AssumePlatform: opts.AssumePlatform})
+	matches := MatchComponents(advisories, comps, statements, vuln.MatcherOptions{AssumePlatform: opts.AssumePlatform})
 	if err := writeMatches(s.out, opts, matches, time.Now().UTC()); err != nil {
 		return err
 	}
@@ -476,32 +473,59 @@ func firstLine(s string) string {
 // readSBOMComponents reads the components of a CycloneDX JSON SBOM for
 // matching. Interim: the lead replaces this with sbom.Decode (internal/sbom),
 // which also reads SPDX and CycloneDX XML.
+// readSBOMComponents decodes any supported SBOM (CycloneDX, SPDX; validated).
 func readSBOMComponents(path string) ([]inventory.Component, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("sbom: %w", err)
 	}
 	defer f.Close()
-	var bom cdx.BOM
-	if err := cdx.NewBOMDecoder(f, cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
-		return nil, fmt.Errorf("sbom %s: CycloneDX JSON: %w", path, err)
+	doc, err := sbom.Decode(f, path, sbom.Options{})
+	if err != nil {
+		return nil, failure(err)
 	}
-	var out []inventory.Component
-	var walk func([]cdx.Component)
-	walk = func(cs []cdx.Component) {
-		for _, c := range cs {
-			ic := inventory.Component{Ref: c.BOMRef, Type: inventory.ComponentType(c.Type), Group: c.Group, Name: c.Name, Version: c.Version, PURL: c.PackageURL}
-			if c.CPE != "" {
-				ic.CPEs = []string{c.CPE}
-			}
-			out = append(out, ic)
-			if c.Components != nil {
-				walk(*c.Components)
-			}
+	comps := doc.Components
+	if doc.Metadata != nil && (doc.Metadata.PURL != "" || len(doc.Metadata.CPEs) > 0) {
+		comps = append(comps, *doc.Metadata) // the product itself may be a vulnerable firmware or OS
+	}
+	return comps, nil
+}
+
+// loadAdvisories reads --vulndb files directly, and the local database of
+// --data (imported with 'rampart vulndb import'); both may be combined.
+func loadAdvisories(ctx context.Context, opts *matchOptions) ([]vuln.Advisory, error) {
+	var advs []vuln.Advisory
+	epss, kev := map[string]vuln.EPSS{}, map[string]vuln.KEV{}
+	if len(opts.VulnDB) > 0 {
+		data, err := feeds.Load(ctx, opts.VulnDB...)
+		if err != nil {
+			return nil, err
+		}
+		advs, epss, kev = data.Advisories, data.EPSS, data.KEV
+	}
+	if opts.Data != "" {
+		sf := storeFlags{data: opts.Data}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		stored, e, k, _, err := st.LoadAdvisories(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(stored) == 0 && len(opts.VulnDB) == 0 {
+			return nil, fmt.Errorf("--data %s: the vulnerability database is empty; load data with 'rampart vulndb import PATH --data %s'", opts.Data, opts.Data)
+		}
+		advs = append(advs, stored...)
+		for c, x := range e {
+			epss[c] = x
+		}
+		for c, x := range k {
+			kev[c] = x
 		}
 	}
-	if bom.Components != nil {
-		walk(*bom.Components)
-	}
-	return out, nil
+	advs = vuln.Merge(advs)
+	vuln.Enrich(advs, epss, kev)
+	return advs, nil
 }

@@ -70,6 +70,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newSBOMCmd(s),
 		newScanCmd(s),
 		newThreatmodelCmd(s),
+		newVulnDBCmd(s),
 		newMatchCmd(s, nil),
 	)
 	return root

@@ -41,6 +41,14 @@ nothing. The raw file is kept, addressed by its SHA-256.`,
 			}
 			fmt.Fprintf(s.out, "imported %d components from %s (%s %s) into %s %s (release id %d, sha256 %s)\n",
 				res.Components, args[0], res.Format, res.SpecVersion, rel.ProductName, rel.Version, rel.ID, res.SHA256)
+			if _, err := portfolio.NewVulns(st).Rematch(cmd.Context(), rel.ID); err != nil {
+				return fmt.Errorf("match the release against the vulnerability database: %w", err)
+			}
+			vulns, err := st.ReleaseVulns(cmd.Context(), rel.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(s.out, "%d known vulnerabilities match this release\n", len(vulns))
 			return nil
 		},
 	}

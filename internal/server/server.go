@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/ui"
 	"github.com/rampart-security/rampart/internal/server/web"
@@ -65,7 +66,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		Throttle: identity.NewThrottle(5, 15*time.Minute), Threats: lib, Diagrams: &api.Diagrams{},
+		Throttle: identity.NewThrottle(5, 15*time.Minute), Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

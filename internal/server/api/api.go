@@ -6,6 +6,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -39,6 +40,8 @@ type Deps struct {
 	Threats *threatmodel.Library
 	// Diagrams renders threat-model diagrams.
 	Diagrams *Diagrams
+	// Vulns matches releases against the local vulnerability database.
+	Vulns *portfolio.Vulns
 }
 
 //go:embed openapi.yaml
@@ -73,6 +76,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.inventoryRoutes()...)
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
+	routes = append(routes, h.vulnRoutes()...)
 	return routes
 }
 
@@ -90,6 +94,14 @@ func (h handler) inventoryRoutes() []web.Route {
 		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Need: identity.RoleEditor, MaxBody: h.MaxUpload, Handler: h.uploadSBOM},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Need: identity.RoleViewer, Handler: h.downloadSBOM},
 		{Method: "GET", Pattern: "/api/v1/components", Need: identity.RoleViewer, Handler: h.search},
+	}
+}
+
+// rematch matches a release whose components changed. A failure is logged,
+// not returned: the import itself succeeded and the next re-match repairs it.
+func (h handler) rematch(ctx context.Context, releaseID int64) {
+	if _, err := h.Vulns.Rematch(ctx, releaseID); err != nil {
+		h.Log.Error("re-match release", "release", releaseID, "err", err)
 	}
 }
 
@@ -315,6 +327,7 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
+	h.rematch(r.Context(), id)
 	web.WriteJSON(w, http.StatusOK, res)
 }
 

@@ -18,6 +18,9 @@ import (
 )
 
 type portfolioData struct {
+	Vulns      store.VulnSummary
+	VulnDB     store.VulnDBStatus
+	Events     []store.Event
 	Products   []inventory.Product
 	Next       string
 	Releases   int
@@ -37,6 +40,18 @@ func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := portfolioData{Products: products, Next: next, CanEdit: canEdit(r)}
+	if d.Vulns, err = h.Store.VulnSummary(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if d.VulnDB, err = h.Store.VulnDBStatus(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if d.Events, err = h.Store.Events(r.Context(), 8); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	for _, p := range products {
 		d.Releases += p.Releases
 		d.Components += p.Components
@@ -119,6 +134,8 @@ type releaseData struct {
 	Cursor     string
 	CanEdit    bool
 	Result     *portfolio.ImportResult
+	Vulns      []store.ReleaseVuln
+	Justify    []string
 }
 
 // column is one header of the components table.
@@ -180,6 +197,11 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if d.Vulns, err = h.Store.ReleaseVulns(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Justify = justifications
 	h.render(w, r, http.StatusOK, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
 }
 
@@ -210,6 +232,9 @@ func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
+		if _, merr := h.Vulns.Rematch(r.Context(), id); merr != nil {
+			h.Log.Error("re-match release", "release", id, "err", merr)
+		}
 	}
 	h.uploadResult(w, r, id, &res, err)
 }

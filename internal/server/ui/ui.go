@@ -236,6 +236,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.inventoryRoutes()...)
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
+	routes = append(routes, h.vulnRoutes()...)
 	return routes
 }
 
