@@ -188,6 +188,9 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 	for _, i := range members[""] {
 		node("  ", &m.Elements[i])
 	}
+	// Large diagrams keep flow details in tooltips: thousands of edge labels
+	// are unreadable and dominate layout time.
+	large := opts.layout(m) == "osage"
 	for i := range m.Flows {
 		f := &m.Flows[i]
 		if m.Element(f.From) == nil || m.Element(f.To) == nil {
@@ -215,7 +218,12 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 		if !f.Encrypted {
 			attrs = append(attrs, "style=dashed")
 		}
-		attrs = append(attrs, "label="+dotQuote(strings.Join(parts, "\n")), "id="+dotQuote("fl-"+f.ID))
+		if !large {
+			attrs = append(attrs, "label="+dotQuote(strings.Join(parts, "\n")))
+		} else {
+			attrs = append(attrs, "tooltip="+dotQuote(strings.Join(parts, " ")))
+		}
+		attrs = append(attrs, "id="+dotQuote("fl-"+f.ID))
 		fmt.Fprintf(&b, "  %s -> %s [%s];\n", dotQuote("e:"+f.From), dotQuote("e:"+f.To), strings.Join(attrs, ", "))
 	}
 	b.WriteString("}\n")

@@ -600,3 +600,24 @@ func TestDocsListEveryRule(t *testing.T) {
 		}
 	}
 }
+
+func TestLargeCheckIsDeterministic(t *testing.T) {
+	lib := mustLibrary(t)
+	m := generate(400) // 400 elements + 1200 flows: evaluated in parallel
+	a, b := lib.Check(m), lib.Check(m)
+	if len(a.Threats) == 0 || len(a.Threats) != len(b.Threats) {
+		t.Fatalf("%d vs %d threats", len(a.Threats), len(b.Threats))
+	}
+	for i := range a.Threats {
+		if a.Threats[i].ID != b.Threats[i].ID || a.Threats[i].Why != b.Threats[i].Why {
+			t.Fatalf("threat %d differs: %s vs %s", i, a.Threats[i].ID, b.Threats[i].ID)
+		}
+	}
+	seen := map[string]bool{}
+	for _, th := range a.Threats {
+		if seen[th.ID] {
+			t.Fatalf("duplicate threat id %s", th.ID)
+		}
+		seen[th.ID] = true
+	}
+}
