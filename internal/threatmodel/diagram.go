@@ -205,7 +205,7 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 			proto = "?"
 		}
 		if f.Encrypted {
-			proto += " 🔒"
+			proto += " (encrypted)"
 		} else {
 			proto += " (unencrypted)"
 		}
@@ -386,7 +386,7 @@ func WriteMermaid(w io.Writer, m *Model, opts DiagramOptions) error {
 			label = "?"
 		}
 		if f.Encrypted {
-			label += " 🔒"
+			label += " encrypted"
 		} else {
 			label += " unencrypted"
 		}
