@@ -175,8 +175,8 @@ func buildFacts(m *Model) *facts {
 		if src.Boundary != dst.Boundary {
 			b.inCross = true
 		}
-		if f.Authentication == "" || f.Authentication == "none" {
-			a.outUnauth = true
+		if (f.Authentication == "" || f.Authentication == "none") && f.Network != "local" {
+			a.outUnauth = true // a local UI needs physical presence: not counted
 		}
 		if dst.Type == TypeDataStore {
 			a.writesStore = true
