@@ -37,7 +37,11 @@ func validate(m *Model, loc *locator) []Problem {
 	}
 	oneOf := func(list string, i int, field, v string, allowed []string) {
 		if v != "" && !slices.Contains(allowed, v) {
-			add(list, i, field, "%q is not one of %s", v, strings.Join(allowed, ", "))
+			hint := ""
+			if c := closest(v, allowed); c != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", c)
+			}
+			add(list, i, field, "%q is not one of %s%s", v, strings.Join(allowed, ", "), hint)
 		}
 	}
 	if m.Rampart != "" && m.Rampart != Version {
