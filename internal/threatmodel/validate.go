@@ -182,6 +182,9 @@ func validate(m *Model, loc *locator) []Problem {
 		if t.ID == "" {
 			add("threats", i, "id", "threat decision has no id")
 		}
+		if t.Title != "" && t.STRIDE == "" {
+			add("threats", i, "stride", "threat %q has a title (a threat found by hand) but no stride category (%s)", t.ID, strings.Join(STRIDECategories, ", "))
+		}
 		oneOf("threats", i, "status", t.Status, ThreatStatuses)
 		oneOf("threats", i, "stride", t.STRIDE, STRIDECategories)
 		oneOf("threats", i, "severity", t.Severity, Severities)
