@@ -142,7 +142,6 @@ func buildFacts(m *Model) *facts {
 		inInternet, inUnauth, inUnenc   bool
 		inFromExternal, outToExternal   bool
 		inCross, outUnauth, writesStore bool
-		peers                           []any
 	}
 	aggs := make(map[string]*flowAgg, len(m.Elements))
 	for i := range m.Elements {
