@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-graphviz"
 )
@@ -246,9 +247,10 @@ func plural(n int) string {
 }
 
 // Renderer renders diagrams to SVG with Graphviz (compiled to WebAssembly,
-// no cgo). Creating one costs tens of milliseconds; reuse it. A Renderer is
-// not safe for concurrent use.
+// no cgo). Creating one costs tens of milliseconds; reuse it. It is safe for
+// concurrent use; renders are serialised (one Graphviz instance).
 type Renderer struct {
+	mu sync.Mutex
 	gv *graphviz.Graphviz
 }
 
@@ -262,7 +264,11 @@ func NewRenderer(ctx context.Context) (*Renderer, error) {
 }
 
 // Close releases the engine.
-func (r *Renderer) Close() error { return r.gv.Close() }
+func (r *Renderer) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gv.Close()
+}
 
 // SVG lays the model out and returns the diagram as SVG.
 func (r *Renderer) SVG(ctx context.Context, m *Model, opts DiagramOptions) ([]byte, error) {
@@ -270,6 +276,8 @@ func (r *Renderer) SVG(ctx context.Context, m *Model, opts DiagramOptions) ([]by
 	if err := WriteDOT(&dot, m, opts); err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	g, err := graphviz.ParseBytes(dot.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("diagram of %s: parse DOT: %w", modelName(m), err)

@@ -351,8 +351,16 @@ func TestDiagrams(t *testing.T) {
 	m.Elements[0].Name = "x\" -> evil [label=\"y</text><script>"
 	dot.Reset()
 	WriteDOT(&dot, m, DiagramOptions{})
-	if _, err := RenderSVG(t.Context(), m, DiagramOptions{}); err != nil {
+	svg, err = RenderSVG(t.Context(), m, DiagramOptions{})
+	if err != nil {
 		t.Errorf("render with hostile name: %v", err)
+	}
+	if bytes.Contains(svg, []byte("<script>")) || bytes.Contains(dot.Bytes(), []byte("-> evil")) && !bytes.Contains(dot.Bytes(), []byte(`x\" -> evil`)) {
+		t.Error("hostile element name escaped its label")
+	}
+	var html bytes.Buffer
+	if err := WriteHTML(&html, m, res, svg); err != nil || bytes.Contains(html.Bytes(), []byte("<script>")) {
+		t.Errorf("hostile name reaches the HTML report unescaped (err %v)", err)
 	}
 }
 
