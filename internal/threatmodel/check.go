@@ -415,3 +415,72 @@ func (r *Result) CountByTarget() map[string]int {
 	}
 	return out
 }
+
+// ProvisionStatus is the state of one ETSI EN 303 645 provision in a check.
+type ProvisionStatus struct {
+	Provision string   `json:"provision"`
+	Open      []string `json:"open"`   // ids of open threats mapped to it
+	Closed    []string `json:"closed"` // mitigated, accepted or not applicable
+}
+
+// ETSI lists the ETSI EN 303 645 provisions the result's threats map to, in
+// provision order, with the open and closed threats of each: the consumer
+// IoT baseline at a glance.
+func (r *Result) ETSI() []ProvisionStatus {
+	idx := map[string]*ProvisionStatus{}
+	var out []*ProvisionStatus
+	for _, t := range r.Threats {
+		for _, p := range t.ETSI {
+			ps := idx[p]
+			if ps == nil {
+				ps = &ProvisionStatus{Provision: p, Open: []string{}, Closed: []string{}}
+				idx[p] = ps
+				out = append(out, ps)
+			}
+			if t.Open() {
+				ps.Open = append(ps.Open, t.ID)
+			} else {
+				ps.Closed = append(ps.Closed, t.ID)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return provisionLess(out[i].Provision, out[j].Provision) })
+	res := make([]ProvisionStatus, len(out))
+	for i, p := range out {
+		res[i] = *p
+	}
+	return res
+}
+
+// provisionLess orders "5.1-1" < "5.1-2" < "5.10-1" < "6-1".
+func provisionLess(a, b string) bool {
+	pa, pb := provisionKey(a), provisionKey(b)
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		if pa[i] != pb[i] {
+			return pa[i] < pb[i]
+		}
+	}
+	if len(pa) != len(pb) {
+		return len(pa) < len(pb)
+	}
+	return a < b
+}
+
+func provisionKey(s string) []int {
+	var key []int
+	n, in := 0, false
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n, in = n*10+int(r-'0'), true
+			continue
+		}
+		if in {
+			key = append(key, n)
+			n, in = 0, false
+		}
+	}
+	if in {
+		key = append(key, n)
+	}
+	return key
+}

@@ -372,7 +372,7 @@ func TestReports(t *testing.T) {
 	if err := WriteMarkdown(&md, m, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"# Threat model: Continuous glucose monitor", "```mermaid", "## Open items", "ETSI EN 303 645 5.", "DEV-004@sensor", "accepted"} {
+	for _, want := range []string{"# Threat model: Continuous glucose monitor", "```mermaid", "## Open items", "ETSI EN 303 645 5.", "DEV-004@sensor", "accepted", "## ETSI EN 303 645 provisions", "| 5.3-1 |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("Markdown lacks %q", want)
 		}
@@ -396,6 +396,31 @@ func TestReports(t *testing.T) {
 		if !strings.Contains(js.String(), k) {
 			t.Errorf("JSON lacks %s", k)
 		}
+	}
+}
+
+func TestETSIProvisions(t *testing.T) {
+	res := mustLibrary(t).Check(mustTemplate(t, "medical-wearable"))
+	ps := res.ETSI()
+	if len(ps) < 10 {
+		t.Fatalf("%d provisions", len(ps))
+	}
+	for i := 1; i < len(ps); i++ {
+		if !provisionLess(ps[i-1].Provision, ps[i].Provision) {
+			t.Errorf("order: %s before %s", ps[i-1].Provision, ps[i].Provision)
+		}
+	}
+	found := false
+	for _, p := range ps {
+		if p.Provision == "5.3-1" && slices.Contains(p.Closed, "DEV-004@sensor") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("accepted DEV-004@sensor not listed as closed under 5.3-1: %+v", ps)
+	}
+	if !provisionLess("5.1-2", "5.10-1") || !provisionLess("5.13-1", "6-1") || provisionLess("6-1", "5.1-1") {
+		t.Error("provisionLess")
 	}
 }
 
