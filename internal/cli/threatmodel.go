@@ -303,8 +303,8 @@ func newTMReportCmd(s *streams) *cobra.Command {
 func newTMImportCmd(s *streams) *cobra.Command {
 	var from, out string
 	c := &cobra.Command{
-		Use:   "import FILE [--from threagile|threat-dragon|otm] -o MODEL.yaml",
-		Short: "Convert a Threagile, Threat Dragon or Open Threat Model file to Rampart YAML",
+		Use:   "import FILE [--from threagile|threat-dragon|otm|pytm] -o MODEL.yaml",
+		Short: "Convert a Threagile, Threat Dragon, Open Threat Model or pytm file to Rampart YAML",
 		Long: `Convert a threat model from another tool, keeping elements, flows, data assets,
 trust boundaries and the threats already recorded with their status. The format
 is detected unless --from is given. Files a Threagile model includes are read
@@ -354,7 +354,7 @@ relative to FILE.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&from, "from", "", "input format: threagile, threat-dragon, otm (default: detect)")
+	c.Flags().StringVar(&from, "from", "", "input format: threagile, threat-dragon, otm, pytm (default: detect)")
 	c.Flags().StringVarP(&out, "output", "o", "", "output model file (default stdout)")
 	return c
 }

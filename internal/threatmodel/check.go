@@ -2,9 +2,11 @@ package threatmodel
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"cel.dev/cel-go/cel"
 )
@@ -69,6 +71,10 @@ func SeverityRank(s string) int {
 // only on the rule id and the target's id, never on positions in the file.
 func ThreatID(rule, target string) string { return rule + "@" + target }
 
+// parallelThreshold is the number of elements plus flows from which Check
+// spreads the evaluation over the available CPUs.
+const parallelThreshold = 512
+
 // CheckOptions tunes one check.
 type CheckOptions struct {
 	Disable []string // rule ids (prefix* allowed) to skip for this check
@@ -101,43 +107,76 @@ func (l *Library) Check(m *Model, opts ...CheckOptions) *Result {
 			elemRules = append(elemRules, r)
 		}
 	}
-	emit := func(r *Rule, act cel.Activation, target, name, kind string) {
+	type batch struct {
+		threats []Threat
+		failed  map[string]string
+	}
+	emit := func(b *batch, r *Rule, act cel.Activation, target, name, kind string) {
 		ok, err := r.matches(act)
 		if err != nil {
-			if _, seen := failed[r.ID]; !seen {
-				failed[r.ID] = fmt.Sprintf("rule %s could not be evaluated on %s: %v", r.ID, target, err)
+			if _, seen := b.failed[r.ID]; !seen {
+				b.failed[r.ID] = fmt.Sprintf("rule %s could not be evaluated on %s: %v", r.ID, target, err)
 			}
 			return
 		}
-		if !ok {
-			return
+		if ok {
+			b.threats = append(b.threats, newThreat(r, act, target, name, kind))
 		}
-		res.Threats = append(res.Threats, newThreat(r, act, target, name, kind))
+	}
+	// Targets 0..len(elements)-1 are elements, the rest flows.
+	run := func(b *batch, from, to int) {
+		for ti := from; ti < to; ti++ {
+			if ti < len(m.Elements) {
+				e := &m.Elements[ti]
+				if e.OutOfScope {
+					continue
+				}
+				for _, r := range elemRules {
+					if slices.Contains(r.AppliesTo, TargetElement) || slices.Contains(r.AppliesTo, e.Type) {
+						emit(b, r, f.elemActs[ti], e.ID, e.Name, e.Type)
+					}
+				}
+				continue
+			}
+			fi := ti - len(m.Elements)
+			fl := &m.Flows[fi]
+			if fl.OutOfScope || f.flowActs[fi] == nil {
+				continue
+			}
+			for _, r := range flowRules {
+				emit(b, r, f.flowActs[fi], fl.ID, flowName(m, fl), TargetFlow)
+			}
+		}
+	}
+	total := len(m.Elements) + len(m.Flows)
+	workers := 1
+	if total >= parallelThreshold {
+		workers = min(runtime.GOMAXPROCS(0), 8)
+	}
+	batches := make([]batch, workers+1)
+	for i := range batches {
+		batches[i].failed = map[string]string{}
 	}
 	modelID := modelTarget(m)
 	for _, r := range modelRules {
-		emit(r, f.modelAct, modelID, modelName(m), TargetModel)
+		emit(&batches[workers], r, f.modelAct, modelID, modelName(m), TargetModel)
 	}
-	for i := range m.Elements {
-		e := &m.Elements[i]
-		if e.OutOfScope {
+	var wg sync.WaitGroup
+	chunk := (total + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, total)
+		if lo >= hi {
 			continue
 		}
-		act := f.elemActs[i]
-		for _, r := range elemRules {
-			if !slices.Contains(r.AppliesTo, TargetElement) && !slices.Contains(r.AppliesTo, e.Type) {
-				continue
+		wg.Go(func() { run(&batches[w], lo, hi) })
+	}
+	wg.Wait()
+	for i := range batches {
+		res.Threats = append(res.Threats, batches[i].threats...)
+		for id, msg := range batches[i].failed {
+			if _, seen := failed[id]; !seen {
+				failed[id] = msg
 			}
-			emit(r, act, e.ID, e.Name, e.Type)
-		}
-	}
-	for i := range m.Flows {
-		fl := &m.Flows[i]
-		if fl.OutOfScope || f.flowActs[i] == nil {
-			continue
-		}
-		for _, r := range flowRules {
-			emit(r, f.flowActs[i], fl.ID, flowName(m, fl), TargetFlow)
 		}
 	}
 	for _, w := range failed {
@@ -375,4 +414,73 @@ func (r *Result) CountByTarget() map[string]int {
 		}
 	}
 	return out
+}
+
+// ProvisionStatus is the state of one ETSI EN 303 645 provision in a check.
+type ProvisionStatus struct {
+	Provision string   `json:"provision"`
+	Open      []string `json:"open"`   // ids of open threats mapped to it
+	Closed    []string `json:"closed"` // mitigated, accepted or not applicable
+}
+
+// ETSI lists the ETSI EN 303 645 provisions the result's threats map to, in
+// provision order, with the open and closed threats of each: the consumer
+// IoT baseline at a glance.
+func (r *Result) ETSI() []ProvisionStatus {
+	idx := map[string]*ProvisionStatus{}
+	var out []*ProvisionStatus
+	for _, t := range r.Threats {
+		for _, p := range t.ETSI {
+			ps := idx[p]
+			if ps == nil {
+				ps = &ProvisionStatus{Provision: p, Open: []string{}, Closed: []string{}}
+				idx[p] = ps
+				out = append(out, ps)
+			}
+			if t.Open() {
+				ps.Open = append(ps.Open, t.ID)
+			} else {
+				ps.Closed = append(ps.Closed, t.ID)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return provisionLess(out[i].Provision, out[j].Provision) })
+	res := make([]ProvisionStatus, len(out))
+	for i, p := range out {
+		res[i] = *p
+	}
+	return res
+}
+
+// provisionLess orders "5.1-1" < "5.1-2" < "5.10-1" < "6-1".
+func provisionLess(a, b string) bool {
+	pa, pb := provisionKey(a), provisionKey(b)
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		if pa[i] != pb[i] {
+			return pa[i] < pb[i]
+		}
+	}
+	if len(pa) != len(pb) {
+		return len(pa) < len(pb)
+	}
+	return a < b
+}
+
+func provisionKey(s string) []int {
+	var key []int
+	n, in := 0, false
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n, in = n*10+int(r-'0'), true
+			continue
+		}
+		if in {
+			key = append(key, n)
+			n, in = 0, false
+		}
+	}
+	if in {
+		key = append(key, n)
+	}
+	return key
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-graphviz"
 )
@@ -188,6 +189,9 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 	for _, i := range members[""] {
 		node("  ", &m.Elements[i])
 	}
+	// Large diagrams keep flow details in tooltips: thousands of edge labels
+	// are unreadable and dominate layout time.
+	large := opts.layout(m) == "osage"
 	for i := range m.Flows {
 		f := &m.Flows[i]
 		if m.Element(f.From) == nil || m.Element(f.To) == nil {
@@ -202,7 +206,7 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 			proto = "?"
 		}
 		if f.Encrypted {
-			proto += " 🔒"
+			proto += " (encrypted)"
 		} else {
 			proto += " (unencrypted)"
 		}
@@ -215,7 +219,12 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 		if !f.Encrypted {
 			attrs = append(attrs, "style=dashed")
 		}
-		attrs = append(attrs, "label="+dotQuote(strings.Join(parts, "\n")), "id="+dotQuote("fl-"+f.ID))
+		if !large {
+			attrs = append(attrs, "label="+dotQuote(strings.Join(parts, "\n")))
+		} else {
+			attrs = append(attrs, "tooltip="+dotQuote(strings.Join(parts, " ")))
+		}
+		attrs = append(attrs, "id="+dotQuote("fl-"+f.ID))
 		fmt.Fprintf(&b, "  %s -> %s [%s];\n", dotQuote("e:"+f.From), dotQuote("e:"+f.To), strings.Join(attrs, ", "))
 	}
 	b.WriteString("}\n")
@@ -238,9 +247,10 @@ func plural(n int) string {
 }
 
 // Renderer renders diagrams to SVG with Graphviz (compiled to WebAssembly,
-// no cgo). Creating one costs tens of milliseconds; reuse it. A Renderer is
-// not safe for concurrent use.
+// no cgo). Creating one costs tens of milliseconds; reuse it. It is safe for
+// concurrent use; renders are serialised (one Graphviz instance).
 type Renderer struct {
+	mu sync.Mutex
 	gv *graphviz.Graphviz
 }
 
@@ -254,7 +264,11 @@ func NewRenderer(ctx context.Context) (*Renderer, error) {
 }
 
 // Close releases the engine.
-func (r *Renderer) Close() error { return r.gv.Close() }
+func (r *Renderer) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gv.Close()
+}
 
 // SVG lays the model out and returns the diagram as SVG.
 func (r *Renderer) SVG(ctx context.Context, m *Model, opts DiagramOptions) ([]byte, error) {
@@ -262,6 +276,8 @@ func (r *Renderer) SVG(ctx context.Context, m *Model, opts DiagramOptions) ([]by
 	if err := WriteDOT(&dot, m, opts); err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	g, err := graphviz.ParseBytes(dot.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("diagram of %s: parse DOT: %w", modelName(m), err)
@@ -378,7 +394,7 @@ func WriteMermaid(w io.Writer, m *Model, opts DiagramOptions) error {
 			label = "?"
 		}
 		if f.Encrypted {
-			label += " 🔒"
+			label += " encrypted"
 		} else {
 			label += " unencrypted"
 		}

@@ -142,7 +142,6 @@ func buildFacts(m *Model) *facts {
 		inInternet, inUnauth, inUnenc   bool
 		inFromExternal, outToExternal   bool
 		inCross, outUnauth, writesStore bool
-		peers                           []any
 	}
 	aggs := make(map[string]*flowAgg, len(m.Elements))
 	for i := range m.Elements {
@@ -175,8 +174,8 @@ func buildFacts(m *Model) *facts {
 		if src.Boundary != dst.Boundary {
 			b.inCross = true
 		}
-		if f.Authentication == "" || f.Authentication == "none" {
-			a.outUnauth = true
+		if (f.Authentication == "" || f.Authentication == "none") && f.Network != "local" {
+			a.outUnauth = true // a local UI needs physical presence: not counted
 		}
 		if dst.Type == TypeDataStore {
 			a.writesStore = true

@@ -1,6 +1,8 @@
 package threatmodel
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -100,4 +102,43 @@ func NormalizeSeverity(s string) string {
 		return "info"
 	}
 	return "medium"
+}
+
+// OffsetPosition converts a byte offset in data to a 1-based line and column.
+func OffsetPosition(data []byte, offset int64) (line, col int) {
+	if offset < 0 {
+		offset = 0
+	}
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	line, col = 1, 1
+	for _, c := range data[:offset] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// JSONErrorAt prefixes an encoding/json decoding error with name:line:col
+// when the error carries an offset (syntax and type errors).
+func JSONErrorAt(name string, data []byte, err error) string {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 {
+		return name + ": " + err.Error()
+	}
+	l, c := OffsetPosition(data, off)
+	return fmt.Sprintf("%s:%d:%d: %v", name, l, c, err)
 }

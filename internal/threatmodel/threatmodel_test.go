@@ -351,8 +351,16 @@ func TestDiagrams(t *testing.T) {
 	m.Elements[0].Name = "x\" -> evil [label=\"y</text><script>"
 	dot.Reset()
 	WriteDOT(&dot, m, DiagramOptions{})
-	if _, err := RenderSVG(t.Context(), m, DiagramOptions{}); err != nil {
+	svg, err = RenderSVG(t.Context(), m, DiagramOptions{})
+	if err != nil {
 		t.Errorf("render with hostile name: %v", err)
+	}
+	if bytes.Contains(svg, []byte("<script>")) || bytes.Contains(dot.Bytes(), []byte("-> evil")) && !bytes.Contains(dot.Bytes(), []byte(`x\" -> evil`)) {
+		t.Error("hostile element name escaped its label")
+	}
+	var html bytes.Buffer
+	if err := WriteHTML(&html, m, res, svg); err != nil || bytes.Contains(html.Bytes(), []byte("<script>")) {
+		t.Errorf("hostile name reaches the HTML report unescaped (err %v)", err)
 	}
 }
 
@@ -364,7 +372,7 @@ func TestReports(t *testing.T) {
 	if err := WriteMarkdown(&md, m, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"# Threat model: Continuous glucose monitor", "```mermaid", "## Open items", "ETSI EN 303 645 5.", "DEV-004@sensor", "accepted"} {
+	for _, want := range []string{"# Threat model: Continuous glucose monitor", "```mermaid", "## Open items", "ETSI EN 303 645 5.", "DEV-004@sensor", "accepted", "## ETSI EN 303 645 provisions", "| 5.3-1 |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("Markdown lacks %q", want)
 		}
@@ -388,6 +396,31 @@ func TestReports(t *testing.T) {
 		if !strings.Contains(js.String(), k) {
 			t.Errorf("JSON lacks %s", k)
 		}
+	}
+}
+
+func TestETSIProvisions(t *testing.T) {
+	res := mustLibrary(t).Check(mustTemplate(t, "medical-wearable"))
+	ps := res.ETSI()
+	if len(ps) < 10 {
+		t.Fatalf("%d provisions", len(ps))
+	}
+	for i := 1; i < len(ps); i++ {
+		if !provisionLess(ps[i-1].Provision, ps[i].Provision) {
+			t.Errorf("order: %s before %s", ps[i-1].Provision, ps[i].Provision)
+		}
+	}
+	found := false
+	for _, p := range ps {
+		if p.Provision == "5.3-1" && slices.Contains(p.Closed, "DEV-004@sensor") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("accepted DEV-004@sensor not listed as closed under 5.3-1: %+v", ps)
+	}
+	if !provisionLess("5.1-2", "5.10-1") || !provisionLess("5.13-1", "6-1") || provisionLess("6-1", "5.1-1") {
+		t.Error("provisionLess")
 	}
 }
 
@@ -598,5 +631,26 @@ func TestDocsListEveryRule(t *testing.T) {
 		if !bytes.Contains(doc, []byte("`"+r.ID+"`")) {
 			t.Errorf("docs/threat-modeling.md does not describe rule %s", r.ID)
 		}
+	}
+}
+
+func TestLargeCheckIsDeterministic(t *testing.T) {
+	lib := mustLibrary(t)
+	m := generate(400) // 400 elements + 1200 flows: evaluated in parallel
+	a, b := lib.Check(m), lib.Check(m)
+	if len(a.Threats) == 0 || len(a.Threats) != len(b.Threats) {
+		t.Fatalf("%d vs %d threats", len(a.Threats), len(b.Threats))
+	}
+	for i := range a.Threats {
+		if a.Threats[i].ID != b.Threats[i].ID || a.Threats[i].Why != b.Threats[i].Why {
+			t.Fatalf("threat %d differs: %s vs %s", i, a.Threats[i].ID, b.Threats[i].ID)
+		}
+	}
+	seen := map[string]bool{}
+	for _, th := range a.Threats {
+		if seen[th.ID] {
+			t.Fatalf("duplicate threat id %s", th.ID)
+		}
+		seen[th.ID] = true
 	}
 }

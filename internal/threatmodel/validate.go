@@ -37,7 +37,11 @@ func validate(m *Model, loc *locator) []Problem {
 	}
 	oneOf := func(list string, i int, field, v string, allowed []string) {
 		if v != "" && !slices.Contains(allowed, v) {
-			add(list, i, field, "%q is not one of %s", v, strings.Join(allowed, ", "))
+			hint := ""
+			if c := closest(v, allowed); c != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", c)
+			}
+			add(list, i, field, "%q is not one of %s%s", v, strings.Join(allowed, ", "), hint)
 		}
 	}
 	if m.Rampart != "" && m.Rampart != Version {
@@ -177,6 +181,9 @@ func validate(m *Model, loc *locator) []Problem {
 	for i, t := range m.Threats {
 		if t.ID == "" {
 			add("threats", i, "id", "threat decision has no id")
+		}
+		if t.Title != "" && t.STRIDE == "" {
+			add("threats", i, "stride", "threat %q has a title (a threat found by hand) but no stride category (%s)", t.ID, strings.Join(STRIDECategories, ", "))
 		}
 		oneOf("threats", i, "status", t.Status, ThreatStatuses)
 		oneOf("threats", i, "stride", t.STRIDE, STRIDECategories)

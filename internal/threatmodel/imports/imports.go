@@ -1,6 +1,6 @@
 // Package imports identifies a threat model's format and converts it with the
 // matching importer: Threagile YAML, OWASP Threat Dragon (v1, v2) JSON, Open
-// Threat Model JSON/YAML, or Rampart's own format. Identification is separate
+// Threat Model JSON/YAML, pytm JSON, or Rampart's own format. Identification is separate
 // from decoding so that "not a threat model" and "a threat model we cannot
 // read" give different, clear errors.
 package imports
@@ -15,6 +15,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
 	"github.com/rampart-security/rampart/internal/threatmodel/otm"
+	"github.com/rampart-security/rampart/internal/threatmodel/pytm"
 	"github.com/rampart-security/rampart/internal/threatmodel/threagile"
 	"github.com/rampart-security/rampart/internal/threatmodel/threatdragon"
 )
@@ -25,10 +26,11 @@ const (
 	Threagile    = "threagile"
 	ThreatDragon = "threat-dragon"
 	OTM          = "otm"
+	Pytm         = "pytm"
 )
 
 // Formats lists the formats Import reads.
-var Formats = []string{Threagile, ThreatDragon, OTM, Rampart}
+var Formats = []string{Threagile, ThreatDragon, OTM, Pytm, Rampart}
 
 var (
 	// ErrUnknownFormat: the input is not a threat model in any known format.
@@ -81,8 +83,8 @@ func Detect(data []byte) (string, error) {
 		return Threagile, nil
 	case (has("summary") || has("summarize")) && (has("detail") || has("details")), has("detail") && has("version"):
 		return ThreatDragon, nil
-	case has("elements") && has("flows") && (has("boundaries") || has("onDuplicates")):
-		return "", fmt.Errorf("%w: pytm JSON; run pytm with --otm (or export OTM) and import that", ErrUnsupported)
+	case has("elements") && has("flows") && (has("boundaries") || has("onDuplicates") || has("isOrdered")):
+		return Pytm, nil
 	}
 	keys := make([]string, 0, len(top))
 	for k := range top {
@@ -92,7 +94,7 @@ func Detect(data []byte) (string, error) {
 	if len(keys) > 8 {
 		keys = append(keys[:8], "…")
 	}
-	return "", fmt.Errorf("%w (Threagile, Threat Dragon, OTM or Rampart); top-level keys: %s", ErrUnknownFormat, strings.Join(keys, ", "))
+	return "", fmt.Errorf("%w (Threagile, Threat Dragon, OTM, pytm or Rampart); top-level keys: %s", ErrUnknownFormat, strings.Join(keys, ", "))
 }
 
 // Import converts data (named name in errors) from format from, or from the
@@ -119,6 +121,8 @@ func Import(data []byte, name, from string, opts Options) (*Imported, error) {
 	case OTM, "open-threat-model":
 		from = OTM
 		m, warns, err = otm.Parse(data, name)
+	case Pytm:
+		m, warns, err = pytm.Parse(data, name)
 	case Rampart:
 		m, err = threatmodel.Parse(data, name)
 	default:

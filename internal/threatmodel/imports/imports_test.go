@@ -26,8 +26,8 @@ var corpusExpect = map[string]struct {
 	"open-threat-model/EXAMPLE.yaml":                                       {format: OTM},
 	"open-threat-model/otm_schema.json":                                    {err: ErrUnknownFormat},
 	"pytm/pytm/threatlib/threats.json":                                     {err: ErrUnknownFormat},
-	"pytm/tests/input.json":                                                {err: ErrUnsupported},
-	"pytm/tests/output.json":                                               {err: ErrUnsupported},
+	"pytm/tests/input.json":                                                {format: Pytm},
+	"pytm/tests/output.json":                                               {format: Pytm},
 	"threagile/demo/example/threagile.yaml":                                {format: Threagile},
 	"threagile/demo/example/threagile-example-config.json":                 {err: ErrUnknownFormat},
 	"threagile/demo/stub/threagile.yaml":                                   {format: Threagile},
@@ -178,7 +178,7 @@ func TestDetect(t *testing.T) {
 }
 
 func FuzzImport(f *testing.F) {
-	for _, p := range []string{"../threatdragon/testdata/v2-door.json", "../threatdragon/testdata/v1-door.json", "../otm/testdata/thermostat.otm.yaml", "../threagile/testdata/camera.yaml", "../templates/smart-home.yaml"} {
+	for _, p := range []string{"../threatdragon/testdata/v2-door.json", "../threatdragon/testdata/v1-door.json", "../otm/testdata/thermostat.otm.yaml", "../pytm/testdata/blog.json", "../threagile/testdata/camera.yaml", "../templates/smart-home.yaml"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

@@ -149,7 +149,10 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 		err = yaml.Unmarshal(data, &doc)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w: %v", name, ErrMalformed, err)
+		if len(trimmed) > 0 && trimmed[0] == '{' {
+			return nil, nil, fmt.Errorf("%s: %w", threatmodel.JSONErrorAt(name, data, err), ErrMalformed)
+		}
+		return nil, nil, fmt.Errorf("%s: %w: %v", name, ErrMalformed, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if doc.OTMVersion == "" {
 		return nil, nil, fmt.Errorf("%s: %w: no otmVersion", name, ErrMalformed)

@@ -132,7 +132,7 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	var f file
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&f); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w: %v", name, ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%s: %w", threatmodel.JSONErrorAt(name, data, err), ErrMalformed)
 	}
 	switch {
 	case f.Summary == nil:
