@@ -5,6 +5,7 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/gosec"
 	"github.com/rampart-security/rampart/internal/scanners/grype"
 	"github.com/rampart-security/rampart/internal/scanners/nessus"
+	"github.com/rampart-security/rampart/internal/scanners/nexpose"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/semgrep"
 	"github.com/rampart-security/rampart/internal/scanners/trivy"
@@ -50,6 +51,14 @@ func formats() []Format {
 			DetectRule:  nessus.DetectRuleCSV,
 			Detect:      nessus.DetectCSV,
 			Parse:       nessus.ParseCSV,
+		},
+		{
+			Name:        nexpose.Name,
+			Aliases:     []string{"insightvm"},
+			Description: "Rapid7 Nexpose / InsightVM XML Export 2.0",
+			DetectRule:  nexpose.DetectRule,
+			Detect:      nexpose.Detect,
+			Parse:       nexpose.Parse,
 		},
 		{
 			Name:        trivy.Name,

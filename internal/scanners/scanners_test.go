@@ -28,6 +28,7 @@ var folderFormat = map[string]struct{ xmlOrJSON, csv string }{
 	"semgrep":       {"semgrep", ""},
 	"gosec":         {"gosec", ""},
 	"bandit":        {"bandit", ""},
+	"nexpose":       {"nexpose", ""},
 }
 
 // undetectable lists corpus files whose content cannot identify a format.

@@ -1,0 +1,106 @@
+package reportio
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestPlainText(t *testing.T) {
+	in := "<p>First   line.</p>\n      <p>Second &amp; <b>bold</b>.</p>\n\n\n\n<ul><li>item</li></ul>"
+	want := "First line.\n\nSecond & bold.\n\nitem"
+	if got := PlainText(in); got != want {
+		t.Errorf("PlainText = %q, want %q", got, want)
+	}
+}
+
+func TestURLs(t *testing.T) {
+	got := URLs("see http://a.example/x(1)http://b.example/y, and (https://c.example/z).")
+	want := []string{"http://a.example/x(1)", "http://b.example/y", "https://c.example/z"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("URLs = %v, want %v", got, want)
+	}
+}
+
+func TestXMLRejects(t *testing.T) {
+	for name, in := range map[string]string{
+		"internal entity": `<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`,
+		"external DTD":    `<!DOCTYPE a SYSTEM "http://example.com/a.dtd"><a/>`,
+		"public DTD":      `<!DOCTYPE a PUBLIC "-//x//y" "http://example.com/a.dtd"><a/>`,
+	} {
+		d := NewXMLDecoder(strings.NewReader(in), "f.xml")
+		_, err := d.Root()
+		if !errors.Is(err, ErrUnsafeXML) || !strings.HasPrefix(err.Error(), "f.xml:1:") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// A plain DOCTYPE without subset is harmless.
+	d := NewXMLDecoder(strings.NewReader(`<!DOCTYPE html><a/>`), "f.xml")
+	if se, err := d.Root(); err != nil || se.Name.Local != "a" {
+		t.Errorf("plain doctype: %v", err)
+	}
+	deep := strings.Repeat("<a>", MaxXMLDepth+1) + strings.Repeat("</a>", MaxXMLDepth+1)
+	d = NewXMLDecoder(strings.NewReader(deep), "deep.xml")
+	var err error
+	for err == nil {
+		_, err = d.Token()
+	}
+	if !errors.Is(err, ErrUnsafeXML) {
+		t.Errorf("deep nesting: %v", err)
+	}
+}
+
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}
+
+func TestLimitReader(t *testing.T) {
+	l := &limited{r: endless{}, n: 10}
+	b, err := io.ReadAll(l)
+	if len(b) != 10 || !errors.Is(err, ErrTooLarge) {
+		t.Errorf("read %d bytes, err %v", len(b), err)
+	}
+	l = &limited{r: strings.NewReader("0123456789"), n: 10}
+	if b, err := io.ReadAll(l); len(b) != 10 || err != nil {
+		t.Errorf("exactly at the limit: %d %v", len(b), err)
+	}
+}
+
+func TestCSVReader(t *testing.T) {
+	c, err := NewCSVReader(strings.NewReader("\xef\xbb\xbfName,Risk\nx,High\n\n,\ny,\"Low\n"), "f.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Has("name", "RISK") || c.Has("host") {
+		t.Error("Has")
+	}
+	var got []string
+	for {
+		err := c.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c.Get("Name")+"/"+c.Get("risk"))
+	}
+	if strings.Join(got, " ") != "x/High y/Low" {
+		t.Errorf("records %v", got)
+	}
+}
+
+func TestDetectHelpers(t *testing.T) {
+	if RootName([]byte("\xef\xbb\xbf<?xml version='1.0'?>\n<!-- c -->\n<!DOCTYPE x>\n<ns:Report a='1'>")) != "Report" {
+		t.Error("RootName")
+	}
+	if !HasKey([]byte(`{"a" : 1}`), "a") || HasKey([]byte(`{"x": "a"}`), "a") {
+		t.Error("HasKey")
+	}
+}
