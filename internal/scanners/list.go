@@ -6,6 +6,7 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/grype"
 	"github.com/rampart-security/rampart/internal/scanners/nessus"
 	"github.com/rampart-security/rampart/internal/scanners/nexpose"
+	"github.com/rampart-security/rampart/internal/scanners/openvas"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/semgrep"
 	"github.com/rampart-security/rampart/internal/scanners/trivy"
@@ -59,6 +60,22 @@ func formats() []Format {
 			DetectRule:  nexpose.DetectRule,
 			Detect:      nexpose.Detect,
 			Parse:       nexpose.Parse,
+		},
+		{
+			Name:        openvas.Name,
+			Aliases:     []string{"greenbone", "gvm"},
+			Description: "Greenbone / OpenVAS XML report (GMP)",
+			DetectRule:  openvas.DetectRule,
+			Detect:      openvas.Detect,
+			Parse:       openvas.Parse,
+		},
+		{
+			Name:        openvas.NameCSV,
+			Aliases:     []string{"greenbone-csv"},
+			Description: "Greenbone / OpenVAS CSV results export",
+			DetectRule:  openvas.DetectRuleCSV,
+			Detect:      openvas.DetectCSV,
+			Parse:       openvas.ParseCSV,
 		},
 		{
 			Name:        trivy.Name,

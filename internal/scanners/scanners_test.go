@@ -29,6 +29,7 @@ var folderFormat = map[string]struct{ xmlOrJSON, csv string }{
 	"gosec":         {"gosec", ""},
 	"bandit":        {"bandit", ""},
 	"nexpose":       {"nexpose", ""},
+	"openvas":       {"openvas", "openvas-csv"},
 }
 
 // undetectable lists corpus files whose content cannot identify a format.
