@@ -6,7 +6,9 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/grype"
 	"github.com/rampart-security/rampart/internal/scanners/nessus"
 	"github.com/rampart-security/rampart/internal/scanners/nexpose"
+	"github.com/rampart-security/rampart/internal/scanners/npmaudit"
 	"github.com/rampart-security/rampart/internal/scanners/openvas"
+	"github.com/rampart-security/rampart/internal/scanners/osv"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/semgrep"
 	"github.com/rampart-security/rampart/internal/scanners/trivy"
@@ -112,6 +114,22 @@ func formats() []Format {
 			DetectRule:  gosec.DetectRule,
 			Detect:      gosec.Detect,
 			Parse:       gosec.Parse,
+		},
+		{
+			Name:        osv.Name,
+			Aliases:     []string{"osv"},
+			Description: "OSV-Scanner JSON output",
+			DetectRule:  osv.DetectRule,
+			Detect:      osv.Detect,
+			Parse:       osv.Parse,
+		},
+		{
+			Name:        npmaudit.Name,
+			Aliases:     []string{"npm"},
+			Description: "npm audit --json (npm 6 and npm 7+)",
+			DetectRule:  npmaudit.DetectRule,
+			Detect:      npmaudit.Detect,
+			Parse:       npmaudit.Parse,
 		},
 	}
 }

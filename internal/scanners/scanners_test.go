@@ -18,23 +18,33 @@ import (
 // folderFormat maps the corpus folders this package supports to the format
 // their files must be detected as (CSV files of a folder by csvFormat).
 var folderFormat = map[string]struct{ xmlOrJSON, csv string }{
-	"sarif":         {"sarif", ""},
-	"zap":           {"zap", ""},
-	"nessus":        {"nessus", "nessus-csv"},
-	"nessus_was":    {"nessus", "nessus-csv"},
-	"tenable":       {"", "nessus-csv"},
-	"trivy":         {"trivy", ""},
-	"anchore_grype": {"grype", ""},
-	"semgrep":       {"semgrep", ""},
-	"gosec":         {"gosec", ""},
-	"bandit":        {"bandit", ""},
-	"nexpose":       {"nexpose", ""},
-	"openvas":       {"openvas", "openvas-csv"},
+	"sarif":            {"sarif", ""},
+	"zap":              {"zap", ""},
+	"nessus":           {"nessus", "nessus-csv"},
+	"nessus_was":       {"nessus", "nessus-csv"},
+	"tenable":          {"", "nessus-csv"},
+	"trivy":            {"trivy", ""},
+	"anchore_grype":    {"grype", ""},
+	"semgrep":          {"semgrep", ""},
+	"gosec":            {"gosec", ""},
+	"bandit":           {"bandit", ""},
+	"nexpose":          {"nexpose", ""},
+	"openvas":          {"openvas", "openvas-csv"},
+	"osv_scanner":      {"osv-scanner", ""},
+	"npm_audit":        {"npm-audit", ""},
+	"npm_audit_7_plus": {"npm-audit", ""},
 }
 
 // undetectable lists corpus files whose content cannot identify a format.
 var undetectable = map[string]string{
-	"trivy/legacy_no_vuln.json": "the whole file is `null`",
+	"trivy/legacy_no_vuln.json":    "the whole file is `null`",
+	"osv_scanner/no_findings.json": "the file is empty",
+}
+
+// failing lists corpus files that are reports of a failed run: parsing
+// them is an error (importing them as empty would close every finding).
+var failing = map[string]string{
+	"npm_audit/empty_with_error.json": "npm audit failed (ENOAUDIT)",
 }
 
 func head(t *testing.T, path string) []byte {
@@ -84,7 +94,12 @@ func TestDetectCorpus(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer r.Close()
-				if _, _, err := scanners.Parse(r, rel, ""); err != nil {
+				_, _, err = scanners.Parse(r, rel, "")
+				if why, bad := failing[rel]; bad {
+					if err == nil || !strings.Contains(err.Error(), why) {
+						t.Errorf("parse: %v, want an error about %q", err, why)
+					}
+				} else if err != nil {
 					t.Errorf("parse: %v", err)
 				}
 			})
