@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"github.com/rampart-security/rampart/internal/scanners/bandit"
+	"github.com/rampart-security/rampart/internal/scanners/generic"
 	"github.com/rampart-security/rampart/internal/scanners/gosec"
 	"github.com/rampart-security/rampart/internal/scanners/grype"
 	"github.com/rampart-security/rampart/internal/scanners/nessus"
@@ -130,6 +131,22 @@ func formats() []Format {
 			DetectRule:  npmaudit.DetectRule,
 			Detect:      npmaudit.Detect,
 			Parse:       npmaudit.Parse,
+		},
+		{
+			Name:        generic.Name,
+			Aliases:     []string{"defectdojo", "generic-json"},
+			Description: "DefectDojo \"Generic Findings Import\" JSON, for custom tools",
+			DetectRule:  generic.DetectRule,
+			Detect:      generic.Detect,
+			Parse:       generic.Parse,
+		},
+		{
+			Name:        generic.NameCSV,
+			Aliases:     []string{"defectdojo-csv"},
+			Description: "DefectDojo \"Generic Findings Import\" CSV, for custom tools",
+			DetectRule:  generic.DetectRuleCSV,
+			Detect:      generic.DetectCSV,
+			Parse:       generic.ParseCSV,
 		},
 	}
 }

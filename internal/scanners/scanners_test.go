@@ -33,18 +33,21 @@ var folderFormat = map[string]struct{ xmlOrJSON, csv string }{
 	"osv_scanner":      {"osv-scanner", ""},
 	"npm_audit":        {"npm-audit", ""},
 	"npm_audit_7_plus": {"npm-audit", ""},
+	"generic":          {"generic", "generic-csv"},
 }
 
 // undetectable lists corpus files whose content cannot identify a format.
 var undetectable = map[string]string{
 	"trivy/legacy_no_vuln.json":    "the whole file is `null`",
 	"osv_scanner/no_findings.json": "the file is empty",
+	"generic/generic_empty.json":   "its only finding is {}: nothing names the format",
 }
 
 // failing lists corpus files that are reports of a failed run: parsing
 // them is an error (importing them as empty would close every finding).
 var failing = map[string]string{
 	"npm_audit/empty_with_error.json": "npm audit failed (ENOAUDIT)",
+	"generic/generic_invalid.json":    "fields not allowed in a generic finding: invalid_field, last_status_update",
 }
 
 func head(t *testing.T, path string) []byte {
