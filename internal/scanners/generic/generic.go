@@ -59,18 +59,20 @@ func DetectCSV(head []byte) bool {
 var required = []string{"title", "severity", "description"}
 
 // allowed are DefectDojo's accepted finding fields.
-var allowed = map[string]bool{}
-
-func init() {
-	for _, k := range strings.Fields(`title severity description date cwe cve epss_score epss_percentile cvssv3 cvssv3_score
+var allowed = fieldSet(`title severity description date cwe cve epss_score epss_percentile cvssv3 cvssv3_score
 		cvssv4 cvssv4_score mitigation impact steps_to_reproduce severity_justification references active verified false_p
 		out_of_scope risk_accepted under_review is_mitigated thread_id mitigated numerical_severity param payload line
 		file_path component_name component_version static_finding dynamic_finding scanner_confidence unique_id_from_tool
 		vuln_id_from_tool sast_source_object sast_sink_object sast_source_line sast_source_file_path nb_occurences
 		publish_date service planned_remediation_date planned_remediation_version effort_for_fixing tags kev_date
-		known_exploited ransomware_used fix_available fix_version endpoints files vulnerability_ids cwes`) {
-		allowed[k] = true
+		known_exploited ransomware_used fix_available fix_version endpoints files vulnerability_ids cwes`)
+
+func fieldSet(names string) map[string]bool {
+	m := map[string]bool{}
+	for _, k := range strings.Fields(names) {
+		m[k] = true
 	}
+	return m
 }
 
 // Parse streams the findings of a generic findings JSON file.
