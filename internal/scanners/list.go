@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"github.com/rampart-security/rampart/internal/scanners/bandit"
+	"github.com/rampart-security/rampart/internal/scanners/depcheck"
 	"github.com/rampart-security/rampart/internal/scanners/generic"
 	"github.com/rampart-security/rampart/internal/scanners/gosec"
 	"github.com/rampart-security/rampart/internal/scanners/grype"
@@ -79,6 +80,14 @@ func formats() []Format {
 			DetectRule:  openvas.DetectRuleCSV,
 			Detect:      openvas.DetectCSV,
 			Parse:       openvas.ParseCSV,
+		},
+		{
+			Name:        depcheck.Name,
+			Aliases:     []string{"owasp-dependency-check", "dependency-check-xml"},
+			Description: "OWASP Dependency-Check XML report",
+			DetectRule:  depcheck.DetectRule,
+			Detect:      depcheck.Detect,
+			Parse:       depcheck.Parse,
 		},
 		{
 			Name:        trivy.Name,

@@ -34,6 +34,7 @@ var folderFormat = map[string]struct{ xmlOrJSON, csv string }{
 	"npm_audit":        {"npm-audit", ""},
 	"npm_audit_7_plus": {"npm-audit", ""},
 	"generic":          {"generic", "generic-csv"},
+	"dependency_check": {"dependency-check", ""},
 }
 
 // undetectable lists corpus files whose content cannot identify a format.
