@@ -47,7 +47,7 @@ func TestCorpus(t *testing.T) {
 		// 191 dependencies, 26 vulnerabilities (8 suppressed).
 		"PR6439.xml":   {26, 2, 8, 16, 0, "CVE-2020-15522 in bcprov-jdk15on-1.64.jar", "org.bouncycastle:bcprov-jdk15on", "1.64", "CVE-2020-15522", 1},
 		"dc_empty.xml": {},
-		"multiple_vulnerabilities_has_multiple_findings.xml":  {7, 0, 6, 0, 1, "CVE-0000-0001 in adapter-ear1.ear: dom4j-2.1.1.jar", "adapter-ear1.ear: dom4j-2.1.1.jar", "", "CVE-0000-0001", 2},
+		"multiple_vulnerabilities_has_multiple_findings.xml":  {7, 0, 6, 0, 1, "CVE-0000-0001 in adapter-ear1.ear: dom4j-2.1.1.jar", "adapter-ear1.ear: dom4j-2.1.1.jar", "", "CVE-0000-0001", 3},
 		"single_dependency_with_related_no_vulnerability.xml": {},
 		// Severity "Moderate".
 		"single_vuln.xml":                        {1, 0, 0, 1, 0, "CVE-0000-0001 in component2.dll", "component2.dll", "", "CVE-0000-0001", 1},
