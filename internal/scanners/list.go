@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/osv"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/semgrep"
+	"github.com/rampart-security/rampart/internal/scanners/snyk"
 	"github.com/rampart-security/rampart/internal/scanners/trivy"
 	"github.com/rampart-security/rampart/internal/scanners/zap"
 )
@@ -156,6 +157,13 @@ func formats() []Format {
 			DetectRule:  generic.DetectRuleCSV,
 			Detect:      generic.DetectCSV,
 			Parse:       generic.ParseCSV,
+		},
+		{
+			Name:        snyk.Name,
+			Description: "Snyk CLI JSON (snyk test, snyk container test, --all-projects); Snyk Code is SARIF",
+			DetectRule:  snyk.DetectRule,
+			Detect:      snyk.Detect,
+			Parse:       snyk.Parse,
 		},
 	}
 }
