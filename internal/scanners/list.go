@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"github.com/rampart-security/rampart/internal/scanners/bandit"
+	"github.com/rampart-security/rampart/internal/scanners/burp"
 	"github.com/rampart-security/rampart/internal/scanners/depcheck"
 	"github.com/rampart-security/rampart/internal/scanners/generic"
 	"github.com/rampart-security/rampart/internal/scanners/gosec"
@@ -89,6 +90,14 @@ func formats() []Format {
 			DetectRule:  depcheck.DetectRule,
 			Detect:      depcheck.Detect,
 			Parse:       depcheck.Parse,
+		},
+		{
+			Name:        burp.Name,
+			Aliases:     []string{"burp-xml"},
+			Description: "Burp Suite XML issues export",
+			DetectRule:  burp.DetectRule,
+			Detect:      burp.Detect,
+			Parse:       burp.Parse,
 		},
 		{
 			Name:        trivy.Name,

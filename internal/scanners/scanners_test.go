@@ -36,6 +36,7 @@ var folderFormat = map[string]struct{ xmlOrJSON, csv string }{
 	"generic":          {"generic", "generic-csv"},
 	"dependency_check": {"dependency-check", ""},
 	"snyk":             {"snyk", ""},
+	"burp":             {"burp", ""},
 }
 
 // undetectable lists corpus files whose content cannot identify a format.

@@ -35,11 +35,15 @@ func TestXMLRejects(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	// A plain DOCTYPE without subset is harmless.
-	d := NewXMLDecoder(strings.NewReader(`<!DOCTYPE html><a/>`), "f.xml")
-	if se, err := d.Root(); err != nil || se.Name.Local != "a" {
-		t.Errorf("plain doctype: %v", err)
+	// A plain DOCTYPE, or an internal subset declaring only elements and
+	// attributes (as Burp writes), is harmless: encoding/xml ignores DTDs.
+	for _, in := range []string{`<!DOCTYPE html><a/>`, "<!DOCTYPE a [\n<!ELEMENT a (#PCDATA)>\n<!ATTLIST a b CDATA \"\">\n]><a/>"} {
+		d := NewXMLDecoder(strings.NewReader(in), "f.xml")
+		if se, err := d.Root(); err != nil || se.Name.Local != "a" {
+			t.Errorf("%q: %v", in, err)
+		}
 	}
+	var d *XMLDecoder
 	deep := strings.Repeat("<a>", MaxXMLDepth+1) + strings.Repeat("</a>", MaxXMLDepth+1)
 	d = NewXMLDecoder(strings.NewReader(deep), "deep.xml")
 	var err error
@@ -99,6 +103,9 @@ func TestCSVReader(t *testing.T) {
 func TestDetectHelpers(t *testing.T) {
 	if RootName([]byte("\xef\xbb\xbf<?xml version='1.0'?>\n<!-- c -->\n<!DOCTYPE x>\n<ns:Report a='1'>")) != "Report" {
 		t.Error("RootName")
+	}
+	if RootName([]byte("<?xml version=\"1.0\"?>\n<!DOCTYPE issues [\n<!ELEMENT issues (issue*)>\n]>\n<issues burpVersion=\"1\">")) != "issues" {
+		t.Error("RootName after an internal subset")
 	}
 	if !HasKey([]byte(`{"a" : 1}`), "a") || HasKey([]byte(`{"x": "a"}`), "a") {
 		t.Error("HasKey")

@@ -13,8 +13,8 @@ import (
 
 // XMLDecoder walks an XML report token by token. It never resolves
 // entities (encoding/xml does not), rejects any DOCTYPE that declares
-// entities or an external subset (XXE, billion laughs), and bounds nesting
-// depth and total size.
+// entities or names an external DTD (XXE, billion laughs), and bounds
+// nesting depth and total size.
 type XMLDecoder struct {
 	d     *xml.Decoder
 	file  string
@@ -96,16 +96,23 @@ func (x *XMLDecoder) Token() (xml.Token, error) {
 	return xml.CopyToken(tok), nil
 }
 
-// checkDirective rejects DOCTYPEs with an internal subset or an external
-// identifier, and any ENTITY declaration.
+// checkDirective rejects any ENTITY declaration and any DOCTYPE naming an
+// external DTD (SYSTEM or PUBLIC identifier). An internal subset that only
+// declares elements and attributes (Burp's exports carry one) is allowed:
+// encoding/xml never applies a DTD.
 func checkDirective(d xml.Directive) error {
-	b := bytes.TrimSpace(d)
-	upper := bytes.ToUpper(b)
-	if bytes.Contains(upper, []byte("ENTITY")) {
+	upper := bytes.ToUpper(bytes.TrimSpace(d))
+	if bytes.Contains(upper, []byte("<!ENTITY")) || bytes.HasPrefix(upper, []byte("ENTITY")) {
 		return fmt.Errorf("%w: DOCTYPE declares entities", ErrUnsafeXML)
 	}
-	if bytes.HasPrefix(upper, []byte("DOCTYPE")) && (bytes.Contains(upper, []byte("SYSTEM")) || bytes.Contains(upper, []byte("PUBLIC")) || bytes.ContainsRune(b, '[')) {
-		return fmt.Errorf("%w: DOCTYPE with an external or internal subset", ErrUnsafeXML)
+	if bytes.HasPrefix(upper, []byte("DOCTYPE")) {
+		head := upper
+		if i := bytes.IndexByte(head, '['); i >= 0 {
+			head = head[:i]
+		}
+		if bytes.Contains(head, []byte(" SYSTEM")) || bytes.Contains(head, []byte(" PUBLIC")) {
+			return fmt.Errorf("%w: DOCTYPE names an external DTD", ErrUnsafeXML)
+		}
 	}
 	return nil
 }
@@ -220,6 +227,13 @@ func RootName(head []byte) string {
 			i := bytes.IndexByte(b, '>')
 			if i < 0 {
 				return ""
+			}
+			if j := bytes.IndexByte(b[:i], '['); j >= 0 { // internal subset
+				k := bytes.Index(b, []byte("]>"))
+				if k < 0 {
+					return ""
+				}
+				i = k + 1
 			}
 			b = b[i+1:]
 		default:
