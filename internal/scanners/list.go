@@ -3,6 +3,7 @@ package scanners
 import (
 	"github.com/rampart-security/rampart/internal/scanners/bandit"
 	"github.com/rampart-security/rampart/internal/scanners/burp"
+	"github.com/rampart-security/rampart/internal/scanners/cyclonedx"
 	"github.com/rampart-security/rampart/internal/scanners/depcheck"
 	"github.com/rampart-security/rampart/internal/scanners/generic"
 	"github.com/rampart-security/rampart/internal/scanners/gosec"
@@ -173,6 +174,21 @@ func formats() []Format {
 			DetectRule:  snyk.DetectRule,
 			Detect:      snyk.Detect,
 			Parse:       snyk.Parse,
+		},
+		{
+			Name:        cyclonedx.Name,
+			Aliases:     []string{"cyclonedx-json", "vdr"},
+			Description: "CycloneDX JSON with vulnerabilities (VDR, or an SBOM carrying vulnerabilities)",
+			DetectRule:  cyclonedx.DetectRule,
+			Detect:      cyclonedx.Detect,
+			Parse:       cyclonedx.Parse,
+		},
+		{
+			Name:        cyclonedx.NameXML,
+			Description: "CycloneDX XML with vulnerabilities (1.4+ and the 1.0–1.3 vulnerability extension)",
+			DetectRule:  cyclonedx.DetectRuleXML,
+			Detect:      cyclonedx.DetectXML,
+			Parse:       cyclonedx.ParseXML,
 		},
 	}
 }

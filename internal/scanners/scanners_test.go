@@ -37,6 +37,7 @@ var folderFormat = map[string]struct{ xmlOrJSON, csv string }{
 	"dependency_check": {"dependency-check", ""},
 	"snyk":             {"snyk", ""},
 	"burp":             {"burp", ""},
+	"cyclonedx":        {"cyclonedx", ""},
 }
 
 // undetectable lists corpus files whose content cannot identify a format.
@@ -82,6 +83,9 @@ func TestDetectCorpus(t *testing.T) {
 			t.Run(rel, func(t *testing.T) {
 				path := filepath.Join(root, folder, e.Name())
 				wantName := want.xmlOrJSON
+				if folder == "cyclonedx" && strings.HasSuffix(rel, ".xml") {
+					wantName = "cyclonedx-xml"
+				}
 				if rel == "snyk/snykcode_issue_9270.json" {
 					wantName = "sarif" // Snyk Code writes SARIF
 				}
