@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/npmaudit"
 	"github.com/rampart-security/rampart/internal/scanners/openvas"
 	"github.com/rampart-security/rampart/internal/scanners/osv"
+	"github.com/rampart-security/rampart/internal/scanners/qualys"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/semgrep"
 	"github.com/rampart-security/rampart/internal/scanners/snyk"
@@ -99,6 +100,20 @@ func formats() []Format {
 			DetectRule:  burp.DetectRule,
 			Detect:      burp.Detect,
 			Parse:       burp.Parse,
+		},
+		{
+			Name:        qualys.Name,
+			Description: "Qualys VM XML asset data report",
+			DetectRule:  qualys.DetectRule,
+			Detect:      qualys.Detect,
+			Parse:       qualys.Parse,
+		},
+		{
+			Name:        qualys.NameCSV,
+			Description: "Qualys VM CSV export (scan and PCI reports)",
+			DetectRule:  qualys.DetectRuleCSV,
+			Detect:      qualys.DetectCSV,
+			Parse:       qualys.ParseCSV,
 		},
 		{
 			Name:        trivy.Name,

@@ -38,6 +38,7 @@ var folderFormat = map[string]struct{ xmlOrJSON, csv string }{
 	"snyk":             {"snyk", ""},
 	"burp":             {"burp", ""},
 	"cyclonedx":        {"cyclonedx", ""},
+	"qualys":           {"qualys", "qualys-csv"},
 }
 
 // undetectable lists corpus files whose content cannot identify a format.
