@@ -121,6 +121,21 @@ func TestDetectCorpus(t *testing.T) {
 	}
 }
 
+// TestCorpusFoldersCovered fails when the corpus gains a folder that no
+// format claims.
+func TestCorpusFoldersCovered(t *testing.T) {
+	root := corpustest.Dir(t, "scans")
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if _, ok := folderFormat[e.Name()]; e.IsDir() && !ok {
+			t.Errorf("corpus folder %s is not covered by any format", e.Name())
+		}
+	}
+}
+
 func TestRegistry(t *testing.T) {
 	seen := map[string]bool{}
 	for _, f := range scanners.Formats() {
