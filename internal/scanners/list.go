@@ -94,6 +94,13 @@ func formats() []Format {
 			Parse:       depcheck.Parse,
 		},
 		{
+			Name:        depcheck.NameJSON,
+			Description: "OWASP Dependency-Check JSON report",
+			DetectRule:  depcheck.DetectRuleJSON,
+			Detect:      depcheck.DetectJSON,
+			Parse:       depcheck.ParseJSON,
+		},
+		{
 			Name:        burp.Name,
 			Aliases:     []string{"burp-xml"},
 			Description: "Burp Suite XML issues export",

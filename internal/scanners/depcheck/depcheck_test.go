@@ -36,6 +36,25 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestParseJSON(t *testing.T) {
+	got := scannertest.ParseFile(t, ParseJSON, "testdata/report.json")
+	x := scannertest.ParseFile(t, Parse, "testdata/report.xml")
+	if len(got) != 1 {
+		t.Fatalf("got %d findings", len(got))
+	}
+	f := got[0]
+	if f.Severity != findings.Critical || !f.KEV || *f.CVSS.V3Score != 10 || len(f.CWEs) != 2 || len(f.Locations) != 2 || f.References[0] != "https://logging.apache.org/log4j/2.x/security.html" {
+		t.Errorf("json: %+v", f)
+	}
+	// The same report as XML and JSON gives the same finding.
+	if f.Fingerprint != x[0].Fingerprint || f.Component != x[0].Component || f.Title != x[0].Title {
+		t.Errorf("XML and JSON disagree: %+v / %+v", f, x[0])
+	}
+	if !DetectJSON([]byte(`{"reportSchema": "1.1", "scanInfo": {`)) || DetectJSON([]byte(`{"scanInfo": {}}`)) {
+		t.Error("DetectJSON")
+	}
+}
+
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "dependency_check")
 	cases := map[string]struct {
@@ -87,4 +106,9 @@ func TestCorpus(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, Parse)
+}
+
+func FuzzParseJSON(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, ParseJSON)
 }
