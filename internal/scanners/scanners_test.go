@@ -18,21 +18,41 @@ import (
 // folderFormat maps the corpus folders this package supports to the format
 // their files must be detected as (CSV files of a folder by csvFormat).
 var folderFormat = map[string]struct{ xmlOrJSON, csv string }{
-	"sarif":         {"sarif", ""},
-	"zap":           {"zap", ""},
-	"nessus":        {"nessus", "nessus-csv"},
-	"nessus_was":    {"nessus", "nessus-csv"},
-	"tenable":       {"", "nessus-csv"},
-	"trivy":         {"trivy", ""},
-	"anchore_grype": {"grype", ""},
-	"semgrep":       {"semgrep", ""},
-	"gosec":         {"gosec", ""},
-	"bandit":        {"bandit", ""},
+	"sarif":            {"sarif", ""},
+	"zap":              {"zap", ""},
+	"nessus":           {"nessus", "nessus-csv"},
+	"nessus_was":       {"nessus", "nessus-csv"},
+	"tenable":          {"", "nessus-csv"},
+	"trivy":            {"trivy", ""},
+	"anchore_grype":    {"grype", ""},
+	"semgrep":          {"semgrep", ""},
+	"gosec":            {"gosec", ""},
+	"bandit":           {"bandit", ""},
+	"nexpose":          {"nexpose", ""},
+	"openvas":          {"openvas", "openvas-csv"},
+	"osv_scanner":      {"osv-scanner", ""},
+	"npm_audit":        {"npm-audit", ""},
+	"npm_audit_7_plus": {"npm-audit", ""},
+	"generic":          {"generic", "generic-csv"},
+	"dependency_check": {"dependency-check", ""},
+	"snyk":             {"snyk", ""},
+	"burp":             {"burp", ""},
+	"cyclonedx":        {"cyclonedx", ""},
+	"qualys":           {"qualys", "qualys-csv"},
 }
 
 // undetectable lists corpus files whose content cannot identify a format.
 var undetectable = map[string]string{
-	"trivy/legacy_no_vuln.json": "the whole file is `null`",
+	"trivy/legacy_no_vuln.json":    "the whole file is `null`",
+	"osv_scanner/no_findings.json": "the file is empty",
+	"generic/generic_empty.json":   "its only finding is {}: nothing names the format",
+}
+
+// failing lists corpus files that are reports of a failed run: parsing
+// them is an error (importing them as empty would close every finding).
+var failing = map[string]string{
+	"npm_audit/empty_with_error.json": "npm audit failed (ENOAUDIT)",
+	"generic/generic_invalid.json":    "fields not allowed in a generic finding: invalid_field, last_status_update",
 }
 
 func head(t *testing.T, path string) []byte {
@@ -64,6 +84,12 @@ func TestDetectCorpus(t *testing.T) {
 			t.Run(rel, func(t *testing.T) {
 				path := filepath.Join(root, folder, e.Name())
 				wantName := want.xmlOrJSON
+				if folder == "cyclonedx" && strings.HasSuffix(rel, ".xml") {
+					wantName = "cyclonedx-xml"
+				}
+				if rel == "snyk/snykcode_issue_9270.json" {
+					wantName = "sarif" // Snyk Code writes SARIF
+				}
 				if strings.HasSuffix(e.Name(), ".csv") {
 					wantName = want.csv
 				}
@@ -82,10 +108,30 @@ func TestDetectCorpus(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer r.Close()
-				if _, _, err := scanners.Parse(r, rel, ""); err != nil {
+				_, _, err = scanners.Parse(r, rel, "")
+				if why, bad := failing[rel]; bad {
+					if err == nil || !strings.Contains(err.Error(), why) {
+						t.Errorf("parse: %v, want an error about %q", err, why)
+					}
+				} else if err != nil {
 					t.Errorf("parse: %v", err)
 				}
 			})
+		}
+	}
+}
+
+// TestCorpusFoldersCovered fails when the corpus gains a folder that no
+// format claims.
+func TestCorpusFoldersCovered(t *testing.T) {
+	root := corpustest.Dir(t, "scans")
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if _, ok := folderFormat[e.Name()]; e.IsDir() && !ok {
+			t.Errorf("corpus folder %s is not covered by any format", e.Name())
 		}
 	}
 }

@@ -80,7 +80,7 @@ func TestRejects(t *testing.T) {
 	}{
 		{ParseCSV, "not-nessus.csv", reportio.ErrNotReport, "not-nessus.csv:1: not a report"},
 		{ParseCSV, "bad-risk.csv", reportio.ErrNotReport, `bad-risk.csv:2: Risk: not a report of this format: severity "Catastrophic"`},
-		{Parse, "external-dtd.nessus", reportio.ErrUnsafeXML, "external-dtd.nessus:2:"},
+		{Parse, "parameter-entity.nessus", reportio.ErrUnsafeXML, "parameter-entity.nessus:2:"},
 		{Parse, "bad-severity.nessus", nil, `bad-severity.nessus:2:`},
 		{Parse, "export.csv", nil, "export.csv:1:"},
 	} {

@@ -9,13 +9,14 @@ import (
 var (
 	blockTagRE = regexp.MustCompile(`(?i)<\s*/?\s*(p|br|li|div|ul|ol|tr|h[1-6])\b[^>]*>`)
 	anyTagRE   = regexp.MustCompile(`<[^>]{0,500}>`)
-	blankRE    = regexp.MustCompile(`\n[ \t]*\n(?:[ \t]*\n)+`)
+	blankRE    = regexp.MustCompile(`\n\n\n+`)
 	urlRE      = regexp.MustCompile(`https?://[^\s<>"']+`)
 )
 
 // PlainText turns the HTML fragments some tools put in descriptions
 // ("<p>…</p>") into plain text: block tags become line breaks, other tags
-// are dropped, entities are decoded and runs of blank lines collapsed.
+// are dropped, entities are decoded, spaces within a line and runs of
+// blank lines collapsed.
 func PlainText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return strings.TrimSpace(s)
@@ -23,6 +24,12 @@ func PlainText(s string) string {
 	s = blockTagRE.ReplaceAllString(s, "\n")
 	s = anyTagRE.ReplaceAllString(s, "")
 	s = html.UnescapeString(s)
+	// Indentation from the XML around the fragment is not content.
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	s = strings.Join(lines, "\n")
 	s = blankRE.ReplaceAllString(s, "\n\n")
 	return strings.TrimSpace(s)
 }

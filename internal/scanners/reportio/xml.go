@@ -12,9 +12,9 @@ import (
 )
 
 // XMLDecoder walks an XML report token by token. It never resolves
-// entities (encoding/xml does not), rejects any DOCTYPE that declares
-// entities or an external subset (XXE, billion laughs), and bounds nesting
-// depth and total size.
+// entities (encoding/xml does not) nor fetches DTDs, rejects any DOCTYPE
+// that declares entities (XXE, billion laughs), and bounds nesting depth
+// and total size.
 type XMLDecoder struct {
 	d     *xml.Decoder
 	file  string
@@ -96,16 +96,14 @@ func (x *XMLDecoder) Token() (xml.Token, error) {
 	return xml.CopyToken(tok), nil
 }
 
-// checkDirective rejects DOCTYPEs with an internal subset or an external
-// identifier, and any ENTITY declaration.
+// checkDirective rejects any ENTITY declaration (XXE, billion laughs).
+// Other DTD content is harmless because encoding/xml never applies a DTD
+// and never fetches an external one: Burp's exports carry an internal
+// subset of element declarations and Qualys's name an external DTD.
 func checkDirective(d xml.Directive) error {
-	b := bytes.TrimSpace(d)
-	upper := bytes.ToUpper(b)
-	if bytes.Contains(upper, []byte("ENTITY")) {
-		return fmt.Errorf("%w: DOCTYPE declares entities", ErrUnsafeXML)
-	}
-	if bytes.HasPrefix(upper, []byte("DOCTYPE")) && (bytes.Contains(upper, []byte("SYSTEM")) || bytes.Contains(upper, []byte("PUBLIC")) || bytes.ContainsRune(b, '[')) {
-		return fmt.Errorf("%w: DOCTYPE with an external or internal subset", ErrUnsafeXML)
+	upper := bytes.ToUpper(d)
+	if bytes.Contains(upper, []byte("<!ENTITY")) || bytes.HasPrefix(bytes.TrimSpace(upper), []byte("ENTITY")) {
+		return fmt.Errorf("%w: the DOCTYPE declares entities", ErrUnsafeXML)
 	}
 	return nil
 }
@@ -220,6 +218,13 @@ func RootName(head []byte) string {
 			i := bytes.IndexByte(b, '>')
 			if i < 0 {
 				return ""
+			}
+			if j := bytes.IndexByte(b[:i], '['); j >= 0 { // internal subset
+				k := bytes.Index(b, []byte("]>"))
+				if k < 0 {
+					return ""
+				}
+				i = k + 1
 			}
 			b = b[i+1:]
 		default:

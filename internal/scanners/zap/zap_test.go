@@ -168,6 +168,30 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
+// TestCorpusRescan checks the re-scan pair: alerts present in both scans
+// keep their fingerprint even though their sets of URLs differ.
+func TestCorpusRescan(t *testing.T) {
+	dir := corpustest.Dir(t, "scans", "zap")
+	first := scannertest.ParseFile(t, ParseXML, filepath.Join(dir, "zap-results-first-scan.xml"))
+	second := scannertest.ParseFile(t, ParseXML, filepath.Join(dir, "zap-results-second-scan.xml"))
+	in := map[string]string{}
+	for _, f := range second {
+		in[f.Fingerprint] = f.Title
+	}
+	var gone []string
+	common := 0
+	for _, f := range first {
+		if _, ok := in[f.Fingerprint]; ok {
+			common++
+		} else {
+			gone = append(gone, f.Title)
+		}
+	}
+	if common != 14 || len(gone) != 1 || gone[0] != "PII Disclosure" {
+		t.Errorf("%d alerts in both scans, gone %v; want 14 and [PII Disclosure]", common, gone)
+	}
+}
+
 func FuzzParseXML(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, ParseXML)
