@@ -251,7 +251,7 @@ func writeMatchJSON(w io.Writer, matches []vuln.Match) error {
 		if jm.FixedVersions == nil {
 			jm.FixedVersions = []string{}
 		}
-		b, err := json.MarshalIndent(jm, "    ", "  ")
+		b, err := json.Marshal(jm) // one match per line
 		if err != nil {
 			return fmt.Errorf("match json: %w", err)
 		}
