@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -220,13 +221,19 @@ func openMatches(ms []vuln.Match) []vuln.Match {
 	return out
 }
 
+// writeMatchJSON streams {"matches":[…]} one match at a time, so memory
+// does not grow with the report.
 func writeMatchJSON(w io.Writer, matches []vuln.Match) error {
-	out := struct {
-		Matches []jsonMatch `json:"matches"`
-	}{Matches: []jsonMatch{}}
-	for _, m := range openMatches(matches) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("{\n  \"matches\": [")
+	n := 0
+	for i := range matches {
+		m := &matches[i]
+		if m.Suppressed != nil {
+			continue
+		}
 		jm := jsonMatch{
-			Component:     jsonComponent{Name: m.Component.Name, Version: m.Component.Version, PURL: m.Component.PURL, CPE: componentCPE(&m)},
+			Component:     jsonComponent{Name: m.Component.Name, Version: m.Component.Version, PURL: m.Component.PURL, CPE: componentCPE(m)},
 			Vulnerability: jsonVuln{ID: m.Advisory.ID, Aliases: m.Advisory.Aliases},
 			Severity:      m.Severity.String(),
 			CVSSScore:     m.CVSSScore,
@@ -241,11 +248,22 @@ func writeMatchJSON(w io.Writer, matches []vuln.Match) error {
 		if jm.FixedVersions == nil {
 			jm.FixedVersions = []string{}
 		}
-		out.Matches = append(out.Matches, jm)
+		b, err := json.Marshal(jm) // one match per line
+		if err != nil {
+			return fmt.Errorf("match json: %w", err)
+		}
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+		n++
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if n > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
 }
 
 // writeMatchTable prints matches grouped by component, the component with

@@ -24,7 +24,8 @@ type Match struct {
 	Source Source `json:"source"`
 	// Reason names the range or CPE configuration node that matched, and the
 	// source it came from.
-	Reason        string        `json:"reason"`
+	Reason string `json:"reason"`
+	// FixedVersions may share storage with the matcher's index: read only.
 	FixedVersions []string      `json:"fixed_versions,omitempty"`
 	Severity      Level         `json:"-"`
 	CVSSScore     float64       `json:"cvss_score"`
@@ -257,24 +258,42 @@ func (m *Matcher) Match(components []inventory.Component, vex []VEXStatement) []
 // SortMatches orders matches worst first: KEV, severity, CVSS, EPSS, then
 // component and advisory id for a stable order.
 func SortMatches(ms []Match) {
-	slices.SortFunc(ms, func(a, b Match) int {
-		if a.KEV != b.KEV {
-			if a.KEV {
-				return -1
-			}
-			return 1
+	slices.SortFunc(ms, compareMatches)
+}
+
+// compareMatches orders two matches worst first; comparisons stop at the
+// first difference (cmp.Or would evaluate every key).
+func compareMatches(a, b Match) int {
+	if a.KEV != b.KEV {
+		if a.KEV {
+			return -1
 		}
-		return cmp.Or(
-			cmp.Compare(b.Severity, a.Severity),
-			cmp.Compare(b.CVSSScore, a.CVSSScore),
-			cmp.Compare(b.EPSS, a.EPSS),
-			cmp.Compare(a.Component.Name, b.Component.Name),
-			cmp.Compare(a.Component.Version, b.Component.Version),
-			cmp.Compare(a.Advisory.ID, b.Advisory.ID),
-			cmp.Compare(a.Component.Ref, b.Component.Ref),
-			cmp.Compare(a.Reason, b.Reason),
-		)
-	})
+		return 1
+	}
+	if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.CVSSScore, a.CVSSScore); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.EPSS, a.EPSS); c != 0 {
+		return c
+	}
+	if a.Component != b.Component {
+		if c := strings.Compare(a.Component.Name, b.Component.Name); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Component.Version, b.Component.Version); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Component.Ref, b.Component.Ref); c != 0 {
+			return c
+		}
+	}
+	if c := strings.Compare(a.Advisory.ID, b.Advisory.ID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Reason, b.Reason)
 }
 
 func (m *Matcher) matchPackage(out []Match, c *inventory.Component, pk Package) []Match {
@@ -294,9 +313,9 @@ func (m *Matcher) matchPackage(out []Match, c *inventory.Component, pk Package) 
 		}
 		why := ""
 		if _, ok := e.versions[pk.Version]; ok {
-			why = fmt.Sprintf("version %s is listed as affected", pk.Version)
+			why = "version " + pk.Version + " is listed as affected"
 		} else if _, ok := e.versions[strings.TrimPrefix(pk.Version, "v")]; ok && pk.Ecosystem == "Go" {
-			why = fmt.Sprintf("version %s is listed as affected", pk.Version)
+			why = "version " + pk.Version + " is listed as affected"
 		}
 		if why == "" && len(e.ranges) > 0 {
 			if !tried {
@@ -308,7 +327,7 @@ func (m *Matcher) matchPackage(out []Match, c *inventory.Component, pk Package) 
 				for _, cr := range e.ranges {
 					if ok, opener, closer := cr.contains(parsed); ok {
 						r := e.affected.Ranges[cr.index]
-						why = fmt.Sprintf("version %s in %s range [introduced %s%s)", pk.Version, r.Type, opener, prefixComma(closer))
+						why = "version " + pk.Version + " in " + string(r.Type) + " range [introduced " + opener + prefixComma(closer) + ")"
 						break
 					}
 				}
@@ -322,8 +341,8 @@ func (m *Matcher) matchPackage(out []Match, c *inventory.Component, pk Package) 
 			Advisory:      e.adv,
 			Via:           "purl",
 			Source:        sourceOf(e.affected.Source, SourceOSV),
-			Reason:        fmt.Sprintf("%s %s: %s package %s %s", sourceOf(e.affected.Source, SourceOSV), recordID(e.adv.ID, e.affected.Record), e.affected.Ecosystem, e.affected.Name, why),
-			FixedVersions: slices.Clone(e.fixed),
+			Reason:        string(sourceOf(e.affected.Source, SourceOSV)) + " " + recordID(e.adv.ID, e.affected.Record) + ": " + e.affected.Ecosystem + " package " + e.affected.Name + " " + why,
+			FixedVersions: e.fixed[:len(e.fixed):len(e.fixed)], // shared, capacity-capped: appends copy
 		})
 	}
 	return out
