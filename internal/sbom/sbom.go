@@ -199,7 +199,7 @@ func decodeBytes(data []byte, name string) (doc *Document, err error) {
 	}
 	switch {
 	case f.Name == FormatCycloneDX && f.Encoding == EncodingJSON:
-		return decodeCycloneDXJSON(data, name)
+		return decodeCycloneDXJSON(data, name, f)
 	case f.Name == FormatCycloneDX && f.Encoding == EncodingXML:
 		return decodeCycloneDXXML(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingJSON:

@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -213,10 +214,6 @@ func jsonSyntaxError(data []byte, name string, err error, off int64) error {
 	return invalid(name, fmt.Sprintf("line %d", lineOf(data, off)), "malformed JSON: %v", err)
 }
 
-// splitThreshold is the number of array items above which a CycloneDX
-// document is validated piecewise and in parallel.
-var splitThreshold = 2000
-
 // validateJSON validates doc against the schema for key and turns the
 // first, most specific violation into a ValidationError.
 func validateJSON(key string, doc any, name string) error {
@@ -224,93 +221,152 @@ func validateJSON(key string, doc any, name string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if obj, ok := doc.(map[string]any); ok && cs.items != nil {
-		n := 0
-		for prop := range splitArrays {
-			if arr, ok := obj[prop].([]any); ok {
-				n += len(arr)
-			}
-		}
-		if n > splitThreshold {
-			return validateSplit(cs, obj, name)
-		}
-	}
 	return schemaError(cs.sch.Validate(doc), doc, nil, name)
 }
 
-// validateSplit validates a large CycloneDX document: the document with its
-// components and dependencies emptied, the uniqueness of those arrays, and
-// their items in parallel (see splitArrays). The reported error is the one
-// for the lowest failing index.
-func validateSplit(cs *compiledSchema, obj map[string]any, name string) error {
-	shallow := make(map[string]any, len(obj))
-	for k, v := range obj {
+// validateStream validates a CycloneDX JSON document without building its
+// whole generic tree: it walks the top-level object with a streaming
+// decoder, validates each item of the large arrays (components,
+// dependencies) on its own as soon as it is decoded, on all cores, checks
+// those arrays' uniqueness by content hash, and validates the rest of the
+// document with the arrays emptied. By the shape of the CycloneDX schemas
+// (see splitArrays) this is the same check as validating the whole
+// document, at a fraction of the memory. The reported error is the
+// top-level one if any, else the one for the lowest failing array index.
+func validateStream(data []byte, key, name string) error {
+	cs, err := compiledFor(key)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	syntax := func(err error) error { return jsonSyntaxError(data, name, err, dec.InputOffset()) }
+	tok, err := dec.Token()
+	if err != nil {
+		return syntax(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return invalid(name, "", "top-level JSON value is not an object")
+	}
+
+	type item struct {
+		prop string
+		idx  int
+		v    any
+	}
+	workers := runtime.GOMAXPROCS(0)
+	items := make(chan item, 4*workers)
+	var mu sync.Mutex
+	var firstErr *ValidationError
+	firstProp, firstIdx := "", -1
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range items {
+				verr := func() (verr error) {
+					defer func() {
+						if p := recover(); p != nil {
+							verr = invalid(name, "/"+it.prop, "validator failed (recovered panic: %v)", p)
+						}
+					}()
+					return schemaError(cs.items[it.prop].Validate(it.v), it.v, []string{it.prop, strconv.Itoa(it.idx)}, name)
+				}()
+				if verr == nil {
+					continue
+				}
+				ve, ok := verr.(*ValidationError)
+				if !ok {
+					ve = invalid(name, "/"+it.prop, "%v", verr)
+				}
+				mu.Lock()
+				if firstErr == nil || it.prop < firstProp || it.prop == firstProp && it.idx < firstIdx {
+					firstErr, firstProp, firstIdx = ve, it.prop, it.idx
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	stop := func() { close(items); wg.Wait() }
+
+	shallow := map[string]any{}
+	var dupErr *ValidationError
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			stop()
+			return syntax(err)
+		}
+		k, _ := tok.(string)
+		if _, split := splitArrays[k]; split && peekArray(data, dec.InputOffset()) {
+			if _, err := dec.Token(); err != nil { // [
+				stop()
+				return syntax(err)
+			}
+			seen := map[[32]byte]int{}
+			for i := 0; dec.More(); i++ {
+				var v any
+				if err := dec.Decode(&v); err != nil {
+					stop()
+					return syntax(err)
+				}
+				if dupErr == nil {
+					canon, _ := json.Marshal(v) // maps marshal with sorted keys
+					h := sha256.Sum256(canon)
+					if j, dup := seen[h]; dup {
+						dupErr = invalid(name, "/"+k, "items at %d and %d are equal", j, i)
+					}
+					seen[h] = i
+				}
+				items <- item{k, i, v}
+			}
+			if _, err := dec.Token(); err != nil { // ]
+				stop()
+				return syntax(err)
+			}
+			shallow[k] = []any{}
+			continue
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			stop()
+			return syntax(err)
+		}
 		shallow[k] = v
 	}
-	type job struct {
-		prop string
-		arr  []any
+	stop()
+	if _, err := dec.Token(); err != nil { // }
+		return syntax(err)
 	}
-	var jobs []job
-	for _, prop := range sortedKeys(splitArrays) {
-		if arr, ok := obj[prop].([]any); ok {
-			shallow[prop] = []any{}
-			jobs = append(jobs, job{prop, arr})
-		}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalid(name, fmt.Sprintf("line %d", lineOf(data, dec.InputOffset())), "unexpected data after the top-level JSON value")
 	}
 	if err := schemaError(cs.sch.Validate(shallow), shallow, nil, name); err != nil {
 		return err
 	}
-	for _, j := range jobs {
-		if err := schemaError(cs.items["unique"].Validate(j.arr), j.arr, []string{j.prop}, name); err != nil {
-			return err
-		}
+	if dupErr != nil {
+		return dupErr
 	}
-	workers := runtime.GOMAXPROCS(0)
-	for _, j := range jobs {
-		item := cs.items[j.prop]
-		errs := make([]error, workers)
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				defer func() {
-					if p := recover(); p != nil {
-						errs[w] = invalid(name, "/"+j.prop, "validator failed (recovered panic: %v)", p)
-					}
-				}()
-				for i := w; i < len(j.arr); i += workers {
-					if errs[w] != nil {
-						return // this worker already found its first error
-					}
-					if err := item.Validate(j.arr[i]); err != nil {
-						errs[w] = schemaError(err, j.arr[i], []string{j.prop, strconv.Itoa(i)}, name)
-					}
-				}
-			}(w)
-		}
-		wg.Wait()
-		var first *ValidationError
-		firstIdx := -1
-		for _, err := range errs {
-			ve, ok := err.(*ValidationError)
-			if !ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			idx := indexInPath(ve.Path, j.prop)
-			if first == nil || idx < firstIdx {
-				first, firstIdx = ve, idx
-			}
-		}
-		if first != nil {
-			return first
-		}
+	if firstErr != nil {
+		return firstErr
 	}
 	return nil
+}
+
+// peekArray reports whether the next non-space byte at off opens an array
+// (skipping the ':' after a key).
+func peekArray(data []byte, off int64) bool {
+	for i := int(off); i < len(data); i++ {
+		switch data[i] {
+		case ' ', '\t', '\r', '\n', ':':
+			continue
+		case '[':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 func indexInPath(path, prop string) int {
