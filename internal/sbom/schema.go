@@ -288,7 +288,9 @@ func validateStream(data []byte, key, name string) error {
 			}
 		}()
 	}
-	stop := func() { close(items); wg.Wait() }
+	var stopOnce sync.Once
+	stop := func() { stopOnce.Do(func() { close(items); wg.Wait() }) }
+	defer stop() // also on a panic, so no worker is left blocked
 
 	shallow := map[string]any{}
 	var dupErr *ValidationError
