@@ -203,7 +203,7 @@ func decodeBytes(data []byte, name string) (doc *Document, err error) {
 	case f.Name == FormatCycloneDX && f.Encoding == EncodingXML:
 		return decodeCycloneDXXML(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingJSON:
-		return decodeSPDXJSON(data, name)
+		return decodeSPDXJSON(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingTagValue:
 		return decodeSPDXTagValue(data, name, f)
 	}

@@ -57,8 +57,9 @@ var schemaIDs = map[string]string{
 type compiledSchema struct {
 	once sync.Once
 	sch  *jsonschema.Schema
-	// items holds the item schemas of the large top-level arrays
-	// (CycloneDX components and dependencies), for split validation.
+	// split and items describe the large top-level arrays and hold their
+	// compiled item schemas, for validateStream.
+	split map[string]splitArray
 	items map[string]*jsonschema.Schema
 	err   error
 }
@@ -71,14 +72,31 @@ var schemaCache = func() map[string]*compiledSchema {
 	return m
 }()
 
-// splitArrays are the CycloneDX top-level arrays whose items are validated
-// separately (and in parallel) for large documents. In every CycloneDX
-// 1.2–1.7 schema both are exactly {type: array, items: {$ref: X},
-// uniqueItems: true}, so validating the document with the arrays emptied,
-// each item against X, and the arrays' uniqueness, is the same check.
-var splitArrays = map[string]string{
-	"components":   "#/definitions/component",
-	"dependencies": "#/definitions/dependency",
+// splitArray describes a top-level array whose items are validated one by
+// one while streaming (see validateStream).
+type splitArray struct {
+	items  string // JSON pointer of the item schema within the document schema
+	unique bool   // the array has uniqueItems: true
+}
+
+// splitArrays lists, per format, the large top-level arrays. In every
+// CycloneDX 1.2–1.7 schema components and dependencies are exactly {type:
+// array, items: {$ref: X}, uniqueItems: true}; in the SPDX 2.2 and 2.3
+// schemas packages, files and relationships are exactly {type: array,
+// items: X}. So validating the document with those arrays emptied, each
+// item against X and, where required, the arrays' uniqueness, is the same
+// check as validating the whole document (TestStreamValidationEquivalent
+// verifies it on the corpus).
+var splitArrays = map[string]map[string]splitArray{
+	FormatCycloneDX: {
+		"components":   {"#/definitions/component", true},
+		"dependencies": {"#/definitions/dependency", true},
+	},
+	FormatSPDX: {
+		"packages":      {"#/properties/packages/items", false},
+		"files":         {"#/properties/files/items", false},
+		"relationships": {"#/properties/relationships/items", false},
+	},
 }
 
 // schemaFor returns the compiled schema for format/version, e.g. "cyclonedx/1.6".
@@ -106,23 +124,18 @@ func compiledFor(key string) (*compiledSchema, error) {
 			cs.err = fmt.Errorf("compile schema %s: %w", id, cs.err)
 			return
 		}
-		if strings.HasPrefix(key, FormatCycloneDX+"/") {
-			cs.items = map[string]*jsonschema.Schema{}
-			for prop, ptr := range splitArrays {
-				if cs.items[prop], cs.err = c.Compile(id + ptr); cs.err != nil {
-					cs.err = fmt.Errorf("compile schema %s%s: %w", id, ptr, cs.err)
-					return
-				}
-			}
-			if cs.items["unique"], cs.err = c.Compile(uniqueItemsID); cs.err != nil {
+		format, _, _ := strings.Cut(key, "/")
+		cs.split = splitArrays[format]
+		cs.items = map[string]*jsonschema.Schema{}
+		for prop, sa := range cs.split {
+			if cs.items[prop], cs.err = c.Compile(id + sa.items); cs.err != nil {
+				cs.err = fmt.Errorf("compile schema %s%s: %w", id, sa.items, cs.err)
 				return
 			}
 		}
 	})
 	return cs, cs.err
 }
-
-const uniqueItemsID = "urn:rampart:unique-items.schema.json"
 
 func compileSchema(id string) (*jsonschema.Schema, error) {
 	c, err := newCompiler()
@@ -154,10 +167,6 @@ func newCompiler() (*jsonschema.Compiler, error) {
 		if err := c.AddResource(rid, doc); err != nil {
 			return nil, fmt.Errorf("add embedded schema %s: %w", file, err)
 		}
-	}
-	unique := map[string]any{"$schema": "http://json-schema.org/draft-07/schema#", "type": "array", "uniqueItems": true}
-	if err := c.AddResource(uniqueItemsID, unique); err != nil {
-		return nil, err
 	}
 	return c, nil
 }
@@ -224,13 +233,12 @@ func validateJSON(key string, doc any, name string) error {
 	return schemaError(cs.sch.Validate(doc), doc, nil, name)
 }
 
-// validateStream validates a CycloneDX JSON document without building its
-// whole generic tree: it walks the top-level object with a streaming
-// decoder, validates each item of the large arrays (components,
-// dependencies) on its own as soon as it is decoded, on all cores, checks
-// those arrays' uniqueness by content hash, and validates the rest of the
-// document with the arrays emptied. By the shape of the CycloneDX schemas
-// (see splitArrays) this is the same check as validating the whole
+// validateStream validates a JSON SBOM without building its whole generic
+// tree: it walks the top-level object with a streaming decoder, validates
+// each item of the large arrays (see splitArrays) on its own as soon as it
+// is decoded, on all cores, checks those arrays' uniqueness by content hash
+// where the schema requires it, and validates the rest of the document with
+// the arrays emptied. This is the same check as validating the whole
 // document, at a fraction of the memory. The reported error is the
 // top-level one if any, else the one for the lowest failing array index.
 func validateStream(data []byte, key, name string) error {
@@ -301,7 +309,7 @@ func validateStream(data []byte, key, name string) error {
 			return syntax(err)
 		}
 		k, _ := tok.(string)
-		if _, split := splitArrays[k]; split && peekArray(data, dec.InputOffset()) {
+		if sa, split := cs.split[k]; split && peekArray(data, dec.InputOffset()) {
 			if _, err := dec.Token(); err != nil { // [
 				stop()
 				return syntax(err)
@@ -313,7 +321,7 @@ func validateStream(data []byte, key, name string) error {
 					stop()
 					return syntax(err)
 				}
-				if dupErr == nil {
+				if sa.unique && dupErr == nil {
 					canon, _ := json.Marshal(v) // maps marshal with sorted keys
 					h := sha256.Sum256(canon)
 					if j, dup := seen[h]; dup {

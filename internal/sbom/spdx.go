@@ -20,39 +20,26 @@ import (
 	"github.com/rampart-security/rampart/internal/inventory"
 )
 
-func decodeSPDXJSON(data []byte, name string) (*Document, error) {
-	v, err := parseJSON(data, name)
-	if err != nil {
-		return nil, err
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, invalid(name, "", "top-level JSON value is not an object")
-	}
-	sv, _ := obj["spdxVersion"].(string)
-	ver := strings.TrimPrefix(sv, "SPDX-")
-	if !spdxVersions[ver] {
-		return nil, fmt.Errorf("%s: %w: SPDX spdxVersion %q (supported: SPDX-2.2, SPDX-2.3)", name, ErrUnsupportedVersion, sv)
-	}
-	if err := validateJSON(FormatSPDX+"/"+ver, v, name); err != nil {
+func decodeSPDXJSON(data []byte, name string, f Format) (*Document, error) {
+	if err := validateStream(data, FormatSPDX+"/"+f.SpecVersion, name); err != nil {
 		return nil, err
 	}
 	var doc spdx.Document
-	switch ver {
+	switch f.SpecVersion {
 	case "2.2":
 		var d22 v2_2.Document
 		if err := json.Unmarshal(data, &d22); err != nil {
 			return nil, spdxFieldError(data, name, err)
 		}
 		if err := convert.Document(&d22, &doc); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, invalid(name, "", "convert SPDX 2.2 to 2.3: %v", err))
+			return nil, invalid(name, "", "convert SPDX 2.2 to 2.3: %v", err)
 		}
 	default:
 		if err := json.Unmarshal(data, &doc); err != nil {
 			return nil, spdxFieldError(data, name, err)
 		}
 	}
-	return fromSPDX(&doc, Format{Name: FormatSPDX, SpecVersion: ver, Encoding: EncodingJSON}, name)
+	return fromSPDX(&doc, f, name)
 }
 
 // spdxFieldError reports a JSON error from the SPDX model. tools-golang's
