@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"embed"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -302,6 +304,7 @@ func validateStream(data []byte, key, name string) error {
 
 	shallow := map[string]any{}
 	var dupErr *ValidationError
+	var canon []byte
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -322,7 +325,7 @@ func validateStream(data []byte, key, name string) error {
 					return syntax(err)
 				}
 				if sa.unique && dupErr == nil {
-					canon, _ := json.Marshal(v) // maps marshal with sorted keys
+					canon = appendCanonical(canon[:0], v)
 					h := sha256.Sum256(canon)
 					if j, dup := seen[h]; dup {
 						dupErr = invalid(name, "/"+k, "items at %d and %d are equal", j, i)
@@ -480,4 +483,53 @@ func scalarAt(doc any, at []string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// appendCanonical appends a canonical encoding of a generic JSON value to
+// buf (object keys sorted, every value tagged and length-prefixed), so equal
+// values, in the sense of JSON Schema's uniqueItems, encode equally.
+func appendCanonical(buf []byte, v any) []byte {
+	str := func(buf []byte, tag byte, s string) []byte {
+		buf = append(buf, tag)
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		return append(buf, s...)
+	}
+	switch t := v.(type) {
+	case nil:
+		return append(buf, 'n')
+	case bool:
+		if t {
+			return append(buf, 't')
+		}
+		return append(buf, 'f')
+	case string:
+		return str(buf, 's', t)
+	case json.Number:
+		// Numerically equal numbers are equal (1 and 1.0): normalise.
+		if f, err := t.Float64(); err == nil {
+			return str(buf, 'd', strconv.FormatFloat(f, 'g', -1, 64))
+		}
+		return str(buf, 'd', t.String())
+	case []any:
+		buf = append(buf, '[')
+		buf = binary.AppendUvarint(buf, uint64(len(t)))
+		for _, e := range t {
+			buf = appendCanonical(buf, e)
+		}
+		return buf
+	case map[string]any:
+		buf = append(buf, '{')
+		buf = binary.AppendUvarint(buf, uint64(len(t)))
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			buf = str(buf, 'k', k)
+			buf = appendCanonical(buf, t[k])
+		}
+		return buf
+	}
+	return str(buf, '?', fmt.Sprint(v))
 }

@@ -83,3 +83,27 @@ func TestStreamValidationReportsFirstError(t *testing.T) {
 		t.Errorf("%d components, %d edges", len(d.Components), d.Edges())
 	}
 }
+
+func TestStreamValidationUniqueItems(t *testing.T) {
+	tests := []struct {
+		doc  string
+		path string
+	}{
+		{`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"a","version":"1"},{"version":"1","name":"a","type":"library"}]}`, "/components"},
+		{`{"bomFormat":"CycloneDX","specVersion":"1.6","dependencies":[{"ref":"x"},{"ref":"y"},{"ref":"x"}]}`, "/dependencies"},
+		{`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"a","properties":[{"name":"n","value":"1"}]},{"type":"library","name":"a","properties":[{"name":"n","value":"1.0"}]}]}`, ""},
+	}
+	for _, tt := range tests {
+		err := validateStream([]byte(tt.doc), "cyclonedx/1.6", "u.json")
+		if tt.path == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tt.doc, err)
+			}
+			continue
+		}
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Path != tt.path || !strings.Contains(ve.Message, "equal") {
+			t.Errorf("%s: err = %v, want duplicate items at %s", tt.doc, err, tt.path)
+		}
+	}
+}
