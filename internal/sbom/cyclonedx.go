@@ -274,7 +274,11 @@ func checkCycloneDX(bom *cdx.BOM, f Format, name string) error {
 			if d.Dependencies != nil {
 				for j, r := range *d.Dependencies {
 					if strings.TrimSpace(r) == "" {
-						return invalid(name, at.field("dependsOn", "dependency").index(j, "").path, "dependsOn ref must not be empty")
+						p := at.field("dependsOn", "").index(j, "").path
+						if root.xml {
+							p = fmt.Sprintf("%s/dependency[%d]/@ref", at.path, j+1)
+						}
+						return invalid(name, p, "dependsOn ref must not be empty")
 					}
 				}
 			}

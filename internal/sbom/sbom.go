@@ -8,7 +8,7 @@
 //
 // JSON documents are validated against the official JSON schemas, embedded in
 // the binary, before anything is imported; XML CycloneDX documents get the
-// structural and semantic checks described in xmlcheck.go. Every error names
+// structural and semantic checks described on decodeCycloneDXXML. Every error names
 // the input and, for validation failures, the JSON pointer (or element path)
 // of the offending field, and wraps one of the package's sentinel errors so
 // callers can tell "not an SBOM" from "an SBOM version we do not read" from
