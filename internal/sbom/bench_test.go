@@ -97,6 +97,16 @@ func BenchmarkDecodePhases10k(b *testing.B) {
 			}
 		}
 	})
+	b.Run("unmarshal-lean", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var lean leanBOM
+			if err := json.Unmarshal(data, &lean); err != nil {
+				b.Fatal(err)
+			}
+			_ = lean.toBOM()
+		}
+	})
 	var bom cdx.BOM
 	_ = json.Unmarshal(data, &bom)
 	b.Run("check-and-convert", func(b *testing.B) {
