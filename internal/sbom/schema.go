@@ -101,15 +101,6 @@ var splitArrays = map[string]map[string]splitArray{
 	},
 }
 
-// schemaFor returns the compiled schema for format/version, e.g. "cyclonedx/1.6".
-func schemaFor(key string) (*jsonschema.Schema, error) {
-	cs, err := compiledFor(key)
-	if err != nil {
-		return nil, err
-	}
-	return cs.sch, nil
-}
-
 func compiledFor(key string) (*compiledSchema, error) {
 	cs, ok := schemaCache[key]
 	if !ok {
@@ -137,18 +128,6 @@ func compiledFor(key string) (*compiledSchema, error) {
 		}
 	})
 	return cs, cs.err
-}
-
-func compileSchema(id string) (*jsonschema.Schema, error) {
-	c, err := newCompiler()
-	if err != nil {
-		return nil, err
-	}
-	sch, err := c.Compile(id)
-	if err != nil {
-		return nil, fmt.Errorf("compile schema %s: %w", id, err)
-	}
-	return sch, nil
 }
 
 func newCompiler() (*jsonschema.Compiler, error) {
@@ -195,21 +174,6 @@ func stripPointerIDs(v any, root bool) {
 
 var schemaPrinter = message.NewPrinter(language.English)
 
-// parseJSON decodes data into the generic form the validator expects
-// (numbers as json.Number). Syntax errors become ValidationErrors with a line.
-func parseJSON(data []byte, name string) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, jsonSyntaxError(data, name, err, dec.InputOffset())
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalid(name, fmt.Sprintf("line %d", lineOf(data, dec.InputOffset())), "unexpected data after the top-level JSON value")
-	}
-	return v, nil
-}
-
 func jsonSyntaxError(data []byte, name string, err error, off int64) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -223,16 +187,6 @@ func jsonSyntaxError(data []byte, name string, err error, off int64) error {
 		return invalid(name, fmt.Sprintf("line %d", lineOf(data, int64(len(data)))), "truncated JSON: unexpected end of input")
 	}
 	return invalid(name, fmt.Sprintf("line %d", lineOf(data, off)), "malformed JSON: %v", err)
-}
-
-// validateJSON validates doc against the schema for key and turns the
-// first, most specific violation into a ValidationError.
-func validateJSON(key string, doc any, name string) error {
-	cs, err := compiledFor(key)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return schemaError(cs.sch.Validate(doc), doc, nil, name)
 }
 
 // validateStream validates a JSON SBOM without building its whole generic
@@ -380,12 +334,6 @@ func peekArray(data []byte, off int64) bool {
 		return false
 	}
 	return false
-}
-
-func indexInPath(path, prop string) int {
-	rest := strings.TrimPrefix(path, "/"+prop+"/")
-	n, _ := strconv.Atoi(strings.SplitN(rest, "/", 2)[0])
-	return n
 }
 
 // schemaError converts a validator error for the value v, found at the

@@ -4,16 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
 )
 
-// TestStreamValidationEquivalent checks that streaming, per-item validation accepts and rejects exactly what whole-document
+// TestStreamValidationEquivalent checks that streaming, per-item validation
+// accepts and rejects exactly what whole-document
 // validation does, on every CycloneDX and SPDX JSON file of the corpus.
 func TestStreamValidationEquivalent(t *testing.T) {
 	root := corpustest.Dir(t, "sbom")
@@ -106,4 +111,43 @@ func TestStreamValidationUniqueItems(t *testing.T) {
 			t.Errorf("%s: err = %v, want duplicate items at %s", tt.doc, err, tt.path)
 		}
 	}
+}
+
+// Test helpers: the whole-document path that validateStream replaced, kept
+// for the equivalence test and the phase benchmarks.
+
+// schemaFor returns the compiled schema for format/version, e.g. "cyclonedx/1.6".
+func schemaFor(key string) (*jsonschema.Schema, error) {
+	cs, err := compiledFor(key)
+	if err != nil {
+		return nil, err
+	}
+	return cs.sch, nil
+}
+
+func compileSchema(id string) (*jsonschema.Schema, error) {
+	c, err := newCompiler()
+	if err != nil {
+		return nil, err
+	}
+	sch, err := c.Compile(id)
+	if err != nil {
+		return nil, fmt.Errorf("compile schema %s: %w", id, err)
+	}
+	return sch, nil
+}
+
+// parseJSON decodes data into the generic form the validator expects
+// (numbers as json.Number). Syntax errors become ValidationErrors with a line.
+func parseJSON(data []byte, name string) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonSyntaxError(data, name, err, dec.InputOffset())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, invalid(name, fmt.Sprintf("line %d", lineOf(data, dec.InputOffset())), "unexpected data after the top-level JSON value")
+	}
+	return v, nil
 }
