@@ -193,6 +193,7 @@ func decodeBytes(data []byte, name string) (doc *Document, err error) {
 			err = &ValidationError{File: name, Message: fmt.Sprintf("decoder failed on malformed input (recovered panic: %v)", p)}
 		}
 	}()
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark is not JSON/XML content
 	f, err := Detect(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

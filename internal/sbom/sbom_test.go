@@ -277,3 +277,16 @@ func TestDecodeCycloneDXXMLChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeByteOrderMark(t *testing.T) {
+	for _, file := range []string{"gateway-fw-1.6.cdx.json", "router-fw-1.4.cdx.xml", "camera-fw-2.3.spdx.json", "sensor-fw-2.2.spdx"} {
+		data, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append([]byte("\xef\xbb\xbf"), data...)
+		if _, err := sbom.Decode(bytes.NewReader(data), file, sbom.Options{}); err != nil {
+			t.Errorf("%s with a byte order mark: %v", file, err)
+		}
+	}
+}
