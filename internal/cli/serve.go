@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/demo"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/jobs"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -28,6 +30,7 @@ type serveOptions struct {
 	tlsKey         string
 	maxUpload      int64
 	privateMetrics bool
+	webhooks       []string
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -56,6 +59,7 @@ are printed instead.`,
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	f.Int64Var(&o.maxUpload, "max-upload", 512<<20, "largest accepted upload in bytes")
 	f.BoolVar(&o.privateMetrics, "private-metrics", false, "require an admin for /metrics")
+	f.StringArrayVar(&o.webhooks, "webhook", nil, "URL that receives every event as signed JSON (repeatable); the HMAC key is read from $RAMPART_WEBHOOK_SECRET")
 	return cmd
 }
 
@@ -121,6 +125,18 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		fmt.Fprintf(s.out, "No users yet. Create the first administrator within 24 hours at this one-time link:\n  %s/setup?token=%s\n", base, tok)
 	}
+
+	for _, u := range o.webhooks {
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			ln.Close()
+			return fmt.Errorf("--webhook %q: must be an http(s) URL", u)
+		}
+	}
+	secret := os.Getenv("RAMPART_WEBHOOK_SECRET")
+	if len(o.webhooks) > 0 && secret == "" {
+		log.Warn("webhooks are sent unsigned: set RAMPART_WEBHOOK_SECRET")
+	}
+	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret)}, st, log).Run(ctx)
 
 	srv := server.New(server.Config{TLS: o.tlsCert != "", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
