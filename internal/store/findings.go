@@ -188,6 +188,7 @@ func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, erro
 
 type findingRow struct {
 	f           findings.Finding
+	data        []byte // f as JSON
 	outcome     findings.Outcome
 	id          int64
 	status      findings.Status
@@ -257,6 +258,7 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 		if err != nil {
 			return err
 		}
+		r.data = data
 		switch r.outcome {
 		case findings.OutcomeNew:
 			ins = append(ins, r)
@@ -289,7 +291,7 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 			b.WriteByte(',')
 		}
 		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-		data, _ := json.Marshal(r.f)
+		data := r.data
 		status, reason := findings.StatusOpen, ""
 		var dup, due any
 		if r.duplicateOf != 0 {
