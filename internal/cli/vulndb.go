@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/vuln/mirror"
 )
 
 func newVulnDBCmd(s *streams) *cobra.Command {
@@ -18,7 +21,7 @@ func newVulnDBCmd(s *streams) *cobra.Command {
 		Example: `  rampart vulndb import osv/Go/all.zip nvd/ known_exploited_vulnerabilities.json epss_scores.csv.gz --data ./rampart-data
   rampart vulndb status --data ./rampart-data`,
 	}
-	cmd.AddCommand(newVulnDBImportCmd(s), newVulnDBStatusCmd(s))
+	cmd.AddCommand(newVulnDBImportCmd(s), newVulnDBUpdateCmd(s), newVulnDBStatusCmd(s))
 	return cmd
 }
 
@@ -100,5 +103,66 @@ func newVulnDBStatusCmd(s *streams) *cobra.Command {
 		},
 	}
 	sf.register(cmd)
+	return cmd
+}
+
+func newVulnDBUpdateCmd(s *streams) *cobra.Command {
+	var sf storeFlags
+	src := mirror.Defaults()
+	var ecosystems []string
+	var osvBase string
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Download changed vulnerability feeds (OSV, NVD, KEV, EPSS) and import them",
+		Long: `Download the vulnerability feeds that changed since the last update and import
+them in one transaction, then re-match the portfolio. Requests are
+conditional (ETag / If-Modified-Since); NVD is fetched incrementally by
+last-modified date. Every URL can point at an internal mirror for air-gapped
+sites; an empty value skips that feed. The NVD API key is read from
+$NVD_API_KEY.`,
+		Example: `  rampart vulndb update --data ./rampart-data
+  rampart vulndb update --osv-base https://mirror.internal/osv --osv-ecosystem Go --osv-ecosystem PyPI \
+      --nvd-url https://mirror.internal/nvd/cves/2.0 --kev-url https://mirror.internal/kev.json --epss-url ""`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			src.OSV = nil
+			if osvBase != "" {
+				for _, e := range ecosystems {
+					src.OSV = append(src.OSV, strings.TrimSuffix(osvBase, "/")+"/"+url.PathEscape(e)+"/all.zip")
+				}
+			}
+			src.NVDAPIKey = os.Getenv("NVD_API_KEY")
+			st, err := sf.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			f := &mirror.Fetcher{Progress: func(msg string) { fmt.Fprintln(s.err, msg) }}
+			res, err := portfolio.UpdateFeeds(ctx, st, f, src, "cli")
+			if err != nil {
+				return fmt.Errorf("update failed, previous data kept: %w", err)
+			}
+			if res.Import == nil {
+				fmt.Fprintf(s.out, "all %d feeds unchanged\n", len(res.Unchanged))
+				return nil
+			}
+			fmt.Fprintf(s.out, "imported %d advisories, %d EPSS scores, %d KEV entries from %d downloaded files (%d feeds unchanged)\n",
+				res.Import.Advisories, res.Import.EPSS, res.Import.KEV, res.Files, len(res.Unchanged))
+			n, err := portfolio.NewVulns(st).RematchAll(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(s.out, "re-matched the portfolio: %d new matches\n", n)
+			return nil
+		},
+	}
+	sf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&osvBase, "osv-base", mirror.DefaultOSVBase, "base URL of OSV per-ecosystem all.zip files (empty: skip OSV)")
+	f.StringArrayVar(&ecosystems, "osv-ecosystem", mirror.DefaultOSVEcosystems, "OSV ecosystem to fetch (repeatable)")
+	f.StringVar(&src.NVD, "nvd-url", mirror.DefaultNVD, "NVD CVE API 2.0 URL (empty: skip)")
+	f.StringVar(&src.KEV, "kev-url", mirror.DefaultKEV, "CISA KEV JSON URL (empty: skip)")
+	f.StringVar(&src.EPSS, "epss-url", mirror.DefaultEPSS, "EPSS CSV (gzip) URL (empty: skip)")
 	return cmd
 }

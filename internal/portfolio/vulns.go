@@ -3,6 +3,7 @@ package portfolio
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/feeds"
+	"github.com/rampart-security/rampart/internal/vuln/mirror"
 )
 
 // Vulns matches the portfolio against the local vulnerability database.
@@ -212,4 +214,35 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// UpdateResult says what a feed update did.
+type UpdateResult struct {
+	Import    *store.FeedImport `json:"import,omitempty"` // nil when nothing changed
+	Files     int               `json:"files"`
+	Unchanged []string          `json:"unchanged"`
+}
+
+// UpdateFeeds downloads changed feeds from their (mirror) URLs and imports
+// them in one transaction; the mirror states are saved only afterwards, so
+// a failed update is retried in full next time and never half-imports.
+func UpdateFeeds(ctx context.Context, st *store.Store, f *mirror.Fetcher, src mirror.Sources, actor string) (UpdateResult, error) {
+	prev, err := st.FeedStates(ctx)
+	if err != nil {
+		return UpdateResult{}, err
+	}
+	res, err := f.Fetch(ctx, src, prev)
+	if err != nil {
+		return UpdateResult{}, err
+	}
+	defer os.RemoveAll(res.Dir)
+	out := UpdateResult{Files: len(res.Files), Unchanged: res.Unchanged}
+	if len(res.Files) > 0 {
+		rec, err := ImportFeeds(ctx, st, actor, res.Files...)
+		if err != nil {
+			return out, err
+		}
+		out.Import = &rec
+	}
+	return out, st.SaveFeedStates(ctx, res.States)
 }
