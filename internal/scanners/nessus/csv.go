@@ -162,7 +162,7 @@ func hostURL(h string) *findings.Location {
 	if !strings.Contains(h, "://") {
 		return nil
 	}
-	l := (host{name: h}).location("", "", "")
+	l := (host{name: h}).location("", "")
 	return &l
 }
 

@@ -173,7 +173,10 @@ func (it reportItem) finding(h host) (findings.Finding, error) {
 	f.CVSS.V4Vector = it.CVSS4Vector
 	f.CVSS.V4Score = findings.ParseScore(it.CVSS4Score)
 	f.EPSS.Score = epss(it.EPSS)
-	f.Locations = []findings.Location{h.location(it.Port, it.Protocol, it.SvcName)}
+	f.Locations = []findings.Location{h.location(it.Port, it.Protocol)}
+	if it.SvcName != "" && it.SvcName != "general" {
+		f.Description = joinText(f.Description, "Service: "+it.SvcName)
+	}
 	f.Normalize()
 	return f, nil
 }
@@ -214,7 +217,7 @@ func epss(s string) *float64 {
 	return &v
 }
 
-func (h host) location(port, proto, svc string) findings.Location {
+func (h host) location(port, proto string) findings.Location {
 	l := findings.Location{Host: h.ip, Protocol: strings.ToLower(strings.TrimSpace(proto))}
 	if l.Host == "" {
 		l.Host = h.fqdn
@@ -229,7 +232,6 @@ func (h host) location(port, proto, svc string) findings.Location {
 		l.Path = u.EscapedPath()
 	}
 	l.Port, _ = strconv.Atoi(strings.TrimSpace(port))
-	_ = svc
 	return l
 }
 
