@@ -72,4 +72,3 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 		}
 	})
 }
-

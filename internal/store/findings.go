@@ -443,8 +443,8 @@ func (s *Store) Findings(ctx context.Context, q FindingQuery) ([]StoredFinding, 
 	}
 	switch q.Status {
 	case "":
-	case "active":
-		add("f.status IN (?, ?, ?)", string(findings.StatusOpen), string(findings.StatusConfirmed), string(findings.StatusInProgress))
+	case "active": // a generated, indexed column: status is open, confirmed or in progress
+		add("f.active = ?", true)
 	default:
 		if !findings.Status(q.Status).Valid() {
 			return nil, "", &ValidationError{"status", fmt.Sprintf("%q: must be active or one of %v", q.Status, findings.Statuses)}

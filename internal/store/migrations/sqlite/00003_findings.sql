@@ -39,6 +39,7 @@ CREATE TABLE findings (
     priority       TEXT NOT NULL DEFAULT '',
     status         TEXT NOT NULL,
     status_reason  TEXT NOT NULL DEFAULT '',
+    active         INTEGER GENERATED ALWAYS AS (status IN ('open', 'confirmed', 'in_progress')) VIRTUAL,
     accepted_until TEXT,
     accepted_by    TEXT NOT NULL DEFAULT '',
     assignee       TEXT NOT NULL DEFAULT '',
@@ -50,10 +51,15 @@ CREATE TABLE findings (
     data           TEXT NOT NULL
 );
 CREATE UNIQUE INDEX findings_scope_fp ON findings(release_id, scope, fingerprint);
-CREATE INDEX findings_fp ON findings(release_id, fingerprint);
 CREATE INDEX findings_risk ON findings(risk_score, id);
 CREATE INDEX findings_status_risk ON findings(status, risk_score, id);
-CREATE INDEX findings_product ON findings(product_id, status);
+-- The default views: active findings worst first, and by SLA due date.
+CREATE INDEX findings_active_risk ON findings(active, risk_score, id);
+CREATE INDEX findings_active_sev_risk ON findings(active, severity, risk_score, id);
+CREATE INDEX findings_sev_risk ON findings(severity, risk_score, id);
+CREATE INDEX findings_product_risk ON findings(product_id, active, risk_score, id);
+CREATE INDEX findings_due ON findings((COALESCE(sla_due, '9999')), id);
+CREATE INDEX findings_release_risk ON findings(release_id, risk_score, id);
 
 CREATE TABLE finding_events (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
