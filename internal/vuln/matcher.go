@@ -217,7 +217,7 @@ func (m *Matcher) Match(components []inventory.Component, vex []VEXStatement) []
 			platform[c.Key()] = append(platform[c.Key()], c)
 		}
 	}
-	var out []Match
+	out := make([]Match, 0, len(components))
 	for i := range components {
 		c := &components[i]
 		start := len(out)
@@ -234,7 +234,7 @@ func (m *Matcher) Match(components []inventory.Component, vex []VEXStatement) []
 		if !matchedByPkg {
 			out = m.matchCPE(out, c, ids[i], platform)
 		}
-		out = append(out[:start], mergeSame(out[start:])...)
+		out = out[:start+len(mergeSame(out[start:]))]
 	}
 	out = dedupKernel(out)
 	for i := range out {
@@ -512,24 +512,30 @@ func mergeSame(ms []Match) []Match {
 	if len(ms) < 2 {
 		return ms
 	}
-	out := ms[:0:0]
-	idx := map[*Advisory]int{}
+	n := 0 // ms[:n] holds the merged matches, in first-seen order
 	for _, mt := range ms {
-		if j, ok := idx[mt.Advisory]; ok {
-			if !strings.Contains(out[j].Reason, mt.Reason) {
-				out[j].Reason += "; " + mt.Reason
+		j := -1
+		for k := 0; k < n; k++ {
+			if ms[k].Advisory == mt.Advisory {
+				j = k
+				break
 			}
-			for _, f := range mt.FixedVersions {
-				if !slices.Contains(out[j].FixedVersions, f) {
-					out[j].FixedVersions = append(out[j].FixedVersions, f)
-				}
-			}
+		}
+		if j < 0 {
+			ms[n] = mt
+			n++
 			continue
 		}
-		idx[mt.Advisory] = len(out)
-		out = append(out, mt)
+		if !strings.Contains(ms[j].Reason, mt.Reason) {
+			ms[j].Reason += "; " + mt.Reason
+		}
+		for _, f := range mt.FixedVersions {
+			if !slices.Contains(ms[j].FixedVersions, f) {
+				ms[j].FixedVersions = append(ms[j].FixedVersions, f)
+			}
+		}
 	}
-	return out
+	return ms[:n]
 }
 
 // dedupKernel keeps one match per (advisory, kernel version) for Linux
