@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,8 +106,11 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 		t.Errorf("unknown vulnerability: %d", r.StatusCode)
 	}
 	// UI pages render.
-	for _, path := range []string{fmt.Sprintf("/releases/%d", rel.ID), "/vulnerabilities/CVE-2099-12345", "/"} {
-		if r := e.call(t, "viewer", "GET", path, nil, nil); r.StatusCode != 200 {
+	for _, path := range []string{fmt.Sprintf("/releases/%d", rel.ID), "/vulnerabilities/CVE-2099-12345", "/", fmt.Sprintf("/releases/%d/report", rel.ID)} {
+		r := e.call(t, "viewer", "GET", path, nil, nil)
+		var page strings.Builder
+		io.Copy(&page, r.Body)
+		if r.StatusCode != 200 || !strings.Contains(page.String(), "GO-2099-0001") && path != "/" {
 			t.Errorf("%s: %d", path, r.StatusCode)
 		}
 	}
