@@ -90,9 +90,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		// One writer at a time is SQLite's model; a single connection also
-		// serialises transactions without SQLITE_BUSY storms.
-		db.SetMaxOpenConns(1)
+		// WAL lets readers run in parallel with each other and with the one
+		// writer. Every transaction begins IMMEDIATE (_txlock) and waits up
+		// to the busy timeout for the write lock, so writers queue instead of
+		// failing with SQLITE_BUSY.
+		db.SetMaxOpenConns(4)
+		db.SetMaxIdleConns(4)
 	}
 	s := &Store{db: db, engine: eng}
 	if err := db.PingContext(ctx); err != nil {
