@@ -19,7 +19,7 @@ TOKEN=$("$BIN" token create --user bench --name wrk --expires 1h --data "$DATA")
 PID=$!
 trap 'kill $PID' EXIT
 sleep 2
-for q in "status=active&limit=50" "status=active&severity=high&limit=50" "sort=due&limit=50" "q=sql&limit=50"; do
+for q in "status=active&limit=50" "status=active&severity=high&limit=50" "sort=due&limit=50" "q=rg007&limit=50" "release=3&status=active&limit=50"; do
   echo "== GET /api/v1/findings?$q"
   wrk -t2 -c8 -d15s --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:18111/api/v1/findings?$q" | grep -E "Latency|50%|90%|99%|Requests/sec"
 done
