@@ -257,7 +257,11 @@ func addAffected(a *vuln.Advisory, af *affected, name, field string) error {
 			node.Matches = append(node.Matches, m)
 			added = true
 		}
-		if !added && af.DefaultStatus == "affected" {
+		// defaultStatus "affected" means every version only when no version
+		// is listed: with listed (unaffected or commit) ranges, "all other
+		// versions" cannot be expressed as a CPE range, and guessing would
+		// flood kernel reports with false positives.
+		if !added && af.DefaultStatus == "affected" && len(af.Versions) == 0 {
 			node.Matches = append(node.Matches, vuln.CPEMatch{Vulnerable: true, Criteria: base})
 		}
 	}
