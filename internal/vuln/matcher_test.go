@@ -311,3 +311,20 @@ func TestComponentKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestMatcherConcurrent: one matcher serves several releases at once (run
+// with -race).
+func TestMatcherConcurrent(t *testing.T) {
+	advs, comps := synthetic(2000, 1000)
+	m := NewMatcher(advs, MatcherOptions{})
+	want := len(m.Match(comps, nil))
+	done := make(chan int)
+	for range 4 {
+		go func() { done <- len(m.Match(comps, nil)) }()
+	}
+	for range 4 {
+		if got := <-done; got != want {
+			t.Errorf("concurrent Match returned %d matches, want %d", got, want)
+		}
+	}
+}
