@@ -29,13 +29,14 @@ for eco in Go PyPI crates.io; do
   set -e
   echo "== $eco: time, 10,000-component SBOM, end to end (load data + read SBOM + match + write JSON)"
   for tool in osv-scanner rampart; do
-    start=$(date +%s.%N)
     if [ $tool = osv-scanner ]; then
-      "$osvscanner" scan source --offline --local-db-path "$d/db" -L "$d/bom-10000.cdx.json" --format json >"$d/osv10k.json" 2>/dev/null || true
+      cmd=("$osvscanner" scan source --offline --local-db-path "$d/db" -L "$d/bom-10000.cdx.json" --format json)
     else
-      "$work/rampart" match "$d/bom-10000.cdx.json" --vulndb "$zip" --format json >"$d/rampart10k.json"
+      cmd=("$work/rampart" match "$d/bom-10000.cdx.json" --vulndb "$zip" --format json)
     fi
-    end=$(date +%s.%N)
-    printf '%-12s %6.2f s\n' "$tool" "$(echo "$end - $start" | bc)"
+    for run in 1 2 3; do
+      /usr/bin/time -f "$tool run $run: %e s wall, %U s user + %S s sys, max RSS %M KB" "${cmd[@]}" >"$d/$tool-10k.json" 2>"$d/$tool-10k.err" || true
+      tail -1 "$d/$tool-10k.err"
+    done
   done
 done

@@ -568,3 +568,35 @@ func dedupKernel(ms []Match) []Match {
 	}
 	return out
 }
+
+// ComponentKeys returns the index keys (see Advisory.IndexKeys) under which
+// advisories relevant to the components are found: the package key of each
+// purl that maps to an OSV ecosystem, and the CPE key of each CPE — own or
+// alias-derived — of the others, plus every CPE in the release (platform
+// leaves of AND configurations are looked up by the vulnerable leaf, so they
+// need no key of their own). A store loads the advisories carrying any of
+// these keys and builds a Matcher for the release from just those.
+func ComponentKeys(components []inventory.Component) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(k string) {
+		if k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for i := range components {
+		c := &components[i]
+		if c.PURL != "" {
+			if pk, err := PackageFromPURL(c.PURL); err == nil {
+				add(PackageKey(pk.Ecosystem, pk.Name))
+				continue
+			}
+		}
+		for _, cp := range componentCPEs(c).cpes {
+			add(cp.Key())
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -279,3 +279,52 @@ func BenchmarkNewMatcher20k(b *testing.B) {
 		NewMatcher(advs, MatcherOptions{})
 	}
 }
+
+func TestComponentKeys(t *testing.T) {
+	got := ComponentKeys([]inventory.Component{
+		{Name: "gin", PURL: "pkg:golang/github.com/gin-gonic/gin@v1.9.0"},
+		{Name: "Django", PURL: "pkg:pypi/Django@3.2"},
+		{Name: "busybox", Version: "1.35.0"},
+		{Name: "mbedtls", Version: "2.28.0", PURL: "pkg:generic/mbedtls@2.28.0"},
+		{Name: "fw", CPEs: []string{"cpe:2.3:o:tenda:ax1803_firmware:1.0.0.1:*:*:*:*:*:*:*"}},
+		{Name: "unknown-thing", Version: "1"},
+	})
+	want := "cpe:arm:mbed_tls cpe:busybox:busybox cpe:tenda:ax1803_firmware cpe:trustedfirmware:mbed_tls pkg:Go/github.com/gin-gonic/gin pkg:PyPI/django"
+	if strings.Join(got, " ") != want {
+		t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
+	}
+	// Every advisory the matcher would report for a component is found by
+	// the component's keys.
+	advs := fixtureAdvisories()
+	comps := []inventory.Component{{Name: "busybox", Version: "1.35.0"}, {Name: "gin", Version: "v1.9.0", PURL: "pkg:golang/github.com/gin-gonic/gin@v1.9.0"}}
+	keys := map[string]bool{}
+	for _, k := range ComponentKeys(comps) {
+		keys[k] = true
+	}
+	for _, m := range NewMatcher(advs, MatcherOptions{}).Match(comps, nil) {
+		found := false
+		for _, k := range m.Advisory.IndexKeys() {
+			found = found || keys[k]
+		}
+		if !found {
+			t.Errorf("%s matched but not reachable through ComponentKeys", m.Advisory.ID)
+		}
+	}
+}
+
+// TestMatcherConcurrent: one matcher serves several releases at once (run
+// with -race).
+func TestMatcherConcurrent(t *testing.T) {
+	advs, comps := synthetic(2000, 1000)
+	m := NewMatcher(advs, MatcherOptions{})
+	want := len(m.Match(comps, nil))
+	done := make(chan int)
+	for range 4 {
+		go func() { done <- len(m.Match(comps, nil)) }()
+	}
+	for range 4 {
+		if got := <-done; got != want {
+			t.Errorf("concurrent Match returned %d matches, want %d", got, want)
+		}
+	}
+}

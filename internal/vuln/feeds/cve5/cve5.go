@@ -190,7 +190,7 @@ func addAffected(a *vuln.Advisory, af *affected, name, field string) error {
 	if eco, ok := registries[strings.TrimSuffix(af.CollectionURL, "/")]; ok && af.PackageName != "" {
 		out := vuln.Affected{Ecosystem: eco, Name: af.PackageName, Source: vuln.SourceCVE5}
 		for _, v := range af.Versions {
-			if v.Status != "affected" {
+			if v.Status != "affected" || v.VersionType == "git" || isCommit(v.Version) || isCommit(v.LessThan) {
 				continue
 			}
 			typ := vuln.RangeEcosystem
@@ -229,7 +229,9 @@ func addAffected(a *vuln.Advisory, af *affected, name, field string) error {
 		base := strings.Join([]string{"cpe:2.3", p.Part, p.Vendor, p.Product, "*", "*", "*", "*", "*", "*", "*", "*"}, ":")
 		added := false
 		for _, v := range af.Versions {
-			if v.Status != "affected" {
+			if v.Status != "affected" || v.VersionType == "git" || isCommit(v.Version) || isCommit(v.LessThan) || isCommit(v.LessThanOrEqual) {
+				// Commit ranges (the Linux CNA's, copied by CISA-ADP as
+				// "custom") cannot be compared with release versions.
 				continue
 			}
 			m := vuln.CPEMatch{Vulnerable: true, Criteria: base}
@@ -255,7 +257,11 @@ func addAffected(a *vuln.Advisory, af *affected, name, field string) error {
 			node.Matches = append(node.Matches, m)
 			added = true
 		}
-		if !added && af.DefaultStatus == "affected" {
+		// defaultStatus "affected" means every version only when no version
+		// is listed: with listed (unaffected or commit) ranges, "all other
+		// versions" cannot be expressed as a CPE range, and guessing would
+		// flood kernel reports with false positives.
+		if !added && af.DefaultStatus == "affected" && len(af.Versions) == 0 {
 			node.Matches = append(node.Matches, vuln.CPEMatch{Vulnerable: true, Criteria: base})
 		}
 	}
@@ -263,6 +269,26 @@ func addAffected(a *vuln.Advisory, af *affected, name, field string) error {
 		a.Configurations = append(a.Configurations, vuln.Configuration{Nodes: []vuln.Node{node}, Source: vuln.SourceCVE5})
 	}
 	return nil
+}
+
+// isCommit reports whether s looks like a git commit id (7–40 hex digits
+// with at least one letter, so release numbers like 2020 are not taken).
+func isCommit(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) < 7 || len(s) > 40 {
+		return false
+	}
+	letter := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+		case r >= 'a' && r <= 'f':
+			letter = true
+		default:
+			return false
+		}
+	}
+	return letter
 }
 
 func cpeQuote(s string) string {

@@ -70,3 +70,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestKernelCommitRanges: the Linux CNA publishes git commit ranges, which
+// CISA-ADP copies next to kernel CPEs as "custom" versions; they must not be
+// compared with release versions (CVE-2022-48716 was introduced in 5.14).
+func TestKernelCommitRanges(t *testing.T) {
+	rec := `{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2022-48716","state":"PUBLISHED"},
+	"containers":{"cna":{"affected":[]},"adp":[{"providerMetadata":{"shortName":"CISA-ADP"},"affected":[
+	 {"cpes":["cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"],"versions":[{"status":"affected","version":"e8ba1e05bdc0","lessThan":"9167f2712dc8","versionType":"custom"}],"defaultStatus":"unknown"},
+	 {"cpes":["cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"],"versions":[{"status":"affected","version":"5.14"}],"defaultStatus":"unknown"}]}]}}`
+	a, err := Parse(strings.NewReader(rec), "CVE-2022-48716.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := vuln.NewMatcher([]vuln.Advisory{*a}, vuln.MatcherOptions{})
+	for v, want := range map[string]bool{"5.10.100": false, "5.14": true, "5.15.0": false} {
+		got := len(m.Match([]inventory.Component{{Name: "linux", Version: v}}, nil)) == 1
+		if got != want {
+			t.Errorf("kernel %s matched %v, want %v", v, got, want)
+		}
+	}
+}

@@ -130,7 +130,7 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 	a := &vuln.Advisory{
 		ID:      rec.ID,
 		Aliases: dedupe(append(append([]string(nil), rec.Aliases...), rec.Upstream...), rec.ID),
-		Related: rec.Related,
+		Related: nonEmpty(rec.Related),
 		Sources: []vuln.Source{vuln.SourceOSV},
 		Summary: rec.Summary,
 		Details: rec.Details,
@@ -151,7 +151,7 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 	if len(rec.DatabaseSpecific) > 0 {
 		var ds specific
 		if json.Unmarshal(rec.DatabaseSpecific, &ds) == nil {
-			a.CWEs = ds.CWEIDs
+			a.CWEs = nonEmpty(ds.CWEIDs)
 			if s, ok := ds.Severity.(string); ok {
 				a.DatabaseSeverity = s
 			}
@@ -159,7 +159,7 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 	}
 	for i, af := range rec.Affected {
 		field := fmt.Sprintf("affected[%d]", i)
-		out := vuln.Affected{Versions: af.Versions, Source: vuln.SourceOSV}
+		out := vuln.Affected{Versions: nonEmpty(af.Versions), Source: vuln.SourceOSV}
 		if af.Package != nil {
 			out.Ecosystem, out.Name, out.PURL = af.Package.Ecosystem, af.Package.Name, af.Package.PURL
 			if out.Name == "" {
@@ -305,4 +305,13 @@ func Lint(a *vuln.Advisory, name string) []error {
 		}
 	}
 	return errs
+}
+
+// nonEmpty returns nil for an empty slice, so advisories survive a JSON
+// round trip (omitempty) unchanged.
+func nonEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
