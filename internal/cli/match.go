@@ -99,7 +99,7 @@ func runMatch(ctx context.Context, s *streams, opts *matchOptions) error {
 	if err != nil {
 		return err
 	}
-	advisories, err := loadAdvisories(ctx, opts)
+	advisories, err := loadAdvisories(ctx, opts, comps)
 	if err != nil {
 		return err
 	}
@@ -511,7 +511,7 @@ func readSBOMComponents(path string) ([]inventory.Component, error) {
 
 // loadAdvisories reads --vulndb files directly, and the local database of
 // --data (imported with 'rampart vulndb import'); both may be combined.
-func loadAdvisories(ctx context.Context, opts *matchOptions) ([]vuln.Advisory, error) {
+func loadAdvisories(ctx context.Context, opts *matchOptions, comps []inventory.Component) ([]vuln.Advisory, error) {
 	var advs []vuln.Advisory
 	epss, kev := map[string]vuln.EPSS{}, map[string]vuln.KEV{}
 	if len(opts.VulnDB) > 0 {
@@ -528,14 +528,27 @@ func loadAdvisories(ctx context.Context, opts *matchOptions) ([]vuln.Advisory, e
 			return nil, err
 		}
 		defer st.Close()
-		stored, e, k, _, err := st.LoadAdvisories(ctx)
+		status, err := st.VulnDBStatus(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if len(stored) == 0 && len(opts.VulnDB) == 0 {
+		if status.Advisories == 0 && len(opts.VulnDB) == 0 {
 			return nil, fmt.Errorf("--data %s: the vulnerability database is empty; load data with 'rampart vulndb import PATH --data %s'", opts.Data, opts.Data)
 		}
+		// Only the advisories indexed under the SBOM's packages and CPEs.
+		stored, err := st.AdvisoriesByKeys(ctx, vuln.ComponentKeys(comps))
+		if err != nil {
+			return nil, err
+		}
 		advs = append(advs, stored...)
+		var cves []string
+		for i := range stored {
+			cves = append(cves, stored[i].CVEs()...)
+		}
+		e, k, err := st.Enrichment(ctx, cves)
+		if err != nil {
+			return nil, err
+		}
 		for c, x := range e {
 			epss[c] = x
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -15,64 +14,70 @@ import (
 )
 
 // Vulns matches the portfolio against the local vulnerability database.
-// It keeps one matcher in memory and rebuilds it when the database
-// changes (another process may have imported data: the generation is
-// read from the store, so several servers on one PostgreSQL agree).
+// It builds a matcher per release from only the advisories indexed under
+// the release's component keys (package and CPE vendor:product), so memory
+// follows the release, not the size of the database: a full mirror of
+// ≈500,000 advisories would need ≈2.3 GB held in memory otherwise.
 type Vulns struct {
-	st      *store.Store
-	mu      sync.Mutex
-	gen     int64
-	loaded  bool
-	matcher *vuln.Matcher
-	advs    []vuln.Advisory
-	byID    map[string]*vuln.Advisory
+	st *store.Store
 }
 
 // NewVulns returns a matcher service over st.
 func NewVulns(st *store.Store) *Vulns { return &Vulns{st: st} }
 
-// Matcher returns the current matcher, rebuilding it when the database changed.
-func (v *Vulns) Matcher(ctx context.Context) (*vuln.Matcher, error) {
-	gen, err := v.st.VulnDBGeneration(ctx)
+// MatcherFor builds a matcher holding every advisory that can match comps,
+// merged across sources and enriched with EPSS and KEV.
+func (v *Vulns) MatcherFor(ctx context.Context, comps []inventory.Component) (*vuln.Matcher, error) {
+	advs, err := loadAdvisoriesFor(ctx, v.st, comps)
 	if err != nil {
 		return nil, err
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.loaded && gen == v.gen {
-		return v.matcher, nil
-	}
-	advs, epss, kev, gen, err := v.st.LoadAdvisories(ctx)
-	if err != nil {
-		return nil, err
-	}
-	advs = vuln.Merge(advs)
-	vuln.Enrich(advs, epss, kev)
-	v.advs, v.gen, v.loaded = advs, gen, true
-	v.byID = make(map[string]*vuln.Advisory, len(advs)*2)
-	for i := range advs {
-		for _, id := range advs[i].IDs() {
-			if _, dup := v.byID[id]; !dup {
-				v.byID[id] = &advs[i]
-			}
-		}
-	}
-	v.matcher = vuln.NewMatcher(v.advs, vuln.MatcherOptions{})
-	return v.matcher, nil
+	return vuln.NewMatcher(advs, vuln.MatcherOptions{}), nil
 }
 
-// Advisory returns the merged advisory known by id (or any alias).
-func (v *Vulns) Advisory(ctx context.Context, id string) (*vuln.Advisory, error) {
-	if _, err := v.Matcher(ctx); err != nil {
+// loadAdvisoriesFor loads, merges and enriches the advisories that can
+// match comps.
+func loadAdvisoriesFor(ctx context.Context, st *store.Store, comps []inventory.Component) ([]vuln.Advisory, error) {
+	advs, err := st.AdvisoriesByKeys(ctx, vuln.ComponentKeys(comps))
+	if err != nil {
 		return nil, err
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	a, ok := v.byID[id]
-	if !ok {
+	return enrich(ctx, st, vuln.Merge(advs))
+}
+
+func enrich(ctx context.Context, st *store.Store, advs []vuln.Advisory) ([]vuln.Advisory, error) {
+	var cves []string
+	for i := range advs {
+		cves = append(cves, advs[i].CVEs()...)
+	}
+	epss, kev, err := st.Enrichment(ctx, cves)
+	if err != nil {
+		return nil, err
+	}
+	vuln.Enrich(advs, epss, kev)
+	return advs, nil
+}
+
+// Advisory returns the vulnerability known by id (or any alias), merged
+// from every stored record that names it.
+func (v *Vulns) Advisory(ctx context.Context, id string) (*vuln.Advisory, error) {
+	recs, err := v.st.AdvisoriesByAlias(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
 		return nil, fmt.Errorf("vulnerability %s: %w", id, store.ErrNotFound)
 	}
-	return a, nil
+	merged, err := enrich(ctx, v.st, vuln.Merge(recs))
+	if err != nil {
+		return nil, err
+	}
+	for i := range merged {
+		if merged[i].HasID(id) {
+			return &merged[i], nil
+		}
+	}
+	return &merged[0], nil
 }
 
 // ReleaseVuln converts a match to its stored form.
@@ -91,15 +96,15 @@ func ReleaseVuln(releaseID int64, m *vuln.Match) store.ReleaseVuln {
 // VEX analyses, stores the result and returns the matches that are new. A
 // new match on a shipped release raises an event.
 func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVuln, error) {
-	m, err := v.Matcher(ctx)
-	if err != nil {
-		return nil, err
-	}
 	rel, err := v.st.Release(ctx, releaseID)
 	if err != nil {
 		return nil, err
 	}
 	comps, err := v.st.AllComponents(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := v.MatcherFor(ctx, comps)
 	if err != nil {
 		return nil, err
 	}

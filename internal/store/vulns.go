@@ -39,7 +39,7 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 			var b strings.Builder
 			b.WriteString(`INSERT INTO advisories (id, modified, data) VALUES `)
 			args := make([]any, 0, len(chunk)*3)
-			var aliasArgs []any
+			var aliasArgs, keyArgs []any
 			for i := range chunk {
 				a := &chunk[i]
 				data, err := json.Marshal(a)
@@ -59,11 +59,16 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 				for _, id := range a.IDs() {
 					aliasArgs = append(aliasArgs, id, a.ID)
 				}
+				for _, k := range a.IndexKeys() {
+					keyArgs = append(keyArgs, k, a.ID)
+				}
 			}
 			b.WriteString(` ON CONFLICT (id) DO UPDATE SET modified = excluded.modified, data = excluded.data`)
-			del := `DELETE FROM advisory_ids WHERE advisory_id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
-			if _, err := tx.ExecContext(ctx, s.q(del), ids...); err != nil {
-				return err
+			in := `(` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+			for _, del := range []string{`DELETE FROM advisory_ids WHERE advisory_id IN ` + in, `DELETE FROM advisory_keys WHERE advisory_id IN ` + in} {
+				if _, err := tx.ExecContext(ctx, s.q(del), ids...); err != nil {
+					return err
+				}
 			}
 			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 				return fmt.Errorf("store advisories: %w", err)
@@ -75,6 +80,14 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 					return fmt.Errorf("store advisory aliases: %w", err)
 				}
 				aliasArgs = aliasArgs[n*2:]
+			}
+			for len(keyArgs) > 0 {
+				n := min(len(keyArgs)/2, 500)
+				q := `INSERT INTO advisory_keys (key, advisory_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",") + ` ON CONFLICT DO NOTHING`
+				if _, err := tx.ExecContext(ctx, s.q(q), keyArgs[:n*2]...); err != nil {
+					return fmt.Errorf("store advisory index keys: %w", err)
+				}
+				keyArgs = keyArgs[n*2:]
 			}
 		}
 		if err := s.upsertEPSS(ctx, tx, epss); err != nil {
@@ -122,84 +135,115 @@ func (s *Store) upsertEPSS(ctx context.Context, tx *sql.Tx, epss map[string]vuln
 	return nil
 }
 
-// VulnDBGeneration changes whenever vulnerability data is imported; caches
-// of matchers compare it.
-func (s *Store) VulnDBGeneration(ctx context.Context) (int64, error) {
-	var g int64
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM feed_imports`).Scan(&g)
-	return g, err
+// Advisory returns one stored advisory record by its id or any alias.
+func (s *Store) Advisory(ctx context.Context, id string) (vuln.Advisory, error) {
+	advs, err := s.AdvisoriesByAlias(ctx, id)
+	if err != nil {
+		return vuln.Advisory{}, err
+	}
+	if len(advs) == 0 {
+		return vuln.Advisory{}, fmt.Errorf("vulnerability %s: %w", id, ErrNotFound)
+	}
+	return advs[0], nil
 }
 
-// LoadAdvisories returns every stored advisory with EPSS and KEV, and the
-// generation they belong to.
-func (s *Store) LoadAdvisories(ctx context.Context) ([]vuln.Advisory, map[string]vuln.EPSS, map[string]vuln.KEV, int64, error) {
-	gen, err := s.VulnDBGeneration(ctx)
-	if err != nil {
-		return nil, nil, nil, 0, err
+// AdvisoriesByAlias returns every stored record that names id (its own id
+// or an alias), e.g. the OSV, NVD and CVE 5 records of one CVE.
+func (s *Store) AdvisoriesByAlias(ctx context.Context, id string) ([]vuln.Advisory, error) {
+	return s.queryAdvisories(ctx, `SELECT DISTINCT a.id, a.data FROM advisory_ids x JOIN advisories a ON a.id = x.advisory_id WHERE x.alias = ? ORDER BY a.id`, id)
+}
+
+// AdvisoriesByKeys returns the advisories indexed under any of the keys
+// (vuln.ComponentKeys of a release): only these can match it.
+func (s *Store) AdvisoriesByKeys(ctx context.Context, keys []string) ([]vuln.Advisory, error) {
+	var out []vuln.Advisory
+	seen := map[string]bool{}
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		advs, err := s.queryAdvisories(ctx, `SELECT DISTINCT a.id, a.data FROM advisory_keys k JOIN advisories a ON a.id = k.advisory_id WHERE k.key IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range advs {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				out = append(out, a)
+			}
+		}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT data FROM advisories`)
+	return out, nil
+}
+
+func (s *Store) queryAdvisories(ctx context.Context, query string, args ...any) ([]vuln.Advisory, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return nil, nil, nil, 0, err
+		return nil, err
 	}
-	var advs []vuln.Advisory
+	defer rows.Close()
+	var out []vuln.Advisory
 	for rows.Next() {
+		var id string
 		var data []byte
-		if err := rows.Scan(&data); err != nil {
-			rows.Close()
-			return nil, nil, nil, 0, err
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, err
 		}
 		var a vuln.Advisory
 		if err := json.Unmarshal(data, &a); err != nil {
-			rows.Close()
-			return nil, nil, nil, 0, fmt.Errorf("stored advisory: %w", err)
+			return nil, fmt.Errorf("stored advisory %s: %w", id, err)
 		}
-		advs = append(advs, a)
+		out = append(out, a)
 	}
-	rows.Close()
-	epss := map[string]vuln.EPSS{}
-	erows, err := s.db.QueryContext(ctx, `SELECT cve, score, percentile, day FROM epss`)
-	if err != nil {
-		return nil, nil, nil, 0, err
-	}
-	for erows.Next() {
-		var c, day string
-		var e vuln.EPSS
-		if err := erows.Scan(&c, &e.Score, &e.Percentile, &day); err != nil {
-			erows.Close()
-			return nil, nil, nil, 0, err
-		}
-		e.Date, _ = time.Parse("2006-01-02", day)
-		epss[c] = e
-	}
-	erows.Close()
-	kev := map[string]vuln.KEV{}
-	krows, err := s.db.QueryContext(ctx, `SELECT cve, data FROM kev`)
-	if err != nil {
-		return nil, nil, nil, 0, err
-	}
-	defer krows.Close()
-	for krows.Next() {
-		var c string
-		var data []byte
-		var k vuln.KEV
-		if err := krows.Scan(&c, &data); err != nil {
-			return nil, nil, nil, 0, err
-		}
-		_ = json.Unmarshal(data, &k)
-		kev[c] = k
-	}
-	return advs, epss, kev, gen, krows.Err()
+	return out, rows.Err()
 }
 
-// Advisory returns one advisory by its id or any alias.
-func (s *Store) Advisory(ctx context.Context, id string) (vuln.Advisory, error) {
-	var a vuln.Advisory
-	var data []byte
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT a.data FROM advisory_ids x JOIN advisories a ON a.id = x.advisory_id WHERE x.alias = ? ORDER BY a.id LIMIT 1`), id).Scan(&data)
-	if err != nil {
-		return a, fmt.Errorf("vulnerability %s: %w", id, mapErr(err))
+// Enrichment returns the EPSS scores and KEV entries of the given CVEs.
+func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.EPSS, map[string]vuln.KEV, error) {
+	epss, kev := map[string]vuln.EPSS{}, map[string]vuln.KEV{}
+	for start := 0; start < len(cves); start += 500 {
+		chunk := cves[start:min(start+500, len(cves))]
+		args := make([]any, len(chunk))
+		for i, c := range chunk {
+			args[i] = c
+		}
+		in := `(` + strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",") + `)`
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT cve, score, percentile, day FROM epss WHERE cve IN `+in), args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rows.Next() {
+			var c, day string
+			var e vuln.EPSS
+			if err := rows.Scan(&c, &e.Score, &e.Percentile, &day); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			e.Date, _ = time.Parse("2006-01-02", day)
+			epss[c] = e
+		}
+		rows.Close()
+		krows, err := s.db.QueryContext(ctx, s.q(`SELECT cve, data FROM kev WHERE cve IN `+in), args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for krows.Next() {
+			var c string
+			var data []byte
+			var k vuln.KEV
+			if err := krows.Scan(&c, &data); err != nil {
+				krows.Close()
+				return nil, nil, err
+			}
+			_ = json.Unmarshal(data, &k)
+			kev[c] = k
+		}
+		krows.Close()
 	}
-	return a, json.Unmarshal(data, &a)
+	return epss, kev, nil
 }
 
 // VulnDBStatus summarises the local vulnerability database.

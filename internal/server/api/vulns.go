@@ -87,12 +87,12 @@ func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	m, err := h.Vulns.Matcher(r.Context())
+	comps, err := h.Store.AllComponents(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	comps, err := h.Store.AllComponents(r.Context(), id)
+	m, err := h.Vulns.MatcherFor(r.Context(), comps)
 	if err != nil {
 		h.fail(w, r, err)
 		return

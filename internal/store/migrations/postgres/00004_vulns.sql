@@ -12,6 +12,15 @@ CREATE TABLE advisory_ids (
 );
 CREATE INDEX advisory_ids_advisory ON advisory_ids(advisory_id);
 
+-- Index keys (pkg:<ecosystem>/<name>, cpe:<vendor>:<product>) so that a
+-- release loads only the advisories that can match its components.
+CREATE TABLE advisory_keys (
+    key         TEXT COLLATE "C" NOT NULL,
+    advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+    PRIMARY KEY (key, advisory_id)
+);
+CREATE INDEX advisory_keys_advisory ON advisory_keys(advisory_id);
+
 CREATE TABLE epss (
     cve        TEXT PRIMARY KEY,
     score      DOUBLE PRECISION NOT NULL,
@@ -79,5 +88,6 @@ DROP TABLE release_vulns;
 DROP TABLE feed_imports;
 DROP TABLE kev;
 DROP TABLE epss;
+DROP TABLE advisory_keys;
 DROP TABLE advisory_ids;
 DROP TABLE advisories;
