@@ -528,12 +528,3 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 	}
 	return emitVulns(late)
 }
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
-}

@@ -285,9 +285,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			continue
 		}
 		seen[key] = true
-		for _, id := range strings.FieldsFunc(c.Get("CVE ID", "CVEID"), func(r rune) bool { return r == ',' || r == ' ' }) {
-			f.VulnerabilityIDs = append(f.VulnerabilityIDs, id)
-		}
+		f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.FieldsFunc(c.Get("CVE ID", "CVEID"), func(r rune) bool { return r == ',' || r == ' ' })...)
 		f.CVSS.V3Score, f.CVSS.V3Vector = cvss3(c.Get("CVSS3 Base"))
 		f.Normalize()
 		if err := emit(f); err != nil {
