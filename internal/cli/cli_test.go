@@ -33,6 +33,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// run executes the CLI in-process with the given standard input.
+func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Execute(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
 // TestEveryCommandHasHelpAndExample walks the whole command tree.
 func TestEveryCommandHasHelpAndExample(t *testing.T) {
 	root := NewRoot(&streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard})

@@ -30,6 +30,11 @@ func (e *exitError) Unwrap() error { return e.err }
 // failure reports a validation failure or a finding: exit code 1.
 func failure(err error) error { return &exitError{code: ExitFailure, err: err} }
 
+// failuref is failure with a formatted message.
+func failuref(format string, args ...any) error {
+	return failure(fmt.Errorf(format, args...))
+}
+
 // streams holds the process's standard streams so tests can capture them.
 type streams struct {
 	in       io.Reader
@@ -64,6 +69,10 @@ incident response and signed updates, in one self-hosted binary.`,
 		newTokenCmd(s),
 		newSBOMCmd(s),
 		newAuditCmd(s),
+		newScanCmd(s),
+		newThreatmodelCmd(s),
+		newVulnDBCmd(s),
+		newMatchCmd(s, nil),
 	)
 	return root
 }

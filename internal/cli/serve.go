@@ -16,6 +16,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/demo"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/jobs"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -38,6 +39,7 @@ type serveOptions struct {
 	oidcScopes     string
 	oidcGroups     string
 	oidcRoleMap    string
+	webhooks       []string
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -75,6 +77,7 @@ are printed instead.`,
 	f.StringVar(&o.oidcRoleMap, "oidc-role-map", "", "group-to-role map, e.g. 'sec-team=admin,firmware=editor,qa=viewer' (unmapped users are refused)")
 	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
+	f.StringArrayVar(&o.webhooks, "webhook", nil, "URL that receives every event as signed JSON (repeatable); the HMAC key is read from $RAMPART_WEBHOOK_SECRET")
 	return cmd
 }
 
@@ -156,6 +159,18 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		fmt.Fprintf(s.out, "No users yet. Create the first administrator within 24 hours at this one-time link:\n  %s/setup?token=%s\n", base, tok)
 	}
+
+	for _, u := range o.webhooks {
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			ln.Close()
+			return fmt.Errorf("--webhook %q: must be an http(s) URL", u)
+		}
+	}
+	secret := os.Getenv("RAMPART_WEBHOOK_SECRET")
+	if len(o.webhooks) > 0 && secret == "" {
+		log.Warn("webhooks are sent unsigned: set RAMPART_WEBHOOK_SECRET")
+	}
+	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret)}, st, log).Run(ctx)
 
 	var sso *identity.SSO
 	if o.oidcIssuer != "" {

@@ -12,10 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/sbom"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 // User is the demo administrator's name. Its password is generated at
@@ -24,7 +26,9 @@ const User = "demo"
 
 type product struct {
 	inventory.Product
-	releases []release
+	releases    []release
+	threatModel string             // template to start the threat model from
+	findings    []findings.Finding // static-analysis results of the newest release
 }
 
 type release struct {
@@ -73,6 +77,28 @@ func Seed(ctx context.Context, st *store.Store) (int, error) {
 			}
 			n++
 		}
+		if p.threatModel != "" {
+			tpl, err := threatmodel.Template(p.threatModel)
+			if err != nil {
+				return n, err
+			}
+			if _, _, err := portfolio.SaveThreatModel(ctx, st, prod.ID, tpl, p.threatModel+".yaml", "demo: started from the "+p.threatModel+" template", User); err != nil {
+				return n, fmt.Errorf("demo threat model: %w", err)
+			}
+		}
+		if len(p.findings) > 0 {
+			rel, err := st.ReleaseByVersion(ctx, prod.ID, p.releases[len(p.releases)-1].version)
+			if err != nil {
+				return n, err
+			}
+			var buf bytes.Buffer
+			if err := findings.WriteSARIF(&buf, p.findings); err != nil {
+				return n, err
+			}
+			if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "demo-static-analysis.sarif", Scope: "demo:sast", Actor: User, Report: &buf}); err != nil {
+				return n, fmt.Errorf("demo findings: %w", err)
+			}
+		}
 	}
 	return n, nil
 }
@@ -116,6 +142,7 @@ func Portfolio() []product {
 				{"3.2.0", "2025-11-03", "2030-11-03", inventory.StatusShipped, gateway("5.15.120", "1.36.0", "3.0.11", "2022.83", "1.4.71", "2.89", "2023.04", "8.4.0", "1.3")},
 				{"3.3.0-rc1", "", "", inventory.StatusDevelopment, gateway("6.1.70", "1.36.1", "3.0.13", "2024.84", "1.4.73", "2.90", "2024.01", "8.6.0", "1.3.1")},
 			},
+			threatModel: "industrial-gateway",
 		},
 		{
 			Product: inventory.Product{Name: "Smart Thermostat T5", Owner: "Home Devices team", Criticality: 3, Exposure: inventory.ExposureLocal,
@@ -124,6 +151,7 @@ func Portfolio() []product {
 				{"1.8.2", "2025-06-02", "2029-06-02", inventory.StatusShipped, thermostat("10.4.3", "2.28.3", "4.4.4", "2.1.3")},
 				{"1.9.0", "2026-02-16", "2030-02-16", inventory.StatusShipped, thermostat("10.5.1", "3.5.2", "5.1.2", "2.2.0")},
 			},
+			threatModel: "smart-home",
 		},
 		{
 			Product: inventory.Product{Name: "Fleet Cloud Backend", Owner: "Cloud team", Criticality: 4, Exposure: inventory.ExposureInternet,
@@ -132,6 +160,7 @@ func Portfolio() []product {
 				{"2026.03.1", "2026-03-09", "", inventory.StatusShipped, goBackend("v0.17.0", "v1.59.0", "v0.21.0", "v5.4.1")},
 				{"2026.05.0", "2026-05-18", "", inventory.StatusShipped, goBackend("v0.23.0", "v1.64.0", "v0.27.0", "v5.7.1")},
 			},
+			findings: backendFindings(),
 		},
 		{
 			Product: inventory.Product{Name: "Companion App API", Owner: "Mobile team", Criticality: 3, Exposure: inventory.ExposureInternet,
@@ -141,6 +170,24 @@ func Portfolio() []product {
 				{"4.3.0", "2026-04-06", "", inventory.StatusShipped, pyBackend("3.0.3", "2.32.3", "43.0.1", "3.1.4")},
 			},
 		},
+	}
+}
+
+// backendFindings are static-analysis results for the demo's Go backend,
+// in the shape gosec reports them.
+func backendFindings() []findings.Finding {
+	f := func(rule, title string, sev findings.Severity, cwe int, file string, line int, fix string) findings.Finding {
+		x := findings.Finding{Title: title, Severity: sev, RuleID: rule, CWEs: []int{cwe}, Mitigation: fix, Tool: "gosec",
+			Locations: []findings.Location{{File: file, Line: line}}}
+		x.Normalize()
+		return x
+	}
+	return []findings.Finding{
+		f("G201", "SQL string formatting", findings.High, 89, "internal/fleet/query.go", 88, "Use parameterised queries (pgx placeholders) instead of fmt.Sprintf."),
+		f("G402", "TLS InsecureSkipVerify set true", findings.High, 295, "internal/mqtt/client.go", 41, "Verify the broker certificate; pin the fleet CA."),
+		f("G107", "Url provided to HTTP request as taint input", findings.Medium, 88, "internal/ota/fetch.go", 57, "Only fetch firmware from the configured update origin."),
+		f("G404", "Use of weak random number generator (math/rand)", findings.Medium, 338, "internal/pairing/code.go", 23, "Use crypto/rand for pairing codes."),
+		f("G114", "Use of net/http serve function that has no support for setting timeouts", findings.Low, 676, "cmd/fleet-api/main.go", 112, "Use an http.Server with ReadHeaderTimeout."),
 	}
 }
 

@@ -15,42 +15,28 @@ import (
 	"github.com/rampart-security/rampart/internal/inventory"
 )
 
-func decodeCycloneDXJSON(data []byte, name string) (*Document, error) {
-	// The typed decode does not depend on validation: run it alongside the
-	// generic parse and the schema validation (on two or more cores this
-	// hides its cost), and use it only once the document is valid.
-	typed := make(chan typedResult, 1)
-	go func() { typed <- unmarshalBOM(data) }()
-	v, err := parseJSON(data, name)
-	if err != nil {
-		return nil, err
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, invalid(name, "", "top-level JSON value is not an object")
-	}
-	sv, ok := obj["specVersion"].(string)
-	if !ok {
-		if _, present := obj["specVersion"]; present {
-			return nil, invalid(name, "/specVersion", "got %T, want string", obj["specVersion"])
+func decodeCycloneDXJSON(data []byte, name string, f Format) (*Document, error) {
+	switch {
+	case f.SpecVersion == "":
+		if err := validateStream(data, FormatCycloneDX+"/1.6", name); err != nil {
+			return nil, err // a syntax error, most likely
 		}
 		return nil, invalid(name, "/specVersion", "missing required property specVersion")
+	case !cycloneDXVersions[f.SpecVersion]:
+		return nil, fmt.Errorf("%s: %w: CycloneDX specVersion %q (supported: 1.2 to 1.7)", name, ErrUnsupportedVersion, f.SpecVersion)
 	}
-	if !cycloneDXVersions[sv] {
-		return nil, fmt.Errorf("%s: %w: CycloneDX specVersion %q (supported: 1.2 to 1.7)", name, ErrUnsupportedVersion, sv)
-	}
-	if err := validateJSON(FormatCycloneDX+"/"+sv, v, name); err != nil {
+	if err := validateStream(data, FormatCycloneDX+"/"+f.SpecVersion, name); err != nil {
 		return nil, err
 	}
-	v, obj = nil, nil // let the generic tree be collected
-	res := <-typed
+	// Decoded after validation, not alongside it, so the validator's
+	// garbage and the typed model never peak together.
+	res := unmarshalBOM(data)
 	if res.panic != nil {
 		return nil, invalid(name, "", "decoder failed on malformed input (recovered panic: %v)", res.panic)
 	}
 	if res.err != nil {
 		return nil, jsonSyntaxError(data, name, res.err, 0)
 	}
-	f := Format{Name: FormatCycloneDX, SpecVersion: sv, Encoding: EncodingJSON}
 	if err := checkCycloneDX(res.bom, f, name); err != nil {
 		return nil, err
 	}
@@ -288,7 +274,11 @@ func checkCycloneDX(bom *cdx.BOM, f Format, name string) error {
 			if d.Dependencies != nil {
 				for j, r := range *d.Dependencies {
 					if strings.TrimSpace(r) == "" {
-						return invalid(name, at.field("dependsOn", "dependency").index(j, "").path, "dependsOn ref must not be empty")
+						p := at.field("dependsOn", "").index(j, "").path
+						if root.xml {
+							p = fmt.Sprintf("%s/dependency[%d]/@ref", at.path, j+1)
+						}
+						return invalid(name, p, "dependsOn ref must not be empty")
 					}
 				}
 			}

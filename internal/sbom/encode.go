@@ -80,13 +80,13 @@ func normalize(e Export) (*normalized, error) {
 	if n.Type == "" {
 		n.Type = inventory.TypeFirmware
 	}
-	if n.Ref == "" {
-		n.Ref = "product"
-	}
 	if n.ToolVersion == "" {
 		n.ToolVersion = "dev"
 	}
-	seen := map[string]bool{n.Ref: true}
+	seen := map[string]bool{}
+	if n.Ref != "" {
+		seen[n.Ref] = true
+	}
 	n.comps = make([]inventory.Component, len(e.Components))
 	copy(n.comps, e.Components)
 	for i := range n.comps {
@@ -97,6 +97,13 @@ func normalize(e Export) (*normalized, error) {
 			return nil, fmt.Errorf("export: component ref %q is not unique", n.comps[i].Ref)
 		}
 		seen[n.comps[i].Ref] = true
+	}
+	if n.Ref == "" {
+		n.Ref = "product"
+		for k := 2; seen[n.Ref]; k++ {
+			n.Ref = fmt.Sprintf("product-%d", k)
+		}
+		seen[n.Ref] = true
 	}
 	for i := range n.comps {
 		c := &n.comps[i]

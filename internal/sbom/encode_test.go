@@ -200,6 +200,13 @@ func TestExportFromStore(t *testing.T) {
 	if err := sbom.EncodeCycloneDX(&bytes.Buffer{}, sbom.Export{}); err == nil {
 		t.Error("export without a name accepted")
 	}
+	// The default product ref steps aside for a component called "product".
+	var out bytes.Buffer
+	if err := sbom.EncodeCycloneDX(&out, sbom.Export{Name: "x", Components: []inventory.Component{{Ref: "product", Name: "p"}}}); err != nil {
+		t.Errorf("component ref \"product\": %v", err)
+	} else if !strings.Contains(out.String(), `"product-2"`) {
+		t.Errorf("product ref not renamed:\n%s", out.String())
+	}
 	dup := sbom.Export{Name: "x", Components: []inventory.Component{{Ref: "a", Name: "a"}, {Ref: "a", Name: "b"}}}
 	if err := sbom.EncodeSPDX(&bytes.Buffer{}, dup); err == nil {
 		t.Error("duplicate refs accepted")

@@ -8,7 +8,7 @@
 //
 // JSON documents are validated against the official JSON schemas, embedded in
 // the binary, before anything is imported; XML CycloneDX documents get the
-// structural and semantic checks described in xmlcheck.go. Every error names
+// structural and semantic checks described on decodeCycloneDXXML. Every error names
 // the input and, for validation failures, the JSON pointer (or element path)
 // of the offending field, and wraps one of the package's sentinel errors so
 // callers can tell "not an SBOM" from "an SBOM version we do not read" from
@@ -193,17 +193,18 @@ func decodeBytes(data []byte, name string) (doc *Document, err error) {
 			err = &ValidationError{File: name, Message: fmt.Sprintf("decoder failed on malformed input (recovered panic: %v)", p)}
 		}
 	}()
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark is not JSON/XML content
 	f, err := Detect(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	switch {
 	case f.Name == FormatCycloneDX && f.Encoding == EncodingJSON:
-		return decodeCycloneDXJSON(data, name)
+		return decodeCycloneDXJSON(data, name, f)
 	case f.Name == FormatCycloneDX && f.Encoding == EncodingXML:
 		return decodeCycloneDXXML(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingJSON:
-		return decodeSPDXJSON(data, name)
+		return decodeSPDXJSON(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingTagValue:
 		return decodeSPDXTagValue(data, name, f)
 	}

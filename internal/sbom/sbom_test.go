@@ -236,3 +236,57 @@ func TestDecodeMaxBytes(t *testing.T) {
 		t.Fatalf("exact size rejected: %v", err)
 	}
 }
+
+// TestDecodeCycloneDXXMLChecks covers the checks that stand in for the XSD.
+func TestDecodeCycloneDXXMLChecks(t *testing.T) {
+	base, err := os.ReadFile("testdata/router-fw-1.4.cdx.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, old, new string
+		path, msg      string
+	}{
+		{"component type", `type="operating-system"`, `type="gadget"`, "/bom/components/component[1]/@type", `"gadget" is not defined in CycloneDX 1.4`},
+		{"type newer than spec", `type="operating-system"`, `type="platform"`, "/bom/components/component[1]/@type", "not defined in CycloneDX 1.4"},
+		{"missing type", `type="operating-system" `, ``, "/bom/components/component[1]/@type", "missing required component type"},
+		{"hash algorithm", `alg="SHA-1"`, `alg="CRC32"`, "/bom/components/component[2]/components/component[1]/hashes/hash[1]/@alg", `"CRC32"`},
+		{"licence id", `<id>GPL-2.0-only</id>`, `<id>GPL-2-only-ish</id>`, "/bom/components/component[1]/licenses/license[1]/id", "not an SPDX licence identifier"},
+		{"licence without id or name", `<license><id>GPL-2.0-only</id></license>`, `<license><url>https://example.com</url></license>`, "/bom/components/component[1]/licenses/license[1]", "needs an id or a name"},
+		{"serial number", `serialNumber="urn:uuid:1b671687-395b-41f5-a30f-a58921a69b79"`, `serialNumber="1234"`, "/bom/@serialNumber", "not a urn:uuid"},
+		{"timestamp", `<timestamp>2025-11-02T08:30:00Z</timestamp>`, `<timestamp>yesterday</timestamp>`, "/bom/metadata/timestamp", "xs:dateTime"},
+		{"duplicate bom-ref", `bom-ref="libnettle"`, `bom-ref="linux"`, "/bom/components/component[2]/components/component[1]/@bom-ref", "not unique"},
+		{"empty dependency ref", `<dependency ref="linux"/>`, `<dependency ref=""/>`, "/bom/dependencies/dependency[1]/dependency[1]/@ref", "must not be empty"},
+		{"trailing content", "</bom>\n", "</bom>\n<bom/>", "line", "after </bom>"},
+		{"malformed", `<name>linux</name>`, `<name>linux</nam>`, "line", "malformed XML"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !bytes.Contains(base, []byte(tt.old)) {
+				t.Fatalf("fixture lacks %q", tt.old)
+			}
+			data := bytes.Replace(base, []byte(tt.old), []byte(tt.new), 1)
+			_, err := sbom.Decode(bytes.NewReader(data), "router.xml", sbom.Options{})
+			var ve *sbom.ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, sbom.ErrInvalid) {
+				t.Fatalf("err = %v, want a ValidationError", err)
+			}
+			if !strings.HasPrefix(ve.Path, tt.path) || !strings.Contains(ve.Message, tt.msg) || ve.File != "router.xml" {
+				t.Errorf("got %s | %s, want %s | %s", ve.Path, ve.Message, tt.path, tt.msg)
+			}
+		})
+	}
+}
+
+func TestDecodeByteOrderMark(t *testing.T) {
+	for _, file := range []string{"gateway-fw-1.6.cdx.json", "router-fw-1.4.cdx.xml", "camera-fw-2.3.spdx.json", "sensor-fw-2.2.spdx"} {
+		data, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append([]byte("\xef\xbb\xbf"), data...)
+		if _, err := sbom.Decode(bytes.NewReader(data), file, sbom.Options{}); err != nil {
+			t.Errorf("%s with a byte order mark: %v", file, err)
+		}
+	}
+}

@@ -2,12 +2,15 @@ package sbom
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,8 +59,9 @@ var schemaIDs = map[string]string{
 type compiledSchema struct {
 	once sync.Once
 	sch  *jsonschema.Schema
-	// items holds the item schemas of the large top-level arrays
-	// (CycloneDX components and dependencies), for split validation.
+	// split and items describe the large top-level arrays and hold their
+	// compiled item schemas, for validateStream.
+	split map[string]splitArray
 	items map[string]*jsonschema.Schema
 	err   error
 }
@@ -70,23 +74,31 @@ var schemaCache = func() map[string]*compiledSchema {
 	return m
 }()
 
-// splitArrays are the CycloneDX top-level arrays whose items are validated
-// separately (and in parallel) for large documents. In every CycloneDX
-// 1.2–1.7 schema both are exactly {type: array, items: {$ref: X},
-// uniqueItems: true}, so validating the document with the arrays emptied,
-// each item against X, and the arrays' uniqueness, is the same check.
-var splitArrays = map[string]string{
-	"components":   "#/definitions/component",
-	"dependencies": "#/definitions/dependency",
+// splitArray describes a top-level array whose items are validated one by
+// one while streaming (see validateStream).
+type splitArray struct {
+	items  string // JSON pointer of the item schema within the document schema
+	unique bool   // the array has uniqueItems: true
 }
 
-// schemaFor returns the compiled schema for format/version, e.g. "cyclonedx/1.6".
-func schemaFor(key string) (*jsonschema.Schema, error) {
-	cs, err := compiledFor(key)
-	if err != nil {
-		return nil, err
-	}
-	return cs.sch, nil
+// splitArrays lists, per format, the large top-level arrays. In every
+// CycloneDX 1.2–1.7 schema components and dependencies are exactly {type:
+// array, items: {$ref: X}, uniqueItems: true}; in the SPDX 2.2 and 2.3
+// schemas packages, files and relationships are exactly {type: array,
+// items: X}. So validating the document with those arrays emptied, each
+// item against X and, where required, the arrays' uniqueness, is the same
+// check as validating the whole document (TestStreamValidationEquivalent
+// verifies it on the corpus).
+var splitArrays = map[string]map[string]splitArray{
+	FormatCycloneDX: {
+		"components":   {"#/definitions/component", true},
+		"dependencies": {"#/definitions/dependency", true},
+	},
+	FormatSPDX: {
+		"packages":      {"#/properties/packages/items", false},
+		"files":         {"#/properties/files/items", false},
+		"relationships": {"#/properties/relationships/items", false},
+	},
 }
 
 func compiledFor(key string) (*compiledSchema, error) {
@@ -105,34 +117,17 @@ func compiledFor(key string) (*compiledSchema, error) {
 			cs.err = fmt.Errorf("compile schema %s: %w", id, cs.err)
 			return
 		}
-		if strings.HasPrefix(key, FormatCycloneDX+"/") {
-			cs.items = map[string]*jsonschema.Schema{}
-			for prop, ptr := range splitArrays {
-				if cs.items[prop], cs.err = c.Compile(id + ptr); cs.err != nil {
-					cs.err = fmt.Errorf("compile schema %s%s: %w", id, ptr, cs.err)
-					return
-				}
-			}
-			if cs.items["unique"], cs.err = c.Compile(uniqueItemsID); cs.err != nil {
+		format, _, _ := strings.Cut(key, "/")
+		cs.split = splitArrays[format]
+		cs.items = map[string]*jsonschema.Schema{}
+		for prop, sa := range cs.split {
+			if cs.items[prop], cs.err = c.Compile(id + sa.items); cs.err != nil {
+				cs.err = fmt.Errorf("compile schema %s%s: %w", id, sa.items, cs.err)
 				return
 			}
 		}
 	})
 	return cs, cs.err
-}
-
-const uniqueItemsID = "urn:rampart:unique-items.schema.json"
-
-func compileSchema(id string) (*jsonschema.Schema, error) {
-	c, err := newCompiler()
-	if err != nil {
-		return nil, err
-	}
-	sch, err := c.Compile(id)
-	if err != nil {
-		return nil, fmt.Errorf("compile schema %s: %w", id, err)
-	}
-	return sch, nil
 }
 
 func newCompiler() (*jsonschema.Compiler, error) {
@@ -153,10 +148,6 @@ func newCompiler() (*jsonschema.Compiler, error) {
 		if err := c.AddResource(rid, doc); err != nil {
 			return nil, fmt.Errorf("add embedded schema %s: %w", file, err)
 		}
-	}
-	unique := map[string]any{"$schema": "http://json-schema.org/draft-07/schema#", "type": "array", "uniqueItems": true}
-	if err := c.AddResource(uniqueItemsID, unique); err != nil {
-		return nil, err
 	}
 	return c, nil
 }
@@ -183,21 +174,6 @@ func stripPointerIDs(v any, root bool) {
 
 var schemaPrinter = message.NewPrinter(language.English)
 
-// parseJSON decodes data into the generic form the validator expects
-// (numbers as json.Number). Syntax errors become ValidationErrors with a line.
-func parseJSON(data []byte, name string) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, jsonSyntaxError(data, name, err, dec.InputOffset())
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalid(name, fmt.Sprintf("line %d", lineOf(data, dec.InputOffset())), "unexpected data after the top-level JSON value")
-	}
-	return v, nil
-}
-
 func jsonSyntaxError(data []byte, name string, err error, off int64) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -213,110 +189,151 @@ func jsonSyntaxError(data []byte, name string, err error, off int64) error {
 	return invalid(name, fmt.Sprintf("line %d", lineOf(data, off)), "malformed JSON: %v", err)
 }
 
-// splitThreshold is the number of array items above which a CycloneDX
-// document is validated piecewise and in parallel.
-var splitThreshold = 2000
-
-// validateJSON validates doc against the schema for key and turns the
-// first, most specific violation into a ValidationError.
-func validateJSON(key string, doc any, name string) error {
+// validateStream validates a JSON SBOM without building its whole generic
+// tree: it walks the top-level object with a streaming decoder, validates
+// each item of the large arrays (see splitArrays) on its own as soon as it
+// is decoded, on all cores, checks those arrays' uniqueness by content hash
+// where the schema requires it, and validates the rest of the document with
+// the arrays emptied. This is the same check as validating the whole
+// document, at a fraction of the memory. The reported error is the
+// top-level one if any, else the one for the lowest failing array index.
+func validateStream(data []byte, key, name string) error {
 	cs, err := compiledFor(key)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if obj, ok := doc.(map[string]any); ok && cs.items != nil {
-		n := 0
-		for prop := range splitArrays {
-			if arr, ok := obj[prop].([]any); ok {
-				n += len(arr)
-			}
-		}
-		if n > splitThreshold {
-			return validateSplit(cs, obj, name)
-		}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	syntax := func(err error) error { return jsonSyntaxError(data, name, err, dec.InputOffset()) }
+	tok, err := dec.Token()
+	if err != nil {
+		return syntax(err)
 	}
-	return schemaError(cs.sch.Validate(doc), doc, nil, name)
-}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return invalid(name, "", "top-level JSON value is not an object")
+	}
 
-// validateSplit validates a large CycloneDX document: the document with its
-// components and dependencies emptied, the uniqueness of those arrays, and
-// their items in parallel (see splitArrays). The reported error is the one
-// for the lowest failing index.
-func validateSplit(cs *compiledSchema, obj map[string]any, name string) error {
-	shallow := make(map[string]any, len(obj))
-	for k, v := range obj {
+	type item struct {
+		prop string
+		idx  int
+		v    any
+	}
+	workers := runtime.GOMAXPROCS(0)
+	items := make(chan item, 4*workers)
+	var mu sync.Mutex
+	var firstErr *ValidationError
+	firstProp, firstIdx := "", -1
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range items {
+				verr := func() (verr error) {
+					defer func() {
+						if p := recover(); p != nil {
+							verr = invalid(name, "/"+it.prop, "validator failed (recovered panic: %v)", p)
+						}
+					}()
+					return schemaError(cs.items[it.prop].Validate(it.v), it.v, []string{it.prop, strconv.Itoa(it.idx)}, name)
+				}()
+				if verr == nil {
+					continue
+				}
+				ve, ok := verr.(*ValidationError)
+				if !ok {
+					ve = invalid(name, "/"+it.prop, "%v", verr)
+				}
+				mu.Lock()
+				if firstErr == nil || it.prop < firstProp || it.prop == firstProp && it.idx < firstIdx {
+					firstErr, firstProp, firstIdx = ve, it.prop, it.idx
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	var stopOnce sync.Once
+	stop := func() { stopOnce.Do(func() { close(items); wg.Wait() }) }
+	defer stop() // also on a panic, so no worker is left blocked
+
+	shallow := map[string]any{}
+	var dupErr *ValidationError
+	var canon []byte
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			stop()
+			return syntax(err)
+		}
+		k, _ := tok.(string)
+		if sa, split := cs.split[k]; split && peekArray(data, dec.InputOffset()) {
+			if _, err := dec.Token(); err != nil { // [
+				stop()
+				return syntax(err)
+			}
+			seen := map[[32]byte]int{}
+			for i := 0; dec.More(); i++ {
+				var v any
+				if err := dec.Decode(&v); err != nil {
+					stop()
+					return syntax(err)
+				}
+				if sa.unique && dupErr == nil {
+					canon = appendCanonical(canon[:0], v)
+					h := sha256.Sum256(canon)
+					if j, dup := seen[h]; dup {
+						dupErr = invalid(name, "/"+k, "items at %d and %d are equal", j, i)
+					}
+					seen[h] = i
+				}
+				items <- item{k, i, v}
+			}
+			if _, err := dec.Token(); err != nil { // ]
+				stop()
+				return syntax(err)
+			}
+			shallow[k] = []any{}
+			continue
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			stop()
+			return syntax(err)
+		}
 		shallow[k] = v
 	}
-	type job struct {
-		prop string
-		arr  []any
+	stop()
+	if _, err := dec.Token(); err != nil { // }
+		return syntax(err)
 	}
-	var jobs []job
-	for _, prop := range sortedKeys(splitArrays) {
-		if arr, ok := obj[prop].([]any); ok {
-			shallow[prop] = []any{}
-			jobs = append(jobs, job{prop, arr})
-		}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalid(name, fmt.Sprintf("line %d", lineOf(data, dec.InputOffset())), "unexpected data after the top-level JSON value")
 	}
 	if err := schemaError(cs.sch.Validate(shallow), shallow, nil, name); err != nil {
 		return err
 	}
-	for _, j := range jobs {
-		if err := schemaError(cs.items["unique"].Validate(j.arr), j.arr, []string{j.prop}, name); err != nil {
-			return err
-		}
+	if dupErr != nil {
+		return dupErr
 	}
-	workers := runtime.GOMAXPROCS(0)
-	for _, j := range jobs {
-		item := cs.items[j.prop]
-		errs := make([]error, workers)
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				defer func() {
-					if p := recover(); p != nil {
-						errs[w] = invalid(name, "/"+j.prop, "validator failed (recovered panic: %v)", p)
-					}
-				}()
-				for i := w; i < len(j.arr); i += workers {
-					if errs[w] != nil {
-						return // this worker already found its first error
-					}
-					if err := item.Validate(j.arr[i]); err != nil {
-						errs[w] = schemaError(err, j.arr[i], []string{j.prop, strconv.Itoa(i)}, name)
-					}
-				}
-			}(w)
-		}
-		wg.Wait()
-		var first *ValidationError
-		firstIdx := -1
-		for _, err := range errs {
-			ve, ok := err.(*ValidationError)
-			if !ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			idx := indexInPath(ve.Path, j.prop)
-			if first == nil || idx < firstIdx {
-				first, firstIdx = ve, idx
-			}
-		}
-		if first != nil {
-			return first
-		}
+	if firstErr != nil {
+		return firstErr
 	}
 	return nil
 }
 
-func indexInPath(path, prop string) int {
-	rest := strings.TrimPrefix(path, "/"+prop+"/")
-	n, _ := strconv.Atoi(strings.SplitN(rest, "/", 2)[0])
-	return n
+// peekArray reports whether the next non-space byte at off opens an array
+// (skipping the ':' after a key).
+func peekArray(data []byte, off int64) bool {
+	for i := int(off); i < len(data); i++ {
+		switch data[i] {
+		case ' ', '\t', '\r', '\n', ':':
+			continue
+		case '[':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // schemaError converts a validator error for the value v, found at the
@@ -414,4 +431,53 @@ func scalarAt(doc any, at []string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// appendCanonical appends a canonical encoding of a generic JSON value to
+// buf (object keys sorted, every value tagged and length-prefixed), so equal
+// values, in the sense of JSON Schema's uniqueItems, encode equally.
+func appendCanonical(buf []byte, v any) []byte {
+	str := func(buf []byte, tag byte, s string) []byte {
+		buf = append(buf, tag)
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		return append(buf, s...)
+	}
+	switch t := v.(type) {
+	case nil:
+		return append(buf, 'n')
+	case bool:
+		if t {
+			return append(buf, 't')
+		}
+		return append(buf, 'f')
+	case string:
+		return str(buf, 's', t)
+	case json.Number:
+		// Numerically equal numbers are equal (1 and 1.0): normalise.
+		if f, err := t.Float64(); err == nil {
+			return str(buf, 'd', strconv.FormatFloat(f, 'g', -1, 64))
+		}
+		return str(buf, 'd', t.String())
+	case []any:
+		buf = append(buf, '[')
+		buf = binary.AppendUvarint(buf, uint64(len(t)))
+		for _, e := range t {
+			buf = appendCanonical(buf, e)
+		}
+		return buf
+	case map[string]any:
+		buf = append(buf, '{')
+		buf = binary.AppendUvarint(buf, uint64(len(t)))
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			buf = str(buf, 'k', k)
+			buf = appendCanonical(buf, t[k])
+		}
+		return buf
+	}
+	return str(buf, '?', fmt.Sprint(v))
 }

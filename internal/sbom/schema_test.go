@@ -4,19 +4,23 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
 )
 
-// TestSplitValidationEquivalent checks that piecewise validation (used for
-// large documents) accepts and rejects exactly what whole-document
-// validation does, on every CycloneDX JSON file of the corpus.
-func TestSplitValidationEquivalent(t *testing.T) {
+// TestStreamValidationEquivalent checks that streaming, per-item validation
+// accepts and rejects exactly what whole-document
+// validation does, on every CycloneDX and SPDX JSON file of the corpus.
+func TestStreamValidationEquivalent(t *testing.T) {
 	root := corpustest.Dir(t, "sbom")
 	n := 0
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
@@ -28,21 +32,22 @@ func TestSplitValidationEquivalent(t *testing.T) {
 			return err
 		}
 		f, err := Detect(data)
-		if err != nil || f.Name != FormatCycloneDX || !cycloneDXVersions[f.SpecVersion] {
+		if err != nil || f.Encoding != EncodingJSON {
 			return nil
 		}
+		key := f.Name + "/" + f.SpecVersion
 		v, err := parseJSON(data, d.Name())
 		if err != nil {
 			return nil
 		}
-		cs, err := compiledFor("cyclonedx/" + f.SpecVersion)
+		cs, err := compiledFor(key)
 		if err != nil {
 			t.Fatal(err)
 		}
 		whole := schemaError(cs.sch.Validate(v), v, nil, d.Name())
-		split := validateSplit(cs, v.(map[string]any), d.Name())
+		split := validateStream(data, key, d.Name())
 		if (whole == nil) != (split == nil) {
-			t.Errorf("%s: whole-document validation says %v, split validation says %v", path, whole, split)
+			t.Errorf("%s: whole-document validation says %v, streaming validation says %v", path, whole, split)
 		}
 		n++
 		return nil
@@ -50,10 +55,10 @@ func TestSplitValidationEquivalent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d CycloneDX JSON files validated both ways", n)
+	t.Logf("%d CycloneDX and SPDX JSON files validated both ways", n)
 }
 
-func TestSplitValidationReportsFirstError(t *testing.T) {
+func TestStreamValidationReportsFirstError(t *testing.T) {
 	var buf bytes.Buffer
 	if err := sbomgen.Write(&buf, 3000); err != nil {
 		t.Fatal(err)
@@ -82,4 +87,67 @@ func TestSplitValidationReportsFirstError(t *testing.T) {
 	if len(d.Components) != 3000 || d.Metadata == nil || d.Edges() == 0 {
 		t.Errorf("%d components, %d edges", len(d.Components), d.Edges())
 	}
+}
+
+func TestStreamValidationUniqueItems(t *testing.T) {
+	tests := []struct {
+		doc  string
+		path string
+	}{
+		{`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"a","version":"1"},{"version":"1","name":"a","type":"library"}]}`, "/components"},
+		{`{"bomFormat":"CycloneDX","specVersion":"1.6","dependencies":[{"ref":"x"},{"ref":"y"},{"ref":"x"}]}`, "/dependencies"},
+		{`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"a","properties":[{"name":"n","value":"1"}]},{"type":"library","name":"a","properties":[{"name":"n","value":"1.0"}]}]}`, ""},
+	}
+	for _, tt := range tests {
+		err := validateStream([]byte(tt.doc), "cyclonedx/1.6", "u.json")
+		if tt.path == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tt.doc, err)
+			}
+			continue
+		}
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Path != tt.path || !strings.Contains(ve.Message, "equal") {
+			t.Errorf("%s: err = %v, want duplicate items at %s", tt.doc, err, tt.path)
+		}
+	}
+}
+
+// Test helpers: the whole-document path that validateStream replaced, kept
+// for the equivalence test and the phase benchmarks.
+
+// schemaFor returns the compiled schema for format/version, e.g. "cyclonedx/1.6".
+func schemaFor(key string) (*jsonschema.Schema, error) {
+	cs, err := compiledFor(key)
+	if err != nil {
+		return nil, err
+	}
+	return cs.sch, nil
+}
+
+func compileSchema(id string) (*jsonschema.Schema, error) {
+	c, err := newCompiler()
+	if err != nil {
+		return nil, err
+	}
+	sch, err := c.Compile(id)
+	if err != nil {
+		return nil, fmt.Errorf("compile schema %s: %w", id, err)
+	}
+	return sch, nil
+}
+
+// parseJSON decodes data into the generic form the validator expects
+// (numbers as json.Number). Syntax errors become ValidationErrors with a line.
+func parseJSON(data []byte, name string) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonSyntaxError(data, name, err, dec.InputOffset())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, invalid(name, fmt.Sprintf("line %d", lineOf(data, dec.InputOffset())), "unexpected data after the top-level JSON value")
+	}
+	return v, nil
 }

@@ -19,10 +19,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/ui"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 // Config configures the server.
@@ -61,8 +63,12 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	imports := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rampart_imports_total", Help: "Imports by kind and result."}, []string{"kind", "result"})
 	s.reg.MustRegister(s.reqs, s.latency, imports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	lib, err := threatmodel.DefaultLibrary()
+	if err != nil {
+		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
+	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO,
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,6 +118,57 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("first row sorted by name desc = %q", got)
 	}
 
+	// Import a ZAP report into the release, triage a finding.
+	zap := filepath.Join(t.TempDir(), "zap-nightly.xml")
+	os.WriteFile(zap, []byte(`<?xml version="1.0"?><OWASPZAPReport version="2.14.0" generated="Mon, 1 Jan 2024 10:00:00">
+<site name="https://thermostat.local" host="thermostat.local" port="443" ssl="true"><alerts>
+<alertitem><pluginid>10020</pluginid><alert>Missing Anti-clickjacking Header</alert><riskcode>2</riskcode><confidence>2</confidence>
+<desc>The response does not protect against ClickJacking.</desc><instances><instance><uri>https://thermostat.local/login</uri><method>GET</method></instance></instances>
+<solution>Set X-Frame-Options.</solution><cweid>1021</cweid></alertitem>
+<alertitem><pluginid>40012</pluginid><alert>Cross Site Scripting (Reflected)</alert><riskcode>3</riskcode><confidence>2</confidence>
+<desc>Reflected XSS in the search page.</desc><instances><instance><uri>https://thermostat.local/search?q=x</uri><method>GET</method><param>q</param></instance></instances>
+<solution>Encode output.</solution><cweid>79</cweid></alertitem>
+</alerts></site></OWASPZAPReport>`), 0o644)
+	do("import scan", chromedp.Navigate(env.url+"/releases/1"), chromedp.WaitVisible(chromedp.ID("scan-upload")),
+		chromedp.SetUploadFiles(chromedp.ID("report-file"), []string{zap}),
+		chromedp.Click(chromedp.CSS(`#scan-upload button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("scan-ok")))
+	if got := text("#scan-ok"); !strings.Contains(got, "2 findings from zap") || !strings.Contains(got, "2 new") {
+		t.Errorf("scan import result = %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "06-scan-imported")
+	do("findings", chromedp.Navigate(env.url+"/findings?release=1"), chromedp.WaitVisible(chromedp.ID("findings-table")))
+	rows := text("#findings-table tbody")
+	if !strings.Contains(rows, "Cross Site Scripting (Reflected)") || !strings.Contains(rows, "Missing Anti-clickjacking Header") {
+		t.Errorf("findings table = %q", rows)
+	}
+	if got := text("#stat-active"); got != "2" {
+		t.Errorf("active findings = %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "07-findings")
+	// Highest risk first: the XSS (high) is the first row; mark it a false positive.
+	do("bulk triage",
+		chromedp.Click(chromedp.CSS(`#findings-table tbody tr:first-child input[name=ids]`)),
+		chromedp.SetValue(chromedp.CSS(`#bulk select[name=status]`), "false_positive"),
+		chromedp.SendKeys(chromedp.CSS(`#bulk input[name=reason]`), "search input is never reflected on the device UI"),
+		chromedp.Click(chromedp.ID("bulk-apply")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(".flash"); !strings.Contains(got, "Updated 1 finding") {
+		t.Errorf("triage flash = %q", got)
+	}
+	if got := text("#stat-active"); got != "1" {
+		t.Errorf("active after triage = %q", got)
+	}
+	do("finding detail", chromedp.Navigate(env.url+"/findings?release=1&status=false_positive"), chromedp.WaitVisible(chromedp.ID("findings-table")),
+		chromedp.Click(chromedp.CSS(`#findings-table tbody tr:first-child a`)), chromedp.WaitVisible(chromedp.ID("risk-breakdown")))
+	if got := text("#finding-status"); got != "false_positive" {
+		t.Errorf("detail status = %q", got)
+	}
+	if got := text("#history"); !strings.Contains(got, "never reflected") || !strings.Contains(got, "alice") {
+		t.Errorf("history = %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "08-finding")
+
 	do("search", chromedp.Navigate(env.url+"/search?q=openssl&version=3.0.x"), chromedp.WaitVisible(chromedp.ID("search-results")))
 	res := text("#search-results tbody")
 	if !strings.Contains(res, "Smart Thermostat T5") || !strings.Contains(res, "1.9.0") {
@@ -128,8 +180,52 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("search for openssl >=3.1 = %q", got)
 	}
 
+	// Threat model from a template: diagram, STRIDE table, tracking a threat.
+	do("threat model", chromedp.Navigate(env.url+"/products/1"), chromedp.Click(chromedp.ID("threatmodel-link")), chromedp.WaitVisible(chromedp.ID("no-model")),
+		chromedp.SetValue(chromedp.CSS(`#model-template select[name=template]`), "smart-home"),
+		chromedp.Click(chromedp.CSS(`#model-template button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("threats")))
+	if got := text(".flash"); !strings.Contains(got, "Saved version 1") {
+		t.Errorf("template flash = %q", got)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("diagram").complete && document.getElementById("diagram").naturalWidth > 100`)); err != nil {
+		t.Errorf("diagram image did not load: %v", err)
+	}
+	stride := text("#stride tbody")
+	for _, s := range []string{"spoofing", "tampering", "repudiation", "information_disclosure", "denial_of_service", "elevation_of_privilege"} {
+		if !strings.Contains(stride, s) {
+			t.Errorf("STRIDE table lacks %s", s)
+		}
+	}
+	openBefore := text("#open-threats")
+	browsertest.Screenshot(t, ctx, "09-threatmodel")
+	do("track threat",
+		chromedp.SetValue(chromedp.CSS(`#threats tbody tr:has(.tst-open) form.track select[name=status]`), "mitigated"),
+		chromedp.SendKeys(chromedp.CSS(`#threats tbody tr:has(.tst-open) form.track input[name=owner]`), "ed"),
+		chromedp.Click(chromedp.CSS(`#threats tbody tr:has(.tst-open) form.track button`)))
+	// The page already shows a flash from the template: wait for the
+	// redirect that carries the new confirmation, then for the page.
+	waitURL(t, ctx, "flash=Updated")
+	do("tracked page", chromedp.WaitVisible(chromedp.ID("threats")))
+	if got := text("#open-threats"); got == openBefore {
+		t.Errorf("open threats unchanged after mitigating one: %q", got)
+	}
+
 	do("portfolio", chromedp.Navigate(env.url+"/"), chromedp.WaitVisible(chromedp.ID("products")))
 	browsertest.Screenshot(t, ctx, "05-portfolio")
 	do("sign out", chromedp.Click(chromedp.CSS(`.who button`)), chromedp.WaitVisible(chromedp.ID("signin")))
 	do("protected after sign-out", chromedp.Navigate(env.url+"/releases/1"), chromedp.WaitVisible(chromedp.ID("signin")))
+}
+
+// waitURL waits until the tab's URL contains part (after a form post and
+// its redirect).
+func waitURL(t *testing.T, ctx context.Context, part string) {
+	t.Helper()
+	for range 100 {
+		if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil && strings.Contains(loc, part) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("page never reached a URL containing %q", part)
 }

@@ -482,3 +482,13 @@ func (s *Store) MarkSessionMFA(ctx context.Context, hash string) error {
 	_, err := s.db.ExecContext(ctx, s.q(`UPDATE sessions SET mfa = ? WHERE id_hash = ?`), true, hash)
 	return err
 }
+
+// FindingProduct returns the product id of a finding.
+func (s *Store) FindingProduct(ctx context.Context, findingID int64) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT product_id FROM findings WHERE id = ?`), findingID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("finding %d: %w", findingID, mapErr(err))
+	}
+	return id, nil
+}

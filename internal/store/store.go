@@ -87,14 +87,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		eng = SQLite
 		path := filepath.Join(dir, "rampart.db")
-		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 		db, err = sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		// One writer at a time is SQLite's model; a single connection also
-		// serialises transactions without SQLITE_BUSY storms.
-		db.SetMaxOpenConns(1)
+		// WAL lets readers run in parallel with each other and with the one
+		// writer. Every transaction begins IMMEDIATE (_txlock) and waits up
+		// to the busy timeout for the write lock, so writers queue instead of
+		// failing with SQLITE_BUSY.
+		db.SetMaxOpenConns(4)
+		db.SetMaxIdleConns(4)
 	}
 	s := &Store{db: db, engine: eng}
 	if err := db.PingContext(ctx); err != nil {
@@ -114,7 +117,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	dialect := goose.DialectSQLite3
-	var opts []goose.ProviderOption
+	// Branches of work add numbered migrations independently; a database that
+	// already has a later one still gets an earlier one it lacks.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if s.engine == Postgres {
 		dialect = goose.DialectPostgres
 		// Several rampart processes may start together on one database: a

@@ -57,8 +57,10 @@ func ref(i int) string {
 // higher indexes only (2i+1, 2i+2 and i+n/2), so the graph is acyclic.
 func deps(i, n int) []string {
 	var out []string
+	seen := map[int]bool{}
 	for _, j := range []int{2*i + 1, 2*i + 2, i + n/2} {
-		if j < n && j > i && (len(out) == 0 || out[len(out)-1] != ref(j)) {
+		if j < n && j > i && !seen[j] {
+			seen[j] = true
 			out = append(out, ref(j))
 		}
 	}

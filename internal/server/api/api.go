@@ -6,6 +6,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 // Deps are what the API handlers need.
@@ -38,6 +40,14 @@ type Deps struct {
 	SignIn identity.SignInPolicy
 	// SSO is the OpenID Connect provider, nil when single sign-on is off.
 	SSO *identity.SSO
+	// Throttle limits failed sign-ins (shared by the API and the UI).
+	Throttle *identity.Throttle
+	// Threats is the compiled threat rule library.
+	Threats *threatmodel.Library
+	// Diagrams renders threat-model diagrams.
+	Diagrams *Diagrams
+	// Vulns matches releases against the local vulnerability database.
+	Vulns *portfolio.Vulns
 }
 
 //go:embed openapi.yaml
@@ -71,6 +81,9 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
 	routes = append(routes, h.adminRoutes()...)
+	routes = append(routes, h.findingRoutes()...)
+	routes = append(routes, h.threatModelRoutes()...)
+	routes = append(routes, h.vulnRoutes()...)
 	return routes
 }
 
@@ -95,6 +108,14 @@ func (h handler) inventoryRoutes() []web.Route {
 		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: write, Scope: identity.ScopeSBOMWrite, MaxBody: h.MaxUpload, Handler: h.uploadSBOM},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: read, Scope: identity.ScopeSBOMRead, Handler: h.downloadSBOM},
 		{Method: "GET", Pattern: "/api/v1/components", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: h.search},
+	}
+}
+
+// rematch matches a release whose components changed. A failure is logged,
+// not returned: the import itself succeeded and the next re-match repairs it.
+func (h handler) rematch(ctx context.Context, releaseID int64) {
+	if _, err := h.Vulns.Rematch(ctx, releaseID); err != nil {
+		h.Log.Error("re-match release", "release", releaseID, "err", err)
 	}
 }
 
@@ -342,6 +363,7 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 	}
 
 	h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
+	h.rematch(r.Context(), id)
 	web.WriteJSON(w, http.StatusOK, res)
 }
 

@@ -19,6 +19,9 @@ import (
 )
 
 type portfolioData struct {
+	Vulns      store.VulnSummary
+	VulnDB     store.VulnDBStatus
+	Events     []store.Event
 	Products   []inventory.Product
 	Next       string
 	Releases   int
@@ -52,6 +55,18 @@ func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := portfolioData{Products: products, Next: next, CanEdit: canEdit(r)}
+	if d.Vulns, err = h.Store.VulnSummary(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if d.VulnDB, err = h.Store.VulnDBStatus(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if d.Events, err = h.Store.Events(r.Context(), 8); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	for _, p := range products {
 		d.Releases += p.Releases
 		d.Components += p.Components
@@ -139,6 +154,8 @@ type releaseData struct {
 	Cursor     string
 	CanEdit    bool
 	Result     *portfolio.ImportResult
+	Vulns      []store.ReleaseVuln
+	Justify    []string
 }
 
 // column is one header of the components table.
@@ -200,6 +217,11 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if d.Vulns, err = h.Store.ReleaseVulns(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Justify = justifications
 	h.render(w, r, http.StatusOK, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
 }
 
@@ -230,6 +252,9 @@ func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
+		if _, merr := h.Vulns.Rematch(r.Context(), id); merr != nil {
+			h.Log.Error("re-match release", "release", id, "err", merr)
+		}
 	}
 	h.uploadResult(w, r, id, &res, err)
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,6 +94,20 @@ var funcs = template.FuncMap{
 	},
 	"canAudit": func(p *identity.Principal) bool { return p.CanAny(identity.PermAudit) },
 	"scopes":   func(s []identity.Scope) string { return identity.JoinScopes(s) },
+	"score":    func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"pct": func(p *float64) string {
+		if p == nil {
+			return "—"
+		}
+		return strconv.FormatFloat(*p*100, 'f', 2, 64) + "%"
+	},
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
 	"critLabel": func(n int) string {
 		return [...]string{"", "low", "moderate", "high", "very high", "safety-critical"}[max(0, min(n, 5))]
 	},
@@ -238,6 +253,10 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.adminRoutes()...)
 	routes = append(routes, h.passkeyRoutes()...)
 	routes = append(routes, h.ssoRoutes()...)
+	routes = append(routes, h.findingRoutes()...)
+	routes = append(routes, h.threatModelRoutes()...)
+	routes = append(routes, h.vulnRoutes()...)
+	routes = append(routes, h.reportRoutes()...)
 	return routes
 }
 

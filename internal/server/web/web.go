@@ -64,6 +64,17 @@ func ProductPath(st *store.Store, name string) ProductResolver {
 	}
 }
 
+// FindingPath resolves a finding id path parameter to its product.
+func FindingPath(st *store.Store, name string) ProductResolver {
+	return func(r *http.Request) (int64, error) {
+		id, err := PathID(r, name)
+		if err != nil {
+			return 0, err
+		}
+		return st.FindingProduct(r.Context(), id)
+	}
+}
+
 // ReleasePath resolves a release id path parameter to its product.
 func ReleasePath(st *store.Store, name string) ProductResolver {
 	return func(r *http.Request) (int64, error) {

@@ -6,20 +6,19 @@
     var token = document.body.dataset.csrf;
     if (token) { e.detail.headers["X-CSRF-Token"] = token; }
   });
-  // Upload progress for the SBOM form.
+  // Upload progress for file forms (SBOM, scanner reports).
+  function bar(e) { return e.target && e.target.querySelector ? e.target.querySelector("progress") : null; }
   document.addEventListener("htmx:xhr:loadstart", function (e) {
-    var bar = document.getElementById("upload-progress");
-    if (bar && e.target.id === "upload") { bar.hidden = false; bar.value = 0; }
+    var b = bar(e);
+    if (b) { b.hidden = false; b.value = 0; }
   });
   document.addEventListener("htmx:xhr:progress", function (e) {
-    var bar = document.getElementById("upload-progress");
-    if (bar && e.target.id === "upload" && e.detail.lengthComputable) {
-      bar.value = Math.round((e.detail.loaded / e.detail.total) * 100);
-    }
+    var b = bar(e);
+    if (b && e.detail.lengthComputable) { b.value = Math.round((e.detail.loaded / e.detail.total) * 100); }
   });
   document.addEventListener("htmx:afterRequest", function (e) {
-    var bar = document.getElementById("upload-progress");
-    if (bar && e.target.id === "upload") { bar.value = 100; setTimeout(function () { bar.hidden = true; }, 600); }
+    var b = bar(e);
+    if (b) { b.value = 100; setTimeout(function () { b.hidden = true; }, 600); }
   });
   // Show a readable message when the server or network fails an htmx call.
   document.addEventListener("htmx:responseError", function (e) {

@@ -1,0 +1,562 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/sbom"
+	"github.com/rampart-security/rampart/internal/vuln"
+	"github.com/rampart-security/rampart/internal/vuln/feeds"
+	"github.com/rampart-security/rampart/internal/vuln/vex"
+)
+
+// matchOptions are the parsed flags of `rampart match`.
+type matchOptions struct {
+	SBOM           string
+	Data           string
+	VulnDB         []string
+	Format         string
+	FailOn         string
+	VEX            []string
+	AssumePlatform bool
+}
+
+var matchFormats = []string{"table", "json", "sarif", "cyclonedx-vex", "openvex"}
+
+func newMatchCmd(s *streams, run func(context.Context, *matchOptions) error) *cobra.Command {
+	opts := &matchOptions{}
+	cmd := &cobra.Command{
+		Use:   "match SBOM",
+		Short: "Match an SBOM's components against vulnerability data",
+		Long: `Match every component of an SBOM against vulnerability advisories, offline.
+
+Components with a package URL are matched by ecosystem, name and version range
+(OSV semantics per ecosystem). Components without one are matched by CPE against
+NVD configurations; well-known embedded components (busybox, openssl, dropbear,
+linux, u-boot, …) get a CPE from their name when they have none. Every match
+says why it matched. VEX statements (OpenVEX, CycloneDX VEX) marked not_affected
+or fixed remove matches from the report.
+
+--vulndb reads OSV (JSON, YAML, folders, all.zip), NVD API 2.0 and 1.1, CVE 5,
+CISA KEV and EPSS files directly.`,
+		Example: `  rampart match bom.cdx.json --vulndb osv/all.zip --vulndb nvd/ --vulndb kev.json
+  rampart match bom.cdx.json --vulndb vulns/ --format json --fail-on high
+  rampart match bom.cdx.json --vulndb vulns/ --vex triage.openvex.json --format sarif > rampart.sarif`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.SBOM = args[0]
+			if !contains(matchFormats, opts.Format) {
+				return fmt.Errorf("--format %q: want one of %s", opts.Format, strings.Join(matchFormats, ", "))
+			}
+			if opts.FailOn != "" {
+				if _, ok := failLevel(opts.FailOn); !ok {
+					return fmt.Errorf("--fail-on %q: want critical, high, medium, low or kev", opts.FailOn)
+				}
+			}
+			if len(opts.VulnDB) == 0 && opts.Data == "" {
+				return errors.New("no vulnerability data: give --vulndb PATH (files, folders, zips) or --data DIR")
+			}
+			if run != nil {
+				return run(cmd.Context(), opts)
+			}
+			return runMatch(cmd.Context(), s, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Data, "data", "", "rampart data directory holding the local vulnerability database")
+	f.StringArrayVar(&opts.VulnDB, "vulndb", nil, "vulnerability data file, folder or zip to load directly (repeatable)")
+	f.StringVarP(&opts.Format, "format", "f", "table", "output format: "+strings.Join(matchFormats, ", "))
+	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an open match is at or above: critical, high, medium, low, or kev")
+	f.StringArrayVar(&opts.VEX, "vex", nil, "VEX document (OpenVEX, CycloneDX VEX, CSAF) to apply (repeatable)")
+	f.BoolVar(&opts.AssumePlatform, "assume-platform", false, "treat NVD 'running on/with' conditions as met even when the SBOM lacks the platform")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func runMatch(ctx context.Context, s *streams, opts *matchOptions) error {
+	comps, err := readSBOMComponents(opts.SBOM)
+	if err != nil {
+		return err
+	}
+	advisories, err := loadAdvisories(ctx, opts, comps)
+	if err != nil {
+		return err
+	}
+	var statements []vuln.VEXStatement
+	for _, p := range opts.VEX {
+		st, err := vex.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		statements = append(statements, st...)
+	}
+	matches := MatchComponents(advisories, comps, statements, vuln.MatcherOptions{AssumePlatform: opts.AssumePlatform})
+	if err := writeMatches(s.out, opts, matches, time.Now().UTC()); err != nil {
+		return err
+	}
+	return failOn(opts.FailOn, matches)
+}
+
+// MatchComponents is the core of `rampart match`: components × advisories
+// → matches, VEX applied, worst first.
+func MatchComponents(advs []vuln.Advisory, comps []inventory.Component, statements []vuln.VEXStatement, opts vuln.MatcherOptions) []vuln.Match {
+	return vuln.NewMatcher(advs, opts).Match(comps, statements)
+}
+
+func failLevel(s string) (vuln.Level, bool) {
+	switch s {
+	case "critical":
+		return vuln.LevelCritical, true
+	case "high":
+		return vuln.LevelHigh, true
+	case "medium":
+		return vuln.LevelMedium, true
+	case "low":
+		return vuln.LevelLow, true
+	case "kev":
+		return vuln.LevelUnknown, true
+	}
+	return 0, false
+}
+
+// failOn returns an exit-1 failure when an open (not VEX-suppressed) match
+// is at or above the level, or in KEV for "kev".
+func failOn(level string, matches []vuln.Match) error {
+	if level == "" {
+		return nil
+	}
+	min, _ := failLevel(level)
+	n := 0
+	for i := range matches {
+		m := &matches[i]
+		if m.Suppressed != nil {
+			continue
+		}
+		if (level == "kev" && m.KEV) || (level != "kev" && m.Severity >= min) {
+			n++
+		}
+	}
+	if n > 0 {
+		return failuref("%d open vulnerability match(es) at or above --fail-on %s", n, level)
+	}
+	return nil
+}
+
+func writeMatches(w io.Writer, opts *matchOptions, matches []vuln.Match, now time.Time) error {
+	switch opts.Format {
+	case "json":
+		return writeMatchJSON(w, matches)
+	case "sarif":
+		return writeMatchSARIF(w, opts.SBOM, matches)
+	case "openvex":
+		return vex.WriteOpenVEX(w, matches, "rampart", now)
+	case "cyclonedx-vex":
+		return vex.WriteCycloneDX(w, matches, now)
+	}
+	return writeMatchTable(w, matches)
+}
+
+type jsonComponent struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	PURL    string `json:"purl"`
+	CPE     string `json:"cpe"`
+}
+
+type jsonVuln struct {
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases"`
+}
+
+type jsonMatch struct {
+	Component     jsonComponent `json:"component"`
+	Vulnerability jsonVuln      `json:"vulnerability"`
+	Severity      string        `json:"severity"`
+	CVSSScore     float64       `json:"cvss_score"`
+	EPSS          float64       `json:"epss"`
+	KEV           bool          `json:"kev"`
+	FixedVersions []string      `json:"fixed_versions"`
+	Reason        string        `json:"reason"`
+}
+
+func componentCPE(m *vuln.Match) string {
+	if m.CPE != "" {
+		return m.CPE
+	}
+	if len(m.Component.CPEs) > 0 {
+		return m.Component.CPEs[0]
+	}
+	return ""
+}
+
+// openMatches drops VEX-suppressed matches.
+func openMatches(ms []vuln.Match) []vuln.Match {
+	out := make([]vuln.Match, 0, len(ms))
+	for _, m := range ms {
+		if m.Suppressed == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// writeMatchJSON streams {"matches":[…]} one match at a time, so memory
+// does not grow with the report.
+func writeMatchJSON(w io.Writer, matches []vuln.Match) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("{\n  \"matches\": [")
+	n := 0
+	for i := range matches {
+		m := &matches[i]
+		if m.Suppressed != nil {
+			continue
+		}
+		jm := jsonMatch{
+			Component:     jsonComponent{Name: m.Component.Name, Version: m.Component.Version, PURL: m.Component.PURL, CPE: componentCPE(m)},
+			Vulnerability: jsonVuln{ID: m.Advisory.ID, Aliases: m.Advisory.Aliases},
+			Severity:      m.Severity.String(),
+			CVSSScore:     m.CVSSScore,
+			EPSS:          m.EPSS,
+			KEV:           m.KEV,
+			FixedVersions: m.FixedVersions,
+			Reason:        m.Reason,
+		}
+		if jm.Vulnerability.Aliases == nil {
+			jm.Vulnerability.Aliases = []string{}
+		}
+		if jm.FixedVersions == nil {
+			jm.FixedVersions = []string{}
+		}
+		b, err := json.Marshal(jm) // one match per line
+		if err != nil {
+			return fmt.Errorf("match json: %w", err)
+		}
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+		n++
+	}
+	if n > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
+}
+
+// writeMatchTable prints matches grouped by component, the component with
+// the worst match first, and within a component worst first.
+func writeMatchTable(w io.Writer, matches []vuln.Match) error {
+	open := openMatches(matches)
+	type group struct {
+		key     string
+		title   string
+		matches []vuln.Match
+	}
+	var groups []*group
+	idx := map[string]*group{}
+	for _, m := range open { // already worst first
+		key := m.Component.Ref + "\x00" + m.Component.Name + "\x00" + m.Component.Version
+		g, ok := idx[key]
+		if !ok {
+			title := m.Component.Name + " " + m.Component.Version
+			if id := m.Component.PURL; id != "" {
+				title += "  (" + id + ")"
+			} else if c := componentCPE(&m); c != "" {
+				title += "  (" + c + ")"
+			}
+			g = &group{key: key, title: title}
+			idx[key] = g
+			groups = append(groups, g)
+		}
+		g.matches = append(g.matches, m)
+	}
+	var b bytes.Buffer
+	if len(open) == 0 {
+		fmt.Fprintln(&b, "No open vulnerability matches.")
+	}
+	for _, g := range groups {
+		fmt.Fprintln(&b, g.title)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  VULNERABILITY\tSEVERITY\tCVSS\tEPSS\tKEV\tFIXED IN\tWHY")
+		for _, m := range g.matches {
+			kev := ""
+			if m.KEV {
+				kev = "KEV"
+			}
+			epss := "-"
+			if m.Advisory.EPSS != nil {
+				epss = fmt.Sprintf("%.1f%%", m.EPSS*100)
+			}
+			cvss := "-"
+			if m.CVSSScore > 0 {
+				cvss = fmt.Sprintf("%.1f", m.CVSSScore)
+			}
+			fixed := strings.Join(m.FixedVersions, ", ")
+			if fixed == "" {
+				fixed = "-"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Advisory.ID, m.Severity, cvss, epss, kev, fixed, shorten(m.Reason, 110))
+		}
+		tw.Flush()
+		fmt.Fprintln(&b)
+	}
+	counts := map[vuln.Level]int{}
+	kev := 0
+	for _, m := range open {
+		counts[m.Severity]++
+		if m.KEV {
+			kev++
+		}
+	}
+	fmt.Fprintf(&b, "%d open matches in %d components: %d critical, %d high, %d medium, %d low, %d unrated; %d in CISA KEV; %d suppressed by VEX\n",
+		len(open), len(groups), counts[vuln.LevelCritical], counts[vuln.LevelHigh], counts[vuln.LevelMedium], counts[vuln.LevelLow],
+		counts[vuln.LevelUnknown]+counts[vuln.LevelNone], kev, len(matches)-len(open))
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// SARIF 2.1.0 output, one rule per vulnerability, one result per match,
+// located at the SBOM file (GitHub code scanning requires a location).
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifRule struct {
+	ID               string         `json:"id"`
+	Name             string         `json:"name,omitempty"`
+	ShortDescription sarifText      `json:"shortDescription"`
+	FullDescription  sarifText      `json:"fullDescription"`
+	HelpURI          string         `json:"helpUri,omitempty"`
+	Help             sarifText      `json:"help"`
+	Properties       map[string]any `json:"properties,omitempty"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
+	Properties          map[string]any    `json:"properties,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+func sarifLevel(l vuln.Level) string {
+	switch l {
+	case vuln.LevelCritical, vuln.LevelHigh:
+		return "error"
+	case vuln.LevelMedium:
+		return "warning"
+	}
+	return "note"
+}
+
+func writeMatchSARIF(w io.Writer, sbomPath string, matches []vuln.Match) error {
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "rampart", Version: Version, InformationURI: "https://github.com/rampart-security/rampart", Rules: []sarifRule{}}}, Results: []sarifResult{}}
+	rules := map[string]bool{}
+	for _, m := range openMatches(matches) {
+		a := m.Advisory
+		if !rules[a.ID] {
+			rules[a.ID] = true
+			desc := a.Summary
+			if desc == "" {
+				desc = firstLine(a.Details)
+			}
+			if desc == "" {
+				desc = a.ID
+			}
+			props := map[string]any{"tags": []string{"security", "vulnerability"}}
+			if m.CVSSScore > 0 {
+				props["security-severity"] = fmt.Sprintf("%.1f", m.CVSSScore)
+			}
+			help := a.ID
+			if len(a.Aliases) > 0 {
+				help += " (" + strings.Join(a.Aliases, ", ") + ")"
+			}
+			if a.Details != "" {
+				help += "\n\n" + a.Details
+			}
+			r := sarifRule{ID: a.ID, Name: strings.ReplaceAll(a.ID, "-", ""), ShortDescription: sarifText{shorten(desc, 200)}, FullDescription: sarifText{desc}, Help: sarifText{help}, Properties: props}
+			for _, ref := range a.References {
+				if ref.Type == "ADVISORY" || r.HelpURI == "" {
+					r.HelpURI = ref.URL
+				}
+			}
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, r)
+		}
+		msg := fmt.Sprintf("%s %s is affected by %s (%s", m.Component.Name, m.Component.Version, a.ID, m.Severity)
+		if m.KEV {
+			msg += ", known exploited"
+		}
+		msg += "). " + m.Reason
+		if len(m.FixedVersions) > 0 {
+			msg += ". Fixed in " + strings.Join(m.FixedVersions, ", ") + "."
+		}
+		id := m.Component.PURL
+		if id == "" {
+			id = m.Component.Name + "@" + m.Component.Version
+		}
+		run.Results = append(run.Results, sarifResult{
+			RuleID:              a.ID,
+			Level:               sarifLevel(m.Severity),
+			Message:             sarifText{msg},
+			Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: sbomPath}, Region: &sarifRegion{StartLine: 1}}}},
+			PartialFingerprints: map[string]string{"rampart/v1": a.ID + "|" + id},
+			Properties:          map[string]any{"component": id, "kev": m.KEV, "epss": m.EPSS},
+		})
+	}
+	sort.SliceStable(run.Tool.Driver.Rules, func(i, j int) bool { return run.Tool.Driver.Rules[i].ID < run.Tool.Driver.Rules[j].ID })
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// readSBOMComponents reads the components of a CycloneDX JSON SBOM for
+// matching. Interim: the lead replaces this with sbom.Decode (internal/sbom),
+// which also reads SPDX and CycloneDX XML.
+// readSBOMComponents decodes any supported SBOM (CycloneDX, SPDX; validated).
+func readSBOMComponents(path string) ([]inventory.Component, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("sbom: %w", err)
+	}
+	defer f.Close()
+	doc, err := sbom.Decode(f, path, sbom.Options{})
+	if err != nil {
+		return nil, failure(err)
+	}
+	comps := doc.Components
+	if doc.Metadata != nil && (doc.Metadata.PURL != "" || len(doc.Metadata.CPEs) > 0) {
+		comps = append(comps, *doc.Metadata) // the product itself may be a vulnerable firmware or OS
+	}
+	return comps, nil
+}
+
+// loadAdvisories reads --vulndb files directly, and the local database of
+// --data (imported with 'rampart vulndb import'); both may be combined.
+func loadAdvisories(ctx context.Context, opts *matchOptions, comps []inventory.Component) ([]vuln.Advisory, error) {
+	var advs []vuln.Advisory
+	epss, kev := map[string]vuln.EPSS{}, map[string]vuln.KEV{}
+	if len(opts.VulnDB) > 0 {
+		data, err := feeds.Load(ctx, opts.VulnDB...)
+		if err != nil {
+			return nil, err
+		}
+		advs, epss, kev = data.Advisories, data.EPSS, data.KEV
+	}
+	if opts.Data != "" {
+		sf := storeFlags{data: opts.Data}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		status, err := st.VulnDBStatus(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if status.Advisories == 0 && len(opts.VulnDB) == 0 {
+			return nil, fmt.Errorf("--data %s: the vulnerability database is empty; load data with 'rampart vulndb import PATH --data %s'", opts.Data, opts.Data)
+		}
+		// Only the advisories indexed under the SBOM's packages and CPEs.
+		stored, err := st.AdvisoriesByKeys(ctx, vuln.ComponentKeys(comps))
+		if err != nil {
+			return nil, err
+		}
+		advs = append(advs, stored...)
+		var cves []string
+		for i := range stored {
+			cves = append(cves, stored[i].CVEs()...)
+		}
+		e, k, err := st.Enrichment(ctx, cves)
+		if err != nil {
+			return nil, err
+		}
+		for c, x := range e {
+			epss[c] = x
+		}
+		for c, x := range k {
+			kev[c] = x
+		}
+	}
+	advs = vuln.Merge(advs)
+	vuln.Enrich(advs, epss, kev)
+	return advs, nil
+}

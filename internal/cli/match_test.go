@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Execute(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+const (
+	bom    = "testdata/match/bom.cdx.json"
+	vulndb = "testdata/match/vulndb"
+	kevDB  = "testdata/match/kev.json"
+)
+
+func TestMatchJSON(t *testing.T) {
+	code, out, errs := runCLI(t, "match", bom, "--vulndb", vulndb, "--vulndb", kevDB, "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got struct {
+		Matches []map[string]any `json:"matches"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Matches) != 3 {
+		t.Fatalf("got %d matches:\n%s", len(got.Matches), out)
+	}
+	keys := func(m map[string]any) []string {
+		var ks []string
+		for k := range m {
+			ks = append(ks, k)
+		}
+		return sortStrings(ks)
+	}
+	if k := keys(got.Matches[0]); !reflect.DeepEqual(k, []string{"component", "cvss_score", "epss", "fixed_versions", "kev", "reason", "severity", "vulnerability"}) {
+		t.Errorf("match keys %v", k)
+	}
+	if k := keys(got.Matches[0]["component"].(map[string]any)); !reflect.DeepEqual(k, []string{"cpe", "name", "purl", "version"}) {
+		t.Errorf("component keys %v", k)
+	}
+	if k := keys(got.Matches[0]["vulnerability"].(map[string]any)); !reflect.DeepEqual(k, []string{"aliases", "id"}) {
+		t.Errorf("vulnerability keys %v", k)
+	}
+	// Both KEV entries first (critical firmware, then high busybox), then
+	// the unrated Go module.
+	if got.Matches[0]["vulnerability"].(map[string]any)["id"] != "CVE-2099-1000" || got.Matches[0]["kev"] != true ||
+		!strings.Contains(got.Matches[0]["reason"].(string), "implied by example:ex-100_firmware") {
+		t.Errorf("first match %v", got.Matches[0])
+	}
+	second := got.Matches[1]
+	if second["vulnerability"].(map[string]any)["id"] != "CVE-2099-0101" || second["kev"] != true || second["severity"] != "high" || second["cvss_score"] != 7.5 ||
+		!strings.Contains(second["reason"].(string), "alias table") || second["component"].(map[string]any)["cpe"] != "cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*" {
+		t.Errorf("second match %v", second)
+	}
+	third := got.Matches[2]
+	if third["vulnerability"].(map[string]any)["id"] != "GO-2099-0100" || third["severity"] != "unknown" ||
+		!reflect.DeepEqual(third["fixed_versions"], []any{"1.9.1"}) || !reflect.DeepEqual(third["vulnerability"].(map[string]any)["aliases"], []any{"CVE-2099-0100"}) {
+		t.Errorf("third match %v", third)
+	}
+}
+
+func sortStrings(s []string) []string {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s
+}
+
+func TestMatchFailOnAndVEX(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"critical present", []string{"--fail-on", "critical"}, ExitFailure},
+		{"kev present", []string{"--fail-on", "kev"}, ExitFailure},
+		{"no fail-on", nil, ExitOK},
+		{"high present without the KEV file", []string{"--fail-on", "high", "--no-kev"}, ExitFailure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"match", bom, "--vulndb", vulndb, "--format", "json"}
+			noKEV := false
+			for _, a := range tt.args {
+				if a == "--no-kev" {
+					noKEV = true
+				}
+			}
+			if !noKEV {
+				args = append(args, "--vulndb", kevDB)
+			}
+			for _, a := range tt.args {
+				if a != "--no-kev" {
+					args = append(args, a)
+				}
+			}
+			code, _, errs := runCLI(t, args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (%s)", code, tt.code, errs)
+			}
+		})
+	}
+	// VEX suppresses the gin match: only firmware and busybox remain, and
+	// --fail-on low still trips on them.
+	code, out, _ := runCLI(t, "match", bom, "--vulndb", vulndb, "--vex", "testdata/match/vex.openvex.json", "--format", "json", "--fail-on", "low")
+	if code != ExitFailure || strings.Contains(out, "CVE-2099-0100") {
+		t.Errorf("vex: exit %d\n%s", code, out)
+	}
+}
+
+func TestMatchFormats(t *testing.T) {
+	code, out, errs := runCLI(t, "match", bom, "--vulndb", vulndb, "--vulndb", kevDB)
+	if code != ExitOK || !strings.Contains(out, "busybox 1.35.0") || !strings.Contains(out, "KEV") || !strings.Contains(out, "3 open matches in 3 components") {
+		t.Errorf("table: exit %d %s\n%s", code, errs, out)
+	}
+	if strings.Index(out, "busybox") > strings.Index(out, "github.com/gin-gonic/gin") {
+		t.Errorf("table not worst first:\n%s", out)
+	}
+	code, out, _ = runCLI(t, "match", bom, "--vulndb", vulndb, "--format", "sarif")
+	var sarif struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID string `json:"id"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Level     string `json:"level"`
+				Locations []any  `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &sarif); err != nil || code != ExitOK || sarif.Version != "2.1.0" || len(sarif.Runs[0].Results) != 3 || len(sarif.Runs[0].Tool.Driver.Rules) != 3 {
+		t.Errorf("sarif: exit %d err %v\n%s", code, err, out)
+	}
+	for _, r := range sarif.Runs[0].Results {
+		if len(r.Locations) == 0 {
+			t.Error("sarif result without location")
+		}
+	}
+	for _, f := range []string{"openvex", "cyclonedx-vex"} {
+		code, out, errs = runCLI(t, "match", bom, "--vulndb", vulndb, "--format", f)
+		if code != ExitOK || !json.Valid([]byte(out)) || !strings.Contains(out, "CVE-2099-0100") {
+			t.Errorf("%s: exit %d %s\n%s", f, code, errs, out)
+		}
+	}
+}
+
+func TestMatchUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"match", bom},
+		{"match", bom, "--vulndb", vulndb, "--format", "xml"},
+		{"match", bom, "--vulndb", vulndb, "--fail-on", "urgent"},
+		{"match", "missing.json", "--vulndb", vulndb},
+		{"match", bom, "--vulndb", "testdata/match/vex.openvex.json"},
+	} {
+		if code, _, errs := runCLI(t, args...); code != ExitError || errs == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
+		}
+	}
+}
+
+func TestMatchOptions(t *testing.T) {
+	var got *matchOptions
+	cmd := newMatchCmd(&streams{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, func(_ context.Context, o *matchOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"bom.json", "--vulndb", "a", "--vulndb", "b.zip", "--format", "openvex", "--fail-on", "kev", "--vex", "v.json", "--data", "d"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	want := &matchOptions{SBOM: "bom.json", Data: "d", VulnDB: []string{"a", "b.zip"}, Format: "openvex", FailOn: "kev", VEX: []string{"v.json"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}

@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners"
+)
+
+func newScanCmd(s *streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Read scanner reports (ZAP, Nessus, SARIF, Trivy, …)",
+		Long: `Read security scanner reports into Rampart's canonical findings.
+The report format is detected from the file's content; --tool overrides it.`,
+		Example: "  rampart scan formats\n  rampart scan parse zap-report.xml --format table",
+	}
+	cmd.AddCommand(newScanParseCmd(s), newScanFormatsCmd(s), newScanImportCmd(s))
+	return cmd
+}
+
+// scanParseOptions are the flags of `rampart scan parse`.
+type scanParseOptions struct {
+	File   string
+	Tool   string
+	Format string
+}
+
+func newScanParseCmd(s *streams) *cobra.Command {
+	opts := &scanParseOptions{}
+	cmd := &cobra.Command{
+		Use:   "parse FILE",
+		Short: "Parse a scanner report and print its findings",
+		Long: `Parse a scanner report and print its findings as JSON
+({"tool":"zap","findings":[…]}), as NDJSON (one finding per line, streamed in
+constant memory, each with its "tool") or as a table. "-" reads standard input.
+Exits 1 when the file is not a valid report of the (detected or given) tool.`,
+		Example: "  rampart scan parse zap-report.xml\n" +
+			"  rampart scan parse results.sarif --format table\n" +
+			"  rampart scan parse export.csv --tool nessus-csv\n" +
+			"  rampart scan parse huge.nessus --format ndjson | jq -c 'select(.severity==\"critical\")'",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			return runScanParse(s, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Tool, "tool", "", "report format (see 'rampart scan formats'); default: detect from content")
+	cmd.Flags().StringVar(&opts.Format, "format", "json", "output format: json, ndjson or table")
+	return cmd
+}
+
+func runScanParse(s *streams, opts *scanParseOptions) error {
+	if opts.Format != "json" && opts.Format != "table" && opts.Format != "ndjson" {
+		return fmt.Errorf("--format %q: want json, ndjson or table", opts.Format)
+	}
+	var in io.Reader = s.in
+	name := "standard input"
+	if opts.File != "-" {
+		f, err := os.Open(opts.File)
+		if err != nil {
+			return failure(fmt.Errorf("scan parse: %w", err))
+		}
+		defer f.Close()
+		in, name = f, opts.File
+	}
+	br := bufio.NewReaderSize(in, scanners.HeadSize)
+	format, err := scanners.Choose(br, name, opts.Tool)
+	if err != nil {
+		return failure(err)
+	}
+	if opts.Format == "ndjson" {
+		return streamNDJSON(s.out, br, name, format)
+	}
+	if opts.Format == "table" {
+		var list []findings.Finding
+		if err := format.Parse(br, name, func(f findings.Finding) error {
+			list = append(list, f)
+			return nil
+		}); err != nil {
+			return failure(fmt.Errorf("%s report: %w", format.Name, err))
+		}
+		return printFindingsTable(s.out, format.Name, list)
+	}
+	// The JSON document is encoded finding by finding into memory and
+	// written only when the whole report parsed, so a bad report never
+	// leaves half a document on stdout. (--format ndjson streams instead.)
+	var buf bytes.Buffer
+	tool, err := json.Marshal(format.Name)
+	if err != nil {
+		return err
+	}
+	buf.WriteString(`{"tool":`)
+	buf.Write(tool)
+	buf.WriteString(`,"findings":[`)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	n := 0
+	if err := format.Parse(br, name, func(f findings.Finding) error {
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		n++
+		if err := enc.Encode(f); err != nil {
+			return err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		return nil
+	}); err != nil {
+		return failure(fmt.Errorf("%s report: %w", format.Name, err))
+	}
+	buf.WriteString("]}\n")
+	_, err = s.out.Write(buf.Bytes())
+	return err
+}
+
+func streamNDJSON(w io.Writer, r io.Reader, name string, format scanners.Format) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	err := format.Parse(r, name, func(f findings.Finding) error {
+		if f.Tool == "" {
+			f.Tool = format.Name
+		}
+		return enc.Encode(f)
+	})
+	if ferr := bw.Flush(); err == nil && ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return failure(fmt.Errorf("%s report: %w", format.Name, err))
+	}
+	return nil
+}
+
+func printFindingsTable(w io.Writer, tool string, list []findings.Finding) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "SEVERITY\tTITLE\tRULE\tIDS\tLOCATION\n")
+	for _, f := range list {
+		loc := ""
+		if len(f.Locations) > 0 {
+			loc = locationString(f.Locations[0])
+			if n := len(f.Locations) - 1; n > 0 {
+				loc += fmt.Sprintf(" (+%d)", n)
+			}
+		} else if f.Component.Name != "" {
+			loc = f.Component.Name + "@" + f.Component.Version
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, truncate(f.Title, 60), truncate(f.RuleID, 30), strings.Join(f.VulnerabilityIDs, ","), loc)
+	}
+	counts := map[findings.Severity]int{}
+	for _, f := range list {
+		counts[f.Severity]++
+	}
+	fmt.Fprintf(tw, "\n%s: %d findings (critical %d, high %d, medium %d, low %d, info %d)\n", tool, len(list),
+		counts[findings.Critical], counts[findings.High], counts[findings.Medium], counts[findings.Low], counts[findings.Info])
+	return tw.Flush()
+}
+
+func locationString(l findings.Location) string {
+	switch {
+	case l.URL != "":
+		return l.URL
+	case l.File != "" && l.Line > 0:
+		return fmt.Sprintf("%s:%d", l.File, l.Line)
+	case l.File != "":
+		return l.File
+	case l.Host != "" && l.Port > 0:
+		return fmt.Sprintf("%s:%d/%s", l.Host, l.Port, l.Protocol)
+	}
+	return l.Host
+}
+
+func truncate(s string, n int) string {
+	s = strings.ReplaceAll(s, "\t", " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func newScanFormatsCmd(s *streams) *cobra.Command {
+	return &cobra.Command{
+		Use:     "formats",
+		Short:   "List supported report formats and how each is detected",
+		Example: "  rampart scan formats",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "NAME\tDESCRIPTION\tDETECTION RULE\n")
+			for _, f := range scanners.Formats() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Description, f.DetectRule)
+			}
+			return tw.Flush()
+		},
+	}
+}

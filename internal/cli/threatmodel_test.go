@@ -1,0 +1,257 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/cli"
+)
+
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Execute(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func initModel(t *testing.T, tmpl string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), tmpl+".yaml")
+	if code, _, errs := run(t, "", "threatmodel", "init", "--template", tmpl, "-o", p); code != 0 {
+		t.Fatalf("init: %d %s", code, errs)
+	}
+	return p
+}
+
+func TestThreatmodelCheckJSONContract(t *testing.T) {
+	p := initModel(t, "smart-home")
+	code, out, errs := run(t, "", "threatmodel", "check", p, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Model    string `json:"model"`
+		Elements int    `json:"elements"`
+		Flows    int    `json:"flows"`
+		Threats  []map[string]any
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Model != "Smart plug with mobile app and cloud" || doc.Elements != 9 || doc.Flows != 12 || len(doc.Threats) == 0 {
+		t.Fatalf("header: model %q, %d elements, %d flows, %d threats", doc.Model, doc.Elements, doc.Flows, len(doc.Threats))
+	}
+	strides := map[string]bool{"spoofing": true, "tampering": true, "repudiation": true, "information_disclosure": true, "denial_of_service": true, "elevation_of_privilege": true}
+	for _, th := range doc.Threats {
+		for _, k := range []string{"id", "rule", "title", "stride", "severity", "target", "why", "cwe", "capec", "etsi", "mitigations", "status"} {
+			if _, ok := th[k]; !ok {
+				t.Fatalf("threat lacks %q: %v", k, th)
+			}
+		}
+		for _, k := range []string{"cwe", "capec", "etsi", "mitigations"} {
+			if _, ok := th[k].([]any); !ok {
+				t.Fatalf("%s of %v is not a list", k, th["id"])
+			}
+		}
+		if !strides[th["stride"].(string)] {
+			t.Fatalf("stride %v", th["stride"])
+		}
+	}
+}
+
+func TestThreatmodelCheckFailOn(t *testing.T) {
+	p := initModel(t, "smart-home")
+	if code, _, _ := run(t, "", "threatmodel", "check", p); code != 0 {
+		t.Errorf("default --fail-on none: exit %d", code)
+	}
+	code, out, errs := run(t, "", "threatmodel", "check", p, "--fail-on", "high")
+	if code != 1 || !strings.Contains(errs, "unmitigated threats at or above high") || !strings.Contains(out, "DEV-012@plug") {
+		t.Errorf("--fail-on high: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, _ := run(t, "", "threatmodel", "check", p, "--fail-on", "critical"); code != 0 {
+		t.Errorf("--fail-on critical: exit %d (the template has no open critical threats)", code)
+	}
+	// Accepting the remaining high threats makes the gate pass.
+	data, _ := os.ReadFile(p)
+	extra := `
+  - {id: "DEV-012@plug", status: accepted, reason: "pairing window of 30 s after button press"}
+  - {id: "DEV-014@plug", status: not_applicable, reason: "http only serves the setup page before pairing"}
+  - {id: "FLOW-020@*", status: accepted, reason: "BLE link keys and TLS server auth cover this"}
+`
+	os.WriteFile(p, append(data, []byte(extra)...), 0o644)
+	if code, out, errs := run(t, "", "threatmodel", "check", p, "--fail-on", "high"); code != 0 {
+		t.Errorf("after decisions: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := run(t, "", "threatmodel", "check", p, "--fail-on", "severe"); code != 2 || !strings.Contains(errs, "--fail-on") {
+		t.Errorf("bad --fail-on: %d %s", code, errs)
+	}
+}
+
+func TestThreatmodelCheckFormatsAndStdin(t *testing.T) {
+	p := initModel(t, "industrial-gateway")
+	code, out, _ := run(t, "", "threatmodel", "check", p, "--format", "sarif")
+	if code != 0 || !strings.Contains(out, `"version": "2.1.0"`) {
+		t.Errorf("sarif: %d", code)
+	}
+	code, out, _ = run(t, "", "threatmodel", "check", p, "--format", "markdown")
+	if code != 0 || !strings.Contains(out, "## Open items") {
+		t.Errorf("markdown: %d", code)
+	}
+	code, out, _ = run(t, "", "threatmodel", "check", p)
+	if code != 0 || !strings.Contains(out, "SEVERITY") || !strings.Contains(out, "FLOW-005@plc-gateway") {
+		t.Errorf("table: %d\n%s", code, out)
+	}
+	data, _ := os.ReadFile(p)
+	code, out, _ = run(t, string(data), "threatmodel", "check", "-", "--format", "json", "--disable", "FLOW-*")
+	if code != 0 || strings.Contains(out, `"FLOW-`) {
+		t.Errorf("stdin + --disable: %d", code)
+	}
+	if code, _, errs := run(t, "", "threatmodel", "check", p, "--format", "xml"); code != 2 || !strings.Contains(errs, "--format") {
+		t.Errorf("bad format: %d %s", code, errs)
+	}
+}
+
+func TestThreatmodelInvalidModel(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(p, []byte("title: bad\nelements:\n  - id: a\n    type: proces\n"), 0o644)
+	code, _, errs := run(t, "", "threatmodel", "check", p)
+	if code != 1 || !strings.Contains(errs, "bad.yaml:4:11") {
+		t.Errorf("invalid model: exit %d, %s", code, errs)
+	}
+	code, _, errs = run(t, "", "threatmodel", "validate", p)
+	if code != 1 || !strings.Contains(errs, `"proces" is not one of`) {
+		t.Errorf("validate: exit %d, %s", code, errs)
+	}
+	if code, _, _ := run(t, "", "threatmodel", "check", filepath.Join(t.TempDir(), "missing.yaml")); code != 2 {
+		t.Errorf("missing file: exit %d", code)
+	}
+	good := initModel(t, "medical-wearable")
+	if code, out, _ := run(t, "", "threatmodel", "validate", good); code != 0 || !strings.Contains(out, "valid") {
+		t.Errorf("validate good: %d %s", code, out)
+	}
+}
+
+func TestThreatmodelRender(t *testing.T) {
+	p := initModel(t, "smart-home")
+	dir := t.TempDir()
+	for _, ext := range []string{"svg", "dot", "mmd"} {
+		out := filepath.Join(dir, "dfd."+ext)
+		if code, _, errs := run(t, "", "threatmodel", "render", p, "-o", out); code != 0 {
+			t.Fatalf("render %s: %d %s", ext, code, errs)
+		}
+		b, _ := os.ReadFile(out)
+		want := map[string]string{"svg": "<svg", "dot": "digraph", "mmd": "flowchart LR"}[ext]
+		if !bytes.Contains(b, []byte(want)) || !bytes.Contains(b, []byte("Smart plug")) {
+			t.Errorf("%s output lacks %q or element names", ext, want)
+		}
+	}
+	if code, _, errs := run(t, "", "threatmodel", "render", p, "-o", filepath.Join(dir, "x.png")); code != 2 || !strings.Contains(errs, "png") {
+		t.Errorf("png: %d %s", code, errs)
+	}
+	if code, _, _ := run(t, "", "threatmodel", "render", p); code != 2 {
+		t.Errorf("missing -o: %d", code)
+	}
+}
+
+func TestThreatmodelReport(t *testing.T) {
+	p := initModel(t, "medical-wearable")
+	dir := t.TempDir()
+	html := filepath.Join(dir, "r.html")
+	if code, _, errs := run(t, "", "threatmodel", "report", p, "--format", "html", "-o", html); code != 0 {
+		t.Fatalf("html: %d %s", code, errs)
+	}
+	b, _ := os.ReadFile(html)
+	for _, want := range []string{"<!DOCTYPE html>", "<svg", "Glucose sensor", "Open items", "Elevation of privilege"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("html report lacks %q", want)
+		}
+	}
+	code, out, _ := run(t, "", "threatmodel", "report", p, "--format", "markdown")
+	if code != 0 || !strings.Contains(out, "# Threat model: Continuous glucose monitor") {
+		t.Errorf("markdown: %d", code)
+	}
+}
+
+func TestThreatmodelImportExport(t *testing.T) {
+	dir := t.TempDir()
+	td := filepath.Join("..", "threatmodel", "threatdragon", "testdata", "v2-door.json")
+	out := filepath.Join(dir, "door.yaml")
+	code, _, errs := run(t, "", "threatmodel", "import", td, "-o", out)
+	if code != 0 || !strings.Contains(errs, "imported threat-dragon model") || !strings.Contains(errs, "warning:") {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+	if code, out, errs := run(t, "", "threatmodel", "check", out, "--format", "json"); code != 0 || !strings.Contains(out, "TD-t-1@p1") {
+		t.Errorf("check imported: %d %s", code, errs)
+	}
+	otmFile := filepath.Join(dir, "door.otm.json")
+	if code, _, errs := run(t, "", "threatmodel", "export", out, "--to", "otm", "-o", otmFile); code != 0 {
+		t.Fatalf("export: %d %s", code, errs)
+	}
+	back := filepath.Join(dir, "back.yaml")
+	if code, _, errs := run(t, "", "threatmodel", "import", otmFile, "--from", "otm", "-o", back); code != 0 {
+		t.Fatalf("re-import: %d %s", code, errs)
+	}
+	if code, out, _ := run(t, "", "threatmodel", "diff", out, back); code != 0 || !strings.Contains(out, "threat") {
+		t.Logf("diff after OTM round trip:\n%s", out)
+	}
+	// Malformed and unknown inputs fail clearly with exit 1.
+	bad := filepath.Join("..", "threatmodel", "threatdragon", "testdata", "malformed.json")
+	if code, _, errs := run(t, "", "threatmodel", "import", bad); code != 1 || !strings.Contains(errs, "malformed.json") {
+		t.Errorf("malformed: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "", "threatmodel", "import", td, "--from", "visio"); code != 2 || !strings.Contains(errs, "visio") {
+		t.Errorf("--from visio: %d %s", code, errs)
+	}
+	tg := filepath.Join("..", "threatmodel", "threagile", "testdata", "camera.yaml")
+	if code, out, errs := run(t, "", "threatmodel", "import", tg); code != 0 || !strings.Contains(out, "cloud-credentials") {
+		t.Errorf("threagile with include: %d %s", code, errs)
+	}
+}
+
+func TestThreatmodelRulesSchemaInit(t *testing.T) {
+	code, out, _ := run(t, "", "threatmodel", "rules", "--format", "json")
+	var doc struct {
+		Count int `json:"count"`
+		Rules []struct {
+			ID   string   `json:"id"`
+			ETSI []string `json:"etsi"`
+			CWE  []int    `json:"cwe"`
+		} `json:"rules"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || doc.Count < 60 || len(doc.Rules) != doc.Count {
+		t.Fatalf("rules json: %d count %d", code, doc.Count)
+	}
+	code, out, _ = run(t, "", "threatmodel", "rules")
+	if code != 0 || !strings.Contains(out, "DEV-001") || !strings.Contains(out, "5.1-1") {
+		t.Errorf("rules table: %d", code)
+	}
+	code, out, _ = run(t, "", "threatmodel", "schema")
+	if code != 0 || !json.Valid([]byte(out)) || !strings.Contains(out, "2020-12") {
+		t.Errorf("schema: %d", code)
+	}
+	if code, _, errs := run(t, "", "threatmodel", "init", "--template", "toaster"); code != 2 || !strings.Contains(errs, "smart-home") {
+		t.Errorf("unknown template: %d %s", code, errs)
+	}
+	p := initModel(t, "smart-home")
+	if code, _, errs := run(t, "", "threatmodel", "init", "--template", "smart-home", "-o", p); code != 2 || !strings.Contains(errs, "--force") {
+		t.Errorf("overwrite: %d %s", code, errs)
+	}
+	code, out, _ = run(t, "", "tm", "init", "--template", "industrial-gateway")
+	if code != 0 || !strings.HasPrefix(out, "# Rampart threat model") {
+		t.Errorf("init to stdout: %d", code)
+	}
+}
+
+func TestThreatmodelHelpHasExamples(t *testing.T) {
+	for _, sub := range []string{"check", "validate", "render", "report", "import", "export", "rules", "schema", "init", "diff"} {
+		code, out, _ := run(t, "", "threatmodel", sub, "--help")
+		if code != 0 || !strings.Contains(out, "Examples:") {
+			t.Errorf("%s --help: exit %d, no examples", sub, code)
+		}
+	}
+}

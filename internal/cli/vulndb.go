@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/vuln/mirror"
+)
+
+func newVulnDBCmd(s *streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "vulndb",
+		Short: "Manage the local vulnerability database (OSV, NVD, CVE 5, CISA KEV, EPSS)",
+		Example: `  rampart vulndb import osv/Go/all.zip nvd/ known_exploited_vulnerabilities.json epss_scores.csv.gz --data ./rampart-data
+  rampart vulndb status --data ./rampart-data`,
+	}
+	cmd.AddCommand(newVulnDBImportCmd(s), newVulnDBUpdateCmd(s), newVulnDBStatusCmd(s))
+	return cmd
+}
+
+func newVulnDBImportCmd(s *streams) *cobra.Command {
+	var sf storeFlags
+	var noRematch bool
+	cmd := &cobra.Command{
+		Use:   "import PATH...",
+		Short: "Load vulnerability data files, folders and zips into the local database",
+		Long: `Load vulnerability data into the local database: OSV JSON and YAML (files,
+folders, osv.dev all.zip), NVD CVE API 2.0 records and pages, the legacy NVD
+1.1 feed, CVE JSON 5 records (with CISA ADP), the CISA KEV catalogue and EPSS
+CSV (plain or gzip). Formats are detected from the content. Everything given is
+stored in one transaction: a broken file (named with the field at fault)
+stores nothing. Afterwards every release in the portfolio is re-matched.`,
+		Example: `  rampart vulndb import ./osv/go ./nvd/nvdcve-2.0-2026.json ./kev/known_exploited_vulnerabilities.json --data ./rampart-data`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := sf.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			start := time.Now()
+			rec, err := portfolio.ImportFeeds(ctx, st, "cli", args...)
+			if err != nil {
+				return fmt.Errorf("nothing imported: %w", err)
+			}
+			var files []string
+			for f, n := range rec.Files {
+				files = append(files, fmt.Sprintf("%s %d", f, n))
+			}
+			sort.Strings(files)
+			fmt.Fprintf(s.out, "imported %d advisories, %d EPSS scores, %d KEV entries from %s files in %s\n",
+				rec.Advisories, rec.EPSS, rec.KEV, strings.Join(files, ", "), time.Since(start).Round(time.Millisecond))
+			if noRematch {
+				return nil
+			}
+			n, err := portfolio.NewVulns(st).RematchAll(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(s.out, "re-matched the portfolio: %d new matches\n", n)
+			return nil
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().BoolVar(&noRematch, "no-rematch", false, "do not re-match the portfolio after the import")
+	return cmd
+}
+
+func newVulnDBStatusCmd(s *streams) *cobra.Command {
+	var sf storeFlags
+	cmd := &cobra.Command{
+		Use:     "status",
+		Short:   "Show what the local vulnerability database holds and how old it is",
+		Example: "  rampart vulndb status --data ./rampart-data",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			status, err := st.VulnDBStatus(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(s.out, "advisories %d\nEPSS scores %d\nKEV entries %d\n", status.Advisories, status.EPSS, status.KEV)
+			for _, im := range status.Imports {
+				fmt.Fprintf(s.out, "import %d  %s (%s ago) by %s: %d advisories, %d EPSS, %d KEV from %s\n", im.ID, im.At.Format(time.RFC3339),
+					time.Since(im.At).Round(time.Minute), im.Actor, im.Advisories, im.EPSS, im.KEV, strings.Join(im.Paths, " "))
+			}
+			if len(status.Imports) == 0 {
+				fmt.Fprintln(s.out, "no data imported yet: run 'rampart vulndb import PATH…'")
+			}
+			return nil
+		},
+	}
+	sf.register(cmd)
+	return cmd
+}
+
+func newVulnDBUpdateCmd(s *streams) *cobra.Command {
+	var sf storeFlags
+	src := mirror.Defaults()
+	var ecosystems []string
+	var osvBase string
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Download changed vulnerability feeds (OSV, NVD, KEV, EPSS) and import them",
+		Long: `Download the vulnerability feeds that changed since the last update and import
+them in one transaction, then re-match the portfolio. Requests are
+conditional (ETag / If-Modified-Since); NVD is fetched incrementally by
+last-modified date. Every URL can point at an internal mirror for air-gapped
+sites; an empty value skips that feed. The NVD API key is read from
+$NVD_API_KEY.`,
+		Example: `  rampart vulndb update --data ./rampart-data
+  rampart vulndb update --osv-base https://mirror.internal/osv --osv-ecosystem Go --osv-ecosystem PyPI \
+      --nvd-url https://mirror.internal/nvd/cves/2.0 --kev-url https://mirror.internal/kev.json --epss-url ""`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			src.OSV = nil
+			if osvBase != "" {
+				for _, e := range ecosystems {
+					src.OSV = append(src.OSV, strings.TrimSuffix(osvBase, "/")+"/"+url.PathEscape(e)+"/all.zip")
+				}
+			}
+			src.NVDAPIKey = os.Getenv("NVD_API_KEY")
+			st, err := sf.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			f := &mirror.Fetcher{Progress: func(msg string) { fmt.Fprintln(s.err, msg) }}
+			res, err := portfolio.UpdateFeeds(ctx, st, f, src, "cli")
+			if err != nil {
+				return fmt.Errorf("update failed, previous data kept: %w", err)
+			}
+			if res.Import == nil {
+				fmt.Fprintf(s.out, "all %d feeds unchanged\n", len(res.Unchanged))
+				return nil
+			}
+			fmt.Fprintf(s.out, "imported %d advisories, %d EPSS scores, %d KEV entries from %d downloaded files (%d feeds unchanged)\n",
+				res.Import.Advisories, res.Import.EPSS, res.Import.KEV, res.Files, len(res.Unchanged))
+			n, err := portfolio.NewVulns(st).RematchAll(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(s.out, "re-matched the portfolio: %d new matches\n", n)
+			return nil
+		},
+	}
+	sf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&osvBase, "osv-base", mirror.DefaultOSVBase, "base URL of OSV per-ecosystem all.zip files (empty: skip OSV)")
+	f.StringArrayVar(&ecosystems, "osv-ecosystem", mirror.DefaultOSVEcosystems, "OSV ecosystem to fetch (repeatable)")
+	f.StringVar(&src.NVD, "nvd-url", mirror.DefaultNVD, "NVD CVE API 2.0 URL (empty: skip)")
+	f.StringVar(&src.KEV, "kev-url", mirror.DefaultKEV, "CISA KEV JSON URL (empty: skip)")
+	f.StringVar(&src.EPSS, "epss-url", mirror.DefaultEPSS, "EPSS CSV (gzip) URL (empty: skip)")
+	return cmd
+}

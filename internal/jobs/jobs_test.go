@@ -1,0 +1,74 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/store/storetest"
+)
+
+func TestWebhooksSignedAndRetried(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		secret := []byte("s3cret-webhook-key")
+		var mu sync.Mutex
+		var got []store.Event
+		fail := 1 // the first delivery fails
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			sig := r.Header.Get(SignatureHeader)
+			ts, err := strconv.ParseInt(strings.TrimPrefix(strings.Split(sig, ",")[0], "t="), 10, 64)
+			if err != nil || sig != Sign(secret, body, time.Unix(ts, 0)) {
+				t.Errorf("bad signature %q on %s", sig, body)
+			}
+			var e store.Event
+			json.Unmarshal(body, &e)
+			mu.Lock()
+			defer mu.Unlock()
+			if fail > 0 {
+				fail--
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+			got = append(got, e)
+		}))
+		defer srv.Close()
+		r := New(Config{Webhooks: []string{srv.URL}, Secret: secret}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+		r.now = func() time.Time { return now }
+		for i := range 2 {
+			if err := st.AddEvent(ctx, store.Event{At: now, Kind: "vulnerability.new", Title: "event " + string(rune('A'+i))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := r.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Fatalf("after first tick %d delivered, want 1 (one failed)", len(got))
+		}
+		// The failed one is retried after its back-off, not before.
+		if err := r.Tick(ctx); err != nil || len(got) != 1 {
+			t.Fatalf("retried too early: %d %v", len(got), err)
+		}
+		now = now.Add(2 * time.Minute)
+		if err := r.Tick(ctx); err != nil || len(got) != 2 {
+			t.Fatalf("after back-off %d delivered (%v), want 2", len(got), err)
+		}
+		// Nothing is sent twice.
+		now = now.Add(time.Hour)
+		if err := r.Tick(ctx); err != nil || len(got) != 2 {
+			t.Fatalf("re-sent: %d %v", len(got), err)
+		}
+	})
+}

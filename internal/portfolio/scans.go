@@ -1,0 +1,85 @@
+package portfolio
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// MaxKeptReport is the largest report whose raw bytes are kept in the
+// store; bigger reports are streamed, parsed and recorded by SHA-256 only
+// (a 1 GB Nessus export should not double the database).
+const MaxKeptReport = 64 << 20
+
+// ScanRequest is a scanner report to import into a release.
+type ScanRequest struct {
+	ReleaseID int64
+	FileName  string
+	Tool      string // empty: detect from content
+	Scope     string // empty: the tool name
+	Actor     string
+	Report    io.Reader
+}
+
+// ImportScan streams a scanner report into a release: the format is
+// detected from the content (or given), findings are parsed one by one and
+// reconciled with the earlier imports of the same scope in one
+// transaction. A report the tool cannot have produced changes nothing.
+func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.ScanResult, error) {
+	hash := sha256.New()
+	var kept bytes.Buffer
+	keep := &limitedBuffer{buf: &kept, max: MaxKeptReport}
+	br := bufio.NewReaderSize(io.TeeReader(req.Report, io.MultiWriter(hash, keep)), scanners.HeadSize)
+	format, err := scanners.Choose(br, req.FileName, req.Tool)
+	if err != nil {
+		return store.ScanResult{}, invalidReport{err}
+	}
+	in := store.ScanImport{ReleaseID: req.ReleaseID, Tool: format.Name, Scope: req.Scope, FileName: req.FileName, Actor: req.Actor,
+		Each: func(emit func(findings.Finding) error) error {
+			if err := format.Parse(br, req.FileName, emit); err != nil {
+				return invalidReport{fmt.Errorf("%s report: %w", format.Name, err)}
+			}
+			_, err := io.Copy(io.Discard, br) // hash the whole file
+			return err
+		}}
+	in.RawAfter = func() store.Blob { // called after Each has read the whole report
+		if keep.over {
+			return store.Blob{SHA256: hex.EncodeToString(hash.Sum(nil)), Name: req.FileName}
+		}
+		return store.NewBlob(req.FileName, "application/octet-stream", keep.buf.Bytes())
+	}
+	return st.ImportScan(ctx, in)
+}
+
+type limitedBuffer struct {
+	buf  *bytes.Buffer
+	max  int
+	over bool
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if !l.over {
+		if l.buf.Len()+len(p) > l.max {
+			l.over = true
+			l.buf.Reset()
+		} else {
+			l.buf.Write(p)
+		}
+	}
+	return len(p), nil
+}
+
+// invalidReport maps parse errors to 422.
+type invalidReport struct{ error }
+
+func (e invalidReport) Unwrap() error { return e.error }
+func (invalidReport) HTTPStatus() int { return http.StatusUnprocessableEntity }

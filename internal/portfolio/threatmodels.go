@@ -1,0 +1,115 @@
+package portfolio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/threatmodel/imports"
+)
+
+// ThreatView is a product's checked threat model: the model, its threats
+// with the platform's tracking applied, and the version.
+type ThreatView struct {
+	Version  store.ThreatModelVersion        `json:"version"`
+	Model    *threatmodel.Model              `json:"-"`
+	Result   *threatmodel.Result             `json:"result"`
+	Tracking map[string]store.ThreatTracking `json:"tracking"`
+}
+
+// invalidModel maps model errors to 422.
+type invalidModel struct{ error }
+
+func (e invalidModel) Unwrap() error { return e.error }
+func (invalidModel) HTTPStatus() int { return http.StatusUnprocessableEntity }
+
+// SaveThreatModel stores a product's threat model as a new version. The
+// input may be Rampart YAML/JSON or any importable format (Threagile, OWASP
+// Threat Dragon, Open Threat Model): it is converted, validated, and stored
+// as canonical Rampart YAML. An identical model does not make a new version.
+func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data []byte, name, note, actor string) (store.ThreatModelVersion, bool, error) {
+	format, err := imports.Detect(data)
+	if err != nil {
+		return store.ThreatModelVersion{}, false, invalidModel{fmt.Errorf("%s: %w", name, err)}
+	}
+	var m *threatmodel.Model
+	if format == imports.Rampart {
+		m, err = threatmodel.Parse(data, name)
+	} else {
+		var im *imports.Imported
+		im, err = imports.Import(data, name, format, imports.Options{ReadInclude: func(string) ([]byte, error) {
+			return nil, errors.New("includes are not supported on upload; import with the CLI and upload the result")
+		}})
+		if im != nil {
+			m = im.Model
+		}
+	}
+	if err != nil {
+		return store.ThreatModelVersion{}, false, invalidModel{err}
+	}
+	if err := threatmodel.Validate(m); err != nil {
+		return store.ThreatModelVersion{}, false, invalidModel{err}
+	}
+	src, err := threatmodel.Marshal(m)
+	if err != nil {
+		return store.ThreatModelVersion{}, false, err
+	}
+	return st.SaveThreatModel(ctx, productID, string(src), note, actor)
+}
+
+// ProductThreats loads a version (0: latest) of a product's model, checks
+// it with the rule library and applies the platform's tracking: a tracked
+// status overrides the model's decision.
+func ProductThreats(ctx context.Context, st *store.Store, lib *threatmodel.Library, productID int64, version int) (*ThreatView, error) {
+	v, err := st.ThreatModel(ctx, productID, version)
+	if err != nil {
+		return nil, err
+	}
+	m, err := threatmodel.Parse([]byte(v.Source), fmt.Sprintf("product-%d-v%d.yaml", productID, v.Version))
+	if err != nil {
+		return nil, fmt.Errorf("stored threat model: %w", err)
+	}
+	res := lib.Check(m)
+	tr, err := st.ThreatTrackings(ctx, productID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Threats {
+		t := &res.Threats[i]
+		if x, ok := tr[t.ID]; ok {
+			if x.Status != "" {
+				t.Status = x.Status
+				if x.Note != "" {
+					t.Reason = x.Note
+				}
+			}
+			if x.Owner != "" {
+				t.Owner = x.Owner
+			}
+		}
+	}
+	return &ThreatView{Version: v, Model: m, Result: res, Tracking: tr}, nil
+}
+
+// ThreatStatuses are the statuses a tracked threat can have.
+var ThreatStatuses = []string{threatmodel.StatusOpen, "in_progress", threatmodel.StatusMitigated, threatmodel.StatusAccepted, threatmodel.StatusNotApplicable}
+
+// TrackThreat validates and stores the tracking of one threat.
+func TrackThreat(ctx context.Context, st *store.Store, productID int64, t store.ThreatTracking) error {
+	ok := t.Status == ""
+	for _, s := range ThreatStatuses {
+		ok = ok || s == t.Status
+	}
+	if !ok {
+		return &store.ValidationError{Field: "status", Message: fmt.Sprintf("%q: must be one of %v", t.Status, ThreatStatuses)}
+	}
+	if (t.Status == threatmodel.StatusAccepted || t.Status == threatmodel.StatusNotApplicable) && t.Note == "" {
+		return &store.ValidationError{Field: "note", Message: "accepting a threat or calling it not applicable needs a reason"}
+	}
+	t.UpdatedAt = time.Now().UTC()
+	return st.TrackThreat(ctx, productID, t)
+}

@@ -1,0 +1,253 @@
+package portfolio
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
+	"github.com/rampart-security/rampart/internal/vuln/feeds"
+	"github.com/rampart-security/rampart/internal/vuln/mirror"
+)
+
+// Vulns matches the portfolio against the local vulnerability database.
+// It builds a matcher per release from only the advisories indexed under
+// the release's component keys (package and CPE vendor:product), so memory
+// follows the release, not the size of the database: a full mirror of
+// ≈500,000 advisories would need ≈2.3 GB held in memory otherwise.
+type Vulns struct {
+	st *store.Store
+}
+
+// NewVulns returns a matcher service over st.
+func NewVulns(st *store.Store) *Vulns { return &Vulns{st: st} }
+
+// MatcherFor builds a matcher holding every advisory that can match comps,
+// merged across sources and enriched with EPSS and KEV.
+func (v *Vulns) MatcherFor(ctx context.Context, comps []inventory.Component) (*vuln.Matcher, error) {
+	advs, err := loadAdvisoriesFor(ctx, v.st, comps)
+	if err != nil {
+		return nil, err
+	}
+	return vuln.NewMatcher(advs, vuln.MatcherOptions{}), nil
+}
+
+// loadAdvisoriesFor loads, merges and enriches the advisories that can
+// match comps.
+func loadAdvisoriesFor(ctx context.Context, st *store.Store, comps []inventory.Component) ([]vuln.Advisory, error) {
+	advs, err := st.AdvisoriesByKeys(ctx, vuln.ComponentKeys(comps))
+	if err != nil {
+		return nil, err
+	}
+	return enrich(ctx, st, vuln.Merge(advs))
+}
+
+func enrich(ctx context.Context, st *store.Store, advs []vuln.Advisory) ([]vuln.Advisory, error) {
+	var cves []string
+	for i := range advs {
+		cves = append(cves, advs[i].CVEs()...)
+	}
+	epss, kev, err := st.Enrichment(ctx, cves)
+	if err != nil {
+		return nil, err
+	}
+	vuln.Enrich(advs, epss, kev)
+	return advs, nil
+}
+
+// Advisory returns the vulnerability known by id (or any alias), merged
+// from every stored record that names it.
+func (v *Vulns) Advisory(ctx context.Context, id string) (*vuln.Advisory, error) {
+	recs, err := v.st.AdvisoriesByAlias(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("vulnerability %s: %w", id, store.ErrNotFound)
+	}
+	merged, err := enrich(ctx, v.st, vuln.Merge(recs))
+	if err != nil {
+		return nil, err
+	}
+	for i := range merged {
+		if merged[i].HasID(id) {
+			return &merged[i], nil
+		}
+	}
+	return &merged[0], nil
+}
+
+// ReleaseVuln converts a match to its stored form.
+func ReleaseVuln(releaseID int64, m *vuln.Match) store.ReleaseVuln {
+	rv := store.ReleaseVuln{ReleaseID: releaseID, ComponentRef: m.Component.Ref, ComponentName: m.Component.Name, ComponentVersion: m.Component.Version,
+		PURL: m.Component.PURL, CPE: m.CPE, VulnID: m.Advisory.ID, Aliases: m.Advisory.Aliases, Summary: m.Advisory.Summary,
+		Severity: m.Severity.String(), SeverityRank: int(m.Severity), CVSSScore: m.CVSSScore, EPSS: m.EPSS, KEV: m.KEV,
+		FixedVersions: m.FixedVersions, Reason: m.Reason, Via: m.Via, Suppressed: m.Suppressed != nil}
+	if m.Advisory.KEV != nil && !m.Advisory.KEV.DueDate.IsZero() {
+		rv.KEVDue = m.Advisory.KEV.DueDate.Format("2006-01-02")
+	}
+	return rv
+}
+
+// Rematch matches one release against the current database, applying its
+// VEX analyses, stores the result and returns the matches that are new. A
+// new match on a shipped release raises an event.
+func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVuln, error) {
+	rel, err := v.st.Release(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	comps, err := v.st.AllComponents(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := v.MatcherFor(ctx, comps)
+	if err != nil {
+		return nil, err
+	}
+	analyses, err := v.st.Analyses(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	stmts := make([]vuln.VEXStatement, 0, len(analyses))
+	for k, a := range analyses {
+		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification, ImpactStatement: a.Detail, Source: "rampart analysis"})
+	}
+	matches := m.Match(comps, stmts)
+	out := make([]store.ReleaseVuln, len(matches))
+	for i := range matches {
+		out[i] = ReleaseVuln(releaseID, &matches[i])
+		if a, ok := analyses[[2]string{out[i].ComponentRef, out[i].VulnID}]; ok {
+			a := a
+			out[i].Analysis = &a
+		}
+	}
+	added, err := v.st.ReplaceReleaseVulns(ctx, releaseID, out)
+	if err != nil {
+		return nil, err
+	}
+	if rel.Status == inventory.StatusShipped {
+		for _, a := range added {
+			if a.Suppressed {
+				continue
+			}
+			title := fmt.Sprintf("%s affects %s %s in shipped %s %s", a.VulnID, a.ComponentName, a.ComponentVersion, rel.ProductName, rel.Version)
+			if a.KEV {
+				title = "Known exploited: " + title
+			}
+			if err := v.st.AddEvent(ctx, store.Event{Kind: "vulnerability.new", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: a.VulnID,
+				Title: title, Detail: a.Severity + " · " + a.Reason}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return added, nil
+}
+
+// RematchAll re-matches every release (after new vulnerability data) and
+// returns how many new matches appeared.
+func (v *Vulns) RematchAll(ctx context.Context) (int, error) {
+	ids, err := v.st.ReleaseIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		added, err := v.Rematch(ctx, id)
+		if err != nil {
+			return n, fmt.Errorf("re-match release %d: %w", id, err)
+		}
+		n += len(added)
+	}
+	return n, nil
+}
+
+// ImportFeeds reads vulnerability data files, folders and zips (OSV, NVD,
+// CVE 5, KEV, EPSS) and stores them in one transaction: a broken file
+// (named in the error) stores nothing.
+func ImportFeeds(ctx context.Context, st *store.Store, actor string, paths ...string) (store.FeedImport, error) {
+	data, err := feeds.Load(ctx, paths...)
+	if err != nil {
+		return store.FeedImport{}, err
+	}
+	files := map[string]int{}
+	for f, n := range data.Files {
+		files[string(f)] = n
+	}
+	return st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, store.FeedImport{Actor: actor, Paths: paths, Files: files})
+}
+
+// SetAnalysis stores a VEX decision and re-matches the release.
+func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a store.Analysis) error {
+	switch a.Status {
+	case vuln.VEXNotAffected:
+		if a.Justification == "" {
+			return &store.ValidationError{Field: "justification", Message: "not_affected needs a justification (e.g. vulnerable_code_not_in_execute_path)"}
+		}
+	case vuln.VEXAffected, vuln.VEXFixed, vuln.VEXUnderInvestigation:
+	default:
+		return &store.ValidationError{Field: "status", Message: "must be not_affected, affected, fixed or under_investigation"}
+	}
+	found := false
+	cur, err := v.st.ReleaseVulns(ctx, releaseID)
+	if err != nil {
+		return err
+	}
+	for _, m := range cur {
+		if m.ComponentRef == ref && (m.VulnID == vulnID || contains(m.Aliases, vulnID)) {
+			found, vulnID = true, m.VulnID
+		}
+	}
+	if !found {
+		return fmt.Errorf("release %d has no match of %s in component %q: %w", releaseID, vulnID, ref, store.ErrNotFound)
+	}
+	a.UpdatedAt = time.Now().UTC()
+	if err := v.st.SetAnalysis(ctx, releaseID, ref, vulnID, a); err != nil {
+		return err
+	}
+	_, err = v.Rematch(ctx, releaseID)
+	return err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// UpdateResult says what a feed update did.
+type UpdateResult struct {
+	Import    *store.FeedImport `json:"import,omitempty"` // nil when nothing changed
+	Files     int               `json:"files"`
+	Unchanged []string          `json:"unchanged"`
+}
+
+// UpdateFeeds downloads changed feeds from their (mirror) URLs and imports
+// them in one transaction; the mirror states are saved only afterwards, so
+// a failed update is retried in full next time and never half-imports.
+func UpdateFeeds(ctx context.Context, st *store.Store, f *mirror.Fetcher, src mirror.Sources, actor string) (UpdateResult, error) {
+	prev, err := st.FeedStates(ctx)
+	if err != nil {
+		return UpdateResult{}, err
+	}
+	res, err := f.Fetch(ctx, src, prev)
+	if err != nil {
+		return UpdateResult{}, err
+	}
+	defer os.RemoveAll(res.Dir)
+	out := UpdateResult{Files: len(res.Files), Unchanged: res.Unchanged}
+	if len(res.Files) > 0 {
+		rec, err := ImportFeeds(ctx, st, actor, res.Files...)
+		if err != nil {
+			return out, err
+		}
+		out.Import = &rec
+	}
+	return out, st.SaveFeedStates(ctx, res.States)
+}

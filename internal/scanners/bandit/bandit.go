@@ -1,0 +1,89 @@
+// Package bandit parses Bandit JSON reports (`bandit -f json`): one
+// finding per entry of "results", streamed. Severity HIGH/MEDIUM/LOW as
+// written; rule id is the test id (B101…), CWE from issue_cwe (Bandit ≥
+// 1.7.5), file and line, the more_info link as reference.
+package bandit
+
+import (
+	"io"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Name is the format's registry name.
+const Name = "bandit"
+
+// DetectRule describes Detect.
+const DetectRule = `JSON object with "generated_at" and "metrics" keys and Bandit's "CONFIDENCE.HIGH" metric or a "test_id" key`
+
+// Detect reports whether head is a Bandit JSON report.
+func Detect(head []byte) bool {
+	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "generated_at") && reportio.HasKey(head, "metrics") &&
+		(reportio.HasKey(head, "CONFIDENCE.HIGH") || reportio.HasKey(head, "test_id"))
+}
+
+type result struct {
+	Code            string `json:"code"`
+	Filename        string `json:"filename"`
+	IssueConfidence string `json:"issue_confidence"`
+	IssueSeverity   string `json:"issue_severity"`
+	IssueText       string `json:"issue_text"`
+	IssueCWE        struct {
+		ID   int    `json:"id"`
+		Link string `json:"link"`
+	} `json:"issue_cwe"`
+	LineNumber int    `json:"line_number"`
+	MoreInfo   string `json:"more_info"`
+	TestID     string `json:"test_id"`
+	TestName   string `json:"test_name"`
+}
+
+// Parse streams the findings of a Bandit JSON report.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	delim, empty, err := dec.Begin()
+	if err != nil || empty {
+		return err
+	}
+	if delim != '{' {
+		return reportio.NotReport(name, dec.Offset(), "Bandit report must be a JSON object")
+	}
+	known := false
+	err = dec.Object(func(key string) error {
+		if key != "results" {
+			return dec.Skip()
+		}
+		known = true
+		return dec.Array("results", func() error {
+			var res result
+			if err := dec.Decode(&res, "results[]"); err != nil {
+				return err
+			}
+			if res.TestID == "" {
+				return dec.Errorf(reportio.ErrNotReport, "result without test_id")
+			}
+			f := findings.Finding{
+				Title:       res.IssueText,
+				Severity:    findings.SeverityOrInfo(res.IssueSeverity),
+				RuleID:      res.TestID,
+				Description: strings.TrimSpace(res.IssueText + "\n\nTest: " + res.TestName + ", confidence " + strings.ToLower(res.IssueConfidence) + "\n\n" + res.Code),
+				Locations:   []findings.Location{{File: res.Filename, Line: res.LineNumber}},
+				References:  []string{res.MoreInfo, res.IssueCWE.Link},
+			}
+			if res.IssueCWE.ID > 0 {
+				f.CWEs = []int{res.IssueCWE.ID}
+			}
+			f.Normalize()
+			return emit(f)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if !known {
+		return reportio.NotReport(name, dec.Offset(), `no "results": not a Bandit report`)
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package scanners_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners"
+	"github.com/rampart-security/rampart/internal/scanners/reportgen"
+)
+
+const benchFindings = 100000
+
+func report(b *testing.B, gen func(io.Writer, int) error) []byte {
+	b.Helper()
+	var buf bytes.Buffer
+	if err := gen(&buf, benchFindings); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func parse(b *testing.B, data []byte, tool string) {
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		if _, err := scanners.Stream(bytes.NewReader(data), "bench", tool, func(findings.Finding) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if n != benchFindings {
+			b.Fatalf("%d findings", n)
+		}
+	}
+}
+
+// BenchmarkSARIF parses 100,000 results with detection, normalisation and
+// fingerprints.
+func BenchmarkSARIF(b *testing.B) { parse(b, report(b, reportgen.SARIF), "") }
+
+// BenchmarkSARIFBareJSON is the baseline: encoding/json decoding the same
+// file into typed structs holding the fields the parser reads.
+func BenchmarkSARIFBareJSON(b *testing.B) {
+	data := report(b, reportgen.SARIF)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	type text struct {
+		Text string `json:"text"`
+	}
+	var doc struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID                   string         `json:"id"`
+						Name                 string         `json:"name"`
+						ShortDescription     text           `json:"shortDescription"`
+						FullDescription      text           `json:"fullDescription"`
+						Help                 text           `json:"help"`
+						HelpURI              string         `json:"helpUri"`
+						Properties           map[string]any `json:"properties"`
+						DefaultConfiguration struct {
+							Level string `json:"level"`
+						} `json:"defaultConfiguration"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				RuleIndex int    `json:"ruleIndex"`
+				Level     string `json:"level"`
+				Message   text   `json:"message"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+				PartialFingerprints map[string]string `json:"partialFingerprints"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	for b.Loop() {
+		if err := json.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+			b.Fatal(err)
+		}
+		if len(doc.Runs[0].Results) != benchFindings {
+			b.Fatal("short")
+		}
+	}
+}
+
+// BenchmarkNessus parses 100,000 ReportItems.
+func BenchmarkNessus(b *testing.B) { parse(b, report(b, reportgen.Nessus), "") }
+
+// BenchmarkNessusBareXML is the baseline: encoding/xml decoding the same
+// file into typed structs holding the fields the parser reads.
+func BenchmarkNessusBareXML(b *testing.B) {
+	data := report(b, reportgen.Nessus)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	type item struct {
+		Port        string   `xml:"port,attr"`
+		Protocol    string   `xml:"protocol,attr"`
+		Severity    string   `xml:"severity,attr"`
+		PluginID    string   `xml:"pluginID,attr"`
+		PluginName  string   `xml:"pluginName,attr"`
+		Synopsis    string   `xml:"synopsis"`
+		Description string   `xml:"description"`
+		Solution    string   `xml:"solution"`
+		Output      string   `xml:"plugin_output"`
+		CVE         []string `xml:"cve"`
+		SeeAlso     []string `xml:"see_also"`
+		CVSS3Score  string   `xml:"cvss3_base_score"`
+		CVSS3Vector string   `xml:"cvss3_vector"`
+	}
+	var doc struct {
+		Report struct {
+			Hosts []struct {
+				Name  string `xml:"name,attr"`
+				Props []struct {
+					Name  string `xml:"name,attr"`
+					Value string `xml:",chardata"`
+				} `xml:"HostProperties>tag"`
+				Items []item `xml:"ReportItem"`
+			} `xml:"ReportHost"`
+		} `xml:"Report"`
+	}
+	for b.Loop() {
+		if err := xml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

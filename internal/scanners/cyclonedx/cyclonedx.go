@@ -1,0 +1,530 @@
+// Package cyclonedx reads the vulnerabilities of CycloneDX documents (a
+// VDR, or an SBOM carrying vulnerabilities), JSON and XML: the
+// "vulnerabilities" of CycloneDX 1.4+ and the vulnerability extension of
+// 1.0–1.3 (v:vulnerabilities inside components). Components are indexed by
+// bom-ref; vulnerabilities are streamed (JSON vulnerabilities written
+// before the components are buffered).
+//
+// One finding per vulnerability per affected component. Severity from the
+// preferred rating (CVSS v4, v3.1, v3, then any other) — its severity word,
+// else its score; a vulnerability with no rating is info. Ids: the
+// vulnerability id and referenced ids; CWEs; CVSS vectors and scores;
+// description and recommendation; advisory URLs as references.
+// Vulnerabilities whose analysis says not_affected, false_positive or
+// resolved (VEX) are skipped. An SBOM without vulnerabilities gives no
+// findings.
+package cyclonedx
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Names of the two formats.
+const (
+	Name    = "cyclonedx"
+	NameXML = "cyclonedx-xml"
+)
+
+// Detection rules.
+const (
+	DetectRule    = `JSON object with "bomFormat": "CycloneDX"`
+	DetectRuleXML = `XML whose root element is <bom> in a cyclonedx.org namespace`
+)
+
+// Detect reports whether head is a CycloneDX JSON document.
+func Detect(head []byte) bool {
+	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "bomFormat") && strings.Contains(string(head), "CycloneDX")
+}
+
+// DetectXML reports whether head is a CycloneDX XML document.
+func DetectXML(head []byte) bool {
+	return reportio.HasRoot(head, "bom") && strings.Contains(string(head), "cyclonedx.org/schema/bom")
+}
+
+// component is what a finding needs of a component.
+type component struct {
+	name, version, purl string
+}
+
+// vuln is a vulnerability in either encoding.
+type vuln struct {
+	id, sourceURL, description, detail, recommendation string
+	refIDs, advisories                                 []string
+	cwes                                               []int
+	ratings                                            []rating
+	affects                                            []string
+	state                                              string
+}
+
+type rating struct {
+	score            *float64
+	severity, method string
+	vector           string
+}
+
+func newComponent(group, name, version, purl, typ string) component {
+	n := name
+	if group != "" {
+		sep := "/"
+		if strings.HasPrefix(purl, "pkg:maven/") {
+			sep = ":"
+		}
+		n = group + sep + name
+	}
+	return component{name: n, version: version, purl: purl}
+}
+
+func (v vuln) findings(comps map[string]component) []findings.Finding {
+	switch strings.ToLower(v.state) {
+	case "not_affected", "false_positive", "resolved", "resolved_with_pedigree":
+		return nil
+	}
+	affects := v.affects
+	if len(affects) == 0 {
+		affects = []string{""}
+	}
+	var out []findings.Finding
+	for _, ref := range affects {
+		c, ok := comps[ref]
+		if !ok {
+			c = component{name: ref}
+			if strings.HasPrefix(ref, "pkg:") {
+				c = purlComponent(ref)
+			}
+		}
+		f := findings.Finding{
+			RuleID:           v.id,
+			Title:            v.id,
+			VulnerabilityIDs: append(findings.VulnIDsIn(v.id), v.refIDs...),
+			Component:        findings.Component{Name: c.name, Version: c.version, PURL: c.purl},
+			CWEs:             v.cwes,
+			Description:      strings.TrimSpace(strings.TrimSpace(v.description) + "\n\n" + strings.TrimSpace(v.detail)),
+			Mitigation:       v.recommendation,
+			References:       append([]string{v.sourceURL}, v.advisories...),
+		}
+		if c.name != "" {
+			f.Title = v.id + " in " + c.name + " " + c.version
+		}
+		f.Severity = applyRatings(&f, v.ratings)
+		f.Normalize()
+		out = append(out, f)
+	}
+	return out
+}
+
+// applyRatings sets the CVSS fields and returns the severity of the
+// preferred rating.
+func applyRatings(f *findings.Finding, rs []rating) findings.Severity {
+	best, bestRank := -1, -1
+	for i, r := range rs {
+		m := strings.ToUpper(r.method)
+		rank := 0
+		switch {
+		case strings.HasPrefix(m, "CVSSV4"):
+			rank = 4
+			f.CVSS.V4Vector, f.CVSS.V4Score = r.vector, r.score
+		case m == "CVSSV31":
+			rank = 3
+			if f.CVSS.V3Vector == "" || !strings.HasPrefix(f.CVSS.V3Vector, "CVSS:3.1") {
+				f.CVSS.V3Vector, f.CVSS.V3Score = v31(r.vector), r.score
+			}
+		case m == "CVSSV3":
+			rank = 2
+			if f.CVSS.V3Vector == "" {
+				f.CVSS.V3Vector, f.CVSS.V3Score = v3(r.vector), r.score
+			}
+		case r.severity != "" || r.score != nil:
+			rank = 1
+		}
+		if rank > bestRank && (r.severity != "" || r.score != nil) {
+			best, bestRank = i, rank
+		}
+	}
+	if best < 0 {
+		return findings.Info
+	}
+	r := rs[best]
+	if s, ok := findings.ParseSeverity(r.severity); ok && r.severity != "" {
+		return s
+	}
+	if r.score != nil && bestRank >= 2 {
+		return findings.SeverityFromCVSS(r.score)
+	}
+	return findings.Info
+}
+
+func v31(vec string) string {
+	if vec != "" && !strings.HasPrefix(vec, "CVSS:") {
+		return "CVSS:3.1/" + vec
+	}
+	return vec
+}
+
+func v3(vec string) string {
+	if vec != "" && !strings.HasPrefix(vec, "CVSS:") {
+		return "CVSS:3.0/" + vec
+	}
+	return vec
+}
+
+func purlComponent(p string) component {
+	rest := strings.TrimPrefix(p, "pkg:")
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	_, path, _ := strings.Cut(rest, "/")
+	name, version, _ := strings.Cut(path, "@")
+	if strings.HasPrefix(p, "pkg:maven/") {
+		name = strings.Replace(name, "/", ":", 1)
+	}
+	return component{name: name, version: version, purl: p}
+}
+
+// ---- JSON ----
+
+type jsonComponent struct {
+	BOMRef     string          `json:"bom-ref"`
+	Type       string          `json:"type"`
+	Group      string          `json:"group"`
+	Name       string          `json:"name"`
+	Version    string          `json:"version"`
+	PURL       string          `json:"purl"`
+	Components []jsonComponent `json:"components"`
+}
+
+type jsonVuln struct {
+	ID     string `json:"id"`
+	Source struct {
+		URL string `json:"url"`
+	} `json:"source"`
+	References []struct {
+		ID string `json:"id"`
+	} `json:"references"`
+	Ratings []struct {
+		Score    *float64 `json:"score"`
+		Severity string   `json:"severity"`
+		Method   string   `json:"method"`
+		Vector   string   `json:"vector"`
+	} `json:"ratings"`
+	CWEs           []int  `json:"cwes"`
+	Description    string `json:"description"`
+	Detail         string `json:"detail"`
+	Recommendation string `json:"recommendation"`
+	Advisories     []struct {
+		URL string `json:"url"`
+	} `json:"advisories"`
+	Affects []struct {
+		Ref string `json:"ref"`
+	} `json:"affects"`
+	Analysis struct {
+		State string `json:"state"`
+	} `json:"analysis"`
+}
+
+func (j jsonVuln) vuln() vuln {
+	v := vuln{id: j.ID, sourceURL: j.Source.URL, description: j.Description, detail: j.Detail, recommendation: j.Recommendation, cwes: j.CWEs, state: j.Analysis.State}
+	for _, r := range j.References {
+		v.refIDs = append(v.refIDs, r.ID)
+	}
+	for _, a := range j.Advisories {
+		v.advisories = append(v.advisories, a.URL)
+	}
+	for _, r := range j.Ratings {
+		v.ratings = append(v.ratings, rating{score: r.Score, severity: r.Severity, method: r.Method, vector: r.Vector})
+	}
+	for _, a := range j.Affects {
+		v.affects = append(v.affects, a.Ref)
+	}
+	return v
+}
+
+func indexJSON(m map[string]component, cs []jsonComponent) {
+	for _, c := range cs {
+		if c.BOMRef != "" {
+			m[c.BOMRef] = newComponent(c.Group, c.Name, c.Version, c.PURL, c.Type)
+		}
+		if c.PURL != "" {
+			if _, ok := m[c.PURL]; !ok {
+				m[c.PURL] = newComponent(c.Group, c.Name, c.Version, c.PURL, c.Type)
+			}
+		}
+		indexJSON(m, c.Components)
+	}
+}
+
+// Parse streams the findings of a CycloneDX JSON document.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	delim, empty, err := dec.Begin()
+	if err != nil || empty {
+		return err
+	}
+	if delim != '{' {
+		return reportio.NotReport(name, dec.Offset(), "CycloneDX document must be a JSON object")
+	}
+	comps := map[string]component{}
+	var pending []jsonVuln
+	sawComponents, isBOM := false, false
+	emitVuln := func(j jsonVuln) error {
+		for _, f := range j.vuln().findings(comps) {
+			if err := emit(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = dec.Object(func(key string) error {
+		switch key {
+		case "bomFormat":
+			var s string
+			if err := dec.Decode(&s, "bomFormat"); err != nil {
+				return err
+			}
+			if s != "CycloneDX" {
+				return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "bomFormat", Err: reportio.NotReportf("bomFormat is %q, want CycloneDX", s)}
+			}
+			isBOM = true
+			return nil
+		case "metadata":
+			var md struct {
+				Component *jsonComponent `json:"component"`
+			}
+			if err := dec.Decode(&md, "metadata"); err != nil {
+				return err
+			}
+			if md.Component != nil {
+				indexJSON(comps, []jsonComponent{*md.Component})
+			}
+			return nil
+		case "components":
+			var cs []jsonComponent
+			if err := dec.Decode(&cs, "components"); err != nil {
+				return err
+			}
+			indexJSON(comps, cs)
+			sawComponents = true
+			return nil
+		case "vulnerabilities":
+			return dec.Array("vulnerabilities", func() error {
+				var j jsonVuln
+				if err := dec.Decode(&j, "vulnerabilities[]"); err != nil {
+					return err
+				}
+				if !sawComponents {
+					pending = append(pending, j)
+					return nil
+				}
+				return emitVuln(j)
+			})
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	if !isBOM {
+		return reportio.NotReport(name, dec.Offset(), `no "bomFormat": "CycloneDX": not a CycloneDX document`)
+	}
+	for _, j := range pending {
+		if err := emitVuln(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- XML ----
+
+type xmlRating struct {
+	Score struct {
+		Text string `xml:",chardata"`
+		Base string `xml:"base"` // extension 1.0
+	} `xml:"score"`
+	Severity string `xml:"severity"`
+	Method   string `xml:"method"`
+	Vector   string `xml:"vector"`
+}
+
+type xmlVuln struct {
+	Ref    string `xml:"ref,attr"`
+	ID     string `xml:"id"`
+	Source struct {
+		URL string `xml:"url"`
+	} `xml:"source"`
+	References []struct {
+		ID string `xml:"id"`
+	} `xml:"references>reference"`
+	Ratings         []xmlRating `xml:"ratings>rating"`
+	CWEs            []string    `xml:"cwes>cwe"`
+	Description     string      `xml:"description"`
+	Detail          string      `xml:"detail"`
+	Recommendation  string      `xml:"recommendation"`
+	Recommendations []string    `xml:"recommendations>recommendation"`
+	Advisories      []struct {
+		URL  string `xml:"url"`
+		Text string `xml:",chardata"`
+	} `xml:"advisories>advisory"`
+	Affects []struct {
+		Ref string `xml:"ref"`
+	} `xml:"affects>target"`
+	Analysis struct {
+		State string `xml:"state"`
+	} `xml:"analysis"`
+}
+
+func (x xmlVuln) vuln() vuln {
+	v := vuln{id: x.ID, sourceURL: x.Source.URL, description: x.Description, detail: x.Detail, recommendation: x.Recommendation, state: x.Analysis.State}
+	if v.recommendation == "" {
+		v.recommendation = strings.Join(x.Recommendations, "\n")
+	}
+	for _, r := range x.References {
+		v.refIDs = append(v.refIDs, r.ID)
+	}
+	for _, a := range x.Advisories {
+		u := strings.TrimSpace(a.URL)
+		if u == "" {
+			u = strings.TrimSpace(a.Text)
+		}
+		v.advisories = append(v.advisories, u)
+	}
+	for _, c := range x.CWEs {
+		if n, ok := findings.ParseCWE(strings.TrimSpace(c)); ok {
+			v.cwes = append(v.cwes, n)
+		}
+	}
+	for _, r := range x.Ratings {
+		s := strings.TrimSpace(r.Score.Text)
+		if s == "" {
+			s = r.Score.Base
+		}
+		v.ratings = append(v.ratings, rating{score: findings.ParseScore(s), severity: r.Severity, method: r.Method, vector: r.Vector})
+	}
+	for _, a := range x.Affects {
+		v.affects = append(v.affects, a.Ref)
+	}
+	if x.Ref != "" {
+		v.affects = []string{x.Ref}
+	}
+	return v
+}
+
+type xmlComponent struct {
+	BOMRef     string         `xml:"bom-ref,attr"`
+	Type       string         `xml:"type,attr"`
+	Group      string         `xml:"group"`
+	Name       string         `xml:"name"`
+	Version    string         `xml:"version"`
+	PURL       string         `xml:"purl"`
+	Components []xmlComponent `xml:"components>component"`
+	Vulns      []xmlVuln      `xml:"vulnerabilities>vulnerability"` // extension 1.0
+}
+
+// ParseXML streams the findings of a CycloneDX XML document.
+func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewXMLDecoder(r, name)
+	root, err := dec.Root()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if root.Name.Local != "bom" || !strings.Contains(root.Name.Space, "cyclonedx.org") {
+		return dec.Errorf(reportio.ErrNotReport, "root element is <%s xmlns=%q>, want a CycloneDX <bom>", root.Name.Local, root.Name.Space)
+	}
+	comps := map[string]component{}
+	var extVulns []xmlVuln
+	var index func(cs []xmlComponent)
+	index = func(cs []xmlComponent) {
+		for _, c := range cs {
+			comp := newComponent(c.Group, c.Name, c.Version, c.PURL, c.Type)
+			for _, k := range []string{c.BOMRef, c.PURL} {
+				if k != "" {
+					if _, ok := comps[k]; !ok {
+						comps[k] = comp
+					}
+				}
+			}
+			// The extension nests vulnerabilities in the component they
+			// affect; their ref attribute is often the vulnerability's own
+			// id (Grype writes a UUID), so the enclosing component wins.
+			for _, v := range c.Vulns {
+				key := fmt.Sprintf("\x00component-%d", len(comps))
+				comps[key] = comp
+				v.Ref = key
+				extVulns = append(extVulns, v)
+			}
+			index(c.Components)
+		}
+	}
+	emitVulns := func(vs []xmlVuln) error {
+		for _, x := range vs {
+			for _, f := range x.vuln().findings(comps) {
+				if err := emit(f); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	var late []xmlVuln
+	sawComponents := false
+	err = dec.Walk(func(se xml.StartElement) error {
+		switch se.Name.Local {
+		case "metadata":
+			var md struct {
+				Component *xmlComponent `xml:"component"`
+			}
+			if err := dec.DecodeElement(&md, &se); err != nil {
+				return err
+			}
+			if md.Component != nil {
+				index([]xmlComponent{*md.Component})
+			}
+			return nil
+		case "components":
+			err := dec.Walk(func(se xml.StartElement) error {
+				if se.Name.Local != "component" {
+					return dec.Skip()
+				}
+				var c xmlComponent
+				if err := dec.DecodeElement(&c, &se); err != nil {
+					return err
+				}
+				index([]xmlComponent{c})
+				return nil
+			})
+			sawComponents = true
+			return err
+		case "vulnerabilities":
+			return dec.Walk(func(se xml.StartElement) error {
+				if se.Name.Local != "vulnerability" {
+					return dec.Skip()
+				}
+				var x xmlVuln
+				if err := dec.DecodeElement(&x, &se); err != nil {
+					return err
+				}
+				if !sawComponents {
+					late = append(late, x)
+					return nil
+				}
+				return emitVulns([]xmlVuln{x})
+			})
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	if err := emitVulns(extVulns); err != nil {
+		return err
+	}
+	return emitVulns(late)
+}

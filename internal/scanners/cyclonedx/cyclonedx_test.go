@@ -1,0 +1,118 @@
+package cyclonedx
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+	"github.com/rampart-security/rampart/internal/scanners/scannertest"
+)
+
+func TestParseJSON(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/vdr.json")
+	if len(got) != 2 {
+		t.Fatalf("got %d findings, want 2 (one per affected component; not_affected skipped)", len(got))
+	}
+	f := got[0]
+	if f.Title != "CVE-2021-44228 in org.apache.logging.log4j:log4j-core 2.14.1" || f.Severity != findings.Critical || f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H" || *f.CVSS.V3Score != 10 {
+		t.Errorf("first: %+v", f)
+	}
+	if len(f.CWEs) != 2 || f.Mitigation != "Upgrade to 2.17.1." || f.References[0] != "https://nvd.nist.gov/vuln/detail/CVE-2021-44228" {
+		t.Errorf("details: %+v", f)
+	}
+	// A ref that is not a bom-ref but a purl names the component itself.
+	if c := got[1].Component; c.Name != "org.apache.logging.log4j:log4j-core" || c.Version != "2.14.0" {
+		t.Errorf("purl ref: %+v", c)
+	}
+	if _, err := scannertest.ParseFileErr(Parse, "testdata/not-cyclonedx.json"); !errors.Is(err, reportio.ErrNotReport) {
+		t.Errorf("SPDX: %v", err)
+	}
+}
+
+func TestParseXML(t *testing.T) {
+	got := scannertest.ParseFile(t, ParseXML, "testdata/ext.xml")
+	if len(got) != 1 {
+		t.Fatalf("got %d findings", len(got))
+	}
+	f := got[0]
+	if f.Component.Name != "busybox" || f.Severity != findings.High || *f.CVSS.V3Score != 8.8 || f.CVSS.V3Vector != "CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H" || f.CWEs[0] != 20 || f.References[0] != "https://security.alpinelinux.org/vuln/CVE-2022-28391" {
+		t.Errorf("ext: %+v", f)
+	}
+	if _, err := scannertest.ParseFileErr(ParseXML, "testdata/other-bom.xml"); !errors.Is(err, reportio.ErrNotReport) {
+		t.Errorf("other bom: %v", err)
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	dir := corpustest.Dir(t, "scans", "cyclonedx")
+	cases := map[string]struct {
+		count                             int
+		critical, high, medium, low, info int
+		title, ids, comp                  string
+	}{
+		// SBOMs without vulnerabilities.
+		"cyclonedx_bom.xml":   {},
+		"jake.xml":            {},
+		"retirejs.latest.xml": {},
+		"dd_1_15_0.xml":       {381, 4, 28, 175, 141, 33, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
+		"grype.xml":           {327, 5, 24, 155, 133, 10, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
+		"grype_dd_1_14_1.xml": {312, 5, 31, 139, 137, 0, "GHSA-xgxc-v2qg-chmh in Django 2.2.18", "GHSA-xgxc-v2qg-chmh", "Django"},
+		// The only vulnerability is analysed as not_affected (VEX).
+		"issue_8022.json": {},
+		// 10 vulnerabilities, some affecting several packages.
+		"issue_9277.json":              {14, 0, 5, 5, 4, 0, "CVE-2016-2781 in coreutils 8.32-4.1ubuntu1", "CVE-2016-2781", "coreutils"},
+		"jake2.json":                   {7, 0, 3, 4, 0, 0, "c7129ff8-08bc-4afe-82ec-7d97b9491741 in Django 2.0", "CVE-2021-33203", "Django"},
+		"log4j.json":                   {8, 4, 1, 3, 0, 0, "CVE-2021-44228 in log4j-core 2.13.2", "CVE-2021-44228", "log4j-core"},
+		"log4j.xml":                    {8, 4, 1, 3, 0, 0, "CVE-2021-44228 in log4j-core 2.13.2", "CVE-2021-44228", "log4j-core"},
+		"multiple_cwes_fabricated.xml": {1, 1, 0, 0, 0, 0, "CVE-2021-99999 in example 1.0.0", "CVE-2021-99999", "example"},
+		"nested-component-log4j.json":  {8, 4, 1, 3, 0, 0, "CVE-2021-44228 in log4j-core 2.13.2", "CVE-2021-44228", "log4j-core"},
+		// No severity word: the CVSS score 10.0 decides.
+		"no-severity.json":             {1, 1, 0, 0, 0, 0, "CVE-2021-44228 in gerbwetbqt", "CVE-2021-44228", "gerbwetbqt"},
+		"spec1.xml":                    {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
+		"spec1_lowfirst.xml":           {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
+		"valid-vulnerability-1.4.json": {},
+		"valid-vulnerability-1.4.xml":  {},
+	}
+	for _, name := range scannertest.Files(t, dir) {
+		t.Run(name, func(t *testing.T) {
+			w, ok := cases[name]
+			if !ok {
+				t.Fatalf("corpus file %s has no expectations", name)
+			}
+			parse := Parse
+			if strings.HasSuffix(name, ".xml") {
+				parse = ParseXML
+			}
+			got := scannertest.ParseFile(t, parse, filepath.Join(dir, name))
+			scannertest.CheckInvariants(t, got)
+			counts := map[findings.Severity]int{}
+			for _, f := range got {
+				counts[f.Severity]++
+			}
+			if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low || counts[findings.Info] != w.info {
+				t.Fatalf("got %d %v, want %+v", len(got), counts, w)
+			}
+			if w.count == 0 {
+				return
+			}
+			f := got[0]
+			if f.Title != w.title || strings.Join(f.VulnerabilityIDs, ",") != w.ids || f.Component.Name != w.comp {
+				t.Errorf("first: %q %v %+v", f.Title, f.VulnerabilityIDs, f.Component)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, Parse)
+}
+
+func FuzzParseXML(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, ParseXML)
+}

@@ -1,0 +1,284 @@
+// Package depcheck parses OWASP Dependency-Check reports, XML (<analysis>,
+// schema 1.x and 2.x) and JSON (reportSchema 1.x), streaming one
+// dependency at a time.
+//
+// One finding per vulnerability of a dependency (suppressed
+// vulnerabilities are skipped): the vulnerability name as rule id (a CVE,
+// GHSA, NPM or OSSINDEX id), the dependency's package URL as component
+// (Maven coordinates as group:artifact, like other tools), the file path
+// and the paths of related dependencies (the same library bundled
+// elsewhere) as locations, severity from Dependency-Check's word (or the
+// CVSS v3 score), CWEs, reference URLs and CISA KEV.
+package depcheck
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"strings"
+
+	"github.com/package-url/packageurl-go"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Name is the format's registry name.
+const Name = "dependency-check"
+
+// DetectRule describes Detect.
+const DetectRule = `XML whose root element is <analysis> in a DependencyCheck namespace or followed by <scanInfo>/<projectInfo>`
+
+// Detect reports whether head is a Dependency-Check XML report.
+func Detect(head []byte) bool {
+	if !reportio.HasRoot(head, "analysis") {
+		return false
+	}
+	s := string(head)
+	return strings.Contains(s, "DependencyCheck") || strings.Contains(s, "<scanInfo") || strings.Contains(s, "<projectInfo")
+}
+
+type vulnerability struct {
+	Source      string `xml:"source,attr"`
+	Name        string `xml:"name"`
+	Severity    string `xml:"severity"`
+	Description string `xml:"description"`
+	CVSSV3      struct {
+		BaseScore string `xml:"baseScore"`
+	} `xml:"cvssV3"`
+	CVSSV2 struct {
+		Score string `xml:"score"`
+	} `xml:"cvssV2"`
+	CWEs       []string `xml:"cwes>cwe"`
+	CWE        string   `xml:"cwe"` // schema 1.x
+	References []struct {
+		URL  string `xml:"url"`
+		Name string `xml:"name"`
+	} `xml:"references>reference"`
+	KEV *struct{} `xml:"knownExploitedVulnerability"`
+	// From the JSON report.
+	cvss4Vector string
+}
+
+type dependency struct {
+	FileName    string `xml:"fileName"`
+	FilePath    string `xml:"filePath"`
+	Identifiers struct {
+		Packages []struct {
+			ID string `xml:"id"`
+		} `xml:"package"`
+	} `xml:"identifiers"`
+	Related []struct {
+		FilePath string `xml:"filePath"`
+	} `xml:"relatedDependencies>relatedDependency"`
+	Vulnerabilities []vulnerability `xml:"vulnerabilities>vulnerability"`
+}
+
+// Parse streams the findings of a Dependency-Check XML report.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewXMLDecoder(r, name)
+	root, err := dec.Root()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if root.Name.Local != "analysis" {
+		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <analysis>", root.Name.Local)
+	}
+	return dec.Walk(func(se xml.StartElement) error {
+		if se.Name.Local != "dependencies" {
+			return dec.Skip()
+		}
+		return dec.Walk(func(se xml.StartElement) error {
+			if se.Name.Local != "dependency" {
+				return dec.Skip()
+			}
+			var d dependency
+			if err := dec.DecodeElement(&d, &se); err != nil {
+				return err
+			}
+			for _, v := range d.Vulnerabilities {
+				if err := emit(d.finding(v)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// component names the dependency from its package URL: Maven as
+// group:artifact, npm and others as namespace/name.
+func (d dependency) component() findings.Component {
+	for _, p := range d.Identifiers.Packages {
+		id := strings.TrimSpace(p.ID)
+		pu, err := packageurl.FromString(id)
+		if err != nil {
+			continue
+		}
+		n := pu.Name
+		if pu.Namespace != "" {
+			sep := "/"
+			if pu.Type == packageurl.TypeMaven {
+				sep = ":"
+			}
+			n = pu.Namespace + sep + pu.Name
+		}
+		return findings.Component{Name: n, Version: pu.Version, PURL: id}
+	}
+	return findings.Component{Name: d.FileName}
+}
+
+func (d dependency) finding(v vulnerability) findings.Finding {
+	c := d.component()
+	f := findings.Finding{
+		Title:       v.Name + " in " + d.FileName,
+		RuleID:      v.Name,
+		Component:   c,
+		Description: strings.TrimSpace(v.Description),
+		Locations:   []findings.Location{{File: d.FilePath}},
+	}
+	f.VulnerabilityIDs = findings.VulnIDsIn(v.Name)
+	f.CVSS.V3Score = findings.ParseScore(v.CVSSV3.BaseScore)
+	f.CVSS.V4Vector = v.cvss4Vector
+	f.KEV = v.KEV != nil
+	if s, ok := findings.ParseSeverity(v.Severity); ok && v.Severity != "" {
+		f.Severity = s
+	} else if f.CVSS.V3Score != nil {
+		f.Severity = findings.SeverityFromCVSS(f.CVSS.V3Score)
+	} else {
+		f.Severity = findings.SeverityFromCVSS(findings.ParseScore(v.CVSSV2.Score))
+	}
+	for _, cw := range append(v.CWEs, v.CWE) {
+		f.CWEs = append(f.CWEs, findings.CWEsIn(cw)...)
+	}
+	for _, rf := range v.References {
+		f.References = append(f.References, strings.TrimSpace(rf.URL))
+	}
+	for _, rd := range d.Related {
+		f.Locations = append(f.Locations, findings.Location{File: rd.FilePath})
+	}
+	f.Normalize()
+	return f
+}
+
+// NameJSON is the JSON format's registry name.
+const NameJSON = "dependency-check-json"
+
+// DetectRuleJSON describes DetectJSON.
+const DetectRuleJSON = `JSON object with "reportSchema" and "scanInfo" keys (Dependency-Check JSON report)`
+
+// DetectJSON reports whether head is a Dependency-Check JSON report.
+func DetectJSON(head []byte) bool {
+	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "reportSchema") && reportio.HasKey(head, "scanInfo")
+}
+
+type jsonDependency struct {
+	FileName string `json:"fileName"`
+	FilePath string `json:"filePath"`
+	Packages []struct {
+		ID string `json:"id"`
+	} `json:"packages"`
+	Related []struct {
+		FilePath string `json:"filePath"`
+	} `json:"relatedDependencies"`
+	Vulnerabilities []struct {
+		Name     string `json:"name"`
+		Severity string `json:"severity"`
+		CVSSv3   *struct {
+			BaseScore json.Number `json:"baseScore"`
+		} `json:"cvssv3"`
+		CVSSv2 *struct {
+			Score json.Number `json:"score"`
+		} `json:"cvssv2"`
+		CVSSv4 *struct {
+			VectorString string `json:"vectorString"`
+		} `json:"cvssv4"`
+		CWEs        []string  `json:"cwes"`
+		Description string    `json:"description"`
+		KEV         *struct{} `json:"knownExploitedVulnerability"`
+		References  []struct {
+			URL  string `json:"url"`
+			Name string `json:"name"`
+		} `json:"references"`
+	} `json:"vulnerabilities"`
+}
+
+// dependency converts the JSON shape into the XML one.
+func (j jsonDependency) dependency() dependency {
+	d := dependency{FileName: j.FileName, FilePath: j.FilePath}
+	for _, p := range j.Packages {
+		d.Identifiers.Packages = append(d.Identifiers.Packages, struct {
+			ID string `xml:"id"`
+		}{p.ID})
+	}
+	for _, r := range j.Related {
+		d.Related = append(d.Related, struct {
+			FilePath string `xml:"filePath"`
+		}{r.FilePath})
+	}
+	for _, jv := range j.Vulnerabilities {
+		v := vulnerability{Name: jv.Name, Severity: jv.Severity, Description: jv.Description, CWEs: jv.CWEs, KEV: jv.KEV}
+		if jv.CVSSv3 != nil {
+			v.CVSSV3.BaseScore = jv.CVSSv3.BaseScore.String()
+		}
+		if jv.CVSSv2 != nil {
+			v.CVSSV2.Score = jv.CVSSv2.Score.String()
+		}
+		if jv.CVSSv4 != nil {
+			v.cvss4Vector = jv.CVSSv4.VectorString
+		}
+		for _, r := range jv.References {
+			v.References = append(v.References, struct {
+				URL  string `xml:"url"`
+				Name string `xml:"name"`
+			}{r.URL, r.Name})
+		}
+		d.Vulnerabilities = append(d.Vulnerabilities, v)
+	}
+	return d
+}
+
+// ParseJSON streams the findings of a Dependency-Check JSON report.
+func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	delim, empty, err := dec.Begin()
+	if err != nil || empty {
+		return err
+	}
+	if delim != '{' {
+		return reportio.NotReport(name, dec.Offset(), "Dependency-Check JSON report must be an object")
+	}
+	known := false
+	err = dec.Object(func(key string) error {
+		switch key {
+		case "reportSchema":
+			known = true
+		case "dependencies":
+			known = true
+			return dec.Array("dependencies", func() error {
+				var j jsonDependency
+				if err := dec.Decode(&j, "dependencies[]"); err != nil {
+					return err
+				}
+				d := j.dependency()
+				for _, v := range d.Vulnerabilities {
+					if err := emit(d.finding(v)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	if !known {
+		return reportio.NotReport(name, dec.Offset(), `no "reportSchema" or "dependencies": not a Dependency-Check JSON report`)
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package depcheck
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/scannertest"
+)
+
+func TestParse(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/report.xml")
+	if len(got) != 1 {
+		t.Fatalf("got %d findings, want 1 (suppressed skipped)", len(got))
+	}
+	f := got[0]
+	if f.Title != "CVE-2021-44228 in log4j-core-2.14.1.jar" || f.Severity != findings.Critical || *f.CVSS.V3Score != 10 || len(f.CWEs) != 2 {
+		t.Errorf("finding: %+v", f)
+	}
+	if f.Component != (findings.Component{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}) || len(f.Locations) != 2 {
+		t.Errorf("component %+v locations %v", f.Component, f.Locations)
+	}
+	// Trivy names Maven packages the same way: same fingerprint.
+	trivy := findings.Finding{Tool: "trivy", VulnerabilityIDs: []string{"CVE-2021-44228"}, Component: findings.Component{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1"}}
+	if findings.Fingerprint(trivy) != f.Fingerprint {
+		t.Error("cross-tool fingerprint differs")
+	}
+	_, err := scannertest.ParseFileErr(Parse, "testdata/truncated.xml")
+	if err == nil || !strings.HasPrefix(err.Error(), "truncated.xml:") {
+		t.Errorf("truncated: %v", err)
+	}
+	if !Detect([]byte(`<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd">`)) || Detect([]byte(`<analysis><result/>`)) {
+		t.Error("Detect")
+	}
+}
+
+func TestParseJSON(t *testing.T) {
+	got := scannertest.ParseFile(t, ParseJSON, "testdata/report.json")
+	x := scannertest.ParseFile(t, Parse, "testdata/report.xml")
+	if len(got) != 1 {
+		t.Fatalf("got %d findings", len(got))
+	}
+	f := got[0]
+	if f.Severity != findings.Critical || !f.KEV || *f.CVSS.V3Score != 10 || len(f.CWEs) != 2 || len(f.Locations) != 2 || f.References[0] != "https://logging.apache.org/log4j/2.x/security.html" {
+		t.Errorf("json: %+v", f)
+	}
+	// The same report as XML and JSON gives the same finding.
+	if f.Fingerprint != x[0].Fingerprint || f.Component != x[0].Component || f.Title != x[0].Title {
+		t.Errorf("XML and JSON disagree: %+v / %+v", f, x[0])
+	}
+	if !DetectJSON([]byte(`{"reportSchema": "1.1", "scanInfo": {`)) || DetectJSON([]byte(`{"scanInfo": {}}`)) {
+		t.Error("DetectJSON")
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	dir := corpustest.Dir(t, "scans", "dependency_check")
+	cases := map[string]struct {
+		count                       int
+		critical, high, medium, low int
+		title, comp, version, ids   string
+		locations                   int
+	}{
+		// 191 dependencies, 26 vulnerabilities (8 suppressed).
+		"PR6439.xml":   {26, 2, 8, 16, 0, "CVE-2020-15522 in bcprov-jdk15on-1.64.jar", "org.bouncycastle:bcprov-jdk15on", "1.64", "CVE-2020-15522", 1},
+		"dc_empty.xml": {},
+		"multiple_vulnerabilities_has_multiple_findings.xml":  {7, 0, 6, 0, 1, "CVE-0000-0001 in adapter-ear1.ear: dom4j-2.1.1.jar", "adapter-ear1.ear: dom4j-2.1.1.jar", "", "CVE-0000-0001", 3},
+		"single_dependency_with_related_no_vulnerability.xml": {},
+		// Severity "Moderate".
+		"single_vuln.xml":                        {1, 0, 0, 1, 0, "CVE-0000-0001 in component2.dll", "component2.dll", "", "CVE-0000-0001", 1},
+		"version-6.5.3.xml":                      {1, 0, 0, 0, 1, "CVE-2020-9488 in log4j-api-2.12.4.jar", "org.apache.logging.log4j:log4j-api", "2.12.4", "CVE-2020-9488", 1},
+		"version-6.5.3_multi_cwe_fabricated.xml": {1, 0, 0, 0, 1, "CVE-2020-9488 in log4j-api-2.12.4.jar", "org.apache.logging.log4j:log4j-api", "2.12.4", "CVE-2020-9488", 1},
+	}
+	for _, name := range scannertest.Files(t, dir) {
+		t.Run(name, func(t *testing.T) {
+			w, ok := cases[name]
+			if !ok {
+				t.Fatalf("corpus file %s has no expectations", name)
+			}
+			got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
+			scannertest.CheckInvariants(t, got)
+			counts := map[findings.Severity]int{}
+			for _, f := range got {
+				counts[f.Severity]++
+			}
+			if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low {
+				t.Fatalf("got %d %v, want %+v", len(got), counts, w)
+			}
+			if w.count == 0 {
+				return
+			}
+			f := got[0]
+			if f.Title != w.title || f.Component.Name != w.comp || f.Component.Version != w.version || strings.Join(f.VulnerabilityIDs, ",") != w.ids || len(f.Locations) != w.locations {
+				t.Errorf("first: %q %+v %v %d locations", f.Title, f.Component, f.VulnerabilityIDs, len(f.Locations))
+			}
+		})
+	}
+	multi := scannertest.ParseFile(t, Parse, filepath.Join(dir, "version-6.5.3_multi_cwe_fabricated.xml"))[0]
+	if len(multi.CWEs) != 2 || multi.CWEs[0] != 295 || multi.CWEs[1] != 297 || *multi.CVSS.V3Score != 3.7 {
+		t.Errorf("multi cwe: %v %v", multi.CWEs, multi.CVSS.V3Score)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, Parse)
+}
+
+func FuzzParseJSON(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, ParseJSON)
+}

@@ -1,0 +1,101 @@
+// Package gosec parses gosec JSON reports (`gosec -fmt=json`): one
+// finding per entry of "Issues", streamed. Severity HIGH/MEDIUM/LOW as
+// written; rule id (G101…), CWE, file and line (the first line of a
+// "79-81" range); issues carrying suppressions (#nosec, tracked with
+// -track-suppressions) are skipped.
+package gosec
+
+import (
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Name is the format's registry name.
+const Name = "gosec"
+
+// DetectRule describes Detect.
+const DetectRule = `JSON object with an "Issues" key and "Stats" or "Golang errors" keys, or issues with "rule_id" and "details"`
+
+// Detect reports whether head is a gosec JSON report.
+func Detect(head []byte) bool {
+	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "Issues") &&
+		(reportio.HasKey(head, "Golang errors") || reportio.HasKey(head, "Stats") || (reportio.HasKey(head, "rule_id") && reportio.HasKey(head, "details")))
+}
+
+type issue struct {
+	Severity   string `json:"severity"`
+	Confidence string `json:"confidence"`
+	CWE        struct {
+		ID  string `json:"id"`
+		URL string `json:"url"`
+	} `json:"cwe"`
+	RuleID       string `json:"rule_id"`
+	Details      string `json:"details"`
+	File         string `json:"file"`
+	Code         string `json:"code"`
+	Line         string `json:"line"`
+	Suppressions []struct {
+		Kind string `json:"kind"`
+	} `json:"suppressions"`
+}
+
+// Parse streams the findings of a gosec JSON report.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	delim, empty, err := dec.Begin()
+	if err != nil || empty {
+		return err
+	}
+	if delim != '{' {
+		return reportio.NotReport(name, dec.Offset(), "gosec report must be a JSON object")
+	}
+	known := false
+	err = dec.Object(func(key string) error {
+		if key != "Issues" {
+			return dec.Skip()
+		}
+		known = true
+		return dec.Array("Issues", func() error {
+			var is issue
+			if err := dec.Decode(&is, "Issues[]"); err != nil {
+				return err
+			}
+			if is.RuleID == "" {
+				return dec.Errorf(reportio.ErrNotReport, "issue without rule_id")
+			}
+			if len(is.Suppressions) > 0 {
+				return nil
+			}
+			return emit(is.finding())
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if !known {
+		return reportio.NotReport(name, dec.Offset(), `no "Issues": not a gosec report`)
+	}
+	return nil
+}
+
+func (is issue) finding() findings.Finding {
+	line, _, _ := strings.Cut(is.Line, "-")
+	n, _ := strconv.Atoi(strings.TrimSpace(line))
+	f := findings.Finding{
+		Title:       is.Details,
+		Severity:    findings.SeverityOrInfo(is.Severity),
+		RuleID:      is.RuleID,
+		Description: strings.TrimSpace(is.Details + "\n\nConfidence: " + strings.ToLower(is.Confidence) + "\n\n" + is.Code),
+		Locations:   []findings.Location{{File: is.File, Line: n}},
+		References:  []string{is.CWE.URL},
+	}
+	if c, ok := findings.ParseCWE(is.CWE.ID); ok {
+		f.CWEs = []int{c}
+	}
+	f.Normalize()
+	return f
+}

@@ -1,0 +1,55 @@
+package gosec
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+	"github.com/rampart-security/rampart/internal/scanners/scannertest"
+)
+
+func TestParse(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/report.json")
+	if len(got) != 1 {
+		t.Fatalf("got %d findings, want 1 (suppressed issue skipped)", len(got))
+	}
+	f := got[0]
+	if f.Title != "Potential hardcoded credentials" || f.Severity != findings.High || f.RuleID != "G101" || f.CWEs[0] != 798 || f.Locations[0] != (findings.Location{File: "/src/fw/ota.go", Line: 12}) {
+		t.Errorf("G101: %+v", f)
+	}
+	_, err := scannertest.ParseFileErr(Parse, "testdata/no-rule.json")
+	if !errors.Is(err, reportio.ErrNotReport) {
+		t.Errorf("no rule: %v", err)
+	}
+	if Detect([]byte(`{"Golang errors": {}, "Issues": [`)) != true || Detect([]byte(`{"issues": []}`)) {
+		t.Error("Detect")
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	dir := corpustest.Dir(t, "scans", "gosec")
+	got := scannertest.ParseFile(t, Parse, filepath.Join(dir, "many_vulns.json"))
+	scannertest.CheckInvariants(t, got)
+	counts := map[findings.Severity]int{}
+	for _, f := range got {
+		counts[f.Severity]++
+	}
+	if len(got) != 28 || counts[findings.Low] != 15 || counts[findings.Medium] != 13 {
+		t.Fatalf("got %d %v, want 28 (15 low, 13 medium)", len(got), counts)
+	}
+	f := got[0]
+	if f.Title != "Errors unhandled." || f.RuleID != "G104" || f.CWEs[0] != 252 || f.Locations[0] != (findings.Location{File: "/vagrant/go/src/govwa/app.go", Line: 79}) {
+		t.Errorf("first: %+v", f)
+	}
+	if n := len(scannertest.Files(t, dir)); n != 1 {
+		t.Errorf("corpus folder has %d files; add expectations for the new ones", n)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, Parse)
+}

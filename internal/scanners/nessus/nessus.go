@@ -1,0 +1,246 @@
+// Package nessus parses Tenable reports: the .nessus XML export
+// (<NessusClientData_v2>, from Nessus, Tenable.sc, Tenable.io and Nessus
+// WAS) streamed one ReportItem at a time, and the CSV exports of Nessus,
+// Tenable.sc, Tenable.io (semicolon-separated, "asset.*"/"definition.*"
+// columns) and Nessus WAS.
+//
+// One finding per plugin per host, port and protocol (a ReportItem; in CSV,
+// consecutive rows that repeat a plugin on the same host and port once per
+// CVE are merged). severity 0–4 (XML) or Risk/Severity (CSV) map to
+// info…critical. Rule id is the plugin id; CVEs from <cve>, CWEs from <cwe>
+// and "CWE:n" xrefs, CVSS v3/v4 vectors and scores, EPSS, KEV from the
+// "CISA-KNOWN-EXPLOITED" xref, references from see_also.
+package nessus
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Name is the XML format's registry name.
+const Name = "nessus"
+
+// DetectRule describes Detect.
+const DetectRule = "XML whose root element is <NessusClientData_v2>"
+
+// Detect reports whether head is a .nessus XML export.
+func Detect(head []byte) bool { return reportio.HasRoot(head, "NessusClientData_v2") }
+
+type reportItem struct {
+	Port         string   `xml:"port,attr"`
+	SvcName      string   `xml:"svc_name,attr"`
+	Protocol     string   `xml:"protocol,attr"`
+	Severity     string   `xml:"severity,attr"`
+	PluginID     string   `xml:"pluginID,attr"`
+	PluginName   string   `xml:"pluginName,attr"`
+	PluginFamily string   `xml:"pluginFamily,attr"`
+	Name         string   `xml:"plugin_name"`
+	Synopsis     string   `xml:"synopsis"`
+	Description  string   `xml:"description"`
+	Solution     string   `xml:"solution"`
+	Output       string   `xml:"plugin_output"`
+	RiskFactor   string   `xml:"risk_factor"`
+	CVE          []string `xml:"cve"`
+	CWE          []string `xml:"cwe"`
+	Xref         []string `xml:"xref"`
+	SeeAlso      []string `xml:"see_also"`
+	CVSS3Vector  string   `xml:"cvss3_vector"`
+	CVSS3Score   string   `xml:"cvss3_base_score"`
+	CVSSv3       string   `xml:"cvssv3"` // Nessus WAS
+	CVSS4Vector  string   `xml:"cvss4_vector"`
+	CVSS4Score   string   `xml:"cvss4_base_score"`
+	EPSS         string   `xml:"epss_score"`
+}
+
+type host struct {
+	name, ip, fqdn string
+}
+
+// Parse streams the findings of a .nessus XML report.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewXMLDecoder(r, name)
+	root, err := dec.Root()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if root.Name.Local != "NessusClientData_v2" {
+		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <NessusClientData_v2>", root.Name.Local)
+	}
+	return dec.Walk(func(se xml.StartElement) error {
+		if se.Name.Local != "Report" {
+			return dec.Skip()
+		}
+		return dec.Walk(func(se xml.StartElement) error {
+			if se.Name.Local != "ReportHost" {
+				return dec.Skip()
+			}
+			h := host{name: attr(se, "name")}
+			return dec.Walk(func(se xml.StartElement) error {
+				switch se.Name.Local {
+				case "HostProperties":
+					var props struct {
+						Tags []struct {
+							Name  string `xml:"name,attr"`
+							Value string `xml:",chardata"`
+						} `xml:"tag"`
+					}
+					if err := dec.DecodeElement(&props, &se); err != nil {
+						return err
+					}
+					for _, t := range props.Tags {
+						switch t.Name {
+						case "host-ip":
+							h.ip = strings.TrimSpace(t.Value)
+						case "host-fqdn":
+							h.fqdn = strings.TrimSpace(t.Value)
+						}
+					}
+					return nil
+				case "ReportItem":
+					var it reportItem
+					if err := dec.DecodeElement(&it, &se); err != nil {
+						return err
+					}
+					f, err := it.finding(h)
+					if err != nil {
+						return dec.Errorf(err, "ReportItem pluginID %q", it.PluginID)
+					}
+					return emit(f)
+				}
+				return dec.Skip()
+			})
+		})
+	})
+}
+
+func attr(se xml.StartElement, name string) string {
+	for _, a := range se.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+var severityByNumber = map[string]findings.Severity{"0": findings.Info, "1": findings.Low, "2": findings.Medium, "3": findings.High, "4": findings.Critical}
+
+func (it reportItem) finding(h host) (findings.Finding, error) {
+	var f findings.Finding
+	sev, ok := severityByNumber[strings.TrimSpace(it.Severity)]
+	if !ok {
+		if sev, ok = findings.ParseSeverity(it.RiskFactor); !ok || it.RiskFactor == "" {
+			return f, fmt.Errorf("severity %q is not 0–4", it.Severity)
+		}
+	}
+	f.Severity = sev
+	f.RuleID = strings.TrimSpace(it.PluginID)
+	f.Title = it.PluginName
+	if f.Title == "" {
+		f.Title = it.Name
+	}
+	f.Description = joinText(it.Synopsis, it.Description)
+	if out := strings.TrimSpace(it.Output); out != "" {
+		f.Description = joinText(f.Description, "Plugin output:\n"+out)
+	}
+	f.Mitigation = strings.TrimSpace(it.Solution)
+	f.VulnerabilityIDs = it.CVE
+	for _, c := range it.CWE {
+		if n, ok := findings.ParseCWE(strings.TrimSpace(c)); ok {
+			f.CWEs = append(f.CWEs, n)
+		}
+	}
+	for _, x := range it.Xref {
+		applyXref(&f, x)
+	}
+	for _, s := range it.SeeAlso {
+		f.References = append(f.References, reportio.URLs(s)...)
+	}
+	f.CVSS.V3Vector = it.CVSS3Vector
+	f.CVSS.V3Score = findings.ParseScore(it.CVSS3Score)
+	if f.CVSS.V3Score == nil {
+		f.CVSS.V3Score = findings.ParseScore(it.CVSSv3)
+	}
+	f.CVSS.V4Vector = it.CVSS4Vector
+	f.CVSS.V4Score = findings.ParseScore(it.CVSS4Score)
+	f.EPSS.Score = epss(it.EPSS)
+	f.Locations = []findings.Location{h.location(it.Port, it.Protocol)}
+	if it.SvcName != "" && it.SvcName != "general" {
+		f.Description = joinText(f.Description, "Service: "+it.SvcName)
+	}
+	f.Normalize()
+	return f, nil
+}
+
+// applyXref reads the cross references Nessus gives as "TYPE:value".
+func applyXref(f *findings.Finding, x string) {
+	typ, val, ok := strings.Cut(strings.TrimSpace(x), ":")
+	if !ok {
+		return
+	}
+	switch strings.ToUpper(strings.TrimSpace(typ)) {
+	case "CWE":
+		if n, ok := findings.ParseCWE(strings.TrimSpace(val)); ok {
+			f.CWEs = append(f.CWEs, n)
+		}
+	case "CISA-KNOWN-EXPLOITED":
+		f.KEV = true
+	case "GHSA":
+		f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.TrimSpace(val))
+	}
+}
+
+func epss(s string) *float64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 {
+		return nil
+	}
+	if v > 1 { // some exports give a percentage
+		v /= 100
+	}
+	if v > 1 {
+		return nil
+	}
+	return &v
+}
+
+func (h host) location(port, proto string) findings.Location {
+	l := findings.Location{Host: h.ip, Protocol: strings.ToLower(strings.TrimSpace(proto))}
+	if l.Host == "" {
+		l.Host = h.fqdn
+	}
+	if l.Host == "" {
+		l.Host = h.name
+	}
+	// Nessus WAS names hosts by URL.
+	if u, err := url.Parse(l.Host); err == nil && u.Host != "" && strings.Contains(l.Host, "://") {
+		l.URL = l.Host
+		l.Host = u.Hostname()
+		l.Path = u.EscapedPath()
+	}
+	l.Port, _ = strconv.Atoi(strings.TrimSpace(port))
+	return l
+}
+
+func joinText(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n\n")
+}

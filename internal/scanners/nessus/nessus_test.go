@@ -1,0 +1,205 @@
+package nessus
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+	"github.com/rampart-security/rampart/internal/scanners/scannertest"
+)
+
+func TestParseXML(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/two-hosts.nessus")
+	if len(got) != 3 {
+		t.Fatalf("got %d findings, want 3", len(got))
+	}
+	php := got[0]
+	if php.Title != "PHP 8.2.x < 8.2.20 Multiple Vulnerabilities" || php.Severity != findings.Critical || php.RuleID != "200162" {
+		t.Errorf("php: %q %s %q", php.Title, php.Severity, php.RuleID)
+	}
+	if strings.Join(php.VulnerabilityIDs, ",") != "CVE-2024-4577,CVE-2024-5458" || len(php.CWEs) != 2 || php.CWEs[0] != 20 || php.CWEs[1] != 78 {
+		t.Errorf("php ids %v cwes %v", php.VulnerabilityIDs, php.CWEs)
+	}
+	if !php.KEV || php.EPSS.Score == nil || *php.EPSS.Score != 0.9438 {
+		t.Errorf("php kev %v epss %v", php.KEV, php.EPSS.Score)
+	}
+	if php.CVSS.V3Score == nil || *php.CVSS.V3Score != 9.8 {
+		t.Errorf("score not computed from the v3.0 vector: %v", php.CVSS.V3Score)
+	}
+	if l := php.Locations; len(l) != 1 || l[0] != (findings.Location{Host: "10.0.0.5", Port: 443, Protocol: "tcp"}) {
+		t.Errorf("php location %+v", l)
+	}
+	if len(php.References) != 2 || php.Mitigation != "Upgrade to PHP 8.2.20 or later." || !strings.Contains(php.Description, "Plugin output:\nInstalled version : 8.2.10") {
+		t.Errorf("php text: refs %v mitigation %q description %q", php.References, php.Mitigation, php.Description)
+	}
+	if info := got[1]; info.Severity != findings.Info || info.RuleID != "19506" {
+		t.Errorf("info: %+v", info)
+	}
+	was := got[2]
+	if was.Severity != findings.High || *was.CVSS.V3Score != 7.1 || was.CWEs[0] != 79 {
+		t.Errorf("was: %+v", was)
+	}
+	if l := was.Locations[0]; l.Host != "portal.example.com" || l.URL != "https://portal.example.com/" || l.Port != 443 {
+		t.Errorf("WAS location %+v", l)
+	}
+}
+
+func TestParseCSV(t *testing.T) {
+	got := scannertest.ParseFile(t, ParseCSV, "testdata/export.csv")
+	if len(got) != 3 {
+		t.Fatalf("got %d findings, want 3 (one row per CVE merged)", len(got))
+	}
+	if f := got[0]; f.Severity != findings.High || *f.CVSS.V3Score != 7.5 || *f.EPSS.Score != 0.3833 || len(f.References) != 2 || f.Locations[0].Port != 3389 {
+		t.Errorf("sweet32: %+v", f)
+	}
+	if f := got[1]; strings.Join(f.VulnerabilityIDs, ",") != "CVE-2003-1567,CVE-2004-2320" || len(f.CWEs) != 2 || f.CWEs[1] != 200 {
+		t.Errorf("trace: ids %v cwes %v", f.VulnerabilityIDs, f.CWEs)
+	}
+	if f := got[2]; f.Severity != findings.Info || f.Title != "Nessus Scan Information" {
+		t.Errorf("info: %+v", f)
+	}
+	io := scannertest.ParseFile(t, ParseCSV, "testdata/tenable-io.csv")
+	if len(io) != 1 || io[0].RuleID != "70658" || io[0].Severity != findings.Low || io[0].Locations[0].Host != "10.0.0.99" || io[0].CWEs[0] != 200 || *io[0].CVSS.V3Score != 2.6 {
+		t.Errorf("tenable.io: %+v", io)
+	}
+	if got := scannertest.ParseFile(t, ParseCSV, "testdata/header-only.csv"); len(got) != 0 {
+		t.Errorf("header only: %d findings", len(got))
+	}
+}
+
+func TestRejects(t *testing.T) {
+	for _, tc := range []struct {
+		parse scannertest.ParseFunc
+		file  string
+		is    error
+		want  string
+	}{
+		{ParseCSV, "not-nessus.csv", reportio.ErrNotReport, "not-nessus.csv:1: not a report"},
+		{ParseCSV, "bad-risk.csv", reportio.ErrNotReport, `bad-risk.csv:2: Risk: not a report of this format: severity "Catastrophic"`},
+		{Parse, "parameter-entity.nessus", reportio.ErrUnsafeXML, "parameter-entity.nessus:2:"},
+		{Parse, "bad-severity.nessus", nil, `bad-severity.nessus:2:`},
+		{Parse, "export.csv", nil, "export.csv:1:"},
+	} {
+		_, err := scannertest.ParseFileErr(tc.parse, filepath.Join("testdata", tc.file))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || (tc.is != nil && !errors.Is(err, tc.is)) {
+			t.Errorf("%s: error %v, want prefix %q", tc.file, err, tc.want)
+		}
+	}
+}
+
+func TestDetect(t *testing.T) {
+	if !Detect([]byte("<?xml version=\"1.0\" ?>\n<NessusClientData_v2>\n<Policy>")) || Detect([]byte("<OWASPZAPReport>")) {
+		t.Error("Detect")
+	}
+	for in, want := range map[string]bool{
+		"Plugin ID,CVE,CVSS,Risk,Host,Protocol,Port,Name\n":                  true,
+		`"Plugin","Plugin Name","Family","Severity","IP Address","Protocol"`: true,
+		"age_in_days;asset.display_ipv4_address;definition.id;port\n":        true,
+		"Date,Title,CweId,Url,Severity\n":                                    false,
+	} {
+		if got := DetectCSV([]byte(in)); got != want {
+			t.Errorf("DetectCSV(%q) = %v", in, got)
+		}
+	}
+}
+
+type want struct {
+	count                             int
+	critical, high, medium, low, info int
+	// checks on the last finding
+	title, rule, host string
+	port, cves        int
+	v3                float64
+}
+
+func check(t *testing.T, got []findings.Finding, w want) {
+	t.Helper()
+	scannertest.CheckInvariants(t, got)
+	counts := map[findings.Severity]int{}
+	for _, f := range got {
+		counts[f.Severity]++
+	}
+	if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low || counts[findings.Info] != w.info {
+		t.Fatalf("got %d %v, want %+v", len(got), counts, w)
+	}
+	if w.count == 0 {
+		return
+	}
+	f := got[len(got)-1]
+	if f.Title != w.title || f.RuleID != w.rule || f.Locations[0].Host != w.host || f.Locations[0].Port != w.port || len(f.VulnerabilityIDs) != w.cves {
+		t.Errorf("last: %q %q %+v %d cves", f.Title, f.RuleID, f.Locations[0], len(f.VulnerabilityIDs))
+	}
+	if w.v3 != 0 && (f.CVSS.V3Score == nil || *f.CVSS.V3Score != w.v3) {
+		t.Errorf("last v3 score %v, want %v", f.CVSS.V3Score, w.v3)
+	}
+}
+
+// TestCorpus covers the corpus folders nessus, nessus_was and tenable: all
+// are .nessus XML or Nessus/Tenable CSV exports.
+func TestCorpus(t *testing.T) {
+	cases := map[string]want{
+		"nessus/issue_6992.nessus":             {1, 0, 0, 1, 0, 0, "PHP < 7.3.24 Multiple Vulnerabilities", "142591", "44.228.249.3", 80, 0, 7.5},
+		"nessus/nessus-template.csv":           {5, 1, 1, 3, 0, 0, "Kibana < 7.17.22 / 8.0.x < 8.14 (ESA-2024-11)", "200798", "192.168.0.101", 5601, 1, 4.9},
+		"nessus/nessus_many_vuln.csv":          {4, 0, 0, 4, 0, 0, "SSL RC4 Cipher Suites Supported (Bar Mitzvah)", "65821", "10.2.1.1", 443, 2, 5.9},
+		"nessus/nessus_many_vuln.xml":          {7, 0, 0, 0, 0, 7, "Nessus SYN scanner", "11219", "12.233.108.201", 264, 0, 0},
+		"nessus/nessus_many_vuln2-all.csv":     {29, 0, 0, 1, 0, 28, "TLS Version 1.2 Protocol Detection", "136318", "52.208.101.182", 443, 0, 0},
+		"nessus/nessus_many_vuln2-default.csv": {29, 0, 0, 1, 0, 28, "TLS Version 1.2 Protocol Detection", "136318", "52.208.101.182", 443, 0, 0},
+		"nessus/nessus_new.csv":                {99, 0, 0, 0, 99, 0, "SSH Server CBC Mode Ciphers Enabled", "70658", "10.0.0.99", 22, 1, 0},
+		"nessus/nessus_v_unknown.xml":          {296, 0, 0, 23, 7, 266, "Nessus SYN scanner", "11219", "10.31.112.21", 264, 0, 0},
+		"nessus/nessus_with_cvssv3.nessus":     {49, 2, 10, 13, 1, 23, "Nessus SYN scanner", "11219", "44.228.249.3", 80, 0, 0},
+		"nessus/nessus_with_cwe-.nessus":       {1, 0, 1, 0, 0, 0, "PHP 5.x < 5.2 Multiple Vulnerabilities", "31649", "44.228.249.3", 80, 15, 0},
+		"nessus_was/nessus_was_many_vuln.csv":  {5, 0, 1, 0, 3, 1, "Missing Content Security Policy", "112551", "google.com", 0, 0, 3.1},
+		"nessus_was/nessus_was_many_vuln.xml":  {5, 0, 1, 0, 3, 1, "Missing Content Security Policy", "112551", "google.com", 80, 0, 3.1},
+		"nessus_was/nessus_was_no_vuln.csv":    {},
+		"nessus_was/nessus_was_no_vuln.xml":    {},
+		"nessus_was/nessus_was_one_vuln.csv":   {1, 0, 1, 0, 0, 0, "Cross-Site Scripting (XSS)", "98104", "google.com", 0, 0, 7.1},
+		"nessus_was/nessus_was_one_vuln.xml":   {1, 0, 1, 0, 0, 0, "Cross-Site Scripting (XSS)", "98104", "google.com", 80, 0, 7.1},
+		"tenable/issue_11102.csv":              {3, 0, 3, 0, 0, 0, "SSL Medium Strength Cipher Suites Supported (SWEET32)", "42873", "1.2.3.4", 8443, 1, 7.5},
+		"tenable/issue_9612.csv":               {3, 3, 0, 0, 0, 0, "Microsoft SQL Server Unsupported Version Detection (remote check)", "73756", "1.2.3.4", 1433, 0, 10},
+		"tenable/tenable_many_vuln.csv":        {9, 0, 3, 6, 0, 0, "Amazon Linux 2 : glib2 (ALAS-2023-2058)", "176699", "ip-192-168-1-110.us-west-2.compute.internal", 0, 1, 5.5},
+	}
+	for _, folder := range []string{"nessus", "nessus_was", "tenable"} {
+		dir := corpustest.Dir(t, "scans", folder)
+		for _, name := range scannertest.Files(t, dir) {
+			rel := folder + "/" + name
+			t.Run(rel, func(t *testing.T) {
+				w, ok := cases[rel]
+				if !ok {
+					t.Fatalf("corpus file %s has no expectations", rel)
+				}
+				parse := Parse
+				if strings.HasSuffix(name, ".csv") {
+					parse = ParseCSV
+				}
+				check(t, scannertest.ParseFile(t, parse, filepath.Join(dir, name)), w)
+			})
+		}
+	}
+}
+
+func TestCorpusDetails(t *testing.T) {
+	dir := corpustest.Dir(t, "scans", "nessus")
+	got := scannertest.ParseFile(t, ParseCSV, filepath.Join(dir, "nessus-template.csv"))
+	php := got[3]
+	if php.Title != "PHP 8.2.x < 8.2.20 Multiple Vulnerabilities" || !php.KEV || *php.CVSS.V3Score != 9.8 || *php.EPSS.Score != 0.9438 || php.VulnerabilityIDs[0] != "CVE-2024-4577" {
+		t.Errorf("template row 4: %+v", php)
+	}
+	cwe := scannertest.ParseFile(t, Parse, filepath.Join(dir, "nessus_with_cwe-.nessus"))[0]
+	if len(cwe.CWEs) < 3 || cwe.CWEs[0] != 94 || cwe.CWEs[1] != 119 || cwe.CWEs[2] != 399 || cwe.VulnerabilityIDs[0] != "CVE-2006-1015" {
+		t.Errorf("cwe file: cwes %v ids %v", cwe.CWEs, cwe.VulnerabilityIDs)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, Parse)
+}
+
+func FuzzParseCSV(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, ParseCSV)
+}

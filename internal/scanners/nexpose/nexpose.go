@@ -1,0 +1,240 @@
+// Package nexpose parses Rapid7 Nexpose / InsightVM "XML Export 2.0"
+// reports (<NexposeReport version="1.0|2.0">).
+//
+// The report lists nodes (hosts) with the tests run on each node and each
+// endpoint (port), then the vulnerability definitions. Tests are streamed
+// and kept as small references (vulnerability id, host, port, protocol);
+// each definition, when read, emits one finding per host, port and
+// protocol where a test found it (status vulnerable-exploited,
+// vulnerable-version or vulnerable-potential; other statuses are not
+// findings). Severity: the CVSS v3 score when the definition has one, else
+// Nexpose's 1–10 severity on the same scale (9–10 critical, 7–8 high, 4–6
+// medium, 1–3 low). CVEs from references with source CVE, other URLs as
+// references. A vulnerable test whose definition is missing from the report
+// still gives a finding, titled by the test id, with severity info.
+package nexpose
+
+import (
+	"encoding/xml"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Name is the format's registry name.
+const Name = "nexpose"
+
+// DetectRule describes Detect.
+const DetectRule = "XML whose root element is <NexposeReport>"
+
+// Detect reports whether head is a Nexpose XML export.
+func Detect(head []byte) bool { return reportio.HasRoot(head, "NexposeReport") }
+
+type ref struct {
+	host     string
+	port     int
+	protocol string
+	service  string
+}
+
+type definition struct {
+	ID          string `xml:"id,attr"`
+	Title       string `xml:"title,attr"`
+	Severity    string `xml:"severity,attr"`
+	CVSSScore   string `xml:"cvssScore,attr"`
+	CVSSVector  string `xml:"cvssVector,attr"`
+	CVSSV3Score string `xml:"cvssV3Score,attr"`
+	CVSSV3Vec   string `xml:"cvssV3Vector,attr"`
+	Description struct {
+		Inner string `xml:",innerxml"`
+	} `xml:"description"`
+	Solution struct {
+		Inner string `xml:",innerxml"`
+	} `xml:"solution"`
+	References []struct {
+		Source string `xml:"source,attr"`
+		Value  string `xml:",chardata"`
+	} `xml:"references>reference"`
+}
+
+type parser struct {
+	dec     *reportio.XMLDecoder
+	emit    func(findings.Finding) error
+	pending map[string][]ref // by lower-case vulnerability id
+	order   []string         // ids in first-seen order
+}
+
+// Parse streams the findings of a Nexpose XML export.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewXMLDecoder(r, name)
+	root, err := dec.Root()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if root.Name.Local != "NexposeReport" {
+		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <NexposeReport>", root.Name.Local)
+	}
+	p := &parser{dec: dec, emit: emit, pending: map[string][]ref{}}
+	err = dec.Walk(func(se xml.StartElement) error {
+		switch se.Name.Local {
+		case "nodes":
+			return dec.Walk(func(se xml.StartElement) error {
+				if se.Name.Local != "node" {
+					return dec.Skip()
+				}
+				return p.node(ref{host: attr(se, "address")})
+			})
+		case "VulnerabilityDefinitions":
+			return dec.Walk(func(se xml.StartElement) error {
+				if se.Name.Local != "vulnerability" {
+					return dec.Skip()
+				}
+				var d definition
+				if err := dec.DecodeElement(&d, &se); err != nil {
+					return err
+				}
+				return p.define(d)
+			})
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	// Vulnerable tests without a definition in the report.
+	for _, id := range p.order {
+		if refs, ok := p.pending[id]; ok {
+			if err := p.flush(definition{ID: refs[0].service}, refs, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// node walks a node's children, collecting vulnerable tests with the
+// endpoint they were found on.
+func (p *parser) node(at ref) error {
+	return p.dec.Walk(func(se xml.StartElement) error {
+		switch se.Name.Local {
+		case "endpoint":
+			ep := at
+			ep.port, _ = strconv.Atoi(attr(se, "port"))
+			ep.protocol = strings.ToLower(attr(se, "protocol"))
+			return p.node(ep)
+		case "service":
+			sv := at
+			sv.service = attr(se, "name")
+			return p.node(sv)
+		case "endpoints", "services", "tests":
+			return p.node(at)
+		case "test":
+			switch attr(se, "status") {
+			case "vulnerable-exploited", "vulnerable-version", "vulnerable-potential":
+				id := attr(se, "id")
+				key := strings.ToLower(id)
+				if _, seen := p.pending[key]; !seen {
+					p.order = append(p.order, key)
+				}
+				r := at
+				if len(p.pending[key]) == 0 {
+					r.service = id // remembered for a missing definition's title
+				}
+				p.pending[key] = append(p.pending[key], r)
+			}
+			return p.dec.Skip()
+		}
+		return p.dec.Skip()
+	})
+}
+
+func (p *parser) define(d definition) error {
+	key := strings.ToLower(d.ID)
+	refs, ok := p.pending[key]
+	if !ok {
+		return nil // defined but not found on any node
+	}
+	delete(p.pending, key)
+	return p.flush(d, refs, true)
+}
+
+// flush emits one finding per distinct host, port and protocol.
+func (p *parser) flush(d definition, refs []ref, defined bool) error {
+	seen := map[ref]bool{}
+	for _, r := range refs {
+		k := ref{host: r.host, port: r.port, protocol: r.protocol}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		f := findings.Finding{
+			Title:     d.Title,
+			RuleID:    d.ID,
+			Locations: []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol}},
+		}
+		if !defined {
+			f.Title = d.ID
+			f.Severity = findings.Info
+			f.Description = "The report has no definition for this check; Nexpose reported it as vulnerable."
+		} else {
+			f.Description = reportio.PlainText(d.Description.Inner)
+			f.Mitigation = reportio.PlainText(d.Solution.Inner)
+			f.CVSS.V3Score = findings.ParseScore(d.CVSSV3Score)
+			f.CVSS.V3Vector = d.CVSSV3Vec
+			f.Severity = severity(d)
+			for _, rf := range d.References {
+				v := strings.TrimSpace(rf.Value)
+				switch strings.ToUpper(rf.Source) {
+				case "CVE":
+					f.VulnerabilityIDs = append(f.VulnerabilityIDs, v)
+				case "URL":
+					f.References = append(f.References, v)
+				case "CWE":
+					if n, ok := findings.ParseCWE(v); ok {
+						f.CWEs = append(f.CWEs, n)
+					}
+				}
+			}
+		}
+		f.Normalize()
+		if err := p.emit(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func severity(d definition) findings.Severity {
+	if s := findings.ParseScore(d.CVSSV3Score); s != nil {
+		return findings.SeverityFromCVSS(s)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(d.Severity))
+	switch {
+	case err != nil:
+		return findings.SeverityFromCVSS(findings.ParseScore(d.CVSSScore))
+	case n >= 9:
+		return findings.Critical
+	case n >= 7:
+		return findings.High
+	case n >= 4:
+		return findings.Medium
+	case n >= 1:
+		return findings.Low
+	}
+	return findings.Info
+}
+
+func attr(se xml.StartElement, name string) string {
+	for _, a := range se.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}

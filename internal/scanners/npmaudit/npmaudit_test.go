@@ -1,0 +1,114 @@
+package npmaudit
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/scannertest"
+)
+
+func TestParseV6(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/v6.json")
+	if len(got) != 2 {
+		t.Fatalf("got %d findings, want 2 (one per installed version)", len(got))
+	}
+	a, b := got[0], got[1]
+	if a.Title != "Prototype Pollution in minimist" || a.Severity != findings.Medium || a.RuleID != "npm:1179" || a.Component.PURL != "pkg:npm/minimist@1.2.0" || a.CWEs[0] != 471 {
+		t.Errorf("first: %+v", a)
+	}
+	if strings.Join(a.VulnerabilityIDs, ",") != "CVE-2020-7598,GHSA-vh95-rmgr-6w4m" || a.References[1] != "https://snyk.io/vuln/SNYK-JS-MINIMIST-559764" {
+		t.Errorf("ids %v refs %v", a.VulnerabilityIDs, a.References)
+	}
+	if b.Component.Version != "0.0.8" || len(b.Locations) != 2 || a.Fingerprint == b.Fingerprint {
+		t.Errorf("second: %+v", b)
+	}
+}
+
+func TestParseV7(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/v7.json")
+	if len(got) != 1 {
+		t.Fatalf("got %d findings, want 1 (isomorphic-fetch is affected only via node-fetch)", len(got))
+	}
+	f := got[0]
+	if f.Title != "node-fetch forwards secure headers to untrusted sites" || f.Severity != findings.High || f.VulnerabilityIDs[0] != "GHSA-r683-j2x4-v87g" || *f.CVSS.V3Score != 8.8 || len(f.CWEs) != 2 {
+		t.Errorf("finding: %+v", f)
+	}
+	if f.Mitigation != "Upgrade isomorphic-fetch to 3.0.0 (a semver-major change: `npm audit fix --force`)." || f.Locations[0].File != "node_modules/node-fetch" {
+		t.Errorf("mitigation %q locations %v", f.Mitigation, f.Locations)
+	}
+}
+
+func TestErrorReport(t *testing.T) {
+	_, err := scannertest.ParseFileErr(Parse, "testdata/error.json")
+	if err == nil || !strings.Contains(err.Error(), "error.json: at byte") || !strings.Contains(err.Error(), "npm audit failed (ENOLOCK)") {
+		t.Errorf("error report: %v", err)
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	cases := map[string]struct {
+		count                       int
+		critical, high, medium, low int
+		title, comp, version, ids   string
+	}{
+		"npm_audit/cwe_null.json":                               {1, 1, 0, 0, 0, "Command Injection in growl", "growl", "1.9.2", "CVE-2017-16042"},
+		"npm_audit/issue_7897.json":                             {5, 0, 5, 0, 0, "Regular Expression Denial of Service in negotiator", "negotiator", "0.5.3", "CVE-2016-10539"},
+		"npm_audit/many_vuln.json":                              {5, 0, 3, 1, 1, "Regular Expression Denial of Service in negotiator", "negotiator", "0.5.3", "CVE-2016-10539"},
+		"npm_audit/many_vuln_npm7.json":                         {8, 0, 1, 2, 5, "Regular Expression Denial of Service", "acorn", "", ""},
+		"npm_audit/many_vuln_with_groups.json":                  {5, 0, 2, 3, 0, "Regular Expression Denial of Service in negotiator", "negotiator", "0.5.3", "CVE-2016-10539"},
+		"npm_audit/many_vuln_with_groups_different_titles.json": {5, 0, 2, 3, 0, "Regular Expression Denial of Service Different Title in negotiator", "negotiator", "0.5.3", "CVE-2016-10539"},
+		// 41 advisories, 55 (advisory, version) pairs.
+		"npm_audit/multiple_cwes.json":                   {55, 2, 22, 29, 2, "", "", "", ""},
+		"npm_audit/multiple_cwes2.json":                  {15, 0, 4, 11, 0, "Inefficient Regular Expression Complexity in chalk/ansi-regex", "ansi-regex", "3.0.0", "CVE-2021-3807,GHSA-93q8-gq69-wqmw"},
+		"npm_audit/no_vuln.json":                         {},
+		"npm_audit/one_vuln.json":                        {1, 1, 0, 0, 0, "Command Injection in growl", "growl", "1.9.2", "CVE-2017-16042"},
+		"npm_audit_7_plus/issue_10801.json":              {1, 0, 0, 1, 0, "Got allows a redirect to a UNIX socket", "got", "", "GHSA-pfrx-2q88-qq97"},
+		"npm_audit_7_plus/many_vulns.json":               {3, 0, 0, 2, 1, "Regular Expression Denial of Service in debug", "debug", "", "GHSA-gxpj-cx7g-858c"},
+		"npm_audit_7_plus/multiple_cwes_fabricated.json": {1, 0, 0, 1, 0, "Regular Expression Denial of Service in debug", "debug", "", "GHSA-gxpj-cx7g-858c"},
+		"npm_audit_7_plus/no_vuln.json":                  {},
+		// The package entry says high: its two advisories are moderate and high.
+		"npm_audit_7_plus/one_vuln.json": {2, 0, 1, 1, 0, "Regular Expression Denial of Service in debug", "debug", "", "GHSA-gxpj-cx7g-858c"},
+	}
+	for _, folder := range []string{"npm_audit", "npm_audit_7_plus"} {
+		dir := corpustest.Dir(t, "scans", folder)
+		for _, name := range scannertest.Files(t, dir) {
+			rel := folder + "/" + name
+			t.Run(rel, func(t *testing.T) {
+				if rel == "npm_audit/empty_with_error.json" {
+					_, err := scannertest.ParseFileErr(Parse, filepath.Join(dir, name))
+					if err == nil || !strings.Contains(err.Error(), "npm audit failed (ENOAUDIT)") {
+						t.Errorf("error report: %v", err)
+					}
+					return
+				}
+				w, ok := cases[rel]
+				if !ok {
+					t.Fatalf("corpus file %s has no expectations", rel)
+				}
+				got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
+				scannertest.CheckInvariants(t, got)
+				counts := map[findings.Severity]int{}
+				for _, f := range got {
+					counts[f.Severity]++
+				}
+				if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low {
+					t.Fatalf("got %d %v, want %+v", len(got), counts, w)
+				}
+				if w.title != "" {
+					f := got[0]
+					if f.Title != w.title || f.Component.Name != w.comp || f.Component.Version != w.version || strings.Join(f.VulnerabilityIDs, ",") != w.ids {
+						t.Errorf("first: %q %+v %v", f.Title, f.Component, f.VulnerabilityIDs)
+					}
+				}
+			})
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, Parse)
+}

@@ -1,0 +1,282 @@
+// Package openvas parses Greenbone / OpenVAS reports: the XML report of
+// GMP (<report> or <get_reports_response>, results streamed one at a
+// time) and the CSV results export.
+//
+// One finding per result: the NVT OID as rule id, the NVT name as title,
+// severity from the numeric severity (CVSS scale; "Log" results with 0.0
+// are info), results overridden to false positive (severity < 0) are
+// skipped. Host and port ("443/tcp", "general/tcp") as location, CVEs and
+// URLs from the NVT references, summary, insight, impact and the specific
+// result as description, the solution as mitigation, the result id as
+// unique id, EPSS from the CSV columns of GVM 23.
+package openvas
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Names of the two formats.
+const (
+	Name    = "openvas"
+	NameCSV = "openvas-csv"
+)
+
+// Detection rules.
+const (
+	DetectRule    = "XML whose root element is <report> or <get_reports_response> with a <report_format>, <gmp>, <omp> or <nvt> element in the first kilobytes"
+	DetectRuleCSV = `CSV whose header has "NVT OID" or "NVT Name" and "IP" columns`
+)
+
+// Detect reports whether head is a Greenbone XML report.
+func Detect(head []byte) bool {
+	if !reportio.HasRoot(head, "report", "get_reports_response") {
+		return false
+	}
+	for _, s := range []string{"<report_format", "<gmp>", "<omp>", "<nvt "} {
+		if bytes.Contains(head, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// DetectCSV reports whether head is a Greenbone CSV results export.
+func DetectCSV(head []byte) bool {
+	h := reportio.CSVHeader(head)
+	return reportio.HeaderHas(h, "ip") && (reportio.HeaderHas(h, "nvt oid") || reportio.HeaderHas(h, "nvt name"))
+}
+
+type result struct {
+	ID   string `xml:"id,attr"`
+	Name string `xml:"name"`
+	Host struct {
+		IP       string `xml:",chardata"`
+		Hostname string `xml:"hostname"`
+	} `xml:"host"`
+	Port string `xml:"port"`
+	NVT  struct {
+		OID      string `xml:"oid,attr"`
+		Name     string `xml:"name"`
+		CVSSBase string `xml:"cvss_base"`
+		Tags     string `xml:"tags"`
+		Refs     []struct {
+			ID   string `xml:"id,attr"`
+			Type string `xml:"type,attr"`
+		} `xml:"refs>ref"`
+		CVE  string `xml:"cve"` // GMP < 8
+		Xref string `xml:"xref"`
+	} `xml:"nvt"`
+	Threat      string `xml:"threat"`
+	Severity    string `xml:"severity"`
+	Description string `xml:"description"`
+}
+
+// Parse streams the findings of a Greenbone XML report.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewXMLDecoder(r, name)
+	root, err := dec.Root()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if root.Name.Local != "report" && root.Name.Local != "get_reports_response" {
+		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <report>", root.Name.Local)
+	}
+	var walk func() error
+	walk = func() error {
+		return dec.Walk(func(se xml.StartElement) error {
+			switch se.Name.Local {
+			case "report":
+				return walk()
+			case "results":
+				return dec.Walk(func(se xml.StartElement) error {
+					if se.Name.Local != "result" {
+						return dec.Skip()
+					}
+					var res result
+					if err := dec.DecodeElement(&res, &se); err != nil {
+						return err
+					}
+					f, ok := res.finding()
+					if !ok {
+						return nil
+					}
+					return emit(f)
+				})
+			}
+			return dec.Skip()
+		})
+	}
+	return walk()
+}
+
+func (res result) finding() (findings.Finding, bool) {
+	score := findings.ParseScore(res.Severity)
+	if s := strings.TrimSpace(res.Severity); strings.HasPrefix(s, "-") || strings.EqualFold(res.Threat, "False Positive") {
+		return findings.Finding{}, false
+	}
+	tags := parseTags(res.NVT.Tags)
+	f := findings.Finding{
+		Title:       firstNonEmpty(res.NVT.Name, res.Name),
+		RuleID:      res.NVT.OID,
+		UniqueID:    res.ID,
+		Severity:    severity(score, res.Threat),
+		Mitigation:  tags["solution"],
+		Description: join(tags["summary"], tags["insight"], labelled("Impact", tags["impact"]), labelled("Affected", tags["affected"]), labelled("Detection result", res.Description)),
+		Locations:   []findings.Location{location(strings.TrimSpace(res.Host.IP), res.Port)},
+	}
+	if v := tags["cvss_base_vector"]; strings.HasPrefix(v, "CVSS:3") {
+		f.CVSS.V3Vector = v
+		f.CVSS.V3Score = score
+	} else if strings.HasPrefix(v, "CVSS:4") {
+		f.CVSS.V4Vector = v
+		f.CVSS.V4Score = score
+	}
+	f.VulnerabilityIDs = findings.VulnIDsIn(f.RuleID) // CVE scans use the CVE as OID
+	for _, ref := range res.NVT.Refs {
+		switch strings.ToLower(ref.Type) {
+		case "cve":
+			f.VulnerabilityIDs = append(f.VulnerabilityIDs, ref.ID)
+		case "url":
+			f.References = append(f.References, ref.ID)
+		case "cwe":
+			if n, ok := findings.ParseCWE(ref.ID); ok {
+				f.CWEs = append(f.CWEs, n)
+			}
+		}
+	}
+	for _, c := range strings.Split(res.NVT.CVE, ",") {
+		if c = strings.TrimSpace(c); c != "" && c != "NOCVE" {
+			f.VulnerabilityIDs = append(f.VulnerabilityIDs, c)
+		}
+	}
+	f.Normalize()
+	return f, true
+}
+
+// parseTags splits the NVT's "key=value|key=value" tags.
+func parseTags(s string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, "|") {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok {
+			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return out
+}
+
+// severity maps the numeric severity (CVSS scale); without one, the
+// threat word (Log and Debug are info).
+func severity(score *float64, threat string) findings.Severity {
+	if score != nil {
+		return findings.SeverityFromCVSS(score)
+	}
+	switch strings.ToLower(strings.TrimSpace(threat)) {
+	case "log", "debug", "":
+		return findings.Info
+	}
+	return findings.SeverityOrInfo(threat)
+}
+
+// location reads "443/tcp" or "general/tcp".
+func location(host, port string) findings.Location {
+	l := findings.Location{Host: host}
+	p, proto, ok := strings.Cut(strings.TrimSpace(port), "/")
+	if ok {
+		l.Protocol = strings.ToLower(proto)
+	}
+	l.Port, _ = strconv.Atoi(p)
+	return l
+}
+
+func labelled(label, s string) string {
+	if strings.TrimSpace(s) == "" {
+		return ""
+	}
+	return label + ":\n" + strings.TrimSpace(s)
+}
+
+func join(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n\n")
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if strings.TrimSpace(x) != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// ParseCSV streams the findings of a Greenbone CSV results export.
+func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error {
+	c, err := reportio.NewCSVReader(r, name)
+	if err != nil {
+		return err
+	}
+	if c.Header == nil {
+		return nil
+	}
+	if !c.Has("IP") || !c.HasAny("NVT OID", "NVT Name") {
+		return &reportio.ParseError{File: name, Line: 1, Offset: -1, Err: reportio.NotReportf(`header has no "IP" and "NVT OID" columns: not a Greenbone CSV export`)}
+	}
+	for {
+		err := c.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		score := findings.ParseScore(c.Get("CVSS"))
+		word := c.Get("Severity")
+		if _, ok := findings.ParseSeverity(word); !ok && score == nil {
+			return c.Errorf("Severity", reportio.NotReportf("severity %q is not a Greenbone threat level", word))
+		}
+		f := findings.Finding{
+			Title:       c.Get("NVT Name"),
+			RuleID:      c.Get("NVT OID"),
+			UniqueID:    c.Get("Result ID"),
+			Severity:    severity(score, word),
+			Mitigation:  c.Get("Solution"),
+			Description: join(c.Get("Summary"), c.Get("Vulnerability Insight"), labelled("Impact", c.Get("Impact")), labelled("Affected", c.Get("Affected Software/OS")), labelled("Detection result", c.Get("Specific Result"))),
+			References:  reportio.URLs(c.Get("Other References")),
+		}
+		l := findings.Location{Host: c.Get("IP"), Protocol: strings.ToLower(c.Get("Port Protocol"))}
+		l.Port, _ = strconv.Atoi(c.Get("Port"))
+		f.Locations = []findings.Location{l}
+		f.VulnerabilityIDs = findings.VulnIDsIn(f.RuleID) // CVE scans use the CVE as OID
+		for _, id := range strings.Split(c.Get("CVEs"), ",") {
+			f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.TrimSpace(id))
+		}
+		if s := c.Get("Max Severity EPSS score"); s != "" {
+			if v, err := strconv.ParseFloat(s, 64); err == nil && v >= 0 && v <= 1 {
+				f.EPSS.Score = &v
+			}
+			if v, err := strconv.ParseFloat(c.Get("Max Severity EPSS percentile"), 64); err == nil && v >= 0 && v <= 1 {
+				f.EPSS.Percentile = &v
+			}
+		}
+		f.Normalize()
+		if err := emit(f); err != nil {
+			return err
+		}
+	}
+}

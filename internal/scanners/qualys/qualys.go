@@ -1,0 +1,312 @@
+// Package qualys parses Qualys VM reports: the XML asset data report
+// (<ASSET_DATA_REPORT>: hosts with their detections, then a glossary of
+// vulnerability details) and the CSV scan/report exports (including the
+// PCI "monthly" layout).
+//
+// One finding per QID per host, port and protocol. Qualys severity 1–5
+// maps to info, low, medium, high, critical; "information gathered"
+// detections (type Ig) are info whatever their level. XML detections are
+// streamed and kept as small references until their glossary entry is
+// read (the glossary comes last); a detection whose QID has no glossary
+// entry still gives a finding titled "QID n". CSV rows whose status is
+// Fixed, or whose false-positive request was approved, are skipped.
+package qualys
+
+import (
+	"encoding/xml"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Names of the two formats.
+const (
+	Name    = "qualys"
+	NameCSV = "qualys-csv"
+)
+
+// Detection rules.
+const (
+	DetectRule    = "XML whose root element is <ASSET_DATA_REPORT>"
+	DetectRuleCSV = `CSV whose header has "QID" and "IP" columns and a Qualys title column ("Title" or "VULN TITLE")`
+)
+
+// Detect reports whether head is a Qualys XML asset data report.
+func Detect(head []byte) bool { return reportio.HasRoot(head, "ASSET_DATA_REPORT") }
+
+// DetectCSV reports whether head is a Qualys CSV export.
+func DetectCSV(head []byte) bool {
+	h := reportio.CSVHeader(head)
+	return reportio.HeaderHas(h, "qid", "ip") && (reportio.HeaderHas(h, "title") || reportio.HeaderHas(h, "vuln title"))
+}
+
+type detection struct {
+	QID      string `xml:"QID"`
+	Type     string `xml:"TYPE"`
+	Port     string `xml:"PORT"`
+	Protocol string `xml:"PROTOCOL"`
+	Result   string `xml:"RESULT"`
+	Status   string `xml:"VULN_STATUS"`
+}
+
+type ref struct {
+	host, dns, typ, protocol string
+	port                     int
+}
+
+type details struct {
+	QID      string `xml:"QID"`
+	Title    string `xml:"TITLE"`
+	Severity string `xml:"SEVERITY"`
+	Category string `xml:"CATEGORY"`
+	Threat   string `xml:"THREAT"`
+	Impact   string `xml:"IMPACT"`
+	Solution string `xml:"SOLUTION"`
+	CVEs     []struct {
+		ID  string `xml:"ID"`
+		URL string `xml:"URL"`
+	} `xml:"CVE_ID_LIST>CVE_ID"`
+	VendorRefs []struct {
+		URL string `xml:"URL"`
+	} `xml:"VENDOR_REFERENCE_LIST>VENDOR_REFERENCE"`
+	CVSS3Base   string `xml:"CVSS3_SCORE>CVSS3_BASE"`
+	CVSS3Vector string `xml:"CVSS3_SCORE>CVSS3_VECTOR"`
+}
+
+// Parse streams the findings of a Qualys XML asset data report.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewXMLDecoder(r, name)
+	root, err := dec.Root()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if root.Name.Local != "ASSET_DATA_REPORT" {
+		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <ASSET_DATA_REPORT>", root.Name.Local)
+	}
+	pending := map[string][]ref{}
+	var order []string
+	err = dec.Walk(func(se xml.StartElement) error {
+		switch se.Name.Local {
+		case "HOST_LIST":
+			return dec.Walk(func(se xml.StartElement) error {
+				if se.Name.Local != "HOST" {
+					return dec.Skip()
+				}
+				var host ref
+				return dec.Walk(func(se xml.StartElement) error {
+					switch se.Name.Local {
+					case "IP":
+						return dec.DecodeElement(&host.host, &se)
+					case "DNS":
+						return dec.DecodeElement(&host.dns, &se)
+					case "VULN_INFO_LIST":
+						return dec.Walk(func(se xml.StartElement) error {
+							if se.Name.Local != "VULN_INFO" {
+								return dec.Skip()
+							}
+							var d detection
+							if err := dec.DecodeElement(&d, &se); err != nil {
+								return err
+							}
+							if strings.EqualFold(d.Status, "Fixed") {
+								return nil
+							}
+							rf := host
+							rf.typ = d.Type
+							rf.port, _ = strconv.Atoi(strings.TrimSpace(d.Port))
+							rf.protocol = strings.ToLower(strings.TrimSpace(d.Protocol))
+							q := strings.TrimSpace(d.QID)
+							if _, ok := pending[q]; !ok {
+								order = append(order, q)
+							}
+							pending[q] = append(pending[q], rf)
+							return nil
+						})
+					}
+					return dec.Skip()
+				})
+			})
+		case "GLOSSARY":
+			return dec.Walk(func(se xml.StartElement) error {
+				if se.Name.Local != "VULN_DETAILS_LIST" {
+					return dec.Skip()
+				}
+				return dec.Walk(func(se xml.StartElement) error {
+					if se.Name.Local != "VULN_DETAILS" {
+						return dec.Skip()
+					}
+					var d details
+					if err := dec.DecodeElement(&d, &se); err != nil {
+						return err
+					}
+					q := strings.TrimSpace(d.QID)
+					refs, ok := pending[q]
+					if !ok {
+						return nil
+					}
+					delete(pending, q)
+					return emitAll(d, refs, emit)
+				})
+			})
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	for _, q := range order {
+		if refs, ok := pending[q]; ok {
+			if err := emitAll(details{QID: q, Title: "QID " + q}, refs, emit); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func emitAll(d details, refs []ref, emit func(findings.Finding) error) error {
+	seen := map[ref]bool{}
+	for _, r := range refs {
+		k := ref{host: r.host, port: r.port, protocol: r.protocol}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		f := findings.Finding{
+			Title:       d.Title,
+			RuleID:      "qid:" + d.QID,
+			Severity:    severity(d.Severity, r.typ),
+			Description: join(reportio.PlainText(d.Threat), labelled("Impact", reportio.PlainText(d.Impact)), labelled("Category", d.Category)),
+			Mitigation:  reportio.PlainText(d.Solution),
+			Locations:   []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol}},
+		}
+		for _, c := range d.CVEs {
+			f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.TrimSpace(c.ID))
+			f.References = append(f.References, strings.TrimSpace(c.URL))
+		}
+		for _, v := range d.VendorRefs {
+			f.References = append(f.References, strings.TrimSpace(v.URL))
+		}
+		f.CVSS.V3Score, f.CVSS.V3Vector = cvss3(d.CVSS3Base)
+		if d.CVSS3Vector != "" {
+			f.CVSS.V3Vector = d.CVSS3Vector
+		}
+		f.Normalize()
+		if err := emit(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// severity maps Qualys levels 1–5 (or words); information gathered is info.
+func severity(level, typ string) findings.Severity {
+	if strings.EqualFold(strings.TrimSpace(typ), "Ig") || strings.EqualFold(strings.TrimSpace(typ), "INFO") {
+		return findings.Info
+	}
+	switch strings.TrimSpace(level) {
+	case "5":
+		return findings.Critical
+	case "4":
+		return findings.High
+	case "3":
+		return findings.Medium
+	case "2":
+		return findings.Low
+	case "1":
+		return findings.Info
+	}
+	return findings.SeverityOrInfo(level)
+}
+
+var cvssWithVector = regexp.MustCompile(`^\s*([0-9.]+)\s*(?:\(([^)]*)\)?)?`)
+
+// cvss3 reads Qualys's "8.1 (AV:N/AC:H/…)" (vector without prefix).
+func cvss3(s string) (*float64, string) {
+	m := cvssWithVector.FindStringSubmatch(s)
+	if m == nil {
+		return nil, ""
+	}
+	vec := ""
+	if strings.HasPrefix(m[2], "AV:") {
+		vec = "CVSS:3.1/" + m[2]
+	}
+	return findings.ParseScore(m[1]), vec
+}
+
+// ParseCSV streams the findings of a Qualys CSV export.
+func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error {
+	c, err := reportio.NewCSVReader(r, name)
+	if err != nil {
+		return err
+	}
+	if c.Header == nil {
+		return nil
+	}
+	if !c.Has("QID", "IP") || !c.HasAny("Title", "VULN TITLE") {
+		return &reportio.ParseError{File: name, Line: 1, Offset: -1, Err: reportio.NotReportf(`header has no "QID", "IP" and title columns: not a Qualys CSV export`)}
+	}
+	seen := map[string]bool{}
+	for {
+		err := c.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if strings.EqualFold(c.Get("Vuln Status"), "Fixed") || strings.EqualFold(c.Get("FALSE POSITIVE STATUS"), "Approved") {
+			continue
+		}
+		qid := c.Get("QID")
+		if qid == "" {
+			return c.Errorf("QID", reportio.NotReportf("empty QID"))
+		}
+		level := c.Get("Q_SEVERITY", "Severity")
+		f := findings.Finding{
+			Title:       c.Get("Title", "VULN TITLE"),
+			RuleID:      "qid:" + qid,
+			Severity:    severity(level, c.Get("Type", "TYPE")),
+			Description: join(reportio.PlainText(c.Get("Threat")), labelled("Impact", reportio.PlainText(c.Get("Impact"))), labelled("Result", c.Get("Results", "RESULT"))),
+			Mitigation:  reportio.PlainText(c.Get("Solution")),
+		}
+		l := findings.Location{Host: c.Get("IP"), Protocol: strings.ToLower(c.Get("Protocol"))}
+		l.Port, _ = strconv.Atoi(c.Get("Port"))
+		f.Locations = []findings.Location{l}
+		key := qid + "\x00" + l.Host + "\x00" + strconv.Itoa(l.Port) + "\x00" + l.Protocol
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.FieldsFunc(c.Get("CVE ID", "CVEID"), func(r rune) bool { return r == ',' || r == ' ' })...)
+		f.CVSS.V3Score, f.CVSS.V3Vector = cvss3(c.Get("CVSS3 Base"))
+		f.Normalize()
+		if err := emit(f); err != nil {
+			return err
+		}
+	}
+}
+
+func labelled(label, s string) string {
+	if s = strings.TrimSpace(s); s == "" || s == "N/A" {
+		return ""
+	}
+	return label + ":\n" + s
+}
+
+func join(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" && p != "N/A" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n\n")
+}

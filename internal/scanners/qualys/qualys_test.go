@@ -1,0 +1,108 @@
+package qualys
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+	"github.com/rampart-security/rampart/internal/scanners/scannertest"
+)
+
+func TestParse(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/report.xml")
+	var lines []string
+	for _, f := range got {
+		lines = append(lines, f.RuleID+"="+string(f.Severity))
+	}
+	// Glossary order; the fixed detection is gone; QID 999 has no glossary entry.
+	if strings.Join(lines, " ") != "qid:6=info qid:38626=high qid:38626=high qid:999=info" {
+		t.Fatalf("got %v", lines)
+	}
+	f := got[1]
+	if f.Title != "OpenSSL padding oracle (CVE-2016-2107)" || f.VulnerabilityIDs[0] != "CVE-2016-2107" || *f.CVSS.V3Score != 5.9 || f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N" {
+		t.Errorf("openssl: %+v", f)
+	}
+	if f.Locations[0] != (findings.Location{Host: "192.0.2.20", Port: 443, Protocol: "tcp"}) || f.Description != "A MITM attacker can decrypt traffic." || f.Mitigation != "Upgrade OpenSSL." {
+		t.Errorf("openssl details: %+v", f)
+	}
+	if got[3].Title != "QID 999" {
+		t.Errorf("undefined QID: %+v", got[3])
+	}
+	if _, err := scannertest.ParseFileErr(ParseCSV, "testdata/no-qid.csv"); !errors.Is(err, reportio.ErrNotReport) || !strings.HasPrefix(err.Error(), "no-qid.csv:2: QID:") {
+		t.Errorf("no qid: %v", err)
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	dir := corpustest.Dir(t, "scans", "qualys")
+	cases := map[string]struct {
+		count                             int
+		critical, high, medium, low, info int
+		title, rule, host                 string
+		port                              int
+	}{
+		"Qualys_Sample_Report.csv": {6, 6, 0, 0, 0, 0, "EOL/Obsolete Software: Microsoft ASP.NET 1.0 Detected", "qid:105971", "10.98.57.180", 0},
+		// 301 detections on 7 hosts; 209 are information gathered.
+		"Qualys_Sample_Report.xml":  {301, 7, 6, 32, 39, 217, "DNS Host Name", "qid:6", "64.41.200.243", 0},
+		"empty.csv":                 {},
+		"empty.xml":                 {},
+		"monthly_pci_issue6932.csv": {1, 0, 0, 1, 0, 0, "Web Server Stopped Responding", "qid:86476", "192.168.0.1", 80},
+	}
+	for _, name := range scannertest.Files(t, dir) {
+		t.Run(name, func(t *testing.T) {
+			w, ok := cases[name]
+			if !ok {
+				t.Fatalf("corpus file %s has no expectations", name)
+			}
+			parse := Parse
+			if strings.HasSuffix(name, ".csv") {
+				parse = ParseCSV
+			}
+			got := scannertest.ParseFile(t, parse, filepath.Join(dir, name))
+			scannertest.CheckInvariants(t, got)
+			counts := map[findings.Severity]int{}
+			for _, f := range got {
+				counts[f.Severity]++
+			}
+			if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low || counts[findings.Info] != w.info {
+				t.Fatalf("got %d %v, want %+v", len(got), counts, w)
+			}
+			if w.count == 0 {
+				return
+			}
+			f := got[0]
+			if f.Title != w.title || f.RuleID != w.rule || f.Locations[0].Host != w.host || f.Locations[0].Port != w.port {
+				t.Errorf("first: %q %q %+v", f.Title, f.RuleID, f.Locations[0])
+			}
+		})
+	}
+	csv := scannertest.ParseFile(t, ParseCSV, filepath.Join(dir, "Qualys_Sample_Report.csv"))[0]
+	if *csv.CVSS.V3Score != 8.1 || csv.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H" {
+		t.Errorf("csv cvss: %+v", csv.CVSS)
+	}
+	var shellshock *findings.Finding
+	all := scannertest.ParseFile(t, Parse, filepath.Join(dir, "Qualys_Sample_Report.xml"))
+	for i := range all {
+		if all[i].RuleID == "qid:13038" {
+			shellshock = &all[i]
+			break
+		}
+	}
+	if shellshock == nil || shellshock.Severity != findings.Critical || shellshock.VulnerabilityIDs[0] != "CVE-2014-6271" || shellshock.Locations[0].Host != "64.41.200.250" || shellshock.Locations[0].Port != 80 {
+		t.Errorf("shellshock: %+v", shellshock)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, Parse)
+}
+
+func FuzzParseCSV(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, ParseCSV)
+}

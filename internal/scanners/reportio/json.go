@@ -1,0 +1,198 @@
+package reportio
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// JSONDecoder streams a JSON report token by token, naming the file and
+// byte offset in every error.
+type JSONDecoder struct {
+	d    *json.Decoder
+	file string
+}
+
+// NewJSONDecoder reads r, named file in errors.
+func NewJSONDecoder(r io.Reader, file string) *JSONDecoder {
+	d := json.NewDecoder(LimitReader(r))
+	d.UseNumber()
+	return &JSONDecoder{d: d, file: file}
+}
+
+// Errorf returns a ParseError at the current offset.
+func (j *JSONDecoder) Errorf(err error, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	switch {
+	case err == nil:
+		err = errors.New(msg)
+	case msg != "":
+		err = fmt.Errorf("%s: %w", msg, err)
+	}
+	return &ParseError{File: j.file, Offset: j.d.InputOffset(), Err: err}
+}
+
+func (j *JSONDecoder) wrap(err error, field string) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return err
+	}
+	off := j.d.InputOffset()
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off = se.Offset
+		err = fmt.Errorf("invalid JSON: %w", err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		off = te.Offset
+		if field == "" {
+			field = te.Field
+		}
+	}
+	if err == io.ErrUnexpectedEOF {
+		err = fmt.Errorf("truncated JSON: %w", err)
+	}
+	return &ParseError{File: j.file, Offset: off, Field: field, Err: err}
+}
+
+// Token returns the next token; io.EOF at a clean end.
+func (j *JSONDecoder) Token() (json.Token, error) {
+	t, err := j.d.Token()
+	return t, j.wrap(err, "")
+}
+
+// More reports whether the current array or object has another element.
+func (j *JSONDecoder) More() bool { return j.d.More() }
+
+// Decode decodes the next value into v; field names it in errors.
+func (j *JSONDecoder) Decode(v any, field string) error {
+	return j.wrap(j.d.Decode(v), field)
+}
+
+// Skip skips the next value.
+func (j *JSONDecoder) Skip() error {
+	var raw json.RawMessage
+	return j.wrap(j.d.Decode(&raw), "")
+}
+
+// Offset is the current input offset.
+func (j *JSONDecoder) Offset() int64 { return j.d.InputOffset() }
+
+// Begin reads the first token. empty is true for an empty input or a
+// top-level null (both mean "no findings"); otherwise delim is the opening
+// '{' or '['. Any other value is ErrNotReport.
+func (j *JSONDecoder) Begin() (delim json.Delim, empty bool, err error) {
+	t, err := j.Token()
+	if err == io.EOF {
+		return 0, true, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	switch v := t.(type) {
+	case nil:
+		return 0, true, nil
+	case json.Delim:
+		return v, false, nil
+	}
+	return 0, false, &ParseError{File: j.file, Offset: j.d.InputOffset(), Err: fmt.Errorf("%w: top-level value is %T, want an object or array", ErrNotReport, t)}
+}
+
+// Object iterates over the members of the object whose '{' was just read,
+// calling fn with each key; fn must consume the value (Decode or Skip).
+func (j *JSONDecoder) Object(fn func(key string) error) error {
+	for j.d.More() {
+		t, err := j.Token()
+		if err != nil {
+			return err
+		}
+		key, ok := t.(string)
+		if !ok {
+			return j.Errorf(nil, "object key is %v", t)
+		}
+		if err := fn(key); err != nil {
+			return err
+		}
+	}
+	_, err := j.Token() // '}'
+	if err == io.EOF {
+		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON")
+	}
+	return err
+}
+
+// Array iterates over the array whose value comes next (null counts as an
+// empty array), calling fn for each element; fn must consume it.
+func (j *JSONDecoder) Array(field string, fn func() error) error {
+	t, err := j.Token()
+	if err == io.EOF {
+		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON in %s", field)
+	}
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return nil
+	}
+	if d, ok := t.(json.Delim); !ok || d != '[' {
+		return &ParseError{File: j.file, Offset: j.d.InputOffset(), Field: field, Err: fmt.Errorf("%w: %s is %v, want an array", ErrNotReport, field, t)}
+	}
+	for j.d.More() {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	_, err = j.Token() // ']'
+	if err == io.EOF {
+		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON in %s", field)
+	}
+	return err
+}
+
+// ExpectObject reads the next token and fails unless it opens an object.
+func (j *JSONDecoder) ExpectObject(field string) error {
+	t, err := j.Token()
+	if err == io.EOF {
+		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON in %s", field)
+	}
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || d != '{' {
+		return &ParseError{File: j.file, Offset: j.d.InputOffset(), Field: field, Err: fmt.Errorf("%w: %s is %v, want an object", ErrNotReport, field, t)}
+	}
+	return nil
+}
+
+// JSONStart returns the first non-space byte of head after a UTF-8 BOM, or 0.
+func JSONStart(head []byte) byte {
+	b := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
+}
+
+// HasKey reports whether head contains the JSON object key k (as "k"
+// followed by optional space and a colon). A cheap detection test on the
+// first kilobytes of a file.
+func HasKey(head []byte, k string) bool {
+	pat := []byte(`"` + k + `"`)
+	for b := head; ; {
+		i := bytes.Index(b, pat)
+		if i < 0 {
+			return false
+		}
+		rest := bytes.TrimLeft(b[i+len(pat):], " \t\r\n")
+		if len(rest) > 0 && rest[0] == ':' {
+			return true
+		}
+		b = b[i+len(pat):]
+	}
+}

@@ -1,0 +1,93 @@
+// Package reportio reads untrusted scanner report files for the format
+// parsers: a hardened XML token reader (no DOCTYPE entities, bounded depth
+// and size), a JSON token reader, a CSV reader addressed by header names,
+// and ParseError, which names the file and the position of every failure.
+package reportio
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Sentinel errors wrapped by ParseError.
+var (
+	// ErrNotReport: the input is not a report of the expected format.
+	ErrNotReport = errors.New("not a report of this format")
+	// ErrUnsafeXML: the XML declares entities or nests too deeply.
+	ErrUnsafeXML = errors.New("unsafe XML rejected")
+	// ErrTooLarge: the input exceeds MaxReportBytes.
+	ErrTooLarge = errors.New("report exceeds the size limit")
+)
+
+// MaxReportBytes bounds how much of one report is read (4 GiB).
+const MaxReportBytes int64 = 4 << 30
+
+// MaxXMLDepth bounds element nesting outside the subtrees decoded with
+// DecodeElement (encoding/xml bounds those at 10,000 itself).
+const MaxXMLDepth = 64
+
+// ParseError says what failed where: the file name and, when known, the
+// line and column (XML, CSV) or byte offset (JSON), and the field.
+type ParseError struct {
+	File   string
+	Line   int   // 1-based; 0 when unknown
+	Column int   // 1-based; 0 when unknown
+	Offset int64 // byte offset; -1 when unknown
+	Field  string
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	pos := e.File
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		pos += fmt.Sprintf(":%d:%d", e.Line, e.Column)
+	case e.Line > 0:
+		pos += fmt.Sprintf(":%d", e.Line)
+	case e.Offset >= 0:
+		pos += fmt.Sprintf(": at byte %d", e.Offset)
+	}
+	if e.Field != "" {
+		pos += ": " + e.Field
+	}
+	return pos + ": " + e.Err.Error()
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// NotReport returns a ParseError wrapping ErrNotReport, explaining why.
+func NotReport(file string, offset int64, format string, args ...any) error {
+	return &ParseError{File: file, Offset: offset, Err: fmt.Errorf("%w: %s", ErrNotReport, fmt.Sprintf(format, args...))}
+}
+
+// NotReportf returns an error wrapping ErrNotReport.
+func NotReportf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrNotReport, fmt.Sprintf(format, args...))
+}
+
+// limited is io.LimitReader that fails instead of ending silently.
+type limited struct {
+	r io.Reader
+	n int64
+}
+
+// LimitReader returns r bounded to MaxReportBytes; reading past the bound
+// fails with ErrTooLarge.
+func LimitReader(r io.Reader) io.Reader { return &limited{r: r, n: MaxReportBytes} }
+
+func (l *limited) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		var one [1]byte
+		if n, _ := l.r.Read(one[:]); n > 0 {
+			return 0, ErrTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}

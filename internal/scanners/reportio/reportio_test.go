@@ -1,0 +1,114 @@
+package reportio
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestPlainText(t *testing.T) {
+	in := "<p>First   line.</p>\n      <p>Second &amp; <b>bold</b>.</p>\n\n\n\n<ul><li>item</li></ul>"
+	want := "First line.\n\nSecond & bold.\n\nitem"
+	if got := PlainText(in); got != want {
+		t.Errorf("PlainText = %q, want %q", got, want)
+	}
+}
+
+func TestURLs(t *testing.T) {
+	got := URLs("see http://a.example/x(1)http://b.example/y, and (https://c.example/z).")
+	want := []string{"http://a.example/x(1)", "http://b.example/y", "https://c.example/z"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("URLs = %v, want %v", got, want)
+	}
+}
+
+func TestXMLRejects(t *testing.T) {
+	for name, in := range map[string]string{
+		"internal entity":  `<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`,
+		"external entity":  `<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>`,
+		"parameter entity": `<!DOCTYPE a [<!ENTITY % p SYSTEM "http://example.com/p.dtd"> %p;]><a/>`,
+	} {
+		d := NewXMLDecoder(strings.NewReader(in), "f.xml")
+		_, err := d.Root()
+		if !errors.Is(err, ErrUnsafeXML) || !strings.HasPrefix(err.Error(), "f.xml:1:") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// A plain DOCTYPE, an external DTD (Qualys; never fetched) or an
+	// internal subset declaring only elements and attributes (Burp) is
+	// harmless: encoding/xml ignores DTDs.
+	for _, in := range []string{`<!DOCTYPE html><a/>`, `<!DOCTYPE a SYSTEM "https://qualysguard.example.com/a.dtd"><a/>`, "<!DOCTYPE a [\n<!ELEMENT a (#PCDATA)>\n<!ATTLIST a b CDATA \"\">\n]><a/>"} {
+		d := NewXMLDecoder(strings.NewReader(in), "f.xml")
+		if se, err := d.Root(); err != nil || se.Name.Local != "a" {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+	var d *XMLDecoder
+	deep := strings.Repeat("<a>", MaxXMLDepth+1) + strings.Repeat("</a>", MaxXMLDepth+1)
+	d = NewXMLDecoder(strings.NewReader(deep), "deep.xml")
+	var err error
+	for err == nil {
+		_, err = d.Token()
+	}
+	if !errors.Is(err, ErrUnsafeXML) {
+		t.Errorf("deep nesting: %v", err)
+	}
+}
+
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}
+
+func TestLimitReader(t *testing.T) {
+	l := &limited{r: endless{}, n: 10}
+	b, err := io.ReadAll(l)
+	if len(b) != 10 || !errors.Is(err, ErrTooLarge) {
+		t.Errorf("read %d bytes, err %v", len(b), err)
+	}
+	l = &limited{r: strings.NewReader("0123456789"), n: 10}
+	if b, err := io.ReadAll(l); len(b) != 10 || err != nil {
+		t.Errorf("exactly at the limit: %d %v", len(b), err)
+	}
+}
+
+func TestCSVReader(t *testing.T) {
+	c, err := NewCSVReader(strings.NewReader("\xef\xbb\xbfName,Risk\nx,High\n\n,\ny,\"Low\n"), "f.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Has("name", "RISK") || c.Has("host") {
+		t.Error("Has")
+	}
+	var got []string
+	for {
+		err := c.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c.Get("Name")+"/"+c.Get("risk"))
+	}
+	if strings.Join(got, " ") != "x/High y/Low" {
+		t.Errorf("records %v", got)
+	}
+}
+
+func TestDetectHelpers(t *testing.T) {
+	if RootName([]byte("\xef\xbb\xbf<?xml version='1.0'?>\n<!-- c -->\n<!DOCTYPE x>\n<ns:Report a='1'>")) != "Report" {
+		t.Error("RootName")
+	}
+	if RootName([]byte("<?xml version=\"1.0\"?>\n<!DOCTYPE issues [\n<!ELEMENT issues (issue*)>\n]>\n<issues burpVersion=\"1\">")) != "issues" {
+		t.Error("RootName after an internal subset")
+	}
+	if !HasKey([]byte(`{"a" : 1}`), "a") || HasKey([]byte(`{"x": "a"}`), "a") {
+		t.Error("HasKey")
+	}
+}

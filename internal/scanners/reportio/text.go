@@ -1,0 +1,53 @@
+package reportio
+
+import (
+	"html"
+	"regexp"
+	"strings"
+)
+
+var (
+	blockTagRE = regexp.MustCompile(`(?i)<\s*/?\s*(p|br|li|div|ul|ol|tr|h[1-6])\b[^>]*>`)
+	anyTagRE   = regexp.MustCompile(`<[^>]{0,500}>`)
+	blankRE    = regexp.MustCompile(`\n\n\n+`)
+	urlRE      = regexp.MustCompile(`https?://[^\s<>"']+`)
+)
+
+// PlainText turns the HTML fragments some tools put in descriptions
+// ("<p>…</p>") into plain text: block tags become line breaks, other tags
+// are dropped, entities are decoded, spaces within a line and runs of
+// blank lines collapsed.
+func PlainText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return strings.TrimSpace(s)
+	}
+	s = blockTagRE.ReplaceAllString(s, "\n")
+	s = anyTagRE.ReplaceAllString(s, "")
+	s = html.UnescapeString(s)
+	// Indentation from the XML around the fragment is not content.
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	s = strings.Join(lines, "\n")
+	s = blankRE.ReplaceAllString(s, "\n\n")
+	return strings.TrimSpace(s)
+}
+
+// URLs returns the http(s) URLs in s, in order. URLs written back to back
+// with no separator (as some reports do) are split; trailing punctuation
+// and an unbalanced closing parenthesis are dropped.
+func URLs(s string) []string {
+	s = html.UnescapeString(s)
+	s = strings.ReplaceAll(s, "http://", " http://")
+	s = strings.ReplaceAll(s, "https://", " https://")
+	out := urlRE.FindAllString(s, -1)
+	for i, u := range out {
+		u = strings.TrimRight(u, ".,;")
+		for strings.HasSuffix(u, ")") && strings.Count(u, "(") < strings.Count(u, ")") {
+			u = strings.TrimSuffix(u, ")")
+		}
+		out[i] = u
+	}
+	return out
+}

@@ -1,0 +1,567 @@
+// Package sarif parses SARIF 2.1.0 logs (OASIS Static Analysis Results
+// Interchange Format) from any tool: CodeQL, Semgrep, gosec, Grype,
+// Flawfinder, Gitleaks, SpotBugs, … Results are streamed one at a time
+// with json.Decoder, so logs of any size parse in constant memory (beyond
+// each run's rule table).
+//
+// Mapping (SARIF 2.1.0 §3.27 result, §3.49 reportingDescriptor):
+//   - one finding per result; results whose kind is pass, notApplicable or
+//     informational and results with an accepted suppression (§3.35) are
+//     skipped: they are not open issues;
+//   - severity: the numeric "security-severity" property (result, then
+//     rule; GitHub code scanning's convention) on the CVSS scale, a word in
+//     that property, else the level (result, rule defaultConfiguration,
+//     default "warning"): error → high, warning → medium, note → low,
+//     none → info;
+//   - title: the rule's shortDescription, else its name when it is not the
+//     id, else the first line of the message;
+//   - CWEs: from rule tags ("external/cwe/cwe-079", "CWE-89"), a "cwe"
+//     property and relationships to the CWE taxonomy;
+//   - vulnerability ids: CVE/GHSA ids in the rule id;
+//   - locations: every physicalLocation (artifact URI and start line);
+//   - unique id: guid, else the first fingerprint, else the first partial
+//     fingerprint (by key order).
+package sarif
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Name is the format's registry name.
+const Name = "sarif"
+
+// DetectRule describes Detect.
+const DetectRule = `JSON object with a "runs" key and either a "driver" key (runs[].tool.driver) or "sarif" in the text`
+
+// Detect reports whether head looks like a SARIF log (see DetectRule).
+func Detect(head []byte) bool {
+	if reportio.JSONStart(head) != '{' || !reportio.HasKey(head, "runs") {
+		return false
+	}
+	return reportio.HasKey(head, "driver") || bytes.Contains(bytes.ToLower(head), []byte("sarif"))
+}
+
+type text struct {
+	Text      string   `json:"text"`
+	Markdown  string   `json:"markdown"`
+	ID        string   `json:"id"`
+	Arguments []string `json:"arguments"`
+}
+
+type rule struct {
+	ID                   string          `json:"id"`
+	Name                 string          `json:"name"`
+	ShortDescription     text            `json:"shortDescription"`
+	FullDescription      text            `json:"fullDescription"`
+	Help                 text            `json:"help"`
+	HelpURI              string          `json:"helpUri"`
+	MessageStrings       map[string]text `json:"messageStrings"`
+	DefaultConfiguration struct {
+		Level string `json:"level"`
+	} `json:"defaultConfiguration"`
+	Properties    properties `json:"properties"`
+	Relationships []struct {
+		Target struct {
+			ID            string `json:"id"`
+			ToolComponent struct {
+				Name string `json:"name"`
+			} `json:"toolComponent"`
+		} `json:"target"`
+	} `json:"relationships"`
+}
+
+type properties map[string]any
+
+func (p properties) str(key string) string {
+	switch v := p[key].(type) {
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	}
+	return ""
+}
+
+func (p properties) strings(key string) []string {
+	switch v := p[key].(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			switch s := e.(type) {
+			case string:
+				out = append(out, s)
+			case json.Number:
+				out = append(out, s.String())
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+type component struct {
+	Name  string `json:"name"`
+	Rules []rule `json:"rules"`
+}
+
+type tool struct {
+	Driver     component   `json:"driver"`
+	Extensions []component `json:"extensions"`
+}
+
+type location struct {
+	PhysicalLocation *struct {
+		ArtifactLocation struct {
+			URI       string `json:"uri"`
+			URIBaseID string `json:"uriBaseId"`
+			Index     *int   `json:"index"`
+		} `json:"artifactLocation"`
+		Region struct {
+			StartLine int `json:"startLine"`
+		} `json:"region"`
+	} `json:"physicalLocation"`
+	LogicalLocations []struct {
+		FullyQualifiedName string `json:"fullyQualifiedName"`
+		Name               string `json:"name"`
+	} `json:"logicalLocations"`
+}
+
+type result struct {
+	RuleID    string `json:"ruleId"`
+	RuleIndex *int   `json:"ruleIndex"`
+	Rule      *struct {
+		ID            string `json:"id"`
+		Index         *int   `json:"index"`
+		ToolComponent *struct {
+			Index *int   `json:"index"`
+			Name  string `json:"name"`
+		} `json:"toolComponent"`
+	} `json:"rule"`
+	Kind                string                     `json:"kind"`
+	Level               string                     `json:"level"`
+	Message             text                       `json:"message"`
+	Locations           []location                 `json:"locations"`
+	GUID                string                     `json:"guid"`
+	Fingerprints        map[string]json.RawMessage `json:"fingerprints"`
+	PartialFingerprints map[string]json.RawMessage `json:"partialFingerprints"`
+	Suppressions        []struct {
+		Status string `json:"status"`
+	} `json:"suppressions"`
+	Properties properties `json:"properties"`
+}
+
+type artifact struct {
+	Location struct {
+		URI string `json:"uri"`
+	} `json:"location"`
+}
+
+// run holds what results of one run are resolved against.
+type run struct {
+	tool      tool
+	haveTool  bool
+	byID      map[string]*rule
+	artifacts []artifact
+	derived   map[*rule]*ruleInfo // per-rule data computed once
+	ids       map[string][]string // vulnerability ids by rule id
+}
+
+// ruleInfo is what a rule contributes to each of its results.
+type ruleInfo struct {
+	cwes       []int
+	mitigation string
+	references []string
+	component  findings.Component
+}
+
+func (ru *run) info(rl *rule) *ruleInfo {
+	if ri, ok := ru.derived[rl]; ok {
+		return ri
+	}
+	ri := &ruleInfo{mitigation: rl.Help.Text}
+	if ri.mitigation == "" {
+		ri.mitigation = rl.Help.Markdown
+	}
+	if rl.HelpURI != "" {
+		ri.references = []string{rl.HelpURI}
+	}
+	for _, tag := range rl.Properties.strings("tags") {
+		ri.cwes = append(ri.cwes, findings.CWEsIn(tag)...)
+	}
+	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
+		for _, v := range rl.Properties.strings(k) {
+			if n, ok := findings.ParseCWE(v); ok {
+				ri.cwes = append(ri.cwes, n)
+			}
+		}
+	}
+	for _, rel := range rl.Relationships {
+		if strings.EqualFold(rel.Target.ToolComponent.Name, "CWE") {
+			if n, ok := findings.ParseCWE(rel.Target.ID); ok {
+				ri.cwes = append(ri.cwes, n)
+			}
+		}
+	}
+	if c := rl.Properties.str("component"); c != "" {
+		ri.component = findings.Component{Name: c, Version: rl.Properties.str("componentVersion")}
+	}
+	if ru.derived == nil {
+		ru.derived = map[*rule]*ruleInfo{}
+	}
+	ru.derived[rl] = ri
+	return ri
+}
+
+func (ru *run) vulnIDs(ruleID string) []string {
+	if ids, ok := ru.ids[ruleID]; ok {
+		return slices.Clone(ids)
+	}
+	ids := findings.VulnIDsIn(ruleID)
+	if ru.ids == nil {
+		ru.ids = map[string][]string{}
+	}
+	ru.ids[ruleID] = ids
+	return slices.Clone(ids)
+}
+
+func (r *run) index() {
+	r.byID = map[string]*rule{}
+	for _, c := range append([]component{r.tool.Driver}, r.tool.Extensions...) {
+		for i := range c.Rules {
+			if _, dup := r.byID[c.Rules[i].ID]; !dup {
+				r.byID[c.Rules[i].ID] = &c.Rules[i]
+			}
+		}
+	}
+}
+
+func (r *run) lookup(res *result) *rule {
+	comp := &r.tool.Driver
+	idx := res.RuleIndex
+	id := res.RuleID
+	if res.Rule != nil {
+		if res.Rule.Index != nil {
+			idx = res.Rule.Index
+		}
+		if id == "" {
+			id = res.Rule.ID
+		}
+		if tc := res.Rule.ToolComponent; tc != nil && tc.Index != nil && *tc.Index >= 0 && *tc.Index < len(r.tool.Extensions) {
+			comp = &r.tool.Extensions[*tc.Index]
+		}
+	}
+	if idx != nil && *idx >= 0 && *idx < len(comp.Rules) {
+		return &comp.Rules[*idx]
+	}
+	if ru, ok := r.byID[id]; ok {
+		return ru
+	}
+	// Hierarchical ids "parent/child" (§3.27.5) fall back to the parent.
+	if i := strings.LastIndexByte(id, '/'); i > 0 {
+		if ru, ok := r.byID[id[:i]]; ok {
+			return ru
+		}
+	}
+	return nil
+}
+
+// Parse streams the findings of the SARIF log r (named name in errors) to
+// emit. An empty log (no runs, or runs without results) gives no findings.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	delim, empty, err := dec.Begin()
+	if err != nil || empty {
+		return err
+	}
+	if delim != '{' {
+		return reportio.NotReport(name, dec.Offset(), "SARIF log must be a JSON object")
+	}
+	sawRuns := false
+	err = dec.Object(func(key string) error {
+		switch key {
+		case "version":
+			var v string
+			if err := dec.Decode(&v, "version"); err != nil {
+				return err
+			}
+			if v != "2.1.0" {
+				return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "version", Err: fmt.Errorf("unsupported SARIF version %q (only 2.1.0 is supported)", v)}
+			}
+			return nil
+		case "runs":
+			sawRuns = true
+			return dec.Array("runs", func() error { return parseRun(dec, name, emit) })
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	if !sawRuns {
+		return reportio.NotReport(name, dec.Offset(), `no "runs" array: not a SARIF log`)
+	}
+	return nil
+}
+
+func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding) error) error {
+	if err := dec.ExpectObject("runs[]"); err != nil {
+		return err
+	}
+	var ru run
+	var pending []json.RawMessage // results seen before the tool
+	err := dec.Object(func(key string) error {
+		switch key {
+		case "tool":
+			if err := dec.Decode(&ru.tool, "runs[].tool"); err != nil {
+				return err
+			}
+			ru.haveTool = true
+			ru.index()
+			return nil
+		case "artifacts":
+			return dec.Decode(&ru.artifacts, "runs[].artifacts")
+		case "results":
+			return dec.Array("runs[].results", func() error {
+				if !ru.haveTool {
+					var raw json.RawMessage
+					if err := dec.Decode(&raw, "runs[].results[]"); err != nil {
+						return err
+					}
+					pending = append(pending, raw)
+					return nil
+				}
+				var res result
+				if err := dec.Decode(&res, "runs[].results[]"); err != nil {
+					return err
+				}
+				return ru.emit(&res, emit)
+			})
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 && !ru.haveTool {
+		return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "runs[].tool", Err: fmt.Errorf("%w: run has results but no tool", reportio.ErrNotReport)}
+	}
+	for _, raw := range pending {
+		var res result
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "runs[].results[]", Err: err}
+		}
+		if err := ru.emit(&res, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
+	switch res.Kind {
+	case "pass", "notApplicable", "informational":
+		return nil
+	}
+	for _, s := range res.Suppressions {
+		if s.Status == "" || s.Status == "accepted" {
+			return nil
+		}
+	}
+	rl := ru.lookup(res)
+	if rl == nil {
+		rl = &rule{}
+	}
+	ruleID := res.RuleID
+	if ruleID == "" && res.Rule != nil {
+		ruleID = res.Rule.ID
+	}
+	if ruleID == "" {
+		ruleID = rl.ID
+	}
+	f := findings.Finding{
+		Tool:     ru.tool.Driver.Name,
+		RuleID:   ruleID,
+		Severity: severity(res, rl),
+		UniqueID: uniqueID(res),
+	}
+	msg := message(res.Message, rl)
+	f.Title = title(rl, msg)
+	f.Description = msg
+	if d := rl.FullDescription.Text; d != "" && d != msg {
+		f.Description = strings.TrimSpace(msg + "\n\n" + d)
+	}
+	ri := ru.info(rl)
+	f.Mitigation = ri.mitigation
+	f.References = slices.Clone(ri.references)
+	f.VulnerabilityIDs = ru.vulnIDs(ruleID)
+	f.Component = ri.component
+	if c := res.Properties.str("component"); c != "" {
+		f.Component = findings.Component{Name: c, Version: res.Properties.str("componentVersion")}
+	}
+	f.CWEs = slices.Clone(ri.cwes)
+	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
+		for _, v := range res.Properties.strings(k) {
+			if n, ok := findings.ParseCWE(v); ok {
+				f.CWEs = append(f.CWEs, n)
+			}
+		}
+	}
+	var logical []string
+	for _, l := range res.Locations {
+		if pl := l.PhysicalLocation; pl != nil {
+			uri := pl.ArtifactLocation.URI
+			if uri == "" && pl.ArtifactLocation.Index != nil && *pl.ArtifactLocation.Index >= 0 && *pl.ArtifactLocation.Index < len(ru.artifacts) {
+				uri = ru.artifacts[*pl.ArtifactLocation.Index].Location.URI
+			}
+			f.Locations = append(f.Locations, findings.Location{File: filePath(uri), Line: pl.Region.StartLine})
+		}
+		for _, ll := range l.LogicalLocations {
+			n := ll.FullyQualifiedName
+			if n == "" {
+				n = ll.Name
+			}
+			if n != "" {
+				logical = append(logical, n)
+			}
+		}
+	}
+	if len(logical) > 0 {
+		f.Description = strings.TrimSpace(f.Description + "\n\nLogical location: " + strings.Join(logical, ", "))
+	}
+	f.Normalize()
+	return emit(f)
+}
+
+// filePath turns an artifact URI into a path: "file:///src/a.js" →
+// "/src/a.js", percent-escapes decoded; other URIs are kept.
+func filePath(uri string) string {
+	if uri == "" {
+		return ""
+	}
+	if u, err := url.Parse(uri); err == nil {
+		switch u.Scheme {
+		case "file":
+			p := u.Path
+			if len(p) > 3 && p[0] == '/' && p[2] == ':' { // file:///C:/x → C:/x
+				p = p[1:]
+			}
+			return p
+		case "":
+			if p, err := url.PathUnescape(uri); err == nil {
+				return p
+			}
+		}
+	}
+	return uri
+}
+
+func message(m text, rl *rule) string {
+	s := m.Text
+	if s == "" && m.ID != "" {
+		s = rl.MessageStrings[m.ID].Text
+	}
+	if s == "" {
+		s = m.Markdown
+	}
+	for i, a := range m.Arguments {
+		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", a)
+	}
+	return strings.TrimSpace(s)
+}
+
+func title(rl *rule, msg string) string {
+	if t := strings.TrimSpace(rl.ShortDescription.Text); t != "" {
+		return firstLine(t)
+	}
+	if rl.Name != "" && rl.Name != rl.ID {
+		return rl.Name
+	}
+	if msg != "" {
+		return firstLine(msg)
+	}
+	return rl.ID
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:197]) + "..."
+	}
+	return s
+}
+
+func severity(res *result, rl *rule) findings.Severity {
+	for _, p := range []properties{res.Properties, rl.Properties} {
+		if v := p.str("security-severity"); v != "" {
+			if s := findings.ParseScore(v); s != nil {
+				return findings.SeverityFromCVSS(s)
+			}
+			if sev, ok := findings.ParseSeverity(v); ok {
+				return sev
+			}
+		}
+	}
+	level := res.Level
+	if level == "" {
+		level = rl.DefaultConfiguration.Level
+	}
+	switch level {
+	case "error":
+		return findings.High
+	case "note":
+		return findings.Low
+	case "none":
+		return findings.Info
+	}
+	return findings.Medium // "warning", the default (§3.27.10)
+}
+
+func uniqueID(res *result) string {
+	if res.GUID != "" {
+		return res.GUID
+	}
+	for _, m := range []map[string]json.RawMessage{res.Fingerprints, res.PartialFingerprints} {
+		if len(m) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return rawString(m[keys[0]])
+	}
+	return ""
+}
+
+// rawString reads a fingerprint value: a string as the spec says, or an
+// object {"value": "…"} as some tools (Black Duck) write it.
+func rawString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var obj struct {
+		Value string `json:"value"`
+	}
+	if json.Unmarshal(raw, &obj) == nil && obj.Value != "" {
+		return obj.Value
+	}
+	return string(raw)
+}

@@ -1,0 +1,168 @@
+package sarif
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+	"github.com/rampart-security/rampart/internal/scanners/scannertest"
+)
+
+func TestParseMixed(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/mixed.sarif")
+	if len(got) != 4 {
+		t.Fatalf("got %d findings, want 4 (pass and accepted-suppressed results skipped)", len(got))
+	}
+	g101 := got[0]
+	if g101.Title != "Look for hard coded credentials" || g101.Severity != findings.High || g101.RuleID != "G101" || g101.Tool != "gosec" {
+		t.Errorf("G101: %+v", g101)
+	}
+	if len(g101.CWEs) != 1 || g101.CWEs[0] != 798 {
+		t.Errorf("G101 cwes %v", g101.CWEs)
+	}
+	if l := g101.Locations; len(l) != 1 || l[0].File != "internal/auth/secret file.go" || l[0].Line != 12 {
+		t.Errorf("G101 locations %+v", l)
+	}
+	if g101.UniqueID != "abc:1" || g101.Mitigation != "Load credentials from the environment." || g101.References[0] != "https://securego.io/docs/rules/g101.html" {
+		t.Errorf("G101 uid %q mitigation %q refs %v", g101.UniqueID, g101.Mitigation, g101.References)
+	}
+	if !strings.Contains(g101.Description, "Potential hardcoded credentials") || !strings.Contains(g101.Description, "extracted from binaries") {
+		t.Errorf("G101 description %q", g101.Description)
+	}
+	g104 := got[1]
+	if g104.Title != "UncheckedError" || g104.Severity != findings.Medium || g104.Description != "Errors unhandled in main" {
+		t.Errorf("G104: title %q severity %s description %q", g104.Title, g104.Severity, g104.Description)
+	}
+	if g104.Locations[0].File != "cmd/main.go" || g104.Locations[0].Line != 40 || g104.CWEs[0] != 703 || g104.UniqueID != "6f1a0e2c-5c2b-4a53-9d0c-6e0e3bcd0d01" {
+		t.Errorf("G104: %+v", g104)
+	}
+	if rejected := got[2]; rejected.Locations[0].File != "C:/src/x.go" {
+		t.Errorf("rejected suppression: %+v", rejected.Locations)
+	}
+	grype := got[3]
+	if grype.Tool != "Grype" || grype.Severity != findings.Info || grype.VulnerabilityIDs[0] != "CVE-2022-1234" {
+		t.Errorf("results before tool: %+v", grype)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	if got := scannertest.ParseFile(t, Parse, "testdata/empty.sarif"); len(got) != 0 {
+		t.Errorf("empty: %d findings", len(got))
+	}
+	for file, want := range map[string]string{
+		"old-version.sarif": `old-version.sarif: at byte 18: version: unsupported SARIF version "1.0.0"`,
+		"truncated.sarif":   "truncated.sarif: at byte",
+		"not-sarif.json":    `not-sarif.json: at byte 34: not a report of this format: no "runs" array`,
+	} {
+		_, err := scannertest.ParseFileErr(Parse, filepath.Join("testdata", file))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want it to contain %q", file, err, want)
+		}
+		var pe *reportio.ParseError
+		if !errors.As(err, &pe) {
+			t.Errorf("%s: error %T is not a ParseError", file, err)
+		}
+	}
+}
+
+func TestDetect(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json","runs":[`: true,
+		`{ "runs": [ { "tool": { "driver": { "name": "x"`:                                       true,
+		`{"runs": 3, "other": 1}`:                false,
+		`[{"runs":[]}]`:                          false,
+		`<?xml version="1.0"?><sarif runs="1"/>`: false,
+	} {
+		if got := Detect([]byte(in)); got != want {
+			t.Errorf("Detect(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestCorpus checks every SARIF file of the corpus against values read in
+// the files by hand.
+func TestCorpus(t *testing.T) {
+	dir := corpustest.Dir(t, "scans", "sarif")
+	type first struct {
+		title, severity, rule, file string
+		line                        int
+		ids                         []string
+		cwes                        []int
+	}
+	cases := map[string]struct {
+		count int
+		first *first
+		tool  string
+	}{
+		"DefectDojo_django-DefectDojo__2020-12-11_13 42 10__export.sarif": {count: 510, tool: "LGTM.com"},
+		// 4 results, 3 with external suppressions (accepted by default).
+		"SuppressionTestCurrent.sarif": {count: 1, tool: "CodeScanner"},
+		// The single result is suppressed (status accepted).
+		"appendix_k.sarif":         {count: 0},
+		"appendix_k1.sarif":        {count: 0},
+		"appendix_k1_double.sarif": {count: 0},
+		"appendix_k2.sarif":        {count: 1, tool: "CodeScanner"},
+		"appendix_k3.sarif":        {count: 1, tool: "BinaryScanner", first: &first{title: `The insecure method "Crypto.Sha1.Encrypt" should not be used.`, severity: "medium", rule: "B6412"}},
+		"appendix_k4.sarif":        {count: 0},
+		"bash-report-fabricated-no-internal-dupes-subset.sarif":  {count: 4, tool: "Shell Script Analysis"},
+		"bash-report-fabricated-no-internal-dupes.sarif":         {count: 5, tool: "Shell Script Analysis"},
+		"bash-report-subset-same-hash-code-same-unique-id.sarif": {count: 4, tool: "Shell Script Analysis"},
+		"bash-report.sarif":                   {count: 27, tool: "Shell Script Analysis"},
+		"blackduck_nested_fingerprints.sarif": {count: 5, tool: "Example-Application", first: &first{title: "BDSA-2020-1001 (CVE-2020-11022)", severity: "medium", rule: "BDSA-2020-1001 (CVE-2020-11022)", file: "npm/example-frontend-lib@1.0.0", ids: []string{"CVE-2020-11022"}, cwes: []int{79}}},
+		"codeQL-output.sarif":                 {count: 72, tool: "CodeQL", first: &first{title: "Empty except", severity: "low", rule: "py/empty-except", file: "good/db_init.py", line: 39, cwes: []int{390}}},
+		"cxf-3.4.6.sarif":                     {count: 22, tool: "Grype", first: &first{title: "CVE-2008-0732 low vulnerability for geronimo-j2ee-management_1.1_spec package", severity: "low", rule: "CVE-2008-0732-geronimo-j2ee-management_1.1_spec", file: "lib/geronimo-j2ee-management_1.1_spec-1.0.1.jar", line: 1, ids: []string{"CVE-2008-0732"}}},
+		"dependency_check.sarif":              {count: 13, tool: "dependency-check"},
+		"dockle_0_3_15.sarif":                 {count: 4, tool: "Dockle", first: &first{title: "Do not store credential in ENVIRONMENT vars/files", severity: "high", rule: "CIS-DI-0010"}},
+		// 54 results, one of kind "pass".
+		"flawfinder.sarif":                    {count: 53, tool: "Flawfinder", first: &first{title: "This function is not sufficiently random for security-related functions such as key and nonce creation (CWE-327).", severity: "high", rule: "FF1048", file: "src/tree/param.cc", line: 29, cwes: []int{327}}},
+		"gitleaks_7.5.0.sarif":                {count: 8, tool: "Gitleaks", first: &first{title: "AWS Access Key secret detected", severity: "medium", file: "dojo/unittests/scans/gitlab_secret_detection_report/gitlab_secret_detection_report_1_vuln.json", line: 13}},
+		"issue_10191.json":                    {count: 77, tool: "Semgrep OSS", first: &first{title: "Improper limitation of a pathname to a restricted directory ('Path Traversal')", severity: "medium", rule: "vulnerability-management-registry.semgrep-rules.gitlab-rules.sast-rules.javascript.pathtraversal.javascript_pathtraversal_rule-non-literal-fs-filename", file: "Gruntfile.js", line: 75, cwes: []int{22}}},
+		"mobsfscan.json":                      {count: 9, tool: "mobsfscan"},
+		"njsscan.sarif":                       {count: 2, tool: "nodejsscan", first: &first{title: "NodeInsecureRandomGenerator", severity: "medium", rule: "node_insecure_random_generator", file: "/src/index.js", line: 321, cwes: []int{327}}},
+		"no_runs.sarif":                       {count: 0},
+		"semgrepowasp-benchmark-sample.sarif": {count: 1768, tool: "semgrep"},
+		"spotbugs.sarif":                      {count: 56, tool: "SpotBugs", first: &first{title: "Code contains a hard coded reference to an absolute pathname.", severity: "low", rule: "DMI_HARDCODED_ABSOLUTE_FILENAME", file: "Boot.java", line: 23}},
+		"suppression_test.sarif":              {count: 2, tool: "CodeScanner", first: &first{title: "Not suppressed", severity: "medium", rule: "TST0004", file: "C:/code/file4.c"}},
+		"taint-python-report.sarif":           {count: 11, tool: "Python Security Analysis"},
+	}
+	for _, name := range scannertest.Files(t, dir) {
+		t.Run(name, func(t *testing.T) {
+			want, ok := cases[name]
+			if !ok {
+				t.Fatalf("corpus file %s has no expectations", name)
+			}
+			got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
+			scannertest.CheckInvariants(t, got)
+			if len(got) != want.count {
+				t.Fatalf("got %d findings, want %d", len(got), want.count)
+			}
+			if want.tool != "" && got[0].Tool != want.tool {
+				t.Errorf("tool %q, want %q", got[0].Tool, want.tool)
+			}
+			if w := want.first; w != nil {
+				g := got[0]
+				if g.Title != w.title || string(g.Severity) != w.severity || g.RuleID != w.rule {
+					t.Errorf("first: title %q severity %s rule %q; want %q %s %q", g.Title, g.Severity, g.RuleID, w.title, w.severity, w.rule)
+				}
+				if w.file != "" && (len(g.Locations) == 0 || g.Locations[0].File != w.file || g.Locations[0].Line != w.line) {
+					t.Errorf("first location %+v, want %s:%d", g.Locations, w.file, w.line)
+				}
+				if strings.Join(g.VulnerabilityIDs, ",") != strings.Join(w.ids, ",") {
+					t.Errorf("ids %v, want %v", g.VulnerabilityIDs, w.ids)
+				}
+				if len(w.cwes) > 0 && (len(g.CWEs) != len(w.cwes) || g.CWEs[0] != w.cwes[0]) {
+					t.Errorf("cwes %v, want %v", g.CWEs, w.cwes)
+				}
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, Parse)
+}

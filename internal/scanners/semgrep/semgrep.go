@@ -1,0 +1,240 @@
+// Package semgrep parses Semgrep JSON output (`semgrep --json`: a
+// "results" array of matches) and the Semgrep Supply Chain findings
+// export ({"vulns": [...]}), streaming one result at a time.
+//
+// Code results: rule id check_id, file and start line, severity ERROR →
+// high, WARNING → medium, INFO → low (newer CRITICAL/HIGH/MEDIUM/LOW as
+// written), CWEs and references from metadata, the suggested fix as
+// mitigation, the match fingerprint as unique id (the placeholder "requires
+// login" is ignored). Supply-chain vulns: advisory id, CVEs, CWEs, the
+// matched dependency as component and its file and line as location.
+package semgrep
+
+import (
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Name is the format's registry name.
+const Name = "semgrep"
+
+// DetectRule describes Detect.
+const DetectRule = `JSON object with "results", "check_id" and "extra" keys (or an empty results array and "errors"), or with "vulns" and "advisory" keys (Semgrep Supply Chain)`
+
+// Detect reports whether head is Semgrep JSON output.
+func Detect(head []byte) bool {
+	if reportio.JSONStart(head) != '{' {
+		return false
+	}
+	if reportio.HasKey(head, "vulns") && (reportio.HasKey(head, "advisory") || reportio.HasKey(head, "hasMore")) {
+		return true
+	}
+	if !reportio.HasKey(head, "results") {
+		return false
+	}
+	if reportio.HasKey(head, "check_id") && reportio.HasKey(head, "extra") {
+		return true
+	}
+	return reportio.HasKey(head, "errors") && !reportio.HasKey(head, "metrics") && strings.Contains(strings.Join(strings.Fields(string(head)), ""), `"results":[]`)
+}
+
+type position struct {
+	Line int `json:"line"`
+}
+
+type result struct {
+	CheckID string   `json:"check_id"`
+	Path    string   `json:"path"`
+	Start   position `json:"start"`
+	Extra   struct {
+		Message     string         `json:"message"`
+		Severity    string         `json:"severity"`
+		Fix         string         `json:"fix"`
+		Fingerprint string         `json:"fingerprint"`
+		Metadata    map[string]any `json:"metadata"`
+		IsIgnored   bool           `json:"is_ignored"`
+	} `json:"extra"`
+}
+
+type vuln struct {
+	Title    string `json:"title"`
+	Advisory struct {
+		RuleID      string `json:"ruleId"`
+		Title       string `json:"title"`
+		Description string `json:"description"`
+		Severity    string `json:"severity"`
+		References  struct {
+			CVEIDs []string `json:"cveIds"`
+			CWEIDs []string `json:"cweIds"`
+			URLs   []string `json:"urls"`
+		} `json:"references"`
+	} `json:"advisory"`
+	MatchedDependency struct {
+		Name             string `json:"name"`
+		VersionSpecifier string `json:"versionSpecifier"`
+	} `json:"matchedDependency"`
+	DependencyFileLocation struct {
+		Path      string `json:"path"`
+		StartLine string `json:"startLine"`
+	} `json:"dependencyFileLocation"`
+	ClosestSafeDependency struct {
+		VersionSpecifier string `json:"versionSpecifier"`
+	} `json:"closestSafeDependency"`
+	GroupKey     string `json:"groupKey"`
+	ExposureType string `json:"exposureType"`
+}
+
+// Parse streams the findings of Semgrep JSON output.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	delim, empty, err := dec.Begin()
+	if err != nil || empty {
+		return err
+	}
+	if delim != '{' {
+		return reportio.NotReport(name, dec.Offset(), "Semgrep output must be a JSON object")
+	}
+	known := false
+	err = dec.Object(func(key string) error {
+		switch key {
+		case "results":
+			known = true
+			return dec.Array("results", func() error {
+				var res result
+				if err := dec.Decode(&res, "results[]"); err != nil {
+					return err
+				}
+				if res.CheckID == "" {
+					return dec.Errorf(reportio.ErrNotReport, "result without check_id")
+				}
+				if res.Extra.IsIgnored {
+					return nil // nosemgrep
+				}
+				return emit(res.finding())
+			})
+		case "vulns":
+			known = true
+			return dec.Array("vulns", func() error {
+				var v vuln
+				if err := dec.Decode(&v, "vulns[]"); err != nil {
+					return err
+				}
+				return emit(v.finding())
+			})
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	if !known {
+		return reportio.NotReport(name, dec.Offset(), `no "results" or "vulns": not Semgrep output`)
+	}
+	return nil
+}
+
+// metaStrings returns a metadata value as strings (a string or a list).
+func metaStrings(m map[string]any, key string) []string {
+	switch v := m[key].(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func severity(s string) findings.Severity {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "ERROR":
+		return findings.High
+	case "WARNING":
+		return findings.Medium
+	case "INFO":
+		return findings.Low
+	}
+	return findings.SeverityOrInfo(s)
+}
+
+func (res result) finding() findings.Finding {
+	e := res.Extra
+	f := findings.Finding{
+		Title:       firstLine(e.Message),
+		Severity:    severity(e.Severity),
+		RuleID:      res.CheckID,
+		Description: e.Message,
+		Locations:   []findings.Location{{File: res.Path, Line: res.Start.Line}},
+	}
+	if f.Title == "" {
+		f.Title = res.CheckID
+	}
+	if fp := e.Fingerprint; fp != "" && fp != "requires login" {
+		f.UniqueID = fp
+	}
+	if e.Fix != "" {
+		f.Mitigation = "Suggested fix:\n" + e.Fix
+	}
+	for _, c := range metaStrings(e.Metadata, "cwe") {
+		f.CWEs = append(f.CWEs, findings.CWEsIn(c)...)
+	}
+	f.References = append(f.References, metaStrings(e.Metadata, "source-rule-url")...)
+	f.References = append(f.References, metaStrings(e.Metadata, "references")...)
+	f.References = append(f.References, metaStrings(e.Metadata, "source")...)
+	if v := metaStrings(e.Metadata, "sca-vuln-database-identifier"); len(v) > 0 {
+		f.VulnerabilityIDs = v
+	}
+	f.Normalize()
+	return f
+}
+
+func (v vuln) finding() findings.Finding {
+	a := v.Advisory
+	f := findings.Finding{
+		Title:            v.Title,
+		Severity:         findings.SeverityOrInfo(a.Severity),
+		RuleID:           a.RuleID,
+		VulnerabilityIDs: a.References.CVEIDs,
+		Description:      a.Description,
+		References:       a.References.URLs,
+		Component:        findings.Component{Name: v.MatchedDependency.Name, Version: v.MatchedDependency.VersionSpecifier},
+		UniqueID:         v.GroupKey,
+	}
+	if f.Title == "" {
+		f.Title = a.Title
+	}
+	for _, c := range a.References.CWEIDs {
+		f.CWEs = append(f.CWEs, findings.CWEsIn(c)...)
+	}
+	if s := v.ClosestSafeDependency.VersionSpecifier; s != "" {
+		f.FixedVersions = []string{s}
+		f.Mitigation = "Upgrade " + v.MatchedDependency.Name + " to " + s + "."
+	}
+	if v.ExposureType != "" {
+		f.Description = strings.TrimSpace(f.Description + "\n\nExposure: " + strings.ToLower(v.ExposureType))
+	}
+	line, _ := strconv.Atoi(v.DependencyFileLocation.StartLine)
+	f.Locations = []findings.Location{{File: v.DependencyFileLocation.Path, Line: line}}
+	f.Normalize()
+	return f
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:197]) + "..."
+	}
+	return s
+}

@@ -1,0 +1,243 @@
+// Package snyk parses Snyk CLI JSON output (`snyk test --json`, `snyk
+// container test --json`): one project object, or an array of them with
+// --all-projects. Snyk Code results are SARIF and read by the sarif
+// package.
+//
+// Snyk lists a vulnerability once per dependency path; one finding per
+// vulnerability, package and version, with every path ("introduced
+// through") in the description and the project's target file as location.
+// Severity severityWithCritical (else severity), CVEs and CWEs from
+// identifiers, CVSS v3 vector and score, EPSS, fixed versions, references.
+// Container packages "source/binary" are named by the binary package, as
+// other image scanners do. Ignored vulnerabilities (in "filtered") are not
+// reported.
+package snyk
+
+import (
+	"encoding/json"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Name is the format's registry name.
+const Name = "snyk"
+
+// DetectRule describes Detect.
+const DetectRule = `JSON object (or array of objects) with "vulnerabilities" and "packageManager", "dependencyCount" or "ok" keys`
+
+// Detect reports whether head is Snyk CLI JSON output.
+func Detect(head []byte) bool {
+	switch reportio.JSONStart(head) {
+	case '{', '[':
+	default:
+		return false
+	}
+	return reportio.HasKey(head, "vulnerabilities") &&
+		(reportio.HasKey(head, "packageManager") || reportio.HasKey(head, "dependencyCount") || reportio.HasKey(head, "ok"))
+}
+
+type vuln struct {
+	ID                   string   `json:"id"`
+	Title                string   `json:"title"`
+	Description          string   `json:"description"`
+	Severity             string   `json:"severity"`
+	SeverityWithCritical string   `json:"severityWithCritical"`
+	PackageName          string   `json:"packageName"`
+	Name                 string   `json:"name"`
+	Version              string   `json:"version"`
+	PackageManager       string   `json:"packageManager"`
+	From                 []string `json:"from"`
+	FixedIn              []string `json:"fixedIn"`
+	CVSSv3               string   `json:"CVSSv3"`
+	CVSSScore            any      `json:"cvssScore"`
+	Identifiers          struct {
+		CVE  []string `json:"CVE"`
+		CWE  []string `json:"CWE"`
+		GHSA []string `json:"GHSA"`
+	} `json:"identifiers"`
+	References []struct {
+		URL string `json:"url"`
+	} `json:"references"`
+	EPSSDetails *struct {
+		Percentile  any `json:"percentile"`
+		Probability any `json:"probability"`
+	} `json:"epssDetails"`
+}
+
+type project struct {
+	Vulnerabilities   []vuln `json:"vulnerabilities"`
+	DisplayTargetFile string `json:"displayTargetFile"`
+	TargetFile        string `json:"targetFile"`
+	Path              string `json:"path"`
+	ProjectName       string `json:"projectName"`
+	PackageManager    string `json:"packageManager"`
+}
+
+// Parse streams the findings of Snyk CLI JSON output, project by project.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	delim, empty, err := dec.Begin()
+	if err != nil || empty {
+		return err
+	}
+	if delim == '[' {
+		for dec.More() {
+			var p project
+			if err := dec.Decode(&p, "[]"); err != nil {
+				return err
+			}
+			if err := p.emit(emit); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var p project
+	known := false
+	err = dec.Object(func(key string) error {
+		var dst any
+		switch key {
+		case "vulnerabilities":
+			known = true
+			dst = &p.Vulnerabilities
+		case "displayTargetFile":
+			dst = &p.DisplayTargetFile
+		case "targetFile":
+			dst = &p.TargetFile
+		case "path":
+			dst = &p.Path
+		case "projectName":
+			dst = &p.ProjectName
+		case "packageManager":
+			dst = &p.PackageManager
+		default:
+			return dec.Skip()
+		}
+		return dec.Decode(dst, key)
+	})
+	if err != nil {
+		return err
+	}
+	if !known {
+		return reportio.NotReport(name, dec.Offset(), `no "vulnerabilities": not Snyk CLI output`)
+	}
+	return p.emit(emit)
+}
+
+func (p project) emit(emit func(findings.Finding) error) error {
+	target := p.DisplayTargetFile
+	if target == "" {
+		target = p.TargetFile
+	}
+	if target == "" {
+		target = p.Path
+	}
+	type key struct{ id, pkg, version string }
+	var order []key
+	groups := map[key][]vuln{}
+	for _, v := range p.Vulnerabilities {
+		k := key{v.ID, v.Name, v.Version}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], v)
+	}
+	for _, k := range order {
+		vs := groups[k]
+		v := vs[0]
+		sev := v.SeverityWithCritical
+		if sev == "" {
+			sev = v.Severity
+		}
+		f := findings.Finding{
+			Title:         v.Title,
+			Severity:      findings.SeverityOrInfo(sev),
+			RuleID:        v.ID,
+			UniqueID:      v.ID,
+			Component:     findings.Component{Name: componentName(v, p.PackageManager), Version: v.Version},
+			FixedVersions: v.FixedIn,
+			Description:   strings.TrimSpace(v.Description),
+		}
+		if target != "" {
+			f.Locations = []findings.Location{{File: target}}
+		}
+		f.VulnerabilityIDs = append(append(append([]string{}, v.Identifiers.CVE...), v.Identifiers.GHSA...), findings.VulnIDsIn(v.ID)...)
+		for _, c := range v.Identifiers.CWE {
+			f.CWEs = append(f.CWEs, findings.CWEsIn(c)...)
+		}
+		f.CVSS.V3Vector = v.CVSSv3
+		f.CVSS.V3Score = score(v.CVSSScore)
+		if v.EPSSDetails != nil {
+			f.EPSS.Score = score01(v.EPSSDetails.Probability)
+			f.EPSS.Percentile = score01(v.EPSSDetails.Percentile)
+		}
+		for _, r := range v.References {
+			f.References = append(f.References, r.URL)
+		}
+		if len(v.FixedIn) > 0 {
+			f.Mitigation = "Upgrade " + v.PackageName + " to " + strings.Join(v.FixedIn, " or ") + "."
+		}
+		var paths []string
+		for _, x := range vs {
+			if len(x.From) > 0 {
+				paths = append(paths, strings.Join(x.From, " > "))
+			}
+		}
+		sort.Strings(paths)
+		if len(paths) > 0 {
+			f.Description = strings.TrimSpace(f.Description + "\n\nIntroduced through:\n- " + strings.Join(paths, "\n- "))
+		}
+		f.Normalize()
+		if err := emit(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// componentName uses the binary package of an OS package "source/binary";
+// other names ("@scope/pkg", "group:artifact") are kept.
+func componentName(v vuln, projectManager string) string {
+	n := v.Name
+	if n == "" {
+		n = v.PackageName
+	}
+	pm := v.PackageManager
+	if pm == "" {
+		pm = projectManager
+	}
+	switch {
+	case strings.HasPrefix(pm, "debian"), strings.HasPrefix(pm, "ubuntu"), strings.HasPrefix(pm, "alpine"),
+		strings.HasPrefix(pm, "rhel"), strings.HasPrefix(pm, "centos"), strings.HasPrefix(pm, "deb"),
+		strings.HasPrefix(pm, "apk"), strings.HasPrefix(pm, "rpm"), strings.HasPrefix(pm, "linux"):
+		if i := strings.LastIndexByte(n, '/'); i >= 0 {
+			return n[i+1:]
+		}
+	}
+	return n
+}
+
+func score(v any) *float64 {
+	switch x := v.(type) {
+	case float64:
+		return findings.ParseScore(strconv.FormatFloat(x, 'f', -1, 64))
+	case string:
+		return findings.ParseScore(x)
+	case json.Number:
+		return findings.ParseScore(x.String())
+	}
+	return nil
+}
+
+func score01(v any) *float64 {
+	s := score(v)
+	if s == nil || *s > 1 {
+		return nil
+	}
+	return s
+}

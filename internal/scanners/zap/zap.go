@@ -1,0 +1,280 @@
+// Package zap parses OWASP ZAP reports: the traditional XML report
+// (<OWASPZAPReport>, also written by the "xml-plus" template) and the
+// traditional JSON report ({"@version", "site": [...]}).
+//
+// One finding per alert per site, with one location per instance (URL,
+// host, port, scheme as protocol, path). riskcode 0–3 maps to info, low,
+// medium, high; the fingerprint is rule + site host + port, so the set of
+// affected URLs can change between scans; alerts with confidence 0 (marked false positive in ZAP) are
+// skipped. The rule id is the alertRef (pluginid when absent), CWE from
+// cweid, references are the URLs in <reference>, HTML in descriptions is
+// turned into plain text.
+package zap
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Names of the two formats.
+const (
+	NameXML  = "zap"
+	NameJSON = "zap-json"
+)
+
+// Detection rules.
+const (
+	DetectRuleXML  = "XML whose root element is <OWASPZAPReport>"
+	DetectRuleJSON = `JSON object with "@version" and "site" keys (ZAP traditional JSON report)`
+)
+
+// DetectXML reports whether head is a ZAP XML report.
+func DetectXML(head []byte) bool { return reportio.HasRoot(head, "OWASPZAPReport") }
+
+// DetectJSON reports whether head is a ZAP JSON report.
+func DetectJSON(head []byte) bool {
+	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "@version") && reportio.HasKey(head, "site")
+}
+
+type instance struct {
+	URI      string `xml:"uri" json:"uri"`
+	Method   string `xml:"method" json:"method"`
+	Param    string `xml:"param" json:"param"`
+	Attack   string `xml:"attack" json:"attack"`
+	Evidence string `xml:"evidence" json:"evidence"`
+}
+
+type alertItem struct {
+	PluginID   string     `xml:"pluginid" json:"pluginid"`
+	AlertRef   string     `xml:"alertRef" json:"alertRef"`
+	Alert      string     `xml:"alert" json:"alert"`
+	Name       string     `xml:"name" json:"name"`
+	RiskCode   string     `xml:"riskcode" json:"riskcode"`
+	Confidence string     `xml:"confidence" json:"confidence"`
+	Desc       string     `xml:"desc" json:"desc"`
+	Instances  []instance `xml:"instances>instance" json:"instances"`
+	URI        string     `xml:"uri" json:"uri"` // reports before ZAP 2.7 had no <instances>
+	Solution   string     `xml:"solution" json:"solution"`
+	OtherInfo  string     `xml:"otherinfo" json:"otherinfo"`
+	Reference  string     `xml:"reference" json:"reference"`
+	CWEID      string     `xml:"cweid" json:"cweid"`
+	WASCID     string     `xml:"wascid" json:"wascid"`
+}
+
+type site struct {
+	Name string
+	Host string
+	Port string
+	SSL  string
+}
+
+// ParseXML streams the findings of a ZAP XML report.
+func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewXMLDecoder(r, name)
+	root, err := dec.Root()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if root.Name.Local != "OWASPZAPReport" {
+		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <OWASPZAPReport>", root.Name.Local)
+	}
+	return dec.Walk(func(se xml.StartElement) error {
+		if se.Name.Local != "site" {
+			return dec.Skip()
+		}
+		s := site{Name: attr(se, "name"), Host: attr(se, "host"), Port: attr(se, "port"), SSL: attr(se, "ssl")}
+		return dec.Walk(func(se xml.StartElement) error {
+			if se.Name.Local != "alerts" {
+				return dec.Skip()
+			}
+			return dec.Walk(func(se xml.StartElement) error {
+				if se.Name.Local != "alertitem" {
+					return dec.Skip()
+				}
+				var a alertItem
+				if err := dec.DecodeElement(&a, &se); err != nil {
+					return err
+				}
+				f, ok, err := a.finding(s)
+				if err != nil {
+					return dec.Errorf(err, "alertitem %q", a.PluginID)
+				}
+				if !ok {
+					return nil
+				}
+				return emit(f)
+			})
+		})
+	})
+}
+
+func attr(se xml.StartElement, name string) string {
+	for _, a := range se.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// ParseJSON streams the findings of a ZAP traditional JSON report.
+func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	delim, empty, err := dec.Begin()
+	if err != nil || empty {
+		return err
+	}
+	if delim != '{' {
+		return reportio.NotReport(name, dec.Offset(), "ZAP JSON report must be an object")
+	}
+	sawSite := false
+	err = dec.Object(func(key string) error {
+		if key != "site" {
+			return dec.Skip()
+		}
+		sawSite = true
+		return dec.Array("site", func() error {
+			if err := dec.ExpectObject("site[]"); err != nil {
+				return err
+			}
+			var s site
+			var alerts []alertItem
+			err := dec.Object(func(key string) error {
+				var dst *string
+				switch key {
+				case "@name":
+					dst = &s.Name
+				case "@host":
+					dst = &s.Host
+				case "@port":
+					dst = &s.Port
+				case "@ssl":
+					dst = &s.SSL
+				case "alerts":
+					return dec.Decode(&alerts, "site[].alerts")
+				default:
+					return dec.Skip()
+				}
+				return dec.Decode(dst, "site[]."+key)
+			})
+			if err != nil {
+				return err
+			}
+			for _, a := range alerts {
+				f, ok, err := a.finding(s)
+				if err != nil {
+					return dec.Errorf(err, "alert %q", a.PluginID)
+				}
+				if ok {
+					if err := emit(f); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if !sawSite {
+		return reportio.NotReport(name, dec.Offset(), `no "site" array: not a ZAP JSON report`)
+	}
+	return nil
+}
+
+func (a alertItem) finding(s site) (findings.Finding, bool, error) {
+	if strings.TrimSpace(a.Confidence) == "0" {
+		return findings.Finding{}, false, nil // false positive, marked in ZAP
+	}
+	var f findings.Finding
+	switch strings.TrimSpace(a.RiskCode) {
+	case "0":
+		f.Severity = findings.Info
+	case "1":
+		f.Severity = findings.Low
+	case "2":
+		f.Severity = findings.Medium
+	case "3":
+		f.Severity = findings.High
+	default:
+		return f, false, fmt.Errorf("riskcode %q is not 0–3", a.RiskCode)
+	}
+	f.Title = a.Alert
+	if f.Title == "" {
+		f.Title = a.Name
+	}
+	f.RuleID = strings.TrimSpace(a.AlertRef)
+	if f.RuleID == "" {
+		f.RuleID = strings.TrimSpace(a.PluginID)
+	}
+	f.Description = reportio.PlainText(a.Desc)
+	if oi := reportio.PlainText(a.OtherInfo); oi != "" {
+		f.Description += "\n\n" + oi
+	}
+	f.Mitigation = reportio.PlainText(a.Solution)
+	f.References = reportio.URLs(a.Reference)
+	if n, err := strconv.Atoi(strings.TrimSpace(a.CWEID)); err == nil && n > 0 {
+		f.CWEs = []int{n}
+	}
+	insts := a.Instances
+	if len(insts) == 0 && a.URI != "" {
+		insts = []instance{{URI: a.URI}}
+	}
+	for _, in := range insts {
+		f.Locations = append(f.Locations, location(strings.TrimSpace(in.URI), s))
+	}
+	if len(f.Locations) == 0 {
+		f.Locations = append(f.Locations, location(s.Name, s))
+	}
+	// ZAP groups every instance of an alert on a site into one alert, so
+	// the fingerprint is the alert on the site (rule + host + port): the set
+	// of affected URLs may change between scans without making it new.
+	site := location(s.Name, s)
+	key := f
+	key.Locations = []findings.Location{{Host: site.Host, Port: site.Port}}
+	if site.Host == "" && len(f.Locations) > 0 {
+		key.Locations = []findings.Location{{Host: f.Locations[0].Host, Port: f.Locations[0].Port}}
+	}
+	f.Fingerprint = findings.Fingerprint(key)
+	f.Normalize()
+	return f, true, nil
+}
+
+func location(uri string, s site) findings.Location {
+	l := findings.Location{URL: uri, Host: s.Host}
+	l.Port, _ = strconv.Atoi(s.Port)
+	if u, err := url.Parse(uri); err == nil && u.Host != "" {
+		l.Host = u.Hostname()
+		l.Protocol = u.Scheme
+		l.Path = u.EscapedPath()
+		if p := u.Port(); p != "" {
+			l.Port, _ = strconv.Atoi(p)
+		} else if u.Scheme == "https" {
+			l.Port = 443
+		} else if u.Scheme == "http" {
+			l.Port = 80
+		}
+	} else if l.Protocol == "" {
+		if s.SSL == "true" {
+			l.Protocol = "https"
+		} else {
+			l.Protocol = "http"
+		}
+	}
+	if ip := net.ParseIP(l.Host); ip != nil {
+		l.Host = ip.String()
+	}
+	return l
+}

@@ -1,0 +1,336 @@
+package api
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// findingRoutes are scanner imports, findings, triage and exports.
+func (h handler) findingRoutes() []web.Route {
+	return []web.Route{
+		{Method: "POST", Pattern: "/api/v1/releases/{id}/scans", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, MaxBody: h.MaxUpload, Handler: h.importScan},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/scans", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.listScans},
+		{Method: "GET", Pattern: "/api/v1/findings", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.listFindings},
+		{Method: "GET", Pattern: "/api/v1/findings/export", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.exportFindings},
+		{Method: "GET", Pattern: "/api/v1/findings/{id}", Product: web.FindingPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.getFinding},
+		{Method: "POST", Pattern: "/api/v1/findings/triage", Need: identity.RoleViewer, Scope: identity.ScopeFindingsWrite, Handler: h.triage},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/sla", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.getSLA},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/sla", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: h.putSLA},
+	}
+}
+
+func (h handler) importScan(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.Store.Release(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	name := q.Get("filename")
+	if name == "" {
+		name = "report"
+	}
+	res, err := portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: name, Tool: q.Get("tool"), Scope: q.Get("scope"),
+		Actor: identity.FromContext(r.Context()).Name, Report: r.Body})
+	h.OnImport("scan", err)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.Log.Info("scan imported", "release", id, "tool", res.Tool, "scope", res.Scope, "findings", res.Findings, "user", identity.FromContext(r.Context()).Name)
+	web.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h handler) listScans(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	scans, err := h.Store.Scans(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(scans, ""))
+}
+
+// FindingQuery reads the findings filters shared by the API and the UI.
+func FindingQuery(r *http.Request) (store.FindingQuery, error) {
+	q := r.URL.Query()
+	fq := store.FindingQuery{Status: q.Get("status"), Severity: findings.Severity(q.Get("severity")), Tool: q.Get("tool"), Assignee: q.Get("assignee"),
+		Text: q.Get("q"), Sort: q.Get("sort"), After: q.Get("cursor"), KEV: q.Get("kev") == "true", Overdue: q.Get("sla") == "overdue"}
+	for name, dst := range map[string]*int64{"product": &fq.ProductID, "release": &fq.ReleaseID} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fq, &store.ValidationError{Field: name, Message: fmt.Sprintf("%q is not an id", v)}
+			}
+			*dst = n
+		}
+	}
+	limit, err := web.QueryInt(r, "limit")
+	fq.Limit = limit
+	// Only the caller's products (deny by default).
+	if ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead); !all {
+		fq.Products = ids
+	}
+	return fq, err
+}
+
+// CheckFindingsWritable refuses a bulk change unless the caller may write
+// every finding's product (404 for findings it cannot see).
+func CheckFindingsWritable(r *http.Request, st *store.Store, ids []int64) error {
+	p := identity.FromContext(r.Context())
+	for _, id := range ids {
+		pid, err := st.FindingProduct(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		switch perm := p.ProductPermissions(pid); {
+		case perm == 0:
+			return fmt.Errorf("finding %d: %w", id, store.ErrNotFound)
+		case perm&identity.PermWrite == 0:
+			return forbidden(fmt.Sprintf("finding %d: your role on its product does not allow changes", id))
+		}
+	}
+	return nil
+}
+
+type forbidden string
+
+func (e forbidden) Error() string { return string(e) }
+func (forbidden) HTTPStatus() int { return http.StatusForbidden }
+
+func (h handler) listFindings(w http.ResponseWriter, r *http.Request) {
+	fq, err := FindingQuery(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	items, next, err := h.Store.Findings(r.Context(), fq)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(items, next))
+}
+
+// FindingDetail is a finding with its history.
+type FindingDetail struct {
+	store.StoredFinding
+	History []store.FindingEvent `json:"history"`
+}
+
+func (h handler) getFinding(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f, err := h.Store.Finding(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	hist, err := h.Store.FindingHistory(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, FindingDetail{f, hist})
+}
+
+// TriageInput is a bulk triage action.
+type TriageInput struct {
+	IDs           []int64 `json:"ids"`
+	Status        string  `json:"status,omitempty"`
+	Reason        string  `json:"reason,omitempty"`
+	AcceptedUntil string  `json:"accepted_until,omitempty"` // YYYY-MM-DD, for risk_accepted
+	Approver      string  `json:"approver,omitempty"`
+	Assignee      *string `json:"assignee,omitempty"`
+	Comment       string  `json:"comment,omitempty"`
+}
+
+// Update turns the input into a store update.
+func (in TriageInput) Update() (store.FindingUpdate, error) {
+	u := store.FindingUpdate{Assignee: in.Assignee, Comment: in.Comment}
+	if in.Status != "" {
+		t := findings.Transition{To: findings.Status(in.Status), Reason: strings.TrimSpace(in.Reason), Approver: strings.TrimSpace(in.Approver)}
+		until, err := ParseDate("accepted_until", in.AcceptedUntil)
+		if err != nil {
+			return u, err
+		}
+		t.AcceptedUntil = until
+		u.Transition = &t
+	}
+	if u.Transition == nil && u.Assignee == nil && strings.TrimSpace(u.Comment) == "" {
+		return u, &store.ValidationError{Field: "status", Message: "nothing to do: give a status, an assignee or a comment"}
+	}
+	return u, nil
+}
+
+func (h handler) triage(w http.ResponseWriter, r *http.Request) {
+	var in TriageInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, err := in.Update()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := CheckFindingsWritable(r, h.Store, in.IDs); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	actor := identity.FromContext(r.Context()).Name
+	if err := h.Store.UpdateFindings(r.Context(), in.IDs, u, actor, time.Now().UTC()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.Log.Info("findings triaged", "user", actor, "count", len(in.IDs), "status", in.Status)
+	web.WriteJSON(w, http.StatusOK, map[string]int{"updated": len(in.IDs)})
+}
+
+func (h handler) getSLA(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.Store.ProductSLA(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, p)
+}
+
+func (h handler) putSLA(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var p findings.SLAPolicy
+	if err := web.DecodeJSON(r, &p); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Store.SetProductSLA(r.Context(), id, p); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, p)
+}
+
+// exportFindings writes every finding matching the filters as CSV, JSON or SARIF.
+func (h handler) exportFindings(w http.ResponseWriter, r *http.Request) {
+	fq, err := FindingQuery(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var all []store.StoredFinding
+	for {
+		fq.Limit = store.MaxLimit
+		page, next, err := h.Store.Findings(r.Context(), fq)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		all = append(all, page...)
+		if next == "" || len(all) >= 200000 {
+			break
+		}
+		fq.After = next
+	}
+	var buf bytes.Buffer
+	format := r.URL.Query().Get("format")
+	switch format {
+	case "", "json":
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(&buf).Encode(map[string]any{"findings": all})
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="findings.csv"`)
+		writeFindingsCSV(&buf, all)
+	case "sarif":
+		w.Header().Set("Content-Type", "application/sarif+json")
+		err = findings.WriteSARIF(&buf, storedToFindings(all))
+	default:
+		h.fail(w, r, &store.ValidationError{Field: "format", Message: "must be json, csv or sarif"})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Write(buf.Bytes())
+}
+
+func storedToFindings(all []store.StoredFinding) []findings.Finding {
+	out := make([]findings.Finding, len(all))
+	for i, f := range all {
+		out[i] = f.Finding
+	}
+	return out
+}
+
+func writeFindingsCSV(buf *bytes.Buffer, all []store.StoredFinding) {
+	cw := csv.NewWriter(buf)
+	cw.Write([]string{"id", "product", "release", "scope", "status", "severity", "risk", "priority", "title", "rule_id", "vulnerability_ids", "cwes",
+		"component", "component_version", "locations", "sla_due", "assignee", "first_seen", "last_seen", "fingerprint"})
+	for _, f := range all {
+		var locs, cwes []string
+		for _, l := range f.Finding.Locations {
+			switch {
+			case l.File != "":
+				locs = append(locs, fmt.Sprintf("%s:%d", l.File, l.Line))
+			case l.URL != "":
+				locs = append(locs, l.URL)
+			default:
+				locs = append(locs, fmt.Sprintf("%s:%d", l.Host, l.Port))
+			}
+		}
+		for _, c := range f.Finding.CWEs {
+			cwes = append(cwes, "CWE-"+strconv.Itoa(c))
+		}
+		due := ""
+		if f.SLADue != nil {
+			due = f.SLADue.Format("2006-01-02")
+		}
+		cw.Write([]string{strconv.FormatInt(f.ID, 10), f.ProductName, f.Release, f.Scope, string(f.Status), string(f.Finding.Severity),
+			strconv.FormatFloat(f.Risk.Score, 'f', 1, 64), f.Risk.Priority, csvSafe(f.Finding.Title), csvSafe(f.Finding.RuleID),
+			strings.Join(f.Finding.VulnerabilityIDs, " "), strings.Join(cwes, " "), csvSafe(f.Finding.Component.Name), f.Finding.Component.Version,
+			csvSafe(strings.Join(locs, " ")), due, f.Assignee, f.FirstSeen.Format(time.RFC3339), f.LastSeen.Format(time.RFC3339), f.Finding.Fingerprint})
+	}
+	cw.Flush()
+}
+
+// csvSafe defuses spreadsheet formula injection: scanner text is attacker
+// controlled, and a cell starting with = + - @ runs as a formula in Excel.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

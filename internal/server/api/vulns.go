@@ -1,0 +1,203 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
+	"github.com/rampart-security/rampart/internal/vuln/vex"
+)
+
+// vulnRoutes are per-release vulnerabilities, VEX analysis and export, the
+// vulnerability page data and the database status.
+func (h handler) vulnRoutes() []web.Route {
+	return []web.Route{
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/vulnerabilities", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.releaseVulns},
+		{Method: "PUT", Pattern: "/api/v1/releases/{id}/vulnerabilities/{vuln}/analysis", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, Handler: h.putAnalysis},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/vex", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.releaseVEX},
+		{Method: "GET", Pattern: "/api/v1/vulnerabilities/{vuln}", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.getVuln},
+		{Method: "GET", Pattern: "/api/v1/vulndb/status", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.vulndbStatus},
+		{Method: "GET", Pattern: "/api/v1/events", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.events},
+	}
+}
+
+func (h handler) releaseVulns(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.Store.Release(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	vs, err := h.Store.ReleaseVulns(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(vs, ""))
+}
+
+type analysisInput struct {
+	Component     string `json:"component"` // component bom-ref in the release
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
+	Detail        string `json:"detail"`
+}
+
+func (h handler) putAnalysis(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var in analysisInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if in.Component == "" {
+		h.fail(w, r, &store.ValidationError{Field: "component", Message: "give the component's bom_ref"})
+		return
+	}
+	a := store.Analysis{Status: vuln.VEXStatus(in.Status), Justification: in.Justification, Detail: in.Detail, UpdatedBy: identity.FromContext(r.Context()).Name}
+	if err := h.Vulns.SetAnalysis(r.Context(), id, in.Component, r.PathValue("vuln"), a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.Log.Info("vex analysis set", "release", id, "component", in.Component, "vuln", r.PathValue("vuln"), "status", in.Status, "user", a.UpdatedBy)
+	web.WriteJSON(w, http.StatusOK, a)
+}
+
+// releaseVEX exports a release's VEX decisions and open matches as OpenVEX
+// (default) or CycloneDX VEX.
+func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rel, err := h.Store.Release(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	comps, err := h.Store.AllComponents(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	m, err := h.Vulns.MatcherFor(r.Context(), comps)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	analyses, err := h.Store.Analyses(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var stmts []vuln.VEXStatement
+	for k, a := range analyses {
+		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification, ImpactStatement: a.Detail})
+	}
+	matches := m.Match(comps, stmts)
+	var buf bytes.Buffer
+	switch r.URL.Query().Get("format") {
+	case "", "openvex":
+		w.Header().Set("Content-Type", "application/json")
+		err = vex.WriteOpenVEX(&buf, matches, "Rampart ("+rel.ProductName+" "+rel.Version+")", time.Now().UTC())
+	case "cyclonedx":
+		w.Header().Set("Content-Type", "application/vnd.cyclonedx+json")
+		err = vex.WriteCycloneDX(&buf, matches, time.Now().UTC())
+	default:
+		err = &store.ValidationError{Field: "format", Message: "must be openvex or cyclonedx"}
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Write(buf.Bytes())
+}
+
+// VulnDetail is one vulnerability, merged across sources, with every
+// release of the portfolio it affects.
+type VulnDetail struct {
+	Advisory *vuln.Advisory      `json:"advisory"`
+	Severity string              `json:"severity"`
+	Score    float64             `json:"cvss_score"`
+	Releases []store.ReleaseVuln `json:"releases"`
+}
+
+// LoadVulnDetail gathers a vulnerability page's data.
+func LoadVulnDetail(r *http.Request, d Deps, id string) (VulnDetail, error) {
+	a, err := d.Vulns.Advisory(r.Context(), id)
+	if err != nil {
+		return VulnDetail{}, err
+	}
+	lvl, score := a.Rating()
+	rels, err := d.Store.VulnReleases(r.Context(), a.IDs())
+	if err != nil {
+		return VulnDetail{}, err
+	}
+	// Only the caller's products' releases (the advisory itself is public).
+	if p := identity.FromContext(r.Context()); p != nil {
+		kept := rels[:0]
+		for _, x := range rels {
+			if p.Can(x.ProductID, identity.PermRead) {
+				kept = append(kept, x)
+			}
+		}
+		rels = kept
+	}
+	return VulnDetail{Advisory: a, Severity: lvl.String(), Score: score, Releases: rels}, nil
+}
+
+func (h handler) getVuln(w http.ResponseWriter, r *http.Request) {
+	d, err := LoadVulnDetail(r, h.Deps, r.PathValue("vuln"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, d)
+}
+
+func (h handler) vulndbStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := h.Store.VulnDBStatus(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, st)
+}
+
+func (h handler) events(w http.ResponseWriter, r *http.Request) {
+	limit, err := web.QueryInt(r, "limit")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	evs, err := h.Store.Events(r.Context(), limit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// Only events of the caller's products (and product-less ones).
+	if p := identity.FromContext(r.Context()); true {
+		if _, all := p.VisibleProducts(identity.PermRead); !all {
+			kept := evs[:0]
+			for _, e := range evs {
+				if e.ProductID == 0 || p.Can(e.ProductID, identity.PermRead) {
+					kept = append(kept, e)
+				}
+			}
+			evs = kept
+		}
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(evs, ""))
+}

@@ -1,0 +1,256 @@
+package ui
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/server/api"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// findingRoutes are the findings list and dashboard, finding detail,
+// triage and report upload.
+func (h *handler) findingRoutes() []web.Route {
+	return []web.Route{
+		{Method: "GET", Pattern: "/findings", Need: identity.RoleViewer, Handler: h.findings},
+		{Method: "POST", Pattern: "/findings/triage", Need: identity.RoleViewer, Handler: h.triage},
+		{Method: "GET", Pattern: "/findings/{id}", Product: web.FindingPath(h.Store, "id"), Perm: identity.PermRead, Handler: h.finding},
+		{Method: "POST", Pattern: "/releases/{id}/scans", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadScan},
+	}
+}
+
+type findingsData struct {
+	Items    []store.StoredFinding
+	Next     string
+	Query    url.Values
+	Stats    store.FindingStats
+	Chart    []bar
+	Products []productOption
+	CanEdit  bool
+	Statuses []findings.Status
+	Sev      []findings.Severity
+}
+
+type productOption struct {
+	ID   int64
+	Name string
+}
+
+// bar is one bar of an SVG chart.
+type bar struct {
+	Label        string
+	Value        int
+	X, W, Y, H   int
+	Class        string
+	LabelX, ValY int
+}
+
+// severityBars lays out a bar chart of active findings by severity.
+func severityBars(st store.FindingStats) []bar {
+	sevs := []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info}
+	maxV := 1
+	for _, s := range sevs {
+		maxV = max(maxV, st.ActiveBySeverity[s])
+	}
+	const height, width, gap = 110, 56, 18
+	out := make([]bar, len(sevs))
+	for i, s := range sevs {
+		v := st.ActiveBySeverity[s]
+		h := v * height / maxV
+		if v > 0 && h < 3 {
+			h = 3
+		}
+		x := 10 + i*(width+gap)
+		out[i] = bar{Label: string(s), Value: v, X: x, W: width, Y: 20 + height - h, H: h, Class: "sev-" + string(s), LabelX: x + width/2, ValY: 14 + height - h}
+	}
+	return out
+}
+
+func (h *handler) findings(w http.ResponseWriter, r *http.Request) {
+	fq, err := api.FindingQuery(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	if !q.Has("status") {
+		fq.Status = "active"
+		q.Set("status", "active")
+	}
+	fq.Limit = 50
+	d := findingsData{Query: q, CanEdit: canEdit(r), Statuses: findings.Statuses,
+		Sev: []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info}}
+	var v view
+	d.Items, d.Next, err = h.Store.Findings(r.Context(), fq)
+	if err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		v.Error = err.Error()
+	}
+	if d.Stats, err = h.Store.FindingStats(r.Context(), fq.ProductID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Chart = severityBars(d.Stats)
+	products, _, _ := h.Store.Products(r.Context(), "", 500)
+	for _, p := range products {
+		d.Products = append(d.Products, productOption{p.ID, p.Name})
+	}
+	v.Title, v.Nav, v.Flash, v.Data = "Findings", "findings", q.Get("flash"), d
+	h.render(w, r, http.StatusOK, "findings", v)
+}
+
+// Link returns the findings URL with one filter changed (cursor reset).
+func (d findingsData) Link(key, value string) template.URL {
+	q := url.Values{}
+	for k, v := range d.Query {
+		q[k] = v
+	}
+	q.Del("cursor")
+	if value == "" {
+		q.Del(key)
+	} else {
+		q.Set(key, value)
+	}
+	return template.URL("/findings?" + q.Encode())
+}
+
+// NextLink returns the URL of the next page.
+func (d findingsData) NextLink() template.URL {
+	q := url.Values{}
+	for k, v := range d.Query {
+		q[k] = v
+	}
+	q.Set("cursor", d.Next)
+	return template.URL("/findings?" + q.Encode())
+}
+
+func (h *handler) triage(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, web.BadRequestf("form: %v", err))
+		return
+	}
+	var in api.TriageInput
+	for _, s := range r.PostForm["ids"] {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			h.fail(w, r, web.BadRequestf("finding id %q", s))
+			return
+		}
+		in.IDs = append(in.IDs, id)
+	}
+	in.Status, in.Reason, in.AcceptedUntil, in.Approver, in.Comment = r.PostFormValue("status"), r.PostFormValue("reason"),
+		r.PostFormValue("accepted_until"), r.PostFormValue("approver"), r.PostFormValue("comment")
+	if r.PostForm.Has("assignee") && r.PostFormValue("assignee") != "" {
+		a := strings.TrimSpace(r.PostFormValue("assignee"))
+		if a == "-" {
+			a = ""
+		}
+		in.Assignee = &a
+	}
+	back := localPath(r.PostFormValue("back"))
+	u, err := in.Update()
+	if err == nil {
+		err = api.CheckFindingsWritable(r, h.Store, in.IDs)
+	}
+	if err == nil {
+		err = h.Store.UpdateFindings(r.Context(), in.IDs, u, identity.FromContext(r.Context()).Name, time.Now().UTC())
+	}
+	msg := fmt.Sprintf("Updated %d finding(s).", len(in.IDs))
+	if err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		msg = "Not updated: " + err.Error()
+	}
+	sep := "?"
+	if strings.Contains(back, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, back+sep+"flash="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+type findingData struct {
+	F        store.StoredFinding
+	History  []store.FindingEvent
+	CanEdit  bool
+	Statuses []findings.Status
+	Back     string
+}
+
+func (h *handler) finding(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f, err := h.Store.Finding(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	hist, err := h.Store.FindingHistory(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "finding", view{Title: f.Finding.Title, Nav: "findings", Flash: r.URL.Query().Get("flash"),
+		Data: findingData{F: f, History: hist, CanEdit: canEdit(r), Statuses: findings.Statuses, Back: fmt.Sprintf("/findings/%d", id)}})
+}
+
+func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.Store.Release(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var res store.ScanResult
+	file, hdr, err := r.FormFile("report")
+	if err != nil {
+		err = web.BadRequestf("choose a scanner report to upload")
+	} else {
+		defer file.Close()
+		res, err = portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: hdr.Filename, Tool: r.PostFormValue("tool"),
+			Scope: strings.TrimSpace(r.PostFormValue("scope")), Actor: identity.FromContext(r.Context()).Name, Report: file})
+		h.OnImport("scan", err)
+	}
+	if err == nil {
+		h.Log.Info("scan imported", "release", id, "tool", res.Tool, "findings", res.Findings, "user", identity.FromContext(r.Context()).Name)
+	}
+	v := view{Data: scanResultData{Result: res}}
+	if err != nil {
+		v.Error = err.Error()
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if terr := h.pages["release"].ExecuteTemplate(w, "scan-result", v); terr != nil {
+			h.Log.Error("render scan result", "err", terr)
+		}
+		return
+	}
+	msg := fmt.Sprintf("Imported %d findings from %s: new %d, unchanged %d, reopened %d, closed %d", res.Findings, res.Tool, res.New, res.Unchanged, res.Reopened, res.Closed)
+	if err != nil {
+		msg = "Import failed: " + err.Error()
+	}
+	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+}
+
+type scanResultData struct {
+	Result store.ScanResult
+}

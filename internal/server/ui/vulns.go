@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/server/api"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+// vulnRoutes are the vulnerability page and VEX analysis on a release.
+func (h *handler) vulnRoutes() []web.Route {
+	return []web.Route{
+		{Method: "GET", Pattern: "/vulnerabilities/{vuln}", Need: identity.RoleViewer, Handler: h.vulnerability},
+		{Method: "POST", Pattern: "/releases/{id}/analysis", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Handler: h.setAnalysis},
+	}
+}
+
+func (h *handler) vulnerability(w http.ResponseWriter, r *http.Request) {
+	d, err := api.LoadVulnDetail(r, h.Deps.Deps, r.PathValue("vuln"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "vulnerability", view{Title: d.Advisory.ID, Nav: "portfolio", Data: d})
+}
+
+// VEX justifications (CISA / OpenVEX) offered for not_affected.
+var justifications = []string{"component_not_present", "vulnerable_code_not_present", "vulnerable_code_not_in_execute_path",
+	"vulnerable_code_cannot_be_controlled_by_adversary", "inline_mitigations_already_exist"}
+
+func (h *handler) setAnalysis(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a := store.Analysis{Status: vuln.VEXStatus(r.PostFormValue("status")), Justification: r.PostFormValue("justification"),
+		Detail: r.PostFormValue("detail"), UpdatedBy: identity.FromContext(r.Context()).Name}
+	vid, ref := r.PostFormValue("vuln"), r.PostFormValue("component")
+	msg := fmt.Sprintf("%s in %s: %s.", vid, ref, a.Status)
+	if err := h.Vulns.SetAnalysis(r.Context(), id, ref, vid, a); err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		msg = "Not saved: " + err.Error()
+	}
+	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s#vulns", id, url.QueryEscape(msg)), http.StatusSeeOther)
+}

@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// FeedState is what a mirror URL answered last time: validators for
+// conditional requests, and for incremental feeds (NVD) the time the data
+// is complete until.
+type FeedState struct {
+	URL          string    `json:"url"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	SyncedUntil  time.Time `json:"synced_until,omitzero"`
+	CheckedAt    time.Time `json:"checked_at"`
+	ChangedAt    time.Time `json:"changed_at,omitzero"`
+}
+
+// FeedStates returns the state of every mirror URL seen.
+func (s *Store) FeedStates(ctx context.Context) (map[string]FeedState, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT url, etag, last_modified, synced_until, checked_at, changed_at FROM feed_state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]FeedState{}
+	for rows.Next() {
+		var f FeedState
+		var synced, checked, changed string
+		if err := rows.Scan(&f.URL, &f.ETag, &f.LastModified, &synced, &checked, &changed); err != nil {
+			return nil, err
+		}
+		f.SyncedUntil, f.CheckedAt, f.ChangedAt = parseTime(synced), parseTime(checked), parseTime(changed)
+		out[f.URL] = f
+	}
+	return out, rows.Err()
+}
+
+// SaveFeedStates stores mirror states (after their data was imported).
+func (s *Store) SaveFeedStates(ctx context.Context, states []FeedState) error {
+	for _, f := range states {
+		synced, changed := "", ""
+		if !f.SyncedUntil.IsZero() {
+			synced = fmtTime(f.SyncedUntil)
+		}
+		if !f.ChangedAt.IsZero() {
+			changed = fmtTime(f.ChangedAt)
+		}
+		_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO feed_state (url, etag, last_modified, synced_until, checked_at, changed_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, synced_until = excluded.synced_until,
+			checked_at = excluded.checked_at, changed_at = excluded.changed_at`), f.URL, f.ETag, f.LastModified, synced, fmtTime(f.CheckedAt), changed)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,752 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/findings"
+)
+
+// ScanImport is one scanner report to import into a release.
+type ScanImport struct {
+	ReleaseID int64
+	Tool      string // format name, e.g. "zap"
+	// Scope groups re-imports: the same tool and target label. Empty means
+	// the tool name.
+	Scope    string
+	FileName string
+	// RawAfter returns the raw report once Each has read it: its content
+	// (stored content-addressed) or, for very large reports, only its SHA-256.
+	RawAfter func() Blob
+	Actor    string
+	Now      time.Time
+	// Each calls emit for every parsed finding (a streaming parser); any
+	// error aborts the import and nothing changes.
+	Each func(emit func(findings.Finding) error) error
+}
+
+// ScanResult summarises an import.
+type ScanResult struct {
+	ScanID    int64  `json:"scan_id"`
+	ReleaseID int64  `json:"release_id"`
+	Tool      string `json:"tool"`
+	Scope     string `json:"scope"`
+	Findings  int    `json:"findings"`
+	New       int    `json:"new"`
+	Unchanged int    `json:"unchanged"`
+	Reopened  int    `json:"reopened"`
+	Closed    int    `json:"closed"`
+	// Duplicates counts new findings linked to the same issue already
+	// reported in the release by another tool.
+	Duplicates int `json:"duplicates"`
+}
+
+// ProductSLA returns a product's SLA policy (the default when unset).
+func (s *Store) ProductSLA(ctx context.Context, productID int64) (findings.SLAPolicy, error) {
+	var raw string
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT sla FROM products WHERE id = ?`), productID).Scan(&raw); err != nil {
+		return findings.SLAPolicy{}, fmt.Errorf("product %d: %w", productID, mapErr(err))
+	}
+	if raw == "" {
+		return findings.DefaultSLA(), nil
+	}
+	var p findings.SLAPolicy
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return findings.DefaultSLA(), nil
+	}
+	return p, nil
+}
+
+// SetProductSLA stores a product's SLA policy in days per severity.
+func (s *Store) SetProductSLA(ctx context.Context, productID int64, p findings.SLAPolicy) error {
+	if err := p.Validate(); err != nil {
+		return &ValidationError{"sla", err.Error()}
+	}
+	b, _ := json.Marshal(p)
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE products SET sla = ? WHERE id = ?`), string(b), productID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("product %d: %w", productID, ErrNotFound)
+	}
+	return nil
+}
+
+const findingBatch = 200
+
+// ImportScan streams a report's findings into a release in one transaction
+// and reconciles them with the earlier imports of the same scope: new
+// findings open, seen ones are updated, active ones not reported any more
+// are closed as verified, fixed ones that re-appear reopen. Triage decisions
+// and assignees are never overwritten. A new finding whose fingerprint an
+// active finding of another scope in the release already has is linked to
+// it as a duplicate (cross-tool de-duplication).
+func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, error) {
+	if in.Scope == "" {
+		in.Scope = in.Tool
+	}
+	if in.Now.IsZero() {
+		in.Now = time.Now().UTC()
+	}
+	res := ScanResult{ReleaseID: in.ReleaseID, Tool: in.Tool, Scope: in.Scope}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var productID int64
+		var crit int
+		var exposure, slaRaw string
+		err := tx.QueryRowContext(ctx, s.q(`SELECT p.id, p.criticality, p.exposure, p.sla FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), in.ReleaseID).
+			Scan(&productID, &crit, &exposure, &slaRaw)
+		if err != nil {
+			return fmt.Errorf("release %d: %w", in.ReleaseID, mapErr(err))
+		}
+		sla := findings.DefaultSLA()
+		if slaRaw != "" {
+			_ = json.Unmarshal([]byte(slaRaw), &sla)
+		}
+		existing, err := s.scopeFindings(ctx, tx, in.ReleaseID, in.Scope)
+		if err != nil {
+			return err
+		}
+		others, err := s.otherScopeFingerprints(ctx, tx, in.ReleaseID, in.Scope)
+		if err != nil {
+			return err
+		}
+		rec := findings.NewReconciler(existing)
+		now := fmtTime(in.Now)
+		var batch []findingRow
+		flush := func() error {
+			if err := s.writeFindings(ctx, tx, productID, in, batch, now); err != nil {
+				return err
+			}
+			batch = batch[:0]
+			return nil
+		}
+		emit := func(f findings.Finding) error {
+			if f.Fingerprint == "" {
+				f.Fingerprint = findings.Fingerprint(f)
+			}
+			outcome, ex, dup := rec.Add(f.Fingerprint)
+			if dup {
+				return nil // one issue reported twice in one report
+			}
+			res.Findings++
+			risk := findings.RiskScore(findings.RiskInput{Severity: f.Severity, CVSS: f.CVSS, EPSS: f.EPSS.Score, KEV: f.KEV,
+				Criticality: crit, Exposure: findings.Exposure(exposure)})
+			row := findingRow{f: f, outcome: outcome, id: ex.ID, status: ex.Status, risk: risk}
+			if outcome == findings.OutcomeNew {
+				if orig, ok := others[f.Fingerprint]; ok {
+					row.duplicateOf = orig
+					res.Duplicates++
+				}
+				if d, ok := sla.Due(f.Severity, in.Now, nil); ok {
+					row.due = fmtTime(d.Due)
+				}
+			}
+			batch = append(batch, row)
+			if len(batch) >= findingBatch {
+				return flush()
+			}
+			return nil
+		}
+		if err := in.Each(emit); err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		plan := rec.Finish()
+		res.New, res.Unchanged, res.Reopened, res.Closed = plan.New, plan.Unchanged, plan.Reopened, plan.Closed
+		for _, id := range plan.Close {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET status = ?, status_reason = ?, closed_at = ? WHERE id = ?`),
+				string(findings.StatusVerified), "fixed — verified by re-scan", now, id); err != nil {
+				return fmt.Errorf("close finding %d: %w", id, err)
+			}
+			if err := s.findingEvent(ctx, tx, id, now, in.Actor, "rescan", "", string(findings.StatusVerified), "not reported by re-scan of "+in.Scope); err != nil {
+				return err
+			}
+		}
+		var raw Blob
+		if in.RawAfter != nil {
+			raw = in.RawAfter()
+		}
+		if raw.Content != nil {
+			if err := s.putBlob(ctx, tx, &raw); err != nil {
+				return err
+			}
+		}
+		res.ScanID, err = s.insertID(ctx, tx, `INSERT INTO scans (release_id, tool, scope, file_name, blob_sha256, imported_at, imported_by, findings, new, unchanged, reopened, closed)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.ReleaseID, in.Tool, in.Scope, in.FileName, raw.SHA256, now, in.Actor,
+			res.Findings, res.New, res.Unchanged, res.Reopened, res.Closed)
+		return err
+	})
+	return res, err
+}
+
+type findingRow struct {
+	f           findings.Finding
+	data        []byte // f as JSON
+	outcome     findings.Outcome
+	id          int64
+	status      findings.Status
+	risk        findings.Risk
+	duplicateOf int64
+	due         string
+}
+
+func (s *Store) scopeFindings(ctx context.Context, tx *sql.Tx, releaseID int64, scope string) ([]findings.Existing, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, fingerprint, status FROM findings WHERE release_id = ? AND scope = ?`), releaseID, scope)
+	if err != nil {
+		return nil, fmt.Errorf("load findings of scope %q: %w", scope, err)
+	}
+	defer rows.Close()
+	var out []findings.Existing
+	for rows.Next() {
+		var e findings.Existing
+		var st string
+		if err := rows.Scan(&e.ID, &e.Fingerprint, &st); err != nil {
+			return nil, err
+		}
+		e.Status = findings.Status(st)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// otherScopeFingerprints maps fingerprints of the release's non-duplicate
+// findings from other scopes to their ids.
+func (s *Store) otherScopeFingerprints(ctx context.Context, tx *sql.Tx, releaseID int64, scope string) (map[string]int64, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT fingerprint, MIN(id) FROM findings WHERE release_id = ? AND scope <> ? AND status <> ? GROUP BY fingerprint`),
+		releaseID, scope, string(findings.StatusDuplicate))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var fp string
+		var id int64
+		if err := rows.Scan(&fp, &id); err != nil {
+			return nil, err
+		}
+		out[fp] = id
+	}
+	return out, rows.Err()
+}
+
+func nullFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func cvssOf(c findings.CVSS) *float64 {
+	if c.V4Score != nil {
+		return c.V4Score
+	}
+	return c.V3Score
+}
+
+func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, in ScanImport, rows []findingRow, now string) error {
+	var ins []findingRow
+	for _, r := range rows {
+		data, err := json.Marshal(r.f)
+		if err != nil {
+			return err
+		}
+		r.data = data
+		switch r.outcome {
+		case findings.OutcomeNew:
+			ins = append(ins, r)
+		case findings.OutcomeUnchanged:
+			// Evidence and scores follow the newest scan; status, reason,
+			// assignee and acceptance are a person's and stay.
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE findings SET last_seen = ?, title = ?, severity = ?, severity_rank = ?, kev = ?, epss = ?, cvss = ?,
+				risk_score = ?, priority = ?, data = ? WHERE id = ?`), now, r.f.Title, string(r.f.Severity), r.f.Severity.Rank(), r.f.KEV,
+				nullFloat(r.f.EPSS.Score), nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(data), r.id)
+		case findings.OutcomeReopened:
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE findings SET last_seen = ?, status = ?, status_reason = ?, closed_at = NULL, data = ?,
+				risk_score = ?, priority = ? WHERE id = ?`), now, string(findings.StatusOpen), "reported again by "+in.Scope, string(data), r.risk.Score, r.risk.Priority, r.id)
+			if err == nil {
+				err = s.findingEvent(ctx, tx, r.id, now, in.Actor, "rescan", string(r.status), string(findings.StatusOpen), "reported again by re-scan of "+in.Scope)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("update finding %q: %w", r.f.Title, err)
+		}
+	}
+	if len(ins) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO findings (product_id, release_id, scope, tool, fingerprint, title, severity, severity_rank, rule_id, vuln_ids,
+		component, component_version, kev, epss, cvss, risk_score, priority, status, status_reason, duplicate_of, sla_due, first_seen, last_seen, data) VALUES `)
+	args := make([]any, 0, len(ins)*24)
+	for i, r := range ins {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		data := r.data
+		status, reason := findings.StatusOpen, ""
+		var dup, due any
+		if r.duplicateOf != 0 {
+			status, reason, dup = findings.StatusDuplicate, "same issue as finding "+fmt.Sprint(r.duplicateOf), r.duplicateOf
+		}
+		if r.due != "" {
+			due = r.due
+		}
+		tool := in.Tool
+		if r.f.Tool != "" {
+			tool = r.f.Tool
+		}
+		args = append(args, productID, in.ReleaseID, in.Scope, tool, r.f.Fingerprint, r.f.Title, string(r.f.Severity), r.f.Severity.Rank(), r.f.RuleID,
+			" "+strings.Join(r.f.VulnerabilityIDs, " ")+" ", r.f.Component.Name, r.f.Component.Version, r.f.KEV, nullFloat(r.f.EPSS.Score),
+			nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(status), reason, dup, due, now, now, string(data))
+	}
+	if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+		return fmt.Errorf("insert findings: %w", mapErr(err))
+	}
+	return nil
+}
+
+func (s *Store) findingEvent(ctx context.Context, tx querier, id int64, at, actor, kind, from, to, detail string) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO finding_events (finding_id, at, actor, kind, from_status, to_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		id, at, actor, kind, from, to, detail)
+	if err != nil {
+		return fmt.Errorf("record history of finding %d: %w", id, err)
+	}
+	return nil
+}
+
+// StoredFinding is a finding with its platform state.
+type StoredFinding struct {
+	ID            int64             `json:"id"`
+	ProductID     int64             `json:"product_id"`
+	ProductName   string            `json:"product_name"`
+	ReleaseID     int64             `json:"release_id"`
+	Release       string            `json:"release_version"`
+	Scope         string            `json:"scope"`
+	Status        findings.Status   `json:"status"`
+	StatusReason  string            `json:"status_reason,omitempty"`
+	AcceptedUntil *time.Time        `json:"accepted_until,omitempty"`
+	AcceptedBy    string            `json:"accepted_by,omitempty"`
+	Assignee      string            `json:"assignee,omitempty"`
+	DuplicateOf   *int64            `json:"duplicate_of,omitempty"`
+	Risk          findings.Risk     `json:"risk"`
+	SLADue        *time.Time        `json:"sla_due,omitempty"`
+	SLAState      findings.SLAState `json:"sla_state"`
+	FirstSeen     time.Time         `json:"first_seen"`
+	LastSeen      time.Time         `json:"last_seen"`
+	ClosedAt      *time.Time        `json:"closed_at,omitempty"`
+	Finding       findings.Finding  `json:"finding"`
+}
+
+// FindingQuery filters, sorts and pages findings.
+type FindingQuery struct {
+	ProductID int64
+	ReleaseID int64
+	// Status is a status, "active" (open, confirmed, in progress) or "" for all.
+	Status   string
+	Severity findings.Severity
+	Tool     string
+	Assignee string
+	KEV      bool
+	Overdue  bool
+	Text     string // substring of title, rule, component or a vulnerability id
+	// Sort: "risk" (default, highest first), "severity", "first_seen", "due".
+	Sort  string
+	After string
+	Limit int
+	// Products, when non-nil, restricts results to these product ids.
+	Products []int64
+}
+
+var findingSorts = map[string]struct{ col, dir string }{
+	"risk":       {"f.risk_score", "DESC"},
+	"severity":   {"f.severity_rank", "DESC"},
+	"first_seen": {"f.first_seen", "DESC"},
+	"due":        {"COALESCE(f.sla_due, '9999')", "ASC"},
+}
+
+const findingCols = `f.id, f.product_id, p.name, f.release_id, r.version, f.scope, f.status, f.status_reason, f.accepted_until, f.accepted_by, f.assignee,
+	f.duplicate_of, f.risk_score, f.priority, f.sla_due, f.first_seen, f.last_seen, f.closed_at, f.data, p.criticality, p.exposure`
+
+func scanStoredFinding(sc interface{ Scan(...any) error }, now time.Time, extra ...any) (StoredFinding, error) {
+	var f StoredFinding
+	var status, first, last, data, exposure string
+	var accepted, due, closed sql.NullString
+	var dup sql.NullInt64
+	var crit int
+	dst := append([]any{&f.ID, &f.ProductID, &f.ProductName, &f.ReleaseID, &f.Release, &f.Scope, &status, &f.StatusReason, &accepted, &f.AcceptedBy,
+		&f.Assignee, &dup, &f.Risk.Score, &f.Risk.Priority, &due, &first, &last, &closed, &data, &crit, &exposure}, extra...)
+	if err := sc.Scan(dst...); err != nil {
+		return f, err
+	}
+	f.Status = findings.Status(status)
+	f.FirstSeen, f.LastSeen = parseTime(first), parseTime(last)
+	if accepted.Valid {
+		t := parseTime(accepted.String)
+		f.AcceptedUntil = &t
+	}
+	if closed.Valid {
+		t := parseTime(closed.String)
+		f.ClosedAt = &t
+	}
+	if dup.Valid {
+		f.DuplicateOf = &dup.Int64
+	}
+	if err := json.Unmarshal([]byte(data), &f.Finding); err != nil {
+		return f, fmt.Errorf("finding %d: stored data: %w", f.ID, err)
+	}
+	f.Risk = findings.RiskScore(findings.RiskInput{Severity: f.Finding.Severity, CVSS: f.Finding.CVSS, EPSS: f.Finding.EPSS.Score, KEV: f.Finding.KEV,
+		Criticality: crit, Exposure: findings.Exposure(exposure)})
+	f.SLAState = findings.SLANone
+	if due.Valid {
+		t := parseTime(due.String)
+		f.SLADue = &t
+		if f.Status.Active() {
+			f.SLAState = findings.Deadline{Due: t}.State(f.FirstSeen, now)
+		}
+	}
+	return f, nil
+}
+
+// Findings returns a page of findings and the next cursor.
+func (s *Store) Findings(ctx context.Context, q FindingQuery) ([]StoredFinding, string, error) {
+	limit := clampLimit(q.Limit)
+	sortBy := q.Sort
+	if sortBy == "" {
+		sortBy = "risk"
+	}
+	so, ok := findingSorts[sortBy]
+	if !ok {
+		return nil, "", &ValidationError{"sort", "must be risk, severity, first_seen or due"}
+	}
+	var c cursor
+	if err := c.decode(q.After); err != nil {
+		return nil, "", err
+	}
+	now := time.Now().UTC()
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if q.ProductID != 0 {
+		add("f.product_id = ?", q.ProductID)
+	}
+	if q.ReleaseID != 0 {
+		add("f.release_id = ?", q.ReleaseID)
+	}
+	switch q.Status {
+	case "":
+	case "active": // a generated, indexed column: status is open, confirmed or in progress
+		add("f.active = ?", true)
+	default:
+		if !findings.Status(q.Status).Valid() {
+			return nil, "", &ValidationError{"status", fmt.Sprintf("%q: must be active or one of %v", q.Status, findings.Statuses)}
+		}
+		add("f.status = ?", q.Status)
+	}
+	if q.Severity != "" {
+		if !q.Severity.Valid() {
+			return nil, "", &ValidationError{"severity", "must be critical, high, medium, low or info"}
+		}
+		add("f.severity = ?", string(q.Severity))
+	}
+	if q.Tool != "" {
+		add("f.tool = ?", q.Tool)
+	}
+	if q.Assignee != "" {
+		add("f.assignee = ?", q.Assignee)
+	}
+	if q.KEV {
+		add("f.kev = ?", true)
+	}
+	if q.Overdue {
+		add("f.sla_due < ? AND f.status IN (?, ?, ?)", fmtTime(now), string(findings.StatusOpen), string(findings.StatusConfirmed), string(findings.StatusInProgress))
+	}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		like := "%" + escapeLike(strings.ToLower(t)) + "%"
+		add(`(LOWER(f.title) LIKE ? ESCAPE '\' OR LOWER(f.rule_id) LIKE ? ESCAPE '\' OR LOWER(f.component) LIKE ? ESCAPE '\' OR LOWER(f.vuln_ids) LIKE ? ESCAPE '\')`, like, like, like, like)
+	}
+	if q.Products != nil {
+		if len(q.Products) == 0 {
+			return nil, "", nil
+		}
+		add("f.product_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.Products)), ",")+")", int64sToAny(q.Products)...)
+	}
+	cmp := "<"
+	if so.dir == "ASC" {
+		cmp = ">"
+	}
+	if q.After != "" {
+		add(fmt.Sprintf("(%s %s ? OR (%s = ? AND f.id %s ?))", so.col, cmp, so.col, cmp), c.Key, c.Key, c.ID)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = "WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, limit+1)
+	query := fmt.Sprintf(`SELECT %s, %s FROM findings f JOIN releases r ON r.id = f.release_id JOIN products p ON p.id = f.product_id %s ORDER BY %s %s, f.id %s LIMIT ?`,
+		findingCols, so.col, cond, so.col, so.dir, so.dir)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list findings: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredFinding
+	var keys []string
+	for rows.Next() {
+		var key any
+		f, err := scanStoredFinding(rows, now, &key)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, f)
+		keys = append(keys, fmt.Sprint(key))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = cursor{Key: keys[limit-1], ID: out[limit-1].ID}.encode()
+	}
+	return out, next, nil
+}
+
+func int64sToAny(v []int64) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		out[i] = x
+	}
+	return out
+}
+
+// Finding returns one finding.
+func (s *Store) Finding(ctx context.Context, id int64) (StoredFinding, error) {
+	f, err := scanStoredFinding(s.db.QueryRowContext(ctx, s.q(`SELECT `+findingCols+` FROM findings f JOIN releases r ON r.id = f.release_id
+		JOIN products p ON p.id = f.product_id WHERE f.id = ?`), id), time.Now().UTC())
+	if err != nil {
+		return f, fmt.Errorf("finding %d: %w", id, mapErr(err))
+	}
+	return f, nil
+}
+
+// FindingEvent is one entry of a finding's history.
+type FindingEvent struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Kind   string    `json:"kind"`
+	From   string    `json:"from,omitempty"`
+	To     string    `json:"to,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// FindingHistory returns a finding's history, oldest first.
+func (s *Store) FindingHistory(ctx context.Context, id int64) ([]FindingEvent, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, actor, kind, from_status, to_status, detail FROM finding_events WHERE finding_id = ? ORDER BY id`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []FindingEvent
+	for rows.Next() {
+		var e FindingEvent
+		var at string
+		if err := rows.Scan(&at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = parseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// FindingUpdate is a triage change by a person. Nil fields are unchanged.
+type FindingUpdate struct {
+	Transition *findings.Transition
+	Assignee   *string
+	Comment    string
+}
+
+// UpdateFindings applies one triage change to several findings in one
+// transaction (bulk actions), recording history.
+func (s *Store) UpdateFindings(ctx context.Context, ids []int64, u FindingUpdate, actor string, now time.Time) error {
+	if len(ids) == 0 {
+		return &ValidationError{"ids", "select at least one finding"}
+	}
+	at := fmtTime(now)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			var status string
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM findings WHERE id = ?`), id).Scan(&status); err != nil {
+				return fmt.Errorf("finding %d: %w", id, mapErr(err))
+			}
+			if t := u.Transition; t != nil {
+				if err := t.Check(findings.Status(status), now); err != nil {
+					return &ValidationError{"status", err.Error()}
+				}
+				var until any
+				if t.AcceptedUntil != nil {
+					until = fmtTime(*t.AcceptedUntil)
+				}
+				var closedAt any
+				if t.To.Closed() {
+					closedAt = at
+				}
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET status = ?, status_reason = ?, accepted_until = ?, accepted_by = ?, closed_at = ? WHERE id = ?`),
+					string(t.To), t.Reason, until, t.Approver, closedAt, id); err != nil {
+					return err
+				}
+				detail := t.Reason
+				if t.AcceptedUntil != nil {
+					detail += fmt.Sprintf(" (approved by %s until %s)", t.Approver, t.AcceptedUntil.Format("2006-01-02"))
+				}
+				if err := s.findingEvent(ctx, tx, id, at, actor, "status", status, string(t.To), detail); err != nil {
+					return err
+				}
+			}
+			if u.Assignee != nil {
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET assignee = ? WHERE id = ?`), *u.Assignee, id); err != nil {
+					return err
+				}
+				if err := s.findingEvent(ctx, tx, id, at, actor, "assign", "", "", *u.Assignee); err != nil {
+					return err
+				}
+			}
+			if c := strings.TrimSpace(u.Comment); c != "" {
+				if err := s.findingEvent(ctx, tx, id, at, actor, "comment", "", "", c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// ExpireAcceptances reopens risk-accepted findings whose acceptance ended
+// and returns their ids (each raises an event in its history).
+func (s *Store) ExpireAcceptances(ctx context.Context, now time.Time) ([]int64, error) {
+	var ids []int64
+	at := fmtTime(now)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM findings WHERE status = ? AND accepted_until <= ?`), string(findings.StatusRiskAccepted), at)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET status = ?, status_reason = ? WHERE id = ?`), string(findings.StatusOpen), "risk acceptance expired", id); err != nil {
+				return err
+			}
+			if err := s.findingEvent(ctx, tx, id, at, "rampart", "acceptance-expired", string(findings.StatusRiskAccepted), string(findings.StatusOpen), "risk acceptance expired"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// FindingStats counts a set of findings for dashboards.
+type FindingStats struct {
+	ActiveBySeverity map[findings.Severity]int `json:"active_by_severity"`
+	Active           int                       `json:"active"`
+	Overdue          int                       `json:"overdue"`
+	KEV              int                       `json:"kev"`
+	Closed           int                       `json:"closed"`
+	// MeanTimeToRemediate is the mean days from first seen to closed.
+	MeanTimeToRemediate float64 `json:"mttr_days"`
+}
+
+// FindingStats counts findings, for one product (0: all).
+func (s *Store) FindingStats(ctx context.Context, productID int64) (FindingStats, error) {
+	st := FindingStats{ActiveBySeverity: map[findings.Severity]int{}}
+	cond, args := "", []any{}
+	if productID != 0 {
+		cond, args = " AND product_id = ?", []any{productID}
+	}
+	now := fmtTime(time.Now().UTC())
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT severity, COUNT(*), SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), SUM(CASE WHEN kev THEN 1 ELSE 0 END)
+		FROM findings WHERE status IN ('open','confirmed','in_progress')`+cond+` GROUP BY severity`), append([]any{now}, args...)...)
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sev string
+		var n, over, kev int
+		if err := rows.Scan(&sev, &n, &over, &kev); err != nil {
+			return st, err
+		}
+		st.ActiveBySeverity[findings.Severity(sev)] = n
+		st.Active += n
+		st.Overdue += over
+		st.KEV += kev
+	}
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	crows, err := s.db.QueryContext(ctx, s.q(`SELECT first_seen, closed_at FROM findings WHERE closed_at IS NOT NULL`+cond), args...)
+	if err != nil {
+		return st, err
+	}
+	defer crows.Close()
+	var total float64
+	for crows.Next() {
+		var first, closed string
+		if err := crows.Scan(&first, &closed); err != nil {
+			return st, err
+		}
+		st.Closed++
+		total += parseTime(closed).Sub(parseTime(first)).Hours() / 24
+	}
+	if st.Closed > 0 {
+		st.MeanTimeToRemediate = total / float64(st.Closed)
+	}
+	return st, crows.Err()
+}
+
+// Scan is one imported report.
+type Scan struct {
+	ScanResult
+	FileName   string    `json:"file_name"`
+	SHA256     string    `json:"sha256"`
+	ImportedAt time.Time `json:"imported_at"`
+	ImportedBy string    `json:"imported_by"`
+}
+
+// Scans lists a release's imported reports, newest first.
+func (s *Store) Scans(ctx context.Context, releaseID int64) ([]Scan, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, release_id, tool, scope, file_name, blob_sha256, imported_at, imported_by, findings, new, unchanged, reopened, closed
+		FROM scans WHERE release_id = ? ORDER BY id DESC LIMIT 200`), releaseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Scan
+	for rows.Next() {
+		var sc Scan
+		var at string
+		if err := rows.Scan(&sc.ScanID, &sc.ReleaseID, &sc.Tool, &sc.Scope, &sc.FileName, &sc.SHA256, &at, &sc.ImportedBy, &sc.Findings, &sc.New, &sc.Unchanged, &sc.Reopened, &sc.Closed); err != nil {
+			return nil, err
+		}
+		sc.ImportedAt = parseTime(at)
+		out = append(out, sc)
+	}
+	return out, rows.Err()
+}

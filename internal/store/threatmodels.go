@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// ThreatModelVersion is one stored version of a product's threat model
+// (the Rampart YAML source; parsing and checking are the caller's).
+type ThreatModelVersion struct {
+	ProductID int64     `json:"product_id"`
+	Version   int       `json:"version"`
+	Source    string    `json:"-"`
+	SHA256    string    `json:"sha256"`
+	Note      string    `json:"note,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+}
+
+// SaveThreatModel stores source as the product's next threat-model version,
+// unless it is identical to the latest, and returns the version in effect.
+func (s *Store) SaveThreatModel(ctx context.Context, productID int64, source, note, actor string) (ThreatModelVersion, bool, error) {
+	sum := sha256.Sum256([]byte(source))
+	v := ThreatModelVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: time.Now().UTC()}
+	created := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var exists int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE id = ?`), productID).Scan(&exists); err != nil {
+			return fmt.Errorf("product %d: %w", productID, mapErr(err))
+		}
+		var last int
+		var lastSHA sql.NullString
+		err := tx.QueryRowContext(ctx, s.q(`SELECT version, sha256 FROM threat_models WHERE product_id = ? ORDER BY version DESC LIMIT 1`), productID).Scan(&last, &lastSHA)
+		if err != nil && mapErr(err) != ErrNotFound {
+			return err
+		}
+		if lastSHA.Valid && lastSHA.String == v.SHA256 {
+			v.Version = last
+			return nil
+		}
+		v.Version = last + 1
+		created = true
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO threat_models (product_id, version, source, sha256, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			productID, v.Version, source, v.SHA256, note, fmtTime(v.CreatedAt), actor)
+		return mapErr(err)
+	})
+	if err != nil {
+		return v, false, err
+	}
+	if !created {
+		v, err = s.ThreatModel(ctx, productID, v.Version)
+	}
+	return v, created, err
+}
+
+// ThreatModel returns one version (0: the latest) of a product's model.
+func (s *Store) ThreatModel(ctx context.Context, productID int64, version int) (ThreatModelVersion, error) {
+	q := `SELECT version, source, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? AND version = ?`
+	args := []any{productID, version}
+	if version == 0 {
+		q = `SELECT version, source, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? ORDER BY version DESC LIMIT 1`
+		args = args[:1]
+	}
+	v := ThreatModelVersion{ProductID: productID}
+	var at string
+	err := s.db.QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy)
+	if err != nil {
+		return v, fmt.Errorf("threat model of product %d (version %d): %w", productID, version, mapErr(err))
+	}
+	v.CreatedAt = parseTime(at)
+	return v, nil
+}
+
+// ThreatModelVersions lists a product's versions, newest first.
+func (s *Store) ThreatModelVersions(ctx context.Context, productID int64) ([]ThreatModelVersion, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? ORDER BY version DESC`), productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ThreatModelVersion
+	for rows.Next() {
+		v := ThreatModelVersion{ProductID: productID}
+		var at string
+		if err := rows.Scan(&v.Version, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
+			return nil, err
+		}
+		v.CreatedAt = parseTime(at)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ThreatTracking is how the team tracks one threat in the platform: who owns
+// it, the task that mitigates it, and a status that overrides the model's.
+type ThreatTracking struct {
+	ThreatID  string    `json:"threat_id"`
+	Status    string    `json:"status,omitempty"`
+	Owner     string    `json:"owner,omitempty"`
+	Task      string    `json:"task,omitempty"`
+	Note      string    `json:"note,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedBy string    `json:"updated_by"`
+}
+
+// TrackThreat stores the tracking of one threat.
+func (s *Store) TrackThreat(ctx context.Context, productID int64, t ThreatTracking) error {
+	q := `INSERT INTO threat_tracking (product_id, threat_id, status, owner, task, note, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (product_id, threat_id) DO UPDATE SET status = excluded.status, owner = excluded.owner, task = excluded.task,
+		note = excluded.note, updated_at = excluded.updated_at, updated_by = excluded.updated_by`
+	_, err := s.db.ExecContext(ctx, s.q(q), productID, t.ThreatID, t.Status, t.Owner, t.Task, t.Note, fmtTime(t.UpdatedAt), t.UpdatedBy)
+	return mapErr(err)
+}
+
+// ThreatTrackings returns the tracking of a product's threats by threat id.
+func (s *Store) ThreatTrackings(ctx context.Context, productID int64) (map[string]ThreatTracking, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT threat_id, status, owner, task, note, updated_at, updated_by FROM threat_tracking WHERE product_id = ?`), productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]ThreatTracking{}
+	for rows.Next() {
+		var t ThreatTracking
+		var at string
+		if err := rows.Scan(&t.ThreatID, &t.Status, &t.Owner, &t.Task, &t.Note, &at, &t.UpdatedBy); err != nil {
+			return nil, err
+		}
+		t.UpdatedAt = parseTime(at)
+		out[t.ThreatID] = t
+	}
+	return out, rows.Err()
+}

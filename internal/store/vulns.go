@@ -1,0 +1,557 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+// FeedImport records what one vulnerability-data import brought in.
+type FeedImport struct {
+	ID         int64          `json:"id"`
+	At         time.Time      `json:"at"`
+	Actor      string         `json:"actor"`
+	Paths      []string       `json:"paths"`
+	Files      map[string]int `json:"files"`
+	Advisories int            `json:"advisories"`
+	EPSS       int            `json:"epss"`
+	KEV        int            `json:"kev"`
+}
+
+const advisoryBatch = 300
+
+// ImportAdvisories stores advisories (replacing earlier versions with the
+// same id), EPSS scores and KEV entries in one transaction: a failure
+// leaves the previous data intact.
+func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss map[string]vuln.EPSS, kev map[string]vuln.KEV, rec FeedImport) (FeedImport, error) {
+	rec.At = time.Now().UTC()
+	rec.Advisories, rec.EPSS, rec.KEV = len(advs), len(epss), len(kev)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for start := 0; start < len(advs); start += advisoryBatch {
+			chunk := advs[start:min(start+advisoryBatch, len(advs))]
+			ids := make([]any, len(chunk))
+			var b strings.Builder
+			b.WriteString(`INSERT INTO advisories (id, modified, data) VALUES `)
+			args := make([]any, 0, len(chunk)*3)
+			var aliasArgs, keyArgs []any
+			for i := range chunk {
+				a := &chunk[i]
+				data, err := json.Marshal(a)
+				if err != nil {
+					return fmt.Errorf("advisory %s: %w", a.ID, err)
+				}
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString("(?,?,?)")
+				mod := ""
+				if !a.Modified.IsZero() {
+					mod = fmtTime(a.Modified)
+				}
+				args = append(args, a.ID, mod, string(data))
+				ids[i] = a.ID
+				for _, id := range a.IDs() {
+					aliasArgs = append(aliasArgs, id, a.ID)
+				}
+				for _, k := range a.IndexKeys() {
+					keyArgs = append(keyArgs, k, a.ID)
+				}
+			}
+			b.WriteString(` ON CONFLICT (id) DO UPDATE SET modified = excluded.modified, data = excluded.data`)
+			in := `(` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+			for _, del := range []string{`DELETE FROM advisory_ids WHERE advisory_id IN ` + in, `DELETE FROM advisory_keys WHERE advisory_id IN ` + in} {
+				if _, err := tx.ExecContext(ctx, s.q(del), ids...); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+				return fmt.Errorf("store advisories: %w", err)
+			}
+			for len(aliasArgs) > 0 {
+				n := min(len(aliasArgs)/2, 500)
+				q := `INSERT INTO advisory_ids (alias, advisory_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",") + ` ON CONFLICT DO NOTHING`
+				if _, err := tx.ExecContext(ctx, s.q(q), aliasArgs[:n*2]...); err != nil {
+					return fmt.Errorf("store advisory aliases: %w", err)
+				}
+				aliasArgs = aliasArgs[n*2:]
+			}
+			for len(keyArgs) > 0 {
+				n := min(len(keyArgs)/2, 500)
+				q := `INSERT INTO advisory_keys (key, advisory_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",") + ` ON CONFLICT DO NOTHING`
+				if _, err := tx.ExecContext(ctx, s.q(q), keyArgs[:n*2]...); err != nil {
+					return fmt.Errorf("store advisory index keys: %w", err)
+				}
+				keyArgs = keyArgs[n*2:]
+			}
+		}
+		if err := s.upsertEPSS(ctx, tx, epss); err != nil {
+			return err
+		}
+		for cve, k := range kev {
+			data, _ := json.Marshal(k)
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO kev (cve, data) VALUES (?, ?) ON CONFLICT (cve) DO UPDATE SET data = excluded.data`), cve, string(data)); err != nil {
+				return fmt.Errorf("store KEV %s: %w", cve, err)
+			}
+		}
+		paths, _ := json.Marshal(rec.Paths)
+		files, _ := json.Marshal(rec.Files)
+		var err error
+		rec.ID, err = s.insertID(ctx, tx, `INSERT INTO feed_imports (at, actor, paths, files, advisories, epss, kev) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			fmtTime(rec.At), rec.Actor, string(paths), string(files), rec.Advisories, rec.EPSS, rec.KEV)
+		return err
+	})
+	return rec, err
+}
+
+func (s *Store) upsertEPSS(ctx context.Context, tx *sql.Tx, epss map[string]vuln.EPSS) error {
+	cves := make([]string, 0, len(epss))
+	for c := range epss {
+		cves = append(cves, c)
+	}
+	sort.Strings(cves)
+	for start := 0; start < len(cves); start += 500 {
+		chunk := cves[start:min(start+500, len(cves))]
+		args := make([]any, 0, len(chunk)*4)
+		for _, c := range chunk {
+			e := epss[c]
+			day := ""
+			if !e.Date.IsZero() {
+				day = e.Date.Format("2006-01-02")
+			}
+			args = append(args, c, e.Score, e.Percentile, day)
+		}
+		q := `INSERT INTO epss (cve, score, percentile, day) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?),", len(chunk)), ",") +
+			` ON CONFLICT (cve) DO UPDATE SET score = excluded.score, percentile = excluded.percentile, day = excluded.day`
+		if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
+			return fmt.Errorf("store EPSS: %w", err)
+		}
+	}
+	return nil
+}
+
+// Advisory returns one stored advisory record by its id or any alias.
+func (s *Store) Advisory(ctx context.Context, id string) (vuln.Advisory, error) {
+	advs, err := s.AdvisoriesByAlias(ctx, id)
+	if err != nil {
+		return vuln.Advisory{}, err
+	}
+	if len(advs) == 0 {
+		return vuln.Advisory{}, fmt.Errorf("vulnerability %s: %w", id, ErrNotFound)
+	}
+	return advs[0], nil
+}
+
+// AdvisoriesByAlias returns every stored record that names id (its own id
+// or an alias), e.g. the OSV, NVD and CVE 5 records of one CVE.
+func (s *Store) AdvisoriesByAlias(ctx context.Context, id string) ([]vuln.Advisory, error) {
+	return s.queryAdvisories(ctx, `SELECT DISTINCT a.id, a.data FROM advisory_ids x JOIN advisories a ON a.id = x.advisory_id WHERE x.alias = ? ORDER BY a.id`, id)
+}
+
+// AdvisoriesByKeys returns the advisories indexed under any of the keys
+// (vuln.ComponentKeys of a release): only these can match it.
+func (s *Store) AdvisoriesByKeys(ctx context.Context, keys []string) ([]vuln.Advisory, error) {
+	var out []vuln.Advisory
+	seen := map[string]bool{}
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		advs, err := s.queryAdvisories(ctx, `SELECT DISTINCT a.id, a.data FROM advisory_keys k JOIN advisories a ON a.id = k.advisory_id WHERE k.key IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range advs {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) queryAdvisories(ctx context.Context, query string, args ...any) ([]vuln.Advisory, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vuln.Advisory
+	for rows.Next() {
+		var id string
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, err
+		}
+		var a vuln.Advisory
+		if err := json.Unmarshal(data, &a); err != nil {
+			return nil, fmt.Errorf("stored advisory %s: %w", id, err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Enrichment returns the EPSS scores and KEV entries of the given CVEs.
+func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.EPSS, map[string]vuln.KEV, error) {
+	epss, kev := map[string]vuln.EPSS{}, map[string]vuln.KEV{}
+	for start := 0; start < len(cves); start += 500 {
+		chunk := cves[start:min(start+500, len(cves))]
+		args := make([]any, len(chunk))
+		for i, c := range chunk {
+			args[i] = c
+		}
+		in := `(` + strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",") + `)`
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT cve, score, percentile, day FROM epss WHERE cve IN `+in), args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rows.Next() {
+			var c, day string
+			var e vuln.EPSS
+			if err := rows.Scan(&c, &e.Score, &e.Percentile, &day); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			e.Date, _ = time.Parse("2006-01-02", day)
+			epss[c] = e
+		}
+		rows.Close()
+		krows, err := s.db.QueryContext(ctx, s.q(`SELECT cve, data FROM kev WHERE cve IN `+in), args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for krows.Next() {
+			var c string
+			var data []byte
+			var k vuln.KEV
+			if err := krows.Scan(&c, &data); err != nil {
+				krows.Close()
+				return nil, nil, err
+			}
+			_ = json.Unmarshal(data, &k)
+			kev[c] = k
+		}
+		krows.Close()
+	}
+	return epss, kev, nil
+}
+
+// VulnDBStatus summarises the local vulnerability database.
+type VulnDBStatus struct {
+	Advisories int          `json:"advisories"`
+	EPSS       int          `json:"epss"`
+	KEV        int          `json:"kev"`
+	Imports    []FeedImport `json:"imports"`
+}
+
+// VulnDBStatus counts the stored data and lists recent imports.
+func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
+	var st VulnDBStatus
+	for q, dst := range map[string]*int{`SELECT COUNT(*) FROM advisories`: &st.Advisories, `SELECT COUNT(*) FROM epss`: &st.EPSS, `SELECT COUNT(*) FROM kev`: &st.KEV} {
+		if err := s.db.QueryRowContext(ctx, q).Scan(dst); err != nil {
+			return st, err
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, paths, files, advisories, epss, kev FROM feed_imports ORDER BY id DESC LIMIT 20`)
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f FeedImport
+		var at, paths, files string
+		if err := rows.Scan(&f.ID, &at, &f.Actor, &paths, &files, &f.Advisories, &f.EPSS, &f.KEV); err != nil {
+			return st, err
+		}
+		f.At = parseTime(at)
+		_ = json.Unmarshal([]byte(paths), &f.Paths)
+		_ = json.Unmarshal([]byte(files), &f.Files)
+		st.Imports = append(st.Imports, f)
+	}
+	return st, rows.Err()
+}
+
+// ReleaseVuln is a stored match of a release component with a vulnerability.
+type ReleaseVuln struct {
+	ReleaseID        int64     `json:"release_id"`
+	ComponentRef     string    `json:"component_ref"`
+	ComponentName    string    `json:"component_name"`
+	ComponentVersion string    `json:"component_version"`
+	PURL             string    `json:"purl,omitempty"`
+	CPE              string    `json:"cpe,omitempty"`
+	VulnID           string    `json:"vulnerability_id"`
+	Aliases          []string  `json:"aliases,omitempty"`
+	Summary          string    `json:"summary,omitempty"`
+	Severity         string    `json:"severity"`
+	SeverityRank     int       `json:"-"`
+	CVSSScore        float64   `json:"cvss_score"`
+	EPSS             float64   `json:"epss"`
+	KEV              bool      `json:"kev"`
+	KEVDue           string    `json:"kev_due,omitempty"`
+	FixedVersions    []string  `json:"fixed_versions,omitempty"`
+	Reason           string    `json:"reason"`
+	Via              string    `json:"via"`
+	Suppressed       bool      `json:"suppressed"`
+	Analysis         *Analysis `json:"analysis,omitempty"`
+	FirstSeen        time.Time `json:"first_seen"`
+	// Filled by portfolio queries.
+	ProductID      int64  `json:"product_id,omitempty"`
+	ProductName    string `json:"product_name,omitempty"`
+	ReleaseVersion string `json:"release_version,omitempty"`
+	ReleaseStatus  string `json:"release_status,omitempty"`
+}
+
+// Analysis is a VEX decision for one release × component × vulnerability.
+type Analysis struct {
+	Status        vuln.VEXStatus `json:"status"`
+	Justification string         `json:"justification,omitempty"`
+	Detail        string         `json:"detail,omitempty"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	UpdatedBy     string         `json:"updated_by"`
+}
+
+// ReplaceReleaseVulns stores the current matches of a release and returns
+// the ones that are new (not matched before). First-seen dates are kept.
+func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matches []ReleaseVuln) ([]ReleaseVuln, error) {
+	var added []ReleaseVuln
+	now := time.Now().UTC()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old := map[string]string{}
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT component_ref, vuln_id, first_seen FROM release_vulns WHERE release_id = ?`), releaseID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var ref, id, first string
+			if err := rows.Scan(&ref, &id, &first); err != nil {
+				rows.Close()
+				return err
+			}
+			old[ref+"\x00"+id] = first
+		}
+		rows.Close()
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM release_vulns WHERE release_id = ?`), releaseID); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for start := 0; start < len(matches); start += 200 {
+			chunk := matches[start:min(start+200, len(matches))]
+			var b strings.Builder
+			b.WriteString(`INSERT INTO release_vulns (release_id, component_ref, vuln_id, severity_rank, kev, suppressed, first_seen, data) VALUES `)
+			args := make([]any, 0, len(chunk)*8)
+			n := 0
+			for i := range chunk {
+				m := &chunk[i]
+				key := m.ComponentRef + "\x00" + m.VulnID
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				first, ok := old[key]
+				if !ok {
+					first = fmtTime(now)
+					added = append(added, *m)
+				}
+				m.FirstSeen = parseTime(first)
+				data, _ := json.Marshal(m)
+				if n > 0 {
+					b.WriteByte(',')
+				}
+				n++
+				b.WriteString("(?,?,?,?,?,?,?,?)")
+				args = append(args, releaseID, m.ComponentRef, m.VulnID, m.SeverityRank, m.KEV, m.Suppressed, first, string(data))
+			}
+			if n == 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+				return fmt.Errorf("store matches of release %d: %w", releaseID, err)
+			}
+		}
+		return nil
+	})
+	return added, err
+}
+
+const releaseVulnCols = `v.data, v.first_seen, r.id, r.version, r.status, p.id, p.name`
+
+func scanReleaseVuln(sc interface{ Scan(...any) error }) (ReleaseVuln, error) {
+	var m ReleaseVuln
+	var data []byte
+	var first string
+	if err := sc.Scan(&data, &first, &m.ReleaseID, &m.ReleaseVersion, &m.ReleaseStatus, &m.ProductID, &m.ProductName); err != nil {
+		return m, err
+	}
+	rid, rv, rs, pid, pn := m.ReleaseID, m.ReleaseVersion, m.ReleaseStatus, m.ProductID, m.ProductName
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, err
+	}
+	m.ReleaseID, m.ReleaseVersion, m.ReleaseStatus, m.ProductID, m.ProductName = rid, rv, rs, pid, pn
+	m.FirstSeen = parseTime(first)
+	return m, nil
+}
+
+// ReleaseVulns lists a release's matches, worst first (KEV, severity, CVSS).
+func (s *Store) ReleaseVulns(ctx context.Context, releaseID int64) ([]ReleaseVuln, error) {
+	return s.queryReleaseVulns(ctx, `v.release_id = ?`, releaseID)
+}
+
+// VulnReleases lists every release in the portfolio a vulnerability
+// (by any of its ids) affects.
+func (s *Store) VulnReleases(ctx context.Context, ids []string) ([]ReleaseVuln, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return s.queryReleaseVulns(ctx, `v.vuln_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+}
+
+func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any) ([]ReleaseVuln, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+releaseVulnCols+` FROM release_vulns v JOIN releases r ON r.id = v.release_id JOIN products p ON p.id = r.product_id
+		WHERE `+cond+` ORDER BY v.suppressed, v.kev DESC, v.severity_rank DESC, v.vuln_id, v.component_ref`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ReleaseVuln
+	for rows.Next() {
+		m, err := scanReleaseVuln(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// VulnSummary counts unsuppressed matches across the portfolio.
+type VulnSummary struct {
+	BySeverity      map[string]int `json:"by_severity"`
+	KEV             int            `json:"kev"`
+	KEVReleases     int            `json:"kev_releases"`
+	AffectedRelease int            `json:"affected_releases"`
+}
+
+// VulnSummary counts matches by severity, and KEV exposure, over all releases.
+func (s *Store) VulnSummary(ctx context.Context) (VulnSummary, error) {
+	sum := VulnSummary{BySeverity: map[string]int{}}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT severity_rank, COUNT(*) FROM release_vulns WHERE NOT suppressed GROUP BY severity_rank`))
+	if err != nil {
+		return sum, err
+	}
+	for rows.Next() {
+		var rank, n int
+		if err := rows.Scan(&rank, &n); err != nil {
+			rows.Close()
+			return sum, err
+		}
+		sum.BySeverity[vuln.Level(rank).String()] = n
+	}
+	rows.Close()
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(CASE WHEN kev THEN 1 ELSE 0 END), 0), COUNT(DISTINCT CASE WHEN kev THEN release_id END), COUNT(DISTINCT release_id)
+		FROM release_vulns WHERE NOT suppressed`)).Scan(&sum.KEV, &sum.KEVReleases, &sum.AffectedRelease)
+	return sum, err
+}
+
+// SetAnalysis stores a VEX decision.
+func (s *Store) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a Analysis) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO vex_analysis (release_id, component_ref, vuln_id, status, justification, detail, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (release_id, component_ref, vuln_id) DO UPDATE SET status = excluded.status,
+		justification = excluded.justification, detail = excluded.detail, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
+		releaseID, ref, vulnID, string(a.Status), a.Justification, a.Detail, fmtTime(a.UpdatedAt), a.UpdatedBy)
+	return mapErr(err)
+}
+
+// Analyses returns a release's VEX decisions keyed by component ref and vulnerability id.
+func (s *Store) Analyses(ctx context.Context, releaseID int64) (map[[2]string]Analysis, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT component_ref, vuln_id, status, justification, detail, updated_at, updated_by FROM vex_analysis WHERE release_id = ?`), releaseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[[2]string]Analysis{}
+	for rows.Next() {
+		var ref, id, status, at string
+		var a Analysis
+		if err := rows.Scan(&ref, &id, &status, &a.Justification, &a.Detail, &at, &a.UpdatedBy); err != nil {
+			return nil, err
+		}
+		a.Status, a.UpdatedAt = vuln.VEXStatus(status), parseTime(at)
+		out[[2]string{ref, id}] = a
+	}
+	return out, rows.Err()
+}
+
+// Event is something the platform tells people about (a new vulnerability
+// in a shipped release, an expired risk acceptance, …).
+type Event struct {
+	ID        int64     `json:"id"`
+	At        time.Time `json:"at"`
+	Kind      string    `json:"kind"`
+	ProductID int64     `json:"product_id,omitempty"`
+	ReleaseID int64     `json:"release_id,omitempty"`
+	Subject   string    `json:"subject,omitempty"`
+	Title     string    `json:"title"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+// AddEvent records an event.
+func (s *Store) AddEvent(ctx context.Context, e Event) error {
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO events (at, kind, product_id, release_id, subject, title, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		fmtTime(e.At), e.Kind, e.ProductID, e.ReleaseID, e.Subject, e.Title, e.Detail)
+	return err
+}
+
+// Events returns the newest events.
+func (s *Store) Events(ctx context.Context, limit int) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, kind, COALESCE(product_id, 0), COALESCE(release_id, 0), subject, title, detail FROM events ORDER BY id DESC LIMIT ?`), clampLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at string
+		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.ProductID, &e.ReleaseID, &e.Subject, &e.Title, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = parseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ReleaseIDs returns every release id (for portfolio-wide re-matching).
+func (s *Store) ReleaseIDs(ctx context.Context) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM releases ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

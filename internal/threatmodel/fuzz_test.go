@@ -1,0 +1,73 @@
+package threatmodel
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func seeds(f *testing.F) {
+	files, _ := filepath.Glob("templates/*.yaml")
+	more, _ := filepath.Glob("testdata/*.yaml")
+	for _, p := range append(files, more...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"title":"j","elements":[{"id":"a","type":"device","device":{"radios":[{"type":"ble"}]}}]}`))
+}
+
+// FuzzParse: the loader never panics, returns only *ValidationError, and
+// what it accepts survives Marshal and Parse unchanged.
+func FuzzParse(f *testing.F) {
+	seeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Parse(data, "fuzz.yaml")
+		if err != nil {
+			if _, ok := err.(*ValidationError); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		out, err := Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := Parse(out, "re.yaml")
+		if err != nil {
+			t.Fatalf("marshalled model does not parse: %v\n%s", err, out)
+		}
+		if d := Compare(m, nil, m2, nil); !d.Empty() {
+			t.Fatalf("round trip changed the model: %+v", d)
+		}
+	})
+}
+
+// FuzzCheck: every model the loader accepts can be checked, drawn and reported.
+func FuzzCheck(f *testing.F) {
+	seeds(f)
+	lib, err := DefaultLibrary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Parse(data, "fuzz.yaml")
+		if err != nil {
+			return
+		}
+		res := lib.Check(m)
+		var b bytes.Buffer
+		if err := WriteDOT(&b, m, DiagramOptions{Result: res}); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteMermaid(&b, m, DiagramOptions{Result: res}); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteMarkdown(&b, m, res); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -1,0 +1,203 @@
+package imports
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/threatmodel/otm"
+	"github.com/rampart-security/rampart/internal/threatmodel/threagile"
+	"github.com/rampart-security/rampart/internal/threatmodel/threatdragon"
+)
+
+// corpusExpect says what each file of ../shared/corpus/threatmodel must do:
+// import as a format, or fail with a given error. Files not listed must
+// import or fail with an error naming the file.
+var corpusExpect = map[string]struct {
+	format string
+	err    error
+}{
+	"open-threat-model/EXAMPLE.json":                                       {format: OTM},
+	"open-threat-model/EXAMPLE.yaml":                                       {format: OTM},
+	"open-threat-model/otm_schema.json":                                    {err: ErrUnknownFormat},
+	"pytm/pytm/threatlib/threats.json":                                     {err: ErrUnknownFormat},
+	"pytm/tests/input.json":                                                {format: Pytm},
+	"pytm/tests/output.json":                                               {format: Pytm},
+	"threagile/demo/example/threagile.yaml":                                {format: Threagile},
+	"threagile/demo/example/threagile-example-config.json":                 {err: ErrUnknownFormat},
+	"threagile/demo/stub/threagile.yaml":                                   {format: Threagile},
+	"threagile/test/all.yaml":                                              {format: Threagile},
+	"threagile/test/all.json":                                              {format: Threagile},
+	"threagile/test/main.yaml":                                             {format: Threagile},
+	"threagile/test/parsed-model.json":                                     {format: Threagile},
+	"threagile/test/parsed-model.yaml":                                     {format: Threagile},
+	"threagile/test/data_assets.yaml":                                      {err: ErrUnknownFormat},
+	"threagile/test/technical_assets_servers.yaml":                         {err: threagile.ErrMalformed},
+	"threagile/support/schema.json":                                        {err: ErrUnknownFormat},
+	"threat-dragon/ThreatDragonModels/demo-threat-model.json":              {format: ThreatDragon},
+	"threat-dragon/ThreatDragonModels/v2-threat-model.json":                {format: ThreatDragon},
+	"threat-dragon/ThreatDragonModels/new-model.json":                      {format: ThreatDragon},
+	"threat-dragon/ThreatDragonModels/v2-new-model.json":                   {format: ThreatDragon},
+	"threat-dragon/ThreatDragonModels/test/malformed-new-model.json":       {err: threatdragon.ErrMalformed},
+	"threat-dragon/ThreatDragonModels/test/v2-malformed-new-model.json":    {err: threatdragon.ErrMalformed},
+	"threat-dragon/ThreatDragonModels/test/example-open-threat-model.json": {format: OTM},
+	"threat-dragon/ThreatDragonModels/test/test-reports.json":              {format: ThreatDragon},
+	"threat-dragon/ThreatDragonModels/tmbom-otm-example.cdx.json":          {err: ErrUnsupported},
+	"threat-dragon/td.vue/src/service/demo/iot-device.json":                {format: ThreatDragon},
+	"threat-dragon/td.vue/src/service/demo/mobile-cloud.otm.json":          {format: OTM},
+	"threat-dragon/td.vue/src/service/demo/huskyai.tmbom.json":             {err: ErrUnsupported},
+	"threat-dragon/td.vue/src/service/threats/models/stride.json":          {err: ErrUnknownFormat},
+	"threat-dragon/td.vue/src/assets/schema/threat-dragon-v2.schema.json":  {err: ErrUnknownFormat},
+}
+
+func TestCorpus(t *testing.T) {
+	root := corpustest.Dir(t, "threatmodel")
+	lib, err := threatmodel.DefaultLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := threatmodel.NewRenderer(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	seen := map[string]bool{}
+	imported := 0
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		ext := filepath.Ext(p)
+		if ext != ".json" && ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		rel := filepath.ToSlash(p[len(root)+1:])
+		seen[rel] = true
+		t.Run(rel, func(t *testing.T) {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Dir(p)
+			im, err := Import(data, rel, "", Options{ReadInclude: func(n string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, n)) }})
+			want, listed := corpusExpect[rel]
+			if err != nil {
+				if listed && want.err == nil {
+					t.Fatalf("want %s import, got %v", want.format, err)
+				}
+				if listed && !errors.Is(err, want.err) {
+					t.Fatalf("error %v, want %v", err, want.err)
+				}
+				if !strings.Contains(err.Error(), rel) {
+					t.Errorf("error %q does not name the file", err)
+				}
+				return
+			}
+			if listed && want.err != nil {
+				t.Fatalf("imported as %s, want error %v", im.Format, want.err)
+			}
+			if listed && im.Format != want.format {
+				t.Errorf("format %s, want %s", im.Format, want.format)
+			}
+			imported++
+			res := lib.Check(im.Model)
+			if res.Elements != len(im.Model.Elements) {
+				t.Error("element count")
+			}
+			for _, w := range res.Warnings {
+				if strings.Contains(w, "could not be evaluated") {
+					t.Errorf("rule failed on imported model: %s", w)
+				}
+			}
+			out, err := threatmodel.Marshal(im.Model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := threatmodel.Parse(out, rel+".rampart.yaml"); err != nil {
+				t.Fatalf("converted model does not parse: %v", err)
+			}
+			var dot bytes.Buffer
+			if err := threatmodel.WriteDOT(&dot, im.Model, threatmodel.DiagramOptions{Result: res}); err != nil {
+				t.Fatal(err)
+			}
+			svg, err := r.SVG(t.Context(), im.Model, threatmodel.DiagramOptions{Result: res})
+			if err != nil || !bytes.Contains(svg, []byte("<svg")) {
+				t.Fatalf("render: %v", err)
+			}
+			var exp bytes.Buffer
+			if err := otm.Export(&exp, im.Model, res); err != nil {
+				t.Fatal(err)
+			}
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rel := range corpusExpect {
+		if !seen[rel] {
+			t.Errorf("corpus file %s is missing", rel)
+		}
+	}
+	if imported < 20 {
+		t.Errorf("only %d corpus models imported", imported)
+	}
+}
+
+func TestDetect(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string
+		err  error
+	}{
+		{"rampart: threatmodel/v1\ntitle: x\nelements: []\n", Rampart, nil},
+		{`{"otmVersion":"0.2.0"}`, OTM, nil},
+		{"threagile_version: 1.0.0\n", Threagile, nil},
+		{`{"summary":{"title":"x"},"detail":{"diagrams":[]}}`, ThreatDragon, nil},
+		{`{"bomFormat":"CycloneDX"}`, "", ErrUnsupported},
+		{`{"$schema":"x","properties":{}}`, "", ErrUnknownFormat},
+		{`[1]`, "", ErrUnknownFormat},
+		{"", "", ErrUnknownFormat},
+		{"\x00\x01{", "", ErrUnknownFormat},
+		{`{"hello":"world"}`, "", ErrUnknownFormat},
+	}
+	for _, c := range cases {
+		got, err := Detect([]byte(c.in))
+		if got != c.want || (c.err == nil) != (err == nil) || (c.err != nil && !errors.Is(err, c.err)) {
+			t.Errorf("Detect(%q) = %q, %v; want %q, %v", c.in, got, err, c.want, c.err)
+		}
+	}
+	if _, err := Import([]byte("{}"), "x", "visio", Options{}); err == nil {
+		t.Error("unknown --from accepted")
+	}
+}
+
+func FuzzImport(f *testing.F) {
+	for _, p := range []string{"../threatdragon/testdata/v2-door.json", "../threatdragon/testdata/v1-door.json", "../otm/testdata/thermostat.otm.yaml", "../pytm/testdata/blog.json", "../threagile/testdata/camera.yaml", "../templates/smart-home.yaml"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	lib, err := threatmodel.DefaultLibrary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		im, err := Import(data, "fuzz", "", Options{})
+		if err != nil {
+			return
+		}
+		res := lib.Check(im.Model)
+		var b bytes.Buffer
+		if err := threatmodel.WriteDOT(&b, im.Model, threatmodel.DiagramOptions{Result: res}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

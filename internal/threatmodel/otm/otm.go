@@ -1,0 +1,611 @@
+// Package otm reads and writes the Open Threat Model (OTM) format (JSON or
+// YAML, version 0.x): trust zones, components, data flows, assets, threats and
+// mitigations map onto Rampart boundaries, elements, flows, data assets and
+// threat decisions. Export writes the model plus the threats of a check.
+package otm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/rampart-security/rampart/internal/threatmodel"
+)
+
+// ErrMalformed is wrapped when the input is OTM with missing required parts.
+var ErrMalformed = errors.New("malformed Open Threat Model")
+
+// Version is the OTM version written by Export.
+const Version = "0.2.0"
+
+type document struct {
+	OTMVersion  string       `json:"otmVersion" yaml:"otmVersion"`
+	Project     project      `json:"project" yaml:"project"`
+	Assets      []asset      `json:"assets,omitempty" yaml:"assets,omitempty"`
+	TrustZones  []trustZone  `json:"trustZones,omitempty" yaml:"trustZones,omitempty"`
+	Components  []component  `json:"components,omitempty" yaml:"components,omitempty"`
+	Dataflows   []dataflow   `json:"dataflows,omitempty" yaml:"dataflows,omitempty"`
+	Threats     []threat     `json:"threats,omitempty" yaml:"threats,omitempty"`
+	Mitigations []mitigation `json:"mitigations,omitempty" yaml:"mitigations,omitempty"`
+}
+
+type project struct {
+	Name         string         `json:"name" yaml:"name"`
+	ID           string         `json:"id" yaml:"id"`
+	Description  string         `json:"description,omitempty" yaml:"description,omitempty"`
+	Owner        string         `json:"owner,omitempty" yaml:"owner,omitempty"`
+	OwnerContact string         `json:"ownerContact,omitempty" yaml:"ownerContact,omitempty"`
+	Tags         []string       `json:"tags,omitempty" yaml:"tags,omitempty"`
+	Attributes   map[string]any `json:"attributes,omitempty" yaml:"attributes,omitempty"`
+}
+
+type assetRisk struct {
+	Confidentiality float64 `json:"confidentiality" yaml:"confidentiality"`
+	Integrity       float64 `json:"integrity" yaml:"integrity"`
+	Availability    float64 `json:"availability" yaml:"availability"`
+	Comment         string  `json:"comment,omitempty" yaml:"comment,omitempty"`
+}
+
+type asset struct {
+	Name        string         `json:"name" yaml:"name"`
+	ID          string         `json:"id" yaml:"id"`
+	Description string         `json:"description,omitempty" yaml:"description,omitempty"`
+	Risk        *assetRisk     `json:"risk,omitempty" yaml:"risk,omitempty"`
+	Attributes  map[string]any `json:"attributes,omitempty" yaml:"attributes,omitempty"`
+}
+
+type parent struct {
+	TrustZone string `json:"trustZone,omitempty" yaml:"trustZone,omitempty"`
+	Component string `json:"component,omitempty" yaml:"component,omitempty"`
+}
+
+type trustZone struct {
+	Name        string `json:"name" yaml:"name"`
+	ID          string `json:"id" yaml:"id"`
+	Type        string `json:"type,omitempty" yaml:"type,omitempty"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	Risk        *struct {
+		TrustRating float64 `json:"trustRating" yaml:"trustRating"`
+	} `json:"risk,omitempty" yaml:"risk,omitempty"`
+	Parent     *parent        `json:"parent,omitempty" yaml:"parent,omitempty"`
+	Attributes map[string]any `json:"attributes,omitempty" yaml:"attributes,omitempty"`
+}
+
+type threatInstance struct {
+	Threat      string `json:"threat" yaml:"threat"`
+	State       string `json:"state,omitempty" yaml:"state,omitempty"`
+	Mitigations []struct {
+		Mitigation string `json:"mitigation" yaml:"mitigation"`
+		State      string `json:"state,omitempty" yaml:"state,omitempty"`
+	} `json:"mitigations,omitempty" yaml:"mitigations,omitempty"`
+}
+
+type componentAssets struct {
+	Processed []string `json:"processed,omitempty" yaml:"processed,omitempty"`
+	Stored    []string `json:"stored,omitempty" yaml:"stored,omitempty"`
+}
+
+type component struct {
+	Name        string           `json:"name" yaml:"name"`
+	ID          string           `json:"id" yaml:"id"`
+	Description string           `json:"description,omitempty" yaml:"description,omitempty"`
+	Type        string           `json:"type,omitempty" yaml:"type,omitempty"`
+	Parent      *parent          `json:"parent,omitempty" yaml:"parent,omitempty"`
+	Tags        []string         `json:"tags,omitempty" yaml:"tags,omitempty"`
+	Assets      *componentAssets `json:"assets,omitempty" yaml:"assets,omitempty"`
+	Threats     []threatInstance `json:"threats,omitempty" yaml:"threats,omitempty"`
+	Attributes  map[string]any   `json:"attributes,omitempty" yaml:"attributes,omitempty"`
+}
+
+type dataflow struct {
+	Name          string           `json:"name" yaml:"name"`
+	ID            string           `json:"id" yaml:"id"`
+	Description   string           `json:"description,omitempty" yaml:"description,omitempty"`
+	Bidirectional bool             `json:"bidirectional,omitempty" yaml:"bidirectional,omitempty"`
+	Source        string           `json:"source" yaml:"source"`
+	Destination   string           `json:"destination" yaml:"destination"`
+	Tags          []string         `json:"tags,omitempty" yaml:"tags,omitempty"`
+	Assets        []string         `json:"assets,omitempty" yaml:"assets,omitempty"`
+	Threats       []threatInstance `json:"threats,omitempty" yaml:"threats,omitempty"`
+	Attributes    map[string]any   `json:"attributes,omitempty" yaml:"attributes,omitempty"`
+}
+
+type threat struct {
+	Name        string   `json:"name" yaml:"name"`
+	ID          string   `json:"id" yaml:"id"`
+	Description string   `json:"description,omitempty" yaml:"description,omitempty"`
+	Categories  []string `json:"categories,omitempty" yaml:"categories,omitempty"`
+	CWEs        []string `json:"cwes,omitempty" yaml:"cwes,omitempty"`
+	Risk        *struct {
+		Likelihood float64 `json:"likelihood" yaml:"likelihood"`
+		Impact     float64 `json:"impact" yaml:"impact"`
+	} `json:"risk,omitempty" yaml:"risk,omitempty"`
+	Tags       []string       `json:"tags,omitempty" yaml:"tags,omitempty"`
+	Attributes map[string]any `json:"attributes,omitempty" yaml:"attributes,omitempty"`
+}
+
+type mitigation struct {
+	Name          string         `json:"name" yaml:"name"`
+	ID            string         `json:"id" yaml:"id"`
+	Description   string         `json:"description,omitempty" yaml:"description,omitempty"`
+	RiskReduction float64        `json:"riskReduction" yaml:"riskReduction"`
+	Attributes    map[string]any `json:"attributes,omitempty" yaml:"attributes,omitempty"`
+}
+
+// Parse converts an OTM document (JSON or YAML) into a Rampart model.
+func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
+	var doc document
+	var err error
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		err = json.Unmarshal(data, &doc)
+	} else {
+		err = yaml.Unmarshal(data, &doc)
+	}
+	if err != nil {
+		if len(trimmed) > 0 && trimmed[0] == '{' {
+			return nil, nil, fmt.Errorf("%s: %w", threatmodel.JSONErrorAt(name, data, err), ErrMalformed)
+		}
+		return nil, nil, fmt.Errorf("%s: %w: %v", name, ErrMalformed, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if doc.OTMVersion == "" {
+		return nil, nil, fmt.Errorf("%s: %w: no otmVersion", name, ErrMalformed)
+	}
+	if strings.TrimSpace(doc.Project.Name) == "" && strings.TrimSpace(doc.Project.ID) == "" {
+		return nil, nil, fmt.Errorf("%s: %w: project has no name or id", name, ErrMalformed)
+	}
+	var warns []string
+	ids := threatmodel.NewIDAllocator()
+	m := &threatmodel.Model{Rampart: threatmodel.Version, ID: threatmodel.SanitizeID(doc.Project.ID), Title: doc.Project.Name,
+		Description: doc.Project.Description, Owner: doc.Project.Owner}
+	if m.Title == "" {
+		m.Title = doc.Project.ID
+	}
+	if m.ID == "" {
+		m.ID = threatmodel.SanitizeID(strings.ToLower(m.Title))
+	}
+	assetIDs := map[string]string{}
+	for _, a := range doc.Assets {
+		id := ids.Make(a.ID, a.Name)
+		assetIDs[a.ID] = id
+		na := threatmodel.Asset{ID: id, Name: orStr(a.Name, a.ID), Description: a.Description}
+		if a.Risk != nil {
+			na.Confidentiality, na.Integrity, na.Availability = rating(a.Risk.Confidentiality), rating(a.Risk.Integrity), rating(a.Risk.Availability)
+		}
+		if v, ok := a.Attributes["rampart"].(map[string]any); ok {
+			na.Personal, _ = v["personal"].(bool)
+			na.Secret, _ = v["secret"].(bool)
+		}
+		m.Assets = append(m.Assets, na)
+	}
+	mapAssets := func(list []string, where string) []string {
+		var out []string
+		for _, a := range list {
+			if id, ok := assetIDs[a]; ok {
+				out = append(out, id)
+			} else {
+				warns = append(warns, fmt.Sprintf("%s refers to unknown asset %q; dropped", where, a))
+			}
+		}
+		return out
+	}
+	zoneIDs := map[string]string{}
+	for _, z := range doc.TrustZones {
+		zoneIDs[z.ID] = ids.Make(z.ID, z.Name)
+	}
+	for _, z := range doc.TrustZones {
+		b := threatmodel.Boundary{ID: zoneIDs[z.ID], Name: orStr(z.Name, z.ID), Description: z.Description, Type: zoneType(z.Type)}
+		if z.Parent != nil && z.Parent.TrustZone != "" {
+			b.Parent = zoneIDs[z.Parent.TrustZone]
+		}
+		m.Boundaries = append(m.Boundaries, b)
+	}
+	compIDs := map[string]string{}
+	for _, c := range doc.Components {
+		compIDs[c.ID] = ids.Make(c.ID, c.Name)
+	}
+	parentOf := map[string]*parent{}
+	for i := range doc.Components {
+		parentOf[doc.Components[i].ID] = doc.Components[i].Parent
+	}
+	zoneOf := func(p *parent) string {
+		for depth := 0; p != nil && depth < 64; depth++ {
+			if p.TrustZone != "" {
+				return zoneIDs[p.TrustZone]
+			}
+			p = parentOf[p.Component]
+		}
+		return ""
+	}
+	mitIDs := map[string]string{}
+	for _, mt := range doc.Mitigations {
+		mitIDs[mt.ID] = ids.Make(mt.ID, mt.Name)
+	}
+	threats := map[string]threat{}
+	for _, t := range doc.Threats {
+		threats[t.ID] = t
+	}
+	mitStatus := map[string]string{}
+	instances := func(list []threatInstance, target string) {
+		for _, ti := range list {
+			t, ok := threats[ti.Threat]
+			if !ok {
+				warns = append(warns, fmt.Sprintf("%s refers to unknown threat %q; dropped", target, ti.Threat))
+				continue
+			}
+			d := threatmodel.ThreatDecision{ID: "OTM-" + threatmodel.SanitizeID(t.ID) + "@" + target, Title: orStr(t.Name, t.ID), Target: target,
+				Description: t.Description, Status: state(ti.State), Severity: "medium", STRIDE: "information_disclosure"}
+			for _, c := range t.Categories {
+				if s := threatmodel.NormalizeSTRIDE(c); s != "" {
+					d.STRIDE = s
+					break
+				}
+			}
+			for _, c := range t.CWEs {
+				var n int
+				if _, err := fmt.Sscanf(strings.ToUpper(c), "CWE-%d", &n); err == nil {
+					d.CWE = append(d.CWE, n)
+				}
+			}
+			if t.Risk != nil {
+				d.Severity = severity(t.Risk.Likelihood, t.Risk.Impact)
+			}
+			if d.Status == threatmodel.StatusAccepted || d.Status == threatmodel.StatusNotApplicable {
+				d.Reason = "state " + ti.State + " in the OTM file"
+			}
+			for _, mi := range ti.Mitigations {
+				if id, ok := mitIDs[mi.Mitigation]; ok {
+					d.Mitigations = append(d.Mitigations, id)
+					if st := mitigationState(mi.State); st != "" && mitStatus[id] != threatmodel.MitigationImplemented {
+						mitStatus[id] = st
+					}
+				}
+			}
+			m.Threats = append(m.Threats, d)
+		}
+	}
+	for _, c := range doc.Components {
+		id := compIDs[c.ID]
+		e := threatmodel.Element{}
+		if v, ok := c.Attributes["rampart"]; ok {
+			// Round trip of a Rampart export: the element's own attributes.
+			if raw, err := json.Marshal(v); err == nil {
+				_ = json.Unmarshal(raw, &e)
+			}
+		}
+		e.ID, e.Name, e.Description = id, orStr(c.Name, c.ID), c.Description
+		if e.Type == "" || !slices.Contains(threatmodel.ElementTypes, e.Type) {
+			e.Type, e.Kind = classify(c.Type, c.Tags)
+		}
+		if e.Type != threatmodel.TypeDevice {
+			e.Device = nil
+		}
+		e.Boundary = zoneOf(c.Parent)
+		e.Tags = c.Tags
+		if c.Assets != nil {
+			e.Processes = mapAssets(c.Assets.Processed, "component "+c.ID)
+			e.Stores = mapAssets(c.Assets.Stored, "component "+c.ID)
+		} else {
+			e.Processes, e.Stores = nil, nil
+		}
+		m.Elements = append(m.Elements, e)
+		instances(c.Threats, id)
+	}
+	for _, df := range doc.Dataflows {
+		from, to := compIDs[df.Source], compIDs[df.Destination]
+		if from == "" || to == "" {
+			warns = append(warns, fmt.Sprintf("dataflow %q connects %q and %q, which are not both components; skipped", df.ID, df.Source, df.Destination))
+			continue
+		}
+		f := threatmodel.Flow{}
+		if v, ok := df.Attributes["rampart"]; ok {
+			if raw, err := json.Marshal(v); err == nil {
+				_ = json.Unmarshal(raw, &f)
+			}
+		}
+		f.ID, f.Name, f.From, f.To, f.Description = ids.Make(df.ID, df.Name), df.Name, from, to, df.Description
+		f.Data = mapAssets(df.Assets, "dataflow "+df.ID)
+		for _, t := range df.Tags {
+			lt := strings.ToLower(t)
+			if strings.Contains(lt, "https") || strings.Contains(lt, "tls") || (strings.Contains(lt, "encrypted") && !strings.Contains(lt, "unencrypted")) ||
+				slices.Contains([]string{"mqtts", "coaps", "wss", "sftp", "ftps", "ldaps", "amqps", "ssh", "dtls"}, lt) {
+				f.Encrypted = true
+			}
+			if f.Protocol == "" && isProtocol(lt) {
+				f.Protocol = lt
+			}
+		}
+		m.Flows = append(m.Flows, f)
+		instances(df.Threats, f.ID)
+		if df.Bidirectional {
+			rev := f
+			rev.ID = ids.Make(df.ID+"-reverse", "flow")
+			rev.From, rev.To = to, from
+			m.Flows = append(m.Flows, rev)
+		}
+	}
+	for _, mt := range doc.Mitigations {
+		id := mitIDs[mt.ID]
+		st := mitStatus[id]
+		if st == "" {
+			st = threatmodel.MitigationPlanned
+		}
+		m.Mitigations = append(m.Mitigations, threatmodel.Mitigation{ID: id, Title: orStr(mt.Name, mt.ID), Description: mt.Description, Status: st})
+	}
+	if err := threatmodel.Validate(m); err != nil {
+		return nil, warns, fmt.Errorf("%s: imported model is invalid: %w", name, err)
+	}
+	return m, warns, nil
+}
+
+func orStr(a, b string) string {
+	if strings.TrimSpace(a) != "" {
+		return strings.TrimSpace(a)
+	}
+	return b
+}
+
+func rating(v float64) string {
+	switch {
+	case v >= 90:
+		return "critical"
+	case v >= 60:
+		return "high"
+	case v >= 30:
+		return "medium"
+	case v > 0:
+		return "low"
+	}
+	return ""
+}
+
+func ratingValue(s string) float64 {
+	switch s {
+	case "critical":
+		return 100
+	case "high":
+		return 75
+	case "medium":
+		return 50
+	case "low":
+		return 25
+	}
+	return 0
+}
+
+func severity(likelihood, impact float64) string {
+	score := likelihood * impact / 100
+	switch {
+	case score >= 80:
+		return "critical"
+	case score >= 50:
+		return "high"
+	case score >= 20:
+		return "medium"
+	case score > 0:
+		return "low"
+	}
+	return "medium"
+}
+
+func state(s string) string {
+	switch strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s)) {
+	case "mitigated", "closed", "resolved", "fixed":
+		return threatmodel.StatusMitigated
+	case "accepted", "riskaccepted":
+		return threatmodel.StatusAccepted
+	case "notapplicable", "falsepositive", "na":
+		return threatmodel.StatusNotApplicable
+	}
+	return threatmodel.StatusOpen
+}
+
+func mitigationState(s string) string {
+	switch strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s)) {
+	case "implemented", "verified", "done":
+		return threatmodel.MitigationImplemented
+	case "inprogress", "started":
+		return threatmodel.MitigationInProgress
+	case "":
+		return ""
+	}
+	return threatmodel.MitigationPlanned
+}
+
+func zoneType(t string) string {
+	t = strings.ToLower(t)
+	switch {
+	case strings.Contains(t, "cloud") || strings.Contains(t, "aws") || strings.Contains(t, "azure") || strings.Contains(t, "gcp"):
+		return "cloud"
+	case strings.Contains(t, "device") || strings.Contains(t, "physical"):
+		return "device"
+	case t == "":
+		return ""
+	}
+	return "network"
+}
+
+// classify maps an OTM component type (free text in practice) to a Rampart
+// element type and kind.
+func classify(t string, tags []string) (string, string) {
+	k := strings.ToLower(t + " " + strings.Join(tags, " "))
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(k, w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("iot", "device", "sensor", "gateway", "plc", "embedded", "firmware", "wearable", "controller"):
+		return threatmodel.TypeDevice, ""
+	case has("database", "-db", " db", "db-", "storage", "bucket", "store", "s3", "queue", "cache", "postgres", "mysql", "mongo", "redis", "blob", "file-system", "filesystem"):
+		return threatmodel.TypeDataStore, "database"
+	case has("mobile"):
+		return threatmodel.TypeProcess, "mobile_app"
+	case has("user", "actor", "client", "browser", "external", "human", "third-party", "third party"):
+		return threatmodel.TypeExternalEntity, "user"
+	}
+	return threatmodel.TypeProcess, ""
+}
+
+func isProtocol(s string) bool {
+	switch s {
+	case "http", "https", "mqtt", "mqtts", "coap", "coaps", "grpc", "amqp", "amqps", "ssh", "ftp", "sftp", "tls", "ws", "wss", "ble", "zigbee", "modbus", "opc-ua", "sql", "jdbc", "ldap", "ldaps", "smtp":
+		return true
+	}
+	return false
+}
+
+// Export writes the model as OTM JSON, with the threats of res (may be nil)
+// as the OTM threat catalogue and per-component threat instances. Rampart's
+// own element and flow attributes travel in attributes.rampart so that an
+// export imports back without loss.
+func Export(w io.Writer, m *threatmodel.Model, res *threatmodel.Result) error {
+	doc := document{OTMVersion: Version, Project: project{Name: m.Title, ID: orStr(m.ID, threatmodel.SanitizeID(strings.ToLower(m.Title))),
+		Description: m.Description, Owner: m.Owner}}
+	for _, a := range m.Assets {
+		doc.Assets = append(doc.Assets, asset{Name: a.Name, ID: a.ID, Description: a.Description,
+			Risk:       &assetRisk{Confidentiality: ratingValue(a.Confidentiality), Integrity: ratingValue(a.Integrity), Availability: ratingValue(a.Availability)},
+			Attributes: map[string]any{"rampart": map[string]any{"personal": a.Personal, "secret": a.Secret}}})
+	}
+	for _, b := range m.Boundaries {
+		z := trustZone{Name: b.Name, ID: b.ID, Type: orStr(b.Type, "network"), Description: b.Description}
+		if b.Parent != "" {
+			z.Parent = &parent{TrustZone: b.Parent}
+		}
+		doc.TrustZones = append(doc.TrustZones, z)
+	}
+	byTarget := map[string][]threatmodel.Threat{}
+	if res != nil {
+		seen := map[string]bool{}
+		for _, t := range res.Threats {
+			byTarget[t.Target] = append(byTarget[t.Target], t)
+			if seen[t.ID] {
+				continue
+			}
+			seen[t.ID] = true
+			ot := threat{Name: t.Title, ID: t.ID, Description: t.Why, Categories: []string{strideLabel(t.STRIDE)}, CWEs: t.CWE}
+			ot.Risk = &struct {
+				Likelihood float64 `json:"likelihood" yaml:"likelihood"`
+				Impact     float64 `json:"impact" yaml:"impact"`
+			}{Likelihood: ratingValue(orStr(t.Likelihood, "medium")), Impact: ratingValue(orStr(t.Impact, severityImpact(t.Severity)))}
+			ot.Attributes = map[string]any{"rule": t.Rule, "severity": t.Severity, "capec": t.CAPEC, "etsi": t.ETSI, "mitigations": t.Mitigations}
+			doc.Threats = append(doc.Threats, ot)
+		}
+	}
+	inst := func(target string) []threatInstance {
+		var out []threatInstance
+		for _, t := range byTarget[target] {
+			ti := threatInstance{Threat: t.ID, State: otmState(t.Status)}
+			for _, c := range t.Controls {
+				ti.Mitigations = append(ti.Mitigations, struct {
+					Mitigation string `json:"mitigation" yaml:"mitigation"`
+					State      string `json:"state,omitempty" yaml:"state,omitempty"`
+				}{Mitigation: c, State: controlState(m, c)})
+			}
+			out = append(out, ti)
+		}
+		return out
+	}
+	for _, e := range m.Elements {
+		c := component{Name: e.Name, ID: e.ID, Description: e.Description, Type: orStr(e.Kind, e.Type), Tags: e.Tags, Threats: inst(e.ID)}
+		if e.Boundary != "" {
+			c.Parent = &parent{TrustZone: e.Boundary}
+		}
+		if len(e.Processes)+len(e.Stores) > 0 {
+			c.Assets = &componentAssets{Processed: e.Processes, Stored: e.Stores}
+		}
+		c.Attributes = map[string]any{"rampart": toMap(e)}
+		doc.Components = append(doc.Components, c)
+	}
+	for _, f := range m.Flows {
+		df := dataflow{Name: orStr(f.Name, f.ID), ID: f.ID, Description: f.Description, Source: f.From, Destination: f.To, Assets: f.Data, Threats: inst(f.ID)}
+		if f.Protocol != "" {
+			df.Tags = append(df.Tags, f.Protocol)
+		}
+		if f.Encrypted {
+			df.Tags = append(df.Tags, "encrypted")
+		}
+		df.Attributes = map[string]any{"rampart": toMap(f)}
+		doc.Dataflows = append(doc.Dataflows, df)
+	}
+	for _, mt := range m.Mitigations {
+		rr := 0.0
+		if mt.Status == threatmodel.MitigationImplemented || mt.Status == threatmodel.MitigationVerified {
+			rr = 100
+		}
+		doc.Mitigations = append(doc.Mitigations, mitigation{Name: mt.Title, ID: mt.ID, Description: mt.Description, RiskReduction: rr,
+			Attributes: map[string]any{"status": mt.Status, "owner": mt.Owner}})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+func toMap(v any) map[string]any {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return out
+}
+
+func severityImpact(sev string) string {
+	switch sev {
+	case "critical", "high":
+		return "high"
+	case "low", "info":
+		return "low"
+	}
+	return "medium"
+}
+
+func otmState(s string) string {
+	switch s {
+	case threatmodel.StatusMitigated:
+		return "mitigated"
+	case threatmodel.StatusAccepted:
+		return "accepted"
+	case threatmodel.StatusNotApplicable:
+		return "notApplicable"
+	}
+	return "exposed"
+}
+
+func controlState(m *threatmodel.Model, id string) string {
+	for _, mt := range m.Mitigations {
+		if mt.ID == id {
+			if mt.Status == threatmodel.MitigationImplemented || mt.Status == threatmodel.MitigationVerified {
+				return "implemented"
+			}
+			return "required"
+		}
+	}
+	return "required"
+}
+
+func strideLabel(s string) string {
+	switch s {
+	case "information_disclosure":
+		return "Information Disclosure"
+	case "denial_of_service":
+		return "Denial of Service"
+	case "elevation_of_privilege":
+		return "Elevation of Privilege"
+	}
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

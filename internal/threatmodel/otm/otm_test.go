@@ -1,0 +1,144 @@
+package otm
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/threatmodel"
+)
+
+func fixture(t testing.TB) []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", "thermostat.otm.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParse(t *testing.T) {
+	m, warns, err := Parse(fixture(t), "thermostat.otm.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Title != "Thermostat" || m.ID != "thermostat" || len(m.Elements) != 4 || len(m.Boundaries) != 3 {
+		t.Fatalf("model %+v", m)
+	}
+	if e := m.Element("thermo"); e.Type != threatmodel.TypeDevice || e.Boundary != "tz-internet" || len(e.Stores) != 1 {
+		t.Errorf("thermostat %+v", e)
+	}
+	if e := m.Element("handler"); e.Boundary != "tz-cloud" || e.Type != threatmodel.TypeProcess {
+		t.Errorf("nested component should inherit its parent's zone: %+v", e)
+	}
+	if e := m.Element("db"); e.Type != threatmodel.TypeDataStore {
+		t.Errorf("db %+v", e)
+	}
+	if b := m.Boundary("tz-private"); b.Parent != "tz-cloud" || m.Boundary("tz-cloud").Type != "cloud" {
+		t.Errorf("zones %+v", m.Boundaries)
+	}
+	if f := m.Flow("df1"); !f.Encrypted || f.Protocol != "mqtts" || len(f.Data) != 1 {
+		t.Errorf("flow %+v", f)
+	}
+	if m.Flow("df2-reverse") == nil || m.Flow("df3") != nil {
+		t.Error("bidirectional flow not doubled or dangling flow kept")
+	}
+	if len(warns) != 2 {
+		t.Errorf("warnings %v", warns)
+	}
+	if m.Asset("schedule").Integrity != "high" || m.Asset("schedule").Confidentiality != "medium" {
+		t.Errorf("asset %+v", m.Asset("schedule"))
+	}
+	lib, _ := threatmodel.DefaultLibrary()
+	res := lib.Check(m)
+	var t1, t2 *threatmodel.Threat
+	for i := range res.Threats {
+		switch res.Threats[i].ID {
+		case "OTM-t1@api":
+			t1 = &res.Threats[i]
+		case "OTM-t2@df1":
+			t2 = &res.Threats[i]
+		}
+	}
+	if t1 == nil || t1.Status != "mitigated" || t1.STRIDE != "tampering" || t1.Severity != "high" || t1.CWE[0] != "CWE-89" {
+		t.Errorf("t1 %+v", t1)
+	}
+	if t2 == nil || t2.Status != "open" || t2.STRIDE != "information_disclosure" {
+		t.Errorf("t2 %+v", t2)
+	}
+}
+
+func TestExportRoundTrip(t *testing.T) {
+	lib, _ := threatmodel.DefaultLibrary()
+	for _, name := range threatmodel.Templates() {
+		data, _ := threatmodel.Template(name)
+		m, err := threatmodel.Parse(data, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := lib.Check(m)
+		var buf bytes.Buffer
+		if err := Export(&buf, m, res); err != nil {
+			t.Fatal(err)
+		}
+		back, _, err := Parse(buf.Bytes(), name+".otm.json")
+		if err != nil {
+			t.Fatalf("%s: re-import: %v", name, err)
+		}
+		// Elements, flows and boundaries survive with their Rampart attributes.
+		d := threatmodel.Compare(m, nil, back, nil)
+		if len(d.Elements.Added)+len(d.Elements.Removed)+len(d.Elements.Changed)+len(d.Flows.Added)+len(d.Flows.Removed)+len(d.Flows.Changed)+len(d.Boundaries.Removed) > 0 {
+			t.Errorf("%s: round trip changed elements/flows: %+v", name, d)
+		}
+		// Rule threats come back as recorded threats with the same status.
+		status := map[string]string{}
+		for _, th := range res.Threats {
+			status[th.Target+"/"+th.ID] = th.Status
+		}
+		for _, d := range back.Threats {
+			if d.Status == "" {
+				t.Errorf("%s: %s has no status", name, d.ID)
+			}
+		}
+		onParts := 0
+		for _, th := range res.Threats {
+			if th.TargetKind != threatmodel.TargetModel {
+				onParts++
+			}
+		}
+		if len(back.Threats) != onParts {
+			t.Errorf("%s: %d threats on components and flows exported, %d imported back", name, onParts, len(back.Threats))
+		}
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	for _, in := range []string{`{"project":{"name":"x"}}`, `{"otmVersion":"0.2.0","project":{}}`, `otmVersion: [`, `{"otmVersion":"0.2.0","project":{"name":"x"},"components":"no"}`} {
+		if _, _, err := Parse([]byte(in), "in"); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v", in, err)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(fixture(f))
+	f.Add([]byte(`{"otmVersion":"0.2.0","project":{"name":"x","id":"x"},"components":[{"id":"a","name":"A","parent":{"component":"a"}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, _, err := Parse(data, "fuzz")
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := Export(&buf, m, nil); err != nil {
+			t.Fatal(err)
+		}
+		out, err := threatmodel.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := threatmodel.Parse(out, "re.yaml"); err != nil {
+			t.Fatalf("re-parse of imported model: %v", err)
+		}
+	})
+}

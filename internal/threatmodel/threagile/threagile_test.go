@@ -1,0 +1,117 @@
+package threagile
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/threatmodel"
+)
+
+func read(t testing.TB, name string) []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func includes(name string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", name)) }
+
+func TestParse(t *testing.T) {
+	m, warns, err := Parse(read(t, "camera.yaml"), "camera.yaml", Options{ReadInclude: includes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Title != "Camera" || m.Owner != "Cy" || len(m.Elements) != 3 || len(m.Assets) != 2 || len(m.Boundaries) != 3 {
+		t.Fatalf("model %+v", m)
+	}
+	cam := m.Element("camera")
+	if cam.Type != threatmodel.TypeDevice || cam.Boundary != "home" || len(cam.Stores) != 2 || cam.EncryptedAtRest {
+		t.Errorf("camera %+v", cam)
+	}
+	if c := m.Element("cloud"); c.Kind != "web_app" || !c.InternetFacing || !c.EncryptedAtRest || c.Boundary != "vpc" {
+		t.Errorf("cloud %+v", c)
+	}
+	if v := m.Element("viewer"); v.Type != threatmodel.TypeExternalEntity || !v.OutOfScope || v.Kind != "user" {
+		t.Errorf("viewer %+v", v)
+	}
+	if m.Boundary("vpc").Parent != "aws" || m.Boundary("aws").Type != "cloud" {
+		t.Errorf("boundaries %+v", m.Boundaries)
+	}
+	if a := m.Asset("cloud-credentials"); a == nil || !a.Secret || a.Confidentiality != "critical" {
+		t.Errorf("included asset %+v", a)
+	}
+	var up *threatmodel.Flow
+	for i := range m.Flows {
+		if m.Flows[i].From == "camera" {
+			up = &m.Flows[i]
+		}
+	}
+	if up == nil || up.Encrypted || up.Authentication != "password" || up.Authorization != "technical_user" || up.Network != "internet" {
+		t.Errorf("upload flow %+v", up)
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], "ghost") {
+		t.Errorf("warnings %v", warns)
+	}
+	st := map[string]threatmodel.ThreatDecision{}
+	for _, d := range m.Threats {
+		st[d.ID] = d
+	}
+	if d, ok := st["threagile:lens-tampering@camera"]; !ok || d.Severity != "high" || d.STRIDE != "tampering" || d.CWE[0] != 1263 || d.Mitigation == "" {
+		t.Errorf("individual risk %+v", d)
+	}
+	var accepted, fp int
+	for _, d := range m.Threats {
+		switch d.Status {
+		case threatmodel.StatusAccepted:
+			accepted++
+		case threatmodel.StatusNotApplicable:
+			fp++
+		}
+	}
+	if accepted != 1 || fp != 1 {
+		t.Errorf("tracked risks: %d accepted %d false-positive: %+v", accepted, fp, m.Threats)
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	cases := map[string]string{
+		"no assets":     "threagile_version: 1.0.0\ntitle: x\n",
+		"dangling link": "technical_assets:\n  A:\n    id: a\n    type: process\n    communication_links:\n      L:\n        target: b\n",
+		"bad type":      "technical_assets:\n  A:\n    id: a\n    type: robot\n",
+		"no id":         "technical_assets:\n  A:\n    type: process\n",
+		"not a map":     "technical_assets: [1, 2]\n",
+		"include":       "includes: [x.yaml]\ntechnical_assets:\n  A: {id: a}\n",
+		"syntax":        "technical_assets: {\n",
+	}
+	for name, in := range cases {
+		_, _, err := Parse([]byte(in), name, Options{})
+		if err == nil {
+			t.Errorf("%s: imported", name)
+		}
+		if name != "include" && !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v does not wrap ErrMalformed", name, err)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(read(f, "camera.yaml"))
+	f.Add(read(f, "camera-assets.yaml"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, _, err := Parse(data, "fuzz.yaml", Options{ReadInclude: func(string) ([]byte, error) { return read(t, "camera-assets.yaml"), nil }})
+		if err != nil {
+			return
+		}
+		out, err := threatmodel.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := threatmodel.Parse(out, "re.yaml"); err != nil {
+			t.Fatalf("re-parse of imported model: %v", err)
+		}
+	})
+}

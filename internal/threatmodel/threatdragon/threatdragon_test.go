@@ -1,0 +1,121 @@
+package threatdragon
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/threatmodel"
+)
+
+func load(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseV2(t *testing.T) {
+	m, warns, err := Parse(load(t, "v2-door.json"), "v2-door.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Title != "Door lock" || m.Owner != "Ana" || len(m.Elements) != 3 || len(m.Boundaries) != 2 {
+		t.Fatalf("model %+v", m)
+	}
+	p := m.Element("p1")
+	if p == nil || p.Type != threatmodel.TypeProcess || !p.Privileged || p.Boundary != "tb2" {
+		t.Errorf("process %+v", p)
+	}
+	if b := m.Boundary("tb2"); b.Parent != "tb1" {
+		t.Errorf("nested box: parent %q", b.Parent)
+	}
+	if s := m.Element("s1"); s.Kind != "log" || len(s.Stores) != 1 || !m.Asset(s.Stores[0]).Secret || s.Boundary != "tb1" {
+		t.Errorf("store %+v", s)
+	}
+	if a := m.Element("a1"); a.Type != threatmodel.TypeExternalEntity || a.Boundary != "" {
+		t.Errorf("actor %+v", a)
+	}
+	if len(m.Flows) != 3 || m.Flow("f1-reverse") == nil || m.Flow("f1").Protocol != "ble" || !m.Flow("f1").Encrypted {
+		t.Errorf("flows %+v", m.Flows)
+	}
+	if len(warns) != 1 {
+		t.Errorf("warnings %v (want the dangling flow)", warns)
+	}
+	got := map[string]threatmodel.ThreatDecision{}
+	for _, d := range m.Threats {
+		got[d.ID] = d
+	}
+	if d := got["TD-t-1@p1"]; d.Status != "open" || d.STRIDE != "tampering" || d.Severity != "high" || d.Mitigation != "Use nonces" {
+		t.Errorf("threat t-1 %+v", d)
+	}
+	if d := got["TD-t-2@p1"]; d.Status != "not_applicable" || d.Reason == "" {
+		t.Errorf("threat t-2 %+v", d)
+	}
+	if d := got["TD-s1-1@s1"]; d.Status != "mitigated" || d.STRIDE != "repudiation" {
+		t.Errorf("threat without id %+v", d)
+	}
+	lib, _ := threatmodel.DefaultLibrary()
+	res := lib.Check(m)
+	ids := []string{}
+	for _, th := range res.Threats {
+		ids = append(ids, th.ID)
+	}
+	if !slices.Contains(ids, "TD-t-1@p1") || !slices.Contains(ids, "STORE-005@s1") {
+		t.Errorf("check of imported model: %v", ids)
+	}
+}
+
+func TestParseV1(t *testing.T) {
+	m, _, err := Parse(load(t, "v1-door.json"), "v1-door.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Elements) != 3 || len(m.Flows) != 2 || len(m.Boundaries) != 1 || len(m.Threats) != 1 {
+		t.Fatalf("model: %d elements %d flows %d boundaries %d threats", len(m.Elements), len(m.Flows), len(m.Boundaries), len(m.Threats))
+	}
+	if m.Element("p1").Name != "Lock firmware" || m.Flow("f1").Name != "Unlock" || m.Flow("f2").Name != "Read key" {
+		t.Errorf("names: %q %q %q", m.Element("p1").Name, m.Flow("f1").Name, m.Flow("f2").Name)
+	}
+	if m.Threats[0].STRIDE != "spoofing" || m.Threats[0].Target != "p1" {
+		t.Errorf("threat %+v", m.Threats[0])
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	for _, in := range []string{`{"version":"2","summary":{"titled":"x"},"details":{}}`, `{"summary":{"title":"x"}}`, `{"summary":{"title":"x"},"detail":{}}`,
+		`{"summary":{"title":"x","description":0},"detail":{"diagrams":[]}}`, `[1,2]`, `{"summary":{"title":"x"},"detail":{"diagrams":[{"cells":"no"}]}}`} {
+		if _, _, err := Parse([]byte(in), "in.json"); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: error %v, want ErrMalformed", in, err)
+		}
+	}
+	if _, _, err := Parse(load(t, "malformed.json"), "malformed.json"); err == nil {
+		t.Error("malformed.json imported")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, n := range []string{"v2-door.json", "v1-door.json", "malformed.json"} {
+		f.Add(load(f, n))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, _, err := Parse(data, "fuzz.json")
+		if err != nil {
+			return
+		}
+		if err := threatmodel.Validate(m); err != nil {
+			t.Fatalf("imported model does not validate: %v", err)
+		}
+		out, err := threatmodel.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := threatmodel.Parse(out, "re.yaml"); err != nil {
+			t.Fatalf("re-parse of imported model: %v", err)
+		}
+	})
+}

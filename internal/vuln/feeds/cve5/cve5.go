@@ -1,0 +1,317 @@
+// Package cve5 reads CVE JSON 5.x records (CVE Services / cvelistV5), the
+// CNA container and the ADP containers — notably CISA's "vulnrichment" ADP,
+// whose `affected` entries carry CPEs for records NVD has not analysed.
+//
+// `affected` entries with CPEs become NVD-style configurations (one OR node
+// per entry); entries naming a package in a known registry (collectionURL
+// pkg.go.dev, pypi.org, crates.io, npm, Maven Central) become OSV affected
+// packages with SEMVER/ECOSYSTEM ranges.
+package cve5
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/vuln"
+	"github.com/rampart-security/rampart/internal/vuln/feeds/nvd"
+)
+
+type record struct {
+	DataType    string `json:"dataType"`
+	DataVersion string `json:"dataVersion"`
+	Meta        struct {
+		CVEID         string `json:"cveId"`
+		State         string `json:"state"`
+		DatePublished string `json:"datePublished"`
+		DateUpdated   string `json:"dateUpdated"`
+		DateRejected  string `json:"dateRejected"`
+	} `json:"cveMetadata"`
+	Containers struct {
+		CNA container   `json:"cna"`
+		ADP []container `json:"adp"`
+	} `json:"containers"`
+}
+
+type container struct {
+	Provider struct {
+		ShortName string `json:"shortName"`
+	} `json:"providerMetadata"`
+	Title        string       `json:"title"`
+	Descriptions []langString `json:"descriptions"`
+	Affected     []affected   `json:"affected"`
+	Metrics      []metric     `json:"metrics"`
+	ProblemTypes []struct {
+		Descriptions []struct {
+			CWEID string `json:"cweId"`
+		} `json:"descriptions"`
+	} `json:"problemTypes"`
+	References []struct {
+		URL  string   `json:"url"`
+		Tags []string `json:"tags"`
+	} `json:"references"`
+}
+
+type langString struct {
+	Lang  string `json:"lang"`
+	Value string `json:"value"`
+}
+
+type affected struct {
+	Vendor        string    `json:"vendor"`
+	Product       string    `json:"product"`
+	CollectionURL string    `json:"collectionURL"`
+	PackageName   string    `json:"packageName"`
+	CPEs          []string  `json:"cpes"`
+	Versions      []version `json:"versions"`
+	DefaultStatus string    `json:"defaultStatus"`
+}
+
+type version struct {
+	Version         string `json:"version"`
+	Status          string `json:"status"`
+	LessThan        string `json:"lessThan"`
+	LessThanOrEqual string `json:"lessThanOrEqual"`
+	VersionType     string `json:"versionType"`
+}
+
+type vector struct {
+	VectorString string `json:"vectorString"`
+}
+
+type metric struct {
+	V40 *vector `json:"cvssV4_0"`
+	V31 *vector `json:"cvssV3_1"`
+	V30 *vector `json:"cvssV3_0"`
+	V20 *vector `json:"cvssV2_0"`
+}
+
+var registries = map[string]string{
+	"https://pkg.go.dev":                   "Go",
+	"https://pypi.org":                     "PyPI",
+	"https://crates.io":                    "crates.io",
+	"https://www.npmjs.com":                "npm",
+	"https://registry.npmjs.org":           "npm",
+	"https://repo.maven.apache.org/maven2": "Maven",
+	"https://rubygems.org":                 "RubyGems",
+	"https://packagist.org":                "Packagist",
+	"https://www.nuget.org":                "NuGet",
+}
+
+// Parse reads one CVE JSON 5.x record.
+func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
+	var rec record
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&rec); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, &vuln.ParseError{File: name, Field: te.Field, Err: err}
+		}
+		return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("JSON: %w", err)}
+	}
+	if rec.DataType != "CVE_RECORD" {
+		return nil, vuln.Errorf(name, "dataType", "%q is not CVE_RECORD", rec.DataType)
+	}
+	if !strings.HasPrefix(rec.DataVersion, "5.") {
+		return nil, vuln.Errorf(name, "dataVersion", "unsupported CVE JSON version %q", rec.DataVersion)
+	}
+	if !strings.HasPrefix(rec.Meta.CVEID, "CVE-") {
+		return nil, vuln.Errorf(name, "cveMetadata.cveId", "%q is not a CVE id", rec.Meta.CVEID)
+	}
+	a := &vuln.Advisory{ID: rec.Meta.CVEID, Sources: []vuln.Source{vuln.SourceCVE5}}
+	var err error
+	if a.Published, err = nvd.ParseTime(rec.Meta.DatePublished); err != nil {
+		return nil, &vuln.ParseError{File: name, Field: "cveMetadata.datePublished", Err: err}
+	}
+	if a.Modified, err = nvd.ParseTime(rec.Meta.DateUpdated); err != nil {
+		return nil, &vuln.ParseError{File: name, Field: "cveMetadata.dateUpdated", Err: err}
+	}
+	if rec.Meta.State == "REJECTED" {
+		a.Withdrawn, _ = nvd.ParseTime(rec.Meta.DateRejected)
+		if a.Withdrawn.IsZero() {
+			a.Withdrawn = a.Modified
+		}
+	}
+	containers := append([]container{rec.Containers.CNA}, rec.Containers.ADP...)
+	for ci, c := range containers {
+		field := "containers.cna"
+		who := "cna"
+		if ci > 0 {
+			field = fmt.Sprintf("containers.adp[%d]", ci-1)
+			who = strings.ToLower(c.Provider.ShortName)
+		}
+		if a.Summary == "" {
+			a.Summary = c.Title
+		}
+		for _, d := range c.Descriptions {
+			if a.Details == "" && (d.Lang == "en" || strings.HasPrefix(d.Lang, "en-")) {
+				a.Details = d.Value
+			}
+		}
+		for i, m := range c.Metrics {
+			for _, v := range []*vector{m.V40, m.V31, m.V30, m.V20} {
+				if v == nil || v.VectorString == "" {
+					continue
+				}
+				cv, err := vuln.ParseCVSS(v.VectorString, who)
+				if err != nil {
+					return nil, &vuln.ParseError{File: name, Field: fmt.Sprintf("%s.metrics[%d]", field, i), Err: err}
+				}
+				a.Severity = append(a.Severity, cv)
+			}
+		}
+		for _, p := range c.ProblemTypes {
+			for _, d := range p.Descriptions {
+				if d.CWEID != "" && !contains(a.CWEs, d.CWEID) {
+					a.CWEs = append(a.CWEs, d.CWEID)
+				}
+			}
+		}
+		for _, r := range c.References {
+			t := ""
+			if len(r.Tags) > 0 {
+				t = r.Tags[0]
+			}
+			a.References = append(a.References, vuln.Reference{Type: t, URL: r.URL})
+		}
+		for i, af := range c.Affected {
+			af := af
+			if err := addAffected(a, &af, name, fmt.Sprintf("%s.affected[%d]", field, i)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return a, nil
+}
+
+func addAffected(a *vuln.Advisory, af *affected, name, field string) error {
+	if eco, ok := registries[strings.TrimSuffix(af.CollectionURL, "/")]; ok && af.PackageName != "" {
+		out := vuln.Affected{Ecosystem: eco, Name: af.PackageName, Source: vuln.SourceCVE5}
+		for _, v := range af.Versions {
+			if v.Status != "affected" || v.VersionType == "git" || isCommit(v.Version) || isCommit(v.LessThan) {
+				continue
+			}
+			typ := vuln.RangeEcosystem
+			if v.VersionType == "semver" {
+				typ = vuln.RangeSemver
+			}
+			intro := v.Version
+			if intro == "" || intro == "*" {
+				intro = "0"
+			}
+			switch {
+			case v.LessThan != "" && v.LessThan != "*":
+				out.Ranges = append(out.Ranges, vuln.Range{Type: typ, Events: []vuln.Event{{Introduced: intro}, {Fixed: v.LessThan}}})
+			case v.LessThanOrEqual != "" && v.LessThanOrEqual != "*":
+				out.Ranges = append(out.Ranges, vuln.Range{Type: typ, Events: []vuln.Event{{Introduced: intro}, {LastAffected: v.LessThanOrEqual}}})
+			case v.LessThan == "*" || v.LessThanOrEqual == "*":
+				out.Ranges = append(out.Ranges, vuln.Range{Type: typ, Events: []vuln.Event{{Introduced: intro}}})
+			default:
+				out.Versions = append(out.Versions, v.Version)
+			}
+		}
+		if len(out.Ranges) > 0 || len(out.Versions) > 0 {
+			a.Affected = append(a.Affected, out)
+		}
+		return nil
+	}
+	if len(af.CPEs) == 0 {
+		return nil
+	}
+	node := vuln.Node{Operator: "OR"}
+	for i, cpe := range af.CPEs {
+		p, err := vuln.ParseCPE(cpe)
+		if err != nil {
+			return &vuln.ParseError{File: name, Field: fmt.Sprintf("%s.cpes[%d]", field, i), Err: err}
+		}
+		base := strings.Join([]string{"cpe:2.3", p.Part, p.Vendor, p.Product, "*", "*", "*", "*", "*", "*", "*", "*"}, ":")
+		added := false
+		for _, v := range af.Versions {
+			if v.Status != "affected" || v.VersionType == "git" || isCommit(v.Version) || isCommit(v.LessThan) || isCommit(v.LessThanOrEqual) {
+				// Commit ranges (the Linux CNA's, copied by CISA-ADP as
+				// "custom") cannot be compared with release versions.
+				continue
+			}
+			m := vuln.CPEMatch{Vulnerable: true, Criteria: base}
+			start := v.Version
+			if start == "0" || start == "*" || start == "n/a" || start == "unspecified" {
+				start = ""
+			}
+			switch {
+			case v.LessThan != "" && v.LessThan != "*":
+				m.VersionStartIncluding, m.VersionEndExcluding = start, v.LessThan
+			case v.LessThanOrEqual != "" && v.LessThanOrEqual != "*":
+				m.VersionStartIncluding, m.VersionEndIncluding = start, v.LessThanOrEqual
+			case v.LessThan == "*" || v.LessThanOrEqual == "*":
+				if start == "" {
+					break
+				}
+				m.VersionStartIncluding = start
+			case start != "":
+				m.Criteria = strings.Join([]string{"cpe:2.3", p.Part, p.Vendor, p.Product, cpeQuote(start), "*", "*", "*", "*", "*", "*", "*"}, ":")
+			default:
+				continue // "n/a": says nothing
+			}
+			node.Matches = append(node.Matches, m)
+			added = true
+		}
+		// defaultStatus "affected" means every version only when no version
+		// is listed: with listed (unaffected or commit) ranges, "all other
+		// versions" cannot be expressed as a CPE range, and guessing would
+		// flood kernel reports with false positives.
+		if !added && af.DefaultStatus == "affected" && len(af.Versions) == 0 {
+			node.Matches = append(node.Matches, vuln.CPEMatch{Vulnerable: true, Criteria: base})
+		}
+	}
+	if len(node.Matches) > 0 {
+		a.Configurations = append(a.Configurations, vuln.Configuration{Nodes: []vuln.Node{node}, Source: vuln.SourceCVE5})
+	}
+	return nil
+}
+
+// isCommit reports whether s looks like a git commit id (7–40 hex digits
+// with at least one letter, so release numbers like 2020 are not taken).
+func isCommit(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) < 7 || len(s) > 40 {
+		return false
+	}
+	letter := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+		case r >= 'a' && r <= 'f':
+			letter = true
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+func cpeQuote(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.', r == '-':
+			b.WriteRune(r)
+		case r > 0x7f || r < 0x20:
+			b.WriteByte('_')
+		default:
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,93 @@
+package cve5
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+func TestParseFixture(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "CVE-2099-2000.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Parse(bytes.NewReader(data), "CVE-2099-2000.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != "CVE-2099-2000" || a.Summary == "" || a.CWEs[0] != "CWE-122" || len(a.Severity) != 1 || a.Severity[0].Source != "cisa-adp" {
+		t.Errorf("got %+v", a)
+	}
+	m := vuln.NewMatcher([]vuln.Advisory{*a}, vuln.MatcherOptions{})
+	for _, tt := range []struct {
+		c    inventory.Component
+		want bool
+	}{
+		{inventory.Component{Name: "examplelib", Version: "2.3.0", CPEs: []string{"cpe:2.3:a:example:examplelib:2.3.0:*:*:*:*:*:*:*"}}, true},
+		{inventory.Component{Name: "examplelib", Version: "2.3.1", CPEs: []string{"cpe:2.3:a:example:examplelib:2.3.1:*:*:*:*:*:*:*"}}, false},
+		{inventory.Component{Name: "examplelib", Version: "1.9", CPEs: []string{"cpe:2.3:a:example:examplelib:1.9:*:*:*:*:*:*:*"}}, false},
+		{inventory.Component{Name: "example.com/lib", Version: "v2.3.0", PURL: "pkg:golang/example.com/lib@v2.3.0"}, true},
+		{inventory.Component{Name: "example.com/lib", Version: "v2.3.1", PURL: "pkg:golang/example.com/lib@v2.3.1"}, false},
+	} {
+		got := len(m.Match([]inventory.Component{tt.c}, nil)) == 1
+		if got != tt.want {
+			t.Errorf("%s %s: matched %v, want %v", tt.c.Name, tt.c.Version, got, tt.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ in, field string }{
+		{`{"dataType":"CVE_RECORD","dataVersion":"4.0"}`, "dataVersion"},
+		{`{"dataType":"OSV"}`, "dataType"},
+		{`{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"X"}}`, "cveMetadata.cveId"},
+		{`{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-1-1"},"containers":{"adp":[{"affected":[{"cpes":["nope"],"versions":[{"version":"1","status":"affected"}]}]}]}}`, "containers.adp[0].affected[0].cpes[0]"},
+	}
+	for _, tt := range tests {
+		_, err := Parse(strings.NewReader(tt.in), "r.json")
+		var pe *vuln.ParseError
+		if !errors.As(err, &pe) || pe.Field != tt.field {
+			t.Errorf("%s: got %v, want field %s", tt.in, err, tt.field)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	data, err := os.ReadFile(filepath.Join("testdata", "CVE-2099-2000.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if a, err := Parse(bytes.NewReader(b), "fuzz"); err == nil {
+			vuln.NewMatcher([]vuln.Advisory{*a}, vuln.MatcherOptions{}).Match([]inventory.Component{{Name: "examplelib", Version: "2.0", CPEs: []string{"cpe:2.3:a:example:examplelib:2.0:*:*:*:*:*:*:*"}}}, nil)
+		}
+	})
+}
+
+// TestKernelCommitRanges: the Linux CNA publishes git commit ranges, which
+// CISA-ADP copies next to kernel CPEs as "custom" versions; they must not be
+// compared with release versions (CVE-2022-48716 was introduced in 5.14).
+func TestKernelCommitRanges(t *testing.T) {
+	rec := `{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2022-48716","state":"PUBLISHED"},
+	"containers":{"cna":{"affected":[]},"adp":[{"providerMetadata":{"shortName":"CISA-ADP"},"affected":[
+	 {"cpes":["cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"],"versions":[{"status":"affected","version":"e8ba1e05bdc0","lessThan":"9167f2712dc8","versionType":"custom"}],"defaultStatus":"unknown"},
+	 {"cpes":["cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"],"versions":[{"status":"affected","version":"5.14"}],"defaultStatus":"unknown"}]}]}}`
+	a, err := Parse(strings.NewReader(rec), "CVE-2022-48716.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := vuln.NewMatcher([]vuln.Advisory{*a}, vuln.MatcherOptions{})
+	for v, want := range map[string]bool{"5.10.100": false, "5.14": true, "5.15.0": false} {
+		got := len(m.Match([]inventory.Component{{Name: "linux", Version: v}}, nil)) == 1
+		if got != want {
+			t.Errorf("kernel %s matched %v, want %v", v, got, want)
+		}
+	}
+}

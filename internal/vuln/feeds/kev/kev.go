@@ -1,0 +1,158 @@
+// Package kev reads the CISA Known Exploited Vulnerabilities catalog, as
+// JSON (known_exploited_vulnerabilities.json, streamed entry by entry) or CSV.
+package kev
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+type entry struct {
+	CVEID          string `json:"cveID"`
+	VendorProject  string `json:"vendorProject"`
+	Product        string `json:"product"`
+	Name           string `json:"vulnerabilityName"`
+	DateAdded      string `json:"dateAdded"`
+	RequiredAction string `json:"requiredAction"`
+	DueDate        string `json:"dueDate"`
+	Ransomware     string `json:"knownRansomwareCampaignUse"`
+}
+
+func parseDate(name, field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, vuln.Errorf(name, field, "%q is not a YYYY-MM-DD date", s)
+	}
+	return t, nil
+}
+
+func (e *entry) convert(name, field string) (string, vuln.KEV, error) {
+	if !strings.HasPrefix(e.CVEID, "CVE-") {
+		return "", vuln.KEV{}, vuln.Errorf(name, field+".cveID", "%q is not a CVE id", e.CVEID)
+	}
+	k := vuln.KEV{VendorProject: e.VendorProject, Product: e.Product, Name: e.Name, RequiredAction: e.RequiredAction, RansomwareUse: e.Ransomware}
+	var err error
+	if k.DateAdded, err = parseDate(name, field+".dateAdded", e.DateAdded); err != nil {
+		return "", k, err
+	}
+	if k.DateAdded.IsZero() {
+		return "", k, vuln.Errorf(name, field+".dateAdded", "missing")
+	}
+	if k.DueDate, err = parseDate(name, field+".dueDate", e.DueDate); err != nil {
+		return "", k, err
+	}
+	return e.CVEID, k, nil
+}
+
+// Read streams the catalog's JSON form, calling fn for each entry.
+func Read(r io.Reader, name string, fn func(cve string, k vuln.KEV) error) error {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return vuln.Errorf(name, "", "not a JSON object: %v", err)
+	}
+	seen := false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return jsonErr(name, "", err)
+		}
+		key, _ := t.(string)
+		if key != "vulnerabilities" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return jsonErr(name, key, err)
+			}
+			continue
+		}
+		seen = true
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return vuln.Errorf(name, "vulnerabilities", "not an array")
+		}
+		for i := 0; dec.More(); i++ {
+			field := fmt.Sprintf("vulnerabilities[%d]", i)
+			var e entry
+			if err := dec.Decode(&e); err != nil {
+				return jsonErr(name, field, err)
+			}
+			id, k, err := e.convert(name, field)
+			if err != nil {
+				return err
+			}
+			if err := fn(id, k); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return jsonErr(name, "vulnerabilities", err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return jsonErr(name, "", err)
+	}
+	if !seen {
+		return vuln.Errorf(name, "vulnerabilities", "missing: not a KEV catalog")
+	}
+	return nil
+}
+
+func jsonErr(name, field string, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &vuln.ParseError{File: name, Field: strings.TrimPrefix(field+"."+te.Field, "."), Err: err}
+	}
+	return &vuln.ParseError{File: name, Field: field, Err: fmt.Errorf("JSON: %w", err)}
+}
+
+// ReadCSV reads the catalog's CSV form (same columns as the JSON fields).
+func ReadCSV(r io.Reader, name string, fn func(cve string, k vuln.KEV) error) error {
+	cr := csv.NewReader(bufio.NewReader(r))
+	cr.FieldsPerRecord = -1
+	head, err := cr.Read()
+	if err != nil {
+		return &vuln.ParseError{File: name, Field: "header", Err: err}
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")] = i
+	}
+	for _, need := range []string{"cveID", "dateAdded"} {
+		if _, ok := col[need]; !ok {
+			return vuln.Errorf(name, "header", "column %q missing", need)
+		}
+	}
+	get := func(row []string, c string) string {
+		if i, ok := col[c]; ok && i < len(row) {
+			return row[i]
+		}
+		return ""
+	}
+	for line := 2; ; line++ {
+		row, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &vuln.ParseError{File: name, Field: fmt.Sprintf("line %d", line), Err: err}
+		}
+		e := entry{CVEID: get(row, "cveID"), VendorProject: get(row, "vendorProject"), Product: get(row, "product"), Name: get(row, "vulnerabilityName"),
+			DateAdded: get(row, "dateAdded"), RequiredAction: get(row, "requiredAction"), DueDate: get(row, "dueDate"), Ransomware: get(row, "knownRansomwareCampaignUse")}
+		id, k, err := e.convert(name, fmt.Sprintf("line %d", line))
+		if err != nil {
+			return err
+		}
+		if err := fn(id, k); err != nil {
+			return err
+		}
+	}
+}

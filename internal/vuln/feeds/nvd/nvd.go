@@ -1,0 +1,302 @@
+// Package nvd reads NVD vulnerability data: CVE API 2.0 records (a bare
+// `cve` object as mirrored per file, a {"cve": …} wrapper, or an API
+// response page with `vulnerabilities`) and the legacy NVD 1.1 JSON feed
+// (`CVE_Items`). Pages and feeds are streamed record by record.
+package nvd
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+type cve struct {
+	ID               string       `json:"id"`
+	SourceIdentifier string       `json:"sourceIdentifier"`
+	Published        string       `json:"published"`
+	LastModified     string       `json:"lastModified"`
+	VulnStatus       string       `json:"vulnStatus"`
+	Descriptions     []langString `json:"descriptions"`
+	Metrics          metrics      `json:"metrics"`
+	Weaknesses       []weakness   `json:"weaknesses"`
+	Configurations   []config     `json:"configurations"`
+	References       []reference  `json:"references"`
+	CISAExploitAdd   string       `json:"cisaExploitAdd"`
+	CISAActionDue    string       `json:"cisaActionDue"`
+	CISARequired     string       `json:"cisaRequiredAction"`
+	CISAName         string       `json:"cisaVulnerabilityName"`
+}
+
+type langString struct {
+	Lang  string `json:"lang"`
+	Value string `json:"value"`
+}
+
+type metric struct {
+	Source   string `json:"source"`
+	Type     string `json:"type"`
+	CVSSData struct {
+		VectorString string  `json:"vectorString"`
+		BaseScore    float64 `json:"baseScore"`
+	} `json:"cvssData"`
+}
+
+type metrics struct {
+	V40 []metric `json:"cvssMetricV40"`
+	V31 []metric `json:"cvssMetricV31"`
+	V30 []metric `json:"cvssMetricV30"`
+	V2  []metric `json:"cvssMetricV2"`
+}
+
+type weakness struct {
+	Description []langString `json:"description"`
+}
+
+type config struct {
+	Operator string `json:"operator"`
+	Negate   bool   `json:"negate"`
+	Nodes    []node `json:"nodes"`
+}
+
+type node struct {
+	Operator string     `json:"operator"`
+	Negate   bool       `json:"negate"`
+	CPEMatch []cpeMatch `json:"cpeMatch"`
+}
+
+type cpeMatch struct {
+	Vulnerable            bool   `json:"vulnerable"`
+	Criteria              string `json:"criteria"`
+	VersionStartIncluding string `json:"versionStartIncluding"`
+	VersionStartExcluding string `json:"versionStartExcluding"`
+	VersionEndIncluding   string `json:"versionEndIncluding"`
+	VersionEndExcluding   string `json:"versionEndExcluding"`
+}
+
+type reference struct {
+	URL  string   `json:"url"`
+	Tags []string `json:"tags"`
+}
+
+// Read reads an NVD API 2.0 record or response page from r and calls fn for
+// each CVE. name identifies the input in errors.
+func Read(r io.Reader, name string, fn func(*vuln.Advisory) error) error {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	if err := expectDelim(dec, '{', name, ""); err != nil {
+		return err
+	}
+	rest := map[string]json.RawMessage{}
+	sawPage := false
+	for dec.More() {
+		key, err := keyToken(dec, name)
+		if err != nil {
+			return err
+		}
+		if key != "vulnerabilities" {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return jsonError(name, key, err)
+			}
+			rest[key] = raw
+			continue
+		}
+		sawPage = true
+		if err := expectDelim(dec, '[', name, "vulnerabilities"); err != nil {
+			return err
+		}
+		for i := 0; dec.More(); i++ {
+			field := fmt.Sprintf("vulnerabilities[%d]", i)
+			var item struct {
+				CVE *cve `json:"cve"`
+			}
+			if err := dec.Decode(&item); err != nil {
+				return jsonError(name, field, err)
+			}
+			if item.CVE == nil {
+				return vuln.Errorf(name, field+".cve", "missing")
+			}
+			a, err := convert(item.CVE, name, field+".cve.")
+			if err != nil {
+				return err
+			}
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return jsonError(name, "vulnerabilities", err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return jsonError(name, "", err)
+	}
+	if sawPage {
+		return nil
+	}
+	var c cve
+	prefix := ""
+	if raw, ok := rest["cve"]; ok {
+		prefix = "cve."
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return jsonError(name, "cve", err)
+		}
+	} else {
+		b, _ := json.Marshal(rest)
+		if err := json.Unmarshal(b, &c); err != nil {
+			return jsonError(name, "", err)
+		}
+	}
+	a, err := convert(&c, name, prefix)
+	if err != nil {
+		return err
+	}
+	return fn(a)
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim, name, field string) error {
+	t, err := dec.Token()
+	if err != nil {
+		return jsonError(name, field, err)
+	}
+	if d, ok := t.(json.Delim); !ok || d != want {
+		return vuln.Errorf(name, field, "expected %q, found %v", want, t)
+	}
+	return nil
+}
+
+func keyToken(dec *json.Decoder, name string) (string, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return "", jsonError(name, "", err)
+	}
+	k, ok := t.(string)
+	if !ok {
+		return "", vuln.Errorf(name, "", "expected an object key, found %v", t)
+	}
+	return k, nil
+}
+
+func jsonError(name, field string, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		f := te.Field
+		if field != "" {
+			f = strings.TrimSuffix(field+"."+te.Field, ".")
+		}
+		return &vuln.ParseError{File: name, Field: f, Err: fmt.Errorf("%s is not a %s: %w", te.Value, te.Type, err)}
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &vuln.ParseError{File: name, Field: field, Err: fmt.Errorf("truncated JSON: %w", err)}
+	}
+	return &vuln.ParseError{File: name, Field: field, Err: err}
+}
+
+// ParseTime reads NVD timestamps, which come with or without zone and
+// fractional seconds ("2022-08-30T05:15:07.857", "2019-07-26T13:15Z").
+func ParseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a timestamp", s)
+}
+
+func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
+	if !strings.HasPrefix(c.ID, "CVE-") {
+		return nil, vuln.Errorf(name, prefix+"id", "%q is not a CVE id", c.ID)
+	}
+	a := &vuln.Advisory{ID: c.ID, Sources: []vuln.Source{vuln.SourceNVD}}
+	var err error
+	if a.Published, err = ParseTime(c.Published); err != nil {
+		return nil, &vuln.ParseError{File: name, Field: prefix + "published", Err: err}
+	}
+	if a.Modified, err = ParseTime(c.LastModified); err != nil {
+		return nil, &vuln.ParseError{File: name, Field: prefix + "lastModified", Err: err}
+	}
+	if strings.EqualFold(c.VulnStatus, "Rejected") {
+		a.Withdrawn = a.Modified
+	}
+	for _, d := range c.Descriptions {
+		if d.Lang == "en" || a.Details == "" {
+			a.Details = d.Value
+		}
+	}
+	for grp, ms := range map[string][]metric{"cvssMetricV40": c.Metrics.V40, "cvssMetricV31": c.Metrics.V31, "cvssMetricV30": c.Metrics.V30, "cvssMetricV2": c.Metrics.V2} {
+		for i, m := range ms {
+			if m.CVSSData.VectorString == "" {
+				continue
+			}
+			cv, err := vuln.ParseCVSS(m.CVSSData.VectorString, m.Source)
+			if err != nil {
+				return nil, &vuln.ParseError{File: name, Field: fmt.Sprintf("%smetrics.%s[%d].cvssData.vectorString", prefix, grp, i), Err: err}
+			}
+			a.Severity = append(a.Severity, cv)
+		}
+	}
+	sortCVSS(a.Severity)
+	for _, w := range c.Weaknesses {
+		for _, d := range w.Description {
+			if strings.HasPrefix(d.Value, "CWE-") && !contains(a.CWEs, d.Value) {
+				a.CWEs = append(a.CWEs, d.Value)
+			}
+		}
+	}
+	for i, cf := range c.Configurations {
+		out := vuln.Configuration{Operator: cf.Operator, Negate: cf.Negate, Source: vuln.SourceNVD}
+		for j, n := range cf.Nodes {
+			vn := vuln.Node{Operator: n.Operator, Negate: n.Negate}
+			for k, m := range n.CPEMatch {
+				if !strings.HasPrefix(m.Criteria, "cpe:2.3:") {
+					return nil, vuln.Errorf(name, fmt.Sprintf("%sconfigurations[%d].nodes[%d].cpeMatch[%d].criteria", prefix, i, j, k), "%q is not a CPE 2.3 name", m.Criteria)
+				}
+				vn.Matches = append(vn.Matches, vuln.CPEMatch{Vulnerable: m.Vulnerable, Criteria: m.Criteria,
+					VersionStartIncluding: m.VersionStartIncluding, VersionStartExcluding: m.VersionStartExcluding,
+					VersionEndIncluding: m.VersionEndIncluding, VersionEndExcluding: m.VersionEndExcluding})
+			}
+			out.Nodes = append(out.Nodes, vn)
+		}
+		a.Configurations = append(a.Configurations, out)
+	}
+	for _, r := range c.References {
+		t := ""
+		if len(r.Tags) > 0 {
+			t = r.Tags[0]
+		}
+		a.References = append(a.References, vuln.Reference{Type: t, URL: r.URL})
+	}
+	if c.CISAExploitAdd != "" {
+		k := &vuln.KEV{Name: c.CISAName, RequiredAction: c.CISARequired}
+		k.DateAdded, _ = ParseTime(c.CISAExploitAdd)
+		k.DueDate, _ = ParseTime(c.CISAActionDue)
+		a.KEV = k
+	}
+	return a, nil
+}
+
+// sortCVSS orders vectors by version, newest first, so output is stable.
+func sortCVSS(cs []vuln.CVSS) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && (cs[j].Version > cs[j-1].Version || cs[j].Version == cs[j-1].Version && cs[j].Source < cs[j-1].Source); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,209 @@
+package nvd
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+type item11 struct {
+	CVE struct {
+		Meta struct {
+			ID string `json:"ID"`
+		} `json:"CVE_data_meta"`
+		ProblemType struct {
+			Data []struct {
+				Description []langString `json:"description"`
+			} `json:"problemtype_data"`
+		} `json:"problemtype"`
+		References struct {
+			Data []struct {
+				URL  string   `json:"url"`
+				Tags []string `json:"tags"`
+			} `json:"reference_data"`
+		} `json:"references"`
+		Description struct {
+			Data []langString `json:"description_data"`
+		} `json:"description"`
+	} `json:"cve"`
+	Configurations struct {
+		Nodes []node11 `json:"nodes"`
+	} `json:"configurations"`
+	Impact struct {
+		V3 *struct {
+			CVSS struct {
+				VectorString string `json:"vectorString"`
+			} `json:"cvssV3"`
+		} `json:"baseMetricV3"`
+		V2 *struct {
+			CVSS struct {
+				VectorString string `json:"vectorString"`
+			} `json:"cvssV2"`
+		} `json:"baseMetricV2"`
+	} `json:"impact"`
+	PublishedDate    string `json:"publishedDate"`
+	LastModifiedDate string `json:"lastModifiedDate"`
+}
+
+type node11 struct {
+	Operator string    `json:"operator"`
+	Negate   bool      `json:"negate"`
+	Children []node11  `json:"children"`
+	CPEMatch []match11 `json:"cpe_match"`
+}
+
+type match11 struct {
+	Vulnerable            bool   `json:"vulnerable"`
+	CPE23URI              string `json:"cpe23Uri"`
+	VersionStartIncluding string `json:"versionStartIncluding"`
+	VersionStartExcluding string `json:"versionStartExcluding"`
+	VersionEndIncluding   string `json:"versionEndIncluding"`
+	VersionEndExcluding   string `json:"versionEndExcluding"`
+}
+
+// maxNodeDepth bounds configuration nesting in hostile input.
+const maxNodeDepth = 16
+
+// Read11 streams a legacy NVD 1.1 JSON feed (nvdcve-1.1-*.json), calling fn
+// for each item of CVE_Items.
+func Read11(r io.Reader, name string, fn func(*vuln.Advisory) error) error {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	if err := expectDelim(dec, '{', name, ""); err != nil {
+		return err
+	}
+	seen := false
+	for dec.More() {
+		key, err := keyToken(dec, name)
+		if err != nil {
+			return err
+		}
+		if key != "CVE_Items" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return jsonError(name, key, err)
+			}
+			continue
+		}
+		seen = true
+		if err := expectDelim(dec, '[', name, "CVE_Items"); err != nil {
+			return err
+		}
+		for i := 0; dec.More(); i++ {
+			field := fmt.Sprintf("CVE_Items[%d]", i)
+			var it item11
+			if err := dec.Decode(&it); err != nil {
+				return jsonError(name, field, err)
+			}
+			a, err := convert11(&it, name, field)
+			if err != nil {
+				return err
+			}
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return jsonError(name, "CVE_Items", err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return jsonError(name, "", err)
+	}
+	if !seen {
+		return vuln.Errorf(name, "CVE_Items", "missing: not an NVD 1.1 feed")
+	}
+	return nil
+}
+
+func convert11(it *item11, name, field string) (*vuln.Advisory, error) {
+	id := it.CVE.Meta.ID
+	if !strings.HasPrefix(id, "CVE-") {
+		return nil, vuln.Errorf(name, field+".cve.CVE_data_meta.ID", "%q is not a CVE id", id)
+	}
+	a := &vuln.Advisory{ID: id, Sources: []vuln.Source{vuln.SourceNVD}}
+	var err error
+	if a.Published, err = ParseTime(it.PublishedDate); err != nil {
+		return nil, &vuln.ParseError{File: name, Field: field + ".publishedDate", Err: err}
+	}
+	if a.Modified, err = ParseTime(it.LastModifiedDate); err != nil {
+		return nil, &vuln.ParseError{File: name, Field: field + ".lastModifiedDate", Err: err}
+	}
+	for _, d := range it.CVE.Description.Data {
+		if d.Lang == "en" || a.Details == "" {
+			a.Details = d.Value
+		}
+	}
+	if strings.HasPrefix(a.Details, "** REJECT **") {
+		a.Withdrawn = a.Modified
+	}
+	for _, p := range it.CVE.ProblemType.Data {
+		for _, d := range p.Description {
+			if strings.HasPrefix(d.Value, "CWE-") && !contains(a.CWEs, d.Value) {
+				a.CWEs = append(a.CWEs, d.Value)
+			}
+		}
+	}
+	if v := it.Impact.V3; v != nil && v.CVSS.VectorString != "" {
+		c, err := vuln.ParseCVSS(v.CVSS.VectorString, "nvd@nist.gov")
+		if err != nil {
+			return nil, &vuln.ParseError{File: name, Field: field + ".impact.baseMetricV3.cvssV3.vectorString", Err: err}
+		}
+		a.Severity = append(a.Severity, c)
+	}
+	if v := it.Impact.V2; v != nil && v.CVSS.VectorString != "" {
+		c, err := vuln.ParseCVSS(v.CVSS.VectorString, "nvd@nist.gov")
+		if err != nil {
+			return nil, &vuln.ParseError{File: name, Field: field + ".impact.baseMetricV2.cvssV2.vectorString", Err: err}
+		}
+		a.Severity = append(a.Severity, c)
+	}
+	for i, n := range it.Configurations.Nodes {
+		nf := fmt.Sprintf("%s.configurations.nodes[%d]", field, i)
+		vn, err := node11ToNode(n, name, nf, 0)
+		if err != nil {
+			return nil, err
+		}
+		// A 1.1 top-level node with children is an NVD 2.0 configuration
+		// whose nodes are the children; a leaf node is a one-node one.
+		if len(vn.Children) > 0 && len(vn.Matches) == 0 {
+			a.Configurations = append(a.Configurations, vuln.Configuration{Operator: vn.Operator, Negate: vn.Negate, Nodes: vn.Children, Source: vuln.SourceNVD})
+		} else {
+			a.Configurations = append(a.Configurations, vuln.Configuration{Nodes: []vuln.Node{vn}, Source: vuln.SourceNVD})
+		}
+	}
+	for _, r := range it.CVE.References.Data {
+		t := ""
+		if len(r.Tags) > 0 {
+			t = r.Tags[0]
+		}
+		a.References = append(a.References, vuln.Reference{Type: t, URL: r.URL})
+	}
+	return a, nil
+}
+
+func node11ToNode(n node11, name, field string, depth int) (vuln.Node, error) {
+	if depth > maxNodeDepth {
+		return vuln.Node{}, vuln.Errorf(name, field, "configuration nested deeper than %d", maxNodeDepth)
+	}
+	out := vuln.Node{Operator: n.Operator, Negate: n.Negate}
+	for i, m := range n.CPEMatch {
+		if !strings.HasPrefix(m.CPE23URI, "cpe:2.3:") {
+			return out, vuln.Errorf(name, fmt.Sprintf("%s.cpe_match[%d].cpe23Uri", field, i), "%q is not a CPE 2.3 name", m.CPE23URI)
+		}
+		out.Matches = append(out.Matches, vuln.CPEMatch{Vulnerable: m.Vulnerable, Criteria: m.CPE23URI,
+			VersionStartIncluding: m.VersionStartIncluding, VersionStartExcluding: m.VersionStartExcluding,
+			VersionEndIncluding: m.VersionEndIncluding, VersionEndExcluding: m.VersionEndExcluding})
+	}
+	for i, c := range n.Children {
+		cn, err := node11ToNode(c, name, fmt.Sprintf("%s.children[%d]", field, i), depth+1)
+		if err != nil {
+			return out, err
+		}
+		out.Children = append(out.Children, cn)
+	}
+	return out, nil
+}

@@ -1,0 +1,126 @@
+package osv
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+func TestParseFixtures(t *testing.T) {
+	a, err := readFixture(t, "GO-2099-0001.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != "GO-2099-0001" || len(a.Aliases) != 2 || a.CWEs[0] != "CWE-22" || a.DatabaseSeverity != "HIGH" {
+		t.Errorf("got %+v", a)
+	}
+	if len(a.Severity) != 1 || a.Severity[0].Score != 7.5 || a.Severity[0].Version != "3.1" {
+		t.Errorf("severity %+v", a.Severity)
+	}
+	if r := a.Affected[0].Ranges[0]; r.Type != vuln.RangeSemver || len(r.Events) != 4 || r.Events[3].Fixed != "2.1.1" {
+		t.Errorf("range %+v", r)
+	}
+	y, err := readFixture(t, "PYSEC-2099-1.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	af := y.Affected[0]
+	if af.Ranges[1].Events[1].Fixed != "1.10" || af.Versions[1] != "1.10rc1" || af.Versions[0] != "1.9" {
+		t.Errorf("YAML scalars changed: %+v", af)
+	}
+	if y.Published.Year() != 2024 {
+		t.Errorf("published %v", y.Published)
+	}
+}
+
+func readFixture(t *testing.T, name string) (*vuln.Advisory, error) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return ParseFile(f, name)
+}
+
+func TestParseErrorsNameField(t *testing.T) {
+	f, err := os.Open("testdata/bad-cases.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	var lines []string
+	for sc.Scan() {
+		if l := sc.Text(); l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	for i := 0; i+1 < len(lines); i += 2 {
+		field, in := lines[i], lines[i+1]
+		_, err := Parse(strings.NewReader(in), "case.json")
+		var pe *vuln.ParseError
+		if !errors.As(err, &pe) || pe.Field != field || pe.File != "case.json" || !errors.Is(err, vuln.ErrInvalid) {
+			t.Errorf("%s: got %v, want error naming %s", in, err, field)
+		}
+	}
+	if _, err := Parse(strings.NewReader(`{"id":"X-1","modified":"2024-01-01T00:00:00Z"`), "t.json"); err == nil || !strings.Contains(err.Error(), "t.json") {
+		t.Errorf("truncated JSON: %v", err)
+	}
+}
+
+func TestReadZipAndFolder(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, n := range []string{"GO-2099-0001.json", "PYSEC-2099-1.yaml"} {
+		data, _ := os.ReadFile(filepath.Join("testdata", n))
+		w, _ := zw.Create(n)
+		w.Write(data)
+	}
+	zw.Close()
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	if err := ReadZip(context.Background(), zr, "all.zip", func(a *vuln.Advisory) error { ids = append(ids, a.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ids, ",") != "GO-2099-0001,PYSEC-2099-1" {
+		t.Errorf("zip ids %v", ids)
+	}
+	ids = nil
+	if err := ReadPath(context.Background(), "testdata", func(a *vuln.Advisory) error { ids = append(ids, a.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 2 {
+		t.Errorf("folder ids %v", ids)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, n := range []string{"GO-2099-0001.json", "PYSEC-2099-1.yaml", "bad-cases.txt"} {
+		data, err := os.ReadFile(filepath.Join("testdata", n))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if a, err := Parse(bytes.NewReader(data), "fuzz.json"); err == nil {
+			_ = Lint(a, "fuzz.json")
+			_ = a.IndexKeys()
+		}
+		if a, err := ParseYAML(bytes.NewReader(data), "fuzz.yaml"); err == nil {
+			_ = vuln.NewMatcher([]vuln.Advisory{*a}, vuln.MatcherOptions{})
+		}
+	})
+}

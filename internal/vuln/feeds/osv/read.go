@@ -1,0 +1,145 @@
+package osv
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+// maxRecordSize bounds one record read from an archive (the largest real
+// OSV records are a few MB).
+const maxRecordSize = 64 << 20
+
+// IsRecordFile reports whether a file name looks like an OSV record.
+func IsRecordFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json", ".yaml", ".yml":
+		return true
+	}
+	return false
+}
+
+// ParseFile decodes one record choosing JSON or YAML from the name.
+func ParseFile(r io.Reader, name string) (*vuln.Advisory, error) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml":
+		return ParseYAML(r, name)
+	}
+	return Parse(r, name)
+}
+
+// ReadPath reads a record file, every record file under a folder (walked in
+// lexical order), or every record in a zip archive, calling fn for each
+// advisory. It stops at the first error, which names the file and field.
+func ReadPath(ctx context.Context, path string, fn func(*vuln.Advisory) error) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("osv: %w", err)
+	}
+	if st.IsDir() {
+		return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return fmt.Errorf("osv: %w", err)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if d.IsDir() {
+				return nil
+			}
+			if strings.EqualFold(filepath.Ext(p), ".zip") {
+				return ReadZipFile(ctx, p, fn)
+			}
+			if !IsRecordFile(p) {
+				return nil
+			}
+			return readOne(p, fn)
+		})
+	}
+	if strings.EqualFold(filepath.Ext(path), ".zip") {
+		return ReadZipFile(ctx, path, fn)
+	}
+	return readOne(path, fn)
+}
+
+func readOne(p string, fn func(*vuln.Advisory) error) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("osv: %w", err)
+	}
+	defer f.Close()
+	a, err := ParseFile(f, p)
+	if err != nil {
+		return err
+	}
+	return fn(a)
+}
+
+// ReadZipFile reads every record of an osv.dev-style zip (all.zip).
+func ReadZipFile(ctx context.Context, path string, fn func(*vuln.Advisory) error) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return &vuln.ParseError{File: path, Err: fmt.Errorf("zip: %w", err)}
+	}
+	defer zr.Close()
+	return ReadZip(ctx, &zr.Reader, path, fn)
+}
+
+// ReadZip reads every record file of an opened zip archive; name is the
+// archive's name for errors ("all.zip!GO-2024-0001.json").
+func ReadZip(ctx context.Context, zr *zip.Reader, name string, fn func(*vuln.Advisory) error) error {
+	files := make([]*zip.File, 0, len(zr.File))
+	for _, f := range zr.File {
+		if !f.FileInfo().IsDir() && IsRecordFile(f.Name) {
+			files = append(files, f)
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	for _, f := range files {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		entry := name + "!" + f.Name
+		rc, err := f.Open()
+		if err != nil {
+			return &vuln.ParseError{File: entry, Err: fmt.Errorf("zip entry: %w", err)}
+		}
+		a, err := ParseFile(&limitedReader{r: rc, n: maxRecordSize}, entry)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errTooLarge = errors.New("record larger than 64 MiB")
+
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}

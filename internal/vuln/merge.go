@@ -1,0 +1,189 @@
+package vuln
+
+import (
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Merge combines advisories that describe the same vulnerability — those
+// linked by id or alias, transitively — into one per vulnerability. The
+// merged advisory takes a CVE id when one is known (the name PSIRTs,
+// customers and KEV use), otherwise the smallest id; every other id becomes
+// an alias. Affected packages, configurations, severities, CWEs and
+// references are unioned; text comes from the first source that has it
+// (input order); published is the earliest, modified the latest date. A
+// withdrawn record contributes only its ids when a live record exists.
+// The input is not modified; the output order follows first appearance.
+func Merge(in []Advisory) []Advisory {
+	parent := make([]int, len(in))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i := range in {
+		for _, id := range in[i].IDs() {
+			id = strings.ToUpper(strings.TrimSpace(id))
+			if id == "" {
+				continue
+			}
+			if j, ok := owner[id]; ok {
+				a, b := find(i), find(j)
+				if a != b {
+					parent[a] = b
+				}
+			} else {
+				owner[id] = i
+			}
+		}
+	}
+	groups := map[int][]int{}
+	var order []int
+	for i := range in {
+		r := find(i)
+		if _, ok := groups[r]; !ok {
+			order = append(order, r)
+		}
+		groups[r] = append(groups[r], i)
+	}
+	out := make([]Advisory, 0, len(order))
+	for _, r := range order {
+		g := groups[r]
+		if len(g) == 1 {
+			out = append(out, in[g[0]])
+			continue
+		}
+		out = append(out, mergeGroup(in, g))
+	}
+	return out
+}
+
+func mergeGroup(in []Advisory, g []int) Advisory {
+	live := false
+	for _, i := range g {
+		if in[i].Withdrawn.IsZero() {
+			live = true
+		}
+	}
+	var m Advisory
+	ids := map[string]string{}
+	for _, i := range g {
+		a := &in[i]
+		for _, id := range a.IDs() {
+			if id != "" {
+				ids[strings.ToUpper(id)] = id
+			}
+		}
+		m.Related = appendNew(m.Related, a.Related...)
+		m.Sources = appendNew(m.Sources, a.Sources...)
+		if live && !a.Withdrawn.IsZero() {
+			continue
+		}
+		if m.Summary == "" {
+			m.Summary = a.Summary
+		}
+		if m.Details == "" {
+			m.Details = a.Details
+		}
+		if m.DatabaseSeverity == "" {
+			m.DatabaseSeverity = a.DatabaseSeverity
+		}
+		m.CWEs = appendNew(m.CWEs, a.CWEs...)
+		for _, s := range a.Severity {
+			if !slices.ContainsFunc(m.Severity, func(x CVSS) bool { return x.Vector == s.Vector }) {
+				m.Severity = append(m.Severity, s)
+			}
+		}
+		for _, af := range a.Affected {
+			if af.Record == "" {
+				af.Record = a.ID
+			}
+			m.Affected = append(m.Affected, af)
+		}
+		for _, c := range a.Configurations {
+			if c.Record == "" {
+				c.Record = a.ID
+			}
+			m.Configurations = append(m.Configurations, c)
+		}
+		for _, r := range a.References {
+			if !slices.ContainsFunc(m.References, func(x Reference) bool { return x.URL == r.URL }) {
+				m.References = append(m.References, r)
+			}
+		}
+		if !a.Published.IsZero() && (m.Published.IsZero() || a.Published.Before(m.Published)) {
+			m.Published = a.Published
+		}
+		if a.Modified.After(m.Modified) {
+			m.Modified = a.Modified
+		}
+		if !a.Withdrawn.IsZero() && a.Withdrawn.After(m.Withdrawn) {
+			m.Withdrawn = a.Withdrawn
+		}
+		if a.EPSS != nil && (m.EPSS == nil || a.EPSS.Date.After(m.EPSS.Date)) {
+			m.EPSS = a.EPSS
+		}
+		if a.KEV != nil && m.KEV == nil {
+			m.KEV = a.KEV
+		}
+	}
+	keys := make([]string, 0, len(ids))
+	for k := range ids {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	m.ID = ids[keys[0]]
+	for _, k := range keys {
+		if strings.HasPrefix(k, "CVE-") {
+			m.ID = ids[k]
+			break
+		}
+	}
+	for _, k := range keys {
+		if ids[k] != m.ID {
+			m.Aliases = append(m.Aliases, ids[k])
+		}
+	}
+	for i := range m.Affected {
+		if m.Affected[i].Record == m.ID {
+			m.Affected[i].Record = ""
+		}
+	}
+	for i := range m.Configurations {
+		if m.Configurations[i].Record == m.ID {
+			m.Configurations[i].Record = ""
+		}
+	}
+	return m
+}
+
+func appendNew[T comparable](dst []T, src ...T) []T {
+	for _, s := range src {
+		if !slices.Contains(dst, s) {
+			dst = append(dst, s)
+		}
+	}
+	return dst
+}
+
+// Enrich attaches EPSS scores and KEV entries, keyed by CVE id, to the
+// advisories whose id or aliases name that CVE.
+func Enrich(advs []Advisory, epss map[string]EPSS, kev map[string]KEV) {
+	for i := range advs {
+		for _, id := range advs[i].CVEs() {
+			if e, ok := epss[id]; ok && advs[i].EPSS == nil {
+				advs[i].EPSS = &e
+			}
+			if k, ok := kev[id]; ok && advs[i].KEV == nil {
+				advs[i].KEV = &k
+			}
+		}
+	}
+}

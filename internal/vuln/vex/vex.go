@@ -1,0 +1,245 @@
+// Package vex reads and writes VEX documents — OpenVEX (openvex/go-vex) and
+// CycloneDX VEX (cyclonedx-go) — as vuln.VEXStatement values, and renders
+// matcher results as VEX for customers.
+package vex
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+	openvex "github.com/openvex/go-vex/pkg/vex"
+
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+// maxDocument bounds a VEX document read into memory.
+const maxDocument = 256 << 20
+
+// ErrUnknownFormat is returned for a document that is neither OpenVEX,
+// CycloneDX nor CSAF.
+var ErrUnknownFormat = errors.New("not an OpenVEX, CycloneDX or CSAF VEX document")
+
+// ReadFile reads a VEX document from path: OpenVEX JSON (any version go-vex
+// knows, including legacy v0.0.1) or YAML, CSAF VEX, or CycloneDX JSON (a
+// standalone VEX or a BOM with vulnerabilities).
+func ReadFile(path string) ([]vuln.VEXStatement, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("vex: %w", err)
+	}
+	if len(data) > maxDocument {
+		return nil, &vuln.ParseError{File: path, Err: fmt.Errorf("document larger than %d bytes", maxDocument)}
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	switch {
+	case ext == ".yaml" || ext == ".yml":
+		doc, err := openvex.OpenYAML(path)
+		if err != nil {
+			return nil, &vuln.ParseError{File: path, Err: fmt.Errorf("openvex yaml: %w", err)}
+		}
+		return fromOpenVEX(doc, path), nil
+	case bytes.Contains(data, []byte(`"@context"`)) || bytes.Contains(data, []byte(`"csaf_version"`)):
+		doc, err := openvex.Open(path)
+		if err != nil {
+			return nil, &vuln.ParseError{File: path, Err: fmt.Errorf("openvex: %w", err)}
+		}
+		return fromOpenVEX(doc, path), nil
+	}
+	return Parse(data, path)
+}
+
+// Parse reads a VEX document held in memory: current OpenVEX (v0.2.x) or
+// CycloneDX JSON. name identifies it in errors and in statements' Source.
+func Parse(data []byte, name string) ([]vuln.VEXStatement, error) {
+	var probe struct {
+		Context   string `json:"@context"`
+		BOMFormat string `json:"bomFormat"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("JSON: %w", err)}
+	}
+	switch {
+	case strings.HasPrefix(probe.Context, openvex.Context):
+		doc, err := openvex.Parse(data)
+		if err != nil {
+			return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("openvex: %w", err)}
+		}
+		return fromOpenVEX(doc, name), nil
+	case probe.BOMFormat == "CycloneDX":
+		var bom cdx.BOM
+		if err := cdx.NewBOMDecoder(bytes.NewReader(data), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
+			return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("cyclonedx: %w", err)}
+		}
+		return FromCycloneDX(&bom, name)
+	}
+	return nil, &vuln.ParseError{File: name, Err: ErrUnknownFormat}
+}
+
+// Read is Parse from a reader.
+func Read(r io.Reader, name string) ([]vuln.VEXStatement, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
+	if err != nil {
+		return nil, fmt.Errorf("vex %s: %w", name, err)
+	}
+	if len(data) > maxDocument {
+		return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("document larger than %d bytes", maxDocument)}
+	}
+	return Parse(data, name)
+}
+
+func fromOpenVEX(doc *openvex.VEX, source string) []vuln.VEXStatement {
+	var out []vuln.VEXStatement
+	for _, st := range doc.Statements {
+		vulnIDs := []string{string(st.Vulnerability.Name)}
+		if st.Vulnerability.Name == "" && st.Vulnerability.ID != "" {
+			vulnIDs = []string{st.Vulnerability.ID}
+		}
+		for _, a := range st.Vulnerability.Aliases {
+			vulnIDs = append(vulnIDs, string(a))
+		}
+		var products []string
+		for _, p := range st.Products {
+			if len(p.Subcomponents) > 0 {
+				for _, sc := range p.Subcomponents {
+					products = append(products, componentIDs(sc.Component)...)
+				}
+				continue
+			}
+			products = append(products, componentIDs(p.Component)...)
+		}
+		for _, id := range vulnIDs {
+			if id == "" {
+				continue
+			}
+			for _, p := range products {
+				out = append(out, vuln.VEXStatement{
+					VulnID: id, Product: p, Status: vuln.VEXStatus(st.Status), Justification: string(st.Justification),
+					ImpactStatement: st.ImpactStatement, ActionStatement: st.ActionStatement, Source: source,
+				})
+			}
+		}
+	}
+	return out
+}
+
+func componentIDs(c openvex.Component) []string {
+	var out []string
+	if c.ID != "" {
+		out = append(out, c.ID)
+	}
+	for _, t := range []openvex.IdentifierType{openvex.PURL, openvex.CPE23, openvex.CPE22} {
+		if v := c.Identifiers[t]; v != "" && v != c.ID {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var cdxStates = map[cdx.ImpactAnalysisState]vuln.VEXStatus{
+	cdx.IASNotAffected:          vuln.VEXNotAffected,
+	cdx.IASFalsePositive:        vuln.VEXNotAffected,
+	cdx.IASResolved:             vuln.VEXFixed,
+	cdx.IASResolvedWithPedigree: vuln.VEXFixed,
+	cdx.IASExploitable:          vuln.VEXAffected,
+	cdx.IASInTriage:             vuln.VEXUnderInvestigation,
+}
+
+// cdxJustifications maps CycloneDX justifications onto the OpenVEX ones.
+var cdxJustifications = map[cdx.ImpactAnalysisJustification]string{
+	cdx.IAJCodeNotPresent:               string(openvex.VulnerableCodeNotPresent),
+	cdx.IAJCodeNotReachable:             string(openvex.VulnerableCodeNotInExecutePath),
+	cdx.IAJRequiresConfiguration:        string(openvex.VulnerableCodeCannotBeControlledByAdversary),
+	cdx.IAJRequiresDependency:           string(openvex.ComponentNotPresent),
+	cdx.IAJRequiresEnvironment:          string(openvex.VulnerableCodeCannotBeControlledByAdversary),
+	cdx.IAJProtectedByCompiler:          string(openvex.InlineMitigationsAlreadyExist),
+	cdx.IAJProtectedAtRuntime:           string(openvex.InlineMitigationsAlreadyExist),
+	cdx.IAJProtectedAtPerimeter:         string(openvex.InlineMitigationsAlreadyExist),
+	cdx.IAJProtectedByMitigatingControl: string(openvex.InlineMitigationsAlreadyExist),
+}
+
+// FromCycloneDX extracts VEX statements from a CycloneDX BOM's
+// vulnerabilities. A vulnerability without analysis says nothing about
+// exploitability and yields no statement. affects[].ref may be a bom-ref or a
+// BOM-Link (urn:cdx:…#ref); when the BOM lists the referenced component, its
+// purl is emitted as a second product so statements apply across SBOMs.
+func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
+	purls := map[string]string{}
+	var walk func([]cdx.Component)
+	walk = func(cs []cdx.Component) {
+		for _, c := range cs {
+			if c.BOMRef != "" && c.PackageURL != "" {
+				purls[c.BOMRef] = c.PackageURL
+			}
+			if c.Components != nil {
+				walk(*c.Components)
+			}
+		}
+	}
+	if bom.Metadata != nil && bom.Metadata.Component != nil {
+		walk([]cdx.Component{*bom.Metadata.Component})
+	}
+	if bom.Components != nil {
+		walk(*bom.Components)
+	}
+	if bom.Vulnerabilities == nil {
+		return nil, nil
+	}
+	var out []vuln.VEXStatement
+	for i, v := range *bom.Vulnerabilities {
+		if v.Analysis == nil || v.Analysis.State == "" {
+			continue
+		}
+		status, ok := cdxStates[v.Analysis.State]
+		if !ok {
+			return nil, vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].analysis.state", i), "unknown state %q", v.Analysis.State)
+		}
+		if v.ID == "" {
+			return nil, vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].id", i), "missing")
+		}
+		just := cdxJustifications[v.Analysis.Justification]
+		if v.Analysis.State == cdx.IASFalsePositive && just == "" {
+			just = "false_positive"
+		}
+		var action string
+		if v.Analysis.Response != nil {
+			var rs []string
+			for _, r := range *v.Analysis.Response {
+				rs = append(rs, string(r))
+			}
+			action = strings.Join(rs, ", ")
+		}
+		if v.Recommendation != "" {
+			action = strings.TrimSpace(v.Recommendation + " " + action)
+		}
+		if v.Affects == nil {
+			continue
+		}
+		for _, af := range *v.Affects {
+			ref := af.Ref
+			if k := strings.LastIndexByte(ref, '#'); k >= 0 && strings.HasPrefix(ref, "urn:cdx:") {
+				ref = ref[k+1:]
+			}
+			products := []string{ref}
+			if p := purls[ref]; p != "" {
+				products = append(products, p)
+			}
+			for _, p := range products {
+				if p == "" {
+					continue
+				}
+				out = append(out, vuln.VEXStatement{
+					VulnID: v.ID, Product: p, Status: status, Justification: just,
+					ImpactStatement: v.Analysis.Detail, ActionStatement: action, Source: name,
+				})
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,146 @@
+package vex
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+// TestCorpusVEX imports every VEX document of the corpus: OpenVEX (v0.0.1
+// and v0.2.0, JSON and YAML), CSAF VEX, and CycloneDX VEX / BOM files.
+func TestCorpusVEX(t *testing.T) {
+	root := corpustest.Dir(t, "vex")
+	var docs, statements int
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		ext := filepath.Ext(p)
+		switch {
+		case ext != ".json" && ext != ".yaml":
+			return nil
+		case strings.HasPrefix(rel, "openvex-spec"): // JSON schema and JSON-LD context, not documents
+			return nil
+		case strings.HasSuffix(p, ".sarif.json"), strings.HasSuffix(p, ".spdx.json"): // scanner output and SBOM inputs of the examples
+			return nil
+		}
+		st, err := ReadFile(p)
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			return nil
+		}
+		docs++
+		statements += len(st)
+		for _, s := range st {
+			if s.VulnID == "" || s.Product == "" || s.Status == "" {
+				t.Errorf("%s: incomplete statement %+v", rel, s)
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d documents, %d statements", docs, statements)
+	if docs < 60 || statements < 60 {
+		t.Errorf("only %d documents / %d statements", docs, statements)
+	}
+}
+
+func TestCycloneDXStates(t *testing.T) {
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,
+	"components":[{"bom-ref":"lib","type":"library","name":"lib","version":"1.0","purl":"pkg:golang/example.com/lib@v1.0.0"}],
+	"vulnerabilities":[
+	 {"id":"CVE-2099-1","analysis":{"state":"not_affected","justification":"code_not_reachable","detail":"never called"},"affects":[{"ref":"urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#lib"}]},
+	 {"id":"CVE-2099-2","analysis":{"state":"resolved"},"affects":[{"ref":"lib"}]},
+	 {"id":"CVE-2099-3","analysis":{"state":"in_triage"},"affects":[{"ref":"lib"}]},
+	 {"id":"CVE-2099-4","affects":[{"ref":"lib"}]}]}`
+	st, err := Parse([]byte(doc), "vex.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"CVE-2099-1 lib not_affected vulnerable_code_not_in_execute_path",
+		"CVE-2099-1 pkg:golang/example.com/lib@v1.0.0 not_affected vulnerable_code_not_in_execute_path",
+		"CVE-2099-2 lib fixed ", "CVE-2099-2 pkg:golang/example.com/lib@v1.0.0 fixed ",
+		"CVE-2099-3 lib under_investigation ", "CVE-2099-3 pkg:golang/example.com/lib@v1.0.0 under_investigation ",
+	}
+	var got []string
+	for _, s := range st {
+		got = append(got, s.VulnID+" "+s.Product+" "+string(s.Status)+" "+s.Justification)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := Parse([]byte(`{"bomFormat":"CycloneDX","vulnerabilities":[{"id":"X","analysis":{"state":"maybe"},"affects":[{"ref":"a"}]}]}`), "bad.json"); err == nil || !strings.Contains(err.Error(), "vulnerabilities[0].analysis.state") {
+		t.Errorf("unknown state: %v", err)
+	}
+	if _, err := Parse([]byte(`{"hello":1}`), "x.json"); err == nil {
+		t.Error("unknown document accepted")
+	}
+}
+
+// TestRoundTrip writes matches as OpenVEX and CycloneDX VEX and reads them
+// back: suppressed matches keep their status, open ones become affected.
+func TestRoundTrip(t *testing.T) {
+	adv := &vuln.Advisory{ID: "CVE-2099-9", Aliases: []string{"GO-2099-9"}, Severity: []vuln.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Score: 9.8}}}
+	c1 := &inventory.Component{Ref: "a", Name: "a", Version: "1.0", PURL: "pkg:golang/example.com/a@v1.0.0"}
+	c2 := &inventory.Component{Ref: "b", Name: "busybox", Version: "1.35.0"}
+	ms := []vuln.Match{
+		{Component: c1, Advisory: adv, FixedVersions: []string{"1.1.0"}},
+		{Component: c2, Advisory: adv, CPE: "cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*",
+			Suppressed: &vuln.VEXStatement{VulnID: "CVE-2099-9", Product: "b", Status: vuln.VEXNotAffected, Justification: "vulnerable_code_not_present"}},
+	}
+	now := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, format := range []string{"openvex", "cyclonedx"} {
+		var buf bytes.Buffer
+		var err error
+		if format == "openvex" {
+			err = WriteOpenVEX(&buf, ms, "rampart-test", now)
+		} else {
+			err = WriteCycloneDX(&buf, ms, now)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(buf.Bytes()) {
+			t.Fatalf("%s: invalid JSON", format)
+		}
+		st, err := Parse(buf.Bytes(), format)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", format, err, buf.String())
+		}
+		status := map[string]vuln.VEXStatus{}
+		for _, s := range st {
+			status[s.Product] = s.Status
+		}
+		if status["pkg:golang/example.com/a@v1.0.0"] != vuln.VEXAffected {
+			t.Errorf("%s: open match status %v", format, status)
+		}
+		notAffected := status["cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*"]
+		if format == "cyclonedx" {
+			notAffected = status["b"]
+		}
+		if notAffected != vuln.VEXNotAffected {
+			t.Errorf("%s: suppressed match status %v", format, status)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"2023-01-01T00:00:00Z","version":1,"statements":[{"vulnerability":{"name":"CVE-1-1"},"products":[{"@id":"pkg:apk/wolfi/git@2.39.0"}],"status":"not_affected","justification":"component_not_present"}]}`))
+	f.Add([]byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","vulnerabilities":[{"id":"CVE-1-1","analysis":{"state":"not_affected"},"affects":[{"ref":"x"}]}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = Parse(b, "fuzz")
+	})
+}
