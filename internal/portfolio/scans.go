@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners"
 	"github.com/rampart-security/rampart/internal/store"
@@ -57,7 +58,17 @@ func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.Sc
 		}
 		return store.NewBlob(req.FileName, "application/octet-stream", keep.buf.Bytes())
 	}
-	return st.ImportScan(ctx, in)
+	res, err := st.ImportScan(ctx, in)
+	if err != nil {
+		return res, err
+	}
+	pid, err := st.ReleaseProduct(ctx, req.ReleaseID)
+	if err != nil {
+		return res, err
+	}
+	err = audit.Record(ctx, st, audit.Event{Action: "scan.import", Object: fmt.Sprintf("release %d (%s)", req.ReleaseID, req.FileName), ProductID: pid,
+		Detail: fmt.Sprintf("%s scope %s: %d findings, %d new", res.Tool, res.Scope, res.Findings, res.New)})
+	return res, err
 }
 
 type limitedBuffer struct {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 	"github.com/rampart-security/rampart/internal/threatmodel/imports"
@@ -58,7 +60,12 @@ func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data
 	if err != nil {
 		return store.ThreatModelVersion{}, false, err
 	}
-	return st.SaveThreatModel(ctx, productID, string(src), note, actor)
+	v, created, err := st.SaveThreatModel(ctx, productID, string(src), note, actor)
+	if err != nil || !created {
+		return v, created, err
+	}
+	err = audit.Record(ctx, st, audit.Event{Action: "threatmodel.save", Object: fmt.Sprintf("threat model v%d (%s)", v.Version, name), ProductID: productID, Detail: note})
+	return v, created, err
 }
 
 // ProductThreats loads a version (0: latest) of a product's model, checks
@@ -111,5 +118,13 @@ func TrackThreat(ctx context.Context, st *store.Store, productID int64, t store.
 		return &store.ValidationError{Field: "note", Message: "accepting a threat or calling it not applicable needs a reason"}
 	}
 	t.UpdatedAt = time.Now().UTC()
-	return st.TrackThreat(ctx, productID, t)
+	if err := st.TrackThreat(ctx, productID, t); err != nil {
+		return err
+	}
+	action := "threat.track"
+	if t.Status == threatmodel.StatusAccepted {
+		action = "threat.risk_accepted"
+	}
+	return audit.Record(ctx, st, audit.Event{Action: action, Object: "threat " + t.ThreatID, ProductID: productID,
+		Detail: strings.TrimSpace(fmt.Sprintf("status %s %s", t.Status, t.Note))})
 }

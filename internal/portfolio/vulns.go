@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -206,6 +208,14 @@ func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 	}
 	a.UpdatedAt = time.Now().UTC()
 	if err := v.st.SetAnalysis(ctx, releaseID, ref, vulnID, a); err != nil {
+		return err
+	}
+	pid, err := v.st.ReleaseProduct(ctx, releaseID)
+	if err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, v.st, audit.Event{Action: "vuln.analysis", Object: fmt.Sprintf("%s in %s of release %d", vulnID, ref, releaseID),
+		ProductID: pid, Detail: strings.TrimSpace(fmt.Sprintf("%s %s %s", a.Status, a.Justification, a.Detail))}); err != nil {
 		return err
 	}
 	_, err = v.Rematch(ctx, releaseID)

@@ -338,3 +338,71 @@ func TestRequireMFA(t *testing.T) {
 		}
 	})
 }
+
+// TestFindingsScopedAndAudited: scan imports and risk acceptances are
+// audited with their product; a user limited to another product sees none
+// of the findings and cannot triage them.
+func TestFindingsScopedAndAudited(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		a := inventory.Product{Name: "Alpha"}
+		b := inventory.Product{Name: "Beta"}
+		e.store.CreateProduct(ctx, &a)
+		e.store.CreateProduct(ctx, &b)
+		rel := inventory.Release{ProductID: a.ID, Version: "1"}
+		e.store.CreateRelease(ctx, &rel)
+		sarif := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[{"id":"r1"}]}},
+			"results":[{"ruleId":"r1","level":"error","message":{"text":"SQL injection"},
+			"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.c"},"region":{"startLine":3}}}]}]}]}`
+		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?filename=a.sarif", rel.ID), []byte(sarif), nil); r.StatusCode != 200 && r.StatusCode != 201 {
+			t.Fatalf("scan import: %d", r.StatusCode)
+		}
+		var list struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		e.call(t, "viewer", "GET", "/api/v1/findings", nil, &list)
+		if len(list.Items) != 1 {
+			t.Fatalf("findings visible to a global viewer: %d", len(list.Items))
+		}
+		fid := list.Items[0].ID
+
+		// otto owns only Beta.
+		otto := identity.User{Name: "otto", Role: identity.RoleViewer, ProductsOnly: true, PasswordHash: "x"}
+		e.store.CreateUser(ctx, &otto)
+		e.store.SetMember(ctx, b.ID, otto.ID, identity.ProductOwner)
+		tok, _, _ := e.store.CreateAPIToken(ctx, otto.ID, "t", time.Hour)
+		e.tokens["otto"] = tok
+		var none struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		e.call(t, "otto", "GET", "/api/v1/findings", nil, &none)
+		if len(none.Items) != 0 {
+			t.Errorf("other product's owner lists %d findings", len(none.Items))
+		}
+		if r := e.call(t, "otto", "GET", fmt.Sprintf("/api/v1/findings/%d", fid), nil, nil); r.StatusCode != 404 {
+			t.Errorf("other product's finding: %d, want 404", r.StatusCode)
+		}
+		accept := map[string]any{"ids": []int64{fid}, "status": "risk_accepted", "reason": "mitigated by network isolation",
+			"accepted_until": time.Now().AddDate(0, 3, 0).Format("2006-01-02"), "approver": "ciso"}
+		if r := e.call(t, "otto", "POST", "/api/v1/findings/triage", accept, nil); r.StatusCode != 404 {
+			t.Errorf("other product's owner triaging: %d, want 404", r.StatusCode)
+		}
+		if r := e.call(t, "viewer", "POST", "/api/v1/findings/triage", accept, nil); r.StatusCode != 403 {
+			t.Errorf("global viewer triaging: %d, want 403", r.StatusCode)
+		}
+		if r := e.call(t, "editor", "POST", "/api/v1/findings/triage", accept, nil); r.StatusCode != 200 {
+			t.Fatalf("editor accepting the risk: %d", r.StatusCode)
+		}
+		for _, action := range []string{"scan.import", "finding.risk_accepted"} {
+			evs, _ := e.store.AuditEvents(ctx, store.AuditQuery{Action: action})
+			if len(evs) != 1 || evs[0].ProductID != a.ID || evs[0].Actor != "ed" {
+				t.Errorf("%s audit: %+v", action, evs)
+			}
+		}
+		if n, _, err := e.store.VerifyAudit(ctx); err != nil || n < 2 {
+			t.Errorf("audit chain: %d %v", n, err)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -113,6 +114,34 @@ func CheckFindingsWritable(r *http.Request, st *store.Store, ids []int64) error 
 	return nil
 }
 
+// AuditTriage records a bulk change, one event per product; accepting a
+// risk is its own action ("finding.risk_accepted").
+func AuditTriage(r *http.Request, st *store.Store, in TriageInput) error {
+	byProduct := map[int64][]string{}
+	var order []int64
+	for _, id := range in.IDs {
+		pid, err := st.FindingProduct(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if _, ok := byProduct[pid]; !ok {
+			order = append(order, pid)
+		}
+		byProduct[pid] = append(byProduct[pid], strconv.FormatInt(id, 10))
+	}
+	action := "finding.triage"
+	if in.Status == string(findings.StatusRiskAccepted) {
+		action = "finding.risk_accepted"
+	}
+	detail := strings.TrimSpace(fmt.Sprintf("status %s; reason %q; accepted until %s; approver %s; comment %q", in.Status, in.Reason, in.AcceptedUntil, in.Approver, in.Comment))
+	for _, pid := range order {
+		if err := audit.Record(r.Context(), st, audit.Event{Action: action, Object: "findings " + strings.Join(byProduct[pid], ","), ProductID: pid, Detail: detail}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type forbidden string
 
 func (e forbidden) Error() string { return string(e) }
@@ -203,6 +232,10 @@ func (h handler) triage(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := identity.FromContext(r.Context()).Name
 	if err := h.Store.UpdateFindings(r.Context(), in.IDs, u, actor, time.Now().UTC()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := AuditTriage(r, h.Store, in); err != nil {
 		h.fail(w, r, err)
 		return
 	}

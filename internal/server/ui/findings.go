@@ -167,6 +167,9 @@ func (h *handler) triage(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = h.Store.UpdateFindings(r.Context(), in.IDs, u, identity.FromContext(r.Context()).Name, time.Now().UTC())
 	}
+	if err == nil {
+		err = api.AuditTriage(r, h.Store, in)
+	}
 	msg := fmt.Sprintf("Updated %d finding(s).", len(in.IDs))
 	if err != nil {
 		if web.Status(err) >= 500 {
