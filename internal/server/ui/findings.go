@@ -87,7 +87,7 @@ func (h *handler) findings(w http.ResponseWriter, r *http.Request) {
 		q.Set("status", "active")
 	}
 	fq.Limit = 50
-	d := findingsData{Query: q, CanEdit: canEdit(r), Statuses: findings.Statuses,
+	d := findingsData{Query: q, CanEdit: identity.FromContext(r.Context()).CanAny(identity.PermWrite), Statuses: findings.Statuses,
 		Sev: []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info}}
 	var v view
 	d.Items, d.Next, err = h.Store.Findings(r.Context(), fq)
@@ -103,7 +103,7 @@ func (h *handler) findings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Chart = severityBars(d.Stats)
-	products, _, _ := h.Store.Products(r.Context(), "", 500)
+	products, _, _ := h.Store.ProductsIn(r.Context(), visible(r), "", 500)
 	for _, p := range products {
 		d.Products = append(d.Products, productOption{p.ID, p.Name})
 	}
@@ -210,7 +210,7 @@ func (h *handler) finding(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "finding", view{Title: f.Finding.Title, Nav: "findings", Flash: r.URL.Query().Get("flash"),
-		Data: findingData{F: f, History: hist, CanEdit: canEdit(r), Statuses: findings.Statuses, Back: fmt.Sprintf("/findings/%d", id)}})
+		Data: findingData{F: f, History: hist, CanEdit: canWrite(r, f.ProductID), Statuses: findings.Statuses, Back: fmt.Sprintf("/findings/%d", id)}})
 }
 
 func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) {

@@ -61,7 +61,7 @@ func (h *handler) threatModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ver, _ := strconv.Atoi(r.URL.Query().Get("version"))
-	d := threatModelData{Product: p, CanEdit: canEdit(r), Statuses: portfolio.ThreatStatuses, Templates: threatmodel.Templates(), Version: ver}
+	d := threatModelData{Product: p, CanEdit: canWrite(r, id), Statuses: portfolio.ThreatStatuses, Templates: threatmodel.Templates(), Version: ver}
 	d.View, err = portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, ver)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.fail(w, r, err)
