@@ -36,7 +36,7 @@ func ExampleDecode() {
 
 func ExampleDecode_invalid() {
 	bom := `{"bomFormat": "CycloneDX", "specVersion": "1.6",
-	  "components": [{"type": "library", "name": "openssl", "hashes": [{"alg": "SHA-257", "content": "00"}]}]}`
+	  "components": [{"type": "library", "name": "openssl", "hashes": [{"alg": "SHA-257", "content": "88525753f79d3bec27d2fa7c66aa0b92b3aa9498dafd93d7cfa4b3780cdae313"}]}]}`
 	_, err := sbom.Decode(strings.NewReader(bom), "bom.json", sbom.Options{})
 	var ve *sbom.ValidationError
 	if errors.As(err, &ve) {
