@@ -144,13 +144,16 @@ func TestTwoServersOnOnePostgres(t *testing.T) {
 		cmd *exec.Cmd
 		url string
 	}
-	start := func() proc {
+	// start runs one server and returns its URL; it must not call t.Fatal
+	// (it runs in its own goroutine).
+	start := func() (proc, error) {
 		cmd := exec.Command(exe, "serve", "--database", dbURL, "--listen", "127.0.0.1:0")
 		cmd.Env = append(os.Environ(), "RAMPART_TEST_MAIN=1")
 		stdout, _ := cmd.StdoutPipe()
-		cmd.Stderr = io.Discard
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+			return proc{}, err
 		}
 		t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
 		urls := make(chan string, 1)
@@ -161,21 +164,36 @@ func TestTwoServersOnOnePostgres(t *testing.T) {
 					urls <- u
 				}
 			}
+			close(urls)
 		}()
 		select {
-		case u := <-urls:
-			return proc{cmd, u}
-		case <-time.After(30 * time.Second):
-			t.Fatal("server did not start")
+		case u, ok := <-urls:
+			if !ok {
+				return proc{}, fmt.Errorf("server exited before listening: %s", stderr.String())
+			}
+			return proc{cmd, u}, nil
+		case <-time.After(60 * time.Second):
+			return proc{}, fmt.Errorf("server did not start in 60 s: %s", stderr.String())
 		}
-		return proc{}
 	}
 	// Start both at the same time so that they race on the migrations.
-	procs := make(chan proc, 2)
-	for range 2 {
-		go func() { procs <- start() }()
+	type started struct {
+		p   proc
+		err error
 	}
-	a, b := <-procs, <-procs
+	procs := make(chan started, 2)
+	for range 2 {
+		go func() { p, err := start(); procs <- started{p, err} }()
+	}
+	var ps []proc
+	for range 2 {
+		s := <-procs
+		if s.err != nil {
+			t.Fatal(s.err)
+		}
+		ps = append(ps, s.p)
+	}
+	a, b := ps[0], ps[1]
 
 	// A user and a token, created with the CLI against the same database.
 	var out bytes.Buffer
