@@ -147,7 +147,7 @@ func TestReimportKeepsTriage(t *testing.T) {
 		if len(active) != 3 { // a, c, semgrep new.go
 			t.Errorf("active = %d", len(active))
 		}
-		stats, err := st.FindingStats(ctx, 0)
+		stats, err := st.FindingStats(ctx, 0, nil)
 		if err != nil || stats.Active != 3 || stats.Closed == 0 {
 			t.Errorf("stats %+v %v", stats, err)
 		}

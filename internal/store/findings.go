@@ -673,12 +673,13 @@ type FindingStats struct {
 	MeanTimeToRemediate float64 `json:"mttr_days"`
 }
 
-// FindingStats counts findings, for one product (0: all).
-func (s *Store) FindingStats(ctx context.Context, productID int64) (FindingStats, error) {
+// FindingStats counts findings of one product (0: all) among the given
+// products (nil: all).
+func (s *Store) FindingStats(ctx context.Context, productID int64, products []int64) (FindingStats, error) {
 	st := FindingStats{ActiveBySeverity: map[findings.Severity]int{}}
-	cond, args := "", []any{}
+	cond, args := productFilter("product_id", products)
 	if productID != 0 {
-		cond, args = " AND product_id = ?", []any{productID}
+		cond, args = cond+" AND product_id = ?", append(args, productID)
 	}
 	now := fmtTime(time.Now().UTC())
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT severity, COUNT(*), SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), SUM(CASE WHEN kev THEN 1 ELSE 0 END)

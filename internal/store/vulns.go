@@ -445,10 +445,12 @@ type VulnSummary struct {
 	AffectedRelease int            `json:"affected_releases"`
 }
 
-// VulnSummary counts matches by severity, and KEV exposure, over all releases.
-func (s *Store) VulnSummary(ctx context.Context) (VulnSummary, error) {
+// VulnSummary counts matches by severity, and KEV exposure, over the
+// releases of the given products (nil: all).
+func (s *Store) VulnSummary(ctx context.Context, products []int64) (VulnSummary, error) {
 	sum := VulnSummary{BySeverity: map[string]int{}}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT severity_rank, COUNT(*) FROM release_vulns WHERE NOT suppressed GROUP BY severity_rank`))
+	pf, pargs := productFilter("r.product_id", products)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT v.severity_rank, COUNT(*) FROM release_vulns v JOIN releases r ON r.id = v.release_id WHERE NOT v.suppressed`+pf+` GROUP BY v.severity_rank`), pargs...)
 	if err != nil {
 		return sum, err
 	}
@@ -461,8 +463,8 @@ func (s *Store) VulnSummary(ctx context.Context) (VulnSummary, error) {
 		sum.BySeverity[vuln.Level(rank).String()] = n
 	}
 	rows.Close()
-	err = s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(CASE WHEN kev THEN 1 ELSE 0 END), 0), COUNT(DISTINCT CASE WHEN kev THEN release_id END), COUNT(DISTINCT release_id)
-		FROM release_vulns WHERE NOT suppressed`)).Scan(&sum.KEV, &sum.KEVReleases, &sum.AffectedRelease)
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(CASE WHEN v.kev THEN 1 ELSE 0 END), 0), COUNT(DISTINCT CASE WHEN v.kev THEN v.release_id END), COUNT(DISTINCT v.release_id)
+		FROM release_vulns v JOIN releases r ON r.id = v.release_id WHERE NOT v.suppressed`+pf), pargs...).Scan(&sum.KEV, &sum.KEVReleases, &sum.AffectedRelease)
 	return sum, err
 }
 
@@ -518,9 +520,20 @@ func (s *Store) AddEvent(ctx context.Context, e Event) error {
 	return err
 }
 
-// Events returns the newest events.
-func (s *Store) Events(ctx context.Context, limit int) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, kind, COALESCE(product_id, 0), COALESCE(release_id, 0), subject, title, detail FROM events ORDER BY id DESC LIMIT ?`), clampLimit(limit))
+// Events returns the newest events of the given products and the events
+// about no product (nil: all events).
+func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]Event, error) {
+	pf, args := "", []any{}
+	if products != nil {
+		pf = " AND (product_id IS NULL OR product_id = 0"
+		if len(products) > 0 {
+			pf += " OR product_id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(products)), ",") + ")"
+			args = int64sToAny(products)
+		}
+		pf += ")"
+	}
+	args = append(args, clampLimit(limit))
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, kind, COALESCE(product_id, 0), COALESCE(release_id, 0), subject, title, detail FROM events WHERE 1 = 1`+pf+` ORDER BY id DESC LIMIT ?`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -554,4 +567,16 @@ func (s *Store) ReleaseIDs(ctx context.Context) ([]int64, error) {
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// productFilter returns " AND <col> IN (…)" and its arguments for a
+// non-nil product list (nil: every product; empty: none).
+func productFilter(col string, products []int64) (string, []any) {
+	if products == nil {
+		return "", nil
+	}
+	if len(products) == 0 {
+		return " AND 1 = 0", nil
+	}
+	return " AND " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", len(products)), ",") + ")", int64sToAny(products)
 }

@@ -182,22 +182,15 @@ func (h handler) events(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	evs, err := h.Store.Events(r.Context(), limit)
+	// Only events of the caller's products (and product-less ones).
+	var products []int64
+	if ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead); !all {
+		products = append([]int64{}, ids...)
+	}
+	evs, err := h.Store.Events(r.Context(), limit, products)
 	if err != nil {
 		h.fail(w, r, err)
 		return
-	}
-	// Only events of the caller's products (and product-less ones).
-	if p := identity.FromContext(r.Context()); true {
-		if _, all := p.VisibleProducts(identity.PermRead); !all {
-			kept := evs[:0]
-			for _, e := range evs {
-				if e.ProductID == 0 || p.Can(e.ProductID, identity.PermRead) {
-					kept = append(kept, e)
-				}
-			}
-			evs = kept
-		}
 	}
 	web.WriteJSON(w, http.StatusOK, newPage(evs, ""))
 }

@@ -98,7 +98,7 @@ func (h *handler) findings(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Error = err.Error()
 	}
-	if d.Stats, err = h.Store.FindingStats(r.Context(), fq.ProductID); err != nil {
+	if d.Stats, err = h.Store.FindingStats(r.Context(), fq.ProductID, visible(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}

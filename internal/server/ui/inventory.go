@@ -45,6 +45,9 @@ func visible(r *http.Request) []int64 {
 	if all {
 		return nil
 	}
+	if ids == nil {
+		ids = []int64{} // nothing visible, not "everything"
+	}
 	return ids
 }
 
@@ -55,7 +58,7 @@ func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := portfolioData{Products: products, Next: next, CanEdit: canEdit(r)}
-	if d.Vulns, err = h.Store.VulnSummary(r.Context()); err != nil {
+	if d.Vulns, err = h.Store.VulnSummary(r.Context(), visible(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -63,7 +66,7 @@ func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if d.Events, err = h.Store.Events(r.Context(), 8); err != nil {
+	if d.Events, err = h.Store.Events(r.Context(), 8, visible(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
