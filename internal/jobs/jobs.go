@@ -39,6 +39,8 @@ type Runner struct {
 	st  *store.Store
 	log *slog.Logger
 	now func() time.Time
+	// lastSnapshot is when the findings trend was last recorded.
+	lastSnapshot time.Time
 }
 
 // New returns a runner.
@@ -74,6 +76,12 @@ func (r *Runner) Run(ctx context.Context) {
 // Tick runs every job once.
 func (r *Runner) Tick(ctx context.Context) error {
 	now := r.now().UTC()
+	if now.Sub(r.lastSnapshot) >= 15*time.Minute { // trend data: a day's counts, refreshed
+		if err := r.st.SnapshotFindings(ctx, now); err != nil {
+			return fmt.Errorf("snapshot findings: %w", err)
+		}
+		r.lastSnapshot = now
+	}
 	ids, err := r.st.ExpireAcceptances(ctx, now)
 	if err != nil {
 		return fmt.Errorf("expire risk acceptances: %w", err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/findings"
@@ -62,6 +63,8 @@ func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.Sc
 	if err != nil {
 		return res, err
 	}
+	// Keep today's trend point current (best effort: the import succeeded).
+	_ = st.SnapshotFindings(ctx, time.Now())
 	pid, err := st.ReleaseProduct(ctx, req.ReleaseID)
 	if err != nil {
 		return res, err

@@ -151,6 +151,21 @@ func TestReimportKeepsTriage(t *testing.T) {
 		if err != nil || stats.Active != 3 || stats.Closed == 0 {
 			t.Errorf("stats %+v %v", stats, err)
 		}
+		// Closed by re-scans today, long before the 30-day SLA: all in time.
+		if stats.SLACompliance != 100 {
+			t.Errorf("SLA compliance = %v, want 100", stats.SLACompliance)
+		}
+		// Each import recorded today's trend point; it counts the active findings.
+		if err := st.SnapshotFindings(ctx, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		trend, err := st.FindingTrend(ctx, time.Now().AddDate(0, 0, -1), 0, nil)
+		if err != nil || len(trend) != 1 || trend[0].Total != 3 || trend[0].BySeverity[findings.High] != 3 {
+			t.Errorf("trend: %+v %v", trend, err)
+		}
+		if other, _ := st.FindingTrend(ctx, time.Now().AddDate(0, 0, -1), 0, []int64{}); len(other) != 0 {
+			t.Errorf("trend over no visible product: %+v", other)
+		}
 	})
 }
 

@@ -145,6 +145,9 @@ func TestBrowserJourney(t *testing.T) {
 	if got := text("#stat-active"); got != "2" {
 		t.Errorf("active findings = %q", got)
 	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#trend-chart rect").length`)); err != nil || n == 0 {
+		t.Errorf("trend chart has %d bars (%v)", n, err)
+	}
 	browsertest.Screenshot(t, ctx, "07-findings")
 	// Highest risk first: the XSS (high) is the first row; mark it a false positive.
 	do("bulk triage",

@@ -671,6 +671,9 @@ type FindingStats struct {
 	Closed           int                       `json:"closed"`
 	// MeanTimeToRemediate is the mean days from first seen to closed.
 	MeanTimeToRemediate float64 `json:"mttr_days"`
+	// SLACompliance is the share (0–100) of closed findings with a due
+	// date that were closed by it; -1 when none was closed yet.
+	SLACompliance float64 `json:"sla_compliance"`
 }
 
 // FindingStats counts findings of one product (0: all) among the given
@@ -702,22 +705,33 @@ func (s *Store) FindingStats(ctx context.Context, productID int64, products []in
 	if err := rows.Err(); err != nil {
 		return st, err
 	}
-	crows, err := s.db.QueryContext(ctx, s.q(`SELECT first_seen, closed_at FROM findings WHERE closed_at IS NOT NULL`+cond), args...)
+	crows, err := s.db.QueryContext(ctx, s.q(`SELECT first_seen, closed_at, COALESCE(sla_due, '') FROM findings WHERE closed_at IS NOT NULL`+cond), args...)
 	if err != nil {
 		return st, err
 	}
 	defer crows.Close()
 	var total float64
+	withDue, inTime := 0, 0
 	for crows.Next() {
-		var first, closed string
-		if err := crows.Scan(&first, &closed); err != nil {
+		var first, closed, due string
+		if err := crows.Scan(&first, &closed, &due); err != nil {
 			return st, err
 		}
 		st.Closed++
 		total += parseTime(closed).Sub(parseTime(first)).Hours() / 24
+		if due != "" {
+			withDue++
+			if closed <= due {
+				inTime++
+			}
+		}
 	}
 	if st.Closed > 0 {
 		st.MeanTimeToRemediate = total / float64(st.Closed)
+	}
+	st.SLACompliance = -1
+	if withDue > 0 {
+		st.SLACompliance = float64(inTime) * 100 / float64(withDue)
 	}
 	return st, crows.Err()
 }

@@ -29,6 +29,8 @@ func (h *handler) findingRoutes() []web.Route {
 }
 
 type findingsData struct {
+	Trend    []trendBar
+	TrendMax int
 	Items    []store.StoredFinding
 	Next     string
 	Query    url.Values
@@ -75,6 +77,41 @@ func severityBars(st store.FindingStats) []bar {
 	return out
 }
 
+// trendBar is one day of the active-findings trend: stacked severity
+// segments, laid out for a 600×150 SVG.
+type trendBar struct {
+	Day      string
+	Total    int
+	X, W     int
+	Segments []bar
+}
+
+// trendBars lays out stacked bars per day (critical at the bottom).
+func trendBars(points []store.TrendPoint) ([]trendBar, int) {
+	sevs := []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info}
+	maxV := 1
+	for _, p := range points {
+		maxV = max(maxV, p.Total)
+	}
+	const height, width = 120, 600
+	w := width / max(len(points), 30)
+	out := make([]trendBar, len(points))
+	for i, p := range points {
+		tb := trendBar{Day: p.Day, Total: p.Total, X: 10 + i*w, W: max(w-2, 2)}
+		y := 130
+		for _, s := range sevs {
+			h := p.BySeverity[s] * height / maxV
+			if h == 0 {
+				continue
+			}
+			y -= h
+			tb.Segments = append(tb.Segments, bar{Label: string(s), Value: p.BySeverity[s], X: tb.X, W: tb.W, Y: y, H: h, Class: "sev-" + string(s)})
+		}
+		out[i] = tb
+	}
+	return out, maxV
+}
+
 func (h *handler) findings(w http.ResponseWriter, r *http.Request) {
 	fq, err := api.FindingQuery(r)
 	if err != nil {
@@ -103,6 +140,12 @@ func (h *handler) findings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Chart = severityBars(d.Stats)
+	points, err := h.Store.FindingTrend(r.Context(), time.Now().AddDate(0, 0, -60), fq.ProductID, visible(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Trend, d.TrendMax = trendBars(points)
 	products, _, _ := h.Store.ProductsIn(r.Context(), visible(r), "", 500)
 	for _, p := range products {
 		d.Products = append(d.Products, productOption{p.ID, p.Name})

@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/findings"
+)
+
+// SnapshotFindings records today's count of active findings per product
+// and severity (replacing an earlier snapshot of the same day), so that
+// trends can be drawn without scanning history.
+func (s *Store) SnapshotFindings(ctx context.Context, now time.Time) error {
+	day := now.UTC().Format("2006-01-02")
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM finding_snapshots WHERE day = ?`), day); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO finding_snapshots (day, product_id, severity, active)
+			SELECT ?, product_id, severity, COUNT(*) FROM findings WHERE active = ? GROUP BY product_id, severity`), day, true)
+		return err
+	})
+}
+
+// TrendPoint is the number of active findings per severity on one day.
+type TrendPoint struct {
+	Day        string                    `json:"day"`
+	BySeverity map[findings.Severity]int `json:"by_severity"`
+	Total      int                       `json:"total"`
+}
+
+// FindingTrend returns daily active counts since a date, for one product
+// (0: all) among the given products (nil: all).
+func (s *Store) FindingTrend(ctx context.Context, since time.Time, productID int64, products []int64) ([]TrendPoint, error) {
+	cond, args := productFilter("product_id", products)
+	if productID != 0 {
+		cond, args = cond+" AND product_id = ?", append(args, productID)
+	}
+	args = append([]any{since.UTC().Format("2006-01-02")}, args...)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT day, severity, SUM(active) FROM finding_snapshots WHERE day >= ?`+cond+` GROUP BY day, severity ORDER BY day`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TrendPoint
+	for rows.Next() {
+		var day, sev string
+		var n int
+		if err := rows.Scan(&day, &sev, &n); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].Day != day {
+			out = append(out, TrendPoint{Day: day, BySeverity: map[findings.Severity]int{}})
+		}
+		p := &out[len(out)-1]
+		p.BySeverity[findings.Severity(sev)] += n
+		p.Total += n
+	}
+	return out, rows.Err()
+}
