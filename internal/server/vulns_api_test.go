@@ -31,6 +31,7 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "kev.json"), []byte(`{"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2099.01.01","dateReleased":"2099-01-01T00:00:00.000Z","count":1,
 "vulnerabilities":[{"cveID":"CVE-2099-12345","vendorProject":"Go","product":"x/net","vulnerabilityName":"x/net HTTP/2 DoS","dateAdded":"2099-01-01",
 "shortDescription":"DoS","requiredAction":"Update","dueDate":"2099-01-22","knownRansomwareCampaignUse":"Unknown","notes":""}]}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "epss-1.csv"), []byte("#model_version:v2025.03.14,score_date:2099-01-01T12:55:00Z\ncve,epss,percentile\nCVE-2099-12345,0.10000,0.90000\n"), 0o644)
 	rec, err := portfolio.ImportFeeds(ctx, e.store, "test", dir)
 	if err != nil || rec.Advisories != 1 || rec.KEV != 1 {
 		t.Fatalf("import feeds: %+v %v", rec, err)
@@ -101,6 +102,25 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 	}
 	if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities/GHSA-aaaa-bbbb-cccc", nil, &vd); r.StatusCode != 200 || vd.Advisory.ID != "GO-2099-0001" || vd.Advisory.KEV == nil || len(vd.Releases) != 1 {
 		t.Errorf("vulnerability: %d %+v", r.StatusCode, vd)
+	}
+	// A second day's EPSS scores extend the trend.
+	dir2 := t.TempDir()
+	os.WriteFile(filepath.Join(dir2, "epss-2.csv"), []byte("#model_version:v2025.03.14,score_date:2099-01-02T12:55:00Z\ncve,epss,percentile\nCVE-2099-12345,0.40000,0.97000\n"), 0o644)
+	if _, err := portfolio.ImportFeeds(ctx, e.store, "test", dir2); err != nil {
+		t.Fatal(err)
+	}
+	var trend struct {
+		EPSSTrend []store.EPSSPoint `json:"epss_trend"`
+	}
+	e.call(t, "viewer", "GET", "/api/v1/vulnerabilities/GO-2099-0001", nil, &trend)
+	if len(trend.EPSSTrend) != 2 || trend.EPSSTrend[0].Day != "2099-01-01" || trend.EPSSTrend[1].Score != 0.4 {
+		t.Errorf("EPSS trend: %+v", trend.EPSSTrend)
+	}
+	if r := e.call(t, "viewer", "GET", "/vulnerabilities/GO-2099-0001", nil, nil); r.StatusCode == 200 {
+		page, _ := io.ReadAll(r.Body)
+		if !strings.Contains(string(page), `id="epss-trend"`) {
+			t.Error("vulnerability page has no EPSS trend chart")
+		}
 	}
 	if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities/CVE-0000-0000", nil, nil); r.StatusCode != 404 {
 		t.Errorf("unknown vulnerability: %d", r.StatusCode)

@@ -131,6 +131,21 @@ func (s *Store) upsertEPSS(ctx context.Context, tx *sql.Tx, epss map[string]vuln
 		if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
 			return fmt.Errorf("store EPSS: %w", err)
 		}
+		// History keeps one score per CVE and score date (scores without a
+		// date are not kept: they cannot be placed on a timeline).
+		var hist []any
+		for i := 0; i < len(args); i += 4 {
+			if args[i+3].(string) != "" {
+				hist = append(hist, args[i], args[i+3], args[i+1], args[i+2])
+			}
+		}
+		if len(hist) > 0 {
+			hq := `INSERT INTO epss_history (cve, day, score, percentile) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?),", len(hist)/4), ",") +
+				` ON CONFLICT (cve, day) DO UPDATE SET score = excluded.score, percentile = excluded.percentile`
+			if _, err := tx.ExecContext(ctx, s.q(hq), hist...); err != nil {
+				return fmt.Errorf("store EPSS history: %w", err)
+			}
+		}
 	}
 	return nil
 }
@@ -579,4 +594,38 @@ func productFilter(col string, products []int64) (string, []any) {
 		return " AND 1 = 0", nil
 	}
 	return " AND " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", len(products)), ",") + ")", int64sToAny(products)
+}
+
+// EPSSPoint is one day's EPSS score of a CVE.
+type EPSSPoint struct {
+	Day        string  `json:"day"`
+	Score      float64 `json:"score"`
+	Percentile float64 `json:"percentile"`
+}
+
+// EPSSHistory returns the recorded EPSS scores of the CVEs, oldest first
+// (for several CVEs of one vulnerability, the highest score of each day).
+func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]EPSSPoint, error) {
+	if len(cves) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(cves))
+	for i, c := range cves {
+		args[i] = c
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT day, MAX(score), MAX(percentile) FROM epss_history WHERE cve IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(cves)), ",")+`) GROUP BY day ORDER BY day`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []EPSSPoint
+	for rows.Next() {
+		var p EPSSPoint
+		if err := rows.Scan(&p.Day, &p.Score, &p.Percentile); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }

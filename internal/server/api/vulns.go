@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/identity"
@@ -132,6 +134,8 @@ type VulnDetail struct {
 	Severity string              `json:"severity"`
 	Score    float64             `json:"cvss_score"`
 	Releases []store.ReleaseVuln `json:"releases"`
+	// EPSSTrend is the recorded EPSS history, oldest first.
+	EPSSTrend []store.EPSSPoint `json:"epss_trend"`
 }
 
 // LoadVulnDetail gathers a vulnerability page's data.
@@ -155,7 +159,27 @@ func LoadVulnDetail(r *http.Request, d Deps, id string) (VulnDetail, error) {
 		}
 		rels = kept
 	}
-	return VulnDetail{Advisory: a, Severity: lvl.String(), Score: score, Releases: rels}, nil
+	trend, err := d.Store.EPSSHistory(r.Context(), a.CVEs())
+	if err != nil {
+		return VulnDetail{}, err
+	}
+	return VulnDetail{Advisory: a, Severity: lvl.String(), Score: score, Releases: rels, EPSSTrend: trend}, nil
+}
+
+// Sparkline returns SVG polyline points (in a 300×60 box) for the EPSS
+// trend, scores 0–1 on the vertical axis.
+func (d VulnDetail) Sparkline() string {
+	n := len(d.EPSSTrend)
+	if n < 2 {
+		return ""
+	}
+	var b strings.Builder
+	for i, p := range d.EPSSTrend {
+		x := 5 + i*290/(n-1)
+		y := 55 - int(p.Score*50)
+		fmt.Fprintf(&b, "%d,%d ", x, y)
+	}
+	return strings.TrimSpace(b.String())
 }
 
 func (h handler) getVuln(w http.ResponseWriter, r *http.Request) {
