@@ -370,3 +370,48 @@ func TestOperationsEndpoints(t *testing.T) {
 		t.Errorf("unknown API path: %d", r.StatusCode)
 	}
 }
+
+// TestProductDedupFields: a product can define duplicates by chosen fields;
+// with "vulnerability + component" two tools reporting one CVE in different
+// component versions are linked, which the default fingerprint does not do.
+func TestProductDedupFields(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	var p inventory.Product
+	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Router"}, &p)
+	var rel inventory.Release
+	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1"}, &rel)
+	report := func(tool, version string) []byte {
+		return []byte(fmt.Sprintf(`{"findings":[{"title":"openssl CVE-2023-0286","severity":"High","cve":"CVE-2023-0286","component_name":"openssl","component_version":%q,"description":"from %s"}]}`, version, tool))
+	}
+	imp := func(scope, version string) map[string]any {
+		var res map[string]any
+		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?tool=generic&scope=%s", rel.ID, scope), report(scope, version), &res); r.StatusCode != 200 {
+			t.Fatalf("import %s: %d %v", scope, r.StatusCode, res)
+		}
+		return res
+	}
+	if res := imp("trivy", "3.0.7"); res["new"] != 1.0 {
+		t.Fatalf("first import: %v", res)
+	}
+	if res := imp("grype", "3.0.8"); res["duplicates"] != nil && res["duplicates"] != 0.0 {
+		t.Errorf("default fingerprint linked different versions: %v", res)
+	}
+	var prob struct{ Field string }
+	if r := e.call(t, "editor", "PUT", fmt.Sprintf("/api/v1/products/%d/dedup", p.ID), map[string]any{"fields": []string{"colour"}}, &prob); r.StatusCode != 400 || prob.Field != "fields" {
+		t.Errorf("unknown field: %d %+v", r.StatusCode, prob)
+	}
+	if r := e.call(t, "viewer", "PUT", fmt.Sprintf("/api/v1/products/%d/dedup", p.ID), map[string]any{"fields": []string{"vulnerability"}}, nil); r.StatusCode != 403 {
+		t.Errorf("viewer sets dedup: %d", r.StatusCode)
+	}
+	if r := e.call(t, "editor", "PUT", fmt.Sprintf("/api/v1/products/%d/dedup", p.ID), map[string]any{"fields": []string{"vulnerability", "component"}}, nil); r.StatusCode != 200 {
+		t.Fatalf("set dedup: %d", r.StatusCode)
+	}
+	var got struct{ Fields []string }
+	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/products/%d/dedup", p.ID), nil, &got)
+	if strings.Join(got.Fields, ",") != "vulnerability,component" {
+		t.Errorf("dedup setting: %+v", got)
+	}
+	if res := imp("dependency-check", "3.0.9"); res["duplicates"] != 1.0 {
+		t.Errorf("vulnerability+component did not link the third tool's finding: %v", res)
+	}
+}

@@ -103,6 +103,8 @@ var matrix = map[string]who{
 	"POST /api/v1/findings/triage":                              signedIn, // write checked per finding in the handler
 	"GET /api/v1/products/{id}/sla":                             read,
 	"PUT /api/v1/products/{id}/sla":                             write,
+	"GET /api/v1/products/{id}/dedup":                           read,
+	"PUT /api/v1/products/{id}/dedup":                           write,
 	"GET /api/v1/products/{id}/threatmodel":                     read,
 	"PUT /api/v1/products/{id}/threatmodel":                     write,
 	"GET /api/v1/products/{id}/threatmodel/versions":            read,
@@ -162,6 +164,7 @@ var matrix = map[string]who{
 	"POST /products":               editors,
 	"GET /products/{id}":           read,
 	"POST /products/{id}/releases": write,
+	"POST /products/{id}/dedup":    write,
 	"GET /releases/{id}":           read,
 	"POST /releases/{id}/sbom":     write,
 	"GET /releases/{id}/sbom":      read,

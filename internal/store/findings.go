@@ -97,9 +97,9 @@ func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, erro
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var productID int64
 		var crit int
-		var exposure, slaRaw string
-		err := tx.QueryRowContext(ctx, s.q(`SELECT p.id, p.criticality, p.exposure, p.sla FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), in.ReleaseID).
-			Scan(&productID, &crit, &exposure, &slaRaw)
+		var exposure, slaRaw, dedupRaw string
+		err := tx.QueryRowContext(ctx, s.q(`SELECT p.id, p.criticality, p.exposure, p.sla, p.dedup FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), in.ReleaseID).
+			Scan(&productID, &crit, &exposure, &slaRaw, &dedupRaw)
 		if err != nil {
 			return fmt.Errorf("release %d: %w", in.ReleaseID, mapErr(err))
 		}
@@ -111,7 +111,11 @@ func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, erro
 		if err != nil {
 			return err
 		}
-		others, err := s.otherScopeFingerprints(ctx, tx, in.ReleaseID, in.Scope)
+		var dedupFields []string
+		if dedupRaw != "" {
+			_ = json.Unmarshal([]byte(dedupRaw), &dedupFields)
+		}
+		others, err := s.otherScopeKeys(ctx, tx, in.ReleaseID, in.Scope)
 		if err != nil {
 			return err
 		}
@@ -137,8 +141,13 @@ func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, erro
 			risk := findings.RiskScore(findings.RiskInput{Severity: f.Severity, CVSS: f.CVSS, EPSS: f.EPSS.Score, KEV: f.KEV,
 				Criticality: crit, Exposure: findings.Exposure(exposure)})
 			row := findingRow{f: f, outcome: outcome, id: ex.ID, status: ex.Status, risk: risk}
+			keyed := f
+			if keyed.Tool == "" {
+				keyed.Tool = in.Tool
+			}
+			row.dedupKey = findings.DedupKey(keyed, dedupFields)
 			if outcome == findings.OutcomeNew {
-				if orig, ok := others[f.Fingerprint]; ok {
+				if orig, ok := others[row.dedupKey]; ok {
 					row.duplicateOf = orig
 					res.Duplicates++
 				}
@@ -188,6 +197,7 @@ func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, erro
 
 type findingRow struct {
 	f           findings.Finding
+	dedupKey    string
 	data        []byte // f as JSON
 	outcome     findings.Outcome
 	id          int64
@@ -216,10 +226,10 @@ func (s *Store) scopeFindings(ctx context.Context, tx *sql.Tx, releaseID int64, 
 	return out, rows.Err()
 }
 
-// otherScopeFingerprints maps fingerprints of the release's non-duplicate
+// otherScopeKeys maps the duplicate keys of the release's non-duplicate
 // findings from other scopes to their ids.
-func (s *Store) otherScopeFingerprints(ctx context.Context, tx *sql.Tx, releaseID int64, scope string) (map[string]int64, error) {
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT fingerprint, MIN(id) FROM findings WHERE release_id = ? AND scope <> ? AND status <> ? GROUP BY fingerprint`),
+func (s *Store) otherScopeKeys(ctx context.Context, tx *sql.Tx, releaseID int64, scope string) (map[string]int64, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT dedup_key, MIN(id) FROM findings WHERE release_id = ? AND scope <> ? AND status <> ? GROUP BY dedup_key`),
 		releaseID, scope, string(findings.StatusDuplicate))
 	if err != nil {
 		return nil, err
@@ -284,13 +294,13 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 	}
 	var b strings.Builder
 	b.WriteString(`INSERT INTO findings (product_id, release_id, scope, tool, fingerprint, title, severity, severity_rank, rule_id, vuln_ids,
-		component, component_version, kev, epss, cvss, risk_score, priority, status, status_reason, duplicate_of, sla_due, first_seen, last_seen, data) VALUES `)
-	args := make([]any, 0, len(ins)*24)
+		component, component_version, kev, epss, cvss, risk_score, priority, status, status_reason, duplicate_of, sla_due, first_seen, last_seen, data, dedup_key) VALUES `)
+	args := make([]any, 0, len(ins)*25)
 	for i, r := range ins {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		data := r.data
 		status, reason := findings.StatusOpen, ""
 		var dup, due any
@@ -306,7 +316,7 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 		}
 		args = append(args, productID, in.ReleaseID, in.Scope, tool, r.f.Fingerprint, r.f.Title, string(r.f.Severity), r.f.Severity.Rank(), r.f.RuleID,
 			" "+strings.Join(r.f.VulnerabilityIDs, " ")+" ", r.f.Component.Name, r.f.Component.Version, r.f.KEV, nullFloat(r.f.EPSS.Score),
-			nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(status), reason, dup, due, now, now, string(data))
+			nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(status), reason, dup, due, now, now, string(data), r.dedupKey)
 	}
 	if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 		return fmt.Errorf("insert findings: %w", mapErr(err))
@@ -764,4 +774,77 @@ func (s *Store) Scans(ctx context.Context, releaseID int64) ([]Scan, error) {
 		out = append(out, sc)
 	}
 	return out, rows.Err()
+}
+
+// ProductDedup returns a product's duplicate definition (empty: fingerprint rules).
+func (s *Store) ProductDedup(ctx context.Context, productID int64) ([]string, error) {
+	var raw string
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT dedup FROM products WHERE id = ?`), productID).Scan(&raw); err != nil {
+		return nil, fmt.Errorf("product %d: %w", productID, mapErr(err))
+	}
+	fields := []string{}
+	if raw != "" {
+		_ = json.Unmarshal([]byte(raw), &fields)
+	}
+	return fields, nil
+}
+
+// SetProductDedup stores which fields define a duplicate for a product and
+// recomputes the duplicate key of its findings in one transaction. Findings
+// already linked as duplicates stay linked; new imports use the new keys.
+func (s *Store) SetProductDedup(ctx context.Context, productID int64, fields []string) error {
+	if err := findings.ValidDedupFields(fields); err != nil {
+		return &ValidationError{"fields", err.Error()}
+	}
+	raw := ""
+	if len(fields) > 0 {
+		b, _ := json.Marshal(fields)
+		raw = string(b)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE products SET dedup = ? WHERE id = ?`), raw, productID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("product %d: %w", productID, ErrNotFound)
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, tool, data FROM findings WHERE product_id = ?`), productID)
+		if err != nil {
+			return err
+		}
+		type key struct {
+			id  int64
+			key string
+		}
+		var keys []key
+		for rows.Next() {
+			var id int64
+			var tool string
+			var data []byte
+			if err := rows.Scan(&id, &tool, &data); err != nil {
+				rows.Close()
+				return err
+			}
+			var f findings.Finding
+			if err := json.Unmarshal(data, &f); err != nil {
+				rows.Close()
+				return fmt.Errorf("finding %d: %w", id, err)
+			}
+			if f.Tool == "" {
+				f.Tool = tool
+			}
+			keys = append(keys, key{id, findings.DedupKey(f, fields)})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET dedup_key = ? WHERE id = ?`), k.key, k.id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -29,6 +29,8 @@ func (h handler) findingRoutes() []web.Route {
 		{Method: "POST", Pattern: "/api/v1/findings/triage", Need: identity.RoleViewer, Scope: identity.ScopeFindingsWrite, Handler: h.triage},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/sla", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.getSLA},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/sla", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: h.putSLA},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/dedup", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.getDedup},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/dedup", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: h.putDedup},
 	}
 }
 
@@ -366,4 +368,44 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// DedupSetting is which fields define a duplicate for a product.
+type DedupSetting struct {
+	// Fields from findings.DedupFields; empty means the fingerprint rules.
+	Fields  []string `json:"fields"`
+	Choices []string `json:"choices,omitempty"`
+}
+
+func (h handler) getDedup(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	fields, err := h.Store.ProductDedup(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, DedupSetting{Fields: fields, Choices: findings.DedupFields})
+}
+
+func (h handler) putDedup(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var in DedupSetting
+	if err := web.DecodeJSON(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.Store.SetProductDedup(r.Context(), id, in.Fields); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: "product.dedup", Object: fmt.Sprintf("product %d", id), ProductID: id, Detail: strings.Join(in.Fields, ",")})
+	web.WriteJSON(w, http.StatusOK, DedupSetting{Fields: in.Fields})
 }

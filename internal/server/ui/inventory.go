@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -100,6 +101,9 @@ type productData struct {
 	Releases []inventory.Release
 	Next     string
 	CanEdit  bool
+	// Dedup is the product's duplicate definition; DedupChoices the fields.
+	Dedup        map[string]bool
+	DedupChoices []string
 }
 
 func (h *handler) product(w http.ResponseWriter, r *http.Request) {
@@ -118,8 +122,46 @@ func (h *handler) product(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	fields, err := h.Store.ProductDedup(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := productData{Product: p, Releases: rels, Next: next, CanEdit: canWrite(r, id), Dedup: map[string]bool{}, DedupChoices: findings.DedupFields}
+	for _, f := range fields {
+		d.Dedup[f] = true
+	}
 	h.render(w, r, http.StatusOK, "product", view{Title: p.Name, Nav: "portfolio", Error: r.URL.Query().Get("error"),
-		Data: productData{Product: p, Releases: rels, Next: next, CanEdit: canWrite(r, id)}})
+		Flash: r.URL.Query().Get("flash"), Data: d})
+}
+
+// setDedup stores which fields define a duplicate for the product.
+func (h *handler) setDedup(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, web.BadRequestf("form: %v", err))
+		return
+	}
+	fields := r.PostForm["fields"]
+	back := fmt.Sprintf("/products/%d", id)
+	if err := h.Store.SetProductDedup(r.Context(), id, fields); err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
+		return
+	}
+	h.audit(r, audit.Event{Action: "product.dedup", Object: back, ProductID: id, Detail: strings.Join(fields, ",")})
+	msg := "Duplicates are now found by the fingerprint rules."
+	if len(fields) > 0 {
+		msg = "Duplicates now share: " + strings.Join(fields, ", ") + "."
+	}
+	http.Redirect(w, r, back+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
 }
 
 func (h *handler) createRelease(w http.ResponseWriter, r *http.Request) {
