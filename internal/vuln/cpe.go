@@ -24,6 +24,21 @@ type CPE struct {
 var restAttrs = [6]string{common.AttributeEdition, common.AttributeLanguage, common.AttributeSwEdition,
 	common.AttributeTargetSw, common.AttributeTargetHw, common.AttributeOther}
 
+// unbind runs go-cpe's unbinders. They index past the end of some
+// malformed names (e.g. a URI ending in "%"); a panic there is turned into
+// an error, since CPEs come from untrusted SBOMs and feeds.
+func unbind(s string) (w common.WellFormedName, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			w, err = nil, fmt.Errorf("malformed CPE name")
+		}
+	}()
+	if strings.HasPrefix(s, "cpe:2.3:") {
+		return naming.UnbindFS(s)
+	}
+	return naming.UnbindURI(s)
+}
+
 // ParseCPE parses a CPE 2.3 formatted string (cpe:2.3:…) or a CPE 2.2 URI
 // (cpe:/…).
 func ParseCPE(s string) (CPE, error) {
@@ -31,14 +46,10 @@ func ParseCPE(s string) (CPE, error) {
 		w   common.WellFormedName
 		err error
 	)
-	switch {
-	case strings.HasPrefix(s, "cpe:2.3:"):
-		w, err = naming.UnbindFS(s)
-	case strings.HasPrefix(s, "cpe:/"):
-		w, err = naming.UnbindURI(s)
-	default:
+	if !strings.HasPrefix(s, "cpe:2.3:") && !strings.HasPrefix(s, "cpe:/") {
 		return CPE{}, fmt.Errorf("cpe %q: not a CPE 2.3 or 2.2 name", s)
 	}
+	w, err = unbind(s)
 	if err != nil {
 		return CPE{}, fmt.Errorf("cpe %q: %w", s, err)
 	}
