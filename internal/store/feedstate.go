@@ -2,31 +2,20 @@ package store
 
 import (
 	"context"
-	"time"
+
+	"github.com/rampart-security/rampart/internal/vuln/mirror"
 )
 
-// FeedState is what a mirror URL answered last time: validators for
-// conditional requests, and for incremental feeds (NVD) the time the data
-// is complete until.
-type FeedState struct {
-	URL          string    `json:"url"`
-	ETag         string    `json:"etag,omitempty"`
-	LastModified string    `json:"last_modified,omitempty"`
-	SyncedUntil  time.Time `json:"synced_until,omitzero"`
-	CheckedAt    time.Time `json:"checked_at"`
-	ChangedAt    time.Time `json:"changed_at,omitzero"`
-}
-
 // FeedStates returns the state of every mirror URL seen.
-func (s *Store) FeedStates(ctx context.Context) (map[string]FeedState, error) {
+func (s *Store) FeedStates(ctx context.Context) (map[string]mirror.State, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT url, etag, last_modified, synced_until, checked_at, changed_at FROM feed_state`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]FeedState{}
+	out := map[string]mirror.State{}
 	for rows.Next() {
-		var f FeedState
+		var f mirror.State
 		var synced, checked, changed string
 		if err := rows.Scan(&f.URL, &f.ETag, &f.LastModified, &synced, &checked, &changed); err != nil {
 			return nil, err
@@ -38,7 +27,7 @@ func (s *Store) FeedStates(ctx context.Context) (map[string]FeedState, error) {
 }
 
 // SaveFeedStates stores mirror states (after their data was imported).
-func (s *Store) SaveFeedStates(ctx context.Context, states []FeedState) error {
+func (s *Store) SaveFeedStates(ctx context.Context, states []mirror.State) error {
 	for _, f := range states {
 		synced, changed := "", ""
 		if !f.SyncedUntil.IsZero() {

@@ -19,8 +19,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
-
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // Default official endpoints. Every one can be replaced.
@@ -33,6 +31,18 @@ const (
 
 // DefaultOSVEcosystems are the ecosystems whose all.zip is fetched by default.
 var DefaultOSVEcosystems = []string{"Go", "PyPI", "npm", "Maven", "crates.io", "NuGet", "RubyGems", "Packagist", "Debian", "Alpine", "AlmaLinux", "OSS-Fuzz"}
+
+// State is what a mirror URL answered last time: validators for
+// conditional requests, and for incremental feeds (NVD) the time the data
+// is complete until.
+type State struct {
+	URL          string    `json:"url"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	SyncedUntil  time.Time `json:"synced_until,omitzero"`
+	CheckedAt    time.Time `json:"checked_at"`
+	ChangedAt    time.Time `json:"changed_at,omitzero"`
+}
 
 // Sources lists the URLs to fetch. Empty fields are skipped.
 type Sources struct {
@@ -72,13 +82,13 @@ type Fetcher struct {
 type Result struct {
 	Dir       string
 	Files     []string
-	States    []store.FeedState
+	States    []State
 	Unchanged []string // URLs that answered 304
 }
 
 // Fetch downloads every source into a new temporary directory. prev holds
 // the validators from the previous run.
-func (f *Fetcher) Fetch(ctx context.Context, src Sources, prev map[string]store.FeedState) (*Result, error) {
+func (f *Fetcher) Fetch(ctx context.Context, src Sources, prev map[string]State) (*Result, error) {
 	if f.Client == nil {
 		f.Client = &http.Client{Timeout: 10 * time.Minute}
 	}
@@ -145,8 +155,8 @@ func (f *Fetcher) progress(format string, args ...any) {
 
 // conditionalGet downloads url into path unless the server says it has not
 // changed since the validators in prev.
-func (f *Fetcher) conditionalGet(ctx context.Context, u, path string, prev store.FeedState) (store.FeedState, bool, error) {
-	st := store.FeedState{URL: u, ETag: prev.ETag, LastModified: prev.LastModified, CheckedAt: f.Now().UTC(), ChangedAt: prev.ChangedAt}
+func (f *Fetcher) conditionalGet(ctx context.Context, u, path string, prev State) (State, bool, error) {
+	st := State{URL: u, ETag: prev.ETag, LastModified: prev.LastModified, CheckedAt: f.Now().UTC(), ChangedAt: prev.ChangedAt}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return st, false, fmt.Errorf("feed %s: %w", u, err)
@@ -203,9 +213,9 @@ type nvdPage struct {
 
 // nvd fetches the CVEs modified since the last sync (or all of them on the
 // first run), window by window and page by page.
-func (f *Fetcher) nvd(ctx context.Context, src Sources, dir string, prev store.FeedState) ([]string, store.FeedState, error) {
+func (f *Fetcher) nvd(ctx context.Context, src Sources, dir string, prev State) ([]string, State, error) {
 	now := f.Now().UTC()
-	st := store.FeedState{URL: src.NVD, CheckedAt: now, SyncedUntil: prev.SyncedUntil, ChangedAt: prev.ChangedAt}
+	st := State{URL: src.NVD, CheckedAt: now, SyncedUntil: prev.SyncedUntil, ChangedAt: prev.ChangedAt}
 	var files []string
 	type window struct{ from, to time.Time }
 	var windows []window
