@@ -423,7 +423,8 @@ func (s *Store) ReleaseVulns(ctx context.Context, releaseID int64) ([]ReleaseVul
 
 // VulnReleases lists every release in the portfolio a vulnerability
 // (by any of its ids) affects.
-func (s *Store) VulnReleases(ctx context.Context, ids []string) ([]ReleaseVuln, error) {
+// products, when non-nil, restricts the result to those product ids.
+func (s *Store) VulnReleases(ctx context.Context, ids []string, products []int64) ([]ReleaseVuln, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -431,7 +432,8 @@ func (s *Store) VulnReleases(ctx context.Context, ids []string) ([]ReleaseVuln, 
 	for i, id := range ids {
 		args[i] = id
 	}
-	return s.queryReleaseVulns(ctx, `v.vuln_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	pf, pargs := productFilter("p.id", products)
+	return s.queryReleaseVulns(ctx, `v.vuln_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`+pf, append(args, pargs...)...)
 }
 
 func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any) ([]ReleaseVuln, error) {

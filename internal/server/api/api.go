@@ -155,11 +155,7 @@ func (h handler) listProducts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead)
-	if all {
-		ids = nil
-	}
-	items, next, err := h.Store.ProductsIn(r.Context(), ids, r.URL.Query().Get("cursor"), limit)
+	items, next, err := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -390,11 +386,7 @@ func (h handler) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead)
-	if all {
-		ids = nil
-	}
-	hits, next, err := h.Store.Search(r.Context(), store.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit, Products: ids})
+	hits, next, err := h.Store.Search(r.Context(), store.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit, Products: web.ReadableProducts(r)})
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -90,10 +90,7 @@ func FindingQuery(r *http.Request) (store.FindingQuery, error) {
 	}
 	limit, err := web.QueryInt(r, "limit")
 	fq.Limit = limit
-	// Only the caller's products (deny by default).
-	if ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead); !all {
-		fq.Products = ids
-	}
+	fq.Products = web.ReadableProducts(r) // only the caller's products (deny by default)
 	return fq, err
 }
 

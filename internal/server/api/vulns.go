@@ -145,19 +145,10 @@ func LoadVulnDetail(r *http.Request, d Deps, id string) (VulnDetail, error) {
 		return VulnDetail{}, err
 	}
 	lvl, score := a.Rating()
-	rels, err := d.Store.VulnReleases(r.Context(), a.IDs())
+	// Only the caller's products' releases (the advisory itself is public).
+	rels, err := d.Store.VulnReleases(r.Context(), a.IDs(), web.ReadableProducts(r))
 	if err != nil {
 		return VulnDetail{}, err
-	}
-	// Only the caller's products' releases (the advisory itself is public).
-	if p := identity.FromContext(r.Context()); p != nil {
-		kept := rels[:0]
-		for _, x := range rels {
-			if p.Can(x.ProductID, identity.PermRead) {
-				kept = append(kept, x)
-			}
-		}
-		rels = kept
 	}
 	trend, err := d.Store.EPSSHistory(r.Context(), a.CVEs())
 	if err != nil {
@@ -207,11 +198,7 @@ func (h handler) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Only events of the caller's products (and product-less ones).
-	var products []int64
-	if ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead); !all {
-		products = append([]int64{}, ids...)
-	}
-	evs, err := h.Store.Events(r.Context(), limit, products)
+	evs, err := h.Store.Events(r.Context(), limit, web.ReadableProducts(r))
 	if err != nil {
 		h.fail(w, r, err)
 		return

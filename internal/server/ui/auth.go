@@ -169,11 +169,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, v view, 
 		return
 	}
 	d.Scopes = identity.Scopes
-	ids, all := p.VisibleProducts(identity.PermRead)
-	if all {
-		ids = nil
-	}
-	d.Products, _, _ = h.Store.ProductsIn(ctx, ids, "", 200)
+	d.Products, _, _ = h.Store.ProductsIn(ctx, web.ReadableProducts(r), "", 200)
 	v.Title, v.Nav, v.Data = "Account", "account", d
 	status := http.StatusOK
 	if v.Error != "" && r.Method == http.MethodPost {

@@ -135,18 +135,18 @@ func (h *handler) findings(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Error = err.Error()
 	}
-	if d.Stats, err = h.Store.FindingStats(r.Context(), fq.ProductID, visible(r)); err != nil {
+	if d.Stats, err = h.Store.FindingStats(r.Context(), fq.ProductID, web.ReadableProducts(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	d.Chart = severityBars(d.Stats)
-	points, err := h.Store.FindingTrend(r.Context(), time.Now().AddDate(0, 0, -60), fq.ProductID, visible(r))
+	points, err := h.Store.FindingTrend(r.Context(), time.Now().AddDate(0, 0, -60), fq.ProductID, web.ReadableProducts(r))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	d.Trend, d.TrendMax = trendBars(points)
-	products, _, _ := h.Store.ProductsIn(r.Context(), visible(r), "", 500)
+	products, _, _ := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 500)
 	for _, p := range products {
 		d.Products = append(d.Products, productOption{p.ID, p.Name})
 	}

@@ -40,26 +40,14 @@ func canWrite(r *http.Request, productID int64) bool {
 	return identity.FromContext(r.Context()).Can(productID, identity.PermWrite)
 }
 
-// visible returns the product ids the caller may read (nil: all).
-func visible(r *http.Request) []int64 {
-	ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead)
-	if all {
-		return nil
-	}
-	if ids == nil {
-		ids = []int64{} // nothing visible, not "everything"
-	}
-	return ids
-}
-
 func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) {
-	products, next, err := h.Store.ProductsIn(r.Context(), visible(r), r.URL.Query().Get("cursor"), 100)
+	products, next, err := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), r.URL.Query().Get("cursor"), 100)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	d := portfolioData{Products: products, Next: next, CanEdit: canEdit(r)}
-	if d.Vulns, err = h.Store.VulnSummary(r.Context(), visible(r)); err != nil {
+	if d.Vulns, err = h.Store.VulnSummary(r.Context(), web.ReadableProducts(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -67,7 +55,7 @@ func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if d.Events, err = h.Store.Events(r.Context(), 8, visible(r)); err != nil {
+	if d.Events, err = h.Store.Events(r.Context(), 8, web.ReadableProducts(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -83,7 +71,7 @@ func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) {
 	p := inventory.Product{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), Owner: r.PostFormValue("owner"),
 		Criticality: crit, Exposure: inventory.Exposure(r.PostFormValue("exposure"))}
 	if err := h.Store.CreateProduct(r.Context(), &p); err != nil {
-		products, next, _ := h.Store.ProductsIn(r.Context(), visible(r), "", 100)
+		products, next, _ := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 100)
 		h.render(w, r, web.Status(err), "portfolio", view{Title: "Portfolio", Nav: "portfolio", Error: "Could not create the product: " + err.Error(),
 			Data: portfolioData{Products: products, Next: next, CanEdit: true}})
 		return
@@ -365,7 +353,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(d.Q) != "" {
 		var err error
 		d.Searched = true
-		d.Hits, d.Next, err = h.Store.Search(r.Context(), store.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100, Products: visible(r)})
+		d.Hits, d.Next, err = h.Store.Search(r.Context(), store.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100, Products: web.ReadableProducts(r)})
 		if err != nil {
 			if web.Status(err) >= 500 {
 				h.fail(w, r, err)

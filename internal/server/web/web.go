@@ -246,3 +246,14 @@ func ClientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// ReadableProducts is the product filter of a request's caller for store
+// queries: nil means every product, an empty list none. It is the one place
+// that turns identity.Principal.VisibleProducts into that convention.
+func ReadableProducts(r *http.Request) []int64 {
+	ids, all := identity.FromContext(r.Context()).VisibleProducts(identity.PermRead)
+	if all {
+		return nil
+	}
+	return append([]int64{}, ids...)
+}
