@@ -102,23 +102,10 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 	if err != nil {
 		return nil, err
 	}
-	comps, err := v.st.AllComponents(ctx, releaseID)
+	matches, analyses, err := v.MatchRelease(ctx, releaseID)
 	if err != nil {
 		return nil, err
 	}
-	m, err := v.MatcherFor(ctx, comps)
-	if err != nil {
-		return nil, err
-	}
-	analyses, err := v.st.Analyses(ctx, releaseID)
-	if err != nil {
-		return nil, err
-	}
-	stmts := make([]vuln.VEXStatement, 0, len(analyses))
-	for k, a := range analyses {
-		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification, ImpactStatement: a.Detail, Source: "rampart analysis"})
-	}
-	matches := m.Match(comps, stmts)
 	out := make([]store.ReleaseVuln, len(matches))
 	for i := range matches {
 		out[i] = ReleaseVuln(releaseID, &matches[i])
@@ -147,6 +134,29 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 		}
 	}
 	return added, nil
+}
+
+// MatchRelease matches a release's components against the database with
+// the release's VEX analyses applied, and returns the matches (worst first)
+// and the analyses keyed by component ref and vulnerability id.
+func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match, map[[2]string]store.Analysis, error) {
+	comps, err := v.st.AllComponents(ctx, releaseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := v.MatcherFor(ctx, comps)
+	if err != nil {
+		return nil, nil, err
+	}
+	analyses, err := v.st.Analyses(ctx, releaseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	stmts := make([]vuln.VEXStatement, 0, len(analyses))
+	for k, a := range analyses {
+		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification, ImpactStatement: a.Detail, Source: "rampart analysis"})
+	}
+	return m.Match(comps, stmts), analyses, nil
 }
 
 // RematchAll re-matches every release (after new vulnerability data) and

@@ -89,26 +89,11 @@ func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	comps, err := h.Store.AllComponents(r.Context(), id)
+	matches, _, err := h.Vulns.MatchRelease(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	m, err := h.Vulns.MatcherFor(r.Context(), comps)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	analyses, err := h.Store.Analyses(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var stmts []vuln.VEXStatement
-	for k, a := range analyses {
-		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification, ImpactStatement: a.Detail})
-	}
-	matches := m.Match(comps, stmts)
 	var buf bytes.Buffer
 	switch r.URL.Query().Get("format") {
 	case "", "openvex":
