@@ -27,9 +27,9 @@ type Vulns struct {
 // NewVulns returns a matcher service over st.
 func NewVulns(st *store.Store) *Vulns { return &Vulns{st: st} }
 
-// MatcherFor builds a matcher holding every advisory that can match comps,
+// matcherFor builds a matcher holding every advisory that can match comps,
 // merged across sources and enriched with EPSS and KEV.
-func (v *Vulns) MatcherFor(ctx context.Context, comps []inventory.Component) (*vuln.Matcher, error) {
+func (v *Vulns) matcherFor(ctx context.Context, comps []inventory.Component) (*vuln.Matcher, error) {
 	advs, err := loadAdvisoriesFor(ctx, v.st, comps)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := v.MatcherFor(ctx, comps)
+	m, err := v.matcherFor(ctx, comps)
 	if err != nil {
 		return nil, nil, err
 	}

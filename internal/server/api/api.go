@@ -96,14 +96,14 @@ func (h handler) inventoryRoutes() []web.Route {
 	return []web.Route{
 		{Method: "GET", Pattern: "/api/v1/products", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: h.listProducts},
 		{Method: "POST", Pattern: "/api/v1/products", Need: identity.RoleEditor, Scope: identity.ScopeProductsWrite, Handler: h.createProduct},
-		{Method: "GET", Pattern: "/api/v1/products/{id}", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.getProduct},
+		{Method: "GET", Pattern: "/api/v1/products/{id}", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: getByID(h, h.Store.Product)},
 		{Method: "DELETE", Pattern: "/api/v1/products/{id}", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: h.deleteProduct},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.listReleases},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Handler: h.createRelease},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/members", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.listMembers},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.setMember},
 		{Method: "DELETE", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.removeMember},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.getRelease},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Handler: getByID(h, h.Store.Release)},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/components", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.listComponents},
 		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: write, Scope: identity.ScopeSBOMWrite, MaxBody: h.MaxUpload, Handler: h.uploadSBOM},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: read, Scope: identity.ScopeSBOMRead, Handler: h.downloadSBOM},
@@ -116,6 +116,23 @@ func (h handler) inventoryRoutes() []web.Route {
 func (h handler) rematch(ctx context.Context, releaseID int64) {
 	if _, err := h.Vulns.Rematch(ctx, releaseID); err != nil {
 		h.Log.Error("re-match release", "release", releaseID, "err", err)
+	}
+}
+
+// getByID serves a GET of one object loaded by the {id} path parameter.
+func getByID[T any](h handler, load func(context.Context, int64) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		v, err := load(r.Context(), id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		web.WriteJSON(w, http.StatusOK, v)
 	}
 }
 
@@ -191,20 +208,6 @@ func (h handler) createProduct(w http.ResponseWriter, r *http.Request) {
 	h.audit(r, audit.Event{Action: audit.ActionProductCreate, Object: fmt.Sprintf("product %d %s", p.ID, p.Name), ProductID: p.ID})
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/products/%d", p.ID))
 	web.WriteJSON(w, http.StatusCreated, p)
-}
-
-func (h handler) getProduct(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	p, err := h.Store.Product(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, p)
 }
 
 func (h handler) deleteProduct(w http.ResponseWriter, r *http.Request) {
@@ -291,20 +294,6 @@ func (h handler) createRelease(w http.ResponseWriter, r *http.Request) {
 	h.audit(r, audit.Event{Action: audit.ActionReleaseCreate, Object: fmt.Sprintf("release %d %s", rel.ID, rel.Version), ProductID: id})
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/releases/%d", rel.ID))
 	web.WriteJSON(w, http.StatusCreated, rel)
-}
-
-func (h handler) getRelease(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	rel, err := h.Store.Release(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, rel)
 }
 
 func (h handler) listComponents(w http.ResponseWriter, r *http.Request) {

@@ -27,7 +27,7 @@ func (h handler) findingRoutes() []web.Route {
 		{Method: "GET", Pattern: "/api/v1/findings/export", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.exportFindings},
 		{Method: "GET", Pattern: "/api/v1/findings/{id}", Product: web.FindingPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.getFinding},
 		{Method: "POST", Pattern: "/api/v1/findings/triage", Need: identity.RoleViewer, Scope: identity.ScopeFindingsWrite, Handler: h.triage},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/sla", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.getSLA},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/sla", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: getByID(h, h.Store.ProductSLA)},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/sla", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: h.putSLA},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/dedup", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.getDedup},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/dedup", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: h.putDedup},
@@ -240,20 +240,6 @@ func (h handler) triage(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Log.Info("findings triaged", "user", actor, "count", len(in.IDs), "status", in.Status)
 	web.WriteJSON(w, http.StatusOK, map[string]int{"updated": len(in.IDs)})
-}
-
-func (h handler) getSLA(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	p, err := h.Store.ProductSLA(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, p)
 }
 
 func (h handler) putSLA(w http.ResponseWriter, r *http.Request) {
