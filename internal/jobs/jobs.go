@@ -77,7 +77,7 @@ func (r *Runner) Run(ctx context.Context) {
 func (r *Runner) Tick(ctx context.Context) error {
 	now := r.now().UTC()
 	if now.Sub(r.lastSnapshot) >= 15*time.Minute { // trend data: a day's counts, refreshed
-		if err := r.st.SnapshotFindings(ctx, now); err != nil {
+		if err := r.st.SnapshotFindings(ctx, now, 0); err != nil {
 			return fmt.Errorf("snapshot findings: %w", err)
 		}
 		r.lastSnapshot = now

@@ -63,12 +63,13 @@ func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.Sc
 	if err != nil {
 		return res, err
 	}
-	// Keep today's trend point current (best effort: the import succeeded).
-	_ = st.SnapshotFindings(ctx, time.Now())
 	pid, err := st.ReleaseProduct(ctx, req.ReleaseID)
 	if err != nil {
 		return res, err
 	}
+	// Keep today's trend point of this product current (best effort: the
+	// import succeeded; the background job refreshes every product).
+	_ = st.SnapshotFindings(ctx, time.Now(), pid)
 	err = audit.Record(ctx, st, audit.Event{Action: "scan.import", Object: fmt.Sprintf("release %d (%s)", req.ReleaseID, req.FileName), ProductID: pid,
 		Detail: fmt.Sprintf("%s scope %s: %d findings, %d new", res.Tool, res.Scope, res.Findings, res.New)})
 	return res, err

@@ -156,7 +156,7 @@ func TestReimportKeepsTriage(t *testing.T) {
 			t.Errorf("SLA compliance = %v, want 100", stats.SLACompliance)
 		}
 		// Each import recorded today's trend point; it counts the active findings.
-		if err := st.SnapshotFindings(ctx, time.Now()); err != nil {
+		if err := st.SnapshotFindings(ctx, time.Now(), 0); err != nil {
 			t.Fatal(err)
 		}
 		trend, err := st.FindingTrend(ctx, time.Now().AddDate(0, 0, -1), 0, nil)

@@ -9,16 +9,21 @@ import (
 )
 
 // SnapshotFindings records today's count of active findings per product
-// and severity (replacing an earlier snapshot of the same day), so that
-// trends can be drawn without scanning history.
-func (s *Store) SnapshotFindings(ctx context.Context, now time.Time) error {
+// and severity, for one product (0: every product), replacing an earlier
+// snapshot of the same day, so that trends can be drawn without scanning
+// history.
+func (s *Store) SnapshotFindings(ctx context.Context, now time.Time, productID int64) error {
 	day := now.UTC().Format("2006-01-02")
+	cond, args := "", []any{}
+	if productID != 0 {
+		cond, args = " AND product_id = ?", []any{productID}
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM finding_snapshots WHERE day = ?`), day); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM finding_snapshots WHERE day = ?`+cond), append([]any{day}, args...)...); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO finding_snapshots (day, product_id, severity, active)
-			SELECT ?, product_id, severity, COUNT(*) FROM findings WHERE active = ? GROUP BY product_id, severity`), day, true)
+			SELECT ?, product_id, severity, COUNT(*) FROM findings WHERE active = ?`+cond+` GROUP BY product_id, severity`), append([]any{day, true}, args...)...)
 		return err
 	})
 }
