@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -135,11 +136,40 @@ func Status(err error) int {
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
 	}
+	if st, ok := faultStatus[fault.KindOf(err)]; ok {
+		return st
+	}
 	var se interface{ HTTPStatus() int }
 	if errors.As(err, &se) {
 		return se.HTTPStatus()
 	}
 	return http.StatusInternalServerError
+}
+
+// faultStatus is the kind → status table of the error vocabulary.
+var faultStatus = map[fault.Kind]int{
+	fault.KindNotFound:        http.StatusNotFound,
+	fault.KindConflict:        http.StatusConflict,
+	fault.KindInvalid:         http.StatusBadRequest,
+	fault.KindForbidden:       http.StatusForbidden,
+	fault.KindUnauthenticated: http.StatusUnauthorized,
+	fault.KindTooMany:         http.StatusTooManyRequests,
+	fault.KindUnprocessable:   http.StatusUnprocessableEntity,
+}
+
+// Handler is an HTTP handler that returns its error instead of writing it.
+// New handlers are written this way and registered with API (JSON routes);
+// the error is rendered once, through Status.
+type Handler func(http.ResponseWriter, *http.Request) error
+
+// API adapts a Handler for a JSON route: a returned error becomes a
+// problem+json response (internal errors logged, their detail hidden).
+func API(log *slog.Logger, h Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			WriteError(w, r, log, err)
+		}
+	}
 }
 
 // WriteError writes err as a problem. Internal errors are logged and their
@@ -150,6 +180,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
 		p.Field = ve.Field
+	}
+	if f := fault.FieldOf(err); f != "" {
+		p.Field = f
 	}
 	if status == http.StatusInternalServerError {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
