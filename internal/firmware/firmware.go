@@ -270,7 +270,7 @@ func (a *analysis) file(f *unpack.File) fileOut {
 		if r.err == nil {
 			out.elf = true
 			out.bin = &Binary{Path: f.Path, Arch: r.h.Arch, NX: r.h.NX, PIE: r.h.PIE, RELRO: r.h.RELRO, Canary: r.h.Canary, Fortify: r.h.Fortify, Stripped: r.h.Stripped}
-		} else if !errors.Is(r.err, elfcheck.ErrNotELF) || len(data) >= 64 {
+		} else if errors.Is(r.err, elfcheck.ErrNotExecutable) {
 			out.elf = true // relocatable objects (kernel modules) are ELF files too
 		}
 	}

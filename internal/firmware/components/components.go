@@ -112,7 +112,7 @@ func CPE(vendor, product, version string) string {
 	if product == "linux_kernel" {
 		part = "o"
 	}
-	return fmt.Sprintf("cpe:2.3:%s:%s:%s:%s:%s:*:*:*:*:*:*:*", part, vendor, product, v, update)
+	return fmt.Sprintf("cpe:2.3:%s:%s:%s:%s:%s:*:*:*:*:*:*", part, vendor, product, v, update)
 }
 
 func purl(typ, ns, name, version string) string {

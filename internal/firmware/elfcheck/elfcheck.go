@@ -29,9 +29,13 @@ type Hardening struct {
 	Needed []string `json:"needed,omitempty"`
 }
 
-// ErrNotELF reports input that is not an ELF executable or shared object
-// (relocatable objects and kernel modules are not checked).
-var ErrNotELF = errors.New("not an ELF executable or shared object")
+// ErrNotELF reports input that is not an ELF file.
+var ErrNotELF = errors.New("not an ELF file")
+
+// ErrNotExecutable reports an ELF file that is neither an executable nor a
+// shared object (relocatable objects such as kernel modules, core files):
+// hardening does not apply.
+var ErrNotExecutable = errors.New("ELF file is not an executable or shared object")
 
 // IsELF reports whether b starts with the ELF magic.
 func IsELF(b []byte) bool { return len(b) >= 52 && bytes.HasPrefix(b, []byte("\x7fELF")) }
@@ -50,11 +54,11 @@ func Check(b []byte) (h Hardening, err error) {
 	}
 	f, err := elf.NewFile(bytes.NewReader(b))
 	if err != nil {
-		return h, err
+		return h, fmt.Errorf("%w: %w", ErrNotELF, err)
 	}
 	defer f.Close()
 	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
-		return h, ErrNotELF
+		return h, ErrNotExecutable
 	}
 	h.Arch = Arch(f)
 	h.RELRO = "none"
