@@ -144,7 +144,7 @@ func Unpack(ctx context.Context, image []byte, lim Limits) (*Result, error) {
 		lim.MaxCarve = def.MaxCarve
 	}
 	u := &unpacker{ctx: ctx, lim: lim, sem: make(chan struct{}, lim.Workers), seen: map[string]bool{}}
-	root, err := u.blob(image, "", 0, 0, true)
+	root, err := u.blob(image, "", 0, 0, true, false)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func digest(b []byte) string {
 // blob unpacks one blob. container is the file it came from ("" for the
 // image), base its offset inside that file, carve whether unknown contents
 // should be carved.
-func (u *unpacker) blob(b []byte, container string, base int64, depth int, carve bool) (*node, error) {
+func (u *unpacker) blob(b []byte, container string, base int64, depth int, carve, claimed bool) (*node, error) {
 	if err := u.ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -237,7 +237,7 @@ func (u *unpacker) blob(b []byte, container string, base int64, depth int, carve
 	}
 	n := &node{}
 	if f, ok := match(b); ok {
-		if err := u.layer(n, f, b, base, container, depth); err == nil {
+		if err := u.layer(n, f, b, base, container, depth, claimed); err == nil {
 			return n, nil
 		} else if errors.Is(err, ErrLimit) || u.ctx.Err() != nil {
 			return nil, err
@@ -274,10 +274,12 @@ func match(b []byte) (format, bool) {
 }
 
 // layer unpacks b as format f and appends its layer, files and children to n.
-func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container string, depth int) error {
+// claimed says the caller already reserved b's digest (so that of several
+// identical files the first in listing order is the one unpacked).
+func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container string, depth int, claimed bool) error {
 	key := digest(b)
 	u.mu.Lock()
-	dup := u.seen[key]
+	dup := u.seen[key] && !claimed
 	u.seen[key] = true
 	u.mu.Unlock()
 	if dup {
@@ -306,6 +308,7 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		container string
 		base      int64
 		carve     bool
+		claimed   bool
 		blobName  string
 	}
 	var jobs []job
@@ -314,8 +317,16 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		fl.Layer = idx
 		fl.Path = prefix + fl.Inner
 		if fl.Kind == KindFile && len(fl.Data) > 0 {
-			if _, ok := match(fl.Data); ok {
-				jobs = append(jobs, job{data: fl.Data, container: fl.Path})
+			if nf, ok := match(fl.Data); ok {
+				u.mu.Lock()
+				dup := u.seen[fl.SHA256]
+				u.seen[fl.SHA256] = true
+				u.mu.Unlock()
+				if dup {
+					n.layers = append(n.layers, Layer{Type: nf.name, Path: fl.Path, Duplicate: true, Detail: "identical to a blob already unpacked (sha256 " + fl.SHA256[:12] + ")"})
+					continue
+				}
+				jobs = append(jobs, job{data: fl.Data, container: fl.Path, claimed: true})
 			}
 		}
 	}
@@ -332,7 +343,7 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 	var wg sync.WaitGroup
 	for i, j := range jobs {
 		run := func() {
-			children[i], errs[i] = u.blob(j.data, j.container, j.base, depth+1, j.carve)
+			children[i], errs[i] = u.blob(j.data, j.container, j.base, depth+1, j.carve, j.claimed)
 			if errs[i] == nil && j.carve && len(children[i].layers) == 0 {
 				// Not a container: keep it as a blob so banners can be read.
 				children[i].files = append(children[i].files, File{Path: j.blobName, Inner: j.blobName, Kind: KindBlob, Size: int64(len(j.data)), SHA256: digest(j.data), Data: j.data})
@@ -417,7 +428,7 @@ func (u *unpacker) carve(n *node, b []byte, container string, base int64, depth 
 		if used := c.f.size(sub); used > 0 && used <= int64(len(sub)) {
 			sub = sub[:used]
 		}
-		err := u.layer(n, c.f, sub, base+c.off, container, depth)
+		err := u.layer(n, c.f, sub, base+c.off, container, depth, false)
 		if errors.Is(err, ErrLimit) || u.ctx.Err() != nil {
 			return err
 		}
