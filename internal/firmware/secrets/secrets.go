@@ -174,7 +174,7 @@ func certificate(p string, der []byte, now time.Time) (issue.Issue, bool) {
 	}
 	var why []string
 	sev := findings.Low
-	selfSigned := bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+	selfSigned := bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 	if selfSigned && !(c.IsCA && trustStore(p)) {
 		why = append(why, "self-signed")
 		sev = findings.Medium
@@ -256,8 +256,8 @@ func placeholderToken(s string) bool {
 }
 
 func mask(s string) string {
-	if len(s) <= 8 {
-		return strings.Repeat("*", len(s))
+	if len(s) <= 12 {
+		return s[:2] + strings.Repeat("*", len(s)-2)
 	}
 	return s[:6] + strings.Repeat("*", len(s)-10) + s[len(s)-4:]
 }
