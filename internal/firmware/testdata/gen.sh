@@ -151,9 +151,17 @@ for c in xz lzo lz4 zstd; do
 done
 
 # ext2 and ext4 (gzip-compressed on disk to keep the repository small)
-for t in ext2 ext4; do
+# ext2/ext3 and ext4 without metadata_csum are read by the built-in reader; big.txt
+# (100 KB) needs indirect blocks with 1 KiB blocks.
+E=$work/ext
+cp -a $S $E && seq -f "%07g" 1 12500 > $E/big.txt && ln -s etc/passwd $E/passwd-link
+for t in ext2 ext3 ext4 ext4-nocsum; do
   rm -f $work/$t.img
-  mke2fs -q -t $t -d $S -b 1024 -N 64 -E root_owner=0:0 $work/$t.img 512k
+  case $t in
+    ext4-nocsum) mke2fs -q -t ext4 -O ^metadata_csum,^64bit -d $E -b 1024 -N 64 -E root_owner=0:0 $work/$t.img 512k ;;
+    ext3) mke2fs -q -t ext3 -d $E -b 1024 -N 64 -E root_owner=0:0 $work/$t.img 4m ;;
+    *) mke2fs -q -t $t -d $E -b 1024 -N 64 -E root_owner=0:0 $work/$t.img 512k ;;
+  esac
   gzip -9n < $work/$t.img > $here/small-$t.img.gz
 done
 

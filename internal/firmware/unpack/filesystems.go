@@ -3,6 +3,7 @@ package unpack
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -220,17 +221,37 @@ func (storage) Sys() (*os.File, error)                  { return nil, backend.Er
 func (storage) Writable() (backend.WritableFile, error) { return nil, backend.ErrIncorrectOpenMode }
 func (storage) Path() string                            { return "" }
 
-func openExt(u *unpacker, b []byte) (c contents, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("ext: corrupt image: %v", r)
-		}
-	}()
+func openExt(u *unpacker, b []byte) (contents, error) {
 	size := extSize(b)
 	if size == 0 {
 		size = int64(len(b))
 	}
-	st := storage{memFile{bytes.NewReader(b[:size]), size}}
+	c, err := openExtDiskfs(u, b[:size])
+	if err == nil {
+		return c, nil
+	}
+	if errors.Is(err, ErrLimit) {
+		return contents{}, err
+	}
+	// go-diskfs reads only ext4 with metadata checksums (and panics on
+	// some valid images): fall back to the built-in reader.
+	c, ferr := openExtFallback(u, b[:size])
+	if ferr != nil {
+		return contents{}, fmt.Errorf("ext: %v; built-in reader: %w", err, ferr)
+	}
+	return c, nil
+}
+
+func openExtDiskfs(u *unpacker, b []byte) (c contents, err error) {
+	// (A partial listing before a failure stays counted against the
+	// limits: conservative.)
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("ext: go-diskfs failed: %v", r)
+		}
+	}()
+	size := int64(len(b))
+	st := storage{memFile{bytes.NewReader(b), size}}
 	fsys, err := ext4.Read(st, size, 0, 0)
 	if err != nil {
 		return contents{}, fmt.Errorf("ext: %w", err)

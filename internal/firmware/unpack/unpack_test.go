@@ -225,6 +225,9 @@ func TestCommittedImages(t *testing.T) {
 		{"small-lzo.sqsh", "squashfs@0"},
 		{"small-zstd.sqsh", "squashfs@0"},
 		{"small-ext4.img.gz", "gzip@0, ext4@0"},
+		{"small-ext2.img.gz", "gzip@0, ext2@0"},
+		{"small-ext3.img.gz", "gzip@0, ext3@0"},
+		{"small-ext4-nocsum.img.gz", "gzip@0, ext4@0"},
 		{"small.cpio.gz", "gzip@0, cpio@0"},
 		{"ramdisk.uimg", "uimage@0, gzip@64, cpio@64"},
 	} {
@@ -450,3 +453,23 @@ func TestCancelled(t *testing.T) {
 }
 
 var _ = io.EOF
+
+// TestExtBigFile checks file content through indirect blocks (ext2/3)
+// and extents (ext4), and symlinks, against what gen.sh wrote.
+func TestExtBigFile(t *testing.T) {
+	var want strings.Builder
+	for i := 1; i <= 12500; i++ {
+		fmt.Fprintf(&want, "%07d\n", i)
+	}
+	for _, name := range []string{"small-ext2.img.gz", "small-ext3.img.gz", "small-ext4.img.gz", "small-ext4-nocsum.img.gz"} {
+		b, _ := os.ReadFile("../testdata/" + name)
+		r := mustUnpack(t, b)
+		m := byPath(r)
+		if got := string(m["/big.txt"].Data); got != want.String() {
+			t.Errorf("%s: big.txt differs (%d bytes, want %d)", name, len(got), want.Len())
+		}
+		if l := m["/passwd-link"]; l.Kind != KindSymlink || l.Link != "etc/passwd" {
+			t.Errorf("%s: symlink %+v", name, l)
+		}
+	}
+}
