@@ -33,17 +33,23 @@ func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name stri
 		return ImportResult{}, invalidSBOM{err}
 	}
 	blob := store.NewBlob(name, "application/octet-stream", data)
-	if err := st.ImportComponents(ctx, releaseID, doc.Components, blob); err != nil {
+	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}
+	// The components and the audit record of the import commit together.
+	err = st.Atomic(ctx, func(ctx context.Context) error {
+		if err := st.ImportComponents(ctx, releaseID, doc.Components, blob); err != nil {
+			return err
+		}
+		pid, err := st.ReleaseProduct(ctx, releaseID)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, st, audit.Event{Action: audit.ActionSBOMImport, Object: fmt.Sprintf("release %d (%s)", releaseID, name), ProductID: pid,
+			Detail: fmt.Sprintf("%s %s, %d components, sha256 %s", res.Format, res.SpecVersion, res.Components, res.SHA256)})
+	})
+	if err != nil {
 		return ImportResult{}, err
 	}
-	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}
-	pid, err := st.ReleaseProduct(ctx, releaseID)
-	if err != nil {
-		return res, err
-	}
-	err = audit.Record(ctx, st, audit.Event{Action: audit.ActionSBOMImport, Object: fmt.Sprintf("release %d (%s)", releaseID, name), ProductID: pid,
-		Detail: fmt.Sprintf("%s %s, %d components, sha256 %s", res.Format, res.SpecVersion, res.Components, res.SHA256)})
-	return res, err
+	return res, nil
 }
 
 // invalidSBOM maps SBOM validation errors to 422 with the message shown.

@@ -160,12 +160,20 @@ func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match
 }
 
 // RematchAll re-matches every release (after new vulnerability data) and
-// returns how many new matches appeared.
+// returns how many new matches appeared. It records the generation of
+// vulnerability data it started from once every release is done, so a
+// re-match interrupted by a crash is visible (RematchPending) and is
+// completed by the next server start.
 func (v *Vulns) RematchAll(ctx context.Context) (int, error) {
+	gen, err := v.st.Generation(ctx, store.GenAdvisories)
+	if err != nil {
+		return 0, err
+	}
 	ids, err := v.st.ReleaseIDs(ctx)
 	if err != nil {
 		return 0, err
 	}
+
 	n := 0
 	for _, id := range ids {
 		added, err := v.Rematch(ctx, id)
@@ -174,7 +182,18 @@ func (v *Vulns) RematchAll(ctx context.Context) (int, error) {
 		}
 		n += len(added)
 	}
-	return n, nil
+	return n, v.st.SetGeneration(ctx, store.GenRematched, gen)
+}
+
+// RematchPending reports whether vulnerability data was imported since the
+// last completed re-match of the portfolio.
+func (v *Vulns) RematchPending(ctx context.Context) (bool, error) {
+	have, err := v.st.Generation(ctx, store.GenAdvisories)
+	if err != nil {
+		return false, err
+	}
+	done, err := v.st.Generation(ctx, store.GenRematched)
+	return done < have, err
 }
 
 // ImportFeeds reads vulnerability data files, folders and zips (OSV, NVD,

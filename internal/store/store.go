@@ -55,6 +55,8 @@ type Store struct {
 	engine Engine
 	// Session lifetimes (0: the defaults SessionIdle and SessionAbsolute).
 	idle, absolute time.Duration
+	// onRetry observes retried transient errors (tx.go).
+	onRetry func(error)
 }
 
 // Open connects to the configured engine and applies pending migrations.
@@ -169,7 +171,7 @@ func (s *Store) Ready(ctx context.Context) error {
 		}
 	}
 	var have int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id),0) FROM goose_db_version WHERE is_applied`).Scan(&have); err != nil {
+	if err := s.conn(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id),0) FROM goose_db_version WHERE is_applied`).Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if have < want {
@@ -205,22 +207,6 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// inTx runs fn in one transaction, committing when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", mapErr(err))
-	}
-	return nil
-}
-
 // insertID runs an INSERT … RETURNING id.
 func (s *Store) insertID(ctx context.Context, db querier, query string, args ...any) (int64, error) {
 	var id int64
@@ -238,9 +224,8 @@ func mapErr(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
-	msg := err.Error()
-	// SQLite: "UNIQUE constraint failed"; PostgreSQL: SQLSTATE 23505.
-	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") {
+	if isUnique(err) { // by driver error code: SQLite CONSTRAINT_UNIQUE/PRIMARYKEY, PostgreSQL 23505
+
 		return fmt.Errorf("%w: %v", ErrConflict, err)
 	}
 	return err

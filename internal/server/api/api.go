@@ -331,14 +331,16 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	data, err := io.ReadAll(r.Body)
+	doc, name, err := web.Upload(r, "", h.MaxUpload, "upload")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	name := r.URL.Query().Get("filename")
-	if name == "" {
-		name = "upload"
+	defer doc.Close()
+	data, err := io.ReadAll(doc)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	res, err := portfolio.ImportSBOM(r.Context(), h.Store, id, name, data)
 	h.OnImport("sbom", err)

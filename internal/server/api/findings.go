@@ -45,12 +45,15 @@ func (h handler) importScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	name := q.Get("filename")
-	if name == "" {
-		name = "report"
+	// Receive the whole report before the import starts its transaction.
+	report, name, err := web.Upload(r, "", h.MaxUpload, "report")
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
+	defer report.Close()
 	res, err := portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: name, Tool: q.Get("tool"), Scope: q.Get("scope"),
-		Actor: identity.FromContext(r.Context()).Name, Report: r.Body})
+		Actor: identity.FromContext(r.Context()).Name, Report: report})
 	h.OnImport("scan", err)
 	if err != nil {
 		h.fail(w, r, err)

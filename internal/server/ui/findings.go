@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/spool"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -267,12 +269,12 @@ func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res store.ScanResult
-	file, hdr, err := r.FormFile("report")
-	if err != nil {
+	file, fname, err := web.Upload(r, "report", h.MaxUpload, "report")
+	if err != nil && !errors.Is(err, spool.ErrTooLarge) {
 		err = web.BadRequestf("choose a scanner report to upload")
 	} else {
 		defer file.Close()
-		res, err = portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: hdr.Filename, Tool: r.PostFormValue("tool"),
+		res, err = portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: fname, Tool: r.PostFormValue("tool"),
 			Scope: strings.TrimSpace(r.PostFormValue("scope")), Actor: identity.FromContext(r.Context()).Name, Report: file})
 		h.OnImport("scan", err)
 	}
