@@ -17,10 +17,11 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	"modernc.org/sqlite"
 )
 
 // Errors shared by both engines. Driver errors are mapped to these.
@@ -64,7 +65,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	var (
 		db  *sql.DB
 		eng Engine
-		err error
 	)
 	switch {
 	case cfg.DatabaseURL != "":
@@ -72,10 +72,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("--database %q: only postgres:// URLs are supported (omit it to use embedded SQLite in --data)", redact(cfg.DatabaseURL))
 		}
 		eng = Postgres
-		db, err = sql.Open("pgx", cfg.DatabaseURL)
-		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+		pcfg, perr := pgx.ParseConfig(cfg.DatabaseURL)
+		if perr != nil {
+			return nil, fmt.Errorf("--database %s: %w", redact(cfg.DatabaseURL), perr)
 		}
+		db = sql.OpenDB(nulConnector{stdlib.GetConnector(*pcfg)})
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxIdleTime(5 * time.Minute)
@@ -90,10 +91,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		eng = SQLite
 		path := filepath.Join(dir, "rampart.db")
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate"
-		db, err = sql.Open("sqlite", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-		}
+		db = sql.OpenDB(nulConnector{dsnConnector{dsn: dsn, drv: &sqlite.Driver{}}})
 		// WAL lets readers run in parallel with each other and with the one
 		// writer. Every transaction begins IMMEDIATE (_txlock) and waits up
 		// to the busy timeout for the write lock, so writers queue instead of

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -114,6 +115,17 @@ func CheckFindingsWritable(r *http.Request, st *store.Store, ids []int64) error 
 		}
 	}
 	return nil
+}
+
+// ApplyTriage applies a bulk change and records its audit events in one
+// transaction (shared by the API and the UI).
+func ApplyTriage(r *http.Request, st *store.Store, in TriageInput, u store.FindingUpdate) error {
+	return st.Atomic(r.Context(), func(ctx context.Context) error {
+		if err := st.UpdateFindings(ctx, in.IDs, u, identity.FromContext(ctx).Name, time.Now().UTC()); err != nil {
+			return err
+		}
+		return AuditTriage(r.WithContext(ctx), st, in)
+	})
 }
 
 // AuditTriage records a bulk change, one event per product; accepting a
@@ -233,11 +245,7 @@ func (h handler) triage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	actor := identity.FromContext(r.Context()).Name
-	if err := h.Store.UpdateFindings(r.Context(), in.IDs, u, actor, time.Now().UTC()); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := AuditTriage(r, h.Store, in); err != nil {
+	if err := ApplyTriage(r, h.Store, in, u); err != nil {
 		h.fail(w, r, err)
 		return
 	}

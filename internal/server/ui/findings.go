@@ -210,10 +210,7 @@ func (h *handler) triage(w http.ResponseWriter, r *http.Request) {
 		err = api.CheckFindingsWritable(r, h.Store, in.IDs)
 	}
 	if err == nil {
-		err = h.Store.UpdateFindings(r.Context(), in.IDs, u, identity.FromContext(r.Context()).Name, time.Now().UTC())
-	}
-	if err == nil {
-		err = api.AuditTriage(r, h.Store, in)
+		err = api.ApplyTriage(r, h.Store, in, u)
 	}
 	msg := fmt.Sprintf("Updated %d finding(s).", len(in.IDs))
 	if err != nil {
