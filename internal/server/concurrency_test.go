@@ -248,18 +248,21 @@ func TestConcurrencyParallelImportsOfOneScope(t *testing.T) {
 		if len(fs) != 20 {
 			t.Fatalf("findings = %d, want 20 (parallel imports duplicated them)", len(fs))
 		}
+		wrong := 0
 		for _, f := range fs {
 			h, _ := e.store.FindingHistory(context.Background(), f.ID)
 			want := 2 // closed by the 1-finding re-scan, reopened by the next
 			if f.Finding.Title == "s 0" {
 				want = 0
 			}
-			if len(h) != want {
-				t.Errorf("%s: %d history events, want %d: %+v", f.Finding.Title, len(h), want, h)
+			if len(h) != want || !f.Status.Active() {
+				if wrong++; wrong <= 3 {
+					t.Errorf("%s: status %s, %d history events, want %d", f.Finding.Title, f.Status, len(h), want)
+				}
 			}
-			if !f.Status.Active() {
-				t.Errorf("%s: status %s", f.Finding.Title, f.Status)
-			}
+		}
+		if wrong > 3 {
+			t.Errorf("... %d findings with the wrong history in all", wrong)
 		}
 		scans, _ := e.store.Scans(context.Background(), rel.ID)
 		if len(scans) != 17 {
