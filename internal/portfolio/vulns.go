@@ -236,15 +236,19 @@ func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 		return fmt.Errorf("release %d has no match of %s in component %q: %w", releaseID, vulnID, ref, store.ErrNotFound)
 	}
 	a.UpdatedAt = time.Now().UTC()
-	if err := v.st.SetAnalysis(ctx, releaseID, ref, vulnID, a); err != nil {
-		return err
-	}
-	pid, err := v.st.ReleaseProduct(ctx, releaseID)
+	// The decision and its audit record commit together.
+	err = v.st.Atomic(ctx, func(ctx context.Context) error {
+		if err := v.st.SetAnalysis(ctx, releaseID, ref, vulnID, a); err != nil {
+			return err
+		}
+		pid, err := v.st.ReleaseProduct(ctx, releaseID)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, v.st, audit.Event{Action: "vuln.analysis", Object: fmt.Sprintf("%s in %s of release %d", vulnID, ref, releaseID),
+			ProductID: pid, Detail: strings.TrimSpace(fmt.Sprintf("%s %s %s", a.Status, a.Justification, a.Detail))})
+	})
 	if err != nil {
-		return err
-	}
-	if err := audit.Record(ctx, v.st, audit.Event{Action: "vuln.analysis", Object: fmt.Sprintf("%s in %s of release %d", vulnID, ref, releaseID),
-		ProductID: pid, Detail: strings.TrimSpace(fmt.Sprintf("%s %s %s", a.Status, a.Justification, a.Detail))}); err != nil {
 		return err
 	}
 	_, err = v.Rematch(ctx, releaseID)
