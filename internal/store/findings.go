@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/findings"
 )
@@ -490,8 +491,8 @@ func (s *Store) Findings(ctx context.Context, q FindingQuery) ([]StoredFinding, 
 		add("f.sla_due < ? AND f.status IN (?, ?, ?)", fmtTime(now), string(findings.StatusOpen), string(findings.StatusConfirmed), string(findings.StatusInProgress))
 	}
 	if t := strings.TrimSpace(q.Text); t != "" {
-		like := "%" + escapeLike(strings.ToLower(t)) + "%"
-		add(`(LOWER(f.title) LIKE ? ESCAPE '\' OR LOWER(f.rule_id) LIKE ? ESCAPE '\' OR LOWER(f.component) LIKE ? ESCAPE '\' OR LOWER(f.vuln_ids) LIKE ? ESCAPE '\')`, like, like, like, like)
+		cond, a := s.findingText(t)
+		add(cond, a...)
 	}
 	if q.Products != nil {
 		if len(q.Products) == 0 {
@@ -889,4 +890,23 @@ func (s *Store) SetProductDedup(ctx context.Context, productID int64, fields []s
 		}
 		return nil
 	})
+}
+
+// findingText is the q= condition: a case-insensitive substring of the
+// finding's title, rule, component or vulnerability ids, answered from a
+// trigram index (FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL:
+// migration 00032) instead of a scan. Texts shorter than a trigram are
+// matched by a scan on both engines.
+func (s *Store) findingText(t string) (string, []any) {
+	lower := strings.ToLower(t)
+	like := "%" + escapeLike(lower) + "%"
+	if s.engine == Postgres {
+		return `LOWER(f.title || ' ' || f.rule_id || ' ' || f.component || ' ' || f.vuln_ids) LIKE ? ESCAPE '\'`, []any{like}
+	}
+	if utf8.RuneCountInString(t) >= 3 {
+		// A phrase of trigrams: every row containing t as a substring
+		// (the trigram tokenizer folds case).
+		return `f.id IN (SELECT rowid FROM findings_text WHERE findings_text MATCH ?)`, []any{`"` + strings.ReplaceAll(t, `"`, `""`) + `"`}
+	}
+	return `LOWER(f.title || ' ' || f.rule_id || ' ' || f.component || ' ' || f.vuln_ids) LIKE ? ESCAPE '\'`, []any{like}
 }
