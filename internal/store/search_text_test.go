@@ -103,4 +103,3 @@ func TestFindingTextSearch(t *testing.T) {
 		}
 	})
 }
-
