@@ -252,3 +252,27 @@ func TestAnswerValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteHTML(t *testing.T) {
+	cra, _ := LoadCatalog(CRA)
+	e := good()
+	e.Firmware.Issues = []FirmwareIssue{{ID: "9", Kind: "debug_interface", Path: "/etc/inittab"}}
+	r := Assess(cra, e, []Answer{{Catalog: CRA, Item: "I.2g", Status: Met, Justification: "only <b>telemetry</b> needed", Author: "alice", Reviewer: "bob", Version: 1}}, now)
+	var b strings.Builder
+	if err := WriteHTML(&b, r, HTMLOptions{Base: "https://rampart.example/", Changes: []Change{{ID: "I.2j", Title: "Limited attack surfaces", Before: Met, After: NotMet}}, Previous: "2.0.0"}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"Technical documentation: essential requirements", "Annex VII", "I.2j", "https://rampart.example/releases/7/firmware#9",
+		"only &lt;b&gt;telemetry&lt;/b&gt; needed", "reviewed by bob", "Changes since 2.0.0", "Part II: vulnerability handling requirements"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Index(out, "<h2>Gaps</h2>") > strings.Index(out, "<h2>I Part I") {
+		t.Error("gaps are not first")
+	}
+	if !strings.HasPrefix(StyleHash(), "'sha256-") {
+		t.Error(StyleHash())
+	}
+}

@@ -118,6 +118,13 @@ var matrix = map[string]who{
 	"GET /api/v1/vulnerabilities/{vuln}":                        signedIn, // affected releases filtered
 	"GET /api/v1/vulndb/status":                                 signedIn,
 	"GET /api/v1/events":                                        signedIn, // filtered
+	// API: conformity
+	"GET /api/v1/conformity":                                        signedIn, // filtered to the caller's products
+	"GET /api/v1/conformity/catalogs":                               signedIn,
+	"GET /api/v1/releases/{id}/conformity":                          read,
+	"GET /api/v1/releases/{id}/conformity/report":                   read,
+	"PUT /api/v1/releases/{id}/conformity/{catalog}/{item}":         write,
+	"POST /api/v1/releases/{id}/conformity/{catalog}/{item}/review": write,
 	// UI: findings, threat models, vulnerabilities, reports
 	"GET /findings":                       signedIn,
 	"POST /findings/triage":               signedIn, // write checked per finding
