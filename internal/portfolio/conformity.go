@@ -39,6 +39,12 @@ func NewConformity(st *store.Store, lib *threatmodel.Library, now func() time.Ti
 	return &Conformity{st: st, lib: lib, now: now, sources: sources}
 }
 
+// NewConformityService is the conformity service with every domain's
+// evidence source wired in: the one constructor the server and the CLI use.
+func NewConformityService(st *store.Store, lib *threatmodel.Library) *Conformity {
+	return NewConformity(st, lib, time.Now)
+}
+
 // Evidence gathers what Rampart knows about a release.
 func (c *Conformity) Evidence(ctx context.Context, releaseID int64) (*conformity.Evidence, error) {
 	rel, err := c.st.Release(ctx, releaseID)
