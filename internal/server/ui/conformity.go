@@ -36,6 +36,7 @@ type conformityPage struct {
 	Statuses []string
 	Catalogs []*conformity.Catalog
 	Draft    *conformity.Answer // an answer refused with an error, as typed
+	Open     string             // the group shown open (besides those with items not met)
 }
 
 func (h *handler) releaseConformity(w http.ResponseWriter, r *http.Request) {
@@ -61,8 +62,15 @@ func (h *handler) conformityPage(w http.ResponseWriter, r *http.Request, id int6
 		h.fail(w, r, err)
 		return
 	}
-	d := conformityPage{Release: rel, Report: rep, Gaps: rep.Gaps(), CanEdit: canWrite(r, rel.ProductID), Draft: draft,
+	d := conformityPage{Release: rel, Report: rep, Gaps: rep.Gaps(), CanEdit: canWrite(r, rel.ProductID), Draft: draft, Open: q.Get("open"),
 		Statuses: []string{conformity.Met, conformity.NotMet, conformity.NotApplicable, conformity.NeedsEvidence}}
+	if draft != nil {
+		if cat, err := conformity.LoadCatalog(rep.Catalog); err == nil {
+			if it, ok := cat.Item(draft.Item); ok {
+				d.Open = it.Group
+			}
+		}
+	}
 	if d.Catalogs, err = conformity.Catalogs(); err != nil {
 		h.fail(w, r, err)
 		return
@@ -92,6 +100,11 @@ func (h *handler) conformityPage(w http.ResponseWriter, r *http.Request, id int6
 
 func (h *handler) conformityBack(w http.ResponseWriter, r *http.Request, id int64, catalog, msg, item string) {
 	v := url.Values{"catalog": {catalog}, "flash": {msg}}
+	if cat, err := conformity.LoadCatalog(catalog); err == nil {
+		if it, ok := cat.Item(item); ok {
+			v.Set("open", it.Group)
+		}
+	}
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?%s#item-%s", id, v.Encode(), url.PathEscape(item)), http.StatusSeeOther)
 }
 
