@@ -48,6 +48,8 @@ type Deps struct {
 	Diagrams *Diagrams
 	// Vulns matches releases against the local vulnerability database.
 	Vulns *portfolio.Vulns
+	// Conformity assesses releases against ETSI EN 303 645 and the CRA.
+	Conformity *portfolio.Conformity
 }
 
 //go:embed openapi.yaml
@@ -84,6 +86,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
+	routes = append(routes, h.conformityRoutes()...)
 	return routes
 }
 
