@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -340,12 +339,7 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer doc.Close()
-	data, err := io.ReadAll(doc)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	res, err := portfolio.ImportSBOM(r.Context(), h.Store, id, name, data)
+	res, err := portfolio.ImportSBOMFrom(r.Context(), h.Store, id, name, doc, doc.Size())
 	h.OnImport("sbom", err)
 	if err != nil {
 		h.fail(w, r, err)

@@ -280,10 +280,9 @@ func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	data, err := io.ReadAll(file)
 	var res portfolio.ImportResult
 	if err == nil {
-		res, err = portfolio.ImportSBOM(r.Context(), h.Store, id, fname, data)
+		res, err = portfolio.ImportSBOMFrom(r.Context(), h.Store, id, fname, file, file.Size())
 		h.OnImport("sbom", err)
 	}
 	if err == nil {
