@@ -148,7 +148,7 @@ func TestRegistry(t *testing.T) {
 		if f.Description == "" || f.DetectRule == "" || f.Detect == nil || f.Parse == nil {
 			t.Errorf("format %s incomplete", f.Name)
 		}
-		if f.Detect(nil) || f.Detect([]byte("hello")) {
+		if f.Detect(reportio.NewHead(nil)) || f.Detect(reportio.NewHead([]byte("hello"))) {
 			t.Errorf("%s detects junk", f.Name)
 		}
 	}

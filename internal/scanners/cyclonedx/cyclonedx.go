@@ -38,13 +38,13 @@ const (
 )
 
 // Detect reports whether head is a CycloneDX JSON document.
-func Detect(head []byte) bool {
-	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "bomFormat") && strings.Contains(string(head), "CycloneDX")
+func Detect(h *reportio.Head) bool {
+	return h.Start() == '{' && h.JSON().Has("bomFormat") && strings.Contains(string(h.Bytes()), "CycloneDX")
 }
 
 // DetectXML reports whether head is a CycloneDX XML document.
-func DetectXML(head []byte) bool {
-	return reportio.HasRoot(head, "bom") && strings.Contains(string(head), "cyclonedx.org/schema/bom")
+func DetectXML(h *reportio.Head) bool {
+	return h.HasRoot("bom") && strings.Contains(string(h.Bytes()), "cyclonedx.org/schema/bom")
 }
 
 // component is what a finding needs of a component.

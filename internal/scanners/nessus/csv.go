@@ -40,9 +40,9 @@ var (
 )
 
 // DetectCSV reports whether head is a Nessus/Tenable CSV export.
-func DetectCSV(head []byte) bool {
-	h := csvHeader(head)
-	return hasAny(h, colPlugin) && hasAny(h, colHost)
+func DetectCSV(h *reportio.Head) bool {
+	cols := csvHeader(h.Bytes())
+	return hasAny(cols, colPlugin) && hasAny(cols, colHost)
 }
 
 func csvHeader(head []byte) []string {

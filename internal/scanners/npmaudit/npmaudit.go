@@ -30,21 +30,21 @@ const Name = "npm-audit"
 const DetectRule = `JSON object with "auditReportVersion" (npm 7+); or with "advisories" and "actions"/"muted" keys, or "actions" whose entries have "resolves" (npm 6); or an npm error object mentioning audit`
 
 // Detect reports whether head is npm audit JSON.
-func Detect(head []byte) bool {
-	if reportio.JSONStart(head) != '{' {
+func Detect(h *reportio.Head) bool {
+	if h.Start() != '{' {
 		return false
 	}
-	if reportio.HasKey(head, "auditReportVersion") {
+	if h.JSON().Has("auditReportVersion") {
 		return true
 	}
 	switch {
-	case reportio.HasKey(head, "advisories") && (reportio.HasKey(head, "actions") || reportio.HasKey(head, "muted")):
+	case h.JSON().Has("advisories") && (h.JSON().Has("actions") || h.JSON().Has("muted")):
 		return true
-	case reportio.HasKey(head, "actions") && reportio.HasKey(head, "resolves"):
+	case h.JSON().Has("actions") && h.JSON().Has("resolves"):
 		return true
 	}
 	// npm's error report: {"error": {"code": "ENOAUDIT", "summary": …}}
-	return reportio.HasKey(head, "error") && reportio.HasKey(head, "summary") && bytes.Contains(bytes.ToLower(head), []byte("audit"))
+	return h.JSON().Has("error") && h.JSON().Has("summary") && bytes.Contains(bytes.ToLower(h.Bytes()), []byte("audit"))
 }
 
 type advisoryV6 struct {

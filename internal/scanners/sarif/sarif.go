@@ -24,7 +24,6 @@
 package sarif
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,14 +41,16 @@ import (
 const Name = "sarif"
 
 // DetectRule describes Detect.
-const DetectRule = `JSON object with a "runs" key and either a "driver" key (runs[].tool.driver) or "sarif" in the text`
+const DetectRule = "JSON object whose top-level \"runs\" is an array, with a \"driver\" key (runs[].tool.driver), a SARIF $schema, version \"2.1.0\" or results with a message or ruleId (keys in any order, anywhere in the first 4 MiB)"
 
 // Detect reports whether head looks like a SARIF log (see DetectRule).
-func Detect(head []byte) bool {
-	if reportio.JSONStart(head) != '{' || !reportio.HasKey(head, "runs") {
+func Detect(h *reportio.Head) bool {
+	k := h.JSONObject()
+	if k == nil || (k.TopKind("runs") != '[' && !(k.HasTop("runs") && k.TopKind("runs") == 'n')) {
 		return false
 	}
-	return reportio.HasKey(head, "driver") || bytes.Contains(bytes.ToLower(head), []byte("sarif"))
+	return k.Has("driver") || strings.Contains(strings.ToLower(k.TopString("$schema")), "sarif") || k.TopString("version") == "2.1.0" ||
+		k.HasPath("runs[].results[].message") || k.HasPath("runs[].results[].ruleId")
 }
 
 type text struct {

@@ -77,7 +77,7 @@ func TestDetect(t *testing.T) {
 		`[{"runs":[]}]`:                          false,
 		`<?xml version="1.0"?><sarif runs="1"/>`: false,
 	} {
-		if got := Detect([]byte(in)); got != want {
+		if got := Detect(reportio.NewHead([]byte(in))); got != want {
 			t.Errorf("Detect(%s) = %v, want %v", in, got, want)
 		}
 	}
