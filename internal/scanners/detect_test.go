@@ -207,6 +207,9 @@ func TestDetectKeyOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(data) > 512<<10 {
+			continue // bounded time; the large leading sections have their own test
+		}
 		_, base, err := parseBytes(data, path, "")
 		if err != nil {
 			t.Fatalf("%s: %v", rel(path), err)

@@ -13,6 +13,8 @@ import (
 // CSVReader reads a CSV report whose first record is a header; fields are
 // then addressed by header name (case-insensitive).
 type CSVReader struct {
+	known   map[string]bool
+	records int
 	r      *csv.Reader
 	q      *quoteTracker
 	file   string
@@ -67,6 +69,19 @@ func (c *CSVReader) wrap(err error) error {
 	return &ParseError{File: c.file, Offset: -1, Err: err}
 }
 
+// LastColumns names the columns a tool writes last, so that a report
+// with no findings whose header has no final line break can be told from
+// one cut inside its header (which is otherwise rejected, as is one
+// ending in an unquoted column not named here).
+func (c *CSVReader) LastColumns(cols ...string) {
+	if c.known == nil {
+		c.known = map[string]bool{}
+	}
+	for _, k := range cols {
+		c.known[strings.ToLower(k)] = true
+	}
+}
+
 // Has reports whether the header has every one of cols.
 func (c *CSVReader) Has(cols ...string) bool {
 	for _, k := range cols {
@@ -99,6 +114,16 @@ func (c *CSVReader) Next() error {
 				return &ParseError{File: c.file, Line: c.q.line, Offset: -1,
 					Err: errors.New("truncated CSV: the file ends inside a quoted field: the report is incomplete")}
 			}
+			if c.records == 0 && len(c.Header) > 0 && c.q.state != qNewline && c.q.state != qQuoteInQuoted {
+				// A header with no line break and no record after it: a
+				// cut inside the header line unless it ends in a column
+				// this tool writes.
+				last := strings.ToLower(strings.TrimSpace(c.Header[len(c.Header)-1]))
+				if !c.known[last] {
+					return &ParseError{File: c.file, Line: 1, Offset: -1,
+						Err: fmt.Errorf("truncated CSV: the file ends inside its header line (last column %q): the report is incomplete; a report without findings must end its header with a line break", last)}
+				}
+			}
 			return io.EOF
 		}
 		if err != nil {
@@ -115,6 +140,7 @@ func (c *CSVReader) Next() error {
 					Err: fmt.Errorf("record has %d fields, the header has %d: %s", len(rec), len(c.Header), what)}
 			}
 			c.rec = rec
+			c.records++
 			return nil
 		}
 	}
@@ -206,6 +232,7 @@ const (
 func (q *quoteTracker) Read(p []byte) (int, error) {
 	n, err := q.r.Read(p)
 	for _, c := range p[:n] {
+
 		if c == '\n' {
 			q.lines++
 		}

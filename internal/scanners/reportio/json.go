@@ -169,6 +169,23 @@ func (j *JSONDecoder) Array(field string, fn func() error) error {
 	return err
 }
 
+// End reads the token closing the top-level array or object whose
+// elements a parser read with More and Decode: a file that stops before
+// it is truncated, not a complete report with fewer findings.
+func (j *JSONDecoder) End() error {
+	t, err := j.Token()
+	if err == io.EOF {
+		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON: the file ends before its closing bracket: the report is incomplete")
+	}
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || (d != ']' && d != '}') {
+		return j.Errorf(nil, "invalid JSON: %v where the document should end", t)
+	}
+	return nil
+}
+
 // ExpectObject reads the next token and fails unless it opens an object.
 func (j *JSONDecoder) ExpectObject(field string) error {
 	t, err := j.Token()

@@ -101,7 +101,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				return err
 			}
 		}
-		return nil
+		return dec.End()
 	}
 	var p project
 	known := false

@@ -155,7 +155,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				return err
 			}
 		}
-		return nil
+		return dec.End()
 	}
 	known := false
 	err = dec.Object(func(key string) error {
