@@ -15,12 +15,12 @@ import (
 type CSVReader struct {
 	known   map[string]bool
 	records int
-	r      *csv.Reader
-	q      *quoteTracker
-	file   string
-	cols   map[string]int
-	Header []string
-	rec    []string
+	r       *csv.Reader
+	q       *quoteTracker
+	file    string
+	cols    map[string]int
+	Header  []string
+	rec     []string
 }
 
 // NewCSVReader reads the header of a CSV report. An empty input gives a
