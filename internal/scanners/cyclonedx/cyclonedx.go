@@ -270,7 +270,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	}
 	comps := map[string]component{}
 	var pending []jsonVuln
-	sawComponents, isBOM := false, false
+	sawComponents, isBOM, sawVulns := false, false, false
 	emitVuln := func(j jsonVuln) error {
 		for _, f := range j.vuln().findings(comps) {
 			if err := emit(f); err != nil {
@@ -311,6 +311,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			sawComponents = true
 			return nil
 		case "vulnerabilities":
+			sawVulns = true
 			return dec.Array("vulnerabilities", func() error {
 				var j jsonVuln
 				if err := dec.Decode(&j, "vulnerabilities[]"); err != nil {
@@ -330,6 +331,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	}
 	if !isBOM {
 		return reportio.NotReport(name, dec.Offset(), `no "bomFormat": "CycloneDX": not a CycloneDX document`)
+	}
+	if !sawVulns {
+		return notAReport(name)
 	}
 	for _, j := range pending {
 		if err := emitVuln(j); err != nil {
@@ -474,7 +478,14 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 		return nil
 	}
 	var late []xmlVuln
-	sawComponents := false
+	sawComponents, sawVulns := false, false
+	for _, a := range root.Attr {
+		// A document that declares the 1.0 vulnerability extension (jake,
+		// for one) is a report even when it lists no vulnerability.
+		if strings.Contains(a.Value, "cyclonedx.org/schema/ext/vulnerability") {
+			sawVulns = true
+		}
+	}
 	err = dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "metadata":
@@ -503,6 +514,7 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 			sawComponents = true
 			return err
 		case "vulnerabilities":
+			sawVulns = true
 			return dec.Walk(func(se xml.StartElement) error {
 				if se.Name.Local != "vulnerability" {
 					return dec.Skip()
@@ -523,8 +535,20 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 	if err != nil {
 		return err
 	}
+	if !sawVulns && len(extVulns) == 0 {
+		return notAReport(name)
+	}
 	if err := emitVulns(extVulns); err != nil {
 		return err
 	}
 	return emitVulns(late)
+}
+
+// notAReport is the error for a CycloneDX document with no vulnerabilities
+// section: a plain SBOM. Read as a scan report it would say "no
+// vulnerabilities" and close every finding of the scope, so it is refused.
+// A VDR with an empty vulnerabilities array is a report with no findings.
+func notAReport(name string) error {
+	return &reportio.ParseError{File: name, Offset: -1, Field: "vulnerabilities",
+		Err: fmt.Errorf("%w (a CycloneDX document without a vulnerabilities section is an inventory, not a scanner report; nothing was imported or closed)", reportio.ErrSBOM)}
 }

@@ -55,9 +55,7 @@ func TestCorpus(t *testing.T) {
 		title, ids, comp                  string
 	}{
 		// SBOMs without vulnerabilities.
-		"cyclonedx_bom.xml":   {},
 		"jake.xml":            {},
-		"retirejs.latest.xml": {},
 		"dd_1_15_0.xml":       {381, 4, 28, 175, 141, 33, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
 		"grype.xml":           {327, 5, 24, 155, 133, 10, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
 		"grype_dd_1_14_1.xml": {312, 5, 31, 139, 137, 0, "GHSA-xgxc-v2qg-chmh in Django 2.2.18", "GHSA-xgxc-v2qg-chmh", "Django"},
@@ -79,6 +77,13 @@ func TestCorpus(t *testing.T) {
 	}
 	for _, name := range scannertest.Files(t, dir) {
 		t.Run(name, func(t *testing.T) {
+			if sbomOnly[name] {
+				_, err := scannertest.ParseFileErr(ParseXML, filepath.Join(dir, name))
+				if !errors.Is(err, reportio.ErrSBOM) || !strings.Contains(err.Error(), "this is an SBOM: upload it to the release's SBOM") {
+					t.Fatalf("plain SBOM %s: %v, want ErrSBOM", name, err)
+				}
+				return
+			}
 			w, ok := cases[name]
 			if !ok {
 				t.Fatalf("corpus file %s has no expectations", name)
@@ -115,4 +120,27 @@ func FuzzParse(f *testing.F) {
 func FuzzParseXML(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, ParseXML)
+}
+
+// sbomOnly are corpus CycloneDX documents with no vulnerabilities section:
+// inventories, refused as scan reports (issue 12 item 6).
+var sbomOnly = map[string]bool{"cyclonedx_bom.xml": true, "retirejs.latest.xml": true}
+
+// TestPlainSBOMIsNotAReport: a CycloneDX SBOM without a vulnerabilities
+// array is refused (it would close every finding of the scope); one with
+// an empty array is a report with no findings.
+func TestPlainSBOMIsNotAReport(t *testing.T) {
+	sbom := `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"library","name":"openssl","version":"3.0.1","bom-ref":"a"}]}`
+	err := Parse(strings.NewReader(sbom), "sbom.json", func(findings.Finding) error { return nil })
+	if !errors.Is(err, reportio.ErrSBOM) || !strings.Contains(err.Error(), "sbom.json") {
+		t.Errorf("plain SBOM: %v", err)
+	}
+	xmlSBOM := `<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components><component type="library"><name>zlib</name></component></components></bom>`
+	if err := ParseXML(strings.NewReader(xmlSBOM), "sbom.xml", func(findings.Finding) error { return nil }); !errors.Is(err, reportio.ErrSBOM) {
+		t.Errorf("plain XML SBOM: %v", err)
+	}
+	vdr := `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[],"vulnerabilities":[]}`
+	if err := Parse(strings.NewReader(vdr), "vdr.json", func(findings.Finding) error { return nil }); err != nil {
+		t.Errorf("empty VDR: %v", err)
+	}
 }
