@@ -31,6 +31,11 @@ type Finding struct {
 	Mitigation       string     `json:"mitigation"`
 	References       []string   `json:"references"`
 
+	// DependencyPaths are the chains through which a vulnerable package
+	// is introduced, root first ("app > express > qs"), as Snyk and npm
+	// audit report them.
+	DependencyPaths []string `json:"dependency_paths,omitempty"`
+
 	// Tool is the producing tool when a format carries it (a SARIF run's
 	// driver name, e.g. "CodeQL"); empty when it is the format itself.
 	Tool string `json:"tool,omitempty"`

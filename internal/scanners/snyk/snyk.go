@@ -16,6 +16,7 @@ package snyk
 import (
 	"encoding/json"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -195,6 +196,8 @@ func (p project) emit(emit func(findings.Finding) error) error {
 			}
 		}
 		sort.Strings(paths)
+		paths = slices.Compact(paths)
+		f.DependencyPaths = paths
 		if len(paths) > 0 {
 			f.Description = strings.TrimSpace(f.Description + "\n\nIntroduced through:\n- " + strings.Join(paths, "\n- "))
 		}
