@@ -306,6 +306,8 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 		var dup, due any
 		if r.duplicateOf != 0 {
 			status, reason, dup = findings.StatusDuplicate, "same issue as finding "+fmt.Sprint(r.duplicateOf), r.duplicateOf
+		} else if t := r.f.Triage; t != nil && t.Status.Valid() {
+			status, reason = t.Status, t.Reason // the report's own triage (SARIF suppression, DefectDojo status)
 		}
 		if r.due != "" {
 			due = r.due
@@ -320,6 +322,36 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 	}
 	if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 		return fmt.Errorf("insert findings: %w", mapErr(err))
+	}
+	return s.importedTriage(ctx, tx, in, ins, now)
+}
+
+// importedTriage completes, for new findings the report records as
+// triaged, what the INSERT cannot carry (acceptance expiry and approver,
+// closing time) and records the decision in the finding's history.
+func (s *Store) importedTriage(ctx context.Context, tx *sql.Tx, in ScanImport, rows []findingRow, now string) error {
+	for _, r := range rows {
+		t := r.f.Triage
+		if t == nil || !t.Status.Valid() || r.duplicateOf != 0 || t.Status == findings.StatusOpen {
+			continue
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM findings WHERE release_id = ? AND scope = ? AND fingerprint = ?`), in.ReleaseID, in.Scope, r.f.Fingerprint).Scan(&id); err != nil {
+			return fmt.Errorf("triage of imported finding %q: %w", r.f.Title, mapErr(err))
+		}
+		var until, closedAt any
+		if t.AcceptedUntil != nil {
+			until = fmtTime(*t.AcceptedUntil)
+		}
+		if t.Status.Closed() {
+			closedAt = now
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET accepted_until = ?, accepted_by = ?, closed_at = ? WHERE id = ?`), until, t.AcceptedBy, closedAt, id); err != nil {
+			return fmt.Errorf("triage of imported finding %d: %w", id, err)
+		}
+		if err := s.findingEvent(ctx, tx, id, now, in.Actor, "import", "", string(t.Status), "as recorded in the report: "+t.Reason); err != nil {
+			return err
+		}
 	}
 	return nil
 }
