@@ -59,7 +59,7 @@ type vuln struct {
 	cwes                                               []int
 	ratings                                            []rating
 	affects                                            []string
-	state                                              string
+	state, justification, analysisDetail               string
 }
 
 type rating struct {
@@ -81,9 +81,16 @@ func newComponent(group, name, version, purl, typ string) component {
 }
 
 func (v vuln) findings(comps map[string]component) []findings.Finding {
-	switch strings.ToLower(v.state) {
-	case "not_affected", "false_positive", "resolved", "resolved_with_pedigree":
-		return nil
+	// The VDR's own analysis (impact analysis, CycloneDX 1.4+) becomes the
+	// finding's recorded triage: not affected and false positive are not
+	// active, resolved is fixed; exploitable and in triage stay open.
+	var triage *findings.Triage
+	why := strings.TrimSpace(strings.Join(nonEmpty(strings.ReplaceAll(v.justification, "_", " "), strings.TrimSpace(v.analysisDetail)), ": "))
+	switch st := strings.ToLower(v.state); st {
+	case "not_affected", "false_positive":
+		triage = &findings.Triage{Status: findings.StatusFalsePositive, Reason: strings.TrimSpace("analysis state " + st + " " + why)}
+	case "resolved", "resolved_with_pedigree":
+		triage = &findings.Triage{Status: findings.StatusFixed, Reason: strings.TrimSpace("analysis state " + st + " " + why)}
 	}
 	affects := v.affects
 	if len(affects) == 0 {
@@ -107,6 +114,7 @@ func (v vuln) findings(comps map[string]component) []findings.Finding {
 			Description:      strings.TrimSpace(strings.TrimSpace(v.description) + "\n\n" + strings.TrimSpace(v.detail)),
 			Mitigation:       v.recommendation,
 			References:       append([]string{v.sourceURL}, v.advisories...),
+			Triage:           triage,
 		}
 		if c.name != "" {
 			f.Title = v.id + " in " + c.name + " " + c.version
@@ -223,12 +231,15 @@ type jsonVuln struct {
 		Ref string `json:"ref"`
 	} `json:"affects"`
 	Analysis struct {
-		State string `json:"state"`
+		State         string `json:"state"`
+		Justification string `json:"justification"`
+		Detail        string `json:"detail"`
 	} `json:"analysis"`
 }
 
 func (j jsonVuln) vuln() vuln {
-	v := vuln{id: j.ID, sourceURL: j.Source.URL, description: j.Description, detail: j.Detail, recommendation: j.Recommendation, cwes: j.CWEs, state: j.Analysis.State}
+	v := vuln{id: j.ID, sourceURL: j.Source.URL, description: j.Description, detail: j.Detail, recommendation: j.Recommendation, cwes: j.CWEs, state: j.Analysis.State,
+		justification: j.Analysis.Justification, analysisDetail: j.Analysis.Detail}
 	for _, r := range j.References {
 		v.refIDs = append(v.refIDs, r.ID)
 	}
@@ -378,12 +389,15 @@ type xmlVuln struct {
 		Ref string `xml:"ref"`
 	} `xml:"affects>target"`
 	Analysis struct {
-		State string `xml:"state"`
+		State         string `xml:"state"`
+		Justification string `xml:"justification"`
+		Detail        string `xml:"detail"`
 	} `xml:"analysis"`
 }
 
 func (x xmlVuln) vuln() vuln {
-	v := vuln{id: x.ID, sourceURL: x.Source.URL, description: x.Description, detail: x.Detail, recommendation: x.Recommendation, state: x.Analysis.State}
+	v := vuln{id: x.ID, sourceURL: x.Source.URL, description: x.Description, detail: x.Detail, recommendation: x.Recommendation, state: x.Analysis.State,
+		justification: x.Analysis.Justification, analysisDetail: x.Analysis.Detail}
 	if v.recommendation == "" {
 		v.recommendation = strings.Join(x.Recommendations, "\n")
 	}
@@ -551,4 +565,14 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 func notAReport(name string) error {
 	return &reportio.ParseError{File: name, Offset: -1, Field: "vulnerabilities",
 		Err: fmt.Errorf("%w (a CycloneDX document without a vulnerabilities section is an inventory, not a scanner report; nothing was imported or closed)", reportio.ErrSBOM)}
+}
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, x := range s {
+		if strings.TrimSpace(x) != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -60,7 +60,7 @@ func TestCorpus(t *testing.T) {
 		"grype.xml":           {327, 5, 24, 155, 133, 10, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
 		"grype_dd_1_14_1.xml": {312, 5, 31, 139, 137, 0, "GHSA-xgxc-v2qg-chmh in Django 2.2.18", "GHSA-xgxc-v2qg-chmh", "Django"},
 		// The only vulnerability is analysed as not_affected (VEX).
-		"issue_8022.json": {},
+		"issue_8022.json": {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"}, // analysis not_affected: imported as not active
 		// 10 vulnerabilities, some affecting several packages.
 		"issue_9277.json":              {14, 0, 5, 5, 4, 0, "CVE-2016-2781 in coreutils 8.32-4.1ubuntu1", "CVE-2016-2781", "coreutils"},
 		"jake2.json":                   {7, 0, 3, 4, 0, 0, "c7129ff8-08bc-4afe-82ec-7d97b9491741 in Django 2.0", "CVE-2021-33203", "Django"},
@@ -69,11 +69,13 @@ func TestCorpus(t *testing.T) {
 		"multiple_cwes_fabricated.xml": {1, 1, 0, 0, 0, 0, "CVE-2021-99999 in example 1.0.0", "CVE-2021-99999", "example"},
 		"nested-component-log4j.json":  {8, 4, 1, 3, 0, 0, "CVE-2021-44228 in log4j-core 2.13.2", "CVE-2021-44228", "log4j-core"},
 		// No severity word: the CVSS score 10.0 decides.
-		"no-severity.json":             {1, 1, 0, 0, 0, 0, "CVE-2021-44228 in gerbwetbqt", "CVE-2021-44228", "gerbwetbqt"},
-		"spec1.xml":                    {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
-		"spec1_lowfirst.xml":           {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
-		"valid-vulnerability-1.4.json": {},
-		"valid-vulnerability-1.4.xml":  {},
+		"no-severity.json":   {1, 1, 0, 0, 0, 0, "CVE-2021-44228 in gerbwetbqt", "CVE-2021-44228", "gerbwetbqt"},
+		"spec1.xml":          {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
+		"spec1_lowfirst.xml": {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
+		// VDR 1.4: affects[].ref names the component; ratings, CWEs and
+		// advisories kept; analysis not_affected is the recorded triage.
+		"valid-vulnerability-1.4.json": {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"},
+		"valid-vulnerability-1.4.xml":  {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"},
 	}
 	for _, name := range scannertest.Files(t, dir) {
 		t.Run(name, func(t *testing.T) {
