@@ -14,8 +14,11 @@ import (
 
 func TestParseJSON(t *testing.T) {
 	got := scannertest.ParseFile(t, Parse, "testdata/vdr.json")
-	if len(got) != 2 {
-		t.Fatalf("got %d findings, want 2 (one per affected component; not_affected skipped)", len(got))
+	if len(got) != 3 {
+		t.Fatalf("got %d findings, want 3 (one per affected component; not_affected imported as not active)", len(got))
+	}
+	if na := got[2]; na.Triage == nil || na.Triage.Status != findings.StatusFalsePositive || got[0].Triage != nil {
+		t.Errorf("not_affected triage: %+v / %+v", na.Triage, got[0].Triage)
 	}
 	f := got[0]
 	if f.Title != "CVE-2021-44228 in org.apache.logging.log4j:log4j-core 2.14.1" || f.Severity != findings.Critical || f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H" || *f.CVSS.V3Score != 10 {
