@@ -133,7 +133,7 @@ func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, erro
 			if f.Fingerprint == "" {
 				f.Fingerprint = findings.Fingerprint(f)
 			}
-			outcome, ex, dup := rec.Add(f.Fingerprint)
+			outcome, ex, dup := rec.AddTriaged(f.Fingerprint, f.Triage)
 			if dup {
 				return nil // one issue reported twice in one report
 			}
@@ -312,13 +312,17 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 		if r.due != "" {
 			due = r.due
 		}
+		first := now
+		if r.f.FirstSeen != nil && !r.f.FirstSeen.IsZero() && r.f.FirstSeen.Before(in.Now) {
+			first = fmtTime(*r.f.FirstSeen) // a migrated finding keeps its discovery date
+		}
 		tool := in.Tool
 		if r.f.Tool != "" {
 			tool = r.f.Tool
 		}
 		args = append(args, productID, in.ReleaseID, in.Scope, tool, r.f.Fingerprint, r.f.Title, string(r.f.Severity), r.f.Severity.Rank(), r.f.RuleID,
 			" "+strings.Join(r.f.VulnerabilityIDs, " ")+" ", r.f.Component.Name, r.f.Component.Version, r.f.KEV, nullFloat(r.f.EPSS.Score),
-			nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(status), reason, dup, due, now, now, string(data), r.dedupKey)
+			nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(status), reason, dup, due, first, now, string(data), r.dedupKey)
 	}
 	if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 		return fmt.Errorf("insert findings: %w", mapErr(err))
