@@ -144,7 +144,7 @@ func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, erro
 			if f.Fingerprint == "" {
 				f.Fingerprint = findings.Fingerprint(f)
 			}
-			outcome, ex, dup := rec.Add(f.Fingerprint)
+			outcome, ex, dup := rec.AddTriaged(f.Fingerprint, f.Triage)
 			if dup {
 				return nil // one issue reported twice in one report
 			}
@@ -317,9 +317,15 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 		var dup, due any
 		if r.duplicateOf != 0 {
 			status, reason, dup = findings.StatusDuplicate, "same issue as finding "+fmt.Sprint(r.duplicateOf), r.duplicateOf
+		} else if t := r.f.Triage; t != nil && t.Status.Valid() {
+			status, reason = t.Status, t.Reason // the report's own triage (SARIF suppression, DefectDojo status)
 		}
 		if r.due != "" {
 			due = r.due
+		}
+		first := now
+		if r.f.FirstSeen != nil && !r.f.FirstSeen.IsZero() && r.f.FirstSeen.Before(in.Now) {
+			first = fmtTime(*r.f.FirstSeen) // a migrated finding keeps its discovery date
 		}
 		tool := in.Tool
 		if r.f.Tool != "" {
@@ -327,10 +333,40 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 		}
 		args = append(args, productID, in.ReleaseID, in.Scope, tool, r.f.Fingerprint, r.f.Title, string(r.f.Severity), r.f.Severity.Rank(), r.f.RuleID,
 			" "+strings.Join(r.f.VulnerabilityIDs, " ")+" ", r.f.Component.Name, r.f.Component.Version, r.f.KEV, nullFloat(r.f.EPSS.Score),
-			nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(status), reason, dup, due, now, now, string(data), r.dedupKey)
+			nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(status), reason, dup, due, first, now, string(data), r.dedupKey)
 	}
 	if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 		return fmt.Errorf("insert findings: %w", mapErr(err))
+	}
+	return s.importedTriage(ctx, tx, in, ins, now)
+}
+
+// importedTriage completes, for new findings the report records as
+// triaged, what the INSERT cannot carry (acceptance expiry and approver,
+// closing time) and records the decision in the finding's history.
+func (s *Store) importedTriage(ctx context.Context, tx *sql.Tx, in ScanImport, rows []findingRow, now string) error {
+	for _, r := range rows {
+		t := r.f.Triage
+		if t == nil || !t.Status.Valid() || r.duplicateOf != 0 || t.Status == findings.StatusOpen {
+			continue
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM findings WHERE release_id = ? AND scope = ? AND fingerprint = ?`), in.ReleaseID, in.Scope, r.f.Fingerprint).Scan(&id); err != nil {
+			return fmt.Errorf("triage of imported finding %q: %w", r.f.Title, mapErr(err))
+		}
+		var until, closedAt any
+		if t.AcceptedUntil != nil {
+			until = fmtTime(*t.AcceptedUntil)
+		}
+		if t.Status.Closed() {
+			closedAt = now
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET accepted_until = ?, accepted_by = ?, closed_at = ? WHERE id = ?`), until, t.AcceptedBy, closedAt, id); err != nil {
+			return fmt.Errorf("triage of imported finding %d: %w", id, err)
+		}
+		if err := s.findingEvent(ctx, tx, id, now, in.Actor, "import", "", string(t.Status), "as recorded in the report: "+t.Reason); err != nil {
+			return err
+		}
 	}
 	return nil
 }
