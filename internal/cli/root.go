@@ -74,6 +74,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newVulnDBCmd(s),
 		newMatchCmd(s, nil),
 		newConformityCmd(s),
+		newFirmwareCmd(s),
 	)
 	return root
 }
