@@ -370,7 +370,7 @@ func celError(file string, n *yaml.Node, lines [][]byte, r *Rule, iss *cel.Issue
 		switch n.Style {
 		case yaml.LiteralStyle, yaml.FoldedStyle:
 			l := n.Line + el // content starts on the line after the indicator
-			indent := 0     // the block's indentation is the first content line's
+			indent := 0      // the block's indentation is the first content line's
 			if n.Line < len(lines) {
 				s := lines[n.Line]
 				for indent < len(s) && (s[indent] == ' ' || s[indent] == '\t') {
