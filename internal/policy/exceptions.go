@@ -42,11 +42,21 @@ func ParseExceptions(data []byte, name string) ([]Exception, error) {
 	if len(data) > MaxPolicySize {
 		return nil, &LoadError{File: name, Msg: fmt.Sprintf("larger than %d bytes", MaxPolicySize)}
 	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &LoadError{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if len(root.Content) == 0 {
+		return nil, nil
+	}
+	if err := checkKeys(root.Content[0], name, "exceptions"); err != nil {
+		return nil, err
+	}
 	var doc struct {
 		Exceptions []yaml.Node `yaml:"exceptions"`
 	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &LoadError{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	if err := root.Content[0].Decode(&doc); err != nil {
+		return nil, &LoadError{File: name, Line: root.Content[0].Line, Msg: "`exceptions:` must be a list: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	out := make([]Exception, 0, len(doc.Exceptions))
 	for i := range doc.Exceptions {
