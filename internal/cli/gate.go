@@ -375,4 +375,3 @@ func (g *gateInputs) addFirmware(in *policy.Input, path string, data []byte) err
 	in.Binaries = append(in.Binaries, bins...)
 	return nil
 }
-
