@@ -82,13 +82,13 @@ func newEnv(on string) (*cel.Env, error) {
 			cel.Overload("license_allowed_string_list", []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
 				cel.BinaryBinding(func(a, b ref.Val) ref.Val {
 					expr, _ := a.Value().(string)
-					return types.Bool(LicenseAllowed(expr, stringList(b)))
+					return types.Bool(licenseVerdicts.get("allowed", expr, stringList(b), LicenseAllowed))
 				}))),
 		cel.Function("license_requires_any",
 			cel.Overload("license_requires_any_string_list", []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
 				cel.BinaryBinding(func(a, b ref.Val) ref.Val {
 					expr, _ := a.Value().(string)
-					return types.Bool(LicenseRequiresAny(expr, stringList(b)))
+					return types.Bool(licenseVerdicts.get("requires", expr, stringList(b), LicenseRequiresAny))
 				}))),
 		cel.Function("glob",
 			cel.MemberOverload("string_glob_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
@@ -174,3 +174,32 @@ func (a *activation) ResolveName(n string) (any, bool) {
 }
 
 func (a *activation) Parent() interpreter.Activation { return nil }
+
+// licenseCache memoises licence verdicts: SBOMs repeat a few dozen
+// expressions over thousands of components, and SPDX parsing dominates.
+type licenseCache struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+var licenseVerdicts = &licenseCache{m: map[string]bool{}}
+
+const maxLicenseCache = 50000
+
+func (c *licenseCache) get(kind, expr string, list []string, f func(string, []string) bool) bool {
+	key := kind + "\x00" + expr + "\x00" + strings.Join(list, "\x00")
+	c.mu.Lock()
+	v, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = f(expr, list)
+	c.mu.Lock()
+	if len(c.m) >= maxLicenseCache {
+		clear(c.m)
+	}
+	c.m[key] = v
+	c.mu.Unlock()
+	return v
+}

@@ -25,11 +25,11 @@ func fromComponent(c *inventory.Component, approved *Approved) Component {
 	lic := LicenseExpression(c.Licenses)
 	pc := Component{
 		Name: c.Name, Version: c.Version, Group: c.Group, PURL: c.PURL, Type: string(c.Type),
-		Licenses: nonNil(c.Licenses), License: lic, LicenseValid: lic != "" && LicenseValid(lic),
+		Licenses: nonNil(c.Licenses), License: lic, LicenseValid: lic != "" && licenseVerdicts.get("valid", lic, nil, func(e string, _ []string) bool { return LicenseValid(e) }),
 		Supplier: c.Supplier, Approved: approved.Approves(c), New: true,
 	}
 	if approved != nil && len(approved.Licenses) > 0 && pc.LicenseValid {
-		pc.LicenseApproved = LicenseAllowed(lic, approved.Licenses)
+		pc.LicenseApproved = licenseVerdicts.get("allowed", lic, approved.Licenses, LicenseAllowed)
 	}
 	return pc
 }
