@@ -31,7 +31,9 @@ func (h handler) policyRoutes() []web.Route {
 	}
 }
 
-func (h handler) gate() *portfolio.Gate { return portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now) }
+func (h handler) gate() *portfolio.Gate {
+	return portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now)
+}
 
 // gateAfter re-evaluates a release's gate after a successful import; a
 // failure is logged, not returned (the import itself succeeded).
@@ -112,7 +114,9 @@ func (h handler) putPolicy(w http.ResponseWriter, r *http.Request) error {
 	return h.savePolicy(w, r, id)
 }
 
-func (h handler) putGlobalPolicy(w http.ResponseWriter, r *http.Request) error { return h.savePolicy(w, r, 0) }
+func (h handler) putGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
+	return h.savePolicy(w, r, 0)
+}
 
 func (h handler) policyVersions(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
