@@ -189,6 +189,8 @@ type releaseData struct {
 	Result     *portfolio.ImportResult
 	Vulns      []store.ReleaseVuln
 	Justify    []string
+	Gate       *portfolio.GateView
+	GateErr    string
 }
 
 // column is one header of the components table.
@@ -255,6 +257,7 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Justify = justifications
+	d.Gate, d.GateErr = h.releaseGate(r.Context(), id)
 	h.render(w, r, http.StatusOK, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
 }
 
