@@ -291,6 +291,7 @@ func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		if _, merr := h.Vulns.Rematch(r.Context(), id); merr != nil {
 			h.Log.Error("re-match release", "release", id, "err", merr)
 		}
+		h.gateAfter(r.Context(), id, "sbom")
 	}
 	h.uploadResult(w, r, id, &res, err)
 }

@@ -17,3 +17,18 @@ func (h *handler) releaseGate(ctx context.Context, releaseID int64) (*portfolio.
 	}
 	return v, ""
 }
+
+// gateAfter re-evaluates a release's gate after a successful import; a
+// failure is logged (the import itself succeeded).
+func (h *handler) gateAfter(ctx context.Context, releaseID int64, trigger string) {
+	if err := portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now).OnChange(ctx, releaseID, trigger); err != nil {
+		h.Log.Error("gate evaluation", "release", releaseID, "trigger", trigger, "err", err)
+	}
+}
+
+// gateAfterProduct re-evaluates every release of a product (a new threat-model version).
+func (h *handler) gateAfterProduct(ctx context.Context, productID int64, trigger string) {
+	if err := portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now).OnProductChange(ctx, productID, trigger); err != nil {
+		h.Log.Error("gate evaluation", "product", productID, "trigger", trigger, "err", err)
+	}
+}
