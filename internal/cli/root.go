@@ -75,6 +75,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newMatchCmd(s, nil),
 		newConformityCmd(s),
 		newFirmwareCmd(s),
+		newGateCmd(s, nil),
 	)
 	return root
 }

@@ -125,6 +125,17 @@ var matrix = map[string]who{
 	"GET /api/v1/releases/{id}/conformity/report":                   read,
 	"PUT /api/v1/releases/{id}/conformity/{catalog}/{item}":         write,
 	"POST /api/v1/releases/{id}/conformity/{catalog}/{item}/review": write,
+	// API: policy gates
+	"GET /api/v1/releases/{id}/gate":                            read,
+	"GET /api/v1/products/{id}/policy":                          read,
+	"PUT /api/v1/products/{id}/policy":                          manage,
+	"GET /api/v1/products/{id}/policy/versions":                 read,
+	"GET /api/v1/policy":                                        signedIn,
+	"PUT /api/v1/policy":                                        admins,
+	"GET /api/v1/products/{id}/exceptions":                      read,
+	"POST /api/v1/products/{id}/exceptions":                     write,
+	"POST /api/v1/products/{id}/exceptions/{exception}/approve": manage,
+	"POST /api/v1/products/{id}/exceptions/{exception}/reject":  manage,
 	// UI: findings, threat models, vulnerabilities, reports
 	"GET /findings":                         signedIn,
 	"POST /findings/triage":                 signedIn, // write checked per finding

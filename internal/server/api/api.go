@@ -86,6 +86,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
+	routes = append(routes, h.policyRoutes()...)
 	return routes
 }
 
@@ -348,6 +349,7 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 
 	h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
 	h.rematch(r.Context(), id)
+	h.gateAfter(r.Context(), id, "sbom")
 	web.WriteJSON(w, http.StatusOK, res)
 }
 

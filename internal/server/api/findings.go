@@ -61,6 +61,7 @@ func (h handler) importScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Log.Info("scan imported", "release", id, "tool", res.Tool, "scope", res.Scope, "findings", res.Findings, "user", identity.FromContext(r.Context()).Name)
+	h.gateAfter(r.Context(), id, "scan")
 	web.WriteJSON(w, http.StatusOK, res)
 }
 

@@ -113,6 +113,9 @@ func (h handler) putThreatModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Log.Info("threat model saved", "product", id, "version", v.Version, "created", created, "user", actor)
+	if created {
+		h.gateAfterProduct(r.Context(), id, "threatmodel")
+	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated

@@ -277,6 +277,7 @@ func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		h.Log.Info("scan imported", "release", id, "tool", res.Tool, "findings", res.Findings, "user", identity.FromContext(r.Context()).Name)
+		h.gateAfter(r.Context(), id, "scan")
 	}
 	v := view{Data: scanResultData{Result: res}}
 	if err != nil {

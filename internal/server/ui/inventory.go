@@ -191,6 +191,8 @@ type releaseData struct {
 	Result     *portfolio.ImportResult
 	Vulns      []store.ReleaseVuln
 	Justify    []string
+	Gate       *portfolio.GateView
+	GateErr    string
 }
 
 // column is one header of the components table.
@@ -257,6 +259,7 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Justify = justifications
+	d.Gate, d.GateErr = h.releaseGate(r.Context(), id)
 	h.render(w, r, http.StatusOK, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
 }
 
@@ -290,6 +293,7 @@ func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		if _, merr := h.Vulns.Rematch(r.Context(), id); merr != nil {
 			h.Log.Error("re-match release", "release", id, "err", merr)
 		}
+		h.gateAfter(r.Context(), id, "sbom")
 	}
 	h.uploadResult(w, r, id, &res, err)
 }

@@ -118,6 +118,9 @@ func (h *handler) uploadThreatModel(w http.ResponseWriter, r *http.Request) {
 		var created bool
 		v, created, err = portfolio.SaveThreatModel(r.Context(), h.Store, id, data, name, r.PostFormValue("note"), identity.FromContext(r.Context()).Name)
 		if err == nil {
+			if created {
+				h.gateAfterProduct(r.Context(), id, "threatmodel")
+			}
 			msg := fmt.Sprintf("Saved version %d of the threat model from %s.", v.Version, name)
 			if !created {
 				msg = fmt.Sprintf("%s is identical to version %d; nothing changed.", name, v.Version)
