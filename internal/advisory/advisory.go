@@ -409,7 +409,9 @@ func (s *Service) CheckDocument(doc csaf.Document, tlp string) (csaf.Result, err
 }
 
 // Get returns one advisory.
-func (s *Service) Get(ctx context.Context, id int64) (Advisory, error) { return s.st.CSAFAdvisory(ctx, id) }
+func (s *Service) Get(ctx context.Context, id int64) (Advisory, error) {
+	return s.st.CSAFAdvisory(ctx, id)
+}
 
 // List lists advisories.
 func (s *Service) List(ctx context.Context, f Filter) ([]Advisory, error) {
