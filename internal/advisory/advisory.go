@@ -89,6 +89,7 @@ type Store interface {
 	// PublishedFile returns the published advisory at tlp/year/file.
 	PublishedFile(ctx context.Context, tlp string, year int, file string) (Advisory, error)
 	PublishedYears(ctx context.Context, tlp string) ([]int, error)
+	PublishedFilesIn(ctx context.Context, tlp string, year int) ([]string, error)
 	PublishedCount(ctx context.Context, tlp string) (int, error)
 	SigningKeys(ctx context.Context) ([]signing.Key, error) // current key first
 	AddSigningKey(ctx context.Context, k signing.Key) error // the new key becomes current
@@ -499,3 +500,40 @@ func (e *InvalidError) Error() string {
 }
 
 func invalidDoc(res csaf.Result) error { return fault.Unprocessable(&InvalidError{res}) }
+
+// Entries streams the published advisories of one label, newest first.
+func (s *Service) Entries(ctx context.Context, tlp string) iter.Seq2[provider.Entry, error] {
+	return s.st.PublishedEntries(ctx, tlp)
+}
+
+// File returns the published advisory at tlp/year/file.
+func (s *Service) File(ctx context.Context, tlp string, year int, file string) (Advisory, error) {
+	return s.st.PublishedFile(ctx, tlp, year, file)
+}
+
+// Years lists the year folders of a label.
+func (s *Service) Years(ctx context.Context, tlp string) ([]int, error) { return s.st.PublishedYears(ctx, tlp) }
+
+// FilesIn lists the advisory files of a year folder.
+func (s *Service) FilesIn(ctx context.Context, tlp string, year int) ([]string, error) {
+	return s.st.PublishedFilesIn(ctx, tlp, year)
+}
+
+// FeedTLPs lists the labels with a feed: WHITE always, the others when they
+// have published advisories.
+func (s *Service) FeedTLPs(ctx context.Context) ([]string, error) {
+	out := []string{provider.White}
+	for _, t := range provider.TLPs[1:] {
+		n, err := s.st.PublishedCount(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// Now is the service clock.
+func (s *Service) Now() time.Time { return s.now() }

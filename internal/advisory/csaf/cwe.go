@@ -27,6 +27,8 @@ var cweNames = map[string]string{
 	"CWE-319": "Cleartext Transmission of Sensitive Information",
 	"CWE-327": "Use of a Broken or Risky Cryptographic Algorithm",
 	"CWE-352": "Cross-Site Request Forgery (CSRF)",
+	"CWE-354": "Improper Validation of Integrity Check Value",
+	"CWE-843": "Access of Resource Using Incompatible Type ('Type Confusion')",
 	"CWE-400": "Uncontrolled Resource Consumption",
 	"CWE-416": "Use After Free",
 	"CWE-434": "Unrestricted Upload of File with Dangerous Type",

@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -48,6 +49,11 @@ type Deps struct {
 	Diagrams *Diagrams
 	// Vulns matches releases against the local vulnerability database.
 	Vulns *portfolio.Vulns
+	// Advisories is the CSAF advisory service (nil: no advisory routes).
+	Advisories *advisory.Service
+	// PublicURL is the base of the URLs the CSAF provider writes ("": the
+	// request's scheme and Host).
+	PublicURL string
 }
 
 //go:embed openapi.yaml
@@ -84,6 +90,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
+	routes = append(routes, h.advisoryRoutes()...)
 	return routes
 }
 
