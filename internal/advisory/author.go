@@ -23,41 +23,41 @@ const (
 // Input is what an advisory is authored from: the vulnerabilities and, for
 // each, the status of every release concerned.
 type Input struct {
-	Category        string // csaf_security_advisory (default) or csaf_vex
-	Title           string
-	Summary         string
-	Vendor          string
-	References      []csaf.Reference
-	Acknowledgments []csaf.Acknowledgment
-	Vulnerabilities []VulnInput
+	Category        string                `json:"category,omitempty"` // csaf_security_advisory (default) or csaf_vex
+	Title           string                `json:"title,omitempty"`
+	Summary         string                `json:"summary,omitempty"`
+	Vendor          string                `json:"vendor,omitempty"`
+	References      []csaf.Reference      `json:"references,omitempty"`
+	Acknowledgments []csaf.Acknowledgment `json:"acknowledgments,omitempty"`
+	Vulnerabilities []VulnInput           `json:"vulnerabilities,omitempty"`
 }
 
 // VulnInput is one vulnerability of the advisory.
 type VulnInput struct {
-	CVE             string
-	IDs             []csaf.VulnID
-	Title           string
-	Description     string
-	CWE             *csaf.CWE
-	CVSSv3          []string // vectors; the scores are computed
-	References      []csaf.Reference
-	Acknowledgments []csaf.Acknowledgment
-	ReleaseDate     string
-	Releases        []ReleaseStatus
+	CVE             string                `json:"cve,omitempty"`
+	IDs             []csaf.VulnID         `json:"ids,omitempty"`
+	Title           string                `json:"title,omitempty"`
+	Description     string                `json:"description,omitempty"`
+	CWE             *csaf.CWE             `json:"cwe,omitempty"`
+	CVSSv3          []string              `json:"cvss_v3,omitempty"` // vectors; the scores are computed
+	References      []csaf.Reference      `json:"references,omitempty"`
+	Acknowledgments []csaf.Acknowledgment `json:"acknowledgments,omitempty"`
+	ReleaseDate     string                `json:"release_date,omitempty"`
+	Releases        []ReleaseStatus       `json:"releases,omitempty"`
 }
 
 // ReleaseStatus is the VEX analysis of one release (product version).
 type ReleaseStatus struct {
-	Product       string
-	Version       string
-	PURL          string // default: ProductPURL(vendor, product, version)
-	CPE           string // default: ProductCPE(vendor, product, version)
-	Status        string // affected, not_affected, fixed, under_investigation
-	Justification string // not_affected: a CSAF flag label (OpenVEX and CycloneDX names are mapped)
-	Impact        string // not_affected: why (impact statement)
-	FixedIn       string // affected: the release that fixes it
-	Workaround    string // affected: what to do until then
-	Mitigation    string
+	Product       string `json:"product,omitempty"`
+	Version       string `json:"version,omitempty"`
+	PURL          string `json:"purl,omitempty"`          // default: ProductPURL(vendor, product, version)
+	CPE           string `json:"cpe,omitempty"`           // default: ProductCPE(vendor, product, version)
+	Status        string `json:"status,omitempty"`        // affected, not_affected, fixed, under_investigation
+	Justification string `json:"justification,omitempty"` // not_affected: a CSAF flag label (OpenVEX and CycloneDX names are mapped)
+	Impact        string `json:"impact,omitempty"`        // not_affected: why (impact statement)
+	FixedIn       string `json:"fixed_in,omitempty"`      // affected: the release that fixes it
+	Workaround    string `json:"workaround,omitempty"`    // affected: what to do until then
+	Mitigation    string `json:"mitigation,omitempty"`
 }
 
 // ProductPURL is the package URL of a product release.
