@@ -19,6 +19,8 @@ import (
 	"github.com/rampart-security/rampart/internal/advisory/csaf"
 	"github.com/rampart-security/rampart/internal/advisory/signing"
 	"github.com/rampart-security/rampart/internal/demo"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -94,7 +96,7 @@ func TestAdvisoryWorkflowAndProvider(t *testing.T) {
 	_, _, sig := get(t, e.url+"/.well-known/csaf/white/"+rel+".asc", "")
 	_, _, pmd := get(t, e.url+"/.well-known/csaf/provider-metadata.json", "")
 	var meta struct {
-		Role string `json:"role"`
+		Role string                              `json:"role"`
 		Keys []struct{ Fingerprint, URL string } `json:"public_openpgp_keys"`
 	}
 	if err := json.Unmarshal([]byte(pmd), &meta); err != nil || meta.Role != "csaf_trusted_provider" || len(meta.Keys) != 1 {
@@ -186,7 +188,7 @@ func TestCSAFPeerTools(t *testing.T) {
 		Domains []struct {
 			Role         string `json:"role"`
 			Requirements []struct {
-				Num      int    `json:"num"`
+				Num      int `json:"num"`
 				Messages []struct {
 					Type int    `json:"type"`
 					Text string `json:"text"`
@@ -223,5 +225,77 @@ func TestCSAFPeerTools(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(dl, "white", "*", "*.json"))
 	if len(files) != n {
 		t.Fatalf("downloaded %d advisories, want %d", len(files), n)
+	}
+}
+
+// TestReleaseVEXThreeFormats: one analysis, exported as CSAF VEX, OpenVEX
+// and CycloneDX VEX, says the same thing in each.
+func TestReleaseVEXThreeFormats(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "GO-2099-0001.json"), []byte(osvFixture), 0o644)
+	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
+		t.Fatal(err)
+	}
+	var p inventory.Product
+	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Fleet"}, &p)
+	var rel inventory.Release
+	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0", "status": "shipped"}, &rel)
+	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
+	 {"type":"library","bom-ref":"net-old","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
+	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
+		t.Fatalf("upload: %d", r.StatusCode)
+	}
+	csafVEX := func() (csaf.Document, csaf.Result) {
+		r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/vex?format=csaf", rel.ID), nil, nil)
+		data, _ := io.ReadAll(r.Body)
+		if r.StatusCode != 200 {
+			t.Fatalf("csaf vex: %d %s", r.StatusCode, data)
+		}
+		var doc csaf.Document
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		res, err := csaf.Validate(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc, res
+	}
+	// Open match: known_affected with a vendor fix.
+	doc, res := csafVEX()
+	if !res.Valid || doc.Document.Category != "csaf_vex" || len(doc.Vulnerabilities) != 1 {
+		t.Fatalf("CSAF VEX (affected): %+v %+v", res.Failures, doc.Vulnerabilities)
+	}
+	v := doc.Vulnerabilities[0]
+	if v.CVE != "CVE-2099-12345" || len(v.ProductStatus.KnownAffected) != 1 || len(v.Remediations) != 1 || v.Remediations[0].Category != "vendor_fix" {
+		t.Fatalf("CSAF VEX vulnerability: %+v", v)
+	}
+	// not_affected with a justification, in all three formats.
+	path := fmt.Sprintf("/api/v1/releases/%d/vulnerabilities/CVE-2099-12345/analysis", rel.ID)
+	if r := e.call(t, "editor", "PUT", path, map[string]string{"component": "net-old", "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path", "detail": "HTTP/2 is disabled"}, nil); r.StatusCode != 200 {
+		t.Fatalf("analysis: %d", r.StatusCode)
+	}
+	doc, res = csafVEX()
+	v = doc.Vulnerabilities[0]
+	if !res.Valid || len(v.ProductStatus.KnownNotAffected) != 1 || len(v.Flags) != 1 || v.Flags[0].Label != "vulnerable_code_not_in_execute_path" || len(v.Threats) != 1 {
+		t.Fatalf("CSAF VEX (not affected): %+v %+v", res.Failures, v)
+	}
+	var ov struct {
+		Statements []struct{ Status, Justification string } `json:"statements"`
+	}
+	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/vex?format=openvex", rel.ID), nil, &ov)
+	if len(ov.Statements) != 1 || ov.Statements[0].Status != "not_affected" || ov.Statements[0].Justification != "vulnerable_code_not_in_execute_path" {
+		t.Fatalf("OpenVEX: %+v", ov)
+	}
+	var cd struct {
+		Vulnerabilities []struct {
+			ID       string                                `json:"id"`
+			Analysis struct{ State, Justification string } `json:"analysis"`
+		} `json:"vulnerabilities"`
+	}
+	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/vex?format=cyclonedx", rel.ID), nil, &cd)
+	if len(cd.Vulnerabilities) != 1 || cd.Vulnerabilities[0].Analysis.State != "not_affected" || cd.Vulnerabilities[0].Analysis.Justification != "code_not_reachable" {
+		t.Fatalf("CycloneDX VEX: %+v", cd)
 	}
 }

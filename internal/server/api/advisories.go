@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 // advisoryRoutes are the CSAF advisory workflow (API) and the built-in
@@ -444,3 +446,15 @@ func (h handler) csafFolder(tlp string) web.Handler {
 	}
 }
 
+
+// writeCSAFVEX writes a release's VEX analysis as a CSAF VEX document.
+func (h handler) writeCSAFVEX(w io.Writer, product, version string, matches []vuln.Match) error {
+	p := provider.Publisher{Category: "vendor", Name: "Rampart", Namespace: "https://rampart.invalid"}
+	if h.Advisories != nil {
+		p = h.Advisories.Publisher()
+	}
+	doc := advisory.ReleaseVEX(csaf.Publisher{Category: p.Category, Name: p.Name, Namespace: p.Namespace, ContactDetails: p.ContactDetails}, product, version, matches, time.Now())
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
