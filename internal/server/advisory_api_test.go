@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -299,3 +300,49 @@ func TestReleaseVEXThreeFormats(t *testing.T) {
 		t.Fatalf("CycloneDX VEX: %+v", cd)
 	}
 }
+
+// TestAdvisoryEditorPage: the editor shows the validation of the working
+// copy, and the live check (htmx) returns the failures of an edited document.
+func TestAdvisoryEditorPage(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	var prod struct{ ID int64 }
+	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "T5"}, &prod)
+	var created struct {
+		Advisory advisory.Advisory `json:"advisory"`
+	}
+	input := map[string]any{"title": "Mbed TLS overflow", "vendor": "Northwind", "vulnerabilities": []any{map[string]any{"cve": "CVE-2023-43615",
+		"releases": []any{map[string]any{"product": "T5", "version": "1.8.2", "status": "affected", "fixed_in": "1.9.0"}}}}}
+	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/advisories", prod.ID), map[string]any{"input": input}, &created); r.StatusCode != 201 {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	code, _, page := get(t, fmt.Sprintf("%s/advisories/%d", e.url, created.Advisory.ID), e.tokens["editor"])
+	if code != 200 || !strings.Contains(page, `id="validation-summary"`) || !strings.Contains(page, "The schema and every mandatory test pass") || !strings.Contains(page, `hx-post="/advisories/validate"`) {
+		t.Fatalf("editor page: %d\n%s", code, page)
+	}
+	// Live check of an edited document: an undefined product id.
+	var doc csaf.Document
+	json.Unmarshal(created.Advisory.Document, &doc)
+	doc.Vulnerabilities[0].ProductStatus.KnownAffected = append(doc.Vulnerabilities[0].ProductStatus.KnownAffected, "CSAFPID-ghost")
+	js, _ := json.Marshal(doc)
+	form := "document=" + urlEscape(string(js)) + "&tlp=WHITE"
+	req, _ := http.NewRequest("POST", e.url+"/advisories/validate", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+e.tokens["editor"])
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "validation")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frag, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Contains(string(frag), "<html") || !strings.Contains(string(frag), "<td>6.1.1</td>") || !strings.Contains(string(frag), "CSAFPID-ghost") {
+		t.Fatalf("live validation: %d\n%s", resp.StatusCode, frag)
+	}
+	code, _, list := get(t, e.url+"/advisories", e.tokens["viewer"])
+	if code != 200 || !strings.Contains(list, created.Advisory.TrackingID) {
+		t.Fatalf("advisory list: %d", code)
+	}
+}
+
+func urlEscape(s string) string { return url.QueryEscape(s) }

@@ -131,6 +131,13 @@ var matrix = map[string]who{
 	"POST /api/v1/csaf/validate":             signedIn,
 	"GET /api/v1/csaf/keys":                  admins,
 	"POST /api/v1/csaf/keys/rotate":          admins,
+	// UI: advisories (POST /advisories/new names the product in the form; the empty test body has none: 404 for all)
+	"GET /advisories":                signedIn,
+	"POST /advisories/new":           0,
+	"GET /advisories/{id}":           read,
+	"POST /advisories/{id}":          write,
+	"POST /advisories/{id}/workflow": write,
+	"POST /advisories/validate":      signedIn,
 	// CSAF trusted provider: TLP:WHITE is public, the other labels need a signed-in customer
 	"GET /.well-known/security.txt":                anyone,
 	"GET /.well-known/csaf/{$}":                    anyone,
