@@ -512,7 +512,9 @@ func (s *Service) File(ctx context.Context, tlp string, year int, file string) (
 }
 
 // Years lists the year folders of a label.
-func (s *Service) Years(ctx context.Context, tlp string) ([]int, error) { return s.st.PublishedYears(ctx, tlp) }
+func (s *Service) Years(ctx context.Context, tlp string) ([]int, error) {
+	return s.st.PublishedYears(ctx, tlp)
+}
 
 // FilesIn lists the advisory files of a year folder.
 func (s *Service) FilesIn(ctx context.Context, tlp string, year int) ([]string, error) {

@@ -145,4 +145,3 @@ func vulnSystem(id string) string {
 	}
 	return "vulnerability id"
 }
-

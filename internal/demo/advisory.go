@@ -163,6 +163,6 @@ func scenarioInput(ctx context.Context, st *store.Store, prod inventory.Product,
 		return advisory.Input{}, fmt.Errorf("demo advisory: no release of %s ships %s", prod.Name, sc.component)
 	}
 	return advisory.Input{Category: sc.category, Title: sc.title, Summary: sc.summary, Vendor: vendor,
-		References: []csaf.Reference{{Category: "external", Summary: "Northwind Devices PSIRT", URL: VendorNamespace + "/psirt"}},
+		References:      []csaf.Reference{{Category: "external", Summary: "Northwind Devices PSIRT", URL: VendorNamespace + "/psirt"}},
 		Vulnerabilities: []advisory.VulnInput{v}}, nil
 }

@@ -446,7 +446,6 @@ func (h handler) csafFolder(tlp string) web.Handler {
 	}
 }
 
-
 // writeCSAFVEX writes a release's VEX analysis as a CSAF VEX document.
 func (h handler) writeCSAFVEX(w io.Writer, product, version string, matches []vuln.Match) error {
 	p := provider.Publisher{Category: "vendor", Name: "Rampart", Namespace: "https://rampart.invalid"}
