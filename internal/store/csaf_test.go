@@ -98,8 +98,7 @@ func TestCSAFWorkflow(t *testing.T) {
 			t.Fatal("after rotation the advisory is not signed with the new key")
 		}
 		// Revision: edit → draft again, the published copy keeps being served.
-		var d2 csaf.Document
-		d2 = doc
+		d2 := doc
 		d2.Document.Title = "BusyBox awk heap overflow in IG-400 firmware (update)"
 		if _, err := svc.Update(ctx, "alice", a.ID, d2, ""); err != nil {
 			t.Fatal(err)
