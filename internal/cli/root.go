@@ -76,6 +76,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newConformityCmd(s),
 		newFirmwareCmd(s),
 		newGateCmd(s, nil),
+		newCSAFCmd(s),
 	)
 	return root
 }

@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -49,6 +50,11 @@ type Deps struct {
 	Vulns *portfolio.Vulns
 	// Conformity assesses releases against ETSI EN 303 645 and the CRA.
 	Conformity *portfolio.Conformity
+	// Advisories is the CSAF advisory service (nil: no advisory routes).
+	Advisories *advisory.Service
+	// PublicURL is the base of the URLs the CSAF provider writes ("": the
+	// request's scheme and Host).
+	PublicURL string
 }
 
 //go:embed openapi.yaml
@@ -87,6 +93,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	routes = append(routes, h.policyRoutes()...)
+	routes = append(routes, h.advisoryRoutes()...)
 	return routes
 }
 
