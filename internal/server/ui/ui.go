@@ -195,7 +195,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.render(w, r, status, "error", view{Title: http.StatusText(status), Error: msg})
 }
 
-var errorPage = template.Must(template.New("e").Parse(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{.}} · Rampart</title><link rel="stylesheet" href="/static/app.css"></head><body class="center"><main class="card narrow"><h1>{{.}}</h1><p><a href="/">Back to the portfolio</a></p></main></body></html>`))
+var errorPage = template.Must(template.New("e").Parse(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{.}} · Rampart</title><link rel="icon" type="image/svg+xml" href="/static/favicon.svg"><link rel="stylesheet" href="/static/app.css"></head><body class="center"><main class="card narrow"><h1>{{.}}</h1><p><a href="/">Back to the portfolio</a></p></main></body></html>`))
 
 // NotFound renders a 404 page for unknown UI paths.
 func NotFound(w http.ResponseWriter, r *http.Request) {
