@@ -39,6 +39,9 @@ type FirmwareResult struct {
 	Result     *firmware.Result `json:"result"`
 }
 
+// firmwareTool names the findings of firmware analyses.
+const firmwareTool = "rampart-firmware"
+
 // ImportFirmware analyses a firmware image and records it on a release:
 // its components become the release's SBOM (CycloneDX, as an SBOM upload
 // would), its issues become findings of tool "rampart-firmware" (scope
@@ -74,7 +77,7 @@ func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (
 	sum := sha256.Sum256(req.Image)
 	digest := hex.EncodeToString(sum[:])
 	fs := res.Findings()
-	scan, err := st.ImportScan(ctx, store.ScanImport{ReleaseID: req.ReleaseID, Tool: "rampart-firmware", Scope: "firmware", FileName: req.FileName, Actor: req.Actor,
+	scan, err := st.ImportScan(ctx, store.ScanImport{ReleaseID: req.ReleaseID, Tool: firmwareTool, Scope: "firmware", FileName: req.FileName, Actor: req.Actor,
 		Each: func(emit func(findings.Finding) error) error {
 			for _, f := range fs {
 				if err := emit(f); err != nil {
