@@ -13,10 +13,10 @@
 package nessus
 
 import (
-	"net"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -177,7 +177,7 @@ func (it reportItem) finding(h host) (findings.Finding, error) {
 	loc := h.location(it.Port, it.Protocol)
 	if sv := strings.TrimSpace(it.SvcName); sv != "" && sv != "general" {
 		loc.Service = strings.TrimSuffix(sv, "?") // "www?" when Nessus guessed
-		if loc.Service == "www" { // Nessus's name for HTTP and HTTPS alike
+		if loc.Service == "www" {                 // Nessus's name for HTTP and HTTPS alike
 			loc.Service = "http"
 			if loc.Port == 443 || loc.Port == 8443 {
 				loc.Service = "https"
