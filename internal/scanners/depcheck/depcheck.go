@@ -43,8 +43,8 @@ type vulnerability struct {
 	Name        string `xml:"name"`
 	Severity    string `xml:"severity"`
 	Description string `xml:"description"`
-	CVSSV3      cvss3 `xml:"cvssV3"`
-	CVSSV2 struct {
+	CVSSV3      cvss3  `xml:"cvssV3"`
+	CVSSV2      struct {
 		Score string `xml:"score"`
 	} `xml:"cvssV2"`
 	CWEs       []string `xml:"cwes>cwe"`
