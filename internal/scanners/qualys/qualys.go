@@ -223,6 +223,19 @@ func severity(level, typ string) findings.Severity {
 	case "1":
 		return findings.Info
 	}
+	// Qualys HackerGuardian (PCI) CSV exports write one letter.
+	switch strings.ToUpper(strings.TrimSpace(level)) {
+	case "C":
+		return findings.Critical
+	case "H":
+		return findings.High
+	case "M":
+		return findings.Medium
+	case "L":
+		return findings.Low
+	case "I":
+		return findings.Info
+	}
 	return findings.SeverityOrInfo(level)
 }
 

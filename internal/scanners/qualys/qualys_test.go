@@ -106,3 +106,11 @@ func FuzzParseCSV(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, ParseCSV)
 }
+
+func TestLetterSeverities(t *testing.T) {
+	for in, want := range map[string]findings.Severity{"M": findings.Medium, "h": findings.High, "L": findings.Low, "C": findings.Critical, "4": findings.High, "Medium": findings.Medium} {
+		if got := severity(in, "Vuln"); got != want {
+			t.Errorf("%q: %s, want %s", in, got, want)
+		}
+	}
+}
