@@ -16,6 +16,7 @@ import (
 	"github.com/rampart-security/rampart/internal/advisory/provider"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
@@ -84,10 +85,13 @@ func (h handler) publicBase(r *http.Request) string {
 }
 
 type advisoryRequest struct {
-	TLP           string          `json:"tlp"`
-	RequireReview *bool           `json:"require_review"`
-	Document      *csaf.Document  `json:"document"`
-	Input         *advisory.Input `json:"input"`
+	// FromVulnerability authors the advisory from the inventory: the
+	// product's releases that match this vulnerability and their VEX analyses.
+	FromVulnerability string          `json:"from_vulnerability"`
+	TLP               string          `json:"tlp"`
+	RequireReview     *bool           `json:"require_review"`
+	Document          *csaf.Document  `json:"document"`
+	Input             *advisory.Input `json:"input"`
 }
 
 func (req advisoryRequest) document() (csaf.Document, error) {
@@ -137,6 +141,16 @@ func (h handler) createAdvisory(w http.ResponseWriter, r *http.Request) error {
 	var req advisoryRequest
 	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
+	}
+	if req.FromVulnerability != "" {
+		if req.Input != nil || req.Document != nil {
+			return fault.Invalid("from_vulnerability", "give one of from_vulnerability, input or document")
+		}
+		in, err := portfolio.AdvisoryInput(r.Context(), h.Store, h.Vulns, pid, req.FromVulnerability, h.Advisories.Publisher().Name)
+		if err != nil {
+			return err
+		}
+		req.Input = &in
 	}
 	if req.Input != nil && req.Input.Vendor == "" {
 		req.Input.Vendor = h.Advisories.Publisher().Name
