@@ -119,6 +119,24 @@ var matrix = map[string]who{
 	"GET /api/v1/vulnerabilities/{vuln}":                        signedIn, // affected releases filtered
 	"GET /api/v1/vulndb/status":                                 signedIn,
 	"GET /api/v1/events":                                        signedIn, // filtered
+	// API: conformity
+	"GET /api/v1/conformity":                                        signedIn, // filtered to the caller's products
+	"GET /api/v1/conformity/catalogs":                               signedIn,
+	"GET /api/v1/releases/{id}/conformity":                          read,
+	"GET /api/v1/releases/{id}/conformity/report":                   read,
+	"PUT /api/v1/releases/{id}/conformity/{catalog}/{item}":         write,
+	"POST /api/v1/releases/{id}/conformity/{catalog}/{item}/review": write,
+	// API: policy gates
+	"GET /api/v1/releases/{id}/gate":                            read,
+	"GET /api/v1/products/{id}/policy":                          read,
+	"PUT /api/v1/products/{id}/policy":                          manage,
+	"GET /api/v1/products/{id}/policy/versions":                 read,
+	"GET /api/v1/policy":                                        signedIn,
+	"PUT /api/v1/policy":                                        admins,
+	"GET /api/v1/products/{id}/exceptions":                      read,
+	"POST /api/v1/products/{id}/exceptions":                     write,
+	"POST /api/v1/products/{id}/exceptions/{exception}/approve": manage,
+	"POST /api/v1/products/{id}/exceptions/{exception}/reject":  manage,
 	// API: CSAF advisories (the author-cannot-approve rule is the service's, tested in internal/store)
 	"GET /api/v1/advisories":                 signedIn, // filtered to the caller's products
 	"POST /api/v1/products/{id}/advisories":  write,
@@ -149,18 +167,22 @@ var matrix = map[string]who{
 	"GET /.well-known/csaf/amber/{path...}":        signedIn,
 	"GET /.well-known/csaf/red/{path...}":          signedIn,
 	// UI: findings, threat models, vulnerabilities, reports
-	"GET /findings":                       signedIn,
-	"POST /findings/triage":               signedIn, // write checked per finding
-	"GET /findings/{id}":                  read,
-	"POST /releases/{id}/scans":           write,
-	"GET /products/{id}/threatmodel":      read,
-	"POST /products/{id}/threatmodel":     write,
-	"POST /products/{id}/threats/track":   write,
-	"GET /products/{id}/threatmodel/diff": read,
-	"GET /threatmodel/rules":              signedIn,
-	"GET /vulnerabilities/{vuln}":         signedIn,
-	"POST /releases/{id}/analysis":        write,
-	"GET /releases/{id}/report":           read,
+	"GET /findings":                         signedIn,
+	"POST /findings/triage":                 signedIn, // write checked per finding
+	"GET /findings/{id}":                    read,
+	"POST /releases/{id}/scans":             write,
+	"GET /products/{id}/threatmodel":        read,
+	"POST /products/{id}/threatmodel":       write,
+	"POST /products/{id}/threats/track":     write,
+	"GET /products/{id}/threatmodel/diff":   read,
+	"GET /threatmodel/rules":                signedIn,
+	"GET /vulnerabilities/{vuln}":           signedIn,
+	"POST /releases/{id}/analysis":          write,
+	"GET /releases/{id}/report":             read,
+	"GET /conformity":                       signedIn, // filtered to the caller's products
+	"GET /releases/{id}/conformity":         read,
+	"POST /releases/{id}/conformity/answer": write,
+	"POST /releases/{id}/conformity/review": write,
 	// UI: sign-in, setup, invitations, account
 	"GET /static/{file...}":              anyone,
 	"GET /login":                         anyone,

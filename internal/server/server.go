@@ -76,6 +76,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
+		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
 		OnImport: func(kind string, err error) {
 			res := "ok"
