@@ -3,6 +3,7 @@ package portfolio
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -82,10 +83,10 @@ func AdvisoryInput(ctx context.Context, st *store.Store, v *Vulns, productID int
 			// Covered as the fixed release (fixed_in) of the affected ones.
 		}
 	}
-	if cves := adv.CVEs(); len(cves) > 0 {
+	if cves := adv.CVEs(); len(cves) > 0 && cvePattern.MatchString(cves[0]) {
 		vin.CVE = cves[0]
 	}
-	if !strings.HasPrefix(adv.ID, "CVE-") {
+	if vin.CVE != adv.ID {
 		vin.IDs = []csaf.VulnID{{SystemName: strings.SplitN(adv.ID, "-", 2)[0], Text: adv.ID}}
 	}
 	vin.Title = adv.Summary
@@ -115,6 +116,9 @@ func AdvisoryInput(ctx context.Context, st *store.Store, v *Vulns, productID int
 	return advisory.Input{Title: title, Vendor: vendor, Vulnerabilities: []advisory.VulnInput{vin},
 		Summary: fmt.Sprintf("%s affects %d release(s) of %s.", adv.ID, countAffected(vin.Releases), prod.Name)}, nil
 }
+
+// cvePattern is the CSAF schema's pattern for /vulnerabilities[]/cve.
+var cvePattern = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
 
 // releaseStatus is the status of a release from its matches: any open
 // (unanalysed or affected) match makes it affected.

@@ -325,9 +325,13 @@ func (h handler) providerMetadata(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	last, err := h.Advisories.LastUpdated(r.Context(), tlps)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := provider.WriteMetadata(&buf, provider.Metadata{Base: h.publicBase(r), Publisher: h.Advisories.Publisher(),
-		Keys: []provider.Key{{Fingerprint: k.Fingerprint}}, TLPs: tlps, LastUpdated: h.Advisories.Now()}); err != nil {
+		Keys: []provider.Key{{Fingerprint: k.Fingerprint}}, TLPs: tlps, LastUpdated: last}); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -406,8 +410,12 @@ func (h handler) csafFolder(tlp string) web.Handler {
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			return provider.WriteChanges(w, h.Advisories.Entries(ctx, tlp))
 		case "csaf-feed-tlp-" + folder + ".json":
+			last, err := h.Advisories.LastUpdated(ctx, []string{tlp})
+			if err != nil {
+				return err
+			}
 			w.Header().Set("Content-Type", "application/json")
-			return provider.WriteFeed(w, base, tlp, h.Advisories.Now(), h.Advisories.Entries(ctx, tlp))
+			return provider.WriteFeed(w, base, tlp, last, h.Advisories.Entries(ctx, tlp))
 		case "category-" + folder + ".json":
 			w.Header().Set("Content-Type", "application/json")
 			return provider.WriteCategory(w, tlp)
