@@ -26,8 +26,7 @@ func ParseCSAF(data []byte, name string) ([]vuln.VEXStatement, error) {
 		return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("csaf: no /document/csaf_version")}
 	}
 	ident := map[string]string{} // product id → purl@version or CPE
-	var helperOf func(p *csaf.FullProductName) string
-	helperOf = func(p *csaf.FullProductName) string {
+	helperOf := func(p *csaf.FullProductName) string {
 		h := p.ProductIdentificationHelper
 		if h == nil {
 			return ""
