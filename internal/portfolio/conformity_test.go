@@ -3,11 +3,13 @@ package portfolio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/conformity"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -125,6 +127,39 @@ func TestConformityFromStore(t *testing.T) {
 		}
 		if len(actions) != 3 {
 			t.Errorf("audited conformity events: %v", actions)
+		}
+
+		// The production service links the product's published advisories (not drafts).
+		full := portfolio.NewConformityService(st, lib)
+		for i, status := range []advisory.Status{advisory.StatusDraft, advisory.StatusPublished} {
+			a := &advisory.Advisory{ProductID: rel.ProductID, TrackingID: fmt.Sprintf("GW-2026-%03d", i+1), Title: "t", TLP: "WHITE", Status: status, Author: "alice",
+				Document: []byte(`{}`), CreatedAt: now, UpdatedAt: now}
+			if err := st.CreateCSAFAdvisory(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cra, err = full.Report(ctx, rel.ID, conformity.CRA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it := item(cra, "II.4"); it.Status != conformity.Met || len(it.Evidence) != 1 || it.Evidence[0].ID != "GW-2026-002" {
+			t.Errorf("II.4 with one published advisory: %+v", it)
+		}
+
+		// A firmware analysis of the release is evidence: its issues fail 5.1-1.
+		img, err := os.ReadFile("../firmware/testdata/rootfs.sqsh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := portfolio.ImportFirmware(ctx, st, portfolio.FirmwareRequest{ReleaseID: rel.ID, FileName: "rootfs.sqsh", Image: img, Actor: "ci"}); err != nil {
+			t.Fatal(err)
+		}
+		etsi, err = full.Report(ctx, rel.ID, conformity.ETSI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it := item(etsi, "5.1-1"); it.Status != conformity.NotMet || !strings.Contains(it.Justification, "rootfs.sqsh") || it.Evidence[0].Kind != "firmware_issue" {
+			t.Errorf("5.1-1 after a firmware analysis with default passwords: %+v", it)
 		}
 
 		ov, err := svc.Overview(ctx, conformity.ETSI, nil)

@@ -91,6 +91,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
+	routes = append(routes, h.firmwareRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	routes = append(routes, h.policyRoutes()...)
 	routes = append(routes, h.advisoryRoutes()...)
