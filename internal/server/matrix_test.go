@@ -129,6 +129,10 @@ var matrix = map[string]who{
 	"POST /api/v1/products/{id}/exceptions":                     write,
 	"POST /api/v1/products/{id}/exceptions/{exception}/approve": manage,
 	"POST /api/v1/products/{id}/exceptions/{exception}/reject":  manage,
+	"GET /api/v1/releases/{id}/checklist":                       read,
+	"PUT /api/v1/releases/{id}/checklist":                       write,
+	"GET /api/v1/products/{id}/samm":                            read,
+	"POST /api/v1/products/{id}/samm":                           write,
 	// UI: findings, threat models, vulnerabilities, reports
 	"GET /findings":                       signedIn,
 	"POST /findings/triage":               signedIn, // write checked per finding

@@ -85,6 +85,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.policyRoutes()...)
+	routes = append(routes, h.sdlRoutes()...)
 	return routes
 }
 
