@@ -105,9 +105,9 @@ func (h *handler) uploadThreatModel(w http.ResponseWriter, r *http.Request) {
 	if tpl := r.PostFormValue("template"); tpl != "" {
 		data, err = threatmodel.Template(tpl)
 		name = tpl + ".yaml"
-	} else if f, hdr, ferr := r.FormFile("model"); ferr == nil {
+	} else if f, fname, ferr := web.Upload(r, "model", 16<<20, name); ferr == nil {
 		defer f.Close()
-		name = hdr.Filename
+		name = fname
 		data, err = io.ReadAll(f)
 	} else {
 		err = web.BadRequestf("choose a model file or a template")
