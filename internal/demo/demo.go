@@ -100,7 +100,10 @@ func Seed(ctx context.Context, st *store.Store) (int, error) {
 			}
 		}
 	}
-	return n, seedConformity(ctx, st)
+	if err := seedConformity(ctx, st); err != nil {
+		return n, err
+	}
+	return n, seedPolicy(ctx, st)
 }
 
 func day(s string) *time.Time {

@@ -94,6 +94,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.firmwareRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	routes = append(routes, h.policyRoutes()...)
+	routes = append(routes, h.sdlRoutes()...)
 	routes = append(routes, h.advisoryRoutes()...)
 	return routes
 }
