@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/rampart-security/rampart/internal/jobs"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/updates"
 )
 
 type serveOptions struct {
@@ -132,6 +134,11 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		fmt.Fprintf(s.out, "Self-signed TLS certificate, SHA-256 fingerprint %s\n", fingerprint)
 	}
 	base := scheme + "://" + displayAddr(ln.Addr())
+	updateKeys, err := updates.FileSealer(o.sf.data)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
 	if o.demo {
 		pw, err := demoAccount(cmd, st)
@@ -146,6 +153,10 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		if n > 0 {
 			log.Info("demo portfolio seeded", "releases", n)
+		}
+		if err := demo.SeedUpdates(ctx, st, updateKeys, filepath.Join(o.sf.data, "demo-root-keys")); err != nil {
+			ln.Close()
+			return fmt.Errorf("seed demo update repository: %w", err)
 		}
 		fmt.Fprintf(s.out, "Demo credentials (generated for this start): user %q password %q\n", demo.User, pw)
 	} else if n, err := st.CountUsers(ctx); err != nil {
@@ -171,6 +182,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		log.Warn("webhooks are sent unsigned: set RAMPART_WEBHOOK_SECRET")
 	}
 	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret)}, st, log).Run(ctx)
+	go updates.New(st, updateKeys, nil).RunResigner(ctx, log, 10*time.Minute)
 
 	var sso *identity.SSO
 	if o.oidcIssuer != "" {
@@ -188,7 +200,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		log.Info("single sign-on enabled", "issuer", o.oidcIssuer)
 	}
-	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
+	srv := server.New(server.Config{SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)

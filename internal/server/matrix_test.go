@@ -62,6 +62,10 @@ var matrix = map[string]who{
 	"GET /healthz": anyone,
 	"GET /readyz":  anyone,
 	"GET /metrics": anyone, // PublicMetrics in the test server; --private-metrics makes it admin-only
+	// TUF repositories for devices: signed files, no token (pkg/updateclient verifies them)
+	"GET /tuf/{slug}/metadata/{file}": anyone,
+	"GET /tuf/{slug}/targets/{file}":  anyone,
+	"GET /tuf/":                       anyone,
 	// API: auth and account
 	"GET /api/v1/openapi.json":            anyone,
 	"POST /api/v1/auth/login":             anyone,

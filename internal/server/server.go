@@ -25,6 +25,7 @@ import (
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/updates"
 )
 
 // Config configures the server.
@@ -38,6 +39,9 @@ type Config struct {
 	MaxUpload int64
 	// SSO enables OpenID Connect single sign-on (nil: off).
 	SSO *identity.SSO
+	// UpdateKeys encrypts the online TUF signing keys at rest (nil: the
+	// repositories are served but cannot be signed by this server).
+	UpdateKeys updates.Sealer
 }
 
 // Server serves the API and UI over one store.
@@ -69,6 +73,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
+		Updates: updates.New(st, cfg.UpdateKeys, nil),
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

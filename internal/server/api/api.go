@@ -25,6 +25,7 @@ import (
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/updates"
 )
 
 // Deps are what the API handlers need.
@@ -48,6 +49,8 @@ type Deps struct {
 	Diagrams *Diagrams
 	// Vulns matches releases against the local vulnerability database.
 	Vulns *portfolio.Vulns
+	// Updates serves and publishes the products' TUF repositories.
+	Updates *updates.Service
 }
 
 //go:embed openapi.yaml
@@ -84,6 +87,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
+	routes = append(routes, h.tufRoutes()...)
 	return routes
 }
 
