@@ -66,6 +66,15 @@ var matrix = map[string]who{
 	"GET /tuf/{slug}/metadata/{file}": anyone,
 	"GET /tuf/{slug}/targets/{file}":  anyone,
 	"GET /tuf/":                       anyone,
+	// updates: devices sign their check-ins with their own key
+	"POST /api/v1/devices/checkin":                   anyone,
+	"GET /api/v1/products/{id}/updates":              read,
+	"POST /api/v1/products/{id}/updates/targets":     write,
+	"GET /api/v1/products/{id}/rollouts":             read,
+	"POST /api/v1/products/{id}/rollouts":            write,
+	"PATCH /api/v1/products/{id}/rollouts/{rollout}": write,
+	"GET /api/v1/products/{id}/devices":              read,
+	"GET /api/v1/products/{id}/fleet":                read,
 	// API: auth and account
 	"GET /api/v1/openapi.json":            anyone,
 	"POST /api/v1/auth/login":             anyone,
@@ -203,7 +212,7 @@ func pathFor(pattern string, f fixture) string {
 		id = fmt.Sprint(f.finding)
 	}
 	return strings.NewReplacer("{id}", id, "{user}", fmt.Sprint(f.user), "{product}", fmt.Sprint(f.product),
-		"{file...}", "app.css", "{$}", "").Replace(pattern)
+		"{file...}", "app.css", "{rollout}", "1", "{$}", "").Replace(pattern)
 }
 
 func TestRouteRoleMatrix(t *testing.T) {

@@ -46,10 +46,10 @@ type Repo struct {
 
 // Meta is one signed metadata document.
 type Meta struct {
-	Role    string
-	Version int64
-	Expires time.Time
-	Content []byte
+	Role    string    `json:"role"`
+	Version int64     `json:"version"`
+	Expires time.Time `json:"expires"`
+	Content []byte    `json:"-"`
 }
 
 // Target is a published firmware image.
@@ -78,6 +78,7 @@ type Commit struct {
 // (another writer committed first; the service retries).
 type Store interface {
 	UpdateRepo(ctx context.Context, slug string) (Repo, error)
+	UpdateRepoOfProduct(ctx context.Context, productID int64) (Repo, error)
 	UpdateRepos(ctx context.Context) ([]Repo, error)
 	// CreateUpdateRepo creates r with its first metadata. When r.ProductID is
 	// 0 it uses the product named productName, creating it if missing.
@@ -353,7 +354,9 @@ func retry(fn func() error) error {
 
 // PublishRequest adds a firmware image to a repository.
 type PublishRequest struct {
-	Slug      string
+	Slug string
+	// ProductID names the repository by its product when Slug is empty.
+	ProductID int64
 	Name      string
 	Content   []byte
 	Hardware  string
@@ -382,6 +385,13 @@ func (s *Service) Publish(ctx context.Context, req PublishRequest) (Target, erro
 		return Target{}, err
 	}
 	raw := json.RawMessage(custom)
+	if req.Slug == "" {
+		repo, err := s.st.UpdateRepoOfProduct(ctx, req.ProductID)
+		if err != nil {
+			return Target{}, err
+		}
+		req.Slug = repo.Slug
+	}
 	err = retry(func() error {
 		repo, keys, err := s.load(ctx, req.Slug)
 		if err != nil {
@@ -547,9 +557,24 @@ func (s *Service) Targets(ctx context.Context, slug string) ([]Target, error) {
 
 // Status summarises a repository's metadata.
 type Status struct {
-	Slug      string
-	ProductID int64
-	Roles     []Meta // newest of each role, without content
+	Slug      string   `json:"slug"`
+	ProductID int64    `json:"product_id"`
+	Roles     []Meta   `json:"roles"` // newest of each role, without content
+	Targets   []Target `json:"targets"`
+}
+
+// StatusOfProduct is Status with the targets, by product.
+func (s *Service) StatusOfProduct(ctx context.Context, productID int64) (Status, error) {
+	repo, err := s.st.UpdateRepoOfProduct(ctx, productID)
+	if err != nil {
+		return Status{}, err
+	}
+	st, err := s.Status(ctx, repo.Slug)
+	if err != nil {
+		return st, err
+	}
+	st.Targets, err = s.st.UpdateTargets(ctx, repo.ID)
+	return st, err
 }
 
 // Status returns the newest version and expiry of each role.

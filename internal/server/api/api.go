@@ -51,6 +51,8 @@ type Deps struct {
 	Vulns *portfolio.Vulns
 	// Updates serves and publishes the products' TUF repositories.
 	Updates *updates.Service
+	// Fleet takes device check-ins and runs rollouts and the fleet view.
+	Fleet *updates.Fleet
 }
 
 //go:embed openapi.yaml
@@ -88,6 +90,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.tufRoutes()...)
+	routes = append(routes, h.updateRoutes()...)
 	return routes
 }
 
