@@ -75,6 +75,9 @@ var matrix = map[string]who{
 	"PATCH /api/v1/products/{id}/rollouts/{rollout}": write,
 	"GET /api/v1/products/{id}/devices":              read,
 	"GET /api/v1/products/{id}/fleet":                read,
+	"GET /products/{id}/updates":                     read,
+	"POST /products/{id}/rollouts":                   write,
+	"POST /products/{id}/rollouts/{rollout}/state":   write,
 	// API: auth and account
 	"GET /api/v1/openapi.json":            anyone,
 	"POST /api/v1/auth/login":             anyone,
