@@ -127,40 +127,53 @@ func NewFleet(st FleetStore, now func() time.Time) *Fleet {
 
 var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
 
+// ParseCheckIn decodes a check-in body, verifies its signature by the key
+// it carries and checks its fields. It does not check freshness.
+func ParseCheckIn(body []byte, signature string) (updateclient.CheckIn, error) {
+	var c updateclient.CheckIn
+	if err := json.Unmarshal(body, &c); err != nil {
+		return c, fault.Invalid("body", "check-in: %v", err)
+	}
+	if len(c.PublicKey) != ed25519.PublicKeySize {
+		return c, fault.Invalid("public_key", "must be a base64 ed25519 public key (32 bytes)")
+	}
+	if c.DeviceID != updateclient.DeviceID(c.PublicKey) {
+		return c, fault.Invalid("device_id", "does not belong to public_key (it is the hex of the first 16 bytes of its SHA-256)")
+	}
+	sig, err := base64.StdEncoding.DecodeString(signature)
+	if err != nil || !ed25519.Verify(c.PublicKey, body, sig) {
+		return c, fault.Unauthenticated("check-in signature (%s header) missing or invalid", updateclient.SignatureHeader)
+	}
+	if !ValidSlug(c.Product) {
+		return c, fault.Invalid("product", "%q is not a product slug", c.Product)
+	}
+	for field, v := range map[string]string{"hardware": c.Hardware, "version": c.Version, "group": c.Group, "target": c.Target} {
+		if len(v) > 200 {
+			return c, fault.Invalid(field, "at most 200 characters")
+		}
+	}
+	if c.Country != "" && !countryRE.MatchString(c.Country) {
+		return c, fault.Invalid("country", "must be an ISO 3166-1 alpha-2 code such as DE")
+	}
+	switch c.Result {
+	case updateclient.ResultNone, updateclient.ResultInstalled, updateclient.ResultFailed:
+	default:
+		return c, fault.Invalid("result", "must be empty, installed or failed")
+	}
+	if len(c.Message) > 1000 {
+		c.Message = c.Message[:1000]
+	}
+	return c, nil
+}
+
 // CheckIn verifies a device's signed check-in (the device key is registered
 // at the first check-in; the device id is derived from it), records the
 // device, halts rollouts whose failures pass their threshold, and returns the
 // update this device may install.
 func (f *Fleet) CheckIn(ctx context.Context, body []byte, signature string) (updateclient.Offer, error) {
-	var c updateclient.CheckIn
-	if err := json.Unmarshal(body, &c); err != nil {
-		return updateclient.Offer{}, fault.Invalid("body", "check-in: %v", err)
-	}
-	if len(c.PublicKey) != ed25519.PublicKeySize {
-		return updateclient.Offer{}, fault.Invalid("public_key", "must be a base64 ed25519 public key (32 bytes)")
-	}
-	if c.DeviceID != updateclient.DeviceID(c.PublicKey) {
-		return updateclient.Offer{}, fault.Invalid("device_id", "does not belong to public_key (it is the hex of the first 16 bytes of its SHA-256)")
-	}
-	sig, err := base64.StdEncoding.DecodeString(signature)
-	if err != nil || !ed25519.Verify(c.PublicKey, body, sig) {
-		return updateclient.Offer{}, fault.Unauthenticated("check-in signature (%s header) missing or invalid", updateclient.SignatureHeader)
-	}
-	for field, v := range map[string]string{"hardware": c.Hardware, "version": c.Version, "group": c.Group, "target": c.Target} {
-		if len(v) > 200 {
-			return updateclient.Offer{}, fault.Invalid(field, "at most 200 characters")
-		}
-	}
-	if c.Country != "" && !countryRE.MatchString(c.Country) {
-		return updateclient.Offer{}, fault.Invalid("country", "must be an ISO 3166-1 alpha-2 code such as DE")
-	}
-	switch c.Result {
-	case updateclient.ResultNone, updateclient.ResultInstalled, updateclient.ResultFailed:
-	default:
-		return updateclient.Offer{}, fault.Invalid("result", "must be empty, installed or failed")
-	}
-	if len(c.Message) > 1000 {
-		c.Message = c.Message[:1000]
+	c, err := ParseCheckIn(body, signature)
+	if err != nil {
+		return updateclient.Offer{}, err
 	}
 	now := f.now().UTC()
 	c.Time = c.Time.UTC().Truncate(time.Microsecond) // the stored precision

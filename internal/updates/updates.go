@@ -292,9 +292,13 @@ func (s *Service) load(ctx context.Context, slug string) (Repo, onlineKeys, erro
 }
 
 // chain re-signs the online roles of repo: targets when mutate is given or
-// forceTargets, then always snapshot and timestamp. It returns the new
-// metadata to commit.
+// forceTargets, snapshot then too or when forceSnapshot, and always the
+// timestamp. It returns the new metadata to commit.
 func (s *Service) chain(ctx context.Context, repo Repo, keys onlineKeys, forceTargets bool, mutate func(*metadata.TargetsType) error) ([]Meta, error) {
+	return s.chainLevel(ctx, repo, keys, forceTargets, true, mutate)
+}
+
+func (s *Service) chainLevel(ctx context.Context, repo Repo, keys onlineKeys, forceTargets, forceSnapshot bool, mutate func(*metadata.TargetsType) error) ([]Meta, error) {
 	latestT, err := s.st.UpdateMeta(ctx, repo.ID, RoleTargets, 0)
 	if err != nil {
 		return nil, err
@@ -326,19 +330,22 @@ func (s *Service) chain(ctx context.Context, repo Repo, keys onlineKeys, forceTa
 		}
 		out = append(out, targetsMeta)
 	}
-	snap, err := metadata.Snapshot().FromBytes(latestS.Content)
-	if err != nil {
-		return nil, fmt.Errorf("stored snapshot metadata of %s: %w", repo.Slug, err)
-	}
-	snapMeta, err := s.signSnapshot(snap, latestS.Version+1, targetsMeta, keys.Snapshot)
-	if err != nil {
-		return nil, err
+	snapMeta := latestS
+	if len(out) > 0 || forceSnapshot {
+		snap, err := metadata.Snapshot().FromBytes(latestS.Content)
+		if err != nil {
+			return nil, fmt.Errorf("stored snapshot metadata of %s: %w", repo.Slug, err)
+		}
+		if snapMeta, err = s.signSnapshot(snap, latestS.Version+1, targetsMeta, keys.Snapshot); err != nil {
+			return nil, err
+		}
+		out = append(out, snapMeta)
 	}
 	tsMeta, err := s.signTimestamp(latestTS.Version+1, snapMeta, keys.Timestamp)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, snapMeta, tsMeta), nil
+	return append(out, tsMeta), nil
 }
 
 // retry runs fn again when another writer committed the same version first.
@@ -632,7 +639,7 @@ func (s *Service) Resign(ctx context.Context) (resigned, rootExpiring []string, 
 			if err != nil {
 				return err
 			}
-			metas, err := s.chain(ctx, repo, keys, tDue, nil)
+			metas, err := s.chainLevel(ctx, repo, keys, tDue, sDue, nil)
 			if err != nil {
 				return err
 			}

@@ -248,16 +248,17 @@ func (c *Client) updater() (*updater.Updater, error) {
 	return up, nil
 }
 
-// Verify refreshes the TUF metadata and checks that offer names a signed
-// target for this hardware newer than installed. It returns nil, nil when
-// the offer is empty or already installed.
+// Verify refreshes the TUF metadata (walking root rotations and noticing
+// a frozen repository even when nothing is offered) and checks that offer
+// names a signed target for this hardware newer than installed. It returns
+// nil, nil when the offer is empty or already installed.
 func (c *Client) Verify(offer Offer, installed string) (*Update, error) {
-	if offer.Target == "" {
-		return nil, nil
-	}
 	up, err := c.updater()
 	if err != nil {
 		return nil, err
+	}
+	if offer.Target == "" {
+		return nil, nil
 	}
 	info, err := up.GetTargetInfo(offer.Target)
 	if err != nil {

@@ -386,6 +386,13 @@ func TestAttacks(t *testing.T) {
 		if v, err := dev.TrustedRootVersion(); err != nil || v != 3 {
 			t.Fatalf("trusted root %d %v, want 3", v, err)
 		}
+		idle := rp.device(t, nil) // a device with nothing offered walks the rotation too
+		if u, err := idle.Verify(updateclient.Offer{}, "1.1"); err != nil || u != nil {
+			t.Fatalf("poll without offer: %+v %v", u, err)
+		}
+		if v, _ := idle.TrustedRootVersion(); v != 3 {
+			t.Fatalf("idle device trusts root %d, want 3", v)
+		}
 		// A root signed only by the new keys (not by the old threshold) is refused.
 		rogue, err := rp.svc.RotateRoot(ctx, updates.RotateRequest{Slug: "sensor", OldKeys: keys})
 		if err != nil {
