@@ -130,25 +130,26 @@ func (s *Store) insertMetas(ctx context.Context, tx *sql.Tx, repoID int64, metas
 // in one transaction. Conflict when a version exists already.
 func (s *Store) CommitUpdate(ctx context.Context, c updates.Commit) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if c.Target != nil {
-			b := NewBlob(c.Target.Name, "application/octet-stream", c.Content)
-			if b.SHA256 != c.Target.SHA256 {
-				return fmt.Errorf("target %s: content does not match its digest", c.Target.Name)
+		for _, tc := range c.Targets {
+			t := tc.Target
+			b := NewBlob(t.Name, "application/octet-stream", tc.Content)
+			if b.SHA256 != t.SHA256 {
+				return fmt.Errorf("target %s: content does not match its digest", t.Name)
 			}
 			if err := s.putBlob(ctx, tx, &b); err != nil {
 				return err
 			}
 			var rel any
-			if c.Target.ReleaseID != 0 {
-				rel = c.Target.ReleaseID
+			if t.ReleaseID != 0 {
+				rel = t.ReleaseID
 			}
 			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO update_targets (repo_id, name, sha256, length, hardware, version, release_id, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (repo_id, name) DO UPDATE SET sha256 = excluded.sha256, length = excluded.length, hardware = excluded.hardware,
 					version = excluded.version, release_id = excluded.release_id, created_at = excluded.created_at`),
-				c.RepoID, c.Target.Name, c.Target.SHA256, c.Target.Length, c.Target.Hardware, c.Target.Version, rel, fmtTime(c.Target.CreatedAt))
+				c.RepoID, t.Name, t.SHA256, t.Length, t.Hardware, t.Version, rel, fmtTime(t.CreatedAt))
 			if err != nil {
-				return updateErr(err, "store target %s", c.Target.Name)
+				return updateErr(err, "store target %s", t.Name)
 			}
 		}
 		if c.SealedKeys != nil {

@@ -64,13 +64,18 @@ type Target struct {
 }
 
 // Commit is one atomic change of a repository: new metadata versions, and
-// optionally a new target (with its bytes) and new sealed online keys.
+// optionally new targets (with their bytes) and new sealed online keys.
 type Commit struct {
 	RepoID     int64
 	Metas      []Meta
-	Target     *Target
-	Content    []byte
+	Targets    []TargetContent
 	SealedKeys []byte
+}
+
+// TargetContent is a target with its bytes.
+type TargetContent struct {
+	Target  Target
+	Content []byte
 }
 
 // Store persists repositories. Errors wrap fault.ErrNotFound for missing
@@ -245,7 +250,9 @@ func signed[T metadata.Roles](md *metadata.Metadata[T], role string, version int
 			return Meta{}, fmt.Errorf("sign %s metadata: %w", role, err)
 		}
 	}
-	b, err := md.ToBytes(true)
+	// Root is read by people (and printed for provisioning); the online
+	// roles are compact: targets.json grows with every image.
+	b, err := md.ToBytes(role == RoleRoot)
 	if err != nil {
 		return Meta{}, err
 	}
@@ -375,45 +382,84 @@ type PublishRequest struct {
 // timestamp metadata with the online keys and keeps earlier targets. No
 // root key is needed.
 func (s *Service) Publish(ctx context.Context, req PublishRequest) (Target, error) {
-	if !nameRE.MatchString(req.Name) {
-		return Target{}, fault.Invalid("name", "%q is not a valid target name: use letters, digits and . _ + -, no slashes, at most 200", req.Name)
-	}
-	if len(req.Content) == 0 {
-		return Target{}, fault.Invalid("file", "the image is empty")
-	}
-	if len(req.Hardware) > 200 || len(req.Version) > 100 {
-		return Target{}, fault.Invalid("hardware", "hardware at most 200 and version at most 100 characters")
-	}
-	sum := sha256.Sum256(req.Content)
-	t := Target{Name: req.Name, SHA256: hex.EncodeToString(sum[:]), Length: int64(len(req.Content)),
-		Hardware: req.Hardware, Version: req.Version, ReleaseID: req.ReleaseID, CreatedAt: s.now().UTC()}
-	custom, err := json.Marshal(map[string]string{"hardware": req.Hardware, "version": req.Version})
+	ts, err := s.PublishMany(ctx, []PublishRequest{req})
 	if err != nil {
 		return Target{}, err
 	}
-	raw := json.RawMessage(custom)
-	if req.Slug == "" {
-		repo, err := s.st.UpdateRepoOfProduct(ctx, req.ProductID)
-		if err != nil {
-			return Target{}, err
-		}
-		req.Slug = repo.Slug
+	return ts[0], nil
+}
+
+// PublishMany publishes several images of one repository in one new
+// targets version (all or none).
+func (s *Service) PublishMany(ctx context.Context, reqs []PublishRequest) ([]Target, error) {
+	if len(reqs) == 0 {
+		return nil, fault.Invalid("file", "nothing to publish")
 	}
-	err = retry(func() error {
-		repo, keys, err := s.load(ctx, req.Slug)
+	type entry struct {
+		tf *metadata.TargetFiles
+		tc TargetContent
+	}
+	entries := make([]entry, 0, len(reqs))
+	for _, req := range reqs {
+		if req.Slug != reqs[0].Slug || req.ProductID != reqs[0].ProductID {
+			return nil, fault.Invalid("product", "one batch publishes into one repository")
+		}
+		if !nameRE.MatchString(req.Name) {
+			return nil, fault.Invalid("name", "%q is not a valid target name: use letters, digits and . _ + -, no slashes, at most 200", req.Name)
+		}
+		if len(req.Content) == 0 {
+			return nil, fault.Invalid("file", "the image %s is empty", req.Name)
+		}
+		if len(req.Hardware) > 200 || len(req.Version) > 100 {
+			return nil, fault.Invalid("hardware", "hardware at most 200 and version at most 100 characters")
+		}
+		sum := sha256.Sum256(req.Content)
+		t := Target{Name: req.Name, SHA256: hex.EncodeToString(sum[:]), Length: int64(len(req.Content)),
+			Hardware: req.Hardware, Version: req.Version, ReleaseID: req.ReleaseID, CreatedAt: s.now().UTC()}
+		custom, err := json.Marshal(map[string]string{"hardware": req.Hardware, "version": req.Version})
+		if err != nil {
+			return nil, err
+		}
+		raw := json.RawMessage(custom)
+		entries = append(entries, entry{tf: &metadata.TargetFiles{Length: t.Length, Hashes: metadata.Hashes{"sha256": sum[:]}, Custom: &raw, Path: req.Name},
+			tc: TargetContent{Target: t, Content: req.Content}})
+	}
+	slug := reqs[0].Slug
+	if slug == "" {
+		repo, err := s.st.UpdateRepoOfProduct(ctx, reqs[0].ProductID)
+		if err != nil {
+			return nil, err
+		}
+		slug = repo.Slug
+	}
+	err := retry(func() error {
+		repo, keys, err := s.load(ctx, slug)
 		if err != nil {
 			return err
 		}
 		metas, err := s.chain(ctx, repo, keys, false, func(tt *metadata.TargetsType) error {
-			tt.Targets[req.Name] = &metadata.TargetFiles{Length: t.Length, Hashes: metadata.Hashes{"sha256": sum[:]}, Custom: &raw, Path: req.Name}
+			for _, e := range entries {
+				tt.Targets[e.tf.Path] = e.tf
+			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		return s.st.CommitUpdate(ctx, Commit{RepoID: repo.ID, Metas: metas, Target: &t, Content: req.Content})
+		c := Commit{RepoID: repo.ID, Metas: metas}
+		for _, e := range entries {
+			c.Targets = append(c.Targets, e.tc)
+		}
+		return s.st.CommitUpdate(ctx, c)
 	})
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Target, len(entries))
+	for i, e := range entries {
+		out[i] = e.tc.Target
+	}
+	return out, nil
 }
 
 // RotateRequest replaces the root keys.

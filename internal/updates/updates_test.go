@@ -15,7 +15,7 @@ import (
 	"github.com/rampart-security/rampart/internal/updates"
 )
 
-func open(t *testing.T, eng storetest.Engine) *store.Store {
+func open(t testing.TB, eng storetest.Engine) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), eng.Config)
 	if err != nil {
@@ -25,7 +25,7 @@ func open(t *testing.T, eng storetest.Engine) *store.Store {
 	return st
 }
 
-func sealer(t *testing.T) updates.Sealer {
+func sealer(t testing.TB) updates.Sealer {
 	k := make([]byte, 32)
 	rand.Read(k)
 	s, err := updates.NewAESSealer(k, "test")
