@@ -158,6 +158,8 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 			ln.Close()
 			return fmt.Errorf("seed demo update repository: %w", err)
 		}
+		fmt.Fprintf(s.out, "Demo update repository: %s/tuf/%s/ (provision devices with 'rampart updates root --product %s --data %s')\n",
+			base, demo.GatewaySlug, demo.GatewaySlug, o.sf.data)
 		fmt.Fprintf(s.out, "Demo credentials (generated for this start): user %q password %q\n", demo.User, pw)
 	} else if n, err := st.CountUsers(ctx); err != nil {
 		ln.Close()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/updates"
 )
@@ -120,6 +121,15 @@ func runUpdates(ctx context.Context, s *streams, use string, o *updatesOptions) 
 		return err
 	}
 	svc := updates.New(st, seal, nil)
+	record := func(action, object string) {
+		var pid int64
+		if repo, err := st.UpdateRepo(ctx, o.Product); err == nil {
+			pid = repo.ProductID
+		}
+		if err := audit.Record(ctx, st, audit.Event{Action: action, Actor: "cli", Source: "cli", Object: object, ProductID: pid}); err != nil {
+			fmt.Fprintln(s.err, "warning: audit log append failed:", err)
+		}
+	}
 	switch use {
 	case "init":
 		res, err := svc.Init(ctx, updates.InitRequest{Slug: o.Product, ProductName: o.ProductName, Threshold: o.Threshold,
@@ -127,6 +137,7 @@ func runUpdates(ctx context.Context, s *streams, use string, o *updatesOptions) 
 		if err != nil {
 			return inputErr(err)
 		}
+		record("update.init", fmt.Sprintf("repository %s, root threshold %d", o.Product, max(o.Threshold, 1)))
 		fmt.Fprintf(s.out, "Created the update repository of %s (served at /tuf/%s/).\n%d offline root key(s), threshold %d, written to %s: keep them offline.\nProvision devices with: rampart updates root --product %s\n",
 			o.Product, o.Product, len(res.RootKeys), max(o.Threshold, 1), o.Keys, o.Product)
 	case "rotate-root":
@@ -139,6 +150,7 @@ func runUpdates(ctx context.Context, s *streams, use string, o *updatesOptions) 
 		if err != nil {
 			return inputErr(err)
 		}
+		record("update.rotate-root", fmt.Sprintf("repository %s root version %d (online keys rotated: %v)", o.Product, res.Version, o.RotateOnline))
 		if err := updates.RetireRootKeys(o.Keys, res.Retired); err != nil {
 			return err
 		}
@@ -171,6 +183,7 @@ func runUpdates(ctx context.Context, s *streams, use string, o *updatesOptions) 
 		if err != nil {
 			return inputErr(err)
 		}
+		record("update.publish", fmt.Sprintf("target %s sha256 %s", t.Name, t.SHA256))
 		fmt.Fprintf(s.out, "Published %s (%d bytes, sha256 %s) to %s.\n", t.Name, t.Length, t.SHA256, o.Product)
 		if req.ReleaseID != 0 {
 			fmt.Fprintf(s.out, "Linked to release %s.\n", o.Version)
