@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -279,13 +278,6 @@ func (s aesSealer) Open(sealed []byte) ([]byte, error) {
 		return nil, fmt.Errorf("the online signing keys cannot be decrypted with %s: every server and CLI sharing this database needs the same key file (%v)", s.name, err)
 	}
 	return plain, nil
-}
-
-func shortID(id string) string {
-	if len(id) > 16 {
-		return id[:16]
-	}
-	return strings.Clone(id)
 }
 
 // noSealer is used when no key file is configured: repositories can be
