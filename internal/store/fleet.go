@@ -72,9 +72,19 @@ func scanRollout(sc interface{ Scan(...any) error }) (updates.Rollout, error) {
 	return r, err
 }
 
+// ActiveRollouts lists a product's active rollouts, newest first, without
+// counts (the check-in path: counting would scan the fleet on every call).
+func (s *Store) ActiveRollouts(ctx context.Context, productID int64) ([]updates.Rollout, error) {
+	return s.rollouts(ctx, productID, false, updates.RolloutActive)
+}
+
 // Rollouts lists a product's rollouts in the given states (all when none),
 // newest first, with their installed/failed counts.
 func (s *Store) Rollouts(ctx context.Context, productID int64, states ...string) ([]updates.Rollout, error) {
+	return s.rollouts(ctx, productID, true, states...)
+}
+
+func (s *Store) rollouts(ctx context.Context, productID int64, counts bool, states ...string) ([]updates.Rollout, error) {
 	q := `SELECT ` + rolloutCols + rolloutFrom + ` WHERE r.product_id = ?`
 	args := []any{productID}
 	if len(states) > 0 {
@@ -101,6 +111,9 @@ func (s *Store) Rollouts(ctx context.Context, productID int64, states ...string)
 		return nil, err
 	}
 	for i := range out {
+		if !counts {
+			break
+		}
 		if out[i].Installed, out[i].Failed, err = s.RolloutCounts(ctx, productID, out[i].Target); err != nil {
 			return nil, err
 		}

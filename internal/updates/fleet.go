@@ -98,6 +98,8 @@ type FleetStore interface {
 	Device(ctx context.Context, productID int64, deviceID string) (Device, error)
 	SaveDevice(ctx context.Context, d *Device) error
 	Rollouts(ctx context.Context, productID int64, states ...string) ([]Rollout, error)
+	// ActiveRollouts is Rollouts(active) without the counts.
+	ActiveRollouts(ctx context.Context, productID int64) ([]Rollout, error)
 	Rollout(ctx context.Context, productID, id int64) (Rollout, error)
 	CreateRollout(ctx context.Context, r *Rollout) error
 	UpdateRollout(ctx context.Context, r Rollout) error
@@ -205,7 +207,7 @@ func (f *Fleet) CheckIn(ctx context.Context, body []byte, signature string) (upd
 	if err := f.st.SaveDevice(ctx, &d); err != nil {
 		return updateclient.Offer{}, err
 	}
-	rollouts, err := f.st.Rollouts(ctx, repo.ProductID, RolloutActive)
+	rollouts, err := f.st.ActiveRollouts(ctx, repo.ProductID)
 	if err != nil {
 		return updateclient.Offer{}, err
 	}
