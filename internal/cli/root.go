@@ -74,6 +74,10 @@ incident response and signed updates, in one self-hosted binary.`,
 		newVulnDBCmd(s),
 		newMatchCmd(s, nil),
 		newUpdatesCmd(s, nil),
+		newConformityCmd(s),
+		newFirmwareCmd(s),
+		newGateCmd(s, nil),
+		newCSAFCmd(s),
 	)
 	return root
 }

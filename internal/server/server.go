@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
@@ -42,6 +43,12 @@ type Config struct {
 	// UpdateKeys encrypts the online TUF signing keys at rest (nil: the
 	// repositories are served but cannot be signed by this server).
 	UpdateKeys updates.Sealer
+	// PublicURL is the base of every URL the CSAF provider writes
+	// (provider-metadata.json, ROLIE feeds, security.txt); "" uses the
+	// request's scheme and Host.
+	PublicURL string
+	// Advisory configures the CSAF advisory service (publisher identity).
+	Advisory advisory.Config
 }
 
 // Server serves the API and UI over one store.
@@ -74,6 +81,8 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
+		Conformity: portfolio.NewConformityService(st, lib),
+		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

@@ -103,6 +103,7 @@ var funcs = template.FuncMap{
 	},
 	"add":    func(a, b int) int { return a + b },
 	"mul100": func(f float64) float64 { return f * 100 },
+	"label":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -255,11 +256,13 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.adminRoutes()...)
 	routes = append(routes, h.passkeyRoutes()...)
 	routes = append(routes, h.ssoRoutes()...)
+	routes = append(routes, h.advisoryRoutes()...)
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.reportRoutes()...)
 	routes = append(routes, h.updateRoutes()...)
+	routes = append(routes, h.conformityRoutes()...)
 	return routes
 }
 
