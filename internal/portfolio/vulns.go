@@ -208,7 +208,9 @@ func ImportFeeds(ctx context.Context, st *store.Store, actor string, paths ...st
 	for f, n := range data.Files {
 		files[string(f)] = n
 	}
-	return st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, store.FeedImport{Actor: actor, Paths: paths, Files: files})
+	rec, err := st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, store.FeedImport{Actor: actor, Paths: paths, Files: files})
+	rec.Skipped = data.Skipped
+	return rec, err
 }
 
 // SetAnalysis stores a VEX decision and re-matches the release.

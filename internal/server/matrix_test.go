@@ -113,6 +113,7 @@ var matrix = map[string]who{
 	"GET /api/v1/components":                      signedIn, // filtered to the caller's products
 	// API: findings, threat models, vulnerabilities (lists filtered to the caller's products)
 	"POST /api/v1/releases/{id}/scans":                          write,
+	"POST /api/v1/releases/{id}/firmware":                       write,
 	"GET /api/v1/releases/{id}/scans":                           read,
 	"GET /api/v1/findings":                                      signedIn,
 	"GET /api/v1/findings/export":                               signedIn,

@@ -19,6 +19,7 @@ type FeedImport struct {
 	Actor      string         `json:"actor"`
 	Paths      []string       `json:"paths"`
 	Files      map[string]int `json:"files"`
+	Skipped    []string       `json:"skipped,omitempty"` // files of a folder that are not feeds (not stored)
 	Advisories int            `json:"advisories"`
 	EPSS       int            `json:"epss"`
 	KEV        int            `json:"kev"`

@@ -98,6 +98,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.tufRoutes()...)
 	routes = append(routes, h.updateRoutes()...)
+	routes = append(routes, h.firmwareRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	routes = append(routes, h.policyRoutes()...)
 	routes = append(routes, h.advisoryRoutes()...)

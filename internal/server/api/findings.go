@@ -279,7 +279,7 @@ func (h handler) exportFindings(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var all []store.StoredFinding
+	all := []store.StoredFinding{} // an empty export is [], never null
 	for {
 		fq.Limit = store.MaxLimit
 		page, next, err := h.Store.Findings(r.Context(), fq)
