@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/rampart-security/rampart/internal/jobs"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/updates"
 )
 
 type serveOptions struct {
@@ -141,6 +143,11 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		fmt.Fprintf(s.out, "Self-signed TLS certificate, SHA-256 fingerprint %s\n", fingerprint)
 	}
 	base := scheme + "://" + displayAddr(ln.Addr())
+	updateKeys, err := updates.FileSealer(o.sf.data)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
 	if o.demo {
 		pw, err := demoAccount(cmd, st)
@@ -156,6 +163,12 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		if n > 0 {
 			log.Info("demo portfolio seeded", "releases", n)
 		}
+		if err := demo.SeedUpdates(ctx, st, updateKeys, filepath.Join(o.sf.data, "demo-root-keys")); err != nil {
+			ln.Close()
+			return fmt.Errorf("seed demo update repository: %w", err)
+		}
+		fmt.Fprintf(s.out, "Demo update repository: %s/tuf/%s/ (provision devices with 'rampart updates root --product %s --data %s')\n",
+			base, demo.GatewaySlug, demo.GatewaySlug, o.sf.data)
 		fmt.Fprintf(s.out, "Demo credentials (generated for this start): user %q password %q\n", demo.User, pw)
 	} else if n, err := st.CountUsers(ctx); err != nil {
 		ln.Close()
@@ -180,6 +193,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		log.Warn("webhooks are sent unsigned: set RAMPART_WEBHOOK_SECRET")
 	}
 	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret)}, st, log).Run(ctx)
+	go updates.New(st, updateKeys, nil).RunResigner(ctx, log, 10*time.Minute)
 
 	var sso *identity.SSO
 	if o.oidcIssuer != "" {
@@ -211,7 +225,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 			return fmt.Errorf("seed demo advisories: %w", err)
 		}
 	}
-	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload,
+	srv := server.New(server.Config{SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload,
 		PublicURL: o.publicURL, Advisory: advCfg}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())

@@ -63,6 +63,22 @@ var matrix = map[string]who{
 	"GET /healthz": anyone,
 	"GET /readyz":  anyone,
 	"GET /metrics": anyone, // PublicMetrics in the test server; --private-metrics makes it admin-only
+	// TUF repositories for devices: signed files, no token (pkg/updateclient verifies them)
+	"GET /tuf/{slug}/metadata/{file}": anyone,
+	"GET /tuf/{slug}/targets/{file}":  anyone,
+	"GET /tuf/":                       anyone,
+	// updates: devices sign their check-ins with their own key
+	"POST /api/v1/devices/checkin":                   anyone,
+	"GET /api/v1/products/{id}/updates":              read,
+	"POST /api/v1/products/{id}/updates/targets":     write,
+	"GET /api/v1/products/{id}/rollouts":             read,
+	"POST /api/v1/products/{id}/rollouts":            write,
+	"PATCH /api/v1/products/{id}/rollouts/{rollout}": write,
+	"GET /api/v1/products/{id}/devices":              read,
+	"GET /api/v1/products/{id}/fleet":                read,
+	"GET /products/{id}/updates":                     read,
+	"POST /products/{id}/rollouts":                   write,
+	"POST /products/{id}/rollouts/{rollout}/state":   write,
 	// API: auth and account
 	"GET /api/v1/openapi.json":            anyone,
 	"POST /api/v1/auth/login":             anyone,
@@ -258,7 +274,7 @@ func pathFor(pattern string, f fixture) string {
 		id = fmt.Sprint(f.advisory)
 	}
 	return strings.NewReplacer("{id}", id, "{user}", fmt.Sprint(f.user), "{product}", fmt.Sprint(f.product),
-		"{file...}", "app.css", "{$}", "", "{path...}", "index.txt", "{file}", "none.asc").Replace(pattern)
+		"{file...}", "app.css", "{$}", "", "{path...}", "index.txt", "{file}", "none.asc", "{rollout}", "1").Replace(pattern)
 }
 
 func TestRouteRoleMatrix(t *testing.T) {

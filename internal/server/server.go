@@ -26,6 +26,7 @@ import (
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/updates"
 )
 
 // Config configures the server.
@@ -39,6 +40,9 @@ type Config struct {
 	MaxUpload int64
 	// SSO enables OpenID Connect single sign-on (nil: off).
 	SSO *identity.SSO
+	// UpdateKeys encrypts the online TUF signing keys at rest (nil: the
+	// repositories are served but cannot be signed by this server).
+	UpdateKeys updates.Sealer
 	// PublicURL is the base of every URL the CSAF provider writes
 	// (provider-metadata.json, ROLIE feeds, security.txt); "" uses the
 	// request's scheme and Host.
@@ -76,6 +80,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
+		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
 		OnImport: func(kind string, err error) {

@@ -118,8 +118,9 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(*p*100, 'f', 2, 64) + "%"
 	},
-	"add":   func(a, b int) int { return a + b },
-	"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"add":    func(a, b int) int { return a + b },
+	"mul100": func(f float64) float64 { return f * 100 },
+	"label":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -277,6 +278,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.reportRoutes()...)
+	routes = append(routes, h.updateRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	return routes
 }
