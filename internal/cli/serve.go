@@ -40,6 +40,7 @@ type serveOptions struct {
 	oidcGroups     string
 	oidcRoleMap    string
 	webhooks       []string
+	maxTokenLife   time.Duration
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -77,6 +78,7 @@ are printed instead.`,
 	f.StringVar(&o.oidcRoleMap, "oidc-role-map", "", "group-to-role map, e.g. 'sec-team=admin,firmware=editor,qa=viewer' (unmapped users are refused)")
 	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
+	f.DurationVar(&o.maxTokenLife, "max-token-lifetime", identity.DefaultMaxTokenLifetime, "longest lifetime an API token may be given (every token expires)")
 	f.StringArrayVar(&o.webhooks, "webhook", nil, "URL that receives every event as signed JSON (repeatable); the HMAC key is read from $RAMPART_WEBHOOK_SECRET")
 	return cmd
 }
@@ -188,7 +190,8 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		log.Info("single sign-on enabled", "issuer", o.oidcIssuer)
 	}
-	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
+	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload,
+		MaxTokenLifetime: o.maxTokenLife}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"time"
 )
 
 // Role is a global role. Higher roles include the rights of lower ones.
@@ -87,6 +88,10 @@ type Principal struct {
 	Scopes       []Scope
 	TokenID      int64
 	TokenProduct int64
+	// TokenName names the token (for audit events); TokenExpires is when
+	// it expires (zero: never).
+	TokenName    string
+	TokenExpires time.Time
 	// MFA reports whether this session was established with more than one
 	// factor (always false for tokens).
 	MFA bool

@@ -167,6 +167,10 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				}
 				web.WriteProblem(w, r, status, msg)
 			}
+			if p.Via == "token" && rt.SessionOnly {
+				deny(http.StatusForbidden, "API tokens cannot use this route: account, password, session and second-factor routes need a signed-in session")
+				return
+			}
 			if !p.HasScope(rt.Scope) {
 				deny(http.StatusForbidden, "this API token lacks the scope this route needs ("+scopeName(rt.Scope)+")")
 				return
@@ -175,8 +179,11 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				deny(http.StatusForbidden, "your role "+string(p.Role)+" may not do this; it needs "+string(rt.Need))
 				return
 			}
-			if p.TokenProduct != 0 && rt.Need == identity.RoleAdmin {
-				deny(http.StatusForbidden, "a token restricted to one product cannot administer the server")
+			// A product-restricted token acts on its product only: it cannot
+			// use routes that need more than a viewer outside any product
+			// (administration, creating products).
+			if p.TokenProduct != 0 && rt.Product == nil && rt.Need != "" && !identity.RoleViewer.Allows(rt.Need) {
+				deny(http.StatusForbidden, "a token restricted to one product cannot do this: it acts outside that product")
 				return
 			}
 			if rt.Product != nil {

@@ -38,6 +38,8 @@ type Config struct {
 	MaxUpload int64
 	// SSO enables OpenID Connect single sign-on (nil: off).
 	SSO *identity.SSO
+	// MaxTokenLifetime bounds API token lifetimes (0: one year).
+	MaxTokenLifetime time.Duration
 }
 
 // Server serves the API and UI over one store.
@@ -69,6 +71,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
+		MaxTokenLifetime: cfg.MaxTokenLifetime,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

@@ -48,6 +48,8 @@ type Deps struct {
 	Diagrams *Diagrams
 	// Vulns matches releases against the local vulnerability database.
 	Vulns *portfolio.Vulns
+	// MaxTokenLifetime bounds API token lifetimes (0: one year).
+	MaxTokenLifetime time.Duration
 }
 
 //go:embed openapi.yaml

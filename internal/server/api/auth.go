@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
@@ -173,10 +174,10 @@ func SetSessionCookie(w http.ResponseWriter, value string, secure bool, maxAge t
 func (h handler) authRoutes() []web.Route {
 	return []web.Route{
 		{Method: "POST", Pattern: "/api/v1/auth/login", Public: true, Handler: h.login},
-		{Method: "POST", Pattern: "/api/v1/auth/logout", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.logout},
-		{Method: "POST", Pattern: "/api/v1/auth/logout-everywhere", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.logoutEverywhere},
+		{Method: "POST", Pattern: "/api/v1/auth/logout", Need: identity.RoleViewer, Scope: identity.ScopeAccount, SessionOnly: true, WithoutMFA: true, Handler: h.logout},
+		{Method: "POST", Pattern: "/api/v1/auth/logout-everywhere", Need: identity.RoleViewer, Scope: identity.ScopeAccount, SessionOnly: true, WithoutMFA: true, Handler: h.logoutEverywhere},
 		{Method: "GET", Pattern: "/api/v1/me", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.me},
-		{Method: "PUT", Pattern: "/api/v1/me/password", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.changePassword},
+		{Method: "PUT", Pattern: "/api/v1/me/password", Need: identity.RoleViewer, Scope: identity.ScopeAccount, SessionOnly: true, WithoutMFA: true, Handler: h.changePassword},
 		{Method: "GET", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Scope: identity.ScopeAccount, Handler: h.listTokens},
 		{Method: "POST", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Scope: identity.ScopeAccount, Handler: h.createToken},
 		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Need: identity.RoleViewer, Scope: identity.ScopeAccount, Handler: h.revokeToken},
@@ -309,48 +310,71 @@ type tokenInput struct {
 }
 
 // CreateToken validates and issues a token for the principal: scopes must
-// be known, and a product restriction must name a product the principal
-// can read. Shared by the API and the UI.
-func CreateToken(r *http.Request, st *store.Store, name, expires, scopes string, productID int64) (string, store.APIToken, error) {
-	exp, err := ParseExpiry(expires)
+// be known, a product restriction must name a product the principal can
+// read, the lifetime must not exceed maxLife, and a token creating a token
+// can only create a subset of itself (identity.CheckChildToken); the child
+// records its parent and dies with it. Shared by the API and the UI.
+func CreateToken(r *http.Request, st *store.Store, maxLife time.Duration, name, expires, scopes string, productID int64) (string, store.APIToken, error) {
+	p := identity.FromContext(r.Context())
+	exp, err := ParseExpiry(expires, maxLife)
 	if err != nil {
 		return "", store.APIToken{}, err
 	}
 	sc, err := identity.ParseScopes(scopes)
 	if err != nil {
-		return "", store.APIToken{}, &store.ValidationError{Field: "scopes", Message: err.Error()}
+		return "", store.APIToken{}, fault.Invalid("scopes", "%v", err)
 	}
-	p := identity.FromContext(r.Context())
-	if p.Via == "token" && !p.HasScope(identity.ScopeAll) {
-		return "", store.APIToken{}, &store.ValidationError{Field: "scopes", Message: "only a '*' token or a signed-in user may create tokens"}
+	expiresAt := time.Now().Add(exp)
+	if p.Via == "token" {
+		if productID == 0 {
+			productID = p.TokenProduct // a restricted token's children inherit the restriction
+		}
+		if strings.TrimSpace(expires) == "" && !p.TokenExpires.IsZero() && expiresAt.After(p.TokenExpires) {
+			expiresAt = p.TokenExpires // the default lifetime is cut to the parent's
+		}
+	}
+	if err := p.CheckChildToken(identity.ChildToken{Scopes: sc, ProductID: productID, ExpiresAt: expiresAt}); err != nil {
+		return "", store.APIToken{}, err
 	}
 	if productID != 0 && !p.Can(productID, identity.PermRead) {
-		return "", store.APIToken{}, &store.ValidationError{Field: "product_id", Message: fmt.Sprintf("product %d: not found or not yours", productID)}
+		return "", store.APIToken{}, fault.Invalid("product_id", "product %d: not found or not yours", productID)
 	}
-	plain, tok, err := st.CreateScopedToken(r.Context(), p.UserID, name, exp, sc, productID)
+	req := store.TokenRequest{UserID: p.UserID, Name: name, ExpiresAt: expiresAt, Scopes: sc, ProductID: productID}
+	if p.Via == "token" {
+		req.ParentID = p.TokenID
+	}
+	plain, tok, err := st.CreateToken(r.Context(), req)
 	if err != nil {
 		return "", tok, err
 	}
 	e := audit.Event{Action: audit.ActionTokenCreate, Object: fmt.Sprintf("token %d %s (%s…)", tok.ID, tok.Name, tok.Prefix),
 		ProductID: productID, Detail: "scopes " + identity.JoinScopes(sc)}
+	if req.ParentID != 0 {
+		e.Detail += fmt.Sprintf("; created by token %d", req.ParentID)
+	}
 	if err := audit.Record(r.Context(), st, e); err != nil {
 		return plain, tok, err
 	}
 	return plain, tok, nil
 }
 
-// ParseExpiry parses a token lifetime; empty means the 90-day default and
-// "never" no expiry.
-func ParseExpiry(s string) (time.Duration, error) {
-	switch strings.TrimSpace(s) {
-	case "":
-		return 90 * 24 * time.Hour, nil
-	case "never":
-		return 0, nil
+// ParseExpiry parses a token lifetime: empty means the 90-day default (cut
+// to maxLife), and no lifetime may exceed maxLife (0: the default maximum,
+// identity.DefaultMaxTokenLifetime). "never" is refused: every token expires.
+func ParseExpiry(s string, maxLife time.Duration) (time.Duration, error) {
+	if maxLife <= 0 {
+		maxLife = identity.DefaultMaxTokenLifetime
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return min(90*24*time.Hour, maxLife), nil
 	}
 	d, err := time.ParseDuration(s)
+	if s == "never" || err == nil && d > maxLife {
+		return 0, fault.Invalid("expires", "%q: tokens live at most %s on this server; give a shorter lifetime such as 720h", s, maxLife)
+	}
 	if err != nil || d <= 0 {
-		return 0, &store.ValidationError{Field: "expires", Message: fmt.Sprintf("%q is not a positive duration such as 720h, or 'never'", s)}
+		return 0, fault.Invalid("expires", "%q is not a positive duration such as 720h", s)
 	}
 	return d, nil
 }
@@ -361,7 +385,7 @@ func (h handler) createToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	plain, tok, err := CreateToken(r, h.Store, in.Name, in.Expires, in.Scopes, in.ProductID)
+	plain, tok, err := CreateToken(r, h.Store, h.MaxTokenLifetime, in.Name, in.Expires, in.Scopes, in.ProductID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -376,7 +400,15 @@ func (h handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.Store.RevokeAPIToken(r.Context(), identity.FromContext(r.Context()).UserID, id); err != nil {
+	p := identity.FromContext(r.Context())
+	if p.Via == "token" {
+		// A token manages only itself and the tokens it created.
+		if ok, err := h.Store.TokenDescends(r.Context(), id, p.TokenID); err != nil || !ok {
+			h.fail(w, r, fault.NotFound("token %d: not found among this token and the tokens it created", id))
+			return
+		}
+	}
+	if err := h.Store.RevokeAPIToken(r.Context(), p.UserID, id); err != nil {
 		h.fail(w, r, err)
 		return
 	}

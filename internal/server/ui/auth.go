@@ -181,7 +181,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, v view, 
 func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	pid, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
-	plain, tok, err := api.CreateToken(r, h.Store, r.PostFormValue("name"), r.PostFormValue("expires"), strings.Join(r.PostForm["scope"], " "), pid)
+	plain, tok, err := api.CreateToken(r, h.Store, h.MaxTokenLifetime, r.PostFormValue("name"), r.PostFormValue("expires"), strings.Join(r.PostForm["scope"], " "), pid)
 	if err != nil {
 		h.renderAccount(w, r, view{Error: err.Error()}, accountData{})
 		return

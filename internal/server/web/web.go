@@ -42,6 +42,11 @@ type Route struct {
 	Product ProductResolver
 	Perm    identity.Permission
 	Scope   identity.Scope
+	// SessionOnly refuses API tokens: the route changes how the account
+	// authenticates (password, second factors, passkeys, sessions), which
+	// only the person signed in may do. UI routes without a Scope are open
+	// to "*" tokens only (deny by default).
+	SessionOnly bool
 	// WithoutMFA lets a signed-in user who must enrol a second factor (see
 	// the require_mfa setting) still use the route (account page, sign-out).
 	WithoutMFA bool
