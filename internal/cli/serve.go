@@ -154,12 +154,12 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		ln.Close()
 		return err
 	} else if n == 0 {
-		tok, err := st.CreateSetupToken(ctx, "setup", 24*time.Hour)
+		tok, err := st.CreateSetupToken(ctx, "setup", store.SetupLinkLifetime)
 		if err != nil {
 			ln.Close()
 			return err
 		}
-		fmt.Fprintf(s.out, "No users yet. Create the first administrator within 24 hours at this one-time link:\n  %s/setup?token=%s\n", base, tok)
+		fmt.Fprintf(s.out, "No users yet. Create the first administrator within one hour at this one-time link (it replaces any earlier link):\n  %s/setup?token=%s\n", base, tok)
 	}
 
 	for _, u := range o.webhooks {

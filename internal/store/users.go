@@ -349,33 +349,59 @@ func (s *Store) TokenDescends(ctx context.Context, id, ancestor int64) (bool, er
 	return n > 0, err
 }
 
-// CreateSetupToken stores a one-time link secret (first-start setup or an
-// invitation) and returns its plain value.
+// SetupLinkLifetime is how long a first-start setup link works.
+const SetupLinkLifetime = time.Hour
+
+// noAdmin is true while no administrator account exists.
+const noAdmin = `NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin')`
+
+// CreateSetupToken stores a one-time link secret (only hashed) and returns
+// its plain value. For the first-start "setup" purpose there is one valid
+// link at a time: a new one replaces any earlier one, and none is issued
+// once an administrator exists.
 func (s *Store) CreateSetupToken(ctx context.Context, purpose string, ttl time.Duration) (string, error) {
 	plain, hash := identity.NewSecret(identity.SetupPrefix)
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at) VALUES (?, ?, ?)`), hash, purpose, fmtTime(time.Now().Add(ttl)))
-	return plain, err
+	exp := fmtTime(time.Now().Add(ttl))
+	if purpose != "setup" {
+		_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at) VALUES (?, ?, ?)`), hash, purpose, exp)
+		return plain, err
+	}
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at, used) SELECT ?, 'setup', ?, ? WHERE `+noAdmin+`
+		ON CONFLICT (purpose) WHERE purpose = 'setup' DO UPDATE SET hash = excluded.hash, expires_at = excluded.expires_at, used = excluded.used`),
+		hash, exp, false)
+	if err != nil {
+		return "", fmt.Errorf("create setup link: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", fmt.Errorf("setup link: %w: an administrator exists already", ErrConflict)
+	}
+	return plain, nil
 }
 
-// ValidSetupToken reports whether a setup secret is unused and unexpired.
+// ValidSetupToken reports whether a setup secret is unused and unexpired
+// (and, for the first-start setup link, that no administrator exists yet).
 func (s *Store) ValidSetupToken(ctx context.Context, plain, purpose string) bool {
+	q := `SELECT COUNT(*) FROM setup_tokens WHERE hash = ? AND purpose = ? AND NOT used AND expires_at > ?`
+	if purpose == "setup" {
+		q += ` AND ` + noAdmin
+	}
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM setup_tokens WHERE hash = ? AND purpose = ? AND NOT used AND expires_at > ?`),
-		identity.HashSecret(plain), purpose, fmtTime(time.Now())).Scan(&n)
+	err := s.db.QueryRowContext(ctx, s.q(q), identity.HashSecret(plain), purpose, fmtTime(time.Now())).Scan(&n)
 	return err == nil && n == 1
 }
 
-// CompleteSetup consumes a setup secret and creates the first admin in one
-// transaction; a secret works exactly once, even with concurrent requests.
+// CompleteSetup consumes the setup link and creates the first admin in one
+// transaction; the link works exactly once, even with concurrent requests,
+// and never once an administrator exists.
 func (s *Store) CompleteSetup(ctx context.Context, plain string, u *identity.User) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE setup_tokens SET used = ? WHERE hash = ? AND purpose = 'setup' AND NOT used AND expires_at > ?`),
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE setup_tokens SET used = ? WHERE hash = ? AND purpose = 'setup' AND NOT used AND expires_at > ? AND `+noAdmin),
 			true, identity.HashSecret(plain), fmtTime(time.Now()))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("setup link: %w (already used or expired; restart rampart serve to get a new one)", ErrNotFound)
+			return fmt.Errorf("setup link: %w (already used, replaced by a newer link, expired, or an administrator exists; restart rampart serve on an empty database for a new one)", ErrNotFound)
 		}
 		id, err := s.insertID(ctx, tx, `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.Name, u.PasswordHash, string(u.Role), false, fmtTime(time.Now()), true, fmtTime(time.Now()))

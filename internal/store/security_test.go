@@ -1,0 +1,82 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/store/storetest"
+)
+
+// Defect 2: two server starts printed two setup links, and the first still
+// created another administrator after the second completed setup.
+func TestSetupLinkOneAtATime(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		first, err := s.CreateSetupToken(ctx, "setup", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := s.CreateSetupToken(ctx, "setup", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.ValidSetupToken(ctx, first, "setup") {
+			t.Error("the first link still works after a second was issued")
+		}
+		if !s.ValidSetupToken(ctx, second, "setup") {
+			t.Fatal("the newest link does not work")
+		}
+		if got := scalar(t, s, `SELECT hash FROM setup_tokens WHERE purpose = 'setup'`); got == second || strings.Contains(got, second) || got != identity.HashSecret(second) {
+			t.Errorf("setup link stored as %q, want only its hash", got)
+		}
+		a := identity.User{Name: "root", Role: identity.RoleAdmin, PasswordHash: "x"}
+		if err := s.CompleteSetup(ctx, first, &a); err == nil {
+			t.Fatal("a replaced link created an administrator")
+		}
+		if err := s.CompleteSetup(ctx, second, &a); err != nil {
+			t.Fatal(err)
+		}
+		// Once an administrator exists, no link is issued or accepted.
+		if _, err := s.CreateSetupToken(ctx, "setup", time.Hour); err == nil {
+			t.Error("a setup link was issued although an administrator exists")
+		}
+		b := identity.User{Name: "mallory", Role: identity.RoleAdmin, PasswordHash: "x"}
+		if err := s.CompleteSetup(ctx, second, &b); err == nil {
+			t.Error("setup link reused")
+		}
+		if n := scalar(t, s, `SELECT COUNT(*) FROM users WHERE role = 'admin'`); n != "1" {
+			t.Errorf("%s administrators, want 1", n)
+		}
+	})
+}
+
+func TestSetupLinkExpires(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		link, err := s.CreateSetupToken(ctx, "setup", time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		a := identity.User{Name: "root", Role: identity.RoleAdmin, PasswordHash: "x"}
+		if s.ValidSetupToken(ctx, link, "setup") || s.CompleteSetup(ctx, link, &a) == nil {
+			t.Error("an expired setup link works")
+		}
+		if store.SetupLinkLifetime > time.Hour {
+			t.Errorf("setup links live %s, at most 1h", store.SetupLinkLifetime)
+		}
+	})
+}
+
+func scalar(t *testing.T, s *store.Store, query string) string {
+	t.Helper()
+	var v string
+	if err := s.DB().QueryRowContext(context.Background(), query).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return v
+}
