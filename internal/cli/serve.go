@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -41,6 +42,7 @@ type serveOptions struct {
 	oidcRoleMap    string
 	webhooks       []string
 	maxTokenLife   time.Duration
+	trustedProxies []string
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -79,6 +81,7 @@ are printed instead.`,
 	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
 	f.DurationVar(&o.maxTokenLife, "max-token-lifetime", identity.DefaultMaxTokenLifetime, "longest lifetime an API token may be given (every token expires)")
+	f.StringArrayVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable); without it the TCP peer is the client")
 	f.StringArrayVar(&o.webhooks, "webhook", nil, "URL that receives every event as signed JSON (repeatable); the HMAC key is read from $RAMPART_WEBHOOK_SECRET")
 	return cmd
 }
@@ -102,6 +105,13 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	}
 	if o.sessionIdle <= 0 || o.sessionMax <= 0 || o.sessionIdle > o.sessionMax {
 		return fmt.Errorf("--session-idle %s and --session-max %s: both must be positive and idle no longer than max", o.sessionIdle, o.sessionMax)
+	}
+	proxies, err := parseProxies(o.trustedProxies)
+	if err != nil {
+		return err
+	}
+	if o.maxTokenLife <= 0 {
+		return fmt.Errorf("--max-token-lifetime %s: must be positive (every token expires)", o.maxTokenLife)
 	}
 	st, err := o.sf.open(ctx)
 	if err != nil {
@@ -191,7 +201,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		log.Info("single sign-on enabled", "issuer", o.oidcIssuer)
 	}
 	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload,
-		MaxTokenLifetime: o.maxTokenLife}, st, log)
+		MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)
@@ -246,4 +256,27 @@ func displayAddr(a net.Addr) string {
 		return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
 	}
 	return tcp.String()
+}
+
+// parseProxies reads --trusted-proxy values: addresses or CIDR prefixes.
+func parseProxies(vals []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vals {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if p, err := netip.ParsePrefix(part); err == nil {
+				out = append(out, p.Masked())
+				continue
+			}
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxy %q: not an IP address or CIDR prefix such as 10.0.0.0/8", part)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		}
+	}
+	return out, nil
 }

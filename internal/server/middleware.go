@@ -94,7 +94,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		d := time.Since(start)
 		s.reqs.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
 		s.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
-		s.log.Info("request", "method", r.Method, "route", route, "status", sw.status, "duration_ms", d.Milliseconds(), "remote", web.ClientIP(r))
+		s.log.Info("request", "method", r.Method, "route", route, "status", sw.status, "duration_ms", d.Milliseconds(), "remote", web.ResolveClientIP(r, s.cfg.TrustedProxies))
 	})
 }
 
@@ -102,7 +102,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 // cookie. It never rejects: authorisation is per route (guard).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := audit.WithSource(r.Context(), web.ClientIP(r))
+		ip := web.ResolveClientIP(r, s.cfg.TrustedProxies)
+		ctx := audit.WithSource(web.WithClientIP(r.Context(), ip), ip)
 		r = r.WithContext(ctx)
 		if h := r.Header.Get("Authorization"); h != "" {
 			tok, ok := strings.CutPrefix(h, "Bearer ")

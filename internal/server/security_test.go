@@ -5,13 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -125,6 +130,126 @@ func TestTokensNeverReachAccountRoutes(t *testing.T) {
 			if code, out := e.bearer(t, e.tokens["admin"], rt.method, rt.path, rt.body); code != http.StatusForbidden {
 				t.Errorf("'*' token on %s %s: %d %.200s", rt.method, rt.path, code, out)
 			}
+		}
+	})
+}
+
+// loginFrom signs in through srvURL claiming source ip in X-Forwarded-For.
+func loginFrom(t *testing.T, srvURL, ip, name, password string) int {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"name": name, "password": password})
+	req, _ := http.NewRequest("POST", srvURL+"/api/v1/auth/login", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	if ip != "" {
+		req.Header.Set("X-Forwarded-For", ip)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func proxiedServer(t *testing.T, e *env) string {
+	srv := server.New(server.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}},
+		e.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// Defect 3: 50 parallel wrong passwords were all evaluated (the policy
+// allows 5 free ones): the throttle decision was a read before the check.
+func TestParallelSignInsAreThrottledAtomically(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		codes := make(chan int, 50)
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes <- loginFrom(t, e.url, "", "ed", "not the password at all")
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		count := map[int]int{}
+		for c := range codes {
+			count[c]++
+		}
+		// At most FreeAttempts+1 guesses are evaluated (the one that starts
+		// the back-off); every other answer is 429.
+		if limit := identity.DefaultSignInPolicy.FreeAttempts + 1; count[401] > limit || count[401] == 0 || count[401]+count[429] != 50 {
+			t.Errorf("50 parallel wrong passwords: %v, want at most %d evaluated (401) and the rest 429", count, limit)
+		}
+	})
+}
+
+// Defect 9: six wrong passwords from anywhere made the right one answer 429
+// for everyone; behind a proxy the per-address back-off became global.
+func TestOneSourceCannotLockOutAnother(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		url := proxiedServer(t, e)
+		for range 12 {
+			loginFrom(t, url, "203.0.113.5", "ed", "not the password at all")
+		}
+		if c := loginFrom(t, url, "203.0.113.5", "ed", e.password); c != http.StatusTooManyRequests {
+			t.Errorf("attacker's own source after 12 failures: %d, want 429", c)
+		}
+		if c := loginFrom(t, url, "198.51.100.7", "ed", e.password); c != http.StatusOK {
+			t.Errorf("owner from another source after an attacker's 12 failures: %d, want 200", c)
+		}
+		// The per-account ceiling still applies over all sources.
+		if _, err := e.store.DB().Exec(`UPDATE auth_failures SET failures = 100 WHERE key = 'user:vic'`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.DB().Exec(`INSERT INTO auth_failures (key, failures, until) VALUES ('user:vic', 100, '2000-01-01T00:00:00.000000Z')`); err != nil && !strings.Contains(err.Error(), "UNIQUE") && !strings.Contains(err.Error(), "duplicate") {
+			t.Fatal(err)
+		}
+		if c := loginFrom(t, url, "198.51.100.8", "vic", e.password); c != http.StatusTooManyRequests {
+			t.Errorf("account at the 100-failure ceiling: %d, want 429 (locked)", c)
+		}
+	})
+}
+
+// Without a trusted proxy, X-Forwarded-For is the client's own claim and
+// is ignored: rotating it does not escape the throttle.
+func TestForwardedForIgnoredWithoutTrustedProxy(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		for i := range 8 {
+			loginFrom(t, e.url, fmt.Sprintf("192.0.2.%d", i+1), "ed", "not the password at all")
+		}
+		if c := loginFrom(t, e.url, "192.0.2.99", "ed", e.password); c != http.StatusTooManyRequests {
+			t.Errorf("rotating X-Forwarded-For escaped the throttle: %d", c)
+		}
+	})
+}
+
+// Defect 10: PUT /api/v1/me/password was an unthrottled oracle whose error
+// said whether the current password was right.
+func TestPasswordChangeIsNoOracle(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		s := e.loginOK(t, "ed")
+		problem := func(r *http.Response) (int, string) {
+			var p struct{ Field, Detail string }
+			json.NewDecoder(r.Body).Decode(&p)
+			return r.StatusCode, p.Field
+		}
+		// A weak new password is refused before the current one is looked
+		// at: the same answer whether the current one is right or not.
+		for _, cur := range []string{e.password, "wrong guess number one"} {
+			if code, field := problem(e.do(t, s, "PUT", "/api/v1/me/password", map[string]string{"current_password": cur, "new_password": "short"})); code != 400 || field != "new_password" {
+				t.Errorf("weak new password with current %q: %d %s", cur, code, field)
+			}
+		}
+		// Wrong guesses are throttled like sign-ins.
+		var last int
+		for i := range 8 {
+			last, _ = problem(e.do(t, s, "PUT", "/api/v1/me/password", map[string]string{"current_password": fmt.Sprintf("wrong guess %d of many", i), "new_password": "a long and fresh passphrase"}))
+		}
+		if last != http.StatusTooManyRequests {
+			t.Errorf("8 wrong current passwords: last answer %d, want 429", last)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -40,6 +41,10 @@ type Config struct {
 	SSO *identity.SSO
 	// MaxTokenLifetime bounds API token lifetimes (0: one year).
 	MaxTokenLifetime time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client address (for throttling, audit and logs); empty: the TCP
+	// peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the API and UI over one store.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -491,4 +492,124 @@ func (s *Store) FindingProduct(ctx context.Context, findingID int64) (int64, err
 		return 0, fmt.Errorf("finding %d: %w", findingID, mapErr(err))
 	}
 	return id, nil
+}
+
+// Attempt is the outcome of charging an authentication attempt.
+type Attempt struct {
+	// Wait > 0: refused, try again after Wait. Locked: refused until an
+	// administrator unlocks the account.
+	Wait   time.Duration
+	Locked bool
+	// Failures is the new count of each key (when allowed).
+	Failures map[string]int
+}
+
+// Allowed reports whether the attempt may proceed.
+func (a Attempt) Allowed() bool { return a.Wait <= 0 && !a.Locked }
+
+// attemptInFlight is how long a charged attempt beyond the free ones
+// blocks its keys until FailAttempt or EndAttempt settles it.
+const attemptInFlight = 10 * time.Second
+
+// BeginAttempt atomically checks every key and, when none blocks, charges
+// the attempt to each (it counts as a failure until EndAttempt refunds it
+// on success). Parallel attempts are serialised per key by row locks, so
+// no more attempts are evaluated than the policy allows.
+func (s *Store) BeginAttempt(ctx context.Context, keys []identity.AttemptKey) (Attempt, error) {
+	sorted := append([]identity.AttemptKey(nil), keys...)
+	slices.SortFunc(sorted, func(a, b identity.AttemptKey) int { return strings.Compare(a.Key, b.Key) }) // one lock order: no deadlocks
+	var out Attempt
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = Attempt{Failures: map[string]int{}}
+		now := time.Now()
+		counts := make([]int, len(sorted))
+		for i, k := range sorted {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO auth_failures (key, failures, until) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING`), k.Key, fmtTime(now)); err != nil {
+				return err
+			}
+			var u string
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT failures, until FROM auth_failures WHERE key = ?`+s.forUpdate()), k.Key).Scan(&counts[i], &u); err != nil {
+				return err
+			}
+			if k.LockAt > 0 && counts[i] >= k.LockAt {
+				out.Locked = true
+			}
+			if w := parseTime(u).Sub(now); w > out.Wait {
+				out.Wait = w
+			}
+		}
+		if !out.Allowed() {
+			return nil
+		}
+		for i, k := range sorted {
+			n := counts[i] + 1
+			until := now
+			if k.Delay != nil && k.Delay(n) > 0 {
+				// Beyond the free attempts, the key stays blocked while this
+				// attempt is being evaluated; settling it sets the real wait.
+				until = now.Add(k.Delay(n) + attemptInFlight)
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE auth_failures SET failures = ?, until = ? WHERE key = ?`), n, fmtTime(until), k.Key); err != nil {
+				return err
+			}
+			out.Failures[k.Key] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return Attempt{}, fmt.Errorf("charge sign-in attempt: %w", err)
+	}
+	return out, nil
+}
+
+// EndAttempt settles a successful attempt: keys are cleared, or given
+// their charge back when they ask for a refund.
+func (s *Store) EndAttempt(ctx context.Context, keys []identity.AttemptKey) error {
+	now := time.Now()
+	for _, k := range keys {
+		if !k.Refund {
+			if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM auth_failures WHERE key = ?`), k.Key); err != nil {
+				return fmt.Errorf("settle sign-in attempt: %w", err)
+			}
+			continue
+		}
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			var n int
+			err := tx.QueryRowContext(ctx, s.q(`SELECT failures FROM auth_failures WHERE key = ?`+s.forUpdate()), k.Key).Scan(&n)
+			if errors.Is(err, sql.ErrNoRows) || err == nil && n == 0 {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			until := now
+			if k.Delay != nil {
+				until = now.Add(k.Delay(n - 1))
+			}
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE auth_failures SET failures = ?, until = ? WHERE key = ?`), n-1, fmtTime(until), k.Key)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("settle sign-in attempt: %w", err)
+		}
+	}
+	return nil
+}
+
+// FailAttempt settles a failed attempt: its charge stays, and each key's
+// back-off is measured from now (the failure's answer), replacing the
+// in-flight block (unless a later attempt was charged meanwhile).
+func (s *Store) FailAttempt(ctx context.Context, keys []identity.AttemptKey, att Attempt) error {
+	now := time.Now()
+	for _, k := range keys {
+		n, ok := att.Failures[k.Key]
+		if k.Delay == nil || !ok || k.Delay(n) <= 0 {
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE auth_failures SET until = ? WHERE key = ? AND failures = ?`),
+			fmtTime(now.Add(k.Delay(n))), k.Key, n); err != nil {
+			return fmt.Errorf("record sign-in failure: %w", err)
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
@@ -42,24 +43,31 @@ func SignInWithPasskeyStep(r *http.Request, st *store.Store, pol identity.SignIn
 func signIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, password, code string, passkeyStep bool) (cookie, csrf string, err error) {
 	ctx := r.Context()
 	ip := web.ClientIP(r)
-	userKey, ipKey := "user:"+strings.ToLower(strings.TrimSpace(name)), "ip:"+ip
-	failures, until, err := st.Failures(ctx, userKey, ipKey)
+	name = truncateName(name)
+	keys := pol.Keys(name, ip)
+	// The attempt is charged before the password is checked, atomically:
+	// parallel guesses cannot all pass one read of the counters.
+	att, err := st.BeginAttempt(ctx, keys)
 	if err != nil {
 		return "", "", err
 	}
-	if pol.LockAfter > 0 && failures >= pol.LockAfter {
+	if att.Locked {
 		recordSignIn(ctx, st, name, audit.Failed, "account locked")
 		return "", "", TooManyAttempts{Wait: pol.MaxDelay, Locked: true}
 	}
-	if wait := time.Until(until); wait > 0 {
-		return "", "", TooManyAttempts{Wait: wait}
+	if !att.Allowed() {
+		return "", "", TooManyAttempts{Wait: att.Wait}
 	}
 	u, uerr := st.UserByName(ctx, name)
 	ok := false
 	if uerr == nil && !u.Disabled {
-		ok = identity.VerifyPassword(u.PasswordHash, password)
+		ok, err = identity.VerifyPasswordContext(ctx, u.PasswordHash, password)
 	} else {
-		identity.EqualizeTiming(password)
+		err = identity.EqualizeTimingContext(ctx, password)
+	}
+	if err != nil { // no hashing slot: the attempt was not evaluated
+		_ = st.EndAttempt(ctx, refundAll(keys))
+		return "", "", err
 	}
 	reason := "wrong user name or password"
 	switch {
@@ -67,32 +75,35 @@ func signIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, p
 		ok, reason = checkSecondFactor(r, st, u, code)
 	case ok && u.MFA: // passkeys are the second factor
 		if passkeyStep {
-			_ = st.ClearFailures(ctx, userKey)
+			_ = st.EndAttempt(ctx, keys)
 			return "", "", PasskeyStep{UserID: u.ID}
 		}
 		ok, reason = false, "second factor (passkey) needs a browser"
 	}
 	if !ok {
-		n, ferr := st.RecordFailure(ctx, userKey, pol.Delay)
-		if ferr != nil {
-			return "", "", ferr
-		}
-		if _, ferr := st.RecordFailure(ctx, ipKey, pol.AddressDelay); ferr != nil {
-			return "", "", ferr
-		}
+		_ = st.FailAttempt(ctx, keys, att)
 		recordSignIn(ctx, st, name, audit.Failed, reason)
-		if pol.LockAfter > 0 && n == pol.LockAfter {
+		if n := att.Failures[identity.AccountKey(name)]; pol.LockAfter > 0 && n == pol.LockAfter {
 			_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionLocked, Actor: name, Object: "user " + name, Outcome: audit.Failed,
 				Detail: fmt.Sprintf("%d consecutive failed sign-ins", n)})
 		}
 		return "", "", ErrBadCredentials
 	}
-	_ = st.ClearFailures(ctx, userKey)
+	_ = st.EndAttempt(ctx, keys)
 	cookie, csrf, err = st.CreateSessionAuth(ctx, u.ID, ip, r.UserAgent(), u.TOTPSecret != "")
 	if err == nil {
 		recordSignIn(ctx, st, u.Name, audit.OK, "")
 	}
 	return cookie, csrf, err
+}
+
+// refundAll gives an unevaluated attempt's charge back on every key.
+func refundAll(keys []identity.AttemptKey) []identity.AttemptKey {
+	out := append([]identity.AttemptKey(nil), keys...)
+	for i := range out {
+		out[i].Refund = true
+	}
+	return out
 }
 
 // checkSecondFactor accepts a current TOTP code used for the first time,
@@ -127,9 +138,15 @@ func recordSignIn(ctx context.Context, st *store.Store, name, outcome, reason st
 	_ = audit.Record(ctx, st, audit.Event{Action: action, Actor: truncateName(name), Object: "user " + truncateName(name), Outcome: outcome, Detail: reason})
 }
 
+// truncateName bounds an anonymous user name (before any lookup or write)
+// to 100 bytes without splitting a UTF-8 sequence.
 func truncateName(s string) string {
-	if len(s) > 100 {
-		return s[:100]
+	if len(s) <= 100 {
+		return s
+	}
+	s = s[:100]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
 	}
 	return s
 }
@@ -245,32 +262,53 @@ func (h handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, map[string]int64{"sessions_ended": n})
 }
 
-// ChangePassword checks the current password and the policy (8 characters
-// suffice with a second factor), stores the new hash and ends every other
-// session of the user.
-func ChangePassword(r *http.Request, st *store.Store, current, next string) error {
-	p := identity.FromContext(r.Context())
-	u, err := st.UserByID(r.Context(), p.UserID)
+// ChangePassword checks the new password against the policy first, then
+// the current password under the sign-in throttle (so the route is no
+// password oracle: a weak new password is refused without evaluating the
+// current one, and a wrong current one gets the sign-in's answer), stores
+// the new hash and ends every other session of the user.
+func ChangePassword(r *http.Request, st *store.Store, pol identity.SignInPolicy, current, next string) error {
+	ctx := r.Context()
+	p := identity.FromContext(ctx)
+	u, err := st.UserByID(ctx, p.UserID)
 	if err != nil {
 		return err
-	}
-	if !identity.VerifyPassword(u.PasswordHash, current) {
-		_ = audit.Record(r.Context(), st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Outcome: audit.Failed, Detail: "wrong current password"})
-		return &store.ValidationError{Field: "current_password", Message: "is not your current password"}
 	}
 	// 8 characters suffice when every password sign-in also needs a second
 	// factor (a TOTP code or a passkey).
 	if err := identity.CheckPasswordFor(next, u.Name, u.MFA); err != nil {
-		return &store.ValidationError{Field: "new_password", Message: err.Error()}
+		return fault.Invalid("new_password", "%v", err)
 	}
-	hash, err := identity.HashPassword(next)
+	keys := pol.Keys(u.Name, web.ClientIP(r))
+	att, err := st.BeginAttempt(ctx, keys)
 	if err != nil {
 		return err
 	}
-	if err := st.SetPassword(r.Context(), u.ID, hash, p.SessionHash); err != nil {
+	if att.Locked {
+		return TooManyAttempts{Wait: pol.MaxDelay, Locked: true}
+	}
+	if !att.Allowed() {
+		return TooManyAttempts{Wait: att.Wait}
+	}
+	ok, err := identity.VerifyPasswordContext(ctx, u.PasswordHash, current)
+	if err != nil {
+		_ = st.EndAttempt(ctx, refundAll(keys))
 		return err
 	}
-	return audit.Record(r.Context(), st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Detail: "other sessions ended"})
+	if !ok {
+		_ = st.FailAttempt(ctx, keys, att)
+		_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Outcome: audit.Failed, Detail: "wrong current password"})
+		return fault.Invalid("current_password", "password not changed: check your current password")
+	}
+	_ = st.EndAttempt(ctx, keys)
+	hash, err := identity.HashPasswordContext(ctx, next)
+	if err != nil {
+		return err
+	}
+	if err := st.SetPassword(ctx, u.ID, hash, p.SessionHash); err != nil {
+		return err
+	}
+	return audit.Record(ctx, st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Detail: "other sessions ended"})
 }
 
 type passwordInput struct {
@@ -284,7 +322,11 @@ func (h handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := ChangePassword(r, h.Store, in.Current, in.New); err != nil {
+	if err := ChangePassword(r, h.Store, h.SignIn, in.Current, in.New); err != nil {
+		var tma TooManyAttempts
+		if errors.As(err, &tma) {
+			w.Header().Set("Retry-After", tma.RetryAfter())
+		}
 		h.fail(w, r, err)
 		return
 	}
@@ -443,7 +485,7 @@ func CreateUser(r *http.Request, st *store.Store, name string, role identity.Rol
 	if err := identity.CheckPassword(password, name); err != nil {
 		return u, &store.ValidationError{Field: "password", Message: err.Error()}
 	}
-	hash, err := identity.HashPassword(password)
+	hash, err := identity.HashPasswordContext(r.Context(), password)
 	if err != nil {
 		return u, err
 	}

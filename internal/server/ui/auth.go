@@ -89,7 +89,7 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	hash, err := identity.HashPassword(pw)
+	hash, err := identity.HashPasswordContext(r.Context(), pw)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -209,7 +209,7 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		h.renderAccount(w, r, view{Error: "The two new passwords differ."}, accountData{})
 		return
 	}
-	if err := api.ChangePassword(r, h.Store, r.PostFormValue("current_password"), r.PostFormValue("new_password")); err != nil {
+	if err := api.ChangePassword(r, h.Store, h.SignIn, r.PostFormValue("current_password"), r.PostFormValue("new_password")); err != nil {
 		h.renderAccount(w, r, view{Error: "Password not changed: " + err.Error()}, accountData{})
 		return
 	}

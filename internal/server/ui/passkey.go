@@ -276,7 +276,7 @@ func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, r, h.Log, err)
 		return
 	}
-	_ = h.Store.ClearFailures(ctx, "user:"+who.u.Name)
+	_ = h.Store.ClearFailures(ctx, identity.AccountKey(who.u.Name))
 	h.audit(r, audit.Event{Action: audit.ActionSignIn, Actor: who.u.Name, Object: "user " + who.u.Name, Detail: "passkey"})
 	api.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
 	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": "/"})
@@ -359,7 +359,9 @@ func (h *handler) passkeySecondFinish(w http.ResponseWriter, r *http.Request) {
 	}
 	cred, err := rp.FinishLogin(pu, *st.Session, r)
 	if err != nil {
-		_, _ = h.Store.RecordFailure(ctx, "user:"+pu.u.Name, h.SignIn.Delay)
+		// Counts toward the account's lock ceiling only: no back-off that
+		// another source could impose on the owner.
+		_, _ = h.Store.RecordFailure(ctx, identity.AccountKey(pu.u.Name), func(int) time.Duration { return 0 })
 		h.audit(r, audit.Event{Action: audit.ActionSignInFailed, Actor: pu.u.Name, Object: "user " + pu.u.Name, Outcome: audit.Failed, Detail: "passkey second factor: " + err.Error()})
 		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
 		return

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
@@ -275,14 +278,70 @@ func CheckCSRF(r *http.Request, p *identity.Principal) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(p.CSRF)) == 1
 }
 
-// ClientIP is the request's source address (the TCP peer: Rampart does not
-// trust X-Forwarded-For unless a proxy layer is configured in front).
+type clientIPKey struct{}
+
+// WithClientIP records the request's client address as resolved by the
+// server (the TCP peer, or the address a trusted proxy forwarded).
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey{}, ip)
+}
+
+// ClientIP is the request's source address: the one the server resolved
+// (see ResolveClientIP), else the TCP peer. X-Forwarded-For is trusted only
+// from configured proxies.
 func ClientIP(r *http.Request) string {
+	if ip, ok := r.Context().Value(clientIPKey{}).(string); ok && ip != "" {
+		return ip
+	}
+	return peerIP(r)
+}
+
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// ResolveClientIP returns the client address of a request: the TCP peer,
+// unless the peer is one of the trusted proxies, in which case the
+// right-most X-Forwarded-For entry that is not itself a trusted proxy (a
+// client can prepend anything to that header, but not append).
+func ResolveClientIP(r *http.Request, trusted []netip.Prefix) string {
+	peer := peerIP(r)
+	if len(trusted) == 0 || !inPrefixes(peer, trusted) {
+		return peer
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		a, err := netip.ParseAddr(hop)
+		if err != nil {
+			return peer // malformed: do not guess
+		}
+		if !inPrefixes(hop, trusted) {
+			return a.Unmap().String()
+		}
+	}
+	return peer
+}
+
+func inPrefixes(ip string, ps []netip.Prefix) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadableProducts is the product filter of a request's caller for store
