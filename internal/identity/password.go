@@ -85,7 +85,7 @@ func CheckPasswordFor(password, userName string, mfa bool) error {
 // Excess callers wait up to HashQueueWait, then get fault.TooMany (429).
 const (
 	HashConcurrency = 2
-	HashQueueWait   = 3 * time.Second
+	HashQueueWait   = 5 * time.Second
 )
 
 // hashSlots is process-wide on purpose: memory is a process-wide resource.

@@ -253,3 +253,23 @@ func TestPasswordChangeIsNoOracle(t *testing.T) {
 		}
 	})
 }
+
+// Defect 6: /login?next=/%09/evil ended on another origin.
+func TestSignInRedirectStaysOnOrigin(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		s := e.loginOK(t, "ed")
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for _, next := range []string{"/%09/evil.example", "/%5Cevil.example", "//evil.example", "/%0A/evil.example", "https://evil.example"} {
+			req, _ := http.NewRequest("GET", e.url+"/login?next="+next, nil)
+			req.AddCookie(s.cookie)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if loc := resp.Header.Get("Location"); loc != "/" {
+				t.Errorf("next=%s: redirected to %q, want /", next, loc)
+			}
+		}
+	})
+}

@@ -209,12 +209,7 @@ func RedirectToLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath accepts only same-site absolute paths (no open redirects).
-func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return "/"
-	}
-	return p
-}
+func localPath(p string) string { return web.LocalRedirect(p) }
 
 // preCSRFCookie protects the sign-in and setup forms, which are posted
 // before a session (and its CSRF token) exists: double-submit cookie.

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -353,4 +354,31 @@ func ReadableProducts(r *http.Request) []int64 {
 		return nil
 	}
 	return append([]int64{}, ids...)
+}
+
+// LocalRedirect returns p when it is a path on this origin, else "/". It
+// is the one check for every redirect target taken from a request (next=
+// after password, passkey and SSO sign-in; back= after a form). Browsers
+// drop tabs and newlines from URLs and read a backslash as a slash, so
+// "/\t/evil.example" or "/\\evil.example" would leave the origin: control
+// characters are removed and backslashes read as slashes before checking,
+// and the target must then be an absolute path not starting with "//".
+func LocalRedirect(p string) string {
+	p = strings.Map(func(r rune) rune {
+		switch {
+		case r < 0x20 || r == 0x7f:
+			return -1
+		case r == '\\':
+			return '/'
+		}
+		return r
+	}, p)
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return "/"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.EscapedPath(), "/") || strings.HasPrefix(u.EscapedPath(), "//") {
+		return "/"
+	}
+	return (&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery, Fragment: u.Fragment}).String()
 }
