@@ -43,6 +43,7 @@ type serveOptions struct {
 	webhooks       []string
 	maxTokenLife   time.Duration
 	trustedProxies []string
+	oidcLinkEmail  bool
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -77,6 +78,7 @@ are printed instead.`,
 	f.StringVar(&o.oidcRedirect, "oidc-redirect-url", "", "public callback URL, https://HOST/login/sso/callback")
 	f.StringVar(&o.oidcScopes, "oidc-scopes", "profile email groups", "scopes to request besides openid")
 	f.StringVar(&o.oidcGroups, "oidc-group-claim", "groups", "ID token claim listing the user's groups")
+	f.BoolVar(&o.oidcLinkEmail, "oidc-link-verified-email", false, "let a first SSO sign-in take over the existing password-less account named by its verified email (default: link by issuer and subject only)")
 	f.StringVar(&o.oidcRoleMap, "oidc-role-map", "", "group-to-role map, e.g. 'sec-team=admin,firmware=editor,qa=viewer' (unmapped users are refused)")
 	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
@@ -193,7 +195,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		sso, err = identity.NewSSO(ctx, identity.SSOConfig{Issuer: o.oidcIssuer, ClientID: o.oidcClientID,
 			ClientSecret: os.Getenv("RAMPART_OIDC_CLIENT_SECRET"), RedirectURL: o.oidcRedirect,
-			Scopes: strings.Fields(o.oidcScopes), GroupClaim: o.oidcGroups, RoleMap: roles})
+			Scopes: strings.Fields(o.oidcScopes), GroupClaim: o.oidcGroups, RoleMap: roles, LinkVerifiedEmail: o.oidcLinkEmail})
 		if err != nil {
 			ln.Close()
 			return err

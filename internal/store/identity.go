@@ -453,26 +453,58 @@ func idList(ids []int64) (string, []any) {
 }
 
 // SSOUser finds or creates the account of a single-sign-on user and sets
-// its global role from the provider's groups. SSO accounts have no
-// password; a local account with the same name is never taken over.
-func (s *Store) SSOUser(ctx context.Context, name string, role identity.Role) (identity.User, error) {
-	u, err := s.UserByName(ctx, name)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		u = identity.User{Name: name, Role: role}
-		return u, s.CreateUser(ctx, &u)
-	case err != nil:
-		return u, err
-	case u.PasswordHash != "":
-		return u, fmt.Errorf("user %q: %w: a local account with this name exists; an administrator must rename one of them", name, ErrConflict)
-	case u.Disabled:
-		return u, fmt.Errorf("user %q is disabled: %w", name, ErrNotFound)
+// its global role from the provider's groups. The account is found by the
+// provider's (issuer, sub) only. A first sign-in creates a new account
+// named id.Name; it never takes over an existing account by that name.
+// With linkEmail (an administrator's choice) and a verified email, a first
+// sign-in may instead link the existing password-less account named by
+// that email.
+func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail bool) (identity.User, error) {
+	var u identity.User
+	if id.Issuer == "" || id.Subject == "" {
+		return u, fmt.Errorf("single sign-on: the ID token has no issuer or sub: %w", ErrNotFound)
 	}
-	if u.Role != role {
-		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(role), u.ID); err != nil {
-			return u, fmt.Errorf("update role of %q: %w", name, err)
+	var uid int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT user_id FROM sso_identities WHERE issuer = ? AND subject = ?`), id.Issuer, id.Subject).Scan(&uid)
+	switch {
+	case err == nil:
+		if u, err = s.UserByID(ctx, uid); err != nil {
+			return u, err
 		}
-		u.Role = role
+	case !errors.Is(err, sql.ErrNoRows):
+		return u, fmt.Errorf("find SSO identity: %w", err)
+	default:
+		name := id.Name
+		if linkEmail && id.EmailVerified && id.Email != "" {
+			if existing, err := s.UserByName(ctx, id.Email); err == nil {
+				if existing.PasswordHash != "" {
+					return existing, fmt.Errorf("user %q: %w: a local account with a password has this email as its name; an administrator must remove its password or rename it", id.Email, ErrConflict)
+				}
+				u = existing
+			}
+			name = id.Email
+		}
+		if u.ID == 0 {
+			if _, err := s.UserByName(ctx, name); err == nil {
+				return u, fmt.Errorf("user %q: %w: an account with this name exists and single sign-on links accounts by the provider's subject only; an administrator must rename one of them", name, ErrConflict)
+			}
+			u = identity.User{Name: name, Role: id.Role}
+			if err := s.CreateUser(ctx, &u); err != nil {
+				return u, err
+			}
+		}
+		if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO sso_identities (issuer, subject, user_id) VALUES (?, ?, ?)`), id.Issuer, id.Subject, u.ID); err != nil {
+			return u, fmt.Errorf("link SSO identity: %w", mapErr(err))
+		}
+	}
+	if u.Disabled {
+		return u, fmt.Errorf("user %q is disabled: %w", u.Name, ErrNotFound)
+	}
+	if u.Role != id.Role {
+		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(id.Role), u.ID); err != nil {
+			return u, fmt.Errorf("update role of %q: %w", u.Name, err)
+		}
+		u.Role = id.Role
 	}
 	return u, nil
 }

@@ -80,3 +80,36 @@ func scalar(t *testing.T, s *store.Store, query string) string {
 	}
 	return v
 }
+
+// Defect 5: SSO accounts were linked by name; now by (issuer, sub), and by
+// email only when verified and enabled.
+func TestSSOLinksBySubjectOnly(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		iss := "https://idp.example"
+		sam, err := s.SSOUser(ctx, identity.SSOIdentity{Issuer: iss, Subject: "1", Name: "sam", Role: identity.RoleEditor}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.SSOUser(ctx, identity.SSOIdentity{Issuer: iss, Subject: "1", Name: "renamed", Role: identity.RoleViewer}, false)
+		if err != nil || again.ID != sam.ID || again.Role != identity.RoleViewer {
+			t.Fatalf("same subject: %+v %v", again, err)
+		}
+		for _, id := range []identity.SSOIdentity{
+			{Issuer: iss, Subject: "2", Name: "sam", Role: identity.RoleAdmin},                                     // name of another SSO account
+			{Issuer: "https://other.example", Subject: "1", Name: "sam", Role: identity.RoleAdmin},                 // same sub, other issuer
+			{Issuer: iss, Subject: "3", Name: "sam", Email: "sam", EmailVerified: false, Role: identity.RoleAdmin}, // unverified email
+		} {
+			if u, err := s.SSOUser(ctx, id, true); err == nil && u.ID == sam.ID {
+				t.Errorf("%+v took over sam", id)
+			}
+		}
+		if _, err := s.SSOUser(ctx, identity.SSOIdentity{Issuer: iss, Subject: "4", Email: "sam", EmailVerified: true, Role: identity.RoleEditor}, false); err == nil {
+			t.Error("verified email linked although email linking is off")
+		}
+		u, err := s.SSOUser(ctx, identity.SSOIdentity{Issuer: iss, Subject: "4", Email: "sam", EmailVerified: true, Role: identity.RoleEditor}, true)
+		if err != nil || u.ID != sam.ID {
+			t.Errorf("verified email with linking on: %+v %v", u, err)
+		}
+	})
+}
