@@ -35,6 +35,7 @@ const (
 	ActionRecoveryRegen  = "mfa.recovery_codes_regenerated"
 	ActionPasskeyAdd     = "mfa.passkey_add"
 	ActionPasskeyRemove  = "mfa.passkey_remove"
+	ActionReauth         = "auth.reauth"
 	ActionTokenCreate    = "token.create"
 	ActionTokenRevoke    = "token.revoke"
 	ActionUserCreate     = "user.create"

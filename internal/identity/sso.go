@@ -116,8 +116,8 @@ type SSOIdentity struct {
 	// an administrator's consent (SSOConfig.LinkVerifiedEmail).
 	Email         string
 	EmailVerified bool
-	Groups  []string
-	Role    Role
+	Groups        []string
+	Role          Role
 	// MFA: the provider's amr claim says more than one factor was used.
 	MFA bool
 }

@@ -151,6 +151,7 @@ var matrix = map[string]who{
 	"POST /account/totp/confirm":         signedIn,
 	"POST /account/totp/disable":         signedIn,
 	"POST /account/recovery-codes":       signedIn,
+	"POST /account/reauth":               signedIn,
 	"POST /account/tokens":               signedIn,
 	"POST /account/tokens/{id}/revoke":   signedIn,
 	"POST /account/passkeys/begin":       signedIn,

@@ -210,6 +210,14 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				deny(http.StatusForbidden, "you need "+rt.Perm.String()+" permission on at least one product")
 				return
 			}
+			if rt.Reauth && !p.RecentlyAuthenticated(time.Now()) {
+				if isUI {
+					http.Redirect(w, r, "/account?reauth=required", http.StatusSeeOther)
+					return
+				}
+				web.WriteProblem(w, r, http.StatusForbidden, "confirm it is you first: enter your password or a code on your account page (changing second factors needs a sign-in within the last 5 minutes)")
+				return
+			}
 			if !rt.WithoutMFA && p.Via == "session" && !p.MFA && s.mfaRequired(r.Context(), p) {
 				if isUI {
 					http.Redirect(w, r, "/account?mfa=required", http.StatusSeeOther)

@@ -273,3 +273,46 @@ func TestSignInRedirectStaysOnOrigin(t *testing.T) {
 		}
 	})
 }
+
+// Defect 4: second factors changed with a session alone. A session older
+// than five minutes must re-enter its password first.
+func TestSecondFactorChangesNeedRecentAuthentication(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		s := e.loginOK(t, "ed")
+		// Age the session's proof of identity past the window.
+		if _, err := e.store.DB().Exec(`UPDATE sessions SET auth_at = '2000-01-01T00:00:00.000000Z'`); err != nil {
+			t.Fatal(err)
+		}
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		post := func(path, form string) *http.Response {
+			req, _ := http.NewRequest("POST", e.url+path, strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(s.cookie)
+			req.Header.Set("X-CSRF-Token", s.csrf)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp
+		}
+		for _, path := range []string{"/account/totp", "/account/recovery-codes", "/account/passkeys/begin", "/account/passkeys/1/delete"} {
+			if r := post(path, ""); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/account?reauth=required" {
+				t.Errorf("%s with a stale session: %d %s, want a redirect to re-authenticate", path, r.StatusCode, r.Header.Get("Location"))
+			}
+		}
+		if r := post("/account/reauth", "password=wrong+password+guess"); r.StatusCode == http.StatusSeeOther {
+			t.Error("re-authentication with a wrong password succeeded")
+		}
+		if r := post("/account/reauth", "password="+strings.ReplaceAll(e.password, " ", "+")); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("re-authentication: %d", r.StatusCode)
+		}
+		if r := post("/account/totp", ""); r.StatusCode != http.StatusOK {
+			t.Errorf("TOTP enrolment after re-authentication: %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
+		evs, _ := e.store.AuditEvents(context.Background(), store.AuditQuery{Action: "auth.reauth"})
+		if len(evs) != 2 {
+			t.Errorf("%d re-authentication audit events, want 2 (one failed, one ok)", len(evs))
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/identity"
 )
@@ -102,8 +103,8 @@ func (s *Store) CreateSessionAuth(ctx context.Context, userID int64, source, use
 	plain, hash := identity.NewSecret(identity.SessionPrefix)
 	csrf, _ = identity.NewSecret("")
 	now := time.Now()
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent, mfa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		hash, userID, csrf, fmtTime(now), fmtTime(now), fmtTime(now.Add(s.sessionAbsolute())), source, truncate(userAgent, 200), mfa)
+	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent, mfa, auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		hash, userID, csrf, fmtTime(now), fmtTime(now), fmtTime(now.Add(s.sessionAbsolute())), source, truncate(userAgent, 200), mfa, fmtTime(now))
 	if err != nil {
 		return "", "", fmt.Errorf("create session: %w", err)
 	}
@@ -116,11 +117,12 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 	hash := identity.HashSecret(plain)
 	now := time.Now()
 	p := &identity.Principal{Via: "session", SessionHash: hash}
-	var role, lastSeen string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen, s.mfa
+	var role, lastSeen, authAt string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen, s.mfa, s.auth_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = ? AND s.expires_at > ? AND NOT u.disabled`), hash, fmtTime(now)).
-		Scan(&p.UserID, &p.Name, &role, &p.AllProducts, &p.CSRF, &lastSeen, &p.MFA)
+		Scan(&p.UserID, &p.Name, &role, &p.AllProducts, &p.CSRF, &lastSeen, &p.MFA, &authAt)
+	p.AuthAt = parseTime(authAt)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -171,7 +173,7 @@ type TokenRequest struct {
 	// expiry instead.
 	Expires   time.Duration
 	ExpiresAt time.Time
-	Scopes  []identity.Scope
+	Scopes    []identity.Scope
 	// ProductID restricts the token to one product (0: any).
 	ProductID int64
 	// ParentID is the token creating this one (0: none).
@@ -413,11 +415,22 @@ func (s *Store) CompleteSetup(ctx context.Context, plain string, u *identity.Use
 	})
 }
 
+// truncate bounds s to n bytes without splitting a UTF-8 sequence.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// MarkSessionReauth records that a session just proved who it is again.
+func (s *Store) MarkSessionReauth(ctx context.Context, hash string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE sessions SET auth_at = ? WHERE id_hash = ?`), fmtTime(time.Now()), hash)
+	return err
 }
 
 // SetPassword replaces a user's password hash and ends all their sessions

@@ -26,9 +26,9 @@ import (
 // (public). The browser side is in static/app.js.
 func (h *handler) passkeyRoutes() []web.Route {
 	return []web.Route{
-		{Method: "POST", Pattern: "/account/passkeys/begin", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.passkeyRegisterBegin},
-		{Method: "POST", Pattern: "/account/passkeys/finish", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.passkeyRegisterFinish},
-		{Method: "POST", Pattern: "/account/passkeys/{id}/delete", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.passkeyDelete},
+		{Method: "POST", Pattern: "/account/passkeys/begin", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.passkeyRegisterBegin},
+		{Method: "POST", Pattern: "/account/passkeys/finish", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.passkeyRegisterFinish},
+		{Method: "POST", Pattern: "/account/passkeys/{id}/delete", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.passkeyDelete},
 		{Method: "POST", Pattern: "/login/passkey/begin", Public: true, Handler: h.passkeyLoginBegin},
 		{Method: "POST", Pattern: "/login/passkey/finish", Public: true, Handler: h.passkeyLoginFinish},
 		{Method: "POST", Pattern: "/login/passkey/second", Public: true, Handler: h.passkeySecondFinish},

@@ -51,6 +51,10 @@ type Route struct {
 	// only the person signed in may do. UI routes without a Scope are open
 	// to "*" tokens only (deny by default).
 	SessionOnly bool
+	// Reauth needs a session that proved who it is (signed in, or entered
+	// its password or a code again) within identity.ReauthWindow: adding
+	// or removing second factors with a stolen session alone must fail.
+	Reauth bool
 	// WithoutMFA lets a signed-in user who must enrol a second factor (see
 	// the require_mfa setting) still use the route (account page, sign-out).
 	WithoutMFA bool
