@@ -30,7 +30,7 @@ type serveOptions struct {
 	tlsCert        string
 	tlsKey         string
 	maxUpload      int64
-	privateMetrics bool
+	publicMetrics  bool
 	selfSigned     bool
 	sessionIdle    time.Duration
 	sessionMax     time.Duration
@@ -71,7 +71,7 @@ are printed instead.`,
 	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	f.Int64Var(&o.maxUpload, "max-upload", 512<<20, "largest accepted upload in bytes")
-	f.BoolVar(&o.privateMetrics, "private-metrics", false, "require an admin for /metrics")
+	f.BoolVar(&o.publicMetrics, "public-metrics", false, "serve /metrics without authentication (default: admins only; for a scraper use an admin-scoped token or this flag behind a private network)")
 	f.BoolVar(&o.selfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate generated at start (local use; browsers warn)")
 	f.StringVar(&o.oidcIssuer, "oidc-issuer", "", "OpenID Connect issuer URL for single sign-on (client secret from $RAMPART_OIDC_CLIENT_SECRET)")
 	f.StringVar(&o.oidcClientID, "oidc-client-id", "", "OpenID Connect client id")
@@ -148,6 +148,10 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	base := scheme + "://" + displayAddr(ln.Addr())
 
 	if o.demo {
+		if err := demoOnlyOnEmpty(cmd, st); err != nil {
+			ln.Close()
+			return err
+		}
 		pw, err := demoAccount(cmd, st)
 		if err != nil {
 			ln.Close()
@@ -202,11 +206,27 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		log.Info("single sign-on enabled", "issuer", o.oidcIssuer)
 	}
-	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload,
+	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: o.publicMetrics, MaxUpload: o.maxUpload,
 		MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)
+}
+
+// demoOnlyOnEmpty refuses --demo on a database that holds anything but
+// an earlier demo: it would add an administrator with a printed password
+// to a real installation.
+func demoOnlyOnEmpty(cmd *cobra.Command, st *store.Store) error {
+	users, err := st.Users(cmd.Context())
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Name != demo.User {
+			return fmt.Errorf("--demo: this database already holds data (user %q); use an empty --data directory or database for the demo", u.Name)
+		}
+	}
+	return nil
 }
 
 // demoAccount makes sure the demo admin exists with a freshly generated

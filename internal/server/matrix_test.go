@@ -63,7 +63,7 @@ var matrix = map[string]who{
 	// operations
 	"GET /healthz": anyone,
 	"GET /readyz":  anyone,
-	"GET /metrics": anyone, // PublicMetrics in the test server; --private-metrics makes it admin-only
+	"GET /metrics": anyone, // PublicMetrics in the test server (serve --public-metrics); admin-only by default
 	// API: auth and account
 	"GET /api/v1/openapi.json":            anyone,
 	"POST /api/v1/auth/login":             anyone,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -158,6 +159,10 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				return
 			}
 			deny := func(status int, msg string) {
+				// Failed authorisations of signed-in callers are audited
+				// (probing for other products or admin routes shows up).
+				_ = audit.Record(r.Context(), s.store, audit.Event{Action: audit.ActionDenied, Object: label, Outcome: audit.Failed,
+					Detail: fmt.Sprintf("%d %s", status, msg)})
 				if isUI {
 					if status == http.StatusNotFound {
 						ui.NotFound(w, r)

@@ -32,8 +32,8 @@ import (
 type Config struct {
 	// TLS marks cookies Secure and sends HSTS.
 	TLS bool
-	// PublicMetrics serves /metrics without authentication (default true,
-	// for Prometheus scrapers); when false, /metrics needs an admin.
+	// PublicMetrics serves /metrics without authentication (serve
+	// --public-metrics); by default /metrics needs an admin.
 	PublicMetrics bool
 	// MaxUpload bounds uploaded files (SBOMs, reports) in bytes.
 	MaxUpload int64
@@ -134,9 +134,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// Bounds slow bodies too (a 512 MiB upload needs >0.6 MB/s).
+		ReadTimeout:    15 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -110,6 +112,29 @@ func TestSSOLinksBySubjectOnly(t *testing.T) {
 		u, err := s.SSOUser(ctx, identity.SSOIdentity{Issuer: iss, Subject: "4", Email: "sam", EmailVerified: true, Role: identity.RoleEditor}, true)
 		if err != nil || u.ID != sam.ID {
 			t.Errorf("verified email with linking on: %+v %v", u, err)
+		}
+	})
+}
+
+// Defect 11: audit text truncation split UTF-8, so offline verification of
+// the exported log failed.
+func TestAuditTruncationKeepsUTF8(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if err := audit.Record(ctx, s, audit.Event{Action: "test.utf8", Actor: strings.Repeat("é", 150), Object: strings.Repeat("€", 300), Detail: strings.Repeat("ü", 1500)}); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := s.AuditEvents(ctx, store.AuditQuery{Action: "test.utf8"})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%d events, %v", len(evs), err)
+		}
+		for _, f := range []string{evs[0].Actor, evs[0].Object, evs[0].Detail} {
+			if !utf8.ValidString(f) {
+				t.Errorf("stored field is not valid UTF-8: ...%q", f[len(f)-3:])
+			}
+		}
+		if _, _, err := s.VerifyAudit(ctx); err != nil {
+			t.Errorf("verify after truncation: %v", err)
 		}
 	})
 }
