@@ -66,14 +66,16 @@ func CheckPasswordFor(password, userName string, mfa bool) error {
 		return fmt.Errorf("%w: it is on the list of common and breached passwords that attackers try first", ErrWeakPassword)
 	}
 	// Context words: a password that is little more than the user name or
-	// the product name (repeated, with a digit or two) is guessed first.
-	rest := strings.ToLower(password)
-	for _, w := range []string{strings.ToLower(userName), "rampart"} {
+	// the product name (repeated, with a digit or two, or around a common
+	// password) is guessed first. Compared without case, spaces and
+	// punctuation.
+	rest := squash(password)
+	for _, w := range []string{squash(userName), "rampart"} {
 		if len(w) < 3 || !strings.Contains(rest, w) {
 			continue
 		}
 		rest = strings.ReplaceAll(rest, w, "")
-		if utf8.RuneCountInString(rest) < 6 {
+		if utf8.RuneCountInString(rest) < 6 || Blocklisted(rest) {
 			return fmt.Errorf("%w: it is built from %q, which an attacker would try first", ErrWeakPassword, w)
 		}
 	}
