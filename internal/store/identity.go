@@ -403,14 +403,13 @@ func (s *Store) CreateInvite(ctx context.Context, role identity.Role, by string,
 // exactly once.
 func (s *Store) AcceptInvite(ctx context.Context, plain string, u *identity.User) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// One atomic claim: of concurrent acceptances (on PostgreSQL a
+		// SELECT then UPDATE let two through), exactly one changes the row.
 		var role string
-		err := tx.QueryRowContext(ctx, s.q(`SELECT role FROM setup_tokens WHERE hash = ? AND purpose = 'invite' AND NOT used AND expires_at > ?`),
-			identity.HashSecret(plain), fmtTime(time.Now())).Scan(&role)
+		err := tx.QueryRowContext(ctx, s.q(`UPDATE setup_tokens SET used = ? WHERE hash = ? AND purpose = 'invite' AND NOT used AND expires_at > ? RETURNING role`),
+			true, identity.HashSecret(plain), fmtTime(time.Now())).Scan(&role)
 		if err != nil {
 			return fmt.Errorf("invitation: %w (already used or expired; ask an administrator for a new one)", mapErr(err))
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE setup_tokens SET used = ? WHERE hash = ?`), true, identity.HashSecret(plain)); err != nil {
-			return err
 		}
 		u.Role = identity.Role(role)
 		id, err := s.insertID(ctx, tx, `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,34 @@ func TestAuditTruncationKeepsUTF8(t *testing.T) {
 		}
 		if _, _, err := s.VerifyAudit(ctx); err != nil {
 			t.Errorf("verify after truncation: %v", err)
+		}
+	})
+}
+
+// Defect 11: invitations could be accepted twice on PostgreSQL (a SELECT
+// then an UPDATE); the claim is one atomic UPDATE.
+func TestInvitationClaimedOnce(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		link, err := s.CreateInvite(ctx, identity.RoleAdmin, "alice", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 8)
+		for i := range 8 {
+			go func() {
+				u := identity.User{Name: fmt.Sprintf("joiner-%d", i), PasswordHash: "x"}
+				errs <- s.AcceptInvite(ctx, link, &u)
+			}()
+		}
+		ok := 0
+		for range 8 {
+			if <-errs == nil {
+				ok++
+			}
+		}
+		if ok != 1 {
+			t.Errorf("one invitation accepted %d times", ok)
 		}
 	})
 }
