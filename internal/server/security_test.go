@@ -316,3 +316,40 @@ func TestSecondFactorChangesNeedRecentAuthentication(t *testing.T) {
 		}
 	})
 }
+
+// Defect 4: an attacker's passkey survived a password change that signed
+// out everywhere; the change now removes passkeys unless the user keeps
+// them, and offers to revoke every API token.
+func TestPasswordChangeDropsPasskeysAndOffersTokenRevocation(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		vic, _ := e.store.UserByName(ctx, "vic")
+		addPasskey := func(cred string) {
+			if err := e.store.AddPasskey(ctx, &store.Passkey{UserID: vic.ID, Credential: cred, Name: "attacker's", Data: "{}"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		addPasskey("cred-1")
+		cookie, csrf, err := e.store.CreateSession(ctx, vic.ID, "127.0.0.1", "test") // passkey accounts sign in with the browser
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &session{cookie: &http.Cookie{Name: "rampart_session", Value: cookie}, csrf: csrf}
+		next := "a long enough new passphrase"
+		if r := e.do(t, s, "PUT", "/api/v1/me/password", map[string]any{"current_password": e.password, "new_password": next, "keep_passkeys": true}); r.StatusCode != 204 {
+			t.Fatalf("change keeping passkeys: %d", r.StatusCode)
+		}
+		if pk, _ := e.store.Passkeys(ctx, vic.ID); len(pk) != 1 {
+			t.Errorf("kept passkeys: %d, want 1", len(pk))
+		}
+		if r := e.do(t, s, "PUT", "/api/v1/me/password", map[string]any{"current_password": next, "new_password": "yet another long passphrase", "revoke_tokens": true}); r.StatusCode != 204 {
+			t.Fatalf("change: %d", r.StatusCode)
+		}
+		if pk, _ := e.store.Passkeys(ctx, vic.ID); len(pk) != 0 {
+			t.Errorf("passkeys after a password change: %d, want 0", len(pk))
+		}
+		if r := e.call(t, "viewer", "GET", "/api/v1/me", nil, nil); r.StatusCode != http.StatusUnauthorized {
+			t.Errorf("vic's token after a change with revoke_tokens: %d, want 401", r.StatusCode)
+		}
+	})
+}

@@ -448,3 +448,13 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash, keep string
 		return err
 	})
 }
+
+// RevokeUserTokens revokes every token of a user and returns how many.
+func (s *Store) RevokeUserTokens(ctx context.Context, userID int64) (int64, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE api_tokens SET revoked = ? WHERE user_id = ? AND NOT revoked`), true, userID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke tokens of user %d: %w", userID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

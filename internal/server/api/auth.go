@@ -267,7 +267,10 @@ func (h handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 // password oracle: a weak new password is refused without evaluating the
 // current one, and a wrong current one gets the sign-in's answer), stores
 // the new hash and ends every other session of the user.
-func ChangePassword(r *http.Request, st *store.Store, pol identity.SignInPolicy, current, next string) error {
+// Every other session ends; the user's passkeys are removed unless
+// opt.KeepPasskeys (a passkey an attacker registered must not survive), and
+// with opt.RevokeTokens every API token is revoked.
+func ChangePassword(r *http.Request, st *store.Store, pol identity.SignInPolicy, current, next string, opt PasswordChangeOptions) error {
 	ctx := r.Context()
 	p := identity.FromContext(ctx)
 	u, err := st.UserByID(ctx, p.UserID)
@@ -276,7 +279,7 @@ func ChangePassword(r *http.Request, st *store.Store, pol identity.SignInPolicy,
 	}
 	// 8 characters suffice when every password sign-in also needs a second
 	// factor (a TOTP code or a passkey).
-	if err := identity.CheckPasswordFor(next, u.Name, u.MFA); err != nil {
+	if err := identity.CheckPasswordFor(next, u.Name, u.TOTPSecret != "" || u.MFA && opt.KeepPasskeys); err != nil {
 		return fault.Invalid("new_password", "%v", err)
 	}
 	keys := pol.Keys(u.Name, web.ClientIP(r))
@@ -308,12 +311,35 @@ func ChangePassword(r *http.Request, st *store.Store, pol identity.SignInPolicy,
 	if err := st.SetPassword(ctx, u.ID, hash, p.SessionHash); err != nil {
 		return err
 	}
-	return audit.Record(ctx, st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Detail: "other sessions ended"})
+	detail := "other sessions ended"
+	if !opt.KeepPasskeys {
+		n, err := st.DeleteUserPasskeys(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		detail += fmt.Sprintf("; %d passkeys removed", n)
+	}
+	if opt.RevokeTokens {
+		n, err := st.RevokeUserTokens(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		detail += fmt.Sprintf("; %d API tokens revoked", n)
+	}
+	return audit.Record(ctx, st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Detail: detail})
+}
+
+// PasswordChangeOptions are the choices offered with a password change.
+type PasswordChangeOptions struct {
+	KeepPasskeys bool // keep registered passkeys (default: remove them)
+	RevokeTokens bool // revoke every API token too
 }
 
 type passwordInput struct {
-	Current string `json:"current_password"`
-	New     string `json:"new_password"`
+	Current      string `json:"current_password"`
+	New          string `json:"new_password"`
+	KeepPasskeys bool   `json:"keep_passkeys"`
+	RevokeTokens bool   `json:"revoke_tokens"`
 }
 
 func (h handler) changePassword(w http.ResponseWriter, r *http.Request) {
@@ -322,7 +348,7 @@ func (h handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := ChangePassword(r, h.Store, h.SignIn, in.Current, in.New); err != nil {
+	if err := ChangePassword(r, h.Store, h.SignIn, in.Current, in.New, PasswordChangeOptions{KeepPasskeys: in.KeepPasskeys, RevokeTokens: in.RevokeTokens}); err != nil {
 		var tma TooManyAttempts
 		if errors.As(err, &tma) {
 			w.Header().Set("Retry-After", tma.RetryAfter())

@@ -212,7 +212,8 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		h.renderAccount(w, r, view{Error: "The two new passwords differ."}, accountData{})
 		return
 	}
-	if err := api.ChangePassword(r, h.Store, h.SignIn, r.PostFormValue("current_password"), r.PostFormValue("new_password")); err != nil {
+	if err := api.ChangePassword(r, h.Store, h.SignIn, r.PostFormValue("current_password"), r.PostFormValue("new_password"),
+		api.PasswordChangeOptions{KeepPasskeys: r.PostFormValue("keep_passkeys") == "on", RevokeTokens: r.PostFormValue("revoke_tokens") == "on"}); err != nil {
 		h.renderAccount(w, r, view{Error: "Password not changed: " + err.Error()}, accountData{})
 		return
 	}
