@@ -73,6 +73,10 @@ incident response and signed updates, in one self-hosted binary.`,
 		newThreatmodelCmd(s),
 		newVulnDBCmd(s),
 		newMatchCmd(s, nil),
+		newConformityCmd(s),
+		newFirmwareCmd(s),
+		newGateCmd(s, nil),
+		newCSAFCmd(s),
 	)
 	return root
 }

@@ -100,7 +100,7 @@ func Seed(ctx context.Context, st *store.Store) (int, error) {
 			}
 		}
 	}
-	return n, nil
+	return n, seedConformity(ctx, st)
 }
 
 func day(s string) *time.Time {

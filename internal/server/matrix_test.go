@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -120,19 +121,70 @@ var matrix = map[string]who{
 	"GET /api/v1/vulnerabilities/{vuln}":                        signedIn, // affected releases filtered
 	"GET /api/v1/vulndb/status":                                 signedIn,
 	"GET /api/v1/events":                                        signedIn, // filtered
+	// API: conformity
+	"GET /api/v1/conformity":                                        signedIn, // filtered to the caller's products
+	"GET /api/v1/conformity/catalogs":                               signedIn,
+	"GET /api/v1/releases/{id}/conformity":                          read,
+	"GET /api/v1/releases/{id}/conformity/report":                   read,
+	"PUT /api/v1/releases/{id}/conformity/{catalog}/{item}":         write,
+	"POST /api/v1/releases/{id}/conformity/{catalog}/{item}/review": write,
+	// API: policy gates
+	"GET /api/v1/releases/{id}/gate":                            read,
+	"GET /api/v1/products/{id}/policy":                          read,
+	"PUT /api/v1/products/{id}/policy":                          manage,
+	"GET /api/v1/products/{id}/policy/versions":                 read,
+	"GET /api/v1/policy":                                        signedIn,
+	"PUT /api/v1/policy":                                        admins,
+	"GET /api/v1/products/{id}/exceptions":                      read,
+	"POST /api/v1/products/{id}/exceptions":                     write,
+	"POST /api/v1/products/{id}/exceptions/{exception}/approve": manage,
+	"POST /api/v1/products/{id}/exceptions/{exception}/reject":  manage,
+	// API: CSAF advisories (the author-cannot-approve rule is the service's, tested in internal/store)
+	"GET /api/v1/advisories":                 signedIn, // filtered to the caller's products
+	"POST /api/v1/products/{id}/advisories":  write,
+	"GET /api/v1/advisories/{id}":            read,
+	"PUT /api/v1/advisories/{id}":            write,
+	"GET /api/v1/advisories/{id}/validation": read,
+	"POST /api/v1/advisories/{id}/submit":    write,
+	"POST /api/v1/advisories/{id}/reject":    write,
+	"POST /api/v1/advisories/{id}/publish":   write,
+	"POST /api/v1/csaf/validate":             signedIn,
+	"GET /api/v1/csaf/keys":                  admins,
+	"POST /api/v1/csaf/keys/rotate":          admins,
+	// UI: advisories (POST /advisories/new names the product in the form; the empty test body has none: 404 for all)
+	"GET /advisories":                signedIn,
+	"POST /advisories/new":           0,
+	"GET /advisories/{id}":           read,
+	"POST /advisories/{id}":          write,
+	"POST /advisories/{id}/workflow": write,
+	"POST /advisories/validate":      signedIn,
+	// CSAF trusted provider: TLP:WHITE is public, the other labels need a signed-in customer
+	"GET /.well-known/security.txt":                anyone,
+	"GET /.well-known/csaf/{$}":                    anyone,
+	"GET /.well-known/csaf/provider-metadata.json": anyone,
+	"GET /.well-known/csaf/service.json":           anyone,
+	"GET /.well-known/csaf/openpgp/{file}":         anyone,
+	"GET /.well-known/csaf/white/{path...}":        anyone,
+	"GET /.well-known/csaf/green/{path...}":        signedIn,
+	"GET /.well-known/csaf/amber/{path...}":        signedIn,
+	"GET /.well-known/csaf/red/{path...}":          signedIn,
 	// UI: findings, threat models, vulnerabilities, reports
-	"GET /findings":                       signedIn,
-	"POST /findings/triage":               signedIn, // write checked per finding
-	"GET /findings/{id}":                  read,
-	"POST /releases/{id}/scans":           write,
-	"GET /products/{id}/threatmodel":      read,
-	"POST /products/{id}/threatmodel":     write,
-	"POST /products/{id}/threats/track":   write,
-	"GET /products/{id}/threatmodel/diff": read,
-	"GET /threatmodel/rules":              signedIn,
-	"GET /vulnerabilities/{vuln}":         signedIn,
-	"POST /releases/{id}/analysis":        write,
-	"GET /releases/{id}/report":           read,
+	"GET /findings":                         signedIn,
+	"POST /findings/triage":                 signedIn, // write checked per finding
+	"GET /findings/{id}":                    read,
+	"POST /releases/{id}/scans":             write,
+	"GET /products/{id}/threatmodel":        read,
+	"POST /products/{id}/threatmodel":       write,
+	"POST /products/{id}/threats/track":     write,
+	"GET /products/{id}/threatmodel/diff":   read,
+	"GET /threatmodel/rules":                signedIn,
+	"GET /vulnerabilities/{vuln}":           signedIn,
+	"POST /releases/{id}/analysis":          write,
+	"GET /releases/{id}/report":             read,
+	"GET /conformity":                       signedIn, // filtered to the caller's products
+	"GET /releases/{id}/conformity":         read,
+	"POST /releases/{id}/conformity/answer": write,
+	"POST /releases/{id}/conformity/review": write,
 	// UI: sign-in, setup, invitations, account
 	"GET /static/{file...}":              anyone,
 	"GET /login":                         anyone,
@@ -294,7 +346,7 @@ func tokenAllowed(key string, rt web.Route, c caller) bool {
 
 // fixture is product A (with a release) and the ids the paths use.
 type fixture struct {
-	product, release, user, finding int64
+	product, release, user, finding, advisory int64
 }
 
 // pathFor fills a route pattern's parameters from the fixture.
@@ -309,9 +361,11 @@ func pathFor(pattern string, f fixture) string {
 		id = fmt.Sprint(f.user)
 	case strings.Contains(pattern, "/findings/{id}"):
 		id = fmt.Sprint(f.finding)
+	case strings.Contains(pattern, "/advisories/{id}"):
+		id = fmt.Sprint(f.advisory)
 	}
 	return strings.NewReplacer("{id}", id, "{user}", fmt.Sprint(f.user), "{product}", fmt.Sprint(f.product),
-		"{file...}", "app.css", "{$}", "").Replace(pattern)
+		"{file...}", "app.css", "{$}", "", "{path...}", "index.txt", "{file}", "none.asc").Replace(pattern)
 }
 
 func TestRouteRoleMatrix(t *testing.T) {
@@ -384,6 +438,11 @@ func testMatrix(t *testing.T, engine string) {
 		t.Fatalf("fixture finding: %d %v", len(fs), err)
 	}
 	shared.finding = fs[0].ID
+	adv := advisory.Advisory{ProductID: shared.product, TrackingID: "MATRIX-1", TLP: "WHITE", Status: advisory.StatusDraft, Document: []byte(`{}`)}
+	if err := st.CreateCSAFAdvisory(ctx, &adv); err != nil {
+		t.Fatal(err)
+	}
+	shared.advisory = adv.ID
 
 	callers := []caller{{name: "no session", session: anon}}
 	for _, w := range []who{admin, gEditor, gViewer, owner, pEditor, pViewer, auditor, otherOwner} {

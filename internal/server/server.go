@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
@@ -45,6 +46,12 @@ type Config struct {
 	// the client address (for throttling, audit and logs); empty: the TCP
 	// peer is the client.
 	TrustedProxies []netip.Prefix
+	// PublicURL is the base of every URL the CSAF provider writes
+	// (provider-metadata.json, ROLIE feeds, security.txt); "" uses the
+	// request's scheme and Host.
+	PublicURL string
+	// Advisory configures the CSAF advisory service (publisher identity).
+	Advisory advisory.Config
 }
 
 // Server serves the API and UI over one store.
@@ -77,6 +84,8 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
 		MaxTokenLifetime: cfg.MaxTokenLifetime,
+		Conformity:       portfolio.NewConformityService(st, lib),
+		Advisories:       advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

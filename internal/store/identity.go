@@ -37,7 +37,7 @@ func (s *Store) sessionAbsolute() time.Duration {
 
 // Memberships returns a user's product roles.
 func (s *Store) Memberships(ctx context.Context, userID int64) (map[int64]identity.ProductRole, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT product_id, role FROM product_members WHERE user_id = ?`), userID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT product_id, role FROM product_members WHERE user_id = ?`), userID)
 	if err != nil {
 		return nil, fmt.Errorf("product roles of user %d: %w", userID, err)
 	}
@@ -85,7 +85,7 @@ func (s *Store) SetMember(ctx context.Context, productID, userID int64, role ide
 
 // RemoveMember removes a user's role on a product.
 func (s *Store) RemoveMember(ctx context.Context, productID, userID int64) error {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM product_members WHERE product_id = ? AND user_id = ?`), productID, userID)
+	res, err := s.exec(ctx, s.q(`DELETE FROM product_members WHERE product_id = ? AND user_id = ?`), productID, userID)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Store) Members(ctx context.Context, productID, userID int64) ([]Member,
 		q += " AND m.user_id = ?"
 		args = append(args, userID)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(q+" ORDER BY p.name, u.name"), args...)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(q+" ORDER BY p.name, u.name"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list product members: %w", err)
 	}
@@ -184,7 +184,7 @@ type Session struct {
 
 // Sessions lists a user's live sessions, marking the one with hash current.
 func (s *Store) Sessions(ctx context.Context, userID int64, current string) ([]Session, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id_hash, created_at, last_seen, expires_at, source, user_agent FROM sessions
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id_hash, created_at, last_seen, expires_at, source, user_agent FROM sessions
 		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen DESC`), userID, fmtTime(time.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
@@ -206,7 +206,7 @@ func (s *Store) Sessions(ctx context.Context, userID int64, current string) ([]S
 // DeleteUserSessions ends every session of a user except keep ("" for all)
 // and returns how many ended.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep string) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`), userID, keep)
+	res, err := s.exec(ctx, s.q(`DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`), userID, keep)
 	if err != nil {
 		return 0, fmt.Errorf("end sessions of user %d: %w", userID, err)
 	}
@@ -216,14 +216,14 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep strin
 
 // SetTOTPPending stores a secret awaiting confirmation (enrolment step 1).
 func (s *Store) SetTOTPPending(ctx context.Context, userID int64, secret string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET totp_pending = ? WHERE id = ?`), secret, userID)
+	_, err := s.exec(ctx, s.q(`UPDATE users SET totp_pending = ? WHERE id = ?`), secret, userID)
 	return err
 }
 
 // TOTPPending returns the secret awaiting confirmation ("" when none).
 func (s *Store) TOTPPending(ctx context.Context, userID int64) (string, error) {
 	var sec string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT totp_pending FROM users WHERE id = ?`), userID).Scan(&sec)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT totp_pending FROM users WHERE id = ?`), userID).Scan(&sec)
 	return sec, mapErr(err)
 }
 
@@ -264,7 +264,7 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [
 // RecoveryCodesLeft counts unused recovery codes.
 func (s *Store) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND NOT used`), userID).Scan(&n)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND NOT used`), userID).Scan(&n)
 	return n, err
 }
 
@@ -283,7 +283,7 @@ func (s *Store) DisableTOTP(ctx context.Context, userID int64) error {
 // every step used before (RFC 6238 §5.2: a code is accepted once). It
 // reports false for a replay, atomically even across servers.
 func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`), step, userID, step)
+	res, err := s.exec(ctx, s.q(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`), step, userID, step)
 	if err != nil {
 		return false, fmt.Errorf("record TOTP step: %w", err)
 	}
@@ -293,7 +293,7 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) (bool, erro
 
 // UseRecoveryCode consumes an unused recovery code by its hash.
 func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE recovery_codes SET used = ? WHERE user_id = ? AND hash = ? AND NOT used`), true, userID, hash)
+	res, err := s.exec(ctx, s.q(`UPDATE recovery_codes SET used = ? WHERE user_id = ? AND hash = ? AND NOT used`), true, userID, hash)
 	if err != nil {
 		return false, fmt.Errorf("use recovery code: %w", err)
 	}
@@ -307,7 +307,7 @@ func (s *Store) Failures(ctx context.Context, keys ...string) (maxFailures int, 
 	for _, k := range keys {
 		var n int
 		var u string
-		err := s.db.QueryRowContext(ctx, s.q(`SELECT failures, until FROM auth_failures WHERE key = ?`), k).Scan(&n, &u)
+		err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT failures, until FROM auth_failures WHERE key = ?`), k).Scan(&n, &u)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -362,14 +362,14 @@ func (s *Store) onConflictAdd() string {
 
 // ClearFailures forgets a key's failures (after a successful sign-in).
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM auth_failures WHERE key = ?`), key)
+	_, err := s.exec(ctx, s.q(`DELETE FROM auth_failures WHERE key = ?`), key)
 	return err
 }
 
 // Setting returns a setting's value ("" when unset).
 func (s *Store) Setting(ctx context.Context, name string) (string, error) {
 	var v string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT value FROM settings WHERE name = ?`), name).Scan(&v)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT value FROM settings WHERE name = ?`), name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -378,7 +378,7 @@ func (s *Store) Setting(ctx context.Context, name string) (string, error) {
 
 // SetSetting stores a setting.
 func (s *Store) SetSetting(ctx context.Context, name, value string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`), name, value)
+	_, err := s.exec(ctx, s.q(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`), name, value)
 	if err != nil {
 		return fmt.Errorf("save setting %s: %w", name, err)
 	}
@@ -391,7 +391,7 @@ func (s *Store) CreateInvite(ctx context.Context, role identity.Role, by string,
 		return "", &ValidationError{"role", "must be admin, editor or viewer"}
 	}
 	plain, hash := identity.NewSecret(identity.SetupPrefix)
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at, role, created_by) VALUES (?, 'invite', ?, ?, ?)`),
+	_, err := s.exec(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at, role, created_by) VALUES (?, 'invite', ?, ?, ?)`),
 		hash, fmtTime(time.Now().Add(ttl)), string(role), by)
 	if err != nil {
 		return "", fmt.Errorf("create invitation: %w", err)
@@ -425,7 +425,7 @@ func (s *Store) AcceptInvite(ctx context.Context, plain string, u *identity.User
 // ReleaseProduct returns the product id of a release.
 func (s *Store) ReleaseProduct(ctx context.Context, releaseID int64) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT product_id FROM releases WHERE id = ?`), releaseID).Scan(&id)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT product_id FROM releases WHERE id = ?`), releaseID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("release %d: %w", releaseID, mapErr(err))
 	}
@@ -435,7 +435,7 @@ func (s *Store) ReleaseProduct(ctx context.Context, releaseID int64) (int64, err
 // ProductExists reports ErrNotFound for an unknown product.
 func (s *Store) ProductExists(ctx context.Context, id int64) (int64, error) {
 	var n int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE id = ?`), id).Scan(&n)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE id = ?`), id).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("product %d: %w", id, mapErr(err))
 	}
@@ -464,7 +464,7 @@ func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail 
 		return u, fmt.Errorf("single sign-on: the ID token has no issuer or sub: %w", ErrNotFound)
 	}
 	var uid int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT user_id FROM sso_identities WHERE issuer = ? AND subject = ?`), id.Issuer, id.Subject).Scan(&uid)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT user_id FROM sso_identities WHERE issuer = ? AND subject = ?`), id.Issuer, id.Subject).Scan(&uid)
 	switch {
 	case err == nil:
 		if u, err = s.UserByID(ctx, uid); err != nil {
@@ -492,7 +492,7 @@ func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail 
 				return u, err
 			}
 		}
-		if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO sso_identities (issuer, subject, user_id) VALUES (?, ?, ?)`), id.Issuer, id.Subject, u.ID); err != nil {
+		if _, err := s.exec(ctx, s.q(`INSERT INTO sso_identities (issuer, subject, user_id) VALUES (?, ?, ?)`), id.Issuer, id.Subject, u.ID); err != nil {
 			return u, fmt.Errorf("link SSO identity: %w", mapErr(err))
 		}
 	}
@@ -500,7 +500,7 @@ func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail 
 		return u, fmt.Errorf("user %q is disabled: %w", u.Name, ErrNotFound)
 	}
 	if u.Role != id.Role {
-		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(id.Role), u.ID); err != nil {
+		if _, err := s.exec(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(id.Role), u.ID); err != nil {
 			return u, fmt.Errorf("update role of %q: %w", u.Name, err)
 		}
 		u.Role = id.Role
@@ -511,14 +511,14 @@ func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail 
 // MarkSessionMFA records that a session has proven a second factor (after
 // enrolling TOTP or a passkey in it).
 func (s *Store) MarkSessionMFA(ctx context.Context, hash string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE sessions SET mfa = ? WHERE id_hash = ?`), true, hash)
+	_, err := s.exec(ctx, s.q(`UPDATE sessions SET mfa = ? WHERE id_hash = ?`), true, hash)
 	return err
 }
 
 // FindingProduct returns the product id of a finding.
 func (s *Store) FindingProduct(ctx context.Context, findingID int64) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT product_id FROM findings WHERE id = ?`), findingID).Scan(&id)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT product_id FROM findings WHERE id = ?`), findingID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("finding %d: %w", findingID, mapErr(err))
 	}
@@ -599,7 +599,7 @@ func (s *Store) EndAttempt(ctx context.Context, keys []identity.AttemptKey) erro
 	now := time.Now()
 	for _, k := range keys {
 		if !k.Refund {
-			if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM auth_failures WHERE key = ?`), k.Key); err != nil {
+			if _, err := s.exec(ctx, s.q(`DELETE FROM auth_failures WHERE key = ?`), k.Key); err != nil {
 				return fmt.Errorf("settle sign-in attempt: %w", err)
 			}
 			continue
@@ -637,7 +637,7 @@ func (s *Store) FailAttempt(ctx context.Context, keys []identity.AttemptKey, att
 		if k.Delay == nil || !ok || k.Delay(n) <= 0 {
 			continue
 		}
-		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE auth_failures SET until = ? WHERE key = ? AND failures = ?`),
+		if _, err := s.exec(ctx, s.q(`UPDATE auth_failures SET until = ? WHERE key = ? AND failures = ?`),
 			fmtTime(now.Add(k.Delay(n))), k.Key, n); err != nil {
 			return fmt.Errorf("record sign-in failure: %w", err)
 		}

@@ -43,7 +43,7 @@ func scanUser(row interface{ Scan(...any) error }) (identity.User, error) {
 
 // UserByName returns a user by name.
 func (s *Store) UserByName(ctx context.Context, name string) (identity.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.name = ?`), name))
+	u, err := scanUser(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.name = ?`), name))
 	if err != nil {
 		return u, fmt.Errorf("user %q: %w", name, err)
 	}
@@ -52,7 +52,7 @@ func (s *Store) UserByName(ctx context.Context, name string) (identity.User, err
 
 // UserByID returns a user by id.
 func (s *Store) UserByID(ctx context.Context, id int64) (identity.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.id = ?`), id))
+	u, err := scanUser(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.id = ?`), id))
 	if err != nil {
 		return u, fmt.Errorf("user %d: %w", id, err)
 	}
@@ -62,13 +62,13 @@ func (s *Store) UserByID(ctx context.Context, id int64) (identity.User, error) {
 // CountUsers returns the number of accounts (0 means first start).
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	err := s.conn(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
 	return n, err
 }
 
 // Users lists every user by name.
 func (s *Store) Users(ctx context.Context) ([]identity.User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.name`)
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.name`)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (s *Store) CreateSessionAuth(ctx context.Context, userID int64, source, use
 	plain, hash := identity.NewSecret(identity.SessionPrefix)
 	csrf, _ = identity.NewSecret("")
 	now := time.Now()
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent, mfa, auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err = s.exec(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent, mfa, auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		hash, userID, csrf, fmtTime(now), fmtTime(now), fmtTime(now.Add(s.sessionAbsolute())), source, truncate(userAgent, 200), mfa, fmtTime(now))
 	if err != nil {
 		return "", "", fmt.Errorf("create session: %w", err)
@@ -118,7 +118,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 	now := time.Now()
 	p := &identity.Principal{Via: "session", SessionHash: hash}
 	var role, lastSeen, authAt string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen, s.mfa, s.auth_at
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen, s.mfa, s.auth_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = ? AND s.expires_at > ? AND NOT u.disabled`), hash, fmtTime(now)).
 		Scan(&p.UserID, &p.Name, &role, &p.AllProducts, &p.CSRF, &lastSeen, &p.MFA, &authAt)
@@ -134,7 +134,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 		return nil, ErrNotFound
 	}
 	if now.Sub(parseTime(lastSeen)) > time.Minute {
-		_, _ = s.db.ExecContext(ctx, s.q(`UPDATE sessions SET last_seen = ? WHERE id_hash = ?`), fmtTime(now), hash)
+		_, _ = s.exec(ctx, s.q(`UPDATE sessions SET last_seen = ? WHERE id_hash = ?`), fmtTime(now), hash)
 	}
 	p.Role = identity.Role(role)
 	return p, nil
@@ -142,7 +142,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 
 // DeleteSession ends a session by its hash.
 func (s *Store) DeleteSession(ctx context.Context, hash string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE id_hash = ?`), hash)
+	_, err := s.exec(ctx, s.q(`DELETE FROM sessions WHERE id_hash = ?`), hash)
 	return err
 }
 
@@ -255,7 +255,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 	var id int64
 	var last, exp sql.NullString
 	var product sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT t.id, u.id, u.name, u.role, u.all_products, t.last_used_at, t.scopes, t.product_id, t.expires_at, t.name FROM api_tokens t JOIN users u ON u.id = t.user_id
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT t.id, u.id, u.name, u.role, u.all_products, t.last_used_at, t.scopes, t.product_id, t.expires_at, t.name FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.hash = ? AND NOT t.revoked AND (t.expires_at IS NULL OR t.expires_at > ?) AND NOT u.disabled`), hash, fmtTime(now)).
 		Scan(&id, &p.UserID, &p.Name, &role, &p.AllProducts, &last, &scopes, &product, &exp, &p.TokenName)
 	if err != nil {
@@ -264,7 +264,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 	// A token lives only while every ancestor does (revoked or expired
 	// parents take their children with them).
 	var dead int
-	if err := s.db.QueryRowContext(ctx, s.q(tokenChain+`SELECT COUNT(*) FROM chain WHERE revoked OR (expires_at IS NOT NULL AND expires_at <= ?)`), hash, fmtTime(now)).Scan(&dead); err != nil {
+	if err := s.conn(ctx).QueryRowContext(ctx, s.q(tokenChain+`SELECT COUNT(*) FROM chain WHERE revoked OR (expires_at IS NOT NULL AND expires_at <= ?)`), hash, fmtTime(now)).Scan(&dead); err != nil {
 		return nil, fmt.Errorf("check token chain: %w", err)
 	}
 	if dead > 0 {
@@ -281,7 +281,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 		return nil, err
 	}
 	if !last.Valid || now.Sub(parseTime(last.String)) > time.Minute {
-		_, _ = s.db.ExecContext(ctx, s.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), fmtTime(now), id)
+		_, _ = s.exec(ctx, s.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), fmtTime(now), id)
 	}
 	p.Role = identity.Role(role)
 	return p, nil
@@ -289,7 +289,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 
 // APITokens lists a user's tokens (never their secrets).
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked, scopes, product_id, parent_id FROM api_tokens WHERE user_id = ? ORDER BY id`), userID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked, scopes, product_id, parent_id FROM api_tokens WHERE user_id = ? ORDER BY id`), userID)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +325,7 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error)
 // RevokeAPIToken revokes one of a user's tokens and every token created
 // from it (its descendants).
 func (s *Store) RevokeAPIToken(ctx context.Context, userID, id int64) error {
-	res, err := s.db.ExecContext(ctx, s.q(`WITH RECURSIVE tree(id) AS (
+	res, err := s.exec(ctx, s.q(`WITH RECURSIVE tree(id) AS (
 		SELECT id FROM api_tokens WHERE id = ? AND user_id = ?
 		UNION ALL
 		SELECT t.id FROM api_tokens t JOIN tree ON t.parent_id = tree.id)
@@ -343,7 +343,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, userID, id int64) error {
 // descendants (a token may manage only itself and the tokens it created).
 func (s *Store) TokenDescends(ctx context.Context, id, ancestor int64) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`WITH RECURSIVE up(id, parent_id) AS (
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`WITH RECURSIVE up(id, parent_id) AS (
 		SELECT id, parent_id FROM api_tokens WHERE id = ?
 		UNION ALL
 		SELECT t.id, t.parent_id FROM api_tokens t JOIN up ON t.id = up.parent_id)
@@ -365,10 +365,10 @@ func (s *Store) CreateSetupToken(ctx context.Context, purpose string, ttl time.D
 	plain, hash := identity.NewSecret(identity.SetupPrefix)
 	exp := fmtTime(time.Now().Add(ttl))
 	if purpose != "setup" {
-		_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at) VALUES (?, ?, ?)`), hash, purpose, exp)
+		_, err := s.exec(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at) VALUES (?, ?, ?)`), hash, purpose, exp)
 		return plain, err
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at, used) SELECT ?, 'setup', ?, ? WHERE `+noAdmin+`
+	res, err := s.exec(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at, used) SELECT ?, 'setup', ?, ? WHERE `+noAdmin+`
 		ON CONFLICT (purpose) WHERE purpose = 'setup' DO UPDATE SET hash = excluded.hash, expires_at = excluded.expires_at, used = excluded.used`),
 		hash, exp, false)
 	if err != nil {
@@ -388,7 +388,7 @@ func (s *Store) ValidSetupToken(ctx context.Context, plain, purpose string) bool
 		q += ` AND ` + noAdmin
 	}
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(q), identity.HashSecret(plain), purpose, fmtTime(time.Now())).Scan(&n)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(q), identity.HashSecret(plain), purpose, fmtTime(time.Now())).Scan(&n)
 	return err == nil && n == 1
 }
 
@@ -429,7 +429,7 @@ func truncate(s string, n int) string {
 
 // MarkSessionReauth records that a session just proved who it is again.
 func (s *Store) MarkSessionReauth(ctx context.Context, hash string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE sessions SET auth_at = ? WHERE id_hash = ?`), fmtTime(time.Now()), hash)
+	_, err := s.exec(ctx, s.q(`UPDATE sessions SET auth_at = ? WHERE id_hash = ?`), fmtTime(time.Now()), hash)
 	return err
 }
 
@@ -451,7 +451,7 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash, keep string
 
 // RevokeUserTokens revokes every token of a user and returns how many.
 func (s *Store) RevokeUserTokens(ctx context.Context, userID int64) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE api_tokens SET revoked = ? WHERE user_id = ? AND NOT revoked`), true, userID)
+	res, err := s.exec(ctx, s.q(`UPDATE api_tokens SET revoked = ? WHERE user_id = ? AND NOT revoked`), true, userID)
 	if err != nil {
 		return 0, fmt.Errorf("revoke tokens of user %d: %w", userID, err)
 	}

@@ -82,6 +82,23 @@ var funcs = template.FuncMap{
 		}
 		return template.URL("?" + v.Encode())
 	},
+	// withQuery builds a link to a fixed path with the page's query plus
+	// the given pairs (an empty value removes the key); the values are percent-encoded by url.Values, so the
+	// result is a safe URL (html/template would otherwise escape the '=').
+	"withQuery": func(path string, q url.Values, kv ...string) template.URL {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = append([]string(nil), vs...)
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				v.Del(kv[i])
+			} else {
+				v.Set(kv[i], kv[i+1])
+			}
+		}
+		return template.URL(path + "?" + v.Encode())
+	},
 	"roles":      func() []string { return []string{"viewer", "editor", "admin"} },
 	"mfaOptions": func() []string { return []string{"all", "admin", "owner", "editor", "auditor"} },
 	"hasPart": func(list, part string) bool {
@@ -101,7 +118,8 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(*p*100, 'f', 2, 64) + "%"
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":   func(a, b int) int { return a + b },
+	"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -249,10 +267,12 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.adminRoutes()...)
 	routes = append(routes, h.passkeyRoutes()...)
 	routes = append(routes, h.ssoRoutes()...)
+	routes = append(routes, h.advisoryRoutes()...)
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.reportRoutes()...)
+	routes = append(routes, h.conformityRoutes()...)
 	return routes
 }
 
