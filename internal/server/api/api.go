@@ -53,6 +53,8 @@ type Deps struct {
 	Updates *updates.Service
 	// Fleet takes device check-ins and runs rollouts and the fleet view.
 	Fleet *updates.Fleet
+	// MaxTokenLifetime bounds API token lifetimes (0: one year).
+	MaxTokenLifetime time.Duration
 	// Conformity assesses releases against ETSI EN 303 645 and the CRA.
 	Conformity *portfolio.Conformity
 	// Advisories is the CSAF advisory service (nil: no advisory routes).
