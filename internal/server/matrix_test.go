@@ -270,6 +270,18 @@ var matrix = map[string]who{
 // product B gets on product A what an owner of B gets. Expired and revoked
 // tokens, and tokens whose parent was revoked, are refused (401) everywhere.
 var tokenMatrix = map[string]string{
+	"GET /api/v1/products/{id}/updates":                         "products:read",
+	"POST /api/v1/products/{id}/updates/targets":                "products:write",
+	"GET /api/v1/products/{id}/rollouts":                        "products:read",
+	"POST /api/v1/products/{id}/rollouts":                       "products:write",
+	"PATCH /api/v1/products/{id}/rollouts/{rollout}":            "products:write",
+	"GET /api/v1/products/{id}/devices":                         "products:read",
+	"GET /api/v1/products/{id}/fleet":                           "products:read",
+	"GET /api/v1/releases/{id}/checklist":                       "products:read",
+	"PUT /api/v1/releases/{id}/checklist":                       "products:write",
+	"GET /api/v1/products/{id}/samm":                            "products:read",
+	"POST /api/v1/products/{id}/samm":                           "products:write",
+	"POST /api/v1/releases/{id}/firmware":                       "findings:write",
 	"POST /api/v1/auth/logout":                                  "session",
 	"POST /api/v1/auth/logout-everywhere":                       "session",
 	"GET /api/v1/me":                                            "account",
