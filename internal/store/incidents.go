@@ -383,3 +383,58 @@ func (s *Store) IncidentEvent(ctx context.Context, inc *incident.Incident, kind,
 	}
 	return s.AddEvent(ctx, Event{Kind: kind, ProductID: pid, ReleaseID: rid, Subject: fmt.Sprint(inc.ID), Title: title, Detail: inc.Vulnerability})
 }
+
+// ProductIncidentSettings returns a product's reporting settings (empty when unset).
+func (s *Store) ProductIncidentSettings(ctx context.Context, productID int64) (incident.ProductSettings, error) {
+	var ps incident.ProductSettings
+	var ms string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT manufacturer, contact, member_states FROM product_incident_settings WHERE product_id = ?`), productID).Scan(&ps.Manufacturer, &ps.Contact, &ms)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return ps, err
+	}
+	ps.MemberStates = []string{}
+	for _, m := range strings.Split(ms, ",") {
+		if m != "" {
+			ps.MemberStates = append(ps.MemberStates, m)
+		}
+	}
+	return ps, nil
+}
+
+// SetProductIncidentSettings stores a product's reporting settings.
+func (s *Store) SetProductIncidentSettings(ctx context.Context, productID int64, ps incident.ProductSettings) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO product_incident_settings (product_id, manufacturer, contact, member_states) VALUES (?, ?, ?, ?)
+		ON CONFLICT (product_id) DO UPDATE SET manufacturer = excluded.manufacturer, contact = excluded.contact, member_states = excluded.member_states`),
+		productID, ps.Manufacturer, ps.Contact, strings.Join(ps.MemberStates, ","))
+	return incidentWriteErr(fmt.Sprintf("settings of product %d", productID), err)
+}
+
+// IncidentProducts describes an incident's products with their settings
+// and the versions of the incident's releases.
+func (s *Store) IncidentProducts(ctx context.Context, inc *incident.Incident) ([]incident.ProductInfo, error) {
+	versions := map[int64][]string{}
+	for _, rid := range inc.Releases {
+		rel, err := s.Release(ctx, rid)
+		if err != nil {
+			continue // deleted since
+		}
+		versions[rel.ProductID] = append(versions[rel.ProductID], rel.Version)
+	}
+	out := []incident.ProductInfo{}
+	for _, pid := range inc.Products {
+		p, err := s.Product(ctx, pid)
+		if err != nil {
+			continue
+		}
+		ps, err := s.ProductIncidentSettings(ctx, pid)
+		if err != nil {
+			return nil, err
+		}
+		v := versions[pid]
+		if v == nil {
+			v = []string{}
+		}
+		out = append(out, incident.ProductInfo{ID: pid, Name: p.Name, Versions: v, ProductSettings: ps})
+	}
+	return out, nil
+}
