@@ -240,3 +240,31 @@ func WriteMarkdown(w io.Writer, p *Package) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// memberStates are the EU Member States' ISO 3166-1 alpha-2 codes (Greece
+// as EL, the EU's own usage, or GR).
+var memberStates = map[string]bool{"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true, "EE": true, "FI": true, "FR": true,
+	"DE": true, "EL": true, "GR": true, "HU": true, "IE": true, "IT": true, "LV": true, "LT": true, "LU": true, "MT": true, "NL": true, "PL": true, "PT": true,
+	"RO": true, "SK": true, "SI": true, "ES": true, "SE": true}
+
+// ValidateSettings normalises and checks product reporting settings.
+func ValidateSettings(ps *ProductSettings) error {
+	ps.Manufacturer, ps.Contact = strings.TrimSpace(ps.Manufacturer), strings.TrimSpace(ps.Contact)
+	if len(ps.Manufacturer) > 300 || len(ps.Contact) > 300 {
+		return fault.Invalid("manufacturer", "manufacturer and contact are at most 300 characters")
+	}
+	seen := map[string]bool{}
+	out := []string{}
+	for _, m := range ps.MemberStates {
+		m = strings.ToUpper(strings.TrimSpace(m))
+		if !memberStates[m] {
+			return fault.Invalid("member_states", "%q is not an EU Member State code (ISO 3166-1 alpha-2, e.g. DE, FR, EL)", m)
+		}
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	ps.MemberStates = out
+	return nil
+}

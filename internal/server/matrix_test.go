@@ -8,8 +8,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
@@ -118,6 +120,20 @@ var matrix = map[string]who{
 	"GET /api/v1/vulnerabilities/{vuln}":                        signedIn, // affected releases filtered
 	"GET /api/v1/vulndb/status":                                 signedIn,
 	"GET /api/v1/events":                                        signedIn, // filtered
+	// API: incidents, CRA reports, drills (lists filtered to the caller's products)
+	"GET /api/v1/incidents":                                 signedIn,
+	"POST /api/v1/incidents":                                write | otherOwner, // write on some product; the body's products are checked
+	"GET /api/v1/incidents/{id}":                            read,
+	"PATCH /api/v1/incidents/{id}":                          write,
+	"POST /api/v1/incidents/{id}/tasks":                     write,
+	"GET /api/v1/incidents/{id}/reports/{kind}":             read,
+	"POST /api/v1/incidents/{id}/reports/{kind}/submission": write,
+	"POST /api/v1/drills":                                   write | otherOwner,
+	"GET /api/v1/drills/{id}/scorecard":                     read,
+	"GET /api/v1/drill-scenarios":                           signedIn,
+	"GET /api/v1/products/{id}/drills":                      read,
+	"GET /api/v1/products/{id}/incident-settings":           read,
+	"PUT /api/v1/products/{id}/incident-settings":           manage,
 	// UI: findings, threat models, vulnerabilities, reports
 	"GET /findings":                       signedIn,
 	"POST /findings/triage":               signedIn, // write checked per finding
@@ -183,6 +199,7 @@ var matrix = map[string]who{
 // fixture is product A (with a release) and the ids the paths use.
 type fixture struct {
 	product, release, user, finding int64
+	incident                        int64
 }
 
 // pathFor fills a route pattern's parameters from the fixture.
@@ -197,9 +214,11 @@ func pathFor(pattern string, f fixture) string {
 		id = fmt.Sprint(f.user)
 	case strings.Contains(pattern, "/findings/{id}"):
 		id = fmt.Sprint(f.finding)
+	case strings.Contains(pattern, "/incidents/{id}"), strings.Contains(pattern, "/drills/{id}"):
+		id = fmt.Sprint(f.incident)
 	}
 	return strings.NewReplacer("{id}", id, "{user}", fmt.Sprint(f.user), "{product}", fmt.Sprint(f.product),
-		"{file...}", "app.css", "{$}", "").Replace(pattern)
+		"{file...}", "app.css", "{$}", "", "{kind}", "early_warning").Replace(pattern)
 }
 
 func TestRouteRoleMatrix(t *testing.T) {
@@ -250,7 +269,11 @@ func testMatrix(t *testing.T, engine string) {
 		if err := st.SetMember(ctx, p.ID, dummy, identity.ProductViewer); err != nil {
 			t.Fatal(err)
 		}
-		return fixture{product: p.ID, release: rel.ID, user: dummy}
+		drill, err := incident.New(st, time.Now, incident.Options{}).StartDrill(ctx, "gateway-web-rce", []int64{p.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fixture{product: p.ID, release: rel.ID, user: dummy, incident: drill.ID}
 	}
 	b := inventory.Product{Name: "B"}
 	if err := st.CreateProduct(ctx, &b); err != nil {
