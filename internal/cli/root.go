@@ -73,6 +73,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newThreatmodelCmd(s),
 		newVulnDBCmd(s),
 		newMatchCmd(s, nil),
+		newIncidentCmd(s, nil),
 	)
 	return root
 }
