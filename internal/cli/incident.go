@@ -2,9 +2,15 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -272,4 +278,41 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// loadIntakeKey returns the key that encrypts intake attachments at rest:
+// $RAMPART_INTAKE_KEY (64 hex digits), or with SQLite a key file created
+// in the data directory on first start. With PostgreSQL and no variable,
+// attachments are refused (every server must share the key).
+func loadIntakeKey(sf storeFlags, log *slog.Logger) ([]byte, error) {
+	if v := os.Getenv("RAMPART_INTAKE_KEY"); v != "" {
+		k, err := hex.DecodeString(strings.TrimSpace(v))
+		if err != nil || len(k) != 32 {
+			return nil, errors.New("RAMPART_INTAKE_KEY: want 64 hex digits (32 bytes), e.g. from 'openssl rand -hex 32'")
+		}
+		return k, nil
+	}
+	if sf.database != "" {
+		log.Warn("vulnerability-report attachments are refused: set RAMPART_INTAKE_KEY (the same on every server) to accept them encrypted")
+		return nil, nil
+	}
+	path := filepath.Join(sf.data, "intake.key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) != 32 {
+			return nil, fmt.Errorf("%s: want 64 hex digits; restore it from backup or remove it (stored attachments become unreadable)", path)
+		}
+		return k, nil
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(sf.data, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	return k, nil
 }

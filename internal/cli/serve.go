@@ -188,7 +188,12 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		log.Info("single sign-on enabled", "issuer", o.oidcIssuer)
 	}
-	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload}, st, log)
+	intakeKey, err := loadIntakeKey(o.sf, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload, IntakeKey: intakeKey}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)

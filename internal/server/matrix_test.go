@@ -134,6 +134,11 @@ var matrix = map[string]who{
 	"GET /api/v1/products/{id}/drills":                      read,
 	"GET /api/v1/products/{id}/incident-settings":           read,
 	"PUT /api/v1/products/{id}/incident-settings":           manage,
+	"POST /api/v1/intake":                                   anyone, // public vulnerability reports, rate-limited
+	"GET /api/v1/intake/{tracking}":                         anyone, // private status link: the token is the secret
+	"GET /api/v1/intake":                                    signedIn,
+	"POST /api/v1/intake/{id}/triage":                       editors,
+	"GET /api/v1/intake/{id}/attachment":                    editors,
 	// UI: findings, threat models, vulnerabilities, reports
 	"GET /findings":                       signedIn,
 	"POST /findings/triage":               signedIn, // write checked per finding

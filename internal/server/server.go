@@ -38,6 +38,8 @@ type Config struct {
 	MaxUpload int64
 	// SSO enables OpenID Connect single sign-on (nil: off).
 	SSO *identity.SSO
+	// IntakeKey encrypts vulnerability-report attachments (nil: refused).
+	IntakeKey []byte
 }
 
 // Server serves the API and UI over one store.
@@ -68,7 +70,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

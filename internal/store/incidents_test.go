@@ -149,3 +149,54 @@ func TestIncidentLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// TestIntakeAttachmentEncryptedAndTriage: an attachment is stored sealed
+// (the plaintext is not in the database), opens with the key and not with
+// another; triage turns a report into an incident once.
+func TestIntakeAttachmentEncryptedAndTriage(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		p := inventory.Product{Name: "Camera"}
+		if err := st.CreateProduct(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		key := bytes.Repeat([]byte{7}, 32)
+		in := incident.NewIntake(incident.New(st, nil, incident.Options{}), st, key)
+		poc := []byte("#!/bin/sh\ncurl http://camera/cgi-bin/;reboot # proof of concept\n")
+		rec, err := in.Submit(ctx, incident.IntakeInput{Title: "Unauthenticated reboot", Description: "see attachment", Product: "camera",
+			Source: "192.0.2.1", AttachmentName: "poc.sh", Attachment: poc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Status != incident.IntakeReceived {
+			t.Errorf("not exploited: status %s, want received", rec.Status)
+		}
+		var raw []byte
+		if err := st.DB().QueryRowContext(ctx, `SELECT attachment FROM intake_reports WHERE tracking_id = '`+rec.TrackingID+`'`).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) == 0 || bytes.Contains(raw, []byte("proof of concept")) {
+			t.Fatalf("attachment stored in the clear (%d bytes)", len(raw))
+		}
+		reps, _ := in.List(ctx, nil)
+		name, got, err := in.Attachment(ctx, reps[0].ID)
+		if err != nil || name != "poc.sh" || !bytes.Equal(got, poc) {
+			t.Errorf("attachment: %q %q %v", name, got, err)
+		}
+		other := incident.NewIntake(incident.New(st, nil, incident.Options{}), st, bytes.Repeat([]byte{8}, 32))
+		if _, _, err := other.Attachment(ctx, reps[0].ID); err == nil {
+			t.Error("attachment opened with another key")
+		}
+		r, err := in.Triage(ctx, reps[0].ID, "vulnerability")
+		if err != nil || r.Status != incident.IntakeTriaged || r.IncidentID == 0 {
+			t.Fatalf("triage: %+v %v", r, err)
+		}
+		if _, err := in.Triage(ctx, reps[0].ID, "incident"); !errors.Is(err, fault.ErrConflict) {
+			t.Errorf("second triage: %v", err)
+		}
+		inc, err := st.Incident(ctx, r.IncidentID)
+		if err != nil || inc.AwareSignal != "intake" || inc.Products[0] != p.ID {
+			t.Errorf("incident %+v %v", inc, err)
+		}
+	})
+}

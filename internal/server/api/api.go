@@ -48,6 +48,9 @@ type Deps struct {
 	Diagrams *Diagrams
 	// Vulns matches releases against the local vulnerability database.
 	Vulns *portfolio.Vulns
+	// IntakeKey (32 bytes) encrypts vulnerability-report attachments at
+	// rest; nil refuses attachments.
+	IntakeKey []byte
 }
 
 //go:embed openapi.yaml
@@ -85,6 +88,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.incidentRoutes()...)
+	routes = append(routes, h.intakeRoutes()...)
 	return routes
 }
 
