@@ -82,8 +82,8 @@ real (not drill) incident has a late report: run it from cron to be warned.`,
 
 	so := &incidentOptions{}
 	show := &cobra.Command{
-		Use:     "show ID",
-		Short:   "Show an incident: clocks, tasks and timeline",
+		Use:   "show ID",
+		Short: "Show an incident: clocks, tasks and timeline",
 		Example: `  rampart incident show 7
   rampart incident show 7 --json`,
 		Args: cobra.ExactArgs(1),
