@@ -139,6 +139,14 @@ var matrix = map[string]who{
 	"GET /api/v1/intake":                                    signedIn,
 	"POST /api/v1/intake/{id}/triage":                       editors,
 	"GET /api/v1/intake/{id}/attachment":                    editors,
+	// UI: incidents and the public vulnerability-report form
+	"GET /incidents":                  signedIn,
+	"GET /incidents/{id}":             read,
+	"POST /incidents/{id}/update":     write,
+	"POST /incidents/{id}/submission": write,
+	"GET /report":                     anyone,
+	"POST /report":                    anyone,
+	"GET /report/status/{tracking}":   anyone,
 	// UI: findings, threat models, vulnerabilities, reports
 	"GET /findings":                       signedIn,
 	"POST /findings/triage":               signedIn, // write checked per finding

@@ -258,6 +258,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.reportRoutes()...)
+	routes = append(routes, h.incidentRoutes()...)
 	return routes
 }
 
