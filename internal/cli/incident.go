@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -315,4 +316,45 @@ func loadIntakeKey(sf storeFlags, log *slog.Logger) ([]byte, error) {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	return k, nil
+}
+
+// startIncidentJobs runs the incident background work every 30 seconds:
+// report-deadline reminders (events, which webhooks receive) and delivery
+// of customer notices by SMTP and webhook.
+func startIncidentJobs(ctx context.Context, st *store.Store, smtpURL, from string, secret []byte, log *slog.Logger) error {
+	snd := &incident.NetSender{Secret: secret}
+	if smtpURL != "" {
+		addr, err := incident.ParseSMTPURL(smtpURL)
+		if err != nil {
+			return err
+		}
+		if from == "" {
+			host, _, _ := net.SplitHostPort(addr)
+			from = "security@" + host
+		}
+		snd.SMTP = &incident.SMTPConfig{Addr: addr, From: from, Username: os.Getenv("RAMPART_SMTP_USERNAME"), Password: os.Getenv("RAMPART_SMTP_PASSWORD")}
+	}
+	svc := incident.New(st, time.Now, incident.Options{Notify: st})
+	go func() {
+		t := time.NewTicker(30 * time.Second)
+		defer t.Stop()
+		for {
+			if n, err := svc.Remind(ctx); err != nil && ctx.Err() == nil {
+				log.Error("incident reminders", "err", err)
+			} else if n > 0 {
+				log.Info("incident reminders", "raised", n)
+			}
+			if sent, failed, err := svc.Deliver(ctx, st, snd); err != nil && ctx.Err() == nil {
+				log.Error("customer notices", "err", err)
+			} else if sent+failed > 0 {
+				log.Info("customer notices", "sent", sent, "failed", failed)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return nil
 }

@@ -40,6 +40,8 @@ type serveOptions struct {
 	oidcGroups     string
 	oidcRoleMap    string
 	webhooks       []string
+	smtpURL        string
+	smtpFrom       string
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -77,6 +79,8 @@ are printed instead.`,
 	f.StringVar(&o.oidcRoleMap, "oidc-role-map", "", "group-to-role map, e.g. 'sec-team=admin,firmware=editor,qa=viewer' (unmapped users are refused)")
 	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
+	f.StringVar(&o.smtpURL, "smtp-url", "", "SMTP server for customer notices, smtp://HOST:PORT (STARTTLS required; credentials from $RAMPART_SMTP_USERNAME and $RAMPART_SMTP_PASSWORD)")
+	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of customer notices (default security@ the SMTP host)")
 	f.StringArrayVar(&o.webhooks, "webhook", nil, "URL that receives every event as signed JSON (repeatable); the HMAC key is read from $RAMPART_WEBHOOK_SECRET")
 	return cmd
 }
@@ -171,6 +175,10 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		log.Warn("webhooks are sent unsigned: set RAMPART_WEBHOOK_SECRET")
 	}
 	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret)}, st, log).Run(ctx)
+	if err := startIncidentJobs(ctx, st, o.smtpURL, o.smtpFrom, []byte(secret), log); err != nil {
+		ln.Close()
+		return err
+	}
 
 	var sso *identity.SSO
 	if o.oidcIssuer != "" {

@@ -45,9 +45,10 @@ type Store interface {
 
 // Service runs the incident use cases.
 type Service struct {
-	st  Store
-	now func() time.Time
-	loc *time.Location
+	st     Store
+	now    func() time.Time
+	loc    *time.Location
+	notify NotifyStore
 }
 
 // Options configure a Service.
@@ -55,6 +56,9 @@ type Options struct {
 	// Location is the manufacturer's legal time zone, in which day and month
 	// periods are counted (nil: UTC).
 	Location *time.Location
+	// Notify, when set, queues the customer notice to the products'
+	// subscribers when an incident enters recovery (a fix is available).
+	Notify NotifyStore
 }
 
 // New returns a Service over st with clock now.
@@ -66,7 +70,7 @@ func New(st Store, now func() time.Time, opt Options) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{st: st, now: now, loc: loc}
+	return &Service{st: st, now: now, loc: loc, notify: opt.Notify}
 }
 
 // Location is the time zone day and month periods are counted in.
@@ -275,6 +279,11 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Incident, err
 	inc.UpdatedAt = now
 	if err := s.st.SaveIncident(ctx, inc, Entry{At: now, Actor: actor(ctx), Action: "update", Detail: strings.Join(changes, "; ")}); err != nil {
 		return nil, err
+	}
+	if p.Phase != nil && *p.Phase == PhaseRecovery && s.notify != nil && !inc.Drill {
+		if _, err := s.InformUsers(ctx, s.notify, id); err != nil {
+			return nil, err
+		}
 	}
 	return s.Get(ctx, id)
 }

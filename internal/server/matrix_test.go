@@ -134,6 +134,10 @@ var matrix = map[string]who{
 	"GET /api/v1/products/{id}/drills":                      read,
 	"GET /api/v1/products/{id}/incident-settings":           read,
 	"PUT /api/v1/products/{id}/incident-settings":           manage,
+	"GET /api/v1/products/{id}/subscribers":                 write, // customers' addresses: editors and owners
+	"POST /api/v1/products/{id}/subscribers":                write,
+	"POST /api/v1/incidents/{id}/notify":                    write,
+	"GET /api/v1/incidents/{id}/notifications":              read,
 	"POST /api/v1/intake":                                   anyone, // public vulnerability reports, rate-limited
 	"GET /api/v1/intake/{tracking}":                         anyone, // private status link: the token is the secret
 	"GET /api/v1/intake":                                    signedIn,

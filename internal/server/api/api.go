@@ -89,6 +89,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.incidentRoutes()...)
 	routes = append(routes, h.intakeRoutes()...)
+	routes = append(routes, h.subscriberRoutes()...)
 	return routes
 }
 

@@ -17,7 +17,7 @@ import (
 )
 
 func (h *handler) incidents() *incident.Service {
-	return incident.New(h.Store, time.Now, incident.Options{})
+	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store})
 }
 
 // incidentRoutes are the incident list and page, and the public
