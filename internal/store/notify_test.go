@@ -1,4 +1,4 @@
-package incident_test
+package store_test
 
 import (
 	"bufio"
