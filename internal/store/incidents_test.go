@@ -200,3 +200,48 @@ func TestIntakeAttachmentEncryptedAndTriage(t *testing.T) {
 		}
 	})
 }
+
+// TestReportReminders: one event per report and threshold (6 h, 1 h,
+// overdue), never repeated, none for drills or submitted reports.
+func TestReportReminders(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 9, 14, 4, 0, 0, 0, time.UTC)
+		svc := incident.New(st, func() time.Time { return now }, incident.Options{})
+		p := inventory.Product{Name: "Hub"}
+		if err := st.CreateProduct(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		aware := now.Add(-20 * time.Hour) // early warning due in 4 h
+		if _, err := svc.Open(ctx, incident.OpenInput{Kind: incident.KindIncident, Title: "Backend breach", Products: []int64{p.ID}, AwareAt: &aware}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.StartDrill(ctx, "leaked-signing-key", []int64{p.ID}); err != nil {
+			t.Fatal(err)
+		}
+		step := func(want int) {
+			t.Helper()
+			n, err := svc.Remind(ctx)
+			if err != nil || n != want {
+				t.Fatalf("at %s: %d reminders (%v), want %d", now.Format(time.RFC3339), n, err, want)
+			}
+		}
+		step(1) // early warning within 6 h
+		step(0) // not repeated
+		now = now.Add(3*time.Hour + 30*time.Minute)
+		step(1) // within 1 h
+		now = now.Add(time.Hour)
+		step(1) // overdue
+		step(0)
+		evs, _ := st.Events(ctx, 20, nil)
+		n := 0
+		for _, e := range evs {
+			if e.Kind == "incident.report_due" {
+				n++
+			}
+		}
+		if n != 3 {
+			t.Errorf("%d report_due events, want 3", n)
+		}
+	})
+}
