@@ -171,9 +171,10 @@ func mdText(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "_not yet known_"
 	}
-	r := strings.NewReplacer("\\", "\\\\", "<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]", "`", "\\`", "*", "\\*", "_", "\\_", "#", "\\#", "\r", "")
-	return strings.ReplaceAll(r.Replace(s), "\n", "\n> ")
+	return strings.ReplaceAll(mdEscaper.Replace(s), "\n", "\n> ")
 }
+
+var mdEscaper = strings.NewReplacer("\\", "\\\\", "<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]", "`", "\\`", "*", "\\*", "_", "\\_", "#", "\\#", "\r", "")
 
 func fmtT(t *time.Time) string {
 	if t == nil {
