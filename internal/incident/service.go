@@ -218,6 +218,9 @@ type Patch struct {
 	CorrectiveMeasureAt *time.Time `json:"corrective_measure_at"`
 	Severity            *string    `json:"severity"`
 	Details             *Details   `json:"details"`
+	// Links replaces the linked objects: "findings", "advisories",
+	// "updates" (ids as strings).
+	Links map[string][]string `json:"links"`
 }
 
 // Update applies a patch, one timeline entry per changed field. Phases move
@@ -272,6 +275,25 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Incident, err
 	if p.Details != nil && *p.Details != inc.Details {
 		changes = append(changes, "report details updated")
 		inc.Details = *p.Details
+	}
+	if p.Links != nil {
+		n := 0
+		for k, v := range p.Links {
+			if k != "findings" && k != "advisories" && k != "updates" {
+				return nil, fault.Invalid("links", "%q: link findings, advisories or updates", k)
+			}
+			for _, x := range v {
+				if x == "" || len(x) > 200 {
+					return nil, fault.Invalid("links", "%s: ids are 1 to 200 characters", k)
+				}
+			}
+			n += len(v)
+		}
+		if n > 500 {
+			return nil, fault.Invalid("links", "at most 500 links")
+		}
+		changes = append(changes, fmt.Sprintf("links set (%d)", n))
+		inc.Links = p.Links
 	}
 	if len(changes) == 0 {
 		return s.Get(ctx, id)

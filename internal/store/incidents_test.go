@@ -245,3 +245,25 @@ func TestReportReminders(t *testing.T) {
 		}
 	})
 }
+
+func TestIncidentLinks(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		p := inventory.Product{Name: "Router"}
+		if err := st.CreateProduct(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		svc := incident.New(st, nil, incident.Options{})
+		inc, err := svc.Open(ctx, incident.OpenInput{Kind: incident.KindIncident, Title: "x", Products: []int64{p.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.Update(ctx, inc.ID, incident.Patch{Links: map[string][]string{"findings": {"12", "13"}, "advisories": {"RAMPART-2026-0001"}}})
+		if err != nil || len(got.Links["findings"]) != 2 || got.Links["advisories"][0] != "RAMPART-2026-0001" {
+			t.Fatalf("links %+v %v", got.Links, err)
+		}
+		if _, err := svc.Update(ctx, inc.ID, incident.Patch{Links: map[string][]string{"tickets": {"1"}}}); !errors.Is(err, fault.ErrInvalid) {
+			t.Errorf("unknown link kind: %v", err)
+		}
+	})
+}
