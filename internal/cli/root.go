@@ -74,6 +74,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newVulnDBCmd(s),
 		newMatchCmd(s, nil),
 		newIncidentCmd(s, nil),
+		newConformityCmd(s),
 	)
 	return root
 }

@@ -103,7 +103,7 @@ func Seed(ctx context.Context, st *store.Store) (int, error) {
 	if err := seedIncidents(ctx, st); err != nil {
 		return n, fmt.Errorf("demo incidents: %w", err)
 	}
-	return n, nil
+	return n, seedConformity(ctx, st)
 }
 
 func day(s string) *time.Time {

@@ -151,19 +151,30 @@ var matrix = map[string]who{
 	"GET /report":                     anyone,
 	"POST /report":                    anyone,
 	"GET /report/status/{tracking}":   anyone,
+	// API: conformity
+	"GET /api/v1/conformity":                                        signedIn, // filtered to the caller's products
+	"GET /api/v1/conformity/catalogs":                               signedIn,
+	"GET /api/v1/releases/{id}/conformity":                          read,
+	"GET /api/v1/releases/{id}/conformity/report":                   read,
+	"PUT /api/v1/releases/{id}/conformity/{catalog}/{item}":         write,
+	"POST /api/v1/releases/{id}/conformity/{catalog}/{item}/review": write,
 	// UI: findings, threat models, vulnerabilities, reports
-	"GET /findings":                       signedIn,
-	"POST /findings/triage":               signedIn, // write checked per finding
-	"GET /findings/{id}":                  read,
-	"POST /releases/{id}/scans":           write,
-	"GET /products/{id}/threatmodel":      read,
-	"POST /products/{id}/threatmodel":     write,
-	"POST /products/{id}/threats/track":   write,
-	"GET /products/{id}/threatmodel/diff": read,
-	"GET /threatmodel/rules":              signedIn,
-	"GET /vulnerabilities/{vuln}":         signedIn,
-	"POST /releases/{id}/analysis":        write,
-	"GET /releases/{id}/report":           read,
+	"GET /findings":                         signedIn,
+	"POST /findings/triage":                 signedIn, // write checked per finding
+	"GET /findings/{id}":                    read,
+	"POST /releases/{id}/scans":             write,
+	"GET /products/{id}/threatmodel":        read,
+	"POST /products/{id}/threatmodel":       write,
+	"POST /products/{id}/threats/track":     write,
+	"GET /products/{id}/threatmodel/diff":   read,
+	"GET /threatmodel/rules":                signedIn,
+	"GET /vulnerabilities/{vuln}":           signedIn,
+	"POST /releases/{id}/analysis":          write,
+	"GET /releases/{id}/report":             read,
+	"GET /conformity":                       signedIn, // filtered to the caller's products
+	"GET /releases/{id}/conformity":         read,
+	"POST /releases/{id}/conformity/answer": write,
+	"POST /releases/{id}/conformity/review": write,
 	// UI: sign-in, setup, invitations, account
 	"GET /static/{file...}":              anyone,
 	"GET /login":                         anyone,

@@ -71,6 +71,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
+		Conformity: portfolio.NewConformityService(st, lib),
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

@@ -51,6 +51,8 @@ type Deps struct {
 	// IntakeKey (32 bytes) encrypts vulnerability-report attachments at
 	// rest; nil refuses attachments.
 	IntakeKey []byte
+	// Conformity assesses releases against ETSI EN 303 645 and the CRA.
+	Conformity *portfolio.Conformity
 }
 
 //go:embed openapi.yaml
@@ -90,6 +92,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.incidentRoutes()...)
 	routes = append(routes, h.intakeRoutes()...)
 	routes = append(routes, h.subscriberRoutes()...)
+	routes = append(routes, h.conformityRoutes()...)
 	return routes
 }
 

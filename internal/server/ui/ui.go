@@ -101,7 +101,8 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(*p*100, 'f', 2, 64) + "%"
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":   func(a, b int) int { return a + b },
+	"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -259,6 +260,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.reportRoutes()...)
 	routes = append(routes, h.incidentRoutes()...)
+	routes = append(routes, h.conformityRoutes()...)
 	return routes
 }
 

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+func TestConformityReportOptions(t *testing.T) {
+	var got *conformityReportOptions
+	cmd := newConformityReportCmd(&streams{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, func(o *conformityReportOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--catalog", "cra-annex-i", "--release", "4", "--compare", "3", "--format", "html", "--data", "/tmp/x", "--base-url", "https://r.example"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Catalog != "cra-annex-i" || got.Release != 4 || got.Compare != 3 || got.Format != "html" || got.store.data != "/tmp/x" || got.Base != "https://r.example" {
+		t.Errorf("options = %+v", got)
+	}
+	for _, args := range [][]string{{"--release", "0"}, {"--release", "1", "--format", "pdf"}, {"--release", "1", "--catalog", "iso-27001"}} {
+		cmd := newConformityReportCmd(&streams{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, func(*conformityReportOptions) error { return nil })
+		cmd.SetArgs(args)
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		if err := cmd.Execute(); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
+
+// TestConformityReport runs the command on a data directory with a release
+// that has an SBOM, in all three formats.
+func TestConformityReport(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := st.EnsureRelease(ctx, "Gateway", "1.6.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("../sbom/testdata/gateway-fw-1.6.cdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := portfolio.ImportSBOM(ctx, st, rel.ID, "gw.cdx.json", data); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	id := fmt.Sprint(rel.ID)
+
+	code, out, errs := run(t, "", "conformity", "report", "--catalog", "cra-annex-i", "--release", id, "--format", "json", "--data", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep struct {
+		Catalog string
+		Items   []struct{ ID, Status string }
+		Summary map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Catalog != "cra-annex-i" || len(rep.Items) != 22 || rep.Summary["met"] == 0 {
+		t.Errorf("json report: %+v", rep)
+	}
+	code, out, _ = run(t, "", "conformity", "report", "--release", id, "--format", "html", "--data", dir)
+	if code != 0 || !strings.Contains(out, "Implementation conformance statement") || !strings.Contains(out, "5.3-13") {
+		t.Errorf("html report: exit %d, %.200s", code, out)
+	}
+	code, out, _ = run(t, "", "conformity", "report", "--release", id, "--format", "text", "--data", dir)
+	if code != 0 || !strings.Contains(out, "5.3-13") || !strings.Contains(out, "mandatory") {
+		t.Errorf("text report: exit %d\n%s", code, out)
+	}
+	if code, _, errs := run(t, "", "conformity", "report", "--release", "999", "--data", dir); code != 2 || !strings.Contains(errs, "not found") {
+		t.Errorf("missing release: exit %d %s", code, errs)
+	}
+}

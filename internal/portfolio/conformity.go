@@ -1,0 +1,290 @@
+package portfolio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/conformity"
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+// EvidenceSource adds one domain's evidence (firmware analysis, signed
+// updates, advisories, disclosure policy) to a release's evidence.
+type EvidenceSource func(ctx context.Context, e *conformity.Evidence) error
+
+// Conformity is the self-assessment use case: it gathers a release's
+// evidence from the store and the other domains, assesses it against a
+// catalogue and records manual answers and reviews.
+type Conformity struct {
+	st      *store.Store
+	lib     *threatmodel.Library
+	now     func() time.Time
+	sources []EvidenceSource
+}
+
+// NewConformity builds the service; sources add evidence beyond what the
+// store's inventory, findings, vulnerabilities and threat models hold.
+func NewConformity(st *store.Store, lib *threatmodel.Library, now func() time.Time, sources ...EvidenceSource) *Conformity {
+	if now == nil {
+		now = time.Now
+	}
+	return &Conformity{st: st, lib: lib, now: now, sources: sources}
+}
+
+// NewConformityService is the conformity service with every domain's
+// evidence source wired in: the one constructor the server and the CLI use.
+func NewConformityService(st *store.Store, lib *threatmodel.Library) *Conformity {
+	return NewConformity(st, lib, time.Now)
+}
+
+// Evidence gathers what Rampart knows about a release.
+func (c *Conformity) Evidence(ctx context.Context, releaseID int64) (*conformity.Evidence, error) {
+	rel, err := c.st.Release(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	prod, err := c.st.Product(ctx, rel.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	now := c.now()
+	e := &conformity.Evidence{ProductID: prod.ID, Product: prod.Name, ReleaseID: rel.ID, Version: rel.Version, Status: string(rel.Status),
+		SupportEnd: rel.SupportEnd, ReleaseDate: rel.ReleaseDate}
+	if rel.Components > 0 {
+		e.SBOM = &conformity.SBOMEvidence{Components: rel.Components, SHA256: rel.SBOMSHA256}
+	}
+	if err := c.vulnEvidence(ctx, rel, e); err != nil {
+		return nil, err
+	}
+	if e.SLA, err = c.st.ReleaseSLA(ctx, rel.ID, now); err != nil {
+		return nil, err
+	}
+	if err := c.threatEvidence(ctx, prod.ID, e); err != nil {
+		return nil, err
+	}
+	scans, err := c.st.Scans(ctx, rel.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(scans) > 0 {
+		d := &conformity.DevelopmentEvidence{Scans: len(scans)}
+		last := scans[0].ImportedAt
+		d.LastScan = &last
+		tools := map[string]bool{}
+		for _, s := range scans {
+			tools[s.Tool] = true
+		}
+		for t := range tools {
+			d.Tools = append(d.Tools, t)
+		}
+		sort.Strings(d.Tools)
+		e.Development = d
+	}
+	for _, src := range c.sources {
+		if err := src(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+func (c *Conformity) vulnEvidence(ctx context.Context, rel inventory.Release, e *conformity.Evidence) error {
+	st, err := c.st.VulnDBStatus(ctx)
+	if err != nil {
+		return err
+	}
+	for _, im := range st.Imports {
+		if e.Vulns.FeedsUpdated == nil || im.At.After(*e.Vulns.FeedsUpdated) {
+			at := im.At
+			e.Vulns.FeedsUpdated = &at
+		}
+	}
+	rvs, err := c.st.ReleaseVulns(ctx, rel.ID)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, rv := range rvs {
+		if rv.Suppressed || seen[rv.VulnID] {
+			continue
+		}
+		if a := rv.Analysis; a != nil && (a.Status == vuln.VEXNotAffected || a.Status == vuln.VEXFixed) {
+			continue
+		}
+		seen[rv.VulnID] = true
+		e.Vulns.Open = append(e.Vulns.Open, conformity.VulnRef{ID: rv.VulnID, Severity: rv.Severity, KEV: rv.KEV})
+	}
+	return nil
+}
+
+func (c *Conformity) threatEvidence(ctx context.Context, productID int64, e *conformity.Evidence) error {
+	view, err := ProductThreats(ctx, c.st, c.lib, productID, 0)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	te := &conformity.ThreatEvidence{Version: view.Version.Version, RuleETSI: map[string][]string{}, Threats: []conformity.ThreatRef{}}
+	for _, r := range c.lib.Rules() {
+		te.RuleETSI[r.ID] = r.ETSI
+	}
+	for _, t := range view.Result.Threats {
+		te.Threats = append(te.Threats, conformity.ThreatRef{ID: t.ID, Rule: t.Rule, Title: t.Title, STRIDE: t.STRIDE, Severity: t.Severity, Status: t.Status, ETSI: t.ETSI})
+	}
+	e.Threats = te
+	return nil
+}
+
+// Report assesses a release against a catalogue.
+func (c *Conformity) Report(ctx context.Context, releaseID int64, catalog string) (*conformity.Report, error) {
+	cat, err := catalogNamed(catalog)
+	if err != nil {
+		return nil, err
+	}
+	e, err := c.Evidence(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	answers, err := c.st.ConformityAnswers(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	return conformity.Assess(cat, e, answers, c.now()), nil
+}
+
+func catalogNamed(id string) (*conformity.Catalog, error) {
+	if id == "" {
+		id = conformity.ETSI
+	}
+	cat, err := conformity.LoadCatalog(id)
+	if err != nil {
+		return nil, fault.Invalid("catalog", "%v", err)
+	}
+	return cat, nil
+}
+
+// Answer records a manual answer (a new version of the item's answer) and
+// audits it.
+func (c *Conformity) Answer(ctx context.Context, releaseID int64, a conformity.Answer, actor string) (conformity.Answer, error) {
+	cat, err := catalogNamed(a.Catalog)
+	if err != nil {
+		return a, err
+	}
+	a.Catalog = cat.ID
+	if err := a.Validate(cat); err != nil {
+		return a, fault.Invalid("answer", "%v", err)
+	}
+	rel, err := c.st.Release(ctx, releaseID)
+	if err != nil {
+		return a, err
+	}
+	a.Author, a.UpdatedAt = actor, c.now().UTC()
+	a, err = c.st.SaveConformityAnswer(ctx, releaseID, a)
+	if err != nil {
+		return a, err
+	}
+	err = audit.Record(ctx, c.st, audit.Event{Action: "conformity.answer", ProductID: rel.ProductID,
+		Object: fmt.Sprintf("release %s %s %s v%d", rel.Version, a.Catalog, a.Item, a.Version), Detail: a.Status + ": " + a.Justification})
+	return a, err
+}
+
+// Review marks the latest manual answer of an item reviewed; the author
+// cannot review their own answer.
+func (c *Conformity) Review(ctx context.Context, releaseID int64, catalog, item, reviewer string) (conformity.Answer, error) {
+	cat, err := catalogNamed(catalog)
+	if err != nil {
+		return conformity.Answer{}, err
+	}
+	answers, err := c.st.ConformityAnswers(ctx, releaseID)
+	if err != nil {
+		return conformity.Answer{}, err
+	}
+	var latest *conformity.Answer
+	for i := range answers {
+		if answers[i].Catalog == cat.ID && answers[i].Item == item {
+			latest = &answers[i]
+		}
+	}
+	if latest == nil {
+		return conformity.Answer{}, fault.NotFound("no manual answer for %s %s on release %d", cat.ID, item, releaseID)
+	}
+	if latest.Author == reviewer {
+		return conformity.Answer{}, fault.Forbidden("%s wrote this answer: another person must review it", reviewer)
+	}
+	rel, err := c.st.Release(ctx, releaseID)
+	if err != nil {
+		return conformity.Answer{}, err
+	}
+	a, err := c.st.ReviewConformityAnswer(ctx, releaseID, cat.ID, item, reviewer, c.now())
+	if err != nil {
+		return a, err
+	}
+	err = audit.Record(ctx, c.st, audit.Event{Action: "conformity.review", ProductID: rel.ProductID,
+		Object: fmt.Sprintf("release %s %s %s v%d", rel.Version, a.Catalog, a.Item, a.Version)})
+	return a, err
+}
+
+// ReleaseConformity is one release's summary in the portfolio overview.
+type ReleaseConformity struct {
+	ProductID int64              `json:"product_id"`
+	Product   string             `json:"product"`
+	ReleaseID int64              `json:"release_id"`
+	Release   string             `json:"release"`
+	Status    string             `json:"status"`
+	Summary   conformity.Summary `json:"summary"`
+	Score     int                `json:"score"`
+	// MandatoryGaps counts mandatory items not met or needing evidence.
+	MandatoryGaps int `json:"mandatory_gaps"`
+}
+
+// Overview summarises the latest release of each visible product (nil:
+// every product) against a catalogue.
+func (c *Conformity) Overview(ctx context.Context, catalog string, products []int64) ([]ReleaseConformity, error) {
+	if _, err := catalogNamed(catalog); err != nil {
+		return nil, err
+	}
+	var prods []inventory.Product
+	for cursor := ""; ; {
+		page, next, err := c.st.ProductsIn(ctx, products, cursor, 200)
+		if err != nil {
+			return nil, err
+		}
+		prods = append(prods, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	out := []ReleaseConformity{}
+	for _, p := range prods {
+		rels, _, err := c.st.Releases(ctx, p.ID, "", 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(rels) == 0 {
+			continue
+		}
+		rel := rels[0]
+		r, err := c.Report(ctx, rel.ID, catalog)
+		if err != nil {
+			return nil, err
+		}
+		rc := ReleaseConformity{ProductID: p.ID, Product: p.Name, ReleaseID: rel.ID, Release: rel.Version, Status: string(rel.Status), Summary: r.Summary, Score: r.Summary.Score()}
+		for _, g := range r.Gaps() {
+			if g.Level == "mandatory" {
+				rc.MandatoryGaps++
+			}
+		}
+		out = append(out, rc)
+	}
+	return out, nil
+}
