@@ -75,6 +75,9 @@ incident response and signed updates, in one self-hosted binary.`,
 		newMatchCmd(s, nil),
 		newIncidentCmd(s, nil),
 		newConformityCmd(s),
+		newFirmwareCmd(s),
+		newGateCmd(s, nil),
+		newCSAFCmd(s),
 	)
 	return root
 }

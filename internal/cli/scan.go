@@ -24,7 +24,7 @@ func newScanCmd(s *streams) *cobra.Command {
 The report format is detected from the file's content; --tool overrides it.`,
 		Example: "  rampart scan formats\n  rampart scan parse zap-report.xml --format table",
 	}
-	cmd.AddCommand(newScanParseCmd(s), newScanFormatsCmd(s), newScanImportCmd(s))
+	cmd.AddCommand(newScanParseCmd(s), newScanFormatsCmd(s), newScanImportCmd(s), newScanImportDefectDojoCmd(s, nil))
 	return cmd
 }
 

@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-security/rampart/internal/advisory"
+	"github.com/rampart-security/rampart/internal/advisory/provider"
 	"github.com/rampart-security/rampart/internal/demo"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/jobs"
@@ -42,6 +45,9 @@ type serveOptions struct {
 	webhooks       []string
 	smtpURL        string
 	smtpFrom       string
+	publicURL      string
+	publisher      string
+	namespace      string
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -81,6 +87,9 @@ are printed instead.`,
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
 	f.StringVar(&o.smtpURL, "smtp-url", "", "SMTP server for customer notices, smtp://HOST:PORT (STARTTLS required; credentials from $RAMPART_SMTP_USERNAME and $RAMPART_SMTP_PASSWORD)")
 	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of customer notices (default security@ the SMTP host)")
+	f.StringVar(&o.publicURL, "public-url", "", "public base URL of this server (https://psirt.example.com); the CSAF provider builds every URL from it (default: the request's scheme and Host)")
+	f.StringVar(&o.publisher, "csaf-publisher", "", "publisher name in CSAF advisories (default: Rampart, or the demo vendor with --demo)")
+	f.StringVar(&o.namespace, "csaf-namespace", "", "publisher namespace URL in CSAF advisories (default: --public-url, or the demo vendor's)")
 	f.StringArrayVar(&o.webhooks, "webhook", nil, "URL that receives every event as signed JSON (repeatable); the HMAC key is read from $RAMPART_WEBHOOK_SECRET")
 	return cmd
 }
@@ -201,10 +210,48 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		ln.Close()
 		return err
 	}
-	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload, IntakeKey: intakeKey}, st, log)
+	if o.publicURL != "" {
+		u, err := url.Parse(o.publicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			ln.Close()
+			return fmt.Errorf("--public-url %q: want scheme and host only, e.g. https://psirt.example.com", o.publicURL)
+		}
+	}
+	advCfg := advisoryConfig(o)
+	if o.demo {
+		if _, err := demo.SeedAdvisories(ctx, st, advCfg); err != nil {
+			ln.Close()
+			return fmt.Errorf("seed demo advisories: %w", err)
+		}
+	}
+	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload,
+		PublicURL: o.publicURL, Advisory: advCfg, IntakeKey: intakeKey}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)
+}
+
+// advisoryConfig is the CSAF publisher identity from the flags.
+func advisoryConfig(o serveOptions) advisory.Config {
+	p := provider.Publisher{Category: "vendor", Name: o.publisher, Namespace: o.namespace}
+	if o.demo {
+		if p.Name == "" {
+			p.Name = demo.Vendor
+		}
+		if p.Namespace == "" {
+			p.Namespace = demo.VendorNamespace
+		}
+	}
+	if p.Name == "" {
+		p.Name = "Rampart"
+	}
+	if p.Namespace == "" {
+		p.Namespace = strings.TrimSuffix(o.publicURL, "/")
+	}
+	if p.Namespace == "" {
+		p.Namespace = "https://rampart.invalid"
+	}
+	return advisory.Config{Publisher: p}
 }
 
 // demoAccount makes sure the demo admin exists with a freshly generated

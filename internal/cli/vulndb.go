@@ -51,6 +51,9 @@ stores nothing. Afterwards every release in the portfolio is re-matched.`,
 			if err != nil {
 				return fmt.Errorf("nothing imported: %w", err)
 			}
+			for _, sk := range rec.Skipped {
+				fmt.Fprintf(s.err, "warning: skipped %s\n", sk)
+			}
 			var files []string
 			for f, n := range rec.Files {
 				files = append(files, fmt.Sprintf("%s %d", f, n))

@@ -31,6 +31,16 @@ type Finding struct {
 	Mitigation       string     `json:"mitigation"`
 	References       []string   `json:"references"`
 
+	// DependencyPaths are the chains through which a vulnerable package
+	// is introduced, root first ("app > express > qs"), as Snyk and npm
+	// audit report them.
+	DependencyPaths []string `json:"dependency_paths,omitempty"`
+
+	// Triage is a decision the report itself records (a SARIF
+	// suppression, a DefectDojo status). It sets the status of a finding
+	// the first time it is imported, never over a later decision.
+	Triage *Triage `json:"triage,omitempty"`
+
 	// Tool is the producing tool when a format carries it (a SARIF run's
 	// driver name, e.g. "CodeQL"); empty when it is the format itself.
 	Tool string `json:"tool,omitempty"`
@@ -82,6 +92,16 @@ type EPSS struct {
 
 // Float returns a pointer to v, for the optional score fields.
 func Float(v float64) *float64 { return &v }
+
+// Triage is the state a report gives a finding it records as already
+// triaged.
+type Triage struct {
+	Status Status `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// AcceptedUntil and AcceptedBy: a risk acceptance's expiry and approver.
+	AcceptedUntil *time.Time `json:"accepted_until,omitempty"`
+	AcceptedBy    string     `json:"accepted_by,omitempty"`
+}
 
 // Normalize brings a parsed finding into canonical form: trims text, sorts
 // and de-duplicates identifiers, CWEs and references (CVE ids are upper-cased),

@@ -139,6 +139,13 @@ func NewReconciler(existing []Existing) *Reconciler {
 // finding it matches (ok false for new ones). A fingerprint reported twice
 // in one scan is one finding: the second Add reports dup true.
 func (r *Reconciler) Add(fp string) (o Outcome, e Existing, dup bool) {
+	return r.AddTriaged(fp, nil)
+}
+
+// AddTriaged is Add for a finding the report itself records with triage
+// t: one it records as fixed (a DefectDojo export's mitigated finding)
+// does not reopen a closed finding.
+func (r *Reconciler) AddTriaged(fp string, t *Triage) (o Outcome, e Existing, dup bool) {
 	if o, seen := r.plan.Incoming[fp]; seen {
 		return o, r.byFP[fp], true
 	}
@@ -147,6 +154,9 @@ func (r *Reconciler) Add(fp string) (o Outcome, e Existing, dup bool) {
 	case !ok:
 		o = OutcomeNew
 		r.plan.New++
+	case e.Status.Closed() && t != nil && t.Status.Closed():
+		o = OutcomeUnchanged
+		r.plan.Unchanged++
 	case e.Status.Closed():
 		o = OutcomeReopened
 		r.plan.Reopened++

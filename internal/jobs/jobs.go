@@ -8,15 +8,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -30,17 +34,19 @@ type Config struct {
 	Interval time.Duration
 	// MaxAttempts per delivery (default 10).
 	MaxAttempts int
-	Client      *http.Client
+	// Parallel webhook calls per server (default 16).
+	Parallel int
+	Client   *http.Client
 }
 
 // Runner runs the jobs.
 type Runner struct {
-	cfg Config
-	st  *store.Store
-	log *slog.Logger
-	now func() time.Time
-	// lastSnapshot is when the findings trend was last recorded.
-	lastSnapshot time.Time
+	cfg    Config
+	st     *store.Store
+	log    *slog.Logger
+	now    func() time.Time
+	holder string // names this server in job leases
+	vulns  *portfolio.Vulns
 }
 
 // New returns a runner.
@@ -51,11 +57,21 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Runner {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 10
 	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 16
+	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Runner{cfg: cfg, st: st, log: log, now: time.Now}
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return &Runner{cfg: cfg, st: st, log: log, now: time.Now, vulns: portfolio.NewVulns(st),
+		holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))}
 }
+
+// SetClock replaces the clock (tests).
+func (r *Runner) SetClock(now func() time.Time) { r.now = now }
 
 // Run runs the jobs every interval until ctx ends.
 func (r *Runner) Run(ctx context.Context) {
@@ -73,40 +89,67 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 }
 
-// Tick runs every job once.
+// Periodic jobs and how often each runs across all servers sharing the
+// database (a lease row per job: ClaimJob).
+const (
+	JobSnapshot = "findings.snapshot"
+	JobExpire   = "findings.expire-acceptances"
+	JobRematch  = "vulns.rematch"
+	JobWebhooks = "webhooks.deliver"
+)
+
+// Tick runs every job that is due once. Each job is claimed with a lease
+// first, so of several servers ticking together exactly one runs it in an
+// interval; every job is also idempotent, so a lease that ends while its
+// holder is still working (or a crash) never doubles an effect.
 func (r *Runner) Tick(ctx context.Context) error {
 	now := r.now().UTC()
-	if now.Sub(r.lastSnapshot) >= 15*time.Minute { // trend data: a day's counts, refreshed
-		if err := r.st.SnapshotFindings(ctx, now, 0); err != nil {
-			return fmt.Errorf("snapshot findings: %w", err)
+	var errs []error
+	run := func(name string, every time.Duration, fn func() error) {
+		ok, err := r.st.ClaimJob(ctx, name, r.holder, now, every)
+		if err == nil && ok {
+			err = fn()
 		}
-		r.lastSnapshot = now
-	}
-	ids, err := r.st.ExpireAcceptances(ctx, now)
-	if err != nil {
-		return fmt.Errorf("expire risk acceptances: %w", err)
-	}
-	for _, id := range ids {
-		f, err := r.st.Finding(ctx, id)
 		if err != nil {
-			return err
-		}
-		if err := r.st.AddEvent(ctx, store.Event{At: now, Kind: "finding.acceptance-expired", ProductID: f.ProductID, ReleaseID: f.ReleaseID,
-			Subject: strconv.FormatInt(id, 10), Title: fmt.Sprintf("Risk acceptance expired: %s (%s %s) reopened", f.Finding.Title, f.ProductName, f.Release)}); err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
-	if len(r.cfg.Webhooks) == 0 {
-		return nil
-	}
-	if _, err := r.st.QueueDeliveries(ctx, r.cfg.Webhooks, now); err != nil {
+	// Trend data: a day's counts, refreshed.
+	run(JobSnapshot, 15*time.Minute, func() error { return r.st.SnapshotFindings(ctx, now, 0) })
+	// Reopening a finding and raising its event commit together, once.
+	run(JobExpire, r.cfg.Interval-time.Second, func() error {
+		_, err := r.st.ExpireAcceptances(ctx, now)
 		return err
+	})
+	// A vulndb import whose re-match did not complete (a crash, or
+	// --no-rematch) is finished here.
+	if pending, err := r.vulns.RematchPending(ctx); err != nil {
+		errs = append(errs, err)
+	} else if pending {
+		run(JobRematch, 30*time.Minute, func() error {
+			n, err := r.vulns.RematchAll(ctx)
+			if err == nil {
+				r.log.Info("re-matched the portfolio after new vulnerability data", "new_matches", n)
+			}
+			return err
+		})
 	}
-	sent, failed, err := r.st.DeliverDue(ctx, now, r.cfg.MaxAttempts, func(d store.Delivery) error { return r.send(ctx, d, now) })
-	if sent+failed > 0 {
-		r.log.Info("webhooks", "sent", sent, "failed", failed)
+	if len(r.cfg.Webhooks) > 0 {
+		// Queueing is idempotent and claiming skips what another server
+		// holds, so every server may deliver (the work is shared).
+		if _, err := r.st.QueueDeliveries(ctx, r.cfg.Webhooks, now); err != nil {
+			errs = append(errs, err)
+		} else {
+			sent, failed, err := r.st.DeliverDue(ctx, now, r.cfg.MaxAttempts, r.cfg.Parallel, r.cfg.Interval, func(d store.Delivery) error { return r.send(ctx, d, now) })
+			if sent+failed > 0 {
+				r.log.Info("webhooks", "sent", sent, "failed", failed)
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
 	}
-	return err
+	return errors.Join(errs...)
 }
 
 // SignatureHeader carries "t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">".

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/conformity"
 	"github.com/rampart-security/rampart/internal/fault"
@@ -42,7 +43,21 @@ func NewConformity(st *store.Store, lib *threatmodel.Library, now func() time.Ti
 // NewConformityService is the conformity service with every domain's
 // evidence source wired in: the one constructor the server and the CLI use.
 func NewConformityService(st *store.Store, lib *threatmodel.Library) *Conformity {
-	return NewConformity(st, lib, time.Now)
+	return NewConformity(st, lib, time.Now, advisoryEvidence(st))
+}
+
+// advisoryEvidence links the product's published CSAF advisories.
+func advisoryEvidence(st *store.Store) EvidenceSource {
+	return func(ctx context.Context, e *conformity.Evidence) error {
+		list, err := st.CSAFAdvisories(ctx, advisory.Filter{Products: []int64{e.ProductID}, Status: advisory.StatusPublished})
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			e.Advisories = append(e.Advisories, conformity.Link{Kind: "advisory", ID: a.TrackingID, URL: fmt.Sprintf("/advisories/%d", a.ID)})
+		}
+		return nil
+	}
 }
 
 // Evidence gathers what Rampart knows about a release.

@@ -3,11 +3,13 @@ package portfolio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/conformity"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -125,6 +127,23 @@ func TestConformityFromStore(t *testing.T) {
 		}
 		if len(actions) != 3 {
 			t.Errorf("audited conformity events: %v", actions)
+		}
+
+		// The production service links the product's published advisories (not drafts).
+		full := portfolio.NewConformityService(st, lib)
+		for i, status := range []advisory.Status{advisory.StatusDraft, advisory.StatusPublished} {
+			a := &advisory.Advisory{ProductID: rel.ProductID, TrackingID: fmt.Sprintf("GW-2026-%03d", i+1), Title: "t", TLP: "WHITE", Status: status, Author: "alice",
+				Document: []byte(`{}`), CreatedAt: now, UpdatedAt: now}
+			if err := st.CreateCSAFAdvisory(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cra, err = full.Report(ctx, rel.ID, conformity.CRA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it := item(cra, "II.4"); it.Status != conformity.Met || len(it.Evidence) != 1 || it.Evidence[0].ID != "GW-2026-002" {
+			t.Errorf("II.4 with one published advisory: %+v", it)
 		}
 
 		ov, err := svc.Overview(ctx, conformity.ETSI, nil)

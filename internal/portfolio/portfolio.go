@@ -6,6 +6,8 @@ package portfolio
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,22 +30,50 @@ type ImportResult struct {
 // ImportSBOM decodes and validates an SBOM and replaces the release's
 // components with it in one transaction. Shared by the API, the UI and the CLI.
 func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, data []byte) (ImportResult, error) {
-	doc, err := sbom.Decode(bytes.NewReader(data), name, sbom.Options{MaxBytes: int64(len(data)) + 1})
+	doc, err := sbom.DecodeBytes(data, name)
 	if err != nil {
 		return ImportResult{}, invalidSBOM{err}
 	}
-	blob := store.NewBlob(name, "application/octet-stream", data)
-	if err := st.ImportComponents(ctx, releaseID, doc.Components, blob); err != nil {
+	return importSBOM(ctx, st, releaseID, name, doc, store.NewBlob(name, "application/octet-stream", data))
+}
+
+// ImportSBOMFrom is ImportSBOM reading an upload (a spooled file) of at
+// most limit bytes. The document is read once; its raw bytes are kept in the
+// store up to MaxKeptReport, larger ones are recorded by SHA-256 only
+// (a 500 MB SBOM is not copied into the database inside the transaction).
+func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name string, r io.Reader, limit int64) (ImportResult, error) {
+	hash := sha256.New()
+	var kept bytes.Buffer
+	keep := &limitedBuffer{buf: &kept, max: MaxKeptReport}
+	doc, err := sbom.Decode(io.TeeReader(r, io.MultiWriter(hash, keep)), name, sbom.Options{MaxBytes: limit})
+	if err != nil {
+		return ImportResult{}, invalidSBOM{err}
+	}
+	blob := store.Blob{SHA256: hex.EncodeToString(hash.Sum(nil)), Name: name, MediaType: "application/octet-stream"}
+	if !keep.over {
+		blob = store.NewBlob(name, "application/octet-stream", kept.Bytes())
+	}
+	return importSBOM(ctx, st, releaseID, name, doc, blob)
+}
+
+func importSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, doc *sbom.Document, blob store.Blob) (ImportResult, error) {
+	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}
+	// The components and the audit record of the import commit together.
+	err := st.Atomic(ctx, func(ctx context.Context) error {
+		if err := st.ImportComponents(ctx, releaseID, doc.Components, blob); err != nil {
+			return err
+		}
+		pid, err := st.ReleaseProduct(ctx, releaseID)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, st, audit.Event{Action: audit.ActionSBOMImport, Object: fmt.Sprintf("release %d (%s)", releaseID, name), ProductID: pid,
+			Detail: fmt.Sprintf("%s %s, %d components, sha256 %s", res.Format, res.SpecVersion, res.Components, res.SHA256)})
+	})
+	if err != nil {
 		return ImportResult{}, err
 	}
-	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}
-	pid, err := st.ReleaseProduct(ctx, releaseID)
-	if err != nil {
-		return res, err
-	}
-	err = audit.Record(ctx, st, audit.Event{Action: audit.ActionSBOMImport, Object: fmt.Sprintf("release %d (%s)", releaseID, name), ProductID: pid,
-		Detail: fmt.Sprintf("%s %s, %d components, sha256 %s", res.Format, res.SpecVersion, res.Components, res.SHA256)})
-	return res, err
+	return res, nil
 }
 
 // invalidSBOM maps SBOM validation errors to 422 with the message shown.

@@ -14,6 +14,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners"
+	"github.com/rampart-security/rampart/internal/spool"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -37,16 +38,36 @@ type ScanRequest struct {
 // reconciled with the earlier imports of the same scope in one
 // transaction. A report the tool cannot have produced changes nothing.
 func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.ScanResult, error) {
-	hash := sha256.New()
-	var kept bytes.Buffer
-	keep := &limitedBuffer{buf: &kept, max: MaxKeptReport}
-	br := bufio.NewReaderSize(io.TeeReader(req.Report, io.MultiWriter(hash, keep)), scanners.HeadSize)
-	format, err := scanners.Choose(br, req.FileName, req.Tool)
+	// The report is read from a seekable local file: a spooled upload
+	// (web.Upload) or a file the CLI opened. Anything else is spooled here,
+	// so the transaction below never waits on the network and can re-read
+	// the report when it is retried.
+	src, ok := req.Report.(io.ReadSeeker)
+	if !ok {
+		f, err := spool.New(req.Report, 0, "", req.FileName)
+		if err != nil {
+			return store.ScanResult{}, err
+		}
+		defer f.Close()
+		src = f
+	}
+	format, err := scanners.Choose(bufio.NewReaderSize(src, scanners.HeadSize), req.FileName, req.Tool)
 	if err != nil {
 		return store.ScanResult{}, invalidReport{err}
 	}
+	hash := sha256.New()
+	var kept bytes.Buffer
+	keep := &limitedBuffer{buf: &kept, max: MaxKeptReport}
 	in := store.ScanImport{ReleaseID: req.ReleaseID, Tool: format.Name, Scope: req.Scope, FileName: req.FileName, Actor: req.Actor,
 		Each: func(emit func(findings.Finding) error) error {
+			// Each attempt of the transaction reads the report from the start.
+			if _, err := src.Seek(0, io.SeekStart); err != nil {
+				return fmt.Errorf("rewind %s: %w", req.FileName, err)
+			}
+			hash.Reset()
+			kept.Reset()
+			keep.over = false
+			br := bufio.NewReaderSize(io.TeeReader(src, io.MultiWriter(hash, keep)), scanners.HeadSize)
 			if err := format.Parse(br, req.FileName, emit); err != nil {
 				return invalidReport{fmt.Errorf("%s report: %w", format.Name, err)}
 			}
@@ -59,20 +80,27 @@ func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.Sc
 		}
 		return store.NewBlob(req.FileName, "application/octet-stream", keep.buf.Bytes())
 	}
-	res, err := st.ImportScan(ctx, in)
-	if err != nil {
-		return res, err
-	}
-	pid, err := st.ReleaseProduct(ctx, req.ReleaseID)
+	var res store.ScanResult
+	var pid int64
+	// The import and its audit record commit together (or neither does).
+	err = st.Atomic(ctx, func(ctx context.Context) error {
+		var err error
+		if res, err = st.ImportScan(ctx, in); err != nil {
+			return err
+		}
+		if pid, err = st.ReleaseProduct(ctx, req.ReleaseID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, st, audit.Event{Action: "scan.import", Object: fmt.Sprintf("release %d (%s)", req.ReleaseID, req.FileName), ProductID: pid,
+			Detail: fmt.Sprintf("%s scope %s: %d findings, %d new", res.Tool, res.Scope, res.Findings, res.New)})
+	})
 	if err != nil {
 		return res, err
 	}
 	// Keep today's trend point of this product current (best effort: the
 	// import succeeded; the background job refreshes every product).
 	_ = st.SnapshotFindings(ctx, time.Now(), pid)
-	err = audit.Record(ctx, st, audit.Event{Action: "scan.import", Object: fmt.Sprintf("release %d (%s)", req.ReleaseID, req.FileName), ProductID: pid,
-		Detail: fmt.Sprintf("%s scope %s: %d findings, %d new", res.Tool, res.Scope, res.Findings, res.New)})
-	return res, err
+	return res, nil
 }
 
 type limitedBuffer struct {

@@ -136,7 +136,7 @@ func TestReimportKeepsTriage(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids, err := st.ExpireAcceptances(ctx, now.Add(2*time.Hour))
-		if err != nil || len(ids) != 1 || ids[0] != orig.ID {
+		if err != nil || len(ids) != 1 || ids[0].ID != orig.ID {
 			t.Fatalf("expire: %v %v", ids, err)
 		}
 		if f, _ := st.Finding(ctx, orig.ID); f.Status != findings.StatusOpen {

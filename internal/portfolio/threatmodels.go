@@ -60,11 +60,17 @@ func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data
 	if err != nil {
 		return store.ThreatModelVersion{}, false, err
 	}
-	v, created, err := st.SaveThreatModel(ctx, productID, string(src), note, actor)
-	if err != nil || !created {
-		return v, created, err
-	}
-	err = audit.Record(ctx, st, audit.Event{Action: "threatmodel.save", Object: fmt.Sprintf("threat model v%d (%s)", v.Version, name), ProductID: productID, Detail: note})
+	var v store.ThreatModelVersion
+	var created bool
+	// The new version and its audit record commit together.
+	err = st.Atomic(ctx, func(ctx context.Context) error {
+		var err error
+		v, created, err = st.SaveThreatModel(ctx, productID, string(src), note, actor)
+		if err != nil || !created {
+			return err
+		}
+		return audit.Record(ctx, st, audit.Event{Action: "threatmodel.save", Object: fmt.Sprintf("threat model v%d (%s)", v.Version, name), ProductID: productID, Detail: note})
+	})
 	return v, created, err
 }
 
@@ -118,13 +124,15 @@ func TrackThreat(ctx context.Context, st *store.Store, productID int64, t store.
 		return &store.ValidationError{Field: "note", Message: "accepting a threat or calling it not applicable needs a reason"}
 	}
 	t.UpdatedAt = time.Now().UTC()
-	if err := st.TrackThreat(ctx, productID, t); err != nil {
-		return err
-	}
 	action := "threat.track"
 	if t.Status == threatmodel.StatusAccepted {
 		action = "threat.risk_accepted"
 	}
-	return audit.Record(ctx, st, audit.Event{Action: action, Object: "threat " + t.ThreatID, ProductID: productID,
-		Detail: strings.TrimSpace(fmt.Sprintf("status %s %s", t.Status, t.Note))})
+	return st.Atomic(ctx, func(ctx context.Context) error {
+		if err := st.TrackThreat(ctx, productID, t); err != nil {
+			return err
+		}
+		return audit.Record(ctx, st, audit.Event{Action: action, Object: "threat " + t.ThreatID, ProductID: productID,
+			Detail: strings.TrimSpace(fmt.Sprintf("status %s %s", t.Status, t.Note))})
+	})
 }

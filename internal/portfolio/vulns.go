@@ -163,12 +163,20 @@ func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match
 }
 
 // RematchAll re-matches every release (after new vulnerability data) and
-// returns how many new matches appeared.
+// returns how many new matches appeared. It records the generation of
+// vulnerability data it started from once every release is done, so a
+// re-match interrupted by a crash is visible (RematchPending) and is
+// completed by the next server start.
 func (v *Vulns) RematchAll(ctx context.Context) (int, error) {
+	gen, err := v.st.Generation(ctx, store.GenAdvisories)
+	if err != nil {
+		return 0, err
+	}
 	ids, err := v.st.ReleaseIDs(ctx)
 	if err != nil {
 		return 0, err
 	}
+
 	n := 0
 	for _, id := range ids {
 		added, err := v.Rematch(ctx, id)
@@ -177,7 +185,18 @@ func (v *Vulns) RematchAll(ctx context.Context) (int, error) {
 		}
 		n += len(added)
 	}
-	return n, nil
+	return n, v.st.SetGeneration(ctx, store.GenRematched, gen)
+}
+
+// RematchPending reports whether vulnerability data was imported since the
+// last completed re-match of the portfolio.
+func (v *Vulns) RematchPending(ctx context.Context) (bool, error) {
+	have, err := v.st.Generation(ctx, store.GenAdvisories)
+	if err != nil {
+		return false, err
+	}
+	done, err := v.st.Generation(ctx, store.GenRematched)
+	return done < have, err
 }
 
 // ImportFeeds reads vulnerability data files, folders and zips (OSV, NVD,
@@ -192,7 +211,9 @@ func ImportFeeds(ctx context.Context, st *store.Store, actor string, paths ...st
 	for f, n := range data.Files {
 		files[string(f)] = n
 	}
-	return st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, store.FeedImport{Actor: actor, Paths: paths, Files: files})
+	rec, err := st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, store.FeedImport{Actor: actor, Paths: paths, Files: files})
+	rec.Skipped = data.Skipped
+	return rec, err
 }
 
 // SetAnalysis stores a VEX decision and re-matches the release.
@@ -220,15 +241,19 @@ func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 		return fmt.Errorf("release %d has no match of %s in component %q: %w", releaseID, vulnID, ref, store.ErrNotFound)
 	}
 	a.UpdatedAt = time.Now().UTC()
-	if err := v.st.SetAnalysis(ctx, releaseID, ref, vulnID, a); err != nil {
-		return err
-	}
-	pid, err := v.st.ReleaseProduct(ctx, releaseID)
+	// The decision and its audit record commit together.
+	err = v.st.Atomic(ctx, func(ctx context.Context) error {
+		if err := v.st.SetAnalysis(ctx, releaseID, ref, vulnID, a); err != nil {
+			return err
+		}
+		pid, err := v.st.ReleaseProduct(ctx, releaseID)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, v.st, audit.Event{Action: "vuln.analysis", Object: fmt.Sprintf("%s in %s of release %d", vulnID, ref, releaseID),
+			ProductID: pid, Detail: strings.TrimSpace(fmt.Sprintf("%s %s %s", a.Status, a.Justification, a.Detail))})
+	})
 	if err != nil {
-		return err
-	}
-	if err := audit.Record(ctx, v.st, audit.Event{Action: "vuln.analysis", Object: fmt.Sprintf("%s in %s of release %d", vulnID, ref, releaseID),
-		ProductID: pid, Detail: strings.TrimSpace(fmt.Sprintf("%s %s %s", a.Status, a.Justification, a.Detail))}); err != nil {
 		return err
 	}
 	_, err = v.Rematch(ctx, releaseID)

@@ -119,8 +119,17 @@ func decodeSPDXTagValue(data []byte, name string, f Format) (*Document, error) {
 	// Snippets are not imported. tools-golang's parser also rejects a
 	// snippet that follows a package section (as in the official SPDX 2.2
 	// and 2.3 examples), so snippet tags are dropped before parsing.
+	// A tag-value document has no closing marker; its writers end every
+	// line with a line break, so a last line without one is a cut file.
+	if t := bytes.TrimRight(data, " \t"); len(t) > 0 && t[len(t)-1] != '\n' {
+		return nil, invalid(name, fmt.Sprintf("line %d", bytes.Count(data, []byte("\n"))+1), "SPDX tag-value: the last line has no line break: the file is truncated")
+	}
+	snippets := map[string]bool{}
 	kept := pairs[:0]
 	for _, p := range pairs {
+		if p.Tag == "SnippetSPDXID" {
+			snippets[strings.TrimPrefix(strings.TrimSpace(p.Value), "SPDXRef-")] = true
+		}
 		if strings.HasPrefix(p.Tag, "Snippet") || p.Tag == "LicenseInfoInSnippet" {
 			continue
 		}
@@ -145,6 +154,9 @@ func decodeSPDXTagValue(data []byte, name string, f Format) (*Document, error) {
 		return nil, invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
 	}
 	if err := checkSPDXTagValue(&doc, name); err != nil {
+		return nil, err
+	}
+	if err := checkSPDXComplete(&doc, name, f.SpecVersion, snippets); err != nil {
 		return nil, err
 	}
 	return fromSPDX(&doc, f, name)
@@ -189,6 +201,103 @@ func checkSPDXTagValue(doc *spdx.Document, name string) error {
 		if p.PackageDownloadLocation == "" {
 			return invalid(name, fmt.Sprintf("package %q PackageDownloadLocation", p.PackageName), "missing required tag")
 		}
+	}
+	return nil
+}
+
+// checkSPDXComplete validates a tag-value document as a whole, so that a
+// file cut between two sections (where every line read is well formed) is
+// not taken for a smaller SBOM: every file has its SHA1 checksum (SPDX
+// 2.2 and 2.3 require it) and, in 2.2, its licence and copyright tags;
+// every 2.2 package has its licence and copyright tags and, when its files
+// were analysed, a verification code and at least one file; the document
+// DESCRIBES something; and every relationship names elements the document
+// defines (or another document's, DocumentRef-…).
+func checkSPDXComplete(doc *spdx.Document, name, version string, snippets map[string]bool) error {
+	defined := map[string]bool{"DOCUMENT": true}
+	for k := range snippets {
+		defined[k] = true
+	}
+	checkFile := func(f *spdx.File, where string) error {
+		if f == nil {
+			return nil
+		}
+		defined[string(f.FileSPDXIdentifier)] = true
+		has := false
+		for _, c := range f.Checksums {
+			if c.Algorithm == common.SHA1 && c.Value != "" {
+				has = true
+			}
+		}
+		field := fmt.Sprintf("%sfile %q", where, f.FileName)
+		switch {
+		case f.FileSPDXIdentifier == "":
+			return invalid(name, field+" SPDXID", "missing required tag: the file section is incomplete (truncated?)")
+		case !has:
+			return invalid(name, field+" FileChecksum", "missing required SHA1 checksum: the file section is incomplete (truncated?)")
+		case version == "2.2" && f.LicenseConcluded == "":
+			return invalid(name, field+" LicenseConcluded", "missing required tag: the file section is incomplete (truncated?)")
+		case version == "2.2" && len(f.LicenseInfoInFiles) == 0:
+			return invalid(name, field+" LicenseInfoInFile", "missing required tag: the file section is incomplete (truncated?)")
+		case version == "2.2" && f.FileCopyrightText == "":
+			return invalid(name, field+" FileCopyrightText", "missing required tag: the file section is incomplete (truncated?)")
+		}
+		return nil
+	}
+	for _, f := range doc.Files {
+		if err := checkFile(f, ""); err != nil {
+			return err
+		}
+	}
+	for _, p := range doc.Packages {
+		if p == nil {
+			continue
+		}
+		defined[string(p.PackageSPDXIdentifier)] = true
+		field := fmt.Sprintf("package %q ", p.PackageName)
+		for _, f := range p.Files {
+			if err := checkFile(f, field); err != nil {
+				return err
+			}
+		}
+		if version != "2.2" {
+			continue
+		}
+		analyzed := p.FilesAnalyzed || !p.IsFilesAnalyzedTagPresent
+		switch {
+		case p.PackageLicenseConcluded == "":
+			return invalid(name, field+"PackageLicenseConcluded", "missing required tag: the package section is incomplete (truncated?)")
+		case p.PackageLicenseDeclared == "":
+			return invalid(name, field+"PackageLicenseDeclared", "missing required tag: the package section is incomplete (truncated?)")
+		case p.PackageCopyrightText == "":
+			return invalid(name, field+"PackageCopyrightText", "missing required tag: the package section is incomplete (truncated?)")
+		case analyzed && (p.PackageVerificationCode == nil || p.PackageVerificationCode.Value == ""):
+			return invalid(name, field+"PackageVerificationCode", "required when FilesAnalyzed is true: the package section is incomplete (truncated?)")
+		case analyzed && len(p.Files) == 0:
+			return invalid(name, field+"FilesAnalyzed", "is true but the package has no files: the document is incomplete (truncated?)")
+		}
+	}
+	describes := false
+	for _, r := range doc.Relationships {
+		if r == nil {
+			continue
+		}
+		rel := strings.ToUpper(r.Relationship)
+		if (rel == "DESCRIBES" && r.RefA.ElementRefID == "DOCUMENT") || (rel == "DESCRIBED_BY" && r.RefB.ElementRefID == "DOCUMENT") {
+			describes = true
+		}
+		for _, ref := range []common.DocElementID{r.RefA, r.RefB} {
+			if ref.DocumentRefID != "" || ref.SpecialID != "" || ref.ElementRefID == "" {
+				continue
+			}
+			if !defined[string(ref.ElementRefID)] {
+				return invalid(name, "Relationship", "%s %s %s: element SPDXRef-%s is not defined in the document: the document is incomplete (truncated?)",
+					r.RefA, r.Relationship, r.RefB, ref.ElementRefID)
+			}
+		}
+	}
+	if !describes && len(doc.Packages) == 0 && len(doc.Files) == 0 {
+		return invalid(name, "Relationship", "the document describes nothing (no DESCRIBES relationship, package or file): the document is incomplete (truncated?)")
 	}
 	return nil
 }

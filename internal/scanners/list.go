@@ -4,6 +4,7 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/bandit"
 	"github.com/rampart-security/rampart/internal/scanners/burp"
 	"github.com/rampart-security/rampart/internal/scanners/cyclonedx"
+	"github.com/rampart-security/rampart/internal/scanners/defectdojo"
 	"github.com/rampart-security/rampart/internal/scanners/depcheck"
 	"github.com/rampart-security/rampart/internal/scanners/generic"
 	"github.com/rampart-security/rampart/internal/scanners/gosec"
@@ -173,6 +174,14 @@ func formats() []Format {
 			DetectRule:  npmaudit.DetectRule,
 			Detect:      npmaudit.Detect,
 			Parse:       npmaudit.Parse,
+		},
+		{
+			Name:        defectdojo.Name,
+			Aliases:     []string{"defectdojo-findings", "dojo-export"},
+			Description: "DefectDojo findings export (API v2 /findings/ JSON pages), with status, risk acceptance and notes",
+			DetectRule:  defectdojo.DetectRule,
+			Detect:      defectdojo.Detect,
+			Parse:       defectdojo.Parse,
 		},
 		{
 			Name:        generic.Name,

@@ -8,16 +8,22 @@ package scanners
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 )
 
-// HeadSize is how many leading bytes detection looks at.
-const HeadSize = 8 << 10
+// HeadSize is how many leading bytes detection looks at: large enough
+// that a report's identifying keys are found after long leading sections
+// (Semgrep's "errors", gosec's sorted SARIF keys, Snyk's leading arrays);
+// detection tokenizes this window once (reportio.Head) and every rule
+// reads the keys found, wherever they sit.
+const HeadSize = 4 << 20
 
 // ErrUnknownFormat: no registered format recognises the content.
 var ErrUnknownFormat = errors.New("unknown report format")
@@ -31,8 +37,8 @@ type Format struct {
 	Aliases     []string // other names accepted by --tool
 	Description string   // what produces it
 	DetectRule  string   // the detection rule, in words
-	// Detect reports whether head (the first HeadSize bytes) is this format.
-	Detect func(head []byte) bool
+	// Detect reports whether the head (the first HeadSize bytes) is this format.
+	Detect func(h *reportio.Head) bool
 	// Parse streams the report's findings to emit; name is used in errors.
 	Parse func(r io.Reader, name string, emit func(findings.Finding) error) error
 }
@@ -68,8 +74,9 @@ func Names() []string {
 
 // Detect returns the first format whose rule matches head.
 func Detect(head []byte) (Format, error) {
+	h := reportio.NewHead(head)
 	for _, f := range formats() {
-		if f.Detect(head) {
+		if f.Detect(h) {
 			return f, nil
 		}
 	}
@@ -105,8 +112,8 @@ func Choose(br *bufio.Reader, name, tool string) (Format, error) {
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return Format{}, fmt.Errorf("%s: reading: %w", name, err)
 	}
-	if len(head) == 0 {
-		return Format{}, fmt.Errorf("%s: empty file: cannot detect the format; give the tool (known: %s)", name, strings.Join(Names(), ", "))
+	if len(bytes.TrimSpace(reportio.DecodeBOM(head))) == 0 {
+		return Format{}, fmt.Errorf("%s: empty file: cannot detect the format; give the tool (--tool) to import it as an empty report (known: %s)", name, strings.Join(Names(), ", "))
 	}
 	f, err := Detect(head)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -158,6 +159,46 @@ var matrix = map[string]who{
 	"GET /api/v1/releases/{id}/conformity/report":                   read,
 	"PUT /api/v1/releases/{id}/conformity/{catalog}/{item}":         write,
 	"POST /api/v1/releases/{id}/conformity/{catalog}/{item}/review": write,
+	// API: policy gates
+	"GET /api/v1/releases/{id}/gate":                            read,
+	"GET /api/v1/products/{id}/policy":                          read,
+	"PUT /api/v1/products/{id}/policy":                          manage,
+	"GET /api/v1/products/{id}/policy/versions":                 read,
+	"GET /api/v1/policy":                                        signedIn,
+	"PUT /api/v1/policy":                                        admins,
+	"GET /api/v1/products/{id}/exceptions":                      read,
+	"POST /api/v1/products/{id}/exceptions":                     write,
+	"POST /api/v1/products/{id}/exceptions/{exception}/approve": manage,
+	"POST /api/v1/products/{id}/exceptions/{exception}/reject":  manage,
+	// API: CSAF advisories (the author-cannot-approve rule is the service's, tested in internal/store)
+	"GET /api/v1/advisories":                 signedIn, // filtered to the caller's products
+	"POST /api/v1/products/{id}/advisories":  write,
+	"GET /api/v1/advisories/{id}":            read,
+	"PUT /api/v1/advisories/{id}":            write,
+	"GET /api/v1/advisories/{id}/validation": read,
+	"POST /api/v1/advisories/{id}/submit":    write,
+	"POST /api/v1/advisories/{id}/reject":    write,
+	"POST /api/v1/advisories/{id}/publish":   write,
+	"POST /api/v1/csaf/validate":             signedIn,
+	"GET /api/v1/csaf/keys":                  admins,
+	"POST /api/v1/csaf/keys/rotate":          admins,
+	// UI: advisories (POST /advisories/new names the product in the form; the empty test body has none: 404 for all)
+	"GET /advisories":                signedIn,
+	"POST /advisories/new":           0,
+	"GET /advisories/{id}":           read,
+	"POST /advisories/{id}":          write,
+	"POST /advisories/{id}/workflow": write,
+	"POST /advisories/validate":      signedIn,
+	// CSAF trusted provider: TLP:WHITE is public, the other labels need a signed-in customer
+	"GET /.well-known/security.txt":                anyone,
+	"GET /.well-known/csaf/{$}":                    anyone,
+	"GET /.well-known/csaf/provider-metadata.json": anyone,
+	"GET /.well-known/csaf/service.json":           anyone,
+	"GET /.well-known/csaf/openpgp/{file}":         anyone,
+	"GET /.well-known/csaf/white/{path...}":        anyone,
+	"GET /.well-known/csaf/green/{path...}":        signedIn,
+	"GET /.well-known/csaf/amber/{path...}":        signedIn,
+	"GET /.well-known/csaf/red/{path...}":          signedIn,
 	// UI: findings, threat models, vulnerabilities, reports
 	"GET /findings":                         signedIn,
 	"POST /findings/triage":                 signedIn, // write checked per finding
@@ -226,8 +267,8 @@ var matrix = map[string]who{
 
 // fixture is product A (with a release) and the ids the paths use.
 type fixture struct {
-	product, release, user, finding int64
-	incident                        int64
+	product, release, user, finding, advisory int64
+	incident                                  int64
 }
 
 // pathFor fills a route pattern's parameters from the fixture.
@@ -242,11 +283,13 @@ func pathFor(pattern string, f fixture) string {
 		id = fmt.Sprint(f.user)
 	case strings.Contains(pattern, "/findings/{id}"):
 		id = fmt.Sprint(f.finding)
+	case strings.Contains(pattern, "/advisories/{id}"):
+		id = fmt.Sprint(f.advisory)
 	case strings.Contains(pattern, "/incidents/{id}"), strings.Contains(pattern, "/drills/{id}"):
 		id = fmt.Sprint(f.incident)
 	}
 	return strings.NewReplacer("{id}", id, "{user}", fmt.Sprint(f.user), "{product}", fmt.Sprint(f.product),
-		"{file...}", "app.css", "{$}", "", "{kind}", "early_warning").Replace(pattern)
+		"{file...}", "app.css", "{$}", "", "{path...}", "index.txt", "{file}", "none.asc", "{kind}", "early_warning").Replace(pattern)
 }
 
 func TestRouteRoleMatrix(t *testing.T) {
@@ -323,6 +366,11 @@ func testMatrix(t *testing.T, engine string) {
 		t.Fatalf("fixture finding: %d %v", len(fs), err)
 	}
 	shared.finding = fs[0].ID
+	adv := advisory.Advisory{ProductID: shared.product, TrackingID: "MATRIX-1", TLP: "WHITE", Status: advisory.StatusDraft, Document: []byte(`{}`)}
+	if err := st.CreateCSAFAdvisory(ctx, &adv); err != nil {
+		t.Fatal(err)
+	}
+	shared.advisory = adv.ID
 
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	seen := map[string]bool{}

@@ -134,7 +134,9 @@ func (s *Server) guard(rt web.Route) http.Handler {
 	if limit == 0 {
 		limit = web.DefaultMaxBody
 	}
-	isUI := !strings.HasPrefix(rt.Pattern, "/api/") && rt.Pattern != "/metrics"
+	// The CSAF provider under /.well-known answers 401 like the API (CSAF
+	// clients do not follow sign-in redirects).
+	isUI := !strings.HasPrefix(rt.Pattern, "/api/") && !strings.HasPrefix(rt.Pattern, "/.well-known/") && rt.Pattern != "/metrics"
 	label := rt.Method + " " + rt.Pattern
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p, ok := r.Context().Value(routeKey{}).(*string); ok {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
@@ -40,6 +41,12 @@ type Config struct {
 	SSO *identity.SSO
 	// IntakeKey encrypts vulnerability-report attachments (nil: refused).
 	IntakeKey []byte
+	// PublicURL is the base of every URL the CSAF provider writes
+	// (provider-metadata.json, ROLIE feeds, security.txt); "" uses the
+	// request's scheme and Host.
+	PublicURL string
+	// Advisory configures the CSAF advisory service (publisher identity).
+	Advisory advisory.Config
 }
 
 // Server serves the API and UI over one store.
@@ -72,6 +79,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
 		Conformity: portfolio.NewConformityService(st, lib),
+		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

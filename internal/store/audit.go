@@ -69,7 +69,7 @@ func scanAudit(rows *sql.Rows) (audit.Event, error) {
 // VerifyAudit walks the whole log in order and returns the first break (a
 // *audit.BrokenError), with the number of entries and the head hash.
 func (s *Store) VerifyAudit(ctx context.Context) (count int64, head string, err error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
 	if err != nil {
 		return 0, "", fmt.Errorf("read audit log: %w", err)
 	}
@@ -145,7 +145,7 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]audit.Event, e
 		query += " LIMIT ?"
 		args = append(args, q.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit events: %w", err)
 	}
@@ -167,7 +167,7 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]audit.Event, e
 // which the chain alone cannot.
 func (s *Store) CheckAuditHead(ctx context.Context, seq int64, hash string) error {
 	var got string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT hash FROM audit_log WHERE seq = ?`), seq).Scan(&got)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT hash FROM audit_log WHERE seq = ?`), seq).Scan(&got)
 	if err == sql.ErrNoRows {
 		return &audit.BrokenError{Seq: seq, Reason: "the recorded head entry is gone: the log was truncated"}
 	}

@@ -43,7 +43,7 @@ func (s *Store) putBlob(ctx context.Context, tx *sql.Tx, b *Blob) error {
 func (s *Store) Blob(ctx context.Context, sha string) (Blob, error) {
 	b := Blob{SHA256: sha}
 	var created string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT size, media_type, name, content, created_at FROM blobs WHERE sha256 = ?`), sha).
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT size, media_type, name, content, created_at FROM blobs WHERE sha256 = ?`), sha).
 		Scan(&b.Size, &b.MediaType, &b.Name, &b.Content, &created)
 	if err != nil {
 		return b, fmt.Errorf("blob %s: %w", sha, mapErr(err))

@@ -177,7 +177,7 @@ func (s *Store) Components(ctx context.Context, q ComponentQuery) ([]inventory.C
 	args = append(args, limit+1)
 	query := fmt.Sprintf(`SELECT %s, %s FROM components c WHERE %s ORDER BY %s %s, c.id %s LIMIT ?`,
 		componentCols, col, strings.Join(where, " AND "), col, dir, dir)
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list components: %w", err)
 	}
@@ -206,7 +206,7 @@ func (s *Store) Components(ctx context.Context, q ComponentQuery) ([]inventory.C
 
 // AllComponents returns every component of a release in ref order (for SBOM export).
 func (s *Store) AllComponents(ctx context.Context, releaseID int64) ([]inventory.Component, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? ORDER BY c.id`), releaseID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? ORDER BY c.id`), releaseID)
 	if err != nil {
 		return nil, fmt.Errorf("components of release %d: %w", releaseID, err)
 	}
@@ -306,7 +306,7 @@ func (s *Store) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, string
 	}
 	for len(hits) <= limit {
 		args := append([]any{q, prefixEnd(q), key, key, id}, scopeArgs...)
-		rows, err := s.db.QueryContext(ctx, stmt, append(args, batch)...)
+		rows, err := s.conn(ctx).QueryContext(ctx, stmt, append(args, batch)...)
 		if err != nil {
 			return nil, "", fmt.Errorf("search %q: %w", q, err)
 		}

@@ -58,7 +58,7 @@ func (s *Store) ReviewConformityAnswer(ctx context.Context, releaseID int64, cat
 // ConformityAnswers returns every answer version of a release (all
 // catalogues), oldest first; conformity.Assess picks the latest per item.
 func (s *Store) ConformityAnswers(ctx context.Context, releaseID int64) ([]conformity.Answer, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+answerCols+` FROM conformity_answers WHERE release_id = ? ORDER BY catalog, item, version`), releaseID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+answerCols+` FROM conformity_answers WHERE release_id = ? ORDER BY catalog, item, version`), releaseID)
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +90,12 @@ func scanAnswers(rows *sql.Rows) ([]conformity.Answer, error) {
 // ReleaseSLA is the SLA evidence of one release's scanner findings.
 func (s *Store) ReleaseSLA(ctx context.Context, releaseID int64, now time.Time) (conformity.SLAEvidence, error) {
 	var e conformity.SLAEvidence
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN closed_at <= sla_due THEN 1 ELSE 0 END), 0)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN closed_at <= sla_due THEN 1 ELSE 0 END), 0)
 		FROM findings WHERE release_id = ? AND closed_at IS NOT NULL AND sla_due IS NOT NULL`), releaseID).Scan(&e.Closed, &e.ClosedInSLA)
 	if err != nil {
 		return e, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id FROM findings WHERE release_id = ? AND status IN ('open', 'confirmed', 'in_progress') AND sla_due < ? ORDER BY sla_due, id`),
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id FROM findings WHERE release_id = ? AND status IN ('open', 'confirmed', 'in_progress') AND sla_due < ? ORDER BY sla_due, id`),
 		releaseID, fmtTime(now))
 	if err != nil {
 		return e, err

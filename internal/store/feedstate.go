@@ -8,7 +8,7 @@ import (
 
 // FeedStates returns the state of every mirror URL seen.
 func (s *Store) FeedStates(ctx context.Context) (map[string]mirror.State, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT url, etag, last_modified, synced_until, checked_at, changed_at FROM feed_state`)
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT url, etag, last_modified, synced_until, checked_at, changed_at FROM feed_state`)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (s *Store) SaveFeedStates(ctx context.Context, states []mirror.State) error
 		if !f.ChangedAt.IsZero() {
 			changed = fmtTime(f.ChangedAt)
 		}
-		_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO feed_state (url, etag, last_modified, synced_until, checked_at, changed_at) VALUES (?, ?, ?, ?, ?, ?)
+		_, err := s.exec(ctx, s.q(`INSERT INTO feed_state (url, etag, last_modified, synced_until, checked_at, changed_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, synced_until = excluded.synced_until,
 			checked_at = excluded.checked_at, changed_at = excluded.changed_at`), f.URL, f.ETag, f.LastModified, synced, fmtTime(f.CheckedAt), changed)
 		if err != nil {

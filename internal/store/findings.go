@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/findings"
 )
@@ -48,7 +51,7 @@ type ScanResult struct {
 // ProductSLA returns a product's SLA policy (the default when unset).
 func (s *Store) ProductSLA(ctx context.Context, productID int64) (findings.SLAPolicy, error) {
 	var raw string
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT sla FROM products WHERE id = ?`), productID).Scan(&raw); err != nil {
+	if err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT sla FROM products WHERE id = ?`), productID).Scan(&raw); err != nil {
 		return findings.SLAPolicy{}, fmt.Errorf("product %d: %w", productID, mapErr(err))
 	}
 	if raw == "" {
@@ -67,7 +70,7 @@ func (s *Store) SetProductSLA(ctx context.Context, productID int64, p findings.S
 		return &ValidationError{"sla", err.Error()}
 	}
 	b, _ := json.Marshal(p)
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE products SET sla = ? WHERE id = ?`), string(b), productID)
+	res, err := s.exec(ctx, s.q(`UPDATE products SET sla = ? WHERE id = ?`), string(b), productID)
 	if err != nil {
 		return err
 	}
@@ -93,8 +96,16 @@ func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, erro
 	if in.Now.IsZero() {
 		in.Now = time.Now().UTC()
 	}
-	res := ScanResult{ReleaseID: in.ReleaseID, Tool: in.Tool, Scope: in.Scope}
+	var res ScanResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res = ScanResult{ReleaseID: in.ReleaseID, Tool: in.Tool, Scope: in.Scope} // a retried attempt starts afresh
+		// Reconciliation reads the scope's findings and then writes; two
+		// imports of one scope must not interleave. SQLite has one writer;
+		// on PostgreSQL a transaction-scoped advisory lock on the scope
+		// queues the second import behind the first.
+		if err := s.lockKey(ctx, tx, fmt.Sprintf("scan-scope:%d:%s", in.ReleaseID, in.Scope)); err != nil {
+			return err
+		}
 		var productID int64
 		var crit int
 		var exposure, slaRaw, dedupRaw string
@@ -133,7 +144,7 @@ func (s *Store) ImportScan(ctx context.Context, in ScanImport) (ScanResult, erro
 			if f.Fingerprint == "" {
 				f.Fingerprint = findings.Fingerprint(f)
 			}
-			outcome, ex, dup := rec.Add(f.Fingerprint)
+			outcome, ex, dup := rec.AddTriaged(f.Fingerprint, f.Triage)
 			if dup {
 				return nil // one issue reported twice in one report
 			}
@@ -306,9 +317,15 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 		var dup, due any
 		if r.duplicateOf != 0 {
 			status, reason, dup = findings.StatusDuplicate, "same issue as finding "+fmt.Sprint(r.duplicateOf), r.duplicateOf
+		} else if t := r.f.Triage; t != nil && t.Status.Valid() {
+			status, reason = t.Status, t.Reason // the report's own triage (SARIF suppression, DefectDojo status)
 		}
 		if r.due != "" {
 			due = r.due
+		}
+		first := now
+		if r.f.FirstSeen != nil && !r.f.FirstSeen.IsZero() && r.f.FirstSeen.Before(in.Now) {
+			first = fmtTime(*r.f.FirstSeen) // a migrated finding keeps its discovery date
 		}
 		tool := in.Tool
 		if r.f.Tool != "" {
@@ -316,10 +333,40 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 		}
 		args = append(args, productID, in.ReleaseID, in.Scope, tool, r.f.Fingerprint, r.f.Title, string(r.f.Severity), r.f.Severity.Rank(), r.f.RuleID,
 			" "+strings.Join(r.f.VulnerabilityIDs, " ")+" ", r.f.Component.Name, r.f.Component.Version, r.f.KEV, nullFloat(r.f.EPSS.Score),
-			nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(status), reason, dup, due, now, now, string(data), r.dedupKey)
+			nullFloat(cvssOf(r.f.CVSS)), r.risk.Score, r.risk.Priority, string(status), reason, dup, due, first, now, string(data), r.dedupKey)
 	}
 	if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 		return fmt.Errorf("insert findings: %w", mapErr(err))
+	}
+	return s.importedTriage(ctx, tx, in, ins, now)
+}
+
+// importedTriage completes, for new findings the report records as
+// triaged, what the INSERT cannot carry (acceptance expiry and approver,
+// closing time) and records the decision in the finding's history.
+func (s *Store) importedTriage(ctx context.Context, tx *sql.Tx, in ScanImport, rows []findingRow, now string) error {
+	for _, r := range rows {
+		t := r.f.Triage
+		if t == nil || !t.Status.Valid() || r.duplicateOf != 0 || t.Status == findings.StatusOpen {
+			continue
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM findings WHERE release_id = ? AND scope = ? AND fingerprint = ?`), in.ReleaseID, in.Scope, r.f.Fingerprint).Scan(&id); err != nil {
+			return fmt.Errorf("triage of imported finding %q: %w", r.f.Title, mapErr(err))
+		}
+		var until, closedAt any
+		if t.AcceptedUntil != nil {
+			until = fmtTime(*t.AcceptedUntil)
+		}
+		if t.Status.Closed() {
+			closedAt = now
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET accepted_until = ?, accepted_by = ?, closed_at = ? WHERE id = ?`), until, t.AcceptedBy, closedAt, id); err != nil {
+			return fmt.Errorf("triage of imported finding %d: %w", id, err)
+		}
+		if err := s.findingEvent(ctx, tx, id, now, in.Actor, "import", "", string(t.Status), "as recorded in the report: "+t.Reason); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -480,8 +527,8 @@ func (s *Store) Findings(ctx context.Context, q FindingQuery) ([]StoredFinding, 
 		add("f.sla_due < ? AND f.status IN (?, ?, ?)", fmtTime(now), string(findings.StatusOpen), string(findings.StatusConfirmed), string(findings.StatusInProgress))
 	}
 	if t := strings.TrimSpace(q.Text); t != "" {
-		like := "%" + escapeLike(strings.ToLower(t)) + "%"
-		add(`(LOWER(f.title) LIKE ? ESCAPE '\' OR LOWER(f.rule_id) LIKE ? ESCAPE '\' OR LOWER(f.component) LIKE ? ESCAPE '\' OR LOWER(f.vuln_ids) LIKE ? ESCAPE '\')`, like, like, like, like)
+		cond, a := s.findingText(t)
+		add(cond, a...)
 	}
 	if q.Products != nil {
 		if len(q.Products) == 0 {
@@ -503,7 +550,7 @@ func (s *Store) Findings(ctx context.Context, q FindingQuery) ([]StoredFinding, 
 	args = append(args, limit+1)
 	query := fmt.Sprintf(`SELECT %s, %s FROM findings f JOIN releases r ON r.id = f.release_id JOIN products p ON p.id = f.product_id %s ORDER BY %s %s, f.id %s LIMIT ?`,
 		findingCols, so.col, cond, so.col, so.dir, so.dir)
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list findings: %w", err)
 	}
@@ -540,7 +587,7 @@ func int64sToAny(v []int64) []any {
 
 // Finding returns one finding.
 func (s *Store) Finding(ctx context.Context, id int64) (StoredFinding, error) {
-	f, err := scanStoredFinding(s.db.QueryRowContext(ctx, s.q(`SELECT `+findingCols+` FROM findings f JOIN releases r ON r.id = f.release_id
+	f, err := scanStoredFinding(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+findingCols+` FROM findings f JOIN releases r ON r.id = f.release_id
 		JOIN products p ON p.id = f.product_id WHERE f.id = ?`), id), time.Now().UTC())
 	if err != nil {
 		return f, fmt.Errorf("finding %d: %w", id, mapErr(err))
@@ -560,7 +607,7 @@ type FindingEvent struct {
 
 // FindingHistory returns a finding's history, oldest first.
 func (s *Store) FindingHistory(ctx context.Context, id int64) ([]FindingEvent, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, actor, kind, from_status, to_status, detail FROM finding_events WHERE finding_id = ? ORDER BY id`), id)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT at, actor, kind, from_status, to_status, detail FROM finding_events WHERE finding_id = ? ORDER BY id`), id)
 	if err != nil {
 		return nil, err
 	}
@@ -592,10 +639,16 @@ func (s *Store) UpdateFindings(ctx context.Context, ids []int64, u FindingUpdate
 		return &ValidationError{"ids", "select at least one finding"}
 	}
 	at := fmtTime(now)
+	// Rows are locked in ascending id order, so two bulk changes over
+	// overlapping selections queue behind each other instead of
+	// deadlocking (PostgreSQL); a duplicate id is changed once.
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
 			var status string
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM findings WHERE id = ?`), id).Scan(&status); err != nil {
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM findings WHERE id = ?`+s.forUpdate()), id).Scan(&status); err != nil {
 				return fmt.Errorf("finding %d: %w", id, mapErr(err))
 			}
 			if t := u.Transition; t != nil {
@@ -641,35 +694,61 @@ func (s *Store) UpdateFindings(ctx context.Context, ids []int64, u FindingUpdate
 }
 
 // ExpireAcceptances reopens risk-accepted findings whose acceptance ended
-// and returns their ids (each raises an event in its history).
-func (s *Store) ExpireAcceptances(ctx context.Context, now time.Time) ([]int64, error) {
-	var ids []int64
+// and returns them; each gets a history entry and one
+// "finding.acceptance-expired" event, in the same transaction. It is
+// idempotent and safe to run on several servers at once: a finding is
+// reopened (and announced) only by the transaction whose UPDATE changed
+// its status, and PostgreSQL servers skip rows another one has locked.
+func (s *Store) ExpireAcceptances(ctx context.Context, now time.Time) ([]StoredFinding, error) {
+	var out []StoredFinding
 	at := fmtTime(now)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM findings WHERE status = ? AND accepted_until <= ?`), string(findings.StatusRiskAccepted), at)
+		out = out[:0] // a retried attempt starts afresh
+		lock := ""
+		if s.engine == Postgres {
+			lock = " ORDER BY f.id FOR UPDATE OF f SKIP LOCKED"
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+findingCols+` FROM findings f JOIN releases r ON r.id = f.release_id JOIN products p ON p.id = f.product_id
+			WHERE f.status = ? AND f.accepted_until <= ?`+lock), string(findings.StatusRiskAccepted), at)
 		if err != nil {
 			return err
 		}
+		var due []StoredFinding
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			f, err := scanStoredFinding(rows, now)
+			if err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			due = append(due, f)
 		}
 		rows.Close()
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET status = ?, status_reason = ? WHERE id = ?`), string(findings.StatusOpen), "risk acceptance expired", id); err != nil {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, f := range due {
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET status = ?, status_reason = ? WHERE id = ? AND status = ?`),
+				string(findings.StatusOpen), "risk acceptance expired", f.ID, string(findings.StatusRiskAccepted))
+			if err != nil {
 				return err
 			}
-			if err := s.findingEvent(ctx, tx, id, at, "rampart", "acceptance-expired", string(findings.StatusRiskAccepted), string(findings.StatusOpen), "risk acceptance expired"); err != nil {
+			if n, _ := res.RowsAffected(); n != 1 {
+				continue // another server reopened it first
+			}
+			if err := s.findingEvent(ctx, tx, f.ID, at, "rampart", "acceptance-expired", string(findings.StatusRiskAccepted), string(findings.StatusOpen), "risk acceptance expired"); err != nil {
 				return err
 			}
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (at, kind, product_id, release_id, subject, title, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+				at, "finding.acceptance-expired", f.ProductID, f.ReleaseID, strconv.FormatInt(f.ID, 10),
+				fmt.Sprintf("Risk acceptance expired: %s (%s %s) reopened", f.Finding.Title, f.ProductName, f.Release), ""); err != nil {
+				return err
+			}
+			f.Status = findings.StatusOpen
+			out = append(out, f)
 		}
 		return nil
 	})
-	return ids, err
+	return out, err
 }
 
 // FindingStats counts a set of findings for dashboards.
@@ -695,7 +774,7 @@ func (s *Store) FindingStats(ctx context.Context, productID int64, products []in
 		cond, args = cond+" AND product_id = ?", append(args, productID)
 	}
 	now := fmtTime(time.Now().UTC())
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT severity, COUNT(*), SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), SUM(CASE WHEN kev THEN 1 ELSE 0 END)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT severity, COUNT(*), SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), SUM(CASE WHEN kev THEN 1 ELSE 0 END)
 		FROM findings WHERE status IN ('open','confirmed','in_progress')`+cond+` GROUP BY severity`), append([]any{now}, args...)...)
 	if err != nil {
 		return st, err
@@ -715,7 +794,7 @@ func (s *Store) FindingStats(ctx context.Context, productID int64, products []in
 	if err := rows.Err(); err != nil {
 		return st, err
 	}
-	crows, err := s.db.QueryContext(ctx, s.q(`SELECT first_seen, closed_at, COALESCE(sla_due, '') FROM findings WHERE closed_at IS NOT NULL`+cond), args...)
+	crows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT first_seen, closed_at, COALESCE(sla_due, '') FROM findings WHERE closed_at IS NOT NULL`+cond), args...)
 	if err != nil {
 		return st, err
 	}
@@ -757,7 +836,7 @@ type Scan struct {
 
 // Scans lists a release's imported reports, newest first.
 func (s *Store) Scans(ctx context.Context, releaseID int64) ([]Scan, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, release_id, tool, scope, file_name, blob_sha256, imported_at, imported_by, findings, new, unchanged, reopened, closed
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, release_id, tool, scope, file_name, blob_sha256, imported_at, imported_by, findings, new, unchanged, reopened, closed
 		FROM scans WHERE release_id = ? ORDER BY id DESC LIMIT 200`), releaseID)
 	if err != nil {
 		return nil, err
@@ -779,7 +858,7 @@ func (s *Store) Scans(ctx context.Context, releaseID int64) ([]Scan, error) {
 // ProductDedup returns a product's duplicate definition (empty: fingerprint rules).
 func (s *Store) ProductDedup(ctx context.Context, productID int64) ([]string, error) {
 	var raw string
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT dedup FROM products WHERE id = ?`), productID).Scan(&raw); err != nil {
+	if err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT dedup FROM products WHERE id = ?`), productID).Scan(&raw); err != nil {
 		return nil, fmt.Errorf("product %d: %w", productID, mapErr(err))
 	}
 	fields := []string{}
@@ -847,4 +926,23 @@ func (s *Store) SetProductDedup(ctx context.Context, productID int64, fields []s
 		}
 		return nil
 	})
+}
+
+// findingText is the q= condition: a case-insensitive substring of the
+// finding's title, rule, component or vulnerability ids, answered from a
+// trigram index (FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL:
+// migration 00032) instead of a scan. Texts shorter than a trigram are
+// matched by a scan on both engines.
+func (s *Store) findingText(t string) (string, []any) {
+	lower := strings.ToLower(t)
+	like := "%" + escapeLike(lower) + "%"
+	if s.engine == Postgres {
+		return `LOWER(f.title || ' ' || f.rule_id || ' ' || f.component || ' ' || f.vuln_ids) LIKE ? ESCAPE '\'`, []any{like}
+	}
+	if utf8.RuneCountInString(t) >= 3 {
+		// A phrase of trigrams: every row containing t as a substring
+		// (the trigram tokenizer folds case).
+		return `f.id IN (SELECT rowid FROM findings_text WHERE findings_text MATCH ?)`, []any{`"` + strings.ReplaceAll(t, `"`, `""`) + `"`}
+	}
+	return `LOWER(f.title || ' ' || f.rule_id || ' ' || f.component || ' ' || f.vuln_ids) LIKE ? ESCAPE '\'`, []any{like}
 }

@@ -36,7 +36,7 @@ func (s *Store) sessionAbsolute() time.Duration {
 
 // Memberships returns a user's product roles.
 func (s *Store) Memberships(ctx context.Context, userID int64) (map[int64]identity.ProductRole, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT product_id, role FROM product_members WHERE user_id = ?`), userID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT product_id, role FROM product_members WHERE user_id = ?`), userID)
 	if err != nil {
 		return nil, fmt.Errorf("product roles of user %d: %w", userID, err)
 	}
@@ -84,7 +84,7 @@ func (s *Store) SetMember(ctx context.Context, productID, userID int64, role ide
 
 // RemoveMember removes a user's role on a product.
 func (s *Store) RemoveMember(ctx context.Context, productID, userID int64) error {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM product_members WHERE product_id = ? AND user_id = ?`), productID, userID)
+	res, err := s.exec(ctx, s.q(`DELETE FROM product_members WHERE product_id = ? AND user_id = ?`), productID, userID)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (s *Store) Members(ctx context.Context, productID, userID int64) ([]Member,
 		q += " AND m.user_id = ?"
 		args = append(args, userID)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(q+" ORDER BY p.name, u.name"), args...)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(q+" ORDER BY p.name, u.name"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list product members: %w", err)
 	}
@@ -183,7 +183,7 @@ type Session struct {
 
 // Sessions lists a user's live sessions, marking the one with hash current.
 func (s *Store) Sessions(ctx context.Context, userID int64, current string) ([]Session, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id_hash, created_at, last_seen, expires_at, source, user_agent FROM sessions
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id_hash, created_at, last_seen, expires_at, source, user_agent FROM sessions
 		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen DESC`), userID, fmtTime(time.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
@@ -205,7 +205,7 @@ func (s *Store) Sessions(ctx context.Context, userID int64, current string) ([]S
 // DeleteUserSessions ends every session of a user except keep ("" for all)
 // and returns how many ended.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep string) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`), userID, keep)
+	res, err := s.exec(ctx, s.q(`DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`), userID, keep)
 	if err != nil {
 		return 0, fmt.Errorf("end sessions of user %d: %w", userID, err)
 	}
@@ -215,14 +215,14 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep strin
 
 // SetTOTPPending stores a secret awaiting confirmation (enrolment step 1).
 func (s *Store) SetTOTPPending(ctx context.Context, userID int64, secret string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET totp_pending = ? WHERE id = ?`), secret, userID)
+	_, err := s.exec(ctx, s.q(`UPDATE users SET totp_pending = ? WHERE id = ?`), secret, userID)
 	return err
 }
 
 // TOTPPending returns the secret awaiting confirmation ("" when none).
 func (s *Store) TOTPPending(ctx context.Context, userID int64) (string, error) {
 	var sec string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT totp_pending FROM users WHERE id = ?`), userID).Scan(&sec)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT totp_pending FROM users WHERE id = ?`), userID).Scan(&sec)
 	return sec, mapErr(err)
 }
 
@@ -263,7 +263,7 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [
 // RecoveryCodesLeft counts unused recovery codes.
 func (s *Store) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND NOT used`), userID).Scan(&n)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND NOT used`), userID).Scan(&n)
 	return n, err
 }
 
@@ -282,7 +282,7 @@ func (s *Store) DisableTOTP(ctx context.Context, userID int64) error {
 // every step used before (RFC 6238 §5.2: a code is accepted once). It
 // reports false for a replay, atomically even across servers.
 func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`), step, userID, step)
+	res, err := s.exec(ctx, s.q(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`), step, userID, step)
 	if err != nil {
 		return false, fmt.Errorf("record TOTP step: %w", err)
 	}
@@ -292,7 +292,7 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) (bool, erro
 
 // UseRecoveryCode consumes an unused recovery code by its hash.
 func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE recovery_codes SET used = ? WHERE user_id = ? AND hash = ? AND NOT used`), true, userID, hash)
+	res, err := s.exec(ctx, s.q(`UPDATE recovery_codes SET used = ? WHERE user_id = ? AND hash = ? AND NOT used`), true, userID, hash)
 	if err != nil {
 		return false, fmt.Errorf("use recovery code: %w", err)
 	}
@@ -306,7 +306,7 @@ func (s *Store) Failures(ctx context.Context, keys ...string) (maxFailures int, 
 	for _, k := range keys {
 		var n int
 		var u string
-		err := s.db.QueryRowContext(ctx, s.q(`SELECT failures, until FROM auth_failures WHERE key = ?`), k).Scan(&n, &u)
+		err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT failures, until FROM auth_failures WHERE key = ?`), k).Scan(&n, &u)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -361,14 +361,14 @@ func (s *Store) onConflictAdd() string {
 
 // ClearFailures forgets a key's failures (after a successful sign-in).
 func (s *Store) ClearFailures(ctx context.Context, key string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM auth_failures WHERE key = ?`), key)
+	_, err := s.exec(ctx, s.q(`DELETE FROM auth_failures WHERE key = ?`), key)
 	return err
 }
 
 // Setting returns a setting's value ("" when unset).
 func (s *Store) Setting(ctx context.Context, name string) (string, error) {
 	var v string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT value FROM settings WHERE name = ?`), name).Scan(&v)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT value FROM settings WHERE name = ?`), name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -377,7 +377,7 @@ func (s *Store) Setting(ctx context.Context, name string) (string, error) {
 
 // SetSetting stores a setting.
 func (s *Store) SetSetting(ctx context.Context, name, value string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`), name, value)
+	_, err := s.exec(ctx, s.q(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`), name, value)
 	if err != nil {
 		return fmt.Errorf("save setting %s: %w", name, err)
 	}
@@ -390,7 +390,7 @@ func (s *Store) CreateInvite(ctx context.Context, role identity.Role, by string,
 		return "", &ValidationError{"role", "must be admin, editor or viewer"}
 	}
 	plain, hash := identity.NewSecret(identity.SetupPrefix)
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at, role, created_by) VALUES (?, 'invite', ?, ?, ?)`),
+	_, err := s.exec(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at, role, created_by) VALUES (?, 'invite', ?, ?, ?)`),
 		hash, fmtTime(time.Now().Add(ttl)), string(role), by)
 	if err != nil {
 		return "", fmt.Errorf("create invitation: %w", err)
@@ -425,7 +425,7 @@ func (s *Store) AcceptInvite(ctx context.Context, plain string, u *identity.User
 // ReleaseProduct returns the product id of a release.
 func (s *Store) ReleaseProduct(ctx context.Context, releaseID int64) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT product_id FROM releases WHERE id = ?`), releaseID).Scan(&id)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT product_id FROM releases WHERE id = ?`), releaseID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("release %d: %w", releaseID, mapErr(err))
 	}
@@ -435,7 +435,7 @@ func (s *Store) ReleaseProduct(ctx context.Context, releaseID int64) (int64, err
 // ProductExists reports ErrNotFound for an unknown product.
 func (s *Store) ProductExists(ctx context.Context, id int64) (int64, error) {
 	var n int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE id = ?`), id).Scan(&n)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE id = ?`), id).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("product %d: %w", id, mapErr(err))
 	}
@@ -468,7 +468,7 @@ func (s *Store) SSOUser(ctx context.Context, name string, role identity.Role) (i
 		return u, fmt.Errorf("user %q is disabled: %w", name, ErrNotFound)
 	}
 	if u.Role != role {
-		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(role), u.ID); err != nil {
+		if _, err := s.exec(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(role), u.ID); err != nil {
 			return u, fmt.Errorf("update role of %q: %w", name, err)
 		}
 		u.Role = role
@@ -479,14 +479,14 @@ func (s *Store) SSOUser(ctx context.Context, name string, role identity.Role) (i
 // MarkSessionMFA records that a session has proven a second factor (after
 // enrolling TOTP or a passkey in it).
 func (s *Store) MarkSessionMFA(ctx context.Context, hash string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE sessions SET mfa = ? WHERE id_hash = ?`), true, hash)
+	_, err := s.exec(ctx, s.q(`UPDATE sessions SET mfa = ? WHERE id_hash = ?`), true, hash)
 	return err
 }
 
 // FindingProduct returns the product id of a finding.
 func (s *Store) FindingProduct(ctx context.Context, findingID int64) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT product_id FROM findings WHERE id = ?`), findingID).Scan(&id)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT product_id FROM findings WHERE id = ?`), findingID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("finding %d: %w", findingID, mapErr(err))
 	}

@@ -29,8 +29,8 @@ func (s *Store) SaveChallenge(ctx context.Context, userID int64, data string, tt
 	if userID != 0 {
 		uid = userID
 	}
-	_, _ = s.db.ExecContext(ctx, s.q(`DELETE FROM webauthn_challenges WHERE expires_at < ?`), fmtTime(time.Now()))
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO webauthn_challenges (id, user_id, data, expires_at) VALUES (?, ?, ?, ?)`),
+	_, _ = s.exec(ctx, s.q(`DELETE FROM webauthn_challenges WHERE expires_at < ?`), fmtTime(time.Now()))
+	_, err := s.exec(ctx, s.q(`INSERT INTO webauthn_challenges (id, user_id, data, expires_at) VALUES (?, ?, ?, ?)`),
 		id, uid, data, fmtTime(time.Now().Add(ttl)))
 	if err != nil {
 		return "", fmt.Errorf("save WebAuthn challenge: %w", err)
@@ -75,7 +75,7 @@ func (s *Store) AddPasskey(ctx context.Context, p *Passkey) error {
 
 // Passkeys lists a user's credentials.
 func (s *Store) Passkeys(ctx context.Context, userID int64) ([]Passkey, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, user_id, credential, name, data, created_at, last_used_at FROM passkeys WHERE user_id = ? ORDER BY id`), userID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, user_id, credential, name, data, created_at, last_used_at FROM passkeys WHERE user_id = ? ORDER BY id`), userID)
 	if err != nil {
 		return nil, fmt.Errorf("list passkeys: %w", err)
 	}
@@ -100,14 +100,14 @@ func (s *Store) Passkeys(ctx context.Context, userID int64) ([]Passkey, error) {
 
 // TouchPasskey records a use and the credential's updated state (sign count).
 func (s *Store) TouchPasskey(ctx context.Context, userID int64, credential, data string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE passkeys SET data = ?, last_used_at = ? WHERE user_id = ? AND credential = ?`),
+	_, err := s.exec(ctx, s.q(`UPDATE passkeys SET data = ?, last_used_at = ? WHERE user_id = ? AND credential = ?`),
 		data, fmtTime(time.Now()), userID, credential)
 	return err
 }
 
 // DeletePasskey removes one of a user's credentials.
 func (s *Store) DeletePasskey(ctx context.Context, userID, id int64) error {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM passkeys WHERE id = ? AND user_id = ?`), id, userID)
+	res, err := s.exec(ctx, s.q(`DELETE FROM passkeys WHERE id = ? AND user_id = ?`), id, userID)
 	if err != nil {
 		return err
 	}

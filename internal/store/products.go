@@ -72,7 +72,7 @@ func scanProduct(sc interface{ Scan(...any) error }) (inventory.Product, error) 
 
 // Product returns one product by id.
 func (s *Store) Product(ctx context.Context, id int64) (inventory.Product, error) {
-	p, err := scanProduct(s.db.QueryRowContext(ctx, s.q(`SELECT `+productCols+` FROM products p WHERE p.id = ?`), id))
+	p, err := scanProduct(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+productCols+` FROM products p WHERE p.id = ?`), id))
 	if err != nil {
 		return p, fmt.Errorf("product %d: %w", id, mapErr(err))
 	}
@@ -81,7 +81,7 @@ func (s *Store) Product(ctx context.Context, id int64) (inventory.Product, error
 
 // ProductByName returns one product by its unique name.
 func (s *Store) ProductByName(ctx context.Context, name string) (inventory.Product, error) {
-	p, err := scanProduct(s.db.QueryRowContext(ctx, s.q(`SELECT `+productCols+` FROM products p WHERE p.name = ?`), name))
+	p, err := scanProduct(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+productCols+` FROM products p WHERE p.name = ?`), name))
 	if err != nil {
 		return p, fmt.Errorf("product %q: %w", name, mapErr(err))
 	}
@@ -113,7 +113,7 @@ func (s *Store) ProductsIn(ctx context.Context, ids []int64, after string, limit
 		args = append(args, idArgs...)
 	}
 	args = append(args, limit+1)
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+productCols+` FROM products p
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+productCols+` FROM products p
 		WHERE (p.name > ? OR (p.name = ? AND p.id > ?))`+filter+` ORDER BY p.name, p.id LIMIT ?`), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list products: %w", err)
@@ -141,7 +141,7 @@ func (s *Store) ProductsIn(ctx context.Context, ids []int64, after string, limit
 
 // DeleteProduct removes a product with its releases and components.
 func (s *Store) DeleteProduct(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM products WHERE id = ?`), id)
+	res, err := s.exec(ctx, s.q(`DELETE FROM products WHERE id = ?`), id)
 	if err != nil {
 		return fmt.Errorf("delete product %d: %w", id, err)
 	}
@@ -192,7 +192,7 @@ func scanRelease(sc interface{ Scan(...any) error }) (inventory.Release, error) 
 
 // Release returns one release by id.
 func (s *Store) Release(ctx context.Context, id int64) (inventory.Release, error) {
-	r, err := scanRelease(s.db.QueryRowContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), id))
+	r, err := scanRelease(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), id))
 	if err != nil {
 		return r, fmt.Errorf("release %d: %w", id, mapErr(err))
 	}
@@ -201,7 +201,7 @@ func (s *Store) Release(ctx context.Context, id int64) (inventory.Release, error
 
 // ReleaseByVersion returns a product's release by version.
 func (s *Store) ReleaseByVersion(ctx context.Context, productID int64, version string) (inventory.Release, error) {
-	r, err := scanRelease(s.db.QueryRowContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id WHERE r.product_id = ? AND r.version = ?`), productID, version))
+	r, err := scanRelease(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id WHERE r.product_id = ? AND r.version = ?`), productID, version))
 	if err != nil {
 		return r, fmt.Errorf("release %q: %w", version, mapErr(err))
 	}
@@ -218,7 +218,7 @@ func (s *Store) Releases(ctx context.Context, productID int64, after string, lim
 	if c.ID == 0 {
 		c.ID = 1 << 62
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id
 		WHERE r.product_id = ? AND r.id < ? ORDER BY r.id DESC LIMIT ?`), productID, c.ID, limit+1)
 	if err != nil {
 		return nil, "", fmt.Errorf("list releases: %w", err)

@@ -17,10 +17,11 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	"modernc.org/sqlite"
 )
 
 // Errors shared by both engines. Driver errors are mapped to these.
@@ -55,6 +56,8 @@ type Store struct {
 	engine Engine
 	// Session lifetimes (0: the defaults SessionIdle and SessionAbsolute).
 	idle, absolute time.Duration
+	// onRetry observes retried transient errors (tx.go).
+	onRetry func(error)
 }
 
 // Open connects to the configured engine and applies pending migrations.
@@ -62,7 +65,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	var (
 		db  *sql.DB
 		eng Engine
-		err error
 	)
 	switch {
 	case cfg.DatabaseURL != "":
@@ -70,10 +72,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("--database %q: only postgres:// URLs are supported (omit it to use embedded SQLite in --data)", redact(cfg.DatabaseURL))
 		}
 		eng = Postgres
-		db, err = sql.Open("pgx", cfg.DatabaseURL)
-		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+		pcfg, perr := pgx.ParseConfig(cfg.DatabaseURL)
+		if perr != nil {
+			return nil, fmt.Errorf("--database %s: %w", redact(cfg.DatabaseURL), perr)
 		}
+		db = sql.OpenDB(nulConnector{stdlib.GetConnector(*pcfg)})
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxIdleTime(5 * time.Minute)
@@ -88,10 +91,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		eng = SQLite
 		path := filepath.Join(dir, "rampart.db")
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate"
-		db, err = sql.Open("sqlite", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-		}
+		db = sql.OpenDB(nulConnector{dsnConnector{dsn: dsn, drv: &sqlite.Driver{}}})
 		// WAL lets readers run in parallel with each other and with the one
 		// writer. Every transaction begins IMMEDIATE (_txlock) and waits up
 		// to the busy timeout for the write lock, so writers queue instead of
@@ -169,7 +169,7 @@ func (s *Store) Ready(ctx context.Context) error {
 		}
 	}
 	var have int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id),0) FROM goose_db_version WHERE is_applied`).Scan(&have); err != nil {
+	if err := s.conn(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id),0) FROM goose_db_version WHERE is_applied`).Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if have < want {
@@ -205,22 +205,6 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// inTx runs fn in one transaction, committing when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", mapErr(err))
-	}
-	return nil
-}
-
 // insertID runs an INSERT … RETURNING id.
 func (s *Store) insertID(ctx context.Context, db querier, query string, args ...any) (int64, error) {
 	var id int64
@@ -238,9 +222,8 @@ func mapErr(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
-	msg := err.Error()
-	// SQLite: "UNIQUE constraint failed"; PostgreSQL: SQLSTATE 23505.
-	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") {
+	if isUnique(err) { // by driver error code: SQLite CONSTRAINT_UNIQUE/PRIMARYKEY, PostgreSQL 23505
+
 		return fmt.Errorf("%w: %v", ErrConflict, err)
 	}
 	return err

@@ -28,6 +28,7 @@ func (s *Store) SaveThreatModel(ctx context.Context, productID int64, source, no
 	v := ThreatModelVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: time.Now().UTC()}
 	created := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		created = false // a retried attempt starts afresh
 		var exists int64
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE id = ?`), productID).Scan(&exists); err != nil {
 			return fmt.Errorf("product %d: %w", productID, mapErr(err))
@@ -67,7 +68,7 @@ func (s *Store) ThreatModel(ctx context.Context, productID int64, version int) (
 	}
 	v := ThreatModelVersion{ProductID: productID}
 	var at string
-	err := s.db.QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy)
 	if err != nil {
 		return v, fmt.Errorf("threat model of product %d (version %d): %w", productID, version, mapErr(err))
 	}
@@ -77,7 +78,7 @@ func (s *Store) ThreatModel(ctx context.Context, productID int64, version int) (
 
 // ThreatModelVersions lists a product's versions, newest first.
 func (s *Store) ThreatModelVersions(ctx context.Context, productID int64) ([]ThreatModelVersion, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? ORDER BY version DESC`), productID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? ORDER BY version DESC`), productID)
 	if err != nil {
 		return nil, err
 	}
@@ -112,13 +113,13 @@ func (s *Store) TrackThreat(ctx context.Context, productID int64, t ThreatTracki
 	q := `INSERT INTO threat_tracking (product_id, threat_id, status, owner, task, note, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (product_id, threat_id) DO UPDATE SET status = excluded.status, owner = excluded.owner, task = excluded.task,
 		note = excluded.note, updated_at = excluded.updated_at, updated_by = excluded.updated_by`
-	_, err := s.db.ExecContext(ctx, s.q(q), productID, t.ThreatID, t.Status, t.Owner, t.Task, t.Note, fmtTime(t.UpdatedAt), t.UpdatedBy)
+	_, err := s.exec(ctx, s.q(q), productID, t.ThreatID, t.Status, t.Owner, t.Task, t.Note, fmtTime(t.UpdatedAt), t.UpdatedBy)
 	return mapErr(err)
 }
 
 // ThreatTrackings returns the tracking of a product's threats by threat id.
 func (s *Store) ThreatTrackings(ctx context.Context, productID int64) (map[string]ThreatTracking, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT threat_id, status, owner, task, note, updated_at, updated_by FROM threat_tracking WHERE product_id = ?`), productID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT threat_id, status, owner, task, note, updated_at, updated_by FROM threat_tracking WHERE product_id = ?`), productID)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func (s *Store) FindingTrend(ctx context.Context, since time.Time, productID int
 		cond, args = cond+" AND product_id = ?", append(args, productID)
 	}
 	args = append([]any{since.UTC().Format("2006-01-02")}, args...)
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT day, severity, SUM(active) FROM finding_snapshots WHERE day >= ?`+cond+` GROUP BY day, severity ORDER BY day`), args...)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT day, severity, SUM(active) FROM finding_snapshots WHERE day >= ?`+cond+` GROUP BY day, severity ORDER BY day`), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func scanUser(row interface{ Scan(...any) error }) (identity.User, error) {
 
 // UserByName returns a user by name.
 func (s *Store) UserByName(ctx context.Context, name string) (identity.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.name = ?`), name))
+	u, err := scanUser(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.name = ?`), name))
 	if err != nil {
 		return u, fmt.Errorf("user %q: %w", name, err)
 	}
@@ -51,7 +51,7 @@ func (s *Store) UserByName(ctx context.Context, name string) (identity.User, err
 
 // UserByID returns a user by id.
 func (s *Store) UserByID(ctx context.Context, id int64) (identity.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.id = ?`), id))
+	u, err := scanUser(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.id = ?`), id))
 	if err != nil {
 		return u, fmt.Errorf("user %d: %w", id, err)
 	}
@@ -61,13 +61,13 @@ func (s *Store) UserByID(ctx context.Context, id int64) (identity.User, error) {
 // CountUsers returns the number of accounts (0 means first start).
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	err := s.conn(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
 	return n, err
 }
 
 // Users lists every user by name.
 func (s *Store) Users(ctx context.Context) ([]identity.User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.name`)
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.name`)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (s *Store) CreateSessionAuth(ctx context.Context, userID int64, source, use
 	plain, hash := identity.NewSecret(identity.SessionPrefix)
 	csrf, _ = identity.NewSecret("")
 	now := time.Now()
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent, mfa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err = s.exec(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent, mfa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		hash, userID, csrf, fmtTime(now), fmtTime(now), fmtTime(now.Add(s.sessionAbsolute())), source, truncate(userAgent, 200), mfa)
 	if err != nil {
 		return "", "", fmt.Errorf("create session: %w", err)
@@ -117,7 +117,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 	now := time.Now()
 	p := &identity.Principal{Via: "session", SessionHash: hash}
 	var role, lastSeen string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen, s.mfa
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen, s.mfa
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = ? AND s.expires_at > ? AND NOT u.disabled`), hash, fmtTime(now)).
 		Scan(&p.UserID, &p.Name, &role, &p.AllProducts, &p.CSRF, &lastSeen, &p.MFA)
@@ -132,7 +132,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 		return nil, ErrNotFound
 	}
 	if now.Sub(parseTime(lastSeen)) > time.Minute {
-		_, _ = s.db.ExecContext(ctx, s.q(`UPDATE sessions SET last_seen = ? WHERE id_hash = ?`), fmtTime(now), hash)
+		_, _ = s.exec(ctx, s.q(`UPDATE sessions SET last_seen = ? WHERE id_hash = ?`), fmtTime(now), hash)
 	}
 	p.Role = identity.Role(role)
 	return p, nil
@@ -140,7 +140,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 
 // DeleteSession ends a session by its hash.
 func (s *Store) DeleteSession(ctx context.Context, hash string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE id_hash = ?`), hash)
+	_, err := s.exec(ctx, s.q(`DELETE FROM sessions WHERE id_hash = ?`), hash)
 	return err
 }
 
@@ -207,7 +207,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 	var id int64
 	var last sql.NullString
 	var product sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT t.id, u.id, u.name, u.role, u.all_products, t.last_used_at, t.scopes, t.product_id FROM api_tokens t JOIN users u ON u.id = t.user_id
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT t.id, u.id, u.name, u.role, u.all_products, t.last_used_at, t.scopes, t.product_id FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.hash = ? AND NOT t.revoked AND (t.expires_at IS NULL OR t.expires_at > ?) AND NOT u.disabled`), hash, fmtTime(now)).
 		Scan(&id, &p.UserID, &p.Name, &role, &p.AllProducts, &last, &scopes, &product)
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 		return nil, err
 	}
 	if !last.Valid || now.Sub(parseTime(last.String)) > time.Minute {
-		_, _ = s.db.ExecContext(ctx, s.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), fmtTime(now), id)
+		_, _ = s.exec(ctx, s.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), fmtTime(now), id)
 	}
 	p.Role = identity.Role(role)
 	return p, nil
@@ -229,7 +229,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 
 // APITokens lists a user's tokens (never their secrets).
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked, scopes, product_id FROM api_tokens WHERE user_id = ? ORDER BY id`), userID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked, scopes, product_id FROM api_tokens WHERE user_id = ? ORDER BY id`), userID)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error)
 
 // RevokeAPIToken revokes one of a user's tokens.
 func (s *Store) RevokeAPIToken(ctx context.Context, userID, id int64) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE api_tokens SET revoked = ? WHERE id = ? AND user_id = ?`), true, id, userID)
+	res, err := s.exec(ctx, s.q(`UPDATE api_tokens SET revoked = ? WHERE id = ? AND user_id = ?`), true, id, userID)
 	if err != nil {
 		return err
 	}
@@ -278,14 +278,14 @@ func (s *Store) RevokeAPIToken(ctx context.Context, userID, id int64) error {
 // invitation) and returns its plain value.
 func (s *Store) CreateSetupToken(ctx context.Context, purpose string, ttl time.Duration) (string, error) {
 	plain, hash := identity.NewSecret(identity.SetupPrefix)
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at) VALUES (?, ?, ?)`), hash, purpose, fmtTime(time.Now().Add(ttl)))
+	_, err := s.exec(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at) VALUES (?, ?, ?)`), hash, purpose, fmtTime(time.Now().Add(ttl)))
 	return plain, err
 }
 
 // ValidSetupToken reports whether a setup secret is unused and unexpired.
 func (s *Store) ValidSetupToken(ctx context.Context, plain, purpose string) bool {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM setup_tokens WHERE hash = ? AND purpose = ? AND NOT used AND expires_at > ?`),
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM setup_tokens WHERE hash = ? AND purpose = ? AND NOT used AND expires_at > ?`),
 		identity.HashSecret(plain), purpose, fmtTime(time.Now())).Scan(&n)
 	return err == nil && n == 1
 }

@@ -19,6 +19,7 @@ type FeedImport struct {
 	Actor      string         `json:"actor"`
 	Paths      []string       `json:"paths"`
 	Files      map[string]int `json:"files"`
+	Skipped    []string       `json:"skipped,omitempty"` // files of a folder that are not feeds (not stored)
 	Advisories int            `json:"advisories"`
 	EPSS       int            `json:"epss"`
 	KEV        int            `json:"kev"`
@@ -104,6 +105,13 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 		var err error
 		rec.ID, err = s.insertID(ctx, tx, `INSERT INTO feed_imports (at, actor, paths, files, advisories, epss, kev) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			fmtTime(rec.At), rec.Actor, string(paths), string(files), rec.Advisories, rec.EPSS, rec.KEV)
+		if err != nil {
+			return err
+		}
+		// New data owes the portfolio a re-match: the generation says so
+		// until RematchAll records that it completed this one.
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO generations (name, value) VALUES (?, 1)
+			ON CONFLICT (name) DO UPDATE SET value = generations.value + 1`), GenAdvisories)
 		return err
 	})
 	return rec, err
@@ -195,7 +203,7 @@ func (s *Store) AdvisoriesByKeys(ctx context.Context, keys []string) ([]vuln.Adv
 }
 
 func (s *Store) queryAdvisories(ctx context.Context, query string, args ...any) ([]vuln.Advisory, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +234,7 @@ func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.
 			args[i] = c
 		}
 		in := `(` + strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",") + `)`
-		rows, err := s.db.QueryContext(ctx, s.q(`SELECT cve, score, percentile, day FROM epss WHERE cve IN `+in), args...)
+		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, score, percentile, day FROM epss WHERE cve IN `+in), args...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -241,7 +249,7 @@ func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.
 			epss[c] = e
 		}
 		rows.Close()
-		krows, err := s.db.QueryContext(ctx, s.q(`SELECT cve, data FROM kev WHERE cve IN `+in), args...)
+		krows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, data FROM kev WHERE cve IN `+in), args...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -273,11 +281,11 @@ type VulnDBStatus struct {
 func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
 	var st VulnDBStatus
 	for q, dst := range map[string]*int{`SELECT COUNT(*) FROM advisories`: &st.Advisories, `SELECT COUNT(*) FROM epss`: &st.EPSS, `SELECT COUNT(*) FROM kev`: &st.KEV} {
-		if err := s.db.QueryRowContext(ctx, q).Scan(dst); err != nil {
+		if err := s.conn(ctx).QueryRowContext(ctx, q).Scan(dst); err != nil {
 			return st, err
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, paths, files, advisories, epss, kev FROM feed_imports ORDER BY id DESC LIMIT 20`)
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT id, at, actor, paths, files, advisories, epss, kev FROM feed_imports ORDER BY id DESC LIMIT 20`)
 	if err != nil {
 		return st, err
 	}
@@ -341,6 +349,7 @@ func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matche
 	var added []ReleaseVuln
 	now := time.Now().UTC()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		added = added[:0] // a retried attempt starts afresh
 		old := map[string]string{}
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT component_ref, vuln_id, first_seen FROM release_vulns WHERE release_id = ?`), releaseID)
 		if err != nil {
@@ -437,7 +446,7 @@ func (s *Store) VulnReleases(ctx context.Context, ids []string, products []int64
 }
 
 func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any) ([]ReleaseVuln, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+releaseVulnCols+` FROM release_vulns v JOIN releases r ON r.id = v.release_id JOIN products p ON p.id = r.product_id
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+releaseVulnCols+` FROM release_vulns v JOIN releases r ON r.id = v.release_id JOIN products p ON p.id = r.product_id
 		WHERE `+cond+` ORDER BY v.suppressed, v.kev DESC, v.severity_rank DESC, v.vuln_id, v.component_ref`), args...)
 	if err != nil {
 		return nil, err
@@ -467,7 +476,7 @@ type VulnSummary struct {
 func (s *Store) VulnSummary(ctx context.Context, products []int64) (VulnSummary, error) {
 	sum := VulnSummary{BySeverity: map[string]int{}}
 	pf, pargs := productFilter("r.product_id", products)
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT v.severity_rank, COUNT(*) FROM release_vulns v JOIN releases r ON r.id = v.release_id WHERE NOT v.suppressed`+pf+` GROUP BY v.severity_rank`), pargs...)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT v.severity_rank, COUNT(*) FROM release_vulns v JOIN releases r ON r.id = v.release_id WHERE NOT v.suppressed`+pf+` GROUP BY v.severity_rank`), pargs...)
 	if err != nil {
 		return sum, err
 	}
@@ -480,14 +489,14 @@ func (s *Store) VulnSummary(ctx context.Context, products []int64) (VulnSummary,
 		sum.BySeverity[vuln.Level(rank).String()] = n
 	}
 	rows.Close()
-	err = s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(CASE WHEN v.kev THEN 1 ELSE 0 END), 0), COUNT(DISTINCT CASE WHEN v.kev THEN v.release_id END), COUNT(DISTINCT v.release_id)
+	err = s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(CASE WHEN v.kev THEN 1 ELSE 0 END), 0), COUNT(DISTINCT CASE WHEN v.kev THEN v.release_id END), COUNT(DISTINCT v.release_id)
 		FROM release_vulns v JOIN releases r ON r.id = v.release_id WHERE NOT v.suppressed`+pf), pargs...).Scan(&sum.KEV, &sum.KEVReleases, &sum.AffectedRelease)
 	return sum, err
 }
 
 // SetAnalysis stores a VEX decision.
 func (s *Store) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a Analysis) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO vex_analysis (release_id, component_ref, vuln_id, status, justification, detail, updated_at, updated_by)
+	_, err := s.exec(ctx, s.q(`INSERT INTO vex_analysis (release_id, component_ref, vuln_id, status, justification, detail, updated_at, updated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (release_id, component_ref, vuln_id) DO UPDATE SET status = excluded.status,
 		justification = excluded.justification, detail = excluded.detail, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
 		releaseID, ref, vulnID, string(a.Status), a.Justification, a.Detail, fmtTime(a.UpdatedAt), a.UpdatedBy)
@@ -496,7 +505,7 @@ func (s *Store) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 
 // Analyses returns a release's VEX decisions keyed by component ref and vulnerability id.
 func (s *Store) Analyses(ctx context.Context, releaseID int64) (map[[2]string]Analysis, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT component_ref, vuln_id, status, justification, detail, updated_at, updated_by FROM vex_analysis WHERE release_id = ?`), releaseID)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT component_ref, vuln_id, status, justification, detail, updated_at, updated_by FROM vex_analysis WHERE release_id = ?`), releaseID)
 	if err != nil {
 		return nil, err
 	}
@@ -532,7 +541,7 @@ func (s *Store) AddEvent(ctx context.Context, e Event) error {
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO events (at, kind, product_id, release_id, subject, title, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+	_, err := s.exec(ctx, s.q(`INSERT INTO events (at, kind, product_id, release_id, subject, title, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		fmtTime(e.At), e.Kind, e.ProductID, e.ReleaseID, e.Subject, e.Title, e.Detail)
 	return err
 }
@@ -550,7 +559,7 @@ func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]Even
 		pf += ")"
 	}
 	args = append(args, clampLimit(limit))
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, kind, COALESCE(product_id, 0), COALESCE(release_id, 0), subject, title, detail FROM events WHERE 1 = 1`+pf+` ORDER BY id DESC LIMIT ?`), args...)
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, at, kind, COALESCE(product_id, 0), COALESCE(release_id, 0), subject, title, detail FROM events WHERE 1 = 1`+pf+` ORDER BY id DESC LIMIT ?`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -570,7 +579,7 @@ func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]Even
 
 // ReleaseIDs returns every release id (for portfolio-wide re-matching).
 func (s *Store) ReleaseIDs(ctx context.Context) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM releases ORDER BY id`)
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT id FROM releases ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -615,7 +624,7 @@ func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]EPSSPoint, er
 	for i, c := range cves {
 		args[i] = c
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT day, MAX(score), MAX(percentile) FROM epss_history WHERE cve IN (`+
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT day, MAX(score), MAX(percentile) FROM epss_history WHERE cve IN (`+
 		strings.TrimSuffix(strings.Repeat("?,", len(cves)), ",")+`) GROUP BY day ORDER BY day`), args...)
 	if err != nil {
 		return nil, err

@@ -27,8 +27,10 @@ func (s VEXStatus) Suppresses() bool { return s == VEXNotAffected || s == VEXFix
 // VEXStatement says how one vulnerability affects one product or component.
 type VEXStatement struct {
 	VulnID string `json:"vulnerability"`
-	// Product identifies the component: a purl (with or without version; a
-	// versionless purl covers every version), a CycloneDX bom-ref or a CPE.
+	// Product identifies the component: a purl with its version (a
+	// statement applies to that exact component version only, never to
+	// other versions nor to the vulnerability alone), a CycloneDX bom-ref
+	// or a CPE.
 	Product         string    `json:"product"`
 	Status          VEXStatus `json:"status"`
 	Justification   string    `json:"justification,omitempty"`
@@ -68,5 +70,5 @@ func productMatches(product string, c *inventory.Component) bool {
 	if sp.Type != cp.Type || !strings.EqualFold(sp.Namespace, cp.Namespace) || sp.Name != cp.Name {
 		return false
 	}
-	return sp.Version == "" || sp.Version == cp.Version
+	return sp.Version != "" && strings.TrimPrefix(sp.Version, "v") == strings.TrimPrefix(cp.Version, "v")
 }

@@ -19,9 +19,9 @@ const Name = "bandit"
 const DetectRule = `JSON object with "generated_at" and "metrics" keys and Bandit's "CONFIDENCE.HIGH" metric or a "test_id" key`
 
 // Detect reports whether head is a Bandit JSON report.
-func Detect(head []byte) bool {
-	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "generated_at") && reportio.HasKey(head, "metrics") &&
-		(reportio.HasKey(head, "CONFIDENCE.HIGH") || reportio.HasKey(head, "test_id"))
+func Detect(h *reportio.Head) bool {
+	return h.Start() == '{' && h.JSON().Has("generated_at") && h.JSON().Has("metrics") &&
+		(h.JSON().Has("CONFIDENCE.HIGH") || h.JSON().Has("test_id"))
 }
 
 type result struct {

@@ -29,11 +29,11 @@ const Name = "burp"
 const DetectRule = `XML whose root element is <issues> with a burpVersion attribute or Burp's DTD`
 
 // Detect reports whether head is a Burp XML issues export.
-func Detect(head []byte) bool {
-	if !reportio.HasRoot(head, "issues") {
+func Detect(h *reportio.Head) bool {
+	if !h.HasRoot("issues") {
 		return false
 	}
-	s := string(head)
+	s := string(h.Bytes())
 	return strings.Contains(s, "burpVersion") || strings.Contains(s, "<!ELEMENT issue ")
 }
 

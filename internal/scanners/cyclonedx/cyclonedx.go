@@ -38,13 +38,13 @@ const (
 )
 
 // Detect reports whether head is a CycloneDX JSON document.
-func Detect(head []byte) bool {
-	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "bomFormat") && strings.Contains(string(head), "CycloneDX")
+func Detect(h *reportio.Head) bool {
+	return h.Start() == '{' && h.JSON().Has("bomFormat") && strings.Contains(string(h.Bytes()), "CycloneDX")
 }
 
 // DetectXML reports whether head is a CycloneDX XML document.
-func DetectXML(head []byte) bool {
-	return reportio.HasRoot(head, "bom") && strings.Contains(string(head), "cyclonedx.org/schema/bom")
+func DetectXML(h *reportio.Head) bool {
+	return h.HasRoot("bom") && strings.Contains(string(h.Bytes()), "cyclonedx.org/schema/bom")
 }
 
 // component is what a finding needs of a component.
@@ -59,7 +59,7 @@ type vuln struct {
 	cwes                                               []int
 	ratings                                            []rating
 	affects                                            []string
-	state                                              string
+	state, justification, analysisDetail               string
 }
 
 type rating struct {
@@ -81,9 +81,16 @@ func newComponent(group, name, version, purl, typ string) component {
 }
 
 func (v vuln) findings(comps map[string]component) []findings.Finding {
-	switch strings.ToLower(v.state) {
-	case "not_affected", "false_positive", "resolved", "resolved_with_pedigree":
-		return nil
+	// The VDR's own analysis (impact analysis, CycloneDX 1.4+) becomes the
+	// finding's recorded triage: not affected and false positive are not
+	// active, resolved is fixed; exploitable and in triage stay open.
+	var triage *findings.Triage
+	why := strings.TrimSpace(strings.Join(nonEmpty(strings.ReplaceAll(v.justification, "_", " "), strings.TrimSpace(v.analysisDetail)), ": "))
+	switch st := strings.ToLower(v.state); st {
+	case "not_affected", "false_positive":
+		triage = &findings.Triage{Status: findings.StatusFalsePositive, Reason: strings.TrimSpace("analysis state " + st + " " + why)}
+	case "resolved", "resolved_with_pedigree":
+		triage = &findings.Triage{Status: findings.StatusFixed, Reason: strings.TrimSpace("analysis state " + st + " " + why)}
 	}
 	affects := v.affects
 	if len(affects) == 0 {
@@ -107,6 +114,7 @@ func (v vuln) findings(comps map[string]component) []findings.Finding {
 			Description:      strings.TrimSpace(strings.TrimSpace(v.description) + "\n\n" + strings.TrimSpace(v.detail)),
 			Mitigation:       v.recommendation,
 			References:       append([]string{v.sourceURL}, v.advisories...),
+			Triage:           triage,
 		}
 		if c.name != "" {
 			f.Title = v.id + " in " + c.name + " " + c.version
@@ -223,12 +231,15 @@ type jsonVuln struct {
 		Ref string `json:"ref"`
 	} `json:"affects"`
 	Analysis struct {
-		State string `json:"state"`
+		State         string `json:"state"`
+		Justification string `json:"justification"`
+		Detail        string `json:"detail"`
 	} `json:"analysis"`
 }
 
 func (j jsonVuln) vuln() vuln {
-	v := vuln{id: j.ID, sourceURL: j.Source.URL, description: j.Description, detail: j.Detail, recommendation: j.Recommendation, cwes: j.CWEs, state: j.Analysis.State}
+	v := vuln{id: j.ID, sourceURL: j.Source.URL, description: j.Description, detail: j.Detail, recommendation: j.Recommendation, cwes: j.CWEs, state: j.Analysis.State,
+		justification: j.Analysis.Justification, analysisDetail: j.Analysis.Detail}
 	for _, r := range j.References {
 		v.refIDs = append(v.refIDs, r.ID)
 	}
@@ -270,7 +281,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	}
 	comps := map[string]component{}
 	var pending []jsonVuln
-	sawComponents, isBOM := false, false
+	sawComponents, isBOM, sawVulns := false, false, false
 	emitVuln := func(j jsonVuln) error {
 		for _, f := range j.vuln().findings(comps) {
 			if err := emit(f); err != nil {
@@ -311,6 +322,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			sawComponents = true
 			return nil
 		case "vulnerabilities":
+			sawVulns = true
 			return dec.Array("vulnerabilities", func() error {
 				var j jsonVuln
 				if err := dec.Decode(&j, "vulnerabilities[]"); err != nil {
@@ -330,6 +342,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	}
 	if !isBOM {
 		return reportio.NotReport(name, dec.Offset(), `no "bomFormat": "CycloneDX": not a CycloneDX document`)
+	}
+	if !sawVulns {
+		return notAReport(name)
 	}
 	for _, j := range pending {
 		if err := emitVuln(j); err != nil {
@@ -374,12 +389,15 @@ type xmlVuln struct {
 		Ref string `xml:"ref"`
 	} `xml:"affects>target"`
 	Analysis struct {
-		State string `xml:"state"`
+		State         string `xml:"state"`
+		Justification string `xml:"justification"`
+		Detail        string `xml:"detail"`
 	} `xml:"analysis"`
 }
 
 func (x xmlVuln) vuln() vuln {
-	v := vuln{id: x.ID, sourceURL: x.Source.URL, description: x.Description, detail: x.Detail, recommendation: x.Recommendation, state: x.Analysis.State}
+	v := vuln{id: x.ID, sourceURL: x.Source.URL, description: x.Description, detail: x.Detail, recommendation: x.Recommendation, state: x.Analysis.State,
+		justification: x.Analysis.Justification, analysisDetail: x.Analysis.Detail}
 	if v.recommendation == "" {
 		v.recommendation = strings.Join(x.Recommendations, "\n")
 	}
@@ -474,7 +492,14 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 		return nil
 	}
 	var late []xmlVuln
-	sawComponents := false
+	sawComponents, sawVulns := false, false
+	for _, a := range root.Attr {
+		// A document that declares the 1.0 vulnerability extension (jake,
+		// for one) is a report even when it lists no vulnerability.
+		if strings.Contains(a.Value, "cyclonedx.org/schema/ext/vulnerability") {
+			sawVulns = true
+		}
+	}
 	err = dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "metadata":
@@ -503,6 +528,7 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 			sawComponents = true
 			return err
 		case "vulnerabilities":
+			sawVulns = true
 			return dec.Walk(func(se xml.StartElement) error {
 				if se.Name.Local != "vulnerability" {
 					return dec.Skip()
@@ -523,8 +549,30 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 	if err != nil {
 		return err
 	}
+	if !sawVulns && len(extVulns) == 0 {
+		return notAReport(name)
+	}
 	if err := emitVulns(extVulns); err != nil {
 		return err
 	}
 	return emitVulns(late)
+}
+
+// notAReport is the error for a CycloneDX document with no vulnerabilities
+// section: a plain SBOM. Read as a scan report it would say "no
+// vulnerabilities" and close every finding of the scope, so it is refused.
+// A VDR with an empty vulnerabilities array is a report with no findings.
+func notAReport(name string) error {
+	return &reportio.ParseError{File: name, Offset: -1, Field: "vulnerabilities",
+		Err: fmt.Errorf("%w (a CycloneDX document without a vulnerabilities section is an inventory, not a scanner report; nothing was imported or closed)", reportio.ErrSBOM)}
+}
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, x := range s {
+		if strings.TrimSpace(x) != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }

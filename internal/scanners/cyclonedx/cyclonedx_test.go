@@ -14,8 +14,11 @@ import (
 
 func TestParseJSON(t *testing.T) {
 	got := scannertest.ParseFile(t, Parse, "testdata/vdr.json")
-	if len(got) != 2 {
-		t.Fatalf("got %d findings, want 2 (one per affected component; not_affected skipped)", len(got))
+	if len(got) != 3 {
+		t.Fatalf("got %d findings, want 3 (one per affected component; not_affected imported as not active)", len(got))
+	}
+	if na := got[2]; na.Triage == nil || na.Triage.Status != findings.StatusFalsePositive || got[0].Triage != nil {
+		t.Errorf("not_affected triage: %+v / %+v", na.Triage, got[0].Triage)
 	}
 	f := got[0]
 	if f.Title != "CVE-2021-44228 in org.apache.logging.log4j:log4j-core 2.14.1" || f.Severity != findings.Critical || f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H" || *f.CVSS.V3Score != 10 {
@@ -55,14 +58,12 @@ func TestCorpus(t *testing.T) {
 		title, ids, comp                  string
 	}{
 		// SBOMs without vulnerabilities.
-		"cyclonedx_bom.xml":   {},
 		"jake.xml":            {},
-		"retirejs.latest.xml": {},
 		"dd_1_15_0.xml":       {381, 4, 28, 175, 141, 33, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
 		"grype.xml":           {327, 5, 24, 155, 133, 10, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
 		"grype_dd_1_14_1.xml": {312, 5, 31, 139, 137, 0, "GHSA-xgxc-v2qg-chmh in Django 2.2.18", "GHSA-xgxc-v2qg-chmh", "Django"},
 		// The only vulnerability is analysed as not_affected (VEX).
-		"issue_8022.json": {},
+		"issue_8022.json": {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"}, // analysis not_affected: imported as not active
 		// 10 vulnerabilities, some affecting several packages.
 		"issue_9277.json":              {14, 0, 5, 5, 4, 0, "CVE-2016-2781 in coreutils 8.32-4.1ubuntu1", "CVE-2016-2781", "coreutils"},
 		"jake2.json":                   {7, 0, 3, 4, 0, 0, "c7129ff8-08bc-4afe-82ec-7d97b9491741 in Django 2.0", "CVE-2021-33203", "Django"},
@@ -71,14 +72,23 @@ func TestCorpus(t *testing.T) {
 		"multiple_cwes_fabricated.xml": {1, 1, 0, 0, 0, 0, "CVE-2021-99999 in example 1.0.0", "CVE-2021-99999", "example"},
 		"nested-component-log4j.json":  {8, 4, 1, 3, 0, 0, "CVE-2021-44228 in log4j-core 2.13.2", "CVE-2021-44228", "log4j-core"},
 		// No severity word: the CVSS score 10.0 decides.
-		"no-severity.json":             {1, 1, 0, 0, 0, 0, "CVE-2021-44228 in gerbwetbqt", "CVE-2021-44228", "gerbwetbqt"},
-		"spec1.xml":                    {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
-		"spec1_lowfirst.xml":           {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
-		"valid-vulnerability-1.4.json": {},
-		"valid-vulnerability-1.4.xml":  {},
+		"no-severity.json":   {1, 1, 0, 0, 0, 0, "CVE-2021-44228 in gerbwetbqt", "CVE-2021-44228", "gerbwetbqt"},
+		"spec1.xml":          {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
+		"spec1_lowfirst.xml": {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
+		// VDR 1.4: affects[].ref names the component; ratings, CWEs and
+		// advisories kept; analysis not_affected is the recorded triage.
+		"valid-vulnerability-1.4.json": {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"},
+		"valid-vulnerability-1.4.xml":  {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"},
 	}
 	for _, name := range scannertest.Files(t, dir) {
 		t.Run(name, func(t *testing.T) {
+			if sbomOnly[name] {
+				_, err := scannertest.ParseFileErr(ParseXML, filepath.Join(dir, name))
+				if !errors.Is(err, reportio.ErrSBOM) || !strings.Contains(err.Error(), "this is an SBOM: upload it to the release's SBOM") {
+					t.Fatalf("plain SBOM %s: %v, want ErrSBOM", name, err)
+				}
+				return
+			}
 			w, ok := cases[name]
 			if !ok {
 				t.Fatalf("corpus file %s has no expectations", name)
@@ -115,4 +125,27 @@ func FuzzParse(f *testing.F) {
 func FuzzParseXML(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, ParseXML)
+}
+
+// sbomOnly are corpus CycloneDX documents with no vulnerabilities section:
+// inventories, refused as scan reports (issue 12 item 6).
+var sbomOnly = map[string]bool{"cyclonedx_bom.xml": true, "retirejs.latest.xml": true}
+
+// TestPlainSBOMIsNotAReport: a CycloneDX SBOM without a vulnerabilities
+// array is refused (it would close every finding of the scope); one with
+// an empty array is a report with no findings.
+func TestPlainSBOMIsNotAReport(t *testing.T) {
+	sbom := `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"library","name":"openssl","version":"3.0.1","bom-ref":"a"}]}`
+	err := Parse(strings.NewReader(sbom), "sbom.json", func(findings.Finding) error { return nil })
+	if !errors.Is(err, reportio.ErrSBOM) || !strings.Contains(err.Error(), "sbom.json") {
+		t.Errorf("plain SBOM: %v", err)
+	}
+	xmlSBOM := `<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components><component type="library"><name>zlib</name></component></components></bom>`
+	if err := ParseXML(strings.NewReader(xmlSBOM), "sbom.xml", func(findings.Finding) error { return nil }); !errors.Is(err, reportio.ErrSBOM) {
+		t.Errorf("plain XML SBOM: %v", err)
+	}
+	vdr := `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[],"vulnerabilities":[]}`
+	if err := Parse(strings.NewReader(vdr), "vdr.json", func(findings.Finding) error { return nil }); err != nil {
+		t.Errorf("empty VDR: %v", err)
+	}
 }

@@ -30,11 +30,11 @@ const Name = "dependency-check"
 const DetectRule = `XML whose root element is <analysis> in a DependencyCheck namespace or followed by <scanInfo>/<projectInfo>`
 
 // Detect reports whether head is a Dependency-Check XML report.
-func Detect(head []byte) bool {
-	if !reportio.HasRoot(head, "analysis") {
+func Detect(h *reportio.Head) bool {
+	if !h.HasRoot("analysis") {
 		return false
 	}
-	s := string(head)
+	s := string(h.Bytes())
 	return strings.Contains(s, "DependencyCheck") || strings.Contains(s, "<scanInfo") || strings.Contains(s, "<projectInfo")
 }
 
@@ -171,8 +171,8 @@ const NameJSON = "dependency-check-json"
 const DetectRuleJSON = `JSON object with "reportSchema" and "scanInfo" keys (Dependency-Check JSON report)`
 
 // DetectJSON reports whether head is a Dependency-Check JSON report.
-func DetectJSON(head []byte) bool {
-	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "reportSchema") && reportio.HasKey(head, "scanInfo")
+func DetectJSON(h *reportio.Head) bool {
+	return h.Start() == '{' && h.JSON().Has("reportSchema") && h.JSON().Has("scanInfo")
 }
 
 type jsonDependency struct {

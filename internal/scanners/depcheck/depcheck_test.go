@@ -1,6 +1,7 @@
 package depcheck
 
 import (
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestParse(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "truncated.xml:") {
 		t.Errorf("truncated: %v", err)
 	}
-	if !Detect([]byte(`<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd">`)) || Detect([]byte(`<analysis><result/>`)) {
+	if !Detect(reportio.NewHead([]byte(`<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd">`))) || Detect(reportio.NewHead([]byte(`<analysis><result/>`))) {
 		t.Error("Detect")
 	}
 }
@@ -50,7 +51,7 @@ func TestParseJSON(t *testing.T) {
 	if f.Fingerprint != x[0].Fingerprint || f.Component != x[0].Component || f.Title != x[0].Title {
 		t.Errorf("XML and JSON disagree: %+v / %+v", f, x[0])
 	}
-	if !DetectJSON([]byte(`{"reportSchema": "1.1", "scanInfo": {`)) || DetectJSON([]byte(`{"scanInfo": {}}`)) {
+	if !DetectJSON(reportio.NewHead([]byte(`{"reportSchema": "1.1", "scanInfo": {`))) || DetectJSON(reportio.NewHead([]byte(`{"scanInfo": {}}`))) {
 		t.Error("DetectJSON")
 	}
 }

@@ -46,14 +46,14 @@ const (
 )
 
 // Detect reports whether head is a generic findings JSON file.
-func Detect(head []byte) bool {
-	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "findings") && reportio.HasKey(head, "title") && reportio.HasKey(head, "severity")
+func Detect(h *reportio.Head) bool {
+	return h.Start() == '{' && h.JSON().Has("findings") && h.JSON().Has("title") && h.JSON().Has("severity")
 }
 
 // DetectCSV reports whether head is a generic findings CSV file.
-func DetectCSV(head []byte) bool {
-	h := reportio.CSVHeader(head)
-	return reportio.HeaderHas(h, "title", "severity") && (reportio.HeaderHas(h, "date") || reportio.HeaderHas(h, "description") || reportio.HeaderHas(h, "url"))
+func DetectCSV(h *reportio.Head) bool {
+	cols := h.CSVHeader()
+	return reportio.HeaderHas(cols, "title", "severity") && (reportio.HeaderHas(cols, "date") || reportio.HeaderHas(cols, "description") || reportio.HeaderHas(cols, "url"))
 }
 
 var required = []string{"title", "severity", "description"}

@@ -21,9 +21,9 @@ const Name = "gosec"
 const DetectRule = `JSON object with an "Issues" key and "Stats" or "Golang errors" keys, or issues with "rule_id" and "details"`
 
 // Detect reports whether head is a gosec JSON report.
-func Detect(head []byte) bool {
-	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "Issues") &&
-		(reportio.HasKey(head, "Golang errors") || reportio.HasKey(head, "Stats") || (reportio.HasKey(head, "rule_id") && reportio.HasKey(head, "details")))
+func Detect(h *reportio.Head) bool {
+	return h.Start() == '{' && h.JSON().Has("Issues") &&
+		(h.JSON().Has("Golang errors") || h.JSON().Has("Stats") || (h.JSON().Has("rule_id") && h.JSON().Has("details")))
 }
 
 type issue struct {

@@ -24,7 +24,7 @@ func TestParse(t *testing.T) {
 	if !errors.Is(err, reportio.ErrNotReport) {
 		t.Errorf("no rule: %v", err)
 	}
-	if Detect([]byte(`{"Golang errors": {}, "Issues": [`)) != true || Detect([]byte(`{"issues": []}`)) {
+	if Detect(reportio.NewHead([]byte(`{"Golang errors": {}, "Issues": [`))) != true || Detect(reportio.NewHead([]byte(`{"issues": []}`))) {
 		t.Error("Detect")
 	}
 }

@@ -25,9 +25,9 @@ const Name = "grype"
 const DetectRule = `JSON object with a "matches" key and a "vulnerability" or "artifact" key, or "descriptor"/"source" keys`
 
 // Detect reports whether head is a Grype JSON report.
-func Detect(head []byte) bool {
-	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "matches") &&
-		(reportio.HasKey(head, "vulnerability") || reportio.HasKey(head, "artifact") || reportio.HasKey(head, "descriptor"))
+func Detect(h *reportio.Head) bool {
+	return h.Start() == '{' && h.JSON().Has("matches") &&
+		(h.JSON().Has("vulnerability") || h.JSON().Has("artifact") || h.JSON().Has("descriptor"))
 }
 
 type cvssEntry struct {

@@ -54,7 +54,7 @@ func TestDetect(t *testing.T) {
 		`{"results": [], "matches": 1}`:                 false,
 		`{"SchemaVersion": 2, "Results": []}`:           false,
 	} {
-		if Detect([]byte(in)) != want {
+		if Detect(reportio.NewHead([]byte(in))) != want {
 			t.Errorf("Detect(%s) != %v", in, want)
 		}
 	}

@@ -40,9 +40,9 @@ var (
 )
 
 // DetectCSV reports whether head is a Nessus/Tenable CSV export.
-func DetectCSV(head []byte) bool {
-	h := csvHeader(head)
-	return hasAny(h, colPlugin) && hasAny(h, colHost)
+func DetectCSV(h *reportio.Head) bool {
+	cols := csvHeader(h.Bytes())
+	return hasAny(cols, colPlugin) && hasAny(cols, colHost)
 }
 
 func csvHeader(head []byte) []string {
@@ -80,6 +80,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 	if c.Header == nil {
 		return nil
 	}
+	c.LastColumns(colOutput...) // Nessus's default export ends with the plugin output
 	if !c.HasAny(colPlugin...) || !c.HasAny(colHost...) || !c.HasAny(colName...) {
 		return &reportio.ParseError{File: name, Line: 1, Offset: -1, Err: reportio.NotReportf("header has no plugin, host or name column: not a Nessus/Tenable CSV export")}
 	}

@@ -31,7 +31,7 @@ const Name = "nessus"
 const DetectRule = "XML whose root element is <NessusClientData_v2>"
 
 // Detect reports whether head is a .nessus XML export.
-func Detect(head []byte) bool { return reportio.HasRoot(head, "NessusClientData_v2") }
+func Detect(h *reportio.Head) bool { return h.HasRoot("NessusClientData_v2") }
 
 type reportItem struct {
 	Port         string   `xml:"port,attr"`

@@ -92,7 +92,7 @@ func TestRejects(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
-	if !Detect([]byte("<?xml version=\"1.0\" ?>\n<NessusClientData_v2>\n<Policy>")) || Detect([]byte("<OWASPZAPReport>")) {
+	if !Detect(reportio.NewHead([]byte("<?xml version=\"1.0\" ?>\n<NessusClientData_v2>\n<Policy>"))) || Detect(reportio.NewHead([]byte("<OWASPZAPReport>"))) {
 		t.Error("Detect")
 	}
 	for in, want := range map[string]bool{
@@ -101,7 +101,7 @@ func TestDetect(t *testing.T) {
 		"age_in_days;asset.display_ipv4_address;definition.id;port\n":        true,
 		"Date,Title,CweId,Url,Severity\n":                                    false,
 	} {
-		if got := DetectCSV([]byte(in)); got != want {
+		if got := DetectCSV(reportio.NewHead([]byte(in))); got != want {
 			t.Errorf("DetectCSV(%q) = %v", in, got)
 		}
 	}

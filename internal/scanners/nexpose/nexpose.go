@@ -31,7 +31,7 @@ const Name = "nexpose"
 const DetectRule = "XML whose root element is <NexposeReport>"
 
 // Detect reports whether head is a Nexpose XML export.
-func Detect(head []byte) bool { return reportio.HasRoot(head, "NexposeReport") }
+func Detect(h *reportio.Head) bool { return h.HasRoot("NexposeReport") }
 
 type ref struct {
 	host     string

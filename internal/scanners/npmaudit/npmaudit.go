@@ -30,21 +30,21 @@ const Name = "npm-audit"
 const DetectRule = `JSON object with "auditReportVersion" (npm 7+); or with "advisories" and "actions"/"muted" keys, or "actions" whose entries have "resolves" (npm 6); or an npm error object mentioning audit`
 
 // Detect reports whether head is npm audit JSON.
-func Detect(head []byte) bool {
-	if reportio.JSONStart(head) != '{' {
+func Detect(h *reportio.Head) bool {
+	if h.Start() != '{' {
 		return false
 	}
-	if reportio.HasKey(head, "auditReportVersion") {
+	if h.JSON().Has("auditReportVersion") {
 		return true
 	}
 	switch {
-	case reportio.HasKey(head, "advisories") && (reportio.HasKey(head, "actions") || reportio.HasKey(head, "muted")):
+	case h.JSON().Has("advisories") && (h.JSON().Has("actions") || h.JSON().Has("muted")):
 		return true
-	case reportio.HasKey(head, "actions") && reportio.HasKey(head, "resolves"):
+	case h.JSON().Has("actions") && h.JSON().Has("resolves"):
 		return true
 	}
 	// npm's error report: {"error": {"code": "ENOAUDIT", "summary": …}}
-	return reportio.HasKey(head, "error") && reportio.HasKey(head, "summary") && bytes.Contains(bytes.ToLower(head), []byte("audit"))
+	return h.JSON().Has("error") && h.JSON().Has("summary") && bytes.Contains(bytes.ToLower(h.Bytes()), []byte("audit"))
 }
 
 type advisoryV6 struct {
@@ -68,6 +68,7 @@ type advisoryV6 struct {
 
 type via struct {
 	Source   json.Number `json:"source"`
+	ID       json.Number `json:"id"` // npm 7.0–7.x wrote "id" where later versions write "source"
 	Name     string      `json:"name"`
 	Title    string      `json:"title"`
 	URL      string      `json:"url"`
@@ -86,7 +87,48 @@ type vulnV7 struct {
 	Via          []json.RawMessage `json:"via"`
 	Range        string            `json:"range"`
 	Nodes        []string          `json:"nodes"`
+	Effects      []string          `json:"effects"`
 	FixAvailable json.RawMessage   `json:"fixAvailable"`
+}
+
+// maxPaths bounds the dependency paths kept per finding.
+const maxPaths = 20
+
+// dependencyPaths walks npm 7+'s "effects" (the packages that depend on
+// a vulnerable one) up to the packages nothing else lists, and returns the
+// chains root first: "a > b > name".
+func dependencyPaths(all map[string]*vulnV7, name string) []string {
+	var out []string
+	var walk func(n string, chain []string, seen map[string]bool)
+	walk = func(n string, chain []string, seen map[string]bool) {
+		if len(out) >= maxPaths {
+			return
+		}
+		chain = append([]string{n}, chain...)
+		v := all[n]
+		var up []string
+		if v != nil {
+			for _, e := range v.Effects {
+				if !seen[e] && len(chain) < 32 {
+					up = append(up, e)
+				}
+			}
+		}
+		if len(up) == 0 {
+			if len(chain) > 1 {
+				out = append(out, strings.Join(chain, " > "))
+			}
+			return
+		}
+		seen[n] = true
+		for _, e := range up {
+			walk(e, chain, seen)
+		}
+		delete(seen, n)
+	}
+	walk(name, nil, map[string]bool{})
+	sort.Strings(out)
+	return out
 }
 
 // Parse streams the findings of npm audit JSON output.
@@ -133,18 +175,35 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			if err := dec.ExpectObject("vulnerabilities"); err != nil {
 				return err
 			}
-			return dec.Object(func(pkg string) error {
+			// The dependency paths need every package's "effects", so the
+			// section (one entry per vulnerable package) is read whole.
+			all := map[string]*vulnV7{}
+			var order []string
+			err := dec.Object(func(pkg string) error {
 				var v vulnV7
 				if err := dec.Decode(&v, "vulnerabilities."+pkg); err != nil {
 					return err
 				}
-				for _, f := range v.findings() {
+				if v.Name == "" {
+					v.Name = pkg
+				}
+				if _, dup := all[pkg]; !dup {
+					order = append(order, pkg)
+				}
+				all[pkg] = &v
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for _, pkg := range order {
+				for _, f := range all[pkg].findings(all) {
 					if err := emit(f); err != nil {
 						return err
 					}
 				}
-				return nil
-			})
+			}
+			return nil
 		case "auditReportVersion":
 			known = true
 		}
@@ -192,6 +251,9 @@ func (a advisoryV6) findings() []findings.Finding {
 		}
 		for _, p := range fd.Paths {
 			f.Locations = append(f.Locations, findings.Location{File: p})
+			if len(f.DependencyPaths) < maxPaths {
+				f.DependencyPaths = append(f.DependencyPaths, strings.Join(strings.Split(p, ">"), " > "))
+			}
 		}
 		f.Normalize()
 		out = append(out, f)
@@ -199,19 +261,35 @@ func (a advisoryV6) findings() []findings.Finding {
 	return out
 }
 
-func (v vulnV7) findings() []findings.Finding {
+func (v vulnV7) findings(all map[string]*vulnV7) []findings.Finding {
 	var out []findings.Finding
+	paths := dependencyPaths(all, v.Name)
 	for _, raw := range v.Via {
 		var vi via
 		if json.Unmarshal(raw, &vi) != nil || vi.Title == "" {
 			continue // a package name: affected through that dependency
 		}
+		// The advisory's identity is always part of the finding (and so of
+		// its fingerprint): npm's advisory number ("source", or "id" in
+		// npm 7.0 reports), else the advisory URL, else its title — two
+		// advisories of one package never collapse into one finding.
+		ident := vi.Source.String()
+		if ident == "" {
+			ident = vi.ID.String()
+		}
+		if ident == "" {
+			ident = advisoryFromURL(vi.URL)
+		}
+		if ident == "" {
+			ident = vi.Title
+		}
 		f := findings.Finding{
 			Title:            vi.Title,
 			Severity:         severity(vi.Severity),
-			RuleID:           "npm:" + vi.Source.String(),
-			UniqueID:         vi.Source.String(),
+			RuleID:           "npm:" + ident,
+			UniqueID:         ident,
 			VulnerabilityIDs: findings.VulnIDsIn(vi.URL),
+			DependencyPaths:  paths,
 			Component:        findings.Component{Name: firstNonEmpty(vi.Name, v.Name)},
 			Description:      fmt.Sprintf("%s versions %s are affected.", firstNonEmpty(vi.Name, v.Name), vi.Range),
 			References:       []string{vi.URL},
@@ -262,6 +340,17 @@ func fixText(raw json.RawMessage) string {
 		s += " (a semver-major change: `npm audit fix --force`)"
 	}
 	return s + "."
+}
+
+// advisoryFromURL is the last path element of an advisory URL
+// ("https://npmjs.com/advisories/1179" gives "1179"; a GitHub advisory
+// URL its GHSA id).
+func advisoryFromURL(u string) string {
+	u = strings.TrimRight(strings.TrimSpace(u), "/")
+	if i := strings.LastIndexByte(u, '/'); i >= 0 && i < len(u)-1 {
+		return u[i+1:]
+	}
+	return ""
 }
 
 func severity(s string) findings.Severity {

@@ -112,3 +112,34 @@ func FuzzParse(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, Parse)
 }
+
+// npm 7.0's report (arborist's audit-report before "source" was renamed):
+// advisories in via[] carry "id". Two advisories of one package, one of
+// them critical, must stay two findings, each with the chain through which
+// the package comes in.
+const npm70 = `{"auditReportVersion":2,"vulnerabilities":{
+"minimist":{"name":"minimist","severity":"critical","via":[
+  {"id":1179,"url":"https://npmjs.com/advisories/1179","title":"Prototype Pollution","severity":"low","range":"<0.2.1"},
+  {"id":1500,"url":"https://npmjs.com/advisories/1500","title":"Prototype Pollution in minimist","severity":"critical","range":"<1.2.6"}],
+  "effects":["mkdirp"],"range":"<1.2.6","nodes":["node_modules/minimist"],"fixAvailable":true},
+"mkdirp":{"name":"mkdirp","severity":"critical","via":["minimist"],"effects":["webpack"],"range":"0.4.1 - 0.5.1","nodes":["node_modules/mkdirp"],"fixAvailable":true},
+"webpack":{"name":"webpack","severity":"critical","via":["mkdirp"],"effects":[],"range":"<5","nodes":["node_modules/webpack"],"fixAvailable":true}},
+"metadata":{"vulnerabilities":{"critical":3,"total":3}}}`
+
+func TestNPM70IDsAndPaths(t *testing.T) {
+	var got []findings.Finding
+	if err := Parse(strings.NewReader(npm70), "audit.json", func(f findings.Finding) error { got = append(got, f); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d findings, want 2: %+v", len(got), got)
+	}
+	if got[0].Fingerprint == got[1].Fingerprint || got[0].RuleID != "npm:1179" || got[1].RuleID != "npm:1500" || got[1].Severity != findings.Critical {
+		t.Errorf("advisories collapsed or lost: %+v", got)
+	}
+	for _, f := range got {
+		if len(f.DependencyPaths) != 1 || f.DependencyPaths[0] != "webpack > mkdirp > minimist" {
+			t.Errorf("paths %q", f.DependencyPaths)
+		}
+	}
+}

@@ -35,12 +35,12 @@ const (
 )
 
 // Detect reports whether head is a Greenbone XML report.
-func Detect(head []byte) bool {
-	if !reportio.HasRoot(head, "report", "get_reports_response") {
+func Detect(h *reportio.Head) bool {
+	if !h.HasRoot("report", "get_reports_response") {
 		return false
 	}
 	for _, s := range []string{"<report_format", "<gmp>", "<omp>", "<nvt "} {
-		if bytes.Contains(head, []byte(s)) {
+		if bytes.Contains(h.Bytes(), []byte(s)) {
 			return true
 		}
 	}
@@ -48,9 +48,9 @@ func Detect(head []byte) bool {
 }
 
 // DetectCSV reports whether head is a Greenbone CSV results export.
-func DetectCSV(head []byte) bool {
-	h := reportio.CSVHeader(head)
-	return reportio.HeaderHas(h, "ip") && (reportio.HeaderHas(h, "nvt oid") || reportio.HeaderHas(h, "nvt name"))
+func DetectCSV(h *reportio.Head) bool {
+	cols := h.CSVHeader()
+	return reportio.HeaderHas(cols, "ip") && (reportio.HeaderHas(cols, "nvt oid") || reportio.HeaderHas(cols, "nvt name"))
 }
 
 type result struct {

@@ -60,10 +60,10 @@ func TestParseCSV(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
-	if !Detect([]byte(`<report id="x" format_id="y"><owner/><report_format id="z">`)) || Detect([]byte(`<report><title>other</title>`)) {
+	if !Detect(reportio.NewHead([]byte(`<report id="x" format_id="y"><owner/><report_format id="z">`))) || Detect(reportio.NewHead([]byte(`<report><title>other</title>`))) {
 		t.Error("Detect")
 	}
-	if !DetectCSV([]byte("IP,Hostname,Port,Port Protocol,CVSS,Severity,NVT Name,NVT OID\n")) || DetectCSV([]byte("Plugin ID,Host\n")) {
+	if !DetectCSV(reportio.NewHead([]byte("IP,Hostname,Port,Port Protocol,CVSS,Severity,NVT Name,NVT OID\n"))) || DetectCSV(reportio.NewHead([]byte("Plugin ID,Host\n"))) {
 		t.Error("DetectCSV")
 	}
 }

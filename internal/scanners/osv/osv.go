@@ -25,9 +25,9 @@ const Name = "osv-scanner"
 const DetectRule = `JSON object with "results" and "packages" keys and a "source" or "experimental_config" key`
 
 // Detect reports whether head is OSV-Scanner JSON output.
-func Detect(head []byte) bool {
-	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "results") && reportio.HasKey(head, "packages") &&
-		(reportio.HasKey(head, "source") || reportio.HasKey(head, "experimental_config"))
+func Detect(h *reportio.Head) bool {
+	return h.Start() == '{' && h.JSON().Has("results") && h.JSON().Has("packages") &&
+		(h.JSON().Has("source") || h.JSON().Has("experimental_config"))
 }
 
 type record struct {

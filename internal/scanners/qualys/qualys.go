@@ -36,12 +36,12 @@ const (
 )
 
 // Detect reports whether head is a Qualys XML asset data report.
-func Detect(head []byte) bool { return reportio.HasRoot(head, "ASSET_DATA_REPORT") }
+func Detect(h *reportio.Head) bool { return h.HasRoot("ASSET_DATA_REPORT") }
 
 // DetectCSV reports whether head is a Qualys CSV export.
-func DetectCSV(head []byte) bool {
-	h := reportio.CSVHeader(head)
-	return reportio.HeaderHas(h, "qid", "ip") && (reportio.HeaderHas(h, "title") || reportio.HeaderHas(h, "vuln title"))
+func DetectCSV(h *reportio.Head) bool {
+	cols := h.CSVHeader()
+	return reportio.HeaderHas(cols, "qid", "ip") && (reportio.HeaderHas(cols, "title") || reportio.HeaderHas(cols, "vuln title"))
 }
 
 type detection struct {

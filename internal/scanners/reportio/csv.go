@@ -13,11 +13,14 @@ import (
 // CSVReader reads a CSV report whose first record is a header; fields are
 // then addressed by header name (case-insensitive).
 type CSVReader struct {
-	r      *csv.Reader
-	file   string
-	cols   map[string]int
-	Header []string
-	rec    []string
+	known   map[string]bool
+	records int
+	r       *csv.Reader
+	q       *quoteTracker
+	file    string
+	cols    map[string]int
+	Header  []string
+	rec     []string
 }
 
 // NewCSVReader reads the header of a CSV report. An empty input gives a
@@ -28,21 +31,25 @@ func NewCSVReader(r io.Reader, file string) (*CSVReader, error) {
 
 // NewCSVReaderSep is NewCSVReader with another field separator.
 func NewCSVReaderSep(r io.Reader, file string, sep rune) (*CSVReader, error) {
-	br := bufio.NewReader(LimitReader(r))
-	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		_, _ = br.Discard(3)
-	}
-	c := &CSVReader{r: csv.NewReader(br), file: file, cols: map[string]int{}}
+	q := &quoteTracker{r: Decode(LimitReader(r)), sep: byte(sep), state: qFieldStart}
+	c := &CSVReader{r: csv.NewReader(bufio.NewReader(q)), q: q, file: file, cols: map[string]int{}}
 	c.r.Comma = sep
 	c.r.FieldsPerRecord = -1
 	c.r.LazyQuotes = true
 	c.r.ReuseRecord = true
-	h, err := c.r.Read()
-	if err == io.EOF {
-		return c, nil
-	}
-	if err != nil {
-		return nil, c.wrap(err)
+	var h []string
+	for {
+		rec, err := c.r.Read()
+		if err == io.EOF {
+			return c, nil // empty or blank input: an empty report
+		}
+		if err != nil {
+			return nil, c.wrap(err)
+		}
+		if !blankRecord(rec) {
+			h = rec
+			break
+		}
 	}
 	c.Header = append([]string(nil), h...)
 	for i, name := range c.Header {
@@ -60,6 +67,19 @@ func (c *CSVReader) wrap(err error) error {
 		return &ParseError{File: c.file, Line: pe.Line, Column: pe.Column, Offset: -1, Err: fmt.Errorf("invalid CSV: %w", pe.Err)}
 	}
 	return &ParseError{File: c.file, Offset: -1, Err: err}
+}
+
+// LastColumns names the columns a tool writes last, so that a report
+// with no findings whose header has no final line break can be told from
+// one cut inside its header (which is otherwise rejected, as is one
+// ending in an unquoted column not named here).
+func (c *CSVReader) LastColumns(cols ...string) {
+	if c.known == nil {
+		c.known = map[string]bool{}
+	}
+	for _, k := range cols {
+		c.known[strings.ToLower(k)] = true
+	}
 }
 
 // Has reports whether the header has every one of cols.
@@ -82,25 +102,45 @@ func (c *CSVReader) HasAny(cols ...string) bool {
 	return false
 }
 
-// Next reads the next record; io.EOF at the end. Blank records are skipped.
+// Next reads the next record; io.EOF at the end. Blank records are
+// skipped. A record whose number of fields differs from the header's, or
+// a file that ends inside a quoted field, is an error naming the line: a
+// cut-off export must never read as a complete one with fewer findings.
 func (c *CSVReader) Next() error {
 	for {
 		rec, err := c.r.Read()
 		if err == io.EOF {
+			if c.q.state == qQuoted && !c.q.afterPair {
+				return &ParseError{File: c.file, Line: c.q.line, Offset: -1,
+					Err: errors.New("truncated CSV: the file ends inside a quoted field: the report is incomplete")}
+			}
+			if c.records == 0 && len(c.Header) > 0 && c.q.state != qNewline && c.q.state != qQuoteInQuoted {
+				// A header with no line break and no record after it: a
+				// cut inside the header line unless it ends in a column
+				// this tool writes.
+				last := strings.ToLower(strings.TrimSpace(c.Header[len(c.Header)-1]))
+				if !c.known[last] {
+					return &ParseError{File: c.file, Line: 1, Offset: -1,
+						Err: fmt.Errorf("truncated CSV: the file ends inside its header line (last column %q): the report is incomplete; a report without findings must end its header with a line break", last)}
+				}
+			}
 			return io.EOF
 		}
 		if err != nil {
 			return c.wrap(err)
 		}
-		blank := true
-		for _, f := range rec {
-			if strings.TrimSpace(f) != "" {
-				blank = false
-				break
+		if !blankRecord(rec) {
+			if len(c.Header) > 0 && len(rec) != len(c.Header) {
+				line := c.Line()
+				what := "the file is truncated or its rows do not match its header"
+				if len(rec) < len(c.Header) && c.q.state != qNewline {
+					what = "the last record is incomplete: the file is truncated"
+				}
+				return &ParseError{File: c.file, Line: line, Offset: -1,
+					Err: fmt.Errorf("record has %d fields, the header has %d: %s", len(rec), len(c.Header), what)}
 			}
-		}
-		if !blank {
 			c.rec = rec
+			c.records++
 			return nil
 		}
 	}
@@ -160,6 +200,89 @@ func HeaderHas(header []string, cols ...string) bool {
 			}
 		}
 		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// quoteTracker follows the quoting of the CSV bytes it passes on (with
+// encoding/csv's lazy-quote rules) so that the end of the file can be told
+// apart from a cut inside a quoted field, which encoding/csv accepts.
+type quoteTracker struct {
+	r     io.Reader
+	sep   byte
+	state int
+	// afterPair: only white space follows a doubled quote in the open
+	// quoted field: a writer that doubled the closing quote (seen in real
+	// exports), read as closed rather than as a cut.
+	afterPair bool
+	line      int // line where the open quoted field started
+	lines     int
+}
+
+const (
+	qFieldStart = iota
+	qNewline    // just after a line break (a record boundary)
+	qUnquoted
+	qQuoted
+	qQuoteInQuoted
+)
+
+func (q *quoteTracker) Read(p []byte) (int, error) {
+	n, err := q.r.Read(p)
+	for _, c := range p[:n] {
+
+		if c == '\n' {
+			q.lines++
+		}
+		switch q.state {
+		case qFieldStart, qNewline:
+			switch c {
+			case '"':
+				q.state = qQuoted
+				q.afterPair = false
+				q.line = q.lines + 1
+			case '\n':
+				q.state = qNewline
+			case q.sep, '\r':
+				q.state = qFieldStart
+			default:
+				q.state = qUnquoted
+			}
+		case qUnquoted:
+			switch c {
+			case '\n':
+				q.state = qNewline
+			case q.sep:
+				q.state = qFieldStart
+			}
+		case qQuoted:
+			if c == '"' {
+				q.state = qQuoteInQuoted
+			} else if c != '\n' && c != '\r' && c != ' ' && c != '\t' {
+				q.afterPair = false
+			}
+		case qQuoteInQuoted:
+			switch c {
+			case '"':
+				q.state = qQuoted
+				q.afterPair = true
+			case '\n':
+				q.state = qNewline
+			case q.sep, '\r':
+				q.state = qFieldStart
+			default:
+				q.state = qQuoted // lazy quotes: a bare quote inside a quoted field
+			}
+		}
+	}
+	return n, err
+}
+
+func blankRecord(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
 			return false
 		}
 	}

@@ -11,13 +11,14 @@ import (
 // JSONDecoder streams a JSON report token by token, naming the file and
 // byte offset in every error.
 type JSONDecoder struct {
-	d    *json.Decoder
-	file string
+	d     *json.Decoder
+	file  string
+	depth int // open objects and arrays read with Token
 }
 
 // NewJSONDecoder reads r, named file in errors.
 func NewJSONDecoder(r io.Reader, file string) *JSONDecoder {
-	d := json.NewDecoder(LimitReader(r))
+	d := json.NewDecoder(Decode(LimitReader(r)))
 	d.UseNumber()
 	return &JSONDecoder{d: d, file: file}
 }
@@ -35,6 +36,12 @@ func (j *JSONDecoder) Errorf(err error, format string, args ...any) error {
 }
 
 func (j *JSONDecoder) wrap(err error, field string) error {
+	if err == io.EOF && j.depth > 0 {
+		// json.Decoder's Token reports a stream that stops inside an
+		// object as a plain EOF: that is a truncated file.
+		return &ParseError{File: j.file, Offset: j.d.InputOffset(), Field: field,
+			Err: fmt.Errorf("truncated JSON: the file ends inside an object or array (%d still open): the report is incomplete: %w", j.depth, io.ErrUnexpectedEOF)}
+	}
 	if err == nil || err == io.EOF {
 		return err
 	}
@@ -56,7 +63,7 @@ func (j *JSONDecoder) wrap(err error, field string) error {
 		}
 	}
 	if err == io.ErrUnexpectedEOF {
-		err = fmt.Errorf("truncated JSON: %w", err)
+		err = fmt.Errorf("truncated JSON: the file ends inside a value: the report is incomplete: %w", err)
 	}
 	return &ParseError{File: j.file, Offset: off, Field: field, Err: err}
 }
@@ -64,6 +71,13 @@ func (j *JSONDecoder) wrap(err error, field string) error {
 // Token returns the next token; io.EOF at a clean end.
 func (j *JSONDecoder) Token() (json.Token, error) {
 	t, err := j.d.Token()
+	if d, ok := t.(json.Delim); ok && err == nil {
+		if d == '{' || d == '[' {
+			j.depth++
+		} else {
+			j.depth--
+		}
+	}
 	return t, j.wrap(err, "")
 }
 
@@ -153,6 +167,23 @@ func (j *JSONDecoder) Array(field string, fn func() error) error {
 		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON in %s", field)
 	}
 	return err
+}
+
+// End reads the token closing the top-level array or object whose
+// elements a parser read with More and Decode: a file that stops before
+// it is truncated, not a complete report with fewer findings.
+func (j *JSONDecoder) End() error {
+	t, err := j.Token()
+	if err == io.EOF {
+		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON: the file ends before its closing bracket: the report is incomplete")
+	}
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || (d != ']' && d != '}') {
+		return j.Errorf(nil, "invalid JSON: %v where the document should end", t)
+	}
+	return nil
 }
 
 // ExpectObject reads the next token and fails unless it opens an object.

@@ -16,6 +16,9 @@ var (
 	ErrNotReport = errors.New("not a report of this format")
 	// ErrUnsafeXML: the XML declares entities or nests too deeply.
 	ErrUnsafeXML = errors.New("unsafe XML rejected")
+	// ErrSBOM: the input is an SBOM with no vulnerabilities, not a
+	// scanner report; importing it as one would close every finding.
+	ErrSBOM = errors.New("this is an SBOM: upload it to the release's SBOM")
 	// ErrTooLarge: the input exceeds MaxReportBytes.
 	ErrTooLarge = errors.New("report exceeds the size limit")
 )

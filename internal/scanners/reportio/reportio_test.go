@@ -78,7 +78,7 @@ func TestLimitReader(t *testing.T) {
 }
 
 func TestCSVReader(t *testing.T) {
-	c, err := NewCSVReader(strings.NewReader("\xef\xbb\xbfName,Risk\nx,High\n\n,\ny,\"Low\n"), "f.csv")
+	c, err := NewCSVReader(strings.NewReader("\xef\xbb\xbfName,Risk\nx,High\n\n,\ny,\"Low\"\n"), "f.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ type XMLDecoder struct {
 
 // NewXMLDecoder reads r, named file in errors.
 func NewXMLDecoder(r io.Reader, file string) *XMLDecoder {
-	d := xml.NewDecoder(LimitReader(r))
+	d := xml.NewDecoder(newXMLCleaner(Decode(LimitReader(r))))
 	d.Strict = true
 	d.CharsetReader = charsetReader
 	return &XMLDecoder{d: d, file: file}
@@ -35,8 +35,10 @@ func charsetReader(label string, in io.Reader) (io.Reader, error) {
 		return charmap.ISO8859_1.NewDecoder().Reader(in), nil
 	case "windows-1252", "cp1252":
 		return charmap.Windows1252.NewDecoder().Reader(in), nil
-	case "us-ascii", "ascii":
+	case "us-ascii", "ascii", "utf-8", "utf8":
 		return in, nil
+	case "utf-16", "utf-16le", "utf-16be", "utf16", "unicode":
+		return in, nil // Decode already transcoded UTF-16 (marked by its BOM) to UTF-8
 	}
 	return nil, fmt.Errorf("unsupported XML encoding %q", label)
 }
@@ -56,6 +58,9 @@ func (x *XMLDecoder) Errorf(err error, format string, args ...any) error {
 }
 
 func (x *XMLDecoder) wrap(err error) error {
+	if err == io.EOF && x.depth > 0 {
+		return x.Errorf(io.ErrUnexpectedEOF, "truncated XML: the file ends inside an element: the report is incomplete")
+	}
 	if err == nil || err == io.EOF {
 		return err
 	}
@@ -67,6 +72,9 @@ func (x *XMLDecoder) wrap(err error) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
 		line = se.Line
+		if se.Msg == "unexpected EOF" {
+			return &ParseError{File: x.file, Line: line, Offset: -1, Err: fmt.Errorf("truncated XML: the file ends before its elements are closed: the report is incomplete: %w", io.ErrUnexpectedEOF)}
+		}
 		return &ParseError{File: x.file, Line: line, Offset: -1, Err: fmt.Errorf("invalid XML: %s", se.Msg)}
 	}
 	l, c := x.d.InputPos()
@@ -108,14 +116,24 @@ func checkDirective(d xml.Directive) error {
 	return nil
 }
 
-// Root reads up to the document element and returns it. An input with no
-// element at all returns io.EOF.
+// Root reads up to the document element and returns it. An empty (or
+// blank) input returns io.EOF; one that has a prolog (declaration,
+// comment, DOCTYPE) but ends before its document element is a truncated
+// file and an error.
 func (x *XMLDecoder) Root() (xml.StartElement, error) {
+	prolog := false
 	for {
 		line, col := x.d.InputPos()
 		tok, err := x.Token()
+		if err == io.EOF && prolog {
+			return xml.StartElement{}, x.Errorf(io.ErrUnexpectedEOF, "truncated XML: the file ends before its document element")
+		}
 		if err != nil {
 			return xml.StartElement{}, err
+		}
+		switch tok.(type) {
+		case xml.ProcInst, xml.Directive, xml.Comment:
+			prolog = true
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:

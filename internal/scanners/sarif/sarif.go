@@ -24,7 +24,6 @@
 package sarif
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,14 +41,16 @@ import (
 const Name = "sarif"
 
 // DetectRule describes Detect.
-const DetectRule = `JSON object with a "runs" key and either a "driver" key (runs[].tool.driver) or "sarif" in the text`
+const DetectRule = "JSON object whose top-level \"runs\" is an array, with a \"driver\" key (runs[].tool.driver), a SARIF $schema, version \"2.1.0\" or results with a message or ruleId (keys in any order, anywhere in the first 4 MiB)"
 
 // Detect reports whether head looks like a SARIF log (see DetectRule).
-func Detect(head []byte) bool {
-	if reportio.JSONStart(head) != '{' || !reportio.HasKey(head, "runs") {
+func Detect(h *reportio.Head) bool {
+	k := h.JSONObject()
+	if k == nil || (k.TopKind("runs") != '[' && !(k.HasTop("runs") && k.TopKind("runs") == 'n')) {
 		return false
 	}
-	return reportio.HasKey(head, "driver") || bytes.Contains(bytes.ToLower(head), []byte("sarif"))
+	return k.Has("driver") || strings.Contains(strings.ToLower(k.TopString("$schema")), "sarif") || k.TopString("version") == "2.1.0" ||
+		k.HasPath("runs[].results[].message") || k.HasPath("runs[].results[].ruleId")
 }
 
 type text struct {
@@ -115,6 +116,9 @@ func (p properties) strings(key string) []string {
 type component struct {
 	Name  string `json:"name"`
 	Rules []rule `json:"rules"`
+	// GlobalMessageStrings (§3.19.22) hold messages results cite by id
+	// when their rule has no string of that id.
+	GlobalMessageStrings map[string]text `json:"globalMessageStrings"`
 }
 
 type tool struct {
@@ -158,7 +162,9 @@ type result struct {
 	Fingerprints        map[string]json.RawMessage `json:"fingerprints"`
 	PartialFingerprints map[string]json.RawMessage `json:"partialFingerprints"`
 	Suppressions        []struct {
-		Status string `json:"status"`
+		Kind          string `json:"kind"`
+		Status        string `json:"status"`
+		Justification string `json:"justification"`
 	} `json:"suppressions"`
 	Properties properties `json:"properties"`
 }
@@ -375,9 +381,18 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	case "pass", "notApplicable", "informational":
 		return nil
 	}
+	// A suppression (§3.35) that is accepted (or has no status) means the
+	// result is not an open issue: it is imported as not active, with the
+	// suppression's kind and justification, so the decision is visible.
+	var triage *findings.Triage
 	for _, s := range res.Suppressions {
 		if s.Status == "" || s.Status == "accepted" {
-			return nil
+			why := "suppressed in the tool (" + firstNonEmpty(s.Kind, "suppression") + ")"
+			if j := strings.TrimSpace(s.Justification); j != "" {
+				why += ": " + j
+			}
+			triage = &findings.Triage{Status: findings.StatusFalsePositive, Reason: why}
+			break
 		}
 	}
 	rl := ru.lookup(res)
@@ -396,8 +411,9 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 		RuleID:   ruleID,
 		Severity: severity(res, rl),
 		UniqueID: uniqueID(res),
+		Triage:   triage,
 	}
-	msg := message(res.Message, rl)
+	msg := message(res.Message, rl, ru.tool.Driver.GlobalMessageStrings)
 	f.Title = title(rl, msg)
 	f.Description = msg
 	if d := rl.FullDescription.Text; d != "" && d != msg {
@@ -468,10 +484,13 @@ func filePath(uri string) string {
 	return uri
 }
 
-func message(m text, rl *rule) string {
+func message(m text, rl *rule, global map[string]text) string {
 	s := m.Text
 	if s == "" && m.ID != "" {
 		s = rl.MessageStrings[m.ID].Text
+		if s == "" {
+			s = global[m.ID].Text
+		}
 	}
 	if s == "" {
 		s = m.Markdown
@@ -564,4 +583,13 @@ func rawString(raw json.RawMessage) string {
 		return obj.Value
 	}
 	return string(raw)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }

@@ -3,6 +3,7 @@ package sarif
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,9 +15,22 @@ import (
 
 func TestParseMixed(t *testing.T) {
 	got := scannertest.ParseFile(t, Parse, "testdata/mixed.sarif")
-	if len(got) != 4 {
-		t.Fatalf("got %d findings, want 4 (pass and accepted-suppressed results skipped)", len(got))
+	if len(got) != 5 {
+		t.Fatalf("got %d findings, want 5 (pass results skipped, the accepted-suppressed one imported as not active)", len(got))
 	}
+	suppressed := 0
+	for _, f := range got {
+		if f.Triage != nil {
+			suppressed++
+			if f.Triage.Status != findings.StatusFalsePositive || !strings.Contains(f.Triage.Reason, "suppressed in the tool") {
+				t.Errorf("suppression triage %+v", f.Triage)
+			}
+		}
+	}
+	if suppressed != 1 {
+		t.Errorf("%d suppressed findings, want 1", suppressed)
+	}
+	got = slices.DeleteFunc(got, func(f findings.Finding) bool { return f.Triage != nil })
 	g101 := got[0]
 	if g101.Title != "Look for hard coded credentials" || g101.Severity != findings.High || g101.RuleID != "G101" || g101.Tool != "gosec" {
 		t.Errorf("G101: %+v", g101)
@@ -77,7 +91,7 @@ func TestDetect(t *testing.T) {
 		`[{"runs":[]}]`:                          false,
 		`<?xml version="1.0"?><sarif runs="1"/>`: false,
 	} {
-		if got := Detect([]byte(in)); got != want {
+		if got := Detect(reportio.NewHead([]byte(in))); got != want {
 			t.Errorf("Detect(%s) = %v, want %v", in, got, want)
 		}
 	}
@@ -100,14 +114,14 @@ func TestCorpus(t *testing.T) {
 	}{
 		"DefectDojo_django-DefectDojo__2020-12-11_13 42 10__export.sarif": {count: 510, tool: "LGTM.com"},
 		// 4 results, 3 with external suppressions (accepted by default).
-		"SuppressionTestCurrent.sarif": {count: 1, tool: "CodeScanner"},
+		"SuppressionTestCurrent.sarif": {count: 4, tool: "CodeScanner"},
 		// The single result is suppressed (status accepted).
-		"appendix_k.sarif":         {count: 0},
+		"appendix_k.sarif":         {count: 1},
 		"appendix_k1.sarif":        {count: 0},
 		"appendix_k1_double.sarif": {count: 0},
 		"appendix_k2.sarif":        {count: 1, tool: "CodeScanner"},
 		"appendix_k3.sarif":        {count: 1, tool: "BinaryScanner", first: &first{title: `The insecure method "Crypto.Sha1.Encrypt" should not be used.`, severity: "medium", rule: "B6412"}},
-		"appendix_k4.sarif":        {count: 0},
+		"appendix_k4.sarif":        {count: 1},
 		"bash-report-fabricated-no-internal-dupes-subset.sarif":  {count: 4, tool: "Shell Script Analysis"},
 		"bash-report-fabricated-no-internal-dupes.sarif":         {count: 5, tool: "Shell Script Analysis"},
 		"bash-report-subset-same-hash-code-same-unique-id.sarif": {count: 4, tool: "Shell Script Analysis"},
@@ -126,7 +140,7 @@ func TestCorpus(t *testing.T) {
 		"no_runs.sarif":                       {count: 0},
 		"semgrepowasp-benchmark-sample.sarif": {count: 1768, tool: "semgrep"},
 		"spotbugs.sarif":                      {count: 56, tool: "SpotBugs", first: &first{title: "Code contains a hard coded reference to an absolute pathname.", severity: "low", rule: "DMI_HARDCODED_ABSOLUTE_FILENAME", file: "Boot.java", line: 23}},
-		"suppression_test.sarif":              {count: 2, tool: "CodeScanner", first: &first{title: "Not suppressed", severity: "medium", rule: "TST0004", file: "C:/code/file4.c"}},
+		"suppression_test.sarif":              {count: 5, tool: "CodeScanner", first: &first{title: "Suppressed", severity: "medium", rule: "TST0001", file: "C:/code/file1.c"}},
 		"taint-python-report.sarif":           {count: 11, tool: "Python Security Analysis"},
 	}
 	for _, name := range scannertest.Files(t, dir) {

@@ -23,23 +23,26 @@ import (
 const Name = "semgrep"
 
 // DetectRule describes Detect.
-const DetectRule = `JSON object with "results", "check_id" and "extra" keys (or an empty results array and "errors"), or with "vulns" and "advisory" keys (Semgrep Supply Chain)`
+const DetectRule = `JSON object with "results" whose objects have "check_id" (and "extra"), or an empty "results" array beside "errors" and no "metrics"; or with "vulns" and "advisory" keys (Semgrep Supply Chain); keys in any order`
 
 // Detect reports whether head is Semgrep JSON output.
-func Detect(head []byte) bool {
-	if reportio.JSONStart(head) != '{' {
+func Detect(h *reportio.Head) bool {
+	k := h.JSONObject()
+	if k == nil {
 		return false
 	}
-	if reportio.HasKey(head, "vulns") && (reportio.HasKey(head, "advisory") || reportio.HasKey(head, "hasMore")) {
+	if k.Has("vulns") && (k.Has("advisory") || k.Has("hasMore")) {
 		return true
 	}
-	if !reportio.HasKey(head, "results") {
+	if !k.HasTop("results") {
 		return false
 	}
-	if reportio.HasKey(head, "check_id") && reportio.HasKey(head, "extra") {
+	if k.HasPath("results[].check_id") || (k.Has("check_id") && k.Has("extra")) {
 		return true
 	}
-	return reportio.HasKey(head, "errors") && !reportio.HasKey(head, "metrics") && strings.Contains(strings.Join(strings.Fields(string(head)), ""), `"results":[]`)
+	// An empty Semgrep run: {"errors": [...], "results": [], "paths": ...}.
+	return k.TopKind("results") == '[' && !k.HasPathPrefix("results[]") && k.HasTop("errors") && !k.HasTop("metrics") &&
+		(k.Complete || k.HasTop("paths") || k.HasTop("version"))
 }
 
 type position struct {

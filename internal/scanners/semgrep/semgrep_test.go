@@ -46,7 +46,7 @@ func TestDetect(t *testing.T) {
 		`{"errors": [], "generated_at": "x", "metrics": {}, "results": []}`:     false,
 		`{"version": "2.1.0", "runs": [{"results": [{"ruleId": "check_id"}]}]}`: false,
 	} {
-		if Detect([]byte(in)) != want {
+		if Detect(reportio.NewHead([]byte(in))) != want {
 			t.Errorf("Detect(%s) != %v", in, want)
 		}
 	}

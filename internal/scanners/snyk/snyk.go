@@ -16,6 +16,7 @@ package snyk
 import (
 	"encoding/json"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,17 +29,23 @@ import (
 const Name = "snyk"
 
 // DetectRule describes Detect.
-const DetectRule = `JSON object (or array of objects) with "vulnerabilities" and "packageManager", "dependencyCount" or "ok" keys`
+const DetectRule = `JSON object (or array of objects) with "vulnerabilities" and "packageManager", "dependencyCount" or "ok" keys, or whose vulnerabilities have "packageName" and "from" (keys in any order)`
 
 // Detect reports whether head is Snyk CLI JSON output.
-func Detect(head []byte) bool {
-	switch reportio.JSONStart(head) {
-	case '{', '[':
-	default:
+func Detect(h *reportio.Head) bool {
+	k := h.JSON()
+	if k == nil || !k.Has("vulnerabilities") {
 		return false
 	}
-	return reportio.HasKey(head, "vulnerabilities") &&
-		(reportio.HasKey(head, "packageManager") || reportio.HasKey(head, "dependencyCount") || reportio.HasKey(head, "ok"))
+	if k.Has("packageManager") || k.Has("dependencyCount") || k.Has("ok") {
+		return true
+	}
+	for _, p := range []string{"vulnerabilities[]", "[].vulnerabilities[]"} {
+		if k.HasPath(p+".packageName") && k.HasPath(p+".from") {
+			return true
+		}
+	}
+	return false
 }
 
 type vuln struct {
@@ -95,7 +102,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				return err
 			}
 		}
-		return nil
+		return dec.End()
 	}
 	var p project
 	known := false
@@ -189,6 +196,8 @@ func (p project) emit(emit func(findings.Finding) error) error {
 			}
 		}
 		sort.Strings(paths)
+		paths = slices.Compact(paths)
+		f.DependencyPaths = paths
 		if len(paths) > 0 {
 			f.Description = strings.TrimSpace(f.Description + "\n\nIntroduced through:\n- " + strings.Join(paths, "\n- "))
 		}

@@ -29,15 +29,15 @@ const Name = "trivy"
 const DetectRule = `JSON object with "SchemaVersion" and "ArtifactName" or "Results" keys, or with "ClusterName"; or a JSON array of objects with "Target" and "Vulnerabilities" keys (legacy)`
 
 // Detect reports whether head is a Trivy JSON report.
-func Detect(head []byte) bool {
-	switch reportio.JSONStart(head) {
+func Detect(h *reportio.Head) bool {
+	switch h.Start() {
 	case '{':
-		if reportio.HasKey(head, "ClusterName") {
+		if h.JSON().Has("ClusterName") {
 			return true
 		}
-		return reportio.HasKey(head, "SchemaVersion") && (reportio.HasKey(head, "ArtifactName") || reportio.HasKey(head, "Results"))
+		return h.JSON().Has("SchemaVersion") && (h.JSON().Has("ArtifactName") || h.JSON().Has("Results"))
 	case '[':
-		return reportio.HasKey(head, "Target") && (reportio.HasKey(head, "Vulnerabilities") || reportio.HasKey(head, "Type"))
+		return h.JSON().Has("Target") && (h.JSON().Has("Vulnerabilities") || h.JSON().Has("Type"))
 	}
 	return false
 }
@@ -155,7 +155,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				return err
 			}
 		}
-		return nil
+		return dec.End()
 	}
 	known := false
 	err = dec.Object(func(key string) error {

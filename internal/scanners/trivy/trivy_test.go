@@ -72,7 +72,7 @@ func TestDetect(t *testing.T) {
 		`{"matches": [], "source": {}}`:                          false,
 		`{"version": "2.1.0", "runs": []}`:                       false,
 	} {
-		if Detect([]byte(in)) != want {
+		if Detect(reportio.NewHead([]byte(in))) != want {
 			t.Errorf("Detect(%s) != %v", in, want)
 		}
 	}

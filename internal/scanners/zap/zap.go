@@ -37,11 +37,11 @@ const (
 )
 
 // DetectXML reports whether head is a ZAP XML report.
-func DetectXML(head []byte) bool { return reportio.HasRoot(head, "OWASPZAPReport") }
+func DetectXML(h *reportio.Head) bool { return h.HasRoot("OWASPZAPReport") }
 
 // DetectJSON reports whether head is a ZAP JSON report.
-func DetectJSON(head []byte) bool {
-	return reportio.JSONStart(head) == '{' && reportio.HasKey(head, "@version") && reportio.HasKey(head, "site")
+func DetectJSON(h *reportio.Head) bool {
+	return h.Start() == '{' && h.JSON().Has("@version") && h.JSON().Has("site")
 }
 
 type instance struct {

@@ -102,8 +102,8 @@ func TestDetect(t *testing.T) {
 		{`{"@version": "2.14.0", "@generated": "x", "site": [`, false, true},
 		{`{"version": "2.1.0", "runs": [`, false, false},
 	} {
-		if DetectXML([]byte(tc.in)) != tc.xml || DetectJSON([]byte(tc.in)) != tc.json {
-			t.Errorf("detect %q: xml %v json %v", tc.in, DetectXML([]byte(tc.in)), DetectJSON([]byte(tc.in)))
+		if DetectXML(reportio.NewHead([]byte(tc.in))) != tc.xml || DetectJSON(reportio.NewHead([]byte(tc.in))) != tc.json {
+			t.Errorf("detect %q: xml %v json %v", tc.in, DetectXML(reportio.NewHead([]byte(tc.in))), DetectJSON(reportio.NewHead([]byte(tc.in))))
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -53,6 +53,11 @@ type Deps struct {
 	IntakeKey []byte
 	// Conformity assesses releases against ETSI EN 303 645 and the CRA.
 	Conformity *portfolio.Conformity
+	// Advisories is the CSAF advisory service (nil: no advisory routes).
+	Advisories *advisory.Service
+	// PublicURL is the base of the URLs the CSAF provider writes ("": the
+	// request's scheme and Host).
+	PublicURL string
 }
 
 //go:embed openapi.yaml
@@ -93,6 +98,8 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.intakeRoutes()...)
 	routes = append(routes, h.subscriberRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
+	routes = append(routes, h.policyRoutes()...)
+	routes = append(routes, h.advisoryRoutes()...)
 	return routes
 }
 
@@ -340,16 +347,13 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	data, err := io.ReadAll(r.Body)
+	doc, name, err := web.Upload(r, "", h.MaxUpload, "upload")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	name := r.URL.Query().Get("filename")
-	if name == "" {
-		name = "upload"
-	}
-	res, err := portfolio.ImportSBOM(r.Context(), h.Store, id, name, data)
+	defer doc.Close()
+	res, err := portfolio.ImportSBOMFrom(r.Context(), h.Store, id, name, doc, doc.Size())
 	h.OnImport("sbom", err)
 	if err != nil {
 		h.fail(w, r, err)
@@ -358,6 +362,7 @@ func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 
 	h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
 	h.rematch(r.Context(), id)
+	h.gateAfter(r.Context(), id, "sbom")
 	web.WriteJSON(w, http.StatusOK, res)
 }
 

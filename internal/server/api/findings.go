@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -45,18 +46,22 @@ func (h handler) importScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	name := q.Get("filename")
-	if name == "" {
-		name = "report"
+	// Receive the whole report before the import starts its transaction.
+	report, name, err := web.Upload(r, "", h.MaxUpload, "report")
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
+	defer report.Close()
 	res, err := portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: name, Tool: q.Get("tool"), Scope: q.Get("scope"),
-		Actor: identity.FromContext(r.Context()).Name, Report: r.Body})
+		Actor: identity.FromContext(r.Context()).Name, Report: report})
 	h.OnImport("scan", err)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.Log.Info("scan imported", "release", id, "tool", res.Tool, "scope", res.Scope, "findings", res.Findings, "user", identity.FromContext(r.Context()).Name)
+	h.gateAfter(r.Context(), id, "scan")
 	web.WriteJSON(w, http.StatusOK, res)
 }
 
@@ -111,6 +116,17 @@ func CheckFindingsWritable(r *http.Request, st *store.Store, ids []int64) error 
 		}
 	}
 	return nil
+}
+
+// ApplyTriage applies a bulk change and records its audit events in one
+// transaction (shared by the API and the UI).
+func ApplyTriage(r *http.Request, st *store.Store, in TriageInput, u store.FindingUpdate) error {
+	return st.Atomic(r.Context(), func(ctx context.Context) error {
+		if err := st.UpdateFindings(ctx, in.IDs, u, identity.FromContext(ctx).Name, time.Now().UTC()); err != nil {
+			return err
+		}
+		return AuditTriage(r.WithContext(ctx), st, in)
+	})
 }
 
 // AuditTriage records a bulk change, one event per product; accepting a
@@ -230,11 +246,7 @@ func (h handler) triage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	actor := identity.FromContext(r.Context()).Name
-	if err := h.Store.UpdateFindings(r.Context(), in.IDs, u, actor, time.Now().UTC()); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := AuditTriage(r, h.Store, in); err != nil {
+	if err := ApplyTriage(r, h.Store, in, u); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -267,7 +279,7 @@ func (h handler) exportFindings(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var all []store.StoredFinding
+	all := []store.StoredFinding{} // an empty export is [], never null
 	for {
 		fq.Limit = store.MaxLimit
 		page, next, err := h.Store.Findings(r.Context(), fq)

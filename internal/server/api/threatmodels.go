@@ -90,14 +90,16 @@ func (h handler) putThreatModel(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	data, err := io.ReadAll(r.Body)
+	model, name, err := web.Upload(r, "", 16<<20, "threatmodel.yaml")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	name := r.URL.Query().Get("filename")
-	if name == "" {
-		name = "threatmodel.yaml"
+	defer model.Close()
+	data, err := io.ReadAll(model)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	actor := identity.FromContext(r.Context()).Name
 	v, created, err := portfolio.SaveThreatModel(r.Context(), h.Store, id, data, name, r.URL.Query().Get("note"), actor)
@@ -111,6 +113,9 @@ func (h handler) putThreatModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Log.Info("threat model saved", "product", id, "version", v.Version, "created", created, "user", actor)
+	if created {
+		h.gateAfterProduct(r.Context(), id, "threatmodel")
+	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated

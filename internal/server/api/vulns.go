@@ -102,8 +102,11 @@ func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) {
 	case "cyclonedx":
 		w.Header().Set("Content-Type", "application/vnd.cyclonedx+json")
 		err = vex.WriteCycloneDX(&buf, matches, time.Now().UTC())
+	case "csaf":
+		w.Header().Set("Content-Type", "application/json")
+		err = h.writeCSAFVEX(&buf, rel.ProductName, rel.Version, matches)
 	default:
-		err = &store.ValidationError{Field: "format", Message: "must be openvex or cyclonedx"}
+		err = &store.ValidationError{Field: "format", Message: "must be openvex, cyclonedx or csaf"}
 	}
 	if err != nil {
 		h.fail(w, r, err)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/spool"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -208,10 +210,7 @@ func (h *handler) triage(w http.ResponseWriter, r *http.Request) {
 		err = api.CheckFindingsWritable(r, h.Store, in.IDs)
 	}
 	if err == nil {
-		err = h.Store.UpdateFindings(r.Context(), in.IDs, u, identity.FromContext(r.Context()).Name, time.Now().UTC())
-	}
-	if err == nil {
-		err = api.AuditTriage(r, h.Store, in)
+		err = api.ApplyTriage(r, h.Store, in, u)
 	}
 	msg := fmt.Sprintf("Updated %d finding(s).", len(in.IDs))
 	if err != nil {
@@ -267,17 +266,18 @@ func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res store.ScanResult
-	file, hdr, err := r.FormFile("report")
-	if err != nil {
+	file, fname, err := web.Upload(r, "report", h.MaxUpload, "report")
+	if err != nil && !errors.Is(err, spool.ErrTooLarge) {
 		err = web.BadRequestf("choose a scanner report to upload")
 	} else {
 		defer file.Close()
-		res, err = portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: hdr.Filename, Tool: r.PostFormValue("tool"),
+		res, err = portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: fname, Tool: r.PostFormValue("tool"),
 			Scope: strings.TrimSpace(r.PostFormValue("scope")), Actor: identity.FromContext(r.Context()).Name, Report: file})
 		h.OnImport("scan", err)
 	}
 	if err == nil {
 		h.Log.Info("scan imported", "release", id, "tool", res.Tool, "findings", res.Findings, "user", identity.FromContext(r.Context()).Name)
+		h.gateAfter(r.Context(), id, "scan")
 	}
 	v := view{Data: scanResultData{Result: res}}
 	if err != nil {

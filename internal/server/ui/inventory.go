@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/spool"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -189,6 +191,8 @@ type releaseData struct {
 	Result     *portfolio.ImportResult
 	Vulns      []store.ReleaseVuln
 	Justify    []string
+	Gate       *portfolio.GateView
+	GateErr    string
 }
 
 // column is one header of the components table.
@@ -255,6 +259,7 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Justify = justifications
+	d.Gate, d.GateErr = h.releaseGate(r.Context(), id)
 	h.render(w, r, http.StatusOK, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
 }
 
@@ -268,19 +273,19 @@ func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	file, hdr, err := r.FormFile("sbom")
+	file, fname, err := web.Upload(r, "sbom", h.MaxUpload, "sbom")
+	if errors.Is(err, spool.ErrTooLarge) {
+		h.uploadResult(w, r, id, nil, err)
+		return
+	}
 	if err != nil {
 		h.uploadResult(w, r, id, nil, web.BadRequestf("choose an SBOM file to upload (CycloneDX or SPDX)"))
 		return
 	}
 	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, h.MaxUpload+1))
-	if err == nil && int64(len(data)) > h.MaxUpload {
-		err = web.BadRequestf("%s is larger than the upload limit of %d MiB", hdr.Filename, h.MaxUpload>>20)
-	}
 	var res portfolio.ImportResult
 	if err == nil {
-		res, err = portfolio.ImportSBOM(r.Context(), h.Store, id, hdr.Filename, data)
+		res, err = portfolio.ImportSBOMFrom(r.Context(), h.Store, id, fname, file, file.Size())
 		h.OnImport("sbom", err)
 	}
 	if err == nil {
@@ -288,6 +293,7 @@ func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		if _, merr := h.Vulns.Rematch(r.Context(), id); merr != nil {
 			h.Log.Error("re-match release", "release", id, "err", merr)
 		}
+		h.gateAfter(r.Context(), id, "sbom")
 	}
 	h.uploadResult(w, r, id, &res, err)
 }

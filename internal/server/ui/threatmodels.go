@@ -105,9 +105,9 @@ func (h *handler) uploadThreatModel(w http.ResponseWriter, r *http.Request) {
 	if tpl := r.PostFormValue("template"); tpl != "" {
 		data, err = threatmodel.Template(tpl)
 		name = tpl + ".yaml"
-	} else if f, hdr, ferr := r.FormFile("model"); ferr == nil {
+	} else if f, fname, ferr := web.Upload(r, "model", 16<<20, name); ferr == nil {
 		defer f.Close()
-		name = hdr.Filename
+		name = fname
 		data, err = io.ReadAll(f)
 	} else {
 		err = web.BadRequestf("choose a model file or a template")
@@ -118,6 +118,9 @@ func (h *handler) uploadThreatModel(w http.ResponseWriter, r *http.Request) {
 		var created bool
 		v, created, err = portfolio.SaveThreatModel(r.Context(), h.Store, id, data, name, r.PostFormValue("note"), identity.FromContext(r.Context()).Name)
 		if err == nil {
+			if created {
+				h.gateAfterProduct(r.Context(), id, "threatmodel")
+			}
 			msg := fmt.Sprintf("Saved version %d of the threat model from %s.", v.Version, name)
 			if !created {
 				msg = fmt.Sprintf("%s is identical to version %d; nothing changed.", name, v.Version)

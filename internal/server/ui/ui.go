@@ -82,6 +82,23 @@ var funcs = template.FuncMap{
 		}
 		return template.URL("?" + v.Encode())
 	},
+	// withQuery builds a link to a fixed path with the page's query plus
+	// the given pairs (an empty value removes the key); the values are percent-encoded by url.Values, so the
+	// result is a safe URL (html/template would otherwise escape the '=').
+	"withQuery": func(path string, q url.Values, kv ...string) template.URL {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = append([]string(nil), vs...)
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				v.Del(kv[i])
+			} else {
+				v.Set(kv[i], kv[i+1])
+			}
+		}
+		return template.URL(path + "?" + v.Encode())
+	},
 	"roles":      func() []string { return []string{"viewer", "editor", "admin"} },
 	"mfaOptions": func() []string { return []string{"all", "admin", "owner", "editor", "auditor"} },
 	"hasPart": func(list, part string) bool {
@@ -178,7 +195,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.render(w, r, status, "error", view{Title: http.StatusText(status), Error: msg})
 }
 
-var errorPage = template.Must(template.New("e").Parse(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{.}} · Rampart</title><link rel="stylesheet" href="/static/app.css"></head><body class="center"><main class="card narrow"><h1>{{.}}</h1><p><a href="/">Back to the portfolio</a></p></main></body></html>`))
+var errorPage = template.Must(template.New("e").Parse(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{.}} · Rampart</title><link rel="icon" type="image/svg+xml" href="/static/favicon.svg"><link rel="stylesheet" href="/static/app.css"></head><body class="center"><main class="card narrow"><h1>{{.}}</h1><p><a href="/">Back to the portfolio</a></p></main></body></html>`))
 
 // NotFound renders a 404 page for unknown UI paths.
 func NotFound(w http.ResponseWriter, r *http.Request) {
@@ -255,6 +272,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.adminRoutes()...)
 	routes = append(routes, h.passkeyRoutes()...)
 	routes = append(routes, h.ssoRoutes()...)
+	routes = append(routes, h.advisoryRoutes()...)
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)

@@ -204,9 +204,8 @@ func BadRequestf(format string, args ...any) error {
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	// Compact: indenting cost measurable latency on large pages (issue 12).
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // DecodeJSON reads a JSON body into v, rejecting unknown fields and

@@ -42,6 +42,10 @@ const (
 // ErrUnknownFormat is returned for a file no reader recognises.
 var ErrUnknownFormat = errors.New("unknown feed format")
 
+// ErrNotFeed is returned for a file that is recognisably something else
+// (a JSON Schema shipped beside the records, say).
+var ErrNotFeed = errors.New("not a vulnerability feed")
+
 // Detect identifies the format from a file name and its first bytes.
 func Detect(name string, head []byte) Format {
 	lower := strings.ToLower(name)
@@ -71,6 +75,16 @@ func Detect(name string, head []byte) Format {
 	return FormatUnknown
 }
 
+// jsonSchema reports whether head starts a JSON Schema document (which
+// has "$schema" and property definitions, and may have an "id").
+func jsonSchema(head []byte) bool {
+	h := bytes.TrimLeft(head, " \t\r\n\ufeff")
+	if len(h) == 0 || h[0] != '{' || !bytes.Contains(h, []byte(`"$schema"`)) {
+		return false
+	}
+	return bytes.Contains(h, []byte(`"properties"`)) || bytes.Contains(h, []byte(`"definitions"`)) || bytes.Contains(h, []byte(`"$defs"`))
+}
+
 // Data is what a set of feed files holds: advisories, and enrichment keyed
 // by CVE id.
 type Data struct {
@@ -79,6 +93,9 @@ type Data struct {
 	KEV        map[string]vuln.KEV
 	// Files counts the files read per format.
 	Files map[Format]int
+	// Skipped lists files of a folder that are not feeds ("path: why"); a
+	// file given by name is never skipped but refused.
+	Skipped []string
 }
 
 // Reader reads one feed file of a format, calling the callbacks for what it
@@ -128,7 +145,12 @@ func loadPath(ctx context.Context, d *Data, p string) error {
 		lower := strings.ToLower(fp)
 		for _, ext := range []string{".json", ".yaml", ".yml", ".zip", ".csv", ".csv.gz", ".json.gz"} {
 			if strings.HasSuffix(lower, ext) {
-				return loadFile(ctx, d, fp)
+				err := loadFile(ctx, d, fp)
+				if errors.Is(err, ErrNotFeed) || errors.Is(err, ErrUnknownFormat) {
+					d.Skipped = append(d.Skipped, fp+": "+err.Error())
+					return nil
+				}
+				return err
 			}
 		}
 		return nil
@@ -165,6 +187,9 @@ func loadFile(ctx context.Context, d *Data, p string) error {
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(64 << 10)
+	if jsonSchema(head) {
+		return &vuln.ParseError{File: p, Err: fmt.Errorf("%w: a JSON Schema", ErrNotFeed)}
+	}
 	format := Detect(name, head)
 	if format == FormatUnknown {
 		return &vuln.ParseError{File: p, Err: ErrUnknownFormat}

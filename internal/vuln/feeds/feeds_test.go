@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
@@ -73,5 +74,26 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 	os.WriteFile(trunc, []byte(`{"resultsPerPage":1,"vulnerabilities":[{"cve":{"id":"CVE-2099-1"`), 0o644)
 	if _, err := Load(context.Background(), dir); !errors.As(err, &pe) || pe.File != trunc {
 		t.Fatalf("truncated page: got %v", err)
+	}
+}
+
+// TestLoadSkipsNonFeedsInFolders: a folder with a JSON Schema and an
+// unrecognised file beside real records imports the records and lists the
+// other files as skipped; the same schema given by name is refused.
+func TestLoadSkipsNonFeedsInFolders(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "GO-2099-0002.json"), []byte(`{"id":"GO-2099-0002","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/x"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.0"}]}]}]}`), 0o644)
+	schema := filepath.Join(dir, "osv-schema.json")
+	os.WriteFile(schema, []byte(`{"$schema":"http://json-schema.org/draft-07/schema#","id":"https://osv.dev/schema","title":"OSV","type":"object","properties":{"id":{"type":"string"}}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.json"), []byte(`{"hello":"world"}`), 0o644)
+	d, err := Load(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Advisories) != 1 || len(d.Skipped) != 2 || !strings.Contains(strings.Join(d.Skipped, "\n"), "JSON Schema") {
+		t.Errorf("advisories %d, skipped %q", len(d.Advisories), d.Skipped)
+	}
+	if _, err := Load(context.Background(), schema); !errors.Is(err, ErrNotFeed) {
+		t.Errorf("schema by name: %v", err)
 	}
 }

@@ -45,7 +45,16 @@ func ReadFile(path string) ([]vuln.VEXStatement, error) {
 			return nil, &vuln.ParseError{File: path, Err: fmt.Errorf("openvex yaml: %w", err)}
 		}
 		return fromOpenVEX(doc, path), nil
-	case bytes.Contains(data, []byte(`"@context"`)) || bytes.Contains(data, []byte(`"csaf_version"`)):
+	case bytes.Contains(data, []byte(`"csaf_version"`)) && !bytes.Contains(data, []byte(`"@context"`)):
+		// openvex.Open would log "INFO Abriendo CSAF" through the default
+		// slog logger (go-vex v0.2.9, functions_files.go) onto stderr of
+		// every CLI run; OpenCSAF is the same conversion without the log.
+		doc, err := openvex.OpenCSAF(path, []string{})
+		if err != nil {
+			return nil, &vuln.ParseError{File: path, Err: fmt.Errorf("openvex: attempting to open csaf doc: %w", err)}
+		}
+		return fromOpenVEX(doc, path), nil
+	case bytes.Contains(data, []byte(`"@context"`)):
 		doc, err := openvex.Open(path)
 		if err != nil {
 			return nil, &vuln.ParseError{File: path, Err: fmt.Errorf("openvex: %w", err)}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/feeds/nvd"
@@ -142,8 +143,10 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 			field = fmt.Sprintf("containers.adp[%d]", ci-1)
 			who = strings.ToLower(c.Provider.ShortName)
 		}
-		if a.Summary == "" {
-			a.Summary = c.Title
+		// The title is the CNA's: ADP containers title themselves (CISA's
+		// is "CVE Program Container"), which says nothing about the flaw.
+		if ci == 0 {
+			a.Summary = strings.TrimSpace(c.Title)
 		}
 		for _, d := range c.Descriptions {
 			if a.Details == "" && (d.Lang == "en" || strings.HasPrefix(d.Lang, "en-")) {
@@ -174,7 +177,7 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 			if len(r.Tags) > 0 {
 				t = r.Tags[0]
 			}
-			a.References = append(a.References, vuln.Reference{Type: t, URL: r.URL})
+			addReference(a, vuln.Reference{Type: t, URL: r.URL})
 		}
 		for i, af := range c.Affected {
 			af := af
@@ -183,7 +186,48 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 			}
 		}
 	}
+	if a.Summary == "" {
+		a.Summary = firstSentence(a.Details, 160)
+	}
 	return a, nil
+}
+
+// addReference adds r unless its URL is already listed (the CNA and ADP
+// containers often repeat the same links); a later tag fills an empty one.
+func addReference(a *vuln.Advisory, r vuln.Reference) {
+	if r.URL == "" {
+		return
+	}
+	for i := range a.References {
+		if a.References[i].URL == r.URL {
+			if a.References[i].Type == "" {
+				a.References[i].Type = r.Type
+			}
+			return
+		}
+	}
+	a.References = append(a.References, r)
+}
+
+// firstSentence is the description's first sentence, at most n bytes,
+// cut at a word boundary: a title for records whose CNA gave none.
+func firstSentence(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if i := strings.Index(s, ". "); i > 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSuffix(s, ".")
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+	}
+	return s[:cut] + "…"
 }
 
 func addAffected(a *vuln.Advisory, af *affected, name, field string) error {

@@ -91,3 +91,26 @@ func TestKernelCommitRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestTitleFromCNA: a record whose CNA gave no title is titled from its
+// description, never from an ADP container's own title ("CVE Program
+// Container"); references repeated by the containers are listed once.
+func TestTitleFromCNA(t *testing.T) {
+	rec := `{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2099-3000","state":"PUBLISHED","datePublished":"2024-01-02T00:00:00Z","dateUpdated":"2024-02-01T00:00:00Z"},
+	"containers":{"cna":{"descriptions":[{"lang":"en","value":"A heap overflow in the frobnicator of Example Router 2.x lets a remote attacker run code. Versions before 2.4 are affected."}],
+	"references":[{"url":"https://example.com/advisory/1"},{"url":"https://example.com/advisory/1","tags":["vendor-advisory"]}]},
+	"adp":[{"title":"CVE Program Container","providerMetadata":{"shortName":"CVE"},"references":[{"url":"https://example.com/advisory/1","tags":["x_transferred"]},{"url":"https://example.com/patch"}]}]}}`
+	a, err := Parse(strings.NewReader(rec), "CVE-2099-3000.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Summary != "A heap overflow in the frobnicator of Example Router 2.x lets a remote attacker run code" {
+		t.Errorf("summary = %q", a.Summary)
+	}
+	if len(a.References) != 2 || a.References[0].Type != "vendor-advisory" {
+		t.Errorf("references = %+v", a.References)
+	}
+	if got := firstSentence(strings.Repeat("word ", 100), 40); len(got) > 44 || !strings.HasSuffix(got, "…") {
+		t.Errorf("long description cut to %q", got)
+	}
+}

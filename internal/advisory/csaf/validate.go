@@ -1,0 +1,328 @@
+package csaf
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	gocsaf "github.com/gocsaf/csaf/v3/csaf"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Kind is the class of a test: a mandatory failure makes a document invalid;
+// optional and informative failures are reported but never do.
+type Kind string
+
+// The three kinds of test of CSAF 2.0 section 6.
+const (
+	Mandatory   Kind = "mandatory"
+	Optional    Kind = "optional"
+	Informative Kind = "informative"
+)
+
+// SchemaTest is the test id reported for JSON schema failures.
+const SchemaTest = "schema"
+
+// Failure is one failed test at one place of the document.
+type Failure struct {
+	Test    string `json:"test"`    // "schema", "6.1.7", "6.1.27.9", "6.2.1", ...
+	Kind    Kind   `json:"kind"`    // mandatory, optional or informative (schema failures are mandatory)
+	Path    string `json:"path"`    // JSON pointer into the document ("" is the whole document)
+	Message string `json:"message"` // what is wrong and what to do
+}
+
+// Result is the outcome of validating one document.
+type Result struct {
+	// Valid is true when the document passes the schema and every mandatory test.
+	Valid    bool      `json:"valid"`
+	Failures []Failure `json:"failures"`
+}
+
+// MaxDocumentSize bounds the documents Validate accepts (the largest real
+// advisories are a few MB).
+const MaxDocumentSize = 64 << 20
+
+// ErrNotJSON is returned when the input is not a JSON object.
+var ErrNotJSON = errors.New("not a JSON object")
+
+// Validate checks one CSAF 2.0 document: the JSON schema and all tests of
+// section 6. The error is non-nil only when data is not a JSON object (or is
+// larger than MaxDocumentSize); every other problem is a Failure.
+func Validate(data []byte) (Result, error) {
+	if len(data) > MaxDocumentSize {
+		return Result{}, fmt.Errorf("document is %d bytes, over the %d-byte limit", len(data), MaxDocumentSize)
+	}
+	raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrNotJSON, err)
+	}
+	if _, ok := raw.(map[string]any); !ok {
+		return Result{}, ErrNotJSON
+	}
+	var doc Document
+	// Type mismatches are schema failures, reported below; Unmarshal keeps
+	// decoding the rest, so the tests still run on what could be read.
+	var typeErr *json.UnmarshalTypeError
+	if err := json.Unmarshal(data, &doc); err != nil && !errors.As(err, &typeErr) {
+		return Result{}, fmt.Errorf("%w: %v", ErrNotJSON, err)
+	}
+	var fs []Failure
+	schemaFailures, err := schemaCheck(raw)
+	if err != nil {
+		return Result{}, err
+	}
+	fs = append(fs, schemaFailures...)
+	fs = append(fs, Check(&doc)...)
+	return newResult(fs), nil
+}
+
+// ValidateDocument checks a document built in memory (authoring): it is
+// encoded and validated exactly as a file would be.
+func ValidateDocument(doc *Document) (Result, error) {
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return Result{}, err
+	}
+	return Validate(data)
+}
+
+func newResult(fs []Failure) Result {
+	sort.SliceStable(fs, func(i, j int) bool { return testOrder(fs[i].Test) < testOrder(fs[j].Test) })
+	r := Result{Valid: true, Failures: fs}
+	if r.Failures == nil {
+		r.Failures = []Failure{}
+	}
+	for _, f := range fs {
+		if f.Kind == Mandatory {
+			r.Valid = false
+		}
+	}
+	return r
+}
+
+// testOrder sorts "schema" first, then test ids numerically.
+func testOrder(id string) string {
+	if id == SchemaTest {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range strings.Split(id, ".") {
+		fmt.Fprintf(&b, "%04s.", p)
+	}
+	return b.String()
+}
+
+// schemaCheck runs the CSAF 2.0 JSON schema (embedded in gocsaf, with the
+// FIRST CVSS schemas it references). Failures under a CVSS object are also
+// reported as test 6.1.8 (invalid CVSS).
+func schemaCheck(raw any) ([]Failure, error) {
+	msgs, err := gocsaf.ValidateCSAF(raw)
+	if err != nil {
+		return nil, fmt.Errorf("CSAF JSON schema: %w", err)
+	}
+	var fs []Failure
+	seen8 := map[string]bool{}
+	for _, m := range msgs {
+		path, msg := m, m
+		if i := strings.Index(m, ": "); i >= 0 {
+			path, msg = m[:i], m[i+2:]
+		}
+		if strings.HasPrefix(path, "file:") || strings.HasPrefix(path, "http") {
+			path = "" // keyword location: failure of the whole document
+		}
+		fs = append(fs, Failure{Test: SchemaTest, Kind: Mandatory, Path: path, Message: msg})
+		for _, key := range []string{"/cvss_v2", "/cvss_v3"} {
+			if i := strings.Index(path, key); i >= 0 && strings.HasPrefix(path, "/vulnerabilities/") {
+				p := path[:i+len(key)]
+				if !seen8[p] {
+					seen8[p] = true
+					fs = append(fs, Failure{Test: "6.1.8", Kind: Mandatory, Path: p,
+						Message: "CVSS object does not match the FIRST CVSS " + strings.TrimPrefix(key, "/cvss_") + " JSON schema: " + msg})
+				}
+			}
+		}
+	}
+	return fs, nil
+}
+
+// Check runs the tests of section 6 (without the JSON schema) on a decoded
+// document.
+func Check(doc *Document) []Failure {
+	c := &checker{doc: doc}
+	c.index()
+	for _, t := range tests {
+		t.run(c)
+	}
+	return c.fs
+}
+
+type test struct {
+	id   string
+	kind Kind
+	run  func(*checker)
+}
+
+type checker struct {
+	doc *Document
+	fs  []Failure
+	cur test
+
+	defined  map[string]bool     // product ids defined in the product tree
+	groups   map[string][]string // group id → product ids
+	products []productDef        // every full product name with its path
+}
+
+type productDef struct {
+	path string
+	p    *FullProductName
+}
+
+func (c *checker) fail(path, format string, args ...any) {
+	c.fs = append(c.fs, Failure{Test: c.cur.id, Kind: c.cur.kind, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) index() {
+	c.defined = map[string]bool{}
+	c.groups = map[string][]string{}
+	pt := c.doc.ProductTree
+	if pt == nil {
+		return
+	}
+	var walk func(path string, bs []Branch)
+	walk = func(path string, bs []Branch) {
+		for i := range bs {
+			p := fmt.Sprintf("%s/branches/%d", path, i)
+			if bs[i].Product != nil {
+				c.products = append(c.products, productDef{p + "/product", bs[i].Product})
+			}
+			walk(p, bs[i].Branches)
+		}
+	}
+	walk("/product_tree", pt.Branches)
+	for i := range pt.FullProductNames {
+		c.products = append(c.products, productDef{fmt.Sprintf("/product_tree/full_product_names/%d", i), &pt.FullProductNames[i]})
+	}
+	for i := range pt.Relationships {
+		c.products = append(c.products, productDef{fmt.Sprintf("/product_tree/relationships/%d/full_product_name", i), &pt.Relationships[i].FullProductName})
+	}
+	for _, d := range c.products {
+		c.defined[d.p.ProductID] = true
+	}
+	for _, g := range pt.ProductGroups {
+		c.groups[g.GroupID] = append(c.groups[g.GroupID], g.ProductIDs...)
+	}
+}
+
+// ref is a product or group id used at a path.
+type ref struct {
+	path string
+	id   string
+}
+
+func refs(path string, ids []string) []ref {
+	out := make([]ref, 0, len(ids))
+	for i, id := range ids {
+		out = append(out, ref{fmt.Sprintf("%s/%d", path, i), id})
+	}
+	return out
+}
+
+// productRefs lists every place that references a product id.
+func (c *checker) productRefs() []ref {
+	var out []ref
+	if pt := c.doc.ProductTree; pt != nil {
+		for i, g := range pt.ProductGroups {
+			out = append(out, refs(fmt.Sprintf("/product_tree/product_groups/%d/product_ids", i), g.ProductIDs)...)
+		}
+		for i, r := range pt.Relationships {
+			p := fmt.Sprintf("/product_tree/relationships/%d", i)
+			out = append(out, ref{p + "/product_reference", r.ProductReference}, ref{p + "/relates_to_product_reference", r.RelatesToProductReference})
+		}
+	}
+	for vi := range c.doc.Vulnerabilities {
+		v := &c.doc.Vulnerabilities[vi]
+		vp := fmt.Sprintf("/vulnerabilities/%d", vi)
+		if ps := v.ProductStatus; ps != nil {
+			for _, s := range statusLists(ps) {
+				out = append(out, refs(vp+"/product_status/"+s.name, s.ids)...)
+			}
+		}
+		for i, r := range v.Remediations {
+			out = append(out, refs(fmt.Sprintf("%s/remediations/%d/product_ids", vp, i), r.ProductIDs)...)
+		}
+		for i, s := range v.Scores {
+			out = append(out, refs(fmt.Sprintf("%s/scores/%d/products", vp, i), s.Products)...)
+		}
+		for i, t := range v.Threats {
+			out = append(out, refs(fmt.Sprintf("%s/threats/%d/product_ids", vp, i), t.ProductIDs)...)
+		}
+		for i, f := range v.Flags {
+			out = append(out, refs(fmt.Sprintf("%s/flags/%d/product_ids", vp, i), f.ProductIDs)...)
+		}
+	}
+	return out
+}
+
+// groupRefs lists every place that references a product group id.
+func (c *checker) groupRefs() []ref {
+	var out []ref
+	for vi := range c.doc.Vulnerabilities {
+		v := &c.doc.Vulnerabilities[vi]
+		vp := fmt.Sprintf("/vulnerabilities/%d", vi)
+		for i, r := range v.Remediations {
+			out = append(out, refs(fmt.Sprintf("%s/remediations/%d/group_ids", vp, i), r.GroupIDs)...)
+		}
+		for i, t := range v.Threats {
+			out = append(out, refs(fmt.Sprintf("%s/threats/%d/group_ids", vp, i), t.GroupIDs)...)
+		}
+		for i, f := range v.Flags {
+			out = append(out, refs(fmt.Sprintf("%s/flags/%d/group_ids", vp, i), f.GroupIDs)...)
+		}
+	}
+	return out
+}
+
+type statusList struct {
+	name string
+	ids  []string
+}
+
+func statusLists(ps *ProductStatus) []statusList {
+	return []statusList{
+		{"first_affected", ps.FirstAffected},
+		{"first_fixed", ps.FirstFixed},
+		{"fixed", ps.Fixed},
+		{"known_affected", ps.KnownAffected},
+		{"known_not_affected", ps.KnownNotAffected},
+		{"last_affected", ps.LastAffected},
+		{"recommended", ps.Recommended},
+		{"under_investigation", ps.UnderInvestigation},
+	}
+}
+
+// statusGroup is the product status group (6.1.6) of a product status list.
+func statusGroup(name string) string {
+	switch name {
+	case "first_affected", "known_affected", "last_affected":
+		return "affected"
+	case "known_not_affected":
+		return "not affected"
+	case "first_fixed", "fixed":
+		return "fixed"
+	case "under_investigation":
+		return "under investigation"
+	}
+	return ""
+}
+
+// expand returns product ids plus the members of the groups.
+func (c *checker) expand(productIDs, groupIDs []string) []string {
+	out := append([]string(nil), productIDs...)
+	for _, g := range groupIDs {
+		out = append(out, c.groups[g]...)
+	}
+	return out
+}

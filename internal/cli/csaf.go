@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/advisory/csaf"
+)
+
+// csafValidateOptions are the parsed flags of `rampart csaf validate`.
+type csafValidateOptions struct {
+	Files  []string
+	Format string
+}
+
+func newCSAFCmd(s *streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "csaf",
+		Short:   "Work with CSAF 2.0 security advisories",
+		Example: "  rampart csaf validate advisory.json",
+	}
+	cmd.AddCommand(newCSAFValidateCmd(s, nil))
+	return cmd
+}
+
+func newCSAFValidateCmd(s *streams, run func(context.Context, *csafValidateOptions) error) *cobra.Command {
+	opts := &csafValidateOptions{}
+	cmd := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Validate CSAF 2.0 documents (schema and the tests of section 6)",
+		Long: `Validate CSAF 2.0 documents in-process: the CSAF JSON schema (with the FIRST
+CVSS schemas) and the mandatory tests 6.1.1-6.1.33, plus the optional (6.2.x)
+and informative (6.3.x) tests. A document is valid when it passes the schema
+and every mandatory test; optional and informative failures are reported but
+never make it invalid.
+
+Exit status: 0 when every file is valid, 1 when any is not, 2 on a usage or
+I/O error (unreadable file, not JSON).`,
+		Example: `  rampart csaf validate advisory.json
+  rampart csaf validate --format json white/2026/*.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			if opts.Format != "text" && opts.Format != "json" {
+				return fmt.Errorf("--format %q: want text or json", opts.Format)
+			}
+			if run != nil {
+				return run(cmd.Context(), opts)
+			}
+			return runCSAFValidate(s, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text or json")
+	return cmd
+}
+
+type csafFileResult struct {
+	File     string         `json:"file"`
+	Valid    bool           `json:"valid"`
+	Failures []csaf.Failure `json:"failures"`
+}
+
+func runCSAFValidate(s *streams, opts *csafValidateOptions) error {
+	var docs []csafFileResult
+	for _, f := range opts.Files {
+		data, err := readLimited(f, csaf.MaxDocumentSize)
+		if err != nil {
+			return err
+		}
+		res, err := csaf.Validate(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		docs = append(docs, csafFileResult{File: f, Valid: res.Valid, Failures: res.Failures})
+	}
+	allValid := true
+	for _, d := range docs {
+		allValid = allValid && d.Valid
+	}
+	if opts.Format == "json" {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"documents": docs}); err != nil {
+			return err
+		}
+	} else {
+		for _, d := range docs {
+			state := "valid"
+			if !d.Valid {
+				state = "INVALID"
+			}
+			fmt.Fprintf(s.out, "%s: %s (%d failures)\n", d.File, state, len(d.Failures))
+			for _, f := range d.Failures {
+				fmt.Fprintf(s.out, "  %-9s %-11s %s: %s\n", f.Test, f.Kind, pointerOrRoot(f.Path), f.Message)
+			}
+		}
+	}
+	if !allValid {
+		return failure(errors.New("CSAF validation failed"))
+	}
+	return nil
+}
+
+func pointerOrRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+// readLimited reads a whole file, refusing files over max bytes.
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: over the %d-byte limit", path, max)
+	}
+	return data, nil
+}

@@ -1,0 +1,310 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/firmware"
+)
+
+// maxImageSize bounds the image read by the firmware commands.
+const maxImageSize = 2 << 30
+
+func newFirmwareCmd(s *streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "firmware",
+		Short: "Analyse firmware images (unpack, hardening, secrets, components, diff)",
+		Long: `Analyse a firmware image offline: every layer is identified by its magic and
+unpacked (TRX, uImage, squashfs, ext2/3/4, cpio, tar, gzip/xz/zstd/lzma/bzip2,
+and filesystems carved out of unknown blobs at any offset), every file is
+inventoried, ELF binaries are checked for hardening, and accounts, secrets,
+boot services and permissions are checked. Components are identified for the SBOM.`,
+		Example: "  rampart firmware analyze router.bin --format table\n  rampart firmware diff v1.bin v2.bin --fail-on high",
+	}
+	cmd.AddCommand(newFirmwareAnalyzeCmd(s, nil), newFirmwareDiffCmd(s, nil), newFirmwareInventoryCmd(s))
+	return cmd
+}
+
+// firmwareAnalyzeOptions are the flags of `rampart firmware analyze`.
+type firmwareAnalyzeOptions struct {
+	Image  string
+	Format string
+	FailOn string
+}
+
+var firmwareFormats = []string{"table", "json", "sarif", "cyclonedx"}
+
+func newFirmwareAnalyzeCmd(s *streams, run func(context.Context, *firmwareAnalyzeOptions) error) *cobra.Command {
+	opts := &firmwareAnalyzeOptions{}
+	cmd := &cobra.Command{
+		Use:   "analyze IMAGE",
+		Short: "Analyse a firmware image and report its issues, binaries and components",
+		Long: `Analyse a firmware image and print the result.
+
+--format json prints {"image","layers","components","issues","binaries","counts"};
+sarif prints the issues as SARIF 2.1.0; cyclonedx prints the components as a
+CycloneDX 1.6 SBOM (importable into a release). Exit codes: 0 ok, 1 when an
+issue at or above --fail-on exists, 2 when the image cannot be read or holds
+no known layer.`,
+		Example: "  rampart firmware analyze router.bin\n" +
+			"  rampart firmware analyze openwrt-squashfs-sysupgrade.bin --format json --fail-on high\n" +
+			"  rampart firmware analyze camera.img --format cyclonedx > camera.cdx.json",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Image = args[0]
+			if !contains(firmwareFormats, opts.Format) {
+				return fmt.Errorf("--format %q: want one of %s", opts.Format, strings.Join(firmwareFormats, ", "))
+			}
+			if _, err := parseFailOn(opts.FailOn); err != nil {
+				return err
+			}
+			if run != nil {
+				return run(cmd.Context(), opts)
+			}
+			return runFirmwareAnalyze(cmd.Context(), s, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json, sarif or cyclonedx")
+	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an issue of this severity or higher exists: critical, high, medium, low, info")
+	return cmd
+}
+
+func parseFailOn(s string) (findings.Severity, error) {
+	if s == "" {
+		return "", nil
+	}
+	sev, ok := findings.ParseSeverity(s)
+	if !ok || strings.TrimSpace(s) == "" {
+		return "", fmt.Errorf("--fail-on %q: want critical, high, medium, low or info", s)
+	}
+	return sev, nil
+}
+
+// readImage reads an image file, bounded; every error is exit 2.
+func readImage(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("firmware image: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("firmware image %s is a directory: give the image file", p)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxImageSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("firmware image %s: %w", p, err)
+	}
+	if len(b) > maxImageSize {
+		return nil, fmt.Errorf("firmware image %s is larger than %d bytes", p, maxImageSize)
+	}
+	return b, nil
+}
+
+func analyzeFile(ctx context.Context, s *streams, p string) (*firmware.Result, error) {
+	b, err := readImage(p)
+	if err != nil {
+		return nil, err
+	}
+	res, err := firmware.Analyze(ctx, p, b, firmware.Options{})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(s.err, "rampart: warning:", w)
+	}
+	return res, nil
+}
+
+func runFirmwareAnalyze(ctx context.Context, s *streams, opts *firmwareAnalyzeOptions) error {
+	res, err := analyzeFile(ctx, s, opts.Image)
+	if err != nil {
+		return err // exit 2: unreadable input
+	}
+	switch opts.Format {
+	case "json":
+		enc := json.NewEncoder(s.out)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	case "sarif":
+		if err := findings.WriteSARIF(s.out, res.Findings()); err != nil {
+			return err
+		}
+	case "cyclonedx":
+		if err := res.WriteCycloneDX(s.out, baseName(opts.Image), "", Version, time.Now().UTC()); err != nil {
+			return err
+		}
+	default:
+		printFirmwareTable(s.out, res)
+	}
+	sev, _ := parseFailOn(opts.FailOn)
+	if sev != "" {
+		if n := len(res.AtOrAbove(sev)); n > 0 {
+			return failuref("%d issue(s) at or above %s in %s", n, sev, opts.Image)
+		}
+	}
+	return nil
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func printFirmwareTable(w io.Writer, res *firmware.Result) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "LAYER\tOFFSET\tIN\n")
+	for _, l := range res.Layers {
+		in := l.Path
+		if in == "" {
+			in = "(image)"
+		}
+		fmt.Fprintf(tw, "%s\t0x%x\t%s\n", l.Type, l.Offset, in)
+	}
+	fmt.Fprintf(tw, "\nSEVERITY\tKIND\tPATH\tACCOUNT\tPORT\tDETAIL\n")
+	for _, is := range res.Issues {
+		port := ""
+		if is.Port > 0 {
+			port = fmt.Sprint(is.Port)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", is.Severity, is.Kind, truncate(is.Path, 50), is.Account, port, truncate(is.Detail, 90))
+	}
+	fmt.Fprintf(tw, "\nCOMPONENT\tVERSION\tCONFIDENCE\tPATH\n")
+	for _, c := range res.Components {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.Version, c.Confidence, truncate(c.Path, 60))
+	}
+	weak := 0
+	for _, b := range res.Binaries {
+		if !b.NX || !b.PIE || b.RELRO != "full" || !b.Canary {
+			weak++
+		}
+	}
+	fmt.Fprintf(tw, "\nBINARY\tARCH\tNX\tPIE\tRELRO\tCANARY\tFORTIFY\tSTRIPPED\n")
+	for i, b := range res.Binaries {
+		if i == 50 {
+			fmt.Fprintf(tw, "… %d more (use --format json)\n", len(res.Binaries)-50)
+			break
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", truncate(b.Path, 50), b.Arch, yesNo(b.NX), yesNo(b.PIE), b.RELRO, yesNo(b.Canary), yesNo(b.Fortify), yesNo(b.Stripped))
+	}
+	fmt.Fprintf(tw, "\n%s: %d files, %d ELF, %d layers, %d issues, %d components, %d of %d binaries not fully hardened\n",
+		res.Image, res.Counts.Files, res.Counts.ELFFiles, len(res.Layers), len(res.Issues), len(res.Components), weak, len(res.Binaries))
+	tw.Flush()
+}
+
+// firmwareDiffOptions are the flags of `rampart firmware diff`.
+type firmwareDiffOptions struct {
+	Old, New string
+	Format   string
+	FailOn   string
+}
+
+func newFirmwareDiffCmd(s *streams, run func(context.Context, *firmwareDiffOptions) error) *cobra.Command {
+	opts := &firmwareDiffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "Compare two firmware images: what got worse",
+		Long: `Analyse two images and print what changed for security: new issues (setuid
+binaries, secrets, open services, default passwords …), binaries that lost
+hardening, and new, changed or removed components. --format json prints
+{"old","new","changes":[{"change","kind","severity","path","detail"}]}.
+With --fail-on, exit 1 when a change that makes things worse is at or above
+that severity (a CI gate between releases); exit 2 when an image is unreadable.`,
+		Example: "  rampart firmware diff v1.2.bin v1.3.bin\n  rampart firmware diff old.img new.img --format json --fail-on medium",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Old, opts.New = args[0], args[1]
+			if opts.Format != "table" && opts.Format != "json" {
+				return fmt.Errorf("--format %q: want table or json", opts.Format)
+			}
+			if _, err := parseFailOn(opts.FailOn); err != nil {
+				return err
+			}
+			if run != nil {
+				return run(cmd.Context(), opts)
+			}
+			return runFirmwareDiff(cmd.Context(), s, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a worsening change of this severity or higher exists")
+	return cmd
+}
+
+func runFirmwareDiff(ctx context.Context, s *streams, opts *firmwareDiffOptions) error {
+	oldRes, err := analyzeFile(ctx, s, opts.Old)
+	if err != nil {
+		return err
+	}
+	newRes, err := analyzeFile(ctx, s, opts.New)
+	if err != nil {
+		return err
+	}
+	d := firmware.Diff(oldRes, newRes)
+	if opts.Format == "json" {
+		enc := json.NewEncoder(s.out)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(d); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "SEVERITY\tCHANGE\tKIND\tPATH\tDETAIL\n")
+		for _, c := range d.Changes {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Severity, c.Change, c.Kind, truncate(c.Path, 50), truncate(c.Detail, 80))
+		}
+		fmt.Fprintf(tw, "\n%s → %s: %d changes\n", d.Old, d.New, len(d.Changes))
+		tw.Flush()
+	}
+	sev, _ := parseFailOn(opts.FailOn)
+	if sev != "" {
+		if n := len(d.AtOrAbove(sev)); n > 0 {
+			return failuref("%d change(s) at or above %s from %s to %s", n, sev, opts.Old, opts.New)
+		}
+	}
+	return nil
+}
+
+func newFirmwareInventoryCmd(s *streams) *cobra.Command {
+	return &cobra.Command{
+		Use:     "inventory IMAGE",
+		Short:   "List every file of a firmware image (NDJSON: path, kind, mode, owner, size, sha256)",
+		Example: "  rampart firmware inventory router.bin | jq -r 'select(.mode|test(\"^[4-7]\")) | .path'",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := analyzeFile(cmd.Context(), s, args[0])
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(s.out)
+			enc.SetEscapeHTML(false)
+			for _, f := range res.Files {
+				if err := enc.Encode(f); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+}

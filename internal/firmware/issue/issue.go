@@ -1,0 +1,41 @@
+// Package issue holds the kinds of security issue firmware analysis reports
+// and their JSON form, shared by the analysers under internal/firmware.
+package issue
+
+import "github.com/rampart-security/rampart/internal/findings"
+
+// Kind names a class of issue. The values are the JSON contract of
+// `rampart firmware analyze`.
+type Kind string
+
+// Issue kinds.
+const (
+	DefaultPassword     Kind = "default_password"
+	EmptyPassword       Kind = "empty_password"
+	UID0Account         Kind = "uid0_account"
+	HardcodedCredential Kind = "hardcoded_credential"
+	HardcodedAPIToken   Kind = "hardcoded_api_token"
+	PrivateKey          Kind = "private_key"
+	Certificate         Kind = "certificate"
+	AuthorizedKeys      Kind = "authorized_keys"
+	CleartextService    Kind = "cleartext_service"
+	DebugInterface      Kind = "debug_interface"
+	WorldWritableFile   Kind = "world_writable_file"
+	WorldWritableDir    Kind = "world_writable_dir"
+	SetuidRoot          Kind = "setuid_root"
+	InsecureConfig      Kind = "insecure_config"
+)
+
+// Kinds lists every kind, in the order of the contract.
+var Kinds = []Kind{DefaultPassword, EmptyPassword, UID0Account, HardcodedCredential, HardcodedAPIToken, PrivateKey,
+	Certificate, AuthorizedKeys, CleartextService, DebugInterface, WorldWritableFile, WorldWritableDir, SetuidRoot, InsecureConfig}
+
+// Issue is one problem found in an image.
+type Issue struct {
+	Kind     Kind              `json:"kind"`
+	Severity findings.Severity `json:"severity"`
+	Path     string            `json:"path"`
+	Account  string            `json:"account"`
+	Port     int               `json:"port"`
+	Detail   string            `json:"detail"`
+}

@@ -1,0 +1,170 @@
+#!/bin/sh
+# Regenerates the firmware fixtures in this folder. Needs (Debian):
+#   apt-get install squashfs-tools e2fsprogs cpio u-boot-tools gcc openssl
+# The outputs are committed, so tests and CI need none of these tools.
+# Run from this folder: sh gen.sh
+set -eu
+here=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+R=$work/rootfs
+mkdir -p $R/etc/init.d $R/etc/ssh $R/etc/ssl/private $R/etc/ssl/certs $R/etc/lighttpd $R/etc/config \
+  $R/root/.ssh $R/bin $R/sbin $R/usr/bin $R/usr/sbin $R/usr/lib/opkg $R/lib/modules/5.10.161 $R/tmp $R/var/shared $R/www
+
+# --- accounts: root/admin (md5crypt), admin/1234 (DES), support/support (sha512), toor uid 0,
+# guest empty with a shell; traps: daemon empty but /bin/false, ftp locked "!", nobody "*", backup "!$1$..."
+cat > $R/etc/passwd <<P
+root:x:0:0:root:/root:/bin/ash
+admin:x:1000:1000:admin:/home/admin:/bin/sh
+support:x:1001:1001::/home/support:/bin/sh
+toor:x:0:0::/root:/bin/sh
+guest:x:1002:1002::/tmp:/bin/sh
+daemon:x:1:1:daemon:/var:/bin/false
+ftp:x:55:55:ftp:/home/ftp:/bin/false
+nobody:*:65534:65534:nobody:/var:/bin/false
+backup:x:34:34:backup:/var/backups:/bin/sh
+operator:x:37:37::/:/bin/sh
+P
+cat > $R/etc/shadow <<S
+root:$(openssl passwd -1 -salt Rt4mPa5s admin):19000:0:99999:7:::
+admin:$(perl -e 'print crypt("1234","aB")'):19000:0:99999:7:::
+support:$(openssl passwd -6 -salt sUpP0rtS support):19000:0:99999:7:::
+toor:$(openssl passwd -5 -salt t0orSalt 'Xk9#long-unguessable-Pw'):19000:0:99999:7:::
+guest::19000:0:99999:7:::
+daemon::19000:0:99999:7:::
+ftp:!:19000:0:99999:7:::
+nobody:*:19000:0:99999:7:::
+backup:!$(openssl passwd -1 -salt lockedSa admin):19000:0:99999:7:::
+operator:$(openssl passwd -6 -salt opErAtor 'correct horse battery staple'):19000:0:99999:7:::
+S
+
+# --- services
+cat > $R/etc/inittab <<'I'
+::sysinit:/etc/init.d/rcS
+ttyS0::respawn:/bin/sh
+tty1::respawn:/sbin/getty -L tty1 115200 vt100
+#::respawn:/usr/sbin/telnetd -F
+::shutdown:/bin/umount -a -r
+I
+cat > $R/etc/init.d/rcS <<'I'
+#!/bin/sh
+# start telnetd for the factory
+/usr/sbin/telnetd -l /bin/sh
+killall telnetd 2>/dev/null
+[ -x /usr/sbin/tftpd ] && echo "tftpd present"
+echo "telnetd disabled"
+/usr/bin/gdbserver :1234 /usr/bin/app &
+dropbear -B -p 22
+I
+chmod 755 $R/etc/init.d/rcS
+cat > $R/etc/inetd.conf <<'I'
+ftp	stream	tcp	nowait	root	/usr/sbin/ftpd	ftpd -w /srv
+#telnet	stream	tcp	nowait	root	/usr/sbin/telnetd	telnetd
+I
+cat > $R/etc/ssh/sshd_config <<'I'
+# PermitEmptyPasswords yes
+PermitRootLogin yes
+PasswordAuthentication yes
+I
+
+# --- secrets
+openssl genrsa -traditional -out $R/etc/ssl/private/server.key 1024 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out $R/etc/ssl/private/ec.key 2>/dev/null
+openssl genpkey -algorithm ed25519 -out $R/etc/ssl/private/ed25519.pem 2>/dev/null
+ssh-keygen -q -t ed25519 -N '' -C device -f $work/id >/dev/null 2>&1 && cp $work/id $R/etc/ssl/private/id_ed25519 && cp $work/id.pub $R/root/.ssh/authorized_keys || true
+openssl req -x509 -newkey rsa:2048 -nodes -keyout $work/ca.key -subj /CN=Trusted-Root-CA -days 3650 \
+  -addext basicConstraints=critical,CA:TRUE -out $R/etc/ssl/certs/root-ca.pem 2>/dev/null
+openssl req -x509 -key $R/etc/ssl/private/server.key -subj /CN=router.local -days 1 -not_before 20200101000000Z -not_after 20200102000000Z \
+  -out $R/etc/lighttpd/server.pem 2>/dev/null || openssl req -x509 -key $R/etc/ssl/private/server.key -subj /CN=router.local -days 1 -out $R/etc/lighttpd/server.pem
+cat > $R/etc/config/cloud.conf <<'C'
+# cloud upload
+aws_access_key_id = AKIAZ7Q3XN4T6LWBR2PK
+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8w4vT9Lm
+example_key = AKIAIOSFODNN7EXAMPLE
+C
+cat > $R/etc/app.conf <<'C'
+# app settings
+admin_password=Sup3rS3cret!
+password=$PASS
+password=
+password = ${ADMIN_PW}
+#password=commented-out-secret
+C
+# a binary holding PEM header strings (format strings), not keys: must not be flagged
+printf '\177ELF-not-really\000-----BEGIN RSA PRIVATE KEY-----\n%%s\n-----END RSA PRIVATE KEY-----\n\000' > $R/usr/bin/pemtool
+
+# --- components
+cat > $R/usr/lib/opkg/status <<'O'
+Package: busybox
+Version: 1.36.1-1
+Status: install user installed
+Architecture: mips_24kc
+
+Package: dropbear
+Version: 2022.82-5
+Status: install ok installed
+
+Package: removed-pkg
+Version: 1.0-1
+Status: deinstall ok not-installed
+O
+printf 'vermagic=5.10.161 SMP mod_unload MIPS32_R2 32BIT \000license=GPL\000' > $R/lib/modules/5.10.161/dummy.ko
+
+# --- ELF binaries (x86-64, gcc): hardened and not
+cat > $work/bb.c <<'C'
+#include <stdio.h>
+#include <string.h>
+const char banner[] = "BusyBox v1.36.1 (2023-06-01 12:00:00 UTC) multi-call binary.";
+int main(int argc, char **argv) { char buf[32]; strcpy(buf, argc > 1 ? argv[1] : banner); sprintf(buf + 1, "%s", argv[0]); puts(buf); return 0; }
+C
+gcc -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -pie -Wl,-z,relro,-z,now -o $R/bin/busybox $work/bb.c
+strip $R/bin/busybox
+cat > $work/weak.c <<'C'
+#include <stdio.h>
+const char ver[] = "dropbear_2022.82";
+int main(void) { puts(ver); return 0; }
+C
+gcc -O0 -fno-stack-protector -no-pie -Wl,-z,norelro -z execstack -o $R/usr/sbin/dropbear $work/weak.c
+gcc -O0 -fno-stack-protector -fPIE -pie -Wl,-z,relro -o $R/usr/bin/partial $work/weak.c
+cp $R/bin/busybox $R/usr/bin/busybox-copy   # identical content: checked once
+
+# --- permissions: setuid root (flagged), setuid non-root (trap), world-writable file and dir,
+# sticky /tmp (trap), symlink (trap)
+cp $R/usr/bin/partial $R/usr/bin/suid-root && chmod 4755 $R/usr/bin/suid-root
+cp $R/usr/bin/partial $R/usr/bin/suid-user && chmod 4755 $R/usr/bin/suid-user
+echo "x" > $R/www/index.html && chmod 666 $R/www/index.html
+chmod 777 $R/var/shared
+chmod 1777 $R/tmp
+ln -s /etc/passwd $R/www/passwd-link
+ln -s ../../../../../../etc/shadow $R/www/escape-link
+
+SQ="-noappend -all-time 1700000000 -quiet -no-progress"
+# rootfs as gzip squashfs; suid-user owned by uid 1000; a device node from a pseudo definition
+chown 1000:1000 $R/usr/bin/suid-user && chmod 4755 $R/usr/bin/suid-user
+mksquashfs $R $here/rootfs.sqsh $SQ -comp gzip -p "dev d 755 0 0" -p "dev/console c 600 0 0 5 1" >/dev/null
+
+# a small tree in every squashfs compression
+S=$work/small
+mkdir -p $S/etc && echo "small" > $S/etc/hello && cp $R/etc/passwd $S/etc/passwd
+for c in xz lzo lz4 zstd; do
+  mksquashfs $S $here/small-$c.sqsh $SQ -comp $c -all-root >/dev/null
+done
+
+# ext2 and ext4 (gzip-compressed on disk to keep the repository small)
+# ext2/ext3 and ext4 without metadata_csum are read by the built-in reader; big.txt
+# (100 KB) needs indirect blocks with 1 KiB blocks.
+E=$work/ext
+cp -a $S $E && seq -f "%07g" 1 12500 > $E/big.txt && ln -s etc/passwd $E/passwd-link
+for t in ext2 ext3 ext4 ext4-nocsum; do
+  rm -f $work/$t.img
+  case $t in
+    ext4-nocsum) mke2fs -q -t ext4 -O ^metadata_csum,^64bit -d $E -b 1024 -N 64 -E root_owner=0:0 $work/$t.img 512k ;;
+    ext3) mke2fs -q -t ext3 -d $E -b 1024 -N 64 -E root_owner=0:0 $work/$t.img 4m ;;
+    *) mke2fs -q -t $t -d $E -b 1024 -N 64 -E root_owner=0:0 $work/$t.img 512k ;;
+  esac
+  gzip -9n < $work/$t.img > $here/small-$t.img.gz
+done
+
+# cpio newc + gzip, and a uImage holding it (a ramdisk)
+(cd $S && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -9n > $here/small.cpio.gz
+mkimage -A mips -O linux -T ramdisk -C gzip -n "test ramdisk" -d $here/small.cpio.gz $here/ramdisk.uimg >/dev/null

@@ -1,0 +1,99 @@
+package unpack
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// fuzzLimits keep one execution small: 40000 executions must be quick.
+func fuzzLimits() Limits {
+	return Limits{MaxTotalBytes: 1 << 20, MaxFiles: 1000, MaxDepth: 4, MaxRatio: 50, MaxCarve: 64, Workers: 1}
+}
+
+func seeds(f *testing.F, extra ...[]byte) {
+	files, _ := filepath.Glob("../testdata/*")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 && filepath.Ext(p) != ".sh" {
+			f.Add(b)
+		}
+	}
+	for _, b := range extra {
+		f.Add(b)
+	}
+}
+
+func fuzzUnpacker() *unpacker {
+	return &unpacker{ctx: context.Background(), lim: fuzzLimits(), sem: make(chan struct{}, 1), seen: map[string]bool{}}
+}
+
+// FuzzUnpack drives the whole dispatcher: identification, nesting and carving.
+func FuzzUnpack(f *testing.F) {
+	seeds(f, makeTar(f, treeEntries), gz(makeCPIO(treeEntries)), trx(gz(makeTar(f, treeEntries[:2]))), uimage(2, 1, gz([]byte("Linux version 5.4.1 (x) #1"))))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 256<<10 {
+			return
+		}
+		r, err := Unpack(context.Background(), b, fuzzLimits())
+		if err == nil {
+			for _, fl := range r.Files {
+				if len(fl.Inner) == 0 || fl.Inner[0] != '/' && fl.Kind != KindBlob {
+					t.Fatalf("path %q not absolute", fl.Inner)
+				}
+			}
+		}
+	})
+}
+
+func fuzzOpen(f *testing.F, open func(*unpacker, []byte) (contents, error), extra ...[]byte) {
+	seeds(f, extra...)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 256<<10 {
+			return
+		}
+		open(fuzzUnpacker(), b)
+	})
+}
+
+func FuzzTar(f *testing.F) { fuzzOpen(f, openTar, makeTar(f, treeEntries)) }
+func FuzzCPIO(f *testing.F) {
+	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
+		if !isCPIO(b) {
+			return contents{}, nil
+		}
+		return openCPIO(u, b)
+	}, makeCPIO(treeEntries))
+}
+func FuzzSquashfs(f *testing.F) {
+	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
+		if !isSquashfs(b) {
+			return contents{}, nil
+		}
+		return openSquashfs(u, b)
+	})
+}
+func FuzzExt(f *testing.F) {
+	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
+		if !isExt(b) {
+			return contents{}, nil
+		}
+		return openExt(u, b)
+	})
+}
+func FuzzUImage(f *testing.F) {
+	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
+		if !isUImage(b) {
+			return contents{}, nil
+		}
+		return openUImage(u, b)
+	}, uimage(2, 1, []byte("payload")), uimage(4, 0, []byte{0, 0, 0, 3, 0, 0, 0, 0, 'a', 'b', 'c'}))
+}
+func FuzzTRX(f *testing.F) {
+	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
+		if !isTRX(b) {
+			return contents{}, nil
+		}
+		return openTRX(u, b)
+	}, trx([]byte("kernel"), []byte("rootfs")))
+}

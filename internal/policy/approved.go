@@ -1,0 +1,123 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+)
+
+// Approved is the list of pre-approved components and licences:
+//
+//	approved:
+//	  - purl: pkg:generic/linux          # purl without version; * globs
+//	    versions: ">=5.10 <6.0"           # optional range (natural version order)
+//	    reason: kernel, GPL accepted by legal
+//	licenses: [MIT, Apache-2.0, BSD-3-Clause]
+//
+// A component matching an entry has `component.approved`; its licence
+// expression satisfied by `licenses` has `component.license_approved`
+// (also available as `release.approved_licenses`).
+type Approved struct {
+	Components []ApprovedComponent `yaml:"approved"`
+	Licenses   []string            `yaml:"licenses"`
+}
+
+// ApprovedComponent is one purl pattern with an optional version range.
+type ApprovedComponent struct {
+	PURL     string `yaml:"purl"`
+	Name     string `yaml:"name"`
+	Versions string `yaml:"versions"`
+	Reason   string `yaml:"reason"`
+
+	rng inventory.VersionRange
+}
+
+// ParseApproved reads an approved-component list.
+func ParseApproved(data []byte, name string) (*Approved, error) {
+	if len(data) > MaxPolicySize {
+		return nil, &LoadError{File: name, Msg: fmt.Sprintf("larger than %d bytes", MaxPolicySize)}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &LoadError{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	a := &Approved{}
+	if len(doc.Content) == 0 {
+		return a, nil
+	}
+	root := doc.Content[0]
+	if err := checkKeys(root, name, "approved", "licenses"); err != nil {
+		return nil, err
+	}
+	if err := root.Decode(a); err != nil {
+		return nil, &LoadError{File: name, Line: root.Line, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	list := field(root, "approved")
+	for i := range a.Components {
+		c := &a.Components[i]
+		line := 0
+		if list != nil && i < len(list.Content) {
+			line = list.Content[i].Line
+			if err := checkKeys(list.Content[i], name, "purl", "name", "versions", "reason"); err != nil {
+				return nil, err
+			}
+		}
+		if c.PURL == "" && c.Name == "" {
+			return nil, &LoadError{File: name, Line: line, Msg: "approved component needs a `purl` pattern (or a `name`)"}
+		}
+		if purlBase(c.PURL) != c.PURL {
+			return nil, &LoadError{File: name, Line: line, Msg: fmt.Sprintf("approved purl %q carries a version: give the purl without @version and put the range in `versions`", c.PURL)}
+		}
+		r, err := inventory.ParseVersionRange(c.Versions)
+		if err != nil {
+			return nil, &LoadError{File: name, Line: line, Msg: err.Error()}
+		}
+		c.rng = r
+	}
+	for _, l := range a.Licenses {
+		if !LicenseValid(l) {
+			return nil, &LoadError{File: name, Line: field(root, "licenses").Line, Msg: fmt.Sprintf("licence %q is not an SPDX licence identifier", l)}
+		}
+	}
+	return a, nil
+}
+
+// Approves reports whether the component matches an approved entry.
+func (a *Approved) Approves(c *inventory.Component) bool {
+	if a == nil {
+		return false
+	}
+	base := purlBase(c.PURL)
+	for i := range a.Components {
+		e := &a.Components[i]
+		switch {
+		case e.PURL != "":
+			if base == "" || !Glob(e.PURL, base) {
+				continue
+			}
+		case e.Name != "":
+			if !Glob(e.Name, c.Name) {
+				continue
+			}
+		}
+		if !e.rng.Empty() && (c.Version == "" || !e.rng.Contains(c.Version)) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// purlBase strips version, qualifiers and subpath.
+func purlBase(p string) string {
+	if j := strings.IndexAny(p, "?#"); j >= 0 {
+		p = p[:j]
+	}
+	if i := strings.LastIndexByte(p, '@'); i > strings.LastIndexByte(p, '/') {
+		p = p[:i]
+	}
+	return p
+}

@@ -1,0 +1,351 @@
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+)
+
+// Input is everything a gate judges. Build it with the From* adapters.
+type Input struct {
+	Components []Component
+	Vulns      []Vuln
+	Findings   []Finding
+	Threats    []Threat
+	Firmware   []FirmwareIssue
+	Binaries   []Binary
+	Release    Release
+	// Sources name the input files per subject kind, for report locations
+	// (e.g. the SBOM file for component and vuln violations).
+	Sources map[string]string
+}
+
+// ChecklistItems are the SDL release-checklist activities every `release`
+// carries (false when not recorded).
+var ChecklistItems = []string{"threat_model_reviewed", "code_review", "static_analysis", "penetration_test"}
+
+// Options tune one evaluation.
+type Options struct {
+	Exceptions []Exception
+	// Now decides which exceptions have expired (an exception is valid
+	// through its expiry day, UTC). Zero means time.Now().
+	Now time.Time
+}
+
+// Violation is one rule firing on one subject.
+type Violation struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Subject  string `json:"subject"`
+	Message  string `json:"message"`
+	Excepted bool   `json:"excepted"`
+
+	On          string     `json:"-"`
+	Description string     `json:"-"`
+	Exception   *Exception `json:"-"` // the exception that covers it
+	File        string     `json:"-"` // where the subject is, for SARIF
+	Line        int        `json:"-"`
+	Fingerprint string     `json:"-"` // stable id of the violation
+
+	// match keys for exceptions
+	ids       []string
+	component string
+	path      string
+}
+
+// ExpiredException is an exception past its expiry date: it excepts
+// nothing and fails the gate until it is renewed or removed.
+type ExpiredException struct {
+	Rule    string `json:"rule"`
+	Match   Match  `json:"match"`
+	Expires string `json:"expires"`
+	Source  string `json:"-"`
+}
+
+// Report is a gate's result; its JSON form is the `rampart gate --format
+// json` contract.
+type Report struct {
+	Passed            bool               `json:"passed"`
+	Violations        []Violation        `json:"violations"`
+	ExpiredExceptions []ExpiredException `json:"expired_exceptions"`
+	// Rules are the rules evaluated, for per-rule output (JUnit).
+	Rules []*Rule `json:"-"`
+	// Evaluated counts the subjects of each kind that were judged.
+	Evaluated map[string]int `json:"-"`
+}
+
+// Failing counts the violations that are not excepted.
+func (r *Report) Failing() int {
+	n := 0
+	for i := range r.Violations {
+		if !r.Violations[i].Excepted {
+			n++
+		}
+	}
+	return n
+}
+
+// EvalError is a rule that failed at run time on a subject (e.g. an index
+// out of range); it names the rule's file and line and the subject.
+type EvalError struct {
+	Rule    *Rule
+	Subject string
+	Err     error
+}
+
+func (e *EvalError) Error() string {
+	return fmt.Sprintf("%s: rule %s on %s: %v", e.Rule.Source, e.Rule.ID, e.Subject, e.Err)
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// Evaluate runs every rule of the policy on the input's subjects and
+// applies the exceptions. It is a pure function of its arguments.
+func Evaluate(p *Policy, in *Input, opts Options) (*Report, error) {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	today := now.UTC().Format(time.DateOnly)
+	rel := in.Release
+	if rel.Checklist == nil {
+		rel.Checklist = map[string]bool{}
+	}
+	for _, k := range ChecklistItems {
+		if _, ok := rel.Checklist[k]; !ok {
+			rel.Checklist[k] = false
+		}
+	}
+	rep := &Report{Violations: []Violation{}, ExpiredExceptions: []ExpiredException{}, Rules: p.Rules, Evaluated: map[string]int{
+		OnVuln: len(in.Vulns), OnFinding: len(in.Findings), OnComponent: len(in.Components),
+		OnThreat: len(in.Threats), OnFirmware: len(in.Firmware), OnBinary: len(in.Binaries),
+	}}
+	var active []*Exception
+	for i := range opts.Exceptions {
+		e := &opts.Exceptions[i]
+		if e.Expires < today {
+			rep.ExpiredExceptions = append(rep.ExpiredExceptions, ExpiredException{Rule: e.Rule, Match: e.Match, Expires: e.Expires, Source: e.Source})
+			continue
+		}
+		active = append(active, e)
+	}
+	for _, r := range p.Rules {
+		act := &activation{name: r.On, release: &rel}
+		var err error
+		switch r.On {
+		case OnVuln:
+			for i := range in.Vulns {
+				v := &in.Vulns[i]
+				act.subject = v
+				err = fire(rep, r, act, func() Violation { return vulnViolation(v, in.Sources) })
+				if err != nil {
+					break
+				}
+			}
+		case OnFinding:
+			for i := range in.Findings {
+				f := &in.Findings[i]
+				act.subject = f
+				if err = fire(rep, r, act, func() Violation { return findingViolation(f) }); err != nil {
+					break
+				}
+			}
+		case OnComponent:
+			for i := range in.Components {
+				c := &in.Components[i]
+				act.subject = c
+				if err = fire(rep, r, act, func() Violation { return componentViolation(c, in.Sources) }); err != nil {
+					break
+				}
+			}
+		case OnThreat:
+			for i := range in.Threats {
+				t := &in.Threats[i]
+				act.subject = t
+				if err = fire(rep, r, act, func() Violation { return threatViolation(t, in.Sources) }); err != nil {
+					break
+				}
+			}
+		case OnFirmware:
+			for i := range in.Firmware {
+				f := &in.Firmware[i]
+				act.subject = f
+				if err = fire(rep, r, act, func() Violation { return firmwareViolation(f, in.Sources) }); err != nil {
+					break
+				}
+			}
+		case OnBinary:
+			for i := range in.Binaries {
+				b := &in.Binaries[i]
+				act.subject = b
+				if err = fire(rep, r, act, func() Violation { return binaryViolation(b, in.Sources) }); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for i := range rep.Violations {
+		v := &rep.Violations[i]
+		for _, e := range active {
+			if e.covers(v) {
+				v.Excepted, v.Exception = true, e
+				break
+			}
+		}
+	}
+	sort.SliceStable(rep.Violations, func(i, j int) bool {
+		a, b := &rep.Violations[i], &rep.Violations[j]
+		if a.Excepted != b.Excepted {
+			return !a.Excepted
+		}
+		if ra, rb := SeverityRank(a.Severity), SeverityRank(b.Severity); ra != rb {
+			return ra > rb
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Subject < b.Subject
+	})
+	rep.Passed = rep.Failing() == 0 && len(rep.ExpiredExceptions) == 0
+	return rep, nil
+}
+
+func fire(rep *Report, r *Rule, act *activation, mk func() Violation) error {
+	out, _, err := r.prg.Eval(act)
+	if err != nil {
+		v := mk()
+		return &EvalError{Rule: r, Subject: v.Subject, Err: err}
+	}
+	if b, ok := out.(types.Bool); !ok || !bool(b) {
+		return nil
+	}
+	v := mk()
+	v.Rule, v.Severity, v.On, v.Description = r.ID, r.Severity, r.On, r.Description
+	v.Message = r.render(act)
+	rep.Violations = append(rep.Violations, v)
+	return nil
+}
+
+// render interpolates the message; a placeholder that fails to evaluate
+// shows as <error: …> rather than hiding the violation.
+func (r *Rule) render(act *activation) string {
+	var b strings.Builder
+	for _, p := range r.msg {
+		if p.prg == nil {
+			b.WriteString(p.text)
+			continue
+		}
+		v, _, err := p.prg.Eval(act)
+		if err != nil {
+			b.WriteString("<error: " + err.Error() + ">")
+			continue
+		}
+		b.WriteString(valueString(v))
+	}
+	return b.String()
+}
+
+func valueString(v ref.Val) string {
+	switch x := v.(type) {
+	case types.String:
+		return string(x)
+	case types.Double:
+		return strconv.FormatFloat(float64(x), 'f', -1, 64)
+	case types.Int:
+		return strconv.FormatInt(int64(x), 10)
+	case types.Bool:
+		return strconv.FormatBool(bool(x))
+	case traits.Lister:
+		n, _ := x.Size().Value().(int64)
+		parts := make([]string, 0, n)
+		for i := int64(0); i < n; i++ {
+			parts = append(parts, valueString(x.Get(types.Int(i))))
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprint(v.Value())
+}
+
+func componentID(c *Component) string {
+	if c.PURL != "" {
+		return c.PURL
+	}
+	if c.Version != "" {
+		return c.Name + "@" + c.Version
+	}
+	return c.Name
+}
+
+func vulnViolation(v *Vuln, src map[string]string) Violation {
+	cid := componentID(&v.Component)
+	return Violation{Subject: v.ID + " in " + cid, File: src[OnVuln], Fingerprint: VulnKey(v),
+		ids: append([]string{v.ID}, v.Aliases...), component: cid}
+}
+
+func findingViolation(f *Finding) Violation {
+	subj := f.RuleID
+	if subj == "" && len(f.VulnerabilityIDs) > 0 {
+		subj = f.VulnerabilityIDs[0]
+	}
+	if subj == "" {
+		subj = f.Title
+	}
+	if f.Tool != "" {
+		subj = f.Tool + " " + subj
+	}
+	switch {
+	case f.File != "" && f.Line > 0:
+		subj += fmt.Sprintf(" at %s:%d", f.File, f.Line)
+	case f.File != "":
+		subj += " at " + f.File
+	case f.URL != "":
+		subj += " at " + f.URL
+	case f.Component != "":
+		subj += " in " + f.Component
+	}
+	ids := append([]string{f.RuleID, f.Fingerprint}, f.VulnerabilityIDs...)
+	path := f.File
+	if path == "" {
+		path = f.URL
+	}
+	return Violation{Subject: subj, File: f.File, Line: int(f.Line), Fingerprint: f.Fingerprint, ids: ids, component: f.Component, path: path}
+}
+
+func componentViolation(c *Component, src map[string]string) Violation {
+	cid := componentID(c)
+	return Violation{Subject: cid, File: src[OnComponent], Fingerprint: ComponentKey(c), ids: []string{cid, c.Name}, component: cid}
+}
+
+func threatViolation(t *Threat, src map[string]string) Violation {
+	return Violation{Subject: t.ID, File: src[OnThreat], Fingerprint: t.ID, ids: []string{t.ID, t.Rule}, path: t.Target}
+}
+
+func firmwareViolation(f *FirmwareIssue, src map[string]string) Violation {
+	subj := f.Kind
+	if f.Path != "" {
+		subj += " at " + f.Path
+	}
+	return Violation{Subject: subj, File: firstNonEmpty(f.Path, src[OnFirmware]), Fingerprint: FirmwareKey(f), ids: []string{f.Kind}, path: f.Path}
+}
+
+func binaryViolation(b *Binary, src map[string]string) Violation {
+	return Violation{Subject: b.Path, File: firstNonEmpty(b.Path, src[OnBinary]), Fingerprint: "binary|" + b.Path, ids: []string{b.Path}, path: b.Path}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

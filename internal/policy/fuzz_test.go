@@ -1,0 +1,57 @@
+package policy
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func seed(f *testing.F, pattern string) {
+	files, _ := filepath.Glob(filepath.Join("testdata", pattern))
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}
+
+// FuzzParse: the policy loader never panics and either compiles or returns
+// a *LoadError naming the file.
+func FuzzParse(f *testing.F) {
+	f.Add(DefaultSource())
+	seed(f, "*.yaml")
+	f.Add([]byte("rampart: policy/v1\nrules:\n  - {id: a, on: vuln, when: 'vuln.kev', message: '{{ vuln.id }}'}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 16<<10 {
+			return
+		}
+		p, err := Parse(data, "fuzz.yaml")
+		if err != nil {
+			if _, ok := err.(*LoadError); !ok {
+				t.Fatalf("error %T is not a *LoadError: %v", err, err)
+			}
+			return
+		}
+		// A compiled policy evaluates on a small input without panicking.
+		in := &Input{Vulns: []Vuln{{ID: "CVE-1", KEV: true}}, Findings: []Finding{{RuleID: "r", Severity: "high"}}, Components: []Component{{Name: "c"}},
+			Threats: []Threat{{ID: "T@x"}}, Firmware: []FirmwareIssue{{Kind: "k"}}, Binaries: []Binary{{Path: "/b"}}}
+		_, _ = Evaluate(p, in, Options{})
+	})
+}
+
+// FuzzInputs: exceptions, approved lists and firmware reports never panic.
+func FuzzInputs(f *testing.F) {
+	seed(f, "*.yaml")
+	seed(f, "*.json")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 16<<10 {
+			return
+		}
+		_, _ = ParseExceptions(data, "e.yaml")
+		_, _ = ParseApproved(data, "a.yaml")
+		_, _, _ = ParseFirmware(bytes.NewReader(data), "fw.json")
+	})
+}

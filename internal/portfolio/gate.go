@@ -1,0 +1,320 @@
+package portfolio
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/policy"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
+)
+
+// Gate evaluates the policy gate of releases in the platform: the product's
+// policy (else the global one, else the built-in default) over the
+// release's components, matched vulnerabilities, active findings and the
+// product's latest threat model, with the product's approved exceptions.
+// The previous release of the product is the baseline for `new`.
+type Gate struct {
+	st      *store.Store
+	vulns   *Vulns
+	threats *threatmodel.Library
+	now     func() time.Time
+}
+
+// NewGate returns the gate service.
+func NewGate(st *store.Store, vulns *Vulns, threats *threatmodel.Library, now func() time.Time) *Gate {
+	if now == nil {
+		now = time.Now
+	}
+	return &Gate{st: st, vulns: vulns, threats: threats, now: now}
+}
+
+// GateView is a release's gate result as the API returns it.
+type GateView struct {
+	ReleaseID         int64                     `json:"release_id"`
+	Passed            bool                      `json:"passed"`
+	Violations        []policy.Violation        `json:"violations"`
+	ExpiredExceptions []policy.ExpiredException `json:"expired_exceptions"`
+	PolicyScope       string                    `json:"policy_scope"` // product, global or default
+	PolicyVersion     int                       `json:"policy_version"`
+	Trigger           string                    `json:"trigger"`
+	EvaluatedAt       time.Time                 `json:"evaluated_at"`
+	// Exceptions are the product's exceptions (all statuses), for the panel.
+	Exceptions []store.PolicyException `json:"exceptions"`
+}
+
+// effectivePolicy returns the product's policy, the global one or the default.
+func (g *Gate) effectivePolicy(ctx context.Context, productID int64) (*policy.Policy, string, int, error) {
+	for _, scope := range []struct {
+		id   int64
+		name string
+	}{{productID, "product"}, {0, "global"}} {
+		v, err := g.st.Policy(ctx, scope.id, 0)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, "", 0, err
+		}
+		p, err := policy.Parse([]byte(v.Source), fmt.Sprintf("%s-policy-v%d.yaml", scope.name, v.Version))
+		if err != nil {
+			return nil, "", 0, fmt.Errorf("stored policy: %w", err)
+		}
+		return p, scope.name, v.Version, nil
+	}
+	return policy.Default(), "default", 0, nil
+}
+
+// Evaluate judges a release now, stores the result and returns it; trigger
+// says why (api, sbom, scan, threatmodel, firmware). Approved exceptions
+// past their expiry are marked expired with an audit event.
+func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*GateView, error) {
+	rel, err := g.st.Release(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	now := g.now()
+	expired, err := g.st.ExpireExceptions(ctx, rel.ProductID, now.UTC().Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range expired {
+		if err := audit.Record(ctx, g.st, audit.Event{At: now, Actor: "system", Source: "gate", Action: "policy.exception.expire",
+			Object: fmt.Sprintf("exception:%d", e.ID), ProductID: e.ProductID, Outcome: "success",
+			Detail: fmt.Sprintf("rule %s, expired %s", e.Rule, e.Expires)}); err != nil {
+			return nil, err
+		}
+	}
+	pol, scope, version, err := g.effectivePolicy(ctx, rel.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := g.input(ctx, releaseID, rel.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	in.Release.Product, in.Release.Version = rel.ProductName, rel.Version
+	if prev, ok, err := g.previousRelease(ctx, rel.ProductID, releaseID); err != nil {
+		return nil, err
+	} else if ok {
+		base, err := g.input(ctx, prev, rel.ProductID)
+		if err != nil {
+			return nil, err
+		}
+		base.Threats = nil // one model per product: threats compare with the model's history, not releases
+		policy.NewBaseline(base).Apply(in)
+		for i := range in.Threats {
+			in.Threats[i].New = true
+		}
+	}
+	excs, err := g.st.Exceptions(ctx, rel.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	var active []policy.Exception
+	for _, e := range excs {
+		if e.Status != "approved" && e.Status != "expired" {
+			continue
+		}
+		active = append(active, policy.Exception{Rule: e.Rule, Match: policy.Match{ID: e.MatchID, Component: e.MatchComponent, Path: e.MatchPath},
+			Reason: e.Reason, Approver: e.DecidedBy, Expires: e.Expires, Source: fmt.Sprintf("exception %d", e.ID)})
+	}
+	rep, err := policy.Evaluate(pol, in, policy.Options{Exceptions: active, Now: now})
+	if err != nil {
+		return nil, fault.Unprocessable(err)
+	}
+	var buf bytes.Buffer
+	if err := policy.WriteJSON(&buf, rep); err != nil {
+		return nil, err
+	}
+	res := store.GateResult{ReleaseID: releaseID, Passed: rep.Passed, Failing: rep.Failing(), PolicyScope: scope, PolicyVersion: version,
+		Trigger: trigger, Result: buf.String(), EvaluatedAt: now.UTC()}
+	if err := g.st.SaveGateResult(ctx, res); err != nil {
+		return nil, err
+	}
+	return &GateView{ReleaseID: releaseID, Passed: rep.Passed, Violations: rep.Violations, ExpiredExceptions: rep.ExpiredExceptions,
+		PolicyScope: scope, PolicyVersion: version, Trigger: trigger, EvaluatedAt: res.EvaluatedAt, Exceptions: excs}, nil
+}
+
+// OnChange re-evaluates a release after an import; errors are returned for
+// the caller to log (the import itself has succeeded).
+func (g *Gate) OnChange(ctx context.Context, releaseID int64, trigger string) error {
+	_, err := g.Evaluate(ctx, releaseID, trigger)
+	return err
+}
+
+// OnProductChange re-evaluates every release of a product (a new threat
+// model version, a new policy).
+func (g *Gate) OnProductChange(ctx context.Context, productID int64, trigger string) error {
+	after := ""
+	for {
+		rels, next, err := g.st.Releases(ctx, productID, after, 0)
+		if err != nil {
+			return err
+		}
+		for _, r := range rels {
+			if err := g.OnChange(ctx, r.ID, trigger); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		after = next
+	}
+}
+
+func (g *Gate) previousRelease(ctx context.Context, productID, releaseID int64) (int64, bool, error) {
+	var prev int64
+	after := ""
+	for {
+		rels, next, err := g.st.Releases(ctx, productID, after, 0)
+		if err != nil {
+			return 0, false, err
+		}
+		for _, r := range rels {
+			if r.ID < releaseID && r.ID > prev {
+				prev = r.ID
+			}
+		}
+		if next == "" {
+			return prev, prev != 0, nil
+		}
+		after = next
+	}
+}
+
+// input gathers a release's subjects from the store.
+func (g *Gate) input(ctx context.Context, releaseID, productID int64) (*policy.Input, error) {
+	in := &policy.Input{Sources: map[string]string{}}
+	comps, err := g.st.AllComponents(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	in.Components = policy.FromComponents(comps, nil)
+	if g.vulns != nil && len(comps) > 0 {
+		matches, _, err := g.vulns.MatchRelease(ctx, releaseID)
+		if err != nil {
+			return nil, err
+		}
+		in.Vulns = policy.FromMatches(matches, nil)
+	}
+	after := ""
+	for {
+		fs, next, err := g.st.Findings(ctx, store.FindingQuery{ReleaseID: releaseID, Status: "active", After: after, Limit: store.MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		for i := range fs {
+			in.Findings = append(in.Findings, policy.FromFinding(&fs[i].Finding, fs[i].Scope))
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	if g.threats != nil {
+		tv, err := ProductThreats(ctx, g.st, g.threats, productID, 0)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			in.Threats = policy.FromThreats(tv.Result)
+		}
+	}
+	return in, nil
+}
+
+// SavePolicy validates (compiles) and stores a new version of a product's
+// policy (productID 0: the global policy).
+func (g *Gate) SavePolicy(ctx context.Context, productID int64, source, note, actor string) (store.PolicyVersion, bool, error) {
+	if strings.TrimSpace(source) == "" {
+		return store.PolicyVersion{}, false, fault.Invalid("policy", "empty policy: send the policy YAML (rampart: policy/v1)")
+	}
+	if _, err := policy.Parse([]byte(source), "policy.yaml"); err != nil {
+		return store.PolicyVersion{}, false, fault.Invalid("policy", "%v", err)
+	}
+	return g.st.SavePolicy(ctx, productID, source, note, actor, g.now())
+}
+
+// PolicyOf returns the policy in effect for a product: its own, the global
+// one, or the built-in default (version 0, scope "default").
+func (g *Gate) PolicyOf(ctx context.Context, productID int64) (store.PolicyVersion, string, error) {
+	for _, scope := range []struct {
+		id   int64
+		name string
+	}{{productID, "product"}, {0, "global"}} {
+		v, err := g.st.Policy(ctx, scope.id, 0)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		return v, scope.name, err
+	}
+	return store.PolicyVersion{ProductID: productID, Source: string(policy.DefaultSource())}, "default", nil
+}
+
+// ExceptionRequest is what a requester sends.
+type ExceptionRequest struct {
+	Rule      string       `json:"rule"`
+	Match     policy.Match `json:"match"`
+	Reason    string       `json:"reason"`
+	Expires   string       `json:"expires"`
+	ProductID int64        `json:"-"`
+}
+
+// MaxExceptionDays bounds how far ahead an exception may expire.
+const MaxExceptionDays = 366
+
+// RequestException validates and stores a requested exception.
+func (g *Gate) RequestException(ctx context.Context, req ExceptionRequest, actor string) (store.PolicyException, error) {
+	now := g.now().UTC()
+	switch {
+	case strings.TrimSpace(req.Rule) == "":
+		return store.PolicyException{}, fault.Invalid("rule", "name the policy rule id the exception is for")
+	case req.Match == policy.Match{}:
+		return store.PolicyException{}, fault.Invalid("match", "scope the exception with match.id, match.component or match.path")
+	case strings.TrimSpace(req.Reason) == "":
+		return store.PolicyException{}, fault.Invalid("reason", "say why the risk is accepted")
+	}
+	exp, err := time.Parse(time.DateOnly, req.Expires)
+	if err != nil {
+		return store.PolicyException{}, fault.Invalid("expires", "%q is not a date YYYY-MM-DD", req.Expires)
+	}
+	if exp.Before(now.Truncate(24 * time.Hour)) {
+		return store.PolicyException{}, fault.Invalid("expires", "%s is in the past", req.Expires)
+	}
+	if exp.After(now.AddDate(0, 0, MaxExceptionDays)) {
+		return store.PolicyException{}, fault.Invalid("expires", "at most %d days ahead", MaxExceptionDays)
+	}
+	e := store.PolicyException{ProductID: req.ProductID, Rule: req.Rule, MatchID: req.Match.ID, MatchComponent: req.Match.Component, MatchPath: req.Match.Path,
+		Reason: req.Reason, Expires: req.Expires, Status: "requested", RequestedBy: actor, RequestedAt: now}
+	err = g.st.CreateException(ctx, &e)
+	return e, err
+}
+
+// DecideException approves or rejects a requested exception. The requester
+// cannot decide their own request.
+func (g *Gate) DecideException(ctx context.Context, productID, id int64, approve bool, actor string) (store.PolicyException, error) {
+	e, err := g.st.Exception(ctx, productID, id)
+	if err != nil {
+		return e, err
+	}
+	if e.RequestedBy == actor {
+		return e, fault.Forbidden("exception %d was requested by %s: another person must approve or reject it", id, actor)
+	}
+	status := "rejected"
+	if approve {
+		status = "approved"
+	}
+	if err := g.st.DecideException(ctx, productID, id, status, actor, g.now()); err != nil {
+		return e, err
+	}
+	return g.st.Exception(ctx, productID, id)
+}

@@ -1,0 +1,188 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/server/web"
+)
+
+// policyRoutes are policy gates: per-product and global policies, release
+// gate results and exceptions.
+func (h handler) policyRoutes() []web.Route {
+	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
+	return []web.Route{
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/gate", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.releaseGate)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getPolicy)},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Handler: web.API(h.Log, h.putPolicy)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/policy/versions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.policyVersions)},
+		{Method: "GET", Pattern: "/api/v1/policy", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getGlobalPolicy)},
+		{Method: "PUT", Pattern: "/api/v1/policy", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Handler: web.API(h.Log, h.putGlobalPolicy)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listExceptions)},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.requestException)},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/approve", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.decideException(true))},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/reject", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.decideException(false))},
+	}
+}
+
+func (h handler) gate() *portfolio.Gate {
+	return portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now)
+}
+
+// gateAfter re-evaluates a release's gate after a successful import; a
+// failure is logged, not returned (the import itself succeeded).
+func (h handler) gateAfter(ctx context.Context, releaseID int64, trigger string) {
+	if err := h.gate().OnChange(ctx, releaseID, trigger); err != nil {
+		h.Log.Error("gate evaluation", "release", releaseID, "trigger", trigger, "err", err)
+	}
+}
+
+// gateAfterProduct re-evaluates every release of a product (new threat model).
+func (h handler) gateAfterProduct(ctx context.Context, productID int64, trigger string) {
+	if err := h.gate().OnProductChange(ctx, productID, trigger); err != nil {
+		h.Log.Error("gate evaluation", "product", productID, "trigger", trigger, "err", err)
+	}
+}
+
+func (h handler) releaseGate(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := h.gate().Evaluate(r.Context(), id, "api")
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (h handler) getPolicy(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, scope, err := h.gate().PolicyOf(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"scope": scope, "version": v.Version, "source": v.Source, "created_at": v.CreatedAt, "created_by": v.CreatedBy})
+	return nil
+}
+
+func (h handler) getGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
+	v, scope, err := h.gate().PolicyOf(r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"scope": scope, "version": v.Version, "source": v.Source, "created_at": v.CreatedAt, "created_by": v.CreatedBy})
+	return nil
+}
+
+func (h handler) savePolicy(w http.ResponseWriter, r *http.Request, productID int64) error {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	actor := identity.FromContext(r.Context()).Name
+	v, created, err := h.gate().SavePolicy(r.Context(), productID, string(data), r.URL.Query().Get("note"), actor)
+	if err != nil {
+		return err
+	}
+	if created {
+		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.save", Object: fmt.Sprintf("policy:%d:v%d", productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	web.WriteJSON(w, status, map[string]any{"version": v.Version, "created": created, "sha256": v.SHA256})
+	return nil
+}
+
+func (h handler) putPolicy(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return h.savePolicy(w, r, id)
+}
+
+func (h handler) putGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
+	return h.savePolicy(w, r, 0)
+}
+
+func (h handler) policyVersions(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	vs, err := h.Store.PolicyVersions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(vs, ""))
+	return nil
+}
+
+func (h handler) listExceptions(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	es, err := h.Store.Exceptions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(es, ""))
+	return nil
+}
+
+func (h handler) requestException(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req portfolio.ExceptionRequest
+	if err := web.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	req.ProductID = id
+	actor := identity.FromContext(r.Context()).Name
+	e, err := h.gate().RequestException(r.Context(), req, actor)
+	if err != nil {
+		return err
+	}
+	h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.exception.request", Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id, Outcome: "success",
+		Detail: fmt.Sprintf("rule %s until %s: %s", e.Rule, e.Expires, e.Reason)})
+	web.WriteJSON(w, http.StatusCreated, e)
+	return nil
+}
+
+func (h handler) decideException(approve bool) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		eid, err := web.PathID(r, "exception")
+		if err != nil {
+			return err
+		}
+		actor := identity.FromContext(r.Context()).Name
+		e, err := h.gate().DecideException(r.Context(), id, eid, approve, actor)
+		if err != nil {
+			return err
+		}
+		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.exception." + map[bool]string{true: "approve", false: "reject"}[approve],
+			Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id, Outcome: "success", Detail: fmt.Sprintf("rule %s requested by %s", e.Rule, e.RequestedBy)})
+		web.WriteJSON(w, http.StatusOK, e)
+		return nil
+	}
+}

@@ -1,0 +1,258 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// PolicyVersion is one stored version of a product's gate policy (product
+// 0: the global default). Compiling is the caller's (internal/policy).
+type PolicyVersion struct {
+	ProductID int64     `json:"product_id"`
+	Version   int       `json:"version"`
+	Source    string    `json:"source"`
+	SHA256    string    `json:"sha256"`
+	Note      string    `json:"note,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+}
+
+// SavePolicy stores source as the next version of the product's policy
+// (0: global), unless it equals the latest; it returns the version in
+// effect and whether it was created.
+func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
+	sum := sha256.Sum256([]byte(source))
+	v := PolicyVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: now.UTC()}
+	created := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if productID != 0 {
+			var exists int64
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE id = ?`), productID).Scan(&exists); err != nil {
+				return fmt.Errorf("product %d: %w", productID, mapErr(err))
+			}
+		}
+		var last int
+		var lastSHA sql.NullString
+		err := tx.QueryRowContext(ctx, s.q(`SELECT version, sha256 FROM policies WHERE product_id = ? ORDER BY version DESC LIMIT 1`), productID).Scan(&last, &lastSHA)
+		if err != nil && mapErr(err) != ErrNotFound {
+			return err
+		}
+		if lastSHA.Valid && lastSHA.String == v.SHA256 {
+			v.Version = last
+			return nil
+		}
+		v.Version, created = last+1, true
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO policies (product_id, version, source, sha256, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			productID, v.Version, source, v.SHA256, note, fmtTime(v.CreatedAt), actor)
+		return mapErr(err)
+	})
+	if err != nil {
+		return v, false, err
+	}
+	if !created {
+		v, err = s.Policy(ctx, productID, v.Version)
+	}
+	return v, created, err
+}
+
+// Policy returns one version (0: latest) of a product's policy (product 0:
+// global); ErrNotFound when there is none.
+func (s *Store) Policy(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
+	q := `SELECT version, source, sha256, note, created_at, created_by FROM policies WHERE product_id = ? AND version = ?`
+	args := []any{productID, version}
+	if version == 0 {
+		q = `SELECT version, source, sha256, note, created_at, created_by FROM policies WHERE product_id = ? ORDER BY version DESC LIMIT 1`
+		args = args[:1]
+	}
+	v := PolicyVersion{ProductID: productID}
+	var at string
+	if err := s.db.QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
+		return v, fmt.Errorf("policy of product %d (version %d): %w", productID, version, mapErr(err))
+	}
+	v.CreatedAt = parseTime(at)
+	return v, nil
+}
+
+// PolicyVersions lists a product's policy versions (without source), newest first.
+func (s *Store) PolicyVersions(ctx context.Context, productID int64) ([]PolicyVersion, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM policies WHERE product_id = ? ORDER BY version DESC`), productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []PolicyVersion{}
+	for rows.Next() {
+		v := PolicyVersion{ProductID: productID}
+		var at string
+		if err := rows.Scan(&v.Version, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
+			return nil, err
+		}
+		v.CreatedAt = parseTime(at)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// PolicyException is an exception requested for a product's gate.
+type PolicyException struct {
+	ID             int64      `json:"id"`
+	ProductID      int64      `json:"product_id"`
+	Rule           string     `json:"rule"`
+	MatchID        string     `json:"match_id,omitempty"`
+	MatchComponent string     `json:"match_component,omitempty"`
+	MatchPath      string     `json:"match_path,omitempty"`
+	Reason         string     `json:"reason"`
+	Expires        string     `json:"expires"` // YYYY-MM-DD
+	Status         string     `json:"status"`  // requested, approved, rejected, expired
+	RequestedBy    string     `json:"requested_by"`
+	RequestedAt    time.Time  `json:"requested_at"`
+	DecidedBy      string     `json:"decided_by,omitempty"`
+	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+}
+
+const excCols = `id, product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at, decided_by, decided_at`
+
+func scanException(sc interface{ Scan(...any) error }) (PolicyException, error) {
+	var e PolicyException
+	var req, dec string
+	err := sc.Scan(&e.ID, &e.ProductID, &e.Rule, &e.MatchID, &e.MatchComponent, &e.MatchPath, &e.Reason, &e.Expires, &e.Status, &e.RequestedBy, &req, &e.DecidedBy, &dec)
+	e.RequestedAt = parseTime(req)
+	if dec != "" {
+		t := parseTime(dec)
+		e.DecidedAt = &t
+	}
+	return e, err
+}
+
+// CreateException stores a requested exception.
+func (s *Store) CreateException(ctx context.Context, e *PolicyException) error {
+	id, err := s.insertID(ctx, s.db, `INSERT INTO policy_exceptions (product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ProductID, e.Rule, e.MatchID, e.MatchComponent, e.MatchPath, e.Reason, e.Expires, e.Status, e.RequestedBy, fmtTime(e.RequestedAt))
+	if err != nil {
+		return fmt.Errorf("create exception: %w", err)
+	}
+	e.ID = id
+	return nil
+}
+
+// Exception returns one exception of a product.
+func (s *Store) Exception(ctx context.Context, productID, id int64) (PolicyException, error) {
+	e, err := scanException(s.db.QueryRowContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? AND id = ?`), productID, id))
+	if err != nil {
+		return e, fmt.Errorf("exception %d of product %d: %w", id, productID, mapErr(err))
+	}
+	return e, nil
+}
+
+// Exceptions lists a product's exceptions, newest first.
+func (s *Store) Exceptions(ctx context.Context, productID int64) ([]PolicyException, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? ORDER BY id DESC`), productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []PolicyException{}
+	for rows.Next() {
+		e, err := scanException(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// DecideException moves a requested exception to approved or rejected. It
+// returns ErrConflict when the exception is no longer requested.
+func (s *Store) DecideException(ctx context.Context, productID, id int64, status, actor string, now time.Time) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE policy_exceptions SET status = ?, decided_by = ?, decided_at = ? WHERE product_id = ? AND id = ? AND status = 'requested'`),
+		status, actor, fmtTime(now), productID, id)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.Exception(ctx, productID, id); err != nil {
+			return err
+		}
+		return fmt.Errorf("exception %d: %w: it has already been decided", id, ErrConflict)
+	}
+	return nil
+}
+
+// ExpireExceptions marks approved exceptions of a product whose expiry day
+// is before today as expired and returns them (for the audit event).
+func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today string) ([]PolicyException, error) {
+	var out []PolicyException
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? AND status = 'approved' AND expires < ?`), productID, today)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			e, err := scanException(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range out {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE policy_exceptions SET status = 'expired' WHERE id = ?`), out[i].ID); err != nil {
+				return err
+			}
+			out[i].Status = "expired"
+		}
+		return nil
+	})
+	return out, err
+}
+
+// GateResult is the last gate evaluation of a release.
+type GateResult struct {
+	ReleaseID     int64     `json:"release_id"`
+	Passed        bool      `json:"passed"`
+	Failing       int       `json:"failing"`
+	PolicyScope   string    `json:"policy_scope"` // product, global or default
+	PolicyVersion int       `json:"policy_version"`
+	Trigger       string    `json:"trigger"`
+	Result        string    `json:"-"` // the gate's JSON report
+	EvaluatedAt   time.Time `json:"evaluated_at"`
+}
+
+// SaveGateResult replaces a release's gate result.
+func (s *Store) SaveGateResult(ctx context.Context, g GateResult) error {
+	passed := 0
+	if g.Passed {
+		passed = 1
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM gate_results WHERE release_id = ?`), g.ReleaseID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO gate_results (release_id, passed, failing, policy_scope, policy_version, trigger_kind, result, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			g.ReleaseID, passed, g.Failing, g.PolicyScope, g.PolicyVersion, g.Trigger, g.Result, fmtTime(g.EvaluatedAt))
+		return mapErr(err)
+	})
+}
+
+// GateResultOf returns a release's last gate result.
+func (s *Store) GateResultOf(ctx context.Context, releaseID int64) (GateResult, error) {
+	g := GateResult{ReleaseID: releaseID}
+	var passed int
+	var at string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT passed, failing, policy_scope, policy_version, trigger_kind, result, evaluated_at FROM gate_results WHERE release_id = ?`), releaseID).
+		Scan(&passed, &g.Failing, &g.PolicyScope, &g.PolicyVersion, &g.Trigger, &g.Result, &at)
+	if err != nil {
+		return g, fmt.Errorf("gate result of release %d: %w", releaseID, mapErr(err))
+	}
+	g.Passed, g.EvaluatedAt = passed == 1, parseTime(at)
+	return g, nil
+}

@@ -1,0 +1,105 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/store/storetest"
+)
+
+// TestFindingTextSearch: q= matches a case-insensitive substring of the
+// title, rule, component or vulnerability ids through the trigram index
+// on both engines, and follows changes of those fields.
+func TestFindingTextSearch(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		p := inventory.Product{Name: "Router"}
+		if err := st.CreateProduct(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		rel := inventory.Release{ProductID: p.ID, Version: "1"}
+		if err := st.CreateRelease(ctx, &rel); err != nil {
+			t.Fatal(err)
+		}
+		imp := func(title string) {
+			t.Helper()
+			_, err := st.ImportScan(ctx, store.ScanImport{ReleaseID: rel.ID, Tool: "grype", Each: func(emit func(findings.Finding) error) error {
+				for _, f := range []findings.Finding{
+					{Title: title, Severity: findings.High, Fingerprint: "a", Component: findings.Component{Name: "openssl", Version: "3.0.7"}, VulnerabilityIDs: []string{"CVE-2023-0286"}},
+					{Title: `Telnet "enabled" on port 23`, Severity: findings.Medium, Fingerprint: "b", RuleID: "net-telnet"},
+					{Title: "Weak TLS cipher", Severity: findings.Low, Fingerprint: "c", Component: findings.Component{Name: "busybox", Version: "1.31"}},
+				} {
+					if err := emit(f); err != nil {
+						return err
+					}
+				}
+				return nil
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		imp("X.509 type confusion")
+		search := func(q string) []string {
+			t.Helper()
+			fs, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Text: q, Sort: "severity"})
+			if err != nil {
+				t.Fatalf("q=%q: %v", q, err)
+			}
+			var out []string
+			for _, f := range fs {
+				out = append(out, f.Finding.Title)
+			}
+			return out
+		}
+		for q, want := range map[string]string{
+			"CONFUSION":       "[X.509 type confusion]",
+			"ssl":             "[X.509 type confusion]", // component
+			"cve-2023-0286":   "[X.509 type confusion]", // vulnerability id
+			"net-tel":         `[Telnet "enabled" on port 23]`,
+			`"enabled"`:       `[Telnet "enabled" on port 23]`,
+			"TL":              "[Weak TLS cipher]", // shorter than a trigram
+			"no such finding": "[]",
+		} {
+			if got := fmt.Sprint(search(q)); got != want {
+				t.Errorf("q=%q: %s, want %s", q, got, want)
+			}
+		}
+		// The index follows a changed title.
+		imp("X.509 email address buffer overflow")
+		if got := fmt.Sprint(search("confusion")); got != "[]" {
+			t.Errorf("old title still found: %s", got)
+		}
+		if got := fmt.Sprint(search("BUFFER over")); got != "[X.509 email address buffer overflow]" {
+			t.Errorf("new title: %s", got)
+		}
+		// The search is answered from the index.
+		if st.Engine() == store.Postgres {
+			var n int
+			if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'findings_text'`).Scan(&n); err != nil || n != 1 {
+				t.Errorf("pg_trgm index findings_text: %d (%v)", n, err)
+			}
+		} else {
+			rows, err := st.DB().QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT rowid FROM findings_text WHERE findings_text MATCH '"confusion"'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			plan := ""
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				rows.Scan(&id, &parent, &unused, &detail)
+				plan += detail
+			}
+			if plan == "" || !strings.Contains(plan, "VIRTUAL TABLE INDEX") {
+				t.Errorf("query plan: %q", plan)
+			}
+		}
+	})
+}
