@@ -262,7 +262,7 @@ func strideCheck(category string) checkFunc {
 }
 
 func firmwareLink(e *Evidence) Link {
-	return Link{Kind: "firmware", ID: strconv.FormatInt(e.ReleaseID, 10), URL: fmt.Sprintf("/releases/%d/firmware", e.ReleaseID)}
+	return Link{Kind: "firmware", ID: e.Firmware.Image, URL: fmt.Sprintf("/findings?release=%d&tool=rampart-firmware&status=", e.ReleaseID)}
 }
 
 func firmwareKinds(what string, kinds ...string) checkFunc {
@@ -274,7 +274,7 @@ func firmwareKinds(what string, kinds ...string) checkFunc {
 		var paths []string
 		for _, is := range e.Firmware.Issues {
 			if slices.Contains(kinds, is.Kind) {
-				bad = append(bad, Link{Kind: "firmware_issue", ID: is.ID, URL: firmwareLink(e).URL + "#" + is.ID})
+				bad = append(bad, Link{Kind: "firmware_issue", ID: is.ID, URL: "/findings/" + is.ID})
 				if len(paths) < 5 {
 					paths = append(paths, is.Kind+" "+is.Path)
 				}

@@ -263,7 +263,7 @@ func TestWriteHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"Technical documentation: essential requirements", "Annex VII", "I.2j", "https://rampart.example/releases/7/firmware#9",
+	for _, want := range []string{"Technical documentation: essential requirements", "Annex VII", "I.2j", "https://rampart.example/findings/9",
 		"only &lt;b&gt;telemetry&lt;/b&gt; needed", "reviewed by bob", "Changes since 2.0.0", "Part II: vulnerability handling requirements"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)

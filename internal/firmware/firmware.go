@@ -8,9 +8,12 @@ package firmware
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -345,11 +348,18 @@ func (r *Result) Findings() []findings.Finding {
 		if cwe, ok := kindCWE[is.Kind]; ok {
 			f.CWEs = []int{cwe}
 		}
+		// One finding per issue: the generic fingerprint (CWE + file) would
+		// merge, say, three default passwords in /etc/shadow.
+		key := fmt.Sprintf("firmware|%s|%s|%s|%d|%s", is.Kind, is.Path, is.Account, is.Port, lineRef.ReplaceAllString(is.Detail, "line"))
+		sum := sha256.Sum256([]byte(key))
+		f.Fingerprint = hex.EncodeToString(sum[:])
 		f.Normalize()
 		out = append(out, f)
 	}
 	return out
 }
+
+var lineRef = regexp.MustCompile(`line \d+`)
 
 var kindCWE = map[issue.Kind]int{
 	issue.DefaultPassword: 1392, issue.EmptyPassword: 258, issue.UID0Account: 250, issue.HardcodedCredential: 798,

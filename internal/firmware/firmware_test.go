@@ -268,3 +268,14 @@ func TestAtOrAbove(t *testing.T) {
 		t.Errorf("critical %d of %d", len(crit), len(res.Issues))
 	}
 }
+
+func TestFindingsOnePerIssue(t *testing.T) {
+	res := analyzeFixture(t, "rootfs.sqsh")
+	seen := map[string]bool{}
+	for _, f := range res.Findings() {
+		if seen[f.Fingerprint] {
+			t.Errorf("two issues share fingerprint: %s", f.Title)
+		}
+		seen[f.Fingerprint] = true
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/advisory"
@@ -43,7 +45,52 @@ func NewConformity(st *store.Store, lib *threatmodel.Library, now func() time.Ti
 // NewConformityService is the conformity service with every domain's
 // evidence source wired in: the one constructor the server and the CLI use.
 func NewConformityService(st *store.Store, lib *threatmodel.Library) *Conformity {
-	return NewConformity(st, lib, time.Now, advisoryEvidence(st))
+	return NewConformity(st, lib, time.Now, advisoryEvidence(st), firmwareEvidence(st))
+}
+
+// firmwareEvidence reads the release's latest firmware analysis from its
+// rampart-firmware import: the issues still active are its findings (kind
+// from the rule id "firmware/KIND"). ELF hardening is not kept per binary
+// on the platform yet, so firmware.hardening stays "needs evidence".
+func firmwareEvidence(st *store.Store) EvidenceSource {
+	return func(ctx context.Context, e *conformity.Evidence) error {
+		scans, err := st.Scans(ctx, e.ReleaseID)
+		if err != nil {
+			return err
+		}
+		image := ""
+		for _, sc := range scans {
+			if sc.Tool == firmwareTool {
+				image = sc.FileName
+				break
+			}
+		}
+		if image == "" {
+			return nil
+		}
+		fe := &conformity.FirmwareEvidence{Image: image, Issues: []conformity.FirmwareIssue{}}
+		q := store.FindingQuery{ReleaseID: e.ReleaseID, Tool: firmwareTool, Status: "active", Limit: store.MaxLimit}
+		for {
+			page, next, err := st.Findings(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, f := range page {
+				path := ""
+				if len(f.Finding.Locations) > 0 {
+					path = f.Finding.Locations[0].File
+				}
+				fe.Issues = append(fe.Issues, conformity.FirmwareIssue{ID: strconv.FormatInt(f.ID, 10), Kind: strings.TrimPrefix(f.Finding.RuleID, "firmware/"),
+					Severity: string(f.Finding.Severity), Path: path})
+			}
+			if next == "" {
+				break
+			}
+			q.After = next
+		}
+		e.Firmware = fe
+		return nil
+	}
 }
 
 // advisoryEvidence links the product's published CSAF advisories.

@@ -146,6 +146,22 @@ func TestConformityFromStore(t *testing.T) {
 			t.Errorf("II.4 with one published advisory: %+v", it)
 		}
 
+		// A firmware analysis of the release is evidence: its issues fail 5.1-1.
+		img, err := os.ReadFile("../firmware/testdata/rootfs.sqsh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := portfolio.ImportFirmware(ctx, st, portfolio.FirmwareRequest{ReleaseID: rel.ID, FileName: "rootfs.sqsh", Image: img, Actor: "ci"}); err != nil {
+			t.Fatal(err)
+		}
+		etsi, err = full.Report(ctx, rel.ID, conformity.ETSI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it := item(etsi, "5.1-1"); it.Status != conformity.NotMet || !strings.Contains(it.Justification, "rootfs.sqsh") || it.Evidence[0].Kind != "firmware_issue" {
+			t.Errorf("5.1-1 after a firmware analysis with default passwords: %+v", it)
+		}
+
 		ov, err := svc.Overview(ctx, conformity.ETSI, nil)
 		if err != nil || len(ov) != 1 || ov[0].ReleaseID != rel.ID || ov[0].MandatoryGaps == 0 {
 			t.Errorf("overview: %+v %v", ov, err)

@@ -99,6 +99,7 @@ var matrix = map[string]who{
 	"GET /api/v1/components":                      signedIn, // filtered to the caller's products
 	// API: findings, threat models, vulnerabilities (lists filtered to the caller's products)
 	"POST /api/v1/releases/{id}/scans":                          write,
+	"POST /api/v1/releases/{id}/firmware":                       write,
 	"GET /api/v1/releases/{id}/scans":                           read,
 	"GET /api/v1/findings":                                      signedIn,
 	"GET /api/v1/findings/export":                               signedIn,
@@ -170,6 +171,10 @@ var matrix = map[string]who{
 	"POST /api/v1/products/{id}/exceptions":                     write,
 	"POST /api/v1/products/{id}/exceptions/{exception}/approve": manage,
 	"POST /api/v1/products/{id}/exceptions/{exception}/reject":  manage,
+	"GET /api/v1/releases/{id}/checklist":                       read,
+	"PUT /api/v1/releases/{id}/checklist":                       write,
+	"GET /api/v1/products/{id}/samm":                            read,
+	"POST /api/v1/products/{id}/samm":                           write,
 	// API: CSAF advisories (the author-cannot-approve rule is the service's, tested in internal/store)
 	"GET /api/v1/advisories":                 signedIn, // filtered to the caller's products
 	"POST /api/v1/products/{id}/advisories":  write,

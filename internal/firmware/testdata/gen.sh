@@ -168,3 +168,12 @@ done
 # cpio newc + gzip, and a uImage holding it (a ramdisk)
 (cd $S && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -9n > $here/small.cpio.gz
 mkimage -A mips -O linux -T ramdisk -C gzip -n "test ramdisk" -d $here/small.cpio.gz $here/ramdisk.uimg >/dev/null
+
+# LZO squashfs with compressible text, noise and repetition (exercises every
+# LZO1X instruction in Rampart's own decoder, third_party/lzo1x)
+T=$work/text && mkdir -p $T/etc
+seq -f "line %07g of a compressible text file" 1 4000 > $T/big.txt
+(for i in $(seq 1 300); do echo "root:x:0:0:root:/root:/bin/sh $i"; done) > $T/etc/passwd
+head -c 3000 /dev/urandom | base64 > $T/random.txt   # regenerating changes its sha256 in lzo_test.go
+mksquashfs $T $here/text-lzo999.sqsh $SQ -comp lzo -all-root >/dev/null
+mksquashfs $T $here/text-lzo1.sqsh $SQ -comp lzo -Xalgorithm lzo1x_1 -all-root >/dev/null

@@ -169,7 +169,7 @@ func openTar(u *unpacker, b []byte) (contents, error) {
 		}
 		f := File{Inner: cleanPath(h.Name), Mode: uint32(h.Mode) & 0o7777, UID: h.Uid, GID: h.Gid}
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case tar.TypeReg, '\x00', tar.TypeGNUSparse: // '\x00' is the pre-POSIX regular file
 			f.Kind = KindFile
 			if h.Size > 0 {
 				if err := u.addBytes(h.Size); err != nil {

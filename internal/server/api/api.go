@@ -97,8 +97,10 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.incidentRoutes()...)
 	routes = append(routes, h.intakeRoutes()...)
 	routes = append(routes, h.subscriberRoutes()...)
+	routes = append(routes, h.firmwareRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	routes = append(routes, h.policyRoutes()...)
+	routes = append(routes, h.sdlRoutes()...)
 	routes = append(routes, h.advisoryRoutes()...)
 	return routes
 }

@@ -1,0 +1,107 @@
+package portfolio
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/firmware"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// FirmwareRequest is a firmware image uploaded to a release.
+type FirmwareRequest struct {
+	ReleaseID int64
+	FileName  string
+	Actor     string
+	Image     []byte
+	// Version names the firmware in its SBOM (default: the release's).
+	Version string
+}
+
+// FirmwareResult summarises an analysed upload.
+type FirmwareResult struct {
+	ReleaseID  int64            `json:"release_id"`
+	SHA256     string           `json:"sha256"`
+	Layers     []firmware.Layer `json:"layers"`
+	Counts     firmware.Counts  `json:"counts"`
+	Components int              `json:"components"`
+	Issues     int              `json:"issues"`
+	Binaries   int              `json:"binaries"`
+	Scan       store.ScanResult `json:"scan"`
+	Result     *firmware.Result `json:"result"`
+}
+
+// firmwareTool names the findings of firmware analyses.
+const firmwareTool = "rampart-firmware"
+
+// ImportFirmware analyses a firmware image and records it on a release:
+// its components become the release's SBOM (CycloneDX, as an SBOM upload
+// would), its issues become findings of tool "rampart-firmware" (scope
+// "firmware"), reconciled with the previous image's so triage survives
+// re-uploads, and the image itself is kept content-addressed (its hash
+// only, above MaxKeptReport). An image that does not unpack changes nothing.
+func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (FirmwareResult, error) {
+	rel, err := st.Release(ctx, req.ReleaseID)
+	if err != nil {
+		return FirmwareResult{}, err
+	}
+	if req.FileName == "" {
+		req.FileName = "firmware.bin"
+	}
+	res, err := firmware.Analyze(ctx, req.FileName, req.Image, firmware.Options{})
+	if err != nil {
+		if errors.Is(err, firmware.ErrUnreadable) {
+			return FirmwareResult{}, fault.Unprocessable(fmt.Errorf("%w: upload the image file (TRX, uImage, squashfs, ext, cpio or tar, or a vendor blob that holds one)", err))
+		}
+		return FirmwareResult{}, err
+	}
+	version := req.Version
+	if version == "" {
+		version = rel.Version
+	}
+	var cdx bytes.Buffer
+	if err := res.WriteCycloneDX(&cdx, req.FileName, version, "rampart", time.Now().UTC()); err != nil {
+		return FirmwareResult{}, err
+	}
+	if _, err := ImportSBOM(ctx, st, req.ReleaseID, req.FileName+".cdx.json", cdx.Bytes()); err != nil {
+		return FirmwareResult{}, fmt.Errorf("firmware SBOM: %w", err)
+	}
+	sum := sha256.Sum256(req.Image)
+	digest := hex.EncodeToString(sum[:])
+	fs := res.Findings()
+	scan, err := st.ImportScan(ctx, store.ScanImport{ReleaseID: req.ReleaseID, Tool: firmwareTool, Scope: "firmware", FileName: req.FileName, Actor: req.Actor,
+		Each: func(emit func(findings.Finding) error) error {
+			for _, f := range fs {
+				if err := emit(f); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		RawAfter: func() store.Blob {
+			if len(req.Image) > MaxKeptReport {
+				return store.Blob{SHA256: digest, Name: req.FileName}
+			}
+			return store.NewBlob(req.FileName, "application/octet-stream", req.Image)
+		}})
+	if err != nil {
+		return FirmwareResult{}, err
+	}
+	pid, err := st.ReleaseProduct(ctx, req.ReleaseID)
+	if err != nil {
+		return FirmwareResult{}, err
+	}
+	_ = st.SnapshotFindings(ctx, time.Now(), pid)
+	err = audit.Record(ctx, st, audit.Event{Action: "firmware.import", Object: fmt.Sprintf("release %d (%s)", req.ReleaseID, req.FileName), ProductID: pid,
+		Detail: fmt.Sprintf("sha256 %s: %d files, %d components, %d issues (%d new findings)", digest, res.Counts.Files, len(res.Components), len(res.Issues), scan.New)})
+	return FirmwareResult{ReleaseID: req.ReleaseID, SHA256: digest, Layers: res.Layers, Counts: res.Counts, Components: len(res.Components),
+		Issues: len(res.Issues), Binaries: len(res.Binaries), Scan: scan, Result: res}, err
+}

@@ -1,0 +1,3 @@
+module github.com/rasky/go-lzo
+
+go 1.26
