@@ -49,6 +49,8 @@ type serveOptions struct {
 	maxTokenLife   time.Duration
 	trustedProxies []string
 	oidcLinkEmail  bool
+	smtpURL        string
+	smtpFrom       string
 	publicURL      string
 	publisher      string
 	namespace      string
@@ -92,6 +94,8 @@ are printed instead.`,
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
 	f.DurationVar(&o.maxTokenLife, "max-token-lifetime", identity.DefaultMaxTokenLifetime, "longest lifetime an API token may be given (every token expires)")
 	f.StringArrayVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable); without it the TCP peer is the client")
+	f.StringVar(&o.smtpURL, "smtp-url", "", "SMTP server for customer notices, smtp://HOST:PORT (STARTTLS required; credentials from $RAMPART_SMTP_USERNAME and $RAMPART_SMTP_PASSWORD)")
+	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of customer notices (default security@ the SMTP host)")
 	f.StringVar(&o.publicURL, "public-url", "", "public base URL of this server (https://psirt.example.com); the CSAF provider builds every URL from it (default: the request's scheme and Host)")
 	f.StringVar(&o.publisher, "csaf-publisher", "", "publisher name in CSAF advisories (default: Rampart, or the demo vendor with --demo)")
 	f.StringVar(&o.namespace, "csaf-namespace", "", "publisher namespace URL in CSAF advisories (default: --public-url, or the demo vendor's)")
@@ -212,6 +216,10 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	}
 	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret)}, st, log).Run(ctx)
 	go updates.New(st, updateKeys, nil).RunResigner(ctx, log, 10*time.Minute)
+	if err := startIncidentJobs(ctx, st, o.smtpURL, o.smtpFrom, []byte(secret), log); err != nil {
+		ln.Close()
+		return err
+	}
 
 	var sso *identity.SSO
 	if o.oidcIssuer != "" {
@@ -229,6 +237,11 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		log.Info("single sign-on enabled", "issuer", o.oidcIssuer)
 	}
+	intakeKey, err := loadIntakeKey(o.sf, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if o.publicURL != "" {
 		u, err := url.Parse(o.publicURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
@@ -244,7 +257,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 	}
 	srv := server.New(server.Config{SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: o.publicMetrics, MaxUpload: o.maxUpload,
-		PublicURL: o.publicURL, Advisory: advCfg, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies}, st, log)
+		PublicURL: o.publicURL, Advisory: advCfg, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)

@@ -100,6 +100,9 @@ func Seed(ctx context.Context, st *store.Store) (int, error) {
 			}
 		}
 	}
+	if err := seedIncidents(ctx, st); err != nil {
+		return n, fmt.Errorf("demo incidents: %w", err)
+	}
 	if err := seedConformity(ctx, st); err != nil {
 		return n, err
 	}

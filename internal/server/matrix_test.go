@@ -12,6 +12,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
@@ -138,6 +139,37 @@ var matrix = map[string]who{
 	"GET /api/v1/vulnerabilities/{vuln}":                        signedIn, // affected releases filtered
 	"GET /api/v1/vulndb/status":                                 signedIn,
 	"GET /api/v1/events":                                        signedIn, // filtered
+	// API: incidents, CRA reports, drills (lists filtered to the caller's products)
+	"GET /api/v1/incidents":                                 signedIn,
+	"POST /api/v1/incidents":                                write | otherOwner, // write on some product; the body's products are checked
+	"GET /api/v1/incidents/{id}":                            read,
+	"PATCH /api/v1/incidents/{id}":                          write,
+	"POST /api/v1/incidents/{id}/tasks":                     write,
+	"GET /api/v1/incidents/{id}/reports/{kind}":             read,
+	"POST /api/v1/incidents/{id}/reports/{kind}/submission": write,
+	"POST /api/v1/drills":                                   write | otherOwner,
+	"GET /api/v1/drills/{id}/scorecard":                     read,
+	"GET /api/v1/drill-scenarios":                           signedIn,
+	"GET /api/v1/products/{id}/drills":                      read,
+	"GET /api/v1/products/{id}/incident-settings":           read,
+	"PUT /api/v1/products/{id}/incident-settings":           manage,
+	"GET /api/v1/products/{id}/subscribers":                 write, // customers' addresses: editors and owners
+	"POST /api/v1/products/{id}/subscribers":                write,
+	"POST /api/v1/incidents/{id}/notify":                    write,
+	"GET /api/v1/incidents/{id}/notifications":              read,
+	"POST /api/v1/intake":                                   anyone, // public vulnerability reports, rate-limited
+	"GET /api/v1/intake/{tracking}":                         anyone, // private status link: the token is the secret
+	"GET /api/v1/intake":                                    signedIn,
+	"POST /api/v1/intake/{id}/triage":                       editors,
+	"GET /api/v1/intake/{id}/attachment":                    editors,
+	// UI: incidents and the public vulnerability-report form
+	"GET /incidents":                  signedIn,
+	"GET /incidents/{id}":             read,
+	"POST /incidents/{id}/update":     write,
+	"POST /incidents/{id}/submission": write,
+	"GET /report":                     anyone,
+	"POST /report":                    anyone,
+	"GET /report/status/{tracking}":   anyone,
 	// API: conformity
 	"GET /api/v1/conformity":                                        signedIn, // filtered to the caller's products
 	"GET /api/v1/conformity/catalogs":                               signedIn,
@@ -413,6 +445,7 @@ func tokenAllowed(key string, rt web.Route, c caller) bool {
 // fixture is product A (with a release) and the ids the paths use.
 type fixture struct {
 	product, release, user, finding, advisory int64
+	incident                                  int64
 }
 
 // pathFor fills a route pattern's parameters from the fixture.
@@ -429,9 +462,11 @@ func pathFor(pattern string, f fixture) string {
 		id = fmt.Sprint(f.finding)
 	case strings.Contains(pattern, "/advisories/{id}"):
 		id = fmt.Sprint(f.advisory)
+	case strings.Contains(pattern, "/incidents/{id}"), strings.Contains(pattern, "/drills/{id}"):
+		id = fmt.Sprint(f.incident)
 	}
 	return strings.NewReplacer("{id}", id, "{user}", fmt.Sprint(f.user), "{product}", fmt.Sprint(f.product),
-		"{file...}", "app.css", "{$}", "", "{path...}", "index.txt", "{file}", "none.asc", "{rollout}", "1").Replace(pattern)
+		"{file...}", "app.css", "{$}", "", "{path...}", "index.txt", "{file}", "none.asc", "{rollout}", "1", "{kind}", "early_warning").Replace(pattern)
 }
 
 func TestRouteRoleMatrix(t *testing.T) {
@@ -482,7 +517,11 @@ func testMatrix(t *testing.T, engine string) {
 		if err := st.SetMember(ctx, p.ID, dummy, identity.ProductViewer); err != nil {
 			t.Fatal(err)
 		}
-		return fixture{product: p.ID, release: rel.ID, user: dummy}
+		drill, err := incident.New(st, time.Now, incident.Options{}).StartDrill(ctx, "gateway-web-rce", []int64{p.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fixture{product: p.ID, release: rel.ID, user: dummy, incident: drill.ID}
 	}
 	b := inventory.Product{Name: "B"}
 	if err := st.CreateProduct(ctx, &b); err != nil {

@@ -50,6 +50,8 @@ type Config struct {
 	// the client address (for throttling, audit and logs); empty: the TCP
 	// peer is the client.
 	TrustedProxies []netip.Prefix
+	// IntakeKey encrypts vulnerability-report attachments (nil: refused).
+	IntakeKey []byte
 	// PublicURL is the base of every URL the CSAF provider writes
 	// (provider-metadata.json, ROLIE feeds, security.txt); "" uses the
 	// request's scheme and Host.
@@ -86,7 +88,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,

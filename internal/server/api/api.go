@@ -55,6 +55,9 @@ type Deps struct {
 	Fleet *updates.Fleet
 	// MaxTokenLifetime bounds API token lifetimes (0: one year).
 	MaxTokenLifetime time.Duration
+	// IntakeKey (32 bytes) encrypts vulnerability-report attachments at
+	// rest; nil refuses attachments.
+	IntakeKey []byte
 	// Conformity assesses releases against ETSI EN 303 645 and the CRA.
 	Conformity *portfolio.Conformity
 	// Advisories is the CSAF advisory service (nil: no advisory routes).
@@ -100,6 +103,9 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.tufRoutes()...)
 	routes = append(routes, h.updateRoutes()...)
+	routes = append(routes, h.incidentRoutes()...)
+	routes = append(routes, h.intakeRoutes()...)
+	routes = append(routes, h.subscriberRoutes()...)
 	routes = append(routes, h.firmwareRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	routes = append(routes, h.policyRoutes()...)

@@ -274,6 +274,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.reportRoutes()...)
 	routes = append(routes, h.updateRoutes()...)
+	routes = append(routes, h.incidentRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	return routes
 }
