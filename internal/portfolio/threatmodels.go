@@ -82,11 +82,10 @@ func ProductThreats(ctx context.Context, st *store.Store, lib *threatmodel.Libra
 	if err != nil {
 		return nil, err
 	}
-	m, err := threatmodel.Parse([]byte(v.Source), fmt.Sprintf("product-%d-v%d.yaml", productID, v.Version))
+	m, res, err := lib.CheckSource([]byte(v.Source), fmt.Sprintf("product-%d-v%d.yaml", productID, v.Version))
 	if err != nil {
 		return nil, fmt.Errorf("stored threat model: %w", err)
 	}
-	res := lib.Check(m)
 	tr, err := st.ThreatTrackings(ctx, productID)
 	if err != nil {
 		return nil, err

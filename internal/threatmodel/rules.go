@@ -69,6 +69,7 @@ type whyPart struct {
 type Library struct {
 	rules []*Rule
 	byID  map[string]*Rule
+	cache checkCache
 }
 
 // LibraryOptions configures NewLibrary.

@@ -2,11 +2,16 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"sync"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
@@ -17,14 +22,53 @@ import (
 // Diagrams renders threat-model diagrams with one shared Graphviz engine,
 // started on first use (a Renderer is not safe for concurrent use).
 type Diagrams struct {
-	mu sync.Mutex
+	mu sync.Mutex // serialises the one wasm engine
 	r  *threatmodel.Renderer
+
+	cmu   sync.Mutex // guards the cache only; hits never wait for a render
+	order []string
+	cache map[string][]byte
+	// renders counts engine runs (cache misses), for tests.
+	renders int
 }
 
-// SVG renders the model's data-flow diagram with threat counts.
+// MaxDiagramItems bounds what is drawn: a model with more elements and flows
+// than this is refused (its threats table still works), so one request
+// cannot hold the engine for minutes.
+const MaxDiagramItems = 1500
+
+const diagramCacheSize = 64
+
+// SVG renders the model's data-flow diagram with threat counts, memoised by
+// the content of the model and the threats' statuses.
 func (d *Diagrams) SVG(ctx context.Context, m *threatmodel.Model, res *threatmodel.Result) ([]byte, error) {
+	if n := len(m.Elements) + len(m.Flows); n > MaxDiagramItems {
+		return nil, fault.Unprocessable(fmt.Errorf("the model has %d elements and flows, more than the %d a diagram draws: use the threats table, or split the model", n, MaxDiagramItems))
+	}
+	key, err := diagramKey(m, res)
+	if err != nil {
+		return nil, err
+	}
+	d.cmu.Lock()
+	svg, ok := d.cache[key]
+	d.cmu.Unlock()
+	if ok {
+		return svg, nil
+	}
+	if err := ctx.Err(); err != nil { // the client left while waiting
+		return nil, err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.cmu.Lock()
+	svg, ok = d.cache[key] // rendered by the request we waited for
+	d.cmu.Unlock()
+	if ok {
+		return svg, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if d.r == nil {
 		r, err := threatmodel.NewRenderer(context.WithoutCancel(ctx))
 		if err != nil {
@@ -34,12 +78,40 @@ func (d *Diagrams) SVG(ctx context.Context, m *threatmodel.Model, res *threatmod
 	}
 	// A render always runs to completion: cancelling the wasm engine half way
 	// (a browser that navigated away) leaves it unusable for the next request.
-	svg, err := d.r.SVG(context.WithoutCancel(ctx), m, threatmodel.DiagramOptions{Result: res})
+	svg, err = d.r.SVG(context.WithoutCancel(ctx), m, threatmodel.DiagramOptions{Result: res})
 	if err != nil { // start a fresh engine next time
 		d.r.Close()
 		d.r = nil
+		return nil, err
 	}
-	return svg, err
+	d.cmu.Lock()
+	defer d.cmu.Unlock()
+	d.renders++
+	if d.cache == nil {
+		d.cache = map[string][]byte{}
+	}
+	if len(d.order) >= diagramCacheSize {
+		delete(d.cache, d.order[0])
+		d.order = d.order[1:]
+	}
+	d.order = append(d.order, key)
+	d.cache[key] = svg
+	return svg, nil
+}
+
+// diagramKey hashes what the diagram shows: the model and each threat's
+// target and status (the counts drawn on elements).
+func diagramKey(m *threatmodel.Model, res *threatmodel.Result) (string, error) {
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(m); err != nil {
+		return "", err
+	}
+	if res != nil {
+		for _, t := range res.Threats {
+			fmt.Fprintf(h, "%s|%s|%s|%s\n", t.ID, t.Target, t.Severity, t.Status)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // threatModelRoutes are per-product threat models, threats and the rule library.
