@@ -182,7 +182,11 @@ func loadFile(ctx context.Context, d *Data, p string) error {
 			return &vuln.ParseError{File: p, Err: fmt.Errorf("gzip: %w", err)}
 		}
 		defer gz.Close()
-		r = gz
+		var size int64
+		if fi, err := f.Stat(); err == nil {
+			size = fi.Size()
+		}
+		r = vuln.BoundDecompressed(gz, p, size)
 		name = strings.TrimSuffix(strings.TrimSuffix(p, ".gz"), ".GZ")
 	}
 	br := bufio.NewReaderSize(r, 64<<10)

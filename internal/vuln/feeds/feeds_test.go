@@ -1,6 +1,8 @@
 package feeds
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"os"
@@ -95,5 +97,28 @@ func TestLoadSkipsNonFeedsInFolders(t *testing.T) {
 	}
 	if _, err := Load(context.Background(), schema); !errors.Is(err, ErrNotFeed) {
 		t.Errorf("schema by name: %v", err)
+	}
+}
+
+// TestGzipBombRefused: a .json.gz that expands far beyond what feeds do
+// is refused with the file named, and nothing is loaded.
+func TestGzipBombRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "nvdcve-2.0-bomb.json.gz")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(`{"resultsPerPage":1,"format":"NVD_CVE","vulnerabilities":[`))
+	zeros := make([]byte, 1<<20)
+	for range 80 { // 80 MiB of spaces compress to ~80 KiB: a ratio of 1000
+		for i := range zeros {
+			zeros[i] = ' '
+		}
+		zw.Write(zeros)
+	}
+	zw.Close()
+	os.WriteFile(p, buf.Bytes(), 0o644)
+	d, err := Load(context.Background(), p)
+	if err == nil || !strings.Contains(err.Error(), p+": decompresses beyond the allowed size") || d != nil {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -27,7 +27,7 @@ func Read(r io.Reader, name string, fn func(cve string, e vuln.EPSS) error) erro
 			return &vuln.ParseError{File: name, Err: fmt.Errorf("gzip: %w", err)}
 		}
 		defer gz.Close()
-		br = bufio.NewReaderSize(gz, 64<<10)
+		br = bufio.NewReaderSize(vuln.BoundDecompressed(gz, name, 0), 64<<10)
 	}
 	first, err := br.ReadString('\n')
 	if err != nil && err != io.EOF {
