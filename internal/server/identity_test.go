@@ -385,12 +385,31 @@ func TestFindingsScopedAndAudited(t *testing.T) {
 			t.Errorf("other product's finding: %d, want 404", r.StatusCode)
 		}
 		accept := map[string]any{"ids": []int64{fid}, "status": "risk_accepted", "reason": "mitigated by network isolation",
-			"accepted_until": time.Now().AddDate(0, 3, 0).Format("2006-01-02"), "approver": "ciso"}
+			"accepted_until": time.Now().AddDate(0, 3, 0).Format("2006-01-02"), "approver": "alice"}
 		if r := e.call(t, "otto", "POST", "/api/v1/findings/triage", accept, nil); r.StatusCode != 404 {
 			t.Errorf("other product's owner triaging: %d, want 404", r.StatusCode)
 		}
 		if r := e.call(t, "viewer", "POST", "/api/v1/findings/triage", accept, nil); r.StatusCode != 403 {
 			t.Errorf("global viewer triaging: %d, want 403", r.StatusCode)
+		}
+		// The approver is a real user other than the requester who may
+		// approve on the product, and the acceptance ends within a year.
+		for name, change := range map[string]map[string]any{
+			"unknown approver":      {"approver": "ciso"},
+			"self-approval":         {"approver": "ed"},
+			"approver without role": {"approver": "vic"},
+			"more than a year":      {"accepted_until": time.Now().AddDate(2, 0, 0).Format("2006-01-02")},
+		} {
+			bad := map[string]any{}
+			for k, v := range accept {
+				bad[k] = v
+			}
+			for k, v := range change {
+				bad[k] = v
+			}
+			if r := e.call(t, "editor", "POST", "/api/v1/findings/triage", bad, nil); r.StatusCode != 400 {
+				t.Errorf("%s: %d, want 400", name, r.StatusCode)
+			}
 		}
 		if r := e.call(t, "editor", "POST", "/api/v1/findings/triage", accept, nil); r.StatusCode != 200 {
 			t.Fatalf("editor accepting the risk: %d", r.StatusCode)

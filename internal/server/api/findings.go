@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -121,12 +123,58 @@ func CheckFindingsWritable(r *http.Request, st *store.Store, ids []int64) error 
 // ApplyTriage applies a bulk change and records its audit events in one
 // transaction (shared by the API and the UI).
 func ApplyTriage(r *http.Request, st *store.Store, in TriageInput, u store.FindingUpdate) error {
+	if in.Status == string(findings.StatusRiskAccepted) {
+		if err := checkApprover(r.Context(), st, in, u); err != nil {
+			return err
+		}
+	}
 	return st.Atomic(r.Context(), func(ctx context.Context) error {
 		if err := st.UpdateFindings(ctx, in.IDs, u, identity.FromContext(ctx).Name, time.Now().UTC()); err != nil {
 			return err
 		}
 		return AuditTriage(r.WithContext(ctx), st, in)
 	})
+}
+
+// MaxAcceptance is the longest a risk may be accepted for.
+const MaxAcceptance = 366 * 24 * time.Hour
+
+// checkApprover: a risk acceptance names a real, enabled user other than
+// the requester who may approve risks (manage) on every product of the
+// findings, and it expires within MaxAcceptance.
+func checkApprover(ctx context.Context, st *store.Store, in TriageInput, u store.FindingUpdate) error {
+	name := strings.TrimSpace(in.Approver)
+	if name == "" {
+		return fault.Invalid("approver", "a risk acceptance needs an approver: name the product owner or administrator who approved it")
+	}
+	approver, err := st.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, fault.ErrNotFound) || (err == nil && approver.Disabled) {
+		return fault.Invalid("approver", "%q is not an active Rampart user: name the product owner or administrator who approved the risk", name)
+	}
+	if err != nil {
+		return err
+	}
+	if approver.ID == identity.FromContext(ctx).UserID {
+		return fault.Invalid("approver", "you cannot approve your own risk acceptance: name another product owner or administrator")
+	}
+	if t := u.Transition; t != nil && t.AcceptedUntil != nil && t.AcceptedUntil.After(time.Now().Add(MaxAcceptance)) {
+		return fault.Invalid("accepted_until", "a risk may be accepted for at most a year: choose a date before %s", time.Now().Add(MaxAcceptance).Format("2006-01-02"))
+	}
+	members, err := st.Memberships(ctx, approver.ID)
+	if err != nil {
+		return err
+	}
+	p := &identity.Principal{UserID: approver.ID, Name: approver.Name, Role: approver.Role, AllProducts: !approver.ProductsOnly, Products: members}
+	for _, id := range in.IDs {
+		pid, err := st.FindingProduct(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !p.Can(pid, identity.PermManage) {
+			return fault.Invalid("approver", "%s may not approve risks on product %d: the approver must own the product or be an administrator", name, pid)
+		}
+	}
+	return nil
 }
 
 // AuditTriage records a bulk change, one event per product; accepting a
@@ -149,6 +197,12 @@ func AuditTriage(r *http.Request, st *store.Store, in TriageInput) error {
 		action = "finding.risk_accepted"
 	}
 	detail := strings.TrimSpace(fmt.Sprintf("status %s; reason %q; accepted until %s; approver %s; comment %q", in.Status, in.Reason, in.AcceptedUntil, in.Approver, in.Comment))
+	if in.Assignee != nil {
+		detail += fmt.Sprintf("; assignee %q", *in.Assignee)
+		if in.Status == "" {
+			action = "finding.assign"
+		}
+	}
 	for _, pid := range order {
 		if err := audit.Record(r.Context(), st, audit.Event{Action: action, Object: "findings " + strings.Join(byProduct[pid], ","), ProductID: pid, Detail: detail}); err != nil {
 			return err
