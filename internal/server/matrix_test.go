@@ -98,6 +98,7 @@ var matrix = map[string]who{
 	// API: findings, threat models, vulnerabilities (lists filtered to the caller's products)
 	"POST /api/v1/releases/{id}/scans":                          write,
 	"POST /api/v1/releases/{id}/firmware":                       write,
+	"GET /api/v1/releases/{id}/firmware":                        read,
 	"GET /api/v1/releases/{id}/scans":                           read,
 	"GET /api/v1/findings":                                      signedIn,
 	"GET /api/v1/findings/export":                               signedIn,
