@@ -185,6 +185,8 @@ var matrix = map[string]who{
 	"GET /releases/{id}/conformity":         read,
 	"POST /releases/{id}/conformity/answer": write,
 	"POST /releases/{id}/conformity/review": write,
+	"GET /releases/{id}/firmware":           read,
+	"POST /releases/{id}/firmware":          write,
 	// UI: sign-in, setup, invitations, account
 	"GET /static/{file...}":              anyone,
 	"GET /login":                         anyone,

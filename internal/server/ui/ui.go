@@ -278,6 +278,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.reportRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
+	routes = append(routes, h.firmwareRoutes()...)
 	return routes
 }
 
