@@ -539,3 +539,30 @@ func (s *Service) FeedTLPs(ctx context.Context) ([]string, error) {
 
 // Now is the service clock.
 func (s *Service) Now() time.Time { return s.now() }
+
+// LastUpdated is when the provider's content last changed: the newest
+// current_release_date of a published advisory, or the signing key's
+// creation when nothing is published. It is stable between requests, so
+// provider-metadata.json reads the same however it is reached.
+func (s *Service) LastUpdated(ctx context.Context, tlps []string) (time.Time, error) {
+	var last time.Time
+	for _, t := range tlps {
+		for e, err := range s.st.PublishedEntries(ctx, t) {
+			if err != nil {
+				return last, err
+			}
+			if e.CurrentReleaseDate.After(last) {
+				last = e.CurrentReleaseDate
+			}
+			break // newest first
+		}
+	}
+	if last.IsZero() {
+		k, err := s.EnsureKey(ctx)
+		if err != nil {
+			return last, err
+		}
+		last = k.CreatedAt
+	}
+	return last.UTC().Truncate(time.Second), nil
+}

@@ -2,6 +2,7 @@ package advisory
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -70,10 +71,10 @@ func ReleaseVEX(pub csaf.Publisher, product, version string, matches []vuln.Matc
 		v, ok := byVuln[id]
 		if !ok {
 			v = &csaf.Vulnerability{ProductStatus: &csaf.ProductStatus{}}
-			if cves := m.Advisory.CVEs(); len(cves) > 0 {
+			if cves := m.Advisory.CVEs(); len(cves) > 0 && cvePattern.MatchString(cves[0]) {
 				v.CVE = cves[0]
 			}
-			if !strings.HasPrefix(id, "CVE-") {
+			if v.CVE != id {
 				v.IDs = []csaf.VulnID{{SystemName: vulnSystem(id), Text: id}}
 			}
 			text := m.Advisory.Summary
@@ -138,6 +139,9 @@ func ReleaseVEX(pub csaf.Publisher, product, version string, matches []vuln.Matc
 	}
 	return doc
 }
+
+// cvePattern is the CSAF schema's pattern for /vulnerabilities[]/cve.
+var cvePattern = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
 
 func vulnSystem(id string) string {
 	if i := strings.IndexByte(id, '-'); i > 0 {

@@ -35,6 +35,8 @@ const (
 	ActionRecoveryRegen  = "mfa.recovery_codes_regenerated"
 	ActionPasskeyAdd     = "mfa.passkey_add"
 	ActionPasskeyRemove  = "mfa.passkey_remove"
+	ActionReauth         = "auth.reauth"
+	ActionDenied         = "authz.denied"
 	ActionTokenCreate    = "token.create"
 	ActionTokenRevoke    = "token.revoke"
 	ActionUserCreate     = "user.create"
@@ -127,6 +129,9 @@ func Record(ctx context.Context, log Log, e Event) error {
 	if e.Actor == "" {
 		if p := identity.FromContext(ctx); p != nil {
 			e.Actor = p.Name
+			if p.Via == "token" { // name the token that acted, not only its owner
+				e.Actor = fmt.Sprintf("%s (token %d %s)", p.Name, p.TokenID, p.TokenName)
+			}
 		} else {
 			e.Actor = "system" // CLI commands and background jobs run as the operator
 		}

@@ -93,10 +93,10 @@ func TestUserTokenAndImport(t *testing.T) {
 	if code != ExitFailure || !strings.Contains(errs, "alice") {
 		t.Errorf("name-based password: exit %d, %q", code, errs)
 	}
-	if code, _, errs = run(t, "correct horse battery staple\n", "user", "add", "--data", dir, "--name", "alice", "--role", "root", "--password-stdin"); code != ExitError {
+	if code, _, errs = run(t, "plinth ribbon otter granite\n", "user", "add", "--data", dir, "--name", "alice", "--role", "root", "--password-stdin"); code != ExitError {
 		t.Errorf("bad role: exit %d %q", code, errs)
 	}
-	if code, out, errs := run(t, "correct horse battery staple\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin"); code != 0 {
+	if code, out, errs := run(t, "plinth ribbon otter granite\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin"); code != 0 {
 		t.Fatalf("user add: %d %q %q", code, out, errs)
 	}
 	code, out, errs := run(t, "", "token", "create", "--data", dir, "--user", "alice", "--name", "ci", "--expires", "720h")
@@ -198,7 +198,7 @@ func TestTwoServersOnOnePostgres(t *testing.T) {
 	// A user and a token, created with the CLI against the same database.
 	var out bytes.Buffer
 	if code := Execute(context.Background(), []string{"user", "add", "--database", dbURL, "--name", "ops", "--role", "editor", "--password-stdin"},
-		strings.NewReader("correct horse battery staple\n"), &out, &out); code != 0 {
+		strings.NewReader("plinth ribbon otter granite\n"), &out, &out); code != 0 {
 		t.Fatalf("user add: %s", out.String())
 	}
 	out.Reset()
@@ -258,7 +258,7 @@ func TestAuditVerify(t *testing.T) {
 				t.Errorf("blocklisted password: exit %d %q", code, errs)
 			}
 			for _, name := range []string{"alice", "bob", "carol", "dave"} {
-				if code, _, errs := run(t, "correct horse battery staple\n", args("user", "add", "--name", name, "--role", "viewer", "--password-stdin")...); code != 0 {
+				if code, _, errs := run(t, "plinth ribbon otter granite\n", args("user", "add", "--name", name, "--role", "viewer", "--password-stdin")...); code != 0 {
 					t.Fatalf("user add %s: %d %q", name, code, errs)
 				}
 			}

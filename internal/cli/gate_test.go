@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"os"
 	"strings"
 	"testing"
 )
@@ -59,7 +60,7 @@ func TestGateDefaultPolicyAllInputs(t *testing.T) {
 		"no-new-high-sast gosec G101 at cmd/main.go:12",
 		"no-new-high-sast gosec G201 at store/query.go:40",
 		"no-open-unsigned-update DEV-003@cam",
-		"no-firmware-credentials hardcoded-credential at /etc/shadow",
+		"no-firmware-credentials hardcoded_credential at /etc/shadow",
 		"excepted binaries-hardened /usr/lib/legacy/blob.so",
 	} {
 		if !got[want] {
@@ -195,5 +196,32 @@ func TestGateOptions(t *testing.T) {
 	if got.Policy != "p/" || got.SBOM != "b.json" || len(got.Scans) != 2 || got.ThreatModel != "tm.yaml" || got.Firmware != "fw.json" ||
 		got.Data != "d" || got.Baselines[0] != "old.json" || got.Exceptions != "e.yaml" || got.Approved != "a.yaml" || got.Format != "junit" {
 		t.Errorf("options = %+v", got)
+	}
+}
+
+// TestGateReadsFirmwareAnalyze feeds the real JSON of `rampart firmware
+// analyze` to the gate: the firmware and binary subjects read its contract.
+func TestGateReadsFirmwareAnalyze(t *testing.T) {
+	out := t.TempDir() + "/fw.json"
+	code, js, errs := runCLI(t, "firmware", "analyze", "../firmware/testdata/rootfs.sqsh", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("firmware analyze: exit %d %s", code, errs)
+	}
+	if err := os.WriteFile(out, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, g, errs := gateRun(t, "--firmware", out)
+	if code != ExitFailure {
+		t.Fatalf("exit %d %s", code, errs)
+	}
+	got := map[string]bool{}
+	for _, v := range g.Violations {
+		got[v.Rule+" "+v.Subject] = true
+	}
+	for _, want := range []string{"no-firmware-credentials default_password at /etc/shadow (root)", "no-firmware-credentials private_key at /etc/ssl/private/server.key",
+		"binaries-hardened /usr/sbin/dropbear"} {
+		if !got[want] {
+			t.Errorf("missing %q in %v", want, got)
+		}
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/rampart-security/rampart/internal/jobs"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/updates"
 )
 
 type serveOptions struct {
@@ -32,7 +35,7 @@ type serveOptions struct {
 	tlsCert        string
 	tlsKey         string
 	maxUpload      int64
-	privateMetrics bool
+	publicMetrics  bool
 	selfSigned     bool
 	sessionIdle    time.Duration
 	sessionMax     time.Duration
@@ -43,6 +46,11 @@ type serveOptions struct {
 	oidcGroups     string
 	oidcRoleMap    string
 	webhooks       []string
+	maxTokenLife   time.Duration
+	trustedProxies []string
+	oidcLinkEmail  bool
+	smtpURL        string
+	smtpFrom       string
 	publicURL      string
 	publisher      string
 	namespace      string
@@ -73,16 +81,21 @@ are printed instead.`,
 	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	f.Int64Var(&o.maxUpload, "max-upload", 512<<20, "largest accepted upload in bytes")
-	f.BoolVar(&o.privateMetrics, "private-metrics", false, "require an admin for /metrics")
+	f.BoolVar(&o.publicMetrics, "public-metrics", false, "serve /metrics without authentication (default: admins only; for a scraper use an admin-scoped token or this flag behind a private network)")
 	f.BoolVar(&o.selfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate generated at start (local use; browsers warn)")
 	f.StringVar(&o.oidcIssuer, "oidc-issuer", "", "OpenID Connect issuer URL for single sign-on (client secret from $RAMPART_OIDC_CLIENT_SECRET)")
 	f.StringVar(&o.oidcClientID, "oidc-client-id", "", "OpenID Connect client id")
 	f.StringVar(&o.oidcRedirect, "oidc-redirect-url", "", "public callback URL, https://HOST/login/sso/callback")
 	f.StringVar(&o.oidcScopes, "oidc-scopes", "profile email groups", "scopes to request besides openid")
 	f.StringVar(&o.oidcGroups, "oidc-group-claim", "groups", "ID token claim listing the user's groups")
+	f.BoolVar(&o.oidcLinkEmail, "oidc-link-verified-email", false, "let a first SSO sign-in take over the existing password-less account named by its verified email (default: link by issuer and subject only)")
 	f.StringVar(&o.oidcRoleMap, "oidc-role-map", "", "group-to-role map, e.g. 'sec-team=admin,firmware=editor,qa=viewer' (unmapped users are refused)")
 	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
+	f.DurationVar(&o.maxTokenLife, "max-token-lifetime", identity.DefaultMaxTokenLifetime, "longest lifetime an API token may be given (every token expires)")
+	f.StringArrayVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable); without it the TCP peer is the client")
+	f.StringVar(&o.smtpURL, "smtp-url", "", "SMTP server for customer notices, smtp://HOST:PORT (STARTTLS required; credentials from $RAMPART_SMTP_USERNAME and $RAMPART_SMTP_PASSWORD)")
+	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of customer notices (default security@ the SMTP host)")
 	f.StringVar(&o.publicURL, "public-url", "", "public base URL of this server (https://psirt.example.com); the CSAF provider builds every URL from it (default: the request's scheme and Host)")
 	f.StringVar(&o.publisher, "csaf-publisher", "", "publisher name in CSAF advisories (default: Rampart, or the demo vendor with --demo)")
 	f.StringVar(&o.namespace, "csaf-namespace", "", "publisher namespace URL in CSAF advisories (default: --public-url, or the demo vendor's)")
@@ -109,6 +122,13 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	}
 	if o.sessionIdle <= 0 || o.sessionMax <= 0 || o.sessionIdle > o.sessionMax {
 		return fmt.Errorf("--session-idle %s and --session-max %s: both must be positive and idle no longer than max", o.sessionIdle, o.sessionMax)
+	}
+	proxies, err := parseProxies(o.trustedProxies)
+	if err != nil {
+		return err
+	}
+	if o.maxTokenLife <= 0 {
+		return fmt.Errorf("--max-token-lifetime %s: must be positive (every token expires)", o.maxTokenLife)
 	}
 	st, err := o.sf.open(ctx)
 	if err != nil {
@@ -141,8 +161,17 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		fmt.Fprintf(s.out, "Self-signed TLS certificate, SHA-256 fingerprint %s\n", fingerprint)
 	}
 	base := scheme + "://" + displayAddr(ln.Addr())
+	updateKeys, err := updates.FileSealer(o.sf.data)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
 	if o.demo {
+		if err := demoOnlyOnEmpty(cmd, st); err != nil {
+			ln.Close()
+			return err
+		}
 		pw, err := demoAccount(cmd, st)
 		if err != nil {
 			ln.Close()
@@ -156,17 +185,23 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		if n > 0 {
 			log.Info("demo portfolio seeded", "releases", n)
 		}
+		if err := demo.SeedUpdates(ctx, st, updateKeys, filepath.Join(o.sf.data, "demo-root-keys")); err != nil {
+			ln.Close()
+			return fmt.Errorf("seed demo update repository: %w", err)
+		}
+		fmt.Fprintf(s.out, "Demo update repository: %s/tuf/%s/ (provision devices with 'rampart updates root --product %s --data %s')\n",
+			base, demo.GatewaySlug, demo.GatewaySlug, o.sf.data)
 		fmt.Fprintf(s.out, "Demo credentials (generated for this start): user %q password %q\n", demo.User, pw)
 	} else if n, err := st.CountUsers(ctx); err != nil {
 		ln.Close()
 		return err
 	} else if n == 0 {
-		tok, err := st.CreateSetupToken(ctx, "setup", 24*time.Hour)
+		tok, err := st.CreateSetupToken(ctx, "setup", store.SetupLinkLifetime)
 		if err != nil {
 			ln.Close()
 			return err
 		}
-		fmt.Fprintf(s.out, "No users yet. Create the first administrator within 24 hours at this one-time link:\n  %s/setup?token=%s\n", base, tok)
+		fmt.Fprintf(s.out, "No users yet. Create the first administrator within one hour at this one-time link (it replaces any earlier link):\n  %s/setup?token=%s\n", base, tok)
 	}
 
 	for _, u := range o.webhooks {
@@ -180,6 +215,11 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		log.Warn("webhooks are sent unsigned: set RAMPART_WEBHOOK_SECRET")
 	}
 	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret)}, st, log).Run(ctx)
+	go updates.New(st, updateKeys, nil).RunResigner(ctx, log, 10*time.Minute)
+	if err := startIncidentJobs(ctx, st, o.smtpURL, o.smtpFrom, []byte(secret), log); err != nil {
+		ln.Close()
+		return err
+	}
 
 	var sso *identity.SSO
 	if o.oidcIssuer != "" {
@@ -190,12 +230,17 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		}
 		sso, err = identity.NewSSO(ctx, identity.SSOConfig{Issuer: o.oidcIssuer, ClientID: o.oidcClientID,
 			ClientSecret: os.Getenv("RAMPART_OIDC_CLIENT_SECRET"), RedirectURL: o.oidcRedirect,
-			Scopes: strings.Fields(o.oidcScopes), GroupClaim: o.oidcGroups, RoleMap: roles})
+			Scopes: strings.Fields(o.oidcScopes), GroupClaim: o.oidcGroups, RoleMap: roles, LinkVerifiedEmail: o.oidcLinkEmail})
 		if err != nil {
 			ln.Close()
 			return err
 		}
 		log.Info("single sign-on enabled", "issuer", o.oidcIssuer)
+	}
+	intakeKey, err := loadIntakeKey(o.sf, log)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	if o.publicURL != "" {
 		u, err := url.Parse(o.publicURL)
@@ -211,11 +256,27 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 			return fmt.Errorf("seed demo advisories: %w", err)
 		}
 	}
-	srv := server.New(server.Config{SSO: sso, TLS: scheme == "https", PublicMetrics: !o.privateMetrics, MaxUpload: o.maxUpload,
-		PublicURL: o.publicURL, Advisory: advCfg}, st, log)
+	srv := server.New(server.Config{SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: o.publicMetrics, MaxUpload: o.maxUpload,
+		PublicURL: o.publicURL, Advisory: advCfg, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)
+}
+
+// demoOnlyOnEmpty refuses --demo on a database that holds anything but
+// an earlier demo: it would add an administrator with a printed password
+// to a real installation.
+func demoOnlyOnEmpty(cmd *cobra.Command, st *store.Store) error {
+	users, err := st.Users(cmd.Context())
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Name != demo.User {
+			return fmt.Errorf("--demo: this database already holds data (user %q); use an empty --data directory or database for the demo", u.Name)
+		}
+	}
+	return nil
 }
 
 // advisoryConfig is the CSAF publisher identity from the flags.
@@ -290,4 +351,27 @@ func displayAddr(a net.Addr) string {
 		return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
 	}
 	return tcp.String()
+}
+
+// parseProxies reads --trusted-proxy values: addresses or CIDR prefixes.
+func parseProxies(vals []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vals {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if p, err := netip.ParsePrefix(part); err == nil {
+				out = append(out, p.Masked())
+				continue
+			}
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxy %q: not an IP address or CIDR prefix such as 10.0.0.0/8", part)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		}
+	}
+	return out, nil
 }

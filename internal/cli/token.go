@@ -34,8 +34,8 @@ Use it as 'Authorization: Bearer TOKEN'.`,
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/products`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if expires < 0 {
-				return fmt.Errorf("--expires %s: must be positive (0 means never)", expires)
+			if expires <= 0 || expires > identity.DefaultMaxTokenLifetime {
+				return fmt.Errorf("--expires %s: must be positive and at most %s (every token expires)", expires, identity.DefaultMaxTokenLifetime)
 			}
 			st, err := sf.open(cmd.Context())
 			if err != nil {
@@ -65,7 +65,7 @@ Use it as 'Authorization: Bearer TOKEN'.`,
 	sf.register(cmd)
 	cmd.Flags().StringVar(&user, "user", "", "user the token acts as (required)")
 	cmd.Flags().StringVar(&name, "name", "", "label of the token (required)")
-	cmd.Flags().DurationVar(&expires, "expires", 90*24*time.Hour, "lifetime; 0 means never expires")
+	cmd.Flags().DurationVar(&expires, "expires", 90*24*time.Hour, "lifetime, at most 8760h (one year)")
 	cmd.Flags().StringVar(&scopes, "scopes", "", "space- or comma-separated scopes, e.g. 'sbom:write products:read' (empty: all the user's rights)")
 	cmd.Flags().Int64Var(&product, "product", 0, "restrict the token to one product id (0: any)")
 	_ = cmd.MarkFlagRequired("user")

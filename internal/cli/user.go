@@ -16,7 +16,7 @@ func newUserCmd(s *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "user",
 		Short: "Manage user accounts",
-		Example: `  printf '%s\n' 'correct horse battery staple' | rampart user add --name alice --role editor --password-stdin
+		Example: `  printf '%s\n' 'plinth ribbon otter granite' | rampart user add --name alice --role editor --password-stdin
   rampart user list`,
 	}
 	cmd.AddCommand(newUserAddCmd(s), newUserListCmd(s))
@@ -35,7 +35,7 @@ from a flag, which would leak into shell history and process lists). It must
 have at least 15 characters and must not be on the embedded list of common
 and breached passwords or be built from the user name; there are no
 composition rules. A refused password exits with status 1 and the reason.`,
-		Example: `  printf '%s\n' 'correct horse battery staple' | rampart user add --name alice --role editor --password-stdin --data ./rampart-data`,
+		Example: `  printf '%s\n' 'plinth ribbon otter granite' | rampart user add --name alice --role editor --password-stdin --data ./rampart-data`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r, err := identity.ParseRole(role)

@@ -100,7 +100,13 @@ func Seed(ctx context.Context, st *store.Store) (int, error) {
 			}
 		}
 	}
-	return n, seedConformity(ctx, st)
+	if err := seedIncidents(ctx, st); err != nil {
+		return n, fmt.Errorf("demo incidents: %w", err)
+	}
+	if err := seedConformity(ctx, st); err != nil {
+		return n, err
+	}
+	return n, seedPolicy(ctx, st)
 }
 
 func day(s string) *time.Time {

@@ -67,7 +67,12 @@ type Location struct {
 	Line     int    `json:"line"`
 	Host     string `json:"host"`
 	Port     int    `json:"port"`
-	Protocol string `json:"protocol"`
+	Protocol string `json:"protocol"` // transport (tcp, udp) for hosts; scheme for URLs
+	// Service is the application protocol on the port (http, https, ssh,
+	// dns), as Nessus, Nexpose, OpenVAS and Qualys name it.
+	Service string `json:"service,omitempty"`
+	// HostName is the host's DNS name when Host is its address.
+	HostName string `json:"host_name,omitempty"`
 	Path     string `json:"path"`
 	URL      string `json:"url"`
 }

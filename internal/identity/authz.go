@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // ProductRole is a user's role on one product.
@@ -238,4 +241,44 @@ func MFARequired(setting string, p *Principal) bool {
 		}
 	}
 	return false
+}
+
+// DefaultMaxTokenLifetime bounds API token lifetimes unless the server is
+// configured otherwise; no token lives longer ("never" is refused).
+const DefaultMaxTokenLifetime = 365 * 24 * time.Hour
+
+// ChildToken is a token a principal asks to create.
+type ChildToken struct {
+	Scopes    []Scope
+	ProductID int64
+	// ExpiresAt is when it expires (zero: never).
+	ExpiresAt time.Time
+}
+
+// CheckChildToken enforces that a token can only create tokens that are a
+// subset of itself: every scope it has (a "*" child only from a "*"
+// parent), its product restriction (a restricted token's children are
+// restricted to the same product) and an expiry no later than its own.
+// Sessions may create any token within their user's rights. It returns a
+// fault.Invalid naming the offending field.
+func (p *Principal) CheckChildToken(c ChildToken) error {
+	if p == nil || p.Via != "token" {
+		return nil
+	}
+	parentAll := slices.Contains(p.Scopes, ScopeAll)
+	for _, s := range c.Scopes {
+		if parentAll {
+			break
+		}
+		if s == ScopeAll || !slices.Contains(p.Scopes, s) {
+			return fault.Invalid("scopes", "scope %q: a token can only create tokens with scopes it has itself (%s)", s, joinScopes(p.Scopes))
+		}
+	}
+	if p.TokenProduct != 0 && c.ProductID != p.TokenProduct {
+		return fault.Invalid("product_id", "this token is restricted to product %d, so the tokens it creates must be too", p.TokenProduct)
+	}
+	if !p.TokenExpires.IsZero() && (c.ExpiresAt.IsZero() || c.ExpiresAt.After(p.TokenExpires)) {
+		return fault.Invalid("expires", "a token can only create tokens that expire no later than itself (%s)", p.TokenExpires.UTC().Format(time.RFC3339))
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"time"
 )
 
 // Role is a global role. Higher roles include the rights of lower ones.
@@ -87,9 +88,26 @@ type Principal struct {
 	Scopes       []Scope
 	TokenID      int64
 	TokenProduct int64
+	// TokenName names the token (for audit events); TokenExpires is when
+	// it expires (zero: never).
+	TokenName    string
+	TokenExpires time.Time
 	// MFA reports whether this session was established with more than one
 	// factor (always false for tokens).
 	MFA bool
+	// AuthAt is when the session last proved who it is (sign-in or
+	// re-authentication; sessions only).
+	AuthAt time.Time
+}
+
+// ReauthWindow is how recent a session's proof of identity must be to
+// change how the account authenticates (second factors, passkeys).
+const ReauthWindow = 5 * time.Minute
+
+// RecentlyAuthenticated reports whether a session proved who it is within
+// ReauthWindow of now (tokens never have).
+func (p *Principal) RecentlyAuthenticated(now time.Time) bool {
+	return p != nil && p.Via == "session" && !p.AuthAt.IsZero() && now.Sub(p.AuthAt) <= ReauthWindow
 }
 
 type principalKey struct{}

@@ -98,8 +98,22 @@ func TestBlocklist(t *testing.T) {
 			t.Errorf("%q not blocklisted", pw)
 		}
 	}
-	if Blocklisted("correct horse battery staple") {
+	if Blocklisted("plinth ribbon otter granite") {
 		t.Error("a good passphrase is blocklisted")
+	}
+	// Defect 11: exact match only. Normalised: case, whitespace,
+	// punctuation, repeated characters; famous passphrases; repetition.
+	for _, pw := range []string{"Correct Horse Battery Staple", "correct-horse-battery-staple", "CorrectHorseBatteryStaple",
+		"  password1234  ", "p a s s w o r d 1 2 3 4", "passsssssword1234", "the quick brown fox jumps over the lazy dog",
+		"abcabcabcabcabcabc", "zzzzzzzzzzzzzzzzz"} {
+		if !Blocklisted(pw) {
+			t.Errorf("%q not blocklisted", pw)
+		}
+	}
+	for _, pw := range []string{"bob bob bob bob bob", "Rampart-Rampart-2024", "rampart password1234"} {
+		if err := CheckPassword(pw, "bob"); err == nil {
+			t.Errorf("%q built from context words accepted", pw)
+		}
 	}
 	// A 15+ character password from the list is refused with the reason.
 	if err := CheckPassword("1qaz2wsx3edc4rfv", "bob"); err == nil || !strings.Contains(err.Error(), "breached") {

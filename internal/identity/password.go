@@ -1,15 +1,20 @@
 package identity
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // Argon2id parameters (RFC 9106, OWASP): 64 MiB memory, 2 passes, 2 lanes.
@@ -61,22 +66,67 @@ func CheckPasswordFor(password, userName string, mfa bool) error {
 		return fmt.Errorf("%w: it is on the list of common and breached passwords that attackers try first", ErrWeakPassword)
 	}
 	// Context words: a password that is little more than the user name or
-	// the product name (repeated, with a digit or two) is guessed first.
-	rest := strings.ToLower(password)
-	for _, w := range []string{strings.ToLower(userName), "rampart"} {
+	// the product name (repeated, with a digit or two, or around a common
+	// password) is guessed first. Compared without case, spaces and
+	// punctuation.
+	rest := squash(password)
+	for _, w := range []string{squash(userName), "rampart"} {
 		if len(w) < 3 || !strings.Contains(rest, w) {
 			continue
 		}
 		rest = strings.ReplaceAll(rest, w, "")
-		if utf8.RuneCountInString(rest) < 6 {
+		if utf8.RuneCountInString(rest) < 6 || Blocklisted(rest) {
 			return fmt.Errorf("%w: it is built from %q, which an attacker would try first", ErrWeakPassword, w)
 		}
 	}
 	return nil
 }
 
-// HashPassword returns an argon2id hash in PHC string format.
+// HashConcurrency is how many argon2id computations run at once in this
+// process; each holds 64 MiB, so this bounds their memory (2 × 64 MiB).
+// Excess callers wait up to HashQueueWait, then get fault.TooMany (429).
+const (
+	HashConcurrency = 2
+	HashQueueWait   = 5 * time.Second
+)
+
+// hashSlots is process-wide on purpose: memory is a process-wide resource.
+var hashSlots = make(chan struct{}, HashConcurrency)
+
+// acquireHash takes a hashing slot, waiting at most HashQueueWait (or
+// until ctx ends).
+func acquireHash(ctx context.Context) (release func(), err error) {
+	t := time.NewTimer(HashQueueWait)
+	defer t.Stop()
+	select {
+	case hashSlots <- struct{}{}:
+		return func() { <-hashSlots }, nil
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil, fault.TooMany("the server is busy checking other passwords; try again in a few seconds")
+}
+
+// HashPassword returns an argon2id hash in PHC string format, waiting for
+// a hashing slot as long as it takes (for the CLI; servers use
+// HashPasswordContext).
 func HashPassword(password string) (string, error) {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return hashPassword(password)
+}
+
+// HashPasswordContext is HashPassword with a bounded wait for a slot.
+func HashPasswordContext(ctx context.Context, password string) (string, error) {
+	release, err := acquireHash(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return hashPassword(password)
+}
+
+func hashPassword(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -87,12 +137,37 @@ func HashPassword(password string) (string, error) {
 }
 
 // dummyHash is verified against when a user does not exist, so that unknown
-// users and wrong passwords take the same time.
-var dummyHash, _ = HashPassword("rampart-timing-equaliser-not-a-password")
+// users and wrong passwords take the same time. It is computed on first
+// use, not at process start (commands that never check a password, such
+// as `rampart version`, must not pay 64 MiB and a hash).
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := hashPassword("rampart-timing-equaliser-not-a-password")
+	return h
+})
 
 // VerifyPassword reports whether password matches the PHC-encoded hash. An
-// empty or malformed hash never matches but costs the same time.
+// empty or malformed hash never matches but costs the same time. It waits
+// for a hashing slot as long as it takes; servers use
+// VerifyPasswordContext.
 func VerifyPassword(encoded, password string) bool {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return verifyPassword(encoded, password)
+}
+
+// VerifyPasswordContext is VerifyPassword with a bounded wait for a
+// hashing slot: under load it returns fault.TooMany instead of queueing
+// without end.
+func VerifyPasswordContext(ctx context.Context, encoded, password string) (bool, error) {
+	release, err := acquireHash(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return verifyPassword(encoded, password), nil
+}
+
+func verifyPassword(encoded, password string) bool {
 	var m uint32
 	var t uint32
 	var p uint8
@@ -106,7 +181,7 @@ func VerifyPassword(encoded, password string) bool {
 		ok = err == nil && len(salt) > 0 && len(want) > 0 && m > 0 && m <= 1<<21 && t > 0 && t <= 10 && p > 0
 	}
 	if !ok {
-		VerifyPassword(dummyHash, password)
+		verifyPassword(dummyHash(), password)
 		return false
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
@@ -115,4 +190,10 @@ func VerifyPassword(encoded, password string) bool {
 
 // EqualizeTiming burns the time of one password verification; call it when a
 // sign-in names an unknown user.
-func EqualizeTiming(password string) { VerifyPassword(dummyHash, password) }
+func EqualizeTiming(password string) { VerifyPassword("", password) }
+
+// EqualizeTimingContext is EqualizeTiming with a bounded wait for a slot.
+func EqualizeTimingContext(ctx context.Context, password string) error {
+	_, err := VerifyPasswordContext(ctx, "", password)
+	return err
+}

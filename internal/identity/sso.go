@@ -22,7 +22,15 @@ type SSOConfig struct {
 	// RoleMap maps a group to a global role; a user gets the highest role
 	// of their groups and is refused when no group maps.
 	RoleMap map[string]Role
+	// LinkVerifiedEmail lets a first SSO sign-in take over an existing
+	// password-less account named by the ID token's email, only when the
+	// provider says email_verified (off by default: accounts are linked by
+	// issuer and sub only).
+	LinkVerifiedEmail bool
 }
+
+// LinkVerifiedEmail reports whether an administrator enabled email linking.
+func (s *SSO) LinkVerifiedEmail() bool { return s != nil && s.cfg.LinkVerifiedEmail }
 
 // ParseRoleMap parses "group=role,group=role".
 func ParseRoleMap(s string) (map[string]Role, error) {
@@ -97,10 +105,19 @@ func (s *SSO) AuthURL(state string, st SSOStart) string {
 
 // SSOIdentity is who the provider says signed in.
 type SSOIdentity struct {
+	// Issuer and Subject (the sub claim) identify the account: the only
+	// key an SSO sign-in is linked by.
+	Issuer  string
 	Subject string
-	Name    string
-	Groups  []string
-	Role    Role
+	// Name is the display name for a new account (preferred_username,
+	// else email, else sub); it never selects an existing account.
+	Name string
+	// Email and EmailVerified: linking by email needs email_verified and
+	// an administrator's consent (SSOConfig.LinkVerifiedEmail).
+	Email         string
+	EmailVerified bool
+	Groups        []string
+	Role          Role
 	// MFA: the provider's amr claim says more than one factor was used.
 	MFA bool
 }
@@ -132,7 +149,9 @@ func (s *SSO) Exchange(ctx context.Context, code string, st SSOStart) (SSOIdenti
 	if err := idt.Claims(&claims); err != nil {
 		return id, fmt.Errorf("OIDC ID token claims: %w", err)
 	}
-	id.Subject = idt.Subject
+	id.Issuer, id.Subject = idt.Issuer, idt.Subject
+	id.Email, _ = claims["email"].(string)
+	id.EmailVerified, _ = claims["email_verified"].(bool)
 	for _, k := range []string{"preferred_username", "email", "sub"} {
 		if v, _ := claims[k].(string); v != "" {
 			id.Name = v

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -77,24 +78,34 @@ func (t *Throttle) Succeed(key string) {
 }
 
 // SignInPolicy is the persistent sign-in throttling policy (the counters
-// live in the database so every server shares them): FreeAttempts failures
-// per key cost nothing, each further one doubles the wait up to MaxDelay,
-// and an account (not an address) locks after LockAfter consecutive
-// failures until an administrator unlocks it (NIST SP 800-63B §3.2.2: at
-// most 100).
+// live in the database so every server shares them). Every attempt is
+// charged before the password is checked, atomically, so parallel attempts
+// cannot slip past the count (a success refunds it):
+//
+//   - per (account, source address): FreeAttempts failures cost nothing,
+//     each further one doubles the wait up to MaxDelay. An attacker's
+//     failures slow only the attacker's own source, never the owner's.
+//   - per source address: FreeAttemptsAddress (higher, many users may share
+//     one address behind NAT) with the same back-off, against one source
+//     spraying many accounts.
+//   - per account, over all sources: no back-off, but the account locks
+//     after LockAfter consecutive failures until an administrator unlocks
+//     it (NIST SP 800-63B §3.2.2: at most 100), so no source can lock an
+//     account before that ceiling.
 type SignInPolicy struct {
-	FreeAttempts int // per account
+	FreeAttempts int // per (account, source)
 	// FreeAttemptsAddress is higher: many users may share one address (NAT).
 	FreeAttemptsAddress int
 	MaxDelay            time.Duration
 	LockAfter           int
 }
 
-// DefaultSignInPolicy: 5 free attempts per account and 20 per address,
-// back-off doubling from 1 s to 15 minutes, account lock at 100.
+// DefaultSignInPolicy: 5 free attempts per account and source, 20 per
+// source, back-off doubling from 1 s to 15 minutes, account lock at 100.
 var DefaultSignInPolicy = SignInPolicy{FreeAttempts: 5, FreeAttemptsAddress: 20, MaxDelay: 15 * time.Minute, LockAfter: 100}
 
-// Delay is the wait after the given number of consecutive failures of an account.
+// Delay is the wait after the given number of consecutive failures of an
+// account from one source.
 func (p SignInPolicy) Delay(failures int) time.Duration { return p.delay(failures, p.FreeAttempts) }
 
 // AddressDelay is the wait after failures from one source address.
@@ -108,4 +119,29 @@ func (p SignInPolicy) delay(failures, free int) time.Duration {
 		return 0
 	}
 	return min(time.Second<<min(over-1, 20), p.MaxDelay)
+}
+
+// AttemptKey is one counter an authentication attempt is charged to.
+type AttemptKey struct {
+	Key string
+	// Delay is the back-off after n consecutive failures (nil: none).
+	Delay func(n int) time.Duration
+	// LockAt refuses attempts once the count reaches it (0: never).
+	LockAt int
+	// Refund: a success gives the charge back instead of clearing the count
+	// (the per-address key: one user's success must not reset another's).
+	Refund bool
+}
+
+// AccountKey is the throttle key of an account over all sources.
+func AccountKey(name string) string { return "user:" + strings.ToLower(strings.TrimSpace(name)) }
+
+// Keys are the counters an attempt on account name from source is charged to.
+func (p SignInPolicy) Keys(name, source string) []AttemptKey {
+	acct := AccountKey(name)
+	return []AttemptKey{
+		{Key: acct + "|" + source, Delay: p.Delay},
+		{Key: "ip:" + source, Delay: p.AddressDelay, Refund: true},
+		{Key: acct, LockAt: p.LockAfter},
+	}
 }

@@ -334,7 +334,12 @@ func firmwareViolation(f *FirmwareIssue, src map[string]string) Violation {
 	if f.Path != "" {
 		subj += " at " + f.Path
 	}
-	return Violation{Subject: subj, File: firstNonEmpty(f.Path, src[OnFirmware]), Fingerprint: FirmwareKey(f), ids: []string{f.Kind}, path: f.Path}
+	if f.Account != "" {
+		subj += " (" + f.Account + ")"
+	} else if f.Port != 0 {
+		subj += fmt.Sprintf(" (port %d)", f.Port)
+	}
+	return Violation{Subject: subj, File: firstNonEmpty(f.Path, src[OnFirmware]), Fingerprint: FirmwareKey(f), ids: []string{f.Kind, f.Account}, path: f.Path}
 }
 
 func binaryViolation(b *Binary, src map[string]string) Violation {

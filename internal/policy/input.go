@@ -151,6 +151,8 @@ type firmwareReport struct {
 		Severity string `json:"severity"`
 		Path     string `json:"path"`
 		Detail   string `json:"detail"`
+		Account  string `json:"account"`
+		Port     int64  `json:"port"`
 		Message  string `json:"message"`
 		Title    string `json:"title"`
 	} `json:"issues"`
@@ -180,7 +182,7 @@ func ParseFirmware(r io.Reader, name string) ([]FirmwareIssue, []Binary, error) 
 			return nil, nil, fmt.Errorf("%s: issues[%d] has no kind", name, i)
 		}
 		d := firstNonEmpty(is.Detail, is.Message, is.Title)
-		issues = append(issues, FirmwareIssue{Kind: is.Kind, Severity: strings.ToLower(is.Severity), Path: is.Path, Detail: d, New: true})
+		issues = append(issues, FirmwareIssue{Kind: is.Kind, Severity: strings.ToLower(is.Severity), Path: is.Path, Detail: d, Account: is.Account, Port: is.Port, New: true})
 	}
 	bins := make([]Binary, 0, len(rep.Binaries))
 	for i, b := range rep.Binaries {
@@ -224,8 +226,10 @@ func VulnKey(v *Vuln) string {
 	return "vuln|" + v.ID + "|" + pkg
 }
 
-// FirmwareKey is the issue's kind and path.
-func FirmwareKey(f *FirmwareIssue) string { return "firmware|" + f.Kind + "|" + f.Path }
+// FirmwareKey is the issue's kind, path, account and port.
+func FirmwareKey(f *FirmwareIssue) string {
+	return fmt.Sprintf("firmware|%s|%s|%s|%d", f.Kind, f.Path, f.Account, f.Port)
+}
 
 // Baseline is the set of fingerprints of an earlier state.
 type Baseline struct {

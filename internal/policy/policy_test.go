@@ -123,7 +123,7 @@ func TestSubjectFields(t *testing.T) {
 			VulnerabilityIDs: []string{"CVE-1"}, KEV: true, EPSS: 0.25, CVSS: 7.5, File: "app/db.go", Line: 42, URL: "https://x/", Component: "pkg:golang/x@1",
 			Fingerprint: "fp1", Kind: "static", New: true}},
 		Threats:  []Threat{{ID: "DEV-003@cam", Rule: "DEV-003", Title: "Unsigned", STRIDE: "Tampering", Severity: "high", Status: "open", Target: "cam", CWEs: []string{"CWE-347"}, New: true}},
-		Firmware: []FirmwareIssue{{Kind: "hardcoded-credential", Severity: "critical", Path: "/etc/shadow", Detail: "root hash", New: true}},
+		Firmware: []FirmwareIssue{{Kind: "hardcoded_credential", Severity: "critical", Path: "/etc/shadow", Detail: "root hash", Account: "root", Port: 23, New: true}},
 		Binaries: []Binary{{Path: "/bin/busybox", NX: true, PIE: true, RELRO: "full", Canary: true, Fortify: true, Stripped: true, New: true}},
 		Release:  Release{Product: "cam", Version: "2.0", Checklist: map[string]bool{"code_review": true}, ApprovedLicenses: []string{"MIT"}},
 	}
@@ -143,8 +143,8 @@ func TestSubjectFields(t *testing.T) {
 		{"threat", "threat.id == 'DEV-003@cam'"}, {"threat", "threat.rule == 'DEV-003'"}, {"threat", "threat.title == 'Unsigned'"},
 		{"threat", "threat.stride == 'Tampering'"}, {"threat", "threat.severity == 'high'"}, {"threat", "threat.status == 'open'"},
 		{"threat", "threat.target == 'cam'"}, {"threat", "'CWE-347' in threat.cwes"}, {"threat", "threat.new"},
-		{"firmware", "firmware.kind == 'hardcoded-credential'"}, {"firmware", "firmware.severity == 'critical'"}, {"firmware", "firmware.path == '/etc/shadow'"},
-		{"firmware", "firmware.detail == 'root hash'"}, {"firmware", "firmware.new"},
+		{"firmware", "firmware.kind == 'hardcoded_credential'"}, {"firmware", "firmware.severity == 'critical'"}, {"firmware", "firmware.path == '/etc/shadow'"},
+		{"firmware", "firmware.detail == 'root hash'"}, {"firmware", "firmware.account == 'root'"}, {"firmware", "firmware.port == 23"}, {"firmware", "firmware.new"},
 		{"binary", "binary.path == '/bin/busybox'"}, {"binary", "binary.nx"}, {"binary", "binary.pie"}, {"binary", "binary.relro == 'full'"},
 		{"binary", "binary.canary"}, {"binary", "binary.fortify"}, {"binary", "binary.stripped"}, {"binary", "binary.new"},
 		{"binary", "release.checklist.code_review"}, {"binary", "!release.checklist.penetration_test"}, {"binary", "release.product == 'cam'"},
@@ -211,7 +211,7 @@ func TestDefaultPolicyOnInputs(t *testing.T) {
 			{ID: "DEV-003@cam", Rule: "DEV-003", Status: "open"},
 			{ID: "DEV-001@cam", Rule: "DEV-001", Status: "mitigated"},
 		},
-		Firmware: []FirmwareIssue{{Kind: "hardcoded-credential", Severity: "high", Path: "/etc/passwd"}, {Kind: "world-writable", Severity: "high", Path: "/tmp"}},
+		Firmware: []FirmwareIssue{{Kind: "hardcoded_credential", Severity: "high", Path: "/etc/passwd"}, {Kind: "world_writable_dir", Severity: "high", Path: "/tmp"}},
 		Binaries: []Binary{{Path: "/bin/a", NX: false, RELRO: "full"}, {Path: "/bin/b", NX: true, RELRO: "partial"}},
 	}
 	rep, err := Evaluate(Default(), in, Options{})
@@ -225,7 +225,7 @@ func TestDefaultPolicyOnInputs(t *testing.T) {
 	want := []string{
 		"no-kev CVE-KEV in a", "no-critical-with-fix CVE-CRIT-FIX in b", "no-new-high-sast g101 at a.go",
 		"no-copyleft-in-firmware busybox@1.36.1", "no-open-unsigned-update DEV-003@cam",
-		"no-firmware-credentials hardcoded-credential at /etc/passwd", "binaries-hardened /bin/a",
+		"no-firmware-credentials hardcoded_credential at /etc/passwd", "binaries-hardened /bin/a",
 	}
 	for _, w := range want {
 		if !got[w] {
@@ -507,7 +507,7 @@ licenses: [MIT, Apache-2.0]
 }
 
 func TestFirmwareJSON(t *testing.T) {
-	src := `{"image":"cam.bin","issues":[{"kind":"hardcoded-credential","severity":"HIGH","path":"/etc/shadow","detail":"root"}],
+	src := `{"image":"cam.bin","issues":[{"kind":"hardcoded_credential","severity":"HIGH","path":"/etc/shadow","detail":"root"}],
 "binaries":[{"path":"/bin/busybox","arch":"arm","nx":true,"pie":false,"relro":"partial","canary":false,"fortify":false,"stripped":true}]}`
 	issues, bins, err := ParseFirmware(strings.NewReader(src), "fw.json")
 	if err != nil {

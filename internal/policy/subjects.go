@@ -102,6 +102,8 @@ type FirmwareIssue struct {
 	Severity string `cel:"severity" json:"severity"`
 	Path     string `cel:"path" json:"path"`
 	Detail   string `cel:"detail" json:"detail"`
+	Account  string `cel:"account" json:"account"` // the account of an account issue
+	Port     int64  `cel:"port" json:"port"`       // the port of a service issue
 	New      bool   `cel:"new" json:"new"`
 }
 

@@ -45,7 +45,34 @@ func NewConformity(st *store.Store, lib *threatmodel.Library, now func() time.Ti
 // NewConformityService is the conformity service with every domain's
 // evidence source wired in: the one constructor the server and the CLI use.
 func NewConformityService(st *store.Store, lib *threatmodel.Library) *Conformity {
-	return NewConformity(st, lib, time.Now, advisoryEvidence(st), firmwareEvidence(st))
+	return NewConformity(st, lib, time.Now, advisoryEvidence(st), firmwareEvidence(st), updatesEvidence(st), disclosureEvidence)
+}
+
+// disclosureEvidence: every Rampart server publishes its disclosure policy
+// and report contact itself (/.well-known/security.txt, RFC 9116, whose
+// Contact and Policy point at the public report page /report).
+func disclosureEvidence(_ context.Context, e *conformity.Evidence) error {
+	e.Disclosure = &conformity.DisclosureEvidence{PolicyURL: "/.well-known/security.txt", ContactURL: "/report"}
+	return nil
+}
+
+// updatesEvidence reads the product's TUF repository and its targets.
+func updatesEvidence(st *store.Store) EvidenceSource {
+	return func(ctx context.Context, e *conformity.Evidence) error {
+		repo, err := st.UpdateRepoOfProduct(ctx, e.ProductID)
+		if errors.Is(err, fault.ErrNotFound) || errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		targets, err := st.UpdateTargets(ctx, repo.ID)
+		if err != nil {
+			return err
+		}
+		e.Updates = &conformity.UpdatesEvidence{URL: fmt.Sprintf("/products/%d/updates", e.ProductID), Targets: len(targets)}
+		return nil
+	}
 }
 
 // firmwareEvidence reads the release's latest firmware analysis from its

@@ -16,7 +16,17 @@ import (
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/updates"
 )
+
+func mustReport(t *testing.T, svc *portfolio.Conformity, rel int64, catalog string) *conformity.Report {
+	t.Helper()
+	r, err := svc.Report(context.Background(), rel, catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
 
 // TestConformityFromStore: a release's assessment is filled from what the
 // store holds (SBOM, threat model with its ETSI-mapped rules, support
@@ -169,6 +179,26 @@ func TestConformityFromStore(t *testing.T) {
 		if it := item(cra, "I.2k"); it.Status == conformity.NeedsEvidence || !strings.Contains(it.Justification, "binaries") ||
 			len(it.Evidence) == 0 || it.Evidence[0].URL != fmt.Sprintf("/releases/%d/firmware", rel.ID) {
 			t.Errorf("I.2k (hardening) after a firmware analysis: %+v", it)
+		}
+
+		// A signed update repository with a published image answers CRA II.7.
+		key := make([]byte, 32)
+		seal, err := updates.NewAESSealer(key, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		us := updates.New(st, seal, func() time.Time { return time.Now() })
+		if _, err := us.Init(ctx, updates.InitRequest{Slug: "gateway", ProductID: rel.ProductID, SaveKeys: func([]updates.Key) error { return nil }}); err != nil {
+			t.Fatal(err)
+		}
+		if it := item(mustReport(t, full, rel.ID, conformity.CRA), "II.7"); it.Status != conformity.NeedsEvidence {
+			t.Errorf("II.7 with an empty repository: %+v", it)
+		}
+		if _, err := us.Publish(ctx, updates.PublishRequest{Slug: "gateway", Name: "gw-1.6.0.img", Content: []byte("image"), Version: "1.6.0"}); err != nil {
+			t.Fatal(err)
+		}
+		if it := item(mustReport(t, full, rel.ID, conformity.CRA), "II.7"); it.Status != conformity.Met || it.Evidence[0].URL != fmt.Sprintf("/products/%d/updates", rel.ProductID) {
+			t.Errorf("II.7 with a published image: %+v", it)
 		}
 
 		ov, err := svc.Overview(ctx, conformity.ETSI, nil)

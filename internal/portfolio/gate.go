@@ -11,6 +11,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/policy"
+	"github.com/rampart-security/rampart/internal/sdl"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
@@ -100,6 +101,11 @@ func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*
 		return nil, err
 	}
 	in.Release.Product, in.Release.Version = rel.ProductName, rel.Version
+	items, err := g.st.Checklist(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	in.Release.Checklist = sdl.Checklist(items)
 	if prev, ok, err := g.previousRelease(ctx, rel.ProductID, releaseID); err != nil {
 		return nil, err
 	} else if ok {

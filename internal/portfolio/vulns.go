@@ -133,6 +133,9 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 			}
 		}
 	}
+	if err := v.detectExploited(ctx, rel, out); err != nil {
+		return nil, fmt.Errorf("open incidents for exploited vulnerabilities in release %d: %w", releaseID, err)
+	}
 	return added, nil
 }
 

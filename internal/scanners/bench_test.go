@@ -141,3 +141,26 @@ func BenchmarkNessusBareXML(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDetectHead detects the format of a full 4 MiB head (a SARIF log
+// whose runs come first and version last): the tokenizer runs once and
+// every rule reads its keys.
+func BenchmarkDetectHead(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString(`{"runs":[{"results":[`)
+	for i := 0; buf.Len() < scanners.HeadSize+1024; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`{"ruleId":"G101","level":"warning","message":{"text":"Potential hardcoded credentials"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"main.go"},"region":{"startLine":12}}}]}`)
+	}
+	head := buf.Bytes()[:scanners.HeadSize]
+	b.SetBytes(int64(len(head)))
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := scanners.Detect(head)
+		if err != nil || f.Name != "sarif" {
+			b.Fatal(f.Name, err)
+		}
+	}
+}

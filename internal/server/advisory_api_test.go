@@ -346,3 +346,58 @@ func TestAdvisoryEditorPage(t *testing.T) {
 }
 
 func urlEscape(s string) string { return url.QueryEscape(s) }
+
+// TestAdvisoryFromInventory: an advisory authored from a vulnerability takes
+// its product_status from the releases that match it and their analyses.
+func TestAdvisoryFromInventory(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "GO-2099-0001.json"), []byte(osvFixture), 0o644)
+	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
+		t.Fatal(err)
+	}
+	var p inventory.Product
+	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Fleet"}, &p)
+	release := func(version, netVersion string) int64 {
+		var rel inventory.Release
+		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version, "status": "shipped"}, &rel)
+		bom := fmt.Sprintf(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
+		 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"%s","purl":"pkg:golang/golang.org/x/net@%s"}]}`, netVersion, netVersion)
+		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
+			t.Fatalf("upload: %d", r.StatusCode)
+		}
+		return rel.ID
+	}
+	old := release("0.9", "v0.16.0")
+	release("1.0", "v0.17.0")
+	release("1.1", "v0.23.0")
+	e.call(t, "editor", "PUT", fmt.Sprintf("/api/v1/releases/%d/vulnerabilities/CVE-2099-12345/analysis", old), map[string]string{"component": "net", "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path", "detail": "HTTP/2 off"}, nil)
+	var created struct {
+		Advisory   advisory.Advisory `json:"advisory"`
+		Validation csaf.Result       `json:"validation"`
+	}
+	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/advisories", p.ID), map[string]any{"from_vulnerability": "CVE-2099-12345"}, &created); r.StatusCode != 201 {
+		b, _ := io.ReadAll(r.Body)
+		t.Fatalf("create: %d %s", r.StatusCode, b)
+	}
+	if !created.Validation.Valid {
+		t.Fatalf("invalid: %+v", created.Validation.Failures)
+	}
+	var doc csaf.Document
+	json.Unmarshal(created.Advisory.Document, &doc)
+	v := doc.Vulnerabilities[0]
+	ps := v.ProductStatus
+	if v.CVE != "CVE-2099-12345" || strings.Join(ps.KnownAffected, ",") != "CSAFPID-fleet-1.0" || strings.Join(ps.Fixed, ",") != "CSAFPID-fleet-1.1" ||
+		strings.Join(ps.KnownNotAffected, ",") != "CSAFPID-fleet-0.9" {
+		t.Fatalf("product status: %+v", ps)
+	}
+	if len(v.Remediations) == 0 || v.Remediations[0].Category != "vendor_fix" || !strings.Contains(v.Remediations[0].Details, "1.1") {
+		t.Fatalf("remediations: %+v", v.Remediations)
+	}
+	if len(v.Flags) != 1 || v.Flags[0].Label != "vulnerable_code_not_in_execute_path" {
+		t.Fatalf("flags: %+v", v.Flags)
+	}
+	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/advisories", p.ID), map[string]any{"from_vulnerability": "CVE-1999-0001"}, nil); r.StatusCode != 404 {
+		t.Fatalf("unknown vulnerability: %d", r.StatusCode)
+	}
+}

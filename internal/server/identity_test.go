@@ -262,9 +262,9 @@ func TestTokenScopesAndProductRestriction(t *testing.T) {
 		if r := e.call(t, "ci", "GET", "/api/v1/products", nil, nil); r.StatusCode != 401 {
 			t.Errorf("revoked token: %d", r.StatusCode)
 		}
-		// The SBOM import was audited with the product.
+		// The SBOM import was audited with the product and the token that acted.
 		evs, _ := e.store.AuditEvents(ctx, store.AuditQuery{Action: audit.ActionSBOMImport})
-		if len(evs) != 1 || evs[0].ProductID != b.ID || evs[0].Actor != "ed" {
+		if len(evs) != 1 || evs[0].ProductID != b.ID || !strings.HasPrefix(evs[0].Actor, "ed (token ") {
 			t.Errorf("sbom import audit: %+v", evs)
 		}
 	})
@@ -397,7 +397,7 @@ func TestFindingsScopedAndAudited(t *testing.T) {
 		}
 		for _, action := range []string{"scan.import", "finding.risk_accepted"} {
 			evs, _ := e.store.AuditEvents(ctx, store.AuditQuery{Action: action})
-			if len(evs) != 1 || evs[0].ProductID != a.ID || evs[0].Actor != "ed" {
+			if len(evs) != 1 || evs[0].ProductID != a.ID || !strings.HasPrefix(evs[0].Actor, "ed (token ") {
 				t.Errorf("%s audit: %+v", action, evs)
 			}
 		}

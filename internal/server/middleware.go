@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -94,7 +95,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		d := time.Since(start)
 		s.reqs.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
 		s.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
-		s.log.Info("request", "method", r.Method, "route", route, "status", sw.status, "duration_ms", d.Milliseconds(), "remote", web.ClientIP(r))
+		s.log.Info("request", "method", r.Method, "route", route, "status", sw.status, "duration_ms", d.Milliseconds(), "remote", web.ResolveClientIP(r, s.cfg.TrustedProxies))
 	})
 }
 
@@ -102,7 +103,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 // cookie. It never rejects: authorisation is per route (guard).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := audit.WithSource(r.Context(), web.ClientIP(r))
+		ip := web.ResolveClientIP(r, s.cfg.TrustedProxies)
+		ctx := audit.WithSource(web.WithClientIP(r.Context(), ip), ip)
 		r = r.WithContext(ctx)
 		if h := r.Header.Get("Authorization"); h != "" {
 			tok, ok := strings.CutPrefix(h, "Bearer ")
@@ -159,6 +161,10 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				return
 			}
 			deny := func(status int, msg string) {
+				// Failed authorisations of signed-in callers are audited
+				// (probing for other products or admin routes shows up).
+				_ = audit.Record(r.Context(), s.store, audit.Event{Action: audit.ActionDenied, Object: label, Outcome: audit.Failed,
+					Detail: fmt.Sprintf("%d %s", status, msg)})
 				if isUI {
 					if status == http.StatusNotFound {
 						ui.NotFound(w, r)
@@ -169,6 +175,10 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				}
 				web.WriteProblem(w, r, status, msg)
 			}
+			if p.Via == "token" && rt.SessionOnly {
+				deny(http.StatusForbidden, "API tokens cannot use this route: account, password, session and second-factor routes need a signed-in session")
+				return
+			}
 			if !p.HasScope(rt.Scope) {
 				deny(http.StatusForbidden, "this API token lacks the scope this route needs ("+scopeName(rt.Scope)+")")
 				return
@@ -177,8 +187,11 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				deny(http.StatusForbidden, "your role "+string(p.Role)+" may not do this; it needs "+string(rt.Need))
 				return
 			}
-			if p.TokenProduct != 0 && rt.Need == identity.RoleAdmin {
-				deny(http.StatusForbidden, "a token restricted to one product cannot administer the server")
+			// A product-restricted token acts on its product only: it cannot
+			// use routes that need more than a viewer outside any product
+			// (administration, creating products).
+			if p.TokenProduct != 0 && rt.Product == nil && rt.Need != "" && !identity.RoleViewer.Allows(rt.Need) {
+				deny(http.StatusForbidden, "a token restricted to one product cannot do this: it acts outside that product")
 				return
 			}
 			if rt.Product != nil {
@@ -202,6 +215,14 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				}
 			} else if rt.Perm != 0 && !p.CanAny(rt.Perm) {
 				deny(http.StatusForbidden, "you need "+rt.Perm.String()+" permission on at least one product")
+				return
+			}
+			if rt.Reauth && !p.RecentlyAuthenticated(time.Now()) {
+				if isUI {
+					http.Redirect(w, r, "/account?reauth=required", http.StatusSeeOther)
+					return
+				}
+				web.WriteProblem(w, r, http.StatusForbidden, "confirm it is you first: enter your password or a code on your account page (changing second factors needs a sign-in within the last 5 minutes)")
 				return
 			}
 			if !rt.WithoutMFA && p.Via == "session" && !p.MFA && s.mfaRequired(r.Context(), p) {

@@ -162,3 +162,65 @@ func TestGateBrowser(t *testing.T) {
 		t.Errorf("exceptions table = %q", got)
 	}
 }
+
+func TestChecklistInGateAndSAMM(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	pid, rid := gateRelease(t, e)
+	pol := "rampart: policy/v1\nrules:\n  - id: code-review\n    on: component\n    when: \"!release.checklist.code_review && component.name == 'zlib'\"\n    message: no security code review recorded\n"
+	if resp := e.call(t, "admin", "PUT", fmt.Sprintf("/api/v1/products/%d/policy", pid), []byte(pol), nil); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT policy: %d", resp.StatusCode)
+	}
+	gatePath := fmt.Sprintf("/api/v1/releases/%d/gate", rid)
+	var g gateResp
+	e.call(t, "viewer", "GET", gatePath, nil, &g)
+	if g.Passed || len(g.Violations) != 1 || g.Violations[0].Message != "no security code review recorded" {
+		t.Fatalf("gate before review = %+v", g)
+	}
+	cl := fmt.Sprintf("/api/v1/releases/%d/checklist", rid)
+	if resp := e.call(t, "editor", "PUT", cl, map[string]any{"items": map[string]any{"code_review": map[string]any{"done": true}}}, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("done without evidence: %d", resp.StatusCode)
+	}
+	if resp := e.call(t, "viewer", "PUT", cl, map[string]any{"items": map[string]any{}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("viewer sets checklist: %d", resp.StatusCode)
+	}
+	var got struct {
+		Items []struct {
+			Activity, Evidence string
+			Done               bool
+		}
+	}
+	if resp := e.call(t, "editor", "PUT", cl, map[string]any{"items": map[string]any{"code_review": map[string]any{"done": true, "evidence": "https://git.example/lock/pull/42"}}}, &got); resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT checklist: %d", resp.StatusCode)
+	}
+	if len(got.Items) != 4 || got.Items[1].Activity != "code_review" || !got.Items[1].Done || got.Items[1].Evidence != "https://git.example/lock/pull/42" {
+		t.Errorf("checklist = %+v", got)
+	}
+	// The checklist change re-evaluated and stored the gate: it passes now.
+	if res, err := e.store.GateResultOf(t.Context(), rid); err != nil || !res.Passed || res.Trigger != "checklist" {
+		t.Errorf("stored gate after checklist = %+v %v", res, err)
+	}
+
+	samm := fmt.Sprintf("/api/v1/products/%d/samm", pid)
+	if resp := e.call(t, "editor", "POST", samm, map[string]any{"answers": map[string]float64{"D-TA-B": 4}}, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("answer 4: %d", resp.StatusCode)
+	}
+	for _, answers := range []map[string]float64{{"D-TA-A": 1, "D-TA-B": 1}, {"D-TA-A": 2, "D-TA-B": 3, "V-ST-A": 1}} {
+		if resp := e.call(t, "editor", "POST", samm, map[string]any{"answers": answers}, nil); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("POST samm: %d", resp.StatusCode)
+		}
+	}
+	var s struct {
+		Model       []struct{ ID string }
+		Assessments []struct {
+			Scores struct {
+				Overall   float64
+				Practices map[string]float64
+			}
+		}
+	}
+	e.call(t, "viewer", "GET", samm, nil, &s)
+	if len(s.Model) != 15 || len(s.Assessments) != 2 || s.Assessments[0].Scores.Practices["D-TA"] != 1 || s.Assessments[1].Scores.Practices["D-TA"] != 2.5 ||
+		s.Assessments[1].Scores.Overall <= s.Assessments[0].Scores.Overall {
+		t.Errorf("samm = %+v", s)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -26,19 +27,31 @@ import (
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/updates"
 )
 
 // Config configures the server.
 type Config struct {
 	// TLS marks cookies Secure and sends HSTS.
 	TLS bool
-	// PublicMetrics serves /metrics without authentication (default true,
-	// for Prometheus scrapers); when false, /metrics needs an admin.
+	// PublicMetrics serves /metrics without authentication (serve
+	// --public-metrics); by default /metrics needs an admin.
 	PublicMetrics bool
 	// MaxUpload bounds uploaded files (SBOMs, reports) in bytes.
 	MaxUpload int64
 	// SSO enables OpenID Connect single sign-on (nil: off).
 	SSO *identity.SSO
+	// UpdateKeys encrypts the online TUF signing keys at rest (nil: the
+	// repositories are served but cannot be signed by this server).
+	UpdateKeys updates.Sealer
+	// MaxTokenLifetime bounds API token lifetimes (0: one year).
+	MaxTokenLifetime time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client address (for throttling, audit and logs); empty: the TCP
+	// peer is the client.
+	TrustedProxies []netip.Prefix
+	// IntakeKey encrypts vulnerability-report attachments (nil: refused).
+	IntakeKey []byte
 	// PublicURL is the base of every URL the CSAF provider writes
 	// (provider-metadata.json, ROLIE feeds, security.txt); "" uses the
 	// request's scheme and Host.
@@ -75,9 +88,11 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st),
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
+		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
+		MaxTokenLifetime: cfg.MaxTokenLifetime,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {
@@ -135,9 +150,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// Bounds slow bodies too (a 512 MiB upload needs >0.6 MB/s).
+		ReadTimeout:    15 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -176,7 +176,11 @@ func TestOIDCSingleSignOn(t *testing.T) {
 			{"wrong nonce", "", map[string]any{"nonce": "replayed-nonce"}, "could not be verified"},
 			{"wrong issuer", "", map[string]any{"iss": "https://evil.example"}, "could not be verified"},
 			{"no mapped group", "", map[string]any{"groups": []string{"staff"}}, "none of your groups"},
-			{"local account name", "", map[string]any{"preferred_username": "alice"}, "local account"},
+			// Defect 5: accounts were linked by preferred_username (or an
+			// unverified email); now by (issuer, sub) only.
+			{"local account name", "", map[string]any{"sub": "u-other", "preferred_username": "alice"}, "subject only"},
+			{"another subject claiming sam", "", map[string]any{"sub": "u-other", "preferred_username": "sam"}, "subject only"},
+			{"unverified email naming sam", "", map[string]any{"sub": "u-third", "preferred_username": "", "email": "sam", "email_verified": false}, "subject only"},
 		}
 		for _, tc := range bad {
 			idp.set(tc.mode, tc.claims)

@@ -56,10 +56,11 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 	if m.VulnID != "GO-2099-0001" || m.ComponentRef != "net-old" || !m.KEV || m.KEVDue != "2099-01-22" || m.FixedVersions[0] != "0.23.0" || m.Reason == "" {
 		t.Errorf("match: %+v", m)
 	}
-	// A new match in a shipped release raised an event.
+	// A new match in a shipped release raised an event; being in CISA KEV,
+	// it also opened an incident (the CRA clock), which raised its own.
 	var evs struct{ Items []store.Event }
 	e.call(t, "viewer", "GET", "/api/v1/events", nil, &evs)
-	if len(evs.Items) != 1 || !strings.Contains(evs.Items[0].Title, "Known exploited: GO-2099-0001") {
+	if len(evs.Items) != 2 || !strings.Contains(evs.Items[1].Title, "Known exploited: GO-2099-0001") || evs.Items[0].Kind != "incident.opened" {
 		t.Errorf("events: %+v", evs.Items)
 	}
 	// VEX: not_affected needs a justification; then the match is suppressed.

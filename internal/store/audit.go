@@ -14,7 +14,13 @@ import (
 // (SQLite: one writer; PostgreSQL: a transaction-scoped advisory lock), so
 // Seq is exactly the previous Seq + 1 and PrevHash the previous Hash.
 func (s *Store) AppendAudit(ctx context.Context, e *audit.Event) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.appendAuditTx(ctx, tx, e) })
+}
+
+// appendAuditTx appends e inside tx, so a change and its audit event commit
+// or roll back together.
+func (s *Store) appendAuditTx(ctx context.Context, tx *sql.Tx, e *audit.Event) error {
+	{
 		if s.engine == Postgres {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(4242004)`); err != nil {
 				return fmt.Errorf("lock audit log: %w", err)
@@ -43,7 +49,7 @@ func (s *Store) AppendAudit(ctx context.Context, e *audit.Event) error {
 			return fmt.Errorf("append audit event: %w", mapErr(err))
 		}
 		return nil
-	})
+	}
 }
 
 const auditCols = `seq, at, actor, source, action, object, product_id, outcome, detail, prev_hash, hash`

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -402,14 +403,13 @@ func (s *Store) CreateInvite(ctx context.Context, role identity.Role, by string,
 // exactly once.
 func (s *Store) AcceptInvite(ctx context.Context, plain string, u *identity.User) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// One atomic claim: of concurrent acceptances (on PostgreSQL a
+		// SELECT then UPDATE let two through), exactly one changes the row.
 		var role string
-		err := tx.QueryRowContext(ctx, s.q(`SELECT role FROM setup_tokens WHERE hash = ? AND purpose = 'invite' AND NOT used AND expires_at > ?`),
-			identity.HashSecret(plain), fmtTime(time.Now())).Scan(&role)
+		err := tx.QueryRowContext(ctx, s.q(`UPDATE setup_tokens SET used = ? WHERE hash = ? AND purpose = 'invite' AND NOT used AND expires_at > ? RETURNING role`),
+			true, identity.HashSecret(plain), fmtTime(time.Now())).Scan(&role)
 		if err != nil {
 			return fmt.Errorf("invitation: %w (already used or expired; ask an administrator for a new one)", mapErr(err))
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE setup_tokens SET used = ? WHERE hash = ?`), true, identity.HashSecret(plain)); err != nil {
-			return err
 		}
 		u.Role = identity.Role(role)
 		id, err := s.insertID(ctx, tx, `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -452,26 +452,58 @@ func idList(ids []int64) (string, []any) {
 }
 
 // SSOUser finds or creates the account of a single-sign-on user and sets
-// its global role from the provider's groups. SSO accounts have no
-// password; a local account with the same name is never taken over.
-func (s *Store) SSOUser(ctx context.Context, name string, role identity.Role) (identity.User, error) {
-	u, err := s.UserByName(ctx, name)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		u = identity.User{Name: name, Role: role}
-		return u, s.CreateUser(ctx, &u)
-	case err != nil:
-		return u, err
-	case u.PasswordHash != "":
-		return u, fmt.Errorf("user %q: %w: a local account with this name exists; an administrator must rename one of them", name, ErrConflict)
-	case u.Disabled:
-		return u, fmt.Errorf("user %q is disabled: %w", name, ErrNotFound)
+// its global role from the provider's groups. The account is found by the
+// provider's (issuer, sub) only. A first sign-in creates a new account
+// named id.Name; it never takes over an existing account by that name.
+// With linkEmail (an administrator's choice) and a verified email, a first
+// sign-in may instead link the existing password-less account named by
+// that email.
+func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail bool) (identity.User, error) {
+	var u identity.User
+	if id.Issuer == "" || id.Subject == "" {
+		return u, fmt.Errorf("single sign-on: the ID token has no issuer or sub: %w", ErrNotFound)
 	}
-	if u.Role != role {
-		if _, err := s.exec(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(role), u.ID); err != nil {
-			return u, fmt.Errorf("update role of %q: %w", name, err)
+	var uid int64
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT user_id FROM sso_identities WHERE issuer = ? AND subject = ?`), id.Issuer, id.Subject).Scan(&uid)
+	switch {
+	case err == nil:
+		if u, err = s.UserByID(ctx, uid); err != nil {
+			return u, err
 		}
-		u.Role = role
+	case !errors.Is(err, sql.ErrNoRows):
+		return u, fmt.Errorf("find SSO identity: %w", err)
+	default:
+		name := id.Name
+		if linkEmail && id.EmailVerified && id.Email != "" {
+			if existing, err := s.UserByName(ctx, id.Email); err == nil {
+				if existing.PasswordHash != "" {
+					return existing, fmt.Errorf("user %q: %w: a local account with a password has this email as its name; an administrator must remove its password or rename it", id.Email, ErrConflict)
+				}
+				u = existing
+			}
+			name = id.Email
+		}
+		if u.ID == 0 {
+			if _, err := s.UserByName(ctx, name); err == nil {
+				return u, fmt.Errorf("user %q: %w: an account with this name exists and single sign-on links accounts by the provider's subject only; an administrator must rename one of them", name, ErrConflict)
+			}
+			u = identity.User{Name: name, Role: id.Role}
+			if err := s.CreateUser(ctx, &u); err != nil {
+				return u, err
+			}
+		}
+		if _, err := s.exec(ctx, s.q(`INSERT INTO sso_identities (issuer, subject, user_id) VALUES (?, ?, ?)`), id.Issuer, id.Subject, u.ID); err != nil {
+			return u, fmt.Errorf("link SSO identity: %w", mapErr(err))
+		}
+	}
+	if u.Disabled {
+		return u, fmt.Errorf("user %q is disabled: %w", u.Name, ErrNotFound)
+	}
+	if u.Role != id.Role {
+		if _, err := s.exec(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(id.Role), u.ID); err != nil {
+			return u, fmt.Errorf("update role of %q: %w", u.Name, err)
+		}
+		u.Role = id.Role
 	}
 	return u, nil
 }
@@ -491,4 +523,124 @@ func (s *Store) FindingProduct(ctx context.Context, findingID int64) (int64, err
 		return 0, fmt.Errorf("finding %d: %w", findingID, mapErr(err))
 	}
 	return id, nil
+}
+
+// Attempt is the outcome of charging an authentication attempt.
+type Attempt struct {
+	// Wait > 0: refused, try again after Wait. Locked: refused until an
+	// administrator unlocks the account.
+	Wait   time.Duration
+	Locked bool
+	// Failures is the new count of each key (when allowed).
+	Failures map[string]int
+}
+
+// Allowed reports whether the attempt may proceed.
+func (a Attempt) Allowed() bool { return a.Wait <= 0 && !a.Locked }
+
+// attemptInFlight is how long a charged attempt beyond the free ones
+// blocks its keys until FailAttempt or EndAttempt settles it.
+const attemptInFlight = 10 * time.Second
+
+// BeginAttempt atomically checks every key and, when none blocks, charges
+// the attempt to each (it counts as a failure until EndAttempt refunds it
+// on success). Parallel attempts are serialised per key by row locks, so
+// no more attempts are evaluated than the policy allows.
+func (s *Store) BeginAttempt(ctx context.Context, keys []identity.AttemptKey) (Attempt, error) {
+	sorted := append([]identity.AttemptKey(nil), keys...)
+	slices.SortFunc(sorted, func(a, b identity.AttemptKey) int { return strings.Compare(a.Key, b.Key) }) // one lock order: no deadlocks
+	var out Attempt
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = Attempt{Failures: map[string]int{}}
+		now := time.Now()
+		counts := make([]int, len(sorted))
+		for i, k := range sorted {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO auth_failures (key, failures, until) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING`), k.Key, fmtTime(now)); err != nil {
+				return err
+			}
+			var u string
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT failures, until FROM auth_failures WHERE key = ?`+s.forUpdate()), k.Key).Scan(&counts[i], &u); err != nil {
+				return err
+			}
+			if k.LockAt > 0 && counts[i] >= k.LockAt {
+				out.Locked = true
+			}
+			if w := parseTime(u).Sub(now); w > out.Wait {
+				out.Wait = w
+			}
+		}
+		if !out.Allowed() {
+			return nil
+		}
+		for i, k := range sorted {
+			n := counts[i] + 1
+			until := now
+			if k.Delay != nil && k.Delay(n) > 0 {
+				// Beyond the free attempts, the key stays blocked while this
+				// attempt is being evaluated; settling it sets the real wait.
+				until = now.Add(k.Delay(n) + attemptInFlight)
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE auth_failures SET failures = ?, until = ? WHERE key = ?`), n, fmtTime(until), k.Key); err != nil {
+				return err
+			}
+			out.Failures[k.Key] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return Attempt{}, fmt.Errorf("charge sign-in attempt: %w", err)
+	}
+	return out, nil
+}
+
+// EndAttempt settles a successful attempt: keys are cleared, or given
+// their charge back when they ask for a refund.
+func (s *Store) EndAttempt(ctx context.Context, keys []identity.AttemptKey) error {
+	now := time.Now()
+	for _, k := range keys {
+		if !k.Refund {
+			if _, err := s.exec(ctx, s.q(`DELETE FROM auth_failures WHERE key = ?`), k.Key); err != nil {
+				return fmt.Errorf("settle sign-in attempt: %w", err)
+			}
+			continue
+		}
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			var n int
+			err := tx.QueryRowContext(ctx, s.q(`SELECT failures FROM auth_failures WHERE key = ?`+s.forUpdate()), k.Key).Scan(&n)
+			if errors.Is(err, sql.ErrNoRows) || err == nil && n == 0 {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			until := now
+			if k.Delay != nil {
+				until = now.Add(k.Delay(n - 1))
+			}
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE auth_failures SET failures = ?, until = ? WHERE key = ?`), n-1, fmtTime(until), k.Key)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("settle sign-in attempt: %w", err)
+		}
+	}
+	return nil
+}
+
+// FailAttempt settles a failed attempt: its charge stays, and each key's
+// back-off is measured from now (the failure's answer), replacing the
+// in-flight block (unless a later attempt was charged meanwhile).
+func (s *Store) FailAttempt(ctx context.Context, keys []identity.AttemptKey, att Attempt) error {
+	now := time.Now()
+	for _, k := range keys {
+		n, ok := att.Failures[k.Key]
+		if k.Delay == nil || !ok || k.Delay(n) <= 0 {
+			continue
+		}
+		if _, err := s.exec(ctx, s.q(`UPDATE auth_failures SET until = ? WHERE key = ? AND failures = ?`),
+			fmtTime(now.Add(k.Delay(n))), k.Key, n); err != nil {
+			return fmt.Errorf("record sign-in failure: %w", err)
+		}
+	}
+	return nil
 }

@@ -90,14 +90,17 @@ func TestMembershipsAndVisibility(t *testing.T) {
 			t.Errorf("second removal: %v", err)
 		}
 		// SSO accounts never take over local ones.
-		if _, err := s.SSOUser(ctx, "olga", identity.RoleAdmin); !errors.Is(err, store.ErrConflict) {
+		idp := func(sub, name string, role identity.Role) identity.SSOIdentity {
+			return identity.SSOIdentity{Issuer: "https://idp.example", Subject: sub, Name: name, Role: role}
+		}
+		if _, err := s.SSOUser(ctx, idp("o", "olga", identity.RoleAdmin), false); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("SSO takeover of a local account: %v", err)
 		}
-		sso, err := s.SSOUser(ctx, "sam", identity.RoleEditor)
+		sso, err := s.SSOUser(ctx, idp("s", "sam", identity.RoleEditor), false)
 		if err != nil || sso.Role != identity.RoleEditor {
 			t.Fatalf("SSO user: %+v %v", sso, err)
 		}
-		if sso, _ = s.SSOUser(ctx, "sam", identity.RoleViewer); sso.Role != identity.RoleViewer {
+		if sso, _ = s.SSOUser(ctx, idp("s", "sam", identity.RoleViewer), false); sso.Role != identity.RoleViewer {
 			t.Errorf("SSO role sync: %s", sso.Role)
 		}
 	})

@@ -116,3 +116,15 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, id int64) error {
 	}
 	return nil
 }
+
+// DeleteUserPasskeys removes every passkey of a user (after a password
+// change that signs out everywhere: an attacker's passkey must not
+// survive it) and returns how many.
+func (s *Store) DeleteUserPasskeys(ctx context.Context, userID int64) (int64, error) {
+	res, err := s.exec(ctx, s.q(`DELETE FROM passkeys WHERE user_id = ?`), userID)
+	if err != nil {
+		return 0, fmt.Errorf("remove passkeys of user %d: %w", userID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

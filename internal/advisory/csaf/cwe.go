@@ -40,3 +40,9 @@ var cweNames = map[string]string{
 	"CWE-863": "Incorrect Authorization",
 	"CWE-918": "Server-Side Request Forgery (SSRF)",
 }
+
+// CWEName returns the name of a CWE id from the bundled table.
+func CWEName(id string) (string, bool) {
+	n, ok := cweNames[id]
+	return n, ok
+}

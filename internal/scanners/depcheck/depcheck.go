@@ -43,10 +43,8 @@ type vulnerability struct {
 	Name        string `xml:"name"`
 	Severity    string `xml:"severity"`
 	Description string `xml:"description"`
-	CVSSV3      struct {
-		BaseScore string `xml:"baseScore"`
-	} `xml:"cvssV3"`
-	CVSSV2 struct {
+	CVSSV3      cvss3  `xml:"cvssV3"`
+	CVSSV2      struct {
 		Score string `xml:"score"`
 	} `xml:"cvssV2"`
 	CWEs       []string `xml:"cwes>cwe"`
@@ -58,6 +56,49 @@ type vulnerability struct {
 	KEV *struct{} `xml:"knownExploitedVulnerability"`
 	// From the JSON report.
 	cvss4Vector string
+}
+
+// cvss3 is Dependency-Check's CVSS v3 block: the score and the metric
+// values spelled out (NETWORK, LOW, …), from which the vector is rebuilt.
+type cvss3 struct {
+	BaseScore             string `xml:"baseScore" json:"baseScore"`
+	AttackVector          string `xml:"attackVector" json:"attackVector"`
+	AttackComplexity      string `xml:"attackComplexity" json:"attackComplexity"`
+	PrivilegesRequired    string `xml:"privilegesRequired" json:"privilegesRequired"`
+	UserInteraction       string `xml:"userInteraction" json:"userInteraction"`
+	Scope                 string `xml:"scope" json:"scope"`
+	ConfidentialityImpact string `xml:"confidentialityImpact" json:"confidentialityImpact"`
+	IntegrityImpact       string `xml:"integrityImpact" json:"integrityImpact"`
+	AvailabilityImpact    string `xml:"availabilityImpact" json:"availabilityImpact"`
+	Version               string `xml:"version" json:"version"`
+}
+
+// vector is the CVSS v3 vector string, or "" when a metric is missing.
+func (c cvss3) vector() string {
+	letter := func(v string, m map[string]string) string { return m[strings.ToUpper(strings.TrimSpace(v))] }
+	nlh := map[string]string{"NONE": "N", "LOW": "L", "HIGH": "H"}
+	parts := []struct{ k, v string }{
+		{"AV", letter(c.AttackVector, map[string]string{"NETWORK": "N", "ADJACENT_NETWORK": "A", "ADJACENT": "A", "LOCAL": "L", "PHYSICAL": "P"})},
+		{"AC", letter(c.AttackComplexity, map[string]string{"LOW": "L", "HIGH": "H"})},
+		{"PR", letter(c.PrivilegesRequired, nlh)},
+		{"UI", letter(c.UserInteraction, map[string]string{"NONE": "N", "REQUIRED": "R"})},
+		{"S", letter(c.Scope, map[string]string{"UNCHANGED": "U", "CHANGED": "C"})},
+		{"C", letter(c.ConfidentialityImpact, nlh)},
+		{"I", letter(c.IntegrityImpact, nlh)},
+		{"A", letter(c.AvailabilityImpact, nlh)},
+	}
+	ver := strings.TrimSpace(c.Version)
+	if ver != "3.0" && ver != "3.1" {
+		ver = "3.1"
+	}
+	out := "CVSS:" + ver
+	for _, p := range parts {
+		if p.v == "" {
+			return ""
+		}
+		out += "/" + p.k + ":" + p.v
+	}
+	return out
 }
 
 type dependency struct {
@@ -131,10 +172,19 @@ func (d dependency) component() findings.Component {
 	return findings.Component{Name: d.FileName}
 }
 
+// identified names the identified package ("group:artifact 1.2.3"), else
+// the file Dependency-Check scanned.
+func identified(c findings.Component, file string) string {
+	if c.PURL == "" {
+		return file
+	}
+	return strings.TrimSpace(c.Name + " " + c.Version)
+}
+
 func (d dependency) finding(v vulnerability) findings.Finding {
 	c := d.component()
 	f := findings.Finding{
-		Title:       v.Name + " in " + d.FileName,
+		Title:       v.Name + " in " + identified(c, d.FileName),
 		RuleID:      v.Name,
 		Component:   c,
 		Description: strings.TrimSpace(v.Description),
@@ -142,6 +192,7 @@ func (d dependency) finding(v vulnerability) findings.Finding {
 	}
 	f.VulnerabilityIDs = findings.VulnIDsIn(v.Name)
 	f.CVSS.V3Score = findings.ParseScore(v.CVSSV3.BaseScore)
+	f.CVSS.V3Vector = v.CVSSV3.vector()
 	f.CVSS.V4Vector = v.cvss4Vector
 	f.KEV = v.KEV != nil
 	if s, ok := findings.ParseSeverity(v.Severity); ok && v.Severity != "" {
@@ -189,6 +240,7 @@ type jsonDependency struct {
 		Severity string `json:"severity"`
 		CVSSv3   *struct {
 			BaseScore json.Number `json:"baseScore"`
+			cvss3
 		} `json:"cvssv3"`
 		CVSSv2 *struct {
 			Score json.Number `json:"score"`
@@ -222,6 +274,7 @@ func (j jsonDependency) dependency() dependency {
 	for _, jv := range j.Vulnerabilities {
 		v := vulnerability{Name: jv.Name, Severity: jv.Severity, Description: jv.Description, CWEs: jv.CWEs, KEV: jv.KEV}
 		if jv.CVSSv3 != nil {
+			v.CVSSV3 = jv.CVSSv3.cvss3
 			v.CVSSV3.BaseScore = jv.CVSSv3.BaseScore.String()
 		}
 		if jv.CVSSv2 != nil {

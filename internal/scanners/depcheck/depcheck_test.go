@@ -17,7 +17,7 @@ func TestParse(t *testing.T) {
 		t.Fatalf("got %d findings, want 1 (suppressed skipped)", len(got))
 	}
 	f := got[0]
-	if f.Title != "CVE-2021-44228 in log4j-core-2.14.1.jar" || f.Severity != findings.Critical || *f.CVSS.V3Score != 10 || len(f.CWEs) != 2 {
+	if f.Title != "CVE-2021-44228 in org.apache.logging.log4j:log4j-core 2.14.1" || f.Severity != findings.Critical || *f.CVSS.V3Score != 10 || len(f.CWEs) != 2 {
 		t.Errorf("finding: %+v", f)
 	}
 	if f.Component != (findings.Component{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}) || len(f.Locations) != 2 {
@@ -65,14 +65,14 @@ func TestCorpus(t *testing.T) {
 		locations                   int
 	}{
 		// 191 dependencies, 26 vulnerabilities (8 suppressed).
-		"PR6439.xml":   {26, 2, 8, 16, 0, "CVE-2020-15522 in bcprov-jdk15on-1.64.jar", "org.bouncycastle:bcprov-jdk15on", "1.64", "CVE-2020-15522", 1},
+		"PR6439.xml":   {26, 2, 8, 16, 0, "CVE-2020-15522 in org.bouncycastle:bcprov-jdk15on 1.64", "org.bouncycastle:bcprov-jdk15on", "1.64", "CVE-2020-15522", 1},
 		"dc_empty.xml": {},
 		"multiple_vulnerabilities_has_multiple_findings.xml":  {7, 0, 6, 0, 1, "CVE-0000-0001 in adapter-ear1.ear: dom4j-2.1.1.jar", "adapter-ear1.ear: dom4j-2.1.1.jar", "", "CVE-0000-0001", 3},
 		"single_dependency_with_related_no_vulnerability.xml": {},
 		// Severity "Moderate".
 		"single_vuln.xml":                        {1, 0, 0, 1, 0, "CVE-0000-0001 in component2.dll", "component2.dll", "", "CVE-0000-0001", 1},
-		"version-6.5.3.xml":                      {1, 0, 0, 0, 1, "CVE-2020-9488 in log4j-api-2.12.4.jar", "org.apache.logging.log4j:log4j-api", "2.12.4", "CVE-2020-9488", 1},
-		"version-6.5.3_multi_cwe_fabricated.xml": {1, 0, 0, 0, 1, "CVE-2020-9488 in log4j-api-2.12.4.jar", "org.apache.logging.log4j:log4j-api", "2.12.4", "CVE-2020-9488", 1},
+		"version-6.5.3.xml":                      {1, 0, 0, 0, 1, "CVE-2020-9488 in org.apache.logging.log4j:log4j-api 2.12.4", "org.apache.logging.log4j:log4j-api", "2.12.4", "CVE-2020-9488", 1},
+		"version-6.5.3_multi_cwe_fabricated.xml": {1, 0, 0, 0, 1, "CVE-2020-9488 in org.apache.logging.log4j:log4j-api 2.12.4", "org.apache.logging.log4j:log4j-api", "2.12.4", "CVE-2020-9488", 1},
 	}
 	for _, name := range scannertest.Files(t, dir) {
 		t.Run(name, func(t *testing.T) {
@@ -112,4 +112,18 @@ func FuzzParse(f *testing.F) {
 func FuzzParseJSON(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, ParseJSON)
+}
+
+// TestCVSS3Vector: the vector is rebuilt from Dependency-Check's spelled-out
+// metrics (corpus version-6.5.3.xml: CVE-2020-9488, 3.7).
+func TestCVSS3Vector(t *testing.T) {
+	c := cvss3{BaseScore: "3.7", AttackVector: "NETWORK", AttackComplexity: "HIGH", PrivilegesRequired: "NONE", UserInteraction: "NONE",
+		Scope: "UNCHANGED", ConfidentialityImpact: "LOW", IntegrityImpact: "NONE", AvailabilityImpact: "NONE", Version: "3.1"}
+	if v := c.vector(); v != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N" {
+		t.Errorf("vector %q", v)
+	}
+	c.Scope = ""
+	if v := c.vector(); v != "" {
+		t.Errorf("incomplete metrics gave %q", v)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -173,7 +174,17 @@ func (it reportItem) finding(h host) (findings.Finding, error) {
 	f.CVSS.V4Vector = it.CVSS4Vector
 	f.CVSS.V4Score = findings.ParseScore(it.CVSS4Score)
 	f.EPSS.Score = epss(it.EPSS)
-	f.Locations = []findings.Location{h.location(it.Port, it.Protocol)}
+	loc := h.location(it.Port, it.Protocol)
+	if sv := strings.TrimSpace(it.SvcName); sv != "" && sv != "general" {
+		loc.Service = strings.TrimSuffix(sv, "?") // "www?" when Nessus guessed
+		if loc.Service == "www" {                 // Nessus's name for HTTP and HTTPS alike
+			loc.Service = "http"
+			if loc.Port == 443 || loc.Port == 8443 {
+				loc.Service = "https"
+			}
+		}
+	}
+	f.Locations = []findings.Location{loc}
 	if it.SvcName != "" && it.SvcName != "general" {
 		f.Description = joinText(f.Description, "Service: "+it.SvcName)
 	}
@@ -232,6 +243,14 @@ func (h host) location(port, proto string) findings.Location {
 		l.Path = u.EscapedPath()
 	}
 	l.Port, _ = strconv.Atoi(strings.TrimSpace(port))
+	if l.URL == "" {
+		for _, n := range []string{h.fqdn, h.name} {
+			if n != "" && n != l.Host && net.ParseIP(n) == nil {
+				l.HostName = n
+				break
+			}
+		}
+	}
 	return l
 }
 

@@ -30,7 +30,7 @@ func TestParseXML(t *testing.T) {
 	if php.CVSS.V3Score == nil || *php.CVSS.V3Score != 9.8 {
 		t.Errorf("score not computed from the v3.0 vector: %v", php.CVSS.V3Score)
 	}
-	if l := php.Locations; len(l) != 1 || l[0] != (findings.Location{Host: "10.0.0.5", Port: 443, Protocol: "tcp"}) {
+	if l := php.Locations; len(l) != 1 || l[0] != (findings.Location{Host: "10.0.0.5", Port: 443, Protocol: "tcp", Service: "https", HostName: "camera-01.lab"}) {
 		t.Errorf("php location %+v", l)
 	}
 	if len(php.References) != 2 || php.Mitigation != "Upgrade to PHP 8.2.20 or later." || !strings.Contains(php.Description, "Plugin output:\nInstalled version : 8.2.10") {

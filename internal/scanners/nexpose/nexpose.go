@@ -38,6 +38,8 @@ type ref struct {
 	port     int
 	protocol string
 	service  string
+	hostName string
+	testID   string // for a vulnerable test whose definition is missing
 }
 
 type definition struct {
@@ -110,7 +112,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	// Vulnerable tests without a definition in the report.
 	for _, id := range p.order {
 		if refs, ok := p.pending[id]; ok {
-			if err := p.flush(definition{ID: refs[0].service}, refs, false); err != nil {
+			if err := p.flush(definition{ID: refs[0].testID}, refs, false); err != nil {
 				return err
 			}
 		}
@@ -132,6 +134,17 @@ func (p *parser) node(at ref) error {
 			sv := at
 			sv.service = attr(se, "name")
 			return p.node(sv)
+		case "names":
+			var n struct {
+				Names []string `xml:"name"`
+			}
+			if err := p.dec.DecodeElement(&n, &se); err != nil {
+				return err
+			}
+			if len(n.Names) > 0 && strings.TrimSpace(n.Names[0]) != at.host {
+				at.hostName = strings.TrimSpace(n.Names[0])
+			}
+			return nil
 		case "endpoints", "services", "tests":
 			return p.node(at)
 		case "test":
@@ -144,7 +157,7 @@ func (p *parser) node(at ref) error {
 				}
 				r := at
 				if len(p.pending[key]) == 0 {
-					r.service = id // remembered for a missing definition's title
+					r.testID = id // remembered for a missing definition's title
 				}
 				p.pending[key] = append(p.pending[key], r)
 			}
@@ -176,7 +189,7 @@ func (p *parser) flush(d definition, refs []ref, defined bool) error {
 		f := findings.Finding{
 			Title:     d.Title,
 			RuleID:    d.ID,
-			Locations: []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol}},
+			Locations: []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol, Service: strings.ToLower(r.service), HostName: r.hostName}},
 		}
 		if !defined {
 			f.Title = d.ID

@@ -43,8 +43,23 @@ func Detect(h *reportio.Head) bool {
 	case h.JSON().Has("actions") && h.JSON().Has("resolves"):
 		return true
 	}
-	// npm's error report: {"error": {"code": "ENOAUDIT", "summary": …}}
-	return h.JSON().Has("error") && h.JSON().Has("summary") && bytes.Contains(bytes.ToLower(h.Bytes()), []byte("audit"))
+	// npm's error report: {"error": {"code": "ENOAUDIT", "summary": …,
+	// "detail": …}} (npm 7–10), and npm 11's, whose error object may carry
+	// only "code" and "message" or "detail": the document is nothing but
+	// the error.
+	k := h.JSONObject()
+	if k == nil || k.TopKind("error") != '{' {
+		return false
+	}
+	if k.Has("summary") && bytes.Contains(bytes.ToLower(h.Bytes()), []byte("audit")) {
+		return true
+	}
+	for key := range k.Top {
+		if key != "error" && key != "message" && key != "code" {
+			return false
+		}
+	}
+	return k.HasPath("error.code") && (k.HasPath("error.summary") || k.HasPath("error.detail") || k.HasPath("error.message"))
 }
 
 type advisoryV6 struct {
@@ -148,9 +163,14 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			var e struct {
 				Code    string `json:"code"`
 				Summary string `json:"summary"`
+				Detail  string `json:"detail"`
+				Message string `json:"message"`
 			}
 			if err := dec.Decode(&e, "error"); err != nil {
 				return err
+			}
+			if e.Summary == "" {
+				e.Summary = strings.TrimSpace(firstNonEmpty(e.Message, e.Detail))
 			}
 			return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "error", Err: fmt.Errorf("npm audit failed (%s): %s", e.Code, e.Summary)}
 		case "advisories":

@@ -1,6 +1,7 @@
 package npmaudit
 
 import (
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,5 +142,22 @@ func TestNPM70IDsAndPaths(t *testing.T) {
 		if len(f.DependencyPaths) != 1 || f.DependencyPaths[0] != "webpack > mkdirp > minimist" {
 			t.Errorf("paths %q", f.DependencyPaths)
 		}
+	}
+}
+
+// TestNPM11Error: npm 11's error object (code and message, no summary) is
+// detected and is an error, never an empty audit that would close
+// every finding.
+func TestNPM11Error(t *testing.T) {
+	doc := `{"error":{"code":"ENOLOCK","message":"This command requires an existing lockfile.","detail":"Try creating one first with: npm i --package-lock-only"}}`
+	if !Detect(reportio.NewHead([]byte(doc))) {
+		t.Fatal("not detected")
+	}
+	err := Parse(strings.NewReader(doc), "audit.json", func(findings.Finding) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "ENOLOCK") || !strings.Contains(err.Error(), "requires an existing lockfile") {
+		t.Errorf("%v", err)
+	}
+	if Detect(reportio.NewHead([]byte(`{"error":{"code":"X","message":"m"},"results":[]}`))) {
+		t.Error("another tool's document with an error member detected as npm")
 	}
 }

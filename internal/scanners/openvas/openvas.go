@@ -132,7 +132,7 @@ func (res result) finding() (findings.Finding, bool) {
 		Severity:    severity(score, res.Threat),
 		Mitigation:  tags["solution"],
 		Description: join(tags["summary"], tags["insight"], labelled("Impact", tags["impact"]), labelled("Affected", tags["affected"]), labelled("Detection result", res.Description)),
-		Locations:   []findings.Location{location(strings.TrimSpace(res.Host.IP), res.Port)},
+		Locations:   []findings.Location{withHostName(location(strings.TrimSpace(res.Host.IP), res.Port), res.Host.Hostname)},
 	}
 	if v := tags["cvss_base_vector"]; strings.HasPrefix(v, "CVSS:3") {
 		f.CVSS.V3Vector = v
@@ -186,6 +186,13 @@ func severity(score *float64, threat string) findings.Severity {
 		return findings.Info
 	}
 	return findings.SeverityOrInfo(threat)
+}
+
+func withHostName(l findings.Location, name string) findings.Location {
+	if name = strings.TrimSpace(name); name != "" && name != l.Host {
+		l.HostName = name
+	}
+	return l
 }
 
 // location reads "443/tcp" or "general/tcp".
@@ -261,7 +268,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		}
 		l := findings.Location{Host: c.Get("IP"), Protocol: strings.ToLower(c.Get("Port Protocol"))}
 		l.Port, _ = strconv.Atoi(c.Get("Port"))
-		f.Locations = []findings.Location{l}
+		f.Locations = []findings.Location{withHostName(l, c.Get("Hostname"))}
 		f.VulnerabilityIDs = findings.VulnIDsIn(f.RuleID) // CVE scans use the CVE as OID
 		for _, id := range strings.Split(c.Get("CVEs"), ",") {
 			f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.TrimSpace(id))

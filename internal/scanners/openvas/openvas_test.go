@@ -21,7 +21,7 @@ func TestParseXML(t *testing.T) {
 	if f.Title != "SSH Terrapin Prefix Truncation Weakness" || f.Severity != findings.Medium || f.RuleID != "1.3.6.1.4.1.25623.1.0.151443" || f.UniqueID != "res-1" {
 		t.Errorf("terrapin: %+v", f)
 	}
-	if f.Locations[0] != (findings.Location{Host: "192.0.2.10", Port: 22, Protocol: "tcp"}) || f.VulnerabilityIDs[0] != "CVE-2023-48795" || f.References[0] != "https://terrapin-attack.com/" {
+	if f.Locations[0] != (findings.Location{Host: "192.0.2.10", Port: 22, Protocol: "tcp", HostName: "gw.lab"}) || f.VulnerabilityIDs[0] != "CVE-2023-48795" || f.References[0] != "https://terrapin-attack.com/" {
 		t.Errorf("terrapin location/ids: %+v %v %v", f.Locations, f.VulnerabilityIDs, f.References)
 	}
 	if f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:N" || *f.CVSS.V3Score != 5.9 || f.Mitigation != "Update OpenSSH." || !strings.Contains(f.Description, "Detection result:\nVulnerable KEX") {

@@ -185,7 +185,7 @@ func emitAll(d details, refs []ref, emit func(findings.Finding) error) error {
 			Severity:    severity(d.Severity, r.typ),
 			Description: join(reportio.PlainText(d.Threat), labelled("Impact", reportio.PlainText(d.Impact)), labelled("Category", d.Category)),
 			Mitigation:  reportio.PlainText(d.Solution),
-			Locations:   []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol}},
+			Locations:   []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol, HostName: hostName(r.dns, r.host)}},
 		}
 		for _, c := range d.CVEs {
 			f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.TrimSpace(c.ID))
@@ -221,6 +221,19 @@ func severity(level, typ string) findings.Severity {
 	case "2":
 		return findings.Low
 	case "1":
+		return findings.Info
+	}
+	// Qualys HackerGuardian (PCI) CSV exports write one letter.
+	switch strings.ToUpper(strings.TrimSpace(level)) {
+	case "C":
+		return findings.Critical
+	case "H":
+		return findings.High
+	case "M":
+		return findings.Medium
+	case "L":
+		return findings.Low
+	case "I":
 		return findings.Info
 	}
 	return findings.SeverityOrInfo(level)
@@ -279,6 +292,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		}
 		l := findings.Location{Host: c.Get("IP"), Protocol: strings.ToLower(c.Get("Protocol"))}
 		l.Port, _ = strconv.Atoi(c.Get("Port"))
+		l.HostName = hostName(c.Get("DNS", "HOSTNAME", "DNS Name"), l.Host)
 		f.Locations = []findings.Location{l}
 		key := qid + "\x00" + l.Host + "\x00" + strconv.Itoa(l.Port) + "\x00" + l.Protocol
 		if seen[key] {
@@ -309,4 +323,11 @@ func join(parts ...string) string {
 		}
 	}
 	return strings.Join(out, "\n\n")
+}
+
+func hostName(dns, host string) string {
+	if dns = strings.TrimSpace(dns); dns != "" && dns != host {
+		return dns
+	}
+	return ""
 }

@@ -26,7 +26,7 @@ func TestParse(t *testing.T) {
 	if f.Title != "OpenSSL padding oracle (CVE-2016-2107)" || f.VulnerabilityIDs[0] != "CVE-2016-2107" || *f.CVSS.V3Score != 5.9 || f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N" {
 		t.Errorf("openssl: %+v", f)
 	}
-	if f.Locations[0] != (findings.Location{Host: "192.0.2.20", Port: 443, Protocol: "tcp"}) || f.Description != "A MITM attacker can decrypt traffic." || f.Mitigation != "Upgrade OpenSSL." {
+	if f.Locations[0] != (findings.Location{Host: "192.0.2.20", Port: 443, Protocol: "tcp", HostName: "gw.lab"}) || f.Description != "A MITM attacker can decrypt traffic." || f.Mitigation != "Upgrade OpenSSL." {
 		t.Errorf("openssl details: %+v", f)
 	}
 	if got[3].Title != "QID 999" {
@@ -105,4 +105,12 @@ func FuzzParse(f *testing.F) {
 func FuzzParseCSV(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, ParseCSV)
+}
+
+func TestLetterSeverities(t *testing.T) {
+	for in, want := range map[string]findings.Severity{"M": findings.Medium, "h": findings.High, "L": findings.Low, "C": findings.Critical, "4": findings.High, "Medium": findings.Medium} {
+		if got := severity(in, "Vuln"); got != want {
+			t.Errorf("%q: %s, want %s", in, got, want)
+		}
+	}
 }

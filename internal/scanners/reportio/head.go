@@ -141,8 +141,8 @@ func (k *JSONKeys) HasPathPrefix(p string) bool {
 type jsonFrame struct {
 	obj       bool
 	path      string
-	expectKey bool // object: the next token is a key (or '}')
-	key       string
+	expectKey bool   // object: the next token is a key (or '}')
+	key       []byte // the current member's key (unescaped)
 }
 
 // ScanJSONKeys tokenizes head as far as it goes and returns its keys; nil
@@ -156,6 +156,27 @@ func ScanJSONKeys(head []byte) *JSONKeys {
 	}
 	k := &JSONKeys{Root: b[i], Top: map[string]JSONValue{}, Paths: map[string]bool{}, Any: map[string]bool{}}
 	var stack []jsonFrame
+	// Strings are interned and paths built in a reused buffer, so a head
+	// of many similar records allocates once per distinct key path.
+	intern := map[string]string{}
+	internBytes := func(p []byte) string {
+		if s, ok := intern[string(p)]; ok {
+			return s
+		}
+		s := string(p)
+		if len(intern) < 4*maxKeyPaths {
+			intern[s] = s
+		}
+		return s
+	}
+	var pathBuf []byte
+	joinPath := func(parent string, key []byte) []byte {
+		pathBuf = pathBuf[:0]
+		if parent != "" {
+			pathBuf = append(append(pathBuf, parent...), '.')
+		}
+		return append(pathBuf, key...)
+	}
 	// value handles the start of a value at b[i] whose key path is path.
 	topMember := func() bool {
 		n := len(stack)
@@ -195,7 +216,7 @@ func ScanJSONKeys(head []byte) *JSONKeys {
 					k.Invalid = true
 					return k
 				}
-				s, next, ok := scanJSONString(b, i)
+				s, next, ok := scanJSONBytes(b, i)
 				if !ok {
 					return k
 				}
@@ -213,36 +234,33 @@ func ScanJSONKeys(head []byte) *JSONKeys {
 				i++
 				f.expectKey = false
 				f.key = s
-				if len(k.Any) < maxKeyPaths {
-					k.Any[s] = true
+				if !k.Any[string(s)] && len(k.Any) < maxKeyPaths {
+					k.Any[internBytes(s)] = true
 				}
-				p := s
-				if f.path != "" {
-					p = f.path + "." + s
-				}
-				if n <= maxPathDepth && len(k.Paths) < maxKeyPaths {
-					k.Paths[p] = true
+				if n <= maxPathDepth {
+					p := joinPath(f.path, s)
+					if !k.Paths[string(p)] && len(k.Paths) < maxKeyPaths {
+						k.Paths[internBytes(p)] = true
+					}
 				}
 				continue
 			}
 		}
 		// A value starts at b[i].
-		path := ""
 		isTop := topMember()
-		if n := len(stack); n > 0 {
-			f := stack[n-1]
-			if f.obj {
-				path = f.key
-				if f.path != "" {
-					path = f.path + "." + f.key
-				}
-			} else {
-				path = f.path
+		parent := func() []byte { // the value's key path
+			if len(stack) == 0 {
+				return pathBuf[:0]
 			}
+			f := stack[len(stack)-1]
+			if f.obj {
+				return joinPath(f.path, f.key)
+			}
+			return append(pathBuf[:0], f.path...)
 		}
 		key := ""
 		if isTop {
-			key = stack[len(stack)-1].key
+			key = internBytes(stack[len(stack)-1].key)
 		}
 		switch c {
 		case '{', '[':
@@ -251,13 +269,21 @@ func ScanJSONKeys(head []byte) *JSONKeys {
 					k.Top[key] = JSONValue{Kind: c}
 				}
 			}
-			fp := path
+			fp := parent()
 			if c == '[' {
-				fp = path + "[]"
+				fp = append(fp, "[]"...)
 			}
-			stack = append(stack, jsonFrame{obj: c == '{', path: fp, expectKey: c == '{'})
+			stack = append(stack, jsonFrame{obj: c == '{', path: internBytes(fp), expectKey: c == '{'})
 			i++
 		case '"':
+			if !isTop {
+				_, next, ok := scanJSONBytes(b, i)
+				if !ok {
+					return k
+				}
+				i = next
+				continue
+			}
 			s, next, ok := scanJSONString(b, i)
 			if !ok {
 				return k
@@ -306,6 +332,23 @@ func skipJSONSpace(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// scanJSONBytes is scanJSONString without allocating for a string with
+// no escapes (the result aliases b).
+func scanJSONBytes(b []byte, i int) ([]byte, int, bool) {
+	j := i + 1
+	for j < len(b) {
+		switch b[j] {
+		case '\\':
+			s, next, ok := scanJSONString(b, i)
+			return []byte(s), next, ok
+		case '"':
+			return b[i+1 : j], j + 1, true
+		}
+		j++
+	}
+	return nil, len(b), false
 }
 
 // scanJSONString reads the string starting at b[i] (a '"'); it returns the

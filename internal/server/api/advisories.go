@@ -16,6 +16,7 @@ import (
 	"github.com/rampart-security/rampart/internal/advisory/provider"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
@@ -84,10 +85,13 @@ func (h handler) publicBase(r *http.Request) string {
 }
 
 type advisoryRequest struct {
-	TLP           string          `json:"tlp"`
-	RequireReview *bool           `json:"require_review"`
-	Document      *csaf.Document  `json:"document"`
-	Input         *advisory.Input `json:"input"`
+	// FromVulnerability authors the advisory from the inventory: the
+	// product's releases that match this vulnerability and their VEX analyses.
+	FromVulnerability string          `json:"from_vulnerability"`
+	TLP               string          `json:"tlp"`
+	RequireReview     *bool           `json:"require_review"`
+	Document          *csaf.Document  `json:"document"`
+	Input             *advisory.Input `json:"input"`
 }
 
 func (req advisoryRequest) document() (csaf.Document, error) {
@@ -137,6 +141,16 @@ func (h handler) createAdvisory(w http.ResponseWriter, r *http.Request) error {
 	var req advisoryRequest
 	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
+	}
+	if req.FromVulnerability != "" {
+		if req.Input != nil || req.Document != nil {
+			return fault.Invalid("from_vulnerability", "give one of from_vulnerability, input or document")
+		}
+		in, err := portfolio.AdvisoryInput(r.Context(), h.Store, h.Vulns, pid, req.FromVulnerability, h.Advisories.Publisher().Name)
+		if err != nil {
+			return err
+		}
+		req.Input = &in
 	}
 	if req.Input != nil && req.Input.Vendor == "" {
 		req.Input.Vendor = h.Advisories.Publisher().Name
@@ -311,9 +325,13 @@ func (h handler) providerMetadata(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	last, err := h.Advisories.LastUpdated(r.Context(), tlps)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := provider.WriteMetadata(&buf, provider.Metadata{Base: h.publicBase(r), Publisher: h.Advisories.Publisher(),
-		Keys: []provider.Key{{Fingerprint: k.Fingerprint}}, TLPs: tlps, LastUpdated: h.Advisories.Now()}); err != nil {
+		Keys: []provider.Key{{Fingerprint: k.Fingerprint}}, TLPs: tlps, LastUpdated: last}); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -392,8 +410,12 @@ func (h handler) csafFolder(tlp string) web.Handler {
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			return provider.WriteChanges(w, h.Advisories.Entries(ctx, tlp))
 		case "csaf-feed-tlp-" + folder + ".json":
+			last, err := h.Advisories.LastUpdated(ctx, []string{tlp})
+			if err != nil {
+				return err
+			}
 			w.Header().Set("Content-Type", "application/json")
-			return provider.WriteFeed(w, base, tlp, h.Advisories.Now(), h.Advisories.Entries(ctx, tlp))
+			return provider.WriteFeed(w, base, tlp, last, h.Advisories.Entries(ctx, tlp))
 		case "category-" + folder + ".json":
 			w.Header().Set("Content-Type", "application/json")
 			return provider.WriteCategory(w, tlp)

@@ -25,6 +25,7 @@ import (
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/updates"
 )
 
 // Deps are what the API handlers need.
@@ -48,6 +49,15 @@ type Deps struct {
 	Diagrams *Diagrams
 	// Vulns matches releases against the local vulnerability database.
 	Vulns *portfolio.Vulns
+	// Updates serves and publishes the products' TUF repositories.
+	Updates *updates.Service
+	// Fleet takes device check-ins and runs rollouts and the fleet view.
+	Fleet *updates.Fleet
+	// MaxTokenLifetime bounds API token lifetimes (0: one year).
+	MaxTokenLifetime time.Duration
+	// IntakeKey (32 bytes) encrypts vulnerability-report attachments at
+	// rest; nil refuses attachments.
+	IntakeKey []byte
 	// Conformity assesses releases against ETSI EN 303 645 and the CRA.
 	Conformity *portfolio.Conformity
 	// Advisories is the CSAF advisory service (nil: no advisory routes).
@@ -91,9 +101,15 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
+	routes = append(routes, h.tufRoutes()...)
+	routes = append(routes, h.updateRoutes()...)
+	routes = append(routes, h.incidentRoutes()...)
+	routes = append(routes, h.intakeRoutes()...)
+	routes = append(routes, h.subscriberRoutes()...)
 	routes = append(routes, h.firmwareRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	routes = append(routes, h.policyRoutes()...)
+	routes = append(routes, h.sdlRoutes()...)
 	routes = append(routes, h.advisoryRoutes()...)
 	return routes
 }

@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
@@ -41,24 +43,31 @@ func SignInWithPasskeyStep(r *http.Request, st *store.Store, pol identity.SignIn
 func signIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, password, code string, passkeyStep bool) (cookie, csrf string, err error) {
 	ctx := r.Context()
 	ip := web.ClientIP(r)
-	userKey, ipKey := "user:"+strings.ToLower(strings.TrimSpace(name)), "ip:"+ip
-	failures, until, err := st.Failures(ctx, userKey, ipKey)
+	name = truncateName(name)
+	keys := pol.Keys(name, ip)
+	// The attempt is charged before the password is checked, atomically:
+	// parallel guesses cannot all pass one read of the counters.
+	att, err := st.BeginAttempt(ctx, keys)
 	if err != nil {
 		return "", "", err
 	}
-	if pol.LockAfter > 0 && failures >= pol.LockAfter {
+	if att.Locked {
 		recordSignIn(ctx, st, name, audit.Failed, "account locked")
 		return "", "", TooManyAttempts{Wait: pol.MaxDelay, Locked: true}
 	}
-	if wait := time.Until(until); wait > 0 {
-		return "", "", TooManyAttempts{Wait: wait}
+	if !att.Allowed() {
+		return "", "", TooManyAttempts{Wait: att.Wait}
 	}
 	u, uerr := st.UserByName(ctx, name)
 	ok := false
 	if uerr == nil && !u.Disabled {
-		ok = identity.VerifyPassword(u.PasswordHash, password)
+		ok, err = identity.VerifyPasswordContext(ctx, u.PasswordHash, password)
 	} else {
-		identity.EqualizeTiming(password)
+		err = identity.EqualizeTimingContext(ctx, password)
+	}
+	if err != nil { // no hashing slot: the attempt was not evaluated
+		_ = st.EndAttempt(ctx, refundAll(keys))
+		return "", "", err
 	}
 	reason := "wrong user name or password"
 	switch {
@@ -66,32 +75,35 @@ func signIn(r *http.Request, st *store.Store, pol identity.SignInPolicy, name, p
 		ok, reason = checkSecondFactor(r, st, u, code)
 	case ok && u.MFA: // passkeys are the second factor
 		if passkeyStep {
-			_ = st.ClearFailures(ctx, userKey)
+			_ = st.EndAttempt(ctx, keys)
 			return "", "", PasskeyStep{UserID: u.ID}
 		}
 		ok, reason = false, "second factor (passkey) needs a browser"
 	}
 	if !ok {
-		n, ferr := st.RecordFailure(ctx, userKey, pol.Delay)
-		if ferr != nil {
-			return "", "", ferr
-		}
-		if _, ferr := st.RecordFailure(ctx, ipKey, pol.AddressDelay); ferr != nil {
-			return "", "", ferr
-		}
+		_ = st.FailAttempt(ctx, keys, att)
 		recordSignIn(ctx, st, name, audit.Failed, reason)
-		if pol.LockAfter > 0 && n == pol.LockAfter {
+		if n := att.Failures[identity.AccountKey(name)]; pol.LockAfter > 0 && n == pol.LockAfter {
 			_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionLocked, Actor: name, Object: "user " + name, Outcome: audit.Failed,
 				Detail: fmt.Sprintf("%d consecutive failed sign-ins", n)})
 		}
 		return "", "", ErrBadCredentials
 	}
-	_ = st.ClearFailures(ctx, userKey)
+	_ = st.EndAttempt(ctx, keys)
 	cookie, csrf, err = st.CreateSessionAuth(ctx, u.ID, ip, r.UserAgent(), u.TOTPSecret != "")
 	if err == nil {
 		recordSignIn(ctx, st, u.Name, audit.OK, "")
 	}
 	return cookie, csrf, err
+}
+
+// refundAll gives an unevaluated attempt's charge back on every key.
+func refundAll(keys []identity.AttemptKey) []identity.AttemptKey {
+	out := append([]identity.AttemptKey(nil), keys...)
+	for i := range out {
+		out[i].Refund = true
+	}
+	return out
 }
 
 // checkSecondFactor accepts a current TOTP code used for the first time,
@@ -126,9 +138,15 @@ func recordSignIn(ctx context.Context, st *store.Store, name, outcome, reason st
 	_ = audit.Record(ctx, st, audit.Event{Action: action, Actor: truncateName(name), Object: "user " + truncateName(name), Outcome: outcome, Detail: reason})
 }
 
+// truncateName bounds an anonymous user name (before any lookup or write)
+// to 100 bytes without splitting a UTF-8 sequence.
 func truncateName(s string) string {
-	if len(s) > 100 {
-		return s[:100]
+	if len(s) <= 100 {
+		return s
+	}
+	s = s[:100]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
 	}
 	return s
 }
@@ -173,10 +191,10 @@ func SetSessionCookie(w http.ResponseWriter, value string, secure bool, maxAge t
 func (h handler) authRoutes() []web.Route {
 	return []web.Route{
 		{Method: "POST", Pattern: "/api/v1/auth/login", Public: true, Handler: h.login},
-		{Method: "POST", Pattern: "/api/v1/auth/logout", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.logout},
-		{Method: "POST", Pattern: "/api/v1/auth/logout-everywhere", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.logoutEverywhere},
+		{Method: "POST", Pattern: "/api/v1/auth/logout", Need: identity.RoleViewer, Scope: identity.ScopeAccount, SessionOnly: true, WithoutMFA: true, Handler: h.logout},
+		{Method: "POST", Pattern: "/api/v1/auth/logout-everywhere", Need: identity.RoleViewer, Scope: identity.ScopeAccount, SessionOnly: true, WithoutMFA: true, Handler: h.logoutEverywhere},
 		{Method: "GET", Pattern: "/api/v1/me", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.me},
-		{Method: "PUT", Pattern: "/api/v1/me/password", Need: identity.RoleViewer, Scope: identity.ScopeAccount, WithoutMFA: true, Handler: h.changePassword},
+		{Method: "PUT", Pattern: "/api/v1/me/password", Need: identity.RoleViewer, Scope: identity.ScopeAccount, SessionOnly: true, WithoutMFA: true, Handler: h.changePassword},
 		{Method: "GET", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Scope: identity.ScopeAccount, Handler: h.listTokens},
 		{Method: "POST", Pattern: "/api/v1/tokens", Need: identity.RoleViewer, Scope: identity.ScopeAccount, Handler: h.createToken},
 		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Need: identity.RoleViewer, Scope: identity.ScopeAccount, Handler: h.revokeToken},
@@ -244,37 +262,84 @@ func (h handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, map[string]int64{"sessions_ended": n})
 }
 
-// ChangePassword checks the current password and the policy (8 characters
-// suffice with a second factor), stores the new hash and ends every other
-// session of the user.
-func ChangePassword(r *http.Request, st *store.Store, current, next string) error {
-	p := identity.FromContext(r.Context())
-	u, err := st.UserByID(r.Context(), p.UserID)
+// ChangePassword checks the new password against the policy first, then
+// the current password under the sign-in throttle (so the route is no
+// password oracle: a weak new password is refused without evaluating the
+// current one, and a wrong current one gets the sign-in's answer), stores
+// the new hash and ends every other session of the user.
+// Every other session ends; the user's passkeys are removed unless
+// opt.KeepPasskeys (a passkey an attacker registered must not survive), and
+// with opt.RevokeTokens every API token is revoked.
+func ChangePassword(r *http.Request, st *store.Store, pol identity.SignInPolicy, current, next string, opt PasswordChangeOptions) error {
+	ctx := r.Context()
+	p := identity.FromContext(ctx)
+	u, err := st.UserByID(ctx, p.UserID)
 	if err != nil {
 		return err
-	}
-	if !identity.VerifyPassword(u.PasswordHash, current) {
-		_ = audit.Record(r.Context(), st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Outcome: audit.Failed, Detail: "wrong current password"})
-		return &store.ValidationError{Field: "current_password", Message: "is not your current password"}
 	}
 	// 8 characters suffice when every password sign-in also needs a second
 	// factor (a TOTP code or a passkey).
-	if err := identity.CheckPasswordFor(next, u.Name, u.MFA); err != nil {
-		return &store.ValidationError{Field: "new_password", Message: err.Error()}
+	if err := identity.CheckPasswordFor(next, u.Name, u.TOTPSecret != "" || u.MFA && opt.KeepPasskeys); err != nil {
+		return fault.Invalid("new_password", "%v", err)
 	}
-	hash, err := identity.HashPassword(next)
+	keys := pol.Keys(u.Name, web.ClientIP(r))
+	att, err := st.BeginAttempt(ctx, keys)
 	if err != nil {
 		return err
 	}
-	if err := st.SetPassword(r.Context(), u.ID, hash, p.SessionHash); err != nil {
+	if att.Locked {
+		return TooManyAttempts{Wait: pol.MaxDelay, Locked: true}
+	}
+	if !att.Allowed() {
+		return TooManyAttempts{Wait: att.Wait}
+	}
+	ok, err := identity.VerifyPasswordContext(ctx, u.PasswordHash, current)
+	if err != nil {
+		_ = st.EndAttempt(ctx, refundAll(keys))
 		return err
 	}
-	return audit.Record(r.Context(), st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Detail: "other sessions ended"})
+	if !ok {
+		_ = st.FailAttempt(ctx, keys, att)
+		_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Outcome: audit.Failed, Detail: "wrong current password"})
+		return fault.Invalid("current_password", "password not changed: check your current password")
+	}
+	_ = st.EndAttempt(ctx, keys)
+	hash, err := identity.HashPasswordContext(ctx, next)
+	if err != nil {
+		return err
+	}
+	if err := st.SetPassword(ctx, u.ID, hash, p.SessionHash); err != nil {
+		return err
+	}
+	detail := "other sessions ended"
+	if !opt.KeepPasskeys {
+		n, err := st.DeleteUserPasskeys(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		detail += fmt.Sprintf("; %d passkeys removed", n)
+	}
+	if opt.RevokeTokens {
+		n, err := st.RevokeUserTokens(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		detail += fmt.Sprintf("; %d API tokens revoked", n)
+	}
+	return audit.Record(ctx, st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Detail: detail})
+}
+
+// PasswordChangeOptions are the choices offered with a password change.
+type PasswordChangeOptions struct {
+	KeepPasskeys bool // keep registered passkeys (default: remove them)
+	RevokeTokens bool // revoke every API token too
 }
 
 type passwordInput struct {
-	Current string `json:"current_password"`
-	New     string `json:"new_password"`
+	Current      string `json:"current_password"`
+	New          string `json:"new_password"`
+	KeepPasskeys bool   `json:"keep_passkeys"`
+	RevokeTokens bool   `json:"revoke_tokens"`
 }
 
 func (h handler) changePassword(w http.ResponseWriter, r *http.Request) {
@@ -283,7 +348,11 @@ func (h handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := ChangePassword(r, h.Store, in.Current, in.New); err != nil {
+	if err := ChangePassword(r, h.Store, h.SignIn, in.Current, in.New, PasswordChangeOptions{KeepPasskeys: in.KeepPasskeys, RevokeTokens: in.RevokeTokens}); err != nil {
+		var tma TooManyAttempts
+		if errors.As(err, &tma) {
+			w.Header().Set("Retry-After", tma.RetryAfter())
+		}
 		h.fail(w, r, err)
 		return
 	}
@@ -309,48 +378,71 @@ type tokenInput struct {
 }
 
 // CreateToken validates and issues a token for the principal: scopes must
-// be known, and a product restriction must name a product the principal
-// can read. Shared by the API and the UI.
-func CreateToken(r *http.Request, st *store.Store, name, expires, scopes string, productID int64) (string, store.APIToken, error) {
-	exp, err := ParseExpiry(expires)
+// be known, a product restriction must name a product the principal can
+// read, the lifetime must not exceed maxLife, and a token creating a token
+// can only create a subset of itself (identity.CheckChildToken); the child
+// records its parent and dies with it. Shared by the API and the UI.
+func CreateToken(r *http.Request, st *store.Store, maxLife time.Duration, name, expires, scopes string, productID int64) (string, store.APIToken, error) {
+	p := identity.FromContext(r.Context())
+	exp, err := ParseExpiry(expires, maxLife)
 	if err != nil {
 		return "", store.APIToken{}, err
 	}
 	sc, err := identity.ParseScopes(scopes)
 	if err != nil {
-		return "", store.APIToken{}, &store.ValidationError{Field: "scopes", Message: err.Error()}
+		return "", store.APIToken{}, fault.Invalid("scopes", "%v", err)
 	}
-	p := identity.FromContext(r.Context())
-	if p.Via == "token" && !p.HasScope(identity.ScopeAll) {
-		return "", store.APIToken{}, &store.ValidationError{Field: "scopes", Message: "only a '*' token or a signed-in user may create tokens"}
+	expiresAt := time.Now().Add(exp)
+	if p.Via == "token" {
+		if productID == 0 {
+			productID = p.TokenProduct // a restricted token's children inherit the restriction
+		}
+		if strings.TrimSpace(expires) == "" && !p.TokenExpires.IsZero() && expiresAt.After(p.TokenExpires) {
+			expiresAt = p.TokenExpires // the default lifetime is cut to the parent's
+		}
+	}
+	if err := p.CheckChildToken(identity.ChildToken{Scopes: sc, ProductID: productID, ExpiresAt: expiresAt}); err != nil {
+		return "", store.APIToken{}, err
 	}
 	if productID != 0 && !p.Can(productID, identity.PermRead) {
-		return "", store.APIToken{}, &store.ValidationError{Field: "product_id", Message: fmt.Sprintf("product %d: not found or not yours", productID)}
+		return "", store.APIToken{}, fault.Invalid("product_id", "product %d: not found or not yours", productID)
 	}
-	plain, tok, err := st.CreateScopedToken(r.Context(), p.UserID, name, exp, sc, productID)
+	req := store.TokenRequest{UserID: p.UserID, Name: name, ExpiresAt: expiresAt, Scopes: sc, ProductID: productID}
+	if p.Via == "token" {
+		req.ParentID = p.TokenID
+	}
+	plain, tok, err := st.CreateToken(r.Context(), req)
 	if err != nil {
 		return "", tok, err
 	}
 	e := audit.Event{Action: audit.ActionTokenCreate, Object: fmt.Sprintf("token %d %s (%s…)", tok.ID, tok.Name, tok.Prefix),
 		ProductID: productID, Detail: "scopes " + identity.JoinScopes(sc)}
+	if req.ParentID != 0 {
+		e.Detail += fmt.Sprintf("; created by token %d", req.ParentID)
+	}
 	if err := audit.Record(r.Context(), st, e); err != nil {
 		return plain, tok, err
 	}
 	return plain, tok, nil
 }
 
-// ParseExpiry parses a token lifetime; empty means the 90-day default and
-// "never" no expiry.
-func ParseExpiry(s string) (time.Duration, error) {
-	switch strings.TrimSpace(s) {
-	case "":
-		return 90 * 24 * time.Hour, nil
-	case "never":
-		return 0, nil
+// ParseExpiry parses a token lifetime: empty means the 90-day default (cut
+// to maxLife), and no lifetime may exceed maxLife (0: the default maximum,
+// identity.DefaultMaxTokenLifetime). "never" is refused: every token expires.
+func ParseExpiry(s string, maxLife time.Duration) (time.Duration, error) {
+	if maxLife <= 0 {
+		maxLife = identity.DefaultMaxTokenLifetime
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return min(90*24*time.Hour, maxLife), nil
 	}
 	d, err := time.ParseDuration(s)
+	if s == "never" || err == nil && d > maxLife {
+		return 0, fault.Invalid("expires", "%q: tokens live at most %s on this server; give a shorter lifetime such as 720h", s, maxLife)
+	}
 	if err != nil || d <= 0 {
-		return 0, &store.ValidationError{Field: "expires", Message: fmt.Sprintf("%q is not a positive duration such as 720h, or 'never'", s)}
+		return 0, fault.Invalid("expires", "%q is not a positive duration such as 720h", s)
 	}
 	return d, nil
 }
@@ -361,7 +453,7 @@ func (h handler) createToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	plain, tok, err := CreateToken(r, h.Store, in.Name, in.Expires, in.Scopes, in.ProductID)
+	plain, tok, err := CreateToken(r, h.Store, h.MaxTokenLifetime, in.Name, in.Expires, in.Scopes, in.ProductID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -376,7 +468,15 @@ func (h handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.Store.RevokeAPIToken(r.Context(), identity.FromContext(r.Context()).UserID, id); err != nil {
+	p := identity.FromContext(r.Context())
+	if p.Via == "token" {
+		// A token manages only itself and the tokens it created.
+		if ok, err := h.Store.TokenDescends(r.Context(), id, p.TokenID); err != nil || !ok {
+			h.fail(w, r, fault.NotFound("token %d: not found among this token and the tokens it created", id))
+			return
+		}
+	}
+	if err := h.Store.RevokeAPIToken(r.Context(), p.UserID, id); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -411,7 +511,7 @@ func CreateUser(r *http.Request, st *store.Store, name string, role identity.Rol
 	if err := identity.CheckPassword(password, name); err != nil {
 		return u, &store.ValidationError{Field: "password", Message: err.Error()}
 	}
-	hash, err := identity.HashPassword(password)
+	hash, err := identity.HashPasswordContext(r.Context(), password)
 	if err != nil {
 		return u, err
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/spreadsheet"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -326,7 +326,7 @@ func storedToFindings(all []store.StoredFinding) []findings.Finding {
 }
 
 func writeFindingsCSV(buf *bytes.Buffer, all []store.StoredFinding) {
-	cw := csv.NewWriter(buf)
+	cw := spreadsheet.NewWriter(buf) // every cell defused (formula injection)
 	cw.Write([]string{"id", "product", "release", "scope", "status", "severity", "risk", "priority", "title", "rule_id", "vulnerability_ids", "cwes",
 		"component", "component_version", "locations", "sla_due", "assignee", "first_seen", "last_seen", "fingerprint"})
 	for _, f := range all {
@@ -349,20 +349,11 @@ func writeFindingsCSV(buf *bytes.Buffer, all []store.StoredFinding) {
 			due = f.SLADue.Format("2006-01-02")
 		}
 		cw.Write([]string{strconv.FormatInt(f.ID, 10), f.ProductName, f.Release, f.Scope, string(f.Status), string(f.Finding.Severity),
-			strconv.FormatFloat(f.Risk.Score, 'f', 1, 64), f.Risk.Priority, csvSafe(f.Finding.Title), csvSafe(f.Finding.RuleID),
-			strings.Join(f.Finding.VulnerabilityIDs, " "), strings.Join(cwes, " "), csvSafe(f.Finding.Component.Name), f.Finding.Component.Version,
-			csvSafe(strings.Join(locs, " ")), due, f.Assignee, f.FirstSeen.Format(time.RFC3339), f.LastSeen.Format(time.RFC3339), f.Finding.Fingerprint})
+			strconv.FormatFloat(f.Risk.Score, 'f', 1, 64), f.Risk.Priority, f.Finding.Title, f.Finding.RuleID,
+			strings.Join(f.Finding.VulnerabilityIDs, " "), strings.Join(cwes, " "), f.Finding.Component.Name, f.Finding.Component.Version,
+			strings.Join(locs, " "), due, f.Assignee, f.FirstSeen.Format(time.RFC3339), f.LastSeen.Format(time.RFC3339), f.Finding.Fingerprint})
 	}
 	cw.Flush()
-}
-
-// csvSafe defuses spreadsheet formula injection: scanner text is attacker
-// controlled, and a cell starting with = + - @ runs as a formula in Excel.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // DedupSetting is which fields define a duplicate for a product.

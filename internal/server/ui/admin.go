@@ -246,7 +246,7 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	hash, err := identity.HashPassword(pw)
+	hash, err := identity.HashPasswordContext(r.Context(), pw)
 	if err != nil {
 		h.fail(w, r, err)
 		return

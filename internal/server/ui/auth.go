@@ -89,7 +89,7 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	hash, err := identity.HashPassword(pw)
+	hash, err := identity.HashPasswordContext(r.Context(), pw)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -133,6 +133,9 @@ func (h *handler) account(w http.ResponseWriter, r *http.Request) {
 	v := view{}
 	if r.URL.Query().Get("mfa") == "required" {
 		v.Error = "An administrator requires a second factor for your account. Set up an authenticator app below to continue."
+	}
+	if r.URL.Query().Get("reauth") == "required" {
+		v.Error = "Confirm it is you first: enter your password (or a code from your authenticator app) below, then try again."
 	}
 	v.Flash = r.URL.Query().Get("flash")
 	h.renderAccount(w, r, v, accountData{})
@@ -181,7 +184,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, v view, 
 func (h *handler) createToken(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	pid, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
-	plain, tok, err := api.CreateToken(r, h.Store, r.PostFormValue("name"), r.PostFormValue("expires"), strings.Join(r.PostForm["scope"], " "), pid)
+	plain, tok, err := api.CreateToken(r, h.Store, h.MaxTokenLifetime, r.PostFormValue("name"), r.PostFormValue("expires"), strings.Join(r.PostForm["scope"], " "), pid)
 	if err != nil {
 		h.renderAccount(w, r, view{Error: err.Error()}, accountData{})
 		return
@@ -209,7 +212,8 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		h.renderAccount(w, r, view{Error: "The two new passwords differ."}, accountData{})
 		return
 	}
-	if err := api.ChangePassword(r, h.Store, r.PostFormValue("current_password"), r.PostFormValue("new_password")); err != nil {
+	if err := api.ChangePassword(r, h.Store, h.SignIn, r.PostFormValue("current_password"), r.PostFormValue("new_password"),
+		api.PasswordChangeOptions{KeepPasskeys: r.PostFormValue("keep_passkeys") == "on", RevokeTokens: r.PostFormValue("revoke_tokens") == "on"}); err != nil {
 		h.renderAccount(w, r, view{Error: "Password not changed: " + err.Error()}, accountData{})
 		return
 	}
@@ -333,4 +337,54 @@ func ssoFlag(on bool) string {
 		return "on"
 	}
 	return ""
+}
+
+// reauth lets a session prove who it is again (its password, under the
+// sign-in throttle, or a current TOTP code), opening the five-minute
+// window in which second factors and passkeys may change.
+func (h *handler) reauth(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := identity.FromContext(ctx)
+	u, err := h.Store.UserByID(ctx, p.UserID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok := false
+	if code := strings.TrimSpace(r.PostFormValue("code")); code != "" && u.TOTPSecret != "" {
+		if step, match := identity.TOTPMatch(u.TOTPSecret, code, time.Now()); match {
+			ok, _ = h.Store.UseTOTPStep(ctx, u.ID, step)
+		}
+	} else {
+		keys := h.SignIn.Keys(u.Name, web.ClientIP(r))
+		att, err := h.Store.BeginAttempt(ctx, keys)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !att.Allowed() {
+			h.renderAccount(w, r, view{Error: api.TooManyAttempts{Wait: att.Wait, Locked: att.Locked}.Error()}, accountData{})
+			return
+		}
+		if ok, err = identity.VerifyPasswordContext(ctx, u.PasswordHash, r.PostFormValue("password")); err != nil {
+			h.renderAccount(w, r, view{Error: err.Error()}, accountData{})
+			return
+		}
+		if ok {
+			_ = h.Store.EndAttempt(ctx, keys)
+		} else {
+			_ = h.Store.FailAttempt(ctx, keys, att)
+		}
+	}
+	if !ok {
+		h.audit(r, audit.Event{Action: audit.ActionReauth, Object: "user " + p.Name, Outcome: audit.Failed, Detail: "wrong password or code"})
+		h.renderAccount(w, r, view{Error: "That password or code is not right."}, accountData{})
+		return
+	}
+	if err := h.Store.MarkSessionReauth(ctx, p.SessionHash); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.audit(r, audit.Event{Action: audit.ActionReauth, Object: "user " + p.Name})
+	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Confirmed. For five minutes you can change your second factors and passkeys."), http.StatusSeeOther)
 }

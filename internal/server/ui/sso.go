@@ -80,7 +80,7 @@ func (h *handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		deny(http.StatusForbidden, msg, err.Error())
 		return
 	}
-	u, err := h.Store.SSOUser(ctx, id.Name, id.Role)
+	u, err := h.Store.SSOUser(ctx, id, h.SSO.LinkVerifiedEmail())
 	if err != nil {
 		deny(http.StatusForbidden, "Your account cannot sign in with single sign-on: "+err.Error(), err.Error())
 		return

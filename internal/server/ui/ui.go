@@ -118,8 +118,9 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(*p*100, 'f', 2, 64) + "%"
 	},
-	"add":   func(a, b int) int { return a + b },
-	"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"add":    func(a, b int) int { return a + b },
+	"mul100": func(f float64) float64 { return f * 100 },
+	"label":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -227,12 +228,7 @@ func RedirectToLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath accepts only same-site absolute paths (no open redirects).
-func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return "/"
-	}
-	return p
-}
+func localPath(p string) string { return web.LocalRedirect(p) }
 
 // preCSRFCookie protects the sign-in and setup forms, which are posted
 // before a session (and its CSRF token) exists: double-submit cookie.
@@ -277,6 +273,8 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.threatModelRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.reportRoutes()...)
+	routes = append(routes, h.updateRoutes()...)
+	routes = append(routes, h.incidentRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	routes = append(routes, h.firmwareRoutes()...)
 	return routes
@@ -291,18 +289,19 @@ func (h *handler) authRoutes() []web.Route {
 		{Method: "POST", Pattern: "/setup", Public: true, Handler: h.setup},
 		{Method: "GET", Pattern: "/invite", Public: true, Handler: h.inviteForm},
 		{Method: "POST", Pattern: "/invite", Public: true, Handler: h.acceptInvite},
-		{Method: "POST", Pattern: "/logout", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.logout},
-		{Method: "GET", Pattern: "/account", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.account},
-		{Method: "POST", Pattern: "/account/password", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.changePassword},
-		{Method: "POST", Pattern: "/account/sessions/others", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.signOutOthers},
-		{Method: "POST", Pattern: "/account/sessions/all", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.signOutEverywhere},
-		{Method: "POST", Pattern: "/account/totp", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.totpStart},
-		{Method: "GET", Pattern: "/account/totp/qr.png", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.totpQR},
-		{Method: "POST", Pattern: "/account/totp/confirm", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.totpConfirm},
-		{Method: "POST", Pattern: "/account/totp/disable", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.totpDisable},
-		{Method: "POST", Pattern: "/account/recovery-codes", Need: identity.RoleViewer, WithoutMFA: true, Handler: h.recoveryCodes},
-		{Method: "POST", Pattern: "/account/tokens", Need: identity.RoleViewer, Handler: h.createToken},
-		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Need: identity.RoleViewer, Handler: h.revokeToken},
+		{Method: "POST", Pattern: "/logout", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.logout},
+		{Method: "GET", Pattern: "/account", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.account},
+		{Method: "POST", Pattern: "/account/password", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.changePassword},
+		{Method: "POST", Pattern: "/account/sessions/others", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.signOutOthers},
+		{Method: "POST", Pattern: "/account/sessions/all", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.signOutEverywhere},
+		{Method: "POST", Pattern: "/account/totp", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.totpStart},
+		{Method: "GET", Pattern: "/account/totp/qr.png", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.totpQR},
+		{Method: "POST", Pattern: "/account/totp/confirm", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.totpConfirm},
+		{Method: "POST", Pattern: "/account/totp/disable", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.totpDisable},
+		{Method: "POST", Pattern: "/account/reauth", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.reauth},
+		{Method: "POST", Pattern: "/account/recovery-codes", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.recoveryCodes},
+		{Method: "POST", Pattern: "/account/tokens", Need: identity.RoleViewer, SessionOnly: true, Handler: h.createToken},
+		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Need: identity.RoleViewer, SessionOnly: true, Handler: h.revokeToken},
 	}
 }
 

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
@@ -42,6 +46,15 @@ type Route struct {
 	Product ProductResolver
 	Perm    identity.Permission
 	Scope   identity.Scope
+	// SessionOnly refuses API tokens: the route changes how the account
+	// authenticates (password, second factors, passkeys, sessions), which
+	// only the person signed in may do. UI routes without a Scope are open
+	// to "*" tokens only (deny by default).
+	SessionOnly bool
+	// Reauth needs a session that proved who it is (signed in, or entered
+	// its password or a code again) within identity.ReauthWindow: adding
+	// or removing second factors with a stolen session alone must fail.
+	Reauth bool
 	// WithoutMFA lets a signed-in user who must enrol a second factor (see
 	// the require_mfa setting) still use the route (account page, sign-out).
 	WithoutMFA bool
@@ -269,14 +282,70 @@ func CheckCSRF(r *http.Request, p *identity.Principal) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(p.CSRF)) == 1
 }
 
-// ClientIP is the request's source address (the TCP peer: Rampart does not
-// trust X-Forwarded-For unless a proxy layer is configured in front).
+type clientIPKey struct{}
+
+// WithClientIP records the request's client address as resolved by the
+// server (the TCP peer, or the address a trusted proxy forwarded).
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey{}, ip)
+}
+
+// ClientIP is the request's source address: the one the server resolved
+// (see ResolveClientIP), else the TCP peer. X-Forwarded-For is trusted only
+// from configured proxies.
 func ClientIP(r *http.Request) string {
+	if ip, ok := r.Context().Value(clientIPKey{}).(string); ok && ip != "" {
+		return ip
+	}
+	return peerIP(r)
+}
+
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// ResolveClientIP returns the client address of a request: the TCP peer,
+// unless the peer is one of the trusted proxies, in which case the
+// right-most X-Forwarded-For entry that is not itself a trusted proxy (a
+// client can prepend anything to that header, but not append).
+func ResolveClientIP(r *http.Request, trusted []netip.Prefix) string {
+	peer := peerIP(r)
+	if len(trusted) == 0 || !inPrefixes(peer, trusted) {
+		return peer
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		a, err := netip.ParseAddr(hop)
+		if err != nil {
+			return peer // malformed: do not guess
+		}
+		if !inPrefixes(hop, trusted) {
+			return a.Unmap().String()
+		}
+	}
+	return peer
+}
+
+func inPrefixes(ip string, ps []netip.Prefix) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadableProducts is the product filter of a request's caller for store
@@ -288,4 +357,31 @@ func ReadableProducts(r *http.Request) []int64 {
 		return nil
 	}
 	return append([]int64{}, ids...)
+}
+
+// LocalRedirect returns p when it is a path on this origin, else "/". It
+// is the one check for every redirect target taken from a request (next=
+// after password, passkey and SSO sign-in; back= after a form). Browsers
+// drop tabs and newlines from URLs and read a backslash as a slash, so
+// "/\t/evil.example" or "/\\evil.example" would leave the origin: control
+// characters are removed and backslashes read as slashes before checking,
+// and the target must then be an absolute path not starting with "//".
+func LocalRedirect(p string) string {
+	p = strings.Map(func(r rune) rune {
+		switch {
+		case r < 0x20 || r == 0x7f:
+			return -1
+		case r == '\\':
+			return '/'
+		}
+		return r
+	}, p)
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return "/"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.EscapedPath(), "/") || strings.HasPrefix(u.EscapedPath(), "//") {
+		return "/"
+	}
+	return (&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery, Fragment: u.Fragment}).String()
 }

@@ -84,7 +84,9 @@ type flow struct {
 	UsesVPN     bool            `json:"usesVPN"`
 	Controls    controls        `json:"controls"`
 	InScope     *bool           `json:"inScope"`
-	Authn       string          `json:"authenticatedWith"`
+	// Authn is a string naming the mechanism in current pytm, and a
+	// boolean (false when unset) in pytm before mid-2024.
+	Authn json.RawMessage `json:"authenticatedWith"`
 }
 
 type data struct {
@@ -245,7 +247,7 @@ func Parse(input []byte, name string) (*threatmodel.Model, []string, error) {
 		fl := threatmodel.Flow{ID: ids.Make(strings.ToLower(f.Name), fmt.Sprintf("flow-%d", i+1)), Name: f.Name, From: src, To: dst,
 			Protocol: strings.ToLower(f.Protocol), Encrypted: f.IsEncrypted || f.Controls.IsEncrypted || f.UsesVPN || f.Controls.UsesVPN,
 			Integrity: f.Controls.ProvidesIntegrity, ReplayProtection: f.Controls.ImplementsNonce, Description: strings.TrimSpace(f.Description + " " + f.Note)}
-		if f.Controls.AuthenticatesSource || f.Authn != "" {
+		if f.Controls.AuthenticatesSource || authenticated(f.Authn) {
 			fl.Authentication = "token"
 		}
 		if f.InScope != nil && !*f.InScope {
@@ -304,4 +306,19 @@ func classification(c string) string {
 		return "critical"
 	}
 	return ""
+}
+
+// authenticated reads authenticatedWith: a non-empty mechanism name, or
+// true in older pytm.
+func authenticated(raw json.RawMessage) bool {
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		return b
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		s = strings.TrimSpace(strings.ToLower(s))
+		return s != "" && s != "false" && s != "none"
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
@@ -68,4 +69,28 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("re-parse of imported model: %v", err)
 		}
 	})
+}
+
+// TestOldAuthenticatedWith: pytm before mid-2024 wrote authenticatedWith
+// as a boolean; such a model imports, and true means authenticated.
+func TestOldAuthenticatedWith(t *testing.T) {
+	for in, want := range map[string]bool{`false`: false, `true`: true, `"OAuth"`: true, `""`: false, `null`: false} {
+		if got := authenticated([]byte(in)); got != want {
+			t.Errorf("%s: %v", in, got)
+		}
+	}
+}
+
+func TestOldAuthenticatedWithModel(t *testing.T) {
+	b, err := os.ReadFile("testdata/blog.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(string(b), `"isEncrypted"`, `"authenticatedWith": false, "isEncrypted"`, 1)
+	if old == string(b) {
+		t.Skip("fixture has no flow with isEncrypted")
+	}
+	if _, _, err := Parse([]byte(old), "old-pytm.json"); err != nil {
+		t.Fatalf("pytm model with boolean authenticatedWith: %v", err)
+	}
 }

@@ -422,6 +422,24 @@ func convert(top obj, name string) (*threatmodel.Model, []string, error) {
 	for i := range m.Elements {
 		m.Elements[i].Boundary = boundaryOf[m.Elements[i].ID]
 	}
+	// Categories the model defines itself, so a tracked risk of one keeps
+	// its title, STRIDE category, CWE and severity.
+	defined := map[string]riskCategory{}
+	for _, sec := range []string{"individual_risk_categories", "custom_risk_categories"} {
+		keys, objs, err := entries(top[sec], sec, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, o := range objs {
+			cat := orStr(str(o["id"]), keys[i])
+			rc := riskCategory{title: orStr(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"]))}
+			fmt.Sscanf(str(o["cwe"]), "%d", &rc.cwe)
+			if _, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", name); err == nil && len(robjs) > 0 {
+				rc.severity = threatmodel.NormalizeSeverity(str(robjs[0]["severity"]))
+			}
+			defined[cat] = rc
+		}
+	}
 	// tracked risks and individual risks -> threats with status
 	if rt, ok := top["risk_tracking"].(obj); ok {
 		rk := make([]string, 0, len(rt))
@@ -439,9 +457,16 @@ func convert(top obj, name string) (*threatmodel.Model, []string, error) {
 					break
 				}
 			}
-			d := threatmodel.ThreatDecision{ID: "threagile:" + sanitizeRisk(k), Title: "Threagile risk " + parts[0], Target: target,
-				STRIDE: "tampering", Severity: "medium", Status: trackingStatus(str(o["status"])), Reason: str(o["justification"]), Owner: str(o["checked_by"]),
-				Description: "Tracked in Threagile as " + k + ticket(o)}
+			rc, ok := defined[parts[0]]
+			if !ok {
+				rc = builtinRisks[parts[0]]
+			}
+			d := threatmodel.ThreatDecision{ID: "threagile:" + sanitizeRisk(k), Title: orStr(rc.title, "Threagile risk "+parts[0]), Target: target,
+				STRIDE: orStr(rc.stride, "tampering"), Severity: orStr(rc.severity, "medium"), Status: trackingStatus(str(o["status"])), Reason: str(o["justification"]), Owner: str(o["checked_by"]),
+				Description: "Tracked in Threagile as " + k + " (category " + parts[0] + ")" + ticket(o)}
+			if rc.cwe > 0 {
+				d.CWE = []int{rc.cwe}
+			}
 			if d.Target == "" {
 				d.Description += " (applies to several assets)"
 			}
@@ -657,4 +682,32 @@ func trackingStatus(s string) string {
 		return threatmodel.StatusNotApplicable
 	}
 	return threatmodel.StatusOpen
+}
+
+// riskCategory is what a tracked risk keeps of its Threagile category.
+type riskCategory struct {
+	title, stride, severity string
+	cwe                     int
+}
+
+// builtinRisks are Threagile's built-in risk categories most often
+// tracked, with the STRIDE category and CWE of the weakness each one
+// names (their severity Threagile computes per model, so it is not kept).
+var builtinRisks = map[string]riskCategory{
+	"unencrypted-communication":            {title: "Unencrypted Communication", stride: "information_disclosure", cwe: 319},
+	"unencrypted-asset":                    {title: "Unencrypted Technical Asset", stride: "information_disclosure", cwe: 311},
+	"missing-authentication":               {title: "Missing Authentication", stride: "elevation_of_privilege", cwe: 306},
+	"missing-authentication-second-factor": {title: "Missing Two-Factor Authentication", stride: "elevation_of_privilege", cwe: 308},
+	"sql-nosql-injection":                  {title: "SQL/NoSQL-Injection", stride: "tampering", cwe: 89},
+	"cross-site-scripting":                 {title: "Cross-Site Scripting (XSS)", stride: "tampering", cwe: 79},
+	"cross-site-request-forgery":           {title: "Cross-Site Request Forgery (CSRF)", stride: "spoofing", cwe: 352},
+	"server-side-request-forgery":          {title: "Server-Side Request Forgery (SSRF)", stride: "information_disclosure", cwe: 918},
+	"path-traversal":                       {title: "Path-Traversal", stride: "information_disclosure", cwe: 22},
+	"xml-external-entity":                  {title: "XML External Entity (XXE)", stride: "information_disclosure", cwe: 611},
+	"ldap-injection":                       {title: "LDAP-Injection", stride: "tampering", cwe: 90},
+	"untrusted-deserialization":            {title: "Untrusted Deserialization", stride: "tampering", cwe: 502},
+	"code-backdooring":                     {title: "Code Backdooring", stride: "tampering", cwe: 912},
+	"missing-vault":                        {title: "Missing Vault (Secret Storage)", stride: "information_disclosure", cwe: 522},
+	"missing-hardening":                    {title: "Missing Hardening", stride: "tampering", cwe: 16},
+	"container-baseimage-backdooring":      {title: "Container Base Image Backdooring", stride: "tampering", cwe: 912},
 }

@@ -115,3 +115,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestTrackedRiskKeepsCategory: a risk_tracking entry keeps its category's
+// title, STRIDE category and CWE (built-in unencrypted-communication:
+// CWE-319), besides its status.
+func TestTrackedRiskKeepsCategory(t *testing.T) {
+	m, _, err := Parse(read(t, "camera.yaml"), "camera.yaml", Options{ReadInclude: func(string) ([]byte, error) { return read(t, "camera-assets.yaml"), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range m.Threats {
+		if strings.HasPrefix(d.ID, "threagile:unencrypted-communication") {
+			found = true
+			if d.Title != "Unencrypted Communication" || d.STRIDE != "information_disclosure" || len(d.CWE) != 1 || d.CWE[0] != 319 || !strings.Contains(d.Description, "category unencrypted-communication") {
+				t.Errorf("tracked risk %+v", d)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("tracked risk missing")
+	}
+}

@@ -46,14 +46,9 @@ func ReadFile(path string) ([]vuln.VEXStatement, error) {
 		}
 		return fromOpenVEX(doc, path), nil
 	case bytes.Contains(data, []byte(`"csaf_version"`)) && !bytes.Contains(data, []byte(`"@context"`)):
-		// openvex.Open would log "INFO Abriendo CSAF" through the default
-		// slog logger (go-vex v0.2.9, functions_files.go) onto stderr of
-		// every CLI run; OpenCSAF is the same conversion without the log.
-		doc, err := openvex.OpenCSAF(path, []string{})
-		if err != nil {
-			return nil, &vuln.ParseError{File: path, Err: fmt.Errorf("openvex: attempting to open csaf doc: %w", err)}
-		}
-		return fromOpenVEX(doc, path), nil
+		// Own CSAF reader: exact components (purl with version, or the
+		// component of a relationship product), no go-vex log output.
+		return ParseCSAF(data, path)
 	case bytes.Contains(data, []byte(`"@context"`)):
 		doc, err := openvex.Open(path)
 		if err != nil {
@@ -70,11 +65,16 @@ func Parse(data []byte, name string) ([]vuln.VEXStatement, error) {
 	var probe struct {
 		Context   string `json:"@context"`
 		BOMFormat string `json:"bomFormat"`
+		Document  struct {
+			CSAFVersion string `json:"csaf_version"`
+		} `json:"document"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("JSON: %w", err)}
 	}
 	switch {
+	case probe.Document.CSAFVersion != "":
+		return ParseCSAF(data, name)
 	case strings.HasPrefix(probe.Context, openvex.Context):
 		doc, err := openvex.Parse(data)
 		if err != nil {

@@ -1,0 +1,167 @@
+package portfolio_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/incident"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/store/storetest"
+)
+
+const osvLodash = `{"id":"GHSA-35jh-r3h4-6jhm","aliases":["CVE-2021-23337"],"summary":"Command injection in lodash","modified":"2024-01-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}`
+
+const kevLodash = `{"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2026.09.11","dateReleased":"2026-09-11T12:00:00.000Z","count":1,
+ "vulnerabilities":[{"cveID":"CVE-2021-23337","vendorProject":"lodash","product":"lodash","vulnerabilityName":"Lodash command injection","dateAdded":"2026-09-11",
+ "shortDescription":"template command injection","requiredAction":"Apply updates","dueDate":"2026-10-02","knownRansomwareCampaignUse":"Unknown","notes":""}]}`
+
+// shippedRelease creates a product with a shipped (or other status) release
+// holding lodash 4.17.15.
+func shippedRelease(t *testing.T, st *store.Store, name, version string, status inventory.ReleaseStatus, supportEnd *time.Time) inventory.Release {
+	t.Helper()
+	ctx := context.Background()
+	p, err := st.ProductByName(ctx, name)
+	if err != nil {
+		p = inventory.Product{Name: name}
+		if err := st.CreateProduct(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rel := inventory.Release{ProductID: p.ID, Version: version, Status: status, SupportEnd: supportEnd}
+	if err := st.CreateRelease(ctx, &rel); err != nil {
+		t.Fatal(err)
+	}
+	comps := []inventory.Component{{Ref: "pkg:npm/lodash@4.17.15", Name: "lodash", Version: "4.17.15", PURL: "pkg:npm/lodash@4.17.15"}}
+	if err := st.ImportComponents(ctx, rel.ID, comps, store.NewBlob("bom.json", "application/json", []byte(version))); err != nil {
+		t.Fatal(err)
+	}
+	rel, err = st.Release(ctx, rel.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
+
+func writeFeeds(t *testing.T, withKEV bool) []string {
+	dir := t.TempDir()
+	osvPath := filepath.Join(dir, "GHSA-35jh-r3h4-6jhm.json")
+	if err := os.WriteFile(osvPath, []byte(osvLodash), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{osvPath}
+	if withKEV {
+		kevPath := filepath.Join(dir, "known_exploited_vulnerabilities.json")
+		if err := os.WriteFile(kevPath, []byte(kevLodash), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, kevPath)
+	}
+	return paths
+}
+
+// TestKEVImportOpensIncidentOnce: a KEV entry matching a component of a
+// shipped release in support opens one incident with aware_at = when the
+// import ran; re-running the import opens nothing more; a second affected
+// release is added to the open incident; development and out-of-support
+// releases do not count.
+func TestKEVImportOpensIncidentOnce(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		past := time.Now().AddDate(-1, 0, 0)
+		gw := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
+		shippedRelease(t, st, "Gateway", "3.0.0-dev", inventory.StatusDevelopment, nil)
+		shippedRelease(t, st, "Gateway", "1.0.0", inventory.StatusShipped, &past)
+		v := portfolio.NewVulns(st)
+		// OSV alone: a match, but no exploitation signal, no incident.
+		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeFeeds(t, false)...); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.RematchAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		list, err := st.Incidents(ctx, incident.Filter{})
+		if err != nil || len(list) != 0 {
+			t.Fatalf("incidents without a KEV signal: %d %v", len(list), err)
+		}
+		before := time.Now().UTC().Add(-time.Second)
+		for run := 0; run < 2; run++ {
+			if _, err := portfolio.ImportFeeds(ctx, st, "test", writeFeeds(t, true)...); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.RematchAll(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, err = st.Incidents(ctx, incident.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 {
+			t.Fatalf("%d incidents after two KEV imports, want 1", len(list))
+		}
+		inc := list[0]
+		if inc.Kind != incident.KindVulnerability || inc.Vulnerability != "GHSA-35jh-r3h4-6jhm" || inc.AwareSignal != "kev" || inc.Phase != incident.PhaseDetection {
+			t.Errorf("incident %+v", inc)
+		}
+		if len(inc.Releases) != 1 || inc.Releases[0] != gw.ID {
+			t.Errorf("releases %v, want only the shipped in-support release %d", inc.Releases, gw.ID)
+		}
+		if inc.AwareAt.Before(before) || inc.AwareAt.After(time.Now()) {
+			t.Errorf("aware_at %s is not when the import ran", inc.AwareAt)
+		}
+		if !strings.Contains(inc.Title, "Gateway 2.1.0") || !strings.Contains(inc.Details.Exploitation, "CISA") {
+			t.Errorf("title %q exploitation %q", inc.Title, inc.Details.Exploitation)
+		}
+		// A second shipped release of another product is added to the open incident.
+		cam := shippedRelease(t, st, "Camera", "5.0", inventory.StatusShipped, nil)
+		if _, err := v.Rematch(ctx, cam.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.RematchAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		list, _ = st.Incidents(ctx, incident.Filter{})
+		if len(list) != 1 || len(list[0].Releases) != 2 || len(list[0].Products) != 2 {
+			t.Fatalf("after a second product: %d incidents, %+v", len(list), list)
+		}
+		full, err := st.Incident(ctx, list[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(full.Timeline) != 2 || full.Timeline[0].Action != "open" || full.Timeline[1].Action != "release_added" {
+			t.Errorf("timeline %+v", full.Timeline)
+		}
+		// The awareness is in the hash-chained audit log, and the chain holds.
+		evs, err := st.AuditEvents(ctx, store.AuditQuery{Action: "incident."})
+		if err != nil || len(evs) != 2 {
+			t.Fatalf("audit events %d %v", len(evs), err)
+		}
+		if !strings.Contains(evs[1].Detail, "via kev") {
+			t.Errorf("awareness audit detail %q does not name the signal", evs[1].Detail)
+		}
+		if _, _, err := st.VerifyAudit(ctx); err != nil {
+			t.Errorf("audit chain: %v", err)
+		}
+		// The owners are told: an event for the opened incident.
+		events, err := st.Events(ctx, 50, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened := 0
+		for _, e := range events {
+			if e.Kind == "incident.opened" {
+				opened++
+			}
+		}
+		if opened != 1 {
+			t.Errorf("%d incident.opened events, want 1", opened)
+		}
+	})
+}

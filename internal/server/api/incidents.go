@@ -1,0 +1,323 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/incident"
+	"github.com/rampart-security/rampart/internal/server/web"
+)
+
+// IncidentPath resolves an incident id path parameter to its first product.
+func IncidentPath(svc func() *incident.Service, name string) web.ProductResolver {
+	return func(r *http.Request) (int64, error) {
+		id, err := web.PathID(r, name)
+		if err != nil {
+			return 0, err
+		}
+		inc, err := svc().Get(r.Context(), id)
+		if err != nil {
+			return 0, err
+		}
+		if len(inc.Products) == 0 {
+			return 0, fault.NotFound("incident %d has no product", id)
+		}
+		return inc.Products[0], nil
+	}
+}
+
+func (h handler) incidents() *incident.Service {
+	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store})
+}
+
+// incidentRoutes are incidents, their CRA reports, drills and per-product
+// reporting settings.
+func (h handler) incidentRoutes() []web.Route {
+	inc := IncidentPath(h.incidents, "id")
+	product := web.ProductPath(h.Store, "id")
+	const read, write, manage = identity.PermRead, identity.PermWrite, identity.PermManage
+	rs, ws := identity.ScopeFindingsRead, identity.ScopeFindingsWrite
+	return []web.Route{
+		{Method: "GET", Pattern: "/api/v1/incidents", Perm: read, Scope: rs, Handler: web.API(h.Log, h.listIncidents)},
+		{Method: "POST", Pattern: "/api/v1/incidents", Perm: write, Scope: ws, Handler: web.API(h.Log, h.createIncident)},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Product: inc, Perm: read, Scope: rs, Handler: web.API(h.Log, h.getIncident)},
+		{Method: "PATCH", Pattern: "/api/v1/incidents/{id}", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.patchIncident)},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/tasks", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.addIncidentTask)},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}/reports/{kind}", Product: inc, Perm: read, Scope: rs, Handler: web.API(h.Log, h.incidentReport)},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/reports/{kind}/submission", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.submitReport)},
+		{Method: "POST", Pattern: "/api/v1/drills", Perm: write, Scope: ws, Handler: web.API(h.Log, h.startDrill)},
+		{Method: "GET", Pattern: "/api/v1/drills/{id}/scorecard", Product: inc, Perm: read, Scope: rs, Handler: web.API(h.Log, h.drillScorecard)},
+		{Method: "GET", Pattern: "/api/v1/drill-scenarios", Need: identity.RoleViewer, Scope: rs, Handler: web.API(h.Log, h.drillScenarios)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/drills", Product: product, Perm: read, Scope: rs, Handler: web.API(h.Log, h.drillHistory)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getIncidentSettings)},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.putIncidentSettings)},
+	}
+}
+
+// mayWrite checks the caller's write permission on every product named in
+// a request body (a product it cannot see at all is reported as missing).
+func (h handler) mayWrite(r *http.Request, products, releases []int64) error {
+	p := identity.FromContext(r.Context())
+	ids := append([]int64{}, products...)
+	if len(releases) > 0 {
+		rp, err := h.Store.ReleaseProducts(r.Context(), releases)
+		if err != nil {
+			return fault.Invalid("releases", "%v", err)
+		}
+		for _, pid := range rp {
+			ids = append(ids, pid)
+		}
+	}
+	for _, id := range ids {
+		switch have := p.ProductPermissions(id); {
+		case have == 0:
+			return fault.Invalid("products", "product %d does not exist", id)
+		case have&identity.PermWrite == 0:
+			return fault.Forbidden("your role on product %d does not allow opening incidents; it needs write", id)
+		}
+	}
+	return nil
+}
+
+func (h handler) listIncidents(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := incident.Filter{Phase: incident.Phase(q.Get("phase")), Products: web.ReadableProducts(r)}
+	if s := q.Get("product"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return fault.Invalid("product", "%q is not a product id", s)
+		}
+		f.Product = id
+	}
+	if s := q.Get("drill"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fault.Invalid("drill", "%q: give true or false", s)
+		}
+		f.Drill = &b
+	}
+	limit, err := web.QueryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	f.Limit = limit
+	list, err := h.incidents().List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(list, ""))
+	return nil
+}
+
+func (h handler) createIncident(w http.ResponseWriter, r *http.Request) error {
+	var in incident.OpenInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if len(in.Products) == 0 && len(in.Releases) == 0 {
+		return fault.Invalid("products", "name at least one affected product or release")
+	}
+	if err := h.mayWrite(r, in.Products, in.Releases); err != nil {
+		return err
+	}
+	inc, err := h.incidents().Open(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/incidents/"+strconv.FormatInt(inc.ID, 10))
+	web.WriteJSON(w, http.StatusCreated, inc)
+	return nil
+}
+
+func (h handler) getIncident(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	inc, err := h.incidents().Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, inc)
+	return nil
+}
+
+func (h handler) patchIncident(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var p incident.Patch
+	if err := web.DecodeJSON(r, &p); err != nil {
+		return err
+	}
+	inc, err := h.incidents().Update(r.Context(), id, p)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, inc)
+	return nil
+}
+
+func (h handler) addIncidentTask(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var t incident.Task
+	if err := web.DecodeJSON(r, &t); err != nil {
+		return err
+	}
+	t.ID, t.DoneAt = 0, nil
+	task, err := h.incidents().AddTask(r.Context(), id, t)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, task)
+	return nil
+}
+
+func (h handler) incidentReport(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	pkg, err := h.incidents().Report(r.Context(), h.Store, id, r.PathValue("kind"))
+	if err != nil {
+		return err
+	}
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		web.WriteJSON(w, http.StatusOK, pkg)
+	case "markdown", "md":
+		var b bytes.Buffer
+		if err := incident.WriteMarkdown(&b, pkg); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="incident-`+strconv.FormatInt(id, 10)+"-"+string(pkg.Report)+`.md"`)
+		_, err = w.Write(b.Bytes())
+		return err
+	default:
+		return fault.Invalid("format", "%q: give json or markdown", f)
+	}
+	return nil
+}
+
+type submissionInput struct {
+	SubmittedAt *time.Time `json:"submitted_at"`
+	Reference   string     `json:"reference"`
+}
+
+func (h handler) submitReport(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	kind, err := incident.ParseReportKind(r.PathValue("kind"))
+	if err != nil {
+		return fault.Invalid("kind", "%v", err)
+	}
+	var in submissionInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	inc, err := h.incidents().Submit(r.Context(), id, kind, in.SubmittedAt, in.Reference)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, inc)
+	return nil
+}
+
+type drillInput struct {
+	Scenario string  `json:"scenario"`
+	Products []int64 `json:"products"`
+}
+
+func (h handler) startDrill(w http.ResponseWriter, r *http.Request) error {
+	var in drillInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if len(in.Products) == 0 {
+		return fault.Invalid("products", "name the products the drill exercises")
+	}
+	if err := h.mayWrite(r, in.Products, nil); err != nil {
+		return err
+	}
+	inc, err := h.incidents().StartDrill(r.Context(), in.Scenario, in.Products)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/incidents/"+strconv.FormatInt(inc.ID, 10))
+	web.WriteJSON(w, http.StatusCreated, inc)
+	return nil
+}
+
+func (h handler) drillScorecard(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	card, err := h.incidents().Scorecard(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, card)
+	return nil
+}
+
+func (h handler) drillScenarios(w http.ResponseWriter, r *http.Request) error {
+	web.WriteJSON(w, http.StatusOK, newPage(incident.Scenarios, ""))
+	return nil
+}
+
+func (h handler) drillHistory(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cards, err := h.incidents().DrillHistory(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(cards, ""))
+	return nil
+}
+
+func (h handler) getIncidentSettings(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ps, err := h.Store.ProductIncidentSettings(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, ps)
+	return nil
+}
+
+func (h handler) putIncidentSettings(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var ps incident.ProductSettings
+	if err := web.DecodeJSON(r, &ps); err != nil {
+		return err
+	}
+	if err := incident.ValidateSettings(&ps); err != nil {
+		return err
+	}
+	if err := h.Store.SetProductIncidentSettings(r.Context(), id, ps); err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, ps)
+	return nil
+}

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/incident"
+	"github.com/rampart-security/rampart/internal/server/web"
+)
+
+// IntakeMaxBody bounds an intake request: the text limits plus a base64
+// attachment of incident.MaxIntakeAttachment.
+const IntakeMaxBody = incident.MaxIntakeAttachment*4/3 + 64<<10
+
+// Intake returns the intake service of d.
+func Intake(d Deps) *incident.Intake {
+	return incident.NewIntake(incident.New(d.Store, nil, incident.Options{}), d.Store, d.IntakeKey)
+}
+
+// intakeRoutes are the public vulnerability-report intake and its triage.
+func (h handler) intakeRoutes() []web.Route {
+	return []web.Route{
+		// Public: researchers report without an account. Rate-limited per
+		// source address and in total, size-limited, JSON only (a cross-site
+		// form cannot send it), text kept as text.
+		{Method: "POST", Pattern: "/api/v1/intake", Public: true, MaxBody: IntakeMaxBody, Handler: web.API(h.Log, h.submitIntake)},
+		// Public: the reporter's private status link (the token is the secret).
+		{Method: "GET", Pattern: "/api/v1/intake/{tracking}", Public: true, Handler: web.API(h.Log, h.intakeStatus)},
+		{Method: "GET", Pattern: "/api/v1/intake", Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.listIntake)},
+		{Method: "POST", Pattern: "/api/v1/intake/{id}/triage", Need: identity.RoleEditor, Scope: identity.ScopeFindingsWrite, Handler: web.API(h.Log, h.triageIntake)},
+		{Method: "GET", Pattern: "/api/v1/intake/{id}/attachment", Need: identity.RoleEditor, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.intakeAttachment)},
+	}
+}
+
+type intakeInput struct {
+	incident.IntakeInput
+	Attachment     []byte `json:"attachment"` // base64 in JSON
+	AttachmentName string `json:"attachment_name"`
+}
+
+func (h handler) submitIntake(w http.ResponseWriter, r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return fault.Invalid("Content-Type", "send the report as application/json")
+	}
+	var in intakeInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	x := in.IntakeInput
+	x.Source, x.Attachment, x.AttachmentName = web.ClientIP(r), in.Attachment, in.AttachmentName
+	rec, err := Intake(h.Deps).Submit(r.Context(), x)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, rec)
+	return nil
+}
+
+// intakeStatus is what the reporter sees: no internal details.
+type intakeStatus struct {
+	TrackingID string `json:"tracking_id"`
+	Title      string `json:"title"`
+	Status     string `json:"status"`
+	Received   string `json:"received"`
+	Updated    string `json:"updated"`
+}
+
+func (h handler) intakeStatus(w http.ResponseWriter, r *http.Request) error {
+	rep, err := Intake(h.Deps).Status(r.Context(), r.PathValue("tracking"), r.URL.Query().Get("token"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	web.WriteJSON(w, http.StatusOK, intakeStatus{TrackingID: rep.TrackingID, Title: rep.Title, Status: rep.Status,
+		Received: rep.CreatedAt.Format("2006-01-02T15:04:05Z"), Updated: rep.UpdatedAt.Format("2006-01-02T15:04:05Z")})
+	return nil
+}
+
+func (h handler) listIntake(w http.ResponseWriter, r *http.Request) error {
+	list, err := Intake(h.Deps).List(r.Context(), web.ReadableProducts(r))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(list, ""))
+	return nil
+}
+
+type triageInput struct {
+	Kind string `json:"kind"`
+}
+
+func (h handler) triageIntake(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in triageInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	rep, err := Intake(h.Deps).Triage(r.Context(), id, in.Kind)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func (h handler) intakeAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	name, data, err := Intake(h.Deps).Attachment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(name))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, err = w.Write(data)
+	return err
+}

@@ -1,0 +1,114 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/sdl"
+	"github.com/rampart-security/rampart/internal/server/web"
+)
+
+// sdlRoutes are the secure-development record: release checklists and
+// SAMM self-assessments.
+func (h handler) sdlRoutes() []web.Route {
+	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
+	return []web.Route{
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/checklist", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getChecklist)},
+		{Method: "PUT", Pattern: "/api/v1/releases/{id}/checklist", Product: release, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.putChecklist)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/samm", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getSAMM)},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/samm", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.postSAMM)},
+	}
+}
+
+type checklistView struct {
+	Activity string `json:"activity"`
+	Name     string `json:"name"`
+	sdl.ChecklistItem
+}
+
+func (h handler) getChecklist(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	items, err := h.Store.Checklist(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]checklistView, 0, len(sdl.Activities))
+	for _, a := range sdl.Activities {
+		out = append(out, checklistView{Activity: a.ID, Name: a.Name, ChecklistItem: items[a.ID]})
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
+	return nil
+}
+
+func (h handler) putChecklist(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Items map[string]sdl.ChecklistItem `json:"items"`
+	}
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	actor := identity.FromContext(r.Context()).Name
+	if err := portfolio.SetChecklist(r.Context(), h.Store, id, in.Items, actor, time.Now()); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(in.Items))
+	for k, v := range in.Items {
+		ids = append(ids, fmt.Sprintf("%s=%v", k, v.Done))
+	}
+	sort.Strings(ids)
+	rel, _ := h.Store.Release(r.Context(), id)
+	h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "sdl.checklist.set", Object: fmt.Sprintf("release:%d", id), ProductID: rel.ProductID, Outcome: "success", Detail: fmt.Sprint(ids)})
+	h.gateAfter(r.Context(), id, "checklist")
+	return h.getChecklist(w, r)
+}
+
+func (h handler) getSAMM(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	as, err := h.Store.SAMMAssessments(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	var latest any
+	if len(as) > 0 {
+		latest = as[len(as)-1]
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"model": sdl.Practices, "latest": latest, "assessments": as})
+	return nil
+}
+
+func (h handler) postSAMM(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Answers map[string]float64 `json:"answers"`
+		Note    string             `json:"note"`
+	}
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	actor := identity.FromContext(r.Context()).Name
+	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, in.Answers, in.Note, actor, time.Now())
+	if err != nil {
+		return err
+	}
+	h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "sdl.samm.assess", Object: fmt.Sprintf("samm:%d", a.ID), ProductID: id, Outcome: "success", Detail: fmt.Sprintf("overall %.2f", a.Scores.Overall)})
+	web.WriteJSON(w, http.StatusCreated, a)
+	return nil
+}

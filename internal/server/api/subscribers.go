@@ -1,0 +1,82 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/incident"
+	"github.com/rampart-security/rampart/internal/server/web"
+)
+
+// subscriberRoutes are customer-notification subscribers and deliveries.
+func (h handler) subscriberRoutes() []web.Route {
+	product := web.ProductPath(h.Store, "id")
+	inc := IncidentPath(h.incidents, "id")
+	return []web.Route{
+		{Method: "GET", Pattern: "/api/v1/products/{id}/subscribers", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listSubscribers)},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/subscribers", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.addSubscriber)},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/notify", Product: inc, Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, Handler: web.API(h.Log, h.notifyUsers)},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}/notifications", Product: inc, Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.listNotifications)},
+	}
+}
+
+func (h handler) listSubscribers(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	subs, err := h.Store.Subscribers(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(subs, ""))
+	return nil
+}
+
+type subscriberInput struct {
+	Email   string `json:"email"`
+	Webhook string `json:"webhook"`
+}
+
+func (h handler) addSubscriber(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in subscriberInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	sub, err := incident.Subscribe(r.Context(), h.Store, id, in.Email, in.Webhook)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, sub)
+	return nil
+}
+
+func (h handler) notifyUsers(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	n, err := h.incidents().InformUsers(r.Context(), h.Store, id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusAccepted, map[string]int{"queued": n})
+	return nil
+}
+
+func (h handler) listNotifications(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ns, err := h.Store.Notifications(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(ns, ""))
+	return nil
+}

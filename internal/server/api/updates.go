@@ -1,0 +1,261 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/updates"
+	"github.com/rampart-security/rampart/pkg/updateclient"
+)
+
+// tufRoutes serve each product's TUF repository to devices. They are
+// public: every file is signed and a device verifies it against the root it
+// was provisioned with, so no token is needed (and devices have none).
+// Anything missing answers a plain 404, which go-tuf needs to end its root
+// walk, never a UI page.
+func (h handler) tufRoutes() []web.Route {
+	return []web.Route{
+		{Method: "GET", Pattern: "/tuf/{slug}/metadata/{file}", Public: true, Handler: h.tufMetadata},
+		{Method: "GET", Pattern: "/tuf/{slug}/targets/{file}", Public: true, Handler: h.tufTarget},
+		{Method: "GET", Pattern: "/tuf/", Public: true, Handler: tufNotFound},
+	}
+}
+
+func tufNotFound(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte("404 not found\n"))
+}
+
+func (h handler) tufServe(w http.ResponseWriter, r *http.Request, data []byte, err error, contentType, cache string) {
+	if errors.Is(err, fault.ErrNotFound) || (err == nil && data == nil) {
+		tufNotFound(w, r)
+		return
+	}
+	if err != nil {
+		h.Log.ErrorContext(r.Context(), "serve TUF repository", "path", r.URL.Path, "err", err)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("repository unavailable, retry later\n"))
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Header().Set("Cache-Control", cache)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(data)
+	}
+}
+
+func (h handler) tufMetadata(w http.ResponseWriter, r *http.Request) {
+	if h.Updates == nil {
+		tufNotFound(w, r)
+		return
+	}
+	file := r.PathValue("file")
+	data, err := h.Updates.File(r.Context(), r.PathValue("slug"), file)
+	// Versioned files never change; timestamp.json and root.json do.
+	cache := "public, max-age=31536000, immutable"
+	if file == "timestamp.json" || file == "root.json" {
+		cache = "no-cache"
+	}
+	h.tufServe(w, r, data, err, "application/json", cache)
+}
+
+func (h handler) tufTarget(w http.ResponseWriter, r *http.Request) {
+	if h.Updates == nil {
+		tufNotFound(w, r)
+		return
+	}
+	data, err := h.Updates.TargetFile(r.Context(), r.PathValue("slug"), r.PathValue("file"))
+	h.tufServe(w, r, data, err, "application/octet-stream", "public, max-age=31536000, immutable")
+}
+
+// Audit actions of the update service.
+const (
+	actionUpdatePublish = "update.publish"
+	actionRolloutStart  = "rollout.start"
+	actionRolloutChange = "rollout.change"
+)
+
+// updateRoutes manage the repositories, rollouts and fleet, and take the
+// devices' signed check-ins.
+func (h handler) updateRoutes() []web.Route {
+	product := web.ProductPath(h.Store, "id")
+	const read, write = identity.PermRead, identity.PermWrite
+	return []web.Route{
+		// Devices have no token: a check-in is signed with the device's own
+		// ed25519 key (registered at its first check-in; the id derives from it).
+		{Method: "POST", Pattern: "/api/v1/devices/checkin", Public: true, MaxBody: 16 << 10, Handler: web.API(h.Log, h.checkIn)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/updates", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.updateStatus)},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/updates/targets", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, MaxBody: h.MaxUpload, Handler: web.API(h.Log, h.publishTarget)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/rollouts", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listRollouts)},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/rollouts", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.startRollout)},
+		{Method: "PATCH", Pattern: "/api/v1/products/{id}/rollouts/{rollout}", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.changeRollout)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/devices", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listDevices)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/fleet", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.fleet)},
+	}
+}
+
+func (h handler) checkIn(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	offer, err := h.Fleet.CheckIn(r.Context(), body, r.Header.Get(updateclient.SignatureHeader))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, offer)
+	return nil
+}
+
+func (h handler) updateStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	st, err := h.Updates.StatusOfProduct(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, st)
+	return nil
+}
+
+func (h handler) publishTarget(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	content, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	req := updates.PublishRequest{ProductID: id, Name: q.Get("name"), Content: content, Hardware: q.Get("hardware"), Version: q.Get("version")}
+	if req.Version != "" {
+		if rel, err := h.Store.ReleaseByVersion(r.Context(), id, req.Version); err == nil {
+			req.ReleaseID = rel.ID
+		}
+	}
+	t, err := h.Updates.Publish(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	h.audit(r, audit.Event{Action: actionUpdatePublish, Object: fmt.Sprintf("target %s sha256 %s", t.Name, t.SHA256), ProductID: id})
+	web.WriteJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+func (h handler) listRollouts(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rs, err := h.Fleet.Rollouts(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, page[updates.Rollout]{Items: nonNil(rs)})
+	return nil
+}
+
+func (h handler) startRollout(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req updates.RolloutRequest
+	if err := web.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	ro, err := h.Fleet.StartRollout(r.Context(), id, req, actorName(r))
+	if err != nil {
+		return err
+	}
+	h.audit(r, audit.Event{Action: actionRolloutStart, Object: fmt.Sprintf("rollout %d of %s to %d%% %v", ro.ID, ro.Target, ro.Percent, ro.Groups), ProductID: id})
+	web.WriteJSON(w, http.StatusCreated, ro)
+	return nil
+}
+
+func (h handler) changeRollout(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rid, err := web.PathID(r, "rollout")
+	if err != nil {
+		return err
+	}
+	var ch updates.RolloutChange
+	if err := web.DecodeJSON(r, &ch); err != nil {
+		return err
+	}
+	ro, err := h.Fleet.ChangeRollout(r.Context(), id, rid, ch)
+	if err != nil {
+		return err
+	}
+	h.audit(r, audit.Event{Action: actionRolloutChange, Object: fmt.Sprintf("rollout %d: %s %d%%", ro.ID, ro.State, ro.Percent), ProductID: id})
+	web.WriteJSON(w, http.StatusOK, ro)
+	return nil
+}
+
+func (h handler) listDevices(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	limit, err := web.QueryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	ds, next, err := h.Fleet.Devices(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, page[updates.Device]{Items: nonNil(ds), NextCursor: next})
+	return nil
+}
+
+// fleetView is the fleet summary with its vulnerability exposure.
+type fleetView struct {
+	updates.FleetSummary
+	Exposure []updates.Exposure `json:"exposure"`
+}
+
+func (h handler) fleet(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := h.Fleet.View(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, fleetView{FleetSummary: v.Summary, Exposure: nonNil(v.Exposure)})
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func actorName(r *http.Request) string {
+	if p := identity.FromContext(r.Context()); p != nil {
+		return p.Name
+	}
+	return ""
+}

@@ -1,0 +1,282 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/incident"
+	"github.com/rampart-security/rampart/internal/server/api"
+	"github.com/rampart-security/rampart/internal/server/web"
+)
+
+func (h *handler) incidents() *incident.Service {
+	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store})
+}
+
+// incidentRoutes are the incident list and page, and the public
+// vulnerability-report form.
+func (h *handler) incidentRoutes() []web.Route {
+	inc := api.IncidentPath(h.incidents, "id")
+	read, write := identity.PermRead, identity.PermWrite
+	return []web.Route{
+		{Method: "GET", Pattern: "/incidents", Perm: read, Handler: h.incidentList},
+		{Method: "GET", Pattern: "/incidents/{id}", Product: inc, Perm: read, Handler: h.incidentPage},
+		{Method: "POST", Pattern: "/incidents/{id}/update", Product: inc, Perm: write, Handler: h.incidentUpdate},
+		{Method: "POST", Pattern: "/incidents/{id}/submission", Product: inc, Perm: write, Handler: h.incidentSubmission},
+		// Public: researchers report vulnerabilities without an account
+		// (double-submit CSRF cookie, same-origin check, rate limit).
+		{Method: "GET", Pattern: "/report", Public: true, Handler: h.reportForm},
+		{Method: "POST", Pattern: "/report", Public: true, MaxBody: api.IntakeMaxBody + 64<<10, Handler: h.reportSubmit},
+		// Public: the reporter's private status link.
+		{Method: "GET", Pattern: "/report/status/{tracking}", Public: true, Handler: h.reportStatus},
+	}
+}
+
+// clockView is one report clock as the page shows it.
+type clockView struct {
+	incident.Report
+	Name, DueText, Left string
+	Overdue             bool
+}
+
+var clockNames = map[incident.ReportKind]string{incident.EarlyWarning: "Early warning (24 h)", incident.Notification: "Notification (72 h)", incident.FinalReport: "Final report"}
+
+func clocks(rs []incident.Report, now time.Time) []clockView {
+	out := make([]clockView, 0, len(rs))
+	for _, r := range rs {
+		c := clockView{Report: r, Name: clockNames[r.Kind], DueText: "when a corrective measure is recorded"}
+		if r.Due != nil {
+			c.DueText = r.Due.UTC().Format("2006-01-02 15:04 UTC")
+			if r.Submission == nil {
+				d := r.Due.Sub(now)
+				if d < 0 {
+					c.Overdue, c.Left = true, "overdue by "+span(-d)
+				} else {
+					c.Left = "in " + span(d)
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func span(d time.Duration) string {
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	if days > 0 {
+		return fmt.Sprintf("%dd %dh", days, hours)
+	}
+	return fmt.Sprintf("%dh %02dm", hours, mins)
+}
+
+type incidentRow struct {
+	incident.Incident
+	Clocks []clockView
+}
+
+func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := incident.Filter{Phase: incident.Phase(q.Get("phase")), Products: web.ReadableProducts(r)}
+	drill := q.Get("drill") == "true"
+	f.Drill = &drill
+	list, err := h.incidents().List(r.Context(), f)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	now := time.Now()
+	rows := make([]incidentRow, len(list))
+	for i := range list {
+		rows[i] = incidentRow{Incident: list[i], Clocks: clocks(list[i].Reports, now)}
+	}
+	h.render(w, r, http.StatusOK, "incidents", view{Title: "Incidents", Nav: "incidents", Flash: q.Get("flash"),
+		Data: map[string]any{"Items": rows, "Phase": q.Get("phase"), "Drill": drill, "Phases": incident.Phases}})
+}
+
+type incidentPageData struct {
+	Inc      *incident.Incident
+	Clocks   []clockView
+	Next     []incident.Phase
+	CanEdit  bool
+	Products map[int64]string
+}
+
+func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	inc, err := h.incidents().Get(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := incidentPageData{Inc: inc, Clocks: clocks(inc.Reports, time.Now()), Products: map[int64]string{}}
+	p := identity.FromContext(r.Context())
+	d.CanEdit = len(inc.Products) > 0 && p.Can(inc.Products[0], identity.PermWrite)
+	past := true
+	for _, ph := range incident.Phases {
+		if !past {
+			d.Next = append(d.Next, ph)
+		}
+		if ph == inc.Phase {
+			past = false
+		}
+	}
+	for _, pid := range inc.Products {
+		if pr, err := h.Store.Product(r.Context(), pid); err == nil {
+			d.Products[pid] = pr.Name
+		}
+	}
+	h.render(w, r, http.StatusOK, "incident", view{Title: fmt.Sprintf("Incident %d", inc.ID), Nav: "incidents", Flash: r.URL.Query().Get("flash"), Data: d})
+}
+
+// formTime parses a datetime-local value as UTC (the page says so).
+func formTime(field, s string) (*time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			t = t.UTC()
+			return &t, nil
+		}
+	}
+	return nil, fault.Invalid(field, "%q is not a date and time (YYYY-MM-DDTHH:MM, UTC)", s)
+}
+
+func (h *handler) backToIncident(w http.ResponseWriter, r *http.Request, id int64, err error, ok string) {
+	if err != nil && web.Status(err) >= 500 {
+		h.fail(w, r, err)
+		return
+	}
+	msg := ok
+	if err != nil {
+		msg = "Not saved: " + err.Error()
+	}
+	http.Redirect(w, r, fmt.Sprintf("/incidents/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+}
+
+func (h *handler) incidentUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var p incident.Patch
+	if v := r.PostFormValue("phase"); v != "" {
+		ph := incident.Phase(v)
+		p.Phase = &ph
+	}
+	if v, ok := r.PostForm["owner"]; ok {
+		o := strings.TrimSpace(v[0])
+		p.Owner = &o
+	}
+	t, err := formTime("corrective_measure_at", r.PostFormValue("corrective_measure_at"))
+	if err == nil {
+		p.CorrectiveMeasureAt = t
+		_, err = h.incidents().Update(r.Context(), id, p)
+	}
+	h.backToIncident(w, r, id, err, "Saved.")
+}
+
+func (h *handler) incidentSubmission(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	kind, err := incident.ParseReportKind(r.PostFormValue("kind"))
+	if err == nil {
+		var at *time.Time
+		if at, err = formTime("submitted_at", r.PostFormValue("submitted_at")); err == nil {
+			_, err = h.incidents().Submit(r.Context(), id, kind, at, r.PostFormValue("reference"))
+		}
+	} else {
+		err = fault.Invalid("kind", "%v", err)
+	}
+	h.backToIncident(w, r, id, err, "Submission recorded.")
+}
+
+type reportFormData struct {
+	Title, Description, Product, Contact string
+	Exploited                            bool
+	Receipt                              *incident.IntakeReceipt
+	StatusLink                           string
+	PreCSRF                              string
+}
+
+func (h *handler) reportForm(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "intake", view{Title: "Report a vulnerability", Data: reportFormData{PreCSRF: h.preCSRF(w, r)}})
+}
+
+func (h *handler) reportSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var mbe *http.MaxBytesError
+		status := http.StatusBadRequest
+		if errors.As(err, &mbe) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		h.render(w, r, status, "intake", view{Title: "Report a vulnerability", Error: "The report could not be read: it is too large or malformed (attachments up to 1 MiB).", Data: reportFormData{PreCSRF: h.preCSRF(w, r)}})
+		return
+	}
+	d := reportFormData{Title: r.PostFormValue("title"), Description: r.PostFormValue("description"), Product: r.PostFormValue("product"),
+		Contact: r.PostFormValue("contact"), Exploited: r.PostFormValue("exploited") == "yes"}
+	if !checkPreCSRF(r) {
+		d.PreCSRF = h.preCSRF(w, r)
+		h.render(w, r, http.StatusForbidden, "intake", view{Title: "Report a vulnerability", Error: "The form expired. Please send it again.", Data: d})
+		return
+	}
+	x := incident.IntakeInput{Title: d.Title, Description: d.Description, Product: d.Product, Contact: d.Contact, Exploited: d.Exploited, Source: web.ClientIP(r)}
+	if f, hdr, err := r.FormFile("attachment"); err == nil {
+		defer f.Close()
+		buf := make([]byte, incident.MaxIntakeAttachment+1)
+		n, _ := readFull(f, buf)
+		x.Attachment, x.AttachmentName = buf[:n], hdr.Filename
+	}
+	rec, err := api.Intake(h.Deps.Deps).Submit(r.Context(), x)
+	if err != nil {
+		status := web.Status(err)
+		if status >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		d.PreCSRF = h.preCSRF(w, r)
+		h.render(w, r, status, "intake", view{Title: "Report a vulnerability", Error: err.Error(), Data: d})
+		return
+	}
+	h.render(w, r, http.StatusCreated, "intake", view{Title: "Report received", Data: reportFormData{Receipt: rec, StatusLink: rec.StatusURL}})
+}
+
+func readFull(f interface{ Read([]byte) (int, error) }, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := f.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (h *handler) reportStatus(w http.ResponseWriter, r *http.Request) {
+	rep, err := api.Intake(h.Deps.Deps).Status(r.Context(), r.PathValue("tracking"), r.URL.Query().Get("token"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	h.render(w, r, http.StatusOK, "intake_status", view{Title: "Report " + rep.TrackingID, Data: map[string]any{"R": rep, "Updated": strconv.Quote(rep.UpdatedAt.Format(time.RFC3339))}})
+}

@@ -1,0 +1,180 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/updates"
+)
+
+// updateRoutes are a product's updates page (repository, rollouts, fleet)
+// and its rollout forms.
+func (h *handler) updateRoutes() []web.Route {
+	product := web.ProductPath(h.Store, "id")
+	return []web.Route{
+		{Method: "GET", Pattern: "/products/{id}/updates", Product: product, Perm: identity.PermRead, Handler: h.updatesPage},
+		{Method: "POST", Pattern: "/products/{id}/rollouts", Product: product, Perm: identity.PermWrite, Handler: h.startRollout},
+		{Method: "POST", Pattern: "/products/{id}/rollouts/{rollout}/state", Product: product, Perm: identity.PermWrite, Handler: h.rolloutState},
+	}
+}
+
+type count struct {
+	Key string
+	N   int
+}
+
+type updatesView struct {
+	Product   inventory.Product
+	HasRepo   bool
+	Status    updates.Status
+	Rollouts  []updates.Rollout
+	Fleet     updates.FleetSummary
+	Versions  []count
+	Countries []count
+	Exposure  []updates.Exposure
+	Devices   []updates.Device
+	CanEdit   bool
+	Slug      string
+}
+
+func sortedCounts(m map[string]int) []count {
+	out := make([]count, 0, len(m))
+	for k, n := range m {
+		out = append(out, count{k, n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}
+
+func (h *handler) updatesPage(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.Store.Product(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := updatesView{Product: p, CanEdit: identity.FromContext(r.Context()).ProductPermissions(id)&identity.PermWrite != 0}
+	v.Status, err = h.Updates.StatusOfProduct(r.Context(), id)
+	switch {
+	case errors.Is(err, fault.ErrNotFound):
+		v.Slug = strings.Trim(strings.Map(func(c rune) rune {
+			switch {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+				return c
+			case c >= 'A' && c <= 'Z':
+				return c + 32
+			}
+			return '-'
+		}, p.Name), "-")
+		h.render(w, r, http.StatusOK, "updates", view{Title: p.Name + " · Updates", Nav: "portfolio", Data: v})
+		return
+	case err != nil:
+		h.fail(w, r, err)
+		return
+	}
+	v.HasRepo = true
+	if v.Rollouts, err = h.Fleet.Rollouts(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	fv, err := h.Fleet.View(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Fleet, v.Exposure = fv.Summary, fv.Exposure
+	v.Versions, v.Countries = sortedCounts(fv.Summary.Versions), sortedCounts(fv.Summary.Countries)
+	if v.Devices, _, err = h.Fleet.Devices(r.Context(), id, "", 50); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "updates", view{Title: p.Name + " · Updates", Nav: "portfolio", Flash: r.URL.Query().Get("flash"), Data: v})
+}
+
+func (h *handler) backToUpdates(w http.ResponseWriter, r *http.Request, id int64, msg string) {
+	http.Redirect(w, r, fmt.Sprintf("/products/%d/updates?flash=%s#rollouts", id, url.QueryEscape(msg)), http.StatusSeeOther)
+}
+
+func (h *handler) startRollout(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	pct, _ := strconv.Atoi(r.PostFormValue("percent"))
+	req := updates.RolloutRequest{Target: r.PostFormValue("target"), Percent: pct}
+	if g := strings.TrimSpace(r.PostFormValue("groups")); g != "" {
+		req.Groups = strings.Split(g, ",")
+	}
+	if s := r.PostFormValue("failure_threshold"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			h.backToUpdates(w, r, id, "Not started: failure threshold must be a whole percentage.")
+			return
+		}
+		req.FailureThreshold = &n
+	}
+	ro, err := h.Fleet.StartRollout(r.Context(), id, req, identity.FromContext(r.Context()).Name)
+	if err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		h.backToUpdates(w, r, id, "Not started: "+err.Error())
+		return
+	}
+	h.audit(r, audit.Event{Action: "rollout.start", Object: fmt.Sprintf("rollout %d of %s to %d%% %v", ro.ID, ro.Target, ro.Percent, ro.Groups), ProductID: id})
+	h.backToUpdates(w, r, id, fmt.Sprintf("Rollout %d of %s started.", ro.ID, ro.Target))
+}
+
+func (h *handler) rolloutState(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rid, err := web.PathID(r, "rollout")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ch := updates.RolloutChange{State: r.PostFormValue("state")}
+	if s := r.PostFormValue("percent"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			h.backToUpdates(w, r, id, "Not changed: percentage must be a whole number.")
+			return
+		}
+		ch.Percent = &n
+	}
+	ro, err := h.Fleet.ChangeRollout(r.Context(), id, rid, ch)
+	if err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		h.backToUpdates(w, r, id, "Not changed: "+err.Error())
+		return
+	}
+	h.audit(r, audit.Event{Action: "rollout.change", Object: fmt.Sprintf("rollout %d: %s %d%%", ro.ID, ro.State, ro.Percent), ProductID: id})
+	h.backToUpdates(w, r, id, fmt.Sprintf("Rollout %d is %s at %d%%.", ro.ID, ro.State, ro.Percent))
+}

@@ -1,0 +1,64 @@
+package server_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/rampart-security/rampart/internal/advisory"
+	"github.com/rampart-security/rampart/internal/browsertest"
+)
+
+// TestBrowserAdvisoryEditor: the advisory editor shows the validation of
+// the draft, re-validates while the user types (htmx), and submits it for
+// review.
+func TestBrowserAdvisoryEditor(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	var prod struct{ ID int64 }
+	env.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "IG-400"}, &prod)
+	input := map[string]any{"title": "BusyBox overflow in IG-400", "vendor": "Northwind", "vulnerabilities": []any{map[string]any{"cve": "CVE-2022-48174",
+		"releases": []any{map[string]any{"product": "IG-400", "version": "3.1.0", "status": "affected", "fixed_in": "3.2.0"}}}}}
+	var created struct {
+		Advisory advisory.Advisory `json:"advisory"`
+	}
+	if r := env.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/advisories", prod.ID), map[string]any{"input": input}, &created); r.StatusCode != 201 {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	ctx := browsertest.New(t)
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("%s (at %s): %v", step, loc, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	page := fmt.Sprintf("%s/advisories/%d", env.url, created.Advisory.ID)
+	do("sign in", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("signin")),
+		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
+		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("document")))
+	if got := text("#validation-summary"); !strings.Contains(got, "every mandatory test pass") {
+		t.Fatalf("validation of the authored draft: %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "advisory-editor")
+	// Typing breaks the JSON: the live check says so without a reload.
+	do("type", chromedp.SendKeys(chromedp.ID("document"), "}"), chromedp.WaitVisible(chromedp.CSS("#validation p.error")))
+	if got := text("#validation p.error"); !strings.Contains(got, "Not valid JSON") {
+		t.Fatalf("live validation: %q", got)
+	}
+	// Reload (the stored draft is unchanged) and submit it for review.
+	do("submit", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("submit-review")), chromedp.Click(chromedp.ID("submit-review")),
+		chromedp.WaitVisible(chromedp.ID("flash")))
+	if got := text("#advisory-status"); got != "review" {
+		t.Fatalf("status after submit: %q", got)
+	}
+}

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/incident"
+)
+
+var _ incident.NotifyStore = (*Store)(nil)
+
+// AddSubscriber stores a product's subscriber (a duplicate is a conflict).
+func (s *Store) AddSubscriber(ctx context.Context, sub *incident.Subscriber) error {
+	id, err := s.insertID(ctx, s.db, `INSERT INTO subscribers (product_id, email, webhook, created_at) VALUES (?, ?, ?, ?)`,
+		sub.ProductID, sub.Email, sub.Webhook, fmtTime(sub.CreatedAt))
+	if err != nil {
+		return incidentWriteErr(fmt.Sprintf("subscriber of product %d", sub.ProductID), err)
+	}
+	sub.ID = id
+	return nil
+}
+
+// Subscribers lists a product's subscribers.
+func (s *Store) Subscribers(ctx context.Context, productID int64) ([]incident.Subscriber, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, product_id, email, webhook, created_at FROM subscribers WHERE product_id = ? ORDER BY id`), productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []incident.Subscriber{}
+	for rows.Next() {
+		var sub incident.Subscriber
+		var at string
+		if err := rows.Scan(&sub.ID, &sub.ProductID, &sub.Email, &sub.Webhook, &at); err != nil {
+			return nil, err
+		}
+		sub.CreatedAt = parseTime(at)
+		out = append(out, sub)
+	}
+	return out, rows.Err()
+}
+
+// QueueNotifications queues one notification per distinct subscriber of
+// the products.
+func (s *Store) QueueNotifications(ctx context.Context, incidentID int64, products []int64, subject, body string, at time.Time) (int, error) {
+	if len(products) == 0 {
+		return 0, nil
+	}
+	var inc any
+	if incidentID != 0 {
+		inc = incidentID
+	}
+	args := []any{inc, subject, body, incident.NotifyQueued, fmtTime(at)}
+	args = append(args, int64sToAny(products)...)
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO notifications (subscriber_id, incident_id, subject, body, status, created_at)
+		SELECT id, ?, ?, ?, ?, ? FROM subscribers WHERE product_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(products)), ",")+`)`), args...)
+	if err != nil {
+		return 0, fmt.Errorf("queue notifications: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+const noticeCols = `n.id, n.incident_id, n.subject, n.body, n.status, n.attempts, n.error, n.created_at, n.sent_at, s.id, s.product_id, s.email, s.webhook, s.created_at`
+
+func (s *Store) notices(ctx context.Context, where string, args ...any) ([]incident.Notice, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+noticeCols+` FROM notifications n JOIN subscribers s ON s.id = n.subscriber_id WHERE `+where), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []incident.Notice{}
+	for rows.Next() {
+		var n incident.Notice
+		var inc sql.NullInt64
+		var created, screated string
+		var sent sql.NullString
+		if err := rows.Scan(&n.ID, &inc, &n.Subject, &n.Body, &n.Status, &n.Attempts, &n.Error, &created, &sent,
+			&n.Subscriber.ID, &n.Subscriber.ProductID, &n.Subscriber.Email, &n.Subscriber.Webhook, &screated); err != nil {
+			return nil, err
+		}
+		n.IncidentID, n.CreatedAt, n.SentAt, n.Subscriber.CreatedAt = inc.Int64, parseTime(created), parseTimePtr(sent), parseTime(screated)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// PendingNotifications returns queued notifications, oldest first.
+func (s *Store) PendingNotifications(ctx context.Context, limit int) ([]incident.Notice, error) {
+	return s.notices(ctx, `n.status = ? ORDER BY n.id LIMIT ?`, incident.NotifyQueued, clampLimit(limit))
+}
+
+// Notifications lists an incident's notifications with their status.
+func (s *Store) Notifications(ctx context.Context, incidentID int64) ([]incident.Notice, error) {
+	return s.notices(ctx, `n.incident_id = ? ORDER BY n.id`, incidentID)
+}
+
+// MarkNotification records a delivery attempt.
+func (s *Store) MarkNotification(ctx context.Context, id int64, status, errText string, at time.Time) error {
+	var sent any
+	if status == incident.NotifySent {
+		sent = fmtTime(at)
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE notifications SET status = ?, attempts = attempts + 1, error = ?, sent_at = ? WHERE id = ?`),
+		status, truncate(errText, 500), sent, id)
+	return err
+}
