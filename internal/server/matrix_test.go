@@ -317,6 +317,7 @@ var tokenMatrix = map[string]string{
 	"GET /api/v1/products/{id}/samm":                            "products:read",
 	"POST /api/v1/products/{id}/samm":                           "products:write",
 	"POST /api/v1/releases/{id}/firmware":                       "findings:write",
+	"GET /api/v1/releases/{id}/firmware":                        "findings:read",
 	"POST /api/v1/auth/logout":                                  "session",
 	"POST /api/v1/auth/logout-everywhere":                       "session",
 	"GET /api/v1/me":                                            "account",
