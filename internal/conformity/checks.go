@@ -262,7 +262,7 @@ func strideCheck(category string) checkFunc {
 }
 
 func firmwareLink(e *Evidence) Link {
-	return Link{Kind: "firmware", ID: e.Firmware.Image, URL: fmt.Sprintf("/findings?release=%d&tool=rampart-firmware&status=", e.ReleaseID)}
+	return Link{Kind: "firmware", ID: e.Firmware.Image, URL: fmt.Sprintf("/releases/%d/firmware", e.ReleaseID)}
 }
 
 func firmwareKinds(what string, kinds ...string) checkFunc {

@@ -77,8 +77,8 @@ func updatesEvidence(st *store.Store) EvidenceSource {
 
 // firmwareEvidence reads the release's latest firmware analysis from its
 // rampart-firmware import: the issues still active are its findings (kind
-// from the rule id "firmware/KIND"). ELF hardening is not kept per binary
-// on the platform yet, so firmware.hardening stays "needs evidence".
+// from the rule id "firmware/KIND"); the binaries' ELF hardening comes from
+// the stored analysis result (firmware_analyses).
 func firmwareEvidence(st *store.Store) EvidenceSource {
 	return func(ctx context.Context, e *conformity.Evidence) error {
 		scans, err := st.Scans(ctx, e.ReleaseID)
@@ -114,6 +114,19 @@ func firmwareEvidence(st *store.Store) EvidenceSource {
 				break
 			}
 			q.After = next
+		}
+		// The stored analysis (kept since firmware_analyses) carries each
+		// binary's hardening, for firmware.hardening.
+		a, err := st.LatestFirmwareAnalysis(ctx, e.ReleaseID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			fe.Binaries = []conformity.BinaryRef{}
+			for _, b := range a.Result.Binaries {
+				fe.Binaries = append(fe.Binaries, conformity.BinaryRef{Path: b.Path, NX: b.NX, PIE: b.PIE, RELRO: b.RELRO, Canary: b.Canary})
+			}
 		}
 		e.Firmware = fe
 		return nil

@@ -171,6 +171,15 @@ func TestConformityFromStore(t *testing.T) {
 		if it := item(etsi, "5.1-1"); it.Status != conformity.NotMet || !strings.Contains(it.Justification, "rootfs.sqsh") || it.Evidence[0].Kind != "firmware_issue" {
 			t.Errorf("5.1-1 after a firmware analysis with default passwords: %+v", it)
 		}
+		// The stored analysis gives each binary's hardening: I.2k is decided, not "needs evidence".
+		cra, err = full.Report(ctx, rel.ID, conformity.CRA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it := item(cra, "I.2k"); it.Status == conformity.NeedsEvidence || !strings.Contains(it.Justification, "binaries") ||
+			len(it.Evidence) == 0 || it.Evidence[0].URL != fmt.Sprintf("/releases/%d/firmware", rel.ID) {
+			t.Errorf("I.2k (hardening) after a firmware analysis: %+v", it)
+		}
 
 		// A signed update repository with a published image answers CRA II.7.
 		key := make([]byte, 32)

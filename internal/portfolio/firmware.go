@@ -95,6 +95,9 @@ func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (
 	if err != nil {
 		return FirmwareResult{}, err
 	}
+	if err := st.SaveFirmwareAnalysis(ctx, &store.FirmwareAnalysis{ReleaseID: req.ReleaseID, SHA256: digest, FileName: req.FileName, Result: res, CreatedBy: req.Actor}); err != nil {
+		return FirmwareResult{}, err
+	}
 	pid, err := st.ReleaseProduct(ctx, req.ReleaseID)
 	if err != nil {
 		return FirmwareResult{}, err

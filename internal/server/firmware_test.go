@@ -33,6 +33,9 @@ func TestFirmwareUpload(t *testing.T) {
 				}
 			}
 			path := fmt.Sprintf("/api/v1/releases/%d/firmware?filename=rootfs.sqsh", rel.ID)
+			if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/firmware", rel.ID), nil, nil); r.StatusCode != 404 {
+				t.Errorf("latest analysis before any upload: %d, want 404", r.StatusCode)
+			}
 			if r := e.call(t, "viewer", "POST", path, img, nil); r.StatusCode != 403 {
 				t.Errorf("viewer upload: %d", r.StatusCode)
 			}
@@ -57,6 +60,23 @@ func TestFirmwareUpload(t *testing.T) {
 			e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/findings?release=%d&tool=rampart-firmware&limit=200", rel.ID), nil, &fl)
 			if len(fl.Items) != res.Issues {
 				t.Errorf("%d findings listed, %d issues", len(fl.Items), res.Issues)
+			}
+			var stored struct {
+				ReleaseID int64 `json:"release_id"`
+				SHA256    string
+				FileName  string `json:"file_name"`
+				CreatedBy string `json:"created_by"`
+				Result    struct {
+					Issues []struct{ Kind string }
+					Counts struct{ Files int }
+				}
+			}
+			if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/firmware", rel.ID), nil, &stored); r.StatusCode != 200 {
+				t.Fatalf("latest analysis: %d", r.StatusCode)
+			}
+			if stored.ReleaseID != rel.ID || stored.SHA256 != res.SHA256 || stored.FileName != "rootfs.sqsh" || stored.CreatedBy == "" ||
+				len(stored.Result.Issues) != res.Issues || stored.Result.Counts.Files == 0 {
+				t.Errorf("stored analysis %+v", stored)
 			}
 			// Re-upload: reconciled, nothing new.
 			if r := e.call(t, "editor", "POST", path, img, &res); r.StatusCode != 200 || res.Scan.New != 0 {

@@ -117,6 +117,7 @@ var matrix = map[string]who{
 	// API: findings, threat models, vulnerabilities (lists filtered to the caller's products)
 	"POST /api/v1/releases/{id}/scans":                          write,
 	"POST /api/v1/releases/{id}/firmware":                       write,
+	"GET /api/v1/releases/{id}/firmware":                        read,
 	"GET /api/v1/releases/{id}/scans":                           read,
 	"GET /api/v1/findings":                                      signedIn,
 	"GET /api/v1/findings/export":                               signedIn,
@@ -238,6 +239,8 @@ var matrix = map[string]who{
 	"GET /releases/{id}/conformity":         read,
 	"POST /releases/{id}/conformity/answer": write,
 	"POST /releases/{id}/conformity/review": write,
+	"GET /releases/{id}/firmware":           read,
+	"POST /releases/{id}/firmware":          write,
 	// UI: sign-in, setup, invitations, account
 	"GET /static/{file...}":              anyone,
 	"GET /login":                         anyone,
@@ -314,6 +317,7 @@ var tokenMatrix = map[string]string{
 	"GET /api/v1/products/{id}/samm":                            "products:read",
 	"POST /api/v1/products/{id}/samm":                           "products:write",
 	"POST /api/v1/releases/{id}/firmware":                       "findings:write",
+	"GET /api/v1/releases/{id}/firmware":                        "findings:read",
 	"POST /api/v1/auth/logout":                                  "session",
 	"POST /api/v1/auth/logout-everywhere":                       "session",
 	"GET /api/v1/me":                                            "account",

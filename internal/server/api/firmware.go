@@ -14,6 +14,8 @@ func (h handler) firmwareRoutes() []web.Route {
 	return []web.Route{
 		{Method: "POST", Pattern: "/api/v1/releases/{id}/firmware", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite,
 			Scope: identity.ScopeFindingsWrite, MaxBody: h.MaxUpload, Handler: web.API(h.Log, h.uploadFirmware)},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/firmware", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead,
+			Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.latestFirmware)},
 	}
 }
 
@@ -37,5 +39,20 @@ func (h handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
 	h.Log.Info("firmware analysed", "release", id, "sha256", res.SHA256, "issues", res.Issues, "components", res.Components, "user", identity.FromContext(r.Context()).Name)
 	h.rematch(r.Context(), id)
 	web.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// latestFirmware returns the release's newest stored analysis (404 when
+// no image was analysed for it).
+func (h handler) latestFirmware(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := h.Store.LatestFirmwareAnalysis(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, a)
 	return nil
 }

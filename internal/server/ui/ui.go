@@ -276,6 +276,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.updateRoutes()...)
 	routes = append(routes, h.incidentRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
+	routes = append(routes, h.firmwareRoutes()...)
 	return routes
 }
 

@@ -1,0 +1,161 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/rampart-security/rampart/internal/firmware"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/server/web"
+	"github.com/rampart-security/rampart/internal/spool"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// firmwareRoutes are a release's firmware page and its image upload.
+func (h *handler) firmwareRoutes() []web.Route {
+	release := web.ReleasePath(h.Store, "id")
+	return []web.Route{
+		{Method: "GET", Pattern: "/releases/{id}/firmware", Product: release, Perm: identity.PermRead, Handler: h.releaseFirmware},
+		{Method: "POST", Pattern: "/releases/{id}/firmware", Product: release, Perm: identity.PermWrite, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadFirmware},
+	}
+}
+
+type firmwareIssue struct {
+	firmware.Issue
+	FindingID int64
+}
+
+type firmwarePage struct {
+	Release  inventory.Release
+	Analysis *store.FirmwareAnalysis
+	Issues   []firmwareIssue
+	Binaries []firmware.Binary // worst hardened first
+	Previous *store.FirmwareAnalysis
+	Diff     *firmware.DiffResult
+	CanEdit  bool
+}
+
+// hardeningGaps counts what a binary lacks (checksec's properties); RELRO
+// partial counts half.
+func hardeningGaps(b firmware.Binary) int {
+	n := 0
+	for _, ok := range []bool{b.NX, b.PIE, b.Canary, b.Fortify, !b.Stripped} {
+		if !ok {
+			n += 2
+		}
+	}
+	switch b.RELRO {
+	case "full":
+	case "partial":
+		n++
+	default:
+		n += 2
+	}
+	return n
+}
+
+func (h *handler) releaseFirmware(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.firmwarePage(w, r, id, http.StatusOK, "")
+}
+
+func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64, status int, errMsg string) {
+	rel, err := h.Store.Release(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := firmwarePage{Release: rel, CanEdit: canWrite(r, rel.ProductID)}
+	a, err := h.Store.LatestFirmwareAnalysis(r.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		h.fail(w, r, err)
+		return
+	default:
+		d.Analysis = &a
+		// Each issue links to its finding (same fingerprint as the import).
+		byPrint := map[string]int64{}
+		fl, _, err := h.Store.Findings(r.Context(), store.FindingQuery{ReleaseID: id, Tool: "rampart-firmware", Limit: 1000})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, f := range fl {
+			byPrint[f.Finding.Fingerprint] = f.ID
+		}
+		fs := a.Result.Findings()
+		for i, is := range a.Result.Issues {
+			d.Issues = append(d.Issues, firmwareIssue{Issue: is, FindingID: byPrint[fs[i].Fingerprint]})
+		}
+		sort.SliceStable(d.Issues, func(i, j int) bool { return d.Issues[i].Severity.Rank() > d.Issues[j].Severity.Rank() })
+		d.Binaries = append([]firmware.Binary(nil), a.Result.Binaries...)
+		sort.SliceStable(d.Binaries, func(i, j int) bool {
+			gi, gj := hardeningGaps(d.Binaries[i]), hardeningGaps(d.Binaries[j])
+			if gi != gj {
+				return gi > gj
+			}
+			return d.Binaries[i].Path < d.Binaries[j].Path
+		})
+		prev, err := h.Store.PreviousFirmwareAnalysis(r.Context(), id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			h.fail(w, r, err)
+			return
+		default:
+			diff := firmware.Diff(prev.Result, a.Result)
+			d.Previous, d.Diff = &prev, &diff
+		}
+	}
+	h.render(w, r, status, "firmware", view{Title: "Firmware · " + rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: r.URL.Query().Get("flash"), Error: errMsg, Data: d})
+}
+
+func (h *handler) uploadFirmware(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.Store.Release(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	file, fname, err := web.Upload(r, "image", h.MaxUpload, "firmware.bin")
+	if errors.Is(err, spool.ErrTooLarge) {
+		h.firmwarePage(w, r, id, http.StatusRequestEntityTooLarge, err.Error())
+		return
+	}
+	if err != nil {
+		h.firmwarePage(w, r, id, http.StatusBadRequest, "choose a firmware image to upload (TRX, uImage, squashfs, ext, cpio or tar)")
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(file) // bounded by MaxUpload
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	res, err := portfolio.ImportFirmware(r.Context(), h.Store, portfolio.FirmwareRequest{ReleaseID: id, FileName: fname, Actor: identity.FromContext(r.Context()).Name, Image: data})
+	h.OnImport("firmware", err)
+	if err != nil {
+		h.firmwarePage(w, r, id, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	h.Log.Info("firmware analysed", "release", id, "sha256", res.SHA256, "issues", res.Issues, "components", res.Components, "user", identity.FromContext(r.Context()).Name)
+	if _, merr := h.Vulns.Rematch(r.Context(), id); merr != nil {
+		h.Log.Error("re-match release", "release", id, "err", merr)
+	}
+	flash := fmt.Sprintf("%s analysed: %d issues (%d new findings), %d components", fname, res.Issues, res.Scan.New, res.Components)
+	http.Redirect(w, r, fmt.Sprintf("/releases/%d/firmware?flash=%s", id, url.QueryEscape(flash)), http.StatusSeeOther)
+}
