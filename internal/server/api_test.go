@@ -76,7 +76,9 @@ func TestEveryRouteNeedsAuth(t *testing.T) {
 		"POST /api/v1/auth/login": true, "GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true, "GET /invite": true, "POST /invite": true, "POST /login/passkey/begin": true, "POST /login/passkey/finish": true, "POST /login/passkey/second": true, "GET /login/sso": true, "GET /login/sso/callback": true, "GET /static/{file...}": true,
 		"GET /.well-known/security.txt": true, "GET /.well-known/csaf/{$}": true, "GET /.well-known/csaf/provider-metadata.json": true, "GET /.well-known/csaf/service.json": true, "GET /.well-known/csaf/openpgp/{file}": true, "GET /.well-known/csaf/white/{path...}": true,
 		// vulnerability-report intake (rate-limited) and the reporter's private status link
-		"POST /api/v1/intake": true, "GET /api/v1/intake/{tracking}": true, "GET /report": true, "POST /report": true, "GET /report/status/{tracking}": true}
+		"POST /api/v1/intake": true, "GET /api/v1/intake/{tracking}": true, "GET /report": true, "POST /report": true, "GET /report/status/{tracking}": true,
+		// TUF metadata and images for devices (signed; go-tuf needs plain 404s) and signed device check-ins
+		"GET /tuf/{slug}/metadata/{file}": true, "GET /tuf/{slug}/targets/{file}": true, "GET /tuf/": true, "POST /api/v1/devices/checkin": true}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, rt := range e.srv.Routes() {
 		key := rt.Method + " " + rt.Pattern

@@ -88,7 +88,9 @@ func TestBrowserConformity(t *testing.T) {
 	}
 	browsertest.Screenshot(t, bctx, "conformity-02-answered")
 
-	do("switch to the CRA", chromedp.Click(chromedp.CSS(`.cat-switch a[href*="cra-annex-i"]`)), chromedp.WaitVisible(chromedp.CSS(`#item-II\.1`)))
+	do("switch to the CRA", chromedp.Click(chromedp.CSS(`.cat-switch a[href*="cra-annex-i"]`)), chromedp.WaitVisible(chromedp.CSS(`#group-II`)))
+	// A clause with nothing "not met" starts folded; ?open= unfolds it (as the gap links do).
+	do("open Part II", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/conformity?catalog=cra-annex-i&open=II", env.url, rel.ID)), chromedp.WaitVisible(chromedp.CSS(`#item-II\.1`)))
 	if got := text(`#item-II\.1`); !strings.Contains(got, "met") || !strings.Contains(got, "components") {
 		t.Errorf("II.1 row = %q", got)
 	}
