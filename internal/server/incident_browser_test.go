@@ -65,9 +65,19 @@ func TestBrowserIncident(t *testing.T) {
 		t.Errorf("phase %q after saving", s)
 	}
 	do("record submission", chromedp.SendKeys(chromedp.CSS(`#clock-notification input[name=reference]`), "SRP-2026-0042"),
-		chromedp.Click(chromedp.CSS(`#clock-notification button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("flash")))
-	if s := text("#clock-notification .status"); s != "submitted_on_time" {
-		t.Errorf("notification status %q", s)
+		chromedp.Click(chromedp.CSS(`#clock-notification button[type=submit]`)))
+	// The previous step's flash is still on the page until the post returns:
+	// wait for the new page's status instead of for any flash (queries
+	// during the navigation fail and are retried).
+	status := ""
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && status != "submitted_on_time"; {
+		if s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#clock-notification .status"), chromedp.NodeVisible)); err == nil {
+			status = s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if status != "submitted_on_time" {
+		t.Errorf("notification status %q", status)
 	}
 	browsertest.Screenshot(t, ctx, "incident")
 	tl := text("#timeline")
