@@ -65,6 +65,7 @@ type xmlCleaner struct {
 	first bool
 	buf   []byte // cleaned bytes not yet returned
 	tail  []byte // raw bytes held back: a possible character reference cut by the read
+	inTag bool   // the last markup delimiter seen was '<'
 	err   error
 }
 
@@ -122,22 +123,32 @@ func (x *xmlCleaner) Read(p []byte) (int, error) {
 }
 
 func (x *xmlCleaner) clean(b []byte) []byte {
-	dirty := false
-	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			dirty = true
-			break
-		}
-	}
-	if dirty {
-		out := make([]byte, 0, len(b)+16)
-		for _, c := range b {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-				out = append(out, replacement...)
-				continue
+	// Inside markup (between '<' and '>') a control character becomes a
+	// space, so a name it ended stays a valid name (U+FFFD is not a name
+	// character); in content it becomes U+FFFD.
+	var out []byte
+	for i, c := range b {
+		switch {
+		case c == '<':
+			x.inTag = true
+		case c == '>':
+			x.inTag = false
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
+			if out == nil {
+				out = append(make([]byte, 0, len(b)+16), b[:i]...)
 			}
+			if x.inTag {
+				out = append(out, ' ')
+			} else {
+				out = append(out, replacement...)
+			}
+			continue
+		}
+		if out != nil {
 			out = append(out, c)
 		}
+	}
+	if out != nil {
 		b = out
 	}
 	if bytes.Contains(b, []byte("&#")) {
