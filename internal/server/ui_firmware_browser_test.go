@@ -41,21 +41,7 @@ func TestBrowserFirmware(t *testing.T) {
 		t.Fatal(err)
 	}
 	bctx := browsertest.New(t)
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			loc, _ := chromedp.Run(bctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", step, loc, err)
-		}
-	}
+	text, do := browserSteps(t, bctx)
 	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
 		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
 		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))

@@ -1,0 +1,30 @@
+package server_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browserSteps returns the two helpers every Chromium test uses: text reads
+// a visible element's text, do runs a named step and fails the test with
+// the page's location when it does not complete.
+func browserSteps(t *testing.T, ctx context.Context) (text func(string) string, do func(string, ...chromedp.Action[chromedp.Void])) {
+	text = func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	do = func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("%s (at %s): %v", step, loc, err)
+		}
+	}
+	return text, do
+}
