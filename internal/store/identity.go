@@ -163,8 +163,14 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, u UserUpdate) error {
 				if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ?`), id); err != nil {
 					return err
 				}
-			} else if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM auth_failures WHERE key = ?`), "user:"+strings.ToLower(name)); err != nil {
-				return err
+			} else {
+				// Unlocking clears the account's lock and its per-source
+				// back-off: the administrator has vouched for the account.
+				acct := "user:" + strings.ToLower(name)
+				like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(acct) + "|%"
+				if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM auth_failures WHERE key = ? OR key LIKE ? ESCAPE '\'`), acct, like); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
