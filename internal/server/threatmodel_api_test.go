@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -77,5 +78,41 @@ func TestThreatModelAPI(t *testing.T) {
 	e.call(t, "viewer", "GET", "/api/v1/threatmodel/rules", nil, &rules)
 	if len(rules.Rules) < 60 {
 		t.Errorf("rules: %d", len(rules.Rules))
+	}
+}
+
+// A Threat Dragon flow attached to one element is not a flow, but its
+// recorded threat is kept, and the upload says so (issue 14).
+func TestThreatModelUploadImportWarnings(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	var p inventory.Product
+	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Door lock"}, &p)
+	td, err := os.ReadFile("../threatmodel/threatdragon/testdata/v2-door.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("/api/v1/products/%d", p.ID)
+	var saved struct {
+		Created        bool     `json:"created"`
+		ImportWarnings []string `json:"import_warnings"`
+	}
+	if r := e.call(t, "editor", "PUT", base+"/threatmodel?filename=door.json", td, &saved); r.StatusCode != 201 || !saved.Created || len(saved.ImportWarnings) != 2 ||
+		!strings.Contains(saved.ImportWarnings[0], `flow f3 ("Dangling") is attached to one element only (s1)`) {
+		t.Fatalf("PUT Threat Dragon: %d %+v", r.StatusCode, saved)
+	}
+	var threats struct {
+		Threats []threatmodel.Threat `json:"threats"`
+	}
+	e.call(t, "viewer", "GET", base+"/threats", nil, &threats)
+	found := false
+	for _, th := range threats.Threats {
+		found = found || th.ID == "TD-t-9@f3"
+	}
+	if !found {
+		t.Errorf("the one-ended flow's threat is not among the product's threats")
+	}
+	tpl, _ := threatmodel.Template("medical-wearable")
+	if r := e.call(t, "editor", "PUT", base+"/threatmodel", tpl, &saved); r.StatusCode != 201 || saved.ImportWarnings == nil || len(saved.ImportWarnings) != 0 {
+		t.Errorf("Rampart model: import_warnings %v (want [])", saved.ImportWarnings)
 	}
 }
