@@ -101,6 +101,11 @@ type Options struct {
 	Now func() time.Time
 	// Dictionary overrides the shipped default-password list.
 	Dictionary []string
+	// Progress, when set, is told when unpacking starts ("unpacking", 0,
+	// 0) and how many of the unpacked files were checked ("checking",
+	// done, total; at most every 1/100 of the files and at the end). It
+	// is called from one goroutine at a time and must be quick.
+	Progress func(stage string, done, total int)
 }
 
 // ErrUnreadable wraps every error about the input image itself.
@@ -114,6 +119,9 @@ func Analyze(ctx context.Context, name string, image []byte, opts Options) (*Res
 	}
 	if opts.Limits == (unpack.Limits{}) {
 		opts.Limits = unpack.DefaultLimits()
+	}
+	if opts.Progress != nil {
+		opts.Progress("unpacking", 0, 0)
 	}
 	up, err := unpack.Unpack(ctx, image, opts.Limits)
 	if err != nil {
@@ -168,6 +176,11 @@ func (a *analysis) run(ctx context.Context) {
 	work := make(chan int, 256)
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
+	var progMu sync.Mutex
+	checked, step := 0, max(1, len(files)/100)
+	if a.opts.Progress != nil {
+		a.opts.Progress("checking", 0, len(files))
+	}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
@@ -177,6 +190,14 @@ func (a *analysis) run(ctx context.Context) {
 					continue
 				}
 				outs[i] = a.file(&files[i])
+				if a.opts.Progress != nil {
+					progMu.Lock()
+					checked++
+					if checked%step == 0 || checked == len(files) {
+						a.opts.Progress("checking", checked, len(files))
+					}
+					progMu.Unlock()
+				}
 			}
 		}()
 	}
