@@ -234,6 +234,7 @@ func (a *analysis) run(ctx context.Context) {
 		_ = layer
 		accts := accounts.Parse(files[pi].Data, shadow, files[pi].Path, shadowPath)
 		a.res.Issues = append(a.res.Issues, accounts.Check(accts, a.opts.Dictionary)...)
+		a.res.Warnings = append(a.res.Warnings, accounts.Unchecked(accts)...)
 	}
 	a.res.Components = append(a.res.Components, a.finder.Components()...)
 	sortIssues(a.res.Issues)
