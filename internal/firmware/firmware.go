@@ -25,6 +25,7 @@ import (
 	"github.com/rampart-security/rampart/internal/firmware/components"
 	"github.com/rampart-security/rampart/internal/firmware/elfcheck"
 	"github.com/rampart-security/rampart/internal/firmware/issue"
+	"github.com/rampart-security/rampart/internal/firmware/kconfig"
 	"github.com/rampart-security/rampart/internal/firmware/permissions"
 	"github.com/rampart-security/rampart/internal/firmware/secrets"
 	"github.com/rampart-security/rampart/internal/firmware/services"
@@ -48,6 +49,11 @@ type Result struct {
 	Issues     []Issue     `json:"issues"`
 	Binaries   []Binary    `json:"binaries"`
 	Counts     Counts      `json:"counts"`
+	// KernelConfig is the kernel's build configuration when the image
+	// holds one (a .config, /boot/config-*, /proc/config.gz, or IKCONFIG
+	// in the kernel); kernel CVEs whose subsystem it leaves out are not
+	// affected (kconfig.NotAffected). Absent when none was found.
+	KernelConfig *kconfig.Config `json:"kernel_config,omitempty"`
 
 	// Files is the inventory (not part of the JSON result; see
 	// `rampart firmware inventory`).
@@ -236,9 +242,37 @@ func (a *analysis) run(ctx context.Context) {
 		a.res.Issues = append(a.res.Issues, accounts.Check(accts, a.opts.Dictionary)...)
 		a.res.Warnings = append(a.res.Warnings, accounts.Unchecked(accts)...)
 	}
+	a.res.KernelConfig = kernelConfig(files)
 	a.res.Components = append(a.res.Components, a.finder.Components()...)
 	sortIssues(a.res.Issues)
 	sort.Slice(a.res.Binaries, func(i, j int) bool { return a.res.Binaries[i].Path < a.res.Binaries[j].Path })
+}
+
+// kernelConfig returns the first full kernel configuration in the image: a
+// configuration file first, else one embedded in a kernel (IKCONFIG).
+func kernelConfig(files []unpack.File) *kconfig.Config {
+	for _, f := range files {
+		if f.Kind != unpack.KindFile || !kconfig.IsConfigPath(f.Path) {
+			continue
+		}
+		var c *kconfig.Config
+		if strings.HasSuffix(f.Path, ".gz") {
+			c = kconfig.FromGzip(f.Path, f.Data)
+		} else {
+			c = kconfig.Parse(f.Path, f.Data)
+		}
+		if c != nil {
+			return c
+		}
+	}
+	for _, f := range files {
+		if f.Kind == unpack.KindBlob || f.Kind == unpack.KindFile {
+			if c := kconfig.FromKernel(f.Path, f.Data); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
 }
 
 // resolve finds p in a layer, following symlinks inside the layer only (an
