@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +53,25 @@ func TestKernelConfigFound(t *testing.T) {
 		case c.path != "" && (res.KernelConfig == nil || res.KernelConfig.Path != c.path || res.KernelConfig.Options["CONFIG_NF_TABLES"] != "m"):
 			t.Errorf("%s: kernel config %+v, want from %s", c.name, res.KernelConfig, c.path)
 		}
+	}
+}
+
+// TestCramfsImageAnalysed: a big-endian cramfs (a MIPS router's rootfs)
+// is analysed like any filesystem: its setuid root binary and the telnetd
+// its rcS starts are issues.
+func TestCramfsImageAnalysed(t *testing.T) {
+	res := analyzeFixture(t, "be.cramfs")
+	var got []string
+	for _, is := range res.Issues {
+		got = append(got, string(is.Kind)+" "+is.Path)
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{"setuid_root /bin/su", "cleartext_service /etc/init.d/rcS"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("issues lack %q:\n%s", want, all)
+		}
+	}
+	if len(res.Layers) != 1 || res.Layers[0].Type != "cramfs" {
+		t.Errorf("layers %+v", res.Layers)
 	}
 }

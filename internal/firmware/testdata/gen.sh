@@ -189,3 +189,20 @@ mksquashfs $L $here/files-lz4.sqsh $SQ -comp lz4 -all-root >/dev/null
 mksquashfs $L $here/files-lz4hc.sqsh $SQ -comp lz4 -Xhc -all-root >/dev/null
 mksquashfs $L $here/files-lzma.sqsh $SQ -comp lzma -all-root >/dev/null
 mksquashfs $L $here/files-gzip.sqsh $SQ -comp gzip -all-root >/dev/null
+
+# cramfs (mkfs.cramfs, util-linux): little- and big-endian, padded for a boot
+# loader, explicit holes; multi-block and sparse files, a symlink, a setuid
+# binary, device nodes and a FIFO (cramfs_test.go rebuilds the contents).
+C=$work/cramfs && mkdir -p $C/etc/init.d $C/bin $C/dev $C/usr/share/doc
+printf 'root:x:0:0:root:/root:/bin/sh\nadmin:x:1000:1000:admin:/home/admin:/bin/sh\n' > $C/etc/passwd
+seq -f "cramfs line %06g" 1 2000 > $C/usr/share/doc/big.txt
+{ printf 'start'; head -c 20000 /dev/zero; printf 'end'; } > $C/usr/share/doc/sparse.bin
+printf '#!/bin/sh\n/usr/sbin/telnetd -l /bin/sh\n' > $C/etc/init.d/rcS && chmod 755 $C/etc/init.d/rcS
+printf '\177ELF' > $C/bin/su
+: > $C/etc/empty
+ln -s /etc/passwd $C/etc/passwd-link
+mknod $C/dev/console c 5 1 && mknod $C/dev/mtdblock0 b 31 0 && mkfifo $C/dev/initctl
+chown -R 0:0 $C && chown 1000:100 $C/usr/share/doc/big.txt && chmod 4755 $C/bin/su  # chown clears setuid
+mkfs.cramfs -N little -z $C $here/le.cramfs >/dev/null
+mkfs.cramfs -N big $C $here/be.cramfs >/dev/null
+mkfs.cramfs -N little -p $C $here/padded.cramfs >/dev/null
