@@ -37,6 +37,9 @@ type Config struct {
 	// Parallel webhook calls per server (default 16).
 	Parallel int
 	Client   *http.Client
+	// Firmware, when set, is kicked every run so that firmware images
+	// queued by a server that stopped (or by another server) are analysed.
+	Firmware interface{ Kick() }
 }
 
 // Runner runs the jobs.
@@ -133,6 +136,9 @@ func (r *Runner) Tick(ctx context.Context) error {
 			}
 			return err
 		})
+	}
+	if r.cfg.Firmware != nil {
+		r.cfg.Firmware.Kick()
 	}
 	if len(r.cfg.Webhooks) > 0 {
 		// Queueing is idempotent and claiming skips what another server

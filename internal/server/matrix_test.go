@@ -118,6 +118,7 @@ var matrix = map[string]who{
 	"POST /api/v1/releases/{id}/scans":                          write,
 	"POST /api/v1/releases/{id}/firmware":                       write,
 	"GET /api/v1/releases/{id}/firmware":                        read,
+	"GET /api/v1/firmware-jobs/{id}":                            read,
 	"GET /api/v1/releases/{id}/scans":                           read,
 	"GET /api/v1/findings":                                      signedIn,
 	"GET /api/v1/findings/export":                               signedIn,
@@ -241,6 +242,7 @@ var matrix = map[string]who{
 	"POST /releases/{id}/conformity/review": write,
 	"GET /releases/{id}/firmware":           read,
 	"POST /releases/{id}/firmware":          write,
+	"GET /releases/{id}/firmware/job":       read,
 	// UI: sign-in, setup, invitations, account
 	"GET /static/{file...}":              anyone,
 	"GET /login":                         anyone,
@@ -338,6 +340,7 @@ var tokenMatrix = map[string]string{
 	"POST /api/v1/products/{id}/samm":                           "products:write",
 	"POST /api/v1/releases/{id}/firmware":                       "findings:write",
 	"GET /api/v1/releases/{id}/firmware":                        "findings:read",
+	"GET /api/v1/firmware-jobs/{id}":                            "findings:read",
 	"POST /api/v1/auth/logout":                                  "session",
 	"POST /api/v1/auth/logout-everywhere":                       "session",
 	"GET /api/v1/me":                                            "account",
@@ -469,7 +472,7 @@ func tokenAllowed(key string, rt web.Route, c caller) bool {
 // fixture is product A (with a release) and the ids the paths use.
 type fixture struct {
 	product, release, user, finding, advisory int64
-	incident                                  int64
+	incident, firmwareJob                     int64
 }
 
 // pathFor fills a route pattern's parameters from the fixture.
@@ -488,6 +491,8 @@ func pathFor(pattern string, f fixture) string {
 		id = fmt.Sprint(f.advisory)
 	case strings.Contains(pattern, "/incidents/{id}"), strings.Contains(pattern, "/drills/{id}"):
 		id = fmt.Sprint(f.incident)
+	case strings.Contains(pattern, "/firmware-jobs/{id}"):
+		id = fmt.Sprint(f.firmwareJob)
 	}
 	return strings.NewReplacer("{id}", id, "{user}", fmt.Sprint(f.user), "{product}", fmt.Sprint(f.product),
 		"{file...}", "app.css", "{$}", "", "{path...}", "index.txt", "{file}", "none.asc", "{rollout}", "1", "{kind}", "early_warning").Replace(pattern)
@@ -572,6 +577,13 @@ func testMatrix(t *testing.T, engine string) {
 		t.Fatal(err)
 	}
 	shared.advisory = adv.ID
+	// A queued firmware image of A's release (not started: the matrix only
+	// reads it).
+	job := store.FirmwareJob{ReleaseID: shared.release, FileName: "fw.bin"}
+	if err := st.QueueFirmwareJob(ctx, &job, []byte("not an image")); err != nil {
+		t.Fatal(err)
+	}
+	shared.firmwareJob = job.ID
 
 	callers := []caller{{name: "no session", session: anon}}
 	for _, w := range []who{admin, gEditor, gViewer, owner, pEditor, pViewer, auditor, otherOwner} {
