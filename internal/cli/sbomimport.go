@@ -19,7 +19,10 @@ func newSBOMImportCmd(s *streams) *cobra.Command {
 		Long: `Import a CycloneDX or SPDX SBOM into a release. The product and release are
 created when they do not exist. The SBOM is validated against its official
 schema first; the import is one transaction, so an invalid SBOM changes
-nothing. The raw file is kept, addressed by its SHA-256.`,
+nothing. The raw file is kept, addressed by its SHA-256 (files over 64 MiB
+are recorded by their SHA-256 only). CycloneDX JSON files over 32 MiB are
+streamed: validated, then read one component at a time, so memory does not
+grow with the file.`,
 		Example: `  rampart sbom import firmware-2.4.1.cdx.json --product "Industrial Gateway" --release 2.4.1 --data ./rampart-data`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -30,7 +33,12 @@ nothing. The raw file is kept, addressed by its SHA-256.`,
 			if os.Getenv("GOMEMLIMIT") == "" {
 				debug.SetMemoryLimit(128 << 20)
 			}
-			data, err := os.ReadFile(args[0])
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			fi, err := f.Stat()
 			if err != nil {
 				return err
 			}
@@ -43,7 +51,7 @@ nothing. The raw file is kept, addressed by its SHA-256.`,
 			if err != nil {
 				return err
 			}
-			res, err := portfolio.ImportSBOM(cmd.Context(), st, rel.ID, args[0], data)
+			res, err := portfolio.ImportSBOMFrom(cmd.Context(), st, rel.ID, args[0], f, fi.Size())
 			if err != nil {
 				return failure(err)
 			}
