@@ -13,6 +13,7 @@ import (
 func newSBOMImportCmd(s *streams) *cobra.Command {
 	var sf storeFlags
 	var product, release string
+	var noRematch bool
 	cmd := &cobra.Command{
 		Use:   "import FILE --product NAME --release VERSION",
 		Short: "Import an SBOM into a product release (created if missing)",
@@ -23,7 +24,8 @@ nothing. The raw file is kept, addressed by its SHA-256 (files over 64 MiB
 are recorded by their SHA-256 only). CycloneDX JSON files over 32 MiB are
 streamed: validated, then read one component at a time, so memory does not
 grow with the file.`,
-		Example: `  rampart sbom import firmware-2.4.1.cdx.json --product "Industrial Gateway" --release 2.4.1 --data ./rampart-data`,
+		Example: `  rampart sbom import firmware-2.4.1.cdx.json --product "Industrial Gateway" --release 2.4.1 --data ./rampart-data
+  rampart sbom import huge.cdx.json --product Gateway --release 2.5.0 --no-rematch`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// CI runners and build containers are often small: keep the
@@ -57,6 +59,9 @@ grow with the file.`,
 			}
 			fmt.Fprintf(s.out, "imported %d components from %s (%s %s) into %s %s (release id %d, sha256 %s)\n",
 				res.Components, args[0], res.Format, res.SpecVersion, rel.ProductName, rel.Version, rel.ID, res.SHA256)
+			if noRematch {
+				return nil
+			}
 			if _, err := portfolio.NewVulns(st).Rematch(cmd.Context(), rel.ID); err != nil {
 				return fmt.Errorf("match the release against the vulnerability database: %w", err)
 			}
@@ -71,6 +76,7 @@ grow with the file.`,
 	sf.register(cmd)
 	cmd.Flags().StringVar(&product, "product", "", "product name (required)")
 	cmd.Flags().StringVar(&release, "release", "", "release version (required)")
+	cmd.Flags().BoolVar(&noRematch, "no-rematch", false, "import only; do not match the release against the vulnerability database now (the next vulndb import or server re-match does; matching holds all of the release's components in memory)")
 	_ = cmd.MarkFlagRequired("product")
 	_ = cmd.MarkFlagRequired("release")
 	return cmd
