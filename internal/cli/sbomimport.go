@@ -26,7 +26,7 @@ streamed: validated, then read one component at a time, so memory does not
 grow with the file.`,
 		Example: `  rampart sbom import firmware-2.4.1.cdx.json --product "Industrial Gateway" --release 2.4.1 --data ./rampart-data
   rampart sbom import huge.cdx.json --product Gateway --release 2.5.0 --no-rematch`,
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// CI runners and build containers are often small: keep the
 			// heap of this one-shot command near 128 MiB (validation of a
