@@ -130,7 +130,7 @@ func scanException(sc interface{ Scan(...any) error }) (PolicyException, error) 
 
 // CreateException stores a requested exception.
 func (s *Store) CreateException(ctx context.Context, e *PolicyException) error {
-	id, err := s.insertID(ctx, s.db, `INSERT INTO policy_exceptions (product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at)
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO policy_exceptions (product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ProductID, e.Rule, e.MatchID, e.MatchComponent, e.MatchPath, e.Reason, e.Expires, e.Status, e.RequestedBy, fmtTime(e.RequestedAt))
 	if err != nil {
 		return fmt.Errorf("create exception: %w", err)
