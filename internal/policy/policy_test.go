@@ -506,6 +506,49 @@ licenses: [MIT, Apache-2.0]
 	}
 }
 
+// TestMergeApproved: the platform's global list and a product's list
+// combine (entries of both, licences once), and the merged YAML is read
+// back by ParseApproved as `rampart gate --approved` reads it.
+func TestMergeApproved(t *testing.T) {
+	global, err := ParseApproved([]byte("approved:\n  - purl: pkg:generic/linux\n    versions: \">=5.10\"\n    reason: legal\nlicenses: [MIT, Apache-2.0]\n"), "global")
+	if err != nil {
+		t.Fatal(err)
+	}
+	product, err := ParseApproved([]byte("approved:\n  - name: busybox\n    versions: 1.36.x\nlicenses: [Apache-2.0, BSD-3-Clause]\n"), "product")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := MergeApproved(global, nil, product)
+	if len(m.Components) != 2 || strings.Join(m.Licenses, ",") != "MIT,Apache-2.0,BSD-3-Clause" {
+		t.Fatalf("merged = %+v", m)
+	}
+	data, err := m.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseApproved(data, "effective.yaml")
+	if err != nil {
+		t.Fatalf("merged YAML does not parse: %v\n%s", err, data)
+	}
+	for _, tt := range []struct {
+		c    inventory.Component
+		want bool
+	}{
+		{inventory.Component{Name: "linux", Version: "6.1", PURL: "pkg:generic/linux@6.1"}, true},
+		{inventory.Component{Name: "linux", Version: "4.4", PURL: "pkg:generic/linux@4.4"}, false},
+		{inventory.Component{Name: "busybox", Version: "1.36.1"}, true},
+		{inventory.Component{Name: "busybox", Version: "1.37.0"}, false},
+	} {
+		if got := back.Approves(&tt.c); got != tt.want {
+			t.Errorf("round-tripped Approves(%s@%s) = %v, want %v", tt.c.Name, tt.c.Version, got, tt.want)
+		}
+	}
+	empty, _ := MergeApproved().YAML()
+	if a, err := ParseApproved(empty, "empty"); err != nil || len(a.Components) != 0 || len(a.Licenses) != 0 {
+		t.Errorf("empty list YAML %q: %+v %v", empty, a, err)
+	}
+}
+
 func TestFirmwareJSON(t *testing.T) {
 	src := `{"image":"cam.bin","issues":[{"kind":"hardcoded_credential","severity":"HIGH","path":"/etc/shadow","detail":"root"}],
 "binaries":[{"path":"/bin/busybox","arch":"arm","nx":true,"pie":false,"relro":"partial","canary":false,"fortify":false,"stripped":true}]}`

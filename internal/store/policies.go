@@ -21,10 +21,50 @@ type PolicyVersion struct {
 	CreatedBy string    `json:"created_by"`
 }
 
+// Versioned documents: policies and approved-component lists are kept in
+// tables of the same shape (product_id 0: global), one row per version.
+const (
+	tablePolicies = "policies"
+	tableApproved = "approved_lists"
+)
+
 // SavePolicy stores source as the next version of the product's policy
 // (0: global), unless it equals the latest; it returns the version in
 // effect and whether it was created.
 func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
+	return s.saveVersioned(ctx, tablePolicies, productID, source, note, actor, now)
+}
+
+// Policy returns one version (0: latest) of a product's policy (product 0:
+// global); ErrNotFound when there is none.
+func (s *Store) Policy(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
+	return s.versioned(ctx, tablePolicies, productID, version)
+}
+
+// PolicyVersions lists a product's policy versions (without source), newest first.
+func (s *Store) PolicyVersions(ctx context.Context, productID int64) ([]PolicyVersion, error) {
+	return s.versions(ctx, tablePolicies, productID)
+}
+
+// SaveApproved stores source as the next version of the product's
+// approved-component list (0: global), unless it equals the latest.
+func (s *Store) SaveApproved(ctx context.Context, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
+	return s.saveVersioned(ctx, tableApproved, productID, source, note, actor, now)
+}
+
+// Approved returns one version (0: latest) of a product's approved list
+// (product 0: global); ErrNotFound when there is none.
+func (s *Store) Approved(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
+	return s.versioned(ctx, tableApproved, productID, version)
+}
+
+// ApprovedVersions lists a product's approved-list versions (without source), newest first.
+func (s *Store) ApprovedVersions(ctx context.Context, productID int64) ([]PolicyVersion, error) {
+	return s.versions(ctx, tableApproved, productID)
+}
+
+// saveVersioned: table is one of the constants above, never input.
+func (s *Store) saveVersioned(ctx context.Context, table string, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
 	sum := sha256.Sum256([]byte(source))
 	v := PolicyVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: now.UTC()}
 	created := false
@@ -37,7 +77,7 @@ func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, a
 		}
 		var last int
 		var lastSHA sql.NullString
-		err := tx.QueryRowContext(ctx, s.q(`SELECT version, sha256 FROM policies WHERE product_id = ? ORDER BY version DESC LIMIT 1`), productID).Scan(&last, &lastSHA)
+		err := tx.QueryRowContext(ctx, s.q(`SELECT version, sha256 FROM `+table+` WHERE product_id = ? ORDER BY version DESC LIMIT 1`), productID).Scan(&last, &lastSHA)
 		if err != nil && mapErr(err) != ErrNotFound {
 			return err
 		}
@@ -46,7 +86,7 @@ func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, a
 			return nil
 		}
 		v.Version, created = last+1, true
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO policies (product_id, version, source, sha256, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO `+table+` (product_id, version, source, sha256, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 			productID, v.Version, source, v.SHA256, note, fmtTime(v.CreatedAt), actor)
 		return mapErr(err)
 	})
@@ -54,32 +94,29 @@ func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, a
 		return v, false, err
 	}
 	if !created {
-		v, err = s.Policy(ctx, productID, v.Version)
+		v, err = s.versioned(ctx, table, productID, v.Version)
 	}
 	return v, created, err
 }
 
-// Policy returns one version (0: latest) of a product's policy (product 0:
-// global); ErrNotFound when there is none.
-func (s *Store) Policy(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
-	q := `SELECT version, source, sha256, note, created_at, created_by FROM policies WHERE product_id = ? AND version = ?`
+func (s *Store) versioned(ctx context.Context, table string, productID int64, version int) (PolicyVersion, error) {
+	q := `SELECT version, source, sha256, note, created_at, created_by FROM ` + table + ` WHERE product_id = ? AND version = ?`
 	args := []any{productID, version}
 	if version == 0 {
-		q = `SELECT version, source, sha256, note, created_at, created_by FROM policies WHERE product_id = ? ORDER BY version DESC LIMIT 1`
+		q = `SELECT version, source, sha256, note, created_at, created_by FROM ` + table + ` WHERE product_id = ? ORDER BY version DESC LIMIT 1`
 		args = args[:1]
 	}
 	v := PolicyVersion{ProductID: productID}
 	var at string
 	if err := s.db.QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
-		return v, fmt.Errorf("policy of product %d (version %d): %w", productID, version, mapErr(err))
+		return v, fmt.Errorf("%s of product %d (version %d): %w", map[string]string{tablePolicies: "policy", tableApproved: "approved list"}[table], productID, version, mapErr(err))
 	}
 	v.CreatedAt = parseTime(at)
 	return v, nil
 }
 
-// PolicyVersions lists a product's policy versions (without source), newest first.
-func (s *Store) PolicyVersions(ctx context.Context, productID int64) ([]PolicyVersion, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM policies WHERE product_id = ? ORDER BY version DESC`), productID)
+func (s *Store) versions(ctx context.Context, table string, productID int64) ([]PolicyVersion, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM `+table+` WHERE product_id = ? ORDER BY version DESC`), productID)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,7 @@ func (h handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.Log.Info("firmware analysed", "release", id, "sha256", res.SHA256, "issues", res.Issues, "components", res.Components, "user", identity.FromContext(r.Context()).Name)
 	h.rematch(r.Context(), id)
+	h.gateAfter(r.Context(), id, "firmware")
 	web.WriteJSON(w, http.StatusOK, res)
 	return nil
 }

@@ -156,6 +156,7 @@ func (h *handler) uploadFirmware(w http.ResponseWriter, r *http.Request) {
 	if _, merr := h.Vulns.Rematch(r.Context(), id); merr != nil {
 		h.Log.Error("re-match release", "release", id, "err", merr)
 	}
+	h.gateAfter(r.Context(), id, "firmware")
 	flash := fmt.Sprintf("%s analysed: %d issues (%d new findings), %d components", fname, res.Issues, res.Scan.New, res.Components)
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d/firmware?flash=%s", id, url.QueryEscape(flash)), http.StatusSeeOther)
 }
