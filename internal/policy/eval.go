@@ -59,6 +59,28 @@ type Violation struct {
 	path      string
 }
 
+// Scope is the narrowest exception match that covers this violation: its
+// first id (vulnerability, rule id, kind, threat or component), its
+// component without version (so an upgrade that keeps the problem stays
+// excepted) and its path. The platform offers it when an exception is
+// requested from a violation.
+func (v Violation) Scope() Match {
+	m := Match{Component: purlBase(v.component), Path: v.path}
+	for _, id := range v.ids {
+		if id != "" {
+			m.ID = id
+			break
+		}
+	}
+	if m.ID == m.Component || m.ID == v.component {
+		m.ID = "" // a component subject: the component is the scope
+	}
+	if v.On == OnBinary {
+		m.ID = "" // the path is the binary
+	}
+	return m
+}
+
 // ExpiredException is an exception past its expiry date: it excepts
 // nothing and fails the gate until it is renewed or removed.
 type ExpiredException struct {

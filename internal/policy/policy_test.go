@@ -394,6 +394,59 @@ func TestExceptionScope(t *testing.T) {
 	}
 }
 
+// TestViolationScope: the scope the platform suggests for an exception
+// request covers the violation it came from, and not its neighbours.
+func TestViolationScope(t *testing.T) {
+	p, err := Parse([]byte(`rampart: policy/v1
+rules:
+  - {id: v, on: vuln, when: "true"}
+  - {id: f, on: finding, when: "true"}
+  - {id: c, on: component, when: "true"}
+  - {id: t, on: threat, when: "true"}
+  - {id: fw, on: firmware, when: "true"}
+  - {id: b, on: binary, when: "true"}
+`), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &Input{
+		Vulns:      []Vuln{{ID: "CVE-1", Component: Component{PURL: "pkg:npm/a@1"}}, {ID: "CVE-1", Component: Component{PURL: "pkg:npm/b@1"}}},
+		Findings:   []Finding{{RuleID: "G101", File: "a.go", Line: 3, Fingerprint: "fp1"}, {RuleID: "G101", File: "b.go", Line: 3, Fingerprint: "fp2"}},
+		Components: []Component{{Name: "busybox", Version: "1.36.1", PURL: "pkg:generic/busybox@1.36.1"}, {Name: "zlib", Version: "1"}},
+		Threats:    []Threat{{ID: "DEV-001@cam", Rule: "DEV-001", Target: "cam"}, {ID: "DEV-001@hub", Rule: "DEV-001", Target: "hub"}},
+		Firmware:   []FirmwareIssue{{Kind: "private_key", Path: "/etc/a.key"}, {Kind: "private_key", Path: "/etc/b.key"}},
+		Binaries:   []Binary{{Path: "/bin/a"}, {Path: "/bin/b"}},
+	}
+	rep, err := Evaluate(p, in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Violations) != 12 {
+		t.Fatalf("%d violations", len(rep.Violations))
+	}
+	for _, v := range rep.Violations {
+		m := v.Scope()
+		if m == (Match{}) {
+			t.Errorf("%s %s: empty scope", v.Rule, v.Subject)
+			continue
+		}
+		e := Exception{Rule: v.Rule, Match: m, Reason: "r", Approver: "a", Expires: "2999-01-01"}
+		got, err := Evaluate(p, in, Options{Exceptions: []Exception{e}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var excepted []string
+		for _, w := range got.Violations {
+			if w.Excepted {
+				excepted = append(excepted, w.Rule+" "+w.Subject)
+			}
+		}
+		if len(excepted) != 1 || excepted[0] != v.Rule+" "+v.Subject {
+			t.Errorf("scope %+v of %s %s excepts %v", m, v.Rule, v.Subject, excepted)
+		}
+	}
+}
+
 func TestParseExceptionsErrors(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"no expiry", "exceptions:\n  - rule: r\n    match: {id: x}\n    reason: r\n    approver: a\n", "exc.yaml:2:5: exception for r has no `expires"},

@@ -382,3 +382,87 @@ rules:
 		}
 	}
 }
+
+// TestExceptionFlowBrowser: in Chromium, an editor requests a scoped,
+// expiring exception from the failing violation on the release page (the
+// form is prefilled with the violation's scope; an unscoped request is
+// refused with the reason shown in the panel); the requester cannot decide
+// it; a product owner (alice) cannot approve her own request either, but
+// approves the editor's, and the gate passes with the approver named.
+func TestExceptionFlowBrowser(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	pid, rid := gateRelease(t, e)
+	ctx := browsertest.New(t)
+	text, do := browserSteps(t, ctx)
+	relURL := fmt.Sprintf("%s/releases/%d", e.url, rid)
+	signIn := func(name string) {
+		do("sign in "+name, chromedp.Navigate(e.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
+			chromedp.SendKeys(chromedp.ID("name"), name), chromedp.SendKeys(chromedp.ID("password"), e.password),
+			chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	}
+	form := `#gate-violations tr.failing details.exception-request`
+	value := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("value of %s: %v", sel, err)
+		}
+		return v
+	}
+
+	signIn("ed")
+	do("release page", chromedp.Navigate(relURL), chromedp.WaitVisible(chromedp.CSS(`#gate-violations tr.failing`)))
+	do("open the request form", chromedp.Click(chromedp.CSS(form+` summary`)), chromedp.WaitVisible(chromedp.CSS(form+` input[name=reason]`)))
+	if got := value(form + ` input[name=match_component]`); got != "pkg:generic/busybox" {
+		t.Errorf("prefilled component = %q", got)
+	}
+	if got := value(form + ` input[name=expires]`); got != time.Now().UTC().AddDate(0, 0, 30).Format(time.DateOnly) {
+		t.Errorf("default expiry = %q", got)
+	}
+	do("an unscoped request", chromedp.Clear(chromedp.CSS(form+` input[name=match_id]`)), chromedp.Clear(chromedp.CSS(form+` input[name=match_component]`)),
+		chromedp.Clear(chromedp.CSS(form+` input[name=match_path]`)), chromedp.SendKeys(chromedp.CSS(form+` input[name=reason]`), "GPL accepted by legal"),
+		chromedp.Click(chromedp.CSS(form+` button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("gate-error")))
+	if got := text("#gate-error"); !strings.Contains(got, "scope the exception") {
+		t.Errorf("error = %q", got)
+	}
+	do("request", chromedp.Click(chromedp.CSS(form+` summary`)), chromedp.WaitVisible(chromedp.CSS(form+` input[name=reason]`)),
+		chromedp.SendKeys(chromedp.CSS(form+` input[name=reason]`), "GPL accepted by legal"),
+		chromedp.Click(chromedp.CSS(form+` button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("div.flash")), chromedp.WaitVisible(chromedp.ID("exception-1")))
+	browsertest.Screenshot(t, ctx, "exception-requested")
+	if got := text("#exception-1"); !strings.Contains(got, "component pkg:generic/busybox") || !strings.Contains(got, "requested") ||
+		!strings.Contains(got, "awaiting a product owner other than ed") {
+		t.Errorf("requested row = %q", got)
+	}
+	if got := text("#gate-status"); got != "failed" {
+		t.Errorf("gate with a requested exception = %q", got)
+	}
+	do("sign out", chromedp.Click(chromedp.CSS(`.who button`)), chromedp.WaitVisible(chromedp.ID("signin")))
+
+	signIn("alice")
+	do("release page as alice", chromedp.Navigate(relURL), chromedp.WaitVisible(chromedp.CSS(`#exception-1 button.approve`)))
+	do("alice requests one herself", chromedp.Click(chromedp.CSS(form+` summary`)), chromedp.WaitVisible(chromedp.CSS(form+` input[name=reason]`)),
+		chromedp.SendKeys(chromedp.CSS(form+` input[name=reason]`), "mine"),
+		chromedp.Click(chromedp.CSS(form+` button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("exception-2")))
+	if got := text("#exception-2"); !strings.Contains(got, "awaiting a product owner other than alice") {
+		t.Errorf("alice's own request offers her a decision: %q", got)
+	}
+	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/exceptions/2/approve", pid), nil, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("alice approves her own request through the API: %d", resp.StatusCode)
+	}
+	do("approve ed's", chromedp.Click(chromedp.CSS(`#exception-1 button.approve`)), chromedp.WaitVisible(chromedp.CSS("div.flash")),
+		chromedp.WaitVisible(chromedp.CSS(`#gate-violations tr.excepted`)))
+	browsertest.Screenshot(t, ctx, "exception-approved")
+	if got := text("#gate-status"); got != "passed" {
+		t.Errorf("gate after the approval = %q", got)
+	}
+	if got := text("#exception-1"); !strings.Contains(got, "approved") || !strings.Contains(got, "ed / alice") {
+		t.Errorf("approved row = %q", got)
+	}
+	if got := text("#gate-violations tr.excepted"); !strings.Contains(got, "approved by alice: GPL accepted by legal") {
+		t.Errorf("excepted violation = %q", got)
+	}
+	evs, err := e.store.AuditEvents(t.Context(), store.AuditQuery{Action: "policy.exception.approve", Limit: -1})
+	if err != nil || len(evs) != 1 || evs[0].Actor != "alice" {
+		t.Errorf("approve audit events = %+v %v", evs, err)
+	}
+}
