@@ -466,3 +466,80 @@ func TestExceptionFlowBrowser(t *testing.T) {
 		t.Errorf("approve audit events = %+v %v", evs, err)
 	}
 }
+
+// TestProductSDLBrowser: on the product page a product owner saves the
+// product's approved list (the release's gate passes), records SAMM
+// self-assessments (the score over time, the form starting from the latest
+// answers) and sees each release's SDL checklist, which is edited on the
+// release page with evidence links.
+func TestProductSDLBrowser(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	pid, rid := gateRelease(t, e)
+	ctx := browsertest.New(t)
+	text, do := browserSteps(t, ctx)
+	value := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("value of %s: %v", sel, err)
+		}
+		return v
+	}
+	productURL, relURL := fmt.Sprintf("%s/products/%d", e.url, pid), fmt.Sprintf("%s/releases/%d", e.url, rid)
+	do("sign in", chromedp.Navigate(e.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
+		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), e.password),
+		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+
+	do("product page", chromedp.Navigate(productURL), chromedp.WaitVisible(chromedp.ID("approved-form")))
+	if got := text("#policy-scope"); !strings.Contains(got, "default") {
+		t.Errorf("policy scope = %q", got)
+	}
+	do("invalid list", chromedp.SendKeys(chromedp.CSS(`#approved-form textarea`), "licenses: [Not-A-Licence]"),
+		chromedp.Click(chromedp.CSS(`#approved-form button`)), chromedp.WaitVisible(chromedp.CSS("p.error")))
+	if got := text("p.error"); !strings.Contains(got, "Not-A-Licence") {
+		t.Errorf("error = %q", got)
+	}
+	do("approve busybox", chromedp.SetValue(chromedp.CSS(`#approved-form textarea`), "approved:\n  - name: busybox\n    versions: 1.36.x\n    reason: GPL accepted by legal\n"),
+		chromedp.Click(chromedp.CSS(`#approved-form button`)), chromedp.WaitVisible(chromedp.CSS("div.flash")))
+	if got := text("div.flash"); !strings.Contains(got, "version 1 saved") {
+		t.Errorf("flash = %q", got)
+	}
+	if res, err := e.store.GateResultOf(t.Context(), rid); err != nil || !res.Passed || res.Trigger != "approved" {
+		t.Errorf("gate after approving busybox = %+v %v", res, err)
+	}
+
+	do("first SAMM assessment", chromedp.Click(chromedp.CSS(`#samm-assess summary`)), chromedp.WaitVisible(chromedp.ID("samm-form")),
+		chromedp.SetValue(chromedp.CSS(`select[name="s_D-TA-A"]`), "2"), chromedp.SetValue(chromedp.CSS(`select[name="s_V-ST-B"]`), "1"),
+		chromedp.SendKeys(chromedp.CSS(`#samm-form input[name=note]`), "first review"),
+		chromedp.Click(chromedp.ID("samm-save")), chromedp.WaitVisible(chromedp.ID("samm-history")))
+	if got := text("#samm-history tbody tr:last-child"); !strings.Contains(got, "0.10") || !strings.Contains(got, "0.33") || !strings.Contains(got, "first review") {
+		t.Errorf("assessment row = %q", got)
+	}
+	do("reopen", chromedp.Click(chromedp.CSS(`#samm-assess summary`)), chromedp.WaitVisible(chromedp.ID("samm-form")))
+	if got := value(`select[name="s_D-TA-A"]`); got != "2" {
+		t.Errorf("the form does not start from the latest answers: D-TA-A = %q", got)
+	}
+	do("second SAMM assessment", chromedp.SetValue(chromedp.CSS(`select[name="s_D-TA-B"]`), "3"),
+		chromedp.Click(chromedp.ID("samm-save")), chromedp.WaitVisible(chromedp.CSS(`#samm-history tbody tr:nth-child(2)`)))
+	if got := text("#samm-history tbody tr:nth-child(2)"); !strings.Contains(got, "0.20") {
+		t.Errorf("second assessment = %q", got)
+	}
+
+	do("release checklist", chromedp.Navigate(relURL), chromedp.WaitVisible(chromedp.ID("checklist-form")),
+		chromedp.Click(chromedp.CSS(`input[name=done_code_review]`)), chromedp.Click(chromedp.ID("checklist-save")), chromedp.WaitVisible(chromedp.ID("gate-error")))
+	if got := text("#gate-error"); !strings.Contains(got, "no evidence link") {
+		t.Errorf("done without evidence: %q", got)
+	}
+	do("with evidence", chromedp.Click(chromedp.CSS(`input[name=done_code_review]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=evidence_code_review]`), "https://git.example/lock/pull/42"),
+		chromedp.Click(chromedp.ID("checklist-save")), chromedp.WaitVisible(chromedp.CSS("div.flash")))
+	browsertest.Screenshot(t, ctx, "release-checklist")
+	if items, err := e.store.Checklist(t.Context(), rid); err != nil || !items["code_review"].Done || items["code_review"].Evidence != "https://git.example/lock/pull/42" {
+		t.Errorf("stored checklist = %+v %v", items, err)
+	}
+	do("product page again", chromedp.Navigate(productURL), chromedp.WaitVisible(chromedp.ID("checklists")))
+	browsertest.Screenshot(t, ctx, "product-sdl")
+	if got := text("#checklists tbody tr"); !strings.Contains(got, "3.1") || strings.Count(got, "done") != 1 || strings.Count(got, "open") != 3 {
+		t.Errorf("checklist summary = %q", got)
+	}
+}
