@@ -405,6 +405,7 @@ rules:
   - {id: t, on: threat, when: "true"}
   - {id: fw, on: firmware, when: "true"}
   - {id: b, on: binary, when: "true"}
+  - {id: r, on: release, when: "true"}
 `), "p.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -421,7 +422,7 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Violations) != 12 {
+	if len(rep.Violations) != 13 {
 		t.Fatalf("%d violations", len(rep.Violations))
 	}
 	for _, v := range rep.Violations {
@@ -444,6 +445,48 @@ rules:
 		if len(excepted) != 1 || excepted[0] != v.Rule+" "+v.Subject {
 			t.Errorf("scope %+v of %s %s excepts %v", m, v.Rule, v.Subject, excepted)
 		}
+	}
+}
+
+// TestReleaseSubject: a rule `on: release` is judged once per evaluation
+// over release.* (e.g. the SDL checklist), whatever the number of other
+// subjects; `release` subjects cannot name another subject's variable.
+func TestReleaseSubject(t *testing.T) {
+	p, err := Parse([]byte(`rampart: policy/v1
+rules:
+  - id: code-review
+    on: release
+    when: "!release.checklist.code_review && release.version.startsWith('2.')"
+    message: "{{ release.product }} {{ release.version }}: no security code review recorded"
+`), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comps := []Component{{Name: "a"}, {Name: "b"}, {Name: "c"}}
+	for _, tt := range []struct {
+		version  string
+		reviewed bool
+		want     []string
+	}{
+		{"2.0", false, []string{"cam 2.0: cam 2.0: no security code review recorded"}},
+		{"2.0", true, nil},
+		{"1.9", false, nil},
+	} {
+		in := &Input{Components: comps, Release: Release{Product: "cam", Version: tt.version, Checklist: map[string]bool{"code_review": tt.reviewed}}}
+		rep, err := Evaluate(p, in, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range rep.Violations {
+			got = append(got, v.Subject+": "+v.Message)
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") || rep.Passed != (len(tt.want) == 0) {
+			t.Errorf("%s reviewed=%v: %q", tt.version, tt.reviewed, got)
+		}
+	}
+	if _, err := Parse([]byte("rampart: policy/v1\nrules:\n  - {id: x, on: release, when: component.name == 'a'}\n"), "bad.yaml"); err == nil || !strings.Contains(err.Error(), "component") {
+		t.Errorf("release rule using component: %v", err)
 	}
 }
 
