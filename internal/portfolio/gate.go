@@ -82,16 +82,8 @@ func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*
 		return nil, err
 	}
 	now := g.now()
-	expired, err := g.st.ExpireExceptions(ctx, rel.ProductID, now.UTC().Format(time.DateOnly))
-	if err != nil {
+	if _, err := g.ExpireExceptions(ctx, rel.ProductID); err != nil {
 		return nil, err
-	}
-	for _, e := range expired {
-		if err := audit.Record(ctx, g.st, audit.Event{At: now, Actor: "system", Source: "gate", Action: "policy.exception.expire",
-			Object: fmt.Sprintf("exception:%d", e.ID), ProductID: e.ProductID, Outcome: "success",
-			Detail: fmt.Sprintf("rule %s, expired %s", e.Rule, e.Expires)}); err != nil {
-			return nil, err
-		}
 	}
 	pol, scope, version, err := g.effectivePolicy(ctx, rel.ProductID)
 	if err != nil {
@@ -152,6 +144,27 @@ func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*
 	}
 	return &GateView{ReleaseID: releaseID, Passed: rep.Passed, Violations: rep.Violations, ExpiredExceptions: rep.ExpiredExceptions,
 		PolicyScope: scope, PolicyVersion: version, Trigger: trigger, EvaluatedAt: res.EvaluatedAt, Exceptions: excs}, nil
+}
+
+// ExpireExceptions marks approved exceptions of a product (0: every
+// product) past their expiry day as expired, each with an event
+// (policy.exception.expired) and an audit event (policy.exception.expire).
+// Evaluate runs it first; the background jobs run it for every product so
+// an exception expires on its day even when nothing is uploaded.
+func (g *Gate) ExpireExceptions(ctx context.Context, productID int64) ([]store.PolicyException, error) {
+	now := g.now()
+	expired, err := g.st.ExpireExceptions(ctx, productID, now.UTC().Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range expired {
+		if err := audit.Record(ctx, g.st, audit.Event{At: now, Actor: "system", Source: "gate", Action: "policy.exception.expire",
+			Object: fmt.Sprintf("exception:%d", e.ID), ProductID: e.ProductID, Outcome: "success",
+			Detail: fmt.Sprintf("rule %s, expired %s", e.Rule, e.Expires)}); err != nil {
+			return nil, err
+		}
+	}
+	return expired, nil
 }
 
 // OnChange re-evaluates a release after an import; errors are returned for

@@ -220,12 +220,18 @@ func (s *Store) DecideException(ctx context.Context, productID, id int64, status
 	return nil
 }
 
-// ExpireExceptions marks approved exceptions of a product whose expiry day
-// is before today as expired and returns them (for the audit event).
+// ExpireExceptions marks approved exceptions of a product (0: of every
+// product) whose expiry day is before today as expired, raises an event
+// (kind policy.exception.expired, so webhooks tell the product team) for
+// each in the same transaction, and returns them (for the audit event).
 func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today string) ([]PolicyException, error) {
 	var out []PolicyException
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? AND status = 'approved' AND expires < ?`), productID, today)
+		q, args := `SELECT `+excCols+` FROM policy_exceptions WHERE status = 'approved' AND expires < ?`, []any{today}
+		if productID != 0 {
+			q, args = q+` AND product_id = ?`, append(args, productID)
+		}
+		rows, err := tx.QueryContext(ctx, s.q(q+` ORDER BY id`), args...)
 		if err != nil {
 			return err
 		}
@@ -241,15 +247,34 @@ func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today str
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		now := fmtTime(time.Now().UTC())
 		for i := range out {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE policy_exceptions SET status = 'expired' WHERE id = ?`), out[i].ID); err != nil {
+			e := &out[i]
+			// The status guard makes a concurrent expiry (another server) a no-op here.
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE policy_exceptions SET status = 'expired' WHERE id = ? AND status = 'approved'`), e.ID)
+			if err != nil {
 				return err
 			}
-			out[i].Status = "expired"
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			e.Status = "expired"
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (at, kind, product_id, release_id, subject, title, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+				now, "policy.exception.expired", e.ProductID, 0, fmt.Sprintf("exception:%d", e.ID),
+				fmt.Sprintf("Gate exception for %s expired on %s", e.Rule, e.Expires),
+				fmt.Sprintf("approved by %s: %s; it fails the gate until renewed or removed", e.DecidedBy, e.Reason)); err != nil {
+				return mapErr(err)
+			}
 		}
 		return nil
 	})
-	return out, err
+	expired := out[:0]
+	for _, e := range out {
+		if e.Status == "expired" {
+			expired = append(expired, e)
+		}
+	}
+	return expired, err
 }
 
 // GateResult is the last gate evaluation of a release.

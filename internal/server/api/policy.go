@@ -187,6 +187,7 @@ func (h handler) decideException(approve bool) web.Handler {
 		}
 		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.exception." + map[bool]string{true: "approve", false: "reject"}[approve],
 			Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id, Outcome: "success", Detail: fmt.Sprintf("rule %s requested by %s", e.Rule, e.RequestedBy)})
+		h.gateAfterProduct(r.Context(), id, "exception")
 		web.WriteJSON(w, http.StatusOK, e)
 		return nil
 	}
