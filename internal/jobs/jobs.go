@@ -1,5 +1,6 @@
 // Package jobs runs Rampart's background work in the server: expiring risk
-// acceptances (which reopens findings and raises events) and delivering
+// acceptances (which reopens findings and raises events) and gate
+// exceptions (which fail the gate from then on), and delivering
 // events to webhooks, signed and retried. Every step is safe to run in
 // several servers sharing one PostgreSQL database.
 package jobs
@@ -99,6 +100,7 @@ const (
 	JobExpire   = "findings.expire-acceptances"
 	JobRematch  = "vulns.rematch"
 	JobWebhooks = "webhooks.deliver"
+	JobGateExp  = "policy.expire-exceptions"
 )
 
 // Tick runs every job that is due once. Each job is claimed with a lease
@@ -122,6 +124,15 @@ func (r *Runner) Tick(ctx context.Context) error {
 	// Reopening a finding and raising its event commit together, once.
 	run(JobExpire, r.cfg.Interval-time.Second, func() error {
 		_, err := r.st.ExpireAcceptances(ctx, now)
+		return err
+	})
+	// Gate exceptions expire on their day, with an event, even when no
+	// upload re-evaluates the product.
+	run(JobGateExp, r.cfg.Interval-time.Second, func() error {
+		expired, err := portfolio.NewGate(r.st, r.vulns, nil, func() time.Time { return now }).ExpireExceptions(ctx, 0)
+		if len(expired) > 0 {
+			r.log.Info("gate exceptions expired", "count", len(expired))
+		}
 		return err
 	})
 	// A vulndb import whose re-match did not complete (a crash, or

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 // FirmwareJobs analyses uploaded firmware images in the background. An
@@ -38,6 +39,9 @@ type FirmwareJobs struct {
 	running atomic.Bool
 	pending atomic.Bool
 	wg      sync.WaitGroup
+
+	gateOnce sync.Once
+	gate     *Gate // the release gate, re-evaluated after each analysis
 }
 
 // NewFirmwareJobs returns the queue over st.
@@ -197,5 +201,23 @@ func (q *FirmwareJobs) analyse(ctx context.Context, j store.FirmwareJob, progres
 	if _, merr := q.vulns.Rematch(ctx, j.ReleaseID); merr != nil {
 		q.log.Error("re-match release", "release", j.ReleaseID, "err", merr)
 	}
+	if g := q.releaseGate(); g != nil {
+		if gerr := g.OnChange(ctx, j.ReleaseID, "firmware"); gerr != nil {
+			q.log.Error("gate evaluation", "release", j.ReleaseID, "trigger", "firmware", "err", gerr)
+		}
+	}
 	return res, nil
+}
+
+// releaseGate builds the gate once (it compiles the threat rule library).
+func (q *FirmwareJobs) releaseGate() *Gate {
+	q.gateOnce.Do(func() {
+		lib, err := threatmodel.DefaultLibrary()
+		if err != nil {
+			q.log.Error("threat rule library", "err", err)
+			return
+		}
+		q.gate = NewGate(q.st, q.vulns, lib, time.Now)
+	})
+	return q.gate
 }
