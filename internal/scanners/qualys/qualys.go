@@ -73,7 +73,7 @@ type ref struct {
 }
 
 // maxResult bounds the detection result kept per detection.
-const maxResult = 2048
+const maxResult = 512
 
 type details struct {
 	QID      string `xml:"QID"`
