@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -114,5 +118,36 @@ func TestThreatModelUploadImportWarnings(t *testing.T) {
 	tpl, _ := threatmodel.Template("medical-wearable")
 	if r := e.call(t, "editor", "PUT", base+"/threatmodel", tpl, &saved); r.StatusCode != 201 || saved.ImportWarnings == nil || len(saved.ImportWarnings) != 0 {
 		t.Errorf("Rampart model: import_warnings %v (want [])", saved.ImportWarnings)
+	}
+}
+
+// The product page's upload says what the import could not carry over.
+func TestThreatModelUploadPageShowsImportWarnings(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	var p inventory.Product
+	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Door lock"}, &p)
+	td, err := os.ReadFile("../threatmodel/threatdragon/testdata/v2-door.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("model", "door.json")
+	fw.Write(td)
+	mw.Close()
+	s := e.loginOK(t, "ed")
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/products/%d/threatmodel", e.url, p.ID), &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", s.csrf)
+	req.AddCookie(s.cookie)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "Saved version 1 of the threat model from door.json. Import warnings (2): flow f3") {
+		t.Errorf("upload: %d, redirect %q", resp.StatusCode, loc)
 	}
 }

@@ -73,7 +73,7 @@ type ref struct {
 }
 
 // maxResult bounds the detection result kept per detection.
-const maxResult = 2048
+const maxResult = 512
 
 type details struct {
 	QID      string `xml:"QID"`
@@ -381,12 +381,14 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			Title:       c.Get("Title", "VULN TITLE"),
 			RuleID:      "qid:" + qid,
 			Severity:    severity(level, c.Get("Type", "TYPE")),
-			Description: join(reportio.PlainText(c.Get("Threat")), labelled("Impact", reportio.PlainText(c.Get("Impact"))), labelled("Result", c.Get("Results", "RESULT"))),
-			Mitigation:  reportio.PlainText(c.Get("Solution")),
+			Description: join(reportio.PlainText(c.Get("Threat")), labelled("Impact", reportio.PlainText(c.Get("Impact"))), typeName(c.Get("Type", "TYPE")),
+				cvssText(details{CVSS3Base: c.Get("CVSS3 Base"), CVSS3Temporal: c.Get("CVSS3 Temporal"), CVSSBase: c.Get("CVSS Base", "CVSS_BASE", "CVSS"), CVSSTemporal: c.Get("CVSS Temporal", "CVSS_TEMPORAL")}),
+				labelled("Result", c.Get("Results", "RESULT"))),
+			Mitigation: reportio.PlainText(c.Get("Solution")),
 		}
 		l := findings.Location{Host: c.Get("IP"), Protocol: strings.ToLower(c.Get("Protocol"))}
 		l.Port, _ = strconv.Atoi(c.Get("Port"))
-		l.HostName = hostName(c.Get("DNS", "HOSTNAME", "DNS Name"), l.Host)
+		l.HostName = hostName(c.Get("FQDN", "DNS", "HOSTNAME", "DNS Name"), l.Host)
 		f.Locations = []findings.Location{l}
 		key := qid + "\x00" + l.Host + "\x00" + strconv.Itoa(l.Port) + "\x00" + l.Protocol
 		if seen[key] {

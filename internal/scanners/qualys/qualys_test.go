@@ -96,6 +96,13 @@ func TestCorpus(t *testing.T) {
 	if *csv.CVSS.V3Score != 8.1 || csv.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H" {
 		t.Errorf("csv cvss: %+v", csv.CVSS)
 	}
+	if !strings.Contains(csv.Description, "Detection type: confirmed vulnerability\n\nCVSS v3 base: 8.1 (AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H)\nCVSS v3 temporal: 7.4 (E:U/RL:U/RC:C)") {
+		t.Errorf("csv description: %q", csv.Description)
+	}
+	pci := scannertest.ParseFile(t, ParseCSV, filepath.Join(dir, "monthly_pci_issue6932.csv"))[0]
+	if !strings.Contains(pci.Description, "CVSS v2 base: ") {
+		t.Errorf("PCI csv: the v2 base score is not kept: %q", pci.Description)
+	}
 	var shellshock *findings.Finding
 	all := scannertest.ParseFile(t, Parse, filepath.Join(dir, "Qualys_Sample_Report.xml"))
 	for i := range all {
