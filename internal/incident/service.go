@@ -377,7 +377,7 @@ func (s *Service) AddTask(ctx context.Context, id int64, t Task) (*Task, error) 
 // Exposure is an exploited vulnerability matched in a shipped release in
 // support: the input of automatic detection.
 type Exposure struct {
-	Source           string // "kev", "intake", "csaf"
+	Source           string // "kev", "euvd", "csaf", "intake"
 	VulnID           string
 	ReleaseID        int64
 	ProductID        int64
@@ -393,7 +393,10 @@ type Exposure struct {
 type DetectResult struct {
 	Opened   []int64 `json:"opened"`
 	Extended []int64 `json:"extended"`
-	Skipped  int     `json:"skipped"`
+	// Corroborated lists incidents a further source confirmed (a second
+	// signal about a release the incident already covers).
+	Corroborated []int64 `json:"corroborated"`
+	Skipped      int     `json:"skipped"`
 }
 
 // Detect opens an incident for every exploited vulnerability newly seen in a
@@ -401,7 +404,7 @@ type DetectResult struct {
 // now: when Rampart learned it. A signal already acted on is skipped, so
 // re-running a feed import never double-opens.
 func (s *Service) Detect(ctx context.Context, exps []Exposure) (DetectResult, error) {
-	res := DetectResult{Opened: []int64{}, Extended: []int64{}}
+	res := DetectResult{Opened: []int64{}, Extended: []int64{}, Corroborated: []int64{}}
 	for _, x := range exps {
 		sig := Signal{Source: x.Source, Subject: x.VulnID, ReleaseID: x.ReleaseID, ProductID: x.ProductID, Detail: x.Detail}
 		seen, err := s.st.SignalRecorded(ctx, sig)
@@ -429,6 +432,22 @@ func (s *Service) Detect(ctx context.Context, exps []Exposure) (DetectResult, er
 			res.Opened = append(res.Opened, inc.ID)
 		case err != nil:
 			return res, err
+		case slices.Contains(open.Releases, x.ReleaseID):
+			// Another source confirms what the incident already covers:
+			// recorded as evidence for the reports, no new event.
+			now := s.now().UTC()
+			open.UpdatedAt = now
+			e := Entry{At: now, Actor: actor(ctx), Action: "signal", Signals: []Signal{sig},
+				Detail: fmt.Sprintf("%s also reports %s as exploited (%s %s): %s", x.Source, x.VulnID, x.ProductName, x.Version, x.Detail)}
+			err := s.st.SaveIncident(ctx, open, e)
+			if errors.Is(err, fault.ErrConflict) {
+				res.Skipped++
+				continue
+			}
+			if err != nil {
+				return res, err
+			}
+			res.Corroborated = append(res.Corroborated, open.ID)
 		default:
 			now := s.now().UTC()
 			open.Releases = uniq(append(open.Releases, x.ReleaseID))
