@@ -167,8 +167,12 @@ func (s *Service) open(ctx context.Context, in OpenInput, signal, scenario strin
 		return nil, err
 	}
 	if !drill {
-		if err := s.st.IncidentEvent(ctx, inc, "incident.opened", fmt.Sprintf("Incident %d opened: %s — early warning due %s", inc.ID, inc.Title,
-			aware.Add(EarlyWarningPeriod).Format(time.RFC3339))); err != nil {
+		title := fmt.Sprintf("Incident %d opened: %s — early warning due %s", inc.ID, inc.Title, aware.Add(EarlyWarningPeriod).Format(time.RFC3339))
+		if err := s.st.IncidentEvent(ctx, inc, "incident.opened", title); err != nil {
+			return nil, err
+		}
+		inc.Reports = Clocks(inc, s.loc, now)
+		if err := s.alertTeam(ctx, inc, fmt.Sprintf("opened via %s — early warning due %s", signal, FormatDue(aware.Add(EarlyWarningPeriod), s.loc))); err != nil {
 			return nil, err
 		}
 	}
@@ -248,7 +252,9 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Incident, err
 		}
 		inc.PhaseAt[to] = now
 	}
+	ownerChanged := false
 	if p.Owner != nil && *p.Owner != inc.Owner {
+		ownerChanged = true
 		changes = append(changes, fmt.Sprintf("owner %q → %q", inc.Owner, *p.Owner))
 		inc.Owner = strings.TrimSpace(*p.Owner)
 	}
@@ -301,6 +307,11 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Incident, err
 	inc.UpdatedAt = now
 	if err := s.st.SaveIncident(ctx, inc, Entry{At: now, Actor: actor(ctx), Action: "update", Detail: strings.Join(changes, "; ")}); err != nil {
 		return nil, err
+	}
+	if ownerChanged && inc.Owner != "" {
+		if err := s.mailOwner(ctx, inc, "assigned to you ("+inc.Owner+")"); err != nil {
+			return nil, err
+		}
 	}
 	if p.Phase != nil && *p.Phase == PhaseRecovery && s.notify != nil && !inc.Drill {
 		if _, err := s.InformUsers(ctx, s.notify, id); err != nil {
@@ -463,7 +474,11 @@ func (s *Service) Detect(ctx context.Context, exps []Exposure) (DetectResult, er
 			if err != nil {
 				return res, err
 			}
-			if err := s.st.IncidentEvent(ctx, open, "incident.release_added", fmt.Sprintf("Incident %d: %s %s is also affected by %s", open.ID, x.ProductName, x.Version, x.VulnID)); err != nil {
+			what := fmt.Sprintf("%s %s is also affected by %s", x.ProductName, x.Version, x.VulnID)
+			if err := s.st.IncidentEvent(ctx, open, "incident.release_added", fmt.Sprintf("Incident %d: %s", open.ID, what)); err != nil {
+				return res, err
+			}
+			if err := s.alertTeam(ctx, open, what); err != nil {
 				return res, err
 			}
 			res.Extended = append(res.Extended, open.ID)

@@ -54,6 +54,6 @@ func (v *Vulns) detectExploited(ctx context.Context, rel inventory.Release, matc
 	if len(exps) == 0 {
 		return nil
 	}
-	_, err := incident.New(v.st, time.Now, incident.Options{}).Detect(ctx, exps)
+	_, err := incident.New(v.st, time.Now, incident.Options{Notify: v.st}).Detect(ctx, exps)
 	return err
 }

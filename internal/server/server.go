@@ -21,6 +21,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/ui"
@@ -91,7 +92,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
-		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
+		Advisories: advisory.NewService(st, advisoryConfig(cfg, st), time.Now), PublicURL: cfg.PublicURL,
 		MaxTokenLifetime: cfg.MaxTokenLifetime,
 		OnImport: func(kind string, err error) {
 			res := "ok"
@@ -178,4 +179,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 func wantsHTML(r *http.Request) bool {
 	return !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// advisoryConfig is the configured advisory service with the customer
+// notification wired in: each publication of a TLP:WHITE advisory queues a
+// notice to the subscribers of its product (delivered by the notification
+// job of serve).
+func advisoryConfig(cfg Config, st *store.Store) advisory.Config {
+	ac := cfg.Advisory
+	if ac.Published != nil {
+		return ac
+	}
+	ac.Published = func(ctx context.Context, a advisory.Advisory) error {
+		url := ""
+		if cfg.PublicURL != "" {
+			url = strings.TrimSuffix(cfg.PublicURL, "/") + a.PublishedURL
+		}
+		_, err := incident.NotifyAdvisory(ctx, st, a, url, time.Now())
+		return err
+	}
+	return ac
 }
