@@ -168,6 +168,11 @@ var matrix = map[string]who{
 	"GET /incidents/{id}":             read,
 	"POST /incidents/{id}/update":     write,
 	"POST /incidents/{id}/submission": write,
+	"POST /incidents/{id}/tasks":      write,
+	"GET /intake":                     signedIn,
+	"POST /intake/{id}/triage":        editors,
+	"GET /products/{id}/subscribers":  write, // customers' addresses: editors and owners
+	"POST /products/{id}/subscribers": write,
 	"GET /report":                     anyone,
 	"POST /report":                    anyone,
 	"GET /report/status/{tracking}":   anyone,
