@@ -53,6 +53,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// IntakeKey encrypts vulnerability-report attachments (nil: refused).
 	IntakeKey []byte
+	// IncidentLocation is the manufacturer's legal time zone for the
+	// incident clocks (nil: UTC).
+	IncidentLocation *time.Location
 	// PublicURL is the base of every URL the CSAF provider writes
 	// (provider-metadata.json, ROLIE feeds, security.txt); "" uses the
 	// request's scheme and Host.
@@ -89,7 +92,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey, IncidentLocation: cfg.IncidentLocation,
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, advisoryConfig(cfg, st), time.Now), PublicURL: cfg.PublicURL,

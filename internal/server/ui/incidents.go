@@ -17,7 +17,7 @@ import (
 )
 
 func (h *handler) incidents() *incident.Service {
-	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store})
+	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store, Location: h.IncidentLocation})
 }
 
 // incidentRoutes are the incident list and page, and the public
@@ -57,12 +57,12 @@ type clockView struct {
 
 var clockNames = map[incident.ReportKind]string{incident.EarlyWarning: "Early warning (24 h)", incident.Notification: "Notification (72 h)", incident.FinalReport: "Final report"}
 
-func clocks(rs []incident.Report, now time.Time) []clockView {
+func clocks(rs []incident.Report, now time.Time, loc *time.Location) []clockView {
 	out := make([]clockView, 0, len(rs))
 	for _, r := range rs {
 		c := clockView{Report: r, Name: clockNames[r.Kind], DueText: "when a corrective measure is recorded"}
 		if r.Due != nil {
-			c.DueText = r.Due.UTC().Format("2006-01-02 15:04 UTC")
+			c.DueText = incident.FormatDue(*r.Due, loc)
 			if r.Submission == nil {
 				d := r.Due.Sub(now)
 				if d < 0 {
@@ -104,7 +104,7 @@ func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	rows := make([]incidentRow, len(list))
 	for i := range list {
-		rows[i] = incidentRow{Incident: list[i], Clocks: clocks(list[i].Reports, now)}
+		rows[i] = incidentRow{Incident: list[i], Clocks: clocks(list[i].Reports, now, h.IncidentLocation)}
 	}
 	h.render(w, r, http.StatusOK, "incidents", view{Title: "Incidents", Nav: "incidents", Flash: q.Get("flash"),
 		Data: map[string]any{"Items": rows, "Phase": q.Get("phase"), "Drill": drill, "Phases": incident.Phases}})
@@ -117,6 +117,8 @@ type incidentPageData struct {
 	CanEdit   bool
 	Products  map[int64]string
 	Scorecard *scorecardView
+	// Zone is the legal time zone of the clocks (UTC unless serve --timezone).
+	Zone string
 	Notices   []incident.Notice
 }
 
@@ -160,7 +162,10 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d := incidentPageData{Inc: inc, Clocks: clocks(inc.Reports, time.Now()), Products: map[int64]string{}}
+	d := incidentPageData{Inc: inc, Clocks: clocks(inc.Reports, time.Now(), h.IncidentLocation), Products: map[int64]string{}, Zone: "UTC"}
+	if loc := h.IncidentLocation; loc != nil && loc != time.UTC {
+		d.Zone = loc.String()
+	}
 	p := identity.FromContext(r.Context())
 	d.CanEdit = len(inc.Products) > 0 && p.Can(inc.Products[0], identity.PermWrite)
 	past := true
