@@ -118,8 +118,8 @@ type incidentPageData struct {
 	Products  map[int64]string
 	Scorecard *scorecardView
 	// Zone is the legal time zone of the clocks (UTC unless serve --timezone).
-	Zone string
-	Notices   []incident.Notice
+	Zone    string
+	Notices []incident.Notice
 }
 
 // scorecardView is a drill scorecard as the page shows it.
