@@ -1,5 +1,5 @@
 // Package euvd reads the exploited-vulnerabilities list of the EU
-// Vulnerability Database (ENISA, https://euvd.enisa.europa.eu): the answer
+// Vulnerability Database (run by ENISA): the answer
 // of /api/exploitedvulnerabilities (a JSON array) or of
 // /api/search?exploited=true (an object with "items"). Each entry names an
 // EUVD id and, in "aliases", the CVE ids it is known by; entries without a
