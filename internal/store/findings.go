@@ -64,6 +64,33 @@ func (s *Store) ProductSLA(ctx context.Context, productID int64) (findings.SLAPo
 	return p, nil
 }
 
+// ProductMaxAcceptance returns a product's maximum risk-acceptance
+// duration in days as stored (0: the global default,
+// findings.MaxAcceptanceDays).
+func (s *Store) ProductMaxAcceptance(ctx context.Context, productID int64) (int, error) {
+	var days int
+	if err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT max_acceptance_days FROM products WHERE id = ?`), productID).Scan(&days); err != nil {
+		return 0, fmt.Errorf("product %d: %w", productID, mapErr(err))
+	}
+	return days, nil
+}
+
+// SetProductMaxAcceptance stores a product's maximum risk-acceptance
+// duration in days (0: the global default).
+func (s *Store) SetProductMaxAcceptance(ctx context.Context, productID int64, days int) error {
+	if err := findings.ValidateMaxAcceptance(days); err != nil {
+		return &ValidationError{"max_days", err.Error()}
+	}
+	res, err := s.exec(ctx, s.q(`UPDATE products SET max_acceptance_days = ? WHERE id = ?`), days, productID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("product %d: %w", productID, ErrNotFound)
+	}
+	return nil
+}
+
 // SetProductSLA stores a product's SLA policy in days per severity.
 func (s *Store) SetProductSLA(ctx context.Context, productID int64, p findings.SLAPolicy) error {
 	if err := p.Validate(); err != nil {
