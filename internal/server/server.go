@@ -58,6 +58,13 @@ type Config struct {
 	PublicURL string
 	// Advisory configures the CSAF advisory service (publisher identity).
 	Advisory advisory.Config
+	// DiagramWorker is the argv of the threat-model diagram worker
+	// ("rampart threatmodel render-dot"), started once per diagram drawn
+	// (parallel, killed after DiagramTimeout or when the client leaves);
+	// nil draws in-process, serialised.
+	DiagramWorker []string
+	// DiagramTimeout bounds one diagram render in a worker (0: 20 s).
+	DiagramTimeout time.Duration
 }
 
 // Server serves the API and UI over one store.
@@ -88,7 +95,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: diagrams(cfg), Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
@@ -178,4 +185,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 func wantsHTML(r *http.Request) bool {
 	return !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// diagrams draws threat-model diagrams in worker processes when the
+// configuration names the worker.
+func diagrams(cfg Config) *api.Diagrams {
+	if len(cfg.DiagramWorker) == 0 {
+		return &api.Diagrams{}
+	}
+	return &api.Diagrams{Workers: &threatmodel.Workers{Command: cfg.DiagramWorker, Timeout: cfg.DiagramTimeout}}
 }
