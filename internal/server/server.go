@@ -154,16 +154,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Bounds slow bodies too (a 512 MiB upload needs >0.6 MB/s).
-		ReadTimeout:    15 * time.Minute,
-		MaxHeaderBytes: 64 << 10,
-		IdleTimeout:    2 * time.Minute,
-		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := s.httpServer(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -181,6 +172,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// httpServer bounds what a client may hold: headers must arrive within
+// 10 s and stay under 64 KiB, a whole request (body included) within 15
+// minutes, an idle connection 2 minutes.
+func (s *Server) httpServer(ctx context.Context) *http.Server {
+	return &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Bounds slow bodies too (a 512 MiB upload needs >0.6 MB/s).
+		ReadTimeout:    15 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
 }
 
 func wantsHTML(r *http.Request) bool {
