@@ -371,11 +371,31 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 // importedTriage completes, for new findings the report records as
 // triaged, what the INSERT cannot carry (acceptance expiry and approver,
 // closing time) and records the decision in the finding's history.
+//
+// A risk acceptance recorded in a report never lasts longer than one made
+// in Rampart could: its expiry is capped to the product's maximum from the
+// import (a report without expiry, or with a later one, gets the cap), so
+// it reopens and needs a Rampart approver by then.
 func (s *Store) importedTriage(ctx context.Context, tx *sql.Tx, in ScanImport, rows []findingRow, now string) error {
+	maxDays := -1 // read once, when a report carries a risk acceptance
 	for _, r := range rows {
 		t := r.f.Triage
 		if t == nil || !t.Status.Valid() || r.duplicateOf != 0 || t.Status == findings.StatusOpen {
 			continue
+		}
+		note := ""
+		if t.Status == findings.StatusRiskAccepted {
+			if maxDays < 0 {
+				if err := tx.QueryRowContext(ctx, s.q(`SELECT p.max_acceptance_days FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), in.ReleaseID).Scan(&maxDays); err != nil {
+					return fmt.Errorf("release %d: %w", in.ReleaseID, mapErr(err))
+				}
+			}
+			if limit := findings.AcceptanceDeadline(in.Now, maxDays); t.AcceptedUntil == nil || t.AcceptedUntil.After(limit) {
+				capped := *t
+				capped.AcceptedUntil = &limit
+				t = &capped
+				note = fmt.Sprintf("; expiry capped to the product's maximum of %d days (%s)", findings.EffectiveMaxAcceptance(maxDays), limit.Format("2006-01-02"))
+			}
 		}
 		var id int64
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM findings WHERE release_id = ? AND scope = ? AND fingerprint = ?`), in.ReleaseID, in.Scope, r.f.Fingerprint).Scan(&id); err != nil {
@@ -391,7 +411,7 @@ func (s *Store) importedTriage(ctx context.Context, tx *sql.Tx, in ScanImport, r
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET accepted_until = ?, accepted_by = ?, closed_at = ? WHERE id = ?`), until, t.AcceptedBy, closedAt, id); err != nil {
 			return fmt.Errorf("triage of imported finding %d: %w", id, err)
 		}
-		if err := s.findingEvent(ctx, tx, id, now, in.Actor, "import", "", string(t.Status), "as recorded in the report: "+t.Reason); err != nil {
+		if err := s.findingEvent(ctx, tx, id, now, in.Actor, "import", "", string(t.Status), "as recorded in the report: "+t.Reason+note); err != nil {
 			return err
 		}
 	}
