@@ -49,6 +49,8 @@ const (
 	ActionReleaseCreate  = "release.create"
 	ActionSBOMImport     = "sbom.import"
 	ActionSettings       = "settings.change"
+	ActionSLAChange      = "product.sla_change"
+	ActionMaxAcceptance  = "product.risk_acceptance_max"
 	ActionSetup          = "setup.first_admin"
 )
 

@@ -25,6 +25,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 	"github.com/rampart-security/rampart/internal/updates"
 )
 
@@ -48,6 +49,7 @@ type serveOptions struct {
 	oidcRoleMap    string
 	webhooks       []string
 	maxTokenLife   time.Duration
+	diagramTimeout time.Duration
 	trustedProxies []string
 	oidcLinkEmail  bool
 	smtpURL        string
@@ -94,6 +96,7 @@ are printed instead.`,
 	f.StringVar(&o.oidcRoleMap, "oidc-role-map", "", "group-to-role map, e.g. 'sec-team=admin,firmware=editor,qa=viewer' (unmapped users are refused)")
 	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
 	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
+	f.DurationVar(&o.diagramTimeout, "diagram-timeout", threatmodel.DefaultRenderTimeout, "longest a threat-model diagram may take to draw (the worker is stopped; the threats table still works)")
 	f.DurationVar(&o.maxTokenLife, "max-token-lifetime", identity.DefaultMaxTokenLifetime, "longest lifetime an API token may be given (every token expires)")
 	f.StringArrayVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable); without it the TCP peer is the client")
 	f.StringVar(&o.smtpURL, "smtp-url", "", "SMTP server for customer notices, smtp://HOST:PORT (STARTTLS required; credentials from $RAMPART_SMTP_USERNAME and $RAMPART_SMTP_PASSWORD)")
@@ -264,7 +267,16 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 			return fmt.Errorf("seed demo advisories: %w", err)
 		}
 	}
-	srv := server.New(server.Config{SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: o.publicMetrics, MaxUpload: o.maxUpload,
+	// Diagrams are drawn by this binary's "threatmodel render-dot", one
+	// process per render (parallel, stoppable); in-process when the
+	// executable cannot be found.
+	var worker []string
+	if exe, err := os.Executable(); err == nil {
+		worker = []string{exe, "threatmodel", "render-dot"}
+	} else {
+		log.Warn("diagrams drawn in-process (serialised): cannot locate the rampart executable", "err", err)
+	}
+	srv := server.New(server.Config{DiagramWorker: worker, DiagramTimeout: o.diagramTimeout, SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: o.publicMetrics, MaxUpload: o.maxUpload,
 		PublicURL: o.publicURL, Advisory: advCfg, Firmware: fw, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey, IncidentLocation: loc}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())

@@ -51,9 +51,31 @@ that the model marks mitigated, accepted or not applicable.`,
 	cmd.AddCommand(
 		newTMCheckCmd(s), newTMValidateCmd(s), newTMRenderCmd(s), newTMReportCmd(s),
 		newTMImportCmd(s), newTMExportCmd(s), newTMRulesCmd(s), newTMSchemaCmd(s),
-		newTMInitCmd(s), newTMDiffCmd(s),
+		newTMInitCmd(s), newTMDiffCmd(s), newTMRenderDOTCmd(s),
 	)
 	return cmd
+}
+
+// newTMRenderDOTCmd is the diagram worker "rampart serve" starts for each
+// threat-model diagram (one process per render: parallel, stoppable).
+func newTMRenderDOTCmd(s *streams) *cobra.Command {
+	return &cobra.Command{
+		Use:    "render-dot",
+		Short:  "Lay out a Graphviz DOT graph read from stdin and write SVG (the server's diagram worker)",
+		Hidden: true,
+		Long: `Reads a layout engine name (dot or osage) on the first line of stdin and a
+Graphviz DOT graph after it, and writes the SVG to stdout with the embedded
+Graphviz. "rampart serve" runs one of these per diagram it draws, so that
+renders run in parallel and one that takes too long, or whose browser left,
+is stopped by ending its process.`,
+		Example: `  rampart threatmodel render model.yaml -o dfd.dot
+  { echo dot; cat dfd.dot; } | rampart threatmodel render-dot > dfd.svg
+  printf 'dot\ndigraph { a -> b }\n' | rampart threatmodel render-dot > ab.svg`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return threatmodel.ServeDOT(cmd.Context(), s.in, s.out)
+		},
+	}
 }
 
 // loadModel reads a Rampart model from a path or "-" (stdin). Validation

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -107,6 +108,41 @@ func TestDefectDojoTriageKept(t *testing.T) {
 		res, err = portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "upload.json", Actor: "web", Report: strings.NewReader(string(b))})
 		if err != nil || res.Scope != portfolio.DefectDojoScope || res.Tool != "defectdojo-export" || res.New != 0 || res.Unchanged != 6 || res.Closed != 0 {
 			t.Fatalf("upload without tool or scope: %+v %v", res, err)
+		}
+	})
+}
+
+// TestImportedRiskAcceptanceCapped (issue 11): a risk acceptance recorded
+// in a report lasts no longer than one made in Rampart could: without
+// expiry, or beyond the product's maximum, it expires at the maximum.
+func TestImportedRiskAcceptanceCapped(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		rel, err := st.EnsureRelease(ctx, "Gateway", "2.4.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetProductMaxAcceptance(ctx, rel.ProductID, 30); err != nil {
+			t.Fatal(err)
+		}
+		dojo := `{"count": 2, "next": null, "previous": null, "results": [
+  {"id": 1, "title": "Forever accepted", "date": "2025-02-10", "severity": "High", "description": "d", "active": false,
+   "risk_accepted": true, "endpoints": [], "notes": [], "accepted_risks": [{"id": 4, "name": "no expiry", "owner": {"username": "mallory"}}]},
+  {"id": 2, "title": "Accepted for ten years", "date": "2025-02-10", "severity": "High", "description": "d", "active": false,
+   "risk_accepted": true, "endpoints": [], "notes": [], "accepted_risks": [{"id": 5, "name": "long", "expiration_date": "2036-01-01T00:00:00Z", "owner": {"username": "mallory"}}]}]}`
+		now := time.Now().UTC()
+		if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "dojo.json", Tool: "defectdojo-export", Scope: "defectdojo", Actor: "ed", Report: strings.NewReader(dojo)}); err != nil {
+			t.Fatal(err)
+		}
+		all, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Limit: 10})
+		if err != nil || len(all) != 2 {
+			t.Fatalf("%d findings, %v", len(all), err)
+		}
+		limit := findings.AcceptanceDeadline(now, 30)
+		for _, f := range all {
+			if f.Status != findings.StatusRiskAccepted || f.AcceptedUntil == nil || f.AcceptedUntil.After(limit) || f.AcceptedUntil.Before(now.AddDate(0, 0, 29)) {
+				t.Errorf("%s: %s until %v, want accepted until about %s", f.Finding.Title, f.Status, f.AcceptedUntil, limit.Format("2006-01-02"))
+			}
 		}
 	})
 }

@@ -147,6 +147,9 @@ func (s *Server) guard(rt web.Route) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
 		if unsafe && !sameOrigin(r) {
+			if identity.FromContext(r.Context()) != nil {
+				s.auditDenied(r, label, 0, http.StatusForbidden, "cross-origin request")
+			}
 			web.WriteProblem(w, r, http.StatusForbidden, "cross-origin request refused")
 			return
 		}
@@ -160,11 +163,11 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				web.WriteProblem(w, r, http.StatusUnauthorized, "authentication required: send 'Authorization: Bearer TOKEN' or sign in")
 				return
 			}
+			var pid int64 // the product the route acts on, once known
 			deny := func(status int, msg string) {
 				// Failed authorisations of signed-in callers are audited
 				// (probing for other products or admin routes shows up).
-				_ = audit.Record(r.Context(), s.store, audit.Event{Action: audit.ActionDenied, Object: label, Outcome: audit.Failed,
-					Detail: fmt.Sprintf("%d %s", status, msg)})
+				s.auditDenied(r, label, pid, status, msg)
 				if isUI {
 					if status == http.StatusNotFound {
 						ui.NotFound(w, r)
@@ -195,7 +198,8 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				return
 			}
 			if rt.Product != nil {
-				pid, err := rt.Product(r)
+				var err error
+				pid, err = rt.Product(r)
 				if err != nil {
 					if web.Status(err) == http.StatusNotFound {
 						deny(http.StatusNotFound, "not found")
@@ -207,6 +211,7 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				have := p.ProductPermissions(pid)
 				switch {
 				case have == 0:
+					pid = 0 // a product the caller cannot see is not named in its trail
 					deny(http.StatusNotFound, "not found")
 					return
 				case rt.Perm == 0 || have&rt.Perm != rt.Perm:
@@ -218,6 +223,7 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				return
 			}
 			if rt.Reauth && !p.RecentlyAuthenticated(time.Now()) {
+				s.auditDenied(r, label, pid, http.StatusForbidden, "re-authentication required")
 				if isUI {
 					http.Redirect(w, r, "/account?reauth=required", http.StatusSeeOther)
 					return
@@ -226,6 +232,7 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				return
 			}
 			if !rt.WithoutMFA && p.Via == "session" && !p.MFA && s.mfaRequired(r.Context(), p) {
+				s.auditDenied(r, label, pid, http.StatusForbidden, "a second factor is required")
 				if isUI {
 					http.Redirect(w, r, "/account?mfa=required", http.StatusSeeOther)
 					return
@@ -237,11 +244,33 @@ func (s *Server) guard(rt web.Route) http.Handler {
 		// Cookies are sent by browsers automatically, so every unsafe request
 		// authenticated by one must prove it came from our own page.
 		if unsafe && p != nil && p.Via == "session" && !web.CheckCSRF(r, p) {
+			s.auditDenied(r, label, 0, http.StatusForbidden, "missing or invalid CSRF token")
 			web.WriteProblem(w, r, http.StatusForbidden, "missing or invalid CSRF token; reload the page and try again")
 			return
 		}
-		rt.Handler(w, r)
+		if p == nil {
+			rt.Handler(w, r)
+			return
+		}
+		// A handler's own refusal (fault.Forbidden: a token minting more
+		// than itself, triage of a finding on a read-only product, …) is a
+		// failed authorisation too.
+		sw := &statusWriter{ResponseWriter: w}
+		rt.Handler(sw, r)
+		if sw.status == http.StatusForbidden {
+			s.auditDenied(r, label, 0, http.StatusForbidden, "refused by the handler")
+		}
 	})
+}
+
+// auditDenied records a failed authorisation of a signed-in caller
+// (authz.denied): the route, the product when known, the status and why.
+// The actor names the token when a token acted.
+func (s *Server) auditDenied(r *http.Request, route string, productID int64, status int, why string) {
+	if err := audit.Record(r.Context(), s.store, audit.Event{Action: audit.ActionDenied, Object: route, ProductID: productID,
+		Outcome: audit.Failed, Detail: fmt.Sprintf("%d %s", status, why)}); err != nil {
+		s.log.Error("audit a failed authorisation", "route", route, "err", err)
+	}
 }
 
 func scopeName(s identity.Scope) string {

@@ -65,6 +65,13 @@ type Config struct {
 	// Firmware analyses uploaded firmware images in the background (nil:
 	// the server makes its own).
 	Firmware *portfolio.FirmwareJobs
+	// DiagramWorker is the argv of the threat-model diagram worker
+	// ("rampart threatmodel render-dot"), started once per diagram drawn
+	// (parallel, killed after DiagramTimeout or when the client leaves);
+	// nil draws in-process, serialised.
+	DiagramWorker []string
+	// DiagramTimeout bounds one diagram render in a worker (0: 20 s).
+	DiagramTimeout time.Duration
 }
 
 // Server serves the API and UI over one store.
@@ -98,7 +105,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: &api.Diagrams{}, Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey, IncidentLocation: cfg.IncidentLocation,
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: diagrams(cfg), Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey, IncidentLocation: cfg.IncidentLocation,
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, advisoryConfig(cfg, st), time.Now), PublicURL: cfg.PublicURL,
@@ -160,16 +167,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Bounds slow bodies too (a 512 MiB upload needs >0.6 MB/s).
-		ReadTimeout:    15 * time.Minute,
-		MaxHeaderBytes: 64 << 10,
-		IdleTimeout:    2 * time.Minute,
-		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := s.httpServer(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -187,6 +185,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// httpServer bounds what a client may hold: headers must arrive within
+// 10 s and stay under 64 KiB, a whole request (body included) within 15
+// minutes, an idle connection 2 minutes.
+func (s *Server) httpServer(ctx context.Context) *http.Server {
+	return &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Bounds slow bodies too (a 512 MiB upload needs >0.6 MB/s).
+		ReadTimeout:    15 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
 }
 
 func wantsHTML(r *http.Request) bool {
@@ -211,4 +225,13 @@ func advisoryConfig(cfg Config, st *store.Store) advisory.Config {
 		return err
 	}
 	return ac
+}
+
+// diagrams draws threat-model diagrams in worker processes when the
+// configuration names the worker.
+func diagrams(cfg Config) *api.Diagrams {
+	if len(cfg.DiagramWorker) == 0 {
+		return &api.Diagrams{}
+	}
+	return &api.Diagrams{Workers: &threatmodel.Workers{Command: cfg.DiagramWorker, Timeout: cfg.DiagramTimeout}}
 }

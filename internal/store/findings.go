@@ -64,6 +64,33 @@ func (s *Store) ProductSLA(ctx context.Context, productID int64) (findings.SLAPo
 	return p, nil
 }
 
+// ProductMaxAcceptance returns a product's maximum risk-acceptance
+// duration in days as stored (0: the global default,
+// findings.MaxAcceptanceDays).
+func (s *Store) ProductMaxAcceptance(ctx context.Context, productID int64) (int, error) {
+	var days int
+	if err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT max_acceptance_days FROM products WHERE id = ?`), productID).Scan(&days); err != nil {
+		return 0, fmt.Errorf("product %d: %w", productID, mapErr(err))
+	}
+	return days, nil
+}
+
+// SetProductMaxAcceptance stores a product's maximum risk-acceptance
+// duration in days (0: the global default).
+func (s *Store) SetProductMaxAcceptance(ctx context.Context, productID int64, days int) error {
+	if err := findings.ValidateMaxAcceptance(days); err != nil {
+		return &ValidationError{"max_days", err.Error()}
+	}
+	res, err := s.exec(ctx, s.q(`UPDATE products SET max_acceptance_days = ? WHERE id = ?`), days, productID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("product %d: %w", productID, ErrNotFound)
+	}
+	return nil
+}
+
 // SetProductSLA stores a product's SLA policy in days per severity.
 func (s *Store) SetProductSLA(ctx context.Context, productID int64, p findings.SLAPolicy) error {
 	if err := p.Validate(); err != nil {
@@ -344,11 +371,31 @@ func (s *Store) writeFindings(ctx context.Context, tx *sql.Tx, productID int64, 
 // importedTriage completes, for new findings the report records as
 // triaged, what the INSERT cannot carry (acceptance expiry and approver,
 // closing time) and records the decision in the finding's history.
+//
+// A risk acceptance recorded in a report never lasts longer than one made
+// in Rampart could: its expiry is capped to the product's maximum from the
+// import (a report without expiry, or with a later one, gets the cap), so
+// it reopens and needs a Rampart approver by then.
 func (s *Store) importedTriage(ctx context.Context, tx *sql.Tx, in ScanImport, rows []findingRow, now string) error {
+	maxDays := -1 // read once, when a report carries a risk acceptance
 	for _, r := range rows {
 		t := r.f.Triage
 		if t == nil || !t.Status.Valid() || r.duplicateOf != 0 || t.Status == findings.StatusOpen {
 			continue
+		}
+		note := ""
+		if t.Status == findings.StatusRiskAccepted {
+			if maxDays < 0 {
+				if err := tx.QueryRowContext(ctx, s.q(`SELECT p.max_acceptance_days FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), in.ReleaseID).Scan(&maxDays); err != nil {
+					return fmt.Errorf("release %d: %w", in.ReleaseID, mapErr(err))
+				}
+			}
+			if limit := findings.AcceptanceDeadline(in.Now, maxDays); t.AcceptedUntil == nil || t.AcceptedUntil.After(limit) {
+				capped := *t
+				capped.AcceptedUntil = &limit
+				t = &capped
+				note = fmt.Sprintf("; expiry capped to the product's maximum of %d days (%s)", findings.EffectiveMaxAcceptance(maxDays), limit.Format("2006-01-02"))
+			}
 		}
 		var id int64
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM findings WHERE release_id = ? AND scope = ? AND fingerprint = ?`), in.ReleaseID, in.Scope, r.f.Fingerprint).Scan(&id); err != nil {
@@ -364,7 +411,7 @@ func (s *Store) importedTriage(ctx context.Context, tx *sql.Tx, in ScanImport, r
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET accepted_until = ?, accepted_by = ?, closed_at = ? WHERE id = ?`), until, t.AcceptedBy, closedAt, id); err != nil {
 			return fmt.Errorf("triage of imported finding %d: %w", id, err)
 		}
-		if err := s.findingEvent(ctx, tx, id, now, in.Actor, "import", "", string(t.Status), "as recorded in the report: "+t.Reason); err != nil {
+		if err := s.findingEvent(ctx, tx, id, now, in.Actor, "import", "", string(t.Status), "as recorded in the report: "+t.Reason+note); err != nil {
 			return err
 		}
 	}

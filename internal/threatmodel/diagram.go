@@ -272,21 +272,44 @@ func (r *Renderer) Close() error {
 
 // SVG lays the model out and returns the diagram as SVG.
 func (r *Renderer) SVG(ctx context.Context, m *Model, opts DiagramOptions) ([]byte, error) {
+	dot, layout, err := DiagramDOT(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	svg, err := r.RenderDOT(ctx, dot, layout)
+	if err != nil {
+		return nil, fmt.Errorf("diagram of %s: %w", modelName(m), err)
+	}
+	return svg, nil
+}
+
+// DiagramDOT returns the model's diagram as Graphviz DOT and the layout
+// engine it is drawn with (cheap: the layout is the expensive part).
+func DiagramDOT(m *Model, opts DiagramOptions) ([]byte, string, error) {
 	var dot bytes.Buffer
 	if err := WriteDOT(&dot, m, opts); err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	return dot.Bytes(), opts.layout(m), nil
+}
+
+// RenderDOT lays out a DOT graph with the layout engine ("dot" or
+// "osage") and returns SVG.
+func (r *Renderer) RenderDOT(ctx context.Context, dot []byte, layout string) ([]byte, error) {
+	if layout != "dot" && layout != "osage" {
+		return nil, fmt.Errorf("layout %q: want dot or osage", layout)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	g, err := graphviz.ParseBytes(dot.Bytes())
+	g, err := graphviz.ParseBytes(dot)
 	if err != nil {
-		return nil, fmt.Errorf("diagram of %s: parse DOT: %w", modelName(m), err)
+		return nil, fmt.Errorf("parse DOT: %w", err)
 	}
 	defer g.Close()
 	var out bytes.Buffer
-	r.gv.SetLayout(graphviz.Layout(opts.layout(m)))
+	r.gv.SetLayout(graphviz.Layout(layout))
 	if err := r.gv.Render(ctx, g, graphviz.SVG, &out); err != nil {
-		return nil, fmt.Errorf("diagram of %s: render SVG: %w", modelName(m), err)
+		return nil, fmt.Errorf("render SVG: %w", err)
 	}
 	return out.Bytes(), nil
 }

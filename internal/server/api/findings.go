@@ -32,6 +32,8 @@ func (h handler) findingRoutes() []web.Route {
 		{Method: "POST", Pattern: "/api/v1/findings/triage", Need: identity.RoleViewer, Scope: identity.ScopeFindingsWrite, Handler: h.triage},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/sla", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: getByID(h, h.Store.ProductSLA)},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/sla", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: h.putSLA},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/risk-acceptance", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.getRiskAcceptance},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/risk-acceptance", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Handler: h.putRiskAcceptance},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/dedup", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.getDedup},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/dedup", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: h.putDedup},
 	}
@@ -136,9 +138,6 @@ func ApplyTriage(r *http.Request, st *store.Store, in TriageInput, u store.Findi
 	})
 }
 
-// MaxAcceptance is the longest a risk may be accepted for.
-const MaxAcceptance = 366 * 24 * time.Hour
-
 // checkApprover: a risk acceptance names a real, enabled user other than
 // the requester who may approve risks (manage) on every product of the
 // findings, and it expires within MaxAcceptance.
@@ -157,9 +156,6 @@ func checkApprover(ctx context.Context, st *store.Store, in TriageInput, u store
 	if approver.ID == identity.FromContext(ctx).UserID {
 		return fault.Invalid("approver", "you cannot approve your own risk acceptance: name another product owner or administrator")
 	}
-	if t := u.Transition; t != nil && t.AcceptedUntil != nil && t.AcceptedUntil.After(time.Now().Add(MaxAcceptance)) {
-		return fault.Invalid("accepted_until", "a risk may be accepted for at most a year: choose a date before %s", time.Now().Add(MaxAcceptance).Format("2006-01-02"))
-	}
 	members, err := st.Memberships(ctx, approver.ID)
 	if err != nil {
 		return err
@@ -173,8 +169,76 @@ func checkApprover(ctx context.Context, st *store.Store, in TriageInput, u store
 		if !p.Can(pid, identity.PermManage) {
 			return fault.Invalid("approver", "%s may not approve risks on product %d: the approver must own the product or be an administrator", name, pid)
 		}
+		// Each product's maximum duration (the global year unless its
+		// owner set a shorter one).
+		days, err := st.ProductMaxAcceptance(ctx, pid)
+		if err != nil {
+			return err
+		}
+		limit := findings.AcceptanceDeadline(time.Now(), days)
+		if t := u.Transition; t != nil && t.AcceptedUntil != nil && t.AcceptedUntil.After(limit) {
+			return fault.Invalid("accepted_until", "risks on product %d may be accepted for at most %d days: choose %s or earlier",
+				pid, findings.EffectiveMaxAcceptance(days), limit.Format("2006-01-02"))
+		}
 	}
 	return nil
+}
+
+// riskAcceptanceSetting is a product's maximum risk-acceptance duration.
+type riskAcceptanceSetting struct {
+	// MaxDays is the product's own maximum (0: the default).
+	MaxDays int `json:"max_days"`
+	// EffectiveDays is what applies: MaxDays, or the default of a year.
+	EffectiveDays int `json:"effective_days"`
+}
+
+func (h handler) getRiskAcceptance(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	days, err := h.Store.ProductMaxAcceptance(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, riskAcceptanceSetting{MaxDays: days, EffectiveDays: findings.EffectiveMaxAcceptance(days)})
+}
+
+// putRiskAcceptance sets a product's maximum risk-acceptance duration
+// (product owners and administrators: it bounds what editors may request).
+func (h handler) putRiskAcceptance(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var in riskAcceptanceSetting
+	if err := web.DecodeJSON(r, &in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := SetMaxAcceptance(r, h.Store, id, in.MaxDays); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, riskAcceptanceSetting{MaxDays: in.MaxDays, EffectiveDays: findings.EffectiveMaxAcceptance(in.MaxDays)})
+}
+
+// SetMaxAcceptance stores a product's maximum risk-acceptance duration and
+// audits the change (product.risk_acceptance_max) with the old and new
+// value; shared by the API and the UI. It returns the old value.
+func SetMaxAcceptance(r *http.Request, st *store.Store, productID int64, days int) (int, error) {
+	old, err := st.ProductMaxAcceptance(r.Context(), productID)
+	if err != nil {
+		return 0, err
+	}
+	if err := st.SetProductMaxAcceptance(r.Context(), productID, days); err != nil {
+		return 0, err
+	}
+	return old, audit.Record(r.Context(), st, audit.Event{Action: audit.ActionMaxAcceptance, Object: fmt.Sprintf("product %d", productID), ProductID: productID,
+		Detail: fmt.Sprintf("max_days %d -> %d", old, days)})
 }
 
 // AuditTriage records a bulk change, one event per product; accepting a
@@ -319,11 +383,26 @@ func (h handler) putSLA(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	old, err := h.Store.ProductSLA(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if err := h.Store.SetProductSLA(r.Context(), id, p); err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	if err := audit.Record(r.Context(), h.Store, audit.Event{Action: audit.ActionSLAChange, Object: fmt.Sprintf("product %d", id), ProductID: id,
+		Detail: "from " + slaText(old) + " to " + slaText(p)}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	web.WriteJSON(w, http.StatusOK, p)
+}
+
+// slaText is an SLA policy for the audit trail ("critical 7d, high 30d, …").
+func slaText(p findings.SLAPolicy) string {
+	return fmt.Sprintf("critical %dd, high %dd, medium %dd, low %dd, info %dd", p.Critical, p.High, p.Medium, p.Low, p.Info)
 }
 
 // exportFindings writes every finding matching the filters as CSV, JSON or SARIF.

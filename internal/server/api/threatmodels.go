@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,17 +20,41 @@ import (
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
-// Diagrams renders threat-model diagrams with one shared Graphviz engine,
-// started on first use (a Renderer is not safe for concurrent use).
+// Diagrams renders threat-model diagrams, memoised by content (the model
+// and its threats' statuses): a repeated request never reaches Graphviz.
+// With Workers set (the server), each render runs in a worker process of
+// its own: renders of different models run in parallel, one that takes too
+// long is stopped, and one whose client left is stopped at once. Without
+// Workers (library use, tests) one in-process engine renders, serialised
+// (go-graphviz keeps one WebAssembly instance per process) and to
+// completion.
 type Diagrams struct {
-	mu sync.Mutex // serialises the one wasm engine
+	Workers *threatmodel.Workers
+
+	mu sync.Mutex // serialises the in-process engine (no Workers)
 	r  *threatmodel.Renderer
 
-	cmu   sync.Mutex // guards the cache only; hits never wait for a render
-	order []string
-	cache map[string][]byte
+	cmu      sync.Mutex // guards the cache and in-flight renders only
+	order    []string
+	cache    map[string]diagramResult
+	inflight map[string]*diagramCall
 	// renders counts engine runs (cache misses), for tests.
 	renders int
+}
+
+// diagramResult is a rendered diagram, or a render that ran out of time
+// (remembered too, so a model that cannot be drawn in time does not cost
+// a worker's full time limit on every request).
+type diagramResult struct {
+	svg []byte
+	err error
+}
+
+// diagramCall is a render in progress that later requests for the same
+// content wait for.
+type diagramCall struct {
+	done chan struct{}
+	diagramResult
 }
 
 // MaxDiagramItems bounds what is drawn: a model with more elements and flows
@@ -49,24 +74,75 @@ func (d *Diagrams) SVG(ctx context.Context, m *threatmodel.Model, res *threatmod
 	if err != nil {
 		return nil, err
 	}
-	d.cmu.Lock()
-	svg, ok := d.cache[key]
-	d.cmu.Unlock()
-	if ok {
-		return svg, nil
+	for {
+		d.cmu.Lock()
+		if r, ok := d.cache[key]; ok {
+			d.cmu.Unlock()
+			return r.svg, r.err
+		}
+		if c, ok := d.inflight[key]; ok { // the same diagram is being drawn: wait for it
+			d.cmu.Unlock()
+			select {
+			case <-c.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if errors.Is(c.err, context.Canceled) || errors.Is(c.err, context.DeadlineExceeded) {
+				continue // its client left before it finished: draw it ourselves
+			}
+			return c.svg, c.err
+		}
+		if err := ctx.Err(); err != nil { // the client left
+			d.cmu.Unlock()
+			return nil, err
+		}
+		c := &diagramCall{done: make(chan struct{})}
+		if d.inflight == nil {
+			d.inflight = map[string]*diagramCall{}
+		}
+		d.inflight[key] = c
+		d.cmu.Unlock()
+
+		c.svg, c.err = d.render(ctx, m, res)
+		if errors.Is(c.err, threatmodel.ErrRenderTimeout) {
+			c.err = fault.Unprocessable(fmt.Errorf("%w: use the threats table, or split the model", c.err))
+		}
+		d.cmu.Lock()
+		delete(d.inflight, key)
+		if c.err == nil || errors.Is(c.err, threatmodel.ErrRenderTimeout) {
+			d.remember(key, c.diagramResult)
+		}
+		d.cmu.Unlock()
+		close(c.done)
+		return c.svg, c.err
 	}
-	if err := ctx.Err(); err != nil { // the client left while waiting
-		return nil, err
+}
+
+// remember caches a result (d.cmu held), evicting the oldest.
+func (d *Diagrams) remember(key string, r diagramResult) {
+	if d.cache == nil {
+		d.cache = map[string]diagramResult{}
+	}
+	if len(d.order) >= diagramCacheSize {
+		delete(d.cache, d.order[0])
+		d.order = d.order[1:]
+	}
+	d.order = append(d.order, key)
+	d.cache[key] = r
+}
+
+// render draws one diagram: in a worker process, or in-process.
+func (d *Diagrams) render(ctx context.Context, m *threatmodel.Model, res *threatmodel.Result) ([]byte, error) {
+	d.cmu.Lock()
+	d.renders++
+	d.cmu.Unlock()
+	opts := threatmodel.DiagramOptions{Result: res}
+	if d.Workers != nil {
+		return d.Workers.SVG(ctx, m, opts)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.cmu.Lock()
-	svg, ok = d.cache[key] // rendered by the request we waited for
-	d.cmu.Unlock()
-	if ok {
-		return svg, nil
-	}
-	if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); err != nil { // the client left while waiting
 		return nil, err
 	}
 	if d.r == nil {
@@ -76,26 +152,14 @@ func (d *Diagrams) SVG(ctx context.Context, m *threatmodel.Model, res *threatmod
 		}
 		d.r = r
 	}
-	// A render always runs to completion: cancelling the wasm engine half way
-	// (a browser that navigated away) leaves it unusable for the next request.
-	svg, err = d.r.SVG(context.WithoutCancel(ctx), m, threatmodel.DiagramOptions{Result: res})
+	// In-process, a render always runs to completion: cancelling the wasm
+	// engine half way leaves it unusable for the next request.
+	svg, err := d.r.SVG(context.WithoutCancel(ctx), m, opts)
 	if err != nil { // start a fresh engine next time
 		d.r.Close()
 		d.r = nil
 		return nil, err
 	}
-	d.cmu.Lock()
-	defer d.cmu.Unlock()
-	d.renders++
-	if d.cache == nil {
-		d.cache = map[string][]byte{}
-	}
-	if len(d.order) >= diagramCacheSize {
-		delete(d.cache, d.order[0])
-		d.order = d.order[1:]
-	}
-	d.order = append(d.order, key)
-	d.cache[key] = svg
 	return svg, nil
 }
 

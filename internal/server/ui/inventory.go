@@ -103,6 +103,11 @@ type productData struct {
 	Checklists map[int64][]checklistRow
 	Activities []sdl.Activity
 	Functions  []string
+	// MaxAcceptance is the product's own maximum risk-acceptance duration
+	// in days (0: the default), EffectiveAcceptance what applies;
+	// CanManage whether the caller may change it.
+	MaxAcceptance, EffectiveAcceptance int
+	CanManage                          bool
 }
 
 func (h *handler) product(w http.ResponseWriter, r *http.Request) {
@@ -126,7 +131,14 @@ func (h *handler) product(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d := productData{Product: p, Releases: rels, Next: next, CanEdit: canWrite(r, id), Dedup: map[string]bool{}, DedupChoices: findings.DedupFields}
+	maxDays, err := h.Store.ProductMaxAcceptance(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := productData{Product: p, Releases: rels, Next: next, CanEdit: canWrite(r, id), Dedup: map[string]bool{}, DedupChoices: findings.DedupFields,
+		MaxAcceptance: maxDays, EffectiveAcceptance: findings.EffectiveMaxAcceptance(maxDays),
+		CanManage: identity.FromContext(r.Context()).Can(id, identity.PermManage)}
 	for _, f := range fields {
 		d.Dedup[f] = true
 	}
@@ -175,6 +187,35 @@ func (h *handler) setDedup(w http.ResponseWriter, r *http.Request) {
 	if len(fields) > 0 {
 		msg = "Duplicates now share: " + strings.Join(fields, ", ") + "."
 	}
+	http.Redirect(w, r, back+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+// setMaxAcceptance stores the product's maximum risk-acceptance duration
+// (owners and administrators).
+func (h *handler) setMaxAcceptance(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	back := fmt.Sprintf("/products/%d", id)
+	raw := strings.TrimSpace(r.PostFormValue("max_days"))
+	days := 0
+	if raw != "" {
+		if days, err = strconv.Atoi(raw); err != nil {
+			http.Redirect(w, r, back+"?error="+url.QueryEscape(fmt.Sprintf("maximum acceptance: %q is not a number of days", raw)), http.StatusSeeOther)
+			return
+		}
+	}
+	if _, err := api.SetMaxAcceptance(r, h.Store, id, days); err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
+		return
+	}
+	msg := fmt.Sprintf("Risks on this product may now be accepted for at most %d days.", findings.EffectiveMaxAcceptance(days))
 	http.Redirect(w, r, back+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
 }
 

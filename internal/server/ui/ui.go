@@ -316,6 +316,7 @@ func (h *handler) inventoryRoutes() []web.Route {
 		{Method: "GET", Pattern: "/products/{id}", Product: product, Perm: read, Handler: h.product},
 		{Method: "POST", Pattern: "/products/{id}/releases", Product: product, Perm: write, Handler: h.createRelease},
 		{Method: "POST", Pattern: "/products/{id}/dedup", Product: product, Perm: write, Handler: h.setDedup},
+		{Method: "POST", Pattern: "/products/{id}/risk-acceptance", Product: product, Perm: identity.PermManage, Handler: h.setMaxAcceptance},
 		{Method: "GET", Pattern: "/releases/{id}", Product: release, Perm: read, Handler: h.release},
 		{Method: "POST", Pattern: "/releases/{id}/sbom", Product: release, Perm: write, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadSBOM},
 		{Method: "GET", Pattern: "/releases/{id}/sbom", Product: release, Perm: read, Handler: h.downloadSBOM},
