@@ -352,8 +352,20 @@ rules:
 	for i, version := range []string{"1.0", "1.1"} {
 		var rel inventory.Release
 		e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version}, &rel)
-		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/firmware?filename=rootfs.sqsh", rel.ID), img, nil); r.StatusCode != http.StatusOK {
+		// The upload queues the analysis; the gate is evaluated when the
+		// background job has analysed the image.
+		var job struct {
+			ID            int64
+			Status, Error string
+		}
+		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/firmware?filename=rootfs.sqsh", rel.ID), img, &job); r.StatusCode != http.StatusAccepted {
 			t.Fatalf("upload: %d", r.StatusCode)
+		}
+		for deadline := time.Now().Add(2 * time.Minute); job.Status != "done"; time.Sleep(20 * time.Millisecond) {
+			e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/firmware-jobs/%d", job.ID), nil, &job)
+			if job.Status == "failed" || time.Now().After(deadline) {
+				t.Fatalf("firmware job: %+v", job)
+			}
 		}
 		res, err := e.store.GateResultOf(t.Context(), rel.ID)
 		if err != nil || res.Trigger != "firmware" || res.Passed {
