@@ -26,7 +26,7 @@ func TestAdvisoryPublicationQueuesCustomerNotices(t *testing.T) {
 	}
 	input := map[string]any{"title": "BusyBox overflow in IG-400", "summary": "Update to 3.2.0.", "vendor": "Northwind",
 		"vulnerabilities": []any{map[string]any{"cve": "CVE-2022-48174", "description": "ash stack overflow",
-			"cvss_v3": []string{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+			"cvss_v3":  []string{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
 			"releases": []any{map[string]any{"product": "IG-400", "version": "3.1.0", "status": "affected", "fixed_in": "3.2.0"}}}}}
 	var created struct {
 		Advisory advisory.Advisory `json:"advisory"`
