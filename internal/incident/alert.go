@@ -116,6 +116,25 @@ func (s *Service) alertTeam(ctx context.Context, inc *Incident, what string) err
 	return err
 }
 
+// alertIntake tells the alert addresses of the named product that a
+// report waits for triage. The mail carries the tracking id and the title
+// only: the description may hold exploit details, which stay in Rampart.
+func (s *Service) alertIntake(ctx context.Context, r *IntakeReport) error {
+	if s.notify == nil || r.ProductID == 0 {
+		return nil
+	}
+	ps, err := s.notify.ProductIncidentSettings(ctx, r.ProductID)
+	if err != nil || len(ps.AlertEmails) == 0 {
+		return err
+	}
+	subject := fmt.Sprintf("[Rampart] vulnerability report %s received", r.TrackingID)
+	body := fmt.Sprintf("A vulnerability report was received through the public form and waits for triage.\n\nTracking id: %s\nTitle: %s\nReceived: %s\n\n"+
+		"Read and triage it in Rampart: Incidents > Received reports. Accepting it as an actively exploited vulnerability or a severe incident starts the CRA clocks.\n",
+		r.TrackingID, r.Title, FormatDue(r.CreatedAt, s.loc))
+	_, err = s.notify.QueueTeamMail(ctx, 0, ps.AlertEmails, subject, body, s.now().UTC())
+	return err
+}
+
 // mailOwner mails only the owner (an e-mail address) of an incident.
 func (s *Service) mailOwner(ctx context.Context, inc *Incident, what string) error {
 	if s.notify == nil || inc.Drill || !plainAddress(inc.Owner) {

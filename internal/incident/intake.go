@@ -210,6 +210,8 @@ func (in *Intake) Submit(ctx context.Context, x IntakeInput) (*IntakeReceipt, er
 			return nil, err
 		}
 		r.Status = IntakeTriaged
+	} else if err := in.svc.alertIntake(ctx, r); err != nil {
+		return nil, err
 	}
 	return &IntakeReceipt{TrackingID: tracking, StatusURL: "/report/status/" + tracking + "?token=" + token, Status: r.Status}, nil
 }

@@ -74,7 +74,8 @@ type NotifyStore interface {
 	QueueAdvisoryNotifications(ctx context.Context, advisoryID, productID int64, subject, body string, at time.Time) (int, error)
 	// AdvisoryNotifications lists a published advisory's notifications.
 	AdvisoryNotifications(ctx context.Context, advisoryID int64) ([]Notice, error)
-	// QueueTeamMail queues one team e-mail per address about an incident.
+	// QueueTeamMail queues one team e-mail per address about an incident
+	// (incidentID 0: about no incident, e.g. a report to triage).
 	QueueTeamMail(ctx context.Context, incidentID int64, to []string, subject, body string, at time.Time) (int, error)
 	// ProductIncidentSettings returns a product's settings (its alert addresses).
 	ProductIncidentSettings(ctx context.Context, productID int64) (ProductSettings, error)

@@ -202,3 +202,40 @@ func TestTeamMail(t *testing.T) {
 		}
 	})
 }
+
+// TestIntakeReportMailsTheTeam: a report about a product with alert
+// addresses queues team mail naming the tracking id and title, never the
+// description (exploit details stay in Rampart); a report marked exploited
+// opens an incident, whose opening mail is sent instead.
+func TestIntakeReportMailsTheTeam(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		p := inventory.Product{Name: "Camera"}
+		if err := st.CreateProduct(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetProductIncidentSettings(ctx, p.ID, incident.ProductSettings{AlertEmails: []string{"psirt@acme.example"}}); err != nil {
+			t.Fatal(err)
+		}
+		svc := incident.New(st, nil, incident.Options{Notify: st})
+		in := incident.NewIntake(svc, st, nil)
+		rec, err := in.Submit(ctx, incident.IntakeInput{Title: "Auth bypass in RTSP", Description: "send OPTIONS with header X-Secret-Exploit", Product: "Camera", Source: "198.51.100.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := in.Submit(ctx, incident.IntakeInput{Title: "Exploited RCE", Description: "seen in the wild", Product: "Camera", Exploited: true, Source: "198.51.100.2"}); err != nil {
+			t.Fatal(err)
+		}
+		ns, err := st.PendingNotifications(ctx, 10)
+		if err != nil || len(ns) != 2 {
+			t.Fatalf("pending %d %v", len(ns), err)
+		}
+		if ns[0].IncidentID != 0 || ns[0].Audience != incident.AudienceTeam || ns[0].Subscriber.Email != "psirt@acme.example" ||
+			!strings.Contains(ns[0].Subject, rec.TrackingID) || !strings.Contains(ns[0].Body, "Auth bypass in RTSP") || strings.Contains(ns[0].Body, "X-Secret-Exploit") {
+			t.Errorf("report mail %+v", ns[0])
+		}
+		if ns[1].IncidentID == 0 || !strings.Contains(ns[1].Body, "opened via intake") {
+			t.Errorf("exploited report: %+v", ns[1])
+		}
+	})
+}

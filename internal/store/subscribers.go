@@ -81,9 +81,13 @@ func (s *Store) QueueTeamMail(ctx context.Context, incidentID int64, to []string
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		n = 0
+		var inc any
+		if incidentID != 0 {
+			inc = incidentID
+		}
 		for _, addr := range to {
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO notifications (recipient, audience, incident_id, subject, body, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-				addr, incident.AudienceTeam, incidentID, subject, body, incident.NotifyQueued, fmtTime(at)); err != nil {
+				addr, incident.AudienceTeam, inc, subject, body, incident.NotifyQueued, fmtTime(at)); err != nil {
 				return fmt.Errorf("queue team mail to %s: %w", addr, err)
 			}
 			n++
