@@ -196,3 +196,25 @@ func (v *Verifier) Count() int64 { return v.n }
 // Head is the hash of the last verified event (Genesis when empty). An
 // operator who records it elsewhere can later detect truncation of the tail.
 func (v *Verifier) Head() string { return v.prev }
+
+// AtomicLog is a Log that can run a change and its record in one
+// transaction (the store's Atomic).
+type AtomicLog interface {
+	Log
+	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Change runs change and records the event it returns in one transaction:
+// when the event cannot be recorded the change is rolled back, so the
+// hash-chained log never misses a change that happened. change must do its
+// writes with the context it is given (which carries the transaction) and
+// be repeatable (a transient conflict retries it).
+func Change(ctx context.Context, log AtomicLog, change func(ctx context.Context) (Event, error)) error {
+	return log.Atomic(ctx, func(ctx context.Context) error {
+		e, err := change(ctx)
+		if err != nil {
+			return err
+		}
+		return Record(ctx, log, e)
+	})
+}

@@ -13,15 +13,20 @@ import (
 func newSBOMImportCmd(s *streams) *cobra.Command {
 	var sf storeFlags
 	var product, release string
+	var noRematch bool
 	cmd := &cobra.Command{
 		Use:   "import FILE --product NAME --release VERSION",
 		Short: "Import an SBOM into a product release (created if missing)",
 		Long: `Import a CycloneDX or SPDX SBOM into a release. The product and release are
 created when they do not exist. The SBOM is validated against its official
 schema first; the import is one transaction, so an invalid SBOM changes
-nothing. The raw file is kept, addressed by its SHA-256.`,
-		Example: `  rampart sbom import firmware-2.4.1.cdx.json --product "Industrial Gateway" --release 2.4.1 --data ./rampart-data`,
-		Args:    cobra.ExactArgs(1),
+nothing. The raw file is kept, addressed by its SHA-256 (files over 64 MiB
+are recorded by their SHA-256 only). CycloneDX JSON files over 32 MiB are
+streamed: validated, then read one component at a time, so memory does not
+grow with the file.`,
+		Example: `  rampart sbom import firmware-2.4.1.cdx.json --product "Industrial Gateway" --release 2.4.1 --data ./rampart-data
+  rampart sbom import huge.cdx.json --product Gateway --release 2.5.0 --no-rematch`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// CI runners and build containers are often small: keep the
 			// heap of this one-shot command near 128 MiB (validation of a
@@ -30,7 +35,12 @@ nothing. The raw file is kept, addressed by its SHA-256.`,
 			if os.Getenv("GOMEMLIMIT") == "" {
 				debug.SetMemoryLimit(128 << 20)
 			}
-			data, err := os.ReadFile(args[0])
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			fi, err := f.Stat()
 			if err != nil {
 				return err
 			}
@@ -43,12 +53,15 @@ nothing. The raw file is kept, addressed by its SHA-256.`,
 			if err != nil {
 				return err
 			}
-			res, err := portfolio.ImportSBOM(cmd.Context(), st, rel.ID, args[0], data)
+			res, err := portfolio.ImportSBOMFrom(cmd.Context(), st, rel.ID, args[0], f, fi.Size())
 			if err != nil {
 				return failure(err)
 			}
 			fmt.Fprintf(s.out, "imported %d components from %s (%s %s) into %s %s (release id %d, sha256 %s)\n",
 				res.Components, args[0], res.Format, res.SpecVersion, rel.ProductName, rel.Version, rel.ID, res.SHA256)
+			if noRematch {
+				return nil
+			}
 			if _, err := portfolio.NewVulns(st).Rematch(cmd.Context(), rel.ID); err != nil {
 				return fmt.Errorf("match the release against the vulnerability database: %w", err)
 			}
@@ -63,6 +76,7 @@ nothing. The raw file is kept, addressed by its SHA-256.`,
 	sf.register(cmd)
 	cmd.Flags().StringVar(&product, "product", "", "product name (required)")
 	cmd.Flags().StringVar(&release, "release", "", "release version (required)")
+	cmd.Flags().BoolVar(&noRematch, "no-rematch", false, "import only; do not match the release against the vulnerability database now (the next vulndb import or server re-match does; matching holds all of the release's components in memory)")
 	_ = cmd.MarkFlagRequired("product")
 	_ = cmd.MarkFlagRequired("release")
 	return cmd

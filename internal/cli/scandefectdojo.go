@@ -50,7 +50,7 @@ export is refused and closes nothing.`,
 	opts.store.register(cmd)
 	cmd.Flags().StringVar(&opts.Product, "product", "", "product name (required)")
 	cmd.Flags().StringVar(&opts.Release, "release", "", "release version (required)")
-	cmd.Flags().StringVar(&opts.Scope, "scope", "defectdojo", "scan scope label for re-imports")
+	cmd.Flags().StringVar(&opts.Scope, "scope", portfolio.DefectDojoScope, "scan scope label for re-imports")
 	_ = cmd.MarkFlagRequired("product")
 	_ = cmd.MarkFlagRequired("release")
 	return cmd

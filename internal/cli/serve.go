@@ -22,6 +22,7 @@ import (
 	"github.com/rampart-security/rampart/internal/demo"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/jobs"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
@@ -217,7 +218,8 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	if len(o.webhooks) > 0 && secret == "" {
 		log.Warn("webhooks are sent unsigned: set RAMPART_WEBHOOK_SECRET")
 	}
-	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret)}, st, log).Run(ctx)
+	fw := portfolio.NewFirmwareJobs(st, log)
+	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret), Firmware: fw}, st, log).Run(ctx)
 	go updates.New(st, updateKeys, nil).RunResigner(ctx, log, 10*time.Minute)
 	if err := startIncidentJobs(ctx, st, o.smtpURL, o.smtpFrom, []byte(secret), log); err != nil {
 		ln.Close()
@@ -269,7 +271,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		log.Warn("diagrams drawn in-process (serialised): cannot locate the rampart executable", "err", err)
 	}
 	srv := server.New(server.Config{DiagramWorker: worker, DiagramTimeout: o.diagramTimeout, SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: o.publicMetrics, MaxUpload: o.maxUpload,
-		PublicURL: o.publicURL, Advisory: advCfg, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey}, st, log)
+		PublicURL: o.publicURL, Advisory: advCfg, Firmware: fw, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)

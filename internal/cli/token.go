@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"time"
+
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
-	"time"
+	"github.com/rampart-security/rampart/internal/store"
 
 	"github.com/spf13/cobra"
 )
@@ -50,12 +53,14 @@ Use it as 'Authorization: Bearer TOKEN'.`,
 			if err != nil {
 				return fmt.Errorf("--scopes: %w", err)
 			}
-			plain, tok, err := st.CreateScopedToken(cmd.Context(), u.ID, name, expires, sc, product)
-			if err != nil {
-				return err
-			}
-			if err := audit.Record(cmd.Context(), st, audit.Event{Action: audit.ActionTokenCreate, Actor: "cli", ProductID: product,
-				Object: fmt.Sprintf("token %d %s (%s…) of user %s", tok.ID, tok.Name, tok.Prefix, u.Name), Detail: "scopes " + identity.JoinScopes(sc)}); err != nil {
+			var plain string
+			if err := audit.Change(cmd.Context(), st, func(ctx context.Context) (audit.Event, error) {
+				var tok store.APIToken
+				var err error
+				plain, tok, err = st.CreateScopedToken(ctx, u.ID, name, expires, sc, product)
+				return audit.Event{Action: audit.ActionTokenCreate, Actor: "cli", ProductID: product,
+					Object: fmt.Sprintf("token %d %s (%s…) of user %s", tok.ID, tok.Name, tok.Prefix, u.Name), Detail: "scopes " + identity.JoinScopes(sc)}, err
+			}); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintln(s.out, plain)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -63,10 +64,9 @@ composition rules. A refused password exits with status 1 and the reason.`,
 			}
 			defer st.Close()
 			u := identity.User{Name: name, Role: r, PasswordHash: hash}
-			if err := st.CreateUser(cmd.Context(), &u); err != nil {
-				return err
-			}
-			if err := audit.Record(cmd.Context(), st, audit.Event{Action: audit.ActionUserCreate, Actor: "cli", Object: "user " + u.Name, Detail: "role " + string(u.Role)}); err != nil {
+			if err := audit.Change(cmd.Context(), st, func(ctx context.Context) (audit.Event, error) {
+				return audit.Event{Action: audit.ActionUserCreate, Actor: "cli", Object: "user " + u.Name, Detail: "role " + string(u.Role)}, st.CreateUser(ctx, &u)
+			}); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "created user %s (%s)\n", u.Name, u.Role)

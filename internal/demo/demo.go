@@ -82,7 +82,7 @@ func Seed(ctx context.Context, st *store.Store) (int, error) {
 			if err != nil {
 				return n, err
 			}
-			if _, _, err := portfolio.SaveThreatModel(ctx, st, prod.ID, tpl, p.threatModel+".yaml", "demo: started from the "+p.threatModel+" template", User); err != nil {
+			if _, err := portfolio.SaveThreatModel(ctx, st, prod.ID, tpl, p.threatModel+".yaml", "demo: started from the "+p.threatModel+" template", User); err != nil {
 				return n, fmt.Errorf("demo threat model: %w", err)
 			}
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/rampart-security/rampart/internal/firmware/components"
 	"github.com/rampart-security/rampart/internal/firmware/elfcheck"
 	"github.com/rampart-security/rampart/internal/firmware/issue"
+	"github.com/rampart-security/rampart/internal/firmware/kconfig"
 	"github.com/rampart-security/rampart/internal/firmware/permissions"
 	"github.com/rampart-security/rampart/internal/firmware/secrets"
 	"github.com/rampart-security/rampart/internal/firmware/services"
@@ -48,6 +49,11 @@ type Result struct {
 	Issues     []Issue     `json:"issues"`
 	Binaries   []Binary    `json:"binaries"`
 	Counts     Counts      `json:"counts"`
+	// KernelConfig is the kernel's build configuration when the image
+	// holds one (a .config, /boot/config-*, /proc/config.gz, or IKCONFIG
+	// in the kernel); kernel CVEs whose subsystem it leaves out are not
+	// affected (kconfig.NotAffected). Absent when none was found.
+	KernelConfig *kconfig.Config `json:"kernel_config,omitempty"`
 
 	// Files is the inventory (not part of the JSON result; see
 	// `rampart firmware inventory`).
@@ -101,6 +107,11 @@ type Options struct {
 	Now func() time.Time
 	// Dictionary overrides the shipped default-password list.
 	Dictionary []string
+	// Progress, when set, is told when unpacking starts ("unpacking", 0,
+	// 0) and how many of the unpacked files were checked ("checking",
+	// done, total; at most every 1/100 of the files and at the end). It
+	// is called from one goroutine at a time and must be quick.
+	Progress func(stage string, done, total int)
 }
 
 // ErrUnreadable wraps every error about the input image itself.
@@ -114,6 +125,9 @@ func Analyze(ctx context.Context, name string, image []byte, opts Options) (*Res
 	}
 	if opts.Limits == (unpack.Limits{}) {
 		opts.Limits = unpack.DefaultLimits()
+	}
+	if opts.Progress != nil {
+		opts.Progress("unpacking", 0, 0)
 	}
 	up, err := unpack.Unpack(ctx, image, opts.Limits)
 	if err != nil {
@@ -168,6 +182,11 @@ func (a *analysis) run(ctx context.Context) {
 	work := make(chan int, 256)
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
+	var progMu sync.Mutex
+	checked, step := 0, max(1, len(files)/100)
+	if a.opts.Progress != nil {
+		a.opts.Progress("checking", 0, len(files))
+	}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
@@ -177,6 +196,14 @@ func (a *analysis) run(ctx context.Context) {
 					continue
 				}
 				outs[i] = a.file(&files[i])
+				if a.opts.Progress != nil {
+					progMu.Lock()
+					checked++
+					if checked%step == 0 || checked == len(files) {
+						a.opts.Progress("checking", checked, len(files))
+					}
+					progMu.Unlock()
+				}
 			}
 		}()
 	}
@@ -213,10 +240,39 @@ func (a *analysis) run(ctx context.Context) {
 		_ = layer
 		accts := accounts.Parse(files[pi].Data, shadow, files[pi].Path, shadowPath)
 		a.res.Issues = append(a.res.Issues, accounts.Check(accts, a.opts.Dictionary)...)
+		a.res.Warnings = append(a.res.Warnings, accounts.Unchecked(accts)...)
 	}
+	a.res.KernelConfig = kernelConfig(files)
 	a.res.Components = append(a.res.Components, a.finder.Components()...)
 	sortIssues(a.res.Issues)
 	sort.Slice(a.res.Binaries, func(i, j int) bool { return a.res.Binaries[i].Path < a.res.Binaries[j].Path })
+}
+
+// kernelConfig returns the first full kernel configuration in the image: a
+// configuration file first, else one embedded in a kernel (IKCONFIG).
+func kernelConfig(files []unpack.File) *kconfig.Config {
+	for _, f := range files {
+		if f.Kind != unpack.KindFile || !kconfig.IsConfigPath(f.Path) {
+			continue
+		}
+		var c *kconfig.Config
+		if strings.HasSuffix(f.Path, ".gz") {
+			c = kconfig.FromGzip(f.Path, f.Data)
+		} else {
+			c = kconfig.Parse(f.Path, f.Data)
+		}
+		if c != nil {
+			return c
+		}
+	}
+	for _, f := range files {
+		if f.Kind == unpack.KindBlob || f.Kind == unpack.KindFile {
+			if c := kconfig.FromKernel(f.Path, f.Data); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
 }
 
 // resolve finds p in a layer, following symlinks inside the layer only (an

@@ -1,5 +1,6 @@
 // Package jobs runs Rampart's background work in the server: expiring risk
-// acceptances (which reopens findings and raises events) and delivering
+// acceptances (which reopens findings and raises events) and gate
+// exceptions (which fail the gate from then on), and delivering
 // events to webhooks, signed and retried. Every step is safe to run in
 // several servers sharing one PostgreSQL database.
 package jobs
@@ -37,6 +38,9 @@ type Config struct {
 	// Parallel webhook calls per server (default 16).
 	Parallel int
 	Client   *http.Client
+	// Firmware, when set, is kicked every run so that firmware images
+	// queued by a server that stopped (or by another server) are analysed.
+	Firmware interface{ Kick() }
 }
 
 // Runner runs the jobs.
@@ -96,6 +100,7 @@ const (
 	JobExpire   = "findings.expire-acceptances"
 	JobRematch  = "vulns.rematch"
 	JobWebhooks = "webhooks.deliver"
+	JobGateExp  = "policy.expire-exceptions"
 )
 
 // Tick runs every job that is due once. Each job is claimed with a lease
@@ -121,6 +126,15 @@ func (r *Runner) Tick(ctx context.Context) error {
 		_, err := r.st.ExpireAcceptances(ctx, now)
 		return err
 	})
+	// Gate exceptions expire on their day, with an event, even when no
+	// upload re-evaluates the product.
+	run(JobGateExp, r.cfg.Interval-time.Second, func() error {
+		expired, err := portfolio.NewGate(r.st, r.vulns, nil, func() time.Time { return now }).ExpireExceptions(ctx, 0)
+		if len(expired) > 0 {
+			r.log.Info("gate exceptions expired", "count", len(expired))
+		}
+		return err
+	})
 	// A vulndb import whose re-match did not complete (a crash, or
 	// --no-rematch) is finished here.
 	if pending, err := r.vulns.RematchPending(ctx); err != nil {
@@ -133,6 +147,9 @@ func (r *Runner) Tick(ctx context.Context) error {
 			}
 			return err
 		})
+	}
+	if r.cfg.Firmware != nil {
+		r.cfg.Firmware.Kick()
 	}
 	if len(r.cfg.Webhooks) > 0 {
 		// Queueing is idempotent and claiming skips what another server

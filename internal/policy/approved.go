@@ -21,16 +21,16 @@ import (
 // expression satisfied by `licenses` has `component.license_approved`
 // (also available as `release.approved_licenses`).
 type Approved struct {
-	Components []ApprovedComponent `yaml:"approved"`
-	Licenses   []string            `yaml:"licenses"`
+	Components []ApprovedComponent `yaml:"approved,omitempty"`
+	Licenses   []string            `yaml:"licenses,omitempty"`
 }
 
 // ApprovedComponent is one purl pattern with an optional version range.
 type ApprovedComponent struct {
-	PURL     string `yaml:"purl"`
-	Name     string `yaml:"name"`
-	Versions string `yaml:"versions"`
-	Reason   string `yaml:"reason"`
+	PURL     string `yaml:"purl,omitempty" json:"purl,omitempty"`
+	Name     string `yaml:"name,omitempty" json:"name,omitempty"`
+	Versions string `yaml:"versions,omitempty" json:"versions,omitempty"`
+	Reason   string `yaml:"reason,omitempty" json:"reason,omitempty"`
 
 	rng inventory.VersionRange
 }
@@ -83,6 +83,36 @@ func ParseApproved(data []byte, name string) (*Approved, error) {
 		}
 	}
 	return a, nil
+}
+
+// MergeApproved combines approved lists (e.g. the platform's global list
+// and a product's): every component entry of each, in order, and the
+// union of their licences. Nil lists are skipped; the result is never nil.
+func MergeApproved(lists ...*Approved) *Approved {
+	out := &Approved{}
+	seen := map[string]bool{}
+	for _, a := range lists {
+		if a == nil {
+			continue
+		}
+		out.Components = append(out.Components, a.Components...)
+		for _, l := range a.Licenses {
+			if !seen[l] {
+				seen[l] = true
+				out.Licenses = append(out.Licenses, l)
+			}
+		}
+	}
+	return out
+}
+
+// YAML renders the list in the format ParseApproved reads (and `rampart
+// gate --approved` accepts).
+func (a *Approved) YAML() ([]byte, error) {
+	if a == nil || (len(a.Components) == 0 && len(a.Licenses) == 0) {
+		return []byte("approved: []\nlicenses: []\n"), nil
+	}
+	return yaml.Marshal(a)
 }
 
 // Approves reports whether the component matches an approved entry.

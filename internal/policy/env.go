@@ -39,6 +39,7 @@ var subjectTypes = map[string]reflect.Type{
 	OnThreat:    reflect.TypeFor[Threat](),
 	OnFirmware:  reflect.TypeFor[FirmwareIssue](),
 	OnBinary:    reflect.TypeFor[Binary](),
+	OnRelease:   reflect.TypeFor[Release](),
 }
 
 // envFor returns the CEL environment of a subject: the subject variable
@@ -67,10 +68,14 @@ func newEnv(on string) (*cel.Env, error) {
 	opts := []cel.EnvOption{
 		ext.NativeTypes(reflect.TypeFor[Vuln](), reflect.TypeFor[Finding](), reflect.TypeFor[Component](), reflect.TypeFor[Threat](),
 			reflect.TypeFor[FirmwareIssue](), reflect.TypeFor[Binary](), reflect.TypeFor[Release](), ext.ParseStructTags(true)),
-		cel.Variable(on, cel.ObjectType("policy."+t.Name())),
 		cel.Variable("release", cel.ObjectType("policy.Release")),
 		cel.Constant("copyleft", cel.ListType(cel.StringType), types.NewStringList(types.DefaultTypeAdapter, Copyleft)),
 		ext.Strings(),
+	}
+	if on != OnRelease { // the release is every rule's `release`
+		opts = append(opts, cel.Variable(on, cel.ObjectType("policy."+t.Name())))
+	}
+	opts = append(opts,
 		cel.Function("severity_at_least",
 			cel.Overload("severity_at_least_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 				cel.BinaryBinding(func(a, b ref.Val) ref.Val {
@@ -97,7 +102,7 @@ func newEnv(on string) (*cel.Env, error) {
 					p, _ := b.Value().(string)
 					return types.Bool(Glob(p, s))
 				}))),
-	}
+	)
 	return cel.NewEnv(opts...)
 }
 

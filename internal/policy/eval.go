@@ -59,6 +59,28 @@ type Violation struct {
 	path      string
 }
 
+// Scope is the narrowest exception match that covers this violation: its
+// first id (vulnerability, rule id, kind, threat or component), its
+// component without version (so an upgrade that keeps the problem stays
+// excepted) and its path. The platform offers it when an exception is
+// requested from a violation.
+func (v Violation) Scope() Match {
+	m := Match{Component: purlBase(v.component), Path: v.path}
+	for _, id := range v.ids {
+		if id != "" {
+			m.ID = id
+			break
+		}
+	}
+	if m.ID == m.Component || m.ID == v.component {
+		m.ID = "" // a component subject: the component is the scope
+	}
+	if v.On == OnBinary {
+		m.ID = "" // the path is the binary
+	}
+	return m
+}
+
 // ExpiredException is an exception past its expiry date: it excepts
 // nothing and fails the gate until it is renewed or removed.
 type ExpiredException struct {
@@ -124,7 +146,7 @@ func Evaluate(p *Policy, in *Input, opts Options) (*Report, error) {
 	}
 	rep := &Report{Violations: []Violation{}, ExpiredExceptions: []ExpiredException{}, Rules: p.Rules, Evaluated: map[string]int{
 		OnVuln: len(in.Vulns), OnFinding: len(in.Findings), OnComponent: len(in.Components),
-		OnThreat: len(in.Threats), OnFirmware: len(in.Firmware), OnBinary: len(in.Binaries),
+		OnThreat: len(in.Threats), OnFirmware: len(in.Firmware), OnBinary: len(in.Binaries), OnRelease: 1,
 	}}
 	var active []*Exception
 	for i := range opts.Exceptions {
@@ -180,6 +202,9 @@ func Evaluate(p *Policy, in *Input, opts Options) (*Report, error) {
 					break
 				}
 			}
+		case OnRelease:
+			act.subject = &rel
+			err = fire(rep, r, act, func() Violation { return releaseViolation(&rel, in.Sources) })
 		case OnBinary:
 			for i := range in.Binaries {
 				b := &in.Binaries[i]
@@ -344,6 +369,15 @@ func firmwareViolation(f *FirmwareIssue, src map[string]string) Violation {
 
 func binaryViolation(b *Binary, src map[string]string) Violation {
 	return Violation{Subject: b.Path, File: firstNonEmpty(b.Path, src[OnBinary]), Fingerprint: "binary|" + b.Path, ids: []string{b.Path}, path: b.Path}
+}
+
+func releaseViolation(r *Release, src map[string]string) Violation {
+	subj := strings.TrimSpace(r.Product + " " + r.Version)
+	if subj == "" {
+		subj = "release"
+	}
+	return Violation{Subject: subj, File: firstNonEmpty(src[OnComponent], src[OnFinding], src[OnThreat], src[OnFirmware]), Fingerprint: "release|" + r.Version,
+		ids: []string{firstNonEmpty(r.Version, "release")}, component: r.Product}
 }
 
 func firstNonEmpty(s ...string) string {

@@ -51,7 +51,16 @@ func FuzzInputs(f *testing.F) {
 			return
 		}
 		_, _ = ParseExceptions(data, "e.yaml")
-		_, _ = ParseApproved(data, "a.yaml")
+		if a, err := ParseApproved(data, "a.yaml"); err == nil {
+			// What the platform stores and serves (?format=yaml) must read back.
+			y, err := MergeApproved(a, a).YAML()
+			if err != nil {
+				t.Fatalf("YAML of a parsed list: %v", err)
+			}
+			if _, err := ParseApproved(y, "effective.yaml"); err != nil {
+				t.Fatalf("merged list does not read back: %v\n%s", err, y)
+			}
+		}
 		_, _, _ = ParseFirmware(bytes.NewReader(data), "fw.json")
 	})
 }

@@ -394,6 +394,102 @@ func TestExceptionScope(t *testing.T) {
 	}
 }
 
+// TestViolationScope: the scope the platform suggests for an exception
+// request covers the violation it came from, and not its neighbours.
+func TestViolationScope(t *testing.T) {
+	p, err := Parse([]byte(`rampart: policy/v1
+rules:
+  - {id: v, on: vuln, when: "true"}
+  - {id: f, on: finding, when: "true"}
+  - {id: c, on: component, when: "true"}
+  - {id: t, on: threat, when: "true"}
+  - {id: fw, on: firmware, when: "true"}
+  - {id: b, on: binary, when: "true"}
+  - {id: r, on: release, when: "true"}
+`), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &Input{
+		Vulns:      []Vuln{{ID: "CVE-1", Component: Component{PURL: "pkg:npm/a@1"}}, {ID: "CVE-1", Component: Component{PURL: "pkg:npm/b@1"}}},
+		Findings:   []Finding{{RuleID: "G101", File: "a.go", Line: 3, Fingerprint: "fp1"}, {RuleID: "G101", File: "b.go", Line: 3, Fingerprint: "fp2"}},
+		Components: []Component{{Name: "busybox", Version: "1.36.1", PURL: "pkg:generic/busybox@1.36.1"}, {Name: "zlib", Version: "1"}},
+		Threats:    []Threat{{ID: "DEV-001@cam", Rule: "DEV-001", Target: "cam"}, {ID: "DEV-001@hub", Rule: "DEV-001", Target: "hub"}},
+		Firmware:   []FirmwareIssue{{Kind: "private_key", Path: "/etc/a.key"}, {Kind: "private_key", Path: "/etc/b.key"}},
+		Binaries:   []Binary{{Path: "/bin/a"}, {Path: "/bin/b"}},
+	}
+	rep, err := Evaluate(p, in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Violations) != 13 {
+		t.Fatalf("%d violations", len(rep.Violations))
+	}
+	for _, v := range rep.Violations {
+		m := v.Scope()
+		if m == (Match{}) {
+			t.Errorf("%s %s: empty scope", v.Rule, v.Subject)
+			continue
+		}
+		e := Exception{Rule: v.Rule, Match: m, Reason: "r", Approver: "a", Expires: "2999-01-01"}
+		got, err := Evaluate(p, in, Options{Exceptions: []Exception{e}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var excepted []string
+		for _, w := range got.Violations {
+			if w.Excepted {
+				excepted = append(excepted, w.Rule+" "+w.Subject)
+			}
+		}
+		if len(excepted) != 1 || excepted[0] != v.Rule+" "+v.Subject {
+			t.Errorf("scope %+v of %s %s excepts %v", m, v.Rule, v.Subject, excepted)
+		}
+	}
+}
+
+// TestReleaseSubject: a rule `on: release` is judged once per evaluation
+// over release.* (e.g. the SDL checklist), whatever the number of other
+// subjects; `release` subjects cannot name another subject's variable.
+func TestReleaseSubject(t *testing.T) {
+	p, err := Parse([]byte(`rampart: policy/v1
+rules:
+  - id: code-review
+    on: release
+    when: "!release.checklist.code_review && release.version.startsWith('2.')"
+    message: "{{ release.product }} {{ release.version }}: no security code review recorded"
+`), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comps := []Component{{Name: "a"}, {Name: "b"}, {Name: "c"}}
+	for _, tt := range []struct {
+		version  string
+		reviewed bool
+		want     []string
+	}{
+		{"2.0", false, []string{"cam 2.0: cam 2.0: no security code review recorded"}},
+		{"2.0", true, nil},
+		{"1.9", false, nil},
+	} {
+		in := &Input{Components: comps, Release: Release{Product: "cam", Version: tt.version, Checklist: map[string]bool{"code_review": tt.reviewed}}}
+		rep, err := Evaluate(p, in, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range rep.Violations {
+			got = append(got, v.Subject+": "+v.Message)
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") || rep.Passed != (len(tt.want) == 0) {
+			t.Errorf("%s reviewed=%v: %q", tt.version, tt.reviewed, got)
+		}
+	}
+	if _, err := Parse([]byte("rampart: policy/v1\nrules:\n  - {id: x, on: release, when: component.name == 'a'}\n"), "bad.yaml"); err == nil || !strings.Contains(err.Error(), "component") {
+		t.Errorf("release rule using component: %v", err)
+	}
+}
+
 func TestParseExceptionsErrors(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"no expiry", "exceptions:\n  - rule: r\n    match: {id: x}\n    reason: r\n    approver: a\n", "exc.yaml:2:5: exception for r has no `expires"},
@@ -503,6 +599,49 @@ licenses: [MIT, Apache-2.0]
 		if _, err := ParseApproved([]byte(bad), "a.yaml"); err == nil {
 			t.Errorf("ParseApproved(%q) accepted", bad)
 		}
+	}
+}
+
+// TestMergeApproved: the platform's global list and a product's list
+// combine (entries of both, licences once), and the merged YAML is read
+// back by ParseApproved as `rampart gate --approved` reads it.
+func TestMergeApproved(t *testing.T) {
+	global, err := ParseApproved([]byte("approved:\n  - purl: pkg:generic/linux\n    versions: \">=5.10\"\n    reason: legal\nlicenses: [MIT, Apache-2.0]\n"), "global")
+	if err != nil {
+		t.Fatal(err)
+	}
+	product, err := ParseApproved([]byte("approved:\n  - name: busybox\n    versions: 1.36.x\nlicenses: [Apache-2.0, BSD-3-Clause]\n"), "product")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := MergeApproved(global, nil, product)
+	if len(m.Components) != 2 || strings.Join(m.Licenses, ",") != "MIT,Apache-2.0,BSD-3-Clause" {
+		t.Fatalf("merged = %+v", m)
+	}
+	data, err := m.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseApproved(data, "effective.yaml")
+	if err != nil {
+		t.Fatalf("merged YAML does not parse: %v\n%s", err, data)
+	}
+	for _, tt := range []struct {
+		c    inventory.Component
+		want bool
+	}{
+		{inventory.Component{Name: "linux", Version: "6.1", PURL: "pkg:generic/linux@6.1"}, true},
+		{inventory.Component{Name: "linux", Version: "4.4", PURL: "pkg:generic/linux@4.4"}, false},
+		{inventory.Component{Name: "busybox", Version: "1.36.1"}, true},
+		{inventory.Component{Name: "busybox", Version: "1.37.0"}, false},
+	} {
+		if got := back.Approves(&tt.c); got != tt.want {
+			t.Errorf("round-tripped Approves(%s@%s) = %v, want %v", tt.c.Name, tt.c.Version, got, tt.want)
+		}
+	}
+	empty, _ := MergeApproved().YAML()
+	if a, err := ParseApproved(empty, "empty"); err != nil || len(a.Components) != 0 || len(a.Licenses) != 0 {
+		t.Errorf("empty list YAML %q: %+v %v", empty, a, err)
 	}
 }
 

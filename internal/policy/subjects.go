@@ -12,10 +12,14 @@ const (
 	OnThreat    = "threat"
 	OnFirmware  = "firmware"
 	OnBinary    = "binary"
+	// OnRelease judges the release once (its checklist, product,
+	// version): a rule such as "no shipping without a security code
+	// review" fails once, not once per component.
+	OnRelease = "release"
 )
 
 // Subjects lists the valid `on` values in documentation order.
-var Subjects = []string{OnVuln, OnFinding, OnComponent, OnThreat, OnFirmware, OnBinary}
+var Subjects = []string{OnVuln, OnFinding, OnComponent, OnThreat, OnFirmware, OnBinary, OnRelease}
 
 // Component is one SBOM component (subject `component`, and `vuln.component`).
 type Component struct {

@@ -80,7 +80,7 @@ func TestConformityFromStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		model := "rampart: threatmodel/v1\ntitle: Gateway\nelements:\n  - {id: user, name: User, type: external_entity}\n  - {id: gw, name: Gateway, type: device}\nflows:\n  - {id: f, from: user, to: gw, protocol: http}\n"
-		if _, _, err := portfolio.SaveThreatModel(ctx, st, rel.ProductID, []byte(model), "gw.yaml", "", "alice"); err != nil {
+		if _, err := portfolio.SaveThreatModel(ctx, st, rel.ProductID, []byte(model), "gw.yaml", "", "alice"); err != nil {
 			t.Fatal(err)
 		}
 		cra, err = svc.Report(ctx, rel.ID, conformity.CRA)

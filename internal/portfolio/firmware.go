@@ -24,6 +24,9 @@ type FirmwareRequest struct {
 	Image     []byte
 	// Version names the firmware in its SBOM (default: the release's).
 	Version string
+	// Progress, when set, is told the stage and the percentage done
+	// (unpacking 5, checking files 10–85, recording 90).
+	Progress func(stage string, percent int)
 }
 
 // FirmwareResult summarises an analysed upload.
@@ -36,7 +39,8 @@ type FirmwareResult struct {
 	Issues     int              `json:"issues"`
 	Binaries   int              `json:"binaries"`
 	Scan       store.ScanResult `json:"scan"`
-	Result     *firmware.Result `json:"result"`
+	AnalysisID int64            `json:"analysis_id"`
+	Result     *firmware.Result `json:"result,omitempty"`
 }
 
 // firmwareTool names the findings of firmware analyses.
@@ -56,13 +60,27 @@ func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (
 	if req.FileName == "" {
 		req.FileName = "firmware.bin"
 	}
-	res, err := firmware.Analyze(ctx, req.FileName, req.Image, firmware.Options{})
+	progress := func(string, int) {}
+	if req.Progress != nil {
+		progress = req.Progress
+	}
+	res, err := firmware.Analyze(ctx, req.FileName, req.Image, firmware.Options{Progress: func(stage string, done, total int) {
+		switch {
+		case stage == "unpacking":
+			progress("unpacking", 5)
+		case total > 0:
+			progress("checking files", 10+75*done/total)
+		default:
+			progress("checking files", 10)
+		}
+	}})
 	if err != nil {
 		if errors.Is(err, firmware.ErrUnreadable) {
 			return FirmwareResult{}, fault.Unprocessable(fmt.Errorf("%w: upload the image file (TRX, uImage, squashfs, ext, cpio or tar, or a vendor blob that holds one)", err))
 		}
 		return FirmwareResult{}, err
 	}
+	progress("recording", 90)
 	version := req.Version
 	if version == "" {
 		version = rel.Version
@@ -95,7 +113,8 @@ func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (
 	if err != nil {
 		return FirmwareResult{}, err
 	}
-	if err := st.SaveFirmwareAnalysis(ctx, &store.FirmwareAnalysis{ReleaseID: req.ReleaseID, SHA256: digest, FileName: req.FileName, Result: res, CreatedBy: req.Actor}); err != nil {
+	fa := store.FirmwareAnalysis{ReleaseID: req.ReleaseID, SHA256: digest, FileName: req.FileName, Result: res, CreatedBy: req.Actor}
+	if err := st.SaveFirmwareAnalysis(ctx, &fa); err != nil {
 		return FirmwareResult{}, err
 	}
 	pid, err := st.ReleaseProduct(ctx, req.ReleaseID)
@@ -106,5 +125,5 @@ func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (
 	err = audit.Record(ctx, st, audit.Event{Action: "firmware.import", Object: fmt.Sprintf("release %d (%s)", req.ReleaseID, req.FileName), ProductID: pid,
 		Detail: fmt.Sprintf("sha256 %s: %d files, %d components, %d issues (%d new findings)", digest, res.Counts.Files, len(res.Components), len(res.Issues), scan.New)})
 	return FirmwareResult{ReleaseID: req.ReleaseID, SHA256: digest, Layers: res.Layers, Counts: res.Counts, Components: len(res.Components),
-		Issues: len(res.Issues), Binaries: len(res.Binaries), Scan: scan, Result: res}, err
+		Issues: len(res.Issues), Binaries: len(res.Binaries), Scan: scan, AnalysisID: fa.ID, Result: res}, err
 }

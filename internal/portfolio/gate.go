@@ -10,6 +10,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/sdl"
 	"github.com/rampart-security/rampart/internal/store"
@@ -81,26 +82,23 @@ func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*
 		return nil, err
 	}
 	now := g.now()
-	expired, err := g.st.ExpireExceptions(ctx, rel.ProductID, now.UTC().Format(time.DateOnly))
-	if err != nil {
+	if _, err := g.ExpireExceptions(ctx, rel.ProductID); err != nil {
 		return nil, err
-	}
-	for _, e := range expired {
-		if err := audit.Record(ctx, g.st, audit.Event{At: now, Actor: "system", Source: "gate", Action: "policy.exception.expire",
-			Object: fmt.Sprintf("exception:%d", e.ID), ProductID: e.ProductID, Outcome: "success",
-			Detail: fmt.Sprintf("rule %s, expired %s", e.Rule, e.Expires)}); err != nil {
-			return nil, err
-		}
 	}
 	pol, scope, version, err := g.effectivePolicy(ctx, rel.ProductID)
 	if err != nil {
 		return nil, err
 	}
-	in, err := g.input(ctx, releaseID, rel.ProductID)
+	approved, err := g.effectiveApproved(ctx, rel.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := g.input(ctx, releaseID, rel.ProductID, approved)
 	if err != nil {
 		return nil, err
 	}
 	in.Release.Product, in.Release.Version = rel.ProductName, rel.Version
+	in.Release.ApprovedLicenses = approved.Licenses
 	items, err := g.st.Checklist(ctx, releaseID)
 	if err != nil {
 		return nil, err
@@ -109,7 +107,7 @@ func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*
 	if prev, ok, err := g.previousRelease(ctx, rel.ProductID, releaseID); err != nil {
 		return nil, err
 	} else if ok {
-		base, err := g.input(ctx, prev, rel.ProductID)
+		base, err := g.input(ctx, prev, rel.ProductID, approved)
 		if err != nil {
 			return nil, err
 		}
@@ -146,6 +144,27 @@ func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*
 	}
 	return &GateView{ReleaseID: releaseID, Passed: rep.Passed, Violations: rep.Violations, ExpiredExceptions: rep.ExpiredExceptions,
 		PolicyScope: scope, PolicyVersion: version, Trigger: trigger, EvaluatedAt: res.EvaluatedAt, Exceptions: excs}, nil
+}
+
+// ExpireExceptions marks approved exceptions of a product (0: every
+// product) past their expiry day as expired, each with an event
+// (policy.exception.expired) and an audit event (policy.exception.expire).
+// Evaluate runs it first; the background jobs run it for every product so
+// an exception expires on its day even when nothing is uploaded.
+func (g *Gate) ExpireExceptions(ctx context.Context, productID int64) ([]store.PolicyException, error) {
+	now := g.now()
+	expired, err := g.st.ExpireExceptions(ctx, productID, now.UTC().Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range expired {
+		if err := audit.Record(ctx, g.st, audit.Event{At: now, Actor: "system", Source: "gate", Action: "policy.exception.expire",
+			Object: fmt.Sprintf("exception:%d", e.ID), ProductID: e.ProductID, Outcome: "success",
+			Detail: fmt.Sprintf("rule %s, expired %s", e.Rule, e.Expires)}); err != nil {
+			return nil, err
+		}
+	}
+	return expired, nil
 }
 
 // OnChange re-evaluates a release after an import; errors are returned for
@@ -196,20 +215,31 @@ func (g *Gate) previousRelease(ctx context.Context, productID, releaseID int64) 
 	}
 }
 
-// input gathers a release's subjects from the store.
-func (g *Gate) input(ctx context.Context, releaseID, productID int64) (*policy.Input, error) {
+// input gathers a release's subjects from the store: components (with the
+// approved list), vulnerability matches, active findings, the latest
+// firmware analysis (issues and binaries) and the product's threat model.
+func (g *Gate) input(ctx context.Context, releaseID, productID int64, approved *policy.Approved) (*policy.Input, error) {
 	in := &policy.Input{Sources: map[string]string{}}
 	comps, err := g.st.AllComponents(ctx, releaseID)
 	if err != nil {
 		return nil, err
 	}
-	in.Components = policy.FromComponents(comps, nil)
+	in.Components = policy.FromComponents(comps, approved)
 	if g.vulns != nil && len(comps) > 0 {
 		matches, _, err := g.vulns.MatchRelease(ctx, releaseID)
 		if err != nil {
 			return nil, err
 		}
-		in.Vulns = policy.FromMatches(matches, nil)
+		in.Vulns = policy.FromMatches(matches, approved)
+	}
+	fa, err := g.st.LatestFirmwareAnalysis(ctx, releaseID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		in.Firmware, in.Binaries = firmwareSubjects(fa.Result)
+		in.Sources[policy.OnFirmware], in.Sources[policy.OnBinary] = fa.FileName, fa.FileName
 	}
 	after := ""
 	for {
@@ -236,6 +266,92 @@ func (g *Gate) input(ctx context.Context, releaseID, productID int64) (*policy.I
 		}
 	}
 	return in, nil
+}
+
+// firmwareSubjects converts a stored firmware analysis into the gate's
+// firmware and binary subjects (as `rampart gate --firmware` reads the
+// JSON of `rampart firmware analyze`).
+func firmwareSubjects(res *firmware.Result) ([]policy.FirmwareIssue, []policy.Binary) {
+	if res == nil {
+		return nil, nil
+	}
+	issues := make([]policy.FirmwareIssue, 0, len(res.Issues))
+	for _, is := range res.Issues {
+		issues = append(issues, policy.FirmwareIssue{Kind: string(is.Kind), Severity: strings.ToLower(string(is.Severity)), Path: is.Path, Detail: is.Detail,
+			Account: is.Account, Port: int64(is.Port), New: true})
+	}
+	bins := make([]policy.Binary, 0, len(res.Binaries))
+	for _, b := range res.Binaries {
+		relro := strings.ToLower(b.RELRO)
+		if relro != "partial" && relro != "full" {
+			relro = "none"
+		}
+		bins = append(bins, policy.Binary{Path: b.Path, NX: b.NX, PIE: b.PIE, RELRO: relro, Canary: b.Canary, Fortify: b.Fortify, Stripped: b.Stripped, New: true})
+	}
+	return issues, bins
+}
+
+// ApprovedView is the approved-component list in effect for a product:
+// the global list and the product's own (nil when not set), and the
+// merged YAML the gate uses (usable as `rampart gate --approved`).
+type ApprovedView struct {
+	Global    *store.PolicyVersion `json:"global"`
+	Product   *store.PolicyVersion `json:"product,omitempty"`
+	Effective string               `json:"effective"`
+}
+
+// ApprovedOf returns the global list and, for productID > 0, the
+// product's list and their merge.
+func (g *Gate) ApprovedOf(ctx context.Context, productID int64) (ApprovedView, *policy.Approved, error) {
+	var v ApprovedView
+	var lists []*policy.Approved
+	scopes := []int64{0}
+	if productID != 0 {
+		scopes = append(scopes, productID)
+	}
+	for _, id := range scopes {
+		pv, err := g.st.Approved(ctx, id, 0)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return v, nil, err
+		}
+		a, err := policy.ParseApproved([]byte(pv.Source), fmt.Sprintf("approved-%d-v%d.yaml", id, pv.Version))
+		if err != nil {
+			return v, nil, fmt.Errorf("stored approved list: %w", err)
+		}
+		lists = append(lists, a)
+		if id == 0 {
+			v.Global = &pv
+		} else {
+			v.Product = &pv
+		}
+	}
+	merged := policy.MergeApproved(lists...)
+	y, err := merged.YAML()
+	if err != nil {
+		return v, nil, err
+	}
+	v.Effective = string(y)
+	return v, merged, nil
+}
+
+func (g *Gate) effectiveApproved(ctx context.Context, productID int64) (*policy.Approved, error) {
+	_, a, err := g.ApprovedOf(ctx, productID)
+	return a, err
+}
+
+// SaveApproved validates and stores a new version of a product's approved
+// components and licences (productID 0: the global list).
+func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, actor string) (store.PolicyVersion, bool, error) {
+	if strings.TrimSpace(source) == "" {
+		return store.PolicyVersion{}, false, fault.Invalid("approved", "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])")
+	}
+	if _, err := policy.ParseApproved([]byte(source), "approved.yaml"); err != nil {
+		return store.PolicyVersion{}, false, fault.Invalid("approved", "%v", err)
+	}
+	return g.st.SaveApproved(ctx, productID, source, note, actor, g.now())
 }
 
 // SavePolicy validates (compiles) and stores a new version of a product's

@@ -4,10 +4,10 @@
 package portfolio
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,24 +37,72 @@ func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name stri
 	return importSBOM(ctx, st, releaseID, name, doc, store.NewBlob(name, "application/octet-stream", data))
 }
 
-// ImportSBOMFrom is ImportSBOM reading an upload (a spooled file) of at
-// most limit bytes. The document is read once; its raw bytes are kept in the
-// store up to MaxKeptReport, larger ones are recorded by SHA-256 only
-// (a 500 MB SBOM is not copied into the database inside the transaction).
-func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name string, r io.Reader, limit int64) (ImportResult, error) {
+// ImportSBOMFrom is ImportSBOM reading an upload (a spooled file, or an
+// open file for the CLI) of size bytes. A document up to
+// sbom.StreamThreshold is read into memory and decoded whole, as ImportSBOM
+// does; a larger one is streamed (sbom.DecodeStream): validated, then
+// decoded one component at a time and written in batches inside the one
+// import transaction, so a 500 MB SBOM does not cost 500 MB of memory. Raw
+// bytes are kept in the store up to MaxKeptReport, larger documents are
+// recorded by SHA-256 only (a 500 MB SBOM is not copied into the database).
+func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name string, ra io.ReaderAt, size int64) (ImportResult, error) {
+	if size <= streamThreshold {
+		data, err := io.ReadAll(io.NewSectionReader(ra, 0, size))
+		if err != nil {
+			return ImportResult{}, fmt.Errorf("%s: read SBOM: %w", name, err)
+		}
+		return ImportSBOM(ctx, st, releaseID, name, data)
+	}
 	hash := sha256.New()
-	var kept bytes.Buffer
-	keep := &limitedBuffer{buf: &kept, max: MaxKeptReport}
-	doc, err := sbom.Decode(io.TeeReader(r, io.MultiWriter(hash, keep)), name, sbom.Options{MaxBytes: limit})
+	if _, err := io.Copy(hash, io.NewSectionReader(ra, 0, size)); err != nil {
+		return ImportResult{}, fmt.Errorf("%s: read SBOM: %w", name, err)
+	}
+	blob := store.Blob{SHA256: hex.EncodeToString(hash.Sum(nil)), Name: name, MediaType: "application/octet-stream"}
+	if size <= MaxKeptReport {
+		data, err := io.ReadAll(io.NewSectionReader(ra, 0, size))
+		if err != nil {
+			return ImportResult{}, fmt.Errorf("%s: read SBOM: %w", name, err)
+		}
+		blob = store.NewBlob(name, "application/octet-stream", data)
+	}
+	// Validation (the first pass) runs before the transaction opens, so no
+	// write lock is held while a large document is checked.
+	prep, err := sbom.Prepare(ra, size, name)
 	if err != nil {
 		return ImportResult{}, invalidSBOM{err}
 	}
-	blob := store.Blob{SHA256: hex.EncodeToString(hash.Sum(nil)), Name: name, MediaType: "application/octet-stream"}
-	if !keep.over {
-		blob = store.NewBlob(name, "application/octet-stream", kept.Bytes())
+	f := prep.Format()
+	var res ImportResult
+	// The components and the audit record of the import commit together;
+	// an error while streaming rolls the whole transaction back.
+	err = st.Atomic(ctx, func(ctx context.Context) error {
+		n, err := st.ImportComponentsStream(ctx, releaseID, blob, func(w *store.ComponentWriter) error {
+			_, derr := prep.Emit(w)
+			var ve *sbom.ValidationError
+			if errors.As(derr, &ve) {
+				return invalidSBOM{derr}
+			}
+			return derr
+		})
+		if err != nil {
+			return err
+		}
+		res = ImportResult{ReleaseID: releaseID, Format: f.Name, SpecVersion: f.SpecVersion, Components: n, SHA256: blob.SHA256}
+		pid, err := st.ReleaseProduct(ctx, releaseID)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, st, audit.Event{Action: audit.ActionSBOMImport, Object: fmt.Sprintf("release %d (%s)", releaseID, name), ProductID: pid,
+			Detail: fmt.Sprintf("%s %s, %d components, sha256 %s (streamed)", res.Format, res.SpecVersion, res.Components, res.SHA256)})
+	})
+	if err != nil {
+		return ImportResult{}, err
 	}
-	return importSBOM(ctx, st, releaseID, name, doc, blob)
+	return res, nil
 }
+
+// streamThreshold is sbom.StreamThreshold; tests lower it.
+var streamThreshold = sbom.StreamThreshold
 
 func importSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, doc *sbom.Document, blob store.Blob) (ImportResult, error) {
 	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}

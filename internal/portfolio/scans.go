@@ -14,6 +14,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners"
+	"github.com/rampart-security/rampart/internal/scanners/defectdojo"
 	"github.com/rampart-security/rampart/internal/spool"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -23,12 +24,15 @@ import (
 // (a 1 GB Nessus export should not double the database).
 const MaxKeptReport = 64 << 20
 
+// DefectDojoScope is the default scope of a DefectDojo findings export.
+const DefectDojoScope = "defectdojo"
+
 // ScanRequest is a scanner report to import into a release.
 type ScanRequest struct {
 	ReleaseID int64
 	FileName  string
 	Tool      string // empty: detect from content
-	Scope     string // empty: the tool name
+	Scope     string // empty: the tool name (DefectDojoScope for a DefectDojo export)
 	Actor     string
 	Report    io.Reader
 }
@@ -58,7 +62,14 @@ func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.Sc
 	hash := sha256.New()
 	var kept bytes.Buffer
 	keep := &limitedBuffer{buf: &kept, max: MaxKeptReport}
-	in := store.ScanImport{ReleaseID: req.ReleaseID, Tool: format.Name, Scope: req.Scope, FileName: req.FileName, Actor: req.Actor,
+	scope := req.Scope
+	if scope == "" && format.Name == defectdojo.Name {
+		// A DefectDojo migration has one scope whichever way it comes in
+		// (rampart scan import-defectdojo, the API, the release page), so
+		// a later import of a newer export reconciles the same findings.
+		scope = DefectDojoScope
+	}
+	in := store.ScanImport{ReleaseID: req.ReleaseID, Tool: format.Name, Scope: scope, FileName: req.FileName, Actor: req.Actor,
 		Each: func(emit func(findings.Finding) error) error {
 			// Each attempt of the transaction reads the report from the start.
 			if _, err := src.Seek(0, io.SeekStart); err != nil {

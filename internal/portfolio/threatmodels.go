@@ -29,14 +29,26 @@ type invalidModel struct{ error }
 func (e invalidModel) Unwrap() error { return e.error }
 func (invalidModel) HTTPStatus() int { return http.StatusUnprocessableEntity }
 
+// SavedThreatModel is the result of saving a threat model.
+type SavedThreatModel struct {
+	Version store.ThreatModelVersion
+	// Created is false when the model is identical to the latest version.
+	Created bool
+	// ImportWarnings say what an imported format could not carry over as
+	// it is (a Threat Dragon flow attached to one element: its threats
+	// kept, the flow not); empty for Rampart's own format.
+	ImportWarnings []string
+}
+
 // SaveThreatModel stores a product's threat model as a new version. The
 // input may be Rampart YAML/JSON or any importable format (Threagile, OWASP
 // Threat Dragon, Open Threat Model): it is converted, validated, and stored
 // as canonical Rampart YAML. An identical model does not make a new version.
-func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data []byte, name, note, actor string) (store.ThreatModelVersion, bool, error) {
+func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data []byte, name, note, actor string) (SavedThreatModel, error) {
+	var out SavedThreatModel
 	format, err := imports.Detect(data)
 	if err != nil {
-		return store.ThreatModelVersion{}, false, invalidModel{fmt.Errorf("%s: %w", name, err)}
+		return out, invalidModel{fmt.Errorf("%s: %w", name, err)}
 	}
 	var m *threatmodel.Model
 	if format == imports.Rampart {
@@ -48,30 +60,32 @@ func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data
 		}})
 		if im != nil {
 			m = im.Model
+			out.ImportWarnings = im.Warnings
 		}
 	}
 	if err != nil {
-		return store.ThreatModelVersion{}, false, invalidModel{err}
+		return SavedThreatModel{}, invalidModel{err}
 	}
 	if err := threatmodel.Validate(m); err != nil {
-		return store.ThreatModelVersion{}, false, invalidModel{err}
+		return SavedThreatModel{}, invalidModel{err}
 	}
 	src, err := threatmodel.Marshal(m)
 	if err != nil {
-		return store.ThreatModelVersion{}, false, err
+		return SavedThreatModel{}, err
 	}
-	var v store.ThreatModelVersion
-	var created bool
 	// The new version and its audit record commit together.
 	err = st.Atomic(ctx, func(ctx context.Context) error {
 		var err error
-		v, created, err = st.SaveThreatModel(ctx, productID, string(src), note, actor)
-		if err != nil || !created {
+		out.Version, out.Created, err = st.SaveThreatModel(ctx, productID, string(src), note, actor)
+		if err != nil || !out.Created {
 			return err
 		}
-		return audit.Record(ctx, st, audit.Event{Action: "threatmodel.save", Object: fmt.Sprintf("threat model v%d (%s)", v.Version, name), ProductID: productID, Detail: note})
+		return audit.Record(ctx, st, audit.Event{Action: "threatmodel.save", Object: fmt.Sprintf("threat model v%d (%s)", out.Version.Version, name), ProductID: productID, Detail: note})
 	})
-	return v, created, err
+	if err != nil {
+		return SavedThreatModel{}, err
+	}
+	return out, nil
 }
 
 // ProductThreats loads a version (0: latest) of a product's model, checks

@@ -102,6 +102,13 @@ func TestDefectDojoTriageKept(t *testing.T) {
 		if f := status["SQL Injection in login"]; f.FirstSeen.Format("2006-01-02") != "2025-03-01" {
 			t.Errorf("first seen %v", f.FirstSeen)
 		}
+		// The same export uploaded through the API or the release page (no
+		// tool, no scope: detected) lands in the migration's scope, so it
+		// reconciles with the CLI import instead of duplicating it.
+		res, err = portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "upload.json", Actor: "web", Report: strings.NewReader(string(b))})
+		if err != nil || res.Scope != portfolio.DefectDojoScope || res.Tool != "defectdojo-export" || res.New != 0 || res.Unchanged != 6 || res.Closed != 0 {
+			t.Fatalf("upload without tool or scope: %+v %v", res, err)
+		}
 	})
 }
 

@@ -2,12 +2,14 @@ package portfolio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/firmware/kconfig"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -112,6 +114,10 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 		if a, ok := analyses[[2]string{out[i].ComponentRef, out[i].VulnID}]; ok {
 			a := a
 			out[i].Analysis = &a
+		} else if sup := matches[i].Suppressed; sup != nil && sup.Source == kernelConfigSource {
+			// Derived, not decided: kept with the match, recomputed at every match.
+			out[i].Analysis = &store.Analysis{Status: sup.Status, Justification: sup.Justification, Detail: sup.ImpactStatement,
+				UpdatedAt: time.Now().UTC(), UpdatedBy: "rampart-firmware"}
 		}
 	}
 	added, err := v.st.ReplaceReleaseVulns(ctx, releaseID, out)
@@ -159,7 +165,69 @@ func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match
 	for k, a := range analyses {
 		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification, ImpactStatement: a.Detail, Source: "rampart analysis"})
 	}
-	return m.Match(comps, stmts), analyses, nil
+	matches := m.Match(comps, stmts)
+	if err := v.applyKernelConfig(ctx, releaseID, matches, analyses); err != nil {
+		return nil, nil, err
+	}
+	return matches, analyses, nil
+}
+
+// kernelConfigSource names the VEX statements derived from a firmware
+// image's kernel configuration.
+const kernelConfigSource = "rampart-firmware kernel configuration"
+
+// applyKernelConfig marks kernel CVEs not affected when the release's
+// latest firmware image has a kernel configuration that does not build
+// the vulnerable subsystem. It is derived afresh at every match from the
+// latest image, so a later image that builds the subsystem brings the
+// match back; a recorded analysis (a person's decision) always wins.
+func (v *Vulns) applyKernelConfig(ctx context.Context, releaseID int64, matches []vuln.Match, analyses map[[2]string]store.Analysis) error {
+	var cfg *kconfig.Config
+	loaded := false
+	for i := range matches {
+		mt := &matches[i]
+		if mt.Suppressed != nil || mt.Advisory == nil || !isKernel(mt.Component) {
+			continue
+		}
+		if _, decided := analyses[[2]string{mt.Component.Ref, mt.Advisory.ID}]; decided {
+			continue
+		}
+		if !loaded {
+			loaded = true
+			a, err := v.st.LatestFirmwareAnalysis(ctx, releaseID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if cfg = a.Result.KernelConfig; cfg == nil {
+				return nil
+			}
+		}
+		if reason, ok := kconfig.NotAffected(cfg, mt.Advisory.Summary, mt.Advisory.Details); ok {
+			mt.Suppressed = &vuln.VEXStatement{VulnID: mt.Advisory.ID, Product: mt.Component.Ref, Status: vuln.VEXNotAffected,
+				Justification: "vulnerable_code_not_present", ImpactStatement: reason, Source: kernelConfigSource}
+		}
+	}
+	return nil
+}
+
+// isKernel reports whether a component is the Linux kernel (as the
+// firmware analysis or an SBOM names it).
+func isKernel(c *inventory.Component) bool {
+	if c == nil {
+		return false
+	}
+	if c.Name == "linux" || c.Name == "linux-kernel" {
+		return true
+	}
+	for _, cpe := range c.CPEs {
+		if strings.Contains(cpe, ":linux:linux_kernel:") {
+			return true
+		}
+	}
+	return false
 }
 
 // RematchAll re-matches every release (after new vulnerability data) and

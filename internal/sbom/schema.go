@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"embed"
@@ -175,6 +176,12 @@ func stripPointerIDs(v any, root bool) {
 var schemaPrinter = message.NewPrinter(language.English)
 
 func jsonSyntaxError(data []byte, name string, err error, off int64) error {
+	return jsonSyntaxErrorAt(bytes.NewReader(data), int64(len(data)), name, err, off)
+}
+
+// jsonSyntaxErrorAt is jsonSyntaxError for a document read from ra (size
+// bytes): the line is counted by reading ra up to the offset.
+func jsonSyntaxErrorAt(ra io.ReaderAt, size int64, name string, err error, off int64) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
@@ -184,12 +191,51 @@ func jsonSyntaxError(data []byte, name string, err error, off int64) error {
 		return invalid(name, "/"+strings.ReplaceAll(te.Field, ".", "/"), "got JSON %s, want %s", te.Value, te.Type)
 	}
 	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		return invalid(name, fmt.Sprintf("line %d", lineOf(data, int64(len(data)))), "truncated JSON: unexpected end of input")
+		return invalid(name, fmt.Sprintf("line %d", lineAt(ra, size, size)), "truncated JSON: unexpected end of input")
 	}
-	return invalid(name, fmt.Sprintf("line %d", lineOf(data, off)), "malformed JSON: %v", err)
+	return invalid(name, fmt.Sprintf("line %d", lineAt(ra, size, off)), "malformed JSON: %v", err)
 }
 
-// validateStream validates a JSON SBOM without building its whole generic
+// lineAt returns the 1-based line of byte offset off in the size bytes of ra.
+func lineAt(ra io.ReaderAt, size, off int64) int {
+	off = max(0, min(off, size))
+	buf := make([]byte, 64<<10)
+	line := 1
+	for pos := int64(0); pos < off; {
+		n, err := ra.ReadAt(buf[:min(int64(len(buf)), off-pos)], pos)
+		line += bytes.Count(buf[:n], []byte{'\n'})
+		pos += int64(n)
+		if err != nil || n == 0 {
+			break
+		}
+	}
+	return line
+}
+
+// validateStream is validateReader over a document in memory.
+func validateStream(data []byte, key, name string) error {
+	return validateReader(bytes.NewReader(data), int64(len(data)), key, name, nil)
+}
+
+// streamHooks let a caller of validateReader look at the document while it
+// is validated, so a streaming import collects what it needs (bom-refs,
+// dependency refs) in the same pass. Each hook runs in the decoding
+// goroutine, in document order; v must not be modified.
+type streamHooks struct {
+	// item sees each item of a split array, with its byte offset (of the
+	// text before the item: white space or a comma may come first).
+	item func(prop string, idx int, off int64, v any)
+	// value sees each other top-level value.
+	value func(key string, v any)
+	// skipUnique reports whether an item of a uniqueItems array need not
+	// be hashed because its uniqueness follows from another check (a
+	// CycloneDX component with a bom-ref: bom-refs are unique, so two
+	// equal components are rejected as a duplicate bom-ref). It keeps the
+	// uniqueness index of a million-component document small.
+	skipUnique func(prop string, v any) bool
+}
+
+// validateReader validates a JSON SBOM without building its whole generic
 // tree: it walks the top-level object with a streaming decoder, validates
 // each item of the large arrays (see splitArrays) on its own as soon as it
 // is decoded, on all cores, checks those arrays' uniqueness by content hash
@@ -197,14 +243,17 @@ func jsonSyntaxError(data []byte, name string, err error, off int64) error {
 // the arrays emptied. This is the same check as validating the whole
 // document, at a fraction of the memory. The reported error is the
 // top-level one if any, else the one for the lowest failing array index.
-func validateStream(data []byte, key, name string) error {
+func validateReader(ra io.ReaderAt, size int64, key, name string, hooks *streamHooks) error {
 	cs, err := compiledFor(key)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	if hooks == nil {
+		hooks = &streamHooks{}
+	}
+	dec := json.NewDecoder(io.NewSectionReader(ra, 0, size))
 	dec.UseNumber()
-	syntax := func(err error) error { return jsonSyntaxError(data, name, err, dec.InputOffset()) }
+	syntax := func(err error) error { return jsonSyntaxErrorAt(ra, size, name, err, dec.InputOffset()) }
 	tok, err := dec.Token()
 	if err != nil {
 		return syntax(err)
@@ -266,25 +315,40 @@ func validateStream(data []byte, key, name string) error {
 			return syntax(err)
 		}
 		k, _ := tok.(string)
-		if sa, split := cs.split[k]; split && peekArray(data, dec.InputOffset()) {
+		if sa, split := cs.split[k]; split && peekArrayAt(ra, dec.InputOffset()) {
 			if _, err := dec.Token(); err != nil { // [
 				stop()
 				return syntax(err)
 			}
-			seen := map[[32]byte]int{}
+			// The uniqueness index holds 8 bytes of each item's SHA-256
+			// and the item's offset; an index hit is confirmed by decoding
+			// the earlier item again, so a hash collision never rejects.
+			type seenAt struct {
+				idx int
+				off int64
+			}
+			seen := map[uint64]seenAt{}
 			for i := 0; dec.More(); i++ {
+				off := dec.InputOffset()
 				var v any
 				if err := dec.Decode(&v); err != nil {
 					stop()
 					return syntax(err)
 				}
-				if sa.unique && dupErr == nil {
+				if hooks.item != nil {
+					hooks.item(k, i, off, v)
+				}
+				if sa.unique && dupErr == nil && (hooks.skipUnique == nil || !hooks.skipUnique(k, v)) {
 					canon = appendCanonical(canon[:0], v)
-					h := sha256.Sum256(canon)
-					if j, dup := seen[h]; dup {
-						dupErr = invalid(name, "/"+k, "items at %d and %d are equal", j, i)
+					sum := sha256.Sum256(canon)
+					h := binary.LittleEndian.Uint64(sum[:8])
+					if prev, hit := seen[h]; hit {
+						if equalItemAt(ra, size, prev.off, canon) {
+							dupErr = invalid(name, "/"+k, "items at %d and %d are equal", prev.idx, i)
+						}
+					} else {
+						seen[h] = seenAt{i, off}
 					}
-					seen[h] = i
 				}
 				items <- item{k, i, v}
 			}
@@ -300,6 +364,9 @@ func validateStream(data []byte, key, name string) error {
 			stop()
 			return syntax(err)
 		}
+		if hooks.value != nil {
+			hooks.value(k, v)
+		}
 		shallow[k] = v
 	}
 	stop()
@@ -307,7 +374,7 @@ func validateStream(data []byte, key, name string) error {
 		return syntax(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return invalid(name, fmt.Sprintf("line %d", lineOf(data, dec.InputOffset())), "unexpected data after the top-level JSON value")
+		return invalid(name, fmt.Sprintf("line %d", lineAt(ra, size, dec.InputOffset())), "unexpected data after the top-level JSON value")
 	}
 	if err := schemaError(cs.sch.Validate(shallow), shallow, nil, name); err != nil {
 		return err
@@ -321,19 +388,55 @@ func validateStream(data []byte, key, name string) error {
 	return nil
 }
 
-// peekArray reports whether the next non-space byte at off opens an array
-// (skipping the ':' after a key).
-func peekArray(data []byte, off int64) bool {
-	for i := int(off); i < len(data); i++ {
-		switch data[i] {
-		case ' ', '\t', '\r', '\n', ':':
-			continue
-		case '[':
-			return true
+// peekArrayAt reports whether the next non-space byte at off opens an
+// array (skipping the ':' after a key).
+func peekArrayAt(ra io.ReaderAt, off int64) bool {
+	buf := make([]byte, 256)
+	for {
+		n, err := ra.ReadAt(buf, off)
+		for _, c := range buf[:n] {
+			switch c {
+			case ' ', '\t', '\r', '\n', ':':
+				continue
+			case '[':
+				return true
+			}
+			return false
 		}
+		if err != nil || n == 0 {
+			return false
+		}
+		off += int64(n)
+	}
+}
+
+// decodeItemAt decodes the JSON value that follows offset off (after any
+// white space and one separating comma) in the size bytes of ra.
+func decodeItemAt(ra io.ReaderAt, size, off int64, v any) error {
+	r := bufio.NewReader(io.NewSectionReader(ra, off, size-off))
+	for {
+		c, err := r.ReadByte()
+		if err != nil {
+			return err
+		}
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' {
+			continue
+		}
+		_ = r.UnreadByte()
+		break
+	}
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// equalItemAt reports whether the item at off has the canonical encoding canon.
+func equalItemAt(ra io.ReaderAt, size, off int64, canon []byte) bool {
+	var v any
+	if err := decodeItemAt(ra, size, off, &v); err != nil {
 		return false
 	}
-	return false
+	return bytes.Equal(appendCanonical(nil, v), canon)
 }
 
 // schemaError converts a validator error for the value v, found at the

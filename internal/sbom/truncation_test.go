@@ -14,7 +14,7 @@ import (
 
 // TestTruncatedSBOMsRejected is the SBOM half of issue 12's truncation
 // suite: every corpus SBOM that decodes, cut at several offsets, is
-// rejected with an error naming the file, unless only white space was cut
+// rejected, by Decode and by DecodeStream, with an error naming the file, unless only white space was cut
 // or (tag-value, which has no closing marker) the cut falls exactly on a
 // line boundary and the shortened document is still complete.
 func TestTruncatedSBOMsRejected(t *testing.T) {
@@ -47,6 +47,10 @@ func TestTruncatedSBOMsRejected(t *testing.T) {
 			}
 			cuts++
 			doc, err := sbom.DecodeBytes(data[:cut], rel)
+			// The streaming decoder (large uploads) must say the same.
+			if _, _, serr := streamDecode(data[:cut], rel); (serr == nil) != (err == nil) {
+				t.Errorf("%s cut at %d: Decode says %v, DecodeStream says %v", rel, cut, err, serr)
+			}
 			switch {
 			case err != nil:
 				rejected++

@@ -7,6 +7,7 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/defectdojo"
 	"github.com/rampart-security/rampart/internal/scanners/depcheck"
 	"github.com/rampart-security/rampart/internal/scanners/generic"
+	"github.com/rampart-security/rampart/internal/scanners/gitlabdast"
 	"github.com/rampart-security/rampart/internal/scanners/gosec"
 	"github.com/rampart-security/rampart/internal/scanners/grype"
 	"github.com/rampart-security/rampart/internal/scanners/nessus"
@@ -198,6 +199,14 @@ func formats() []Format {
 			DetectRule:  generic.DetectRuleCSV,
 			Detect:      generic.DetectCSV,
 			Parse:       generic.ParseCSV,
+		},
+		{
+			Name:        gitlabdast.Name,
+			Aliases:     []string{"gitlab-dast-json", "gitlab-dast-api"},
+			Description: "GitLab DAST JSON report (security report schema for DAST, v2–v15; DAST and DAST API analyzers)",
+			DetectRule:  gitlabdast.DetectRule,
+			Detect:      gitlabdast.Detect,
+			Parse:       gitlabdast.Parse,
 		},
 		{
 			Name:        snyk.Name,

@@ -66,6 +66,7 @@ func newEnv(t *testing.T, engine string) *env {
 	e.srv = server.New(server.Config{PublicMetrics: true, MaxUpload: 8 << 20}, st, log)
 	ts := httptest.NewServer(e.srv.Handler())
 	t.Cleanup(ts.Close)
+	t.Cleanup(e.srv.Firmware().Wait) // before the store closes
 	e.url = ts.URL
 	return e
 }

@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-security/rampart/internal/inventory"
 )
@@ -27,20 +30,61 @@ func TestFirmwareUpload(t *testing.T) {
 			var res struct {
 				Components, Issues int
 				SHA256             string
+				AnalysisID         int64 `json:"analysis_id"`
 				Scan               struct {
 					Tool          string
 					New, Findings int
 				}
 			}
 			path := fmt.Sprintf("/api/v1/releases/%d/firmware?filename=rootfs.sqsh", rel.ID)
+			// upload queues the image (202 at once) and follows the job
+			// until it ends, checking that progress only grows.
+			upload := func(body []byte) (job struct {
+				ID            int64
+				AnalysisID    int64 `json:"analysis_id"`
+				Status, Stage string
+				Progress      int
+				Error         string
+				Summary       json.RawMessage
+			}) {
+				t.Helper()
+				r := e.call(t, "editor", "POST", path, body, &job)
+				if r.StatusCode != 202 || job.ID == 0 || job.Status != "queued" || r.Header.Get("Location") != fmt.Sprintf("/api/v1/firmware-jobs/%d", job.ID) {
+					t.Fatalf("upload: %d %+v location %q", r.StatusCode, job, r.Header.Get("Location"))
+				}
+				last := 0
+				for deadline := time.Now().Add(2 * time.Minute); ; {
+					if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/firmware-jobs/%d", job.ID), nil, &job); r.StatusCode != 200 {
+						t.Fatalf("job: %d", r.StatusCode)
+					}
+					if job.Progress < last && job.Status != "failed" {
+						t.Errorf("progress went back from %d to %d (%s)", last, job.Progress, job.Stage)
+					}
+					last = job.Progress
+					if job.Status == "done" || job.Status == "failed" {
+						return job
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("job still %s at %s", job.Status, job.Stage)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
 			if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/firmware", rel.ID), nil, nil); r.StatusCode != 404 {
 				t.Errorf("latest analysis before any upload: %d, want 404", r.StatusCode)
 			}
 			if r := e.call(t, "viewer", "POST", path, img, nil); r.StatusCode != 403 {
 				t.Errorf("viewer upload: %d", r.StatusCode)
 			}
-			if r := e.call(t, "editor", "POST", path, img, &res); r.StatusCode != 200 {
-				t.Fatalf("upload: %d", r.StatusCode)
+			job := upload(img)
+			if job.Status != "done" || job.Progress != 100 || job.Error != "" {
+				t.Fatalf("job %+v", job)
+			}
+			if err := json.Unmarshal(job.Summary, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.AnalysisID == 0 || res.AnalysisID != job.AnalysisID {
+				t.Errorf("analysis id %d, job says %d", res.AnalysisID, job.AnalysisID)
 			}
 			if res.Components < 3 || res.Issues < 20 || res.Scan.Tool != "rampart-firmware" || res.Scan.New != res.Scan.Findings || len(res.SHA256) != 64 {
 				t.Errorf("result %+v", res)
@@ -79,11 +123,20 @@ func TestFirmwareUpload(t *testing.T) {
 				t.Errorf("stored analysis %+v", stored)
 			}
 			// Re-upload: reconciled, nothing new.
-			if r := e.call(t, "editor", "POST", path, img, &res); r.StatusCode != 200 || res.Scan.New != 0 {
-				t.Errorf("re-upload: %d %+v", r.StatusCode, res.Scan)
+			job = upload(img)
+			if err := json.Unmarshal(job.Summary, &res); err != nil || job.Status != "done" || res.Scan.New != 0 {
+				t.Errorf("re-upload: %+v %+v %v", job, res.Scan, err)
 			}
-			if r := e.call(t, "editor", "POST", path, []byte("this is not a firmware image at all"), nil); r.StatusCode != 422 {
-				t.Errorf("junk upload: %d", r.StatusCode)
+			// Junk fails its job, naming why, and changes nothing.
+			job = upload([]byte("this is not a firmware image at all"))
+			if job.Status != "failed" || !strings.Contains(job.Error, "unreadable firmware image") || job.AnalysisID != 0 {
+				t.Errorf("junk upload: %+v", job)
+			}
+			if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/firmware", rel.ID), nil, &stored); r.StatusCode != 200 || stored.SHA256 != res.SHA256 {
+				t.Errorf("after junk, latest analysis %d %s", r.StatusCode, stored.SHA256)
+			}
+			if r := e.call(t, "viewer", "GET", "/api/v1/firmware-jobs/999999", nil, nil); r.StatusCode != 404 {
+				t.Errorf("missing job: %d", r.StatusCode)
 			}
 		})
 	}

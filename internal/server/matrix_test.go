@@ -118,6 +118,7 @@ var matrix = map[string]who{
 	"POST /api/v1/releases/{id}/scans":                          write,
 	"POST /api/v1/releases/{id}/firmware":                       write,
 	"GET /api/v1/releases/{id}/firmware":                        read,
+	"GET /api/v1/firmware-jobs/{id}":                            read,
 	"GET /api/v1/releases/{id}/scans":                           read,
 	"GET /api/v1/findings":                                      signedIn,
 	"GET /api/v1/findings/export":                               signedIn,
@@ -187,6 +188,10 @@ var matrix = map[string]who{
 	"GET /api/v1/products/{id}/policy/versions":                 read,
 	"GET /api/v1/policy":                                        signedIn,
 	"PUT /api/v1/policy":                                        admins,
+	"GET /api/v1/products/{id}/approved":                        read,
+	"PUT /api/v1/products/{id}/approved":                        manage,
+	"GET /api/v1/approved":                                      signedIn,
+	"PUT /api/v1/approved":                                      admins,
 	"GET /api/v1/products/{id}/exceptions":                      read,
 	"POST /api/v1/products/{id}/exceptions":                     write,
 	"POST /api/v1/products/{id}/exceptions/{exception}/approve": manage,
@@ -225,24 +230,30 @@ var matrix = map[string]who{
 	"GET /.well-known/csaf/amber/{path...}":        signedIn,
 	"GET /.well-known/csaf/red/{path...}":          signedIn,
 	// UI: findings, threat models, vulnerabilities, reports
-	"GET /findings":                         signedIn,
-	"POST /findings/triage":                 signedIn, // write checked per finding
-	"GET /findings/{id}":                    read,
-	"POST /releases/{id}/scans":             write,
-	"GET /products/{id}/threatmodel":        read,
-	"POST /products/{id}/threatmodel":       write,
-	"POST /products/{id}/threats/track":     write,
-	"GET /products/{id}/threatmodel/diff":   read,
-	"GET /threatmodel/rules":                signedIn,
-	"GET /vulnerabilities/{vuln}":           signedIn,
-	"POST /releases/{id}/analysis":          write,
-	"GET /releases/{id}/report":             read,
-	"GET /conformity":                       signedIn, // filtered to the caller's products
-	"GET /releases/{id}/conformity":         read,
-	"POST /releases/{id}/conformity/answer": write,
-	"POST /releases/{id}/conformity/review": write,
-	"GET /releases/{id}/firmware":           read,
-	"POST /releases/{id}/firmware":          write,
+	"GET /findings":                                     signedIn,
+	"POST /findings/triage":                             signedIn, // write checked per finding
+	"GET /findings/{id}":                                read,
+	"POST /releases/{id}/scans":                         write,
+	"GET /products/{id}/threatmodel":                    read,
+	"POST /products/{id}/threatmodel":                   write,
+	"POST /products/{id}/threats/track":                 write,
+	"GET /products/{id}/threatmodel/diff":               read,
+	"GET /threatmodel/rules":                            signedIn,
+	"GET /vulnerabilities/{vuln}":                       signedIn,
+	"POST /releases/{id}/analysis":                      write,
+	"GET /releases/{id}/report":                         read,
+	"GET /conformity":                                   signedIn, // filtered to the caller's products
+	"GET /releases/{id}/conformity":                     read,
+	"POST /releases/{id}/conformity/answer":             write,
+	"POST /releases/{id}/conformity/review":             write,
+	"GET /releases/{id}/firmware":                       read,
+	"POST /releases/{id}/firmware":                      write,
+	"GET /releases/{id}/firmware/job":                   read,
+	"POST /products/{id}/approved":                      manage,
+	"POST /products/{id}/exceptions":                    write,
+	"POST /products/{id}/exceptions/{exception}/decide": manage,
+	"POST /products/{id}/samm":                          write,
+	"POST /releases/{id}/checklist":                     write,
 	// UI: sign-in, setup, invitations, account
 	"GET /static/{file...}":              anyone,
 	"GET /login":                         anyone,
@@ -341,6 +352,7 @@ var tokenMatrix = map[string]string{
 	"POST /api/v1/products/{id}/samm":                           "products:write",
 	"POST /api/v1/releases/{id}/firmware":                       "findings:write",
 	"GET /api/v1/releases/{id}/firmware":                        "findings:read",
+	"GET /api/v1/firmware-jobs/{id}":                            "findings:read",
 	"POST /api/v1/auth/logout":                                  "session",
 	"POST /api/v1/auth/logout-everywhere":                       "session",
 	"GET /api/v1/me":                                            "account",
@@ -409,6 +421,10 @@ var tokenMatrix = map[string]string{
 	"GET /api/v1/products/{id}/policy/versions":                     "products:read",
 	"GET /api/v1/policy":                                            "products:read",
 	"PUT /api/v1/policy":                                            "admin",
+	"GET /api/v1/products/{id}/approved":                            "products:read",
+	"PUT /api/v1/products/{id}/approved":                            "products:write",
+	"GET /api/v1/approved":                                          "products:read",
+	"PUT /api/v1/approved":                                          "admin",
 	"GET /api/v1/products/{id}/exceptions":                          "products:read",
 	"POST /api/v1/products/{id}/exceptions":                         "products:write",
 	"POST /api/v1/products/{id}/exceptions/{exception}/approve":     "products:write",
@@ -474,7 +490,7 @@ func tokenAllowed(key string, rt web.Route, c caller) bool {
 // fixture is product A (with a release) and the ids the paths use.
 type fixture struct {
 	product, release, user, finding, advisory int64
-	incident                                  int64
+	incident, firmwareJob                     int64
 }
 
 // pathFor fills a route pattern's parameters from the fixture.
@@ -493,6 +509,8 @@ func pathFor(pattern string, f fixture) string {
 		id = fmt.Sprint(f.advisory)
 	case strings.Contains(pattern, "/incidents/{id}"), strings.Contains(pattern, "/drills/{id}"):
 		id = fmt.Sprint(f.incident)
+	case strings.Contains(pattern, "/firmware-jobs/{id}"):
+		id = fmt.Sprint(f.firmwareJob)
 	}
 	return strings.NewReplacer("{id}", id, "{user}", fmt.Sprint(f.user), "{product}", fmt.Sprint(f.product),
 		"{file...}", "app.css", "{$}", "", "{path...}", "index.txt", "{file}", "none.asc", "{rollout}", "1", "{kind}", "early_warning").Replace(pattern)
@@ -577,6 +595,13 @@ func testMatrix(t *testing.T, engine string) {
 		t.Fatal(err)
 	}
 	shared.advisory = adv.ID
+	// A queued firmware image of A's release (not started: the matrix only
+	// reads it).
+	job := store.FirmwareJob{ReleaseID: shared.release, FileName: "fw.bin"}
+	if err := st.QueueFirmwareJob(ctx, &job, []byte("not an image")); err != nil {
+		t.Fatal(err)
+	}
+	shared.firmwareJob = job.ID
 
 	callers := []caller{{name: "no session", session: anon}}
 	for _, w := range []who{admin, gEditor, gViewer, owner, pEditor, pViewer, auditor, otherOwner} {

@@ -65,6 +65,9 @@ type Config struct {
 	DiagramWorker []string
 	// DiagramTimeout bounds one diagram render in a worker (0: 20 s).
 	DiagramTimeout time.Duration
+	// Firmware analyses uploaded firmware images in the background (nil:
+	// the server makes its own).
+	Firmware *portfolio.FirmwareJobs
 }
 
 // Server serves the API and UI over one store.
@@ -84,6 +87,9 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 512 << 20
 	}
+	if cfg.Firmware == nil {
+		cfg.Firmware = portfolio.NewFirmwareJobs(st, log)
+	}
 	s := &Server{cfg: cfg, store: st, log: log, reg: prometheus.NewRegistry()}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rampart_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "method", "code"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rampart_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route", "method"})
@@ -99,7 +105,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
-		MaxTokenLifetime: cfg.MaxTokenLifetime,
+		MaxTokenLifetime: cfg.MaxTokenLifetime, Firmware: cfg.Firmware,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {
@@ -133,6 +139,9 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	s.handler = s.recoverer(s.headers(s.observe(s.authenticate(mux))))
 	return s
 }
+
+// Firmware returns the server's firmware analysis queue.
+func (s *Server) Firmware() *portfolio.FirmwareJobs { return s.cfg.Firmware }
 
 // Routes returns every registered route (for tests and the OpenAPI check).
 func (s *Server) Routes() []web.Route { return s.routes }

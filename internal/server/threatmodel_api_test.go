@@ -1,7 +1,12 @@
 package server_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -77,5 +82,72 @@ func TestThreatModelAPI(t *testing.T) {
 	e.call(t, "viewer", "GET", "/api/v1/threatmodel/rules", nil, &rules)
 	if len(rules.Rules) < 60 {
 		t.Errorf("rules: %d", len(rules.Rules))
+	}
+}
+
+// A Threat Dragon flow attached to one element is not a flow, but its
+// recorded threat is kept, and the upload says so (issue 14).
+func TestThreatModelUploadImportWarnings(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	var p inventory.Product
+	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Door lock"}, &p)
+	td, err := os.ReadFile("../threatmodel/threatdragon/testdata/v2-door.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("/api/v1/products/%d", p.ID)
+	var saved struct {
+		Created        bool     `json:"created"`
+		ImportWarnings []string `json:"import_warnings"`
+	}
+	if r := e.call(t, "editor", "PUT", base+"/threatmodel?filename=door.json", td, &saved); r.StatusCode != 201 || !saved.Created || len(saved.ImportWarnings) != 2 ||
+		!strings.Contains(saved.ImportWarnings[0], `flow f3 ("Dangling") is attached to one element only (s1)`) {
+		t.Fatalf("PUT Threat Dragon: %d %+v", r.StatusCode, saved)
+	}
+	var threats struct {
+		Threats []threatmodel.Threat `json:"threats"`
+	}
+	e.call(t, "viewer", "GET", base+"/threats", nil, &threats)
+	found := false
+	for _, th := range threats.Threats {
+		found = found || th.ID == "TD-t-9@f3"
+	}
+	if !found {
+		t.Errorf("the one-ended flow's threat is not among the product's threats")
+	}
+	tpl, _ := threatmodel.Template("medical-wearable")
+	if r := e.call(t, "editor", "PUT", base+"/threatmodel", tpl, &saved); r.StatusCode != 201 || saved.ImportWarnings == nil || len(saved.ImportWarnings) != 0 {
+		t.Errorf("Rampart model: import_warnings %v (want [])", saved.ImportWarnings)
+	}
+}
+
+// The product page's upload says what the import could not carry over.
+func TestThreatModelUploadPageShowsImportWarnings(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	var p inventory.Product
+	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Door lock"}, &p)
+	td, err := os.ReadFile("../threatmodel/threatdragon/testdata/v2-door.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("model", "door.json")
+	fw.Write(td)
+	mw.Close()
+	s := e.loginOK(t, "ed")
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/products/%d/threatmodel", e.url, p.ID), &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", s.csrf)
+	req.AddCookie(s.cookie)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "Saved version 1 of the threat model from door.json. Import warnings (2): flow f3") {
+		t.Errorf("upload: %d, redirect %q", resp.StatusCode, loc)
 	}
 }

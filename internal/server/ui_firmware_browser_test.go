@@ -12,6 +12,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/store"
 )
 
 // TestBrowserFirmware drives the firmware page in headless Chromium: open
@@ -79,4 +80,44 @@ func TestBrowserFirmware(t *testing.T) {
 	if got := text("body"); !strings.Contains(got, "Default password") || !strings.Contains(got, "/etc/shadow") {
 		t.Errorf("finding page = %.300s", got)
 	}
+
+	// A queued image shows its progress panel; when a worker has analysed
+	// it, the polling page moves on to the result by itself.
+	rel3, err := env.store.EnsureRelease(ctx, "Router", "3.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.srv.Firmware().Wait() // the upload's worker has ended: nothing claims the next job before Kick
+	job := store.FirmwareJob{ReleaseID: rel3.ID, FileName: "queued.sqsh", CreatedBy: "alice"}
+	if err := env.store.QueueFirmwareJob(ctx, &job, data); err != nil {
+		t.Fatal(err)
+	}
+	do("see the queued job", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/firmware", env.url, rel3.ID)),
+		chromedp.WaitVisible(chromedp.ID("firmware-progress")))
+	if got := text("#firmware-job"); !strings.Contains(got, "Analysing") || !strings.Contains(got, "queued.sqsh") || !strings.Contains(got, "queued") {
+		t.Errorf("job panel = %q", got)
+	}
+	browsertest.Screenshot(t, bctx, "firmware-02-queued")
+	env.srv.Firmware().Kick()
+	do("the page follows the job to its result", chromedp.WaitVisible(chromedp.CSS("div.flash")), chromedp.WaitVisible(chromedp.ID("firmware-summary")))
+	if got := text("div.flash"); !strings.Contains(got, "queued.sqsh analysed") {
+		t.Errorf("flash after the job = %q", got)
+	}
+	// An image that does not unpack: the failed job says why.
+	do("upload junk", chromedp.SetUploadFiles(chromedp.ID("firmware-file"), []string{junkFile(t)}),
+		chromedp.Click(chromedp.CSS(`#firmware-form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("firmware-job-error")))
+	if got := text("#firmware-job"); !strings.Contains(got, "Analysis failed") || !strings.Contains(got, "unreadable firmware image") {
+		t.Errorf("failed job panel = %q", got)
+	}
+	if got := text("#firmware-summary"); !strings.Contains(got, "queued.sqsh") {
+		t.Errorf("the earlier analysis is still shown: %q", got)
+	}
+}
+
+func junkFile(t *testing.T) string {
+	p := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(p, []byte("this is not a firmware image"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,6 +41,109 @@ func (s *Store) ImportComponents(ctx context.Context, releaseID int64, comps []i
 		}
 		return nil
 	})
+}
+
+// ComponentWriter writes a streamed SBOM's components into the import
+// transaction of ImportComponentsStream (it implements sbom.Sink).
+type ComponentWriter struct {
+	s         *Store
+	ctx       context.Context
+	tx        *sql.Tx
+	releaseID int64
+	n         int
+	get, set  *sql.Stmt
+}
+
+// Add inserts the next components. Their refs must be non-empty and unique
+// within the release (the streaming decoder guarantees it).
+func (w *ComponentWriter) Add(batch []inventory.Component) error {
+	for i := range batch {
+		if batch[i].Ref == "" {
+			return fmt.Errorf("insert components: component %q has no ref", batch[i].Name)
+		}
+	}
+	if err := w.s.insertComponents(w.ctx, w.tx, w.releaseID, batch); err != nil {
+		return err
+	}
+	w.n += len(batch)
+	return nil
+}
+
+// Link adds dependency edges from the component with ref from.
+func (w *ComponentWriter) Link(from string, to []string) error {
+	var err error
+	if w.get == nil {
+		if w.get, err = w.tx.PrepareContext(w.ctx, w.s.q(`SELECT depends_on FROM components WHERE release_id = ? AND ref = ?`)); err != nil {
+			return err
+		}
+		if w.set, err = w.tx.PrepareContext(w.ctx, w.s.q(`UPDATE components SET depends_on = ? WHERE release_id = ? AND ref = ?`)); err != nil {
+			return err
+		}
+	}
+	var cur string
+	if err := w.get.QueryRowContext(w.ctx, w.releaseID, from).Scan(&cur); err != nil {
+		if err == sql.ErrNoRows {
+			return nil // not a component of the release (a service, say)
+		}
+		return fmt.Errorf("dependencies of %s: %w", from, err)
+	}
+	var deps []string
+	unjsonList(cur, &deps)
+	n := len(deps)
+	for _, t := range to {
+		if !slices.Contains(deps, t) {
+			deps = append(deps, t)
+		}
+	}
+	if len(deps) == n {
+		return nil
+	}
+	if _, err := w.set.ExecContext(w.ctx, jsonList(deps), w.releaseID, from); err != nil {
+		return fmt.Errorf("dependencies of %s: %w", from, err)
+	}
+	return nil
+}
+
+// ImportComponentsStream replaces the components of a release with those
+// that fill writes to the ComponentWriter, in one transaction (joining the
+// caller's Atomic one), and records raw as the release's SBOM blob. It is
+// ImportComponents for documents too large to hold in memory. On any error
+// from fill nothing changes. It returns the number of components written.
+func (s *Store) ImportComponentsStream(ctx context.Context, releaseID int64, raw Blob, fill func(w *ComponentWriter) error) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var exists int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE id = ?`), releaseID).Scan(&exists); err != nil {
+			return fmt.Errorf("release %d: %w", releaseID, mapErr(err))
+		}
+		if raw.Content != nil {
+			if err := s.putBlob(ctx, tx, &raw); err != nil {
+				return err
+			}
+		}
+		for _, q := range []string{`DELETE FROM component_cpes WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
+			if _, err := tx.ExecContext(ctx, s.q(q), releaseID); err != nil {
+				return fmt.Errorf("clear components of release %d: %w", releaseID, err)
+			}
+		}
+		w := &ComponentWriter{s: s, ctx: ctx, tx: tx, releaseID: releaseID}
+		defer func() {
+			if w.get != nil {
+				w.get.Close()
+				w.set.Close()
+			}
+		}()
+		if err := fill(w); err != nil {
+			return err
+		}
+		n = w.n
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET components = ?, sbom_sha256 = ? WHERE id = ?`),
+			w.n, raw.SHA256, releaseID); err != nil {
+			return fmt.Errorf("update release %d: %w", releaseID, err)
+		}
+		return nil
+	})
+	return n, err
 }
 
 // normaliseRefs gives every component a ref unique within the release.

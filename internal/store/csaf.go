@@ -67,7 +67,7 @@ func optTime(a *advisory.Advisory, published bool) (string, string) {
 
 // CreateCSAFAdvisory stores a new CSAF advisory (a draft).
 func (s *Store) CreateCSAFAdvisory(ctx context.Context, a *advisory.Advisory) error {
-	id, err := s.insertID(ctx, s.db, `INSERT INTO csaf_advisories (product_id, tracking_id, title, tlp, status, require_review, author, document, created_at, updated_at)
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO csaf_advisories (product_id, tracking_id, title, tlp, status, require_review, author, document, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullID(a.ProductID), a.TrackingID, a.Title, a.TLP, string(a.Status), boolInt(a.RequireReview), a.Author, string(a.Document), fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt))
 	if err != nil {

@@ -40,7 +40,7 @@ func (s *Store) SaveDevice(ctx context.Context, d *updates.Device) error {
 	if d.ReleaseID != 0 {
 		rel = d.ReleaseID
 	}
-	id, err := s.insertID(ctx, s.db, `INSERT INTO update_devices (product_id, device_id, public_key, hardware, version, release_id, grp, country,
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO update_devices (product_id, device_id, public_key, hardware, version, release_id, grp, country,
 		last_target, last_result, last_message, first_seen, last_seen, device_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (product_id, device_id) DO UPDATE SET hardware = excluded.hardware, version = excluded.version, release_id = excluded.release_id,
 			grp = excluded.grp, country = excluded.country, last_target = excluded.last_target, last_result = excluded.last_result,
@@ -133,7 +133,7 @@ func (s *Store) Rollout(ctx context.Context, productID, id int64) (updates.Rollo
 
 // CreateRollout inserts r and fills its id.
 func (s *Store) CreateRollout(ctx context.Context, r *updates.Rollout) error {
-	id, err := s.insertID(ctx, s.db, `INSERT INTO update_rollouts (product_id, target, percent, device_groups, state, failure_threshold, min_reports, reason, created_by, created_at, updated_at)
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO update_rollouts (product_id, target, percent, device_groups, state, failure_threshold, min_reports, reason, created_by, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ProductID, r.Target, r.Percent, strings.Join(r.Groups, ","), r.State, r.FailureThreshold, r.MinReports, r.Reason, r.CreatedBy, fmtTime(r.CreatedAt), fmtTime(r.UpdatedAt))
 	if err != nil {

@@ -24,7 +24,7 @@ func (s *Store) CreateIntake(ctx context.Context, r *incident.IntakeReport) erro
 	if len(r.Attachment) > 0 {
 		att = r.Attachment
 	}
-	id, err := s.insertID(ctx, s.db, `INSERT INTO intake_reports (tracking_id, token_hash, title, description, product_id, contact, exploited, status, source, created_at, updated_at, attachment_name, attachment)
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO intake_reports (tracking_id, token_hash, title, description, product_id, contact, exploited, status, source, created_at, updated_at, attachment_name, attachment)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.TrackingID, r.TokenHash, r.Title, r.Description, pid, r.Contact, r.Exploited, r.Status, r.Source, fmtTime(r.CreatedAt), fmtTime(r.UpdatedAt), r.AttachmentName, att)
 	if err != nil {

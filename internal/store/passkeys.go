@@ -64,7 +64,7 @@ func (s *Store) AddPasskey(ctx context.Context, p *Passkey) error {
 		p.Name = "passkey"
 	}
 	p.CreatedAt = time.Now().UTC()
-	id, err := s.insertID(ctx, s.db, `INSERT INTO passkeys (user_id, credential, name, data, created_at) VALUES (?, ?, ?, ?, ?)`,
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO passkeys (user_id, credential, name, data, created_at) VALUES (?, ?, ?, ?, ?)`,
 		p.UserID, p.Credential, truncate(p.Name, 100), p.Data, fmtTime(p.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store passkey: %w", err)

@@ -21,10 +21,50 @@ type PolicyVersion struct {
 	CreatedBy string    `json:"created_by"`
 }
 
+// Versioned documents: policies and approved-component lists are kept in
+// tables of the same shape (product_id 0: global), one row per version.
+const (
+	tablePolicies = "policies"
+	tableApproved = "approved_lists"
+)
+
 // SavePolicy stores source as the next version of the product's policy
 // (0: global), unless it equals the latest; it returns the version in
 // effect and whether it was created.
 func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
+	return s.saveVersioned(ctx, tablePolicies, productID, source, note, actor, now)
+}
+
+// Policy returns one version (0: latest) of a product's policy (product 0:
+// global); ErrNotFound when there is none.
+func (s *Store) Policy(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
+	return s.versioned(ctx, tablePolicies, productID, version)
+}
+
+// PolicyVersions lists a product's policy versions (without source), newest first.
+func (s *Store) PolicyVersions(ctx context.Context, productID int64) ([]PolicyVersion, error) {
+	return s.versions(ctx, tablePolicies, productID)
+}
+
+// SaveApproved stores source as the next version of the product's
+// approved-component list (0: global), unless it equals the latest.
+func (s *Store) SaveApproved(ctx context.Context, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
+	return s.saveVersioned(ctx, tableApproved, productID, source, note, actor, now)
+}
+
+// Approved returns one version (0: latest) of a product's approved list
+// (product 0: global); ErrNotFound when there is none.
+func (s *Store) Approved(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
+	return s.versioned(ctx, tableApproved, productID, version)
+}
+
+// ApprovedVersions lists a product's approved-list versions (without source), newest first.
+func (s *Store) ApprovedVersions(ctx context.Context, productID int64) ([]PolicyVersion, error) {
+	return s.versions(ctx, tableApproved, productID)
+}
+
+// saveVersioned: table is one of the constants above, never input.
+func (s *Store) saveVersioned(ctx context.Context, table string, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
 	sum := sha256.Sum256([]byte(source))
 	v := PolicyVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: now.UTC()}
 	created := false
@@ -37,7 +77,7 @@ func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, a
 		}
 		var last int
 		var lastSHA sql.NullString
-		err := tx.QueryRowContext(ctx, s.q(`SELECT version, sha256 FROM policies WHERE product_id = ? ORDER BY version DESC LIMIT 1`), productID).Scan(&last, &lastSHA)
+		err := tx.QueryRowContext(ctx, s.q(`SELECT version, sha256 FROM `+table+` WHERE product_id = ? ORDER BY version DESC LIMIT 1`), productID).Scan(&last, &lastSHA)
 		if err != nil && mapErr(err) != ErrNotFound {
 			return err
 		}
@@ -46,7 +86,7 @@ func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, a
 			return nil
 		}
 		v.Version, created = last+1, true
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO policies (product_id, version, source, sha256, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO `+table+` (product_id, version, source, sha256, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 			productID, v.Version, source, v.SHA256, note, fmtTime(v.CreatedAt), actor)
 		return mapErr(err)
 	})
@@ -54,32 +94,29 @@ func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, a
 		return v, false, err
 	}
 	if !created {
-		v, err = s.Policy(ctx, productID, v.Version)
+		v, err = s.versioned(ctx, table, productID, v.Version)
 	}
 	return v, created, err
 }
 
-// Policy returns one version (0: latest) of a product's policy (product 0:
-// global); ErrNotFound when there is none.
-func (s *Store) Policy(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
-	q := `SELECT version, source, sha256, note, created_at, created_by FROM policies WHERE product_id = ? AND version = ?`
+func (s *Store) versioned(ctx context.Context, table string, productID int64, version int) (PolicyVersion, error) {
+	q := `SELECT version, source, sha256, note, created_at, created_by FROM ` + table + ` WHERE product_id = ? AND version = ?`
 	args := []any{productID, version}
 	if version == 0 {
-		q = `SELECT version, source, sha256, note, created_at, created_by FROM policies WHERE product_id = ? ORDER BY version DESC LIMIT 1`
+		q = `SELECT version, source, sha256, note, created_at, created_by FROM ` + table + ` WHERE product_id = ? ORDER BY version DESC LIMIT 1`
 		args = args[:1]
 	}
 	v := PolicyVersion{ProductID: productID}
 	var at string
 	if err := s.db.QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
-		return v, fmt.Errorf("policy of product %d (version %d): %w", productID, version, mapErr(err))
+		return v, fmt.Errorf("%s of product %d (version %d): %w", map[string]string{tablePolicies: "policy", tableApproved: "approved list"}[table], productID, version, mapErr(err))
 	}
 	v.CreatedAt = parseTime(at)
 	return v, nil
 }
 
-// PolicyVersions lists a product's policy versions (without source), newest first.
-func (s *Store) PolicyVersions(ctx context.Context, productID int64) ([]PolicyVersion, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM policies WHERE product_id = ? ORDER BY version DESC`), productID)
+func (s *Store) versions(ctx context.Context, table string, productID int64) ([]PolicyVersion, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM `+table+` WHERE product_id = ? ORDER BY version DESC`), productID)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +167,7 @@ func scanException(sc interface{ Scan(...any) error }) (PolicyException, error) 
 
 // CreateException stores a requested exception.
 func (s *Store) CreateException(ctx context.Context, e *PolicyException) error {
-	id, err := s.insertID(ctx, s.db, `INSERT INTO policy_exceptions (product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at)
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO policy_exceptions (product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ProductID, e.Rule, e.MatchID, e.MatchComponent, e.MatchPath, e.Reason, e.Expires, e.Status, e.RequestedBy, fmtTime(e.RequestedAt))
 	if err != nil {
 		return fmt.Errorf("create exception: %w", err)
@@ -183,12 +220,18 @@ func (s *Store) DecideException(ctx context.Context, productID, id int64, status
 	return nil
 }
 
-// ExpireExceptions marks approved exceptions of a product whose expiry day
-// is before today as expired and returns them (for the audit event).
+// ExpireExceptions marks approved exceptions of a product (0: of every
+// product) whose expiry day is before today as expired, raises an event
+// (kind policy.exception.expired, so webhooks tell the product team) for
+// each in the same transaction, and returns them (for the audit event).
 func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today string) ([]PolicyException, error) {
 	var out []PolicyException
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? AND status = 'approved' AND expires < ?`), productID, today)
+		q, args := `SELECT `+excCols+` FROM policy_exceptions WHERE status = 'approved' AND expires < ?`, []any{today}
+		if productID != 0 {
+			q, args = q+` AND product_id = ?`, append(args, productID)
+		}
+		rows, err := tx.QueryContext(ctx, s.q(q+` ORDER BY id`), args...)
 		if err != nil {
 			return err
 		}
@@ -204,15 +247,34 @@ func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today str
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		now := fmtTime(time.Now().UTC())
 		for i := range out {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE policy_exceptions SET status = 'expired' WHERE id = ?`), out[i].ID); err != nil {
+			e := &out[i]
+			// The status guard makes a concurrent expiry (another server) a no-op here.
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE policy_exceptions SET status = 'expired' WHERE id = ? AND status = 'approved'`), e.ID)
+			if err != nil {
 				return err
 			}
-			out[i].Status = "expired"
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			e.Status = "expired"
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (at, kind, product_id, release_id, subject, title, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+				now, "policy.exception.expired", e.ProductID, 0, fmt.Sprintf("exception:%d", e.ID),
+				fmt.Sprintf("Gate exception for %s expired on %s", e.Rule, e.Expires),
+				fmt.Sprintf("approved by %s: %s; it fails the gate until renewed or removed", e.DecidedBy, e.Reason)); err != nil {
+				return mapErr(err)
+			}
 		}
 		return nil
 	})
-	return out, err
+	expired := out[:0]
+	for _, e := range out {
+		if e.Status == "expired" {
+			expired = append(expired, e)
+		}
+	}
+	return expired, err
 }
 
 // GateResult is the last gate evaluation of a release.

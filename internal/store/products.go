@@ -17,7 +17,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *inventory.Product) error {
 		return err
 	}
 	p.CreatedAt = time.Now().UTC()
-	id, err := s.insertID(ctx, s.db,
+	id, err := s.insertID(ctx, s.conn(ctx),
 		`INSERT INTO products (name, description, owner, criticality, exposure, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		p.Name, p.Description, p.Owner, p.Criticality, string(p.Exposure), fmtTime(p.CreatedAt))
 	if err != nil {
@@ -167,7 +167,7 @@ func (s *Store) CreateRelease(ctx context.Context, r *inventory.Release) error {
 		return err
 	}
 	r.CreatedAt = time.Now().UTC()
-	id, err := s.insertID(ctx, s.db,
+	id, err := s.insertID(ctx, s.conn(ctx),
 		`INSERT INTO releases (product_id, version, release_date, support_end, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.ProductID, r.Version, fmtDate(r.ReleaseDate), fmtDate(r.SupportEnd), string(r.Status), fmtTime(r.CreatedAt))
 	if err != nil {

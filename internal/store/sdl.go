@@ -72,7 +72,7 @@ func (s *Store) AddSAMMAssessment(ctx context.Context, a *SAMMAssessment) error 
 	if err != nil {
 		return err
 	}
-	id, err := s.insertID(ctx, s.db, `INSERT INTO samm_assessments (product_id, answers, note, created_at, created_by) VALUES (?, ?, ?, ?, ?)`,
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO samm_assessments (product_id, answers, note, created_at, created_by) VALUES (?, ?, ?, ?, ?)`,
 		a.ProductID, string(js), a.Note, fmtTime(a.CreatedAt), a.CreatedBy)
 	if err != nil {
 		return fmt.Errorf("SAMM assessment of product %d: %w", a.ProductID, err)

@@ -103,3 +103,72 @@ func TestFindingTextSearch(t *testing.T) {
 		}
 	})
 }
+
+// TestFindingTextSearchCommonTerm: a text in more rows than the index
+// hands over (a word in every title) pages the same way as a rare one:
+// the right rows, in the requested order, with a working cursor.
+func TestFindingTextSearchCommonTerm(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		rel, err := st.EnsureRelease(ctx, "Router", "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sev := []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low}
+		_, err = st.ImportScan(ctx, store.ScanImport{ReleaseID: rel.ID, Tool: "semgrep", Each: func(emit func(findings.Finding) error) error {
+			for i := 0; i < 2600; i++ {
+				title := fmt.Sprintf("Synthetic rule %d", i%50)
+				if i%500 == 7 {
+					title = fmt.Sprintf("Rare needle %d", i)
+				}
+				if err := emit(findings.Finding{Title: title, Severity: sev[i%4], Fingerprint: fmt.Sprint(i), RuleID: fmt.Sprintf("RG%03d", i%50)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := func(q, after string) ([]store.StoredFinding, string) {
+			t.Helper()
+			fs, next, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Text: q, Sort: "severity", Limit: 100, After: after})
+			if err != nil {
+				t.Fatalf("q=%q: %v", q, err)
+			}
+			return fs, next
+		}
+		// Common: every page holds matching rows, worst first, and the
+		// cursor walks all of them.
+		seen, pages := 0, 0
+		for after := ""; ; pages++ {
+			fs, next := page("SYNTHETIC", after)
+			for i, f := range fs {
+				if !strings.HasPrefix(f.Finding.Title, "Synthetic") {
+					t.Fatalf("q=SYNTHETIC: %q", f.Finding.Title)
+				}
+				if i > 0 && f.Finding.Severity.Rank() > fs[i-1].Finding.Severity.Rank() {
+					t.Fatalf("q=SYNTHETIC: page %d not in severity order", pages)
+				}
+			}
+			seen += len(fs)
+			if next == "" {
+				break
+			}
+			after = next
+		}
+		if seen != 2600-6 {
+			t.Errorf("q=SYNTHETIC: %d rows over %d pages, want %d", seen, pages, 2600-6)
+		}
+		// Rare: from the index.
+		fs, _ := page("needle", "")
+		if len(fs) != 6 {
+			t.Errorf("q=needle: %d rows, want 6", len(fs))
+		}
+		// A rule id in 2% of the rows.
+		fs, _ = page("rg007", "")
+		if len(fs) != 52 {
+			t.Errorf("q=rg007: %d rows, want 52", len(fs))
+		}
+	})
+}

@@ -14,7 +14,7 @@ var _ incident.NotifyStore = (*Store)(nil)
 
 // AddSubscriber stores a product's subscriber (a duplicate is a conflict).
 func (s *Store) AddSubscriber(ctx context.Context, sub *incident.Subscriber) error {
-	id, err := s.insertID(ctx, s.db, `INSERT INTO subscribers (product_id, email, webhook, created_at) VALUES (?, ?, ?, ?)`,
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO subscribers (product_id, email, webhook, created_at) VALUES (?, ?, ?, ?)`,
 		sub.ProductID, sub.Email, sub.Webhook, fmtTime(sub.CreatedAt))
 	if err != nil {
 		return incidentWriteErr(fmt.Sprintf("subscriber of product %d", sub.ProductID), err)

@@ -20,7 +20,7 @@ func (s *Store) CreateUser(ctx context.Context, u *identity.User) error {
 	if !u.Role.Valid() {
 		return &ValidationError{"role", "must be admin, editor or viewer"}
 	}
-	id, err := s.insertID(ctx, s.db, `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		u.Name, u.PasswordHash, string(u.Role), u.Disabled, fmtTime(time.Now()), !u.ProductsOnly, fmtTime(time.Now()))
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Name, err)

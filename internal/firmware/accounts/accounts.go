@@ -2,8 +2,9 @@
 // (/etc/passwd and /etc/shadow): empty passwords, uid-0 accounts other than
 // root, and passwords that are defaults or weak, cracked against a shipped
 // dictionary of vendor defaults. It verifies DES crypt, md5crypt ($1$),
-// sha256crypt ($5$) and sha512crypt ($6$); other schemes (yescrypt,
-// bcrypt) are recorded as not checked.
+// sha256crypt ($5$), sha512crypt ($6$) and bcrypt ($2a$, $2b$, $2y$);
+// yescrypt ($y$, no pure-Go implementation is available from the module
+// proxy) and unknown schemes are recognised and reported by Unchecked.
 package accounts
 
 import (
@@ -11,6 +12,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/GehirnInc/crypt"
 	_ "github.com/GehirnInc/crypt/md5_crypt"
@@ -53,6 +56,17 @@ type Account struct {
 // maxRounds bounds sha-crypt rounds so a crafted shadow file cannot stall
 // the analysis (the default is 5000).
 const maxRounds = 200000
+
+// bcrypt work is 2^cost: up to fullBcryptCost every candidate is tried
+// (about 3 ms each at cost 8); above, up to maxBcryptCost (cost 12 is
+// about 250 ms a try), only the account name and the first
+// topCandidates of the dictionary, which lists the most common defaults
+// first; above that nothing is tried.
+const (
+	fullBcryptCost = 8
+	maxBcryptCost  = 12
+	topCandidates  = 16
+)
 
 // Parse reads passwd and shadow (either may be nil).
 func Parse(passwd, shadow []byte, passwdPath, shadowPath string) []Account {
@@ -164,8 +178,12 @@ func Scheme(hash string) string {
 		return "sha512crypt"
 	case strings.HasPrefix(hash, "$y$"):
 		return "yescrypt"
-	case strings.HasPrefix(hash, "$2"):
+	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"), strings.HasPrefix(hash, "$2x$"):
 		return "bcrypt"
+	case strings.HasPrefix(hash, "$gy$"):
+		return "gost-yescrypt"
+	case strings.HasPrefix(hash, "$7$"):
+		return "scrypt"
 	case len(hash) == 13 && strings.Trim(hash, cryptAlphabet) == "":
 		return "descrypt"
 	}
@@ -204,8 +222,62 @@ func Crack(hash string, candidates []string) (password, scheme string, ok bool) 
 				return cand, scheme, true
 			}
 		}
+	case "bcrypt":
+		cost, err := bcrypt.Cost([]byte(hash))
+		if err != nil || cost > maxBcryptCost || strings.HasPrefix(hash, "$2x$") {
+			return "", scheme, false // $2x$: the buggy pre-2011 variant, not computed by x/crypto
+		}
+		if cost > fullBcryptCost && len(candidates) > topCandidates+1 {
+			candidates = candidates[:topCandidates+1]
+		}
+		for _, cand := range candidates {
+			if bcrypt.CompareHashAndPassword([]byte(hash), []byte(cand)) == nil {
+				return cand, scheme, true
+			}
+		}
 	}
 	return "", scheme, false
+}
+
+// Unchecked describes the accounts that can log in with a password whose
+// hash was not (or not fully) tried against the dictionary: yescrypt and
+// other schemes without a pure-Go implementation, unknown schemes, and
+// sha-crypt rounds or bcrypt costs above the bounds.
+func Unchecked(accts []Account) []string {
+	var out []string
+	for _, a := range accts {
+		if a.Hash == "" || Locked(a.Hash) {
+			continue
+		}
+		scheme := Scheme(a.Hash)
+		why := ""
+		switch scheme {
+		case "yescrypt", "gost-yescrypt", "scrypt":
+			why = "no pure-Go " + scheme + " implementation is available, so the default-password dictionary was not tried"
+		case "":
+			why = "unknown hash scheme, not tried against the default-password dictionary"
+		case "md5crypt", "sha256crypt", "sha512crypt":
+			if rounds(a.Hash) > maxRounds {
+				why = fmt.Sprintf("%s with more than %d rounds, not tried", scheme, maxRounds)
+			}
+		case "bcrypt":
+			cost, err := bcrypt.Cost([]byte(a.Hash))
+			switch {
+			case err != nil:
+				why = "malformed bcrypt hash"
+			case strings.HasPrefix(a.Hash, "$2x$"):
+				why = "bcrypt $2x$ (the pre-2011 variant), not tried"
+			case cost > maxBcryptCost:
+				why = fmt.Sprintf("bcrypt cost %d (above %d), not tried", cost, maxBcryptCost)
+			case cost > fullBcryptCost:
+				why = fmt.Sprintf("bcrypt cost %d: only the account name and the %d most common defaults were tried", cost, topCandidates)
+			}
+		}
+		if why != "" {
+			out = append(out, fmt.Sprintf("account %q (%s): %s", a.Name, a.HashFrom, why))
+		}
+	}
+	return out
 }
 
 func verify(c crypt.Crypter, hash, pw string) (ok bool) {

@@ -177,3 +177,32 @@ seq -f "line %07g of a compressible text file" 1 4000 > $T/big.txt
 head -c 3000 /dev/urandom | base64 > $T/random.txt   # regenerating changes its sha256 in lzo_test.go
 mksquashfs $T $here/text-lzo999.sqsh $SQ -comp lzo -all-root >/dev/null
 mksquashfs $T $here/text-lzo1.sqsh $SQ -comp lzo -Xalgorithm lzo1x_1 -all-root >/dev/null
+
+# LZ4 squashfs (raw LZ4 blocks, default and high compression) and legacy LZMA:
+# multi-block files (128 KiB blocks), a tail fragment and a tiny file. The
+# contents are reproducible (compressors_test.go rebuilds them in Go).
+L=$work/lz4 && mkdir -p $L/etc $L/usr/share
+seq -f "line %07g of a compressible text file" 1 20000 > $L/usr/share/big.txt
+i=0; while [ $i -lt 4096 ]; do printf '%08x' $((i * 2654435761 % 4294967296)); i=$((i + 1)); done > $L/usr/share/hex.txt
+printf 'root:x:0:0:root:/root:/bin/ash\nadmin:x:1000:1000:admin:/home/admin:/bin/sh\n' > $L/etc/passwd && echo "lz4" > $L/etc/hello
+mksquashfs $L $here/files-lz4.sqsh $SQ -comp lz4 -all-root >/dev/null
+mksquashfs $L $here/files-lz4hc.sqsh $SQ -comp lz4 -Xhc -all-root >/dev/null
+mksquashfs $L $here/files-lzma.sqsh $SQ -comp lzma -all-root >/dev/null
+mksquashfs $L $here/files-gzip.sqsh $SQ -comp gzip -all-root >/dev/null
+
+# cramfs (mkfs.cramfs, util-linux): little- and big-endian, padded for a boot
+# loader, explicit holes; multi-block and sparse files, a symlink, a setuid
+# binary, device nodes and a FIFO (cramfs_test.go rebuilds the contents).
+C=$work/cramfs && mkdir -p $C/etc/init.d $C/bin $C/dev $C/usr/share/doc
+printf 'root:x:0:0:root:/root:/bin/sh\nadmin:x:1000:1000:admin:/home/admin:/bin/sh\n' > $C/etc/passwd
+seq -f "cramfs line %06g" 1 2000 > $C/usr/share/doc/big.txt
+{ printf 'start'; head -c 20000 /dev/zero; printf 'end'; } > $C/usr/share/doc/sparse.bin
+printf '#!/bin/sh\n/usr/sbin/telnetd -l /bin/sh\n' > $C/etc/init.d/rcS && chmod 755 $C/etc/init.d/rcS
+printf '\177ELF' > $C/bin/su
+: > $C/etc/empty
+ln -s /etc/passwd $C/etc/passwd-link
+mknod $C/dev/console c 5 1 && mknod $C/dev/mtdblock0 b 31 0 && mkfifo $C/dev/initctl
+chown -R 0:0 $C && chown 1000:100 $C/usr/share/doc/big.txt && chmod 4755 $C/bin/su  # chown clears setuid
+mkfs.cramfs -N little -z $C $here/le.cramfs >/dev/null
+mkfs.cramfs -N big $C $here/be.cramfs >/dev/null
+mkfs.cramfs -N little -p $C $here/padded.cramfs >/dev/null

@@ -81,8 +81,13 @@ func (u *unpacker) walk(w fsWalker, c *contents) error {
 					}
 				}
 				data, err := w.read(p)
-				if err != nil {
+				switch {
+				case err != nil:
 					c.detail = fmt.Sprintf("file %s unreadable: %v", p, err)
+				case int64(len(data)) != f.Size:
+					// squashfs blocks carry no checksum: a damaged block
+					// may decode to the wrong length. Say so.
+					c.detail = fmt.Sprintf("file %s unreadable: %d bytes decoded, the inode says %d (damaged image)", p, len(data), f.Size)
 				}
 				if int64(len(data)) > f.Size {
 					if err := u.addBytes(int64(len(data)) - f.Size); err != nil {
@@ -101,6 +106,8 @@ func (u *unpacker) walk(w fsWalker, c *contents) error {
 }
 
 // ---- squashfs 4 (CalebQ42/squashfs: gzip, lzma, lzo, xz, lz4, zstd) ----
+// LZ4 through third_party/squashfs (raw LZ4 blocks, as mksquashfs writes
+// them), LZO through third_party/lzo1x.
 
 func isSquashfs(b []byte) bool {
 	return len(b) >= 96 && bytes.HasPrefix(b, []byte("hsqs")) && binary.LittleEndian.Uint16(b[28:]) == 4
@@ -134,11 +141,6 @@ func openSquashfs(u *unpacker, b []byte) (c contents, err error) {
 	comp := squashfsComp[binary.LittleEndian.Uint16(b[20:])]
 	r, err := squashfs.NewReader(bytes.NewReader(b))
 	if err != nil {
-		if comp == "lz4" {
-			// CalebQ42/squashfs v1.1.0 (and go-diskfs) decode LZ4 frames,
-			// but mksquashfs writes raw LZ4 blocks.
-			return contents{}, fmt.Errorf("squashfs with lz4 compression is not supported by the squashfs reader: %w", err)
-		}
 		return contents{}, fmt.Errorf("squashfs (%s): %w", comp, err)
 	}
 	c.used = squashfsSize(b)

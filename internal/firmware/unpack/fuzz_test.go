@@ -73,6 +73,14 @@ func FuzzSquashfs(f *testing.F) {
 		return openSquashfs(u, b)
 	})
 }
+func FuzzCramfs(f *testing.F) {
+	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
+		if !isCramfs(b) {
+			return contents{}, nil
+		}
+		return openCramfs(u, b)
+	})
+}
 func FuzzExt(f *testing.F) {
 	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
 		if !isExt(b) {

@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, cpio, squashfs, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, cpio, squashfs, cramfs, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -199,6 +199,7 @@ func formats() []format {
 		{"trx", isTRX, openTRX},
 		{"uimage", isUImage, openUImage},
 		{"squashfs", isSquashfs, openSquashfs},
+		{"cramfs", isCramfs, openCramfs},
 		{"ext", isExt, openExt},
 		{"cpio", isCPIO, openCPIO},
 		{"tar", isTar, openTar},
@@ -450,6 +451,8 @@ func (f format) size(b []byte) int64 {
 	switch f.name {
 	case "squashfs":
 		return squashfsSize(b)
+	case "cramfs":
+		return cramfsSize(b)
 	case "ext":
 		return extSize(b)
 	case "uimage":
@@ -471,6 +474,7 @@ var carveMagics = map[string][]carveMagic{
 	"trx":      {{[]byte("HDR0"), 0}},
 	"uimage":   {{[]byte{0x27, 0x05, 0x19, 0x56}, 0}},
 	"squashfs": {{[]byte("hsqs"), 0}},
+	"cramfs":   {{[]byte{0x45, 0x3d, 0xcd, 0x28}, 0}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 0}, {[]byte{0x45, 0x3d, 0xcd, 0x28}, 512}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 512}},
 	"ext":      {{[]byte{0x53, 0xef}, 1024 + 56}},
 	"cpio":     {{[]byte("070701"), 0}, {[]byte("070702"), 0}},
 	"tar":      {{[]byte("ustar"), 257}},

@@ -101,7 +101,16 @@ func (v vuln) findings(comps map[string]component) []findings.Finding {
 		c, ok := comps[ref]
 		if !ok {
 			c = component{name: ref}
-			if strings.HasPrefix(ref, "pkg:") {
+			// A BOM-Link ("urn:cdx:serial/version#bom-ref") names a
+			// component of another BOM, as VEX documents do: its bom-ref,
+			// when it is a package URL, still names the package.
+			if _, frag, link := strings.Cut(ref, "#"); link && strings.HasPrefix(ref, "urn:cdx:") {
+				if fc, ok := comps[frag]; ok {
+					c = fc
+				} else if strings.HasPrefix(frag, "pkg:") {
+					c = purlComponent(frag)
+				}
+			} else if strings.HasPrefix(ref, "pkg:") {
 				c = purlComponent(ref)
 			}
 		}

@@ -149,3 +149,19 @@ func TestPlainSBOMIsNotAReport(t *testing.T) {
 		t.Errorf("empty VDR: %v", err)
 	}
 }
+
+// A VEX document names components of another BOM by BOM-Link: a bom-ref
+// that is a package URL still gives the package and its version; any
+// other stays the link itself.
+func TestBOMLinkAffects(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/vex-bomlink.json")
+	if len(got) != 2 {
+		t.Fatalf("got %d findings", len(got))
+	}
+	if c := got[0].Component; c.Name != "com.fasterxml.jackson.core:jackson-databind" || c.Version != "2.13.3" || !strings.HasPrefix(c.PURL, "pkg:maven/") {
+		t.Errorf("purl bom-link: %+v", c)
+	}
+	if c := got[1].Component; c.Name != "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#gateway-firmware" || c.Version != "" {
+		t.Errorf("plain bom-link: %+v", c)
+	}
+}

@@ -4,10 +4,10 @@
 // The report lists nodes (hosts) with the tests run on each node and each
 // endpoint (port), then the vulnerability definitions. Tests are streamed
 // and kept as small references (vulnerability id, host, port, protocol);
-// each definition, when read, emits one finding per host, port and
+// each definition, when read, emits one finding with every host, port and
 // protocol where a test found it (status vulnerable-exploited,
 // vulnerable-version or vulnerable-potential; other statuses are not
-// findings). Severity: the CVSS v3 score when the definition has one, else
+// findings) as its locations, fingerprinted on the check. Severity: the CVSS v3 score when the definition has one, else
 // Nexpose's 1–10 severity on the same scale (9–10 critical, 7–8 high, 4–6
 // medium, 1–3 low). CVEs from references with source CVE, other URLs as
 // references. A vulnerable test whose definition is missing from the report
@@ -132,7 +132,9 @@ func (p *parser) node(at ref) error {
 			return p.node(ep)
 		case "service":
 			sv := at
-			sv.service = attr(se, "name")
+			if n := attr(se, "name"); n != "<unknown>" { // what Nexpose writes for an unidentified service
+				sv.service = n
+			}
 			return p.node(sv)
 		case "names":
 			var n struct {
@@ -177,50 +179,44 @@ func (p *parser) define(d definition) error {
 	return p.flush(d, refs, true)
 }
 
-// flush emits one finding per distinct host, port and protocol.
+// flush emits one finding for the check with every host, port and
+// protocol it was found on (Nexpose reports a vulnerability once, with
+// the nodes and endpoints its tests found it on; DefectDojo and ZAP keep
+// such a vulnerability as one finding with all its endpoints). The
+// fingerprint is the check's, not the first host's, so a re-scan that
+// finds it on other hosts, or in another order, matches the same finding.
 func (p *parser) flush(d definition, refs []ref, defined bool) error {
-	seen := map[ref]bool{}
+	f := findings.Finding{Title: d.Title, RuleID: d.ID}
 	for _, r := range refs {
-		k := ref{host: r.host, port: r.port, protocol: r.protocol}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		f := findings.Finding{
-			Title:     d.Title,
-			RuleID:    d.ID,
-			Locations: []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol, Service: strings.ToLower(r.service), HostName: r.hostName}},
-		}
-		if !defined {
-			f.Title = d.ID
-			f.Severity = findings.Info
-			f.Description = "The report has no definition for this check; Nexpose reported it as vulnerable."
-		} else {
-			f.Description = reportio.PlainText(d.Description.Inner)
-			f.Mitigation = reportio.PlainText(d.Solution.Inner)
-			f.CVSS.V3Score = findings.ParseScore(d.CVSSV3Score)
-			f.CVSS.V3Vector = d.CVSSV3Vec
-			f.Severity = severity(d)
-			for _, rf := range d.References {
-				v := strings.TrimSpace(rf.Value)
-				switch strings.ToUpper(rf.Source) {
-				case "CVE":
-					f.VulnerabilityIDs = append(f.VulnerabilityIDs, v)
-				case "URL":
-					f.References = append(f.References, v)
-				case "CWE":
-					if n, ok := findings.ParseCWE(v); ok {
-						f.CWEs = append(f.CWEs, n)
-					}
+		f.Locations = append(f.Locations, findings.Location{Host: r.host, Port: r.port, Protocol: r.protocol, Service: strings.ToLower(r.service), HostName: r.hostName})
+	}
+	if !defined {
+		f.Title = d.ID
+		f.Severity = findings.Info
+		f.Description = "The report has no definition for this check; Nexpose reported it as vulnerable."
+	} else {
+		f.Description = reportio.PlainText(d.Description.Inner)
+		f.Mitigation = reportio.PlainText(d.Solution.Inner)
+		f.CVSS.V3Score = findings.ParseScore(d.CVSSV3Score)
+		f.CVSS.V3Vector = d.CVSSV3Vec
+		f.Severity = severity(d)
+		for _, rf := range d.References {
+			v := strings.TrimSpace(rf.Value)
+			switch strings.ToUpper(rf.Source) {
+			case "CVE":
+				f.VulnerabilityIDs = append(f.VulnerabilityIDs, v)
+			case "URL":
+				f.References = append(f.References, v)
+			case "CWE":
+				if n, ok := findings.ParseCWE(v); ok {
+					f.CWEs = append(f.CWEs, n)
 				}
 			}
 		}
-		f.Normalize()
-		if err := p.emit(f); err != nil {
-			return err
-		}
 	}
-	return nil
+	f.Fingerprint = findings.Fingerprint(findings.Finding{Tool: Name, RuleID: "check:" + strings.ToLower(d.ID)})
+	f.Normalize()
+	return p.emit(f)
 }
 
 func severity(d definition) findings.Severity {

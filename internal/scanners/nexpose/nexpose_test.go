@@ -1,6 +1,8 @@
 package nexpose
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,12 +17,16 @@ func TestParse(t *testing.T) {
 	got := scannertest.ParseFile(t, Parse, "testdata/report.xml")
 	var lines []string
 	for _, f := range got {
-		l := f.Locations[0]
-		lines = append(lines, f.RuleID+"@"+l.Host+":"+strconv.Itoa(l.Port)+"/"+l.Protocol+"="+string(f.Severity))
+		var at []string
+		for _, l := range f.Locations {
+			at = append(at, l.Host+":"+strconv.Itoa(l.Port)+"/"+l.Protocol)
+		}
+		lines = append(lines, f.RuleID+"@"+strings.Join(at, ",")+"="+string(f.Severity))
 	}
 	// Definitions are read after the nodes: findings come in definition
-	// order, one per host, port and protocol; the undefined check last.
-	want := "ssh-cve-2023-48795@10.0.0.7:22/tcp=medium ssh-cve-2023-48795@10.0.0.7:2222/tcp=medium generic-icmp-timestamp@10.0.0.7:0/=info undefined-check@10.0.0.7:2222/tcp=info"
+	// order, one per check with every host, port and protocol; the
+	// undefined check last.
+	want := "ssh-cve-2023-48795@10.0.0.7:22/tcp,10.0.0.7:2222/tcp=medium generic-icmp-timestamp@10.0.0.7:0/=info undefined-check@10.0.0.7:2222/tcp=info"
 	if strings.Join(lines, " ") != want {
 		t.Errorf("got  %s\nwant %s", strings.Join(lines, " "), want)
 	}
@@ -31,7 +37,23 @@ func TestParse(t *testing.T) {
 	if f.Description != "The SSH transport protocol allows a prefix truncation attack." || f.Mitigation != "Upgrade OpenSSH to 9.6." {
 		t.Errorf("text: %q / %q", f.Description, f.Mitigation)
 	}
-	_, err := scannertest.ParseFileErr(Parse, "testdata/truncated.xml")
+	// The fingerprint is the check's: a re-scan that finds it on another
+	// host is the same finding.
+	raw, err := os.ReadFile("testdata/report.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rescan []findings.Finding
+	if err := Parse(bytes.NewReader(bytes.ReplaceAll(raw, []byte("10.0.0.7"), []byte("10.0.0.9"))), "rescan.xml", func(f findings.Finding) error {
+		rescan = append(rescan, f)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rescan) != len(got) || rescan[0].Locations[0].Host != "10.0.0.9" || rescan[0].Fingerprint != got[0].Fingerprint || got[0].Fingerprint == got[1].Fingerprint {
+		t.Errorf("re-scan on another host: fingerprints %s / %s", rescan[0].Fingerprint, got[0].Fingerprint)
+	}
+	_, err = scannertest.ParseFileErr(Parse, "testdata/truncated.xml")
 	if err == nil || !strings.HasPrefix(err.Error(), "truncated.xml:") {
 		t.Errorf("truncated: %v", err)
 	}
@@ -46,13 +68,13 @@ func TestCorpus(t *testing.T) {
 		port                              int
 		cves                              string
 	}{
-		// 2 checks on tcp/53 and 3 on udp/53.
-		"dns.xml": {5, 0, 0, 4, 1, 0, "DNS server allows cache snooping", "dns-allows-cache-snooping", "192.168.1.1", 53, ""},
-		// 162 vulnerable tests, 28 distinct check/host/port combinations.
-		"many_vulns.xml": {28, 1, 5, 8, 14, 0, "X.509 Certificate Subject CN Does Not Match the Entity Name", "certificate-common-name-mismatch", "192.168.1.33", 443, ""},
+		// 3 checks, on tcp/53 and udp/53.
+		"dns.xml": {3, 0, 0, 2, 1, 0, "DNS server allows cache snooping", "dns-allows-cache-snooping", "192.168.1.1", 53, ""},
+		// 162 vulnerable tests of 17 checks on 28 distinct host/port combinations.
+		"many_vulns.xml": {17, 1, 4, 6, 6, 0, "X.509 Certificate Subject CN Does Not Match the Entity Name", "certificate-common-name-mismatch", "192.168.1.33", 443, ""},
 		// One vulnerable test whose definition the report lacks.
 		"no_vuln.xml":     {1, 0, 0, 0, 0, 1, "tcp-seq-num-approximation", "tcp-seq-num-approximation", "192.168.1.1", 0, ""},
-		"report_auth.xml": {14, 0, 4, 4, 6, 0, "TCP timestamp response", "generic-tcp-timestamp", "192.168.0.11", 0, ""},
+		"report_auth.xml": {4, 0, 1, 1, 2, 0, "TCP timestamp response", "generic-tcp-timestamp", "192.168.0.11", 0, ""},
 	}
 	for _, name := range scannertest.Files(t, dir) {
 		t.Run(name, func(t *testing.T) {
@@ -80,6 +102,25 @@ func TestCorpus(t *testing.T) {
 	if icmp.Title != "ICMP timestamp response" || icmp.VulnerabilityIDs[0] != "CVE-1999-0524" || icmp.Locations[0].Host != "192.168.1.1" {
 		t.Errorf("second finding: %+v", icmp)
 	}
+	var hosts []string
+	for _, l := range icmp.Locations {
+		hosts = append(hosts, l.Host)
+	}
+	if strings.Join(hosts, " ") != "192.168.1.1 192.168.1.18 192.168.1.33 192.168.1.38" {
+		t.Errorf("ICMP timestamp hosts: %v", hosts)
+	}
+	basic := many[3]
+	if basic.RuleID != "http-basic-auth-cleartext" || len(basic.Locations) != 2 || basic.Locations[1] != (findings.Location{Host: "192.168.1.33", Port: 80, Protocol: "tcp", Service: "http"}) {
+		t.Errorf("basic auth endpoints: %+v", basic.Locations)
+	}
+	for _, f := range many {
+		for _, l := range f.Locations {
+			if l.Service == "<unknown>" {
+				t.Errorf("%s: Nexpose's <unknown> service kept", f.RuleID)
+			}
+		}
+	}
+
 }
 
 func FuzzParse(f *testing.F) {

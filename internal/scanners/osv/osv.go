@@ -3,16 +3,26 @@
 //
 // osv-scanner reports every OSV record that matches a package and groups
 // the records describing the same issue (e.g. a GHSA and its PYSEC twin).
-// One finding per group per package (a record outside any group is its
-// own group): all ids and aliases, the highest severity (the group's
+// One finding per group per package (records outside any group, as
+// osv-scanner before 1.3 writes them, are grouped when one names another
+// as an alias): all ids and aliases, the highest severity (the group's
 // max_severity, the GitHub severity word, or the CVSS vectors, v4 over v3),
 // the fixed versions of the package's affected ranges, CWEs, references.
+// The component is the package with its version and package URL (built
+// from the ecosystem when the report has none); the location is the
+// scanned source file (lockfile, SBOM, image); the ecosystem, source type,
+// dependency groups (dev, optional) and image layer are in the
+// description. osv-scanner records no dependency chain, so a finding has
+// no dependency paths.
 package osv
 
 import (
+	"fmt"
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/package-url/packageurl-go"
 
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
@@ -69,11 +79,18 @@ type result struct {
 	} `json:"source"`
 	Packages []struct {
 		Package struct {
-			Name      string `json:"name"`
-			Version   string `json:"version"`
-			Ecosystem string `json:"ecosystem"`
-			PURL      string `json:"purl"`
+			Name        string `json:"name"`
+			Version     string `json:"version"`
+			Ecosystem   string `json:"ecosystem"`
+			PURL        string `json:"purl"`
+			Commit      string `json:"commit"`
+			ImageOrigin *struct {
+				Index   int    `json:"index"`
+				DiffID  string `json:"diff_id"`
+				Command string `json:"command"`
+			} `json:"imageOrigin"`
 		} `json:"package"`
+		DepGroups       []string `json:"dependency_groups"`
 		Vulnerabilities []record `json:"vulnerabilities"`
 		Groups          []struct {
 			IDs         []string `json:"ids"`
@@ -143,15 +160,61 @@ func (res result) emit(emit func(findings.Finding) error) error {
 				groups = append(groups, gr)
 			}
 		}
+		// Records outside every group (osv-scanner before 1.3 wrote no
+		// groups) that name each other as aliases are one issue too.
+		byAlias := map[string]int{} // id or alias -> index in groups
 		for i := range p.Vulnerabilities {
-			if rec := &p.Vulnerabilities[i]; !grouped[rec.ID] {
-				groups = append(groups, group{records: []*record{rec}})
+			rec := &p.Vulnerabilities[i]
+			if grouped[rec.ID] {
+				continue
+			}
+			names := append([]string{rec.ID}, rec.Aliases...)
+			at := -1
+			for _, n := range names {
+				if gi, ok := byAlias[strings.ToUpper(n)]; ok {
+					at = gi
+					break
+				}
+			}
+			if at < 0 {
+				at = len(groups)
+				groups = append(groups, group{})
+			}
+			groups[at].records = append(groups[at].records, rec)
+			for _, n := range names {
+				if _, ok := byAlias[strings.ToUpper(n)]; !ok {
+					byAlias[strings.ToUpper(n)] = at
+				}
 			}
 		}
 		for _, g := range groups {
+			purl := p.Package.PURL
+			if purl == "" {
+				purl = packageURL(p.Package.Ecosystem, p.Package.Name, p.Package.Version)
+			}
 			f := findings.Finding{
-				Component: findings.Component{Name: p.Package.Name, Version: p.Package.Version, PURL: p.Package.PURL},
+				Component: findings.Component{Name: p.Package.Name, Version: p.Package.Version, PURL: purl},
 				Locations: []findings.Location{{File: res.Source.Path}},
+			}
+			// Where the package comes from, as osv-scanner reports it: the
+			// ecosystem, the kind of source, the dependency groups (dev,
+			// optional: osv-scanner records no dependency chain) and, in a
+			// container image, the layer that added it.
+			var context []string
+			if e := strings.TrimSpace(p.Package.Ecosystem); e != "" {
+				context = append(context, "Ecosystem: "+e)
+			}
+			if t := strings.TrimSpace(res.Source.Type); t != "" {
+				context = append(context, "Source: "+t+" "+res.Source.Path)
+			}
+			if len(p.DepGroups) > 0 {
+				context = append(context, "Dependency groups: "+strings.Join(p.DepGroups, ", "))
+			}
+			if c := strings.TrimSpace(p.Package.Commit); c != "" {
+				context = append(context, "Commit: "+c)
+			}
+			if o := p.Package.ImageOrigin; o != nil && (o.DiffID != "" || o.Command != "") {
+				context = append(context, fmt.Sprintf("Image layer %d (%s): %s", o.Index, o.DiffID, strings.TrimSpace(o.Command)))
 			}
 			ids := g.aliases
 			var sevWord string
@@ -217,6 +280,9 @@ func (res result) emit(emit func(findings.Finding) error) error {
 			if len(f.FixedVersions) > 0 {
 				f.Mitigation = "Upgrade " + p.Package.Name + " to " + strings.Join(f.FixedVersions, " or ") + "."
 			}
+			if len(context) > 0 {
+				f.Description = strings.TrimSpace(f.Description + "\n\n" + strings.Join(context, "\n"))
+			}
 			if err := emit(f); err != nil {
 				return err
 			}
@@ -239,4 +305,40 @@ func preferredID(ids []string) string {
 		return ids[0]
 	}
 	return ""
+}
+
+// purlTypes maps OSV ecosystems to package URL types (purl-spec).
+var purlTypes = map[string]string{
+	"npm": "npm", "pypi": "pypi", "go": "golang", "maven": "maven", "crates.io": "cargo",
+	"rubygems": "gem", "nuget": "nuget", "packagist": "composer", "hex": "hex", "pub": "pub",
+	"cran": "cran", "swifturl": "swift", "debian": "deb", "ubuntu": "deb", "alpine": "apk",
+}
+
+// packageURL builds the package URL of an ecosystem's package when
+// osv-scanner did not write one (it writes none before v2): "" for an
+// ecosystem without a purl type.
+func packageURL(ecosystem, name, version string) string {
+	eco := strings.ToLower(strings.TrimSpace(ecosystem))
+	if i := strings.IndexByte(eco, ':'); i >= 0 {
+		eco = eco[:i] // "Debian:12", "Alpine:v3.19"
+	}
+	typ, ok := purlTypes[eco]
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return ""
+	}
+	ns := ""
+	switch {
+	case typ == "deb" || typ == "apk":
+		ns = eco
+	case typ == "maven":
+		if g, a, ok := strings.Cut(name, ":"); ok {
+			ns, name = g, a
+		}
+	case typ == "npm" || typ == "composer" || typ == "golang" || typ == "swift":
+		if i := strings.LastIndexByte(name, '/'); i >= 0 {
+			ns, name = name[:i], name[i+1:]
+		}
+	}
+	return packageurl.NewPackageURL(typ, ns, name, strings.TrimSpace(version), nil, "").ToString()
 }

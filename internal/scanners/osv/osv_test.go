@@ -82,3 +82,46 @@ func FuzzParse(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, Parse)
 }
+
+func TestParsePackagesAndSources(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/v2-npm-image.json")
+	scannertest.CheckInvariants(t, got)
+	if len(got) != 3 {
+		t.Fatalf("got %d findings, want 3 (one per issue per package)", len(got))
+	}
+	babel, sem, ssl := got[0], got[1], got[2]
+	if babel.Component != (findings.Component{Name: "@babel/traverse", Version: "7.22.5", PURL: "pkg:npm/%40babel/traverse@7.22.5"}) ||
+		babel.Severity != findings.Critical || babel.Locations[0].File != "/app/package-lock.json" || len(babel.CWEs) != 2 {
+		t.Errorf("babel: %+v", babel)
+	}
+	if !strings.Contains(babel.Description, "Ecosystem: npm\nSource: lockfile /app/package-lock.json\nDependency groups: dev") {
+		t.Errorf("babel description %q", babel.Description)
+	}
+	if sem.Severity != findings.Medium || sem.Component.PURL != "pkg:npm/semver@5.7.1" || strings.Join(sem.FixedVersions, ",") != "5.7.2,6.3.1" {
+		t.Errorf("semver: %+v", sem)
+	}
+	// No groups (osv-scanner before 1.3): the DSA and the Debian CVE record
+	// name the same CVE, so they are one finding.
+	if strings.Join(ssl.VulnerabilityIDs, ",") != "CVE-2023-5363,DEBIAN-CVE-2023-5363,DSA-5532-1" || ssl.Component.PURL != "pkg:deb/debian/openssl@3.0.11-1~deb12u1" ||
+		ssl.Locations[0].File != "registry.example.test/fw-builder:1.4" || ssl.Severity != findings.High {
+		t.Errorf("openssl: %+v", ssl)
+	}
+	if !strings.Contains(ssl.Description, "Ecosystem: Debian:12\nSource: docker registry.example.test/fw-builder:1.4\nImage layer 0 (sha256:1f1d): /bin/sh -c #(nop) ADD file:0d3 in /") {
+		t.Errorf("openssl description %q", ssl.Description)
+	}
+}
+
+func TestPackageURL(t *testing.T) {
+	for _, c := range [][4]string{
+		{"Maven", "org.apache.logging.log4j:log4j-core", "2.14.1", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
+		{"Go", "golang.org/x/net", "0.9.0", "pkg:golang/golang.org/x/net@0.9.0"},
+		{"PyPI", "jinja2", "2.4.1", "pkg:pypi/jinja2@2.4.1"},
+		{"Packagist", "guzzlehttp/guzzle", "7.4.4", "pkg:composer/guzzlehttp/guzzle@7.4.4"},
+		{"Alpine:v3.19", "busybox", "1.36.1-r15", "pkg:apk/alpine/busybox@1.36.1-r15"},
+		{"GIT", "github.com/madler/zlib", "", ""},
+	} {
+		if got := packageURL(c[0], c[1], c[2]); got != c[3] {
+			t.Errorf("packageURL(%s, %s) = %q, want %q", c[0], c[1], got, c[3])
+		}
+	}
+}

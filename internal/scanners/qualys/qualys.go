@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
@@ -45,18 +46,34 @@ func DetectCSV(h *reportio.Head) bool {
 }
 
 type detection struct {
-	QID      string `xml:"QID"`
-	Type     string `xml:"TYPE"`
-	Port     string `xml:"PORT"`
-	Protocol string `xml:"PROTOCOL"`
-	Result   string `xml:"RESULT"`
-	Status   string `xml:"VULN_STATUS"`
+	QID        string `xml:"QID"`
+	Type       string `xml:"TYPE"`
+	Port       string `xml:"PORT"`
+	Service    string `xml:"SERVICE"`
+	FQDN       string `xml:"FQDN"`
+	Protocol   string `xml:"PROTOCOL"`
+	SSL        string `xml:"SSL"`
+	Result     string `xml:"RESULT"`
+	FirstFound string `xml:"FIRST_FOUND"`
+	LastFound  string `xml:"LAST_FOUND"`
+	TimesFound string `xml:"TIMES_FOUND"`
+	Status     string `xml:"VULN_STATUS"`
+	CVSSFinal  string `xml:"CVSS_FINAL"`
+	CVSS3Final string `xml:"CVSS3_FINAL"`
 }
 
 type ref struct {
 	host, dns, typ, protocol string
 	port                     int
+	service                  string
+	// evidence is what Qualys found on this host (result, dates, the
+	// host's final CVSS scores), kept as text, its result cut at
+	// maxResult bytes: detections wait for the glossary at the end.
+	evidence string
 }
+
+// maxResult bounds the detection result kept per detection.
+const maxResult = 512
 
 type details struct {
 	QID      string `xml:"QID"`
@@ -73,8 +90,11 @@ type details struct {
 	VendorRefs []struct {
 		URL string `xml:"URL"`
 	} `xml:"VENDOR_REFERENCE_LIST>VENDOR_REFERENCE"`
-	CVSS3Base   string `xml:"CVSS3_SCORE>CVSS3_BASE"`
-	CVSS3Vector string `xml:"CVSS3_SCORE>CVSS3_VECTOR"`
+	CVSS3Base     string `xml:"CVSS3_SCORE>CVSS3_BASE"`
+	CVSS3Temporal string `xml:"CVSS3_SCORE>CVSS3_TEMPORAL"`
+	CVSS3Vector   string `xml:"CVSS3_SCORE>CVSS3_VECTOR"`
+	CVSSBase      string `xml:"CVSS_SCORE>CVSS_BASE"`
+	CVSSTemporal  string `xml:"CVSS_SCORE>CVSS_TEMPORAL"`
 }
 
 // Parse streams the findings of a Qualys XML asset data report.
@@ -122,6 +142,11 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 							rf.typ = d.Type
 							rf.port, _ = strconv.Atoi(strings.TrimSpace(d.Port))
 							rf.protocol = strings.ToLower(strings.TrimSpace(d.Protocol))
+							rf.service = service(d.Service, d.SSL)
+							if fq := strings.TrimSpace(d.FQDN); fq != "" {
+								rf.dns = fq
+							}
+							rf.evidence = evidence(d)
 							q := strings.TrimSpace(d.QID)
 							if _, ok := pending[q]; !ok {
 								order = append(order, q)
@@ -180,12 +205,13 @@ func emitAll(d details, refs []ref, emit func(findings.Finding) error) error {
 		}
 		seen[k] = true
 		f := findings.Finding{
-			Title:       d.Title,
-			RuleID:      "qid:" + d.QID,
-			Severity:    severity(d.Severity, r.typ),
-			Description: join(reportio.PlainText(d.Threat), labelled("Impact", reportio.PlainText(d.Impact)), labelled("Category", d.Category)),
-			Mitigation:  reportio.PlainText(d.Solution),
-			Locations:   []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol, HostName: hostName(r.dns, r.host)}},
+			Title:    d.Title,
+			RuleID:   "qid:" + d.QID,
+			Severity: severity(d.Severity, r.typ),
+			Description: join(reportio.PlainText(d.Threat), labelled("Impact", reportio.PlainText(d.Impact)), labelled("Category", d.Category),
+				typeName(r.typ), cvssText(d), r.evidence),
+			Mitigation: reportio.PlainText(d.Solution),
+			Locations:  []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol, Service: r.service, HostName: hostName(r.dns, r.host)}},
 		}
 		for _, c := range d.CVEs {
 			f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.TrimSpace(c.ID))
@@ -239,6 +265,74 @@ func severity(level, typ string) findings.Severity {
 	return findings.SeverityOrInfo(level)
 }
 
+// service names the application protocol Qualys detected on the port:
+// "http over ssl" (and http with SSL) is https; other names are kept.
+func service(name, ssl string) string {
+	n := strings.ToLower(strings.TrimSpace(name))
+	switch {
+	case n == "http over ssl" || n == "http" && strings.EqualFold(strings.TrimSpace(ssl), "true"):
+		return "https"
+	case strings.HasSuffix(n, " over ssl"):
+		return strings.TrimSuffix(n, " over ssl") + "s"
+	}
+	return n
+}
+
+// typeName spells out Qualys's detection type.
+func typeName(t string) string {
+	switch strings.ToLower(strings.TrimSpace(t)) {
+	case "vuln":
+		return "Detection type: confirmed vulnerability"
+	case "practice":
+		return "Detection type: potential vulnerability"
+	case "ig", "info":
+		return "Detection type: information gathered"
+	case "":
+		return ""
+	}
+	return "Detection type: " + strings.TrimSpace(t)
+}
+
+// cvssText states the glossary's CVSS scores: v3 and v2, base and
+// temporal, with their vectors (the v3 base is also the finding's CVSS).
+func cvssText(d details) string {
+	var parts []string
+	for _, c := range []struct{ label, v string }{
+		{"CVSS v3 base", d.CVSS3Base}, {"CVSS v3 temporal", d.CVSS3Temporal},
+		{"CVSS v2 base", d.CVSSBase}, {"CVSS v2 temporal", d.CVSSTemporal},
+	} {
+		if v := strings.TrimSpace(c.v); v != "" && v != "-" {
+			parts = append(parts, c.label+": "+v)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// evidence is what Qualys found on one host: final CVSS scores (Qualys's
+// score for this host), dates and the result.
+func evidence(d detection) string {
+	var parts []string
+	for _, c := range []struct{ label, v string }{
+		{"CVSS v3 final (this host)", d.CVSS3Final}, {"CVSS v2 final (this host)", d.CVSSFinal},
+		{"First found", d.FirstFound}, {"Last found", d.LastFound}, {"Times found", d.TimesFound}, {"Status", d.Status},
+	} {
+		if v := strings.TrimSpace(c.v); v != "" && v != "-" {
+			parts = append(parts, c.label+": "+v)
+		}
+	}
+	if res := strings.TrimSpace(d.Result); res != "" {
+		if len(res) > maxResult {
+			cut := maxResult
+			for cut > 0 && !utf8.RuneStart(res[cut]) {
+				cut--
+			}
+			res = res[:cut] + "…"
+		}
+		parts = append(parts, "Result:\n"+res)
+	}
+	return strings.Join(parts, "\n")
+}
+
 var cvssWithVector = regexp.MustCompile(`^\s*([0-9.]+)\s*(?:\(([^)]*)\)?)?`)
 
 // cvss3 reads Qualys's "8.1 (AV:N/AC:H/…)" (vector without prefix).
@@ -287,12 +381,14 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			Title:       c.Get("Title", "VULN TITLE"),
 			RuleID:      "qid:" + qid,
 			Severity:    severity(level, c.Get("Type", "TYPE")),
-			Description: join(reportio.PlainText(c.Get("Threat")), labelled("Impact", reportio.PlainText(c.Get("Impact"))), labelled("Result", c.Get("Results", "RESULT"))),
-			Mitigation:  reportio.PlainText(c.Get("Solution")),
+			Description: join(reportio.PlainText(c.Get("Threat")), labelled("Impact", reportio.PlainText(c.Get("Impact"))), typeName(c.Get("Type", "TYPE")),
+				cvssText(details{CVSS3Base: c.Get("CVSS3 Base"), CVSS3Temporal: c.Get("CVSS3 Temporal"), CVSSBase: c.Get("CVSS Base", "CVSS_BASE", "CVSS"), CVSSTemporal: c.Get("CVSS Temporal", "CVSS_TEMPORAL")}),
+				labelled("Result", c.Get("Results", "RESULT"))),
+			Mitigation: reportio.PlainText(c.Get("Solution")),
 		}
 		l := findings.Location{Host: c.Get("IP"), Protocol: strings.ToLower(c.Get("Protocol"))}
 		l.Port, _ = strconv.Atoi(c.Get("Port"))
-		l.HostName = hostName(c.Get("DNS", "HOSTNAME", "DNS Name"), l.Host)
+		l.HostName = hostName(c.Get("FQDN", "DNS", "HOSTNAME", "DNS Name"), l.Host)
 		f.Locations = []findings.Location{l}
 		key := qid + "\x00" + l.Host + "\x00" + strconv.Itoa(l.Port) + "\x00" + l.Protocol
 		if seen[key] {

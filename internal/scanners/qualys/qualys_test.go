@@ -26,8 +26,20 @@ func TestParse(t *testing.T) {
 	if f.Title != "OpenSSL padding oracle (CVE-2016-2107)" || f.VulnerabilityIDs[0] != "CVE-2016-2107" || *f.CVSS.V3Score != 5.9 || f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N" {
 		t.Errorf("openssl: %+v", f)
 	}
-	if f.Locations[0] != (findings.Location{Host: "192.0.2.20", Port: 443, Protocol: "tcp", HostName: "gw.lab"}) || f.Description != "A MITM attacker can decrypt traffic." || f.Mitigation != "Upgrade OpenSSL." {
+	if f.Locations[0] != (findings.Location{Host: "192.0.2.20", Port: 443, Protocol: "tcp", Service: "https", HostName: "gw.lab"}) || f.Mitigation != "Upgrade OpenSSL." {
 		t.Errorf("openssl details: %+v", f)
+	}
+	// The glossary's v3 and v2 base and temporal scores, and this host's
+	// final scores, result and dates, are in the description.
+	wantDesc := "A MITM attacker can decrypt traffic.\n\nDetection type: confirmed vulnerability\n\n" +
+		"CVSS v3 base: 5.9 (AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N)\nCVSS v3 temporal: 5.3 (E:P/RL:O/RC:C)\nCVSS v2 base: 4.3 (AV:N/AC:M/Au:N/C:P/I:N/A:N)\nCVSS v2 temporal: 3.9 (E:POC/RL:OF/RC:C)\n\n" +
+		"CVSS v3 final (this host): 5.3\nCVSS v2 final (this host): 3.9\nFirst found: 2024-01-02T03:04:05Z\nLast found: 2024-02-03T04:05:06Z\nTimes found: 12\nStatus: New\nResult:\nOpenSSL 1.0.2g detected in the server banner"
+	if f.Description != wantDesc {
+		t.Errorf("description\n got %q\nwant %q", f.Description, wantDesc)
+	}
+	// http with SSL is https; the detection's FQDN names the virtual host.
+	if l := got[2].Locations[0]; l != (findings.Location{Host: "192.0.2.20", Port: 8443, Protocol: "tcp", Service: "https", HostName: "admin.gw.lab"}) {
+		t.Errorf("8443: %+v", l)
 	}
 	if got[3].Title != "QID 999" {
 		t.Errorf("undefined QID: %+v", got[3])
@@ -84,6 +96,13 @@ func TestCorpus(t *testing.T) {
 	if *csv.CVSS.V3Score != 8.1 || csv.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H" {
 		t.Errorf("csv cvss: %+v", csv.CVSS)
 	}
+	if !strings.Contains(csv.Description, "Detection type: confirmed vulnerability\n\nCVSS v3 base: 8.1 (AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H)\nCVSS v3 temporal: 7.4 (E:U/RL:U/RC:C)") {
+		t.Errorf("csv description: %q", csv.Description)
+	}
+	pci := scannertest.ParseFile(t, ParseCSV, filepath.Join(dir, "monthly_pci_issue6932.csv"))[0]
+	if !strings.Contains(pci.Description, "CVSS v2 base: ") {
+		t.Errorf("PCI csv: the v2 base score is not kept: %q", pci.Description)
+	}
 	var shellshock *findings.Finding
 	all := scannertest.ParseFile(t, Parse, filepath.Join(dir, "Qualys_Sample_Report.xml"))
 	for i := range all {
@@ -91,6 +110,28 @@ func TestCorpus(t *testing.T) {
 			shellshock = &all[i]
 			break
 		}
+	}
+	// QID 370876 (AMD PSP) on 64.41.200.244: a potential vulnerability with
+	// v3 and v2 base and temporal scores, and the host's final v3 score.
+	services := map[string]int{}
+	for _, f := range all {
+		services[f.Locations[0].Service]++
+		if f.RuleID == "qid:370876" && f.Locations[0].Host == "64.41.200.244" {
+			for _, want := range []string{"Detection type: potential vulnerability", "CVSS v3 base: 9.0 (AV:N/AC:H/PR:N/UI:N/S:C/C:H/I:H/A:H)", "CVSS v3 temporal: 8.2 (E:U/RL:U/RC:C)",
+				"CVSS v2 base: 9.3 (AV:N/AC:M/Au:N/C:C/I:C/A:C)", "CVSS v2 temporal: 7.9 (E:U/RL:U/RC:C)", "CVSS v3 final (this host): 8.2", "Times found: 950"} {
+				if !strings.Contains(f.Description, want) {
+					t.Errorf("AMD PSP: description lacks %q", want)
+				}
+			}
+			// Qualys's level (4) decides the severity, not the CVSS score.
+			if *f.CVSS.V3Score != 9.0 || f.Severity != findings.High {
+				t.Errorf("AMD PSP: %v %s", *f.CVSS.V3Score, f.Severity)
+			}
+		}
+	}
+	// 147 detections on a port: "http over ssl" is https.
+	if services["https"] != 77 || services["http"] != 23 || services["ssh"] != 15 || services["http over ssl"] != 0 {
+		t.Errorf("services: %v", services)
 	}
 	if shellshock == nil || shellshock.Severity != findings.Critical || shellshock.VulnerabilityIDs[0] != "CVE-2014-6271" || shellshock.Locations[0].Host != "64.41.200.250" || shellshock.Locations[0].Port != 80 {
 		t.Errorf("shellshock: %+v", shellshock)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -65,11 +66,13 @@ func UpdateUser(r *http.Request, st *store.Store, id int64, in store.UserUpdate)
 	if err != nil {
 		return err
 	}
-	if err := st.UpdateUser(r.Context(), id, in); err != nil {
-		return err
-	}
-	detail, _ := json.Marshal(in)
-	return audit.Record(r.Context(), st, audit.Event{Action: audit.ActionUserUpdate, Object: "user " + u.Name, Detail: string(detail)})
+	return audit.Change(r.Context(), st, func(ctx context.Context) (audit.Event, error) {
+		if err := st.UpdateUser(ctx, id, in); err != nil {
+			return audit.Event{}, err
+		}
+		detail, _ := json.Marshal(in)
+		return audit.Event{Action: audit.ActionUserUpdate, Object: "user " + u.Name, Detail: string(detail)}, nil
+	})
 }
 
 type inviteInput struct {
@@ -82,11 +85,12 @@ const InviteTTL = 7 * 24 * time.Hour
 // Invite creates a one-time invitation link path for a new user.
 func Invite(r *http.Request, st *store.Store, role identity.Role) (string, error) {
 	p := identity.FromContext(r.Context())
-	plain, err := st.CreateInvite(r.Context(), role, p.Name, InviteTTL)
-	if err != nil {
-		return "", err
-	}
-	if err := audit.Record(r.Context(), st, audit.Event{Action: audit.ActionUserInvite, Object: "invitation", Detail: "role " + string(role)}); err != nil {
+	var plain string
+	if err := audit.Change(r.Context(), st, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		plain, err = st.CreateInvite(ctx, role, p.Name, InviteTTL)
+		return audit.Event{Action: audit.ActionUserInvite, Object: "invitation", Detail: "role " + string(role)}, err
+	}); err != nil {
 		return "", err
 	}
 	return "/invite?token=" + plain, nil
@@ -135,10 +139,10 @@ func SetRequireMFA(r *http.Request, st *store.Store, v string) error {
 		parts = append(parts, part)
 	}
 	v = strings.Join(parts, ",")
-	if err := st.SetSetting(r.Context(), SettingRequireMFA, v); err != nil {
-		return err
-	}
-	return audit.Record(r.Context(), st, audit.Event{Action: audit.ActionSettings, Object: "setting " + SettingRequireMFA, Detail: fmt.Sprintf("%q", v)})
+	return audit.Change(r.Context(), st, func(ctx context.Context) (audit.Event, error) {
+		return audit.Event{Action: audit.ActionSettings, Object: "setting " + SettingRequireMFA, Detail: fmt.Sprintf("%q", v)},
+			st.SetSetting(ctx, SettingRequireMFA, v)
+	})
 }
 
 func (h handler) putSecurity(w http.ResponseWriter, r *http.Request) {
@@ -178,10 +182,10 @@ func SetMember(r *http.Request, st *store.Store, productID, userID int64, role i
 	if err != nil {
 		return err
 	}
-	if err := st.SetMember(r.Context(), productID, userID, role); err != nil {
-		return err
-	}
-	return audit.Record(r.Context(), st, audit.Event{Action: audit.ActionMemberSet, Object: "user " + u.Name, ProductID: productID, Detail: "role " + string(role)})
+	return audit.Change(r.Context(), st, func(ctx context.Context) (audit.Event, error) {
+		return audit.Event{Action: audit.ActionMemberSet, Object: "user " + u.Name, ProductID: productID, Detail: "role " + string(role)},
+			st.SetMember(ctx, productID, userID, role)
+	})
 }
 
 func (h handler) setMember(w http.ResponseWriter, r *http.Request) {
@@ -218,11 +222,12 @@ func (h handler) removeMember(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.Store.RemoveMember(r.Context(), id, uid); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		return audit.Event{Action: audit.ActionMemberRemove, Object: fmt.Sprintf("user %d", uid), ProductID: id}, h.Store.RemoveMember(ctx, id, uid)
+	}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionMemberRemove, Object: fmt.Sprintf("user %d", uid), ProductID: id})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -65,6 +65,8 @@ type Deps struct {
 	// PublicURL is the base of the URLs the CSAF provider writes ("": the
 	// request's scheme and Host).
 	PublicURL string
+	// Firmware queues uploaded firmware images for background analysis.
+	Firmware *portfolio.FirmwareJobs
 }
 
 //go:embed openapi.yaml

@@ -231,12 +231,13 @@ func (h handler) login(w http.ResponseWriter, r *http.Request) {
 func (h handler) logout(w http.ResponseWriter, r *http.Request) {
 	p := identity.FromContext(r.Context())
 	if p.Via == "session" {
-		if err := h.Store.DeleteSession(r.Context(), p.SessionHash); err != nil {
+		if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+			return audit.Event{Action: audit.ActionSignOut, Object: "user " + p.Name}, h.Store.DeleteSession(ctx, p.SessionHash)
+		}); err != nil {
 			h.fail(w, r, err)
 			return
 		}
 		SetSessionCookie(w, "", h.SecureCookies, -time.Second)
-		h.audit(r, audit.Event{Action: audit.ActionSignOut, Object: "user " + p.Name})
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -245,11 +246,16 @@ func (h handler) logout(w http.ResponseWriter, r *http.Request) {
 // the current one.
 func SignOutEverywhere(r *http.Request, st *store.Store) (int64, error) {
 	p := identity.FromContext(r.Context())
-	n, err := st.DeleteUserSessions(r.Context(), p.UserID, "")
+	var n int64
+	err := audit.Change(r.Context(), st, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		n, err = st.DeleteUserSessions(ctx, p.UserID, "")
+		return audit.Event{Action: audit.ActionSignOutAll, Object: "user " + p.Name, Detail: fmt.Sprintf("%d sessions ended", n)}, err
+	})
 	if err != nil {
 		return 0, err
 	}
-	return n, audit.Record(r.Context(), st, audit.Event{Action: audit.ActionSignOutAll, Object: "user " + p.Name, Detail: fmt.Sprintf("%d sessions ended", n)})
+	return n, nil
 }
 
 func (h handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
@@ -308,25 +314,29 @@ func ChangePassword(r *http.Request, st *store.Store, pol identity.SignInPolicy,
 	if err != nil {
 		return err
 	}
-	if err := st.SetPassword(ctx, u.ID, hash, p.SessionHash); err != nil {
-		return err
-	}
-	detail := "other sessions ended"
-	if !opt.KeepPasskeys {
-		n, err := st.DeleteUserPasskeys(ctx, u.ID)
-		if err != nil {
-			return err
+	// The new password, the sessions, passkeys and tokens it ends and the
+	// audit record commit together.
+	return audit.Change(ctx, st, func(ctx context.Context) (audit.Event, error) {
+		if err := st.SetPassword(ctx, u.ID, hash, p.SessionHash); err != nil {
+			return audit.Event{}, err
 		}
-		detail += fmt.Sprintf("; %d passkeys removed", n)
-	}
-	if opt.RevokeTokens {
-		n, err := st.RevokeUserTokens(ctx, u.ID)
-		if err != nil {
-			return err
+		detail := "other sessions ended"
+		if !opt.KeepPasskeys {
+			n, err := st.DeleteUserPasskeys(ctx, u.ID)
+			if err != nil {
+				return audit.Event{}, err
+			}
+			detail += fmt.Sprintf("; %d passkeys removed", n)
 		}
-		detail += fmt.Sprintf("; %d API tokens revoked", n)
-	}
-	return audit.Record(ctx, st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Detail: detail})
+		if opt.RevokeTokens {
+			n, err := st.RevokeUserTokens(ctx, u.ID)
+			if err != nil {
+				return audit.Event{}, err
+			}
+			detail += fmt.Sprintf("; %d API tokens revoked", n)
+		}
+		return audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Detail: detail}, nil
+	})
 }
 
 // PasswordChangeOptions are the choices offered with a password change.
@@ -411,17 +421,23 @@ func CreateToken(r *http.Request, st *store.Store, maxLife time.Duration, name, 
 	if p.Via == "token" {
 		req.ParentID = p.TokenID
 	}
-	plain, tok, err := st.CreateToken(r.Context(), req)
+	var plain string
+	var tok store.APIToken
+	err = audit.Change(r.Context(), st, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		plain, tok, err = st.CreateToken(ctx, req)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		e := audit.Event{Action: audit.ActionTokenCreate, Object: fmt.Sprintf("token %d %s (%s…)", tok.ID, tok.Name, tok.Prefix),
+			ProductID: productID, Detail: "scopes " + identity.JoinScopes(sc)}
+		if req.ParentID != 0 {
+			e.Detail += fmt.Sprintf("; created by token %d", req.ParentID)
+		}
+		return e, nil
+	})
 	if err != nil {
-		return "", tok, err
-	}
-	e := audit.Event{Action: audit.ActionTokenCreate, Object: fmt.Sprintf("token %d %s (%s…)", tok.ID, tok.Name, tok.Prefix),
-		ProductID: productID, Detail: "scopes " + identity.JoinScopes(sc)}
-	if req.ParentID != 0 {
-		e.Detail += fmt.Sprintf("; created by token %d", req.ParentID)
-	}
-	if err := audit.Record(r.Context(), st, e); err != nil {
-		return plain, tok, err
+		return "", store.APIToken{}, err
 	}
 	return plain, tok, nil
 }
@@ -476,11 +492,12 @@ func (h handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := h.Store.RevokeAPIToken(r.Context(), p.UserID, id); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		return audit.Event{Action: audit.ActionTokenRevoke, Object: fmt.Sprintf("token %d", id)}, h.Store.RevokeAPIToken(ctx, p.UserID, id)
+	}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionTokenRevoke, Object: fmt.Sprintf("token %d", id)})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -516,7 +533,10 @@ func CreateUser(r *http.Request, st *store.Store, name string, role identity.Rol
 		return u, err
 	}
 	u.PasswordHash = hash
-	return u, st.CreateUser(r.Context(), &u)
+	err = audit.Change(r.Context(), st, func(ctx context.Context) (audit.Event, error) {
+		return audit.Event{Action: audit.ActionUserCreate, Object: "user " + u.Name, Detail: "role " + string(u.Role)}, st.CreateUser(ctx, &u)
+	})
+	return u, err
 }
 
 func (h handler) createUser(w http.ResponseWriter, r *http.Request) {
@@ -531,6 +551,5 @@ func (h handler) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Log.Info("user created", "by", identity.FromContext(r.Context()).Name, "user", u.Name, "role", u.Role)
-	h.audit(r, audit.Event{Action: audit.ActionUserCreate, Object: "user " + u.Name, Detail: "role " + string(u.Role)})
 	web.WriteJSON(w, http.StatusCreated, u)
 }

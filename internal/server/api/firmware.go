@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 
@@ -9,18 +10,31 @@ import (
 	"github.com/rampart-security/rampart/internal/server/web"
 )
 
-// firmwareRoutes upload a firmware image to a release for analysis.
+// firmwareRoutes upload a firmware image to a release for analysis, follow
+// the analysis and read its result.
 func (h handler) firmwareRoutes() []web.Route {
 	return []web.Route{
 		{Method: "POST", Pattern: "/api/v1/releases/{id}/firmware", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite,
 			Scope: identity.ScopeFindingsWrite, MaxBody: h.MaxUpload, Handler: web.API(h.Log, h.uploadFirmware)},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/firmware", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead,
 			Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.latestFirmware)},
+		{Method: "GET", Pattern: "/api/v1/firmware-jobs/{id}", Product: h.firmwareJobProduct, Perm: identity.PermRead,
+			Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.firmwareJob)},
 	}
 }
 
-// uploadFirmware analyses the image in the body: components become the
-// release's SBOM, issues become rampart-firmware findings.
+func (h handler) firmwareJobProduct(r *http.Request) (int64, error) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return 0, err
+	}
+	return h.Store.FirmwareJobProduct(r.Context(), id)
+}
+
+// uploadFirmware queues the image in the body for analysis and answers 202
+// with the job at once; GET /api/v1/firmware-jobs/{id} follows it. When
+// the job is done, the image's components are the release's SBOM and its
+// issues rampart-firmware findings.
 func (h handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
@@ -30,15 +44,30 @@ func (h handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := portfolio.ImportFirmware(r.Context(), h.Store, portfolio.FirmwareRequest{ReleaseID: id, FileName: r.URL.Query().Get("filename"),
+	job, err := h.Firmware.Enqueue(r.Context(), portfolio.FirmwareRequest{ReleaseID: id, FileName: r.URL.Query().Get("filename"),
 		Actor: identity.FromContext(r.Context()).Name, Image: data})
 	h.OnImport("firmware", err)
 	if err != nil {
 		return err
 	}
-	h.Log.Info("firmware analysed", "release", id, "sha256", res.SHA256, "issues", res.Issues, "components", res.Components, "user", identity.FromContext(r.Context()).Name)
-	h.rematch(r.Context(), id)
-	web.WriteJSON(w, http.StatusOK, res)
+	h.Log.Info("firmware queued", "release", id, "job", job.ID, "sha256", job.SHA256, "size", job.Size, "user", identity.FromContext(r.Context()).Name)
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/firmware-jobs/%d", job.ID))
+	web.WriteJSON(w, http.StatusAccepted, job)
+	return nil
+}
+
+// firmwareJob reports a queued analysis: status, stage, progress, and
+// once done the summary and analysis id (or the error).
+func (h handler) firmwareJob(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	j, err := h.Store.FirmwareJob(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, j)
 	return nil
 }
 

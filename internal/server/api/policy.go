@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
@@ -24,6 +25,10 @@ func (h handler) policyRoutes() []web.Route {
 		{Method: "GET", Pattern: "/api/v1/products/{id}/policy/versions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.policyVersions)},
 		{Method: "GET", Pattern: "/api/v1/policy", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getGlobalPolicy)},
 		{Method: "PUT", Pattern: "/api/v1/policy", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Handler: web.API(h.Log, h.putGlobalPolicy)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getApproved)},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Handler: web.API(h.Log, h.putApproved)},
+		{Method: "GET", Pattern: "/api/v1/approved", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getGlobalApproved)},
+		{Method: "PUT", Pattern: "/api/v1/approved", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Handler: web.API(h.Log, h.putGlobalApproved)},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listExceptions)},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.requestException)},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/approve", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.decideException(true))},
@@ -182,7 +187,73 @@ func (h handler) decideException(approve bool) web.Handler {
 		}
 		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.exception." + map[bool]string{true: "approve", false: "reject"}[approve],
 			Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id, Outcome: "success", Detail: fmt.Sprintf("rule %s requested by %s", e.Rule, e.RequestedBy)})
+		h.gateAfterProduct(r.Context(), id, "exception")
 		web.WriteJSON(w, http.StatusOK, e)
 		return nil
 	}
+}
+
+// approvedView answers GET …/approved; ?format=yaml returns only the
+// effective list, ready for `rampart gate --approved`.
+func (h handler) approvedView(w http.ResponseWriter, r *http.Request, productID int64) error {
+	v, _, err := h.gate().ApprovedOf(r.Context(), productID)
+	if err != nil {
+		return err
+	}
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		web.WriteJSON(w, http.StatusOK, v)
+	case "yaml":
+		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+		_, _ = io.WriteString(w, v.Effective)
+	default:
+		return fault.Invalid("format", "want json or yaml")
+	}
+	return nil
+}
+
+func (h handler) getApproved(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return h.approvedView(w, r, id)
+}
+
+func (h handler) getGlobalApproved(w http.ResponseWriter, r *http.Request) error {
+	return h.approvedView(w, r, 0)
+}
+
+func (h handler) saveApproved(w http.ResponseWriter, r *http.Request, productID int64) error {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	actor := identity.FromContext(r.Context()).Name
+	v, created, err := h.gate().SaveApproved(r.Context(), productID, string(data), r.URL.Query().Get("note"), actor)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.approved.save", Object: fmt.Sprintf("approved:%d:v%d", productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
+		if productID != 0 {
+			h.gateAfterProduct(r.Context(), productID, "approved")
+		}
+	}
+	web.WriteJSON(w, status, map[string]any{"version": v.Version, "created": created, "sha256": v.SHA256})
+	return nil
+}
+
+func (h handler) putApproved(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return h.saveApproved(w, r, id)
+}
+
+func (h handler) putGlobalApproved(w http.ResponseWriter, r *http.Request) error {
+	return h.saveApproved(w, r, 0)
 }

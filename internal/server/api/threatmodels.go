@@ -238,7 +238,8 @@ func (h handler) putThreatModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	actor := identity.FromContext(r.Context()).Name
-	v, created, err := portfolio.SaveThreatModel(r.Context(), h.Store, id, data, name, r.URL.Query().Get("note"), actor)
+	saved, err := portfolio.SaveThreatModel(r.Context(), h.Store, id, data, name, r.URL.Query().Get("note"), actor)
+	v, created := saved.Version, saved.Created
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -256,7 +257,11 @@ func (h handler) putThreatModel(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
-	web.WriteJSON(w, status, map[string]any{"version": v, "created": created, "threats": len(view.Result.Threats), "warnings": view.Result.Warnings})
+	importWarnings := saved.ImportWarnings
+	if importWarnings == nil {
+		importWarnings = []string{}
+	}
+	web.WriteJSON(w, status, map[string]any{"version": v, "created": created, "threats": len(view.Result.Threats), "warnings": view.Result.Warnings, "import_warnings": importWarnings})
 }
 
 func (h handler) threatModelVersions(w http.ResponseWriter, r *http.Request) {

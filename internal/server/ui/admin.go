@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -146,11 +147,13 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.Store.RemoveMember(r.Context(), pid, id); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		err := h.Store.RemoveMember(ctx, pid, id)
+		return audit.Event{Action: audit.ActionMemberRemove, Object: fmt.Sprintf("user %d", id), ProductID: pid}, err
+	}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionMemberRemove, Object: fmt.Sprintf("user %d", id), ProductID: pid})
 	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("Product role removed."), http.StatusSeeOther)
 }
 
@@ -252,7 +255,10 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := identity.User{Name: name, PasswordHash: hash}
-	if err := h.Store.AcceptInvite(r.Context(), tok, &u); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		err := h.Store.AcceptInvite(ctx, tok, &u)
+		return audit.Event{Action: audit.ActionUserCreate, Actor: name, Object: "user " + name, Detail: "accepted invitation, role " + string(u.Role)}, err
+	}); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			fail(http.StatusConflict, "That user name is taken; choose another.")
 			return
@@ -260,7 +266,6 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		fail(web.Status(err), err.Error())
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionUserCreate, Actor: name, Object: "user " + name, Detail: "accepted invitation, role " + string(u.Role)})
 	cookie, _, err := h.Store.CreateSession(r.Context(), u.ID, web.ClientIP(r), r.UserAgent())
 	if err != nil {
 		h.fail(w, r, err)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -54,8 +55,11 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	p := identity.FromContext(r.Context())
-	_ = h.Store.DeleteSession(r.Context(), p.SessionHash)
-	h.audit(r, audit.Event{Action: audit.ActionSignOut, Object: "user " + p.Name})
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		return audit.Event{Action: audit.ActionSignOut, Object: "user " + p.Name}, h.Store.DeleteSession(ctx, p.SessionHash)
+	}); err != nil {
+		h.Log.ErrorContext(r.Context(), "sign out", "user", p.Name, "err", err)
+	}
 	api.SetSessionCookie(w, "", h.SecureCookies, -time.Second)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
@@ -99,12 +103,14 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "Choose a user name.")
 		return
 	}
-	if err := h.Store.CompleteSetup(r.Context(), tok, &u); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		err := h.Store.CompleteSetup(ctx, tok, &u)
+		return audit.Event{Action: audit.ActionSetup, Actor: name, Object: "user " + name, Detail: "role admin"}, err
+	}); err != nil {
 		fail(web.Status(err), err.Error())
 		return
 	}
 	h.Log.Info("first administrator created", "user", name, "remote", web.ClientIP(r))
-	h.audit(r, audit.Event{Action: audit.ActionSetup, Actor: name, Object: "user " + name, Detail: "role admin"})
 	cookie, _, err := h.Store.CreateSession(r.Context(), u.ID, web.ClientIP(r), r.UserAgent())
 	if err != nil {
 		h.fail(w, r, err)
@@ -199,11 +205,13 @@ func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.Store.RevokeAPIToken(r.Context(), identity.FromContext(r.Context()).UserID, id); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		err := h.Store.RevokeAPIToken(ctx, identity.FromContext(r.Context()).UserID, id)
+		return audit.Event{Action: audit.ActionTokenRevoke, Object: fmt.Sprintf("token %d", id)}, err
+	}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionTokenRevoke, Object: fmt.Sprintf("token %d", id)})
 	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Token revoked."), http.StatusSeeOther)
 }
 
@@ -222,12 +230,15 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) signOutOthers(w http.ResponseWriter, r *http.Request) {
 	p := identity.FromContext(r.Context())
-	n, err := h.Store.DeleteUserSessions(r.Context(), p.UserID, p.SessionHash)
-	if err != nil {
+	var n int64
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		n, err = h.Store.DeleteUserSessions(ctx, p.UserID, p.SessionHash)
+		return audit.Event{Action: audit.ActionSignOutAll, Object: "user " + p.Name, Detail: fmt.Sprintf("%d other sessions ended", n)}, err
+	}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionSignOutAll, Object: "user " + p.Name, Detail: fmt.Sprintf("%d other sessions ended", n)})
 	http.Redirect(w, r, "/account?flash="+url.QueryEscape(fmt.Sprintf("Signed out %d other sessions.", n)), http.StatusSeeOther)
 }
 
@@ -285,11 +296,13 @@ func (h *handler) totpConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain, hashes := identity.NewRecoveryCodes()
-	if err := h.Store.EnableTOTP(r.Context(), p.UserID, sec, step, hashes); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		err := h.Store.EnableTOTP(ctx, p.UserID, sec, step, hashes)
+		return audit.Event{Action: audit.ActionMFAEnable, Object: "user " + p.Name, Detail: "TOTP authenticator"}, err
+	}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionMFAEnable, Object: "user " + p.Name, Detail: "TOTP authenticator"})
 	if err := h.Store.MarkSessionMFA(r.Context(), p.SessionHash); err != nil {
 		h.fail(w, r, err)
 		return
@@ -309,11 +322,13 @@ func (h *handler) totpDisable(w http.ResponseWriter, r *http.Request) {
 		h.renderAccount(w, r, view{Error: "Wrong password: two-factor authentication is still on."}, accountData{})
 		return
 	}
-	if err := h.Store.DisableTOTP(r.Context(), p.UserID); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		err := h.Store.DisableTOTP(ctx, p.UserID)
+		return audit.Event{Action: audit.ActionMFADisable, Object: "user " + p.Name, Detail: "TOTP authenticator"}, err
+	}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionMFADisable, Object: "user " + p.Name, Detail: "TOTP authenticator"})
 	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Two-factor authentication is off."), http.StatusSeeOther)
 }
 
@@ -324,11 +339,13 @@ func (h *handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain, hashes := identity.NewRecoveryCodes()
-	if err := h.Store.ReplaceRecoveryCodes(r.Context(), p.UserID, hashes); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		err := h.Store.ReplaceRecoveryCodes(ctx, p.UserID, hashes)
+		return audit.Event{Action: audit.ActionRecoveryRegen, Object: "user " + p.Name}, err
+	}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionRecoveryRegen, Object: "user " + p.Name})
 	h.renderAccount(w, r, view{Flash: "New recovery codes: the old ones no longer work."}, accountData{RecoveryCodes: plain})
 }
 

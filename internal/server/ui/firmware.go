@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ func (h *handler) firmwareRoutes() []web.Route {
 	return []web.Route{
 		{Method: "GET", Pattern: "/releases/{id}/firmware", Product: release, Perm: identity.PermRead, Handler: h.releaseFirmware},
 		{Method: "POST", Pattern: "/releases/{id}/firmware", Product: release, Perm: identity.PermWrite, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadFirmware},
+		{Method: "GET", Pattern: "/releases/{id}/firmware/job", Product: release, Perm: identity.PermRead, Handler: h.firmwareJob},
 	}
 }
 
@@ -38,7 +40,10 @@ type firmwarePage struct {
 	Binaries []firmware.Binary // worst hardened first
 	Previous *store.FirmwareAnalysis
 	Diff     *firmware.DiffResult
-	CanEdit  bool
+	// Job is the release's latest upload while it is queued or running,
+	// or when it failed after the analysis shown.
+	Job     *store.FirmwareJob
+	CanEdit bool
 }
 
 // hardeningGaps counts what a binary lacks (checksec's properties); RELRO
@@ -76,6 +81,15 @@ func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64,
 		return
 	}
 	d := firmwarePage{Release: rel, CanEdit: canWrite(r, rel.ProductID)}
+	job, err := h.Store.LatestFirmwareJob(r.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		h.fail(w, r, err)
+		return
+	case job.Status != store.FirmwareDone:
+		d.Job = &job
+	}
 	a, err := h.Store.LatestFirmwareAnalysis(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -146,16 +160,41 @@ func (h *handler) uploadFirmware(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	res, err := portfolio.ImportFirmware(r.Context(), h.Store, portfolio.FirmwareRequest{ReleaseID: id, FileName: fname, Actor: identity.FromContext(r.Context()).Name, Image: data})
+	job, err := h.Firmware.Enqueue(r.Context(), portfolio.FirmwareRequest{ReleaseID: id, FileName: fname, Actor: identity.FromContext(r.Context()).Name, Image: data})
 	h.OnImport("firmware", err)
 	if err != nil {
-		h.firmwarePage(w, r, id, http.StatusUnprocessableEntity, err.Error())
+		h.firmwarePage(w, r, id, web.Status(err), err.Error())
 		return
 	}
-	h.Log.Info("firmware analysed", "release", id, "sha256", res.SHA256, "issues", res.Issues, "components", res.Components, "user", identity.FromContext(r.Context()).Name)
-	if _, merr := h.Vulns.Rematch(r.Context(), id); merr != nil {
-		h.Log.Error("re-match release", "release", id, "err", merr)
+	h.Log.Info("firmware queued", "release", id, "job", job.ID, "sha256", job.SHA256, "user", identity.FromContext(r.Context()).Name)
+	http.Redirect(w, r, fmt.Sprintf("/releases/%d/firmware", id), http.StatusSeeOther)
+}
+
+// firmwareJob renders the progress of the release's latest upload (the
+// page polls it); once the analysis is done it sends the browser to the
+// page again, which then shows the result.
+func (h *handler) firmwareJob(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
-	flash := fmt.Sprintf("%s analysed: %d issues (%d new findings), %d components", fname, res.Issues, res.Scan.New, res.Components)
-	http.Redirect(w, r, fmt.Sprintf("/releases/%d/firmware?flash=%s", id, url.QueryEscape(flash)), http.StatusSeeOther)
+	rel, err := h.Store.Release(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	job, err := h.Store.LatestFirmwareJob(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if job.Status == store.FirmwareDone {
+		var sum portfolio.FirmwareResult
+		_ = json.Unmarshal(job.Summary, &sum)
+		flash := fmt.Sprintf("%s analysed: %d issues (%d new findings), %d components", job.FileName, sum.Issues, sum.Scan.New, sum.Components)
+		w.Header().Set("HX-Redirect", fmt.Sprintf("/releases/%d/firmware?flash=%s", id, url.QueryEscape(flash)))
+	}
+	h.render(w, r, http.StatusOK, "firmware", view{Title: "Firmware · " + rel.ProductName + " " + rel.Version, Nav: "portfolio",
+		Data: firmwarePage{Release: rel, Job: &job}})
 }

@@ -9,12 +9,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/sdl"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/spool"
@@ -99,6 +101,13 @@ type productData struct {
 	// CanManage whether the caller may change it.
 	MaxAcceptance, EffectiveAcceptance int
 	CanManage                          bool
+	// Policy is the gate card (policy in effect, approved lists); SAMM the
+	// secure-development record; Checklists each release's SDL checklist.
+	Policy     *productPolicy
+	SAMM       *sammData
+	Checklists map[int64][]checklistRow
+	Activities []sdl.Activity
+	Functions  []string
 }
 
 func (h *handler) product(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +141,21 @@ func (h *handler) product(w http.ResponseWriter, r *http.Request) {
 		CanManage: identity.FromContext(r.Context()).Can(id, identity.PermManage)}
 	for _, f := range fields {
 		d.Dedup[f] = true
+	}
+	if d.Policy, err = h.productPolicy(r.Context(), r, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if d.SAMM, err = h.productSAMM(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Activities, d.Functions, d.Checklists = sdl.Activities, sammFunctions, map[int64][]checklistRow{}
+	for _, rel := range rels {
+		if d.Checklists[rel.ID], err = h.releaseChecklist(r.Context(), rel.ID); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	h.render(w, r, http.StatusOK, "product", view{Title: p.Name, Nav: "portfolio", Error: r.URL.Query().Get("error"),
 		Flash: r.URL.Query().Get("flash"), Data: d})
@@ -234,6 +258,15 @@ type releaseData struct {
 	Justify    []string
 	Gate       *portfolio.GateView
 	GateErr    string
+	// GateMsg is the error of a gate form (exception, checklist) sent back.
+	GateMsg string
+	// CanManage: the caller may approve exceptions; Me names the caller
+	// (a requester cannot decide their own request).
+	CanManage bool
+	Me        string
+	// ExceptionUntil is the exception form's default expiry, ExceptionMax the latest allowed.
+	ExceptionUntil, ExceptionMax string
+	Checklist                    []checklistRow
 }
 
 // column is one header of the components table.
@@ -301,6 +334,15 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Justify = justifications
 	d.Gate, d.GateErr = h.releaseGate(r.Context(), id)
+	d.GateMsg = q.Get("gate_error")
+	p := identity.FromContext(r.Context())
+	d.CanManage, d.Me = p.Can(rel.ProductID, identity.PermManage), p.Name
+	today := time.Now().UTC()
+	d.ExceptionUntil, d.ExceptionMax = today.AddDate(0, 0, 30).Format(time.DateOnly), today.AddDate(0, 0, portfolio.MaxExceptionDays).Format(time.DateOnly)
+	if d.Checklist, err = h.releaseChecklist(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -165,11 +166,13 @@ func (h *handler) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) 
 	}
 	data, _ := json.Marshal(cred)
 	pk := store.Passkey{UserID: p.UserID, Credential: base64.RawURLEncoding.EncodeToString(cred.ID), Name: r.URL.Query().Get("name"), Data: string(data)}
-	if err := h.Store.AddPasskey(r.Context(), &pk); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		err := h.Store.AddPasskey(ctx, &pk)
+		return audit.Event{Action: audit.ActionPasskeyAdd, Object: "user " + p.Name, Detail: fmt.Sprintf("passkey %d %s", pk.ID, pk.Name)}, err
+	}); err != nil {
 		web.WriteError(w, r, h.Log, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionPasskeyAdd, Object: "user " + p.Name, Detail: fmt.Sprintf("passkey %d %s", pk.ID, pk.Name)})
 	if err := h.Store.MarkSessionMFA(r.Context(), p.SessionHash); err != nil {
 		web.WriteError(w, r, h.Log, err)
 		return
@@ -184,11 +187,13 @@ func (h *handler) passkeyDelete(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.Store.DeletePasskey(r.Context(), p.UserID, id); err != nil {
+	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
+		err := h.Store.DeletePasskey(ctx, p.UserID, id)
+		return audit.Event{Action: audit.ActionPasskeyRemove, Object: "user " + p.Name, Detail: fmt.Sprintf("passkey %d", id)}, err
+	}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.audit(r, audit.Event{Action: audit.ActionPasskeyRemove, Object: "user " + p.Name, Detail: fmt.Sprintf("passkey %d", id)})
 	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Passkey removed."), http.StatusSeeOther)
 }
 

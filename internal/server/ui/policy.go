@@ -2,15 +2,43 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/sdl"
+	"github.com/rampart-security/rampart/internal/server/web"
 )
+
+// policyRoutes are the gate's forms: the product's approved list,
+// exception requests and decisions (release page), the SAMM
+// self-assessment (product page) and the release checklist (release page).
+func (h *handler) policyRoutes() []web.Route {
+	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
+	return []web.Route{
+		{Method: "POST", Pattern: "/products/{id}/approved", Product: product, Perm: identity.PermManage, MaxBody: 1 << 20, Handler: h.saveApproved},
+		{Method: "POST", Pattern: "/products/{id}/exceptions", Product: product, Perm: identity.PermWrite, Handler: h.requestException},
+		{Method: "POST", Pattern: "/products/{id}/exceptions/{exception}/decide", Product: product, Perm: identity.PermManage, Handler: h.decideException},
+		{Method: "POST", Pattern: "/products/{id}/samm", Product: product, Perm: identity.PermWrite, Handler: h.addSAMM},
+		{Method: "POST", Pattern: "/releases/{id}/checklist", Product: release, Perm: identity.PermWrite, Handler: h.setChecklist},
+	}
+}
+
+func (h *handler) gate() *portfolio.Gate {
+	return portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now)
+}
 
 // releaseGate evaluates a release's policy gate for the release page's
 // panel; an evaluation error is shown in the panel, not as a page error.
 func (h *handler) releaseGate(ctx context.Context, releaseID int64) (*portfolio.GateView, string) {
-	v, err := portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now).Evaluate(ctx, releaseID, "ui")
+	v, err := h.gate().Evaluate(ctx, releaseID, "ui")
 	if err != nil {
 		h.Log.Error("gate evaluation", "release", releaseID, "err", err)
 		return nil, err.Error()
@@ -21,14 +49,267 @@ func (h *handler) releaseGate(ctx context.Context, releaseID int64) (*portfolio.
 // gateAfter re-evaluates a release's gate after a successful import; a
 // failure is logged (the import itself succeeded).
 func (h *handler) gateAfter(ctx context.Context, releaseID int64, trigger string) {
-	if err := portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now).OnChange(ctx, releaseID, trigger); err != nil {
+	if err := h.gate().OnChange(ctx, releaseID, trigger); err != nil {
 		h.Log.Error("gate evaluation", "release", releaseID, "trigger", trigger, "err", err)
 	}
 }
 
 // gateAfterProduct re-evaluates every release of a product (a new threat-model version).
 func (h *handler) gateAfterProduct(ctx context.Context, productID int64, trigger string) {
-	if err := portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now).OnProductChange(ctx, productID, trigger); err != nil {
+	if err := h.gate().OnProductChange(ctx, productID, trigger); err != nil {
 		h.Log.Error("gate evaluation", "product", productID, "trigger", trigger, "err", err)
 	}
+}
+
+// productPolicy is the product page's gate card.
+type productPolicy struct {
+	Scope     string
+	Version   int
+	Approved  portfolio.ApprovedView
+	CanManage bool
+}
+
+func (h *handler) productPolicy(ctx context.Context, r *http.Request, productID int64) (*productPolicy, error) {
+	v, scope, err := h.gate().PolicyOf(ctx, productID)
+	if err != nil {
+		return nil, err
+	}
+	a, _, err := h.gate().ApprovedOf(ctx, productID)
+	if err != nil {
+		return nil, err
+	}
+	return &productPolicy{Scope: scope, Version: v.Version, Approved: a,
+		CanManage: identity.FromContext(r.Context()).Can(productID, identity.PermManage)}, nil
+}
+
+// back redirects to the release named by the form's "release" field when
+// it belongs to the product, else to the product page, with a flash or an
+// error message (key gate_error on the release page).
+func (h *handler) back(w http.ResponseWriter, r *http.Request, productID int64, anchor, flash string, err error) {
+	target := fmt.Sprintf("/products/%d", productID)
+	errKey := "error"
+	if rid, perr := strconv.ParseInt(r.PostFormValue("release"), 10, 64); perr == nil {
+		if pid, serr := h.Store.ReleaseProduct(r.Context(), rid); serr == nil && pid == productID {
+			target, errKey = fmt.Sprintf("/releases/%d", rid), "gate_error"
+		}
+	}
+	q := "?flash=" + url.QueryEscape(flash)
+	if err != nil {
+		q = "?" + errKey + "=" + url.QueryEscape(err.Error())
+	}
+	http.Redirect(w, r, target+q+anchor, http.StatusSeeOther)
+}
+
+func (h *handler) saveApproved(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	src := strings.ReplaceAll(r.PostFormValue("source"), "\r\n", "\n")
+	v, created, err := h.gate().SaveApproved(r.Context(), id, src, r.PostFormValue("note"), identity.FromContext(r.Context()).Name)
+	if err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		h.back(w, r, id, "#policy", "", err)
+		return
+	}
+	msg := fmt.Sprintf("The approved list is unchanged (version %d).", v.Version)
+	if created {
+		h.audit(r, audit.Event{Action: "policy.approved.save", Object: fmt.Sprintf("approved:%d:v%d", id, v.Version), ProductID: id, Detail: v.SHA256})
+		h.gateAfterProduct(r.Context(), id, "approved")
+		msg = fmt.Sprintf("Approved list version %d saved; the product's releases were re-evaluated.", v.Version)
+	}
+	h.back(w, r, id, "#policy", msg, nil)
+}
+
+func (h *handler) requestException(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	req := portfolio.ExceptionRequest{ProductID: id, Rule: strings.TrimSpace(r.PostFormValue("rule")), Reason: strings.TrimSpace(r.PostFormValue("reason")),
+		Expires: r.PostFormValue("expires"), Match: policy.Match{ID: strings.TrimSpace(r.PostFormValue("match_id")),
+			Component: strings.TrimSpace(r.PostFormValue("match_component")), Path: strings.TrimSpace(r.PostFormValue("match_path"))}}
+	e, err := h.gate().RequestException(r.Context(), req, identity.FromContext(r.Context()).Name)
+	if err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		h.back(w, r, id, "#gate", "", fmt.Errorf("exception not requested: %w", err))
+		return
+	}
+	h.audit(r, audit.Event{Action: "policy.exception.request", Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id,
+		Detail: fmt.Sprintf("rule %s until %s: %s", e.Rule, e.Expires, e.Reason)})
+	h.back(w, r, id, "#gate", fmt.Sprintf("Exception %d for %s requested: a product owner other than you must approve it.", e.ID, e.Rule), nil)
+}
+
+func (h *handler) decideException(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	eid, err := web.PathID(r, "exception")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	decision := r.PostFormValue("decision")
+	if decision != "approve" && decision != "reject" {
+		h.fail(w, r, web.BadRequestf("decision: want approve or reject"))
+		return
+	}
+	e, err := h.gate().DecideException(r.Context(), id, eid, decision == "approve", identity.FromContext(r.Context()).Name)
+	if err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		h.back(w, r, id, "#gate", "", err)
+		return
+	}
+	h.audit(r, audit.Event{Action: "policy.exception." + decision, Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id,
+		Detail: fmt.Sprintf("rule %s requested by %s", e.Rule, e.RequestedBy)})
+	h.gateAfterProduct(r.Context(), id, "exception")
+	h.back(w, r, id, "#gate", fmt.Sprintf("Exception %d %s.", e.ID, e.Status), nil)
+}
+
+// sammData is the product page's SAMM card: the model, the assessments
+// (oldest first: the score over time) and the latest answers for the form.
+type sammData struct {
+	Practices   []sdl.Practice
+	Assessments []sammRow
+	Latest      map[string]float64
+	Levels      []float64
+}
+
+type sammRow struct {
+	ID        int64
+	At        time.Time
+	By, Note  string
+	Overall   float64
+	Functions map[string]float64
+}
+
+// sammLevels are the answers the form offers per stream (SAMM 2.0 answer
+// scale summed over the stream's three maturity levels).
+var sammLevels = []float64{0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3}
+
+// sammFunctions are SAMM's business functions in model order.
+var sammFunctions = []string{"Governance", "Design", "Implementation", "Verification", "Operations"}
+
+func (h *handler) productSAMM(ctx context.Context, productID int64) (*sammData, error) {
+	as, err := h.Store.SAMMAssessments(ctx, productID)
+	if err != nil {
+		return nil, err
+	}
+	d := &sammData{Practices: sdl.Practices, Latest: map[string]float64{}, Levels: sammLevels}
+	for _, a := range as {
+		d.Assessments = append(d.Assessments, sammRow{ID: a.ID, At: a.CreatedAt, By: a.CreatedBy, Note: a.Note, Overall: a.Scores.Overall, Functions: a.Scores.Functions})
+	}
+	if len(as) > 0 {
+		d.Latest = as[len(as)-1].Answers
+	}
+	return d, nil
+}
+
+func (h *handler) addSAMM(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, web.BadRequestf("form: %v", err))
+		return
+	}
+	answers := map[string]float64{}
+	for _, p := range sdl.Practices {
+		for _, s := range p.Streams {
+			raw := r.PostForm.Get("s_" + s.ID)
+			if raw == "" {
+				continue
+			}
+			v, err := strconv.ParseFloat(raw, 64)
+			if err != nil {
+				h.back(w, r, id, "#samm", "", fmt.Errorf("SAMM %s: %q is not a number", s.ID, raw))
+				return
+			}
+			answers[s.ID] = v
+		}
+	}
+	actor := identity.FromContext(r.Context()).Name
+	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, answers, r.PostForm.Get("note"), actor, time.Now())
+	if err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		h.back(w, r, id, "#samm", "", err)
+		return
+	}
+	h.audit(r, audit.Event{Action: "sdl.samm.assess", Object: fmt.Sprintf("samm:%d", a.ID), ProductID: id, Detail: fmt.Sprintf("overall %.2f", a.Scores.Overall)})
+	h.back(w, r, id, "#samm", fmt.Sprintf("SAMM assessment saved: overall maturity %.2f.", a.Scores.Overall), nil)
+}
+
+// checklistRow is one SDL activity of a release for the release page.
+type checklistRow struct {
+	sdl.Activity
+	sdl.ChecklistItem
+}
+
+func (h *handler) releaseChecklist(ctx context.Context, releaseID int64) ([]checklistRow, error) {
+	items, err := h.Store.Checklist(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]checklistRow, 0, len(sdl.Activities))
+	for _, a := range sdl.Activities {
+		out = append(out, checklistRow{Activity: a, ChecklistItem: items[a.ID]})
+	}
+	return out, nil
+}
+
+func (h *handler) setChecklist(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rel, err := h.Store.Release(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, web.BadRequestf("form: %v", err))
+		return
+	}
+	items := map[string]sdl.ChecklistItem{}
+	var done []string
+	for _, a := range sdl.Activities {
+		it := sdl.ChecklistItem{Done: r.PostForm.Get("done_"+a.ID) != "", Evidence: strings.TrimSpace(r.PostForm.Get("evidence_" + a.ID))}
+		items[a.ID] = it
+		if it.Done {
+			done = append(done, a.ID)
+		}
+	}
+	back := fmt.Sprintf("/releases/%d", id)
+	actor := identity.FromContext(r.Context()).Name
+	if err := portfolio.SetChecklist(r.Context(), h.Store, id, items, actor, time.Now()); err != nil {
+		if web.Status(err) >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, back+"?gate_error="+url.QueryEscape(err.Error())+"#checklist", http.StatusSeeOther)
+		return
+	}
+	h.audit(r, audit.Event{Action: "sdl.checklist.set", Object: fmt.Sprintf("release:%d", id), ProductID: rel.ProductID, Detail: fmt.Sprint(done)})
+	h.gateAfter(r.Context(), id, "checklist")
+	http.Redirect(w, r, back+"?flash="+url.QueryEscape("SDL checklist saved; the gate was re-evaluated.")+"#checklist", http.StatusSeeOther)
 }

@@ -114,16 +114,18 @@ func (h *handler) uploadThreatModel(w http.ResponseWriter, r *http.Request) {
 	}
 	back := fmt.Sprintf("/products/%d/threatmodel", id)
 	if err == nil {
-		var v store.ThreatModelVersion
-		var created bool
-		v, created, err = portfolio.SaveThreatModel(r.Context(), h.Store, id, data, name, r.PostFormValue("note"), identity.FromContext(r.Context()).Name)
+		var saved portfolio.SavedThreatModel
+		saved, err = portfolio.SaveThreatModel(r.Context(), h.Store, id, data, name, r.PostFormValue("note"), identity.FromContext(r.Context()).Name)
 		if err == nil {
-			if created {
+			if saved.Created {
 				h.gateAfterProduct(r.Context(), id, "threatmodel")
 			}
-			msg := fmt.Sprintf("Saved version %d of the threat model from %s.", v.Version, name)
-			if !created {
-				msg = fmt.Sprintf("%s is identical to version %d; nothing changed.", name, v.Version)
+			msg := fmt.Sprintf("Saved version %d of the threat model from %s.", saved.Version.Version, name)
+			if !saved.Created {
+				msg = fmt.Sprintf("%s is identical to version %d; nothing changed.", name, saved.Version.Version)
+			}
+			if n := len(saved.ImportWarnings); n > 0 {
+				msg += fmt.Sprintf(" Import warnings (%d): %s", n, strings.Join(saved.ImportWarnings, "; "))
 			}
 			http.Redirect(w, r, back+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
 			return

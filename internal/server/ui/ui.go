@@ -277,6 +277,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.incidentRoutes()...)
 	routes = append(routes, h.conformityRoutes()...)
 	routes = append(routes, h.firmwareRoutes()...)
+	routes = append(routes, h.policyRoutes()...)
 	return routes
 }
 

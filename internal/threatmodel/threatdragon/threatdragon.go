@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -166,6 +167,7 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	}
 	var flows []pending
 	var nodes []pending
+	var dangling []pending // flows not attached to two elements that carry threats
 	credAsset, payAsset := "", ""
 	asset := func(id, name string, conf string, secret, personal bool) string {
 		id = ids.Make(id, id)
@@ -289,7 +291,31 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 		src, dst := endpoint(fl.c.Source), endpoint(fl.c.Target)
 		from, to := cellIDs[src], cellIDs[dst]
 		if from == "" || to == "" || !isElement(m, from) || !isElement(m, to) {
-			warns = append(warns, fmt.Sprintf("flow %s (%q) is not attached to two elements; skipped", fl.c.ID, fl.c.name(fl.p)))
+			// Threat Dragon lets a flow end in a point of the canvas. It is
+			// not a flow of the model, but the threats recorded on it are
+			// kept: on the element it is attached to, else on the model.
+			var on []string
+			for _, e := range []string{from, to} {
+				if e != "" && isElement(m, e) && !slices.Contains(on, e) {
+					on = append(on, e)
+				}
+			}
+			label := fmt.Sprintf("flow %s (%q)", fl.c.ID, fl.c.name(fl.p))
+			w := label + " is attached to no element: not imported as a flow"
+			target := ""
+			if len(on) > 0 {
+				target = on[0]
+				w = fmt.Sprintf("%s is attached to one element only (%s): not imported as a flow", label, target)
+			}
+			if n := len(fl.p.Threats); n > 0 {
+				where := "the model"
+				if target != "" {
+					where = target
+				}
+				w += fmt.Sprintf("; its %d recorded threat(s) kept on %s", n, where)
+				dangling = append(dangling, pending{fl.c, fl.p, target})
+			}
+			warns = append(warns, w)
 			continue
 		}
 		id := ids.Make(fl.c.ID, "flow")
@@ -309,19 +335,27 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 		nodes = append(nodes, pending{fl.c, fl.p, id})
 	}
 	// Threats recorded in the model, with their status.
-	for _, n := range nodes {
+	for ni, n := range append(nodes, dangling...) {
+		isDangling := ni >= len(nodes)
 		for ti, t := range n.p.Threats {
+			at := n.id
+			if isDangling {
+				at = threatmodel.SanitizeID(n.c.ID) // the flow's own id: not an element of the model
+			}
 			raw := strings.Trim(string(t.ID), `"`)
 			if raw == "" || raw == "null" {
-				raw = fmt.Sprintf("%s-%d", n.id, ti+1)
+				raw = fmt.Sprintf("%s-%d", at, ti+1)
 			}
 			d := threatmodel.ThreatDecision{
-				ID: "TD-" + threatmodel.SanitizeID(raw) + "@" + n.id, Title: strings.TrimSpace(t.Title), Target: n.id,
+				ID: "TD-" + threatmodel.SanitizeID(raw) + "@" + at, Title: strings.TrimSpace(t.Title), Target: n.id,
 				STRIDE: stride(t), Severity: threatmodel.NormalizeSeverity(t.Severity), Description: strings.TrimSpace(t.Description),
 				Mitigation: strings.TrimSpace(t.Mitigation), Status: status(t.Status),
 			}
 			if d.Title == "" {
 				d.Title = "Threat recorded in Threat Dragon"
+			}
+			if isDangling {
+				d.Description = strings.TrimSpace(fmt.Sprintf("Recorded in Threat Dragon on flow %s (%q), which is not attached to two elements. %s", n.c.ID, n.c.name(n.p), d.Description))
 			}
 			if d.Status == threatmodel.StatusNotApplicable || d.Status == threatmodel.StatusAccepted {
 				d.Reason = "marked " + t.Status + " in Threat Dragon"

@@ -43,8 +43,15 @@ func TestParseV2(t *testing.T) {
 	if len(m.Flows) != 3 || m.Flow("f1-reverse") == nil || m.Flow("f1").Protocol != "ble" || !m.Flow("f1").Encrypted {
 		t.Errorf("flows %+v", m.Flows)
 	}
-	if len(warns) != 1 {
-		t.Errorf("warnings %v (want the dangling flow)", warns)
+	// Flows ending in a point of the canvas are not flows of the model, but
+	// their recorded threats are kept (issue 14): on the one element the
+	// flow is attached to, else on the model, each with a warning.
+	want := []string{
+		`flow f3 ("Dangling") is attached to one element only (s1): not imported as a flow; its 1 recorded threat(s) kept on s1`,
+		`flow f4 ("Loose") is attached to no element: not imported as a flow; its 1 recorded threat(s) kept on the model`,
+	}
+	if !slices.Equal(warns, want) {
+		t.Errorf("warnings\n got %q\nwant %q", warns, want)
 	}
 	got := map[string]threatmodel.ThreatDecision{}
 	for _, d := range m.Threats {
@@ -58,6 +65,16 @@ func TestParseV2(t *testing.T) {
 	}
 	if d := got["TD-s1-1@s1"]; d.Status != "mitigated" || d.STRIDE != "repudiation" {
 		t.Errorf("threat without id %+v", d)
+	}
+	if d := got["TD-t-9@f3"]; d.Target != "s1" || d.Status != "open" || d.STRIDE != "tampering" || d.Severity != "medium" || d.Mitigation != "Authenticate writers" ||
+		d.Description != `Recorded in Threat Dragon on flow f3 ("Dangling"), which is not attached to two elements. Anyone can write to the log.` {
+		t.Errorf("threat of the one-ended flow %+v", d)
+	}
+	if d := got["TD-f4-1@f4"]; d.Target != "" || d.Status != "mitigated" || d.Title != "Unreviewed channel" || d.STRIDE != "information_disclosure" {
+		t.Errorf("threat of the unattached flow %+v", d)
+	}
+	if m.Flow("f3") != nil || m.Flow("f4") != nil {
+		t.Error("a flow without two elements became a flow")
 	}
 	lib, _ := threatmodel.DefaultLibrary()
 	res := lib.Check(m)

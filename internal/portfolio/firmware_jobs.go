@@ -1,0 +1,223 @@
+package portfolio
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/threatmodel"
+)
+
+// FirmwareJobs analyses uploaded firmware images in the background. An
+// upload is queued in the database (Enqueue) and answered at once; a
+// worker in some server — this one when it is idle, or any other sharing
+// the database — claims it, analyses it (ImportFirmware) while recording
+// its stage and progress, re-matches the release and records the result
+// or the error. One image is analysed at a time per server, which bounds
+// the memory an analysis takes to one image's.
+type FirmwareJobs struct {
+	st     *store.Store
+	vulns  *Vulns
+	log    *slog.Logger
+	holder string
+
+	// Lease is how long a claimed job stays with this server without a
+	// heartbeat (default 2 minutes); Heartbeat how often progress is
+	// written and the lease renewed (default 1 s).
+	Lease, Heartbeat time.Duration
+	// MaxAttempts bounds how often a job whose server died is retried.
+	MaxAttempts int
+
+	running atomic.Bool
+	pending atomic.Bool
+	wg      sync.WaitGroup
+
+	gateOnce sync.Once
+	gate     *Gate // the release gate, re-evaluated after each analysis
+}
+
+// NewFirmwareJobs returns the queue over st.
+func NewFirmwareJobs(st *store.Store, log *slog.Logger) *FirmwareJobs {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	if log == nil {
+		log = slog.Default()
+	}
+	return &FirmwareJobs{st: st, vulns: NewVulns(st), log: log, Lease: 2 * time.Minute, Heartbeat: time.Second, MaxAttempts: 3,
+		holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))}
+}
+
+// Enqueue stores an uploaded image for analysis and starts this server's
+// worker. The release must exist; the image is not parsed here.
+func (q *FirmwareJobs) Enqueue(ctx context.Context, req FirmwareRequest) (store.FirmwareJob, error) {
+	if _, err := q.st.Release(ctx, req.ReleaseID); err != nil {
+		return store.FirmwareJob{}, err
+	}
+	if req.FileName == "" {
+		req.FileName = "firmware.bin"
+	}
+	j := store.FirmwareJob{ReleaseID: req.ReleaseID, FileName: req.FileName, CreatedBy: req.Actor}
+	if err := q.st.QueueFirmwareJob(ctx, &j, req.Image); err != nil {
+		return j, err
+	}
+	q.Kick()
+	return j, nil
+}
+
+// Kick starts the worker unless it runs already; it analyses queued jobs
+// until none is left, then ends. Jobs queued by other servers, or left by
+// a server that stopped, are picked up by the next Kick (the periodic jobs
+// kick every minute).
+func (q *FirmwareJobs) Kick() {
+	q.pending.Store(true)
+	if !q.running.CompareAndSwap(false, true) {
+		return
+	}
+	q.wg.Add(1)
+	go q.loop()
+}
+
+// Wait waits until the worker has ended (tests, shutdown).
+func (q *FirmwareJobs) Wait() { q.wg.Wait() }
+
+func (q *FirmwareJobs) loop() {
+	defer q.wg.Done()
+	for {
+		q.pending.Store(false)
+		for {
+			did, err := q.RunOne(context.Background())
+			if err != nil {
+				q.log.Error("firmware analysis queue", "err", err)
+				break
+			}
+			if !did {
+				break
+			}
+		}
+		q.running.Store(false)
+		// A Kick that came while we were finishing either started a new
+		// worker or left pending for us.
+		if !q.pending.Load() || !q.running.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// RunOne claims and analyses one job; false when there was none.
+func (q *FirmwareJobs) RunOne(ctx context.Context) (bool, error) {
+	j, ok, err := q.st.ClaimFirmwareJob(ctx, q.holder, time.Now(), q.Lease, q.MaxAttempts)
+	if err != nil || !ok {
+		return false, err
+	}
+	q.run(ctx, j)
+	return true, nil
+}
+
+type jobProgress struct {
+	stage   string
+	percent int
+}
+
+func (q *FirmwareJobs) run(ctx context.Context, j store.FirmwareJob) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var cur atomic.Pointer[jobProgress]
+	cur.Store(&jobProgress{"starting", 0})
+	// The heartbeat writes the latest progress and renews the lease; a
+	// lost lease (another server took the job over) stops the analysis.
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		t := time.NewTicker(q.Heartbeat)
+		defer t.Stop()
+		var last jobProgress
+		lastWrite := time.Now()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			p := *cur.Load()
+			if p == last && time.Since(lastWrite) < q.Lease/3 {
+				continue
+			}
+			if err := q.st.FirmwareJobProgress(ctx, j.ID, q.holder, p.stage, p.percent, time.Now(), q.Lease); err != nil {
+				if ctx.Err() == nil {
+					q.log.Warn("firmware job lost", "job", j.ID, "err", err)
+					cancel()
+				}
+				return
+			}
+			last, lastWrite = p, time.Now()
+		}
+	}()
+	res, err := q.analyse(ctx, j, func(stage string, percent int) { cur.Store(&jobProgress{stage, percent}) })
+	cancel()
+	<-hbDone
+	var summary []byte
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+		q.log.Warn("firmware analysis failed", "job", j.ID, "release", j.ReleaseID, "file", j.FileName, "err", err)
+	} else {
+		res.Result = nil
+		summary, _ = json.Marshal(res)
+		q.log.Info("firmware analysed", "job", j.ID, "release", j.ReleaseID, "sha256", res.SHA256, "issues", res.Issues, "components", res.Components, "user", j.CreatedBy)
+	}
+	// The job's own context has ended: finish it under a fresh one.
+	fctx, fcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer fcancel()
+	if ferr := q.st.FinishFirmwareJob(fctx, j.ID, q.holder, res.AnalysisID, string(summary), msg, time.Now()); ferr != nil {
+		q.log.Error("finish firmware job", "job", j.ID, "err", ferr)
+	}
+}
+
+// analyse runs the import and the re-match, turning a panic in a decoder
+// into the job's error instead of the server's end.
+func (q *FirmwareJobs) analyse(ctx context.Context, j store.FirmwareJob, progress func(string, int)) (res FirmwareResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error analysing %s: %v", j.FileName, p)
+		}
+	}()
+	res, err = ImportFirmware(ctx, q.st, FirmwareRequest{ReleaseID: j.ReleaseID, FileName: j.FileName, Actor: j.CreatedBy, Image: j.Image, Progress: progress})
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("analysis of %s stopped: %w", j.FileName, ctx.Err())
+		}
+		return res, err
+	}
+	progress("matching", 95)
+	if _, merr := q.vulns.Rematch(ctx, j.ReleaseID); merr != nil {
+		q.log.Error("re-match release", "release", j.ReleaseID, "err", merr)
+	}
+	if g := q.releaseGate(); g != nil {
+		if gerr := g.OnChange(ctx, j.ReleaseID, "firmware"); gerr != nil {
+			q.log.Error("gate evaluation", "release", j.ReleaseID, "trigger", "firmware", "err", gerr)
+		}
+	}
+	return res, nil
+}
+
+// releaseGate builds the gate once (it compiles the threat rule library).
+func (q *FirmwareJobs) releaseGate() *Gate {
+	q.gateOnce.Do(func() {
+		lib, err := threatmodel.DefaultLibrary()
+		if err != nil {
+			q.log.Error("threat rule library", "err", err)
+			return
+		}
+		q.gate = NewGate(q.st, q.vulns, lib, time.Now)
+	})
+	return q.gate
+}

@@ -1,0 +1,127 @@
+package portfolio_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/sbom"
+	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/store/storetest"
+)
+
+// TestStreamedSBOMImport: a document above the stream threshold is
+// imported component by component, in batches, and the release ends with
+// exactly what the whole-document import gives (components, edges, CPE
+// index, count, audit record); an invalid one, or one whose audit record
+// cannot be written, leaves the release as it was.
+func TestStreamedSBOMImport(t *testing.T) {
+	defer portfolio.SetStreamThreshold(1 << 10)()
+	var buf bytes.Buffer
+	if err := sbomgen.Write(&buf, 2500); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		p := inventory.Product{Name: "Gateway"}
+		if err := st.CreateProduct(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		whole, streamed := inventory.Release{ProductID: p.ID, Version: "1"}, inventory.Release{ProductID: p.ID, Version: "2"}
+		for _, r := range []*inventory.Release{&whole, &streamed} {
+			if err := st.CreateRelease(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := portfolio.ImportSBOM(ctx, st, whole.ID, "bom.json", good); err != nil {
+			t.Fatal(err)
+		}
+		res, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, "bom.json", bytes.NewReader(good), int64(len(good)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Components != 2500 || res.Format != sbom.FormatCycloneDX || res.SpecVersion != "1.6" {
+			t.Errorf("result %+v", res)
+		}
+		a, _ := st.AllComponents(ctx, whole.ID)
+		b, _ := st.AllComponents(ctx, streamed.ID)
+		if len(a) != 2500 || len(b) != len(a) {
+			t.Fatalf("%d components whole, %d streamed", len(a), len(b))
+		}
+		edges := 0
+		for i := range a {
+			a[i].ID, b[i].ID = 0, 0
+			edges += len(b[i].DependsOn)
+			if !reflect.DeepEqual(a[i], b[i]) {
+				x, _ := json.Marshal(a[i])
+				y, _ := json.Marshal(b[i])
+				t.Fatalf("component %d:\n whole    %s\n streamed %s", i, x, y)
+			}
+		}
+		if edges < 2500 {
+			t.Errorf("only %d edges streamed", edges)
+		}
+		rel, _ := st.Release(ctx, streamed.ID)
+		if rel.Components != 2500 || rel.SBOMSHA256 != res.SHA256 {
+			t.Errorf("release %+v", rel)
+		}
+		hits, _, err := st.Search(ctx, store.SearchQuery{Q: "cpe:2.3:a:vendor3:pkg-000003"})
+		if err != nil || len(hits) != 2 {
+			t.Errorf("CPE search: %d hits (%v), want 2", len(hits), err)
+		}
+
+		// Invalid at component 2400: rejected after batches were written,
+		// and the release keeps its components.
+		var doc map[string]any
+		_ = json.Unmarshal(good, &doc)
+		doc["components"].([]any)[2400].(map[string]any)["type"] = "gadget"
+		bad, _ := json.Marshal(doc)
+		_, err = portfolio.ImportSBOMFrom(ctx, st, streamed.ID, "bad.json", bytes.NewReader(bad), int64(len(bad)))
+		var ve *sbom.ValidationError
+		var hs interface{ HTTPStatus() int }
+		if !errors.As(err, &ve) || ve.Path != "/components/2400/type" || !errors.As(err, &hs) || hs.HTTPStatus() != http.StatusUnprocessableEntity {
+			t.Errorf("bad SBOM: %v", err)
+		}
+		// Duplicate bom-ref far apart: found by the streaming checks.
+		doc["components"].([]any)[2400].(map[string]any)["type"] = "library"
+		doc["components"].([]any)[2400].(map[string]any)["bom-ref"] = doc["components"].([]any)[7].(map[string]any)["bom-ref"]
+		dup, _ := json.Marshal(doc)
+		_, err = portfolio.ImportSBOMFrom(ctx, st, streamed.ID, "dup.json", bytes.NewReader(dup), int64(len(dup)))
+		if !errors.As(err, &ve) || ve.Path != "/components/2400/bom-ref" {
+			t.Errorf("duplicate bom-ref: %v", err)
+		}
+		// The audit log cannot be written: the streamed import rolls back.
+		if _, err := st.DB().ExecContext(ctx, `ALTER TABLE audit_log RENAME TO audit_log_away`); err != nil {
+			t.Fatal(err)
+		}
+		other := inventory.Release{ProductID: p.ID, Version: "3"}
+		if err := st.CreateRelease(ctx, &other); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := portfolio.ImportSBOMFrom(ctx, st, other.ID, "bom.json", bytes.NewReader(good), int64(len(good))); err == nil {
+			t.Error("streamed import succeeded without its audit record")
+		}
+		if _, err := st.DB().ExecContext(ctx, `ALTER TABLE audit_log_away RENAME TO audit_log`); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := st.AllComponents(ctx, other.ID); len(c) != 0 {
+			t.Errorf("%d components after the failed import", len(c))
+		}
+		b2, _ := st.AllComponents(ctx, streamed.ID)
+		if len(b2) != 2500 {
+			t.Errorf("release lost its components after rejected imports: %d", len(b2))
+		}
+		evs, err := st.AuditEvents(ctx, store.AuditQuery{Action: "sbom.import"})
+		if err != nil || len(evs) != 2 {
+			t.Errorf("audit events: %d (%v), want 2", len(evs), err)
+		}
+	})
+}

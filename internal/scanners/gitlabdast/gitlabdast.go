@@ -1,0 +1,256 @@
+// Package gitlabdast parses GitLab DAST JSON reports (gl-dast-report.json,
+// the GitLab security report schema for DAST, versions 2 to 15): what
+// GitLab's DAST analyzers (the ZAP-based and the browser-based one) and
+// DAST API write, and what other tools export for GitLab.
+//
+// The report lists one vulnerability per instance: per URL, method and
+// parameter. Instances of the same check with the same severity on the same
+// site (scheme, host and port of location.hostname) are one finding with
+// every instance as a location, as ZAP groups an alert's instances and as
+// DefectDojo merges them; its fingerprint is the check on the site, so the
+// set of affected URLs may change between scans without making the finding
+// new. Rule id: the scanner's own identifier (ZAProxy_PluginId, a browser
+// check id; not CWE, WASC or OWASP), else the name. CWEs and CVEs from the
+// identifiers, severity as written (Unknown is info), solution, links,
+// method, parameter and evidence summary per instance in the description.
+// A report of another GitLab scan type (sast, dependency_scanning, …) is
+// refused: its locations are files or packages, not URLs.
+package gitlabdast
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// Name is the format's registry name.
+const Name = "gitlab-dast"
+
+// DetectRule describes Detect.
+const DetectRule = `JSON object with "vulnerabilities" and "scan" whose scan has "scanned_resources" or whose vulnerabilities' locations have "hostname" (keys in any order)`
+
+// Detect reports whether head is a GitLab DAST report.
+func Detect(h *reportio.Head) bool {
+	k := h.JSONObject()
+	if k == nil || !k.HasTop("vulnerabilities") || !k.HasTop("scan") {
+		return false
+	}
+	return k.HasPath("scan.scanned_resources") || k.HasPath("vulnerabilities[].location.hostname")
+}
+
+type identifier struct {
+	Type  string `json:"type"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	URL   string `json:"url"`
+}
+
+type vulnerability struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Message     string       `json:"message"`
+	Description string       `json:"description"`
+	Severity    string       `json:"severity"`
+	Solution    string       `json:"solution"`
+	Identifiers []identifier `json:"identifiers"`
+	Links       []struct {
+		Name string `json:"name"`
+		URL  string `json:"url"`
+	} `json:"links"`
+	Location struct {
+		Hostname string `json:"hostname"`
+		Method   string `json:"method"`
+		Param    string `json:"param"`
+		Path     string `json:"path"`
+	} `json:"location"`
+	Evidence struct {
+		Summary string `json:"summary"`
+	} `json:"evidence"`
+}
+
+type scan struct {
+	Type    string `json:"type"`
+	Scanner struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"scanner"`
+}
+
+// maxInstanceLines bounds the per-instance lines in a description.
+const maxInstanceLines = 100
+
+type group struct {
+	f         findings.Finding
+	site      findings.Location
+	instances []string
+	more      int
+}
+
+// Parse reads a GitLab DAST report. Instances are grouped, so findings are
+// emitted when the whole report has been read.
+func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	delim, empty, err := dec.Begin()
+	if err != nil || empty {
+		return err
+	}
+	if delim != '{' {
+		return reportio.NotReport(name, dec.Offset(), "a GitLab DAST report is a JSON object")
+	}
+	var sc scan
+	seenVulns := false
+	groups := map[string]*group{}
+	var order []string
+	err = dec.Object(func(key string) error {
+		switch key {
+		case "scan":
+			return dec.Decode(&sc, "scan")
+		case "vulnerabilities":
+			seenVulns = true
+			i := 0
+			return dec.Array("vulnerabilities", func() error {
+				var v vulnerability
+				if err := dec.Decode(&v, fmt.Sprintf("vulnerabilities[%d]", i)); err != nil {
+					return err
+				}
+				i++
+				add(groups, &order, v)
+				return nil
+			})
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	if !seenVulns {
+		return reportio.NotReport(name, dec.Offset(), `no "vulnerabilities": not a GitLab DAST report`)
+	}
+	switch t := strings.ToLower(strings.TrimSpace(sc.Type)); t {
+	case "", "dast", "api_fuzzing":
+	default:
+		return reportio.NotReport(name, dec.Offset(), "scan.type is %q: a GitLab %s report, not DAST (its locations are not URLs)", sc.Type, t)
+	}
+	tool := strings.TrimSpace(sc.Scanner.Name)
+	for _, k := range order {
+		g := groups[k]
+		f := g.f
+		f.Tool = tool
+		if len(g.instances) > 0 {
+			lines := strings.Join(g.instances, "\n")
+			if g.more > 0 {
+				lines += fmt.Sprintf("\n… and %d more", g.more)
+			}
+			f.Description = strings.TrimSpace(f.Description + "\n\nInstances:\n" + lines)
+		}
+		key := f
+		key.Locations = []findings.Location{{Host: g.site.Host, Port: g.site.Port}}
+		f.Fingerprint = findings.Fingerprint(key)
+		f.Normalize()
+		if err := emit(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func add(groups map[string]*group, order *[]string, v vulnerability) {
+	loc := location(v.Location.Hostname, v.Location.Path)
+	var f findings.Finding
+	for _, id := range v.Identifiers {
+		val := strings.TrimSpace(id.Value)
+		switch strings.ToLower(strings.TrimSpace(id.Type)) {
+		case "cwe":
+			if n, ok := findings.ParseCWE(val); ok {
+				f.CWEs = append(f.CWEs, n)
+			}
+		case "cve":
+			f.VulnerabilityIDs = append(f.VulnerabilityIDs, val)
+		case "wasc", "owasp":
+		default:
+			if f.RuleID == "" && val != "" {
+				f.RuleID = val
+			}
+		}
+	}
+	f.Title = strings.TrimSpace(v.Name)
+	if f.Title == "" {
+		f.Title = strings.TrimSpace(v.Message)
+	}
+	if f.Title == "" && len(v.Identifiers) > 0 {
+		f.Title = strings.TrimSpace(v.Identifiers[0].Name)
+	}
+	sev := findings.SeverityOrInfo(v.Severity)
+	key := strings.Join([]string{strings.ToLower(f.RuleID), strings.ToLower(f.Title), string(sev), strings.ToLower(loc.Host), strconv.Itoa(loc.Port)}, "|")
+	g, ok := groups[key]
+	if !ok {
+		f.Severity = sev
+		f.Description = reportio.PlainText(v.Description)
+		if f.Description == "" {
+			f.Description = reportio.PlainText(v.Message)
+		}
+		f.Mitigation = reportio.PlainText(v.Solution)
+		for _, l := range v.Links {
+			f.References = append(f.References, strings.TrimSpace(l.URL))
+		}
+		g = &group{f: f, site: loc}
+		groups[key] = g
+		*order = append(*order, key)
+	}
+	if !loc.IsZero() {
+		g.f.Locations = append(g.f.Locations, loc)
+	}
+	line := strings.TrimSpace(strings.TrimSpace(v.Location.Method) + " " + loc.URL)
+	if p := strings.TrimSpace(v.Location.Param); p != "" {
+		line += " (parameter " + p + ")"
+	}
+	if s := strings.TrimSpace(v.Evidence.Summary); s != "" {
+		if len(s) > 300 {
+			s = s[:300] + "…"
+		}
+		line += ": " + s
+	}
+	if line == "" {
+		return
+	}
+	if len(g.instances) < maxInstanceLines {
+		g.instances = append(g.instances, "- "+line)
+	} else {
+		g.more++
+	}
+}
+
+// location reads location.hostname ("https://app.example.com:8443", or a
+// bare host name) and location.path.
+func location(hostname, path string) findings.Location {
+	hostname, path = strings.TrimSpace(hostname), strings.TrimSpace(path)
+	if hostname == "" && path == "" {
+		return findings.Location{}
+	}
+	raw := hostname
+	if raw != "" && !strings.Contains(raw, "://") {
+		raw = "http://" + raw // a bare host: the scheme is not known
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/") + path)
+	if err != nil || u.Host == "" {
+		return findings.Location{Host: hostname, Path: path, URL: hostname + path}
+	}
+	l := findings.Location{Host: u.Hostname(), Protocol: u.Scheme, Path: u.EscapedPath(), URL: u.String()}
+	if !strings.Contains(hostname, "://") {
+		l.Protocol, l.URL = "", hostname+path
+	}
+	switch p := u.Port(); {
+	case p != "":
+		l.Port, _ = strconv.Atoi(p)
+	case l.Protocol == "https":
+		l.Port = 443
+	case l.Protocol == "http":
+		l.Port = 80
+	}
+	return l
+}

@@ -1,0 +1,133 @@
+package gitlabdast
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+	"github.com/rampart-security/rampart/internal/scanners/scannertest"
+)
+
+func TestParse(t *testing.T) {
+	got := scannertest.ParseFile(t, Parse, "testdata/dast-v15.json")
+	scannertest.CheckInvariants(t, got)
+	type want struct {
+		rule, title string
+		sev         findings.Severity
+		urls        string
+		cwes        int
+	}
+	// Five instances: two of 10021 on the shop site are one finding; 10021
+	// on the admin site is its own (another site); Unknown is info.
+	wants := []want{
+		{"10021", "X-Content-Type-Options Header Missing", findings.Low, "https://shop.example.test/assets/app.js https://shop.example.test/cart", 693},
+		{"40018", "SQL Injection", findings.High, "https://shop.example.test/api/items?sort=name", 89},
+		{"10021", "X-Content-Type-Options Header Missing", findings.Low, "http://admin.example.test:8080/", 0},
+		{"10109", "Modern Web Application", findings.Info, "https://shop.example.test/", 0},
+	}
+	if len(got) != len(wants) {
+		t.Fatalf("got %d findings, want %d", len(got), len(wants))
+	}
+	for i, w := range wants {
+		f := got[i]
+		var urls []string
+		for _, l := range f.Locations {
+			urls = append(urls, l.URL)
+		}
+		cwe := 0
+		if len(f.CWEs) > 0 {
+			cwe = f.CWEs[0]
+		}
+		if f.RuleID != w.rule || f.Title != w.title || f.Severity != w.sev || strings.Join(urls, " ") != w.urls || cwe != w.cwes || f.Tool != "OWASP Zed Attack Proxy (ZAP)" {
+			t.Errorf("finding %d: %q %q %s %v %v %q", i, f.RuleID, f.Title, f.Severity, urls, f.CWEs, f.Tool)
+		}
+	}
+	hdr := got[0]
+	if l := hdr.Locations[1]; l != (findings.Location{Host: "shop.example.test", Port: 443, Protocol: "https", Path: "/cart", URL: "https://shop.example.test/cart"}) {
+		t.Errorf("location %+v", l)
+	}
+	if !strings.Contains(hdr.Description, "Instances:\n- GET https://shop.example.test/assets/app.js (parameter X-Content-Type-Options)\n- GET https://shop.example.test/cart (parameter X-Content-Type-Options)") ||
+		!strings.HasPrefix(hdr.Mitigation, "Ensure that the application") || len(hdr.References) != 1 {
+		t.Errorf("description %q mitigation %q references %v", hdr.Description, hdr.Mitigation, hdr.References)
+	}
+	if sqli := got[1]; sqli.Locations[0].Path != "/api/items" || !strings.Contains(sqli.Description, "POST https://shop.example.test/api/items?sort=name (parameter id): The page results were successfully manipulated") {
+		t.Errorf("SQL injection: %+v", sqli)
+	}
+	if got[0].Fingerprint == got[2].Fingerprint {
+		t.Error("one check on two sites has one fingerprint")
+	}
+	// A re-scan that finds the header missing on one URL only is the same
+	// finding (the check on the site).
+	raw, err := os.ReadFile("testdata/dast-v15.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again []findings.Finding
+	if err := Parse(bytes.NewReader(bytes.Replace(raw, []byte(`"path": "/cart"`), []byte(`"path": "/assets/app.js"`), 1)), "rescan.json", func(f findings.Finding) error {
+		again = append(again, f)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(again[0].Locations) != 1 || again[0].Fingerprint != got[0].Fingerprint {
+		t.Errorf("re-scan: %d locations, fingerprint changed %v", len(again[0].Locations), again[0].Fingerprint != got[0].Fingerprint)
+	}
+}
+
+func TestParseLegacyAndEdges(t *testing.T) {
+	legacy := scannertest.ParseFile(t, Parse, "testdata/dast-v2-legacy.json")
+	if len(legacy) != 1 {
+		t.Fatalf("legacy: %d findings", len(legacy))
+	}
+	f := legacy[0]
+	// Schema 2: the title is in "message"; a bare host name has no scheme.
+	if f.Title != "Content Security Policy (CSP) Header Not Set" || f.RuleID != "10038" || f.Severity != findings.Medium || len(f.VulnerabilityIDs) != 0 || f.CWEs[0] != 16 ||
+		f.Locations[0] != (findings.Location{Host: "legacy.example.test", Path: "/robots.txt", URL: "legacy.example.test/robots.txt"}) || f.Tool != "ZAProxy" {
+		t.Errorf("legacy: %+v", f)
+	}
+	if got := scannertest.ParseFile(t, Parse, "testdata/empty.json"); len(got) != 0 {
+		t.Errorf("empty report: %d findings", len(got))
+	}
+	for file, msg := range map[string]string{
+		"testdata/sast.json":      `sast.json: at byte`,
+		"testdata/truncated.json": `truncated.json:`,
+	} {
+		_, err := scannertest.ParseFileErr(Parse, file)
+		if err == nil || !strings.HasPrefix(err.Error(), msg) {
+			t.Errorf("%s: %v", file, err)
+		}
+	}
+	_, err := scannertest.ParseFileErr(Parse, "testdata/sast.json")
+	if err == nil || !strings.Contains(err.Error(), `scan.type is "sast"`) {
+		t.Errorf("SAST report: %v", err)
+	}
+}
+
+func TestDetect(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{
+		{`{"vulnerabilities":[],"scan":{"type":"dast","scanned_resources":[]}}`, true},
+		{`{"scan":{"scanner":{"id":"zaproxy"}},"vulnerabilities":[{"location":{"hostname":"https://a","path":"/"}}]}`, true},
+		{`{"vulnerabilities":[{"location":{"file":"a.py"}}],"scan":{"type":"sast"}}`, false},
+		{`{"vulnerabilities":[{"location":{"dependency":{"package":{"name":"x"}}}}],"scan":{"type":"dependency_scanning"}}`, false},
+		{`{"bomFormat":"CycloneDX","vulnerabilities":[]}`, false},
+	} {
+		if got := Detect(reportio.NewHead([]byte(c.in))); got != c.want {
+			t.Errorf("Detect(%s) = %v", c.in, got)
+		}
+	}
+	raw, _ := os.ReadFile("testdata/dast-v15.json")
+	if !Detect(reportio.NewHead(raw)) {
+		t.Error("v15 fixture not detected")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	scannertest.Seed(f, "testdata")
+	scannertest.Fuzz(f, Parse)
+}
