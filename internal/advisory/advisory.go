@@ -102,6 +102,9 @@ type Config struct {
 	Publisher provider.Publisher
 	// IDPrefix starts generated tracking ids (default "RAMPART-SA").
 	IDPrefix string
+	// Published, when set, runs after each publication is stored (the
+	// server queues the customer notices of the product's subscribers).
+	Published func(ctx context.Context, a Advisory) error `json:"-"`
 }
 
 // Service runs the advisory workflow.
@@ -318,7 +321,15 @@ func (s *Service) Publish(ctx context.Context, actor string, id int64, summary s
 		a.Reviewer = actor
 	}
 	a.PublishedURL = a.Entry().Path()
-	return a, s.st.SaveCSAFAdvisory(ctx, &a)
+	if err := s.st.SaveCSAFAdvisory(ctx, &a); err != nil {
+		return a, err
+	}
+	if s.cfg.Published != nil {
+		if err := s.cfg.Published(ctx, a); err != nil {
+			return a, fmt.Errorf("advisory %s is published, but notifying its subscribers failed: %w", a.TrackingID, err)
+		}
+	}
+	return a, nil
 }
 
 // finalize turns the working copy into the release: status final, version

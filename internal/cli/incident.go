@@ -321,7 +321,7 @@ func loadIntakeKey(sf storeFlags, log *slog.Logger) ([]byte, error) {
 // startIncidentJobs runs the incident background work every 30 seconds:
 // report-deadline reminders (events, which webhooks receive) and delivery
 // of customer notices by SMTP and webhook.
-func startIncidentJobs(ctx context.Context, st *store.Store, smtpURL, from string, secret []byte, log *slog.Logger) error {
+func startIncidentJobs(ctx context.Context, st *store.Store, smtpURL, from string, secret []byte, loc *time.Location, log *slog.Logger) error {
 	snd := &incident.NetSender{Secret: secret}
 	if smtpURL != "" {
 		addr, err := incident.ParseSMTPURL(smtpURL)
@@ -334,7 +334,7 @@ func startIncidentJobs(ctx context.Context, st *store.Store, smtpURL, from strin
 		}
 		snd.SMTP = &incident.SMTPConfig{Addr: addr, From: from, Username: os.Getenv("RAMPART_SMTP_USERNAME"), Password: os.Getenv("RAMPART_SMTP_PASSWORD")}
 	}
-	svc := incident.New(st, time.Now, incident.Options{Notify: st})
+	svc := incident.New(st, time.Now, incident.Options{Notify: st, Location: loc})
 	go func() {
 		t := time.NewTicker(30 * time.Second)
 		defer t.Stop()

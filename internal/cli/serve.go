@@ -53,6 +53,7 @@ type serveOptions struct {
 	trustedProxies []string
 	oidcLinkEmail  bool
 	smtpURL        string
+	timeZone       string
 	smtpFrom       string
 	publicURL      string
 	publisher      string
@@ -99,6 +100,7 @@ are printed instead.`,
 	f.DurationVar(&o.maxTokenLife, "max-token-lifetime", identity.DefaultMaxTokenLifetime, "longest lifetime an API token may be given (every token expires)")
 	f.StringArrayVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable); without it the TCP peer is the client")
 	f.StringVar(&o.smtpURL, "smtp-url", "", "SMTP server for customer notices, smtp://HOST:PORT (STARTTLS required; credentials from $RAMPART_SMTP_USERNAME and $RAMPART_SMTP_PASSWORD)")
+	f.StringVar(&o.timeZone, "timezone", "UTC", "the manufacturer's legal time zone for the incident clocks: 14 days and one month are counted in it, and deadlines are shown in it beside UTC (e.g. Europe/Berlin)")
 	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of customer notices (default security@ the SMTP host)")
 	f.StringVar(&o.publicURL, "public-url", "", "public base URL of this server (https://psirt.example.com); the CSAF provider builds every URL from it (default: the request's scheme and Host)")
 	f.StringVar(&o.publisher, "csaf-publisher", "", "publisher name in CSAF advisories (default: Rampart, or the demo vendor with --demo)")
@@ -133,6 +135,10 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	}
 	if o.maxTokenLife <= 0 {
 		return fmt.Errorf("--max-token-lifetime %s: must be positive (every token expires)", o.maxTokenLife)
+	}
+	loc, err := time.LoadLocation(o.timeZone)
+	if err != nil {
+		return fmt.Errorf("--timezone %q: %w", o.timeZone, err)
 	}
 	st, err := o.sf.open(ctx)
 	if err != nil {
@@ -221,7 +227,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	fw := portfolio.NewFirmwareJobs(st, log)
 	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret), Firmware: fw}, st, log).Run(ctx)
 	go updates.New(st, updateKeys, nil).RunResigner(ctx, log, 10*time.Minute)
-	if err := startIncidentJobs(ctx, st, o.smtpURL, o.smtpFrom, []byte(secret), log); err != nil {
+	if err := startIncidentJobs(ctx, st, o.smtpURL, o.smtpFrom, []byte(secret), loc, log); err != nil {
 		ln.Close()
 		return err
 	}
@@ -271,7 +277,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		log.Warn("diagrams drawn in-process (serialised): cannot locate the rampart executable", "err", err)
 	}
 	srv := server.New(server.Config{DiagramWorker: worker, DiagramTimeout: o.diagramTimeout, SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: o.publicMetrics, MaxUpload: o.maxUpload,
-		PublicURL: o.publicURL, Advisory: advCfg, Firmware: fw, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey}, st, log)
+		PublicURL: o.publicURL, Advisory: advCfg, Firmware: fw, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey, IncidentLocation: loc}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)

@@ -125,7 +125,8 @@ sites; an empty value skips that feed. The NVD API key is read from
 $NVD_API_KEY.`,
 		Example: `  rampart vulndb update --data ./rampart-data
   rampart vulndb update --osv-base https://mirror.internal/osv --osv-ecosystem Go --osv-ecosystem PyPI \
-      --nvd-url https://mirror.internal/nvd/cves/2.0 --kev-url https://mirror.internal/kev.json --epss-url ""`,
+      --nvd-url https://mirror.internal/nvd/cves/2.0 --kev-url https://mirror.internal/kev.json --epss-url "" \
+      --euvd-url https://mirror.internal/euvd/exploitedvulnerabilities.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -150,8 +151,8 @@ $NVD_API_KEY.`,
 				fmt.Fprintf(s.out, "all %d feeds unchanged\n", len(res.Unchanged))
 				return nil
 			}
-			fmt.Fprintf(s.out, "imported %d advisories, %d EPSS scores, %d KEV entries from %d downloaded files (%d feeds unchanged)\n",
-				res.Import.Advisories, res.Import.EPSS, res.Import.KEV, res.Files, len(res.Unchanged))
+			fmt.Fprintf(s.out, "imported %d advisories, %d EPSS scores, %d KEV entries, %d EUVD/CSAF exploitation reports from %d downloaded files (%d feeds unchanged)\n",
+				res.Import.Advisories, res.Import.EPSS, res.Import.KEV, res.Import.Exploited, res.Files, len(res.Unchanged))
 			n, err := portfolio.NewVulns(st).RematchAll(ctx)
 			if err != nil {
 				return err
@@ -167,5 +168,7 @@ $NVD_API_KEY.`,
 	f.StringVar(&src.NVD, "nvd-url", mirror.DefaultNVD, "NVD CVE API 2.0 URL (empty: skip)")
 	f.StringVar(&src.KEV, "kev-url", mirror.DefaultKEV, "CISA KEV JSON URL (empty: skip)")
 	f.StringVar(&src.EPSS, "epss-url", mirror.DefaultEPSS, "EPSS CSV (gzip) URL (empty: skip)")
+	f.StringVar(&src.EUVD, "euvd-url", "", "EU Vulnerability Database exploited-list JSON URL, ENISA's /api/exploitedvulnerabilities or a mirror (empty: skip)")
+	f.StringArrayVar(&src.CSAF, "csaf-url", nil, "URL of a CSAF advisory whose exploitation status is read (repeatable)")
 	return cmd
 }

@@ -56,11 +56,17 @@ func TestKernelConfigFound(t *testing.T) {
 	}
 }
 
-// TestCramfsImageAnalysed: a big-endian cramfs (a MIPS router's rootfs)
-// is analysed like any filesystem: its setuid root binary and the telnetd
+// TestCramfsImageAnalysed: a big-endian cramfs or JFFS2 (a MIPS router's
+// rootfs) is analysed like any filesystem: its setuid root binary and the telnetd
 // its rcS starts are issues.
 func TestCramfsImageAnalysed(t *testing.T) {
-	res := analyzeFixture(t, "be.cramfs")
+	for _, img := range []string{"be.cramfs", "be-rtime.jffs2"} {
+		t.Run(img, func(t *testing.T) { analysedFlash(t, img) })
+	}
+}
+
+func analysedFlash(t *testing.T, img string) {
+	res := analyzeFixture(t, img)
 	var got []string
 	for _, is := range res.Issues {
 		got = append(got, string(is.Kind)+" "+is.Path)
@@ -71,7 +77,7 @@ func TestCramfsImageAnalysed(t *testing.T) {
 			t.Errorf("issues lack %q:\n%s", want, all)
 		}
 	}
-	if len(res.Layers) != 1 || res.Layers[0].Type != "cramfs" {
+	if len(res.Layers) != 1 || !strings.HasPrefix(img, "be.") && res.Layers[0].Type != "jffs2" || strings.HasPrefix(img, "be.") && res.Layers[0].Type != "cramfs" {
 		t.Errorf("layers %+v", res.Layers)
 	}
 }

@@ -20,11 +20,15 @@ type Subscriber struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Notice is one message to one subscriber, with its delivery status.
+// Notice is one message to one recipient, with its delivery status: a
+// customer notice to a subscriber, or team mail (Subscriber.Email is then
+// the address and Subscriber.ID is 0).
 type Notice struct {
 	ID         int64      `json:"id"`
+	Audience   string     `json:"audience"` // AudienceCustomer, AudienceTeam
 	Subscriber Subscriber `json:"subscriber"`
 	IncidentID int64      `json:"incident_id,omitempty"`
+	AdvisoryID int64      `json:"advisory_id,omitempty"`
 	Subject    string     `json:"subject"`
 	Body       string     `json:"-"`
 	Status     string     `json:"status"` // queued, sent, failed
@@ -39,6 +43,15 @@ const (
 	NotifyQueued = "queued"
 	NotifySent   = "sent"
 	NotifyFailed = "failed"
+)
+
+// Audiences of notices.
+const (
+	// AudienceCustomer: a product's subscribers (Art. 14(8) notices,
+	// published advisories).
+	AudienceCustomer = "customer"
+	// AudienceTeam: the product's alert addresses and the incident owner.
+	AudienceTeam = "team"
 )
 
 // MaxNotifyAttempts is how often a delivery is tried before it is failed.
@@ -56,6 +69,15 @@ type NotifyStore interface {
 	MarkNotification(ctx context.Context, id int64, status, errText string, at time.Time) error
 	// Notifications lists an incident's notifications.
 	Notifications(ctx context.Context, incidentID int64) ([]Notice, error)
+	// QueueAdvisoryNotifications queues one notification per subscriber of
+	// the product about a published advisory.
+	QueueAdvisoryNotifications(ctx context.Context, advisoryID, productID int64, subject, body string, at time.Time) (int, error)
+	// AdvisoryNotifications lists a published advisory's notifications.
+	AdvisoryNotifications(ctx context.Context, advisoryID int64) ([]Notice, error)
+	// QueueTeamMail queues one team e-mail per address about an incident.
+	QueueTeamMail(ctx context.Context, incidentID int64, to []string, subject, body string, at time.Time) (int, error)
+	// ProductIncidentSettings returns a product's settings (its alert addresses).
+	ProductIncidentSettings(ctx context.Context, productID int64) (ProductSettings, error)
 }
 
 // Sender delivers notifications (SMTP and webhooks in the server).
@@ -158,7 +180,7 @@ func (s *Service) Deliver(ctx context.Context, ns NotifyStore, snd Sender) (sent
 			failed++
 		} else {
 			sent++
-			if n.IncidentID != 0 {
+			if n.IncidentID != 0 && n.Audience != AudienceTeam {
 				informed[n.IncidentID] = true
 			}
 		}
@@ -232,6 +254,9 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 				return n, err
 			}
 			if err := s.st.IncidentEvent(ctx, inc, "incident.report_due", title); err != nil {
+				return n, err
+			}
+			if err := s.alertTeam(ctx, inc, strings.TrimPrefix(title, fmt.Sprintf("Incident %d: ", inc.ID))); err != nil {
 				return n, err
 			}
 			n++

@@ -19,6 +19,9 @@ type ProductSettings struct {
 	// MemberStates where the product is made available (ISO 3166-1 alpha-2,
 	// e.g. DE, FR); Art. 14(2)(a) and 14(4)(a) ask for them where applicable.
 	MemberStates []string `json:"member_states"`
+	// AlertEmails receive the team's mail about this product's incidents
+	// (opened, a release added, a report due); never part of a report.
+	AlertEmails []string `json:"alert_emails,omitempty"`
 }
 
 // ProductInfo is what a report says about one affected product.
@@ -267,5 +270,10 @@ func ValidateSettings(ps *ProductSettings) error {
 		}
 	}
 	ps.MemberStates = out
+	alerts, err := validateAlertEmails(ps.AlertEmails)
+	if err != nil {
+		return err
+	}
+	ps.AlertEmails = alerts
 	return nil
 }

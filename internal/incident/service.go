@@ -167,8 +167,12 @@ func (s *Service) open(ctx context.Context, in OpenInput, signal, scenario strin
 		return nil, err
 	}
 	if !drill {
-		if err := s.st.IncidentEvent(ctx, inc, "incident.opened", fmt.Sprintf("Incident %d opened: %s — early warning due %s", inc.ID, inc.Title,
-			aware.Add(EarlyWarningPeriod).Format(time.RFC3339))); err != nil {
+		title := fmt.Sprintf("Incident %d opened: %s — early warning due %s", inc.ID, inc.Title, aware.Add(EarlyWarningPeriod).Format(time.RFC3339))
+		if err := s.st.IncidentEvent(ctx, inc, "incident.opened", title); err != nil {
+			return nil, err
+		}
+		inc.Reports = Clocks(inc, s.loc, now)
+		if err := s.alertTeam(ctx, inc, fmt.Sprintf("opened via %s — early warning due %s", signal, FormatDue(aware.Add(EarlyWarningPeriod), s.loc))); err != nil {
 			return nil, err
 		}
 	}
@@ -248,7 +252,9 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Incident, err
 		}
 		inc.PhaseAt[to] = now
 	}
+	ownerChanged := false
 	if p.Owner != nil && *p.Owner != inc.Owner {
+		ownerChanged = true
 		changes = append(changes, fmt.Sprintf("owner %q → %q", inc.Owner, *p.Owner))
 		inc.Owner = strings.TrimSpace(*p.Owner)
 	}
@@ -301,6 +307,11 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Incident, err
 	inc.UpdatedAt = now
 	if err := s.st.SaveIncident(ctx, inc, Entry{At: now, Actor: actor(ctx), Action: "update", Detail: strings.Join(changes, "; ")}); err != nil {
 		return nil, err
+	}
+	if ownerChanged && inc.Owner != "" {
+		if err := s.mailOwner(ctx, inc, "assigned to you ("+inc.Owner+")"); err != nil {
+			return nil, err
+		}
 	}
 	if p.Phase != nil && *p.Phase == PhaseRecovery && s.notify != nil && !inc.Drill {
 		if _, err := s.InformUsers(ctx, s.notify, id); err != nil {
@@ -377,7 +388,7 @@ func (s *Service) AddTask(ctx context.Context, id int64, t Task) (*Task, error) 
 // Exposure is an exploited vulnerability matched in a shipped release in
 // support: the input of automatic detection.
 type Exposure struct {
-	Source           string // "kev", "intake", "csaf"
+	Source           string // "kev", "euvd", "csaf", "intake"
 	VulnID           string
 	ReleaseID        int64
 	ProductID        int64
@@ -393,7 +404,10 @@ type Exposure struct {
 type DetectResult struct {
 	Opened   []int64 `json:"opened"`
 	Extended []int64 `json:"extended"`
-	Skipped  int     `json:"skipped"`
+	// Corroborated lists incidents a further source confirmed (a second
+	// signal about a release the incident already covers).
+	Corroborated []int64 `json:"corroborated"`
+	Skipped      int     `json:"skipped"`
 }
 
 // Detect opens an incident for every exploited vulnerability newly seen in a
@@ -401,7 +415,7 @@ type DetectResult struct {
 // now: when Rampart learned it. A signal already acted on is skipped, so
 // re-running a feed import never double-opens.
 func (s *Service) Detect(ctx context.Context, exps []Exposure) (DetectResult, error) {
-	res := DetectResult{Opened: []int64{}, Extended: []int64{}}
+	res := DetectResult{Opened: []int64{}, Extended: []int64{}, Corroborated: []int64{}}
 	for _, x := range exps {
 		sig := Signal{Source: x.Source, Subject: x.VulnID, ReleaseID: x.ReleaseID, ProductID: x.ProductID, Detail: x.Detail}
 		seen, err := s.st.SignalRecorded(ctx, sig)
@@ -429,6 +443,22 @@ func (s *Service) Detect(ctx context.Context, exps []Exposure) (DetectResult, er
 			res.Opened = append(res.Opened, inc.ID)
 		case err != nil:
 			return res, err
+		case slices.Contains(open.Releases, x.ReleaseID):
+			// Another source confirms what the incident already covers:
+			// recorded as evidence for the reports, no new event.
+			now := s.now().UTC()
+			open.UpdatedAt = now
+			e := Entry{At: now, Actor: actor(ctx), Action: "signal", Signals: []Signal{sig},
+				Detail: fmt.Sprintf("%s also reports %s as exploited (%s %s): %s", x.Source, x.VulnID, x.ProductName, x.Version, x.Detail)}
+			err := s.st.SaveIncident(ctx, open, e)
+			if errors.Is(err, fault.ErrConflict) {
+				res.Skipped++
+				continue
+			}
+			if err != nil {
+				return res, err
+			}
+			res.Corroborated = append(res.Corroborated, open.ID)
 		default:
 			now := s.now().UTC()
 			open.Releases = uniq(append(open.Releases, x.ReleaseID))
@@ -444,7 +474,11 @@ func (s *Service) Detect(ctx context.Context, exps []Exposure) (DetectResult, er
 			if err != nil {
 				return res, err
 			}
-			if err := s.st.IncidentEvent(ctx, open, "incident.release_added", fmt.Sprintf("Incident %d: %s %s is also affected by %s", open.ID, x.ProductName, x.Version, x.VulnID)); err != nil {
+			what := fmt.Sprintf("%s %s is also affected by %s", x.ProductName, x.Version, x.VulnID)
+			if err := s.st.IncidentEvent(ctx, open, "incident.release_added", fmt.Sprintf("Incident %d: %s", open.ID, what)); err != nil {
+				return res, err
+			}
+			if err := s.alertTeam(ctx, open, what); err != nil {
 				return res, err
 			}
 			res.Extended = append(res.Extended, open.ID)

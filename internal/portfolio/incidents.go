@@ -8,12 +8,17 @@ import (
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
-// detectExploited opens (or extends) an incident for every known-exploited
-// (CISA KEV) vulnerability matched in a shipped release that is still in
-// support. Signals already acted on are skipped, so re-running a feed import
-// or a re-match never double-opens.
+// detectExploited opens (or extends) an incident for every actively
+// exploited vulnerability matched in a shipped release that is still in
+// support. A match is exploited when it is listed in CISA KEV, in the EU
+// Vulnerability Database's exploited list, or in a CSAF advisory whose
+// exploit_status says so; each source is its own signal, so a second source
+// for the same vulnerability and release is recorded as corroboration on
+// the incident the first one opened. Signals already acted on are skipped,
+// so re-running a feed import or a re-match never double-opens.
 func (v *Vulns) detectExploited(ctx context.Context, rel inventory.Release, matches []store.ReleaseVuln) error {
 	if rel.Status != inventory.StatusShipped {
 		return nil
@@ -24,19 +29,31 @@ func (v *Vulns) detectExploited(ctx context.Context, rel inventory.Release, matc
 	}
 	var exps []incident.Exposure
 	for _, m := range matches {
-		if !m.KEV || m.Suppressed {
+		if m.Suppressed {
 			continue
 		}
-		detail := "listed in the CISA Known Exploited Vulnerabilities catalog"
-		if m.KEVDue != "" {
-			detail += fmt.Sprintf(" (CISA remediation due %s)", m.KEVDue)
+		x := incident.Exposure{VulnID: m.VulnID, ReleaseID: rel.ID, ProductID: rel.ProductID, ProductName: rel.ProductName,
+			Version: rel.Version, Component: m.ComponentName, ComponentVersion: m.ComponentVersion, Severity: m.Severity}
+		if m.KEV {
+			x.Source, x.Detail = "kev", "listed in the CISA Known Exploited Vulnerabilities catalog"
+			if m.KEVDue != "" {
+				x.Detail += fmt.Sprintf(" (CISA remediation due %s)", m.KEVDue)
+			}
+			exps = append(exps, x)
 		}
-		exps = append(exps, incident.Exposure{Source: "kev", VulnID: m.VulnID, ReleaseID: rel.ID, ProductID: rel.ProductID, ProductName: rel.ProductName,
-			Version: rel.Version, Component: m.ComponentName, ComponentVersion: m.ComponentVersion, Severity: m.Severity, Detail: detail})
+		seen := map[vuln.Source]bool{}
+		for _, e := range m.Exploited {
+			if seen[e.Source] || (e.Source != vuln.SourceEUVD && e.Source != vuln.SourceCSAF) {
+				continue // one signal per source: the first report names it
+			}
+			seen[e.Source] = true
+			x.Source, x.Detail = string(e.Source), e.Detail
+			exps = append(exps, x)
+		}
 	}
 	if len(exps) == 0 {
 		return nil
 	}
-	_, err := incident.New(v.st, time.Now, incident.Options{}).Detect(ctx, exps)
+	_, err := incident.New(v.st, time.Now, incident.Options{Notify: v.st}).Detect(ctx, exps)
 	return err
 }

@@ -165,3 +165,94 @@ func TestKEVImportOpensIncidentOnce(t *testing.T) {
 		}
 	})
 }
+
+const euvdLodash = `[{"id":"EUVD-2026-10001","enisaUuid":"3b1c2d4e-0000-4000-8000-000000000001","description":"Command injection in lodash template.",
+ "aliases":"CVE-2021-23337\n","exploitedSince":"Sep 12, 2026, 12:00:00 AM"}]`
+
+const csafLodash = `{"document":{"category":"csaf_security_advisory","csaf_version":"2.0","publisher":{"category":"coordinator","name":"Example CERT","namespace":"https://cert.example"},
+ "title":"lodash exploited","tracking":{"id":"EXCERT-SA-2026-0042","current_release_date":"2026-09-15T08:00:00Z"}},
+ "vulnerabilities":[{"cve":"CVE-2021-23337","threats":[{"category":"exploit_status","date":"2026-09-14T00:00:00Z","details":"Exploitation in the wild observed"}]}]}`
+
+// TestEUVDAndCSAFSignalsOpenIncidentOnce: the EU Vulnerability Database's
+// exploited list opens the incident on its own (no KEV entry); a CSAF
+// advisory saying the same is recorded on that incident as a second signal
+// (no second incident, no release_added); re-running both imports changes
+// nothing; a CSAF statement that denies exploitation is no signal.
+func TestEUVDAndCSAFSignalsOpenIncidentOnce(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		gw := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
+		v := portfolio.NewVulns(st)
+		dir := t.TempDir()
+		write := func(name, content string) string {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		osvPath := write("GHSA-35jh-r3h4-6jhm.json", osvLodash)
+		denied := write("denied.json", strings.Replace(csafLodash, "Exploitation in the wild observed", "No known exploitation", 1))
+		if _, err := portfolio.ImportFeeds(ctx, st, "test", osvPath, denied); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.RematchAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := st.Incidents(ctx, incident.Filter{}); len(list) != 0 {
+			t.Fatalf("a CSAF statement denying exploitation opened %d incidents", len(list))
+		}
+		euvdPath := write("exploitedvulnerabilities.json", euvdLodash)
+		if _, err := portfolio.ImportFeeds(ctx, st, "test", osvPath, euvdPath); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.RematchAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		list, err := st.Incidents(ctx, incident.Filter{})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("after the EUVD import: %d incidents, %v", len(list), err)
+		}
+		inc := list[0]
+		if inc.AwareSignal != "euvd" || inc.Vulnerability != "GHSA-35jh-r3h4-6jhm" || len(inc.Releases) != 1 || inc.Releases[0] != gw.ID ||
+			!strings.Contains(inc.Details.Exploitation, "EUVD-2026-10001") {
+			t.Fatalf("incident %+v", inc)
+		}
+		csafPath := write("excert-sa-2026-0042.json", csafLodash)
+		for run := 0; run < 2; run++ {
+			rec, err := portfolio.ImportFeeds(ctx, st, "test", osvPath, euvdPath, csafPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Exploited != 2 {
+				t.Errorf("import counted %d exploitation reports, want 2", rec.Exploited)
+			}
+			if _, err := v.RematchAll(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, _ = st.Incidents(ctx, incident.Filter{})
+		if len(list) != 1 {
+			t.Fatalf("%d incidents after re-running EUVD and CSAF imports, want 1", len(list))
+		}
+		full, err := st.Incident(ctx, list[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, e := range full.Timeline {
+			actions = append(actions, e.Action)
+		}
+		if strings.Join(actions, ",") != "open,signal" || !strings.Contains(full.Timeline[1].Detail, "EXCERT-SA-2026-0042") {
+			t.Errorf("timeline %+v", full.Timeline)
+		}
+		// The match shows its exploitation reports.
+		ms, err := st.ReleaseVulns(ctx, gw.ID)
+		if err != nil || len(ms) != 1 || len(ms[0].Exploited) != 2 {
+			t.Fatalf("matches %+v %v", ms, err)
+		}
+		if _, _, err := st.VerifyAudit(ctx); err != nil {
+			t.Errorf("audit chain: %v", err)
+		}
+	})
+}

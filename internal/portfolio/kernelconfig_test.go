@@ -42,7 +42,7 @@ func TestKernelConfigNotAffected(t *testing.T) {
 				Configurations: []vuln.Configuration{{Nodes: []vuln.Node{{Matches: []vuln.CPEMatch{{Vulnerable: true,
 					Criteria: "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*", VersionStartIncluding: "5.10", VersionEndExcluding: "5.10.200"}}}}}}}
 		}
-		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{cve("CVE-2099-1001", "ksmbd"), cve("CVE-2099-1002", "netfilter: nf_tables")}, nil, nil, store.FeedImport{Actor: "test"}); err != nil {
+		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{cve("CVE-2099-1001", "ksmbd"), cve("CVE-2099-1002", "netfilter: nf_tables")}, nil, nil, nil, store.FeedImport{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		vulns := portfolio.NewVulns(st)

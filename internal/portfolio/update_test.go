@@ -132,3 +132,38 @@ func TestUpdateFeedsFromMirror(t *testing.T) {
 const osvFixture = `{"schema_version":"1.6.0","id":"GO-2099-0001","modified":"2099-01-02T00:00:00Z","published":"2099-01-01T00:00:00Z",
 "aliases":["CVE-2099-12345"],"summary":"Excessive memory use in HTTP/2 frame parsing",
 "affected":[{"package":{"name":"golang.org/x/net","ecosystem":"Go"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"0.23.0"}]}]}]}`
+
+// TestUpdateFeedsReadsEUVDAndCSAF: vulndb update fetches the EUVD exploited
+// list and CSAF advisories from the given URLs and stores their exploitation
+// reports in the same transaction as the rest.
+func TestUpdateFeedsReadsEUVDAndCSAF(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/euvd.json":
+			fmt.Fprint(w, `[{"id":"EUVD-2099-1","aliases":"CVE-2099-0002\n","exploitedSince":"Jan 2, 2099, 12:00:00 AM"}]`)
+		case "/csaf.json":
+			fmt.Fprint(w, `{"document":{"csaf_version":"2.0","publisher":{"name":"CERT"},"tracking":{"id":"CERT-2099-1"}},
+				"vulnerabilities":[{"cve":"CVE-2099-0002","threats":[{"category":"exploit_status","details":"Exploited:Yes"}]}]}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	res, err := portfolio.UpdateFeeds(ctx, st, &mirror.Fetcher{}, mirror.Sources{EUVD: srv.URL + "/euvd.json", CSAF: []string{srv.URL + "/csaf.json"}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Import == nil || res.Import.Exploited != 2 || res.Files != 2 {
+		t.Fatalf("update: %+v %+v", res, res.Import)
+	}
+	ex, err := st.Exploitations(ctx, []string{"CVE-2099-0002"})
+	if err != nil || len(ex["CVE-2099-0002"]) != 2 {
+		t.Fatalf("stored exploitation reports %+v %v", ex, err)
+	}
+}

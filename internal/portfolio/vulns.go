@@ -59,6 +59,11 @@ func enrich(ctx context.Context, st *store.Store, advs []vuln.Advisory) ([]vuln.
 		return nil, err
 	}
 	vuln.Enrich(advs, epss, kev)
+	ex, err := st.Exploitations(ctx, cves)
+	if err != nil {
+		return nil, err
+	}
+	vuln.EnrichExploited(advs, ex)
 	return advs, nil
 }
 
@@ -93,6 +98,7 @@ func ReleaseVuln(releaseID int64, m *vuln.Match) store.ReleaseVuln {
 	if m.Advisory.KEV != nil && !m.Advisory.KEV.DueDate.IsZero() {
 		rv.KEVDue = m.Advisory.KEV.DueDate.Format("2006-01-02")
 	}
+	rv.Exploited = m.Advisory.Exploited
 	return rv
 }
 
@@ -130,7 +136,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 				continue
 			}
 			title := fmt.Sprintf("%s affects %s %s in shipped %s %s", a.VulnID, a.ComponentName, a.ComponentVersion, rel.ProductName, rel.Version)
-			if a.KEV {
+			if a.KEV || len(a.Exploited) > 0 {
 				title = "Known exploited: " + title
 			}
 			if err := v.st.AddEvent(ctx, store.Event{Kind: "vulnerability.new", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: a.VulnID,
@@ -279,7 +285,7 @@ func ImportFeeds(ctx context.Context, st *store.Store, actor string, paths ...st
 	for f, n := range data.Files {
 		files[string(f)] = n
 	}
-	rec, err := st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, store.FeedImport{Actor: actor, Paths: paths, Files: files})
+	rec, err := st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, data.Exploited, store.FeedImport{Actor: actor, Paths: paths, Files: files})
 	rec.Skipped = data.Skipped
 	return rec, err
 }

@@ -128,3 +128,85 @@ func TestBrowserIntakeForm(t *testing.T) {
 		t.Errorf("incidents %+v %v", list, err)
 	}
 }
+
+// TestBrowserIncidentResponseUI: a report received through the intake is
+// listed on /intake and accepted into an incident; a task is added on the
+// incident page; a drill shows its scorecard; a product's subscribers are
+// managed on its subscribers page (a malformed address is refused).
+func TestBrowserIncidentResponseUI(t *testing.T) {
+	env := newEnv(t, "sqlite")
+	ctx := browsertest.New(t)
+	bg := context.Background()
+	p := inventory.Product{Name: "Gateway"}
+	if err := env.store.CreateProduct(bg, &p); err != nil {
+		t.Fatal(err)
+	}
+	svc := incident.New(env.store, time.Now, incident.Options{})
+	rec, err := incident.NewIntake(svc, env.store, nil).Submit(bg, incident.IntakeInput{Title: "Path traversal in /cgi-bin/download",
+		Description: "GET /cgi-bin/download?f=../../etc/shadow", Product: "Gateway", Contact: "researcher@example.org", Source: "192.0.2.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drill, err := svc.StartDrill(bg, "gateway-web-rce", []int64{p.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, do := browserSteps(t, ctx)
+	do("sign in", chromedp.Navigate(env.url+"/incidents"), chromedp.WaitVisible(chromedp.ID("signin")),
+		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
+		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("incidents-table")))
+	do("open received reports", chromedp.Click(chromedp.ID("intake-link")), chromedp.WaitVisible(chromedp.ID("intake-table")))
+	row := "#intake-" + rec.TrackingID
+	if s := text(row); !strings.Contains(s, "Path traversal") || !strings.Contains(s, "received") || !strings.Contains(s, "Gateway") {
+		t.Errorf("intake row %q", s)
+	}
+	browsertest.Screenshot(t, ctx, "intake-list")
+	do("accept into an incident", chromedp.SetValue(chromedp.CSS(row+" select[name=kind]"), "vulnerability"),
+		chromedp.Click(chromedp.CSS(row+" button[type=submit]")), chromedp.WaitVisible(chromedp.ID("clocks")))
+	if s := text("#flash"); !strings.Contains(s, rec.TrackingID) {
+		t.Errorf("flash after triage %q", s)
+	}
+	if s := text("#incident-title"); !strings.Contains(s, "Path traversal") {
+		t.Errorf("incident title %q", s)
+	}
+	do("add a task", chromedp.SendKeys(chromedp.ID("task-title"), "Block ../ at the reverse proxy"), chromedp.SendKeys(chromedp.ID("task-owner"), "bob"),
+		chromedp.Click(chromedp.ID("add-task")), chromedp.WaitVisible(chromedp.ID("tasks")))
+	if s := text("#tasks"); !strings.Contains(s, "Block ../ at the reverse proxy") || !strings.Contains(s, "bob") {
+		t.Errorf("tasks %q", s)
+	}
+	if s := text("#timeline"); !strings.Contains(s, "task_added") {
+		t.Errorf("timeline lacks the task: %q", s)
+	}
+	do("back to the list", chromedp.Navigate(env.url+"/intake"), chromedp.WaitVisible(chromedp.ID("intake-table")))
+	if s := text(row); !strings.Contains(s, "triaged") || !strings.Contains(s, "incident ") {
+		t.Errorf("triaged row %q", s)
+	}
+	do("open the drill", chromedp.Navigate(env.url+"/incidents/"+itoa(drill.ID)), chromedp.WaitVisible(chromedp.ID("scorecard")))
+	sc := text("#scorecard")
+	if !strings.Contains(sc, "Drill scorecard") || !strings.Contains(sc, "early_warning") || !strings.Contains(sc, "not yet") {
+		t.Errorf("scorecard %q", sc)
+	}
+	browsertest.Screenshot(t, ctx, "drill-scorecard")
+	do("subscribers page", chromedp.Navigate(env.url+"/products/"+itoa(p.ID)), chromedp.WaitVisible(chromedp.ID("subscribers-link")),
+		chromedp.Click(chromedp.ID("subscribers-link")), chromedp.WaitVisible(chromedp.ID("subscriber-form")))
+	do("add a subscriber", chromedp.SendKeys(chromedp.ID("subscriber-address"), "ops@customer.example"), chromedp.Click(chromedp.ID("add-subscriber")),
+		chromedp.WaitVisible(chromedp.ID("flash")))
+	if s := text("#subscribers-table"); !strings.Contains(s, "ops@customer.example") || !strings.Contains(s, "e-mail") {
+		t.Errorf("subscribers %q", s)
+	}
+	do("refuse a malformed address", chromedp.SendKeys(chromedp.ID("subscriber-address"), "Eve <eve@example.org>"), chromedp.Click(chromedp.ID("add-subscriber")))
+	flash := ""
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !strings.Contains(flash, "Not saved"); {
+		if s, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("flash"), chromedp.NodeVisible)); err == nil {
+			flash = s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(flash, "Not saved") {
+		t.Errorf("flash %q after a malformed address", flash)
+	}
+	subs, err := env.store.Subscribers(bg, p.ID)
+	if err != nil || len(subs) != 1 {
+		t.Errorf("subscribers %+v %v", subs, err)
+	}
+}

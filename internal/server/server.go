@@ -21,6 +21,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/ui"
@@ -52,6 +53,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// IntakeKey encrypts vulnerability-report attachments (nil: refused).
 	IntakeKey []byte
+	// IncidentLocation is the manufacturer's legal time zone for the
+	// incident clocks (nil: UTC).
+	IncidentLocation *time.Location
 	// PublicURL is the base of every URL the CSAF provider writes
 	// (provider-metadata.json, ROLIE feeds, security.txt); "" uses the
 	// request's scheme and Host.
@@ -101,10 +105,10 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
 	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: diagrams(cfg), Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey,
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: diagrams(cfg), Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey, IncidentLocation: cfg.IncidentLocation,
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
-		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
+		Advisories: advisory.NewService(st, advisoryConfig(cfg, st), time.Now), PublicURL: cfg.PublicURL,
 		MaxTokenLifetime: cfg.MaxTokenLifetime, Firmware: cfg.Firmware,
 		OnImport: func(kind string, err error) {
 			res := "ok"
@@ -201,6 +205,26 @@ func (s *Server) httpServer(ctx context.Context) *http.Server {
 
 func wantsHTML(r *http.Request) bool {
 	return !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// advisoryConfig is the configured advisory service with the customer
+// notification wired in: each publication of a TLP:WHITE advisory queues a
+// notice to the subscribers of its product (delivered by the notification
+// job of serve).
+func advisoryConfig(cfg Config, st *store.Store) advisory.Config {
+	ac := cfg.Advisory
+	if ac.Published != nil {
+		return ac
+	}
+	ac.Published = func(ctx context.Context, a advisory.Advisory) error {
+		url := ""
+		if cfg.PublicURL != "" {
+			url = strings.TrimSuffix(cfg.PublicURL, "/") + a.PublishedURL
+		}
+		_, err := incident.NotifyAdvisory(ctx, st, a, url, time.Now())
+		return err
+	}
+	return ac
 }
 
 // diagrams draws threat-model diagrams in worker processes when the

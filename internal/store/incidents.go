@@ -387,10 +387,17 @@ func (s *Store) IncidentEvent(ctx context.Context, inc *incident.Incident, kind,
 // ProductIncidentSettings returns a product's reporting settings (empty when unset).
 func (s *Store) ProductIncidentSettings(ctx context.Context, productID int64) (incident.ProductSettings, error) {
 	var ps incident.ProductSettings
-	var ms string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT manufacturer, contact, member_states FROM product_incident_settings WHERE product_id = ?`), productID).Scan(&ps.Manufacturer, &ps.Contact, &ms)
+	var ms, alerts string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT manufacturer, contact, member_states, alert_emails FROM product_incident_settings WHERE product_id = ?`), productID).
+		Scan(&ps.Manufacturer, &ps.Contact, &ms, &alerts)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return ps, err
+	}
+	ps.AlertEmails = []string{}
+	for _, a := range strings.Split(alerts, ",") {
+		if a != "" {
+			ps.AlertEmails = append(ps.AlertEmails, a)
+		}
 	}
 	ps.MemberStates = []string{}
 	for _, m := range strings.Split(ms, ",") {
@@ -403,9 +410,10 @@ func (s *Store) ProductIncidentSettings(ctx context.Context, productID int64) (i
 
 // SetProductIncidentSettings stores a product's reporting settings.
 func (s *Store) SetProductIncidentSettings(ctx context.Context, productID int64, ps incident.ProductSettings) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO product_incident_settings (product_id, manufacturer, contact, member_states) VALUES (?, ?, ?, ?)
-		ON CONFLICT (product_id) DO UPDATE SET manufacturer = excluded.manufacturer, contact = excluded.contact, member_states = excluded.member_states`),
-		productID, ps.Manufacturer, ps.Contact, strings.Join(ps.MemberStates, ","))
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO product_incident_settings (product_id, manufacturer, contact, member_states, alert_emails) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (product_id) DO UPDATE SET manufacturer = excluded.manufacturer, contact = excluded.contact, member_states = excluded.member_states,
+		alert_emails = excluded.alert_emails`),
+		productID, ps.Manufacturer, ps.Contact, strings.Join(ps.MemberStates, ","), strings.Join(ps.AlertEmails, ","))
 	return incidentWriteErr(fmt.Sprintf("settings of product %d", productID), err)
 }
 
@@ -430,6 +438,7 @@ func (s *Store) IncidentProducts(ctx context.Context, inc *incident.Incident) ([
 		if err != nil {
 			return nil, err
 		}
+		ps.AlertEmails = nil // internal addresses stay out of reports
 		v := versions[pid]
 		if v == nil {
 			v = []string{}

@@ -64,10 +64,40 @@ func (s *Store) QueueNotifications(ctx context.Context, incidentID int64, produc
 	return int(n), nil
 }
 
-const noticeCols = `n.id, n.incident_id, n.subject, n.body, n.status, n.attempts, n.error, n.created_at, n.sent_at, s.id, s.product_id, s.email, s.webhook, s.created_at`
+// QueueAdvisoryNotifications queues one notification per subscriber of the
+// product about a published advisory.
+func (s *Store) QueueAdvisoryNotifications(ctx context.Context, advisoryID, productID int64, subject, body string, at time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO notifications (subscriber_id, advisory_id, audience, subject, body, status, created_at)
+		SELECT id, ?, ?, ?, ?, ?, ? FROM subscribers WHERE product_id = ?`), advisoryID, incident.AudienceCustomer, subject, body, incident.NotifyQueued, fmtTime(at), productID)
+	if err != nil {
+		return 0, fmt.Errorf("queue advisory notifications: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// QueueTeamMail queues one team e-mail per address about an incident.
+func (s *Store) QueueTeamMail(ctx context.Context, incidentID int64, to []string, subject, body string, at time.Time) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for _, addr := range to {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO notifications (recipient, audience, incident_id, subject, body, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+				addr, incident.AudienceTeam, incidentID, subject, body, incident.NotifyQueued, fmtTime(at)); err != nil {
+				return fmt.Errorf("queue team mail to %s: %w", addr, err)
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+const noticeCols = `n.id, n.audience, n.recipient, n.incident_id, n.advisory_id, n.subject, n.body, n.status, n.attempts, n.error, n.created_at, n.sent_at,
+	s.id, s.product_id, s.email, s.webhook, s.created_at`
 
 func (s *Store) notices(ctx context.Context, where string, args ...any) ([]incident.Notice, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+noticeCols+` FROM notifications n JOIN subscribers s ON s.id = n.subscriber_id WHERE `+where), args...)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+noticeCols+` FROM notifications n LEFT JOIN subscribers s ON s.id = n.subscriber_id WHERE `+where), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -75,17 +105,27 @@ func (s *Store) notices(ctx context.Context, where string, args ...any) ([]incid
 	out := []incident.Notice{}
 	for rows.Next() {
 		var n incident.Notice
-		var inc sql.NullInt64
-		var created, screated string
-		var sent sql.NullString
-		if err := rows.Scan(&n.ID, &inc, &n.Subject, &n.Body, &n.Status, &n.Attempts, &n.Error, &created, &sent,
-			&n.Subscriber.ID, &n.Subscriber.ProductID, &n.Subscriber.Email, &n.Subscriber.Webhook, &screated); err != nil {
+		var recipient, created string
+		var inc, adv, sid, spid sql.NullInt64
+		var sent, semail, shook, screated sql.NullString
+		if err := rows.Scan(&n.ID, &n.Audience, &recipient, &inc, &adv, &n.Subject, &n.Body, &n.Status, &n.Attempts, &n.Error, &created, &sent,
+			&sid, &spid, &semail, &shook, &screated); err != nil {
 			return nil, err
 		}
-		n.IncidentID, n.CreatedAt, n.SentAt, n.Subscriber.CreatedAt = inc.Int64, parseTime(created), parseTimePtr(sent), parseTime(screated)
+		n.IncidentID, n.AdvisoryID, n.CreatedAt, n.SentAt = inc.Int64, adv.Int64, parseTime(created), parseTimePtr(sent)
+		if sid.Valid {
+			n.Subscriber = incident.Subscriber{ID: sid.Int64, ProductID: spid.Int64, Email: semail.String, Webhook: shook.String, CreatedAt: parseTime(screated.String)}
+		} else {
+			n.Subscriber = incident.Subscriber{Email: recipient}
+		}
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// AdvisoryNotifications lists a published advisory's notifications.
+func (s *Store) AdvisoryNotifications(ctx context.Context, advisoryID int64) ([]incident.Notice, error) {
+	return s.notices(ctx, `n.advisory_id = ? ORDER BY n.id`, advisoryID)
 }
 
 // PendingNotifications returns queued notifications, oldest first.

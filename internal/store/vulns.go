@@ -23,16 +23,24 @@ type FeedImport struct {
 	Advisories int            `json:"advisories"`
 	EPSS       int            `json:"epss"`
 	KEV        int            `json:"kev"`
+	// Exploited counts the EUVD and CSAF exploitation reports (per CVE).
+	Exploited int `json:"exploited"`
 }
 
 const advisoryBatch = 300
 
 // ImportAdvisories stores advisories (replacing earlier versions with the
-// same id), EPSS scores and KEV entries in one transaction: a failure
-// leaves the previous data intact.
-func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss map[string]vuln.EPSS, kev map[string]vuln.KEV, rec FeedImport) (FeedImport, error) {
+// same id), EPSS scores, KEV entries and the other exploitation reports
+// (EUVD, CSAF; by CVE) in one transaction: a failure leaves the previous
+// data intact.
+func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss map[string]vuln.EPSS, kev map[string]vuln.KEV,
+	exploited map[string][]vuln.Exploitation, rec FeedImport) (FeedImport, error) {
 	rec.At = time.Now().UTC()
 	rec.Advisories, rec.EPSS, rec.KEV = len(advs), len(epss), len(kev)
+	rec.Exploited = 0
+	for _, xs := range exploited {
+		rec.Exploited += len(xs)
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for start := 0; start < len(advs); start += advisoryBatch {
 			chunk := advs[start:min(start+advisoryBatch, len(advs))]
@@ -100,11 +108,20 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 				return fmt.Errorf("store KEV %s: %w", cve, err)
 			}
 		}
+		for cve, xs := range exploited {
+			for _, x := range xs {
+				data, _ := json.Marshal(x)
+				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO exploited (cve, source, reference, data) VALUES (?, ?, ?, ?)
+					ON CONFLICT (cve, source, reference) DO UPDATE SET data = excluded.data`), cve, string(x.Source), x.Reference, string(data)); err != nil {
+					return fmt.Errorf("store exploitation report %s %s for %s: %w", x.Source, x.Reference, cve, err)
+				}
+			}
+		}
 		paths, _ := json.Marshal(rec.Paths)
 		files, _ := json.Marshal(rec.Files)
 		var err error
-		rec.ID, err = s.insertID(ctx, tx, `INSERT INTO feed_imports (at, actor, paths, files, advisories, epss, kev) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			fmtTime(rec.At), rec.Actor, string(paths), string(files), rec.Advisories, rec.EPSS, rec.KEV)
+		rec.ID, err = s.insertID(ctx, tx, `INSERT INTO feed_imports (at, actor, paths, files, advisories, epss, kev, exploited) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			fmtTime(rec.At), rec.Actor, string(paths), string(files), rec.Advisories, rec.EPSS, rec.KEV, rec.Exploited)
 		if err != nil {
 			return err
 		}
@@ -269,6 +286,41 @@ func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.
 	return epss, kev, nil
 }
 
+// Exploitations returns the EUVD and CSAF exploitation reports of the given
+// CVEs.
+func (s *Store) Exploitations(ctx context.Context, cves []string) (map[string][]vuln.Exploitation, error) {
+	out := map[string][]vuln.Exploitation{}
+	for start := 0; start < len(cves); start += 500 {
+		chunk := cves[start:min(start+500, len(cves))]
+		args := make([]any, len(chunk))
+		for i, c := range chunk {
+			args[i] = c
+		}
+		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, data FROM exploited WHERE cve IN (`+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`) ORDER BY cve, source, reference`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var c string
+			var data []byte
+			var x vuln.Exploitation
+			if err := rows.Scan(&c, &data); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if json.Unmarshal(data, &x) == nil {
+				out[c] = append(out[c], x)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // VulnDBStatus summarises the local vulnerability database.
 type VulnDBStatus struct {
 	Advisories int          `json:"advisories"`
@@ -285,7 +337,7 @@ func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
 			return st, err
 		}
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT id, at, actor, paths, files, advisories, epss, kev FROM feed_imports ORDER BY id DESC LIMIT 20`)
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT id, at, actor, paths, files, advisories, epss, kev, exploited FROM feed_imports ORDER BY id DESC LIMIT 20`)
 	if err != nil {
 		return st, err
 	}
@@ -293,7 +345,7 @@ func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
 	for rows.Next() {
 		var f FeedImport
 		var at, paths, files string
-		if err := rows.Scan(&f.ID, &at, &f.Actor, &paths, &files, &f.Advisories, &f.EPSS, &f.KEV); err != nil {
+		if err := rows.Scan(&f.ID, &at, &f.Actor, &paths, &files, &f.Advisories, &f.EPSS, &f.KEV, &f.Exploited); err != nil {
 			return st, err
 		}
 		f.At = parseTime(at)
@@ -306,27 +358,30 @@ func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
 
 // ReleaseVuln is a stored match of a release component with a vulnerability.
 type ReleaseVuln struct {
-	ReleaseID        int64     `json:"release_id"`
-	ComponentRef     string    `json:"component_ref"`
-	ComponentName    string    `json:"component_name"`
-	ComponentVersion string    `json:"component_version"`
-	PURL             string    `json:"purl,omitempty"`
-	CPE              string    `json:"cpe,omitempty"`
-	VulnID           string    `json:"vulnerability_id"`
-	Aliases          []string  `json:"aliases,omitempty"`
-	Summary          string    `json:"summary,omitempty"`
-	Severity         string    `json:"severity"`
-	SeverityRank     int       `json:"-"`
-	CVSSScore        float64   `json:"cvss_score"`
-	EPSS             float64   `json:"epss"`
-	KEV              bool      `json:"kev"`
-	KEVDue           string    `json:"kev_due,omitempty"`
-	FixedVersions    []string  `json:"fixed_versions,omitempty"`
-	Reason           string    `json:"reason"`
-	Via              string    `json:"via"`
-	Suppressed       bool      `json:"suppressed"`
-	Analysis         *Analysis `json:"analysis,omitempty"`
-	FirstSeen        time.Time `json:"first_seen"`
+	ReleaseID        int64    `json:"release_id"`
+	ComponentRef     string   `json:"component_ref"`
+	ComponentName    string   `json:"component_name"`
+	ComponentVersion string   `json:"component_version"`
+	PURL             string   `json:"purl,omitempty"`
+	CPE              string   `json:"cpe,omitempty"`
+	VulnID           string   `json:"vulnerability_id"`
+	Aliases          []string `json:"aliases,omitempty"`
+	Summary          string   `json:"summary,omitempty"`
+	Severity         string   `json:"severity"`
+	SeverityRank     int      `json:"-"`
+	CVSSScore        float64  `json:"cvss_score"`
+	EPSS             float64  `json:"epss"`
+	KEV              bool     `json:"kev"`
+	KEVDue           string   `json:"kev_due,omitempty"`
+	// Exploited lists the EUVD and CSAF reports that the vulnerability is
+	// actively exploited.
+	Exploited     []vuln.Exploitation `json:"exploited,omitempty"`
+	FixedVersions []string            `json:"fixed_versions,omitempty"`
+	Reason        string              `json:"reason"`
+	Via           string              `json:"via"`
+	Suppressed    bool                `json:"suppressed"`
+	Analysis      *Analysis           `json:"analysis,omitempty"`
+	FirstSeen     time.Time           `json:"first_seen"`
 	// Filled by portfolio queries.
 	ProductID      int64  `json:"product_id,omitempty"`
 	ProductName    string `json:"product_name,omitempty"`

@@ -24,6 +24,8 @@ const (
 	SourceNVD  Source = "nvd"
 	SourceCVE5 Source = "cve5"
 	SourceKEV  Source = "kev"
+	SourceEUVD Source = "euvd"
+	SourceCSAF Source = "csaf"
 	SourceEPSS Source = "epss"
 )
 
@@ -49,6 +51,9 @@ type Advisory struct {
 	Withdrawn        time.Time       `json:"withdrawn,omitzero"`
 	EPSS             *EPSS           `json:"epss,omitempty"`
 	KEV              *KEV            `json:"kev,omitempty"`
+	// Exploited lists reports other than CISA KEV that the vulnerability
+	// is actively exploited (the EUVD exploited list, CSAF advisories).
+	Exploited []Exploitation `json:"exploited,omitempty"`
 }
 
 // CVSS is one CVSS vector with its base score computed by go-cvss.
@@ -152,6 +157,17 @@ type KEV struct {
 	Product        string    `json:"product,omitempty"`
 	Name           string    `json:"name,omitempty"`
 	RequiredAction string    `json:"action,omitempty"`
+}
+
+// Exploitation is a report, other than CISA KEV, that a vulnerability is
+// actively exploited: an entry of the EU Vulnerability Database's exploited
+// list or a CSAF advisory whose exploit_status says so.
+type Exploitation struct {
+	Source    Source    `json:"source"`              // SourceEUVD, SourceCSAF
+	Reference string    `json:"reference"`           // EUVD id, CSAF tracking id
+	Since     time.Time `json:"since,omitzero"`      // exploited since (EUVD) or the statement's date (CSAF)
+	Detail    string    `json:"detail,omitempty"`    // what the source says
+	Publisher string    `json:"publisher,omitempty"` // CSAF publisher
 }
 
 // IDs returns the advisory id followed by its aliases.

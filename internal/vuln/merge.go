@@ -133,6 +133,7 @@ func mergeGroup(in []Advisory, g []int) Advisory {
 		if a.KEV != nil && m.KEV == nil {
 			m.KEV = a.KEV
 		}
+		m.Exploited = addExploitations(m.Exploited, a.Exploited)
 	}
 	keys := make([]string, 0, len(ids))
 	for k := range ids {
@@ -184,6 +185,30 @@ func Enrich(advs []Advisory, epss map[string]EPSS, kev map[string]KEV) {
 			if k, ok := kev[id]; ok && advs[i].KEV == nil {
 				advs[i].KEV = &k
 			}
+		}
+	}
+}
+
+// addExploitations appends the exploitation reports not yet in dst (one per
+// source and reference).
+func addExploitations(dst, src []Exploitation) []Exploitation {
+	for _, e := range src {
+		if !slices.ContainsFunc(dst, func(x Exploitation) bool { return x.Source == e.Source && x.Reference == e.Reference }) {
+			dst = append(dst, e)
+		}
+	}
+	return dst
+}
+
+// EnrichExploited attaches exploitation reports (EUVD, CSAF), keyed by CVE
+// id, to the advisories whose id or aliases name that CVE.
+func EnrichExploited(advs []Advisory, ex map[string][]Exploitation) {
+	if len(ex) == 0 {
+		return
+	}
+	for i := range advs {
+		for _, id := range advs[i].CVEs() {
+			advs[i].Exploited = addExploitations(advs[i].Exploited, ex[id])
 		}
 	}
 }

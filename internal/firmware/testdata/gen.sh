@@ -206,3 +206,10 @@ chown -R 0:0 $C && chown 1000:100 $C/usr/share/doc/big.txt && chmod 4755 $C/bin/
 mkfs.cramfs -N little -z $C $here/le.cramfs >/dev/null
 mkfs.cramfs -N big $C $here/be.cramfs >/dev/null
 mkfs.cramfs -N little -p $C $here/padded.cramfs >/dev/null
+
+# JFFS2 (mkfs.jffs2, mtd-utils): little-endian zlib (the default), big-endian
+# with rtime only, and LZO; 64 KiB erase blocks with cleanmarkers, padded.
+# The tree is the cramfs one (jffs2_test.go rebuilds the contents).
+mkfs.jffs2 -l -r $C -o $here/le.jffs2 -e 65536 -p 2>/dev/null
+mkfs.jffs2 -b -r $C -o $here/be-rtime.jffs2 -e 65536 -x zlib -x lzo 2>/dev/null
+mkfs.jffs2 -l -r $C -o $here/lzo.jffs2 -e 65536 -x zlib -x rtime -X lzo 2>/dev/null

@@ -81,6 +81,14 @@ func FuzzCramfs(f *testing.F) {
 		return openCramfs(u, b)
 	})
 }
+func FuzzJFFS2(f *testing.F) {
+	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
+		if !isJFFS2(b) {
+			return contents{}, nil
+		}
+		return openJFFS2(u, b)
+	})
+}
 func FuzzExt(f *testing.F) {
 	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
 		if !isExt(b) {

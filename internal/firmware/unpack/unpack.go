@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, cpio, squashfs, cramfs, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, cpio, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -200,6 +200,7 @@ func formats() []format {
 		{"uimage", isUImage, openUImage},
 		{"squashfs", isSquashfs, openSquashfs},
 		{"cramfs", isCramfs, openCramfs},
+		{"jffs2", isJFFS2, openJFFS2},
 		{"ext", isExt, openExt},
 		{"cpio", isCPIO, openCPIO},
 		{"tar", isTar, openTar},
@@ -474,15 +475,18 @@ var carveMagics = map[string][]carveMagic{
 	"trx":      {{[]byte("HDR0"), 0}},
 	"uimage":   {{[]byte{0x27, 0x05, 0x19, 0x56}, 0}},
 	"squashfs": {{[]byte("hsqs"), 0}},
-	"cramfs":   {{[]byte{0x45, 0x3d, 0xcd, 0x28}, 0}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 0}, {[]byte{0x45, 0x3d, 0xcd, 0x28}, 512}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 512}},
-	"ext":      {{[]byte{0x53, 0xef}, 1024 + 56}},
-	"cpio":     {{[]byte("070701"), 0}, {[]byte("070702"), 0}},
-	"tar":      {{[]byte("ustar"), 257}},
-	"gzip":     {{[]byte{0x1f, 0x8b, 0x08}, 0}},
-	"xz":       {{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, 0}},
-	"zstd":     {{[]byte{0x28, 0xb5, 0x2f, 0xfd}, 0}},
-	"bzip2":    {{[]byte("BZh"), 0}},
-	"lzma":     {{[]byte{0x5d, 0, 0}, 0}},
+	// JFFS2 by the cleanmarker at the start of each erase block (any node
+	// matches at offset 0; carving every node would flood the candidates).
+	"jffs2":  {{[]byte{0x85, 0x19, 0x03, 0x20}, 0}, {[]byte{0x19, 0x85, 0x20, 0x03}, 0}},
+	"cramfs": {{[]byte{0x45, 0x3d, 0xcd, 0x28}, 0}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 0}, {[]byte{0x45, 0x3d, 0xcd, 0x28}, 512}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 512}},
+	"ext":    {{[]byte{0x53, 0xef}, 1024 + 56}},
+	"cpio":   {{[]byte("070701"), 0}, {[]byte("070702"), 0}},
+	"tar":    {{[]byte("ustar"), 257}},
+	"gzip":   {{[]byte{0x1f, 0x8b, 0x08}, 0}},
+	"xz":     {{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, 0}},
+	"zstd":   {{[]byte{0x28, 0xb5, 0x2f, 0xfd}, 0}},
+	"bzip2":  {{[]byte("BZh"), 0}},
+	"lzma":   {{[]byte{0x5d, 0, 0}, 0}},
 }
 
 // addBytes accounts for n more bytes of content.

@@ -378,9 +378,9 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		}
 		level := c.Get("Q_SEVERITY", "Severity")
 		f := findings.Finding{
-			Title:       c.Get("Title", "VULN TITLE"),
-			RuleID:      "qid:" + qid,
-			Severity:    severity(level, c.Get("Type", "TYPE")),
+			Title:    c.Get("Title", "VULN TITLE"),
+			RuleID:   "qid:" + qid,
+			Severity: severity(level, c.Get("Type", "TYPE")),
 			Description: join(reportio.PlainText(c.Get("Threat")), labelled("Impact", reportio.PlainText(c.Get("Impact"))), typeName(c.Get("Type", "TYPE")),
 				cvssText(details{CVSS3Base: c.Get("CVSS3 Base"), CVSS3Temporal: c.Get("CVSS3 Temporal"), CVSSBase: c.Get("CVSS Base", "CVSS_BASE", "CVSS"), CVSSTemporal: c.Get("CVSS Temporal", "CVSS_TEMPORAL")}),
 				labelled("Result", c.Get("Results", "RESULT"))),

@@ -53,6 +53,7 @@ func (h handler) advisoryRoutes() []web.Route {
 		{Method: "POST", Pattern: "/api/v1/advisories/{id}/submit", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.advisoryStep(h.Advisories.Submit))},
 		{Method: "POST", Pattern: "/api/v1/advisories/{id}/reject", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.advisoryStep(h.Advisories.Reject))},
 		{Method: "POST", Pattern: "/api/v1/advisories/{id}/publish", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.publishAdvisory)},
+		{Method: "GET", Pattern: "/api/v1/advisories/{id}/notifications", Product: adv, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.advisoryNotifications)},
 		{Method: "POST", Pattern: "/api/v1/csaf/validate", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, MaxBody: csaf.MaxDocumentSize, Handler: web.API(h.Log, h.validateCSAF)},
 		{Method: "GET", Pattern: "/api/v1/csaf/keys", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Handler: web.API(h.Log, h.csafKeys)},
 		{Method: "POST", Pattern: "/api/v1/csaf/keys/rotate", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Handler: web.API(h.Log, h.rotateCSAFKey)},
@@ -478,4 +479,19 @@ func (h handler) writeCSAFVEX(w io.Writer, product, version string, matches []vu
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+// advisoryNotifications lists the customer notices queued when the
+// advisory was published, with the delivery status per recipient.
+func (h handler) advisoryNotifications(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ns, err := h.Store.AdvisoryNotifications(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, newPage(ns, ""))
+	return nil
 }

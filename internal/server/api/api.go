@@ -58,6 +58,8 @@ type Deps struct {
 	// IntakeKey (32 bytes) encrypts vulnerability-report attachments at
 	// rest; nil refuses attachments.
 	IntakeKey []byte
+	// IncidentLocation is the legal time zone of the incident clocks (nil: UTC).
+	IncidentLocation *time.Location
 	// Conformity assesses releases against ETSI EN 303 645 and the CRA.
 	Conformity *portfolio.Conformity
 	// Advisories is the CSAF advisory service (nil: no advisory routes).

@@ -31,7 +31,7 @@ func IncidentPath(svc func() *incident.Service, name string) web.ProductResolver
 }
 
 func (h handler) incidents() *incident.Service {
-	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store})
+	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store, Location: h.IncidentLocation})
 }
 
 // incidentRoutes are incidents, their CRA reports, drills and per-product

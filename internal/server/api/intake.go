@@ -17,7 +17,7 @@ const IntakeMaxBody = incident.MaxIntakeAttachment*4/3 + 64<<10
 
 // Intake returns the intake service of d.
 func Intake(d Deps) *incident.Intake {
-	return incident.NewIntake(incident.New(d.Store, nil, incident.Options{}), d.Store, d.IntakeKey)
+	return incident.NewIntake(incident.New(d.Store, nil, incident.Options{Notify: d.Store, Location: d.IncidentLocation}), d.Store, d.IntakeKey)
 }
 
 // intakeRoutes are the public vulnerability-report intake and its triage.

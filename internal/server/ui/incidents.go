@@ -17,7 +17,7 @@ import (
 )
 
 func (h *handler) incidents() *incident.Service {
-	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store})
+	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store, Location: h.IncidentLocation})
 }
 
 // incidentRoutes are the incident list and page, and the public
@@ -30,6 +30,15 @@ func (h *handler) incidentRoutes() []web.Route {
 		{Method: "GET", Pattern: "/incidents/{id}", Product: inc, Perm: read, Handler: h.incidentPage},
 		{Method: "POST", Pattern: "/incidents/{id}/update", Product: inc, Perm: write, Handler: h.incidentUpdate},
 		{Method: "POST", Pattern: "/incidents/{id}/submission", Product: inc, Perm: write, Handler: h.incidentSubmission},
+		{Method: "POST", Pattern: "/incidents/{id}/tasks", Product: inc, Perm: write, Handler: h.incidentTask},
+		// Triage of the reports received through /report (the list is
+		// filtered to readable products; reports naming no known product
+		// are shown to global roles).
+		{Method: "GET", Pattern: "/intake", Perm: read, Handler: h.intakeList},
+		{Method: "POST", Pattern: "/intake/{id}/triage", Need: identity.RoleEditor, Handler: h.intakeTriage},
+		// Customer-notice subscribers hold customers' addresses: editors and owners.
+		{Method: "GET", Pattern: "/products/{id}/subscribers", Product: web.ProductPath(h.Store, "id"), Perm: write, Handler: h.subscribersPage},
+		{Method: "POST", Pattern: "/products/{id}/subscribers", Product: web.ProductPath(h.Store, "id"), Perm: write, Handler: h.subscriberAdd},
 		// Public: researchers report vulnerabilities without an account
 		// (double-submit CSRF cookie, same-origin check, rate limit).
 		{Method: "GET", Pattern: "/report", Public: true, Handler: h.reportForm},
@@ -48,12 +57,12 @@ type clockView struct {
 
 var clockNames = map[incident.ReportKind]string{incident.EarlyWarning: "Early warning (24 h)", incident.Notification: "Notification (72 h)", incident.FinalReport: "Final report"}
 
-func clocks(rs []incident.Report, now time.Time) []clockView {
+func clocks(rs []incident.Report, now time.Time, loc *time.Location) []clockView {
 	out := make([]clockView, 0, len(rs))
 	for _, r := range rs {
 		c := clockView{Report: r, Name: clockNames[r.Kind], DueText: "when a corrective measure is recorded"}
 		if r.Due != nil {
-			c.DueText = r.Due.UTC().Format("2006-01-02 15:04 UTC")
+			c.DueText = incident.FormatDue(*r.Due, loc)
 			if r.Submission == nil {
 				d := r.Due.Sub(now)
 				if d < 0 {
@@ -95,18 +104,51 @@ func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	rows := make([]incidentRow, len(list))
 	for i := range list {
-		rows[i] = incidentRow{Incident: list[i], Clocks: clocks(list[i].Reports, now)}
+		rows[i] = incidentRow{Incident: list[i], Clocks: clocks(list[i].Reports, now, h.IncidentLocation)}
 	}
 	h.render(w, r, http.StatusOK, "incidents", view{Title: "Incidents", Nav: "incidents", Flash: q.Get("flash"),
 		Data: map[string]any{"Items": rows, "Phase": q.Get("phase"), "Drill": drill, "Phases": incident.Phases}})
 }
 
 type incidentPageData struct {
-	Inc      *incident.Incident
-	Clocks   []clockView
-	Next     []incident.Phase
-	CanEdit  bool
-	Products map[int64]string
+	Inc       *incident.Incident
+	Clocks    []clockView
+	Next      []incident.Phase
+	CanEdit   bool
+	Products  map[int64]string
+	Scorecard *scorecardView
+	// Zone is the legal time zone of the clocks (UTC unless serve --timezone).
+	Zone    string
+	Notices []incident.Notice
+}
+
+// scorecardView is a drill scorecard as the page shows it.
+type scorecardView struct {
+	*incident.Scorecard
+	Rows []scoreRow
+}
+
+type scoreRow struct {
+	incident.Score
+	Target, Reached, Elapsed string
+}
+
+func newScorecardView(sc *incident.Scorecard) *scorecardView {
+	v := &scorecardView{Scorecard: sc}
+	for _, s := range sc.Scores {
+		r := scoreRow{Score: s, Target: "—", Reached: "not yet", Elapsed: "—"}
+		if s.Target != nil {
+			r.Target = s.Target.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		if s.Reached != nil {
+			r.Reached = s.Reached.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		if s.Elapsed != nil {
+			r.Elapsed = span(time.Duration(*s.Elapsed) * time.Second)
+		}
+		v.Rows = append(v.Rows, r)
+	}
+	return v
 }
 
 func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +162,10 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d := incidentPageData{Inc: inc, Clocks: clocks(inc.Reports, time.Now()), Products: map[int64]string{}}
+	d := incidentPageData{Inc: inc, Clocks: clocks(inc.Reports, time.Now(), h.IncidentLocation), Products: map[int64]string{}, Zone: "UTC"}
+	if loc := h.IncidentLocation; loc != nil && loc != time.UTC {
+		d.Zone = loc.String()
+	}
 	p := identity.FromContext(r.Context())
 	d.CanEdit = len(inc.Products) > 0 && p.Can(inc.Products[0], identity.PermWrite)
 	past := true
@@ -135,6 +180,20 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
 	for _, pid := range inc.Products {
 		if pr, err := h.Store.Product(r.Context(), pid); err == nil {
 			d.Products[pid] = pr.Name
+		}
+	}
+	if inc.Drill {
+		sc, err := h.incidents().Scorecard(r.Context(), id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.Scorecard = newScorecardView(sc)
+	}
+	if d.CanEdit {
+		if d.Notices, err = h.Store.Notifications(r.Context(), id); err != nil {
+			h.fail(w, r, err)
+			return
 		}
 	}
 	h.render(w, r, http.StatusOK, "incident", view{Title: fmt.Sprintf("Incident %d", inc.ID), Nav: "incidents", Flash: r.URL.Query().Get("flash"), Data: d})
@@ -279,4 +338,115 @@ func (h *handler) reportStatus(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	h.render(w, r, http.StatusOK, "intake_status", view{Title: "Report " + rep.TrackingID, Data: map[string]any{"R": rep, "Updated": strconv.Quote(rep.UpdatedAt.Format(time.RFC3339))}})
+}
+
+func (h *handler) incidentTask(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	due, err := formTime("due", r.PostFormValue("due"))
+	if err == nil {
+		_, err = h.incidents().AddTask(r.Context(), id, incident.Task{Title: r.PostFormValue("title"), Owner: strings.TrimSpace(r.PostFormValue("owner")), Due: due})
+	}
+	h.backToIncident(w, r, id, err, "Task added.")
+}
+
+type intakeRow struct {
+	incident.IntakeReport
+	Product string
+}
+
+func (h *handler) intakeList(w http.ResponseWriter, r *http.Request) {
+	list, err := api.Intake(h.Deps.Deps).List(r.Context(), web.ReadableProducts(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	names := map[int64]string{}
+	rows := make([]intakeRow, len(list))
+	for i, rep := range list {
+		rows[i] = intakeRow{IntakeReport: rep}
+		if rep.ProductID == 0 {
+			continue
+		}
+		if _, ok := names[rep.ProductID]; !ok {
+			if p, err := h.Store.Product(r.Context(), rep.ProductID); err == nil {
+				names[rep.ProductID] = p.Name
+			}
+		}
+		rows[i].Product = names[rep.ProductID]
+	}
+	p := identity.FromContext(r.Context())
+	canTriage := p != nil && p.Role.Allows(identity.RoleEditor)
+	h.render(w, r, http.StatusOK, "intake_list", view{Title: "Received reports", Nav: "incidents", Flash: r.URL.Query().Get("flash"),
+		Data: map[string]any{"Items": rows, "CanTriage": canTriage}})
+}
+
+func (h *handler) intakeTriage(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rep, err := api.Intake(h.Deps.Deps).Triage(r.Context(), id, r.PostFormValue("kind"))
+	if err != nil && web.Status(err) >= 500 {
+		h.fail(w, r, err)
+		return
+	}
+	msg := "Not saved: "
+	switch {
+	case err != nil:
+		msg += err.Error()
+	case rep.IncidentID != 0:
+		http.Redirect(w, r, fmt.Sprintf("/incidents/%d?flash=%s", rep.IncidentID, url.QueryEscape("Opened from report "+rep.TrackingID+".")), http.StatusSeeOther)
+		return
+	default:
+		msg = "Report " + rep.TrackingID + " " + rep.Status + "."
+	}
+	http.Redirect(w, r, "/intake?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+func (h *handler) subscribersPage(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.Store.Product(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	subs, err := h.Store.Subscribers(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "subscribers", view{Title: "Subscribers of " + p.Name, Nav: "portfolio", Flash: r.URL.Query().Get("flash"),
+		Data: map[string]any{"Product": p, "Items": subs}})
+}
+
+func (h *handler) subscriberAdd(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	addr := strings.TrimSpace(r.PostFormValue("address"))
+	email, hook := addr, ""
+	if strings.HasPrefix(addr, "http://") || strings.HasPrefix(addr, "https://") {
+		email, hook = "", addr
+	}
+	_, err = incident.Subscribe(r.Context(), h.Store, id, email, hook)
+	if err != nil && web.Status(err) >= 500 {
+		h.fail(w, r, err)
+		return
+	}
+	msg := "Subscriber added."
+	if err != nil {
+		msg = "Not saved: " + err.Error()
+	}
+	http.Redirect(w, r, fmt.Sprintf("/products/%d/subscribers?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
 }

@@ -96,11 +96,6 @@ type productData struct {
 	// Dedup is the product's duplicate definition; DedupChoices the fields.
 	Dedup        map[string]bool
 	DedupChoices []string
-	// MaxAcceptance is the product's own maximum risk-acceptance duration
-	// in days (0: the default), EffectiveAcceptance what applies;
-	// CanManage whether the caller may change it.
-	MaxAcceptance, EffectiveAcceptance int
-	CanManage                          bool
 	// Policy is the gate card (policy in effect, approved lists); SAMM the
 	// secure-development record; Checklists each release's SDL checklist.
 	Policy     *productPolicy
@@ -108,6 +103,11 @@ type productData struct {
 	Checklists map[int64][]checklistRow
 	Activities []sdl.Activity
 	Functions  []string
+	// MaxAcceptance is the product's own maximum risk-acceptance duration
+	// in days (0: the default), EffectiveAcceptance what applies;
+	// CanManage whether the caller may change it.
+	MaxAcceptance, EffectiveAcceptance int
+	CanManage                          bool
 }
 
 func (h *handler) product(w http.ResponseWriter, r *http.Request) {

@@ -1,5 +1,5 @@
 // Package feeds identifies a vulnerability feed file by its content and
-// hands it to the matching reader (osv, nvd, cve5, kev, epss). It is the one
+// hands it to the matching reader (osv, nvd, cve5, kev, euvd, csaf, epss). It is the one
 // place that knows every format; the readers know only their own.
 package feeds
 
@@ -18,8 +18,10 @@ import (
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/vuln"
+	"github.com/rampart-security/rampart/internal/vuln/feeds/csaf"
 	"github.com/rampart-security/rampart/internal/vuln/feeds/cve5"
 	"github.com/rampart-security/rampart/internal/vuln/feeds/epss"
+	"github.com/rampart-security/rampart/internal/vuln/feeds/euvd"
 	"github.com/rampart-security/rampart/internal/vuln/feeds/kev"
 	"github.com/rampart-security/rampart/internal/vuln/feeds/nvd"
 	"github.com/rampart-security/rampart/internal/vuln/feeds/osv"
@@ -37,6 +39,8 @@ const (
 	FormatCVE5    Format = "cve5"  // CVE JSON 5.x record
 	FormatKEV     Format = "kev"
 	FormatEPSS    Format = "epss"
+	FormatEUVD    Format = "euvd" // EU Vulnerability Database exploited list
+	FormatCSAF    Format = "csaf" // CSAF 2.0/2.1 advisory (its exploitation status)
 )
 
 // ErrUnknownFormat is returned for a file no reader recognises.
@@ -69,6 +73,10 @@ func Detect(name string, head []byte) Format {
 	case bytes.Contains(h, []byte(`"NVD_CVE"`)) || bytes.Contains(h, []byte(`"resultsPerPage"`)) ||
 		bytes.Contains(h, []byte(`"sourceIdentifier"`)) || bytes.Contains(h, []byte(`"vulnStatus"`)):
 		return FormatNVD
+	case csaf.IsCSAF(h):
+		return FormatCSAF
+	case bytes.Contains(h, []byte(`"exploitedSince"`)) || bytes.Contains(h, []byte(`"enisaUuid"`)):
+		return FormatEUVD
 	case bytes.Contains(h, []byte(`"id"`)):
 		return FormatOSV
 	}
@@ -91,11 +99,26 @@ type Data struct {
 	Advisories []vuln.Advisory
 	EPSS       map[string]vuln.EPSS
 	KEV        map[string]vuln.KEV
+	// Exploited holds the other reports of exploitation (EUVD, CSAF) by CVE.
+	Exploited map[string][]vuln.Exploitation
 	// Files counts the files read per format.
 	Files map[Format]int
 	// Skipped lists files of a folder that are not feeds ("path: why"); a
 	// file given by name is never skipped but refused.
 	Skipped []string
+}
+
+func (d *Data) addExploited(cve string, x vuln.Exploitation) error {
+	if d.Exploited == nil {
+		d.Exploited = map[string][]vuln.Exploitation{}
+	}
+	for _, e := range d.Exploited[cve] {
+		if e.Source == x.Source && e.Reference == x.Reference {
+			return nil
+		}
+	}
+	d.Exploited[cve] = append(d.Exploited[cve], x)
+	return nil
 }
 
 // Reader reads one feed file of a format, calling the callbacks for what it
@@ -113,7 +136,7 @@ func (s sink) advisory(a *vuln.Advisory) error {
 // returns the advisories merged by alias (vuln.Merge) and enriched with
 // EPSS and KEV. It stops at the first broken file; the error names it.
 func Load(ctx context.Context, paths ...string) (*Data, error) {
-	d := &Data{EPSS: map[string]vuln.EPSS{}, KEV: map[string]vuln.KEV{}, Files: map[Format]int{}}
+	d := &Data{EPSS: map[string]vuln.EPSS{}, KEV: map[string]vuln.KEV{}, Exploited: map[string][]vuln.Exploitation{}, Files: map[Format]int{}}
 	for _, p := range paths {
 		if err := loadPath(ctx, d, p); err != nil {
 			return nil, err
@@ -121,6 +144,7 @@ func Load(ctx context.Context, paths ...string) (*Data, error) {
 	}
 	d.Advisories = vuln.Merge(d.Advisories)
 	vuln.Enrich(d.Advisories, d.EPSS, d.KEV)
+	vuln.EnrichExploited(d.Advisories, d.Exploited)
 	return d, nil
 }
 
@@ -231,6 +255,10 @@ func Read(ctx context.Context, format Format, r io.Reader, name string, d *Data)
 			return kev.ReadCSV(r, name, add)
 		}
 		return kev.Read(r, name, add)
+	case FormatEUVD:
+		return euvd.Read(r, name, d.addExploited)
+	case FormatCSAF:
+		return csaf.Read(r, name, d.addExploited)
 	case FormatEPSS:
 		return epss.Read(r, name, func(id string, e vuln.EPSS) error { d.EPSS[id] = e; return nil })
 	}

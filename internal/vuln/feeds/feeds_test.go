@@ -28,6 +28,9 @@ func TestDetect(t *testing.T) {
 		{"kev.json", `{"title":"CISA Catalog","catalogVersion":"2025.08.25"}`, FormatKEV},
 		{"kev.csv", "cveID,vendorProject,product", FormatKEV},
 		{"epss.csv.gz", "\x1f\x8b", FormatEPSS},
+		{"exploitedvulnerabilities.json", `[{"id":"EUVD-2025-1","enisaUuid":"u","exploitedSince":"Apr 9, 2025, 12:00:00 AM"}]`, FormatEUVD},
+		{"search.json", `{"items":[{"id":"EUVD-2025-1","aliases":"CVE-2025-1\n","exploitedSince":"x"}],"total":1}`, FormatEUVD},
+		{"cert-sa-2026-1.json", `{"document":{"category":"csaf_security_advisory","csaf_version":"2.0"},"vulnerabilities":[{"cve":"CVE-1"}]}`, FormatCSAF},
 		{"x.json", `[1,2]`, FormatUnknown},
 	}
 	for _, tt := range tests {
@@ -120,5 +123,36 @@ func TestGzipBombRefused(t *testing.T) {
 	d, err := Load(context.Background(), p)
 	if err == nil || !strings.Contains(err.Error(), p+": decompresses beyond the allowed size") || d != nil {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestLoadExploitationReports: an EUVD list and a CSAF advisory mark the
+// advisory of their CVE (found through its alias) as exploited, once per
+// source and reference, next to the KEV entry.
+func TestLoadExploitationReports(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"GHSA-35jh-r3h4-6jhm.json": `{"id":"GHSA-35jh-r3h4-6jhm","aliases":["CVE-2021-23337"],"modified":"2024-01-01T00:00:00Z",
+			"affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}`,
+		"exploitedvulnerabilities.json": `[{"id":"EUVD-2026-1","aliases":"CVE-2021-23337\n","exploitedSince":"Sep 12, 2026, 12:00:00 AM"},
+			{"id":"EUVD-2026-1","aliases":"CVE-2021-23337\n","exploitedSince":"Sep 12, 2026, 12:00:00 AM"}]`,
+		"advisory.json": `{"document":{"csaf_version":"2.0","publisher":{"name":"CERT"},"tracking":{"id":"CERT-1"}},
+			"vulnerabilities":[{"cve":"CVE-2021-23337","threats":[{"category":"exploit_status","details":"Exploited:Yes"}]}]}`,
+	}
+	for n, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := Load(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Files[FormatEUVD] != 1 || d.Files[FormatCSAF] != 1 || len(d.Advisories) != 1 {
+		t.Fatalf("files %v, %d advisories", d.Files, len(d.Advisories))
+	}
+	ex := d.Advisories[0].Exploited
+	if len(ex) != 2 || ex[0].Source == ex[1].Source {
+		t.Fatalf("want one EUVD and one CSAF report, got %+v", ex)
 	}
 }

@@ -50,6 +50,12 @@ type Sources struct {
 	NVD  string   // CVE API 2.0 base URL
 	KEV  string
 	EPSS string
+	// EUVD is the EU Vulnerability Database's exploited list (ENISA's
+	// /api/exploitedvulnerabilities or a mirror); no default.
+	EUVD string
+	// CSAF lists CSAF advisories (documents) whose exploitation status is
+	// read; no default.
+	CSAF []string
 	// NVDAPIKey is sent as the apiKey header (raises NVD's rate limit).
 	NVDAPIKey string
 }
@@ -123,6 +129,12 @@ func (f *Fetcher) Fetch(ctx context.Context, src Sources, prev map[string]State)
 	}
 	if src.EPSS != "" {
 		jobs = append(jobs, job{src.EPSS, "epss.csv.gz"})
+	}
+	if src.EUVD != "" {
+		jobs = append(jobs, job{src.EUVD, "euvd-exploited.json"})
+	}
+	for i, u := range src.CSAF {
+		jobs = append(jobs, job{u, fmt.Sprintf("csaf-%02d.json", i)})
 	}
 	for _, j := range jobs {
 		st, changed, err := f.conditionalGet(ctx, j.url, filepath.Join(dir, j.file), prev[j.url])

@@ -1,0 +1,166 @@
+package unpack
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestJFFS2 reads the images gen.sh makes with mkfs.jffs2 (the cramfs
+// tree): zlib little-endian padded to its erase block, rtime big-endian,
+// LZO; every entry kind, owners, modes and contents.
+func TestJFFS2(t *testing.T) {
+	var big bytes.Buffer
+	for i := 1; i <= 2000; i++ {
+		fmt.Fprintf(&big, "cramfs line %06d\n", i)
+	}
+	sparse := append(append([]byte("start"), make([]byte, 20000)...), "end"...)
+	for _, c := range []struct{ file, order string }{{"le.jffs2", "little-endian"}, {"be-rtime.jffs2", "big-endian"}, {"lzo.jffs2", "little-endian"}} {
+		t.Run(c.file, func(t *testing.T) {
+			b, err := os.ReadFile("../testdata/" + c.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := mustUnpack(t, b)
+			if got := layerTypes(r); got != "jffs2@0" {
+				t.Errorf("layers %q", got)
+			}
+			if d := r.Layers[0].Detail; !strings.HasPrefix(d, c.order) || strings.Contains(d, "unreadable") || strings.Contains(d, "damaged") {
+				t.Errorf("detail %q", d)
+			}
+			m := byPath(r)
+			check := func(p string, kind Kind, mode uint32, uid, gid int) File {
+				t.Helper()
+				f, ok := m[p]
+				if !ok {
+					t.Fatalf("%s missing (have %d entries)", p, len(m))
+				}
+				if f.Kind != kind || f.Mode != mode || f.UID != uid || f.GID != gid {
+					t.Errorf("%s: %s %o %d:%d, want %s %o %d:%d", p, f.Kind, f.Mode, f.UID, f.GID, kind, mode, uid, gid)
+				}
+				return f
+			}
+			if f := check("/usr/share/doc/big.txt", KindFile, 0o644, 1000, 100); !bytes.Equal(f.Data, big.Bytes()) {
+				t.Errorf("big.txt: %d bytes, want %d", len(f.Data), big.Len())
+			}
+			if f := check("/usr/share/doc/sparse.bin", KindFile, 0o644, 0, 0); !bytes.Equal(f.Data, sparse) {
+				t.Errorf("sparse.bin: %d bytes", len(f.Data))
+			}
+			if f := check("/etc/passwd", KindFile, 0o644, 0, 0); !strings.HasPrefix(string(f.Data), "root:x:0:0:") {
+				t.Errorf("passwd %q", f.Data)
+			}
+			check("/etc/init.d/rcS", KindFile, 0o755, 0, 0)
+			check("/bin/su", KindFile, 0o4755, 0, 0)
+			check("/etc/empty", KindFile, 0o644, 0, 0)
+			check("/etc/init.d", KindDir, 0o755, 0, 0)
+			if f := check("/etc/passwd-link", KindSymlink, 0o777, 0, 0); f.Link != "/etc/passwd" {
+				t.Errorf("symlink target %q", f.Link)
+			}
+			if f := check("/dev/console", KindDevice, 0o644, 0, 0); f.Major != 5 || f.Minor != 1 {
+				t.Errorf("console %d:%d", f.Major, f.Minor)
+			}
+			if f := check("/dev/mtdblock0", KindDevice, 0o644, 0, 0); f.Major != 31 || f.Minor != 0 {
+				t.Errorf("mtdblock0 %d:%d", f.Major, f.Minor)
+			}
+			check("/dev/initctl", KindFifo, 0o644, 0, 0)
+		})
+	}
+}
+
+// TestJFFS2Log: the newest version of a name wins, inode 0 unlinks it,
+// later data nodes overwrite earlier ones; damaged nodes are skipped and
+// counted; a JFFS2 partition behind a header is carved by its cleanmarker.
+func TestJFFS2Log(t *testing.T) {
+	b, err := os.ReadFile("../testdata/le.jffs2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := append(append([]byte("BOOTLOADER"), make([]byte, 65536-10)...), b...)
+	if r := mustUnpack(t, blob); layerTypes(r) != "jffs2@65536" {
+		t.Errorf("carved layers %q", layerTypes(r))
+	}
+	// Flip bytes inside the node that holds /etc/passwd's data: the node
+	// fails its CRC and is skipped.
+	at := bytes.Index(b, []byte("passwd"))
+	if at < 0 {
+		t.Fatal("no passwd dirent")
+	}
+	bad := append([]byte(nil), b...)
+	bad[at] ^= 0xff // the dirent's name: name CRC fails, the entry is gone
+	c, err := openJFFS2(fuzzUnpacker(), bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range c.files {
+		if f.Inner == "/etc/passwd" {
+			t.Error("a dirent with a bad CRC was used")
+		}
+	}
+	if !strings.Contains(c.detail, "damaged nodes skipped") {
+		t.Errorf("detail %q", c.detail)
+	}
+	// Damage anywhere never panics and never yields wrong bytes silently.
+	want := map[string][]byte{}
+	r := mustUnpack(t, b)
+	for _, f := range r.Files {
+		want[f.Inner] = f.Data
+	}
+	for at := 0; at < 12000; at += 61 {
+		bad := append([]byte(nil), b...)
+		bad[at] ^= 0x5a
+		c, err := openJFFS2(fuzzUnpacker(), bad)
+		if err != nil {
+			continue
+		}
+		for _, f := range c.files {
+			if f.Kind == KindFile && !bytes.Equal(f.Data, want[f.Inner]) && !strings.Contains(c.detail, "unreadable") && !strings.Contains(c.detail, "damaged") {
+				t.Errorf("damage at %d: %s differs and the detail says %q", at, f.Inner, c.detail)
+			}
+		}
+	}
+	if _, err := openJFFS2(fuzzUnpacker(), make([]byte, 64)); err == nil {
+		t.Error("no node, no error")
+	}
+}
+
+// TestJFFS2ZeroBomb: zero-compressed nodes cost 68 bytes for a page of
+// content; what an image may claim is bounded by the ratio limit.
+func TestJFFS2ZeroBomb(t *testing.T) {
+	b, err := os.ReadFile("../testdata/le.jffs2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := fuzzUnpacker()
+	u.lim.MaxRatio, u.lim.MaxTotalBytes = 1, 1<<40
+	// Rewrite every inode node's isize to 1 GiB (fixing its node CRC).
+	bomb := append([]byte(nil), b...)
+	for p := 0; p+68 <= len(bomb); p += 4 {
+		if binary.LittleEndian.Uint16(bomb[p:]) == jffs2Magic && binary.LittleEndian.Uint16(bomb[p+2:]) == jffs2Inode {
+			if binary.LittleEndian.Uint32(bomb[p+20:])&0o170000 == 0o100000 {
+				binary.LittleEndian.PutUint32(bomb[p+28:], 1<<30)
+				binary.LittleEndian.PutUint32(bomb[p+64:], jffs2CRC(bomb[p:p+60]))
+			}
+		}
+	}
+	if _, err := openJFFS2(u, bomb); !errors.Is(err, ErrLimit) {
+		t.Errorf("err %v, want ErrLimit", err)
+	}
+}
+
+func TestRtime(t *testing.T) {
+	// "abab…": a, b verbatim, then a repeats from its last position.
+	out, err := rtimeDecompress([]byte{'a', 0, 'b', 0, 'a', 2}, 5)
+	if err != nil || string(out) != "ababa" {
+		t.Errorf("rtime %q %v", out, err)
+	}
+	if _, err := rtimeDecompress([]byte{'a', 200}, 5); err == nil {
+		t.Error("a run past the node was accepted")
+	}
+	if _, err := rtimeDecompress([]byte{'a'}, 5); err == nil {
+		t.Error("truncated input was accepted")
+	}
+}
