@@ -62,6 +62,9 @@ type Config struct {
 	PublicURL string
 	// Advisory configures the CSAF advisory service (publisher identity).
 	Advisory advisory.Config
+	// Firmware analyses uploaded firmware images in the background (nil:
+	// the server makes its own).
+	Firmware *portfolio.FirmwareJobs
 	// DiagramWorker is the argv of the threat-model diagram worker
 	// ("rampart threatmodel render-dot"), started once per diagram drawn
 	// (parallel, killed after DiagramTimeout or when the client leaves);
@@ -69,9 +72,6 @@ type Config struct {
 	DiagramWorker []string
 	// DiagramTimeout bounds one diagram render in a worker (0: 20 s).
 	DiagramTimeout time.Duration
-	// Firmware analyses uploaded firmware images in the background (nil:
-	// the server makes its own).
-	Firmware *portfolio.FirmwareJobs
 }
 
 // Server serves the API and UI over one store.
