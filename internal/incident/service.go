@@ -30,6 +30,9 @@ type Store interface {
 	Incidents(ctx context.Context, f Filter) ([]Incident, error)
 	// AddIncidentTask stores a task with its entry.
 	AddIncidentTask(ctx context.Context, incidentID int64, t *Task, e Entry) error
+	// SetIncidentTaskDone sets a task's completion (nil: open) with its
+	// entry; fault.ErrNotFound when the task is not the incident's.
+	SetIncidentTaskDone(ctx context.Context, incidentID, taskID int64, doneAt *time.Time, e Entry) (Task, error)
 	// OpenIncidentFor finds the open (not closed, not drill) incident about
 	// vulnerability, or returns fault.ErrNotFound.
 	OpenIncidentFor(ctx context.Context, vulnerability string) (*Incident, error)
@@ -380,6 +383,22 @@ func (s *Service) AddTask(ctx context.Context, id int64, t Task) (*Task, error) 
 		due = ", due " + t.Due.UTC().Format(time.RFC3339)
 	}
 	if err := s.st.AddIncidentTask(ctx, id, &t, Entry{At: now, Actor: actor(ctx), Action: "task_added", Detail: fmt.Sprintf("task %q owner %q%s", t.Title, t.Owner, due)}); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// SetTaskDone marks a task done (or, with done false, open again); the
+// change is a timeline entry.
+func (s *Service) SetTaskDone(ctx context.Context, id, taskID int64, done bool) (*Task, error) {
+	now := s.now().UTC()
+	var at *time.Time
+	action := "task_reopened"
+	if done {
+		at, action = &now, "task_done"
+	}
+	t, err := s.st.SetIncidentTaskDone(ctx, id, taskID, at, Entry{At: now, Actor: actor(ctx), Action: action, Detail: fmt.Sprintf("task %d", taskID)})
+	if err != nil {
 		return nil, err
 	}
 	return &t, nil

@@ -177,6 +177,13 @@ func TestBrowserIncidentResponseUI(t *testing.T) {
 	if s := text("#timeline"); !strings.Contains(s, "task_added") {
 		t.Errorf("timeline lacks the task: %q", s)
 	}
+	do("mark the task done", chromedp.Click(chromedp.CSS(`#tasks button[id^="done-task-"]`)), chromedp.WaitVisible(chromedp.CSS(`#tasks button[id^="reopen-task-"]`)))
+	if s := text("#tasks"); !strings.Contains(s, "done 20") {
+		t.Errorf("done task %q", s)
+	}
+	if s := text("#timeline"); !strings.Contains(s, "task_done") {
+		t.Errorf("timeline lacks the completion: %q", s)
+	}
 	do("back to the list", chromedp.Navigate(env.url+"/intake"), chromedp.WaitVisible(chromedp.ID("intake-table")))
 	if s := text(row); !strings.Contains(s, "triaged") || !strings.Contains(s, "incident ") {
 		t.Errorf("triaged row %q", s)

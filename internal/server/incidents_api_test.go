@@ -54,6 +54,32 @@ func TestIncidentAPIContract(t *testing.T) {
 				t.Errorf("reports %+v", inc.Reports)
 			}
 			id := itoa(inc.ID)
+			// Tasks: added, marked done, opened again; another incident's
+			// task is not found; the body must say done or not.
+			var task struct {
+				ID     int64      `json:"id"`
+				DoneAt *time.Time `json:"done_at"`
+			}
+			if resp := e.call(t, "editor", "POST", "/api/v1/incidents/"+id+"/tasks", map[string]any{"title": "Block at the edge", "owner": "bob"}, &task); resp.StatusCode != http.StatusCreated || task.ID == 0 {
+				t.Fatalf("add task: %d %+v", resp.StatusCode, task)
+			}
+			taskPath := "/api/v1/incidents/" + id + "/tasks/" + itoa(task.ID)
+			if resp := e.call(t, "editor", "PATCH", taskPath, map[string]any{"done": true}, &task); resp.StatusCode != 200 || task.DoneAt == nil {
+				t.Errorf("task done: %d %+v", resp.StatusCode, task)
+			}
+			if resp := e.call(t, "viewer", "PATCH", taskPath, map[string]any{"done": false}, nil); resp.StatusCode != 403 {
+				t.Errorf("viewer reopens a task: %d, want 403", resp.StatusCode)
+			}
+			task.DoneAt = nil // done_at is omitted when open
+			if resp := e.call(t, "editor", "PATCH", taskPath, map[string]any{"done": false}, &task); resp.StatusCode != 200 || task.DoneAt != nil {
+				t.Errorf("task reopened: %d %+v", resp.StatusCode, task)
+			}
+			if resp := e.call(t, "editor", "PATCH", taskPath, map[string]any{}, nil); resp.StatusCode != 400 {
+				t.Errorf("task without done: %d, want 400", resp.StatusCode)
+			}
+			if resp := e.call(t, "editor", "PATCH", "/api/v1/incidents/"+id+"/tasks/999999", map[string]any{"done": true}, nil); resp.StatusCode != 404 {
+				t.Errorf("unknown task: %d, want 404", resp.StatusCode)
+			}
 			// Bad input names the field.
 			var prob struct{ Field string }
 			if resp := e.call(t, "editor", "POST", "/api/v1/incidents", map[string]any{"kind": "outage", "title": "x", "products": []int64{prod.ID}}, &prob); resp.StatusCode != 400 || prob.Field != "kind" {

@@ -337,6 +337,33 @@ func (s *Store) AddIncidentTask(ctx context.Context, incidentID int64, t *incide
 	})
 }
 
+// SetIncidentTaskDone marks a task of the incident done at doneAt (nil:
+// open again) with its timeline entry; a task of another incident is not found.
+func (s *Store) SetIncidentTaskDone(ctx context.Context, incidentID, taskID int64, doneAt *time.Time, e incident.Entry) (incident.Task, error) {
+	inc, err := s.Incident(ctx, incidentID)
+	if err != nil {
+		return incident.Task{}, err
+	}
+	var t incident.Task
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE incident_tasks SET done_at = ? WHERE id = ? AND incident_id = ?`), fmtTimePtr(doneAt), taskID, incidentID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fault.NotFound("task %d of incident %d", taskID, incidentID)
+		}
+		var due, done sql.NullString
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT title, owner, due, done_at FROM incident_tasks WHERE id = ?`), taskID).Scan(&t.Title, &t.Owner, &due, &done); err != nil {
+			return err
+		}
+		t.ID = taskID
+		t.Due, t.DoneAt = parseTimePtr(due), parseTimePtr(done)
+		return s.writeIncidentEntry(ctx, tx, inc, e)
+	})
+	return t, err
+}
+
 // OpenIncidentFor finds the oldest open real (not drill) incident about vulnerability.
 func (s *Store) OpenIncidentFor(ctx context.Context, vulnerability string) (*incident.Incident, error) {
 	var id int64

@@ -47,6 +47,7 @@ func (h handler) incidentRoutes() []web.Route {
 		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Product: inc, Perm: read, Scope: rs, Handler: web.API(h.Log, h.getIncident)},
 		{Method: "PATCH", Pattern: "/api/v1/incidents/{id}", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.patchIncident)},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/tasks", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.addIncidentTask)},
+		{Method: "PATCH", Pattern: "/api/v1/incidents/{id}/tasks/{task}", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.patchIncidentTask)},
 		{Method: "GET", Pattern: "/api/v1/incidents/{id}/reports/{kind}", Product: inc, Perm: read, Scope: rs, Handler: web.API(h.Log, h.incidentReport)},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/reports/{kind}/submission", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.submitReport)},
 		{Method: "POST", Pattern: "/api/v1/drills", Perm: write, Scope: ws, Handler: web.API(h.Log, h.startDrill)},
@@ -178,6 +179,33 @@ func (h handler) addIncidentTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	web.WriteJSON(w, http.StatusCreated, task)
+	return nil
+}
+
+// patchIncidentTask marks a task done or open: {"done": true|false}.
+func (h handler) patchIncidentTask(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	taskID, err := web.PathID(r, "task")
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Done *bool `json:"done"`
+	}
+	if err := web.DecodeJSON(r, &body); err != nil {
+		return err
+	}
+	if body.Done == nil {
+		return fault.Invalid("done", "give \"done\": true or false")
+	}
+	task, err := h.incidents().SetTaskDone(r.Context(), id, taskID, *body.Done)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, task)
 	return nil
 }
 

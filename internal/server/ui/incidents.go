@@ -31,6 +31,7 @@ func (h *handler) incidentRoutes() []web.Route {
 		{Method: "POST", Pattern: "/incidents/{id}/update", Product: inc, Perm: write, Handler: h.incidentUpdate},
 		{Method: "POST", Pattern: "/incidents/{id}/submission", Product: inc, Perm: write, Handler: h.incidentSubmission},
 		{Method: "POST", Pattern: "/incidents/{id}/tasks", Product: inc, Perm: write, Handler: h.incidentTask},
+		{Method: "POST", Pattern: "/incidents/{id}/tasks/{task}/done", Product: inc, Perm: write, Handler: h.incidentTaskDone},
 		// Triage of the reports received through /report (the list is
 		// filtered to readable products; reports naming no known product
 		// are shown to global roles).
@@ -351,6 +352,27 @@ func (h *handler) incidentTask(w http.ResponseWriter, r *http.Request) {
 		_, err = h.incidents().AddTask(r.Context(), id, incident.Task{Title: r.PostFormValue("title"), Owner: strings.TrimSpace(r.PostFormValue("owner")), Due: due})
 	}
 	h.backToIncident(w, r, id, err, "Task added.")
+}
+
+// incidentTaskDone marks a task done, or open again (done=0).
+func (h *handler) incidentTaskDone(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	taskID, err := web.PathID(r, "task")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	done := r.PostFormValue("done") != "0"
+	_, err = h.incidents().SetTaskDone(r.Context(), id, taskID, done)
+	msg := "Task done."
+	if !done {
+		msg = "Task open again."
+	}
+	h.backToIncident(w, r, id, err, msg)
 }
 
 type intakeRow struct {
