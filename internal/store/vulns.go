@@ -275,6 +275,12 @@ type VulnDBStatus struct {
 	EPSS       int          `json:"epss"`
 	KEV        int          `json:"kev"`
 	Imports    []FeedImport `json:"imports"`
+	// Sources is the state of each feed source (serve --vulndb-sync) and
+	// of uploaded bundles.
+	Sources []SourceStatus `json:"sources"`
+	// Sync is the background update: running, progress, last result
+	// (nil outside a server).
+	Sync *SyncState `json:"sync,omitempty"`
 }
 
 // VulnDBStatus counts the stored data and lists recent imports.
@@ -301,7 +307,12 @@ func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
 		_ = json.Unmarshal([]byte(files), &f.Files)
 		st.Imports = append(st.Imports, f)
 	}
-	return st, rows.Err()
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	rows.Close()
+	st.Sources, err = s.SourceStatuses(ctx)
+	return st, err
 }
 
 // ReleaseVuln is a stored match of a release component with a vulnerability.
