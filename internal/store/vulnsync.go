@@ -33,7 +33,7 @@ type SyncState struct {
 	Progress    string     `json:"progress,omitempty"`
 	Result      string     `json:"result,omitempty"`
 	// Pending: an "Update now" request has not been served yet.
-	Pending bool `json:"pending"`
+	Pending  bool `json:"pending"`
 	requests int64
 }
 
