@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -320,9 +321,9 @@ const MaxBundleUpload = 2 << 30
 // inputs: OSV records and all.zip files, NVD, CVE 5, KEV, EPSS), imports
 // it in one transaction, re-matches and records it as the "bundle"
 // source. name is the uploaded file's name for the audit log.
-func (s *VulnSync) ImportBundle(ctx context.Context, zipPath, name string) (store.FeedImport, error) {
+func (s *VulnSync) ImportBundle(ctx context.Context, zip io.ReaderAt, size int64, name string) (store.FeedImport, error) {
 	at := s.now().UTC()
-	rec, err := s.importBundle(ctx, zipPath, name)
+	rec, err := s.importBundle(ctx, zip, size, name)
 	outcome, detail := audit.OK, fmt.Sprintf("%d advisories, %d EPSS scores, %d KEV entries", rec.Advisories, rec.EPSS, rec.KEV)
 	if err != nil {
 		outcome, detail = audit.Failed, err.Error()
@@ -338,13 +339,13 @@ func (s *VulnSync) ImportBundle(ctx context.Context, zipPath, name string) (stor
 	return rec, err
 }
 
-func (s *VulnSync) importBundle(ctx context.Context, zipPath, name string) (store.FeedImport, error) {
+func (s *VulnSync) importBundle(ctx context.Context, zip io.ReaderAt, size int64, name string) (store.FeedImport, error) {
 	dir, err := os.MkdirTemp("", "rampart-bundle-")
 	if err != nil {
 		return store.FeedImport{}, err
 	}
 	defer os.RemoveAll(dir)
-	if _, err := feeds.ExtractBundle(zipPath, dir); err != nil {
+	if _, err := feeds.ExtractBundle(zip, size, name, dir); err != nil {
 		return store.FeedImport{}, fault.Invalid("bundle", "%v", err)
 	}
 	d, err := feeds.Load(ctx, dir)

@@ -139,6 +139,8 @@ var matrix = map[string]who{
 	"GET /api/v1/releases/{id}/vex":                             read,
 	"GET /api/v1/vulnerabilities/{vuln}":                        signedIn, // affected releases filtered
 	"GET /api/v1/vulndb/status":                                 signedIn,
+	"POST /api/v1/vulndb/update":                                admins,
+	"POST /api/v1/vulndb/bundle":                                admins,
 	"GET /api/v1/events":                                        signedIn, // filtered
 	// API: incidents, CRA reports, drills (lists filtered to the caller's products)
 	"GET /api/v1/incidents":                                 signedIn,
@@ -282,6 +284,9 @@ var matrix = map[string]who{
 	"GET /search":                  signedIn,
 	// UI: administration and audit
 	"GET /admin/users":                                 admins,
+	"GET /admin/vulndb":                                admins,
+	"POST /admin/vulndb/update":                        admins,
+	"POST /admin/vulndb/bundle":                        admins,
 	"POST /admin/users/invite":                         admins,
 	"POST /admin/users/{id}":                           admins,
 	"POST /admin/users/{id}/products":                  admins,
@@ -388,6 +393,8 @@ var tokenMatrix = map[string]string{
 	"GET /api/v1/releases/{id}/vex":                             "findings:read",
 	"GET /api/v1/vulnerabilities/{vuln}":                        "findings:read",
 	"GET /api/v1/vulndb/status":                                 "findings:read",
+	"POST /api/v1/vulndb/update":                                "admin",
+	"POST /api/v1/vulndb/bundle":                                "admin",
 	"GET /api/v1/events":                                        "findings:read",
 	// conformity, policy gates, advisories and the CSAF provider (scopes as
 	// their routes declare them; the CSAF TLP folders are non-API routes

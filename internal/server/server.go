@@ -58,6 +58,9 @@ type Config struct {
 	PublicURL string
 	// Advisory configures the CSAF advisory service (publisher identity).
 	Advisory advisory.Config
+	// VulnSync keeps the vulnerability data current (serve --vulndb-sync);
+	// nil: no feeds configured (status, bundle upload and imports work).
+	VulnSync *portfolio.VulnSync
 }
 
 // Server serves the API and UI over one store.
@@ -92,7 +95,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, cfg.Advisory, time.Now), PublicURL: cfg.PublicURL,
-		MaxTokenLifetime: cfg.MaxTokenLifetime,
+		MaxTokenLifetime: cfg.MaxTokenLifetime, VulnSync: cfg.VulnSync,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {
@@ -100,6 +103,9 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 			}
 			imports.WithLabelValues(kind, res).Inc()
 		}}
+	if deps.VulnSync == nil {
+		deps.VulnSync = portfolio.NewVulnSync(st, portfolio.SyncConfig{})
+	}
 	ops := []web.Route{
 		{Method: "GET", Pattern: "/healthz", Public: true, Handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -49,6 +49,9 @@ type Deps struct {
 	Diagrams *Diagrams
 	// Vulns matches releases against the local vulnerability database.
 	Vulns *portfolio.Vulns
+	// VulnSync keeps the vulnerability data current and imports offline
+	// bundles.
+	VulnSync *portfolio.VulnSync
 	// Updates serves and publishes the products' TUF repositories.
 	Updates *updates.Service
 	// Fleet takes device check-ins and runs rollouts and the fleet view.

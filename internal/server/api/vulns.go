@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -22,7 +23,9 @@ func (h handler) vulnRoutes() []web.Route {
 		{Method: "PUT", Pattern: "/api/v1/releases/{id}/vulnerabilities/{vuln}/analysis", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, Handler: h.putAnalysis},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/vex", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.releaseVEX},
 		{Method: "GET", Pattern: "/api/v1/vulnerabilities/{vuln}", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.getVuln},
-		{Method: "GET", Pattern: "/api/v1/vulndb/status", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.vulndbStatus},
+		{Method: "GET", Pattern: "/api/v1/vulndb/status", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.vulndbStatus)},
+		{Method: "POST", Pattern: "/api/v1/vulndb/update", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Handler: web.API(h.Log, h.vulndbUpdate)},
+		{Method: "POST", Pattern: "/api/v1/vulndb/bundle", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: portfolio.MaxBundleUpload, Handler: web.API(h.Log, h.vulndbBundle)},
 		{Method: "GET", Pattern: "/api/v1/events", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.events},
 	}
 }
@@ -170,13 +173,48 @@ func (h handler) getVuln(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, d)
 }
 
-func (h handler) vulndbStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := h.Store.VulnDBStatus(r.Context())
+func (h handler) vulndbStatus(w http.ResponseWriter, r *http.Request) error {
+	st, err := h.VulnSync.Status(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// vulndbUpdate asks for an update now; a server's background updater
+// runs it (202, then poll the status).
+func (h handler) vulndbUpdate(w http.ResponseWriter, r *http.Request) error {
+	if err := h.VulnSync.Request(r.Context()); err != nil {
+		return err
+	}
+	st, err := h.VulnSync.Status(r.Context())
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusAccepted, st)
+	return nil
+}
+
+// vulndbBundle imports an offline bundle: the zip as the raw body
+// (?filename= names it) or the multipart field "bundle".
+func (h handler) vulndbBundle(w http.ResponseWriter, r *http.Request) error {
+	field := ""
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		field = "bundle"
+	}
+	f, name, err := web.Upload(r, field, portfolio.MaxBundleUpload, "bundle.zip")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rec, err := h.VulnSync.ImportBundle(r.Context(), f, f.Size(), name)
+	h.OnImport("vulndb-bundle", err)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, rec)
+	return nil
 }
 
 func (h handler) events(w http.ResponseWriter, r *http.Request) {

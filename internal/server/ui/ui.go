@@ -66,6 +66,19 @@ var funcs = template.FuncMap{
 		return t.Format("2006-01-02")
 	},
 	"when": func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+	"duration": func(secs int64) string {
+		d := time.Duration(secs) * time.Second
+		if d%time.Hour == 0 {
+			return fmt.Sprintf("%d h", d/time.Hour)
+		}
+		return d.String()
+	},
+	"whenOpt": func(t *time.Time) string {
+		if t == nil {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
 	"join": strings.Join,
 	"short": func(s string, n int) string {
 		if len(s) <= n {
@@ -266,6 +279,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
 	routes = append(routes, h.adminRoutes()...)
+	routes = append(routes, h.vulndbRoutes()...)
 	routes = append(routes, h.passkeyRoutes()...)
 	routes = append(routes, h.ssoRoutes()...)
 	routes = append(routes, h.advisoryRoutes()...)

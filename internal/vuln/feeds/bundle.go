@@ -25,20 +25,20 @@ const (
 // too many entries, or expanding beyond the bounds.
 var ErrBadBundle = errors.New("not a usable offline bundle")
 
-// ExtractBundle unpacks the offline bundle zip at path into dir (which
+// ExtractBundle unpacks the offline bundle zip r (size bytes, called name
+// in errors) into dir (which
 // must exist and be empty) and returns the files written. It never trusts
 // the sizes the zip declares: every entry is bounded while it is copied
 // (its compressed size times vuln.MaxRatio, at least 64 MiB) and so is the
 // total (MaxBundleTotal). Entries that leave dir, links and devices are
 // refused; folders are recreated, so `vulndb import` of dir reads the
 // same files as of the unpacked bundle.
-func ExtractBundle(zipPath, dir string) ([]string, error) {
-	zr, err := zip.OpenReader(zipPath)
+func ExtractBundle(r io.ReaderAt, size int64, name, dir string) ([]string, error) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: zip: %v", ErrBadBundle, filepath.Base(zipPath), err)
+		return nil, fmt.Errorf("%w: %s: zip: %v", ErrBadBundle, filepath.Base(name), err)
 	}
-	defer zr.Close()
-	return extract(&zr.Reader, zipPath, dir)
+	return extract(zr, name, dir)
 }
 
 func extract(zr *zip.Reader, name, dir string) ([]string, error) {

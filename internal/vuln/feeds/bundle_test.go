@@ -49,13 +49,8 @@ func readFixture(t testing.TB, p string) []byte {
 	return b
 }
 
-func writeTemp(t *testing.T, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "bundle.zip")
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+func extractBytes(data []byte, dir string) ([]string, error) {
+	return ExtractBundle(bytes.NewReader(data), int64(len(data)), "bundle.zip", dir)
 }
 
 // TestExtractBundle unpacks a bundle of the kinds of files `vulndb import`
@@ -76,7 +71,7 @@ func TestExtractBundle(t *testing.T) {
 		zipEntry{name: "README.txt", data: []byte("bundle of 2099-01-01")},
 	)
 	dir := t.TempDir()
-	files, err := ExtractBundle(writeTemp(t, bundle), dir)
+	files, err := extractBytes(bundle, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +114,7 @@ func TestExtractBundleRefuses(t *testing.T) {
 			if data == nil {
 				data = buildZip(t, tt.entries...)
 			}
-			_, err := ExtractBundle(writeTemp(t, data), t.TempDir())
+			_, err := extractBytes(data, t.TempDir())
 			if !errors.Is(err, ErrBadBundle) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want ErrBadBundle with %q", err, tt.want)
 			}
@@ -142,11 +137,7 @@ func FuzzExtractBundle(f *testing.F) {
 		if err := os.Mkdir(dir, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		p := filepath.Join(root, "in.zip")
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		files, err := ExtractBundle(p, dir)
+		files, err := extractBytes(data, dir)
 		if err != nil {
 			return
 		}
