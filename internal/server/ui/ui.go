@@ -73,6 +73,22 @@ var funcs = template.FuncMap{
 		}
 		return d.String()
 	},
+	// support is a release's CRA support period: its end and the days
+	// left (or since it ended).
+	"support": func(end *time.Time) string {
+		if end == nil {
+			return ""
+		}
+		today := time.Now().UTC().Truncate(24 * time.Hour)
+		days := int(end.Sub(today).Hours() / 24)
+		switch {
+		case days > 0:
+			return fmt.Sprintf("supported until %s (%d days left)", end.Format("2006-01-02"), days)
+		case days == 0:
+			return "support ends today (" + end.Format("2006-01-02") + ")"
+		}
+		return fmt.Sprintf("support ended %s (%d days ago)", end.Format("2006-01-02"), -days)
+	},
 	"whenOpt": func(t *time.Time) string {
 		if t == nil {
 			return "never"
@@ -112,8 +128,11 @@ var funcs = template.FuncMap{
 		}
 		return template.URL(path + "?" + v.Encode())
 	},
-	"roles":      func() []string { return []string{"viewer", "editor", "admin"} },
-	"mfaOptions": func() []string { return []string{"all", "admin", "owner", "editor", "auditor"} },
+	"roles":           func() []string { return []string{"viewer", "editor", "admin"} },
+	"releaseStatuses": func() []string { return []string{"development", "shipped", "end-of-life"} },
+	"critLevels":      func() []int { return []int{1, 2, 3, 4, 5} },
+	"exposures":       func() []string { return []string{"internet-facing", "local-network", "physical"} },
+	"mfaOptions":      func() []string { return []string{"all", "admin", "owner", "editor", "auditor"} },
 	"hasPart": func(list, part string) bool {
 		for _, p := range strings.Split(list, ",") {
 			if p == part {
@@ -327,9 +346,12 @@ func (h *handler) inventoryRoutes() []web.Route {
 		{Method: "GET", Pattern: "/{$}", Need: identity.RoleViewer, Handler: h.portfolio},
 		{Method: "POST", Pattern: "/products", Need: identity.RoleEditor, Handler: h.createProduct},
 		{Method: "GET", Pattern: "/products/{id}", Product: product, Perm: read, Handler: h.product},
+		{Method: "POST", Pattern: "/products/{id}/edit", Product: product, Perm: identity.PermManage, Handler: h.editProduct},
 		{Method: "POST", Pattern: "/products/{id}/releases", Product: product, Perm: write, Handler: h.createRelease},
 		{Method: "POST", Pattern: "/products/{id}/dedup", Product: product, Perm: write, Handler: h.setDedup},
 		{Method: "GET", Pattern: "/releases/{id}", Product: release, Perm: read, Handler: h.release},
+		{Method: "POST", Pattern: "/releases/{id}/edit", Product: release, Perm: write, Handler: h.editRelease},
+		{Method: "POST", Pattern: "/releases/{id}/delete", Product: release, Perm: identity.PermManage, Handler: h.deleteRelease},
 		{Method: "POST", Pattern: "/releases/{id}/sbom", Product: release, Perm: write, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadSBOM},
 		{Method: "GET", Pattern: "/releases/{id}/sbom", Product: release, Perm: read, Handler: h.downloadSBOM},
 		{Method: "GET", Pattern: "/search", Need: identity.RoleViewer, Handler: h.search},
