@@ -142,6 +142,7 @@ var matrix = map[string]who{
 	"GET /api/v1/releases/{id}/vex":                             read,
 	"GET /api/v1/vulnerabilities/{vuln}":                        signedIn, // affected releases filtered
 	"GET /api/v1/vulndb/status":                                 signedIn,
+	"GET /api/v1/vulnerabilities":                               signedIn,
 	"POST /api/v1/vulndb/update":                                admins,
 	"POST /api/v1/vulndb/bundle":                                admins,
 	"GET /api/v1/events":                                        signedIn, // filtered
@@ -229,6 +230,7 @@ var matrix = map[string]who{
 	"GET /.well-known/csaf/red/{path...}":          signedIn,
 	// UI: findings, threat models, vulnerabilities, reports
 	"GET /findings":                         signedIn,
+	"GET /vulnerabilities":                  signedIn,
 	"POST /findings/triage":                 signedIn, // write checked per finding
 	"GET /findings/{id}":                    read,
 	"POST /releases/{id}/scans":             write,
@@ -402,6 +404,7 @@ var tokenMatrix = map[string]string{
 	"GET /api/v1/releases/{id}/vex":                             "findings:read",
 	"GET /api/v1/vulnerabilities/{vuln}":                        "findings:read",
 	"GET /api/v1/vulndb/status":                                 "findings:read",
+	"GET /api/v1/vulnerabilities":                               "findings:read",
 	"POST /api/v1/vulndb/update":                                "admin",
 	"POST /api/v1/vulndb/bundle":                                "admin",
 	"GET /api/v1/events":                                        "findings:read",

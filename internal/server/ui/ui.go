@@ -130,9 +130,22 @@ var funcs = template.FuncMap{
 	},
 	"roles":           func() []string { return []string{"viewer", "editor", "admin"} },
 	"releaseStatuses": func() []string { return []string{"development", "shipped", "end-of-life"} },
-	"critLevels":      func() []int { return []int{1, 2, 3, 4, 5} },
-	"exposures":       func() []string { return []string{"internet-facing", "local-network", "physical"} },
-	"mfaOptions":      func() []string { return []string{"all", "admin", "owner", "editor", "auditor"} },
+	"severities":      func() []string { return []string{"critical", "high", "medium", "low"} },
+	"vexStates": func() []string {
+		return []string{"none", "under_investigation", "affected", "not_affected", "fixed", "any"}
+	},
+	"score100": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) },
+	// sortOrder is the order a sort link asks for: descending first, then
+	// ascending when the list is already sorted by it descending.
+	"sortOrder": func(q url.Values, key string) string {
+		if q.Get("sort") == key && q.Get("order") == "desc" {
+			return ""
+		}
+		return "desc"
+	},
+	"critLevels": func() []int { return []int{1, 2, 3, 4, 5} },
+	"exposures":  func() []string { return []string{"internet-facing", "local-network", "physical"} },
+	"mfaOptions": func() []string { return []string{"all", "admin", "owner", "editor", "auditor"} },
 	"hasPart": func(list, part string) bool {
 		for _, p := range strings.Split(list, ",") {
 			if p == part {
