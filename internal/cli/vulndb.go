@@ -98,6 +98,19 @@ func newVulnDBStatusCmd(s *streams) *cobra.Command {
 				fmt.Fprintf(s.out, "import %d  %s (%s ago) by %s: %d advisories, %d EPSS, %d KEV from %s\n", im.ID, im.At.Format(time.RFC3339),
 					time.Since(im.At).Round(time.Minute), im.Actor, im.Advisories, im.EPSS, im.KEV, strings.Join(im.Paths, " "))
 			}
+			for _, src := range status.Sources {
+				state := "ok"
+				if src.Error != "" {
+					state = "failed: " + src.Error
+				} else if src.LastSuccess == nil {
+					state = "not tried yet"
+				}
+				last := "never"
+				if src.LastAttempt != nil {
+					last = src.LastAttempt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(s.out, "source %s: %d records, last attempt %s, %s\n", src.Source, src.Records, last, state)
+			}
 			if len(status.Imports) == 0 {
 				fmt.Fprintln(s.out, "no data imported yet: run 'rampart vulndb import PATH…'")
 			}

@@ -98,7 +98,7 @@ func (r *Runner) Run(ctx context.Context) {
 const (
 	JobSnapshot = "findings.snapshot"
 	JobExpire   = "findings.expire-acceptances"
-	JobRematch  = "vulns.rematch"
+	JobRematch  = portfolio.RematchLease
 	JobWebhooks = "webhooks.deliver"
 )
 

@@ -2,6 +2,8 @@ package portfolio
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -37,15 +39,20 @@ type SyncConfig struct {
 // BundleSource names uploaded offline bundles in the source status.
 const BundleSource = "bundle"
 
+// RematchLease is the job lease of the background re-match of the whole
+// portfolio (jobs.JobRematch).
+const RematchLease = "vulns.rematch"
+
 // VulnSync keeps the vulnerability database of a server current: it
 // downloads each source on its own (one failing feed does not hold back
 // the others), imports what changed in one transaction, records per-source
 // status and re-matches only the releases the new data can affect.
 type VulnSync struct {
-	st    *store.Store
-	cfg   SyncConfig
-	vulns *Vulns
-	now   func() time.Time
+	st     *store.Store
+	cfg    SyncConfig
+	vulns  *Vulns
+	now    func() time.Time
+	holder string // names this service in job leases
 }
 
 // NewVulnSync returns the update service.
@@ -53,7 +60,9 @@ func NewVulnSync(st *store.Store, cfg SyncConfig) *VulnSync {
 	if cfg.Offline {
 		cfg.Sources = mirror.Sources{}
 	}
-	return &VulnSync{st: st, cfg: cfg, vulns: NewVulns(st), now: time.Now}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return &VulnSync{st: st, cfg: cfg, vulns: NewVulns(st), now: time.Now, holder: "vulndb-sync/" + hex.EncodeToString(b[:])}
 }
 
 // Config returns the configuration.
@@ -217,6 +226,14 @@ func (s *VulnSync) importAndRematch(ctx context.Context, d *feeds.Data, rec stor
 	if err != nil {
 		return rec, err
 	}
+	// Hold the background re-match's lease meanwhile, so that a server's
+	// periodic job does not start a full re-match of the generation this
+	// incremental one covers.
+	now := s.now().UTC()
+	if _, err := s.st.ClaimJob(ctx, RematchLease, s.holder, now, time.Hour); err != nil {
+		return rec, err
+	}
+	defer s.st.ReleaseJob(context.WithoutCancel(ctx), RematchLease, s.holder, s.now().UTC())
 	rec, err = s.st.ImportAdvisories(ctx, d.Advisories, d.EPSS, d.KEV, rec)
 	if err != nil {
 		return rec, err

@@ -194,7 +194,9 @@ func TestVulnDBBundleAPI(t *testing.T) {
 			if len(vulns.Items) != 1 || !vulns.Items[0].KEV {
 				t.Errorf("release matches after the bundle: %+v", vulns.Items)
 			}
-			var log struct{ Items []struct{ Action, Object, Outcome string } }
+			var log struct {
+				Items []struct{ Action, Object, Outcome string }
+			}
 			e.call(t, "admin", "GET", "/api/v1/audit", nil, &log)
 			outcomes := ""
 			for _, ev := range log.Items {
