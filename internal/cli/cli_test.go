@@ -147,7 +147,7 @@ func TestTwoServersOnOnePostgres(t *testing.T) {
 	// start runs one server and returns its URL; it must not call t.Fatal
 	// (it runs in its own goroutine).
 	start := func() (proc, error) {
-		cmd := exec.Command(exe, "serve", "--database", dbURL, "--listen", "127.0.0.1:0")
+		cmd := exec.Command(exe, "serve", "--database", dbURL, "--listen", "127.0.0.1:0", "--vulndb-offline")
 		cmd.Env = append(os.Environ(), "RAMPART_TEST_MAIN=1")
 		stdout, _ := cmd.StdoutPipe()
 		var stderr bytes.Buffer

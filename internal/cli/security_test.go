@@ -12,7 +12,7 @@ func TestDemoRefusesDatabaseWithData(t *testing.T) {
 	if code, _, errs := run(t, "a long enough passphrase here\n", "user", "add", "--data", dir, "--name", "olga", "--role", "admin", "--password-stdin"); code != 0 {
 		t.Fatalf("user add: %d %s", code, errs)
 	}
-	code, out, errs := run(t, "", "serve", "--demo", "--data", dir, "--listen", "127.0.0.1:0")
+	code, out, errs := run(t, "", "serve", "--demo", "--vulndb-offline", "--data", dir, "--listen", "127.0.0.1:0")
 	if code == 0 || !strings.Contains(errs, "already holds data") || strings.Contains(out, "Demo credentials") {
 		t.Errorf("serve --demo on a database with users: %d %q %q", code, out, errs)
 	}

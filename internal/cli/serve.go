@@ -58,6 +58,9 @@ type serveOptions struct {
 	publicURL      string
 	publisher      string
 	namespace      string
+	feeds          feedFlags
+	vulndbSync     time.Duration
+	vulndbOffline  bool
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -70,10 +73,19 @@ func newServeCmd(s *streams) *cobra.Command {
 On the first start with an empty database, a one-time setup link is printed:
 open it to create the first administrator. There are no default credentials.
 With --demo, a realistic portfolio is seeded and generated demo credentials
-are printed instead.`,
+are printed instead.
+
+The server keeps its vulnerability data current by itself (--vulndb-sync,
+default every 6 h): it downloads the feeds that changed from the same
+sources as 'rampart vulndb update' (each URL can point at an internal
+mirror), imports them and re-matches the releases they can affect. Of
+several servers sharing a database, one runs each update. --vulndb-offline
+turns downloads off for air-gapped sites.`,
 		Example: `  rampart serve --demo
   rampart serve --listen 0.0.0.0:8443 --data /var/lib/rampart --tls-cert cert.pem --tls-key key.pem
-  rampart serve --database postgres://rampart@db/rampart`,
+  rampart serve --database postgres://rampart@db/rampart
+  rampart serve --vulndb-sync 2h --osv-base https://mirror.internal/osv --osv-ecosystem Go --nvd-url https://mirror.internal/nvd/cves/2.0
+  rampart serve --vulndb-offline`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, s, o) },
 	}
@@ -105,6 +117,9 @@ are printed instead.`,
 	f.StringVar(&o.publicURL, "public-url", "", "public base URL of this server (https://psirt.example.com); the CSAF provider builds every URL from it (default: the request's scheme and Host)")
 	f.StringVar(&o.publisher, "csaf-publisher", "", "publisher name in CSAF advisories (default: Rampart, or the demo vendor with --demo)")
 	f.StringVar(&o.namespace, "csaf-namespace", "", "publisher namespace URL in CSAF advisories (default: --public-url, or the demo vendor's)")
+	f.DurationVar(&o.vulndbSync, "vulndb-sync", 6*time.Hour, "download changed vulnerability feeds this often, in the background and once across servers sharing the database (0: only on \"Update now\")")
+	f.BoolVar(&o.vulndbOffline, "vulndb-offline", false, "air-gapped site: never download feeds; load data with 'rampart vulndb import' or an offline bundle on the Vulnerability data page")
+	o.feeds.register(cmd)
 	f.StringArrayVar(&o.webhooks, "webhook", nil, "URL that receives every event as signed JSON (repeatable); the HMAC key is read from $RAMPART_WEBHOOK_SECRET")
 	return cmd
 }
@@ -226,6 +241,14 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	}
 	fw := portfolio.NewFirmwareJobs(st, log)
 	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret), Firmware: fw}, st, log).Run(ctx)
+	if o.vulndbSync < 0 {
+		ln.Close()
+		return fmt.Errorf("--vulndb-sync %s: must be 0 (off) or positive, e.g. 6h", o.vulndbSync)
+	}
+	vulnSync := portfolio.NewVulnSync(st, portfolio.SyncConfig{Sources: o.feeds.sources(), Interval: o.vulndbSync, Offline: o.vulndbOffline})
+	if !o.vulndbOffline {
+		go jobs.NewVulnSyncer(vulnSync, st, log).Run(ctx)
+	}
 	go updates.New(st, updateKeys, nil).RunResigner(ctx, log, 10*time.Minute)
 	if err := startIncidentJobs(ctx, st, o.smtpURL, o.smtpFrom, []byte(secret), loc, log); err != nil {
 		ln.Close()
@@ -277,7 +300,7 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 		log.Warn("diagrams drawn in-process (serialised): cannot locate the rampart executable", "err", err)
 	}
 	srv := server.New(server.Config{DiagramWorker: worker, DiagramTimeout: o.diagramTimeout, SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: o.publicMetrics, MaxUpload: o.maxUpload,
-		PublicURL: o.publicURL, Advisory: advCfg, Firmware: fw, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey, IncidentLocation: loc}, st, log)
+		PublicURL: o.publicURL, Advisory: advCfg, Firmware: fw, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey, IncidentLocation: loc, VulnSync: vulnSync}, st, log)
 	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
 	log.Info("serving", "url", base, "engine", st.Engine())
 	return srv.Serve(ctx, ln)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -99,6 +98,19 @@ func newVulnDBStatusCmd(s *streams) *cobra.Command {
 				fmt.Fprintf(s.out, "import %d  %s (%s ago) by %s: %d advisories, %d EPSS, %d KEV from %s\n", im.ID, im.At.Format(time.RFC3339),
 					time.Since(im.At).Round(time.Minute), im.Actor, im.Advisories, im.EPSS, im.KEV, strings.Join(im.Paths, " "))
 			}
+			for _, src := range status.Sources {
+				state := "ok"
+				if src.Error != "" {
+					state = "failed: " + src.Error
+				} else if src.LastSuccess == nil {
+					state = "not tried yet"
+				}
+				last := "never"
+				if src.LastAttempt != nil {
+					last = src.LastAttempt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(s.out, "source %s: %d records, last attempt %s, %s\n", src.Source, src.Records, last, state)
+			}
 			if len(status.Imports) == 0 {
 				fmt.Fprintln(s.out, "no data imported yet: run 'rampart vulndb import PATH…'")
 			}
@@ -109,11 +121,38 @@ func newVulnDBStatusCmd(s *streams) *cobra.Command {
 	return cmd
 }
 
+// feedFlags are the feed sources of `vulndb update` and `serve
+// --vulndb-sync`: each URL can point at an internal mirror; an empty one
+// skips that feed.
+type feedFlags struct {
+	src        mirror.Sources
+	osvBase    string
+	ecosystems []string
+}
+
+func (ff *feedFlags) register(cmd *cobra.Command) {
+	ff.src = mirror.Defaults()
+	f := cmd.Flags()
+	f.StringVar(&ff.osvBase, "osv-base", mirror.DefaultOSVBase, "base URL of OSV per-ecosystem all.zip files (empty: skip OSV)")
+	f.StringArrayVar(&ff.ecosystems, "osv-ecosystem", mirror.DefaultOSVEcosystems, "OSV ecosystem to fetch (repeatable)")
+	f.StringVar(&ff.src.NVD, "nvd-url", mirror.DefaultNVD, "NVD CVE API 2.0 URL (empty: skip)")
+	f.StringVar(&ff.src.KEV, "kev-url", mirror.DefaultKEV, "CISA KEV JSON URL (empty: skip)")
+	f.StringVar(&ff.src.EPSS, "epss-url", mirror.DefaultEPSS, "EPSS CSV (gzip) URL (empty: skip)")
+	f.StringVar(&ff.src.EUVD, "euvd-url", "", "EU Vulnerability Database exploited-list JSON URL, ENISA's /api/exploitedvulnerabilities or a mirror (empty: skip)")
+	f.StringArrayVar(&ff.src.CSAF, "csaf-url", nil, "URL of a CSAF advisory whose exploitation status is read (repeatable)")
+}
+
+// sources returns the configured sources (the NVD API key from
+// $NVD_API_KEY).
+func (ff *feedFlags) sources() mirror.Sources {
+	src := ff.src.WithOSV(ff.osvBase, ff.ecosystems)
+	src.NVDAPIKey = os.Getenv("NVD_API_KEY")
+	return src
+}
+
 func newVulnDBUpdateCmd(s *streams) *cobra.Command {
 	var sf storeFlags
-	src := mirror.Defaults()
-	var ecosystems []string
-	var osvBase string
+	var ff feedFlags
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Download changed vulnerability feeds (OSV, NVD, KEV, EPSS) and import them",
@@ -122,7 +161,8 @@ them in one transaction, then re-match the portfolio. Requests are
 conditional (ETag / If-Modified-Since); NVD is fetched incrementally by
 last-modified date. Every URL can point at an internal mirror for air-gapped
 sites; an empty value skips that feed. The NVD API key is read from
-$NVD_API_KEY.`,
+$NVD_API_KEY. A running server does the same by itself: see
+'rampart serve --vulndb-sync'.`,
 		Example: `  rampart vulndb update --data ./rampart-data
   rampart vulndb update --osv-base https://mirror.internal/osv --osv-ecosystem Go --osv-ecosystem PyPI \
       --nvd-url https://mirror.internal/nvd/cves/2.0 --kev-url https://mirror.internal/kev.json --epss-url "" \
@@ -130,13 +170,7 @@ $NVD_API_KEY.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			src.OSV = nil
-			if osvBase != "" {
-				for _, e := range ecosystems {
-					src.OSV = append(src.OSV, strings.TrimSuffix(osvBase, "/")+"/"+url.PathEscape(e)+"/all.zip")
-				}
-			}
-			src.NVDAPIKey = os.Getenv("NVD_API_KEY")
+			src := ff.sources()
 			st, err := sf.open(ctx)
 			if err != nil {
 				return err
@@ -162,13 +196,6 @@ $NVD_API_KEY.`,
 		},
 	}
 	sf.register(cmd)
-	f := cmd.Flags()
-	f.StringVar(&osvBase, "osv-base", mirror.DefaultOSVBase, "base URL of OSV per-ecosystem all.zip files (empty: skip OSV)")
-	f.StringArrayVar(&ecosystems, "osv-ecosystem", mirror.DefaultOSVEcosystems, "OSV ecosystem to fetch (repeatable)")
-	f.StringVar(&src.NVD, "nvd-url", mirror.DefaultNVD, "NVD CVE API 2.0 URL (empty: skip)")
-	f.StringVar(&src.KEV, "kev-url", mirror.DefaultKEV, "CISA KEV JSON URL (empty: skip)")
-	f.StringVar(&src.EPSS, "epss-url", mirror.DefaultEPSS, "EPSS CSV (gzip) URL (empty: skip)")
-	f.StringVar(&src.EUVD, "euvd-url", "", "EU Vulnerability Database exploited-list JSON URL, ENISA's /api/exploitedvulnerabilities or a mirror (empty: skip)")
-	f.StringArrayVar(&src.CSAF, "csaf-url", nil, "URL of a CSAF advisory whose exploitation status is read (repeatable)")
+	ff.register(cmd)
 	return cmd
 }

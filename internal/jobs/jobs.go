@@ -67,11 +67,15 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Runner {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 10 * time.Second}
 	}
+	return &Runner{cfg: cfg, st: st, log: log, now: time.Now, vulns: portfolio.NewVulns(st), holder: newHolder()}
+}
+
+// newHolder names this server (and runner) in job leases.
+func newHolder() string {
 	host, _ := os.Hostname()
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return &Runner{cfg: cfg, st: st, log: log, now: time.Now, vulns: portfolio.NewVulns(st),
-		holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))}
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
 // SetClock replaces the clock (tests).
@@ -98,7 +102,7 @@ func (r *Runner) Run(ctx context.Context) {
 const (
 	JobSnapshot = "findings.snapshot"
 	JobExpire   = "findings.expire-acceptances"
-	JobRematch  = "vulns.rematch"
+	JobRematch  = portfolio.RematchLease
 	JobWebhooks = "webhooks.deliver"
 	JobGateExp  = "policy.expire-exceptions"
 )

@@ -26,7 +26,9 @@ type env struct {
 	tokens   map[string]string // role → bearer token
 }
 
-func newEnv(t *testing.T, engine string) *env {
+// newEnv starts a server over a fresh database of engine with alice
+// (admin), ed (editor) and vic (viewer); opts adjust the configuration.
+func newEnv(t *testing.T, engine string, opts ...func(*server.Config, *store.Store)) *env {
 	t.Helper()
 	var cfg store.Config
 	for _, e := range storetest.Engines(t) {
@@ -63,7 +65,11 @@ func newEnv(t *testing.T, engine string) *env {
 	if os.Getenv("RAMPART_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	e.srv = server.New(server.Config{PublicMetrics: true, MaxUpload: 8 << 20}, st, log)
+	cfg2 := server.Config{PublicMetrics: true, MaxUpload: 8 << 20}
+	for _, o := range opts {
+		o(&cfg2, st)
+	}
+	e.srv = server.New(cfg2, st, log)
 	ts := httptest.NewServer(e.srv.Handler())
 	t.Cleanup(ts.Close)
 	t.Cleanup(e.srv.Firmware().Wait) // before the store closes

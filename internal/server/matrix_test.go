@@ -104,6 +104,9 @@ var matrix = map[string]who{
 	"POST /api/v1/products":                       editors,
 	"GET /api/v1/products/{id}":                   read,
 	"DELETE /api/v1/products/{id}":                manage,
+	"PATCH /api/v1/products/{id}":                 manage,
+	"PATCH /api/v1/releases/{id}":                 write,
+	"DELETE /api/v1/releases/{id}":                manage,
 	"GET /api/v1/products/{id}/releases":          read,
 	"POST /api/v1/products/{id}/releases":         write,
 	"GET /api/v1/products/{id}/members":           manage,
@@ -142,6 +145,9 @@ var matrix = map[string]who{
 	"GET /api/v1/releases/{id}/vex":                             read,
 	"GET /api/v1/vulnerabilities/{vuln}":                        signedIn, // affected releases filtered
 	"GET /api/v1/vulndb/status":                                 signedIn,
+	"GET /api/v1/vulnerabilities":                               signedIn,
+	"POST /api/v1/vulndb/update":                                admins,
+	"POST /api/v1/vulndb/bundle":                                admins,
 	"GET /api/v1/events":                                        signedIn, // filtered
 	// API: incidents, CRA reports, drills (lists filtered to the caller's products)
 	"GET /api/v1/incidents":                                 signedIn,
@@ -262,6 +268,7 @@ var matrix = map[string]who{
 	"POST /products/{id}/exceptions/{exception}/decide": manage,
 	"POST /products/{id}/samm":                          write,
 	"POST /releases/{id}/checklist":                     write,
+	"GET /vulnerabilities":                  signedIn,
 	// UI: sign-in, setup, invitations, account
 	"GET /static/{file...}":              anyone,
 	"GET /login":                         anyone,
@@ -302,8 +309,14 @@ var matrix = map[string]who{
 	"POST /releases/{id}/sbom":            write,
 	"GET /releases/{id}/sbom":             read,
 	"GET /search":                         signedIn,
+	"POST /releases/{id}/edit":     write,
+	"POST /releases/{id}/delete":   manage,
+	"POST /products/{id}/edit":     manage,
 	// UI: administration and audit
 	"GET /admin/users":                                 admins,
+	"GET /admin/vulndb":                                admins,
+	"POST /admin/vulndb/update":                        admins,
+	"POST /admin/vulndb/bundle":                        admins,
 	"POST /admin/users/invite":                         admins,
 	"POST /admin/users/{id}":                           admins,
 	"POST /admin/users/{id}/products":                  admins,
@@ -373,6 +386,9 @@ var tokenMatrix = map[string]string{
 	"POST /api/v1/products":                                     "products:write",
 	"GET /api/v1/products/{id}":                                 "products:read",
 	"DELETE /api/v1/products/{id}":                              "products:write",
+	"PATCH /api/v1/products/{id}":                               "products:write",
+	"PATCH /api/v1/releases/{id}":                               "products:write",
+	"DELETE /api/v1/releases/{id}":                              "products:write",
 	"GET /api/v1/products/{id}/releases":                        "products:read",
 	"POST /api/v1/products/{id}/releases":                       "products:write",
 	"GET /api/v1/products/{id}/members":                         "admin",
@@ -414,6 +430,9 @@ var tokenMatrix = map[string]string{
 	"GET /api/v1/releases/{id}/vex":                             "findings:read",
 	"GET /api/v1/vulnerabilities/{vuln}":                        "findings:read",
 	"GET /api/v1/vulndb/status":                                 "findings:read",
+	"GET /api/v1/vulnerabilities":                               "findings:read",
+	"POST /api/v1/vulndb/update":                                "admin",
+	"POST /api/v1/vulndb/bundle":                                "admin",
 	"GET /api/v1/events":                                        "findings:read",
 	// conformity, policy gates, advisories and the CSAF provider (scopes as
 	// their routes declare them; the CSAF TLP folders are non-API routes

@@ -72,6 +72,9 @@ type Config struct {
 	DiagramWorker []string
 	// DiagramTimeout bounds one diagram render in a worker (0: 20 s).
 	DiagramTimeout time.Duration
+	// VulnSync keeps the vulnerability data current (serve --vulndb-sync);
+	// nil: no feeds configured (status, bundle upload and imports work).
+	VulnSync *portfolio.VulnSync
 }
 
 // Server serves the API and UI over one store.
@@ -109,7 +112,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
 		Conformity: portfolio.NewConformityService(st, lib),
 		Advisories: advisory.NewService(st, advisoryConfig(cfg, st), time.Now), PublicURL: cfg.PublicURL,
-		MaxTokenLifetime: cfg.MaxTokenLifetime, Firmware: cfg.Firmware,
+		MaxTokenLifetime: cfg.MaxTokenLifetime, Firmware: cfg.Firmware, VulnSync: cfg.VulnSync,
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {
@@ -117,6 +120,9 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 			}
 			imports.WithLabelValues(kind, res).Inc()
 		}}
+	if deps.VulnSync == nil {
+		deps.VulnSync = portfolio.NewVulnSync(st, portfolio.SyncConfig{})
+	}
 	ops := []web.Route{
 		{Method: "GET", Pattern: "/healthz", Public: true, Handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -272,3 +272,65 @@ func (s *Store) EnsureRelease(ctx context.Context, productName, version string) 
 	}
 	return s.ReleaseByVersion(ctx, p.ID, version)
 }
+
+// UpdateProduct stores p's name, description, owner, criticality and
+// exposure (validated as on create). ErrConflict when another product has
+// the name.
+func (s *Store) UpdateProduct(ctx context.Context, p *inventory.Product) error {
+	if err := validateProduct(p); err != nil {
+		return err
+	}
+	res, err := s.exec(ctx, s.q(`UPDATE products SET name = ?, description = ?, owner = ?, criticality = ?, exposure = ? WHERE id = ?`),
+		p.Name, p.Description, p.Owner, p.Criticality, string(p.Exposure), p.ID)
+	if err != nil {
+		return fmt.Errorf("update product %d: name %q: %w", p.ID, p.Name, mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("product %d: %w", p.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// UpdateRelease stores r's version, dates and status. ErrConflict when the
+// product has another release of that version.
+func (s *Store) UpdateRelease(ctx context.Context, r *inventory.Release) error {
+	r.Version = strings.TrimSpace(r.Version)
+	if r.Version == "" {
+		return &ValidationError{"version", "must not be empty"}
+	}
+	if !r.Status.Valid() {
+		return &ValidationError{"status", "must be development, shipped or end-of-life"}
+	}
+	if r.ReleaseDate != nil && r.SupportEnd != nil && r.SupportEnd.Before(*r.ReleaseDate) {
+		return &ValidationError{"support_end", "must not be before the release date"}
+	}
+	res, err := s.exec(ctx, s.q(`UPDATE releases SET version = ?, release_date = ?, support_end = ?, status = ? WHERE id = ?`),
+		r.Version, fmtDate(r.ReleaseDate), fmtDate(r.SupportEnd), string(r.Status), r.ID)
+	if err != nil {
+		return fmt.Errorf("update release %d: version %q: %w", r.ID, r.Version, mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("release %d: %w", r.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// ReleaseIncidents counts the incidents that name the release.
+func (s *Store) ReleaseIncidents(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM incident_releases WHERE release_id = ?`), id).Scan(&n)
+	return n, err
+}
+
+// DeleteRelease removes a release with its components, findings, matches
+// and analyses.
+func (s *Store) DeleteRelease(ctx context.Context, id int64) error {
+	res, err := s.exec(ctx, s.q(`DELETE FROM releases WHERE id = ?`), id)
+	if err != nil {
+		return fmt.Errorf("delete release %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("release %d: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -327,6 +327,12 @@ type VulnDBStatus struct {
 	EPSS       int          `json:"epss"`
 	KEV        int          `json:"kev"`
 	Imports    []FeedImport `json:"imports"`
+	// Sources is the state of each feed source (serve --vulndb-sync) and
+	// of uploaded bundles.
+	Sources []SourceStatus `json:"sources"`
+	// Sync is the background update: running, progress, last result
+	// (nil outside a server).
+	Sync *SyncState `json:"sync,omitempty"`
 }
 
 // VulnDBStatus counts the stored data and lists recent imports.
@@ -353,7 +359,12 @@ func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
 		_ = json.Unmarshal([]byte(files), &f.Files)
 		st.Imports = append(st.Imports, f)
 	}
-	return st, rows.Err()
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	rows.Close()
+	st.Sources, err = s.SourceStatuses(ctx)
+	return st, err
 }
 
 // ReleaseVuln is a stored match of a release component with a vulnerability.
@@ -694,4 +705,41 @@ func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]EPSSPoint, er
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// MatchQuery selects matches across the portfolio by their indexed
+// columns; the overview (portfolio.VulnOverview) filters the rest.
+type MatchQuery struct {
+	Products      []int64 // readable products (nil: all)
+	ProductID     int64   // 0: any
+	ReleaseStatus string  // "": any
+	KEV           bool    // only KEV matches
+	MinSeverity   int     // severity rank at least
+	Suppressed    bool    // include matches suppressed by VEX
+}
+
+// Matches lists the portfolio's matches selected by q, worst first.
+func (s *Store) Matches(ctx context.Context, q MatchQuery) ([]ReleaseVuln, error) {
+	cond := `1 = 1`
+	var args []any
+	if q.ProductID > 0 {
+		cond += ` AND p.id = ?`
+		args = append(args, q.ProductID)
+	}
+	if q.ReleaseStatus != "" {
+		cond += ` AND r.status = ?`
+		args = append(args, q.ReleaseStatus)
+	}
+	if q.KEV {
+		cond += ` AND v.kev`
+	}
+	if q.MinSeverity > 0 {
+		cond += ` AND v.severity_rank >= ?`
+		args = append(args, q.MinSeverity)
+	}
+	if !q.Suppressed {
+		cond += ` AND NOT v.suppressed`
+	}
+	pf, pargs := productFilter("p.id", q.Products)
+	return s.queryReleaseVulns(ctx, cond+pf, append(args, pargs...)...)
 }

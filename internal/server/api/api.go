@@ -49,6 +49,9 @@ type Deps struct {
 	Diagrams *Diagrams
 	// Vulns matches releases against the local vulnerability database.
 	Vulns *portfolio.Vulns
+	// VulnSync keeps the vulnerability data current and imports offline
+	// bundles.
+	VulnSync *portfolio.VulnSync
 	// Updates serves and publishes the products' TUF repositories.
 	Updates *updates.Service
 	// Fleet takes device check-ins and runs rollouts and the fleet view.
@@ -129,12 +132,15 @@ func (h handler) inventoryRoutes() []web.Route {
 		{Method: "POST", Pattern: "/api/v1/products", Need: identity.RoleEditor, Scope: identity.ScopeProductsWrite, Handler: h.createProduct},
 		{Method: "GET", Pattern: "/api/v1/products/{id}", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: getByID(h, h.Store.Product)},
 		{Method: "DELETE", Pattern: "/api/v1/products/{id}", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: h.deleteProduct},
+		{Method: "PATCH", Pattern: "/api/v1/products/{id}", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.patchProduct)},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.listReleases},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Handler: h.createRelease},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/members", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.listMembers},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.setMember},
 		{Method: "DELETE", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.removeMember},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Handler: getByID(h, h.Store.Release)},
+		{Method: "PATCH", Pattern: "/api/v1/releases/{id}", Product: release, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.patchRelease)},
+		{Method: "DELETE", Pattern: "/api/v1/releases/{id}", Product: release, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.deleteRelease)},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/components", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.listComponents},
 		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: write, Scope: identity.ScopeSBOMWrite, MaxBody: h.MaxUpload, Handler: h.uploadSBOM},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: read, Scope: identity.ScopeSBOMRead, Handler: h.downloadSBOM},
@@ -295,6 +301,55 @@ func ParseDate(field, s string) (*time.Time, error) {
 		return nil, &store.ValidationError{Field: field, Message: fmt.Sprintf("%q is not a date in YYYY-MM-DD form", s)}
 	}
 	return &t, nil
+}
+
+// patchProduct changes a product's name, description, owner, criticality
+// or exposure (fields left out stay).
+func (h handler) patchProduct(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in portfolio.ProductPatch
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := portfolio.UpdateProduct(r.Context(), h.Store, id, in)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// patchRelease changes a release's version, dates or status.
+func (h handler) patchRelease(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in portfolio.ReleasePatch
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	rel, err := portfolio.UpdateRelease(r.Context(), h.Store, id, in)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, rel)
+	return nil
+}
+
+func (h handler) deleteRelease(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := portfolio.DeleteRelease(r.Context(), h.Store, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (h handler) createRelease(w http.ResponseWriter, r *http.Request) {

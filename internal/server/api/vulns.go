@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -21,8 +24,11 @@ func (h handler) vulnRoutes() []web.Route {
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/vulnerabilities", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.releaseVulns},
 		{Method: "PUT", Pattern: "/api/v1/releases/{id}/vulnerabilities/{vuln}/analysis", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, Handler: h.putAnalysis},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/vex", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.releaseVEX},
+		{Method: "GET", Pattern: "/api/v1/vulnerabilities", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.listVulns)},
 		{Method: "GET", Pattern: "/api/v1/vulnerabilities/{vuln}", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.getVuln},
-		{Method: "GET", Pattern: "/api/v1/vulndb/status", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.vulndbStatus},
+		{Method: "GET", Pattern: "/api/v1/vulndb/status", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.vulndbStatus)},
+		{Method: "POST", Pattern: "/api/v1/vulndb/update", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Handler: web.API(h.Log, h.vulndbUpdate)},
+		{Method: "POST", Pattern: "/api/v1/vulndb/bundle", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: portfolio.MaxBundleUpload, Handler: web.API(h.Log, h.vulndbBundle)},
 		{Method: "GET", Pattern: "/api/v1/events", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.events},
 	}
 }
@@ -170,13 +176,48 @@ func (h handler) getVuln(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, d)
 }
 
-func (h handler) vulndbStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := h.Store.VulnDBStatus(r.Context())
+func (h handler) vulndbStatus(w http.ResponseWriter, r *http.Request) error {
+	st, err := h.VulnSync.Status(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// vulndbUpdate asks for an update now; a server's background updater
+// runs it (202, then poll the status).
+func (h handler) vulndbUpdate(w http.ResponseWriter, r *http.Request) error {
+	if err := h.VulnSync.Request(r.Context()); err != nil {
+		return err
+	}
+	st, err := h.VulnSync.Status(r.Context())
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusAccepted, st)
+	return nil
+}
+
+// vulndbBundle imports an offline bundle: the zip as the raw body
+// (?filename= names it) or the multipart field "bundle".
+func (h handler) vulndbBundle(w http.ResponseWriter, r *http.Request) error {
+	field := ""
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		field = "bundle"
+	}
+	f, name, err := web.Upload(r, field, portfolio.MaxBundleUpload, "bundle.zip")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rec, err := h.VulnSync.ImportBundle(r.Context(), f, f.Size(), name)
+	h.OnImport("vulndb-bundle", err)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, rec)
+	return nil
 }
 
 func (h handler) events(w http.ResponseWriter, r *http.Request) {
@@ -192,4 +233,64 @@ func (h handler) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, newPage(evs, ""))
+}
+
+// OverviewQuery reads the portfolio vulnerability list's query
+// parameters (shared by the API and the page): severity, kev, epss_above,
+// product, release_status, vex, fix_available, q, sort, order, cursor,
+// limit. The list is limited to the caller's products.
+func OverviewQuery(r *http.Request) (portfolio.OverviewQuery, error) {
+	v := r.URL.Query()
+	q := portfolio.OverviewQuery{Products: web.ReadableProducts(r), ReleaseStatus: v.Get("release_status"), Severity: v.Get("severity"),
+		VEX: v.Get("vex"), Search: v.Get("q"), Sort: v.Get("sort"), Desc: v.Get("order") == "desc", Cursor: v.Get("cursor")}
+	var err error
+	if q.KEV, err = queryBool(v.Get("kev"), "kev"); err != nil {
+		return q, err
+	}
+	if s := v.Get("fix_available"); s != "" {
+		b, err := queryBool(s, "fix_available")
+		if err != nil {
+			return q, err
+		}
+		q.FixAvailable = &b
+	}
+	if s := v.Get("epss_above"); s != "" {
+		if q.EPSSAbove, err = strconv.ParseFloat(s, 64); err != nil {
+			return q, fault.Invalid("epss_above", "%q is not a number between 0 and 1", s)
+		}
+	}
+	if s := v.Get("product"); s != "" {
+		if q.ProductID, err = strconv.ParseInt(s, 10, 64); err != nil || q.ProductID <= 0 {
+			return q, fault.Invalid("product", "%q is not a product id", s)
+		}
+	}
+	if q.Limit, err = web.QueryInt(r, "limit"); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+func queryBool(s, field string) (bool, error) {
+	switch s {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, fault.Invalid(field, "%q: want true or false", s)
+}
+
+// listVulns is the portfolio vulnerability list, one row per
+// vulnerability with the releases it affects.
+func (h handler) listVulns(w http.ResponseWriter, r *http.Request) error {
+	q, err := OverviewQuery(r)
+	if err != nil {
+		return err
+	}
+	ov, err := portfolio.VulnOverview(r.Context(), h.Store, q)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, ov)
+	return nil
 }

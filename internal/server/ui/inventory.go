@@ -267,6 +267,26 @@ type releaseData struct {
 	// ExceptionUntil is the exception form's default expiry, ExceptionMax the latest allowed.
 	ExceptionUntil, ExceptionMax string
 	Checklist                    []checklistRow
+	// Edit holds the edit form's values (the release's, or what was
+	// posted when it was refused); CanManage also allows deleting it.
+	Edit      releaseForm
+	EditError string
+}
+
+// releaseForm is the edit form of a release.
+type releaseForm struct {
+	Version, ReleaseDate, SupportEnd, Status string
+}
+
+func formOf(rel inventory.Release) releaseForm {
+	f := releaseForm{Version: rel.Version, Status: string(rel.Status)}
+	if rel.ReleaseDate != nil {
+		f.ReleaseDate = rel.ReleaseDate.Format("2006-01-02")
+	}
+	if rel.SupportEnd != nil {
+		f.SupportEnd = rel.SupportEnd.Format("2006-01-02")
+	}
+	return f
 }
 
 // column is one header of the components table.
@@ -313,13 +333,23 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.renderRelease(w, r, id, http.StatusOK, nil, "")
+}
+
+// renderRelease renders the release page; form and editErr carry a
+// refused edit back to its form.
+func (h *handler) renderRelease(w http.ResponseWriter, r *http.Request, id int64, status int, form *releaseForm, editErr string) {
 	rel, err := h.Store.Release(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	d := releaseData{Release: rel, Filter: q.Get("filter"), Sort: q.Get("sort"), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor"), CanEdit: canWrite(r, rel.ProductID)}
+	d := releaseData{Release: rel, Filter: q.Get("filter"), Sort: q.Get("sort"), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor"), CanEdit: canWrite(r, rel.ProductID),
+		CanManage: identity.FromContext(r.Context()).Can(rel.ProductID, identity.PermManage), Edit: formOf(rel), EditError: editErr}
+	if form != nil {
+		d.Edit = *form
+	}
 	if d.Sort == "" {
 		d.Sort = "name"
 	}
@@ -343,7 +373,82 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
+	h.render(w, r, status, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
+}
+
+// editRelease applies the release edit form.
+func (h *handler) editRelease(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f := releaseForm{Version: r.PostFormValue("version"), ReleaseDate: r.PostFormValue("release_date"), SupportEnd: r.PostFormValue("support_end"), Status: r.PostFormValue("status")}
+	status := inventory.ReleaseStatus(f.Status)
+	rel, err := portfolio.UpdateRelease(r.Context(), h.Store, id, portfolio.ReleasePatch{Version: &f.Version, ReleaseDate: &f.ReleaseDate, SupportEnd: &f.SupportEnd, Status: &status})
+	if err != nil {
+		st := web.Status(err)
+		if st == http.StatusNotFound || st == http.StatusInternalServerError {
+			h.fail(w, r, err)
+			return
+		}
+		h.renderRelease(w, r, id, st, &f, err.Error())
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, urlQuery(fmt.Sprintf("Release %s saved: %s", rel.Version, rel.Status))), http.StatusSeeOther)
+}
+
+// deleteRelease deletes a release once the confirmation box is ticked.
+func (h *handler) deleteRelease(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rel, err := h.Store.Release(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		h.renderRelease(w, r, id, http.StatusBadRequest, nil, "Tick the confirmation to delete this release with its components, findings and matches.")
+		return
+	}
+	if err := portfolio.DeleteRelease(r.Context(), h.Store, id); err != nil {
+		if web.Status(err) == http.StatusConflict {
+			h.renderRelease(w, r, id, http.StatusConflict, nil, err.Error())
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/products/%d?flash=%s", rel.ProductID, urlQuery(fmt.Sprintf("Release %s deleted", rel.Version))), http.StatusSeeOther)
+}
+
+// editProduct applies the product edit form.
+func (h *handler) editProduct(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	crit, cerr := strconv.Atoi(r.PostFormValue("criticality"))
+	if cerr != nil {
+		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("criticality: choose 1 to 5")), http.StatusSeeOther)
+		return
+	}
+	name, desc, owner := r.PostFormValue("name"), r.PostFormValue("description"), r.PostFormValue("owner")
+	exp := inventory.Exposure(r.PostFormValue("exposure"))
+	p, err := portfolio.UpdateProduct(r.Context(), h.Store, id, portfolio.ProductPatch{Name: &name, Description: &desc, Owner: &owner, Criticality: &crit, Exposure: &exp})
+	if err != nil {
+		if st := web.Status(err); st == http.StatusNotFound || st == http.StatusInternalServerError {
+			h.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("Not saved: "+err.Error())), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/products/%d?flash=%s", id, urlQuery("Product "+p.Name+" saved")), http.StatusSeeOther)
 }
 
 func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {

@@ -66,6 +66,35 @@ var funcs = template.FuncMap{
 		return t.Format("2006-01-02")
 	},
 	"when": func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+	"duration": func(secs int64) string {
+		d := time.Duration(secs) * time.Second
+		if d%time.Hour == 0 {
+			return fmt.Sprintf("%d h", d/time.Hour)
+		}
+		return d.String()
+	},
+	// support is a release's CRA support period: its end and the days
+	// left (or since it ended).
+	"support": func(end *time.Time) string {
+		if end == nil {
+			return ""
+		}
+		today := time.Now().UTC().Truncate(24 * time.Hour)
+		days := int(end.Sub(today).Hours() / 24)
+		switch {
+		case days > 0:
+			return fmt.Sprintf("supported until %s (%d days left)", end.Format("2006-01-02"), days)
+		case days == 0:
+			return "support ends today (" + end.Format("2006-01-02") + ")"
+		}
+		return fmt.Sprintf("support ended %s (%d days ago)", end.Format("2006-01-02"), -days)
+	},
+	"whenOpt": func(t *time.Time) string {
+		if t == nil {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
 	"join": strings.Join,
 	"short": func(s string, n int) string {
 		if len(s) <= n {
@@ -99,7 +128,23 @@ var funcs = template.FuncMap{
 		}
 		return template.URL(path + "?" + v.Encode())
 	},
-	"roles":      func() []string { return []string{"viewer", "editor", "admin"} },
+	"roles":           func() []string { return []string{"viewer", "editor", "admin"} },
+	"releaseStatuses": func() []string { return []string{"development", "shipped", "end-of-life"} },
+	"severities":      func() []string { return []string{"critical", "high", "medium", "low"} },
+	"vexStates": func() []string {
+		return []string{"none", "under_investigation", "affected", "not_affected", "fixed", "any"}
+	},
+	"score100": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) },
+	// sortOrder is the order a sort link asks for: descending first, then
+	// ascending when the list is already sorted by it descending.
+	"sortOrder": func(q url.Values, key string) string {
+		if q.Get("sort") == key && q.Get("order") == "desc" {
+			return ""
+		}
+		return "desc"
+	},
+	"critLevels": func() []int { return []int{1, 2, 3, 4, 5} },
+	"exposures":  func() []string { return []string{"internet-facing", "local-network", "physical"} },
 	"mfaOptions": func() []string { return []string{"all", "admin", "owner", "editor", "auditor"} },
 	"hasPart": func(list, part string) bool {
 		for _, p := range strings.Split(list, ",") {
@@ -266,6 +311,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.authRoutes()...)
 	routes = append(routes, h.inventoryRoutes()...)
 	routes = append(routes, h.adminRoutes()...)
+	routes = append(routes, h.vulndbRoutes()...)
 	routes = append(routes, h.passkeyRoutes()...)
 	routes = append(routes, h.ssoRoutes()...)
 	routes = append(routes, h.advisoryRoutes()...)
@@ -314,10 +360,13 @@ func (h *handler) inventoryRoutes() []web.Route {
 		{Method: "GET", Pattern: "/{$}", Need: identity.RoleViewer, Handler: h.portfolio},
 		{Method: "POST", Pattern: "/products", Need: identity.RoleEditor, Handler: h.createProduct},
 		{Method: "GET", Pattern: "/products/{id}", Product: product, Perm: read, Handler: h.product},
+		{Method: "POST", Pattern: "/products/{id}/edit", Product: product, Perm: identity.PermManage, Handler: h.editProduct},
 		{Method: "POST", Pattern: "/products/{id}/releases", Product: product, Perm: write, Handler: h.createRelease},
 		{Method: "POST", Pattern: "/products/{id}/dedup", Product: product, Perm: write, Handler: h.setDedup},
 		{Method: "POST", Pattern: "/products/{id}/risk-acceptance", Product: product, Perm: identity.PermManage, Handler: h.setMaxAcceptance},
 		{Method: "GET", Pattern: "/releases/{id}", Product: release, Perm: read, Handler: h.release},
+		{Method: "POST", Pattern: "/releases/{id}/edit", Product: release, Perm: write, Handler: h.editRelease},
+		{Method: "POST", Pattern: "/releases/{id}/delete", Product: release, Perm: identity.PermManage, Handler: h.deleteRelease},
 		{Method: "POST", Pattern: "/releases/{id}/sbom", Product: release, Perm: write, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadSBOM},
 		{Method: "GET", Pattern: "/releases/{id}/sbom", Product: release, Perm: read, Handler: h.downloadSBOM},
 		{Method: "GET", Pattern: "/search", Need: identity.RoleViewer, Handler: h.search},

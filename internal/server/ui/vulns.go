@@ -6,6 +6,8 @@ import (
 	"net/url"
 
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
@@ -15,9 +17,40 @@ import (
 // vulnRoutes are the vulnerability page and VEX analysis on a release.
 func (h *handler) vulnRoutes() []web.Route {
 	return []web.Route{
+		{Method: "GET", Pattern: "/vulnerabilities", Need: identity.RoleViewer, Handler: h.vulnerabilities},
 		{Method: "GET", Pattern: "/vulnerabilities/{vuln}", Need: identity.RoleViewer, Handler: h.vulnerability},
 		{Method: "POST", Pattern: "/releases/{id}/analysis", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Handler: h.setAnalysis},
 	}
+}
+
+type overviewData struct {
+	portfolio.Overview
+	Query    url.Values
+	Products []inventory.Product
+	Error    string
+}
+
+// vulnerabilities is the portfolio vulnerability list (the API's
+// GET /api/v1/vulnerabilities as a page).
+func (h *handler) vulnerabilities(w http.ResponseWriter, r *http.Request) {
+	d := overviewData{Query: r.URL.Query()}
+	status := http.StatusOK
+	q, err := api.OverviewQuery(r)
+	if err == nil {
+		d.Overview, err = portfolio.VulnOverview(r.Context(), h.Store, q)
+	}
+	if err != nil {
+		if status = web.Status(err); status == http.StatusInternalServerError {
+			h.fail(w, r, err)
+			return
+		}
+		d.Error = err.Error()
+	}
+	if d.Products, _, err = h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 500); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, status, "vulnerabilities", view{Title: "Vulnerabilities", Nav: "vulnerabilities", Data: d})
 }
 
 func (h *handler) vulnerability(w http.ResponseWriter, r *http.Request) {

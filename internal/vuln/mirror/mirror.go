@@ -16,8 +16,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -304,4 +306,68 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// Named is one source of a Sources by its name: "osv/<ecosystem>" (from
+// the all.zip URL's folder), "nvd", "kev" or "epss". Only holds just that
+// source (with the NVD API key), to fetch it on its own.
+type Named struct {
+	Name string
+	URL  string
+	Only Sources
+}
+
+// Split lists the sources one by one, so that one failing feed does not
+// hold back the others.
+func (s Sources) Split() []Named {
+	var out []Named
+	for _, u := range s.OSV {
+		out = append(out, Named{Name: OSVName(u), URL: u, Only: Sources{OSV: []string{u}}})
+	}
+	if s.NVD != "" {
+		out = append(out, Named{Name: "nvd", URL: s.NVD, Only: Sources{NVD: s.NVD, NVDAPIKey: s.NVDAPIKey}})
+	}
+	if s.KEV != "" {
+		out = append(out, Named{Name: "kev", URL: s.KEV, Only: Sources{KEV: s.KEV}})
+	}
+	if s.EPSS != "" {
+		out = append(out, Named{Name: "epss", URL: s.EPSS, Only: Sources{EPSS: s.EPSS}})
+	}
+	if s.EUVD != "" {
+		out = append(out, Named{Name: "euvd", URL: s.EUVD, Only: Sources{EUVD: s.EUVD}})
+	}
+	for i, u := range s.CSAF {
+		out = append(out, Named{Name: fmt.Sprintf("csaf/%d", i+1), URL: u, Only: Sources{CSAF: []string{u}}})
+	}
+	return out
+}
+
+// OSVName names an OSV all.zip URL by its ecosystem folder:
+// ".../PyPI/all.zip" is "osv/PyPI".
+func OSVName(u string) string {
+	p := u
+	if parsed, err := url.Parse(u); err == nil {
+		p = parsed.Path
+	}
+	dir, _ := path.Split(strings.TrimSuffix(p, "/"))
+	eco := path.Base(strings.TrimSuffix(dir, "/"))
+	if e, err := url.PathUnescape(eco); err == nil {
+		eco = e
+	}
+	if eco == "" || eco == "." || eco == "/" {
+		return "osv"
+	}
+	return "osv/" + eco
+}
+
+// WithOSV returns s fetching the all.zip of each ecosystem under base
+// (empty base: no OSV), as `vulndb update --osv-base --osv-ecosystem` do.
+func (s Sources) WithOSV(base string, ecosystems []string) Sources {
+	s.OSV = nil
+	if base != "" {
+		for _, e := range ecosystems {
+			s.OSV = append(s.OSV, strings.TrimSuffix(base, "/")+"/"+url.PathEscape(e)+"/all.zip")
+		}
+	}
+	return s
 }

@@ -1,0 +1,195 @@
+package portfolio
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// ProductPatch changes some of a product's fields (nil: unchanged).
+type ProductPatch struct {
+	Name        *string             `json:"name"`
+	Description *string             `json:"description"`
+	Owner       *string             `json:"owner"`
+	Criticality *int                `json:"criticality"`
+	Exposure    *inventory.Exposure `json:"exposure"`
+}
+
+// ReleasePatch changes some of a release's fields (nil: unchanged; an
+// empty date clears it). Dates are YYYY-MM-DD.
+type ReleasePatch struct {
+	Version     *string                  `json:"version"`
+	ReleaseDate *string                  `json:"release_date"`
+	SupportEnd  *string                  `json:"support_end"`
+	Status      *inventory.ReleaseStatus `json:"status"`
+}
+
+// statusOrder is the life of a release: development → shipped →
+// end-of-life. A release never goes back (a shipped release stays on the
+// record; correct a mistake by deleting the release).
+var statusOrder = map[inventory.ReleaseStatus]int{inventory.StatusDevelopment: 0, inventory.StatusShipped: 1, inventory.StatusEndOfLife: 2}
+
+// UpdateProduct applies a patch; the change and its audit record commit
+// together. Errors: invalid field, conflict (name taken), not found.
+func UpdateProduct(ctx context.Context, st *store.Store, id int64, in ProductPatch) (inventory.Product, error) {
+	var p inventory.Product
+	err := st.Atomic(ctx, func(ctx context.Context) error {
+		var err error
+		if p, err = st.Product(ctx, id); err != nil {
+			return err
+		}
+		var changed []string
+		set := func(field string, dst *string, v *string) {
+			if v != nil && *v != *dst {
+				*dst = *v
+				changed = append(changed, field)
+			}
+		}
+		set("name", &p.Name, in.Name)
+		set("description", &p.Description, in.Description)
+		set("owner", &p.Owner, in.Owner)
+		if in.Criticality != nil && *in.Criticality != p.Criticality {
+			if *in.Criticality < 1 || *in.Criticality > 5 {
+				return fault.Invalid("criticality", "must be between 1 and 5")
+			}
+			p.Criticality = *in.Criticality
+			changed = append(changed, "criticality")
+		}
+		if in.Exposure != nil && *in.Exposure != p.Exposure {
+			p.Exposure = *in.Exposure
+			changed = append(changed, "exposure")
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := st.UpdateProduct(ctx, &p); err != nil {
+			return err
+		}
+		return audit.Record(ctx, st, audit.Event{Action: "product.update", Object: fmt.Sprintf("product %d %s", p.ID, p.Name), ProductID: p.ID,
+			Detail: "changed " + strings.Join(changed, ", ")})
+	})
+	if err != nil {
+		return inventory.Product{}, err
+	}
+	return st.Product(ctx, id)
+}
+
+// UpdateRelease applies a patch and, when the status changed, makes the
+// release's alerts follow at once: it is re-matched (a release that ships
+// opens incidents for its known-exploited vulnerabilities) and the change
+// raises a release.status event. Errors: invalid field, conflict (version
+// taken, or a status going back), not found.
+func UpdateRelease(ctx context.Context, st *store.Store, id int64, in ReleasePatch) (inventory.Release, error) {
+	var before, rel inventory.Release
+	err := st.Atomic(ctx, func(ctx context.Context) error {
+		var err error
+		if before, err = st.Release(ctx, id); err != nil {
+			return err
+		}
+		rel = before
+		var changed []string
+		if in.Version != nil && strings.TrimSpace(*in.Version) != rel.Version {
+			rel.Version = strings.TrimSpace(*in.Version)
+			changed = append(changed, "version "+before.Version+" → "+rel.Version)
+		}
+		date := func(field string, dst **time.Time, v *string) error {
+			if v == nil {
+				return nil
+			}
+			var t *time.Time
+			if *v != "" {
+				d, err := time.Parse("2006-01-02", *v)
+				if err != nil {
+					return fault.Invalid(field, "%q is not a date (YYYY-MM-DD)", *v)
+				}
+				t = &d
+			}
+			if fmtOpt(t) != fmtOpt(*dst) {
+				changed = append(changed, fmt.Sprintf("%s %s → %s", field, fmtOpt(*dst), fmtOpt(t)))
+				*dst = t
+			}
+			return nil
+		}
+		if err := date("release_date", &rel.ReleaseDate, in.ReleaseDate); err != nil {
+			return err
+		}
+		if err := date("support_end", &rel.SupportEnd, in.SupportEnd); err != nil {
+			return err
+		}
+		if in.Status != nil && *in.Status != rel.Status {
+			if !in.Status.Valid() {
+				return fault.Invalid("status", "must be development, shipped or end-of-life")
+			}
+			if statusOrder[*in.Status] < statusOrder[rel.Status] {
+				return fault.Conflict("release %s is %s: a release goes development → shipped → end-of-life and never back", rel.Version, rel.Status)
+			}
+			changed = append(changed, fmt.Sprintf("status %s → %s", rel.Status, *in.Status))
+			rel.Status = *in.Status
+			if rel.Status == inventory.StatusShipped && rel.ReleaseDate == nil {
+				today := time.Now().UTC().Truncate(24 * time.Hour)
+				rel.ReleaseDate = &today
+				changed = append(changed, "release_date → "+today.Format("2006-01-02"))
+			}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := st.UpdateRelease(ctx, &rel); err != nil {
+			return err
+		}
+		if rel.Status != before.Status {
+			if err := st.AddEvent(ctx, store.Event{Kind: "release.status", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: string(rel.Status),
+				Title: fmt.Sprintf("%s %s is now %s", rel.ProductName, rel.Version, rel.Status), Detail: "was " + string(before.Status)}); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, st, audit.Event{Action: "release.update", Object: fmt.Sprintf("release %d %s", rel.ID, rel.Version), ProductID: rel.ProductID,
+			Detail: strings.Join(changed, "; ")})
+	})
+	if err != nil {
+		return inventory.Release{}, err
+	}
+	if rel.Status != before.Status || fmtOpt(rel.SupportEnd) != fmtOpt(before.SupportEnd) {
+		if _, err := NewVulns(st).Rematch(ctx, id); err != nil {
+			return rel, fmt.Errorf("release %d updated, but re-matching it failed (the background job repairs it): %w", id, err)
+		}
+	}
+	return st.Release(ctx, id)
+}
+
+// DeleteRelease removes a release with its components, findings and
+// matches, audited. A release named by an incident is kept (its record
+// must stay whole): it is a conflict.
+func DeleteRelease(ctx context.Context, st *store.Store, id int64) error {
+	return st.Atomic(ctx, func(ctx context.Context) error {
+		rel, err := st.Release(ctx, id)
+		if err != nil {
+			return err
+		}
+		n, err := st.ReleaseIncidents(ctx, id)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return fault.Conflict("release %s is named by %d incident(s) and is kept for their record: set it to end-of-life instead", rel.Version, n)
+		}
+		if err := st.DeleteRelease(ctx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, st, audit.Event{Action: "release.delete", Object: fmt.Sprintf("release %d %s %s", rel.ID, rel.ProductName, rel.Version),
+			ProductID: rel.ProductID, Detail: fmt.Sprintf("%s, %d components", rel.Status, rel.Components)})
+	})
+}
+
+func fmtOpt(t *time.Time) string {
+	if t == nil {
+		return "none"
+	}
+	return t.Format("2006-01-02")
+}

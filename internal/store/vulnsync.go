@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SourceStatus is the state of one vulnerability-data source: a feed the
+// server downloads ("osv/Go", "nvd", "kev", "epss") or the uploaded
+// offline bundles ("bundle").
+type SourceStatus struct {
+	Source string `json:"source"`
+	URL    string `json:"url,omitempty"`
+	// Records is how many records the source's last download that brought
+	// data held (a 304 keeps it; for NVD, the records of the last
+	// incremental window).
+	Records     int64      `json:"records"`
+	LastAttempt *time.Time `json:"last_attempt"`
+	LastSuccess *time.Time `json:"last_success"`
+	Error       string     `json:"error"`
+}
+
+// SyncState is the shared state of the background update: the pending
+// "Update now" request and the update running or run last.
+type SyncState struct {
+	RequestedAt *time.Time `json:"requested_at,omitempty"`
+	RequestedBy string     `json:"requested_by,omitempty"`
+	Running     bool       `json:"running"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	Progress    string     `json:"progress,omitempty"`
+	Result      string     `json:"result,omitempty"`
+	// Pending: an "Update now" request has not been served yet.
+	Pending  bool `json:"pending"`
+	requests int64
+}
+
+func syncTime(s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	t := parseTime(s)
+	return &t
+}
+
+// SourceStatuses returns every source that was ever attempted, by name.
+func (s *Store) SourceStatuses(ctx context.Context) ([]SourceStatus, error) {
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT source, url, records, last_attempt, last_success, error FROM vulndb_sources ORDER BY source`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []SourceStatus{}
+	for rows.Next() {
+		var st SourceStatus
+		var attempt, success string
+		if err := rows.Scan(&st.Source, &st.URL, &st.Records, &attempt, &success, &st.Error); err != nil {
+			return nil, err
+		}
+		st.LastAttempt, st.LastSuccess = syncTime(attempt), syncTime(success)
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// RecordSourceAttempt stores the outcome of one attempt at a source:
+// failed (err set; records and last success are kept), unchanged
+// (records < 0: the count is kept) or a download of records records.
+func (s *Store) RecordSourceAttempt(ctx context.Context, source, url string, at time.Time, records int64, failure error) error {
+	if failure != nil {
+		msg := failure.Error()
+		if len(msg) > 2000 {
+			msg = msg[:2000] + "…"
+		}
+		_, err := s.exec(ctx, s.q(`INSERT INTO vulndb_sources (source, url, last_attempt, error) VALUES (?, ?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET url = excluded.url, last_attempt = excluded.last_attempt, error = excluded.error`),
+			source, url, fmtTime(at), msg)
+		return err
+	}
+	if records < 0 {
+		_, err := s.exec(ctx, s.q(`INSERT INTO vulndb_sources (source, url, last_attempt, last_success) VALUES (?, ?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET url = excluded.url, last_attempt = excluded.last_attempt, last_success = excluded.last_success, error = ''`),
+			source, url, fmtTime(at), fmtTime(at))
+		return err
+	}
+	_, err := s.exec(ctx, s.q(`INSERT INTO vulndb_sources (source, url, records, last_attempt, last_success) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (source) DO UPDATE SET url = excluded.url, records = excluded.records, last_attempt = excluded.last_attempt,
+		last_success = excluded.last_success, error = ''`), source, url, records, fmtTime(at), fmtTime(at))
+	return err
+}
+
+// SyncState returns the shared update state.
+func (s *Store) SyncState(ctx context.Context) (SyncState, error) {
+	var requested, by, holder, started, finished, progress, result string
+	var requests, served int64
+	err := s.conn(ctx).QueryRowContext(ctx, `SELECT requested_at, requested_by, requests, served, holder, started_at, finished_at, progress, result FROM vulndb_sync WHERE id = 1`).
+		Scan(&requested, &by, &requests, &served, &holder, &started, &finished, &progress, &result)
+	if mapErr(err) == ErrNotFound {
+		return SyncState{}, nil
+	}
+	if err != nil {
+		return SyncState{}, err
+	}
+	return SyncState{RequestedAt: syncTime(requested), RequestedBy: by, Running: holder != "", StartedAt: syncTime(started),
+		FinishedAt: syncTime(finished), Progress: progress, Result: result, Pending: requests > served, requests: requests}, nil
+}
+
+// RequestSync records an "Update now" request; whichever server claims
+// the update next serves it.
+func (s *Store) RequestSync(ctx context.Context, actor string, at time.Time) error {
+	_, err := s.exec(ctx, s.q(`INSERT INTO vulndb_sync (id, requested_at, requested_by, requests) VALUES (1, ?, ?, 1)
+		ON CONFLICT (id) DO UPDATE SET requested_at = excluded.requested_at, requested_by = excluded.requested_by, requests = vulndb_sync.requests + 1`), fmtTime(at), actor)
+	return err
+}
+
+// StartSync marks the update as running on holder; it serves the requests
+// counted in state (those made later stay pending).
+func (s *Store) StartSync(ctx context.Context, holder string, at time.Time, state SyncState) error {
+	_, err := s.exec(ctx, s.q(`INSERT INTO vulndb_sync (id, holder, started_at, progress, result, served) VALUES (1, ?, ?, 'starting', '', ?)
+		ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, started_at = excluded.started_at, progress = excluded.progress, result = '',
+		served = excluded.served`), holder, fmtTime(at), state.requests)
+	return err
+}
+
+// SyncProgress records what the running update is doing.
+func (s *Store) SyncProgress(ctx context.Context, holder, msg string) error {
+	if len(msg) > 500 {
+		msg = msg[:500] + "…"
+	}
+	_, err := s.exec(ctx, s.q(`UPDATE vulndb_sync SET progress = ? WHERE id = 1 AND holder = ?`), msg, holder)
+	return err
+}
+
+// FinishSync marks the update of holder as finished with its result.
+func (s *Store) FinishSync(ctx context.Context, holder string, at time.Time, result string) error {
+	_, err := s.exec(ctx, s.q(`UPDATE vulndb_sync SET holder = '', finished_at = ?, progress = '', result = ? WHERE id = 1 AND holder = ?`),
+		fmtTime(at), result, holder)
+	return err
+}
+
+// ReleaseJob ends holder's lease of job name now, so the next claim need
+// not wait for it to run out.
+func (s *Store) ReleaseJob(ctx context.Context, name, holder string, now time.Time) error {
+	_, err := s.exec(ctx, s.q(`UPDATE job_leases SET until = ? WHERE name = ? AND holder = ?`), fmtTime(now), name, holder)
+	if err != nil {
+		return fmt.Errorf("release job %s: %w", name, err)
+	}
+	return nil
+}
+
+// ReleasesMatching returns the releases holding a match of any of the
+// vulnerability ids (the match's own id or, through the alias index, any
+// id of the stored records it came from).
+func (s *Store) ReleasesMatching(ctx context.Context, ids []string) ([]int64, error) {
+	seen := map[int64]bool{}
+	var out []int64
+	for start := 0; start < len(ids); start += 400 {
+		chunk := ids[start:min(start+400, len(ids))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		args = append(args, args...)
+		in := `(` + strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",") + `)`
+		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT DISTINCT release_id FROM release_vulns WHERE vuln_id IN `+in+`
+			UNION SELECT DISTINCT rv.release_id FROM release_vulns rv JOIN advisory_ids x ON x.advisory_id = rv.vuln_id WHERE x.alias IN `+in), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
