@@ -189,7 +189,7 @@ type cdxRefs struct {
 	refs     *refSet
 	compsAt  int64 // offset of the components array's '['
 	metadata any   // the metadata component, generic
-	err      error   // the first rule broken
+	err      error // the first rule broken
 }
 
 func (c *cdxRefs) fail(err error) {
