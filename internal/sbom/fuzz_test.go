@@ -66,3 +66,30 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeStream: the streaming decoder never panics, its errors wrap a
+// sentinel, and it accepts exactly what Decode accepts, with as many
+// components.
+func FuzzDecodeStream(f *testing.F) {
+	addSeeds(f)
+	f.Add([]byte(`{"dependencies":[{"ref":"a","dependsOn":["b"]}],"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"a","bom-ref":"a"},{"type":"library","name":"b","bom-ref":"b"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, comps, err := streamDecode(data, "fuzz.sbom")
+		whole, werr := sbom.DecodeBytes(data, "fuzz.sbom")
+		if err != nil {
+			if !errors.Is(err, sbom.ErrUnknownFormat) && !errors.Is(err, sbom.ErrUnsupportedVersion) && !errors.Is(err, sbom.ErrInvalid) {
+				t.Fatalf("error wraps no sentinel: %v", err)
+			}
+			if werr == nil {
+				t.Fatalf("Decode accepts, DecodeStream rejects: %v", err)
+			}
+			return
+		}
+		if werr != nil {
+			t.Fatalf("DecodeStream accepts, Decode rejects: %v", werr)
+		}
+		if res.Components != len(comps) || len(comps) != len(whole.Components) {
+			t.Fatalf("%d components streamed, %d decoded", len(comps), len(whole.Components))
+		}
+	})
+}

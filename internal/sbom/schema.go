@@ -1,7 +1,6 @@
 package sbom
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"embed"
@@ -222,9 +221,9 @@ func validateStream(data []byte, key, name string) error {
 // dependency refs) in the same pass. Each hook runs in the decoding
 // goroutine, in document order; v must not be modified.
 type streamHooks struct {
-	// item sees each item of a split array, with its byte offset (of the
-	// text before the item: white space or a comma may come first).
-	item func(prop string, idx int, off int64, v any)
+	// item sees each item of a split array, with the byte offset of the
+	// array's '[' (see decodeItemAt).
+	item func(prop string, idx int, arrayAt int64, v any)
 	// value sees each other top-level value.
 	value func(key string, v any)
 	// skipUnique reports whether an item of a uniqueItems array need not
@@ -321,33 +320,30 @@ func validateReader(ra io.ReaderAt, size int64, key, name string, hooks *streamH
 				return syntax(err)
 			}
 			// The uniqueness index holds 8 bytes of each item's SHA-256
-			// and the item's offset; an index hit is confirmed by decoding
-			// the earlier item again, so a hash collision never rejects.
-			type seenAt struct {
-				idx int
-				off int64
-			}
-			seen := map[uint64]seenAt{}
+			// and its index (~16 bytes an item); a hit is confirmed by
+			// reading the earlier item again from the document, so a hash
+			// collision never rejects.
+			seen := map[uint64]int32{}
+			arrayAt := dec.InputOffset() - 1 // the '['
 			for i := 0; dec.More(); i++ {
-				off := dec.InputOffset()
 				var v any
 				if err := dec.Decode(&v); err != nil {
 					stop()
 					return syntax(err)
 				}
 				if hooks.item != nil {
-					hooks.item(k, i, off, v)
+					hooks.item(k, i, arrayAt, v)
 				}
 				if sa.unique && dupErr == nil && (hooks.skipUnique == nil || !hooks.skipUnique(k, v)) {
 					canon = appendCanonical(canon[:0], v)
 					sum := sha256.Sum256(canon)
 					h := binary.LittleEndian.Uint64(sum[:8])
 					if prev, hit := seen[h]; hit {
-						if equalItemAt(ra, size, prev.off, canon) {
-							dupErr = invalid(name, "/"+k, "items at %d and %d are equal", prev.idx, i)
+						if equalItemAt(ra, size, arrayAt, int(prev), canon) {
+							dupErr = invalid(name, "/"+k, "items at %d and %d are equal", prev, i)
 						}
 					} else {
-						seen[h] = seenAt{i, off}
+						seen[h] = int32(i)
 					}
 				}
 				items <- item{k, i, v}
@@ -410,30 +406,28 @@ func peekArrayAt(ra io.ReaderAt, off int64) bool {
 	}
 }
 
-// decodeItemAt decodes the JSON value that follows offset off (after any
-// white space and one separating comma) in the size bytes of ra.
-func decodeItemAt(ra io.ReaderAt, size, off int64, v any) error {
-	r := bufio.NewReader(io.NewSectionReader(ra, off, size-off))
-	for {
-		c, err := r.ReadByte()
-		if err != nil {
+// decodeItemAt decodes item n of the JSON array whose '[' is at offset
+// arrayAt in the size bytes of ra (reading the items before it again).
+func decodeItemAt(ra io.ReaderAt, size, arrayAt int64, n int, v any) error {
+	dec := json.NewDecoder(io.NewSectionReader(ra, arrayAt, size-arrayAt))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return fmt.Errorf("no array at offset %d", arrayAt)
+	}
+	for i := 0; i < n; i++ {
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
 			return err
 		}
-		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' {
-			continue
-		}
-		_ = r.UnreadByte()
-		break
 	}
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
 	return dec.Decode(v)
 }
 
-// equalItemAt reports whether the item at off has the canonical encoding canon.
-func equalItemAt(ra io.ReaderAt, size, off int64, canon []byte) bool {
+// equalItemAt reports whether item n of the array at arrayAt has the
+// canonical encoding canon.
+func equalItemAt(ra io.ReaderAt, size, arrayAt int64, n int, canon []byte) bool {
 	var v any
-	if err := decodeItemAt(ra, size, off, &v); err != nil {
+	if err := decodeItemAt(ra, size, arrayAt, n, &v); err != nil {
 		return false
 	}
 	return bytes.Equal(appendCanonical(nil, v), canon)

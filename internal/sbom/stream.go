@@ -187,9 +187,9 @@ type cdxRefs struct {
 	size     int64
 	name     string
 	refs     *refSet
-	offsets  []int64 // of each top-level component
-	metadata any     // the metadata component, generic
-	err      error   // the first rule broken
+	compsAt  int64 // offset of the components array's '['
+	metadata any   // the metadata component, generic
+	err      error // the first rule broken
 }
 
 func (c *cdxRefs) fail(err error) {
@@ -242,7 +242,7 @@ func (c *cdxRefs) confirm(prev int32, ref string) (string, bool) {
 	path := "/metadata/component"
 	if prev >= 0 {
 		path = "/components/" + strconv.Itoa(int(prev))
-		if err := decodeItemAt(c.ra, c.size, c.offsets[prev], &v); err != nil {
+		if err := decodeItemAt(c.ra, c.size, c.compsAt, int(prev), &v); err != nil {
 			return "", false
 		}
 	} else {
@@ -270,10 +270,12 @@ func (c *cdxRefs) hooks() *streamHooks {
 				c.add(c.metadata, -1, "/metadata/component")
 			}
 		},
-		item: func(prop string, idx int, off int64, v any) {
+		item: func(prop string, idx int, arrayAt int64, v any) {
 			switch prop {
 			case "components":
-				c.offsets = append(c.offsets, off)
+				if idx == 0 {
+					c.compsAt = arrayAt
+				}
 				c.add(v, int32(idx), "/components/"+strconv.Itoa(idx))
 			case "dependencies":
 				d, _ := v.(map[string]any)

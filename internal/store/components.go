@@ -126,6 +126,15 @@ func (s *Store) ImportComponentsStream(ctx context.Context, releaseID int64, raw
 				return fmt.Errorf("clear components of release %d: %w", releaseID, err)
 			}
 		}
+		if s.engine == SQLite {
+			// A streamed document writes far more pages than the page
+			// cache holds: spilling a smaller cache to the WAL costs
+			// little and keeps the import's memory down.
+			if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -16384`); err != nil {
+				return err
+			}
+			defer tx.ExecContext(ctx, `PRAGMA cache_size = -65536`) // the DSN's setting, for the pooled connection
+		}
 		w := &ComponentWriter{s: s, ctx: ctx, tx: tx, releaseID: releaseID}
 		defer func() {
 			if w.get != nil {

@@ -979,20 +979,21 @@ func (s *Store) SetProductDedup(ctx context.Context, productID int64, fields []s
 }
 
 // ftsCommon is how many index hits make a text "common" (see findingText).
-const ftsCommon = 2000
+var ftsCommon = 50000
 
 // findingText is the q= condition: a case-insensitive substring of the
 // finding's title, rule, component or vulnerability ids.
 //
 // On SQLite a text of three or more characters is first looked up in the
-// FTS5 trigram index (migration 00032), at most ftsCommon hits. A rare
-// text (fewer hits) is answered from the index: the page is picked among
-// those few rows. A common one ("synthetic", a rule id present in 2% of
-// the findings) is not: handing the query a million matching ids to sort
-// took 19 s on 1M findings. Instead the page is read in the requested
-// order from the sort index, testing each row for the substring, which
-// stops after one page: a text in more than ftsCommon rows is met within
-// a few thousand rows. On PostgreSQL the substring test is answered by the
+// FTS5 trigram index (migration 00032), at most ftsCommon hits. A text
+// with fewer hits is answered from the index. A very common one
+// ("synthetic", in every title) is not: handing the query a million
+// matching ids took 19 s on 1M findings. Instead the page is read in the
+// requested order from the sort index, testing each row for the
+// substring, which stops after one page. The threshold is high because
+// that scan is only fast when the matches are spread over the order: a
+// rule id in 2% of the findings whose findings all rank last took 5 s
+// that way (1.1 s from the index). On PostgreSQL the substring test is answered by the
 // pg_trgm GIN index when the planner deems it selective. Texts shorter
 // than a trigram are matched by a scan on both engines.
 func (s *Store) findingText(ctx context.Context, t string) (string, []any, error) {

@@ -108,6 +108,7 @@ func TestFindingTextSearch(t *testing.T) {
 // hands over (a word in every title) pages the same way as a rare one:
 // the right rows, in the requested order, with a working cursor.
 func TestFindingTextSearchCommonTerm(t *testing.T) {
+	defer store.SetFTSCommon(1000)()
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		rel, err := st.EnsureRelease(ctx, "Router", "1")

@@ -1,0 +1,9 @@
+package store
+
+// SetFTSCommon lowers the number of index hits that make a search text
+// common (findingText), until the returned function restores it.
+func SetFTSCommon(n int) (restore func()) {
+	old := ftsCommon
+	ftsCommon = n
+	return func() { ftsCommon = old }
+}
