@@ -268,7 +268,7 @@ var matrix = map[string]who{
 	"POST /products/{id}/exceptions/{exception}/decide": manage,
 	"POST /products/{id}/samm":                          write,
 	"POST /releases/{id}/checklist":                     write,
-	"GET /vulnerabilities":                  signedIn,
+	"GET /vulnerabilities":                              signedIn,
 	// UI: sign-in, setup, invitations, account
 	"GET /static/{file...}":              anyone,
 	"GET /login":                         anyone,
@@ -309,9 +309,9 @@ var matrix = map[string]who{
 	"POST /releases/{id}/sbom":            write,
 	"GET /releases/{id}/sbom":             read,
 	"GET /search":                         signedIn,
-	"POST /releases/{id}/edit":     write,
-	"POST /releases/{id}/delete":   manage,
-	"POST /products/{id}/edit":     manage,
+	"POST /releases/{id}/edit":            write,
+	"POST /releases/{id}/delete":          manage,
+	"POST /products/{id}/edit":            manage,
 	// UI: administration and audit
 	"GET /admin/users":                                 admins,
 	"GET /admin/vulndb":                                admins,
