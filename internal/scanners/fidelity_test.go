@@ -125,7 +125,7 @@ func TestImportFidelityTargets(t *testing.T) {
 	for _, p := range files {
 		rel, _ := filepath.Rel(filepath.Dir(root), p)
 		rel = filepath.ToSlash(rel)
-		format, list, err, panicked := parseGuarded(p, rel)
+		format, list, panicked, err := parseGuarded(p, rel)
 		if panicked != "" {
 			panics++
 			failures = append(failures, rel+": PANIC "+panicked)
@@ -182,7 +182,7 @@ func TestImportFidelityTargets(t *testing.T) {
 
 // parseGuarded detects and parses one file without --tool, turning a
 // panic into a result.
-func parseGuarded(path, rel string) (format string, list []findings.Finding, err error, panicked string) {
+func parseGuarded(path, rel string) (format string, list []findings.Finding, panicked string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			panicked = fmt.Sprint(r)
@@ -190,9 +190,9 @@ func parseGuarded(path, rel string) (format string, list []findings.Finding, err
 	}()
 	f, err := os.Open(path)
 	if err != nil {
-		return "", nil, err, ""
+		return "", nil, "", err
 	}
 	defer f.Close()
 	format, list, err = scanners.Parse(f, rel, "")
-	return format, list, err, ""
+	return format, list, "", err
 }
