@@ -191,11 +191,7 @@ func openCramfs(u *unpacker, b []byte) (contents, error) {
 			c.files = append(c.files, f)
 		}
 	}
-	endian := "little-endian"
-	if order == binary.BigEndian {
-		endian = "big-endian"
-	}
-	c.detail = fmt.Sprintf("%s, %d entries", endian, len(c.files)) + suffix(damaged)
+	c.detail = entriesDetail(order, len(c.files), damaged)
 	return c, nil
 }
 

@@ -167,6 +167,16 @@ func openSquashfs(u *unpacker, b []byte) (c contents, err error) {
 	return c, nil
 }
 
+// entriesDetail describes a hand-read filesystem (CramFS, JFFS2): its byte
+// order, entry count and what was damaged.
+func entriesDetail(order binary.ByteOrder, entries int, damaged string) string {
+	endian := "little-endian"
+	if order == binary.BigEndian {
+		endian = "big-endian"
+	}
+	return fmt.Sprintf("%s, %d entries", endian, entries) + suffix(damaged)
+}
+
 func suffix(s string) string {
 	if s == "" {
 		return ""

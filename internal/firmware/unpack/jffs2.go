@@ -240,11 +240,7 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 			c.files = append(c.files, f)
 		}
 	}
-	endian := "little-endian"
-	if order == binary.BigEndian {
-		endian = "big-endian"
-	}
-	c.detail = fmt.Sprintf("%s, %d entries", endian, len(c.files)) + suffix(damaged)
+	c.detail = entriesDetail(order, len(c.files), damaged)
 	return c, nil
 }
 
