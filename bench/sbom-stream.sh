@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Whole-command import of a ~500 MB CycloneDX JSON SBOM (streamed: above
+# Whole-command import of a ~500 MB SBOM (streamed: above
 # sbom.StreamThreshold) into a fresh SQLite store: wall time and peak RSS
-# (GNU time -v). Usage: [WITH_REMATCH=1] bench/sbom-stream.sh [N_COMPONENTS]
-# 930,000 generated components make a ~500 MB document.
+# (GNU time -v). Usage: [FORMAT=json|xml|spdx] [WITH_REMATCH=1] bench/sbom-stream.sh [N_COMPONENTS]
+# ~500 MB documents: 930,000 components as CycloneDX JSON (the default),
+# 811,000 as CycloneDX XML, 640,000 as SPDX JSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-930000}
+FORMAT=${FORMAT:-json}
+case "$FORMAT" in
+  json) N=${1:-930000}; EXT=cdx.json ;;
+  xml) N=${1:-811000}; EXT=cdx.xml ;;
+  spdx) N=${1:-640000}; EXT=spdx.json ;;
+  *) echo "FORMAT must be json, xml or spdx" >&2; exit 2 ;;
+esac
 BIN=/tmp/rampart-bench-stream
 go build -o "$BIN" ./cmd/rampart
-BOM=/tmp/bom-$N.cdx.json
-[ -f "$BOM" ] || go run ./bench/sbomgen -n "$N" -o "$BOM"
+BOM=/tmp/bom-$N.$EXT
+[ -f "$BOM" ] || go run ./bench/sbomgen -n "$N" -format "$FORMAT" -o "$BOM"
 ls -l "$BOM"
 rm -rf /tmp/rampart-bench-stream-data
 # The import alone (decode, validate, store); then, into a second release,

@@ -2,6 +2,8 @@
 // (with hashes, licences, CPEs and dependency edges) for benchmarks:
 //
 //	go run ./bench/sbomgen -n 10000 -o /tmp/bom-10k.cdx.json
+//	go run ./bench/sbomgen -n 10000 -format xml -o /tmp/bom-10k.cdx.xml
+//	go run ./bench/sbomgen -n 10000 -format spdx -o /tmp/bom-10k.spdx.json
 package main
 
 import (
@@ -16,14 +18,19 @@ import (
 func main() {
 	n := flag.Int("n", 10000, "number of components")
 	out := flag.String("o", "-", "output file (- for stdout)")
+	format := flag.String("format", "json", "json (CycloneDX 1.6 JSON), xml (CycloneDX 1.6 XML) or spdx (SPDX 2.3 JSON)")
 	flag.Parse()
-	if err := run(*n, *out); err != nil {
+	if err := run(*n, *out, *format); err != nil {
 		fmt.Fprintln(os.Stderr, "sbomgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, out string) error {
+func run(n int, out, format string) error {
+	write := map[string]func(io.Writer, int) error{"json": sbomgen.Write, "xml": sbomgen.WriteXML, "spdx": sbomgen.WriteSPDX}[format]
+	if write == nil {
+		return fmt.Errorf("-format must be json, xml or spdx, got %q", format)
+	}
 	if n < 0 {
 		return fmt.Errorf("-n must be 0 or more, got %d", n)
 	}
@@ -36,5 +43,5 @@ func run(n int, out string) error {
 		defer f.Close()
 		w = f
 	}
-	return sbomgen.Write(w, n)
+	return write(w, n)
 }

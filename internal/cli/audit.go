@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/store"
 )
 
 func newAuditCmd(s *streams) *cobra.Command {
@@ -18,13 +20,21 @@ func newAuditCmd(s *streams) *cobra.Command {
 		Example: `  rampart audit verify --data ./rampart-data
   rampart audit verify --database postgres://rampart@db/rampart`,
 	}
-	cmd.AddCommand(newAuditVerifyCmd(s))
+	cmd.AddCommand(newAuditVerifyCmd(s, nil))
 	return cmd
 }
 
-func newAuditVerifyCmd(s *streams) *cobra.Command {
-	var sf storeFlags
-	var headFlag string
+// auditVerifyOptions are the parsed options of `rampart audit verify`.
+type auditVerifyOptions struct {
+	Store storeFlags
+	Head  string
+
+	headSeq  int64 // Head parsed by validation (0 without --head)
+	headHash string
+}
+
+func newAuditVerifyCmd(s *streams, runF func(context.Context, *auditVerifyOptions) error) *cobra.Command {
+	opts := &auditVerifyOptions{}
 	cmd := &cobra.Command{
 		Use:   "verify [--head SEQ:HASH]",
 		Short: "Check the audit log's hash chain",
@@ -40,38 +50,44 @@ it back with --head to also detect a truncated tail or a rewritten chain.`,
 		Example: `  rampart audit verify --data ./rampart-data
   rampart audit verify --data ./rampart-data --head 1234:5f0c…`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sf.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			n, head, err := st.VerifyAudit(cmd.Context())
-			var be *audit.BrokenError
-			if errors.As(err, &be) {
-				return failure(fmt.Errorf("%w (%d entries before it are intact)", be, n))
-			}
-			if err != nil {
-				return err
-			}
-			if headFlag != "" {
-				seqStr, hash, ok := strings.Cut(headFlag, ":")
-				seq, perr := strconv.ParseInt(seqStr, 10, 64)
-				if !ok || perr != nil || seq < 1 || len(hash) != 64 {
-					return fmt.Errorf("--head %q: want SEQ:HASH as printed by a previous verify", headFlag)
-				}
-				if err := st.CheckAuditHead(cmd.Context(), seq, hash); err != nil {
-					if errors.As(err, &be) {
-						return failure(err)
-					}
-					return err
-				}
-			}
-			fmt.Fprintf(s.out, "audit log intact: %d entries\nhead %d:%s\n", n, n, head)
-			return nil
-		},
+		RunE: runE(s, opts, runF, runAuditVerify),
 	}
-	sf.register(cmd)
-	cmd.Flags().StringVar(&headFlag, "head", "", "a head SEQ:HASH recorded from an earlier verify, to detect truncation")
+	opts.Store.register(cmd)
+	cmd.Flags().StringVar(&opts.Head, "head", "", "a head SEQ:HASH recorded from an earlier verify, to detect truncation")
 	return cmd
+}
+
+func (o *auditVerifyOptions) validate() error {
+	if o.Head != "" {
+		seqStr, hash, ok := strings.Cut(o.Head, ":")
+		seq, perr := strconv.ParseInt(seqStr, 10, 64)
+		if !ok || perr != nil || seq < 1 || len(hash) != 64 {
+			return fmt.Errorf("--head %q: want SEQ:HASH as printed by a previous verify", o.Head)
+		}
+		o.headSeq, o.headHash = seq, hash
+	}
+	return nil
+}
+
+func runAuditVerify(ctx context.Context, s *streams, opts *auditVerifyOptions) error {
+	return opts.Store.with(ctx, func(st *store.Store) error {
+		n, head, err := st.VerifyAudit(ctx)
+		var be *audit.BrokenError
+		if errors.As(err, &be) {
+			return failure(fmt.Errorf("%w (%d entries before it are intact)", be, n))
+		}
+		if err != nil {
+			return err
+		}
+		if opts.headSeq > 0 {
+			if err := st.CheckAuditHead(ctx, opts.headSeq, opts.headHash); err != nil {
+				if errors.As(err, &be) {
+					return failure(err)
+				}
+				return err
+			}
+		}
+		fmt.Fprintf(s.out, "audit log intact: %d entries\nhead %d:%s\n", n, n, head)
+		return nil
+	})
 }

@@ -309,3 +309,49 @@ func TestAuditVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpNamesOnlyExistingCommands: every "rampart …" command line in
+// an Example, and every 'rampart …' quoted in a help text, names commands
+// that exist (a subcommand that was renamed or never built fails here).
+func TestHelpNamesOnlyExistingCommands(t *testing.T) {
+	root := NewRoot(&streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
+	quoted := regexp.MustCompile(`'rampart((?: [a-z][a-z0-9-]*)+)`)
+	check := func(where, line string, words []string) {
+		t.Helper()
+		c, rest, err := root.Find(words)
+		if err != nil {
+			t.Errorf("%s: %q: %v", where, line, err)
+			return
+		}
+		if c == root {
+			t.Errorf("%s: %q: %q is not a command", where, line, words[0])
+			return
+		}
+		if c.Runnable() {
+			return
+		}
+		next := ""
+		if len(rest) > 0 {
+			next = rest[0]
+		}
+		t.Errorf("%s: %q: %s has no subcommand %q", where, line, c.CommandPath(), next)
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		where := c.CommandPath()
+		for _, line := range strings.Split(c.Example, "\n") {
+			f := strings.Fields(line)
+			if len(f) < 2 || f[0] != "rampart" {
+				continue
+			}
+			check(where+" example", line, f[1:])
+		}
+		for _, m := range quoted.FindAllStringSubmatch(c.Short+"\n"+c.Long+"\n"+c.Example, -1) {
+			check(where+" help", m[0], strings.Fields(m[1]))
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}

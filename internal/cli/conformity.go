@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"text/tabwriter"
 
@@ -29,7 +29,7 @@ web UI or the API.`,
 
 // conformityReportOptions are the parsed flags of `conformity report`.
 type conformityReportOptions struct {
-	store   storeFlags
+	Store   storeFlags
 	Catalog string
 	Release int64
 	Compare int64
@@ -37,7 +37,7 @@ type conformityReportOptions struct {
 	Base    string
 }
 
-func newConformityReportCmd(s *streams, run func(*conformityReportOptions) error) *cobra.Command {
+func newConformityReportCmd(s *streams, runF func(context.Context, *conformityReportOptions) error) *cobra.Command {
 	opts := &conformityReportOptions{}
 	cmd := &cobra.Command{
 		Use:   "report --release ID [--catalog etsi-en-303-645|cra-annex-i] [--format json|html|text]",
@@ -53,25 +53,9 @@ does not exist.`,
 		Example: `  rampart conformity report --catalog etsi-en-303-645 --release 3 --format html --data ./rampart-data > ics.html
   rampart conformity report --catalog cra-annex-i --release 3 --compare 2 --format text --data ./rampart-data`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Release <= 0 {
-				return fmt.Errorf("--release: give the id of a release (see GET /api/v1/products/{id}/releases)")
-			}
-			switch opts.Format {
-			case "json", "html", "text":
-			default:
-				return fmt.Errorf("--format %q: want json, html or text", opts.Format)
-			}
-			if _, err := conformity.LoadCatalog(opts.Catalog); err != nil {
-				return fmt.Errorf("--catalog: %w", err)
-			}
-			if run != nil {
-				return run(opts)
-			}
-			return runConformityReport(cmd, s, opts)
-		},
+		RunE: runE(s, opts, runF, runConformityReport),
 	}
-	opts.store.register(cmd)
+	opts.Store.register(cmd)
 	cmd.Flags().StringVar(&opts.Catalog, "catalog", conformity.ETSI, "catalogue: etsi-en-303-645 or cra-annex-i")
 	cmd.Flags().Int64Var(&opts.Release, "release", 0, "release id")
 	cmd.Flags().Int64Var(&opts.Compare, "compare", 0, "an earlier release of the same product to compare with")
@@ -80,9 +64,21 @@ does not exist.`,
 	return cmd
 }
 
-func runConformityReport(cmd *cobra.Command, s *streams, opts *conformityReportOptions) error {
-	ctx := cmd.Context()
-	st, err := opts.store.open(ctx)
+func (o *conformityReportOptions) validate() error {
+	if o.Release <= 0 {
+		return fmt.Errorf("--release: give the id of a release (see GET /api/v1/products/{id}/releases)")
+	}
+	if err := checkOneOf("format", o.Format, "json", "html", "text"); err != nil {
+		return err
+	}
+	if _, err := conformity.LoadCatalog(o.Catalog); err != nil {
+		return fmt.Errorf("--catalog: %w", err)
+	}
+	return nil
+}
+
+func runConformityReport(ctx context.Context, s *streams, opts *conformityReportOptions) error {
+	st, err := opts.Store.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -128,14 +124,12 @@ func runConformityReport(cmd *cobra.Command, s *streams, opts *conformityReportO
 		}
 		return nil
 	default:
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
 		if changes != nil {
-			return enc.Encode(struct {
+			return writeJSON(s.out, struct {
 				*conformity.Report
 				Changes []conformity.Change `json:"changes"`
 			}{rep, changes})
 		}
-		return enc.Encode(rep)
+		return writeJSON(s.out, rep)
 	}
 }

@@ -2,11 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +26,7 @@ func newCSAFCmd(s *streams) *cobra.Command {
 	return cmd
 }
 
-func newCSAFValidateCmd(s *streams, run func(context.Context, *csafValidateOptions) error) *cobra.Command {
+func newCSAFValidateCmd(s *streams, runF func(context.Context, *csafValidateOptions) error) *cobra.Command {
 	opts := &csafValidateOptions{}
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
@@ -44,20 +41,15 @@ Exit status: 0 when every file is valid, 1 when any is not, 2 on a usage or
 I/O error (unreadable file, not JSON).`,
 		Example: `  rampart csaf validate advisory.json
   rampart csaf validate --format json white/2026/*.json`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			if opts.Format != "text" && opts.Format != "json" {
-				return fmt.Errorf("--format %q: want text or json", opts.Format)
-			}
-			if run != nil {
-				return run(cmd.Context(), opts)
-			}
-			return runCSAFValidate(s, opts)
-		},
+		Args: minArgs(&opts.Files),
+		RunE: runE(s, opts, runF, runCSAFValidate),
 	}
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text or json")
 	return cmd
+}
+
+func (o *csafValidateOptions) validate() error {
+	return checkOneOf("format", o.Format, "text", "json")
 }
 
 type csafFileResult struct {
@@ -66,10 +58,10 @@ type csafFileResult struct {
 	Failures []csaf.Failure `json:"failures"`
 }
 
-func runCSAFValidate(s *streams, opts *csafValidateOptions) error {
+func runCSAFValidate(_ context.Context, s *streams, opts *csafValidateOptions) error {
 	var docs []csafFileResult
 	for _, f := range opts.Files {
-		data, err := readLimited(f, csaf.MaxDocumentSize)
+		data, err := readInput(f, csaf.MaxDocumentSize)
 		if err != nil {
 			return err
 		}
@@ -84,9 +76,7 @@ func runCSAFValidate(s *streams, opts *csafValidateOptions) error {
 		allValid = allValid && d.Valid
 	}
 	if opts.Format == "json" {
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"documents": docs}); err != nil {
+		if err := writeJSON(s.out, map[string]any{"documents": docs}); err != nil {
 			return err
 		}
 	} else {
@@ -112,21 +102,4 @@ func pointerOrRoot(p string) string {
 		return "/"
 	}
 	return p
-}
-
-// readLimited reads a whole file, refusing files over max bytes.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s: over the %d-byte limit", path, max)
-	}
-	return data, nil
 }

@@ -30,7 +30,7 @@ inventoried, ELF binaries are checked for hardening, and accounts, secrets,
 boot services and permissions are checked. Components are identified for the SBOM.`,
 		Example: "  rampart firmware analyze router.bin --format table\n  rampart firmware diff v1.bin v2.bin --fail-on high",
 	}
-	cmd.AddCommand(newFirmwareAnalyzeCmd(s, nil), newFirmwareDiffCmd(s, nil), newFirmwareInventoryCmd(s))
+	cmd.AddCommand(newFirmwareAnalyzeCmd(s, nil), newFirmwareDiffCmd(s, nil), newFirmwareInventoryCmd(s, nil))
 	return cmd
 }
 
@@ -43,7 +43,7 @@ type firmwareAnalyzeOptions struct {
 
 var firmwareFormats = []string{"table", "json", "sarif", "cyclonedx"}
 
-func newFirmwareAnalyzeCmd(s *streams, run func(context.Context, *firmwareAnalyzeOptions) error) *cobra.Command {
+func newFirmwareAnalyzeCmd(s *streams, runF func(context.Context, *firmwareAnalyzeOptions) error) *cobra.Command {
 	opts := &firmwareAnalyzeOptions{}
 	cmd := &cobra.Command{
 		Use:   "analyze IMAGE",
@@ -58,24 +58,22 @@ no known layer.`,
 		Example: "  rampart firmware analyze router.bin\n" +
 			"  rampart firmware analyze openwrt-squashfs-sysupgrade.bin --format json --fail-on high\n" +
 			"  rampart firmware analyze camera.img --format cyclonedx > camera.cdx.json",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Image = args[0]
-			if !contains(firmwareFormats, opts.Format) {
-				return fmt.Errorf("--format %q: want one of %s", opts.Format, strings.Join(firmwareFormats, ", "))
-			}
-			if _, err := parseFailOn(opts.FailOn); err != nil {
-				return err
-			}
-			if run != nil {
-				return run(cmd.Context(), opts)
-			}
-			return runFirmwareAnalyze(cmd.Context(), s, opts)
-		},
+		Args: exactArgs(&opts.Image),
+		RunE: runE(s, opts, runF, runFirmwareAnalyze),
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json, sarif or cyclonedx")
 	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an issue of this severity or higher exists: critical, high, medium, low, info")
 	return cmd
+}
+
+func (o *firmwareAnalyzeOptions) validate() error {
+	if err := checkOneOf("format", o.Format, firmwareFormats...); err != nil {
+		return err
+	}
+	if _, err := parseFailOn(o.FailOn); err != nil {
+		return err
+	}
+	return nil
 }
 
 func parseFailOn(s string) (findings.Severity, error) {
@@ -131,10 +129,7 @@ func runFirmwareAnalyze(ctx context.Context, s *streams, opts *firmwareAnalyzeOp
 	}
 	switch opts.Format {
 	case "json":
-		enc := json.NewEncoder(s.out)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := writeJSONUnescaped(s.out, res); err != nil {
 			return err
 		}
 	case "sarif":
@@ -219,7 +214,7 @@ type firmwareDiffOptions struct {
 	FailOn   string
 }
 
-func newFirmwareDiffCmd(s *streams, run func(context.Context, *firmwareDiffOptions) error) *cobra.Command {
+func newFirmwareDiffCmd(s *streams, runF func(context.Context, *firmwareDiffOptions) error) *cobra.Command {
 	opts := &firmwareDiffOptions{}
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW",
@@ -231,24 +226,22 @@ hardening, and new, changed or removed components. --format json prints
 With --fail-on, exit 1 when a change that makes things worse is at or above
 that severity (a CI gate between releases); exit 2 when an image is unreadable.`,
 		Example: "  rampart firmware diff v1.2.bin v1.3.bin\n  rampart firmware diff old.img new.img --format json --fail-on medium",
-		Args:    cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Old, opts.New = args[0], args[1]
-			if opts.Format != "table" && opts.Format != "json" {
-				return fmt.Errorf("--format %q: want table or json", opts.Format)
-			}
-			if _, err := parseFailOn(opts.FailOn); err != nil {
-				return err
-			}
-			if run != nil {
-				return run(cmd.Context(), opts)
-			}
-			return runFirmwareDiff(cmd.Context(), s, opts)
-		},
+		Args:    exactArgs(&opts.Old, &opts.New),
+		RunE:    runE(s, opts, runF, runFirmwareDiff),
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
 	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a worsening change of this severity or higher exists")
 	return cmd
+}
+
+func (o *firmwareDiffOptions) validate() error {
+	if err := checkOneOf("format", o.Format, "table", "json"); err != nil {
+		return err
+	}
+	if _, err := parseFailOn(o.FailOn); err != nil {
+		return err
+	}
+	return nil
 }
 
 func runFirmwareDiff(ctx context.Context, s *streams, opts *firmwareDiffOptions) error {
@@ -262,10 +255,7 @@ func runFirmwareDiff(ctx context.Context, s *streams, opts *firmwareDiffOptions)
 	}
 	d := firmware.Diff(oldRes, newRes)
 	if opts.Format == "json" {
-		enc := json.NewEncoder(s.out)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(d); err != nil {
+		if err := writeJSONUnescaped(s.out, d); err != nil {
 			return err
 		}
 	} else {
@@ -286,25 +276,33 @@ func runFirmwareDiff(ctx context.Context, s *streams, opts *firmwareDiffOptions)
 	return nil
 }
 
-func newFirmwareInventoryCmd(s *streams) *cobra.Command {
+// firmwareInventoryOptions are the parsed options of `rampart firmware inventory`.
+type firmwareInventoryOptions struct {
+	Image string
+}
+
+func newFirmwareInventoryCmd(s *streams, runF func(context.Context, *firmwareInventoryOptions) error) *cobra.Command {
+	opts := &firmwareInventoryOptions{}
 	return &cobra.Command{
 		Use:     "inventory IMAGE",
 		Short:   "List every file of a firmware image (NDJSON: path, kind, mode, owner, size, sha256)",
 		Example: "  rampart firmware inventory router.bin | jq -r 'select(.mode|test(\"^[4-7]\")) | .path'",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := analyzeFile(cmd.Context(), s, args[0])
-			if err != nil {
-				return err
-			}
-			enc := json.NewEncoder(s.out)
-			enc.SetEscapeHTML(false)
-			for _, f := range res.Files {
-				if err := enc.Encode(f); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+		Args:    exactArgs(&opts.Image),
+		RunE:    runE(s, opts, runF, runFirmwareInventory),
 	}
+}
+
+func runFirmwareInventory(ctx context.Context, s *streams, opts *firmwareInventoryOptions) error {
+	res, err := analyzeFile(ctx, s, opts.Image)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(s.out)
+	enc.SetEscapeHTML(false)
+	for _, f := range res.Files {
+		if err := enc.Encode(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }

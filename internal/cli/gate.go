@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/sbom"
 	"github.com/rampart-security/rampart/internal/scanners"
@@ -41,7 +44,7 @@ type gateOptions struct {
 
 var gateFormats = []string{"text", "json", "sarif", "junit"}
 
-func newGateCmd(s *streams, run func(context.Context, *gateOptions) error) *cobra.Command {
+func newGateCmd(s *streams, runF func(context.Context, *gateOptions) error) *cobra.Command {
 	opts := &gateOptions{Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "gate",
@@ -67,21 +70,7 @@ Exit codes: 0 the gate passed, 1 a violation or an expired exception,
   rampart gate --sbom bom.cdx.json --vulndb osv/ --exceptions exceptions.yaml --approved approved.yaml --format sarif -o gate.sarif
   rampart gate --threatmodel threatmodel.yaml --firmware fw-analysis.json --format junit -o gate.xml`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !slices.Contains(gateFormats, opts.Format) {
-				return fmt.Errorf("--format %q: want one of %s", opts.Format, strings.Join(gateFormats, ", "))
-			}
-			if len(opts.VulnDB) > 0 && opts.Data != "" {
-				return errors.New("--vulndb and --data are alternatives: give one")
-			}
-			if opts.SBOM == "" && len(opts.Scans) == 0 && opts.ThreatModel == "" && opts.Firmware == "" {
-				return errors.New("nothing to judge: give --sbom, --scan, --threatmodel or --firmware")
-			}
-			if run != nil {
-				return run(cmd.Context(), opts)
-			}
-			return runGate(cmd.Context(), s, opts)
-		},
+		RunE: runE(s, opts, runF, runGate),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Policy, "policy", "", "policy file or folder of *.yaml files (default: the built-in default policy)")
@@ -99,7 +88,30 @@ Exit codes: 0 the gate passed, 1 a violation or an expired exception,
 	return cmd
 }
 
+func (o *gateOptions) validate() error {
+	if err := checkOneOf("format", o.Format, gateFormats...); err != nil {
+		return err
+	}
+	if len(o.VulnDB) > 0 && o.Data != "" {
+		return errors.New("--vulndb and --data are alternatives: give one")
+	}
+	if o.SBOM == "" && len(o.Scans) == 0 && o.ThreatModel == "" && o.Firmware == "" {
+		return errors.New("nothing to judge: give --sbom, --scan, --threatmodel or --firmware")
+	}
+	return nil
+}
+
+// gateGCPercent is the garbage collector's target while the gate runs
+// (unless GOGC is set): a short-lived process that decodes tens of
+// megabytes into a few hundred thousand small objects spends a fifth of
+// its CPU in the collector at the default 100; 200 cuts that by about half
+// for about 20% more peak memory (docs/performance.md, "Policy gates").
+const gateGCPercent = 200
+
 func runGate(ctx context.Context, s *streams, opts *gateOptions) error {
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(gateGCPercent))
+	}
 	var (
 		pol *policy.Policy
 		err error
@@ -130,17 +142,11 @@ func runGate(ctx context.Context, s *streams, opts *gateOptions) error {
 		}
 	}
 	g := &gateInputs{opts: opts, approved: approved}
-	in := &policy.Input{Sources: map[string]string{}}
-	if err := g.add(ctx, in, opts.SBOM, opts.Scans, opts.ThreatModel, opts.Firmware); err != nil {
+	in, base, err := g.load(ctx)
+	if err != nil {
 		return err
 	}
-	if len(opts.Baselines) > 0 {
-		base := &policy.Input{}
-		for _, b := range opts.Baselines {
-			if err := g.addAny(ctx, base, b); err != nil {
-				return fmt.Errorf("--baseline %s: %w", b, err)
-			}
-		}
+	if base != nil {
 		policy.NewBaseline(base).Apply(in)
 	}
 	if approved != nil {
@@ -153,23 +159,17 @@ func runGate(ctx context.Context, s *streams, opts *gateOptions) error {
 	if err != nil {
 		return err
 	}
-	w, closeOut, err := output(s, opts.Output)
-	if err != nil {
-		return err
-	}
-	switch opts.Format {
-	case "json":
-		err = policy.WriteJSON(w, rep)
-	case "sarif":
-		err = policy.WriteSARIF(w, rep, Version)
-	case "junit":
-		err = policy.WriteJUnit(w, rep)
-	default:
-		err = policy.WriteText(w, rep)
-	}
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
+	err = writeTo(s, opts.Output, func(w io.Writer) error {
+		switch opts.Format {
+		case "json":
+			return policy.WriteJSON(w, rep)
+		case "sarif":
+			return policy.WriteSARIF(w, rep, Version)
+		case "junit":
+			return policy.WriteJUnit(w, rep)
+		}
+		return policy.WriteText(w, rep)
+	})
 	if err != nil {
 		return err
 	}
@@ -192,32 +192,93 @@ func hasRulesOn(p *policy.Policy, on string) bool {
 type gateInputs struct {
 	opts     *gateOptions
 	approved *policy.Approved
+	mu       sync.Mutex // guards advs and loaded
 	advs     []vuln.Advisory
 	loaded   bool
 }
 
-func (g *gateInputs) add(ctx context.Context, in *policy.Input, sbomPath string, scans []string, tm, fw string) error {
-	if sbomPath != "" {
-		if err := g.addSBOM(ctx, in, sbomPath); err != nil {
-			return err
+// load reads every input file and baseline concurrently, each into its
+// own partial input, and merges them in command-line order (SBOM, scans,
+// threat model, firmware; baselines in order), so the result and the
+// error reported (the first failing file in that order) do not depend on
+// which file finished first. base is nil without --baseline.
+func (g *gateInputs) load(ctx context.Context) (in, base *policy.Input, err error) {
+	type job struct {
+		in   policy.Input
+		err  error
+		base bool
+		run  func(in *policy.Input) error
+	}
+	var jobs []*job
+	add := func(run func(in *policy.Input) error) {
+		jobs = append(jobs, &job{in: policy.Input{Sources: map[string]string{}}, run: run})
+	}
+	o := g.opts
+	if o.SBOM != "" {
+		add(func(in *policy.Input) error { return g.addSBOM(ctx, in, o.SBOM) })
+	}
+	for _, p := range o.Scans {
+		add(func(in *policy.Input) error { return g.addScan(in, p, nil) })
+	}
+	if o.ThreatModel != "" {
+		add(func(in *policy.Input) error { return g.addThreatModel(in, o.ThreatModel, nil) })
+	}
+	if o.Firmware != "" {
+		add(func(in *policy.Input) error { return g.addFirmware(in, o.Firmware, nil) })
+	}
+	for _, b := range o.Baselines {
+		add(func(in *policy.Input) error {
+			if err := g.addAny(ctx, in, b); err != nil {
+				return fmt.Errorf("--baseline %s: %w", b, err)
+			}
+			return nil
+		})
+		jobs[len(jobs)-1].base = true
+	}
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Go(func() { j.err = j.run(&j.in) })
+	}
+	wg.Wait()
+	in = &policy.Input{Sources: map[string]string{}}
+	if len(o.Baselines) > 0 {
+		base = &policy.Input{}
+	}
+	for _, j := range jobs {
+		if j.err != nil {
+			return nil, nil, j.err
+		}
+		dst := in
+		if j.base {
+			dst = base
+		}
+		mergeInput(dst, &j.in)
+	}
+	return in, base, nil
+}
+
+// mergeInput appends src's subjects to dst, as if the files had been read
+// one after the other: a later input's sources replace an earlier one's,
+// and the first input naming the release names it.
+func mergeInput(dst, src *policy.Input) {
+	dst.Components = append(dst.Components, src.Components...)
+	dst.Vulns = append(dst.Vulns, src.Vulns...)
+	if dst.Findings == nil {
+		dst.Findings = src.Findings
+	} else {
+		dst.Findings = append(dst.Findings, src.Findings...)
+	}
+	dst.Threats = append(dst.Threats, src.Threats...)
+	dst.Firmware = append(dst.Firmware, src.Firmware...)
+	dst.Binaries = append(dst.Binaries, src.Binaries...)
+	if dst.Sources != nil {
+		for k, v := range src.Sources {
+			dst.Sources[k] = v
 		}
 	}
-	for _, p := range scans {
-		if err := g.addScan(in, p, nil); err != nil {
-			return err
-		}
+	if dst.Release.Product == "" {
+		dst.Release.Product, dst.Release.Version = src.Release.Product, src.Release.Version
 	}
-	if tm != "" {
-		if err := g.addThreatModel(in, tm, nil); err != nil {
-			return err
-		}
-	}
-	if fw != "" {
-		if err := g.addFirmware(in, fw, nil); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // addAny detects what a baseline file is: an SBOM, a scanner report, a
@@ -242,22 +303,6 @@ func (g *gateInputs) addAny(ctx context.Context, in *policy.Input, path string) 
 		return nil
 	}
 	return fmt.Errorf("%s: not an SBOM, a scanner report, a firmware analysis or a threat model", path)
-}
-
-func readInput(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
-	}
-	return data, nil
 }
 
 func (g *gateInputs) addSBOM(ctx context.Context, in *policy.Input, path string) error {
@@ -289,41 +334,64 @@ func (g *gateInputs) addSBOMData(ctx context.Context, in *policy.Input, path str
 	if len(g.opts.VulnDB) == 0 && g.opts.Data == "" {
 		return nil
 	}
-	if !g.loaded || g.opts.Data != "" {
-		mo := &matchOptions{VulnDB: g.opts.VulnDB, Data: g.opts.Data}
-		advs, err := loadAdvisories(ctx, mo, comps)
-		if err != nil {
-			return err
-		}
-		g.advs, g.loaded = advs, true
+	advs, err := g.advisories(ctx, comps)
+	if err != nil {
+		return err
 	}
-	matches := vuln.NewMatcher(g.advs, vuln.MatcherOptions{}).Match(comps, nil)
+	matches := vuln.NewMatcher(advs, vuln.MatcherOptions{}).Match(comps, nil)
 	in.Vulns = append(in.Vulns, policy.FromMatches(matches, g.approved)...)
 	return nil
 }
 
-func (g *gateInputs) addScan(in *policy.Input, path string, data []byte) error {
-	var r io.Reader
-	if data != nil {
-		r = bytes.NewReader(data)
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
+// advisories returns the advisories to match comps against: the --vulndb
+// files, loaded once for every SBOM, or those of the --data store indexed
+// under comps. SBOMs are read concurrently; the lock makes them load the
+// files once and open the store one at a time.
+func (g *gateInputs) advisories(ctx context.Context, comps []inventory.Component) ([]vuln.Advisory, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.loaded && g.opts.Data == "" {
+		return g.advs, nil
 	}
+	mo := &matchOptions{VulnDB: g.opts.VulnDB, Data: g.opts.Data}
+	advs, err := loadAdvisories(ctx, mo, comps)
+	if err != nil {
+		return nil, err
+	}
+	g.advs, g.loaded = advs, true
+	return advs, nil
+}
+
+func (g *gateInputs) addScan(in *policy.Input, path string, data []byte) error {
+	r, done, err := openInput(path, data)
+	if err != nil {
+		return err
+	}
+	defer done()
 	br := bufio.NewReaderSize(r, scanners.HeadSize)
 	format, err := scanners.Choose(br, path, "")
 	if err != nil {
 		return err
 	}
+	// Findings are collected in fixed-size chunks and copied once, rather
+	// than appended to one slice that is copied each time it doubles.
+	const chunk = 4096
+	var chunks [][]policy.Finding
+	n := 0
 	if err := format.Parse(br, path, func(f findings.Finding) error {
-		in.Findings = append(in.Findings, policy.FromFinding(&f, format.Name))
+		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == chunk {
+			chunks = append(chunks, make([]policy.Finding, 0, chunk))
+		}
+		c := &chunks[len(chunks)-1]
+		*c = append(*c, policy.FromFinding(&f, format.Name))
+		n++
 		return nil
 	}); err != nil {
 		return fmt.Errorf("%s report: %w", format.Name, err)
+	}
+	in.Findings = slices.Grow(in.Findings, n)
+	for _, c := range chunks {
+		in.Findings = append(in.Findings, c...)
 	}
 	return nil
 }
@@ -353,17 +421,11 @@ func (g *gateInputs) addThreatModel(in *policy.Input, path string, data []byte) 
 }
 
 func (g *gateInputs) addFirmware(in *policy.Input, path string, data []byte) error {
-	var r io.Reader
-	if data != nil {
-		r = bytes.NewReader(data)
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
+	r, done, err := openInput(path, data)
+	if err != nil {
+		return err
 	}
+	defer done()
 	issues, bins, err := policy.ParseFirmware(r, path)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,24 +22,36 @@ import (
 	"github.com/rampart-security/rampart/internal/store"
 )
 
-// incidentOptions are the parsed options of the incident commands.
-type incidentOptions struct {
+// incidentFlags are the flags every incident command takes.
+type incidentFlags struct {
 	Store    storeFlags
-	Product  int64
-	Phase    string
-	Drill    bool
-	JSON     bool
-	FailLate bool
-	ID       int64
-	Kind     string
-	Format   string
 	TimeZone string
+
+	loc *time.Location // TimeZone loaded by validation
 }
 
-func newIncidentCmd(s *streams, run func(context.Context, string, *incidentOptions) error) *cobra.Command {
-	if run == nil {
-		run = func(ctx context.Context, verb string, o *incidentOptions) error { return runIncident(ctx, s, verb, o) }
+func (f *incidentFlags) register(c *cobra.Command) {
+	f.Store.register(c)
+	c.Flags().StringVar(&f.TimeZone, "timezone", "UTC", "the manufacturer's legal time zone, in which 14 days and one month are counted (e.g. Europe/Berlin)")
+}
+
+func (f *incidentFlags) loadLocation() error {
+	loc, err := time.LoadLocation(f.TimeZone)
+	if err != nil {
+		return fmt.Errorf("--timezone %q: %w", f.TimeZone, err)
 	}
+	f.loc = loc
+	return nil
+}
+
+// with opens the store and runs fn with the incident service over it.
+func (f *incidentFlags) with(ctx context.Context, fn func(*store.Store, *incident.Service) error) error {
+	return f.Store.with(ctx, func(st *store.Store) error {
+		return fn(st, incident.New(st, time.Now, incident.Options{Location: f.loc}))
+	})
+}
+
+func newIncidentCmd(s *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "incident",
 		Short: "Incidents and their EU Cyber Resilience Act report clocks",
@@ -52,12 +63,23 @@ becoming aware, final report 14 days after a corrective measure is available
   rampart incident show 7
   rampart incident report 7 early_warning --format markdown`,
 	}
-	add := func(c *cobra.Command, o *incidentOptions) {
-		o.Store.register(c)
-		c.Flags().StringVar(&o.TimeZone, "timezone", "UTC", "the manufacturer's legal time zone, in which 14 days and one month are counted (e.g. Europe/Berlin)")
-	}
-	lo := &incidentOptions{}
-	list := &cobra.Command{
+	cmd.AddCommand(newIncidentListCmd(s, nil), newIncidentShowCmd(s, nil), newIncidentReportCmd(s, nil))
+	return cmd
+}
+
+// incidentListOptions are the parsed options of `rampart incident list`.
+type incidentListOptions struct {
+	incidentFlags
+	Product  int64
+	Phase    string
+	Drill    bool
+	JSON     bool
+	FailLate bool
+}
+
+func newIncidentListCmd(s *streams, runF func(context.Context, *incidentListOptions) error) *cobra.Command {
+	opts := &incidentListOptions{}
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List incidents with the status of each report",
 		Long: `List incidents, newest awareness first, with each report's due time and status
@@ -67,65 +89,154 @@ real (not drill) incident has a late report: run it from cron to be warned.`,
   rampart incident list --product 3 --json
   rampart incident list --fail-on-late`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if lo.Phase != "" && !validPhase(lo.Phase) {
-				return fmt.Errorf("--phase %q: must be one of detection, containment, eradication, recovery, closed", lo.Phase)
-			}
-			return run(cmd.Context(), "list", lo)
-		},
+		RunE: runE(s, opts, runF, runIncidentList),
 	}
-	add(list, lo)
-	list.Flags().Int64Var(&lo.Product, "product", 0, "only incidents affecting this product id")
-	list.Flags().StringVar(&lo.Phase, "phase", "", "only incidents in this phase")
-	list.Flags().BoolVar(&lo.Drill, "drill", false, "list drills instead of real incidents")
-	list.Flags().BoolVar(&lo.JSON, "json", false, "print JSON")
-	list.Flags().BoolVar(&lo.FailLate, "fail-on-late", false, "exit 1 when a report of a real incident is late")
+	opts.register(cmd)
+	cmd.Flags().Int64Var(&opts.Product, "product", 0, "only incidents affecting this product id")
+	cmd.Flags().StringVar(&opts.Phase, "phase", "", "only incidents in this phase")
+	cmd.Flags().BoolVar(&opts.Drill, "drill", false, "list drills instead of real incidents")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.FailLate, "fail-on-late", false, "exit 1 when a report of a real incident is late")
+	return cmd
+}
 
-	so := &incidentOptions{}
-	show := &cobra.Command{
+func (o *incidentListOptions) validate() error {
+	if o.Phase != "" && !validPhase(o.Phase) {
+		return fmt.Errorf("--phase %q: must be one of detection, containment, eradication, recovery, closed", o.Phase)
+	}
+	return o.loadLocation()
+}
+
+func runIncidentList(ctx context.Context, s *streams, opts *incidentListOptions) error {
+	return opts.with(ctx, func(_ *store.Store, svc *incident.Service) error {
+		drill := opts.Drill
+		list, err := svc.List(ctx, incident.Filter{Product: opts.Product, Phase: incident.Phase(opts.Phase), Drill: &drill, Limit: 500})
+		if err != nil {
+			return err
+		}
+		if opts.JSON {
+			if err := writeJSON(s.out, list); err != nil {
+				return err
+			}
+		} else {
+			printIncidents(s.out, list)
+		}
+		if !opts.FailLate {
+			return nil
+		}
+		var late []string
+		for _, inc := range list {
+			for _, r := range inc.Reports {
+				if !inc.Drill && r.Status == incident.StatusLate && r.Submission == nil {
+					late = append(late, fmt.Sprintf("incident %d %s", inc.ID, r.Kind))
+				}
+			}
+		}
+		if len(late) > 0 {
+			return failuref("late reports not yet submitted: %s", strings.Join(late, ", "))
+		}
+		return nil
+	})
+}
+
+// incidentShowOptions are the parsed options of `rampart incident show`.
+type incidentShowOptions struct {
+	incidentFlags
+	ID   int64
+	JSON bool
+
+	idArg string // the ID argument as given
+}
+
+func newIncidentShowCmd(s *streams, runF func(context.Context, *incidentShowOptions) error) *cobra.Command {
+	opts := &incidentShowOptions{}
+	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show an incident: clocks, tasks and timeline",
 		Example: `  rampart incident show 7
   rampart incident show 7 --json`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			so.ID = id
-			return run(cmd.Context(), "show", so)
-		},
+		Args: exactArgs(&opts.idArg),
+		RunE: runE(s, opts, runF, runIncidentShow),
 	}
-	add(show, so)
-	show.Flags().BoolVar(&so.JSON, "json", false, "print JSON")
+	opts.register(cmd)
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	return cmd
+}
 
-	ro := &incidentOptions{}
-	report := &cobra.Command{
+func (o *incidentShowOptions) validate() error {
+	id, err := parseID(o.idArg)
+	if err != nil {
+		return err
+	}
+	o.ID = id
+	return o.loadLocation()
+}
+
+func runIncidentShow(ctx context.Context, s *streams, opts *incidentShowOptions) error {
+	return opts.with(ctx, func(_ *store.Store, svc *incident.Service) error {
+		inc, err := svc.Get(ctx, opts.ID)
+		if err != nil {
+			return err
+		}
+		if opts.JSON {
+			return writeJSON(s.out, inc)
+		}
+		printIncident(s.out, inc, opts.loc)
+		return nil
+	})
+}
+
+// incidentReportOptions are the parsed options of `rampart incident report`.
+type incidentReportOptions struct {
+	incidentFlags
+	ID     int64
+	Kind   string
+	Format string
+
+	idArg string // the ID argument as given
+}
+
+func newIncidentReportCmd(s *streams, runF func(context.Context, *incidentReportOptions) error) *cobra.Command {
+	opts := &incidentReportOptions{}
+	cmd := &cobra.Command{
 		Use:   "report ID early_warning|notification|final_report",
 		Short: "Print an Art. 14 report package (ENISA single reporting platform fields)",
 		Example: `  rampart incident report 7 early_warning --format markdown
   rampart incident report 7 final_report --format json > final.json`,
-		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			if _, err := incident.ParseReportKind(args[1]); err != nil {
-				return err
-			}
-			if ro.Format != "json" && ro.Format != "markdown" {
-				return fmt.Errorf("--format %q: must be json or markdown", ro.Format)
-			}
-			ro.ID, ro.Kind = id, args[1]
-			return run(cmd.Context(), "report", ro)
-		},
+		Args: exactArgs(&opts.idArg, &opts.Kind),
+		RunE: runE(s, opts, runF, runIncidentReport),
 	}
-	add(report, ro)
-	report.Flags().StringVar(&ro.Format, "format", "markdown", "json or markdown")
-	cmd.AddCommand(list, show, report)
+	opts.register(cmd)
+	cmd.Flags().StringVar(&opts.Format, "format", "markdown", "json or markdown")
 	return cmd
+}
+
+func (o *incidentReportOptions) validate() error {
+	id, err := parseID(o.idArg)
+	if err != nil {
+		return err
+	}
+	if _, err := incident.ParseReportKind(o.Kind); err != nil {
+		return err
+	}
+	if err := checkOneOf("format", o.Format, "json", "markdown"); err != nil {
+		return err
+	}
+	o.ID = id
+	return o.loadLocation()
+}
+
+func runIncidentReport(ctx context.Context, s *streams, opts *incidentReportOptions) error {
+	return opts.with(ctx, func(st *store.Store, svc *incident.Service) error {
+		pkg, err := svc.Report(ctx, st, opts.ID, opts.Kind)
+		if err != nil {
+			return err
+		}
+		if opts.Format == "json" {
+			return writeJSON(s.out, pkg)
+		}
+		return incident.WriteMarkdown(s.out, pkg)
+	})
 }
 
 func validPhase(p string) bool {
@@ -145,75 +256,7 @@ func parseID(s string) (int64, error) {
 	return id, nil
 }
 
-func runIncident(ctx context.Context, s *streams, verb string, o *incidentOptions) error {
-	loc, err := time.LoadLocation(o.TimeZone)
-	if err != nil {
-		return fmt.Errorf("--timezone %q: %w", o.TimeZone, err)
-	}
-	st, err := o.Store.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc := incident.New(st, time.Now, incident.Options{Location: loc})
-	switch verb {
-	case "list":
-		drill := o.Drill
-		list, err := svc.List(ctx, incident.Filter{Product: o.Product, Phase: incident.Phase(o.Phase), Drill: &drill, Limit: 500})
-		if err != nil {
-			return err
-		}
-		if o.JSON {
-			if err := writeJSON(s.out, list); err != nil {
-				return err
-			}
-		} else {
-			printIncidents(s.out, list)
-		}
-		if o.FailLate {
-			var late []string
-			for _, inc := range list {
-				for _, r := range inc.Reports {
-					if !inc.Drill && r.Status == incident.StatusLate && r.Submission == nil {
-						late = append(late, fmt.Sprintf("incident %d %s", inc.ID, r.Kind))
-					}
-				}
-			}
-			if len(late) > 0 {
-				return failuref("late reports not yet submitted: %s", strings.Join(late, ", "))
-			}
-		}
-		return nil
-	case "show":
-		inc, err := svc.Get(ctx, o.ID)
-		if err != nil {
-			return err
-		}
-		if o.JSON {
-			return writeJSON(s.out, inc)
-		}
-		printIncident(s.out, inc, loc)
-		return nil
-	case "report":
-		pkg, err := svc.Report(ctx, st, o.ID, o.Kind)
-		if err != nil {
-			return err
-		}
-		if o.Format == "json" {
-			return writeJSON(s.out, pkg)
-		}
-		return incident.WriteMarkdown(s.out, pkg)
-	}
-	return fmt.Errorf("unknown incident command %q", verb)
-}
-
 var _ incident.ReportStore = (*store.Store)(nil)
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
 
 func dueText(r incident.Report, loc *time.Location) string {
 	if r.Due == nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -36,7 +35,7 @@ type matchOptions struct {
 
 var matchFormats = []string{"table", "json", "sarif", "cyclonedx-vex", "openvex"}
 
-func newMatchCmd(s *streams, run func(context.Context, *matchOptions) error) *cobra.Command {
+func newMatchCmd(s *streams, runF func(context.Context, *matchOptions) error) *cobra.Command {
 	opts := &matchOptions{}
 	cmd := &cobra.Command{
 		Use:   "match SBOM",
@@ -55,25 +54,8 @@ CISA KEV and EPSS files directly.`,
 		Example: `  rampart match bom.cdx.json --vulndb osv/all.zip --vulndb nvd/ --vulndb kev.json
   rampart match bom.cdx.json --vulndb vulns/ --format json --fail-on high
   rampart match bom.cdx.json --vulndb vulns/ --vex triage.openvex.json --format sarif > rampart.sarif`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.SBOM = args[0]
-			if !contains(matchFormats, opts.Format) {
-				return fmt.Errorf("--format %q: want one of %s", opts.Format, strings.Join(matchFormats, ", "))
-			}
-			if opts.FailOn != "" {
-				if _, ok := failLevel(opts.FailOn); !ok {
-					return fmt.Errorf("--fail-on %q: want critical, high, medium, low or kev", opts.FailOn)
-				}
-			}
-			if len(opts.VulnDB) == 0 && opts.Data == "" {
-				return errors.New("no vulnerability data: give --vulndb PATH (files, folders, zips) or --data DIR")
-			}
-			if run != nil {
-				return run(cmd.Context(), opts)
-			}
-			return runMatch(cmd.Context(), s, opts)
-		},
+		Args: exactArgs(&opts.SBOM),
+		RunE: runE(s, opts, runF, runMatch),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Data, "data", "", "rampart data directory holding the local vulnerability database")
@@ -85,13 +67,19 @@ CISA KEV and EPSS files directly.`,
 	return cmd
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+func (o *matchOptions) validate() error {
+	if err := checkOneOf("format", o.Format, matchFormats...); err != nil {
+		return err
+	}
+	if o.FailOn != "" {
+		if _, ok := failLevel(o.FailOn); !ok {
+			return fmt.Errorf("--fail-on %q: want critical, high, medium, low or kev", o.FailOn)
 		}
 	}
-	return false
+	if len(o.VulnDB) == 0 && o.Data == "" {
+		return errors.New("no vulnerability data: give --vulndb PATH (files, folders, zips) or --data DIR")
+	}
+	return nil
 }
 
 func runMatch(ctx context.Context, s *streams, opts *matchOptions) error {
@@ -168,7 +156,7 @@ func writeMatches(w io.Writer, opts *matchOptions, matches []vuln.Match, now tim
 	case "json":
 		return writeMatchJSON(w, matches)
 	case "sarif":
-		return writeMatchSARIF(w, opts.SBOM, matches)
+		return vuln.WriteSARIF(w, opts.SBOM, Version, matches)
 	case "openvex":
 		return vex.WriteOpenVEX(w, matches, "rampart", now)
 	case "cyclonedx-vex":
@@ -344,148 +332,6 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// SARIF 2.1.0 output, one rule per vulnerability, one result per match,
-// located at the SBOM file (GitHub code scanning requires a location).
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifText struct {
-	Text string `json:"text"`
-}
-
-type sarifRule struct {
-	ID               string         `json:"id"`
-	Name             string         `json:"name,omitempty"`
-	ShortDescription sarifText      `json:"shortDescription"`
-	FullDescription  sarifText      `json:"fullDescription"`
-	HelpURI          string         `json:"helpUri,omitempty"`
-	Help             sarifText      `json:"help"`
-	Properties       map[string]any `json:"properties,omitempty"`
-}
-
-type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
-	Properties          map[string]any    `json:"properties,omitempty"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation sarifPhysical `json:"physicalLocation"`
-}
-
-type sarifPhysical struct {
-	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-	Region           *sarifRegion  `json:"region,omitempty"`
-}
-
-type sarifArtifact struct {
-	URI string `json:"uri"`
-}
-
-type sarifRegion struct {
-	StartLine int `json:"startLine"`
-}
-
-func sarifLevel(l vuln.Level) string {
-	switch l {
-	case vuln.LevelCritical, vuln.LevelHigh:
-		return "error"
-	case vuln.LevelMedium:
-		return "warning"
-	}
-	return "note"
-}
-
-func writeMatchSARIF(w io.Writer, sbomPath string, matches []vuln.Match) error {
-	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "rampart", Version: Version, InformationURI: "https://github.com/rampart-security/rampart", Rules: []sarifRule{}}}, Results: []sarifResult{}}
-	rules := map[string]bool{}
-	for _, m := range openMatches(matches) {
-		a := m.Advisory
-		if !rules[a.ID] {
-			rules[a.ID] = true
-			desc := a.Summary
-			if desc == "" {
-				desc = firstLine(a.Details)
-			}
-			if desc == "" {
-				desc = a.ID
-			}
-			props := map[string]any{"tags": []string{"security", "vulnerability"}}
-			if m.CVSSScore > 0 {
-				props["security-severity"] = fmt.Sprintf("%.1f", m.CVSSScore)
-			}
-			help := a.ID
-			if len(a.Aliases) > 0 {
-				help += " (" + strings.Join(a.Aliases, ", ") + ")"
-			}
-			if a.Details != "" {
-				help += "\n\n" + a.Details
-			}
-			r := sarifRule{ID: a.ID, Name: strings.ReplaceAll(a.ID, "-", ""), ShortDescription: sarifText{shorten(desc, 200)}, FullDescription: sarifText{desc}, Help: sarifText{help}, Properties: props}
-			for _, ref := range a.References {
-				if ref.Type == "ADVISORY" || r.HelpURI == "" {
-					r.HelpURI = ref.URL
-				}
-			}
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, r)
-		}
-		msg := fmt.Sprintf("%s %s is affected by %s (%s", m.Component.Name, m.Component.Version, a.ID, m.Severity)
-		if m.KEV {
-			msg += ", known exploited"
-		}
-		msg += "). " + m.Reason
-		if len(m.FixedVersions) > 0 {
-			msg += ". Fixed in " + strings.Join(m.FixedVersions, ", ") + "."
-		}
-		id := m.Component.PURL
-		if id == "" {
-			id = m.Component.Name + "@" + m.Component.Version
-		}
-		run.Results = append(run.Results, sarifResult{
-			RuleID:              a.ID,
-			Level:               sarifLevel(m.Severity),
-			Message:             sarifText{msg},
-			Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: sbomPath}, Region: &sarifRegion{StartLine: 1}}}},
-			PartialFingerprints: map[string]string{"rampart/v1": a.ID + "|" + id},
-			Properties:          map[string]any{"component": id, "kev": m.KEV, "epss": m.EPSS},
-		})
-	}
-	sort.SliceStable(run.Tool.Driver.Rules, func(i, j int) bool { return run.Tool.Driver.Rules[i].ID < run.Tool.Driver.Rules[j].ID })
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // readSBOMComponents reads the components of a CycloneDX JSON SBOM for

@@ -41,6 +41,32 @@ type streams struct {
 	out, err io.Writer
 }
 
+// validator is implemented by the options of commands that check their
+// flags and arguments: validate runs before anything is opened, and may
+// fill the fields it derives (a parsed time zone, a loaded key pair).
+type validator interface {
+	validate() error
+}
+
+// runE is the RunE of every command: it validates the parsed options (when
+// they implement validator), then calls runF when the caller gave one
+// (tests capture the options that way, without opening anything), else
+// the command's own run with the process streams. See docs/development.md,
+// "Adding a CLI command".
+func runE[O any](s *streams, opts *O, runF func(context.Context, *O) error, run func(context.Context, *streams, *O) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if v, ok := any(opts).(validator); ok {
+			if err := v.validate(); err != nil {
+				return err
+			}
+		}
+		if runF != nil {
+			return runF(cmd.Context(), opts)
+		}
+		return run(cmd.Context(), s, opts)
+	}
+}
+
 // Version is set at build time with -ldflags "-X github.com/rampart-security/rampart/internal/cli.Version=…".
 var Version = "dev"
 
@@ -63,8 +89,8 @@ incident response and signed updates, in one self-hosted binary.`,
 		return fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())
 	})
 	root.AddCommand(
-		newVersionCmd(s),
-		newServeCmd(s),
+		newVersionCmd(s, nil),
+		newServeCmd(s, nil),
 		newUserCmd(s),
 		newTokenCmd(s),
 		newSBOMCmd(s),
@@ -74,7 +100,7 @@ incident response and signed updates, in one self-hosted binary.`,
 		newVulnDBCmd(s),
 		newMatchCmd(s, nil),
 		newUpdatesCmd(s, nil),
-		newIncidentCmd(s, nil),
+		newIncidentCmd(s),
 		newConformityCmd(s),
 		newFirmwareCmd(s),
 		newGateCmd(s, nil),
@@ -100,15 +126,21 @@ func Execute(ctx context.Context, args []string, in io.Reader, out, errw io.Writ
 	return ExitError
 }
 
-func newVersionCmd(s *streams) *cobra.Command {
+// versionOptions are the parsed options of `rampart version` (it has none).
+type versionOptions struct{}
+
+func newVersionCmd(s *streams, runF func(context.Context, *versionOptions) error) *cobra.Command {
+	opts := &versionOptions{}
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the rampart version",
 		Example: "  rampart version",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(s.out, "rampart %s\n", Version)
-			return err
-		},
+		RunE:    runE(s, opts, runF, runVersion),
 	}
+}
+
+func runVersion(_ context.Context, s *streams, _ *versionOptions) error {
+	_, err := fmt.Fprintf(s.out, "rampart %s\n", Version)
+	return err
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +28,7 @@ detected from the content. JSON documents are validated against the official
 schemas. Writes CycloneDX 1.6 JSON and SPDX 2.3 JSON. Imports into a product release.`,
 		Example: "  rampart sbom inspect firmware.cdx.json\n  rampart sbom convert firmware.spdx --to cyclonedx-json -o firmware.cdx.json",
 	}
-	cmd.AddCommand(newSBOMInspectCmd(s, nil), newSBOMConvertCmd(s, nil), newSBOMImportCmd(s))
+	cmd.AddCommand(newSBOMInspectCmd(s, nil), newSBOMConvertCmd(s, nil), newSBOMImportCmd(s, nil))
 	return cmd
 }
 
@@ -37,7 +38,7 @@ type sbomInspectOptions struct {
 	Format string // table or json
 }
 
-func newSBOMInspectCmd(s *streams, runF func(*sbomInspectOptions) error) *cobra.Command {
+func newSBOMInspectCmd(s *streams, runF func(context.Context, *sbomInspectOptions) error) *cobra.Command {
 	opts := &sbomInspectOptions{}
 	cmd := &cobra.Command{
 		Use:   "inspect FILE",
@@ -48,20 +49,15 @@ counts of components, purls, CPEs, licences, hashes and dependency edges.
 FILE may be - for standard input. Exit status 1 means the file is not a valid
 SBOM in a supported format; the message names the file and the field.`,
 		Example: "  rampart sbom inspect bom.cdx.json\n  rampart sbom inspect --format json sbom.spdx | jq .components\n  cat bom.xml | rampart sbom inspect -",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.File = args[0]
-			if opts.Format != "table" && opts.Format != "json" {
-				return fmt.Errorf("--format must be table or json, got %q", opts.Format)
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return runSBOMInspect(s, opts)
-		},
+		Args:    exactArgs(&opts.File),
+		RunE:    runE(s, opts, runF, runSBOMInspect),
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
 	return cmd
+}
+
+func (o *sbomInspectOptions) validate() error {
+	return checkOneOf("format", o.Format, "table", "json")
 }
 
 // sbomSummary is the JSON output of `sbom inspect`.
@@ -150,7 +146,7 @@ func readSBOM(s *streams, file string) (*sbom.Document, error) {
 	return doc, nil
 }
 
-func runSBOMInspect(s *streams, opts *sbomInspectOptions) error {
+func runSBOMInspect(_ context.Context, s *streams, opts *sbomInspectOptions) error {
 	doc, err := readSBOM(s, opts.File)
 	if err != nil {
 		return err
@@ -198,7 +194,7 @@ type sbomConvertOptions struct {
 	Output string // file, or "" / "-" for stdout
 }
 
-func newSBOMConvertCmd(s *streams, runF func(*sbomConvertOptions) error) *cobra.Command {
+func newSBOMConvertCmd(s *streams, runF func(context.Context, *sbomConvertOptions) error) *cobra.Command {
 	opts := &sbomConvertOptions{}
 	cmd := &cobra.Command{
 		Use:   "convert FILE --to cyclonedx-json|spdx-json",
@@ -208,28 +204,22 @@ SPDX 2.3 JSON. Components, versions, purls, CPEs, hashes, licences, suppliers
 and dependency edges are carried over; the output is deterministic and valid
 against the official schema.`,
 		Example: "  rampart sbom convert sbom.spdx --to cyclonedx-json -o bom.cdx.json\n  rampart sbom convert bom.xml --to spdx-json > sbom.spdx.json",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.File = args[0]
-			switch opts.To {
-			case "cyclonedx-json", "spdx-json":
-			case "":
-				return errors.New("--to is required: cyclonedx-json or spdx-json")
-			default:
-				return fmt.Errorf("--to must be cyclonedx-json or spdx-json, got %q", opts.To)
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return runSBOMConvert(s, opts)
-		},
+		Args:    exactArgs(&opts.File),
+		RunE:    runE(s, opts, runF, runSBOMConvert),
 	}
 	cmd.Flags().StringVar(&opts.To, "to", "", "output format: cyclonedx-json or spdx-json")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "output file (default standard output)")
 	return cmd
 }
 
-func runSBOMConvert(s *streams, opts *sbomConvertOptions) error {
+func (o *sbomConvertOptions) validate() error {
+	if o.To == "" {
+		return errors.New("--to is required: cyclonedx-json or spdx-json")
+	}
+	return checkOneOf("to", o.To, "cyclonedx-json", "spdx-json")
+}
+
+func runSBOMConvert(_ context.Context, s *streams, opts *sbomConvertOptions) error {
 	doc, err := readSBOM(s, opts.File)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -149,7 +150,7 @@ func TestSBOMCommandsHaveExamples(t *testing.T) {
 
 func TestSBOMInspectParsesOptions(t *testing.T) {
 	var got *sbomInspectOptions
-	cmd := newSBOMInspectCmd(&streams{}, func(o *sbomInspectOptions) error { got = o; return nil })
+	cmd := newSBOMInspectCmd(&streams{}, func(_ context.Context, o *sbomInspectOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--format", "json", "bom.json"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)

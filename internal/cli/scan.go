@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,7 +25,7 @@ func newScanCmd(s *streams) *cobra.Command {
 The report format is detected from the file's content; --tool overrides it.`,
 		Example: "  rampart scan formats\n  rampart scan parse zap-report.xml --format table",
 	}
-	cmd.AddCommand(newScanParseCmd(s), newScanFormatsCmd(s), newScanImportCmd(s), newScanImportDefectDojoCmd(s, nil))
+	cmd.AddCommand(newScanParseCmd(s, nil), newScanFormatsCmd(s, nil), newScanImportCmd(s, nil), newScanImportDefectDojoCmd(s, nil))
 	return cmd
 }
 
@@ -35,7 +36,7 @@ type scanParseOptions struct {
 	Format string
 }
 
-func newScanParseCmd(s *streams) *cobra.Command {
+func newScanParseCmd(s *streams, runF func(context.Context, *scanParseOptions) error) *cobra.Command {
 	opts := &scanParseOptions{}
 	cmd := &cobra.Command{
 		Use:   "parse FILE",
@@ -48,21 +49,19 @@ Exits 1 when the file is not a valid report of the (detected or given) tool.`,
 			"  rampart scan parse results.sarif --format table\n" +
 			"  rampart scan parse export.csv --tool nessus-csv\n" +
 			"  rampart scan parse huge.nessus --format ndjson | jq -c 'select(.severity==\"critical\")'",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.File = args[0]
-			return runScanParse(s, opts)
-		},
+		Args: exactArgs(&opts.File),
+		RunE: runE(s, opts, runF, runScanParse),
 	}
 	cmd.Flags().StringVar(&opts.Tool, "tool", "", "report format (see 'rampart scan formats'); default: detect from content")
 	cmd.Flags().StringVar(&opts.Format, "format", "json", "output format: json, ndjson or table")
 	return cmd
 }
 
-func runScanParse(s *streams, opts *scanParseOptions) error {
-	if opts.Format != "json" && opts.Format != "table" && opts.Format != "ndjson" {
-		return fmt.Errorf("--format %q: want json, ndjson or table", opts.Format)
-	}
+func (o *scanParseOptions) validate() error {
+	return checkOneOf("format", o.Format, "json", "ndjson", "table")
+}
+
+func runScanParse(_ context.Context, s *streams, opts *scanParseOptions) error {
 	var in io.Reader = s.in
 	name := "standard input"
 	if opts.File != "-" {
@@ -188,19 +187,25 @@ func truncate(s string, n int) string {
 	return s
 }
 
-func newScanFormatsCmd(s *streams) *cobra.Command {
+// scanFormatsOptions are the parsed options of `rampart scan formats` (it has none).
+type scanFormatsOptions struct{}
+
+func newScanFormatsCmd(s *streams, runF func(context.Context, *scanFormatsOptions) error) *cobra.Command {
+	opts := &scanFormatsOptions{}
 	return &cobra.Command{
 		Use:     "formats",
 		Short:   "List supported report formats and how each is detected",
 		Example: "  rampart scan formats",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "NAME\tDESCRIPTION\tDETECTION RULE\n")
-			for _, f := range scanners.Formats() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Description, f.DetectRule)
-			}
-			return tw.Flush()
-		},
+		RunE:    runE(s, opts, runF, runScanFormats),
 	}
+}
+
+func runScanFormats(_ context.Context, s *streams, _ *scanFormatsOptions) error {
+	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "NAME\tDESCRIPTION\tDETECTION RULE\n")
+	for _, f := range scanners.Formats() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Description, f.DetectRule)
+	}
+	return tw.Flush()
 }

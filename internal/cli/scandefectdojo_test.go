@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,7 +10,7 @@ import (
 
 func TestImportDefectDojoOptions(t *testing.T) {
 	var got *importDefectDojoOptions
-	cmd := newScanImportDefectDojoCmd(&streams{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, func(o *importDefectDojoOptions) error { got = o; return nil })
+	cmd := newScanImportDefectDojoCmd(&streams{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, func(_ context.Context, o *importDefectDojoOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"dojo.json", "--product", "Gateway", "--release", "2.4.1"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)

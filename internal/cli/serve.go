@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/rampart-security/rampart/internal/advisory/provider"
 	"github.com/rampart-security/rampart/internal/demo"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/jobs"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server"
@@ -29,42 +32,54 @@ import (
 	"github.com/rampart-security/rampart/internal/updates"
 )
 
+// serveOptions are the parsed options of `rampart serve`.
 type serveOptions struct {
-	sf             storeFlags
-	listen         string
-	demo           bool
-	logFormat      string
-	tlsCert        string
-	tlsKey         string
-	maxUpload      int64
-	publicMetrics  bool
-	selfSigned     bool
-	sessionIdle    time.Duration
-	sessionMax     time.Duration
-	oidcIssuer     string
-	oidcClientID   string
-	oidcRedirect   string
-	oidcScopes     string
-	oidcGroups     string
-	oidcRoleMap    string
-	webhooks       []string
-	maxTokenLife   time.Duration
-	diagramTimeout time.Duration
-	trustedProxies []string
-	oidcLinkEmail  bool
-	smtpURL        string
-	timeZone       string
-	smtpFrom       string
-	publicURL      string
-	publisher      string
-	namespace      string
-	feeds          feedFlags
-	vulndbSync     time.Duration
-	vulndbOffline  bool
+	Store          storeFlags
+	Listen         string
+	Demo           bool
+	LogFormat      string
+	TLSCert        string
+	TLSKey         string
+	MaxUpload      int64
+	PublicMetrics  bool
+	SelfSigned     bool
+	SessionIdle    time.Duration
+	SessionMax     time.Duration
+	OIDCIssuer     string
+	OIDCClientID   string
+	OIDCRedirect   string
+	OIDCScopes     string
+	OIDCGroups     string
+	OIDCRoleMap    string
+	OIDCLinkEmail  bool
+	Webhooks       []string
+	MaxTokenLife   time.Duration
+	DiagramTimeout time.Duration
+	TrustedProxies []string
+	SMTPURL        string
+	SMTPFrom       string
+	TimeZone       string
+	PublicURL      string
+	Publisher      string
+	Namespace      string
+	Feeds          feedFlags
+	VulnDBSync     time.Duration
+	VulnDBOffline  bool
+	MemoryLimit    string
+
+	// Set by validate, from the flags above.
+	vulndbSyncSet bool // --vulndb-sync was given
+	proxies       []netip.Prefix
+	location      *time.Location
+	roleMap       map[string]identity.Role
+	cert          *tls.Certificate // loaded --tls-cert and --tls-key
+	memLimit      int64            // the soft memory limit --memory-limit names (or its default)
+	memFrom       string           // where memLimit came from
 }
 
-func newServeCmd(s *streams) *cobra.Command {
-	var o serveOptions
+func newServeCmd(s *streams, runF func(context.Context, *serveOptions) error) *cobra.Command {
+	o := &serveOptions{}
+	serve := runE(s, o, runF, runServe)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Rampart server (web UI and API)",
@@ -87,207 +102,283 @@ turns downloads off for air-gapped sites.`,
   rampart serve --vulndb-sync 2h --osv-base https://mirror.internal/osv --osv-ecosystem Go --nvd-url https://mirror.internal/nvd/cves/2.0
   rampart serve --vulndb-offline`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, s, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.vulndbSyncSet = cmd.Flags().Changed("vulndb-sync")
+			return serve(cmd, args)
+		},
 	}
-	o.sf.register(cmd)
+	o.Store.register(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
-	f.BoolVar(&o.demo, "demo", false, "seed a demo portfolio and print generated demo credentials")
-	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
-	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
-	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
-	f.Int64Var(&o.maxUpload, "max-upload", 512<<20, "largest accepted upload in bytes")
-	f.BoolVar(&o.publicMetrics, "public-metrics", false, "serve /metrics without authentication (default: admins only; for a scraper use an admin-scoped token or this flag behind a private network)")
-	f.BoolVar(&o.selfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate generated at start (local use; browsers warn)")
-	f.StringVar(&o.oidcIssuer, "oidc-issuer", "", "OpenID Connect issuer URL for single sign-on (client secret from $RAMPART_OIDC_CLIENT_SECRET)")
-	f.StringVar(&o.oidcClientID, "oidc-client-id", "", "OpenID Connect client id")
-	f.StringVar(&o.oidcRedirect, "oidc-redirect-url", "", "public callback URL, https://HOST/login/sso/callback")
-	f.StringVar(&o.oidcScopes, "oidc-scopes", "profile email groups", "scopes to request besides openid")
-	f.StringVar(&o.oidcGroups, "oidc-group-claim", "groups", "ID token claim listing the user's groups")
-	f.BoolVar(&o.oidcLinkEmail, "oidc-link-verified-email", false, "let a first SSO sign-in take over the existing password-less account named by its verified email (default: link by issuer and subject only)")
-	f.StringVar(&o.oidcRoleMap, "oidc-role-map", "", "group-to-role map, e.g. 'sec-team=admin,firmware=editor,qa=viewer' (unmapped users are refused)")
-	f.DurationVar(&o.sessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
-	f.DurationVar(&o.sessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
-	f.DurationVar(&o.diagramTimeout, "diagram-timeout", threatmodel.DefaultRenderTimeout, "longest a threat-model diagram may take to draw (the worker is stopped; the threats table still works)")
-	f.DurationVar(&o.maxTokenLife, "max-token-lifetime", identity.DefaultMaxTokenLifetime, "longest lifetime an API token may be given (every token expires)")
-	f.StringArrayVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable); without it the TCP peer is the client")
-	f.StringVar(&o.smtpURL, "smtp-url", "", "SMTP server for customer notices, smtp://HOST:PORT (STARTTLS required; credentials from $RAMPART_SMTP_USERNAME and $RAMPART_SMTP_PASSWORD)")
-	f.StringVar(&o.timeZone, "timezone", "UTC", "the manufacturer's legal time zone for the incident clocks: 14 days and one month are counted in it, and deadlines are shown in it beside UTC (e.g. Europe/Berlin)")
-	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of customer notices (default security@ the SMTP host)")
-	f.StringVar(&o.publicURL, "public-url", "", "public base URL of this server (https://psirt.example.com); the CSAF provider builds every URL from it (default: the request's scheme and Host)")
-	f.StringVar(&o.publisher, "csaf-publisher", "", "publisher name in CSAF advisories (default: Rampart, or the demo vendor with --demo)")
-	f.StringVar(&o.namespace, "csaf-namespace", "", "publisher namespace URL in CSAF advisories (default: --public-url, or the demo vendor's)")
-	f.DurationVar(&o.vulndbSync, "vulndb-sync", 6*time.Hour, "download changed vulnerability feeds this often, in the background and once across servers sharing the database (0: only on \"Update now\")")
-	f.BoolVar(&o.vulndbOffline, "vulndb-offline", false, "air-gapped site: never download feeds; load data with 'rampart vulndb import' or an offline bundle on the Vulnerability data page")
-	o.feeds.register(cmd)
-	f.StringArrayVar(&o.webhooks, "webhook", nil, "URL that receives every event as signed JSON (repeatable); the HMAC key is read from $RAMPART_WEBHOOK_SECRET")
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.BoolVar(&o.Demo, "demo", false, "seed a demo portfolio and print generated demo credentials")
+	f.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
+	f.StringVar(&o.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	f.Int64Var(&o.MaxUpload, "max-upload", 512<<20, "largest accepted upload in bytes")
+	f.StringVar(&o.MemoryLimit, "memory-limit", "", "soft memory limit of the server (Go runtime), e.g. 512MiB or 2GiB, or off; default: $GOMEMLIMIT when set, else half of the memory available (cgroup limit or RAM), at least 256MiB")
+	f.BoolVar(&o.PublicMetrics, "public-metrics", false, "serve /metrics without authentication (default: admins only; for a scraper use an admin-scoped token or this flag behind a private network)")
+	f.BoolVar(&o.SelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate generated at start (local use; browsers warn)")
+	f.StringVar(&o.OIDCIssuer, "oidc-issuer", "", "OpenID Connect issuer URL for single sign-on (client secret from $RAMPART_OIDC_CLIENT_SECRET)")
+	f.StringVar(&o.OIDCClientID, "oidc-client-id", "", "OpenID Connect client id")
+	f.StringVar(&o.OIDCRedirect, "oidc-redirect-url", "", "public callback URL, https://HOST/login/sso/callback")
+	f.StringVar(&o.OIDCScopes, "oidc-scopes", "profile email groups", "scopes to request besides openid")
+	f.StringVar(&o.OIDCGroups, "oidc-group-claim", "groups", "ID token claim listing the user's groups")
+	f.BoolVar(&o.OIDCLinkEmail, "oidc-link-verified-email", false, "let a first SSO sign-in take over the existing password-less account named by its verified email (default: link by issuer and subject only)")
+	f.StringVar(&o.OIDCRoleMap, "oidc-role-map", "", "group-to-role map, e.g. 'sec-team=admin,firmware=editor,qa=viewer' (unmapped users are refused)")
+	f.DurationVar(&o.SessionIdle, "session-idle", store.SessionIdle, "sign a session out after this long without activity")
+	f.DurationVar(&o.SessionMax, "session-max", store.SessionAbsolute, "sign a session out this long after sign-in, whatever its activity")
+	f.DurationVar(&o.DiagramTimeout, "diagram-timeout", threatmodel.DefaultRenderTimeout, "longest a threat-model diagram may take to draw (the worker is stopped; the threats table still works)")
+	f.DurationVar(&o.MaxTokenLife, "max-token-lifetime", identity.DefaultMaxTokenLifetime, "longest lifetime an API token may be given (every token expires)")
+	f.StringArrayVar(&o.TrustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable); without it the TCP peer is the client")
+	f.StringVar(&o.SMTPURL, "smtp-url", "", "SMTP server for customer notices, smtp://HOST:PORT (STARTTLS required; credentials from $RAMPART_SMTP_USERNAME and $RAMPART_SMTP_PASSWORD)")
+	f.StringVar(&o.TimeZone, "timezone", "UTC", "the manufacturer's legal time zone for the incident clocks: 14 days and one month are counted in it, and deadlines are shown in it beside UTC (e.g. Europe/Berlin)")
+	f.StringVar(&o.SMTPFrom, "smtp-from", "", "sender address of customer notices (default security@ the SMTP host)")
+	f.StringVar(&o.PublicURL, "public-url", "", "public base URL of this server (https://psirt.example.com); the CSAF provider builds every URL from it (default: the request's scheme and Host)")
+	f.StringVar(&o.Publisher, "csaf-publisher", "", "publisher name in CSAF advisories (default: Rampart, or the demo vendor with --demo)")
+	f.StringVar(&o.Namespace, "csaf-namespace", "", "publisher namespace URL in CSAF advisories (default: --public-url, or the demo vendor's)")
+	f.DurationVar(&o.VulnDBSync, "vulndb-sync", 6*time.Hour, "download changed vulnerability feeds this often, in the background and once across servers sharing the database (0: only on \"Update now\")")
+	f.BoolVar(&o.VulnDBOffline, "vulndb-offline", false, "air-gapped site: never download feeds; load data with 'rampart vulndb import' or an offline bundle on the Vulnerability data page")
+	o.Feeds.register(cmd)
+	f.StringArrayVar(&o.Webhooks, "webhook", nil, "URL that receives every event as signed JSON (repeatable); the HMAC key is read from $RAMPART_WEBHOOK_SECRET")
 	return cmd
 }
 
-func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
-	ctx := cmd.Context()
-	var log *slog.Logger
-	switch o.logFormat {
-	case "text":
-		log = slog.New(slog.NewTextHandler(s.err, nil))
-	case "json":
-		log = slog.New(slog.NewJSONHandler(s.err, nil))
-	default:
-		return fmt.Errorf("--log-format %q: must be text or json", o.logFormat)
+// validate checks every flag of serve, and loads what it can without
+// side effects (TLS key pair, time zone, proxies, role map), before the
+// database is opened or the address listened on. Each error names its flag.
+func (o *serveOptions) validate() error {
+	if err := o.Store.validate(); err != nil {
+		return err
 	}
-	if (o.tlsCert == "") != (o.tlsKey == "") {
+	if err := checkListenAddr(o.Listen); err != nil {
+		return err
+	}
+	if o.LogFormat != "text" && o.LogFormat != "json" {
+		return fmt.Errorf("--log-format %q: must be text or json", o.LogFormat)
+	}
+	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key must be given together")
 	}
-	if o.selfSigned && o.tlsCert != "" {
+	if o.SelfSigned && o.TLSCert != "" {
 		return errors.New("--tls-self-signed and --tls-cert are exclusive: give one")
 	}
-	if o.sessionIdle <= 0 || o.sessionMax <= 0 || o.sessionIdle > o.sessionMax {
-		return fmt.Errorf("--session-idle %s and --session-max %s: both must be positive and idle no longer than max", o.sessionIdle, o.sessionMax)
+	if o.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.TLSCert, o.TLSKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert %s and --tls-key %s: load TLS key pair: %w", o.TLSCert, o.TLSKey, err)
+		}
+		o.cert = &cert
 	}
-	proxies, err := parseProxies(o.trustedProxies)
+	if o.MaxUpload <= 0 {
+		return fmt.Errorf("--max-upload %d: must be a positive number of bytes", o.MaxUpload)
+	}
+	if o.SessionIdle <= 0 || o.SessionMax <= 0 || o.SessionIdle > o.SessionMax {
+		return fmt.Errorf("--session-idle %s and --session-max %s: both must be positive and idle no longer than max", o.SessionIdle, o.SessionMax)
+	}
+	if o.MaxTokenLife <= 0 {
+		return fmt.Errorf("--max-token-lifetime %s: must be positive (every token expires)", o.MaxTokenLife)
+	}
+	if o.DiagramTimeout <= 0 {
+		return fmt.Errorf("--diagram-timeout %s: must be positive", o.DiagramTimeout)
+	}
+	if o.VulnDBSync < 0 {
+		return fmt.Errorf("--vulndb-sync %s: must be 0 (off) or positive, e.g. 6h", o.VulnDBSync)
+	}
+	if o.VulnDBOffline && o.vulndbSyncSet && o.VulnDBSync > 0 {
+		return fmt.Errorf("--vulndb-offline and --vulndb-sync %s are exclusive: an offline server never downloads", o.VulnDBSync)
+	}
+	if err := o.Feeds.validate(); err != nil {
+		return err
+	}
+	proxies, err := parseProxies(o.TrustedProxies)
 	if err != nil {
 		return err
 	}
-	if o.maxTokenLife <= 0 {
-		return fmt.Errorf("--max-token-lifetime %s: must be positive (every token expires)", o.maxTokenLife)
-	}
-	loc, err := time.LoadLocation(o.timeZone)
+	o.proxies = proxies
+	loc, err := time.LoadLocation(o.TimeZone)
 	if err != nil {
-		return fmt.Errorf("--timezone %q: %w", o.timeZone, err)
+		return fmt.Errorf("--timezone %q: %w", o.TimeZone, err)
 	}
-	st, err := o.sf.open(ctx)
+	o.location = loc
+	if o.memLimit, o.memFrom, err = memoryLimit(o.MemoryLimit); err != nil {
+		return err
+	}
+	for _, u := range o.Webhooks {
+		if err := checkHTTPURL("webhook", u); err != nil {
+			return err
+		}
+	}
+	if o.SMTPURL != "" {
+		if _, err := incident.ParseSMTPURL(o.SMTPURL); err != nil {
+			return err
+		}
+	} else if o.SMTPFrom != "" {
+		return errors.New("--smtp-from needs --smtp-url: customer notices are sent by SMTP")
+	}
+	if o.PublicURL != "" {
+		u, err := url.Parse(o.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("--public-url %q: want scheme and host only, e.g. https://psirt.example.com", o.PublicURL)
+		}
+	}
+	if o.Namespace != "" {
+		if err := checkHTTPURL("csaf-namespace", o.Namespace); err != nil {
+			return err
+		}
+	}
+	return o.validateOIDC()
+}
+
+// validateOIDC checks the single sign-on flags: all of them need
+// --oidc-issuer, which needs a client id, a redirect URL and a role map.
+func (o *serveOptions) validateOIDC() error {
+	if o.OIDCIssuer == "" {
+		for flag, v := range map[string]string{"oidc-client-id": o.OIDCClientID, "oidc-redirect-url": o.OIDCRedirect, "oidc-role-map": o.OIDCRoleMap} {
+			if v != "" {
+				return fmt.Errorf("--%s needs --oidc-issuer", flag)
+			}
+		}
+		return nil
+	}
+	if err := checkHTTPURL("oidc-issuer", o.OIDCIssuer); err != nil {
+		return err
+	}
+	if o.OIDCClientID == "" {
+		return errors.New("--oidc-issuer needs --oidc-client-id")
+	}
+	if o.OIDCRedirect == "" {
+		return errors.New("--oidc-issuer needs --oidc-redirect-url (https://HOST/login/sso/callback)")
+	}
+	if err := checkHTTPURL("oidc-redirect-url", o.OIDCRedirect); err != nil {
+		return err
+	}
+	roles, err := identity.ParseRoleMap(o.OIDCRoleMap)
+	if err != nil {
+		return fmt.Errorf("--oidc-role-map: %w", err)
+	}
+	if len(roles) == 0 {
+		return errors.New("--oidc-issuer needs --oidc-role-map, e.g. 'sec-team=admin,qa=viewer' (unmapped users are refused)")
+	}
+	o.roleMap = roles
+	return nil
+}
+
+// checkListenAddr checks a --listen HOST:PORT without listening.
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--listen %q: want HOST:PORT, e.g. 127.0.0.1:8080 or :8443", addr)
+	}
+	if strings.ContainsAny(host, " /") {
+		return fmt.Errorf("--listen %q: %q is not a host name or IP address", addr, host)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("--listen %q: port %q must be a number from 0 to 65535", addr, port)
+	}
+	return nil
+}
+
+// runServe runs the server with validated options.
+func runServe(ctx context.Context, s *streams, o *serveOptions) error {
+	var log *slog.Logger
+	if o.LogFormat == "json" {
+		log = slog.New(slog.NewJSONHandler(s.err, nil))
+	} else {
+		log = slog.New(slog.NewTextHandler(s.err, nil))
+	}
+	applyMemoryLimit(o.memLimit)
+	st, err := o.Store.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	st.SetSessionLifetimes(o.sessionIdle, o.sessionMax)
+	st.SetSessionLifetimes(o.SessionIdle, o.SessionMax)
 
-	ln, err := net.Listen("tcp", o.listen)
+	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.listen, err)
+		return fmt.Errorf("listen on %s: %w", o.Listen, err)
 	}
+	srv, ln, base, err := newServer(ctx, s, o, st, ln, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
+	log.Info("serving", "url", base, "engine", st.Engine(), "memory_limit", memoryLimitString(o.memLimit), "memory_limit_from", o.memFrom)
+	return srv.Serve(ctx, ln)
+}
+
+// newServer prepares everything the server needs on an open store and
+// listener: TLS (the listener returned is wrapped when configured), the
+// first-start setup link or the demo, background jobs, single sign-on and
+// the server itself. It returns the listener it was given on error.
+func newServer(ctx context.Context, s *streams, o *serveOptions, st *store.Store, ln net.Listener, log *slog.Logger) (*server.Server, net.Listener, string, error) {
+	raw := ln
 	scheme := "http"
-	if o.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("load TLS key pair: %w", err)
-		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if o.cert != nil {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*o.cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
-	} else if o.selfSigned {
+	} else if o.SelfSigned {
 		cert, fingerprint, err := selfSignedCert(ln.Addr())
 		if err != nil {
-			ln.Close()
-			return err
+			return nil, raw, "", err
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 		fmt.Fprintf(s.out, "Self-signed TLS certificate, SHA-256 fingerprint %s\n", fingerprint)
 	}
 	base := scheme + "://" + displayAddr(ln.Addr())
-	updateKeys, err := updates.FileSealer(o.sf.data)
+	updateKeys, err := updates.FileSealer(o.Store.data)
 	if err != nil {
-		ln.Close()
-		return err
+		return nil, raw, "", err
 	}
-
-	if o.demo {
-		if err := demoOnlyOnEmpty(cmd, st); err != nil {
-			ln.Close()
-			return err
+	if o.Demo {
+		if err := seedDemo(ctx, s, o, st, updateKeys, base, log); err != nil {
+			return nil, raw, "", err
 		}
-		pw, err := demoAccount(cmd, st)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		n, err := demo.Seed(ctx, st)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("seed demo portfolio: %w", err)
-		}
-		if n > 0 {
-			log.Info("demo portfolio seeded", "releases", n)
-		}
-		if err := demo.SeedUpdates(ctx, st, updateKeys, filepath.Join(o.sf.data, "demo-root-keys")); err != nil {
-			ln.Close()
-			return fmt.Errorf("seed demo update repository: %w", err)
-		}
-		fmt.Fprintf(s.out, "Demo update repository: %s/tuf/%s/ (provision devices with 'rampart updates root --product %s --data %s')\n",
-			base, demo.GatewaySlug, demo.GatewaySlug, o.sf.data)
-		fmt.Fprintf(s.out, "Demo credentials (generated for this start): user %q password %q\n", demo.User, pw)
 	} else if n, err := st.CountUsers(ctx); err != nil {
-		ln.Close()
-		return err
+		return nil, raw, "", err
 	} else if n == 0 {
 		tok, err := st.CreateSetupToken(ctx, "setup", store.SetupLinkLifetime)
 		if err != nil {
-			ln.Close()
-			return err
+			return nil, raw, "", err
 		}
 		fmt.Fprintf(s.out, "No users yet. Create the first administrator within one hour at this one-time link (it replaces any earlier link):\n  %s/setup?token=%s\n", base, tok)
 	}
 
-	for _, u := range o.webhooks {
-		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-			ln.Close()
-			return fmt.Errorf("--webhook %q: must be an http(s) URL", u)
-		}
-	}
 	secret := os.Getenv("RAMPART_WEBHOOK_SECRET")
-	if len(o.webhooks) > 0 && secret == "" {
+	if len(o.Webhooks) > 0 && secret == "" {
 		log.Warn("webhooks are sent unsigned: set RAMPART_WEBHOOK_SECRET")
 	}
 	fw := portfolio.NewFirmwareJobs(st, log)
-	go jobs.New(jobs.Config{Webhooks: o.webhooks, Secret: []byte(secret), Firmware: fw}, st, log).Run(ctx)
-	if o.vulndbSync < 0 {
-		ln.Close()
-		return fmt.Errorf("--vulndb-sync %s: must be 0 (off) or positive, e.g. 6h", o.vulndbSync)
-	}
-	vulnSync := portfolio.NewVulnSync(st, portfolio.SyncConfig{Sources: o.feeds.sources(), Interval: o.vulndbSync, Offline: o.vulndbOffline})
-	if !o.vulndbOffline {
+	go jobs.New(jobs.Config{Webhooks: o.Webhooks, Secret: []byte(secret), Firmware: fw}, st, log).Run(ctx)
+	vulnSync := portfolio.NewVulnSync(st, portfolio.SyncConfig{Sources: o.Feeds.sources(), Interval: o.VulnDBSync, Offline: o.VulnDBOffline})
+	if !o.VulnDBOffline {
 		go jobs.NewVulnSyncer(vulnSync, st, log).Run(ctx)
 	}
 	go updates.New(st, updateKeys, nil).RunResigner(ctx, log, 10*time.Minute)
-	if err := startIncidentJobs(ctx, st, o.smtpURL, o.smtpFrom, []byte(secret), loc, log); err != nil {
-		ln.Close()
-		return err
+	if err := startIncidentJobs(ctx, st, o.SMTPURL, o.SMTPFrom, []byte(secret), o.location, log); err != nil {
+		return nil, raw, "", err
 	}
 
 	var sso *identity.SSO
-	if o.oidcIssuer != "" {
-		roles, err := identity.ParseRoleMap(o.oidcRoleMap)
+	if o.OIDCIssuer != "" {
+		sso, err = identity.NewSSO(ctx, identity.SSOConfig{Issuer: o.OIDCIssuer, ClientID: o.OIDCClientID,
+			ClientSecret: os.Getenv("RAMPART_OIDC_CLIENT_SECRET"), RedirectURL: o.OIDCRedirect,
+			Scopes: strings.Fields(o.OIDCScopes), GroupClaim: o.OIDCGroups, RoleMap: o.roleMap, LinkVerifiedEmail: o.OIDCLinkEmail})
 		if err != nil {
-			ln.Close()
-			return fmt.Errorf("--oidc-role-map: %w", err)
+			return nil, raw, "", err
 		}
-		sso, err = identity.NewSSO(ctx, identity.SSOConfig{Issuer: o.oidcIssuer, ClientID: o.oidcClientID,
-			ClientSecret: os.Getenv("RAMPART_OIDC_CLIENT_SECRET"), RedirectURL: o.oidcRedirect,
-			Scopes: strings.Fields(o.oidcScopes), GroupClaim: o.oidcGroups, RoleMap: roles, LinkVerifiedEmail: o.oidcLinkEmail})
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		log.Info("single sign-on enabled", "issuer", o.oidcIssuer)
+		log.Info("single sign-on enabled", "issuer", o.OIDCIssuer)
 	}
-	intakeKey, err := loadIntakeKey(o.sf, log)
+	intakeKey, err := loadIntakeKey(o.Store, log)
 	if err != nil {
-		ln.Close()
-		return err
-	}
-	if o.publicURL != "" {
-		u, err := url.Parse(o.publicURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			ln.Close()
-			return fmt.Errorf("--public-url %q: want scheme and host only, e.g. https://psirt.example.com", o.publicURL)
-		}
+		return nil, raw, "", err
 	}
 	advCfg := advisoryConfig(o)
-	if o.demo {
+	if o.Demo {
 		if _, err := demo.SeedAdvisories(ctx, st, advCfg); err != nil {
-			ln.Close()
-			return fmt.Errorf("seed demo advisories: %w", err)
+			return nil, raw, "", fmt.Errorf("seed demo advisories: %w", err)
 		}
 	}
 	// Diagrams are drawn by this binary's "threatmodel render-dot", one
@@ -299,18 +390,42 @@ func runServe(cmd *cobra.Command, s *streams, o serveOptions) error {
 	} else {
 		log.Warn("diagrams drawn in-process (serialised): cannot locate the rampart executable", "err", err)
 	}
-	srv := server.New(server.Config{DiagramWorker: worker, DiagramTimeout: o.diagramTimeout, SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: o.publicMetrics, MaxUpload: o.maxUpload,
-		PublicURL: o.publicURL, Advisory: advCfg, Firmware: fw, MaxTokenLifetime: o.maxTokenLife, TrustedProxies: proxies, IntakeKey: intakeKey, IncidentLocation: loc, VulnSync: vulnSync}, st, log)
-	fmt.Fprintf(s.out, "Rampart listening on %s\n", base)
-	log.Info("serving", "url", base, "engine", st.Engine())
-	return srv.Serve(ctx, ln)
+	srv := server.New(server.Config{DiagramWorker: worker, DiagramTimeout: o.DiagramTimeout, SSO: sso, UpdateKeys: updateKeys, TLS: scheme == "https", PublicMetrics: o.PublicMetrics, MaxUpload: o.MaxUpload,
+		PublicURL: o.PublicURL, Advisory: advCfg, Firmware: fw, MaxTokenLifetime: o.MaxTokenLife, TrustedProxies: o.proxies, IntakeKey: intakeKey, IncidentLocation: o.location, VulnSync: vulnSync}, st, log)
+	return srv, ln, base, nil
+}
+
+// seedDemo seeds the demo portfolio and update repository and prints the
+// generated demo credentials.
+func seedDemo(ctx context.Context, s *streams, o *serveOptions, st *store.Store, updateKeys updates.Sealer, base string, log *slog.Logger) error {
+	if err := demoOnlyOnEmpty(ctx, st); err != nil {
+		return err
+	}
+	pw, err := demoAccount(ctx, st)
+	if err != nil {
+		return err
+	}
+	n, err := demo.Seed(ctx, st)
+	if err != nil {
+		return fmt.Errorf("seed demo portfolio: %w", err)
+	}
+	if n > 0 {
+		log.Info("demo portfolio seeded", "releases", n)
+	}
+	if err := demo.SeedUpdates(ctx, st, updateKeys, filepath.Join(o.Store.data, "demo-root-keys")); err != nil {
+		return fmt.Errorf("seed demo update repository: %w", err)
+	}
+	fmt.Fprintf(s.out, "Demo update repository: %s/tuf/%s/ (provision devices with 'rampart updates root --product %s --data %s')\n",
+		base, demo.GatewaySlug, demo.GatewaySlug, o.Store.data)
+	fmt.Fprintf(s.out, "Demo credentials (generated for this start): user %q password %q\n", demo.User, pw)
+	return nil
 }
 
 // demoOnlyOnEmpty refuses --demo on a database that holds anything but
 // an earlier demo: it would add an administrator with a printed password
 // to a real installation.
-func demoOnlyOnEmpty(cmd *cobra.Command, st *store.Store) error {
-	users, err := st.Users(cmd.Context())
+func demoOnlyOnEmpty(ctx context.Context, st *store.Store) error {
+	users, err := st.Users(ctx)
 	if err != nil {
 		return err
 	}
@@ -323,9 +438,9 @@ func demoOnlyOnEmpty(cmd *cobra.Command, st *store.Store) error {
 }
 
 // advisoryConfig is the CSAF publisher identity from the flags.
-func advisoryConfig(o serveOptions) advisory.Config {
-	p := provider.Publisher{Category: "vendor", Name: o.publisher, Namespace: o.namespace}
-	if o.demo {
+func advisoryConfig(o *serveOptions) advisory.Config {
+	p := provider.Publisher{Category: "vendor", Name: o.Publisher, Namespace: o.Namespace}
+	if o.Demo {
 		if p.Name == "" {
 			p.Name = demo.Vendor
 		}
@@ -337,7 +452,7 @@ func advisoryConfig(o serveOptions) advisory.Config {
 		p.Name = "Rampart"
 	}
 	if p.Namespace == "" {
-		p.Namespace = strings.TrimSuffix(o.publicURL, "/")
+		p.Namespace = strings.TrimSuffix(o.PublicURL, "/")
 	}
 	if p.Namespace == "" {
 		p.Namespace = "https://rampart.invalid"
@@ -347,13 +462,12 @@ func advisoryConfig(o serveOptions) advisory.Config {
 
 // demoAccount makes sure the demo admin exists with a freshly generated
 // password, and returns that password. There is never a fixed password.
-func demoAccount(cmd *cobra.Command, st *store.Store) (string, error) {
+func demoAccount(ctx context.Context, st *store.Store) (string, error) {
 	pw := passphrase()
 	hash, err := identity.HashPassword(pw)
 	if err != nil {
 		return "", err
 	}
-	ctx := cmd.Context()
 	u, err := st.UserByName(ctx, demo.User)
 	if errors.Is(err, store.ErrNotFound) {
 		u = identity.User{Name: demo.User, Role: identity.RoleAdmin, PasswordHash: hash}

@@ -2,7 +2,7 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +34,19 @@ func (f *rulesFlags) library() (*threatmodel.Library, error) {
 	return threatmodel.NewLibrary(threatmodel.LibraryOptions{Dirs: f.dirs, Disable: f.disable})
 }
 
+// loadChecked loads the model at path and the rule library of the flags.
+func (f *rulesFlags) loadChecked(s *streams, path string) (*threatmodel.Model, *threatmodel.Library, error) {
+	m, err := loadModel(s, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	lib, err := f.library()
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, lib, nil
+}
+
 func newThreatmodelCmd(s *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "threatmodel",
@@ -49,16 +62,20 @@ that the model marks mitigated, accepted or not applicable.`,
   rampart threatmodel render threatmodel.yaml -o dfd.svg`,
 	}
 	cmd.AddCommand(
-		newTMCheckCmd(s), newTMValidateCmd(s), newTMRenderCmd(s), newTMReportCmd(s),
-		newTMImportCmd(s), newTMExportCmd(s), newTMRulesCmd(s), newTMSchemaCmd(s),
-		newTMInitCmd(s), newTMDiffCmd(s), newTMRenderDOTCmd(s),
+		newTMCheckCmd(s, nil), newTMValidateCmd(s, nil), newTMRenderCmd(s, nil), newTMReportCmd(s, nil),
+		newTMImportCmd(s, nil), newTMExportCmd(s, nil), newTMRulesCmd(s, nil), newTMSchemaCmd(s, nil),
+		newTMInitCmd(s, nil), newTMDiffCmd(s, nil), newTMRenderDOTCmd(s, nil),
 	)
 	return cmd
 }
 
+// tmRenderDOTOptions are the parsed options of `threatmodel render-dot` (it has none).
+type tmRenderDOTOptions struct{}
+
 // newTMRenderDOTCmd is the diagram worker "rampart serve" starts for each
 // threat-model diagram (one process per render: parallel, stoppable).
-func newTMRenderDOTCmd(s *streams) *cobra.Command {
+func newTMRenderDOTCmd(s *streams, runF func(context.Context, *tmRenderDOTOptions) error) *cobra.Command {
+	opts := &tmRenderDOTOptions{}
 	return &cobra.Command{
 		Use:    "render-dot",
 		Short:  "Lay out a Graphviz DOT graph read from stdin and write SVG (the server's diagram worker)",
@@ -72,27 +89,52 @@ is stopped by ending its process.`,
   { echo dot; cat dfd.dot; } | rampart threatmodel render-dot > dfd.svg
   printf 'dot\ndigraph { a -> b }\n' | rampart threatmodel render-dot > ab.svg`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return threatmodel.ServeDOT(cmd.Context(), s.in, s.out)
-		},
+		RunE: runE(s, opts, runF, runTMRenderDOT),
 	}
 }
 
-// loadModel reads a Rampart model from a path or "-" (stdin). Validation
-// problems are failures (exit 1); unreadable files are errors (exit 2).
+func runTMRenderDOT(ctx context.Context, s *streams, _ *tmRenderDOTOptions) error {
+	return threatmodel.ServeDOT(ctx, s.in, s.out)
+}
+
+// loadModel reads a model from a path or "-" (stdin): Rampart YAML/JSON or
+// any format import reads (Threagile, Threat Dragon, OTM, pytm), converted
+// on the fly as the server does on upload (import warnings go to stderr).
+// Validation problems are failures (exit 1); unreadable files are errors
+// (exit 2).
 func loadModel(s *streams, path string) (*threatmodel.Model, error) {
 	var (
-		m   *threatmodel.Model
-		err error
+		data []byte
+		err  error
+		name = path
 	)
 	if path == "-" {
-		data, rerr := io.ReadAll(io.LimitReader(s.in, threatmodel.MaxModelSize+1))
-		if rerr != nil {
-			return nil, fmt.Errorf("read stdin: %w", rerr)
+		data, err = io.ReadAll(io.LimitReader(s.in, threatmodel.MaxModelSize+1))
+		if err != nil {
+			return nil, fmt.Errorf("read stdin: %w", err)
 		}
-		m, err = threatmodel.Parse(data, "<stdin>")
+		name = "<stdin>"
 	} else {
-		m, err = threatmodel.LoadFile(path)
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		data, err = io.ReadAll(io.LimitReader(f, threatmodel.MaxModelSize+1))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+	m, err := threatmodel.Parse(data, name)
+	if err != nil && len(data) <= threatmodel.MaxModelSize {
+		if format, derr := imports.Detect(data); derr == nil && format != imports.Rampart {
+			m2, ierr := importOnTheFly(s, data, path, name, format)
+			// A Rampart model without its `rampart:` marker can look like
+			// pytm: then its own validation problems are the better answer.
+			if ierr == nil || format != imports.Pytm {
+				m, err = m2, ierr
+			}
+		}
 	}
 	if errors.Is(err, threatmodel.ErrInvalid) {
 		return nil, failure(err)
@@ -100,93 +142,115 @@ func loadModel(s *streams, path string) (*threatmodel.Model, error) {
 	return m, err
 }
 
-// output opens -o FILE, or returns stdout when file is "" or "-".
-func output(s *streams, file string) (io.Writer, func() error, error) {
-	if file == "" || file == "-" {
-		return s.out, func() error { return nil }, nil
-	}
-	f, err := os.Create(file)
+// importOnTheFly converts a model in another format to Rampart's and parses
+// the result, so check, render and report see exactly what import writes.
+func importOnTheFly(s *streams, data []byte, path, name, format string) (*threatmodel.Model, error) {
+	dir := filepath.Dir(path)
+	im, err := imports.Import(data, name, format, imports.Options{ReadInclude: func(inc string) ([]byte, error) {
+		if path == "-" {
+			return nil, fmt.Errorf("include %q: includes are not read from stdin", inc)
+		}
+		if filepath.IsAbs(inc) || strings.Contains(filepath.ToSlash(filepath.Clean(inc)), "../") {
+			return nil, fmt.Errorf("include %q leaves the model's folder", inc)
+		}
+		return os.ReadFile(filepath.Join(dir, inc))
+	}})
 	if err != nil {
-		return nil, nil, err
+		return nil, failure(err)
 	}
-	return f, f.Close, nil
+	for _, w := range im.Warnings {
+		fmt.Fprintf(s.err, "warning: %s\n", w)
+	}
+	yml, err := threatmodel.Marshal(im.Model)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(s.err, "%s: converted from %s on the fly (save it with: rampart threatmodel import)\n", name, format)
+	return threatmodel.Parse(yml, name)
 }
 
-func writeOutput(s *streams, file string, data []byte) error {
-	if file == "" || file == "-" {
-		_, err := s.out.Write(data)
-		return err
-	}
-	return os.WriteFile(file, data, 0o644)
-}
-
+// tmCheckOptions are the parsed options of `threatmodel check`.
 type tmCheckOptions struct {
-	format, failOn, output string
-	rules                  rulesFlags
+	Model  string
+	Format string
+	FailOn string
+	Output string
+	Top    int
+	Rules  rulesFlags
 }
 
-func newTMCheckCmd(s *streams) *cobra.Command {
-	o := &tmCheckOptions{}
+func newTMCheckCmd(s *streams, runF func(context.Context, *tmCheckOptions) error) *cobra.Command {
+	opts := &tmCheckOptions{}
 	c := &cobra.Command{
 		Use:   "check MODEL",
 		Short: "Find threats in a model; exit 1 when unmitigated threats at or above --fail-on remain",
 		Long: `Evaluate the rule library on MODEL (YAML or JSON; "-" for stdin) and list the
 threats with stable ids (RULE@TARGET). Threats the model marks mitigated,
-accepted or not_applicable are shown with that status and never fail the check.`,
+accepted or not_applicable are shown with that status and never fail the check.
+MODEL may also be in any format import reads (Threagile, Threat Dragon, OTM,
+pytm); it is converted on the fly.
+
+Where the model does not state an attribute the rules read (encryption,
+authentication, data classification, ...), the rules assume the unsafe answer
+and the threat's explanation says so. The check reports a completeness score
+(the share of those attributes the model states) and the unstated attributes
+that the most threats depend on (--top).`,
 		Example: `  rampart threatmodel check threatmodel.yaml
   rampart threatmodel check threatmodel.yaml --format json
   rampart threatmodel check threatmodel.yaml --format sarif -o threats.sarif --fail-on high
   rampart threatmodel check threatmodel.yaml --rules ./our-rules --disable PROD-004,EL-*`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains([]string{"table", "json", "sarif", "markdown"}, o.format) {
-				return fmt.Errorf("--format %q: use table, json, sarif or markdown", o.format)
-			}
-			if o.failOn != "none" && threatmodel.SeverityRank(o.failOn) < 0 {
-				return fmt.Errorf("--fail-on %q: use critical, high, medium, low, info or none", o.failOn)
-			}
-			m, err := loadModel(s, args[0])
-			if err != nil {
-				return err
-			}
-			lib, err := o.rules.library()
-			if err != nil {
-				return err
-			}
-			res := lib.Check(m)
-			w, closeOut, err := output(s, o.output)
-			if err != nil {
-				return err
-			}
-			switch o.format {
-			case "json":
-				err = threatmodel.WriteJSON(w, res)
-			case "sarif":
-				err = threatmodel.WriteSARIF(w, m, lib, res, Version)
-			case "markdown":
-				err = threatmodel.WriteMarkdown(w, m, res)
-			default:
-				err = threatmodel.WriteTable(w, res)
-			}
-			if cerr := closeOut(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-			if o.failOn != "none" {
-				if open := res.OpenAtOrAbove(o.failOn); len(open) > 0 {
-					return failuref("%d unmitigated threat%s at or above %s severity", len(open), pluralS(len(open)), o.failOn)
-				}
-			}
-			return nil
-		},
+		Args: exactArgs(&opts.Model),
+		RunE: runE(s, opts, runF, runTMCheck),
 	}
-	c.Flags().StringVar(&o.format, "format", "table", "output format: table, json, sarif, markdown")
-	c.Flags().StringVar(&o.failOn, "fail-on", "none", "exit 1 when open threats of this severity or worse remain: critical, high, medium, low, info, none")
-	c.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of stdout")
-	o.rules.add(c)
+	c.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json, sarif, markdown")
+	c.Flags().StringVar(&opts.FailOn, "fail-on", "none", "exit 1 when open threats of this severity or worse remain: critical, high, medium, low, info, none")
+	c.Flags().StringVarP(&opts.Output, "output", "o", "", "write the report to FILE instead of stdout")
+	c.Flags().IntVar(&opts.Top, "top", 10, "list the N unstated attributes that the most threats depend on (0: all)")
+	opts.Rules.add(c)
 	return c
+}
+
+func (o *tmCheckOptions) validate() error {
+	if err := checkOneOf("format", o.Format, "table", "json", "sarif", "markdown"); err != nil {
+		return err
+	}
+	if o.FailOn != "none" && threatmodel.SeverityRank(o.FailOn) < 0 {
+		return fmt.Errorf("--fail-on %q: use critical, high, medium, low, info or none", o.FailOn)
+	}
+	return nil
+}
+
+func runTMCheck(_ context.Context, s *streams, opts *tmCheckOptions) error {
+	m, lib, err := opts.Rules.loadChecked(s, opts.Model)
+	if err != nil {
+		return err
+	}
+	res := lib.Check(m)
+	if c := res.Completeness; c != nil {
+		cc := *c
+		cc.Attributes = c.Top(opts.Top)
+		res.Completeness = &cc
+	}
+	err = writeTo(s, opts.Output, func(w io.Writer) error {
+		switch opts.Format {
+		case "json":
+			return threatmodel.WriteJSON(w, res)
+		case "sarif":
+			return threatmodel.WriteSARIF(w, m, lib, res, Version)
+		case "markdown":
+			return threatmodel.WriteMarkdown(w, m, res)
+		}
+		return threatmodel.WriteTable(w, res)
+	})
+	if err != nil {
+		return err
+	}
+	if opts.FailOn != "none" {
+		if open := res.OpenAtOrAbove(opts.FailOn); len(open) > 0 {
+			return failuref("%d unmitigated threat%s at or above %s severity", len(open), pluralS(len(open)), opts.FailOn)
+		}
+	}
+	return nil
 }
 
 func pluralS(n int) string {
@@ -196,29 +260,42 @@ func pluralS(n int) string {
 	return "s"
 }
 
-func newTMValidateCmd(s *streams) *cobra.Command {
+// tmValidateOptions are the parsed options of `threatmodel validate`.
+type tmValidateOptions struct {
+	Model string
+}
+
+func newTMValidateCmd(s *streams, runF func(context.Context, *tmValidateOptions) error) *cobra.Command {
+	opts := &tmValidateOptions{}
 	return &cobra.Command{
 		Use:     "validate MODEL",
 		Short:   "Check that a model is well formed (errors give file, line and column)",
 		Example: "  rampart threatmodel validate threatmodel.yaml",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := loadModel(s, args[0])
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(s.out, "%s: valid (%d elements, %d flows, %d trust boundaries)\n", args[0], len(m.Elements), len(m.Flows), len(m.Boundaries))
-			return err
-		},
+		Args:    exactArgs(&opts.Model),
+		RunE:    runE(s, opts, runF, runTMValidate),
 	}
 }
 
-func newTMRenderCmd(s *streams) *cobra.Command {
-	var (
-		out, direction string
-		noThreats      bool
-		rules          rulesFlags
-	)
+func runTMValidate(_ context.Context, s *streams, opts *tmValidateOptions) error {
+	m, err := loadModel(s, opts.Model)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(s.out, "%s: valid (%d elements, %d flows, %d trust boundaries)\n", opts.Model, len(m.Elements), len(m.Flows), len(m.Boundaries))
+	return err
+}
+
+// tmRenderOptions are the parsed options of `threatmodel render`.
+type tmRenderOptions struct {
+	Model     string
+	Output    string
+	Direction string
+	NoThreats bool
+	Rules     rulesFlags
+}
+
+func newTMRenderCmd(s *streams, runF func(context.Context, *tmRenderOptions) error) *cobra.Command {
+	opts := &tmRenderOptions{}
 	c := &cobra.Command{
 		Use:   "render MODEL -o FILE.svg|.dot|.mmd",
 		Short: "Draw the data-flow diagram (SVG, Graphviz DOT or Mermaid)",
@@ -229,101 +306,117 @@ coloured by worst severity. The output format follows the file extension.`,
 		Example: `  rampart threatmodel render threatmodel.yaml -o dfd.svg
   rampart threatmodel render threatmodel.yaml -o dfd.mmd
   rampart threatmodel render threatmodel.yaml -o dfd.dot --direction TB`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return errors.New("-o FILE is required (.svg, .dot or .mmd)")
-			}
-			ext := strings.ToLower(filepath.Ext(out))
-			if !slices.Contains([]string{".svg", ".dot", ".gv", ".mmd", ".mermaid"}, ext) {
-				return fmt.Errorf("-o %s: unknown diagram format %q (use .svg, .dot or .mmd)", out, ext)
-			}
-			m, err := loadModel(s, args[0])
-			if err != nil {
-				return err
-			}
-			opts := threatmodel.DiagramOptions{Direction: strings.ToUpper(direction)}
-			if !noThreats {
-				lib, err := rules.library()
-				if err != nil {
-					return err
-				}
-				opts.Result = lib.Check(m)
-			}
-			var buf bytes.Buffer
-			switch ext {
-			case ".svg":
-				svg, err := threatmodel.RenderSVG(cmd.Context(), m, opts)
-				if err != nil {
-					return err
-				}
-				buf.Write(svg)
-			case ".mmd", ".mermaid":
-				err = threatmodel.WriteMermaid(&buf, m, opts)
-			default:
-				err = threatmodel.WriteDOT(&buf, m, opts)
-			}
-			if err != nil {
-				return err
-			}
-			return writeOutput(s, out, buf.Bytes())
-		},
+		Args: exactArgs(&opts.Model),
+		RunE: runE(s, opts, runF, runTMRender),
 	}
-	c.Flags().StringVarP(&out, "output", "o", "", "output file: .svg, .dot or .mmd (required)")
-	c.Flags().StringVar(&direction, "direction", "LR", "layout direction: LR or TB")
-	c.Flags().BoolVar(&noThreats, "no-threats", false, "draw the model only, without threat counts")
-	rules.add(c)
+	c.Flags().StringVarP(&opts.Output, "output", "o", "", "output file: .svg, .dot or .mmd (required)")
+	c.Flags().StringVar(&opts.Direction, "direction", "LR", "layout direction: LR or TB")
+	c.Flags().BoolVar(&opts.NoThreats, "no-threats", false, "draw the model only, without threat counts")
+	opts.Rules.add(c)
 	return c
 }
 
-func newTMReportCmd(s *streams) *cobra.Command {
-	var (
-		format, out string
-		rules       rulesFlags
-	)
+func (o *tmRenderOptions) validate() error {
+	if o.Output == "" {
+		return errors.New("-o FILE is required (.svg, .dot or .mmd)")
+	}
+	ext := strings.ToLower(filepath.Ext(o.Output))
+	if !slices.Contains([]string{".svg", ".dot", ".gv", ".mmd", ".mermaid"}, ext) {
+		return fmt.Errorf("-o %s: unknown diagram format %q (use .svg, .dot or .mmd)", o.Output, ext)
+	}
+	return nil
+}
+
+func runTMRender(ctx context.Context, s *streams, opts *tmRenderOptions) error {
+	m, err := loadModel(s, opts.Model)
+	if err != nil {
+		return err
+	}
+	dopts := threatmodel.DiagramOptions{Direction: strings.ToUpper(opts.Direction)}
+	if !opts.NoThreats {
+		lib, err := opts.Rules.library()
+		if err != nil {
+			return err
+		}
+		dopts.Result = lib.Check(m)
+	}
+	var buf bytes.Buffer
+	switch strings.ToLower(filepath.Ext(opts.Output)) {
+	case ".svg":
+		svg, err := threatmodel.RenderSVG(ctx, m, dopts)
+		if err != nil {
+			return err
+		}
+		buf.Write(svg)
+	case ".mmd", ".mermaid":
+		err = threatmodel.WriteMermaid(&buf, m, dopts)
+	default:
+		err = threatmodel.WriteDOT(&buf, m, dopts)
+	}
+	if err != nil {
+		return err
+	}
+	return writeOutput(s, opts.Output, buf.Bytes())
+}
+
+// tmReportOptions are the parsed options of `threatmodel report`.
+type tmReportOptions struct {
+	Model  string
+	Format string
+	Output string
+	Rules  rulesFlags
+}
+
+func newTMReportCmd(s *streams, runF func(context.Context, *tmReportOptions) error) *cobra.Command {
+	opts := &tmReportOptions{}
 	c := &cobra.Command{
 		Use:   "report MODEL --format markdown|html -o FILE",
 		Short: "Write a review report: diagram, threats by severity and STRIDE, mitigations, open items",
 		Example: `  rampart threatmodel report threatmodel.yaml --format html -o threatmodel.html
   rampart threatmodel report threatmodel.yaml --format markdown -o THREATS.md`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "markdown" && format != "html" && format != "md" {
-				return fmt.Errorf("--format %q: use markdown or html", format)
-			}
-			m, err := loadModel(s, args[0])
-			if err != nil {
-				return err
-			}
-			lib, err := rules.library()
-			if err != nil {
-				return err
-			}
-			res := lib.Check(m)
-			var buf bytes.Buffer
-			if format == "html" {
-				svg, err := threatmodel.RenderSVG(cmd.Context(), m, threatmodel.DiagramOptions{Result: res})
-				if err != nil {
-					return err
-				}
-				err = threatmodel.WriteHTML(&buf, m, res, svg)
-				if err != nil {
-					return err
-				}
-			} else if err := threatmodel.WriteMarkdown(&buf, m, res); err != nil {
-				return err
-			}
-			return writeOutput(s, out, buf.Bytes())
-		},
+		Args: exactArgs(&opts.Model),
+		RunE: runE(s, opts, runF, runTMReport),
 	}
-	c.Flags().StringVar(&format, "format", "markdown", "report format: markdown or html")
-	c.Flags().StringVarP(&out, "output", "o", "", "output file (default stdout)")
-	rules.add(c)
+	c.Flags().StringVar(&opts.Format, "format", "markdown", "report format: markdown or html")
+	c.Flags().StringVarP(&opts.Output, "output", "o", "", "output file (default stdout)")
+	opts.Rules.add(c)
 	return c
 }
 
-func newTMImportCmd(s *streams) *cobra.Command {
-	var from, out string
+func (o *tmReportOptions) validate() error {
+	return checkOneOf("format", o.Format, "markdown", "html", "md")
+}
+
+func runTMReport(ctx context.Context, s *streams, opts *tmReportOptions) error {
+	m, lib, err := opts.Rules.loadChecked(s, opts.Model)
+	if err != nil {
+		return err
+	}
+	res := lib.Check(m)
+	var buf bytes.Buffer
+	if opts.Format == "html" {
+		svg, err := threatmodel.RenderSVG(ctx, m, threatmodel.DiagramOptions{Result: res})
+		if err != nil {
+			return err
+		}
+		if err := threatmodel.WriteHTML(&buf, m, res, svg); err != nil {
+			return err
+		}
+	} else if err := threatmodel.WriteMarkdown(&buf, m, res); err != nil {
+		return err
+	}
+	return writeOutput(s, opts.Output, buf.Bytes())
+}
+
+// tmImportOptions are the parsed options of `threatmodel import`.
+type tmImportOptions struct {
+	File   string
+	From   string
+	Output string
+}
+
+func newTMImportCmd(s *streams, runF func(context.Context, *tmImportOptions) error) *cobra.Command {
+	opts := &tmImportOptions{}
 	c := &cobra.Command{
 		Use:   "import FILE [--from threagile|threat-dragon|otm|pytm] -o MODEL.yaml",
 		Short: "Convert a Threagile, Threat Dragon, Open Threat Model or pytm file to Rampart YAML",
@@ -334,89 +427,102 @@ relative to FILE.`,
 		Example: `  rampart threatmodel import threagile.yaml -o threatmodel.yaml
   rampart threatmodel import dragon.json --from threat-dragon -o threatmodel.yaml
   rampart threatmodel import model.otm.json -o threatmodel.yaml`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
-			if err != nil {
-				return err
-			}
-			if len(data) > threatmodel.MaxModelSize {
-				return failuref("%s: larger than %d bytes", args[0], threatmodel.MaxModelSize)
-			}
-			dir := filepath.Dir(args[0])
-			im, err := imports.Import(data, args[0], from, imports.Options{ReadInclude: func(name string) ([]byte, error) {
-				if filepath.IsAbs(name) || strings.Contains(filepath.ToSlash(filepath.Clean(name)), "../") {
-					return nil, fmt.Errorf("include %q leaves the model's folder", name)
-				}
-				return os.ReadFile(filepath.Join(dir, name))
-			}})
-			if err != nil {
-				if strings.HasPrefix(err.Error(), "unknown import format") {
-					return err
-				}
-				return failure(err)
-			}
-			for _, w := range im.Warnings {
-				fmt.Fprintf(s.err, "warning: %s\n", w)
-			}
-			yml, err := threatmodel.Marshal(im.Model)
-			if err != nil {
-				return err
-			}
-			if _, err := threatmodel.Parse(yml, "converted model"); err != nil {
-				return fmt.Errorf("converted model does not validate (a bug, please report): %w", err)
-			}
-			if err := writeOutput(s, out, yml); err != nil {
-				return err
-			}
-			if out != "" && out != "-" {
-				fmt.Fprintf(s.err, "imported %s model %q: %d elements, %d flows, %d trust boundaries, %d recorded threats → %s\n",
-					im.Format, im.Model.Title, len(im.Model.Elements), len(im.Model.Flows), len(im.Model.Boundaries), len(im.Model.Threats), out)
-			}
-			return nil
-		},
+		Args: exactArgs(&opts.File),
+		RunE: runE(s, opts, runF, runTMImport),
 	}
-	c.Flags().StringVar(&from, "from", "", "input format: threagile, threat-dragon, otm, pytm (default: detect)")
-	c.Flags().StringVarP(&out, "output", "o", "", "output model file (default stdout)")
+	c.Flags().StringVar(&opts.From, "from", "", "input format: threagile, threat-dragon, otm, pytm (default: detect)")
+	c.Flags().StringVarP(&opts.Output, "output", "o", "", "output model file (default stdout)")
 	return c
 }
 
-func newTMExportCmd(s *streams) *cobra.Command {
-	var to, out string
-	var rules rulesFlags
+func runTMImport(_ context.Context, s *streams, opts *tmImportOptions) error {
+	data, err := os.ReadFile(opts.File)
+	if err != nil {
+		return err
+	}
+	if len(data) > threatmodel.MaxModelSize {
+		return failuref("%s: larger than %d bytes", opts.File, threatmodel.MaxModelSize)
+	}
+	dir := filepath.Dir(opts.File)
+	im, err := imports.Import(data, opts.File, opts.From, imports.Options{ReadInclude: func(name string) ([]byte, error) {
+		if filepath.IsAbs(name) || strings.Contains(filepath.ToSlash(filepath.Clean(name)), "../") {
+			return nil, fmt.Errorf("include %q leaves the model's folder", name)
+		}
+		return os.ReadFile(filepath.Join(dir, name))
+	}})
+	if err != nil {
+		if errors.Is(err, imports.ErrUnknownFormatName) {
+			return err
+		}
+		return failure(err)
+	}
+	for _, w := range im.Warnings {
+		fmt.Fprintf(s.err, "warning: %s\n", w)
+	}
+	yml, err := threatmodel.Marshal(im.Model)
+	if err != nil {
+		return err
+	}
+	if _, err := threatmodel.Parse(yml, "converted model"); err != nil {
+		return fmt.Errorf("converted model does not validate (a bug, please report): %w", err)
+	}
+	if err := writeOutput(s, opts.Output, yml); err != nil {
+		return err
+	}
+	if opts.Output != "" && opts.Output != "-" {
+		fmt.Fprintf(s.err, "imported %s model %q: %d elements, %d flows, %d trust boundaries, %d recorded threats → %s\n",
+			im.Format, im.Model.Title, len(im.Model.Elements), len(im.Model.Flows), len(im.Model.Boundaries), len(im.Model.Threats), opts.Output)
+	}
+	return nil
+}
+
+// tmExportOptions are the parsed options of `threatmodel export`.
+type tmExportOptions struct {
+	Model  string
+	To     string
+	Output string
+	Rules  rulesFlags
+}
+
+func newTMExportCmd(s *streams, runF func(context.Context, *tmExportOptions) error) *cobra.Command {
+	opts := &tmExportOptions{}
 	c := &cobra.Command{
 		Use:     "export MODEL --to otm -o FILE",
 		Short:   "Export a model and its threats to Open Threat Model JSON",
 		Example: "  rampart threatmodel export threatmodel.yaml --to otm -o model.otm.json",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if to != "otm" {
-				return fmt.Errorf("--to %q: only otm is supported", to)
-			}
-			m, err := loadModel(s, args[0])
-			if err != nil {
-				return err
-			}
-			lib, err := rules.library()
-			if err != nil {
-				return err
-			}
-			var buf bytes.Buffer
-			if err := otm.Export(&buf, m, lib.Check(m)); err != nil {
-				return err
-			}
-			return writeOutput(s, out, buf.Bytes())
-		},
+		Args:    exactArgs(&opts.Model),
+		RunE:    runE(s, opts, runF, runTMExport),
 	}
-	c.Flags().StringVar(&to, "to", "otm", "export format: otm")
-	c.Flags().StringVarP(&out, "output", "o", "", "output file (default stdout)")
-	rules.add(c)
+	c.Flags().StringVar(&opts.To, "to", "otm", "export format: otm")
+	c.Flags().StringVarP(&opts.Output, "output", "o", "", "output file (default stdout)")
+	opts.Rules.add(c)
 	return c
 }
 
-func newTMRulesCmd(s *streams) *cobra.Command {
-	var format string
-	var rules rulesFlags
+func (o *tmExportOptions) validate() error {
+	return checkOneOf("to", o.To, "otm")
+}
+
+func runTMExport(_ context.Context, s *streams, opts *tmExportOptions) error {
+	m, lib, err := opts.Rules.loadChecked(s, opts.Model)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := otm.Export(&buf, m, lib.Check(m)); err != nil {
+		return err
+	}
+	return writeOutput(s, opts.Output, buf.Bytes())
+}
+
+// tmRulesOptions are the parsed options of `threatmodel rules`.
+type tmRulesOptions struct {
+	Format string
+	Rules  rulesFlags
+}
+
+func newTMRulesCmd(s *streams, runF func(context.Context, *tmRulesOptions) error) *cobra.Command {
+	opts := &tmRulesOptions{}
 	c := &cobra.Command{
 		Use:   "rules [--format table|json]",
 		Short: "List the rule library with STRIDE category, severity and CWE, CAPEC and ETSI EN 303 645 mappings",
@@ -424,37 +530,37 @@ func newTMRulesCmd(s *streams) *cobra.Command {
   rampart threatmodel rules --format json
   rampart threatmodel rules --rules ./our-rules`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			lib, err := rules.library()
-			if err != nil {
-				return err
-			}
-			list := lib.Rules()
-			switch format {
-			case "json":
-				enc := json.NewEncoder(s.out)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(map[string]any{"rules": list, "count": len(list)})
-			case "table":
-				tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSTRIDE\tSEVERITY\tAPPLIES TO\tCWE\tCAPEC\tETSI EN 303 645\tTITLE")
-				for _, r := range list {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.STRIDE, r.Severity, strings.Join(r.AppliesTo, ","),
-						ints(r.CWE), ints(r.CAPEC), orDashCLI(strings.Join(r.ETSI, ",")), r.Title)
-				}
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-				_, err := fmt.Fprintf(s.out, "\n%d rules\n", len(list))
-				return err
-			}
-			return fmt.Errorf("--format %q: use table or json", format)
-		},
+		RunE: runE(s, opts, runF, runTMRules),
 	}
-	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
-	rules.add(c)
+	c.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
+	opts.Rules.add(c)
 	return c
+}
+
+func (o *tmRulesOptions) validate() error {
+	return checkOneOf("format", o.Format, "table", "json")
+}
+
+func runTMRules(_ context.Context, s *streams, opts *tmRulesOptions) error {
+	lib, err := opts.Rules.library()
+	if err != nil {
+		return err
+	}
+	list := lib.Rules()
+	if opts.Format == "json" {
+		return writeJSONUnescaped(s.out, map[string]any{"rules": list, "count": len(list)})
+	}
+	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTRIDE\tSEVERITY\tAPPLIES TO\tCWE\tCAPEC\tETSI EN 303 645\tTITLE")
+	for _, r := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.STRIDE, r.Severity, strings.Join(r.AppliesTo, ","),
+			ints(r.CWE), ints(r.CAPEC), orDash(strings.Join(r.ETSI, ",")), r.Title)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(s.out, "\n%d rules\n", len(list))
+	return err
 }
 
 func ints(v []int) string {
@@ -468,33 +574,38 @@ func ints(v []int) string {
 	return strings.Join(s, ",")
 }
 
-func orDashCLI(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
+// tmSchemaOptions are the parsed options of `threatmodel schema` (it has none).
+type tmSchemaOptions struct{}
 
-func newTMSchemaCmd(s *streams) *cobra.Command {
+func newTMSchemaCmd(s *streams, runF func(context.Context, *tmSchemaOptions) error) *cobra.Command {
+	opts := &tmSchemaOptions{}
 	return &cobra.Command{
 		Use:     "schema",
 		Short:   "Print the JSON Schema of the model format (for editors and CI)",
 		Example: "  rampart threatmodel schema > threatmodel.schema.json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := threatmodel.JSONSchema()
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(s.out, "%s\n", b)
-			return err
-		},
+		RunE:    runE(s, opts, runF, runTMSchema),
 	}
 }
 
-func newTMInitCmd(s *streams) *cobra.Command {
-	var tmpl, out string
-	var force bool
+func runTMSchema(_ context.Context, s *streams, _ *tmSchemaOptions) error {
+	b, err := threatmodel.JSONSchema()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(s.out, "%s\n", b)
+	return err
+}
+
+// tmInitOptions are the parsed options of `threatmodel init`.
+type tmInitOptions struct {
+	Template string
+	Output   string
+	Force    bool
+}
+
+func newTMInitCmd(s *streams, runF func(context.Context, *tmInitOptions) error) *cobra.Command {
+	opts := &tmInitOptions{}
 	c := &cobra.Command{
 		Use:   "init --template smart-home|industrial-gateway|medical-wearable [-o FILE]",
 		Short: "Start a model from a template for a common connected product",
@@ -502,70 +613,82 @@ func newTMInitCmd(s *streams) *cobra.Command {
   rampart threatmodel init --template industrial-gateway
   rampart threatmodel init --template medical-wearable -o wearable.yaml`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if tmpl == "" {
-				return fmt.Errorf("--template is required (%s)", strings.Join(threatmodel.Templates(), ", "))
-			}
-			data, err := threatmodel.Template(tmpl)
-			if err != nil {
-				return err
-			}
-			if out != "" && out != "-" && !force {
-				if _, err := os.Stat(out); err == nil {
-					return fmt.Errorf("%s exists; use --force to overwrite", out)
-				}
-			}
-			if err := writeOutput(s, out, data); err != nil {
-				return err
-			}
-			if out != "" && out != "-" {
-				fmt.Fprintf(s.err, "wrote %s; next: rampart threatmodel check %s\n", out, out)
-			}
-			return nil
-		},
+		RunE: runE(s, opts, runF, runTMInit),
 	}
-	c.Flags().StringVar(&tmpl, "template", "", "template: "+strings.Join(threatmodel.Templates(), ", "))
-	c.Flags().StringVarP(&out, "output", "o", "", "output file (default stdout)")
-	c.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
+	c.Flags().StringVar(&opts.Template, "template", "", "template: "+strings.Join(threatmodel.Templates(), ", "))
+	c.Flags().StringVarP(&opts.Output, "output", "o", "", "output file (default stdout)")
+	c.Flags().BoolVar(&opts.Force, "force", false, "overwrite an existing file")
 	return c
 }
 
-func newTMDiffCmd(s *streams) *cobra.Command {
-	var format string
-	var rules rulesFlags
+func (o *tmInitOptions) validate() error {
+	if o.Template == "" {
+		return fmt.Errorf("--template is required (%s)", strings.Join(threatmodel.Templates(), ", "))
+	}
+	if _, err := threatmodel.Template(o.Template); err != nil {
+		return err
+	}
+	return nil
+}
+
+func runTMInit(_ context.Context, s *streams, opts *tmInitOptions) error {
+	data, err := threatmodel.Template(opts.Template)
+	if err != nil {
+		return err
+	}
+	out := opts.Output
+	if out != "" && out != "-" && !opts.Force {
+		if _, err := os.Stat(out); err == nil {
+			return fmt.Errorf("%s exists; use --force to overwrite", out)
+		}
+	}
+	if err := writeOutput(s, out, data); err != nil {
+		return err
+	}
+	if out != "" && out != "-" {
+		fmt.Fprintf(s.err, "wrote %s; next: rampart threatmodel check %s\n", out, out)
+	}
+	return nil
+}
+
+// tmDiffOptions are the parsed options of `threatmodel diff`.
+type tmDiffOptions struct {
+	Old, New string
+	Format   string
+	Rules    rulesFlags
+}
+
+func newTMDiffCmd(s *streams, runF func(context.Context, *tmDiffOptions) error) *cobra.Command {
+	opts := &tmDiffOptions{}
 	c := &cobra.Command{
 		Use:   "diff OLD NEW",
 		Short: "Compare two versions of a model: elements, flows and threats added, removed or changed",
 		Example: `  rampart threatmodel diff v1.yaml v2.yaml
   rampart threatmodel diff v1.yaml v2.yaml --format json`,
-		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := loadModel(s, args[0])
-			if err != nil {
-				return err
-			}
-			b, err := loadModel(s, args[1])
-			if err != nil {
-				return err
-			}
-			lib, err := rules.library()
-			if err != nil {
-				return err
-			}
-			d := threatmodel.Compare(a, lib.Check(a), b, lib.Check(b))
-			switch format {
-			case "json":
-				enc := json.NewEncoder(s.out)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(d)
-			case "text":
-				return threatmodel.WriteDiff(s.out, d)
-			}
-			return fmt.Errorf("--format %q: use text or json", format)
-		},
+		Args: exactArgs(&opts.Old, &opts.New),
+		RunE: runE(s, opts, runF, runTMDiff),
 	}
-	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
-	rules.add(c)
+	c.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
+	opts.Rules.add(c)
 	return c
+}
+
+func (o *tmDiffOptions) validate() error {
+	return checkOneOf("format", o.Format, "text", "json")
+}
+
+func runTMDiff(_ context.Context, s *streams, opts *tmDiffOptions) error {
+	a, lib, err := opts.Rules.loadChecked(s, opts.Old)
+	if err != nil {
+		return err
+	}
+	b, err := loadModel(s, opts.New)
+	if err != nil {
+		return err
+	}
+	d := threatmodel.Compare(a, lib.Check(a), b, lib.Check(b))
+	if opts.Format == "json" {
+		return writeJSONUnescaped(s.out, d)
+	}
+	return threatmodel.WriteDiff(s.out, d)
 }

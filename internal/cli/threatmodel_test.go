@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/cli"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -185,7 +186,7 @@ func TestThreatmodelImportExport(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "imported threat-dragon model") || !strings.Contains(errs, "warning:") {
 		t.Fatalf("import: %d %s", code, errs)
 	}
-	if code, out, errs := run(t, "", "threatmodel", "check", out, "--format", "json"); code != 0 || !strings.Contains(out, "TD-t-1@p1") {
+	if code, out, errs := run(t, "", "threatmodel", "check", out, "--format", "json"); code != 0 || !strings.Contains(out, "TD-t-1@lock-firmware") {
 		t.Errorf("check imported: %d %s", code, errs)
 	}
 	otmFile := filepath.Join(dir, "door.otm.json")
@@ -253,5 +254,58 @@ func TestThreatmodelHelpHasExamples(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help: exit %d, no examples", sub, code)
 		}
+	}
+}
+
+// check, render and report read every format import reads, converting on
+// the fly; check reports the completeness and what the threats assumed.
+func TestThreatmodelOnTheFlyAndCompleteness(t *testing.T) {
+	td := filepath.Join("..", "threatmodel", "threatdragon", "testdata", "v2-door.json")
+	code, out, errs := run(t, "", "threatmodel", "check", td, "--format", "json", "--top", "2")
+	if code != 0 || !strings.Contains(errs, "converted from threat-dragon on the fly") {
+		t.Fatalf("check Threat Dragon: %d %s", code, errs)
+	}
+	var res threatmodel.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Completeness == nil || res.Completeness.Total == 0 || len(res.Completeness.Attributes) == 0 || len(res.Completeness.Attributes) > 2 {
+		t.Fatalf("completeness %+v", res.Completeness)
+	}
+	assumed := false
+	for _, th := range res.Threats {
+		if len(th.Assumed) > 0 && strings.Contains(th.Why, "Not stated in the model: assumed") {
+			assumed = true
+		}
+	}
+	if !assumed {
+		t.Error("no threat says what it assumed")
+	}
+	code, out, _ = run(t, "", "threatmodel", "check", td)
+	if code != 0 || !strings.Contains(out, "completeness: ") || !strings.Contains(out, "unstated attributes that the most threats depend on") {
+		t.Errorf("table: %d %s", code, out)
+	}
+	dir := t.TempDir()
+	if code, _, errs := run(t, "", "threatmodel", "render", td, "-o", filepath.Join(dir, "d.mmd")); code != 0 {
+		t.Errorf("render Threat Dragon: %d %s", code, errs)
+	}
+	if code, out, errs := run(t, "", "threatmodel", "report", td, "--format", "markdown"); code != 0 || !strings.Contains(out, "## Model completeness") {
+		t.Errorf("report Threat Dragon: %d %s", code, errs)
+	}
+	html := filepath.Join(dir, "r.html")
+	if code, _, errs := run(t, "", "threatmodel", "report", td, "--format", "html", "-o", html); code != 0 {
+		t.Errorf("html report Threat Dragon: %d %s", code, errs)
+	} else if b, _ := os.ReadFile(html); !strings.Contains(string(b), "<h2>Model completeness</h2>") {
+		t.Error("html report has no completeness section")
+	}
+	otmFile := filepath.Join("..", "threatmodel", "otm", "testdata", "thermostat.otm.yaml")
+	if code, _, errs := run(t, "", "threatmodel", "check", otmFile); code != 0 || !strings.Contains(errs, "converted from otm") {
+		t.Errorf("check OTM: %d %s", code, errs)
+	}
+	// A broken Rampart model still gets its own validation errors.
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("rampart: threatmodel/v1\ntitle: x\nelements:\n  - {id: a, type: proces}\n"), 0o644)
+	if code, _, errs := run(t, "", "threatmodel", "check", bad); code != 1 || !strings.Contains(errs, "proces") {
+		t.Errorf("invalid Rampart model: %d %s", code, errs)
 	}
 }

@@ -16,8 +16,11 @@ import (
 )
 
 // updatesOptions are the parsed flags of the `rampart updates` commands.
+// The seven subcommands share them (each registers the flags it uses);
+// Command names the subcommand.
 type updatesOptions struct {
-	sf           storeFlags
+	Command      string
+	Store        storeFlags
 	Product      string
 	Keys         string
 	Threshold    int
@@ -29,7 +32,7 @@ type updatesOptions struct {
 	RotateOnline bool
 }
 
-func newUpdatesCmd(s *streams, run func(context.Context, string, *updatesOptions) error) *cobra.Command {
+func newUpdatesCmd(s *streams, runF func(context.Context, *updatesOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "updates",
 		Short: "Signed firmware updates: each product's TUF repository",
@@ -45,20 +48,12 @@ expire. Devices fetch the repository from /tuf/<product>/ (no token).`,
   rampart updates root --product acme-gateway > root.json`,
 	}
 	sub := func(use, short, example string, flags func(*cobra.Command, *updatesOptions)) {
-		o := &updatesOptions{}
+		o := &updatesOptions{Command: use}
 		c := &cobra.Command{
 			Use: use, Short: short, Example: example, Args: cobra.NoArgs,
-			RunE: func(c *cobra.Command, _ []string) error {
-				if o.Product == "" && use != "resign" {
-					return errors.New("--product SLUG is required")
-				}
-				if run != nil {
-					return run(c.Context(), use, o)
-				}
-				return runUpdates(c.Context(), s, use, o)
-			},
+			RunE: runE(s, o, runF, runUpdates),
 		}
-		o.sf.register(c)
+		o.Store.register(c)
 		if use != "resign" {
 			c.Flags().StringVar(&o.Product, "product", "", "product slug, e.g. acme-gateway (its repository is served at /tuf/SLUG/)")
 		}
@@ -100,23 +95,30 @@ expire. Devices fetch the repository from /tuf/<product>/ (no token).`,
 	return cmd
 }
 
-func runUpdates(ctx context.Context, s *streams, use string, o *updatesOptions) error {
-	switch use {
+func (o *updatesOptions) validate() error {
+	if o.Product == "" && o.Command != "resign" {
+		return errors.New("--product SLUG is required")
+	}
+	switch o.Command {
 	case "init", "rotate-root":
 		if o.Keys == "" {
-			return errors.New("--keys DIR is required: the offline root keys are " + map[string]string{"init": "written", "rotate-root": "read and written"}[use] + " there")
+			return errors.New("--keys DIR is required: the offline root keys are " + map[string]string{"init": "written", "rotate-root": "read and written"}[o.Command] + " there")
 		}
 	case "publish":
 		if o.File == "" || o.Name == "" {
 			return errors.New("--file IMAGE and --name NAME are required")
 		}
 	}
-	st, err := o.sf.open(ctx)
+	return nil
+}
+
+func runUpdates(ctx context.Context, s *streams, o *updatesOptions) error {
+	st, err := o.Store.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	seal, err := updates.FileSealer(o.sf.data)
+	seal, err := updates.FileSealer(o.Store.data)
 	if err != nil {
 		return err
 	}
@@ -130,7 +132,7 @@ func runUpdates(ctx context.Context, s *streams, use string, o *updatesOptions) 
 			fmt.Fprintln(s.err, "warning: audit log append failed:", err)
 		}
 	}
-	switch use {
+	switch o.Command {
 	case "init":
 		res, err := svc.Init(ctx, updates.InitRequest{Slug: o.Product, ProductName: o.ProductName, Threshold: o.Threshold,
 			SaveKeys: func(k []updates.Key) error { return updates.WriteRootKeys(o.Keys, k) }})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/store"
 )
 
 func newUserCmd(s *streams) *cobra.Command {
@@ -20,14 +21,22 @@ func newUserCmd(s *streams) *cobra.Command {
 		Example: `  printf '%s\n' 'plinth ribbon otter granite' | rampart user add --name alice --role editor --password-stdin
   rampart user list`,
 	}
-	cmd.AddCommand(newUserAddCmd(s), newUserListCmd(s))
+	cmd.AddCommand(newUserAddCmd(s, nil), newUserListCmd(s, nil))
 	return cmd
 }
 
-func newUserAddCmd(s *streams) *cobra.Command {
-	var sf storeFlags
-	var name, role string
-	var pwStdin bool
+// userAddOptions are the parsed options of `rampart user add`.
+type userAddOptions struct {
+	Store         storeFlags
+	Name          string
+	Role          string
+	PasswordStdin bool
+
+	role identity.Role // Role parsed by validation
+}
+
+func newUserAddCmd(s *streams, runF func(context.Context, *userAddOptions) error) *cobra.Command {
+	opts := &userAddOptions{}
 	cmd := &cobra.Command{
 		Use:   "add --name NAME --role admin|editor|viewer --password-stdin",
 		Short: "Create a user; the password is read from standard input",
@@ -38,76 +47,84 @@ and breached passwords or be built from the user name; there are no
 composition rules. A refused password exits with status 1 and the reason.`,
 		Example: `  printf '%s\n' 'plinth ribbon otter granite' | rampart user add --name alice --role editor --password-stdin --data ./rampart-data`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := identity.ParseRole(role)
-			if err != nil {
-				return err
-			}
-			if !pwStdin {
-				return errors.New("--password-stdin is required: pipe the password on standard input")
-			}
-			line, err := bufio.NewReader(s.in).ReadString('\n')
-			if err != nil && line == "" {
-				return fmt.Errorf("read password from standard input: %w", err)
-			}
-			pw := strings.TrimRight(line, "\r\n")
-			if err := identity.CheckPassword(pw, name); err != nil {
-				return failure(err)
-			}
-			hash, err := identity.HashPassword(pw)
-			if err != nil {
-				return err
-			}
-			st, err := sf.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			u := identity.User{Name: name, Role: r, PasswordHash: hash}
-			if err := audit.Change(cmd.Context(), st, func(ctx context.Context) (audit.Event, error) {
-				return audit.Event{Action: audit.ActionUserCreate, Actor: "cli", Object: "user " + u.Name, Detail: "role " + string(u.Role)}, st.CreateUser(ctx, &u)
-			}); err != nil {
-				return err
-			}
-			fmt.Fprintf(s.out, "created user %s (%s)\n", u.Name, u.Role)
-			return nil
-		},
+		RunE:    runE(s, opts, runF, runUserAdd),
 	}
-	sf.register(cmd)
-	cmd.Flags().StringVar(&name, "name", "", "user name (required)")
-	cmd.Flags().StringVar(&role, "role", "viewer", "role: admin, editor or viewer")
-	cmd.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input")
+	opts.Store.register(cmd)
+	cmd.Flags().StringVar(&opts.Name, "name", "", "user name (required)")
+	cmd.Flags().StringVar(&opts.Role, "role", "viewer", "role: admin, editor or viewer")
+	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the password from standard input")
 	_ = cmd.MarkFlagRequired("name")
 	return cmd
 }
 
-func newUserListCmd(s *streams) *cobra.Command {
-	var sf storeFlags
+func (o *userAddOptions) validate() error {
+	r, err := identity.ParseRole(o.Role)
+	if err != nil {
+		return err
+	}
+	o.role = r
+	if !o.PasswordStdin {
+		return errors.New("--password-stdin is required: pipe the password on standard input")
+	}
+	return nil
+}
+
+func runUserAdd(ctx context.Context, s *streams, opts *userAddOptions) error {
+	line, err := bufio.NewReader(s.in).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("read password from standard input: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if err := identity.CheckPassword(pw, opts.Name); err != nil {
+		return failure(err)
+	}
+	hash, err := identity.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	return opts.Store.with(ctx, func(st *store.Store) error {
+		u := identity.User{Name: opts.Name, Role: opts.role, PasswordHash: hash}
+		if err := audit.Change(ctx, st, func(ctx context.Context) (audit.Event, error) {
+			return audit.Event{Action: audit.ActionUserCreate, Actor: "cli", Object: "user " + u.Name, Detail: "role " + string(u.Role)}, st.CreateUser(ctx, &u)
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.out, "created user %s (%s)\n", u.Name, u.Role)
+		return nil
+	})
+}
+
+// userListOptions are the parsed options of `rampart user list`.
+type userListOptions struct {
+	Store storeFlags
+}
+
+func newUserListCmd(s *streams, runF func(context.Context, *userListOptions) error) *cobra.Command {
+	opts := &userListOptions{}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List user accounts",
 		Example: "  rampart user list --data ./rampart-data",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sf.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			users, err := st.Users(cmd.Context())
-			if err != nil {
-				return err
-			}
-			for _, u := range users {
-				state := ""
-				if u.Disabled {
-					state = " (disabled)"
-				}
-				fmt.Fprintf(s.out, "%-24s %s%s\n", u.Name, u.Role, state)
-			}
-			return nil
-		},
+		RunE:    runE(s, opts, runF, runUserList),
 	}
-	sf.register(cmd)
+	opts.Store.register(cmd)
 	return cmd
+}
+
+func runUserList(ctx context.Context, s *streams, opts *userListOptions) error {
+	return opts.Store.with(ctx, func(st *store.Store) error {
+		users, err := st.Users(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			state := ""
+			if u.Disabled {
+				state = " (disabled)"
+			}
+			fmt.Fprintf(s.out, "%-24s %s%s\n", u.Name, u.Role, state)
+		}
+		return nil
+	})
 }

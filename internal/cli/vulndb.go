@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
 )
 
@@ -20,13 +22,19 @@ func newVulnDBCmd(s *streams) *cobra.Command {
 		Example: `  rampart vulndb import osv/Go/all.zip nvd/ known_exploited_vulnerabilities.json epss_scores.csv.gz --data ./rampart-data
   rampart vulndb status --data ./rampart-data`,
 	}
-	cmd.AddCommand(newVulnDBImportCmd(s), newVulnDBUpdateCmd(s), newVulnDBStatusCmd(s))
+	cmd.AddCommand(newVulnDBImportCmd(s, nil), newVulnDBUpdateCmd(s, nil), newVulnDBStatusCmd(s, nil))
 	return cmd
 }
 
-func newVulnDBImportCmd(s *streams) *cobra.Command {
-	var sf storeFlags
-	var noRematch bool
+// vulndbImportOptions are the parsed options of `rampart vulndb import`.
+type vulndbImportOptions struct {
+	Store     storeFlags
+	Paths     []string
+	NoRematch bool
+}
+
+func newVulnDBImportCmd(s *streams, runF func(context.Context, *vulndbImportOptions) error) *cobra.Command {
+	opts := &vulndbImportOptions{}
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
 		Short: "Load vulnerability data files, folders and zips into the local database",
@@ -37,88 +45,95 @@ CSV (plain or gzip). Formats are detected from the content. Everything given is
 stored in one transaction: a broken file (named with the field at fault)
 stores nothing. Afterwards every release in the portfolio is re-matched.`,
 		Example: `  rampart vulndb import ./osv/go ./nvd/nvdcve-2.0-2026.json ./kev/known_exploited_vulnerabilities.json --data ./rampart-data`,
-		Args:    cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			st, err := sf.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			start := time.Now()
-			rec, err := portfolio.ImportFeeds(ctx, st, "cli", args...)
-			if err != nil {
-				return fmt.Errorf("nothing imported: %w", err)
-			}
-			for _, sk := range rec.Skipped {
-				fmt.Fprintf(s.err, "warning: skipped %s\n", sk)
-			}
-			var files []string
-			for f, n := range rec.Files {
-				files = append(files, fmt.Sprintf("%s %d", f, n))
-			}
-			sort.Strings(files)
-			fmt.Fprintf(s.out, "imported %d advisories, %d EPSS scores, %d KEV entries from %s files in %s\n",
-				rec.Advisories, rec.EPSS, rec.KEV, strings.Join(files, ", "), time.Since(start).Round(time.Millisecond))
-			if noRematch {
-				return nil
-			}
-			n, err := portfolio.NewVulns(st).RematchAll(ctx)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(s.out, "re-matched the portfolio: %d new matches\n", n)
-			return nil
-		},
+		Args:    minArgs(&opts.Paths),
+		RunE:    runE(s, opts, runF, runVulnDBImport),
 	}
-	sf.register(cmd)
-	cmd.Flags().BoolVar(&noRematch, "no-rematch", false, "do not re-match the portfolio after the import")
+	opts.Store.register(cmd)
+	cmd.Flags().BoolVar(&opts.NoRematch, "no-rematch", false, "do not re-match the portfolio after the import")
 	return cmd
 }
 
-func newVulnDBStatusCmd(s *streams) *cobra.Command {
-	var sf storeFlags
+func runVulnDBImport(ctx context.Context, s *streams, opts *vulndbImportOptions) error {
+	return opts.Store.with(ctx, func(st *store.Store) error {
+		start := time.Now()
+		rec, err := portfolio.ImportFeeds(ctx, st, "cli", opts.Paths...)
+		if err != nil {
+			return fmt.Errorf("nothing imported: %w", err)
+		}
+		for _, sk := range rec.Skipped {
+			fmt.Fprintf(s.err, "warning: skipped %s\n", sk)
+		}
+		var files []string
+		for f, n := range rec.Files {
+			files = append(files, fmt.Sprintf("%s %d", f, n))
+		}
+		sort.Strings(files)
+		fmt.Fprintf(s.out, "imported %d advisories, %d EPSS scores, %d KEV entries from %s files in %s\n",
+			rec.Advisories, rec.EPSS, rec.KEV, strings.Join(files, ", "), time.Since(start).Round(time.Millisecond))
+		if opts.NoRematch {
+			return nil
+		}
+		return rematchPortfolio(ctx, s, st)
+	})
+}
+
+// rematchPortfolio re-matches every release after new vulnerability data.
+func rematchPortfolio(ctx context.Context, s *streams, st *store.Store) error {
+	n, err := portfolio.NewVulns(st).RematchAll(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.out, "re-matched the portfolio: %d new matches\n", n)
+	return nil
+}
+
+// vulndbStatusOptions are the parsed options of `rampart vulndb status`.
+type vulndbStatusOptions struct {
+	Store storeFlags
+}
+
+func newVulnDBStatusCmd(s *streams, runF func(context.Context, *vulndbStatusOptions) error) *cobra.Command {
+	opts := &vulndbStatusOptions{}
 	cmd := &cobra.Command{
 		Use:     "status",
 		Short:   "Show what the local vulnerability database holds and how old it is",
 		Example: "  rampart vulndb status --data ./rampart-data",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sf.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			status, err := st.VulnDBStatus(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(s.out, "advisories %d\nEPSS scores %d\nKEV entries %d\n", status.Advisories, status.EPSS, status.KEV)
-			for _, im := range status.Imports {
-				fmt.Fprintf(s.out, "import %d  %s (%s ago) by %s: %d advisories, %d EPSS, %d KEV from %s\n", im.ID, im.At.Format(time.RFC3339),
-					time.Since(im.At).Round(time.Minute), im.Actor, im.Advisories, im.EPSS, im.KEV, strings.Join(im.Paths, " "))
-			}
-			for _, src := range status.Sources {
-				state := "ok"
-				if src.Error != "" {
-					state = "failed: " + src.Error
-				} else if src.LastSuccess == nil {
-					state = "not tried yet"
-				}
-				last := "never"
-				if src.LastAttempt != nil {
-					last = src.LastAttempt.Format(time.RFC3339)
-				}
-				fmt.Fprintf(s.out, "source %s: %d records, last attempt %s, %s\n", src.Source, src.Records, last, state)
-			}
-			if len(status.Imports) == 0 {
-				fmt.Fprintln(s.out, "no data imported yet: run 'rampart vulndb import PATH…'")
-			}
-			return nil
-		},
+		RunE:    runE(s, opts, runF, runVulnDBStatus),
 	}
-	sf.register(cmd)
+	opts.Store.register(cmd)
 	return cmd
+}
+
+func runVulnDBStatus(ctx context.Context, s *streams, opts *vulndbStatusOptions) error {
+	return opts.Store.with(ctx, func(st *store.Store) error {
+		status, err := st.VulnDBStatus(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.out, "advisories %d\nEPSS scores %d\nKEV entries %d\n", status.Advisories, status.EPSS, status.KEV)
+		for _, im := range status.Imports {
+			fmt.Fprintf(s.out, "import %d  %s (%s ago) by %s: %d advisories, %d EPSS, %d KEV from %s\n", im.ID, im.At.Format(time.RFC3339),
+				time.Since(im.At).Round(time.Minute), im.Actor, im.Advisories, im.EPSS, im.KEV, strings.Join(im.Paths, " "))
+		}
+		for _, src := range status.Sources {
+			state := "ok"
+			if src.Error != "" {
+				state = "failed: " + src.Error
+			} else if src.LastSuccess == nil {
+				state = "not tried yet"
+			}
+			last := "never"
+			if src.LastAttempt != nil {
+				last = src.LastAttempt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(s.out, "source %s: %d records, last attempt %s, %s\n", src.Source, src.Records, last, state)
+		}
+		if len(status.Imports) == 0 {
+			fmt.Fprintln(s.out, "no data imported yet: run 'rampart vulndb import PATH…'")
+		}
+		return nil
+	})
 }
 
 // feedFlags are the feed sources of `vulndb update` and `serve
@@ -142,6 +157,24 @@ func (ff *feedFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&ff.src.CSAF, "csaf-url", nil, "URL of a CSAF advisory whose exploitation status is read (repeatable)")
 }
 
+// validate checks that every feed URL given is an http(s) URL.
+func (ff *feedFlags) validate() error {
+	urls := []struct{ flag, value string }{{"osv-base", ff.osvBase}, {"nvd-url", ff.src.NVD}, {"kev-url", ff.src.KEV},
+		{"epss-url", ff.src.EPSS}, {"euvd-url", ff.src.EUVD}}
+	for _, u := range ff.src.CSAF {
+		urls = append(urls, struct{ flag, value string }{"csaf-url", u})
+	}
+	for _, u := range urls {
+		if u.value == "" {
+			continue // skips that feed
+		}
+		if err := checkHTTPURL(u.flag, u.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sources returns the configured sources (the NVD API key from
 // $NVD_API_KEY).
 func (ff *feedFlags) sources() mirror.Sources {
@@ -150,9 +183,14 @@ func (ff *feedFlags) sources() mirror.Sources {
 	return src
 }
 
-func newVulnDBUpdateCmd(s *streams) *cobra.Command {
-	var sf storeFlags
-	var ff feedFlags
+// vulndbUpdateOptions are the parsed options of `rampart vulndb update`.
+type vulndbUpdateOptions struct {
+	Store storeFlags
+	Feeds feedFlags
+}
+
+func newVulnDBUpdateCmd(s *streams, runF func(context.Context, *vulndbUpdateOptions) error) *cobra.Command {
+	opts := &vulndbUpdateOptions{}
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Download changed vulnerability feeds (OSV, NVD, KEV, EPSS) and import them",
@@ -168,34 +206,31 @@ $NVD_API_KEY. A running server does the same by itself: see
       --nvd-url https://mirror.internal/nvd/cves/2.0 --kev-url https://mirror.internal/kev.json --epss-url "" \
       --euvd-url https://mirror.internal/euvd/exploitedvulnerabilities.json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			src := ff.sources()
-			st, err := sf.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			f := &mirror.Fetcher{Progress: func(msg string) { fmt.Fprintln(s.err, msg) }}
-			res, err := portfolio.UpdateFeeds(ctx, st, f, src, "cli")
-			if err != nil {
-				return fmt.Errorf("update failed, previous data kept: %w", err)
-			}
-			if res.Import == nil {
-				fmt.Fprintf(s.out, "all %d feeds unchanged\n", len(res.Unchanged))
-				return nil
-			}
-			fmt.Fprintf(s.out, "imported %d advisories, %d EPSS scores, %d KEV entries, %d EUVD/CSAF exploitation reports from %d downloaded files (%d feeds unchanged)\n",
-				res.Import.Advisories, res.Import.EPSS, res.Import.KEV, res.Import.Exploited, res.Files, len(res.Unchanged))
-			n, err := portfolio.NewVulns(st).RematchAll(ctx)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(s.out, "re-matched the portfolio: %d new matches\n", n)
-			return nil
-		},
+		RunE: runE(s, opts, runF, runVulnDBUpdate),
 	}
-	sf.register(cmd)
-	ff.register(cmd)
+	opts.Store.register(cmd)
+	opts.Feeds.register(cmd)
 	return cmd
+}
+
+func (o *vulndbUpdateOptions) validate() error {
+	return o.Feeds.validate()
+}
+
+func runVulnDBUpdate(ctx context.Context, s *streams, opts *vulndbUpdateOptions) error {
+	src := opts.Feeds.sources()
+	return opts.Store.with(ctx, func(st *store.Store) error {
+		f := &mirror.Fetcher{Progress: func(msg string) { fmt.Fprintln(s.err, msg) }}
+		res, err := portfolio.UpdateFeeds(ctx, st, f, src, "cli")
+		if err != nil {
+			return fmt.Errorf("update failed, previous data kept: %w", err)
+		}
+		if res.Import == nil {
+			fmt.Fprintf(s.out, "all %d feeds unchanged\n", len(res.Unchanged))
+			return nil
+		}
+		fmt.Fprintf(s.out, "imported %d advisories, %d EPSS scores, %d KEV entries, %d EUVD/CSAF exploitation reports from %d downloaded files (%d feeds unchanged)\n",
+			res.Import.Advisories, res.Import.EPSS, res.Import.KEV, res.Import.Exploited, res.Files, len(res.Unchanged))
+		return rematchPortfolio(ctx, s, st)
+	})
 }

@@ -27,8 +27,7 @@ const User = "demo"
 type product struct {
 	inventory.Product
 	releases    []release
-	threatModel string             // template to start the threat model from
-	findings    []findings.Finding // static-analysis results of the newest release
+	threatModel string // template to start the threat model from
 }
 
 type release struct {
@@ -86,19 +85,16 @@ func Seed(ctx context.Context, st *store.Store) (int, error) {
 				return n, fmt.Errorf("demo threat model: %w", err)
 			}
 		}
-		if len(p.findings) > 0 {
-			rel, err := st.ReleaseByVersion(ctx, prod.ID, p.releases[len(p.releases)-1].version)
-			if err != nil {
-				return n, err
-			}
-			var buf bytes.Buffer
-			if err := findings.WriteSARIF(&buf, p.findings); err != nil {
-				return n, err
-			}
-			if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "demo-static-analysis.sarif", Scope: "demo:sast", Actor: User, Report: &buf}); err != nil {
-				return n, fmt.Errorf("demo findings: %w", err)
-			}
-		}
+	}
+	// Scans at past dates: weeks of trend, findings past their SLA.
+	if err := seedHistory(ctx, st, time.Now()); err != nil {
+		return n, err
+	}
+	if _, err := seedVulnData(ctx, st); err != nil {
+		return n, err
+	}
+	if err := seedVEX(ctx, st); err != nil {
+		return n, err
 	}
 	if err := seedIncidents(ctx, st); err != nil {
 		return n, fmt.Errorf("demo incidents: %w", err)
@@ -166,7 +162,6 @@ func Portfolio() []product {
 				{"2026.03.1", "2026-03-09", "", inventory.StatusShipped, goBackend("v0.17.0", "v1.59.0", "v0.21.0", "v5.4.1")},
 				{"2026.05.0", "2026-05-18", "", inventory.StatusShipped, goBackend("v0.23.0", "v1.64.0", "v0.27.0", "v5.7.1")},
 			},
-			findings: backendFindings(),
 		},
 		{
 			Product: inventory.Product{Name: "Companion App API", Owner: "Mobile team", Criticality: 3, Exposure: inventory.ExposureInternet,

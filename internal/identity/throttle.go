@@ -145,3 +145,16 @@ func (p SignInPolicy) Keys(name, source string) []AttemptKey {
 		{Key: acct, LockAt: p.LockAfter},
 	}
 }
+
+// Attempt is the outcome of charging an authentication attempt.
+type Attempt struct {
+	// Wait > 0: refused, try again after Wait. Locked: refused until an
+	// administrator unlocks the account.
+	Wait   time.Duration
+	Locked bool
+	// Failures is the new count of each key (when allowed).
+	Failures map[string]int
+}
+
+// Allowed reports whether the attempt may proceed.
+func (a Attempt) Allowed() bool { return a.Wait <= 0 && !a.Locked }

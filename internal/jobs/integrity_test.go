@@ -34,7 +34,7 @@ func seedAccepted(t *testing.T, st *store.Store, now time.Time, n int) []int64 {
 	if err := st.CreateRelease(ctx, &rel); err != nil {
 		t.Fatal(err)
 	}
-	_, err := st.ImportScan(ctx, store.ScanImport{ReleaseID: rel.ID, Tool: "generic", Now: now, Each: func(emit func(findings.Finding) error) error {
+	_, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "generic", Now: now, Each: func(emit func(findings.Finding) error) error {
 		for i := range n {
 			if err := emit(findings.Finding{Title: fmt.Sprintf("finding %d", i), Severity: findings.High, RuleID: fmt.Sprint(i)}); err != nil {
 				return err

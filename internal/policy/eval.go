@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,99 +131,172 @@ func (e *EvalError) Unwrap() error { return e.Err }
 // Evaluate runs every rule of the policy on the input's subjects and
 // applies the exceptions. It is a pure function of its arguments.
 func Evaluate(p *Policy, in *Input, opts Options) (*Report, error) {
+	e := NewEvaluation(p, in.Release, opts)
+	for _, r := range p.Rules {
+		var err error
+		if r.On == OnComponent {
+			err = e.components(r, in.Components, in.Sources)
+		} else {
+			err = e.rule(r, in)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	e.rep.Evaluated[OnComponent] = len(in.Components)
+	return e.finish(in), nil
+}
+
+// Evaluation is Evaluate with the components given in batches, for a
+// release too large to hold in memory at once (the platform's gate reads
+// them from the store page by page): NewEvaluation, AddComponents for
+// each batch (with `new` already set), then Finish with the other
+// subjects. The report is the one Evaluate returns for the same subjects,
+// except that a rule failing at run time on a component may be reported
+// before a rule listed earlier that fails on another kind of subject.
+type Evaluation struct {
+	p   *Policy
+	rel Release
+	rep *Report
+	// active are the exceptions in force.
+	active []*Exception
+}
+
+// NewEvaluation starts an evaluation of the release rel under p.
+func NewEvaluation(p *Policy, rel Release, opts Options) *Evaluation {
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
 	today := now.UTC().Format(time.DateOnly)
-	rel := in.Release
 	if rel.Checklist == nil {
 		rel.Checklist = map[string]bool{}
+	} else {
+		rel.Checklist = maps.Clone(rel.Checklist)
 	}
 	for _, k := range ChecklistItems {
 		if _, ok := rel.Checklist[k]; !ok {
 			rel.Checklist[k] = false
 		}
 	}
-	rep := &Report{Violations: []Violation{}, ExpiredExceptions: []ExpiredException{}, Rules: p.Rules, Evaluated: map[string]int{
-		OnVuln: len(in.Vulns), OnFinding: len(in.Findings), OnComponent: len(in.Components),
-		OnThreat: len(in.Threats), OnFirmware: len(in.Firmware), OnBinary: len(in.Binaries), OnRelease: 1,
-	}}
-	var active []*Exception
+	e := &Evaluation{p: p, rel: rel, rep: &Report{Violations: []Violation{}, ExpiredExceptions: []ExpiredException{}, Rules: p.Rules,
+		Evaluated: map[string]int{OnRelease: 1}}}
 	for i := range opts.Exceptions {
-		e := &opts.Exceptions[i]
-		if e.Expires < today {
-			rep.ExpiredExceptions = append(rep.ExpiredExceptions, ExpiredException{Rule: e.Rule, Match: e.Match, Expires: e.Expires, Source: e.Source})
+		x := &opts.Exceptions[i]
+		if x.Expires < today {
+			e.rep.ExpiredExceptions = append(e.rep.ExpiredExceptions, ExpiredException{Rule: x.Rule, Match: x.Match, Expires: x.Expires, Source: x.Source})
 			continue
 		}
-		active = append(active, e)
+		e.active = append(e.active, x)
 	}
-	for _, r := range p.Rules {
-		act := &activation{name: r.On, release: &rel}
-		var err error
-		switch r.On {
-		case OnVuln:
-			for i := range in.Vulns {
-				v := &in.Vulns[i]
-				act.subject = v
-				err = fire(rep, r, act, func() Violation { return vulnViolation(v, in.Sources) })
-				if err != nil {
-					break
-				}
-			}
-		case OnFinding:
-			for i := range in.Findings {
-				f := &in.Findings[i]
-				act.subject = f
-				if err = fire(rep, r, act, func() Violation { return findingViolation(f) }); err != nil {
-					break
-				}
-			}
-		case OnComponent:
-			for i := range in.Components {
-				c := &in.Components[i]
-				act.subject = c
-				if err = fire(rep, r, act, func() Violation { return componentViolation(c, in.Sources) }); err != nil {
-					break
-				}
-			}
-		case OnThreat:
-			for i := range in.Threats {
-				t := &in.Threats[i]
-				act.subject = t
-				if err = fire(rep, r, act, func() Violation { return threatViolation(t, in.Sources) }); err != nil {
-					break
-				}
-			}
-		case OnFirmware:
-			for i := range in.Firmware {
-				f := &in.Firmware[i]
-				act.subject = f
-				if err = fire(rep, r, act, func() Violation { return firmwareViolation(f, in.Sources) }); err != nil {
-					break
-				}
-			}
-		case OnRelease:
-			act.subject = &rel
-			err = fire(rep, r, act, func() Violation { return releaseViolation(&rel, in.Sources) })
-		case OnBinary:
-			for i := range in.Binaries {
-				b := &in.Binaries[i]
-				act.subject = b
-				if err = fire(rep, r, act, func() Violation { return binaryViolation(b, in.Sources) }); err != nil {
-					break
-				}
-			}
+	return e
+}
+
+// AddComponents judges one batch of components with every component rule.
+// sources name the input files (as Input.Sources) for the violations'
+// locations. The evaluation keeps only the violations, not the batch.
+func (e *Evaluation) AddComponents(cs []Component, sources map[string]string) error {
+	for _, r := range e.p.Rules {
+		if r.On != OnComponent {
+			continue
 		}
-		if err != nil {
+		if err := e.components(r, cs, sources); err != nil {
+			return err
+		}
+	}
+	e.rep.Evaluated[OnComponent] += len(cs)
+	return nil
+}
+
+// Finish judges the subjects of in other than its components (which must
+// have been given to AddComponents), applies the exceptions and returns
+// the report.
+func (e *Evaluation) Finish(in *Input) (*Report, error) {
+	for _, r := range e.p.Rules {
+		if r.On == OnComponent {
+			continue
+		}
+		if err := e.rule(r, in); err != nil {
 			return nil, err
 		}
 	}
+	return e.finish(in), nil
+}
+
+func (e *Evaluation) components(r *Rule, cs []Component, sources map[string]string) error {
+	act := &activation{name: r.On, release: &e.rel}
+	for i := range cs {
+		c := &cs[i]
+		act.subject = c
+		if err := fire(e.rep, r, act, func() Violation { return componentViolation(c, sources) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rule runs one rule that is not a component rule on its subjects of in.
+func (e *Evaluation) rule(r *Rule, in *Input) error {
+	act := &activation{name: r.On, release: &e.rel}
+	var err error
+	switch r.On {
+	case OnVuln:
+		for i := range in.Vulns {
+			v := &in.Vulns[i]
+			act.subject = v
+			if err = fire(e.rep, r, act, func() Violation { return vulnViolation(v, in.Sources) }); err != nil {
+				break
+			}
+		}
+	case OnFinding:
+		for i := range in.Findings {
+			f := &in.Findings[i]
+			act.subject = f
+			if err = fire(e.rep, r, act, func() Violation { return findingViolation(f) }); err != nil {
+				break
+			}
+		}
+	case OnThreat:
+		for i := range in.Threats {
+			t := &in.Threats[i]
+			act.subject = t
+			if err = fire(e.rep, r, act, func() Violation { return threatViolation(t, in.Sources) }); err != nil {
+				break
+			}
+		}
+	case OnFirmware:
+		for i := range in.Firmware {
+			f := &in.Firmware[i]
+			act.subject = f
+			if err = fire(e.rep, r, act, func() Violation { return firmwareViolation(f, in.Sources) }); err != nil {
+				break
+			}
+		}
+	case OnRelease:
+		act.subject = &e.rel
+		err = fire(e.rep, r, act, func() Violation { return releaseViolation(&e.rel, in.Sources) })
+	case OnBinary:
+		for i := range in.Binaries {
+			b := &in.Binaries[i]
+			act.subject = b
+			if err = fire(e.rep, r, act, func() Violation { return binaryViolation(b, in.Sources) }); err != nil {
+				break
+			}
+		}
+	}
+	return err
+}
+
+// finish counts the other subjects, applies the exceptions and sorts.
+func (e *Evaluation) finish(in *Input) *Report {
+	rep := e.rep
+	rep.Evaluated[OnVuln], rep.Evaluated[OnFinding], rep.Evaluated[OnThreat] = len(in.Vulns), len(in.Findings), len(in.Threats)
+	rep.Evaluated[OnFirmware], rep.Evaluated[OnBinary] = len(in.Firmware), len(in.Binaries)
 	for i := range rep.Violations {
 		v := &rep.Violations[i]
-		for _, e := range active {
-			if e.covers(v) {
-				v.Excepted, v.Exception = true, e
+		for _, x := range e.active {
+			if x.covers(v) {
+				v.Excepted, v.Exception = true, x
 				break
 			}
 		}
@@ -241,7 +315,7 @@ func Evaluate(p *Policy, in *Input, opts Options) (*Report, error) {
 		return a.Subject < b.Subject
 	})
 	rep.Passed = rep.Failing() == 0 && len(rep.ExpiredExceptions) == 0
-	return rep, nil
+	return rep
 }
 
 func fire(rep *Report, r *Rule, act *activation, mk func() Violation) error {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,12 +17,13 @@ import (
 func FromComponents(comps []inventory.Component, approved *Approved) []Component {
 	out := make([]Component, len(comps))
 	for i := range comps {
-		out[i] = fromComponent(&comps[i], approved)
+		out[i] = FromComponent(&comps[i], approved)
 	}
 	return out
 }
 
-func fromComponent(c *inventory.Component, approved *Approved) Component {
+// FromComponent converts one SBOM component; approved may be nil.
+func FromComponent(c *inventory.Component, approved *Approved) Component {
 	lic := LicenseExpression(c.Licenses)
 	pc := Component{
 		Name: c.Name, Version: c.Version, Group: c.Group, PURL: c.PURL, Type: string(c.Type),
@@ -46,7 +48,7 @@ func FromMatches(ms []vuln.Match, approved *Approved) []Vuln {
 		}
 		c, ok := conv[m.Component]
 		if !ok {
-			c = fromComponent(m.Component, approved)
+			c = FromComponent(m.Component, approved)
 			conv[m.Component] = c
 		}
 		out = append(out, Vuln{
@@ -231,43 +233,70 @@ func FirmwareKey(f *FirmwareIssue) string {
 	return fmt.Sprintf("firmware|%s|%s|%s|%d", f.Kind, f.Path, f.Account, f.Port)
 }
 
-// Baseline is the set of fingerprints of an earlier state.
+// Baseline is the set of fingerprints of an earlier state. It keeps a
+// 128-bit SHA-256 prefix of each fingerprint, not the text, so the
+// baseline of a release of a million components costs tens of MB.
 type Baseline struct {
-	keys map[string]struct{}
+	keys map[baselineKey]struct{}
+}
+
+type baselineKey [16]byte
+
+func keyOf(k string) baselineKey {
+	sum := sha256.Sum256([]byte(k))
+	return baselineKey(sum[:16])
 }
 
 // NewBaseline collects the fingerprints of every subject of in.
 func NewBaseline(ins ...*Input) *Baseline {
-	b := &Baseline{keys: map[string]struct{}{}}
+	b := &Baseline{keys: map[baselineKey]struct{}{}}
 	for _, in := range ins {
-		for i := range in.Components {
-			b.keys[ComponentKey(&in.Components[i])] = struct{}{}
-		}
+		b.AddComponents(in.Components)
 		for i := range in.Vulns {
-			b.keys[VulnKey(&in.Vulns[i])] = struct{}{}
+			b.add(VulnKey(&in.Vulns[i]))
 		}
 		for i := range in.Findings {
-			b.keys["finding|"+in.Findings[i].Fingerprint] = struct{}{}
+			b.add("finding|" + in.Findings[i].Fingerprint)
 		}
 		for i := range in.Threats {
-			b.keys["threat|"+in.Threats[i].ID] = struct{}{}
+			b.add("threat|" + in.Threats[i].ID)
 		}
 		for i := range in.Firmware {
-			b.keys[FirmwareKey(&in.Firmware[i])] = struct{}{}
+			b.add(FirmwareKey(&in.Firmware[i]))
 		}
 		for i := range in.Binaries {
-			b.keys["binary|"+in.Binaries[i].Path] = struct{}{}
+			b.add("binary|" + in.Binaries[i].Path)
 		}
 	}
 	return b
 }
 
+// AddComponents adds the fingerprints of a batch of components (a release
+// read from the store page by page).
+func (b *Baseline) AddComponents(cs []Component) {
+	for i := range cs {
+		b.add(ComponentKey(&cs[i]))
+	}
+}
+
+func (b *Baseline) add(k string) { b.keys[keyOf(k)] = struct{}{} }
+
 // Len is the number of fingerprints in the baseline.
 func (b *Baseline) Len() int { return len(b.keys) }
 
 func (b *Baseline) has(k string) bool {
-	_, ok := b.keys[k]
+	_, ok := b.keys[keyOf(k)]
 	return ok
+}
+
+// ApplyComponents sets `new` on a batch of components as Apply does.
+func (b *Baseline) ApplyComponents(cs []Component) {
+	if b == nil {
+		return
+	}
+	for i := range cs {
+		cs[i].New = !b.has(ComponentKey(&cs[i]))
+	}
 }
 
 // Apply sets `new` on every subject of in: true only when the baseline
@@ -276,9 +305,7 @@ func (b *Baseline) Apply(in *Input) {
 	if b == nil {
 		return
 	}
-	for i := range in.Components {
-		in.Components[i].New = !b.has(ComponentKey(&in.Components[i]))
-	}
+	b.ApplyComponents(in.Components)
 	for i := range in.Vulns {
 		v := &in.Vulns[i]
 		v.New = !b.has(VulnKey(v))

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/sarif"
 )
 
 // WriteJSON writes the report in the `rampart gate --format json` contract.
@@ -64,30 +65,69 @@ func matchString(m Match) string {
 // rule, one result per violation; excepted violations are suppressed).
 // Expired exceptions are results of the pseudo-rule "expired-exception".
 func WriteSARIF(w io.Writer, r *Report, version string) error {
-	rules := make([]findings.SARIFRule, 0, len(r.Rules)+1)
+	run := sarif.Run{Tool: sarif.Tool{Name: "Rampart gate", Version: version},
+		Rules: make([]sarif.Rule, 0, len(r.Rules)+1), Results: make([]sarif.Result, 0, len(r.Violations)+len(r.ExpiredExceptions))}
+	declared := map[string]bool{}
 	for _, ru := range r.Rules {
-		rules = append(rules, findings.SARIFRule{ID: ru.ID, Description: firstNonEmpty(ru.Description, ru.ID), Severity: findings.Severity(ru.Severity), Source: ru.Source,
-			Help: fmt.Sprintf("Policy rule `%s` (%s), on `%s`:\n\n```\n%s\n```", ru.ID, ru.Source, ru.On, ru.When)})
+		declared[ru.ID] = true
+		run.Rules = append(run.Rules, sarifRule(ru.ID, firstNonEmpty(ru.Description, ru.ID), findings.Severity(ru.Severity), ru.Source,
+			fmt.Sprintf("Policy rule `%s` (%s), on `%s`:\n\n```\n%s\n```", ru.ID, ru.Source, ru.On, ru.When)))
 	}
-	results := make([]findings.SARIFResult, 0, len(r.Violations))
 	for i := range r.Violations {
 		v := &r.Violations[i]
-		res := findings.SARIFResult{RuleID: v.Rule, Severity: findings.Severity(v.Severity), Message: v.Subject + ": " + v.Message,
-			File: v.File, Line: v.Line, Fingerprint: v.Rule + "|" + v.Fingerprint, Suppressed: v.Excepted}
-		if v.Exception != nil {
-			res.Justification = fmt.Sprintf("%s (approved by %s, until %s)", v.Exception.Reason, v.Exception.Approver, v.Exception.Expires)
+		if !declared[v.Rule] { // a violation of a rule the report does not list still needs a rule
+			declared[v.Rule] = true
+			run.Rules = append(run.Rules, sarif.Rule{ID: v.Rule, ShortDescription: v.Rule})
 		}
-		results = append(results, res)
+		res := sarifResult(v.Rule, findings.Severity(v.Severity), v.Subject+": "+v.Message, v.File, v.Line, v.Rule+"|"+v.Fingerprint)
+		if v.Excepted {
+			res.Suppression = &sarif.Suppression{Kind: "external", Status: "accepted"}
+			if v.Exception != nil {
+				res.Suppression.Justification = fmt.Sprintf("%s (approved by %s, until %s)", v.Exception.Reason, v.Exception.Approver, v.Exception.Expires)
+			}
+		}
+		run.Results = append(run.Results, res)
 	}
 	if len(r.ExpiredExceptions) > 0 {
-		rules = append(rules, findings.SARIFRule{ID: "expired-exception", Description: "A policy exception has expired: renew or remove it", Severity: findings.High})
+		const expired = "expired-exception"
+		if !declared[expired] {
+			run.Rules = append(run.Rules, sarifRule(expired, "A policy exception has expired: renew or remove it", findings.High, "", ""))
+		}
 		for _, e := range r.ExpiredExceptions {
 			file, line := splitSource(e.Source)
-			results = append(results, findings.SARIFResult{RuleID: "expired-exception", Severity: findings.High, File: file, Line: line,
-				Message: fmt.Sprintf("exception for %s (%s) expired on %s", e.Rule, matchString(e.Match), e.Expires), Fingerprint: "expired|" + e.Rule + "|" + matchString(e.Match)})
+			run.Results = append(run.Results, sarifResult(expired, findings.High,
+				fmt.Sprintf("exception for %s (%s) expired on %s", e.Rule, matchString(e.Match), e.Expires), file, line, "expired|"+e.Rule+"|"+matchString(e.Match)))
 		}
 	}
-	return findings.WriteSARIFRun(w, "Rampart gate", version, rules, results)
+	return sarif.Write(w, run)
+}
+
+// sarifRule is the SARIF rule of a policy rule: its severity as
+// problem.severity and security-severity, and where it is defined.
+func sarifRule(id, desc string, sev findings.Severity, source, help string) sarif.Rule {
+	props := map[string]any{"problem.severity": findings.SARIFLevel(sev)}
+	if source != "" {
+		props["source"] = source
+	}
+	if s := findings.SecuritySeverity(sev); s != "" {
+		props["security-severity"] = s
+	}
+	return sarif.Rule{ID: id, Name: id, ShortDescription: desc, HelpMarkdown: help, Tags: []string{"security", "policy"}, Properties: props}
+}
+
+func sarifResult(rule string, sev findings.Severity, msg, file string, line int, fingerprint string) sarif.Result {
+	res := sarif.Result{RuleID: rule, Level: findings.SARIFLevel(sev), Message: msg}
+	if fingerprint != "" {
+		res.PartialFingerprints = map[string]string{"rampart/v1": fingerprint}
+	}
+	if file != "" {
+		loc := sarif.Location{URI: file}
+		if line > 0 {
+			loc.StartLine, loc.EndLine = line, line
+		}
+		res.Locations = []sarif.Location{loc}
+	}
+	return res
 }
 
 type junitSuites struct {

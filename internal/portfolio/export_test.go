@@ -7,3 +7,19 @@ func SetStreamThreshold(n int64) (restore func()) {
 	streamThreshold = n
 	return func() { streamThreshold = old }
 }
+
+// SetMatchBatch makes MatchRelease read n components at a time, until the
+// returned function restores the default.
+func SetMatchBatch(n int) (restore func()) {
+	old := matchBatch
+	matchBatch = n
+	return func() { matchBatch = old }
+}
+
+// SetGateBatch makes the gate read n components at a time, until the
+// returned function restores the default.
+func SetGateBatch(n int) (restore func()) {
+	old := gateBatch
+	gateBatch = n
+	return func() { gateBatch = old }
+}

@@ -31,16 +31,16 @@ type FirmwareRequest struct {
 
 // FirmwareResult summarises an analysed upload.
 type FirmwareResult struct {
-	ReleaseID  int64            `json:"release_id"`
-	SHA256     string           `json:"sha256"`
-	Layers     []firmware.Layer `json:"layers"`
-	Counts     firmware.Counts  `json:"counts"`
-	Components int              `json:"components"`
-	Issues     int              `json:"issues"`
-	Binaries   int              `json:"binaries"`
-	Scan       store.ScanResult `json:"scan"`
-	AnalysisID int64            `json:"analysis_id"`
-	Result     *firmware.Result `json:"result,omitempty"`
+	ReleaseID  int64               `json:"release_id"`
+	SHA256     string              `json:"sha256"`
+	Layers     []firmware.Layer    `json:"layers"`
+	Counts     firmware.Counts     `json:"counts"`
+	Components int                 `json:"components"`
+	Issues     int                 `json:"issues"`
+	Binaries   int                 `json:"binaries"`
+	Scan       findings.ScanResult `json:"scan"`
+	AnalysisID int64               `json:"analysis_id"`
+	Result     *firmware.Result    `json:"result,omitempty"`
 }
 
 // firmwareTool names the findings of firmware analyses.
@@ -95,7 +95,7 @@ func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (
 	sum := sha256.Sum256(req.Image)
 	digest := hex.EncodeToString(sum[:])
 	fs := res.Findings()
-	scan, err := st.ImportScan(ctx, store.ScanImport{ReleaseID: req.ReleaseID, Tool: firmwareTool, Scope: "firmware", FileName: req.FileName, Actor: req.Actor,
+	scan, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: req.ReleaseID, Tool: firmwareTool, Scope: "firmware", FileName: req.FileName, Actor: req.Actor,
 		Each: func(emit func(findings.Finding) error) error {
 			for _, f := range fs {
 				if err := emit(f); err != nil {
@@ -104,11 +104,12 @@ func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (
 			}
 			return nil
 		},
-		RawAfter: func() store.Blob {
-			if len(req.Image) > MaxKeptReport {
-				return store.Blob{SHA256: digest, Name: req.FileName}
+		RawAfter: func() findings.RawReport {
+			raw := findings.RawReport{Name: req.FileName, SHA256: digest}
+			if len(req.Image) <= MaxKeptReport {
+				raw.MediaType, raw.Content = "application/octet-stream", req.Image
 			}
-			return store.NewBlob(req.FileName, "application/octet-stream", req.Image)
+			return raw
 		}})
 	if err != nil {
 		return FirmwareResult{}, err

@@ -11,6 +11,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/firmware"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/sdl"
 	"github.com/rampart-security/rampart/internal/store"
@@ -104,15 +105,24 @@ func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*
 		return nil, err
 	}
 	in.Release.Checklist = sdl.Checklist(items)
+	// The baseline (the previous release) and the release's components are
+	// read from the store in batches: a release of a million components is
+	// never held whole, only its fingerprints (policy.Baseline) and the
+	// violations.
+	var base *policy.Baseline
 	if prev, ok, err := g.previousRelease(ctx, rel.ProductID, releaseID); err != nil {
 		return nil, err
 	} else if ok {
-		base, err := g.input(ctx, prev, rel.ProductID, approved)
+		prevIn, err := g.input(ctx, prev, rel.ProductID, approved)
 		if err != nil {
 			return nil, err
 		}
-		base.Threats = nil // one model per product: threats compare with the model's history, not releases
-		policy.NewBaseline(base).Apply(in)
+		prevIn.Threats = nil // one model per product: threats compare with the model's history, not releases
+		base = policy.NewBaseline(prevIn)
+		if err := g.eachComponents(ctx, prev, approved, func(cs []policy.Component) error { base.AddComponents(cs); return nil }); err != nil {
+			return nil, err
+		}
+		base.Apply(in)
 		for i := range in.Threats {
 			in.Threats[i].New = true
 		}
@@ -129,7 +139,20 @@ func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*
 		active = append(active, policy.Exception{Rule: e.Rule, Match: policy.Match{ID: e.MatchID, Component: e.MatchComponent, Path: e.MatchPath},
 			Reason: e.Reason, Approver: e.DecidedBy, Expires: e.Expires, Source: fmt.Sprintf("exception %d", e.ID)})
 	}
-	rep, err := policy.Evaluate(pol, in, policy.Options{Exceptions: active, Now: now})
+	ev := policy.NewEvaluation(pol, in.Release, policy.Options{Exceptions: active, Now: now})
+	err = g.eachComponents(ctx, releaseID, approved, func(cs []policy.Component) error {
+		if base != nil {
+			base.ApplyComponents(cs)
+		}
+		return ev.AddComponents(cs, in.Sources)
+	})
+	if ee := (*policy.EvalError)(nil); errors.As(err, &ee) {
+		return nil, fault.Unprocessable(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep, err := ev.Finish(in)
 	if err != nil {
 		return nil, fault.Unprocessable(err)
 	}
@@ -195,6 +218,41 @@ func (g *Gate) OnProductChange(ctx context.Context, productID int64, trigger str
 	}
 }
 
+// OnScopeChange re-evaluates the releases a newly saved policy or approved
+// list (what: "policy" or "approved") affects: the product's releases, or,
+// for the global scope (productID 0), those of every product; a new
+// global policy skips products that have a policy of their own, since it
+// does not apply to them. The stored gate results then match what the
+// release pages and GET …/gate show.
+func (g *Gate) OnScopeChange(ctx context.Context, productID int64, what string) error {
+	if productID != 0 {
+		return g.OnProductChange(ctx, productID, what)
+	}
+	after := ""
+	for {
+		ps, next, err := g.st.Products(ctx, after, 0)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if what == "policy" {
+				if _, err := g.st.Policy(ctx, p.ID, 0); err == nil {
+					continue
+				} else if !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+			}
+			if err := g.OnProductChange(ctx, p.ID, what); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		after = next
+	}
+}
+
 func (g *Gate) previousRelease(ctx context.Context, productID, releaseID int64) (int64, bool, error) {
 	var prev int64
 	after := ""
@@ -215,17 +273,14 @@ func (g *Gate) previousRelease(ctx context.Context, productID, releaseID int64) 
 	}
 }
 
-// input gathers a release's subjects from the store: components (with the
-// approved list), vulnerability matches, active findings, the latest
+// input gathers a release's subjects from the store but its components
+// (eachComponents reads those in batches): vulnerability matches, active findings, the latest
 // firmware analysis (issues and binaries) and the product's threat model.
 func (g *Gate) input(ctx context.Context, releaseID, productID int64, approved *policy.Approved) (*policy.Input, error) {
 	in := &policy.Input{Sources: map[string]string{}}
-	comps, err := g.st.AllComponents(ctx, releaseID)
-	if err != nil {
-		return nil, err
-	}
-	in.Components = policy.FromComponents(comps, approved)
-	if g.vulns != nil && len(comps) > 0 {
+	if g.vulns != nil {
+		// MatchRelease reads the components in batches; an empty release
+		// matches nothing.
 		matches, _, err := g.vulns.MatchRelease(ctx, releaseID)
 		if err != nil {
 			return nil, err
@@ -267,6 +322,23 @@ func (g *Gate) input(ctx context.Context, releaseID, productID int64, approved *
 	}
 	return in, nil
 }
+
+// eachComponents calls fn with the release's components as gate subjects
+// (with the approved list), read from the store gateBatch at a time; fn
+// may keep nothing of the batch, which is reused.
+func (g *Gate) eachComponents(ctx context.Context, releaseID int64, approved *policy.Approved, fn func([]policy.Component) error) error {
+	var buf []policy.Component
+	return g.st.EachComponents(ctx, releaseID, gateBatch, func(b []inventory.Component) error {
+		buf = buf[:0]
+		for i := range b {
+			buf = append(buf, policy.FromComponent(&b[i], approved))
+		}
+		return fn(buf)
+	})
+}
+
+// gateBatch is how many components the gate reads at a time.
+var gateBatch = 2000
 
 // firmwareSubjects converts a stored firmware analysis into the gate's
 // firmware and binary subjects (as `rampart gate --firmware` reads the

@@ -10,9 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/sbom"
 	"github.com/rampart-security/rampart/internal/store"
@@ -32,7 +32,7 @@ type ImportResult struct {
 func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, data []byte) (ImportResult, error) {
 	doc, err := sbom.DecodeBytes(data, name)
 	if err != nil {
-		return ImportResult{}, invalidSBOM{err}
+		return ImportResult{}, fault.Unprocessable(err)
 	}
 	return importSBOM(ctx, st, releaseID, name, doc, store.NewBlob(name, "application/octet-stream", data))
 }
@@ -69,7 +69,7 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 	// write lock is held while a large document is checked.
 	prep, err := sbom.Prepare(ra, size, name)
 	if err != nil {
-		return ImportResult{}, invalidSBOM{err}
+		return ImportResult{}, fault.Unprocessable(err)
 	}
 	f := prep.Format()
 	var res ImportResult
@@ -80,7 +80,7 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 			_, derr := prep.Emit(w)
 			var ve *sbom.ValidationError
 			if errors.As(derr, &ve) {
-				return invalidSBOM{derr}
+				return fault.Unprocessable(derr)
 			}
 			return derr
 		})
@@ -123,12 +123,6 @@ func importSBOM(ctx context.Context, st *store.Store, releaseID int64, name stri
 	}
 	return res, nil
 }
-
-// invalidSBOM maps SBOM validation errors to 422 with the message shown.
-type invalidSBOM struct{ error }
-
-func (e invalidSBOM) Unwrap() error { return e.error }
-func (invalidSBOM) HTTPStatus() int { return http.StatusUnprocessableEntity }
 
 // ExportSBOM writes a release's components in the requested format
 // ("cyclonedx-json" or "spdx-json") and returns the content type.

@@ -8,10 +8,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners"
 	"github.com/rampart-security/rampart/internal/scanners/defectdojo"
@@ -35,13 +35,17 @@ type ScanRequest struct {
 	Scope     string // empty: the tool name (DefectDojoScope for a DefectDojo export)
 	Actor     string
 	Report    io.Reader
+	// Now is the import's clock: when the findings are first and last seen
+	// and their SLA windows start (nil: time.Now). The demo seeds a
+	// history with it.
+	Now func() time.Time
 }
 
 // ImportScan streams a scanner report into a release: the format is
 // detected from the content (or given), findings are parsed one by one and
 // reconciled with the earlier imports of the same scope in one
 // transaction. A report the tool cannot have produced changes nothing.
-func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.ScanResult, error) {
+func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (findings.ScanResult, error) {
 	// The report is read from a seekable local file: a spooled upload
 	// (web.Upload) or a file the CLI opened. Anything else is spooled here,
 	// so the transaction below never waits on the network and can re-read
@@ -50,14 +54,14 @@ func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.Sc
 	if !ok {
 		f, err := spool.New(req.Report, 0, "", req.FileName)
 		if err != nil {
-			return store.ScanResult{}, err
+			return findings.ScanResult{}, err
 		}
 		defer f.Close()
 		src = f
 	}
 	format, err := scanners.Choose(bufio.NewReaderSize(src, scanners.HeadSize), req.FileName, req.Tool)
 	if err != nil {
-		return store.ScanResult{}, invalidReport{err}
+		return findings.ScanResult{}, fault.Unprocessable(err)
 	}
 	hash := sha256.New()
 	var kept bytes.Buffer
@@ -69,7 +73,12 @@ func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.Sc
 		// a later import of a newer export reconciles the same findings.
 		scope = DefectDojoScope
 	}
-	in := store.ScanImport{ReleaseID: req.ReleaseID, Tool: format.Name, Scope: scope, FileName: req.FileName, Actor: req.Actor,
+	now := time.Now
+	if req.Now != nil {
+		now = req.Now
+	}
+	at := now().UTC()
+	in := findings.ScanImport{ReleaseID: req.ReleaseID, Tool: format.Name, Scope: scope, FileName: req.FileName, Actor: req.Actor, Now: at,
 		Each: func(emit func(findings.Finding) error) error {
 			// Each attempt of the transaction reads the report from the start.
 			if _, err := src.Seek(0, io.SeekStart); err != nil {
@@ -80,23 +89,29 @@ func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.Sc
 			keep.over = false
 			br := bufio.NewReaderSize(io.TeeReader(src, io.MultiWriter(hash, keep)), scanners.HeadSize)
 			if err := format.Parse(br, req.FileName, emit); err != nil {
-				return invalidReport{fmt.Errorf("%s report: %w", format.Name, err)}
+				return fault.Unprocessable(fmt.Errorf("%s report: %w", format.Name, err))
 			}
 			_, err := io.Copy(io.Discard, br) // hash the whole file
 			return err
 		}}
-	in.RawAfter = func() store.Blob { // called after Each has read the whole report
-		if keep.over {
-			return store.Blob{SHA256: hex.EncodeToString(hash.Sum(nil)), Name: req.FileName}
+	in.RawAfter = func() findings.RawReport { // called after Each has read the whole report
+		raw := findings.RawReport{Name: req.FileName, SHA256: hex.EncodeToString(hash.Sum(nil))}
+		if !keep.over {
+			raw.MediaType, raw.Content = "application/octet-stream", keep.buf.Bytes()
 		}
-		return store.NewBlob(req.FileName, "application/octet-stream", keep.buf.Bytes())
+		return raw
 	}
-	var res store.ScanResult
+	var res findings.ScanResult
 	var pid int64
 	// The import and its audit record commit together (or neither does).
 	err = st.Atomic(ctx, func(ctx context.Context) error {
 		var err error
-		if res, err = st.ImportScan(ctx, in); err != nil {
+		if res, err = findings.NewImporter(st, now).Import(ctx, in); err != nil {
+			return err
+		}
+		// KEV, EPSS, CVSS and fixed versions from the vulnerability
+		// database, and the links to the release's SBOM matches.
+		if err := EnrichFindings(ctx, st, req.ReleaseID, nil); err != nil {
 			return err
 		}
 		if pid, err = st.ReleaseProduct(ctx, req.ReleaseID); err != nil {
@@ -110,7 +125,7 @@ func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (store.Sc
 	}
 	// Keep today's trend point of this product current (best effort: the
 	// import succeeded; the background job refreshes every product).
-	_ = st.SnapshotFindings(ctx, time.Now(), pid)
+	_ = st.SnapshotFindings(ctx, at, pid)
 	return res, nil
 }
 
@@ -131,9 +146,3 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-// invalidReport maps parse errors to 422.
-type invalidReport struct{ error }
-
-func (e invalidReport) Unwrap() error { return e.error }
-func (invalidReport) HTTPStatus() int { return http.StatusUnprocessableEntity }

@@ -29,7 +29,7 @@ func sarif(tool string, results ...[3]any) string {
 		"results":[%s]}]}`, tool, strings.Join(rs, ","))
 }
 
-func importReport(t *testing.T, st *store.Store, rel int64, scope, report string) store.ScanResult {
+func importReport(t *testing.T, st *store.Store, rel int64, scope, report string) findings.ScanResult {
 	t.Helper()
 	res, err := portfolio.ImportScan(context.Background(), st, portfolio.ScanRequest{ReleaseID: rel, FileName: scope + ".sarif", Scope: scope, Actor: "ci", Report: strings.NewReader(report)})
 	if err != nil {
@@ -52,7 +52,7 @@ func byTitleLine(t *testing.T, st *store.Store, rel int64) map[string]store.Stor
 	return out
 }
 
-func counts(r store.ScanResult) string {
+func counts(r findings.ScanResult) string {
 	return fmt.Sprintf("new=%d unchanged=%d reopened=%d closed=%d", r.New, r.Unchanged, r.Reopened, r.Closed)
 }
 
@@ -179,7 +179,7 @@ func TestZAPRescanCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	imp := func(rel int64, name string) store.ScanResult {
+	imp := func(rel int64, name string) findings.ScanResult {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

@@ -5,10 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"reflect"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/sbom"
@@ -86,8 +86,7 @@ func TestStreamedSBOMImport(t *testing.T) {
 		bad, _ := json.Marshal(doc)
 		_, err = portfolio.ImportSBOMFrom(ctx, st, streamed.ID, "bad.json", bytes.NewReader(bad), int64(len(bad)))
 		var ve *sbom.ValidationError
-		var hs interface{ HTTPStatus() int }
-		if !errors.As(err, &ve) || ve.Path != "/components/2400/type" || !errors.As(err, &hs) || hs.HTTPStatus() != http.StatusUnprocessableEntity {
+		if !errors.As(err, &ve) || ve.Path != "/components/2400/type" || fault.KindOf(err) != fault.KindUnprocessable {
 			t.Errorf("bad SBOM: %v", err)
 		}
 		// Duplicate bom-ref far apart: found by the streaming checks.
@@ -124,4 +123,73 @@ func TestStreamedSBOMImport(t *testing.T) {
 			t.Errorf("audit events: %d (%v), want 2", len(evs), err)
 		}
 	})
+}
+
+// TestStreamedSBOMImportXMLAndSPDX: CycloneDX XML and SPDX JSON above the
+// stream threshold are streamed into the store with exactly the
+// components and edges of the whole-document import, on both engines; a
+// truncated one is rejected (422) and leaves the release as it was.
+func TestStreamedSBOMImportXMLAndSPDX(t *testing.T) {
+	defer portfolio.SetStreamThreshold(1 << 10)()
+	for _, enc := range []struct {
+		name, format string
+		write        func(*bytes.Buffer, int) error
+	}{
+		{"bom.cdx.xml", sbom.FormatCycloneDX, func(b *bytes.Buffer, n int) error { return sbomgen.WriteXML(b, n) }},
+		{"bom.spdx.json", sbom.FormatSPDX, func(b *bytes.Buffer, n int) error { return sbomgen.WriteSPDX(b, n) }},
+	} {
+		var buf bytes.Buffer
+		if err := enc.write(&buf, 1200); err != nil {
+			t.Fatal(err)
+		}
+		good := buf.Bytes()
+		storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+			ctx := context.Background()
+			whole, err := st.EnsureRelease(ctx, "Gateway", "1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			streamed, err := st.EnsureRelease(ctx, "Gateway", "2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := portfolio.ImportSBOM(ctx, st, whole.ID, enc.name, good); err != nil {
+				t.Fatal(err)
+			}
+			res, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, enc.name, bytes.NewReader(good), int64(len(good)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Components != 1200 || res.Format != enc.format {
+				t.Errorf("%s: result %+v", enc.name, res)
+			}
+			a, _ := st.AllComponents(ctx, whole.ID)
+			b, _ := st.AllComponents(ctx, streamed.ID)
+			if len(a) != 1200 || len(b) != len(a) {
+				t.Fatalf("%s: %d components whole, %d streamed", enc.name, len(a), len(b))
+			}
+			edges := 0
+			for i := range a {
+				a[i].ID, b[i].ID = 0, 0
+				edges += len(b[i].DependsOn)
+				if !reflect.DeepEqual(a[i], b[i]) {
+					x, _ := json.Marshal(a[i])
+					y, _ := json.Marshal(b[i])
+					t.Fatalf("%s: component %d:\n whole    %s\n streamed %s", enc.name, i, x, y)
+				}
+			}
+			if edges < 1200 {
+				t.Errorf("%s: only %d edges streamed", enc.name, edges)
+			}
+			// Cut in the middle: rejected with the file named, nothing changed.
+			cut := good[:len(good)/2]
+			_, err = portfolio.ImportSBOMFrom(ctx, st, streamed.ID, enc.name, bytes.NewReader(cut), int64(len(cut)))
+			if err == nil || fault.KindOf(err) != fault.KindUnprocessable || !bytes.Contains([]byte(err.Error()), []byte(enc.name)) {
+				t.Errorf("%s cut: %v", enc.name, err)
+			}
+			if c, _ := st.AllComponents(ctx, streamed.ID); len(c) != 1200 {
+				t.Errorf("%s: %d components after the rejected cut", enc.name, len(c))
+			}
+		})
+	}
 }

@@ -1,14 +1,17 @@
 package portfolio
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 	"github.com/rampart-security/rampart/internal/threatmodel/imports"
@@ -22,12 +25,6 @@ type ThreatView struct {
 	Result   *threatmodel.Result             `json:"result"`
 	Tracking map[string]store.ThreatTracking `json:"tracking"`
 }
-
-// invalidModel maps model errors to 422.
-type invalidModel struct{ error }
-
-func (e invalidModel) Unwrap() error { return e.error }
-func (invalidModel) HTTPStatus() int { return http.StatusUnprocessableEntity }
 
 // SavedThreatModel is the result of saving a threat model.
 type SavedThreatModel struct {
@@ -48,7 +45,7 @@ func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data
 	var out SavedThreatModel
 	format, err := imports.Detect(data)
 	if err != nil {
-		return out, invalidModel{fmt.Errorf("%s: %w", name, err)}
+		return out, fault.Unprocessable(fmt.Errorf("%s: %w", name, err))
 	}
 	var m *threatmodel.Model
 	if format == imports.Rampart {
@@ -64,14 +61,22 @@ func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data
 		}
 	}
 	if err != nil {
-		return SavedThreatModel{}, invalidModel{err}
+		return SavedThreatModel{}, fault.Unprocessable(err)
 	}
 	if err := threatmodel.Validate(m); err != nil {
-		return SavedThreatModel{}, invalidModel{err}
+		return SavedThreatModel{}, fault.Unprocessable(err)
 	}
-	src, err := threatmodel.Marshal(m)
-	if err != nil {
-		return SavedThreatModel{}, err
+	// A Rampart model written in YAML is stored as it was written (comments,
+	// order, the layout section): the browser editor and the element API
+	// edit that text in place, so hand-written YAML and browser edits
+	// converge. JSON and the imported formats are stored as canonical YAML.
+	src := data
+	if format != imports.Rampart || !isYAMLText(data) {
+		if src, err = threatmodel.Marshal(m); err != nil {
+			return SavedThreatModel{}, err
+		}
+	} else if !bytes.HasSuffix(src, []byte("\n")) {
+		src = append(slices.Clip(src), '\n')
 	}
 	// The new version and its audit record commit together.
 	err = st.Atomic(ctx, func(ctx context.Context) error {
@@ -86,6 +91,13 @@ func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data
 		return SavedThreatModel{}, err
 	}
 	return out, nil
+}
+
+// isYAMLText reports whether a model is YAML text rather than JSON, with
+// no byte-order mark or NUL that would not survive as stored text.
+func isYAMLText(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	return len(t) > 0 && t[0] != '{' && t[0] != '[' && utf8.Valid(data) && !bytes.ContainsRune(data, 0) && !bytes.HasPrefix(data, []byte("\xef\xbb\xbf"))
 }
 
 // ProductThreats loads a version (0: latest) of a product's model, checks

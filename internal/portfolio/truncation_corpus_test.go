@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -48,7 +49,7 @@ func TestTruncatedCorpusReimports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			imp := func(tool string, b []byte) (store.ScanResult, error) {
+			imp := func(tool string, b []byte) (findings.ScanResult, error) {
 				return portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: r.ID, FileName: rel, Tool: tool, Scope: "corpus", Actor: "ci", Report: bytes.NewReader(b)})
 			}
 			active := func() int {

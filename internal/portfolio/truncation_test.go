@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/store"
@@ -34,7 +35,7 @@ func TestRejectedReportClosesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		imp := func(name, scope, tool, body string) (store.ScanResult, error) {
+		imp := func(name, scope, tool, body string) (findings.ScanResult, error) {
 			return portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: name, Tool: tool, Scope: scope, Actor: "ci", Report: strings.NewReader(body)})
 		}
 		open := func() int {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,26 +29,6 @@ type Vulns struct {
 
 // NewVulns returns a matcher service over st.
 func NewVulns(st *store.Store) *Vulns { return &Vulns{st: st} }
-
-// matcherFor builds a matcher holding every advisory that can match comps,
-// merged across sources and enriched with EPSS and KEV.
-func (v *Vulns) matcherFor(ctx context.Context, comps []inventory.Component) (*vuln.Matcher, error) {
-	advs, err := loadAdvisoriesFor(ctx, v.st, comps)
-	if err != nil {
-		return nil, err
-	}
-	return vuln.NewMatcher(advs, vuln.MatcherOptions{}), nil
-}
-
-// loadAdvisoriesFor loads, merges and enriches the advisories that can
-// match comps.
-func loadAdvisoriesFor(ctx context.Context, st *store.Store, comps []inventory.Component) ([]vuln.Advisory, error) {
-	advs, err := st.AdvisoriesByKeys(ctx, vuln.ComponentKeys(comps))
-	if err != nil {
-		return nil, err
-	}
-	return enrich(ctx, st, vuln.Merge(advs))
-}
 
 func enrich(ctx context.Context, st *store.Store, advs []vuln.Advisory) ([]vuln.Advisory, error) {
 	var cves []string
@@ -130,6 +111,11 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 	if err != nil {
 		return nil, err
 	}
+	// The scanner findings follow the same data: KEV, EPSS, CVSS, fixed
+	// versions, and their links to the new matches.
+	if err := EnrichFindings(ctx, v.st, releaseID, out); err != nil {
+		return nil, fmt.Errorf("enrich the findings of release %d: %w", releaseID, err)
+	}
 	if rel.Status == inventory.StatusShipped {
 		for _, a := range added {
 			if a.Suppressed {
@@ -154,13 +140,41 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 // MatchRelease matches a release's components against the database with
 // the release's VEX analyses applied, and returns the matches (worst first)
 // and the analyses keyed by component ref and vulnerability id.
+//
+// The components are read from the store in batches (matchBatch), three
+// times: for the advisory index keys, for the platform CPEs, and to match.
+// Memory follows the batch, the release's advisories and its matches, not
+// the component count (docs/performance.md: a 200,000-component release).
 func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match, map[[2]string]store.Analysis, error) {
-	comps, err := v.st.AllComponents(ctx, releaseID)
+	keys := map[string]bool{}
+	err := v.st.EachComponents(ctx, releaseID, matchBatch, func(b []inventory.Component) error {
+		for _, k := range vuln.ComponentKeys(b) {
+			keys[k] = true
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := v.matcherFor(ctx, comps)
+	list := make([]string, 0, len(keys))
+	for k := range keys {
+		list = append(list, k)
+	}
+	keys = nil
+	slices.Sort(list)
+	advs, err := v.st.AdvisoriesByKeys(ctx, list)
 	if err != nil {
+		return nil, nil, err
+	}
+	merged, err := enrich(ctx, v.st, vuln.Merge(advs))
+	if err != nil {
+		return nil, nil, err
+	}
+	rm := vuln.NewMatcher(merged, vuln.MatcherOptions{}).NewReleaseMatch()
+	if err := v.st.EachComponents(ctx, releaseID, matchBatch, func(b []inventory.Component) error { rm.AddPlatform(b); return nil }); err != nil {
+		return nil, nil, err
+	}
+	if err := v.st.EachComponents(ctx, releaseID, matchBatch, func(b []inventory.Component) error { rm.Add(b); return nil }); err != nil {
 		return nil, nil, err
 	}
 	analyses, err := v.st.Analyses(ctx, releaseID)
@@ -171,12 +185,15 @@ func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match
 	for k, a := range analyses {
 		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification, ImpactStatement: a.Detail, Source: "rampart analysis"})
 	}
-	matches := m.Match(comps, stmts)
+	matches := rm.Finish(stmts)
 	if err := v.applyKernelConfig(ctx, releaseID, matches, analyses); err != nil {
 		return nil, nil, err
 	}
 	return matches, analyses, nil
 }
+
+// matchBatch is how many components MatchRelease reads at a time.
+var matchBatch = 2000
 
 // kernelConfigSource names the VEX statements derived from a firmware
 // image's kernel configuration.

@@ -310,8 +310,13 @@ func (s *VulnSync) affected(ctx context.Context, d *feeds.Data, all bool) ([]int
 	if err != nil {
 		return nil, err
 	}
+	// Scanner findings naming a changed id are enriched at the re-match.
+	withFindings, err := s.st.ReleasesWithFindingsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	set := map[int64]bool{}
-	for _, id := range hit {
+	for _, id := range append(hit, withFindings...) {
 		set[id] = true
 	}
 	for _, id := range releases {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/sbom"
@@ -92,4 +94,74 @@ func FuzzDecodeStream(f *testing.F) {
 			t.Fatalf("%d components streamed, %d decoded", len(comps), len(whole.Components))
 		}
 	})
+}
+
+// fuzzStreamSame: DecodeStream never panics and agrees with Decode on
+// data: same acceptance, same components, and (for the formats streamed
+// by the same rules) the same message.
+func fuzzStreamSame(t *testing.T, data []byte, sameMessage bool) {
+	res, comps, err := streamDecode(data, "fuzz.sbom")
+	whole, werr := sbom.DecodeBytes(data, "fuzz.sbom")
+	if (err == nil) != (werr == nil) {
+		t.Fatalf("Decode: %v; DecodeStream: %v", werr, err)
+	}
+	if err != nil {
+		if !errors.Is(err, sbom.ErrUnknownFormat) && !errors.Is(err, sbom.ErrUnsupportedVersion) && !errors.Is(err, sbom.ErrInvalid) {
+			t.Fatalf("error wraps no sentinel: %v", err)
+		}
+		var wv *sbom.ValidationError
+		if sameMessage && !sameWords(err.Error(), werr.Error()) && !(errors.As(werr, &wv) && wv.Path == "") {
+			t.Fatalf("Decode: %v; DecodeStream: %v", werr, err)
+		}
+		return
+	}
+	if res.Components != len(comps) || len(comps) != len(whole.Components) {
+		t.Fatalf("%d components streamed, %d decoded", len(comps), len(whole.Components))
+	}
+	for i := range comps {
+		if comps[i].Ref != whole.Components[i].Ref || comps[i].Name != whole.Components[i].Name {
+			t.Fatalf("component %d: streamed %+v, decoded %+v", i, comps[i], whole.Components[i])
+		}
+	}
+}
+
+// FuzzDecodeStreamXML: the streaming CycloneDX XML decoder (xmlSplitter).
+func FuzzDecodeStreamXML(f *testing.F) {
+	for _, p := range []string{"testdata/router-fw-1.4.cdx.xml", "testdata/invalid-hash.cdx.xml", "testdata/invalid-missing-name.cdx.xml"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+		f.Add(data[:len(data)/2])
+	}
+	f.Add([]byte(`<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><dependencies><dependency ref="a"><dependency ref="b"/></dependency></dependencies><components><component type="library" bom-ref="a"><name>a</name></component><component type="library" bom-ref="b"><name>b</name></component></components><metadata><component type="device" bom-ref="m"><name>m</name></component></metadata></bom>`))
+	f.Add([]byte(`<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components><component type="library" bom-ref="x"><name>a</name><components><component type="library" bom-ref="x"><name>b</name></component></components></component></components></bom>`))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, true) })
+}
+
+// FuzzDecodeStreamSPDX: the streaming SPDX JSON decoder.
+func FuzzDecodeStreamSPDX(f *testing.F) {
+	data, err := os.ReadFile("testdata/camera-fw-2.3.spdx.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add(data[:len(data)/2])
+	if data, err := os.ReadFile("testdata/invalid-missing-download.spdx.json"); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte(`{"relationships":[{"spdxElementId":"SPDXRef-a","relationshipType":"DEPENDS_ON","relatedSpdxElement":"SPDXRef-b"},{"spdxElementId":"SPDXRef-DOCUMENT","relationshipType":"DESCRIBES","relatedSpdxElement":"SPDXRef-a"}],"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"d","documentNamespace":"https://x/y","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: t"]},"packages":[{"SPDXID":"SPDXRef-a","name":"a","downloadLocation":"NONE"},{"SPDXID":"SPDXRef-b","name":"b","downloadLocation":"NONE"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, true) })
+}
+
+// sameWords compares two messages ignoring the order of the words: the
+// schema validator lists several additional properties in map order.
+func sameWords(a, b string) bool {
+	words := func(s string) []string {
+		w := strings.Fields(strings.ReplaceAll(s, ",", " "))
+		slices.Sort(w)
+		return w
+	}
+	return slices.Equal(words(a), words(b))
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -458,12 +459,16 @@ func schemaError(err error, v any, prefix []string, name string) error {
 
 // deepestLeaf picks the violation deepest in the instance: with oneOf/anyOf
 // the schema reports every branch, and the deepest one names the field.
+// The validator lists an object's properties in map order, so ties go to
+// the smallest location and then message: the same document always gets
+// the same error.
 func deepestLeaf(e *jsonschema.ValidationError) *jsonschema.ValidationError {
 	best := e
 	var walk func(*jsonschema.ValidationError)
 	walk = func(x *jsonschema.ValidationError) {
 		if len(x.Causes) == 0 {
-			if len(x.InstanceLocation) > len(best.InstanceLocation) || len(best.Causes) > 0 {
+			if len(best.Causes) > 0 || len(x.InstanceLocation) > len(best.InstanceLocation) ||
+				len(x.InstanceLocation) == len(best.InstanceLocation) && leafBefore(x, best) {
 				best = x
 			}
 			return
@@ -474,6 +479,14 @@ func deepestLeaf(e *jsonschema.ValidationError) *jsonschema.ValidationError {
 	}
 	walk(e)
 	return best
+}
+
+// leafBefore orders violations at the same depth by location, then message.
+func leafBefore(a, b *jsonschema.ValidationError) bool {
+	if c := slices.Compare(a.InstanceLocation, b.InstanceLocation); c != 0 {
+		return c < 0
+	}
+	return a.ErrorKind.LocalizedString(schemaPrinter) < b.ErrorKind.LocalizedString(schemaPrinter)
 }
 
 func countLeaves(e *jsonschema.ValidationError) int {

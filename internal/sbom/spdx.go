@@ -82,19 +82,23 @@ func (d *spdxJSONDoc) toSPDX() *spdx.Document {
 		if p == nil {
 			continue
 		}
-		doc.Packages = append(doc.Packages, &spdx.Package{
-			PackageSPDXIdentifier:     p.SPDXIdentifier,
-			PackageName:               p.Name,
-			PackageVersion:            p.VersionInfo,
-			PackageSupplier:           p.Supplier,
-			PackageChecksums:          p.Checksums,
-			PackageLicenseConcluded:   p.LicenseConcluded,
-			PackageLicenseDeclared:    p.LicenseDeclared,
-			PackageExternalReferences: p.ExternalRefs,
-			PrimaryPackagePurpose:     p.PrimaryPackagePurpose,
-		})
+		doc.Packages = append(doc.Packages, p.toPackage())
 	}
 	return doc
+}
+
+func (p *spdxJSONPackage) toPackage() *spdx.Package {
+	return &spdx.Package{
+		PackageSPDXIdentifier:     p.SPDXIdentifier,
+		PackageName:               p.Name,
+		PackageVersion:            p.VersionInfo,
+		PackageSupplier:           p.Supplier,
+		PackageChecksums:          p.Checksums,
+		PackageLicenseConcluded:   p.LicenseConcluded,
+		PackageLicenseDeclared:    p.LicenseDeclared,
+		PackageExternalReferences: p.ExternalRefs,
+		PrimaryPackagePurpose:     p.PrimaryPackagePurpose,
+	}
 }
 
 // spdxFieldError reports a JSON error from the SPDX model. tools-golang's

@@ -74,8 +74,10 @@ type Prepared struct {
 	size int64
 	name string
 	f    Format
-	refs *refSet   // CycloneDX JSON: the bom-refs, for pass 2
-	doc  *Document // other encodings: the whole decoded document
+	refs *refSet       // CycloneDX JSON: the bom-refs, for pass 2
+	xml  *xmlPrepared  // CycloneDX XML
+	spdx *spdxPrepared // SPDX JSON
+	doc  *Document     // SPDX tag-value: the whole decoded document
 }
 
 // Prepare is the first pass of DecodeStream: it identifies and validates
@@ -83,9 +85,11 @@ type Prepared struct {
 // before it opens its transaction (a write lock is not held while a large
 // document is validated). ra must not change before Emit.
 //
-// CycloneDX JSON is streamed. The other encodings (CycloneDX XML, SPDX JSON
-// and tag-value) are decoded whole here, so their memory still follows the
-// file size.
+// CycloneDX JSON and XML and SPDX JSON are streamed (stream_xml.go,
+// stream_spdx.go). SPDX tag-value is decoded whole here (its parser,
+// tools-golang's, reads the whole document), so its memory still follows
+// the file size; so does a JSON document whose version is not in its
+// first 64 KiB.
 func Prepare(ra io.ReaderAt, size int64, name string) (p *Prepared, err error) {
 	if name == "" {
 		name = "<input>"
@@ -101,17 +105,30 @@ func Prepare(ra io.ReaderAt, size int64, name string) (p *Prepared, err error) {
 		return nil, fmt.Errorf("%s: read SBOM: %w", name, err)
 	}
 	f, ferr := Detect(head)
-	if ferr == nil && f.Name == FormatCycloneDX && f.Encoding == EncodingJSON && cycloneDXVersions[f.SpecVersion] {
-		bom := int64(0)
-		if strings.HasPrefix(string(head), "\xef\xbb\xbf") {
-			bom = 3
-		}
-		sr := io.NewSectionReader(ra, bom, size-bom)
+	bom := int64(0)
+	if strings.HasPrefix(string(head), "\xef\xbb\xbf") {
+		bom = 3
+	}
+	sr := io.NewSectionReader(ra, bom, size-bom)
+	switch {
+	case ferr == nil && f.Name == FormatCycloneDX && f.Encoding == EncodingJSON && cycloneDXVersions[f.SpecVersion]:
 		refs, err := validateCycloneDXStream(sr, size-bom, name, f)
 		if err != nil {
 			return nil, err
 		}
 		return &Prepared{ra: sr, size: size - bom, name: name, f: f, refs: refs}, nil
+	case ferr == nil && f.Name == FormatCycloneDX && f.Encoding == EncodingXML && cycloneDXVersions[f.SpecVersion]:
+		xp, err := prepareCycloneDXXML(sr, size-bom, name, f)
+		if err != nil {
+			return nil, err
+		}
+		return &Prepared{ra: sr, size: size - bom, name: name, f: f, xml: xp}, nil
+	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingJSON && spdxVersions[f.SpecVersion]:
+		sp, err := prepareSPDXJSON(sr, size-bom, name, f)
+		if err != nil {
+			return nil, err
+		}
+		return &Prepared{ra: sr, size: size - bom, name: name, f: f, spdx: sp}, nil
 	}
 	data, err := io.ReadAll(io.NewSectionReader(ra, 0, size))
 	if err != nil {
@@ -147,6 +164,12 @@ func (p *Prepared) Emit(sink Sink) (res *Streamed, err error) {
 		out := &Streamed{Document: *p.doc, Components: len(comps)}
 		out.Document.Components = nil
 		return out, nil
+	}
+	if p.xml != nil {
+		return emitCycloneDXXML(p, sink)
+	}
+	if p.spdx != nil {
+		return emitSPDXJSON(p, sink)
 	}
 	e := &cdxEmitter{name: p.name, sink: sink, refs: p.refs, auto: map[uint64]struct{}{}, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding}}}
 	if err := e.run(p.ra, p.size); err != nil {
@@ -530,7 +553,13 @@ func (e *cdxEmitter) metadata(raw []byte) error {
 	if err != nil {
 		return jsonFieldError(e.name, "/metadata/component", err)
 	}
-	m := cdxToComponent(&mc)
+	return e.metaComponent(&mc)
+}
+
+// metaComponent takes the metadata component and emits its nested
+// components, as fromBOM does.
+func (e *cdxEmitter) metaComponent(mc *cdx.Component) error {
+	m := cdxToComponent(mc)
 	if m.Ref == "" {
 		m.Ref = e.autoRef()
 	}
@@ -558,28 +587,37 @@ func (e *cdxEmitter) dependencies(dec *json.Decoder) error {
 		if err := dec.Decode(&d); err != nil {
 			return err
 		}
-		if d.Dependencies == nil || !e.has(d.Ref) {
-			continue // edges of services or unknown refs are not component edges
-		}
-		var to []string
-		for _, r := range *d.Dependencies {
-			if e.has(r) {
-				to = appendUnique(to, r)
-			}
-		}
-		if len(to) == 0 {
-			continue
-		}
-		if d.Ref == e.meta && e.res.Metadata != nil {
-			for _, r := range to {
-				e.res.Metadata.DependsOn = appendUnique(e.res.Metadata.DependsOn, r)
-			}
-			continue
-		}
-		if err := e.sink.Link(d.Ref, to); err != nil {
-			return sinkError{err}
+		if err := e.dependency(&d); err != nil {
+			return err
 		}
 	}
 	_, err := dec.Token() // ]
 	return err
+}
+
+// dependency links the edges of one dependency entry between known
+// components, as fromBOM does.
+func (e *cdxEmitter) dependency(d *cdx.Dependency) error {
+	if d.Dependencies == nil || !e.has(d.Ref) {
+		return nil // edges of services or unknown refs are not component edges
+	}
+	var to []string
+	for _, r := range *d.Dependencies {
+		if e.has(r) {
+			to = appendUnique(to, r)
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	if d.Ref == e.meta && e.res.Metadata != nil {
+		for _, r := range to {
+			e.res.Metadata.DependsOn = appendUnique(e.res.Metadata.DependsOn, r)
+		}
+		return nil
+	}
+	if err := e.sink.Link(d.Ref, to); err != nil {
+		return sinkError{err}
+	}
+	return nil
 }

@@ -64,6 +64,33 @@ func corpusFiles(t *testing.T) map[string]string {
 	return out
 }
 
+// reports returns the corpus files that are detectable reports of a
+// supported format and parse (not failing), with their format.
+func reports(t *testing.T) map[string]string {
+	out := map[string]string{}
+	for path, want := range corpusFiles(t) {
+		if _, bad := failing[rel(path)]; want != "" && !bad {
+			out[path] = want
+		}
+	}
+	return out
+}
+
+// readReport reads the corpus report path and parses it as tool (detected
+// when ""), failing the test on error.
+func readReport(t *testing.T, path, tool string) ([]byte, []findings.Finding) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, list, err := parseBytes(data, path, tool)
+	if err != nil {
+		t.Fatalf("%s: %v", rel(path), err)
+	}
+	return data, list
+}
+
 func parseBytes(b []byte, name, tool string) (string, []findings.Finding, error) {
 	return scanners.Parse(bytes.NewReader(b), name, tool)
 }
@@ -72,21 +99,8 @@ func parseBytes(b []byte, name, tool string) (string, []findings.Finding, error)
 // (as PowerShell's redirection writes), changes neither detection nor the
 // findings of any corpus report.
 func TestEncodingVariants(t *testing.T) {
-	for path, want := range corpusFiles(t) {
-		if want == "" {
-			continue
-		}
-		if _, bad := failing[rel(path)]; bad {
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, base, err := parseBytes(data, path, "")
-		if err != nil {
-			t.Fatalf("%s: %v", rel(path), err)
-		}
+	for path, want := range reports(t) {
+		data, base := readReport(t, path, "")
 		variants := map[string][]byte{"utf-8 BOM": append([]byte("\xef\xbb\xbf"), data...)}
 		if len(data) < 400<<10 {
 			variants["utf-16le BOM"] = utf16LE(data)
@@ -122,18 +136,11 @@ func rel(path string) string {
 // of requests is off), including the control characters XML 1.1 allows
 // as character references.
 func TestXML11(t *testing.T) {
-	for path, want := range corpusFiles(t) {
-		if !strings.HasSuffix(path, ".xml") || want == "" {
+	for path, want := range reports(t) {
+		if !strings.HasSuffix(path, ".xml") {
 			continue
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, base, err := parseBytes(data, path, "")
-		if err != nil {
-			continue // covered by TestDetectCorpus
-		}
+		data, base := readReport(t, path, "")
 		b := data
 		if i := bytes.Index(b, []byte("<?xml")); i >= 0 && i < 8 {
 			b = bytes.Replace(b, []byte(`version="1.0"`), []byte(`version="1.1"`), 1)
@@ -196,11 +203,8 @@ func writeOrdered(buf *bytes.Buffer, v any, desc bool) {
 // sorted ascending and descending at every level, is detected as the same
 // format and gives the same findings count.
 func TestDetectKeyOrder(t *testing.T) {
-	for path, want := range corpusFiles(t) {
-		if !strings.HasSuffix(path, ".json") && !strings.HasSuffix(path, ".sarif") || want == "" {
-			continue
-		}
-		if _, bad := failing[rel(path)]; bad {
+	for path, want := range reports(t) {
+		if !strings.HasSuffix(path, ".json") && !strings.HasSuffix(path, ".sarif") {
 			continue
 		}
 		data, err := os.ReadFile(path)

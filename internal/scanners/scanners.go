@@ -31,17 +31,10 @@ var ErrUnknownFormat = errors.New("unknown report format")
 // ErrUnknownTool: the --tool name is not a registered format.
 var ErrUnknownTool = errors.New("unknown tool")
 
-// Format is one supported report format.
-type Format struct {
-	Name        string   // registry name, used by --tool
-	Aliases     []string // other names accepted by --tool
-	Description string   // what produces it
-	DetectRule  string   // the detection rule, in words
-	// Detect reports whether the head (the first HeadSize bytes) is this format.
-	Detect func(h *reportio.Head) bool
-	// Parse streams the report's findings to emit; name is used in errors.
-	Parse func(r io.Reader, name string, emit func(findings.Finding) error) error
-}
+// Format is one supported report format: its names, detection rule and
+// parser. Each format package exports its own (burp.Format,
+// nessus.FormatCSV, …); the type lives in reportio so that they can.
+type Format = reportio.Format
 
 // Formats returns every supported format in detection order: more
 // specific rules come before more general ones.

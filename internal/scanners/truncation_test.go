@@ -2,7 +2,6 @@ package scanners_test
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 
@@ -71,23 +70,9 @@ func cannotTell(data []byte, cut int, csv bool) bool {
 // cannot tell from a complete file. A rejected report is never imported,
 // so it closes nothing (internal/portfolio tests that through the store).
 func TestTruncatedReportsRejected(t *testing.T) {
-	files := corpusFiles(t)
 	cuts, rejected, boundary := 0, 0, 0
-	for path, want := range files {
-		if want == "" {
-			continue
-		}
-		if _, bad := failing[rel(path)]; bad {
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, full, err := parseBytes(data, path, want)
-		if err != nil {
-			t.Fatalf("%s: %v", rel(path), err)
-		}
+	for path, want := range reports(t) {
+		data, full := readReport(t, path, want)
 		isCSV := strings.HasSuffix(path, ".csv")
 		offsets := cutOffsets(len(data))
 		if len(data) > 256<<10 { // bounded time on a loaded machine

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/sbom"
-	"github.com/rampart-security/rampart/internal/server/api"
 )
 
 // TestOpenAPIMatchesRouter: every API and operations route registered in
@@ -73,9 +73,11 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 func TestEveryRouteNeedsAuth(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	public := map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true,
-		"POST /api/v1/auth/login": true, "GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true, "GET /invite": true, "POST /invite": true, "POST /login/passkey/begin": true, "POST /login/passkey/finish": true, "POST /login/passkey/second": true, "GET /login/sso": true, "GET /login/sso/callback": true, "GET /static/{file...}": true,
+		"POST /api/v1/auth/login": true, "GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true, "GET /invite": true, "POST /invite": true, "POST /login/passkey/begin": true, "POST /login/passkey/finish": true, "POST /login/passkey/second": true, "GET /login/sso": true, "GET /login/sso/callback": true, "GET /static/{file...}": true, "GET /favicon.ico": true,
 		"GET /.well-known/security.txt": true, "GET /.well-known/csaf/{$}": true, "GET /.well-known/csaf/provider-metadata.json": true, "GET /.well-known/csaf/service.json": true, "GET /.well-known/csaf/openpgp/{file}": true, "GET /.well-known/csaf/white/{path...}": true,
 		// vulnerability-report intake (rate-limited) and the reporter's private status link
+		// attack-session join links (the link's secret is the credential)
+		"POST /api/v1/attack-sessions/join": true, "GET /attack-sessions/join/{token}": true, "POST /attack-sessions/join/{token}": true,
 		"POST /api/v1/intake": true, "GET /api/v1/intake/{tracking}": true, "GET /report": true, "POST /report": true, "GET /report/status/{tracking}": true,
 		// TUF metadata and images for devices (signed; go-tuf needs plain 404s) and signed device check-ins
 		"GET /tuf/{slug}/metadata/{file}": true, "GET /tuf/{slug}/targets/{file}": true, "GET /tuf/": true, "POST /api/v1/devices/checkin": true}
@@ -353,7 +355,7 @@ func TestSessionCSRFAndThrottle(t *testing.T) {
 	if r2.StatusCode != 401 && r2.StatusCode != 429 {
 		t.Errorf("unknown user: %d", r2.StatusCode)
 	}
-	_ = api.ErrBadCredentials
+	_ = accounts.ErrBadCredentials
 }
 
 func TestOperationsEndpoints(t *testing.T) {

@@ -88,7 +88,7 @@ func TestRiskAcceptanceApproverAndProductMaximum(t *testing.T) {
 			t.Fatal(err)
 		}
 		disabled := true
-		if err := e.store.UpdateUser(ctx, gone.ID, store.UserUpdate{Disabled: &disabled}); err != nil {
+		if err := e.store.UpdateUser(ctx, gone.ID, identity.UserUpdate{Disabled: &disabled}); err != nil {
 			t.Fatal(err)
 		}
 		until := func(days int) string { return time.Now().AddDate(0, 0, days).Format("2006-01-02") }
@@ -213,7 +213,7 @@ func TestFailedAuthorisationsAudited(t *testing.T) {
 			t.Fatal(err)
 		}
 		alice, _ := e.store.UserByName(ctx, "alice")
-		scoped, tok, err := e.store.CreateToken(ctx, store.TokenRequest{UserID: alice.ID, Name: "reader", Expires: time.Hour, Scopes: []identity.Scope{identity.ScopeFindingsRead}})
+		scoped, tok, err := e.store.CreateToken(ctx, identity.TokenRequest{UserID: alice.ID, Name: "reader", Expires: time.Hour, Scopes: []identity.Scope{identity.ScopeFindingsRead}})
 		if err != nil {
 			t.Fatal(err)
 		}

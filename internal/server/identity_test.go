@@ -242,12 +242,12 @@ func TestTokenScopesAndProductRestriction(t *testing.T) {
 		}
 		// Listed with scopes, product and last use; revocable.
 		var toks struct {
-			Items []store.APIToken `json:"items"`
+			Items []identity.APIToken `json:"items"`
 		}
 		s := e.loginOK(t, "ed")
 		r := e.do(t, s, "GET", "/api/v1/tokens", nil)
 		json.NewDecoder(r.Body).Decode(&toks)
-		var found *store.APIToken
+		var found *identity.APIToken
 		for i := range toks.Items {
 			if toks.Items[i].ID == info.ID {
 				found = &toks.Items[i]

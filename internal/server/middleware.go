@@ -12,7 +12,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/server/api"
+	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/server/ui"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
@@ -154,7 +154,18 @@ func (s *Server) guard(rt web.Route) http.Handler {
 			return
 		}
 		p := identity.FromContext(r.Context())
-		if !rt.Public {
+		var guest *web.Guest
+		if p == nil && rt.Guest != nil {
+			guest, _ = rt.Guest(r)
+		}
+		if guest != nil {
+			if unsafe && !web.CheckGuestCSRF(r, guest) {
+				web.WriteProblem(w, r, http.StatusForbidden, "missing or invalid CSRF token; reload the page and try again")
+				return
+			}
+			r = r.WithContext(web.WithProductID(web.WithGuest(r.Context(), guest), guest.ProductID))
+		}
+		if !rt.Public && guest == nil {
 			if p == nil {
 				if isUI {
 					ui.RedirectToLogin(w, r)
@@ -218,11 +229,12 @@ func (s *Server) guard(rt web.Route) http.Handler {
 					deny(http.StatusForbidden, "your role on this product does not allow this; it needs "+rt.Perm.String())
 					return
 				}
+				r = r.WithContext(web.WithProductID(r.Context(), pid))
 			} else if rt.Perm != 0 && !p.CanAny(rt.Perm) {
 				deny(http.StatusForbidden, "you need "+rt.Perm.String()+" permission on at least one product")
 				return
 			}
-			if rt.Reauth && !p.RecentlyAuthenticated(time.Now()) {
+			if rt.Reauth && !s.accounts.RecentlyAuthenticated(p) {
 				s.auditDenied(r, label, pid, http.StatusForbidden, "re-authentication required")
 				if isUI {
 					http.Redirect(w, r, "/account?reauth=required", http.StatusSeeOther)
@@ -248,17 +260,29 @@ func (s *Server) guard(rt web.Route) http.Handler {
 			web.WriteProblem(w, r, http.StatusForbidden, "missing or invalid CSRF token; reload the page and try again")
 			return
 		}
+		serve := rt.Handler
+		if rt.Do != nil {
+			serve = func(w http.ResponseWriter, r *http.Request) {
+				if err := rt.Do(w, r); err != nil {
+					if isUI && s.uiError != nil {
+						s.uiError(w, r, err)
+					} else {
+						web.WriteError(w, r, s.log, err)
+					}
+				}
+			}
+		}
 		if p == nil {
-			rt.Handler(w, r)
+			serve(w, r)
 			return
 		}
 		// A handler's own refusal (fault.Forbidden: a token minting more
 		// than itself, triage of a finding on a read-only product, …) is a
 		// failed authorisation too.
 		sw := &statusWriter{ResponseWriter: w}
-		rt.Handler(sw, r)
+		serve(sw, r)
 		if sw.status == http.StatusForbidden {
-			s.auditDenied(r, label, 0, http.StatusForbidden, "refused by the handler")
+			s.auditDenied(r, label, web.ProductID(r), http.StatusForbidden, "refused by the handler")
 		}
 	})
 }
@@ -282,7 +306,7 @@ func scopeName(s identity.Scope) string {
 
 // mfaRequired reports whether the require_mfa setting applies to p.
 func (s *Server) mfaRequired(ctx context.Context, p *identity.Principal) bool {
-	v, err := s.store.Setting(ctx, api.SettingRequireMFA)
+	v, err := s.store.Setting(ctx, accounts.SettingRequireMFA)
 	if err != nil {
 		s.log.Warn("read require_mfa setting", "err", err)
 		return false

@@ -181,12 +181,15 @@ func TestBrowserVulnerabilities(t *testing.T) {
 	}
 	browsertest.Screenshot(t, bctx, "vulnerabilities-01")
 	do("filter known exploited", chromedp.Click(chromedp.CSS(`#vuln-filters input[name=kev]`)), chromedp.Click(chromedp.CSS(`#vuln-filters button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#vuln-list`)))
+		// The checked attribute exists only on the page the server renders
+		// for the filtered request, not on the old page the click changed.
+		chromedp.WaitVisible(chromedp.CSS(`#vuln-filters input[name=kev][checked]`)), chromedp.WaitVisible(chromedp.CSS(`#vuln-list`)))
 	if got := text("#vuln-totals"); !strings.Contains(got, "1 vulnerabilities") {
 		t.Errorf("after the KEV filter: %q", got)
 	}
 	do("clear and sort by id descending", chromedp.Navigate(env.url+"/vulnerabilities"), chromedp.WaitVisible(chromedp.ID("vuln-list")),
-		chromedp.Click(chromedp.CSS(`#vuln-list thead th:first-child a`)), chromedp.WaitVisible(chromedp.ID("vuln-list")))
+		chromedp.Click(chromedp.CSS(`#vuln-list thead th:first-child a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#vuln-list tbody tr:first-child[data-vuln="GO-2099-0002"]`)))
 	if got := text("#vuln-list tbody tr:first-child"); !strings.Contains(got, "GO-2099-0002") {
 		t.Errorf("sorted by id descending, first row = %q", got)
 	}

@@ -255,12 +255,19 @@ func TestApprovedListsAPI(t *testing.T) {
 	if resp := e.call(t, "admin", "PUT", fmt.Sprintf("/api/v1/products/%d/policy", pid), []byte(pol), nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("PUT policy: %d", resp.StatusCode)
 	}
+	if res, err := e.store.GateResultOf(t.Context(), rid); err != nil || res.Trigger != "policy" {
+		t.Errorf("stored gate after the product policy = %+v %v", res, err)
+	}
 	var saved struct {
 		Version int
 		Created bool
 	}
 	if resp := e.call(t, "admin", "PUT", "/api/v1/approved", []byte("licenses: [MIT, Zlib, Apache-2.0]\n"), &saved); resp.StatusCode != http.StatusCreated || saved.Version != 1 {
 		t.Fatalf("PUT global list: %d %+v", resp.StatusCode, saved)
+	}
+	// Saving the global list re-evaluated the release (stored before any GET …/gate).
+	if res, err := e.store.GateResultOf(t.Context(), rid); err != nil || res.Passed || res.Trigger != "approved" {
+		t.Errorf("stored gate after the global approved list = %+v %v", res, err)
 	}
 	var g gateResp
 	e.call(t, "viewer", "GET", gatePath, nil, &g)
@@ -553,5 +560,35 @@ func TestProductSDLBrowser(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "product-sdl")
 	if got := text("#checklists tbody tr"); !strings.Contains(got, "3.1") || strings.Count(got, "done") != 1 || strings.Count(got, "open") != 3 {
 		t.Errorf("checklist summary = %q", got)
+	}
+}
+
+// TestGlobalPolicyReevaluates: saving the global policy re-evaluates the
+// releases of products that use it, not of a product with its own policy.
+func TestGlobalPolicyReevaluates(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	_, rid := gateRelease(t, e)
+	var p struct{ ID int64 }
+	if resp := e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Own Policy", "criticality": 2, "exposure": "internet-facing"}, &p); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create product: %d", resp.StatusCode)
+	}
+	var r struct{ ID int64 }
+	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0", "status": "development"}, &r); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create release: %d", resp.StatusCode)
+	}
+	own := "rampart: policy/v1\nrules:\n  - id: no-critical\n    on: finding\n    when: finding.severity == 'critical'\n    message: critical\n"
+	if resp := e.call(t, "admin", "PUT", fmt.Sprintf("/api/v1/products/%d/policy", p.ID), []byte(own), nil); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT product policy: %d", resp.StatusCode)
+	}
+	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/gate", r.ID), nil, nil) // stored with trigger "api"
+	global := "rampart: policy/v1\nrules:\n  - id: every-component\n    on: component\n    when: 'true'\n    message: '{{ component.name }}'\n"
+	if resp := e.call(t, "admin", "PUT", "/api/v1/policy", []byte(global), nil); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT global policy: %d", resp.StatusCode)
+	}
+	if res, err := e.store.GateResultOf(t.Context(), rid); err != nil || res.Trigger != "policy" || res.Passed {
+		t.Errorf("release under the global policy: stored %+v %v, want re-evaluated (trigger policy) and failing", res, err)
+	}
+	if res, err := e.store.GateResultOf(t.Context(), r.ID); err != nil || res.Trigger != "api" {
+		t.Errorf("release with its own policy: stored %+v %v, want untouched (trigger api)", res, err)
 	}
 }

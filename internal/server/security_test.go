@@ -47,7 +47,7 @@ func TestTokenMintsOnlySubsetsOfItself(t *testing.T) {
 		if err := e.store.CreateProduct(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
-		parent, ptok, err := e.store.CreateToken(ctx, store.TokenRequest{UserID: alice.ID, Name: "ci", Expires: time.Hour,
+		parent, ptok, err := e.store.CreateToken(ctx, identity.TokenRequest{UserID: alice.ID, Name: "ci", Expires: time.Hour,
 			Scopes: []identity.Scope{identity.ScopeAll}, ProductID: p.ID})
 		if err != nil {
 			t.Fatal(err)
@@ -76,7 +76,7 @@ func TestTokenMintsOnlySubsetsOfItself(t *testing.T) {
 		_ = json.Unmarshal([]byte(out), &created)
 		child := created.Token
 		toks, _ := e.store.APITokens(ctx, alice.ID)
-		var info store.APIToken
+		var info identity.APIToken
 		for _, x := range toks {
 			if x.Name == "child" {
 				info = x
@@ -92,7 +92,7 @@ func TestTokenMintsOnlySubsetsOfItself(t *testing.T) {
 			t.Errorf("child on its product: %d", code)
 		}
 		// A scoped token cannot mint a "*" token or one with other scopes.
-		scoped, _, _ := e.store.CreateToken(ctx, store.TokenRequest{UserID: alice.ID, Name: "acct", Expires: time.Hour,
+		scoped, _, _ := e.store.CreateToken(ctx, identity.TokenRequest{UserID: alice.ID, Name: "acct", Expires: time.Hour,
 			Scopes: []identity.Scope{identity.ScopeAccount}})
 		for _, sc := range []string{"*", "admin", "account admin"} {
 			if code, out := e.bearer(t, scoped, "POST", "/api/v1/tokens", `{"name":"x","expires":"30m","scopes":"`+sc+`"}`); code != http.StatusBadRequest {
@@ -325,7 +325,7 @@ func TestPasswordChangeDropsPasskeysAndOffersTokenRevocation(t *testing.T) {
 		ctx := context.Background()
 		vic, _ := e.store.UserByName(ctx, "vic")
 		addPasskey := func(cred string) {
-			if err := e.store.AddPasskey(ctx, &store.Passkey{UserID: vic.ID, Credential: cred, Name: "attacker's", Data: "{}"}); err != nil {
+			if err := e.store.AddPasskey(ctx, &identity.Passkey{UserID: vic.ID, Credential: cred, Name: "attacker's", Data: "{}"}); err != nil {
 				t.Fatal(err)
 			}
 		}

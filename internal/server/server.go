@@ -21,6 +21,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/api"
@@ -87,6 +88,10 @@ type Server struct {
 	reg     *prometheus.Registry
 	reqs    *prometheus.CounterVec
 	latency *prometheus.HistogramVec
+	// uiError renders the error a UI route returns as the error page.
+	uiError func(http.ResponseWriter, *http.Request, error)
+	// accounts answers the route guard's re-authentication check.
+	accounts *accounts.Service
 }
 
 // New builds a server.
@@ -107,12 +112,13 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if err != nil {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
-	deps := api.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
+	deps := web.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
 		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: diagrams(cfg), Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey, IncidentLocation: cfg.IncidentLocation,
 		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
-		Conformity: portfolio.NewConformityService(st, lib),
+		Conformity: portfolio.NewConformityService(st, lib), AttackSessions: portfolio.NewAttackSessions(st, nil),
 		Advisories: advisory.NewService(st, advisoryConfig(cfg, st), time.Now), PublicURL: cfg.PublicURL,
 		MaxTokenLifetime: cfg.MaxTokenLifetime, Firmware: cfg.Firmware, VulnSync: cfg.VulnSync,
+		Accounts: accounts.New(st, identity.DefaultSignInPolicy, cfg.MaxTokenLifetime, time.Now),
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {
@@ -120,6 +126,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 			}
 			imports.WithLabelValues(kind, res).Inc()
 		}}
+	s.accounts = deps.Accounts
 	if deps.VulnSync == nil {
 		deps.VulnSync = portfolio.NewVulnSync(st, portfolio.SyncConfig{})
 	}
@@ -133,7 +140,9 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 			Handler: promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP},
 	}
 	s.routes = append(ops, api.Routes(deps)...)
-	s.routes = append(s.routes, ui.Routes(ui.Deps{Deps: deps})...)
+	pages := ui.New(deps)
+	s.uiError = pages.Fail
+	s.routes = append(s.routes, pages.Routes()...)
 
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
@@ -235,9 +244,9 @@ func advisoryConfig(cfg Config, st *store.Store) advisory.Config {
 
 // diagrams draws threat-model diagrams in worker processes when the
 // configuration names the worker.
-func diagrams(cfg Config) *api.Diagrams {
+func diagrams(cfg Config) *portfolio.Diagrams {
 	if len(cfg.DiagramWorker) == 0 {
-		return &api.Diagrams{}
+		return &portfolio.Diagrams{}
 	}
-	return &api.Diagrams{Workers: &threatmodel.Workers{Command: cfg.DiagramWorker, Timeout: cfg.DiagramTimeout}}
+	return &portfolio.Diagrams{Workers: &threatmodel.Workers{Command: cfg.DiagramWorker, Timeout: cfg.DiagramTimeout}}
 }

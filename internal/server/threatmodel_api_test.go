@@ -101,7 +101,7 @@ func TestThreatModelUploadImportWarnings(t *testing.T) {
 		ImportWarnings []string `json:"import_warnings"`
 	}
 	if r := e.call(t, "editor", "PUT", base+"/threatmodel?filename=door.json", td, &saved); r.StatusCode != 201 || !saved.Created || len(saved.ImportWarnings) != 2 ||
-		!strings.Contains(saved.ImportWarnings[0], `flow f3 ("Dangling") is attached to one element only (s1)`) {
+		!strings.Contains(saved.ImportWarnings[0], `flow f3 ("Dangling") is attached to one element only (access-log)`) {
 		t.Fatalf("PUT Threat Dragon: %d %+v", r.StatusCode, saved)
 	}
 	var threats struct {

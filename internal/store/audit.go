@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,7 +30,7 @@ func (s *Store) appendAuditTx(ctx context.Context, tx *sql.Tx, e *audit.Event) e
 		var last sql.NullInt64
 		var prev sql.NullString
 		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
-		if err != nil && err != sql.ErrNoRows {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read audit head: %w", err)
 		}
 		e.Seq, e.PrevHash = 1, audit.Genesis
@@ -168,7 +169,7 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]audit.Event, e
 func (s *Store) CheckAuditHead(ctx context.Context, seq int64, hash string) error {
 	var got string
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT hash FROM audit_log WHERE seq = ?`), seq).Scan(&got)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return &audit.BrokenError{Seq: seq, Reason: "the recorded head entry is gone: the log was truncated"}
 	}
 	if err != nil {

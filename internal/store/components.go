@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -82,7 +83,7 @@ func (w *ComponentWriter) Link(from string, to []string) error {
 	}
 	var cur string
 	if err := w.get.QueryRowContext(w.ctx, w.releaseID, from).Scan(&cur); err != nil {
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil // not a component of the release (a service, say)
 		}
 		return fmt.Errorf("dependencies of %s: %w", from, err)
@@ -334,6 +335,75 @@ func (s *Store) AllComponents(ctx context.Context, releaseID int64) ([]inventory
 	}
 	return out, rows.Err()
 }
+
+// EachComponents calls fn with the components of a release in batches of
+// at most batch, in AllComponents' order, so a caller need not hold the
+// whole release (a re-match of a 200,000-component release). Each batch
+// is one short query (keyset pagination on the id), so no read stays open
+// across fn; batch is reused once fn returns.
+//
+// On SQLite, outside a transaction, the pages are read on one connection
+// whose page cache is cut to scanCacheKiB for the scan: a release larger
+// than the cache gains nothing from caching a sequential read, and each of
+// the pool's connections would otherwise fill its own 64 MiB cache with it
+// (the server reads a large release seven times after an upload: re-match
+// and gate).
+func (s *Store) EachComponents(ctx context.Context, releaseID int64, batch int, fn func([]inventory.Component) error) error {
+	if batch <= 0 {
+		batch = 1000
+	}
+	q := s.conn(ctx)
+	if s.engine == SQLite && s.joined(ctx) == nil {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("components of release %d: %w", releaseID, err)
+		}
+		defer c.Close()
+		if _, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, scanCacheKiB)); err != nil {
+			return fmt.Errorf("components of release %d: %w", releaseID, err)
+		}
+		// The DSN's setting again, for the pooled connection.
+		defer c.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -65536`)
+		q = c
+	}
+	buf := make([]inventory.Component, 0, batch)
+	after := int64(0)
+	for {
+		buf = buf[:0]
+		err := func() error {
+			rows, err := q.QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`), releaseID, after, batch)
+			if err != nil {
+				return fmt.Errorf("components of release %d: %w", releaseID, err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				c, err := scanComponent(rows)
+				if err != nil {
+					return err
+				}
+				buf = append(buf, c)
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return err
+		}
+		if len(buf) == 0 {
+			return nil
+		}
+		after = buf[len(buf)-1].ID
+		if err := fn(buf); err != nil {
+			return err
+		}
+		if len(buf) < batch {
+			return nil
+		}
+	}
+}
+
+// scanCacheKiB is the SQLite page cache of a connection while
+// EachComponents reads a release (KiB).
+const scanCacheKiB = 4096
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)

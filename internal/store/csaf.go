@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"iter"
 	"strings"
@@ -104,7 +105,7 @@ func (s *Store) CSAFAdvisory(ctx context.Context, id int64) (advisory.Advisory, 
 	var pub sql.NullString
 	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+csafCols+`, published, signature FROM csaf_advisories WHERE id = ?`), id)
 	err := scanCSAFWith(row, &a, &pub)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return a, fault.NotFound("advisory %d not found", id)
 	}
 	if pub.Valid {
@@ -194,7 +195,7 @@ func (s *Store) PublishedFile(ctx context.Context, tlp string, year int, file st
 	var pub sql.NullString
 	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+csafCols+`, published, signature FROM csaf_advisories WHERE published_tlp = ? AND published_year = ? AND published_file = ?`), tlp, year, file)
 	err := scanCSAFWith(row, &a, &pub)
-	if err == sql.ErrNoRows || (err == nil && !pub.Valid) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !pub.Valid) {
 		return a, fault.NotFound("no advisory %s/%d/%s", provider.Folder(tlp), year, file)
 	}
 	a.Published = []byte(pub.String)

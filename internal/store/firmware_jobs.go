@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -140,7 +141,7 @@ func (s *Store) ClaimFirmwareJob(ctx context.Context, holder string, now time.Ti
 		var attempts int
 		err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT id, attempts FROM firmware_jobs
 			WHERE status = 'queued' OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1`), ts).Scan(&id, &attempts)
-		if mapErr(err) == ErrNotFound {
+		if errors.Is(mapErr(err), ErrNotFound) {
 			return FirmwareJob{}, false, nil
 		}
 		if err != nil {

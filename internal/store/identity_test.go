@@ -41,7 +41,7 @@ func TestSessionExpiryAndDisable(t *testing.T) {
 			t.Fatalf("two-factor session: %+v %v", p, err)
 		}
 		yes := true
-		if err := s.UpdateUser(ctx, u.ID, store.UserUpdate{Disabled: &yes}); err != nil {
+		if err := s.UpdateUser(ctx, u.ID, identity.UserUpdate{Disabled: &yes}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.SessionPrincipal(ctx, live); !errors.Is(err, store.ErrNotFound) {

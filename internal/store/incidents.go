@@ -39,19 +39,18 @@ func parseTimePtr(ns sql.NullString) *time.Time {
 	return &t
 }
 
-// notFoundOrConflict maps a foreign-key or unique violation of an incident
-// write to the fault vocabulary.
+// incidentWriteErr maps a foreign-key or unique violation of an incident
+// write to the fault vocabulary (by the driver's error code).
 func incidentWriteErr(what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	err = mapErr(err)
-	msg := err.Error()
-	switch {
-	case errors.Is(err, ErrConflict):
-		return &fault.Error{Kind: fault.KindConflict, Msg: what + ": already recorded", Err: err}
-	case strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "SQLSTATE 23503"):
+	if isForeignKey(err) {
 		return fault.NotFound("%s: no such product or release", what)
+	}
+	err = mapErr(err)
+	if errors.Is(err, ErrConflict) {
+		return &fault.Error{Kind: fault.KindConflict, Msg: what + ": already recorded", Err: err}
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -29,8 +29,8 @@ func TestNULStoredAlike(t *testing.T) {
 		if err := st.CreateRelease(ctx, &rel); err != nil {
 			t.Fatal(err)
 		}
-		imp := func() store.ScanResult {
-			res, err := st.ImportScan(ctx, store.ScanImport{ReleaseID: rel.ID, Tool: "grype", Each: func(emit func(findings.Finding) error) error {
+		imp := func() findings.ScanResult {
+			res, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "grype", Each: func(emit func(findings.Finding) error) error {
 				return emit(findings.Finding{Title: "libfoo\x00 overflow", Severity: findings.High, Description: "bad\x00bytes",
 					Component: findings.Component{Name: "lib\x00foo", Version: "1.0"}, VulnerabilityIDs: []string{"CVE-2026-0001"}})
 			}})

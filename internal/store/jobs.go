@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -35,7 +36,7 @@ const (
 func (s *Store) Generation(ctx context.Context, name string) (int64, error) {
 	var v int64
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT value FROM generations WHERE name = ?`), name).Scan(&v)
-	if mapErr(err) == ErrNotFound {
+	if errors.Is(mapErr(err), ErrNotFound) {
 		return 0, nil
 	}
 	return v, err

@@ -4,23 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/identity"
 )
-
-// Passkey is a WebAuthn credential of a user. Data is the library's JSON
-// form of the credential (public key, sign count, flags), never a secret.
-type Passkey struct {
-	ID         int64      `json:"id"`
-	UserID     int64      `json:"user_id"`
-	Credential string     `json:"credential"` // base64url credential id
-	Name       string     `json:"name"`
-	Data       string     `json:"-"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-}
 
 // SaveChallenge stores a WebAuthn ceremony's state under a random id.
 func (s *Store) SaveChallenge(ctx context.Context, userID int64, data string, ttl time.Duration) (string, error) {
@@ -58,11 +45,8 @@ func (s *Store) TakeChallenge(ctx context.Context, id string, userID int64) (str
 }
 
 // AddPasskey stores a new credential.
-func (s *Store) AddPasskey(ctx context.Context, p *Passkey) error {
-	p.Name = strings.TrimSpace(p.Name)
-	if p.Name == "" {
-		p.Name = "passkey"
-	}
+func (s *Store) AddPasskey(ctx context.Context, p *identity.Passkey) error {
+	p.Normalize()
 	p.CreatedAt = time.Now().UTC()
 	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO passkeys (user_id, credential, name, data, created_at) VALUES (?, ?, ?, ?, ?)`,
 		p.UserID, p.Credential, truncate(p.Name, 100), p.Data, fmtTime(p.CreatedAt))
@@ -74,15 +58,15 @@ func (s *Store) AddPasskey(ctx context.Context, p *Passkey) error {
 }
 
 // Passkeys lists a user's credentials.
-func (s *Store) Passkeys(ctx context.Context, userID int64) ([]Passkey, error) {
+func (s *Store) Passkeys(ctx context.Context, userID int64) ([]identity.Passkey, error) {
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, user_id, credential, name, data, created_at, last_used_at FROM passkeys WHERE user_id = ? ORDER BY id`), userID)
 	if err != nil {
 		return nil, fmt.Errorf("list passkeys: %w", err)
 	}
 	defer rows.Close()
-	var out []Passkey
+	var out []identity.Passkey
 	for rows.Next() {
-		var p Passkey
+		var p identity.Passkey
 		var created string
 		var last sql.NullString
 		if err := rows.Scan(&p.ID, &p.UserID, &p.Credential, &p.Name, &p.Data, &created, &last); err != nil {

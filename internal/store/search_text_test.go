@@ -28,7 +28,7 @@ func TestFindingTextSearch(t *testing.T) {
 		}
 		imp := func(title string) {
 			t.Helper()
-			_, err := st.ImportScan(ctx, store.ScanImport{ReleaseID: rel.ID, Tool: "grype", Each: func(emit func(findings.Finding) error) error {
+			_, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "grype", Each: func(emit func(findings.Finding) error) error {
 				for _, f := range []findings.Finding{
 					{Title: title, Severity: findings.High, Fingerprint: "a", Component: findings.Component{Name: "openssl", Version: "3.0.7"}, VulnerabilityIDs: []string{"CVE-2023-0286"}},
 					{Title: `Telnet "enabled" on port 23`, Severity: findings.Medium, Fingerprint: "b", RuleID: "net-telnet"},
@@ -116,7 +116,7 @@ func TestFindingTextSearchCommonTerm(t *testing.T) {
 			t.Fatal(err)
 		}
 		sev := []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low}
-		_, err = st.ImportScan(ctx, store.ScanImport{ReleaseID: rel.ID, Tool: "semgrep", Each: func(emit func(findings.Finding) error) error {
+		_, err = findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "semgrep", Each: func(emit func(findings.Finding) error) error {
 			for i := 0; i < 2600; i++ {
 				title := fmt.Sprintf("Synthetic rule %d", i%50)
 				if i%500 == 7 {
@@ -172,4 +172,102 @@ func TestFindingTextSearchCommonTerm(t *testing.T) {
 			t.Errorf("q=rg007: %d rows, want 52", len(fs))
 		}
 	})
+}
+
+// TestFindingTextIndexFollowsWrites: the full-text index follows every
+// write to the searched fields on both engines: inserted findings are
+// found by title, rule, component and vulnerability id; a re-import that
+// changes the component and CVE finds the new values and not the old; a
+// deleted release's findings are no longer found and (SQLite) leave no
+// row in the FTS5 table.
+func TestFindingTextIndexFollowsWrites(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		relA, err := st.EnsureRelease(ctx, "Router", "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		relB, err := st.EnsureRelease(ctx, "Router", "2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		imp := func(rel int64, comp, cve string) {
+			t.Helper()
+			_, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel, Tool: "grype", Each: func(emit func(findings.Finding) error) error {
+				return emit(findings.Finding{Title: "Zebrafish overflow in parser", Severity: findings.High, Fingerprint: "z", RuleID: "ZEBRA-RULE-17",
+					Component: findings.Component{Name: comp, Version: "1.0"}, VulnerabilityIDs: []string{cve}})
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		search := func(q string) string {
+			t.Helper()
+			fs, _, err := st.Findings(ctx, store.FindingQuery{Text: q, Sort: "severity", Limit: 100})
+			if err != nil {
+				t.Fatalf("q=%q: %v", q, err)
+			}
+			var out []string
+			for _, f := range fs {
+				out = append(out, fmt.Sprintf("%d:%s", f.ReleaseID, f.Finding.Component.Name))
+			}
+			return strings.Join(out, " ")
+		}
+		imp(relA.ID, "libquagga", "CVE-2031-11111")
+		imp(relB.ID, "libquagga", "CVE-2031-22222")
+		a, b := fmt.Sprintf("%d:", relA.ID), fmt.Sprintf("%d:", relB.ID)
+		for q, want := range map[string]string{
+			"zebrafish":      a + "libquagga " + b + "libquagga", // title
+			"zebra-rule-17":  a + "libquagga " + b + "libquagga", // rule
+			"QUAGGA":         a + "libquagga " + b + "libquagga", // component
+			"cve-2031-11111": a + "libquagga",                    // vulnerability id
+			"no such text":   "",
+		} {
+			if got := search(q); got != want && !(strings.Count(want, " ") == 1 && got == strings.Join(reverse(strings.Fields(want)), " ")) {
+				t.Errorf("after insert, q=%q: %q, want %q", q, got, want)
+			}
+		}
+		// Update: the same finding (fingerprint) now in another component
+		// with another CVE.
+		imp(relA.ID, "libwombat", "CVE-2031-33333")
+		if got := search("cve-2031-11111"); got != "" {
+			t.Errorf("old CVE still found: %q", got)
+		}
+		if got := search("quagga"); got != b+"libquagga" {
+			t.Errorf("old component: %q", got)
+		}
+		if got := search("2031-33333"); got != a+"libwombat" {
+			t.Errorf("new CVE: %q", got)
+		}
+		if got := search("wombat"); got != a+"libwombat" {
+			t.Errorf("new component: %q", got)
+		}
+		// Delete: the release and its findings go, and so do their index rows.
+		if err := st.DeleteRelease(ctx, relA.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := search("zebrafish"); got != b+"libquagga" {
+			t.Errorf("after delete: %q", got)
+		}
+		if got := search("wombat"); got != "" {
+			t.Errorf("deleted finding still found: %q", got)
+		}
+		if st.Engine() == store.SQLite {
+			var fts, rows int
+			if err := st.DB().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM findings_text), (SELECT COUNT(*) FROM findings)`).Scan(&fts, &rows); err != nil {
+				t.Fatal(err)
+			}
+			if fts != rows {
+				t.Errorf("FTS5 table holds %d rows for %d findings", fts, rows)
+			}
+		}
+	})
+}
+
+func reverse(s []string) []string {
+	out := make([]string, len(s))
+	for i, e := range s {
+		out[len(s)-1-i] = e
+	}
+	return out
 }

@@ -50,6 +50,21 @@ type Config struct {
 	DatabaseURL string
 }
 
+// Validate checks the configuration without opening anything: a
+// DatabaseURL must be a well-formed postgres:// or postgresql:// URL.
+func (cfg Config) Validate() error {
+	if cfg.DatabaseURL == "" {
+		return nil
+	}
+	if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("--database %q: only postgres:// URLs are supported (omit it to use embedded SQLite in --data)", redact(cfg.DatabaseURL))
+	}
+	if _, err := pgx.ParseConfig(cfg.DatabaseURL); err != nil {
+		return fmt.Errorf("--database %s: %w", redact(cfg.DatabaseURL), err)
+	}
+	return nil
+}
+
 // Store is the persistence layer. It is safe for concurrent use.
 type Store struct {
 	db     *sql.DB
@@ -58,6 +73,8 @@ type Store struct {
 	idle, absolute time.Duration
 	// onRetry observes retried transient errors (tx.go).
 	onRetry func(error)
+	// ftsCounts remembers search texts' index hit counts (findingText).
+	ftsCounts *ftsCountCache
 }
 
 // Open connects to the configured engine and applies pending migrations.
@@ -68,8 +85,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	)
 	switch {
 	case cfg.DatabaseURL != "":
-		if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
-			return nil, fmt.Errorf("--database %q: only postgres:// URLs are supported (omit it to use embedded SQLite in --data)", redact(cfg.DatabaseURL))
+		if err := cfg.Validate(); err != nil {
+			return nil, err
 		}
 		eng = Postgres
 		pcfg, perr := pgx.ParseConfig(cfg.DatabaseURL)
@@ -99,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.SetMaxOpenConns(4)
 		db.SetMaxIdleConns(4)
 	}
-	s := &Store{db: db, engine: eng}
+	s := &Store{db: db, engine: eng, ftsCounts: &ftsCountCache{}}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", eng, err)
@@ -212,21 +229,6 @@ func (s *Store) insertID(ctx context.Context, db querier, query string, args ...
 		return 0, mapErr(err)
 	}
 	return id, nil
-}
-
-// mapErr maps driver errors to the shared sentinels.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	if isUnique(err) { // by driver error code: SQLite CONSTRAINT_UNIQUE/PRIMARYKEY, PostgreSQL 23505
-
-		return fmt.Errorf("%w: %v", ErrConflict, err)
-	}
-	return err
 }
 
 // Times are stored as fixed-width UTC text so they sort lexically and read

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -261,4 +262,30 @@ func TestUsersSessionsTokens(t *testing.T) {
 			t.Errorf("users = %d, want 2", n)
 		}
 	})
+}
+
+// TestConfigValidate checks database URLs without connecting; Open refuses
+// the same ones.
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		url, want string
+	}{
+		{"", ""},
+		{"postgres://rampart@db/rampart", ""},
+		{"postgresql://rampart:secret@db:5432/rampart?sslmode=require", ""},
+		{"mysql://db/rampart", "only postgres:// URLs"},
+		{"postgres://db:port/rampart", "--database"},
+		{"postgres://rampart:hunter2@db:port/x", "--database"},
+	} {
+		err := store.Config{DatabaseURL: tc.url}.Validate()
+		if tc.want == "" && err != nil {
+			t.Errorf("%q: %v", tc.url, err)
+		}
+		if tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%q: error %v, want one containing %q", tc.url, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%q: the error shows the password: %v", tc.url, err)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -24,6 +25,22 @@ type ThreatModelVersion struct {
 // SaveThreatModel stores source as the product's next threat-model version,
 // unless it is identical to the latest, and returns the version in effect.
 func (s *Store) SaveThreatModel(ctx context.Context, productID int64, source, note, actor string) (ThreatModelVersion, bool, error) {
+	return s.saveThreatModel(ctx, productID, -1, source, note, actor)
+}
+
+// ErrStaleVersion is SaveThreatModelOn refusing a save on a version that is
+// no longer the latest. It wraps ErrConflict.
+var ErrStaleVersion = fmt.Errorf("threat model version is not the latest: %w", ErrConflict)
+
+// SaveThreatModelOn is SaveThreatModel for an edit of version base (0: the
+// product had no model): the new version is base+1, and when another
+// version was saved since base (even by a transaction that commits while
+// this one runs) it fails with ErrStaleVersion.
+func (s *Store) SaveThreatModelOn(ctx context.Context, productID int64, base int, source, note, actor string) (ThreatModelVersion, bool, error) {
+	return s.saveThreatModel(ctx, productID, base, source, note, actor)
+}
+
+func (s *Store) saveThreatModel(ctx context.Context, productID int64, base int, source, note, actor string) (ThreatModelVersion, bool, error) {
 	sum := sha256.Sum256([]byte(source))
 	v := ThreatModelVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: time.Now().UTC()}
 	created := false
@@ -39,6 +56,9 @@ func (s *Store) SaveThreatModel(ctx context.Context, productID int64, source, no
 		if err != nil && mapErr(err) != ErrNotFound {
 			return err
 		}
+		if base >= 0 && last != base {
+			return ErrStaleVersion
+		}
 		if lastSHA.Valid && lastSHA.String == v.SHA256 {
 			v.Version = last
 			return nil
@@ -47,7 +67,10 @@ func (s *Store) SaveThreatModel(ctx context.Context, productID int64, source, no
 		created = true
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO threat_models (product_id, version, source, sha256, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 			productID, v.Version, source, v.SHA256, note, fmtTime(v.CreatedAt), actor)
-		return mapErr(err)
+		if err = mapErr(err); base >= 0 && errors.Is(err, ErrConflict) {
+			return ErrStaleVersion // a concurrent save took version base+1
+		}
+		return err
 	})
 	if err != nil {
 		return v, false, err

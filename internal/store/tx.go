@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // This file is the one place where the store opens write transactions and
@@ -37,40 +33,6 @@ const (
 	baseBackoff = 10 * time.Millisecond
 	maxBackoff  = 500 * time.Millisecond
 )
-
-// Retryable reports whether err is a transient conflict that a fresh
-// attempt of the whole transaction can overcome, judged by the driver's
-// error code (never by message text): PostgreSQL 40001
-// (serialization_failure) and 40P01 (deadlock_detected), SQLite BUSY and
-// LOCKED (with their extended codes).
-func Retryable(err error) bool {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return pg.Code == "40001" || pg.Code == "40P01"
-	}
-	var lite *sqlite.Error
-	if errors.As(err, &lite) {
-		switch lite.Code() & 0xff { // primary result code
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return true
-		}
-	}
-	return false
-}
-
-// isUnique reports whether err is a unique or primary-key violation.
-func isUnique(err error) bool {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return pg.Code == "23505"
-	}
-	var lite *sqlite.Error
-	if errors.As(err, &lite) {
-		c := lite.Code()
-		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-	}
-	return false
-}
 
 // retry runs attempt until it succeeds, fails with a non-retryable error,
 // runs out of attempts or ctx ends.

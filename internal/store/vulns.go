@@ -196,16 +196,21 @@ func (s *Store) AdvisoriesByAlias(ctx context.Context, id string) ([]vuln.Adviso
 // AdvisoriesByKeys returns the advisories indexed under any of the keys
 // (vuln.ComponentKeys of a release): only these can match it.
 func (s *Store) AdvisoriesByKeys(ctx context.Context, keys []string) ([]vuln.Advisory, error) {
+	return s.advisoriesIn(ctx, `SELECT DISTINCT a.id, a.data FROM advisory_keys k JOIN advisories a ON a.id = k.advisory_id WHERE k.key IN `, keys)
+}
+
+// advisoriesIn runs query (ending in "IN ") over values in chunks of 500
+// bound parameters and returns each advisory once.
+func (s *Store) advisoriesIn(ctx context.Context, query string, values []string) ([]vuln.Advisory, error) {
 	var out []vuln.Advisory
 	seen := map[string]bool{}
-	for start := 0; start < len(keys); start += 500 {
-		chunk := keys[start:min(start+500, len(keys))]
+	for start := 0; start < len(values); start += 500 {
+		chunk := values[start:min(start+500, len(values))]
 		args := make([]any, len(chunk))
 		for i, k := range chunk {
 			args[i] = k
 		}
-		advs, err := s.queryAdvisories(ctx, `SELECT DISTINCT a.id, a.data FROM advisory_keys k JOIN advisories a ON a.id = k.advisory_id WHERE k.key IN (`+
-			strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`)`, args...)
+		advs, err := s.queryAdvisories(ctx, query+`(`+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -393,6 +398,10 @@ type ReleaseVuln struct {
 	Suppressed    bool                `json:"suppressed"`
 	Analysis      *Analysis           `json:"analysis,omitempty"`
 	FirstSeen     time.Time           `json:"first_seen"`
+	// LinkedFindings are the ids of the release's scanner findings of the
+	// same vulnerability and component (filled by ReleaseVulns and
+	// VulnReleases; never stored with the match).
+	LinkedFindings []int64 `json:"linked_findings,omitempty"`
 	// Filled by portfolio queries.
 	ProductID      int64  `json:"product_id,omitempty"`
 	ProductName    string `json:"product_name,omitempty"`
@@ -453,6 +462,7 @@ func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matche
 					added = append(added, *m)
 				}
 				m.FirstSeen = parseTime(first)
+				m.LinkedFindings = nil
 				data, _ := json.Marshal(m)
 				if n > 0 {
 					b.WriteByte(',')
@@ -493,7 +503,11 @@ func scanReleaseVuln(sc interface{ Scan(...any) error }) (ReleaseVuln, error) {
 
 // ReleaseVulns lists a release's matches, worst first (KEV, severity, CVSS).
 func (s *Store) ReleaseVulns(ctx context.Context, releaseID int64) ([]ReleaseVuln, error) {
-	return s.queryReleaseVulns(ctx, `v.release_id = ?`, releaseID)
+	ms, err := s.queryReleaseVulns(ctx, `v.release_id = ?`, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	return ms, s.linkedFindings(ctx, ms)
 }
 
 // VulnReleases lists every release in the portfolio a vulnerability
@@ -508,7 +522,11 @@ func (s *Store) VulnReleases(ctx context.Context, ids []string, products []int64
 		args[i] = id
 	}
 	pf, pargs := productFilter("p.id", products)
-	return s.queryReleaseVulns(ctx, `v.vuln_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`+pf, append(args, pargs...)...)
+	ms, err := s.queryReleaseVulns(ctx, `v.vuln_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`+pf, append(args, pargs...)...)
+	if err != nil {
+		return nil, err
+	}
+	return ms, s.linkedFindings(ctx, ms)
 }
 
 func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any) ([]ReleaseVuln, error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ func (s *Store) SyncState(ctx context.Context) (SyncState, error) {
 	var requests, served int64
 	err := s.conn(ctx).QueryRowContext(ctx, `SELECT requested_at, requested_by, requests, served, holder, started_at, finished_at, progress, result FROM vulndb_sync WHERE id = 1`).
 		Scan(&requested, &by, &requests, &served, &holder, &started, &finished, &progress, &result)
-	if mapErr(err) == ErrNotFound {
+	if errors.Is(mapErr(err), ErrNotFound) {
 		return SyncState{}, nil
 	}
 	if err != nil {

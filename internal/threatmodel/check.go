@@ -34,6 +34,9 @@ type Threat struct {
 	// Controls are the ids of the model's mitigations linked to the threat.
 	Controls []string `json:"controls,omitempty"`
 	Manual   bool     `json:"manual,omitempty"`
+	// Assumed lists the unstated attributes the threat depends on (the
+	// rules assumed their unsafe answer; see stated.go).
+	Assumed []Assumed `json:"assumed,omitempty"`
 }
 
 // Open reports whether the threat still needs work.
@@ -48,6 +51,8 @@ type Result struct {
 	// Warnings: decisions naming threats no rule found, rules that failed
 	// to evaluate on some target.
 	Warnings []string `json:"warnings,omitempty"`
+	// Completeness scores how much of what the rules read the model states.
+	Completeness *Completeness `json:"completeness,omitempty"`
 }
 
 // SeverityRank orders severities: critical 4 … info 0; unknown -1.
@@ -182,6 +187,16 @@ func (l *Library) Check(m *Model, opts ...CheckOptions) *Result {
 	for _, w := range failed {
 		res.Warnings = append(res.Warnings, w)
 	}
+	flowIndex := make(map[string]int, len(m.Flows))
+	for i := range m.Flows {
+		if _, dup := flowIndex[m.Flows[i].ID]; !dup {
+			flowIndex[m.Flows[i].ID] = i
+		}
+	}
+	for i := range res.Threats {
+		l.assumptions(m, f, flowIndex, &res.Threats[i])
+	}
+	res.Completeness = completeness(m, f, res.Threats)
 	applyDecisions(m, res)
 	sort.SliceStable(res.Threats, func(i, j int) bool {
 		a, b := &res.Threats[i], &res.Threats[j]

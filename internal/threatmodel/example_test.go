@@ -43,7 +43,7 @@ flows:
 	// DEV-001@lock [critical, spoofing]
 	//   Door lock does not state unique per-device or user-set credentials (default_credentials: universal); one leaked default password opens every unit, as Mirai showed.
 	// DEV-015@lock [high, spoofing]
-	//   Door lock receives requests on at least one data flow that carries no authentication, so anyone who can reach it can change its state or configuration.
+	//   Door lock receives requests on at least one data flow that carries no authentication, so anyone who can reach it can change its state or configuration. Not stated in the model: assumed no authentication.
 	// FLOW-020@unlock [high, spoofing]
 	//   Door lock accepts Unlock command from Phone app without authentication, so anyone on the radio link can control it.
 }

@@ -15,6 +15,15 @@ type facts struct {
 	modelAct cel.Activation
 	elemActs []cel.Activation
 	flowActs []cel.Activation
+	// What the rules assume where the model is silent (assume.go).
+	elemMaps  []map[string]any
+	flowMaps  []map[string]any
+	modelMap  map[string]any
+	elemUnk   [][]attrSpec
+	flowUnk   [][]attrSpec
+	inUnauth  [][]int // inbound flows (indexes) whose authentication is unstated, when that alone makes inbound_unauthenticated true
+	outUnauth [][]int
+	elemIndex map[string]int
 }
 
 func rating(s string) int64 {
@@ -71,6 +80,15 @@ func assetFacts(m *Model, ids ...[]string) dataFacts {
 		d.assets, d.names = []any{}, []any{}
 	}
 	return d
+}
+
+// assumeSensitive is the reading of data whose classification the model
+// does not state: high confidentiality and integrity, medium availability.
+func (d *dataFacts) assumeSensitive() {
+	d.maxC, d.maxI, d.maxA = max(d.maxC, 3), max(d.maxI, 3), max(d.maxA, 2)
+	if len(d.names) == 0 {
+		d.names = []any{"data of unstated classification"}
+	}
 }
 
 var insecureServices = map[string]bool{"telnet": true, "ftp": true, "tftp": true, "rlogin": true, "rsh": true, "http": true, "upnp": true, "snmp": true, "snmpv1": true, "snmpv2": true, "snmpv2c": true}
@@ -142,6 +160,9 @@ func buildFacts(m *Model) *facts {
 		inInternet, inUnauth, inUnenc   bool
 		inFromExternal, outToExternal   bool
 		inCross, outUnauth, writesStore bool
+		// unauthenticated by statement, and flows unauthenticated only by assumption
+		inUnauthStated, outUnauthStated bool
+		inUnauthUnk, outUnauthUnk       []int
 	}
 	aggs := make(map[string]*flowAgg, len(m.Elements))
 	for i := range m.Elements {
@@ -161,6 +182,11 @@ func buildFacts(m *Model) *facts {
 		}
 		if f.Authentication == "" || f.Authentication == "none" {
 			b.inUnauth = true
+			if f.Stated("authentication") {
+				b.inUnauthStated = true
+			} else {
+				b.inUnauthUnk = append(b.inUnauthUnk, i)
+			}
 		}
 		if !f.Encrypted {
 			b.inUnenc = true
@@ -176,6 +202,11 @@ func buildFacts(m *Model) *facts {
 		}
 		if (f.Authentication == "" || f.Authentication == "none") && f.Network != "local" {
 			a.outUnauth = true // a local UI needs physical presence: not counted
+			if f.Stated("authentication") {
+				a.outUnauthStated = true
+			} else {
+				a.outUnauthUnk = append(a.outUnauthUnk, i)
+			}
 		}
 		if dst.Type == TypeDataStore {
 			a.writesStore = true
@@ -238,9 +269,20 @@ func buildFacts(m *Model) *facts {
 		"assumptions": assumptions,
 	}
 	f := &facts{
-		elemActs: make([]cel.Activation, len(m.Elements)),
-		flowActs: make([]cel.Activation, len(m.Flows)),
+		elemActs:  make([]cel.Activation, len(m.Elements)),
+		flowActs:  make([]cel.Activation, len(m.Flows)),
+		elemMaps:  make([]map[string]any, len(m.Elements)),
+		flowMaps:  make([]map[string]any, len(m.Flows)),
+		elemUnk:   make([][]attrSpec, len(m.Elements)),
+		flowUnk:   make([][]attrSpec, len(m.Flows)),
+		inUnauth:  make([][]int, len(m.Elements)),
+		outUnauth: make([][]int, len(m.Elements)),
+		elemIndex: make(map[string]int, len(m.Elements)),
+		modelMap:  modelMap,
 	}
+	// A model without data assets says nothing about the data it handles:
+	// the rules assume data of high confidentiality and integrity.
+	unclassified := len(m.Assets) == 0
 	f.modelAct, _ = cel.NewActivation(map[string]any{"model": modelMap})
 	elemMaps := make(map[string]map[string]any, len(m.Elements))
 	for i := range m.Elements {
@@ -248,6 +290,12 @@ func buildFacts(m *Model) *facts {
 		ag := aggs[e.ID]
 		data := assetFacts(m, e.Stores, e.Processes)
 		stored := assetFacts(m, e.Stores)
+		if unclassified && e.Type != TypeExternalEntity {
+			data.assumeSensitive()
+			if e.Type == TypeDataStore {
+				stored.assumeSensitive()
+			}
+		}
 		path := m.BoundaryPath(e.ID)
 		var bnames []any
 		for _, b := range path {
@@ -282,6 +330,17 @@ func buildFacts(m *Model) *facts {
 			"device":    deviceFacts(e.Device),
 		}
 		elemMaps[e.ID] = em
+		f.elemMaps[i] = em
+		f.elemUnk[i] = unstatedElementAttrs(m, e)
+		if ag.inUnauth && !ag.inUnauthStated {
+			f.inUnauth[i] = ag.inUnauthUnk
+		}
+		if ag.outUnauth && !ag.outUnauthStated {
+			f.outUnauth[i] = ag.outUnauthUnk
+		}
+		if _, dup := f.elemIndex[e.ID]; !dup {
+			f.elemIndex[e.ID] = i
+		}
 		f.elemActs[i], _ = cel.NewActivation(map[string]any{"e": em, "model": modelMap})
 	}
 	for i := range m.Flows {
@@ -291,6 +350,9 @@ func buildFacts(m *Model) *facts {
 			continue
 		}
 		data := assetFacts(m, fl.Data)
+		if unclassified {
+			data.assumeSensitive()
+		}
 		auth := fl.Authentication
 		fm := map[string]any{
 			"id": fl.ID, "name": flowName(m, fl), "protocol": strings.ToLower(fl.Protocol),
@@ -303,6 +365,8 @@ func buildFacts(m *Model) *facts {
 			"crosses_boundary": m.CrossesBoundary(fl.From, fl.To),
 			"internet":         fl.Network == "internet",
 		}
+		f.flowMaps[i] = fm
+		f.flowUnk[i] = unstatedFlowAttrs(m, fl)
 		f.flowActs[i], _ = cel.NewActivation(map[string]any{"flow": fm, "src": src, "dst": dst, "model": modelMap})
 	}
 	return f

@@ -71,3 +71,22 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// FuzzApplyEdit: an edit request from the API never panics, and what it
+// accepts is a model Parse loads.
+func FuzzApplyEdit(f *testing.F) {
+	f.Add("elements", "add", "", []byte(`{"name":"Web","type":"process","position":{"x":1,"y":2}}`))
+	f.Add("elements", "update", "user", []byte(`{"boundary":null,"device":{"update":{"signed":true}}}`))
+	f.Add("flows", "update", "f1", []byte(`{"encrypted":true,"data":[]}`))
+	f.Add("boundaries", "add", "", []byte(`{"name":"Cloud","position":{"x":0,"y":0,"w":10,"h":10}}`))
+	f.Add("boundaries", "delete", "dmz", []byte(nil))
+	f.Fuzz(func(t *testing.T, collection, action, id string, fields []byte) {
+		r, err := ApplyEdit([]byte(editSource), "fuzz.yaml", Edit{Collection: collection, Action: action, ID: id, Fields: fields})
+		if err != nil {
+			return
+		}
+		if _, err := Parse(r.Source, "re.yaml"); err != nil {
+			t.Fatalf("accepted edit does not load: %v\n%s", err, r.Source)
+		}
+	})
+}

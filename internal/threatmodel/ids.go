@@ -38,6 +38,14 @@ func (a *IDAllocator) Make(raw, fallback string) string {
 	return id
 }
 
+// Slug is a readable id made from a name: lower case, words joined by "-"
+// ("Cloud\nAPI" → "cloud-api").
+func Slug(name string) string {
+	return SanitizeID(strings.Join(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !(r < 128 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'))
+	}), "-"))
+}
+
 // SanitizeID maps s to the id alphabet: letters, digits and . _ : / -,
 // starting with a letter or digit, at most 100 characters.
 func SanitizeID(s string) string {

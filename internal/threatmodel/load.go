@@ -115,6 +115,7 @@ func Parse(data []byte, file string) (*Model, error) {
 		return nil, &ValidationError{Problems: probs}
 	}
 	m.file = file
+	recordStated(root, &m)
 	loc := newLocator(root, file)
 	loc.assignPositions(&m)
 	probs = append(probs, validate(&m, loc)...)

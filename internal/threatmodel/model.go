@@ -42,6 +42,9 @@ type Model struct {
 	Threats []ThreatDecision `yaml:"threats,omitempty" json:"threats,omitempty"`
 	// Rules tunes the rule library for this model.
 	Rules RuleSettings `yaml:"rules,omitempty" json:"rules,omitempty"`
+	// Layout holds the diagram positions the visual editor draws elements
+	// and trust boundaries at. It does not change the threats.
+	Layout *Layout `yaml:"layout,omitempty" json:"layout,omitempty"`
 
 	index *index
 	file  string
@@ -83,7 +86,9 @@ type Boundary struct {
 	Type        string `yaml:"type,omitempty" json:"type,omitempty"` // network, physical, cloud, device, process, organisation
 	Parent      string `yaml:"parent,omitempty" json:"parent,omitempty"`
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
-	pos         Pos
+	// SourceID is the boundary's id in the tool it was imported from.
+	SourceID string `yaml:"source_id,omitempty" json:"source_id,omitempty"`
+	pos      Pos
 }
 
 // Element is an external entity, process, data store or device.
@@ -98,6 +103,8 @@ type Element struct {
 	Tags             []string `yaml:"tags,omitempty" json:"tags,omitempty"`
 	OutOfScope       bool     `yaml:"out_of_scope,omitempty" json:"out_of_scope,omitempty"`
 	OutOfScopeReason string   `yaml:"out_of_scope_reason,omitempty" json:"out_of_scope_reason,omitempty"`
+	// SourceID is the element's id in the tool it was imported from.
+	SourceID string `yaml:"source_id,omitempty" json:"source_id,omitempty"`
 	// Security properties of processes, stores and services.
 	InternetFacing  bool     `yaml:"internet_facing,omitempty" json:"internet_facing,omitempty"`
 	Authentication  string   `yaml:"authentication,omitempty" json:"authentication,omitempty"` // how callers are authenticated: none, password, token, api_key, certificate, mutual_tls, mfa
@@ -115,6 +122,7 @@ type Element struct {
 	Processes       []string `yaml:"processes,omitempty" json:"processes,omitempty"` // asset ids handled here
 	Device          *Device  `yaml:"device,omitempty" json:"device,omitempty"`
 	pos             Pos
+	stated          map[string]bool // keys written in the source, even when false (see stated.go)
 }
 
 // Device holds the attributes of a connected device.
@@ -178,7 +186,10 @@ type Flow struct {
 	Data             []string `yaml:"data,omitempty" json:"data,omitempty"` // asset ids carried
 	Description      string   `yaml:"description,omitempty" json:"description,omitempty"`
 	OutOfScope       bool     `yaml:"out_of_scope,omitempty" json:"out_of_scope,omitempty"`
-	pos              Pos
+	// SourceID is the flow's id in the tool it was imported from.
+	SourceID string `yaml:"source_id,omitempty" json:"source_id,omitempty"`
+	pos      Pos
+	stated   map[string]bool // keys written in the source, even when false (see stated.go)
 }
 
 // Assumption is a stated assumption of the model.

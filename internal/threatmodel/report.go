@@ -9,6 +9,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/rampart-security/rampart/internal/sarif"
 )
 
 // WriteJSON writes the check result as indented JSON.
@@ -19,72 +21,20 @@ func WriteJSON(w io.Writer, r *Result) error {
 	return enc.Encode(r)
 }
 
-// sarif structures (SARIF 2.1.0, the subset code-scanning tools read).
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
-}
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	InformationURI string      `json:"informationUri,omitempty"`
-	Version        string      `json:"version,omitempty"`
-	Rules          []sarifRule `json:"rules"`
-}
-type sarifText struct {
-	Text     string `json:"text"`
-	Markdown string `json:"markdown,omitempty"`
-}
-type sarifRule struct {
-	ID                   string         `json:"id"`
-	Name                 string         `json:"name"`
-	ShortDescription     sarifText      `json:"shortDescription"`
-	FullDescription      sarifText      `json:"fullDescription"`
-	Help                 sarifText      `json:"help"`
-	DefaultConfiguration map[string]any `json:"defaultConfiguration"`
-	Properties           map[string]any `json:"properties"`
-}
-type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Suppressions        []sarifSupp       `json:"suppressions,omitempty"`
-	Properties          map[string]any    `json:"properties"`
-}
-type sarifLocation struct {
-	PhysicalLocation *sarifPhysical   `json:"physicalLocation,omitempty"`
-	LogicalLocations []map[string]any `json:"logicalLocations,omitempty"`
-}
-type sarifPhysical struct {
-	ArtifactLocation map[string]string `json:"artifactLocation"`
-	Region           map[string]int    `json:"region,omitempty"`
-}
-type sarifSupp struct {
-	Kind          string `json:"kind"`
-	Status        string `json:"status"`
-	Justification string `json:"justification,omitempty"`
-}
-
-func sarifLevel(sev string) string {
+// sarifLevel maps a threat severity to a SARIF result level.
+func sarifLevel(sev string) sarif.Level {
 	switch sev {
 	case "critical", "high":
-		return "error"
+		return sarif.Error
 	case "medium":
-		return "warning"
+		return sarif.Warning
 	}
-	return "note"
+	return sarif.Note
 }
 
-// WriteSARIF writes the result as SARIF 2.1.0 for code-scanning dashboards.
+// WriteSARIF writes the result as SARIF 2.1.0 for code-scanning dashboards:
+// one rule per threat rule in the order the threats first name them, one
+// result per threat, located at the element or flow in the model file.
 // Threats that are mitigated, accepted or not applicable are reported as
 // suppressed results.
 func WriteSARIF(w io.Writer, m *Model, lib *Library, r *Result, toolVersion string) error {
@@ -93,64 +43,62 @@ func WriteSARIF(w io.Writer, m *Model, lib *Library, r *Result, toolVersion stri
 		uri = "threatmodel.yaml"
 	}
 	uri = strings.TrimPrefix(strings.ReplaceAll(uri, "\\", "/"), "./")
-	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "rampart-threatmodel", InformationURI: "https://github.com/rampart-security/rampart", Version: toolVersion}}}
+	run := sarif.Run{Tool: sarif.Tool{Name: "rampart-threatmodel", Version: toolVersion}, Rules: []sarif.Rule{}, Results: make([]sarif.Result, 0, len(r.Threats))}
 	seen := map[string]bool{}
-	for _, t := range r.Threats {
+	for i := range r.Threats {
+		t := &r.Threats[i]
 		if !seen[t.Rule] {
 			seen[t.Rule] = true
-			sr := sarifRule{ID: t.Rule, Name: t.Title, ShortDescription: sarifText{Text: t.Title}, FullDescription: sarifText{Text: t.Title},
-				DefaultConfiguration: map[string]any{"level": sarifLevel(t.Severity)},
-				Properties:           map[string]any{"tags": append([]string{"security", "threat-model", t.STRIDE}, t.CWE...)}}
-			help := strings.Join(t.Mitigations, "\n")
-			if rule := lib.Rule(t.Rule); rule != nil {
-				if rule.Description != "" {
-					sr.FullDescription.Text = rule.Description
-				}
-				help = "- " + strings.Join(rule.Mitigations, "\n- ")
-			}
-			if help == "" {
-				help = t.Title
-			}
-			sr.Help = sarifText{Text: help}
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sr)
+			run.Rules = append(run.Rules, sarifRule(t, lib.Rule(t.Rule)))
 		}
-		loc := sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: map[string]string{"uri": uri}},
-			LogicalLocations: []map[string]any{{"name": t.Target, "kind": "object", "fullyQualifiedName": t.TargetKind + ":" + t.Target}}}
-		var p Pos
-		if e := m.Element(t.Target); e != nil {
-			p = e.pos
-		} else if f := m.Flow(t.Target); f != nil {
-			p = f.pos
-		}
-		if p.Line > 0 {
-			loc.PhysicalLocation.Region = map[string]int{"startLine": p.Line, "startColumn": p.Column}
-		} else {
-			loc.PhysicalLocation.Region = map[string]int{"startLine": 1}
-		}
-		res := sarifResult{
-			RuleID: t.Rule, Level: sarifLevel(t.Severity),
-			Message:             sarifText{Text: t.Title + ": " + t.Why},
-			Locations:           []sarifLocation{loc},
-			PartialFingerprints: map[string]string{"rampartThreatId/v1": t.ID},
-			Properties: map[string]any{"threatId": t.ID, "stride": t.STRIDE, "severity": t.Severity, "status": t.Status,
-				"cwe": t.CWE, "capec": t.CAPEC, "etsi": t.ETSI, "security-severity": securitySeverity(t.Severity)},
-		}
-		if !t.Open() {
-			res.Suppressions = []sarifSupp{{Kind: "external", Status: "accepted", Justification: strings.TrimSpace(t.Status + " " + t.Reason)}}
-		}
-		run.Results = append(run.Results, res)
+		run.Results = append(run.Results, sarifResult(m, t, uri))
 	}
-	if run.Tool.Driver.Rules == nil {
-		run.Tool.Driver.Rules = []sarifRule{}
+	return sarif.Write(w, run)
+}
+
+// sarifRule is the SARIF rule of a threat's rule (rule may be nil for a
+// threat from an imported model whose rule is not in the library).
+func sarifRule(t *Threat, rule *Rule) sarif.Rule {
+	sr := sarif.Rule{ID: t.Rule, Name: t.Title, ShortDescription: t.Title, FullDescription: t.Title, DefaultLevel: sarifLevel(t.Severity),
+		Tags: append([]string{"security", "threat-model", t.STRIDE}, t.CWE...)}
+	help := strings.Join(t.Mitigations, "\n")
+	if rule != nil {
+		if rule.Description != "" {
+			sr.FullDescription = rule.Description
+		}
+		help = "- " + strings.Join(rule.Mitigations, "\n- ")
 	}
-	if run.Results == nil {
-		run.Results = []sarifResult{}
+	if help == "" {
+		help = t.Title
 	}
-	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	sr.Help = help
+	return sr
+}
+
+func sarifResult(m *Model, t *Threat, uri string) sarif.Result {
+	loc := sarif.Location{URI: uri, StartLine: 1,
+		Logical: &sarif.LogicalLocation{Name: t.Target, Kind: "object", FullyQualifiedName: t.TargetKind + ":" + t.Target}}
+	var p Pos
+	if e := m.Element(t.Target); e != nil {
+		p = e.pos
+	} else if f := m.Flow(t.Target); f != nil {
+		p = f.pos
+	}
+	if p.Line > 0 {
+		loc.StartLine, loc.StartColumn = p.Line, p.Column
+	}
+	res := sarif.Result{
+		RuleID: t.Rule, Level: sarifLevel(t.Severity),
+		Message:             t.Title + ": " + t.Why,
+		Locations:           []sarif.Location{loc},
+		PartialFingerprints: map[string]string{"rampartThreatId/v1": t.ID},
+		Properties: map[string]any{"threatId": t.ID, "stride": t.STRIDE, "severity": t.Severity, "status": t.Status,
+			"cwe": t.CWE, "capec": t.CAPEC, "etsi": t.ETSI, "security-severity": securitySeverity(t.Severity)},
+	}
+	if !t.Open() {
+		res.Suppression = &sarif.Suppression{Kind: "external", Status: "accepted", Justification: strings.TrimSpace(t.Status + " " + t.Reason)}
+	}
+	return res
 }
 
 func securitySeverity(sev string) string {
@@ -192,6 +140,7 @@ func WriteTable(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "open: %d (critical %d, high %d, medium %d, low %d, info %d); mitigated %d, accepted %d, not applicable %d\n",
 		s.Open, s.BySeverity["critical"], s.BySeverity["high"], s.BySeverity["medium"], s.BySeverity["low"], s.BySeverity["info"],
 		s.ByStatus[StatusMitigated], s.ByStatus[StatusAccepted], s.ByStatus[StatusNotApplicable])
+	writeCompleteness(&b, r.Completeness)
 	for _, wn := range r.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", wn)
 	}
@@ -295,6 +244,19 @@ func WriteMarkdown(w io.Writer, m *Model, r *Result) error {
 		b.WriteString("\n## Assumptions\n\n")
 		for _, a := range m.Assumptions {
 			fmt.Fprintf(&b, "- `%s`: %s\n", a.ID, strings.TrimSpace(a.Description))
+		}
+	}
+	if c := r.Completeness; c != nil && c.Total > 0 {
+		fmt.Fprintf(&b, "\n## Model completeness\n\n%d%% (%d of %d attributes the rules read are stated). Where the model is silent the rules assume the unsafe answer.\n", c.Percent(), c.Stated, c.Total)
+		if top := c.Top(10); len(top) > 0 {
+			b.WriteString("\n| unstated attribute | assumed | threats depending on it |\n|---|---|---|\n")
+			for _, a := range top {
+				what := a.Path()
+				if a.TargetName != "" {
+					what += " (" + oneLine(a.TargetName) + ")"
+				}
+				fmt.Fprintf(&b, "| %s | %s | %d |\n", mdEscape(what), mdEscape(a.Assumed), len(a.Threats))
+			}
 		}
 	}
 	b.WriteString("\n## Open items\n\n")
@@ -410,3 +372,25 @@ func WriteHTML(w io.Writer, m *Model, r *Result, svg []byte) error {
 	}
 	return reportTmpl.Execute(w, data)
 }
+
+// writeCompleteness writes the completeness score and the unstated
+// attributes that the most threats depend on.
+func writeCompleteness(b *bytes.Buffer, c *Completeness) {
+	if c == nil || c.Total == 0 {
+		return
+	}
+	fmt.Fprintf(b, "completeness: %.0f%% (%d of %d attributes the rules read are stated)\n", c.Score*100, c.Stated, c.Total)
+	if len(c.Attributes) == 0 {
+		return
+	}
+	b.WriteString("unstated attributes that the most threats depend on (state them to refine the threats):\n")
+	for _, a := range c.Attributes {
+		what := a.Path()
+		if a.TargetName != "" {
+			what += " (" + oneLine(a.TargetName) + ")"
+		}
+		fmt.Fprintf(b, "  %3d threat%s  %s: assumed %s\n", len(a.Threats), plural(len(a.Threats)), what, a.Assumed)
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -53,6 +53,7 @@ type Rule struct {
 	Source string `yaml:"-" json:"source"`
 
 	program     cel.Program
+	refs        []ruleRef // facts the condition reads (assume.go)
 	why         []whyPart
 	mitigations [][]whyPart
 	cweIDs      []string // "CWE-n", computed once
@@ -270,6 +271,7 @@ func (r *Rule) compile(env *cel.Env) error {
 		return bad("condition: %v", err)
 	}
 	r.program = prg
+	r.refs = conditionRefs(r.Condition)
 	r.cweIDs, r.capecIDs = prefixed("CWE-", r.CWE), prefixed("CAPEC-", r.CAPEC)
 	if r.why, err = compileTemplate(env, r.Why); err != nil {
 		return bad("why: %v", err)

@@ -68,6 +68,9 @@ type Matcher struct {
 	advisories []*Advisory
 	pkgs       map[string][]pkgEntry
 	cpes       map[string][]cpeEntry
+	// platformKeys are the CPE keys configurations look up in a
+	// release's platform set (see evaluator.inPlatform).
+	platformKeys map[string]bool
 }
 
 type pkgEntry struct {
@@ -106,7 +109,7 @@ type cleaf struct {
 // NewMatcher indexes advisories. Advisories are referenced, not copied: do
 // not modify them while the matcher is in use.
 func NewMatcher(advisories []Advisory, opts MatcherOptions) *Matcher {
-	m := &Matcher{opts: opts, pkgs: map[string][]pkgEntry{}, cpes: map[string][]cpeEntry{}}
+	m := &Matcher{opts: opts, pkgs: map[string][]pkgEntry{}, cpes: map[string][]cpeEntry{}, platformKeys: map[string]bool{}}
 	for i := range advisories {
 		a := &advisories[i]
 		if !a.Withdrawn.IsZero() && !opts.IncludeWithdrawn {
@@ -146,7 +149,7 @@ func NewMatcher(advisories []Advisory, opts MatcherOptions) *Matcher {
 			cc := &compiledConfig{src: c, index: j, root: cnode{and: strings.EqualFold(c.Operator, "AND"), negate: c.Negate}}
 			keys := map[string]bool{}
 			for _, n := range c.Nodes {
-				cc.root.children = append(cc.root.children, compileNode(n, keys))
+				cc.root.children = append(cc.root.children, compileNode(n, keys, m.platformKeys))
 			}
 			for k := range keys {
 				m.cpes[k] = append(m.cpes[k], cpeEntry{adv: a, cfg: cc})
@@ -157,8 +160,9 @@ func NewMatcher(advisories []Advisory, opts MatcherOptions) *Matcher {
 }
 
 // compileNode parses the CPEs of a node; keys collects the vendor:product of
-// its vulnerable leaves (the ones a component can be matched by).
-func compileNode(n Node, keys map[string]bool) cnode {
+// its vulnerable leaves (the ones a component can be matched by), platform
+// every key evaluator.inPlatform may look up for its leaves.
+func compileNode(n Node, keys, platform map[string]bool) cnode {
 	cn := cnode{and: strings.EqualFold(n.Operator, "AND"), negate: n.Negate}
 	for i := range n.Matches {
 		lm := &n.Matches[i]
@@ -170,9 +174,13 @@ func compileNode(n Node, keys map[string]bool) cnode {
 		if lm.Vulnerable {
 			keys[c.Key()] = true
 		}
+		platform[c.Key()] = true
+		if c.Part == "h" {
+			platform["cpe:"+c.Vendor+":"+c.Product+"_firmware"] = true
+		}
 	}
 	for _, ch := range n.Children {
-		cn.children = append(cn.children, compileNode(ch, keys))
+		cn.children = append(cn.children, compileNode(ch, keys, platform))
 	}
 	return cn
 }
@@ -209,15 +217,50 @@ func componentCPEs(c *inventory.Component) identity {
 // not_affected or fixed statement marks the match Suppressed (it is kept so
 // reports can show why it is not open).
 func (m *Matcher) Match(components []inventory.Component, vex []VEXStatement) []Match {
-	ids := make([]identity, len(components))
-	platform := map[string][]CPE{}
+	rm := m.NewReleaseMatch()
+	rm.AddPlatform(components)
+	rm.out = make([]Match, 0, len(components))
+	rm.add(components, false)
+	return rm.Finish(vex)
+}
+
+// ReleaseMatch matches the components of one release batch by batch, so
+// a release's components need not all be in memory at once: AddPlatform
+// every batch, then Add every batch, then Finish. The result is Match's
+// for all the batches together (TestReleaseMatchBatches).
+type ReleaseMatch struct {
+	m        *Matcher
+	platform map[string][]CPE
+	out      []Match
+}
+
+// NewReleaseMatch starts matching one release.
+func (m *Matcher) NewReleaseMatch() *ReleaseMatch {
+	return &ReleaseMatch{m: m, platform: map[string][]CPE{}}
+}
+
+// AddPlatform records the CPEs of a batch of the release's components
+// that configurations may look up as a platform ("running on"). Only the
+// keys the matcher's configurations name are kept, so the set follows the
+// advisories, not the release.
+func (r *ReleaseMatch) AddPlatform(components []inventory.Component) {
 	for i := range components {
-		ids[i] = componentCPEs(&components[i])
-		for _, c := range ids[i].cpes {
-			platform[c.Key()] = append(platform[c.Key()], c)
+		for _, c := range componentCPEs(&components[i]).cpes {
+			if k := c.Key(); r.m.platformKeys[k] {
+				r.platform[k] = append(r.platform[k], c)
+			}
 		}
 	}
-	out := make([]Match, 0, len(components))
+}
+
+// Add matches a batch of components (after every AddPlatform). The
+// matches keep a copy of their component, not the batch.
+func (r *ReleaseMatch) Add(components []inventory.Component) { r.add(components, true) }
+
+func (r *ReleaseMatch) add(components []inventory.Component, own bool) {
+	m, platform := r.m, r.platform
+	out := r.out
+	defer func() { r.out = out }()
 	for i := range components {
 		c := &components[i]
 		start := len(out)
@@ -232,11 +275,23 @@ func (m *Matcher) Match(components []inventory.Component, vex []VEXStatement) []
 			}
 		}
 		if !matchedByPkg {
-			out = m.matchCPE(out, c, ids[i], platform)
+			out = m.matchCPE(out, c, componentCPEs(c), platform)
 		}
 		out = out[:start+len(mergeSame(out[start:]))]
+		if own && len(out) > start {
+			cp := *c
+			for j := start; j < len(out); j++ {
+				out[j].Component = &cp
+			}
+		}
 	}
-	out = dedupKernel(out)
+}
+
+// Finish returns the matches of every batch, worst first, with the VEX
+// statements applied (see Match).
+func (r *ReleaseMatch) Finish(vex []VEXStatement) []Match {
+	out := dedupKernel(r.out)
+	r.out = nil
 	for i := range out {
 		mt := &out[i]
 		mt.Severity, mt.CVSSScore = mt.Advisory.Rating()

@@ -331,3 +331,50 @@ func TestMatcherConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseMatchBatches: matching a release batch by batch (the
+// platform from every batch first) gives Match's result for the whole
+// release, whatever the batch size: platform ("running on") leaves
+// satisfied by a component of another batch, firmware implied by its
+// hardware, kernel duplicates folded across batches, VEX.
+func TestReleaseMatchBatches(t *testing.T) {
+	m := NewMatcher(fixtureAdvisories(), MatcherOptions{})
+	c := func(name, version, purl string, cpes ...string) inventory.Component {
+		return inventory.Component{Ref: name + "@" + version, Name: name, Version: version, PURL: purl, CPEs: cpes}
+	}
+	comps := []inventory.Component{
+		c("dnsmasq", "2.85", ""), c("busybox", "1.35.0", ""), c("lighttpd", "1.4.46", ""),
+		c("fw", "15.03.05.19", "", "cpe:2.3:o:tenda:ac15_firmware:15.03.05.19:*:*:*:*:*:*:*"),
+		c("gin", "v1.9.0", "pkg:golang/github.com/gin-gonic/gin@v1.9.0"), c("django", "3.2.1", "pkg:pypi/django@3.2.1"),
+		c("linux", "5.10.100", ""), {Ref: "k2", Name: "kernel", Version: "5.10.100"},
+		c("board", "", "", "cpe:2.3:h:tenda:ac15:-:*:*:*:*:*:*:*"), c("linux", "4.19.1", ""),
+	}
+	vex := []VEXStatement{{VulnID: "CVE-2023-29401", Product: "pkg:golang/github.com/gin-gonic/gin@v1.9.0", Status: VEXNotAffected, Justification: "vulnerable_code_not_in_execute_path"}}
+	render := func(ms []Match) string {
+		var b strings.Builder
+		for _, mt := range ms {
+			fmt.Fprintf(&b, "%s %s %s %v %v %s\n", mt.Component.Ref, mt.Advisory.ID, mt.Reason, mt.Duplicates, mt.Suppressed != nil, mt.Severity)
+		}
+		return b.String()
+	}
+	want := render(m.Match(comps, vex))
+	if !strings.Contains(want, "running on/with cpe:2.3:o:linux:linux_kernel") || !strings.Contains(want, "[k2]") {
+		t.Fatalf("fixture does not exercise platforms and duplicates:\n%s", want)
+	}
+	for _, size := range []int{1, 2, 3, 7} {
+		rm := m.NewReleaseMatch()
+		for i := 0; i < len(comps); i += size {
+			rm.AddPlatform(comps[i:min(i+size, len(comps))])
+		}
+		for i := 0; i < len(comps); i += size {
+			batch := append([]inventory.Component(nil), comps[i:min(i+size, len(comps))]...)
+			rm.Add(batch)
+			for j := range batch {
+				batch[j] = inventory.Component{Name: "reused"} // the caller reuses its batch
+			}
+		}
+		if got := render(rm.Finish(vex)); got != want {
+			t.Errorf("batches of %d:\n%s\nwant:\n%s", size, got, want)
+		}
+	}
+}

@@ -140,3 +140,158 @@ func Write(w io.Writer, n int) error {
 	bw.WriteString("\n  ]\n}\n")
 	return bw.Flush()
 }
+
+// compFields are the generated fields of component i, shared by the
+// three encodings.
+type compFields struct {
+	ref, name, version, group, cpe, license, supplier, sha256, sha1 string
+}
+
+func fields(i int) compFields {
+	name := fmt.Sprintf("pkg-%06d", i)
+	s256 := sha256.Sum256([]byte(name))
+	s1 := sha1.Sum([]byte(name))
+	f := compFields{ref: ref(i), name: name, version: fmt.Sprintf("1.%d.%d", i%13, i%7), group: fmt.Sprintf("vendor%d", i%50),
+		sha256: hex.EncodeToString(s256[:]), sha1: hex.EncodeToString(s1[:])}
+	if i%3 == 0 {
+		f.cpe = fmt.Sprintf("cpe:2.3:a:vendor%d:%s:%s:*:*:*:*:*:*:*", i%50, name, f.version)
+	}
+	if i%4 != 3 {
+		f.license = licenseIDs[i%len(licenseIDs)]
+	}
+	if i%5 == 0 {
+		f.supplier = fmt.Sprintf("Vendor %d Ltd", i%50)
+	}
+	return f
+}
+
+// WriteXML writes the same n-component SBOM as Write as CycloneDX 1.6 XML.
+func WriteXML(w io.Writer, n int) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" serialNumber="urn:uuid:00000000-0000-4000-8000-%012d" version="1">
+  <metadata>
+    <timestamp>2026-01-01T00:00:00Z</timestamp>
+    <component type="firmware" bom-ref="firmware"><supplier><name>ACME Devices GmbH</name></supplier><name>synthetic-firmware</name><version>%d.0.0</version></component>
+  </metadata>
+  <components>
+`, n, n)
+	for i := 0; i < n; i++ {
+		f := fields(i)
+		fmt.Fprintf(bw, `    <component type="library" bom-ref="%s">`, f.ref)
+		if f.supplier != "" {
+			fmt.Fprintf(bw, `<supplier><name>%s</name></supplier>`, f.supplier)
+		}
+		fmt.Fprintf(bw, `<group>%s</group><name>%s</name><version>%s</version><hashes><hash alg="SHA-256">%s</hash><hash alg="SHA-1">%s</hash></hashes>`,
+			f.group, f.name, f.version, f.sha256, f.sha1)
+		if f.license != "" {
+			fmt.Fprintf(bw, `<licenses><license><id>%s</id></license></licenses>`, f.license)
+		}
+		if f.cpe != "" {
+			fmt.Fprintf(bw, `<cpe>%s</cpe>`, f.cpe)
+		}
+		fmt.Fprintf(bw, "<purl>%s</purl></component>\n", f.ref)
+	}
+	bw.WriteString("  </components>\n  <dependencies>\n    <dependency ref=\"firmware\">")
+	for i := 0; i < n && i < 10; i++ {
+		fmt.Fprintf(bw, `<dependency ref="%s"/>`, ref(i))
+	}
+	bw.WriteString("</dependency>\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(bw, `    <dependency ref="%s">`, ref(i))
+		for _, d := range deps(i, n) {
+			fmt.Fprintf(bw, `<dependency ref="%s"/>`, d)
+		}
+		bw.WriteString("</dependency>\n")
+	}
+	bw.WriteString("  </dependencies>\n</bom>\n")
+	return bw.Flush()
+}
+
+func spdxID(i int) string { return fmt.Sprintf("SPDXRef-Package-%06d", i) }
+
+// WriteSPDX writes the same n-component SBOM as Write as SPDX 2.3 JSON:
+// the firmware is the package the document DESCRIBES, edges are
+// DEPENDS_ON relationships.
+func WriteSPDX(w io.Writer, n int) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	fmt.Fprintf(bw, `{
+  "spdxVersion": "SPDX-2.3",
+  "dataLicense": "CC0-1.0",
+  "SPDXID": "SPDXRef-DOCUMENT",
+  "name": "synthetic-firmware",
+  "documentNamespace": "https://example.com/spdx/synthetic-%d",
+  "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: rampart-sbomgen"]},
+  "documentDescribes": ["SPDXRef-firmware"],
+  "packages": [
+    {"SPDXID": "SPDXRef-firmware", "name": "synthetic-firmware", "versionInfo": "%d.0.0", "supplier": "Organization: ACME Devices GmbH", "downloadLocation": "NOASSERTION", "filesAnalyzed": false, "primaryPackagePurpose": "FIRMWARE"}`, n, n)
+	type checksum struct {
+		Algorithm string `json:"algorithm"`
+		Value     string `json:"checksumValue"`
+	}
+	type extRef struct {
+		Category string `json:"referenceCategory"`
+		Type     string `json:"referenceType"`
+		Locator  string `json:"referenceLocator"`
+	}
+	type pkg struct {
+		ID               string     `json:"SPDXID"`
+		Name             string     `json:"name"`
+		Version          string     `json:"versionInfo"`
+		Supplier         string     `json:"supplier,omitempty"`
+		Download         string     `json:"downloadLocation"`
+		FilesAnalyzed    bool       `json:"filesAnalyzed"`
+		Checksums        []checksum `json:"checksums"`
+		LicenseConcluded string     `json:"licenseConcluded,omitempty"`
+		ExternalRefs     []extRef   `json:"externalRefs"`
+		Purpose          string     `json:"primaryPackagePurpose"`
+	}
+	for i := 0; i < n; i++ {
+		f := fields(i)
+		p := pkg{ID: spdxID(i), Name: f.name, Version: f.version, Download: "NOASSERTION", LicenseConcluded: f.license, Purpose: "LIBRARY",
+			Checksums:    []checksum{{"SHA256", f.sha256}, {"SHA1", f.sha1}},
+			ExternalRefs: []extRef{{"PACKAGE-MANAGER", "purl", f.ref}}}
+		if f.supplier != "" {
+			p.Supplier = "Organization: " + f.supplier
+		}
+		if f.cpe != "" {
+			p.ExternalRefs = append(p.ExternalRefs, extRef{"SECURITY", "cpe23Type", f.cpe})
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		bw.WriteString(",\n    ")
+		bw.Write(b)
+	}
+	bw.WriteString("\n  ],\n  \"relationships\": [\n")
+	bw.WriteString(`    {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-firmware"}`)
+	rel := func(a, b string) {
+		fmt.Fprintf(bw, ",\n    {\"spdxElementId\": %q, \"relationshipType\": \"DEPENDS_ON\", \"relatedSpdxElement\": %q}", a, b)
+	}
+	for i := 0; i < n && i < 10; i++ {
+		rel("SPDXRef-firmware", spdxID(i))
+	}
+	for i := 0; i < n; i++ {
+		for j := range depIdx(i, n) {
+			rel(spdxID(i), spdxID(j))
+		}
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
+}
+
+// depIdx yields the indexes deps(i, n) names.
+func depIdx(i, n int) func(func(int) bool) {
+	return func(yield func(int) bool) {
+		seen := map[int]bool{}
+		for _, j := range []int{2*i + 1, 2*i + 2, i + n/2} {
+			if j < n && j > i && !seen[j] {
+				seen[j] = true
+				if !yield(j) {
+					return
+				}
+			}
+		}
+	}
+}

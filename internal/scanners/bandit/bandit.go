@@ -15,8 +15,14 @@ import (
 // Name is the format's registry name.
 const Name = "bandit"
 
-// DetectRule describes Detect.
-const DetectRule = `JSON object with "generated_at" and "metrics" keys and Bandit's "CONFIDENCE.HIGH" metric or a "test_id" key`
+// Format describes the Bandit JSON report (Python) to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Description: "Bandit JSON report (Python)",
+	DetectRule:  `JSON object with "generated_at" and "metrics" keys and Bandit's "CONFIDENCE.HIGH" metric or a "test_id" key`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is a Bandit JSON report.
 func Detect(h *reportio.Head) bool {
@@ -43,41 +49,26 @@ type result struct {
 // Parse streams the findings of a Bandit JSON report.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("Bandit report must be a JSON object"); err != nil || empty {
 		return err
 	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "Bandit report must be a JSON object")
-	}
-	known := false
-	err = dec.Object(func(key string) error {
-		if key != "results" {
-			return dec.Skip()
+	known, err := reportio.DecodeArray(dec, "results", func(res result) error {
+		if res.TestID == "" {
+			return dec.Errorf(reportio.ErrNotReport, "result without test_id")
 		}
-		known = true
-		return dec.Array("results", func() error {
-			var res result
-			if err := dec.Decode(&res, "results[]"); err != nil {
-				return err
-			}
-			if res.TestID == "" {
-				return dec.Errorf(reportio.ErrNotReport, "result without test_id")
-			}
-			f := findings.Finding{
-				Title:       res.IssueText,
-				Severity:    findings.SeverityOrInfo(res.IssueSeverity),
-				RuleID:      res.TestID,
-				Description: strings.TrimSpace(res.IssueText + "\n\nTest: " + res.TestName + ", confidence " + strings.ToLower(res.IssueConfidence) + "\n\n" + res.Code),
-				Locations:   []findings.Location{{File: res.Filename, Line: res.LineNumber}},
-				References:  []string{res.MoreInfo, res.IssueCWE.Link},
-			}
-			if res.IssueCWE.ID > 0 {
-				f.CWEs = []int{res.IssueCWE.ID}
-			}
-			f.Normalize()
-			return emit(f)
-		})
+		f := findings.Finding{
+			Title:       res.IssueText,
+			Severity:    findings.SeverityOrInfo(res.IssueSeverity),
+			RuleID:      res.TestID,
+			Description: strings.TrimSpace(res.IssueText + "\n\nTest: " + res.TestName + ", confidence " + strings.ToLower(res.IssueConfidence) + "\n\n" + res.Code),
+			Locations:   []findings.Location{{File: res.Filename, Line: res.LineNumber}},
+			References:  []string{res.MoreInfo, res.IssueCWE.Link},
+		}
+		if res.IssueCWE.ID > 0 {
+			f.CWEs = []int{res.IssueCWE.ID}
+		}
+		f.Normalize()
+		return emit(f)
 	})
 	if err != nil {
 		return err

@@ -12,10 +12,8 @@
 package burp
 
 import (
-	"encoding/xml"
 	"io"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/findings"
@@ -25,8 +23,15 @@ import (
 // Name is the format's registry name.
 const Name = "burp"
 
-// DetectRule describes Detect.
-const DetectRule = `XML whose root element is <issues> with a burpVersion attribute or Burp's DTD`
+// Format describes the Burp Suite XML issues export to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"burp-xml"},
+	Description: "Burp Suite XML issues export",
+	DetectRule:  `XML whose root element is <issues> with a burpVersion attribute or Burp's DTD`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is a Burp XML issues export.
 func Detect(h *reportio.Head) bool {
@@ -61,24 +66,10 @@ type issue struct {
 // Parse streams the findings of a Burp XML issues export.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
-	root, err := dec.Root()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
+	if _, empty, err := dec.Begin("issues"); err != nil || empty {
 		return err
 	}
-	if root.Name.Local != "issues" {
-		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <issues>", root.Name.Local)
-	}
-	return dec.Walk(func(se xml.StartElement) error {
-		if se.Name.Local != "issue" {
-			return dec.Skip()
-		}
-		var is issue
-		if err := dec.DecodeElement(&is, &se); err != nil {
-			return err
-		}
+	return reportio.DecodeEach(dec, "issue", func(is issue) error {
 		f, err := is.finding()
 		if err != nil {
 			return dec.Errorf(err, "issue %s", is.SerialNumber)
@@ -112,9 +103,9 @@ func (is issue) finding() (findings.Finding, error) {
 			items = append(items, "- "+t)
 		}
 	}
-	f.Description = join(reportio.PlainText(is.IssueDetail), strings.Join(items, "\n"), reportio.PlainText(is.IssueBackground),
+	f.Description = reportio.Paragraphs(reportio.PlainText(is.IssueDetail), strings.Join(items, "\n"), reportio.PlainText(is.IssueBackground),
 		labelled("Confidence", is.Confidence), labelled("Location", is.Location))
-	f.Mitigation = join(reportio.PlainText(is.RemediationDetail), reportio.PlainText(is.RemediationBackground))
+	f.Mitigation = reportio.Paragraphs(reportio.PlainText(is.RemediationDetail), reportio.PlainText(is.RemediationBackground))
 	f.References = reportio.URLs(is.References)
 	f.CWEs = findings.CWEsIn(is.Classifications)
 	f.Locations = []findings.Location{location(strings.TrimSpace(is.Host.URL), strings.TrimSpace(is.Path), is.Host.IP)}
@@ -134,14 +125,7 @@ func location(host, path, ip string) findings.Location {
 	}
 	l.Host = u.Hostname()
 	l.Protocol = u.Scheme
-	switch {
-	case u.Port() != "":
-		l.Port, _ = strconv.Atoi(u.Port())
-	case u.Scheme == "https":
-		l.Port = 443
-	case u.Scheme == "http":
-		l.Port = 80
-	}
+	l.Port, _ = reportio.URLPort(u)
 	l.URL = strings.TrimRight(host, "/") + path
 	return l
 }
@@ -151,14 +135,4 @@ func labelled(label, s string) string {
 		return ""
 	}
 	return label + ": " + s
-}
-
-func join(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n\n")
 }

@@ -31,11 +31,24 @@ const (
 	NameXML = "cyclonedx-xml"
 )
 
-// Detection rules.
-const (
-	DetectRule    = `JSON object with "bomFormat": "CycloneDX"`
-	DetectRuleXML = `XML whose root element is <bom> in a cyclonedx.org namespace`
-)
+// Format describes the CycloneDX JSON with vulnerabilities to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"cyclonedx-json", "vdr"},
+	Description: "CycloneDX JSON with vulnerabilities (VDR, or an SBOM carrying vulnerabilities)",
+	DetectRule:  `JSON object with "bomFormat": "CycloneDX"`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
+
+// FormatXML describes the CycloneDX XML with vulnerabilities to the registry.
+var FormatXML = reportio.Format{
+	Name:        NameXML,
+	Description: "CycloneDX XML with vulnerabilities (1.4+ and the 1.0–1.3 vulnerability extension)",
+	DetectRule:  `XML whose root element is <bom> in a cyclonedx.org namespace`,
+	Detect:      DetectXML,
+	Parse:       ParseXML,
+}
 
 // Detect reports whether head is a CycloneDX JSON document.
 func Detect(h *reportio.Head) bool {
@@ -281,12 +294,8 @@ func indexJSON(m map[string]component, cs []jsonComponent) {
 // Parse streams the findings of a CycloneDX JSON document.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("CycloneDX document must be a JSON object"); err != nil || empty {
 		return err
-	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "CycloneDX document must be a JSON object")
 	}
 	comps := map[string]component{}
 	var pending []jsonVuln
@@ -299,7 +308,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return nil
 	}
-	err = dec.Object(func(key string) error {
+	err := dec.Object(func(key string) error {
 		switch key {
 		case "bomFormat":
 			var s string
@@ -523,14 +532,7 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 			}
 			return nil
 		case "components":
-			err := dec.Walk(func(se xml.StartElement) error {
-				if se.Name.Local != "component" {
-					return dec.Skip()
-				}
-				var c xmlComponent
-				if err := dec.DecodeElement(&c, &se); err != nil {
-					return err
-				}
+			err := reportio.DecodeEach(dec, "component", func(c xmlComponent) error {
 				index([]xmlComponent{c})
 				return nil
 			})
@@ -538,14 +540,7 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 			return err
 		case "vulnerabilities":
 			sawVulns = true
-			return dec.Walk(func(se xml.StartElement) error {
-				if se.Name.Local != "vulnerability" {
-					return dec.Skip()
-				}
-				var x xmlVuln
-				if err := dec.DecodeElement(&x, &se); err != nil {
-					return err
-				}
+			return reportio.DecodeEach(dec, "vulnerability", func(x xmlVuln) error {
 				if !sawComponents {
 					late = append(late, x)
 					return nil

@@ -52,11 +52,12 @@ func TestParseXML(t *testing.T) {
 
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "cyclonedx")
-	cases := map[string]struct {
+	type corpusCase struct {
 		count                             int
 		critical, high, medium, low, info int
 		title, ids, comp                  string
-	}{
+	}
+	cases := map[string]corpusCase{
 		// SBOMs without vulnerabilities.
 		"jake.xml":            {},
 		"dd_1_15_0.xml":       {381, 4, 28, 175, 141, 33, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
@@ -80,41 +81,30 @@ func TestCorpus(t *testing.T) {
 		"valid-vulnerability-1.4.json": {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"},
 		"valid-vulnerability-1.4.xml":  {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			if sbomOnly[name] {
-				_, err := scannertest.ParseFileErr(ParseXML, filepath.Join(dir, name))
-				if !errors.Is(err, reportio.ErrSBOM) || !strings.Contains(err.Error(), "this is an SBOM: upload it to the release's SBOM") {
-					t.Fatalf("plain SBOM %s: %v, want ErrSBOM", name, err)
-				}
-				return
-			}
-			w, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
-			}
-			parse := Parse
-			if strings.HasSuffix(name, ".xml") {
-				parse = ParseXML
-			}
-			got := scannertest.ParseFile(t, parse, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
-			}
-			if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low || counts[findings.Info] != w.info {
-				t.Fatalf("got %d %v, want %+v", len(got), counts, w)
-			}
-			if w.count == 0 {
-				return
-			}
-			f := got[0]
-			if f.Title != w.title || strings.Join(f.VulnerabilityIDs, ",") != w.ids || f.Component.Name != w.comp {
-				t.Errorf("first: %q %v %+v", f.Title, f.VulnerabilityIDs, f.Component)
-			}
-		})
+	for name := range sbomOnly {
+		cases[name] = corpusCase{} // checked apart: refused as an SBOM
 	}
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
+		if name := filepath.Base(path); sbomOnly[name] {
+			_, err := scannertest.ParseFileErr(ParseXML, path)
+			if !errors.Is(err, reportio.ErrSBOM) || !strings.Contains(err.Error(), "this is an SBOM: upload it to the release's SBOM") {
+				t.Fatalf("plain SBOM %s: %v, want ErrSBOM", name, err)
+			}
+			return
+		}
+		parse := Parse
+		if strings.HasSuffix(path, ".xml") {
+			parse = ParseXML
+		}
+		got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
+		if w.count == 0 {
+			return
+		}
+		f := got[0]
+		if f.Title != w.title || strings.Join(f.VulnerabilityIDs, ",") != w.ids || f.Component.Name != w.comp {
+			t.Errorf("first: %q %v %+v", f.Title, f.VulnerabilityIDs, f.Component)
+		}
+	})
 }
 
 func FuzzParse(f *testing.F) {

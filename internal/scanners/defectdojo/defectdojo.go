@@ -40,8 +40,15 @@ import (
 // Name is the registry name.
 const Name = "defectdojo-export"
 
-// DetectRule says how Detect recognises an export.
-const DetectRule = `JSON whose "results" (or top-level array) holds objects with DefectDojo's finding keys "false_p", "is_mitigated" or "numerical_severity"`
+// Format describes the DefectDojo findings export to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"defectdojo-findings", "dojo-export"},
+	Description: "DefectDojo findings export (API v2 /findings/ JSON pages), with status, risk acceptance and notes",
+	DetectRule:  `JSON whose "results" (or top-level array) holds objects with DefectDojo's finding keys "false_p", "is_mitigated" or "numerical_severity"`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether h is a DefectDojo findings export.
 func Detect(h *reportio.Head) bool {

@@ -13,7 +13,6 @@ package depcheck
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"io"
 	"strings"
 
@@ -26,8 +25,15 @@ import (
 // Name is the format's registry name.
 const Name = "dependency-check"
 
-// DetectRule describes Detect.
-const DetectRule = `XML whose root element is <analysis> in a DependencyCheck namespace or followed by <scanInfo>/<projectInfo>`
+// Format describes the OWASP Dependency-Check XML report to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"owasp-dependency-check", "dependency-check-xml"},
+	Description: "OWASP Dependency-Check XML report",
+	DetectRule:  `XML whose root element is <analysis> in a DependencyCheck namespace or followed by <scanInfo>/<projectInfo>`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is a Dependency-Check XML report.
 func Detect(h *reportio.Head) bool {
@@ -118,35 +124,16 @@ type dependency struct {
 // Parse streams the findings of a Dependency-Check XML report.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
-	root, err := dec.Root()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
+	if _, empty, err := dec.Begin("analysis"); err != nil || empty {
 		return err
 	}
-	if root.Name.Local != "analysis" {
-		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <analysis>", root.Name.Local)
-	}
-	return dec.Walk(func(se xml.StartElement) error {
-		if se.Name.Local != "dependencies" {
-			return dec.Skip()
-		}
-		return dec.Walk(func(se xml.StartElement) error {
-			if se.Name.Local != "dependency" {
-				return dec.Skip()
-			}
-			var d dependency
-			if err := dec.DecodeElement(&d, &se); err != nil {
+	return reportio.DecodeEach(dec, "dependencies>dependency", func(d dependency) error {
+		for _, v := range d.Vulnerabilities {
+			if err := emit(d.finding(v)); err != nil {
 				return err
 			}
-			for _, v := range d.Vulnerabilities {
-				if err := emit(d.finding(v)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		}
+		return nil
 	})
 }
 
@@ -218,8 +205,14 @@ func (d dependency) finding(v vulnerability) findings.Finding {
 // NameJSON is the JSON format's registry name.
 const NameJSON = "dependency-check-json"
 
-// DetectRuleJSON describes DetectJSON.
-const DetectRuleJSON = `JSON object with "reportSchema" and "scanInfo" keys (Dependency-Check JSON report)`
+// FormatJSON describes the OWASP Dependency-Check JSON report to the registry.
+var FormatJSON = reportio.Format{
+	Name:        NameJSON,
+	Description: "OWASP Dependency-Check JSON report",
+	DetectRule:  `JSON object with "reportSchema" and "scanInfo" keys (Dependency-Check JSON report)`,
+	Detect:      DetectJSON,
+	Parse:       ParseJSON,
+}
 
 // DetectJSON reports whether head is a Dependency-Check JSON report.
 func DetectJSON(h *reportio.Head) bool {
@@ -297,15 +290,11 @@ func (j jsonDependency) dependency() dependency {
 // ParseJSON streams the findings of a Dependency-Check JSON report.
 func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("Dependency-Check JSON report must be an object"); err != nil || empty {
 		return err
 	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "Dependency-Check JSON report must be an object")
-	}
 	known := false
-	err = dec.Object(func(key string) error {
+	err := dec.Object(func(key string) error {
 		switch key {
 		case "reportSchema":
 			known = true

@@ -1,10 +1,11 @@
 package depcheck
 
 import (
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
@@ -58,12 +59,13 @@ func TestParseJSON(t *testing.T) {
 
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "dependency_check")
-	cases := map[string]struct {
+	type corpusCase struct {
 		count                       int
 		critical, high, medium, low int
 		title, comp, version, ids   string
 		locations                   int
-	}{
+	}
+	cases := map[string]corpusCase{
 		// 191 dependencies, 26 vulnerabilities (8 suppressed).
 		"PR6439.xml":   {26, 2, 8, 16, 0, "CVE-2020-15522 in org.bouncycastle:bcprov-jdk15on 1.64", "org.bouncycastle:bcprov-jdk15on", "1.64", "CVE-2020-15522", 1},
 		"dc_empty.xml": {},
@@ -74,30 +76,16 @@ func TestCorpus(t *testing.T) {
 		"version-6.5.3.xml":                      {1, 0, 0, 0, 1, "CVE-2020-9488 in org.apache.logging.log4j:log4j-api 2.12.4", "org.apache.logging.log4j:log4j-api", "2.12.4", "CVE-2020-9488", 1},
 		"version-6.5.3_multi_cwe_fabricated.xml": {1, 0, 0, 0, 1, "CVE-2020-9488 in org.apache.logging.log4j:log4j-api 2.12.4", "org.apache.logging.log4j:log4j-api", "2.12.4", "CVE-2020-9488", 1},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			w, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
-			}
-			got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
-			}
-			if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low {
-				t.Fatalf("got %d %v, want %+v", len(got), counts, w)
-			}
-			if w.count == 0 {
-				return
-			}
-			f := got[0]
-			if f.Title != w.title || f.Component.Name != w.comp || f.Component.Version != w.version || strings.Join(f.VulnerabilityIDs, ",") != w.ids || len(f.Locations) != w.locations {
-				t.Errorf("first: %q %+v %v %d locations", f.Title, f.Component, f.VulnerabilityIDs, len(f.Locations))
-			}
-		})
-	}
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
+		got := scannertest.CheckFile(t, Parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low})
+		if w.count == 0 {
+			return
+		}
+		f := got[0]
+		if f.Title != w.title || f.Component.Name != w.comp || f.Component.Version != w.version || strings.Join(f.VulnerabilityIDs, ",") != w.ids || len(f.Locations) != w.locations {
+			t.Errorf("first: %q %+v %v %d locations", f.Title, f.Component, f.VulnerabilityIDs, len(f.Locations))
+		}
+	})
 	multi := scannertest.ParseFile(t, Parse, filepath.Join(dir, "version-6.5.3_multi_cwe_fabricated.xml"))[0]
 	if len(multi.CWEs) != 2 || multi.CWEs[0] != 295 || multi.CWEs[1] != 297 || *multi.CVSS.V3Score != 3.7 {
 		t.Errorf("multi cwe: %v %v", multi.CWEs, multi.CVSS.V3Score)

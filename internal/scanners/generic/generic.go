@@ -39,11 +39,25 @@ const (
 	NameCSV = "generic-csv"
 )
 
-// Detection rules.
-const (
-	DetectRule    = `JSON object with a "findings" array whose objects have "title" and "severity" keys`
-	DetectRuleCSV = `CSV whose header has the DefectDojo generic columns Title and Severity plus Date, Description or Url`
-)
+// Format describes the DefectDojo "Generic Findings Import" JSON to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"defectdojo", "generic-json"},
+	Description: "DefectDojo \"Generic Findings Import\" JSON, for custom tools",
+	DetectRule:  `JSON object with a "findings" array whose objects have "title" and "severity" keys`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
+
+// FormatCSV describes the DefectDojo "Generic Findings Import" CSV to the registry.
+var FormatCSV = reportio.Format{
+	Name:        NameCSV,
+	Aliases:     []string{"defectdojo-csv"},
+	Description: "DefectDojo \"Generic Findings Import\" CSV, for custom tools",
+	DetectRule:  `CSV whose header has the DefectDojo generic columns Title and Severity plus Date, Description or Url`,
+	Detect:      DetectCSV,
+	Parse:       ParseCSV,
+}
 
 // Detect reports whether head is a generic findings JSON file.
 func Detect(h *reportio.Head) bool {
@@ -78,17 +92,13 @@ func fieldSet(names string) map[string]bool {
 // Parse streams the findings of a generic findings JSON file.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("generic findings file must be a JSON object"); err != nil || empty {
 		return err
-	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "generic findings file must be a JSON object")
 	}
 	tool := ""
 	known := false
 	index := 0
-	err = dec.Object(func(key string) error {
+	err := dec.Object(func(key string) error {
 		switch key {
 		case "type":
 			return dec.Decode(&tool, "type")
@@ -153,7 +163,7 @@ func finding(item map[string]json.RawMessage, tool string) (findings.Finding, bo
 	f = findings.Finding{
 		Title:       str(item, "title"),
 		Severity:    s,
-		Description: joinText(str(item, "description"), labelled("Impact", str(item, "impact")), labelled("Steps to reproduce", str(item, "steps_to_reproduce"))),
+		Description: reportio.Paragraphs(str(item, "description"), reportio.Section("Impact", str(item, "impact")), reportio.Section("Steps to reproduce", str(item, "steps_to_reproduce"))),
 		Mitigation:  str(item, "mitigation"),
 		RuleID:      str(item, "vuln_id_from_tool"),
 		UniqueID:    str(item, "unique_id_from_tool"),
@@ -322,46 +332,20 @@ func urlLocation(s string) (findings.Location, error) {
 	if strings.Contains(s, "://") {
 		l.URL = s
 	}
-	if p := u.Port(); p != "" {
-		l.Port, _ = strconv.Atoi(p)
-	} else if u.Scheme == "https" {
-		l.Port = 443
-	} else if u.Scheme == "http" {
-		l.Port = 80
-	}
+	l.Port, _ = reportio.URLPort(u)
 	return l, nil
-}
-
-func labelled(label, s string) string {
-	if strings.TrimSpace(s) == "" {
-		return ""
-	}
-	return label + ":\n" + strings.TrimSpace(s)
-}
-
-func joinText(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n\n")
 }
 
 // ParseCSV reads a generic findings CSV file. Rows are merged by
 // severity, title and description, so the findings are emitted at the end.
 func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error {
 	c, err := reportio.NewCSVReader(r, name)
-	if err != nil {
-		return err
-	}
-	if c.Header == nil {
-		return nil
+	if err != nil || c.Header == nil {
+		return err // no header: an empty report
 	}
 	for _, col := range []string{"Title", "Severity", "Description", "Date"} {
 		if !c.Has(col) {
-			return &reportio.ParseError{File: name, Line: 1, Offset: -1, Field: col, Err: reportio.NotReportf("required column %q is missing: not a generic findings CSV", col)}
+			return c.NotReportHeader(col, "required column %q is missing: not a generic findings CSV", col)
 		}
 	}
 	var order []string
@@ -388,7 +372,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		f := findings.Finding{
 			Title:       title,
 			Severity:    sev,
-			Description: joinText(desc, labelled("Impact", c.Get("Impact"))),
+			Description: reportio.Paragraphs(desc, reportio.Section("Impact", c.Get("Impact"))),
 			Mitigation:  c.Get("Mitigation"),
 			References:  reportio.URLs(c.Get("References")),
 		}

@@ -113,43 +113,27 @@ func TestCorpus(t *testing.T) {
 		"test_with_image.json":                          {count: 1, medium: 1, title: "Vuln with image"},
 		"test_with_image_no_ext.json":                   {count: 1, medium: 1, title: "Vuln with image and no extension"},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			w, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w want) {
+		parse := Parse
+		if strings.HasSuffix(path, ".csv") {
+			parse = ParseCSV
+		}
+		if w.err != "" {
+			_, err := scannertest.ParseFileErr(parse, path)
+			if err == nil || !strings.Contains(err.Error(), w.err) || !strings.HasPrefix(err.Error(), filepath.Base(path)+": at byte") {
+				t.Errorf("error %v, want %q", err, w.err)
 			}
-			parse := Parse
-			if strings.HasSuffix(name, ".csv") {
-				parse = ParseCSV
-			}
-			got, err := scannertest.ParseFileErr(parse, filepath.Join(dir, name))
-			if w.err != "" {
-				if err == nil || !strings.Contains(err.Error(), w.err) || !strings.HasPrefix(err.Error(), name+": at byte") {
-					t.Errorf("error %v, want %q", err, w.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
-			}
-			if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low || counts[findings.Info] != w.info {
-				t.Fatalf("got %d %v, want %+v", len(got), counts, w)
-			}
-			if w.count == 0 {
-				return
-			}
-			f := got[0]
-			if f.Title != w.title || strings.Join(f.VulnerabilityIDs, ",") != w.ids || f.Tool != w.tool {
-				t.Errorf("first: %q %v tool %q", f.Title, f.VulnerabilityIDs, f.Tool)
-			}
-		})
-	}
+			return
+		}
+		got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
+		if w.count == 0 {
+			return
+		}
+		f := got[0]
+		if f.Title != w.title || strings.Join(f.VulnerabilityIDs, ",") != w.ids || f.Tool != w.tool {
+			t.Errorf("first: %q %v tool %q", f.Title, f.VulnerabilityIDs, f.Tool)
+		}
+	})
 	kev := scannertest.ParseFile(t, Parse, filepath.Join(dir, "generic_report_kev_cvssv4.json"))[0]
 	if !kev.KEV || kev.CVSS.V4Score == nil || *kev.CVSS.V4Score != 7.3 || kev.CWEs[0] != 261 {
 		t.Errorf("kev/cvss4: %+v", kev)

@@ -31,8 +31,15 @@ import (
 // Name is the format's registry name.
 const Name = "gitlab-dast"
 
-// DetectRule describes Detect.
-const DetectRule = `JSON object with "vulnerabilities" and "scan" whose scan has "scanned_resources" or whose vulnerabilities' locations have "hostname" (keys in any order)`
+// Format describes the GitLab DAST JSON report to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"gitlab-dast-json", "gitlab-dast-api"},
+	Description: "GitLab DAST JSON report (security report schema for DAST, v2–v15; DAST and DAST API analyzers)",
+	DetectRule:  `JSON object with "vulnerabilities" and "scan" whose scan has "scanned_resources" or whose vulnerabilities' locations have "hostname" (keys in any order)`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is a GitLab DAST report.
 func Detect(h *reportio.Head) bool {
@@ -95,18 +102,14 @@ type group struct {
 // emitted when the whole report has been read.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("a GitLab DAST report is a JSON object"); err != nil || empty {
 		return err
-	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "a GitLab DAST report is a JSON object")
 	}
 	var sc scan
 	seenVulns := false
 	groups := map[string]*group{}
 	var order []string
-	err = dec.Object(func(key string) error {
+	err := dec.Object(func(key string) error {
 		switch key {
 		case "scan":
 			return dec.Decode(&sc, "scan")

@@ -17,8 +17,14 @@ import (
 // Name is the format's registry name.
 const Name = "gosec"
 
-// DetectRule describes Detect.
-const DetectRule = `JSON object with an "Issues" key and "Stats" or "Golang errors" keys, or issues with "rule_id" and "details"`
+// Format describes the gosec JSON report (Go) to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Description: "gosec JSON report (Go)",
+	DetectRule:  `JSON object with an "Issues" key and "Stats" or "Golang errors" keys, or issues with "rule_id" and "details"`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is a gosec JSON report.
 func Detect(h *reportio.Head) bool {
@@ -46,32 +52,17 @@ type issue struct {
 // Parse streams the findings of a gosec JSON report.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("gosec report must be a JSON object"); err != nil || empty {
 		return err
 	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "gosec report must be a JSON object")
-	}
-	known := false
-	err = dec.Object(func(key string) error {
-		if key != "Issues" {
-			return dec.Skip()
+	known, err := reportio.DecodeArray(dec, "Issues", func(is issue) error {
+		if is.RuleID == "" {
+			return dec.Errorf(reportio.ErrNotReport, "issue without rule_id")
 		}
-		known = true
-		return dec.Array("Issues", func() error {
-			var is issue
-			if err := dec.Decode(&is, "Issues[]"); err != nil {
-				return err
-			}
-			if is.RuleID == "" {
-				return dec.Errorf(reportio.ErrNotReport, "issue without rule_id")
-			}
-			if len(is.Suppressions) > 0 {
-				return nil
-			}
-			return emit(is.finding())
-		})
+		if len(is.Suppressions) > 0 {
+			return nil
+		}
+		return emit(is.finding())
 	})
 	if err != nil {
 		return err

@@ -31,15 +31,7 @@ func TestParse(t *testing.T) {
 
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "gosec")
-	got := scannertest.ParseFile(t, Parse, filepath.Join(dir, "many_vulns.json"))
-	scannertest.CheckInvariants(t, got)
-	counts := map[findings.Severity]int{}
-	for _, f := range got {
-		counts[f.Severity]++
-	}
-	if len(got) != 28 || counts[findings.Low] != 15 || counts[findings.Medium] != 13 {
-		t.Fatalf("got %d %v, want 28 (15 low, 13 medium)", len(got), counts)
-	}
+	got := scannertest.CheckFile(t, Parse, filepath.Join(dir, "many_vulns.json"), scannertest.Counts{Total: 28, Medium: 13, Low: 15})
 	f := got[0]
 	if f.Title != "Errors unhandled." || f.RuleID != "G104" || f.CWEs[0] != 252 || f.Locations[0] != (findings.Location{File: "/vagrant/go/src/govwa/app.go", Line: 79}) {
 		t.Errorf("first: %+v", f)

@@ -21,8 +21,15 @@ import (
 // Name is the format's registry name.
 const Name = "grype"
 
-// DetectRule describes Detect.
-const DetectRule = `JSON object with a "matches" key and a "vulnerability" or "artifact" key, or "descriptor"/"source" keys`
+// Format describes the Anchore Grype JSON report to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"anchore-grype"},
+	Description: "Anchore Grype JSON report",
+	DetectRule:  `JSON object with a "matches" key and a "vulnerability" or "artifact" key, or "descriptor"/"source" keys`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is a Grype JSON report.
 func Detect(h *reportio.Head) bool {
@@ -91,29 +98,14 @@ type match struct {
 // Parse streams the findings of a Grype JSON report.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("Grype report must be a JSON object"); err != nil || empty {
 		return err
 	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "Grype report must be a JSON object")
-	}
-	sawMatches := false
-	err = dec.Object(func(key string) error {
-		if key != "matches" {
-			return dec.Skip()
+	sawMatches, err := reportio.DecodeArray(dec, "matches", func(m match) error {
+		if m.Vulnerability.ID == "" {
+			return dec.Errorf(reportio.ErrNotReport, "match without vulnerability id")
 		}
-		sawMatches = true
-		return dec.Array("matches", func() error {
-			var m match
-			if err := dec.Decode(&m, "matches[]"); err != nil {
-				return err
-			}
-			if m.Vulnerability.ID == "" {
-				return dec.Errorf(reportio.ErrNotReport, "match without vulnerability id")
-			}
-			return emit(m.finding())
-		})
+		return emit(m.finding())
 	})
 	if err != nil {
 		return err

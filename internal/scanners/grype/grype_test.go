@@ -67,11 +67,12 @@ func TestCorpus(t *testing.T) {
 		locations                           int
 		v3, epss                            float64
 	}
-	cases := map[string]struct {
+	type corpusCase struct {
 		count                             int
 		critical, high, medium, low, info int
 		first                             *first
-	}{
+	}
+	cases := map[string]corpusCase{
 		"anchore_grype_epss_problem.json":                {1, 0, 1, 0, 0, 0, &first{"GHSA-4374-p667-p6c8 in golang.org/x/net v0.9.0", "high", "CVE-2023-39325,GHSA-4374-p667-p6c8", "golang.org/x/net", "v0.9.0", 1, 7.5, 0.00163}},
 		"check_all_fields.json":                          {6, 2, 3, 0, 0, 1, &first{"CVE-2004-0971 in libgssapi-krb5-2 1.17-3+deb10u3", "info", "CVE-2004-0971", "libgssapi-krb5-2", "1.17-3+deb10u3", 3, 0, 0}},
 		"check_all_fields_different_ids_fabricated.json": {1, 0, 1, 0, 0, 0, &first{"GHSA-v6rh-hp5x-86rv in Django 3.2.9", "high", "CVE-2021-1234,CVE-2021-5678,GHSA-v6rh-hp5x-86rv", "Django", "3.2.9", 1, 9.8, 0}},
@@ -90,35 +91,21 @@ func TestCorpus(t *testing.T) {
 		"no_vuln.json":                     {},
 		"same_cve_different_paths.json":    {2, 2, 0, 0, 0, 0, &first{"CVE-2021-33574 in libc6 2.28-10", "critical", "CVE-2021-33574", "libc6", "2.28-10", 1, 0, 0}},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			want, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, want corpusCase) {
+		got := scannertest.CheckFile(t, Parse, path, scannertest.Counts{Total: want.count, Critical: want.critical, High: want.high, Medium: want.medium, Low: want.low, Info: want.info})
+		if w := want.first; w != nil {
+			g := got[0]
+			if g.Title != w.title || string(g.Severity) != w.severity || strings.Join(g.VulnerabilityIDs, ",") != w.ids || g.Component.Name != w.comp || g.Component.Version != w.version || len(g.Locations) != w.locations {
+				t.Errorf("first: %q %s %v %+v %d locations", g.Title, g.Severity, g.VulnerabilityIDs, g.Component, len(g.Locations))
 			}
-			got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
+			if (w.v3 != 0) != (g.CVSS.V3Score != nil) || (w.v3 != 0 && *g.CVSS.V3Score != w.v3) {
+				t.Errorf("v3 %v, want %v", g.CVSS.V3Score, w.v3)
 			}
-			if len(got) != want.count || counts[findings.Critical] != want.critical || counts[findings.High] != want.high || counts[findings.Medium] != want.medium || counts[findings.Low] != want.low || counts[findings.Info] != want.info {
-				t.Fatalf("got %d %v, want %+v", len(got), counts, want)
+			if w.epss != 0 && (g.EPSS.Score == nil || *g.EPSS.Score != w.epss) {
+				t.Errorf("epss %v, want %v", g.EPSS.Score, w.epss)
 			}
-			if w := want.first; w != nil {
-				g := got[0]
-				if g.Title != w.title || string(g.Severity) != w.severity || strings.Join(g.VulnerabilityIDs, ",") != w.ids || g.Component.Name != w.comp || g.Component.Version != w.version || len(g.Locations) != w.locations {
-					t.Errorf("first: %q %s %v %+v %d locations", g.Title, g.Severity, g.VulnerabilityIDs, g.Component, len(g.Locations))
-				}
-				if (w.v3 != 0) != (g.CVSS.V3Score != nil) || (w.v3 != 0 && *g.CVSS.V3Score != w.v3) {
-					t.Errorf("v3 %v, want %v", g.CVSS.V3Score, w.v3)
-				}
-				if w.epss != 0 && (g.EPSS.Score == nil || *g.EPSS.Score != w.epss) {
-					t.Errorf("epss %v, want %v", g.EPSS.Score, w.epss)
-				}
-			}
-		})
-	}
+		}
+	})
 	// Two matches of one CVE in one package at two paths stay distinct
 	// findings with the same fingerprint (the import merges them).
 	same := scannertest.ParseFile(t, Parse, filepath.Join(dir, "same_cve_different_paths.json"))

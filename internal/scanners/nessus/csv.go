@@ -13,8 +13,15 @@ import (
 // NameCSV is the CSV format's registry name.
 const NameCSV = "nessus-csv"
 
-// DetectRuleCSV describes DetectCSV.
-const DetectRuleCSV = `CSV (comma or semicolon) whose header has a plugin column ("Plugin ID", "Plugin" or "definition.id") and a host column ("Host", "IP Address" or "asset.display_ipv4_address")`
+// FormatCSV describes the Nessus, Tenable.sc, Tenable.io and Nessus WAS CSV exports to the registry.
+var FormatCSV = reportio.Format{
+	Name:        NameCSV,
+	Aliases:     []string{"tenable-csv", "nessus-was-csv"},
+	Description: "Nessus, Tenable.sc, Tenable.io and Nessus WAS CSV exports",
+	DetectRule:  `CSV (comma or semicolon) whose header has a plugin column ("Plugin ID", "Plugin" or "definition.id") and a host column ("Host", "IP Address" or "asset.display_ipv4_address")`,
+	Detect:      DetectCSV,
+	Parse:       ParseCSV,
+}
 
 // Column aliases across Nessus, Tenable.sc, Tenable.io and Nessus WAS exports.
 var (
@@ -74,15 +81,12 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		sep = ';'
 	}
 	c, err := reportio.NewCSVReaderSep(br, name, sep)
-	if err != nil {
-		return err
-	}
-	if c.Header == nil {
-		return nil
+	if err != nil || c.Header == nil {
+		return err // no header: an empty report
 	}
 	c.LastColumns(colOutput...) // Nessus's default export ends with the plugin output
 	if !c.HasAny(colPlugin...) || !c.HasAny(colHost...) || !c.HasAny(colName...) {
-		return &reportio.ParseError{File: name, Line: 1, Offset: -1, Err: reportio.NotReportf("header has no plugin, host or name column: not a Nessus/Tenable CSV export")}
+		return c.NotReportHeader("", "header has no plugin, host or name column: not a Nessus/Tenable CSV export")
 	}
 	var cur *findings.Finding
 	var curKey string
@@ -138,9 +142,9 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			f.Locations[0] = *u
 			f.Locations[0].Port, f.Locations[0].Protocol = l.Port, l.Protocol
 		}
-		f.Description = joinText(c.Get(colSynopsis...), c.Get(colDesc...))
+		f.Description = reportio.Paragraphs(c.Get(colSynopsis...), c.Get(colDesc...))
 		if out := c.Get(colOutput...); out != "" {
-			f.Description = joinText(f.Description, "Plugin output:\n"+strings.TrimPrefix(out, "Plugin Output:"))
+			f.Description = reportio.Paragraphs(f.Description, "Plugin output:\n"+strings.TrimPrefix(out, "Plugin Output:"))
 		}
 		f.CVSS.V3Score = csvScore(c.Get(colCVSS3...))
 		f.CVSS.V3Vector = c.Get(colVector3...)

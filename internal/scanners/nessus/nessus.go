@@ -28,8 +28,15 @@ import (
 // Name is the XML format's registry name.
 const Name = "nessus"
 
-// DetectRule describes Detect.
-const DetectRule = "XML whose root element is <NessusClientData_v2>"
+// Format describes the Nessus / Tenable .nessus XML export to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"tenable", "nessus-was", "tenable-xml"},
+	Description: "Nessus / Tenable .nessus XML export (NessusClientData_v2; also Tenable.sc, Tenable.io, Nessus WAS)",
+	DetectRule:  "XML whose root element is <NessusClientData_v2>",
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is a .nessus XML export.
 func Detect(h *reportio.Head) bool { return h.HasRoot("NessusClientData_v2") }
@@ -67,70 +74,46 @@ type host struct {
 // Parse streams the findings of a .nessus XML report.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
-	root, err := dec.Root()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
+	if _, empty, err := dec.Begin("NessusClientData_v2"); err != nil || empty {
 		return err
 	}
-	if root.Name.Local != "NessusClientData_v2" {
-		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <NessusClientData_v2>", root.Name.Local)
-	}
-	return dec.Walk(func(se xml.StartElement) error {
-		if se.Name.Local != "Report" {
-			return dec.Skip()
-		}
+	return dec.Each("Report>ReportHost", func(se xml.StartElement) error {
+		h := host{name: reportio.Attr(se, "name")}
 		return dec.Walk(func(se xml.StartElement) error {
-			if se.Name.Local != "ReportHost" {
-				return dec.Skip()
-			}
-			h := host{name: attr(se, "name")}
-			return dec.Walk(func(se xml.StartElement) error {
-				switch se.Name.Local {
-				case "HostProperties":
-					var props struct {
-						Tags []struct {
-							Name  string `xml:"name,attr"`
-							Value string `xml:",chardata"`
-						} `xml:"tag"`
-					}
-					if err := dec.DecodeElement(&props, &se); err != nil {
-						return err
-					}
-					for _, t := range props.Tags {
-						switch t.Name {
-						case "host-ip":
-							h.ip = strings.TrimSpace(t.Value)
-						case "host-fqdn":
-							h.fqdn = strings.TrimSpace(t.Value)
-						}
-					}
-					return nil
-				case "ReportItem":
-					var it reportItem
-					if err := dec.DecodeElement(&it, &se); err != nil {
-						return err
-					}
-					f, err := it.finding(h)
-					if err != nil {
-						return dec.Errorf(err, "ReportItem pluginID %q", it.PluginID)
-					}
-					return emit(f)
+			switch se.Name.Local {
+			case "HostProperties":
+				var props struct {
+					Tags []struct {
+						Name  string `xml:"name,attr"`
+						Value string `xml:",chardata"`
+					} `xml:"tag"`
 				}
-				return dec.Skip()
-			})
+				if err := dec.DecodeElement(&props, &se); err != nil {
+					return err
+				}
+				for _, t := range props.Tags {
+					switch t.Name {
+					case "host-ip":
+						h.ip = strings.TrimSpace(t.Value)
+					case "host-fqdn":
+						h.fqdn = strings.TrimSpace(t.Value)
+					}
+				}
+				return nil
+			case "ReportItem":
+				var it reportItem
+				if err := dec.DecodeElement(&it, &se); err != nil {
+					return err
+				}
+				f, err := it.finding(h)
+				if err != nil {
+					return dec.Errorf(err, "ReportItem pluginID %q", it.PluginID)
+				}
+				return emit(f)
+			}
+			return dec.Skip()
 		})
 	})
-}
-
-func attr(se xml.StartElement, name string) string {
-	for _, a := range se.Attr {
-		if a.Name.Local == name {
-			return a.Value
-		}
-	}
-	return ""
 }
 
 var severityByNumber = map[string]findings.Severity{"0": findings.Info, "1": findings.Low, "2": findings.Medium, "3": findings.High, "4": findings.Critical}
@@ -149,9 +132,9 @@ func (it reportItem) finding(h host) (findings.Finding, error) {
 	if f.Title == "" {
 		f.Title = it.Name
 	}
-	f.Description = joinText(it.Synopsis, it.Description)
+	f.Description = reportio.Paragraphs(it.Synopsis, it.Description)
 	if out := strings.TrimSpace(it.Output); out != "" {
-		f.Description = joinText(f.Description, "Plugin output:\n"+out)
+		f.Description = reportio.Paragraphs(f.Description, "Plugin output:\n"+out)
 	}
 	f.Mitigation = strings.TrimSpace(it.Solution)
 	f.VulnerabilityIDs = it.CVE
@@ -186,7 +169,7 @@ func (it reportItem) finding(h host) (findings.Finding, error) {
 	}
 	f.Locations = []findings.Location{loc}
 	if it.SvcName != "" && it.SvcName != "general" {
-		f.Description = joinText(f.Description, "Service: "+it.SvcName)
+		f.Description = reportio.Paragraphs(f.Description, "Service: "+it.SvcName)
 	}
 	f.Normalize()
 	return f, nil
@@ -252,14 +235,4 @@ func (h host) location(port, proto string) findings.Location {
 		}
 	}
 	return l
-}
-
-func joinText(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n\n")
 }

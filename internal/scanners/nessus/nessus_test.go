@@ -116,16 +116,9 @@ type want struct {
 	v3                float64
 }
 
-func check(t *testing.T, got []findings.Finding, w want) {
+func check(t *testing.T, parse scannertest.ParseFunc, path string, w want) {
 	t.Helper()
-	scannertest.CheckInvariants(t, got)
-	counts := map[findings.Severity]int{}
-	for _, f := range got {
-		counts[f.Severity]++
-	}
-	if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low || counts[findings.Info] != w.info {
-		t.Fatalf("got %d %v, want %+v", len(got), counts, w)
-	}
+	got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
 	if w.count == 0 {
 		return
 	}
@@ -141,43 +134,43 @@ func check(t *testing.T, got []findings.Finding, w want) {
 // TestCorpus covers the corpus folders nessus, nessus_was and tenable: all
 // are .nessus XML or Nessus/Tenable CSV exports.
 func TestCorpus(t *testing.T) {
-	cases := map[string]want{
-		"nessus/issue_6992.nessus":             {1, 0, 0, 1, 0, 0, "PHP < 7.3.24 Multiple Vulnerabilities", "142591", "44.228.249.3", 80, 0, 7.5},
-		"nessus/nessus-template.csv":           {5, 1, 1, 3, 0, 0, "Kibana < 7.17.22 / 8.0.x < 8.14 (ESA-2024-11)", "200798", "192.168.0.101", 5601, 1, 4.9},
-		"nessus/nessus_many_vuln.csv":          {4, 0, 0, 4, 0, 0, "SSL RC4 Cipher Suites Supported (Bar Mitzvah)", "65821", "10.2.1.1", 443, 2, 5.9},
-		"nessus/nessus_many_vuln.xml":          {7, 0, 0, 0, 0, 7, "Nessus SYN scanner", "11219", "12.233.108.201", 264, 0, 0},
-		"nessus/nessus_many_vuln2-all.csv":     {29, 0, 0, 1, 0, 28, "TLS Version 1.2 Protocol Detection", "136318", "52.208.101.182", 443, 0, 0},
-		"nessus/nessus_many_vuln2-default.csv": {29, 0, 0, 1, 0, 28, "TLS Version 1.2 Protocol Detection", "136318", "52.208.101.182", 443, 0, 0},
-		"nessus/nessus_new.csv":                {99, 0, 0, 0, 99, 0, "SSH Server CBC Mode Ciphers Enabled", "70658", "10.0.0.99", 22, 1, 0},
-		"nessus/nessus_v_unknown.xml":          {296, 0, 0, 23, 7, 266, "Nessus SYN scanner", "11219", "10.31.112.21", 264, 0, 0},
-		"nessus/nessus_with_cvssv3.nessus":     {49, 2, 10, 13, 1, 23, "Nessus SYN scanner", "11219", "44.228.249.3", 80, 0, 0},
-		"nessus/nessus_with_cwe-.nessus":       {1, 0, 1, 0, 0, 0, "PHP 5.x < 5.2 Multiple Vulnerabilities", "31649", "44.228.249.3", 80, 15, 0},
-		"nessus_was/nessus_was_many_vuln.csv":  {5, 0, 1, 0, 3, 1, "Missing Content Security Policy", "112551", "google.com", 0, 0, 3.1},
-		"nessus_was/nessus_was_many_vuln.xml":  {5, 0, 1, 0, 3, 1, "Missing Content Security Policy", "112551", "google.com", 80, 0, 3.1},
-		"nessus_was/nessus_was_no_vuln.csv":    {},
-		"nessus_was/nessus_was_no_vuln.xml":    {},
-		"nessus_was/nessus_was_one_vuln.csv":   {1, 0, 1, 0, 0, 0, "Cross-Site Scripting (XSS)", "98104", "google.com", 0, 0, 7.1},
-		"nessus_was/nessus_was_one_vuln.xml":   {1, 0, 1, 0, 0, 0, "Cross-Site Scripting (XSS)", "98104", "google.com", 80, 0, 7.1},
-		"tenable/issue_11102.csv":              {3, 0, 3, 0, 0, 0, "SSL Medium Strength Cipher Suites Supported (SWEET32)", "42873", "1.2.3.4", 8443, 1, 7.5},
-		"tenable/issue_9612.csv":               {3, 3, 0, 0, 0, 0, "Microsoft SQL Server Unsupported Version Detection (remote check)", "73756", "1.2.3.4", 1433, 0, 10},
-		"tenable/tenable_many_vuln.csv":        {9, 0, 3, 6, 0, 0, "Amazon Linux 2 : glib2 (ALAS-2023-2058)", "176699", "ip-192-168-1-110.us-west-2.compute.internal", 0, 1, 5.5},
+	cases := map[string]map[string]want{
+		"nessus": {
+			"issue_6992.nessus":             {1, 0, 0, 1, 0, 0, "PHP < 7.3.24 Multiple Vulnerabilities", "142591", "44.228.249.3", 80, 0, 7.5},
+			"nessus-template.csv":           {5, 1, 1, 3, 0, 0, "Kibana < 7.17.22 / 8.0.x < 8.14 (ESA-2024-11)", "200798", "192.168.0.101", 5601, 1, 4.9},
+			"nessus_many_vuln.csv":          {4, 0, 0, 4, 0, 0, "SSL RC4 Cipher Suites Supported (Bar Mitzvah)", "65821", "10.2.1.1", 443, 2, 5.9},
+			"nessus_many_vuln.xml":          {7, 0, 0, 0, 0, 7, "Nessus SYN scanner", "11219", "12.233.108.201", 264, 0, 0},
+			"nessus_many_vuln2-all.csv":     {29, 0, 0, 1, 0, 28, "TLS Version 1.2 Protocol Detection", "136318", "52.208.101.182", 443, 0, 0},
+			"nessus_many_vuln2-default.csv": {29, 0, 0, 1, 0, 28, "TLS Version 1.2 Protocol Detection", "136318", "52.208.101.182", 443, 0, 0},
+			"nessus_new.csv":                {99, 0, 0, 0, 99, 0, "SSH Server CBC Mode Ciphers Enabled", "70658", "10.0.0.99", 22, 1, 0},
+			"nessus_v_unknown.xml":          {296, 0, 0, 23, 7, 266, "Nessus SYN scanner", "11219", "10.31.112.21", 264, 0, 0},
+			"nessus_with_cvssv3.nessus":     {49, 2, 10, 13, 1, 23, "Nessus SYN scanner", "11219", "44.228.249.3", 80, 0, 0},
+			"nessus_with_cwe-.nessus":       {1, 0, 1, 0, 0, 0, "PHP 5.x < 5.2 Multiple Vulnerabilities", "31649", "44.228.249.3", 80, 15, 0},
+		},
+		"nessus_was": {
+			"nessus_was_many_vuln.csv": {5, 0, 1, 0, 3, 1, "Missing Content Security Policy", "112551", "google.com", 0, 0, 3.1},
+			"nessus_was_many_vuln.xml": {5, 0, 1, 0, 3, 1, "Missing Content Security Policy", "112551", "google.com", 80, 0, 3.1},
+			"nessus_was_no_vuln.csv":   {},
+			"nessus_was_no_vuln.xml":   {},
+			"nessus_was_one_vuln.csv":  {1, 0, 1, 0, 0, 0, "Cross-Site Scripting (XSS)", "98104", "google.com", 0, 0, 7.1},
+			"nessus_was_one_vuln.xml":  {1, 0, 1, 0, 0, 0, "Cross-Site Scripting (XSS)", "98104", "google.com", 80, 0, 7.1},
+		},
+		"tenable": {
+			"issue_11102.csv":       {3, 0, 3, 0, 0, 0, "SSL Medium Strength Cipher Suites Supported (SWEET32)", "42873", "1.2.3.4", 8443, 1, 7.5},
+			"issue_9612.csv":        {3, 3, 0, 0, 0, 0, "Microsoft SQL Server Unsupported Version Detection (remote check)", "73756", "1.2.3.4", 1433, 0, 10},
+			"tenable_many_vuln.csv": {9, 0, 3, 6, 0, 0, "Amazon Linux 2 : glib2 (ALAS-2023-2058)", "176699", "ip-192-168-1-110.us-west-2.compute.internal", 0, 1, 5.5},
+		},
 	}
 	for _, folder := range []string{"nessus", "nessus_was", "tenable"} {
-		dir := corpustest.Dir(t, "scans", folder)
-		for _, name := range scannertest.Files(t, dir) {
-			rel := folder + "/" + name
-			t.Run(rel, func(t *testing.T) {
-				w, ok := cases[rel]
-				if !ok {
-					t.Fatalf("corpus file %s has no expectations", rel)
-				}
+		t.Run(folder, func(t *testing.T) {
+			scannertest.Corpus(t, corpustest.Dir(t, "scans", folder), cases[folder], func(t *testing.T, path string, w want) {
 				parse := Parse
-				if strings.HasSuffix(name, ".csv") {
+				if strings.HasSuffix(path, ".csv") {
 					parse = ParseCSV
 				}
-				check(t, scannertest.ParseFile(t, parse, filepath.Join(dir, name)), w)
+				check(t, parse, path, w)
 			})
-		}
+		})
 	}
 }
 

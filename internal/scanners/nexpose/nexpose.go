@@ -27,8 +27,15 @@ import (
 // Name is the format's registry name.
 const Name = "nexpose"
 
-// DetectRule describes Detect.
-const DetectRule = "XML whose root element is <NexposeReport>"
+// Format describes the Rapid7 Nexpose / InsightVM XML Export 2.0 to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"insightvm"},
+	Description: "Rapid7 Nexpose / InsightVM XML Export 2.0",
+	DetectRule:  "XML whose root element is <NexposeReport>",
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is a Nexpose XML export.
 func Detect(h *reportio.Head) bool { return h.HasRoot("NexposeReport") }
@@ -72,37 +79,18 @@ type parser struct {
 // Parse streams the findings of a Nexpose XML export.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
-	root, err := dec.Root()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
+	if _, empty, err := dec.Begin("NexposeReport"); err != nil || empty {
 		return err
 	}
-	if root.Name.Local != "NexposeReport" {
-		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <NexposeReport>", root.Name.Local)
-	}
 	p := &parser{dec: dec, emit: emit, pending: map[string][]ref{}}
-	err = dec.Walk(func(se xml.StartElement) error {
+	err := dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "nodes":
-			return dec.Walk(func(se xml.StartElement) error {
-				if se.Name.Local != "node" {
-					return dec.Skip()
-				}
-				return p.node(ref{host: attr(se, "address")})
+			return dec.Each("node", func(se xml.StartElement) error {
+				return p.node(ref{host: reportio.Attr(se, "address")})
 			})
 		case "VulnerabilityDefinitions":
-			return dec.Walk(func(se xml.StartElement) error {
-				if se.Name.Local != "vulnerability" {
-					return dec.Skip()
-				}
-				var d definition
-				if err := dec.DecodeElement(&d, &se); err != nil {
-					return err
-				}
-				return p.define(d)
-			})
+			return reportio.DecodeEach(dec, "vulnerability", p.define)
 		}
 		return dec.Skip()
 	})
@@ -127,12 +115,12 @@ func (p *parser) node(at ref) error {
 		switch se.Name.Local {
 		case "endpoint":
 			ep := at
-			ep.port, _ = strconv.Atoi(attr(se, "port"))
-			ep.protocol = strings.ToLower(attr(se, "protocol"))
+			ep.port, _ = strconv.Atoi(reportio.Attr(se, "port"))
+			ep.protocol = strings.ToLower(reportio.Attr(se, "protocol"))
 			return p.node(ep)
 		case "service":
 			sv := at
-			if n := attr(se, "name"); n != "<unknown>" { // what Nexpose writes for an unidentified service
+			if n := reportio.Attr(se, "name"); n != "<unknown>" { // what Nexpose writes for an unidentified service
 				sv.service = n
 			}
 			return p.node(sv)
@@ -150,9 +138,9 @@ func (p *parser) node(at ref) error {
 		case "endpoints", "services", "tests":
 			return p.node(at)
 		case "test":
-			switch attr(se, "status") {
+			switch reportio.Attr(se, "status") {
 			case "vulnerable-exploited", "vulnerable-version", "vulnerable-potential":
-				id := attr(se, "id")
+				id := reportio.Attr(se, "id")
 				key := strings.ToLower(id)
 				if _, seen := p.pending[key]; !seen {
 					p.order = append(p.order, key)
@@ -237,13 +225,4 @@ func severity(d definition) findings.Severity {
 		return findings.Low
 	}
 	return findings.Info
-}
-
-func attr(se xml.StartElement, name string) string {
-	for _, a := range se.Attr {
-		if a.Name.Local == name {
-			return a.Value
-		}
-	}
-	return ""
 }

@@ -61,13 +61,14 @@ func TestParse(t *testing.T) {
 
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "nexpose")
-	cases := map[string]struct {
+	type corpusCase struct {
 		count                             int
 		critical, high, medium, low, info int
 		title, rule, host                 string
 		port                              int
 		cves                              string
-	}{
+	}
+	cases := map[string]corpusCase{
 		// 3 checks, on tcp/53 and udp/53.
 		"dns.xml": {3, 0, 0, 2, 1, 0, "DNS server allows cache snooping", "dns-allows-cache-snooping", "192.168.1.1", 53, ""},
 		// 162 vulnerable tests of 17 checks on 28 distinct host/port combinations.
@@ -76,27 +77,13 @@ func TestCorpus(t *testing.T) {
 		"no_vuln.xml":     {1, 0, 0, 0, 0, 1, "tcp-seq-num-approximation", "tcp-seq-num-approximation", "192.168.1.1", 0, ""},
 		"report_auth.xml": {4, 0, 1, 1, 2, 0, "TCP timestamp response", "generic-tcp-timestamp", "192.168.0.11", 0, ""},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			w, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
-			}
-			got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
-			}
-			if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low || counts[findings.Info] != w.info {
-				t.Fatalf("got %d %v, want %+v", len(got), counts, w)
-			}
-			f := got[0]
-			if f.Title != w.title || f.RuleID != w.rule || f.Locations[0].Host != w.host || f.Locations[0].Port != w.port || strings.Join(f.VulnerabilityIDs, ",") != w.cves {
-				t.Errorf("first: %q %q %+v %v", f.Title, f.RuleID, f.Locations[0], f.VulnerabilityIDs)
-			}
-		})
-	}
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
+		got := scannertest.CheckFile(t, Parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
+		f := got[0]
+		if f.Title != w.title || f.RuleID != w.rule || f.Locations[0].Host != w.host || f.Locations[0].Port != w.port || strings.Join(f.VulnerabilityIDs, ",") != w.cves {
+			t.Errorf("first: %q %q %+v %v", f.Title, f.RuleID, f.Locations[0], f.VulnerabilityIDs)
+		}
+	})
 	many := scannertest.ParseFile(t, Parse, filepath.Join(dir, "many_vulns.xml"))
 	icmp := many[1]
 	if icmp.Title != "ICMP timestamp response" || icmp.VulnerabilityIDs[0] != "CVE-1999-0524" || icmp.Locations[0].Host != "192.168.1.1" {

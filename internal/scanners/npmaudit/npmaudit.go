@@ -13,6 +13,7 @@ package npmaudit
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,8 +27,15 @@ import (
 // Name is the format's registry name.
 const Name = "npm-audit"
 
-// DetectRule describes Detect.
-const DetectRule = `JSON object with "auditReportVersion" (npm 7+); or with "advisories" and "actions"/"muted" keys, or "actions" whose entries have "resolves" (npm 6); or an npm error object mentioning audit`
+// Format describes the output of npm audit --json to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"npm"},
+	Description: "npm audit --json (npm 6 and npm 7+)",
+	DetectRule:  `JSON object with "auditReportVersion" (npm 7+); or with "advisories" and "actions"/"muted" keys, or "actions" whose entries have "resolves" (npm 6); or an npm error object mentioning audit`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is npm audit JSON.
 func Detect(h *reportio.Head) bool {
@@ -149,15 +157,11 @@ func dependencyPaths(all map[string]*vulnV7, name string) []string {
 // Parse streams the findings of npm audit JSON output.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("npm audit output must be a JSON object"); err != nil || empty {
 		return err
 	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "npm audit output must be a JSON object")
-	}
 	known := false
-	err = dec.Object(func(key string) error {
+	err := dec.Object(func(key string) error {
 		switch key {
 		case "error":
 			var e struct {
@@ -170,7 +174,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				return err
 			}
 			if e.Summary == "" {
-				e.Summary = strings.TrimSpace(firstNonEmpty(e.Message, e.Detail))
+				e.Summary = strings.TrimSpace(cmp.Or(e.Message, e.Detail))
 			}
 			return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "error", Err: fmt.Errorf("npm audit failed (%s): %s", e.Code, e.Summary)}
 		case "advisories":
@@ -310,8 +314,8 @@ func (v vulnV7) findings(all map[string]*vulnV7) []findings.Finding {
 			UniqueID:         ident,
 			VulnerabilityIDs: findings.VulnIDsIn(vi.URL),
 			DependencyPaths:  paths,
-			Component:        findings.Component{Name: firstNonEmpty(vi.Name, v.Name)},
-			Description:      fmt.Sprintf("%s versions %s are affected.", firstNonEmpty(vi.Name, v.Name), vi.Range),
+			Component:        findings.Component{Name: cmp.Or(vi.Name, v.Name)},
+			Description:      fmt.Sprintf("%s versions %s are affected.", cmp.Or(vi.Name, v.Name), vi.Range),
 			References:       []string{vi.URL},
 		}
 		f.CVSS.V3Score = vi.CVSS.Score
@@ -389,13 +393,4 @@ func purl(name, version string) string {
 		n = "%40" + n[1:]
 	}
 	return "pkg:npm/" + n + "@" + version
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

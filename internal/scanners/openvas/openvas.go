@@ -28,11 +28,25 @@ const (
 	NameCSV = "openvas-csv"
 )
 
-// Detection rules.
-const (
-	DetectRule    = "XML whose root element is <report> or <get_reports_response> with a <report_format>, <gmp>, <omp> or <nvt> element in the first kilobytes"
-	DetectRuleCSV = `CSV whose header has "NVT OID" or "NVT Name" and "IP" columns`
-)
+// Format describes the Greenbone / OpenVAS XML report (GMP) to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"greenbone", "gvm"},
+	Description: "Greenbone / OpenVAS XML report (GMP)",
+	DetectRule:  "XML whose root element is <report> or <get_reports_response> with a <report_format>, <gmp>, <omp> or <nvt> element in the first kilobytes",
+	Detect:      Detect,
+	Parse:       Parse,
+}
+
+// FormatCSV describes the Greenbone / OpenVAS CSV results export to the registry.
+var FormatCSV = reportio.Format{
+	Name:        NameCSV,
+	Aliases:     []string{"greenbone-csv"},
+	Description: "Greenbone / OpenVAS CSV results export",
+	DetectRule:  `CSV whose header has "NVT OID" or "NVT Name" and "IP" columns`,
+	Detect:      DetectCSV,
+	Parse:       ParseCSV,
+}
 
 // Detect reports whether head is a Greenbone XML report.
 func Detect(h *reportio.Head) bool {
@@ -81,15 +95,8 @@ type result struct {
 // Parse streams the findings of a Greenbone XML report.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
-	root, err := dec.Root()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
+	if _, empty, err := dec.Begin("report", "get_reports_response"); err != nil || empty {
 		return err
-	}
-	if root.Name.Local != "report" && root.Name.Local != "get_reports_response" {
-		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <report>", root.Name.Local)
 	}
 	var walk func() error
 	walk = func() error {
@@ -98,14 +105,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			case "report":
 				return walk()
 			case "results":
-				return dec.Walk(func(se xml.StartElement) error {
-					if se.Name.Local != "result" {
-						return dec.Skip()
-					}
-					var res result
-					if err := dec.DecodeElement(&res, &se); err != nil {
-						return err
-					}
+				return reportio.DecodeEach(dec, "result", func(res result) error {
 					f, ok := res.finding()
 					if !ok {
 						return nil
@@ -131,7 +131,7 @@ func (res result) finding() (findings.Finding, bool) {
 		UniqueID:    res.ID,
 		Severity:    severity(score, res.Threat),
 		Mitigation:  tags["solution"],
-		Description: join(tags["summary"], tags["insight"], labelled("Impact", tags["impact"]), labelled("Affected", tags["affected"]), labelled("Detection result", res.Description)),
+		Description: reportio.Paragraphs(tags["summary"], tags["insight"], reportio.Section("Impact", tags["impact"]), reportio.Section("Affected", tags["affected"]), reportio.Section("Detection result", res.Description)),
 		Locations:   []findings.Location{withHostName(location(strings.TrimSpace(res.Host.IP), res.Port), res.Host.Hostname)},
 	}
 	if v := tags["cvss_base_vector"]; strings.HasPrefix(v, "CVSS:3") {
@@ -206,23 +206,6 @@ func location(host, port string) findings.Location {
 	return l
 }
 
-func labelled(label, s string) string {
-	if strings.TrimSpace(s) == "" {
-		return ""
-	}
-	return label + ":\n" + strings.TrimSpace(s)
-}
-
-func join(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n\n")
-}
-
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {
 		if strings.TrimSpace(x) != "" {
@@ -235,14 +218,11 @@ func firstNonEmpty(s ...string) string {
 // ParseCSV streams the findings of a Greenbone CSV results export.
 func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error {
 	c, err := reportio.NewCSVReader(r, name)
-	if err != nil {
-		return err
-	}
-	if c.Header == nil {
-		return nil
+	if err != nil || c.Header == nil {
+		return err // no header: an empty report
 	}
 	if !c.Has("IP") || !c.HasAny("NVT OID", "NVT Name") {
-		return &reportio.ParseError{File: name, Line: 1, Offset: -1, Err: reportio.NotReportf(`header has no "IP" and "NVT OID" columns: not a Greenbone CSV export`)}
+		return c.NotReportHeader("", `header has no "IP" and "NVT OID" columns: not a Greenbone CSV export`)
 	}
 	for {
 		err := c.Next()
@@ -263,7 +243,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			UniqueID:    c.Get("Result ID"),
 			Severity:    severity(score, word),
 			Mitigation:  c.Get("Solution"),
-			Description: join(c.Get("Summary"), c.Get("Vulnerability Insight"), labelled("Impact", c.Get("Impact")), labelled("Affected", c.Get("Affected Software/OS")), labelled("Detection result", c.Get("Specific Result"))),
+			Description: reportio.Paragraphs(c.Get("Summary"), c.Get("Vulnerability Insight"), reportio.Section("Impact", c.Get("Impact")), reportio.Section("Affected", c.Get("Affected Software/OS")), reportio.Section("Detection result", c.Get("Specific Result"))),
 			References:  reportio.URLs(c.Get("Other References")),
 		}
 		l := findings.Location{Host: c.Get("IP"), Protocol: strings.ToLower(c.Get("Port Protocol"))}

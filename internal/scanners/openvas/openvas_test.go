@@ -70,12 +70,13 @@ func TestDetect(t *testing.T) {
 
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "openvas")
-	cases := map[string]struct {
+	type corpusCase struct {
 		count                             int
 		critical, high, medium, low, info int
 		title, host                       string
 		port, cves                        int
-	}{
+	}
+	cases := map[string]corpusCase{
 		// Severity from the numeric CVSS severity: 10.0 counts as critical.
 		"many_vuln.csv":            {4, 1, 0, 2, 1, 0, "TCP timestamps", "192.168.118.212", 0, 0},
 		"many_vuln.xml":            {44, 8, 11, 25, 0, 0, "The rexec service is running", "192.168.1.1001", 512, 1},
@@ -89,34 +90,20 @@ func TestCorpus(t *testing.T) {
 		"report_using_CVE.csv":     {43, 8, 13, 22, 0, 0, "CVE-2021-26690", "45.33.32.156", 0, 1},
 		"report_using_openVAS.csv": {13, 0, 0, 0, 1, 12, "TCP Timestamps Information Disclosure", "45.33.32.156", 0, 0},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			w, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
-			}
-			parse := Parse
-			if strings.HasSuffix(name, ".csv") {
-				parse = ParseCSV
-			}
-			got := scannertest.ParseFile(t, parse, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
-			}
-			if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low || counts[findings.Info] != w.info {
-				t.Fatalf("got %d %v, want %+v", len(got), counts, w)
-			}
-			if w.count == 0 {
-				return
-			}
-			f := got[0]
-			if f.Title != w.title || f.Locations[0].Host != w.host || f.Locations[0].Port != w.port || len(f.VulnerabilityIDs) != w.cves {
-				t.Errorf("first: %q %+v %d cves", f.Title, f.Locations[0], len(f.VulnerabilityIDs))
-			}
-		})
-	}
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
+		parse := Parse
+		if strings.HasSuffix(path, ".csv") {
+			parse = ParseCSV
+		}
+		got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
+		if w.count == 0 {
+			return
+		}
+		f := got[0]
+		if f.Title != w.title || f.Locations[0].Host != w.host || f.Locations[0].Port != w.port || len(f.VulnerabilityIDs) != w.cves {
+			t.Errorf("first: %q %+v %d cves", f.Title, f.Locations[0], len(f.VulnerabilityIDs))
+		}
+	})
 	// The same result exported as XML and CSV.
 	x := scannertest.ParseFile(t, Parse, filepath.Join(dir, "report_detail_v2.xml"))[0]
 	c := scannertest.ParseFile(t, ParseCSV, filepath.Join(dir, "report_detail_v2.csv"))[0]

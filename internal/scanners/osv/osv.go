@@ -31,8 +31,15 @@ import (
 // Name is the format's registry name.
 const Name = "osv-scanner"
 
-// DetectRule describes Detect.
-const DetectRule = `JSON object with "results" and "packages" keys and a "source" or "experimental_config" key`
+// Format describes the OSV-Scanner JSON output to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Aliases:     []string{"osv"},
+	Description: "OSV-Scanner JSON output",
+	DetectRule:  `JSON object with "results" and "packages" keys and a "source" or "experimental_config" key`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is OSV-Scanner JSON output.
 func Detect(h *reportio.Head) bool {
@@ -105,26 +112,11 @@ type result struct {
 // findings.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("OSV-Scanner output must be a JSON object"); err != nil || empty {
 		return err
 	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "OSV-Scanner output must be a JSON object")
-	}
-	known := false
-	err = dec.Object(func(key string) error {
-		if key != "results" {
-			return dec.Skip()
-		}
-		known = true
-		return dec.Array("results", func() error {
-			var res result
-			if err := dec.Decode(&res, "results[]"); err != nil {
-				return err
-			}
-			return res.emit(emit)
-		})
+	known, err := reportio.DecodeArray(dec, "results", func(res result) error {
+		return res.emit(emit)
 	})
 	if err != nil {
 		return err

@@ -30,11 +30,23 @@ const (
 	NameCSV = "qualys-csv"
 )
 
-// Detection rules.
-const (
-	DetectRule    = "XML whose root element is <ASSET_DATA_REPORT>"
-	DetectRuleCSV = `CSV whose header has "QID" and "IP" columns and a Qualys title column ("Title" or "VULN TITLE")`
-)
+// Format describes the Qualys VM XML asset data report to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Description: "Qualys VM XML asset data report",
+	DetectRule:  "XML whose root element is <ASSET_DATA_REPORT>",
+	Detect:      Detect,
+	Parse:       Parse,
+}
+
+// FormatCSV describes the Qualys VM CSV export (scan and PCI reports) to the registry.
+var FormatCSV = reportio.Format{
+	Name:        NameCSV,
+	Description: "Qualys VM CSV export (scan and PCI reports)",
+	DetectRule:  `CSV whose header has "QID" and "IP" columns and a Qualys title column ("Title" or "VULN TITLE")`,
+	Detect:      DetectCSV,
+	Parse:       ParseCSV,
+}
 
 // Detect reports whether head is a Qualys XML asset data report.
 func Detect(h *reportio.Head) bool { return h.HasRoot("ASSET_DATA_REPORT") }
@@ -100,25 +112,15 @@ type details struct {
 // Parse streams the findings of a Qualys XML asset data report.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
-	root, err := dec.Root()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
+	if _, empty, err := dec.Begin("ASSET_DATA_REPORT"); err != nil || empty {
 		return err
-	}
-	if root.Name.Local != "ASSET_DATA_REPORT" {
-		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <ASSET_DATA_REPORT>", root.Name.Local)
 	}
 	pending := map[string][]ref{}
 	var order []string
-	err = dec.Walk(func(se xml.StartElement) error {
+	err := dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "HOST_LIST":
-			return dec.Walk(func(se xml.StartElement) error {
-				if se.Name.Local != "HOST" {
-					return dec.Skip()
-				}
+			return dec.Each("HOST", func(se xml.StartElement) error {
 				var host ref
 				return dec.Walk(func(se xml.StartElement) error {
 					switch se.Name.Local {
@@ -127,14 +129,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 					case "DNS":
 						return dec.DecodeElement(&host.dns, &se)
 					case "VULN_INFO_LIST":
-						return dec.Walk(func(se xml.StartElement) error {
-							if se.Name.Local != "VULN_INFO" {
-								return dec.Skip()
-							}
-							var d detection
-							if err := dec.DecodeElement(&d, &se); err != nil {
-								return err
-							}
+						return reportio.DecodeEach(dec, "VULN_INFO", func(d detection) error {
 							if strings.EqualFold(d.Status, "Fixed") {
 								return nil
 							}
@@ -159,26 +154,14 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				})
 			})
 		case "GLOSSARY":
-			return dec.Walk(func(se xml.StartElement) error {
-				if se.Name.Local != "VULN_DETAILS_LIST" {
-					return dec.Skip()
+			return reportio.DecodeEach(dec, "VULN_DETAILS_LIST>VULN_DETAILS", func(d details) error {
+				q := strings.TrimSpace(d.QID)
+				refs, ok := pending[q]
+				if !ok {
+					return nil
 				}
-				return dec.Walk(func(se xml.StartElement) error {
-					if se.Name.Local != "VULN_DETAILS" {
-						return dec.Skip()
-					}
-					var d details
-					if err := dec.DecodeElement(&d, &se); err != nil {
-						return err
-					}
-					q := strings.TrimSpace(d.QID)
-					refs, ok := pending[q]
-					if !ok {
-						return nil
-					}
-					delete(pending, q)
-					return emitAll(d, refs, emit)
-				})
+				delete(pending, q)
+				return emitAll(d, refs, emit)
 			})
 		}
 		return dec.Skip()
@@ -351,14 +334,11 @@ func cvss3(s string) (*float64, string) {
 // ParseCSV streams the findings of a Qualys CSV export.
 func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error {
 	c, err := reportio.NewCSVReader(r, name)
-	if err != nil {
-		return err
-	}
-	if c.Header == nil {
-		return nil
+	if err != nil || c.Header == nil {
+		return err // no header: an empty report
 	}
 	if !c.Has("QID", "IP") || !c.HasAny("Title", "VULN TITLE") {
-		return &reportio.ParseError{File: name, Line: 1, Offset: -1, Err: reportio.NotReportf(`header has no "QID", "IP" and title columns: not a Qualys CSV export`)}
+		return c.NotReportHeader("", `header has no "QID", "IP" and title columns: not a Qualys CSV export`)
 	}
 	seen := map[string]bool{}
 	for {

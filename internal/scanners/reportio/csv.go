@@ -169,6 +169,13 @@ func (c *CSVReader) Errorf(field string, err error) error {
 	return &ParseError{File: c.file, Line: c.Line(), Offset: -1, Field: field, Err: err}
 }
 
+// NotReportHeader returns the error for a header that lacks the columns
+// of the format: ErrNotReport on line 1, at field when one column is
+// missing, explained by the message formatted from format and args.
+func (c *CSVReader) NotReportHeader(field, format string, args ...any) error {
+	return &ParseError{File: c.file, Line: 1, Offset: -1, Field: field, Err: NotReportf(format, args...)}
+}
+
 // CSVHeader returns the lower-cased, trimmed fields of the first line of
 // head, for detection.
 func CSVHeader(head []byte) []string {

@@ -118,6 +118,20 @@ func (j *JSONDecoder) Begin() (delim json.Delim, empty bool, err error) {
 	return 0, false, &ParseError{File: j.file, Offset: j.d.InputOffset(), Err: fmt.Errorf("%w: top-level value is %T, want an object or array", ErrNotReport, t)}
 }
 
+// BeginObject is Begin for a report that must be a JSON object: a
+// top-level array is ErrNotReport, explained by notObject ("gosec report
+// must be a JSON object").
+func (j *JSONDecoder) BeginObject(notObject string) (empty bool, err error) {
+	delim, empty, err := j.Begin()
+	if err != nil || empty {
+		return empty, err
+	}
+	if delim != '{' {
+		return false, NotReport(j.file, j.d.InputOffset(), "%s", notObject)
+	}
+	return false, nil
+}
+
 // Object iterates over the members of the object whose '{' was just read,
 // calling fn with each key; fn must consume the value (Decode or Skip).
 func (j *JSONDecoder) Object(fn func(key string) error) error {
@@ -167,6 +181,27 @@ func (j *JSONDecoder) Array(field string, fn func() error) error {
 		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON in %s", field)
 	}
 	return err
+}
+
+// DecodeArray reads the members of the object whose '{' was just read,
+// skipping all but key, whose array it decodes one element at a time into
+// a new T, calling fn with each. found reports whether the object has key,
+// which a report's main array usually proves.
+func DecodeArray[T any](j *JSONDecoder, key string, fn func(T) error) (found bool, err error) {
+	err = j.Object(func(k string) error {
+		if k != key {
+			return j.Skip()
+		}
+		found = true
+		return j.Array(key, func() error {
+			var v T
+			if err := j.Decode(&v, key+"[]"); err != nil {
+				return err
+			}
+			return fn(v)
+		})
+	})
+	return found, err
 }
 
 // End reads the token closing the top-level array or object whose

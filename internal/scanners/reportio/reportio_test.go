@@ -112,3 +112,10 @@ func TestDetectHelpers(t *testing.T) {
 		t.Error("HasKey")
 	}
 }
+
+func TestParagraphs(t *testing.T) {
+	got := Paragraphs(" Summary. ", "", Section("Impact", "\n  "), Section("Detection result", " Vulnerable KEX\n"), "\t")
+	if want := "Summary.\n\nDetection result:\nVulnerable KEX"; got != want {
+		t.Errorf("Paragraphs = %q, want %q", got, want)
+	}
+}

@@ -2,7 +2,9 @@ package reportio
 
 import (
 	"html"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -50,4 +52,41 @@ func URLs(s string) []string {
 		out[i] = u
 	}
 	return out
+}
+
+// Paragraphs joins the parts of a description that are not blank, each
+// trimmed, with a blank line between them.
+func Paragraphs(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n\n")
+}
+
+// Section is s (trimmed) under the heading label ("Impact:\n…"), or ""
+// when s is blank, so that Paragraphs leaves it out.
+func Section(label, s string) string {
+	if s = strings.TrimSpace(s); s == "" {
+		return ""
+	}
+	return label + ":\n" + s
+}
+
+// URLPort is the port of u: the one it names (0 when that is not a
+// number), else the default of its scheme, 443 for https and 80 for http.
+// ok is false when u names no port and has another scheme.
+func URLPort(u *url.URL) (port int, ok bool) {
+	switch p := u.Port(); {
+	case p != "":
+		port, _ = strconv.Atoi(p)
+		return port, true
+	case u.Scheme == "https":
+		return 443, true
+	case u.Scheme == "http":
+		return 80, true
+	}
+	return 0, false
 }

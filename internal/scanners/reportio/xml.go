@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/encoding/charmap"
@@ -146,6 +147,24 @@ func (x *XMLDecoder) Root() (xml.StartElement, error) {
 	}
 }
 
+// Begin starts reading a report: it reads up to the document element and
+// checks that its local name is root (or one of also, accepted too), else
+// the error wraps ErrNotReport and names the element found. empty reports
+// an empty (or blank) input, an empty report: there is nothing to walk.
+func (x *XMLDecoder) Begin(root string, also ...string) (start xml.StartElement, empty bool, err error) {
+	start, err = x.Root()
+	if err == io.EOF {
+		return start, true, nil
+	}
+	if err != nil {
+		return start, false, err
+	}
+	if start.Name.Local != root && !slices.Contains(also, start.Name.Local) {
+		return start, false, x.Errorf(ErrNotReport, "root element is <%s>, want <%s>", start.Name.Local, root)
+	}
+	return start, false, nil
+}
+
 // DecodeElement decodes the element that start opened into v (see
 // xml.Decoder.DecodeElement) and keeps the depth count right.
 func (x *XMLDecoder) DecodeElement(v any, start *xml.StartElement) error {
@@ -196,6 +215,47 @@ func (x *XMLDecoder) Walk(fn func(start xml.StartElement) error) error {
 			}
 		}
 	}
+}
+
+// Each reads the children of the element just opened and calls fn on
+// every element at path, skipping all others. path is child element names
+// separated by '>' as in encoding/xml field tags: "dependencies>dependency"
+// is each <dependency> in each <dependencies> child. fn must consume the
+// element it is given (DecodeElement, Skip or a nested Walk or Each).
+func (x *XMLDecoder) Each(path string, fn func(start xml.StartElement) error) error {
+	name, rest, nested := strings.Cut(path, ">")
+	return x.Walk(func(se xml.StartElement) error {
+		switch {
+		case se.Name.Local != name:
+			return x.Skip()
+		case nested:
+			return x.Each(rest, fn)
+		}
+		return fn(se)
+	})
+}
+
+// DecodeEach decodes every element at path below the element just opened
+// (see XMLDecoder.Each) into a new T, one at a time, and calls fn with it.
+func DecodeEach[T any](x *XMLDecoder, path string, fn func(T) error) error {
+	return x.Each(path, func(se xml.StartElement) error {
+		var v T
+		if err := x.DecodeElement(&v, &se); err != nil {
+			return err
+		}
+		return fn(v)
+	})
+}
+
+// Attr returns the value of the attribute of start whose local name is
+// name, or "" when it has none.
+func Attr(start xml.StartElement, name string) string {
+	for _, a := range start.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
 }
 
 // HasRoot reports whether head (the first bytes of a file) is XML whose

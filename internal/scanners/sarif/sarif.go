@@ -24,6 +24,7 @@
 package sarif
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -40,10 +41,16 @@ import (
 // Name is the format's registry name.
 const Name = "sarif"
 
-// DetectRule describes Detect.
-const DetectRule = "JSON object whose top-level \"runs\" is an array, with a \"driver\" key (runs[].tool.driver), a SARIF $schema, version \"2.1.0\" or results with a message or ruleId (keys in any order, anywhere in the first 4 MiB)"
+// Format describes SARIF 2.1.0 logs from any tool to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Description: "SARIF 2.1.0 log from any tool (CodeQL, Semgrep, gosec, Grype, Flawfinder, SpotBugs, …)",
+	DetectRule:  "JSON object whose top-level \"runs\" is an array, with a \"driver\" key (runs[].tool.driver), a SARIF $schema, version \"2.1.0\" or results with a message or ruleId (keys in any order, anywhere in the first 4 MiB)",
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
-// Detect reports whether head looks like a SARIF log (see DetectRule).
+// Detect reports whether head looks like a SARIF log (see Format.DetectRule).
 func Detect(h *reportio.Head) bool {
 	k := h.JSONObject()
 	if k == nil || (k.TopKind("runs") != '[' && !(k.HasTop("runs") && k.TopKind("runs") == 'n')) {
@@ -288,15 +295,11 @@ func (r *run) lookup(res *result) *rule {
 // emit. An empty log (no runs, or runs without results) gives no findings.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("SARIF log must be a JSON object"); err != nil || empty {
 		return err
 	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "SARIF log must be a JSON object")
-	}
 	sawRuns := false
-	err = dec.Object(func(key string) error {
+	err := dec.Object(func(key string) error {
 		switch key {
 		case "version":
 			var v string
@@ -340,20 +343,16 @@ func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding
 		case "artifacts":
 			return dec.Decode(&ru.artifacts, "runs[].artifacts")
 		case "results":
+			if ru.haveTool {
+				return ru.results(dec, emit)
+			}
 			return dec.Array("runs[].results", func() error {
-				if !ru.haveTool {
-					var raw json.RawMessage
-					if err := dec.Decode(&raw, "runs[].results[]"); err != nil {
-						return err
-					}
-					pending = append(pending, raw)
-					return nil
-				}
-				var res result
-				if err := dec.Decode(&res, "runs[].results[]"); err != nil {
+				var raw json.RawMessage
+				if err := dec.Decode(&raw, "runs[].results[]"); err != nil {
 					return err
 				}
-				return ru.emit(&res, emit)
+				pending = append(pending, raw)
+				return nil
 			})
 		}
 		return dec.Skip()
@@ -376,6 +375,78 @@ func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding
 	return nil
 }
 
+// resultBatch is how many decoded results travel together from the
+// decoding goroutine to the converting one.
+const resultBatch = 256
+
+// results reads a run's results array (its tool already known) in two
+// stages that overlap on a multi-core machine: a goroutine decodes the
+// JSON results into batches, and the calling goroutine converts each
+// result and calls emit, in document order. emit is always called on the
+// caller's goroutine. Nothing else of the run is read or written by the
+// decoding goroutine, and it has finished when results returns, so the
+// members after "results" (e.g. "artifacts") are decoded as before.
+func (ru *run) results(dec *reportio.JSONDecoder, emit func(findings.Finding) error) error {
+	batches := make(chan []result, 2)
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		defer func() {
+			if p := recover(); p != nil {
+				done <- fmt.Errorf("SARIF decoder failed on malformed input (recovered panic: %v)", p)
+			}
+		}()
+		batch := make([]result, 0, resultBatch)
+		send := func() bool {
+			select {
+			case batches <- batch:
+				batch = make([]result, 0, resultBatch)
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		errStopped := fmt.Errorf("stopped")
+		err := dec.Array("runs[].results", func() error {
+			batch = append(batch, result{})
+			if err := dec.Decode(&batch[len(batch)-1], "runs[].results[]"); err != nil {
+				return err
+			}
+			if len(batch) == resultBatch && !send() {
+				return errStopped
+			}
+			return nil
+		})
+		if err == nil && len(batch) > 0 && !send() {
+			err = errStopped
+		}
+		if err == errStopped {
+			err = nil
+		}
+		done <- err
+	}()
+	var emitErr error
+	for batch := range batches {
+		for i := range batch {
+			if emitErr = ru.emit(&batch[i], emit); emitErr != nil {
+				break
+			}
+		}
+		if emitErr != nil {
+			close(stop)
+			for range batches { // let the decoder see stop and finish
+			}
+			break
+		}
+	}
+	decErr := <-done
+	if emitErr != nil {
+		return emitErr
+	}
+	return decErr
+}
+
 func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	switch res.Kind {
 	case "pass", "notApplicable", "informational":
@@ -387,7 +458,7 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	var triage *findings.Triage
 	for _, s := range res.Suppressions {
 		if s.Status == "" || s.Status == "accepted" {
-			why := "suppressed in the tool (" + firstNonEmpty(s.Kind, "suppression") + ")"
+			why := "suppressed in the tool (" + cmp.Or(s.Kind, "suppression") + ")"
 			if j := strings.TrimSpace(s.Justification); j != "" {
 				why += ": " + j
 			}
@@ -583,13 +654,4 @@ func rawString(raw json.RawMessage) string {
 		return obj.Value
 	}
 	return string(raw)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

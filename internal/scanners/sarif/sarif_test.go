@@ -2,6 +2,7 @@ package sarif
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -107,11 +108,12 @@ func TestCorpus(t *testing.T) {
 		ids                         []string
 		cwes                        []int
 	}
-	cases := map[string]struct {
+	type corpusCase struct {
 		count int
 		first *first
 		tool  string
-	}{
+	}
+	cases := map[string]corpusCase{
 		"DefectDojo_django-DefectDojo__2020-12-11_13 42 10__export.sarif": {count: 510, tool: "LGTM.com"},
 		// 4 results, 3 with external suppressions (accepted by default).
 		"SuppressionTestCurrent.sarif": {count: 4, tool: "CodeScanner"},
@@ -143,40 +145,84 @@ func TestCorpus(t *testing.T) {
 		"suppression_test.sarif":              {count: 5, tool: "CodeScanner", first: &first{title: "Suppressed", severity: "medium", rule: "TST0001", file: "C:/code/file1.c"}},
 		"taint-python-report.sarif":           {count: 11, tool: "Python Security Analysis"},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			want, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, want corpusCase) {
+		got := scannertest.ParseFile(t, Parse, path)
+		scannertest.CheckInvariants(t, got)
+		if len(got) != want.count {
+			t.Fatalf("got %d findings, want %d", len(got), want.count)
+		}
+		if want.tool != "" && got[0].Tool != want.tool {
+			t.Errorf("tool %q, want %q", got[0].Tool, want.tool)
+		}
+		if w := want.first; w != nil {
+			g := got[0]
+			if g.Title != w.title || string(g.Severity) != w.severity || g.RuleID != w.rule {
+				t.Errorf("first: title %q severity %s rule %q; want %q %s %q", g.Title, g.Severity, g.RuleID, w.title, w.severity, w.rule)
 			}
-			got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			if len(got) != want.count {
-				t.Fatalf("got %d findings, want %d", len(got), want.count)
+			if w.file != "" && (len(g.Locations) == 0 || g.Locations[0].File != w.file || g.Locations[0].Line != w.line) {
+				t.Errorf("first location %+v, want %s:%d", g.Locations, w.file, w.line)
 			}
-			if want.tool != "" && got[0].Tool != want.tool {
-				t.Errorf("tool %q, want %q", got[0].Tool, want.tool)
+			if strings.Join(g.VulnerabilityIDs, ",") != strings.Join(w.ids, ",") {
+				t.Errorf("ids %v, want %v", g.VulnerabilityIDs, w.ids)
 			}
-			if w := want.first; w != nil {
-				g := got[0]
-				if g.Title != w.title || string(g.Severity) != w.severity || g.RuleID != w.rule {
-					t.Errorf("first: title %q severity %s rule %q; want %q %s %q", g.Title, g.Severity, g.RuleID, w.title, w.severity, w.rule)
-				}
-				if w.file != "" && (len(g.Locations) == 0 || g.Locations[0].File != w.file || g.Locations[0].Line != w.line) {
-					t.Errorf("first location %+v, want %s:%d", g.Locations, w.file, w.line)
-				}
-				if strings.Join(g.VulnerabilityIDs, ",") != strings.Join(w.ids, ",") {
-					t.Errorf("ids %v, want %v", g.VulnerabilityIDs, w.ids)
-				}
-				if len(w.cwes) > 0 && (len(g.CWEs) != len(w.cwes) || g.CWEs[0] != w.cwes[0]) {
-					t.Errorf("cwes %v, want %v", g.CWEs, w.cwes)
-				}
+			if len(w.cwes) > 0 && (len(g.CWEs) != len(w.cwes) || g.CWEs[0] != w.cwes[0]) {
+				t.Errorf("cwes %v, want %v", g.CWEs, w.cwes)
 			}
-		})
-	}
+		}
+	})
 }
 
 func FuzzParse(f *testing.F) {
 	scannertest.Seed(f, "testdata")
 	scannertest.Fuzz(f, Parse)
+}
+
+// TestParseManyResults crosses several decoding batches: findings arrive
+// in document order, members after "results" are still read, a truncated
+// tail is an error, and an error from emit stops the parse and is returned.
+func TestParseManyResults(t *testing.T) {
+	var b strings.Builder
+	n := 3*resultBatch + 17
+	b.WriteString(`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t","rules":[{"id":"R1"}]}},"results":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"ruleId":"R1","message":{"text":"m%d"},"locations":[{"physicalLocation":{"artifactLocation":{"index":0},"region":{"startLine":%d}}}]}`, i, i+1)
+	}
+	b.WriteString(`],"artifacts":[{"location":{"uri":"a.go"}}]}]}`)
+	doc := b.String()
+	var got []findings.Finding
+	if err := Parse(strings.NewReader(doc), "many.sarif", func(f findings.Finding) error {
+		got = append(got, f)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d findings, want %d", len(got), n)
+	}
+	for i, f := range got {
+		if f.Description != fmt.Sprintf("m%d", i) || f.Locations[0].Line != i+1 {
+			t.Fatalf("finding %d out of order: %q line %d", i, f.Description, f.Locations[0].Line)
+		}
+	}
+
+	cut := doc[:len(doc)/2]
+	if err := Parse(strings.NewReader(cut), "cut.sarif", func(findings.Finding) error { return nil }); err == nil || !strings.Contains(err.Error(), "cut.sarif: at byte") {
+		t.Errorf("truncated: %v", err)
+	}
+
+	stop := errors.New("enough")
+	calls := 0
+	err := Parse(strings.NewReader(doc), "many.sarif", func(findings.Finding) error {
+		calls++
+		if calls == resultBatch+3 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || calls != resultBatch+3 {
+		t.Errorf("emit error: %v after %d calls", err, calls)
+	}
 }

@@ -1,5 +1,6 @@
 // Package scannertest supports the tests of the report parsers: collecting
-// a parser's findings from a file, and a fuzz harness that checks the
+// a parser's findings from a file, the conformance test over the shared
+// corpus (Corpus and CheckFile), and a fuzz harness that checks the
 // invariants every parser must keep on any input.
 package scannertest
 
@@ -58,6 +59,63 @@ func Files(tb testing.TB, dir string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Counts is how many findings a file must give, in all and per severity.
+type Counts struct {
+	Total, Critical, High, Medium, Low, Info int
+}
+
+// CountsOf counts list, in all and per severity.
+func CountsOf(list []findings.Finding) Counts {
+	c := Counts{Total: len(list)}
+	for _, f := range list {
+		switch f.Severity {
+		case findings.Critical:
+			c.Critical++
+		case findings.High:
+			c.High++
+		case findings.Medium:
+			c.Medium++
+		case findings.Low:
+			c.Low++
+		case findings.Info:
+			c.Info++
+		}
+	}
+	return c
+}
+
+// Corpus is the loop of a conformance test over the corpus folder dir
+// (from corpustest.Dir): it runs fn in a subtest named by the file for
+// every file of dir, with the file's path and its case. A file without a
+// case in cases fails, so that a file added to the corpus cannot go
+// unchecked.
+func Corpus[C any](t *testing.T, dir string, cases map[string]C, fn func(t *testing.T, path string, want C)) {
+	t.Helper()
+	for _, name := range Files(t, dir) {
+		t.Run(name, func(t *testing.T) {
+			w, ok := cases[name]
+			if !ok {
+				t.Fatalf("corpus file %s has no expectations", name)
+			}
+			fn(t, filepath.Join(dir, name), w)
+		})
+	}
+}
+
+// CheckFile parses path with parse and returns its findings after checking
+// them: the parse must succeed, every finding must be canonical
+// (CheckInvariants), and there must be as many, in all and per severity,
+// as want. Any failure stops the test.
+func CheckFile(t *testing.T, parse ParseFunc, path string, want Counts) []findings.Finding {
+	t.Helper()
+	got := ParseFile(t, parse, path)
+	CheckInvariants(t, got)
+	if c := CountsOf(got); c != want {
+		t.Fatalf("got %+v, want %+v", c, want)
+	}
+	return got
 }
 
 // Seed adds every file of the testdata directory dir to the fuzz corpus.

@@ -22,8 +22,14 @@ import (
 // Name is the format's registry name.
 const Name = "semgrep"
 
-// DetectRule describes Detect.
-const DetectRule = `JSON object with "results" whose objects have "check_id" (and "extra"), or an empty "results" array beside "errors" and no "metrics"; or with "vulns" and "advisory" keys (Semgrep Supply Chain); keys in any order`
+// Format describes the Semgrep JSON output to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Description: "Semgrep JSON output (code findings) and Semgrep Supply Chain findings export",
+	DetectRule:  `JSON object with "results" whose objects have "check_id" (and "extra"), or an empty "results" array beside "errors" and no "metrics"; or with "vulns" and "advisory" keys (Semgrep Supply Chain); keys in any order`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is Semgrep JSON output.
 func Detect(h *reportio.Head) bool {
@@ -94,15 +100,11 @@ type vuln struct {
 // Parse streams the findings of Semgrep JSON output.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("Semgrep output must be a JSON object"); err != nil || empty {
 		return err
 	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "Semgrep output must be a JSON object")
-	}
 	known := false
-	err = dec.Object(func(key string) error {
+	err := dec.Object(func(key string) error {
 		switch key {
 		case "results":
 			known = true

@@ -60,11 +60,12 @@ func TestCorpus(t *testing.T) {
 		cwes                        string
 		uid                         string
 	}
-	cases := map[string]struct {
+	type corpusCase struct {
 		count                             int
 		critical, high, medium, low, info int
 		first                             *first
-	}{
+	}
+	cases := map[string]corpusCase{
 		"close_old_findings_report_line31.json":                        {1, 0, 1, 0, 0, 0, &first{"Detected subprocess function 'run' with user controlled data. A malicious actor could leverage this to perform command injection. You may consider using 'shlex.quote()'.", "high", "python.lang.security.audit.dangerous-subprocess-use-tainted-env-args.dangerous-subprocess-use-tainted-env-args", "sample/brute.py", 31, "78", ""}},
 		"close_old_findings_report_second_run_line24.json":             {1, 0, 1, 0, 0, 0, &first{"", "high", "", "sample/brute.py", 24, "78", ""}},
 		"close_old_findings_report_third_run_different_unique_id.json": {1, 0, 1, 0, 0, 0, &first{"", "high", "", "sample/brute.py", 24, "78", ""}},
@@ -82,33 +83,19 @@ func TestCorpus(t *testing.T) {
 		"semgrep_version_1_30_0_line_26.json": {5, 0, 0, 5, 0, 0, nil},
 		"semgrep_version_1_30_0_line_27.json": {5, 0, 0, 5, 0, 0, nil},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			want, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, want corpusCase) {
+		got := scannertest.CheckFile(t, Parse, path, scannertest.Counts{Total: want.count, Critical: want.critical, High: want.high, Medium: want.medium, Low: want.low, Info: want.info})
+		if w := want.first; w != nil {
+			g := got[0]
+			var cwes []string
+			for _, c := range g.CWEs {
+				cwes = append(cwes, strconv.Itoa(c))
 			}
-			got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
+			if (w.title != "" && g.Title != w.title) || string(g.Severity) != w.severity || (w.rule != "" && g.RuleID != w.rule) || g.Locations[0].File != w.file || g.Locations[0].Line != w.line || strings.Join(cwes, ",") != w.cwes || (w.uid != "" && g.UniqueID != w.uid) {
+				t.Errorf("first: %q %s %q %+v cwes %v uid %q", g.Title, g.Severity, g.RuleID, g.Locations[0], g.CWEs, g.UniqueID)
 			}
-			if len(got) != want.count || counts[findings.Critical] != want.critical || counts[findings.High] != want.high || counts[findings.Medium] != want.medium || counts[findings.Low] != want.low || counts[findings.Info] != want.info {
-				t.Fatalf("got %d %v, want %+v", len(got), counts, want)
-			}
-			if w := want.first; w != nil {
-				g := got[0]
-				var cwes []string
-				for _, c := range g.CWEs {
-					cwes = append(cwes, strconv.Itoa(c))
-				}
-				if (w.title != "" && g.Title != w.title) || string(g.Severity) != w.severity || (w.rule != "" && g.RuleID != w.rule) || g.Locations[0].File != w.file || g.Locations[0].Line != w.line || strings.Join(cwes, ",") != w.cwes || (w.uid != "" && g.UniqueID != w.uid) {
-					t.Errorf("first: %q %s %q %+v cwes %v uid %q", g.Title, g.Severity, g.RuleID, g.Locations[0], g.CWEs, g.UniqueID)
-				}
-			}
-		})
-	}
+		}
+	})
 	// The re-scan pair: the same issue moved from line 31 to 24 keeps
 	// Semgrep's match fingerprint as unique id.
 	a := scannertest.ParseFile(t, Parse, filepath.Join(dir, "close_old_findings_report_line31.json"))[0]

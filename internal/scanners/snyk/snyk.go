@@ -28,8 +28,14 @@ import (
 // Name is the format's registry name.
 const Name = "snyk"
 
-// DetectRule describes Detect.
-const DetectRule = `JSON object (or array of objects) with "vulnerabilities" and "packageManager", "dependencyCount" or "ok" keys, or whose vulnerabilities have "packageName" and "from" (keys in any order)`
+// Format describes the Snyk CLI JSON output to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Description: "Snyk CLI JSON (snyk test, snyk container test, --all-projects); Snyk Code is SARIF",
+	DetectRule:  `JSON object (or array of objects) with "vulnerabilities" and "packageManager", "dependencyCount" or "ok" keys, or whose vulnerabilities have "packageName" and "from" (keys in any order)`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is Snyk CLI JSON output.
 func Detect(h *reportio.Head) bool {

@@ -36,11 +36,12 @@ func TestParse(t *testing.T) {
 
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "snyk")
-	cases := map[string]struct {
+	type corpusCase struct {
 		count                            int
 		critical, high, medium, low      int
 		title, rule, comp, version, file string
-	}{
+	}
+	cases := map[string]corpusCase{
 		"all-projects_many_vulns.json":      {4, 0, 0, 4, 0, "Information Disclosure", "SNYK-JAVA-COMGOOGLEGUAVA-1015415", "com.google.guava:guava", "29.0-jre", "pom.xml"},
 		"all-projects_no_vulns.json":        {},
 		"all-projects_one_vuln.json":        {1, 0, 0, 1, 0, "XML External Entity (XXE) Injection", "SNYK-JAVA-ORGAPACHESANTUARIO-460281", "org.apache.santuario:xmlsec", "2.1.1", "pom.xml"},
@@ -56,45 +57,26 @@ func TestCorpus(t *testing.T) {
 		"single_project_upgrade_libs.json": {52, 0, 19, 31, 2, "Regular Expression Denial of Service (ReDoS)", "SNYK-JS-ANSIHTML-1296849", "ansi-html", "0.0.7", "package-lock.json"},
 		"snykcontainer_issue_9270.json":    {18, 0, 0, 0, 18, "CVE-2023-4039", "SNYK-DEBIAN11-GCC10-5901313", "libgcc-s1", "10.2.1-6", "sarim04/juiceshop:latest/juiceshop"},
 		"snykcontainer_issue_epss.json":    {1, 0, 0, 0, 1, "CVE-2023-4039", "SNYK-DEBIAN11-GCC10-5901313", "libgcc-s1", "10.2.1-6", "sarim04/juiceshop:latest/juiceshop"},
+		// Snyk Code writes SARIF: checked apart.
+		"snykcode_issue_9270.json": {},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			if name == "snykcode_issue_9270.json" { // Snyk Code writes SARIF
-				got := scannertest.ParseFile(t, sarif.Parse, filepath.Join(dir, name))
-				counts := map[findings.Severity]int{}
-				for _, f := range got {
-					counts[f.Severity]++
-				}
-				if len(got) != 39 || counts[findings.High] != 12 || counts[findings.Medium] != 24 || counts[findings.Low] != 3 {
-					t.Fatalf("got %d %v, want 39 (12 high, 24 medium, 3 low)", len(got), counts)
-				}
-				if f := got[0]; f.Title != "Cross-site Scripting (XSS)" || f.RuleID != "javascript/XSS" || f.CWEs[0] != 79 || f.Locations[0].File != "frontend/src/app/score-board/score-board.component.ts" {
-					t.Errorf("first: %+v", f)
-				}
-				return
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
+		if filepath.Base(path) == "snykcode_issue_9270.json" { // Snyk Code writes SARIF
+			got := scannertest.CheckFile(t, sarif.Parse, path, scannertest.Counts{Total: 39, High: 12, Medium: 24, Low: 3})
+			if f := got[0]; f.Title != "Cross-site Scripting (XSS)" || f.RuleID != "javascript/XSS" || f.CWEs[0] != 79 || f.Locations[0].File != "frontend/src/app/score-board/score-board.component.ts" {
+				t.Errorf("first: %+v", f)
 			}
-			w, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
-			}
-			got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
-			}
-			if len(got) != w.count || counts[findings.Critical] != w.critical || counts[findings.High] != w.high || counts[findings.Medium] != w.medium || counts[findings.Low] != w.low {
-				t.Fatalf("got %d %v, want %+v", len(got), counts, w)
-			}
-			if w.count == 0 {
-				return
-			}
-			f := got[0]
-			if f.Title != w.title || (w.rule != "" && f.RuleID != w.rule) || f.Component.Name != w.comp || f.Component.Version != w.version || f.Locations[0].File != w.file {
-				t.Errorf("first: %q %q %+v %v", f.Title, f.RuleID, f.Component, f.Locations)
-			}
-		})
-	}
+			return
+		}
+		got := scannertest.CheckFile(t, Parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low})
+		if w.count == 0 {
+			return
+		}
+		f := got[0]
+		if f.Title != w.title || (w.rule != "" && f.RuleID != w.rule) || f.Component.Name != w.comp || f.Component.Version != w.version || f.Locations[0].File != w.file {
+			t.Errorf("first: %q %q %+v %v", f.Title, f.RuleID, f.Component, f.Locations)
+		}
+	})
 	e := scannertest.ParseFile(t, Parse, filepath.Join(dir, "snykcontainer_issue_epss.json"))[0]
 	if e.EPSS.Score == nil || *e.EPSS.Score != 0.00046 || *e.EPSS.Percentile != 0.14414 || e.VulnerabilityIDs[0] != "CVE-2023-4039" {
 		t.Errorf("epss: %+v %v", e.EPSS, e.VulnerabilityIDs)

@@ -13,6 +13,7 @@
 package trivy
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"sort"
@@ -25,8 +26,14 @@ import (
 // Name is the format's registry name.
 const Name = "trivy"
 
-// DetectRule describes Detect.
-const DetectRule = `JSON object with "SchemaVersion" and "ArtifactName" or "Results" keys, or with "ClusterName"; or a JSON array of objects with "Target" and "Vulnerabilities" keys (legacy)`
+// Format describes the Trivy JSON report to the registry.
+var Format = reportio.Format{
+	Name:        Name,
+	Description: "Trivy JSON report: vulnerabilities, misconfigurations, secrets, licenses (schema 2, legacy list, Kubernetes)",
+	DetectRule:  `JSON object with "SchemaVersion" and "ArtifactName" or "Results" keys, or with "ClusterName"; or a JSON array of objects with "Target" and "Vulnerabilities" keys (legacy)`,
+	Detect:      Detect,
+	Parse:       Parse,
+}
 
 // Detect reports whether head is a Trivy JSON report.
 func Detect(h *reportio.Head) bool {
@@ -214,7 +221,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 			Title:       m.Title,
 			Severity:    severity(m.Severity),
 			RuleID:      m.ID,
-			Description: join(m.Description, m.Message),
+			Description: reportio.Paragraphs(m.Description, m.Message),
 			Mitigation:  m.Resolution,
 			References:  append([]string{m.PrimaryURL}, m.References...),
 			Locations:   []findings.Location{{File: res.Target, Line: m.CauseMetadata.StartLine}},
@@ -223,10 +230,10 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 			f.RuleID = m.AVDID
 		}
 		if prefix != "" {
-			f.Description = join(f.Description, "Resource: "+prefix)
+			f.Description = reportio.Paragraphs(f.Description, "Resource: "+prefix)
 		}
 		if m.CauseMetadata.Resource != "" {
-			f.Description = join(f.Description, "Cause: "+m.CauseMetadata.Resource)
+			f.Description = reportio.Paragraphs(f.Description, "Cause: "+m.CauseMetadata.Resource)
 		}
 		f.Normalize()
 		if err := emit(f); err != nil {
@@ -238,7 +245,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 			Title:       s.Title,
 			Severity:    severity(s.Severity),
 			RuleID:      s.RuleID,
-			Description: join("Secret of category "+s.Category+" found in "+target+".", "Match: "+s.Match),
+			Description: reportio.Paragraphs("Secret of category "+s.Category+" found in "+target+".", "Match: "+s.Match),
 			Mitigation:  "Remove the secret from the file and its history, and revoke it.",
 			Locations:   []findings.Location{{File: res.Target, Line: s.StartLine}},
 		}
@@ -256,7 +263,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 			Description: fmt.Sprintf("Package %s is under the %s license, of category %s.", l.PkgName, l.Name, l.Category),
 			Component:   findings.Component{Name: l.PkgName},
 			References:  []string{l.Link},
-			Locations:   []findings.Location{{File: firstNonEmpty(l.FilePath, res.Target)}},
+			Locations:   []findings.Location{{File: cmp.Or(l.FilePath, res.Target)}},
 		}
 		f.Normalize()
 		if err := emit(f); err != nil {
@@ -275,7 +282,7 @@ func vulnFinding(v vulnerability, target string) findings.Finding {
 		Component:        findings.Component{Name: v.PkgName, Version: v.InstalledVersion, PURL: v.PkgIdentifier.PURL},
 		Description:      v.Description,
 		References:       append([]string{v.PrimaryURL}, v.References...),
-		Locations:        []findings.Location{{File: firstNonEmpty(v.PkgPath, target)}},
+		Locations:        []findings.Location{{File: cmp.Or(v.PkgPath, target)}},
 	}
 	switch {
 	case f.Title == "" && v.VulnerabilityID == "":
@@ -322,23 +329,4 @@ func pickCVSS(v vulnerability) (cvss, bool) {
 
 func severity(s string) findings.Severity {
 	return findings.SeverityOrInfo(s) // CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN
-}
-
-func join(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n\n")
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

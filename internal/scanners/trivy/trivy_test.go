@@ -84,11 +84,12 @@ func TestCorpus(t *testing.T) {
 		title, severity, rule, comp, version, file string
 		v3                                         float64
 	}
-	cases := map[string]struct {
+	type corpusCase struct {
 		count                             int
 		critical, high, medium, low, info int
 		first                             *first
-	}{
+	}
+	cases := map[string]corpusCase{
 		// 8 vulnerabilities, one not_affected.
 		"all_statuses.json":                              {7, 0, 0, 0, 7, 0, &first{"apt: It was found that apt-key in apt, all versions, do not correctly valid ...", "low", "CVE-2011-3374", "apt", "1.8.2.3", "noppaknopsta/example-app:main-159 (debian 10.13)", 3.7}},
 		"cvss_severity_source.json":                      {2, 0, 1, 1, 0, 0, &first{"curl: curl: information disclosure by exploiting a mixed case flaw", "medium", "CVE-2023-46218", "curl", "7.81.0-1ubuntu1.14", "requirements.txt", 6.5}},
@@ -113,32 +114,18 @@ func TestCorpus(t *testing.T) {
 		"scheme_2_no_vuln.json":              {},
 		"severity_prio.json":                 {2, 1, 0, 0, 1, 0, nil},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			want, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, want corpusCase) {
+		got := scannertest.CheckFile(t, Parse, path, scannertest.Counts{Total: want.count, Critical: want.critical, High: want.high, Medium: want.medium, Low: want.low, Info: want.info})
+		if w := want.first; w != nil {
+			g := got[0]
+			if g.Title != w.title || string(g.Severity) != w.severity || g.RuleID != w.rule || g.Component.Name != w.comp || g.Component.Version != w.version || g.Locations[0].File != w.file {
+				t.Errorf("first: %q %s %q %+v %q", g.Title, g.Severity, g.RuleID, g.Component, g.Locations[0].File)
 			}
-			got := scannertest.ParseFile(t, Parse, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
+			if w.v3 != 0 && (g.CVSS.V3Score == nil || *g.CVSS.V3Score != w.v3) {
+				t.Errorf("v3 %v, want %v", g.CVSS.V3Score, w.v3)
 			}
-			if len(got) != want.count || counts[findings.Critical] != want.critical || counts[findings.High] != want.high || counts[findings.Medium] != want.medium || counts[findings.Low] != want.low || counts[findings.Info] != want.info {
-				t.Fatalf("got %d %v, want %+v", len(got), counts, want)
-			}
-			if w := want.first; w != nil {
-				g := got[0]
-				if g.Title != w.title || string(g.Severity) != w.severity || g.RuleID != w.rule || g.Component.Name != w.comp || g.Component.Version != w.version || g.Locations[0].File != w.file {
-					t.Errorf("first: %q %s %q %+v %q", g.Title, g.Severity, g.RuleID, g.Component, g.Locations[0].File)
-				}
-				if w.v3 != 0 && (g.CVSS.V3Score == nil || *g.CVSS.V3Score != w.v3) {
-					t.Errorf("v3 %v, want %v", g.CVSS.V3Score, w.v3)
-				}
-			}
-		})
-	}
+		}
+	})
 	// CVSS v4 from the GHSA severity source.
 	v4 := scannertest.ParseFile(t, Parse, filepath.Join(dir, "cvssv4_severity_source.json"))[0]
 	if v4.CVSS.V4Score == nil || *v4.CVSS.V4Score != 6.3 || strings.Join(v4.FixedVersions, ",") != "11.0.14,10.1.49,9.0.112" || v4.VulnerabilityIDs[1] != "GHSA-fpj8-gq4v-p354" {

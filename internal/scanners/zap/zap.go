@@ -30,11 +30,23 @@ const (
 	NameJSON = "zap-json"
 )
 
-// Detection rules.
-const (
-	DetectRuleXML  = "XML whose root element is <OWASPZAPReport>"
-	DetectRuleJSON = `JSON object with "@version" and "site" keys (ZAP traditional JSON report)`
-)
+// FormatXML describes the OWASP ZAP traditional XML report (also xml-plus) to the registry.
+var FormatXML = reportio.Format{
+	Name:        NameXML,
+	Description: "OWASP ZAP traditional XML report (also xml-plus)",
+	DetectRule:  "XML whose root element is <OWASPZAPReport>",
+	Detect:      DetectXML,
+	Parse:       ParseXML,
+}
+
+// FormatJSON describes the OWASP ZAP traditional JSON report to the registry.
+var FormatJSON = reportio.Format{
+	Name:        NameJSON,
+	Description: "OWASP ZAP traditional JSON report",
+	DetectRule:  `JSON object with "@version" and "site" keys (ZAP traditional JSON report)`,
+	Detect:      DetectJSON,
+	Parse:       ParseJSON,
+}
 
 // DetectXML reports whether head is a ZAP XML report.
 func DetectXML(h *reportio.Head) bool { return h.HasRoot("OWASPZAPReport") }
@@ -79,67 +91,32 @@ type site struct {
 // ParseXML streams the findings of a ZAP XML report.
 func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
-	root, err := dec.Root()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
+	if _, empty, err := dec.Begin("OWASPZAPReport"); err != nil || empty {
 		return err
 	}
-	if root.Name.Local != "OWASPZAPReport" {
-		return dec.Errorf(reportio.ErrNotReport, "root element is <%s>, want <OWASPZAPReport>", root.Name.Local)
-	}
-	return dec.Walk(func(se xml.StartElement) error {
-		if se.Name.Local != "site" {
-			return dec.Skip()
-		}
-		s := site{Name: attr(se, "name"), Host: attr(se, "host"), Port: attr(se, "port"), SSL: attr(se, "ssl")}
-		return dec.Walk(func(se xml.StartElement) error {
-			if se.Name.Local != "alerts" {
-				return dec.Skip()
+	return dec.Each("site", func(se xml.StartElement) error {
+		s := site{Name: reportio.Attr(se, "name"), Host: reportio.Attr(se, "host"), Port: reportio.Attr(se, "port"), SSL: reportio.Attr(se, "ssl")}
+		return reportio.DecodeEach(dec, "alerts>alertitem", func(a alertItem) error {
+			f, ok, err := a.finding(s)
+			if err != nil {
+				return dec.Errorf(err, "alertitem %q", a.PluginID)
 			}
-			return dec.Walk(func(se xml.StartElement) error {
-				if se.Name.Local != "alertitem" {
-					return dec.Skip()
-				}
-				var a alertItem
-				if err := dec.DecodeElement(&a, &se); err != nil {
-					return err
-				}
-				f, ok, err := a.finding(s)
-				if err != nil {
-					return dec.Errorf(err, "alertitem %q", a.PluginID)
-				}
-				if !ok {
-					return nil
-				}
-				return emit(f)
-			})
+			if !ok {
+				return nil
+			}
+			return emit(f)
 		})
 	})
-}
-
-func attr(se xml.StartElement, name string) string {
-	for _, a := range se.Attr {
-		if a.Name.Local == name {
-			return a.Value
-		}
-	}
-	return ""
 }
 
 // ParseJSON streams the findings of a ZAP traditional JSON report.
 func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
-	delim, empty, err := dec.Begin()
-	if err != nil || empty {
+	if empty, err := dec.BeginObject("ZAP JSON report must be an object"); err != nil || empty {
 		return err
 	}
-	if delim != '{' {
-		return reportio.NotReport(name, dec.Offset(), "ZAP JSON report must be an object")
-	}
 	sawSite := false
-	err = dec.Object(func(key string) error {
+	err := dec.Object(func(key string) error {
 		if key != "site" {
 			return dec.Skip()
 		}
@@ -259,12 +236,8 @@ func location(uri string, s site) findings.Location {
 		l.Host = u.Hostname()
 		l.Protocol = u.Scheme
 		l.Path = u.EscapedPath()
-		if p := u.Port(); p != "" {
-			l.Port, _ = strconv.Atoi(p)
-		} else if u.Scheme == "https" {
-			l.Port = 443
-		} else if u.Scheme == "http" {
-			l.Port = 80
+		if p, ok := reportio.URLPort(u); ok {
+			l.Port = p
 		}
 	} else if l.Protocol == "" {
 		if s.SSL == "true" {

@@ -114,11 +114,12 @@ func TestCorpus(t *testing.T) {
 		title, severity, rule, url string
 		cwe, locations             int
 	}
-	cases := map[string]struct {
+	type corpusCase struct {
 		count                   int
 		high, medium, low, info int
 		first                   *first
-	}{
+	}
+	cases := map[string]corpusCase{
 		"0_zap_sample.xml":                                             {4, 0, 1, 3, 0, &first{"zap1: Cookie Without Secure Flag", "low", "10011", "https://mainsite.com/dashboard", 614, 2}},
 		"0_zap_sample_without_zap3.xml":                                {3, 0, 0, 3, 0, nil},
 		"1_zap_sample_0_and_new_absent.xml":                            {4, 0, 1, 3, 0, nil},
@@ -137,35 +138,21 @@ func TestCorpus(t *testing.T) {
 		"zap-xml-plus-format.xml":                                      {1, 0, 1, 0, 0, &first{"Insecure HTTP Method - PUT", "medium", "90028", "http://localhost:8080/bodgeit/js/qndto7n63d", 200, 0}},
 		"zap_2.16.1_with_req_resp.xml":                                 {4, 0, 0, 0, 4, &first{"Authentication Request Identified", "info", "10111", "https://example-domain.com/cpapi/api/account/verifypasswordless", 0, 1}},
 	}
-	for _, name := range scannertest.Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			want, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
+	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, want corpusCase) {
+		got := scannertest.CheckFile(t, ParseXML, path, scannertest.Counts{Total: want.count, High: want.high, Medium: want.medium, Low: want.low, Info: want.info})
+		if w := want.first; w != nil {
+			g := got[0]
+			if g.Title != w.title || string(g.Severity) != w.severity || g.RuleID != w.rule || g.Locations[0].URL != w.url {
+				t.Errorf("first: %q %s %q %q", g.Title, g.Severity, g.RuleID, g.Locations[0].URL)
 			}
-			got := scannertest.ParseFile(t, ParseXML, filepath.Join(dir, name))
-			scannertest.CheckInvariants(t, got)
-			counts := map[findings.Severity]int{}
-			for _, f := range got {
-				counts[f.Severity]++
+			if w.cwe > 0 && (len(g.CWEs) != 1 || g.CWEs[0] != w.cwe) {
+				t.Errorf("cwes %v, want %d", g.CWEs, w.cwe)
 			}
-			if len(got) != want.count || counts[findings.High] != want.high || counts[findings.Medium] != want.medium || counts[findings.Low] != want.low || counts[findings.Info] != want.info {
-				t.Fatalf("got %d findings %v, want %d (high %d medium %d low %d info %d)", len(got), counts, want.count, want.high, want.medium, want.low, want.info)
+			if w.locations > 0 && len(g.Locations) != w.locations {
+				t.Errorf("%d locations, want %d", len(g.Locations), w.locations)
 			}
-			if w := want.first; w != nil {
-				g := got[0]
-				if g.Title != w.title || string(g.Severity) != w.severity || g.RuleID != w.rule || g.Locations[0].URL != w.url {
-					t.Errorf("first: %q %s %q %q", g.Title, g.Severity, g.RuleID, g.Locations[0].URL)
-				}
-				if w.cwe > 0 && (len(g.CWEs) != 1 || g.CWEs[0] != w.cwe) {
-					t.Errorf("cwes %v, want %d", g.CWEs, w.cwe)
-				}
-				if w.locations > 0 && len(g.Locations) != w.locations {
-					t.Errorf("%d locations, want %d", len(g.Locations), w.locations)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestCorpusRescan checks the re-scan pair: alerts present in both scans

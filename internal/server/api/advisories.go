@@ -45,29 +45,29 @@ func (h handler) advisoryRoutes() []web.Route {
 	})
 	read, write := identity.PermRead, identity.PermWrite
 	rs := []web.Route{
-		{Method: "GET", Pattern: "/api/v1/advisories", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listAdvisories)},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/advisories", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, MaxBody: csaf.MaxDocumentSize, Handler: web.API(h.Log, h.createAdvisory)},
-		{Method: "GET", Pattern: "/api/v1/advisories/{id}", Product: adv, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getAdvisory)},
-		{Method: "PUT", Pattern: "/api/v1/advisories/{id}", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, MaxBody: csaf.MaxDocumentSize, Handler: web.API(h.Log, h.updateAdvisory)},
-		{Method: "GET", Pattern: "/api/v1/advisories/{id}/validation", Product: adv, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.advisoryValidation)},
-		{Method: "POST", Pattern: "/api/v1/advisories/{id}/submit", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.advisoryStep(h.Advisories.Submit))},
-		{Method: "POST", Pattern: "/api/v1/advisories/{id}/reject", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.advisoryStep(h.Advisories.Reject))},
-		{Method: "POST", Pattern: "/api/v1/advisories/{id}/publish", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.publishAdvisory)},
-		{Method: "GET", Pattern: "/api/v1/advisories/{id}/notifications", Product: adv, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.advisoryNotifications)},
-		{Method: "POST", Pattern: "/api/v1/csaf/validate", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, MaxBody: csaf.MaxDocumentSize, Handler: web.API(h.Log, h.validateCSAF)},
-		{Method: "GET", Pattern: "/api/v1/csaf/keys", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Handler: web.API(h.Log, h.csafKeys)},
-		{Method: "POST", Pattern: "/api/v1/csaf/keys/rotate", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Handler: web.API(h.Log, h.rotateCSAFKey)},
+		{Method: "GET", Pattern: "/api/v1/advisories", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.listAdvisories},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/advisories", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, MaxBody: csaf.MaxDocumentSize, Do: h.createAdvisory},
+		{Method: "GET", Pattern: "/api/v1/advisories/{id}", Product: adv, Perm: read, Scope: identity.ScopeProductsRead, Do: h.getAdvisory},
+		{Method: "PUT", Pattern: "/api/v1/advisories/{id}", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, MaxBody: csaf.MaxDocumentSize, Do: h.updateAdvisory},
+		{Method: "GET", Pattern: "/api/v1/advisories/{id}/validation", Product: adv, Perm: read, Scope: identity.ScopeProductsRead, Do: h.advisoryValidation},
+		{Method: "POST", Pattern: "/api/v1/advisories/{id}/submit", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, Do: h.advisoryStep(h.Advisories.Submit)},
+		{Method: "POST", Pattern: "/api/v1/advisories/{id}/reject", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, Do: h.advisoryStep(h.Advisories.Reject)},
+		{Method: "POST", Pattern: "/api/v1/advisories/{id}/publish", Product: adv, Perm: write, Scope: identity.ScopeProductsWrite, Do: h.publishAdvisory},
+		{Method: "GET", Pattern: "/api/v1/advisories/{id}/notifications", Product: adv, Perm: read, Scope: identity.ScopeProductsRead, Do: h.advisoryNotifications},
+		{Method: "POST", Pattern: "/api/v1/csaf/validate", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, MaxBody: csaf.MaxDocumentSize, Do: h.validateCSAF},
+		{Method: "GET", Pattern: "/api/v1/csaf/keys", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Do: h.csafKeys},
+		{Method: "POST", Pattern: "/api/v1/csaf/keys/rotate", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Do: h.rotateCSAFKey},
 		// Trusted provider (CSAF 2.0 section 7).
-		{Method: "GET", Pattern: "/.well-known/security.txt", Public: true, Handler: web.API(h.Log, h.securityTxt)},
-		{Method: "GET", Pattern: "/.well-known/csaf/{$}", Public: true, Handler: web.API(h.Log, h.csafRoot)},
-		{Method: "GET", Pattern: "/.well-known/csaf/provider-metadata.json", Public: true, Handler: web.API(h.Log, h.providerMetadata)},
-		{Method: "GET", Pattern: "/.well-known/csaf/service.json", Public: true, Handler: web.API(h.Log, h.rolieService)},
-		{Method: "GET", Pattern: "/.well-known/csaf/openpgp/{file}", Public: true, Handler: web.API(h.Log, h.openpgpKey)},
-		{Method: "GET", Pattern: "/.well-known/csaf/white/{path...}", Public: true, Handler: web.API(h.Log, h.csafFolder(provider.White))},
+		{Method: "GET", Pattern: "/.well-known/security.txt", Public: true, Do: h.securityTxt},
+		{Method: "GET", Pattern: "/.well-known/csaf/{$}", Public: true, Do: h.csafRoot},
+		{Method: "GET", Pattern: "/.well-known/csaf/provider-metadata.json", Public: true, Do: h.providerMetadata},
+		{Method: "GET", Pattern: "/.well-known/csaf/service.json", Public: true, Do: h.rolieService},
+		{Method: "GET", Pattern: "/.well-known/csaf/openpgp/{file}", Public: true, Do: h.openpgpKey},
+		{Method: "GET", Pattern: "/.well-known/csaf/white/{path...}", Public: true, Do: h.csafFolder(provider.White)},
 	}
 	for _, t := range provider.TLPs[1:] {
 		rs = append(rs, web.Route{Method: "GET", Pattern: "/.well-known/csaf/" + provider.Folder(t) + "/{path...}", Scope: identity.ScopeProductsRead,
-			Handler: web.API(h.Log, h.csafFolder(t))})
+			Do: h.csafFolder(t)})
 	}
 	return rs
 }

@@ -10,69 +10,17 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
-	"github.com/rampart-security/rampart/internal/threatmodel"
-	"github.com/rampart-security/rampart/internal/updates"
 )
-
-// Deps are what the API handlers need.
-type Deps struct {
-	Store         *store.Store
-	Log           *slog.Logger
-	MaxUpload     int64
-	SecureCookies bool
-	// OnImport is told about every import (for metrics).
-	OnImport func(kind string, err error)
-	// SignIn is the sign-in throttling policy (shared by the API and the UI;
-	// counters are in the database).
-	SignIn identity.SignInPolicy
-	// SSO is the OpenID Connect provider, nil when single sign-on is off.
-	SSO *identity.SSO
-	// Throttle limits failed sign-ins (shared by the API and the UI).
-	Throttle *identity.Throttle
-	// Threats is the compiled threat rule library.
-	Threats *threatmodel.Library
-	// Diagrams renders threat-model diagrams.
-	Diagrams *Diagrams
-	// Vulns matches releases against the local vulnerability database.
-	Vulns *portfolio.Vulns
-	// VulnSync keeps the vulnerability data current and imports offline
-	// bundles.
-	VulnSync *portfolio.VulnSync
-	// Updates serves and publishes the products' TUF repositories.
-	Updates *updates.Service
-	// Fleet takes device check-ins and runs rollouts and the fleet view.
-	Fleet *updates.Fleet
-	// MaxTokenLifetime bounds API token lifetimes (0: one year).
-	MaxTokenLifetime time.Duration
-	// IntakeKey (32 bytes) encrypts vulnerability-report attachments at
-	// rest; nil refuses attachments.
-	IntakeKey []byte
-	// IncidentLocation is the legal time zone of the incident clocks (nil: UTC).
-	IncidentLocation *time.Location
-	// Conformity assesses releases against ETSI EN 303 645 and the CRA.
-	Conformity *portfolio.Conformity
-	// Advisories is the CSAF advisory service (nil: no advisory routes).
-	Advisories *advisory.Service
-	// PublicURL is the base of the URLs the CSAF provider writes ("": the
-	// request's scheme and Host).
-	PublicURL string
-	// Firmware queues uploaded firmware images for background analysis.
-	Firmware *portfolio.FirmwareJobs
-}
 
 //go:embed openapi.yaml
 var openapiYAML []byte
@@ -86,10 +34,10 @@ func OpenAPI() ([]byte, error) {
 	return json.MarshalIndent(doc, "", "  ")
 }
 
-type handler struct{ Deps }
+type handler struct{ web.Deps }
 
 // Routes returns every API route with the role it needs.
-func Routes(d Deps) []web.Route {
+func Routes(d web.Deps) []web.Route {
 	h := handler{d}
 	doc, err := OpenAPI()
 	if err != nil {
@@ -107,6 +55,8 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.adminRoutes()...)
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
+	routes = append(routes, h.threatEditRoutes()...)
+	routes = append(routes, h.attackSessionRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.tufRoutes()...)
 	routes = append(routes, h.updateRoutes()...)
@@ -128,24 +78,39 @@ func (h handler) inventoryRoutes() []web.Route {
 		read, write, manage = identity.PermRead, identity.PermWrite, identity.PermManage
 	)
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/products", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: h.listProducts},
-		{Method: "POST", Pattern: "/api/v1/products", Need: identity.RoleEditor, Scope: identity.ScopeProductsWrite, Handler: h.createProduct},
-		{Method: "GET", Pattern: "/api/v1/products/{id}", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: getByID(h, h.Store.Product)},
-		{Method: "DELETE", Pattern: "/api/v1/products/{id}", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: h.deleteProduct},
-		{Method: "PATCH", Pattern: "/api/v1/products/{id}", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.patchProduct)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.listReleases},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Handler: h.createRelease},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/members", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.listMembers},
-		{Method: "PUT", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.setMember},
-		{Method: "DELETE", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Handler: h.removeMember},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Handler: getByID(h, h.Store.Release)},
-		{Method: "PATCH", Pattern: "/api/v1/releases/{id}", Product: release, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.patchRelease)},
-		{Method: "DELETE", Pattern: "/api/v1/releases/{id}", Product: release, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.deleteRelease)},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/components", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Handler: h.listComponents},
-		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: write, Scope: identity.ScopeSBOMWrite, MaxBody: h.MaxUpload, Handler: h.uploadSBOM},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: read, Scope: identity.ScopeSBOMRead, Handler: h.downloadSBOM},
-		{Method: "GET", Pattern: "/api/v1/components", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: h.search},
+		{Method: "GET", Pattern: "/api/v1/products", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.listProducts},
+		{Method: "POST", Pattern: "/api/v1/products", Need: identity.RoleEditor, Scope: identity.ScopeProductsWrite, Do: h.createProduct},
+		{Method: "GET", Pattern: "/api/v1/products/{id}", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: getByID(h.Store.Product)},
+		{Method: "DELETE", Pattern: "/api/v1/products/{id}", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Do: h.deleteProduct},
+		{Method: "PATCH", Pattern: "/api/v1/products/{id}", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Do: h.patchProduct},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: h.listReleases},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/releases", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Do: h.createRelease},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/members", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Do: h.listMembers},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Do: h.setMember},
+		{Method: "DELETE", Pattern: "/api/v1/products/{id}/members/{user}", Product: product, Perm: manage, Scope: identity.ScopeAdmin, Do: h.removeMember},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Do: h.getRelease},
+		{Method: "PATCH", Pattern: "/api/v1/releases/{id}", Product: release, Perm: write, Scope: identity.ScopeProductsWrite, Do: h.patchRelease},
+		{Method: "DELETE", Pattern: "/api/v1/releases/{id}", Product: release, Perm: manage, Scope: identity.ScopeProductsWrite, Do: h.deleteRelease},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/components", Product: release, Perm: read, Scope: identity.ScopeProductsRead, Do: h.listComponents},
+		{Method: "POST", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: write, Scope: identity.ScopeSBOMWrite, MaxBody: h.MaxUpload, Do: h.uploadSBOM},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/sbom", Product: release, Perm: read, Scope: identity.ScopeSBOMRead, Do: h.downloadSBOM},
+		{Method: "GET", Pattern: "/api/v1/components", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.search},
 	}
+}
+
+// getRelease returns a release with its vulnerability counts (SBOM
+// matches, scanner findings, findings linked to a match).
+func (h handler) getRelease(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rel, err := portfolio.ReleaseWithRisk(r.Context(), h.Store, id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, rel)
+	return nil
 }
 
 // rematch matches a release whose components changed. A failure is logged,
@@ -157,24 +122,19 @@ func (h handler) rematch(ctx context.Context, releaseID int64) {
 }
 
 // getByID serves a GET of one object loaded by the {id} path parameter.
-func getByID[T any](h handler, load func(context.Context, int64) (T, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func getByID[T any](load func(context.Context, int64) (T, error)) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := web.PathID(r, "id")
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		v, err := load(r.Context(), id)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		web.WriteJSON(w, http.StatusOK, v)
+		return nil
 	}
-}
-
-func (h handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	web.WriteError(w, r, h.Log, err)
 }
 
 // audit records an event; a failure to record is logged as an error (the
@@ -198,23 +158,23 @@ func newPage[T any](items []T, next string) page[T] {
 	return page[T]{Items: items, NextCursor: next}
 }
 
-func (h handler) me(w http.ResponseWriter, r *http.Request) {
+func (h handler) me(w http.ResponseWriter, r *http.Request) error {
 	p := identity.FromContext(r.Context())
 	web.WriteJSON(w, http.StatusOK, map[string]any{"id": p.UserID, "name": p.Name, "role": p.Role, "via": p.Via})
+	return nil
 }
 
-func (h handler) listProducts(w http.ResponseWriter, r *http.Request) {
+func (h handler) listProducts(w http.ResponseWriter, r *http.Request) error {
 	limit, err := web.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	items, next, err := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), r.URL.Query().Get("cursor"), limit)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, newPage(items, next))
+	return nil
 }
 
 type productInput struct {
@@ -225,63 +185,48 @@ type productInput struct {
 	Exposure    inventory.Exposure `json:"exposure"`
 }
 
-func (h handler) createProduct(w http.ResponseWriter, r *http.Request) {
+func (h handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 	var in productInput
 	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := inventory.Product{Name: in.Name, Description: in.Description, Owner: in.Owner, Criticality: in.Criticality, Exposure: in.Exposure}
 	if err := h.Store.CreateProduct(r.Context(), &p); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	// The creator owns what they create (deny by default for everyone else
 	// without a global all-products role).
 	if err := h.Store.SetMember(r.Context(), p.ID, identity.FromContext(r.Context()).UserID, identity.ProductOwner); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.audit(r, audit.Event{Action: audit.ActionProductCreate, Object: fmt.Sprintf("product %d %s", p.ID, p.Name), ProductID: p.ID})
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/products/%d", p.ID))
 	web.WriteJSON(w, http.StatusCreated, p)
+	return nil
 }
 
-func (h handler) deleteProduct(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	if err := h.Store.DeleteProduct(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.audit(r, audit.Event{Action: audit.ActionProductDelete, Object: fmt.Sprintf("product %d", id), ProductID: id})
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (h handler) listReleases(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if _, err := h.Store.Product(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h handler) listReleases(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	limit, err := web.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	items, next, err := h.Store.Releases(r.Context(), id, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, newPage(items, next))
+	return nil
 }
 
 type releaseInput struct {
@@ -289,18 +234,6 @@ type releaseInput struct {
 	ReleaseDate string                  `json:"release_date"`
 	SupportEnd  string                  `json:"support_end"`
 	Status      inventory.ReleaseStatus `json:"status"`
-}
-
-// ParseDate parses an optional YYYY-MM-DD date naming the field on error.
-func ParseDate(field, s string) (*time.Time, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
-	if err != nil {
-		return nil, &store.ValidationError{Field: field, Message: fmt.Sprintf("%q is not a date in YYYY-MM-DD form", s)}
-	}
-	return &t, nil
 }
 
 // patchProduct changes a product's name, description, owner, criticality
@@ -352,117 +285,100 @@ func (h handler) deleteRelease(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h handler) createRelease(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h handler) createRelease(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	var in releaseInput
 	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rel := inventory.Release{ProductID: id, Version: in.Version, Status: in.Status}
-	if rel.ReleaseDate, err = ParseDate("release_date", in.ReleaseDate); err != nil {
-		h.fail(w, r, err)
-		return
+	var err error
+	if rel.ReleaseDate, err = portfolio.ParseDate("release_date", in.ReleaseDate); err != nil {
+		return err
 	}
-	if rel.SupportEnd, err = ParseDate("support_end", in.SupportEnd); err != nil {
-		h.fail(w, r, err)
-		return
+	if rel.SupportEnd, err = portfolio.ParseDate("support_end", in.SupportEnd); err != nil {
+		return err
 	}
 	if err := h.Store.CreateRelease(r.Context(), &rel); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	rel, _ = h.Store.Release(r.Context(), rel.ID)
+	// Read it back for the fields the store fills in (created, counts).
+	if rel, err = h.Store.Release(r.Context(), rel.ID); err != nil {
+		return err
+	}
 	h.audit(r, audit.Event{Action: audit.ActionReleaseCreate, Object: fmt.Sprintf("release %d %s", rel.ID, rel.Version), ProductID: id})
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/releases/%d", rel.ID))
 	web.WriteJSON(w, http.StatusCreated, rel)
+	return nil
 }
 
-func (h handler) listComponents(w http.ResponseWriter, r *http.Request) {
+func (h handler) listComponents(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if _, err := h.Store.Release(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	limit, err := web.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	items, next, err := h.Store.Components(r.Context(), store.ComponentQuery{ReleaseID: id, Filter: q.Get("filter"),
 		Sort: q.Get("sort"), Desc: q.Get("order") == "desc", After: q.Get("cursor"), Limit: limit})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, newPage(items, next))
+	return nil
 }
 
-func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
+func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if _, err := h.Store.Release(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	doc, name, err := web.Upload(r, "", h.MaxUpload, "upload")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer doc.Close()
 	res, err := portfolio.ImportSBOMFrom(r.Context(), h.Store, id, name, doc, doc.Size())
 	h.OnImport("sbom", err)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 
 	h.Log.Info("sbom imported", "release", id, "components", res.Components, "sha256", res.SHA256, "user", identity.FromContext(r.Context()).Name)
 	h.rematch(r.Context(), id)
 	h.gateAfter(r.Context(), id, "sbom")
 	web.WriteJSON(w, http.StatusOK, res)
+	return nil
 }
 
-func (h handler) downloadSBOM(w http.ResponseWriter, r *http.Request) {
+func (h handler) downloadSBOM(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var buf bytes.Buffer
 	ctype, err := portfolio.ExportSBOM(r.Context(), h.Store, id, r.URL.Query().Get("format"), &buf)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Write(buf.Bytes())
+	return nil
 }
 
-func (h handler) search(w http.ResponseWriter, r *http.Request) {
+func (h handler) search(w http.ResponseWriter, r *http.Request) error {
 	limit, err := web.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	hits, next, err := h.Store.Search(r.Context(), store.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit, Products: web.ReadableProducts(r)})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, newPage(hits, next))
+	return nil
 }

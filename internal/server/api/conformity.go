@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/rampart-security/rampart/internal/conformity"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
@@ -13,14 +14,13 @@ import (
 // self-assessment, its manual answers and reviews, and the portfolio view.
 func (h handler) conformityRoutes() []web.Route {
 	release := web.ReleasePath(h.Store, "id")
-	api := func(f web.Handler) http.HandlerFunc { return web.API(h.Log, f) }
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/conformity", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: api(h.conformityOverview)},
-		{Method: "GET", Pattern: "/api/v1/conformity/catalogs", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: api(h.conformityCatalogs)},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/conformity", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: api(h.releaseConformity)},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/conformity/report", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: api(h.conformityReport)},
-		{Method: "PUT", Pattern: "/api/v1/releases/{id}/conformity/{catalog}/{item}", Product: release, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: api(h.answerConformity)},
-		{Method: "POST", Pattern: "/api/v1/releases/{id}/conformity/{catalog}/{item}/review", Product: release, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: api(h.reviewConformity)},
+		{Method: "GET", Pattern: "/api/v1/conformity", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.conformityOverview},
+		{Method: "GET", Pattern: "/api/v1/conformity/catalogs", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.conformityCatalogs},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/conformity", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.releaseConformity},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/conformity/report", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.conformityReport},
+		{Method: "PUT", Pattern: "/api/v1/releases/{id}/conformity/{catalog}/{item}", Product: release, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.answerConformity},
+		{Method: "POST", Pattern: "/api/v1/releases/{id}/conformity/{catalog}/{item}/review", Product: release, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.reviewConformity},
 	}
 }
 
@@ -83,7 +83,7 @@ func (h handler) compareWith(r *http.Request, rep *conformity.Report) ([]conform
 		return nil, "", err
 	}
 	if rel.ProductID != rep.ProductID {
-		return nil, "", web.BadRequestf("query parameter compare: release %d belongs to another product", other)
+		return nil, "", fault.Invalid("", "query parameter compare: release %d belongs to another product", other)
 	}
 	old, err := h.Conformity.Report(r.Context(), rel.ID, rep.Catalog)
 	if err != nil {
@@ -124,7 +124,7 @@ func (h handler) conformityReport(w http.ResponseWriter, r *http.Request) error 
 		web.WriteJSON(w, http.StatusOK, rep)
 		return nil
 	default:
-		return web.BadRequestf("query parameter format: %q is not html or json", format)
+		return fault.Invalid("", "query parameter format: %q is not html or json", format)
 	}
 }
 

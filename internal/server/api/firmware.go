@@ -15,11 +15,11 @@ import (
 func (h handler) firmwareRoutes() []web.Route {
 	return []web.Route{
 		{Method: "POST", Pattern: "/api/v1/releases/{id}/firmware", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite,
-			Scope: identity.ScopeFindingsWrite, MaxBody: h.MaxUpload, Handler: web.API(h.Log, h.uploadFirmware)},
+			Scope: identity.ScopeFindingsWrite, MaxBody: h.MaxUpload, Do: h.uploadFirmware},
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/firmware", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead,
-			Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.latestFirmware)},
+			Scope: identity.ScopeFindingsRead, Do: h.latestFirmware},
 		{Method: "GET", Pattern: "/api/v1/firmware-jobs/{id}", Product: h.firmwareJobProduct, Perm: identity.PermRead,
-			Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.firmwareJob)},
+			Scope: identity.ScopeFindingsRead, Do: h.firmwareJob},
 	}
 }
 

@@ -12,24 +12,6 @@ import (
 	"github.com/rampart-security/rampart/internal/server/web"
 )
 
-// IncidentPath resolves an incident id path parameter to its first product.
-func IncidentPath(svc func() *incident.Service, name string) web.ProductResolver {
-	return func(r *http.Request) (int64, error) {
-		id, err := web.PathID(r, name)
-		if err != nil {
-			return 0, err
-		}
-		inc, err := svc().Get(r.Context(), id)
-		if err != nil {
-			return 0, err
-		}
-		if len(inc.Products) == 0 {
-			return 0, fault.NotFound("incident %d has no product", id)
-		}
-		return inc.Products[0], nil
-	}
-}
-
 func (h handler) incidents() *incident.Service {
 	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store, Location: h.IncidentLocation})
 }
@@ -37,25 +19,25 @@ func (h handler) incidents() *incident.Service {
 // incidentRoutes are incidents, their CRA reports, drills and per-product
 // reporting settings.
 func (h handler) incidentRoutes() []web.Route {
-	inc := IncidentPath(h.incidents, "id")
+	inc := web.IncidentPath(h.incidents, "id")
 	product := web.ProductPath(h.Store, "id")
 	const read, write, manage = identity.PermRead, identity.PermWrite, identity.PermManage
 	rs, ws := identity.ScopeFindingsRead, identity.ScopeFindingsWrite
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/incidents", Perm: read, Scope: rs, Handler: web.API(h.Log, h.listIncidents)},
-		{Method: "POST", Pattern: "/api/v1/incidents", Perm: write, Scope: ws, Handler: web.API(h.Log, h.createIncident)},
-		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Product: inc, Perm: read, Scope: rs, Handler: web.API(h.Log, h.getIncident)},
-		{Method: "PATCH", Pattern: "/api/v1/incidents/{id}", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.patchIncident)},
-		{Method: "POST", Pattern: "/api/v1/incidents/{id}/tasks", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.addIncidentTask)},
-		{Method: "PATCH", Pattern: "/api/v1/incidents/{id}/tasks/{task}", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.patchIncidentTask)},
-		{Method: "GET", Pattern: "/api/v1/incidents/{id}/reports/{kind}", Product: inc, Perm: read, Scope: rs, Handler: web.API(h.Log, h.incidentReport)},
-		{Method: "POST", Pattern: "/api/v1/incidents/{id}/reports/{kind}/submission", Product: inc, Perm: write, Scope: ws, Handler: web.API(h.Log, h.submitReport)},
-		{Method: "POST", Pattern: "/api/v1/drills", Perm: write, Scope: ws, Handler: web.API(h.Log, h.startDrill)},
-		{Method: "GET", Pattern: "/api/v1/drills/{id}/scorecard", Product: inc, Perm: read, Scope: rs, Handler: web.API(h.Log, h.drillScorecard)},
-		{Method: "GET", Pattern: "/api/v1/drill-scenarios", Need: identity.RoleViewer, Scope: rs, Handler: web.API(h.Log, h.drillScenarios)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/drills", Product: product, Perm: read, Scope: rs, Handler: web.API(h.Log, h.drillHistory)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getIncidentSettings)},
-		{Method: "PUT", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.putIncidentSettings)},
+		{Method: "GET", Pattern: "/api/v1/incidents", Perm: read, Scope: rs, Do: h.listIncidents},
+		{Method: "POST", Pattern: "/api/v1/incidents", Perm: write, Scope: ws, Do: h.createIncident},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Product: inc, Perm: read, Scope: rs, Do: h.getIncident},
+		{Method: "PATCH", Pattern: "/api/v1/incidents/{id}", Product: inc, Perm: write, Scope: ws, Do: h.patchIncident},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/tasks", Product: inc, Perm: write, Scope: ws, Do: h.addIncidentTask},
+		{Method: "PATCH", Pattern: "/api/v1/incidents/{id}/tasks/{task}", Product: inc, Perm: write, Scope: ws, Do: h.patchIncidentTask},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}/reports/{kind}", Product: inc, Perm: read, Scope: rs, Do: h.incidentReport},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/reports/{kind}/submission", Product: inc, Perm: write, Scope: ws, Do: h.submitReport},
+		{Method: "POST", Pattern: "/api/v1/drills", Perm: write, Scope: ws, Do: h.startDrill},
+		{Method: "GET", Pattern: "/api/v1/drills/{id}/scorecard", Product: inc, Perm: read, Scope: rs, Do: h.drillScorecard},
+		{Method: "GET", Pattern: "/api/v1/drill-scenarios", Need: identity.RoleViewer, Scope: rs, Do: h.drillScenarios},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/drills", Product: product, Perm: read, Scope: rs, Do: h.drillHistory},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: h.getIncidentSettings},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Do: h.putIncidentSettings},
 	}
 }
 

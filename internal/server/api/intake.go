@@ -11,13 +11,9 @@ import (
 	"github.com/rampart-security/rampart/internal/server/web"
 )
 
-// IntakeMaxBody bounds an intake request: the text limits plus a base64
-// attachment of incident.MaxIntakeAttachment.
-const IntakeMaxBody = incident.MaxIntakeAttachment*4/3 + 64<<10
-
-// Intake returns the intake service of d.
-func Intake(d Deps) *incident.Intake {
-	return incident.NewIntake(incident.New(d.Store, nil, incident.Options{Notify: d.Store, Location: d.IncidentLocation}), d.Store, d.IntakeKey)
+// intake is the vulnerability-report intake service.
+func (h handler) intake() *incident.Intake {
+	return incident.NewIntake(incident.New(h.Store, nil, incident.Options{Notify: h.Store, Location: h.IncidentLocation}), h.Store, h.IntakeKey)
 }
 
 // intakeRoutes are the public vulnerability-report intake and its triage.
@@ -26,12 +22,12 @@ func (h handler) intakeRoutes() []web.Route {
 		// Public: researchers report without an account. Rate-limited per
 		// source address and in total, size-limited, JSON only (a cross-site
 		// form cannot send it), text kept as text.
-		{Method: "POST", Pattern: "/api/v1/intake", Public: true, MaxBody: IntakeMaxBody, Handler: web.API(h.Log, h.submitIntake)},
+		{Method: "POST", Pattern: "/api/v1/intake", Public: true, MaxBody: web.IntakeMaxBody, Do: h.submitIntake},
 		// Public: the reporter's private status link (the token is the secret).
-		{Method: "GET", Pattern: "/api/v1/intake/{tracking}", Public: true, Handler: web.API(h.Log, h.intakeStatus)},
-		{Method: "GET", Pattern: "/api/v1/intake", Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.listIntake)},
-		{Method: "POST", Pattern: "/api/v1/intake/{id}/triage", Need: identity.RoleEditor, Scope: identity.ScopeFindingsWrite, Handler: web.API(h.Log, h.triageIntake)},
-		{Method: "GET", Pattern: "/api/v1/intake/{id}/attachment", Need: identity.RoleEditor, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.intakeAttachment)},
+		{Method: "GET", Pattern: "/api/v1/intake/{tracking}", Public: true, Do: h.intakeStatus},
+		{Method: "GET", Pattern: "/api/v1/intake", Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Do: h.listIntake},
+		{Method: "POST", Pattern: "/api/v1/intake/{id}/triage", Need: identity.RoleEditor, Scope: identity.ScopeFindingsWrite, Do: h.triageIntake},
+		{Method: "GET", Pattern: "/api/v1/intake/{id}/attachment", Need: identity.RoleEditor, Scope: identity.ScopeFindingsRead, Do: h.intakeAttachment},
 	}
 }
 
@@ -51,7 +47,7 @@ func (h handler) submitIntake(w http.ResponseWriter, r *http.Request) error {
 	}
 	x := in.IntakeInput
 	x.Source, x.Attachment, x.AttachmentName = web.ClientIP(r), in.Attachment, in.AttachmentName
-	rec, err := Intake(h.Deps).Submit(r.Context(), x)
+	rec, err := h.intake().Submit(r.Context(), x)
 	if err != nil {
 		return err
 	}
@@ -69,7 +65,7 @@ type intakeStatus struct {
 }
 
 func (h handler) intakeStatus(w http.ResponseWriter, r *http.Request) error {
-	rep, err := Intake(h.Deps).Status(r.Context(), r.PathValue("tracking"), r.URL.Query().Get("token"))
+	rep, err := h.intake().Status(r.Context(), r.PathValue("tracking"), r.URL.Query().Get("token"))
 	if err != nil {
 		return err
 	}
@@ -80,7 +76,7 @@ func (h handler) intakeStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) listIntake(w http.ResponseWriter, r *http.Request) error {
-	list, err := Intake(h.Deps).List(r.Context(), web.ReadableProducts(r))
+	list, err := h.intake().List(r.Context(), web.ReadableProducts(r))
 	if err != nil {
 		return err
 	}
@@ -101,7 +97,7 @@ func (h handler) triageIntake(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	rep, err := Intake(h.Deps).Triage(r.Context(), id, in.Kind)
+	rep, err := h.intake().Triage(r.Context(), id, in.Kind)
 	if err != nil {
 		return err
 	}
@@ -114,7 +110,7 @@ func (h handler) intakeAttachment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	name, data, err := Intake(h.Deps).Attachment(r.Context(), id)
+	name, data, err := h.intake().Attachment(r.Context(), id)
 	if err != nil {
 		return err
 	}

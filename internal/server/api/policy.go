@@ -19,20 +19,20 @@ import (
 func (h handler) policyRoutes() []web.Route {
 	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/gate", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.releaseGate)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getPolicy)},
-		{Method: "PUT", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Handler: web.API(h.Log, h.putPolicy)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/policy/versions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.policyVersions)},
-		{Method: "GET", Pattern: "/api/v1/policy", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getGlobalPolicy)},
-		{Method: "PUT", Pattern: "/api/v1/policy", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Handler: web.API(h.Log, h.putGlobalPolicy)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getApproved)},
-		{Method: "PUT", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Handler: web.API(h.Log, h.putApproved)},
-		{Method: "GET", Pattern: "/api/v1/approved", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getGlobalApproved)},
-		{Method: "PUT", Pattern: "/api/v1/approved", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Handler: web.API(h.Log, h.putGlobalApproved)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listExceptions)},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.requestException)},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/approve", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.decideException(true))},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/reject", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.decideException(false))},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/gate", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.releaseGate},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.getPolicy},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Do: h.putPolicy},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/policy/versions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.policyVersions},
+		{Method: "GET", Pattern: "/api/v1/policy", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.getGlobalPolicy},
+		{Method: "PUT", Pattern: "/api/v1/policy", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Do: h.putGlobalPolicy},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.getApproved},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Do: h.putApproved},
+		{Method: "GET", Pattern: "/api/v1/approved", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.getGlobalApproved},
+		{Method: "PUT", Pattern: "/api/v1/approved", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Do: h.putGlobalApproved},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.listExceptions},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.requestException},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/approve", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Do: h.decideException(true)},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/reject", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Do: h.decideException(false)},
 	}
 }
 
@@ -52,6 +52,15 @@ func (h handler) gateAfter(ctx context.Context, releaseID int64, trigger string)
 func (h handler) gateAfterProduct(ctx context.Context, productID int64, trigger string) {
 	if err := h.gate().OnProductChange(ctx, productID, trigger); err != nil {
 		h.Log.Error("gate evaluation", "product", productID, "trigger", trigger, "err", err)
+	}
+}
+
+// gateAfterScope re-evaluates the releases a new policy or approved list
+// affects (productID 0: the global one); a failure is logged (the save
+// itself succeeded).
+func (h handler) gateAfterScope(ctx context.Context, productID int64, what string) {
+	if err := h.gate().OnScopeChange(ctx, productID, what); err != nil {
+		h.Log.Error("gate evaluation", "product", productID, "trigger", what, "err", err)
 	}
 }
 
@@ -102,6 +111,7 @@ func (h handler) savePolicy(w http.ResponseWriter, r *http.Request, productID in
 	}
 	if created {
 		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.save", Object: fmt.Sprintf("policy:%d:v%d", productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
+		h.gateAfterScope(r.Context(), productID, "policy")
 	}
 	status := http.StatusOK
 	if created {
@@ -238,9 +248,7 @@ func (h handler) saveApproved(w http.ResponseWriter, r *http.Request, productID 
 	if created {
 		status = http.StatusCreated
 		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.approved.save", Object: fmt.Sprintf("approved:%d:v%d", productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
-		if productID != 0 {
-			h.gateAfterProduct(r.Context(), productID, "approved")
-		}
+		h.gateAfterScope(r.Context(), productID, "approved")
 	}
 	web.WriteJSON(w, status, map[string]any{"version": v.Version, "created": created, "sha256": v.SHA256})
 	return nil

@@ -18,10 +18,10 @@ import (
 func (h handler) sdlRoutes() []web.Route {
 	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/checklist", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getChecklist)},
-		{Method: "PUT", Pattern: "/api/v1/releases/{id}/checklist", Product: release, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.putChecklist)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/samm", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.getSAMM)},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/samm", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.postSAMM)},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/checklist", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.getChecklist},
+		{Method: "PUT", Pattern: "/api/v1/releases/{id}/checklist", Product: release, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.putChecklist},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/samm", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.getSAMM},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/samm", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.postSAMM},
 	}
 }
 
@@ -68,8 +68,7 @@ func (h handler) putChecklist(w http.ResponseWriter, r *http.Request) error {
 		ids = append(ids, fmt.Sprintf("%s=%v", k, v.Done))
 	}
 	sort.Strings(ids)
-	rel, _ := h.Store.Release(r.Context(), id)
-	h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "sdl.checklist.set", Object: fmt.Sprintf("release:%d", id), ProductID: rel.ProductID, Outcome: "success", Detail: fmt.Sprint(ids)})
+	h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "sdl.checklist.set", Object: fmt.Sprintf("release:%d", id), ProductID: web.ProductID(r), Outcome: "success", Detail: fmt.Sprint(ids)})
 	h.gateAfter(r.Context(), id, "checklist")
 	return h.getChecklist(w, r)
 }

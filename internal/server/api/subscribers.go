@@ -11,12 +11,12 @@ import (
 // subscriberRoutes are customer-notification subscribers and deliveries.
 func (h handler) subscriberRoutes() []web.Route {
 	product := web.ProductPath(h.Store, "id")
-	inc := IncidentPath(h.incidents, "id")
+	inc := web.IncidentPath(h.incidents, "id")
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/products/{id}/subscribers", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listSubscribers)},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/subscribers", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.addSubscriber)},
-		{Method: "POST", Pattern: "/api/v1/incidents/{id}/notify", Product: inc, Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, Handler: web.API(h.Log, h.notifyUsers)},
-		{Method: "GET", Pattern: "/api/v1/incidents/{id}/notifications", Product: inc, Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.listNotifications)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/subscribers", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsRead, Do: h.listSubscribers},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/subscribers", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.addSubscriber},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/notify", Product: inc, Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, Do: h.notifyUsers},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}/notifications", Product: inc, Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Do: h.listNotifications},
 	}
 }
 

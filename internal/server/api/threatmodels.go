@@ -1,16 +1,10 @@
 package api
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
@@ -20,174 +14,18 @@ import (
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
-// Diagrams renders threat-model diagrams, memoised by content (the model
-// and its threats' statuses): a repeated request never reaches Graphviz.
-// With Workers set (the server), each render runs in a worker process of
-// its own: renders of different models run in parallel, one that takes too
-// long is stopped, and one whose client left is stopped at once. Without
-// Workers (library use, tests) one in-process engine renders, serialised
-// (go-graphviz keeps one WebAssembly instance per process) and to
-// completion.
-type Diagrams struct {
-	Workers *threatmodel.Workers
-
-	mu sync.Mutex // serialises the in-process engine (no Workers)
-	r  *threatmodel.Renderer
-
-	cmu      sync.Mutex // guards the cache and in-flight renders only
-	order    []string
-	cache    map[string]diagramResult
-	inflight map[string]*diagramCall
-	// renders counts engine runs (cache misses), for tests.
-	renders int
-}
-
-// diagramResult is a rendered diagram, or a render that ran out of time
-// (remembered too, so a model that cannot be drawn in time does not cost
-// a worker's full time limit on every request).
-type diagramResult struct {
-	svg []byte
-	err error
-}
-
-// diagramCall is a render in progress that later requests for the same
-// content wait for.
-type diagramCall struct {
-	done chan struct{}
-	diagramResult
-}
-
-// MaxDiagramItems bounds what is drawn: a model with more elements and flows
-// than this is refused (its threats table still works), so one request
-// cannot hold the engine for minutes.
-const MaxDiagramItems = 1500
-
-const diagramCacheSize = 64
-
-// SVG renders the model's data-flow diagram with threat counts, memoised by
-// the content of the model and the threats' statuses.
-func (d *Diagrams) SVG(ctx context.Context, m *threatmodel.Model, res *threatmodel.Result) ([]byte, error) {
-	if n := len(m.Elements) + len(m.Flows); n > MaxDiagramItems {
-		return nil, fault.Unprocessable(fmt.Errorf("the model has %d elements and flows, more than the %d a diagram draws: use the threats table, or split the model", n, MaxDiagramItems))
-	}
-	key, err := diagramKey(m, res)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		d.cmu.Lock()
-		if r, ok := d.cache[key]; ok {
-			d.cmu.Unlock()
-			return r.svg, r.err
-		}
-		if c, ok := d.inflight[key]; ok { // the same diagram is being drawn: wait for it
-			d.cmu.Unlock()
-			select {
-			case <-c.done:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-			if errors.Is(c.err, context.Canceled) || errors.Is(c.err, context.DeadlineExceeded) {
-				continue // its client left before it finished: draw it ourselves
-			}
-			return c.svg, c.err
-		}
-		if err := ctx.Err(); err != nil { // the client left
-			d.cmu.Unlock()
-			return nil, err
-		}
-		c := &diagramCall{done: make(chan struct{})}
-		if d.inflight == nil {
-			d.inflight = map[string]*diagramCall{}
-		}
-		d.inflight[key] = c
-		d.cmu.Unlock()
-
-		c.svg, c.err = d.render(ctx, m, res)
-		if errors.Is(c.err, threatmodel.ErrRenderTimeout) {
-			c.err = fault.Unprocessable(fmt.Errorf("%w: use the threats table, or split the model", c.err))
-		}
-		d.cmu.Lock()
-		delete(d.inflight, key)
-		if c.err == nil || errors.Is(c.err, threatmodel.ErrRenderTimeout) {
-			d.remember(key, c.diagramResult)
-		}
-		d.cmu.Unlock()
-		close(c.done)
-		return c.svg, c.err
-	}
-}
-
-// remember caches a result (d.cmu held), evicting the oldest.
-func (d *Diagrams) remember(key string, r diagramResult) {
-	if d.cache == nil {
-		d.cache = map[string]diagramResult{}
-	}
-	if len(d.order) >= diagramCacheSize {
-		delete(d.cache, d.order[0])
-		d.order = d.order[1:]
-	}
-	d.order = append(d.order, key)
-	d.cache[key] = r
-}
-
-// render draws one diagram: in a worker process, or in-process.
-func (d *Diagrams) render(ctx context.Context, m *threatmodel.Model, res *threatmodel.Result) ([]byte, error) {
-	d.cmu.Lock()
-	d.renders++
-	d.cmu.Unlock()
-	opts := threatmodel.DiagramOptions{Result: res}
-	if d.Workers != nil {
-		return d.Workers.SVG(ctx, m, opts)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if err := ctx.Err(); err != nil { // the client left while waiting
-		return nil, err
-	}
-	if d.r == nil {
-		r, err := threatmodel.NewRenderer(context.WithoutCancel(ctx))
-		if err != nil {
-			return nil, err
-		}
-		d.r = r
-	}
-	// In-process, a render always runs to completion: cancelling the wasm
-	// engine half way leaves it unusable for the next request.
-	svg, err := d.r.SVG(context.WithoutCancel(ctx), m, opts)
-	if err != nil { // start a fresh engine next time
-		d.r.Close()
-		d.r = nil
-		return nil, err
-	}
-	return svg, nil
-}
-
-// diagramKey hashes what the diagram shows: the model and each threat's
-// target and status (the counts drawn on elements).
-func diagramKey(m *threatmodel.Model, res *threatmodel.Result) (string, error) {
-	h := sha256.New()
-	if err := json.NewEncoder(h).Encode(m); err != nil {
-		return "", err
-	}
-	if res != nil {
-		for _, t := range res.Threats {
-			fmt.Fprintf(h, "%s|%s|%s|%s\n", t.ID, t.Target, t.Severity, t.Status)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // threatModelRoutes are per-product threat models, threats and the rule library.
 func (h handler) threatModelRoutes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/products/{id}/threatmodel", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.getThreatModel},
-		{Method: "PUT", Pattern: "/api/v1/products/{id}/threatmodel", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, MaxBody: 16 << 20, Handler: h.putThreatModel},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/threatmodel/versions", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.threatModelVersions},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/threatmodel/diagram", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.threatModelDiagram},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/threats", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Handler: h.listThreats},
-		{Method: "PUT", Pattern: "/api/v1/products/{id}/threats/{threat}", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Handler: h.trackThreat},
-		{Method: "GET", Pattern: "/api/v1/threatmodel/rules", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Handler: h.threatRules},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/threatmodel", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.getThreatModel},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/threatmodel", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, MaxBody: 16 << 20, Do: h.putThreatModel},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/threatmodel/versions", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.threatModelVersions},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/threatmodel/diagram", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.threatModelDiagram},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/threatmodel/diagram.svg", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.exportDiagram("svg")},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/threatmodel/diagram.png", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.exportDiagram("png")},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/threats", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.listThreats},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/threats/{threat}", Product: web.ProductPath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.trackThreat},
+		{Method: "GET", Pattern: "/api/v1/threatmodel/rules", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.threatRules},
 	}
 }
 
@@ -196,58 +34,45 @@ func queryVersion(r *http.Request) (int, error) {
 	return v, err
 }
 
-func (h handler) getThreatModel(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h handler) getThreatModel(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	ver, err := queryVersion(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := h.Store.ThreatModel(r.Context(), id, ver)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if r.URL.Query().Get("format") == "yaml" {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 		io.WriteString(w, v.Source)
-		return
+		return nil
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"version": v, "source": v.Source})
+	return nil
 }
 
-func (h handler) putThreatModel(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h handler) putThreatModel(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	model, name, err := web.Upload(r, "", 16<<20, "threatmodel.yaml")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer model.Close()
 	data, err := io.ReadAll(model)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	actor := identity.FromContext(r.Context()).Name
 	saved, err := portfolio.SaveThreatModel(r.Context(), h.Store, id, data, name, r.URL.Query().Get("note"), actor)
 	v, created := saved.Version, saved.Created
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	view, err := portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, v.Version)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.Log.Info("threat model saved", "product", id, "version", v.Version, "created", created, "user", actor)
 	if created {
@@ -261,68 +86,62 @@ func (h handler) putThreatModel(w http.ResponseWriter, r *http.Request) {
 	if importWarnings == nil {
 		importWarnings = []string{}
 	}
-	web.WriteJSON(w, status, map[string]any{"version": v, "created": created, "threats": len(view.Result.Threats), "warnings": view.Result.Warnings, "import_warnings": importWarnings})
+	web.WriteJSON(w, status, map[string]any{"version": v, "created": created, "threats": len(view.Result.Threats), "warnings": view.Result.Warnings, "import_warnings": importWarnings,
+		"completeness": view.Result.Completeness})
+	return nil
 }
 
-func (h handler) threatModelVersions(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h handler) threatModelVersions(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	vs, err := h.Store.ThreatModelVersions(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, newPage(vs, ""))
+	return nil
 }
 
-func (h handler) threatModelDiagram(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h handler) threatModelDiagram(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	ver, err := queryVersion(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	view, err := portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, ver)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	svg, err := h.Diagrams.SVG(r.Context(), view.Model, view.Result)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
 	// The SVG is served as an image document: no scripts run in it.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	w.Write(svg)
+	return nil
 }
 
-func (h handler) listThreats(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h handler) listThreats(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	ver, err := queryVersion(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	view, err := portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, ver)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
+	q := r.URL.Query()
+	filter := threatmodel.ThreatFilter{STRIDE: q.Get("stride"), Severity: q.Get("severity"), Status: q.Get("status"), Target: q.Get("element")}
+	if err := filter.Validate(); err != nil {
+		return fault.Invalid("", "%v", err)
+	}
+	threats := filter.Filter(view.Result.Threats)
 	web.WriteJSON(w, http.StatusOK, map[string]any{"model_version": view.Version.Version, "model": view.Result.Model,
-		"elements": view.Result.Elements, "flows": view.Result.Flows, "threats": view.Result.Threats, "tracking": view.Tracking})
+		"elements": view.Result.Elements, "flows": view.Result.Flows, "threats": threats, "total": len(view.Result.Threats), "tracking": view.Tracking,
+		"completeness": view.Result.Completeness})
+	return nil
 }
 
 type trackInput struct {
@@ -332,21 +151,15 @@ type trackInput struct {
 	Note   string `json:"note"`
 }
 
-func (h handler) trackThreat(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h handler) trackThreat(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	var in trackInput
 	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	view, err := portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, 0)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	tid := r.PathValue("threat")
 	known := false
@@ -354,22 +167,51 @@ func (h handler) trackThreat(w http.ResponseWriter, r *http.Request) {
 		known = known || t.ID == tid
 	}
 	if !known {
-		h.fail(w, r, &notFound{"threat " + strconv.Quote(tid) + " is not in the current threat model"})
-		return
+		return fault.NotFound("threat %s is not in the current threat model", strconv.Quote(tid))
 	}
 	t := store.ThreatTracking{ThreatID: tid, Status: in.Status, Owner: in.Owner, Task: in.Task, Note: in.Note, UpdatedBy: identity.FromContext(r.Context()).Name}
 	if err := portfolio.TrackThreat(r.Context(), h.Store, id, t); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, t)
+	return nil
 }
 
-type notFound struct{ msg string }
-
-func (e *notFound) Error() string { return e.msg }
-func (*notFound) HTTPStatus() int { return http.StatusNotFound }
-
-func (h handler) threatRules(w http.ResponseWriter, r *http.Request) {
+func (h handler) threatRules(w http.ResponseWriter, r *http.Request) error {
 	web.WriteJSON(w, http.StatusOK, map[string]any{"rules": h.Threats.Rules()})
+	return nil
+}
+
+// exportDiagram downloads the diagram as the editor draws it (its layout
+// positions, boundaries, open-threat counts) as SVG or PNG, for sharing.
+func (h handler) exportDiagram(format string) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id := web.ProductID(r)
+		ver, err := queryVersion(r)
+		if err != nil {
+			return err
+		}
+		view, err := portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, ver)
+		if err != nil {
+			return err
+		}
+		if n := len(view.Model.Elements) + len(view.Model.Flows); n > portfolio.MaxDiagramItems {
+			return fault.Unprocessable(fmt.Errorf("the model has %d elements and flows, more than the %d a diagram draws: use the threats table, or split the model", n, portfolio.MaxDiagramItems))
+		}
+		scene := threatmodel.LayoutScene(view.Model, view.Result)
+		name := fmt.Sprintf("threatmodel-product-%d-v%d.%s", id, view.Version.Version, format)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		if format == "png" {
+			png, err := threatmodel.ScenePNG(scene)
+			if err != nil {
+				return err
+			}
+			w.Header().Set("Content-Type", "image/png")
+			_, err = w.Write(png)
+			return err
+		}
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'")
+		return threatmodel.WriteSceneSVG(w, scene)
+	}
 }

@@ -95,14 +95,14 @@ func (h handler) updateRoutes() []web.Route {
 	return []web.Route{
 		// Devices have no token: a check-in is signed with the device's own
 		// ed25519 key (registered at its first check-in; the id derives from it).
-		{Method: "POST", Pattern: "/api/v1/devices/checkin", Public: true, MaxBody: 16 << 10, Handler: web.API(h.Log, h.checkIn)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/updates", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.updateStatus)},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/updates/targets", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, MaxBody: h.MaxUpload, Handler: web.API(h.Log, h.publishTarget)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/rollouts", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listRollouts)},
-		{Method: "POST", Pattern: "/api/v1/products/{id}/rollouts", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.startRollout)},
-		{Method: "PATCH", Pattern: "/api/v1/products/{id}/rollouts/{rollout}", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Handler: web.API(h.Log, h.changeRollout)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/devices", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.listDevices)},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/fleet", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Handler: web.API(h.Log, h.fleet)},
+		{Method: "POST", Pattern: "/api/v1/devices/checkin", Public: true, MaxBody: 16 << 10, Do: h.checkIn},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/updates", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: h.updateStatus},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/updates/targets", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, MaxBody: h.MaxUpload, Do: h.publishTarget},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/rollouts", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: h.listRollouts},
+		{Method: "POST", Pattern: "/api/v1/products/{id}/rollouts", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Do: h.startRollout},
+		{Method: "PATCH", Pattern: "/api/v1/products/{id}/rollouts/{rollout}", Product: product, Perm: write, Scope: identity.ScopeProductsWrite, Do: h.changeRollout},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/devices", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: h.listDevices},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/fleet", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: h.fleet},
 	}
 }
 

@@ -2,9 +2,7 @@ package api
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,34 +19,47 @@ import (
 // vulnerability page data and the database status.
 func (h handler) vulnRoutes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/vulnerabilities", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.releaseVulns},
-		{Method: "PUT", Pattern: "/api/v1/releases/{id}/vulnerabilities/{vuln}/analysis", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, Handler: h.putAnalysis},
-		{Method: "GET", Pattern: "/api/v1/releases/{id}/vex", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Handler: h.releaseVEX},
-		{Method: "GET", Pattern: "/api/v1/vulnerabilities", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.listVulns)},
-		{Method: "GET", Pattern: "/api/v1/vulnerabilities/{vuln}", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.getVuln},
-		{Method: "GET", Pattern: "/api/v1/vulndb/status", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: web.API(h.Log, h.vulndbStatus)},
-		{Method: "POST", Pattern: "/api/v1/vulndb/update", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Handler: web.API(h.Log, h.vulndbUpdate)},
-		{Method: "POST", Pattern: "/api/v1/vulndb/bundle", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: portfolio.MaxBundleUpload, Handler: web.API(h.Log, h.vulndbBundle)},
-		{Method: "GET", Pattern: "/api/v1/events", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Handler: h.events},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/vulnerabilities", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Do: h.releaseVulns},
+		{Method: "PUT", Pattern: "/api/v1/releases/{id}/vulnerabilities/{vuln}/analysis", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, Do: h.putAnalysis},
+		{Method: "GET", Pattern: "/api/v1/releases/{id}/vex", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Do: h.releaseVEX},
+		{Method: "GET", Pattern: "/api/v1/vulnerabilities", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Do: h.listVulns},
+		{Method: "GET", Pattern: "/api/v1/vulnerabilities/{vuln}", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Do: h.getVuln},
+		{Method: "GET", Pattern: "/api/v1/vulndb/status", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Do: h.vulndbStatus},
+		{Method: "POST", Pattern: "/api/v1/vulndb/update", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, Do: h.vulndbUpdate},
+		{Method: "POST", Pattern: "/api/v1/vulndb/bundle", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: portfolio.MaxBundleUpload, Do: h.vulndbBundle},
+		{Method: "GET", Pattern: "/api/v1/events", Need: identity.RoleViewer, Scope: identity.ScopeFindingsRead, Do: h.events},
 	}
 }
 
-func (h handler) releaseVulns(w http.ResponseWriter, r *http.Request) {
+func (h handler) releaseVulns(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	if _, err := h.Store.Release(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+	// The route guard resolved the release (ReleasePath): it exists.
+	q := r.URL.Query()
+	rq := portfolio.ReleaseVulnQuery{Severity: q.Get("severity"), VEX: q.Get("vex"), Fix: q.Get("fix"), Search: q.Get("q"), Sort: q.Get("sort"), Desc: q.Get("order") == "desc"}
+	switch v := q.Get("kev"); v {
+	case "", "false":
+	case "true", "1":
+		rq.KEV = true
+	default:
+		return fault.Invalid("kev", "%q: want true or false", v)
 	}
-	vs, err := h.Store.ReleaseVulns(r.Context(), id)
+	// Without page or limit the whole list comes back, as it always has.
+	rq.Unpaged = q.Get("page") == "" && q.Get("limit") == ""
+	if rq.Page, err = web.QueryInt(r, "page"); err != nil {
+		return err
+	}
+	if rq.PerPage, err = web.QueryInt(r, "limit"); err != nil {
+		return err
+	}
+	page, err := portfolio.ReleaseVulns(r.Context(), h.Store, id, rq)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	web.WriteJSON(w, http.StatusOK, newPage(vs, ""))
+	web.WriteJSON(w, http.StatusOK, page)
+	return nil
 }
 
 type analysisInput struct {
@@ -58,47 +69,41 @@ type analysisInput struct {
 	Detail        string `json:"detail"`
 }
 
-func (h handler) putAnalysis(w http.ResponseWriter, r *http.Request) {
+func (h handler) putAnalysis(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var in analysisInput
 	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if in.Component == "" {
-		h.fail(w, r, &store.ValidationError{Field: "component", Message: "give the component's bom_ref"})
-		return
+		return &store.ValidationError{Field: "component", Message: "give the component's bom_ref"}
 	}
 	a := store.Analysis{Status: vuln.VEXStatus(in.Status), Justification: in.Justification, Detail: in.Detail, UpdatedBy: identity.FromContext(r.Context()).Name}
 	if err := h.Vulns.SetAnalysis(r.Context(), id, in.Component, r.PathValue("vuln"), a); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.Log.Info("vex analysis set", "release", id, "component", in.Component, "vuln", r.PathValue("vuln"), "status", in.Status, "user", a.UpdatedBy)
 	web.WriteJSON(w, http.StatusOK, a)
+	return nil
 }
 
 // releaseVEX exports a release's VEX decisions and open matches as OpenVEX
 // (default) or CycloneDX VEX.
-func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) {
+func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rel, err := h.Store.Release(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	matches, _, err := h.Vulns.MatchRelease(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var buf bytes.Buffer
 	switch r.URL.Query().Get("format") {
@@ -115,65 +120,19 @@ func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) {
 		err = &store.ValidationError{Field: "format", Message: "must be openvex, cyclonedx or csaf"}
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	w.Write(buf.Bytes())
+	return nil
 }
 
-// VulnDetail is one vulnerability, merged across sources, with every
-// release of the portfolio it affects.
-type VulnDetail struct {
-	Advisory *vuln.Advisory      `json:"advisory"`
-	Severity string              `json:"severity"`
-	Score    float64             `json:"cvss_score"`
-	Releases []store.ReleaseVuln `json:"releases"`
-	// EPSSTrend is the recorded EPSS history, oldest first.
-	EPSSTrend []store.EPSSPoint `json:"epss_trend"`
-}
-
-// LoadVulnDetail gathers a vulnerability page's data.
-func LoadVulnDetail(r *http.Request, d Deps, id string) (VulnDetail, error) {
-	a, err := d.Vulns.Advisory(r.Context(), id)
+func (h handler) getVuln(w http.ResponseWriter, r *http.Request) error {
+	d, err := portfolio.LoadVulnDetail(r.Context(), h.Store, h.Vulns, r.PathValue("vuln"), web.ReadableProducts(r))
 	if err != nil {
-		return VulnDetail{}, err
-	}
-	lvl, score := a.Rating()
-	// Only the caller's products' releases (the advisory itself is public).
-	rels, err := d.Store.VulnReleases(r.Context(), a.IDs(), web.ReadableProducts(r))
-	if err != nil {
-		return VulnDetail{}, err
-	}
-	trend, err := d.Store.EPSSHistory(r.Context(), a.CVEs())
-	if err != nil {
-		return VulnDetail{}, err
-	}
-	return VulnDetail{Advisory: a, Severity: lvl.String(), Score: score, Releases: rels, EPSSTrend: trend}, nil
-}
-
-// Sparkline returns SVG polyline points (in a 300×60 box) for the EPSS
-// trend, scores 0–1 on the vertical axis.
-func (d VulnDetail) Sparkline() string {
-	n := len(d.EPSSTrend)
-	if n < 2 {
-		return ""
-	}
-	var b strings.Builder
-	for i, p := range d.EPSSTrend {
-		x := 5 + i*290/(n-1)
-		y := 55 - int(p.Score*50)
-		fmt.Fprintf(&b, "%d,%d ", x, y)
-	}
-	return strings.TrimSpace(b.String())
-}
-
-func (h handler) getVuln(w http.ResponseWriter, r *http.Request) {
-	d, err := LoadVulnDetail(r, h.Deps, r.PathValue("vuln"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, d)
+	return nil
 }
 
 func (h handler) vulndbStatus(w http.ResponseWriter, r *http.Request) error {
@@ -220,70 +179,24 @@ func (h handler) vulndbBundle(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h handler) events(w http.ResponseWriter, r *http.Request) {
+func (h handler) events(w http.ResponseWriter, r *http.Request) error {
 	limit, err := web.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	// Only events of the caller's products (and product-less ones).
 	evs, err := h.Store.Events(r.Context(), limit, web.ReadableProducts(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, newPage(evs, ""))
-}
-
-// OverviewQuery reads the portfolio vulnerability list's query
-// parameters (shared by the API and the page): severity, kev, epss_above,
-// product, release_status, vex, fix_available, q, sort, order, cursor,
-// limit. The list is limited to the caller's products.
-func OverviewQuery(r *http.Request) (portfolio.OverviewQuery, error) {
-	v := r.URL.Query()
-	q := portfolio.OverviewQuery{Products: web.ReadableProducts(r), ReleaseStatus: v.Get("release_status"), Severity: v.Get("severity"),
-		VEX: v.Get("vex"), Search: v.Get("q"), Sort: v.Get("sort"), Desc: v.Get("order") == "desc", Cursor: v.Get("cursor")}
-	var err error
-	if q.KEV, err = queryBool(v.Get("kev"), "kev"); err != nil {
-		return q, err
-	}
-	if s := v.Get("fix_available"); s != "" {
-		b, err := queryBool(s, "fix_available")
-		if err != nil {
-			return q, err
-		}
-		q.FixAvailable = &b
-	}
-	if s := v.Get("epss_above"); s != "" {
-		if q.EPSSAbove, err = strconv.ParseFloat(s, 64); err != nil {
-			return q, fault.Invalid("epss_above", "%q is not a number between 0 and 1", s)
-		}
-	}
-	if s := v.Get("product"); s != "" {
-		if q.ProductID, err = strconv.ParseInt(s, 10, 64); err != nil || q.ProductID <= 0 {
-			return q, fault.Invalid("product", "%q is not a product id", s)
-		}
-	}
-	if q.Limit, err = web.QueryInt(r, "limit"); err != nil {
-		return q, err
-	}
-	return q, nil
-}
-
-func queryBool(s, field string) (bool, error) {
-	switch s {
-	case "", "false", "0":
-		return false, nil
-	case "true", "1":
-		return true, nil
-	}
-	return false, fault.Invalid(field, "%q: want true or false", s)
+	return nil
 }
 
 // listVulns is the portfolio vulnerability list, one row per
 // vulnerability with the releases it affects.
 func (h handler) listVulns(w http.ResponseWriter, r *http.Request) error {
-	q, err := OverviewQuery(r)
+	q, err := web.OverviewQuery(r)
 	if err != nil {
 		return err
 	}

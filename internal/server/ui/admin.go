@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -20,52 +21,48 @@ import (
 // adminRoutes are user administration and the audit log.
 func (h *handler) adminRoutes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/admin/users", Need: identity.RoleAdmin, Handler: h.users},
-		{Method: "POST", Pattern: "/admin/users/invite", Need: identity.RoleAdmin, Handler: h.invite},
-		{Method: "POST", Pattern: "/admin/users/{id}", Need: identity.RoleAdmin, Handler: h.updateUser},
-		{Method: "POST", Pattern: "/admin/users/{id}/products", Need: identity.RoleAdmin, Handler: h.setMember},
-		{Method: "POST", Pattern: "/admin/users/{id}/products/{product}/remove", Need: identity.RoleAdmin, Handler: h.removeMember},
-		{Method: "POST", Pattern: "/admin/security", Need: identity.RoleAdmin, Handler: h.security},
-		{Method: "GET", Pattern: "/audit", Perm: identity.PermAudit, Handler: h.auditLog},
-		{Method: "GET", Pattern: "/audit/export", Perm: identity.PermAudit, Handler: h.auditExport},
+		{Method: "GET", Pattern: "/admin/users", Need: identity.RoleAdmin, Do: h.users},
+		{Method: "POST", Pattern: "/admin/users/invite", Need: identity.RoleAdmin, Do: h.invite},
+		{Method: "POST", Pattern: "/admin/users/{id}", Need: identity.RoleAdmin, Do: h.updateUser},
+		{Method: "POST", Pattern: "/admin/users/{id}/products", Need: identity.RoleAdmin, Do: h.setMember},
+		{Method: "POST", Pattern: "/admin/users/{id}/products/{product}/remove", Need: identity.RoleAdmin, Do: h.removeMember},
+		{Method: "POST", Pattern: "/admin/security", Need: identity.RoleAdmin, Do: h.security},
+		{Method: "GET", Pattern: "/audit", Perm: identity.PermAudit, Do: h.auditLog},
+		{Method: "GET", Pattern: "/audit/export", Perm: identity.PermAudit, Do: h.auditExport},
 	}
 }
 
 type usersData struct {
 	Users      []identity.User
-	Members    map[int64][]store.Member
+	Members    map[int64][]identity.Member
 	Products   []inventory.Product
 	InviteURL  string
 	RequireMFA string
 }
 
-func (h *handler) users(w http.ResponseWriter, r *http.Request) {
-	h.renderUsers(w, r, view{Flash: r.URL.Query().Get("flash")}, "")
+func (h *handler) users(w http.ResponseWriter, r *http.Request) error {
+	return h.renderUsers(w, r, view{Flash: r.URL.Query().Get("flash")}, "")
 }
 
-func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, v view, invite string) {
+func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, v view, invite string) error {
 	ctx := r.Context()
-	d := usersData{Members: map[int64][]store.Member{}, InviteURL: invite}
+	d := usersData{Members: map[int64][]identity.Member{}, InviteURL: invite}
 	var err error
 	if d.Users, err = h.Store.Users(ctx); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ms, err := h.Store.Members(ctx, 0, 0)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	for _, m := range ms {
 		d.Members[m.UserID] = append(d.Members[m.UserID], m)
 	}
 	if d.Products, _, err = h.Store.ProductsIn(ctx, nil, "", 500); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	if d.RequireMFA, err = h.Store.Setting(ctx, api.SettingRequireMFA); err != nil {
-		h.fail(w, r, err)
-		return
+	if d.RequireMFA, err = h.Store.Setting(ctx, accounts.SettingRequireMFA); err != nil {
+		return err
 	}
 	v.Title, v.Nav, v.Data = "Users", "users", d
 	status := http.StatusOK
@@ -73,28 +70,27 @@ func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, v view, in
 		status = http.StatusBadRequest
 	}
 	h.render(w, r, status, "users", v)
+	return nil
 }
 
-func (h *handler) invite(w http.ResponseWriter, r *http.Request) {
-	link, err := api.Invite(r, h.Store, identity.Role(r.PostFormValue("role")))
+func (h *handler) invite(w http.ResponseWriter, r *http.Request) error {
+	link, err := h.Accounts.Invite(r.Context(), identity.Role(r.PostFormValue("role")))
 	if err != nil {
-		h.renderUsers(w, r, view{Error: err.Error()}, "")
-		return
+		return h.renderUsers(w, r, view{Error: err.Error()}, "")
 	}
 	scheme := "http"
 	if r.TLS != nil || h.SecureCookies {
 		scheme = "https"
 	}
-	h.renderUsers(w, r, view{Flash: "Invitation created. Send this one-time link to the new user; it works once, for 7 days."}, scheme+"://"+r.Host+link)
+	return h.renderUsers(w, r, view{Flash: "Invitation created. Send this one-time link to the new user; it works once, for 7 days."}, scheme+"://"+r.Host+link)
 }
 
-func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) {
+func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	var u store.UserUpdate
+	var u identity.UserUpdate
 	if v := r.PostFormValue("role"); v != "" {
 		role := identity.Role(v)
 		u.Role = &role
@@ -107,67 +103,62 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) {
 		b := v == "true"
 		u.AllProducts = &b
 	}
-	if err := api.UpdateUser(r, h.Store, id, u); err != nil {
+	if err := h.Accounts.UpdateUser(r.Context(), id, u); err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
-		h.renderUsers(w, r, view{Error: err.Error()}, "")
-		return
+		return h.renderUsers(w, r, view{Error: err.Error()}, "")
 	}
 	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("User updated."), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) setMember(w http.ResponseWriter, r *http.Request) {
+func (h *handler) setMember(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	pid, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
-	if err := api.SetMember(r, h.Store, pid, id, identity.ProductRole(r.PostFormValue("role"))); err != nil {
+	if err := h.Accounts.SetMember(r.Context(), pid, id, identity.ProductRole(r.PostFormValue("role"))); err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
-		h.renderUsers(w, r, view{Error: "Could not set the product role: " + err.Error()}, "")
-		return
+		return h.renderUsers(w, r, view{Error: "Could not set the product role: " + err.Error()}, "")
 	}
 	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("Product role saved."), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
+func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	pid, err := web.PathID(r, "product")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
 		err := h.Store.RemoveMember(ctx, pid, id)
 		return audit.Event{Action: audit.ActionMemberRemove, Object: fmt.Sprintf("user %d", id), ProductID: pid}, err
 	}); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("Product role removed."), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) security(w http.ResponseWriter, r *http.Request) {
+func (h *handler) security(w http.ResponseWriter, r *http.Request) error {
 	_ = r.ParseForm()
-	if err := api.SetRequireMFA(r, h.Store, strings.Join(r.PostForm["require_mfa"], ",")); err != nil {
-		h.renderUsers(w, r, view{Error: err.Error()}, "")
-		return
+	if err := h.Accounts.SetRequireMFA(r.Context(), strings.Join(r.PostForm["require_mfa"], ",")); err != nil {
+		return h.renderUsers(w, r, view{Error: err.Error()}, "")
 	}
 	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("Security settings saved."), http.StatusSeeOther)
+	return nil
 }
 
 type auditData struct {
-	Events  []audit.Event
+	Events  []auditRow
 	Action  string
 	Actor   string
 	Product string
@@ -175,20 +166,18 @@ type auditData struct {
 	Export  string
 }
 
-func (h *handler) auditLog(w http.ResponseWriter, r *http.Request) {
-	aq, err := api.AuditQuery(r)
+func (h *handler) auditLog(w http.ResponseWriter, r *http.Request) error {
+	aq, err := web.AuditQuery(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	aq.Limit = 100
 	events, err := h.Store.AuditEvents(r.Context(), aq)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
-	d := auditData{Events: events, Action: q.Get("action"), Actor: q.Get("actor"), Product: q.Get("product")}
+	d := auditData{Events: h.auditRows(r, events), Action: q.Get("action"), Actor: q.Get("actor"), Product: q.Get("product")}
 	if len(events) == aq.Limit {
 		d.Next = events[len(events)-1].Seq
 	}
@@ -200,34 +189,35 @@ func (h *handler) auditLog(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Export = "/audit/export?" + exp.Encode()
 	h.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Nav: "audit", Data: d})
+	return nil
 }
 
-func (h *handler) auditExport(w http.ResponseWriter, r *http.Request) {
-	aq, err := api.AuditQuery(r)
+func (h *handler) auditExport(w http.ResponseWriter, r *http.Request) error {
+	aq, err := web.AuditQuery(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	aq.Limit = -1
 	events, err := h.Store.AuditEvents(r.Context(), aq)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	api.WriteAuditJSONL(w, events)
+	web.WriteAuditJSONL(w, events)
+	return nil
 }
 
-func (h *handler) inviteForm(w http.ResponseWriter, r *http.Request) {
+func (h *handler) inviteForm(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("token")
 	if !h.Store.ValidSetupToken(r.Context(), tok, "invite") {
 		h.render(w, r, http.StatusNotFound, "error", view{Title: "Invitation not valid",
 			Error: "This invitation link was already used or has expired. Ask an administrator for a new one."})
-		return
+		return nil
 	}
 	h.render(w, r, http.StatusOK, "invite", view{Title: "Join Rampart", CSRF: h.preCSRF(w, r), Data: map[string]string{"Token": tok}})
+	return nil
 }
 
-func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) {
+func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	tok := r.PostFormValue("token")
 	name, pw := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
 	data := map[string]string{"Token": tok, "Name": name}
@@ -237,22 +227,21 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !checkPreCSRF(r):
 		fail(http.StatusForbidden, "Your form expired. Please try again.")
-		return
+		return nil
 	case name == "":
 		fail(http.StatusBadRequest, "Choose a user name.")
-		return
+		return nil
 	case pw != r.PostFormValue("confirm"):
 		fail(http.StatusBadRequest, "The two passwords differ.")
-		return
+		return nil
 	}
 	if err := identity.CheckPassword(pw, name); err != nil {
 		fail(http.StatusBadRequest, err.Error())
-		return
+		return nil
 	}
 	hash, err := identity.HashPasswordContext(r.Context(), pw)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	u := identity.User{Name: name, PasswordHash: hash}
 	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
@@ -261,16 +250,104 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	}); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			fail(http.StatusConflict, "That user name is taken; choose another.")
-			return
+			return nil
 		}
 		fail(web.Status(err), err.Error())
-		return
+		return nil
 	}
 	cookie, _, err := h.Store.CreateSession(r.Context(), u.ID, web.ClientIP(r), r.UserAgent())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	api.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
+	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// auditRow is an audit event as the audit page shows it: the object's
+// references to releases, products, users, incidents and exceptions become
+// their names, linked to their pages (the stored event, hash-chained, keeps
+// the ids).
+type auditRow struct {
+	audit.Event
+	Object      []auditSeg
+	ProductName string
+}
+
+type auditSeg struct{ Text, Href string }
+
+var auditRef = regexp.MustCompile(`\b(release|product|user|incident|exception)[ :](\d+)\b`)
+
+func (h *handler) auditRows(r *http.Request, events []audit.Event) []auditRow {
+	ctx := r.Context()
+	admin := identity.FromContext(ctx).Role == identity.RoleAdmin
+	names := map[string]auditSeg{}
+	resolve := func(kind string, id int64, productID int64) (auditSeg, bool) {
+		key := fmt.Sprintf("%s:%d", kind, id)
+		if s, ok := names[key]; ok {
+			return s, s.Text != ""
+		}
+		var s auditSeg
+		switch kind {
+		case "release":
+			if rel, err := h.Store.Release(ctx, id); err == nil {
+				name := rel.ProductName
+				if name == "" {
+					if p, err := h.Store.Product(ctx, rel.ProductID); err == nil {
+						name = p.Name
+					}
+				}
+				s = auditSeg{Text: strings.TrimSpace(name + " " + rel.Version), Href: fmt.Sprintf("/releases/%d", id)}
+			}
+		case "product":
+			if p, err := h.Store.Product(ctx, id); err == nil {
+				s = auditSeg{Text: p.Name, Href: fmt.Sprintf("/products/%d", id)}
+			}
+		case "user":
+			if u, err := h.Store.UserByID(ctx, id); err == nil {
+				s = auditSeg{Text: u.Name}
+				if admin {
+					s.Href = "/admin/users"
+				}
+			}
+		case "incident":
+			if _, err := h.Store.Incident(ctx, id); err == nil {
+				s = auditSeg{Text: fmt.Sprintf("incident %d", id), Href: fmt.Sprintf("/incidents/%d", id)}
+			}
+		case "exception":
+			if productID != 0 {
+				s = auditSeg{Text: fmt.Sprintf("exception %d", id), Href: fmt.Sprintf("/products/%d#policy", productID)}
+			}
+		}
+		names[key] = s
+		return s, s.Text != ""
+	}
+	rows := make([]auditRow, len(events))
+	for i, e := range events {
+		row := auditRow{Event: e}
+		if e.ProductID != 0 {
+			if s, ok := resolve("product", e.ProductID, 0); ok {
+				row.ProductName = s.Text
+			}
+		}
+		rest := e.Object
+		for _, m := range auditRef.FindAllStringSubmatchIndex(e.Object, -1) {
+			id, err := strconv.ParseInt(e.Object[m[4]:m[5]], 10, 64)
+			if err != nil {
+				continue
+			}
+			s, ok := resolve(e.Object[m[2]:m[3]], id, e.ProductID)
+			if !ok {
+				continue
+			}
+			done := len(e.Object) - len(rest)
+			row.Object = append(row.Object, auditSeg{Text: e.Object[done:m[0]]}, s)
+			rest = e.Object[m[1]:]
+		}
+		if rest != "" {
+			row.Object = append(row.Object, auditSeg{Text: rest})
+		}
+		rows[i] = row
+	}
+	return rows
 }

@@ -38,12 +38,12 @@ func (h *handler) advisoryRoutes() []web.Route {
 		return h.Store.ProductExists(r.Context(), id)
 	})
 	return []web.Route{
-		{Method: "GET", Pattern: "/advisories", Need: identity.RoleViewer, Handler: h.advisories},
-		{Method: "POST", Pattern: "/advisories/new", Product: formProduct, Perm: write, Handler: h.newAdvisory},
-		{Method: "GET", Pattern: "/advisories/{id}", Product: adv, Perm: identity.PermRead, Handler: h.advisoryEditor},
-		{Method: "POST", Pattern: "/advisories/{id}", Product: adv, Perm: write, MaxBody: csaf.MaxDocumentSize, Handler: h.saveAdvisory},
-		{Method: "POST", Pattern: "/advisories/{id}/workflow", Product: adv, Perm: write, Handler: h.advisoryWorkflow},
-		{Method: "POST", Pattern: "/advisories/validate", Need: identity.RoleViewer, MaxBody: csaf.MaxDocumentSize, Handler: h.validateAdvisory},
+		{Method: "GET", Pattern: "/advisories", Need: identity.RoleViewer, Do: h.advisories},
+		{Method: "POST", Pattern: "/advisories/new", Product: formProduct, Perm: write, Do: h.newAdvisory},
+		{Method: "GET", Pattern: "/advisories/{id}", Product: adv, Perm: identity.PermRead, Do: h.advisoryEditor},
+		{Method: "POST", Pattern: "/advisories/{id}", Product: adv, Perm: write, MaxBody: csaf.MaxDocumentSize, Do: h.saveAdvisory},
+		{Method: "POST", Pattern: "/advisories/{id}/workflow", Product: adv, Perm: write, Do: h.advisoryWorkflow},
+		{Method: "POST", Pattern: "/advisories/validate", Need: identity.RoleViewer, MaxBody: csaf.MaxDocumentSize, Do: h.validateAdvisory},
 	}
 }
 
@@ -57,11 +57,10 @@ type advisoryProduct struct {
 	Name string
 }
 
-func (h *handler) advisories(w http.ResponseWriter, r *http.Request) {
+func (h *handler) advisories(w http.ResponseWriter, r *http.Request) error {
 	list, err := h.Advisories.List(r.Context(), advisory.Filter{Products: web.ReadableProducts(r)})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := advisoryList{Items: list}
 	prods, _, err := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 200)
@@ -74,13 +73,13 @@ func (h *handler) advisories(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, http.StatusOK, "advisories", view{Title: "Advisories", Nav: "advisories", Flash: r.URL.Query().Get("flash"), Data: d})
+	return nil
 }
 
-func (h *handler) newAdvisory(w http.ResponseWriter, r *http.Request) {
+func (h *handler) newAdvisory(w http.ResponseWriter, r *http.Request) error {
 	pid, err := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
 	if err != nil {
-		h.fail(w, r, fault.Invalid("product", "choose a product"))
-		return
+		return fault.Invalid("product", "choose a product")
 	}
 	title := r.PostFormValue("title")
 	if title == "" {
@@ -90,13 +89,13 @@ func (h *handler) newAdvisory(w http.ResponseWriter, r *http.Request) {
 	a, err := h.Advisories.Create(r.Context(), identity.FromContext(r.Context()).Name, advisory.Draft{ProductID: pid, TLP: r.PostFormValue("tlp"), RequireReview: true, Document: doc})
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		http.Redirect(w, r, "/advisories?flash="+url.QueryEscape("Not created: "+err.Error()), http.StatusSeeOther)
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/advisories/%d", a.ID), http.StatusSeeOther)
+	return nil
 }
 
 type advisoryPage struct {
@@ -107,21 +106,18 @@ type advisoryPage struct {
 	Mandatory  int
 }
 
-func (h *handler) advisoryEditor(w http.ResponseWriter, r *http.Request) {
+func (h *handler) advisoryEditor(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	a, err := h.Advisories.Get(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	res, err := h.Advisories.Check(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, a.Document, "", "  ") != nil {
@@ -136,13 +132,13 @@ func (h *handler) advisoryEditor(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, http.StatusOK, "advisory", view{Title: a.TrackingID, Nav: "advisories", Flash: r.URL.Query().Get("flash"), Data: d})
+	return nil
 }
 
-func (h *handler) saveAdvisory(w http.ResponseWriter, r *http.Request) {
+func (h *handler) saveAdvisory(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var doc csaf.Document
 	msg := "Saved."
@@ -150,19 +146,18 @@ func (h *handler) saveAdvisory(w http.ResponseWriter, r *http.Request) {
 		msg = "Not saved: the document is not valid JSON: " + err.Error()
 	} else if _, err := h.Advisories.Update(r.Context(), identity.FromContext(r.Context()).Name, id, doc, r.PostFormValue("tlp")); err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		msg = "Not saved: " + err.Error()
 	}
 	http.Redirect(w, r, fmt.Sprintf("/advisories/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) advisoryWorkflow(w http.ResponseWriter, r *http.Request) {
+func (h *handler) advisoryWorkflow(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	who := identity.FromContext(r.Context()).Name
 	var a advisory.Advisory
@@ -179,19 +174,19 @@ func (h *handler) advisoryWorkflow(w http.ResponseWriter, r *http.Request) {
 	msg := ""
 	switch {
 	case err != nil && web.Status(err) >= 500:
-		h.fail(w, r, err)
-		return
+		return err
 	case err != nil:
 		msg = "Not done: " + err.Error()
 	default:
 		msg = fmt.Sprintf("%s is now %s.", a.TrackingID, a.Status)
 	}
 	http.Redirect(w, r, fmt.Sprintf("/advisories/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
 }
 
 // validateAdvisory renders the validation results of the posted document
 // (the editor's live check).
-func (h *handler) validateAdvisory(w http.ResponseWriter, r *http.Request) {
+func (h *handler) validateAdvisory(w http.ResponseWriter, r *http.Request) error {
 	var res csaf.Result
 	var doc csaf.Document
 	errMsg := ""
@@ -207,4 +202,5 @@ func (h *handler) validateAdvisory(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, http.StatusOK, "advisory", view{Title: "Validation", Nav: "advisories", Error: errMsg, Data: d})
+	return nil
 }

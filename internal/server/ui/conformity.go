@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/rampart-security/rampart/internal/conformity"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -17,10 +18,10 @@ import (
 func (h *handler) conformityRoutes() []web.Route {
 	release := web.ReleasePath(h.Store, "id")
 	return []web.Route{
-		{Method: "GET", Pattern: "/conformity", Need: identity.RoleViewer, Handler: h.conformityOverview},
-		{Method: "GET", Pattern: "/releases/{id}/conformity", Product: release, Perm: identity.PermRead, Handler: h.releaseConformity},
-		{Method: "POST", Pattern: "/releases/{id}/conformity/answer", Product: release, Perm: identity.PermWrite, Handler: h.answerConformity},
-		{Method: "POST", Pattern: "/releases/{id}/conformity/review", Product: release, Perm: identity.PermWrite, Handler: h.reviewConformity},
+		{Method: "GET", Pattern: "/conformity", Need: identity.RoleViewer, Do: h.conformityOverview},
+		{Method: "GET", Pattern: "/releases/{id}/conformity", Product: release, Perm: identity.PermRead, Do: h.releaseConformity},
+		{Method: "POST", Pattern: "/releases/{id}/conformity/answer", Product: release, Perm: identity.PermWrite, Do: h.answerConformity},
+		{Method: "POST", Pattern: "/releases/{id}/conformity/review", Product: release, Perm: identity.PermWrite, Do: h.reviewConformity},
 	}
 }
 
@@ -39,28 +40,25 @@ type conformityPage struct {
 	Open     string             // the group shown open (besides those with items not met)
 }
 
-func (h *handler) releaseConformity(w http.ResponseWriter, r *http.Request) {
+func (h *handler) releaseConformity(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.conformityPage(w, r, id, r.URL.Query().Get("catalog"), http.StatusOK, "", nil)
+	return h.conformityPage(w, r, id, r.URL.Query().Get("catalog"), http.StatusOK, "", nil)
 }
 
 // conformityPage renders the assessment; after a refused answer it is
 // shown again with the error and the answer as typed (status 400).
-func (h *handler) conformityPage(w http.ResponseWriter, r *http.Request, id int64, catalog string, status int, errMsg string, draft *conformity.Answer) {
+func (h *handler) conformityPage(w http.ResponseWriter, r *http.Request, id int64, catalog string, status int, errMsg string, draft *conformity.Answer) error {
 	rel, err := h.Store.Release(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	rep, err := h.Conformity.Report(r.Context(), id, catalog)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := conformityPage{Release: rel, Report: rep, Gaps: rep.Gaps(), CanEdit: canWrite(r, rel.ProductID), Draft: draft, Open: q.Get("open"),
 		Statuses: []string{conformity.Met, conformity.NotMet, conformity.NotApplicable, conformity.NeedsEvidence}}
@@ -72,20 +70,17 @@ func (h *handler) conformityPage(w http.ResponseWriter, r *http.Request, id int6
 		}
 	}
 	if d.Catalogs, err = conformity.Catalogs(); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Releases, _, err = h.Store.Releases(r.Context(), rel.ProductID, "", 50); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if c, err := web.QueryInt(r, "compare"); err == nil && c > 0 {
 		for _, other := range d.Releases {
 			if other.ID == int64(c) && other.ID != rel.ID {
 				old, err := h.Conformity.Report(r.Context(), other.ID, rep.Catalog)
 				if err != nil {
-					h.fail(w, r, err)
-					return
+					return err
 				}
 				d.Compare, d.Previous, d.Changes = other.ID, other.Version, conformity.Compare(old, rep)
 			}
@@ -96,6 +91,7 @@ func (h *handler) conformityPage(w http.ResponseWriter, r *http.Request, id int6
 		flash = q.Get("flash")
 	}
 	h.render(w, r, status, "conformity", view{Title: "Conformity · " + rel.ProductName + " " + rel.Version, Nav: "conformity", Flash: flash, Error: errMsg, Data: d})
+	return nil
 }
 
 func (h *handler) conformityBack(w http.ResponseWriter, r *http.Request, id int64, catalog, msg, item string) {
@@ -108,43 +104,39 @@ func (h *handler) conformityBack(w http.ResponseWriter, r *http.Request, id int6
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?%s#item-%s", id, v.Encode(), url.PathEscape(item)), http.StatusSeeOther)
 }
 
-func (h *handler) answerConformity(w http.ResponseWriter, r *http.Request) {
+func (h *handler) answerConformity(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	f := r.PostFormValue
 	a := conformity.Answer{Catalog: f("catalog"), Item: f("item"), Status: f("status"), Justification: f("justification"), Owner: f("owner"), EvidenceURL: f("evidence_url")}
 	saved, err := h.Conformity.Answer(r.Context(), id, a, identity.FromContext(r.Context()).Name)
 	if err != nil {
 		if web.Status(err) == http.StatusBadRequest {
-			h.conformityPage(w, r, id, a.Catalog, http.StatusBadRequest, a.Item+": "+err.Error(), &a)
-			return
+			return h.conformityPage(w, r, id, a.Catalog, http.StatusBadRequest, a.Item+": "+err.Error(), &a)
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.conformityBack(w, r, id, saved.Catalog, fmt.Sprintf("%s answered (version %d)", saved.Item, saved.Version), saved.Item)
+	return nil
 }
 
-func (h *handler) reviewConformity(w http.ResponseWriter, r *http.Request) {
+func (h *handler) reviewConformity(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	catalog, item := r.PostFormValue("catalog"), r.PostFormValue("item")
 	a, err := h.Conformity.Review(r.Context(), id, catalog, item, identity.FromContext(r.Context()).Name)
 	if err != nil {
 		if s := web.Status(err); s == http.StatusForbidden || s == http.StatusBadRequest || s == http.StatusNotFound {
-			h.conformityPage(w, r, id, catalog, s, item+": "+err.Error(), nil)
-			return
+			return h.conformityPage(w, r, id, catalog, s, item+": "+err.Error(), nil)
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.conformityBack(w, r, id, a.Catalog, fmt.Sprintf("%s version %d reviewed", a.Item, a.Version), a.Item)
+	return nil
 }
 
 type conformityOverview struct {
@@ -153,24 +145,22 @@ type conformityOverview struct {
 	Items    []portfolio.ReleaseConformity
 }
 
-func (h *handler) conformityOverview(w http.ResponseWriter, r *http.Request) {
+func (h *handler) conformityOverview(w http.ResponseWriter, r *http.Request) error {
 	id := r.URL.Query().Get("catalog")
 	if id == "" {
 		id = conformity.ETSI
 	}
 	cat, err := conformity.LoadCatalog(id)
 	if err != nil {
-		h.fail(w, r, web.BadRequestf("catalog: %v", err))
-		return
+		return fault.Invalid("", "catalog: %v", err)
 	}
 	d := conformityOverview{Catalog: cat}
 	if d.Catalogs, err = conformity.Catalogs(); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Items, err = h.Conformity.Overview(r.Context(), id, web.ReadableProducts(r)); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.render(w, r, http.StatusOK, "conformity_overview", view{Title: "Conformity", Nav: "conformity", Data: d})
+	return nil
 }

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
-	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/spool"
 	"github.com/rampart-security/rampart/internal/store"
@@ -23,10 +23,10 @@ import (
 // triage and report upload.
 func (h *handler) findingRoutes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/findings", Need: identity.RoleViewer, Handler: h.findings},
-		{Method: "POST", Pattern: "/findings/triage", Need: identity.RoleViewer, Handler: h.triage},
-		{Method: "GET", Pattern: "/findings/{id}", Product: web.FindingPath(h.Store, "id"), Perm: identity.PermRead, Handler: h.finding},
-		{Method: "POST", Pattern: "/releases/{id}/scans", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadScan},
+		{Method: "GET", Pattern: "/findings", Need: identity.RoleViewer, Do: h.findings},
+		{Method: "POST", Pattern: "/findings/triage", Need: identity.RoleViewer, Do: h.triage},
+		{Method: "GET", Pattern: "/findings/{id}", Product: web.FindingPath(h.Store, "id"), Perm: identity.PermRead, Do: h.finding},
+		{Method: "POST", Pattern: "/releases/{id}/scans", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, MaxBody: h.MaxUpload + 1<<20, Do: h.uploadScan},
 	}
 }
 
@@ -114,11 +114,10 @@ func trendBars(points []store.TrendPoint) ([]trendBar, int) {
 	return out, maxV
 }
 
-func (h *handler) findings(w http.ResponseWriter, r *http.Request) {
-	fq, err := api.FindingQuery(r)
+func (h *handler) findings(w http.ResponseWriter, r *http.Request) error {
+	fq, err := web.FindingQuery(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	if !q.Has("status") {
@@ -132,28 +131,29 @@ func (h *handler) findings(w http.ResponseWriter, r *http.Request) {
 	d.Items, d.Next, err = h.Store.Findings(r.Context(), fq)
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		v.Error = err.Error()
 	}
 	if d.Stats, err = h.Store.FindingStats(r.Context(), fq.ProductID, web.ReadableProducts(r)); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Chart = severityBars(d.Stats)
 	points, err := h.Store.FindingTrend(r.Context(), time.Now().AddDate(0, 0, -60), fq.ProductID, web.ReadableProducts(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Trend, d.TrendMax = trendBars(points)
-	products, _, _ := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 500)
+	products, _, err := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 500)
+	if err != nil {
+		return err
+	}
 	for _, p := range products {
 		d.Products = append(d.Products, productOption{p.ID, p.Name})
 	}
 	v.Title, v.Nav, v.Flash, v.Data = "Findings", "findings", q.Get("flash"), d
 	h.render(w, r, http.StatusOK, "findings", v)
+	return nil
 }
 
 // Link returns the findings URL with one filter changed (cursor reset).
@@ -181,17 +181,15 @@ func (d findingsData) NextLink() template.URL {
 	return template.URL("/findings?" + q.Encode())
 }
 
-func (h *handler) triage(w http.ResponseWriter, r *http.Request) {
+func (h *handler) triage(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		h.fail(w, r, web.BadRequestf("form: %v", err))
-		return
+		return fault.Invalid("", "form: %v", err)
 	}
-	var in api.TriageInput
+	var in portfolio.TriageInput
 	for _, s := range r.PostForm["ids"] {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			h.fail(w, r, web.BadRequestf("finding id %q", s))
-			return
+			return fault.Invalid("", "finding id %q", s)
 		}
 		in.IDs = append(in.IDs, id)
 	}
@@ -207,16 +205,15 @@ func (h *handler) triage(w http.ResponseWriter, r *http.Request) {
 	back := localPath(r.PostFormValue("back"))
 	u, err := in.Update()
 	if err == nil {
-		err = api.CheckFindingsWritable(r, h.Store, in.IDs)
+		err = portfolio.CheckFindingsWritable(r.Context(), h.Store, in.IDs)
 	}
 	if err == nil {
-		err = api.ApplyTriage(r, h.Store, in, u)
+		err = portfolio.ApplyTriage(r.Context(), h.Store, in, u, time.Now())
 	}
 	msg := fmt.Sprintf("Updated %d finding(s).", len(in.IDs))
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		msg = "Not updated: " + err.Error()
 	}
@@ -225,6 +222,7 @@ func (h *handler) triage(w http.ResponseWriter, r *http.Request) {
 		sep = "&"
 	}
 	http.Redirect(w, r, back+sep+"flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	return nil
 }
 
 type findingData struct {
@@ -233,42 +231,51 @@ type findingData struct {
 	CanEdit  bool
 	Statuses []findings.Status
 	Back     string
+	// Match is the SBOM match the finding is linked to.
+	Match *store.ReleaseVuln
 }
 
-func (h *handler) finding(w http.ResponseWriter, r *http.Request) {
+func (h *handler) finding(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	f, err := h.Store.Finding(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	hist, err := h.Store.FindingHistory(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.render(w, r, http.StatusOK, "finding", view{Title: f.Finding.Title, Nav: "findings", Flash: r.URL.Query().Get("flash"),
-		Data: findingData{F: f, History: hist, CanEdit: canWrite(r, f.ProductID), Statuses: findings.Statuses, Back: fmt.Sprintf("/findings/%d", id)}})
+	d := findingData{F: f, History: hist, CanEdit: canWrite(r, f.ProductID), Statuses: findings.Statuses, Back: fmt.Sprintf("/findings/%d", id)}
+	if l := f.LinkedMatch; l != nil {
+		ms, err := h.Store.ReleaseVulns(r.Context(), f.ReleaseID)
+		if err != nil {
+			return err
+		}
+		for i := range ms {
+			if ms[i].ComponentRef == l.ComponentRef && ms[i].VulnID == l.VulnerabilityID {
+				d.Match = &ms[i]
+			}
+		}
+	}
+	h.render(w, r, http.StatusOK, "finding", view{Title: f.Finding.Title, Nav: "findings", Flash: r.URL.Query().Get("flash"), Data: d})
+	return nil
 }
 
-func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) {
+func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if _, err := h.Store.Release(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	var res store.ScanResult
+	var res findings.ScanResult
 	file, fname, err := web.Upload(r, "report", h.MaxUpload, "report")
 	if err != nil && !errors.Is(err, spool.ErrTooLarge) {
-		err = web.BadRequestf("choose a scanner report to upload")
+		err = fault.Invalid("", "choose a scanner report to upload")
 	} else {
 		defer file.Close()
 		res, err = portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: fname, Tool: r.PostFormValue("tool"),
@@ -288,15 +295,16 @@ func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) {
 		if terr := h.pages["release"].ExecuteTemplate(w, "scan-result", v); terr != nil {
 			h.Log.Error("render scan result", "err", terr)
 		}
-		return
+		return nil
 	}
 	msg := fmt.Sprintf("Imported %d findings from %s: new %d, unchanged %d, reopened %d, closed %d", res.Findings, res.Tool, res.New, res.Unchanged, res.Reopened, res.Closed)
 	if err != nil {
 		msg = "Import failed: " + err.Error()
 	}
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
 }
 
 type scanResultData struct {
-	Result store.ScanResult
+	Result findings.ScanResult
 }

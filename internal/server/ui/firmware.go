@@ -22,9 +22,9 @@ import (
 func (h *handler) firmwareRoutes() []web.Route {
 	release := web.ReleasePath(h.Store, "id")
 	return []web.Route{
-		{Method: "GET", Pattern: "/releases/{id}/firmware", Product: release, Perm: identity.PermRead, Handler: h.releaseFirmware},
-		{Method: "POST", Pattern: "/releases/{id}/firmware", Product: release, Perm: identity.PermWrite, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadFirmware},
-		{Method: "GET", Pattern: "/releases/{id}/firmware/job", Product: release, Perm: identity.PermRead, Handler: h.firmwareJob},
+		{Method: "GET", Pattern: "/releases/{id}/firmware", Product: release, Perm: identity.PermRead, Do: h.releaseFirmware},
+		{Method: "POST", Pattern: "/releases/{id}/firmware", Product: release, Perm: identity.PermWrite, MaxBody: h.MaxUpload + 1<<20, Do: h.uploadFirmware},
+		{Method: "GET", Pattern: "/releases/{id}/firmware/job", Product: release, Perm: identity.PermRead, Do: h.firmwareJob},
 	}
 }
 
@@ -65,28 +65,25 @@ func hardeningGaps(b firmware.Binary) int {
 	return n
 }
 
-func (h *handler) releaseFirmware(w http.ResponseWriter, r *http.Request) {
+func (h *handler) releaseFirmware(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.firmwarePage(w, r, id, http.StatusOK, "")
+	return h.firmwarePage(w, r, id, http.StatusOK, "")
 }
 
-func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64, status int, errMsg string) {
+func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64, status int, errMsg string) error {
 	rel, err := h.Store.Release(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := firmwarePage{Release: rel, CanEdit: canWrite(r, rel.ProductID)}
 	job, err := h.Store.LatestFirmwareJob(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		h.fail(w, r, err)
-		return
+		return err
 	case job.Status != store.FirmwareDone:
 		d.Job = &job
 	}
@@ -94,16 +91,14 @@ func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64,
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		h.fail(w, r, err)
-		return
+		return err
 	default:
 		d.Analysis = &a
 		// Each issue links to its finding (same fingerprint as the import).
 		byPrint := map[string]int64{}
 		fl, _, err := h.Store.Findings(r.Context(), store.FindingQuery{ReleaseID: id, Tool: "rampart-firmware", Limit: 1000})
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		for _, f := range fl {
 			byPrint[f.Finding.Fingerprint] = f.ID
@@ -125,69 +120,61 @@ func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64,
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
-			h.fail(w, r, err)
-			return
+			return err
 		default:
 			diff := firmware.Diff(prev.Result, a.Result)
 			d.Previous, d.Diff = &prev, &diff
 		}
 	}
 	h.render(w, r, status, "firmware", view{Title: "Firmware · " + rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: r.URL.Query().Get("flash"), Error: errMsg, Data: d})
+	return nil
 }
 
-func (h *handler) uploadFirmware(w http.ResponseWriter, r *http.Request) {
+func (h *handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if _, err := h.Store.Release(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	file, fname, err := web.Upload(r, "image", h.MaxUpload, "firmware.bin")
 	if errors.Is(err, spool.ErrTooLarge) {
-		h.firmwarePage(w, r, id, http.StatusRequestEntityTooLarge, err.Error())
-		return
+		return h.firmwarePage(w, r, id, http.StatusRequestEntityTooLarge, err.Error())
 	}
 	if err != nil {
-		h.firmwarePage(w, r, id, http.StatusBadRequest, "choose a firmware image to upload (TRX, uImage, squashfs, ext, cpio or tar)")
-		return
+		return h.firmwarePage(w, r, id, http.StatusBadRequest, "choose a firmware image to upload (TRX, uImage, squashfs, ext, cpio or tar)")
 	}
 	defer file.Close()
 	data, err := io.ReadAll(file) // bounded by MaxUpload
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	job, err := h.Firmware.Enqueue(r.Context(), portfolio.FirmwareRequest{ReleaseID: id, FileName: fname, Actor: identity.FromContext(r.Context()).Name, Image: data})
 	h.OnImport("firmware", err)
 	if err != nil {
-		h.firmwarePage(w, r, id, web.Status(err), err.Error())
-		return
+		return h.firmwarePage(w, r, id, web.Status(err), err.Error())
 	}
 	h.Log.Info("firmware queued", "release", id, "job", job.ID, "sha256", job.SHA256, "user", identity.FromContext(r.Context()).Name)
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d/firmware", id), http.StatusSeeOther)
+	return nil
 }
 
 // firmwareJob renders the progress of the release's latest upload (the
 // page polls it); once the analysis is done it sends the browser to the
 // page again, which then shows the result.
-func (h *handler) firmwareJob(w http.ResponseWriter, r *http.Request) {
+func (h *handler) firmwareJob(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rel, err := h.Store.Release(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	job, err := h.Store.LatestFirmwareJob(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if job.Status == store.FirmwareDone {
 		var sum portfolio.FirmwareResult
@@ -197,4 +184,5 @@ func (h *handler) firmwareJob(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, "firmware", view{Title: "Firmware · " + rel.ProductName + " " + rel.Version, Nav: "portfolio",
 		Data: firmwarePage{Release: rel, Job: &job}})
+	return nil
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/incident"
-	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
 
@@ -23,29 +22,29 @@ func (h *handler) incidents() *incident.Service {
 // incidentRoutes are the incident list and page, and the public
 // vulnerability-report form.
 func (h *handler) incidentRoutes() []web.Route {
-	inc := api.IncidentPath(h.incidents, "id")
+	inc := web.IncidentPath(h.incidents, "id")
 	read, write := identity.PermRead, identity.PermWrite
 	return []web.Route{
-		{Method: "GET", Pattern: "/incidents", Perm: read, Handler: h.incidentList},
-		{Method: "GET", Pattern: "/incidents/{id}", Product: inc, Perm: read, Handler: h.incidentPage},
-		{Method: "POST", Pattern: "/incidents/{id}/update", Product: inc, Perm: write, Handler: h.incidentUpdate},
-		{Method: "POST", Pattern: "/incidents/{id}/submission", Product: inc, Perm: write, Handler: h.incidentSubmission},
-		{Method: "POST", Pattern: "/incidents/{id}/tasks", Product: inc, Perm: write, Handler: h.incidentTask},
-		{Method: "POST", Pattern: "/incidents/{id}/tasks/{task}/done", Product: inc, Perm: write, Handler: h.incidentTaskDone},
+		{Method: "GET", Pattern: "/incidents", Perm: read, Do: h.incidentList},
+		{Method: "GET", Pattern: "/incidents/{id}", Product: inc, Perm: read, Do: h.incidentPage},
+		{Method: "POST", Pattern: "/incidents/{id}/update", Product: inc, Perm: write, Do: h.incidentUpdate},
+		{Method: "POST", Pattern: "/incidents/{id}/submission", Product: inc, Perm: write, Do: h.incidentSubmission},
+		{Method: "POST", Pattern: "/incidents/{id}/tasks", Product: inc, Perm: write, Do: h.incidentTask},
+		{Method: "POST", Pattern: "/incidents/{id}/tasks/{task}/done", Product: inc, Perm: write, Do: h.incidentTaskDone},
 		// Triage of the reports received through /report (the list is
 		// filtered to readable products; reports naming no known product
 		// are shown to global roles).
-		{Method: "GET", Pattern: "/intake", Perm: read, Handler: h.intakeList},
-		{Method: "POST", Pattern: "/intake/{id}/triage", Need: identity.RoleEditor, Handler: h.intakeTriage},
+		{Method: "GET", Pattern: "/intake", Perm: read, Do: h.intakeList},
+		{Method: "POST", Pattern: "/intake/{id}/triage", Need: identity.RoleEditor, Do: h.intakeTriage},
 		// Customer-notice subscribers hold customers' addresses: editors and owners.
-		{Method: "GET", Pattern: "/products/{id}/subscribers", Product: web.ProductPath(h.Store, "id"), Perm: write, Handler: h.subscribersPage},
-		{Method: "POST", Pattern: "/products/{id}/subscribers", Product: web.ProductPath(h.Store, "id"), Perm: write, Handler: h.subscriberAdd},
+		{Method: "GET", Pattern: "/products/{id}/subscribers", Product: web.ProductPath(h.Store, "id"), Perm: write, Do: h.subscribersPage},
+		{Method: "POST", Pattern: "/products/{id}/subscribers", Product: web.ProductPath(h.Store, "id"), Perm: write, Do: h.subscriberAdd},
 		// Public: researchers report vulnerabilities without an account
 		// (double-submit CSRF cookie, same-origin check, rate limit).
-		{Method: "GET", Pattern: "/report", Public: true, Handler: h.reportForm},
-		{Method: "POST", Pattern: "/report", Public: true, MaxBody: api.IntakeMaxBody + 64<<10, Handler: h.reportSubmit},
+		{Method: "GET", Pattern: "/report", Public: true, Do: h.reportForm},
+		{Method: "POST", Pattern: "/report", Public: true, MaxBody: web.IntakeMaxBody + 64<<10, Do: h.reportSubmit},
 		// Public: the reporter's private status link.
-		{Method: "GET", Pattern: "/report/status/{tracking}", Public: true, Handler: h.reportStatus},
+		{Method: "GET", Pattern: "/report/status/{tracking}", Public: true, Do: h.reportStatus},
 	}
 }
 
@@ -92,15 +91,14 @@ type incidentRow struct {
 	Clocks []clockView
 }
 
-func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
+func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := incident.Filter{Phase: incident.Phase(q.Get("phase")), Products: web.ReadableProducts(r)}
 	drill := q.Get("drill") == "true"
 	f.Drill = &drill
 	list, err := h.incidents().List(r.Context(), f)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	now := time.Now()
 	rows := make([]incidentRow, len(list))
@@ -109,6 +107,7 @@ func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, "incidents", view{Title: "Incidents", Nav: "incidents", Flash: q.Get("flash"),
 		Data: map[string]any{"Items": rows, "Phase": q.Get("phase"), "Drill": drill, "Phases": incident.Phases}})
+	return nil
 }
 
 type incidentPageData struct {
@@ -152,16 +151,14 @@ func newScorecardView(sc *incident.Scorecard) *scorecardView {
 	return v
 }
 
-func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
+func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	inc, err := h.incidents().Get(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := incidentPageData{Inc: inc, Clocks: clocks(inc.Reports, time.Now(), h.IncidentLocation), Products: map[int64]string{}, Zone: "UTC"}
 	if loc := h.IncidentLocation; loc != nil && loc != time.UTC {
@@ -186,18 +183,17 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
 	if inc.Drill {
 		sc, err := h.incidents().Scorecard(r.Context(), id)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		d.Scorecard = newScorecardView(sc)
 	}
 	if d.CanEdit {
 		if d.Notices, err = h.Store.Notifications(r.Context(), id); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	h.render(w, r, http.StatusOK, "incident", view{Title: fmt.Sprintf("Incident %d", inc.ID), Nav: "incidents", Flash: r.URL.Query().Get("flash"), Data: d})
+	return nil
 }
 
 // formTime parses a datetime-local value as UTC (the page says so).
@@ -215,23 +211,22 @@ func formTime(field, s string) (*time.Time, error) {
 	return nil, fault.Invalid(field, "%q is not a date and time (YYYY-MM-DDTHH:MM, UTC)", s)
 }
 
-func (h *handler) backToIncident(w http.ResponseWriter, r *http.Request, id int64, err error, ok string) {
+func (h *handler) backToIncident(w http.ResponseWriter, r *http.Request, id int64, err error, ok string) error {
 	if err != nil && web.Status(err) >= 500 {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	msg := ok
 	if err != nil {
 		msg = "Not saved: " + err.Error()
 	}
 	http.Redirect(w, r, fmt.Sprintf("/incidents/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) incidentUpdate(w http.ResponseWriter, r *http.Request) {
+func (h *handler) incidentUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var p incident.Patch
 	if v := r.PostFormValue("phase"); v != "" {
@@ -247,14 +242,13 @@ func (h *handler) incidentUpdate(w http.ResponseWriter, r *http.Request) {
 		p.CorrectiveMeasureAt = t
 		_, err = h.incidents().Update(r.Context(), id, p)
 	}
-	h.backToIncident(w, r, id, err, "Saved.")
+	return h.backToIncident(w, r, id, err, "Saved.")
 }
 
-func (h *handler) incidentSubmission(w http.ResponseWriter, r *http.Request) {
+func (h *handler) incidentSubmission(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	kind, err := incident.ParseReportKind(r.PostFormValue("kind"))
 	if err == nil {
@@ -265,7 +259,7 @@ func (h *handler) incidentSubmission(w http.ResponseWriter, r *http.Request) {
 	} else {
 		err = fault.Invalid("kind", "%v", err)
 	}
-	h.backToIncident(w, r, id, err, "Submission recorded.")
+	return h.backToIncident(w, r, id, err, "Submission recorded.")
 }
 
 type reportFormData struct {
@@ -276,11 +270,12 @@ type reportFormData struct {
 	PreCSRF                              string
 }
 
-func (h *handler) reportForm(w http.ResponseWriter, r *http.Request) {
+func (h *handler) reportForm(w http.ResponseWriter, r *http.Request) error {
 	h.render(w, r, http.StatusOK, "intake", view{Title: "Report a vulnerability", Data: reportFormData{PreCSRF: h.preCSRF(w, r)}})
+	return nil
 }
 
-func (h *handler) reportSubmit(w http.ResponseWriter, r *http.Request) {
+func (h *handler) reportSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		var mbe *http.MaxBytesError
 		status := http.StatusBadRequest
@@ -288,14 +283,14 @@ func (h *handler) reportSubmit(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusRequestEntityTooLarge
 		}
 		h.render(w, r, status, "intake", view{Title: "Report a vulnerability", Error: "The report could not be read: it is too large or malformed (attachments up to 1 MiB).", Data: reportFormData{PreCSRF: h.preCSRF(w, r)}})
-		return
+		return nil
 	}
 	d := reportFormData{Title: r.PostFormValue("title"), Description: r.PostFormValue("description"), Product: r.PostFormValue("product"),
 		Contact: r.PostFormValue("contact"), Exploited: r.PostFormValue("exploited") == "yes"}
 	if !checkPreCSRF(r) {
 		d.PreCSRF = h.preCSRF(w, r)
 		h.render(w, r, http.StatusForbidden, "intake", view{Title: "Report a vulnerability", Error: "The form expired. Please send it again.", Data: d})
-		return
+		return nil
 	}
 	x := incident.IntakeInput{Title: d.Title, Description: d.Description, Product: d.Product, Contact: d.Contact, Exploited: d.Exploited, Source: web.ClientIP(r)}
 	if f, hdr, err := r.FormFile("attachment"); err == nil {
@@ -304,18 +299,18 @@ func (h *handler) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		n, _ := readFull(f, buf)
 		x.Attachment, x.AttachmentName = buf[:n], hdr.Filename
 	}
-	rec, err := api.Intake(h.Deps.Deps).Submit(r.Context(), x)
+	rec, err := h.intake().Submit(r.Context(), x)
 	if err != nil {
 		status := web.Status(err)
 		if status >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		d.PreCSRF = h.preCSRF(w, r)
 		h.render(w, r, status, "intake", view{Title: "Report a vulnerability", Error: err.Error(), Data: d})
-		return
+		return nil
 	}
 	h.render(w, r, http.StatusCreated, "intake", view{Title: "Report received", Data: reportFormData{Receipt: rec, StatusLink: rec.StatusURL}})
+	return nil
 }
 
 func readFull(f interface{ Read([]byte) (int, error) }, buf []byte) (int, error) {
@@ -330,41 +325,38 @@ func readFull(f interface{ Read([]byte) (int, error) }, buf []byte) (int, error)
 	return n, nil
 }
 
-func (h *handler) reportStatus(w http.ResponseWriter, r *http.Request) {
-	rep, err := api.Intake(h.Deps.Deps).Status(r.Context(), r.PathValue("tracking"), r.URL.Query().Get("token"))
+func (h *handler) reportStatus(w http.ResponseWriter, r *http.Request) error {
+	rep, err := h.intake().Status(r.Context(), r.PathValue("tracking"), r.URL.Query().Get("token"))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	h.render(w, r, http.StatusOK, "intake_status", view{Title: "Report " + rep.TrackingID, Data: map[string]any{"R": rep, "Updated": strconv.Quote(rep.UpdatedAt.Format(time.RFC3339))}})
+	return nil
 }
 
-func (h *handler) incidentTask(w http.ResponseWriter, r *http.Request) {
+func (h *handler) incidentTask(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	due, err := formTime("due", r.PostFormValue("due"))
 	if err == nil {
 		_, err = h.incidents().AddTask(r.Context(), id, incident.Task{Title: r.PostFormValue("title"), Owner: strings.TrimSpace(r.PostFormValue("owner")), Due: due})
 	}
-	h.backToIncident(w, r, id, err, "Task added.")
+	return h.backToIncident(w, r, id, err, "Task added.")
 }
 
 // incidentTaskDone marks a task done, or open again (done=0).
-func (h *handler) incidentTaskDone(w http.ResponseWriter, r *http.Request) {
+func (h *handler) incidentTaskDone(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	taskID, err := web.PathID(r, "task")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	done := r.PostFormValue("done") != "0"
 	_, err = h.incidents().SetTaskDone(r.Context(), id, taskID, done)
@@ -372,7 +364,7 @@ func (h *handler) incidentTaskDone(w http.ResponseWriter, r *http.Request) {
 	if !done {
 		msg = "Task open again."
 	}
-	h.backToIncident(w, r, id, err, msg)
+	return h.backToIncident(w, r, id, err, msg)
 }
 
 type intakeRow struct {
@@ -380,11 +372,10 @@ type intakeRow struct {
 	Product string
 }
 
-func (h *handler) intakeList(w http.ResponseWriter, r *http.Request) {
-	list, err := api.Intake(h.Deps.Deps).List(r.Context(), web.ReadableProducts(r))
+func (h *handler) intakeList(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.intake().List(r.Context(), web.ReadableProducts(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	names := map[int64]string{}
 	rows := make([]intakeRow, len(list))
@@ -404,18 +395,17 @@ func (h *handler) intakeList(w http.ResponseWriter, r *http.Request) {
 	canTriage := p != nil && p.Role.Allows(identity.RoleEditor)
 	h.render(w, r, http.StatusOK, "intake_list", view{Title: "Received reports", Nav: "incidents", Flash: r.URL.Query().Get("flash"),
 		Data: map[string]any{"Items": rows, "CanTriage": canTriage}})
+	return nil
 }
 
-func (h *handler) intakeTriage(w http.ResponseWriter, r *http.Request) {
+func (h *handler) intakeTriage(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	rep, err := api.Intake(h.Deps.Deps).Triage(r.Context(), id, r.PostFormValue("kind"))
+	rep, err := h.intake().Triage(r.Context(), id, r.PostFormValue("kind"))
 	if err != nil && web.Status(err) >= 500 {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	msg := "Not saved: "
 	switch {
@@ -423,39 +413,32 @@ func (h *handler) intakeTriage(w http.ResponseWriter, r *http.Request) {
 		msg += err.Error()
 	case rep.IncidentID != 0:
 		http.Redirect(w, r, fmt.Sprintf("/incidents/%d?flash=%s", rep.IncidentID, url.QueryEscape("Opened from report "+rep.TrackingID+".")), http.StatusSeeOther)
-		return
+		return nil
 	default:
 		msg = "Report " + rep.TrackingID + " " + rep.Status + "."
 	}
 	http.Redirect(w, r, "/intake?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) subscribersPage(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) subscribersPage(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	p, err := h.Store.Product(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	subs, err := h.Store.Subscribers(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.render(w, r, http.StatusOK, "subscribers", view{Title: "Subscribers of " + p.Name, Nav: "portfolio", Flash: r.URL.Query().Get("flash"),
 		Data: map[string]any{"Product": p, "Items": subs}})
+	return nil
 }
 
-func (h *handler) subscriberAdd(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) subscriberAdd(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
+	var err error
 	addr := strings.TrimSpace(r.PostFormValue("address"))
 	email, hook := addr, ""
 	if strings.HasPrefix(addr, "http://") || strings.HasPrefix(addr, "https://") {
@@ -463,12 +446,17 @@ func (h *handler) subscriberAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err = incident.Subscribe(r.Context(), h.Store, id, email, hook)
 	if err != nil && web.Status(err) >= 500 {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	msg := "Subscriber added."
 	if err != nil {
 		msg = "Not saved: " + err.Error()
 	}
 	http.Redirect(w, r, fmt.Sprintf("/products/%d/subscribers?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
+}
+
+// intake is the vulnerability-report intake service.
+func (h *handler) intake() *incident.Intake {
+	return incident.NewIntake(incident.New(h.Store, nil, incident.Options{Notify: h.Store, Location: h.IncidentLocation}), h.Store, h.IntakeKey)
 }

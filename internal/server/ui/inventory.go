@@ -7,17 +7,18 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/sdl"
-	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/spool"
 	"github.com/rampart-security/rampart/internal/store"
@@ -44,48 +45,48 @@ func canWrite(r *http.Request, productID int64) bool {
 	return identity.FromContext(r.Context()).Can(productID, identity.PermWrite)
 }
 
-func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) {
+func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) error {
 	products, next, err := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), r.URL.Query().Get("cursor"), 100)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := portfolioData{Products: products, Next: next, CanEdit: canEdit(r)}
 	if d.Vulns, err = h.Store.VulnSummary(r.Context(), web.ReadableProducts(r)); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.VulnDB, err = h.Store.VulnDBStatus(r.Context()); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Events, err = h.Store.Events(r.Context(), 8, web.ReadableProducts(r)); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	for _, p := range products {
 		d.Releases += p.Releases
 		d.Components += p.Components
 	}
 	h.render(w, r, http.StatusOK, "portfolio", view{Title: "Portfolio", Nav: "portfolio", Flash: r.URL.Query().Get("flash"), Data: d})
+	return nil
 }
 
-func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) {
+func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 	crit, _ := strconv.Atoi(r.PostFormValue("criticality"))
 	p := inventory.Product{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), Owner: r.PostFormValue("owner"),
 		Criticality: crit, Exposure: inventory.Exposure(r.PostFormValue("exposure"))}
 	if err := h.Store.CreateProduct(r.Context(), &p); err != nil {
-		products, next, _ := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 100)
+		products, next, lerr := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 100)
+		if lerr != nil {
+			return lerr
+		}
 		h.render(w, r, web.Status(err), "portfolio", view{Title: "Portfolio", Nav: "portfolio", Error: "Could not create the product: " + err.Error(),
 			Data: portfolioData{Products: products, Next: next, CanEdit: true}})
-		return
+		return nil
 	}
 	if err := h.Store.SetMember(r.Context(), p.ID, identity.FromContext(r.Context()).UserID, identity.ProductOwner); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.audit(r, audit.Event{Action: audit.ActionProductCreate, Object: fmt.Sprintf("product %d %s", p.ID, p.Name), ProductID: p.ID})
 	http.Redirect(w, r, fmt.Sprintf("/products/%d", p.ID), http.StatusSeeOther)
+	return nil
 }
 
 type productData struct {
@@ -108,33 +109,75 @@ type productData struct {
 	// CanManage whether the caller may change it.
 	MaxAcceptance, EffectiveAcceptance int
 	CanManage                          bool
+	// Risk holds each release's vulnerability counts (absent: none).
+	Risk map[int64]*store.ReleaseRiskRow
 }
 
-func (h *handler) product(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
+// barSegment is one severity's part of a release's bar chart.
+type barSegment struct {
+	Severity string
+	Count    int
+	X, W     float64
+}
+
+// releaseBar is a release's SBOM matches as a stacked bar, scaled to the
+// product's release with the most matches.
+type releaseBar struct {
+	Row      *store.ReleaseRiskRow
+	Segments []barSegment
+	Label    string
+}
+
+// barWidth is the width of the release bar chart's SVG viewBox.
+const barWidth = 160
+
+// Bar returns the chart of release id's matches by severity.
+func (d productData) Bar(id int64) releaseBar {
+	row := d.Risk[id]
+	if row == nil {
+		return releaseBar{Row: &store.ReleaseRiskRow{}, Label: "no known vulnerabilities"}
 	}
+	most := 1
+	for _, r := range d.Risk {
+		most = max(most, r.SBOMMatches)
+	}
+	b := releaseBar{Row: row}
+	x := 0.0
+	var parts []string
+	for _, sev := range []string{"critical", "high", "medium", "low", "none", "unknown"} {
+		n := row.Matches[sev]
+		if n == 0 {
+			continue
+		}
+		w := float64(n) / float64(most) * barWidth
+		b.Segments = append(b.Segments, barSegment{Severity: sev, Count: n, X: x, W: w})
+		x += w
+		parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+	}
+	b.Label = "SBOM matches: none"
+	if len(parts) > 0 {
+		b.Label = "SBOM matches: " + strings.Join(parts, ", ")
+	}
+	return b
+}
+
+func (h *handler) product(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	p, err := h.Store.Product(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rels, next, err := h.Store.Releases(r.Context(), id, r.URL.Query().Get("cursor"), 100)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	fields, err := h.Store.ProductDedup(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	maxDays, err := h.Store.ProductMaxAcceptance(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := productData{Product: p, Releases: rels, Next: next, CanEdit: canWrite(r, id), Dedup: map[string]bool{}, DedupChoices: findings.DedupFields,
 		MaxAcceptance: maxDays, EffectiveAcceptance: findings.EffectiveMaxAcceptance(maxDays),
@@ -142,45 +185,40 @@ func (h *handler) product(w http.ResponseWriter, r *http.Request) {
 	for _, f := range fields {
 		d.Dedup[f] = true
 	}
+	if d.Risk, err = h.Store.ProductReleaseRisk(r.Context(), id, time.Now().UTC()); err != nil {
+		return err
+	}
 	if d.Policy, err = h.productPolicy(r.Context(), r, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.SAMM, err = h.productSAMM(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Activities, d.Functions, d.Checklists = sdl.Activities, sammFunctions, map[int64][]checklistRow{}
 	for _, rel := range rels {
 		if d.Checklists[rel.ID], err = h.releaseChecklist(r.Context(), rel.ID); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	h.render(w, r, http.StatusOK, "product", view{Title: p.Name, Nav: "portfolio", Error: r.URL.Query().Get("error"),
 		Flash: r.URL.Query().Get("flash"), Data: d})
+	return nil
 }
 
 // setDedup stores which fields define a duplicate for the product.
-func (h *handler) setDedup(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) setDedup(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	if err := r.ParseForm(); err != nil {
-		h.fail(w, r, web.BadRequestf("form: %v", err))
-		return
+		return fault.Invalid("", "form: %v", err)
 	}
 	fields := r.PostForm["fields"]
 	back := fmt.Sprintf("/products/%d", id)
 	if err := h.Store.SetProductDedup(r.Context(), id, fields); err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
-		return
+		return nil
 	}
 	h.audit(r, audit.Event{Action: "product.dedup", Object: back, ProductID: id, Detail: strings.Join(fields, ",")})
 	msg := "Duplicates are now found by the fingerprint rules."
@@ -188,60 +226,55 @@ func (h *handler) setDedup(w http.ResponseWriter, r *http.Request) {
 		msg = "Duplicates now share: " + strings.Join(fields, ", ") + "."
 	}
 	http.Redirect(w, r, back+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	return nil
 }
 
 // setMaxAcceptance stores the product's maximum risk-acceptance duration
 // (owners and administrators).
-func (h *handler) setMaxAcceptance(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) setMaxAcceptance(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
+	var err error
 	back := fmt.Sprintf("/products/%d", id)
 	raw := strings.TrimSpace(r.PostFormValue("max_days"))
 	days := 0
 	if raw != "" {
 		if days, err = strconv.Atoi(raw); err != nil {
 			http.Redirect(w, r, back+"?error="+url.QueryEscape(fmt.Sprintf("maximum acceptance: %q is not a number of days", raw)), http.StatusSeeOther)
-			return
+			return nil
 		}
 	}
-	if _, err := api.SetMaxAcceptance(r, h.Store, id, days); err != nil {
+	if _, err := portfolio.SetMaxAcceptance(r.Context(), h.Store, id, days); err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
-		return
+		return nil
 	}
 	msg := fmt.Sprintf("Risks on this product may now be accepted for at most %d days.", findings.EffectiveMaxAcceptance(days))
 	http.Redirect(w, r, back+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) createRelease(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) createRelease(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
+	var err error
 	rel := inventory.Release{ProductID: id, Version: r.PostFormValue("version"), Status: inventory.ReleaseStatus(r.PostFormValue("status"))}
-	if rel.ReleaseDate, err = api.ParseDate("release_date", r.PostFormValue("release_date")); err == nil {
-		rel.SupportEnd, err = api.ParseDate("support_end", r.PostFormValue("support_end"))
+	if rel.ReleaseDate, err = portfolio.ParseDate("release_date", r.PostFormValue("release_date")); err == nil {
+		rel.SupportEnd, err = portfolio.ParseDate("support_end", r.PostFormValue("support_end"))
 	}
 	if err == nil {
 		err = h.Store.CreateRelease(r.Context(), &rel)
 	}
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("Could not create the release: "+err.Error())), http.StatusSeeOther)
-		return
+		return nil
 	}
 	h.audit(r, audit.Event{Action: audit.ActionReleaseCreate, Object: fmt.Sprintf("release %d %s", rel.ID, rel.Version), ProductID: id})
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d", rel.ID), http.StatusSeeOther)
+	return nil
 }
 
 type releaseData struct {
@@ -255,9 +288,18 @@ type releaseData struct {
 	CanEdit    bool
 	Result     *portfolio.ImportResult
 	Vulns      []store.ReleaseVuln
-	Justify    []string
-	Gate       *portfolio.GateView
-	GateErr    string
+	// VulnPage is the page of Vulns shown, VQ its filter and sort, Query
+	// the page's whole query (links keep every filter); Counts the SBOM
+	// matches, scanner findings and linked findings.
+	VulnPage portfolio.ReleaseVulnPage
+	VQ       portfolio.ReleaseVulnQuery
+	Query    url.Values
+	Counts   store.RiskCounts
+	// VulnError is a refused filter of the vulnerability table.
+	VulnError string
+	Justify   []string
+	Gate      *portfolio.GateView
+	GateErr   string
 	// GateMsg is the error of a gate form (exception, checklist) sent back.
 	GateMsg string
 	// CanManage: the caller may approve exceptions; Me names the caller
@@ -315,7 +357,10 @@ func (d releaseData) Columns() []column {
 				c.Mark, order = " ▼", ""
 			}
 		}
-		v := url.Values{"sort": {c.Key}}
+		v := cloneValues(d.Query)
+		v.Del("cursor")
+		v.Set("sort", c.Key)
+		v.Del("order")
 		if order != "" {
 			v.Set("order", order)
 		}
@@ -327,22 +372,103 @@ func (d releaseData) Columns() []column {
 	return cols
 }
 
-func (h *handler) release(w http.ResponseWriter, r *http.Request) {
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		if k == "flash" || k == "gate_error" {
+			continue
+		}
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// vulnLink is the page with the vulnerability table's parameters changed
+// (an empty value removes one), every other parameter kept.
+func (d releaseData) vulnLink(kv ...string) template.URL {
+	v := cloneValues(d.Query)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			v.Del(kv[i])
+		} else {
+			v.Set(kv[i], kv[i+1])
+		}
+	}
+	enc := v.Encode()
+	if enc != "" {
+		enc = "?" + enc
+	}
+	return template.URL(fmt.Sprintf("/releases/%d%s#vulns", d.Release.ID, enc))
+}
+
+// VulnSortLink sorts the vulnerability table by key (again: reversed),
+// from the first page.
+func (d releaseData) VulnSortLink(key string) template.URL {
+	order := ""
+	if d.VQ.Sort == key && !d.VQ.Desc {
+		order = "desc"
+	}
+	return d.vulnLink("vsort", key, "vorder", order, "vpage", "")
+}
+
+// VulnSortMark is the arrow of the column the table is sorted by.
+func (d releaseData) VulnSortMark(key string) string {
+	if d.VQ.Sort != key {
+		return ""
+	}
+	if d.VQ.Desc {
+		return " ▲"
+	}
+	return " ▼"
+}
+
+// VulnPageLink is page n of the vulnerability table.
+func (d releaseData) VulnPageLink(n int) template.URL {
+	return d.vulnLink("vpage", strconv.Itoa(n))
+}
+
+// VulnHidden are the page's parameters the vulnerability filter form does
+// not set, kept as hidden fields.
+func (d releaseData) VulnHidden() [][2]string {
+	var out [][2]string
+	for k, vs := range cloneValues(d.Query) {
+		switch k {
+		case "vsev", "vkev", "vvex", "vfix", "vq", "vpage":
+			continue
+		}
+		for _, v := range vs {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+	return out
+}
+
+// VulnLinkClear is the page without the vulnerability table's filters.
+func (d releaseData) VulnLinkClear() template.URL {
+	return d.vulnLink("vsev", "", "vkev", "", "vvex", "", "vfix", "", "vq", "", "vpage", "")
+}
+
+// VulnFiltered reports whether any filter of the vulnerability table is set.
+func (d releaseData) VulnFiltered() bool {
+	q := d.VQ
+	return q.Severity != "" || q.KEV || q.VEX != "" || q.Fix != "" || q.Search != ""
+}
+
+func (h *handler) release(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.renderRelease(w, r, id, http.StatusOK, nil, "")
+	return h.renderRelease(w, r, id, http.StatusOK, nil, "")
 }
 
 // renderRelease renders the release page; form and editErr carry a
 // refused edit back to its form.
-func (h *handler) renderRelease(w http.ResponseWriter, r *http.Request, id int64, status int, form *releaseForm, editErr string) {
+func (h *handler) renderRelease(w http.ResponseWriter, r *http.Request, id int64, status int, form *releaseForm, editErr string) error {
 	rel, err := h.Store.Release(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	d := releaseData{Release: rel, Filter: q.Get("filter"), Sort: q.Get("sort"), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor"), CanEdit: canWrite(r, rel.ProductID),
@@ -355,12 +481,26 @@ func (h *handler) renderRelease(w http.ResponseWriter, r *http.Request, id int64
 	}
 	d.Components, d.Next, err = h.Store.Components(r.Context(), store.ComponentQuery{ReleaseID: id, Filter: d.Filter, Sort: d.Sort, Desc: d.Desc, After: d.Cursor, Limit: 50})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	if d.Vulns, err = h.Store.ReleaseVulns(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+	d.Query = q
+	d.VQ = portfolio.ReleaseVulnQuery{Severity: q.Get("vsev"), KEV: q.Get("vkev") == "1", VEX: q.Get("vvex"), Fix: q.Get("vfix"), Search: q.Get("vq"),
+		Sort: q.Get("vsort"), Desc: q.Get("vorder") == "desc"}
+	d.VQ.Page, _ = strconv.Atoi(q.Get("vpage"))
+	if d.VulnPage, err = portfolio.ReleaseVulns(r.Context(), h.Store, id, d.VQ); err != nil {
+		if web.Status(err) >= 500 {
+			return err
+		}
+		// A bad filter in a hand-edited link: show the table unfiltered.
+		d.VulnError = err.Error()
+		d.VQ = portfolio.ReleaseVulnQuery{}
+		if d.VulnPage, err = portfolio.ReleaseVulns(r.Context(), h.Store, id, d.VQ); err != nil {
+			return err
+		}
+	}
+	d.Vulns = d.VulnPage.Items
+	if d.Counts, err = h.Store.ReleaseRiskCounts(r.Context(), id); err != nil {
+		return err
 	}
 	d.Justify = justifications
 	d.Gate, d.GateErr = h.releaseGate(r.Context(), id)
@@ -370,18 +510,17 @@ func (h *handler) renderRelease(w http.ResponseWriter, r *http.Request, id int64
 	today := time.Now().UTC()
 	d.ExceptionUntil, d.ExceptionMax = today.AddDate(0, 0, 30).Format(time.DateOnly), today.AddDate(0, 0, portfolio.MaxExceptionDays).Format(time.DateOnly)
 	if d.Checklist, err = h.releaseChecklist(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.render(w, r, status, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
+	return nil
 }
 
 // editRelease applies the release edit form.
-func (h *handler) editRelease(w http.ResponseWriter, r *http.Request) {
+func (h *handler) editRelease(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	f := releaseForm{Version: r.PostFormValue("version"), ReleaseDate: r.PostFormValue("release_date"), SupportEnd: r.PostFormValue("support_end"), Status: r.PostFormValue("status")}
 	status := inventory.ReleaseStatus(f.Status)
@@ -389,86 +528,75 @@ func (h *handler) editRelease(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		st := web.Status(err)
 		if st == http.StatusNotFound || st == http.StatusInternalServerError {
-			h.fail(w, r, err)
-			return
+			return err
 		}
-		h.renderRelease(w, r, id, st, &f, err.Error())
-		return
+		return h.renderRelease(w, r, id, st, &f, err.Error())
 	}
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, urlQuery(fmt.Sprintf("Release %s saved: %s", rel.Version, rel.Status))), http.StatusSeeOther)
+	return nil
 }
 
 // deleteRelease deletes a release once the confirmation box is ticked.
-func (h *handler) deleteRelease(w http.ResponseWriter, r *http.Request) {
+func (h *handler) deleteRelease(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rel, err := h.Store.Release(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		h.renderRelease(w, r, id, http.StatusBadRequest, nil, "Tick the confirmation to delete this release with its components, findings and matches.")
-		return
+		return h.renderRelease(w, r, id, http.StatusBadRequest, nil, "Tick the confirmation to delete this release with its components, findings and matches.")
 	}
 	if err := portfolio.DeleteRelease(r.Context(), h.Store, id); err != nil {
 		if web.Status(err) == http.StatusConflict {
-			h.renderRelease(w, r, id, http.StatusConflict, nil, err.Error())
-			return
+			return h.renderRelease(w, r, id, http.StatusConflict, nil, err.Error())
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/products/%d?flash=%s", rel.ProductID, urlQuery(fmt.Sprintf("Release %s deleted", rel.Version))), http.StatusSeeOther)
+	return nil
 }
 
 // editProduct applies the product edit form.
-func (h *handler) editProduct(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) editProduct(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	crit, cerr := strconv.Atoi(r.PostFormValue("criticality"))
 	if cerr != nil {
 		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("criticality: choose 1 to 5")), http.StatusSeeOther)
-		return
+		return nil
 	}
 	name, desc, owner := r.PostFormValue("name"), r.PostFormValue("description"), r.PostFormValue("owner")
 	exp := inventory.Exposure(r.PostFormValue("exposure"))
 	p, err := portfolio.UpdateProduct(r.Context(), h.Store, id, portfolio.ProductPatch{Name: &name, Description: &desc, Owner: &owner, Criticality: &crit, Exposure: &exp})
 	if err != nil {
 		if st := web.Status(err); st == http.StatusNotFound || st == http.StatusInternalServerError {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("Not saved: "+err.Error())), http.StatusSeeOther)
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/products/%d?flash=%s", id, urlQuery("Product "+p.Name+" saved")), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
+func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if _, err := h.Store.Release(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	file, fname, err := web.Upload(r, "sbom", h.MaxUpload, "sbom")
 	if errors.Is(err, spool.ErrTooLarge) {
 		h.uploadResult(w, r, id, nil, err)
-		return
+		return nil
 	}
 	if err != nil {
-		h.uploadResult(w, r, id, nil, web.BadRequestf("choose an SBOM file to upload (CycloneDX or SPDX)"))
-		return
+		h.uploadResult(w, r, id, nil, fault.Invalid("", "choose an SBOM file to upload (CycloneDX or SPDX)"))
+		return nil
 	}
 	defer file.Close()
 	var res portfolio.ImportResult
@@ -484,6 +612,7 @@ func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) {
 		h.gateAfter(r.Context(), id, "sbom")
 	}
 	h.uploadResult(w, r, id, &res, err)
+	return nil
 }
 
 // uploadResult answers htmx uploads with a fragment and plain form posts
@@ -511,18 +640,16 @@ func (h *handler) uploadResult(w http.ResponseWriter, r *http.Request, id int64,
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, urlQuery(fmt.Sprintf("Imported %d components from %s %s", res.Components, res.Format, res.SpecVersion))), http.StatusSeeOther)
 }
 
-func (h *handler) downloadSBOM(w http.ResponseWriter, r *http.Request) {
+func (h *handler) downloadSBOM(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	format := r.URL.Query().Get("format")
 	var buf strings.Builder
 	ctype, err := portfolio.ExportSBOM(r.Context(), h.Store, id, format, &buf)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ext := ".cdx.json"
 	if format == "spdx-json" {
@@ -531,6 +658,7 @@ func (h *handler) downloadSBOM(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="release-%d%s"`, id, ext))
 	io.WriteString(w, buf.String())
+	return nil
 }
 
 type searchData struct {
@@ -540,7 +668,7 @@ type searchData struct {
 	Searched   bool
 }
 
-func (h *handler) search(w http.ResponseWriter, r *http.Request) {
+func (h *handler) search(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	d := searchData{Q: q.Get("q"), Version: q.Get("version")}
 	v := view{Title: "Search", Nav: "search"}
@@ -550,14 +678,14 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 		d.Hits, d.Next, err = h.Store.Search(r.Context(), store.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100, Products: web.ReadableProducts(r)})
 		if err != nil {
 			if web.Status(err) >= 500 {
-				h.fail(w, r, err)
-				return
+				return err
 			}
 			v.Error = err.Error()
 		}
 	}
 	v.Data = d
 	h.render(w, r, http.StatusOK, "search", v)
+	return nil
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }

@@ -17,22 +17,22 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/server/api"
+	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/server/web"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // passkeyRoutes are WebAuthn registration (signed in) and passkey sign-in
 // (public). The browser side is in static/app.js.
 func (h *handler) passkeyRoutes() []web.Route {
 	return []web.Route{
-		{Method: "POST", Pattern: "/account/passkeys/begin", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.passkeyRegisterBegin},
-		{Method: "POST", Pattern: "/account/passkeys/finish", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.passkeyRegisterFinish},
-		{Method: "POST", Pattern: "/account/passkeys/{id}/delete", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.passkeyDelete},
-		{Method: "POST", Pattern: "/login/passkey/begin", Public: true, Handler: h.passkeyLoginBegin},
-		{Method: "POST", Pattern: "/login/passkey/finish", Public: true, Handler: h.passkeyLoginFinish},
-		{Method: "POST", Pattern: "/login/passkey/second", Public: true, Handler: h.passkeySecondFinish},
+		{Method: "POST", Pattern: "/account/passkeys/begin", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Do: h.passkeyRegisterBegin},
+		{Method: "POST", Pattern: "/account/passkeys/finish", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Do: h.passkeyRegisterFinish},
+		{Method: "POST", Pattern: "/account/passkeys/{id}/delete", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Do: h.passkeyDelete},
+		{Method: "POST", Pattern: "/login/passkey/begin", Public: true, Do: h.passkeyLoginBegin},
+		{Method: "POST", Pattern: "/login/passkey/finish", Public: true, Do: h.passkeyLoginFinish},
+		{Method: "POST", Pattern: "/login/passkey/second", Public: true, Do: h.passkeySecondFinish},
 	}
 }
 
@@ -91,18 +91,18 @@ type ceremony struct {
 	Options any    `json:"options"`
 }
 
-func (h *handler) saveCeremony(w http.ResponseWriter, r *http.Request, userID int64, sess *webauthn.SessionData, options any) {
+func (h *handler) saveCeremony(w http.ResponseWriter, r *http.Request, userID int64, sess *webauthn.SessionData, options any) error {
 	data, err := json.Marshal(sess)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	id, err := h.Store.SaveChallenge(r.Context(), userID, string(data), ceremonyTTL)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	web.WriteJSON(w, http.StatusOK, ceremony{ID: id, Options: options})
+	return nil
 }
 
 func (h *handler) takeCeremony(r *http.Request, userID int64) (webauthn.SessionData, error) {
@@ -114,17 +114,17 @@ func (h *handler) takeCeremony(r *http.Request, userID int64) (webauthn.SessionD
 	return sess, json.Unmarshal([]byte(data), &sess)
 }
 
-func (h *handler) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) {
+func (h *handler) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) error {
 	p := identity.FromContext(r.Context())
 	rp, err := h.relyingParty(r)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	pu, err := h.loadPasskeyUser(r, p.UserID)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	var exclude []protocol.CredentialDescriptor
 	for _, c := range pu.creds {
@@ -136,116 +136,118 @@ func (h *handler) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) {
 			ResidentKey: protocol.ResidentKeyRequirementRequired}),
 		webauthn.WithExclusions(exclude))
 	if err != nil {
-		web.WriteError(w, r, h.Log, web.BadRequestf("passkey registration: %v", err))
-		return
+		web.WriteError(w, r, h.Log, fault.Invalid("", "passkey registration: %v", err))
+		return nil
 	}
-	h.saveCeremony(w, r, p.UserID, sess, opts)
+	return h.saveCeremony(w, r, p.UserID, sess, opts)
 }
 
-func (h *handler) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) {
+func (h *handler) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) error {
 	p := identity.FromContext(r.Context())
 	sess, err := h.takeCeremony(r, p.UserID)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	rp, err := h.relyingParty(r)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	pu, err := h.loadPasskeyUser(r, p.UserID)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	cred, err := rp.FinishRegistration(pu, sess, r)
 	if err != nil {
-		web.WriteError(w, r, h.Log, web.BadRequestf("passkey registration failed: %v", err))
-		return
+		web.WriteError(w, r, h.Log, fault.Invalid("", "passkey registration failed: %v", err))
+		return nil
 	}
 	data, _ := json.Marshal(cred)
-	pk := store.Passkey{UserID: p.UserID, Credential: base64.RawURLEncoding.EncodeToString(cred.ID), Name: r.URL.Query().Get("name"), Data: string(data)}
+	pk := identity.Passkey{UserID: p.UserID, Credential: base64.RawURLEncoding.EncodeToString(cred.ID), Name: r.URL.Query().Get("name"), Data: string(data)}
 	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
 		err := h.Store.AddPasskey(ctx, &pk)
 		return audit.Event{Action: audit.ActionPasskeyAdd, Object: "user " + p.Name, Detail: fmt.Sprintf("passkey %d %s", pk.ID, pk.Name)}, err
 	}); err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	if err := h.Store.MarkSessionMFA(r.Context(), p.SessionHash); err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": "/account?flash=" + url.QueryEscape("Passkey added.")})
+	return nil
 }
 
-func (h *handler) passkeyDelete(w http.ResponseWriter, r *http.Request) {
+func (h *handler) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 	p := identity.FromContext(r.Context())
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
 		err := h.Store.DeletePasskey(ctx, p.UserID, id)
 		return audit.Event{Action: audit.ActionPasskeyRemove, Object: "user " + p.Name, Detail: fmt.Sprintf("passkey %d", id)}, err
 	}); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Passkey removed."), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) passkeyLoginBegin(w http.ResponseWriter, r *http.Request) {
+func (h *handler) passkeyLoginBegin(w http.ResponseWriter, r *http.Request) error {
 	if !checkPreCSRF(r) {
 		web.WriteProblem(w, r, http.StatusForbidden, "your sign-in form expired; reload the page")
-		return
+		return nil
 	}
 	rp, err := h.relyingParty(r)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	opts, sess, err := rp.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
 	if err != nil {
-		web.WriteError(w, r, h.Log, web.BadRequestf("passkey sign-in: %v", err))
-		return
+		web.WriteError(w, r, h.Log, fault.Invalid("", "passkey sign-in: %v", err))
+		return nil
 	}
-	h.saveCeremony(w, r, 0, sess, opts)
+	return h.saveCeremony(w, r, 0, sess, opts)
 }
 
 // passkeyLoginFinish verifies a discoverable-credential assertion with user
 // verification (possession + PIN/biometric: multi-factor on its own),
 // updates the sign counter, and starts a session. Failures count against
 // the source address like failed passwords.
-func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
+func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if !checkPreCSRF(r) {
 		web.WriteProblem(w, r, http.StatusForbidden, "your sign-in form expired; reload the page")
-		return
+		return nil
 	}
 	ipKey := "ip:" + web.ClientIP(r)
 	if _, until, err := h.Store.Failures(ctx, ipKey); err == nil && time.Until(until) > 0 {
-		e := api.TooManyAttempts{Wait: time.Until(until)}
+		e := accounts.TooManyAttempts{Wait: time.Until(until)}
 		w.Header().Set("Retry-After", e.RetryAfter())
 		web.WriteError(w, r, h.Log, e)
-		return
+		return nil
 	}
 	fail := func(reason string) {
-		_, _ = h.Store.RecordFailure(ctx, ipKey, h.SignIn.AddressDelay)
+		if _, err := h.Store.RecordFailure(ctx, ipKey, h.SignIn.AddressDelay); err != nil {
+			h.Log.ErrorContext(ctx, "record failed passkey sign-in", "err", err)
+		}
 		h.audit(r, audit.Event{Action: audit.ActionSignInFailed, Actor: "(passkey)", Object: "passkey", Outcome: audit.Failed, Detail: reason})
-		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
+		web.WriteError(w, r, h.Log, accounts.ErrBadCredentials)
 	}
 	sess, err := h.takeCeremony(r, 0)
 	if err != nil {
 		fail("unknown or expired ceremony")
-		return
+		return nil
 	}
 	rp, err := h.relyingParty(r)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	var who passkeyUser
 	handler := func(rawID, userHandle []byte) (webauthn.User, error) {
@@ -266,25 +268,30 @@ func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	_, cred, err := rp.FinishPasskeyLogin(handler, sess, r)
 	if err != nil {
 		fail(err.Error())
-		return
+		return nil
 	}
 	data, _ := json.Marshal(cred)
-	_ = h.Store.TouchPasskey(ctx, who.u.ID, base64.RawURLEncoding.EncodeToString(cred.ID), string(data))
+	if err := h.Store.TouchPasskey(ctx, who.u.ID, base64.RawURLEncoding.EncodeToString(cred.ID), string(data)); err != nil {
+		h.Log.WarnContext(ctx, "update passkey sign count", "user", who.u.ID, "err", err)
+	}
 	cookie, _, err := h.Store.CreateSessionAuth(ctx, who.u.ID, web.ClientIP(r), r.UserAgent(), true)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
-	_ = h.Store.ClearFailures(ctx, identity.AccountKey(who.u.Name))
+	if err := h.Store.ClearFailures(ctx, identity.AccountKey(who.u.Name)); err != nil {
+		h.Log.WarnContext(ctx, "clear failed sign-ins", "user", who.u.ID, "err", err)
+	}
 	h.audit(r, audit.Event{Action: audit.ActionSignIn, Actor: who.u.Name, Object: "user " + who.u.Name, Detail: "passkey"})
-	api.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
+	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
 	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": "/"})
+	return nil
 }
 
 // secondStepCookie binds the passkey second step to the browser that gave
@@ -299,86 +306,88 @@ type secondStep struct {
 
 // passkeySecondStep renders "confirm with your passkey" after a correct
 // password for an account whose second factor is a passkey.
-func (h *handler) passkeySecondStep(w http.ResponseWriter, r *http.Request, userID int64, next string) {
+func (h *handler) passkeySecondStep(w http.ResponseWriter, r *http.Request, userID int64, next string) error {
 	rp, err := h.relyingParty(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	pu, err := h.loadPasskeyUser(r, userID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	opts, sess, err := rp.BeginLogin(pu, webauthn.WithUserVerification(protocol.VerificationPreferred))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	data, _ := json.Marshal(secondStep{UserID: userID, Next: next, Session: sess})
 	id, err := h.Store.SaveChallenge(r.Context(), 0, string(data), ceremonyTTL)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: secondStepCookie, Value: id, Path: "/login", HttpOnly: true, Secure: h.SecureCookies,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(ceremonyTTL.Seconds())})
 	optJSON, _ := json.Marshal(opts)
 	h.render(w, r, http.StatusOK, "login_passkey", view{Title: "Confirm with your passkey", CSRF: h.preCSRF(w, r),
 		Data: map[string]string{"Options": string(optJSON), "Name": pu.u.Name}})
+	return nil
 }
 
 // passkeySecondFinish verifies the passkey assertion of the second step
 // and starts a two-factor session.
-func (h *handler) passkeySecondFinish(w http.ResponseWriter, r *http.Request) {
+func (h *handler) passkeySecondFinish(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if !checkPreCSRF(r) {
 		web.WriteProblem(w, r, http.StatusForbidden, "your sign-in form expired; reload the page")
-		return
+		return nil
 	}
 	c, err := r.Cookie(secondStepCookie)
 	if err != nil {
-		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
-		return
+		web.WriteError(w, r, h.Log, accounts.ErrBadCredentials)
+		return nil
 	}
 	http.SetCookie(w, &http.Cookie{Name: secondStepCookie, Value: "", Path: "/login", HttpOnly: true, Secure: h.SecureCookies, MaxAge: -1})
 	data, err := h.Store.TakeChallenge(ctx, c.Value, 0)
 	if err != nil {
-		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
-		return
+		web.WriteError(w, r, h.Log, accounts.ErrBadCredentials)
+		return nil
 	}
 	var st secondStep
 	if err := json.Unmarshal([]byte(data), &st); err != nil || st.Session == nil {
 		web.WriteError(w, r, h.Log, fmt.Errorf("passkey second step state: %v", err))
-		return
+		return nil
 	}
 	rp, err := h.relyingParty(r)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	pu, err := h.loadPasskeyUser(r, st.UserID)
 	if err != nil || pu.u.Disabled {
-		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
-		return
+		web.WriteError(w, r, h.Log, accounts.ErrBadCredentials)
+		return nil
 	}
 	cred, err := rp.FinishLogin(pu, *st.Session, r)
 	if err != nil {
 		// Counts toward the account's lock ceiling only: no back-off that
 		// another source could impose on the owner.
-		_, _ = h.Store.RecordFailure(ctx, identity.AccountKey(pu.u.Name), func(int) time.Duration { return 0 })
+		if _, err := h.Store.RecordFailure(ctx, identity.AccountKey(pu.u.Name), func(int) time.Duration { return 0 }); err != nil {
+			h.Log.ErrorContext(ctx, "record failed passkey second factor", "err", err)
+		}
 		h.audit(r, audit.Event{Action: audit.ActionSignInFailed, Actor: pu.u.Name, Object: "user " + pu.u.Name, Outcome: audit.Failed, Detail: "passkey second factor: " + err.Error()})
-		web.WriteError(w, r, h.Log, api.ErrBadCredentials)
-		return
+		web.WriteError(w, r, h.Log, accounts.ErrBadCredentials)
+		return nil
 	}
 	cdata, _ := json.Marshal(cred)
-	_ = h.Store.TouchPasskey(ctx, pu.u.ID, base64.RawURLEncoding.EncodeToString(cred.ID), string(cdata))
+	if err := h.Store.TouchPasskey(ctx, pu.u.ID, base64.RawURLEncoding.EncodeToString(cred.ID), string(cdata)); err != nil {
+		h.Log.WarnContext(ctx, "update passkey sign count", "user", pu.u.ID, "err", err)
+	}
 	cookie, _, err := h.Store.CreateSessionAuth(ctx, pu.u.ID, web.ClientIP(r), r.UserAgent(), true)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
-		return
+		return nil
 	}
 	h.audit(r, audit.Event{Action: audit.ActionSignIn, Actor: pu.u.Name, Object: "user " + pu.u.Name, Detail: "password and passkey"})
-	api.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
+	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
 	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": localPath(st.Next)})
+	return nil
 }

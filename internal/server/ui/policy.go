@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -23,11 +24,11 @@ import (
 func (h *handler) policyRoutes() []web.Route {
 	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
 	return []web.Route{
-		{Method: "POST", Pattern: "/products/{id}/approved", Product: product, Perm: identity.PermManage, MaxBody: 1 << 20, Handler: h.saveApproved},
-		{Method: "POST", Pattern: "/products/{id}/exceptions", Product: product, Perm: identity.PermWrite, Handler: h.requestException},
-		{Method: "POST", Pattern: "/products/{id}/exceptions/{exception}/decide", Product: product, Perm: identity.PermManage, Handler: h.decideException},
-		{Method: "POST", Pattern: "/products/{id}/samm", Product: product, Perm: identity.PermWrite, Handler: h.addSAMM},
-		{Method: "POST", Pattern: "/releases/{id}/checklist", Product: release, Perm: identity.PermWrite, Handler: h.setChecklist},
+		{Method: "POST", Pattern: "/products/{id}/approved", Product: product, Perm: identity.PermManage, MaxBody: 1 << 20, Do: h.saveApproved},
+		{Method: "POST", Pattern: "/products/{id}/exceptions", Product: product, Perm: identity.PermWrite, Do: h.requestException},
+		{Method: "POST", Pattern: "/products/{id}/exceptions/{exception}/decide", Product: product, Perm: identity.PermManage, Do: h.decideException},
+		{Method: "POST", Pattern: "/products/{id}/samm", Product: product, Perm: identity.PermWrite, Do: h.addSAMM},
+		{Method: "POST", Pattern: "/releases/{id}/checklist", Product: release, Perm: identity.PermWrite, Do: h.setChecklist},
 	}
 }
 
@@ -100,21 +101,16 @@ func (h *handler) back(w http.ResponseWriter, r *http.Request, productID int64, 
 	http.Redirect(w, r, target+q+anchor, http.StatusSeeOther)
 }
 
-func (h *handler) saveApproved(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) saveApproved(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	src := strings.ReplaceAll(r.PostFormValue("source"), "\r\n", "\n")
 	v, created, err := h.gate().SaveApproved(r.Context(), id, src, r.PostFormValue("note"), identity.FromContext(r.Context()).Name)
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		h.back(w, r, id, "#policy", "", err)
-		return
+		return nil
 	}
 	msg := fmt.Sprintf("The approved list is unchanged (version %d).", v.Version)
 	if created {
@@ -123,60 +119,51 @@ func (h *handler) saveApproved(w http.ResponseWriter, r *http.Request) {
 		msg = fmt.Sprintf("Approved list version %d saved; the product's releases were re-evaluated.", v.Version)
 	}
 	h.back(w, r, id, "#policy", msg, nil)
+	return nil
 }
 
-func (h *handler) requestException(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) requestException(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	req := portfolio.ExceptionRequest{ProductID: id, Rule: strings.TrimSpace(r.PostFormValue("rule")), Reason: strings.TrimSpace(r.PostFormValue("reason")),
 		Expires: r.PostFormValue("expires"), Match: policy.Match{ID: strings.TrimSpace(r.PostFormValue("match_id")),
 			Component: strings.TrimSpace(r.PostFormValue("match_component")), Path: strings.TrimSpace(r.PostFormValue("match_path"))}}
 	e, err := h.gate().RequestException(r.Context(), req, identity.FromContext(r.Context()).Name)
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		h.back(w, r, id, "#gate", "", fmt.Errorf("exception not requested: %w", err))
-		return
+		return nil
 	}
 	h.audit(r, audit.Event{Action: "policy.exception.request", Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id,
 		Detail: fmt.Sprintf("rule %s until %s: %s", e.Rule, e.Expires, e.Reason)})
 	h.back(w, r, id, "#gate", fmt.Sprintf("Exception %d for %s requested: a product owner other than you must approve it.", e.ID, e.Rule), nil)
+	return nil
 }
 
-func (h *handler) decideException(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) decideException(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	eid, err := web.PathID(r, "exception")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	decision := r.PostFormValue("decision")
 	if decision != "approve" && decision != "reject" {
-		h.fail(w, r, web.BadRequestf("decision: want approve or reject"))
-		return
+		return fault.Invalid("", "decision: want approve or reject")
 	}
 	e, err := h.gate().DecideException(r.Context(), id, eid, decision == "approve", identity.FromContext(r.Context()).Name)
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		h.back(w, r, id, "#gate", "", err)
-		return
+		return nil
 	}
 	h.audit(r, audit.Event{Action: "policy.exception." + decision, Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id,
 		Detail: fmt.Sprintf("rule %s requested by %s", e.Rule, e.RequestedBy)})
 	h.gateAfterProduct(r.Context(), id, "exception")
 	h.back(w, r, id, "#gate", fmt.Sprintf("Exception %d %s.", e.ID, e.Status), nil)
+	return nil
 }
 
 // sammData is the product page's SAMM card: the model, the assessments
@@ -218,15 +205,10 @@ func (h *handler) productSAMM(ctx context.Context, productID int64) (*sammData, 
 	return d, nil
 }
 
-func (h *handler) addSAMM(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) addSAMM(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	if err := r.ParseForm(); err != nil {
-		h.fail(w, r, web.BadRequestf("form: %v", err))
-		return
+		return fault.Invalid("", "form: %v", err)
 	}
 	answers := map[string]float64{}
 	for _, p := range sdl.Practices {
@@ -238,7 +220,7 @@ func (h *handler) addSAMM(w http.ResponseWriter, r *http.Request) {
 			v, err := strconv.ParseFloat(raw, 64)
 			if err != nil {
 				h.back(w, r, id, "#samm", "", fmt.Errorf("SAMM %s: %q is not a number", s.ID, raw))
-				return
+				return nil
 			}
 			answers[s.ID] = v
 		}
@@ -247,14 +229,14 @@ func (h *handler) addSAMM(w http.ResponseWriter, r *http.Request) {
 	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, answers, r.PostForm.Get("note"), actor, time.Now())
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		h.back(w, r, id, "#samm", "", err)
-		return
+		return nil
 	}
 	h.audit(r, audit.Event{Action: "sdl.samm.assess", Object: fmt.Sprintf("samm:%d", a.ID), ProductID: id, Detail: fmt.Sprintf("overall %.2f", a.Scores.Overall)})
 	h.back(w, r, id, "#samm", fmt.Sprintf("SAMM assessment saved: overall maturity %.2f.", a.Scores.Overall), nil)
+	return nil
 }
 
 // checklistRow is one SDL activity of a release for the release page.
@@ -275,20 +257,17 @@ func (h *handler) releaseChecklist(ctx context.Context, releaseID int64) ([]chec
 	return out, nil
 }
 
-func (h *handler) setChecklist(w http.ResponseWriter, r *http.Request) {
+func (h *handler) setChecklist(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rel, err := h.Store.Release(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := r.ParseForm(); err != nil {
-		h.fail(w, r, web.BadRequestf("form: %v", err))
-		return
+		return fault.Invalid("", "form: %v", err)
 	}
 	items := map[string]sdl.ChecklistItem{}
 	var done []string
@@ -303,13 +282,13 @@ func (h *handler) setChecklist(w http.ResponseWriter, r *http.Request) {
 	actor := identity.FromContext(r.Context()).Name
 	if err := portfolio.SetChecklist(r.Context(), h.Store, id, items, actor, time.Now()); err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		http.Redirect(w, r, back+"?gate_error="+url.QueryEscape(err.Error())+"#checklist", http.StatusSeeOther)
-		return
+		return nil
 	}
 	h.audit(r, audit.Event{Action: "sdl.checklist.set", Object: fmt.Sprintf("release:%d", id), ProductID: rel.ProductID, Detail: fmt.Sprint(done)})
 	h.gateAfter(r.Context(), id, "checklist")
 	http.Redirect(w, r, back+"?flash="+url.QueryEscape("SDL checklist saved; the gate was re-evaluated.")+"#checklist", http.StatusSeeOther)
+	return nil
 }

@@ -14,7 +14,7 @@ import (
 // reportRoutes are printable reports.
 func (h *handler) reportRoutes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/releases/{id}/report", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Handler: h.releaseReport},
+		{Method: "GET", Pattern: "/releases/{id}/report", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermRead, Do: h.releaseReport},
 	}
 }
 
@@ -33,27 +33,23 @@ type releaseReport struct {
 
 // releaseReport renders a self-contained, printable HTML security report
 // of one release: vulnerabilities and active findings, worst first.
-func (h *handler) releaseReport(w http.ResponseWriter, r *http.Request) {
+func (h *handler) releaseReport(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rel, err := h.Store.Release(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := h.Store.Product(r.Context(), rel.ProductID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := releaseReport{Product: p, Release: rel, Generated: time.Now().UTC(), BySeverity: map[findings.Severity]int{},
 		Severities: []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info}}
 	if d.Vulns, err = h.Store.ReleaseVulns(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	for _, v := range d.Vulns {
 		if !v.Suppressed {
@@ -67,8 +63,7 @@ func (h *handler) releaseReport(w http.ResponseWriter, r *http.Request) {
 	for {
 		page, next, err := h.Store.Findings(r.Context(), q)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		d.Findings = append(d.Findings, page...)
 		if next == "" || len(d.Findings) >= 5000 {
@@ -83,4 +78,5 @@ func (h *handler) releaseReport(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, http.StatusOK, "report", view{Title: "Security report " + p.Name + " " + rel.Version, Nav: "portfolio", Data: d})
+	return nil
 }

@@ -21,7 +21,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
 
@@ -31,13 +30,8 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Deps are what the UI handlers need (the API's, shared).
-type Deps struct {
-	api.Deps
-}
-
 type handler struct {
-	Deps
+	web.Deps
 	pages map[string]*template.Template
 }
 
@@ -96,6 +90,7 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"join": strings.Join,
+	"list": func(s ...string) []string { return s },
 	"short": func(s string, n int) string {
 		if len(s) <= n {
 			return s
@@ -163,7 +158,13 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(*p*100, 'f', 2, 64) + "%"
 	},
-	"add":    func(a, b int) int { return a + b },
+	"add": func(a, b int) int { return a + b },
+	"scorep": func(f *float64) string {
+		if f == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*f, 'f', 1, 64)
+	},
 	"mul100": func(f float64) float64 { return f * 100 },
 	"label":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"dict": func(kv ...any) map[string]any {
@@ -204,6 +205,8 @@ type view struct {
 	Flash string
 	Error string
 	Data  any
+	// Guest names an attack-session guest (joined with a link; no User).
+	Guest string
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
@@ -297,15 +300,31 @@ func checkPreCSRF(r *http.Request) bool {
 	return err == nil && c.Value != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(got)) == 1
 }
 
+// UI is the HTML skin over the services: its routes and its error page.
+type UI struct{ h *handler }
+
+// New parses the templates and builds the UI.
+func New(d web.Deps) *UI { return &UI{h: &handler{Deps: d, pages: parsePages()}} }
+
+// Fail renders err as the error page, with the status of its kind (the
+// route guard calls it for the error a UI route's Do returns).
+func (u *UI) Fail(w http.ResponseWriter, r *http.Request, err error) { u.h.fail(w, r, err) }
+
 // Routes returns every UI route with the role it needs.
-func Routes(d Deps) []web.Route {
-	h := &handler{Deps: d, pages: parsePages()}
+func (u *UI) Routes() []web.Route {
+	h := u.h
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.FileServerFS(static)
 	routes := []web.Route{
 		{Method: "GET", Pattern: "/static/{file...}", Public: true, Handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 			http.StripPrefix("/static/", files).ServeHTTP(w, r)
+		}},
+		// Browsers and feed readers ask for /favicon.ico whatever the page
+		// links; the embedded SVG icon answers it.
+		{Method: "GET", Pattern: "/favicon.ico", Public: true, Handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "public, max-age=86400")
+			http.Redirect(w, r, "/static/favicon.svg?v="+assetVersions["favicon.svg"], http.StatusMovedPermanently)
 		}},
 	}
 	routes = append(routes, h.authRoutes()...)
@@ -317,6 +336,7 @@ func Routes(d Deps) []web.Route {
 	routes = append(routes, h.advisoryRoutes()...)
 	routes = append(routes, h.findingRoutes()...)
 	routes = append(routes, h.threatModelRoutes()...)
+	routes = append(routes, h.attackSessionRoutes()...)
 	routes = append(routes, h.vulnRoutes()...)
 	routes = append(routes, h.reportRoutes()...)
 	routes = append(routes, h.updateRoutes()...)
@@ -330,25 +350,25 @@ func Routes(d Deps) []web.Route {
 // authRoutes are sign-in, first-start setup and the account page.
 func (h *handler) authRoutes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/login", Public: true, Handler: h.loginForm},
-		{Method: "POST", Pattern: "/login", Public: true, Handler: h.login},
-		{Method: "GET", Pattern: "/setup", Public: true, Handler: h.setupForm},
-		{Method: "POST", Pattern: "/setup", Public: true, Handler: h.setup},
-		{Method: "GET", Pattern: "/invite", Public: true, Handler: h.inviteForm},
-		{Method: "POST", Pattern: "/invite", Public: true, Handler: h.acceptInvite},
-		{Method: "POST", Pattern: "/logout", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.logout},
-		{Method: "GET", Pattern: "/account", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.account},
-		{Method: "POST", Pattern: "/account/password", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.changePassword},
-		{Method: "POST", Pattern: "/account/sessions/others", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.signOutOthers},
-		{Method: "POST", Pattern: "/account/sessions/all", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.signOutEverywhere},
-		{Method: "POST", Pattern: "/account/totp", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.totpStart},
-		{Method: "GET", Pattern: "/account/totp/qr.png", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.totpQR},
-		{Method: "POST", Pattern: "/account/totp/confirm", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.totpConfirm},
-		{Method: "POST", Pattern: "/account/totp/disable", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.totpDisable},
-		{Method: "POST", Pattern: "/account/reauth", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Handler: h.reauth},
-		{Method: "POST", Pattern: "/account/recovery-codes", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Handler: h.recoveryCodes},
-		{Method: "POST", Pattern: "/account/tokens", Need: identity.RoleViewer, SessionOnly: true, Handler: h.createToken},
-		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Need: identity.RoleViewer, SessionOnly: true, Handler: h.revokeToken},
+		{Method: "GET", Pattern: "/login", Public: true, Do: h.loginForm},
+		{Method: "POST", Pattern: "/login", Public: true, Do: h.login},
+		{Method: "GET", Pattern: "/setup", Public: true, Do: h.setupForm},
+		{Method: "POST", Pattern: "/setup", Public: true, Do: h.setup},
+		{Method: "GET", Pattern: "/invite", Public: true, Do: h.inviteForm},
+		{Method: "POST", Pattern: "/invite", Public: true, Do: h.acceptInvite},
+		{Method: "POST", Pattern: "/logout", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Do: h.logout},
+		{Method: "GET", Pattern: "/account", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Do: h.account},
+		{Method: "POST", Pattern: "/account/password", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Do: h.changePassword},
+		{Method: "POST", Pattern: "/account/sessions/others", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Do: h.signOutOthers},
+		{Method: "POST", Pattern: "/account/sessions/all", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Do: h.signOutEverywhere},
+		{Method: "POST", Pattern: "/account/totp", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Do: h.totpStart},
+		{Method: "GET", Pattern: "/account/totp/qr.png", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Do: h.totpQR},
+		{Method: "POST", Pattern: "/account/totp/confirm", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Do: h.totpConfirm},
+		{Method: "POST", Pattern: "/account/totp/disable", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Do: h.totpDisable},
+		{Method: "POST", Pattern: "/account/reauth", Need: identity.RoleViewer, SessionOnly: true, WithoutMFA: true, Do: h.reauth},
+		{Method: "POST", Pattern: "/account/recovery-codes", Need: identity.RoleViewer, SessionOnly: true, Reauth: true, WithoutMFA: true, Do: h.recoveryCodes},
+		{Method: "POST", Pattern: "/account/tokens", Need: identity.RoleViewer, SessionOnly: true, Do: h.createToken},
+		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Need: identity.RoleViewer, SessionOnly: true, Do: h.revokeToken},
 	}
 }
 
@@ -357,19 +377,19 @@ func (h *handler) inventoryRoutes() []web.Route {
 	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
 	read, write := identity.PermRead, identity.PermWrite
 	return []web.Route{
-		{Method: "GET", Pattern: "/{$}", Need: identity.RoleViewer, Handler: h.portfolio},
-		{Method: "POST", Pattern: "/products", Need: identity.RoleEditor, Handler: h.createProduct},
-		{Method: "GET", Pattern: "/products/{id}", Product: product, Perm: read, Handler: h.product},
-		{Method: "POST", Pattern: "/products/{id}/edit", Product: product, Perm: identity.PermManage, Handler: h.editProduct},
-		{Method: "POST", Pattern: "/products/{id}/releases", Product: product, Perm: write, Handler: h.createRelease},
-		{Method: "POST", Pattern: "/products/{id}/dedup", Product: product, Perm: write, Handler: h.setDedup},
-		{Method: "POST", Pattern: "/products/{id}/risk-acceptance", Product: product, Perm: identity.PermManage, Handler: h.setMaxAcceptance},
-		{Method: "GET", Pattern: "/releases/{id}", Product: release, Perm: read, Handler: h.release},
-		{Method: "POST", Pattern: "/releases/{id}/edit", Product: release, Perm: write, Handler: h.editRelease},
-		{Method: "POST", Pattern: "/releases/{id}/delete", Product: release, Perm: identity.PermManage, Handler: h.deleteRelease},
-		{Method: "POST", Pattern: "/releases/{id}/sbom", Product: release, Perm: write, MaxBody: h.MaxUpload + 1<<20, Handler: h.uploadSBOM},
-		{Method: "GET", Pattern: "/releases/{id}/sbom", Product: release, Perm: read, Handler: h.downloadSBOM},
-		{Method: "GET", Pattern: "/search", Need: identity.RoleViewer, Handler: h.search},
+		{Method: "GET", Pattern: "/{$}", Need: identity.RoleViewer, Do: h.portfolio},
+		{Method: "POST", Pattern: "/products", Need: identity.RoleEditor, Do: h.createProduct},
+		{Method: "GET", Pattern: "/products/{id}", Product: product, Perm: read, Do: h.product},
+		{Method: "POST", Pattern: "/products/{id}/edit", Product: product, Perm: identity.PermManage, Do: h.editProduct},
+		{Method: "POST", Pattern: "/products/{id}/releases", Product: product, Perm: write, Do: h.createRelease},
+		{Method: "POST", Pattern: "/products/{id}/dedup", Product: product, Perm: write, Do: h.setDedup},
+		{Method: "POST", Pattern: "/products/{id}/risk-acceptance", Product: product, Perm: identity.PermManage, Do: h.setMaxAcceptance},
+		{Method: "GET", Pattern: "/releases/{id}", Product: release, Perm: read, Do: h.release},
+		{Method: "POST", Pattern: "/releases/{id}/edit", Product: release, Perm: write, Do: h.editRelease},
+		{Method: "POST", Pattern: "/releases/{id}/delete", Product: release, Perm: identity.PermManage, Do: h.deleteRelease},
+		{Method: "POST", Pattern: "/releases/{id}/sbom", Product: release, Perm: write, MaxBody: h.MaxUpload + 1<<20, Do: h.uploadSBOM},
+		{Method: "GET", Pattern: "/releases/{id}/sbom", Product: release, Perm: read, Do: h.downloadSBOM},
+		{Method: "GET", Pattern: "/search", Need: identity.RoleViewer, Do: h.search},
 	}
 }
 

@@ -22,9 +22,9 @@ import (
 func (h *handler) updateRoutes() []web.Route {
 	product := web.ProductPath(h.Store, "id")
 	return []web.Route{
-		{Method: "GET", Pattern: "/products/{id}/updates", Product: product, Perm: identity.PermRead, Handler: h.updatesPage},
-		{Method: "POST", Pattern: "/products/{id}/rollouts", Product: product, Perm: identity.PermWrite, Handler: h.startRollout},
-		{Method: "POST", Pattern: "/products/{id}/rollouts/{rollout}/state", Product: product, Perm: identity.PermWrite, Handler: h.rolloutState},
+		{Method: "GET", Pattern: "/products/{id}/updates", Product: product, Perm: identity.PermRead, Do: h.updatesPage},
+		{Method: "POST", Pattern: "/products/{id}/rollouts", Product: product, Perm: identity.PermWrite, Do: h.startRollout},
+		{Method: "POST", Pattern: "/products/{id}/rollouts/{rollout}/state", Product: product, Perm: identity.PermWrite, Do: h.rolloutState},
 	}
 }
 
@@ -61,16 +61,11 @@ func sortedCounts(m map[string]int) []count {
 	return out
 }
 
-func (h *handler) updatesPage(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) updatesPage(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	p, err := h.Store.Product(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v := updatesView{Product: p, CanEdit: identity.FromContext(r.Context()).ProductPermissions(id)&identity.PermWrite != 0}
 	v.Status, err = h.Updates.StatusOfProduct(r.Context(), id)
@@ -86,40 +81,33 @@ func (h *handler) updatesPage(w http.ResponseWriter, r *http.Request) {
 			return '-'
 		}, p.Name), "-")
 		h.render(w, r, http.StatusOK, "updates", view{Title: p.Name + " · Updates", Nav: "portfolio", Data: v})
-		return
+		return nil
 	case err != nil:
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v.HasRepo = true
 	if v.Rollouts, err = h.Fleet.Rollouts(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	fv, err := h.Fleet.View(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v.Fleet, v.Exposure = fv.Summary, fv.Exposure
 	v.Versions, v.Countries = sortedCounts(fv.Summary.Versions), sortedCounts(fv.Summary.Countries)
 	if v.Devices, _, err = h.Fleet.Devices(r.Context(), id, "", 50); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.render(w, r, http.StatusOK, "updates", view{Title: p.Name + " · Updates", Nav: "portfolio", Flash: r.URL.Query().Get("flash"), Data: v})
+	return nil
 }
 
 func (h *handler) backToUpdates(w http.ResponseWriter, r *http.Request, id int64, msg string) {
 	http.Redirect(w, r, fmt.Sprintf("/products/%d/updates?flash=%s#rollouts", id, url.QueryEscape(msg)), http.StatusSeeOther)
 }
 
-func (h *handler) startRollout(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) startRollout(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	pct, _ := strconv.Atoi(r.PostFormValue("percent"))
 	req := updates.RolloutRequest{Target: r.PostFormValue("target"), Percent: pct}
 	if g := strings.TrimSpace(r.PostFormValue("groups")); g != "" {
@@ -129,52 +117,47 @@ func (h *handler) startRollout(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			h.backToUpdates(w, r, id, "Not started: failure threshold must be a whole percentage.")
-			return
+			return nil
 		}
 		req.FailureThreshold = &n
 	}
 	ro, err := h.Fleet.StartRollout(r.Context(), id, req, identity.FromContext(r.Context()).Name)
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		h.backToUpdates(w, r, id, "Not started: "+err.Error())
-		return
+		return nil
 	}
 	h.audit(r, audit.Event{Action: "rollout.start", Object: fmt.Sprintf("rollout %d of %s to %d%% %v", ro.ID, ro.Target, ro.Percent, ro.Groups), ProductID: id})
 	h.backToUpdates(w, r, id, fmt.Sprintf("Rollout %d of %s started.", ro.ID, ro.Target))
+	return nil
 }
 
-func (h *handler) rolloutState(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *handler) rolloutState(w http.ResponseWriter, r *http.Request) error {
+	id := web.ProductID(r)
 	rid, err := web.PathID(r, "rollout")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ch := updates.RolloutChange{State: r.PostFormValue("state")}
 	if s := r.PostFormValue("percent"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			h.backToUpdates(w, r, id, "Not changed: percentage must be a whole number.")
-			return
+			return nil
 		}
 		ch.Percent = &n
 	}
 	ro, err := h.Fleet.ChangeRollout(r.Context(), id, rid, ch)
 	if err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		h.backToUpdates(w, r, id, "Not changed: "+err.Error())
-		return
+		return nil
 	}
 	h.audit(r, audit.Event{Action: "rollout.change", Object: fmt.Sprintf("rollout %d: %s %d%%", ro.ID, ro.State, ro.Percent), ProductID: id})
 	h.backToUpdates(w, r, id, fmt.Sprintf("Rollout %d is %s at %d%%.", ro.ID, ro.State, ro.Percent))
+	return nil
 }

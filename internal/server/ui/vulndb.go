@@ -17,9 +17,9 @@ import (
 // per-source status, "Update now" and the offline-bundle upload.
 func (h *handler) vulndbRoutes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/admin/vulndb", Need: identity.RoleAdmin, Handler: h.vulndb},
-		{Method: "POST", Pattern: "/admin/vulndb/update", Need: identity.RoleAdmin, Handler: h.vulndbUpdate},
-		{Method: "POST", Pattern: "/admin/vulndb/bundle", Need: identity.RoleAdmin, MaxBody: portfolio.MaxBundleUpload + 1<<20, Handler: h.vulndbBundle},
+		{Method: "GET", Pattern: "/admin/vulndb", Need: identity.RoleAdmin, Do: h.vulndb},
+		{Method: "POST", Pattern: "/admin/vulndb/update", Need: identity.RoleAdmin, Do: h.vulndbUpdate},
+		{Method: "POST", Pattern: "/admin/vulndb/bundle", Need: identity.RoleAdmin, MaxBody: portfolio.MaxBundleUpload + 1<<20, Do: h.vulndbBundle},
 	}
 }
 
@@ -28,46 +28,44 @@ type vulndbData struct {
 	CanSync bool // feeds configured and not offline
 }
 
-func (h *handler) vulndb(w http.ResponseWriter, r *http.Request) {
-	h.renderVulnDB(w, r, http.StatusOK, view{Flash: r.URL.Query().Get("flash")})
+func (h *handler) vulndb(w http.ResponseWriter, r *http.Request) error {
+	return h.renderVulnDB(w, r, http.StatusOK, view{Flash: r.URL.Query().Get("flash")})
 }
 
-func (h *handler) renderVulnDB(w http.ResponseWriter, r *http.Request, status int, v view) {
+func (h *handler) renderVulnDB(w http.ResponseWriter, r *http.Request, status int, v view) error {
 	st, err := h.VulnSync.Status(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	cfg := h.VulnSync.Config()
 	v.Title, v.Nav = "Vulnerability data", "vulndb"
 	v.Data = vulndbData{Status: st, CanSync: !cfg.Offline && len(cfg.Sources.Split()) > 0}
 	h.render(w, r, status, "vulndb", v)
+	return nil
 }
 
-func (h *handler) vulndbUpdate(w http.ResponseWriter, r *http.Request) {
+func (h *handler) vulndbUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err := h.VulnSync.Request(r.Context()); err != nil {
-		h.renderVulnDB(w, r, web.Status(err), view{Error: err.Error()})
-		return
+		return h.renderVulnDB(w, r, web.Status(err), view{Error: err.Error()})
 	}
 	http.Redirect(w, r, "/admin/vulndb?flash="+url.QueryEscape("Update requested: a server starts it within a few seconds; this page shows its progress."), http.StatusSeeOther)
+	return nil
 }
 
-func (h *handler) vulndbBundle(w http.ResponseWriter, r *http.Request) {
+func (h *handler) vulndbBundle(w http.ResponseWriter, r *http.Request) error {
 	f, name, err := web.Upload(r, "bundle", portfolio.MaxBundleUpload, "bundle.zip")
 	if err != nil {
 		status := http.StatusBadRequest
 		if errors.Is(err, spool.ErrTooLarge) {
 			status = http.StatusRequestEntityTooLarge
 		}
-		h.renderVulnDB(w, r, status, view{Error: err.Error()})
-		return
+		return h.renderVulnDB(w, r, status, view{Error: err.Error()})
 	}
 	defer f.Close()
 	rec, err := h.VulnSync.ImportBundle(r.Context(), f, f.Size(), name)
 	h.OnImport("vulndb-bundle", err)
 	if err != nil {
-		h.renderVulnDB(w, r, web.Status(err), view{Error: "Nothing imported: " + err.Error()})
-		return
+		return h.renderVulnDB(w, r, web.Status(err), view{Error: "Nothing imported: " + err.Error()})
 	}
 	msg := fmt.Sprintf("%s imported: %d advisories, %d EPSS scores, %d KEV entries", name, rec.Advisories, rec.EPSS, rec.KEV)
 	if sk := rec.Skipped; len(sk) > 0 {
@@ -78,4 +76,5 @@ func (h *handler) vulndbBundle(w http.ResponseWriter, r *http.Request) {
 		msg += ")"
 	}
 	http.Redirect(w, r, "/admin/vulndb?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	return nil
 }

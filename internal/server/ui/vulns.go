@@ -8,7 +8,6 @@ import (
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
-	"github.com/rampart-security/rampart/internal/server/api"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -17,9 +16,9 @@ import (
 // vulnRoutes are the vulnerability page and VEX analysis on a release.
 func (h *handler) vulnRoutes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/vulnerabilities", Need: identity.RoleViewer, Handler: h.vulnerabilities},
-		{Method: "GET", Pattern: "/vulnerabilities/{vuln}", Need: identity.RoleViewer, Handler: h.vulnerability},
-		{Method: "POST", Pattern: "/releases/{id}/analysis", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Handler: h.setAnalysis},
+		{Method: "GET", Pattern: "/vulnerabilities", Need: identity.RoleViewer, Do: h.vulnerabilities},
+		{Method: "GET", Pattern: "/vulnerabilities/{vuln}", Need: identity.RoleViewer, Do: h.vulnerability},
+		{Method: "POST", Pattern: "/releases/{id}/analysis", Product: web.ReleasePath(h.Store, "id"), Perm: identity.PermWrite, Do: h.setAnalysis},
 	}
 }
 
@@ -32,45 +31,43 @@ type overviewData struct {
 
 // vulnerabilities is the portfolio vulnerability list (the API's
 // GET /api/v1/vulnerabilities as a page).
-func (h *handler) vulnerabilities(w http.ResponseWriter, r *http.Request) {
+func (h *handler) vulnerabilities(w http.ResponseWriter, r *http.Request) error {
 	d := overviewData{Query: r.URL.Query()}
 	status := http.StatusOK
-	q, err := api.OverviewQuery(r)
+	q, err := web.OverviewQuery(r)
 	if err == nil {
 		d.Overview, err = portfolio.VulnOverview(r.Context(), h.Store, q)
 	}
 	if err != nil {
 		if status = web.Status(err); status == http.StatusInternalServerError {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		d.Error = err.Error()
 	}
 	if d.Products, _, err = h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 500); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.render(w, r, status, "vulnerabilities", view{Title: "Vulnerabilities", Nav: "vulnerabilities", Data: d})
+	return nil
 }
 
-func (h *handler) vulnerability(w http.ResponseWriter, r *http.Request) {
-	d, err := api.LoadVulnDetail(r, h.Deps.Deps, r.PathValue("vuln"))
+func (h *handler) vulnerability(w http.ResponseWriter, r *http.Request) error {
+	d, err := portfolio.LoadVulnDetail(r.Context(), h.Store, h.Vulns, r.PathValue("vuln"), web.ReadableProducts(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.render(w, r, http.StatusOK, "vulnerability", view{Title: d.Advisory.ID, Nav: "portfolio", Data: d})
+	return nil
 }
 
 // VEX justifications (CISA / OpenVEX) offered for not_affected.
 var justifications = []string{"component_not_present", "vulnerable_code_not_present", "vulnerable_code_not_in_execute_path",
 	"vulnerable_code_cannot_be_controlled_by_adversary", "inline_mitigations_already_exist"}
 
-func (h *handler) setAnalysis(w http.ResponseWriter, r *http.Request) {
+func (h *handler) setAnalysis(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	a := store.Analysis{Status: vuln.VEXStatus(r.PostFormValue("status")), Justification: r.PostFormValue("justification"),
 		Detail: r.PostFormValue("detail"), UpdatedBy: identity.FromContext(r.Context()).Name}
@@ -78,10 +75,10 @@ func (h *handler) setAnalysis(w http.ResponseWriter, r *http.Request) {
 	msg := fmt.Sprintf("%s in %s: %s.", vid, ref, a.Status)
 	if err := h.Vulns.SetAnalysis(r.Context(), id, ref, vid, a); err != nil {
 		if web.Status(err) >= 500 {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		msg = "Not saved: " + err.Error()
 	}
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s#vulns", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
 }

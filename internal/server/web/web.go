@@ -1,6 +1,6 @@
 // Package web holds the HTTP plumbing shared by the JSON API and the HTML
-// UI: the route table type, RFC 9457 problem responses, the store-error to
-// status table, JSON bodies and CSRF checks.
+// UI: the route table type, RFC 9457 problem responses, the one error
+// kind to status table (Status), JSON bodies and CSRF checks.
 package web
 
 import (
@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -60,6 +60,18 @@ type Route struct {
 	WithoutMFA bool
 	// MaxBody bounds the request body; 0 means the default (1 MiB).
 	MaxBody int64
+	// Guest also admits a caller without a session or token when it
+	// returns a guest: an attack-session participant who joined with a
+	// one-time link (ParticipantCookie), on that session's routes only.
+	// Signed-in callers are checked as usual; a guest's unsafe requests
+	// need the guest's CSRF token.
+	Guest GuestResolver
+	// Do handles the request and returns its error; the guard renders the
+	// error once (problem+json for API routes, the error page for UI
+	// routes). New routes set Do.
+	Do Handler
+	// Handler is the older form that writes its own errors; it is used
+	// when Do is nil and is being retired.
 	Handler http.HandlerFunc
 }
 
@@ -100,6 +112,22 @@ func ReleasePath(st *store.Store, name string) ProductResolver {
 	}
 }
 
+type productKey struct{}
+
+// WithProductID records the product the route guard resolved and
+// authorised for this request.
+func WithProductID(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, productKey{}, id)
+}
+
+// ProductID is the product the route guard resolved for this request (0
+// for routes without a Product resolver): handlers use it instead of
+// resolving the path again.
+func ProductID(r *http.Request) int64 {
+	id, _ := r.Context().Value(productKey{}).(int64)
+	return id
+}
+
 // DefaultMaxBody bounds ordinary request bodies.
 const DefaultMaxBody = 1 << 20
 
@@ -136,6 +164,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 }
 
 // Status maps an error to an HTTP status: the one table for the whole server.
+// An oversized body is 413; the store's sentinels and validation errors
+// keep their statuses ahead of any kind that wraps them; everything else
+// is its fault kind's status (kindStatus), and an unclassified error 500.
 func Status(err error) int {
 	var ve *store.ValidationError
 	var mbe *http.MaxBytesError
@@ -149,41 +180,30 @@ func Status(err error) int {
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
 	}
-	if st, ok := faultStatus[fault.KindOf(err)]; ok {
+	if st, ok := kindStatus[fault.KindOf(err)]; ok {
 		return st
-	}
-	var se interface{ HTTPStatus() int }
-	if errors.As(err, &se) {
-		return se.HTTPStatus()
 	}
 	return http.StatusInternalServerError
 }
 
-// faultStatus is the kind → status table of the error vocabulary.
-var faultStatus = map[fault.Kind]int{
-	fault.KindNotFound:        http.StatusNotFound,
-	fault.KindConflict:        http.StatusConflict,
-	fault.KindInvalid:         http.StatusBadRequest,
-	fault.KindForbidden:       http.StatusForbidden,
-	fault.KindUnauthenticated: http.StatusUnauthorized,
-	fault.KindTooMany:         http.StatusTooManyRequests,
-	fault.KindUnprocessable:   http.StatusUnprocessableEntity,
+// kindStatus is the kind → status table of the error vocabulary
+// (docs/development.md, "Errors").
+var kindStatus = map[fault.Kind]int{
+	fault.KindNotFound:             http.StatusNotFound,
+	fault.KindConflict:             http.StatusConflict,
+	fault.KindInvalid:              http.StatusBadRequest,
+	fault.KindForbidden:            http.StatusForbidden,
+	fault.KindUnauthenticated:      http.StatusUnauthorized,
+	fault.KindTooMany:              http.StatusTooManyRequests,
+	fault.KindUnprocessable:        http.StatusUnprocessableEntity,
+	fault.KindStale:                http.StatusPreconditionFailed,
+	fault.KindPreconditionRequired: http.StatusPreconditionRequired,
 }
 
 // Handler is an HTTP handler that returns its error instead of writing it.
-// New handlers are written this way and registered with API (JSON routes);
-// the error is rendered once, through Status.
+// Routes register it as Route.Do; the route guard renders the error once,
+// through Status (problem+json for API routes, the error page for UI routes).
 type Handler func(http.ResponseWriter, *http.Request) error
-
-// API adapts a Handler for a JSON route: a returned error becomes a
-// problem+json response (internal errors logged, their detail hidden).
-func API(log *slog.Logger, h Handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			WriteError(w, r, log, err)
-		}
-	}
-}
 
 // WriteError writes err as a problem. Internal errors are logged and their
 // detail hidden from the client.
@@ -204,15 +224,6 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	writeProblem(w, r, p)
 }
 
-// BadRequest is an error that maps to 400 with its message shown.
-type BadRequest struct{ Msg string }
-
-func (e BadRequest) Error() string { return e.Msg }
-func (BadRequest) HTTPStatus() int { return http.StatusBadRequest }
-func BadRequestf(format string, args ...any) error {
-	return BadRequest{fmt.Sprintf(format, args...)}
-}
-
 // WriteJSON writes v with the given status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -231,10 +242,10 @@ func DecodeJSON(r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
-		return BadRequestf("request body: %v", err)
+		return fault.Invalid("", "request body: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return BadRequestf("request body: unexpected data after the JSON object")
+		return fault.Invalid("", "request body: unexpected data after the JSON object")
 	}
 	return nil
 }
@@ -243,7 +254,7 @@ func DecodeJSON(r *http.Request, v any) error {
 func PathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, BadRequestf("path parameter %s: %q is not a valid id", name, r.PathValue(name))
+		return 0, fault.Invalid("", "path parameter %s: %q is not a valid id", name, r.PathValue(name))
 	}
 	return id, nil
 }
@@ -256,7 +267,7 @@ func QueryInt(r *http.Request, name string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
-		return 0, BadRequestf("query parameter %s: %q is not a non-negative integer", name, s)
+		return 0, fault.Invalid("", "query parameter %s: %q is not a non-negative integer", name, s)
 	}
 	return n, nil
 }
@@ -384,4 +395,10 @@ func LocalRedirect(p string) string {
 		return "/"
 	}
 	return (&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery, Fragment: u.Fragment}).String()
+}
+
+// AccountClient is the request's client as the account use cases see it:
+// the resolved address (the throttling key) and the user agent.
+func AccountClient(r *http.Request) accounts.Client {
+	return accounts.Client{IP: ClientIP(r), UserAgent: r.UserAgent()}
 }

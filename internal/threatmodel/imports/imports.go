@@ -37,6 +37,9 @@ var (
 	ErrUnknownFormat = errors.New("not a threat model in a known format")
 	// ErrUnsupported: a recognised threat-model format Rampart cannot import.
 	ErrUnsupported = errors.New("unsupported threat model format")
+	// ErrUnknownFormatName: the format asked for (Import's from, the
+	// CLI's --from) is none of Formats; a usage error, not bad input.
+	ErrUnknownFormatName = errors.New("unknown import format")
 )
 
 // Options configures Import.
@@ -126,7 +129,7 @@ func Import(data []byte, name, from string, opts Options) (*Imported, error) {
 	case Rampart:
 		m, err = threatmodel.Parse(data, name)
 	default:
-		return nil, fmt.Errorf("unknown import format %q (use %s)", from, strings.Join(Formats, ", "))
+		return nil, fmt.Errorf("%w %q (use %s)", ErrUnknownFormatName, from, strings.Join(Formats, ", "))
 	}
 	if err != nil {
 		return nil, err

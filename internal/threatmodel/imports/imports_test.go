@@ -3,6 +3,7 @@ package imports
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,8 +132,12 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := threatmodel.Parse(out, rel+".rampart.yaml"); err != nil {
+			stored, err := threatmodel.Parse(out, rel+".rampart.yaml")
+			if err != nil {
 				t.Fatalf("converted model does not parse: %v", err)
+			}
+			if msg := sameThreats(res, lib.Check(stored)); msg != "" {
+				t.Errorf("the model as imported and as saved: %s", msg)
 			}
 			var dot bytes.Buffer
 			if err := threatmodel.WriteDOT(&dot, im.Model, threatmodel.DiagramOptions{Result: res}); err != nil {
@@ -145,6 +150,23 @@ func TestCorpus(t *testing.T) {
 			var exp bytes.Buffer
 			if err := otm.Export(&exp, im.Model, res); err != nil {
 				t.Fatal(err)
+			}
+			// An OTM export imported back gives the same threats (issue 13:
+			// 44 became 89 when rule threats came back as recorded ones).
+			back, err := Import(exp.Bytes(), rel+".otm.json", OTM, Options{})
+			if err != nil {
+				t.Fatalf("OTM export does not import: %v", err)
+			}
+			out, err = threatmodel.Marshal(back.Model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := threatmodel.Parse(out, rel+".otm.rampart.yaml")
+			if err != nil {
+				t.Fatalf("re-imported OTM export does not parse: %v", err)
+			}
+			if msg := sameThreats(res, lib.Check(again)); msg != "" {
+				t.Errorf("OTM round trip: %s", msg)
 			}
 		})
 		return nil
@@ -173,6 +195,91 @@ func TestCorpus(t *testing.T) {
 	if rate < 0.90 {
 		t.Errorf("threat-model imports %.1f%% < 90%%", 100*rate)
 	}
+}
+
+// sameThreats compares two checks: the same threat ids with the same status,
+// severity and explanation.
+func sameThreats(a, b *threatmodel.Result) string {
+	key := func(t threatmodel.Threat) string { return t.Status + "|" + t.Severity + "|" + t.Why }
+	am := map[string]string{}
+	for _, t := range a.Threats {
+		am[t.ID] = key(t)
+	}
+	if len(a.Threats) != len(b.Threats) {
+		return fmt.Sprintf("%d threats before, %d after", len(a.Threats), len(b.Threats))
+	}
+	for _, t := range b.Threats {
+		k, ok := am[t.ID]
+		if !ok {
+			return "new threat " + t.ID
+		}
+		if k != key(t) {
+			return fmt.Sprintf("%s changed: %q → %q", t.ID, k, key(t))
+		}
+	}
+	return ""
+}
+
+// Issue 13: the rules work on sparse models. The Threat Dragon IoT demo
+// states no encryption, authentication or data classification; the rules
+// assume the unsafe answers, say so, and find threats in all six STRIDE
+// categories.
+func TestCorpusIoTDeviceAllSTRIDE(t *testing.T) {
+	p := filepath.Join(corpustest.Dir(t, "threatmodel", "threat-dragon", "td.vue", "src", "service", "demo"), "iot-device.json")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := Import(data, "iot-device.json", "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := threatmodel.DefaultLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := threatmodel.Marshal(im.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := threatmodel.Parse(out, "iot-device.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := lib.Check(m)
+	by := res.Summarize().BySTRIDE
+	for _, c := range threatmodel.STRIDECategories {
+		if by[c] == 0 {
+			t.Errorf("no %s threat (by STRIDE: %v)", c, by)
+		}
+	}
+	assumed := 0
+	for _, th := range res.Threats {
+		if len(th.Assumed) > 0 {
+			assumed++
+			if !strings.Contains(th.Why, "Not stated in the model: assumed ") {
+				t.Errorf("%s depends on unstated attributes but its why does not say so: %q", th.ID, th.Why)
+			}
+		}
+	}
+	if assumed == 0 {
+		t.Error("no threat says what it assumed")
+	}
+	// HTTPS flows are encrypted although Threat Dragon's isEncrypted is false.
+	for _, f := range m.Flows {
+		if f.Protocol == "https" && !f.Encrypted {
+			t.Errorf("flow %s (https) not encrypted", f.ID)
+		}
+	}
+	// Readable ids, original ids kept.
+	if e := m.Element("cloud-api"); e == nil || e.SourceID != "a2f55276-c787-4145-a7f3-93bdd463638d" {
+		t.Errorf("element cloud-api: %+v", e)
+	}
+	c := res.Completeness
+	if c == nil || c.Total == 0 || c.Score >= 0.5 || len(c.Attributes) == 0 || c.Attributes[0].Attribute != "data" {
+		t.Fatalf("completeness %+v", c)
+	}
+	t.Logf("iot-device: %d threats %v; completeness %.0f%% of %d; top: %s (%d threats)", len(res.Threats), by, 100*c.Score, c.Total, c.Attributes[0].Path(), len(c.Attributes[0].Threats))
 }
 
 func TestDetect(t *testing.T) {
@@ -226,4 +333,17 @@ func FuzzImport(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestImportUnknownFormatName: an unknown from is a usage error callers
+// tell apart with errors.Is (the CLI exits 2 for it, 1 for a bad model),
+// with the message naming the formats to use.
+func TestImportUnknownFormatName(t *testing.T) {
+	_, err := Import([]byte("{}"), "x", "visio", Options{})
+	if !errors.Is(err, ErrUnknownFormatName) || err.Error() != `unknown import format "visio" (use threagile, threat-dragon, otm, pytm, rampart)` {
+		t.Errorf("unknown from: %v", err)
+	}
+	if _, err := Import([]byte("{}"), "x.json", "", Options{}); errors.Is(err, ErrUnknownFormatName) {
+		t.Errorf("undetected input is a usage error: %v", err)
+	}
 }

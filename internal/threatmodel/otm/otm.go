@@ -170,6 +170,14 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	if m.ID == "" {
 		m.ID = threatmodel.SanitizeID(strings.ToLower(m.Title))
 	}
+	if v, ok := doc.Project.Attributes["rampart"]; ok {
+		// Round trip of a Rampart export: product facts, rule settings and
+		// assumptions, which the model rules read.
+		var pa projectAttrs
+		if raw, err := json.Marshal(v); err == nil && json.Unmarshal(raw, &pa) == nil {
+			m.Product, m.Rules, m.Assumptions = pa.Product, pa.Rules, pa.Assumptions
+		}
+	}
 	assetIDs := map[string]string{}
 	for _, a := range doc.Assets {
 		id := ids.Make(a.ID, a.Name)
@@ -239,8 +247,46 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 				warns = append(warns, fmt.Sprintf("%s refers to unknown threat %q; dropped", target, ti.Threat))
 				continue
 			}
-			d := threatmodel.ThreatDecision{ID: "OTM-" + threatmodel.SanitizeID(t.ID) + "@" + target, Title: orStr(t.Name, t.ID), Target: target,
+			var mits []string
+			for _, mi := range ti.Mitigations {
+				if id, ok := mitIDs[mi.Mitigation]; ok {
+					mits = append(mits, id)
+				}
+			}
+			rule, _ := t.Attributes["rule"].(string)
+			if rule != "" && rule != "manual" && strings.HasPrefix(t.ID, rule+"@") {
+				// A threat a Rampart rule found (a Rampart export): the
+				// rules find it again on the model; only its decision is
+				// kept, so a round trip gives the same threats.
+				st := state(ti.State)
+				for _, mi := range ti.Mitigations {
+					if id, ok := mitIDs[mi.Mitigation]; ok {
+						if ms := mitigationState(mi.State); ms != "" && mitStatus[id] != threatmodel.MitigationImplemented {
+							mitStatus[id] = ms
+						}
+					}
+				}
+				if st == threatmodel.StatusOpen && len(mits) == 0 {
+					continue
+				}
+				id := threatmodel.ThreatID(rule, target)
+				if target == "" {
+					id = t.ID // a model-level threat
+				}
+				d := threatmodel.ThreatDecision{ID: id, Status: st, Mitigations: mits}
+				if d.Status == threatmodel.StatusAccepted || d.Status == threatmodel.StatusNotApplicable {
+					d.Reason = "state " + ti.State + " in the OTM file"
+				}
+				m.Threats = append(m.Threats, d)
+				continue
+			}
+			id := "OTM-" + threatmodel.SanitizeID(t.ID) + "@" + target
+			if rule == "manual" && t.ID != "" && !strings.ContainsAny(t.ID, " \t\r\n") {
+				id = t.ID // a threat identified by hand in Rampart keeps its id
+			}
+			d := threatmodel.ThreatDecision{ID: id, Title: orStr(t.Name, t.ID), Target: target,
 				Description: t.Description, Status: state(ti.State), Severity: "medium", STRIDE: "information_disclosure"}
+
 			for _, c := range t.Categories {
 				if s := threatmodel.NormalizeSTRIDE(c); s != "" {
 					d.STRIDE = s
@@ -255,6 +301,9 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 			}
 			if t.Risk != nil {
 				d.Severity = severity(t.Risk.Likelihood, t.Risk.Impact)
+			}
+			if sev, _ := t.Attributes["severity"].(string); rule == "manual" && slices.Contains(threatmodel.Severities, sev) {
+				d.Severity = sev
 			}
 			if d.Status == threatmodel.StatusAccepted || d.Status == threatmodel.StatusNotApplicable {
 				d.Reason = "state " + ti.State + " in the OTM file"
@@ -279,6 +328,7 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 				_ = json.Unmarshal(raw, &e)
 			}
 		}
+		e.SetStated(stringList(c.Attributes["rampart_stated"])...)
 		e.ID, e.Name, e.Description = id, orStr(c.Name, c.ID), c.Description
 		if e.Type == "" || !slices.Contains(threatmodel.ElementTypes, e.Type) {
 			e.Type, e.Kind = classify(c.Type, c.Tags)
@@ -309,7 +359,12 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 				_ = json.Unmarshal(raw, &f)
 			}
 		}
-		f.ID, f.Name, f.From, f.To, f.Description = ids.Make(df.ID, df.Name), df.Name, from, to, df.Description
+		f.SetStated(stringList(df.Attributes["rampart_stated"])...)
+		name := df.Name
+		if _, rt := df.Attributes["rampart"]; rt && df.Name == df.ID {
+			name = f.Name // a Rampart export names an unnamed flow by its id
+		}
+		f.ID, f.Name, f.From, f.To, f.Description = ids.Make(df.ID, df.Name), name, from, to, df.Description
 		f.Data = mapAssets(df.Assets, "dataflow "+df.ID)
 		for _, t := range df.Tags {
 			lt := strings.ToLower(t)
@@ -328,6 +383,13 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 			rev.ID = ids.Make(df.ID+"-reverse", "flow")
 			rev.From, rev.To = to, from
 			m.Flows = append(m.Flows, rev)
+		}
+	}
+	// Threats a Rampart export recorded on the model itself.
+	if raw, err := json.Marshal(doc.Project.Attributes["rampart_model_threats"]); err == nil {
+		var list []threatInstance
+		if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
+			instances(list, "")
 		}
 	}
 	for _, mt := range doc.Mitigations {
@@ -470,7 +532,8 @@ func isProtocol(s string) bool {
 // export imports back without loss.
 func Export(w io.Writer, m *threatmodel.Model, res *threatmodel.Result) error {
 	doc := document{OTMVersion: Version, Project: project{Name: m.Title, ID: orStr(m.ID, threatmodel.SanitizeID(strings.ToLower(m.Title))),
-		Description: m.Description, Owner: m.Owner}}
+		Description: m.Description, Owner: m.Owner,
+		Attributes: map[string]any{"rampart": toMap(projectAttrs{Product: m.Product, Rules: m.Rules, Assumptions: m.Assumptions})}}}
 	for _, a := range m.Assets {
 		doc.Assets = append(doc.Assets, asset{Name: a.Name, ID: a.ID, Description: a.Description,
 			Risk:       &assetRisk{Confidentiality: ratingValue(a.Confidentiality), Integrity: ratingValue(a.Integrity), Availability: ratingValue(a.Availability)},
@@ -515,6 +578,18 @@ func Export(w io.Writer, m *threatmodel.Model, res *threatmodel.Result) error {
 		}
 		return out
 	}
+	// Threats on the model itself (no component or dataflow): kept in the
+	// project's attributes so that they survive a round trip.
+	var onModel []threatInstance
+	for target := range byTarget {
+		if m.Element(target) == nil && m.Flow(target) == nil {
+			onModel = append(onModel, inst(target)...)
+		}
+	}
+	if len(onModel) > 0 {
+		slices.SortFunc(onModel, func(a, b threatInstance) int { return strings.Compare(a.Threat, b.Threat) })
+		doc.Project.Attributes["rampart_model_threats"] = onModel
+	}
 	for _, e := range m.Elements {
 		c := component{Name: e.Name, ID: e.ID, Description: e.Description, Type: orStr(e.Kind, e.Type), Tags: e.Tags, Threats: inst(e.ID)}
 		if e.Boundary != "" {
@@ -524,6 +599,9 @@ func Export(w io.Writer, m *threatmodel.Model, res *threatmodel.Result) error {
 			c.Assets = &componentAssets{Processed: e.Processes, Stored: e.Stores}
 		}
 		c.Attributes = map[string]any{"rampart": toMap(e)}
+		if k := e.StatedKeys(); len(k) > 0 {
+			c.Attributes["rampart_stated"] = k
+		}
 		doc.Components = append(doc.Components, c)
 	}
 	for _, f := range m.Flows {
@@ -535,6 +613,9 @@ func Export(w io.Writer, m *threatmodel.Model, res *threatmodel.Result) error {
 			df.Tags = append(df.Tags, "encrypted")
 		}
 		df.Attributes = map[string]any{"rampart": toMap(f)}
+		if k := f.StatedKeys(); len(k) > 0 {
+			df.Attributes["rampart_stated"] = k
+		}
 		doc.Dataflows = append(doc.Dataflows, df)
 	}
 	for _, mt := range m.Mitigations {
@@ -549,6 +630,25 @@ func Export(w io.Writer, m *threatmodel.Model, res *threatmodel.Result) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// projectAttrs are the model-level facts an export carries in the
+// project's attributes.rampart.
+type projectAttrs struct {
+	Product     threatmodel.Product      `json:"product,omitempty"`
+	Rules       threatmodel.RuleSettings `json:"rules,omitempty"`
+	Assumptions []threatmodel.Assumption `json:"assumptions,omitempty"`
+}
+
+func stringList(v any) []string {
+	l, _ := v.([]any)
+	var out []string
+	for _, x := range l {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func toMap(v any) map[string]any {

@@ -3,6 +3,7 @@ package otm
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -91,26 +92,40 @@ func TestExportRoundTrip(t *testing.T) {
 		if len(d.Elements.Added)+len(d.Elements.Removed)+len(d.Elements.Changed)+len(d.Flows.Added)+len(d.Flows.Removed)+len(d.Flows.Changed)+len(d.Boundaries.Removed) > 0 {
 			t.Errorf("%s: round trip changed elements/flows: %+v", name, d)
 		}
-		// Rule threats come back as recorded threats with the same status.
-		status := map[string]string{}
-		for _, th := range res.Threats {
-			status[th.Target+"/"+th.ID] = th.Status
+		// Checking the re-imported model gives the same threats: rule
+		// threats are found again (not duplicated as recorded threats), with
+		// the same status, severity and explanation.
+		again := lib.Check(back)
+		if msg := sameThreats(res, again); msg != "" {
+			t.Errorf("%s: %s", name, msg)
 		}
 		for _, d := range back.Threats {
 			if d.Status == "" {
 				t.Errorf("%s: %s has no status", name, d.ID)
 			}
 		}
-		onParts := 0
-		for _, th := range res.Threats {
-			if th.TargetKind != threatmodel.TargetModel {
-				onParts++
-			}
+	}
+}
+
+func sameThreats(a, b *threatmodel.Result) string {
+	key := func(t threatmodel.Threat) string { return t.Status + "|" + t.Severity + "|" + t.Why }
+	am := map[string]string{}
+	for _, t := range a.Threats {
+		am[t.ID] = key(t)
+	}
+	if len(a.Threats) != len(b.Threats) {
+		return fmt.Sprintf("%d threats before the round trip, %d after", len(a.Threats), len(b.Threats))
+	}
+	for _, t := range b.Threats {
+		k, ok := am[t.ID]
+		if !ok {
+			return "new threat " + t.ID
 		}
-		if len(back.Threats) != onParts {
-			t.Errorf("%s: %d threats on components and flows exported, %d imported back", name, onParts, len(back.Threats))
+		if k != key(t) {
+			return fmt.Sprintf("%s changed: %q → %q", t.ID, k, key(t))
 		}
 	}
+	return ""
 }
 
 func TestMalformed(t *testing.T) {

@@ -193,13 +193,13 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 			}
 			switch kind {
 			case "boundary":
-				id := ids.Make(c.ID, "boundary")
-				cellIDs[c.ID] = id
 				nm := c.name(p)
 				if nm == "" {
 					nm = "Trust boundary"
 				}
-				b := threatmodel.Boundary{ID: id, Name: nm, Type: "other", Description: p.Description}
+				id := ids.Make(threatmodel.Slug(nm), "boundary")
+				cellIDs[c.ID] = id
+				b := threatmodel.Boundary{ID: id, Name: nm, Type: "other", Description: p.Description, SourceID: c.ID}
 				if c.Position != nil && c.Size != nil && c.Shape == "trust-boundary-box" {
 					boxes = append(boxes, boxInfo{id, c.Position.X, c.Position.Y, c.Size.Width, c.Size.Height})
 				} else {
@@ -209,11 +209,13 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 			case "flow":
 				flows = append(flows, pending{c, p, ""})
 			default:
-				id := ids.Make(c.ID, kind)
+				// Readable ids (the slug of the name); the Threat Dragon
+				// cell id is kept as source_id.
+				id := ids.Make(threatmodel.Slug(c.name(p)), strings.ReplaceAll(kind, "_", "-"))
 				cellIDs[c.ID] = id
 				nodes = append(nodes, pending{c, p, id})
 				e := threatmodel.Element{ID: id, Name: c.name(p), Type: kind, Description: p.Description,
-					OutOfScope: p.OutOfScope, OutOfScopeReason: p.ReasonOutOfScope}
+					OutOfScope: p.OutOfScope, OutOfScopeReason: p.ReasonOutOfScope, SourceID: c.ID}
 				if e.Name == "" {
 					e.Name = kind + " " + id
 				}
@@ -318,17 +320,18 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 			warns = append(warns, w)
 			continue
 		}
-		id := ids.Make(fl.c.ID, "flow")
+		id := ids.Make(from+"-to-"+to, "flow")
 		cellIDs[fl.c.ID] = id
-		nf := threatmodel.Flow{ID: id, Name: fl.c.name(fl.p), From: from, To: to, Protocol: strings.ToLower(fl.p.Protocol),
-			Encrypted: fl.p.IsEncrypted, Description: fl.p.Description, OutOfScope: fl.p.OutOfScope}
+		proto := strings.ToLower(strings.TrimSpace(fl.p.Protocol))
+		nf := threatmodel.Flow{ID: id, Name: fl.c.name(fl.p), From: from, To: to, Protocol: proto,
+			Encrypted: fl.p.IsEncrypted || encryptedProtocol(proto), Description: fl.p.Description, OutOfScope: fl.p.OutOfScope, SourceID: fl.c.ID}
 		if fl.p.IsPublicNetwork {
 			nf.Network = "internet"
 		}
 		m.Flows = append(m.Flows, nf)
 		if fl.p.IsBidirectional {
 			rev := nf
-			rev.ID = ids.Make(fl.c.ID+"-reverse", "flow")
+			rev.ID = ids.Make(to+"-to-"+from, "flow")
 			rev.From, rev.To = to, from
 			m.Flows = append(m.Flows, rev)
 		}
@@ -368,6 +371,16 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 		return nil, warns, fmt.Errorf("%s: imported model is invalid: %w", name, err)
 	}
 	return m, warns, nil
+}
+
+// encryptedProtocol reports whether a protocol name means an encrypted
+// channel (Threat Dragon's isEncrypted defaults to false even for HTTPS).
+func encryptedProtocol(p string) bool {
+	switch p {
+	case "https", "tls", "dtls", "ssh", "sftp", "ftps", "wss", "mqtts", "amqps", "ldaps", "smtps", "imaps", "grpcs", "ipsec", "wireguard", "vpn":
+		return true
+	}
+	return strings.Contains(p, "tls") || strings.Contains(p, "https")
 }
 
 type boxInfo struct {

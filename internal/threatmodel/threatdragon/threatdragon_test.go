@@ -27,27 +27,27 @@ func TestParseV2(t *testing.T) {
 	if m.Title != "Door lock" || m.Owner != "Ana" || len(m.Elements) != 3 || len(m.Boundaries) != 2 {
 		t.Fatalf("model %+v", m)
 	}
-	p := m.Element("p1")
-	if p == nil || p.Type != threatmodel.TypeProcess || !p.Privileged || p.Boundary != "tb2" {
+	p := m.Element("lock-firmware")
+	if p == nil || p.Type != threatmodel.TypeProcess || !p.Privileged || p.Boundary != "lock-hardware" || p.SourceID != "p1" {
 		t.Errorf("process %+v", p)
 	}
-	if b := m.Boundary("tb2"); b.Parent != "tb1" {
+	if b := m.Boundary("lock-hardware"); b.Parent != "home" || b.SourceID != "tb2" {
 		t.Errorf("nested box: parent %q", b.Parent)
 	}
-	if s := m.Element("s1"); s.Kind != "log" || len(s.Stores) != 1 || !m.Asset(s.Stores[0]).Secret || s.Boundary != "tb1" {
+	if s := m.Element("access-log"); s.Kind != "log" || len(s.Stores) != 1 || !m.Asset(s.Stores[0]).Secret || s.Boundary != "home" {
 		t.Errorf("store %+v", s)
 	}
-	if a := m.Element("a1"); a.Type != threatmodel.TypeExternalEntity || a.Boundary != "" {
+	if a := m.Element("resident"); a.Type != threatmodel.TypeExternalEntity || a.Boundary != "" {
 		t.Errorf("actor %+v", a)
 	}
-	if len(m.Flows) != 3 || m.Flow("f1-reverse") == nil || m.Flow("f1").Protocol != "ble" || !m.Flow("f1").Encrypted {
+	if len(m.Flows) != 3 || m.Flow("lock-firmware-to-resident") == nil || m.Flow("resident-to-lock-firmware").Protocol != "ble" || !m.Flow("resident-to-lock-firmware").Encrypted || m.Flow("resident-to-lock-firmware").SourceID != "f1" {
 		t.Errorf("flows %+v", m.Flows)
 	}
 	// Flows ending in a point of the canvas are not flows of the model, but
 	// their recorded threats are kept (issue 14): on the one element the
 	// flow is attached to, else on the model, each with a warning.
 	want := []string{
-		`flow f3 ("Dangling") is attached to one element only (s1): not imported as a flow; its 1 recorded threat(s) kept on s1`,
+		`flow f3 ("Dangling") is attached to one element only (access-log): not imported as a flow; its 1 recorded threat(s) kept on access-log`,
 		`flow f4 ("Loose") is attached to no element: not imported as a flow; its 1 recorded threat(s) kept on the model`,
 	}
 	if !slices.Equal(warns, want) {
@@ -57,16 +57,16 @@ func TestParseV2(t *testing.T) {
 	for _, d := range m.Threats {
 		got[d.ID] = d
 	}
-	if d := got["TD-t-1@p1"]; d.Status != "open" || d.STRIDE != "tampering" || d.Severity != "high" || d.Mitigation != "Use nonces" {
+	if d := got["TD-t-1@lock-firmware"]; d.Status != "open" || d.STRIDE != "tampering" || d.Severity != "high" || d.Mitigation != "Use nonces" {
 		t.Errorf("threat t-1 %+v", d)
 	}
-	if d := got["TD-t-2@p1"]; d.Status != "not_applicable" || d.Reason == "" {
+	if d := got["TD-t-2@lock-firmware"]; d.Status != "not_applicable" || d.Reason == "" {
 		t.Errorf("threat t-2 %+v", d)
 	}
-	if d := got["TD-s1-1@s1"]; d.Status != "mitigated" || d.STRIDE != "repudiation" {
+	if d := got["TD-access-log-1@access-log"]; d.Status != "mitigated" || d.STRIDE != "repudiation" {
 		t.Errorf("threat without id %+v", d)
 	}
-	if d := got["TD-t-9@f3"]; d.Target != "s1" || d.Status != "open" || d.STRIDE != "tampering" || d.Severity != "medium" || d.Mitigation != "Authenticate writers" ||
+	if d := got["TD-t-9@f3"]; d.Target != "access-log" || d.Status != "open" || d.STRIDE != "tampering" || d.Severity != "medium" || d.Mitigation != "Authenticate writers" ||
 		d.Description != `Recorded in Threat Dragon on flow f3 ("Dangling"), which is not attached to two elements. Anyone can write to the log.` {
 		t.Errorf("threat of the one-ended flow %+v", d)
 	}
@@ -82,7 +82,7 @@ func TestParseV2(t *testing.T) {
 	for _, th := range res.Threats {
 		ids = append(ids, th.ID)
 	}
-	if !slices.Contains(ids, "TD-t-1@p1") || !slices.Contains(ids, "STORE-005@s1") {
+	if !slices.Contains(ids, "TD-t-1@lock-firmware") || !slices.Contains(ids, "STORE-005@access-log") {
 		t.Errorf("check of imported model: %v", ids)
 	}
 }
@@ -95,10 +95,10 @@ func TestParseV1(t *testing.T) {
 	if len(m.Elements) != 3 || len(m.Flows) != 2 || len(m.Boundaries) != 1 || len(m.Threats) != 1 {
 		t.Fatalf("model: %d elements %d flows %d boundaries %d threats", len(m.Elements), len(m.Flows), len(m.Boundaries), len(m.Threats))
 	}
-	if m.Element("p1").Name != "Lock firmware" || m.Flow("f1").Name != "Unlock" || m.Flow("f2").Name != "Read key" {
-		t.Errorf("names: %q %q %q", m.Element("p1").Name, m.Flow("f1").Name, m.Flow("f2").Name)
+	if m.Element("lock-firmware").Name != "Lock firmware" || m.Flow("resident-to-lock-firmware").Name != "Unlock" || m.Flow("lock-firmware-to-keys").Name != "Read key" {
+		t.Errorf("names: %q %q %q", m.Element("lock-firmware").Name, m.Flow("resident-to-lock-firmware").Name, m.Flow("lock-firmware-to-keys").Name)
 	}
-	if m.Threats[0].STRIDE != "spoofing" || m.Threats[0].Target != "p1" {
+	if m.Threats[0].STRIDE != "spoofing" || m.Threats[0].Target != "lock-firmware" {
 		t.Errorf("threat %+v", m.Threats[0])
 	}
 }

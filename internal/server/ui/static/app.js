@@ -6,6 +6,23 @@
     var token = document.body.dataset.csrf;
     if (token) { e.detail.headers["X-CSRF-Token"] = token; }
   });
+  // Live regions (data-live) poll; a poll is skipped while someone types
+  // in the region (a decision's owner or reason), so it is not wiped.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var el = e.detail.elt;
+    if (!el || !el.hasAttribute || !el.hasAttribute("data-live") || e.detail.requestConfig.verb !== "get") { return; }
+    var a = document.activeElement;
+    var busy = !!(a && el.contains(a) && a.matches("input, textarea, select"));
+    el.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (i) {
+      if (i.value !== i.defaultValue) { busy = true; }
+    });
+    if (busy) { e.preventDefault(); }
+  });
+  // Forms marked data-reset are cleared after a successful htmx post.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var f = e.detail.elt;
+    if (f && f.hasAttribute && f.hasAttribute("data-reset") && e.detail.successful && !document.getElementById("live-error")) { f.reset(); }
+  });
   // Upload progress for file forms (SBOM, scanner reports).
   function bar(e) { return e.target && e.target.querySelector ? e.target.querySelector("progress") : null; }
   document.addEventListener("htmx:xhr:loadstart", function (e) {
@@ -19,6 +36,12 @@
   document.addEventListener("htmx:afterRequest", function (e) {
     var b = bar(e);
     if (b) { b.value = 100; setTimeout(function () { b.hidden = true; }, 600); }
+  });
+  // Inline threat tracking answers with the product's open-threat count.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var n = e.detail.xhr && e.detail.xhr.getResponseHeader("X-Open-Threats");
+    var badge = document.getElementById("open-threats");
+    if (n !== null && n !== undefined && badge) { badge.textContent = n + " open"; }
   });
   // Show a readable message when the server or network fails an htmx call.
   document.addEventListener("htmx:responseError", function (e) {

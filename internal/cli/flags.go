@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// storeFlags are the --data and --database flags every stateful command takes.
+type storeFlags struct {
+	data     string
+	database string
+}
+
+func (f *storeFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.data, "data", "rampart-data", "data directory for the embedded SQLite database")
+	cmd.Flags().StringVar(&f.database, "database", "", "PostgreSQL URL (postgres://…); overrides --data")
+}
+
+func (f *storeFlags) config() store.Config {
+	return store.Config{DataDir: f.data, DatabaseURL: f.database}
+}
+
+// validate checks the flags without opening anything.
+func (f *storeFlags) validate() error {
+	if f.database == "" && f.data == "" {
+		return errors.New("--data: give a data directory (or --database)")
+	}
+	return f.config().Validate()
+}
+
+func (f *storeFlags) open(ctx context.Context) (*store.Store, error) {
+	return store.Open(ctx, f.config())
+}
+
+// with opens the store, runs fn on it and closes it.
+func (f *storeFlags) with(ctx context.Context, fn func(*store.Store) error) error {
+	st, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+// checkOneOf is the validation of an enumerated flag such as --format.
+func checkOneOf(flag, value string, allowed ...string) error {
+	if slices.Contains(allowed, value) {
+		return nil
+	}
+	return fmt.Errorf("--%s must be one of %s, got %q", flag, strings.Join(allowed, ", "), value)
+}
+
+// checkHTTPURL is the validation of a flag holding an absolute http(s) URL.
+func checkHTTPURL(flag, value string) error {
+	u, err := url.Parse(value)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("--%s %q: must be an http(s) URL", flag, value)
+	}
+	return nil
+}
+
+// exactArgs is the Args of a command taking len(dst) positional arguments:
+// it checks their number and stores them in dst, in order.
+func exactArgs(dst ...*string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(len(dst))(cmd, args); err != nil {
+			return err
+		}
+		for i, a := range args {
+			*dst[i] = a
+		}
+		return nil
+	}
+}
+
+// minArgs is the Args of a command taking one or more positional
+// arguments: it stores them in dst.
+func minArgs(dst *[]string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.MinimumNArgs(1)(cmd, args); err != nil {
+			return err
+		}
+		*dst = args
+		return nil
+	}
+}

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+)
+
+// The output helpers every command prints with.
+
+// writeJSON writes v as indented JSON (HTML characters escaped).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeJSONUnescaped writes v as indented JSON with <, > and & kept as they are.
+func writeJSONUnescaped(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// writeTo runs write on -o FILE, or on stdout when file is "" or "-", and
+// closes the file (its error counts).
+func writeTo(s *streams, file string, write func(io.Writer) error) error {
+	if file == "" || file == "-" {
+		return write(s.out)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func writeOutput(s *streams, file string, data []byte) error {
+	if file == "" || file == "-" {
+		_, err := s.out.Write(data)
+		return err
+	}
+	return os.WriteFile(file, data, 0o644)
+}

@@ -1,0 +1,192 @@
+package portfolio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// Triage: bulk status, assignee and comment changes of findings, risk
+// acceptance with its approver and maximum duration (shared by the API and
+// the UI).
+
+// CheckFindingsWritable refuses a bulk change unless the caller may write
+// every finding's product (404 for findings it cannot see).
+func CheckFindingsWritable(ctx context.Context, st *store.Store, ids []int64) error {
+	p := identity.FromContext(ctx)
+	for _, id := range ids {
+		pid, err := st.FindingProduct(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch perm := p.ProductPermissions(pid); {
+		case perm == 0:
+			return fmt.Errorf("finding %d: %w", id, store.ErrNotFound)
+		case perm&identity.PermWrite == 0:
+			return fault.Forbidden("finding %d: your role on its product does not allow changes", id)
+		}
+	}
+	return nil
+}
+
+// ApplyTriage applies a bulk change and records its audit events in one
+// transaction (shared by the API and the UI). now is the time of the change
+// and the reference for the risk-acceptance maximum.
+func ApplyTriage(ctx context.Context, st *store.Store, in TriageInput, u store.FindingUpdate, now time.Time) error {
+	if in.Status == string(findings.StatusRiskAccepted) {
+		if err := checkApprover(ctx, st, in, u, now); err != nil {
+			return err
+		}
+	}
+	return st.Atomic(ctx, func(ctx context.Context) error {
+		if err := st.UpdateFindings(ctx, in.IDs, u, identity.FromContext(ctx).Name, now.UTC()); err != nil {
+			return err
+		}
+		return AuditTriage(ctx, st, in)
+	})
+}
+
+// checkApprover: a risk acceptance names a real, enabled user other than
+// the requester who may approve risks (manage) on every product of the
+// findings, and it expires within MaxAcceptance.
+func checkApprover(ctx context.Context, st *store.Store, in TriageInput, u store.FindingUpdate, now time.Time) error {
+	name := strings.TrimSpace(in.Approver)
+	if name == "" {
+		return fault.Invalid("approver", "a risk acceptance needs an approver: name the product owner or administrator who approved it")
+	}
+	approver, err := st.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, fault.ErrNotFound) || (err == nil && approver.Disabled) {
+		return fault.Invalid("approver", "%q is not an active Rampart user: name the product owner or administrator who approved the risk", name)
+	}
+	if err != nil {
+		return err
+	}
+	if approver.ID == identity.FromContext(ctx).UserID {
+		return fault.Invalid("approver", "you cannot approve your own risk acceptance: name another product owner or administrator")
+	}
+	members, err := st.Memberships(ctx, approver.ID)
+	if err != nil {
+		return err
+	}
+	p := &identity.Principal{UserID: approver.ID, Name: approver.Name, Role: approver.Role, AllProducts: !approver.ProductsOnly, Products: members}
+	for _, id := range in.IDs {
+		pid, err := st.FindingProduct(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !p.Can(pid, identity.PermManage) {
+			return fault.Invalid("approver", "%s may not approve risks on product %d: the approver must own the product or be an administrator", name, pid)
+		}
+		// Each product's maximum duration (the global year unless its
+		// owner set a shorter one).
+		days, err := st.ProductMaxAcceptance(ctx, pid)
+		if err != nil {
+			return err
+		}
+		limit := findings.AcceptanceDeadline(now, days)
+		if t := u.Transition; t != nil && t.AcceptedUntil != nil && t.AcceptedUntil.After(limit) {
+			return fault.Invalid("accepted_until", "risks on product %d may be accepted for at most %d days: choose %s or earlier",
+				pid, findings.EffectiveMaxAcceptance(days), limit.Format("2006-01-02"))
+		}
+	}
+	return nil
+}
+
+// SetMaxAcceptance stores a product's maximum risk-acceptance duration and
+// audits the change (product.risk_acceptance_max) with the old and new
+// value; shared by the API and the UI. It returns the old value.
+func SetMaxAcceptance(ctx context.Context, st *store.Store, productID int64, days int) (int, error) {
+	old, err := st.ProductMaxAcceptance(ctx, productID)
+	if err != nil {
+		return 0, err
+	}
+	if err := st.SetProductMaxAcceptance(ctx, productID, days); err != nil {
+		return 0, err
+	}
+	return old, audit.Record(ctx, st, audit.Event{Action: audit.ActionMaxAcceptance, Object: fmt.Sprintf("product %d", productID), ProductID: productID,
+		Detail: fmt.Sprintf("max_days %d -> %d", old, days)})
+}
+
+// AuditTriage records a bulk change, one event per product; accepting a
+// risk is its own action ("finding.risk_accepted").
+func AuditTriage(ctx context.Context, st *store.Store, in TriageInput) error {
+	byProduct := map[int64][]string{}
+	var order []int64
+	for _, id := range in.IDs {
+		pid, err := st.FindingProduct(ctx, id)
+		if err != nil {
+			return err
+		}
+		if _, ok := byProduct[pid]; !ok {
+			order = append(order, pid)
+		}
+		byProduct[pid] = append(byProduct[pid], strconv.FormatInt(id, 10))
+	}
+	action := "finding.triage"
+	if in.Status == string(findings.StatusRiskAccepted) {
+		action = "finding.risk_accepted"
+	}
+	detail := strings.TrimSpace(fmt.Sprintf("status %s; reason %q; accepted until %s; approver %s; comment %q", in.Status, in.Reason, in.AcceptedUntil, in.Approver, in.Comment))
+	if in.Assignee != nil {
+		detail += fmt.Sprintf("; assignee %q", *in.Assignee)
+		if in.Status == "" {
+			action = "finding.assign"
+		}
+	}
+	for _, pid := range order {
+		if err := audit.Record(ctx, st, audit.Event{Action: action, Object: "findings " + strings.Join(byProduct[pid], ","), ProductID: pid, Detail: detail}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TriageInput is a bulk triage action.
+type TriageInput struct {
+	IDs           []int64 `json:"ids"`
+	Status        string  `json:"status,omitempty"`
+	Reason        string  `json:"reason,omitempty"`
+	AcceptedUntil string  `json:"accepted_until,omitempty"` // YYYY-MM-DD, for risk_accepted
+	Approver      string  `json:"approver,omitempty"`
+	Assignee      *string `json:"assignee,omitempty"`
+	Comment       string  `json:"comment,omitempty"`
+}
+
+// Update turns the input into a store update.
+func (in TriageInput) Update() (store.FindingUpdate, error) {
+	u := store.FindingUpdate{Assignee: in.Assignee, Comment: in.Comment}
+	if in.Status != "" {
+		t := findings.Transition{To: findings.Status(in.Status), Reason: strings.TrimSpace(in.Reason), Approver: strings.TrimSpace(in.Approver)}
+		until, err := ParseDate("accepted_until", in.AcceptedUntil)
+		if err != nil {
+			return u, err
+		}
+		t.AcceptedUntil = until
+		u.Transition = &t
+	}
+	if u.Transition == nil && u.Assignee == nil && strings.TrimSpace(u.Comment) == "" {
+		return u, &store.ValidationError{Field: "status", Message: "nothing to do: give a status, an assignee or a comment"}
+	}
+	return u, nil
+}
+
+// ParseDate parses an optional YYYY-MM-DD date naming the field on error.
+func ParseDate(field, s string) (*time.Time, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	if err != nil {
+		return nil, &store.ValidationError{Field: field, Message: fmt.Sprintf("%q is not a date in YYYY-MM-DD form", s)}
+	}
+	return &t, nil
+}

@@ -1,0 +1,66 @@
+package portfolio
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+// VulnDetail is one vulnerability, merged across sources, with every
+// release of the portfolio it affects.
+type VulnDetail struct {
+	Advisory *vuln.Advisory      `json:"advisory"`
+	Severity string              `json:"severity"`
+	Score    float64             `json:"cvss_score"`
+	Releases []store.ReleaseVuln `json:"releases"`
+	// Findings are the scanner findings naming the vulnerability (any of
+	// its ids) in the caller's products, worst first (at most 500).
+	Findings []store.StoredFinding `json:"findings"`
+	// EPSSTrend is the recorded EPSS history, oldest first.
+	EPSSTrend []store.EPSSPoint `json:"epss_trend"`
+}
+
+// LoadVulnDetail gathers a vulnerability page's data: the advisory and
+// the releases it affects among products (nil: every product).
+func LoadVulnDetail(ctx context.Context, st *store.Store, vulns *Vulns, id string, products []int64) (VulnDetail, error) {
+	a, err := vulns.Advisory(ctx, id)
+	if err != nil {
+		return VulnDetail{}, err
+	}
+	lvl, score := a.Rating()
+	rels, err := st.VulnReleases(ctx, a.IDs(), products)
+	if err != nil {
+		return VulnDetail{}, err
+	}
+	trend, err := st.EPSSHistory(ctx, a.CVEs())
+	if err != nil {
+		return VulnDetail{}, err
+	}
+	fs, _, err := st.Findings(ctx, store.FindingQuery{VulnIDs: a.IDs(), Products: products, Limit: 500})
+	if err != nil {
+		return VulnDetail{}, err
+	}
+	if fs == nil {
+		fs = []store.StoredFinding{}
+	}
+	return VulnDetail{Advisory: a, Severity: lvl.String(), Score: score, Releases: rels, Findings: fs, EPSSTrend: trend}, nil
+}
+
+// Sparkline returns SVG polyline points (in a 300×60 box) for the EPSS
+// trend, scores 0–1 on the vertical axis.
+func (d VulnDetail) Sparkline() string {
+	n := len(d.EPSSTrend)
+	if n < 2 {
+		return ""
+	}
+	var b strings.Builder
+	for i, p := range d.EPSSTrend {
+		x := 5 + i*290/(n-1)
+		y := 55 - int(p.Score*50)
+		fmt.Fprintf(&b, "%d,%d ", x, y)
+	}
+	return strings.TrimSpace(b.String())
+}

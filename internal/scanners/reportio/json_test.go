@@ -1,0 +1,42 @@
+package reportio
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestBeginObjectAndDecodeArray(t *testing.T) {
+	for in, want := range map[string]string{
+		"":     "empty",
+		"null": "empty",
+		"[]":   "f.json: at byte 1: not a report of this format: tool report must be a JSON object",
+		`{"a": 1, "items": [{"n": 1}, {"n": 2}], "b": [3]}`: "1,2 found",
+		`{"a": 1}`:                   " not found",
+		`{"items": 3}`:               "f.json: at byte 11: items: not a report of this format: items is 3, want an array",
+		`{"items": [{"n": 1}, {"n":`: "f.json: at byte 20: items[]: truncated JSON: the file ends inside a value: the report is incomplete: unexpected EOF",
+	} {
+		dec := NewJSONDecoder(strings.NewReader(in), "f.json")
+		empty, err := dec.BeginObject("tool report must be a JSON object")
+		got := "empty"
+		if err == nil && !empty {
+			var ns []string
+			var found bool
+			found, err = DecodeArray(dec, "items", func(x struct{ N int }) error {
+				ns = append(ns, string(rune('0'+x.N)))
+				return nil
+			})
+			got = strings.Join(ns, ",") + map[bool]string{true: " found", false: " not found"}[found]
+		}
+		if err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+	_, err := NewJSONDecoder(strings.NewReader("[1]"), "f.json").BeginObject("x")
+	if !errors.Is(err, ErrNotReport) {
+		t.Errorf("array: %v, want ErrNotReport", err)
+	}
+}

@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/vuln"
+)
+
+// EnrichTarget is a finding of a release that names vulnerabilities, as
+// the enrichment (portfolio.EnrichFindings) needs it: the scanner's
+// finding and the stored values enrichment may change.
+type EnrichTarget struct {
+	ID        int64
+	Finding   findings.Finding // the scanner's, without enrichment
+	Status    findings.Status
+	FirstSeen time.Time
+	// Current stored values.
+	Enrichment string // JSON, "" when none
+	KEV        bool
+	EPSS       *float64
+	CVSS       *float64
+	Risk       float64
+	Priority   string
+	SLADue     *time.Time
+	SLASource  string
+	MatchRef   string
+	MatchVuln  string
+}
+
+// EnrichContext is what the enrichment of one release's findings needs
+// from its product.
+type EnrichContext struct {
+	Criticality int
+	Exposure    string
+	SLA         findings.SLAPolicy
+}
+
+// FindingsToEnrich returns the release's findings that name at least one
+// vulnerability id or carry an enrichment or match link, and the product
+// context their risk and SLA are computed in.
+func (s *Store) FindingsToEnrich(ctx context.Context, releaseID int64) ([]EnrichTarget, EnrichContext, error) {
+	var ec EnrichContext
+	var slaRaw string
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT p.criticality, p.exposure, p.sla FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), releaseID).
+		Scan(&ec.Criticality, &ec.Exposure, &slaRaw)
+	if err != nil {
+		return nil, ec, fmt.Errorf("release %d: %w", releaseID, mapErr(err))
+	}
+	ec.SLA = findings.DefaultSLA()
+	if slaRaw != "" {
+		_ = json.Unmarshal([]byte(slaRaw), &ec.SLA)
+	}
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, data, status, first_seen, enrichment, kev, epss, cvss, risk_score, priority, sla_due, sla_source, match_ref, match_vuln
+		FROM findings WHERE release_id = ? AND (TRIM(vuln_ids) <> '' OR enrichment <> '' OR match_vuln <> '') ORDER BY id`), releaseID)
+	if err != nil {
+		return nil, ec, fmt.Errorf("findings of release %d: %w", releaseID, err)
+	}
+	defer rows.Close()
+	var out []EnrichTarget
+	for rows.Next() {
+		var t EnrichTarget
+		var data, status, first string
+		var epss, cvss sql.NullFloat64
+		var due sql.NullString
+		if err := rows.Scan(&t.ID, &data, &status, &first, &t.Enrichment, &t.KEV, &epss, &cvss, &t.Risk, &t.Priority, &due, &t.SLASource, &t.MatchRef, &t.MatchVuln); err != nil {
+			return nil, ec, err
+		}
+		if err := json.Unmarshal([]byte(data), &t.Finding); err != nil {
+			return nil, ec, fmt.Errorf("finding %d: stored data: %w", t.ID, err)
+		}
+		t.Status, t.FirstSeen = findings.Status(status), parseTime(first)
+		if epss.Valid {
+			t.EPSS = &epss.Float64
+		}
+		if cvss.Valid {
+			t.CVSS = &cvss.Float64
+		}
+		t.SLADue = parseTimePtr(due)
+		out = append(out, t)
+	}
+	return out, ec, rows.Err()
+}
+
+// EnrichedFinding is the new stored state of an enriched finding.
+type EnrichedFinding struct {
+	ID         int64
+	Enrichment string // JSON, "" when none
+	KEV        bool
+	EPSS       *float64
+	CVSS       *float64
+	Risk       findings.Risk
+	SLADue     *time.Time
+	SLASource  string
+	MatchRef   string
+	MatchVuln  string
+}
+
+// SetFindingEnrichment stores a finding's enrichment, the scores and
+// deadline derived from it and its match link.
+func (s *Store) SetFindingEnrichment(ctx context.Context, e EnrichedFinding) error {
+	_, err := s.exec(ctx, s.q(`UPDATE findings SET enrichment = ?, kev = ?, epss = ?, cvss = ?, risk_score = ?, priority = ?, sla_due = ?, sla_source = ?,
+		match_ref = ?, match_vuln = ? WHERE id = ?`), e.Enrichment, e.KEV, nullFloat(e.EPSS), nullFloat(e.CVSS), e.Risk.Score, e.Risk.Priority,
+		fmtTimePtr(e.SLADue), e.SLASource, e.MatchRef, e.MatchVuln, e.ID)
+	if err != nil {
+		return fmt.Errorf("enrich finding %d: %w", e.ID, err)
+	}
+	return nil
+}
+
+// AdvisoriesByAliases returns every stored record that names any of ids
+// (its own id or an alias).
+func (s *Store) AdvisoriesByAliases(ctx context.Context, ids []string) ([]vuln.Advisory, error) {
+	return s.advisoriesIn(ctx, `SELECT DISTINCT a.id, a.data FROM advisory_ids x JOIN advisories a ON a.id = x.advisory_id WHERE x.alias IN `, ids)
+}
+
+// ReleasesWithFindingsOf returns the releases holding a finding that names
+// any of the vulnerability ids, or one already enriched (whose enrichment
+// the new data may change).
+func (s *Store) ReleasesWithFindingsOf(ctx context.Context, ids map[string]bool) ([]int64, error) {
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT release_id, vuln_ids FROM findings WHERE TRIM(vuln_ids) <> '' ORDER BY release_id`))
+	if err != nil {
+		return nil, fmt.Errorf("findings naming vulnerabilities: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	last := int64(-1)
+	for rows.Next() {
+		var rid int64
+		var list string
+		if err := rows.Scan(&rid, &list); err != nil {
+			return nil, err
+		}
+		if rid == last {
+			continue
+		}
+		for _, id := range strings.Fields(list) {
+			if ids[id] {
+				out, last = append(out, rid), rid
+				break
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// linkedFindings fills LinkedFindings of matches from the findings linked
+// to them.
+func (s *Store) linkedFindings(ctx context.Context, ms []ReleaseVuln) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	releases := map[int64]bool{}
+	for i := range ms {
+		releases[ms[i].ReleaseID] = true
+	}
+	type key struct {
+		rel       int64
+		ref, vuln string
+	}
+	links := map[key][]int64{}
+	for rid := range releases {
+		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, match_ref, match_vuln FROM findings WHERE release_id = ? AND match_vuln <> '' ORDER BY id`), rid)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var ref, v string
+			if err := rows.Scan(&id, &ref, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			links[key{rid, ref, v}] = append(links[key{rid, ref, v}], id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for i := range ms {
+		ms[i].LinkedFindings = links[key{ms[i].ReleaseID, ms[i].ComponentRef, ms[i].VulnID}]
+	}
+	return nil
+}
+
+// RiskCounts are one release's vulnerabilities as the SBOM matches and the
+// scanners see them.
+type RiskCounts struct {
+	// SBOMMatches counts the unsuppressed matches of the release's
+	// components.
+	SBOMMatches int `json:"sbom_matches"`
+	// ScannerFindings counts the active scanner findings.
+	ScannerFindings int `json:"scanner_findings"`
+	// Linked counts the active findings linked to an SBOM match (the same
+	// vulnerability in the same component).
+	Linked int `json:"linked"`
+}
+
+// ReleaseRiskCounts counts a release's SBOM matches, active scanner
+// findings and the findings linked to a match.
+func (s *Store) ReleaseRiskCounts(ctx context.Context, releaseID int64) (RiskCounts, error) {
+	var c RiskCounts
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM release_vulns WHERE release_id = ? AND NOT suppressed`), releaseID).Scan(&c.SBOMMatches)
+	if err != nil {
+		return c, err
+	}
+	err = s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN match_vuln <> '' THEN 1 ELSE 0 END), 0) FROM findings WHERE release_id = ? AND active = ?`), releaseID, true).
+		Scan(&c.ScannerFindings, &c.Linked)
+	return c, err
+}
+
+// ReleaseRiskRow is one release's vulnerabilities for the product page:
+// unsuppressed SBOM matches by severity (vuln.Level names) and KEV, and
+// active scanner findings, linked and overdue.
+type ReleaseRiskRow struct {
+	Matches    map[string]int `json:"matches_by_severity"`
+	KEV        int            `json:"kev"`
+	RiskCounts                // SBOM matches, scanner findings, linked
+	Overdue    int            `json:"overdue"`
+}
+
+// ProductReleaseRisk returns the vulnerability counts of every release of
+// a product, keyed by release id (releases without any are absent).
+func (s *Store) ProductReleaseRisk(ctx context.Context, productID int64, now time.Time) (map[int64]*ReleaseRiskRow, error) {
+	out := map[int64]*ReleaseRiskRow{}
+	row := func(id int64) *ReleaseRiskRow {
+		if out[id] == nil {
+			out[id] = &ReleaseRiskRow{Matches: map[string]int{}}
+		}
+		return out[id]
+	}
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT v.release_id, v.severity_rank, v.kev, COUNT(*) FROM release_vulns v JOIN releases r ON r.id = v.release_id
+		WHERE r.product_id = ? AND NOT v.suppressed GROUP BY v.release_id, v.severity_rank, v.kev`), productID)
+	if err != nil {
+		return nil, fmt.Errorf("matches of product %d: %w", productID, err)
+	}
+	for rows.Next() {
+		var id int64
+		var rank, n int
+		var kev bool
+		if err := rows.Scan(&id, &rank, &kev, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r := row(id)
+		r.Matches[vuln.Level(rank).String()] += n
+		r.SBOMMatches += n
+		if kev {
+			r.KEV += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.conn(ctx).QueryContext(ctx, s.q(`SELECT release_id, COUNT(*), COALESCE(SUM(CASE WHEN match_vuln <> '' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), 0) FROM findings WHERE product_id = ? AND active = ? GROUP BY release_id`), fmtTime(now), productID, true)
+	if err != nil {
+		return nil, fmt.Errorf("findings of product %d: %w", productID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n, linked, overdue int
+		if err := rows.Scan(&id, &n, &linked, &overdue); err != nil {
+			return nil, err
+		}
+		r := row(id)
+		r.ScannerFindings, r.Linked, r.Overdue = n, linked, overdue
+	}
+	return out, rows.Err()
+}

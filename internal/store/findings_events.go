@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// FindingEvent is one entry of a finding's history.
+type FindingEvent struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Kind   string    `json:"kind"`
+	From   string    `json:"from,omitempty"`
+	To     string    `json:"to,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// FindingHistory returns a finding's history, oldest first.
+func (s *Store) FindingHistory(ctx context.Context, id int64) ([]FindingEvent, error) {
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT at, actor, kind, from_status, to_status, detail FROM finding_events WHERE finding_id = ? ORDER BY id`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []FindingEvent
+	for rows.Next() {
+		var e FindingEvent
+		var at string
+		if err := rows.Scan(&at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = parseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) findingEvent(ctx context.Context, tx querier, id int64, at, actor, kind, from, to, detail string) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO finding_events (finding_id, at, actor, kind, from_status, to_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		id, at, actor, kind, from, to, detail)
+	if err != nil {
+		return fmt.Errorf("record history of finding %d: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/findings"
+)
+
+// FindingStats counts a set of findings for dashboards.
+type FindingStats struct {
+	ActiveBySeverity map[findings.Severity]int `json:"active_by_severity"`
+	Active           int                       `json:"active"`
+	Overdue          int                       `json:"overdue"`
+	KEV              int                       `json:"kev"`
+	Closed           int                       `json:"closed"`
+	// MeanTimeToRemediate is the mean days from first seen to closed.
+	MeanTimeToRemediate float64 `json:"mttr_days"`
+	// SLACompliance is the share (0–100) of closed findings with a due
+	// date that were closed by it; -1 when none was closed yet.
+	SLACompliance float64 `json:"sla_compliance"`
+}
+
+// FindingStats counts findings of one product (0: all) among the given
+// products (nil: all).
+func (s *Store) FindingStats(ctx context.Context, productID int64, products []int64) (FindingStats, error) {
+	st := FindingStats{ActiveBySeverity: map[findings.Severity]int{}}
+	cond, args := productFilter("product_id", products)
+	if productID != 0 {
+		cond, args = cond+" AND product_id = ?", append(args, productID)
+	}
+	now := fmtTime(time.Now().UTC())
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT severity, COUNT(*), SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), SUM(CASE WHEN kev THEN 1 ELSE 0 END)
+		FROM findings WHERE status IN ('open','confirmed','in_progress')`+cond+` GROUP BY severity`), append([]any{now}, args...)...)
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sev string
+		var n, over, kev int
+		if err := rows.Scan(&sev, &n, &over, &kev); err != nil {
+			return st, err
+		}
+		st.ActiveBySeverity[findings.Severity(sev)] = n
+		st.Active += n
+		st.Overdue += over
+		st.KEV += kev
+	}
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	crows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT first_seen, closed_at, COALESCE(sla_due, '') FROM findings WHERE closed_at IS NOT NULL`+cond), args...)
+	if err != nil {
+		return st, err
+	}
+	defer crows.Close()
+	var total float64
+	withDue, inTime := 0, 0
+	for crows.Next() {
+		var first, closed, due string
+		if err := crows.Scan(&first, &closed, &due); err != nil {
+			return st, err
+		}
+		st.Closed++
+		total += parseTime(closed).Sub(parseTime(first)).Hours() / 24
+		if due != "" {
+			withDue++
+			if closed <= due {
+				inTime++
+			}
+		}
+	}
+	if st.Closed > 0 {
+		st.MeanTimeToRemediate = total / float64(st.Closed)
+	}
+	st.SLACompliance = -1
+	if withDue > 0 {
+		st.SLACompliance = float64(inTime) * 100 / float64(withDue)
+	}
+	return st, crows.Err()
+}

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/rampart-security/rampart/internal/identity"
+)
+
+// Product members: a user's role on a product.
+
+// Memberships returns a user's product roles.
+func (s *Store) Memberships(ctx context.Context, userID int64) (map[int64]identity.ProductRole, error) {
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT product_id, role FROM product_members WHERE user_id = ?`), userID)
+	if err != nil {
+		return nil, fmt.Errorf("product roles of user %d: %w", userID, err)
+	}
+	defer rows.Close()
+	out := map[int64]identity.ProductRole{}
+	for rows.Next() {
+		var id int64
+		var role string
+		if err := rows.Scan(&id, &role); err != nil {
+			return nil, err
+		}
+		out[id] = identity.ProductRole(role)
+	}
+	return out, rows.Err()
+}
+
+// SetMember gives a user a role on a product (replacing any previous one).
+func (s *Store) SetMember(ctx context.Context, productID, userID int64, role identity.ProductRole) error {
+	if err := role.Validate(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM product_members WHERE product_id = ? AND user_id = ?`), productID, userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO product_members (product_id, user_id, role) VALUES (?, ?, ?)`), productID, userID, string(role))
+		if err != nil {
+			if isForeignKey(err) {
+				return fmt.Errorf("product %d or user %d: %w", productID, userID, ErrNotFound)
+			}
+			return fmt.Errorf("set role of user %d on product %d: %w", userID, productID, mapErr(err))
+		}
+		return nil
+	})
+}
+
+// RemoveMember removes a user's role on a product.
+func (s *Store) RemoveMember(ctx context.Context, productID, userID int64) error {
+	res, err := s.exec(ctx, s.q(`DELETE FROM product_members WHERE product_id = ? AND user_id = ?`), productID, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %d on product %d: %w", userID, productID, ErrNotFound)
+	}
+	return nil
+}
+
+// Members lists product roles, of one product (productID != 0) or of one
+// user (userID != 0), or all.
+func (s *Store) Members(ctx context.Context, productID, userID int64) ([]identity.Member, error) {
+	q := `SELECT m.product_id, p.name, m.user_id, u.name, m.role FROM product_members m
+		JOIN products p ON p.id = m.product_id JOIN users u ON u.id = m.user_id WHERE 1=1`
+	var args []any
+	if productID != 0 {
+		q += " AND m.product_id = ?"
+		args = append(args, productID)
+	}
+	if userID != 0 {
+		q += " AND m.user_id = ?"
+		args = append(args, userID)
+	}
+	rows, err := s.conn(ctx).QueryContext(ctx, s.q(q+" ORDER BY p.name, u.name"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list product members: %w", err)
+	}
+	defer rows.Close()
+	out := []identity.Member{}
+	for rows.Next() {
+		var m identity.Member
+		var role string
+		if err := rows.Scan(&m.ProductID, &m.ProductName, &m.UserID, &m.UserName, &role); err != nil {
+			return nil, err
+		}
+		m.Role = identity.ProductRole(role)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
