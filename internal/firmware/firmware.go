@@ -405,8 +405,10 @@ func (r *Result) Findings() []findings.Finding {
 			f.CWEs = []int{cwe}
 		}
 		// One finding per issue: the generic fingerprint (CWE + file) would
-		// merge, say, three default passwords in /etc/shadow.
-		key := fmt.Sprintf("firmware|%s|%s|%s|%d|%s", is.Kind, is.Path, is.Account, is.Port, lineRef.ReplaceAllString(is.Detail, "line"))
+		// merge, say, three default passwords in /etc/shadow. What changes
+		// without the image changing (a line number, a certificate passing
+		// its expiry date) stays out, so a re-scan keeps the finding.
+		key := fmt.Sprintf("firmware|%s|%s|%s|%d|%s", is.Kind, is.Path, is.Account, is.Port, stableDetail(is.Detail))
 		sum := sha256.Sum256([]byte(key))
 		f.Fingerprint = hex.EncodeToString(sum[:])
 		f.Normalize()
@@ -415,7 +417,17 @@ func (r *Result) Findings() []findings.Finding {
 	return out
 }
 
-var lineRef = regexp.MustCompile(`line \d+`)
+var (
+	lineRef = regexp.MustCompile(`line \d+`)
+	expired = regexp.MustCompile(`(, )?expired \d{4}-\d{2}-\d{2}`)
+)
+
+// stableDetail is an issue's detail without the parts that change between
+// scans of the same image: line numbers and a certificate's "expired" mark,
+// which depends on the day of the scan.
+func stableDetail(d string) string {
+	return expired.ReplaceAllString(lineRef.ReplaceAllString(d, "line"), "")
+}
 
 var kindCWE = map[issue.Kind]int{
 	issue.DefaultPassword: 1392, issue.EmptyPassword: 258, issue.UID0Account: 250, issue.HardcodedCredential: 798,

@@ -279,3 +279,35 @@ func TestFindingsOnePerIssue(t *testing.T) {
 		seen[f.Fingerprint] = true
 	}
 }
+
+// TestFindingsFingerprintSurvivesExpiry: the fixture's server certificate
+// is valid for one day after the fixture was made. Scanned before and
+// after that day, its finding keeps one fingerprint, so a re-scan does not
+// close it and open a "new" one the day the certificate expires.
+func TestFindingsFingerprintSurvivesExpiry(t *testing.T) {
+	b, err := os.ReadFile("testdata/rootfs.sqsh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := func(now time.Time) findings.Finding {
+		t.Helper()
+		res, err := Analyze(context.Background(), "rootfs.sqsh", b, Options{Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range res.Findings() {
+			if f.RuleID == "firmware/certificate" && f.Locations[0].File == "/etc/lighttpd/server.pem" {
+				return f
+			}
+		}
+		t.Fatal("no finding for /etc/lighttpd/server.pem")
+		return findings.Finding{}
+	}
+	before, after := cert(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)), cert(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
+	if !strings.Contains(after.Description, "expired") || strings.Contains(before.Description, "expired") {
+		t.Fatalf("details do not show the expiry: before %q, after %q", before.Description, after.Description)
+	}
+	if before.Fingerprint != after.Fingerprint {
+		t.Errorf("fingerprint changed when the certificate expired: %s → %s", before.Fingerprint, after.Fingerprint)
+	}
+}
