@@ -160,7 +160,7 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	if strings.TrimSpace(doc.Project.Name) == "" && strings.TrimSpace(doc.Project.ID) == "" {
 		return nil, nil, fmt.Errorf("%s: %w: project has no name or id", name, ErrMalformed)
 	}
-	c := &converter{doc: &doc, name: name, ids: threatmodel.NewIDAllocator(),
+	c := &converter{doc: &doc, Conversion: threatmodel.NewConversion(name),
 		assetIDs: map[string]string{}, zoneIDs: map[string]string{}, compIDs: map[string]string{}, mitIDs: map[string]string{},
 		parentOf: map[string]*parent{}, threats: map[string]threat{}, mitStatus: map[string]string{}}
 	return c.convert()
@@ -175,11 +175,8 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 // instances set. Ids are allocated in that order, so the same input gives
 // the same ids.
 type converter struct {
-	doc  *document
-	name string // the file, for errors
-	m    *threatmodel.Model
-	warn threatmodel.Warnings
-	ids  *threatmodel.IDAllocator
+	threatmodel.Conversion
+	doc *document // the source document
 
 	assetIDs  map[string]string  // OTM asset id -> asset id
 	zoneIDs   map[string]string  // OTM trust zone id -> boundary id
@@ -203,27 +200,27 @@ func (c *converter) convert() (*threatmodel.Model, []string, error) {
 	}
 	c.modelThreats()
 	c.mitigations()
-	return threatmodel.FinishImport(c.m, c.warn, c.name)
+	return c.Finish()
 }
 
 // project converts the project: the model's id, title, description and
 // owner, and what a Rampart export keeps in its attributes.
 func (c *converter) project() {
 	p := c.doc.Project
-	c.m = &threatmodel.Model{Rampart: threatmodel.Version, ID: threatmodel.SanitizeID(p.ID), Title: p.Name,
+	c.Model = &threatmodel.Model{Rampart: threatmodel.Version, ID: threatmodel.SanitizeID(p.ID), Title: p.Name,
 		Description: p.Description, Owner: p.Owner}
-	if c.m.Title == "" {
-		c.m.Title = p.ID
+	if c.Model.Title == "" {
+		c.Model.Title = p.ID
 	}
-	if c.m.ID == "" {
-		c.m.ID = threatmodel.TitleID(c.m.Title)
+	if c.Model.ID == "" {
+		c.Model.ID = threatmodel.TitleID(c.Model.Title)
 	}
 	if v, ok := p.Attributes["rampart"]; ok {
 		// Round trip of a Rampart export: product facts, rule settings and
 		// assumptions, which the model rules read.
 		var pa projectAttrs
 		if raw, err := json.Marshal(v); err == nil && json.Unmarshal(raw, &pa) == nil {
-			c.m.Product, c.m.Rules, c.m.Assumptions = pa.Product, pa.Rules, pa.Assumptions
+			c.Model.Product, c.Model.Rules, c.Model.Assumptions = pa.Product, pa.Rules, pa.Assumptions
 		}
 	}
 }
@@ -231,7 +228,7 @@ func (c *converter) project() {
 // assets converts the data assets with their CIA ratings.
 func (c *converter) assets() {
 	for _, a := range c.doc.Assets {
-		id := c.ids.Make(a.ID, a.Name)
+		id := c.IDs.Make(a.ID, a.Name)
 		c.assetIDs[a.ID] = id
 		na := threatmodel.Asset{ID: id, Name: orStr(a.Name, a.ID), Description: a.Description}
 		if a.Risk != nil {
@@ -241,7 +238,7 @@ func (c *converter) assets() {
 			na.Personal, _ = v["personal"].(bool)
 			na.Secret, _ = v["secret"].(bool)
 		}
-		c.m.Assets = append(c.m.Assets, na)
+		c.Model.Assets = append(c.Model.Assets, na)
 	}
 }
 
@@ -253,7 +250,7 @@ func (c *converter) assetRefs(list []string, where string) []string {
 		if id, ok := c.assetIDs[a]; ok {
 			out = append(out, id)
 		} else {
-			c.warn.Addf("%s refers to unknown asset %q; dropped", where, a)
+			c.Warnf("%s refers to unknown asset %q; dropped", where, a)
 		}
 	}
 	return out
@@ -263,14 +260,14 @@ func (c *converter) assetRefs(list []string, where string) []string {
 // parents say (a zone may name a parent later in the list).
 func (c *converter) trustZones() {
 	for _, z := range c.doc.TrustZones {
-		c.zoneIDs[z.ID] = c.ids.Make(z.ID, z.Name)
+		c.zoneIDs[z.ID] = c.IDs.Make(z.ID, z.Name)
 	}
 	for _, z := range c.doc.TrustZones {
 		b := threatmodel.Boundary{ID: c.zoneIDs[z.ID], Name: orStr(z.Name, z.ID), Description: z.Description, Type: zoneType(z.Type)}
 		if z.Parent != nil && z.Parent.TrustZone != "" {
 			b.Parent = c.zoneIDs[z.Parent.TrustZone]
 		}
-		c.m.Boundaries = append(c.m.Boundaries, b)
+		c.Model.Boundaries = append(c.Model.Boundaries, b)
 	}
 }
 
@@ -279,13 +276,13 @@ func (c *converter) trustZones() {
 // before (or without) being converted.
 func (c *converter) references() {
 	for _, comp := range c.doc.Components {
-		c.compIDs[comp.ID] = c.ids.Make(comp.ID, comp.Name)
+		c.compIDs[comp.ID] = c.IDs.Make(comp.ID, comp.Name)
 	}
 	for i := range c.doc.Components {
 		c.parentOf[c.doc.Components[i].ID] = c.doc.Components[i].Parent
 	}
 	for _, mt := range c.doc.Mitigations {
-		c.mitIDs[mt.ID] = c.ids.Make(mt.ID, mt.Name)
+		c.mitIDs[mt.ID] = c.IDs.Make(mt.ID, mt.Name)
 	}
 	for _, t := range c.doc.Threats {
 		c.threats[t.ID] = t
@@ -331,7 +328,7 @@ func (c *converter) component(comp component) {
 	} else {
 		e.Processes, e.Stores = nil, nil
 	}
-	c.m.Elements = append(c.m.Elements, e)
+	c.Model.Elements = append(c.Model.Elements, e)
 	c.threatInstances(comp.Threats, id)
 }
 
@@ -341,7 +338,7 @@ func (c *converter) component(comp component) {
 func (c *converter) dataflow(df dataflow) {
 	from, to := c.compIDs[df.Source], c.compIDs[df.Destination]
 	if from == "" || to == "" {
-		c.warn.Addf("dataflow %q connects %q and %q, which are not both components; skipped", df.ID, df.Source, df.Destination)
+		c.Warnf("dataflow %q connects %q and %q, which are not both components; skipped", df.ID, df.Source, df.Destination)
 		return
 	}
 	f := threatmodel.Flow{}
@@ -355,7 +352,7 @@ func (c *converter) dataflow(df dataflow) {
 	if _, rt := df.Attributes["rampart"]; rt && df.Name == df.ID {
 		name = f.Name // a Rampart export names an unnamed flow by its id
 	}
-	f.ID, f.Name, f.From, f.To, f.Description = c.ids.Make(df.ID, df.Name), name, from, to, df.Description
+	f.ID, f.Name, f.From, f.To, f.Description = c.IDs.Make(df.ID, df.Name), name, from, to, df.Description
 	f.Data = c.assetRefs(df.Assets, "dataflow "+df.ID)
 	for _, t := range df.Tags {
 		lt := strings.ToLower(t)
@@ -367,13 +364,13 @@ func (c *converter) dataflow(df dataflow) {
 			f.Protocol = lt
 		}
 	}
-	c.m.Flows = append(c.m.Flows, f)
+	c.Model.Flows = append(c.Model.Flows, f)
 	c.threatInstances(df.Threats, f.ID)
 	if df.Bidirectional {
 		rev := f
-		rev.ID = c.ids.Make(df.ID+"-reverse", "flow")
+		rev.ID = c.IDs.Make(df.ID+"-reverse", "flow")
 		rev.From, rev.To = to, from
-		c.m.Flows = append(c.m.Flows, rev)
+		c.Model.Flows = append(c.Model.Flows, rev)
 	}
 }
 
@@ -397,7 +394,7 @@ func (c *converter) mitigations() {
 		if st == "" {
 			st = threatmodel.MitigationPlanned
 		}
-		c.m.Mitigations = append(c.m.Mitigations, threatmodel.Mitigation{ID: id, Title: orStr(mt.Name, mt.ID), Description: mt.Description, Status: st})
+		c.Model.Mitigations = append(c.Model.Mitigations, threatmodel.Mitigation{ID: id, Title: orStr(mt.Name, mt.ID), Description: mt.Description, Status: st})
 	}
 }
 
@@ -408,7 +405,7 @@ func (c *converter) threatInstances(list []threatInstance, target string) {
 	for _, ti := range list {
 		t, ok := c.threats[ti.Threat]
 		if !ok {
-			c.warn.Addf("%s refers to unknown threat %q; dropped", target, ti.Threat)
+			c.Warnf("%s refers to unknown threat %q; dropped", target, ti.Threat)
 			continue
 		}
 		mits := c.instanceMitigations(ti)
@@ -416,7 +413,7 @@ func (c *converter) threatInstances(list []threatInstance, target string) {
 			c.ruleDecision(t, ti, rule, target, mits)
 			continue
 		}
-		c.m.Threats = append(c.m.Threats, c.threatDecision(t, ti, target, mits))
+		c.Model.Threats = append(c.Model.Threats, c.threatDecision(t, ti, target, mits))
 	}
 }
 
@@ -450,7 +447,7 @@ func (c *converter) ruleDecision(t threat, ti threatInstance, rule, target strin
 	}
 	d := threatmodel.ThreatDecision{ID: id, Status: st, Mitigations: mits}
 	stateReason(&d, ti)
-	c.m.Threats = append(c.m.Threats, d)
+	c.Model.Threats = append(c.Model.Threats, d)
 }
 
 // threatDecision converts an instance of a threat from the catalogue (or

@@ -158,7 +158,7 @@ func Parse(input []byte, name string) (*threatmodel.Model, []string, error) {
 	if strings.TrimSpace(doc.Name) == "" {
 		return nil, nil, fmt.Errorf("%s: %w: no model name", name, ErrMalformed)
 	}
-	c := &converter{doc: &doc, name: name, ids: threatmodel.NewIDAllocator(),
+	c := &converter{doc: &doc, Conversion: threatmodel.NewConversion(name),
 		boundaryIDs: map[string]string{}, dataIDs: map[string]string{}, elementIDs: map[string]string{}}
 	return c.convert()
 }
@@ -170,11 +170,8 @@ func Parse(input []byte, name string) (*threatmodel.Model, []string, error) {
 // and last the findings (on elements). Ids are allocated in that order too,
 // which keeps them stable for the same input.
 type converter struct {
-	doc  *document
-	name string // the file, for errors
-	m    *threatmodel.Model
-	warn threatmodel.Warnings
-	ids  *threatmodel.IDAllocator
+	threatmodel.Conversion
+	doc *document // the source document
 
 	boundaryIDs map[string]string // boundary name -> boundary id
 	dataIDs     map[string]string // data name -> asset id
@@ -182,18 +179,18 @@ type converter struct {
 }
 
 func (c *converter) convert() (*threatmodel.Model, []string, error) {
-	c.m = threatmodel.NewImportedModel(c.doc.Name)
-	c.m.Description = c.doc.Description
-	c.ids.Reserve(c.m.ID)
+	c.Model = threatmodel.NewImportedModel(c.doc.Name)
+	c.Model.Description = c.doc.Description
+	c.IDs.Reserve(c.Model.ID)
 	c.boundaries()
 	c.data()
 	c.elements()
-	if len(c.m.Elements) == 0 && len(c.doc.Flows) > 0 {
-		return nil, nil, fmt.Errorf("%s: %w: flows but no elements", c.name, ErrMalformed)
+	if len(c.Model.Elements) == 0 && len(c.doc.Flows) > 0 {
+		return nil, nil, fmt.Errorf("%s: %w: flows but no elements", c.Name, ErrMalformed)
 	}
 	c.flows()
 	c.findings()
-	return threatmodel.FinishImport(c.m, c.warn, c.name)
+	return c.Finish()
 }
 
 // boundaries converts the named boundaries (the first of a name wins), then
@@ -203,13 +200,13 @@ func (c *converter) boundaries() {
 		if b.Name == "" || c.boundaryIDs[b.Name] != "" {
 			continue
 		}
-		c.boundaryIDs[b.Name] = c.ids.Make(strings.ToLower(b.Name), "boundary")
-		c.m.Boundaries = append(c.m.Boundaries, threatmodel.Boundary{ID: c.boundaryIDs[b.Name], Name: b.Name, Description: b.Description, Type: "network"})
+		c.boundaryIDs[b.Name] = c.IDs.Make(strings.ToLower(b.Name), "boundary")
+		c.Model.Boundaries = append(c.Model.Boundaries, threatmodel.Boundary{ID: c.boundaryIDs[b.Name], Name: b.Name, Description: b.Description, Type: "network"})
 	}
-	for i := range c.m.Boundaries {
+	for i := range c.Model.Boundaries {
 		for _, b := range c.doc.Boundaries {
-			if b.Name == c.m.Boundaries[i].Name && b.InBoundary != "" && c.boundaryIDs[string(b.InBoundary)] != "" && string(b.InBoundary) != b.Name {
-				c.m.Boundaries[i].Parent = c.boundaryIDs[string(b.InBoundary)]
+			if b.Name == c.Model.Boundaries[i].Name && b.InBoundary != "" && c.boundaryIDs[string(b.InBoundary)] != "" && string(b.InBoundary) != b.Name {
+				c.Model.Boundaries[i].Parent = c.boundaryIDs[string(b.InBoundary)]
 			}
 		}
 	}
@@ -221,11 +218,11 @@ func (c *converter) data() {
 		if d.Name == "" || c.dataIDs[d.Name] != "" {
 			continue
 		}
-		c.dataIDs[d.Name] = c.ids.Make(strings.ToLower(d.Name), "data")
+		c.dataIDs[d.Name] = c.IDs.Make(strings.ToLower(d.Name), "data")
 		cl := classification(d.Classification)
 		ln := strings.ToLower(d.Name)
 		secret := d.IsCredentials || cl == "critical" && (strings.Contains(ln, "password") || strings.Contains(ln, "key") || strings.Contains(ln, "token") || strings.Contains(ln, "credential"))
-		c.m.Assets = append(c.m.Assets, threatmodel.Asset{ID: c.dataIDs[d.Name], Name: d.Name, Description: d.Description, Confidentiality: cl, Secret: secret, Personal: d.IsPII})
+		c.Model.Assets = append(c.Model.Assets, threatmodel.Asset{ID: c.dataIDs[d.Name], Name: d.Name, Description: d.Description, Confidentiality: cl, Secret: secret, Personal: d.IsPII})
 	}
 }
 
@@ -236,9 +233,9 @@ func (c *converter) elements() {
 		if e.Name == "" || c.elementIDs[e.Name] != "" || strings.EqualFold(e.Class, "Boundary") || c.boundaryIDs[e.Name] != "" && e.Class == "" {
 			continue
 		}
-		id := c.ids.Make(strings.ToLower(e.Name), "element")
+		id := c.IDs.Make(strings.ToLower(e.Name), "element")
 		c.elementIDs[e.Name] = id
-		c.m.Elements = append(c.m.Elements, c.element(e, id))
+		c.Model.Elements = append(c.Model.Elements, c.element(e, id))
 	}
 }
 
@@ -293,16 +290,16 @@ func (c *converter) flows() {
 	for i, f := range c.doc.Flows {
 		src, dst := c.elementIDs[nameOf(f.Source)], c.elementIDs[nameOf(f.Sink)]
 		if src == "" || dst == "" {
-			c.warn.Addf("flow %q connects unknown elements %q and %q; skipped", f.Name, nameOf(f.Source), nameOf(f.Sink))
+			c.Warnf("flow %q connects unknown elements %q and %q; skipped", f.Name, nameOf(f.Source), nameOf(f.Sink))
 			continue
 		}
-		c.m.Flows = append(c.m.Flows, c.flow(i, f, src, dst))
+		c.Model.Flows = append(c.Model.Flows, c.flow(i, f, src, dst))
 	}
 }
 
 // flow converts the i-th flow, from src to dst (element ids).
 func (c *converter) flow(i int, f flow, src, dst string) threatmodel.Flow {
-	fl := threatmodel.Flow{ID: c.ids.Make(strings.ToLower(f.Name), fmt.Sprintf("flow-%d", i+1)), Name: f.Name, From: src, To: dst,
+	fl := threatmodel.Flow{ID: c.IDs.Make(strings.ToLower(f.Name), fmt.Sprintf("flow-%d", i+1)), Name: f.Name, From: src, To: dst,
 		Protocol: strings.ToLower(f.Protocol), Encrypted: f.IsEncrypted || f.Controls.IsEncrypted || f.UsesVPN || f.Controls.UsesVPN,
 		Integrity: f.Controls.ProvidesIntegrity, ReplayProtection: f.Controls.ImplementsNonce, Description: strings.TrimSpace(f.Description + " " + f.Note)}
 	if f.Controls.AuthenticatesSource || authenticated(f.Authn) {
@@ -315,7 +312,7 @@ func (c *converter) flow(i int, f flow, src, dst string) threatmodel.Flow {
 		if id := c.dataIDs[d]; id != "" {
 			fl.Data = append(fl.Data, id)
 		} else {
-			c.warn.Addf("flow %q carries unknown data %q; dropped", f.Name, d)
+			c.Warnf("flow %q carries unknown data %q; dropped", f.Name, d)
 		}
 	}
 	return fl
@@ -331,7 +328,7 @@ func (c *converter) findings() {
 		}
 		tid := cmp.Or(fd.ThreatID, fd.ID, fmt.Sprintf("finding-%d", i+1))
 		title := cmp.Or(strings.TrimSpace(fd.Description), "pytm finding "+tid)
-		c.m.Threats = append(c.m.Threats, threatmodel.ThreatDecision{ID: "pytm:" + threatmodel.SanitizeID(tid) + "@" + cmp.Or(target, "model"),
+		c.Model.Threats = append(c.Model.Threats, threatmodel.ThreatDecision{ID: "pytm:" + threatmodel.SanitizeID(tid) + "@" + cmp.Or(target, "model"),
 			Title: title, Target: target, STRIDE: "tampering", Severity: threatmodel.NormalizeSeverity(fd.Severity), Mitigation: strings.TrimSpace(fd.Mitigations), Status: threatmodel.StatusOpen})
 	}
 }

@@ -48,7 +48,7 @@ func Parse(data []byte, name string, opts Options) (*threatmodel.Model, []string
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &converter{top: top, name: name, ids: threatmodel.NewIDAllocator(),
+	c := &converter{top: top, Conversion: threatmodel.NewConversion(name),
 		assetIDs: map[string]string{}, elemIDs: map[string]string{}, internet: map[string]bool{},
 		boundaryIDs: map[string]string{}, categories: map[string]riskCategory{}}
 	return c.convert()
@@ -200,6 +200,14 @@ func entries(v any, section, name string) ([]string, []obj, error) {
 	return ks, objs, nil
 }
 
+// section returns the entries of the top-level section key (see entries).
+func (c *converter) section(key string) ([]string, []obj, error) {
+	return entries(c.top[key], key, c.Name)
+}
+
+// entryID is the id of the section entry o keyed key: its id, else its key.
+func entryID(key string, o obj) string { return cmp.Or(str(o["id"]), key) }
+
 // converter turns one loaded Threagile document (includes merged) into a
 // model. convert runs the sections in the order their references need: the
 // model's title and overview; data assets, which technical assets and links
@@ -210,11 +218,8 @@ func entries(v any, section, name string) ([]string, []obj, error) {
 // threat decisions. Ids are allocated in that order, so the same input gives
 // the same ids.
 type converter struct {
-	top  obj
-	name string // the file, for errors
-	m    *threatmodel.Model
-	warn threatmodel.Warnings
-	ids  *threatmodel.IDAllocator
+	threatmodel.Conversion
+	top obj // the source document
 
 	assetIDs    map[string]string       // data asset id -> asset id
 	elemIDs     map[string]string       // technical asset id -> element id
@@ -235,7 +240,7 @@ type link struct {
 func (c *converter) convert() (*threatmodel.Model, []string, error) {
 	c.overview()
 	if _, ok := c.top["technical_assets"]; !ok {
-		return nil, nil, fmt.Errorf("%s: %w: no technical_assets (a fragment of a model, not a model)", c.name, ErrMalformed)
+		return nil, nil, fmt.Errorf("%s: %w: no technical_assets (a fragment of a model, not a model)", c.Name, ErrMalformed)
 	}
 	for _, section := range []func() error{c.dataAssets, c.technicalAssets, c.communicationLinks, c.trustBoundaries, c.riskCategories} {
 		if err := section(); err != nil {
@@ -247,18 +252,18 @@ func (c *converter) convert() (*threatmodel.Model, []string, error) {
 		return nil, nil, err
 	}
 	c.dropRepeatedDecisions()
-	return threatmodel.FinishImport(c.m, c.warn, c.name)
+	return c.Finish()
 }
 
 // overview converts the title, author and the first description given.
 func (c *converter) overview() {
-	c.m = threatmodel.NewImportedModel(cmp.Or(str(c.top["title"]), "Threagile model"))
+	c.Model = threatmodel.NewImportedModel(cmp.Or(str(c.top["title"]), "Threagile model"))
 	if a, ok := c.top["author"].(obj); ok {
-		c.m.Owner = str(a["name"])
+		c.Model.Owner = str(a["name"])
 	}
 	for _, k := range []string{"application_description", "business_overview", "technical_overview"} {
 		if d, ok := c.top[k].(obj); ok && str(d["description"]) != "" {
-			c.m.Description = str(d["description"])
+			c.Model.Description = str(d["description"])
 			break
 		}
 	}
@@ -267,13 +272,13 @@ func (c *converter) overview() {
 // dataAssets converts the data assets with their CIA ratings; whether one
 // is a secret or personal data is read from its id and title.
 func (c *converter) dataAssets() error {
-	keys, objs, err := entries(c.top["data_assets"], "data_assets", c.name)
+	keys, objs, err := c.section("data_assets")
 	if err != nil {
 		return err
 	}
 	for i, o := range objs {
-		raw := cmp.Or(str(o["id"]), keys[i])
-		id := c.ids.Make(raw, keys[i])
+		raw := entryID(keys[i], o)
+		id := c.IDs.Make(raw, keys[i])
 		c.assetIDs[raw] = id
 		title := cmp.Or(str(o["title"]), keys[i])
 		lt := strings.ToLower(raw + " " + title)
@@ -281,7 +286,7 @@ func (c *converter) dataAssets() error {
 			Confidentiality: confidentiality(str(o["confidentiality"])), Integrity: criticality(str(o["integrity"])), Availability: criticality(str(o["availability"])),
 			Secret:   containsAny(lt, "credential", "password", "secret", "token", "private key", "api key", "-key", "certificate"),
 			Personal: containsAny(lt, "customer", "personal", "user account", "patient", "employee", "pii")}
-		c.m.Assets = append(c.m.Assets, a)
+		c.Model.Assets = append(c.Model.Assets, a)
 	}
 	return nil
 }
@@ -296,7 +301,7 @@ func (c *converter) assetRefs(list []string, where string) []string {
 				out = append(out, id)
 			}
 		} else {
-			c.warn.Addf("%s refers to unknown data asset %q; dropped", where, a)
+			c.Warnf("%s refers to unknown data asset %q; dropped", where, a)
 		}
 	}
 	return out
@@ -305,26 +310,26 @@ func (c *converter) assetRefs(list []string, where string) []string {
 // technicalAssets gives every technical asset its id (links may point
 // forward), then converts each into an element and collects its links.
 func (c *converter) technicalAssets() error {
-	keys, objs, err := entries(c.top["technical_assets"], "technical_assets", c.name)
+	keys, objs, err := c.section("technical_assets")
 	if err != nil {
 		return err
 	}
 	if len(objs) == 0 {
-		return fmt.Errorf("%s: %w: technical_assets is empty", c.name, ErrMalformed)
+		return fmt.Errorf("%s: %w: technical_assets is empty", c.Name, ErrMalformed)
 	}
 	for i, o := range objs {
 		raw := str(o["id"])
 		if raw == "" {
-			return fmt.Errorf("%s: %w: technical asset %q has no id", c.name, ErrMalformed, keys[i])
+			return fmt.Errorf("%s: %w: technical asset %q has no id", c.Name, ErrMalformed, keys[i])
 		}
-		c.elemIDs[raw] = c.ids.Make(raw, keys[i])
+		c.elemIDs[raw] = c.IDs.Make(raw, keys[i])
 	}
 	for i, o := range objs {
 		e, err := c.element(keys[i], o)
 		if err != nil {
 			return err
 		}
-		c.m.Elements = append(c.m.Elements, e)
+		c.Model.Elements = append(c.Model.Elements, e)
 		if err := c.collectLinks(str(o["id"]), o["communication_links"]); err != nil {
 			return err
 		}
@@ -354,7 +359,7 @@ func (c *converter) element(key string, o obj) (threatmodel.Element, error) {
 	case "process", "":
 		e.Type = threatmodel.TypeProcess
 	default:
-		return e, fmt.Errorf("%s: %w: technical asset %q has unknown type %q", c.name, ErrMalformed, raw, str(o["type"]))
+		return e, fmt.Errorf("%s: %w: technical asset %q has unknown type %q", c.Name, ErrMalformed, raw, str(o["type"]))
 	}
 	if containsAny(tech, "iot", "sensor", "embedded", "plc", "scada", "hardware") {
 		e.Type = threatmodel.TypeDevice
@@ -397,7 +402,7 @@ func (c *converter) collectLinks(from string, v any) error {
 		for _, k := range lk {
 			lo, ok := cl[k].(obj)
 			if !ok {
-				return fmt.Errorf("%s: %w: communication link %q of %q must be a mapping", c.name, ErrMalformed, k, from)
+				return fmt.Errorf("%s: %w: communication link %q of %q must be a mapping", c.Name, ErrMalformed, k, from)
 			}
 			c.links = append(c.links, link{k, from, lo})
 		}
@@ -405,13 +410,13 @@ func (c *converter) collectLinks(from string, v any) error {
 		for _, x := range cl {
 			lo, ok := x.(obj)
 			if !ok {
-				return fmt.Errorf("%s: %w: communication links of %q must be mappings", c.name, ErrMalformed, from)
+				return fmt.Errorf("%s: %w: communication links of %q must be mappings", c.Name, ErrMalformed, from)
 			}
 			c.links = append(c.links, link{str(lo["title"]), from, lo})
 		}
 	case nil:
 	default:
-		return fmt.Errorf("%s: %w: communication_links of %q must be a mapping", c.name, ErrMalformed, from)
+		return fmt.Errorf("%s: %w: communication_links of %q must be a mapping", c.Name, ErrMalformed, from)
 	}
 	return nil
 }
@@ -423,7 +428,7 @@ func (c *converter) communicationLinks() error {
 		if err != nil {
 			return err
 		}
-		c.m.Flows = append(c.m.Flows, f)
+		c.Model.Flows = append(c.Model.Flows, f)
 	}
 	return nil
 }
@@ -434,11 +439,11 @@ func (c *converter) flow(l link) (threatmodel.Flow, error) {
 	target := cmp.Or(str(l.o["target"]), str(l.o["target_id"]))
 	to, ok := c.elemIDs[target]
 	if !ok {
-		return threatmodel.Flow{}, fmt.Errorf("%s: %w: communication link %q of %q targets unknown technical asset %q", c.name, ErrMalformed, l.key, l.from, target)
+		return threatmodel.Flow{}, fmt.Errorf("%s: %w: communication link %q of %q targets unknown technical asset %q", c.Name, ErrMalformed, l.key, l.from, target)
 	}
 	from := c.elemIDs[l.from]
 	proto := strings.ToLower(str(l.o["protocol"]))
-	f := threatmodel.Flow{ID: c.ids.Make(l.from+">"+threatmodel.SanitizeID(strings.ToLower(l.key)), "link"), Name: l.key, From: from, To: to,
+	f := threatmodel.Flow{ID: c.IDs.Make(l.from+">"+threatmodel.SanitizeID(strings.ToLower(l.key)), "link"), Name: l.key, From: from, To: to,
 		Protocol: proto, Encrypted: encryptedProtocol(proto) || boolean(l.o["vpn"]), Description: str(l.o["description"]),
 		Authentication: authn(str(l.o["authentication"])), Authorization: authz(str(l.o["authorization"]))}
 	switch {
@@ -458,18 +463,18 @@ func (c *converter) flow(l link) (threatmodel.Flow, error) {
 // trustBoundaries converts the trust boundaries (all ids first: nesting may
 // point forward), nests them and places the technical assets they hold.
 func (c *converter) trustBoundaries() error {
-	keys, objs, err := entries(c.top["trust_boundaries"], "trust_boundaries", c.name)
+	keys, objs, err := c.section("trust_boundaries")
 	if err != nil {
 		return err
 	}
 	for i, o := range objs {
-		raw := cmp.Or(str(o["id"]), keys[i])
-		c.boundaryIDs[raw] = c.ids.Make(raw, keys[i])
+		raw := entryID(keys[i], o)
+		c.boundaryIDs[raw] = c.IDs.Make(raw, keys[i])
 	}
 	parentOf := map[string]string{}   // boundary id -> parent boundary id
 	boundaryOf := map[string]string{} // element id -> boundary id
 	for i, o := range objs {
-		raw := cmp.Or(str(o["id"]), keys[i])
+		raw := entryID(keys[i], o)
 		id := c.boundaryIDs[raw]
 		nested, inside := c.boundaryMembers(raw, o)
 		for _, n := range nested {
@@ -478,13 +483,13 @@ func (c *converter) trustBoundaries() error {
 		for _, e := range inside {
 			boundaryOf[e] = id
 		}
-		c.m.Boundaries = append(c.m.Boundaries, threatmodel.Boundary{ID: id, Name: cmp.Or(str(o["title"]), keys[i]), Description: str(o["description"]), Type: boundaryType(str(o["type"]))})
+		c.Model.Boundaries = append(c.Model.Boundaries, threatmodel.Boundary{ID: id, Name: cmp.Or(str(o["title"]), keys[i]), Description: str(o["description"]), Type: boundaryType(str(o["type"]))})
 	}
-	for i := range c.m.Boundaries {
-		c.m.Boundaries[i].Parent = parentOf[c.m.Boundaries[i].ID]
+	for i := range c.Model.Boundaries {
+		c.Model.Boundaries[i].Parent = parentOf[c.Model.Boundaries[i].ID]
 	}
-	for i := range c.m.Elements {
-		c.m.Elements[i].Boundary = boundaryOf[c.m.Elements[i].ID]
+	for i := range c.Model.Elements {
+		c.Model.Elements[i].Boundary = boundaryOf[c.Model.Elements[i].ID]
 	}
 	return nil
 }
@@ -496,14 +501,14 @@ func (c *converter) boundaryMembers(raw string, o obj) (nested, inside []string)
 		if id, ok := c.boundaryIDs[n]; ok {
 			nested = append(nested, id)
 		} else {
-			c.warn.Addf("trust boundary %q nests unknown boundary %q", raw, n)
+			c.Warnf("trust boundary %q nests unknown boundary %q", raw, n)
 		}
 	}
 	for _, a := range strs(o["technical_assets_inside"]) {
 		if e, ok := c.elemIDs[a]; ok {
 			inside = append(inside, e)
 		} else {
-			c.warn.Addf("trust boundary %q contains unknown technical asset %q", raw, a)
+			c.Warnf("trust boundary %q contains unknown technical asset %q", raw, a)
 		}
 	}
 	return nested, inside
@@ -517,15 +522,15 @@ var riskSections = []string{"individual_risk_categories", "custom_risk_categorie
 // tracked risk of one keeps its title, STRIDE category, CWE and severity.
 func (c *converter) riskCategories() error {
 	for _, sec := range riskSections {
-		keys, objs, err := entries(c.top[sec], sec, c.name)
+		keys, objs, err := c.section(sec)
 		if err != nil {
 			return err
 		}
 		for i, o := range objs {
-			cat := cmp.Or(str(o["id"]), keys[i])
+			cat := entryID(keys[i], o)
 			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"]))}
 			fmt.Sscanf(str(o["cwe"]), "%d", &rc.cwe)
-			if _, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.name); err == nil && len(robjs) > 0 {
+			if _, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name); err == nil && len(robjs) > 0 {
 				rc.severity = threatmodel.NormalizeSeverity(str(robjs[0]["severity"]))
 			}
 			c.categories[cat] = rc
@@ -548,7 +553,7 @@ func (c *converter) trackedRisks() {
 	sort.Strings(rk)
 	for _, k := range rk {
 		o, _ := rt[k].(obj)
-		c.m.Threats = append(c.m.Threats, c.trackedRisk(k, o))
+		c.Model.Threats = append(c.Model.Threats, c.trackedRisk(k, o))
 	}
 }
 
@@ -585,7 +590,7 @@ func (c *converter) trackedRisk(k string, o obj) threatmodel.ThreatDecision {
 // categories into open threat decisions.
 func (c *converter) individualRisks() error {
 	for _, sec := range riskSections {
-		keys, objs, err := entries(c.top[sec], sec, c.name)
+		keys, objs, err := c.section(sec)
 		if err != nil {
 			return err
 		}
@@ -601,9 +606,9 @@ func (c *converter) individualRisks() error {
 // categoryRisks converts the risks identified in the category o (keyed key
 // in section sec), each on its most relevant technical asset.
 func (c *converter) categoryRisks(sec, key string, o obj) error {
-	cat := cmp.Or(str(o["id"]), key)
+	cat := entryID(key, o)
 	title := cmp.Or(str(o["title"]), key)
-	rkeys, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.name)
+	rkeys, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name)
 	if err != nil {
 		return err
 	}
@@ -618,7 +623,7 @@ func (c *converter) categoryRisks(sec, key string, o obj) error {
 		if cwe > 0 {
 			d.CWE = []int{cwe}
 		}
-		c.m.Threats = append(c.m.Threats, d)
+		c.Model.Threats = append(c.Model.Threats, d)
 	}
 	return nil
 }
@@ -627,7 +632,7 @@ func (c *converter) categoryRisks(sec, key string, o obj) error {
 // tracked risk before the identified one).
 func (c *converter) dropRepeatedDecisions() {
 	seen := map[string]bool{}
-	c.m.Threats = slices.DeleteFunc(c.m.Threats, func(d threatmodel.ThreatDecision) bool {
+	c.Model.Threats = slices.DeleteFunc(c.Model.Threats, func(d threatmodel.ThreatDecision) bool {
 		if seen[d.ID] {
 			return true
 		}

@@ -149,7 +149,7 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	if _, ok := f.Summary.Description.(string); !ok && f.Summary.Description != nil {
 		return nil, nil, fmt.Errorf("%s: %w: summary.description is %T, not text", name, ErrMalformed, f.Summary.Description)
 	}
-	c := &converter{src: &f, name: name, ids: threatmodel.NewIDAllocator(), cellIDs: map[string]string{}}
+	c := &converter{src: &f, Conversion: threatmodel.NewConversion(name), cellIDs: map[string]string{}}
 	return c.convert()
 }
 
@@ -159,11 +159,8 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 // elements); the boundary boxes, which nest and hold elements by geometry;
 // the flows; and last the threats recorded on elements and flows.
 type converter struct {
-	src  *file
-	name string // the file, for errors
-	m    *threatmodel.Model
-	warn threatmodel.Warnings
-	ids  *threatmodel.IDAllocator
+	threatmodel.Conversion
+	src *file // the source document
 
 	cellIDs  map[string]string // Threat Dragon cell id -> Rampart id
 	boxes    []boxInfo         // boundary boxes, for membership by geometry
@@ -192,17 +189,17 @@ func (c *converter) convert() (*threatmodel.Model, []string, error) {
 		c.flow(fl)
 	}
 	c.threats()
-	return threatmodel.FinishImport(c.m, c.warn, c.name)
+	return c.Finish()
 }
 
 // summary converts the title, description and owner.
 func (c *converter) summary() {
-	c.m = threatmodel.NewImportedModel(strings.TrimSpace(*c.src.Summary.Title))
+	c.Model = threatmodel.NewImportedModel(strings.TrimSpace(*c.src.Summary.Title))
 	if s, ok := c.src.Summary.Description.(string); ok {
-		c.m.Description = s
+		c.Model.Description = s
 	}
 	if s, ok := c.src.Summary.Owner.(string); ok {
-		c.m.Owner = s
+		c.Model.Owner = s
 	}
 }
 
@@ -221,7 +218,7 @@ func (c *converter) diagram(dg *diagram) {
 			continue
 		}
 		if cl.ID == "" {
-			c.warn.Addf("diagram %q: %s without id skipped", dg.Title, kind)
+			c.Warnf("diagram %q: %s without id skipped", dg.Title, kind)
 			continue
 		}
 		switch kind {
@@ -242,7 +239,7 @@ func (c *converter) boundary(cl *cell, p *props) {
 	if nm == "" {
 		nm = "Trust boundary"
 	}
-	id := c.ids.Make(threatmodel.Slug(nm), "boundary")
+	id := c.IDs.Make(threatmodel.Slug(nm), "boundary")
 	c.cellIDs[cl.ID] = id
 	b := threatmodel.Boundary{ID: id, Name: nm, Type: "other", Description: p.Description, SourceID: cl.ID}
 	if cl.Position != nil && cl.Size != nil && cl.Shape == "trust-boundary-box" {
@@ -250,13 +247,13 @@ func (c *converter) boundary(cl *cell, p *props) {
 	} else {
 		b.Description = strings.TrimSpace(b.Description + " (line boundary in Threat Dragon: membership not recorded)")
 	}
-	c.m.Boundaries = append(c.m.Boundaries, b)
+	c.Model.Boundaries = append(c.Model.Boundaries, b)
 }
 
 // element converts an actor, process or store cell. Ids are readable (the
 // slug of the name); the Threat Dragon cell id is kept as source_id.
 func (c *converter) element(cl *cell, p *props, kind string) {
-	id := c.ids.Make(threatmodel.Slug(cl.name(p)), strings.ReplaceAll(kind, "_", "-"))
+	id := c.IDs.Make(threatmodel.Slug(cl.name(p)), strings.ReplaceAll(kind, "_", "-"))
 	c.cellIDs[cl.ID] = id
 	c.nodes = append(c.nodes, pending{cl, p, id})
 	e := threatmodel.Element{ID: id, Name: cl.name(p), Type: kind, Description: p.Description,
@@ -296,25 +293,25 @@ func (c *converter) element(cl *cell, p *props, kind string) {
 			e.Kind = "identity_provider"
 		}
 	}
-	c.m.Elements = append(c.m.Elements, e)
+	c.Model.Elements = append(c.Model.Elements, e)
 }
 
 // asset adds a data asset a cell's flag implies and returns its id.
 func (c *converter) asset(id, name string, conf string, secret, personal bool) string {
-	id = c.ids.Make(id, id)
-	c.m.Assets = append(c.m.Assets, threatmodel.Asset{ID: id, Name: name, Confidentiality: conf, Integrity: "high", Secret: secret, Personal: personal})
+	id = c.IDs.Make(id, id)
+	c.Model.Assets = append(c.Model.Assets, threatmodel.Asset{ID: id, Name: name, Confidentiality: conf, Integrity: "high", Secret: secret, Personal: personal})
 	return id
 }
 
 // boundaryBoxes nests each boundary box in the smallest box that holds it.
 func (c *converter) boundaryBoxes() {
 	for _, b := range c.boxes {
-		for i := range c.m.Boundaries {
-			if c.m.Boundaries[i].ID == b.id {
+		for i := range c.Model.Boundaries {
+			if c.Model.Boundaries[i].ID == b.id {
 				if p := parentBox(c.boxes, b); p != "" {
-					c.m.Boundaries[i].Parent = p
+					c.Model.Boundaries[i].Parent = p
 				}
-				c.m.Boundaries[i].Type = "network"
+				c.Model.Boundaries[i].Type = "network"
 			}
 		}
 	}
@@ -331,7 +328,7 @@ func (c *converter) placeElements() {
 		if n.c.Size != nil {
 			w, h = n.c.Size.Width, n.c.Size.Height
 		}
-		c.m.Elements[i].Boundary = smallestBox(c.boxes, n.c.Position.X+w/2, n.c.Position.Y+h/2)
+		c.Model.Elements[i].Boundary = smallestBox(c.boxes, n.c.Position.X+w/2, n.c.Position.Y+h/2)
 	}
 }
 
@@ -340,11 +337,11 @@ func (c *converter) placeElements() {
 func (c *converter) flow(fl pending) {
 	src, dst := endpoint(fl.c.Source), endpoint(fl.c.Target)
 	from, to := c.cellIDs[src], c.cellIDs[dst]
-	if from == "" || to == "" || !isElement(c.m, from) || !isElement(c.m, to) {
+	if from == "" || to == "" || !isElement(c.Model, from) || !isElement(c.Model, to) {
 		c.danglingFlow(fl, from, to)
 		return
 	}
-	id := c.ids.Make(from+"-to-"+to, "flow")
+	id := c.IDs.Make(from+"-to-"+to, "flow")
 	c.cellIDs[fl.c.ID] = id
 	proto := strings.ToLower(strings.TrimSpace(fl.p.Protocol))
 	nf := threatmodel.Flow{ID: id, Name: fl.c.name(fl.p), From: from, To: to, Protocol: proto,
@@ -352,12 +349,12 @@ func (c *converter) flow(fl pending) {
 	if fl.p.IsPublicNetwork {
 		nf.Network = "internet"
 	}
-	c.m.Flows = append(c.m.Flows, nf)
+	c.Model.Flows = append(c.Model.Flows, nf)
 	if fl.p.IsBidirectional {
 		rev := nf
-		rev.ID = c.ids.Make(to+"-to-"+from, "flow")
+		rev.ID = c.IDs.Make(to+"-to-"+from, "flow")
 		rev.From, rev.To = to, from
-		c.m.Flows = append(c.m.Flows, rev)
+		c.Model.Flows = append(c.Model.Flows, rev)
 	}
 	c.nodes = append(c.nodes, pending{fl.c, fl.p, id})
 }
@@ -369,7 +366,7 @@ func (c *converter) flow(fl pending) {
 func (c *converter) danglingFlow(fl pending, from, to string) {
 	var on []string
 	for _, e := range []string{from, to} {
-		if e != "" && isElement(c.m, e) && !slices.Contains(on, e) {
+		if e != "" && isElement(c.Model, e) && !slices.Contains(on, e) {
 			on = append(on, e)
 		}
 	}
@@ -384,7 +381,7 @@ func (c *converter) danglingFlow(fl pending, from, to string) {
 		w += fmt.Sprintf("; its %d recorded threat(s) kept on %s", n, cmp.Or(target, "the model"))
 		c.dangling = append(c.dangling, pending{fl.c, fl.p, target})
 	}
-	c.warn = append(c.warn, w)
+	c.Warnings = append(c.Warnings, w)
 }
 
 // threats converts the threats recorded on elements, flows and dangling
@@ -392,10 +389,10 @@ func (c *converter) danglingFlow(fl pending, from, to string) {
 func (c *converter) threats() {
 	for ni, n := range append(c.nodes, c.dangling...) {
 		for ti, t := range n.p.Threats {
-			c.m.Threats = append(c.m.Threats, c.threat(n, ni >= len(c.nodes), ti, t))
+			c.Model.Threats = append(c.Model.Threats, c.threat(n, ni >= len(c.nodes), ti, t))
 		}
 	}
-	sort.SliceStable(c.m.Threats, func(i, j int) bool { return c.m.Threats[i].ID < c.m.Threats[j].ID })
+	sort.SliceStable(c.Model.Threats, func(i, j int) bool { return c.Model.Threats[i].ID < c.Model.Threats[j].ID })
 }
 
 // threat converts the ti-th threat recorded on n; a dangling flow's threat
