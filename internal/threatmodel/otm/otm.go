@@ -354,16 +354,7 @@ func (c *converter) dataflow(df dataflow) {
 	}
 	f.ID, f.Name, f.From, f.To, f.Description = c.IDs.Make(df.ID, df.Name), name, from, to, df.Description
 	f.Data = c.assetRefs(df.Assets, "dataflow "+df.ID)
-	for _, t := range df.Tags {
-		lt := strings.ToLower(t)
-		if strings.Contains(lt, "https") || strings.Contains(lt, "tls") || (strings.Contains(lt, "encrypted") && !strings.Contains(lt, "unencrypted")) ||
-			slices.Contains([]string{"mqtts", "coaps", "wss", "sftp", "ftps", "ldaps", "amqps", "ssh", "dtls"}, lt) {
-			f.Encrypted = true
-		}
-		if f.Protocol == "" && isProtocol(lt) {
-			f.Protocol = lt
-		}
-	}
+	tagProtocol(&f, df.Tags)
 	c.Model.Flows = append(c.Model.Flows, f)
 	c.threatInstances(df.Threats, f.ID)
 	if df.Bidirectional {
@@ -600,6 +591,22 @@ func classify(t string, tags []string) (string, string) {
 		return threatmodel.TypeExternalEntity, "user"
 	}
 	return threatmodel.TypeProcess, ""
+}
+
+// tagProtocol reads a dataflow's tags: one naming an encrypted protocol
+// marks the flow encrypted, and the first protocol named is its protocol
+// (unless a Rampart export stated one).
+func tagProtocol(f *threatmodel.Flow, tags []string) {
+	for _, t := range tags {
+		lt := strings.ToLower(t)
+		if strings.Contains(lt, "https") || strings.Contains(lt, "tls") || (strings.Contains(lt, "encrypted") && !strings.Contains(lt, "unencrypted")) ||
+			slices.Contains([]string{"mqtts", "coaps", "wss", "sftp", "ftps", "ldaps", "amqps", "ssh", "dtls"}, lt) {
+			f.Encrypted = true
+		}
+		if f.Protocol == "" && isProtocol(lt) {
+			f.Protocol = lt
+		}
+	}
 }
 
 func isProtocol(s string) bool {

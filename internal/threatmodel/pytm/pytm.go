@@ -249,27 +249,7 @@ func (c *converter) element(e element, id string) threatmodel.Element {
 	if e.InScope != nil && !*e.InScope {
 		el.OutOfScope, el.OutOfScopeReason = true, "out of scope in pytm"
 	}
-	switch strings.ToLower(e.Class) {
-	case "actor":
-		el.Type, el.Kind = threatmodel.TypeExternalEntity, "user"
-		if e.IsAdmin {
-			el.Kind = "administrator"
-		}
-	case "datastore":
-		el.Type = threatmodel.TypeDataStore
-		if e.StoresLogs {
-			el.Kind = "log"
-		} else if e.IsSQL {
-			el.Kind = "database"
-		}
-	case "externalentity":
-		el.Type = threatmodel.TypeExternalEntity
-	default: // Server, Process, SetOfProcesses, Lambda, Element
-		el.Type = threatmodel.TypeProcess
-		if e.OnAWS {
-			el.Kind = "cloud_service"
-		}
-	}
+	el.Type, el.Kind = elementType(e)
 	if e.Controls.UsesMFA {
 		el.Authentication = "mfa"
 	} else if e.Controls.ImplementsAuthenticationScheme || e.Controls.AuthenticatesSource {
@@ -282,6 +262,33 @@ func (c *converter) element(e element, id string) threatmodel.Element {
 		el.Sandboxed = true
 	}
 	return el
+}
+
+// elementType maps a pytm element's class (and flags) to a Rampart element
+// type and kind.
+func elementType(e element) (typ, kind string) {
+	switch strings.ToLower(e.Class) {
+	case "actor":
+		if e.IsAdmin {
+			return threatmodel.TypeExternalEntity, "administrator"
+		}
+		return threatmodel.TypeExternalEntity, "user"
+	case "datastore":
+		switch {
+		case e.StoresLogs:
+			return threatmodel.TypeDataStore, "log"
+		case e.IsSQL:
+			return threatmodel.TypeDataStore, "database"
+		}
+		return threatmodel.TypeDataStore, ""
+	case "externalentity":
+		return threatmodel.TypeExternalEntity, ""
+	}
+	// Server, Process, SetOfProcesses, Lambda, Element
+	if e.OnAWS {
+		return threatmodel.TypeProcess, "cloud_service"
+	}
+	return threatmodel.TypeProcess, ""
 }
 
 // flows converts the flows between known elements; others are skipped with a

@@ -263,37 +263,49 @@ func (c *converter) element(cl *cell, p *props, kind string) {
 	}
 	switch kind {
 	case threatmodel.TypeDataStore:
-		e.EncryptedAtRest = p.IsEncrypted
-		if p.IsALog {
-			e.Kind = "log"
-		}
-		if p.IsSigned {
-			e.Tags = append(e.Tags, "signed")
-		}
-		if p.StoresCredentials {
-			if c.credAsset == "" {
-				c.credAsset = c.asset("credentials", "Credentials", "high", true, false)
-			}
-			e.Stores = append(e.Stores, c.credAsset)
-		}
+		c.store(&e, p)
 	case threatmodel.TypeProcess:
-		lv := strings.ToLower(p.PrivilegeLevel)
-		e.Privileged = strings.Contains(lv, "root") || strings.Contains(lv, "admin") || strings.Contains(lv, "system") || strings.Contains(lv, "kernel")
-		if p.IsWebApplication {
-			e.Kind = "web_app"
-		}
-		if p.HandlesCardPayment {
-			if c.payAsset == "" {
-				c.payAsset = c.asset("payment-card-data", "Payment card data", "critical", false, true)
-			}
-			e.Processes = append(e.Processes, c.payAsset)
-		}
+		c.process(&e, p)
 	case threatmodel.TypeExternalEntity:
 		if p.ProvidesAuthentication {
 			e.Kind = "identity_provider"
 		}
 	}
 	c.Model.Elements = append(c.Model.Elements, e)
+}
+
+// store reads a store's properties; one that stores credentials stores the
+// credentials asset.
+func (c *converter) store(e *threatmodel.Element, p *props) {
+	e.EncryptedAtRest = p.IsEncrypted
+	if p.IsALog {
+		e.Kind = "log"
+	}
+	if p.IsSigned {
+		e.Tags = append(e.Tags, "signed")
+	}
+	if p.StoresCredentials {
+		if c.credAsset == "" {
+			c.credAsset = c.asset("credentials", "Credentials", "high", true, false)
+		}
+		e.Stores = append(e.Stores, c.credAsset)
+	}
+}
+
+// process reads a process's properties; one that handles card payments
+// processes the payment card data asset.
+func (c *converter) process(e *threatmodel.Element, p *props) {
+	lv := strings.ToLower(p.PrivilegeLevel)
+	e.Privileged = strings.Contains(lv, "root") || strings.Contains(lv, "admin") || strings.Contains(lv, "system") || strings.Contains(lv, "kernel")
+	if p.IsWebApplication {
+		e.Kind = "web_app"
+	}
+	if p.HandlesCardPayment {
+		if c.payAsset == "" {
+			c.payAsset = c.asset("payment-card-data", "Payment card data", "critical", false, true)
+		}
+		e.Processes = append(e.Processes, c.payAsset)
+	}
 }
 
 // asset adds a data asset a cell's flag implies and returns its id.
