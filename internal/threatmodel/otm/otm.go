@@ -187,6 +187,8 @@ type converter struct {
 	mitStatus map[string]string  // mitigation id -> status the threat instances give it
 }
 
+// convert runs the sections in the order the converter's doc gives and
+// validates the result.
 func (c *converter) convert() (*threatmodel.Model, []string, error) {
 	c.project()
 	c.assets()

@@ -178,6 +178,8 @@ type converter struct {
 	elementIDs  map[string]string // element name -> element id
 }
 
+// convert runs the sections in the order the converter's doc gives and
+// validates the result.
 func (c *converter) convert() (*threatmodel.Model, []string, error) {
 	c.Model = threatmodel.NewImportedModel(c.doc.Name)
 	c.Model.Description = c.doc.Description

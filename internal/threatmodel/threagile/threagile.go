@@ -200,14 +200,6 @@ func entries(v any, section, name string) ([]string, []obj, error) {
 	return ks, objs, nil
 }
 
-// section returns the entries of the top-level section key (see entries).
-func (c *converter) section(key string) ([]string, []obj, error) {
-	return entries(c.top[key], key, c.Name)
-}
-
-// entryID is the id of the section entry o keyed key: its id, else its key.
-func entryID(key string, o obj) string { return cmp.Or(str(o["id"]), key) }
-
 // converter turns one loaded Threagile document (includes merged) into a
 // model. convert runs the sections in the order their references need: the
 // model's title and overview; data assets, which technical assets and links
@@ -237,13 +229,23 @@ type link struct {
 	o    obj
 }
 
+// section returns the entries of the top-level section key (see entries).
+func (c *converter) section(key string) ([]string, []obj, error) {
+	return entries(c.top[key], key, c.Name)
+}
+
+// entryID is the id of the section entry o keyed key: its id, else its key.
+func entryID(key string, o obj) string { return cmp.Or(str(o["id"]), key) }
+
+// convert runs the sections in the order the converter's doc gives and
+// validates the result.
 func (c *converter) convert() (*threatmodel.Model, []string, error) {
 	c.overview()
 	if _, ok := c.top["technical_assets"]; !ok {
 		return nil, nil, fmt.Errorf("%s: %w: no technical_assets (a fragment of a model, not a model)", c.Name, ErrMalformed)
 	}
-	for _, section := range []func() error{c.dataAssets, c.technicalAssets, c.communicationLinks, c.trustBoundaries, c.riskCategories} {
-		if err := section(); err != nil {
+	for _, step := range []func() error{c.dataAssets, c.technicalAssets, c.communicationLinks, c.trustBoundaries, c.riskCategories} {
+		if err := step(); err != nil {
 			return nil, nil, err
 		}
 	}

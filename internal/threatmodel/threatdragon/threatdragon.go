@@ -178,6 +178,8 @@ type pending struct {
 	id string
 }
 
+// convert runs the sections in the order the converter's doc gives and
+// validates the result.
 func (c *converter) convert() (*threatmodel.Model, []string, error) {
 	c.summary()
 	for di := range *c.src.Detail.Diagrams {
