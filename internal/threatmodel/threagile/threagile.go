@@ -10,8 +10,8 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -179,14 +179,9 @@ func entries(v any, section, name string) ([]string, []obj, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: %w: %s must be a mapping", name, ErrMalformed, section)
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var objs []obj
 	var ks []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		o, ok := m[k].(obj)
 		if !ok {
 			if m[k] == nil {
@@ -396,12 +391,7 @@ func technologyKind(typ, tech string) string {
 func (c *converter) collectLinks(from string, v any) error {
 	switch cl := v.(type) {
 	case obj:
-		lk := make([]string, 0, len(cl))
-		for k := range cl {
-			lk = append(lk, k)
-		}
-		sort.Strings(lk)
-		for _, k := range lk {
+		for _, k := range slices.Sorted(maps.Keys(cl)) {
 			lo, ok := cl[k].(obj)
 			if !ok {
 				return fmt.Errorf("%s: %w: communication link %q of %q must be a mapping", c.Name, ErrMalformed, k, from)
@@ -548,12 +538,7 @@ func (c *converter) trackedRisks() {
 	if !ok {
 		return
 	}
-	rk := make([]string, 0, len(rt))
-	for k := range rt {
-		rk = append(rk, k)
-	}
-	sort.Strings(rk)
-	for _, k := range rk {
+	for _, k := range slices.Sorted(maps.Keys(rt)) {
 		o, _ := rt[k].(obj)
 		c.Model.Threats = append(c.Model.Threats, c.trackedRisk(k, o))
 	}
