@@ -164,7 +164,7 @@ type converter struct {
 
 	cellIDs  map[string]string // Threat Dragon cell id -> Rampart id
 	boxes    []boxInfo         // boundary boxes, for membership by geometry
-	nodes    []pending         // elements (in m.Elements order), then flows: what threats are recorded on
+	nodes    []pending         // elements (in Model.Elements order), then flows: what threats are recorded on
 	flows    []pending         // flow cells, converted after all elements
 	dangling []pending         // flows not attached to two elements that carry threats
 
