@@ -160,28 +160,78 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	if strings.TrimSpace(doc.Project.Name) == "" && strings.TrimSpace(doc.Project.ID) == "" {
 		return nil, nil, fmt.Errorf("%s: %w: project has no name or id", name, ErrMalformed)
 	}
-	var warns []string
-	ids := threatmodel.NewIDAllocator()
-	m := &threatmodel.Model{Rampart: threatmodel.Version, ID: threatmodel.SanitizeID(doc.Project.ID), Title: doc.Project.Name,
-		Description: doc.Project.Description, Owner: doc.Project.Owner}
-	if m.Title == "" {
-		m.Title = doc.Project.ID
+	c := &converter{doc: &doc, Conversion: threatmodel.NewConversion(name),
+		assetIDs: map[string]string{}, zoneIDs: map[string]string{}, compIDs: map[string]string{}, mitIDs: map[string]string{},
+		parentOf: map[string]*parent{}, threats: map[string]threat{}, mitStatus: map[string]string{}}
+	return c.convert()
+}
+
+// converter turns one decoded OTM document into a model. convert runs the
+// sections in the order OTM's references need: the project, assets, trust
+// zones; then the ids of components and mitigations and the threat
+// catalogue, which components and dataflows refer to; the components and
+// dataflows with the threat instances on them; the threats a Rampart export
+// keeps on the project; and last the mitigations, whose status the threat
+// instances set. Ids are allocated in that order, so the same input gives
+// the same ids.
+type converter struct {
+	threatmodel.Conversion
+	doc *document // the source document
+
+	assetIDs  map[string]string  // OTM asset id -> asset id
+	zoneIDs   map[string]string  // OTM trust zone id -> boundary id
+	compIDs   map[string]string  // OTM component id -> element id
+	mitIDs    map[string]string  // OTM mitigation id -> mitigation id
+	parentOf  map[string]*parent // OTM component id -> its parent
+	threats   map[string]threat  // the threat catalogue by OTM id
+	mitStatus map[string]string  // mitigation id -> status the threat instances give it
+}
+
+// convert runs the sections in the order the converter's doc gives and
+// validates the result.
+func (c *converter) convert() (*threatmodel.Model, []string, error) {
+	c.project()
+	c.assets()
+	c.trustZones()
+	c.references()
+	for _, comp := range c.doc.Components {
+		c.component(comp)
 	}
-	if m.ID == "" {
-		m.ID = threatmodel.SanitizeID(strings.ToLower(m.Title))
+	for _, df := range c.doc.Dataflows {
+		c.dataflow(df)
 	}
-	if v, ok := doc.Project.Attributes["rampart"]; ok {
+	c.modelThreats()
+	c.mitigations()
+	return c.Finish()
+}
+
+// project converts the project: the model's id, title, description and
+// owner, and what a Rampart export keeps in its attributes.
+func (c *converter) project() {
+	p := c.doc.Project
+	c.Model = &threatmodel.Model{Rampart: threatmodel.Version, ID: threatmodel.SanitizeID(p.ID), Title: p.Name,
+		Description: p.Description, Owner: p.Owner}
+	if c.Model.Title == "" {
+		c.Model.Title = p.ID
+	}
+	if c.Model.ID == "" {
+		c.Model.ID = threatmodel.TitleID(c.Model.Title)
+	}
+	if v, ok := p.Attributes["rampart"]; ok {
 		// Round trip of a Rampart export: product facts, rule settings and
 		// assumptions, which the model rules read.
 		var pa projectAttrs
 		if raw, err := json.Marshal(v); err == nil && json.Unmarshal(raw, &pa) == nil {
-			m.Product, m.Rules, m.Assumptions = pa.Product, pa.Rules, pa.Assumptions
+			c.Model.Product, c.Model.Rules, c.Model.Assumptions = pa.Product, pa.Rules, pa.Assumptions
 		}
 	}
-	assetIDs := map[string]string{}
-	for _, a := range doc.Assets {
-		id := ids.Make(a.ID, a.Name)
-		assetIDs[a.ID] = id
+}
+
+// assets converts the data assets with their CIA ratings.
+func (c *converter) assets() {
+	for _, a := range c.doc.Assets {
+		id := c.IDs.Make(a.ID, a.Name)
+		c.assetIDs[a.ID] = id
 		na := threatmodel.Asset{ID: id, Name: orStr(a.Name, a.ID), Description: a.Description}
 		if a.Risk != nil {
 			na.Confidentiality, na.Integrity, na.Availability = rating(a.Risk.Confidentiality), rating(a.Risk.Integrity), rating(a.Risk.Availability)
@@ -190,220 +240,247 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 			na.Personal, _ = v["personal"].(bool)
 			na.Secret, _ = v["secret"].(bool)
 		}
-		m.Assets = append(m.Assets, na)
+		c.Model.Assets = append(c.Model.Assets, na)
 	}
-	mapAssets := func(list []string, where string) []string {
-		var out []string
-		for _, a := range list {
-			if id, ok := assetIDs[a]; ok {
-				out = append(out, id)
-			} else {
-				warns = append(warns, fmt.Sprintf("%s refers to unknown asset %q; dropped", where, a))
-			}
-		}
-		return out
-	}
-	zoneIDs := map[string]string{}
-	for _, z := range doc.TrustZones {
-		zoneIDs[z.ID] = ids.Make(z.ID, z.Name)
-	}
-	for _, z := range doc.TrustZones {
-		b := threatmodel.Boundary{ID: zoneIDs[z.ID], Name: orStr(z.Name, z.ID), Description: z.Description, Type: zoneType(z.Type)}
-		if z.Parent != nil && z.Parent.TrustZone != "" {
-			b.Parent = zoneIDs[z.Parent.TrustZone]
-		}
-		m.Boundaries = append(m.Boundaries, b)
-	}
-	compIDs := map[string]string{}
-	for _, c := range doc.Components {
-		compIDs[c.ID] = ids.Make(c.ID, c.Name)
-	}
-	parentOf := map[string]*parent{}
-	for i := range doc.Components {
-		parentOf[doc.Components[i].ID] = doc.Components[i].Parent
-	}
-	zoneOf := func(p *parent) string {
-		for depth := 0; p != nil && depth < 64; depth++ {
-			if p.TrustZone != "" {
-				return zoneIDs[p.TrustZone]
-			}
-			p = parentOf[p.Component]
-		}
-		return ""
-	}
-	mitIDs := map[string]string{}
-	for _, mt := range doc.Mitigations {
-		mitIDs[mt.ID] = ids.Make(mt.ID, mt.Name)
-	}
-	threats := map[string]threat{}
-	for _, t := range doc.Threats {
-		threats[t.ID] = t
-	}
-	mitStatus := map[string]string{}
-	instances := func(list []threatInstance, target string) {
-		for _, ti := range list {
-			t, ok := threats[ti.Threat]
-			if !ok {
-				warns = append(warns, fmt.Sprintf("%s refers to unknown threat %q; dropped", target, ti.Threat))
-				continue
-			}
-			var mits []string
-			for _, mi := range ti.Mitigations {
-				if id, ok := mitIDs[mi.Mitigation]; ok {
-					mits = append(mits, id)
-				}
-			}
-			rule, _ := t.Attributes["rule"].(string)
-			if rule != "" && rule != "manual" && strings.HasPrefix(t.ID, rule+"@") {
-				// A threat a Rampart rule found (a Rampart export): the
-				// rules find it again on the model; only its decision is
-				// kept, so a round trip gives the same threats.
-				st := state(ti.State)
-				for _, mi := range ti.Mitigations {
-					if id, ok := mitIDs[mi.Mitigation]; ok {
-						if ms := mitigationState(mi.State); ms != "" && mitStatus[id] != threatmodel.MitigationImplemented {
-							mitStatus[id] = ms
-						}
-					}
-				}
-				if st == threatmodel.StatusOpen && len(mits) == 0 {
-					continue
-				}
-				id := threatmodel.ThreatID(rule, target)
-				if target == "" {
-					id = t.ID // a model-level threat
-				}
-				d := threatmodel.ThreatDecision{ID: id, Status: st, Mitigations: mits}
-				if d.Status == threatmodel.StatusAccepted || d.Status == threatmodel.StatusNotApplicable {
-					d.Reason = "state " + ti.State + " in the OTM file"
-				}
-				m.Threats = append(m.Threats, d)
-				continue
-			}
-			id := "OTM-" + threatmodel.SanitizeID(t.ID) + "@" + target
-			if rule == "manual" && t.ID != "" && !strings.ContainsAny(t.ID, " \t\r\n") {
-				id = t.ID // a threat identified by hand in Rampart keeps its id
-			}
-			d := threatmodel.ThreatDecision{ID: id, Title: orStr(t.Name, t.ID), Target: target,
-				Description: t.Description, Status: state(ti.State), Severity: "medium", STRIDE: "information_disclosure"}
+}
 
-			for _, c := range t.Categories {
-				if s := threatmodel.NormalizeSTRIDE(c); s != "" {
-					d.STRIDE = s
-					break
-				}
-			}
-			for _, c := range t.CWEs {
-				var n int
-				if _, err := fmt.Sscanf(strings.ToUpper(c), "CWE-%d", &n); err == nil {
-					d.CWE = append(d.CWE, n)
-				}
-			}
-			if t.Risk != nil {
-				d.Severity = severity(t.Risk.Likelihood, t.Risk.Impact)
-			}
-			if sev, _ := t.Attributes["severity"].(string); rule == "manual" && slices.Contains(threatmodel.Severities, sev) {
-				d.Severity = sev
-			}
-			if d.Status == threatmodel.StatusAccepted || d.Status == threatmodel.StatusNotApplicable {
-				d.Reason = "state " + ti.State + " in the OTM file"
-			}
-			for _, mi := range ti.Mitigations {
-				if id, ok := mitIDs[mi.Mitigation]; ok {
-					d.Mitigations = append(d.Mitigations, id)
-					if st := mitigationState(mi.State); st != "" && mitStatus[id] != threatmodel.MitigationImplemented {
-						mitStatus[id] = st
-					}
-				}
-			}
-			m.Threats = append(m.Threats, d)
-		}
-	}
-	for _, c := range doc.Components {
-		id := compIDs[c.ID]
-		e := threatmodel.Element{}
-		if v, ok := c.Attributes["rampart"]; ok {
-			// Round trip of a Rampart export: the element's own attributes.
-			if raw, err := json.Marshal(v); err == nil {
-				_ = json.Unmarshal(raw, &e)
-			}
-		}
-		e.SetStated(stringList(c.Attributes["rampart_stated"])...)
-		e.ID, e.Name, e.Description = id, orStr(c.Name, c.ID), c.Description
-		if e.Type == "" || !slices.Contains(threatmodel.ElementTypes, e.Type) {
-			e.Type, e.Kind = classify(c.Type, c.Tags)
-		}
-		if e.Type != threatmodel.TypeDevice {
-			e.Device = nil
-		}
-		e.Boundary = zoneOf(c.Parent)
-		e.Tags = c.Tags
-		if c.Assets != nil {
-			e.Processes = mapAssets(c.Assets.Processed, "component "+c.ID)
-			e.Stores = mapAssets(c.Assets.Stored, "component "+c.ID)
+// assetRefs maps the OTM asset ids a component or dataflow (where) lists;
+// an unknown one is dropped with a warning.
+func (c *converter) assetRefs(list []string, where string) []string {
+	var out []string
+	for _, a := range list {
+		if id, ok := c.assetIDs[a]; ok {
+			out = append(out, id)
 		} else {
-			e.Processes, e.Stores = nil, nil
-		}
-		m.Elements = append(m.Elements, e)
-		instances(c.Threats, id)
-	}
-	for _, df := range doc.Dataflows {
-		from, to := compIDs[df.Source], compIDs[df.Destination]
-		if from == "" || to == "" {
-			warns = append(warns, fmt.Sprintf("dataflow %q connects %q and %q, which are not both components; skipped", df.ID, df.Source, df.Destination))
-			continue
-		}
-		f := threatmodel.Flow{}
-		if v, ok := df.Attributes["rampart"]; ok {
-			if raw, err := json.Marshal(v); err == nil {
-				_ = json.Unmarshal(raw, &f)
-			}
-		}
-		f.SetStated(stringList(df.Attributes["rampart_stated"])...)
-		name := df.Name
-		if _, rt := df.Attributes["rampart"]; rt && df.Name == df.ID {
-			name = f.Name // a Rampart export names an unnamed flow by its id
-		}
-		f.ID, f.Name, f.From, f.To, f.Description = ids.Make(df.ID, df.Name), name, from, to, df.Description
-		f.Data = mapAssets(df.Assets, "dataflow "+df.ID)
-		for _, t := range df.Tags {
-			lt := strings.ToLower(t)
-			if strings.Contains(lt, "https") || strings.Contains(lt, "tls") || (strings.Contains(lt, "encrypted") && !strings.Contains(lt, "unencrypted")) ||
-				slices.Contains([]string{"mqtts", "coaps", "wss", "sftp", "ftps", "ldaps", "amqps", "ssh", "dtls"}, lt) {
-				f.Encrypted = true
-			}
-			if f.Protocol == "" && isProtocol(lt) {
-				f.Protocol = lt
-			}
-		}
-		m.Flows = append(m.Flows, f)
-		instances(df.Threats, f.ID)
-		if df.Bidirectional {
-			rev := f
-			rev.ID = ids.Make(df.ID+"-reverse", "flow")
-			rev.From, rev.To = to, from
-			m.Flows = append(m.Flows, rev)
+			c.Warnf("%s refers to unknown asset %q; dropped", where, a)
 		}
 	}
-	// Threats a Rampart export recorded on the model itself.
-	if raw, err := json.Marshal(doc.Project.Attributes["rampart_model_threats"]); err == nil {
+	return out
+}
+
+// trustZones converts the trust zones into boundaries, nested as their
+// parents say (a zone may name a parent later in the list).
+func (c *converter) trustZones() {
+	for _, z := range c.doc.TrustZones {
+		c.zoneIDs[z.ID] = c.IDs.Make(z.ID, z.Name)
+	}
+	for _, z := range c.doc.TrustZones {
+		b := threatmodel.Boundary{ID: c.zoneIDs[z.ID], Name: orStr(z.Name, z.ID), Description: z.Description, Type: zoneType(z.Type)}
+		if z.Parent != nil && z.Parent.TrustZone != "" {
+			b.Parent = c.zoneIDs[z.Parent.TrustZone]
+		}
+		c.Model.Boundaries = append(c.Model.Boundaries, b)
+	}
+}
+
+// references gives components and mitigations their ids and indexes the
+// component parents and the threat catalogue, all of which are referred to
+// before (or without) being converted.
+func (c *converter) references() {
+	for _, comp := range c.doc.Components {
+		c.compIDs[comp.ID] = c.IDs.Make(comp.ID, comp.Name)
+	}
+	for i := range c.doc.Components {
+		c.parentOf[c.doc.Components[i].ID] = c.doc.Components[i].Parent
+	}
+	for _, mt := range c.doc.Mitigations {
+		c.mitIDs[mt.ID] = c.IDs.Make(mt.ID, mt.Name)
+	}
+	for _, t := range c.doc.Threats {
+		c.threats[t.ID] = t
+	}
+}
+
+// zoneOf returns the boundary of the trust zone a component is in, directly
+// or through the components it is nested in.
+func (c *converter) zoneOf(p *parent) string {
+	for depth := 0; p != nil && depth < 64; depth++ {
+		if p.TrustZone != "" {
+			return c.zoneIDs[p.TrustZone]
+		}
+		p = c.parentOf[p.Component]
+	}
+	return ""
+}
+
+// component converts a component into an element (a Rampart export's own
+// attributes first), then the threat instances on it.
+func (c *converter) component(comp component) {
+	id := c.compIDs[comp.ID]
+	e := threatmodel.Element{}
+	if v, ok := comp.Attributes["rampart"]; ok {
+		// Round trip of a Rampart export: the element's own attributes.
+		if raw, err := json.Marshal(v); err == nil {
+			_ = json.Unmarshal(raw, &e)
+		}
+	}
+	e.SetStated(stringList(comp.Attributes["rampart_stated"])...)
+	e.ID, e.Name, e.Description = id, orStr(comp.Name, comp.ID), comp.Description
+	if e.Type == "" || !slices.Contains(threatmodel.ElementTypes, e.Type) {
+		e.Type, e.Kind = classify(comp.Type, comp.Tags)
+	}
+	if e.Type != threatmodel.TypeDevice {
+		e.Device = nil
+	}
+	e.Boundary = c.zoneOf(comp.Parent)
+	e.Tags = comp.Tags
+	if comp.Assets != nil {
+		e.Processes = c.assetRefs(comp.Assets.Processed, "component "+comp.ID)
+		e.Stores = c.assetRefs(comp.Assets.Stored, "component "+comp.ID)
+	} else {
+		e.Processes, e.Stores = nil, nil
+	}
+	c.Model.Elements = append(c.Model.Elements, e)
+	c.threatInstances(comp.Threats, id)
+}
+
+// dataflow converts a dataflow between two components into a flow (and its
+// reverse when bidirectional), then the threat instances on it; one that
+// does not connect two components is skipped with a warning.
+func (c *converter) dataflow(df dataflow) {
+	from, to := c.compIDs[df.Source], c.compIDs[df.Destination]
+	if from == "" || to == "" {
+		c.Warnf("dataflow %q connects %q and %q, which are not both components; skipped", df.ID, df.Source, df.Destination)
+		return
+	}
+	f := threatmodel.Flow{}
+	if v, ok := df.Attributes["rampart"]; ok {
+		if raw, err := json.Marshal(v); err == nil {
+			_ = json.Unmarshal(raw, &f)
+		}
+	}
+	f.SetStated(stringList(df.Attributes["rampart_stated"])...)
+	name := df.Name
+	if _, rt := df.Attributes["rampart"]; rt && df.Name == df.ID {
+		name = f.Name // a Rampart export names an unnamed flow by its id
+	}
+	f.ID, f.Name, f.From, f.To, f.Description = c.IDs.Make(df.ID, df.Name), name, from, to, df.Description
+	f.Data = c.assetRefs(df.Assets, "dataflow "+df.ID)
+	tagProtocol(&f, df.Tags)
+	c.Model.Flows = append(c.Model.Flows, f)
+	c.threatInstances(df.Threats, f.ID)
+	if df.Bidirectional {
+		rev := f
+		rev.ID = c.IDs.Make(df.ID+"-reverse", "flow")
+		rev.From, rev.To = to, from
+		c.Model.Flows = append(c.Model.Flows, rev)
+	}
+}
+
+// modelThreats converts the threat instances a Rampart export recorded on
+// the model itself (in the project's attributes).
+func (c *converter) modelThreats() {
+	if raw, err := json.Marshal(c.doc.Project.Attributes["rampart_model_threats"]); err == nil {
 		var list []threatInstance
 		if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
-			instances(list, "")
+			c.threatInstances(list, "")
 		}
 	}
-	for _, mt := range doc.Mitigations {
-		id := mitIDs[mt.ID]
-		st := mitStatus[id]
+}
+
+// mitigations converts the mitigations, with the status the threat
+// instances gave them (planned when none did).
+func (c *converter) mitigations() {
+	for _, mt := range c.doc.Mitigations {
+		id := c.mitIDs[mt.ID]
+		st := c.mitStatus[id]
 		if st == "" {
 			st = threatmodel.MitigationPlanned
 		}
-		m.Mitigations = append(m.Mitigations, threatmodel.Mitigation{ID: id, Title: orStr(mt.Name, mt.ID), Description: mt.Description, Status: st})
+		c.Model.Mitigations = append(c.Model.Mitigations, threatmodel.Mitigation{ID: id, Title: orStr(mt.Name, mt.ID), Description: mt.Description, Status: st})
 	}
-	if err := threatmodel.Validate(m); err != nil {
-		return nil, warns, fmt.Errorf("%s: imported model is invalid: %w", name, err)
+}
+
+// threatInstances converts the threat instances on target (an element or
+// flow id, "" for the model) into threat decisions; an instance of a threat
+// not in the catalogue is dropped with a warning.
+func (c *converter) threatInstances(list []threatInstance, target string) {
+	for _, ti := range list {
+		t, ok := c.threats[ti.Threat]
+		if !ok {
+			c.Warnf("%s refers to unknown threat %q; dropped", target, ti.Threat)
+			continue
+		}
+		mits := c.instanceMitigations(ti)
+		if rule, _ := t.Attributes["rule"].(string); rule != "" && rule != "manual" && strings.HasPrefix(t.ID, rule+"@") {
+			c.ruleDecision(t, ti, rule, target, mits)
+			continue
+		}
+		c.Model.Threats = append(c.Model.Threats, c.threatDecision(t, ti, target, mits))
 	}
-	return m, warns, nil
+}
+
+// instanceMitigations returns the ids of the mitigations a threat instance
+// names, and records the state it gives them (implemented wins).
+func (c *converter) instanceMitigations(ti threatInstance) []string {
+	var mits []string
+	for _, mi := range ti.Mitigations {
+		if id, ok := c.mitIDs[mi.Mitigation]; ok {
+			mits = append(mits, id)
+			if ms := mitigationState(mi.State); ms != "" && c.mitStatus[id] != threatmodel.MitigationImplemented {
+				c.mitStatus[id] = ms
+			}
+		}
+	}
+	return mits
+}
+
+// ruleDecision keeps the decision on a threat a Rampart rule found (a
+// Rampart export): the rules find the threat again on the model, so only a
+// decision that says something (not open, or mitigated by something) is
+// kept, and a round trip gives the same threats.
+func (c *converter) ruleDecision(t threat, ti threatInstance, rule, target string, mits []string) {
+	st := state(ti.State)
+	if st == threatmodel.StatusOpen && len(mits) == 0 {
+		return
+	}
+	id := threatmodel.ThreatID(rule, target)
+	if target == "" {
+		id = t.ID // a model-level threat
+	}
+	d := threatmodel.ThreatDecision{ID: id, Status: st, Mitigations: mits}
+	stateReason(&d, ti)
+	c.Model.Threats = append(c.Model.Threats, d)
+}
+
+// threatDecision converts an instance of a threat from the catalogue (or
+// identified by hand in Rampart) on target.
+func (c *converter) threatDecision(t threat, ti threatInstance, target string, mits []string) threatmodel.ThreatDecision {
+	rule, _ := t.Attributes["rule"].(string)
+	id := "OTM-" + threatmodel.SanitizeID(t.ID) + "@" + target
+	if rule == "manual" && t.ID != "" && !strings.ContainsAny(t.ID, " \t\r\n") {
+		id = t.ID // a threat identified by hand in Rampart keeps its id
+	}
+	d := threatmodel.ThreatDecision{ID: id, Title: orStr(t.Name, t.ID), Target: target,
+		Description: t.Description, Status: state(ti.State), Severity: "medium", STRIDE: "information_disclosure", Mitigations: mits}
+	for _, cat := range t.Categories {
+		if s := threatmodel.NormalizeSTRIDE(cat); s != "" {
+			d.STRIDE = s
+			break
+		}
+	}
+	for _, cw := range t.CWEs {
+		var n int
+		if _, err := fmt.Sscanf(strings.ToUpper(cw), "CWE-%d", &n); err == nil {
+			d.CWE = append(d.CWE, n)
+		}
+	}
+	if t.Risk != nil {
+		d.Severity = severity(t.Risk.Likelihood, t.Risk.Impact)
+	}
+	if sev, _ := t.Attributes["severity"].(string); rule == "manual" && slices.Contains(threatmodel.Severities, sev) {
+		d.Severity = sev
+	}
+	stateReason(&d, ti)
+	return d
+}
+
+// stateReason gives an accepted or not-applicable decision the OTM state as
+// its reason.
+func stateReason(d *threatmodel.ThreatDecision, ti threatInstance) {
+	if d.Status == threatmodel.StatusAccepted || d.Status == threatmodel.StatusNotApplicable {
+		d.Reason = "state " + ti.State + " in the OTM file"
+	}
 }
 
 func orStr(a, b string) string {
@@ -518,6 +595,22 @@ func classify(t string, tags []string) (string, string) {
 	return threatmodel.TypeProcess, ""
 }
 
+// tagProtocol reads a dataflow's tags: one naming an encrypted protocol
+// marks the flow encrypted, and the first protocol named is its protocol
+// (unless a Rampart export stated one).
+func tagProtocol(f *threatmodel.Flow, tags []string) {
+	for _, t := range tags {
+		lt := strings.ToLower(t)
+		if strings.Contains(lt, "https") || strings.Contains(lt, "tls") || (strings.Contains(lt, "encrypted") && !strings.Contains(lt, "unencrypted")) ||
+			slices.Contains([]string{"mqtts", "coaps", "wss", "sftp", "ftps", "ldaps", "amqps", "ssh", "dtls"}, lt) {
+			f.Encrypted = true
+		}
+		if f.Protocol == "" && isProtocol(lt) {
+			f.Protocol = lt
+		}
+	}
+}
+
 func isProtocol(s string) bool {
 	switch s {
 	case "http", "https", "mqtt", "mqtts", "coap", "coaps", "grpc", "amqp", "amqps", "ssh", "ftp", "sftp", "tls", "ws", "wss", "ble", "zigbee", "modbus", "opc-ua", "sql", "jdbc", "ldap", "ldaps", "smtp":
@@ -531,7 +624,7 @@ func isProtocol(s string) bool {
 // own element and flow attributes travel in attributes.rampart so that an
 // export imports back without loss.
 func Export(w io.Writer, m *threatmodel.Model, res *threatmodel.Result) error {
-	doc := document{OTMVersion: Version, Project: project{Name: m.Title, ID: orStr(m.ID, threatmodel.SanitizeID(strings.ToLower(m.Title))),
+	doc := document{OTMVersion: Version, Project: project{Name: m.Title, ID: orStr(m.ID, threatmodel.TitleID(m.Title)),
 		Description: m.Description, Owner: m.Owner,
 		Attributes: map[string]any{"rampart": toMap(projectAttrs{Product: m.Product, Rules: m.Rules, Assumptions: m.Assumptions})}}}
 	for _, a := range m.Assets {

@@ -6,6 +6,7 @@ package pytm
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,141 +158,188 @@ func Parse(input []byte, name string) (*threatmodel.Model, []string, error) {
 	if strings.TrimSpace(doc.Name) == "" {
 		return nil, nil, fmt.Errorf("%s: %w: no model name", name, ErrMalformed)
 	}
-	var warns []string
-	ids := threatmodel.NewIDAllocator()
-	m := &threatmodel.Model{Rampart: threatmodel.Version, ID: threatmodel.SanitizeID(strings.ToLower(doc.Name)), Title: doc.Name, Description: doc.Description}
-	ids.Reserve(m.ID)
-	bIDs := map[string]string{}
-	for _, b := range doc.Boundaries {
-		if b.Name == "" || bIDs[b.Name] != "" {
-			continue
-		}
-		bIDs[b.Name] = ids.Make(strings.ToLower(b.Name), "boundary")
-		m.Boundaries = append(m.Boundaries, threatmodel.Boundary{ID: bIDs[b.Name], Name: b.Name, Description: b.Description, Type: "network"})
-	}
-	for i := range m.Boundaries { // nested boundaries
-		for _, b := range doc.Boundaries {
-			if b.Name == m.Boundaries[i].Name && b.InBoundary != "" && bIDs[string(b.InBoundary)] != "" && string(b.InBoundary) != b.Name {
-				m.Boundaries[i].Parent = bIDs[string(b.InBoundary)]
-			}
-		}
-	}
-	aIDs := map[string]string{}
-	for _, d := range doc.Data {
-		if d.Name == "" || aIDs[d.Name] != "" {
-			continue
-		}
-		aIDs[d.Name] = ids.Make(strings.ToLower(d.Name), "data")
-		c := classification(d.Classification)
-		ln := strings.ToLower(d.Name)
-		secret := d.IsCredentials || c == "critical" && (strings.Contains(ln, "password") || strings.Contains(ln, "key") || strings.Contains(ln, "token") || strings.Contains(ln, "credential"))
-		m.Assets = append(m.Assets, threatmodel.Asset{ID: aIDs[d.Name], Name: d.Name, Description: d.Description, Confidentiality: c, Secret: secret, Personal: d.IsPII})
-	}
-	eIDs := map[string]string{}
-	for _, e := range append(doc.Actors, doc.Elements...) {
-		if e.Name == "" || eIDs[e.Name] != "" || strings.EqualFold(e.Class, "Boundary") || bIDs[e.Name] != "" && e.Class == "" {
-			continue
-		}
-		id := ids.Make(strings.ToLower(e.Name), "element")
-		eIDs[e.Name] = id
-		el := threatmodel.Element{ID: id, Name: e.Name, Description: e.Description, Boundary: bIDs[string(e.InBoundary)],
-			InputValidation: e.Controls.SanitizesInput || e.Controls.ValidatesInput,
-			EncryptedAtRest: e.Controls.IsEncryptedAtRest || e.IsEncrypted,
-			RateLimited:     e.Controls.HandlesResourceConsumption, Redundant: e.Controls.IsResilient}
-		if e.InScope != nil && !*e.InScope {
-			el.OutOfScope, el.OutOfScopeReason = true, "out of scope in pytm"
-		}
-		switch strings.ToLower(e.Class) {
-		case "actor":
-			el.Type, el.Kind = threatmodel.TypeExternalEntity, "user"
-			if e.IsAdmin {
-				el.Kind = "administrator"
-			}
-		case "datastore":
-			el.Type = threatmodel.TypeDataStore
-			if e.StoresLogs {
-				el.Kind = "log"
-			} else if e.IsSQL {
-				el.Kind = "database"
-			}
-		case "externalentity":
-			el.Type = threatmodel.TypeExternalEntity
-		default: // Server, Process, SetOfProcesses, Lambda, Element
-			el.Type = threatmodel.TypeProcess
-			if e.OnAWS {
-				el.Kind = "cloud_service"
-			}
-		}
-		if e.Controls.UsesMFA {
-			el.Authentication = "mfa"
-		} else if e.Controls.ImplementsAuthenticationScheme || e.Controls.AuthenticatesSource {
-			el.Authentication = "token"
-		}
-		if e.Controls.HasAccessControl || e.HasAccessCtl {
-			el.Authorization = "role_based"
-		}
-		if e.Controls.ImplementsPOLP {
-			el.Sandboxed = true
-		}
-		m.Elements = append(m.Elements, el)
-	}
-	if len(m.Elements) == 0 && len(doc.Flows) > 0 {
-		return nil, nil, fmt.Errorf("%s: %w: flows but no elements", name, ErrMalformed)
-	}
-	for i, f := range doc.Flows {
-		src, dst := eIDs[nameOf(f.Source)], eIDs[nameOf(f.Sink)]
-		if src == "" || dst == "" {
-			warns = append(warns, fmt.Sprintf("flow %q connects unknown elements %q and %q; skipped", f.Name, nameOf(f.Source), nameOf(f.Sink)))
-			continue
-		}
-		fl := threatmodel.Flow{ID: ids.Make(strings.ToLower(f.Name), fmt.Sprintf("flow-%d", i+1)), Name: f.Name, From: src, To: dst,
-			Protocol: strings.ToLower(f.Protocol), Encrypted: f.IsEncrypted || f.Controls.IsEncrypted || f.UsesVPN || f.Controls.UsesVPN,
-			Integrity: f.Controls.ProvidesIntegrity, ReplayProtection: f.Controls.ImplementsNonce, Description: strings.TrimSpace(f.Description + " " + f.Note)}
-		if f.Controls.AuthenticatesSource || authenticated(f.Authn) {
-			fl.Authentication = "token"
-		}
-		if f.InScope != nil && !*f.InScope {
-			fl.OutOfScope = true
-		}
-		for _, d := range names(f.Data) {
-			if id := aIDs[d]; id != "" {
-				fl.Data = append(fl.Data, id)
-			} else {
-				warns = append(warns, fmt.Sprintf("flow %q carries unknown data %q; dropped", f.Name, d))
-			}
-		}
-		m.Flows = append(m.Flows, fl)
-	}
-	for i, fd := range doc.Findings {
-		target := eIDs[fd.Target]
-		if target == "" {
-			target = eIDs[nameOf(fd.Element)]
-		}
-		tid := fd.ThreatID
-		if tid == "" {
-			tid = fd.ID
-		}
-		if tid == "" {
-			tid = fmt.Sprintf("finding-%d", i+1)
-		}
-		title := strings.TrimSpace(fd.Description)
-		if title == "" {
-			title = "pytm finding " + tid
-		}
-		m.Threats = append(m.Threats, threatmodel.ThreatDecision{ID: "pytm:" + threatmodel.SanitizeID(tid) + "@" + orStr(target, "model"),
-			Title: title, Target: target, STRIDE: "tampering", Severity: threatmodel.NormalizeSeverity(fd.Severity), Mitigation: strings.TrimSpace(fd.Mitigations), Status: threatmodel.StatusOpen})
-	}
-	if err := threatmodel.Validate(m); err != nil {
-		return nil, warns, fmt.Errorf("%s: imported model is invalid: %w", name, err)
-	}
-	return m, warns, nil
+	c := &converter{doc: &doc, Conversion: threatmodel.NewConversion(name),
+		boundaryIDs: map[string]string{}, dataIDs: map[string]string{}, elementIDs: map[string]string{}}
+	return c.convert()
 }
 
-func orStr(a, b string) string {
-	if a != "" {
-		return a
+// converter turns one decoded pytm document into a model. pytm refers to
+// everything by name, so convert runs the sections in the order their names
+// are needed: boundaries (with their nesting), data, then actors and
+// elements (placed in boundaries), flows (between elements, carrying data)
+// and last the findings (on elements). Ids are allocated in that order too,
+// which keeps them stable for the same input.
+type converter struct {
+	threatmodel.Conversion
+	doc *document // the source document
+
+	boundaryIDs map[string]string // boundary name -> boundary id
+	dataIDs     map[string]string // data name -> asset id
+	elementIDs  map[string]string // element name -> element id
+}
+
+// convert runs the sections in the order the converter's doc gives and
+// validates the result.
+func (c *converter) convert() (*threatmodel.Model, []string, error) {
+	c.Model = threatmodel.NewImportedModel(c.doc.Name)
+	c.Model.Description = c.doc.Description
+	c.IDs.Reserve(c.Model.ID)
+	c.boundaries()
+	c.data()
+	c.elements()
+	if len(c.Model.Elements) == 0 && len(c.doc.Flows) > 0 {
+		return nil, nil, fmt.Errorf("%s: %w: flows but no elements", c.Name, ErrMalformed)
 	}
-	return b
+	c.flows()
+	c.findings()
+	return c.Finish()
+}
+
+// boundaries converts the named boundaries (the first of a name wins), then
+// nests each in the boundary it is in.
+func (c *converter) boundaries() {
+	for _, b := range c.doc.Boundaries {
+		if b.Name == "" || c.boundaryIDs[b.Name] != "" {
+			continue
+		}
+		c.boundaryIDs[b.Name] = c.IDs.Make(strings.ToLower(b.Name), "boundary")
+		c.Model.Boundaries = append(c.Model.Boundaries, threatmodel.Boundary{ID: c.boundaryIDs[b.Name], Name: b.Name, Description: b.Description, Type: "network"})
+	}
+	for i := range c.Model.Boundaries {
+		for _, b := range c.doc.Boundaries {
+			if b.Name == c.Model.Boundaries[i].Name && b.InBoundary != "" && c.boundaryIDs[string(b.InBoundary)] != "" && string(b.InBoundary) != b.Name {
+				c.Model.Boundaries[i].Parent = c.boundaryIDs[string(b.InBoundary)]
+			}
+		}
+	}
+}
+
+// data converts the named data items into assets.
+func (c *converter) data() {
+	for _, d := range c.doc.Data {
+		if d.Name == "" || c.dataIDs[d.Name] != "" {
+			continue
+		}
+		c.dataIDs[d.Name] = c.IDs.Make(strings.ToLower(d.Name), "data")
+		cl := classification(d.Classification)
+		ln := strings.ToLower(d.Name)
+		secret := d.IsCredentials || cl == "critical" && (strings.Contains(ln, "password") || strings.Contains(ln, "key") || strings.Contains(ln, "token") || strings.Contains(ln, "credential"))
+		c.Model.Assets = append(c.Model.Assets, threatmodel.Asset{ID: c.dataIDs[d.Name], Name: d.Name, Description: d.Description, Confidentiality: cl, Secret: secret, Personal: d.IsPII})
+	}
+}
+
+// elements converts the actors and elements, skipping unnamed ones, repeated
+// names and boundaries listed among the elements.
+func (c *converter) elements() {
+	for _, e := range append(c.doc.Actors, c.doc.Elements...) {
+		if e.Name == "" || c.elementIDs[e.Name] != "" || strings.EqualFold(e.Class, "Boundary") || c.boundaryIDs[e.Name] != "" && e.Class == "" {
+			continue
+		}
+		id := c.IDs.Make(strings.ToLower(e.Name), "element")
+		c.elementIDs[e.Name] = id
+		c.Model.Elements = append(c.Model.Elements, c.element(e, id))
+	}
+}
+
+// element converts one element: its class gives the type and kind, its
+// controls the security attributes.
+func (c *converter) element(e element, id string) threatmodel.Element {
+	el := threatmodel.Element{ID: id, Name: e.Name, Description: e.Description, Boundary: c.boundaryIDs[string(e.InBoundary)],
+		InputValidation: e.Controls.SanitizesInput || e.Controls.ValidatesInput,
+		EncryptedAtRest: e.Controls.IsEncryptedAtRest || e.IsEncrypted,
+		RateLimited:     e.Controls.HandlesResourceConsumption, Redundant: e.Controls.IsResilient}
+	if e.InScope != nil && !*e.InScope {
+		el.OutOfScope, el.OutOfScopeReason = true, "out of scope in pytm"
+	}
+	el.Type, el.Kind = elementType(e)
+	if e.Controls.UsesMFA {
+		el.Authentication = "mfa"
+	} else if e.Controls.ImplementsAuthenticationScheme || e.Controls.AuthenticatesSource {
+		el.Authentication = "token"
+	}
+	if e.Controls.HasAccessControl || e.HasAccessCtl {
+		el.Authorization = "role_based"
+	}
+	if e.Controls.ImplementsPOLP {
+		el.Sandboxed = true
+	}
+	return el
+}
+
+// elementType maps a pytm element's class (and flags) to a Rampart element
+// type and kind.
+func elementType(e element) (typ, kind string) {
+	switch strings.ToLower(e.Class) {
+	case "actor":
+		if e.IsAdmin {
+			return threatmodel.TypeExternalEntity, "administrator"
+		}
+		return threatmodel.TypeExternalEntity, "user"
+	case "datastore":
+		switch {
+		case e.StoresLogs:
+			return threatmodel.TypeDataStore, "log"
+		case e.IsSQL:
+			return threatmodel.TypeDataStore, "database"
+		}
+		return threatmodel.TypeDataStore, ""
+	case "externalentity":
+		return threatmodel.TypeExternalEntity, ""
+	}
+	// Server, Process, SetOfProcesses, Lambda, Element
+	if e.OnAWS {
+		return threatmodel.TypeProcess, "cloud_service"
+	}
+	return threatmodel.TypeProcess, ""
+}
+
+// flows converts the flows between known elements; others are skipped with a
+// warning naming the flow.
+func (c *converter) flows() {
+	for i, f := range c.doc.Flows {
+		src, dst := c.elementIDs[nameOf(f.Source)], c.elementIDs[nameOf(f.Sink)]
+		if src == "" || dst == "" {
+			c.Warnf("flow %q connects unknown elements %q and %q; skipped", f.Name, nameOf(f.Source), nameOf(f.Sink))
+			continue
+		}
+		c.Model.Flows = append(c.Model.Flows, c.flow(i, f, src, dst))
+	}
+}
+
+// flow converts the i-th flow, from src to dst (element ids).
+func (c *converter) flow(i int, f flow, src, dst string) threatmodel.Flow {
+	fl := threatmodel.Flow{ID: c.IDs.Make(strings.ToLower(f.Name), fmt.Sprintf("flow-%d", i+1)), Name: f.Name, From: src, To: dst,
+		Protocol: strings.ToLower(f.Protocol), Encrypted: f.IsEncrypted || f.Controls.IsEncrypted || f.UsesVPN || f.Controls.UsesVPN,
+		Integrity: f.Controls.ProvidesIntegrity, ReplayProtection: f.Controls.ImplementsNonce, Description: strings.TrimSpace(f.Description + " " + f.Note)}
+	if f.Controls.AuthenticatesSource || authenticated(f.Authn) {
+		fl.Authentication = "token"
+	}
+	if f.InScope != nil && !*f.InScope {
+		fl.OutOfScope = true
+	}
+	for _, d := range names(f.Data) {
+		if id := c.dataIDs[d]; id != "" {
+			fl.Data = append(fl.Data, id)
+		} else {
+			c.Warnf("flow %q carries unknown data %q; dropped", f.Name, d)
+		}
+	}
+	return fl
+}
+
+// findings converts pytm's findings into open threat decisions on the
+// element they name (or on the model).
+func (c *converter) findings() {
+	for i, fd := range c.doc.Findings {
+		target := c.elementIDs[fd.Target]
+		if target == "" {
+			target = c.elementIDs[nameOf(fd.Element)]
+		}
+		tid := cmp.Or(fd.ThreatID, fd.ID, fmt.Sprintf("finding-%d", i+1))
+		title := cmp.Or(strings.TrimSpace(fd.Description), "pytm finding "+tid)
+		c.Model.Threats = append(c.Model.Threats, threatmodel.ThreatDecision{ID: "pytm:" + threatmodel.SanitizeID(tid) + "@" + cmp.Or(target, "model"),
+			Title: title, Target: target, STRIDE: "tampering", Severity: threatmodel.NormalizeSeverity(fd.Severity), Mitigation: strings.TrimSpace(fd.Mitigations), Status: threatmodel.StatusOpen})
+	}
 }
 
 func classification(c string) string {

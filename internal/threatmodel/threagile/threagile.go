@@ -7,10 +7,11 @@
 package threagile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -47,7 +48,10 @@ func Parse(data []byte, name string, opts Options) (*threatmodel.Model, []string
 	if err != nil {
 		return nil, nil, err
 	}
-	return convert(top, name)
+	c := &converter{top: top, Conversion: threatmodel.NewConversion(name),
+		assetIDs: map[string]string{}, elemIDs: map[string]string{}, internet: map[string]bool{},
+		boundaryIDs: map[string]string{}, categories: map[string]riskCategory{}}
+	return c.convert()
 }
 
 func load(data []byte, name string, opts Options, depth int) (obj, error) {
@@ -175,14 +179,9 @@ func entries(v any, section, name string) ([]string, []obj, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: %w: %s must be a mapping", name, ErrMalformed, section)
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var objs []obj
 	var ks []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		o, ok := m[k].(obj)
 		if !ok {
 			if m[k] == nil {
@@ -196,330 +195,437 @@ func entries(v any, section, name string) ([]string, []obj, error) {
 	return ks, objs, nil
 }
 
-func convert(top obj, name string) (*threatmodel.Model, []string, error) {
-	var warns []string
-	title := str(top["title"])
-	if title == "" {
-		title = "Threagile model"
+// converter turns one loaded Threagile document (includes merged) into a
+// model. convert runs the sections in the order their references need: the
+// model's title and overview; data assets, which technical assets and links
+// refer to; technical assets (all ids first, then the elements, collecting
+// their communication links); the links, which need every asset's id; trust
+// boundaries, which place assets and nest; the risk categories the model
+// defines; and last the tracked risks and the individual risks, which become
+// threat decisions. Ids are allocated in that order, so the same input gives
+// the same ids.
+type converter struct {
+	threatmodel.Conversion
+	top obj // the source document
+
+	assetIDs    map[string]string       // data asset id -> asset id
+	elemIDs     map[string]string       // technical asset id -> element id
+	internet    map[string]bool         // element id -> internet facing
+	links       []link                  // communication links, converted after all assets
+	boundaryIDs map[string]string       // trust boundary id -> boundary id
+	categories  map[string]riskCategory // risk categories the model defines, by id
+}
+
+// link is a communication link of the technical asset from (its id), with
+// its title or key.
+type link struct {
+	key  string
+	from string
+	o    obj
+}
+
+// section returns the entries of the top-level section key (see entries).
+func (c *converter) section(key string) ([]string, []obj, error) {
+	return entries(c.top[key], key, c.Name)
+}
+
+// entryID is the id of the section entry o keyed key: its id, else its key.
+func entryID(key string, o obj) string { return cmp.Or(str(o["id"]), key) }
+
+// convert runs the sections in the order the converter's doc gives and
+// validates the result.
+func (c *converter) convert() (*threatmodel.Model, []string, error) {
+	c.overview()
+	if _, ok := c.top["technical_assets"]; !ok {
+		return nil, nil, fmt.Errorf("%s: %w: no technical_assets (a fragment of a model, not a model)", c.Name, ErrMalformed)
 	}
-	m := &threatmodel.Model{Rampart: threatmodel.Version, ID: threatmodel.SanitizeID(strings.ToLower(title)), Title: title}
-	if a, ok := top["author"].(obj); ok {
-		m.Owner = str(a["name"])
+	for _, step := range []func() error{c.dataAssets, c.technicalAssets, c.communicationLinks, c.trustBoundaries, c.riskCategories} {
+		if err := step(); err != nil {
+			return nil, nil, err
+		}
+	}
+	c.trackedRisks()
+	if err := c.individualRisks(); err != nil {
+		return nil, nil, err
+	}
+	c.dropRepeatedDecisions()
+	return c.Finish()
+}
+
+// overview converts the title, author and the first description given.
+func (c *converter) overview() {
+	c.Model = threatmodel.NewImportedModel(cmp.Or(str(c.top["title"]), "Threagile model"))
+	if a, ok := c.top["author"].(obj); ok {
+		c.Model.Owner = str(a["name"])
 	}
 	for _, k := range []string{"application_description", "business_overview", "technical_overview"} {
-		if d, ok := top[k].(obj); ok && str(d["description"]) != "" {
-			m.Description = str(d["description"])
+		if d, ok := c.top[k].(obj); ok && str(d["description"]) != "" {
+			c.Model.Description = str(d["description"])
 			break
 		}
 	}
-	if _, ok := top["technical_assets"]; !ok {
-		return nil, nil, fmt.Errorf("%s: %w: no technical_assets (a fragment of a model, not a model)", name, ErrMalformed)
-	}
-	ids := threatmodel.NewIDAllocator()
-	// data assets
-	assetIDs := map[string]string{}
-	keys, objs, err := entries(top["data_assets"], "data_assets", name)
+}
+
+// dataAssets converts the data assets with their CIA ratings; whether one
+// is a secret or personal data is read from its id and title.
+func (c *converter) dataAssets() error {
+	keys, objs, err := c.section("data_assets")
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	for i, o := range objs {
-		raw := str(o["id"])
-		if raw == "" {
-			raw = keys[i]
-		}
-		id := ids.Make(raw, keys[i])
-		assetIDs[raw] = id
-		title := str(o["title"])
-		if title == "" {
-			title = keys[i]
-		}
+		raw := entryID(keys[i], o)
+		id := c.IDs.Make(raw, keys[i])
+		c.assetIDs[raw] = id
+		title := cmp.Or(str(o["title"]), keys[i])
 		lt := strings.ToLower(raw + " " + title)
 		a := threatmodel.Asset{ID: id, Name: title, Description: str(o["description"]),
 			Confidentiality: confidentiality(str(o["confidentiality"])), Integrity: criticality(str(o["integrity"])), Availability: criticality(str(o["availability"])),
 			Secret:   containsAny(lt, "credential", "password", "secret", "token", "private key", "api key", "-key", "certificate"),
 			Personal: containsAny(lt, "customer", "personal", "user account", "patient", "employee", "pii")}
-		m.Assets = append(m.Assets, a)
+		c.Model.Assets = append(c.Model.Assets, a)
 	}
-	mapAssets := func(list []string, where string) []string {
-		var out []string
-		for _, a := range list {
-			if id, ok := assetIDs[a]; ok {
-				if !slices.Contains(out, id) {
-					out = append(out, id)
-				}
-			} else {
-				warns = append(warns, fmt.Sprintf("%s refers to unknown data asset %q; dropped", where, a))
+	return nil
+}
+
+// assetRefs maps the data asset ids an asset or link (where) lists, without
+// repeats; an unknown one is dropped with a warning.
+func (c *converter) assetRefs(list []string, where string) []string {
+	var out []string
+	for _, a := range list {
+		if id, ok := c.assetIDs[a]; ok {
+			if !slices.Contains(out, id) {
+				out = append(out, id)
 			}
+		} else {
+			c.Warnf("%s refers to unknown data asset %q; dropped", where, a)
 		}
-		return out
 	}
-	// technical assets
-	keys, objs, err = entries(top["technical_assets"], "technical_assets", name)
+	return out
+}
+
+// technicalAssets gives every technical asset its id (links may point
+// forward), then converts each into an element and collects its links.
+func (c *converter) technicalAssets() error {
+	keys, objs, err := c.section("technical_assets")
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if len(objs) == 0 {
-		return nil, nil, fmt.Errorf("%s: %w: technical_assets is empty", name, ErrMalformed)
+		return fmt.Errorf("%s: %w: technical_assets is empty", c.Name, ErrMalformed)
 	}
-	elemIDs := map[string]string{}
-	internet := map[string]bool{}
 	for i, o := range objs {
 		raw := str(o["id"])
 		if raw == "" {
-			return nil, nil, fmt.Errorf("%s: %w: technical asset %q has no id", name, ErrMalformed, keys[i])
+			return fmt.Errorf("%s: %w: technical asset %q has no id", c.Name, ErrMalformed, keys[i])
 		}
-		elemIDs[raw] = ids.Make(raw, keys[i])
+		c.elemIDs[raw] = c.IDs.Make(raw, keys[i])
 	}
-	type link struct {
-		key  string
-		from string
-		o    obj
-	}
-	var links []link
 	for i, o := range objs {
-		raw := str(o["id"])
-		id := elemIDs[raw]
-		title := str(o["title"])
-		if title == "" {
-			title = keys[i]
-		}
-		tech := technology(o)
-		e := threatmodel.Element{ID: id, Name: title, Description: str(o["description"]), Technology: tech,
-			OutOfScope: boolean(o["out_of_scope"]), OutOfScopeReason: str(o["justification_out_of_scope"]),
-			InternetFacing: boolean(o["internet"]), Tags: strs(o["tags"]),
-			EncryptedAtRest: str(o["encryption"]) != "" && str(o["encryption"]) != "none",
-			MultiTenant:     boolean(o["multi_tenant"]), Redundant: boolean(o["redundant"])}
-		internet[id] = e.InternetFacing
-		switch str(o["type"]) {
-		case "external-entity":
-			e.Type = threatmodel.TypeExternalEntity
-			if boolean(o["used_as_client_by_human"]) {
-				e.Kind = "user"
-			}
-		case "datastore":
-			e.Type = threatmodel.TypeDataStore
-		case "process", "":
-			e.Type = threatmodel.TypeProcess
-		default:
-			return nil, nil, fmt.Errorf("%s: %w: technical asset %q has unknown type %q", name, ErrMalformed, raw, str(o["type"]))
-		}
-		if containsAny(tech, "iot", "sensor", "embedded", "plc", "scada", "hardware") {
-			e.Type = threatmodel.TypeDevice
-			e.Device = &threatmodel.Device{}
-		}
-		if e.Kind != "" {
-			// a human client keeps kind user
-		} else if containsAny(tech, "mobile") {
-			e.Kind = "mobile_app"
-		} else if containsAny(tech, "browser") {
-			e.Kind = "browser"
-		} else if containsAny(tech, "web-server", "web-application", "application-server") {
-			e.Kind = "web_app"
-		} else if e.Type == threatmodel.TypeDataStore && containsAny(tech, "log") {
-			e.Kind = "log"
-		}
-		e.Processes = mapAssets(strs(o["data_assets_processed"]), "technical asset "+raw)
-		e.Stores = mapAssets(strs(o["data_assets_stored"]), "technical asset "+raw)
-		m.Elements = append(m.Elements, e)
-		switch cl := o["communication_links"].(type) {
-		case obj:
-			lk := make([]string, 0, len(cl))
-			for k := range cl {
-				lk = append(lk, k)
-			}
-			sort.Strings(lk)
-			for _, k := range lk {
-				lo, ok := cl[k].(obj)
-				if !ok {
-					return nil, nil, fmt.Errorf("%s: %w: communication link %q of %q must be a mapping", name, ErrMalformed, k, raw)
-				}
-				links = append(links, link{k, raw, lo})
-			}
-		case []any: // parsed model
-			for _, x := range cl {
-				lo, ok := x.(obj)
-				if !ok {
-					return nil, nil, fmt.Errorf("%s: %w: communication links of %q must be mappings", name, ErrMalformed, raw)
-				}
-				links = append(links, link{str(lo["title"]), raw, lo})
-			}
-		case nil:
-		default:
-			return nil, nil, fmt.Errorf("%s: %w: communication_links of %q must be a mapping", name, ErrMalformed, raw)
-		}
-	}
-	for _, l := range links {
-		target := str(l.o["target"])
-		if target == "" {
-			target = str(l.o["target_id"])
-		}
-		to, ok := elemIDs[target]
-		if !ok {
-			return nil, nil, fmt.Errorf("%s: %w: communication link %q of %q targets unknown technical asset %q", name, ErrMalformed, l.key, l.from, target)
-		}
-		from := elemIDs[l.from]
-		proto := strings.ToLower(str(l.o["protocol"]))
-		f := threatmodel.Flow{ID: ids.Make(l.from+">"+threatmodel.SanitizeID(strings.ToLower(l.key)), "link"), Name: l.key, From: from, To: to,
-			Protocol: proto, Encrypted: encryptedProtocol(proto) || boolean(l.o["vpn"]), Description: str(l.o["description"]),
-			Authentication: authn(str(l.o["authentication"])), Authorization: authz(str(l.o["authorization"]))}
-		switch {
-		case boolean(l.o["vpn"]):
-			f.Network = "vpn"
-		case internet[from] || internet[to]:
-			f.Network = "internet"
-		case proto == "in-process-library-call" || proto == "local-file-access" || strings.HasPrefix(proto, "in-"):
-			f.Network = "local"
-		default:
-			f.Network = "lan"
-		}
-		f.Data = mapAssets(append(strs(l.o["data_assets_sent"]), strs(l.o["data_assets_received"])...), "communication link "+l.key)
-		m.Flows = append(m.Flows, f)
-	}
-	// trust boundaries
-	keys, objs, err = entries(top["trust_boundaries"], "trust_boundaries", name)
-	if err != nil {
-		return nil, nil, err
-	}
-	bIDs := map[string]string{}
-	for i, o := range objs {
-		raw := str(o["id"])
-		if raw == "" {
-			raw = keys[i]
-		}
-		bIDs[raw] = ids.Make(raw, keys[i])
-	}
-	parentOf := map[string]string{}
-	boundaryOf := map[string]string{}
-	for i, o := range objs {
-		raw := str(o["id"])
-		if raw == "" {
-			raw = keys[i]
-		}
-		id := bIDs[raw]
-		for _, n := range strs(o["trust_boundaries_nested"]) {
-			if c, ok := bIDs[n]; ok {
-				parentOf[c] = id
-			} else {
-				warns = append(warns, fmt.Sprintf("trust boundary %q nests unknown boundary %q", raw, n))
-			}
-		}
-		for _, a := range strs(o["technical_assets_inside"]) {
-			if e, ok := elemIDs[a]; ok {
-				boundaryOf[e] = id
-			} else {
-				warns = append(warns, fmt.Sprintf("trust boundary %q contains unknown technical asset %q", raw, a))
-			}
-		}
-		title := str(o["title"])
-		if title == "" {
-			title = keys[i]
-		}
-		m.Boundaries = append(m.Boundaries, threatmodel.Boundary{ID: id, Name: title, Description: str(o["description"]), Type: boundaryType(str(o["type"]))})
-	}
-	for i := range m.Boundaries {
-		m.Boundaries[i].Parent = parentOf[m.Boundaries[i].ID]
-	}
-	for i := range m.Elements {
-		m.Elements[i].Boundary = boundaryOf[m.Elements[i].ID]
-	}
-	// Categories the model defines itself, so a tracked risk of one keeps
-	// its title, STRIDE category, CWE and severity.
-	defined := map[string]riskCategory{}
-	for _, sec := range []string{"individual_risk_categories", "custom_risk_categories"} {
-		keys, objs, err := entries(top[sec], sec, name)
+		e, err := c.element(keys[i], o)
 		if err != nil {
-			return nil, nil, err
+			return err
+		}
+		c.Model.Elements = append(c.Model.Elements, e)
+		if err := c.collectLinks(str(o["id"]), o["communication_links"]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// element converts the technical asset o (keyed key): its type, and a kind
+// read from its technology.
+func (c *converter) element(key string, o obj) (threatmodel.Element, error) {
+	raw := str(o["id"])
+	tech := technology(o)
+	e := threatmodel.Element{ID: c.elemIDs[raw], Name: cmp.Or(str(o["title"]), key), Description: str(o["description"]), Technology: tech,
+		OutOfScope: boolean(o["out_of_scope"]), OutOfScopeReason: str(o["justification_out_of_scope"]),
+		InternetFacing: boolean(o["internet"]), Tags: strs(o["tags"]),
+		EncryptedAtRest: str(o["encryption"]) != "" && str(o["encryption"]) != "none",
+		MultiTenant:     boolean(o["multi_tenant"]), Redundant: boolean(o["redundant"])}
+	c.internet[e.ID] = e.InternetFacing
+	switch str(o["type"]) {
+	case "external-entity":
+		e.Type = threatmodel.TypeExternalEntity
+		if boolean(o["used_as_client_by_human"]) {
+			e.Kind = "user" // a human client keeps kind user
+		}
+	case "datastore":
+		e.Type = threatmodel.TypeDataStore
+	case "process", "":
+		e.Type = threatmodel.TypeProcess
+	default:
+		return e, fmt.Errorf("%s: %w: technical asset %q has unknown type %q", c.Name, ErrMalformed, raw, str(o["type"]))
+	}
+	if containsAny(tech, "iot", "sensor", "embedded", "plc", "scada", "hardware") {
+		e.Type = threatmodel.TypeDevice
+		e.Device = &threatmodel.Device{}
+	}
+	if e.Kind == "" {
+		e.Kind = technologyKind(e.Type, tech)
+	}
+	e.Processes = c.assetRefs(strs(o["data_assets_processed"]), "technical asset "+raw)
+	e.Stores = c.assetRefs(strs(o["data_assets_stored"]), "technical asset "+raw)
+	return e, nil
+}
+
+// technologyKind is the element kind a technology names, or "".
+func technologyKind(typ, tech string) string {
+	switch {
+	case containsAny(tech, "mobile"):
+		return "mobile_app"
+	case containsAny(tech, "browser"):
+		return "browser"
+	case containsAny(tech, "web-server", "web-application", "application-server"):
+		return "web_app"
+	case typ == threatmodel.TypeDataStore && containsAny(tech, "log"):
+		return "log"
+	}
+	return ""
+}
+
+// collectLinks keeps the communication links v of the technical asset from
+// for communicationLinks: a mapping by title (input format, in key order)
+// or a list (parsed model).
+func (c *converter) collectLinks(from string, v any) error {
+	switch cl := v.(type) {
+	case obj:
+		for _, k := range slices.Sorted(maps.Keys(cl)) {
+			lo, ok := cl[k].(obj)
+			if !ok {
+				return fmt.Errorf("%s: %w: communication link %q of %q must be a mapping", c.Name, ErrMalformed, k, from)
+			}
+			c.links = append(c.links, link{k, from, lo})
+		}
+	case []any:
+		for _, x := range cl {
+			lo, ok := x.(obj)
+			if !ok {
+				return fmt.Errorf("%s: %w: communication links of %q must be mappings", c.Name, ErrMalformed, from)
+			}
+			c.links = append(c.links, link{str(lo["title"]), from, lo})
+		}
+	case nil:
+	default:
+		return fmt.Errorf("%s: %w: communication_links of %q must be a mapping", c.Name, ErrMalformed, from)
+	}
+	return nil
+}
+
+// communicationLinks converts the collected links into flows.
+func (c *converter) communicationLinks() error {
+	for _, l := range c.links {
+		f, err := c.flow(l)
+		if err != nil {
+			return err
+		}
+		c.Model.Flows = append(c.Model.Flows, f)
+	}
+	return nil
+}
+
+// flow converts one communication link; its target must be a technical
+// asset.
+func (c *converter) flow(l link) (threatmodel.Flow, error) {
+	target := cmp.Or(str(l.o["target"]), str(l.o["target_id"]))
+	to, ok := c.elemIDs[target]
+	if !ok {
+		return threatmodel.Flow{}, fmt.Errorf("%s: %w: communication link %q of %q targets unknown technical asset %q", c.Name, ErrMalformed, l.key, l.from, target)
+	}
+	from := c.elemIDs[l.from]
+	proto := strings.ToLower(str(l.o["protocol"]))
+	f := threatmodel.Flow{ID: c.IDs.Make(l.from+">"+threatmodel.SanitizeID(strings.ToLower(l.key)), "link"), Name: l.key, From: from, To: to,
+		Protocol: proto, Encrypted: encryptedProtocol(proto) || boolean(l.o["vpn"]), Description: str(l.o["description"]),
+		Authentication: authn(str(l.o["authentication"])), Authorization: authz(str(l.o["authorization"]))}
+	switch {
+	case boolean(l.o["vpn"]):
+		f.Network = "vpn"
+	case c.internet[from] || c.internet[to]:
+		f.Network = "internet"
+	case proto == "in-process-library-call" || proto == "local-file-access" || strings.HasPrefix(proto, "in-"):
+		f.Network = "local"
+	default:
+		f.Network = "lan"
+	}
+	f.Data = c.assetRefs(append(strs(l.o["data_assets_sent"]), strs(l.o["data_assets_received"])...), "communication link "+l.key)
+	return f, nil
+}
+
+// trustBoundaries converts the trust boundaries (all ids first: nesting may
+// point forward), nests them and places the technical assets they hold.
+func (c *converter) trustBoundaries() error {
+	keys, objs, err := c.section("trust_boundaries")
+	if err != nil {
+		return err
+	}
+	for i, o := range objs {
+		raw := entryID(keys[i], o)
+		c.boundaryIDs[raw] = c.IDs.Make(raw, keys[i])
+	}
+	parentOf := map[string]string{}   // boundary id -> parent boundary id
+	boundaryOf := map[string]string{} // element id -> boundary id
+	for i, o := range objs {
+		raw := entryID(keys[i], o)
+		id := c.boundaryIDs[raw]
+		nested, inside := c.boundaryMembers(raw, o)
+		for _, n := range nested {
+			parentOf[n] = id
+		}
+		for _, e := range inside {
+			boundaryOf[e] = id
+		}
+		c.Model.Boundaries = append(c.Model.Boundaries, threatmodel.Boundary{ID: id, Name: cmp.Or(str(o["title"]), keys[i]), Description: str(o["description"]), Type: boundaryType(str(o["type"]))})
+	}
+	for i := range c.Model.Boundaries {
+		c.Model.Boundaries[i].Parent = parentOf[c.Model.Boundaries[i].ID]
+	}
+	for i := range c.Model.Elements {
+		c.Model.Elements[i].Boundary = boundaryOf[c.Model.Elements[i].ID]
+	}
+	return nil
+}
+
+// boundaryMembers returns the ids of the boundaries the trust boundary raw
+// nests and of the elements it holds; unknown ones are warnings.
+func (c *converter) boundaryMembers(raw string, o obj) (nested, inside []string) {
+	for _, n := range strs(o["trust_boundaries_nested"]) {
+		if id, ok := c.boundaryIDs[n]; ok {
+			nested = append(nested, id)
+		} else {
+			c.Warnf("trust boundary %q nests unknown boundary %q", raw, n)
+		}
+	}
+	for _, a := range strs(o["technical_assets_inside"]) {
+		if e, ok := c.elemIDs[a]; ok {
+			inside = append(inside, e)
+		} else {
+			c.Warnf("trust boundary %q contains unknown technical asset %q", raw, a)
+		}
+	}
+	return nested, inside
+}
+
+// riskSections are the sections where a model defines risk categories and
+// the risks it identified in them.
+var riskSections = []string{"individual_risk_categories", "custom_risk_categories"}
+
+// riskCategories reads the categories the model defines itself, so that a
+// tracked risk of one keeps its title, STRIDE category, CWE and severity.
+func (c *converter) riskCategories() error {
+	for _, sec := range riskSections {
+		keys, objs, err := c.section(sec)
+		if err != nil {
+			return err
 		}
 		for i, o := range objs {
-			cat := orStr(str(o["id"]), keys[i])
-			rc := riskCategory{title: orStr(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"]))}
+			cat := entryID(keys[i], o)
+			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"]))}
 			fmt.Sscanf(str(o["cwe"]), "%d", &rc.cwe)
-			if _, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", name); err == nil && len(robjs) > 0 {
+			if _, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name); err == nil && len(robjs) > 0 {
 				rc.severity = threatmodel.NormalizeSeverity(str(robjs[0]["severity"]))
 			}
-			defined[cat] = rc
+			c.categories[cat] = rc
 		}
 	}
-	// tracked risks and individual risks -> threats with status
-	if rt, ok := top["risk_tracking"].(obj); ok {
-		rk := make([]string, 0, len(rt))
-		for k := range rt {
-			rk = append(rk, k)
-		}
-		sort.Strings(rk)
-		for _, k := range rk {
-			o, _ := rt[k].(obj)
-			parts := strings.Split(k, "@")
-			target := ""
-			for _, p := range parts[1:] {
-				if id, ok := elemIDs[p]; ok {
-					target = id
-					break
-				}
-			}
-			rc, ok := defined[parts[0]]
-			if !ok {
-				rc = builtinRisks[parts[0]]
-			}
-			d := threatmodel.ThreatDecision{ID: "threagile:" + sanitizeRisk(k), Title: orStr(rc.title, "Threagile risk "+parts[0]), Target: target,
-				STRIDE: orStr(rc.stride, "tampering"), Severity: orStr(rc.severity, "medium"), Status: trackingStatus(str(o["status"])), Reason: str(o["justification"]), Owner: str(o["checked_by"]),
-				Description: "Tracked in Threagile as " + k + " (category " + parts[0] + ")" + ticket(o)}
-			if rc.cwe > 0 {
-				d.CWE = []int{rc.cwe}
-			}
-			if d.Target == "" {
-				d.Description += " (applies to several assets)"
-			}
-			fixReason(&d)
-			m.Threats = append(m.Threats, d)
+	return nil
+}
+
+// trackedRisks converts risk_tracking, in key order, into threat decisions
+// with their status.
+func (c *converter) trackedRisks() {
+	rt, ok := c.top["risk_tracking"].(obj)
+	if !ok {
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(rt)) {
+		o, _ := rt[k].(obj)
+		c.Model.Threats = append(c.Model.Threats, c.trackedRisk(k, o))
+	}
+}
+
+// trackedRisk converts the tracking o of the risk k
+// ("category@asset@…"): on the first asset named that is an element, with
+// what the category (the model's own, else a built-in one) says.
+func (c *converter) trackedRisk(k string, o obj) threatmodel.ThreatDecision {
+	parts := strings.Split(k, "@")
+	target := ""
+	for _, p := range parts[1:] {
+		if id, ok := c.elemIDs[p]; ok {
+			target = id
+			break
 		}
 	}
-	for _, sec := range []string{"individual_risk_categories", "custom_risk_categories"} {
-		keys, objs, err = entries(top[sec], sec, name)
+	rc, ok := c.categories[parts[0]]
+	if !ok {
+		rc = builtinRisks[parts[0]]
+	}
+	d := threatmodel.ThreatDecision{ID: "threagile:" + sanitizeRisk(k), Title: cmp.Or(rc.title, "Threagile risk "+parts[0]), Target: target,
+		STRIDE: cmp.Or(rc.stride, "tampering"), Severity: cmp.Or(rc.severity, "medium"), Status: trackingStatus(str(o["status"])), Reason: str(o["justification"]), Owner: str(o["checked_by"]),
+		Description: "Tracked in Threagile as " + k + " (category " + parts[0] + ")" + ticket(o)}
+	if rc.cwe > 0 {
+		d.CWE = []int{rc.cwe}
+	}
+	if d.Target == "" {
+		d.Description += " (applies to several assets)"
+	}
+	fixReason(&d)
+	return d
+}
+
+// individualRisks converts the risks identified in the model's own
+// categories into open threat decisions.
+func (c *converter) individualRisks() error {
+	for _, sec := range riskSections {
+		keys, objs, err := c.section(sec)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		for i, o := range objs {
-			cat := str(o["id"])
-			if cat == "" {
-				cat = keys[i]
-			}
-			title := str(o["title"])
-			if title == "" {
-				title = keys[i]
-			}
-			rkeys, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", name)
-			if err != nil {
-				return nil, nil, err
-			}
-			cwe := 0
-			fmt.Sscanf(str(o["cwe"]), "%d", &cwe)
-			for j, r := range robjs {
-				target := elemIDs[str(r["most_relevant_technical_asset"])]
-				d := threatmodel.ThreatDecision{ID: "threagile:" + threatmodel.SanitizeID(cat) + "@" + orStr(target, threatmodel.SanitizeID(rkeys[j])),
-					Title: title, Target: target, STRIDE: orStr(threatmodel.NormalizeSTRIDE(str(o["stride"])), "tampering"),
-					Severity: threatmodel.NormalizeSeverity(str(r["severity"])), Description: strings.TrimSpace(stripTags(rkeys[j]) + ". " + str(o["description"])),
-					Mitigation: str(o["mitigation"]), Status: threatmodel.StatusOpen}
-				if cwe > 0 {
-					d.CWE = []int{cwe}
-				}
-				m.Threats = append(m.Threats, d)
+			if err := c.categoryRisks(sec, keys[i], o); err != nil {
+				return err
 			}
 		}
 	}
-	// Decisions about the same id: keep the first.
+	return nil
+}
+
+// categoryRisks converts the risks identified in the category o (keyed key
+// in section sec), each on its most relevant technical asset.
+func (c *converter) categoryRisks(sec, key string, o obj) error {
+	cat := entryID(key, o)
+	title := cmp.Or(str(o["title"]), key)
+	rkeys, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name)
+	if err != nil {
+		return err
+	}
+	cwe := 0
+	fmt.Sscanf(str(o["cwe"]), "%d", &cwe)
+	for j, r := range robjs {
+		target := c.elemIDs[str(r["most_relevant_technical_asset"])]
+		d := threatmodel.ThreatDecision{ID: "threagile:" + threatmodel.SanitizeID(cat) + "@" + cmp.Or(target, threatmodel.SanitizeID(rkeys[j])),
+			Title: title, Target: target, STRIDE: cmp.Or(threatmodel.NormalizeSTRIDE(str(o["stride"])), "tampering"),
+			Severity: threatmodel.NormalizeSeverity(str(r["severity"])), Description: strings.TrimSpace(stripTags(rkeys[j]) + ". " + str(o["description"])),
+			Mitigation: str(o["mitigation"]), Status: threatmodel.StatusOpen}
+		if cwe > 0 {
+			d.CWE = []int{cwe}
+		}
+		c.Model.Threats = append(c.Model.Threats, d)
+	}
+	return nil
+}
+
+// dropRepeatedDecisions keeps the first of the decisions about one id (a
+// tracked risk before the identified one).
+func (c *converter) dropRepeatedDecisions() {
 	seen := map[string]bool{}
-	m.Threats = slices.DeleteFunc(m.Threats, func(d threatmodel.ThreatDecision) bool {
+	c.Model.Threats = slices.DeleteFunc(c.Model.Threats, func(d threatmodel.ThreatDecision) bool {
 		if seen[d.ID] {
 			return true
 		}
 		seen[d.ID] = true
 		return false
 	})
-	if err := threatmodel.Validate(m); err != nil {
-		return nil, warns, fmt.Errorf("%s: imported model is invalid: %w", name, err)
-	}
-	return m, warns, nil
 }
 
 func fixReason(d *threatmodel.ThreatDecision) {
@@ -553,13 +659,6 @@ func stripTags(s string) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
-}
-
-func orStr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func containsAny(s string, words ...string) bool {

@@ -5,6 +5,7 @@ package threatdragon
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -148,138 +149,192 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	if _, ok := f.Summary.Description.(string); !ok && f.Summary.Description != nil {
 		return nil, nil, fmt.Errorf("%s: %w: summary.description is %T, not text", name, ErrMalformed, f.Summary.Description)
 	}
-	m := &threatmodel.Model{Rampart: threatmodel.Version, Title: strings.TrimSpace(*f.Summary.Title)}
-	m.ID = threatmodel.SanitizeID(strings.ToLower(m.Title))
-	if s, ok := f.Summary.Description.(string); ok {
-		m.Description = s
+	c := &converter{src: &f, Conversion: threatmodel.NewConversion(name), cellIDs: map[string]string{}}
+	return c.convert()
+}
+
+// converter turns one checked Threat Dragon file into a model. convert runs
+// the sections in order: the summary; the cells of every diagram by type
+// (boundaries, and elements, which get their ids here; flows wait for all
+// elements); the boundary boxes, which nest and hold elements by geometry;
+// the flows; and last the threats recorded on elements and flows.
+type converter struct {
+	threatmodel.Conversion
+	src *file // the source document
+
+	cellIDs  map[string]string // Threat Dragon cell id -> Rampart id
+	boxes    []boxInfo         // boundary boxes, for membership by geometry
+	nodes    []pending         // elements (in Model.Elements order), then flows: what threats are recorded on
+	flows    []pending         // flow cells, converted after all elements
+	dangling []pending         // flows not attached to two elements that carry threats
+
+	credAsset, payAsset string // the assets the flags storesCredentials and handlesCardPayment add, once
+}
+
+// pending is a cell with its properties and the id it was given.
+type pending struct {
+	c  *cell
+	p  *props
+	id string
+}
+
+// convert runs the sections in the order the converter's doc gives and
+// validates the result.
+func (c *converter) convert() (*threatmodel.Model, []string, error) {
+	c.summary()
+	for di := range *c.src.Detail.Diagrams {
+		c.diagram(&(*c.src.Detail.Diagrams)[di])
 	}
-	if s, ok := f.Summary.Owner.(string); ok {
-		m.Owner = s
+	c.boundaryBoxes()
+	c.placeElements()
+	for _, fl := range c.flows {
+		c.flow(fl)
 	}
-	ids := threatmodel.NewIDAllocator()
-	var warns []string
-	cellIDs := map[string]string{} // TD cell id -> rampart id
-	var boxes []boxInfo
-	type pending struct {
-		c  *cell
-		p  *props
-		id string
+	c.threats()
+	return c.Finish()
+}
+
+// summary converts the title, description and owner.
+func (c *converter) summary() {
+	c.Model = threatmodel.NewImportedModel(strings.TrimSpace(*c.src.Summary.Title))
+	if s, ok := c.src.Summary.Description.(string); ok {
+		c.Model.Description = s
 	}
-	var flows []pending
-	var nodes []pending
-	var dangling []pending // flows not attached to two elements that carry threats
-	credAsset, payAsset := "", ""
-	asset := func(id, name string, conf string, secret, personal bool) string {
-		id = ids.Make(id, id)
-		m.Assets = append(m.Assets, threatmodel.Asset{ID: id, Name: name, Confidentiality: conf, Integrity: "high", Secret: secret, Personal: personal})
-		return id
+	if s, ok := c.src.Summary.Owner.(string); ok {
+		c.Model.Owner = s
 	}
-	for di := range *f.Detail.Diagrams {
-		dg := &(*f.Detail.Diagrams)[di]
-		cells := dg.Cells
-		if dg.DiagramJSON != nil {
-			cells = append(cells, dg.DiagramJSON.Cells...)
+}
+
+// diagram converts the cells of one diagram (v2 cells, then v1 ones) by
+// type; flows are kept for later.
+func (c *converter) diagram(dg *diagram) {
+	cells := dg.Cells
+	if dg.DiagramJSON != nil {
+		cells = append(cells, dg.DiagramJSON.Cells...)
+	}
+	for ci := range cells {
+		cl := &cells[ci]
+		p := cl.props()
+		kind := cl.kind(p)
+		if kind == "" {
+			continue
 		}
-		for ci := range cells {
-			c := &cells[ci]
-			p := c.props()
-			kind := c.kind(p)
-			if kind == "" {
-				continue
-			}
-			if c.ID == "" {
-				warns = append(warns, fmt.Sprintf("diagram %q: %s without id skipped", dg.Title, kind))
-				continue
-			}
-			switch kind {
-			case "boundary":
-				nm := c.name(p)
-				if nm == "" {
-					nm = "Trust boundary"
-				}
-				id := ids.Make(threatmodel.Slug(nm), "boundary")
-				cellIDs[c.ID] = id
-				b := threatmodel.Boundary{ID: id, Name: nm, Type: "other", Description: p.Description, SourceID: c.ID}
-				if c.Position != nil && c.Size != nil && c.Shape == "trust-boundary-box" {
-					boxes = append(boxes, boxInfo{id, c.Position.X, c.Position.Y, c.Size.Width, c.Size.Height})
-				} else {
-					b.Description = strings.TrimSpace(b.Description + " (line boundary in Threat Dragon: membership not recorded)")
-				}
-				m.Boundaries = append(m.Boundaries, b)
-			case "flow":
-				flows = append(flows, pending{c, p, ""})
-			default:
-				// Readable ids (the slug of the name); the Threat Dragon
-				// cell id is kept as source_id.
-				id := ids.Make(threatmodel.Slug(c.name(p)), strings.ReplaceAll(kind, "_", "-"))
-				cellIDs[c.ID] = id
-				nodes = append(nodes, pending{c, p, id})
-				e := threatmodel.Element{ID: id, Name: c.name(p), Type: kind, Description: p.Description,
-					OutOfScope: p.OutOfScope, OutOfScopeReason: p.ReasonOutOfScope, SourceID: c.ID}
-				if e.Name == "" {
-					e.Name = kind + " " + id
-				}
-				switch kind {
-				case threatmodel.TypeDataStore:
-					e.EncryptedAtRest = p.IsEncrypted
-					if p.IsALog {
-						e.Kind = "log"
-					}
-					if p.IsSigned {
-						e.Tags = append(e.Tags, "signed")
-					}
-					if p.StoresCredentials {
-						if credAsset == "" {
-							credAsset = asset("credentials", "Credentials", "high", true, false)
-						}
-						e.Stores = append(e.Stores, credAsset)
-					}
-				case threatmodel.TypeProcess:
-					lv := strings.ToLower(p.PrivilegeLevel)
-					e.Privileged = strings.Contains(lv, "root") || strings.Contains(lv, "admin") || strings.Contains(lv, "system") || strings.Contains(lv, "kernel")
-					if p.IsWebApplication {
-						e.Kind = "web_app"
-					}
-					if p.HandlesCardPayment {
-						if payAsset == "" {
-							payAsset = asset("payment-card-data", "Payment card data", "critical", false, true)
-						}
-						e.Processes = append(e.Processes, payAsset)
-					}
-				case threatmodel.TypeExternalEntity:
-					if p.ProvidesAuthentication {
-						e.Kind = "identity_provider"
-					}
-				}
-				m.Elements = append(m.Elements, e)
-			}
+		if cl.ID == "" {
+			c.Warnf("diagram %q: %s without id skipped", dg.Title, kind)
+			continue
+		}
+		switch kind {
+		case "boundary":
+			c.boundary(cl, p)
+		case "flow":
+			c.flows = append(c.flows, pending{cl, p, ""})
+		default:
+			c.element(cl, p, kind)
 		}
 	}
-	// Boundary boxes: membership and nesting by geometry.
-	inside := func(x, y float64, b boxInfo) bool { return x >= b.x && x <= b.x+b.w && y >= b.y && y <= b.y+b.h }
-	smallest := func(x, y float64, skip string) string {
-		best, area := "", 0.0
-		for _, b := range boxes {
-			if b.id == skip || !inside(x, y, b) {
-				continue
-			}
-			if a := b.w * b.h; best == "" || a < area {
-				best, area = b.id, a
-			}
-		}
-		return best
+}
+
+// boundary converts a trust boundary cell; a box is kept for geometry, a
+// line cannot say what it holds.
+func (c *converter) boundary(cl *cell, p *props) {
+	nm := cl.name(p)
+	if nm == "" {
+		nm = "Trust boundary"
 	}
-	for _, b := range boxes {
-		for i := range m.Boundaries {
-			if m.Boundaries[i].ID == b.id {
-				if p := parentBox(boxes, b); p != "" {
-					m.Boundaries[i].Parent = p
+	id := c.IDs.Make(threatmodel.Slug(nm), "boundary")
+	c.cellIDs[cl.ID] = id
+	b := threatmodel.Boundary{ID: id, Name: nm, Type: "other", Description: p.Description, SourceID: cl.ID}
+	if cl.Position != nil && cl.Size != nil && cl.Shape == "trust-boundary-box" {
+		c.boxes = append(c.boxes, boxInfo{id, cl.Position.X, cl.Position.Y, cl.Size.Width, cl.Size.Height})
+	} else {
+		b.Description = strings.TrimSpace(b.Description + " (line boundary in Threat Dragon: membership not recorded)")
+	}
+	c.Model.Boundaries = append(c.Model.Boundaries, b)
+}
+
+// element converts an actor, process or store cell. Ids are readable (the
+// slug of the name); the Threat Dragon cell id is kept as source_id.
+func (c *converter) element(cl *cell, p *props, kind string) {
+	id := c.IDs.Make(threatmodel.Slug(cl.name(p)), strings.ReplaceAll(kind, "_", "-"))
+	c.cellIDs[cl.ID] = id
+	c.nodes = append(c.nodes, pending{cl, p, id})
+	e := threatmodel.Element{ID: id, Name: cl.name(p), Type: kind, Description: p.Description,
+		OutOfScope: p.OutOfScope, OutOfScopeReason: p.ReasonOutOfScope, SourceID: cl.ID}
+	if e.Name == "" {
+		e.Name = kind + " " + id
+	}
+	switch kind {
+	case threatmodel.TypeDataStore:
+		c.store(&e, p)
+	case threatmodel.TypeProcess:
+		c.process(&e, p)
+	case threatmodel.TypeExternalEntity:
+		if p.ProvidesAuthentication {
+			e.Kind = "identity_provider"
+		}
+	}
+	c.Model.Elements = append(c.Model.Elements, e)
+}
+
+// store reads a store's properties; one that stores credentials stores the
+// credentials asset.
+func (c *converter) store(e *threatmodel.Element, p *props) {
+	e.EncryptedAtRest = p.IsEncrypted
+	if p.IsALog {
+		e.Kind = "log"
+	}
+	if p.IsSigned {
+		e.Tags = append(e.Tags, "signed")
+	}
+	if p.StoresCredentials {
+		if c.credAsset == "" {
+			c.credAsset = c.asset("credentials", "Credentials", "high", true, false)
+		}
+		e.Stores = append(e.Stores, c.credAsset)
+	}
+}
+
+// process reads a process's properties; one that handles card payments
+// processes the payment card data asset.
+func (c *converter) process(e *threatmodel.Element, p *props) {
+	lv := strings.ToLower(p.PrivilegeLevel)
+	e.Privileged = strings.Contains(lv, "root") || strings.Contains(lv, "admin") || strings.Contains(lv, "system") || strings.Contains(lv, "kernel")
+	if p.IsWebApplication {
+		e.Kind = "web_app"
+	}
+	if p.HandlesCardPayment {
+		if c.payAsset == "" {
+			c.payAsset = c.asset("payment-card-data", "Payment card data", "critical", false, true)
+		}
+		e.Processes = append(e.Processes, c.payAsset)
+	}
+}
+
+// asset adds a data asset a cell's flag implies and returns its id.
+func (c *converter) asset(id, name string, conf string, secret, personal bool) string {
+	id = c.IDs.Make(id, id)
+	c.Model.Assets = append(c.Model.Assets, threatmodel.Asset{ID: id, Name: name, Confidentiality: conf, Integrity: "high", Secret: secret, Personal: personal})
+	return id
+}
+
+// boundaryBoxes nests each boundary box in the smallest box that holds it.
+func (c *converter) boundaryBoxes() {
+	for _, b := range c.boxes {
+		for i := range c.Model.Boundaries {
+			if c.Model.Boundaries[i].ID == b.id {
+				if p := parentBox(c.boxes, b); p != "" {
+					c.Model.Boundaries[i].Parent = p
 				}
-				m.Boundaries[i].Type = "network"
+				c.Model.Boundaries[i].Type = "network"
 			}
 		}
 	}
-	for i, n := range nodes {
+}
+
+// placeElements puts each element in the smallest boundary box holding its
+// centre. c.nodes holds only the elements yet, in m.Elements order.
+func (c *converter) placeElements() {
+	for i, n := range c.nodes {
 		if n.c.Position == nil {
 			continue
 		}
@@ -287,90 +342,96 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 		if n.c.Size != nil {
 			w, h = n.c.Size.Width, n.c.Size.Height
 		}
-		m.Elements[i].Boundary = smallest(n.c.Position.X+w/2, n.c.Position.Y+h/2, "")
+		c.Model.Elements[i].Boundary = smallestBox(c.boxes, n.c.Position.X+w/2, n.c.Position.Y+h/2)
 	}
-	for _, fl := range flows {
-		src, dst := endpoint(fl.c.Source), endpoint(fl.c.Target)
-		from, to := cellIDs[src], cellIDs[dst]
-		if from == "" || to == "" || !isElement(m, from) || !isElement(m, to) {
-			// Threat Dragon lets a flow end in a point of the canvas. It is
-			// not a flow of the model, but the threats recorded on it are
-			// kept: on the element it is attached to, else on the model.
-			var on []string
-			for _, e := range []string{from, to} {
-				if e != "" && isElement(m, e) && !slices.Contains(on, e) {
-					on = append(on, e)
-				}
-			}
-			label := fmt.Sprintf("flow %s (%q)", fl.c.ID, fl.c.name(fl.p))
-			w := label + " is attached to no element: not imported as a flow"
-			target := ""
-			if len(on) > 0 {
-				target = on[0]
-				w = fmt.Sprintf("%s is attached to one element only (%s): not imported as a flow", label, target)
-			}
-			if n := len(fl.p.Threats); n > 0 {
-				where := "the model"
-				if target != "" {
-					where = target
-				}
-				w += fmt.Sprintf("; its %d recorded threat(s) kept on %s", n, where)
-				dangling = append(dangling, pending{fl.c, fl.p, target})
-			}
-			warns = append(warns, w)
-			continue
-		}
-		id := ids.Make(from+"-to-"+to, "flow")
-		cellIDs[fl.c.ID] = id
-		proto := strings.ToLower(strings.TrimSpace(fl.p.Protocol))
-		nf := threatmodel.Flow{ID: id, Name: fl.c.name(fl.p), From: from, To: to, Protocol: proto,
-			Encrypted: fl.p.IsEncrypted || encryptedProtocol(proto), Description: fl.p.Description, OutOfScope: fl.p.OutOfScope, SourceID: fl.c.ID}
-		if fl.p.IsPublicNetwork {
-			nf.Network = "internet"
-		}
-		m.Flows = append(m.Flows, nf)
-		if fl.p.IsBidirectional {
-			rev := nf
-			rev.ID = ids.Make(to+"-to-"+from, "flow")
-			rev.From, rev.To = to, from
-			m.Flows = append(m.Flows, rev)
-		}
-		nodes = append(nodes, pending{fl.c, fl.p, id})
+}
+
+// flow converts a flow cell between two elements (and its reverse when it
+// is bidirectional); any other flow is a warning.
+func (c *converter) flow(fl pending) {
+	src, dst := endpoint(fl.c.Source), endpoint(fl.c.Target)
+	from, to := c.cellIDs[src], c.cellIDs[dst]
+	if from == "" || to == "" || !isElement(c.Model, from) || !isElement(c.Model, to) {
+		c.danglingFlow(fl, from, to)
+		return
 	}
-	// Threats recorded in the model, with their status.
-	for ni, n := range append(nodes, dangling...) {
-		isDangling := ni >= len(nodes)
+	id := c.IDs.Make(from+"-to-"+to, "flow")
+	c.cellIDs[fl.c.ID] = id
+	proto := strings.ToLower(strings.TrimSpace(fl.p.Protocol))
+	nf := threatmodel.Flow{ID: id, Name: fl.c.name(fl.p), From: from, To: to, Protocol: proto,
+		Encrypted: fl.p.IsEncrypted || encryptedProtocol(proto), Description: fl.p.Description, OutOfScope: fl.p.OutOfScope, SourceID: fl.c.ID}
+	if fl.p.IsPublicNetwork {
+		nf.Network = "internet"
+	}
+	c.Model.Flows = append(c.Model.Flows, nf)
+	if fl.p.IsBidirectional {
+		rev := nf
+		rev.ID = c.IDs.Make(to+"-to-"+from, "flow")
+		rev.From, rev.To = to, from
+		c.Model.Flows = append(c.Model.Flows, rev)
+	}
+	c.nodes = append(c.nodes, pending{fl.c, fl.p, id})
+}
+
+// danglingFlow handles a flow that ends in a point of the canvas (Threat
+// Dragon allows it). It is not a flow of the model, but the threats
+// recorded on it are kept: on the element it is attached to (from or to),
+// else on the model.
+func (c *converter) danglingFlow(fl pending, from, to string) {
+	var on []string
+	for _, e := range []string{from, to} {
+		if e != "" && isElement(c.Model, e) && !slices.Contains(on, e) {
+			on = append(on, e)
+		}
+	}
+	label := fmt.Sprintf("flow %s (%q)", fl.c.ID, fl.c.name(fl.p))
+	w := label + " is attached to no element: not imported as a flow"
+	target := ""
+	if len(on) > 0 {
+		target = on[0]
+		w = fmt.Sprintf("%s is attached to one element only (%s): not imported as a flow", label, target)
+	}
+	if n := len(fl.p.Threats); n > 0 {
+		w += fmt.Sprintf("; its %d recorded threat(s) kept on %s", n, cmp.Or(target, "the model"))
+		c.dangling = append(c.dangling, pending{fl.c, fl.p, target})
+	}
+	c.Warnings = append(c.Warnings, w)
+}
+
+// threats converts the threats recorded on elements, flows and dangling
+// flows, with their status, sorted by id.
+func (c *converter) threats() {
+	for ni, n := range append(c.nodes, c.dangling...) {
 		for ti, t := range n.p.Threats {
-			at := n.id
-			if isDangling {
-				at = threatmodel.SanitizeID(n.c.ID) // the flow's own id: not an element of the model
-			}
-			raw := strings.Trim(string(t.ID), `"`)
-			if raw == "" || raw == "null" {
-				raw = fmt.Sprintf("%s-%d", at, ti+1)
-			}
-			d := threatmodel.ThreatDecision{
-				ID: "TD-" + threatmodel.SanitizeID(raw) + "@" + at, Title: strings.TrimSpace(t.Title), Target: n.id,
-				STRIDE: stride(t), Severity: threatmodel.NormalizeSeverity(t.Severity), Description: strings.TrimSpace(t.Description),
-				Mitigation: strings.TrimSpace(t.Mitigation), Status: status(t.Status),
-			}
-			if d.Title == "" {
-				d.Title = "Threat recorded in Threat Dragon"
-			}
-			if isDangling {
-				d.Description = strings.TrimSpace(fmt.Sprintf("Recorded in Threat Dragon on flow %s (%q), which is not attached to two elements. %s", n.c.ID, n.c.name(n.p), d.Description))
-			}
-			if d.Status == threatmodel.StatusNotApplicable || d.Status == threatmodel.StatusAccepted {
-				d.Reason = "marked " + t.Status + " in Threat Dragon"
-			}
-			m.Threats = append(m.Threats, d)
+			c.Model.Threats = append(c.Model.Threats, c.threat(n, ni >= len(c.nodes), ti, t))
 		}
 	}
-	sort.SliceStable(m.Threats, func(i, j int) bool { return m.Threats[i].ID < m.Threats[j].ID })
-	if err := threatmodel.Validate(m); err != nil {
-		return nil, warns, fmt.Errorf("%s: imported model is invalid: %w", name, err)
+	sort.SliceStable(c.Model.Threats, func(i, j int) bool { return c.Model.Threats[i].ID < c.Model.Threats[j].ID })
+}
+
+// threat converts the ti-th threat recorded on n; a dangling flow's threat
+// is named by the flow's own id, which is not an element of the model.
+func (c *converter) threat(n pending, dangling bool, ti int, t threat) threatmodel.ThreatDecision {
+	at := n.id
+	if dangling {
+		at = threatmodel.SanitizeID(n.c.ID)
 	}
-	return m, warns, nil
+	raw := strings.Trim(string(t.ID), `"`)
+	if raw == "" || raw == "null" {
+		raw = fmt.Sprintf("%s-%d", at, ti+1)
+	}
+	d := threatmodel.ThreatDecision{
+		ID: "TD-" + threatmodel.SanitizeID(raw) + "@" + at, Title: cmp.Or(strings.TrimSpace(t.Title), "Threat recorded in Threat Dragon"), Target: n.id,
+		STRIDE: stride(t), Severity: threatmodel.NormalizeSeverity(t.Severity), Description: strings.TrimSpace(t.Description),
+		Mitigation: strings.TrimSpace(t.Mitigation), Status: status(t.Status),
+	}
+	if dangling {
+		d.Description = strings.TrimSpace(fmt.Sprintf("Recorded in Threat Dragon on flow %s (%q), which is not attached to two elements. %s", n.c.ID, n.c.name(n.p), d.Description))
+	}
+	if d.Status == threatmodel.StatusNotApplicable || d.Status == threatmodel.StatusAccepted {
+		d.Reason = "marked " + t.Status + " in Threat Dragon"
+	}
+	return d
 }
 
 // encryptedProtocol reports whether a protocol name means an encrypted
@@ -399,6 +460,20 @@ func parentBox(boxes []boxInfo, b boxInfo) string {
 			if best == "" || o.w*o.h < area {
 				best, area = o.id, o.w*o.h
 			}
+		}
+	}
+	return best
+}
+
+// smallestBox returns the smallest box holding the point (x, y).
+func smallestBox(boxes []boxInfo, x, y float64) string {
+	best, area := "", 0.0
+	for _, b := range boxes {
+		if !(x >= b.x && x <= b.x+b.w && y >= b.y && y <= b.y+b.h) {
+			continue
+		}
+		if a := b.w * b.h; best == "" || a < area {
+			best, area = b.id, a
 		}
 	}
 	return best
