@@ -108,13 +108,11 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }
 
 func FuzzParseXML(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, ParseXML)
+	scannertest.FuzzDir(f, "testdata", ParseXML)
 }
 
 // sbomOnly are corpus CycloneDX documents with no vulnerabilities section:

@@ -316,11 +316,5 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 		}
 		return dec.Skip()
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "reportSchema" or "dependencies": not a Dependency-Check JSON report`)
-	}
-	return nil
+	return dec.Known(known, err, `no "reportSchema" or "dependencies": not a Dependency-Check JSON report`)
 }

@@ -93,13 +93,11 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }
 
 func FuzzParseJSON(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, ParseJSON)
+	scannertest.FuzzDir(f, "testdata", ParseJSON)
 }
 
 // TestCVSS3Vector: the vector is rebuilt from Dependency-Check's spelled-out

@@ -233,13 +233,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "advisories" or "vulnerabilities": not npm audit output`)
-	}
-	return nil
+	return dec.Known(known, err, `no "advisories" or "vulnerabilities": not npm audit output`)
 }
 
 func (a advisoryV6) findings() []findings.Finding {

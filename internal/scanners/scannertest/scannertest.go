@@ -145,6 +145,13 @@ func CheckInvariants(t *testing.T, list []findings.Finding) {
 	}
 }
 
+// FuzzDir is a parser's fuzz target: the files of the testdata directory
+// dir as the seed corpus (Seed), then Fuzz.
+func FuzzDir(f *testing.F, dir string, parse ParseFunc) {
+	Seed(f, dir)
+	Fuzz(f, parse)
+}
+
 // Fuzz runs parse over arbitrary bytes: it must never panic, and whatever it
 // returns without error must be canonical.
 func Fuzz(f *testing.F, parse ParseFunc) {

@@ -190,13 +190,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), "no SchemaVersion, Results or ClusterName: not a Trivy report")
-	}
-	return nil
+	return dec.Known(known, err, "no SchemaVersion, Results or ClusterName: not a Trivy report")
 }
 
 func emitResult(res result, prefix string, emit func(findings.Finding) error) error {

@@ -180,11 +180,9 @@ func TestCorpusRescan(t *testing.T) {
 }
 
 func FuzzParseXML(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, ParseXML)
+	scannertest.FuzzDir(f, "testdata", ParseXML)
 }
 
 func FuzzParseJSON(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, ParseJSON)
+	scannertest.FuzzDir(f, "testdata", ParseJSON)
 }
