@@ -29,6 +29,17 @@ func ParseFile(tb testing.TB, parse ParseFunc, path string) []findings.Finding {
 	return out
 }
 
+// ParseFileN is ParseFile for a file that must give n findings: any other
+// number fails the test.
+func ParseFileN(tb testing.TB, parse ParseFunc, path string, n int) []findings.Finding {
+	tb.Helper()
+	out := ParseFile(tb, parse, path)
+	if len(out) != n {
+		tb.Fatalf("%s: got %d findings, want %d", filepath.Base(path), len(out), n)
+	}
+	return out
+}
+
 // ParseFileErr parses path and returns the findings and the error.
 func ParseFileErr(parse ParseFunc, path string) ([]findings.Finding, error) {
 	f, err := os.Open(path)
