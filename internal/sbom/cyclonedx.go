@@ -95,20 +95,7 @@ func decodeCycloneDXXML(data []byte, name string, f Format) (*Document, error) {
 		line, _ := dec.InputPos()
 		return nil, invalid(name, fmt.Sprintf("line %d", line), "XML does not match CycloneDX %s: %v", f.SpecVersion, err)
 	}
-	// Anything but whitespace or comments after </bom> is an error.
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) == 0 {
-				continue
-			}
-		case xml.Comment, xml.ProcInst:
-			continue
-		}
+	if contentAfterRoot(dec.Token) {
 		line, _ := dec.InputPos()
 		return nil, invalid(name, fmt.Sprintf("line %d", line), "unexpected content after </bom>")
 	}
@@ -544,4 +531,26 @@ func (l *leanComponent) toComponent() cdx.Component {
 		c.Components = &cs
 	}
 	return c
+}
+
+// contentAfterRoot reads the tokens that follow the document element with
+// next and reports whether any is more than white space, a comment or a
+// processing instruction (an error in the document); it stops right after
+// that token, so the decoder's position is the offending line.
+func contentAfterRoot(next func() (xml.Token, error)) bool {
+	for {
+		tok, err := next()
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) == 0 {
+				continue
+			}
+		case xml.Comment, xml.ProcInst:
+			continue
+		}
+		return true
+	}
 }

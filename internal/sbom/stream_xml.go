@@ -1,7 +1,6 @@
 package sbom
 
 import (
-	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -124,19 +123,7 @@ func decodeSplit(r io.Reader, name string, f Format, s *xmlSplitter, bom *cdx.BO
 		line, _ := s.raw.InputPos()
 		return invalid(name, fmt.Sprintf("line %d", line), "XML does not match CycloneDX %s: %v", f.SpecVersion, err)
 	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) == 0 {
-				continue
-			}
-		case xml.Comment, xml.ProcInst:
-			continue
-		}
+	if contentAfterRoot(dec.Token) {
 		line, _ := s.raw.InputPos()
 		return invalid(name, fmt.Sprintf("line %d", line), "unexpected content after </bom>")
 	}
@@ -337,8 +324,8 @@ func checkXMLDependency(d *cdx.Dependency, i int, name string) error {
 // orders them.
 func emitCycloneDXXML(p *Prepared, sink Sink) (*Streamed, error) {
 	xp := p.xml
-	e := &cdxEmitter{name: p.name, sink: sink, refs: xp.refs, auto: map[uint64]struct{}{},
-		res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding, SerialNumber: xp.bom.SerialNumber}}}
+	e := &cdxEmitter{name: p.name, refs: xp.refs, auto: map[uint64]struct{}{},
+		batcher: batcher{sink: sink, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding, SerialNumber: xp.bom.SerialNumber}}}}
 	if md := xp.bom.Metadata; md != nil {
 		if t, err := time.Parse(time.RFC3339, md.Timestamp); err == nil {
 			e.res.Created = t.UTC()
