@@ -179,11 +179,7 @@ func finding(item map[string]json.RawMessage, tool string) (findings.Finding, bo
 	if n, ok := findings.ParseCWE(str(item, "cwe")); ok {
 		f.CWEs = append(f.CWEs, n)
 	}
-	for _, c := range strList(item["cwes"], "cwe") {
-		if n, ok := findings.ParseCWE(c); ok {
-			f.CWEs = append(f.CWEs, n)
-		}
-	}
+	f.CWEs = append(f.CWEs, reportio.CWEs(strList(item["cwes"], "cwe"))...)
 	f.CVSS = findings.CVSS{V3Vector: str(item, "cvssv3"), V3Score: num(item, "cvssv3_score"), V4Vector: str(item, "cvssv4"), V4Score: num(item, "cvssv4_score")}
 	f.EPSS = findings.EPSS{Score: prob(num(item, "epss_score")), Percentile: prob(num(item, "epss_percentile"))}
 	if p := str(item, "file_path"); p != "" {

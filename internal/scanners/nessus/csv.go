@@ -144,11 +144,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		f.CVSS.V4Score = csvScore(c.Get(colCVSS4...))
 		f.CVSS.V4Vector = c.Get(colVector4...)
 		f.EPSS.Score = csvEPSS(c.Get(colEPSS...))
-		for _, w := range splitList(c.Get(colCWE...)) {
-			if n, ok := findings.ParseCWE(w); ok {
-				f.CWEs = append(f.CWEs, n)
-			}
-		}
+		f.CWEs = append(f.CWEs, reportio.CWEs(splitList(c.Get(colCWE...)))...)
 		for _, x := range splitList(c.Get(colXref...)) {
 			applyXref(&f, strings.Replace(x, " #", ":", 1)) // Tenable.sc writes "CWE #310"
 		}

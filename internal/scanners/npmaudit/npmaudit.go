@@ -245,7 +245,7 @@ func (a advisoryV6) findings() []findings.Finding {
 		}
 		f := findings.Finding{
 			Title:            title,
-			Severity:         severity(a.Severity),
+			Severity:         findings.SeverityOrInfo(a.Severity), // info, low, moderate, high, critical
 			RuleID:           "npm:" + a.ID.String(),
 			UniqueID:         a.ID.String(),
 			VulnerabilityIDs: append([]string{a.GitHubAdvisoryID}, a.CVEs...),
@@ -303,7 +303,7 @@ func (v vulnV7) findings(all map[string]*vulnV7) []findings.Finding {
 		}
 		f := findings.Finding{
 			Title:            vi.Title,
-			Severity:         severity(vi.Severity),
+			Severity:         findings.SeverityOrInfo(vi.Severity),
 			RuleID:           "npm:" + ident,
 			UniqueID:         ident,
 			VulnerabilityIDs: findings.VulnIDsIn(vi.URL),
@@ -369,13 +369,6 @@ func advisoryFromURL(u string) string {
 		return u[i+1:]
 	}
 	return ""
-}
-
-func severity(s string) findings.Severity {
-	if strings.EqualFold(s, "moderate") {
-		return findings.Medium
-	}
-	return findings.SeverityOrInfo(s)
 }
 
 func purl(name, version string) string {

@@ -224,11 +224,7 @@ func (res result) emit(emit func(findings.Finding) error) error {
 						f.CVSS.V3Vector = s.Score
 					}
 				}
-				for _, c := range rec.DatabaseSpecific.CWEIDs {
-					if n, ok := findings.ParseCWE(c); ok {
-						f.CWEs = append(f.CWEs, n)
-					}
-				}
+				f.CWEs = append(f.CWEs, reportio.CWEs(rec.DatabaseSpecific.CWEIDs)...)
 				for _, a := range rec.Affected {
 					if a.Package.Name != "" && a.Package.Name != p.Package.Name {
 						continue

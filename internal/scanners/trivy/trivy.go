@@ -213,7 +213,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 		}
 		f := findings.Finding{
 			Title:       m.Title,
-			Severity:    severity(m.Severity),
+			Severity:    findings.SeverityOrInfo(m.Severity),
 			RuleID:      m.ID,
 			Description: reportio.Paragraphs(m.Description, m.Message),
 			Mitigation:  m.Resolution,
@@ -237,7 +237,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 	for _, s := range res.Secrets {
 		f := findings.Finding{
 			Title:       s.Title,
-			Severity:    severity(s.Severity),
+			Severity:    findings.SeverityOrInfo(s.Severity),
 			RuleID:      s.RuleID,
 			Description: reportio.Paragraphs("Secret of category "+s.Category+" found in "+target+".", "Match: "+s.Match),
 			Mitigation:  "Remove the secret from the file and its history, and revoke it.",
@@ -252,7 +252,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 	for _, l := range res.Licenses {
 		f := findings.Finding{
 			Title:       fmt.Sprintf("License %s (%s) in %s", l.Name, l.Category, l.PkgName),
-			Severity:    severity(l.Severity),
+			Severity:    findings.SeverityOrInfo(l.Severity),
 			RuleID:      "license:" + l.Name,
 			Description: fmt.Sprintf("Package %s is under the %s license, of category %s.", l.PkgName, l.Name, l.Category),
 			Component:   findings.Component{Name: l.PkgName},
@@ -270,7 +270,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 func vulnFinding(v vulnerability, target string) findings.Finding {
 	f := findings.Finding{
 		Title:            v.Title,
-		Severity:         severity(v.Severity),
+		Severity:         findings.SeverityOrInfo(v.Severity), // CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN
 		RuleID:           v.VulnerabilityID,
 		VulnerabilityIDs: append([]string{v.VulnerabilityID}, v.VendorIDs...),
 		Component:        findings.Component{Name: v.PkgName, Version: v.InstalledVersion, PURL: v.PkgIdentifier.PURL},
@@ -292,11 +292,7 @@ func vulnFinding(v vulnerability, target string) findings.Finding {
 	if fv := v.FixedVersion; fv != "" {
 		f.Mitigation = fmt.Sprintf("Upgrade %s to %s.", v.PkgName, fv)
 	}
-	for _, c := range v.CweIDs {
-		if n, ok := findings.ParseCWE(c); ok {
-			f.CWEs = append(f.CWEs, n)
-		}
-	}
+	f.CWEs = append(f.CWEs, reportio.CWEs(v.CweIDs)...)
 	if c, ok := pickCVSS(v); ok {
 		f.CVSS = findings.CVSS{V3Vector: c.V3Vector, V3Score: c.V3Score, V4Vector: c.V40Vector, V4Score: c.V40Score}
 	}
@@ -319,8 +315,4 @@ func pickCVSS(v vulnerability) (cvss, bool) {
 		}
 	}
 	return cvss{}, false
-}
-
-func severity(s string) findings.Severity {
-	return findings.SeverityOrInfo(s) // CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN
 }
