@@ -37,11 +37,7 @@ var Format = reportio.Format{
 
 // Detect reports whether head is a Dependency-Check XML report.
 func Detect(h *reportio.Head) bool {
-	if !h.HasRoot("analysis") {
-		return false
-	}
-	s := string(h.Bytes())
-	return strings.Contains(s, "DependencyCheck") || strings.Contains(s, "<scanInfo") || strings.Contains(s, "<projectInfo")
+	return h.HasRoot("analysis") && (h.Contains("DependencyCheck") || h.Contains("<scanInfo") || h.Contains("<projectInfo"))
 }
 
 type vulnerability struct {
