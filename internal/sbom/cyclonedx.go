@@ -253,21 +253,30 @@ func checkCycloneDX(bom *cdx.BOM, f Format, name string) error {
 		}
 	}
 	if bom.Dependencies != nil {
-		for i, d := range *bom.Dependencies {
-			at := root.field("dependencies", "dependencies").index(i, "dependency")
-			if strings.TrimSpace(d.Ref) == "" {
-				return invalid(name, at.field("ref", "@ref").path, "dependency ref must not be empty")
+		for i := range *bom.Dependencies {
+			if err := checkDependency(&(*bom.Dependencies)[i], i, root, name); err != nil {
+				return err
 			}
-			if d.Dependencies != nil {
-				for j, r := range *d.Dependencies {
-					if strings.TrimSpace(r) == "" {
-						p := at.field("dependsOn", "").index(j, "").path
-						if root.xml {
-							p = fmt.Sprintf("%s/dependency[%d]/@ref", at.path, j+1)
-						}
-						return invalid(name, p, "dependsOn ref must not be empty")
-					}
+		}
+	}
+	return nil
+}
+
+// checkDependency is checkCycloneDX's rule for dependency i of the document
+// whose root is root: its ref and every dependsOn ref non-empty.
+func checkDependency(d *cdx.Dependency, i int, root loc, name string) error {
+	at := root.field("dependencies", "dependencies").index(i, "dependency")
+	if strings.TrimSpace(d.Ref) == "" {
+		return invalid(name, at.field("ref", "@ref").path, "dependency ref must not be empty")
+	}
+	if d.Dependencies != nil {
+		for j, r := range *d.Dependencies {
+			if strings.TrimSpace(r) == "" {
+				p := at.field("dependsOn", "").index(j, "").path
+				if root.xml {
+					p = fmt.Sprintf("%s/dependency[%d]/@ref", at.path, j+1)
 				}
+				return invalid(name, p, "dependsOn ref must not be empty")
 			}
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -275,7 +274,7 @@ func prepareCycloneDXXML(ra io.ReaderAt, size int64, name string, f Format) (*xm
 		}
 		x.metadata()
 		if x.depErr == nil {
-			x.depErr = checkXMLDependency(&d, i, name)
+			x.depErr = checkDependency(&d, i, xmlRoot, name)
 		}
 		return nil
 	}
@@ -300,22 +299,6 @@ func prepareCycloneDXXML(ra io.ReaderAt, size int64, name string, f Format) (*xm
 		}
 	}
 	return p, nil
-}
-
-// checkXMLDependency is checkCycloneDX's rule for dependency i.
-func checkXMLDependency(d *cdx.Dependency, i int, name string) error {
-	at := xmlRoot.field("dependencies", "dependencies").index(i, "dependency")
-	if strings.TrimSpace(d.Ref) == "" {
-		return invalid(name, at.field("ref", "@ref").path, "dependency ref must not be empty")
-	}
-	if d.Dependencies != nil {
-		for j, r := range *d.Dependencies {
-			if strings.TrimSpace(r) == "" {
-				return invalid(name, fmt.Sprintf("%s/dependency[%d]/@ref", at.path, j+1), "dependsOn ref must not be empty")
-			}
-		}
-	}
-	return nil
 }
 
 // emitCycloneDXXML is pass 2 for CycloneDX XML: the metadata component
