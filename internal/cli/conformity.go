@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -111,8 +110,7 @@ func runConformityReport(ctx context.Context, s *streams, opts *conformityReport
 		fmt.Fprintf(s.out, "%s %s — %s %s\n", rep.Product, rep.Release, rep.Title, rep.Version)
 		fmt.Fprintf(s.out, "met %d, not met %d, needs evidence %d, not applicable %d (score %d%%)\n\n",
 			rep.Summary.Met, rep.Summary.NotMet, rep.Summary.NeedsEvidence, rep.Summary.NotApplicable, rep.Summary.Score())
-		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tLEVEL\tSTATUS\tTITLE\tWHY")
+		tw := newTable(s.out, "ID\tLEVEL\tSTATUS\tTITLE\tWHY")
 		for _, g := range rep.Gaps() {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.ID, g.Level, g.Status, g.Title, g.Justification)
 		}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -167,8 +166,7 @@ func yesNo(b bool) string {
 }
 
 func printFirmwareTable(w io.Writer, res *firmware.Result) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "LAYER\tOFFSET\tIN\n")
+	tw := newTable(w, "LAYER\tOFFSET\tIN")
 	for _, l := range res.Layers {
 		in := l.Path
 		if in == "" {
@@ -259,8 +257,7 @@ func runFirmwareDiff(ctx context.Context, s *streams, opts *firmwareDiffOptions)
 			return err
 		}
 	} else {
-		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "SEVERITY\tCHANGE\tKIND\tPATH\tDETAIL\n")
+		tw := newTable(s.out, "SEVERITY\tCHANGE\tKIND\tPATH\tDETAIL")
 		for _, c := range d.Changes {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Severity, c.Change, c.Kind, truncate(c.Path, 50), truncate(c.Detail, 80))
 		}

@@ -121,25 +121,13 @@ func runGate(ctx context.Context, s *streams, opts *gateOptions) error {
 	} else if pol, err = policy.Load(opts.Policy); err != nil {
 		return err
 	}
-	var approved *policy.Approved
-	if opts.Approved != "" {
-		data, err := readInput(opts.Approved, policy.MaxPolicySize)
-		if err != nil {
-			return err
-		}
-		if approved, err = policy.ParseApproved(data, opts.Approved); err != nil {
-			return err
-		}
+	approved, err := parseOptionalFile(opts.Approved, policy.MaxPolicySize, policy.ParseApproved)
+	if err != nil {
+		return err
 	}
-	var exceptions []policy.Exception
-	if opts.Exceptions != "" {
-		data, err := readInput(opts.Exceptions, policy.MaxPolicySize)
-		if err != nil {
-			return err
-		}
-		if exceptions, err = policy.ParseExceptions(data, opts.Exceptions); err != nil {
-			return err
-		}
+	exceptions, err := parseOptionalFile(opts.Exceptions, policy.MaxPolicySize, policy.ParseExceptions)
+	if err != nil {
+		return err
 	}
 	g := &gateInputs{opts: opts, approved: approved}
 	in, base, err := g.load(ctx)

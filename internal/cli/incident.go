@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -266,8 +265,7 @@ func dueText(r incident.Report, loc *time.Location) string {
 }
 
 func printIncidents(w io.Writer, list []incident.Incident) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tPHASE\tSEVERITY\tAWARE (UTC)\tEARLY WARNING\tNOTIFICATION\tFINAL REPORT\tTITLE")
+	tw := newTable(w, "ID\tKIND\tPHASE\tSEVERITY\tAWARE (UTC)\tEARLY WARNING\tNOTIFICATION\tFINAL REPORT\tTITLE")
 	for _, inc := range list {
 		cells := make([]string, 0, 3)
 		for _, r := range inc.Reports {

@@ -26,6 +26,21 @@ func readInput(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
+// parseOptionalFile reads the file path names (at most limit bytes) and
+// parses it with parse, which names the file in its errors; with no path
+// (an optional flag not given) it is T's zero value.
+func parseOptionalFile[T any](path string, limit int64, parse func(data []byte, name string) (T, error)) (T, error) {
+	var zero T
+	if path == "" {
+		return zero, nil
+	}
+	data, err := readInput(path, limit)
+	if err != nil {
+		return zero, err
+	}
+	return parse(data, path)
+}
+
 // openInput returns a reader of data when it is not nil (a file already
 // read), else of the file at path; done closes what was opened.
 func openInput(path string, data []byte) (r io.Reader, done func(), err error) {

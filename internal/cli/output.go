@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
+	"text/tabwriter"
 )
 
 // The output helpers every command prints with.
@@ -21,6 +23,14 @@ func writeJSONUnescaped(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// newTable returns the writer of a table on w, columns aligned on tabs,
+// with its header row (column names separated by tabs) written. Flush it.
+func newTable(w io.Writer, header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	return tw
 }
 
 // writeTo runs write on -o FILE, or on stdout when file is "" or "-", and

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -142,8 +141,7 @@ func streamNDJSON(w io.Writer, r io.Reader, name string, format scanners.Format)
 }
 
 func printFindingsTable(w io.Writer, tool string, list []findings.Finding) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "SEVERITY\tTITLE\tRULE\tIDS\tLOCATION\n")
+	tw := newTable(w, "SEVERITY\tTITLE\tRULE\tIDS\tLOCATION")
 	for _, f := range list {
 		loc := ""
 		if len(f.Locations) > 0 {
@@ -202,8 +200,7 @@ func newScanFormatsCmd(s *streams, runF func(context.Context, *scanFormatsOption
 }
 
 func runScanFormats(_ context.Context, s *streams, _ *scanFormatsOptions) error {
-	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "NAME\tDESCRIPTION\tDETECTION RULE\n")
+	tw := newTable(s.out, "NAME\tDESCRIPTION\tDETECTION RULE")
 	for _, f := range scanners.Formats() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Description, f.DetectRule)
 	}

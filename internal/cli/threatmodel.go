@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -550,8 +549,7 @@ func runTMRules(_ context.Context, s *streams, opts *tmRulesOptions) error {
 	if opts.Format == "json" {
 		return writeJSONUnescaped(s.out, map[string]any{"rules": list, "count": len(list)})
 	}
-	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTRIDE\tSEVERITY\tAPPLIES TO\tCWE\tCAPEC\tETSI EN 303 645\tTITLE")
+	tw := newTable(s.out, "ID\tSTRIDE\tSEVERITY\tAPPLIES TO\tCWE\tCAPEC\tETSI EN 303 645\tTITLE")
 	for _, r := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.STRIDE, r.Severity, strings.Join(r.AppliesTo, ","),
 			ints(r.CWE), ints(r.CAPEC), orDash(strings.Join(r.ETSI, ",")), r.Title)

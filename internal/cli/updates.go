@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -195,8 +194,7 @@ func runUpdates(ctx context.Context, s *streams, o *updatesOptions) error {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tHARDWARE\tVERSION\tLENGTH\tSHA256\tPUBLISHED")
+		tw := newTable(s.out, "NAME\tHARDWARE\tVERSION\tLENGTH\tSHA256\tPUBLISHED")
 		for _, t := range ts {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", t.Name, t.Hardware, t.Version, t.Length, t.SHA256[:16], t.CreatedAt.Format(time.RFC3339))
 		}
@@ -206,8 +204,7 @@ func runUpdates(ctx context.Context, s *streams, o *updatesOptions) error {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ROLE\tVERSION\tEXPIRES")
+		tw := newTable(s.out, "ROLE\tVERSION\tEXPIRES")
 		for _, m := range stt.Roles {
 			fmt.Fprintf(tw, "%s\t%d\t%s\n", m.Role, m.Version, m.Expires.Format(time.RFC3339))
 		}

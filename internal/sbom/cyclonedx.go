@@ -95,20 +95,7 @@ func decodeCycloneDXXML(data []byte, name string, f Format) (*Document, error) {
 		line, _ := dec.InputPos()
 		return nil, invalid(name, fmt.Sprintf("line %d", line), "XML does not match CycloneDX %s: %v", f.SpecVersion, err)
 	}
-	// Anything but whitespace or comments after </bom> is an error.
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) == 0 {
-				continue
-			}
-		case xml.Comment, xml.ProcInst:
-			continue
-		}
+	if contentAfterRoot(dec.Token) {
 		line, _ := dec.InputPos()
 		return nil, invalid(name, fmt.Sprintf("line %d", line), "unexpected content after </bom>")
 	}
@@ -266,21 +253,30 @@ func checkCycloneDX(bom *cdx.BOM, f Format, name string) error {
 		}
 	}
 	if bom.Dependencies != nil {
-		for i, d := range *bom.Dependencies {
-			at := root.field("dependencies", "dependencies").index(i, "dependency")
-			if strings.TrimSpace(d.Ref) == "" {
-				return invalid(name, at.field("ref", "@ref").path, "dependency ref must not be empty")
+		for i := range *bom.Dependencies {
+			if err := checkDependency(&(*bom.Dependencies)[i], i, root, name); err != nil {
+				return err
 			}
-			if d.Dependencies != nil {
-				for j, r := range *d.Dependencies {
-					if strings.TrimSpace(r) == "" {
-						p := at.field("dependsOn", "").index(j, "").path
-						if root.xml {
-							p = fmt.Sprintf("%s/dependency[%d]/@ref", at.path, j+1)
-						}
-						return invalid(name, p, "dependsOn ref must not be empty")
-					}
+		}
+	}
+	return nil
+}
+
+// checkDependency is checkCycloneDX's rule for dependency i of the document
+// whose root is root: its ref and every dependsOn ref non-empty.
+func checkDependency(d *cdx.Dependency, i int, root loc, name string) error {
+	at := root.field("dependencies", "dependencies").index(i, "dependency")
+	if strings.TrimSpace(d.Ref) == "" {
+		return invalid(name, at.field("ref", "@ref").path, "dependency ref must not be empty")
+	}
+	if d.Dependencies != nil {
+		for j, r := range *d.Dependencies {
+			if strings.TrimSpace(r) == "" {
+				p := at.field("dependsOn", "").index(j, "").path
+				if root.xml {
+					p = fmt.Sprintf("%s/dependency[%d]/@ref", at.path, j+1)
 				}
+				return invalid(name, p, "dependsOn ref must not be empty")
 			}
 		}
 	}
@@ -544,4 +540,26 @@ func (l *leanComponent) toComponent() cdx.Component {
 		c.Components = &cs
 	}
 	return c
+}
+
+// contentAfterRoot reads the tokens that follow the document element with
+// next and reports whether any is more than white space, a comment or a
+// processing instruction (an error in the document); it stops right after
+// that token, so the decoder's position is the offending line.
+func contentAfterRoot(next func() (xml.Token, error)) bool {
+	for {
+		tok, err := next()
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) == 0 {
+				continue
+			}
+		case xml.Comment, xml.ProcInst:
+			continue
+		}
+		return true
+	}
 }

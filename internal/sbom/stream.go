@@ -171,7 +171,7 @@ func (p *Prepared) Emit(sink Sink) (res *Streamed, err error) {
 	if p.spdx != nil {
 		return emitSPDXJSON(p, sink)
 	}
-	e := &cdxEmitter{name: p.name, sink: sink, refs: p.refs, auto: map[uint64]struct{}{}, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding}}}
+	e := &cdxEmitter{name: p.name, refs: p.refs, auto: map[uint64]struct{}{}, batcher: batcher{sink: sink, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding}}}}
 	if err := e.run(p.ra, p.size); err != nil {
 		return nil, err
 	}
@@ -344,14 +344,12 @@ func validateCycloneDXStream(ra io.ReaderAt, size int64, name string, f Format) 
 // converted, numbered and handed over in batches; then the dependency
 // edges.
 type cdxEmitter struct {
-	name  string
-	sink  Sink
-	refs  *refSet
-	res   *Streamed
-	batch []inventory.Component
-	auto  map[uint64]struct{} // the refs given to components without one
-	n     int
-	meta  string // the metadata component's ref
+	batcher
+	name string
+	refs *refSet
+	auto map[uint64]struct{} // the refs given to components without one
+	n    int
+	meta string // the metadata component's ref
 }
 
 // has reports whether ref is a component's (given or generated) ref.
@@ -379,11 +377,8 @@ func (e *cdxEmitter) emit(c *cdx.Component) error {
 	if comp.Ref == "" {
 		comp.Ref = e.autoRef()
 	}
-	e.batch = append(e.batch, comp)
-	if len(e.batch) >= streamBatch {
-		if err := e.flush(); err != nil {
-			return err
-		}
+	if err := e.add(comp); err != nil {
+		return err
 	}
 	if c.Components != nil {
 		for i := range *c.Components {
@@ -395,13 +390,31 @@ func (e *cdxEmitter) emit(c *cdx.Component) error {
 	return nil
 }
 
-func (e *cdxEmitter) flush() error {
-	if len(e.batch) == 0 {
+// batcher hands components to sink in batches of streamBatch, counting
+// them in res.
+type batcher struct {
+	sink  Sink
+	res   *Streamed
+	batch []inventory.Component
+}
+
+// add queues c and hands the batch over when it is full.
+func (b *batcher) add(c inventory.Component) error {
+	b.batch = append(b.batch, c)
+	if len(b.batch) >= streamBatch {
+		return b.flush()
+	}
+	return nil
+}
+
+// flush hands over what is queued.
+func (b *batcher) flush() error {
+	if len(b.batch) == 0 {
 		return nil
 	}
-	e.res.Components += len(e.batch)
-	err := e.sink.Add(e.batch)
-	e.batch = e.batch[:0]
+	b.res.Components += len(b.batch)
+	err := b.sink.Add(b.batch)
+	b.batch = b.batch[:0]
 	return err
 }
 

@@ -10,8 +10,6 @@ import (
 
 	"github.com/spdx/tools-golang/spdx"
 	"github.com/spdx/tools-golang/spdx/v2/common"
-
-	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // Streaming of SPDX JSON (see StreamThreshold).
@@ -185,24 +183,12 @@ func prepareSPDXJSON(ra io.ReaderAt, size int64, name string, f Format) (*spdxPr
 
 // spdxEmitter is pass 2 for SPDX JSON.
 type spdxEmitter struct {
-	p     *spdxPrepared
-	name  string
-	sink  Sink
-	res   *Streamed
-	batch []inventory.Component
+	batcher
+	p    *spdxPrepared
+	name string
 	// Consecutive edges from one package are linked together.
 	from string
 	to   []string
-}
-
-func (e *spdxEmitter) flush() error {
-	if len(e.batch) == 0 {
-		return nil
-	}
-	e.res.Components += len(e.batch)
-	err := e.sink.Add(e.batch)
-	e.batch = e.batch[:0]
-	return err
 }
 
 func (e *spdxEmitter) flushLinks() error {
@@ -236,11 +222,8 @@ func (e *spdxEmitter) packages(dec *json.Decoder) error {
 			e.res.Metadata = &comp
 			continue
 		}
-		e.batch = append(e.batch, comp)
-		if len(e.batch) >= streamBatch {
-			if err := e.flush(); err != nil {
-				return sinkError{err}
-			}
+		if err := e.add(comp); err != nil {
+			return sinkError{err}
 		}
 	}
 	_, err := dec.Token() // ]
@@ -300,8 +283,8 @@ func (e *spdxEmitter) relationships(dec *json.Decoder) error {
 // (the described one as the metadata component), then the relationships
 // between them as DependsOn edges, as fromSPDX converts them.
 func emitSPDXJSON(p *Prepared, sink Sink) (*Streamed, error) {
-	e := &spdxEmitter{p: p.spdx, name: p.name, sink: sink, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding,
-		Name: p.spdx.docName, SerialNumber: p.spdx.namespace, Created: p.spdx.created}}}
+	e := &spdxEmitter{p: p.spdx, name: p.name, batcher: batcher{sink: sink, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding,
+		Name: p.spdx.docName, SerialNumber: p.spdx.namespace, Created: p.spdx.created}}}}
 	ra, size := p.ra, p.size
 	dec := json.NewDecoder(io.NewSectionReader(ra, 0, size))
 	fail := func(err error) error {

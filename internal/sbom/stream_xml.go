@@ -1,12 +1,10 @@
 package sbom
 
 import (
-	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -124,19 +122,7 @@ func decodeSplit(r io.Reader, name string, f Format, s *xmlSplitter, bom *cdx.BO
 		line, _ := s.raw.InputPos()
 		return invalid(name, fmt.Sprintf("line %d", line), "XML does not match CycloneDX %s: %v", f.SpecVersion, err)
 	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) == 0 {
-				continue
-			}
-		case xml.Comment, xml.ProcInst:
-			continue
-		}
+	if contentAfterRoot(dec.Token) {
 		line, _ := s.raw.InputPos()
 		return invalid(name, fmt.Sprintf("line %d", line), "unexpected content after </bom>")
 	}
@@ -288,7 +274,7 @@ func prepareCycloneDXXML(ra io.ReaderAt, size int64, name string, f Format) (*xm
 		}
 		x.metadata()
 		if x.depErr == nil {
-			x.depErr = checkXMLDependency(&d, i, name)
+			x.depErr = checkDependency(&d, i, xmlRoot, name)
 		}
 		return nil
 	}
@@ -315,30 +301,14 @@ func prepareCycloneDXXML(ra io.ReaderAt, size int64, name string, f Format) (*xm
 	return p, nil
 }
 
-// checkXMLDependency is checkCycloneDX's rule for dependency i.
-func checkXMLDependency(d *cdx.Dependency, i int, name string) error {
-	at := xmlRoot.field("dependencies", "dependencies").index(i, "dependency")
-	if strings.TrimSpace(d.Ref) == "" {
-		return invalid(name, at.field("ref", "@ref").path, "dependency ref must not be empty")
-	}
-	if d.Dependencies != nil {
-		for j, r := range *d.Dependencies {
-			if strings.TrimSpace(r) == "" {
-				return invalid(name, fmt.Sprintf("%s/dependency[%d]/@ref", at.path, j+1), "dependsOn ref must not be empty")
-			}
-		}
-	}
-	return nil
-}
-
 // emitCycloneDXXML is pass 2 for CycloneDX XML: the metadata component
 // (kept from pass 1) and its nested components first, then the
 // components in document order, then the dependency edges, as fromBOM
 // orders them.
 func emitCycloneDXXML(p *Prepared, sink Sink) (*Streamed, error) {
 	xp := p.xml
-	e := &cdxEmitter{name: p.name, sink: sink, refs: xp.refs, auto: map[uint64]struct{}{},
-		res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding, SerialNumber: xp.bom.SerialNumber}}}
+	e := &cdxEmitter{name: p.name, refs: xp.refs, auto: map[uint64]struct{}{},
+		batcher: batcher{sink: sink, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding, SerialNumber: xp.bom.SerialNumber}}}}
 	if md := xp.bom.Metadata; md != nil {
 		if t, err := time.Parse(time.RFC3339, md.Timestamp); err == nil {
 			e.res.Created = t.UTC()

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,51 +78,34 @@ func head(t *testing.T, path string) []byte {
 // TestDetectCorpus detects every file of the supported corpus folders from
 // its content and parses it through the registry.
 func TestDetectCorpus(t *testing.T) {
-	root := corpustest.Dir(t, "scans")
-	for folder, want := range folderFormat {
-		ents, err := os.ReadDir(filepath.Join(root, folder))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			rel := folder + "/" + e.Name()
-			t.Run(rel, func(t *testing.T) {
-				path := filepath.Join(root, folder, e.Name())
-				wantName := want.xmlOrJSON
-				if folder == "cyclonedx" && strings.HasSuffix(rel, ".xml") {
-					wantName = "cyclonedx-xml"
+	files := corpusFiles(t)
+	for _, path := range slices.Sorted(maps.Keys(files)) {
+		rel, wantName := rel(path), files[path]
+		t.Run(rel, func(t *testing.T) {
+			if why, ok := undetectable[rel]; ok {
+				if f, err := scanners.Detect(head(t, path)); err == nil {
+					t.Errorf("detected as %s although %s", f.Name, why)
 				}
-				if rel == "snyk/snykcode_issue_9270.json" {
-					wantName = "sarif" // Snyk Code writes SARIF
+				return
+			}
+			f, err := scanners.Detect(head(t, path))
+			if err != nil || f.Name != wantName {
+				t.Fatalf("detected %q (%v), want %q", f.Name, err, wantName)
+			}
+			r, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			_, _, err = scanners.Parse(r, rel, "")
+			if why, bad := failing[rel]; bad {
+				if err == nil || !strings.Contains(err.Error(), why) {
+					t.Errorf("parse: %v, want an error about %q", err, why)
 				}
-				if strings.HasSuffix(e.Name(), ".csv") {
-					wantName = want.csv
-				}
-				if why, ok := undetectable[rel]; ok {
-					if f, err := scanners.Detect(head(t, path)); err == nil {
-						t.Errorf("detected as %s although %s", f.Name, why)
-					}
-					return
-				}
-				f, err := scanners.Detect(head(t, path))
-				if err != nil || f.Name != wantName {
-					t.Fatalf("detected %q (%v), want %q", f.Name, err, wantName)
-				}
-				r, err := os.Open(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer r.Close()
-				_, _, err = scanners.Parse(r, rel, "")
-				if why, bad := failing[rel]; bad {
-					if err == nil || !strings.Contains(err.Error(), why) {
-						t.Errorf("parse: %v, want an error about %q", err, why)
-					}
-				} else if err != nil {
-					t.Errorf("parse: %v", err)
-				}
-			})
-		}
+			} else if err != nil {
+				t.Errorf("parse: %v", err)
+			}
+		})
 	}
 }
 

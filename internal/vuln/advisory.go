@@ -196,26 +196,36 @@ func (a *Advisory) CVEs() []string {
 // without release suffix) and "cpe:<vendor>:<product>" for every CPE in its
 // configurations. The matcher uses the same keys.
 func (a *Advisory) IndexKeys() []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(k string) {
-		if k != "" && !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
-	}
+	var keys keySet
 	for _, af := range a.Affected {
-		add(PackageKey(af.Ecosystem, af.Name))
+		keys.add(PackageKey(af.Ecosystem, af.Name))
 	}
 	for _, c := range a.Configurations {
 		walkMatches(c.Nodes, func(m *CPEMatch) {
 			if p, err := ParseCPE(m.Criteria); err == nil {
-				add(p.Key())
+				keys.add(p.Key())
 			}
 		})
 	}
-	sort.Strings(out)
-	return out
+	sort.Strings(keys.out)
+	return keys.out
+}
+
+// keySet collects distinct non-empty keys in the order they are first added.
+type keySet struct {
+	seen map[string]bool
+	out  []string
+}
+
+func (s *keySet) add(k string) {
+	if k == "" || s.seen[k] {
+		return
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	s.seen[k] = true
+	s.out = append(s.out, k)
 }
 
 func walkMatches(nodes []Node, fn func(*CPEMatch)) {

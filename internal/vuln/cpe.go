@@ -354,7 +354,7 @@ func AliasCPEs(name, version string) ([]CPE, string) {
 	var out []CPE
 	var names []string
 	for _, a := range al {
-		s := fmt.Sprintf("cpe:2.3:%s:%s:%s:%s:*:*:*:*:*:*:*", a.Part, a.Vendor, a.Product, cpeEscape(version))
+		s := fmt.Sprintf("cpe:2.3:%s:%s:%s:%s:*:*:*:*:*:*:*", a.Part, a.Vendor, a.Product, CPEEscape(version))
 		c, err := ParseCPE(s)
 		if err != nil {
 			continue
@@ -368,8 +368,10 @@ func AliasCPEs(name, version string) ([]CPE, string) {
 	return out, fmt.Sprintf("CPE derived from component name %q via alias table (%s)", name, strings.Join(names, ", "))
 }
 
-// cpeEscape quotes characters that are special in a CPE 2.3 formatted string.
-func cpeEscape(s string) string {
+// CPEEscape quotes the characters that are special in a component of a CPE
+// 2.3 formatted string (a backslash before each) and writes control and
+// non-ASCII characters as "_".
+func CPEEscape(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {

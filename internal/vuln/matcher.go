@@ -632,26 +632,19 @@ func dedupKernel(ms []Match) []Match {
 // need no key of their own). A store loads the advisories carrying any of
 // these keys and builds a Matcher for the release from just those.
 func ComponentKeys(components []inventory.Component) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(k string) {
-		if k != "" && !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
-	}
+	var keys keySet
 	for i := range components {
 		c := &components[i]
 		if c.PURL != "" {
 			if pk, err := PackageFromPURL(c.PURL); err == nil {
-				add(PackageKey(pk.Ecosystem, pk.Name))
+				keys.add(PackageKey(pk.Ecosystem, pk.Name))
 				continue
 			}
 		}
 		for _, cp := range componentCPEs(c).cpes {
-			add(cp.Key())
+			keys.add(cp.Key())
 		}
 	}
-	slices.Sort(out)
-	return out
+	slices.Sort(keys.out)
+	return keys.out
 }

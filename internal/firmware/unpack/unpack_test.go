@@ -468,3 +468,51 @@ func TestExtBigFile(t *testing.T) {
 		}
 	}
 }
+
+// checkGenTree checks the tree gen.sh builds the cramfs and JFFS2 images
+// from, as unpacked in r: every entry kind, owners, modes and contents (a
+// multi-block file and a sparse one). withSize also checks the size
+// recorded for the multi-block file.
+func checkGenTree(t *testing.T, r *Result, withSize bool) {
+	t.Helper()
+	var big bytes.Buffer
+	for i := 1; i <= 2000; i++ {
+		fmt.Fprintf(&big, "cramfs line %06d\n", i)
+	}
+	sparse := append(append([]byte("start"), make([]byte, 20000)...), "end"...)
+	m := byPath(r)
+	check := func(p string, kind Kind, mode uint32, uid, gid int) File {
+		t.Helper()
+		f, ok := m[p]
+		if !ok {
+			t.Fatalf("%s missing (have %d entries)", p, len(m))
+		}
+		if f.Kind != kind || f.Mode != mode || f.UID != uid || f.GID != gid {
+			t.Errorf("%s: %s %o %d:%d, want %s %o %d:%d", p, f.Kind, f.Mode, f.UID, f.GID, kind, mode, uid, gid)
+		}
+		return f
+	}
+	if f := check("/usr/share/doc/big.txt", KindFile, 0o644, 1000, 100); !bytes.Equal(f.Data, big.Bytes()) || withSize && f.Size != int64(big.Len()) {
+		t.Errorf("big.txt: %d bytes, want %d", len(f.Data), big.Len())
+	}
+	if f := check("/usr/share/doc/sparse.bin", KindFile, 0o644, 0, 0); !bytes.Equal(f.Data, sparse) {
+		t.Errorf("sparse.bin: %d bytes", len(f.Data))
+	}
+	if f := check("/etc/passwd", KindFile, 0o644, 0, 0); !strings.HasPrefix(string(f.Data), "root:x:0:0:") {
+		t.Errorf("passwd %q", f.Data)
+	}
+	check("/etc/init.d/rcS", KindFile, 0o755, 0, 0)
+	check("/bin/su", KindFile, 0o4755, 0, 0)
+	check("/etc/empty", KindFile, 0o644, 0, 0)
+	check("/etc/init.d", KindDir, 0o755, 0, 0)
+	if f := check("/etc/passwd-link", KindSymlink, 0o777, 0, 0); f.Link != "/etc/passwd" {
+		t.Errorf("symlink target %q", f.Link)
+	}
+	if f := check("/dev/console", KindDevice, 0o644, 0, 0); f.Major != 5 || f.Minor != 1 {
+		t.Errorf("console %d:%d", f.Major, f.Minor)
+	}
+	if f := check("/dev/mtdblock0", KindDevice, 0o644, 0, 0); f.Major != 31 || f.Minor != 0 {
+		t.Errorf("mtdblock0 %d:%d", f.Major, f.Minor)
+	}
+	check("/dev/initctl", KindFifo, 0o644, 0, 0)
+}

@@ -70,11 +70,5 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		f.Normalize()
 		return emit(f)
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "results": not a Bandit report`)
-	}
-	return nil
+	return dec.Known(known, err, `no "results": not a Bandit report`)
 }

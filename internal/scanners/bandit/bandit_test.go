@@ -11,10 +11,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/report.json")
-	if len(got) != 1 {
-		t.Fatalf("got %d findings", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/report.json", 1)
 	f := got[0]
 	if f.Severity != findings.High || f.RuleID != "B602" || f.CWEs[0] != 78 || f.Locations[0] != (findings.Location{File: "tools/flash.py", Line: 6}) || len(f.References) != 2 {
 		t.Errorf("B602: %+v", f)
@@ -56,6 +53,5 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }

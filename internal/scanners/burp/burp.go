@@ -35,11 +35,7 @@ var Format = reportio.Format{
 
 // Detect reports whether head is a Burp XML issues export.
 func Detect(h *reportio.Head) bool {
-	if !h.HasRoot("issues") {
-		return false
-	}
-	s := string(h.Bytes())
-	return strings.Contains(s, "burpVersion") || strings.Contains(s, "<!ELEMENT issue ")
+	return h.HasRoot("issues") && (h.Contains("burpVersion") || h.Contains("<!ELEMENT issue "))
 }
 
 type issue struct {

@@ -12,10 +12,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/issues.xml")
-	if len(got) != 2 {
-		t.Fatalf("got %d findings", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/issues.xml", 2)
 	f := got[0]
 	if f.Title != "Cross-site scripting (stored)" || f.Severity != findings.High || f.RuleID != "2097408" || f.UniqueID != "111" || f.CWEs[0] != 79 {
 		t.Errorf("xss: %+v", f)
@@ -62,6 +59,5 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }

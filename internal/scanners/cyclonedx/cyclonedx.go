@@ -52,12 +52,12 @@ var FormatXML = reportio.Format{
 
 // Detect reports whether head is a CycloneDX JSON document.
 func Detect(h *reportio.Head) bool {
-	return h.Start() == '{' && h.JSON().Has("bomFormat") && strings.Contains(string(h.Bytes()), "CycloneDX")
+	return h.Start() == '{' && h.JSON().Has("bomFormat") && h.Contains("CycloneDX")
 }
 
 // DetectXML reports whether head is a CycloneDX XML document.
 func DetectXML(h *reportio.Head) bool {
-	return h.HasRoot("bom") && strings.Contains(string(h.Bytes()), "cyclonedx.org/schema/bom")
+	return h.HasRoot("bom") && h.Contains("cyclonedx.org/schema/bom")
 }
 
 // component is what a finding needs of a component.

@@ -13,10 +13,7 @@ import (
 )
 
 func TestParseJSON(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/vdr.json")
-	if len(got) != 3 {
-		t.Fatalf("got %d findings, want 3 (one per affected component; not_affected imported as not active)", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/vdr.json", 3) // one per affected component; not_affected imported as not active
 	if na := got[2]; na.Triage == nil || na.Triage.Status != findings.StatusFalsePositive || got[0].Triage != nil {
 		t.Errorf("not_affected triage: %+v / %+v", na.Triage, got[0].Triage)
 	}
@@ -37,10 +34,7 @@ func TestParseJSON(t *testing.T) {
 }
 
 func TestParseXML(t *testing.T) {
-	got := scannertest.ParseFile(t, ParseXML, "testdata/ext.xml")
-	if len(got) != 1 {
-		t.Fatalf("got %d findings", len(got))
-	}
+	got := scannertest.ParseFileN(t, ParseXML, "testdata/ext.xml", 1)
 	f := got[0]
 	if f.Component.Name != "busybox" || f.Severity != findings.High || *f.CVSS.V3Score != 8.8 || f.CVSS.V3Vector != "CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H" || f.CWEs[0] != 20 || f.References[0] != "https://security.alpinelinux.org/vuln/CVE-2022-28391" {
 		t.Errorf("ext: %+v", f)
@@ -108,13 +102,11 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }
 
 func FuzzParseXML(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, ParseXML)
+	scannertest.FuzzDir(f, "testdata", ParseXML)
 }
 
 // sbomOnly are corpus CycloneDX documents with no vulnerabilities section:
@@ -144,10 +136,7 @@ func TestPlainSBOMIsNotAReport(t *testing.T) {
 // that is a package URL still gives the package and its version; any
 // other stays the link itself.
 func TestBOMLinkAffects(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/vex-bomlink.json")
-	if len(got) != 2 {
-		t.Fatalf("got %d findings", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/vex-bomlink.json", 2)
 	if c := got[0].Component; c.Name != "com.fasterxml.jackson.core:jackson-databind" || c.Version != "2.13.3" || !strings.HasPrefix(c.PURL, "pkg:maven/") {
 		t.Errorf("purl bom-link: %+v", c)
 	}

@@ -37,11 +37,7 @@ var Format = reportio.Format{
 
 // Detect reports whether head is a Dependency-Check XML report.
 func Detect(h *reportio.Head) bool {
-	if !h.HasRoot("analysis") {
-		return false
-	}
-	s := string(h.Bytes())
-	return strings.Contains(s, "DependencyCheck") || strings.Contains(s, "<scanInfo") || strings.Contains(s, "<projectInfo")
+	return h.HasRoot("analysis") && (h.Contains("DependencyCheck") || h.Contains("<scanInfo") || h.Contains("<projectInfo"))
 }
 
 type vulnerability struct {
@@ -316,11 +312,5 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 		}
 		return dec.Skip()
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "reportSchema" or "dependencies": not a Dependency-Check JSON report`)
-	}
-	return nil
+	return dec.Known(known, err, `no "reportSchema" or "dependencies": not a Dependency-Check JSON report`)
 }

@@ -13,10 +13,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/report.xml")
-	if len(got) != 1 {
-		t.Fatalf("got %d findings, want 1 (suppressed skipped)", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/report.xml", 1) // suppressed skipped
 	f := got[0]
 	if f.Title != "CVE-2021-44228 in org.apache.logging.log4j:log4j-core 2.14.1" || f.Severity != findings.Critical || *f.CVSS.V3Score != 10 || len(f.CWEs) != 2 {
 		t.Errorf("finding: %+v", f)
@@ -93,13 +90,11 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }
 
 func FuzzParseJSON(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, ParseJSON)
+	scannertest.FuzzDir(f, "testdata", ParseJSON)
 }
 
 // TestCVSS3Vector: the vector is rebuilt from Dependency-Check's spelled-out

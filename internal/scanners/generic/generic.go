@@ -123,13 +123,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "findings" array: not a generic findings file`)
-	}
-	return nil
+	return dec.Known(known, err, `no "findings" array: not a generic findings file`)
 }
 
 func finding(item map[string]json.RawMessage, tool string) (findings.Finding, bool, error) {
@@ -185,11 +179,7 @@ func finding(item map[string]json.RawMessage, tool string) (findings.Finding, bo
 	if n, ok := findings.ParseCWE(str(item, "cwe")); ok {
 		f.CWEs = append(f.CWEs, n)
 	}
-	for _, c := range strList(item["cwes"], "cwe") {
-		if n, ok := findings.ParseCWE(c); ok {
-			f.CWEs = append(f.CWEs, n)
-		}
-	}
+	f.CWEs = append(f.CWEs, reportio.CWEs(strList(item["cwes"], "cwe"))...)
 	f.CVSS = findings.CVSS{V3Vector: str(item, "cvssv3"), V3Score: num(item, "cvssv3_score"), V4Vector: str(item, "cvssv4"), V4Score: num(item, "cvssv4_score")}
 	f.EPSS = findings.EPSS{Score: prob(num(item, "epss_score")), Percentile: prob(num(item, "epss_percentile"))}
 	if p := str(item, "file_path"); p != "" {
@@ -350,16 +340,9 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 	}
 	var order []string
 	merged := map[string]*findings.Finding{}
-	for {
-		err := c.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
+	err = c.Each(func() error {
 		if isTrue(c.Get("IsMitigated")) || isTrue(c.Get("FalsePositive")) {
-			continue // not an open issue
+			return nil // not an open issue
 		}
 		sev := findings.Info // DefectDojo: anything but the five words is Info
 		if s, ok := findings.ParseSeverity(c.Get("Severity")); ok && slices.Contains([]string{"info", "low", "medium", "high", "critical"}, strings.ToLower(c.Get("Severity"))) {
@@ -411,10 +394,14 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			prev.Locations = append(prev.Locations, f.Locations...)
 			prev.VulnerabilityIDs = append(prev.VulnerabilityIDs, f.VulnerabilityIDs...)
 			prev.CWEs = append(prev.CWEs, f.CWEs...)
-			continue
+			return nil
 		}
 		merged[key] = &f
 		order = append(order, key)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, k := range order {
 		f := merged[k]

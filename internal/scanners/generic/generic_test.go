@@ -13,10 +13,7 @@ import (
 )
 
 func TestParseJSON(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/findings.json")
-	if len(got) != 2 {
-		t.Fatalf("got %d findings, want 2 (mitigated skipped)", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/findings.json", 2) // mitigated skipped
 	a := got[0]
 	if a.Severity != findings.Critical || a.Tool != "fwscan" || a.RuleID != "FW-SECRET-1" || a.UniqueID != "fw-001" || a.Locations[0] != (findings.Location{File: "rootfs/etc/shadow", Line: 1}) {
 		t.Errorf("first: %+v", a)
@@ -55,10 +52,7 @@ func TestRejects(t *testing.T) {
 }
 
 func TestParseCSV(t *testing.T) {
-	got := scannertest.ParseFile(t, ParseCSV, "testdata/findings.csv")
-	if len(got) != 2 {
-		t.Fatalf("got %d findings, want 2 (rows merged, false positive skipped)", len(got))
-	}
+	got := scannertest.ParseFileN(t, ParseCSV, "testdata/findings.csv", 2) // rows merged, false positive skipped
 	telnet := got[0]
 	if telnet.Severity != findings.High || len(telnet.Locations) != 2 || telnet.Locations[1].Host != "192.0.2.2" || telnet.CWEs[0] != 319 || *telnet.EPSS.Score != 0.5 {
 		t.Errorf("telnet: %+v", telnet)
@@ -145,11 +139,9 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }
 
 func FuzzParseCSV(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, ParseCSV)
+	scannertest.FuzzDir(f, "testdata", ParseCSV)
 }

@@ -78,10 +78,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseLegacyAndEdges(t *testing.T) {
-	legacy := scannertest.ParseFile(t, Parse, "testdata/dast-v2-legacy.json")
-	if len(legacy) != 1 {
-		t.Fatalf("legacy: %d findings", len(legacy))
-	}
+	legacy := scannertest.ParseFileN(t, Parse, "testdata/dast-v2-legacy.json", 1)
 	f := legacy[0]
 	// Schema 2: the title is in "message"; a bare host name has no scheme.
 	if f.Title != "Content Security Policy (CSP) Header Not Set" || f.RuleID != "10038" || f.Severity != findings.Medium || len(f.VulnerabilityIDs) != 0 || f.CWEs[0] != 16 ||
@@ -128,6 +125,5 @@ func TestDetect(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }

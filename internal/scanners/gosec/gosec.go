@@ -64,13 +64,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return emit(is.finding())
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "Issues": not a gosec report`)
-	}
-	return nil
+	return dec.Known(known, err, `no "Issues": not a gosec report`)
 }
 
 func (is issue) finding() findings.Finding {

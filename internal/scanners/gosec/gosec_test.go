@@ -12,10 +12,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/report.json")
-	if len(got) != 1 {
-		t.Fatalf("got %d findings, want 1 (suppressed issue skipped)", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/report.json", 1) // suppressed issue skipped
 	f := got[0]
 	if f.Title != "Potential hardcoded credentials" || f.Severity != findings.High || f.RuleID != "G101" || f.CWEs[0] != 798 || f.Locations[0] != (findings.Location{File: "/src/fw/ota.go", Line: 12}) {
 		t.Errorf("G101: %+v", f)
@@ -42,6 +39,5 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }

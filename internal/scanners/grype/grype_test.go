@@ -13,10 +13,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/matches.json")
-	if len(got) != 2 {
-		t.Fatalf("got %d findings", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/matches.json", 2)
 	f := got[0]
 	if f.Title != "GHSA-4374-p667-p6c8 in golang.org/x/net v0.9.0" || f.Severity != findings.High || strings.Join(f.VulnerabilityIDs, ",") != "CVE-2023-39325,GHSA-4374-p667-p6c8" {
 		t.Errorf("first: %q %s %v", f.Title, f.Severity, f.VulnerabilityIDs)
@@ -115,6 +112,5 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }

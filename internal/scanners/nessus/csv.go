@@ -99,14 +99,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		cur = nil
 		return err
 	}
-	for {
-		err := c.Next()
-		if err == io.EOF {
-			return flush()
-		}
-		if err != nil {
-			return err
-		}
+	err = c.Each(func() error {
 		l := findings.Location{Host: c.Get(colHost...), Protocol: strings.ToLower(c.Get(colProtocol...))}
 		if p := c.Get(colPort...); p != "" {
 			l.Port = atoi(p)
@@ -116,7 +109,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		cves := splitList(c.Get(colCVE...))
 		if cur != nil && key == curKey {
 			cur.VulnerabilityIDs = append(cur.VulnerabilityIDs, cves...)
-			continue
+			return nil
 		}
 		if err := flush(); err != nil {
 			return err
@@ -151,16 +144,17 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		f.CVSS.V4Score = csvScore(c.Get(colCVSS4...))
 		f.CVSS.V4Vector = c.Get(colVector4...)
 		f.EPSS.Score = csvEPSS(c.Get(colEPSS...))
-		for _, w := range splitList(c.Get(colCWE...)) {
-			if n, ok := findings.ParseCWE(w); ok {
-				f.CWEs = append(f.CWEs, n)
-			}
-		}
+		f.CWEs = append(f.CWEs, reportio.CWEs(splitList(c.Get(colCWE...)))...)
 		for _, x := range splitList(c.Get(colXref...)) {
 			applyXref(&f, strings.Replace(x, " #", ":", 1)) // Tenable.sc writes "CWE #310"
 		}
 		cur, curKey = &f, key
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	return flush()
 }
 
 func hostURL(h string) *findings.Location {

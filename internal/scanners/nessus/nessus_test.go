@@ -13,10 +13,7 @@ import (
 )
 
 func TestParseXML(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/two-hosts.nessus")
-	if len(got) != 3 {
-		t.Fatalf("got %d findings, want 3", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/two-hosts.nessus", 3)
 	php := got[0]
 	if php.Title != "PHP 8.2.x < 8.2.20 Multiple Vulnerabilities" || php.Severity != findings.Critical || php.RuleID != "200162" {
 		t.Errorf("php: %q %s %q", php.Title, php.Severity, php.RuleID)
@@ -49,10 +46,7 @@ func TestParseXML(t *testing.T) {
 }
 
 func TestParseCSV(t *testing.T) {
-	got := scannertest.ParseFile(t, ParseCSV, "testdata/export.csv")
-	if len(got) != 3 {
-		t.Fatalf("got %d findings, want 3 (one row per CVE merged)", len(got))
-	}
+	got := scannertest.ParseFileN(t, ParseCSV, "testdata/export.csv", 3) // one row per CVE merged
 	if f := got[0]; f.Severity != findings.High || *f.CVSS.V3Score != 7.5 || *f.EPSS.Score != 0.3833 || len(f.References) != 2 || f.Locations[0].Port != 3389 {
 		t.Errorf("sweet32: %+v", f)
 	}
@@ -188,11 +182,9 @@ func TestCorpusDetails(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }
 
 func FuzzParseCSV(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, ParseCSV)
+	scannertest.FuzzDir(f, "testdata", ParseCSV)
 }

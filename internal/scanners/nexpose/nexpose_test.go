@@ -111,6 +111,5 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }

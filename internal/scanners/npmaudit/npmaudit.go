@@ -233,13 +233,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "advisories" or "vulnerabilities": not npm audit output`)
-	}
-	return nil
+	return dec.Known(known, err, `no "advisories" or "vulnerabilities": not npm audit output`)
 }
 
 func (a advisoryV6) findings() []findings.Finding {
@@ -251,7 +245,7 @@ func (a advisoryV6) findings() []findings.Finding {
 		}
 		f := findings.Finding{
 			Title:            title,
-			Severity:         severity(a.Severity),
+			Severity:         findings.SeverityOrInfo(a.Severity), // info, low, moderate, high, critical
 			RuleID:           "npm:" + a.ID.String(),
 			UniqueID:         a.ID.String(),
 			VulnerabilityIDs: append([]string{a.GitHubAdvisoryID}, a.CVEs...),
@@ -309,7 +303,7 @@ func (v vulnV7) findings(all map[string]*vulnV7) []findings.Finding {
 		}
 		f := findings.Finding{
 			Title:            vi.Title,
-			Severity:         severity(vi.Severity),
+			Severity:         findings.SeverityOrInfo(vi.Severity),
 			RuleID:           "npm:" + ident,
 			UniqueID:         ident,
 			VulnerabilityIDs: findings.VulnIDsIn(vi.URL),
@@ -375,13 +369,6 @@ func advisoryFromURL(u string) string {
 		return u[i+1:]
 	}
 	return ""
-}
-
-func severity(s string) findings.Severity {
-	if strings.EqualFold(s, "moderate") {
-		return findings.Medium
-	}
-	return findings.SeverityOrInfo(s)
 }
 
 func purl(name, version string) string {

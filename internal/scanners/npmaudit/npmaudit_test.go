@@ -13,10 +13,7 @@ import (
 )
 
 func TestParseV6(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/v6.json")
-	if len(got) != 2 {
-		t.Fatalf("got %d findings, want 2 (one per installed version)", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/v6.json", 2) // one per installed version
 	a, b := got[0], got[1]
 	if a.Title != "Prototype Pollution in minimist" || a.Severity != findings.Medium || a.RuleID != "npm:1179" || a.Component.PURL != "pkg:npm/minimist@1.2.0" || a.CWEs[0] != 471 {
 		t.Errorf("first: %+v", a)
@@ -30,10 +27,7 @@ func TestParseV6(t *testing.T) {
 }
 
 func TestParseV7(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/v7.json")
-	if len(got) != 1 {
-		t.Fatalf("got %d findings, want 1 (isomorphic-fetch is affected only via node-fetch)", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/v7.json", 1) // isomorphic-fetch is affected only via node-fetch
 	f := got[0]
 	if f.Title != "node-fetch forwards secure headers to untrusted sites" || f.Severity != findings.High || f.VulnerabilityIDs[0] != "GHSA-r683-j2x4-v87g" || *f.CVSS.V3Score != 8.8 || len(f.CWEs) != 2 {
 		t.Errorf("finding: %+v", f)
@@ -104,8 +98,7 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }
 
 // npm 7.0's report (arborist's audit-report before "source" was renamed):

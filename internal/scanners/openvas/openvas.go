@@ -224,14 +224,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 	if !c.Has("IP") || !c.HasAny("NVT OID", "NVT Name") {
 		return c.NotReportHeader("", `header has no "IP" and "NVT OID" columns: not a Greenbone CSV export`)
 	}
-	for {
-		err := c.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return c.Each(func() error {
 		score := findings.ParseScore(c.Get("CVSS"))
 		word := c.Get("Severity")
 		if _, ok := findings.ParseSeverity(word); !ok && score == nil {
@@ -262,8 +255,6 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			}
 		}
 		f.Normalize()
-		if err := emit(f); err != nil {
-			return err
-		}
-	}
+		return emit(f)
+	})
 }

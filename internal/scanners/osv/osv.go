@@ -118,13 +118,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	known, err := reportio.DecodeArray(dec, "results", func(res result) error {
 		return res.emit(emit)
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "results": not OSV-Scanner output`)
-	}
-	return nil
+	return dec.Known(known, err, `no "results": not OSV-Scanner output`)
 }
 
 func (res result) emit(emit func(findings.Finding) error) error {
@@ -230,11 +224,7 @@ func (res result) emit(emit func(findings.Finding) error) error {
 						f.CVSS.V3Vector = s.Score
 					}
 				}
-				for _, c := range rec.DatabaseSpecific.CWEIDs {
-					if n, ok := findings.ParseCWE(c); ok {
-						f.CWEs = append(f.CWEs, n)
-					}
-				}
+				f.CWEs = append(f.CWEs, reportio.CWEs(rec.DatabaseSpecific.CWEIDs)...)
 				for _, a := range rec.Affected {
 					if a.Package.Name != "" && a.Package.Name != p.Package.Name {
 						continue

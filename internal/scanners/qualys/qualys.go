@@ -341,16 +341,9 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		return c.NotReportHeader("", `header has no "QID", "IP" and title columns: not a Qualys CSV export`)
 	}
 	seen := map[string]bool{}
-	for {
-		err := c.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return c.Each(func() error {
 		if strings.EqualFold(c.Get("Vuln Status"), "Fixed") || strings.EqualFold(c.Get("FALSE POSITIVE STATUS"), "Approved") {
-			continue
+			return nil
 		}
 		qid := c.Get("QID")
 		if qid == "" {
@@ -372,16 +365,14 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		f.Locations = []findings.Location{l}
 		key := qid + "\x00" + l.Host + "\x00" + strconv.Itoa(l.Port) + "\x00" + l.Protocol
 		if seen[key] {
-			continue
+			return nil
 		}
 		seen[key] = true
 		f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.FieldsFunc(c.Get("CVE ID", "CVEID"), func(r rune) bool { return r == ',' || r == ' ' })...)
 		f.CVSS.V3Score, f.CVSS.V3Vector = cvss3(c.Get("CVSS3 Base"))
 		f.Normalize()
-		if err := emit(f); err != nil {
-			return err
-		}
-	}
+		return emit(f)
+	})
 }
 
 func labelled(label, s string) string {

@@ -126,13 +126,11 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }
 
 func FuzzParseCSV(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, ParseCSV)
+	scannertest.FuzzDir(f, "testdata", ParseCSV)
 }
 
 func TestLetterSeverities(t *testing.T) {

@@ -146,6 +146,23 @@ func (c *CSVReader) Next() error {
 	}
 }
 
+// Each calls fn for every record after the header (read with Next) and
+// returns nil at the end of the file, or the first error of Next or fn.
+func (c *CSVReader) Each(fn func() error) error {
+	for {
+		err := c.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+}
+
 // Get returns the first non-empty field among the named columns, trimmed.
 func (c *CSVReader) Get(cols ...string) string {
 	for _, k := range cols {

@@ -204,6 +204,20 @@ func DecodeArray[T any](j *JSONDecoder, key string, fn func(T) error) (found boo
 	return found, err
 }
 
+// Known closes the read of a report's top-level object (err is what
+// Object returned): a decoding error is returned as it is, and an object in
+// which none of the keys that make a report of the format was seen (found
+// false) is not such a report, as notReport explains.
+func (j *JSONDecoder) Known(found bool, err error, notReport string) error {
+	if err != nil {
+		return err
+	}
+	if !found {
+		return NotReport(j.file, j.Offset(), "%s", notReport)
+	}
+	return nil
+}
+
 // End reads the token closing the top-level array or object whose
 // elements a parser read with More and Decode: a file that stops before
 // it is truncated, not a complete report with fewer findings.

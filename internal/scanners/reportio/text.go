@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
 )
 
 var (
@@ -89,4 +91,16 @@ func URLPort(u *url.URL) (port int, ok bool) {
 		return 80, true
 	}
 	return 0, false
+}
+
+// CWEs returns the CWE numbers of the entries of list that name one
+// ("CWE-79", "79"; findings.ParseCWE), in order; the others are passed over.
+func CWEs(list []string) []int {
+	var out []int
+	for _, s := range list {
+		if n, ok := findings.ParseCWE(s); ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }

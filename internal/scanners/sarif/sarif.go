@@ -215,11 +215,7 @@ func (ru *run) info(rl *rule) *ruleInfo {
 		ri.cwes = append(ri.cwes, findings.CWEsIn(tag)...)
 	}
 	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
-		for _, v := range rl.Properties.strings(k) {
-			if n, ok := findings.ParseCWE(v); ok {
-				ri.cwes = append(ri.cwes, n)
-			}
-		}
+		ri.cwes = append(ri.cwes, reportio.CWEs(rl.Properties.strings(k))...)
 	}
 	for _, rel := range rl.Relationships {
 		if strings.EqualFold(rel.Target.ToolComponent.Name, "CWE") {
@@ -500,11 +496,7 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	}
 	f.CWEs = slices.Clone(ri.cwes)
 	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
-		for _, v := range res.Properties.strings(k) {
-			if n, ok := findings.ParseCWE(v); ok {
-				f.CWEs = append(f.CWEs, n)
-			}
-		}
+		f.CWEs = append(f.CWEs, reportio.CWEs(res.Properties.strings(k))...)
 	}
 	var logical []string
 	for _, l := range res.Locations {

@@ -29,6 +29,17 @@ func ParseFile(tb testing.TB, parse ParseFunc, path string) []findings.Finding {
 	return out
 }
 
+// ParseFileN is ParseFile for a file that must give n findings: any other
+// number fails the test.
+func ParseFileN(tb testing.TB, parse ParseFunc, path string, n int) []findings.Finding {
+	tb.Helper()
+	out := ParseFile(tb, parse, path)
+	if len(out) != n {
+		tb.Fatalf("%s: got %d findings, want %d", filepath.Base(path), len(out), n)
+	}
+	return out
+}
+
 // ParseFileErr parses path and returns the findings and the error.
 func ParseFileErr(parse ParseFunc, path string) ([]findings.Finding, error) {
 	f, err := os.Open(path)
@@ -143,6 +154,13 @@ func CheckInvariants(t *testing.T, list []findings.Finding) {
 			t.Fatalf("finding %d: fingerprint %q", i, x.Fingerprint)
 		}
 	}
+}
+
+// FuzzDir is a parser's fuzz target: the files of the testdata directory
+// dir as the seed corpus (Seed), then Fuzz.
+func FuzzDir(f *testing.F, dir string, parse ParseFunc) {
+	Seed(f, dir)
+	Fuzz(f, parse)
 }
 
 // Fuzz runs parse over arbitrary bytes: it must never panic, and whatever it

@@ -133,13 +133,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "results" or "vulns": not Semgrep output`)
-	}
-	return nil
+	return dec.Known(known, err, `no "results" or "vulns": not Semgrep output`)
 }
 
 // metaStrings returns a metadata value as strings (a string or a list).

@@ -133,11 +133,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Decode(dst, key)
 	})
-	if err != nil {
+	if err := dec.Known(known, err, `no "vulnerabilities": not Snyk CLI output`); err != nil {
 		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), `no "vulnerabilities": not Snyk CLI output`)
 	}
 	return p.emit(emit)
 }

@@ -14,10 +14,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	got := scannertest.ParseFile(t, Parse, "testdata/project.json")
-	if len(got) != 1 {
-		t.Fatalf("got %d findings, want 1 (one vulnerability on two paths)", len(got))
-	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/project.json", 1) // one vulnerability on two paths
 	f := got[0]
 	if f.Title != "Prototype Pollution" || f.Severity != findings.High || f.VulnerabilityIDs[0] != "CVE-2020-8203" || f.CWEs[0] != 400 || *f.CVSS.V3Score != 7.3 {
 		t.Errorf("finding: %+v", f)
@@ -84,8 +81,7 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	scannertest.Seed(f, "testdata")
-	scannertest.Fuzz(f, Parse)
+	scannertest.FuzzDir(f, "testdata", Parse)
 }
 
 // TestDependencyPaths: every path through which Snyk says a vulnerable

@@ -190,13 +190,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	if err != nil {
-		return err
-	}
-	if !known {
-		return reportio.NotReport(name, dec.Offset(), "no SchemaVersion, Results or ClusterName: not a Trivy report")
-	}
-	return nil
+	return dec.Known(known, err, "no SchemaVersion, Results or ClusterName: not a Trivy report")
 }
 
 func emitResult(res result, prefix string, emit func(findings.Finding) error) error {
@@ -219,7 +213,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 		}
 		f := findings.Finding{
 			Title:       m.Title,
-			Severity:    severity(m.Severity),
+			Severity:    findings.SeverityOrInfo(m.Severity),
 			RuleID:      m.ID,
 			Description: reportio.Paragraphs(m.Description, m.Message),
 			Mitigation:  m.Resolution,
@@ -243,7 +237,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 	for _, s := range res.Secrets {
 		f := findings.Finding{
 			Title:       s.Title,
-			Severity:    severity(s.Severity),
+			Severity:    findings.SeverityOrInfo(s.Severity),
 			RuleID:      s.RuleID,
 			Description: reportio.Paragraphs("Secret of category "+s.Category+" found in "+target+".", "Match: "+s.Match),
 			Mitigation:  "Remove the secret from the file and its history, and revoke it.",
@@ -258,7 +252,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 	for _, l := range res.Licenses {
 		f := findings.Finding{
 			Title:       fmt.Sprintf("License %s (%s) in %s", l.Name, l.Category, l.PkgName),
-			Severity:    severity(l.Severity),
+			Severity:    findings.SeverityOrInfo(l.Severity),
 			RuleID:      "license:" + l.Name,
 			Description: fmt.Sprintf("Package %s is under the %s license, of category %s.", l.PkgName, l.Name, l.Category),
 			Component:   findings.Component{Name: l.PkgName},
@@ -276,7 +270,7 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 func vulnFinding(v vulnerability, target string) findings.Finding {
 	f := findings.Finding{
 		Title:            v.Title,
-		Severity:         severity(v.Severity),
+		Severity:         findings.SeverityOrInfo(v.Severity), // CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN
 		RuleID:           v.VulnerabilityID,
 		VulnerabilityIDs: append([]string{v.VulnerabilityID}, v.VendorIDs...),
 		Component:        findings.Component{Name: v.PkgName, Version: v.InstalledVersion, PURL: v.PkgIdentifier.PURL},
@@ -298,11 +292,7 @@ func vulnFinding(v vulnerability, target string) findings.Finding {
 	if fv := v.FixedVersion; fv != "" {
 		f.Mitigation = fmt.Sprintf("Upgrade %s to %s.", v.PkgName, fv)
 	}
-	for _, c := range v.CweIDs {
-		if n, ok := findings.ParseCWE(c); ok {
-			f.CWEs = append(f.CWEs, n)
-		}
-	}
+	f.CWEs = append(f.CWEs, reportio.CWEs(v.CweIDs)...)
 	if c, ok := pickCVSS(v); ok {
 		f.CVSS = findings.CVSS{V3Vector: c.V3Vector, V3Score: c.V3Score, V4Vector: c.V40Vector, V4Score: c.V40Score}
 	}
@@ -325,8 +315,4 @@ func pickCVSS(v vulnerability) (cvss, bool) {
 		}
 	}
 	return cvss{}, false
-}
-
-func severity(s string) findings.Severity {
-	return findings.SeverityOrInfo(s) // CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -167,7 +168,7 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 		}
 		for _, p := range c.ProblemTypes {
 			for _, d := range p.Descriptions {
-				if d.CWEID != "" && !contains(a.CWEs, d.CWEID) {
+				if d.CWEID != "" && !slices.Contains(a.CWEs, d.CWEID) {
 					a.CWEs = append(a.CWEs, d.CWEID)
 				}
 			}
@@ -294,7 +295,7 @@ func addAffected(a *vuln.Advisory, af *affected, name, field string) error {
 				}
 				m.VersionStartIncluding = start
 			case start != "":
-				m.Criteria = strings.Join([]string{"cpe:2.3", p.Part, p.Vendor, p.Product, cpeQuote(start), "*", "*", "*", "*", "*", "*", "*"}, ":")
+				m.Criteria = strings.Join([]string{"cpe:2.3", p.Part, p.Vendor, p.Product, vuln.CPEEscape(start), "*", "*", "*", "*", "*", "*", "*"}, ":")
 			default:
 				continue // "n/a": says nothing
 			}
@@ -333,29 +334,4 @@ func isCommit(s string) bool {
 		}
 	}
 	return letter
-}
-
-func cpeQuote(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.', r == '-':
-			b.WriteRune(r)
-		case r > 0x7f || r < 0x20:
-			b.WriteByte('_')
-		default:
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -82,7 +82,7 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
 	t, err := dec.Token()
 	if err != nil {
-		return jsonErr(name, "", err)
+		return vuln.JSONError(name, "", err)
 	}
 	switch t {
 	case json.Delim('['):
@@ -90,33 +90,10 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 			return err
 		}
 	case json.Delim('{'):
-		seen := false
-		for dec.More() {
-			t, err := dec.Token()
-			if err != nil {
-				return jsonErr(name, "", err)
-			}
-			key, _ := t.(string)
-			if key != "items" {
-				var skip json.RawMessage
-				if err := dec.Decode(&skip); err != nil {
-					return jsonErr(name, key, err)
-				}
-				continue
-			}
-			seen = true
-			if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-				return vuln.Errorf(name, "items", "not an array")
-			}
-			if err := readArray(dec, name, "items", fn); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return jsonErr(name, "", err)
-		}
-		if !seen {
-			return vuln.Errorf(name, "items", "missing: not an EUVD list")
+		if err := vuln.ReadObjectArray(dec, name, "items", "missing: not an EUVD list", func() error {
+			return readArray(dec, name, "items", fn)
+		}); err != nil {
+			return err
 		}
 	default:
 		return vuln.Errorf(name, "", "not a JSON array or object")
@@ -133,22 +110,14 @@ func readArray(dec *json.Decoder, name, prefix string, fn func(string, vuln.Expl
 		field := fmt.Sprintf("%s[%d]", prefix, i)
 		var e entry
 		if err := dec.Decode(&e); err != nil {
-			return jsonErr(name, field, err)
+			return vuln.JSONError(name, field, err)
 		}
 		if err := e.convert(name, field, fn); err != nil {
 			return err
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return jsonErr(name, prefix, err)
+		return vuln.JSONError(name, prefix, err)
 	}
 	return nil
-}
-
-func jsonErr(name, field string, err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return &vuln.ParseError{File: name, Field: strings.TrimPrefix(field+"."+te.Field, "."), Err: err}
-	}
-	return &vuln.ParseError{File: name, Field: field, Err: fmt.Errorf("JSON: %w", err)}
 }

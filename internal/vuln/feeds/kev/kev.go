@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -61,29 +60,12 @@ func Read(r io.Reader, name string, fn func(cve string, k vuln.KEV) error) error
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return vuln.Errorf(name, "", "not a JSON object: %v", err)
 	}
-	seen := false
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return jsonErr(name, "", err)
-		}
-		key, _ := t.(string)
-		if key != "vulnerabilities" {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return jsonErr(name, key, err)
-			}
-			continue
-		}
-		seen = true
-		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-			return vuln.Errorf(name, "vulnerabilities", "not an array")
-		}
+	return vuln.ReadObjectArray(dec, name, "vulnerabilities", "missing: not a KEV catalog", func() error {
 		for i := 0; dec.More(); i++ {
 			field := fmt.Sprintf("vulnerabilities[%d]", i)
 			var e entry
 			if err := dec.Decode(&e); err != nil {
-				return jsonErr(name, field, err)
+				return vuln.JSONError(name, field, err)
 			}
 			id, k, err := e.convert(name, field)
 			if err != nil {
@@ -94,24 +76,10 @@ func Read(r io.Reader, name string, fn func(cve string, k vuln.KEV) error) error
 			}
 		}
 		if _, err := dec.Token(); err != nil {
-			return jsonErr(name, "vulnerabilities", err)
+			return vuln.JSONError(name, "vulnerabilities", err)
 		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return jsonErr(name, "", err)
-	}
-	if !seen {
-		return vuln.Errorf(name, "vulnerabilities", "missing: not a KEV catalog")
-	}
-	return nil
-}
-
-func jsonErr(name, field string, err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return &vuln.ParseError{File: name, Field: strings.TrimPrefix(field+"."+te.Field, "."), Err: err}
-	}
-	return &vuln.ParseError{File: name, Field: field, Err: fmt.Errorf("JSON: %w", err)}
+		return nil
+	})
 }
 
 // ReadCSV reads the catalog's CSV form (same columns as the JSON fields).
