@@ -124,15 +124,24 @@ func (h handler) rematch(ctx context.Context, releaseID int64) {
 // getByID serves a GET of one object loaded by the {id} path parameter.
 func getByID[T any](load func(context.Context, int64) (T, error)) web.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := web.PathID(r, "id")
-		if err != nil {
-			return err
-		}
-		v, err := load(r.Context(), id)
+		v, err := web.PathObject(r, "id", load)
 		if err != nil {
 			return err
 		}
 		web.WriteJSON(w, http.StatusOK, v)
+		return nil
+	}
+}
+
+// listByID serves a GET of the objects loaded by the {id} path parameter,
+// as one page.
+func listByID[T any](load func(context.Context, int64) ([]T, error)) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		vs, err := web.PathObject(r, "id", load)
+		if err != nil {
+			return err
+		}
+		web.WriteJSON(w, http.StatusOK, newPage(vs, ""))
 		return nil
 	}
 }

@@ -36,7 +36,7 @@ func (h handler) incidentRoutes() []web.Route {
 		{Method: "GET", Pattern: "/api/v1/drills/{id}/scorecard", Product: inc, Perm: read, Scope: rs, Do: h.drillScorecard},
 		{Method: "GET", Pattern: "/api/v1/drill-scenarios", Need: identity.RoleViewer, Scope: rs, Do: h.drillScenarios},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/drills", Product: product, Perm: read, Scope: rs, Do: h.drillHistory},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: h.getIncidentSettings},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: getByID(h.Store.ProductIncidentSettings)},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Do: h.putIncidentSettings},
 	}
 }
@@ -117,16 +117,7 @@ func (h handler) createIncident(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) getIncident(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	inc, err := h.incidents().Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, inc)
-	return nil
+	return getByID(h.incidents().Get)(w, r)
 }
 
 func (h handler) patchIncident(w http.ResponseWriter, r *http.Request) error {
@@ -270,16 +261,7 @@ func (h handler) startDrill(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) drillScorecard(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	card, err := h.incidents().Scorecard(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, card)
-	return nil
+	return getByID(h.incidents().Scorecard)(w, r)
 }
 
 func (h handler) drillScenarios(w http.ResponseWriter, r *http.Request) error {
@@ -288,29 +270,7 @@ func (h handler) drillScenarios(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) drillHistory(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	cards, err := h.incidents().DrillHistory(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(cards, ""))
-	return nil
-}
-
-func (h handler) getIncidentSettings(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ps, err := h.Store.ProductIncidentSettings(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, ps)
-	return nil
+	return listByID(h.incidents().DrillHistory)(w, r)
 }
 
 func (h handler) putIncidentSettings(w http.ResponseWriter, r *http.Request) error {

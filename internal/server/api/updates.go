@@ -120,16 +120,7 @@ func (h handler) checkIn(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) updateStatus(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	st, err := h.Updates.StatusOfProduct(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, st)
-	return nil
+	return getByID(h.Updates.StatusOfProduct)(w, r)
 }
 
 func (h handler) publishTarget(w http.ResponseWriter, r *http.Request) error {
@@ -158,16 +149,7 @@ func (h handler) publishTarget(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) listRollouts(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	rs, err := h.Fleet.Rollouts(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, page[updates.Rollout]{Items: nonNil(rs)})
-	return nil
+	return listByID(h.Fleet.Rollouts)(w, r)
 }
 
 func (h handler) startRollout(w http.ResponseWriter, r *http.Request) error {

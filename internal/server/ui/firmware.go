@@ -164,14 +164,11 @@ func (h *handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
 // page polls it); once the analysis is done it sends the browser to the
 // page again, which then shows the result.
 func (h *handler) firmwareJob(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	rel, err := web.PathObject(r, "id", h.Store.Release)
 	if err != nil {
 		return err
 	}
-	rel, err := h.Store.Release(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := rel.ID
 	job, err := h.Store.LatestFirmwareJob(r.Context(), id)
 	if err != nil {
 		return err

@@ -259,6 +259,17 @@ func PathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// PathObject loads, with load, the object whose id is the numeric path
+// parameter name.
+func PathObject[T any](r *http.Request, name string, load func(context.Context, int64) (T, error)) (T, error) {
+	id, err := PathID(r, name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return load(r.Context(), id)
+}
+
 // QueryInt parses an optional integer query parameter.
 func QueryInt(r *http.Request, name string) (int, error) {
 	s := r.URL.Query().Get(name)
