@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -110,4 +112,28 @@ func (e *env) call(t *testing.T, role, method, path string, body any, out any) *
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	return resp
+}
+
+// ensureRelease returns the release version of the product named (both
+// made when missing).
+func (e *env) ensureRelease(t *testing.T, product, version string) inventory.Release {
+	t.Helper()
+	rel, err := e.store.EnsureRelease(context.Background(), product, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
+
+// importSBOMFile imports the SBOM file at path into the release, as an
+// upload named name.
+func (e *env) importSBOMFile(t *testing.T, releaseID int64, name, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := portfolio.ImportSBOM(context.Background(), e.store, releaseID, name, data); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -29,24 +29,8 @@ func TestBrowserIncident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", step, loc, err)
-		}
-	}
-	do("sign in", chromedp.Navigate(env.url+"/incidents"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("incidents-table")))
+	text, do := browserSteps(t, ctx)
+	do("sign in", signInAlice(env.url+"/incidents", env.password, chromedp.WaitVisible(chromedp.ID("incidents-table")))...)
 	browsertest.Screenshot(t, ctx, "incidents")
 	row := text("#incidents-table tbody tr")
 	if !strings.Contains(row, "RCE in the gateway web server") || !strings.Contains(row, "late") || !strings.Contains(row, "overdue by") {
@@ -152,9 +136,7 @@ func TestBrowserIncidentResponseUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	text, do := browserSteps(t, ctx)
-	do("sign in", chromedp.Navigate(env.url+"/incidents"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("incidents-table")))
+	do("sign in", signInAlice(env.url+"/incidents", env.password, chromedp.WaitVisible(chromedp.ID("incidents-table")))...)
 	do("open received reports", chromedp.Click(chromedp.ID("intake-link")), chromedp.WaitVisible(chromedp.ID("intake-table")))
 	row := "#intake-" + rec.TrackingID
 	if s := text(row); !strings.Contains(s, "Path traversal") || !strings.Contains(s, "received") || !strings.Contains(s, "Gateway") {

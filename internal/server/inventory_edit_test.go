@@ -139,19 +139,11 @@ func TestEditProductsAndReleases(t *testing.T) {
 func TestBrowserEditRelease(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	ctx := context.Background()
-	rel, err := env.store.EnsureRelease(ctx, "Router", "1.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doomed, err := env.store.EnsureRelease(ctx, "Router", "0.9-rc1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rel := env.ensureRelease(t, "Router", "1.0")
+	doomed := env.ensureRelease(t, "Router", "0.9-rc1")
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("edit the product", chromedp.Navigate(fmt.Sprintf("%s/products/%d", env.url, rel.ProductID)),
 		chromedp.Click(chromedp.CSS(`#edit-product summary`)), chromedp.WaitVisible(chromedp.CSS(`#edit-product-form input[name=description]`)),
 		chromedp.SendKeys(chromedp.CSS(`#edit-product-form input[name=description]`), "Wi-Fi router"),

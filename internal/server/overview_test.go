@@ -169,9 +169,7 @@ func TestBrowserVulnerabilities(t *testing.T) {
 	overviewPortfolio(t, env)
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("open from the menu", chromedp.Click(chromedp.CSS(`header nav a[href="/vulnerabilities"]`)), chromedp.WaitVisible(chromedp.ID("vuln-list")))
 	if got := text("#vuln-totals"); !strings.Contains(got, "2 vulnerabilities in 3 releases") {
 		t.Errorf("totals = %q", got)

@@ -135,9 +135,7 @@ func TestGateBrowser(t *testing.T) {
 		}
 		return s
 	}
-	do("sign in", chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), e.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(e.url+"/", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("release page", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID("gate")))
 	browsertest.Screenshot(t, ctx, "gate-failed")
 	if got := text("#gate-status"); got != "failed" {
@@ -505,9 +503,7 @@ func TestProductSDLBrowser(t *testing.T) {
 		return v
 	}
 	productURL, relURL := fmt.Sprintf("%s/products/%d", e.url, pid), fmt.Sprintf("%s/releases/%d", e.url, rid)
-	do("sign in", chromedp.Navigate(e.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), e.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(e.url+"/login", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 
 	do("product page", chromedp.Navigate(productURL), chromedp.WaitVisible(chromedp.ID("approved-form")))
 	if got := text("#policy-scope"); !strings.Contains(got, "default") {

@@ -43,9 +43,7 @@ func TestBrowserAdvisoryEditor(t *testing.T) {
 		return s
 	}
 	page := fmt.Sprintf("%s/advisories/%d", env.url, created.Advisory.ID)
-	do("sign in", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("document")))
+	do("sign in", signInAlice(page, env.password, chromedp.WaitVisible(chromedp.ID("document")))...)
 	if got := text("#validation-summary"); !strings.Contains(got, "every mandatory test pass") {
 		t.Fatalf("validation of the authored draft: %q", got)
 	}

@@ -32,9 +32,7 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 			t.Fatalf("%s: %v (page: %s)", step, err, got)
 		}
 	}
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("open the editor", chromedp.Navigate(fmt.Sprintf("%s/products/%d/threatmodel", env.url, p.ID)),
 		chromedp.Click(chromedp.ID("tm-edit-link")), chromedp.WaitVisible(chromedp.ID("tm-canvas")))
 	wait("empty model", `document.getElementById("tm-version").textContent.includes("No model yet")`)

@@ -227,9 +227,7 @@ func TestBrowserVulnDB(t *testing.T) {
 
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("open from the menu", chromedp.Click(chromedp.CSS(`header nav a[href="/admin/vulndb"]`)), chromedp.WaitVisible(chromedp.ID("vulndb-sources")))
 	if got := text("#vulndb-sources"); !strings.Contains(got, "osv/Go") || !strings.Contains(got, "kev") || !strings.Contains(got, "not tried yet") {
 		t.Errorf("sources before an update: %q", got)

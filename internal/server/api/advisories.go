@@ -135,12 +135,8 @@ func (h handler) listAdvisories(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) createAdvisory(w http.ResponseWriter, r *http.Request) error {
-	pid, err := web.PathID(r, "id")
+	pid, req, err := web.PathIDAndJSON[advisoryRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req advisoryRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	if req.FromVulnerability != "" {
@@ -181,12 +177,8 @@ func (h handler) getAdvisory(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) updateAdvisory(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, req, err := web.PathIDAndJSON[advisoryRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req advisoryRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	if req.Input != nil && req.Input.Vendor == "" {

@@ -248,12 +248,8 @@ type releaseInput struct {
 // patchProduct changes a product's name, description, owner, criticality
 // or exposure (fields left out stay).
 func (h handler) patchProduct(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[portfolio.ProductPatch](r, "id")
 	if err != nil {
-		return err
-	}
-	var in portfolio.ProductPatch
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	p, err := portfolio.UpdateProduct(r.Context(), h.Store, id, in)
@@ -266,12 +262,8 @@ func (h handler) patchProduct(w http.ResponseWriter, r *http.Request) error {
 
 // patchRelease changes a release's version, dates or status.
 func (h handler) patchRelease(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[portfolio.ReleasePatch](r, "id")
 	if err != nil {
-		return err
-	}
-	var in portfolio.ReleasePatch
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	rel, err := portfolio.UpdateRelease(r.Context(), h.Store, id, in)

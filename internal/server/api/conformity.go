@@ -139,12 +139,8 @@ type answerRequest struct {
 }
 
 func (h handler) answerConformity(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, req, err := web.PathIDAndJSON[answerRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req answerRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	a, err := h.Conformity.Answer(r.Context(), id, conformity.Answer{Catalog: r.PathValue("catalog"), Item: r.PathValue("item"),

@@ -121,12 +121,8 @@ func (h handler) getIncident(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) patchIncident(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, p, err := web.PathIDAndJSON[incident.Patch](r, "id")
 	if err != nil {
-		return err
-	}
-	var p incident.Patch
-	if err := web.DecodeJSON(r, &p); err != nil {
 		return err
 	}
 	inc, err := h.incidents().Update(r.Context(), id, p)
@@ -138,12 +134,8 @@ func (h handler) patchIncident(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) addIncidentTask(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, t, err := web.PathIDAndJSON[incident.Task](r, "id")
 	if err != nil {
-		return err
-	}
-	var t incident.Task
-	if err := web.DecodeJSON(r, &t); err != nil {
 		return err
 	}
 	t.ID, t.DoneAt = 0, nil
@@ -157,11 +149,7 @@ func (h handler) addIncidentTask(w http.ResponseWriter, r *http.Request) error {
 
 // patchIncidentTask marks a task done or open: {"done": true|false}.
 func (h handler) patchIncidentTask(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	taskID, err := web.PathID(r, "task")
+	id, taskID, err := web.PathIDs(r, "id", "task")
 	if err != nil {
 		return err
 	}
@@ -274,12 +262,8 @@ func (h handler) drillHistory(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) putIncidentSettings(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, ps, err := web.PathIDAndJSON[incident.ProductSettings](r, "id")
 	if err != nil {
-		return err
-	}
-	var ps incident.ProductSettings
-	if err := web.DecodeJSON(r, &ps); err != nil {
 		return err
 	}
 	if err := incident.ValidateSettings(&ps); err != nil {

@@ -134,12 +134,8 @@ func (h handler) putGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) requestException(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, req, err := web.PathIDAndJSON[portfolio.ExceptionRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req portfolio.ExceptionRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	req.ProductID = id

@@ -26,12 +26,8 @@ type subscriberInput struct {
 }
 
 func (h handler) addSubscriber(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[subscriberInput](r, "id")
 	if err != nil {
-		return err
-	}
-	var in subscriberInput
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	sub, err := incident.Subscribe(r.Context(), h.Store, id, in.Email, in.Webhook)

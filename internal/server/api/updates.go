@@ -153,12 +153,8 @@ func (h handler) listRollouts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) startRollout(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, req, err := web.PathIDAndJSON[updates.RolloutRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req updates.RolloutRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	ro, err := h.Fleet.StartRollout(r.Context(), id, req, actorName(r))
@@ -171,11 +167,7 @@ func (h handler) startRollout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) changeRollout(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	rid, err := web.PathID(r, "rollout")
+	id, rid, err := web.PathIDs(r, "id", "rollout")
 	if err != nil {
 		return err
 	}
@@ -216,11 +208,7 @@ type fleetView struct {
 }
 
 func (h handler) fleet(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	v, err := h.Fleet.View(r.Context(), id)
+	v, err := web.PathObject(r, "id", h.Fleet.View)
 	if err != nil {
 		return err
 	}

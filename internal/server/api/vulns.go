@@ -70,12 +70,8 @@ type analysisInput struct {
 }
 
 func (h handler) putAnalysis(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[analysisInput](r, "id")
 	if err != nil {
-		return err
-	}
-	var in analysisInput
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	if in.Component == "" {

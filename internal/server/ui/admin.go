@@ -130,11 +130,7 @@ func (h *handler) setMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pid, err := web.PathID(r, "product")
+	id, pid, err := web.PathIDs(r, "id", "product")
 	if err != nil {
 		return err
 	}
