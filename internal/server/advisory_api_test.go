@@ -238,8 +238,7 @@ func TestReleaseVEXThreeFormats(t *testing.T) {
 	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
 		t.Fatal(err)
 	}
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Fleet"}, &p)
+	p := e.newProduct(t, "Fleet")
 	var rel inventory.Release
 	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0", "status": "shipped"}, &rel)
 	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
@@ -356,8 +355,7 @@ func TestAdvisoryFromInventory(t *testing.T) {
 	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
 		t.Fatal(err)
 	}
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Fleet"}, &p)
+	p := e.newProduct(t, "Fleet")
 	release := func(version, netVersion string) int64 {
 		var rel inventory.Release
 		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version, "status": "shipped"}, &rel)

@@ -19,10 +19,7 @@ import (
 func TestBrowserIncident(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	ctx := browsertest.New(t)
-	p := inventory.Product{Name: "Gateway"}
-	if err := env.store.CreateProduct(context.Background(), &p); err != nil {
-		t.Fatal(err)
-	}
+	p := env.storeProduct(t, "Gateway")
 	aware := time.Now().UTC().Add(-30 * time.Hour)
 	inc, err := incident.New(env.store, time.Now, incident.Options{}).Open(context.Background(), incident.OpenInput{Kind: incident.KindVulnerability,
 		Title: "RCE in the gateway web server", Severity: "critical", Products: []int64{p.ID}, Vulnerability: "CVE-2026-1111", AwareAt: &aware})
@@ -76,17 +73,8 @@ func TestBrowserIncident(t *testing.T) {
 func TestBrowserIntakeForm(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	ctx := browsertest.New(t)
-	p := inventory.Product{Name: "Gateway"}
-	if err := env.store.CreateProduct(context.Background(), &p); err != nil {
-		t.Fatal(err)
-	}
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", step, loc, err)
-		}
-	}
+	env.storeProduct(t, "Gateway")
+	_, do := browserSteps(t, ctx)
 	title := `<b id="injected">bold</b> command injection`
 	do("fill report", chromedp.Navigate(env.url+"/report"), chromedp.WaitVisible(chromedp.ID("intake-form")),
 		chromedp.SendKeys(chromedp.ID("title"), title), chromedp.SendKeys(chromedp.ID("product"), "Gateway"),

@@ -37,14 +37,7 @@ type gateResp struct {
 // GPL-licensed busybox (the default policy's copyleft rule fails it).
 func gateRelease(t *testing.T, e *env) (product, release int64) {
 	t.Helper()
-	var p struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Door Lock", "criticality": 4, "exposure": "internet-facing"}, &p); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create product: %d", resp.StatusCode)
-	}
-	var r struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "3.1", "status": "development"}, &r); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create release: %d", resp.StatusCode)
-	}
+	product, release = e.adminRelease(t, map[string]any{"name": "Door Lock", "criticality": 4, "exposure": "internet-facing"}, "3.1")
 	var buf bytes.Buffer
 	comps := []inventory.Component{
 		{Ref: "busybox", Type: inventory.TypeApplication, Name: "busybox", Version: "1.36.1", PURL: "pkg:generic/busybox@1.36.1", Licenses: []string{"GPL-2.0-only"}},
@@ -53,10 +46,10 @@ func gateRelease(t *testing.T, e *env) (product, release int64) {
 	if err := sbom.EncodeCycloneDX(&buf, sbom.Export{Name: "lock", Version: "3.1", Components: comps, Created: time.Unix(0, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", r.ID), buf.Bytes(), nil); resp.StatusCode != http.StatusOK {
+	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", release), buf.Bytes(), nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("upload sbom: %d", resp.StatusCode)
 	}
-	return p.ID, r.ID
+	return product, release
 }
 
 func TestGateAPI(t *testing.T) {
@@ -564,19 +557,12 @@ func TestProductSDLBrowser(t *testing.T) {
 func TestGlobalPolicyReevaluates(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	_, rid := gateRelease(t, e)
-	var p struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Own Policy", "criticality": 2, "exposure": "internet-facing"}, &p); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create product: %d", resp.StatusCode)
-	}
-	var r struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0", "status": "development"}, &r); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create release: %d", resp.StatusCode)
-	}
+	ownID, ownRelease := e.adminRelease(t, map[string]any{"name": "Own Policy", "criticality": 2, "exposure": "internet-facing"}, "1.0")
 	own := "rampart: policy/v1\nrules:\n  - id: no-critical\n    on: finding\n    when: finding.severity == 'critical'\n    message: critical\n"
-	if resp := e.call(t, "admin", "PUT", fmt.Sprintf("/api/v1/products/%d/policy", p.ID), []byte(own), nil); resp.StatusCode != http.StatusCreated {
+	if resp := e.call(t, "admin", "PUT", fmt.Sprintf("/api/v1/products/%d/policy", ownID), []byte(own), nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("PUT product policy: %d", resp.StatusCode)
 	}
-	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/gate", r.ID), nil, nil) // stored with trigger "api"
+	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/gate", ownRelease), nil, nil) // stored with trigger "api"
 	global := "rampart: policy/v1\nrules:\n  - id: every-component\n    on: component\n    when: 'true'\n    message: '{{ component.name }}'\n"
 	if resp := e.call(t, "admin", "PUT", "/api/v1/policy", []byte(global), nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("PUT global policy: %d", resp.StatusCode)
@@ -584,7 +570,7 @@ func TestGlobalPolicyReevaluates(t *testing.T) {
 	if res, err := e.store.GateResultOf(t.Context(), rid); err != nil || res.Trigger != "policy" || res.Passed {
 		t.Errorf("release under the global policy: stored %+v %v, want re-evaluated (trigger policy) and failing", res, err)
 	}
-	if res, err := e.store.GateResultOf(t.Context(), r.ID); err != nil || res.Trigger != "api" {
+	if res, err := e.store.GateResultOf(t.Context(), ownRelease); err != nil || res.Trigger != "api" {
 		t.Errorf("release with its own policy: stored %+v %v, want untouched (trigger api)", res, err)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // TestBrowserRiskAcceptanceMaximum sets a product's maximum risk-acceptance
@@ -18,10 +17,7 @@ import (
 // default. (Values beyond a year: TestRiskAcceptanceApproverAndProductMaximum.)
 func TestBrowserRiskAcceptanceMaximum(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	p := inventory.Product{Name: "Camera"}
-	if err := env.store.CreateProduct(context.Background(), &p); err != nil {
-		t.Fatal(err)
-	}
+	p := env.storeProduct(t, "Camera")
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
 	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)

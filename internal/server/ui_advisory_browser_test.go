@@ -27,13 +27,7 @@ func TestBrowserAdvisoryEditor(t *testing.T) {
 		t.Fatalf("create: %d", r.StatusCode)
 	}
 	ctx := browsertest.New(t)
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", step, loc, err)
-		}
-	}
+	_, do := browserSteps(t, ctx)
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))

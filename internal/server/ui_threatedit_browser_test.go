@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // TestBrowserThreatModelEditor drives the visual editor in headless
@@ -21,8 +20,7 @@ import (
 // threats on the threat-model page.
 func TestBrowserThreatModelEditor(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	var p inventory.Product
-	env.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Doorbell"}, &p)
+	p := env.newProduct(t, "Doorbell")
 	ctx := browsertest.New(t)
 	text, do := browserSteps(t, ctx)
 	wait := func(step, js string) {
