@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -181,4 +182,19 @@ func (e *env) adminRelease(t *testing.T, product map[string]any, version string)
 		t.Fatalf("create release: %d", resp.StatusCode)
 	}
 	return p.ID, r.ID
+}
+
+// importFeedFiles writes the feed files (name → content) to a folder and
+// imports them as the feed "test".
+func (e *env) importFeedFiles(t *testing.T, files map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -114,20 +114,7 @@ func TestGateBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	pid, rid := gateRelease(t, e)
 	ctx := browsertest.New(t)
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	text, do := browserSteps(t, ctx)
 	do("sign in", signInAlice(e.url+"/", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("release page", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID("gate")))
 	browsertest.Screenshot(t, ctx, "gate-failed")

@@ -27,15 +27,7 @@ func TestBrowserAdvisoryEditor(t *testing.T) {
 		t.Fatalf("create: %d", r.StatusCode)
 	}
 	ctx := browsertest.New(t)
-	_, do := browserSteps(t, ctx)
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	text, do := browserSteps(t, ctx)
 	page := fmt.Sprintf("%s/advisories/%d", env.url, created.Advisory.ID)
 	do("sign in", signInAlice(page, env.password, chromedp.WaitVisible(chromedp.ID("document")))...)
 	if got := text("#validation-summary"); !strings.Contains(got, "every mandatory test pass") {
