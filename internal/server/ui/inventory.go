@@ -579,13 +579,11 @@ func (h *handler) editProduct(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	rel, err := web.PathObject(r, "id", h.Store.Release)
 	if err != nil {
 		return err
 	}
-	if _, err := h.Store.Release(r.Context(), id); err != nil {
-		return err
-	}
+	id := rel.ID
 	file, fname, err := web.Upload(r, "sbom", h.MaxUpload, "sbom")
 	if errors.Is(err, spool.ErrTooLarge) {
 		h.uploadResult(w, r, id, nil, err)
