@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,7 +11,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -27,12 +24,7 @@ func TestEditProductsAndReleases(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			e := newEnv(t, engine)
 			ctx := context.Background()
-			dir := t.TempDir()
-			os.WriteFile(filepath.Join(dir, "GO-2099-0001.json"), []byte(osvFixture), 0o644)
-			os.WriteFile(filepath.Join(dir, "kev.json"), []byte(kevFixture), 0o644)
-			if _, err := portfolio.ImportFeeds(ctx, e.store, "test", dir); err != nil {
-				t.Fatal(err)
-			}
+			e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture, "kev.json": kevFixture})
 			var p, other inventory.Product
 			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, &p)
 			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Camera"}, &other)
