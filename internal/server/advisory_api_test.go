@@ -21,7 +21,6 @@ import (
 	"github.com/rampart-security/rampart/internal/advisory/signing"
 	"github.com/rampart-security/rampart/internal/demo"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -233,20 +232,8 @@ func TestCSAFPeerTools(t *testing.T) {
 // and CycloneDX VEX, says the same thing in each.
 func TestReleaseVEXThreeFormats(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "GO-2099-0001.json"), []byte(osvFixture), 0o644)
-	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
-		t.Fatal(err)
-	}
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Fleet"}, &p)
-	var rel inventory.Release
-	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0", "status": "shipped"}, &rel)
-	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
-	 {"type":"library","bom-ref":"net-old","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
-	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
-		t.Fatalf("upload: %d", r.StatusCode)
-	}
+	e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture})
+	rel := shippedWithXNet(t, e, "1.0")
 	csafVEX := func() (csaf.Document, csaf.Result) {
 		r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/vex?format=csaf", rel.ID), nil, nil)
 		data, _ := io.ReadAll(r.Body)
@@ -351,13 +338,8 @@ func urlEscape(s string) string { return url.QueryEscape(s) }
 // its product_status from the releases that match it and their analyses.
 func TestAdvisoryFromInventory(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "GO-2099-0001.json"), []byte(osvFixture), 0o644)
-	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
-		t.Fatal(err)
-	}
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Fleet"}, &p)
+	e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture})
+	p := e.newProduct(t, "Fleet")
 	release := func(version, netVersion string) int64 {
 		var rel inventory.Release
 		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version, "status": "shipped"}, &rel)

@@ -383,8 +383,7 @@ func TestOperationsEndpoints(t *testing.T) {
 // component versions are linked, which the default fingerprint does not do.
 func TestProductDedupFields(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Router"}, &p)
+	p := e.newProduct(t, "Router")
 	var rel inventory.Release
 	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1"}, &rel)
 	report := func(tool, version string) []byte {

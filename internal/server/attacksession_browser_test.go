@@ -10,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
@@ -40,8 +39,7 @@ func waitText(t *testing.T, ctx context.Context, who, sel, want string) string {
 // guest sees it merged.
 func TestBrowserAttackSession(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	var p inventory.Product
-	env.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Smart plug"}, &p)
+	p := env.newProduct(t, "Smart plug")
 	tpl, err := threatmodel.Template("smart-home")
 	if err != nil {
 		t.Fatal(err)

@@ -77,10 +77,7 @@ func lastEvent(t *testing.T, st *store.Store, action string) audit.Event {
 func TestRiskAcceptanceApproverAndProductMaximum(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		a := inventory.Product{Name: "Alpha"}
-		if err := e.store.CreateProduct(ctx, &a); err != nil {
-			t.Fatal(err)
-		}
+		a := e.storeProduct(t, "Alpha")
 		fid := findingOn(t, e.store, a.ID)
 		olga := e.userWithToken(t, "olga", a.ID, identity.ProductOwner)
 		gone := identity.User{Name: "gone", Role: identity.RoleAdmin, PasswordHash: "x"}
@@ -169,11 +166,7 @@ func TestRiskAcceptanceApproverAndProductMaximum(t *testing.T) {
 // that acted.
 func TestSLAAndAssigneeChangesAudited(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
-		ctx := context.Background()
-		a := inventory.Product{Name: "Alpha"}
-		if err := e.store.CreateProduct(ctx, &a); err != nil {
-			t.Fatal(err)
-		}
+		a := e.storeProduct(t, "Alpha")
 		fid := findingOn(t, e.store, a.ID)
 		if r := e.call(t, "editor", "PUT", fmt.Sprintf("/api/v1/products/%d/sla", a.ID), map[string]int{"critical": 3, "high": 14, "medium": 60, "low": 90}, nil); r.StatusCode != 200 {
 			t.Fatalf("PUT sla: %d", r.StatusCode)

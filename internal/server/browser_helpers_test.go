@@ -28,3 +28,12 @@ func browserSteps(t *testing.T, ctx context.Context) (text func(string) string, 
 	}
 	return text, do
 }
+
+// signInAlice are the steps that sign alice in with password on the page
+// at url (which shows the sign-in form) and wait for landing, an element of
+// the page she arrives at.
+func signInAlice(url, password string, landing chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("signin")),
+		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("signin")), landing}
+}

@@ -1,14 +1,11 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
 
@@ -19,22 +16,9 @@ func TestConformityAPI(t *testing.T) {
 	for _, eng := range storetest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
 			e := newEnv(t, eng.Name)
-			ctx := context.Background()
-			old, err := e.store.EnsureRelease(ctx, "Gateway", "1.5.0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			rel, err := e.store.EnsureRelease(ctx, "Gateway", "1.6.0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := os.ReadFile("../sbom/testdata/gateway-fw-1.6.cdx.json")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := portfolio.ImportSBOM(ctx, e.store, rel.ID, "gw.cdx.json", data); err != nil {
-				t.Fatal(err)
-			}
+			old := e.ensureRelease(t, "Gateway", "1.5.0")
+			rel := e.ensureRelease(t, "Gateway", "1.6.0")
+			e.importSBOMFile(t, rel.ID, "gw.cdx.json", "../sbom/testdata/gateway-fw-1.6.cdx.json")
 			type item struct {
 				ID, Title, Status, Justification string
 				Evidence                         []struct{ Kind, ID, URL string }

@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -81,6 +85,12 @@ func newEnv(t *testing.T, engine string, opts ...func(*server.Config, *store.Sto
 // decodes a JSON answer into out when out is non-nil.
 func (e *env) call(t *testing.T, role, method, path string, body any, out any) *http.Response {
 	t.Helper()
+	return e.callWith(t, role, method, path, nil, body, out)
+}
+
+// callWith is call with the request's extra headers.
+func (e *env) callWith(t *testing.T, role, method, path string, header http.Header, body any, out any) *http.Response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -93,6 +103,9 @@ func (e *env) call(t *testing.T, role, method, path string, body any, out any) *
 	req, err := http.NewRequest(method, e.url+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	if role != "" {
 		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
@@ -110,4 +123,78 @@ func (e *env) call(t *testing.T, role, method, path string, body any, out any) *
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	return resp
+}
+
+// ensureRelease returns the release version of the product named (both
+// made when missing).
+func (e *env) ensureRelease(t *testing.T, product, version string) inventory.Release {
+	t.Helper()
+	rel, err := e.store.EnsureRelease(context.Background(), product, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
+
+// importSBOMFile imports the SBOM file at path into the release, as an
+// upload named name.
+func (e *env) importSBOMFile(t *testing.T, releaseID int64, name, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := portfolio.ImportSBOM(context.Background(), e.store, releaseID, name, data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newProduct creates the product named through the API, as the editor.
+func (e *env) newProduct(t *testing.T, name string) inventory.Product {
+	t.Helper()
+	var p inventory.Product
+	if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": name}, &p); r.StatusCode != http.StatusCreated {
+		t.Fatalf("create product %q: status %d", name, r.StatusCode)
+	}
+	return p
+}
+
+// storeProduct creates the product named in the store directly.
+func (e *env) storeProduct(t *testing.T, name string) inventory.Product {
+	t.Helper()
+	p := inventory.Product{Name: name}
+	if err := e.store.CreateProduct(context.Background(), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// adminRelease creates a product (the fields of product) and its release
+// version, in development, through the API as the admin.
+func (e *env) adminRelease(t *testing.T, product map[string]any, version string) (productID, releaseID int64) {
+	t.Helper()
+	var p struct{ ID int64 }
+	if resp := e.call(t, "admin", "POST", "/api/v1/products", product, &p); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create product: %d", resp.StatusCode)
+	}
+	var r struct{ ID int64 }
+	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version, "status": "development"}, &r); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create release: %d", resp.StatusCode)
+	}
+	return p.ID, r.ID
+}
+
+// importFeedFiles writes the feed files (name → content) to a folder and
+// imports them as the feed "test".
+func (e *env) importFeedFiles(t *testing.T, files map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
+		t.Fatal(err)
+	}
 }

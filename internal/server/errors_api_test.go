@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
@@ -19,8 +18,7 @@ import (
 func TestErrorResponses(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	rel := e.newRelease(t, "Gateway")
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Wearable"}, &p)
+	p := e.newProduct(t, "Wearable")
 	tpl, err := threatmodel.Template("medical-wearable")
 	if err != nil {
 		t.Fatal(err)

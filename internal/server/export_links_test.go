@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"io"
@@ -15,10 +14,7 @@ import (
 // the page cursor, and an export that matches nothing is an empty list.
 func TestExportLinksKeepFilters(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	rel, err := e.store.EnsureRelease(context.Background(), "Gateway", "1.0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rel := e.ensureRelease(t, "Gateway", "1.0")
 	s := e.loginOK(t, "alice")
 	r := e.do(t, s, "GET", fmt.Sprintf("/findings?product=%d&severity=high&cursor=abc", rel.ProductID), nil)
 	body, _ := io.ReadAll(r.Body)

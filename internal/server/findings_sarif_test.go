@@ -20,10 +20,7 @@ func TestFindingsExportSARIF(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			e := newEnv(t, engine)
 			ctx := context.Background()
-			rel, err := e.store.EnsureRelease(ctx, "Gateway", "1.0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			rel := e.ensureRelease(t, "Gateway", "1.0")
 			f, err := os.Open("../scanners/trivy/testdata/image.json")
 			if err != nil {
 				t.Fatal(err)

@@ -23,8 +23,7 @@ func TestFirmwareUpload(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var p inventory.Product
-			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Router"}, &p)
+			p := e.newProduct(t, "Router")
 			var rel inventory.Release
 			e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0"}, &rel)
 			var res struct {

@@ -19,34 +19,15 @@ import (
 func TestBrowserIncident(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	ctx := browsertest.New(t)
-	p := inventory.Product{Name: "Gateway"}
-	if err := env.store.CreateProduct(context.Background(), &p); err != nil {
-		t.Fatal(err)
-	}
+	p := env.storeProduct(t, "Gateway")
 	aware := time.Now().UTC().Add(-30 * time.Hour)
 	inc, err := incident.New(env.store, time.Now, incident.Options{}).Open(context.Background(), incident.OpenInput{Kind: incident.KindVulnerability,
 		Title: "RCE in the gateway web server", Severity: "critical", Products: []int64{p.ID}, Vulnerability: "CVE-2026-1111", AwareAt: &aware})
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", step, loc, err)
-		}
-	}
-	do("sign in", chromedp.Navigate(env.url+"/incidents"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("incidents-table")))
+	text, do := browserSteps(t, ctx)
+	do("sign in", signInAlice(env.url+"/incidents", env.password, chromedp.WaitVisible(chromedp.ID("incidents-table")))...)
 	browsertest.Screenshot(t, ctx, "incidents")
 	row := text("#incidents-table tbody tr")
 	if !strings.Contains(row, "RCE in the gateway web server") || !strings.Contains(row, "late") || !strings.Contains(row, "overdue by") {
@@ -92,17 +73,8 @@ func TestBrowserIncident(t *testing.T) {
 func TestBrowserIntakeForm(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	ctx := browsertest.New(t)
-	p := inventory.Product{Name: "Gateway"}
-	if err := env.store.CreateProduct(context.Background(), &p); err != nil {
-		t.Fatal(err)
-	}
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", step, loc, err)
-		}
-	}
+	env.storeProduct(t, "Gateway")
+	_, do := browserSteps(t, ctx)
 	title := `<b id="injected">bold</b> command injection`
 	do("fill report", chromedp.Navigate(env.url+"/report"), chromedp.WaitVisible(chromedp.ID("intake-form")),
 		chromedp.SendKeys(chromedp.ID("title"), title), chromedp.SendKeys(chromedp.ID("product"), "Gateway"),
@@ -152,9 +124,7 @@ func TestBrowserIncidentResponseUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	text, do := browserSteps(t, ctx)
-	do("sign in", chromedp.Navigate(env.url+"/incidents"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("incidents-table")))
+	do("sign in", signInAlice(env.url+"/incidents", env.password, chromedp.WaitVisible(chromedp.ID("incidents-table")))...)
 	do("open received reports", chromedp.Click(chromedp.ID("intake-link")), chromedp.WaitVisible(chromedp.ID("intake-table")))
 	row := "#intake-" + rec.TrackingID
 	if s := text(row); !strings.Contains(s, "Path traversal") || !strings.Contains(s, "received") || !strings.Contains(s, "Gateway") {

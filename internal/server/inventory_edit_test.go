@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,7 +11,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -27,12 +24,7 @@ func TestEditProductsAndReleases(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			e := newEnv(t, engine)
 			ctx := context.Background()
-			dir := t.TempDir()
-			os.WriteFile(filepath.Join(dir, "GO-2099-0001.json"), []byte(osvFixture), 0o644)
-			os.WriteFile(filepath.Join(dir, "kev.json"), []byte(kevFixture), 0o644)
-			if _, err := portfolio.ImportFeeds(ctx, e.store, "test", dir); err != nil {
-				t.Fatal(err)
-			}
+			e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture, "kev.json": kevFixture})
 			var p, other inventory.Product
 			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, &p)
 			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Camera"}, &other)
@@ -139,19 +131,11 @@ func TestEditProductsAndReleases(t *testing.T) {
 func TestBrowserEditRelease(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	ctx := context.Background()
-	rel, err := env.store.EnsureRelease(ctx, "Router", "1.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doomed, err := env.store.EnsureRelease(ctx, "Router", "0.9-rc1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rel := env.ensureRelease(t, "Router", "1.0")
+	doomed := env.ensureRelease(t, "Router", "0.9-rc1")
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("edit the product", chromedp.Navigate(fmt.Sprintf("%s/products/%d", env.url, rel.ProductID)),
 		chromedp.Click(chromedp.CSS(`#edit-product summary`)), chromedp.WaitVisible(chromedp.CSS(`#edit-product-form input[name=description]`)),
 		chromedp.SendKeys(chromedp.CSS(`#edit-product-form input[name=description]`), "Wi-Fi router"),

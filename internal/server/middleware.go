@@ -234,22 +234,25 @@ func (s *Server) guard(rt web.Route) http.Handler {
 				deny(http.StatusForbidden, "you need "+rt.Perm.String()+" permission on at least one product")
 				return
 			}
-			if rt.Reauth && !s.accounts.RecentlyAuthenticated(p) {
-				s.auditDenied(r, label, pid, http.StatusForbidden, "re-authentication required")
+			// toAccount denies a caller who must first do something on the
+			// account page: the UI sends the browser there (?query), the
+			// API explains.
+			toAccount := func(reason, query, detail string) {
+				s.auditDenied(r, label, pid, http.StatusForbidden, reason)
 				if isUI {
-					http.Redirect(w, r, "/account?reauth=required", http.StatusSeeOther)
+					http.Redirect(w, r, "/account?"+query, http.StatusSeeOther)
 					return
 				}
-				web.WriteProblem(w, r, http.StatusForbidden, "confirm it is you first: enter your password or a code on your account page (changing second factors needs a sign-in within the last 5 minutes)")
+				web.WriteProblem(w, r, http.StatusForbidden, detail)
+			}
+			if rt.Reauth && !s.accounts.RecentlyAuthenticated(p) {
+				toAccount("re-authentication required", "reauth=required",
+					"confirm it is you first: enter your password or a code on your account page (changing second factors needs a sign-in within the last 5 minutes)")
 				return
 			}
 			if !rt.WithoutMFA && p.Via == "session" && !p.MFA && s.mfaRequired(r.Context(), p) {
-				s.auditDenied(r, label, pid, http.StatusForbidden, "a second factor is required")
-				if isUI {
-					http.Redirect(w, r, "/account?mfa=required", http.StatusSeeOther)
-					return
-				}
-				web.WriteProblem(w, r, http.StatusForbidden, "an administrator requires a second factor for your account: enrol one on your account page first")
+				toAccount("a second factor is required", "mfa=required",
+					"an administrator requires a second factor for your account: enrol one on your account page first")
 				return
 			}
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +13,6 @@ import (
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/portfolio"
 )
 
 // osvFixture2 is a second OSV record written for these tests: an
@@ -28,14 +25,8 @@ const osvFixture2 = `{"schema_version":"1.6.0","id":"GO-2099-0002","modified":"2
 // Gateway, and a shipped release of Camera, all with the vulnerable x/net.
 func overviewPortfolio(t *testing.T, e *env) (gw, cam inventory.Product) {
 	t.Helper()
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "GO-2099-0001.json"), []byte(osvFixture), 0o644)
-	os.WriteFile(filepath.Join(dir, "GO-2099-0002.json"), []byte(osvFixture2), 0o644)
-	os.WriteFile(filepath.Join(dir, "kev.json"), []byte(kevFixture), 0o644)
-	os.WriteFile(filepath.Join(dir, "epss-1.csv"), []byte("#model_version:v2025.03.14,score_date:2099-01-01T12:55:00Z\ncve,epss,percentile\nCVE-2099-12345,0.42000,0.97000\n"), 0o644)
-	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
-		t.Fatal(err)
-	}
+	e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture, "GO-2099-0002.json": osvFixture2, "kev.json": kevFixture,
+		"epss-1.csv": "#model_version:v2025.03.14,score_date:2099-01-01T12:55:00Z\ncve,epss,percentile\nCVE-2099-12345,0.42000,0.97000\n"})
 	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 	 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
 	mk := func(p inventory.Product, version, status string) {
@@ -169,9 +160,7 @@ func TestBrowserVulnerabilities(t *testing.T) {
 	overviewPortfolio(t, env)
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("open from the menu", chromedp.Click(chromedp.CSS(`header nav a[href="/vulnerabilities"]`)), chromedp.WaitVisible(chromedp.ID("vuln-list")))
 	if got := text("#vuln-totals"); !strings.Contains(got, "2 vulnerabilities in 3 releases") {
 		t.Errorf("totals = %q", got)

@@ -37,14 +37,7 @@ type gateResp struct {
 // GPL-licensed busybox (the default policy's copyleft rule fails it).
 func gateRelease(t *testing.T, e *env) (product, release int64) {
 	t.Helper()
-	var p struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Door Lock", "criticality": 4, "exposure": "internet-facing"}, &p); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create product: %d", resp.StatusCode)
-	}
-	var r struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "3.1", "status": "development"}, &r); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create release: %d", resp.StatusCode)
-	}
+	product, release = e.adminRelease(t, map[string]any{"name": "Door Lock", "criticality": 4, "exposure": "internet-facing"}, "3.1")
 	var buf bytes.Buffer
 	comps := []inventory.Component{
 		{Ref: "busybox", Type: inventory.TypeApplication, Name: "busybox", Version: "1.36.1", PURL: "pkg:generic/busybox@1.36.1", Licenses: []string{"GPL-2.0-only"}},
@@ -53,10 +46,10 @@ func gateRelease(t *testing.T, e *env) (product, release int64) {
 	if err := sbom.EncodeCycloneDX(&buf, sbom.Export{Name: "lock", Version: "3.1", Components: comps, Created: time.Unix(0, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", r.ID), buf.Bytes(), nil); resp.StatusCode != http.StatusOK {
+	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", release), buf.Bytes(), nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("upload sbom: %d", resp.StatusCode)
 	}
-	return p.ID, r.ID
+	return product, release
 }
 
 func TestGateAPI(t *testing.T) {
@@ -121,23 +114,8 @@ func TestGateBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	pid, rid := gateRelease(t, e)
 	ctx := browsertest.New(t)
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	do("sign in", chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), e.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	text, do := browserSteps(t, ctx)
+	do("sign in", signInAlice(e.url+"/", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("release page", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID("gate")))
 	browsertest.Screenshot(t, ctx, "gate-failed")
 	if got := text("#gate-status"); got != "failed" {
@@ -505,9 +483,7 @@ func TestProductSDLBrowser(t *testing.T) {
 		return v
 	}
 	productURL, relURL := fmt.Sprintf("%s/products/%d", e.url, pid), fmt.Sprintf("%s/releases/%d", e.url, rid)
-	do("sign in", chromedp.Navigate(e.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), e.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(e.url+"/login", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 
 	do("product page", chromedp.Navigate(productURL), chromedp.WaitVisible(chromedp.ID("approved-form")))
 	if got := text("#policy-scope"); !strings.Contains(got, "default") {
@@ -568,19 +544,12 @@ func TestProductSDLBrowser(t *testing.T) {
 func TestGlobalPolicyReevaluates(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	_, rid := gateRelease(t, e)
-	var p struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Own Policy", "criticality": 2, "exposure": "internet-facing"}, &p); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create product: %d", resp.StatusCode)
-	}
-	var r struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0", "status": "development"}, &r); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create release: %d", resp.StatusCode)
-	}
+	ownID, ownRelease := e.adminRelease(t, map[string]any{"name": "Own Policy", "criticality": 2, "exposure": "internet-facing"}, "1.0")
 	own := "rampart: policy/v1\nrules:\n  - id: no-critical\n    on: finding\n    when: finding.severity == 'critical'\n    message: critical\n"
-	if resp := e.call(t, "admin", "PUT", fmt.Sprintf("/api/v1/products/%d/policy", p.ID), []byte(own), nil); resp.StatusCode != http.StatusCreated {
+	if resp := e.call(t, "admin", "PUT", fmt.Sprintf("/api/v1/products/%d/policy", ownID), []byte(own), nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("PUT product policy: %d", resp.StatusCode)
 	}
-	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/gate", r.ID), nil, nil) // stored with trigger "api"
+	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/gate", ownRelease), nil, nil) // stored with trigger "api"
 	global := "rampart: policy/v1\nrules:\n  - id: every-component\n    on: component\n    when: 'true'\n    message: '{{ component.name }}'\n"
 	if resp := e.call(t, "admin", "PUT", "/api/v1/policy", []byte(global), nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("PUT global policy: %d", resp.StatusCode)
@@ -588,7 +557,7 @@ func TestGlobalPolicyReevaluates(t *testing.T) {
 	if res, err := e.store.GateResultOf(t.Context(), rid); err != nil || res.Trigger != "policy" || res.Passed {
 		t.Errorf("release under the global policy: stored %+v %v, want re-evaluated (trigger policy) and failing", res, err)
 	}
-	if res, err := e.store.GateResultOf(t.Context(), r.ID); err != nil || res.Trigger != "api" {
+	if res, err := e.store.GateResultOf(t.Context(), ownRelease); err != nil || res.Trigger != "api" {
 		t.Errorf("release with its own policy: stored %+v %v, want untouched (trigger api)", res, err)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -43,10 +42,7 @@ func TestTokenMintsOnlySubsetsOfItself(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		alice, _ := e.store.UserByName(ctx, "alice")
-		p := inventory.Product{Name: "Gateway"}
-		if err := e.store.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := e.storeProduct(t, "Gateway")
 		parent, ptok, err := e.store.CreateToken(ctx, identity.TokenRequest{UserID: alice.ID, Name: "ci", Expires: time.Hour,
 			Scopes: []identity.Scope{identity.ScopeAll}, ProductID: p.ID})
 		if err != nil {

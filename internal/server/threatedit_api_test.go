@@ -12,40 +12,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 // editCall sends a write with If-Match (omitted when ifMatch is "").
 func (e *env) editCall(t *testing.T, role, method, path, ifMatch string, body any, out any) *http.Response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		js, _ := json.Marshal(body)
-		rd = bytes.NewReader(js)
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+e.tokens[role])
-	req.Header.Set("Content-Type", "application/json")
+	h := http.Header{"Content-Type": {"application/json"}}
 	if ifMatch != "" {
-		req.Header.Set("If-Match", ifMatch)
+		h.Set("If-Match", ifMatch)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
-		}
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
-	return resp
+	return e.callWith(t, role, method, path, h, body, out)
 }
 
 type editResponse struct {
@@ -67,8 +44,7 @@ func TestThreatModelEditAPI(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			e := newEnv(t, engine)
-			var p inventory.Product
-			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Thermostat"}, &p)
+			p := e.newProduct(t, "Thermostat")
 			base := fmt.Sprintf("/api/v1/products/%d/threatmodel", p.ID)
 
 			// A product without a model: version 0, nothing in it.
@@ -249,8 +225,7 @@ func TestThreatModelEditAPI(t *testing.T) {
 			if os.Getenv("RAMPART_SCREENSHOTS") != "" {
 				_ = os.WriteFile(os.Getenv("RAMPART_SCREENSHOTS")+"/tmedit-export-"+engine+".png", pngData, 0o644)
 			}
-			var none inventory.Product
-			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Empty"}, &none)
+			none := e.newProduct(t, "Empty")
 			if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/products/%d/threatmodel/diagram.png", none.ID), nil, nil); r.StatusCode != 404 {
 				t.Errorf("diagram of a product without a model: %d", r.StatusCode)
 			}
@@ -263,8 +238,7 @@ func TestThreatModelEditConcurrent(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			e := newEnv(t, engine)
-			var p inventory.Product
-			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Lock"}, &p)
+			p := e.newProduct(t, "Lock")
 			base := fmt.Sprintf("/api/v1/products/%d/threatmodel", p.ID)
 			const n = 4
 			codes := make(chan int, n)
@@ -304,8 +278,7 @@ func TestThreatModelEditConcurrent(t *testing.T) {
 // A hand-written model keeps its comments through an upload and an edit.
 func TestThreatModelEditKeepsHandWrittenYAML(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Hub"}, &p)
+	p := e.newProduct(t, "Hub")
 	base := fmt.Sprintf("/api/v1/products/%d/threatmodel", p.ID)
 	src := "# Owned by the platform team.\nrampart: threatmodel/v1\nid: hub\ntitle: Hub\nelements:\n  # the thing on the wall\n  - id: hub\n    name: Hub\n    type: device # zigbee inside\n  - {id: app, name: App, type: process}\nflows:\n  - {id: pair, from: app, to: hub, protocol: ble}\n"
 	if r := e.call(t, "editor", "PUT", base, []byte(src), nil); r.StatusCode != 201 {

@@ -10,14 +10,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 func TestThreatModelAPI(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Wearable"}, &p)
+	p := e.newProduct(t, "Wearable")
 	tpl, err := threatmodel.Template("medical-wearable")
 	if err != nil {
 		t.Fatal(err)
@@ -89,8 +87,7 @@ func TestThreatModelAPI(t *testing.T) {
 // recorded threat is kept, and the upload says so (issue 14).
 func TestThreatModelUploadImportWarnings(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Door lock"}, &p)
+	p := e.newProduct(t, "Door lock")
 	td, err := os.ReadFile("../threatmodel/threatdragon/testdata/v2-door.json")
 	if err != nil {
 		t.Fatal(err)
@@ -124,8 +121,7 @@ func TestThreatModelUploadImportWarnings(t *testing.T) {
 // The product page's upload says what the import could not carry over.
 func TestThreatModelUploadPageShowsImportWarnings(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Door lock"}, &p)
+	p := e.newProduct(t, "Door lock")
 	td, err := os.ReadFile("../threatmodel/threatdragon/testdata/v2-door.json")
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
@@ -22,8 +21,7 @@ func TestThreatsAPISparseModelAndFilters(t *testing.T) {
 	for _, eng := range storetest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
 			e := newEnv(t, eng.Name)
-			var p inventory.Product
-			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Door lock"}, &p)
+			p := e.newProduct(t, "Door lock")
 			base := fmt.Sprintf("/api/v1/products/%d", p.ID)
 			var saved struct {
 				Completeness *threatmodel.Completeness `json:"completeness"`

@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // TestBrowserRiskAcceptanceMaximum sets a product's maximum risk-acceptance
@@ -18,15 +17,10 @@ import (
 // default. (Values beyond a year: TestRiskAcceptanceApproverAndProductMaximum.)
 func TestBrowserRiskAcceptanceMaximum(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	p := inventory.Product{Name: "Camera"}
-	if err := env.store.CreateProduct(context.Background(), &p); err != nil {
-		t.Fatal(err)
-	}
+	p := env.storeProduct(t, "Camera")
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("product page", chromedp.Navigate(fmt.Sprintf("%s/products/%d", env.url, p.ID)), chromedp.WaitVisible(chromedp.ID("risk-acceptance")))
 	if got := text("#max-acceptance"); !strings.Contains(got, "366 days (the default)") {
 		t.Errorf("default maximum = %q", got)

@@ -27,25 +27,9 @@ func TestBrowserAdvisoryEditor(t *testing.T) {
 		t.Fatalf("create: %d", r.StatusCode)
 	}
 	ctx := browsertest.New(t)
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", step, loc, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	text, do := browserSteps(t, ctx)
 	page := fmt.Sprintf("%s/advisories/%d", env.url, created.Advisory.ID)
-	do("sign in", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("document")))
+	do("sign in", signInAlice(page, env.password, chromedp.WaitVisible(chromedp.ID("document")))...)
 	if got := text("#validation-summary"); !strings.Contains(got, "every mandatory test pass") {
 		t.Fatalf("validation of the authored draft: %q", got)
 	}

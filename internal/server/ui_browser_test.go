@@ -40,21 +40,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", step, loc, err)
-		}
-	}
+	text, do := browserSteps(t, ctx)
 
 	// An anonymous visitor is sent to the sign-in page.
 	do("open portfolio", chromedp.Navigate(env.url+"/"), chromedp.WaitVisible(chromedp.ID("signin")))

@@ -1,16 +1,13 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/portfolio"
 )
 
 // TestBrowserConformity drives the conformity page in headless Chromium:
@@ -19,23 +16,11 @@ import (
 // change, open the printable report and the portfolio overview.
 func TestBrowserConformity(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	ctx := context.Background()
-	rel, err := env.store.EnsureRelease(ctx, "Gateway", "1.6.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile("../sbom/testdata/gateway-fw-1.6.cdx.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := portfolio.ImportSBOM(ctx, env.store, rel.ID, "gw.cdx.json", data); err != nil {
-		t.Fatal(err)
-	}
+	rel := env.ensureRelease(t, "Gateway", "1.6.0")
+	env.importSBOMFile(t, rel.ID, "gw.cdx.json", "../sbom/testdata/gateway-fw-1.6.cdx.json")
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("open from the release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", env.url, rel.ID)),
 		chromedp.Click(chromedp.ID("conformity-link")), chromedp.WaitVisible(chromedp.ID("gaps")))
 	gaps := text("#gaps")

@@ -30,22 +30,14 @@ func TestBrowserFirmware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, err := env.store.EnsureRelease(ctx, "Router", "1.0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := env.ensureRelease(t, "Router", "1.0")
 	if _, err := portfolio.ImportFirmware(ctx, env.store, portfolio.FirmwareRequest{ReleaseID: old.ID, FileName: "old.sqsh", Actor: "alice", Image: data}); err != nil {
 		t.Fatal(err)
 	}
-	rel, err := env.store.EnsureRelease(ctx, "Router", "2.0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rel := env.ensureRelease(t, "Router", "2.0")
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("open from the release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", env.url, rel.ID)),
 		chromedp.Click(chromedp.ID("firmware-link")), chromedp.WaitVisible(chromedp.ID("no-firmware")))
 	do("upload", chromedp.SetUploadFiles(chromedp.ID("firmware-file"), []string{img}),
@@ -83,10 +75,7 @@ func TestBrowserFirmware(t *testing.T) {
 
 	// A queued image shows its progress panel; when a worker has analysed
 	// it, the polling page moves on to the result by itself.
-	rel3, err := env.store.EnsureRelease(ctx, "Router", "3.0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rel3 := env.ensureRelease(t, "Router", "3.0")
 	env.srv.Firmware().Wait() // the upload's worker has ended: nothing claims the next job before Kick
 	job := store.FirmwareJob{ReleaseID: rel3.ID, FileName: "queued.sqsh", CreatedBy: "alice"}
 	if err := env.store.QueueFirmwareJob(ctx, &job, data); err != nil {

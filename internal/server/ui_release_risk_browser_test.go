@@ -56,9 +56,7 @@ func TestBrowserReleaseRisk(t *testing.T) {
 
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 
 	do("product page", chromedp.Navigate(fmt.Sprintf("%s/products/%d", env.url, p.ID)), chromedp.WaitVisible(chromedp.ID("releases")))
 	segs := evalJS[int](t, bctx, fmt.Sprintf(`document.querySelectorAll("#relbar-%d rect[class^=sev-]").length`, rel.ID))

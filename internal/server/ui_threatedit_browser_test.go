@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // TestBrowserThreatModelEditor drives the visual editor in headless
@@ -21,8 +20,7 @@ import (
 // threats on the threat-model page.
 func TestBrowserThreatModelEditor(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	var p inventory.Product
-	env.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Doorbell"}, &p)
+	p := env.newProduct(t, "Doorbell")
 	ctx := browsertest.New(t)
 	text, do := browserSteps(t, ctx)
 	wait := func(step, js string) {
@@ -32,9 +30,7 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 			t.Fatalf("%s: %v (page: %s)", step, err, got)
 		}
 	}
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("open the editor", chromedp.Navigate(fmt.Sprintf("%s/products/%d/threatmodel", env.url, p.ID)),
 		chromedp.Click(chromedp.ID("tm-edit-link")), chromedp.WaitVisible(chromedp.ID("tm-canvas")))
 	wait("empty model", `document.getElementById("tm-version").textContent.includes("No model yet")`)

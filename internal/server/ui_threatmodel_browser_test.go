@@ -57,9 +57,7 @@ func TestBrowserThreatsTable(t *testing.T) {
 		}
 	}
 	page := fmt.Sprintf("%s/products/%d/threatmodel", env.url, p.ID)
-	do("sign in", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("threats")))
+	do("sign in", signInAlice(page, env.password, chromedp.WaitVisible(chromedp.ID("threats")))...)
 	// A marker that a full page load would lose.
 	evalJS[bool](t, ctx, `window.__noReload = true; true`)
 

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/updates"
 	"github.com/rampart-security/rampart/pkg/updateclient"
@@ -29,10 +28,7 @@ func TestUpdatesAPI(t *testing.T) {
 			ts := httptest.NewServer(server.New(server.Config{UpdateKeys: seal}, e.store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 			t.Cleanup(ts.Close)
 			e.url = ts.URL
-			p := inventory.Product{Name: "Gateway"}
-			if err := e.store.CreateProduct(ctx, &p); err != nil {
-				t.Fatal(err)
-			}
+			p := e.storeProduct(t, "Gateway")
 			base := fmt.Sprintf("/api/v1/products/%d", p.ID)
 			var st updates.Status
 			if resp := e.call(t, "viewer", "GET", base+"/updates", nil, nil); resp.StatusCode != 404 {

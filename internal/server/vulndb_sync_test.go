@@ -58,12 +58,13 @@ func feedMirror(t *testing.T) (*httptest.Server, *sync.Map) {
 	return srv, hits
 }
 
-func shippedWithXNet(t *testing.T, e *env) inventory.Release {
+// shippedWithXNet creates the product Fleet with a shipped release version
+// whose SBOM has golang.org/x/net v0.17.0.
+func shippedWithXNet(t *testing.T, e *env, version string) inventory.Release {
 	t.Helper()
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Fleet"}, &p)
+	p := e.newProduct(t, "Fleet")
 	var rel inventory.Release
-	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1", "status": "shipped"}, &rel)
+	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version, "status": "shipped"}, &rel)
 	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 	 {"type":"library","bom-ref":"net-old","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
 	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
@@ -86,7 +87,7 @@ func TestVulnDBSyncAPI(t *testing.T) {
 					Sources: mirror.Sources{OSV: []string{feeds.URL + "/osv/Go/all.zip"}, KEV: feeds.URL + "/kev.json", EPSS: feeds.URL + "/epss.csv.gz"}})
 				c.VulnSync = vs
 			})
-			rel := shippedWithXNet(t, e)
+			rel := shippedWithXNet(t, e, "1")
 			var status portfolio.Status
 			e.call(t, "viewer", "GET", "/api/v1/vulndb/status", nil, &status)
 			if len(status.Sources) != 3 || status.Sources[0].Source != "epss" || status.Sources[2].Source != "osv/Go" || status.Sources[0].LastAttempt != nil {
@@ -158,7 +159,7 @@ func TestVulnDBBundleAPI(t *testing.T) {
 			e := newEnv(t, engine, func(c *server.Config, st *store.Store) {
 				c.VulnSync = portfolio.NewVulnSync(st, portfolio.SyncConfig{Offline: true, Interval: time.Hour})
 			})
-			rel := shippedWithXNet(t, e)
+			rel := shippedWithXNet(t, e, "1")
 			if r := e.call(t, "admin", "POST", "/api/v1/vulndb/update", nil, nil); r.StatusCode != http.StatusConflict {
 				t.Errorf("update on an offline server: %d", r.StatusCode)
 			}
@@ -227,9 +228,7 @@ func TestBrowserVulnDB(t *testing.T) {
 
 	bctx := browsertest.New(t)
 	text, do := browserSteps(t, bctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
+	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("open from the menu", chromedp.Click(chromedp.CSS(`header nav a[href="/admin/vulndb"]`)), chromedp.WaitVisible(chromedp.ID("vulndb-sources")))
 	if got := text("#vulndb-sources"); !strings.Contains(got, "osv/Go") || !strings.Contains(got, "kev") || !strings.Contains(got, "not tried yet") {
 		t.Errorf("sources before an update: %q", got)

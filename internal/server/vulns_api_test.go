@@ -37,8 +37,7 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 		t.Fatalf("import feeds: %+v %v", rec, err)
 	}
 	// A shipped release with a vulnerable and a fixed x/net.
-	var p inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Fleet"}, &p)
+	p := e.newProduct(t, "Fleet")
 	var rel inventory.Release
 	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1", "status": "shipped"}, &rel)
 	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[

@@ -25,12 +25,8 @@ func (h handler) adminRoutes() []web.Route {
 }
 
 func (h handler) updateUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[identity.UserUpdate](r, "id")
 	if err != nil {
-		return err
-	}
-	var in identity.UserUpdate
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	if err := h.Accounts.UpdateUser(r.Context(), id, in); err != nil {

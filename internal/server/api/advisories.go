@@ -135,12 +135,8 @@ func (h handler) listAdvisories(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) createAdvisory(w http.ResponseWriter, r *http.Request) error {
-	pid, err := web.PathID(r, "id")
+	pid, req, err := web.PathIDAndJSON[advisoryRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req advisoryRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	if req.FromVulnerability != "" {
@@ -177,25 +173,12 @@ func (h handler) createAdvisory(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) getAdvisory(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := h.Advisories.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, a)
-	return nil
+	return getByID(h.Advisories.Get)(w, r)
 }
 
 func (h handler) updateAdvisory(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, req, err := web.PathIDAndJSON[advisoryRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req advisoryRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	if req.Input != nil && req.Input.Vendor == "" {
@@ -218,16 +201,7 @@ func (h handler) updateAdvisory(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) advisoryValidation(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	res, err := h.Advisories.Check(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, res)
-	return nil
+	return getByID(h.Advisories.Check)(w, r)
 }
 
 func (h handler) advisoryStep(step func(ctx context.Context, actor string, id int64) (advisory.Advisory, error)) web.Handler {
@@ -484,14 +458,5 @@ func (h handler) writeCSAFVEX(w io.Writer, product, version string, matches []vu
 // advisoryNotifications lists the customer notices queued when the
 // advisory was published, with the delivery status per recipient.
 func (h handler) advisoryNotifications(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ns, err := h.Store.AdvisoryNotifications(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(ns, ""))
-	return nil
+	return listByID(h.Store.AdvisoryNotifications)(w, r)
 }

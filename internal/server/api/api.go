@@ -124,15 +124,24 @@ func (h handler) rematch(ctx context.Context, releaseID int64) {
 // getByID serves a GET of one object loaded by the {id} path parameter.
 func getByID[T any](load func(context.Context, int64) (T, error)) web.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := web.PathID(r, "id")
-		if err != nil {
-			return err
-		}
-		v, err := load(r.Context(), id)
+		v, err := web.PathObject(r, "id", load)
 		if err != nil {
 			return err
 		}
 		web.WriteJSON(w, http.StatusOK, v)
+		return nil
+	}
+}
+
+// listByID serves a GET of the objects loaded by the {id} path parameter,
+// as one page.
+func listByID[T any](load func(context.Context, int64) ([]T, error)) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		vs, err := web.PathObject(r, "id", load)
+		if err != nil {
+			return err
+		}
+		web.WriteJSON(w, http.StatusOK, newPage(vs, ""))
 		return nil
 	}
 }
@@ -239,12 +248,8 @@ type releaseInput struct {
 // patchProduct changes a product's name, description, owner, criticality
 // or exposure (fields left out stay).
 func (h handler) patchProduct(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[portfolio.ProductPatch](r, "id")
 	if err != nil {
-		return err
-	}
-	var in portfolio.ProductPatch
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	p, err := portfolio.UpdateProduct(r.Context(), h.Store, id, in)
@@ -257,12 +262,8 @@ func (h handler) patchProduct(w http.ResponseWriter, r *http.Request) error {
 
 // patchRelease changes a release's version, dates or status.
 func (h handler) patchRelease(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[portfolio.ReleasePatch](r, "id")
 	if err != nil {
-		return err
-	}
-	var in portfolio.ReleasePatch
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	rel, err := portfolio.UpdateRelease(r.Context(), h.Store, id, in)

@@ -45,15 +45,7 @@ func (h handler) conformityCatalogs(w http.ResponseWriter, r *http.Request) erro
 // releaseConformity returns the assessment; ?compare=RELEASE adds the
 // items whose status changed since that release (of the same product).
 func (h handler) releaseConformity(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	rep, err := h.Conformity.Report(r.Context(), id, r.URL.Query().Get("catalog"))
-	if err != nil {
-		return err
-	}
-	changes, _, err := h.compareWith(r, rep)
+	rep, changes, _, err := h.assess(r)
 	if err != nil {
 		return err
 	}
@@ -66,6 +58,25 @@ func (h handler) releaseConformity(w http.ResponseWriter, r *http.Request) error
 		Changes []conformity.Change `json:"changes"`
 	}{rep, changes})
 	return nil
+}
+
+// assess returns the assessment of the release in the path against
+// ?catalog=, with the changes since the ?compare= release and its version
+// (none when ?compare= is absent).
+func (h handler) assess(r *http.Request) (*conformity.Report, []conformity.Change, string, error) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	rep, err := h.Conformity.Report(r.Context(), id, r.URL.Query().Get("catalog"))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	changes, prev, err := h.compareWith(r, rep)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return rep, changes, prev, nil
 }
 
 // compareWith loads the release named by ?compare= (which the caller must
@@ -100,15 +111,7 @@ func (h handler) compareWith(r *http.Request, rep *conformity.Report) ([]conform
 // self-contained page (ICS for ETSI, Annex VII section for the CRA);
 // format=json the same data as a download.
 func (h handler) conformityReport(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	rep, err := h.Conformity.Report(r.Context(), id, r.URL.Query().Get("catalog"))
-	if err != nil {
-		return err
-	}
-	changes, prev, err := h.compareWith(r, rep)
+	rep, changes, prev, err := h.assess(r)
 	if err != nil {
 		return err
 	}
@@ -136,12 +139,8 @@ type answerRequest struct {
 }
 
 func (h handler) answerConformity(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, req, err := web.PathIDAndJSON[answerRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req answerRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	a, err := h.Conformity.Answer(r.Context(), id, conformity.Answer{Catalog: r.PathValue("catalog"), Item: r.PathValue("item"),

@@ -59,29 +59,11 @@ func (h handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
 // firmwareJob reports a queued analysis: status, stage, progress, and
 // once done the summary and analysis id (or the error).
 func (h handler) firmwareJob(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	j, err := h.Store.FirmwareJob(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, j)
-	return nil
+	return getByID(h.Store.FirmwareJob)(w, r)
 }
 
 // latestFirmware returns the release's newest stored analysis (404 when
 // no image was analysed for it).
 func (h handler) latestFirmware(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := h.Store.LatestFirmwareAnalysis(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, a)
-	return nil
+	return getByID(h.Store.LatestFirmwareAnalysis)(w, r)
 }

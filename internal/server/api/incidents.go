@@ -36,7 +36,7 @@ func (h handler) incidentRoutes() []web.Route {
 		{Method: "GET", Pattern: "/api/v1/drills/{id}/scorecard", Product: inc, Perm: read, Scope: rs, Do: h.drillScorecard},
 		{Method: "GET", Pattern: "/api/v1/drill-scenarios", Need: identity.RoleViewer, Scope: rs, Do: h.drillScenarios},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/drills", Product: product, Perm: read, Scope: rs, Do: h.drillHistory},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: h.getIncidentSettings},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: read, Scope: identity.ScopeProductsRead, Do: getByID(h.Store.ProductIncidentSettings)},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/incident-settings", Product: product, Perm: manage, Scope: identity.ScopeProductsWrite, Do: h.putIncidentSettings},
 	}
 }
@@ -117,25 +117,12 @@ func (h handler) createIncident(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) getIncident(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	inc, err := h.incidents().Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, inc)
-	return nil
+	return getByID(h.incidents().Get)(w, r)
 }
 
 func (h handler) patchIncident(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, p, err := web.PathIDAndJSON[incident.Patch](r, "id")
 	if err != nil {
-		return err
-	}
-	var p incident.Patch
-	if err := web.DecodeJSON(r, &p); err != nil {
 		return err
 	}
 	inc, err := h.incidents().Update(r.Context(), id, p)
@@ -147,12 +134,8 @@ func (h handler) patchIncident(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) addIncidentTask(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, t, err := web.PathIDAndJSON[incident.Task](r, "id")
 	if err != nil {
-		return err
-	}
-	var t incident.Task
-	if err := web.DecodeJSON(r, &t); err != nil {
 		return err
 	}
 	t.ID, t.DoneAt = 0, nil
@@ -166,11 +149,7 @@ func (h handler) addIncidentTask(w http.ResponseWriter, r *http.Request) error {
 
 // patchIncidentTask marks a task done or open: {"done": true|false}.
 func (h handler) patchIncidentTask(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	taskID, err := web.PathID(r, "task")
+	id, taskID, err := web.PathIDs(r, "id", "task")
 	if err != nil {
 		return err
 	}
@@ -270,16 +249,7 @@ func (h handler) startDrill(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) drillScorecard(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	card, err := h.incidents().Scorecard(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, card)
-	return nil
+	return getByID(h.incidents().Scorecard)(w, r)
 }
 
 func (h handler) drillScenarios(w http.ResponseWriter, r *http.Request) error {
@@ -288,38 +258,12 @@ func (h handler) drillScenarios(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) drillHistory(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	cards, err := h.incidents().DrillHistory(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(cards, ""))
-	return nil
-}
-
-func (h handler) getIncidentSettings(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ps, err := h.Store.ProductIncidentSettings(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, ps)
-	return nil
+	return listByID(h.incidents().DrillHistory)(w, r)
 }
 
 func (h handler) putIncidentSettings(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, ps, err := web.PathIDAndJSON[incident.ProductSettings](r, "id")
 	if err != nil {
-		return err
-	}
-	var ps incident.ProductSettings
-	if err := web.DecodeJSON(r, &ps); err != nil {
 		return err
 	}
 	if err := incident.ValidateSettings(&ps); err != nil {

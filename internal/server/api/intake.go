@@ -89,12 +89,8 @@ type triageInput struct {
 }
 
 func (h handler) triageIntake(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[triageInput](r, "id")
 	if err != nil {
-		return err
-	}
-	var in triageInput
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	rep, err := h.intake().Triage(r.Context(), id, in.Kind)

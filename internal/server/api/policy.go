@@ -22,14 +22,14 @@ func (h handler) policyRoutes() []web.Route {
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/gate", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.releaseGate},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.getPolicy},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Do: h.putPolicy},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/policy/versions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.policyVersions},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/policy/versions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: listByID(h.Store.PolicyVersions)},
 		{Method: "GET", Pattern: "/api/v1/policy", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.getGlobalPolicy},
 		{Method: "PUT", Pattern: "/api/v1/policy", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Do: h.putGlobalPolicy},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.getApproved},
 		{Method: "PUT", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Do: h.putApproved},
 		{Method: "GET", Pattern: "/api/v1/approved", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.getGlobalApproved},
 		{Method: "PUT", Pattern: "/api/v1/approved", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Do: h.putGlobalApproved},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.listExceptions},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: listByID(h.Store.Exceptions)},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.requestException},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/approve", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Do: h.decideException(true)},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/reject", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Do: h.decideException(false)},
@@ -133,39 +133,9 @@ func (h handler) putGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
 	return h.savePolicy(w, r, 0)
 }
 
-func (h handler) policyVersions(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	vs, err := h.Store.PolicyVersions(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(vs, ""))
-	return nil
-}
-
-func (h handler) listExceptions(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	es, err := h.Store.Exceptions(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(es, ""))
-	return nil
-}
-
 func (h handler) requestException(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, req, err := web.PathIDAndJSON[portfolio.ExceptionRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req portfolio.ExceptionRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	req.ProductID = id

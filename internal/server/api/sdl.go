@@ -32,11 +32,7 @@ type checklistView struct {
 }
 
 func (h handler) getChecklist(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	items, err := h.Store.Checklist(r.Context(), id)
+	items, err := web.PathObject(r, "id", h.Store.Checklist)
 	if err != nil {
 		return err
 	}
@@ -74,11 +70,7 @@ func (h handler) putChecklist(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) getSAMM(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	as, err := h.Store.SAMMAssessments(r.Context(), id)
+	as, err := web.PathObject(r, "id", h.Store.SAMMAssessments)
 	if err != nil {
 		return err
 	}

@@ -13,24 +13,11 @@ func (h handler) subscriberRoutes() []web.Route {
 	product := web.ProductPath(h.Store, "id")
 	inc := web.IncidentPath(h.incidents, "id")
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/products/{id}/subscribers", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsRead, Do: h.listSubscribers},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/subscribers", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsRead, Do: listByID(h.Store.Subscribers)},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/subscribers", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.addSubscriber},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/notify", Product: inc, Perm: identity.PermWrite, Scope: identity.ScopeFindingsWrite, Do: h.notifyUsers},
-		{Method: "GET", Pattern: "/api/v1/incidents/{id}/notifications", Product: inc, Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Do: h.listNotifications},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}/notifications", Product: inc, Perm: identity.PermRead, Scope: identity.ScopeFindingsRead, Do: listByID(h.Store.Notifications)},
 	}
-}
-
-func (h handler) listSubscribers(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	subs, err := h.Store.Subscribers(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(subs, ""))
-	return nil
 }
 
 type subscriberInput struct {
@@ -39,12 +26,8 @@ type subscriberInput struct {
 }
 
 func (h handler) addSubscriber(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[subscriberInput](r, "id")
 	if err != nil {
-		return err
-	}
-	var in subscriberInput
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	sub, err := incident.Subscribe(r.Context(), h.Store, id, in.Email, in.Webhook)
@@ -65,18 +48,5 @@ func (h handler) notifyUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	web.WriteJSON(w, http.StatusAccepted, map[string]int{"queued": n})
-	return nil
-}
-
-func (h handler) listNotifications(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ns, err := h.Store.Notifications(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(ns, ""))
 	return nil
 }

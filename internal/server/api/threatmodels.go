@@ -34,6 +34,16 @@ func queryVersion(r *http.Request) (int, error) {
 	return v, err
 }
 
+// requestedThreats evaluates the version of the product's threat model
+// that ?version= names (the latest when it is absent).
+func (h handler) requestedThreats(r *http.Request) (*portfolio.ThreatView, error) {
+	ver, err := queryVersion(r)
+	if err != nil {
+		return nil, err
+	}
+	return portfolio.ProductThreats(r.Context(), h.Store, h.Threats, web.ProductID(r), ver)
+}
+
 func (h handler) getThreatModel(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
 	ver, err := queryVersion(r)
@@ -102,12 +112,7 @@ func (h handler) threatModelVersions(w http.ResponseWriter, r *http.Request) err
 }
 
 func (h handler) threatModelDiagram(w http.ResponseWriter, r *http.Request) error {
-	id := web.ProductID(r)
-	ver, err := queryVersion(r)
-	if err != nil {
-		return err
-	}
-	view, err := portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, ver)
+	view, err := h.requestedThreats(r)
 	if err != nil {
 		return err
 	}
@@ -123,12 +128,7 @@ func (h handler) threatModelDiagram(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (h handler) listThreats(w http.ResponseWriter, r *http.Request) error {
-	id := web.ProductID(r)
-	ver, err := queryVersion(r)
-	if err != nil {
-		return err
-	}
-	view, err := portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, ver)
+	view, err := h.requestedThreats(r)
 	if err != nil {
 		return err
 	}
@@ -186,12 +186,7 @@ func (h handler) threatRules(w http.ResponseWriter, r *http.Request) error {
 // positions, boundaries, open-threat counts) as SVG or PNG, for sharing.
 func (h handler) exportDiagram(format string) web.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id := web.ProductID(r)
-		ver, err := queryVersion(r)
-		if err != nil {
-			return err
-		}
-		view, err := portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, ver)
+		view, err := h.requestedThreats(r)
 		if err != nil {
 			return err
 		}
@@ -199,7 +194,7 @@ func (h handler) exportDiagram(format string) web.Handler {
 			return fault.Unprocessable(fmt.Errorf("the model has %d elements and flows, more than the %d a diagram draws: use the threats table, or split the model", n, portfolio.MaxDiagramItems))
 		}
 		scene := threatmodel.LayoutScene(view.Model, view.Result)
-		name := fmt.Sprintf("threatmodel-product-%d-v%d.%s", id, view.Version.Version, format)
+		name := fmt.Sprintf("threatmodel-product-%d-v%d.%s", web.ProductID(r), view.Version.Version, format)
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 		if format == "png" {
 			png, err := threatmodel.ScenePNG(scene)

@@ -120,16 +120,7 @@ func (h handler) checkIn(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) updateStatus(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	st, err := h.Updates.StatusOfProduct(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, st)
-	return nil
+	return getByID(h.Updates.StatusOfProduct)(w, r)
 }
 
 func (h handler) publishTarget(w http.ResponseWriter, r *http.Request) error {
@@ -158,25 +149,12 @@ func (h handler) publishTarget(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) listRollouts(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	rs, err := h.Fleet.Rollouts(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, page[updates.Rollout]{Items: nonNil(rs)})
-	return nil
+	return listByID(h.Fleet.Rollouts)(w, r)
 }
 
 func (h handler) startRollout(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, req, err := web.PathIDAndJSON[updates.RolloutRequest](r, "id")
 	if err != nil {
-		return err
-	}
-	var req updates.RolloutRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
 	ro, err := h.Fleet.StartRollout(r.Context(), id, req, actorName(r))
@@ -189,11 +167,7 @@ func (h handler) startRollout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) changeRollout(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	rid, err := web.PathID(r, "rollout")
+	id, rid, err := web.PathIDs(r, "id", "rollout")
 	if err != nil {
 		return err
 	}
@@ -234,11 +208,7 @@ type fleetView struct {
 }
 
 func (h handler) fleet(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	v, err := h.Fleet.View(r.Context(), id)
+	v, err := web.PathObject(r, "id", h.Fleet.View)
 	if err != nil {
 		return err
 	}

@@ -70,12 +70,8 @@ type analysisInput struct {
 }
 
 func (h handler) putAnalysis(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[analysisInput](r, "id")
 	if err != nil {
-		return err
-	}
-	var in analysisInput
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	if in.Component == "" {
@@ -93,14 +89,11 @@ func (h handler) putAnalysis(w http.ResponseWriter, r *http.Request) error {
 // releaseVEX exports a release's VEX decisions and open matches as OpenVEX
 // (default) or CycloneDX VEX.
 func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	rel, err := web.PathObject(r, "id", h.Store.Release)
 	if err != nil {
 		return err
 	}
-	rel, err := h.Store.Release(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := rel.ID
 	matches, _, err := h.Vulns.MatchRelease(r.Context(), id)
 	if err != nil {
 		return err

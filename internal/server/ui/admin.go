@@ -130,11 +130,7 @@ func (h *handler) setMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pid, err := web.PathID(r, "product")
+	id, pid, err := web.PathIDs(r, "id", "product")
 	if err != nil {
 		return err
 	}
@@ -207,13 +203,8 @@ func (h *handler) auditExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) inviteForm(w http.ResponseWriter, r *http.Request) error {
-	tok := r.URL.Query().Get("token")
-	if !h.Store.ValidSetupToken(r.Context(), tok, "invite") {
-		h.render(w, r, http.StatusNotFound, "error", view{Title: "Invitation not valid",
-			Error: "This invitation link was already used or has expired. Ask an administrator for a new one."})
-		return nil
-	}
-	h.render(w, r, http.StatusOK, "invite", view{Title: "Join Rampart", CSRF: h.preCSRF(w, r), Data: map[string]string{"Token": tok}})
+	h.tokenForm(w, r, "invite", "Join Rampart", view{Title: "Invitation not valid",
+		Error: "This invitation link was already used or has expired. Ask an administrator for a new one."})
 	return nil
 }
 
@@ -231,17 +222,14 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	case name == "":
 		fail(http.StatusBadRequest, "Choose a user name.")
 		return nil
-	case pw != r.PostFormValue("confirm"):
-		fail(http.StatusBadRequest, "The two passwords differ.")
-		return nil
 	}
-	if err := identity.CheckPassword(pw, name); err != nil {
-		fail(http.StatusBadRequest, err.Error())
-		return nil
-	}
-	hash, err := identity.HashPasswordContext(r.Context(), pw)
+	hash, rejected, err := newPassword(r, name, pw)
 	if err != nil {
 		return err
+	}
+	if rejected != "" {
+		fail(http.StatusBadRequest, rejected)
+		return nil
 	}
 	u := identity.User{Name: name, PasswordHash: hash}
 	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
@@ -255,13 +243,7 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 		fail(web.Status(err), err.Error())
 		return nil
 	}
-	cookie, _, err := h.Store.CreateSession(r.Context(), u.ID, web.ClientIP(r), r.UserAgent())
-	if err != nil {
-		return err
-	}
-	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-	return nil
+	return h.startSession(w, r, u.ID)
 }
 
 // auditRow is an audit event as the audit page shows it: the object's

@@ -198,11 +198,7 @@ func (h *handler) addAttackIdea(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) voteAttackIdea(w http.ResponseWriter, r *http.Request) error {
-	sid, err := web.PathID(r, "sid")
-	if err != nil {
-		return err
-	}
-	iid, err := web.PathID(r, "idea")
+	sid, iid, err := web.PathIDs(r, "sid", "idea")
 	if err != nil {
 		return err
 	}
@@ -211,11 +207,7 @@ func (h *handler) voteAttackIdea(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) decideAttackIdea(w http.ResponseWriter, r *http.Request) error {
-	sid, err := web.PathID(r, "sid")
-	if err != nil {
-		return err
-	}
-	iid, err := web.PathID(r, "idea")
+	sid, iid, err := web.PathIDs(r, "sid", "idea")
 	if err != nil {
 		return err
 	}

@@ -67,13 +67,45 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) setupForm(w http.ResponseWriter, r *http.Request) error {
+	h.tokenForm(w, r, "setup", "Create the first administrator", view{Title: "Setup link not valid",
+		Error: "This setup link was already used or has expired. Restart `rampart serve` on an empty database for a new one, or ask an administrator."})
+	return nil
+}
+
+// tokenForm renders the form of a one-time link (purpose "setup" or
+// "invite", also the template's name) with its token, or the invalid page
+// when the token was used or has expired.
+func (h *handler) tokenForm(w http.ResponseWriter, r *http.Request, purpose, title string, invalid view) {
 	tok := r.URL.Query().Get("token")
-	if !h.Store.ValidSetupToken(r.Context(), tok, "setup") {
-		h.render(w, r, http.StatusNotFound, "error", view{Title: "Setup link not valid",
-			Error: "This setup link was already used or has expired. Restart `rampart serve` on an empty database for a new one, or ask an administrator."})
-		return nil
+	if !h.Store.ValidSetupToken(r.Context(), tok, purpose) {
+		h.render(w, r, http.StatusNotFound, "error", invalid)
+		return
 	}
-	h.render(w, r, http.StatusOK, "setup", view{Title: "Create the first administrator", CSRF: h.preCSRF(w, r), Data: map[string]string{"Token": tok}})
+	h.render(w, r, http.StatusOK, purpose, view{Title: title, CSRF: h.preCSRF(w, r), Data: map[string]string{"Token": tok}})
+}
+
+// newPassword hashes the password chosen (and typed again in "confirm")
+// for the user name; rejected says why the form cannot take it.
+func newPassword(r *http.Request, name, pw string) (hash, rejected string, err error) {
+	if pw != r.PostFormValue("confirm") {
+		return "", "The two passwords differ.", nil
+	}
+	if err := identity.CheckPassword(pw, name); err != nil {
+		return "", err.Error(), nil
+	}
+	hash, err = identity.HashPasswordContext(r.Context(), pw)
+	return hash, "", err
+}
+
+// startSession signs the user in with a new session and sends the browser
+// to the start page.
+func (h *handler) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+	cookie, _, err := h.Store.CreateSession(r.Context(), userID, web.ClientIP(r), r.UserAgent())
+	if err != nil {
+		return err
+	}
+	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }
 
@@ -88,17 +120,13 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) error {
 		fail(http.StatusForbidden, "Your form expired. Please try again.")
 		return nil
 	}
-	if pw != r.PostFormValue("confirm") {
-		fail(http.StatusBadRequest, "The two passwords differ.")
-		return nil
-	}
-	if err := identity.CheckPassword(pw, name); err != nil {
-		fail(http.StatusBadRequest, err.Error())
-		return nil
-	}
-	hash, err := identity.HashPasswordContext(r.Context(), pw)
+	hash, rejected, err := newPassword(r, name, pw)
 	if err != nil {
 		return err
+	}
+	if rejected != "" {
+		fail(http.StatusBadRequest, rejected)
+		return nil
 	}
 	u := identity.User{Name: name, Role: identity.RoleAdmin, PasswordHash: hash}
 	if name == "" {
@@ -113,13 +141,7 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	h.Log.Info("first administrator created", "user", name, "remote", web.ClientIP(r))
-	cookie, _, err := h.Store.CreateSession(r.Context(), u.ID, web.ClientIP(r), r.UserAgent())
-	if err != nil {
-		return err
-	}
-	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-	return nil
+	return h.startSession(w, r, u.ID)
 }
 
 type accountData struct {

@@ -131,13 +131,11 @@ func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64,
 }
 
 func (h *handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	rel, err := web.PathObject(r, "id", h.Store.Release)
 	if err != nil {
 		return err
 	}
-	if _, err := h.Store.Release(r.Context(), id); err != nil {
-		return err
-	}
+	id := rel.ID
 	file, fname, err := web.Upload(r, "image", h.MaxUpload, "firmware.bin")
 	if errors.Is(err, spool.ErrTooLarge) {
 		return h.firmwarePage(w, r, id, http.StatusRequestEntityTooLarge, err.Error())
@@ -164,14 +162,11 @@ func (h *handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
 // page polls it); once the analysis is done it sends the browser to the
 // page again, which then shows the result.
 func (h *handler) firmwareJob(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	rel, err := web.PathObject(r, "id", h.Store.Release)
 	if err != nil {
 		return err
 	}
-	rel, err := h.Store.Release(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := rel.ID
 	job, err := h.Store.LatestFirmwareJob(r.Context(), id)
 	if err != nil {
 		return err

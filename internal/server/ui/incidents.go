@@ -350,11 +350,7 @@ func (h *handler) incidentTask(w http.ResponseWriter, r *http.Request) error {
 
 // incidentTaskDone marks a task done, or open again (done=0).
 func (h *handler) incidentTaskDone(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	taskID, err := web.PathID(r, "task")
+	id, taskID, err := web.PathIDs(r, "id", "task")
 	if err != nil {
 		return err
 	}

@@ -538,14 +538,11 @@ func (h *handler) editRelease(w http.ResponseWriter, r *http.Request) error {
 
 // deleteRelease deletes a release once the confirmation box is ticked.
 func (h *handler) deleteRelease(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	rel, err := web.PathObject(r, "id", h.Store.Release)
 	if err != nil {
 		return err
 	}
-	rel, err := h.Store.Release(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := rel.ID
 	if r.PostFormValue("confirm") != "yes" {
 		return h.renderRelease(w, r, id, http.StatusBadRequest, nil, "Tick the confirmation to delete this release with its components, findings and matches.")
 	}
@@ -582,13 +579,11 @@ func (h *handler) editProduct(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) uploadSBOM(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	rel, err := web.PathObject(r, "id", h.Store.Release)
 	if err != nil {
 		return err
 	}
-	if _, err := h.Store.Release(r.Context(), id); err != nil {
-		return err
-	}
+	id := rel.ID
 	file, fname, err := web.Upload(r, "sbom", h.MaxUpload, "sbom")
 	if errors.Is(err, spool.ErrTooLarge) {
 		h.uploadResult(w, r, id, nil, err)

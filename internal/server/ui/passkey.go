@@ -114,14 +114,20 @@ func (h *handler) takeCeremony(r *http.Request, userID int64) (webauthn.SessionD
 	return sess, json.Unmarshal([]byte(data), &sess)
 }
 
-func (h *handler) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) error {
-	p := identity.FromContext(r.Context())
+// registrationParty is the relying party of this request and the signed-in
+// user with the passkeys already registered.
+func (h *handler) registrationParty(r *http.Request, userID int64) (*webauthn.WebAuthn, passkeyUser, error) {
 	rp, err := h.relyingParty(r)
 	if err != nil {
-		web.WriteError(w, r, h.Log, err)
-		return nil
+		return nil, passkeyUser{}, err
 	}
-	pu, err := h.loadPasskeyUser(r, p.UserID)
+	pu, err := h.loadPasskeyUser(r, userID)
+	return rp, pu, err
+}
+
+func (h *handler) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) error {
+	p := identity.FromContext(r.Context())
+	rp, pu, err := h.registrationParty(r, p.UserID)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
 		return nil
@@ -149,12 +155,7 @@ func (h *handler) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) 
 		web.WriteError(w, r, h.Log, err)
 		return nil
 	}
-	rp, err := h.relyingParty(r)
-	if err != nil {
-		web.WriteError(w, r, h.Log, err)
-		return nil
-	}
-	pu, err := h.loadPasskeyUser(r, p.UserID)
+	rp, pu, err := h.registrationParty(r, p.UserID)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
 		return nil
@@ -276,11 +277,7 @@ func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) err
 		fail(err.Error())
 		return nil
 	}
-	data, _ := json.Marshal(cred)
-	if err := h.Store.TouchPasskey(ctx, who.u.ID, base64.RawURLEncoding.EncodeToString(cred.ID), string(data)); err != nil {
-		h.Log.WarnContext(ctx, "update passkey sign count", "user", who.u.ID, "err", err)
-	}
-	cookie, _, err := h.Store.CreateSessionAuth(ctx, who.u.ID, web.ClientIP(r), r.UserAgent(), true)
+	cookie, err := h.openPasskeySession(ctx, r, who.u.ID, cred)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
 		return nil
@@ -288,10 +285,27 @@ func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) err
 	if err := h.Store.ClearFailures(ctx, identity.AccountKey(who.u.Name)); err != nil {
 		h.Log.WarnContext(ctx, "clear failed sign-ins", "user", who.u.ID, "err", err)
 	}
-	h.audit(r, audit.Event{Action: audit.ActionSignIn, Actor: who.u.Name, Object: "user " + who.u.Name, Detail: "passkey"})
-	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
-	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": "/"})
+	h.passkeySignedIn(w, r, who.u.Name, cookie, "passkey", "/")
 	return nil
+}
+
+// openPasskeySession records the credential's new sign count (a failure is
+// only logged) and opens a multi-factor session for the user.
+func (h *handler) openPasskeySession(ctx context.Context, r *http.Request, userID int64, cred *webauthn.Credential) (string, error) {
+	data, _ := json.Marshal(cred)
+	if err := h.Store.TouchPasskey(ctx, userID, base64.RawURLEncoding.EncodeToString(cred.ID), string(data)); err != nil {
+		h.Log.WarnContext(ctx, "update passkey sign count", "user", userID, "err", err)
+	}
+	cookie, _, err := h.Store.CreateSessionAuth(ctx, userID, web.ClientIP(r), r.UserAgent(), true)
+	return cookie, err
+}
+
+// passkeySignedIn audits the sign-in, sets the session cookie and tells the
+// page where to go next.
+func (h *handler) passkeySignedIn(w http.ResponseWriter, r *http.Request, name, cookie, detail, next string) {
+	h.audit(r, audit.Event{Action: audit.ActionSignIn, Actor: name, Object: "user " + name, Detail: detail})
+	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
+	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": next})
 }
 
 // secondStepCookie binds the passkey second step to the browser that gave
@@ -377,17 +391,11 @@ func (h *handler) passkeySecondFinish(w http.ResponseWriter, r *http.Request) er
 		web.WriteError(w, r, h.Log, accounts.ErrBadCredentials)
 		return nil
 	}
-	cdata, _ := json.Marshal(cred)
-	if err := h.Store.TouchPasskey(ctx, pu.u.ID, base64.RawURLEncoding.EncodeToString(cred.ID), string(cdata)); err != nil {
-		h.Log.WarnContext(ctx, "update passkey sign count", "user", pu.u.ID, "err", err)
-	}
-	cookie, _, err := h.Store.CreateSessionAuth(ctx, pu.u.ID, web.ClientIP(r), r.UserAgent(), true)
+	cookie, err := h.openPasskeySession(ctx, r, pu.u.ID, cred)
 	if err != nil {
 		web.WriteError(w, r, h.Log, err)
 		return nil
 	}
-	h.audit(r, audit.Event{Action: audit.ActionSignIn, Actor: pu.u.Name, Object: "user " + pu.u.Name, Detail: "password and passkey"})
-	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
-	web.WriteJSON(w, http.StatusOK, map[string]string{"redirect": localPath(st.Next)})
+	h.passkeySignedIn(w, r, pu.u.Name, cookie, "password and passkey", localPath(st.Next))
 	return nil
 }

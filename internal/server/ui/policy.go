@@ -258,14 +258,11 @@ func (h *handler) releaseChecklist(ctx context.Context, releaseID int64) ([]chec
 }
 
 func (h *handler) setChecklist(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	rel, err := web.PathObject(r, "id", h.Store.Release)
 	if err != nil {
 		return err
 	}
-	rel, err := h.Store.Release(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := rel.ID
 	if err := r.ParseForm(); err != nil {
 		return fault.Invalid("", "form: %v", err)
 	}

@@ -34,14 +34,11 @@ type releaseReport struct {
 // releaseReport renders a self-contained, printable HTML security report
 // of one release: vulnerabilities and active findings, worst first.
 func (h *handler) releaseReport(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	rel, err := web.PathObject(r, "id", h.Store.Release)
 	if err != nil {
 		return err
 	}
-	rel, err := h.Store.Release(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := rel.ID
 	p, err := h.Store.Product(r.Context(), rel.ProductID)
 	if err != nil {
 		return err

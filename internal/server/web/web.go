@@ -259,6 +259,45 @@ func PathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// PathIDs parses two numeric path parameters, a and b (an object and one
+// of its parts: an incident and its task).
+func PathIDs(r *http.Request, a, b string) (int64, int64, error) {
+	x, err := PathID(r, a)
+	if err != nil {
+		return 0, 0, err
+	}
+	y, err := PathID(r, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	return x, y, nil
+}
+
+// PathObject loads, with load, the object whose id is the numeric path
+// parameter name.
+func PathObject[T any](r *http.Request, name string, load func(context.Context, int64) (T, error)) (T, error) {
+	id, err := PathID(r, name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return load(r.Context(), id)
+}
+
+// PathIDAndJSON parses the numeric path parameter name, then decodes the
+// JSON body (as DecodeJSON) into a T.
+func PathIDAndJSON[T any](r *http.Request, name string) (int64, T, error) {
+	var v T
+	id, err := PathID(r, name)
+	if err != nil {
+		return 0, v, err
+	}
+	if err := DecodeJSON(r, &v); err != nil {
+		return 0, v, err
+	}
+	return id, v, nil
+}
+
 // QueryInt parses an optional integer query parameter.
 func QueryInt(r *http.Request, name string) (int, error) {
 	s := r.URL.Query().Get(name)
