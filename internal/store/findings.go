@@ -88,7 +88,7 @@ func (s *Store) Findings(ctx context.Context, q findings.Query) ([]findings.Stor
 	if err := c.decode(q.After); err != nil {
 		return nil, "", err
 	}
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -194,7 +194,7 @@ func int64sToAny(v []int64) []any {
 // Finding returns one finding.
 func (s *Store) Finding(ctx context.Context, id int64) (findings.Stored, error) {
 	f, err := scanStoredFinding(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+findingCols+` FROM findings f JOIN releases r ON r.id = f.release_id
-		JOIN products p ON p.id = f.product_id WHERE f.id = ?`), id), time.Now().UTC())
+		JOIN products p ON p.id = f.product_id WHERE f.id = ?`), id), s.now().UTC())
 	if err != nil {
 		return f, fmt.Errorf("finding %d: %w", id, mapErr(err))
 	}
@@ -243,12 +243,12 @@ func (s *Store) findingText(ctx context.Context, t string) (string, []any, error
 	// A phrase of trigrams: every row containing t as a substring (the
 	// trigram tokenizer folds case).
 	phrase := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
-	hits, ok := s.ftsCounts.get(phrase, time.Now())
+	hits, ok := s.ftsCounts.get(phrase, s.now())
 	if !ok {
 		if err := s.conn(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM findings_text WHERE findings_text MATCH ? LIMIT ?)`, phrase, ftsCommon).Scan(&hits); err != nil {
 			return "", nil, fmt.Errorf("search findings for %q: %w", t, err)
 		}
-		s.ftsCounts.put(phrase, hits, time.Now())
+		s.ftsCounts.put(phrase, hits, s.now())
 	}
 	switch {
 	case hits >= ftsCommon:

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/findings"
 )
@@ -15,7 +14,7 @@ func (s *Store) FindingStats(ctx context.Context, productID int64, products []in
 	if productID != 0 {
 		cond, args = cond+" AND product_id = ?", append(args, productID)
 	}
-	now := fmtTime(time.Now().UTC())
+	now := fmtTime(s.now().UTC())
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT severity, COUNT(*), SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), SUM(CASE WHEN kev THEN 1 ELSE 0 END)
 		FROM findings WHERE status IN ('open','confirmed','in_progress')`+cond+` GROUP BY severity`), append([]any{now}, args...)...)
 	if err != nil {

@@ -48,6 +48,10 @@ type Config struct {
 	DataDir string
 	// DatabaseURL selects PostgreSQL (postgres://…).
 	DatabaseURL string
+	// Now is the store's clock (nil: time.Now): what it stamps rows with
+	// and decides expiry by (sessions, tokens, invitations, passkey
+	// challenges, sign-in back-off, findings' SLA state). Tests set a fake.
+	Now func() time.Time
 }
 
 // Validate checks the configuration without opening anything: a
@@ -75,6 +79,8 @@ type Store struct {
 	onRetry func(error)
 	// ftsCounts remembers search texts' index hit counts (findingText).
 	ftsCounts *ftsCountCache
+	// clock is Config.Now (time.Now when unset); read it through now.
+	clock func() time.Time
 }
 
 // Open connects to the configured engine and applies pending migrations.
@@ -116,7 +122,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.SetMaxOpenConns(4)
 		db.SetMaxIdleConns(4)
 	}
-	s := &Store{db: db, engine: eng, ftsCounts: &ftsCountCache{}}
+	clock := cfg.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	s := &Store{db: db, engine: eng, ftsCounts: &ftsCountCache{}, clock: clock}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", eng, err)
@@ -156,6 +166,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// now reads the store's clock (Config.Now).
+func (s *Store) now() time.Time { return s.clock() }
 
 // Close releases the database.
 func (s *Store) Close() error { return s.db.Close() }
