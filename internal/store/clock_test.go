@@ -37,14 +37,12 @@ func (c *fakeClock) Add(d time.Duration) {
 }
 
 // forEachWithClock runs fn against a fresh store on every engine whose
-// clock (Config.Now) is clk.
+// clock is clk (store.WithClock).
 func forEachWithClock(t *testing.T, clk *fakeClock, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			cfg := e.Config
-			cfg.Now = clk.Now
-			s, err := store.Open(context.Background(), cfg)
+			s, err := store.Open(context.Background(), e.Config, store.WithClock(clk.Now))
 			if err != nil {
 				t.Fatalf("open %s store: %v", e.Name, err)
 			}

@@ -48,10 +48,21 @@ type Config struct {
 	DataDir string
 	// DatabaseURL selects PostgreSQL (postgres://…).
 	DatabaseURL string
-	// Now is the store's clock (nil: time.Now): what it stamps rows with
-	// and decides expiry by (sessions, tokens, invitations, passkey
-	// challenges, sign-in back-off, findings' SLA state). Tests set a fake.
-	Now func() time.Time
+}
+
+// Option configures a Store at Open.
+type Option func(*Store)
+
+// WithClock sets the store's clock (nil, or without this option:
+// time.Now): what it stamps rows with and decides expiry by (sessions,
+// tokens, invitations and setup links, passkey challenges, sign-in
+// back-off, overdue findings). Tests pass a fake clock.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) {
+		if now != nil {
+			s.clock = now
+		}
+	}
 }
 
 // Validate checks the configuration without opening anything: a
@@ -79,12 +90,12 @@ type Store struct {
 	onRetry func(error)
 	// ftsCounts remembers search texts' index hit counts (findingText).
 	ftsCounts *ftsCountCache
-	// clock is Config.Now (time.Now when unset); read it through now.
+	// clock is the store's clock (WithClock); read it through now.
 	clock func() time.Time
 }
 
 // Open connects to the configured engine and applies pending migrations.
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+func Open(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 	var (
 		db  *sql.DB
 		eng Engine
@@ -122,11 +133,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.SetMaxOpenConns(4)
 		db.SetMaxIdleConns(4)
 	}
-	clock := cfg.Now
-	if clock == nil {
-		clock = time.Now
+	s := &Store{db: db, engine: eng, ftsCounts: &ftsCountCache{}, clock: time.Now}
+	for _, o := range opts {
+		o(s)
 	}
-	s := &Store{db: db, engine: eng, ftsCounts: &ftsCountCache{}, clock: clock}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", eng, err)
@@ -167,7 +177,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// now reads the store's clock (Config.Now).
+// now reads the store's clock (WithClock).
 func (s *Store) now() time.Time { return s.clock() }
 
 // Close releases the database.
