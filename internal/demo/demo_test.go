@@ -36,7 +36,7 @@ func TestSeed(t *testing.T) {
 	if err != nil || len(hits) != 2 {
 		t.Errorf("openssl 3.0.x ships in %d releases (%v), want 2", len(hits), err)
 	}
-	fs, _, err := st.Findings(ctx, store.FindingQuery{Status: "active"})
+	fs, _, err := st.Findings(ctx, findings.Query{Status: "active"})
 	if err != nil || len(fs) != 10 {
 		t.Errorf("demo findings: %d %v", len(fs), err)
 	}
@@ -114,7 +114,7 @@ func TestSeedHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	overdue, _, err := st.Findings(ctx, store.FindingQuery{Status: "active", Overdue: true})
+	overdue, _, err := st.Findings(ctx, findings.Query{Status: "active", Overdue: true})
 	if err != nil || len(overdue) < 3 {
 		t.Fatalf("overdue findings: %d %v", len(overdue), err)
 	}
@@ -123,7 +123,7 @@ func TestSeedHistory(t *testing.T) {
 			t.Errorf("%s: SLA %v %s", f.Finding.Title, f.SLADue, f.SLAState)
 		}
 	}
-	kev, _, err := st.Findings(ctx, store.FindingQuery{KEV: true})
+	kev, _, err := st.Findings(ctx, findings.Query{KEV: true})
 	if err != nil || len(kev) != 1 {
 		t.Fatalf("KEV findings: %d %v", len(kev), err)
 	}
@@ -134,7 +134,7 @@ func TestSeedHistory(t *testing.T) {
 	if k.FirstSeen.After(now.AddDate(0, 0, -69)) {
 		t.Errorf("kernel finding first seen %s, want 70 days ago", k.FirstSeen)
 	}
-	closed, _, err := st.Findings(ctx, store.FindingQuery{Status: string(findings.StatusVerified)})
+	closed, _, err := st.Findings(ctx, findings.Query{Status: string(findings.StatusVerified)})
 	if err != nil || len(closed) != 1 || closed[0].Finding.RuleID != "G304" {
 		t.Errorf("fixed between scans: %d %v", len(closed), err)
 	}

@@ -45,7 +45,7 @@ func seedAccepted(t *testing.T, st *store.Store, now time.Time, n int) []int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Limit: 1000})
+	fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 1000})
 	if err != nil || len(fs) != n {
 		t.Fatalf("findings %d %v", len(fs), err)
 	}
@@ -54,7 +54,7 @@ func seedAccepted(t *testing.T, st *store.Store, now time.Time, n int) []int64 {
 		ids[i] = f.ID
 	}
 	until := now.Add(time.Hour)
-	if err := st.UpdateFindings(ctx, ids, store.FindingUpdate{Transition: &findings.Transition{To: findings.StatusRiskAccepted,
+	if err := st.UpdateFindings(ctx, ids, findings.Update{Transition: &findings.Transition{To: findings.StatusRiskAccepted,
 		Reason: "compensating control", Approver: "ciso", AcceptedUntil: &until}}, "alice", now); err != nil {
 		t.Fatal(err)
 	}

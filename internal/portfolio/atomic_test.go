@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
@@ -42,7 +43,7 @@ func TestImportAndAuditCommitTogether(t *testing.T) {
 		if _, err := st.DB().ExecContext(ctx, `ALTER TABLE audit_log_away RENAME TO audit_log`); err != nil {
 			t.Fatal(err)
 		}
-		fs, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID})
+		fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID})
 		if err != nil || len(fs) != 0 {
 			t.Errorf("findings after the failed import: %d (%v), want 0", len(fs), err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/conformity"
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
@@ -96,7 +97,7 @@ func firmwareEvidence(st *store.Store) EvidenceSource {
 			return nil
 		}
 		fe := &conformity.FirmwareEvidence{Image: image, Issues: []conformity.FirmwareIssue{}}
-		q := store.FindingQuery{ReleaseID: e.ReleaseID, Tool: firmwareTool, Status: "active", Limit: store.MaxLimit}
+		q := findings.Query{ReleaseID: e.ReleaseID, Tool: firmwareTool, Status: "active", Limit: store.MaxLimit}
 		for {
 			page, next, err := st.Findings(ctx, q)
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
@@ -58,9 +59,9 @@ func importNessus(t *testing.T, st *store.Store, rel int64) {
 	}
 }
 
-func onlyFinding(t *testing.T, st *store.Store, rel int64) store.StoredFinding {
+func onlyFinding(t *testing.T, st *store.Store, rel int64) findings.Stored {
 	t.Helper()
-	fs, _, err := st.Findings(context.Background(), store.FindingQuery{ReleaseID: rel})
+	fs, _, err := st.Findings(context.Background(), findings.Query{ReleaseID: rel})
 	if err != nil || len(fs) != 1 {
 		t.Fatalf("findings of release %d: %d %v", rel, len(fs), err)
 	}
@@ -69,7 +70,7 @@ func onlyFinding(t *testing.T, st *store.Store, rel int64) store.StoredFinding {
 
 var kevDue = time.Date(2026, 10, 2, 0, 0, 0, 0, time.UTC)
 
-func checkKEV(t *testing.T, f store.StoredFinding, before store.StoredFinding) {
+func checkKEV(t *testing.T, f findings.Stored, before findings.Stored) {
 	t.Helper()
 	if !f.Finding.KEV || f.Enrichment == nil || !f.Enrichment.KEV {
 		t.Fatalf("finding is not KEV after the KEV entry: %+v enrichment %+v", f.Finding, f.Enrichment)
@@ -113,7 +114,7 @@ func TestFindingEnrichedByLaterKEV(t *testing.T) {
 		after := onlyFinding(t, st, rel.ID)
 		checkKEV(t, after, before)
 		// The KEV filter of the findings list sees it.
-		kev, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, KEV: true})
+		kev, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, KEV: true})
 		if err != nil || len(kev) != 1 {
 			t.Errorf("KEV filter: %d %v", len(kev), err)
 		}
@@ -178,11 +179,11 @@ func TestFindingLinkedToMatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		importNessus(t, st, rel.ID) // no component: not linked
-		fs, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID})
+		fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID})
 		if err != nil || len(fs) != 2 {
 			t.Fatalf("findings %d %v", len(fs), err)
 		}
-		var linked store.StoredFinding
+		var linked findings.Stored
 		for _, f := range fs {
 			if f.Scope == "trivy" {
 				linked = f
@@ -251,7 +252,7 @@ func TestBundleEnrichesReleaseWithoutSBOM(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkKEV(t, onlyFinding(t, st, rel.ID), before)
-		if fs, _, _ := st.Findings(ctx, store.FindingQuery{ReleaseID: other.ID}); len(fs) != 0 {
+		if fs, _, _ := st.Findings(ctx, findings.Query{ReleaseID: other.ID}); len(fs) != 0 {
 			t.Errorf("release without findings: %d", len(fs))
 		}
 	})

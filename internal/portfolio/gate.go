@@ -10,6 +10,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/policy"
@@ -298,7 +299,7 @@ func (g *Gate) input(ctx context.Context, releaseID, productID int64, approved *
 	}
 	after := ""
 	for {
-		fs, next, err := g.st.Findings(ctx, store.FindingQuery{ReleaseID: releaseID, Status: "active", After: after, Limit: store.MaxLimit})
+		fs, next, err := g.st.Findings(ctx, findings.Query{ReleaseID: releaseID, Status: "active", After: after, Limit: store.MaxLimit})
 		if err != nil {
 			return nil, err
 		}

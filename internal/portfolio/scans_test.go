@@ -38,13 +38,13 @@ func importReport(t *testing.T, st *store.Store, rel int64, scope, report string
 	return res
 }
 
-func byTitleLine(t *testing.T, st *store.Store, rel int64) map[string]store.StoredFinding {
+func byTitleLine(t *testing.T, st *store.Store, rel int64) map[string]findings.Stored {
 	t.Helper()
-	all, _, err := st.Findings(context.Background(), store.FindingQuery{ReleaseID: rel, Limit: 500})
+	all, _, err := st.Findings(context.Background(), findings.Query{ReleaseID: rel, Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]store.StoredFinding{}
+	out := map[string]findings.Stored{}
 	for _, f := range all {
 		l := f.Finding.Locations[0]
 		out[fmt.Sprintf("%s:%s:%d", f.Scope, l.File, l.Line)] = f
@@ -72,11 +72,11 @@ func TestReimportKeepsTriage(t *testing.T) {
 		fs := byTitleLine(t, st, rel.ID)
 		fb, fc := fs["codeql:api/orders.go:20"], fs["codeql:api/login.go:30"]
 		now := time.Now()
-		if err := st.UpdateFindings(ctx, []int64{fb.ID}, store.FindingUpdate{Transition: &findings.Transition{To: findings.StatusFalsePositive, Reason: "input is an enum"}}, "alice", now); err != nil {
+		if err := st.UpdateFindings(ctx, []int64{fb.ID}, findings.Update{Transition: &findings.Transition{To: findings.StatusFalsePositive, Reason: "input is an enum"}}, "alice", now); err != nil {
 			t.Fatal(err)
 		}
 		ed := "ed"
-		if err := st.UpdateFindings(ctx, []int64{fc.ID}, store.FindingUpdate{Transition: &findings.Transition{To: findings.StatusInProgress}, Assignee: &ed}, "alice", now); err != nil {
+		if err := st.UpdateFindings(ctx, []int64{fc.ID}, findings.Update{Transition: &findings.Transition{To: findings.StatusInProgress}, Assignee: &ed}, "alice", now); err != nil {
 			t.Fatal(err)
 		}
 		// Second scan: c fixed (missing), d new, b still reported.
@@ -110,12 +110,12 @@ func TestReimportKeepsTriage(t *testing.T) {
 			t.Errorf("history = %s", got)
 		}
 		// A report the tool cannot have produced changes nothing.
-		before, _, _ := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Limit: 500})
+		before, _, _ := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 500})
 		if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "broken.sarif", Tool: "sarif", Scope: "codeql",
 			Report: strings.NewReader(sarif("CodeQL", a)[:200])}); err == nil || !strings.Contains(err.Error(), "broken.sarif") {
 			t.Errorf("truncated report: %v", err)
 		}
-		after, _, _ := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Limit: 500})
+		after, _, _ := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 500})
 		if len(before) != len(after) || after[0].LastSeen != before[0].LastSeen {
 			t.Error("failed import changed findings")
 		}
@@ -131,7 +131,7 @@ func TestReimportKeepsTriage(t *testing.T) {
 		}
 		// Risk acceptance expires and reopens.
 		until := now.Add(time.Hour)
-		if err := st.UpdateFindings(ctx, []int64{orig.ID}, store.FindingUpdate{Transition: &findings.Transition{To: findings.StatusRiskAccepted,
+		if err := st.UpdateFindings(ctx, []int64{orig.ID}, findings.Update{Transition: &findings.Transition{To: findings.StatusRiskAccepted,
 			Reason: "behind VPN", Approver: "ciso", AcceptedUntil: &until}}, "alice", now); err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +143,7 @@ func TestReimportKeepsTriage(t *testing.T) {
 			t.Errorf("expired acceptance: %s", f.Status)
 		}
 		// Filters and stats.
-		active, _, _ := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Status: "active"})
+		active, _, _ := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Status: "active"})
 		if len(active) != 3 { // a, c, semgrep new.go
 			t.Errorf("active = %d", len(active))
 		}

@@ -41,7 +41,7 @@ func CheckFindingsWritable(ctx context.Context, st *store.Store, ids []int64) er
 // ApplyTriage applies a bulk change and records its audit events in one
 // transaction (shared by the API and the UI). now is the time of the change
 // and the reference for the risk-acceptance maximum.
-func ApplyTriage(ctx context.Context, st *store.Store, in TriageInput, u store.FindingUpdate, now time.Time) error {
+func ApplyTriage(ctx context.Context, st *store.Store, in TriageInput, u findings.Update, now time.Time) error {
 	if in.Status == string(findings.StatusRiskAccepted) {
 		if err := checkApprover(ctx, st, in, u, now); err != nil {
 			return err
@@ -58,7 +58,7 @@ func ApplyTriage(ctx context.Context, st *store.Store, in TriageInput, u store.F
 // checkApprover: a risk acceptance names a real, enabled user other than
 // the requester who may approve risks (manage) on every product of the
 // findings, and it expires within MaxAcceptance.
-func checkApprover(ctx context.Context, st *store.Store, in TriageInput, u store.FindingUpdate, now time.Time) error {
+func checkApprover(ctx context.Context, st *store.Store, in TriageInput, u findings.Update, now time.Time) error {
 	name := strings.TrimSpace(in.Approver)
 	if name == "" {
 		return fault.Invalid("approver", "a risk acceptance needs an approver: name the product owner or administrator who approved it")
@@ -161,9 +161,10 @@ type TriageInput struct {
 	Comment       string  `json:"comment,omitempty"`
 }
 
-// Update turns the input into a store update.
-func (in TriageInput) Update() (store.FindingUpdate, error) {
-	u := store.FindingUpdate{Assignee: in.Assignee, Comment: in.Comment}
+// Update turns the input into a triage update (findings.Update.Validate:
+// it must change something).
+func (in TriageInput) Update() (findings.Update, error) {
+	u := findings.Update{Assignee: in.Assignee, Comment: in.Comment}
 	if in.Status != "" {
 		t := findings.Transition{To: findings.Status(in.Status), Reason: strings.TrimSpace(in.Reason), Approver: strings.TrimSpace(in.Approver)}
 		until, err := ParseDate("accepted_until", in.AcceptedUntil)
@@ -173,10 +174,7 @@ func (in TriageInput) Update() (store.FindingUpdate, error) {
 		t.AcceptedUntil = until
 		u.Transition = &t
 	}
-	if u.Transition == nil && u.Assignee == nil && strings.TrimSpace(u.Comment) == "" {
-		return u, &store.ValidationError{Field: "status", Message: "nothing to do: give a status, an assignee or a comment"}
-	}
-	return u, nil
+	return u, u.Validate()
 }
 
 // ParseDate parses an optional YYYY-MM-DD date naming the field on error.

@@ -39,11 +39,11 @@ func TestImportedSuppressionIsNotActive(t *testing.T) {
 		if err != nil || res.New != 2 {
 			t.Fatalf("%+v %v", res, err)
 		}
-		all, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Limit: 10})
+		all, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
-		byLine := map[int]store.StoredFinding{}
+		byLine := map[int]findings.Stored{}
 		for _, f := range all {
 			byLine[f.Finding.Locations[0].Line] = f
 		}
@@ -79,11 +79,11 @@ func TestDefectDojoTriageKept(t *testing.T) {
 		if err != nil || res.New != 6 || res.Tool != "defectdojo-export" {
 			t.Fatalf("%+v %v", res, err)
 		}
-		all, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Limit: 10})
+		all, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
-		status := map[string]store.StoredFinding{}
+		status := map[string]findings.Stored{}
 		for _, f := range all {
 			status[f.Finding.Title] = f
 		}
@@ -134,7 +134,7 @@ func TestImportedRiskAcceptanceCapped(t *testing.T) {
 		if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "dojo.json", Tool: "defectdojo-export", Scope: "defectdojo", Actor: "ed", Report: strings.NewReader(dojo)}); err != nil {
 			t.Fatal(err)
 		}
-		all, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Limit: 10})
+		all, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 10})
 		if err != nil || len(all) != 2 {
 			t.Fatalf("%d findings, %v", len(all), err)
 		}

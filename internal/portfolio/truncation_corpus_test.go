@@ -53,7 +53,7 @@ func TestTruncatedCorpusReimports(t *testing.T) {
 				return portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: r.ID, FileName: rel, Tool: tool, Scope: "corpus", Actor: "ci", Report: bytes.NewReader(b)})
 			}
 			active := func() int {
-				fs, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: r.ID, Status: "active", Limit: 500})
+				fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: r.ID, Status: "active", Limit: 500})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -39,7 +39,7 @@ func TestRejectedReportClosesNothing(t *testing.T) {
 			return portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: name, Tool: tool, Scope: scope, Actor: "ci", Report: strings.NewReader(body)})
 		}
 		open := func() int {
-			all, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Status: "active", Limit: 500})
+			all, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Status: "active", Limit: 500})
 			if err != nil {
 				t.Fatal(err)
 			}

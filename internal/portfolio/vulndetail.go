@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
@@ -18,7 +19,7 @@ type VulnDetail struct {
 	Releases []store.ReleaseVuln `json:"releases"`
 	// Findings are the scanner findings naming the vulnerability (any of
 	// its ids) in the caller's products, worst first (at most 500).
-	Findings []store.StoredFinding `json:"findings"`
+	Findings []findings.Stored `json:"findings"`
 	// EPSSTrend is the recorded EPSS history, oldest first.
 	EPSSTrend []store.EPSSPoint `json:"epss_trend"`
 }
@@ -39,12 +40,12 @@ func LoadVulnDetail(ctx context.Context, st *store.Store, vulns *Vulns, id strin
 	if err != nil {
 		return VulnDetail{}, err
 	}
-	fs, _, err := st.Findings(ctx, store.FindingQuery{VulnIDs: a.IDs(), Products: products, Limit: 500})
+	fs, _, err := st.Findings(ctx, findings.Query{VulnIDs: a.IDs(), Products: products, Limit: 500})
 	if err != nil {
 		return VulnDetail{}, err
 	}
 	if fs == nil {
-		fs = []store.StoredFinding{}
+		fs = []findings.Stored{}
 	}
 	return VulnDetail{Advisory: a, Severity: lvl.String(), Score: score, Releases: rels, Findings: fs, EPSSTrend: trend}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -32,7 +33,7 @@ func findingOn(t *testing.T, st *store.Store, pid int64) int64 {
 	if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "a.sarif", Report: strings.NewReader(sarif)}); err != nil {
 		t.Fatal(err)
 	}
-	fs, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Limit: 10})
+	fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 10})
 	if err != nil || len(fs) != 1 {
 		t.Fatalf("fixture finding: %d %v", len(fs), err)
 	}

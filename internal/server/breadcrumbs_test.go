@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/findings"
 )
 
 var (
@@ -34,7 +34,7 @@ func TestBreadcrumbsLive(t *testing.T) {
 	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?filename=trivy.json", rel), []byte(trivyXNet), nil); r.StatusCode != 200 {
 		t.Fatalf("scan: %d", r.StatusCode)
 	}
-	fs, _, err := e.store.Findings(t.Context(), store.FindingQuery{ReleaseID: rel})
+	fs, _, err := e.store.Findings(t.Context(), findings.Query{ReleaseID: rel})
 	if err != nil || len(fs) == 0 {
 		t.Fatalf("findings: %v", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -96,7 +97,7 @@ func TestConcurrencySlowUploadBesideWriters(t *testing.T) {
 		if code, body, err := e.post("admin", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?tool=generic&scope=base", other.ID), bytes.NewReader(genericReport("base", 0, 40))); err != nil || code != 200 {
 			t.Fatalf("seed import: %d %s %v", code, body, err)
 		}
-		fs, _, err := e.store.Findings(context.Background(), store.FindingQuery{ReleaseID: other.ID, Limit: 100})
+		fs, _, err := e.store.Findings(context.Background(), findings.Query{ReleaseID: other.ID, Limit: 100})
 		if err != nil || len(fs) != 40 {
 			t.Fatalf("seed findings: %d %v", len(fs), err)
 		}
@@ -153,7 +154,7 @@ func TestConcurrencySlowUploadBesideWriters(t *testing.T) {
 		if ok < 16 {
 			t.Errorf("only %d writes succeeded beside the slow upload", ok)
 		}
-		n, _, _ := e.store.Findings(context.Background(), store.FindingQuery{ReleaseID: rel.ID, Limit: 500})
+		n, _, _ := e.store.Findings(context.Background(), findings.Query{ReleaseID: rel.ID, Limit: 500})
 		if len(n) != 200 {
 			t.Errorf("slow upload stored %d findings, want 200", len(n))
 		}
@@ -166,7 +167,7 @@ func TestConcurrencyParallelBulkTriage(t *testing.T) {
 		if code, body, err := e.post("admin", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?tool=generic", rel.ID), bytes.NewReader(genericReport("t", 0, 60))); err != nil || code != 200 {
 			t.Fatalf("import: %d %s %v", code, body, err)
 		}
-		fs, _, _ := e.store.Findings(context.Background(), store.FindingQuery{ReleaseID: rel.ID, Limit: 100})
+		fs, _, _ := e.store.Findings(context.Background(), findings.Query{ReleaseID: rel.ID, Limit: 100})
 		if len(fs) != 60 {
 			t.Fatalf("findings: %d", len(fs))
 		}
@@ -241,7 +242,7 @@ func TestConcurrencyParallelImportsOfOneScope(t *testing.T) {
 		imp(8, full) // one creates 20 findings, seven see them unchanged
 		imp(1, genericReport("s", 0, 1))
 		imp(8, full) // one reopens 19, seven see them unchanged
-		fs, _, err := e.store.Findings(context.Background(), store.FindingQuery{ReleaseID: rel.ID, Limit: 100})
+		fs, _, err := e.store.Findings(context.Background(), findings.Query{ReleaseID: rel.ID, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,9 +7,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/sarif"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // TestFindingsExportSARIF imports a Trivy report and exports the findings
@@ -29,7 +29,7 @@ func TestFindingsExportSARIF(t *testing.T) {
 			if _, err := portfolio.ImportScan(ctx, e.store, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "image.json", Report: f}); err != nil {
 				t.Fatal(err)
 			}
-			stored, _, err := e.store.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Limit: 100})
+			stored, _, err := e.store.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 100})
 			if err != nil || len(stored) == 0 {
 				t.Fatalf("stored findings: %d %v", len(stored), err)
 			}

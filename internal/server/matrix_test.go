@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/advisory"
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -679,7 +680,7 @@ func testMatrix(t *testing.T, engine string) {
 	if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: shared.release, FileName: "a.sarif", Report: strings.NewReader(sarif)}); err != nil {
 		t.Fatal(err)
 	}
-	fs, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: shared.release, Limit: 10})
+	fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: shared.release, Limit: 10})
 	if err != nil || len(fs) != 1 {
 		t.Fatalf("fixture finding: %d %v", len(fs), err)
 	}

@@ -155,7 +155,7 @@ func (s *Store) RecordFailure(ctx context.Context, key string, delay func(failur
 		}
 		exists := err == nil
 		n++
-		until := fmtTime(time.Now().Add(delay(n)))
+		until := fmtTime(s.now().Add(delay(n)))
 		if exists {
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE auth_failures SET failures = ?, until = ? WHERE key = ?`), n, until, key)
 		} else {

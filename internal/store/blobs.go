@@ -33,7 +33,7 @@ func (s *Store) putBlob(ctx context.Context, tx *sql.Tx, b *Blob) error {
 		*b = NewBlob(b.Name, b.MediaType, b.Content)
 	}
 	q := `INSERT INTO blobs (sha256, size, media_type, name, content, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING`
-	if _, err := tx.ExecContext(ctx, s.q(q), b.SHA256, b.Size, b.MediaType, b.Name, b.Content, fmtTime(time.Now())); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(q), b.SHA256, b.Size, b.MediaType, b.Name, b.Content, fmtTime(s.now())); err != nil {
 		return fmt.Errorf("store blob %s: %w", b.SHA256, err)
 	}
 	return nil

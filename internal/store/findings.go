@@ -12,69 +12,7 @@ import (
 	"github.com/rampart-security/rampart/internal/findings"
 )
 
-// StoredFinding is a finding with its platform state.
-type StoredFinding struct {
-	ID            int64           `json:"id"`
-	ProductID     int64           `json:"product_id"`
-	ProductName   string          `json:"product_name"`
-	ReleaseID     int64           `json:"release_id"`
-	Release       string          `json:"release_version"`
-	Scope         string          `json:"scope"`
-	Status        findings.Status `json:"status"`
-	StatusReason  string          `json:"status_reason,omitempty"`
-	AcceptedUntil *time.Time      `json:"accepted_until,omitempty"`
-	AcceptedBy    string          `json:"accepted_by,omitempty"`
-	Assignee      string          `json:"assignee,omitempty"`
-	DuplicateOf   *int64          `json:"duplicate_of,omitempty"`
-	Risk          findings.Risk   `json:"risk"`
-	SLADue        *time.Time      `json:"sla_due,omitempty"`
-	// SLASource is where the deadline comes from: "sla:<severity>" (the
-	// product's policy) or "kev" (CISA KEV's due date, earlier).
-	SLASource string            `json:"sla_source,omitempty"`
-	SLAState  findings.SLAState `json:"sla_state"`
-	FirstSeen time.Time         `json:"first_seen"`
-	LastSeen  time.Time         `json:"last_seen"`
-	ClosedAt  *time.Time        `json:"closed_at,omitempty"`
-	// Finding is the scanner's finding with the vulnerability database's
-	// enrichment applied (findings.Enrich): what risk and SLA use.
-	Finding findings.Finding `json:"finding"`
-	// Enrichment is what the vulnerability database added (nil: nothing).
-	Enrichment *findings.Enrichment `json:"enrichment,omitempty"`
-	// LinkedMatch is the SBOM match of the same vulnerability and
-	// component in the release, when there is one.
-	LinkedMatch *MatchLink `json:"linked_match,omitempty"`
-}
-
-// MatchLink names an SBOM match of a release: its component and
-// vulnerability.
-type MatchLink struct {
-	ComponentRef    string `json:"component_ref"`
-	VulnerabilityID string `json:"vulnerability_id"`
-}
-
-// FindingQuery filters, sorts and pages findings.
-type FindingQuery struct {
-	ProductID int64
-	ReleaseID int64
-	// Status is a status, "active" (open, confirmed, in progress) or "" for all.
-	Status   string
-	Severity findings.Severity
-	Tool     string
-	Assignee string
-	KEV      bool
-	Overdue  bool
-	Text     string // substring of title, rule, component or a vulnerability id
-	// Sort: "risk" (default, highest first), "severity", "first_seen", "due".
-	Sort  string
-	After string
-	Limit int
-	// Products, when non-nil, restricts results to these product ids.
-	Products []int64
-	// VulnIDs, when set, selects findings naming any of these
-	// vulnerability ids (a vulnerability's id and aliases).
-	VulnIDs []string
-}
-
+// findingSorts are the columns and directions of findings.QuerySorts.
 var findingSorts = map[string]struct{ col, dir string }{
 	"risk":       {"f.risk_score", "DESC"},
 	"severity":   {"f.severity_rank", "DESC"},
@@ -86,8 +24,8 @@ const findingCols = `f.id, f.product_id, p.name, f.release_id, r.version, f.scop
 	f.duplicate_of, f.risk_score, f.priority, f.sla_due, f.first_seen, f.last_seen, f.closed_at, f.data, p.criticality, p.exposure,
 	f.enrichment, f.sla_source, f.match_ref, f.match_vuln`
 
-func scanStoredFinding(sc interface{ Scan(...any) error }, now time.Time, extra ...any) (StoredFinding, error) {
-	var f StoredFinding
+func scanStoredFinding(sc interface{ Scan(...any) error }, now time.Time, extra ...any) (findings.Stored, error) {
+	var f findings.Stored
 	var status, first, last, data, exposure string
 	var accepted, due, closed sql.NullString
 	var dup sql.NullInt64
@@ -124,7 +62,7 @@ func scanStoredFinding(sc interface{ Scan(...any) error }, now time.Time, extra 
 		f.Finding = findings.Enrich(f.Finding, e)
 	}
 	if matchVuln != "" {
-		f.LinkedMatch = &MatchLink{ComponentRef: matchRef, VulnerabilityID: matchVuln}
+		f.LinkedMatch = &findings.MatchLink{ComponentRef: matchRef, VulnerabilityID: matchVuln}
 	}
 	f.Risk = findings.RiskScore(findings.RiskInput{Severity: f.Finding.Severity, CVSS: f.Finding.CVSS, EPSS: f.Finding.EPSS.Score, KEV: f.Finding.KEV,
 		Criticality: crit, Exposure: findings.Exposure(exposure)})
@@ -140,21 +78,17 @@ func scanStoredFinding(sc interface{ Scan(...any) error }, now time.Time, extra 
 }
 
 // Findings returns a page of findings and the next cursor.
-func (s *Store) Findings(ctx context.Context, q FindingQuery) ([]StoredFinding, string, error) {
+func (s *Store) Findings(ctx context.Context, q findings.Query) ([]findings.Stored, string, error) {
+	if err := q.Validate(); err != nil {
+		return nil, "", err
+	}
 	limit := clampLimit(q.Limit)
-	sortBy := q.Sort
-	if sortBy == "" {
-		sortBy = "risk"
-	}
-	so, ok := findingSorts[sortBy]
-	if !ok {
-		return nil, "", &ValidationError{"sort", "must be risk, severity, first_seen or due"}
-	}
+	so := findingSorts[q.SortKey()]
 	var c cursor
 	if err := c.decode(q.After); err != nil {
 		return nil, "", err
 	}
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -169,15 +103,9 @@ func (s *Store) Findings(ctx context.Context, q FindingQuery) ([]StoredFinding, 
 	case "active": // a generated, indexed column: status is open, confirmed or in progress
 		add("f.active = ?", true)
 	default:
-		if !findings.Status(q.Status).Valid() {
-			return nil, "", &ValidationError{"status", fmt.Sprintf("%q: must be active or one of %v", q.Status, findings.Statuses)}
-		}
 		add("f.status = ?", q.Status)
 	}
 	if q.Severity != "" {
-		if !q.Severity.Valid() {
-			return nil, "", &ValidationError{"severity", "must be critical, high, medium, low or info"}
-		}
 		add("f.severity = ?", string(q.Severity))
 	}
 	if q.Tool != "" {
@@ -233,7 +161,7 @@ func (s *Store) Findings(ctx context.Context, q FindingQuery) ([]StoredFinding, 
 		return nil, "", fmt.Errorf("list findings: %w", err)
 	}
 	defer rows.Close()
-	var out []StoredFinding
+	var out []findings.Stored
 	var keys []string
 	for rows.Next() {
 		var key any
@@ -264,9 +192,9 @@ func int64sToAny(v []int64) []any {
 }
 
 // Finding returns one finding.
-func (s *Store) Finding(ctx context.Context, id int64) (StoredFinding, error) {
+func (s *Store) Finding(ctx context.Context, id int64) (findings.Stored, error) {
 	f, err := scanStoredFinding(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+findingCols+` FROM findings f JOIN releases r ON r.id = f.release_id
-		JOIN products p ON p.id = f.product_id WHERE f.id = ?`), id), time.Now().UTC())
+		JOIN products p ON p.id = f.product_id WHERE f.id = ?`), id), s.now().UTC())
 	if err != nil {
 		return f, fmt.Errorf("finding %d: %w", id, mapErr(err))
 	}
@@ -315,12 +243,12 @@ func (s *Store) findingText(ctx context.Context, t string) (string, []any, error
 	// A phrase of trigrams: every row containing t as a substring (the
 	// trigram tokenizer folds case).
 	phrase := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
-	hits, ok := s.ftsCounts.get(phrase, time.Now())
+	hits, ok := s.ftsCounts.get(phrase, s.now())
 	if !ok {
 		if err := s.conn(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM findings_text WHERE findings_text MATCH ? LIMIT ?)`, phrase, ftsCommon).Scan(&hits); err != nil {
 			return "", nil, fmt.Errorf("search findings for %q: %w", t, err)
 		}
-		s.ftsCounts.put(phrase, hits, time.Now())
+		s.ftsCounts.put(phrase, hits, s.now())
 	}
 	switch {
 	case hits >= ftsCommon:

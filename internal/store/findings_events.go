@@ -3,29 +3,20 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
+
+	"github.com/rampart-security/rampart/internal/findings"
 )
 
-// FindingEvent is one entry of a finding's history.
-type FindingEvent struct {
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Kind   string    `json:"kind"`
-	From   string    `json:"from,omitempty"`
-	To     string    `json:"to,omitempty"`
-	Detail string    `json:"detail,omitempty"`
-}
-
 // FindingHistory returns a finding's history, oldest first.
-func (s *Store) FindingHistory(ctx context.Context, id int64) ([]FindingEvent, error) {
+func (s *Store) FindingHistory(ctx context.Context, id int64) ([]findings.Event, error) {
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT at, actor, kind, from_status, to_status, detail FROM finding_events WHERE finding_id = ? ORDER BY id`), id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []FindingEvent
+	var out []findings.Event
 	for rows.Next() {
-		var e FindingEvent
+		var e findings.Event
 		var at string
 		if err := rows.Scan(&at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Detail); err != nil {
 			return nil, err

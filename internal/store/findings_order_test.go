@@ -47,7 +47,7 @@ func orderFixture(t *testing.T, st *store.Store) {
 }
 
 // allPages follows the cursor through every page of q and returns the ids.
-func allPages(t *testing.T, st *store.Store, q store.FindingQuery) []int64 {
+func allPages(t *testing.T, st *store.Store, q findings.Query) []int64 {
 	t.Helper()
 	var ids []int64
 	for pages := 0; ; pages++ {
@@ -78,9 +78,9 @@ func TestFindingsSortOrders(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		orderFixture(t, st)
 		ctx := context.Background()
-		byID := map[int64]store.StoredFinding{}
+		byID := map[int64]findings.Stored{}
 		for after := ""; ; {
-			fs, next, err := st.Findings(ctx, store.FindingQuery{Limit: store.MaxLimit, After: after})
+			fs, next, err := st.Findings(ctx, findings.Query{Limit: store.MaxLimit, After: after})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestFindingsSortOrders(t *testing.T) {
 				}
 				ids = append(ids, id)
 			}
-			due := func(a, b store.StoredFinding) int { // no deadline last
+			due := func(a, b findings.Stored) int { // no deadline last
 				switch {
 				case a.SLADue == nil && b.SLADue == nil:
 					return 0
@@ -141,7 +141,7 @@ func TestFindingsSortOrders(t *testing.T) {
 		for _, sort := range []string{"risk", "severity", "first_seen", "due"} {
 			for _, status := range []string{"", "active"} {
 				for _, limit := range []int{7, 50} {
-					got := allPages(t, st, store.FindingQuery{Sort: sort, Status: status, Limit: limit})
+					got := allPages(t, st, findings.Query{Sort: sort, Status: status, Limit: limit})
 					if w := want(sort, status); !slices.Equal(got, w) {
 						t.Errorf("sort=%s status=%q limit=%d: %d ids %v…, want %d ids %v…", sort, status, limit, len(got), head(got), len(w), head(w))
 					}
@@ -186,7 +186,7 @@ func TestFindingTextSearchStrategies(t *testing.T) {
 		}
 		strategies := []strategy{{"lookup", 1 << 30, 1 << 30}, {"walk", 1, 1 << 30}, {"scan", 1, 1}}
 		for _, text := range []string{"or007", "ORDERED RULE 1", "rule 4", "no such text"} {
-			for _, q := range []store.FindingQuery{
+			for _, q := range []findings.Query{
 				{Text: text},
 				{Text: text, Status: "active"},
 				{Text: text, Status: "active", Severity: findings.High},

@@ -2,34 +2,19 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/findings"
 )
 
-// FindingStats counts a set of findings for dashboards.
-type FindingStats struct {
-	ActiveBySeverity map[findings.Severity]int `json:"active_by_severity"`
-	Active           int                       `json:"active"`
-	Overdue          int                       `json:"overdue"`
-	KEV              int                       `json:"kev"`
-	Closed           int                       `json:"closed"`
-	// MeanTimeToRemediate is the mean days from first seen to closed.
-	MeanTimeToRemediate float64 `json:"mttr_days"`
-	// SLACompliance is the share (0–100) of closed findings with a due
-	// date that were closed by it; -1 when none was closed yet.
-	SLACompliance float64 `json:"sla_compliance"`
-}
-
 // FindingStats counts findings of one product (0: all) among the given
 // products (nil: all).
-func (s *Store) FindingStats(ctx context.Context, productID int64, products []int64) (FindingStats, error) {
-	st := FindingStats{ActiveBySeverity: map[findings.Severity]int{}}
+func (s *Store) FindingStats(ctx context.Context, productID int64, products []int64) (findings.Stats, error) {
+	st := findings.Stats{ActiveBySeverity: map[findings.Severity]int{}}
 	cond, args := productFilter("product_id", products)
 	if productID != 0 {
 		cond, args = cond+" AND product_id = ?", append(args, productID)
 	}
-	now := fmtTime(time.Now().UTC())
+	now := fmtTime(s.now().UTC())
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT severity, COUNT(*), SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), SUM(CASE WHEN kev THEN 1 ELSE 0 END)
 		FROM findings WHERE status IN ('open','confirmed','in_progress')`+cond+` GROUP BY severity`), append([]any{now}, args...)...)
 	if err != nil {

@@ -12,16 +12,9 @@ import (
 	"github.com/rampart-security/rampart/internal/findings"
 )
 
-// FindingUpdate is a triage change by a person. Nil fields are unchanged.
-type FindingUpdate struct {
-	Transition *findings.Transition
-	Assignee   *string
-	Comment    string
-}
-
 // UpdateFindings applies one triage change to several findings in one
 // transaction (bulk actions), recording history.
-func (s *Store) UpdateFindings(ctx context.Context, ids []int64, u FindingUpdate, actor string, now time.Time) error {
+func (s *Store) UpdateFindings(ctx context.Context, ids []int64, u findings.Update, actor string, now time.Time) error {
 	if len(ids) == 0 {
 		return &ValidationError{"ids", "select at least one finding"}
 	}
@@ -86,8 +79,8 @@ func (s *Store) UpdateFindings(ctx context.Context, ids []int64, u FindingUpdate
 // idempotent and safe to run on several servers at once: a finding is
 // reopened (and announced) only by the transaction whose UPDATE changed
 // its status, and PostgreSQL servers skip rows another one has locked.
-func (s *Store) ExpireAcceptances(ctx context.Context, now time.Time) ([]StoredFinding, error) {
-	var out []StoredFinding
+func (s *Store) ExpireAcceptances(ctx context.Context, now time.Time) ([]findings.Stored, error) {
+	var out []findings.Stored
 	at := fmtTime(now)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0] // a retried attempt starts afresh
@@ -100,7 +93,7 @@ func (s *Store) ExpireAcceptances(ctx context.Context, now time.Time) ([]StoredF
 		if err != nil {
 			return err
 		}
-		var due []StoredFinding
+		var due []findings.Stored
 		for rows.Next() {
 			f, err := scanStoredFinding(rows, now)
 			if err != nil {

@@ -31,7 +31,7 @@ func (s *Store) SaveFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis) e
 		return fmt.Errorf("firmware analysis of release %d: %w", a.ReleaseID, err)
 	}
 	if a.CreatedAt.IsZero() {
-		a.CreatedAt = time.Now().UTC()
+		a.CreatedAt = s.now().UTC()
 	}
 	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO firmware_analyses (release_id, sha256, file_name, result, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
 		a.ReleaseID, a.SHA256, a.FileName, string(raw), fmtTime(a.CreatedAt), a.CreatedBy)

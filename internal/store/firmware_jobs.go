@@ -64,7 +64,7 @@ func (s *Store) QueueFirmwareJob(ctx context.Context, j *FirmwareJob, image []by
 	sum := sha256.Sum256(image)
 	j.SHA256, j.Size = hex.EncodeToString(sum[:]), int64(len(image))
 	j.Status, j.Stage, j.Progress = FirmwareQueued, FirmwareQueued, 0
-	j.CreatedAt = time.Now().UTC()
+	j.CreatedAt = s.now().UTC()
 	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO firmware_jobs (release_id, file_name, sha256, size, image, status, stage, created_at, created_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.ReleaseID, j.FileName, j.SHA256, j.Size, image, j.Status, j.Stage, fmtTime(j.CreatedAt), j.CreatedBy)
 	if err != nil {

@@ -45,7 +45,7 @@ func TestNULStoredAlike(t *testing.T) {
 		if res := imp(); res.Unchanged != 1 || res.New != 0 || res.Closed != 0 {
 			t.Fatalf("re-import: %+v", res)
 		}
-		fs, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID})
+		fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID})
 		if err != nil || len(fs) != 1 {
 			t.Fatalf("findings: %d %v", len(fs), err)
 		}

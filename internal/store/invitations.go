@@ -23,7 +23,7 @@ const noAdmin = `NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin')`
 // once an administrator exists.
 func (s *Store) CreateSetupToken(ctx context.Context, purpose string, ttl time.Duration) (string, error) {
 	plain, hash := identity.NewSecret(identity.SetupPrefix)
-	exp := fmtTime(time.Now().Add(ttl))
+	exp := fmtTime(s.now().Add(ttl))
 	if purpose != "setup" {
 		_, err := s.exec(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at) VALUES (?, ?, ?)`), hash, purpose, exp)
 		return plain, err
@@ -48,7 +48,7 @@ func (s *Store) ValidSetupToken(ctx context.Context, plain, purpose string) bool
 		q += ` AND ` + noAdmin
 	}
 	var n int
-	err := s.conn(ctx).QueryRowContext(ctx, s.q(q), identity.HashSecret(plain), purpose, fmtTime(time.Now())).Scan(&n)
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(q), identity.HashSecret(plain), purpose, fmtTime(s.now())).Scan(&n)
 	return err == nil && n == 1
 }
 
@@ -58,7 +58,7 @@ func (s *Store) ValidSetupToken(ctx context.Context, plain, purpose string) bool
 func (s *Store) CompleteSetup(ctx context.Context, plain string, u *identity.User) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE setup_tokens SET used = ? WHERE hash = ? AND purpose = 'setup' AND NOT used AND expires_at > ? AND `+noAdmin),
-			true, identity.HashSecret(plain), fmtTime(time.Now()))
+			true, identity.HashSecret(plain), fmtTime(s.now()))
 		if err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (s *Store) CompleteSetup(ctx context.Context, plain string, u *identity.Use
 			return fmt.Errorf("setup link: %w (already used, replaced by a newer link, expired, or an administrator exists; restart rampart serve on an empty database for a new one)", ErrNotFound)
 		}
 		id, err := s.insertID(ctx, tx, `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			u.Name, u.PasswordHash, string(u.Role), false, fmtTime(time.Now()), true, fmtTime(time.Now()))
+			u.Name, u.PasswordHash, string(u.Role), false, fmtTime(s.now()), true, fmtTime(s.now()))
 		if err != nil {
 			return fmt.Errorf("create user %q: %w", u.Name, err)
 		}
@@ -82,7 +82,7 @@ func (s *Store) CreateInvite(ctx context.Context, role identity.Role, by string,
 	}
 	plain, hash := identity.NewSecret(identity.SetupPrefix)
 	_, err := s.exec(ctx, s.q(`INSERT INTO setup_tokens (hash, purpose, expires_at, role, created_by) VALUES (?, 'invite', ?, ?, ?)`),
-		hash, fmtTime(time.Now().Add(ttl)), string(role), by)
+		hash, fmtTime(s.now().Add(ttl)), string(role), by)
 	if err != nil {
 		return "", fmt.Errorf("create invitation: %w", err)
 	}
@@ -97,13 +97,13 @@ func (s *Store) AcceptInvite(ctx context.Context, plain string, u *identity.User
 		// SELECT then UPDATE let two through), exactly one changes the row.
 		var role string
 		err := tx.QueryRowContext(ctx, s.q(`UPDATE setup_tokens SET used = ? WHERE hash = ? AND purpose = 'invite' AND NOT used AND expires_at > ? RETURNING role`),
-			true, identity.HashSecret(plain), fmtTime(time.Now())).Scan(&role)
+			true, identity.HashSecret(plain), fmtTime(s.now())).Scan(&role)
 		if err != nil {
 			return fmt.Errorf("invitation: %w (already used or expired; ask an administrator for a new one)", mapErr(err))
 		}
 		u.Role = identity.Role(role)
 		id, err := s.insertID(ctx, tx, `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			u.Name, u.PasswordHash, role, false, fmtTime(time.Now()), !u.ProductsOnly, fmtTime(time.Now()))
+			u.Name, u.PasswordHash, role, false, fmtTime(s.now()), !u.ProductsOnly, fmtTime(s.now()))
 		if err != nil {
 			return fmt.Errorf("create user %q: %w", u.Name, err)
 		}

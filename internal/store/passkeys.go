@@ -16,9 +16,9 @@ func (s *Store) SaveChallenge(ctx context.Context, userID int64, data string, tt
 	if userID != 0 {
 		uid = userID
 	}
-	_, _ = s.exec(ctx, s.q(`DELETE FROM webauthn_challenges WHERE expires_at < ?`), fmtTime(time.Now()))
+	_, _ = s.exec(ctx, s.q(`DELETE FROM webauthn_challenges WHERE expires_at < ?`), fmtTime(s.now()))
 	_, err := s.exec(ctx, s.q(`INSERT INTO webauthn_challenges (id, user_id, data, expires_at) VALUES (?, ?, ?, ?)`),
-		id, uid, data, fmtTime(time.Now().Add(ttl)))
+		id, uid, data, fmtTime(s.now().Add(ttl)))
 	if err != nil {
 		return "", fmt.Errorf("save WebAuthn challenge: %w", err)
 	}
@@ -31,7 +31,7 @@ func (s *Store) TakeChallenge(ctx context.Context, id string, userID int64) (str
 	var data string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var uid sql.NullInt64
-		err := tx.QueryRowContext(ctx, s.q(`SELECT data, user_id FROM webauthn_challenges WHERE id = ? AND expires_at > ?`), id, fmtTime(time.Now())).Scan(&data, &uid)
+		err := tx.QueryRowContext(ctx, s.q(`SELECT data, user_id FROM webauthn_challenges WHERE id = ? AND expires_at > ?`), id, fmtTime(s.now())).Scan(&data, &uid)
 		if err != nil {
 			return fmt.Errorf("passkey ceremony: %w (expired or already used; try again)", mapErr(err))
 		}
@@ -47,7 +47,7 @@ func (s *Store) TakeChallenge(ctx context.Context, id string, userID int64) (str
 // AddPasskey stores a new credential.
 func (s *Store) AddPasskey(ctx context.Context, p *identity.Passkey) error {
 	p.Normalize()
-	p.CreatedAt = time.Now().UTC()
+	p.CreatedAt = s.now().UTC()
 	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO passkeys (user_id, credential, name, data, created_at) VALUES (?, ?, ?, ?, ?)`,
 		p.UserID, p.Credential, truncate(p.Name, 100), p.Data, fmtTime(p.CreatedAt))
 	if err != nil {
@@ -85,7 +85,7 @@ func (s *Store) Passkeys(ctx context.Context, userID int64) ([]identity.Passkey,
 // TouchPasskey records a use and the credential's updated state (sign count).
 func (s *Store) TouchPasskey(ctx context.Context, userID int64, credential, data string) error {
 	_, err := s.exec(ctx, s.q(`UPDATE passkeys SET data = ?, last_used_at = ? WHERE user_id = ? AND credential = ?`),
-		data, fmtTime(time.Now()), userID, credential)
+		data, fmtTime(s.now()), userID, credential)
 	return err
 }
 

@@ -247,7 +247,7 @@ func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today str
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		now := fmtTime(time.Now().UTC())
+		now := fmtTime(s.now().UTC())
 		for i := range out {
 			e := &out[i]
 			// The status guard makes a concurrent expiry (another server) a no-op here.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/inventory"
 )
@@ -16,7 +15,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *inventory.Product) error {
 	if err := validateProduct(p); err != nil {
 		return err
 	}
-	p.CreatedAt = time.Now().UTC()
+	p.CreatedAt = s.now().UTC()
 	id, err := s.insertID(ctx, s.conn(ctx),
 		`INSERT INTO products (name, description, owner, criticality, exposure, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		p.Name, p.Description, p.Owner, p.Criticality, string(p.Exposure), fmtTime(p.CreatedAt))
@@ -166,7 +165,7 @@ func (s *Store) CreateRelease(ctx context.Context, r *inventory.Release) error {
 	if _, err := s.Product(ctx, r.ProductID); err != nil {
 		return err
 	}
-	r.CreatedAt = time.Now().UTC()
+	r.CreatedAt = s.now().UTC()
 	id, err := s.insertID(ctx, s.conn(ctx),
 		`INSERT INTO releases (product_id, version, release_date, support_end, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.ProductID, r.Version, fmtDate(r.ReleaseDate), fmtDate(r.SupportEnd), string(r.Status), fmtTime(r.CreatedAt))

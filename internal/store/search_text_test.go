@@ -47,7 +47,7 @@ func TestFindingTextSearch(t *testing.T) {
 		imp("X.509 type confusion")
 		search := func(q string) []string {
 			t.Helper()
-			fs, _, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Text: q, Sort: "severity"})
+			fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Text: q, Sort: "severity"})
 			if err != nil {
 				t.Fatalf("q=%q: %v", q, err)
 			}
@@ -131,9 +131,9 @@ func TestFindingTextSearchCommonTerm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		page := func(q, after string) ([]store.StoredFinding, string) {
+		page := func(q, after string) ([]findings.Stored, string) {
 			t.Helper()
-			fs, next, err := st.Findings(ctx, store.FindingQuery{ReleaseID: rel.ID, Text: q, Sort: "severity", Limit: 100, After: after})
+			fs, next, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Text: q, Sort: "severity", Limit: 100, After: after})
 			if err != nil {
 				t.Fatalf("q=%q: %v", q, err)
 			}
@@ -203,7 +203,7 @@ func TestFindingTextIndexFollowsWrites(t *testing.T) {
 		}
 		search := func(q string) string {
 			t.Helper()
-			fs, _, err := st.Findings(ctx, store.FindingQuery{Text: q, Sort: "severity", Limit: 100})
+			fs, _, err := st.Findings(ctx, findings.Query{Text: q, Sort: "severity", Limit: 100})
 			if err != nil {
 				t.Fatalf("q=%q: %v", q, err)
 			}

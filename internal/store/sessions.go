@@ -50,7 +50,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, source, userAge
 func (s *Store) CreateSessionAuth(ctx context.Context, userID int64, source, userAgent string, mfa bool) (plain, csrf string, err error) {
 	plain, hash := identity.NewSecret(identity.SessionPrefix)
 	csrf, _ = identity.NewSecret("")
-	now := time.Now()
+	now := s.now()
 	_, err = s.exec(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, expires_at, source, user_agent, mfa, auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		hash, userID, csrf, fmtTime(now), fmtTime(now), fmtTime(now.Add(s.sessionAbsolute())), source, truncate(userAgent, 200), mfa, fmtTime(now))
 	if err != nil {
@@ -63,7 +63,7 @@ func (s *Store) CreateSessionAuth(ctx context.Context, userID int64, source, use
 // sessions, and sessions of disabled users, are not found.
 func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.Principal, error) {
 	hash := identity.HashSecret(plain)
-	now := time.Now()
+	now := s.now()
 	p := &identity.Principal{Via: "session", SessionHash: hash}
 	var role, lastSeen, authAt string
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.role, u.all_products, s.csrf, s.last_seen, s.mfa, s.auth_at
@@ -97,7 +97,7 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 // Sessions lists a user's live sessions, marking the one with hash current.
 func (s *Store) Sessions(ctx context.Context, userID int64, current string) ([]identity.Session, error) {
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id_hash, created_at, last_seen, expires_at, source, user_agent FROM sessions
-		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen DESC`), userID, fmtTime(time.Now()))
+		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen DESC`), userID, fmtTime(s.now()))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}

@@ -50,6 +50,21 @@ type Config struct {
 	DatabaseURL string
 }
 
+// Option configures a Store at Open.
+type Option func(*Store)
+
+// WithClock sets the store's clock (nil, or without this option:
+// time.Now): what it stamps rows with and decides expiry by (sessions,
+// tokens, invitations and setup links, passkey challenges, sign-in
+// back-off, overdue findings). Tests pass a fake clock.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) {
+		if now != nil {
+			s.clock = now
+		}
+	}
+}
+
 // Validate checks the configuration without opening anything: a
 // DatabaseURL must be a well-formed postgres:// or postgresql:// URL.
 func (cfg Config) Validate() error {
@@ -75,10 +90,12 @@ type Store struct {
 	onRetry func(error)
 	// ftsCounts remembers search texts' index hit counts (findingText).
 	ftsCounts *ftsCountCache
+	// clock is the store's clock (WithClock); read it through now.
+	clock func() time.Time
 }
 
 // Open connects to the configured engine and applies pending migrations.
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+func Open(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 	var (
 		db  *sql.DB
 		eng Engine
@@ -116,7 +133,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.SetMaxOpenConns(4)
 		db.SetMaxIdleConns(4)
 	}
-	s := &Store{db: db, engine: eng, ftsCounts: &ftsCountCache{}}
+	s := &Store{db: db, engine: eng, ftsCounts: &ftsCountCache{}, clock: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", eng, err)
@@ -156,6 +176,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// now reads the store's clock (WithClock).
+func (s *Store) now() time.Time { return s.clock() }
 
 // Close releases the database.
 func (s *Store) Close() error { return s.db.Close() }

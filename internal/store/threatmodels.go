@@ -42,7 +42,7 @@ func (s *Store) SaveThreatModelOn(ctx context.Context, productID int64, base int
 
 func (s *Store) saveThreatModel(ctx context.Context, productID int64, base int, source, note, actor string) (ThreatModelVersion, bool, error) {
 	sum := sha256.Sum256([]byte(source))
-	v := ThreatModelVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: time.Now().UTC()}
+	v := ThreatModelVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: s.now().UTC()}
 	created := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		created = false // a retried attempt starts afresh

@@ -30,7 +30,7 @@ func (s *Store) CreateScopedToken(ctx context.Context, userID int64, name string
 func (s *Store) CreateToken(ctx context.Context, req identity.TokenRequest) (string, identity.APIToken, error) {
 	plain, hash := identity.NewSecret(identity.TokenPrefix)
 	verr := req.Validate()
-	t := identity.APIToken{UserID: req.UserID, Name: req.Name, Prefix: plain[:len(identity.TokenPrefix)+6], CreatedAt: time.Now().UTC(),
+	t := identity.APIToken{UserID: req.UserID, Name: req.Name, Prefix: plain[:len(identity.TokenPrefix)+6], CreatedAt: s.now().UTC(),
 		Scopes: req.Scopes, ProductID: req.ProductID, ParentID: req.ParentID}
 	if verr != nil {
 		return "", t, verr
@@ -79,7 +79,7 @@ const tokenChain = `WITH RECURSIVE chain(id, parent_id, revoked, expires_at) AS 
 // users' tokens are not found. Last use is recorded (at most once a minute).
 func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Principal, error) {
 	hash := identity.HashSecret(plain)
-	now := time.Now()
+	now := s.now()
 	p := &identity.Principal{Via: "token"}
 	var role, scopes string
 	var id int64

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -81,7 +80,7 @@ func (s *Store) UpdateRepos(ctx context.Context) ([]updates.Repo, error) {
 // product named productName when r.ProductID is 0 and no such product exists.
 func (s *Store) CreateUpdateRepo(ctx context.Context, r *updates.Repo, productName string, metas []updates.Meta) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		if r.ProductID == 0 {
 			err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE name = ?`), productName).Scan(&r.ProductID)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -109,7 +108,7 @@ func (s *Store) CreateUpdateRepo(ctx context.Context, r *updates.Repo, productNa
 }
 
 func (s *Store) insertMetas(ctx context.Context, tx *sql.Tx, repoID int64, metas []updates.Meta) error {
-	now := fmtTime(time.Now())
+	now := fmtTime(s.now())
 	for _, m := range metas {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO update_metadata (repo_id, role, version, expires_at, content, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
 			repoID, m.Role, m.Version, fmtTime(m.Expires), m.Content, now); err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/identity"
 )
@@ -19,7 +18,7 @@ func (s *Store) CreateUser(ctx context.Context, u *identity.User) error {
 		return err
 	}
 	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.Name, u.PasswordHash, string(u.Role), u.Disabled, fmtTime(time.Now()), !u.ProductsOnly, fmtTime(time.Now()))
+		u.Name, u.PasswordHash, string(u.Role), u.Disabled, fmtTime(s.now()), !u.ProductsOnly, fmtTime(s.now()))
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Name, err)
 	}
@@ -130,7 +129,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, u identity.UserUpdate)
 // except keep (the session hash of the caller, or "" for none).
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash, keep string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?`), hash, fmtTime(time.Now()), userID)
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?`), hash, fmtTime(s.now()), userID)
 		if err != nil {
 			return err
 		}

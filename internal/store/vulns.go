@@ -35,7 +35,7 @@ const advisoryBatch = 300
 // data intact.
 func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss map[string]vuln.EPSS, kev map[string]vuln.KEV,
 	exploited map[string][]vuln.Exploitation, rec FeedImport) (FeedImport, error) {
-	rec.At = time.Now().UTC()
+	rec.At = s.now().UTC()
 	rec.Advisories, rec.EPSS, rec.KEV = len(advs), len(epss), len(kev)
 	rec.Exploited = 0
 	for _, xs := range exploited {
@@ -422,7 +422,7 @@ type Analysis struct {
 // the ones that are new (not matched before). First-seen dates are kept.
 func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matches []ReleaseVuln) ([]ReleaseVuln, error) {
 	var added []ReleaseVuln
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		added = added[:0] // a retried attempt starts afresh
 		old := map[string]string{}
@@ -623,7 +623,7 @@ type Event struct {
 // AddEvent records an event.
 func (s *Store) AddEvent(ctx context.Context, e Event) error {
 	if e.At.IsZero() {
-		e.At = time.Now().UTC()
+		e.At = s.now().UTC()
 	}
 	_, err := s.exec(ctx, s.q(`INSERT INTO events (at, kind, product_id, release_id, subject, title, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		fmtTime(e.At), e.Kind, e.ProductID, e.ReleaseID, e.Subject, e.Title, e.Detail)

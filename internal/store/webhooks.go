@@ -115,6 +115,9 @@ func (s *Store) DeliverDue(ctx context.Context, now time.Time, maxAttempts, para
 	if parallel <= 0 {
 		parallel = 1
 	}
+	// The budget bounds how long this call runs, so it is measured on the
+	// real clock, not the store's (a fake clock may stand still); the time
+	// deliveries are due by is now.
 	deadline := time.Now().Add(budget)
 	for time.Now().Before(deadline) {
 		batch, err := s.ClaimDeliveries(ctx, now, maxAttempts, 4*parallel, 5*time.Minute)

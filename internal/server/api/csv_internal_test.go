@@ -6,20 +6,19 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // Defect 8: scope, vulnerability_ids, component_version, assignee, product
 // and release were written to the findings export as they came.
 func TestFindingsCSVDefusesEveryCell(t *testing.T) {
 	evil := "=HYPERLINK(\"https://evil.example\",\"x\")"
-	f := store.StoredFinding{ID: 1, ProductName: evil, Release: "+" + evil, Scope: "-" + evil, Assignee: "@" + evil,
+	f := findings.Stored{ID: 1, ProductName: evil, Release: "+" + evil, Scope: "-" + evil, Assignee: "@" + evil,
 		Status: findings.Status(evil), Finding: findings.Finding{Title: evil, RuleID: evil, VulnerabilityIDs: []string{evil},
 			Severity: findings.Severity(evil), Fingerprint: evil}}
 	f.Finding.Component.Name, f.Finding.Component.Version = evil, evil
 	f.Risk.Priority = evil
 	var buf bytes.Buffer
-	writeFindingsCSV(&buf, []store.StoredFinding{f})
+	writeFindingsCSV(&buf, []findings.Stored{f})
 	rows, err := csv.NewReader(&buf).ReadAll()
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("export: %d rows, %v", len(rows), err)

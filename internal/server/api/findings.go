@@ -121,8 +121,8 @@ func (h handler) listFindings(w http.ResponseWriter, r *http.Request) error {
 
 // FindingDetail is a finding with its history.
 type FindingDetail struct {
-	store.StoredFinding
-	History []store.FindingEvent `json:"history"`
+	findings.Stored
+	History []findings.Event `json:"history"`
 }
 
 func (h handler) getFinding(w http.ResponseWriter, r *http.Request) error {
@@ -195,7 +195,7 @@ func (h handler) exportFindings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	all := []store.StoredFinding{} // an empty export is [], never null
+	all := []findings.Stored{} // an empty export is [], never null
 	for {
 		fq.Limit = store.MaxLimit
 		page, next, err := h.Store.Findings(r.Context(), fq)
@@ -231,7 +231,7 @@ func (h handler) exportFindings(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func storedToFindings(all []store.StoredFinding) []findings.Finding {
+func storedToFindings(all []findings.Stored) []findings.Finding {
 	out := make([]findings.Finding, len(all))
 	for i, f := range all {
 		out[i] = f.Finding
@@ -239,7 +239,7 @@ func storedToFindings(all []store.StoredFinding) []findings.Finding {
 	return out
 }
 
-func writeFindingsCSV(buf *bytes.Buffer, all []store.StoredFinding) {
+func writeFindingsCSV(buf *bytes.Buffer, all []findings.Stored) {
 	cw := spreadsheet.NewWriter(buf) // every cell defused (formula injection)
 	cw.Write([]string{"id", "product", "release", "scope", "status", "severity", "risk", "priority", "title", "rule_id", "vulnerability_ids", "cwes",
 		"component", "component_version", "locations", "sla_due", "assignee", "first_seen", "last_seen", "fingerprint"})

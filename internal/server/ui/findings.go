@@ -33,10 +33,10 @@ func (h *handler) findingRoutes() []web.Route {
 type findingsData struct {
 	Trend    []trendBar
 	TrendMax int
-	Items    []store.StoredFinding
+	Items    []findings.Stored
 	Next     string
 	Query    url.Values
-	Stats    store.FindingStats
+	Stats    findings.Stats
 	Chart    []bar
 	Products []productOption
 	CanEdit  bool
@@ -59,7 +59,7 @@ type bar struct {
 }
 
 // severityBars lays out a bar chart of active findings by severity.
-func severityBars(st store.FindingStats) []bar {
+func severityBars(st findings.Stats) []bar {
 	sevs := []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info}
 	maxV := 1
 	for _, s := range sevs {
@@ -226,8 +226,8 @@ func (h *handler) triage(w http.ResponseWriter, r *http.Request) error {
 }
 
 type findingData struct {
-	F        store.StoredFinding
-	History  []store.FindingEvent
+	F        findings.Stored
+	History  []findings.Event
 	CanEdit  bool
 	Statuses []findings.Status
 	Back     string

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -96,7 +97,7 @@ func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64,
 		d.Analysis = &a
 		// Each issue links to its finding (same fingerprint as the import).
 		byPrint := map[string]int64{}
-		fl, _, err := h.Store.Findings(r.Context(), store.FindingQuery{ReleaseID: id, Tool: "rampart-firmware", Limit: 1000})
+		fl, _, err := h.Store.Findings(r.Context(), findings.Query{ReleaseID: id, Tool: "rampart-firmware", Limit: 1000})
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ type releaseReport struct {
 	Vulns      []store.ReleaseVuln
 	OpenVulns  int
 	KEV        int
-	Findings   []store.StoredFinding
+	Findings   []findings.Stored
 	BySeverity map[findings.Severity]int
 	Overdue    int
 	Severities []findings.Severity
@@ -56,7 +56,7 @@ func (h *handler) releaseReport(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	q := store.FindingQuery{ReleaseID: id, Status: "active", Limit: store.MaxLimit}
+	q := findings.Query{ReleaseID: id, Status: "active", Limit: store.MaxLimit}
 	for {
 		page, next, err := h.Store.Findings(r.Context(), q)
 		if err != nil {

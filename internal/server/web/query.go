@@ -115,9 +115,9 @@ func queryBool(s, field string) (bool, error) {
 }
 
 // FindingQuery reads the findings filters shared by the API and the UI.
-func FindingQuery(r *http.Request) (store.FindingQuery, error) {
+func FindingQuery(r *http.Request) (findings.Query, error) {
 	q := r.URL.Query()
-	fq := store.FindingQuery{Status: q.Get("status"), Severity: findings.Severity(q.Get("severity")), Tool: q.Get("tool"), Assignee: q.Get("assignee"),
+	fq := findings.Query{Status: q.Get("status"), Severity: findings.Severity(q.Get("severity")), Tool: q.Get("tool"), Assignee: q.Get("assignee"),
 		Text: q.Get("q"), Sort: q.Get("sort"), After: q.Get("cursor"), KEV: q.Get("kev") == "true", Overdue: q.Get("sla") == "overdue"}
 	for name, dst := range map[string]*int64{"product": &fq.ProductID, "release": &fq.ReleaseID} {
 		if v := q.Get(name); v != "" {
