@@ -174,14 +174,14 @@ func (p *Prepared) Emit(sink Sink) (res *Streamed, err error) {
 		out.Document.Components = nil
 		return out, nil
 	}
+	if p.tv != nil {
+		return emitSPDXTagValue(p, sink)
+	}
 	if p.xml != nil {
 		return emitCycloneDXXML(p, sink)
 	}
 	if p.spdx != nil {
 		return emitSPDXJSON(p, sink)
-	}
-	if p.tv != nil {
-		return emitSPDXTagValue(p, sink)
 	}
 	e := &cdxEmitter{name: p.name, sink: sink, refs: p.refs, auto: map[uint64]struct{}{}, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding}}}
 	if err := e.run(p.ra, p.size); err != nil {

@@ -500,7 +500,8 @@ func emitSPDXTagValue(p *Prepared, sink Sink) (*Streamed, error) {
 	if t, err := time.Parse(time.RFC3339, tp.created); err == nil {
 		res.Created = t.UTC()
 	}
-	e := &spdxEmitter{p: &spdxPrepared{refs: tp.refs, meta: tp.meta, otherNames: tp.otherNames}, name: p.name, sink: sink, res: res}
+	e := &spdxEmitter{p: &spdxPrepared{refs: tp.refs, meta: tp.meta, otherNames: tp.otherNames}, name: p.name}
+	e.sink, e.res = sink, res
 	for _, c := range tp.chunks {
 		it, err := tp.items(p.ra, c, p.name)
 		if err != nil {
