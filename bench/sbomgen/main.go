@@ -4,6 +4,7 @@
 //	go run ./bench/sbomgen -n 10000 -o /tmp/bom-10k.cdx.json
 //	go run ./bench/sbomgen -n 10000 -format xml -o /tmp/bom-10k.cdx.xml
 //	go run ./bench/sbomgen -n 10000 -format spdx -o /tmp/bom-10k.spdx.json
+//	go run ./bench/sbomgen -n 10000 -format spdx-tv -o /tmp/bom-10k.spdx
 package main
 
 import (
@@ -18,7 +19,7 @@ import (
 func main() {
 	n := flag.Int("n", 10000, "number of components")
 	out := flag.String("o", "-", "output file (- for stdout)")
-	format := flag.String("format", "json", "json (CycloneDX 1.6 JSON), xml (CycloneDX 1.6 XML) or spdx (SPDX 2.3 JSON)")
+	format := flag.String("format", "json", "json (CycloneDX 1.6 JSON), xml (CycloneDX 1.6 XML), spdx (SPDX 2.3 JSON) or spdx-tv (SPDX 2.3 tag-value)")
 	flag.Parse()
 	if err := run(*n, *out, *format); err != nil {
 		fmt.Fprintln(os.Stderr, "sbomgen:", err)
@@ -27,9 +28,9 @@ func main() {
 }
 
 func run(n int, out, format string) error {
-	write := map[string]func(io.Writer, int) error{"json": sbomgen.Write, "xml": sbomgen.WriteXML, "spdx": sbomgen.WriteSPDX}[format]
+	write := map[string]func(io.Writer, int) error{"json": sbomgen.Write, "xml": sbomgen.WriteXML, "spdx": sbomgen.WriteSPDX, "spdx-tv": sbomgen.WriteSPDXTagValue}[format]
 	if write == nil {
-		return fmt.Errorf("-format must be json, xml or spdx, got %q", format)
+		return fmt.Errorf("-format must be json, xml, spdx or spdx-tv, got %q", format)
 	}
 	if n < 0 {
 		return fmt.Errorf("-n must be 0 or more, got %d", n)

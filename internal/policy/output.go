@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -18,6 +19,75 @@ func WriteJSON(w io.Writer, r *Report) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(r)
+}
+
+// JSONString returns exactly what WriteJSON writes, built in one string of
+// its final size. The platform stores every gate result as this text; for
+// a release of 640,000 components the default policy's copyleft rule
+// yields ~140,000 violations and a ~55 MB text, and WriteJSON into a
+// buffer held it three times over (json.Encoder marshals the whole report
+// into its own growing buffer, then copies it into the writer's, which
+// the caller copied again into a string), next to the violations
+// themselves (docs/performance.md). Here each violation is encoded on its
+// own, twice: once to add up the size, once into the string.
+func JSONString(r *Report) (string, error) {
+	if len(r.Violations) == 0 {
+		var sb strings.Builder
+		err := WriteJSON(&sb, r)
+		return sb.String(), err
+	}
+	// The report without its violations, split where they go.
+	skel := *r
+	skel.Violations = []Violation{}
+	var head strings.Builder
+	if err := WriteJSON(&head, &skel); err != nil {
+		return "", err
+	}
+	const field = `"violations": [`
+	at := strings.Index(head.String(), field)
+	if at < 0 || !strings.HasPrefix(head.String()[at+len(field):], "]") {
+		return "", fmt.Errorf("gate report JSON has no violations array")
+	}
+	pre, post := head.String()[:at+len(field)], head.String()[at+len(field):]
+	// Encoder.SetIndent indents the compact encoding, so the array's
+	// elements are the compact encodings indented at depth 2.
+	var compact, indented bytes.Buffer
+	enc := json.NewEncoder(&compact)
+	enc.SetEscapeHTML(false)
+	each := func(fn func(i int, elem []byte)) error {
+		for i := range r.Violations {
+			compact.Reset()
+			indented.Reset()
+			if err := enc.Encode(&r.Violations[i]); err != nil {
+				return err
+			}
+			if err := json.Indent(&indented, bytes.TrimSuffix(compact.Bytes(), []byte("\n")), "    ", "  "); err != nil {
+				return err
+			}
+			fn(i, indented.Bytes())
+		}
+		return nil
+	}
+	const first, sep, last = "\n    ", ",\n    ", "\n  "
+	size := len(pre) + len(first) + len(last) + len(post) + (len(r.Violations)-1)*len(sep)
+	if err := each(func(_ int, elem []byte) { size += len(elem) }); err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	sb.WriteString(pre)
+	sb.WriteString(first)
+	if err := each(func(i int, elem []byte) {
+		if i > 0 {
+			sb.WriteString(sep)
+		}
+		sb.Write(elem)
+	}); err != nil {
+		return "", err
+	}
+	sb.WriteString(last)
+	sb.WriteString(post)
+	return sb.String(), nil
 }
 
 // WriteText writes one line per violation with its why, expired

@@ -1,7 +1,6 @@
 package portfolio
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -79,6 +78,12 @@ func (g *Gate) effectivePolicy(ctx context.Context, productID int64) (*policy.Po
 // says why (api, sbom, scan, threatmodel, firmware). Approved exceptions
 // past their expiry are marked expired with an audit event.
 func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*GateView, error) {
+	return g.evaluate(ctx, releaseID, trigger, true)
+}
+
+// evaluate is Evaluate; with keep false it returns no view (nil, nil on
+// success), so the violations are not held while the result is saved.
+func (g *Gate) evaluate(ctx context.Context, releaseID int64, trigger string, keep bool) (*GateView, error) {
 	rel, err := g.st.Release(ctx, releaseID)
 	if err != nil {
 		return nil, err
@@ -157,17 +162,24 @@ func (g *Gate) Evaluate(ctx context.Context, releaseID int64, trigger string) (*
 	if err != nil {
 		return nil, fault.Unprocessable(err)
 	}
-	var buf bytes.Buffer
-	if err := policy.WriteJSON(&buf, rep); err != nil {
+	// The stored text is built in one string of its size (a release of
+	// 640,000 components gives ~55 MB); a caller that does not want the
+	// view lets the violations go before the text is written.
+	text, err := policy.JSONString(rep)
+	if err != nil {
 		return nil, err
 	}
 	res := store.GateResult{ReleaseID: releaseID, Passed: rep.Passed, Failing: rep.Failing(), PolicyScope: scope, PolicyVersion: version,
-		Trigger: trigger, Result: buf.String(), EvaluatedAt: now.UTC()}
+		Trigger: trigger, Result: text, EvaluatedAt: now.UTC()}
+	view := &GateView{ReleaseID: releaseID, Passed: rep.Passed, Violations: rep.Violations, ExpiredExceptions: rep.ExpiredExceptions,
+		PolicyScope: scope, PolicyVersion: version, Trigger: trigger, EvaluatedAt: res.EvaluatedAt, Exceptions: excs}
+	if !keep {
+		view = nil
+	}
 	if err := g.st.SaveGateResult(ctx, res); err != nil {
 		return nil, err
 	}
-	return &GateView{ReleaseID: releaseID, Passed: rep.Passed, Violations: rep.Violations, ExpiredExceptions: rep.ExpiredExceptions,
-		PolicyScope: scope, PolicyVersion: version, Trigger: trigger, EvaluatedAt: res.EvaluatedAt, Exceptions: excs}, nil
+	return view, nil
 }
 
 // ExpireExceptions marks approved exceptions of a product (0: every
@@ -194,7 +206,7 @@ func (g *Gate) ExpireExceptions(ctx context.Context, productID int64) ([]store.P
 // OnChange re-evaluates a release after an import; errors are returned for
 // the caller to log (the import itself has succeeded).
 func (g *Gate) OnChange(ctx context.Context, releaseID int64, trigger string) error {
-	_, err := g.Evaluate(ctx, releaseID, trigger)
+	_, err := g.evaluate(ctx, releaseID, trigger, false)
 	return err
 }
 

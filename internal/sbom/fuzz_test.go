@@ -165,3 +165,24 @@ func sameWords(a, b string) bool {
 	}
 	return slices.Equal(words(a), words(b))
 }
+
+// FuzzDecodeStreamTagValue: the streaming SPDX tag-value decoder (chunks
+// of whole package groups read by tools-golang) accepts exactly what the
+// whole-document decoder accepts, with the same components. Chunks are
+// cut small so that every seed spans several.
+func FuzzDecodeStreamTagValue(f *testing.F) {
+	defer sbom.SetTVChunkBytes(96)()
+	for _, p := range []string{"testdata/sensor-fw-2.2.spdx", "testdata/truncated.spdx"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+		f.Add(data[:len(data)/2])
+	}
+	f.Add([]byte("SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nDocumentName: d\nDocumentNamespace: https://x/y\nCreator: Tool: t\nCreated: 2024-01-01T00:00:00Z\n" +
+		"PackageName: a\nSPDXID: SPDXRef-a\nPackageDownloadLocation: NONE\nRelationship: SPDXRef-a DEPENDS_ON SPDXRef-b\nRelationshipComment: <text>x\nPackageName: no\n</text>\n" +
+		"PackageName: \nPackageName: b\nSPDXID: SPDXRef-b\nPackageDownloadLocation: NONE\nFileName: f\nSPDXID: SPDXRef-f\nFileChecksum: SHA1: 85ed0817af83a24ad8da68c2b5094de69833983c\n" +
+		"PackageName: c\nSPDXID: SPDXRef-c\nPackageDownloadLocation: NONE\nRelationshipComment: stale\nRelationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-c\nLicenseID: LicenseRef-x\nExtractedText: t\nLicenseName: X\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, false) })
+}

@@ -178,6 +178,19 @@ func tagValueLine(_ []byte, err error) string {
 // checkSPDXTagValue enforces the SPDX 2.x required fields the JSON schema
 // checks for JSON documents; tools-golang's tag-value reader is lenient.
 func checkSPDXTagValue(doc *spdx.Document, name string) error {
+	if err := checkSPDXHeader(doc, name); err != nil {
+		return err
+	}
+	for i, p := range doc.Packages {
+		if err := checkSPDXPackage(p, i, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSPDXHeader is checkSPDXTagValue for the document's own fields.
+func checkSPDXHeader(doc *spdx.Document, name string) error {
 	switch {
 	case doc.DataLicense == "":
 		return invalid(name, "DataLicense", "missing required tag")
@@ -192,19 +205,19 @@ func checkSPDXTagValue(doc *spdx.Document, name string) error {
 	case doc.CreationInfo.Created == "":
 		return invalid(name, "Created", "missing required tag")
 	}
-	for i, p := range doc.Packages {
-		if p == nil {
-			continue
-		}
-		if p.PackageName == "" {
-			return invalid(name, fmt.Sprintf("package %d PackageName", i+1), "missing required tag")
-		}
-		if p.PackageSPDXIdentifier == "" {
-			return invalid(name, fmt.Sprintf("package %q SPDXID", p.PackageName), "missing required tag")
-		}
-		if p.PackageDownloadLocation == "" {
-			return invalid(name, fmt.Sprintf("package %q PackageDownloadLocation", p.PackageName), "missing required tag")
-		}
+	return nil
+}
+
+// checkSPDXPackage is checkSPDXTagValue for the i-th package (0-based).
+func checkSPDXPackage(p *spdx.Package, i int, name string) error {
+	switch {
+	case p == nil:
+	case p.PackageName == "":
+		return invalid(name, fmt.Sprintf("package %d PackageName", i+1), "missing required tag")
+	case p.PackageSPDXIdentifier == "":
+		return invalid(name, fmt.Sprintf("package %q SPDXID", p.PackageName), "missing required tag")
+	case p.PackageDownloadLocation == "":
+		return invalid(name, fmt.Sprintf("package %q PackageDownloadLocation", p.PackageName), "missing required tag")
 	}
 	return nil
 }
@@ -222,63 +235,15 @@ func checkSPDXComplete(doc *spdx.Document, name, version string, snippets map[st
 	for k := range snippets {
 		defined[k] = true
 	}
-	checkFile := func(f *spdx.File, where string) error {
-		if f == nil {
-			return nil
-		}
-		defined[string(f.FileSPDXIdentifier)] = true
-		has := false
-		for _, c := range f.Checksums {
-			if c.Algorithm == common.SHA1 && c.Value != "" {
-				has = true
-			}
-		}
-		field := fmt.Sprintf("%sfile %q", where, f.FileName)
-		switch {
-		case f.FileSPDXIdentifier == "":
-			return invalid(name, field+" SPDXID", "missing required tag: the file section is incomplete (truncated?)")
-		case !has:
-			return invalid(name, field+" FileChecksum", "missing required SHA1 checksum: the file section is incomplete (truncated?)")
-		case version == "2.2" && f.LicenseConcluded == "":
-			return invalid(name, field+" LicenseConcluded", "missing required tag: the file section is incomplete (truncated?)")
-		case version == "2.2" && len(f.LicenseInfoInFiles) == 0:
-			return invalid(name, field+" LicenseInfoInFile", "missing required tag: the file section is incomplete (truncated?)")
-		case version == "2.2" && f.FileCopyrightText == "":
-			return invalid(name, field+" FileCopyrightText", "missing required tag: the file section is incomplete (truncated?)")
-		}
-		return nil
-	}
+	def := func(id string) { defined[id] = true }
 	for _, f := range doc.Files {
-		if err := checkFile(f, ""); err != nil {
+		if err := checkSPDXFile(f, "", name, version, def); err != nil {
 			return err
 		}
 	}
 	for _, p := range doc.Packages {
-		if p == nil {
-			continue
-		}
-		defined[string(p.PackageSPDXIdentifier)] = true
-		field := fmt.Sprintf("package %q ", p.PackageName)
-		for _, f := range p.Files {
-			if err := checkFile(f, field); err != nil {
-				return err
-			}
-		}
-		if version != "2.2" {
-			continue
-		}
-		analyzed := p.FilesAnalyzed || !p.IsFilesAnalyzedTagPresent
-		switch {
-		case p.PackageLicenseConcluded == "":
-			return invalid(name, field+"PackageLicenseConcluded", "missing required tag: the package section is incomplete (truncated?)")
-		case p.PackageLicenseDeclared == "":
-			return invalid(name, field+"PackageLicenseDeclared", "missing required tag: the package section is incomplete (truncated?)")
-		case p.PackageCopyrightText == "":
-			return invalid(name, field+"PackageCopyrightText", "missing required tag: the package section is incomplete (truncated?)")
-		case analyzed && (p.PackageVerificationCode == nil || p.PackageVerificationCode.Value == ""):
-			return invalid(name, field+"PackageVerificationCode", "required when FilesAnalyzed is true: the package section is incomplete (truncated?)")
-		case analyzed && len(p.Files) == 0:
-			return invalid(name, field+"FilesAnalyzed", "is true but the package has no files: the document is incomplete (truncated?)")
+		if err := checkSPDXPackageComplete(p, name, version, def); err != nil {
+			return err
 		}
 	}
 	describes := false
@@ -302,6 +267,67 @@ func checkSPDXComplete(doc *spdx.Document, name, version string, snippets map[st
 	}
 	if !describes && len(doc.Packages) == 0 && len(doc.Files) == 0 {
 		return invalid(name, "Relationship", "the document describes nothing (no DESCRIBES relationship, package or file): the document is incomplete (truncated?)")
+	}
+	return nil
+}
+
+// checkSPDXFile is checkSPDXComplete for one file (where names its
+// package); def records the identifiers the document defines.
+func checkSPDXFile(f *spdx.File, where, name, version string, def func(string)) error {
+	if f == nil {
+		return nil
+	}
+	def(string(f.FileSPDXIdentifier))
+	has := false
+	for _, c := range f.Checksums {
+		if c.Algorithm == common.SHA1 && c.Value != "" {
+			has = true
+		}
+	}
+	field := fmt.Sprintf("%sfile %q", where, f.FileName)
+	switch {
+	case f.FileSPDXIdentifier == "":
+		return invalid(name, field+" SPDXID", "missing required tag: the file section is incomplete (truncated?)")
+	case !has:
+		return invalid(name, field+" FileChecksum", "missing required SHA1 checksum: the file section is incomplete (truncated?)")
+	case version == "2.2" && f.LicenseConcluded == "":
+		return invalid(name, field+" LicenseConcluded", "missing required tag: the file section is incomplete (truncated?)")
+	case version == "2.2" && len(f.LicenseInfoInFiles) == 0:
+		return invalid(name, field+" LicenseInfoInFile", "missing required tag: the file section is incomplete (truncated?)")
+	case version == "2.2" && f.FileCopyrightText == "":
+		return invalid(name, field+" FileCopyrightText", "missing required tag: the file section is incomplete (truncated?)")
+	}
+	return nil
+}
+
+// checkSPDXPackageComplete is checkSPDXComplete for one package and its
+// files.
+func checkSPDXPackageComplete(p *spdx.Package, name, version string, def func(string)) error {
+	if p == nil {
+		return nil
+	}
+	def(string(p.PackageSPDXIdentifier))
+	field := fmt.Sprintf("package %q ", p.PackageName)
+	for _, f := range p.Files {
+		if err := checkSPDXFile(f, field, name, version, def); err != nil {
+			return err
+		}
+	}
+	if version != "2.2" {
+		return nil
+	}
+	analyzed := p.FilesAnalyzed || !p.IsFilesAnalyzedTagPresent
+	switch {
+	case p.PackageLicenseConcluded == "":
+		return invalid(name, field+"PackageLicenseConcluded", "missing required tag: the package section is incomplete (truncated?)")
+	case p.PackageLicenseDeclared == "":
+		return invalid(name, field+"PackageLicenseDeclared", "missing required tag: the package section is incomplete (truncated?)")
+	case p.PackageCopyrightText == "":
+		return invalid(name, field+"PackageCopyrightText", "missing required tag: the package section is incomplete (truncated?)")
+	case analyzed && (p.PackageVerificationCode == nil || p.PackageVerificationCode.Value == ""):
+		return invalid(name, field+"PackageVerificationCode", "required when FilesAnalyzed is true: the package section is incomplete (truncated?)")
+	case analyzed && len(p.Files) == 0:
+		return invalid(name, field+"FilesAnalyzed", "is true but the package has no files: the document is incomplete (truncated?)")
 	}
 	return nil
 }

@@ -77,6 +77,7 @@ type Prepared struct {
 	refs *refSet       // CycloneDX JSON: the bom-refs, for pass 2
 	xml  *xmlPrepared  // CycloneDX XML
 	spdx *spdxPrepared // SPDX JSON
+	tv   *tvPrepared   // SPDX tag-value
 	doc  *Document     // SPDX tag-value: the whole decoded document
 }
 
@@ -129,6 +130,14 @@ func Prepare(ra io.ReaderAt, size int64, name string) (p *Prepared, err error) {
 			return nil, err
 		}
 		return &Prepared{ra: sr, size: size - bom, name: name, f: f, spdx: sp}, nil
+	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingTagValue && spdxVersions[f.SpecVersion]:
+		tp, err := prepareSPDXTagValue(sr, size-bom, name, f)
+		if err == nil {
+			return &Prepared{ra: sr, size: size - bom, name: name, f: f, tv: tp}, nil
+		}
+		if !errors.Is(err, errTVWhole) {
+			return nil, err
+		}
 	}
 	data, err := io.ReadAll(io.NewSectionReader(ra, 0, size))
 	if err != nil {
@@ -164,6 +173,9 @@ func (p *Prepared) Emit(sink Sink) (res *Streamed, err error) {
 		out := &Streamed{Document: *p.doc, Components: len(comps)}
 		out.Document.Components = nil
 		return out, nil
+	}
+	if p.tv != nil {
+		return emitSPDXTagValue(p, sink)
 	}
 	if p.xml != nil {
 		return emitCycloneDXXML(p, sink)

@@ -243,40 +243,50 @@ func (e *spdxEmitter) relationships(dec *json.Decoder) error {
 			}
 			return spdxModelError(e.name, "/relationships/"+strconv.Itoa(i), err)
 		}
-		if r == nil || r.RefA.DocumentRefID != "" || r.RefB.DocumentRefID != "" {
-			continue // external documents are not resolved
+		if err := e.relationship(r); err != nil {
+			return sinkError{err}
 		}
-		a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
-		var from, to string
-		switch strings.ToUpper(r.Relationship) {
-		case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK":
-			from, to = a, b
-		case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
-			"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF", "CONTAINED_BY":
-			from, to = b, a
-		default:
-			continue
-		}
-		if from == to || !e.p.refs.has(from) || !e.p.refs.has(to) {
-			continue
-		}
-		if from == e.p.meta && e.res.Metadata != nil {
-			e.res.Metadata.DependsOn = appendUnique(e.res.Metadata.DependsOn, to)
-			continue
-		}
-		if from != e.from {
-			if err := e.flushLinks(); err != nil {
-				return sinkError{err}
-			}
-			e.from = from
-		}
-		e.to = appendUnique(e.to, to)
 	}
 	if err := e.flushLinks(); err != nil {
 		return sinkError{err}
 	}
 	_, err := dec.Token() // ]
 	return err
+}
+
+// relationship turns one relationship between packages into a DependsOn
+// edge, as fromSPDX does; consecutive edges from one package are linked
+// together. Errors are the sink's.
+func (e *spdxEmitter) relationship(r *spdx.Relationship) error {
+	if r == nil || r.RefA.DocumentRefID != "" || r.RefB.DocumentRefID != "" {
+		return nil // external documents are not resolved
+	}
+	a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
+	var from, to string
+	switch strings.ToUpper(r.Relationship) {
+	case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK":
+		from, to = a, b
+	case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
+		"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF", "CONTAINED_BY":
+		from, to = b, a
+	default:
+		return nil
+	}
+	if from == to || !e.p.refs.has(from) || !e.p.refs.has(to) {
+		return nil
+	}
+	if from == e.p.meta && e.res.Metadata != nil {
+		e.res.Metadata.DependsOn = appendUnique(e.res.Metadata.DependsOn, to)
+		return nil
+	}
+	if from != e.from {
+		if err := e.flushLinks(); err != nil {
+			return err
+		}
+		e.from = from
+	}
+	e.to = appendUnique(e.to, to)
+	return nil
 }
 
 // emitSPDXJSON is pass 2 for SPDX JSON: the packages in document order

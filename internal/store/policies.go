@@ -295,15 +295,51 @@ func (s *Store) SaveGateResult(ctx context.Context, g GateResult) error {
 	if g.Passed {
 		passed = 1
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	save := func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM gate_results WHERE release_id = ?`), g.ReleaseID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO gate_results (release_id, passed, failing, policy_scope, policy_version, trigger_kind, result, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 			g.ReleaseID, passed, g.Failing, g.PolicyScope, g.PolicyVersion, g.Trigger, g.Result, fmtTime(g.EvaluatedAt))
 		return mapErr(err)
+	}
+	if s.engine != SQLite || s.joined(ctx) != nil || len(g.Result) < largeResult {
+		return s.inTx(ctx, save)
+	}
+	// A large result (the gate of a 640,000-component release writes
+	// ~55 MB) is written on one connection whose page cache is cut to
+	// scanCacheKiB: the transaction's dirty overflow pages spill to the
+	// WAL instead of filling the pooled connection's 64 MiB cache, which
+	// stays allocated after the commit (docs/performance.md).
+	return s.retry(ctx, func() error {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("save gate result: %w", err)
+		}
+		defer c.Close()
+		if _, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, scanCacheKiB)); err != nil {
+			return fmt.Errorf("save gate result: %w", err)
+		}
+		// The DSN's setting again, for the pooled connection.
+		defer c.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -65536`)
+		tx, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", mapErr(err))
+		}
+		if err := save(tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", mapErr(err))
+		}
+		return nil
 	})
 }
+
+// largeResult is the size from which SaveGateResult writes on a
+// connection with a small page cache.
+const largeResult = 4 << 20
 
 // GateResultOf returns a release's last gate result.
 func (s *Store) GateResultOf(ctx context.Context, releaseID int64) (GateResult, error) {

@@ -295,3 +295,38 @@ func depIdx(i, n int) func(func(int) bool) {
 		}
 	}
 }
+
+// WriteSPDXTagValue writes the same n-component SBOM as WriteSPDX as SPDX
+// 2.3 tag-value, each package section followed by its DEPENDS_ON
+// relationships (so most of them name a package defined further down).
+func WriteSPDXTagValue(w io.Writer, n int) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	fmt.Fprintf(bw, "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nDocumentName: synthetic-firmware\n"+
+		"DocumentNamespace: https://example.com/spdx/synthetic-%d\nCreator: Tool: rampart-sbomgen\nCreated: 2026-01-01T00:00:00Z\n\n"+
+		"PackageName: synthetic-firmware\nSPDXID: SPDXRef-firmware\nPackageVersion: %d.0.0\nPackageSupplier: Organization: ACME Devices GmbH\n"+
+		"PackageDownloadLocation: NOASSERTION\nFilesAnalyzed: false\nPrimaryPackagePurpose: FIRMWARE\n"+
+		"Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-firmware\n", n, n)
+	for i := 0; i < n && i < 10; i++ {
+		fmt.Fprintf(bw, "Relationship: SPDXRef-firmware DEPENDS_ON %s\n", spdxID(i))
+	}
+	for i := 0; i < n; i++ {
+		f := fields(i)
+		fmt.Fprintf(bw, "\nPackageName: %s\nSPDXID: %s\nPackageVersion: %s\n", f.name, spdxID(i), f.version)
+		if f.supplier != "" {
+			fmt.Fprintf(bw, "PackageSupplier: Organization: %s\n", f.supplier)
+		}
+		fmt.Fprintf(bw, "PackageDownloadLocation: NOASSERTION\nFilesAnalyzed: false\nPackageChecksum: SHA256: %s\nPackageChecksum: SHA1: %s\n", f.sha256, f.sha1)
+		if f.license != "" {
+			fmt.Fprintf(bw, "PackageLicenseConcluded: %s\n", f.license)
+		}
+		fmt.Fprintf(bw, "ExternalRef: PACKAGE-MANAGER purl %s\n", f.ref)
+		if f.cpe != "" {
+			fmt.Fprintf(bw, "ExternalRef: SECURITY cpe23Type %s\n", f.cpe)
+		}
+		bw.WriteString("PrimaryPackagePurpose: LIBRARY\n")
+		for j := range depIdx(i, n) {
+			fmt.Fprintf(bw, "Relationship: %s DEPENDS_ON %s\n", spdxID(i), spdxID(j))
+		}
+	}
+	return bw.Flush()
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/sbom"
 	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
 )
@@ -79,3 +80,38 @@ func TestWriteXMLAndSPDX(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteSPDXTagValue: the tag-value encoding decodes to the same
+// components and edges as the SPDX JSON one, whole and streamed.
+func TestWriteSPDXTagValue(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 250} {
+		var js, tv bytes.Buffer
+		if err := sbomgen.WriteSPDX(&js, n); err != nil {
+			t.Fatal(err)
+		}
+		if err := sbomgen.WriteSPDXTagValue(&tv, n); err != nil {
+			t.Fatal(err)
+		}
+		want, err := sbom.DecodeBytes(js.Bytes(), "gen.spdx.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := sbom.DecodeBytes(tv.Bytes(), "gen.spdx")
+		if err != nil {
+			t.Fatalf("n=%d: generated tag-value invalid: %v", n, err)
+		}
+		if len(got.Components) != len(want.Components) || got.Edges() != want.Edges() || got.Metadata == nil {
+			t.Errorf("n=%d: tag-value %d components %d edges, JSON %d and %d", n, len(got.Components), got.Edges(), len(want.Components), want.Edges())
+		}
+		var sink countSink
+		res, err := sbom.DecodeStream(bytes.NewReader(tv.Bytes()), int64(tv.Len()), "gen.spdx", &sink)
+		if err != nil || res.Components != len(want.Components) || sink.edges+len(res.Metadata.DependsOn) != want.Edges() {
+			t.Errorf("n=%d: streamed: %v, %d components, %d edges", n, err, sink.comps, sink.edges)
+		}
+	}
+}
+
+type countSink struct{ comps, edges int }
+
+func (s *countSink) Add(b []inventory.Component) error { s.comps += len(b); return nil }
+func (s *countSink) Link(_ string, to []string) error  { s.edges += len(to); return nil }
