@@ -32,9 +32,9 @@ func newSBOMImportCmd(s *streams, runF func(context.Context, *sbomImportOptions)
 created when they do not exist. The SBOM is validated against its official
 schema first; the import is one transaction, so an invalid SBOM changes
 nothing. The raw file is kept, addressed by its SHA-256 (files over 64 MiB
-are recorded by their SHA-256 only). CycloneDX JSON files over 32 MiB are
-streamed: validated, then read one component at a time, so memory does not
-grow with the file.`,
+are recorded by their SHA-256 only). Files over 32 MiB (CycloneDX JSON and
+XML, SPDX JSON and tag-value) are streamed: validated, then read a few
+components at a time, so memory does not grow with the file.`,
 		Example: `  rampart sbom import firmware-2.4.1.cdx.json --product "Industrial Gateway" --release 2.4.1 --data ./rampart-data
   rampart sbom import huge.cdx.json --product Gateway --release 2.5.0 --no-rematch`,
 		Args: exactArgs(&opts.File),
