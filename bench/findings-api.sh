@@ -18,8 +18,13 @@ TOKEN=$("$BIN" token create --user bench --name wrk --expires 1h --data "$DATA")
 "$BIN" serve --listen 127.0.0.1:18111 --data "$DATA" --log-format json 2>/dev/null > /tmp/bench-serve.out &
 PID=$!
 trap 'kill $PID' EXIT
-sleep 2
-for q in "status=active&limit=50" "status=active&severity=high&limit=50" "sort=due&limit=50" "q=rg007&limit=50" "release=3&status=active&limit=50"; do
+# Wait until the server answers (a cold 1M-finding database can take longer
+# than a fixed sleep; wrk against a server still starting measures nothing).
+for _ in $(seq 1 60); do
+  curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:18111/api/v1/findings?limit=1" && break
+  sleep 1
+done
+for q in "status=active&limit=50" "status=active&severity=high&limit=50" "sort=due&limit=50" "sort=severity&limit=50" "release=3&status=active&limit=50" "q=zzqxj-nomatch&limit=50" "q=synthetic&limit=50" "q=rg007&limit=50"; do
   echo "== GET /api/v1/findings?$q"
   wrk -t2 -c8 -d15s --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:18111/api/v1/findings?$q" | grep -E "Latency|50%|90%|99%|Requests/sec"
 done
