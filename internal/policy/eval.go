@@ -5,7 +5,7 @@ import (
 	"container/heap"
 	"fmt"
 	"maps"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -378,7 +378,8 @@ func (e *Evaluation) finish(in *Input) *Report {
 		e.kept = nil
 		rep.Truncated = rep.ViolationsTotal > len(rep.Violations)
 	}
-	slices.SortFunc(rep.Violations, compareViolations)
+	vs := rep.Violations
+	sort.Slice(vs, func(i, j int) bool { return compareViolations(&vs[i], &vs[j]) < 0 })
 	rep.Passed = rep.Failing() == 0 && len(rep.ExpiredExceptions) == 0
 	return rep
 }
@@ -386,7 +387,7 @@ func (e *Evaluation) finish(in *Input) *Report {
 // compareViolations is the report's order: failing before excepted, most
 // severe first, then rule id, subject and the order of firing (so the
 // order is total, and a bounded report keeps exactly the first of it).
-func compareViolations(a, b Violation) int {
+func compareViolations(a, b *Violation) int {
 	if a.Excepted != b.Excepted {
 		if !a.Excepted {
 			return -1
@@ -410,7 +411,7 @@ func compareViolations(a, b Violation) int {
 type keptHeap []Violation
 
 func (h keptHeap) Len() int           { return len(h) }
-func (h keptHeap) Less(i, j int) bool { return compareViolations(h[i], h[j]) > 0 }
+func (h keptHeap) Less(i, j int) bool { return compareViolations(&h[i], &h[j]) > 0 }
 func (h keptHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *keptHeap) Push(x any)        { *h = append(*h, x.(Violation)) }
 func (h *keptHeap) Pop() any {
@@ -457,7 +458,7 @@ func (e *Evaluation) fire(r *Rule, act *activation, mk func() Violation) error {
 	case len(e.kept) < e.max:
 		v.Message = r.render(act)
 		heap.Push(&e.kept, v)
-	case compareViolations(v, e.kept[0]) < 0:
+	case compareViolations(&v, &e.kept[0]) < 0:
 		v.Message = r.render(act)
 		e.kept[0] = v
 		heap.Fix(&e.kept, 0)
