@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"cmp"
+	"container/heap"
 	"fmt"
 	"maps"
 	"sort"
@@ -37,6 +39,14 @@ type Options struct {
 	// Now decides which exceptions have expired (an exception is valid
 	// through its expiry day, UTC). Zero means time.Now().
 	Now time.Time
+	// MaxViolations bounds the violations the report keeps: 0 keeps them
+	// all (`rampart gate`); n > 0 keeps only the first n in the report's
+	// order (those Evaluate would list first) and counts the rest, so the
+	// memory of an evaluation does not grow with the number of violations
+	// (the platform's stored gate result). The verdict and the counts
+	// (ViolationsTotal, ViolationsExcepted, RuleCounts, Failing) are those
+	// of the unbounded evaluation either way.
+	MaxViolations int
 }
 
 // Violation is one rule firing on one subject.
@@ -58,6 +68,9 @@ type Violation struct {
 	ids       []string
 	component string
 	path      string
+	// seq is the order in which the violation fired: the report's last
+	// sort key, so the order is the stable order of firing.
+	seq int
 }
 
 // Scope is the narrowest exception match that covers this violation: its
@@ -94,17 +107,50 @@ type ExpiredException struct {
 // Report is a gate's result; its JSON form is the `rampart gate --format
 // json` contract.
 type Report struct {
-	Passed            bool               `json:"passed"`
+	Passed bool `json:"passed"`
+	// Violations are sorted: failing before excepted, then by severity
+	// (most severe first), rule id, subject, and the order in which they
+	// fired. With Options.MaxViolations they are only the first of that
+	// order (Truncated says whether any were left out).
 	Violations        []Violation        `json:"violations"`
 	ExpiredExceptions []ExpiredException `json:"expired_exceptions"`
+	// ViolationsTotal counts every violation, excepted ones included, and
+	// ViolationsExcepted the excepted ones, whether or not Violations
+	// holds them all.
+	ViolationsTotal    int `json:"-"`
+	ViolationsExcepted int `json:"-"`
+	// Truncated is true when Violations holds fewer than ViolationsTotal
+	// (Options.MaxViolations).
+	Truncated bool `json:"-"`
+	// RuleCounts are the exact counts of each rule evaluated, in the
+	// policy's order (rules without violations included).
+	RuleCounts []RuleCount `json:"-"`
+	// MaxViolations is the bound the report was evaluated with
+	// (Options.MaxViolations). When it is set, the JSON form adds the
+	// counts ("violations_total", "violations_excepted", "truncated",
+	// "rule_counts") to the three fields of `rampart gate --format json`,
+	// which an unbounded report keeps as they are.
+	MaxViolations int `json:"-"`
 	// Rules are the rules evaluated, for per-rule output (JUnit).
 	Rules []*Rule `json:"-"`
 	// Evaluated counts the subjects of each kind that were judged.
 	Evaluated map[string]int `json:"-"`
 }
 
-// Failing counts the violations that are not excepted.
+// RuleCount is how many violations one rule had, and how many of them
+// were excepted.
+type RuleCount struct {
+	Rule       string `json:"rule"`
+	Violations int    `json:"violations"`
+	Excepted   int    `json:"excepted"`
+}
+
+// Failing counts the violations that are not excepted (all of them, also
+// those a truncated report left out).
 func (r *Report) Failing() int {
+	if r.Truncated {
+		return r.ViolationsTotal - r.ViolationsExcepted
+	}
 	n := 0
 	for i := range r.Violations {
 		if !r.Violations[i].Excepted {
@@ -112,6 +158,25 @@ func (r *Report) Failing() int {
 		}
 	}
 	return n
+}
+
+// Total counts all violations, also those a truncated report left out.
+func (r *Report) Total() int {
+	if r.Truncated {
+		return r.ViolationsTotal
+	}
+	return len(r.Violations)
+}
+
+// RuleCount returns the counts of the rule with the given id (zero when
+// the report has none for it).
+func (r *Report) RuleCount(id string) RuleCount {
+	for _, c := range r.RuleCounts {
+		if c.Rule == id {
+			return c
+		}
+	}
+	return RuleCount{Rule: id}
 }
 
 // EvalError is a rule that failed at run time on a subject (e.g. an index
@@ -160,6 +225,15 @@ type Evaluation struct {
 	rep *Report
 	// active are the exceptions in force.
 	active []*Exception
+	// max is Options.MaxViolations; with max > 0 kept holds the first max
+	// violations of the report's order seen so far, as a heap whose top
+	// is the last of them (the one a better violation displaces).
+	max  int
+	kept keptHeap
+	// seq numbers the violations in the order they fire.
+	seq int
+	// counts are rep.RuleCounts by rule id.
+	counts map[string]*RuleCount
 }
 
 // NewEvaluation starts an evaluation of the release rel under p.
@@ -180,7 +254,13 @@ func NewEvaluation(p *Policy, rel Release, opts Options) *Evaluation {
 		}
 	}
 	e := &Evaluation{p: p, rel: rel, rep: &Report{Violations: []Violation{}, ExpiredExceptions: []ExpiredException{}, Rules: p.Rules,
-		Evaluated: map[string]int{OnRelease: 1}}}
+		RuleCounts: make([]RuleCount, len(p.Rules)), Evaluated: map[string]int{OnRelease: 1}},
+		max: max(opts.MaxViolations, 0), counts: make(map[string]*RuleCount, len(p.Rules))}
+	e.rep.MaxViolations = e.max
+	for i, r := range p.Rules {
+		e.rep.RuleCounts[i].Rule = r.ID
+		e.counts[r.ID] = &e.rep.RuleCounts[i]
+	}
 	for i := range opts.Exceptions {
 		x := &opts.Exceptions[i]
 		if x.Expires < today {
@@ -228,7 +308,7 @@ func (e *Evaluation) components(r *Rule, cs []Component, sources map[string]stri
 	for i := range cs {
 		c := &cs[i]
 		act.subject = c
-		if err := fire(e.rep, r, act, func() Violation { return componentViolation(c, sources) }); err != nil {
+		if err := e.fire(r, act, func() Violation { return componentViolation(c, sources) }); err != nil {
 			return err
 		}
 	}
@@ -244,7 +324,7 @@ func (e *Evaluation) rule(r *Rule, in *Input) error {
 		for i := range in.Vulns {
 			v := &in.Vulns[i]
 			act.subject = v
-			if err = fire(e.rep, r, act, func() Violation { return vulnViolation(v, in.Sources) }); err != nil {
+			if err = e.fire(r, act, func() Violation { return vulnViolation(v, in.Sources) }); err != nil {
 				break
 			}
 		}
@@ -252,7 +332,7 @@ func (e *Evaluation) rule(r *Rule, in *Input) error {
 		for i := range in.Findings {
 			f := &in.Findings[i]
 			act.subject = f
-			if err = fire(e.rep, r, act, func() Violation { return findingViolation(f) }); err != nil {
+			if err = e.fire(r, act, func() Violation { return findingViolation(f) }); err != nil {
 				break
 			}
 		}
@@ -260,7 +340,7 @@ func (e *Evaluation) rule(r *Rule, in *Input) error {
 		for i := range in.Threats {
 			t := &in.Threats[i]
 			act.subject = t
-			if err = fire(e.rep, r, act, func() Violation { return threatViolation(t, in.Sources) }); err != nil {
+			if err = e.fire(r, act, func() Violation { return threatViolation(t, in.Sources) }); err != nil {
 				break
 			}
 		}
@@ -268,18 +348,18 @@ func (e *Evaluation) rule(r *Rule, in *Input) error {
 		for i := range in.Firmware {
 			f := &in.Firmware[i]
 			act.subject = f
-			if err = fire(e.rep, r, act, func() Violation { return firmwareViolation(f, in.Sources) }); err != nil {
+			if err = e.fire(r, act, func() Violation { return firmwareViolation(f, in.Sources) }); err != nil {
 				break
 			}
 		}
 	case OnRelease:
 		act.subject = &e.rel
-		err = fire(e.rep, r, act, func() Violation { return releaseViolation(&e.rel, in.Sources) })
+		err = e.fire(r, act, func() Violation { return releaseViolation(&e.rel, in.Sources) })
 	case OnBinary:
 		for i := range in.Binaries {
 			b := &in.Binaries[i]
 			act.subject = b
-			if err = fire(e.rep, r, act, func() Violation { return binaryViolation(b, in.Sources) }); err != nil {
+			if err = e.fire(r, act, func() Violation { return binaryViolation(b, in.Sources) }); err != nil {
 				break
 			}
 		}
@@ -287,38 +367,65 @@ func (e *Evaluation) rule(r *Rule, in *Input) error {
 	return err
 }
 
-// finish counts the other subjects, applies the exceptions and sorts.
+// finish counts the other subjects and sorts the violations (the
+// exceptions were applied as they fired).
 func (e *Evaluation) finish(in *Input) *Report {
 	rep := e.rep
 	rep.Evaluated[OnVuln], rep.Evaluated[OnFinding], rep.Evaluated[OnThreat] = len(in.Vulns), len(in.Findings), len(in.Threats)
 	rep.Evaluated[OnFirmware], rep.Evaluated[OnBinary] = len(in.Firmware), len(in.Binaries)
-	for i := range rep.Violations {
-		v := &rep.Violations[i]
-		for _, x := range e.active {
-			if x.covers(v) {
-				v.Excepted, v.Exception = true, x
-				break
-			}
-		}
+	if e.max > 0 {
+		rep.Violations = append(rep.Violations[:0], e.kept...)
+		e.kept = nil
+		rep.Truncated = rep.ViolationsTotal > len(rep.Violations)
 	}
-	sort.SliceStable(rep.Violations, func(i, j int) bool {
-		a, b := &rep.Violations[i], &rep.Violations[j]
-		if a.Excepted != b.Excepted {
-			return !a.Excepted
-		}
-		if ra, rb := SeverityRank(a.Severity), SeverityRank(b.Severity); ra != rb {
-			return ra > rb
-		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		return a.Subject < b.Subject
-	})
+	vs := rep.Violations
+	sort.Slice(vs, func(i, j int) bool { return compareViolations(&vs[i], &vs[j]) < 0 })
 	rep.Passed = rep.Failing() == 0 && len(rep.ExpiredExceptions) == 0
 	return rep
 }
 
-func fire(rep *Report, r *Rule, act *activation, mk func() Violation) error {
+// compareViolations is the report's order: failing before excepted, most
+// severe first, then rule id, subject and the order of firing (so the
+// order is total, and a bounded report keeps exactly the first of it).
+func compareViolations(a, b *Violation) int {
+	if a.Excepted != b.Excepted {
+		if !a.Excepted {
+			return -1
+		}
+		return 1
+	}
+	if c := cmp.Compare(SeverityRank(b.Severity), SeverityRank(a.Severity)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Rule, b.Rule); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Subject, b.Subject); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.seq, b.seq)
+}
+
+// keptHeap is a max-heap in the report's order: its top is the violation
+// that sorts last among the kept ones.
+type keptHeap []Violation
+
+func (h keptHeap) Len() int           { return len(h) }
+func (h keptHeap) Less(i, j int) bool { return compareViolations(&h[i], &h[j]) > 0 }
+func (h keptHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *keptHeap) Push(x any)        { *h = append(*h, x.(Violation)) }
+func (h *keptHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
+
+// fire runs rule r on the subject of act; when it fires, the violation is
+// excepted by the first exception in force that covers it, counted, and
+// kept (all of them, or with a bound only while it is among the first
+// of the report's order; its message is rendered only then).
+func (e *Evaluation) fire(r *Rule, act *activation, mk func() Violation) error {
 	out, _, err := r.prg.Eval(act)
 	if err != nil {
 		v := mk()
@@ -329,8 +436,33 @@ func fire(rep *Report, r *Rule, act *activation, mk func() Violation) error {
 	}
 	v := mk()
 	v.Rule, v.Severity, v.On, v.Description = r.ID, r.Severity, r.On, r.Description
-	v.Message = r.render(act)
-	rep.Violations = append(rep.Violations, v)
+	v.seq = e.seq
+	e.seq++
+	for _, x := range e.active {
+		if x.covers(&v) {
+			v.Excepted, v.Exception = true, x
+			break
+		}
+	}
+	rc := e.counts[r.ID]
+	rc.Violations++
+	e.rep.ViolationsTotal++
+	if v.Excepted {
+		rc.Excepted++
+		e.rep.ViolationsExcepted++
+	}
+	switch {
+	case e.max == 0:
+		v.Message = r.render(act)
+		e.rep.Violations = append(e.rep.Violations, v)
+	case len(e.kept) < e.max:
+		v.Message = r.render(act)
+		heap.Push(&e.kept, v)
+	case compareViolations(&v, &e.kept[0]) < 0:
+		v.Message = r.render(act)
+		e.kept[0] = v
+		heap.Fix(&e.kept, 0)
+	}
 	return nil
 }
 

@@ -13,12 +13,29 @@ import (
 	"github.com/rampart-security/rampart/internal/sarif"
 )
 
-// WriteJSON writes the report in the `rampart gate --format json` contract.
+// WriteJSON writes the report in the `rampart gate --format json`
+// contract: passed, violations and expired_exceptions, and for a report
+// evaluated with Options.MaxViolations (the platform's stored result)
+// also its counts, so a reader of a truncated list knows what it lacks.
 func WriteJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
+	if r.MaxViolations > 0 {
+		return enc.Encode(boundedJSON{Report: r, ViolationsTotal: r.ViolationsTotal, ViolationsExcepted: r.ViolationsExcepted,
+			Truncated: r.Truncated, RuleCounts: r.RuleCounts})
+	}
 	return enc.Encode(r)
+}
+
+// boundedJSON is the JSON form of a bounded report: the report's fields
+// and then its counts.
+type boundedJSON struct {
+	*Report
+	ViolationsTotal    int         `json:"violations_total"`
+	ViolationsExcepted int         `json:"violations_excepted"`
+	Truncated          bool        `json:"truncated"`
+	RuleCounts         []RuleCount `json:"rule_counts"`
 }
 
 // JSONString returns exactly what WriteJSON writes, built in one string of
@@ -107,12 +124,21 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(bw, "EXPIRED exception for %s (%s) expired on %s (%s): renew it with a new expiry and approval, or remove it\n", e.Rule, matchString(e.Match), e.Expires, e.Source)
 	}
 	failing := r.Failing()
+	if r.Truncated {
+		fmt.Fprintf(bw, "TRUNCATED: the first %d of %d violations are listed; per rule:", len(r.Violations), r.ViolationsTotal)
+		for _, c := range r.RuleCounts {
+			if c.Violations > 0 {
+				fmt.Fprintf(bw, " %s %d (%d excepted)", c.Rule, c.Violations, c.Excepted)
+			}
+		}
+		fmt.Fprintln(bw)
+	}
 	status := "PASSED"
 	if !r.Passed {
 		status = "FAILED"
 	}
 	fmt.Fprintf(bw, "gate %s: %d rules, %d violations (%d excepted), %d expired exceptions; judged %d components, %d vulnerabilities, %d findings, %d threats, %d firmware issues, %d binaries\n",
-		status, len(r.Rules), failing, len(r.Violations)-failing, len(r.ExpiredExceptions),
+		status, len(r.Rules), failing, r.Total()-failing, len(r.ExpiredExceptions),
 		r.Evaluated[OnComponent], r.Evaluated[OnVuln], r.Evaluated[OnFinding], r.Evaluated[OnThreat], r.Evaluated[OnFirmware], r.Evaluated[OnBinary])
 	return bw.Flush()
 }
@@ -251,8 +277,13 @@ func WriteJUnit(w io.Writer, r *Report) error {
 				fail = append(fail, line)
 			}
 		}
-		if len(fail) > 0 {
-			c.Failure = &junitFailure{Message: fmt.Sprintf("%d violation(s) of %s [%s]", len(fail), ru.ID, ru.Severity), Type: ru.Severity, Text: strings.Join(fail, "\n")}
+		failing := len(fail)
+		if r.Truncated { // the count of them all, not of the ones listed
+			rc := r.RuleCount(ru.ID)
+			failing = rc.Violations - rc.Excepted
+		}
+		if failing > 0 {
+			c.Failure = &junitFailure{Message: fmt.Sprintf("%d violation(s) of %s [%s]", failing, ru.ID, ru.Severity), Type: ru.Severity, Text: strings.Join(fail, "\n")}
 			s.Failures++
 		}
 		if len(exc) > 0 {

@@ -23,3 +23,11 @@ func SetGateBatch(n int) (restore func()) {
 	gateBatch = n
 	return func() { gateBatch = old }
 }
+
+// SetGateMaxViolations makes the gate keep n violations (0: all), until
+// the returned function restores the default.
+func SetGateMaxViolations(n int) (restore func()) {
+	old := gateMaxViolations
+	gateMaxViolations = n
+	return func() { gateMaxViolations = old }
+}

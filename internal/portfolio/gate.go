@@ -44,10 +44,19 @@ type GateView struct {
 	Passed            bool                      `json:"passed"`
 	Violations        []policy.Violation        `json:"violations"`
 	ExpiredExceptions []policy.ExpiredException `json:"expired_exceptions"`
-	PolicyScope       string                    `json:"policy_scope"` // product, global or default
-	PolicyVersion     int                       `json:"policy_version"`
-	Trigger           string                    `json:"trigger"`
-	EvaluatedAt       time.Time                 `json:"evaluated_at"`
+	// ViolationsTotal and ViolationsExcepted count every violation (and
+	// the excepted ones among them); Violations holds at most
+	// MaxGateViolations, the first in the report's order, and Truncated
+	// says whether some were left out. RuleCounts are the exact counts per
+	// rule, in the policy's order.
+	ViolationsTotal    int                `json:"violations_total"`
+	ViolationsExcepted int                `json:"violations_excepted"`
+	Truncated          bool               `json:"truncated"`
+	RuleCounts         []policy.RuleCount `json:"rule_counts"`
+	PolicyScope        string             `json:"policy_scope"` // product, global or default
+	PolicyVersion      int                `json:"policy_version"`
+	Trigger            string             `json:"trigger"`
+	EvaluatedAt        time.Time          `json:"evaluated_at"`
 	// Exceptions are the product's exceptions (all statuses), for the panel.
 	Exceptions []store.PolicyException `json:"exceptions"`
 }
@@ -145,7 +154,7 @@ func (g *Gate) evaluate(ctx context.Context, releaseID int64, trigger string, ke
 		active = append(active, policy.Exception{Rule: e.Rule, Match: policy.Match{ID: e.MatchID, Component: e.MatchComponent, Path: e.MatchPath},
 			Reason: e.Reason, Approver: e.DecidedBy, Expires: e.Expires, Source: fmt.Sprintf("exception %d", e.ID)})
 	}
-	ev := policy.NewEvaluation(pol, in.Release, policy.Options{Exceptions: active, Now: now})
+	ev := policy.NewEvaluation(pol, in.Release, policy.Options{Exceptions: active, Now: now, MaxViolations: gateMaxViolations})
 	err = g.eachComponents(ctx, releaseID, approved, func(cs []policy.Component) error {
 		if base != nil {
 			base.ApplyComponents(cs)
@@ -162,9 +171,10 @@ func (g *Gate) evaluate(ctx context.Context, releaseID int64, trigger string, ke
 	if err != nil {
 		return nil, fault.Unprocessable(err)
 	}
-	// The stored text is built in one string of its size (a release of
-	// 640,000 components gives ~55 MB); a caller that does not want the
-	// view lets the violations go before the text is written.
+	// The stored text holds at most MaxGateViolations violations (with
+	// the counts of all of them), so its size does not grow with the
+	// release; a caller that does not want the view lets the violations go
+	// before the text is written.
 	text, err := policy.JSONString(rep)
 	if err != nil {
 		return nil, err
@@ -172,6 +182,7 @@ func (g *Gate) evaluate(ctx context.Context, releaseID int64, trigger string, ke
 	res := store.GateResult{ReleaseID: releaseID, Passed: rep.Passed, Failing: rep.Failing(), PolicyScope: scope, PolicyVersion: version,
 		Trigger: trigger, Result: text, EvaluatedAt: now.UTC()}
 	view := &GateView{ReleaseID: releaseID, Passed: rep.Passed, Violations: rep.Violations, ExpiredExceptions: rep.ExpiredExceptions,
+		ViolationsTotal: rep.ViolationsTotal, ViolationsExcepted: rep.ViolationsExcepted, Truncated: rep.Truncated, RuleCounts: rep.RuleCounts,
 		PolicyScope: scope, PolicyVersion: version, Trigger: trigger, EvaluatedAt: res.EvaluatedAt, Exceptions: excs}
 	if !keep {
 		view = nil
@@ -352,6 +363,23 @@ func (g *Gate) eachComponents(ctx context.Context, releaseID int64, approved *po
 
 // gateBatch is how many components the gate reads at a time.
 var gateBatch = 2000
+
+// MaxGateViolations is how many violations the platform's gate keeps in
+// a release's stored (and returned) result: the first in the report's
+// order, i.e. failing before excepted and the most severe first, next to
+// the exact counts of all of them, total and per rule. One bound for the
+// whole result rather than one per rule: the kept list is then exactly
+// the first entries of what `rampart gate` prints for the same inputs,
+// its size does not grow with the number of rules in a policy, and a
+// rule left out of the list still shows its count. 1,000 violations are
+// ~400 KB of JSON and far more than the release page lists usefully;
+// the default policy's copyleft rule gives ~140,000 on a 640,000-package
+// SBOM, ~250 MB while judged and a ~55 MB stored text before the bound
+// (docs/performance.md). `rampart gate` keeps every violation.
+const MaxGateViolations = 1000
+
+// gateMaxViolations is MaxGateViolations, changed by tests.
+var gateMaxViolations = MaxGateViolations
 
 // firmwareSubjects converts a stored firmware analysis into the gate's
 // firmware and binary subjects (as `rampart gate --firmware` reads the

@@ -285,7 +285,7 @@ type GateResult struct {
 	PolicyScope   string    `json:"policy_scope"` // product, global or default
 	PolicyVersion int       `json:"policy_version"`
 	Trigger       string    `json:"trigger"`
-	Result        string    `json:"-"` // the gate's JSON report
+	Result        string    `json:"-"` // the gate's JSON report (at most portfolio.MaxGateViolations violations, with the counts of all)
 	EvaluatedAt   time.Time `json:"evaluated_at"`
 }
 
@@ -306,8 +306,9 @@ func (s *Store) SaveGateResult(ctx context.Context, g GateResult) error {
 	if s.engine != SQLite || s.joined(ctx) != nil || len(g.Result) < largeResult {
 		return s.inTx(ctx, save)
 	}
-	// A large result (the gate of a 640,000-component release writes
-	// ~55 MB) is written on one connection whose page cache is cut to
+	// A large result (before the gate kept at most 1,000 violations, a
+	// 640,000-component release wrote ~55 MB; long messages can still
+	// make one large) is written on one connection whose page cache is cut to
 	// scanCacheKiB: the transaction's dirty overflow pages spill to the
 	// WAL instead of filling the pooled connection's 64 MiB cache, which
 	// stays allocated after the commit (docs/performance.md).
