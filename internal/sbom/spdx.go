@@ -139,31 +139,17 @@ func decodeSPDXTagValue(data []byte, name string, f Format) (*Document, error) {
 		}
 		kept = append(kept, p)
 	}
-	var doc spdx.Document
-	switch f.SpecVersion {
-	case "2.2":
-		d22, perr := v22tv.ParseTagValues(kept)
-		if perr == nil {
-			perr = convert.Document(d22, &doc)
-		}
-		err = perr
-	default:
-		d23, perr := v23tv.ParseTagValues(kept)
-		if perr == nil {
-			doc = *d23
-		}
-		err = perr
-	}
+	doc, err := parseTagValues(kept, f.SpecVersion)
 	if err != nil {
 		return nil, invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
 	}
-	if err := checkSPDXTagValue(&doc, name); err != nil {
+	if err := checkSPDXTagValue(doc, name); err != nil {
 		return nil, err
 	}
-	if err := checkSPDXComplete(&doc, name, f.SpecVersion, snippets); err != nil {
+	if err := checkSPDXComplete(doc, name, f.SpecVersion, snippets); err != nil {
 		return nil, err
 	}
-	return fromSPDX(&doc, f, name)
+	return fromSPDX(doc, f, name)
 }
 
 var tvLineRE = regexp.MustCompile(`(?i)line (\d+)`)
@@ -543,4 +529,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// parseTagValues reads tag-value pairs with tools-golang's parser of the
+// document's SPDX version (2.2 converted to 2.3; 2.3 otherwise).
+func parseTagValues(pairs []tvreader.TagValuePair, version string) (*spdx.Document, error) {
+	if version == "2.2" {
+		d22, err := v22tv.ParseTagValues(pairs)
+		if err != nil {
+			return nil, err
+		}
+		var doc spdx.Document
+		if err := convert.Document(d22, &doc); err != nil {
+			return nil, err
+		}
+		return &doc, nil
+	}
+	return v23tv.ParseTagValues(pairs)
 }

@@ -10,11 +10,8 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/spdx/tools-golang/convert"
 	"github.com/spdx/tools-golang/spdx"
 	"github.com/spdx/tools-golang/spdx/v2/common"
-	v22tv "github.com/spdx/tools-golang/spdx/v2/v2_2/tagvalue/reader"
-	v23tv "github.com/spdx/tools-golang/spdx/v2/v2_3/tagvalue/reader"
 	tvreader "github.com/spdx/tools-golang/tagvalue/reader"
 )
 
@@ -211,25 +208,11 @@ func parseTV(data []byte, name string, f Format) (*tvPiece, error) {
 		}
 		kept = append(kept, pr)
 	}
-	var doc spdx.Document
-	switch f.SpecVersion {
-	case "2.2":
-		d22, perr := v22tv.ParseTagValues(kept)
-		if perr == nil {
-			perr = convert.Document(d22, &doc)
-		}
-		err = perr
-	default:
-		d23, perr := v23tv.ParseTagValues(kept)
-		if perr == nil {
-			doc = *d23
-		}
-		err = perr
-	}
+	doc, err := parseTagValues(kept, f.SpecVersion)
 	if err != nil {
 		return nil, invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
 	}
-	p.doc = &doc
+	p.doc = doc
 	return p, nil
 }
 
