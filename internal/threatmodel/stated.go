@@ -71,39 +71,31 @@ var flowAttrs = []attrSpec{
 
 // Stated reports whether the element's attribute key (a YAML key, dotted
 // for nested keys such as "device.update.signed") is stated.
-func (e *Element) Stated(key string) bool {
-	if e.stated[key] {
-		return true
-	}
-	return !isZero(reflect.ValueOf(e).Elem(), strings.Split(key, "."))
-}
+func (e *Element) Stated(key string) bool { return isStated(e.stated, reflect.ValueOf(e).Elem(), key) }
 
 // SetStated marks attributes as stated even when their value is the zero
 // value (an importer whose source says "not encrypted" explicitly).
-func (e *Element) SetStated(keys ...string) {
-	if e.stated == nil {
-		e.stated = map[string]bool{}
-	}
-	for _, k := range keys {
-		e.stated[k] = true
-	}
-}
+func (e *Element) SetStated(keys ...string) { markStated(&e.stated, keys) }
 
 // Stated reports whether the flow's attribute key is stated.
-func (f *Flow) Stated(key string) bool {
-	if f.stated[key] {
-		return true
-	}
-	return !isZero(reflect.ValueOf(f).Elem(), strings.Split(key, "."))
-}
+func (f *Flow) Stated(key string) bool { return isStated(f.stated, reflect.ValueOf(f).Elem(), key) }
 
 // SetStated marks flow attributes as stated even when zero.
-func (f *Flow) SetStated(keys ...string) {
-	if f.stated == nil {
-		f.stated = map[string]bool{}
+func (f *Flow) SetStated(keys ...string) { markStated(&f.stated, keys) }
+
+// isStated: key was written in the source (stated) or its value in v (an
+// Element or a Flow) is not the zero value.
+func isStated(stated map[string]bool, v reflect.Value, key string) bool {
+	return stated[key] || !isZero(v, strings.Split(key, "."))
+}
+
+// markStated adds keys to *stated, making the map when needed.
+func markStated(stated *map[string]bool, keys []string) {
+	if *stated == nil {
+		*stated = map[string]bool{}
 	}
 	for _, k := range keys {
-		f.stated[k] = true
+		(*stated)[k] = true
 	}
 }
 
