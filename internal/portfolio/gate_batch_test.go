@@ -35,19 +35,7 @@ rules:
 func TestGateBatches(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-		g := portfolio.NewGate(st, portfolio.NewVulns(st), nil, func() time.Time { return now })
-		p := inventory.Product{Name: "Cam"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		r1 := inventory.Release{ProductID: p.ID, Version: "1.0"}
-		r2 := inventory.Release{ProductID: p.ID, Version: "1.1"}
-		for _, r := range []*inventory.Release{&r1, &r2} {
-			if err := st.CreateRelease(ctx, r); err != nil {
-				t.Fatal(err)
-			}
-		}
+		g, p, r1, r2 := gateTwoReleases(t, st)
 		comp := func(i int, lic string) inventory.Component {
 			return inventory.Component{Ref: fmt.Sprintf("c%d", i), Name: fmt.Sprintf("lib%d", i), Version: "1.0",
 				PURL: fmt.Sprintf("pkg:generic/lib%d@1.0", i), Licenses: []string{lic}}
@@ -106,4 +94,25 @@ func TestGateBatches(t *testing.T) {
 			}
 		}
 	})
+}
+
+// gateTwoReleases makes product "Cam" with releases 1.0 and 1.1 and a gate
+// whose clock stands at 2026-06-01 12:00 UTC.
+func gateTwoReleases(t *testing.T, st *store.Store) (*portfolio.Gate, inventory.Product, inventory.Release, inventory.Release) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	g := portfolio.NewGate(st, portfolio.NewVulns(st), nil, func() time.Time { return now })
+	p := inventory.Product{Name: "Cam"}
+	if err := st.CreateProduct(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	r1 := inventory.Release{ProductID: p.ID, Version: "1.0"}
+	r2 := inventory.Release{ProductID: p.ID, Version: "1.1"}
+	for _, r := range []*inventory.Release{&r1, &r2} {
+		if err := st.CreateRelease(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return g, p, r1, r2
 }

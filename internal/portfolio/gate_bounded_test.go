@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/policy"
@@ -25,19 +24,7 @@ import (
 func TestGateBoundedResult(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-		g := portfolio.NewGate(st, portfolio.NewVulns(st), nil, func() time.Time { return now })
-		p := inventory.Product{Name: "Cam"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		r1 := inventory.Release{ProductID: p.ID, Version: "1.0"}
-		r2 := inventory.Release{ProductID: p.ID, Version: "1.1"}
-		for _, r := range []*inventory.Release{&r1, &r2} {
-			if err := st.CreateRelease(ctx, r); err != nil {
-				t.Fatal(err)
-			}
-		}
+		g, p, r1, r2 := gateTwoReleases(t, st)
 		const n = 4000
 		var old, cur []inventory.Component
 		for i := range n {
