@@ -22,6 +22,7 @@ import (
 	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/advisory/provider"
 	"github.com/rampart-security/rampart/internal/demo"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/jobs"
@@ -469,7 +470,7 @@ func demoAccount(ctx context.Context, st *store.Store) (string, error) {
 		return "", err
 	}
 	u, err := st.UserByName(ctx, demo.User)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		u = identity.User{Name: demo.User, Role: identity.RoleAdmin, PasswordHash: hash}
 		return pw, st.CreateUser(ctx, &u)
 	}

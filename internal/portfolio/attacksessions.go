@@ -27,7 +27,7 @@ type AttackModels struct{ Store *store.Store }
 // Model returns a version (0: the latest) of the product's model.
 func (m AttackModels) Model(ctx context.Context, productID int64, version int) (*threatmodel.Model, int, error) {
 	v, err := m.Store.ThreatModel(ctx, productID, version)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		if version == 0 {
 			return nil, 0, attacksession.ErrNoModel
 		}

@@ -61,7 +61,7 @@ func disclosureEvidence(_ context.Context, e *conformity.Evidence) error {
 func updatesEvidence(st *store.Store) EvidenceSource {
 	return func(ctx context.Context, e *conformity.Evidence) error {
 		repo, err := st.UpdateRepoOfProduct(ctx, e.ProductID)
-		if errors.Is(err, fault.ErrNotFound) || errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
@@ -120,7 +120,7 @@ func firmwareEvidence(st *store.Store) EvidenceSource {
 		// binary's hardening, for firmware.hardening.
 		a, err := st.LatestFirmwareAnalysis(ctx, e.ReleaseID)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, fault.ErrNotFound):
 		case err != nil:
 			return err
 		default:
@@ -230,7 +230,7 @@ func (c *Conformity) vulnEvidence(ctx context.Context, rel inventory.Release, e 
 
 func (c *Conformity) threatEvidence(ctx context.Context, productID int64, e *conformity.Evidence) error {
 	view, err := ProductThreats(ctx, c.st, c.lib, productID, 0)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return nil
 	}
 	if err != nil {

@@ -68,7 +68,7 @@ func (g *Gate) effectivePolicy(ctx context.Context, productID int64) (*policy.Po
 		name string
 	}{{productID, "product"}, {0, "global"}} {
 		v, err := g.st.Policy(ctx, scope.id, 0)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, fault.ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -262,7 +262,7 @@ func (g *Gate) OnScopeChange(ctx context.Context, productID int64, what string) 
 			if what == "policy" {
 				if _, err := g.st.Policy(ctx, p.ID, 0); err == nil {
 					continue
-				} else if !errors.Is(err, store.ErrNotFound) {
+				} else if !errors.Is(err, fault.ErrNotFound) {
 					return err
 				}
 			}
@@ -313,7 +313,7 @@ func (g *Gate) input(ctx context.Context, releaseID, productID int64, approved *
 	}
 	fa, err := g.st.LatestFirmwareAnalysis(ctx, releaseID)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 	case err != nil:
 		return nil, err
 	default:
@@ -337,7 +337,7 @@ func (g *Gate) input(ctx context.Context, releaseID, productID int64, approved *
 	if g.threats != nil {
 		tv, err := ProductThreats(ctx, g.st, g.threats, productID, 0)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, fault.ErrNotFound):
 		case err != nil:
 			return nil, err
 		default:
@@ -424,7 +424,7 @@ func (g *Gate) ApprovedOf(ctx context.Context, productID int64) (ApprovedView, *
 	}
 	for _, id := range scopes {
 		pv, err := g.st.Approved(ctx, id, 0)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, fault.ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -487,7 +487,7 @@ func (g *Gate) PolicyOf(ctx context.Context, productID int64) (store.PolicyVersi
 		name string
 	}{{productID, "product"}, {0, "global"}} {
 		v, err := g.st.Policy(ctx, scope.id, 0)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, fault.ErrNotFound) {
 			continue
 		}
 		return v, scope.name, err

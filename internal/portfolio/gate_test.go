@@ -102,7 +102,7 @@ func TestGateInPlatform(t *testing.T) {
 		if err != nil || e.Status != "approved" || e.DecidedBy != "carol" {
 			t.Fatalf("approve: %+v %v", e, err)
 		}
-		if _, err := g.DecideException(ctx, p.ID, e.ID, false, "dave"); !errors.Is(err, store.ErrConflict) {
+		if _, err := g.DecideException(ctx, p.ID, e.ID, false, "dave"); !errors.Is(err, fault.ErrConflict) {
 			t.Errorf("second decision: %v", err)
 		}
 		v, err = g.Evaluate(ctx, r2.ID, "scan")

@@ -142,7 +142,7 @@ func ExportSBOM(ctx context.Context, st *store.Store, releaseID int64, format st
 	case "spdx-json":
 		return "application/spdx+json", sbom.EncodeSPDX(w, exp)
 	}
-	return "", &store.ValidationError{Field: "format", Message: fmt.Sprintf("%q: must be cyclonedx-json or spdx-json", format)}
+	return "", fault.Invalid("format", "format: %q: must be cyclonedx-json or spdx-json", format)
 }
 
 // roots are the components nothing else depends on: the product's direct

@@ -57,7 +57,7 @@ func EditThreatModel(ctx context.Context, st *store.Store, lib *threatmodel.Libr
 	err := st.Atomic(ctx, func(ctx context.Context) error {
 		cur, err := st.ThreatModel(ctx, productID, 0)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, fault.ErrNotFound):
 			p, perr := st.Product(ctx, productID)
 			if perr != nil {
 				return perr
@@ -85,7 +85,7 @@ func EditThreatModel(ctx context.Context, st *store.Store, lib *threatmodel.Libr
 		}
 		return audit.Record(ctx, st, audit.Event{Action: "threatmodel.edit", Object: fmt.Sprintf("threat model v%d", out.Version.Version), ProductID: productID, Detail: note})
 	})
-	if errors.Is(err, store.ErrConflict) { // a concurrent save took the version number
+	if errors.Is(err, fault.ErrConflict) { // a concurrent save took the version number
 		cur, cerr := st.ThreatModel(ctx, productID, 0)
 		if cerr == nil {
 			err = staleVersion(ctx, st, lib, productID, expect, cur)

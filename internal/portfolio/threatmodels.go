@@ -143,10 +143,10 @@ func TrackThreat(ctx context.Context, st *store.Store, productID int64, t store.
 		ok = ok || s == t.Status
 	}
 	if !ok {
-		return &store.ValidationError{Field: "status", Message: fmt.Sprintf("%q: must be one of %v", t.Status, ThreatStatuses)}
+		return fault.Invalid("status", "status: %q: must be one of %v", t.Status, ThreatStatuses)
 	}
 	if (t.Status == threatmodel.StatusAccepted || t.Status == threatmodel.StatusNotApplicable) && t.Note == "" {
-		return &store.ValidationError{Field: "note", Message: "accepting a threat or calling it not applicable needs a reason"}
+		return fault.Invalid("note", "note: accepting a threat or calling it not applicable needs a reason")
 	}
 	t.UpdatedAt = time.Now().UTC()
 	action := "threat.track"

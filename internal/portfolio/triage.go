@@ -30,7 +30,7 @@ func CheckFindingsWritable(ctx context.Context, st *store.Store, ids []int64) er
 		}
 		switch perm := p.ProductPermissions(pid); {
 		case perm == 0:
-			return fmt.Errorf("finding %d: %w", id, store.ErrNotFound)
+			return fmt.Errorf("finding %d: %w", id, fault.ErrNotFound)
 		case perm&identity.PermWrite == 0:
 			return fault.Forbidden("finding %d: your role on its product does not allow changes", id)
 		}
@@ -64,7 +64,7 @@ func checkApprover(ctx context.Context, st *store.Store, in TriageInput, u findi
 		return fault.Invalid("approver", "a risk acceptance needs an approver: name the product owner or administrator who approved it")
 	}
 	approver, err := st.UserByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, fault.ErrNotFound) || (err == nil && approver.Disabled) {
+	if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrNotFound) || (err == nil && approver.Disabled) {
 		return fault.Invalid("approver", "%q is not an active Rampart user: name the product owner or administrator who approved the risk", name)
 	}
 	if err != nil {
@@ -184,7 +184,7 @@ func ParseDate(field, s string) (*time.Time, error) {
 	}
 	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
 	if err != nil {
-		return nil, &store.ValidationError{Field: field, Message: fmt.Sprintf("%q is not a date in YYYY-MM-DD form", s)}
+		return nil, fault.Invalid(field, "%s: %q is not a date in YYYY-MM-DD form", field, s)
 	}
 	return &t, nil
 }

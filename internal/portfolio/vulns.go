@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/firmware/kconfig"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
@@ -56,7 +57,7 @@ func (v *Vulns) Advisory(ctx context.Context, id string) (*vuln.Advisory, error)
 		return nil, err
 	}
 	if len(recs) == 0 {
-		return nil, fmt.Errorf("vulnerability %s: %w", id, store.ErrNotFound)
+		return nil, fmt.Errorf("vulnerability %s: %w", id, fault.ErrNotFound)
 	}
 	merged, err := enrich(ctx, v.st, vuln.Merge(recs))
 	if err != nil {
@@ -218,7 +219,7 @@ func (v *Vulns) applyKernelConfig(ctx context.Context, releaseID int64, matches 
 		if !loaded {
 			loaded = true
 			a, err := v.st.LatestFirmwareAnalysis(ctx, releaseID)
-			if errors.Is(err, store.ErrNotFound) {
+			if errors.Is(err, fault.ErrNotFound) {
 				return nil
 			}
 			if err != nil {
@@ -312,11 +313,11 @@ func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 	switch a.Status {
 	case vuln.VEXNotAffected:
 		if a.Justification == "" {
-			return &store.ValidationError{Field: "justification", Message: "not_affected needs a justification (e.g. vulnerable_code_not_in_execute_path)"}
+			return fault.Invalid("justification", "justification: not_affected needs a justification (e.g. vulnerable_code_not_in_execute_path)")
 		}
 	case vuln.VEXAffected, vuln.VEXFixed, vuln.VEXUnderInvestigation:
 	default:
-		return &store.ValidationError{Field: "status", Message: "must be not_affected, affected, fixed or under_investigation"}
+		return fault.Invalid("status", "status: must be not_affected, affected, fixed or under_investigation")
 	}
 	found := false
 	cur, err := v.st.ReleaseVulns(ctx, releaseID)
@@ -329,7 +330,7 @@ func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 		}
 	}
 	if !found {
-		return fmt.Errorf("release %d has no match of %s in component %q: %w", releaseID, vulnID, ref, store.ErrNotFound)
+		return fmt.Errorf("release %d has no match of %s in component %q: %w", releaseID, vulnID, ref, fault.ErrNotFound)
 	}
 	a.UpdatedAt = time.Now().UTC()
 	// The decision and its audit record commit together.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
@@ -35,14 +36,13 @@ func TestProductMaxAcceptance(t *testing.T) {
 		if d, _ := s.ProductMaxAcceptance(ctx, b.ID); d != 0 {
 			t.Errorf("other product: %d, want 0", d)
 		}
-		var ve *store.ValidationError
-		if err := s.SetProductMaxAcceptance(ctx, a.ID, findings.MaxAcceptanceDays+1); !errors.As(err, &ve) || ve.Field != "max_days" {
+		if err := s.SetProductMaxAcceptance(ctx, a.ID, findings.MaxAcceptanceDays+1); fault.FieldOf(err) != "max_days" {
 			t.Errorf("beyond the ceiling: %v", err)
 		}
-		if err := s.SetProductMaxAcceptance(ctx, 999999, 30); !errors.Is(err, store.ErrNotFound) {
+		if err := s.SetProductMaxAcceptance(ctx, 999999, 30); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("unknown product: %v", err)
 		}
-		if _, err := s.ProductMaxAcceptance(ctx, 999999); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.ProductMaxAcceptance(ctx, 999999); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("unknown product read: %v", err)
 		}
 	})

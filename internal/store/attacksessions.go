@@ -35,7 +35,7 @@ func (s *Store) CreateAttackSession(ctx context.Context, a *attacksession.Sessio
 func (s *Store) AttackSession(ctx context.Context, productID, id int64) (attacksession.Session, error) {
 	q := `SELECT ` + attackSessionCols + ` FROM attack_sessions WHERE id = ? AND (product_id = ? OR ? = 0)`
 	a, err := scanAttackSession(s.conn(ctx).QueryRowContext(ctx, s.q(q), id, productID, productID))
-	if errors.Is(mapErr(err), ErrNotFound) {
+	if errors.Is(mapErr(err), fault.ErrNotFound) {
 		return a, fault.NotFound("attack session %d is not a session of this product", id)
 	}
 	return a, mapErr(err)
@@ -122,7 +122,7 @@ func scanAttackParticipant(sc interface{ Scan(...any) error }) (attacksession.Pa
 // AttackParticipantByUser returns a user's participation in a session.
 func (s *Store) AttackParticipantByUser(ctx context.Context, sessionID int64, user string) (attacksession.Participant, error) {
 	p, err := scanAttackParticipant(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+attackParticipantCols+` FROM attack_participants WHERE session_id = ? AND user_name = ? AND user_name <> ''`), sessionID, user))
-	if errors.Is(mapErr(err), ErrNotFound) {
+	if errors.Is(mapErr(err), fault.ErrNotFound) {
 		return p, fault.NotFound("%s has not joined attack session %d", user, sessionID)
 	}
 	return p, mapErr(err)
@@ -131,7 +131,7 @@ func (s *Store) AttackParticipantByUser(ctx context.Context, sessionID int64, us
 // AttackParticipantByToken returns the guest whose credential hashes to hash.
 func (s *Store) AttackParticipantByToken(ctx context.Context, hash string) (attacksession.Participant, error) {
 	p, err := scanAttackParticipant(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+attackParticipantCols+` FROM attack_participants WHERE token_hash = ?`), hash))
-	if errors.Is(mapErr(err), ErrNotFound) {
+	if errors.Is(mapErr(err), fault.ErrNotFound) {
 		return p, fault.NotFound("no participant has this credential")
 	}
 	return p, mapErr(err)
@@ -170,7 +170,7 @@ func (s *Store) UseAttackLink(ctx context.Context, hash string, at time.Time) (a
 	var created string
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(`UPDATE attack_links SET used_at = ? WHERE hash = ? AND used_at IS NULL RETURNING id, session_id, label, created_by, created_at`),
 		fmtTime(at), hash).Scan(&l.ID, &l.SessionID, &l.Label, &l.CreatedBy, &created)
-	if errors.Is(mapErr(err), ErrNotFound) {
+	if errors.Is(mapErr(err), fault.ErrNotFound) {
 		return l, fault.NotFound("the join link is unknown or used")
 	}
 	l.CreatedAt, l.UsedAt = parseTime(created), &at

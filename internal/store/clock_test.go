@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -85,7 +86,7 @@ func TestStoreClockDecidesExpiry(t *testing.T) {
 		if s.ValidSetupToken(ctx, late, "invite") {
 			t.Error("invitation still valid after its expiry by the store's clock")
 		}
-		if err := s.AcceptInvite(ctx, late, &identity.User{Name: "cy", PasswordHash: "x"}); !errors.Is(err, store.ErrNotFound) {
+		if err := s.AcceptInvite(ctx, late, &identity.User{Name: "cy", PasswordHash: "x"}); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("accept after expiry: %v, want ErrNotFound", err)
 		}
 
@@ -109,7 +110,7 @@ func TestStoreClockDecidesExpiry(t *testing.T) {
 			}
 		}
 		clk.Add(31 * time.Minute) // 3 h 1 min after it started
-		if _, err := s.SessionPrincipal(ctx, sess); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.SessionPrincipal(ctx, sess); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("session past its absolute lifetime: %v, want ErrNotFound", err)
 		}
 		idle, _, err := s.CreateSession(ctx, u.ID, "", "")
@@ -121,7 +122,7 @@ func TestStoreClockDecidesExpiry(t *testing.T) {
 			t.Fatalf("session used after 59 minutes: %v", err)
 		}
 		clk.Add(61 * time.Minute)
-		if _, err := s.SessionPrincipal(ctx, idle); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.SessionPrincipal(ctx, idle); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("session idle for 61 minutes: %v, want ErrNotFound", err)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 )
 
@@ -265,7 +266,7 @@ func (s *Store) Components(ctx context.Context, q ComponentQuery) ([]inventory.C
 	col, ok := componentSortCols[q.Sort]
 	if !ok {
 		if q.Sort != "" {
-			return nil, "", &ValidationError{"sort", "must be one of name, version, type, purl"}
+			return nil, "", fault.Invalid("sort", "sort: must be one of name, version, type, purl")
 		}
 		col = "c.name_key"
 	}
@@ -441,11 +442,11 @@ func (s *Store) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, string
 	limit := clampLimit(sq.Limit)
 	q := strings.TrimSpace(sq.Q)
 	if q == "" {
-		return nil, "", &ValidationError{"q", "must not be empty: give a component name, purl or CPE prefix"}
+		return nil, "", fault.Invalid("q", "q: must not be empty: give a component name, purl or CPE prefix")
 	}
 	vr, err := inventory.ParseVersionRange(sq.Version)
 	if err != nil {
-		return nil, "", &ValidationError{"version", err.Error()}
+		return nil, "", fault.Invalid("version", "version: %v", err)
 	}
 	var c cursor
 	if err := c.decode(sq.After); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/conformity"
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // SaveConformityAnswer appends a new version of a manual answer for one
@@ -38,7 +39,7 @@ func (s *Store) ReviewConformityAnswer(ctx context.Context, releaseID int64, cat
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("no manual answer for %s %s: %w", catalog, item, ErrNotFound)
+			return fmt.Errorf("no manual answer for %s %s: %w", catalog, item, fault.ErrNotFound)
 		}
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+answerCols+` FROM conformity_answers WHERE release_id = ? AND catalog = ? AND item = ? ORDER BY version DESC LIMIT 1`), releaseID, catalog, item)
 		if err != nil {

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
-// ErrBadCursor is returned for a cursor this store did not produce.
-var ErrBadCursor = errors.New("invalid cursor")
+// ErrBadCursor is returned for a cursor this store did not produce: an
+// invalid "cursor" field (400).
+var ErrBadCursor = fault.Invalid("cursor", "invalid cursor")
 
 // cursor is an opaque keyset position: the sort key and id of the last row.
 type cursor struct {
@@ -48,5 +51,5 @@ func clampLimit(n int) int {
 	return n
 }
 
-func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
-func isConflict(err error) bool { return errors.Is(err, ErrConflict) }
+func isNotFound(err error) bool { return errors.Is(err, fault.ErrNotFound) }
+func isConflict(err error) bool { return errors.Is(err, fault.ErrConflict) }

@@ -3,9 +3,9 @@ package store
 import (
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/rampart-security/rampart/internal/fault"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -17,7 +17,7 @@ import (
 // and locales.
 
 // mapErr maps driver errors to the shared sentinels: no rows is
-// ErrNotFound, a unique or primary-key violation ErrConflict. Other
+// fault.ErrNotFound, a unique or primary-key violation fault.ErrConflict. Other
 // violations are returned as they are: a foreign-key violation means "no
 // such parent" on an insert but "still referenced" on a delete, so the
 // caller, which knows which, classifies it with isForeignKey; a NOT NULL or
@@ -27,10 +27,10 @@ func mapErr(err error) error {
 		return nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
+		return fault.ErrNotFound
 	}
 	if isUnique(err) {
-		return fmt.Errorf("%w: %v", ErrConflict, err)
+		return &fault.Error{Kind: fault.KindConflict, Msg: "already exists", Err: err}
 	}
 	return err
 }

@@ -53,7 +53,7 @@ func TestDriverErrorsByCode(t *testing.T) {
 			if store.Retryable(err) {
 				t.Errorf("%s: retryable (%v)", c.name, err)
 			}
-			if conflict := errors.Is(store.MapErr(err), store.ErrConflict); conflict != (c.want == "unique") {
+			if conflict := errors.Is(store.MapErr(err), fault.ErrConflict); conflict != (c.want == "unique") {
 				t.Errorf("%s: maps to ErrConflict: %v (%v)", c.name, conflict, err)
 			}
 		}
@@ -71,7 +71,7 @@ func TestForeignKeyNotFound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetMember(ctx, p.ProductID, 9999, identity.ProductViewer); !errors.Is(err, store.ErrNotFound) {
+		if err := s.SetMember(ctx, p.ProductID, 9999, identity.ProductViewer); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("member: unknown user: %v", err)
 		}
 		at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)

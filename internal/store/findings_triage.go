@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 )
 
@@ -16,7 +17,7 @@ import (
 // transaction (bulk actions), recording history.
 func (s *Store) UpdateFindings(ctx context.Context, ids []int64, u findings.Update, actor string, now time.Time) error {
 	if len(ids) == 0 {
-		return &ValidationError{"ids", "select at least one finding"}
+		return fault.Invalid("ids", "ids: select at least one finding")
 	}
 	at := fmtTime(now)
 	// Rows are locked in ascending id order, so two bulk changes over
@@ -33,7 +34,7 @@ func (s *Store) UpdateFindings(ctx context.Context, ids []int64, u findings.Upda
 			}
 			if t := u.Transition; t != nil {
 				if err := t.Check(findings.Status(status), now); err != nil {
-					return &ValidationError{"status", err.Error()}
+					return fault.Invalid("status", "status: %v", err)
 				}
 				var until any
 				if t.AcceptedUntil != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/firmware"
 )
 
@@ -24,7 +25,7 @@ type FirmwareAnalysis struct {
 // a release and fills ID (and CreatedAt when zero).
 func (s *Store) SaveFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis) error {
 	if a.Result == nil {
-		return &ValidationError{"result", "must not be empty"}
+		return fault.Invalid("result", "result: must not be empty")
 	}
 	raw, err := json.Marshal(a.Result)
 	if err != nil {
@@ -59,7 +60,7 @@ func scanFirmwareAnalysis(sc interface{ Scan(...any) error }) (FirmwareAnalysis,
 }
 
 // LatestFirmwareAnalysis returns the newest analysis of a release
-// (ErrNotFound when no image was analysed for it).
+// (fault.ErrNotFound when no image was analysed for it).
 func (s *Store) LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (FirmwareAnalysis, error) {
 	a, err := scanFirmwareAnalysis(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+firmwareCols+` FROM firmware_analyses fa
 		WHERE fa.release_id = ? ORDER BY fa.id DESC LIMIT 1`), releaseID))
@@ -71,7 +72,7 @@ func (s *Store) LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (Fi
 
 // PreviousFirmwareAnalysis returns the newest analysis of the closest
 // earlier release (by creation) of the same product that has one
-// (ErrNotFound when none).
+// (fault.ErrNotFound when none).
 func (s *Store) PreviousFirmwareAnalysis(ctx context.Context, releaseID int64) (FirmwareAnalysis, error) {
 	a, err := scanFirmwareAnalysis(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+firmwareCols+` FROM firmware_analyses fa
 		JOIN releases r ON r.id = fa.release_id

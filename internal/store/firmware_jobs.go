@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // Firmware job states.
@@ -56,10 +58,10 @@ func (j FirmwareJob) Active() bool { return j.Status == FirmwareQueued || j.Stat
 // SHA256, Size, Status and CreatedAt.
 func (s *Store) QueueFirmwareJob(ctx context.Context, j *FirmwareJob, image []byte) error {
 	if len(image) == 0 {
-		return &ValidationError{"image", "is empty"}
+		return fault.Invalid("image", "image: is empty")
 	}
 	if j.FileName == "" {
-		return &ValidationError{"file_name", "must not be empty"}
+		return fault.Invalid("file_name", "file_name: must not be empty")
 	}
 	sum := sha256.Sum256(image)
 	j.SHA256, j.Size = hex.EncodeToString(sum[:]), int64(len(image))
@@ -118,7 +120,7 @@ func (s *Store) FirmwareJobProduct(ctx context.Context, id int64) (int64, error)
 	return pid, nil
 }
 
-// LatestFirmwareJob returns the newest job of a release (ErrNotFound when
+// LatestFirmwareJob returns the newest job of a release (fault.ErrNotFound when
 // none).
 func (s *Store) LatestFirmwareJob(ctx context.Context, releaseID int64) (FirmwareJob, error) {
 	j, err := scanFirmwareJob(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+firmwareJobCols+` FROM firmware_jobs WHERE release_id = ? ORDER BY id DESC LIMIT 1`), releaseID))
@@ -141,7 +143,7 @@ func (s *Store) ClaimFirmwareJob(ctx context.Context, holder string, now time.Ti
 		var attempts int
 		err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT id, attempts FROM firmware_jobs
 			WHERE status = 'queued' OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1`), ts).Scan(&id, &attempts)
-		if errors.Is(mapErr(err), ErrNotFound) {
+		if errors.Is(mapErr(err), fault.ErrNotFound) {
 			return FirmwareJob{}, false, nil
 		}
 		if err != nil {
@@ -180,10 +182,10 @@ func (s *Store) ClaimFirmwareJob(ctx context.Context, holder string, now time.Ti
 }
 
 // errLeaseLost is returned when a job is no longer held by the caller.
-var errLeaseLost = fmt.Errorf("%w: the firmware job's lease was lost to another server", ErrConflict)
+var errLeaseLost = fmt.Errorf("%w: the firmware job's lease was lost to another server", fault.ErrConflict)
 
 // FirmwareJobProgress records a running job's stage and progress and
-// renews holder's lease (ErrConflict when holder no longer holds it).
+// renews holder's lease (fault.ErrConflict when holder no longer holds it).
 func (s *Store) FirmwareJobProgress(ctx context.Context, id int64, holder, stage string, progress int, now time.Time, lease time.Duration) error {
 	res, err := s.exec(ctx, s.q(`UPDATE firmware_jobs SET stage = ?, progress = ?, lease_until = ? WHERE id = ? AND holder = ? AND status = 'running'`),
 		stage, progress, fmtTime(now.Add(lease)), id, holder)

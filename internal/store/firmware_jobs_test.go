@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
@@ -28,7 +29,7 @@ func TestFirmwareJobs(t *testing.T) {
 		if err := s.CreateRelease(ctx, &rel); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.LatestFirmwareJob(ctx, rel.ID); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.LatestFirmwareJob(ctx, rel.ID); !errors.Is(err, fault.ErrNotFound) {
 			t.Fatalf("no job yet: %v", err)
 		}
 		if err := s.QueueFirmwareJob(ctx, &store.FirmwareJob{ReleaseID: rel.ID, FileName: "x"}, nil); err == nil {
@@ -59,7 +60,7 @@ func TestFirmwareJobs(t *testing.T) {
 		if err := s.FirmwareJobProgress(ctx, a.ID, "s1", "checking files", 40, now, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.FirmwareJobProgress(ctx, a.ID, "s2", "checking files", 50, now, time.Minute); !errors.Is(err, store.ErrConflict) {
+		if err := s.FirmwareJobProgress(ctx, a.ID, "s2", "checking files", 50, now, time.Minute); !errors.Is(err, fault.ErrConflict) {
 			t.Errorf("progress by a non-holder: %v, want ErrConflict", err)
 		}
 		if j, _ := s.FirmwareJob(ctx, a.ID); j.Stage != "checking files" || j.Progress != 40 || j.StartedAt == nil || !j.Active() {
@@ -71,7 +72,7 @@ func TestFirmwareJobs(t *testing.T) {
 		if err != nil || !ok || got.ID != a.ID || got.Attempts != 2 {
 			t.Fatalf("take-over: %v %v %+v", ok, err, got)
 		}
-		if err := s.FinishFirmwareJob(ctx, a.ID, "s1", 0, "", "late", later); !errors.Is(err, store.ErrConflict) {
+		if err := s.FinishFirmwareJob(ctx, a.ID, "s1", 0, "", "late", later); !errors.Is(err, fault.ErrConflict) {
 			t.Errorf("the old holder finished the job: %v", err)
 		}
 		// s3 dies too: the job has had its attempts and fails (b, renewed, stays).

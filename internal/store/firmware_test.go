@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -32,7 +33,7 @@ func TestFirmwareAnalyses(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.LatestFirmwareAnalysis(ctx, r1.ID); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.LatestFirmwareAnalysis(ctx, r1.ID); !errors.Is(err, fault.ErrNotFound) {
 			t.Fatalf("no analysis yet: got %v, want ErrNotFound", err)
 		}
 		save := func(rel int64, image string, issues int) {
@@ -67,7 +68,7 @@ func TestFirmwareAnalyses(t *testing.T) {
 		if err != nil || prev.ReleaseID != r1.ID || prev.FileName != "v1b.bin" {
 			t.Errorf("previous of 3.0 = %+v, %v; want release %d v1b.bin", prev, err, r1.ID)
 		}
-		if _, err := s.PreviousFirmwareAnalysis(ctx, r1.ID); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.PreviousFirmwareAnalysis(ctx, r1.ID); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("previous of the first release: got %v, want ErrNotFound", err)
 		}
 	})

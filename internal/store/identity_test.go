@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
@@ -23,7 +24,7 @@ func TestSessionExpiryAndDisable(t *testing.T) {
 		s.SetSessionLifetimes(time.Hour, time.Millisecond)
 		short, _, _ := s.CreateSession(ctx, u.ID, "", "")
 		time.Sleep(5 * time.Millisecond)
-		if _, err := s.SessionPrincipal(ctx, short); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.SessionPrincipal(ctx, short); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("session past its absolute expiry: %v", err)
 		}
 		// Idle expiry: last_seen older than the idle lifetime ends it.
@@ -32,7 +33,7 @@ func TestSessionExpiryAndDisable(t *testing.T) {
 		if _, err := s.DB().Exec(`UPDATE sessions SET last_seen = '2000-01-01T00:00:00.000000Z'`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SessionPrincipal(ctx, idle); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.SessionPrincipal(ctx, idle); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("idle session: %v", err)
 		}
 		// Disabling ends sessions; the sessions' MFA flag is carried.
@@ -44,7 +45,7 @@ func TestSessionExpiryAndDisable(t *testing.T) {
 		if err := s.UpdateUser(ctx, u.ID, identity.UserUpdate{Disabled: &yes}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SessionPrincipal(ctx, live); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.SessionPrincipal(ctx, live); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("session of a disabled user: %v", err)
 		}
 	})
@@ -66,7 +67,7 @@ func TestMembershipsAndVisibility(t *testing.T) {
 		if err := s.SetMember(ctx, a.ID, u.ID, "superuser"); err == nil {
 			t.Error("unknown product role accepted")
 		}
-		if err := s.SetMember(ctx, 9999, u.ID, identity.ProductViewer); !errors.Is(err, store.ErrNotFound) {
+		if err := s.SetMember(ctx, 9999, u.ID, identity.ProductViewer); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("membership of a missing product: %v", err)
 		}
 		plain, _, _ := s.CreateSession(ctx, u.ID, "", "")
@@ -86,14 +87,14 @@ func TestMembershipsAndVisibility(t *testing.T) {
 		if err := s.RemoveMember(ctx, a.ID, u.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RemoveMember(ctx, a.ID, u.ID); !errors.Is(err, store.ErrNotFound) {
+		if err := s.RemoveMember(ctx, a.ID, u.ID); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("second removal: %v", err)
 		}
 		// SSO accounts never take over local ones.
 		idp := func(sub, name string, role identity.Role) identity.SSOIdentity {
 			return identity.SSOIdentity{Issuer: "https://idp.example", Subject: sub, Name: name, Role: role}
 		}
-		if _, err := s.SSOUser(ctx, idp("o", "olga", identity.RoleAdmin), false); !errors.Is(err, store.ErrConflict) {
+		if _, err := s.SSOUser(ctx, idp("o", "olga", identity.RoleAdmin), false); !errors.Is(err, fault.ErrConflict) {
 			t.Errorf("SSO takeover of a local account: %v", err)
 		}
 		sso, err := s.SSOUser(ctx, idp("s", "sam", identity.RoleEditor), false)

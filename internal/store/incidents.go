@@ -49,7 +49,7 @@ func incidentWriteErr(what string, err error) error {
 		return fault.NotFound("%s: no such product or release", what)
 	}
 	err = mapErr(err)
-	if errors.Is(err, ErrConflict) {
+	if errors.Is(err, fault.ErrConflict) {
 		return &fault.Error{Kind: fault.KindConflict, Msg: what + ": already recorded", Err: err}
 	}
 	return fmt.Errorf("%s: %w", what, err)

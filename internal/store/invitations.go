@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 )
 
@@ -35,7 +36,7 @@ func (s *Store) CreateSetupToken(ctx context.Context, purpose string, ttl time.D
 		return "", fmt.Errorf("create setup link: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return "", fmt.Errorf("setup link: %w: an administrator exists already", ErrConflict)
+		return "", fmt.Errorf("setup link: %w: an administrator exists already", fault.ErrConflict)
 	}
 	return plain, nil
 }
@@ -63,7 +64,7 @@ func (s *Store) CompleteSetup(ctx context.Context, plain string, u *identity.Use
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("setup link: %w (already used, replaced by a newer link, expired, or an administrator exists; restart rampart serve on an empty database for a new one)", ErrNotFound)
+			return fmt.Errorf("setup link: %w (already used, replaced by a newer link, expired, or an administrator exists; restart rampart serve on an empty database for a new one)", fault.ErrNotFound)
 		}
 		id, err := s.insertID(ctx, tx, `INSERT INTO users (name, password_hash, role, disabled, created_at, all_products, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.Name, u.PasswordHash, string(u.Role), false, fmtTime(s.now()), true, fmtTime(s.now()))

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // ClaimJob takes the lease of the periodic job name for holder until
@@ -36,7 +38,7 @@ const (
 func (s *Store) Generation(ctx context.Context, name string) (int64, error) {
 	var v int64
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT value FROM generations WHERE name = ?`), name).Scan(&v)
-	if errors.Is(mapErr(err), ErrNotFound) {
+	if errors.Is(mapErr(err), fault.ErrNotFound) {
 		return 0, nil
 	}
 	return v, err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 )
 
@@ -41,7 +42,7 @@ func (s *Store) SetMember(ctx context.Context, productID, userID int64, role ide
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO product_members (product_id, user_id, role) VALUES (?, ?, ?)`), productID, userID, string(role))
 		if err != nil {
 			if isForeignKey(err) {
-				return fmt.Errorf("product %d or user %d: %w", productID, userID, ErrNotFound)
+				return fmt.Errorf("product %d or user %d: %w", productID, userID, fault.ErrNotFound)
 			}
 			return fmt.Errorf("set role of user %d on product %d: %w", userID, productID, mapErr(err))
 		}
@@ -56,7 +57,7 @@ func (s *Store) RemoveMember(ctx context.Context, productID, userID int64) error
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %d on product %d: %w", userID, productID, ErrNotFound)
+		return fmt.Errorf("user %d on product %d: %w", userID, productID, fault.ErrNotFound)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // Second factors of users: TOTP secrets and recovery codes.
@@ -32,7 +34,7 @@ func (s *Store) EnableTOTP(ctx context.Context, userID int64, secret string, ste
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("TOTP enrolment of user %d: %w (start again)", userID, ErrNotFound)
+			return fmt.Errorf("TOTP enrolment of user %d: %w (start again)", userID, fault.ErrNotFound)
 		}
 		return replaceRecovery(ctx, s, tx, userID, recoveryHashes)
 	})

@@ -17,7 +17,7 @@ func (s *Store) ReleaseProduct(ctx context.Context, releaseID int64) (int64, err
 	return id, nil
 }
 
-// ProductExists reports ErrNotFound for an unknown product.
+// ProductExists reports fault.ErrNotFound for an unknown product.
 func (s *Store) ProductExists(ctx context.Context, id int64) (int64, error) {
 	var n int64
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE id = ?`), id).Scan(&n)

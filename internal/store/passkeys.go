@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 )
 
@@ -36,7 +37,7 @@ func (s *Store) TakeChallenge(ctx context.Context, id string, userID int64) (str
 			return fmt.Errorf("passkey ceremony: %w (expired or already used; try again)", mapErr(err))
 		}
 		if uid.Int64 != userID {
-			return fmt.Errorf("passkey ceremony: %w", ErrNotFound)
+			return fmt.Errorf("passkey ceremony: %w", fault.ErrNotFound)
 		}
 		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM webauthn_challenges WHERE id = ?`), id)
 		return err
@@ -96,7 +97,7 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, id int64) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("passkey %d: %w", id, ErrNotFound)
+		return fmt.Errorf("passkey %d: %w", id, fault.ErrNotFound)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // PolicyVersion is one stored version of a product's gate policy (product
@@ -36,7 +38,7 @@ func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, a
 }
 
 // Policy returns one version (0: latest) of a product's policy (product 0:
-// global); ErrNotFound when there is none.
+// global); fault.ErrNotFound when there is none.
 func (s *Store) Policy(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
 	return s.versioned(ctx, tablePolicies, productID, version)
 }
@@ -53,7 +55,7 @@ func (s *Store) SaveApproved(ctx context.Context, productID int64, source, note,
 }
 
 // Approved returns one version (0: latest) of a product's approved list
-// (product 0: global); ErrNotFound when there is none.
+// (product 0: global); fault.ErrNotFound when there is none.
 func (s *Store) Approved(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
 	return s.versioned(ctx, tableApproved, productID, version)
 }
@@ -78,7 +80,7 @@ func (s *Store) saveVersioned(ctx context.Context, table string, productID int64
 		var last int
 		var lastSHA sql.NullString
 		err := tx.QueryRowContext(ctx, s.q(`SELECT version, sha256 FROM `+table+` WHERE product_id = ? ORDER BY version DESC LIMIT 1`), productID).Scan(&last, &lastSHA)
-		if err != nil && mapErr(err) != ErrNotFound {
+		if err != nil && mapErr(err) != fault.ErrNotFound {
 			return err
 		}
 		if lastSHA.Valid && lastSHA.String == v.SHA256 {
@@ -204,7 +206,7 @@ func (s *Store) Exceptions(ctx context.Context, productID int64) ([]PolicyExcept
 }
 
 // DecideException moves a requested exception to approved or rejected. It
-// returns ErrConflict when the exception is no longer requested.
+// returns fault.ErrConflict when the exception is no longer requested.
 func (s *Store) DecideException(ctx context.Context, productID, id int64, status, actor string, now time.Time) error {
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE policy_exceptions SET status = ?, decided_by = ?, decided_at = ? WHERE product_id = ? AND id = ? AND status = 'requested'`),
 		status, actor, fmtTime(now), productID, id)
@@ -215,7 +217,7 @@ func (s *Store) DecideException(ctx context.Context, productID, id int64, status
 		if _, err := s.Exception(ctx, productID, id); err != nil {
 			return err
 		}
-		return fmt.Errorf("exception %d: %w: it has already been decided", id, ErrConflict)
+		return fmt.Errorf("exception %d: %w: it has already been decided", id, fault.ErrConflict)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -33,7 +34,7 @@ func TestVersionedPolicyDocuments(t *testing.T) {
 			{"policy", s.SavePolicy, s.Policy, s.PolicyVersions},
 			{"approved", s.SaveApproved, s.Approved, s.ApprovedVersions},
 		} {
-			if _, err := kind.get(ctx, p.ID, 0); !errors.Is(err, store.ErrNotFound) {
+			if _, err := kind.get(ctx, p.ID, 0); !errors.Is(err, fault.ErrNotFound) {
 				t.Errorf("%s: none stored: %v", kind.name, err)
 			}
 			for i, tt := range []struct {
@@ -59,7 +60,7 @@ func TestVersionedPolicyDocuments(t *testing.T) {
 			if vs, err := kind.list(ctx, p.ID); err != nil || len(vs) != 3 || vs[0].Version != 3 {
 				t.Errorf("%s versions: %+v %v", kind.name, vs, err)
 			}
-			if _, _, err := kind.save(ctx, p.ID+100, "x", "", "alice", now); !errors.Is(err, store.ErrNotFound) {
+			if _, _, err := kind.save(ctx, p.ID+100, "x", "", "alice", now); !errors.Is(err, fault.ErrNotFound) {
 				t.Errorf("%s for a missing product: %v", kind.name, err)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 )
 
@@ -43,14 +44,14 @@ func (s *Store) ProductMaxAcceptance(ctx context.Context, productID int64) (int,
 // duration in days (0: the global default).
 func (s *Store) SetProductMaxAcceptance(ctx context.Context, productID int64, days int) error {
 	if err := findings.ValidateMaxAcceptance(days); err != nil {
-		return &ValidationError{"max_days", err.Error()}
+		return fault.Invalid("max_days", "max_days: %v", err)
 	}
 	res, err := s.exec(ctx, s.q(`UPDATE products SET max_acceptance_days = ? WHERE id = ?`), days, productID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("product %d: %w", productID, ErrNotFound)
+		return fmt.Errorf("product %d: %w", productID, fault.ErrNotFound)
 	}
 	return nil
 }
@@ -58,7 +59,7 @@ func (s *Store) SetProductMaxAcceptance(ctx context.Context, productID int64, da
 // SetProductSLA stores a product's SLA policy in days per severity.
 func (s *Store) SetProductSLA(ctx context.Context, productID int64, p findings.SLAPolicy) error {
 	if err := p.Validate(); err != nil {
-		return &ValidationError{"sla", err.Error()}
+		return fault.Invalid("sla", "sla: %v", err)
 	}
 	b, _ := json.Marshal(p)
 	res, err := s.exec(ctx, s.q(`UPDATE products SET sla = ? WHERE id = ?`), string(b), productID)
@@ -66,7 +67,7 @@ func (s *Store) SetProductSLA(ctx context.Context, productID int64, p findings.S
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("product %d: %w", productID, ErrNotFound)
+		return fmt.Errorf("product %d: %w", productID, fault.ErrNotFound)
 	}
 	return nil
 }
@@ -89,7 +90,7 @@ func (s *Store) ProductDedup(ctx context.Context, productID int64) ([]string, er
 // already linked as duplicates stay linked; new imports use the new keys.
 func (s *Store) SetProductDedup(ctx context.Context, productID int64, fields []string) error {
 	if err := findings.ValidDedupFields(fields); err != nil {
-		return &ValidationError{"fields", err.Error()}
+		return fault.Invalid("fields", "fields: %v", err)
 	}
 	raw := ""
 	if len(fields) > 0 {
@@ -102,7 +103,7 @@ func (s *Store) SetProductDedup(ctx context.Context, productID int64, fields []s
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("product %d: %w", productID, ErrNotFound)
+			return fmt.Errorf("product %d: %w", productID, fault.ErrNotFound)
 		}
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, tool, data FROM findings WHERE product_id = ?`), productID)
 		if err != nil {

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 )
 
-// CreateProduct inserts p and fills its ID and CreatedAt. Returns ErrConflict
+// CreateProduct inserts p and fills its ID and CreatedAt. Returns fault.ErrConflict
 // when a product of that name exists.
 func (s *Store) CreateProduct(ctx context.Context, p *inventory.Product) error {
 	if err := validateProduct(p); err != nil {
@@ -26,32 +27,25 @@ func (s *Store) CreateProduct(ctx context.Context, p *inventory.Product) error {
 	return nil
 }
 
-// ValidationError names the field that is wrong.
-type ValidationError struct {
-	Field, Message string
-}
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
-
 func validateProduct(p *inventory.Product) error {
 	p.Name = strings.TrimSpace(p.Name)
 	if p.Name == "" {
-		return &ValidationError{"name", "must not be empty"}
+		return fault.Invalid("name", "name: must not be empty")
 	}
 	if len(p.Name) > 200 {
-		return &ValidationError{"name", "must be at most 200 characters"}
+		return fault.Invalid("name", "name: must be at most 200 characters")
 	}
 	if p.Criticality == 0 {
 		p.Criticality = 3
 	}
 	if p.Criticality < 1 || p.Criticality > 5 {
-		return &ValidationError{"criticality", "must be between 1 and 5"}
+		return fault.Invalid("criticality", "criticality: must be between 1 and 5")
 	}
 	if p.Exposure == "" {
 		p.Exposure = inventory.ExposureLocal
 	}
 	if !p.Exposure.Valid() {
-		return &ValidationError{"exposure", "must be internet-facing, local-network or physical"}
+		return fault.Invalid("exposure", "exposure: must be internet-facing, local-network or physical")
 	}
 	return nil
 }
@@ -145,7 +139,7 @@ func (s *Store) DeleteProduct(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete product %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("product %d: %w", id, ErrNotFound)
+		return fmt.Errorf("product %d: %w", id, fault.ErrNotFound)
 	}
 	return nil
 }
@@ -154,13 +148,13 @@ func (s *Store) DeleteProduct(ctx context.Context, id int64) error {
 func (s *Store) CreateRelease(ctx context.Context, r *inventory.Release) error {
 	r.Version = strings.TrimSpace(r.Version)
 	if r.Version == "" {
-		return &ValidationError{"version", "must not be empty"}
+		return fault.Invalid("version", "version: must not be empty")
 	}
 	if r.Status == "" {
 		r.Status = inventory.StatusDevelopment
 	}
 	if !r.Status.Valid() {
-		return &ValidationError{"status", "must be development, shipped or end-of-life"}
+		return fault.Invalid("status", "status: must be development, shipped or end-of-life")
 	}
 	if _, err := s.Product(ctx, r.ProductID); err != nil {
 		return err
@@ -273,7 +267,7 @@ func (s *Store) EnsureRelease(ctx context.Context, productName, version string) 
 }
 
 // UpdateProduct stores p's name, description, owner, criticality and
-// exposure (validated as on create). ErrConflict when another product has
+// exposure (validated as on create). fault.ErrConflict when another product has
 // the name.
 func (s *Store) UpdateProduct(ctx context.Context, p *inventory.Product) error {
 	if err := validateProduct(p); err != nil {
@@ -285,23 +279,23 @@ func (s *Store) UpdateProduct(ctx context.Context, p *inventory.Product) error {
 		return fmt.Errorf("update product %d: name %q: %w", p.ID, p.Name, mapErr(err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("product %d: %w", p.ID, ErrNotFound)
+		return fmt.Errorf("product %d: %w", p.ID, fault.ErrNotFound)
 	}
 	return nil
 }
 
-// UpdateRelease stores r's version, dates and status. ErrConflict when the
+// UpdateRelease stores r's version, dates and status. fault.ErrConflict when the
 // product has another release of that version.
 func (s *Store) UpdateRelease(ctx context.Context, r *inventory.Release) error {
 	r.Version = strings.TrimSpace(r.Version)
 	if r.Version == "" {
-		return &ValidationError{"version", "must not be empty"}
+		return fault.Invalid("version", "version: must not be empty")
 	}
 	if !r.Status.Valid() {
-		return &ValidationError{"status", "must be development, shipped or end-of-life"}
+		return fault.Invalid("status", "status: must be development, shipped or end-of-life")
 	}
 	if r.ReleaseDate != nil && r.SupportEnd != nil && r.SupportEnd.Before(*r.ReleaseDate) {
-		return &ValidationError{"support_end", "must not be before the release date"}
+		return fault.Invalid("support_end", "support_end: must not be before the release date")
 	}
 	res, err := s.exec(ctx, s.q(`UPDATE releases SET version = ?, release_date = ?, support_end = ?, status = ? WHERE id = ?`),
 		r.Version, fmtDate(r.ReleaseDate), fmtDate(r.SupportEnd), string(r.Status), r.ID)
@@ -309,7 +303,7 @@ func (s *Store) UpdateRelease(ctx context.Context, r *inventory.Release) error {
 		return fmt.Errorf("update release %d: version %q: %w", r.ID, r.Version, mapErr(err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("release %d: %w", r.ID, ErrNotFound)
+		return fmt.Errorf("release %d: %w", r.ID, fault.ErrNotFound)
 	}
 	return nil
 }
@@ -329,7 +323,7 @@ func (s *Store) DeleteRelease(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete release %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("release %d: %w", id, ErrNotFound)
+		return fmt.Errorf("release %d: %w", id, fault.ErrNotFound)
 	}
 	return nil
 }

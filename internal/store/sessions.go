@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 )
 
@@ -79,7 +80,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, plain string) (*identity.P
 	}
 	if now.Sub(parseTime(lastSeen)) > s.sessionIdle() {
 		_ = s.DeleteSession(ctx, hash)
-		return nil, ErrNotFound
+		return nil, fault.ErrNotFound
 	}
 	if now.Sub(parseTime(lastSeen)) > time.Minute {
 		_, _ = s.exec(ctx, s.q(`UPDATE sessions SET last_seen = ? WHERE id_hash = ?`), fmtTime(now), hash)

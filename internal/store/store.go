@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,12 +21,6 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
-)
-
-// Errors shared by both engines. Driver errors are mapped to these.
-var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("already exists")
 )
 
 // Engine names the SQL engine behind a Store.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
@@ -25,12 +26,11 @@ func TestProductsAndReleases(t *testing.T) {
 			t.Fatal(err)
 		}
 		dup := inventory.Product{Name: "Smart Thermostat"}
-		if err := s.CreateProduct(ctx, &dup); !errors.Is(err, store.ErrConflict) {
+		if err := s.CreateProduct(ctx, &dup); !errors.Is(err, fault.ErrConflict) {
 			t.Errorf("duplicate product: got %v, want ErrConflict", err)
 		}
 		bad := inventory.Product{Name: "x", Criticality: 9}
-		var ve *store.ValidationError
-		if err := s.CreateProduct(ctx, &bad); !errors.As(err, &ve) || ve.Field != "criticality" {
+		if err := s.CreateProduct(ctx, &bad); fault.FieldOf(err) != "criticality" {
 			t.Errorf("criticality 9: got %v, want validation error on criticality", err)
 		}
 		day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -45,7 +45,7 @@ func TestProductsAndReleases(t *testing.T) {
 		if got.Version != "2.4.1" || got.ProductName != "Smart Thermostat" || got.ReleaseDate == nil || !got.ReleaseDate.Equal(day) || got.Status != inventory.StatusShipped {
 			t.Errorf("release round trip: %+v", got)
 		}
-		if _, err := s.Release(ctx, 9999); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Release(ctx, 9999); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("missing release: %v", err)
 		}
 		// EnsureRelease creates what is missing and finds what exists.
@@ -211,7 +211,7 @@ func TestUsersSessionsTokens(t *testing.T) {
 		if err != nil || p.Name != "alice" || p.Role != identity.RoleEditor || p.CSRF != csrf {
 			t.Fatalf("session: %v %+v", err, p)
 		}
-		if _, err := s.SessionPrincipal(ctx, plain+"x"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.SessionPrincipal(ctx, plain+"x"); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("wrong session accepted: %v", err)
 		}
 		if err := s.DeleteSession(ctx, p.SessionHash); err != nil {

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // ThreatModelVersion is one stored version of a product's threat model
@@ -29,8 +31,8 @@ func (s *Store) SaveThreatModel(ctx context.Context, productID int64, source, no
 }
 
 // ErrStaleVersion is SaveThreatModelOn refusing a save on a version that is
-// no longer the latest. It wraps ErrConflict.
-var ErrStaleVersion = fmt.Errorf("threat model version is not the latest: %w", ErrConflict)
+// no longer the latest. It wraps fault.ErrConflict.
+var ErrStaleVersion = fmt.Errorf("threat model version is not the latest: %w", fault.ErrConflict)
 
 // SaveThreatModelOn is SaveThreatModel for an edit of version base (0: the
 // product had no model): the new version is base+1, and when another
@@ -53,7 +55,7 @@ func (s *Store) saveThreatModel(ctx context.Context, productID int64, base int, 
 		var last int
 		var lastSHA sql.NullString
 		err := tx.QueryRowContext(ctx, s.q(`SELECT version, sha256 FROM threat_models WHERE product_id = ? ORDER BY version DESC LIMIT 1`), productID).Scan(&last, &lastSHA)
-		if err != nil && mapErr(err) != ErrNotFound {
+		if err != nil && mapErr(err) != fault.ErrNotFound {
 			return err
 		}
 		if base >= 0 && last != base {
@@ -67,7 +69,7 @@ func (s *Store) saveThreatModel(ctx context.Context, productID int64, base int, 
 		created = true
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO threat_models (product_id, version, source, sha256, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 			productID, v.Version, source, v.SHA256, note, fmtTime(v.CreatedAt), actor)
-		if err = mapErr(err); base >= 0 && errors.Is(err, ErrConflict) {
+		if err = mapErr(err); base >= 0 && errors.Is(err, fault.ErrConflict) {
 			return ErrStaleVersion // a concurrent save took version base+1
 		}
 		return err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 )
 
@@ -54,7 +55,7 @@ func (s *Store) CreateToken(ctx context.Context, req identity.TokenRequest) (str
 		if req.ParentID != 0 {
 			var owner int64
 			if err := tx.QueryRowContext(ctx, s.q(`SELECT user_id FROM api_tokens WHERE id = ? AND NOT revoked`), req.ParentID).Scan(&owner); err != nil || owner != req.UserID {
-				return fmt.Errorf("parent token %d: %w", req.ParentID, ErrNotFound)
+				return fmt.Errorf("parent token %d: %w", req.ParentID, fault.ErrNotFound)
 			}
 		}
 		id, err := s.insertID(ctx, tx, `INSERT INTO api_tokens (user_id, name, hash, prefix, created_at, expires_at, scopes, product_id, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -98,7 +99,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 		return nil, fmt.Errorf("check token chain: %w", err)
 	}
 	if dead > 0 {
-		return nil, ErrNotFound
+		return nil, fault.ErrNotFound
 	}
 	p.TokenID, p.TokenProduct = id, product.Int64
 	if exp.Valid {
@@ -164,7 +165,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, userID, id int64) error {
 		return fmt.Errorf("revoke token %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("token %d: %w", id, ErrNotFound)
+		return fmt.Errorf("token %d: %w", id, fault.ErrNotFound)
 	}
 	return nil
 }

@@ -22,9 +22,9 @@ const keepVersions = 20
 func updateErr(err error, format string, args ...any) error {
 	err = mapErr(err)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 		return fault.NotFound(format, args...)
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, fault.ErrConflict):
 		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), fault.Conflict("%v", err))
 	}
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 )
 
@@ -134,7 +135,7 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash, keep string
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
+			return fmt.Errorf("user %d: %w", userID, fault.ErrNotFound)
 		}
 		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`), userID, keep)
 		return err
@@ -151,7 +152,7 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash, keep string
 func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail bool) (identity.User, error) {
 	var u identity.User
 	if id.Issuer == "" || id.Subject == "" {
-		return u, fmt.Errorf("single sign-on: the ID token has no issuer or sub: %w", ErrNotFound)
+		return u, fmt.Errorf("single sign-on: the ID token has no issuer or sub: %w", fault.ErrNotFound)
 	}
 	var uid int64
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT user_id FROM sso_identities WHERE issuer = ? AND subject = ?`), id.Issuer, id.Subject).Scan(&uid)
@@ -167,7 +168,7 @@ func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail 
 		if linkEmail && id.EmailVerified && id.Email != "" {
 			if existing, err := s.UserByName(ctx, id.Email); err == nil {
 				if existing.PasswordHash != "" {
-					return existing, fmt.Errorf("user %q: %w: a local account with a password has this email as its name; an administrator must remove its password or rename it", id.Email, ErrConflict)
+					return existing, fmt.Errorf("user %q: %w: a local account with a password has this email as its name; an administrator must remove its password or rename it", id.Email, fault.ErrConflict)
 				}
 				u = existing
 			}
@@ -175,7 +176,7 @@ func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail 
 		}
 		if u.ID == 0 {
 			if _, err := s.UserByName(ctx, name); err == nil {
-				return u, fmt.Errorf("user %q: %w: an account with this name exists and single sign-on links accounts by the provider's subject only; an administrator must rename one of them", name, ErrConflict)
+				return u, fmt.Errorf("user %q: %w: an account with this name exists and single sign-on links accounts by the provider's subject only; an administrator must rename one of them", name, fault.ErrConflict)
 			}
 			u = identity.User{Name: name, Role: id.Role}
 			if err := s.CreateUser(ctx, &u); err != nil {
@@ -187,7 +188,7 @@ func (s *Store) SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail 
 		}
 	}
 	if u.Disabled {
-		return u, fmt.Errorf("user %q is disabled: %w", u.Name, ErrNotFound)
+		return u, fmt.Errorf("user %q is disabled: %w", u.Name, fault.ErrNotFound)
 	}
 	if u.Role != id.Role {
 		if _, err := s.exec(ctx, s.q(`UPDATE users SET role = ? WHERE id = ?`), string(id.Role), u.ID); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -182,7 +183,7 @@ func (s *Store) Advisory(ctx context.Context, id string) (vuln.Advisory, error) 
 		return vuln.Advisory{}, err
 	}
 	if len(advs) == 0 {
-		return vuln.Advisory{}, fmt.Errorf("vulnerability %s: %w", id, ErrNotFound)
+		return vuln.Advisory{}, fmt.Errorf("vulnerability %s: %w", id, fault.ErrNotFound)
 	}
 	return advs[0], nil
 }

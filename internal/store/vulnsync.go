@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // SourceStatus is the state of one vulnerability-data source: a feed the
@@ -98,7 +100,7 @@ func (s *Store) SyncState(ctx context.Context) (SyncState, error) {
 	var requests, served int64
 	err := s.conn(ctx).QueryRowContext(ctx, `SELECT requested_at, requested_by, requests, served, holder, started_at, finished_at, progress, result FROM vulndb_sync WHERE id = 1`).
 		Scan(&requested, &by, &requests, &served, &holder, &started, &finished, &progress, &result)
-	if errors.Is(mapErr(err), ErrNotFound) {
+	if errors.Is(mapErr(err), fault.ErrNotFound) {
 		return SyncState{}, nil
 	}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -222,7 +223,7 @@ func (h handler) exportFindings(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "application/sarif+json")
 		err = findings.WriteSARIF(&buf, storedToFindings(all))
 	default:
-		return &store.ValidationError{Field: "format", Message: "must be json, csv or sarif"}
+		return fault.Invalid("format", "format: must be json, csv or sarif")
 	}
 	if err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
@@ -115,7 +114,7 @@ func (h handler) listModelItems(collection string) web.Handler {
 		switch {
 		case err == nil:
 			version, items = view.Version.Version, modelItems(view.Model, collection)
-		case errors.Is(err, store.ErrNotFound) && ver == 0:
+		case errors.Is(err, fault.ErrNotFound) && ver == 0:
 		default:
 			return err
 		}

@@ -75,7 +75,7 @@ func (h handler) putAnalysis(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.Component == "" {
-		return &store.ValidationError{Field: "component", Message: "give the component's bom_ref"}
+		return fault.Invalid("component", "component: give the component's bom_ref")
 	}
 	a := store.Analysis{Status: vuln.VEXStatus(in.Status), Justification: in.Justification, Detail: in.Detail, UpdatedBy: identity.FromContext(r.Context()).Name}
 	if err := h.Vulns.SetAnalysis(r.Context(), id, in.Component, r.PathValue("vuln"), a); err != nil {
@@ -110,7 +110,7 @@ func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "application/json")
 		err = h.writeCSAFVEX(&buf, rel.ProductName, rel.Version, matches)
 	default:
-		err = &store.ValidationError{Field: "format", Message: "must be openvex, cyclonedx or csaf"}
+		err = fault.Invalid("format", "format: must be openvex, cyclonedx or csaf")
 	}
 	if err != nil {
 		return err

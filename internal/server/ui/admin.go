@@ -11,11 +11,11 @@ import (
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/server/web"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // adminRoutes are user administration and the audit log.
@@ -236,7 +236,7 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 		err := h.Store.AcceptInvite(ctx, tok, &u)
 		return audit.Event{Action: audit.ActionUserCreate, Actor: name, Object: "user " + name, Detail: "accepted invitation, role " + string(u.Role)}, err
 	}); err != nil {
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, fault.ErrConflict) {
 			fail(http.StatusConflict, "That user name is taken; choose another.")
 			return nil
 		}

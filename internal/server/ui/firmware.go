@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/identity"
@@ -82,7 +83,7 @@ func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64,
 	d := firmwarePage{Release: rel, CanEdit: canWrite(r, rel.ProductID)}
 	job, err := h.Store.LatestFirmwareJob(r.Context(), id)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 	case err != nil:
 		return err
 	case job.Status != store.FirmwareDone:
@@ -90,7 +91,7 @@ func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	a, err := h.Store.LatestFirmwareAnalysis(r.Context(), id)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 	case err != nil:
 		return err
 	default:
@@ -119,7 +120,7 @@ func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64,
 		})
 		prev, err := h.Store.PreviousFirmwareAnalysis(r.Context(), id)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, fault.ErrNotFound):
 		case err != nil:
 			return err
 		default:

@@ -117,7 +117,7 @@ func (h *handler) threatModel(w http.ResponseWriter, r *http.Request) error {
 	ver, _ := strconv.Atoi(r.URL.Query().Get("version"))
 	d := threatModelData{Product: p, CanEdit: canWrite(r, id), Statuses: portfolio.ThreatStatuses, Templates: threatmodel.Templates(), Version: ver}
 	d.View, err = portfolio.ProductThreats(r.Context(), h.Store, h.Threats, id, ver)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
 	if d.View != nil {
@@ -231,7 +231,7 @@ func (h *handler) trackThreatRow(w http.ResponseWriter, r *http.Request, id int6
 		}
 	}
 	if row == nil {
-		return fmt.Errorf("threat %q is not in the latest version of the model: %w", t.ThreatID, store.ErrNotFound)
+		return fmt.Errorf("threat %q is not in the latest version of the model: %w", t.ThreatID, fault.ErrNotFound)
 	}
 	if terr != nil {
 		d.RowError = terr.Error()

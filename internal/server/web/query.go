@@ -123,7 +123,7 @@ func FindingQuery(r *http.Request) (findings.Query, error) {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				return fq, &store.ValidationError{Field: name, Message: fmt.Sprintf("%q is not an id", v)}
+				return fq, fault.Invalid(name, "%s: %q is not an id", name, v)
 			}
 			*dst = n
 		}

@@ -63,13 +63,11 @@ func TestStatusOf(t *testing.T) {
 		{"unclassified", errors.New("disk on fire"), http.StatusInternalServerError},
 		{"sentinel", fmt.Errorf("x: %w", fault.ErrNotFound), http.StatusNotFound},
 		{"typed error unwrapping to a sentinel", fmt.Errorf("edit: %w", typedStale{}), http.StatusPreconditionFailed},
-		{"store not found", fmt.Errorf("product 3: %w", store.ErrNotFound), http.StatusNotFound},
-		{"store conflict", fmt.Errorf("%w: unique", store.ErrConflict), http.StatusConflict},
-		{"store validation", &store.ValidationError{Field: "name", Message: "empty"}, http.StatusBadRequest},
+		{"invalid field", fault.Invalid("name", "name: empty"), http.StatusBadRequest},
 		{"bad cursor", store.ErrBadCursor, http.StatusBadRequest},
 		{"body too large", fault.Unprocessable(&http.MaxBytesError{Limit: 10}), http.StatusRequestEntityTooLarge},
-		// A store sentinel under a content error keeps its own status.
-		{"store error inside unprocessable", fault.Unprocessable(fmt.Errorf("release 9: %w", store.ErrNotFound)), http.StatusNotFound},
+		// A not-found under a content error keeps its own status.
+		{"not found inside unprocessable", fault.Unprocessable(fmt.Errorf("release 9: %w", fault.ErrNotFound)), http.StatusNotFound},
 	}
 	for _, c := range cases {
 		if got := web.Status(c.err); got != c.want {

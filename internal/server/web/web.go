@@ -76,7 +76,7 @@ type Route struct {
 }
 
 // ProductResolver returns the product a request acts on, or an error
-// wrapping store.ErrNotFound when the object does not exist.
+// wrapping fault.ErrNotFound when the object does not exist.
 type ProductResolver func(*http.Request) (int64, error)
 
 // ProductPath resolves a product id path parameter (checking it exists).
@@ -164,19 +164,17 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 }
 
 // Status maps an error to an HTTP status: the one table for the whole server.
-// An oversized body is 413; the store's sentinels and validation errors
-// keep their statuses ahead of any kind that wraps them; everything else
-// is its fault kind's status (kindStatus), and an unclassified error 500.
+// An oversized body is 413; a not-found or conflict keeps its status ahead
+// of a kind that wraps it (an SBOM import into a release that does not
+// exist is 404, not 422); everything else is its fault kind's status
+// (kindStatus), and an unclassified error 500.
 func Status(err error) int {
-	var ve *store.ValidationError
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, fault.ErrConflict):
 		return http.StatusConflict
-	case errors.Is(err, store.ErrBadCursor), errors.As(err, &ve):
-		return http.StatusBadRequest
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
 	}
@@ -210,10 +208,6 @@ type Handler func(http.ResponseWriter, *http.Request) error
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status := Status(err)
 	p := Problem{Status: status, Detail: err.Error()}
-	var ve *store.ValidationError
-	if errors.As(err, &ve) {
-		p.Field = ve.Field
-	}
 	if f := fault.FieldOf(err); f != "" {
 		p.Field = f
 	}
