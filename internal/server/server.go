@@ -118,7 +118,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		Conformity: portfolio.NewConformityService(st, lib), AttackSessions: portfolio.NewAttackSessions(st, nil),
 		Advisories: advisory.NewService(st, advisoryConfig(cfg, st), time.Now), PublicURL: cfg.PublicURL,
 		MaxTokenLifetime: cfg.MaxTokenLifetime, Firmware: cfg.Firmware, VulnSync: cfg.VulnSync,
-		Accounts: accounts.New(st, identity.DefaultSignInPolicy, cfg.MaxTokenLifetime, time.Now),
+		Accounts: accounts.New(st, identity.DefaultSignInPolicy, cfg.MaxTokenLifetime, time.Now).WithLogger(log),
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {

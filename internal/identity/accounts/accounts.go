@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ type Service struct {
 	policy       identity.SignInPolicy
 	maxTokenLife time.Duration
 	now          func() time.Time
+	log          *slog.Logger
 }
 
 // New builds the service: pol is the sign-in throttling policy (counters
@@ -39,7 +41,15 @@ func New(st Store, pol identity.SignInPolicy, maxTokenLife time.Duration, now fu
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, policy: pol, maxTokenLife: maxTokenLife, now: now}
+	return &Service{store: st, policy: pol, maxTokenLife: maxTokenLife, now: now, log: slog.New(slog.DiscardHandler)}
+}
+
+// WithLogger makes the service log the failures of its bookkeeping (a sign
+// count or an audit record that could not be written), which never fail
+// the use case itself.
+func (s *Service) WithLogger(l *slog.Logger) *Service {
+	s.log = l
+	return s
 }
 
 // Client is who is on the other end of a sign-in: the address the server
@@ -483,6 +493,14 @@ func (s *Service) SetMember(ctx context.Context, productID, userID int64, role i
 	return audit.Change(ctx, st, func(ctx context.Context) (audit.Event, error) {
 		return audit.Event{Action: audit.ActionMemberSet, Object: "user " + u.Name, ProductID: productID, Detail: "role " + string(role)},
 			st.SetMember(ctx, productID, userID, role)
+	})
+}
+
+// RemoveMember takes a user's role on a product away, audited.
+func (s *Service) RemoveMember(ctx context.Context, productID, userID int64) error {
+	return audit.Change(ctx, s.store, func(ctx context.Context) (audit.Event, error) {
+		return audit.Event{Action: audit.ActionMemberRemove, Object: fmt.Sprintf("user %d", userID), ProductID: productID},
+			s.store.RemoveMember(ctx, productID, userID)
 	})
 }
 

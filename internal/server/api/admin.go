@@ -1,11 +1,8 @@
 package api
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/server/web"
@@ -120,9 +117,7 @@ func (h handler) removeMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		return audit.Event{Action: audit.ActionMemberRemove, Object: fmt.Sprintf("user %d", uid), ProductID: id}, h.Store.RemoveMember(ctx, id, uid)
-	}); err != nil {
+	if err := h.Accounts.RemoveMember(r.Context(), id, uid); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

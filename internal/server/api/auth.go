@@ -1,14 +1,10 @@
 package api
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/rampart-security/rampart/internal/audit"
-	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/server/web"
@@ -55,13 +51,10 @@ func (h handler) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) logout(w http.ResponseWriter, r *http.Request) error {
-	p := identity.FromContext(r.Context())
-	if p.Via == "session" {
-		if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-			return audit.Event{Action: audit.ActionSignOut, Object: "user " + p.Name}, h.Store.DeleteSession(ctx, p.SessionHash)
-		}); err != nil {
-			return err
-		}
+	if err := h.Accounts.SignOut(r.Context()); err != nil {
+		return err
+	}
+	if identity.FromContext(r.Context()).Via == "session" {
 		web.SetSessionCookie(w, "", h.SecureCookies, -time.Second)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -138,16 +131,7 @@ func (h handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := identity.FromContext(r.Context())
-	if p.Via == "token" {
-		// A token manages only itself and the tokens it created.
-		if ok, err := h.Store.TokenDescends(r.Context(), id, p.TokenID); err != nil || !ok {
-			return fault.NotFound("token %d: not found among this token and the tokens it created", id)
-		}
-	}
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		return audit.Event{Action: audit.ActionTokenRevoke, Object: fmt.Sprintf("token %d", id)}, h.Store.RevokeAPIToken(ctx, p.UserID, id)
-	}); err != nil {
+	if err := h.Accounts.RevokeToken(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

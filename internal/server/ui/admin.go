@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/audit"
-	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -134,10 +131,7 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		err := h.Store.RemoveMember(ctx, pid, id)
-		return audit.Event{Action: audit.ActionMemberRemove, Object: fmt.Sprintf("user %d", id), ProductID: pid}, err
-	}); err != nil {
+	if err := h.Accounts.RemoveMember(r.Context(), pid, id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("Product role removed."), http.StatusSeeOther)
@@ -203,47 +197,13 @@ func (h *handler) auditExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) inviteForm(w http.ResponseWriter, r *http.Request) error {
-	h.tokenForm(w, r, "invite", "Join Rampart", view{Title: "Invitation not valid",
+	h.linkForm(w, r, accounts.LinkInvite, "Join Rampart", view{Title: "Invitation not valid",
 		Error: "This invitation link was already used or has expired. Ask an administrator for a new one."})
 	return nil
 }
 
 func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
-	tok := r.PostFormValue("token")
-	name, pw := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
-	data := map[string]string{"Token": tok, "Name": name}
-	fail := func(status int, msg string) {
-		h.render(w, r, status, "invite", view{Title: "Join Rampart", CSRF: h.preCSRF(w, r), Error: msg, Data: data})
-	}
-	switch {
-	case !checkPreCSRF(r):
-		fail(http.StatusForbidden, "Your form expired. Please try again.")
-		return nil
-	case name == "":
-		fail(http.StatusBadRequest, "Choose a user name.")
-		return nil
-	}
-	hash, rejected, err := newPassword(r, name, pw)
-	if err != nil {
-		return err
-	}
-	if rejected != "" {
-		fail(http.StatusBadRequest, rejected)
-		return nil
-	}
-	u := identity.User{Name: name, PasswordHash: hash}
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		err := h.Store.AcceptInvite(ctx, tok, &u)
-		return audit.Event{Action: audit.ActionUserCreate, Actor: name, Object: "user " + name, Detail: "accepted invitation, role " + string(u.Role)}, err
-	}); err != nil {
-		if errors.Is(err, fault.ErrConflict) {
-			fail(http.StatusConflict, "That user name is taken; choose another.")
-			return nil
-		}
-		fail(web.Status(err), err.Error())
-		return nil
-	}
-	return h.startSession(w, r, u.ID)
+	return h.linkCreate(w, r, accounts.LinkInvite, "Join Rampart", h.Accounts.AcceptInvite)
 }
 
 // auditRow is an audit event as the audit page shows it: the object's

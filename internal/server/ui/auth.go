@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/identity/accounts"
@@ -55,11 +54,8 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) error {
-	p := identity.FromContext(r.Context())
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		return audit.Event{Action: audit.ActionSignOut, Object: "user " + p.Name}, h.Store.DeleteSession(ctx, p.SessionHash)
-	}); err != nil {
-		h.Log.ErrorContext(r.Context(), "sign out", "user", p.Name, "err", err)
+	if err := h.Accounts.SignOut(r.Context()); err != nil {
+		h.Log.ErrorContext(r.Context(), "sign out", "user", identity.FromContext(r.Context()).Name, "err", err)
 	}
 	web.SetSessionCookie(w, "", h.SecureCookies, -time.Second)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -67,41 +63,52 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) setupForm(w http.ResponseWriter, r *http.Request) error {
-	h.tokenForm(w, r, "setup", "Create the first administrator", view{Title: "Setup link not valid",
+	h.linkForm(w, r, accounts.LinkSetup, "Create the first administrator", view{Title: "Setup link not valid",
 		Error: "This setup link was already used or has expired. Restart `rampart serve` on an empty database for a new one, or ask an administrator."})
 	return nil
 }
 
-// tokenForm renders the form of a one-time link (purpose "setup" or
+// linkForm renders the form of a one-time link (purpose "setup" or
 // "invite", also the template's name) with its token, or the invalid page
 // when the token was used or has expired.
-func (h *handler) tokenForm(w http.ResponseWriter, r *http.Request, purpose, title string, invalid view) {
+func (h *handler) linkForm(w http.ResponseWriter, r *http.Request, purpose, title string, invalid view) {
 	tok := r.URL.Query().Get("token")
-	if !h.Store.ValidSetupToken(r.Context(), tok, purpose) {
+	if !h.Accounts.ValidLink(r.Context(), tok, purpose) {
 		h.render(w, r, http.StatusNotFound, "error", invalid)
 		return
 	}
 	h.render(w, r, http.StatusOK, purpose, view{Title: title, CSRF: h.preCSRF(w, r), Data: map[string]string{"Token": tok}})
 }
 
-// newPassword hashes the password chosen (and typed again in "confirm")
-// for the user name; rejected says why the form cannot take it.
-func newPassword(r *http.Request, name, pw string) (hash, rejected string, err error) {
-	if pw != r.PostFormValue("confirm") {
-		return "", "The two passwords differ.", nil
+// linkCreate completes a one-time link's form (purpose "setup" or
+// "invite") with create, which makes the user and returns the session
+// cookie; the browser then goes to the start page. A form error renders
+// the form again with what to do.
+func (h *handler) linkCreate(w http.ResponseWriter, r *http.Request, purpose, title string,
+	create func(ctx context.Context, c accounts.Client, token, name, password string) (string, error)) error {
+	tok := r.PostFormValue("token")
+	name, pw := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
+	fail := func(status int, msg string) error {
+		h.render(w, r, status, purpose, view{Title: title, CSRF: h.preCSRF(w, r), Error: msg, Data: map[string]string{"Token": tok, "Name": name}})
+		return nil
 	}
-	if err := identity.CheckPassword(pw, name); err != nil {
-		return "", err.Error(), nil
+	switch {
+	case !checkPreCSRF(r):
+		return fail(http.StatusForbidden, "Your form expired. Please try again.")
+	case name == "":
+		return fail(http.StatusBadRequest, "Choose a user name.")
+	case pw != r.PostFormValue("confirm"):
+		return fail(http.StatusBadRequest, "The two passwords differ.")
 	}
-	hash, err = identity.HashPasswordContext(r.Context(), pw)
-	return hash, "", err
-}
-
-// startSession signs the user in with a new session and sends the browser
-// to the start page.
-func (h *handler) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
-	cookie, _, err := h.Store.CreateSession(r.Context(), userID, web.ClientIP(r), r.UserAgent())
-	if err != nil {
+	cookie, err := create(r.Context(), web.AccountClient(r), tok, name, pw)
+	switch {
+	case fault.FieldOf(err) == "password":
+		return fail(http.StatusBadRequest, err.Error())
+	case errors.Is(err, fault.ErrConflict) && purpose == accounts.LinkInvite:
+		return fail(http.StatusConflict, "That user name is taken; choose another.")
+	case fault.KindOf(err) != fault.KindInternal:
+		return fail(web.Status(err), err.Error())
+	case err != nil:
 		return err
 	}
 	web.SetSessionCookie(w, cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
@@ -110,38 +117,7 @@ func (h *handler) startSession(w http.ResponseWriter, r *http.Request, userID in
 }
 
 func (h *handler) setup(w http.ResponseWriter, r *http.Request) error {
-	tok := r.PostFormValue("token")
-	name, pw := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
-	data := map[string]string{"Token": tok, "Name": name}
-	fail := func(status int, msg string) {
-		h.render(w, r, status, "setup", view{Title: "Create the first administrator", CSRF: h.preCSRF(w, r), Error: msg, Data: data})
-	}
-	if !checkPreCSRF(r) {
-		fail(http.StatusForbidden, "Your form expired. Please try again.")
-		return nil
-	}
-	hash, rejected, err := newPassword(r, name, pw)
-	if err != nil {
-		return err
-	}
-	if rejected != "" {
-		fail(http.StatusBadRequest, rejected)
-		return nil
-	}
-	u := identity.User{Name: name, Role: identity.RoleAdmin, PasswordHash: hash}
-	if name == "" {
-		fail(http.StatusBadRequest, "Choose a user name.")
-		return nil
-	}
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		err := h.Store.CompleteSetup(ctx, tok, &u)
-		return audit.Event{Action: audit.ActionSetup, Actor: name, Object: "user " + name, Detail: "role admin"}, err
-	}); err != nil {
-		fail(web.Status(err), err.Error())
-		return nil
-	}
-	h.Log.Info("first administrator created", "user", name, "remote", web.ClientIP(r))
-	return h.startSession(w, r, u.ID)
+	return h.linkCreate(w, r, accounts.LinkSetup, "Create the first administrator", h.Accounts.CompleteSetup)
 }
 
 type accountData struct {
@@ -225,10 +201,7 @@ func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		err := h.Store.RevokeAPIToken(ctx, identity.FromContext(r.Context()).UserID, id)
-		return audit.Event{Action: audit.ActionTokenRevoke, Object: fmt.Sprintf("token %d", id)}, err
-	}); err != nil {
+	if err := h.Accounts.RevokeToken(r.Context(), id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Token revoked."), http.StatusSeeOther)
@@ -248,13 +221,8 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) signOutOthers(w http.ResponseWriter, r *http.Request) error {
-	p := identity.FromContext(r.Context())
-	var n int64
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		var err error
-		n, err = h.Store.DeleteUserSessions(ctx, p.UserID, p.SessionHash)
-		return audit.Event{Action: audit.ActionSignOutAll, Object: "user " + p.Name, Detail: fmt.Sprintf("%d other sessions ended", n)}, err
-	}); err != nil {
+	n, err := h.Accounts.SignOutOthers(r.Context())
+	if err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/account?flash="+url.QueryEscape(fmt.Sprintf("Signed out %d other sessions.", n)), http.StatusSeeOther)
@@ -271,27 +239,21 @@ func (h *handler) signOutEverywhere(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (h *handler) totpStart(w http.ResponseWriter, r *http.Request) error {
-	p := identity.FromContext(r.Context())
-	key, err := identity.NewTOTPKey(p.Name)
+	secret, err := h.Accounts.StartTOTP(r.Context())
 	if err != nil {
 		return err
 	}
-	if err := h.Store.SetTOTPPending(r.Context(), p.UserID, key.Secret()); err != nil {
-		return err
-	}
-	return h.renderAccount(w, r, view{}, accountData{PendingSecret: key.Secret()})
+	return h.renderAccount(w, r, view{}, accountData{PendingSecret: secret})
 }
 
 // totpQR serves the pending secret's QR code as a PNG (an image URL keeps
 // the CSP strict; the secret never appears in a URL).
 func (h *handler) totpQR(w http.ResponseWriter, r *http.Request) error {
-	p := identity.FromContext(r.Context())
-	sec, err := h.Store.TOTPPending(r.Context(), p.UserID)
-	if err != nil || sec == "" {
+	png, err := h.Accounts.PendingTOTPQR(r.Context(), 220)
+	if errors.Is(err, accounts.ErrNoEnrolment) {
 		http.NotFound(w, r)
 		return nil
 	}
-	png, err := identity.TOTPQR(sec, p.Name, 220)
 	if err != nil {
 		return err
 	}
@@ -301,42 +263,28 @@ func (h *handler) totpQR(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) totpConfirm(w http.ResponseWriter, r *http.Request) error {
-	p := identity.FromContext(r.Context())
-	sec, err := h.Store.TOTPPending(r.Context(), p.UserID)
-	if err != nil || sec == "" {
+	codes, err := h.Accounts.ConfirmTOTP(r.Context(), r.PostFormValue("code"))
+	switch {
+	case errors.Is(err, accounts.ErrNoEnrolment):
 		return h.renderAccount(w, r, view{Error: "No enrolment in progress; start again."}, accountData{})
-	}
-	step, ok := identity.TOTPMatch(sec, r.PostFormValue("code"), time.Now())
-	if !ok {
+	case errors.Is(err, accounts.ErrCodeMismatch):
+		sec, err := h.Accounts.PendingTOTP(r.Context())
+		if err != nil {
+			return err
+		}
 		return h.renderAccount(w, r, view{Error: "That code does not match. Check the time on your phone and enter the current 6-digit code."}, accountData{PendingSecret: sec})
-	}
-	plain, hashes := identity.NewRecoveryCodes()
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		err := h.Store.EnableTOTP(ctx, p.UserID, sec, step, hashes)
-		return audit.Event{Action: audit.ActionMFAEnable, Object: "user " + p.Name, Detail: "TOTP authenticator"}, err
-	}); err != nil {
+	case err != nil:
 		return err
 	}
-	if err := h.Store.MarkSessionMFA(r.Context(), p.SessionHash); err != nil {
-		return err
-	}
-	p.MFA = true
-	return h.renderAccount(w, r, view{Flash: "Two-factor authentication is on."}, accountData{RecoveryCodes: plain})
+	return h.renderAccount(w, r, view{Flash: "Two-factor authentication is on."}, accountData{RecoveryCodes: codes})
 }
 
 func (h *handler) totpDisable(w http.ResponseWriter, r *http.Request) error {
-	p := identity.FromContext(r.Context())
-	u, err := h.Store.UserByID(r.Context(), p.UserID)
-	if err != nil {
-		return err
-	}
-	if !identity.VerifyPassword(u.PasswordHash, r.PostFormValue("password")) {
+	err := h.Accounts.DisableTOTP(r.Context(), r.PostFormValue("password"))
+	if errors.Is(err, accounts.ErrWrongPassword) {
 		return h.renderAccount(w, r, view{Error: "Wrong password: two-factor authentication is still on."}, accountData{})
 	}
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		err := h.Store.DisableTOTP(ctx, p.UserID)
-		return audit.Event{Action: audit.ActionMFADisable, Object: "user " + p.Name, Detail: "TOTP authenticator"}, err
-	}); err != nil {
+	if err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Two-factor authentication is off."), http.StatusSeeOther)
@@ -344,18 +292,14 @@ func (h *handler) totpDisable(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) recoveryCodes(w http.ResponseWriter, r *http.Request) error {
-	p := identity.FromContext(r.Context())
-	if u, err := h.Store.UserByID(r.Context(), p.UserID); err != nil || u.TOTPSecret == "" {
+	codes, err := h.Accounts.NewRecoveryCodes(r.Context())
+	if errors.Is(err, accounts.ErrNoTOTP) {
 		return h.renderAccount(w, r, view{Error: "Turn on two-factor authentication first."}, accountData{})
 	}
-	plain, hashes := identity.NewRecoveryCodes()
-	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {
-		err := h.Store.ReplaceRecoveryCodes(ctx, p.UserID, hashes)
-		return audit.Event{Action: audit.ActionRecoveryRegen, Object: "user " + p.Name}, err
-	}); err != nil {
+	if err != nil {
 		return err
 	}
-	return h.renderAccount(w, r, view{Flash: "New recovery codes: the old ones no longer work."}, accountData{RecoveryCodes: plain})
+	return h.renderAccount(w, r, view{Flash: "New recovery codes: the old ones no longer work."}, accountData{RecoveryCodes: codes})
 }
 
 func ssoFlag(on bool) string {

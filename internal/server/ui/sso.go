@@ -7,6 +7,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
 
@@ -28,12 +29,12 @@ func (h *handler) ssoStart(w http.ResponseWriter, r *http.Request) error {
 	}
 	st := identity.NewSSOStart(localPath(r.URL.Query().Get("next")))
 	data, _ := json.Marshal(st)
-	state, err := h.Store.SaveChallenge(r.Context(), 0, string(data), ceremonyTTL)
+	state, err := h.Store.SaveChallenge(r.Context(), 0, string(data), accounts.CeremonyTTL)
 	if err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: state, Path: "/login/sso", HttpOnly: true, Secure: h.SecureCookies,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(ceremonyTTL.Seconds())})
+		SameSite: http.SameSiteLaxMode, MaxAge: int(accounts.CeremonyTTL.Seconds())})
 	http.Redirect(w, r, h.SSO.AuthURL(state, st), http.StatusFound)
 	return nil
 }
