@@ -114,7 +114,7 @@ func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (
 	if err != nil {
 		return FirmwareResult{}, err
 	}
-	fa := store.FirmwareAnalysis{ReleaseID: req.ReleaseID, SHA256: digest, FileName: req.FileName, Result: res, CreatedBy: req.Actor}
+	fa := firmware.Analysis{ReleaseID: req.ReleaseID, SHA256: digest, FileName: req.FileName, Result: res, CreatedBy: req.Actor}
 	if err := st.SaveFirmwareAnalysis(ctx, &fa); err != nil {
 		return FirmwareResult{}, err
 	}

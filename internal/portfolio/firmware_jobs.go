@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
@@ -58,14 +59,14 @@ func NewFirmwareJobs(st *store.Store, log *slog.Logger) *FirmwareJobs {
 
 // Enqueue stores an uploaded image for analysis and starts this server's
 // worker. The release must exist; the image is not parsed here.
-func (q *FirmwareJobs) Enqueue(ctx context.Context, req FirmwareRequest) (store.FirmwareJob, error) {
+func (q *FirmwareJobs) Enqueue(ctx context.Context, req FirmwareRequest) (firmware.Job, error) {
 	if _, err := q.st.Release(ctx, req.ReleaseID); err != nil {
-		return store.FirmwareJob{}, err
+		return firmware.Job{}, err
 	}
 	if req.FileName == "" {
 		req.FileName = "firmware.bin"
 	}
-	j := store.FirmwareJob{ReleaseID: req.ReleaseID, FileName: req.FileName, CreatedBy: req.Actor}
+	j := firmware.Job{ReleaseID: req.ReleaseID, FileName: req.FileName, CreatedBy: req.Actor}
 	if err := q.st.QueueFirmwareJob(ctx, &j, req.Image); err != nil {
 		return j, err
 	}
@@ -127,7 +128,7 @@ type jobProgress struct {
 	percent int
 }
 
-func (q *FirmwareJobs) run(ctx context.Context, j store.FirmwareJob) {
+func (q *FirmwareJobs) run(ctx context.Context, j firmware.Job) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var cur atomic.Pointer[jobProgress]
@@ -184,7 +185,7 @@ func (q *FirmwareJobs) run(ctx context.Context, j store.FirmwareJob) {
 
 // analyse runs the import and the re-match, turning a panic in a decoder
 // into the job's error instead of the server's end.
-func (q *FirmwareJobs) analyse(ctx context.Context, j store.FirmwareJob, progress func(string, int)) (res FirmwareResult, err error) {
+func (q *FirmwareJobs) analyse(ctx context.Context, j firmware.Job, progress func(string, int)) (res FirmwareResult, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("internal error analysing %s: %v", j.FileName, p)

@@ -75,7 +75,7 @@ func TestKernelConfigNotAffected(t *testing.T) {
 			}
 			b.WriteString("# CONFIG_SMB_SERVER is not set\n")
 			res := &firmware.Result{Image: "fw.bin", Layers: []firmware.Layer{{Type: "squashfs"}}, KernelConfig: kconfig.Parse("/boot/config-5.10.161", []byte(b.String()))}
-			if err := st.SaveFirmwareAnalysis(ctx, &store.FirmwareAnalysis{ReleaseID: rel.ID, SHA256: "x", FileName: "fw.bin", Result: res}); err != nil {
+			if err := st.SaveFirmwareAnalysis(ctx, &firmware.Analysis{ReleaseID: rel.ID, SHA256: "x", FileName: "fw.bin", Result: res}); err != nil {
 				t.Fatal(err)
 			}
 		}
