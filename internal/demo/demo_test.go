@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -32,7 +33,7 @@ func TestSeed(t *testing.T) {
 			t.Errorf("%s: %d releases, %d components", p.Name, p.Releases, p.Components)
 		}
 	}
-	hits, _, err := st.Search(ctx, store.SearchQuery{Q: "openssl", Version: "3.0.x"})
+	hits, _, err := st.Search(ctx, inventory.SearchQuery{Q: "openssl", Version: "3.0.x"})
 	if err != nil || len(hits) != 2 {
 		t.Errorf("openssl 3.0.x ships in %d releases (%v), want 2", len(hits), err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
@@ -252,7 +253,7 @@ func TestRematchResumesAfterInterruptedImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		comp := inventory.Component{Ref: "pkg:golang/example.com/lib@v1.0.0", Name: "example.com/lib", Version: "v1.0.0", PURL: "pkg:golang/example.com/lib@v1.0.0"}
-		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{comp}, store.Blob{}); err != nil {
+		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{comp}, blob.Blob{}); err != nil {
 			t.Fatal(err)
 		}
 		adv := vuln.Advisory{ID: "GO-2026-0001", Summary: "bad", Affected: []vuln.Affected{{Ecosystem: "Go", Name: "example.com/lib",

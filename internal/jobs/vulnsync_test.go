@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
@@ -90,7 +91,7 @@ func release(t *testing.T, st *store.Store, product, pkg, version string) int64 
 		t.Fatal(err)
 	}
 	purl := "pkg:npm/" + pkg + "@" + version
-	if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: purl, Name: pkg, Version: version, PURL: purl}}, store.NewBlob("bom.json", "application/json", []byte(product))); err != nil {
+	if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: purl, Name: pkg, Version: version, PURL: purl}}, blob.New("bom.json", "application/json", []byte(product))); err != nil {
 		t.Fatal(err)
 	}
 	return rel.ID

@@ -51,7 +51,7 @@ func TestImportAndAuditCommitTogether(t *testing.T) {
 		if len(scans) != 0 {
 			t.Errorf("scans recorded: %d", len(scans))
 		}
-		comps, _, err := st.Components(ctx, store.ComponentQuery{ReleaseID: rel.ID})
+		comps, _, err := st.Components(ctx, inventory.ComponentQuery{ReleaseID: rel.ID})
 		if err != nil || len(comps) != 0 {
 			t.Errorf("components after the failed SBOM import: %d (%v)", len(comps), err)
 		}

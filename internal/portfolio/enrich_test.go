@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -209,7 +210,7 @@ func TestFindingLinkedToMatch(t *testing.T) {
 			t.Errorf("counts %+v %v", c, err)
 		}
 		// A new SBOM without lodash: the match goes, and with it the link.
-		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: "busybox", Name: "busybox", Version: "1.36.1"}}, store.NewBlob("b.json", "application/json", []byte("2"))); err != nil {
+		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: "busybox", Name: "busybox", Version: "1.36.1"}}, blob.New("b.json", "application/json", []byte("2"))); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := portfolio.NewVulns(st).Rematch(ctx, rel.ID); err != nil {

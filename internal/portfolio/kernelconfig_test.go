@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/firmware/kconfig"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -33,7 +34,7 @@ func TestKernelConfigNotAffected(t *testing.T) {
 		}
 		kernel := inventory.Component{Ref: "linux@5.10.161", Name: "linux", Version: "5.10.161", PURL: "pkg:generic/linux@5.10.161",
 			CPEs: []string{"cpe:2.3:o:linux:linux_kernel:5.10.161:*:*:*:*:*:*:*"}}
-		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{kernel}, store.Blob{}); err != nil {
+		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{kernel}, blob.Blob{}); err != nil {
 			t.Fatal(err)
 		}
 		cve := func(id, subsystem string) vuln.Advisory {

@@ -12,6 +12,7 @@ import (
 	"io"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/sbom"
@@ -34,7 +35,7 @@ func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name stri
 	if err != nil {
 		return ImportResult{}, fault.Unprocessable(err)
 	}
-	return importSBOM(ctx, st, releaseID, name, doc, store.NewBlob(name, "application/octet-stream", data))
+	return importSBOM(ctx, st, releaseID, name, doc, blob.New(name, "application/octet-stream", data))
 }
 
 // ImportSBOMFrom is ImportSBOM reading an upload (a spooled file, or an
@@ -57,13 +58,13 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 	if _, err := io.Copy(hash, io.NewSectionReader(ra, 0, size)); err != nil {
 		return ImportResult{}, fmt.Errorf("%s: read SBOM: %w", name, err)
 	}
-	blob := store.Blob{SHA256: hex.EncodeToString(hash.Sum(nil)), Name: name, MediaType: "application/octet-stream"}
+	raw := blob.Blob{SHA256: hex.EncodeToString(hash.Sum(nil)), Name: name, MediaType: "application/octet-stream"}
 	if size <= MaxKeptReport {
 		data, err := io.ReadAll(io.NewSectionReader(ra, 0, size))
 		if err != nil {
 			return ImportResult{}, fmt.Errorf("%s: read SBOM: %w", name, err)
 		}
-		blob = store.NewBlob(name, "application/octet-stream", data)
+		raw = blob.New(name, "application/octet-stream", data)
 	}
 	// Validation (the first pass) runs before the transaction opens, so no
 	// write lock is held while a large document is checked.
@@ -76,7 +77,7 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 	// The components and the audit record of the import commit together;
 	// an error while streaming rolls the whole transaction back.
 	err = st.Atomic(ctx, func(ctx context.Context) error {
-		n, err := st.ImportComponentsStream(ctx, releaseID, blob, func(w *store.ComponentWriter) error {
+		n, err := st.ImportComponentsStream(ctx, releaseID, raw, func(w inventory.ComponentSink) error {
 			_, derr := prep.Emit(w)
 			var ve *sbom.ValidationError
 			if errors.As(derr, &ve) {
@@ -87,7 +88,7 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 		if err != nil {
 			return err
 		}
-		res = ImportResult{ReleaseID: releaseID, Format: f.Name, SpecVersion: f.SpecVersion, Components: n, SHA256: blob.SHA256}
+		res = ImportResult{ReleaseID: releaseID, Format: f.Name, SpecVersion: f.SpecVersion, Components: n, SHA256: raw.SHA256}
 		pid, err := st.ReleaseProduct(ctx, releaseID)
 		if err != nil {
 			return err
@@ -104,11 +105,11 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 // streamThreshold is sbom.StreamThreshold; tests lower it.
 var streamThreshold = sbom.StreamThreshold
 
-func importSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, doc *sbom.Document, blob store.Blob) (ImportResult, error) {
-	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}
+func importSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, doc *sbom.Document, raw blob.Blob) (ImportResult, error) {
+	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: raw.SHA256}
 	// The components and the audit record of the import commit together.
 	err := st.Atomic(ctx, func(ctx context.Context) error {
-		if err := st.ImportComponents(ctx, releaseID, doc.Components, blob); err != nil {
+		if err := st.ImportComponents(ctx, releaseID, doc.Components, raw); err != nil {
 			return err
 		}
 		pid, err := st.ReleaseProduct(ctx, releaseID)

@@ -73,7 +73,7 @@ func TestStreamedSBOMImport(t *testing.T) {
 		if rel.Components != 2500 || rel.SBOMSHA256 != res.SHA256 {
 			t.Errorf("release %+v", rel)
 		}
-		hits, _, err := st.Search(ctx, store.SearchQuery{Q: "cpe:2.3:a:vendor3:pkg-000003"})
+		hits, _, err := st.Search(ctx, inventory.SearchQuery{Q: "cpe:2.3:a:vendor3:pkg-000003"})
 		if err != nil || len(hits) != 2 {
 			t.Errorf("CPE search: %d hits (%v), want 2", len(hits), err)
 		}

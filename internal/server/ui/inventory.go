@@ -479,7 +479,7 @@ func (h *handler) renderRelease(w http.ResponseWriter, r *http.Request, id int64
 	if d.Sort == "" {
 		d.Sort = "name"
 	}
-	d.Components, d.Next, err = h.Store.Components(r.Context(), store.ComponentQuery{ReleaseID: id, Filter: d.Filter, Sort: d.Sort, Desc: d.Desc, After: d.Cursor, Limit: 50})
+	d.Components, d.Next, err = h.Store.Components(r.Context(), inventory.ComponentQuery{ReleaseID: id, Filter: d.Filter, Sort: d.Sort, Desc: d.Desc, After: d.Cursor, Limit: 50})
 	if err != nil {
 		return err
 	}
@@ -658,7 +658,7 @@ func (h *handler) downloadSBOM(w http.ResponseWriter, r *http.Request) error {
 
 type searchData struct {
 	Q, Version string
-	Hits       []store.SearchHit
+	Hits       []inventory.SearchHit
 	Next       string
 	Searched   bool
 }
@@ -670,7 +670,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(d.Q) != "" {
 		var err error
 		d.Searched = true
-		d.Hits, d.Next, err = h.Store.Search(r.Context(), store.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100, Products: web.ReadableProducts(r)})
+		d.Hits, d.Next, err = h.Store.Search(r.Context(), inventory.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100, Products: web.ReadableProducts(r)})
 		if err != nil {
 			if web.Status(err) >= 500 {
 				return err
