@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -140,7 +141,7 @@ func TestKEVImportOpensIncidentOnce(t *testing.T) {
 			t.Errorf("timeline %+v", full.Timeline)
 		}
 		// The awareness is in the hash-chained audit log, and the chain holds.
-		evs, err := st.AuditEvents(ctx, store.AuditQuery{Action: "incident."})
+		evs, err := st.AuditEvents(ctx, audit.Query{Action: "incident."})
 		if err != nil || len(evs) != 2 {
 			t.Fatalf("audit events %d %v", len(evs), err)
 		}

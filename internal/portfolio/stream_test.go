@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -118,7 +119,7 @@ func TestStreamedSBOMImport(t *testing.T) {
 		if len(b2) != 2500 {
 			t.Errorf("release lost its components after rejected imports: %d", len(b2))
 		}
-		evs, err := st.AuditEvents(ctx, store.AuditQuery{Action: "sbom.import"})
+		evs, err := st.AuditEvents(ctx, audit.Query{Action: "sbom.import"})
 		if err != nil || len(evs) != 2 {
 			t.Errorf("audit events: %d (%v), want 2", len(evs), err)
 		}
