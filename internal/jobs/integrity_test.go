@@ -15,6 +15,7 @@ import (
 	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -211,7 +212,7 @@ func TestWebhookBacklogInOneInterval(t *testing.T) {
 		const n = 5000
 		err := st.Atomic(ctx, func(ctx context.Context) error {
 			for i := range n {
-				if err := st.AddEvent(ctx, store.Event{At: now, Kind: "vulnerability.new", Title: fmt.Sprint("event ", i)}); err != nil {
+				if err := st.AddEvent(ctx, notify.Event{At: now, Kind: "vulnerability.new", Title: fmt.Sprint("event ", i)}); err != nil {
 					return err
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -144,7 +145,7 @@ func UpdateRelease(ctx context.Context, st *store.Store, id int64, in ReleasePat
 			return err
 		}
 		if rel.Status != before.Status {
-			if err := st.AddEvent(ctx, store.Event{Kind: "release.status", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: string(rel.Status),
+			if err := st.AddEvent(ctx, notify.Event{Kind: "release.status", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: string(rel.Status),
 				Title: fmt.Sprintf("%s %s is now %s", rel.ProductName, rel.Version, rel.Status), Detail: "was " + string(before.Status)}); err != nil {
 				return err
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/firmware/kconfig"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/feeds"
@@ -126,7 +127,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 			if a.KEV || len(a.Exploited) > 0 {
 				title = "Known exploited: " + title
 			}
-			if err := v.st.AddEvent(ctx, store.Event{Kind: "vulnerability.new", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: a.VulnID,
+			if err := v.st.AddEvent(ctx, notify.Event{Kind: "vulnerability.new", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: a.VulnID,
 				Title: title, Detail: a.Severity + " · " + a.Reason}); err != nil {
 				return nil, err
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -57,7 +58,7 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 	}
 	// A new match in a shipped release raised an event; being in CISA KEV,
 	// it also opened an incident (the CRA clock), which raised its own.
-	var evs struct{ Items []store.Event }
+	var evs struct{ Items []notify.Event }
 	e.call(t, "viewer", "GET", "/api/v1/events", nil, &evs)
 	if len(evs.Items) != 2 || !strings.Contains(evs.Items[1].Title, "Known exploited: GO-2099-0001") || evs.Items[0].Kind != "incident.opened" {
 		t.Errorf("events: %+v", evs.Items)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -608,21 +609,8 @@ func (s *Store) Analyses(ctx context.Context, releaseID int64) (map[[2]string]An
 	return out, rows.Err()
 }
 
-// Event is something the platform tells people about (a new vulnerability
-// in a shipped release, an expired risk acceptance, …).
-type Event struct {
-	ID        int64     `json:"id"`
-	At        time.Time `json:"at"`
-	Kind      string    `json:"kind"`
-	ProductID int64     `json:"product_id,omitempty"`
-	ReleaseID int64     `json:"release_id,omitempty"`
-	Subject   string    `json:"subject,omitempty"`
-	Title     string    `json:"title"`
-	Detail    string    `json:"detail,omitempty"`
-}
-
 // AddEvent records an event.
-func (s *Store) AddEvent(ctx context.Context, e Event) error {
+func (s *Store) AddEvent(ctx context.Context, e notify.Event) error {
 	if e.At.IsZero() {
 		e.At = s.now().UTC()
 	}
@@ -633,7 +621,7 @@ func (s *Store) AddEvent(ctx context.Context, e Event) error {
 
 // Events returns the newest events of the given products and the events
 // about no product (nil: all events).
-func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]Event, error) {
+func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]notify.Event, error) {
 	pf, args := "", []any{}
 	if products != nil {
 		pf = " AND (product_id IS NULL OR product_id = 0"
@@ -649,9 +637,9 @@ func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]Even
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Event
+	var out []notify.Event
 	for rows.Next() {
-		var e Event
+		var e notify.Event
 		var at string
 		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.ProductID, &e.ReleaseID, &e.Subject, &e.Title, &e.Detail); err != nil {
 			return nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/sdl"
 	"github.com/rampart-security/rampart/internal/server/web"
@@ -27,7 +28,7 @@ import (
 type portfolioData struct {
 	Vulns      store.VulnSummary
 	VulnDB     store.VulnDBStatus
-	Events     []store.Event
+	Events     []notify.Event
 	Products   []inventory.Product
 	Next       string
 	Releases   int
