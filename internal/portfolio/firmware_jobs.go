@@ -17,6 +17,17 @@ import (
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
+// FirmwareJobStore is what the firmware queue needs of the store: the
+// release an upload is for, the queue itself (queue, claim with a lease,
+// progress with a heartbeat, finish) and what ImportFirmware needs.
+type FirmwareJobStore interface {
+	FirmwareImportStore
+	QueueFirmwareJob(ctx context.Context, j *firmware.Job, image []byte) error
+	ClaimFirmwareJob(ctx context.Context, holder string, now time.Time, lease time.Duration, maxAttempts int) (firmware.Job, bool, error)
+	FirmwareJobProgress(ctx context.Context, id int64, holder, stage string, progress int, now time.Time, lease time.Duration) error
+	FinishFirmwareJob(ctx context.Context, id int64, holder string, analysisID int64, summary, errMsg string, now time.Time) error
+}
+
 // FirmwareJobs analyses uploaded firmware images in the background. An
 // upload is queued in the database (Enqueue) and answered at once; a
 // worker in some server — this one when it is idle, or any other sharing
@@ -25,10 +36,12 @@ import (
 // or the error. One image is analysed at a time per server, which bounds
 // the memory an analysis takes to one image's.
 type FirmwareJobs struct {
-	st     *store.Store
+	st     FirmwareJobStore
 	vulns  *Vulns
 	log    *slog.Logger
 	holder string
+	// newGate builds the release gate over the queue's store and vulns.
+	newGate func(*threatmodel.Library) *Gate
 
 	// Lease is how long a claimed job stays with this server without a
 	// heartbeat (default 2 minutes); Heartbeat how often progress is
@@ -53,8 +66,10 @@ func NewFirmwareJobs(st *store.Store, log *slog.Logger) *FirmwareJobs {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &FirmwareJobs{st: st, vulns: NewVulns(st), log: log, Lease: 2 * time.Minute, Heartbeat: time.Second, MaxAttempts: 3,
-		holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))}
+	vulns := NewVulns(st)
+	return &FirmwareJobs{st: st, vulns: vulns, log: log, Lease: 2 * time.Minute, Heartbeat: time.Second, MaxAttempts: 3,
+		holder:  fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:])),
+		newGate: func(lib *threatmodel.Library) *Gate { return NewGate(st, vulns, lib, time.Now) }}
 }
 
 // Enqueue stores an uploaded image for analysis and starts this server's
@@ -218,7 +233,7 @@ func (q *FirmwareJobs) releaseGate() *Gate {
 			q.log.Error("threat rule library", "err", err)
 			return
 		}
-		q.gate = NewGate(q.st, q.vulns, lib, time.Now)
+		q.gate = q.newGate(lib)
 	})
 	return q.gate
 }

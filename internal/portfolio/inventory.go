@@ -36,9 +36,17 @@ type ReleasePatch struct {
 // record; correct a mistake by deleting the release).
 var statusOrder = map[inventory.ReleaseStatus]int{inventory.StatusDevelopment: 0, inventory.StatusShipped: 1, inventory.StatusEndOfLife: 2}
 
+// ProductUpdateStore is what UpdateProduct needs of the store: the product,
+// its update and the transaction the audit record joins.
+type ProductUpdateStore interface {
+	audit.AtomicLog
+	Product(ctx context.Context, id int64) (inventory.Product, error)
+	UpdateProduct(ctx context.Context, p *inventory.Product) error
+}
+
 // UpdateProduct applies a patch; the change and its audit record commit
 // together. Errors: invalid field, conflict (name taken), not found.
-func UpdateProduct(ctx context.Context, st *store.Store, id int64, in ProductPatch) (inventory.Product, error) {
+func UpdateProduct(ctx context.Context, st ProductUpdateStore, id int64, in ProductPatch) (inventory.Product, error) {
 	var p inventory.Product
 	err := st.Atomic(ctx, func(ctx context.Context) error {
 		var err error
@@ -164,10 +172,20 @@ func UpdateRelease(ctx context.Context, st *store.Store, id int64, in ReleasePat
 	return st.Release(ctx, id)
 }
 
+// ReleaseDeleteStore is what DeleteRelease needs of the store: the release,
+// how many incidents name it, its deletion and the transaction the audit
+// record joins.
+type ReleaseDeleteStore interface {
+	audit.AtomicLog
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	ReleaseIncidents(ctx context.Context, id int64) (int, error)
+	DeleteRelease(ctx context.Context, id int64) error
+}
+
 // DeleteRelease removes a release with its components, findings and
 // matches, audited. A release named by an incident is kept (its record
 // must stay whole): it is a conflict.
-func DeleteRelease(ctx context.Context, st *store.Store, id int64) error {
+func DeleteRelease(ctx context.Context, st ReleaseDeleteStore, id int64) error {
 	return st.Atomic(ctx, func(ctx context.Context) error {
 		rel, err := st.Release(ctx, id)
 		if err != nil {

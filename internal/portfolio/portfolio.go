@@ -16,7 +16,6 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/sbom"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // ImportResult is the response of an SBOM upload.
@@ -28,9 +27,27 @@ type ImportResult struct {
 	SHA256      string `json:"sha256"`
 }
 
+// SBOMImportStore is what an SBOM import needs of the store: the release's
+// components replaced with the document's (whole, or streamed into the
+// sink fill is given) and the raw document kept, the release's product for
+// the audit record, and the transaction the audit record joins.
+type SBOMImportStore interface {
+	audit.AtomicLog
+	ImportComponents(ctx context.Context, releaseID int64, comps []inventory.Component, raw blob.Blob) error
+	ImportComponentsStream(ctx context.Context, releaseID int64, raw blob.Blob, fill func(inventory.ComponentSink) error) (int, error)
+	ReleaseProduct(ctx context.Context, releaseID int64) (int64, error)
+}
+
+// SBOMExportStore is what ExportSBOM reads: the release and all its
+// components.
+type SBOMExportStore interface {
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	AllComponents(ctx context.Context, releaseID int64) ([]inventory.Component, error)
+}
+
 // ImportSBOM decodes and validates an SBOM and replaces the release's
 // components with it in one transaction. Shared by the API, the UI and the CLI.
-func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, data []byte) (ImportResult, error) {
+func ImportSBOM(ctx context.Context, st SBOMImportStore, releaseID int64, name string, data []byte) (ImportResult, error) {
 	doc, err := sbom.DecodeBytes(data, name)
 	if err != nil {
 		return ImportResult{}, fault.Unprocessable(err)
@@ -46,7 +63,7 @@ func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name stri
 // import transaction, so a 500 MB SBOM does not cost 500 MB of memory. Raw
 // bytes are kept in the store up to MaxKeptReport, larger documents are
 // recorded by SHA-256 only (a 500 MB SBOM is not copied into the database).
-func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name string, ra io.ReaderAt, size int64) (ImportResult, error) {
+func ImportSBOMFrom(ctx context.Context, st SBOMImportStore, releaseID int64, name string, ra io.ReaderAt, size int64) (ImportResult, error) {
 	if size <= streamThreshold {
 		data, err := io.ReadAll(io.NewSectionReader(ra, 0, size))
 		if err != nil {
@@ -105,7 +122,7 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 // streamThreshold is sbom.StreamThreshold; tests lower it.
 var streamThreshold = sbom.StreamThreshold
 
-func importSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, doc *sbom.Document, raw blob.Blob) (ImportResult, error) {
+func importSBOM(ctx context.Context, st SBOMImportStore, releaseID int64, name string, doc *sbom.Document, raw blob.Blob) (ImportResult, error) {
 	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: raw.SHA256}
 	// The components and the audit record of the import commit together.
 	err := st.Atomic(ctx, func(ctx context.Context) error {
@@ -127,7 +144,7 @@ func importSBOM(ctx context.Context, st *store.Store, releaseID int64, name stri
 
 // ExportSBOM writes a release's components in the requested format
 // ("cyclonedx-json" or "spdx-json") and returns the content type.
-func ExportSBOM(ctx context.Context, st *store.Store, releaseID int64, format string, w io.Writer) (string, error) {
+func ExportSBOM(ctx context.Context, st SBOMExportStore, releaseID int64, format string, w io.Writer) (string, error) {
 	rel, err := st.Release(ctx, releaseID)
 	if err != nil {
 		return "", err
