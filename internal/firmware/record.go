@@ -26,14 +26,6 @@ func (a Analysis) Validate() error {
 	return nil
 }
 
-// Firmware job states.
-const (
-	JobQueued  = "queued"
-	JobRunning = "running"
-	JobDone    = "done"
-	JobFailed  = "failed"
-)
-
 // Job is a firmware image queued for analysis on a release, and how far
 // its analysis got.
 type Job struct {
@@ -63,6 +55,14 @@ type Job struct {
 	// Image is the uploaded image (only from the store's claim of a job).
 	Image []byte `json:"-"`
 }
+
+// Firmware job states.
+const (
+	JobQueued  = "queued"
+	JobRunning = "running"
+	JobDone    = "done"
+	JobFailed  = "failed"
+)
 
 // Active reports whether the job has not ended yet.
 func (j Job) Active() bool { return j.Status == JobQueued || j.Status == JobRunning }

@@ -6,8 +6,6 @@ import (
 )
 
 // The store implements the interfaces the path resolvers take.
-var (
-	_ web.ProductChecker = (*store.Store)(nil)
-	_ web.FindingOwner   = (*store.Store)(nil)
-	_ web.ReleaseOwner   = (*store.Store)(nil)
-)
+var _ web.ProductChecker = (*store.Store)(nil)
+var _ web.FindingOwner = (*store.Store)(nil)
+var _ web.ReleaseOwner = (*store.Store)(nil)
