@@ -51,3 +51,24 @@ func TestReleaseValidate(t *testing.T) {
 		t.Errorf("ValidateNew (no version) = %v", err)
 	}
 }
+
+// TestQueryValidate: an unknown component sort key, an empty search and a
+// bad version range are invalid-input errors naming their field.
+func TestQueryValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		err   error
+		field string
+	}{
+		{"sort name", ComponentQuery{Sort: "name"}.Validate(), ""},
+		{"sort default", ComponentQuery{}.Validate(), ""},
+		{"sort unknown", ComponentQuery{Sort: "size"}.Validate(), "sort"},
+		{"search", SearchQuery{Q: "openssl", Version: ">=1.0"}.Validate(), ""},
+		{"search empty", SearchQuery{Q: "  "}.Validate(), "q"},
+		{"search bad range", SearchQuery{Q: "openssl", Version: ">="}.Validate(), "version"},
+	} {
+		if (tc.err == nil) != (tc.field == "") || (tc.err != nil && (!errors.Is(tc.err, fault.ErrInvalid) || fault.FieldOf(tc.err) != tc.field)) {
+			t.Errorf("%s: %v, want field %q", tc.name, tc.err, tc.field)
+		}
+	}
+}

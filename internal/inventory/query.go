@@ -1,5 +1,11 @@
 package inventory
 
+import (
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/fault"
+)
+
 // ComponentQuery selects a page of one release's components.
 type ComponentQuery struct {
 	ReleaseID int64
@@ -8,6 +14,15 @@ type ComponentQuery struct {
 	Desc      bool
 	After     string // cursor from the previous page
 	Limit     int
+}
+
+// Validate checks the sort key (empty is name).
+func (q ComponentQuery) Validate() error {
+	switch q.Sort {
+	case "", "name", "version", "type", "purl":
+		return nil
+	}
+	return fault.Invalid("sort", "sort: must be one of name, version, type, purl")
 }
 
 // SearchQuery searches components across the whole portfolio.
@@ -21,6 +36,18 @@ type SearchQuery struct {
 	Limit   int
 	// Products restricts hits to these products (nil: every product).
 	Products []int64
+}
+
+// Validate checks that the query names something to search for and that
+// its version range parses.
+func (q SearchQuery) Validate() error {
+	if strings.TrimSpace(q.Q) == "" {
+		return fault.Invalid("q", "q: must not be empty: give a component name, purl or CPE prefix")
+	}
+	if _, err := ParseVersionRange(q.Version); err != nil {
+		return fault.Invalid("version", "version: %v", err)
+	}
+	return nil
 }
 
 // SearchHit is a component with the release and product that ship it.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/blob"
 
-	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 )
 
@@ -255,12 +254,12 @@ var componentSortCols = map[string]string{"name": "c.name_key", "version": "c.ve
 
 // Components returns a page of a release's components and the next cursor.
 func (s *Store) Components(ctx context.Context, q inventory.ComponentQuery) ([]inventory.Component, string, error) {
+	if err := q.Validate(); err != nil {
+		return nil, "", err
+	}
 	limit := clampLimit(q.Limit)
 	col, ok := componentSortCols[q.Sort]
 	if !ok {
-		if q.Sort != "" {
-			return nil, "", fault.Invalid("sort", "sort: must be one of name, version, type, purl")
-		}
 		col = "c.name_key"
 	}
 	var c cursor
@@ -410,14 +409,14 @@ func prefixEnd(p string) string { return p + "\U0010FFFF" }
 // Search finds components across all releases. Results are ordered by the
 // matched key (name, purl or CPE) and paginated by cursor.
 func (s *Store) Search(ctx context.Context, sq inventory.SearchQuery) ([]inventory.SearchHit, string, error) {
+	if err := sq.Validate(); err != nil {
+		return nil, "", err
+	}
 	limit := clampLimit(sq.Limit)
 	q := strings.TrimSpace(sq.Q)
-	if q == "" {
-		return nil, "", fault.Invalid("q", "q: must not be empty: give a component name, purl or CPE prefix")
-	}
 	vr, err := inventory.ParseVersionRange(sq.Version)
 	if err != nil {
-		return nil, "", fault.Invalid("version", "version: %v", err)
+		return nil, "", err // Validate parsed it
 	}
 	var c cursor
 	if err := c.decode(sq.After); err != nil {
