@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/blob"
-
 	"github.com/rampart-security/rampart/internal/inventory"
 )
 
