@@ -84,7 +84,7 @@ var overviewSorts = map[string]bool{"": true, "risk": true, "severity": true, "e
 // severity, suppression) are applied by the database; the others here.
 // Errors: invalid field (severity, vex, sort, epss, cursor).
 func VulnOverview(ctx context.Context, st *store.Store, q OverviewQuery) (Overview, error) {
-	mq := store.MatchQuery{Products: q.Products, ProductID: q.ProductID, ReleaseStatus: q.ReleaseStatus, KEV: q.KEV}
+	mq := vuln.MatchQuery{Products: q.Products, ProductID: q.ProductID, ReleaseStatus: q.ReleaseStatus, KEV: q.KEV}
 	if q.Severity != "" {
 		lvl := vuln.ParseLevel(q.Severity)
 		if lvl == vuln.LevelUnknown {
@@ -153,7 +153,7 @@ func VulnOverview(ctx context.Context, st *store.Store, q OverviewQuery) (Overvi
 
 // groupMatches keeps the matches the remaining filters select and folds
 // them into one row per vulnerability.
-func groupMatches(matches []store.ReleaseVuln, q OverviewQuery) []VulnRow {
+func groupMatches(matches []vuln.ReleaseVuln, q OverviewQuery) []VulnRow {
 	search := strings.ToLower(strings.TrimSpace(q.Search))
 	byID := map[string]*VulnRow{}
 	var order []string
@@ -237,7 +237,7 @@ func groupMatches(matches []store.ReleaseVuln, q OverviewQuery) []VulnRow {
 	return rows
 }
 
-func matchesSearch(m *store.ReleaseVuln, search string) bool {
+func matchesSearch(m *vuln.ReleaseVuln, search string) bool {
 	if strings.Contains(strings.ToLower(m.VulnID), search) {
 		return true
 	}

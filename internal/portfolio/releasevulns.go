@@ -16,7 +16,7 @@ import (
 // active scanner findings, and the findings linked to a match.
 type ReleaseRisk struct {
 	inventory.Release
-	VulnerabilityCounts store.RiskCounts `json:"vulnerability_counts"`
+	VulnerabilityCounts vuln.RiskCounts `json:"vulnerability_counts"`
 }
 
 // ReleaseWithRisk returns a release and its vulnerability counts.
@@ -50,7 +50,7 @@ type ReleaseVulnQuery struct {
 
 // ReleaseVulnPage is one page of a release's matches.
 type ReleaseVulnPage struct {
-	Items []store.ReleaseVuln `json:"items"`
+	Items []vuln.ReleaseVuln `json:"items"`
 	// Total counts the matches the filter selects, All every match.
 	Total int `json:"total"`
 	All   int `json:"all"`
@@ -86,7 +86,7 @@ func ReleaseVulns(ctx context.Context, st *store.Store, releaseID int64, q Relea
 		return ReleaseVulnPage{}, err
 	}
 	search := strings.ToLower(strings.TrimSpace(q.Search))
-	var rows []store.ReleaseVuln
+	var rows []vuln.ReleaseVuln
 	for i := range all {
 		m := &all[i]
 		state := "none"
@@ -105,7 +105,7 @@ func ReleaseVulns(ctx context.Context, st *store.Store, releaseID int64, q Relea
 		rows = append(rows, *m)
 	}
 	if q.Sort != "" {
-		slices.SortStableFunc(rows, func(a, b store.ReleaseVuln) int {
+		slices.SortStableFunc(rows, func(a, b vuln.ReleaseVuln) int {
 			var c int
 			switch q.Sort {
 			case "severity":
@@ -141,7 +141,7 @@ func ReleaseVulns(ctx context.Context, st *store.Store, releaseID int64, q Relea
 	start := (out.Page - 1) * per
 	out.Items = rows[start:min(start+per, len(rows))]
 	if out.Items == nil {
-		out.Items = []store.ReleaseVuln{}
+		out.Items = []vuln.ReleaseVuln{}
 	}
 	return out, nil
 }

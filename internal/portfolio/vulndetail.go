@@ -13,15 +13,15 @@ import (
 // VulnDetail is one vulnerability, merged across sources, with every
 // release of the portfolio it affects.
 type VulnDetail struct {
-	Advisory *vuln.Advisory      `json:"advisory"`
-	Severity string              `json:"severity"`
-	Score    float64             `json:"cvss_score"`
-	Releases []store.ReleaseVuln `json:"releases"`
+	Advisory *vuln.Advisory     `json:"advisory"`
+	Severity string             `json:"severity"`
+	Score    float64            `json:"cvss_score"`
+	Releases []vuln.ReleaseVuln `json:"releases"`
 	// Findings are the scanner findings naming the vulnerability (any of
 	// its ids) in the caller's products, worst first (at most 500).
 	Findings []findings.Stored `json:"findings"`
 	// EPSSTrend is the recorded EPSS history, oldest first.
-	EPSSTrend []store.EPSSPoint `json:"epss_trend"`
+	EPSSTrend []vuln.EPSSPoint `json:"epss_trend"`
 }
 
 // LoadVulnDetail gathers a vulnerability page's data: the advisory and

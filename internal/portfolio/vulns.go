@@ -73,8 +73,8 @@ func (v *Vulns) Advisory(ctx context.Context, id string) (*vuln.Advisory, error)
 }
 
 // ReleaseVuln converts a match to its stored form.
-func ReleaseVuln(releaseID int64, m *vuln.Match) store.ReleaseVuln {
-	rv := store.ReleaseVuln{ReleaseID: releaseID, ComponentRef: m.Component.Ref, ComponentName: m.Component.Name, ComponentVersion: m.Component.Version,
+func ReleaseVuln(releaseID int64, m *vuln.Match) vuln.ReleaseVuln {
+	rv := vuln.ReleaseVuln{ReleaseID: releaseID, ComponentRef: m.Component.Ref, ComponentName: m.Component.Name, ComponentVersion: m.Component.Version,
 		PURL: m.Component.PURL, CPE: m.CPE, VulnID: m.Advisory.ID, Aliases: m.Advisory.Aliases, Summary: m.Advisory.Summary,
 		Severity: m.Severity.String(), SeverityRank: int(m.Severity), CVSSScore: m.CVSSScore, EPSS: m.EPSS, KEV: m.KEV,
 		FixedVersions: m.FixedVersions, Reason: m.Reason, Via: m.Via, Suppressed: m.Suppressed != nil}
@@ -88,7 +88,7 @@ func ReleaseVuln(releaseID int64, m *vuln.Match) store.ReleaseVuln {
 // Rematch matches one release against the current database, applying its
 // VEX analyses, stores the result and returns the matches that are new. A
 // new match on a shipped release raises an event.
-func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVuln, error) {
+func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]vuln.ReleaseVuln, error) {
 	rel, err := v.st.Release(ctx, releaseID)
 	if err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.ReleaseVuln, len(matches))
+	out := make([]vuln.ReleaseVuln, len(matches))
 	for i := range matches {
 		out[i] = ReleaseVuln(releaseID, &matches[i])
 		if a, ok := analyses[[2]string{out[i].ComponentRef, out[i].VulnID}]; ok {
@@ -105,7 +105,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 			out[i].Analysis = &a
 		} else if sup := matches[i].Suppressed; sup != nil && sup.Source == kernelConfigSource {
 			// Derived, not decided: kept with the match, recomputed at every match.
-			out[i].Analysis = &store.Analysis{Status: sup.Status, Justification: sup.Justification, Detail: sup.ImpactStatement,
+			out[i].Analysis = &vuln.Analysis{Status: sup.Status, Justification: sup.Justification, Detail: sup.ImpactStatement,
 				UpdatedAt: time.Now().UTC(), UpdatedBy: "rampart-firmware"}
 		}
 	}
@@ -147,7 +147,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 // times: for the advisory index keys, for the platform CPEs, and to match.
 // Memory follows the batch, the release's advisories and its matches, not
 // the component count (docs/performance.md: a 200,000-component release).
-func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match, map[[2]string]store.Analysis, error) {
+func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match, map[[2]string]vuln.Analysis, error) {
 	keys := map[string]bool{}
 	err := v.st.EachComponents(ctx, releaseID, matchBatch, func(b []inventory.Component) error {
 		for _, k := range vuln.ComponentKeys(b) {
@@ -206,7 +206,7 @@ const kernelConfigSource = "rampart-firmware kernel configuration"
 // the vulnerable subsystem. It is derived afresh at every match from the
 // latest image, so a later image that builds the subsystem brings the
 // match back; a recorded analysis (a person's decision) always wins.
-func (v *Vulns) applyKernelConfig(ctx context.Context, releaseID int64, matches []vuln.Match, analyses map[[2]string]store.Analysis) error {
+func (v *Vulns) applyKernelConfig(ctx context.Context, releaseID int64, matches []vuln.Match, analyses map[[2]string]vuln.Analysis) error {
 	var cfg *kconfig.Config
 	loaded := false
 	for i := range matches {
@@ -261,7 +261,7 @@ func isKernel(c *inventory.Component) bool {
 // re-match interrupted by a crash is visible (RematchPending) and is
 // completed by the next server start.
 func (v *Vulns) RematchAll(ctx context.Context) (int, error) {
-	gen, err := v.st.Generation(ctx, store.GenAdvisories)
+	gen, err := v.st.Generation(ctx, vuln.GenAdvisories)
 	if err != nil {
 		return 0, err
 	}
@@ -278,47 +278,43 @@ func (v *Vulns) RematchAll(ctx context.Context) (int, error) {
 		}
 		n += len(added)
 	}
-	return n, v.st.SetGeneration(ctx, store.GenRematched, gen)
+	return n, v.st.SetGeneration(ctx, vuln.GenRematched, gen)
 }
 
 // RematchPending reports whether vulnerability data was imported since the
 // last completed re-match of the portfolio.
 func (v *Vulns) RematchPending(ctx context.Context) (bool, error) {
-	have, err := v.st.Generation(ctx, store.GenAdvisories)
+	have, err := v.st.Generation(ctx, vuln.GenAdvisories)
 	if err != nil {
 		return false, err
 	}
-	done, err := v.st.Generation(ctx, store.GenRematched)
+	done, err := v.st.Generation(ctx, vuln.GenRematched)
 	return done < have, err
 }
 
 // ImportFeeds reads vulnerability data files, folders and zips (OSV, NVD,
 // CVE 5, KEV, EPSS) and stores them in one transaction: a broken file
 // (named in the error) stores nothing.
-func ImportFeeds(ctx context.Context, st *store.Store, actor string, paths ...string) (store.FeedImport, error) {
+func ImportFeeds(ctx context.Context, st *store.Store, actor string, paths ...string) (vuln.FeedImport, error) {
 	data, err := feeds.Load(ctx, paths...)
 	if err != nil {
-		return store.FeedImport{}, err
+		return vuln.FeedImport{}, err
 	}
 	files := map[string]int{}
 	for f, n := range data.Files {
 		files[string(f)] = n
 	}
-	rec, err := st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, data.Exploited, store.FeedImport{Actor: actor, Paths: paths, Files: files})
+	rec, err := st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, data.Exploited, vuln.FeedImport{Actor: actor, Paths: paths, Files: files})
 	rec.Skipped = data.Skipped
 	return rec, err
 }
 
 // SetAnalysis stores a VEX decision and re-matches the release.
-func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a store.Analysis) error {
-	switch a.Status {
-	case vuln.VEXNotAffected:
-		if a.Justification == "" {
-			return fault.Invalid("justification", "justification: not_affected needs a justification (e.g. vulnerable_code_not_in_execute_path)")
-		}
-	case vuln.VEXAffected, vuln.VEXFixed, vuln.VEXUnderInvestigation:
-	default:
-		return fault.Invalid("status", "status: must be not_affected, affected, fixed or under_investigation")
+// Errors: invalid field (vuln.Analysis.Validate: status, justification),
+// not found (the release has no such match).
+func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a vuln.Analysis) error {
+	if err := a.Validate(); err != nil {
+		return err
 	}
 	found := false
 	cur, err := v.st.ReleaseVulns(ctx, releaseID)
@@ -364,9 +360,9 @@ func contains(list []string, s string) bool {
 
 // UpdateResult says what a feed update did.
 type UpdateResult struct {
-	Import    *store.FeedImport `json:"import,omitempty"` // nil when nothing changed
-	Files     int               `json:"files"`
-	Unchanged []string          `json:"unchanged"`
+	Import    *vuln.FeedImport `json:"import,omitempty"` // nil when nothing changed
+	Files     int              `json:"files"`
+	Unchanged []string         `json:"unchanged"`
 }
 
 // UpdateFeeds downloads changed feeds from their (mirror) URLs and imports
