@@ -8,9 +8,27 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
+
+// EnrichStore is what EnrichFindings needs of the store: the release's
+// findings to enrich with their product context, its SBOM matches, the
+// advisories, EPSS scores and KEV entries of their vulnerabilities, the
+// write of each finding's new state, and the transaction they share.
+type EnrichStore interface {
+	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
+	FindingsToEnrich(ctx context.Context, releaseID int64) ([]findings.EnrichTarget, findings.EnrichContext, error)
+	ReleaseVulnStore
+	intelStore
+	SetFindingEnrichment(ctx context.Context, e findings.EnrichedFinding) error
+}
+
+// intelStore reads what the vulnerability database knows of a set of
+// vulnerability ids (loadIntel).
+type intelStore interface {
+	AdvisoriesByAliases(ctx context.Context, ids []string) ([]vuln.Advisory, error)
+	Enrichment(ctx context.Context, cves []string) (map[string]vuln.EPSS, map[string]vuln.KEV, error)
+}
 
 // EnrichFindings brings what the vulnerability database knows (CISA KEV,
 // FIRST EPSS, CVSS, fixed versions) to the scanner findings of a release
@@ -20,7 +38,7 @@ import (
 // the KEV deadline. It runs after every scan import and every re-match (so
 // after every feed import or sync); matches are the release's current SBOM
 // matches (nil: read from the store).
-func EnrichFindings(ctx context.Context, st *store.Store, releaseID int64, matches []vuln.ReleaseVuln) error {
+func EnrichFindings(ctx context.Context, st EnrichStore, releaseID int64, matches []vuln.ReleaseVuln) error {
 	return st.Atomic(ctx, func(ctx context.Context) error {
 		targets, ec, err := st.FindingsToEnrich(ctx, releaseID)
 		if err != nil || len(targets) == 0 {
@@ -57,7 +75,7 @@ type intel struct {
 	kev        map[string]vuln.KEV
 }
 
-func loadIntel(ctx context.Context, st *store.Store, targets []findings.EnrichTarget) (*intel, error) {
+func loadIntel(ctx context.Context, st intelStore, targets []findings.EnrichTarget) (*intel, error) {
 	idSet := map[string]bool{}
 	for i := range targets {
 		for _, id := range targets[i].Finding.VulnerabilityIDs {

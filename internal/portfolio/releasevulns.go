@@ -8,7 +8,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -19,8 +18,21 @@ type ReleaseRisk struct {
 	VulnerabilityCounts vuln.RiskCounts `json:"vulnerability_counts"`
 }
 
+// ReleaseRiskStore is what ReleaseWithRisk reads: the release and its
+// vulnerability counts.
+type ReleaseRiskStore interface {
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	ReleaseRiskCounts(ctx context.Context, releaseID int64) (vuln.RiskCounts, error)
+}
+
+// ReleaseVulnStore is what ReleaseVulns reads: a release's SBOM matches,
+// worst first, with their linked findings.
+type ReleaseVulnStore interface {
+	ReleaseVulns(ctx context.Context, releaseID int64) ([]vuln.ReleaseVuln, error)
+}
+
 // ReleaseWithRisk returns a release and its vulnerability counts.
-func ReleaseWithRisk(ctx context.Context, st *store.Store, id int64) (ReleaseRisk, error) {
+func ReleaseWithRisk(ctx context.Context, st ReleaseRiskStore, id int64) (ReleaseRisk, error) {
 	rel, err := st.Release(ctx, id)
 	if err != nil {
 		return ReleaseRisk{}, err
@@ -66,7 +78,7 @@ var ReleaseVulnSorts = []string{"severity", "cvss", "epss", "id", "component", "
 
 // ReleaseVulns returns one page of a release's matches, filtered and
 // sorted. Errors: invalid field (severity, vex, fix, sort).
-func ReleaseVulns(ctx context.Context, st *store.Store, releaseID int64, q ReleaseVulnQuery) (ReleaseVulnPage, error) {
+func ReleaseVulns(ctx context.Context, st ReleaseVulnStore, releaseID int64, q ReleaseVulnQuery) (ReleaseVulnPage, error) {
 	if q.Severity != "" && !slices.Contains(releaseVulnSeverities, q.Severity) {
 		return ReleaseVulnPage{}, fault.Invalid("severity", "%q: want one of %s", q.Severity, strings.Join(releaseVulnSeverities, ", "))
 	}

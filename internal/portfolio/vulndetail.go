@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -24,9 +23,18 @@ type VulnDetail struct {
 	EPSSTrend []vuln.EPSSPoint `json:"epss_trend"`
 }
 
+// VulnDetailStore is what LoadVulnDetail reads besides the advisory: the
+// releases a vulnerability affects, its EPSS history and the scanner
+// findings naming it.
+type VulnDetailStore interface {
+	VulnReleases(ctx context.Context, ids []string, products []int64) ([]vuln.ReleaseVuln, error)
+	EPSSHistory(ctx context.Context, cves []string) ([]vuln.EPSSPoint, error)
+	Findings(ctx context.Context, q findings.Query) ([]findings.Stored, string, error)
+}
+
 // LoadVulnDetail gathers a vulnerability page's data: the advisory and
 // the releases it affects among products (nil: every product).
-func LoadVulnDetail(ctx context.Context, st *store.Store, vulns *Vulns, id string, products []int64) (VulnDetail, error) {
+func LoadVulnDetail(ctx context.Context, st VulnDetailStore, vulns *Vulns, id string, products []int64) (VulnDetail, error) {
 	a, err := vulns.Advisory(ctx, id)
 	if err != nil {
 		return VulnDetail{}, err

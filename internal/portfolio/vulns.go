@@ -11,10 +11,11 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/firmware/kconfig"
+	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/notify"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/feeds"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
@@ -26,13 +27,74 @@ import (
 // follows the release, not the size of the database: a full mirror of
 // ≈500,000 advisories would need ≈2.3 GB held in memory otherwise.
 type Vulns struct {
-	st *store.Store
+	st VulnStore
+}
+
+// VulnStore is what the matcher service needs of the store: each of its
+// use cases' interfaces below.
+type VulnStore interface {
+	AdvisoryStore
+	RematchStore
+	AnalysisStore
+}
+
+// AdvisoryStore is what Advisory reads: the stored records naming an id,
+// and the EPSS scores, KEV entries and exploitation reports of their CVEs.
+type AdvisoryStore interface {
+	AdvisoriesByAlias(ctx context.Context, id string) ([]vuln.Advisory, error)
+	exploitStore
+}
+
+// exploitStore reads the EPSS scores, KEV entries and other exploitation
+// reports of CVEs (enrich).
+type exploitStore interface {
+	Enrichment(ctx context.Context, cves []string) (map[string]vuln.EPSS, map[string]vuln.KEV, error)
+	Exploitations(ctx context.Context, cves []string) (map[string][]vuln.Exploitation, error)
+}
+
+// ReleaseMatchStore is what MatchRelease reads: the release's components
+// in batches, the advisories indexed under their keys with their
+// exploitation data, the release's VEX analyses and its latest firmware
+// analysis (for the kernel configuration).
+type ReleaseMatchStore interface {
+	exploitStore
+	EachComponents(ctx context.Context, releaseID int64, batch int, fn func([]inventory.Component) error) error
+	AdvisoriesByKeys(ctx context.Context, keys []string) ([]vuln.Advisory, error)
+	Analyses(ctx context.Context, releaseID int64) (map[[2]string]vuln.Analysis, error)
+	LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (firmware.Analysis, error)
+}
+
+// RematchStore is what Rematch and RematchAll need: the match of a
+// release, the write of its matches, the enrichment of its findings, the
+// events of new matches and the incidents of exploited ones, and for the
+// whole portfolio its releases and the generation counters.
+type RematchStore interface {
+	ReleaseMatchStore
+	EnrichStore
+	incident.Store
+	incident.NotifyStore
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	ReplaceReleaseVulns(ctx context.Context, releaseID int64, matches []vuln.ReleaseVuln) ([]vuln.ReleaseVuln, error)
+	AddEvent(ctx context.Context, e notify.Event) error
+	ReleaseIDs(ctx context.Context) ([]int64, error)
+	Generation(ctx context.Context, name string) (int64, error)
+	SetGeneration(ctx context.Context, name string, v int64) error
+}
+
+// AnalysisStore is what SetAnalysis needs besides the re-match: the
+// release's matches, the write of the decision and its audit record in one
+// transaction, and the release's product.
+type AnalysisStore interface {
+	audit.AtomicLog
+	ReleaseVulnStore
+	SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a vuln.Analysis) error
+	ReleaseProduct(ctx context.Context, releaseID int64) (int64, error)
 }
 
 // NewVulns returns a matcher service over st.
-func NewVulns(st *store.Store) *Vulns { return &Vulns{st: st} }
+func NewVulns(st VulnStore) *Vulns { return &Vulns{st: st} }
 
-func enrich(ctx context.Context, st *store.Store, advs []vuln.Advisory) ([]vuln.Advisory, error) {
+func enrich(ctx context.Context, st exploitStore, advs []vuln.Advisory) ([]vuln.Advisory, error) {
 	var cves []string
 	for i := range advs {
 		cves = append(cves, advs[i].CVEs()...)
@@ -292,10 +354,24 @@ func (v *Vulns) RematchPending(ctx context.Context) (bool, error) {
 	return done < have, err
 }
 
+// FeedImportStore stores vulnerability data in one transaction (ImportFeeds).
+type FeedImportStore interface {
+	ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss map[string]vuln.EPSS, kev map[string]vuln.KEV,
+		exploited map[string][]vuln.Exploitation, rec vuln.FeedImport) (vuln.FeedImport, error)
+}
+
+// FeedUpdateStore is what UpdateFeeds needs: the import and the mirror
+// states (validators) of the feeds.
+type FeedUpdateStore interface {
+	FeedImportStore
+	FeedStates(ctx context.Context) (map[string]mirror.State, error)
+	SaveFeedStates(ctx context.Context, states []mirror.State) error
+}
+
 // ImportFeeds reads vulnerability data files, folders and zips (OSV, NVD,
 // CVE 5, KEV, EPSS) and stores them in one transaction: a broken file
 // (named in the error) stores nothing.
-func ImportFeeds(ctx context.Context, st *store.Store, actor string, paths ...string) (vuln.FeedImport, error) {
+func ImportFeeds(ctx context.Context, st FeedImportStore, actor string, paths ...string) (vuln.FeedImport, error) {
 	data, err := feeds.Load(ctx, paths...)
 	if err != nil {
 		return vuln.FeedImport{}, err
@@ -368,7 +444,7 @@ type UpdateResult struct {
 // UpdateFeeds downloads changed feeds from their (mirror) URLs and imports
 // them in one transaction; the mirror states are saved only afterwards, so
 // a failed update is retried in full next time and never half-imports.
-func UpdateFeeds(ctx context.Context, st *store.Store, f *mirror.Fetcher, src mirror.Sources, actor string) (UpdateResult, error) {
+func UpdateFeeds(ctx context.Context, st FeedUpdateStore, f *mirror.Fetcher, src mirror.Sources, actor string) (UpdateResult, error) {
 	prev, err := st.FeedStates(ctx)
 	if err != nil {
 		return UpdateResult{}, err

@@ -15,7 +15,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/feeds"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
@@ -48,15 +48,33 @@ const RematchLease = "vulns.rematch"
 // the others), imports what changed in one transaction, records per-source
 // status and re-matches only the releases the new data can affect.
 type VulnSync struct {
-	st     *store.Store
+	st     VulnSyncStore
 	cfg    SyncConfig
 	vulns  *Vulns
 	now    func() time.Time
 	holder string // names this service in job leases
 }
 
+// VulnSyncStore is what the update service needs of the store: the
+// matcher's (the re-match and the audit log), the feed import and mirror
+// states, per-source status, the re-match lease, the releases new data can
+// affect, and the shared "Update now" state.
+type VulnSyncStore interface {
+	VulnStore
+	FeedUpdateStore
+	RecordSourceAttempt(ctx context.Context, source, url string, at time.Time, records int64, failure error) error
+	ClaimJob(ctx context.Context, name, holder string, now time.Time, every time.Duration) (bool, error)
+	ReleaseJob(ctx context.Context, name, holder string, now time.Time) error
+	ReleasesMatching(ctx context.Context, ids []string) ([]int64, error)
+	ReleasesWithFindingsOf(ctx context.Context, ids map[string]bool) ([]int64, error)
+	AllComponents(ctx context.Context, releaseID int64) ([]inventory.Component, error)
+	RequestSync(ctx context.Context, actor string, at time.Time) error
+	VulnDBStatus(ctx context.Context) (vuln.DBStatus, error)
+	SyncState(ctx context.Context) (vuln.SyncState, error)
+}
+
 // NewVulnSync returns the update service.
-func NewVulnSync(st *store.Store, cfg SyncConfig) *VulnSync {
+func NewVulnSync(st VulnSyncStore, cfg SyncConfig) *VulnSync {
 	if cfg.Offline {
 		cfg.Sources = mirror.Sources{}
 	}
