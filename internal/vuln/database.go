@@ -63,8 +63,8 @@ type SyncState struct {
 	Requests int64 `json:"-"`
 }
 
-// Generation counters of the vulnerability data and of the re-match that
-// follows it.
+// Generation counters (the store's Generation names) of the vulnerability
+// data and of the re-match that follows it.
 const (
 	GenAdvisories = "advisories"
 	GenRematched  = "rematched"

@@ -33,8 +33,8 @@ type ReleaseVuln struct {
 	Analysis      *Analysis      `json:"analysis,omitempty"`
 	FirstSeen     time.Time      `json:"first_seen"`
 	// LinkedFindings are the ids of the release's scanner findings of the
-	// same vulnerability and component (filled by ReleaseVulns and
-	// VulnReleases; never stored with the match).
+	// same vulnerability and component (filled by the store's
+	// ReleaseVulns and VulnReleases; never stored with the match).
 	LinkedFindings []int64 `json:"linked_findings,omitempty"`
 	// Filled by portfolio queries.
 	ProductID      int64  `json:"product_id,omitempty"`
