@@ -8,6 +8,7 @@ import (
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 func TestSeed(t *testing.T) {
@@ -75,7 +76,7 @@ func TestSeedRealVulnerabilities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]store.ReleaseVuln{}
+	got := map[string]vuln.ReleaseVuln{}
 	for _, m := range matches {
 		got[m.ComponentRef+" "+m.VulnID] = m
 	}

@@ -259,7 +259,7 @@ func TestRematchResumesAfterInterruptedImport(t *testing.T) {
 		}
 		adv := vuln.Advisory{ID: "GO-2026-0001", Summary: "bad", Affected: []vuln.Affected{{Ecosystem: "Go", Name: "example.com/lib",
 			Ranges: []vuln.Range{{Type: vuln.RangeSemver, Events: []vuln.Event{{Introduced: "0"}, {Fixed: "1.0.1"}}}}}}}
-		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{adv}, nil, nil, nil, store.FeedImport{Actor: "test"}); err != nil {
+		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{adv}, nil, nil, nil, vuln.FeedImport{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		// The process died here: no re-match ran.

@@ -19,6 +19,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
+	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
 )
 
@@ -132,7 +133,7 @@ func TestVulnSyncClaimedOnceAndIncremental(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bySource := map[string]store.SourceStatus{}
+		bySource := map[string]vuln.SourceStatus{}
 		for _, s := range status.Sources {
 			bySource[s.Source] = s
 		}

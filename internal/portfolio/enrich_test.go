@@ -17,6 +17,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 // nessusCVE is a Nessus report with one high finding for CVE-2021-23337
@@ -206,7 +207,7 @@ func TestFindingLinkedToMatch(t *testing.T) {
 			t.Errorf("match links %v, want [%d]", ms[0].LinkedFindings, linked.ID)
 		}
 		c, err := st.ReleaseRiskCounts(ctx, rel.ID)
-		if err != nil || c != (store.RiskCounts{SBOMMatches: 1, ScannerFindings: 2, Linked: 1}) {
+		if err != nil || c != (vuln.RiskCounts{SBOMMatches: 1, ScannerFindings: 2, Linked: 1}) {
 			t.Errorf("counts %+v %v", c, err)
 		}
 		// A new SBOM without lodash: the match goes, and with it the link.

@@ -50,7 +50,7 @@ func TestRematchBatches(t *testing.T) {
 			{ID: "GO-2099-0004", Aliases: []string{"CVE-2099-0004"}, Affected: []vuln.Affected{{Ecosystem: "Go", Name: "github.com/gin-gonic/gin",
 				Ranges: []vuln.Range{{Type: vuln.RangeSemver, Events: []vuln.Event{{Introduced: "0"}, {Fixed: "1.9.1"}}}}}}},
 		}
-		if _, err := st.ImportAdvisories(ctx, advs, nil, nil, nil, store.FeedImport{Actor: "test"}); err != nil {
+		if _, err := st.ImportAdvisories(ctx, advs, nil, nil, nil, vuln.FeedImport{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		vulns := portfolio.NewVulns(st)

@@ -22,12 +22,12 @@ import (
 	"github.com/rampart-security/rampart/internal/sdl"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/spool"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 type portfolioData struct {
-	Vulns      store.VulnSummary
-	VulnDB     store.VulnDBStatus
+	Vulns      vuln.Summary
+	VulnDB     vuln.DBStatus
 	Events     []notify.Event
 	Products   []inventory.Product
 	Next       string
@@ -111,7 +111,7 @@ type productData struct {
 	MaxAcceptance, EffectiveAcceptance int
 	CanManage                          bool
 	// Risk holds each release's vulnerability counts (absent: none).
-	Risk map[int64]*store.ReleaseRiskRow
+	Risk map[int64]*vuln.ReleaseRiskRow
 }
 
 // barSegment is one severity's part of a release's bar chart.
@@ -124,7 +124,7 @@ type barSegment struct {
 // releaseBar is a release's SBOM matches as a stacked bar, scaled to the
 // product's release with the most matches.
 type releaseBar struct {
-	Row      *store.ReleaseRiskRow
+	Row      *vuln.ReleaseRiskRow
 	Segments []barSegment
 	Label    string
 }
@@ -136,7 +136,7 @@ const barWidth = 160
 func (d productData) Bar(id int64) releaseBar {
 	row := d.Risk[id]
 	if row == nil {
-		return releaseBar{Row: &store.ReleaseRiskRow{}, Label: "no known vulnerabilities"}
+		return releaseBar{Row: &vuln.ReleaseRiskRow{}, Label: "no known vulnerabilities"}
 	}
 	most := 1
 	for _, r := range d.Risk {
@@ -288,14 +288,14 @@ type releaseData struct {
 	Cursor     string
 	CanEdit    bool
 	Result     *portfolio.ImportResult
-	Vulns      []store.ReleaseVuln
+	Vulns      []vuln.ReleaseVuln
 	// VulnPage is the page of Vulns shown, VQ its filter and sort, Query
 	// the page's whole query (links keep every filter); Counts the SBOM
 	// matches, scanner findings and linked findings.
 	VulnPage portfolio.ReleaseVulnPage
 	VQ       portfolio.ReleaseVulnQuery
 	Query    url.Values
-	Counts   store.RiskCounts
+	Counts   vuln.RiskCounts
 	// VulnError is a refused filter of the vulnerability table.
 	VulnError string
 	Justify   []string
