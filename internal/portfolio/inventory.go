@@ -10,7 +10,6 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/notify"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // ProductPatch changes some of a product's fields (nil: unchanged).
@@ -89,12 +88,24 @@ func UpdateProduct(ctx context.Context, st ProductUpdateStore, id int64, in Prod
 	return st.Product(ctx, id)
 }
 
+// ReleaseUpdateStore is what UpdateRelease needs of the store: the
+// release, its update, the release.status event and the transaction the
+// audit record joins, and the matcher's (VulnStore) for the re-match a
+// status or support-end change triggers.
+type ReleaseUpdateStore interface {
+	VulnStore
+	audit.AtomicLog
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	UpdateRelease(ctx context.Context, r *inventory.Release) error
+	AddEvent(ctx context.Context, e notify.Event) error
+}
+
 // UpdateRelease applies a patch and, when the status changed, makes the
 // release's alerts follow at once: it is re-matched (a release that ships
 // opens incidents for its known-exploited vulnerabilities) and the change
 // raises a release.status event. Errors: invalid field, conflict (version
 // taken, or a status going back), not found.
-func UpdateRelease(ctx context.Context, st *store.Store, id int64, in ReleasePatch) (inventory.Release, error) {
+func UpdateRelease(ctx context.Context, st ReleaseUpdateStore, id int64, in ReleasePatch) (inventory.Release, error) {
 	var before, rel inventory.Release
 	err := st.Atomic(ctx, func(ctx context.Context) error {
 		var err error

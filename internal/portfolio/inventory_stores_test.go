@@ -12,6 +12,8 @@ var (
 	_ portfolio.SBOMExportStore     = (*store.Store)(nil)
 	_ portfolio.ProductUpdateStore  = (*store.Store)(nil)
 	_ portfolio.ReleaseDeleteStore  = (*store.Store)(nil)
+	_ portfolio.ReleaseUpdateStore  = (*store.Store)(nil)
+	_ portfolio.ScanImportStore     = (*store.Store)(nil)
 	_ portfolio.FirmwareImportStore = (*store.Store)(nil)
 	_ portfolio.FirmwareJobStore    = (*store.Store)(nil)
 	_ portfolio.EnrichStore         = (*store.Store)(nil)
