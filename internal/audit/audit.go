@@ -63,6 +63,18 @@ const (
 // Genesis is the previous hash of the first event.
 const Genesis = "0000000000000000000000000000000000000000000000000000000000000000"
 
+// Query filters the audit log. Products nil means every product (and
+// events without one); otherwise only events of those products.
+type Query struct {
+	Action   string // prefix, e.g. "auth." or "auth.sign_in"
+	Actor    string
+	Product  int64
+	Since    time.Time
+	Before   int64 // seq upper bound (exclusive) for paging backwards; 0 none
+	Limit    int   // 0: 100; -1: no limit (export)
+	Products []int64
+}
+
 // Event is one audit log entry.
 type Event struct {
 	Seq       int64     `json:"seq"`

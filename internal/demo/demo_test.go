@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 func TestSeed(t *testing.T) {
@@ -32,7 +34,7 @@ func TestSeed(t *testing.T) {
 			t.Errorf("%s: %d releases, %d components", p.Name, p.Releases, p.Components)
 		}
 	}
-	hits, _, err := st.Search(ctx, store.SearchQuery{Q: "openssl", Version: "3.0.x"})
+	hits, _, err := st.Search(ctx, inventory.SearchQuery{Q: "openssl", Version: "3.0.x"})
 	if err != nil || len(hits) != 2 {
 		t.Errorf("openssl 3.0.x ships in %d releases (%v), want 2", len(hits), err)
 	}
@@ -74,7 +76,7 @@ func TestSeedRealVulnerabilities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]store.ReleaseVuln{}
+	got := map[string]vuln.ReleaseVuln{}
 	for _, m := range matches {
 		got[m.ComponentRef+" "+m.VulnID] = m
 	}

@@ -59,16 +59,16 @@ func seedVulnData(ctx context.Context, st *store.Store) (int, error) {
 // without the driver a CVE is in.
 type vexDecision struct {
 	product, release, component, vuln string
-	analysis                          store.Analysis
+	analysis                          vuln.Analysis
 }
 
 func vexDecisions() []vexDecision {
 	return []vexDecision{
-		{"Industrial Gateway IG-400", "3.2.0", "linux", "CVE-2023-1989", store.Analysis{Status: vuln.VEXNotAffected,
+		{"Industrial Gateway IG-400", "3.2.0", "linux", "CVE-2023-1989", vuln.Analysis{Status: vuln.VEXNotAffected,
 			Justification: "vulnerable_code_not_present", Detail: "The IG-400 kernel is built without Bluetooth (CONFIG_BT is not set), so the btsdio driver is not in the image."}},
-		{"Industrial Gateway IG-400", "3.2.0", "openssl", "CVE-2024-4603", store.Analysis{Status: vuln.VEXNotAffected,
+		{"Industrial Gateway IG-400", "3.2.0", "openssl", "CVE-2024-4603", vuln.Analysis{Status: vuln.VEXNotAffected,
 			Justification: "vulnerable_code_not_in_execute_path", Detail: "The gateway never checks DSA keys or parameters from untrusted sources; only its own ECDSA keys are loaded."}},
-		{"Industrial Gateway IG-400", "3.2.0", "openssl", "CVE-2024-5535", store.Analysis{Status: vuln.VEXUnderInvestigation,
+		{"Industrial Gateway IG-400", "3.2.0", "openssl", "CVE-2024-5535", vuln.Analysis{Status: vuln.VEXUnderInvestigation,
 			Detail: "Checking whether lighttpd or the gateway agent call SSL_select_next_proto with an empty client list."}},
 	}
 }

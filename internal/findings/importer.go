@@ -172,6 +172,15 @@ type Closure struct {
 	History HistoryEntry
 }
 
+// Scan is one imported report as the release lists it.
+type Scan struct {
+	ScanResult
+	FileName   string    `json:"file_name"`
+	SHA256     string    `json:"sha256"`
+	ImportedAt time.Time `json:"imported_at"`
+	ImportedBy string    `json:"imported_by"`
+}
+
 // ScanRecord is the record of one import.
 type ScanRecord struct {
 	Result   ScanResult

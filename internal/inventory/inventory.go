@@ -3,7 +3,12 @@
 // types; the store persists them; the matcher and the UI read them.
 package inventory
 
-import "time"
+import (
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
+)
 
 // Exposure says how reachable a product is for an attacker.
 type Exposure string
@@ -38,6 +43,31 @@ type Product struct {
 	Components int `json:"components"`
 }
 
+// Validate trims the name, fills the defaults (criticality 3, exposure
+// local-network) and checks a product about to be stored.
+func (p *Product) Validate() error {
+	p.Name = strings.TrimSpace(p.Name)
+	if p.Name == "" {
+		return fault.Invalid("name", "name: must not be empty")
+	}
+	if len(p.Name) > 200 {
+		return fault.Invalid("name", "name: must be at most 200 characters")
+	}
+	if p.Criticality == 0 {
+		p.Criticality = 3
+	}
+	if p.Criticality < 1 || p.Criticality > 5 {
+		return fault.Invalid("criticality", "criticality: must be between 1 and 5")
+	}
+	if p.Exposure == "" {
+		p.Exposure = ExposureLocal
+	}
+	if !p.Exposure.Valid() {
+		return fault.Invalid("exposure", "exposure: must be internet-facing, local-network or physical")
+	}
+	return nil
+}
+
 // ReleaseStatus is where a release is in its life.
 type ReleaseStatus string
 
@@ -69,6 +99,40 @@ type Release struct {
 	CreatedAt   time.Time     `json:"created_at"`
 	Components  int           `json:"components"`
 	SBOMSHA256  string        `json:"sbom_sha256,omitempty"` // last imported SBOM, content address
+}
+
+// Validate trims the version and checks a release about to be stored: it
+// needs a version and a known status, and its support must not end before
+// its release date.
+func (r *Release) Validate() error {
+	if err := r.checkVersionStatus(); err != nil {
+		return err
+	}
+	if r.ReleaseDate != nil && r.SupportEnd != nil && r.SupportEnd.Before(*r.ReleaseDate) {
+		return fault.Invalid("support_end", "support_end: must not be before the release date")
+	}
+	return nil
+}
+
+// ValidateNew is Validate for a release about to be created: a release
+// without a status is in development. Its dates are not compared (they
+// never were on create).
+func (r *Release) ValidateNew() error {
+	if r.Status == "" {
+		r.Status = StatusDevelopment
+	}
+	return r.checkVersionStatus()
+}
+
+func (r *Release) checkVersionStatus() error {
+	r.Version = strings.TrimSpace(r.Version)
+	if r.Version == "" {
+		return fault.Invalid("version", "version: must not be empty")
+	}
+	if !r.Status.Valid() {
+		return fault.Invalid("status", "status: must be development, shipped or end-of-life")
+	}
+	return nil
 }
 
 // ComponentType classifies a component. Values follow CycloneDX.

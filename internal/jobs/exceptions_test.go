@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -61,7 +62,7 @@ func TestGateExceptionsExpire(t *testing.T) {
 					}
 				}
 			}
-			audits, err := st.AuditEvents(ctx, store.AuditQuery{Action: "policy.exception.expire", Limit: -1})
+			audits, err := st.AuditEvents(ctx, audit.Query{Action: "policy.exception.expire", Limit: -1})
 			if n != 1 || err != nil || len(audits) != 1 {
 				t.Errorf("tick %d: %d events, %d audit events (%v), want 1 each", tick, n, len(audits), err)
 			}

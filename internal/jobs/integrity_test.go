@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -210,7 +212,7 @@ func TestWebhookBacklogInOneInterval(t *testing.T) {
 		const n = 5000
 		err := st.Atomic(ctx, func(ctx context.Context) error {
 			for i := range n {
-				if err := st.AddEvent(ctx, store.Event{At: now, Kind: "vulnerability.new", Title: fmt.Sprint("event ", i)}); err != nil {
+				if err := st.AddEvent(ctx, notify.Event{At: now, Kind: "vulnerability.new", Title: fmt.Sprint("event ", i)}); err != nil {
 					return err
 				}
 			}
@@ -252,12 +254,12 @@ func TestRematchResumesAfterInterruptedImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		comp := inventory.Component{Ref: "pkg:golang/example.com/lib@v1.0.0", Name: "example.com/lib", Version: "v1.0.0", PURL: "pkg:golang/example.com/lib@v1.0.0"}
-		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{comp}, store.Blob{}); err != nil {
+		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{comp}, blob.Blob{}); err != nil {
 			t.Fatal(err)
 		}
 		adv := vuln.Advisory{ID: "GO-2026-0001", Summary: "bad", Affected: []vuln.Affected{{Ecosystem: "Go", Name: "example.com/lib",
 			Ranges: []vuln.Range{{Type: vuln.RangeSemver, Events: []vuln.Event{{Introduced: "0"}, {Fixed: "1.0.1"}}}}}}}
-		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{adv}, nil, nil, nil, store.FeedImport{Actor: "test"}); err != nil {
+		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{adv}, nil, nil, nil, vuln.FeedImport{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		// The process died here: no re-match ran.

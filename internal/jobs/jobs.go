@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 )
@@ -161,7 +162,7 @@ func (r *Runner) Tick(ctx context.Context) error {
 		if _, err := r.st.QueueDeliveries(ctx, r.cfg.Webhooks, now); err != nil {
 			errs = append(errs, err)
 		} else {
-			sent, failed, err := r.st.DeliverDue(ctx, now, r.cfg.MaxAttempts, r.cfg.Parallel, r.cfg.Interval, func(d store.Delivery) error { return r.send(ctx, d, now) })
+			sent, failed, err := r.st.DeliverDue(ctx, now, r.cfg.MaxAttempts, r.cfg.Parallel, r.cfg.Interval, func(d notify.Delivery) error { return r.send(ctx, d, now) })
 			if sent+failed > 0 {
 				r.log.Info("webhooks", "sent", sent, "failed", failed)
 			}
@@ -187,7 +188,7 @@ func Sign(secret, body []byte, t time.Time) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-func (r *Runner) send(ctx context.Context, d store.Delivery, now time.Time) error {
+func (r *Runner) send(ctx context.Context, d notify.Delivery, now time.Time) error {
 	body, err := json.Marshal(d.Event)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -22,7 +23,7 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 		ctx := context.Background()
 		secret := []byte("s3cret-webhook-key")
 		var mu sync.Mutex
-		var got []store.Event
+		var got []notify.Event
 		fail := 1 // the first delivery fails
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
@@ -31,7 +32,7 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 			if err != nil || sig != Sign(secret, body, time.Unix(ts, 0)) {
 				t.Errorf("bad signature %q on %s", sig, body)
 			}
-			var e store.Event
+			var e notify.Event
 			json.Unmarshal(body, &e)
 			mu.Lock()
 			defer mu.Unlock()
@@ -47,7 +48,7 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 		r.now = func() time.Time { return now }
 		for i := range 2 {
-			if err := st.AddEvent(ctx, store.Event{At: now, Kind: "vulnerability.new", Title: "event " + string(rune('A'+i))}); err != nil {
+			if err := st.AddEvent(ctx, notify.Event{At: now, Kind: "vulnerability.new", Title: "event " + string(rune('A'+i))}); err != nil {
 				t.Fatal(err)
 			}
 		}

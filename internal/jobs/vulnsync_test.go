@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
+	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
 )
 
@@ -90,7 +92,7 @@ func release(t *testing.T, st *store.Store, product, pkg, version string) int64 
 		t.Fatal(err)
 	}
 	purl := "pkg:npm/" + pkg + "@" + version
-	if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: purl, Name: pkg, Version: version, PURL: purl}}, store.NewBlob("bom.json", "application/json", []byte(product))); err != nil {
+	if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: purl, Name: pkg, Version: version, PURL: purl}}, blob.New("bom.json", "application/json", []byte(product))); err != nil {
 		t.Fatal(err)
 	}
 	return rel.ID
@@ -131,7 +133,7 @@ func TestVulnSyncClaimedOnceAndIncremental(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bySource := map[string]store.SourceStatus{}
+		bySource := map[string]vuln.SourceStatus{}
 		for _, s := range status.Sources {
 			bySource[s.Source] = s
 		}

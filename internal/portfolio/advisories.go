@@ -42,7 +42,7 @@ func AdvisoryInput(ctx context.Context, st *store.Store, v *Vulns, productID int
 		return advisory.Input{}, err
 	}
 	sort.SliceStable(rels, func(i, j int) bool { return inventory.CompareVersions(rels[i].Version, rels[j].Version) < 0 })
-	byRelease := map[int64][]store.ReleaseVuln{}
+	byRelease := map[int64][]vuln.ReleaseVuln{}
 	for _, m := range matches {
 		byRelease[m.ReleaseID] = append(byRelease[m.ReleaseID], m)
 	}
@@ -122,7 +122,7 @@ var cvePattern = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
 
 // releaseStatus is the status of a release from its matches: any open
 // (unanalysed or affected) match makes it affected.
-func releaseStatus(ms []store.ReleaseVuln) string {
+func releaseStatus(ms []vuln.ReleaseVuln) string {
 	status := ""
 	for _, m := range ms {
 		s := advisory.Affected

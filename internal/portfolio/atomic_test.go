@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -51,7 +52,7 @@ func TestImportAndAuditCommitTogether(t *testing.T) {
 		if len(scans) != 0 {
 			t.Errorf("scans recorded: %d", len(scans))
 		}
-		comps, _, err := st.Components(ctx, store.ComponentQuery{ReleaseID: rel.ID})
+		comps, _, err := st.Components(ctx, inventory.ComponentQuery{ReleaseID: rel.ID})
 		if err != nil || len(comps) != 0 {
 			t.Errorf("components after the failed SBOM import: %d (%v)", len(comps), err)
 		}
@@ -60,7 +61,7 @@ func TestImportAndAuditCommitTogether(t *testing.T) {
 			Report: strings.NewReader(sarif("semgrep", [3]any{"sqli", "db.go", 10}))}); err != nil {
 			t.Fatal(err)
 		}
-		evs, err := st.AuditEvents(ctx, store.AuditQuery{Action: "scan.import"})
+		evs, err := st.AuditEvents(ctx, audit.Query{Action: "scan.import"})
 		if err != nil || len(evs) != 1 {
 			t.Errorf("audit events: %d (%v)", len(evs), err)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
@@ -56,7 +57,7 @@ func BenchmarkSearchPortfolio(b *testing.B) {
 	if err := seedPortfolio(ctx, st, 1000, 500); err != nil {
 		b.Fatal(err)
 	}
-	for _, q := range []store.SearchQuery{
+	for _, q := range []inventory.SearchQuery{
 		{Q: "openssl", Limit: 100},
 		{Q: "openssl", Version: "3.0.x", Limit: 100},
 		{Q: "pkg:generic/openssl@3.0", Limit: 100},
@@ -96,7 +97,7 @@ func seedPortfolio(ctx context.Context, st *store.Store, releases, n int) error 
 		}
 		comps[0] = inventory.Component{Ref: "openssl", Name: "openssl", Version: v, PURL: "pkg:generic/openssl@" + v,
 			CPEs: []string{"cpe:2.3:a:openssl:openssl:" + v + ":*:*:*:*:*:*:*"}}
-		if err := st.ImportComponents(ctx, rel.ID, comps, store.Blob{}); err != nil {
+		if err := st.ImportComponents(ctx, rel.ID, comps, blob.Blob{}); err != nil {
 			return err
 		}
 	}

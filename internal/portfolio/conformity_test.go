@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/advisory"
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/conformity"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -125,7 +126,7 @@ func TestConformityFromStore(t *testing.T) {
 		if it := item(etsi, "5.8-3"); it.Status != conformity.NotApplicable || it.Answer == nil || it.Answer.Reviewer != "bob" || !strings.Contains(it.Justification, "of any kind") {
 			t.Errorf("5.8-3 after answers: %+v", it)
 		}
-		events, err := st.AuditEvents(ctx, store.AuditQuery{Limit: 50})
+		events, err := st.AuditEvents(ctx, audit.Query{Limit: 50})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,9 +8,27 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
+
+// EnrichStore is what EnrichFindings needs of the store: the release's
+// findings to enrich with their product context, its SBOM matches, the
+// advisories, EPSS scores and KEV entries of their vulnerabilities, the
+// write of each finding's new state, and the transaction they share.
+type EnrichStore interface {
+	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
+	FindingsToEnrich(ctx context.Context, releaseID int64) ([]findings.EnrichTarget, findings.EnrichContext, error)
+	ReleaseVulnStore
+	intelStore
+	SetFindingEnrichment(ctx context.Context, e findings.EnrichedFinding) error
+}
+
+// intelStore reads what the vulnerability database knows of a set of
+// vulnerability ids (loadIntel).
+type intelStore interface {
+	AdvisoriesByAliases(ctx context.Context, ids []string) ([]vuln.Advisory, error)
+	Enrichment(ctx context.Context, cves []string) (map[string]vuln.EPSS, map[string]vuln.KEV, error)
+}
 
 // EnrichFindings brings what the vulnerability database knows (CISA KEV,
 // FIRST EPSS, CVSS, fixed versions) to the scanner findings of a release
@@ -20,7 +38,7 @@ import (
 // the KEV deadline. It runs after every scan import and every re-match (so
 // after every feed import or sync); matches are the release's current SBOM
 // matches (nil: read from the store).
-func EnrichFindings(ctx context.Context, st *store.Store, releaseID int64, matches []store.ReleaseVuln) error {
+func EnrichFindings(ctx context.Context, st EnrichStore, releaseID int64, matches []vuln.ReleaseVuln) error {
 	return st.Atomic(ctx, func(ctx context.Context) error {
 		targets, ec, err := st.FindingsToEnrich(ctx, releaseID)
 		if err != nil || len(targets) == 0 {
@@ -57,7 +75,7 @@ type intel struct {
 	kev        map[string]vuln.KEV
 }
 
-func loadIntel(ctx context.Context, st *store.Store, targets []store.EnrichTarget) (*intel, error) {
+func loadIntel(ctx context.Context, st intelStore, targets []findings.EnrichTarget) (*intel, error) {
 	idSet := map[string]bool{}
 	for i := range targets {
 		for _, id := range targets[i].Finding.VulnerabilityIDs {
@@ -101,7 +119,7 @@ func loadIntel(ctx context.Context, st *store.Store, targets []store.EnrichTarge
 // of its ids, and the KEV and EPSS records of every CVE among them. Fixed
 // versions come from the linked SBOM match when there is one, else from the
 // advisories' entries for the finding's component.
-func (in *intel) of(f findings.Finding, m *store.ReleaseVuln) findings.Enrichment {
+func (in *intel) of(f findings.Finding, m *vuln.ReleaseVuln) findings.Enrichment {
 	var e findings.Enrichment
 	cves := map[string]bool{}
 	for _, id := range f.VulnerabilityIDs {
@@ -202,7 +220,7 @@ func fixedFor(a *vuln.Advisory, c findings.Component) []string {
 
 // linkedMatch returns the release's SBOM match of the same vulnerability
 // (id or alias) and component as f, or nil.
-func linkedMatch(f findings.Finding, matches []store.ReleaseVuln) *store.ReleaseVuln {
+func linkedMatch(f findings.Finding, matches []vuln.ReleaseVuln) *vuln.ReleaseVuln {
 	for i := range matches {
 		m := &matches[i]
 		if findings.SameVulnerability(f.VulnerabilityIDs, m.VulnID, m.Aliases) && findings.SameComponent(f.Component, m.ComponentName, m.ComponentVersion, m.PURL) {
@@ -217,9 +235,9 @@ func linkedMatch(f findings.Finding, matches []store.ReleaseVuln) *store.Release
 // exploited gets the KEV deadline (CISA's due date when earlier than the
 // SLA's), and one whose deadline came from KEV goes back to the policy when
 // it no longer is; any other deadline stays as it was set at import.
-func enrichOne(t *store.EnrichTarget, e findings.Enrichment, m *store.ReleaseVuln, ec store.EnrichContext) store.EnrichedFinding {
+func enrichOne(t *findings.EnrichTarget, e findings.Enrichment, m *vuln.ReleaseVuln, ec findings.EnrichContext) findings.EnrichedFinding {
 	eff := findings.Enrich(t.Finding, e)
-	out := store.EnrichedFinding{ID: t.ID, KEV: eff.KEV, EPSS: eff.EPSS.Score, CVSS: eff.CVSS.BestScore(), SLADue: t.SLADue, SLASource: t.SLASource}
+	out := findings.EnrichedFinding{ID: t.ID, KEV: eff.KEV, EPSS: eff.EPSS.Score, CVSS: eff.CVSS.BestScore(), SLADue: t.SLADue, SLASource: t.SLASource}
 	if !e.IsZero() {
 		b, _ := json.Marshal(e)
 		out.Enrichment = string(b)
@@ -239,7 +257,7 @@ func enrichOne(t *store.EnrichTarget, e findings.Enrichment, m *store.ReleaseVul
 	return out
 }
 
-func unchanged(t *store.EnrichTarget, u store.EnrichedFinding) bool {
+func unchanged(t *findings.EnrichTarget, u findings.EnrichedFinding) bool {
 	return t.Enrichment == u.Enrichment && t.KEV == u.KEV && eqFloat(t.EPSS, u.EPSS) && eqFloat(t.CVSS, u.CVSS) &&
 		t.Risk == u.Risk.Score && t.Priority == u.Risk.Priority && eqTime(t.SLADue, u.SLADue) && t.SLASource == u.SLASource &&
 		t.MatchRef == u.MatchRef && t.MatchVuln == u.MatchVuln

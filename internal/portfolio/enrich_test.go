@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 // nessusCVE is a Nessus report with one high finding for CVE-2021-23337
@@ -205,11 +207,11 @@ func TestFindingLinkedToMatch(t *testing.T) {
 			t.Errorf("match links %v, want [%d]", ms[0].LinkedFindings, linked.ID)
 		}
 		c, err := st.ReleaseRiskCounts(ctx, rel.ID)
-		if err != nil || c != (store.RiskCounts{SBOMMatches: 1, ScannerFindings: 2, Linked: 1}) {
+		if err != nil || c != (vuln.RiskCounts{SBOMMatches: 1, ScannerFindings: 2, Linked: 1}) {
 			t.Errorf("counts %+v %v", c, err)
 		}
 		// A new SBOM without lodash: the match goes, and with it the link.
-		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: "busybox", Name: "busybox", Version: "1.36.1"}}, store.NewBlob("b.json", "application/json", []byte("2"))); err != nil {
+		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: "busybox", Name: "busybox", Version: "1.36.1"}}, blob.New("b.json", "application/json", []byte("2"))); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := portfolio.NewVulns(st).Rematch(ctx, rel.ID); err != nil {

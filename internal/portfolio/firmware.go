@@ -13,7 +13,7 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/firmware"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // FirmwareRequest is a firmware image uploaded to a release.
@@ -46,13 +46,24 @@ type FirmwareResult struct {
 // firmwareTool names the findings of firmware analyses.
 const firmwareTool = "rampart-firmware"
 
+// FirmwareImportStore is what ImportFirmware needs of the store: the
+// release, the SBOM import of the image's components, the findings import
+// of its issues, the record of the analysis and the product's trend point.
+type FirmwareImportStore interface {
+	SBOMImportStore
+	findings.ImportStore
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	SaveFirmwareAnalysis(ctx context.Context, a *firmware.Analysis) error
+	SnapshotFindings(ctx context.Context, now time.Time, productID int64) error
+}
+
 // ImportFirmware analyses a firmware image and records it on a release:
 // its components become the release's SBOM (CycloneDX, as an SBOM upload
 // would), its issues become findings of tool "rampart-firmware" (scope
 // "firmware"), reconciled with the previous image's so triage survives
 // re-uploads, and the image itself is kept content-addressed (its hash
 // only, above MaxKeptReport). An image that does not unpack changes nothing.
-func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (FirmwareResult, error) {
+func ImportFirmware(ctx context.Context, st FirmwareImportStore, req FirmwareRequest) (FirmwareResult, error) {
 	rel, err := st.Release(ctx, req.ReleaseID)
 	if err != nil {
 		return FirmwareResult{}, err
@@ -114,7 +125,7 @@ func ImportFirmware(ctx context.Context, st *store.Store, req FirmwareRequest) (
 	if err != nil {
 		return FirmwareResult{}, err
 	}
-	fa := store.FirmwareAnalysis{ReleaseID: req.ReleaseID, SHA256: digest, FileName: req.FileName, Result: res, CreatedBy: req.Actor}
+	fa := firmware.Analysis{ReleaseID: req.ReleaseID, SHA256: digest, FileName: req.FileName, Result: res, CreatedBy: req.Actor}
 	if err := st.SaveFirmwareAnalysis(ctx, &fa); err != nil {
 		return FirmwareResult{}, err
 	}

@@ -12,9 +12,21 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
+
+// FirmwareJobStore is what the firmware queue needs of the store: the
+// release an upload is for, the queue itself (queue, claim with a lease,
+// progress with a heartbeat, finish) and what ImportFirmware needs.
+type FirmwareJobStore interface {
+	FirmwareImportStore
+	QueueFirmwareJob(ctx context.Context, j *firmware.Job, image []byte) error
+	ClaimFirmwareJob(ctx context.Context, holder string, now time.Time, lease time.Duration, maxAttempts int) (firmware.Job, bool, error)
+	FirmwareJobProgress(ctx context.Context, id int64, holder, stage string, progress int, now time.Time, lease time.Duration) error
+	FinishFirmwareJob(ctx context.Context, id int64, holder string, analysisID int64, summary, errMsg string, now time.Time) error
+}
 
 // FirmwareJobs analyses uploaded firmware images in the background. An
 // upload is queued in the database (Enqueue) and answered at once; a
@@ -24,10 +36,12 @@ import (
 // or the error. One image is analysed at a time per server, which bounds
 // the memory an analysis takes to one image's.
 type FirmwareJobs struct {
-	st     *store.Store
+	st     FirmwareJobStore
 	vulns  *Vulns
 	log    *slog.Logger
 	holder string
+	// newGate builds the release gate over the queue's store and vulns.
+	newGate func(*threatmodel.Library) *Gate
 
 	// Lease is how long a claimed job stays with this server without a
 	// heartbeat (default 2 minutes); Heartbeat how often progress is
@@ -52,20 +66,22 @@ func NewFirmwareJobs(st *store.Store, log *slog.Logger) *FirmwareJobs {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &FirmwareJobs{st: st, vulns: NewVulns(st), log: log, Lease: 2 * time.Minute, Heartbeat: time.Second, MaxAttempts: 3,
-		holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))}
+	vulns := NewVulns(st)
+	return &FirmwareJobs{st: st, vulns: vulns, log: log, Lease: 2 * time.Minute, Heartbeat: time.Second, MaxAttempts: 3,
+		holder:  fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:])),
+		newGate: func(lib *threatmodel.Library) *Gate { return NewGate(st, vulns, lib, time.Now) }}
 }
 
 // Enqueue stores an uploaded image for analysis and starts this server's
 // worker. The release must exist; the image is not parsed here.
-func (q *FirmwareJobs) Enqueue(ctx context.Context, req FirmwareRequest) (store.FirmwareJob, error) {
+func (q *FirmwareJobs) Enqueue(ctx context.Context, req FirmwareRequest) (firmware.Job, error) {
 	if _, err := q.st.Release(ctx, req.ReleaseID); err != nil {
-		return store.FirmwareJob{}, err
+		return firmware.Job{}, err
 	}
 	if req.FileName == "" {
 		req.FileName = "firmware.bin"
 	}
-	j := store.FirmwareJob{ReleaseID: req.ReleaseID, FileName: req.FileName, CreatedBy: req.Actor}
+	j := firmware.Job{ReleaseID: req.ReleaseID, FileName: req.FileName, CreatedBy: req.Actor}
 	if err := q.st.QueueFirmwareJob(ctx, &j, req.Image); err != nil {
 		return j, err
 	}
@@ -127,7 +143,7 @@ type jobProgress struct {
 	percent int
 }
 
-func (q *FirmwareJobs) run(ctx context.Context, j store.FirmwareJob) {
+func (q *FirmwareJobs) run(ctx context.Context, j firmware.Job) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var cur atomic.Pointer[jobProgress]
@@ -184,7 +200,7 @@ func (q *FirmwareJobs) run(ctx context.Context, j store.FirmwareJob) {
 
 // analyse runs the import and the re-match, turning a panic in a decoder
 // into the job's error instead of the server's end.
-func (q *FirmwareJobs) analyse(ctx context.Context, j store.FirmwareJob, progress func(string, int)) (res FirmwareResult, err error) {
+func (q *FirmwareJobs) analyse(ctx context.Context, j firmware.Job, progress func(string, int)) (res FirmwareResult, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("internal error analysing %s: %v", j.FileName, p)
@@ -217,7 +233,7 @@ func (q *FirmwareJobs) releaseGate() *Gate {
 			q.log.Error("threat rule library", "err", err)
 			return
 		}
-		q.gate = NewGate(q.st, q.vulns, lib, time.Now)
+		q.gate = q.newGate(lib)
 	})
 	return q.gate
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -28,7 +29,7 @@ func TestFirmwareJobTakeOver(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j := store.FirmwareJob{ReleaseID: rel.ID, FileName: "rootfs.sqsh", CreatedBy: "alice"}
+		j := firmware.Job{ReleaseID: rel.ID, FileName: "rootfs.sqsh", CreatedBy: "alice"}
 		if err := st.QueueFirmwareJob(ctx, &j, img); err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +50,7 @@ func TestFirmwareJobTakeOver(t *testing.T) {
 			t.Fatal(err)
 		}
 		var sum portfolio.FirmwareResult
-		if err := json.Unmarshal(got.Summary, &sum); err != nil || got.Status != store.FirmwareDone || got.Attempts != 2 || got.AnalysisID == 0 || sum.Issues < 20 || sum.Scan.New != sum.Issues {
+		if err := json.Unmarshal(got.Summary, &sum); err != nil || got.Status != firmware.JobDone || got.Attempts != 2 || got.AnalysisID == 0 || sum.Issues < 20 || sum.Scan.New != sum.Issues {
 			t.Fatalf("after take-over: %+v %+v %v", got, sum, err)
 		}
 		a, err := st.LatestFirmwareAnalysis(ctx, rel.ID)

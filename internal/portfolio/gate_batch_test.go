@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
@@ -48,10 +49,10 @@ func TestGateBatches(t *testing.T) {
 				old = append(old, comp(i, lic))
 			}
 		}
-		if err := st.ImportComponents(ctx, r1.ID, old, store.Blob{}); err != nil {
+		if err := st.ImportComponents(ctx, r1.ID, old, blob.Blob{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.ImportComponents(ctx, r2.ID, cur, store.Blob{}); err != nil {
+		if err := st.ImportComponents(ctx, r2.ID, cur, blob.Blob{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := g.SavePolicy(ctx, p.ID, componentPolicy, "", "alice"); err != nil {

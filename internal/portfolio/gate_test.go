@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/policy"
@@ -129,7 +130,7 @@ func TestGateInPlatform(t *testing.T) {
 		if es, _ := st.Exceptions(ctx, p.ID); es[0].Status != "expired" {
 			t.Errorf("status = %s", es[0].Status)
 		}
-		events, err := st.AuditEvents(ctx, store.AuditQuery{Product: p.ID, Action: "policy."})
+		events, err := st.AuditEvents(ctx, audit.Query{Product: p.ID, Action: "policy."})
 		if err != nil {
 			t.Fatal(err)
 		}

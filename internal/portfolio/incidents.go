@@ -7,7 +7,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -19,7 +18,7 @@ import (
 // for the same vulnerability and release is recorded as corroboration on
 // the incident the first one opened. Signals already acted on are skipped,
 // so re-running a feed import or a re-match never double-opens.
-func (v *Vulns) detectExploited(ctx context.Context, rel inventory.Release, matches []store.ReleaseVuln) error {
+func (v *Vulns) detectExploited(ctx context.Context, rel inventory.Release, matches []vuln.ReleaseVuln) error {
 	if rel.Status != inventory.StatusShipped {
 		return nil
 	}

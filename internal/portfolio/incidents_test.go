@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -39,7 +41,7 @@ func shippedRelease(t *testing.T, st *store.Store, name, version string, status 
 		t.Fatal(err)
 	}
 	comps := []inventory.Component{{Ref: "pkg:npm/lodash@4.17.15", Name: "lodash", Version: "4.17.15", PURL: "pkg:npm/lodash@4.17.15"}}
-	if err := st.ImportComponents(ctx, rel.ID, comps, store.NewBlob("bom.json", "application/json", []byte(version))); err != nil {
+	if err := st.ImportComponents(ctx, rel.ID, comps, blob.New("bom.json", "application/json", []byte(version))); err != nil {
 		t.Fatal(err)
 	}
 	rel, err = st.Release(ctx, rel.ID)
@@ -139,7 +141,7 @@ func TestKEVImportOpensIncidentOnce(t *testing.T) {
 			t.Errorf("timeline %+v", full.Timeline)
 		}
 		// The awareness is in the hash-chained audit log, and the chain holds.
-		evs, err := st.AuditEvents(ctx, store.AuditQuery{Action: "incident."})
+		evs, err := st.AuditEvents(ctx, audit.Query{Action: "incident."})
 		if err != nil || len(evs) != 2 {
 			t.Fatalf("audit events %d %v", len(evs), err)
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/notify"
 )
 
 // ProductPatch changes some of a product's fields (nil: unchanged).
@@ -35,9 +35,17 @@ type ReleasePatch struct {
 // record; correct a mistake by deleting the release).
 var statusOrder = map[inventory.ReleaseStatus]int{inventory.StatusDevelopment: 0, inventory.StatusShipped: 1, inventory.StatusEndOfLife: 2}
 
+// ProductUpdateStore is what UpdateProduct needs of the store: the product,
+// its update and the transaction the audit record joins.
+type ProductUpdateStore interface {
+	audit.AtomicLog
+	Product(ctx context.Context, id int64) (inventory.Product, error)
+	UpdateProduct(ctx context.Context, p *inventory.Product) error
+}
+
 // UpdateProduct applies a patch; the change and its audit record commit
 // together. Errors: invalid field, conflict (name taken), not found.
-func UpdateProduct(ctx context.Context, st *store.Store, id int64, in ProductPatch) (inventory.Product, error) {
+func UpdateProduct(ctx context.Context, st ProductUpdateStore, id int64, in ProductPatch) (inventory.Product, error) {
 	var p inventory.Product
 	err := st.Atomic(ctx, func(ctx context.Context) error {
 		var err error
@@ -80,12 +88,24 @@ func UpdateProduct(ctx context.Context, st *store.Store, id int64, in ProductPat
 	return st.Product(ctx, id)
 }
 
+// ReleaseUpdateStore is what UpdateRelease needs of the store: the
+// release, its update, the release.status event and the transaction the
+// audit record joins, and the matcher's (VulnStore) for the re-match a
+// status or support-end change triggers.
+type ReleaseUpdateStore interface {
+	VulnStore
+	audit.AtomicLog
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	UpdateRelease(ctx context.Context, r *inventory.Release) error
+	AddEvent(ctx context.Context, e notify.Event) error
+}
+
 // UpdateRelease applies a patch and, when the status changed, makes the
 // release's alerts follow at once: it is re-matched (a release that ships
 // opens incidents for its known-exploited vulnerabilities) and the change
 // raises a release.status event. Errors: invalid field, conflict (version
 // taken, or a status going back), not found.
-func UpdateRelease(ctx context.Context, st *store.Store, id int64, in ReleasePatch) (inventory.Release, error) {
+func UpdateRelease(ctx context.Context, st ReleaseUpdateStore, id int64, in ReleasePatch) (inventory.Release, error) {
 	var before, rel inventory.Release
 	err := st.Atomic(ctx, func(ctx context.Context) error {
 		var err error
@@ -144,7 +164,7 @@ func UpdateRelease(ctx context.Context, st *store.Store, id int64, in ReleasePat
 			return err
 		}
 		if rel.Status != before.Status {
-			if err := st.AddEvent(ctx, store.Event{Kind: "release.status", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: string(rel.Status),
+			if err := st.AddEvent(ctx, notify.Event{Kind: "release.status", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: string(rel.Status),
 				Title: fmt.Sprintf("%s %s is now %s", rel.ProductName, rel.Version, rel.Status), Detail: "was " + string(before.Status)}); err != nil {
 				return err
 			}
@@ -163,10 +183,20 @@ func UpdateRelease(ctx context.Context, st *store.Store, id int64, in ReleasePat
 	return st.Release(ctx, id)
 }
 
+// ReleaseDeleteStore is what DeleteRelease needs of the store: the release,
+// how many incidents name it, its deletion and the transaction the audit
+// record joins.
+type ReleaseDeleteStore interface {
+	audit.AtomicLog
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	ReleaseIncidents(ctx context.Context, id int64) (int, error)
+	DeleteRelease(ctx context.Context, id int64) error
+}
+
 // DeleteRelease removes a release with its components, findings and
 // matches, audited. A release named by an incident is kept (its record
 // must stay whole): it is a conflict.
-func DeleteRelease(ctx context.Context, st *store.Store, id int64) error {
+func DeleteRelease(ctx context.Context, st ReleaseDeleteStore, id int64) error {
 	return st.Atomic(ctx, func(ctx context.Context) error {
 		rel, err := st.Release(ctx, id)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/firmware/kconfig"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -33,7 +34,7 @@ func TestKernelConfigNotAffected(t *testing.T) {
 		}
 		kernel := inventory.Component{Ref: "linux@5.10.161", Name: "linux", Version: "5.10.161", PURL: "pkg:generic/linux@5.10.161",
 			CPEs: []string{"cpe:2.3:o:linux:linux_kernel:5.10.161:*:*:*:*:*:*:*"}}
-		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{kernel}, store.Blob{}); err != nil {
+		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{kernel}, blob.Blob{}); err != nil {
 			t.Fatal(err)
 		}
 		cve := func(id, subsystem string) vuln.Advisory {
@@ -42,11 +43,11 @@ func TestKernelConfigNotAffected(t *testing.T) {
 				Configurations: []vuln.Configuration{{Nodes: []vuln.Node{{Matches: []vuln.CPEMatch{{Vulnerable: true,
 					Criteria: "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*", VersionStartIncluding: "5.10", VersionEndExcluding: "5.10.200"}}}}}}}
 		}
-		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{cve("CVE-2099-1001", "ksmbd"), cve("CVE-2099-1002", "netfilter: nf_tables")}, nil, nil, nil, store.FeedImport{Actor: "test"}); err != nil {
+		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{cve("CVE-2099-1001", "ksmbd"), cve("CVE-2099-1002", "netfilter: nf_tables")}, nil, nil, nil, vuln.FeedImport{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		vulns := portfolio.NewVulns(st)
-		state := func() map[string]store.ReleaseVuln {
+		state := func() map[string]vuln.ReleaseVuln {
 			t.Helper()
 			if _, err := vulns.Rematch(ctx, rel.ID); err != nil {
 				t.Fatal(err)
@@ -55,7 +56,7 @@ func TestKernelConfigNotAffected(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := map[string]store.ReleaseVuln{}
+			out := map[string]vuln.ReleaseVuln{}
 			for _, v := range vs {
 				out[v.VulnID] = v
 			}
@@ -75,7 +76,7 @@ func TestKernelConfigNotAffected(t *testing.T) {
 			}
 			b.WriteString("# CONFIG_SMB_SERVER is not set\n")
 			res := &firmware.Result{Image: "fw.bin", Layers: []firmware.Layer{{Type: "squashfs"}}, KernelConfig: kconfig.Parse("/boot/config-5.10.161", []byte(b.String()))}
-			if err := st.SaveFirmwareAnalysis(ctx, &store.FirmwareAnalysis{ReleaseID: rel.ID, SHA256: "x", FileName: "fw.bin", Result: res}); err != nil {
+			if err := st.SaveFirmwareAnalysis(ctx, &firmware.Analysis{ReleaseID: rel.ID, SHA256: "x", FileName: "fw.bin", Result: res}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -90,7 +91,7 @@ func TestKernelConfigNotAffected(t *testing.T) {
 			t.Errorf("nf_tables CVE with nf_tables built: %+v", nft)
 		}
 		// A person's analysis wins over the derived one.
-		if err := vulns.SetAnalysis(ctx, rel.ID, kernel.Ref, "CVE-2099-1001", store.Analysis{Status: vuln.VEXAffected, UpdatedBy: "alice"}); err != nil {
+		if err := vulns.SetAnalysis(ctx, rel.ID, kernel.Ref, "CVE-2099-1001", vuln.Analysis{Status: vuln.VEXAffected, UpdatedBy: "alice"}); err != nil {
 			t.Fatal(err)
 		}
 		if s := state(); s["CVE-2099-1001"].Suppressed || s["CVE-2099-1001"].Analysis.UpdatedBy != "alice" {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -78,13 +77,19 @@ type Overview struct {
 
 var overviewSorts = map[string]bool{"": true, "risk": true, "severity": true, "epss": true, "cvss": true, "releases": true, "first_seen": true, "id": true}
 
+// MatchStore is what VulnOverview reads: the portfolio's matches selected
+// by their indexed columns.
+type MatchStore interface {
+	Matches(ctx context.Context, q vuln.MatchQuery) ([]vuln.ReleaseVuln, error)
+}
+
 // VulnOverview lists the vulnerabilities of the portfolio, one row per
 // vulnerability, filtered, sorted and paginated (the cursor is the offset
 // in the sorted list). The indexed filters (product, release status, KEV,
 // severity, suppression) are applied by the database; the others here.
 // Errors: invalid field (severity, vex, sort, epss, cursor).
-func VulnOverview(ctx context.Context, st *store.Store, q OverviewQuery) (Overview, error) {
-	mq := store.MatchQuery{Products: q.Products, ProductID: q.ProductID, ReleaseStatus: q.ReleaseStatus, KEV: q.KEV}
+func VulnOverview(ctx context.Context, st MatchStore, q OverviewQuery) (Overview, error) {
+	mq := vuln.MatchQuery{Products: q.Products, ProductID: q.ProductID, ReleaseStatus: q.ReleaseStatus, KEV: q.KEV}
 	if q.Severity != "" {
 		lvl := vuln.ParseLevel(q.Severity)
 		if lvl == vuln.LevelUnknown {
@@ -153,7 +158,7 @@ func VulnOverview(ctx context.Context, st *store.Store, q OverviewQuery) (Overvi
 
 // groupMatches keeps the matches the remaining filters select and folds
 // them into one row per vulnerability.
-func groupMatches(matches []store.ReleaseVuln, q OverviewQuery) []VulnRow {
+func groupMatches(matches []vuln.ReleaseVuln, q OverviewQuery) []VulnRow {
 	search := strings.ToLower(strings.TrimSpace(q.Search))
 	byID := map[string]*VulnRow{}
 	var order []string
@@ -237,7 +242,7 @@ func groupMatches(matches []store.ReleaseVuln, q OverviewQuery) []VulnRow {
 	return rows
 }
 
-func matchesSearch(m *store.ReleaseVuln, search string) bool {
+func matchesSearch(m *vuln.ReleaseVuln, search string) bool {
 	if strings.Contains(strings.ToLower(m.VulnID), search) {
 		return true
 	}

@@ -12,10 +12,10 @@ import (
 	"io"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/sbom"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // ImportResult is the response of an SBOM upload.
@@ -27,14 +27,32 @@ type ImportResult struct {
 	SHA256      string `json:"sha256"`
 }
 
+// SBOMImportStore is what an SBOM import needs of the store: the release's
+// components replaced with the document's (whole, or streamed into the
+// sink fill is given) and the raw document kept, the release's product for
+// the audit record, and the transaction the audit record joins.
+type SBOMImportStore interface {
+	audit.AtomicLog
+	ImportComponents(ctx context.Context, releaseID int64, comps []inventory.Component, raw blob.Blob) error
+	ImportComponentsStream(ctx context.Context, releaseID int64, raw blob.Blob, fill func(inventory.ComponentSink) error) (int, error)
+	ReleaseProduct(ctx context.Context, releaseID int64) (int64, error)
+}
+
+// SBOMExportStore is what ExportSBOM reads: the release and all its
+// components.
+type SBOMExportStore interface {
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	AllComponents(ctx context.Context, releaseID int64) ([]inventory.Component, error)
+}
+
 // ImportSBOM decodes and validates an SBOM and replaces the release's
 // components with it in one transaction. Shared by the API, the UI and the CLI.
-func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, data []byte) (ImportResult, error) {
+func ImportSBOM(ctx context.Context, st SBOMImportStore, releaseID int64, name string, data []byte) (ImportResult, error) {
 	doc, err := sbom.DecodeBytes(data, name)
 	if err != nil {
 		return ImportResult{}, fault.Unprocessable(err)
 	}
-	return importSBOM(ctx, st, releaseID, name, doc, store.NewBlob(name, "application/octet-stream", data))
+	return importSBOM(ctx, st, releaseID, name, doc, blob.New(name, "application/octet-stream", data))
 }
 
 // ImportSBOMFrom is ImportSBOM reading an upload (a spooled file, or an
@@ -45,7 +63,7 @@ func ImportSBOM(ctx context.Context, st *store.Store, releaseID int64, name stri
 // import transaction, so a 500 MB SBOM does not cost 500 MB of memory. Raw
 // bytes are kept in the store up to MaxKeptReport, larger documents are
 // recorded by SHA-256 only (a 500 MB SBOM is not copied into the database).
-func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name string, ra io.ReaderAt, size int64) (ImportResult, error) {
+func ImportSBOMFrom(ctx context.Context, st SBOMImportStore, releaseID int64, name string, ra io.ReaderAt, size int64) (ImportResult, error) {
 	if size <= streamThreshold {
 		data, err := io.ReadAll(io.NewSectionReader(ra, 0, size))
 		if err != nil {
@@ -57,13 +75,13 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 	if _, err := io.Copy(hash, io.NewSectionReader(ra, 0, size)); err != nil {
 		return ImportResult{}, fmt.Errorf("%s: read SBOM: %w", name, err)
 	}
-	blob := store.Blob{SHA256: hex.EncodeToString(hash.Sum(nil)), Name: name, MediaType: "application/octet-stream"}
+	raw := blob.Blob{SHA256: hex.EncodeToString(hash.Sum(nil)), Name: name, MediaType: "application/octet-stream"}
 	if size <= MaxKeptReport {
 		data, err := io.ReadAll(io.NewSectionReader(ra, 0, size))
 		if err != nil {
 			return ImportResult{}, fmt.Errorf("%s: read SBOM: %w", name, err)
 		}
-		blob = store.NewBlob(name, "application/octet-stream", data)
+		raw = blob.New(name, "application/octet-stream", data)
 	}
 	// Validation (the first pass) runs before the transaction opens, so no
 	// write lock is held while a large document is checked.
@@ -76,7 +94,7 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 	// The components and the audit record of the import commit together;
 	// an error while streaming rolls the whole transaction back.
 	err = st.Atomic(ctx, func(ctx context.Context) error {
-		n, err := st.ImportComponentsStream(ctx, releaseID, blob, func(w *store.ComponentWriter) error {
+		n, err := st.ImportComponentsStream(ctx, releaseID, raw, func(w inventory.ComponentSink) error {
 			_, derr := prep.Emit(w)
 			var ve *sbom.ValidationError
 			if errors.As(derr, &ve) {
@@ -87,7 +105,7 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 		if err != nil {
 			return err
 		}
-		res = ImportResult{ReleaseID: releaseID, Format: f.Name, SpecVersion: f.SpecVersion, Components: n, SHA256: blob.SHA256}
+		res = ImportResult{ReleaseID: releaseID, Format: f.Name, SpecVersion: f.SpecVersion, Components: n, SHA256: raw.SHA256}
 		pid, err := st.ReleaseProduct(ctx, releaseID)
 		if err != nil {
 			return err
@@ -104,11 +122,11 @@ func ImportSBOMFrom(ctx context.Context, st *store.Store, releaseID int64, name 
 // streamThreshold is sbom.StreamThreshold; tests lower it.
 var streamThreshold = sbom.StreamThreshold
 
-func importSBOM(ctx context.Context, st *store.Store, releaseID int64, name string, doc *sbom.Document, blob store.Blob) (ImportResult, error) {
-	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: blob.SHA256}
+func importSBOM(ctx context.Context, st SBOMImportStore, releaseID int64, name string, doc *sbom.Document, raw blob.Blob) (ImportResult, error) {
+	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: raw.SHA256}
 	// The components and the audit record of the import commit together.
 	err := st.Atomic(ctx, func(ctx context.Context) error {
-		if err := st.ImportComponents(ctx, releaseID, doc.Components, blob); err != nil {
+		if err := st.ImportComponents(ctx, releaseID, doc.Components, raw); err != nil {
 			return err
 		}
 		pid, err := st.ReleaseProduct(ctx, releaseID)
@@ -126,7 +144,7 @@ func importSBOM(ctx context.Context, st *store.Store, releaseID int64, name stri
 
 // ExportSBOM writes a release's components in the requested format
 // ("cyclonedx-json" or "spdx-json") and returns the content type.
-func ExportSBOM(ctx context.Context, st *store.Store, releaseID int64, format string, w io.Writer) (string, error) {
+func ExportSBOM(ctx context.Context, st SBOMExportStore, releaseID int64, format string, w io.Writer) (string, error) {
 	rel, err := st.Release(ctx, releaseID)
 	if err != nil {
 		return "", err

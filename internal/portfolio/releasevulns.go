@@ -8,7 +8,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -16,11 +15,24 @@ import (
 // active scanner findings, and the findings linked to a match.
 type ReleaseRisk struct {
 	inventory.Release
-	VulnerabilityCounts store.RiskCounts `json:"vulnerability_counts"`
+	VulnerabilityCounts vuln.RiskCounts `json:"vulnerability_counts"`
+}
+
+// ReleaseRiskStore is what ReleaseWithRisk reads: the release and its
+// vulnerability counts.
+type ReleaseRiskStore interface {
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	ReleaseRiskCounts(ctx context.Context, releaseID int64) (vuln.RiskCounts, error)
+}
+
+// ReleaseVulnStore is what ReleaseVulns reads: a release's SBOM matches,
+// worst first, with their linked findings.
+type ReleaseVulnStore interface {
+	ReleaseVulns(ctx context.Context, releaseID int64) ([]vuln.ReleaseVuln, error)
 }
 
 // ReleaseWithRisk returns a release and its vulnerability counts.
-func ReleaseWithRisk(ctx context.Context, st *store.Store, id int64) (ReleaseRisk, error) {
+func ReleaseWithRisk(ctx context.Context, st ReleaseRiskStore, id int64) (ReleaseRisk, error) {
 	rel, err := st.Release(ctx, id)
 	if err != nil {
 		return ReleaseRisk{}, err
@@ -50,7 +62,7 @@ type ReleaseVulnQuery struct {
 
 // ReleaseVulnPage is one page of a release's matches.
 type ReleaseVulnPage struct {
-	Items []store.ReleaseVuln `json:"items"`
+	Items []vuln.ReleaseVuln `json:"items"`
 	// Total counts the matches the filter selects, All every match.
 	Total int `json:"total"`
 	All   int `json:"all"`
@@ -66,7 +78,7 @@ var ReleaseVulnSorts = []string{"severity", "cvss", "epss", "id", "component", "
 
 // ReleaseVulns returns one page of a release's matches, filtered and
 // sorted. Errors: invalid field (severity, vex, fix, sort).
-func ReleaseVulns(ctx context.Context, st *store.Store, releaseID int64, q ReleaseVulnQuery) (ReleaseVulnPage, error) {
+func ReleaseVulns(ctx context.Context, st ReleaseVulnStore, releaseID int64, q ReleaseVulnQuery) (ReleaseVulnPage, error) {
 	if q.Severity != "" && !slices.Contains(releaseVulnSeverities, q.Severity) {
 		return ReleaseVulnPage{}, fault.Invalid("severity", "%q: want one of %s", q.Severity, strings.Join(releaseVulnSeverities, ", "))
 	}
@@ -86,7 +98,7 @@ func ReleaseVulns(ctx context.Context, st *store.Store, releaseID int64, q Relea
 		return ReleaseVulnPage{}, err
 	}
 	search := strings.ToLower(strings.TrimSpace(q.Search))
-	var rows []store.ReleaseVuln
+	var rows []vuln.ReleaseVuln
 	for i := range all {
 		m := &all[i]
 		state := "none"
@@ -105,7 +117,7 @@ func ReleaseVulns(ctx context.Context, st *store.Store, releaseID int64, q Relea
 		rows = append(rows, *m)
 	}
 	if q.Sort != "" {
-		slices.SortStableFunc(rows, func(a, b store.ReleaseVuln) int {
+		slices.SortStableFunc(rows, func(a, b vuln.ReleaseVuln) int {
 			var c int
 			switch q.Sort {
 			case "severity":
@@ -141,7 +153,7 @@ func ReleaseVulns(ctx context.Context, st *store.Store, releaseID int64, q Relea
 	start := (out.Page - 1) * per
 	out.Items = rows[start:min(start+per, len(rows))]
 	if out.Items == nil {
-		out.Items = []store.ReleaseVuln{}
+		out.Items = []vuln.ReleaseVuln{}
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
@@ -33,7 +34,7 @@ func TestRematchBatches(t *testing.T) {
 			comps = append(comps, inventory.Component{Ref: fmt.Sprintf("lib%d", i), Name: fmt.Sprintf("lib%d", i), Version: "1", PURL: fmt.Sprintf("pkg:generic/lib%d@1", i)})
 		}
 		comps = append(comps, inventory.Component{Ref: "k2", Name: "linux", Version: "5.10.100", CPEs: []string{"cpe:2.3:o:linux:linux_kernel:5.10.100:*:*:*:*:*:*:*"}})
-		if err := st.ImportComponents(ctx, rel.ID, comps, store.Blob{}); err != nil {
+		if err := st.ImportComponents(ctx, rel.ID, comps, blob.Blob{}); err != nil {
 			t.Fatal(err)
 		}
 		kernel := vuln.CPEMatch{Vulnerable: false, Criteria: "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*", VersionEndExcluding: "5.0"}
@@ -49,7 +50,7 @@ func TestRematchBatches(t *testing.T) {
 			{ID: "GO-2099-0004", Aliases: []string{"CVE-2099-0004"}, Affected: []vuln.Affected{{Ecosystem: "Go", Name: "github.com/gin-gonic/gin",
 				Ranges: []vuln.Range{{Type: vuln.RangeSemver, Events: []vuln.Event{{Introduced: "0"}, {Fixed: "1.9.1"}}}}}}},
 		}
-		if _, err := st.ImportAdvisories(ctx, advs, nil, nil, nil, store.FeedImport{Actor: "test"}); err != nil {
+		if _, err := st.ImportAdvisories(ctx, advs, nil, nil, nil, vuln.FeedImport{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		vulns := portfolio.NewVulns(st)

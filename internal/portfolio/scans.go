@@ -16,7 +16,6 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners"
 	"github.com/rampart-security/rampart/internal/scanners/defectdojo"
 	"github.com/rampart-security/rampart/internal/spool"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // MaxKeptReport is the largest report whose raw bytes are kept in the
@@ -41,11 +40,23 @@ type ScanRequest struct {
 	Now func() time.Time
 }
 
+// ScanImportStore is what ImportScan needs of the store: the findings
+// import, the enrichment of the release's findings, the release's product
+// for the audit record and its trend point, and the transaction they and
+// the audit record share.
+type ScanImportStore interface {
+	audit.AtomicLog
+	findings.ImportStore
+	EnrichStore
+	ReleaseProduct(ctx context.Context, releaseID int64) (int64, error)
+	SnapshotFindings(ctx context.Context, now time.Time, productID int64) error
+}
+
 // ImportScan streams a scanner report into a release: the format is
 // detected from the content (or given), findings are parsed one by one and
 // reconciled with the earlier imports of the same scope in one
 // transaction. A report the tool cannot have produced changes nothing.
-func ImportScan(ctx context.Context, st *store.Store, req ScanRequest) (findings.ScanResult, error) {
+func ImportScan(ctx context.Context, st ScanImportStore, req ScanRequest) (findings.ScanResult, error) {
 	// The report is read from a seekable local file: a spooled upload
 	// (web.Upload) or a file the CLI opened. Anything else is spooled here,
 	// so the transaction below never waits on the network and can re-read

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -73,7 +74,7 @@ func TestStreamedSBOMImport(t *testing.T) {
 		if rel.Components != 2500 || rel.SBOMSHA256 != res.SHA256 {
 			t.Errorf("release %+v", rel)
 		}
-		hits, _, err := st.Search(ctx, store.SearchQuery{Q: "cpe:2.3:a:vendor3:pkg-000003"})
+		hits, _, err := st.Search(ctx, inventory.SearchQuery{Q: "cpe:2.3:a:vendor3:pkg-000003"})
 		if err != nil || len(hits) != 2 {
 			t.Errorf("CPE search: %d hits (%v), want 2", len(hits), err)
 		}
@@ -118,7 +119,7 @@ func TestStreamedSBOMImport(t *testing.T) {
 		if len(b2) != 2500 {
 			t.Errorf("release lost its components after rejected imports: %d", len(b2))
 		}
-		evs, err := st.AuditEvents(ctx, store.AuditQuery{Action: "sbom.import"})
+		evs, err := st.AuditEvents(ctx, audit.Query{Action: "sbom.import"})
 		if err != nil || len(evs) != 2 {
 			t.Errorf("audit events: %d (%v), want 2", len(evs), err)
 		}

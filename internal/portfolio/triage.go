@@ -12,16 +12,48 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // Triage: bulk status, assignee and comment changes of findings, risk
 // acceptance with its approver and maximum duration (shared by the API and
 // the UI).
 
+// FindingProductStore gives the product a finding belongs to
+// (fault.ErrNotFound for an unknown finding).
+type FindingProductStore interface {
+	FindingProduct(ctx context.Context, findingID int64) (int64, error)
+}
+
+// TriageAuditStore is what AuditTriage needs: each finding's product and
+// the audit log.
+type TriageAuditStore interface {
+	audit.Log
+	FindingProductStore
+}
+
+// TriageStore is what ApplyTriage needs: the findings' update and its
+// audit records in one transaction, and for a risk acceptance the
+// approver, their memberships and each product's maximum duration.
+type TriageStore interface {
+	audit.AtomicLog
+	FindingProductStore
+	UpdateFindings(ctx context.Context, ids []int64, u findings.Update, actor string, now time.Time) error
+	UserByName(ctx context.Context, name string) (identity.User, error)
+	Memberships(ctx context.Context, userID int64) (map[int64]identity.ProductRole, error)
+	ProductMaxAcceptance(ctx context.Context, productID int64) (int, error)
+}
+
+// MaxAcceptanceStore is what SetMaxAcceptance needs: a product's maximum
+// risk-acceptance duration, read and written, and the audit log.
+type MaxAcceptanceStore interface {
+	audit.Log
+	ProductMaxAcceptance(ctx context.Context, productID int64) (int, error)
+	SetProductMaxAcceptance(ctx context.Context, productID int64, days int) error
+}
+
 // CheckFindingsWritable refuses a bulk change unless the caller may write
 // every finding's product (404 for findings it cannot see).
-func CheckFindingsWritable(ctx context.Context, st *store.Store, ids []int64) error {
+func CheckFindingsWritable(ctx context.Context, st FindingProductStore, ids []int64) error {
 	p := identity.FromContext(ctx)
 	for _, id := range ids {
 		pid, err := st.FindingProduct(ctx, id)
@@ -41,7 +73,7 @@ func CheckFindingsWritable(ctx context.Context, st *store.Store, ids []int64) er
 // ApplyTriage applies a bulk change and records its audit events in one
 // transaction (shared by the API and the UI). now is the time of the change
 // and the reference for the risk-acceptance maximum.
-func ApplyTriage(ctx context.Context, st *store.Store, in TriageInput, u findings.Update, now time.Time) error {
+func ApplyTriage(ctx context.Context, st TriageStore, in TriageInput, u findings.Update, now time.Time) error {
 	if in.Status == string(findings.StatusRiskAccepted) {
 		if err := checkApprover(ctx, st, in, u, now); err != nil {
 			return err
@@ -58,13 +90,13 @@ func ApplyTriage(ctx context.Context, st *store.Store, in TriageInput, u finding
 // checkApprover: a risk acceptance names a real, enabled user other than
 // the requester who may approve risks (manage) on every product of the
 // findings, and it expires within MaxAcceptance.
-func checkApprover(ctx context.Context, st *store.Store, in TriageInput, u findings.Update, now time.Time) error {
+func checkApprover(ctx context.Context, st TriageStore, in TriageInput, u findings.Update, now time.Time) error {
 	name := strings.TrimSpace(in.Approver)
 	if name == "" {
 		return fault.Invalid("approver", "a risk acceptance needs an approver: name the product owner or administrator who approved it")
 	}
 	approver, err := st.UserByName(ctx, name)
-	if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrNotFound) || (err == nil && approver.Disabled) {
+	if errors.Is(err, fault.ErrNotFound) || (err == nil && approver.Disabled) {
 		return fault.Invalid("approver", "%q is not an active Rampart user: name the product owner or administrator who approved the risk", name)
 	}
 	if err != nil {
@@ -104,7 +136,7 @@ func checkApprover(ctx context.Context, st *store.Store, in TriageInput, u findi
 // SetMaxAcceptance stores a product's maximum risk-acceptance duration and
 // audits the change (product.risk_acceptance_max) with the old and new
 // value; shared by the API and the UI. It returns the old value.
-func SetMaxAcceptance(ctx context.Context, st *store.Store, productID int64, days int) (int, error) {
+func SetMaxAcceptance(ctx context.Context, st MaxAcceptanceStore, productID int64, days int) (int, error) {
 	old, err := st.ProductMaxAcceptance(ctx, productID)
 	if err != nil {
 		return 0, err
@@ -118,7 +150,7 @@ func SetMaxAcceptance(ctx context.Context, st *store.Store, productID int64, day
 
 // AuditTriage records a bulk change, one event per product; accepting a
 // risk is its own action ("finding.risk_accepted").
-func AuditTriage(ctx context.Context, st *store.Store, in TriageInput) error {
+func AuditTriage(ctx context.Context, st TriageAuditStore, in TriageInput) error {
 	byProduct := map[int64][]string{}
 	var order []int64
 	for _, id := range in.IDs {

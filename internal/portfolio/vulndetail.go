@@ -6,27 +6,35 @@ import (
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 // VulnDetail is one vulnerability, merged across sources, with every
 // release of the portfolio it affects.
 type VulnDetail struct {
-	Advisory *vuln.Advisory      `json:"advisory"`
-	Severity string              `json:"severity"`
-	Score    float64             `json:"cvss_score"`
-	Releases []store.ReleaseVuln `json:"releases"`
+	Advisory *vuln.Advisory     `json:"advisory"`
+	Severity string             `json:"severity"`
+	Score    float64            `json:"cvss_score"`
+	Releases []vuln.ReleaseVuln `json:"releases"`
 	// Findings are the scanner findings naming the vulnerability (any of
 	// its ids) in the caller's products, worst first (at most 500).
 	Findings []findings.Stored `json:"findings"`
 	// EPSSTrend is the recorded EPSS history, oldest first.
-	EPSSTrend []store.EPSSPoint `json:"epss_trend"`
+	EPSSTrend []vuln.EPSSPoint `json:"epss_trend"`
+}
+
+// VulnDetailStore is what LoadVulnDetail reads besides the advisory: the
+// releases a vulnerability affects, its EPSS history and the scanner
+// findings naming it.
+type VulnDetailStore interface {
+	VulnReleases(ctx context.Context, ids []string, products []int64) ([]vuln.ReleaseVuln, error)
+	EPSSHistory(ctx context.Context, cves []string) ([]vuln.EPSSPoint, error)
+	Findings(ctx context.Context, q findings.Query) ([]findings.Stored, string, error)
 }
 
 // LoadVulnDetail gathers a vulnerability page's data: the advisory and
 // the releases it affects among products (nil: every product).
-func LoadVulnDetail(ctx context.Context, st *store.Store, vulns *Vulns, id string, products []int64) (VulnDetail, error) {
+func LoadVulnDetail(ctx context.Context, st VulnDetailStore, vulns *Vulns, id string, products []int64) (VulnDetail, error) {
 	a, err := vulns.Advisory(ctx, id)
 	if err != nil {
 		return VulnDetail{}, err

@@ -11,9 +11,11 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/firmware/kconfig"
+	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/feeds"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
@@ -25,13 +27,74 @@ import (
 // follows the release, not the size of the database: a full mirror of
 // ≈500,000 advisories would need ≈2.3 GB held in memory otherwise.
 type Vulns struct {
-	st *store.Store
+	st VulnStore
+}
+
+// VulnStore is what the matcher service needs of the store: each of its
+// use cases' interfaces below.
+type VulnStore interface {
+	AdvisoryStore
+	RematchStore
+	AnalysisStore
+}
+
+// AdvisoryStore is what Advisory reads: the stored records naming an id,
+// and the EPSS scores, KEV entries and exploitation reports of their CVEs.
+type AdvisoryStore interface {
+	AdvisoriesByAlias(ctx context.Context, id string) ([]vuln.Advisory, error)
+	exploitStore
+}
+
+// exploitStore reads the EPSS scores, KEV entries and other exploitation
+// reports of CVEs (enrich).
+type exploitStore interface {
+	Enrichment(ctx context.Context, cves []string) (map[string]vuln.EPSS, map[string]vuln.KEV, error)
+	Exploitations(ctx context.Context, cves []string) (map[string][]vuln.Exploitation, error)
+}
+
+// ReleaseMatchStore is what MatchRelease reads: the release's components
+// in batches, the advisories indexed under their keys with their
+// exploitation data, the release's VEX analyses and its latest firmware
+// analysis (for the kernel configuration).
+type ReleaseMatchStore interface {
+	exploitStore
+	EachComponents(ctx context.Context, releaseID int64, batch int, fn func([]inventory.Component) error) error
+	AdvisoriesByKeys(ctx context.Context, keys []string) ([]vuln.Advisory, error)
+	Analyses(ctx context.Context, releaseID int64) (map[[2]string]vuln.Analysis, error)
+	LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (firmware.Analysis, error)
+}
+
+// RematchStore is what Rematch and RematchAll need: the match of a
+// release, the write of its matches, the enrichment of its findings, the
+// events of new matches and the incidents of exploited ones, and for the
+// whole portfolio its releases and the generation counters.
+type RematchStore interface {
+	ReleaseMatchStore
+	EnrichStore
+	incident.Store
+	incident.NotifyStore
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	ReplaceReleaseVulns(ctx context.Context, releaseID int64, matches []vuln.ReleaseVuln) ([]vuln.ReleaseVuln, error)
+	AddEvent(ctx context.Context, e notify.Event) error
+	ReleaseIDs(ctx context.Context) ([]int64, error)
+	Generation(ctx context.Context, name string) (int64, error)
+	SetGeneration(ctx context.Context, name string, v int64) error
+}
+
+// AnalysisStore is what SetAnalysis needs besides the re-match: the
+// release's matches, the write of the decision and its audit record in one
+// transaction, and the release's product.
+type AnalysisStore interface {
+	audit.AtomicLog
+	ReleaseVulnStore
+	SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a vuln.Analysis) error
+	ReleaseProduct(ctx context.Context, releaseID int64) (int64, error)
 }
 
 // NewVulns returns a matcher service over st.
-func NewVulns(st *store.Store) *Vulns { return &Vulns{st: st} }
+func NewVulns(st VulnStore) *Vulns { return &Vulns{st: st} }
 
-func enrich(ctx context.Context, st *store.Store, advs []vuln.Advisory) ([]vuln.Advisory, error) {
+func enrich(ctx context.Context, st exploitStore, advs []vuln.Advisory) ([]vuln.Advisory, error) {
 	var cves []string
 	for i := range advs {
 		cves = append(cves, advs[i].CVEs()...)
@@ -72,8 +135,8 @@ func (v *Vulns) Advisory(ctx context.Context, id string) (*vuln.Advisory, error)
 }
 
 // ReleaseVuln converts a match to its stored form.
-func ReleaseVuln(releaseID int64, m *vuln.Match) store.ReleaseVuln {
-	rv := store.ReleaseVuln{ReleaseID: releaseID, ComponentRef: m.Component.Ref, ComponentName: m.Component.Name, ComponentVersion: m.Component.Version,
+func ReleaseVuln(releaseID int64, m *vuln.Match) vuln.ReleaseVuln {
+	rv := vuln.ReleaseVuln{ReleaseID: releaseID, ComponentRef: m.Component.Ref, ComponentName: m.Component.Name, ComponentVersion: m.Component.Version,
 		PURL: m.Component.PURL, CPE: m.CPE, VulnID: m.Advisory.ID, Aliases: m.Advisory.Aliases, Summary: m.Advisory.Summary,
 		Severity: m.Severity.String(), SeverityRank: int(m.Severity), CVSSScore: m.CVSSScore, EPSS: m.EPSS, KEV: m.KEV,
 		FixedVersions: m.FixedVersions, Reason: m.Reason, Via: m.Via, Suppressed: m.Suppressed != nil}
@@ -87,7 +150,7 @@ func ReleaseVuln(releaseID int64, m *vuln.Match) store.ReleaseVuln {
 // Rematch matches one release against the current database, applying its
 // VEX analyses, stores the result and returns the matches that are new. A
 // new match on a shipped release raises an event.
-func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVuln, error) {
+func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]vuln.ReleaseVuln, error) {
 	rel, err := v.st.Release(ctx, releaseID)
 	if err != nil {
 		return nil, err
@@ -96,7 +159,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.ReleaseVuln, len(matches))
+	out := make([]vuln.ReleaseVuln, len(matches))
 	for i := range matches {
 		out[i] = ReleaseVuln(releaseID, &matches[i])
 		if a, ok := analyses[[2]string{out[i].ComponentRef, out[i].VulnID}]; ok {
@@ -104,7 +167,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 			out[i].Analysis = &a
 		} else if sup := matches[i].Suppressed; sup != nil && sup.Source == kernelConfigSource {
 			// Derived, not decided: kept with the match, recomputed at every match.
-			out[i].Analysis = &store.Analysis{Status: sup.Status, Justification: sup.Justification, Detail: sup.ImpactStatement,
+			out[i].Analysis = &vuln.Analysis{Status: sup.Status, Justification: sup.Justification, Detail: sup.ImpactStatement,
 				UpdatedAt: time.Now().UTC(), UpdatedBy: "rampart-firmware"}
 		}
 	}
@@ -126,7 +189,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 			if a.KEV || len(a.Exploited) > 0 {
 				title = "Known exploited: " + title
 			}
-			if err := v.st.AddEvent(ctx, store.Event{Kind: "vulnerability.new", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: a.VulnID,
+			if err := v.st.AddEvent(ctx, notify.Event{Kind: "vulnerability.new", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: a.VulnID,
 				Title: title, Detail: a.Severity + " · " + a.Reason}); err != nil {
 				return nil, err
 			}
@@ -146,7 +209,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]store.ReleaseVu
 // times: for the advisory index keys, for the platform CPEs, and to match.
 // Memory follows the batch, the release's advisories and its matches, not
 // the component count (docs/performance.md: a 200,000-component release).
-func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match, map[[2]string]store.Analysis, error) {
+func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match, map[[2]string]vuln.Analysis, error) {
 	keys := map[string]bool{}
 	err := v.st.EachComponents(ctx, releaseID, matchBatch, func(b []inventory.Component) error {
 		for _, k := range vuln.ComponentKeys(b) {
@@ -205,7 +268,7 @@ const kernelConfigSource = "rampart-firmware kernel configuration"
 // the vulnerable subsystem. It is derived afresh at every match from the
 // latest image, so a later image that builds the subsystem brings the
 // match back; a recorded analysis (a person's decision) always wins.
-func (v *Vulns) applyKernelConfig(ctx context.Context, releaseID int64, matches []vuln.Match, analyses map[[2]string]store.Analysis) error {
+func (v *Vulns) applyKernelConfig(ctx context.Context, releaseID int64, matches []vuln.Match, analyses map[[2]string]vuln.Analysis) error {
 	var cfg *kconfig.Config
 	loaded := false
 	for i := range matches {
@@ -260,7 +323,7 @@ func isKernel(c *inventory.Component) bool {
 // re-match interrupted by a crash is visible (RematchPending) and is
 // completed by the next server start.
 func (v *Vulns) RematchAll(ctx context.Context) (int, error) {
-	gen, err := v.st.Generation(ctx, store.GenAdvisories)
+	gen, err := v.st.Generation(ctx, vuln.GenAdvisories)
 	if err != nil {
 		return 0, err
 	}
@@ -277,47 +340,57 @@ func (v *Vulns) RematchAll(ctx context.Context) (int, error) {
 		}
 		n += len(added)
 	}
-	return n, v.st.SetGeneration(ctx, store.GenRematched, gen)
+	return n, v.st.SetGeneration(ctx, vuln.GenRematched, gen)
 }
 
 // RematchPending reports whether vulnerability data was imported since the
 // last completed re-match of the portfolio.
 func (v *Vulns) RematchPending(ctx context.Context) (bool, error) {
-	have, err := v.st.Generation(ctx, store.GenAdvisories)
+	have, err := v.st.Generation(ctx, vuln.GenAdvisories)
 	if err != nil {
 		return false, err
 	}
-	done, err := v.st.Generation(ctx, store.GenRematched)
+	done, err := v.st.Generation(ctx, vuln.GenRematched)
 	return done < have, err
+}
+
+// FeedImportStore stores vulnerability data in one transaction (ImportFeeds).
+type FeedImportStore interface {
+	ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss map[string]vuln.EPSS, kev map[string]vuln.KEV,
+		exploited map[string][]vuln.Exploitation, rec vuln.FeedImport) (vuln.FeedImport, error)
+}
+
+// FeedUpdateStore is what UpdateFeeds needs: the import and the mirror
+// states (validators) of the feeds.
+type FeedUpdateStore interface {
+	FeedImportStore
+	FeedStates(ctx context.Context) (map[string]mirror.State, error)
+	SaveFeedStates(ctx context.Context, states []mirror.State) error
 }
 
 // ImportFeeds reads vulnerability data files, folders and zips (OSV, NVD,
 // CVE 5, KEV, EPSS) and stores them in one transaction: a broken file
 // (named in the error) stores nothing.
-func ImportFeeds(ctx context.Context, st *store.Store, actor string, paths ...string) (store.FeedImport, error) {
+func ImportFeeds(ctx context.Context, st FeedImportStore, actor string, paths ...string) (vuln.FeedImport, error) {
 	data, err := feeds.Load(ctx, paths...)
 	if err != nil {
-		return store.FeedImport{}, err
+		return vuln.FeedImport{}, err
 	}
 	files := map[string]int{}
 	for f, n := range data.Files {
 		files[string(f)] = n
 	}
-	rec, err := st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, data.Exploited, store.FeedImport{Actor: actor, Paths: paths, Files: files})
+	rec, err := st.ImportAdvisories(ctx, data.Advisories, data.EPSS, data.KEV, data.Exploited, vuln.FeedImport{Actor: actor, Paths: paths, Files: files})
 	rec.Skipped = data.Skipped
 	return rec, err
 }
 
 // SetAnalysis stores a VEX decision and re-matches the release.
-func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a store.Analysis) error {
-	switch a.Status {
-	case vuln.VEXNotAffected:
-		if a.Justification == "" {
-			return fault.Invalid("justification", "justification: not_affected needs a justification (e.g. vulnerable_code_not_in_execute_path)")
-		}
-	case vuln.VEXAffected, vuln.VEXFixed, vuln.VEXUnderInvestigation:
-	default:
-		return fault.Invalid("status", "status: must be not_affected, affected, fixed or under_investigation")
+// Errors: invalid field (vuln.Analysis.Validate: status, justification),
+// not found (the release has no such match).
+func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a vuln.Analysis) error {
+	if err := a.Validate(); err != nil {
+		return err
 	}
 	found := false
 	cur, err := v.st.ReleaseVulns(ctx, releaseID)
@@ -363,15 +436,15 @@ func contains(list []string, s string) bool {
 
 // UpdateResult says what a feed update did.
 type UpdateResult struct {
-	Import    *store.FeedImport `json:"import,omitempty"` // nil when nothing changed
-	Files     int               `json:"files"`
-	Unchanged []string          `json:"unchanged"`
+	Import    *vuln.FeedImport `json:"import,omitempty"` // nil when nothing changed
+	Files     int              `json:"files"`
+	Unchanged []string         `json:"unchanged"`
 }
 
 // UpdateFeeds downloads changed feeds from their (mirror) URLs and imports
 // them in one transaction; the mirror states are saved only afterwards, so
 // a failed update is retried in full next time and never half-imports.
-func UpdateFeeds(ctx context.Context, st *store.Store, f *mirror.Fetcher, src mirror.Sources, actor string) (UpdateResult, error) {
+func UpdateFeeds(ctx context.Context, st FeedUpdateStore, f *mirror.Fetcher, src mirror.Sources, actor string) (UpdateResult, error) {
 	prev, err := st.FeedStates(ctx)
 	if err != nil {
 		return UpdateResult{}, err

@@ -15,7 +15,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/feeds"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
@@ -48,15 +48,33 @@ const RematchLease = "vulns.rematch"
 // the others), imports what changed in one transaction, records per-source
 // status and re-matches only the releases the new data can affect.
 type VulnSync struct {
-	st     *store.Store
+	st     VulnSyncStore
 	cfg    SyncConfig
 	vulns  *Vulns
 	now    func() time.Time
 	holder string // names this service in job leases
 }
 
+// VulnSyncStore is what the update service needs of the store: the
+// matcher's (the re-match and the audit log), the feed import and mirror
+// states, per-source status, the re-match lease, the releases new data can
+// affect, and the shared "Update now" state.
+type VulnSyncStore interface {
+	VulnStore
+	FeedUpdateStore
+	RecordSourceAttempt(ctx context.Context, source, url string, at time.Time, records int64, failure error) error
+	ClaimJob(ctx context.Context, name, holder string, now time.Time, every time.Duration) (bool, error)
+	ReleaseJob(ctx context.Context, name, holder string, now time.Time) error
+	ReleasesMatching(ctx context.Context, ids []string) ([]int64, error)
+	ReleasesWithFindingsOf(ctx context.Context, ids map[string]bool) ([]int64, error)
+	AllComponents(ctx context.Context, releaseID int64) ([]inventory.Component, error)
+	RequestSync(ctx context.Context, actor string, at time.Time) error
+	VulnDBStatus(ctx context.Context) (vuln.DBStatus, error)
+	SyncState(ctx context.Context) (vuln.SyncState, error)
+}
+
 // NewVulnSync returns the update service.
-func NewVulnSync(st *store.Store, cfg SyncConfig) *VulnSync {
+func NewVulnSync(st VulnSyncStore, cfg SyncConfig) *VulnSync {
 	if cfg.Offline {
 		cfg.Sources = mirror.Sources{}
 	}
@@ -70,11 +88,11 @@ func (s *VulnSync) Config() SyncConfig { return s.cfg }
 
 // SyncResult says what one update did.
 type SyncResult struct {
-	Import     *store.FeedImport `json:"import,omitempty"` // nil when nothing changed
-	Failed     []string          `json:"failed,omitempty"` // "source: error"
-	Unchanged  []string          `json:"unchanged,omitempty"`
-	Rematched  int               `json:"rematched_releases"`
-	NewMatches int               `json:"new_matches"`
+	Import     *vuln.FeedImport `json:"import,omitempty"` // nil when nothing changed
+	Failed     []string         `json:"failed,omitempty"` // "source: error"
+	Unchanged  []string         `json:"unchanged,omitempty"`
+	Rematched  int              `json:"rematched_releases"`
+	NewMatches int              `json:"new_matches"`
 }
 
 // Summary is a one-line description for logs and the status page.
@@ -195,7 +213,7 @@ func (s *VulnSync) Update(ctx context.Context, progress func(string)) (SyncResul
 	all.Advisories = vuln.Merge(all.Advisories)
 	vuln.Enrich(all.Advisories, all.EPSS, all.KEV)
 	vuln.EnrichExploited(all.Advisories, all.Exploited)
-	rec, err := s.importAndRematch(ctx, all, store.FeedImport{Actor: "vulndb-sync", Paths: paths, Files: files}, say, &res)
+	rec, err := s.importAndRematch(ctx, all, vuln.FeedImport{Actor: "vulndb-sync", Paths: paths, Files: files}, say, &res)
 	if err != nil {
 		at := s.now().UTC()
 		for _, l := range got {
@@ -223,7 +241,7 @@ func (s *VulnSync) Update(ctx context.Context, progress func(string)) (SyncResul
 
 // importAndRematch stores data in one transaction and re-matches the
 // releases it can affect.
-func (s *VulnSync) importAndRematch(ctx context.Context, d *feeds.Data, rec store.FeedImport, say func(string, ...any), res *SyncResult) (store.FeedImport, error) {
+func (s *VulnSync) importAndRematch(ctx context.Context, d *feeds.Data, rec vuln.FeedImport, say func(string, ...any), res *SyncResult) (vuln.FeedImport, error) {
 	// A re-match owed from before (a crash, --no-rematch) makes this one
 	// a full re-match: the incremental one covers only the new data.
 	owed, err := s.vulns.RematchPending(ctx)
@@ -247,7 +265,7 @@ func (s *VulnSync) importAndRematch(ctx context.Context, d *feeds.Data, rec stor
 	if err != nil {
 		return rec, err
 	}
-	gen, err := s.st.Generation(ctx, store.GenAdvisories)
+	gen, err := s.st.Generation(ctx, vuln.GenAdvisories)
 	if err != nil {
 		return rec, err
 	}
@@ -262,7 +280,7 @@ func (s *VulnSync) importAndRematch(ctx context.Context, d *feeds.Data, rec stor
 		res.NewMatches += len(added)
 	}
 	res.Rematched = len(ids)
-	return rec, s.st.SetGeneration(ctx, store.GenRematched, gen)
+	return rec, s.st.SetGeneration(ctx, vuln.GenRematched, gen)
 }
 
 // maxIncremental is the number of changed ids beyond which every release
@@ -350,7 +368,7 @@ const MaxBundleUpload = 2 << 30
 // inputs: OSV records and all.zip files, NVD, CVE 5, KEV, EPSS), imports
 // it in one transaction, re-matches and records it as the "bundle"
 // source. name is the uploaded file's name for the audit log.
-func (s *VulnSync) ImportBundle(ctx context.Context, zip io.ReaderAt, size int64, name string) (store.FeedImport, error) {
+func (s *VulnSync) ImportBundle(ctx context.Context, zip io.ReaderAt, size int64, name string) (vuln.FeedImport, error) {
 	at := s.now().UTC()
 	rec, err := s.importBundle(ctx, zip, size, name)
 	outcome, detail := audit.OK, fmt.Sprintf("%d advisories, %d EPSS scores, %d KEV entries", rec.Advisories, rec.EPSS, rec.KEV)
@@ -368,28 +386,28 @@ func (s *VulnSync) ImportBundle(ctx context.Context, zip io.ReaderAt, size int64
 	return rec, err
 }
 
-func (s *VulnSync) importBundle(ctx context.Context, zip io.ReaderAt, size int64, name string) (store.FeedImport, error) {
+func (s *VulnSync) importBundle(ctx context.Context, zip io.ReaderAt, size int64, name string) (vuln.FeedImport, error) {
 	dir, err := os.MkdirTemp("", "rampart-bundle-")
 	if err != nil {
-		return store.FeedImport{}, err
+		return vuln.FeedImport{}, err
 	}
 	defer os.RemoveAll(dir)
 	if _, err := feeds.ExtractBundle(zip, size, name, dir); err != nil {
-		return store.FeedImport{}, fault.Invalid("bundle", "%v", err)
+		return vuln.FeedImport{}, fault.Invalid("bundle", "%v", err)
 	}
 	d, err := feeds.Load(ctx, dir)
 	if err != nil {
-		return store.FeedImport{}, fault.Invalid("bundle", "%s: %v", name, strings.ReplaceAll(err.Error(), dir+string(os.PathSeparator), ""))
+		return vuln.FeedImport{}, fault.Invalid("bundle", "%s: %v", name, strings.ReplaceAll(err.Error(), dir+string(os.PathSeparator), ""))
 	}
 	if len(d.Advisories)+len(d.EPSS)+len(d.KEV) == 0 {
-		return store.FeedImport{}, fault.Invalid("bundle", "%s holds no vulnerability data (OSV, NVD, CVE 5, KEV or EPSS files)", name)
+		return vuln.FeedImport{}, fault.Invalid("bundle", "%s holds no vulnerability data (OSV, NVD, CVE 5, KEV or EPSS files)", name)
 	}
 	files := map[string]int{}
 	for f, n := range d.Files {
 		files[string(f)] = n
 	}
 	var res SyncResult
-	rec := store.FeedImport{Actor: actorOf(ctx), Paths: []string{name}, Files: files}
+	rec := vuln.FeedImport{Actor: actorOf(ctx), Paths: []string{name}, Files: files}
 	rec, err = s.importAndRematch(ctx, d, rec, func(string, ...any) {}, &res)
 	for _, sk := range d.Skipped {
 		rec.Skipped = append(rec.Skipped, strings.TrimPrefix(sk, dir+string(os.PathSeparator)))
@@ -415,7 +433,7 @@ func (s *VulnSync) Request(ctx context.Context) error {
 // Status is the database summary with every configured source (also
 // those never tried yet) and the state of the background update.
 type Status struct {
-	store.VulnDBStatus
+	vuln.DBStatus
 	Offline bool `json:"offline"`
 	// IntervalSeconds between automatic updates (0: none).
 	IntervalSeconds int64 `json:"interval_seconds"`
@@ -433,16 +451,16 @@ func (s *VulnSync) Status(ctx context.Context) (Status, error) {
 	}
 	for _, src := range s.cfg.Sources.Split() {
 		if !have[src.Name] {
-			db.Sources = append(db.Sources, store.SourceStatus{Source: src.Name, URL: src.URL})
+			db.Sources = append(db.Sources, vuln.SourceStatus{Source: src.Name, URL: src.URL})
 		}
 	}
-	slices.SortFunc(db.Sources, func(a, b store.SourceStatus) int { return strings.Compare(a.Source, b.Source) })
+	slices.SortFunc(db.Sources, func(a, b vuln.SourceStatus) int { return strings.Compare(a.Source, b.Source) })
 	sync, err := s.st.SyncState(ctx)
 	if err != nil {
 		return Status{}, err
 	}
 	db.Sync = &sync
-	return Status{VulnDBStatus: db, Offline: s.cfg.Offline, IntervalSeconds: int64(s.cfg.Interval / time.Second)}, nil
+	return Status{DBStatus: db, Offline: s.cfg.Offline, IntervalSeconds: int64(s.cfg.Interval / time.Second)}, nil
 }
 
 func actorOf(ctx context.Context) string {

@@ -35,17 +35,9 @@ const StreamThreshold int64 = 32 << 20
 // streamBatch is how many components DecodeStream hands over at a time.
 const streamBatch = 500
 
-// Sink receives the components of a streamed document. The store's import
-// transaction implements it.
-type Sink interface {
-	// Add receives the next components in document order. Their DependsOn
-	// may be incomplete: edges found later in the document arrive by Link.
-	// batch is reused once Add returns.
-	Add(batch []inventory.Component) error
-	// Link adds dependency edges from the component whose Ref is from (one
-	// already added) to the components with the Refs to.
-	Link(from string, to []string) error
-}
+// Sink receives the components of a streamed document: an
+// inventory.ComponentSink, which the store's import transaction implements.
+type Sink = inventory.ComponentSink
 
 // Streamed describes a document DecodeStream has decoded.
 type Streamed struct {

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/attacksession"
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
@@ -265,7 +265,7 @@ func testAttackSessionAPI(t *testing.T, engine string) {
 		t.Errorf("ended session, as the guest: %d open %v", r.StatusCode, view.Open)
 	}
 	// Every facilitator action is in the audit log.
-	evs, err := e.store.AuditEvents(context.Background(), store.AuditQuery{Action: "attack_session.", Product: p.ID, Limit: -1})
+	evs, err := e.store.AuditEvents(context.Background(), audit.Query{Action: "attack_session.", Product: p.ID, Limit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

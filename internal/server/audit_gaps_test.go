@@ -64,7 +64,7 @@ func (e *env) userWithToken(t *testing.T, name string, pid int64, role identity.
 
 func lastEvent(t *testing.T, st *store.Store, action string) audit.Event {
 	t.Helper()
-	evs, err := st.AuditEvents(context.Background(), store.AuditQuery{Action: action, Limit: 1})
+	evs, err := st.AuditEvents(context.Background(), audit.Query{Action: action, Limit: 1})
 	if err != nil || len(evs) == 0 {
 		t.Fatalf("no %s audit event (%v)", action, err)
 	}
@@ -265,9 +265,9 @@ func TestFailedAuthorisationsAudited(t *testing.T) {
 			}
 		}
 		// Anonymous callers are not audited (they could fill the log).
-		n := len(must(e.store.AuditEvents(ctx, store.AuditQuery{Action: audit.ActionDenied, Limit: -1})))
+		n := len(must(e.store.AuditEvents(ctx, audit.Query{Action: audit.ActionDenied, Limit: -1})))
 		e.call(t, "", "GET", "/api/v1/users", nil, nil)
-		if m := len(must(e.store.AuditEvents(ctx, store.AuditQuery{Action: audit.ActionDenied, Limit: -1}))); m != n {
+		if m := len(must(e.store.AuditEvents(ctx, audit.Query{Action: audit.ActionDenied, Limit: -1}))); m != n {
 			t.Errorf("an anonymous 401 was audited: %d → %d events", n, m)
 		}
 	})

@@ -19,9 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // genericReport is a DefectDojo generic JSON report with n findings
@@ -270,7 +270,7 @@ func TestConcurrencyParallelImportsOfOneScope(t *testing.T) {
 			t.Errorf("scans = %d, want 17", len(scans))
 		}
 		// Every import left exactly one audit record.
-		evs, err := e.store.AuditEvents(context.Background(), store.AuditQuery{Action: "scan.import", Limit: -1})
+		evs, err := e.store.AuditEvents(context.Background(), audit.Query{Action: "scan.import", Limit: -1})
 		if err != nil || len(evs) != 17 {
 			t.Errorf("audit scan.import events = %d, want 17 (%v)", len(evs), err)
 		}

@@ -128,7 +128,7 @@ func TestTOTPSignIn(t *testing.T) {
 		if r, _ := e.login(t, "", "vic", "wrong password entirely", recovery[1]); r.StatusCode != 401 {
 			t.Errorf("recovery code with wrong password: %d", r.StatusCode)
 		}
-		events, _ := e.store.AuditEvents(context.Background(), store.AuditQuery{Actor: "vic"})
+		events, _ := e.store.AuditEvents(context.Background(), audit.Query{Actor: "vic"})
 		var ok, failed, used int
 		for _, ev := range events {
 			switch ev.Action {
@@ -263,7 +263,7 @@ func TestTokenScopesAndProductRestriction(t *testing.T) {
 			t.Errorf("revoked token: %d", r.StatusCode)
 		}
 		// The SBOM import was audited with the product and the token that acted.
-		evs, _ := e.store.AuditEvents(ctx, store.AuditQuery{Action: audit.ActionSBOMImport})
+		evs, _ := e.store.AuditEvents(ctx, audit.Query{Action: audit.ActionSBOMImport})
 		if len(evs) != 1 || evs[0].ProductID != b.ID || !strings.HasPrefix(evs[0].Actor, "ed (token ") {
 			t.Errorf("sbom import audit: %+v", evs)
 		}
@@ -415,7 +415,7 @@ func TestFindingsScopedAndAudited(t *testing.T) {
 			t.Fatalf("editor accepting the risk: %d", r.StatusCode)
 		}
 		for _, action := range []string{"scan.import", "finding.risk_accepted"} {
-			evs, _ := e.store.AuditEvents(ctx, store.AuditQuery{Action: action})
+			evs, _ := e.store.AuditEvents(ctx, audit.Query{Action: action})
 			if len(evs) != 1 || evs[0].ProductID != a.ID || !strings.HasPrefix(evs[0].Actor, "ed (token ") {
 				t.Errorf("%s audit: %+v", action, evs)
 			}

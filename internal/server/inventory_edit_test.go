@@ -9,9 +9,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // TestEditProductsAndReleases edits a product and a release through the
@@ -109,7 +109,7 @@ func TestEditProductsAndReleases(t *testing.T) {
 			if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d", oneOh), nil, nil); r.StatusCode != http.StatusNotFound {
 				t.Errorf("deleted release still there: %d", r.StatusCode)
 			}
-			entries, err := e.store.AuditEvents(ctx, store.AuditQuery{Limit: 50})
+			entries, err := e.store.AuditEvents(ctx, audit.Query{Limit: 50})
 			if err != nil {
 				t.Fatal(err)
 			}

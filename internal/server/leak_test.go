@@ -10,7 +10,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/notify"
 )
 
 // TestDashboardsShowOnlyOwnProducts: the portfolio page, the findings page
@@ -26,7 +26,7 @@ func TestDashboardsShowOnlyOwnProducts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := st.AddEvent(ctx, store.Event{Kind: "vulnerability.new", ProductID: secret.ID, Title: "CVE-2099-9 affects Secret Prototype X9"}); err != nil {
+	if err := st.AddEvent(ctx, notify.Event{Kind: "vulnerability.new", ProductID: secret.ID, Title: "CVE-2099-9 affects Secret Prototype X9"}); err != nil {
 		t.Fatal(err)
 	}
 	u := identity.User{Name: "restricted", Role: identity.RoleViewer, ProductsOnly: true, PasswordHash: "x"}

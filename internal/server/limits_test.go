@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/server"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // Issue 11 (low): /metrics is private unless serve --public-metrics opens
@@ -70,7 +70,7 @@ func TestAnonymousInputAndServerBounded(t *testing.T) {
 		if longest == 0 || longest > 200 {
 			t.Errorf("longest throttle key: %d characters", longest)
 		}
-		evs, err := e.store.AuditEvents(context.Background(), store.AuditQuery{Action: "auth.sign_in_failed"})
+		evs, err := e.store.AuditEvents(context.Background(), audit.Query{Action: "auth.sign_in_failed"})
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("failed sign-in events: %d %v", len(evs), err)
 		}

@@ -12,12 +12,12 @@ import (
 
 	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
 
@@ -692,7 +692,7 @@ func testMatrix(t *testing.T, engine string) {
 	shared.advisory = adv.ID
 	// A queued firmware image of A's release (not started: the matrix only
 	// reads it).
-	job := store.FirmwareJob{ReleaseID: shared.release, FileName: "fw.bin"}
+	job := firmware.Job{ReleaseID: shared.release, FileName: "fw.bin"}
 	if err := st.QueueFirmwareJob(ctx, &job, []byte("not an image")); err != nil {
 		t.Fatal(err)
 	}

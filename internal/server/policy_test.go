@@ -12,11 +12,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/sbom"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 type gateResp struct {
@@ -291,7 +291,7 @@ func TestApprovedListsAPI(t *testing.T) {
 	if strings.Join(eff.Licenses, ",") != "MIT,Zlib,Apache-2.0" || len(eff.Components) != 1 || !eff.Approves(&inventory.Component{Name: "busybox", Version: "1.36.1"}) {
 		t.Errorf("effective list = %+v", eff)
 	}
-	evs, err := e.store.AuditEvents(t.Context(), store.AuditQuery{Action: "policy.approved.save", Limit: -1})
+	evs, err := e.store.AuditEvents(t.Context(), audit.Query{Action: "policy.approved.save", Limit: -1})
 	if err != nil || len(evs) != 2 {
 		t.Errorf("policy.approved.save events = %d %v", len(evs), err)
 	}
@@ -458,7 +458,7 @@ func TestExceptionFlowBrowser(t *testing.T) {
 	if got := text("#gate-violations tr.excepted"); !strings.Contains(got, "approved by alice: GPL accepted by legal") {
 		t.Errorf("excepted violation = %q", got)
 	}
-	evs, err := e.store.AuditEvents(t.Context(), store.AuditQuery{Action: "policy.exception.approve", Limit: -1})
+	evs, err := e.store.AuditEvents(t.Context(), audit.Query{Action: "policy.exception.approve", Limit: -1})
 	if err != nil || len(evs) != 1 || evs[0].Actor != "alice" {
 		t.Errorf("approve audit events = %+v %v", evs, err)
 	}

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // bearer sends a request with a bearer token and returns status and body.
@@ -306,7 +306,7 @@ func TestSecondFactorChangesNeedRecentAuthentication(t *testing.T) {
 		if r := post("/account/totp", ""); r.StatusCode != http.StatusOK {
 			t.Errorf("TOTP enrolment after re-authentication: %d %s", r.StatusCode, r.Header.Get("Location"))
 		}
-		evs, _ := e.store.AuditEvents(context.Background(), store.AuditQuery{Action: "auth.reauth"})
+		evs, _ := e.store.AuditEvents(context.Background(), audit.Query{Action: "auth.reauth"})
 		if len(evs) != 2 {
 			t.Errorf("%d re-authentication audit events, want 2 (one failed, one ok)", len(evs))
 		}

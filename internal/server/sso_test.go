@@ -20,9 +20,9 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // fakeIdP is an in-process OpenID Connect provider that signs real RS256
@@ -203,7 +203,7 @@ func TestOIDCSingleSignOn(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("forged state: %d", resp.StatusCode)
 		}
-		evs, _ := e.store.AuditEvents(context.Background(), store.AuditQuery{Action: "auth."})
+		evs, _ := e.store.AuditEvents(context.Background(), audit.Query{Action: "auth."})
 		var ok, failed int
 		for _, ev := range evs {
 			if ev.Action == "auth.sign_in" && strings.HasPrefix(ev.Detail, "oidc") {

@@ -11,8 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
+	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/portfolio"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // TestBrowserFirmware drives the firmware page in headless Chromium: open
@@ -77,7 +77,7 @@ func TestBrowserFirmware(t *testing.T) {
 	// it, the polling page moves on to the result by itself.
 	rel3 := env.ensureRelease(t, "Router", "3.0")
 	env.srv.Firmware().Wait() // the upload's worker has ended: nothing claims the next job before Kick
-	job := store.FirmwareJob{ReleaseID: rel3.ID, FileName: "queued.sqsh", CreatedBy: "alice"}
+	job := firmware.Job{ReleaseID: rel3.ID, FileName: "queued.sqsh", CreatedBy: "alice"}
 	if err := env.store.QueueFirmwareJob(ctx, &job, data); err != nil {
 		t.Fatal(err)
 	}

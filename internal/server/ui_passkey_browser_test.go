@@ -8,8 +8,8 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
 
@@ -90,7 +90,7 @@ func testBrowserPasskey(t *testing.T, engine string) {
 	if len(pks) != 1 || pks[0].LastUsedAt == nil || !vic.MFA {
 		t.Errorf("stored passkeys %+v, mfa=%v", pks, vic.MFA)
 	}
-	evs, _ := env.store.AuditEvents(ctxb, store.AuditQuery{Actor: "vic"})
+	evs, _ := env.store.AuditEvents(ctxb, audit.Query{Actor: "vic"})
 	var added, signedIn, second bool
 	for _, e := range evs {
 		added = added || e.Action == "mfa.passkey_add"

@@ -13,8 +13,8 @@ import (
 
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/updates"
+	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/pkg/updateclient"
 )
 
@@ -38,7 +38,7 @@ func TestBrowserUpdatesAndFleet(t *testing.T) {
 		rels[v] = r.ID
 	}
 	// 3.1.0 ships a vulnerable component; 3.2.0 fixed it.
-	if _, err := st.ReplaceReleaseVulns(bg, rels["3.1.0"], []store.ReleaseVuln{{ReleaseID: rels["3.1.0"], ComponentRef: "busybox", VulnID: "CVE-2022-48174", Severity: "critical", SeverityRank: 4}}); err != nil {
+	if _, err := st.ReplaceReleaseVulns(bg, rels["3.1.0"], []vuln.ReleaseVuln{{ReleaseID: rels["3.1.0"], ComponentRef: "busybox", VulnID: "CVE-2022-48174", Severity: "critical", SeverityRank: 4}}); err != nil {
 		t.Fatal(err)
 	}
 	key := make([]byte, 32)

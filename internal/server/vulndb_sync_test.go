@@ -24,6 +24,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
 )
 
@@ -107,7 +108,7 @@ func TestVulnDBSyncAPI(t *testing.T) {
 				t.Fatalf("background update: %v %v", ran, err)
 			}
 			e.call(t, "viewer", "GET", "/api/v1/vulndb/status", nil, &status)
-			got := map[string]store.SourceStatus{}
+			got := map[string]vuln.SourceStatus{}
 			for _, s := range status.Sources {
 				got[s.Source] = s
 			}
@@ -123,7 +124,7 @@ func TestVulnDBSyncAPI(t *testing.T) {
 			if status.Sync.Pending || status.Sync.Running || status.Sync.FinishedAt == nil {
 				t.Errorf("sync after the update: %+v", status.Sync)
 			}
-			var vulns struct{ Items []store.ReleaseVuln }
+			var vulns struct{ Items []vuln.ReleaseVuln }
 			e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/vulnerabilities", rel.ID), nil, &vulns)
 			if len(vulns.Items) != 1 || !vulns.Items[0].KEV {
 				t.Errorf("release matches after the update: %+v", vulns.Items)
@@ -182,7 +183,7 @@ func TestVulnDBBundleAPI(t *testing.T) {
 			}
 			good := bundleZip(t, map[string]string{"osv/go/GO-2099-0001.json": osvFixture, "kev/known_exploited_vulnerabilities.json": kevFixture,
 				"osv/schema.json": `{"$schema":"https://json-schema.org/draft/2020-12/schema","properties":{"id":{}}}`})
-			var rec store.FeedImport
+			var rec vuln.FeedImport
 			if r := e.call(t, "admin", "POST", "/api/v1/vulndb/bundle?filename=2099-01-01.zip", good, &rec); r.StatusCode != http.StatusCreated || rec.Advisories != 1 || rec.KEV != 1 || len(rec.Skipped) != 1 {
 				t.Fatalf("good bundle: %d %+v", r.StatusCode, rec)
 			}
@@ -190,7 +191,7 @@ func TestVulnDBBundleAPI(t *testing.T) {
 			if s := status.Sources[0]; s.Records != 2 || s.Error != "" || s.URL != "2099-01-01.zip" || !status.Offline {
 				t.Errorf("bundle source: %+v", s)
 			}
-			var vulns struct{ Items []store.ReleaseVuln }
+			var vulns struct{ Items []vuln.ReleaseVuln }
 			e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/vulnerabilities", rel.ID), nil, &vulns)
 			if len(vulns.Items) != 1 || !vulns.Items[0].KEV {
 				t.Errorf("release matches after the bundle: %+v", vulns.Items)

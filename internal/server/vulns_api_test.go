@@ -11,8 +11,9 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/portfolio"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 // osvFixture is an OSV record written for this test (modelled on the Go
@@ -46,7 +47,7 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
 		t.Fatalf("upload: %d", r.StatusCode)
 	}
-	var vulns struct{ Items []store.ReleaseVuln }
+	var vulns struct{ Items []vuln.ReleaseVuln }
 	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/vulnerabilities", rel.ID), nil, &vulns)
 	if len(vulns.Items) != 1 {
 		t.Fatalf("matches: %+v", vulns.Items)
@@ -57,7 +58,7 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 	}
 	// A new match in a shipped release raised an event; being in CISA KEV,
 	// it also opened an incident (the CRA clock), which raised its own.
-	var evs struct{ Items []store.Event }
+	var evs struct{ Items []notify.Event }
 	e.call(t, "viewer", "GET", "/api/v1/events", nil, &evs)
 	if len(evs.Items) != 2 || !strings.Contains(evs.Items[1].Title, "Known exploited: GO-2099-0001") || evs.Items[0].Kind != "incident.opened" {
 		t.Errorf("events: %+v", evs.Items)
@@ -98,7 +99,7 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 			Aliases []string
 			KEV     *struct{ RansomwareUse string }
 		}
-		Releases []store.ReleaseVuln
+		Releases []vuln.ReleaseVuln
 	}
 	if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities/GHSA-aaaa-bbbb-cccc", nil, &vd); r.StatusCode != 200 || vd.Advisory.ID != "GO-2099-0001" || vd.Advisory.KEV == nil || len(vd.Releases) != 1 {
 		t.Errorf("vulnerability: %d %+v", r.StatusCode, vd)
@@ -110,7 +111,7 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	var trend struct {
-		EPSSTrend []store.EPSSPoint `json:"epss_trend"`
+		EPSSTrend []vuln.EPSSPoint `json:"epss_trend"`
 	}
 	e.call(t, "viewer", "GET", "/api/v1/vulnerabilities/GO-2099-0001", nil, &trend)
 	if len(trend.EPSSTrend) != 2 || trend.EPSSTrend[0].Day != "2099-01-01" || trend.EPSSTrend[1].Score != 0.4 {

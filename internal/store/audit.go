@@ -88,20 +88,8 @@ func (s *Store) VerifyAudit(ctx context.Context) (count int64, head string, err 
 	return v.Count(), v.Head(), rows.Err()
 }
 
-// AuditQuery filters the audit log. Products nil means every product (and
-// events without one); otherwise only events of those products.
-type AuditQuery struct {
-	Action   string // prefix, e.g. "auth." or "auth.sign_in"
-	Actor    string
-	Product  int64
-	Since    time.Time
-	Before   int64 // seq upper bound (exclusive) for paging backwards; 0 none
-	Limit    int   // 0: 100; -1: no limit (export)
-	Products []int64
-}
-
 // AuditEvents lists events newest first.
-func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]audit.Event, error) {
+func (s *Store) AuditEvents(ctx context.Context, q audit.Query) ([]audit.Event, error) {
 	var where []string
 	var args []any
 	if q.Action != "" {

@@ -129,27 +129,27 @@ func TestAuditQueryFilters(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		seedAudit(t, s, 6)
 		ctx := context.Background()
-		all, err := s.AuditEvents(ctx, store.AuditQuery{})
+		all, err := s.AuditEvents(ctx, audit.Query{})
 		if err != nil || len(all) != 6 || all[0].Seq != 6 || all[0].Source != "192.0.2.7" {
 			t.Fatalf("all: %d %v %+v", len(all), err, all)
 		}
-		byActor, _ := s.AuditEvents(ctx, store.AuditQuery{Actor: "user3"})
+		byActor, _ := s.AuditEvents(ctx, audit.Query{Actor: "user3"})
 		if len(byActor) != 1 || byActor[0].Seq != 3 {
 			t.Errorf("by actor: %+v", byActor)
 		}
-		byProduct, _ := s.AuditEvents(ctx, store.AuditQuery{Products: []int64{1}})
+		byProduct, _ := s.AuditEvents(ctx, audit.Query{Products: []int64{1}})
 		if len(byProduct) != 3 {
 			t.Errorf("restricted to product 1: %d events", len(byProduct))
 		}
-		none, _ := s.AuditEvents(ctx, store.AuditQuery{Products: []int64{}})
+		none, _ := s.AuditEvents(ctx, audit.Query{Products: []int64{}})
 		if len(none) != 0 {
 			t.Errorf("restricted to no product: %d events", len(none))
 		}
-		prefix, _ := s.AuditEvents(ctx, store.AuditQuery{Action: "auth."})
+		prefix, _ := s.AuditEvents(ctx, audit.Query{Action: "auth."})
 		if len(prefix) != 6 {
 			t.Errorf("action prefix: %d", len(prefix))
 		}
-		older, _ := s.AuditEvents(ctx, store.AuditQuery{Before: 3})
+		older, _ := s.AuditEvents(ctx, audit.Query{Before: 3})
 		if len(older) != 2 {
 			t.Errorf("before 3: %d", len(older))
 		}

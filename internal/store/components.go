@@ -10,14 +10,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // ImportComponents replaces the components of a release in one transaction
 // and records the raw SBOM as a content-addressed blob. On any error nothing
 // changes. Empty or duplicate component refs are made unique.
-func (s *Store) ImportComponents(ctx context.Context, releaseID int64, comps []inventory.Component, raw Blob) error {
+func (s *Store) ImportComponents(ctx context.Context, releaseID int64, comps []inventory.Component, raw blob.Blob) error {
 	normaliseRefs(comps)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var exists int64
@@ -45,9 +45,10 @@ func (s *Store) ImportComponents(ctx context.Context, releaseID int64, comps []i
 	})
 }
 
-// ComponentWriter writes a streamed SBOM's components into the import
-// transaction of ImportComponentsStream (it implements sbom.Sink).
-type ComponentWriter struct {
+// componentWriter writes a streamed SBOM's components into the import
+// transaction of ImportComponentsStream (the inventory.ComponentSink it
+// hands to fill).
+type componentWriter struct {
 	s         *Store
 	ctx       context.Context
 	tx        *sql.Tx
@@ -58,7 +59,7 @@ type ComponentWriter struct {
 
 // Add inserts the next components. Their refs must be non-empty and unique
 // within the release (the streaming decoder guarantees it).
-func (w *ComponentWriter) Add(batch []inventory.Component) error {
+func (w *componentWriter) Add(batch []inventory.Component) error {
 	for i := range batch {
 		if batch[i].Ref == "" {
 			return fmt.Errorf("insert components: component %q has no ref", batch[i].Name)
@@ -72,7 +73,7 @@ func (w *ComponentWriter) Add(batch []inventory.Component) error {
 }
 
 // Link adds dependency edges from the component with ref from.
-func (w *ComponentWriter) Link(from string, to []string) error {
+func (w *componentWriter) Link(from string, to []string) error {
 	var err error
 	if w.get == nil {
 		if w.get, err = w.tx.PrepareContext(w.ctx, w.s.q(`SELECT depends_on FROM components WHERE release_id = ? AND ref = ?`)); err != nil {
@@ -107,11 +108,11 @@ func (w *ComponentWriter) Link(from string, to []string) error {
 }
 
 // ImportComponentsStream replaces the components of a release with those
-// that fill writes to the ComponentWriter, in one transaction (joining the
+// that fill writes to the sink it is given, in one transaction (joining the
 // caller's Atomic one), and records raw as the release's SBOM blob. It is
 // ImportComponents for documents too large to hold in memory. On any error
 // from fill nothing changes. It returns the number of components written.
-func (s *Store) ImportComponentsStream(ctx context.Context, releaseID int64, raw Blob, fill func(w *ComponentWriter) error) (int, error) {
+func (s *Store) ImportComponentsStream(ctx context.Context, releaseID int64, raw blob.Blob, fill func(w inventory.ComponentSink) error) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var exists int64
@@ -137,7 +138,7 @@ func (s *Store) ImportComponentsStream(ctx context.Context, releaseID int64, raw
 			}
 			defer tx.ExecContext(ctx, `PRAGMA cache_size = -65536`) // the DSN's setting, for the pooled connection
 		}
-		w := &ComponentWriter{s: s, ctx: ctx, tx: tx, releaseID: releaseID}
+		w := &componentWriter{s: s, ctx: ctx, tx: tx, releaseID: releaseID}
 		defer func() {
 			if w.get != nil {
 				w.get.Close()
@@ -248,26 +249,16 @@ func scanComponent(sc interface{ Scan(...any) error }, extra ...any) (inventory.
 	return c, nil
 }
 
-// ComponentQuery selects a page of one release's components.
-type ComponentQuery struct {
-	ReleaseID int64
-	Filter    string // case-insensitive substring of name, version, purl or licence
-	Sort      string // name (default), version, type, purl
-	Desc      bool
-	After     string // cursor from the previous page
-	Limit     int
-}
-
 var componentSortCols = map[string]string{"name": "c.name_key", "version": "c.version", "type": "c.type", "purl": "c.purl"}
 
 // Components returns a page of a release's components and the next cursor.
-func (s *Store) Components(ctx context.Context, q ComponentQuery) ([]inventory.Component, string, error) {
+func (s *Store) Components(ctx context.Context, q inventory.ComponentQuery) ([]inventory.Component, string, error) {
+	if err := q.Validate(); err != nil {
+		return nil, "", err
+	}
 	limit := clampLimit(q.Limit)
 	col, ok := componentSortCols[q.Sort]
 	if !ok {
-		if q.Sort != "" {
-			return nil, "", fault.Invalid("sort", "sort: must be one of name, version, type, purl")
-		}
 		col = "c.name_key"
 	}
 	var c cursor
@@ -410,43 +401,21 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// SearchQuery searches components across the whole portfolio.
-type SearchQuery struct {
-	// Q is a name prefix ("openssl"), a purl prefix ("pkg:golang/golang.org/x/net")
-	// or a CPE prefix ("cpe:2.3:a:busybox:busybox"). Case-insensitive for names and CPEs.
-	Q string
-	// Version filters by a version range (see inventory.ParseVersionRange).
-	Version string
-	After   string
-	Limit   int
-	// Products restricts hits to these products (nil: every product).
-	Products []int64
-}
-
-// SearchHit is a component with the release and product that ship it.
-type SearchHit struct {
-	Component      inventory.Component `json:"component"`
-	ReleaseID      int64               `json:"release_id"`
-	ReleaseVersion string              `json:"release_version"`
-	ProductID      int64               `json:"product_id"`
-	ProductName    string              `json:"product_name"`
-}
-
 // prefixEnd is an upper bound for every string with the given prefix in
 // byte order (C collation on PostgreSQL, BINARY on SQLite).
 func prefixEnd(p string) string { return p + "\U0010FFFF" }
 
 // Search finds components across all releases. Results are ordered by the
 // matched key (name, purl or CPE) and paginated by cursor.
-func (s *Store) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, string, error) {
+func (s *Store) Search(ctx context.Context, sq inventory.SearchQuery) ([]inventory.SearchHit, string, error) {
+	if err := sq.Validate(); err != nil {
+		return nil, "", err
+	}
 	limit := clampLimit(sq.Limit)
 	q := strings.TrimSpace(sq.Q)
-	if q == "" {
-		return nil, "", fault.Invalid("q", "q: must not be empty: give a component name, purl or CPE prefix")
-	}
 	vr, err := inventory.ParseVersionRange(sq.Version)
 	if err != nil {
-		return nil, "", fault.Invalid("version", "version: %v", err)
+		return nil, "", err // Validate parsed it
 	}
 	var c cursor
 	if err := c.decode(sq.After); err != nil {
@@ -477,7 +446,7 @@ func (s *Store) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, string
 		WHERE %s >= ? AND %s < ? AND (%s > ? OR (%s = ? AND c.id > ?))%s
 		ORDER BY %s, c.id LIMIT ?`, componentCols, keyCol, from, keyCol, keyCol, keyCol, keyCol, scope, keyCol)
 	stmt := s.q(base)
-	var hits []SearchHit
+	var hits []inventory.SearchHit
 	var lastKey string
 	var lastID int64
 	key, id := c.Key, c.ID
@@ -496,7 +465,7 @@ func (s *Store) Search(ctx context.Context, sq SearchQuery) ([]SearchHit, string
 		}
 		n := 0
 		for rows.Next() {
-			var h SearchHit
+			var h inventory.SearchHit
 			var k string
 			comp, err := scanComponent(rows, &k, &h.ReleaseID, &h.ReleaseVersion, &h.ProductID, &h.ProductName)
 			if err != nil {

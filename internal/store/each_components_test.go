@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -27,7 +28,7 @@ func TestEachComponents(t *testing.T) {
 			for i := 0; i < 25; i++ {
 				comps = append(comps, inventory.Component{Ref: fmt.Sprintf("c%02d", i), Name: fmt.Sprintf("lib%s-%d", v, i), Version: "1", Type: inventory.TypeLibrary})
 			}
-			if err := st.ImportComponents(ctx, rel.ID, comps, store.Blob{}); err != nil {
+			if err := st.ImportComponents(ctx, rel.ID, comps, blob.Blob{}); err != nil {
 				t.Fatal(err)
 			}
 			rels = append(rels, rel.ID)

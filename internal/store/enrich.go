@@ -12,40 +12,11 @@ import (
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
-// EnrichTarget is a finding of a release that names vulnerabilities, as
-// the enrichment (portfolio.EnrichFindings) needs it: the scanner's
-// finding and the stored values enrichment may change.
-type EnrichTarget struct {
-	ID        int64
-	Finding   findings.Finding // the scanner's, without enrichment
-	Status    findings.Status
-	FirstSeen time.Time
-	// Current stored values.
-	Enrichment string // JSON, "" when none
-	KEV        bool
-	EPSS       *float64
-	CVSS       *float64
-	Risk       float64
-	Priority   string
-	SLADue     *time.Time
-	SLASource  string
-	MatchRef   string
-	MatchVuln  string
-}
-
-// EnrichContext is what the enrichment of one release's findings needs
-// from its product.
-type EnrichContext struct {
-	Criticality int
-	Exposure    string
-	SLA         findings.SLAPolicy
-}
-
 // FindingsToEnrich returns the release's findings that name at least one
 // vulnerability id or carry an enrichment or match link, and the product
 // context their risk and SLA are computed in.
-func (s *Store) FindingsToEnrich(ctx context.Context, releaseID int64) ([]EnrichTarget, EnrichContext, error) {
-	var ec EnrichContext
+func (s *Store) FindingsToEnrich(ctx context.Context, releaseID int64) ([]findings.EnrichTarget, findings.EnrichContext, error) {
+	var ec findings.EnrichContext
 	var slaRaw string
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT p.criticality, p.exposure, p.sla FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), releaseID).
 		Scan(&ec.Criticality, &ec.Exposure, &slaRaw)
@@ -62,9 +33,9 @@ func (s *Store) FindingsToEnrich(ctx context.Context, releaseID int64) ([]Enrich
 		return nil, ec, fmt.Errorf("findings of release %d: %w", releaseID, err)
 	}
 	defer rows.Close()
-	var out []EnrichTarget
+	var out []findings.EnrichTarget
 	for rows.Next() {
-		var t EnrichTarget
+		var t findings.EnrichTarget
 		var data, status, first string
 		var epss, cvss sql.NullFloat64
 		var due sql.NullString
@@ -87,23 +58,9 @@ func (s *Store) FindingsToEnrich(ctx context.Context, releaseID int64) ([]Enrich
 	return out, ec, rows.Err()
 }
 
-// EnrichedFinding is the new stored state of an enriched finding.
-type EnrichedFinding struct {
-	ID         int64
-	Enrichment string // JSON, "" when none
-	KEV        bool
-	EPSS       *float64
-	CVSS       *float64
-	Risk       findings.Risk
-	SLADue     *time.Time
-	SLASource  string
-	MatchRef   string
-	MatchVuln  string
-}
-
 // SetFindingEnrichment stores a finding's enrichment, the scores and
 // deadline derived from it and its match link.
-func (s *Store) SetFindingEnrichment(ctx context.Context, e EnrichedFinding) error {
+func (s *Store) SetFindingEnrichment(ctx context.Context, e findings.EnrichedFinding) error {
 	_, err := s.exec(ctx, s.q(`UPDATE findings SET enrichment = ?, kev = ?, epss = ?, cvss = ?, risk_score = ?, priority = ?, sla_due = ?, sla_source = ?,
 		match_ref = ?, match_vuln = ? WHERE id = ?`), e.Enrichment, e.KEV, nullFloat(e.EPSS), nullFloat(e.CVSS), e.Risk.Score, e.Risk.Priority,
 		fmtTimePtr(e.SLADue), e.SLASource, e.MatchRef, e.MatchVuln, e.ID)
@@ -151,7 +108,7 @@ func (s *Store) ReleasesWithFindingsOf(ctx context.Context, ids map[string]bool)
 
 // linkedFindings fills LinkedFindings of matches from the findings linked
 // to them.
-func (s *Store) linkedFindings(ctx context.Context, ms []ReleaseVuln) error {
+func (s *Store) linkedFindings(ctx context.Context, ms []vuln.ReleaseVuln) error {
 	if len(ms) == 0 {
 		return nil
 	}
@@ -189,23 +146,10 @@ func (s *Store) linkedFindings(ctx context.Context, ms []ReleaseVuln) error {
 	return nil
 }
 
-// RiskCounts are one release's vulnerabilities as the SBOM matches and the
-// scanners see them.
-type RiskCounts struct {
-	// SBOMMatches counts the unsuppressed matches of the release's
-	// components.
-	SBOMMatches int `json:"sbom_matches"`
-	// ScannerFindings counts the active scanner findings.
-	ScannerFindings int `json:"scanner_findings"`
-	// Linked counts the active findings linked to an SBOM match (the same
-	// vulnerability in the same component).
-	Linked int `json:"linked"`
-}
-
 // ReleaseRiskCounts counts a release's SBOM matches, active scanner
 // findings and the findings linked to a match.
-func (s *Store) ReleaseRiskCounts(ctx context.Context, releaseID int64) (RiskCounts, error) {
-	var c RiskCounts
+func (s *Store) ReleaseRiskCounts(ctx context.Context, releaseID int64) (vuln.RiskCounts, error) {
+	var c vuln.RiskCounts
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM release_vulns WHERE release_id = ? AND NOT suppressed`), releaseID).Scan(&c.SBOMMatches)
 	if err != nil {
 		return c, err
@@ -215,23 +159,13 @@ func (s *Store) ReleaseRiskCounts(ctx context.Context, releaseID int64) (RiskCou
 	return c, err
 }
 
-// ReleaseRiskRow is one release's vulnerabilities for the product page:
-// unsuppressed SBOM matches by severity (vuln.Level names) and KEV, and
-// active scanner findings, linked and overdue.
-type ReleaseRiskRow struct {
-	Matches    map[string]int `json:"matches_by_severity"`
-	KEV        int            `json:"kev"`
-	RiskCounts                // SBOM matches, scanner findings, linked
-	Overdue    int            `json:"overdue"`
-}
-
 // ProductReleaseRisk returns the vulnerability counts of every release of
 // a product, keyed by release id (releases without any are absent).
-func (s *Store) ProductReleaseRisk(ctx context.Context, productID int64, now time.Time) (map[int64]*ReleaseRiskRow, error) {
-	out := map[int64]*ReleaseRiskRow{}
-	row := func(id int64) *ReleaseRiskRow {
+func (s *Store) ProductReleaseRisk(ctx context.Context, productID int64, now time.Time) (map[int64]*vuln.ReleaseRiskRow, error) {
+	out := map[int64]*vuln.ReleaseRiskRow{}
+	row := func(id int64) *vuln.ReleaseRiskRow {
 		if out[id] == nil {
-			out[id] = &ReleaseRiskRow{Matches: map[string]int{}}
+			out[id] = &vuln.ReleaseRiskRow{Matches: map[string]int{}}
 		}
 		return out[id]
 	}

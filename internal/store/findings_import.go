@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/findings"
 )
 
@@ -265,7 +266,7 @@ func (t *importTx) CloseFindings(ctx context.Context, at time.Time, actor string
 // RecordScan keeps the raw report content-addressed (when it has content)
 // and inserts the scan row.
 func (t *importTx) RecordScan(ctx context.Context, sc findings.ScanRecord) (int64, error) {
-	raw := Blob{SHA256: sc.Raw.SHA256, Size: int64(len(sc.Raw.Content)), MediaType: sc.Raw.MediaType, Name: sc.Raw.Name, Content: sc.Raw.Content}
+	raw := blob.Blob{SHA256: sc.Raw.SHA256, Size: int64(len(sc.Raw.Content)), MediaType: sc.Raw.MediaType, Name: sc.Raw.Name, Content: sc.Raw.Content}
 	if raw.Content != nil {
 		if err := t.s.putBlob(ctx, t.tx, &raw); err != nil {
 			return 0, err

@@ -4,28 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
-	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/firmware"
 )
 
-// FirmwareAnalysis is one analysed firmware image of a release.
-type FirmwareAnalysis struct {
-	ID        int64            `json:"id"`
-	ReleaseID int64            `json:"release_id"`
-	SHA256    string           `json:"sha256"`
-	FileName  string           `json:"file_name"`
-	Result    *firmware.Result `json:"result"`
-	CreatedAt time.Time        `json:"created_at"`
-	CreatedBy string           `json:"created_by"`
-}
-
 // SaveFirmwareAnalysis records the analysis result of an image uploaded to
 // a release and fills ID (and CreatedAt when zero).
-func (s *Store) SaveFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis) error {
-	if a.Result == nil {
-		return fault.Invalid("result", "result: must not be empty")
+func (s *Store) SaveFirmwareAnalysis(ctx context.Context, a *firmware.Analysis) error {
+	if err := a.Validate(); err != nil {
+		return err
 	}
 	raw, err := json.Marshal(a.Result)
 	if err != nil {
@@ -45,8 +32,8 @@ func (s *Store) SaveFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis) e
 
 const firmwareCols = `fa.id, fa.release_id, fa.sha256, fa.file_name, fa.result, fa.created_at, fa.created_by`
 
-func scanFirmwareAnalysis(sc interface{ Scan(...any) error }) (FirmwareAnalysis, error) {
-	var a FirmwareAnalysis
+func scanFirmwareAnalysis(sc interface{ Scan(...any) error }) (firmware.Analysis, error) {
+	var a firmware.Analysis
 	var raw, created string
 	if err := sc.Scan(&a.ID, &a.ReleaseID, &a.SHA256, &a.FileName, &raw, &created, &a.CreatedBy); err != nil {
 		return a, mapErr(err)
@@ -61,7 +48,7 @@ func scanFirmwareAnalysis(sc interface{ Scan(...any) error }) (FirmwareAnalysis,
 
 // LatestFirmwareAnalysis returns the newest analysis of a release
 // (fault.ErrNotFound when no image was analysed for it).
-func (s *Store) LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (FirmwareAnalysis, error) {
+func (s *Store) LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (firmware.Analysis, error) {
 	a, err := scanFirmwareAnalysis(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+firmwareCols+` FROM firmware_analyses fa
 		WHERE fa.release_id = ? ORDER BY fa.id DESC LIMIT 1`), releaseID))
 	if err != nil {
@@ -73,7 +60,7 @@ func (s *Store) LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (Fi
 // PreviousFirmwareAnalysis returns the newest analysis of the closest
 // earlier release (by creation) of the same product that has one
 // (fault.ErrNotFound when none).
-func (s *Store) PreviousFirmwareAnalysis(ctx context.Context, releaseID int64) (FirmwareAnalysis, error) {
+func (s *Store) PreviousFirmwareAnalysis(ctx context.Context, releaseID int64) (firmware.Analysis, error) {
 	a, err := scanFirmwareAnalysis(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+firmwareCols+` FROM firmware_analyses fa
 		JOIN releases r ON r.id = fa.release_id
 		JOIN releases cur ON cur.id = ? AND cur.product_id = r.product_id

@@ -11,61 +11,18 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/firmware"
 )
-
-// Firmware job states.
-const (
-	FirmwareQueued  = "queued"
-	FirmwareRunning = "running"
-	FirmwareDone    = "done"
-	FirmwareFailed  = "failed"
-)
-
-// FirmwareJob is a firmware image queued for analysis on a release, and
-// how far its analysis got.
-type FirmwareJob struct {
-	ID        int64  `json:"id"`
-	ReleaseID int64  `json:"release_id"`
-	FileName  string `json:"file_name"`
-	SHA256    string `json:"sha256"`
-	Size      int64  `json:"size"`
-	// Status is queued, running, done or failed.
-	Status string `json:"status"`
-	// Stage names the step the analysis is in (queued, unpacking,
-	// checking files, recording, matching, done).
-	Stage string `json:"stage"`
-	// Progress is 0–100.
-	Progress int    `json:"progress"`
-	Error    string `json:"error,omitempty"`
-	// Summary is the import result (portfolio.FirmwareResult without the
-	// full result) once done.
-	Summary    json.RawMessage `json:"summary,omitempty"`
-	AnalysisID int64           `json:"analysis_id,omitempty"`
-	Attempts   int             `json:"attempts"`
-	CreatedAt  time.Time       `json:"created_at"`
-	CreatedBy  string          `json:"created_by"`
-	StartedAt  *time.Time      `json:"started_at,omitempty"`
-	FinishedAt *time.Time      `json:"finished_at,omitempty"`
-
-	// Image is the uploaded image (only from ClaimFirmwareJob).
-	Image []byte `json:"-"`
-}
-
-// Active reports whether the job has not ended yet.
-func (j FirmwareJob) Active() bool { return j.Status == FirmwareQueued || j.Status == FirmwareRunning }
 
 // QueueFirmwareJob stores an uploaded image for analysis and fills ID,
 // SHA256, Size, Status and CreatedAt.
-func (s *Store) QueueFirmwareJob(ctx context.Context, j *FirmwareJob, image []byte) error {
-	if len(image) == 0 {
-		return fault.Invalid("image", "image: is empty")
-	}
-	if j.FileName == "" {
-		return fault.Invalid("file_name", "file_name: must not be empty")
+func (s *Store) QueueFirmwareJob(ctx context.Context, j *firmware.Job, image []byte) error {
+	if err := j.Validate(image); err != nil {
+		return err
 	}
 	sum := sha256.Sum256(image)
 	j.SHA256, j.Size = hex.EncodeToString(sum[:]), int64(len(image))
-	j.Status, j.Stage, j.Progress = FirmwareQueued, FirmwareQueued, 0
+	j.Status, j.Stage, j.Progress = firmware.JobQueued, firmware.JobQueued, 0
 	j.CreatedAt = s.now().UTC()
 	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO firmware_jobs (release_id, file_name, sha256, size, image, status, stage, created_at, created_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.ReleaseID, j.FileName, j.SHA256, j.Size, image, j.Status, j.Stage, fmtTime(j.CreatedAt), j.CreatedBy)
@@ -78,8 +35,8 @@ func (s *Store) QueueFirmwareJob(ctx context.Context, j *FirmwareJob, image []by
 
 const firmwareJobCols = `id, release_id, file_name, sha256, size, status, stage, progress, error, summary, COALESCE(analysis_id, 0), attempts, created_at, created_by, started_at, finished_at`
 
-func scanFirmwareJob(sc interface{ Scan(...any) error }, extra ...any) (FirmwareJob, error) {
-	var j FirmwareJob
+func scanFirmwareJob(sc interface{ Scan(...any) error }, extra ...any) (firmware.Job, error) {
+	var j firmware.Job
 	var created, started, finished, summary string
 	dest := append([]any{&j.ID, &j.ReleaseID, &j.FileName, &j.SHA256, &j.Size, &j.Status, &j.Stage, &j.Progress, &j.Error, &summary, &j.AnalysisID,
 		&j.Attempts, &created, &j.CreatedBy, &started, &finished}, extra...)
@@ -102,7 +59,7 @@ func scanFirmwareJob(sc interface{ Scan(...any) error }, extra ...any) (Firmware
 }
 
 // FirmwareJob returns one job (without its image).
-func (s *Store) FirmwareJob(ctx context.Context, id int64) (FirmwareJob, error) {
+func (s *Store) FirmwareJob(ctx context.Context, id int64) (firmware.Job, error) {
 	j, err := scanFirmwareJob(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+firmwareJobCols+` FROM firmware_jobs WHERE id = ?`), id))
 	if err != nil {
 		return j, fmt.Errorf("firmware job %d: %w", id, err)
@@ -122,7 +79,7 @@ func (s *Store) FirmwareJobProduct(ctx context.Context, id int64) (int64, error)
 
 // LatestFirmwareJob returns the newest job of a release (fault.ErrNotFound when
 // none).
-func (s *Store) LatestFirmwareJob(ctx context.Context, releaseID int64) (FirmwareJob, error) {
+func (s *Store) LatestFirmwareJob(ctx context.Context, releaseID int64) (firmware.Job, error) {
 	j, err := scanFirmwareJob(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+firmwareJobCols+` FROM firmware_jobs WHERE release_id = ? ORDER BY id DESC LIMIT 1`), releaseID))
 	if err != nil {
 		return j, fmt.Errorf("firmware jobs of release %d: %w", releaseID, err)
@@ -136,7 +93,7 @@ func (s *Store) LatestFirmwareJob(ctx context.Context, releaseID int64) (Firmwar
 // A job that was claimed maxAttempts times already fails instead (an
 // image that kills its analyser is not retried forever). Of several
 // servers claiming together exactly one wins each job.
-func (s *Store) ClaimFirmwareJob(ctx context.Context, holder string, now time.Time, lease time.Duration, maxAttempts int) (FirmwareJob, bool, error) {
+func (s *Store) ClaimFirmwareJob(ctx context.Context, holder string, now time.Time, lease time.Duration, maxAttempts int) (firmware.Job, bool, error) {
 	ts := fmtTime(now)
 	for {
 		var id int64
@@ -144,17 +101,17 @@ func (s *Store) ClaimFirmwareJob(ctx context.Context, holder string, now time.Ti
 		err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT id, attempts FROM firmware_jobs
 			WHERE status = 'queued' OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1`), ts).Scan(&id, &attempts)
 		if errors.Is(mapErr(err), fault.ErrNotFound) {
-			return FirmwareJob{}, false, nil
+			return firmware.Job{}, false, nil
 		}
 		if err != nil {
-			return FirmwareJob{}, false, fmt.Errorf("claim firmware job: %w", err)
+			return firmware.Job{}, false, fmt.Errorf("claim firmware job: %w", err)
 		}
 		if attempts >= maxAttempts {
 			res, err := s.exec(ctx, s.q(`UPDATE firmware_jobs SET status = 'failed', stage = 'failed', image = NULL, holder = '', finished_at = ?,
 				error = ? WHERE id = ? AND (status = 'queued' OR (status = 'running' AND lease_until < ?))`),
 				ts, fmt.Sprintf("the analysis stopped %d times without finishing (its server ended or ran out of memory): the image is not retried", attempts), id, ts)
 			if err != nil {
-				return FirmwareJob{}, false, fmt.Errorf("fail firmware job %d: %w", id, err)
+				return firmware.Job{}, false, fmt.Errorf("fail firmware job %d: %w", id, err)
 			}
 			_, _ = res.RowsAffected()
 			continue
@@ -163,11 +120,11 @@ func (s *Store) ClaimFirmwareJob(ctx context.Context, holder string, now time.Ti
 			attempts = attempts + 1, started_at = ? WHERE id = ? AND (status = 'queued' OR (status = 'running' AND lease_until < ?))`),
 			holder, fmtTime(now.Add(lease)), ts, id, ts)
 		if err != nil {
-			return FirmwareJob{}, false, fmt.Errorf("claim firmware job %d: %w", id, err)
+			return firmware.Job{}, false, fmt.Errorf("claim firmware job %d: %w", id, err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			if err != nil {
-				return FirmwareJob{}, false, err
+				return firmware.Job{}, false, err
 			}
 			continue // another server won it
 		}
@@ -195,10 +152,10 @@ func (s *Store) FirmwareJobProgress(ctx context.Context, id int64, holder, stage
 // FinishFirmwareJob ends a job held by holder: done with its analysis and
 // summary, or failed with errMsg. The image is dropped.
 func (s *Store) FinishFirmwareJob(ctx context.Context, id int64, holder string, analysisID int64, summary, errMsg string, now time.Time) error {
-	status, stage, progress := FirmwareDone, "done", 100
+	status, stage, progress := firmware.JobDone, "done", 100
 	var aid any = analysisID
 	if errMsg != "" {
-		status, stage, progress, aid = FirmwareFailed, "failed", 0, nil
+		status, stage, progress, aid = firmware.JobFailed, "failed", 0, nil
 	}
 	res, err := s.exec(ctx, s.q(`UPDATE firmware_jobs SET status = ?, stage = ?, progress = CASE WHEN ? = 100 THEN 100 ELSE progress END, analysis_id = ?,
 		summary = ?, error = ?, image = NULL, holder = '', finished_at = ? WHERE id = ? AND holder = ? AND status = 'running'`),

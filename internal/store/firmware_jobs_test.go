@@ -32,12 +32,12 @@ func TestFirmwareJobs(t *testing.T) {
 		if _, err := s.LatestFirmwareJob(ctx, rel.ID); !errors.Is(err, fault.ErrNotFound) {
 			t.Fatalf("no job yet: %v", err)
 		}
-		if err := s.QueueFirmwareJob(ctx, &store.FirmwareJob{ReleaseID: rel.ID, FileName: "x"}, nil); err == nil {
+		if err := s.QueueFirmwareJob(ctx, &firmware.Job{ReleaseID: rel.ID, FileName: "x"}, nil); err == nil {
 			t.Error("an empty image was queued")
 		}
-		a := store.FirmwareJob{ReleaseID: rel.ID, FileName: "a.bin", CreatedBy: "alice"}
-		b := store.FirmwareJob{ReleaseID: rel.ID, FileName: "b.bin"}
-		for _, j := range []*store.FirmwareJob{&a, &b} {
+		a := firmware.Job{ReleaseID: rel.ID, FileName: "a.bin", CreatedBy: "alice"}
+		b := firmware.Job{ReleaseID: rel.ID, FileName: "b.bin"}
+		for _, j := range []*firmware.Job{&a, &b} {
 			if err := s.QueueFirmwareJob(ctx, j, []byte("image "+j.FileName)); err != nil || j.ID == 0 || len(j.SHA256) != 64 {
 				t.Fatalf("queue: %v %+v", err, j)
 			}
@@ -47,7 +47,7 @@ func TestFirmwareJobs(t *testing.T) {
 		}
 		now := time.Now()
 		got, ok, err := s.ClaimFirmwareJob(ctx, "s1", now, time.Minute, 2)
-		if err != nil || !ok || got.ID != a.ID || string(got.Image) != "image a.bin" || got.Status != store.FirmwareRunning || got.Attempts != 1 || got.CreatedBy != "alice" {
+		if err != nil || !ok || got.ID != a.ID || string(got.Image) != "image a.bin" || got.Status != firmware.JobRunning || got.Attempts != 1 || got.CreatedBy != "alice" {
 			t.Fatalf("first claim: %v %v %+v", ok, err, got)
 		}
 		got2, ok, err := s.ClaimFirmwareJob(ctx, "s2", now, time.Minute, 2)
@@ -82,11 +82,11 @@ func TestFirmwareJobs(t *testing.T) {
 		if _, ok, err := s.ClaimFirmwareJob(ctx, "s4", later.Add(2*time.Minute), time.Minute, 2); ok || err != nil {
 			t.Fatalf("a job past its attempts was claimed: %v %v", ok, err)
 		}
-		if j, _ := s.FirmwareJob(ctx, a.ID); j.Status != store.FirmwareFailed || !strings.Contains(j.Error, "stopped 2 times") || j.FinishedAt == nil || j.Active() {
+		if j, _ := s.FirmwareJob(ctx, a.ID); j.Status != firmware.JobFailed || !strings.Contains(j.Error, "stopped 2 times") || j.FinishedAt == nil || j.Active() {
 			t.Errorf("after the last attempt: %+v", j)
 		}
 		// b finishes.
-		fa := store.FirmwareAnalysis{ReleaseID: rel.ID, SHA256: b.SHA256, FileName: "b.bin", Result: sampleResult()}
+		fa := firmware.Analysis{ReleaseID: rel.ID, SHA256: b.SHA256, FileName: "b.bin", Result: sampleResult()}
 		if err := s.SaveFirmwareAnalysis(ctx, &fa); err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestFirmwareJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		j, err := s.LatestFirmwareJob(ctx, rel.ID)
-		if err != nil || j.ID != b.ID || j.Status != store.FirmwareDone || j.Progress != 100 || j.AnalysisID != fa.ID || string(j.Summary) != `{"issues":3}` {
+		if err != nil || j.ID != b.ID || j.Status != firmware.JobDone || j.Progress != 100 || j.AnalysisID != fa.ID || string(j.Summary) != `{"issues":3}` {
 			t.Errorf("done: %v %+v", err, j)
 		}
 		var n int

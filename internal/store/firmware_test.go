@@ -43,7 +43,7 @@ func TestFirmwareAnalyses(t *testing.T) {
 			for i := 0; i < issues; i++ {
 				res.Issues = append(res.Issues, firmware.Issue{Kind: "default_password", Severity: findings.High, Path: "/etc/shadow", Account: "root"})
 			}
-			a := store.FirmwareAnalysis{ReleaseID: rel, SHA256: "ab12", FileName: image, Result: res, CreatedBy: "alice"}
+			a := firmware.Analysis{ReleaseID: rel, SHA256: "ab12", FileName: image, Result: res, CreatedBy: "alice"}
 			if err := s.SaveFirmwareAnalysis(ctx, &a); err != nil || a.ID == 0 {
 				t.Fatalf("save: %v (id %d)", err, a.ID)
 			}

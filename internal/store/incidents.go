@@ -12,6 +12,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/incident"
+	"github.com/rampart-security/rampart/internal/notify"
 )
 
 // The store implements incident.Store.
@@ -407,7 +408,7 @@ func (s *Store) IncidentEvent(ctx context.Context, inc *incident.Incident, kind,
 	if len(inc.Releases) > 0 {
 		rid = inc.Releases[0]
 	}
-	return s.AddEvent(ctx, Event{Kind: kind, ProductID: pid, ReleaseID: rid, Subject: fmt.Sprint(inc.ID), Title: title, Detail: inc.Vulnerability})
+	return s.AddEvent(ctx, notify.Event{Kind: kind, ProductID: pid, ReleaseID: rid, Subject: fmt.Sprint(inc.ID), Title: title, Detail: inc.Vulnerability})
 }
 
 // ProductIncidentSettings returns a product's reporting settings (empty when unset).

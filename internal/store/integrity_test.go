@@ -11,6 +11,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -86,7 +87,7 @@ func TestWebhookQueueOutOfOrderCommit(t *testing.T) {
 		if err := slow.QueryRowContext(ctx, `INSERT INTO events (at, kind, subject, title, detail) VALUES ($1, 'test', '', 'early id, late commit', '') RETURNING id`, at).Scan(&early); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.AddEvent(ctx, store.Event{At: now, Kind: "test", Title: "later id, early commit"}); err != nil {
+		if err := st.AddEvent(ctx, notify.Event{At: now, Kind: "test", Title: "later id, early commit"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.QueueDeliveries(ctx, []string{"http://hook"}, now); err != nil {

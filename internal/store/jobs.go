@@ -27,13 +27,6 @@ func (s *Store) ClaimJob(ctx context.Context, name, holder string, now time.Time
 	return n == 1, err
 }
 
-// Generation counters of the vulnerability data and of the re-match that
-// follows it.
-const (
-	GenAdvisories = "advisories"
-	GenRematched  = "rematched"
-)
-
 // Generation returns a counter (0 when never set).
 func (s *Store) Generation(ctx context.Context, name string) (int64, error) {
 	var v int64

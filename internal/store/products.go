@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -13,7 +12,7 @@ import (
 // CreateProduct inserts p and fills its ID and CreatedAt. Returns fault.ErrConflict
 // when a product of that name exists.
 func (s *Store) CreateProduct(ctx context.Context, p *inventory.Product) error {
-	if err := validateProduct(p); err != nil {
+	if err := p.Validate(); err != nil {
 		return err
 	}
 	p.CreatedAt = s.now().UTC()
@@ -24,29 +23,6 @@ func (s *Store) CreateProduct(ctx context.Context, p *inventory.Product) error {
 		return fmt.Errorf("create product %q: %w", p.Name, err)
 	}
 	p.ID = id
-	return nil
-}
-
-func validateProduct(p *inventory.Product) error {
-	p.Name = strings.TrimSpace(p.Name)
-	if p.Name == "" {
-		return fault.Invalid("name", "name: must not be empty")
-	}
-	if len(p.Name) > 200 {
-		return fault.Invalid("name", "name: must be at most 200 characters")
-	}
-	if p.Criticality == 0 {
-		p.Criticality = 3
-	}
-	if p.Criticality < 1 || p.Criticality > 5 {
-		return fault.Invalid("criticality", "criticality: must be between 1 and 5")
-	}
-	if p.Exposure == "" {
-		p.Exposure = inventory.ExposureLocal
-	}
-	if !p.Exposure.Valid() {
-		return fault.Invalid("exposure", "exposure: must be internet-facing, local-network or physical")
-	}
 	return nil
 }
 
@@ -146,15 +122,8 @@ func (s *Store) DeleteProduct(ctx context.Context, id int64) error {
 
 // CreateRelease inserts r for its product and fills ID and CreatedAt.
 func (s *Store) CreateRelease(ctx context.Context, r *inventory.Release) error {
-	r.Version = strings.TrimSpace(r.Version)
-	if r.Version == "" {
-		return fault.Invalid("version", "version: must not be empty")
-	}
-	if r.Status == "" {
-		r.Status = inventory.StatusDevelopment
-	}
-	if !r.Status.Valid() {
-		return fault.Invalid("status", "status: must be development, shipped or end-of-life")
+	if err := r.ValidateNew(); err != nil {
+		return err
 	}
 	if _, err := s.Product(ctx, r.ProductID); err != nil {
 		return err
@@ -270,7 +239,7 @@ func (s *Store) EnsureRelease(ctx context.Context, productName, version string) 
 // exposure (validated as on create). fault.ErrConflict when another product has
 // the name.
 func (s *Store) UpdateProduct(ctx context.Context, p *inventory.Product) error {
-	if err := validateProduct(p); err != nil {
+	if err := p.Validate(); err != nil {
 		return err
 	}
 	res, err := s.exec(ctx, s.q(`UPDATE products SET name = ?, description = ?, owner = ?, criticality = ?, exposure = ? WHERE id = ?`),
@@ -287,15 +256,8 @@ func (s *Store) UpdateProduct(ctx context.Context, p *inventory.Product) error {
 // UpdateRelease stores r's version, dates and status. fault.ErrConflict when the
 // product has another release of that version.
 func (s *Store) UpdateRelease(ctx context.Context, r *inventory.Release) error {
-	r.Version = strings.TrimSpace(r.Version)
-	if r.Version == "" {
-		return fault.Invalid("version", "version: must not be empty")
-	}
-	if !r.Status.Valid() {
-		return fault.Invalid("status", "status: must be development, shipped or end-of-life")
-	}
-	if r.ReleaseDate != nil && r.SupportEnd != nil && r.SupportEnd.Before(*r.ReleaseDate) {
-		return fault.Invalid("support_end", "support_end: must not be before the release date")
+	if err := r.Validate(); err != nil {
+		return err
 	}
 	res, err := s.exec(ctx, s.q(`UPDATE releases SET version = ?, release_date = ?, support_end = ?, status = ? WHERE id = ?`),
 		r.Version, fmtDate(r.ReleaseDate), fmtDate(r.SupportEnd), string(r.Status), r.ID)

@@ -125,7 +125,7 @@ func TestAuditTruncationKeepsUTF8(t *testing.T) {
 		if err := audit.Record(ctx, s, audit.Event{Action: "test.utf8", Actor: strings.Repeat("é", 150), Object: strings.Repeat("€", 300), Detail: strings.Repeat("ü", 1500)}); err != nil {
 			t.Fatal(err)
 		}
-		evs, err := s.AuditEvents(ctx, store.AuditQuery{Action: "test.utf8"})
+		evs, err := s.AuditEvents(ctx, audit.Query{Action: "test.utf8"})
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("%d events, %v", len(evs), err)
 		}

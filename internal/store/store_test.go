@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -105,7 +106,7 @@ func TestImportComponentsAndSearch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw := store.NewBlob("bom.json", "application/vnd.cyclonedx+json", []byte(`{"bomFormat":"CycloneDX"}`))
+		raw := blob.New("bom.json", "application/vnd.cyclonedx+json", []byte(`{"bomFormat":"CycloneDX"}`))
 		if err := s.ImportComponents(ctx, r.ID, gatewayComponents(), raw); err != nil {
 			t.Fatal(err)
 		}
@@ -128,25 +129,25 @@ func TestImportComponentsAndSearch(t *testing.T) {
 			t.Errorf("duplicate refs not made unique: %q", all[3].Ref)
 		}
 		// Sorting, filtering and paging on the server.
-		page, next, err := s.Components(ctx, store.ComponentQuery{ReleaseID: r.ID, Sort: "name", Limit: 2})
+		page, next, err := s.Components(ctx, inventory.ComponentQuery{ReleaseID: r.ID, Sort: "name", Limit: 2})
 		if err != nil || len(page) != 2 || page[0].Name != "BusyBox" || next == "" {
 			t.Fatalf("page 1: %v %+v %q", err, page, next)
 		}
-		page2, _, err := s.Components(ctx, store.ComponentQuery{ReleaseID: r.ID, Sort: "name", Limit: 2, After: next})
+		page2, _, err := s.Components(ctx, inventory.ComponentQuery{ReleaseID: r.ID, Sort: "name", Limit: 2, After: next})
 		if err != nil || len(page2) != 2 || page2[0].Name != "openssl" {
 			t.Fatalf("page 2: %v %+v", err, page2)
 		}
-		desc, _, _ := s.Components(ctx, store.ComponentQuery{ReleaseID: r.ID, Sort: "version", Desc: true, Limit: 1})
+		desc, _, _ := s.Components(ctx, inventory.ComponentQuery{ReleaseID: r.ID, Sort: "version", Desc: true, Limit: 1})
 		if len(desc) != 1 || desc[0].Version != "3.0.13" {
 			t.Errorf("version desc: %+v", desc)
 		}
-		filt, _, _ := s.Components(ctx, store.ComponentQuery{ReleaseID: r.ID, Filter: "apache"})
+		filt, _, _ := s.Components(ctx, inventory.ComponentQuery{ReleaseID: r.ID, Filter: "apache"})
 		if len(filt) != 1 || filt[0].Name != "openssl" {
 			t.Errorf("filter by licence: %+v", filt)
 		}
 		// A failing import changes nothing.
 		broken := gatewayComponents()
-		if err := s.ImportComponents(ctx, 424242, broken, store.Blob{}); err == nil {
+		if err := s.ImportComponents(ctx, 424242, broken, blob.Blob{}); err == nil {
 			t.Error("import into missing release succeeded")
 		}
 		all2, _ := s.AllComponents(ctx, r.ID)
@@ -157,7 +158,7 @@ func TestImportComponentsAndSearch(t *testing.T) {
 		r2, _ := s.EnsureRelease(ctx, "Gateway", "2.5.0")
 		c2 := gatewayComponents()
 		c2[2].Version, c2[2].PURL = "3.1.4", "pkg:generic/openssl@3.1.4"
-		if err := s.ImportComponents(ctx, r2.ID, c2, store.Blob{}); err != nil {
+		if err := s.ImportComponents(ctx, r2.ID, c2, blob.Blob{}); err != nil {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct {
@@ -172,7 +173,7 @@ func TestImportComponentsAndSearch(t *testing.T) {
 			{"cpe:2.3:a:busybox:busybox", "", 2},
 			{"nothing-like-this", "", 0},
 		} {
-			hits, _, err := s.Search(ctx, store.SearchQuery{Q: tc.q, Version: tc.version})
+			hits, _, err := s.Search(ctx, inventory.SearchQuery{Q: tc.q, Version: tc.version})
 			if err != nil {
 				t.Fatalf("search %q: %v", tc.q, err)
 			}
@@ -185,11 +186,11 @@ func TestImportComponentsAndSearch(t *testing.T) {
 				}
 			}
 		}
-		hits, next, err := s.Search(ctx, store.SearchQuery{Q: "openssl", Limit: 1})
+		hits, next, err := s.Search(ctx, inventory.SearchQuery{Q: "openssl", Limit: 1})
 		if err != nil || len(hits) != 1 || next == "" {
 			t.Fatalf("search page 1: %v %d %q", err, len(hits), next)
 		}
-		hits2, next2, err := s.Search(ctx, store.SearchQuery{Q: "openssl", Limit: 1, After: next})
+		hits2, next2, err := s.Search(ctx, inventory.SearchQuery{Q: "openssl", Limit: 1, After: next})
 		if err != nil || len(hits2) != 1 || next2 != "" || hits2[0].ReleaseID == hits[0].ReleaseID {
 			t.Errorf("search page 2: %v %+v %q", err, hits2, next2)
 		}

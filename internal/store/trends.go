@@ -28,16 +28,9 @@ func (s *Store) SnapshotFindings(ctx context.Context, now time.Time, productID i
 	})
 }
 
-// TrendPoint is the number of active findings per severity on one day.
-type TrendPoint struct {
-	Day        string                    `json:"day"`
-	BySeverity map[findings.Severity]int `json:"by_severity"`
-	Total      int                       `json:"total"`
-}
-
 // FindingTrend returns daily active counts since a date, for one product
 // (0: all) among the given products (nil: all).
-func (s *Store) FindingTrend(ctx context.Context, since time.Time, productID int64, products []int64) ([]TrendPoint, error) {
+func (s *Store) FindingTrend(ctx context.Context, since time.Time, productID int64, products []int64) ([]findings.TrendPoint, error) {
 	cond, args := productFilter("product_id", products)
 	if productID != 0 {
 		cond, args = cond+" AND product_id = ?", append(args, productID)
@@ -48,7 +41,7 @@ func (s *Store) FindingTrend(ctx context.Context, since time.Time, productID int
 		return nil, err
 	}
 	defer rows.Close()
-	var out []TrendPoint
+	var out []findings.TrendPoint
 	for rows.Next() {
 		var day, sev string
 		var n int
@@ -56,7 +49,7 @@ func (s *Store) FindingTrend(ctx context.Context, since time.Time, productID int
 			return nil, err
 		}
 		if len(out) == 0 || out[len(out)-1].Day != day {
-			out = append(out, TrendPoint{Day: day, BySeverity: map[findings.Severity]int{}})
+			out = append(out, findings.TrendPoint{Day: day, BySeverity: map[findings.Severity]int{}})
 		}
 		p := &out[len(out)-1]
 		p.BySeverity[findings.Severity(sev)] += n

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/updates"
@@ -85,7 +86,7 @@ func (s *Store) CreateUpdateRepo(ctx context.Context, r *updates.Repo, productNa
 			err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE name = ?`), productName).Scan(&r.ProductID)
 			if errors.Is(err, sql.ErrNoRows) {
 				p := inventory.Product{Name: productName}
-				if err := validateProduct(&p); err != nil {
+				if err := p.Validate(); err != nil {
 					return err
 				}
 				r.ProductID, err = s.insertID(ctx, tx, `INSERT INTO products (name, description, owner, criticality, exposure, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -131,7 +132,7 @@ func (s *Store) CommitUpdate(ctx context.Context, c updates.Commit) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, tc := range c.Targets {
 			t := tc.Target
-			b := NewBlob(t.Name, "application/octet-stream", tc.Content)
+			b := blob.New(t.Name, "application/octet-stream", tc.Content)
 			if b.SHA256 != t.SHA256 {
 				return fmt.Errorf("target %s: content does not match its digest", t.Name)
 			}

@@ -10,23 +10,9 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
-
-// FeedImport records what one vulnerability-data import brought in.
-type FeedImport struct {
-	ID         int64          `json:"id"`
-	At         time.Time      `json:"at"`
-	Actor      string         `json:"actor"`
-	Paths      []string       `json:"paths"`
-	Files      map[string]int `json:"files"`
-	Skipped    []string       `json:"skipped,omitempty"` // files of a folder that are not feeds (not stored)
-	Advisories int            `json:"advisories"`
-	EPSS       int            `json:"epss"`
-	KEV        int            `json:"kev"`
-	// Exploited counts the EUVD and CSAF exploitation reports (per CVE).
-	Exploited int `json:"exploited"`
-}
 
 const advisoryBatch = 300
 
@@ -35,7 +21,7 @@ const advisoryBatch = 300
 // (EUVD, CSAF; by CVE) in one transaction: a failure leaves the previous
 // data intact.
 func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss map[string]vuln.EPSS, kev map[string]vuln.KEV,
-	exploited map[string][]vuln.Exploitation, rec FeedImport) (FeedImport, error) {
+	exploited map[string][]vuln.Exploitation, rec vuln.FeedImport) (vuln.FeedImport, error) {
 	rec.At = s.now().UTC()
 	rec.Advisories, rec.EPSS, rec.KEV = len(advs), len(epss), len(kev)
 	rec.Exploited = 0
@@ -129,7 +115,7 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 		// New data owes the portfolio a re-match: the generation says so
 		// until RematchAll records that it completed this one.
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO generations (name, value) VALUES (?, 1)
-			ON CONFLICT (name) DO UPDATE SET value = generations.value + 1`), GenAdvisories)
+			ON CONFLICT (name) DO UPDATE SET value = generations.value + 1`), vuln.GenAdvisories)
 		return err
 	})
 	return rec, err
@@ -327,23 +313,9 @@ func (s *Store) Exploitations(ctx context.Context, cves []string) (map[string][]
 	return out, nil
 }
 
-// VulnDBStatus summarises the local vulnerability database.
-type VulnDBStatus struct {
-	Advisories int          `json:"advisories"`
-	EPSS       int          `json:"epss"`
-	KEV        int          `json:"kev"`
-	Imports    []FeedImport `json:"imports"`
-	// Sources is the state of each feed source (serve --vulndb-sync) and
-	// of uploaded bundles.
-	Sources []SourceStatus `json:"sources"`
-	// Sync is the background update: running, progress, last result
-	// (nil outside a server).
-	Sync *SyncState `json:"sync,omitempty"`
-}
-
 // VulnDBStatus counts the stored data and lists recent imports.
-func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
-	var st VulnDBStatus
+func (s *Store) VulnDBStatus(ctx context.Context) (vuln.DBStatus, error) {
+	var st vuln.DBStatus
 	for q, dst := range map[string]*int{`SELECT COUNT(*) FROM advisories`: &st.Advisories, `SELECT COUNT(*) FROM epss`: &st.EPSS, `SELECT COUNT(*) FROM kev`: &st.KEV} {
 		if err := s.conn(ctx).QueryRowContext(ctx, q).Scan(dst); err != nil {
 			return st, err
@@ -355,7 +327,7 @@ func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var f FeedImport
+		var f vuln.FeedImport
 		var at, paths, files string
 		if err := rows.Scan(&f.ID, &at, &f.Actor, &paths, &files, &f.Advisories, &f.EPSS, &f.KEV, &f.Exploited); err != nil {
 			return st, err
@@ -373,56 +345,10 @@ func (s *Store) VulnDBStatus(ctx context.Context) (VulnDBStatus, error) {
 	return st, err
 }
 
-// ReleaseVuln is a stored match of a release component with a vulnerability.
-type ReleaseVuln struct {
-	ReleaseID        int64    `json:"release_id"`
-	ComponentRef     string   `json:"component_ref"`
-	ComponentName    string   `json:"component_name"`
-	ComponentVersion string   `json:"component_version"`
-	PURL             string   `json:"purl,omitempty"`
-	CPE              string   `json:"cpe,omitempty"`
-	VulnID           string   `json:"vulnerability_id"`
-	Aliases          []string `json:"aliases,omitempty"`
-	Summary          string   `json:"summary,omitempty"`
-	Severity         string   `json:"severity"`
-	SeverityRank     int      `json:"-"`
-	CVSSScore        float64  `json:"cvss_score"`
-	EPSS             float64  `json:"epss"`
-	KEV              bool     `json:"kev"`
-	KEVDue           string   `json:"kev_due,omitempty"`
-	// Exploited lists the EUVD and CSAF reports that the vulnerability is
-	// actively exploited.
-	Exploited     []vuln.Exploitation `json:"exploited,omitempty"`
-	FixedVersions []string            `json:"fixed_versions,omitempty"`
-	Reason        string              `json:"reason"`
-	Via           string              `json:"via"`
-	Suppressed    bool                `json:"suppressed"`
-	Analysis      *Analysis           `json:"analysis,omitempty"`
-	FirstSeen     time.Time           `json:"first_seen"`
-	// LinkedFindings are the ids of the release's scanner findings of the
-	// same vulnerability and component (filled by ReleaseVulns and
-	// VulnReleases; never stored with the match).
-	LinkedFindings []int64 `json:"linked_findings,omitempty"`
-	// Filled by portfolio queries.
-	ProductID      int64  `json:"product_id,omitempty"`
-	ProductName    string `json:"product_name,omitempty"`
-	ReleaseVersion string `json:"release_version,omitempty"`
-	ReleaseStatus  string `json:"release_status,omitempty"`
-}
-
-// Analysis is a VEX decision for one release × component × vulnerability.
-type Analysis struct {
-	Status        vuln.VEXStatus `json:"status"`
-	Justification string         `json:"justification,omitempty"`
-	Detail        string         `json:"detail,omitempty"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-	UpdatedBy     string         `json:"updated_by"`
-}
-
 // ReplaceReleaseVulns stores the current matches of a release and returns
 // the ones that are new (not matched before). First-seen dates are kept.
-func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matches []ReleaseVuln) ([]ReleaseVuln, error) {
-	var added []ReleaseVuln
+func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matches []vuln.ReleaseVuln) ([]vuln.ReleaseVuln, error) {
+	var added []vuln.ReleaseVuln
 	now := s.now().UTC()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		added = added[:0] // a retried attempt starts afresh
@@ -486,8 +412,8 @@ func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matche
 
 const releaseVulnCols = `v.data, v.first_seen, r.id, r.version, r.status, p.id, p.name`
 
-func scanReleaseVuln(sc interface{ Scan(...any) error }) (ReleaseVuln, error) {
-	var m ReleaseVuln
+func scanReleaseVuln(sc interface{ Scan(...any) error }) (vuln.ReleaseVuln, error) {
+	var m vuln.ReleaseVuln
 	var data []byte
 	var first string
 	if err := sc.Scan(&data, &first, &m.ReleaseID, &m.ReleaseVersion, &m.ReleaseStatus, &m.ProductID, &m.ProductName); err != nil {
@@ -503,7 +429,7 @@ func scanReleaseVuln(sc interface{ Scan(...any) error }) (ReleaseVuln, error) {
 }
 
 // ReleaseVulns lists a release's matches, worst first (KEV, severity, CVSS).
-func (s *Store) ReleaseVulns(ctx context.Context, releaseID int64) ([]ReleaseVuln, error) {
+func (s *Store) ReleaseVulns(ctx context.Context, releaseID int64) ([]vuln.ReleaseVuln, error) {
 	ms, err := s.queryReleaseVulns(ctx, `v.release_id = ?`, releaseID)
 	if err != nil {
 		return nil, err
@@ -514,7 +440,7 @@ func (s *Store) ReleaseVulns(ctx context.Context, releaseID int64) ([]ReleaseVul
 // VulnReleases lists every release in the portfolio a vulnerability
 // (by any of its ids) affects.
 // products, when non-nil, restricts the result to those product ids.
-func (s *Store) VulnReleases(ctx context.Context, ids []string, products []int64) ([]ReleaseVuln, error) {
+func (s *Store) VulnReleases(ctx context.Context, ids []string, products []int64) ([]vuln.ReleaseVuln, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -530,14 +456,14 @@ func (s *Store) VulnReleases(ctx context.Context, ids []string, products []int64
 	return ms, s.linkedFindings(ctx, ms)
 }
 
-func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any) ([]ReleaseVuln, error) {
+func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any) ([]vuln.ReleaseVuln, error) {
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+releaseVulnCols+` FROM release_vulns v JOIN releases r ON r.id = v.release_id JOIN products p ON p.id = r.product_id
 		WHERE `+cond+` ORDER BY v.suppressed, v.kev DESC, v.severity_rank DESC, v.vuln_id, v.component_ref`), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ReleaseVuln
+	var out []vuln.ReleaseVuln
 	for rows.Next() {
 		m, err := scanReleaseVuln(rows)
 		if err != nil {
@@ -548,18 +474,10 @@ func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any)
 	return out, rows.Err()
 }
 
-// VulnSummary counts unsuppressed matches across the portfolio.
-type VulnSummary struct {
-	BySeverity      map[string]int `json:"by_severity"`
-	KEV             int            `json:"kev"`
-	KEVReleases     int            `json:"kev_releases"`
-	AffectedRelease int            `json:"affected_releases"`
-}
-
 // VulnSummary counts matches by severity, and KEV exposure, over the
 // releases of the given products (nil: all).
-func (s *Store) VulnSummary(ctx context.Context, products []int64) (VulnSummary, error) {
-	sum := VulnSummary{BySeverity: map[string]int{}}
+func (s *Store) VulnSummary(ctx context.Context, products []int64) (vuln.Summary, error) {
+	sum := vuln.Summary{BySeverity: map[string]int{}}
 	pf, pargs := productFilter("r.product_id", products)
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT v.severity_rank, COUNT(*) FROM release_vulns v JOIN releases r ON r.id = v.release_id WHERE NOT v.suppressed`+pf+` GROUP BY v.severity_rank`), pargs...)
 	if err != nil {
@@ -579,8 +497,11 @@ func (s *Store) VulnSummary(ctx context.Context, products []int64) (VulnSummary,
 	return sum, err
 }
 
-// SetAnalysis stores a VEX decision.
-func (s *Store) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a Analysis) error {
+// SetAnalysis stores a VEX decision (checked by vuln.Analysis.Validate).
+func (s *Store) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID string, a vuln.Analysis) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
 	_, err := s.exec(ctx, s.q(`INSERT INTO vex_analysis (release_id, component_ref, vuln_id, status, justification, detail, updated_at, updated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (release_id, component_ref, vuln_id) DO UPDATE SET status = excluded.status,
 		justification = excluded.justification, detail = excluded.detail, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
@@ -589,16 +510,16 @@ func (s *Store) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 }
 
 // Analyses returns a release's VEX decisions keyed by component ref and vulnerability id.
-func (s *Store) Analyses(ctx context.Context, releaseID int64) (map[[2]string]Analysis, error) {
+func (s *Store) Analyses(ctx context.Context, releaseID int64) (map[[2]string]vuln.Analysis, error) {
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT component_ref, vuln_id, status, justification, detail, updated_at, updated_by FROM vex_analysis WHERE release_id = ?`), releaseID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[[2]string]Analysis{}
+	out := map[[2]string]vuln.Analysis{}
 	for rows.Next() {
 		var ref, id, status, at string
-		var a Analysis
+		var a vuln.Analysis
 		if err := rows.Scan(&ref, &id, &status, &a.Justification, &a.Detail, &at, &a.UpdatedBy); err != nil {
 			return nil, err
 		}
@@ -608,21 +529,8 @@ func (s *Store) Analyses(ctx context.Context, releaseID int64) (map[[2]string]An
 	return out, rows.Err()
 }
 
-// Event is something the platform tells people about (a new vulnerability
-// in a shipped release, an expired risk acceptance, …).
-type Event struct {
-	ID        int64     `json:"id"`
-	At        time.Time `json:"at"`
-	Kind      string    `json:"kind"`
-	ProductID int64     `json:"product_id,omitempty"`
-	ReleaseID int64     `json:"release_id,omitempty"`
-	Subject   string    `json:"subject,omitempty"`
-	Title     string    `json:"title"`
-	Detail    string    `json:"detail,omitempty"`
-}
-
 // AddEvent records an event.
-func (s *Store) AddEvent(ctx context.Context, e Event) error {
+func (s *Store) AddEvent(ctx context.Context, e notify.Event) error {
 	if e.At.IsZero() {
 		e.At = s.now().UTC()
 	}
@@ -633,7 +541,7 @@ func (s *Store) AddEvent(ctx context.Context, e Event) error {
 
 // Events returns the newest events of the given products and the events
 // about no product (nil: all events).
-func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]Event, error) {
+func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]notify.Event, error) {
 	pf, args := "", []any{}
 	if products != nil {
 		pf = " AND (product_id IS NULL OR product_id = 0"
@@ -649,9 +557,9 @@ func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]Even
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Event
+	var out []notify.Event
 	for rows.Next() {
-		var e Event
+		var e notify.Event
 		var at string
 		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.ProductID, &e.ReleaseID, &e.Subject, &e.Title, &e.Detail); err != nil {
 			return nil, err
@@ -692,16 +600,9 @@ func productFilter(col string, products []int64) (string, []any) {
 	return " AND " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", len(products)), ",") + ")", int64sToAny(products)
 }
 
-// EPSSPoint is one day's EPSS score of a CVE.
-type EPSSPoint struct {
-	Day        string  `json:"day"`
-	Score      float64 `json:"score"`
-	Percentile float64 `json:"percentile"`
-}
-
 // EPSSHistory returns the recorded EPSS scores of the CVEs, oldest first
 // (for several CVEs of one vulnerability, the highest score of each day).
-func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]EPSSPoint, error) {
+func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]vuln.EPSSPoint, error) {
 	if len(cves) == 0 {
 		return nil, nil
 	}
@@ -715,9 +616,9 @@ func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]EPSSPoint, er
 		return nil, err
 	}
 	defer rows.Close()
-	var out []EPSSPoint
+	var out []vuln.EPSSPoint
 	for rows.Next() {
-		var p EPSSPoint
+		var p vuln.EPSSPoint
 		if err := rows.Scan(&p.Day, &p.Score, &p.Percentile); err != nil {
 			return nil, err
 		}
@@ -726,19 +627,8 @@ func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]EPSSPoint, er
 	return out, rows.Err()
 }
 
-// MatchQuery selects matches across the portfolio by their indexed
-// columns; the overview (portfolio.VulnOverview) filters the rest.
-type MatchQuery struct {
-	Products      []int64 // readable products (nil: all)
-	ProductID     int64   // 0: any
-	ReleaseStatus string  // "": any
-	KEV           bool    // only KEV matches
-	MinSeverity   int     // severity rank at least
-	Suppressed    bool    // include matches suppressed by VEX
-}
-
 // Matches lists the portfolio's matches selected by q, worst first.
-func (s *Store) Matches(ctx context.Context, q MatchQuery) ([]ReleaseVuln, error) {
+func (s *Store) Matches(ctx context.Context, q vuln.MatchQuery) ([]vuln.ReleaseVuln, error) {
 	cond := `1 = 1`
 	var args []any
 	if q.ProductID > 0 {

@@ -8,37 +8,8 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
-
-// SourceStatus is the state of one vulnerability-data source: a feed the
-// server downloads ("osv/Go", "nvd", "kev", "epss") or the uploaded
-// offline bundles ("bundle").
-type SourceStatus struct {
-	Source string `json:"source"`
-	URL    string `json:"url,omitempty"`
-	// Records is how many records the source's last download that brought
-	// data held (a 304 keeps it; for NVD, the records of the last
-	// incremental window).
-	Records     int64      `json:"records"`
-	LastAttempt *time.Time `json:"last_attempt"`
-	LastSuccess *time.Time `json:"last_success"`
-	Error       string     `json:"error"`
-}
-
-// SyncState is the shared state of the background update: the pending
-// "Update now" request and the update running or run last.
-type SyncState struct {
-	RequestedAt *time.Time `json:"requested_at,omitempty"`
-	RequestedBy string     `json:"requested_by,omitempty"`
-	Running     bool       `json:"running"`
-	StartedAt   *time.Time `json:"started_at,omitempty"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-	Progress    string     `json:"progress,omitempty"`
-	Result      string     `json:"result,omitempty"`
-	// Pending: an "Update now" request has not been served yet.
-	Pending  bool `json:"pending"`
-	requests int64
-}
 
 func syncTime(s string) *time.Time {
 	if s == "" {
@@ -49,15 +20,15 @@ func syncTime(s string) *time.Time {
 }
 
 // SourceStatuses returns every source that was ever attempted, by name.
-func (s *Store) SourceStatuses(ctx context.Context) ([]SourceStatus, error) {
+func (s *Store) SourceStatuses(ctx context.Context) ([]vuln.SourceStatus, error) {
 	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT source, url, records, last_attempt, last_success, error FROM vulndb_sources ORDER BY source`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []SourceStatus{}
+	out := []vuln.SourceStatus{}
 	for rows.Next() {
-		var st SourceStatus
+		var st vuln.SourceStatus
 		var attempt, success string
 		if err := rows.Scan(&st.Source, &st.URL, &st.Records, &attempt, &success, &st.Error); err != nil {
 			return nil, err
@@ -95,19 +66,19 @@ func (s *Store) RecordSourceAttempt(ctx context.Context, source, url string, at 
 }
 
 // SyncState returns the shared update state.
-func (s *Store) SyncState(ctx context.Context) (SyncState, error) {
+func (s *Store) SyncState(ctx context.Context) (vuln.SyncState, error) {
 	var requested, by, holder, started, finished, progress, result string
 	var requests, served int64
 	err := s.conn(ctx).QueryRowContext(ctx, `SELECT requested_at, requested_by, requests, served, holder, started_at, finished_at, progress, result FROM vulndb_sync WHERE id = 1`).
 		Scan(&requested, &by, &requests, &served, &holder, &started, &finished, &progress, &result)
 	if errors.Is(mapErr(err), fault.ErrNotFound) {
-		return SyncState{}, nil
+		return vuln.SyncState{}, nil
 	}
 	if err != nil {
-		return SyncState{}, err
+		return vuln.SyncState{}, err
 	}
-	return SyncState{RequestedAt: syncTime(requested), RequestedBy: by, Running: holder != "", StartedAt: syncTime(started),
-		FinishedAt: syncTime(finished), Progress: progress, Result: result, Pending: requests > served, requests: requests}, nil
+	return vuln.SyncState{RequestedAt: syncTime(requested), RequestedBy: by, Running: holder != "", StartedAt: syncTime(started),
+		FinishedAt: syncTime(finished), Progress: progress, Result: result, Pending: requests > served, Requests: requests}, nil
 }
 
 // RequestSync records an "Update now" request; whichever server claims
@@ -120,10 +91,10 @@ func (s *Store) RequestSync(ctx context.Context, actor string, at time.Time) err
 
 // StartSync marks the update as running on holder; it serves the requests
 // counted in state (those made later stay pending).
-func (s *Store) StartSync(ctx context.Context, holder string, at time.Time, state SyncState) error {
+func (s *Store) StartSync(ctx context.Context, holder string, at time.Time, state vuln.SyncState) error {
 	_, err := s.exec(ctx, s.q(`INSERT INTO vulndb_sync (id, holder, started_at, progress, result, served) VALUES (1, ?, ?, 'starting', '', ?)
 		ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, started_at = excluded.started_at, progress = excluded.progress, result = '',
-		served = excluded.served`), holder, fmtTime(at), state.requests)
+		served = excluded.served`), holder, fmtTime(at), state.Requests)
 	return err
 }
 

@@ -5,14 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
-)
 
-// Delivery is one event to send to one webhook URL.
-type Delivery struct {
-	Event    Event
-	URL      string
-	Attempts int
-}
+	"github.com/rampart-security/rampart/internal/notify"
+)
 
 // QueueWindow is how far back QueueDeliveries looks for events that have
 // no delivery yet. Event ids are assigned when a transaction inserts them
@@ -51,12 +46,12 @@ func (s *Store) QueueDeliveries(ctx context.Context, urls []string, now time.Tim
 // LOCKED and the lease, so several servers share the queue without
 // sending an event twice; a server that dies mid-send releases its claim
 // when the lease ends.
-func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, maxAttempts, limit int, lease time.Duration) ([]Delivery, error) {
+func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, maxAttempts, limit int, lease time.Duration) ([]notify.Delivery, error) {
 	lock := ""
 	if s.engine == Postgres {
 		lock = " FOR UPDATE OF d SKIP LOCKED"
 	}
-	var out []Delivery
+	var out []notify.Delivery
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT d.url, d.attempts, e.id, e.at, e.kind, COALESCE(e.product_id, 0), COALESCE(e.release_id, 0), e.subject, e.title, e.detail
@@ -66,7 +61,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, maxAttempts,
 			return err
 		}
 		for rows.Next() {
-			var d Delivery
+			var d notify.Delivery
 			var at string
 			if err := rows.Scan(&d.URL, &d.Attempts, &d.Event.ID, &at, &d.Event.Kind, &d.Event.ProductID, &d.Event.ReleaseID, &d.Event.Subject, &d.Event.Title, &d.Event.Detail); err != nil {
 				rows.Close()
@@ -92,7 +87,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, maxAttempts,
 
 // FinishDelivery records the outcome of sending a claimed delivery:
 // delivered, or a retry with exponential back-off (1, 2, 4 … minutes).
-func (s *Store) FinishDelivery(ctx context.Context, d Delivery, sendErr error, now time.Time) error {
+func (s *Store) FinishDelivery(ctx context.Context, d notify.Delivery, sendErr error, now time.Time) error {
 	var err error
 	if sendErr == nil {
 		_, err = s.exec(ctx, s.q(`UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE event_id = ? AND url = ?`),
@@ -111,7 +106,7 @@ func (s *Store) FinishDelivery(ctx context.Context, d Delivery, sendErr error, n
 // DeliverDue claims due deliveries in batches and sends them with up to
 // parallel concurrent calls of send, outside any transaction, until none
 // is due or budget has passed. It returns how many were sent and failed.
-func (s *Store) DeliverDue(ctx context.Context, now time.Time, maxAttempts, parallel int, budget time.Duration, send func(Delivery) error) (sent, failed int, err error) {
+func (s *Store) DeliverDue(ctx context.Context, now time.Time, maxAttempts, parallel int, budget time.Duration, send func(notify.Delivery) error) (sent, failed int, err error) {
 	if parallel <= 0 {
 		parallel = 1
 	}
@@ -125,10 +120,10 @@ func (s *Store) DeliverDue(ctx context.Context, now time.Time, maxAttempts, para
 			return sent, failed, err
 		}
 		type result struct {
-			d   Delivery
+			d   notify.Delivery
 			err error
 		}
-		work := make(chan Delivery)
+		work := make(chan notify.Delivery)
 		results := make(chan result)
 		for range min(parallel, len(batch)) {
 			go func() {

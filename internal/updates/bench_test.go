@@ -23,6 +23,7 @@ import (
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 	"github.com/rampart-security/rampart/internal/updates"
+	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/pkg/updateclient"
 )
 
@@ -194,9 +195,9 @@ func benchExposure(b *testing.B, st *store.Store, productID int64) {
 		if err := st.CreateRelease(ctx, &r); err != nil {
 			b.Fatal(err)
 		}
-		var vs []store.ReleaseVuln
+		var vs []vuln.ReleaseVuln
 		for v := range 50 {
-			vs = append(vs, store.ReleaseVuln{ReleaseID: r.ID, ComponentRef: fmt.Sprintf("c%d", v%10), VulnID: fmt.Sprintf("CVE-2026-%05d", i*10+v), Severity: "high", SeverityRank: 3})
+			vs = append(vs, vuln.ReleaseVuln{ReleaseID: r.ID, ComponentRef: fmt.Sprintf("c%d", v%10), VulnID: fmt.Sprintf("CVE-2026-%05d", i*10+v), Severity: "high", SeverityRank: 3})
 		}
 		if _, err := st.ReplaceReleaseVulns(ctx, r.ID, vs); err != nil {
 			b.Fatal(err)

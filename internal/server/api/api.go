@@ -19,7 +19,6 @@ import (
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 //go:embed openapi.yaml
@@ -323,7 +322,7 @@ func (h handler) listComponents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	items, next, err := h.Store.Components(r.Context(), store.ComponentQuery{ReleaseID: id, Filter: q.Get("filter"),
+	items, next, err := h.Store.Components(r.Context(), inventory.ComponentQuery{ReleaseID: id, Filter: q.Get("filter"),
 		Sort: q.Get("sort"), Desc: q.Get("order") == "desc", After: q.Get("cursor"), Limit: limit})
 	if err != nil {
 		return err
@@ -376,7 +375,7 @@ func (h handler) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	hits, next, err := h.Store.Search(r.Context(), store.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit, Products: web.ReadableProducts(r)})
+	hits, next, err := h.Store.Search(r.Context(), inventory.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit, Products: web.ReadableProducts(r)})
 	if err != nil {
 		return err
 	}

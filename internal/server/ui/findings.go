@@ -16,7 +16,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/spool"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 // findingRoutes are the findings list and dashboard, finding detail,
@@ -89,7 +89,7 @@ type trendBar struct {
 }
 
 // trendBars lays out stacked bars per day (critical at the bottom).
-func trendBars(points []store.TrendPoint) ([]trendBar, int) {
+func trendBars(points []findings.TrendPoint) ([]trendBar, int) {
 	sevs := []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info}
 	maxV := 1
 	for _, p := range points {
@@ -232,7 +232,7 @@ type findingData struct {
 	Statuses []findings.Status
 	Back     string
 	// Match is the SBOM match the finding is linked to.
-	Match *store.ReleaseVuln
+	Match *vuln.ReleaseVuln
 }
 
 func (h *handler) finding(w http.ResponseWriter, r *http.Request) error {

@@ -17,7 +17,6 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/spool"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // firmwareRoutes are a release's firmware page and its image upload.
@@ -37,14 +36,14 @@ type firmwareIssue struct {
 
 type firmwarePage struct {
 	Release  inventory.Release
-	Analysis *store.FirmwareAnalysis
+	Analysis *firmware.Analysis
 	Issues   []firmwareIssue
 	Binaries []firmware.Binary // worst hardened first
-	Previous *store.FirmwareAnalysis
+	Previous *firmware.Analysis
 	Diff     *firmware.DiffResult
 	// Job is the release's latest upload while it is queued or running,
 	// or when it failed after the analysis shown.
-	Job     *store.FirmwareJob
+	Job     *firmware.Job
 	CanEdit bool
 }
 
@@ -86,7 +85,7 @@ func (h *handler) firmwarePage(w http.ResponseWriter, r *http.Request, id int64,
 	case errors.Is(err, fault.ErrNotFound):
 	case err != nil:
 		return err
-	case job.Status != store.FirmwareDone:
+	case job.Status != firmware.JobDone:
 		d.Job = &job
 	}
 	a, err := h.Store.LatestFirmwareAnalysis(r.Context(), id)
@@ -173,7 +172,7 @@ func (h *handler) firmwareJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if job.Status == store.FirmwareDone {
+	if job.Status == firmware.JobDone {
 		var sum portfolio.FirmwareResult
 		_ = json.Unmarshal(job.Summary, &sum)
 		flash := fmt.Sprintf("%s analysed: %d issues (%d new findings), %d components", job.FileName, sum.Issues, sum.Scan.New, sum.Components)

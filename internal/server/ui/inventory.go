@@ -17,17 +17,18 @@ import (
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/sdl"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/spool"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 type portfolioData struct {
-	Vulns      store.VulnSummary
-	VulnDB     store.VulnDBStatus
-	Events     []store.Event
+	Vulns      vuln.Summary
+	VulnDB     vuln.DBStatus
+	Events     []notify.Event
 	Products   []inventory.Product
 	Next       string
 	Releases   int
@@ -110,7 +111,7 @@ type productData struct {
 	MaxAcceptance, EffectiveAcceptance int
 	CanManage                          bool
 	// Risk holds each release's vulnerability counts (absent: none).
-	Risk map[int64]*store.ReleaseRiskRow
+	Risk map[int64]*vuln.ReleaseRiskRow
 }
 
 // barSegment is one severity's part of a release's bar chart.
@@ -123,7 +124,7 @@ type barSegment struct {
 // releaseBar is a release's SBOM matches as a stacked bar, scaled to the
 // product's release with the most matches.
 type releaseBar struct {
-	Row      *store.ReleaseRiskRow
+	Row      *vuln.ReleaseRiskRow
 	Segments []barSegment
 	Label    string
 }
@@ -135,7 +136,7 @@ const barWidth = 160
 func (d productData) Bar(id int64) releaseBar {
 	row := d.Risk[id]
 	if row == nil {
-		return releaseBar{Row: &store.ReleaseRiskRow{}, Label: "no known vulnerabilities"}
+		return releaseBar{Row: &vuln.ReleaseRiskRow{}, Label: "no known vulnerabilities"}
 	}
 	most := 1
 	for _, r := range d.Risk {
@@ -287,14 +288,14 @@ type releaseData struct {
 	Cursor     string
 	CanEdit    bool
 	Result     *portfolio.ImportResult
-	Vulns      []store.ReleaseVuln
+	Vulns      []vuln.ReleaseVuln
 	// VulnPage is the page of Vulns shown, VQ its filter and sort, Query
 	// the page's whole query (links keep every filter); Counts the SBOM
 	// matches, scanner findings and linked findings.
 	VulnPage portfolio.ReleaseVulnPage
 	VQ       portfolio.ReleaseVulnQuery
 	Query    url.Values
-	Counts   store.RiskCounts
+	Counts   vuln.RiskCounts
 	// VulnError is a refused filter of the vulnerability table.
 	VulnError string
 	Justify   []string
@@ -479,7 +480,7 @@ func (h *handler) renderRelease(w http.ResponseWriter, r *http.Request, id int64
 	if d.Sort == "" {
 		d.Sort = "name"
 	}
-	d.Components, d.Next, err = h.Store.Components(r.Context(), store.ComponentQuery{ReleaseID: id, Filter: d.Filter, Sort: d.Sort, Desc: d.Desc, After: d.Cursor, Limit: 50})
+	d.Components, d.Next, err = h.Store.Components(r.Context(), inventory.ComponentQuery{ReleaseID: id, Filter: d.Filter, Sort: d.Sort, Desc: d.Desc, After: d.Cursor, Limit: 50})
 	if err != nil {
 		return err
 	}
@@ -658,7 +659,7 @@ func (h *handler) downloadSBOM(w http.ResponseWriter, r *http.Request) error {
 
 type searchData struct {
 	Q, Version string
-	Hits       []store.SearchHit
+	Hits       []inventory.SearchHit
 	Next       string
 	Searched   bool
 }
@@ -670,7 +671,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(d.Q) != "" {
 		var err error
 		d.Searched = true
-		d.Hits, d.Next, err = h.Store.Search(r.Context(), store.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100, Products: web.ReadableProducts(r)})
+		d.Hits, d.Next, err = h.Store.Search(r.Context(), inventory.SearchQuery{Q: d.Q, Version: d.Version, After: q.Get("cursor"), Limit: 100, Products: web.ReadableProducts(r)})
 		if err != nil {
 			if web.Status(err) >= 500 {
 				return err

@@ -9,6 +9,7 @@ import (
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 // reportRoutes are printable reports.
@@ -22,7 +23,7 @@ type releaseReport struct {
 	Product    inventory.Product
 	Release    inventory.Release
 	Generated  time.Time
-	Vulns      []store.ReleaseVuln
+	Vulns      []vuln.ReleaseVuln
 	OpenVulns  int
 	KEV        int
 	Findings   []findings.Stored

@@ -9,7 +9,6 @@ import (
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -69,7 +68,7 @@ func (h *handler) setAnalysis(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a := store.Analysis{Status: vuln.VEXStatus(r.PostFormValue("status")), Justification: r.PostFormValue("justification"),
+	a := vuln.Analysis{Status: vuln.VEXStatus(r.PostFormValue("status")), Justification: r.PostFormValue("justification"),
 		Detail: r.PostFormValue("detail"), UpdatedBy: identity.FromContext(r.Context()).Name}
 	vid, ref := r.PostFormValue("vuln"), r.PostFormValue("component")
 	msg := fmt.Sprintf("%s in %s: %s.", vid, ref, a.Status)

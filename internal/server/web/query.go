@@ -13,7 +13,6 @@ import (
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/portfolio"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // Request decoding and response helpers shared by the API and the UI:
@@ -29,9 +28,9 @@ func SetSessionCookie(w http.ResponseWriter, value string, secure bool, maxAge t
 
 // AuditQuery builds the audit filter from query parameters, restricted to
 // the products whose audit trail the caller may read (all for admins).
-func AuditQuery(r *http.Request) (store.AuditQuery, error) {
+func AuditQuery(r *http.Request) (audit.Query, error) {
 	q := r.URL.Query()
-	aq := store.AuditQuery{Action: q.Get("action"), Actor: q.Get("actor")}
+	aq := audit.Query{Action: q.Get("action"), Actor: q.Get("actor")}
 	var err error
 	if s := q.Get("product"); s != "" {
 		var id int64

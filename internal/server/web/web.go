@@ -20,7 +20,6 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/identity/accounts"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // Route is one registered endpoint. Every route states what it needs;
@@ -79,36 +78,50 @@ type Route struct {
 // wrapping fault.ErrNotFound when the object does not exist.
 type ProductResolver func(*http.Request) (int64, error)
 
+// ProductChecker tells whether a product exists (the store implements it).
+type ProductChecker interface {
+	// ProductExists returns id, or an error wrapping fault.ErrNotFound.
+	ProductExists(ctx context.Context, id int64) (int64, error)
+}
+
+// FindingOwner finds the product of a finding (the store implements it).
+type FindingOwner interface {
+	// FindingProduct returns the finding's product, or an error wrapping
+	// fault.ErrNotFound.
+	FindingProduct(ctx context.Context, findingID int64) (int64, error)
+}
+
+// ReleaseOwner finds the product of a release (the store implements it).
+type ReleaseOwner interface {
+	// ReleaseProduct returns the release's product, or an error wrapping
+	// fault.ErrNotFound.
+	ReleaseProduct(ctx context.Context, releaseID int64) (int64, error)
+}
+
 // ProductPath resolves a product id path parameter (checking it exists).
-func ProductPath(st *store.Store, name string) ProductResolver {
-	return func(r *http.Request) (int64, error) {
-		id, err := PathID(r, name)
-		if err != nil {
-			return 0, err
-		}
-		return st.ProductExists(r.Context(), id)
-	}
+func ProductPath(st ProductChecker, name string) ProductResolver {
+	return pathProduct(name, st.ProductExists)
 }
 
 // FindingPath resolves a finding id path parameter to its product.
-func FindingPath(st *store.Store, name string) ProductResolver {
-	return func(r *http.Request) (int64, error) {
-		id, err := PathID(r, name)
-		if err != nil {
-			return 0, err
-		}
-		return st.FindingProduct(r.Context(), id)
-	}
+func FindingPath(st FindingOwner, name string) ProductResolver {
+	return pathProduct(name, st.FindingProduct)
 }
 
 // ReleasePath resolves a release id path parameter to its product.
-func ReleasePath(st *store.Store, name string) ProductResolver {
+func ReleasePath(st ReleaseOwner, name string) ProductResolver {
+	return pathProduct(name, st.ReleaseProduct)
+}
+
+// pathProduct resolves the id path parameter name to its product with
+// owner.
+func pathProduct(name string, owner func(context.Context, int64) (int64, error)) ProductResolver {
 	return func(r *http.Request) (int64, error) {
 		id, err := PathID(r, name)
 		if err != nil {
 			return 0, err
 		}
-		return st.ReleaseProduct(r.Context(), id)
+		return owner(r.Context(), id)
 	}
 }
 
