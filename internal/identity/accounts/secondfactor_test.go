@@ -34,7 +34,7 @@ func signedIn(t *testing.T, st *store.Store, u identity.User) context.Context {
 // lastAction is the action of the newest audit event.
 func lastAction(t *testing.T, st *store.Store) string {
 	t.Helper()
-	ev, err := st.AuditEvents(context.Background(), store.AuditQuery{Limit: 1})
+	ev, err := st.AuditEvents(context.Background(), audit.Query{Limit: 1})
 	if err != nil || len(ev) == 0 {
 		t.Fatalf("audit events: %v (%d)", err, len(ev))
 	}
