@@ -307,19 +307,5 @@ func cvss3Object(vec string) (map[string]any, error) {
 		return nil, fmt.Errorf("CVSS vector %q: want CVSS:3.1/… or CVSS:3.0/…", vec)
 	}
 	score = math.Round(score*10) / 10
-	return map[string]any{"version": version, "vectorString": vec, "baseScore": score, "baseSeverity": severity(score)}, nil
-}
-
-func severity(score float64) string {
-	switch {
-	case score == 0:
-		return "NONE"
-	case score < 4:
-		return "LOW"
-	case score < 7:
-		return "MEDIUM"
-	case score < 9:
-		return "HIGH"
-	}
-	return "CRITICAL"
+	return map[string]any{"version": version, "vectorString": vec, "baseScore": score, "baseSeverity": csaf.CVSS3Severity(score)}, nil
 }

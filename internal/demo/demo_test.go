@@ -51,19 +51,28 @@ func TestSeed(t *testing.T) {
 	}
 }
 
-// TestSeedRealVulnerabilities: the offline demo shows real matches from
-// the embedded snapshot: a KEV match on a shipped release, EPSS scores
-// and VEX decisions.
-func TestSeedRealVulnerabilities(t *testing.T) {
+// seededStore opens a store in a temporary folder and seeds the demo into
+// it; the store is closed when the test ends.
+func seededStore(t *testing.T) *store.Store {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	if _, err := Seed(ctx, st); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// TestSeedRealVulnerabilities: the offline demo shows real matches from
+// the embedded snapshot: a KEV match on a shipped release, EPSS scores
+// and VEX decisions.
+func TestSeedRealVulnerabilities(t *testing.T) {
+	ctx := context.Background()
+	st := seededStore(t)
 	p, err := st.ProductByName(ctx, "Industrial Gateway IG-400")
 	if err != nil {
 		t.Fatal(err)
@@ -107,14 +116,7 @@ func TestSeedRealVulnerabilities(t *testing.T) {
 // scans were imported) and linked to its SBOM match.
 func TestSeedHistory(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := Seed(ctx, st); err != nil {
-		t.Fatal(err)
-	}
+	st := seededStore(t)
 	now := time.Now().UTC()
 	overdue, _, err := st.Findings(ctx, findings.Query{Status: "active", Overdue: true})
 	if err != nil || len(overdue) < 3 {

@@ -5,19 +5,11 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/incident"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 func TestSeedIncidents(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := Seed(ctx, st); err != nil {
-		t.Fatal(err)
-	}
+	st := seededStore(t)
 	list, err := incident.New(st, nil, incident.Options{}).List(ctx, incident.Filter{})
 	// Two seeded incidents, and one Rampart opened itself: the snapshot's
 	// KEV entry (CVE-2022-2586) matches the shipped gateway's kernel.

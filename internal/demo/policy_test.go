@@ -4,20 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 func TestSeedPolicy(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := Seed(ctx, st); err != nil {
-		t.Fatal(err)
-	}
+	st := seededStore(t)
 	gw, err := st.ProductByName(ctx, "Industrial Gateway IG-400")
 	if err != nil {
 		t.Fatal(err)

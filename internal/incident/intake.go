@@ -304,13 +304,18 @@ func hashToken(t string) string {
 	return hex.EncodeToString(s[:])
 }
 
-// Seal encrypts data with AES-256-GCM (nonce prepended).
-func Seal(key, data []byte) ([]byte, error) {
+// attachmentAEAD is the AES-GCM cipher of the attachment key.
+func attachmentAEAD(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, fmt.Errorf("attachment key: %w", err)
 	}
-	gcm, err := cipher.NewGCM(block)
+	return cipher.NewGCM(block)
+}
+
+// Seal encrypts data with AES-256-GCM (nonce prepended).
+func Seal(key, data []byte) ([]byte, error) {
+	gcm, err := attachmentAEAD(key)
 	if err != nil {
 		return nil, err
 	}
@@ -321,11 +326,7 @@ func Seal(key, data []byte) ([]byte, error) {
 
 // Open decrypts what Seal produced.
 func Open(key, sealed []byte) ([]byte, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("attachment key: %w", err)
-	}
-	gcm, err := cipher.NewGCM(block)
+	gcm, err := attachmentAEAD(key)
 	if err != nil {
 		return nil, err
 	}

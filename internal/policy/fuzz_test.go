@@ -2,27 +2,16 @@ package policy
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
-)
 
-func seed(f *testing.F, pattern string) {
-	files, _ := filepath.Glob(filepath.Join("testdata", pattern))
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-}
+	"github.com/rampart-security/rampart/internal/fuzzseed"
+)
 
 // FuzzParse: the policy loader never panics and either compiles or returns
 // a *LoadError naming the file.
 func FuzzParse(f *testing.F) {
 	f.Add(DefaultSource())
-	seed(f, "*.yaml")
+	fuzzseed.Glob(f, "testdata/*.yaml")
 	f.Add([]byte("rampart: policy/v1\nrules:\n  - {id: a, on: vuln, when: 'vuln.kev', message: '{{ vuln.id }}'}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 16<<10 {
@@ -44,8 +33,7 @@ func FuzzParse(f *testing.F) {
 
 // FuzzInputs: exceptions, approved lists and firmware reports never panic.
 func FuzzInputs(f *testing.F) {
-	seed(f, "*.yaml")
-	seed(f, "*.json")
+	fuzzseed.Glob(f, "testdata/*.yaml", "testdata/*.json")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 16<<10 {
 			return

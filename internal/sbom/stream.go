@@ -206,6 +206,22 @@ func (s *refSet) key(ref string) uint64 { return maphash.String(s.seed, ref) }
 
 func (s *refSet) has(ref string) bool { _, ok := s.m[s.key(ref)]; return ok }
 
+// described is the SPDX document's described package, which becomes the
+// metadata component: the one ref of describes (the DESCRIBES targets)
+// that is a package of the set, or "" when none or several are.
+func (s *refSet) described(describes []string) string {
+	var out []string
+	for _, r := range describes {
+		if s.has(r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return ""
+}
+
 // cdxRefs collects, while the document is validated, what checkCycloneDX
 // checks and what the import needs: bom-refs (unique, indexed) and
 // non-empty dependency refs.

@@ -169,15 +169,7 @@ func prepareSPDXJSON(ra io.ReaderAt, size int64, name string, f Format) (*spdxPr
 			}
 		}
 	}
-	var described []string
-	for _, r := range describes {
-		if p.refs.has(r) {
-			described = append(described, r)
-		}
-	}
-	if len(described) == 1 {
-		p.meta = described[0]
-	}
+	p.meta = p.refs.described(describes)
 	return p, nil
 }
 

@@ -442,15 +442,7 @@ func prepareSPDXTagValue(ra io.ReaderAt, size int64, name string, f Format) (*tv
 			}
 		}
 	}
-	var described []string
-	for _, r := range describesRefs {
-		if p.refs.has(r) {
-			described = append(described, r)
-		}
-	}
-	if len(described) == 1 {
-		p.meta = described[0]
-	}
+	p.meta = p.refs.described(describesRefs)
 	return p, nil
 }
 

@@ -127,27 +127,9 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 	b.WriteString("];\n")
 	b.WriteString("  node [fontname=\"Helvetica\", fontsize=10, style=filled, fillcolor=\"#ffffff\"];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=8];\n")
-	children := map[string][]string{}
-	for _, bd := range m.Boundaries {
-		parent := bd.Parent
-		if parent != "" && m.Boundary(parent) == nil {
-			parent = ""
-		}
-		children[parent] = append(children[parent], bd.ID)
-	}
-	members := map[string][]int{}
-	for i, e := range m.Elements {
-		bd := e.Boundary
-		if bd != "" && m.Boundary(bd) == nil {
-			bd = ""
-		}
-		members[bd] = append(members[bd], i)
-	}
+	children, members := m.nesting()
 	node := func(indent string, e *Element) {
-		label := e.Name
-		if label == "" {
-			label = e.ID
-		}
+		label := e.label()
 		if e.Type == TypeDevice {
 			label = "«device»\n" + label
 		}
@@ -179,12 +161,12 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 			node(indent+"  ", &m.Elements[i])
 		}
 		for _, c := range children[id] {
-			cluster(c, indent+"  ", depth+1)
+			cluster(m.Boundaries[c].ID, indent+"  ", depth+1)
 		}
 		fmt.Fprintf(&b, "%s}\n", indent)
 	}
 	for _, c := range children[""] {
-		cluster(c, "  ", 0)
+		cluster(m.Boundaries[c].ID, "  ", 0)
 	}
 	for _, i := range members[""] {
 		node("  ", &m.Elements[i])
@@ -230,6 +212,37 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 	b.WriteString("}\n")
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// nesting is what a diagram draws inside what: the indexes of the
+// boundaries per parent boundary id, and of the elements per boundary id,
+// in model order. A parent or boundary the model does not have (or none)
+// puts the boundary or element at the top, under "".
+func (m *Model) nesting() (children, members map[string][]int) {
+	children, members = map[string][]int{}, map[string][]int{}
+	for i, bd := range m.Boundaries {
+		p := bd.Parent
+		if p != "" && m.Boundary(p) == nil {
+			p = ""
+		}
+		children[p] = append(children[p], i)
+	}
+	for i, e := range m.Elements {
+		bd := e.Boundary
+		if bd != "" && m.Boundary(bd) == nil {
+			bd = ""
+		}
+		members[bd] = append(members[bd], i)
+	}
+	return children, members
+}
+
+// label is the element's name in a diagram: its name, else its id.
+func (e *Element) label() string {
+	if e.Name == "" {
+		return e.ID
+	}
+	return e.Name
 }
 
 func boundaryTypeSuffix(b *Boundary) string {
@@ -344,27 +357,9 @@ func WriteMermaid(w io.Writer, m *Model, opts DiagramOptions) error {
 		dir = "LR"
 	}
 	fmt.Fprintf(&b, "flowchart %s\n", dir)
-	children := map[string][]int{}
-	for i, bd := range m.Boundaries {
-		p := bd.Parent
-		if p != "" && m.Boundary(p) == nil {
-			p = ""
-		}
-		children[p] = append(children[p], i)
-	}
-	members := map[string][]int{}
-	for i, e := range m.Elements {
-		bd := e.Boundary
-		if bd != "" && m.Boundary(bd) == nil {
-			bd = ""
-		}
-		members[bd] = append(members[bd], i)
-	}
+	children, members := m.nesting()
 	node := func(indent string, e *Element) {
-		label := e.Name
-		if label == "" {
-			label = e.ID
-		}
+		label := e.label()
 		if n := st.count[e.ID]; n > 0 {
 			label += fmt.Sprintf(" ⚠ %d", n)
 		}

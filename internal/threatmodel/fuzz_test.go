@@ -2,21 +2,13 @@ package threatmodel
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/rampart-security/rampart/internal/fuzzseed"
 )
 
 func seeds(f *testing.F) {
-	files, _ := filepath.Glob("templates/*.yaml")
-	more, _ := filepath.Glob("testdata/*.yaml")
-	for _, p := range append(files, more...) {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	fuzzseed.Glob(f, "templates/*.yaml", "testdata/*.yaml")
 	f.Add([]byte(`{"title":"j","elements":[{"id":"a","type":"device","device":{"radios":[{"type":"ble"}]}}]}`))
 }
 

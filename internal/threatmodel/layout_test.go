@@ -3,6 +3,7 @@ package threatmodel
 import (
 	"bytes"
 	"encoding/xml"
+	"image"
 	"image/png"
 	"io"
 	"strings"
@@ -66,14 +67,7 @@ func TestLayoutSceneUsesLayoutAndBoundaries(t *testing.T) {
 	if strings.Contains(svg.String(), "<script") {
 		t.Error("script in SVG")
 	}
-	data, err := ScenePNG(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := scenePNG(t, s)
 	if b := img.Bounds(); b.Dx() != int(s.Width*2+0.999) || b.Dy() < 200 {
 		t.Errorf("PNG %v for a scene of %vx%v", b, s.Width, s.Height)
 	}
@@ -82,6 +76,16 @@ func TestLayoutSceneUsesLayoutAndBoundaries(t *testing.T) {
 func TestLayoutSceneBoundsHugeLayouts(t *testing.T) {
 	r := mustEdit(t, editSource, Edit{Collection: CollectionElements, Action: EditUpdate, ID: "user", Fields: []byte(`{"position":{"x":900000,"y":-900000}}`)})
 	s := LayoutScene(r.Model, nil)
+	img := scenePNG(t, s)
+	if b := img.Bounds(); b.Dx() > MaxPNGSide || b.Dy() > MaxPNGSide {
+		t.Errorf("PNG %v exceeds %d", b, MaxPNGSide)
+	}
+}
+
+// scenePNG renders s as PNG and decodes the image, failing the test on
+// either error.
+func scenePNG(t *testing.T, s *Scene) image.Image {
+	t.Helper()
 	data, err := ScenePNG(s)
 	if err != nil {
 		t.Fatal(err)
@@ -90,9 +94,7 @@ func TestLayoutSceneBoundsHugeLayouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() > MaxPNGSide || b.Dy() > MaxPNGSide {
-		t.Errorf("PNG %v exceeds %d", b, MaxPNGSide)
-	}
+	return img
 }
 
 func benchModel(b *testing.B) []byte {

@@ -264,36 +264,40 @@ func ensureMapping(n *yaml.Node, key string) *yaml.Node {
 	return v
 }
 
-// unstatedAttrs lists the specs that apply to element e and are unstated.
+// unstatedElementAttrs lists the specs that apply to element e and are
+// unstated.
 func unstatedElementAttrs(m *Model, e *Element) []attrSpec {
+	return unstated(m, elementAttrsFor(e), e.Stated)
+}
+
+// unstatedFlowAttrs lists the flow specs that are unstated for f.
+func unstatedFlowAttrs(m *Model, f *Flow) []attrSpec {
+	return unstated(m, flowAttrs, f.Stated)
+}
+
+// unstated lists the specs whose key stated does not report stated; the
+// data classification counts as unstated while the model has no assets.
+func unstated(m *Model, specs []attrSpec, stated func(key string) bool) []attrSpec {
 	var out []attrSpec
-	for _, a := range elementAttrs {
-		if !slices.Contains(a.types, e.Type) {
-			continue
-		}
+	for _, a := range specs {
 		if a.key == attrData {
 			if len(m.Assets) == 0 {
 				out = append(out, a)
 			}
 			continue
 		}
-		if !e.Stated(a.key) {
+		if !stated(a.key) {
 			out = append(out, a)
 		}
 	}
 	return out
 }
 
-func unstatedFlowAttrs(m *Model, f *Flow) []attrSpec {
+// elementAttrsFor lists the specs that apply to element e.
+func elementAttrsFor(e *Element) []attrSpec {
 	var out []attrSpec
-	for _, a := range flowAttrs {
-		if a.key == attrData {
-			if len(m.Assets) == 0 {
-				out = append(out, a)
-			}
-			continue
-		}
-		if !f.Stated(a.key) {
+	for _, a := range elementAttrs {
+		if slices.Contains(a.types, e.Type) {
 			out = append(out, a)
 		}
 	}
@@ -301,15 +305,7 @@ func unstatedFlowAttrs(m *Model, f *Flow) []attrSpec {
 }
 
 // applicableElementAttrs counts the specs that apply to element e.
-func applicableElementAttrs(e *Element) int {
-	n := 0
-	for _, a := range elementAttrs {
-		if slices.Contains(a.types, e.Type) {
-			n++
-		}
-	}
-	return n
-}
+func applicableElementAttrs(e *Element) int { return len(elementAttrsFor(e)) }
 
 // StatedKeys returns the keys marked stated explicitly (by the source or
 // SetStated), sorted; non-zero values are stated without being listed.

@@ -570,48 +570,35 @@ func BenchmarkParse1000x3000(b *testing.B) {
 	}
 }
 
+// benchSVG times rendering m as SVG with opts on one renderer.
+func benchSVG(b *testing.B, m *Model, opts DiagramOptions) {
+	r, err := NewRenderer(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	for b.Loop() {
+		if _, err := r.SVG(b.Context(), m, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkRenderSVG1000x3000(b *testing.B) {
 	lib := mustLibrary(b)
 	m := generate(1000)
 	res := lib.Check(m)
-	r, err := NewRenderer(b.Context())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
-	for b.Loop() {
-		if _, err := r.SVG(b.Context(), m, DiagramOptions{Result: res}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSVG(b, m, DiagramOptions{Result: res})
 }
 
 func BenchmarkRenderSVG150x450(b *testing.B) {
 	m := generate(150)
-	r, err := NewRenderer(b.Context())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
-	for b.Loop() {
-		if _, err := r.SVG(b.Context(), m, DiagramOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSVG(b, m, DiagramOptions{})
 }
 
 func BenchmarkRenderSVGTemplate(b *testing.B) {
 	m := mustTemplate(b, "smart-home")
-	r, err := NewRenderer(b.Context())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
-	for b.Loop() {
-		if _, err := r.SVG(b.Context(), m, DiagramOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSVG(b, m, DiagramOptions{})
 }
 
 func BenchmarkNewLibrary(b *testing.B) {

@@ -54,7 +54,10 @@ func abbrev(v2 bool, value string) string {
 	return value[:1]
 }
 
-func severity3(score float64) string {
+// CVSS3Severity is the CVSS v3 qualitative rating of a base score (NONE,
+// LOW, MEDIUM, HIGH or CRITICAL): the baseSeverity a cvss_v3 object must
+// state for its baseScore.
+func CVSS3Severity(score float64) string {
 	switch {
 	case score == 0:
 		return "NONE"
@@ -136,8 +139,8 @@ func (c *checker) cvssScores(path string, v2 bool, m map[string]any, p cvssVecto
 		if v2 {
 			continue
 		}
-		if sev, ok := m[s.sev].(string); ok && sev != severity3(want) {
-			c.fail(path+"/"+s.sev, "%s is %s but a score of %.1f is %s", s.sev, sev, want, severity3(want))
+		if sev, ok := m[s.sev].(string); ok && sev != CVSS3Severity(want) {
+			c.fail(path+"/"+s.sev, "%s is %s but a score of %.1f is %s", s.sev, sev, want, CVSS3Severity(want))
 		}
 	}
 }

@@ -1,21 +1,14 @@
 package csaf
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/rampart-security/rampart/internal/fuzzseed"
 )
 
 // FuzzValidate: the validator never panics on any input.
 func FuzzValidate(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.json")
-	for _, p := range files {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	fuzzseed.Glob(f, "testdata/*.json")
 	f.Add([]byte(`{"document":{"tracking":{"version":"1.0.0-rc.1+b","revision_history":[{"number":"0.9.0","date":"x"}]}}}`))
 	f.Add([]byte(`{"product_tree":{"relationships":[{"full_product_name":{"product_id":"a"},"product_reference":"a","relates_to_product_reference":"a"}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

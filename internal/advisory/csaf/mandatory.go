@@ -400,22 +400,14 @@ var mandatoryTests = []test{
 			}
 			has := map[string]bool{}
 			for _, f := range v.Flags {
-				for _, id := range c.expand(f.ProductIDs, f.GroupIDs) {
-					has[id] = true
-				}
+				c.mark(has, f.ProductIDs, f.GroupIDs)
 			}
 			for _, t := range v.Threats {
 				if t.Category == "impact" {
-					for _, id := range c.expand(t.ProductIDs, t.GroupIDs) {
-						has[id] = true
-					}
+					c.mark(has, t.ProductIDs, t.GroupIDs)
 				}
 			}
-			for i, id := range v.ProductStatus.KnownNotAffected {
-				if !has[id] {
-					c.fail(fmt.Sprintf("/vulnerabilities/%d/product_status/known_not_affected/%d", vi, i), "product %q is known_not_affected without an impact statement: add a flag or a threat of category impact", id)
-				}
-			}
+			c.needStatement(vi, "known_not_affected", v.ProductStatus.KnownNotAffected, has, "an impact statement: add a flag or a threat of category impact")
 		}
 	}),
 	m("6.1.27.10", func(c *checker) {
@@ -428,15 +420,9 @@ var mandatoryTests = []test{
 			}
 			has := map[string]bool{}
 			for _, r := range v.Remediations {
-				for _, id := range c.expand(r.ProductIDs, r.GroupIDs) {
-					has[id] = true
-				}
+				c.mark(has, r.ProductIDs, r.GroupIDs)
 			}
-			for i, id := range v.ProductStatus.KnownAffected {
-				if !has[id] {
-					c.fail(fmt.Sprintf("/vulnerabilities/%d/product_status/known_affected/%d", vi, i), "product %q is known_affected without an action statement: add a remediation", id)
-				}
-			}
+			c.needStatement(vi, "known_affected", v.ProductStatus.KnownAffected, has, "an action statement: add a remediation")
 		}
 	}),
 	m("6.1.27.11", func(c *checker) {
@@ -602,4 +588,23 @@ func uniq(ids []string) []string {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// mark adds the products a statement names (its product ids and the
+// members of its groups) to has.
+func (c *checker) mark(has map[string]bool, productIDs, groupIDs []string) {
+	for _, id := range c.expand(productIDs, groupIDs) {
+		has[id] = true
+	}
+}
+
+// needStatement fails every product of the product_status list named list
+// of vulnerability vi that has does not hold: a VEX statement of that
+// status needs what (6.1.27.9, 6.1.27.10).
+func (c *checker) needStatement(vi int, list string, ids []string, has map[string]bool, what string) {
+	for i, id := range ids {
+		if !has[id] {
+			c.fail(fmt.Sprintf("/vulnerabilities/%d/product_status/%s/%d", vi, list, i), "product %q is %s without %s", id, list, what)
+		}
+	}
 }

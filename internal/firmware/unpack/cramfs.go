@@ -155,13 +155,16 @@ func openCramfs(u *unpacker, b []byte) (contents, error) {
 			}
 			p := path.Join(d.p, name)
 			f := File{Inner: cleanPath(p), Mode: n.mode & 0o7777, UID: int(n.uid), GID: int(n.gid)}
-			switch n.mode & 0o170000 {
-			case 0o040000:
-				f.Kind = KindDir
+			var known bool
+			if f.Kind, known = modeKind(n.mode); !known {
+				continue
+			}
+			switch f.Kind {
+			case KindDir:
 				if n.offset != 0 && n.size > 0 {
 					stack = append(stack, dir{p, n.offset, int(n.size), d.depth + 1})
 				}
-			case 0o100000, 0o120000:
+			case KindFile, KindSymlink:
 				if claimed += int64(n.size); u.lim.MaxRatio > 0 && claimed > maxClaim {
 					return contents{}, fmt.Errorf("%w: cramfs of %d bytes holds more than %d bytes of files (ratio limit %d)", ErrLimit, size, maxClaim, u.lim.MaxRatio)
 				}
@@ -172,20 +175,14 @@ func openCramfs(u *unpacker, b []byte) (contents, error) {
 				if err != nil {
 					damaged = fmt.Sprintf("file %s unreadable: %v", p, err)
 				}
-				if n.mode&0o170000 == 0o120000 {
-					f.Kind, f.Link = KindSymlink, string(data)
+				if f.Kind == KindSymlink {
+					f.Link = string(data)
 				} else {
-					f.Kind, f.Data = KindFile, data
+					f.Data = data
 				}
-			case 0o020000, 0o060000:
+			case KindDevice:
 				// size holds the device number, old_encode_dev style.
-				f.Kind, f.Major, f.Minor = KindDevice, (n.size>>8)&0xff, n.size&0xff
-			case 0o010000:
-				f.Kind = KindFifo
-			case 0o140000:
-				f.Kind = KindSocket
-			default:
-				continue
+				f.Major, f.Minor = (n.size>>8)&0xff, n.size&0xff
 			}
 			finish(&f)
 			c.files = append(c.files, f)

@@ -291,30 +291,30 @@ func openExtFallback(u *unpacker, b []byte) (contents, error) {
 			}
 			p := path.Join(d.p, name)
 			f := File{Inner: cleanPath(p), Mode: uint32(in.mode) & 0o7777, UID: int(in.uid), GID: int(in.gid)}
-			switch in.mode & 0o170000 {
-			case 0o040000:
-				f.Kind = KindDir
+			var known bool
+			if f.Kind, known = modeKind(uint32(in.mode)); !known {
+				continue
+			}
+			switch f.Kind {
+			case KindDir:
 				if !visited[ino] {
 					visited[ino] = true
 					stack = append(stack, dir{ino, p, d.depth + 1})
 				}
-			case 0o100000:
-				f.Kind = KindFile
+			case KindFile:
 				if err := u.addBytes(in.size); err != nil {
 					return contents{}, err
 				}
 				if f.Data, err = fs.data(in, u.lim.MaxTotalBytes); err != nil {
 					c.detail = fmt.Sprintf("file %s unreadable: %v", p, err)
 				}
-			case 0o120000:
-				f.Kind = KindSymlink
+			case KindSymlink:
 				if in.size < 60 && in.flags&0x80000 == 0 && in.flags&0x10000000 == 0 {
 					f.Link = string(in.block[:in.size])
 				} else if t, err := fs.data(in, 4096); err == nil {
 					f.Link = string(t)
 				}
-			case 0o020000, 0o060000:
-				f.Kind = KindDevice
+			case KindDevice:
 				dev := binary.LittleEndian.Uint32(in.block[0:])
 				if dev == 0 {
 					dev = binary.LittleEndian.Uint32(in.block[4:])
@@ -322,12 +322,6 @@ func openExtFallback(u *unpacker, b []byte) (contents, error) {
 				} else {
 					f.Major, f.Minor = (dev>>8)&0xff, dev&0xff
 				}
-			case 0o010000:
-				f.Kind = KindFifo
-			case 0o140000:
-				f.Kind = KindSocket
-			default:
-				continue
 			}
 			finish(&f)
 			c.files = append(c.files, f)

@@ -207,6 +207,27 @@ func openTar(u *unpacker, b []byte) (contents, error) {
 	return c, nil
 }
 
+// modeKind is the kind of entry the file-type bits (S_IFMT) of a Unix mode
+// name, as the cpio, cramfs, JFFS2 and ext readers find it in their inodes;
+// false for a type no File holds.
+func modeKind(mode uint32) (Kind, bool) {
+	switch mode & 0o170000 {
+	case 0o040000:
+		return KindDir, true
+	case 0o100000:
+		return KindFile, true
+	case 0o120000:
+		return KindSymlink, true
+	case 0o020000, 0o060000:
+		return KindDevice, true
+	case 0o010000:
+		return KindFifo, true
+	case 0o140000:
+		return KindSocket, true
+	}
+	return "", false
+}
+
 // finish sets Size and SHA256 from Data.
 func finish(f *File) {
 	if f.Kind == KindFile || f.Kind == KindBlob {
@@ -278,25 +299,20 @@ func openCPIO(u *unpacker, b []byte) (contents, error) {
 			return contents{}, err
 		}
 		f := File{Inner: cleanPath(name), Mode: mode & 0o7777, UID: int(uid), GID: int(gid)}
-		switch mode & 0o170000 {
-		case 0o100000:
-			f.Kind = KindFile
+		var known bool
+		if f.Kind, known = modeKind(mode); !known {
+			continue
+		}
+		switch f.Kind {
+		case KindFile:
 			if err := u.addBytes(int64(size)); err != nil {
 				return contents{}, err
 			}
 			f.Data = data
-		case 0o040000:
-			f.Kind = KindDir
-		case 0o120000:
-			f.Kind, f.Link = KindSymlink, string(data)
-		case 0o020000, 0o060000:
-			f.Kind, f.Major, f.Minor = KindDevice, rmaj, rmin
-		case 0o010000:
-			f.Kind = KindFifo
-		case 0o140000:
-			f.Kind = KindSocket
-		default:
-			continue
+		case KindSymlink:
+			f.Link = string(data)
+		case KindDevice:
+			f.Major, f.Minor = rmaj, rmin
 		}
 		finish(&f)
 		c.files = append(c.files, f)

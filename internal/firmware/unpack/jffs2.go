@@ -193,15 +193,18 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 			sort.SliceStable(frags, func(i, j int) bool { return frags[i].version < frags[j].version })
 			meta := frags[len(frags)-1]
 			f := File{Inner: cleanPath(p), Mode: meta.mode & 0o7777, UID: int(meta.uid), GID: int(meta.gid)}
-			switch meta.mode & 0o170000 {
-			case 0o040000:
-				f.Kind = KindDir
+			var known bool
+			if f.Kind, known = modeKind(meta.mode); !known {
+				continue
+			}
+			switch f.Kind {
+			case KindDir:
 				if visited[e.ino] {
 					return contents{}, fmt.Errorf("jffs2: directory %s loops", p)
 				}
 				visited[e.ino] = true
 				stack = append(stack, dir{e.ino, p, d.depth + 1})
-			case 0o100000, 0o120000:
+			case KindFile, KindSymlink:
 				if claimed += int64(meta.isize); u.lim.MaxRatio > 0 && claimed > maxClaim {
 					return contents{}, fmt.Errorf("%w: jffs2 of %d bytes holds more than %d bytes of files (ratio limit %d)", ErrLimit, end, maxClaim, u.lim.MaxRatio)
 				}
@@ -212,13 +215,12 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 				if err != nil {
 					damaged = fmt.Sprintf("file %s unreadable: %v", p, err)
 				}
-				if meta.mode&0o170000 == 0o120000 {
-					f.Kind, f.Link = KindSymlink, string(data)
+				if f.Kind == KindSymlink {
+					f.Link = string(data)
 				} else {
-					f.Kind, f.Data = KindFile, data
+					f.Data = data
 				}
-			case 0o020000, 0o060000:
-				f.Kind = KindDevice
+			case KindDevice:
 				if dev, err := jffs2Data(frags, ^uint32(0)); err == nil {
 					switch len(dev) {
 					case 2: // old_encode_dev
@@ -229,12 +231,6 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 						f.Major, f.Minor = (v&0xfff00)>>8, (v&0xff)|((v>>12)&0xfff00)
 					}
 				}
-			case 0o010000:
-				f.Kind = KindFifo
-			case 0o140000:
-				f.Kind = KindSocket
-			default:
-				continue
 			}
 			finish(&f)
 			c.files = append(c.files, f)

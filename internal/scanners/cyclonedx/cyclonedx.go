@@ -341,11 +341,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			return nil
 		case "vulnerabilities":
 			sawVulns = true
-			return dec.Array("vulnerabilities", func() error {
-				var j jsonVuln
-				if err := dec.Decode(&j, "vulnerabilities[]"); err != nil {
-					return err
-				}
+			return reportio.DecodeElements(dec, "vulnerabilities", func(j jsonVuln) error {
 				if !sawComponents {
 					pending = append(pending, j)
 					return nil

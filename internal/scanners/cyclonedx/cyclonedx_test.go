@@ -86,10 +86,7 @@ func TestCorpus(t *testing.T) {
 			}
 			return
 		}
-		parse := Parse
-		if strings.HasSuffix(path, ".xml") {
-			parse = ParseXML
-		}
+		parse := scannertest.ParserFor(path, Parse, ".xml", ParseXML)
 		got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
 		if w.count == 0 {
 			return

@@ -296,11 +296,7 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 			known = true
 		case "dependencies":
 			known = true
-			return dec.Array("dependencies", func() error {
-				var j jsonDependency
-				if err := dec.Decode(&j, "dependencies[]"); err != nil {
-					return err
-				}
+			return reportio.DecodeElements(dec, "dependencies", func(j jsonDependency) error {
 				d := j.dependency()
 				for _, v := range d.Vulnerabilities {
 					if err := emit(d.finding(v)); err != nil {

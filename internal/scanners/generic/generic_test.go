@@ -108,10 +108,7 @@ func TestCorpus(t *testing.T) {
 		"test_with_image_no_ext.json":                   {count: 1, medium: 1, title: "Vuln with image and no extension"},
 	}
 	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w want) {
-		parse := Parse
-		if strings.HasSuffix(path, ".csv") {
-			parse = ParseCSV
-		}
+		parse := scannertest.ParserFor(path, Parse, ".csv", ParseCSV)
 		if w.err != "" {
 			_, err := scannertest.ParseFileErr(parse, path)
 			if err == nil || !strings.Contains(err.Error(), w.err) || !strings.HasPrefix(err.Error(), filepath.Base(path)+": at byte") {

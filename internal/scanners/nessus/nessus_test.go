@@ -158,10 +158,7 @@ func TestCorpus(t *testing.T) {
 	for _, folder := range []string{"nessus", "nessus_was", "tenable"} {
 		t.Run(folder, func(t *testing.T) {
 			scannertest.Corpus(t, corpustest.Dir(t, "scans", folder), cases[folder], func(t *testing.T, path string, w want) {
-				parse := Parse
-				if strings.HasSuffix(path, ".csv") {
-					parse = ParseCSV
-				}
+				parse := scannertest.ParserFor(path, Parse, ".csv", ParseCSV)
 				check(t, parse, path, w)
 			})
 		})

@@ -85,10 +85,7 @@ func TestCorpus(t *testing.T) {
 		"report_using_openVAS.csv": {13, 0, 0, 0, 1, 12, "TCP Timestamps Information Disclosure", "45.33.32.156", 0, 0},
 	}
 	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
-		parse := Parse
-		if strings.HasSuffix(path, ".csv") {
-			parse = ParseCSV
-		}
+		parse := scannertest.ParserFor(path, Parse, ".csv", ParseCSV)
 		got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
 		if w.count == 0 {
 			return

@@ -66,10 +66,7 @@ func TestCorpus(t *testing.T) {
 		"monthly_pci_issue6932.csv": {1, 0, 0, 1, 0, 0, "Web Server Stopped Responding", "qid:86476", "192.168.0.1", 80},
 	}
 	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
-		parse := Parse
-		if strings.HasSuffix(path, ".csv") {
-			parse = ParseCSV
-		}
+		parse := scannertest.ParserFor(path, Parse, ".csv", ParseCSV)
 		got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
 		if w.count == 0 {
 			return

@@ -193,15 +193,22 @@ func DecodeArray[T any](j *JSONDecoder, key string, fn func(T) error) (found boo
 			return j.Skip()
 		}
 		found = true
-		return j.Array(key, func() error {
-			var v T
-			if err := j.Decode(&v, key+"[]"); err != nil {
-				return err
-			}
-			return fn(v)
-		})
+		return DecodeElements(j, key, fn)
 	})
 	return found, err
+}
+
+// DecodeElements iterates over the array whose value comes next (as
+// Array: null counts as empty), decoding each element into a new T (an
+// error names the field key[]) and calling fn with it.
+func DecodeElements[T any](j *JSONDecoder, key string, fn func(T) error) error {
+	return j.Array(key, func() error {
+		var v T
+		if err := j.Decode(&v, key+"[]"); err != nil {
+			return err
+		}
+		return fn(v)
+	})
 }
 
 // Known closes the read of a report's top-level object (err is what

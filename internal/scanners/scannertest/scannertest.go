@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
@@ -113,6 +114,15 @@ func Corpus[C any](t *testing.T, dir string, cases map[string]C, fn func(t *test
 			fn(t, filepath.Join(dir, name), w)
 		})
 	}
+}
+
+// ParserFor returns the parser of a corpus file of a tool with two
+// formats in one folder: other when path ends in ext, else parse.
+func ParserFor(path string, parse ParseFunc, ext string, other ParseFunc) ParseFunc {
+	if strings.HasSuffix(path, ext) {
+		return other
+	}
+	return parse
 }
 
 // CheckFile parses path with parse and returns its findings after checking

@@ -108,11 +108,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		switch key {
 		case "results":
 			known = true
-			return dec.Array("results", func() error {
-				var res result
-				if err := dec.Decode(&res, "results[]"); err != nil {
-					return err
-				}
+			return reportio.DecodeElements(dec, "results", func(res result) error {
 				if res.CheckID == "" {
 					return dec.Errorf(reportio.ErrNotReport, "result without check_id")
 				}
@@ -123,11 +119,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			})
 		case "vulns":
 			known = true
-			return dec.Array("vulns", func() error {
-				var v vuln
-				if err := dec.Decode(&v, "vulns[]"); err != nil {
-					return err
-				}
+			return reportio.DecodeElements(dec, "vulns", func(v vuln) error {
 				return emit(v.finding())
 			})
 		}

@@ -175,11 +175,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			return dec.Array("Results", func() error { return eachResult("Results[]", "") })
 		case "Resources", "Vulnerabilities", "Misconfigurations":
 			known = true
-			return dec.Array(key, func() error {
-				var res resource
-				if err := dec.Decode(&res, key+"[]"); err != nil {
-					return err
-				}
+			return reportio.DecodeElements(dec, key, func(res resource) error {
 				for _, rr := range res.Results {
 					if err := emitResult(rr, res.prefix(), emit); err != nil {
 						return err

@@ -3,14 +3,15 @@ package imports
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
+	"github.com/rampart-security/rampart/internal/fuzzseed"
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/threatmodel/importtest"
 	"github.com/rampart-security/rampart/internal/threatmodel/otm"
 	"github.com/rampart-security/rampart/internal/threatmodel/threagile"
 	"github.com/rampart-security/rampart/internal/threatmodel/threatdragon"
@@ -136,7 +137,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("converted model does not parse: %v", err)
 			}
-			if msg := sameThreats(res, lib.Check(stored)); msg != "" {
+			if msg := importtest.SameThreats(res, lib.Check(stored)); msg != "" {
 				t.Errorf("the model as imported and as saved: %s", msg)
 			}
 			var dot bytes.Buffer
@@ -165,7 +166,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("re-imported OTM export does not parse: %v", err)
 			}
-			if msg := sameThreats(res, lib.Check(again)); msg != "" {
+			if msg := importtest.SameThreats(res, lib.Check(again)); msg != "" {
 				t.Errorf("OTM round trip: %s", msg)
 			}
 		})
@@ -195,29 +196,6 @@ func TestCorpus(t *testing.T) {
 	if rate < 0.90 {
 		t.Errorf("threat-model imports %.1f%% < 90%%", 100*rate)
 	}
-}
-
-// sameThreats compares two checks: the same threat ids with the same status,
-// severity and explanation.
-func sameThreats(a, b *threatmodel.Result) string {
-	key := func(t threatmodel.Threat) string { return t.Status + "|" + t.Severity + "|" + t.Why }
-	am := map[string]string{}
-	for _, t := range a.Threats {
-		am[t.ID] = key(t)
-	}
-	if len(a.Threats) != len(b.Threats) {
-		return fmt.Sprintf("%d threats before, %d after", len(a.Threats), len(b.Threats))
-	}
-	for _, t := range b.Threats {
-		k, ok := am[t.ID]
-		if !ok {
-			return "new threat " + t.ID
-		}
-		if k != key(t) {
-			return fmt.Sprintf("%s changed: %q → %q", t.ID, k, key(t))
-		}
-	}
-	return ""
 }
 
 // Issue 13: the rules work on sparse models. The Threat Dragon IoT demo
@@ -311,13 +289,7 @@ func TestDetect(t *testing.T) {
 }
 
 func FuzzImport(f *testing.F) {
-	for _, p := range []string{"../threatdragon/testdata/v2-door.json", "../threatdragon/testdata/v1-door.json", "../otm/testdata/thermostat.otm.yaml", "../pytm/testdata/blog.json", "../threagile/testdata/camera.yaml", "../templates/smart-home.yaml"} {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	fuzzseed.Files(f, "../threatdragon/testdata/v2-door.json", "../threatdragon/testdata/v1-door.json", "../otm/testdata/thermostat.otm.yaml", "../pytm/testdata/blog.json", "../threagile/testdata/camera.yaml", "../templates/smart-home.yaml")
 	lib, err := threatmodel.DefaultLibrary()
 	if err != nil {
 		f.Fatal(err)

@@ -3,12 +3,12 @@ package otm
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/threatmodel/importtest"
 )
 
 func fixture(t testing.TB) []byte {
@@ -96,7 +96,7 @@ func TestExportRoundTrip(t *testing.T) {
 		// threats are found again (not duplicated as recorded threats), with
 		// the same status, severity and explanation.
 		again := lib.Check(back)
-		if msg := sameThreats(res, again); msg != "" {
+		if msg := importtest.SameThreats(res, again); msg != "" {
 			t.Errorf("%s: %s", name, msg)
 		}
 		for _, d := range back.Threats {
@@ -105,27 +105,6 @@ func TestExportRoundTrip(t *testing.T) {
 			}
 		}
 	}
-}
-
-func sameThreats(a, b *threatmodel.Result) string {
-	key := func(t threatmodel.Threat) string { return t.Status + "|" + t.Severity + "|" + t.Why }
-	am := map[string]string{}
-	for _, t := range a.Threats {
-		am[t.ID] = key(t)
-	}
-	if len(a.Threats) != len(b.Threats) {
-		return fmt.Sprintf("%d threats before the round trip, %d after", len(a.Threats), len(b.Threats))
-	}
-	for _, t := range b.Threats {
-		k, ok := am[t.ID]
-		if !ok {
-			return "new threat " + t.ID
-		}
-		if k != key(t) {
-			return fmt.Sprintf("%s changed: %q → %q", t.ID, k, key(t))
-		}
-	}
-	return ""
 }
 
 func TestMalformed(t *testing.T) {
@@ -148,12 +127,6 @@ func FuzzParse(f *testing.F) {
 		if err := Export(&buf, m, nil); err != nil {
 			t.Fatal(err)
 		}
-		out, err := threatmodel.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := threatmodel.Parse(out, "re.yaml"); err != nil {
-			t.Fatalf("re-parse of imported model: %v", err)
-		}
+		importtest.Reparse(t, m)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/threatmodel/importtest"
 )
 
 func fixture(t testing.TB) []byte {
@@ -61,13 +62,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out, err := threatmodel.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := threatmodel.Parse(out, "re.yaml"); err != nil {
-			t.Fatalf("re-parse of imported model: %v", err)
-		}
+		importtest.Reparse(t, m)
 	})
 }
 

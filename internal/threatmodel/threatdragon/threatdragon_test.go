@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/threatmodel/importtest"
 )
 
 func load(t testing.TB, name string) []byte {
@@ -127,12 +128,6 @@ func FuzzParse(f *testing.F) {
 		if err := threatmodel.Validate(m); err != nil {
 			t.Fatalf("imported model does not validate: %v", err)
 		}
-		out, err := threatmodel.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := threatmodel.Parse(out, "re.yaml"); err != nil {
-			t.Fatalf("re-parse of imported model: %v", err)
-		}
+		importtest.Reparse(t, m)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fuzzseed"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -83,13 +84,7 @@ func TestReadErrors(t *testing.T) {
 }
 
 func FuzzRead(f *testing.F) {
-	for _, n := range []string{"exploited.json", "ssvc-2.1.json"} {
-		data, err := os.ReadFile(filepath.Join("testdata", n))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	fuzzseed.Files(f, "testdata/exploited.json", "testdata/ssvc-2.1.json")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_ = Read(bytes.NewReader(data), "fuzz.json", func(string, vuln.Exploitation) error { return nil })
 		_ = Exploited(string(data))

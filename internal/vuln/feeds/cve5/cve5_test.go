@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/fuzzseed"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
@@ -59,11 +60,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	data, err := os.ReadFile(filepath.Join("testdata", "CVE-2099-2000.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(data)
+	fuzzseed.Files(f, "testdata/CVE-2099-2000.json")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if a, err := Parse(bytes.NewReader(b), "fuzz"); err == nil {
 			vuln.NewMatcher([]vuln.Advisory{*a}, vuln.MatcherOptions{}).Match([]inventory.Component{{Name: "examplelib", Version: "2.0", CPEs: []string{"cpe:2.3:a:example:examplelib:2.0:*:*:*:*:*:*:*"}}}, nil)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/fuzzseed"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -76,13 +77,7 @@ func TestReadErrorsNameTheField(t *testing.T) {
 }
 
 func FuzzRead(f *testing.F) {
-	for _, n := range []string{"exploitedvulnerabilities.json", "search-exploited.json"} {
-		data, err := os.ReadFile(filepath.Join("testdata", n))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	fuzzseed.Files(f, "testdata/exploitedvulnerabilities.json", "testdata/search-exploited.json")
 	f.Add([]byte(`{"items":[{"id":"EUVD-1","aliases":"CVE-1\nCVE-1","exploitedSince":""}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_ = Read(bytes.NewReader(data), "fuzz.json", func(string, vuln.Exploitation) error { return nil })

@@ -88,53 +88,22 @@ type reference struct {
 // each CVE. name identifies the input in errors.
 func Read(r io.Reader, name string, fn func(*vuln.Advisory) error) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
-	if err := expectDelim(dec, '{', name, ""); err != nil {
-		return err
-	}
 	rest := map[string]json.RawMessage{}
-	sawPage := false
-	for dec.More() {
-		key, err := keyToken(dec, name)
+	type item struct {
+		CVE *cve `json:"cve"`
+	}
+	sawPage, err := readObject(dec, name, "vulnerabilities", rest, func(field string, it *item) error {
+		if it.CVE == nil {
+			return vuln.Errorf(name, field+".cve", "missing")
+		}
+		a, err := convert(it.CVE, name, field+".cve.")
 		if err != nil {
 			return err
 		}
-		if key != "vulnerabilities" {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return jsonError(name, key, err)
-			}
-			rest[key] = raw
-			continue
-		}
-		sawPage = true
-		if err := expectDelim(dec, '[', name, "vulnerabilities"); err != nil {
-			return err
-		}
-		for i := 0; dec.More(); i++ {
-			field := fmt.Sprintf("vulnerabilities[%d]", i)
-			var item struct {
-				CVE *cve `json:"cve"`
-			}
-			if err := dec.Decode(&item); err != nil {
-				return jsonError(name, field, err)
-			}
-			if item.CVE == nil {
-				return vuln.Errorf(name, field+".cve", "missing")
-			}
-			a, err := convert(item.CVE, name, field+".cve.")
-			if err != nil {
-				return err
-			}
-			if err := fn(a); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return jsonError(name, "vulnerabilities", err)
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return jsonError(name, "", err)
+		return fn(a)
+	})
+	if err != nil {
+		return err
 	}
 	if sawPage {
 		return nil
@@ -180,6 +149,53 @@ func keyToken(dec *json.Decoder, name string) (string, error) {
 		return "", vuln.Errorf(name, "", "expected an object key, found %v", t)
 	}
 	return k, nil
+}
+
+// readObject reads the top-level JSON object of an NVD file from dec,
+// streaming the array under key: each element is decoded into a new T and
+// handed to fn with its field name (key[i]). The other members are kept in
+// rest when it is not nil. found reports whether the object has key.
+func readObject[T any](dec *json.Decoder, name, key string, rest map[string]json.RawMessage, fn func(field string, it *T) error) (found bool, err error) {
+	if err := expectDelim(dec, '{', name, ""); err != nil {
+		return false, err
+	}
+	for dec.More() {
+		k, err := keyToken(dec, name)
+		if err != nil {
+			return found, err
+		}
+		if k != key {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return found, jsonError(name, k, err)
+			}
+			if rest != nil {
+				rest[k] = raw
+			}
+			continue
+		}
+		found = true
+		if err := expectDelim(dec, '[', name, key); err != nil {
+			return found, err
+		}
+		for i := 0; dec.More(); i++ {
+			field := fmt.Sprintf("%s[%d]", key, i)
+			var it T
+			if err := dec.Decode(&it); err != nil {
+				return found, jsonError(name, field, err)
+			}
+			if err := fn(field, &it); err != nil {
+				return found, err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return found, jsonError(name, key, err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return found, jsonError(name, "", err)
+	}
+	return found, nil
 }
 
 func jsonError(name, field string, err error) error {

@@ -72,46 +72,15 @@ const maxNodeDepth = 16
 // for each item of CVE_Items.
 func Read11(r io.Reader, name string, fn func(*vuln.Advisory) error) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
-	if err := expectDelim(dec, '{', name, ""); err != nil {
-		return err
-	}
-	seen := false
-	for dec.More() {
-		key, err := keyToken(dec, name)
+	seen, err := readObject(dec, name, "CVE_Items", nil, func(field string, it *item11) error {
+		a, err := convert11(it, name, field)
 		if err != nil {
 			return err
 		}
-		if key != "CVE_Items" {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return jsonError(name, key, err)
-			}
-			continue
-		}
-		seen = true
-		if err := expectDelim(dec, '[', name, "CVE_Items"); err != nil {
-			return err
-		}
-		for i := 0; dec.More(); i++ {
-			field := fmt.Sprintf("CVE_Items[%d]", i)
-			var it item11
-			if err := dec.Decode(&it); err != nil {
-				return jsonError(name, field, err)
-			}
-			a, err := convert11(&it, name, field)
-			if err != nil {
-				return err
-			}
-			if err := fn(a); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return jsonError(name, "CVE_Items", err)
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return jsonError(name, "", err)
+		return fn(a)
+	})
+	if err != nil {
+		return err
 	}
 	if !seen {
 		return vuln.Errorf(name, "CVE_Items", "missing: not an NVD 1.1 feed")

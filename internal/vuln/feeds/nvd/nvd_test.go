@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/fuzzseed"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
@@ -114,13 +115,7 @@ func TestReadErrors(t *testing.T) {
 }
 
 func FuzzRead(f *testing.F) {
-	for _, n := range []string{"CVE-2099-1000.json", "feed-1.1.json"} {
-		data, err := os.ReadFile(filepath.Join("testdata", n))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	fuzzseed.Files(f, "testdata/CVE-2099-1000.json", "testdata/feed-1.1.json")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var advs []vuln.Advisory
 		fn := func(a *vuln.Advisory) error { advs = append(advs, *a); return nil }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/fuzzseed"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -107,13 +108,7 @@ func TestReadZipAndFolder(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, n := range []string{"GO-2099-0001.json", "PYSEC-2099-1.yaml", "bad-cases.txt"} {
-		data, err := os.ReadFile(filepath.Join("testdata", n))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	fuzzseed.Files(f, "testdata/GO-2099-0001.json", "testdata/PYSEC-2099-1.yaml", "testdata/bad-cases.txt")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if a, err := Parse(bytes.NewReader(data), "fuzz.json"); err == nil {
 			_ = Lint(a, "fuzz.json")
