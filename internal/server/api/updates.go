@@ -112,11 +112,7 @@ func (h handler) checkIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	offer, err := h.Fleet.CheckIn(r.Context(), body, r.Header.Get(updateclient.SignatureHeader))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, offer)
-	return nil
+	return reply(w, http.StatusOK, offer, err)
 }
 
 func (h handler) updateStatus(w http.ResponseWriter, r *http.Request) error {
