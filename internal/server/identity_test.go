@@ -61,23 +61,12 @@ func (e *env) login(t *testing.T, url, name, password, code string) (*http.Respo
 
 func (e *env) do(t *testing.T, s *session, method, path string, body any) *http.Response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		js, _ := json.Marshal(body)
-		rd = bytes.NewReader(js)
-	}
-	req, _ := http.NewRequest(method, e.url+path, rd)
+	req := e.request(t, method, path, body)
 	if s != nil {
 		req.AddCookie(s.cookie)
 		req.Header.Set("X-CSRF-Token", s.csrf)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(data))
+	resp, _ := send(t, nil, req)
 	return resp
 }
 
