@@ -196,6 +196,17 @@ func (e *env) storeProduct(t *testing.T, name string) inventory.Product {
 	return p
 }
 
+// storeRelease creates the release version of the product in the store
+// directly.
+func (e *env) storeRelease(t *testing.T, productID int64, version string) inventory.Release {
+	t.Helper()
+	rel := inventory.Release{ProductID: productID, Version: version}
+	if err := e.store.CreateRelease(context.Background(), &rel); err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
+
 // adminRelease creates a product (the fields of product) and its release
 // version, in development, through the API as the admin.
 func (e *env) adminRelease(t *testing.T, product map[string]any, version string) (productID, releaseID int64) {

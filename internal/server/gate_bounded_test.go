@@ -76,9 +76,7 @@ func TestGateBrowserTruncated(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	n := portfolio.MaxGateViolations + 200
 	_, rid := manyViolationsRelease(t, e, n)
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
-	do("sign in", signInAlice(e.url+"/", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	ctx, text, do := e.signedInBrowser(t, "/", "new-product")
 	do("release page", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID("gate-truncated")))
 	browsertest.Screenshot(t, ctx, "gate-truncated")
 	if got := text("#gate-status"); got != "failed" {

@@ -188,12 +188,8 @@ func q(s *store.Store, query string) string {
 func TestTokenScopesAndProductRestriction(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		a := inventory.Product{Name: "Alpha"}
-		b := inventory.Product{Name: "Beta"}
-		e.store.CreateProduct(ctx, &a)
-		e.store.CreateProduct(ctx, &b)
-		relB := inventory.Release{ProductID: b.ID, Version: "1"}
-		e.store.CreateRelease(ctx, &relB)
+		a, b := e.storeProduct(t, "Alpha"), e.storeProduct(t, "Beta")
+		relB := e.storeRelease(t, b.ID, "1")
 		ed, _ := e.store.UserByName(ctx, "ed")
 		tok, info, err := e.store.CreateScopedToken(ctx, ed.ID, "ci", time.Hour, []identity.Scope{identity.ScopeSBOMWrite, identity.ScopeProductsRead}, b.ID)
 		if err != nil {
@@ -334,16 +330,9 @@ func TestRequireMFA(t *testing.T) {
 func TestFindingsScopedAndAudited(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		a := inventory.Product{Name: "Alpha"}
-		b := inventory.Product{Name: "Beta"}
-		e.store.CreateProduct(ctx, &a)
-		e.store.CreateProduct(ctx, &b)
-		rel := inventory.Release{ProductID: a.ID, Version: "1"}
-		e.store.CreateRelease(ctx, &rel)
-		sarif := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[{"id":"r1"}]}},
-			"results":[{"ruleId":"r1","level":"error","message":{"text":"SQL injection"},
-			"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.c"},"region":{"startLine":3}}}]}]}]}`
-		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?filename=a.sarif", rel.ID), []byte(sarif), nil); r.StatusCode != 200 && r.StatusCode != 201 {
+		a, b := e.storeProduct(t, "Alpha"), e.storeProduct(t, "Beta")
+		rel := e.storeRelease(t, a.ID, "1")
+		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?filename=a.sarif", rel.ID), []byte(oneFindingSARIF), nil); r.StatusCode != 200 && r.StatusCode != 201 {
 			t.Fatalf("scan import: %d", r.StatusCode)
 		}
 		var list struct {

@@ -103,9 +103,7 @@ func TestGateAPI(t *testing.T) {
 func TestGateBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	pid, rid := gateRelease(t, e)
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
-	do("sign in", signInAlice(e.url+"/", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	ctx, text, do := e.signedInBrowser(t, "/", "new-product")
 	do("release page", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID("gate")))
 	browsertest.Screenshot(t, ctx, "gate-failed")
 	if got := text("#gate-status"); got != "failed" {
