@@ -81,34 +81,24 @@ type ProductResolver func(*http.Request) (int64, error)
 
 // ProductPath resolves a product id path parameter (checking it exists).
 func ProductPath(st *store.Store, name string) ProductResolver {
-	return func(r *http.Request) (int64, error) {
-		id, err := PathID(r, name)
-		if err != nil {
-			return 0, err
-		}
-		return st.ProductExists(r.Context(), id)
-	}
+	return pathProduct(name, st.ProductExists)
 }
 
 // FindingPath resolves a finding id path parameter to its product.
 func FindingPath(st *store.Store, name string) ProductResolver {
-	return func(r *http.Request) (int64, error) {
-		id, err := PathID(r, name)
-		if err != nil {
-			return 0, err
-		}
-		return st.FindingProduct(r.Context(), id)
-	}
+	return pathProduct(name, st.FindingProduct)
 }
 
 // ReleasePath resolves a release id path parameter to its product.
 func ReleasePath(st *store.Store, name string) ProductResolver {
+	return pathProduct(name, st.ReleaseProduct)
+}
+
+// pathProduct resolves the numeric path parameter name to its product
+// with productOf.
+func pathProduct(name string, productOf func(context.Context, int64) (int64, error)) ProductResolver {
 	return func(r *http.Request) (int64, error) {
-		id, err := PathID(r, name)
-		if err != nil {
-			return 0, err
-		}
-		return st.ReleaseProduct(r.Context(), id)
+		return PathObject(r, name, productOf)
 	}
 }
 
