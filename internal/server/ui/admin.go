@@ -209,27 +209,18 @@ func (h *handler) inviteForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
-	tok := r.PostFormValue("token")
-	name, pw := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
-	data := map[string]string{"Token": tok, "Name": name}
-	fail := func(status int, msg string) {
-		h.render(w, r, status, "invite", view{Title: "Join Rampart", CSRF: h.preCSRF(w, r), Error: msg, Data: data})
-	}
-	switch {
-	case !checkPreCSRF(r):
-		fail(http.StatusForbidden, "Your form expired. Please try again.")
+	f, ok := h.readTokenAccountForm(w, r, "invite", "Join Rampart")
+	if !ok {
 		return nil
-	case name == "":
+	}
+	tok, name, fail := f.token, f.name, f.fail
+	if name == "" {
 		fail(http.StatusBadRequest, "Choose a user name.")
 		return nil
 	}
-	hash, rejected, err := newPassword(r, name, pw)
-	if err != nil {
+	hash, ok, err := f.passwordHash(r)
+	if !ok {
 		return err
-	}
-	if rejected != "" {
-		fail(http.StatusBadRequest, rejected)
-		return nil
 	}
 	u := identity.User{Name: name, PasswordHash: hash}
 	if err := audit.Change(r.Context(), h.Store, func(ctx context.Context) (audit.Event, error) {

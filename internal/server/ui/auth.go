@@ -97,6 +97,42 @@ func newPassword(r *http.Request, name, pw string) (hash, rejected string, err e
 	return hash, "", err
 }
 
+// tokenAccountForm is the posted form of a one-time link that creates an
+// account (purpose "setup" or "invite", also the template's name): the
+// token, the user name and password, and fail, which renders the form
+// again with a message.
+type tokenAccountForm struct {
+	token, name, password string
+	fail                  func(status int, msg string)
+}
+
+// readTokenAccountForm reads the form posted to the one-time link of
+// purpose; ok is false when the form expired (the form is shown again).
+func (h *handler) readTokenAccountForm(w http.ResponseWriter, r *http.Request, purpose, title string) (f tokenAccountForm, ok bool) {
+	f.token = r.PostFormValue("token")
+	f.name, f.password = strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
+	data := map[string]string{"Token": f.token, "Name": f.name}
+	f.fail = func(status int, msg string) {
+		h.render(w, r, status, purpose, view{Title: title, CSRF: h.preCSRF(w, r), Error: msg, Data: data})
+	}
+	if !checkPreCSRF(r) {
+		f.fail(http.StatusForbidden, "Your form expired. Please try again.")
+		return f, false
+	}
+	return f, true
+}
+
+// passwordHash is newPassword for the form; a rejected password is shown
+// with the form again and ok is false.
+func (f tokenAccountForm) passwordHash(r *http.Request) (hash string, ok bool, err error) {
+	hash, rejected, err := newPassword(r, f.name, f.password)
+	if err != nil || rejected == "" {
+		return hash, err == nil, err
+	}
+	f.fail(http.StatusBadRequest, rejected)
+	return "", false, nil
+}
+
 // startSession signs the user in with a new session and sends the browser
 // to the start page.
 func (h *handler) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
@@ -110,23 +146,14 @@ func (h *handler) startSession(w http.ResponseWriter, r *http.Request, userID in
 }
 
 func (h *handler) setup(w http.ResponseWriter, r *http.Request) error {
-	tok := r.PostFormValue("token")
-	name, pw := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
-	data := map[string]string{"Token": tok, "Name": name}
-	fail := func(status int, msg string) {
-		h.render(w, r, status, "setup", view{Title: "Create the first administrator", CSRF: h.preCSRF(w, r), Error: msg, Data: data})
-	}
-	if !checkPreCSRF(r) {
-		fail(http.StatusForbidden, "Your form expired. Please try again.")
+	f, ok := h.readTokenAccountForm(w, r, "setup", "Create the first administrator")
+	if !ok {
 		return nil
 	}
-	hash, rejected, err := newPassword(r, name, pw)
-	if err != nil {
+	tok, name, fail := f.token, f.name, f.fail
+	hash, ok, err := f.passwordHash(r)
+	if !ok {
 		return err
-	}
-	if rejected != "" {
-		fail(http.StatusBadRequest, rejected)
-		return nil
 	}
 	u := identity.User{Name: name, Role: identity.RoleAdmin, PasswordHash: hash}
 	if name == "" {
