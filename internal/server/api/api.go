@@ -144,6 +144,17 @@ func reply(w http.ResponseWriter, status int, v any, err error) error {
 	return nil
 }
 
+// listPage serves one page of a list: it reads the limit and cursor query
+// parameters and writes the items and next cursor load returns.
+func listPage[T any](w http.ResponseWriter, r *http.Request, load func(ctx context.Context, cursor string, limit int) ([]T, string, error)) error {
+	limit, err := web.QueryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	items, next, err := load(r.Context(), r.URL.Query().Get("cursor"), limit)
+	return reply(w, http.StatusOK, newPage(items, next), err)
+}
+
 // audit records an event; a failure to record is logged as an error (the
 // change itself has already been committed).
 func (h handler) audit(r *http.Request, e audit.Event) {
@@ -172,12 +183,9 @@ func (h handler) me(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) listProducts(w http.ResponseWriter, r *http.Request) error {
-	limit, err := web.QueryInt(r, "limit")
-	if err != nil {
-		return err
-	}
-	items, next, err := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), r.URL.Query().Get("cursor"), limit)
-	return reply(w, http.StatusOK, newPage(items, next), err)
+	return listPage(w, r, func(ctx context.Context, cursor string, limit int) ([]inventory.Product, string, error) {
+		return h.Store.ProductsIn(ctx, web.ReadableProducts(r), cursor, limit)
+	})
 }
 
 type productInput struct {
@@ -220,12 +228,9 @@ func (h handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
 
 func (h handler) listReleases(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
-	limit, err := web.QueryInt(r, "limit")
-	if err != nil {
-		return err
-	}
-	items, next, err := h.Store.Releases(r.Context(), id, r.URL.Query().Get("cursor"), limit)
-	return reply(w, http.StatusOK, newPage(items, next), err)
+	return listPage(w, r, func(ctx context.Context, cursor string, limit int) ([]inventory.Release, string, error) {
+		return h.Store.Releases(ctx, id, cursor, limit)
+	})
 }
 
 type releaseInput struct {
