@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/conformity"
 	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
@@ -77,11 +78,12 @@ func (o *conformityReportOptions) validate() error {
 }
 
 func runConformityReport(ctx context.Context, s *streams, opts *conformityReportOptions) error {
-	st, err := opts.Store.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return opts.Store.with(ctx, func(st *store.Store) error { return runConformityReportIn(ctx, s, st, opts) })
+}
+
+// runConformityReportIn prints the report of `rampart conformity report`
+// from the open store st.
+func runConformityReportIn(ctx context.Context, s *streams, st *store.Store, opts *conformityReportOptions) error {
 	lib, err := threatmodel.DefaultLibrary()
 	if err != nil {
 		return err

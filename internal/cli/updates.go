@@ -11,6 +11,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/updates"
 )
 
@@ -112,11 +113,12 @@ func (o *updatesOptions) validate() error {
 }
 
 func runUpdates(ctx context.Context, s *streams, o *updatesOptions) error {
-	st, err := o.Store.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return o.Store.with(ctx, func(st *store.Store) error { return runUpdatesIn(ctx, s, st, o) })
+}
+
+// runUpdatesIn runs the `rampart updates` subcommand o.Command on the open
+// store st.
+func runUpdatesIn(ctx context.Context, s *streams, st *store.Store, o *updatesOptions) error {
 	seal, err := updates.FileSealer(o.Store.data)
 	if err != nil {
 		return err

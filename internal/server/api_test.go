@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/identity/accounts"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -110,17 +109,13 @@ func TestEveryRouteNeedsAuth(t *testing.T) {
 
 func gatewaySBOM(t *testing.T) []byte {
 	t.Helper()
-	var buf bytes.Buffer
 	comps := []inventory.Component{
 		{Ref: "busybox", Type: inventory.TypeApplication, Name: "busybox", Version: "1.36.1", CPEs: []string{"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*"}, DependsOn: []string{"musl"}},
 		{Ref: "musl", Type: inventory.TypeLibrary, Name: "musl", Version: "1.2.4", Licenses: []string{"MIT"}},
 		{Ref: "openssl", Type: inventory.TypeLibrary, Name: "openssl", Version: "3.0.13", PURL: "pkg:generic/openssl@3.0.13", DependsOn: []string{"musl"},
 			Hashes: []inventory.Hash{{Algorithm: "SHA-256", Value: "88525753f79d3bec27d2fa7c66aa0b92b3aa9498dafd93d7cfa4b3780cdae313"}}},
 	}
-	if err := sbom.EncodeCycloneDX(&buf, sbom.Export{Name: "gw", Version: "1", Components: comps, Created: time.Unix(0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return cycloneDX(t, "gw", "1", comps)
 }
 
 type compKey struct{ Name, Version, PURL, Hash, Deps string }

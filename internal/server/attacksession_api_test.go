@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,29 +25,16 @@ type guest struct {
 // do sends a request as the guest (no redirects followed) and decodes JSON.
 func (g guest) do(t *testing.T, e *env, method, path string, body any, out any) *http.Response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		js, _ := json.Marshal(body)
-		rd = bytes.NewReader(js)
-	}
-	req, _ := http.NewRequest(method, e.url+path, rd)
+	req := e.request(t, method, path, body)
 	req.AddCookie(&http.Cookie{Name: "rampart_participant", Value: g.cookie})
 	if g.csrf != "" {
 		req.Header.Set("X-CSRF-Token", g.csrf)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	resp, data := send(t, client, req)
 	if out != nil && len(data) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
-		}
+		decodeAnswer(t, method, path, data, out)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
 	return resp
 }
 

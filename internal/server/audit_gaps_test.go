@@ -18,22 +18,31 @@ import (
 	"github.com/rampart-security/rampart/internal/store"
 )
 
+// oneFindingSARIF is a minimal SARIF report with one finding.
+const oneFindingSARIF = `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[{"id":"r1"}]}},
+	"results":[{"ruleId":"r1","level":"error","message":{"text":"SQL injection"},
+	"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.c"},"region":{"startLine":3}}}]}]}]}`
+
 // findingOn imports one SARIF finding into a new release of product pid
 // and returns its id.
 func findingOn(t *testing.T, st *store.Store, pid int64) int64 {
 	t.Helper()
-	ctx := context.Background()
 	rel := inventory.Release{ProductID: pid, Version: "1.0"}
-	if err := st.CreateRelease(ctx, &rel); err != nil {
+	if err := st.CreateRelease(context.Background(), &rel); err != nil {
 		t.Fatal(err)
 	}
-	sarif := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[{"id":"r1"}]}},
-		"results":[{"ruleId":"r1","level":"error","message":{"text":"SQL injection"},
-		"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.c"},"region":{"startLine":3}}}]}]}]}`
-	if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "a.sarif", Report: strings.NewReader(sarif)}); err != nil {
+	return importOneFinding(t, st, rel.ID)
+}
+
+// importOneFinding imports oneFindingSARIF into the release and returns
+// the finding's id.
+func importOneFinding(t *testing.T, st *store.Store, releaseID int64) int64 {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: releaseID, FileName: "a.sarif", Report: strings.NewReader(oneFindingSARIF)}); err != nil {
 		t.Fatal(err)
 	}
-	fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 10})
+	fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: releaseID, Limit: 10})
 	if err != nil || len(fs) != 1 {
 		t.Fatalf("fixture finding: %d %v", len(fs), err)
 	}

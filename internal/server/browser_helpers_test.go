@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/rampart-security/rampart/internal/browsertest"
 )
 
 // browserSteps returns the two helpers every Chromium test uses: text reads
@@ -36,4 +37,15 @@ func signInAlice(url, password string, landing chromedp.Action[chromedp.Void]) [
 	return []chromedp.Action[chromedp.Void]{chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("signin")),
 		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.ID("signin")), landing}
+}
+
+// signedInBrowser starts Chromium, signs alice in on the page at path
+// (which shows the sign-in form) and waits for the element landing of the
+// page she arrives at; it returns the browser and browserSteps' helpers.
+func (e *env) signedInBrowser(t *testing.T, path, landing string) (context.Context, func(string) string, func(string, ...chromedp.Action[chromedp.Void])) {
+	t.Helper()
+	ctx := browsertest.New(t)
+	text, do := browserSteps(t, ctx)
+	do("sign in", signInAlice(e.url+path, e.password, chromedp.WaitVisible(chromedp.ID(landing)))...)
+	return ctx, text, do
 }

@@ -41,16 +41,7 @@ func genericReport(prefix string, from, n int) []byte {
 
 func (e *env) newRelease(t *testing.T, name string) inventory.Release {
 	t.Helper()
-	ctx := context.Background()
-	p := inventory.Product{Name: name}
-	if err := e.store.CreateProduct(ctx, &p); err != nil {
-		t.Fatal(err)
-	}
-	rel := inventory.Release{ProductID: p.ID, Version: "1.0"}
-	if err := e.store.CreateRelease(ctx, &rel); err != nil {
-		t.Fatal(err)
-	}
-	return rel
+	return e.storeRelease(t, e.storeProduct(t, name).ID, "1.0")
 }
 
 // post sends body with a bearer token and returns the status and body.

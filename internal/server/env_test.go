@@ -17,6 +17,7 @@ import (
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/sbom"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -91,6 +92,24 @@ func (e *env) call(t *testing.T, role, method, path string, body any, out any) *
 // callWith is call with the request's extra headers.
 func (e *env) callWith(t *testing.T, role, method, path string, header http.Header, body any, out any) *http.Response {
 	t.Helper()
+	req := e.request(t, method, path, body)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	}
+	resp, data := send(t, nil, req)
+	if out != nil && len(data) > 0 {
+		decodeAnswer(t, method, path, data, out)
+	}
+	return resp
+}
+
+// request builds a request to the test server. The body is sent as it is
+// when it is []byte, else as JSON; nil sends none.
+func (e *env) request(t *testing.T, method, path string, body any) *http.Request {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -104,25 +123,33 @@ func (e *env) callWith(t *testing.T, role, method, path string, header http.Head
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, vs := range header {
-		req.Header[k] = vs
+	return req
+}
+
+// send sends req with client (http.DefaultClient when nil) and reads the
+// whole answer: it returns the body, which also stays readable on the
+// response.
+func send(t *testing.T, client *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	if client == nil {
+		client = http.DefaultClient
 	}
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
-		}
-	}
 	resp.Body = io.NopCloser(bytes.NewReader(data))
-	return resp
+	return resp, data
+}
+
+// decodeAnswer decodes the JSON answer data of method path into out.
+func decodeAnswer(t *testing.T, method, path string, data []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(data, out); err != nil {
+		t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
+	}
 }
 
 // ensureRelease returns the release version of the product named (both
@@ -169,6 +196,17 @@ func (e *env) storeProduct(t *testing.T, name string) inventory.Product {
 	return p
 }
 
+// storeRelease creates the release version of the product in the store
+// directly.
+func (e *env) storeRelease(t *testing.T, productID int64, version string) inventory.Release {
+	t.Helper()
+	rel := inventory.Release{ProductID: productID, Version: version}
+	if err := e.store.CreateRelease(context.Background(), &rel); err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
+
 // adminRelease creates a product (the fields of product) and its release
 // version, in development, through the API as the admin.
 func (e *env) adminRelease(t *testing.T, product map[string]any, version string) (productID, releaseID int64) {
@@ -182,6 +220,29 @@ func (e *env) adminRelease(t *testing.T, product map[string]any, version string)
 		t.Fatalf("create release: %d", resp.StatusCode)
 	}
 	return p.ID, r.ID
+}
+
+// cycloneDX encodes comps as the CycloneDX SBOM of name and version
+// (created at the Unix epoch, so the bytes do not depend on the clock).
+func cycloneDX(t *testing.T, name, version string, comps []inventory.Component) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := sbom.EncodeCycloneDX(&buf, sbom.Export{Name: name, Version: version, Components: comps, Created: time.Unix(0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// sbomRelease creates a product (the fields of product) and its release
+// version through the API as the admin (adminRelease), and uploads the
+// CycloneDX SBOM sbomName of comps to it.
+func (e *env) sbomRelease(t *testing.T, product map[string]any, version, sbomName string, comps []inventory.Component) (productID, releaseID int64) {
+	t.Helper()
+	productID, releaseID = e.adminRelease(t, product, version)
+	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", releaseID), cycloneDX(t, sbomName, version, comps), nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("upload sbom: %d", resp.StatusCode)
+	}
+	return productID, releaseID
 }
 
 // importFeedFiles writes the feed files (name → content) to a folder and

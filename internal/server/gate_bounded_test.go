@@ -1,19 +1,16 @@
 package server_test
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
-	"github.com/rampart-security/rampart/internal/sbom"
 )
 
 // manyViolationsRelease creates a release whose SBOM has n GPL-licensed
@@ -21,20 +18,12 @@ import (
 // copyleft rule.
 func manyViolationsRelease(t *testing.T, e *env, n int) (product, release int64) {
 	t.Helper()
-	product, release = e.adminRelease(t, map[string]any{"name": "Big Box", "criticality": 3, "exposure": "internet-facing"}, "9.0")
 	comps := []inventory.Component{{Ref: "ok", Type: inventory.TypeLibrary, Name: "ok", Version: "1", PURL: "pkg:generic/ok@1", Licenses: []string{"MIT"}}}
 	for i := range n {
 		comps = append(comps, inventory.Component{Ref: fmt.Sprintf("c%d", i), Type: inventory.TypeLibrary, Name: fmt.Sprintf("gpl%04d", i), Version: "1.0",
 			PURL: fmt.Sprintf("pkg:generic/gpl%04d@1.0", i), Licenses: []string{"GPL-2.0-only"}})
 	}
-	var buf bytes.Buffer
-	if err := sbom.EncodeCycloneDX(&buf, sbom.Export{Name: "box", Version: "9.0", Components: comps, Created: time.Unix(0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", release), buf.Bytes(), nil); resp.StatusCode != http.StatusOK {
-		t.Fatalf("upload sbom: %d", resp.StatusCode)
-	}
-	return product, release
+	return e.sbomRelease(t, map[string]any{"name": "Big Box", "criticality": 3, "exposure": "internet-facing"}, "9.0", "box", comps)
 }
 
 // TestGateAPITruncated: GET …/gate of a release with more violations than
@@ -87,9 +76,7 @@ func TestGateBrowserTruncated(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	n := portfolio.MaxGateViolations + 200
 	_, rid := manyViolationsRelease(t, e, n)
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
-	do("sign in", signInAlice(e.url+"/", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	ctx, text, do := e.signedInBrowser(t, "/", "new-product")
 	do("release page", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID("gate-truncated")))
 	browsertest.Screenshot(t, ctx, "gate-truncated")
 	if got := text("#gate-status"); got != "failed" {

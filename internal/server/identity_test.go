@@ -61,23 +61,12 @@ func (e *env) login(t *testing.T, url, name, password, code string) (*http.Respo
 
 func (e *env) do(t *testing.T, s *session, method, path string, body any) *http.Response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		js, _ := json.Marshal(body)
-		rd = bytes.NewReader(js)
-	}
-	req, _ := http.NewRequest(method, e.url+path, rd)
+	req := e.request(t, method, path, body)
 	if s != nil {
 		req.AddCookie(s.cookie)
 		req.Header.Set("X-CSRF-Token", s.csrf)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(data))
+	resp, _ := send(t, nil, req)
 	return resp
 }
 
@@ -199,12 +188,8 @@ func q(s *store.Store, query string) string {
 func TestTokenScopesAndProductRestriction(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		a := inventory.Product{Name: "Alpha"}
-		b := inventory.Product{Name: "Beta"}
-		e.store.CreateProduct(ctx, &a)
-		e.store.CreateProduct(ctx, &b)
-		relB := inventory.Release{ProductID: b.ID, Version: "1"}
-		e.store.CreateRelease(ctx, &relB)
+		a, b := e.storeProduct(t, "Alpha"), e.storeProduct(t, "Beta")
+		relB := e.storeRelease(t, b.ID, "1")
 		ed, _ := e.store.UserByName(ctx, "ed")
 		tok, info, err := e.store.CreateScopedToken(ctx, ed.ID, "ci", time.Hour, []identity.Scope{identity.ScopeSBOMWrite, identity.ScopeProductsRead}, b.ID)
 		if err != nil {
@@ -345,16 +330,9 @@ func TestRequireMFA(t *testing.T) {
 func TestFindingsScopedAndAudited(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		a := inventory.Product{Name: "Alpha"}
-		b := inventory.Product{Name: "Beta"}
-		e.store.CreateProduct(ctx, &a)
-		e.store.CreateProduct(ctx, &b)
-		rel := inventory.Release{ProductID: a.ID, Version: "1"}
-		e.store.CreateRelease(ctx, &rel)
-		sarif := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[{"id":"r1"}]}},
-			"results":[{"ruleId":"r1","level":"error","message":{"text":"SQL injection"},
-			"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.c"},"region":{"startLine":3}}}]}]}]}`
-		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?filename=a.sarif", rel.ID), []byte(sarif), nil); r.StatusCode != 200 && r.StatusCode != 201 {
+		a, b := e.storeProduct(t, "Alpha"), e.storeProduct(t, "Beta")
+		rel := e.storeRelease(t, a.ID, "1")
+		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?filename=a.sarif", rel.ID), []byte(oneFindingSARIF), nil); r.StatusCode != 200 && r.StatusCode != 201 {
 			t.Fatalf("scan import: %d", r.StatusCode)
 		}
 		var list struct {

@@ -133,9 +133,7 @@ func TestBrowserEditRelease(t *testing.T) {
 	ctx := context.Background()
 	rel := env.ensureRelease(t, "Router", "1.0")
 	doomed := env.ensureRelease(t, "Router", "0.9-rc1")
-	bctx := browsertest.New(t)
-	text, do := browserSteps(t, bctx)
-	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	bctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 	do("edit the product", chromedp.Navigate(fmt.Sprintf("%s/products/%d", env.url, rel.ProductID)),
 		chromedp.Click(chromedp.CSS(`#edit-product summary`)), chromedp.WaitVisible(chromedp.CSS(`#edit-product-form input[name=description]`)),
 		chromedp.SendKeys(chromedp.CSS(`#edit-product-form input[name=description]`), "Wi-Fi router"),

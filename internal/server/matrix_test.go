@@ -11,12 +11,10 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/advisory"
-	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -674,17 +672,7 @@ func testMatrix(t *testing.T, engine string) {
 	}
 	shared := newFixture()
 	// One finding in product A, from a minimal SARIF report.
-	sarif := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[{"id":"r1"}]}},
-		"results":[{"ruleId":"r1","level":"error","message":{"text":"SQL injection"},
-		"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.c"},"region":{"startLine":3}}}]}]}]}`
-	if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: shared.release, FileName: "a.sarif", Report: strings.NewReader(sarif)}); err != nil {
-		t.Fatal(err)
-	}
-	fs, _, err := st.Findings(ctx, findings.Query{ReleaseID: shared.release, Limit: 10})
-	if err != nil || len(fs) != 1 {
-		t.Fatalf("fixture finding: %d %v", len(fs), err)
-	}
-	shared.finding = fs[0].ID
+	shared.finding = importOneFinding(t, st, shared.release)
 	adv := advisory.Advisory{ProductID: shared.product, TrackingID: "MATRIX-1", TLP: "WHITE", Status: advisory.StatusDraft, Document: []byte(`{}`)}
 	if err := st.CreateCSAFAdvisory(ctx, &adv); err != nil {
 		t.Fatal(err)

@@ -158,9 +158,7 @@ func TestVulnerabilityOverviewAPI(t *testing.T) {
 func TestBrowserVulnerabilities(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	overviewPortfolio(t, env)
-	bctx := browsertest.New(t)
-	text, do := browserSteps(t, bctx)
-	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	bctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 	do("open from the menu", chromedp.Click(chromedp.CSS(`header nav a[href="/vulnerabilities"]`)), chromedp.WaitVisible(chromedp.ID("vuln-list")))
 	if got := text("#vuln-totals"); !strings.Contains(got, "2 vulnerabilities in 3 releases") {
 		t.Errorf("totals = %q", got)

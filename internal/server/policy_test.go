@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,7 +15,6 @@ import (
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/policy"
-	"github.com/rampart-security/rampart/internal/sbom"
 )
 
 type gateResp struct {
@@ -37,19 +35,11 @@ type gateResp struct {
 // GPL-licensed busybox (the default policy's copyleft rule fails it).
 func gateRelease(t *testing.T, e *env) (product, release int64) {
 	t.Helper()
-	product, release = e.adminRelease(t, map[string]any{"name": "Door Lock", "criticality": 4, "exposure": "internet-facing"}, "3.1")
-	var buf bytes.Buffer
 	comps := []inventory.Component{
 		{Ref: "busybox", Type: inventory.TypeApplication, Name: "busybox", Version: "1.36.1", PURL: "pkg:generic/busybox@1.36.1", Licenses: []string{"GPL-2.0-only"}},
 		{Ref: "zlib", Type: inventory.TypeLibrary, Name: "zlib", Version: "1.3.1", PURL: "pkg:generic/zlib@1.3.1", Licenses: []string{"Zlib"}},
 	}
-	if err := sbom.EncodeCycloneDX(&buf, sbom.Export{Name: "lock", Version: "3.1", Components: comps, Created: time.Unix(0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", release), buf.Bytes(), nil); resp.StatusCode != http.StatusOK {
-		t.Fatalf("upload sbom: %d", resp.StatusCode)
-	}
-	return product, release
+	return e.sbomRelease(t, map[string]any{"name": "Door Lock", "criticality": 4, "exposure": "internet-facing"}, "3.1", "lock", comps)
 }
 
 func TestGateAPI(t *testing.T) {
@@ -113,9 +103,7 @@ func TestGateAPI(t *testing.T) {
 func TestGateBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	pid, rid := gateRelease(t, e)
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
-	do("sign in", signInAlice(e.url+"/", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	ctx, text, do := e.signedInBrowser(t, "/", "new-product")
 	do("release page", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID("gate")))
 	browsertest.Screenshot(t, ctx, "gate-failed")
 	if got := text("#gate-status"); got != "failed" {

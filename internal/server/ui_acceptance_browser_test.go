@@ -18,9 +18,7 @@ import (
 func TestBrowserRiskAcceptanceMaximum(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	p := env.storeProduct(t, "Camera")
-	bctx := browsertest.New(t)
-	text, do := browserSteps(t, bctx)
-	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	bctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 	do("product page", chromedp.Navigate(fmt.Sprintf("%s/products/%d", env.url, p.ID)), chromedp.WaitVisible(chromedp.ID("risk-acceptance")))
 	if got := text("#max-acceptance"); !strings.Contains(got, "366 days (the default)") {
 		t.Errorf("default maximum = %q", got)

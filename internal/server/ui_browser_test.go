@@ -1,19 +1,16 @@
 package server_test
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/sbom"
 )
 
 // TestBrowserJourney drives the UI in headless Chromium: sign in, create a
@@ -24,7 +21,6 @@ func TestBrowserJourney(t *testing.T) {
 	ctx := browsertest.New(t)
 
 	// An SBOM file the user picks in the upload form.
-	var buf bytes.Buffer
 	comps := []inventory.Component{
 		{Ref: "busybox", Type: inventory.TypeApplication, Name: "busybox", Version: "1.36.1", CPEs: []string{"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*"}},
 		{Ref: "openssl", Type: inventory.TypeLibrary, Name: "openssl", Version: "3.0.13", PURL: "pkg:generic/openssl@3.0.13", Licenses: []string{"Apache-2.0"}},
@@ -32,11 +28,8 @@ func TestBrowserJourney(t *testing.T) {
 		{Ref: "zlib", Type: inventory.TypeLibrary, Name: "zlib", Version: "1.3.1", PURL: "pkg:generic/zlib@1.3.1"},
 		{Ref: "lighttpd", Type: inventory.TypeApplication, Name: "lighttpd", Version: "1.4.73", DependsOn: []string{"openssl"}},
 	}
-	if err := sbom.EncodeCycloneDX(&buf, sbom.Export{Name: "gw", Version: "1", Components: comps, Created: time.Unix(0, 0)}); err != nil {
-		t.Fatal(err)
-	}
 	file := filepath.Join(t.TempDir(), "gateway.cdx.json")
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(file, cycloneDX(t, "gw", "1", comps), 0o644); err != nil {
 		t.Fatal(err)
 	}
 

@@ -18,9 +18,7 @@ func TestBrowserConformity(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	rel := env.ensureRelease(t, "Gateway", "1.6.0")
 	env.importSBOMFile(t, rel.ID, "gw.cdx.json", "../sbom/testdata/gateway-fw-1.6.cdx.json")
-	bctx := browsertest.New(t)
-	text, do := browserSteps(t, bctx)
-	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	bctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 	do("open from the release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", env.url, rel.ID)),
 		chromedp.Click(chromedp.ID("conformity-link")), chromedp.WaitVisible(chromedp.ID("gaps")))
 	gaps := text("#gaps")

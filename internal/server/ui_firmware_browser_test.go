@@ -35,9 +35,7 @@ func TestBrowserFirmware(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel := env.ensureRelease(t, "Router", "2.0")
-	bctx := browsertest.New(t)
-	text, do := browserSteps(t, bctx)
-	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	bctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 	do("open from the release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", env.url, rel.ID)),
 		chromedp.Click(chromedp.ID("firmware-link")), chromedp.WaitVisible(chromedp.ID("no-firmware")))
 	do("upload", chromedp.SetUploadFiles(chromedp.ID("firmware-file"), []string{img}),

@@ -54,9 +54,7 @@ func TestBrowserReleaseRisk(t *testing.T) {
 		t.Fatalf("sbom: %d", r.StatusCode)
 	}
 
-	bctx := browsertest.New(t)
-	text, do := browserSteps(t, bctx)
-	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	bctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 
 	do("product page", chromedp.Navigate(fmt.Sprintf("%s/products/%d", env.url, p.ID)), chromedp.WaitVisible(chromedp.ID("releases")))
 	segs := evalJS[int](t, bctx, fmt.Sprintf(`document.querySelectorAll("#relbar-%d rect[class^=sev-]").length`, rel.ID))

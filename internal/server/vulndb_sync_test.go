@@ -227,9 +227,7 @@ func TestBrowserVulnDB(t *testing.T) {
 	bundle := filepath.Join(t.TempDir(), "offline-2099.zip")
 	os.WriteFile(bundle, bundleZip(t, map[string]string{"nvd/CVE-2099-1000.json": mustRead(t, "../vuln/feeds/nvd/testdata/CVE-2099-1000.json")}), 0o600)
 
-	bctx := browsertest.New(t)
-	text, do := browserSteps(t, bctx)
-	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
+	bctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 	do("open from the menu", chromedp.Click(chromedp.CSS(`header nav a[href="/admin/vulndb"]`)), chromedp.WaitVisible(chromedp.ID("vulndb-sources")))
 	if got := text("#vulndb-sources"); !strings.Contains(got, "osv/Go") || !strings.Contains(got, "kev") || !strings.Contains(got, "not tried yet") {
 		t.Errorf("sources before an update: %q", got)

@@ -83,11 +83,7 @@ func (h handler) putSecurity(w http.ResponseWriter, r *http.Request) error {
 func (h handler) listMembers(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
 	ms, err := h.Store.Members(r.Context(), id, 0)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(ms, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(ms, ""), err)
 }
 
 type memberInput struct {

@@ -211,11 +211,7 @@ func (h handler) advisoryStep(step func(ctx context.Context, actor string, id in
 			return err
 		}
 		a, err := step(r.Context(), actor(r), id)
-		if err != nil {
-			return err
-		}
-		web.WriteJSON(w, http.StatusOK, a)
-		return nil
+		return reply(w, http.StatusOK, a, err)
 	}
 }
 
@@ -233,11 +229,7 @@ func (h handler) publishAdvisory(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	a, err := h.Advisories.Publish(r.Context(), actor(r), id, req.Summary)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, a)
-	return nil
+	return reply(w, http.StatusOK, a, err)
 }
 
 // validateCSAF validates a posted CSAF document (the editor's live check).

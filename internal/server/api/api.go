@@ -105,11 +105,7 @@ func (h handler) getRelease(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rel, err := portfolio.ReleaseWithRisk(r.Context(), h.Store, id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, rel)
-	return nil
+	return reply(w, http.StatusOK, rel, err)
 }
 
 // rematch matches a release whose components changed. A failure is logged,
@@ -124,11 +120,7 @@ func (h handler) rematch(ctx context.Context, releaseID int64) {
 func getByID[T any](load func(context.Context, int64) (T, error)) web.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		v, err := web.PathObject(r, "id", load)
-		if err != nil {
-			return err
-		}
-		web.WriteJSON(w, http.StatusOK, v)
-		return nil
+		return reply(w, http.StatusOK, v, err)
 	}
 }
 
@@ -137,12 +129,29 @@ func getByID[T any](load func(context.Context, int64) (T, error)) web.Handler {
 func listByID[T any](load func(context.Context, int64) ([]T, error)) web.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		vs, err := web.PathObject(r, "id", load)
-		if err != nil {
-			return err
-		}
-		web.WriteJSON(w, http.StatusOK, newPage(vs, ""))
-		return nil
+		return reply(w, http.StatusOK, newPage(vs, ""), err)
 	}
+}
+
+// reply ends a handler: it returns err for the route guard to render, or,
+// when err is nil, writes v as JSON with status.
+func reply(w http.ResponseWriter, status int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, status, v)
+	return nil
+}
+
+// listPage serves one page of a list: it reads the limit and cursor query
+// parameters and writes the items and next cursor load returns.
+func listPage[T any](w http.ResponseWriter, r *http.Request, load func(ctx context.Context, cursor string, limit int) ([]T, string, error)) error {
+	limit, err := web.QueryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	items, next, err := load(r.Context(), r.URL.Query().Get("cursor"), limit)
+	return reply(w, http.StatusOK, newPage(items, next), err)
 }
 
 // audit records an event; a failure to record is logged as an error (the
@@ -173,16 +182,9 @@ func (h handler) me(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) listProducts(w http.ResponseWriter, r *http.Request) error {
-	limit, err := web.QueryInt(r, "limit")
-	if err != nil {
-		return err
-	}
-	items, next, err := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), r.URL.Query().Get("cursor"), limit)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(items, next))
-	return nil
+	return listPage(w, r, func(ctx context.Context, cursor string, limit int) ([]inventory.Product, string, error) {
+		return h.Store.ProductsIn(ctx, web.ReadableProducts(r), cursor, limit)
+	})
 }
 
 type productInput struct {
@@ -225,16 +227,9 @@ func (h handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
 
 func (h handler) listReleases(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
-	limit, err := web.QueryInt(r, "limit")
-	if err != nil {
-		return err
-	}
-	items, next, err := h.Store.Releases(r.Context(), id, r.URL.Query().Get("cursor"), limit)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(items, next))
-	return nil
+	return listPage(w, r, func(ctx context.Context, cursor string, limit int) ([]inventory.Release, string, error) {
+		return h.Store.Releases(ctx, id, cursor, limit)
+	})
 }
 
 type releaseInput struct {
@@ -252,11 +247,7 @@ func (h handler) patchProduct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := portfolio.UpdateProduct(r.Context(), h.Store, id, in)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, p)
-	return nil
+	return reply(w, http.StatusOK, p, err)
 }
 
 // patchRelease changes a release's version, dates or status.
@@ -266,11 +257,7 @@ func (h handler) patchRelease(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rel, err := portfolio.UpdateRelease(r.Context(), h.Store, id, in)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, rel)
-	return nil
+	return reply(w, http.StatusOK, rel, err)
 }
 
 func (h handler) deleteRelease(w http.ResponseWriter, r *http.Request) error {
@@ -376,9 +363,5 @@ func (h handler) search(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	hits, next, err := h.Store.Search(r.Context(), inventory.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit, Products: web.ReadableProducts(r)})
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(hits, next))
-	return nil
+	return reply(w, http.StatusOK, newPage(hits, next), err)
 }

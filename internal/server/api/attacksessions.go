@@ -52,11 +52,7 @@ func ideaIDs(r *http.Request) (pid, sid, iid int64, err error) {
 
 func (h handler) listAttackSessions(w http.ResponseWriter, r *http.Request) error {
 	ss, err := h.AttackSessions.Overview(r.Context(), web.ProductID(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(ss, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(ss, ""), err)
 }
 
 type startInput struct {
@@ -70,11 +66,7 @@ func (h handler) startAttackSession(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	sess, err := h.AttackSessions.Start(r.Context(), web.ProductID(r), in.Title, in.Minutes, identity.FromContext(r.Context()).Name)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusCreated, sess)
-	return nil
+	return reply(w, http.StatusCreated, sess, err)
 }
 
 func (h handler) getAttackSession(w http.ResponseWriter, r *http.Request) error {
@@ -83,11 +75,7 @@ func (h handler) getAttackSession(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	v, err := h.AttackSessions.Get(r.Context(), pid, sid, web.CanFacilitate(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, v)
-	return nil
+	return reply(w, http.StatusOK, v, err)
 }
 
 func (h handler) attackSessionMarkdown(w http.ResponseWriter, r *http.Request) error {
@@ -115,11 +103,7 @@ func (h handler) endAttackSession(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	sess, err := h.AttackSessions.End(r.Context(), pid, sid, identity.FromContext(r.Context()).Name)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, sess)
-	return nil
+	return reply(w, http.StatusOK, sess, err)
 }
 
 func (h handler) createAttackLink(w http.ResponseWriter, r *http.Request) error {
@@ -151,11 +135,7 @@ func (h handler) addAttackIdea(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	idea, err := h.AttackSessions.AddIdea(r.Context(), pid, sid, web.AttackActor(r), in)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusCreated, idea)
-	return nil
+	return reply(w, http.StatusCreated, idea, err)
 }
 
 func (h handler) voteAttackIdea(w http.ResponseWriter, r *http.Request) error {
@@ -164,11 +144,7 @@ func (h handler) voteAttackIdea(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	idea, err := h.AttackSessions.Vote(r.Context(), pid, sid, iid, web.AttackActor(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, idea)
-	return nil
+	return reply(w, http.StatusOK, idea, err)
 }
 
 func (h handler) mergeAttackIdea(w http.ResponseWriter, r *http.Request) error {
@@ -201,11 +177,7 @@ func (h handler) rejectAttackIdea(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	idea, err := h.AttackSessions.Reject(r.Context(), pid, sid, iid, in.Reason, identity.FromContext(r.Context()).Name)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, idea)
-	return nil
+	return reply(w, http.StatusOK, idea, err)
 }
 
 func (h handler) joinAttackSession(w http.ResponseWriter, r *http.Request) error {

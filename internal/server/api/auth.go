@@ -96,11 +96,7 @@ func (h handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 
 func (h handler) listTokens(w http.ResponseWriter, r *http.Request) error {
 	toks, err := h.Store.APITokens(r.Context(), identity.FromContext(r.Context()).UserID)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(toks, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(toks, ""), err)
 }
 
 type tokenInput struct {
@@ -140,11 +136,7 @@ func (h handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
 
 func (h handler) listUsers(w http.ResponseWriter, r *http.Request) error {
 	users, err := h.Store.Users(r.Context())
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(users, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(users, ""), err)
 }
 
 type userInput struct {

@@ -26,20 +26,12 @@ func (h handler) conformityRoutes() []web.Route {
 
 func (h handler) conformityOverview(w http.ResponseWriter, r *http.Request) error {
 	list, err := h.Conformity.Overview(r.Context(), r.URL.Query().Get("catalog"), web.ReadableProducts(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(list, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(list, ""), err)
 }
 
 func (h handler) conformityCatalogs(w http.ResponseWriter, r *http.Request) error {
 	cs, err := conformity.Catalogs()
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(cs, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(cs, ""), err)
 }
 
 // releaseConformity returns the assessment; ?compare=RELEASE adds the
@@ -158,9 +150,5 @@ func (h handler) reviewConformity(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	a, err := h.Conformity.Review(r.Context(), id, r.PathValue("catalog"), r.PathValue("item"), identity.FromContext(r.Context()).Name)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, a)
-	return nil
+	return reply(w, http.StatusOK, a, err)
 }

@@ -67,11 +67,7 @@ func (h handler) listScans(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	scans, err := h.Store.Scans(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(scans, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(scans, ""), err)
 }
 
 // riskAcceptanceSetting is a product's maximum risk-acceptance duration.
@@ -113,11 +109,7 @@ func (h handler) listFindings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	items, next, err := h.Store.Findings(r.Context(), fq)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(items, next))
-	return nil
+	return reply(w, http.StatusOK, newPage(items, next), err)
 }
 
 // FindingDetail is a finding with its history.

@@ -89,11 +89,7 @@ func (h handler) listIncidents(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.Limit = limit
 	list, err := h.incidents().List(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(list, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(list, ""), err)
 }
 
 func (h handler) createIncident(w http.ResponseWriter, r *http.Request) error {
@@ -126,11 +122,7 @@ func (h handler) patchIncident(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	inc, err := h.incidents().Update(r.Context(), id, p)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, inc)
-	return nil
+	return reply(w, http.StatusOK, inc, err)
 }
 
 func (h handler) addIncidentTask(w http.ResponseWriter, r *http.Request) error {
@@ -140,11 +132,7 @@ func (h handler) addIncidentTask(w http.ResponseWriter, r *http.Request) error {
 	}
 	t.ID, t.DoneAt = 0, nil
 	task, err := h.incidents().AddTask(r.Context(), id, t)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusCreated, task)
-	return nil
+	return reply(w, http.StatusCreated, task, err)
 }
 
 // patchIncidentTask marks a task done or open: {"done": true|false}.
@@ -163,11 +151,7 @@ func (h handler) patchIncidentTask(w http.ResponseWriter, r *http.Request) error
 		return fault.Invalid("done", "give \"done\": true or false")
 	}
 	task, err := h.incidents().SetTaskDone(r.Context(), id, taskID, *body.Done)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, task)
-	return nil
+	return reply(w, http.StatusOK, task, err)
 }
 
 func (h handler) incidentReport(w http.ResponseWriter, r *http.Request) error {
@@ -216,11 +200,7 @@ func (h handler) submitReport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	inc, err := h.incidents().Submit(r.Context(), id, kind, in.SubmittedAt, in.Reference)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, inc)
-	return nil
+	return reply(w, http.StatusOK, inc, err)
 }
 
 type drillInput struct {

@@ -48,11 +48,7 @@ func (h handler) submitIntake(w http.ResponseWriter, r *http.Request) error {
 	x := in.IntakeInput
 	x.Source, x.Attachment, x.AttachmentName = web.ClientIP(r), in.Attachment, in.AttachmentName
 	rec, err := h.intake().Submit(r.Context(), x)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusCreated, rec)
-	return nil
+	return reply(w, http.StatusCreated, rec, err)
 }
 
 // intakeStatus is what the reporter sees: no internal details.
@@ -77,11 +73,7 @@ func (h handler) intakeStatus(w http.ResponseWriter, r *http.Request) error {
 
 func (h handler) listIntake(w http.ResponseWriter, r *http.Request) error {
 	list, err := h.intake().List(r.Context(), web.ReadableProducts(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(list, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(list, ""), err)
 }
 
 type triageInput struct {
@@ -94,11 +86,7 @@ func (h handler) triageIntake(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rep, err := h.intake().Triage(r.Context(), id, in.Kind)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, rep)
-	return nil
+	return reply(w, http.StatusOK, rep, err)
 }
 
 func (h handler) intakeAttachment(w http.ResponseWriter, r *http.Request) error {

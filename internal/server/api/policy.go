@@ -70,11 +70,7 @@ func (h handler) releaseGate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := h.gate().Evaluate(r.Context(), id, "api")
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, v)
-	return nil
+	return reply(w, http.StatusOK, v, err)
 }
 
 func (h handler) getPolicy(w http.ResponseWriter, r *http.Request) error {

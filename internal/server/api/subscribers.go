@@ -31,11 +31,7 @@ func (h handler) addSubscriber(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sub, err := incident.Subscribe(r.Context(), h.Store, id, in.Email, in.Webhook)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusCreated, sub)
-	return nil
+	return reply(w, http.StatusCreated, sub, err)
 }
 
 func (h handler) notifyUsers(w http.ResponseWriter, r *http.Request) error {

@@ -104,11 +104,7 @@ func (h handler) putThreatModel(w http.ResponseWriter, r *http.Request) error {
 func (h handler) threatModelVersions(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
 	vs, err := h.Store.ThreatModelVersions(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(vs, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(vs, ""), err)
 }
 
 func (h handler) threatModelDiagram(w http.ResponseWriter, r *http.Request) error {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -112,11 +113,7 @@ func (h handler) checkIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	offer, err := h.Fleet.CheckIn(r.Context(), body, r.Header.Get(updateclient.SignatureHeader))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, offer)
-	return nil
+	return reply(w, http.StatusOK, offer, err)
 }
 
 func (h handler) updateStatus(w http.ResponseWriter, r *http.Request) error {
@@ -189,16 +186,9 @@ func (h handler) listDevices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, err := web.QueryInt(r, "limit")
-	if err != nil {
-		return err
-	}
-	ds, next, err := h.Fleet.Devices(r.Context(), id, r.URL.Query().Get("cursor"), limit)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, page[updates.Device]{Items: nonNil(ds), NextCursor: next})
-	return nil
+	return listPage(w, r, func(ctx context.Context, cursor string, limit int) ([]updates.Device, string, error) {
+		return h.Fleet.Devices(ctx, id, cursor, limit)
+	})
 }
 
 // fleetView is the fleet summary with its vulnerability exposure.

@@ -54,11 +54,7 @@ func (h handler) releaseVulns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := portfolio.ReleaseVulns(r.Context(), h.Store, id, rq)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, page)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 type analysisInput struct {
@@ -120,20 +116,12 @@ func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) error {
 
 func (h handler) getVuln(w http.ResponseWriter, r *http.Request) error {
 	d, err := portfolio.LoadVulnDetail(r.Context(), h.Store, h.Vulns, r.PathValue("vuln"), web.ReadableProducts(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, d)
-	return nil
+	return reply(w, http.StatusOK, d, err)
 }
 
 func (h handler) vulndbStatus(w http.ResponseWriter, r *http.Request) error {
 	st, err := h.VulnSync.Status(r.Context())
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, st)
-	return nil
+	return reply(w, http.StatusOK, st, err)
 }
 
 // vulndbUpdate asks for an update now; a server's background updater
@@ -143,11 +131,7 @@ func (h handler) vulndbUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	st, err := h.VulnSync.Status(r.Context())
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusAccepted, st)
-	return nil
+	return reply(w, http.StatusAccepted, st, err)
 }
 
 // vulndbBundle imports an offline bundle: the zip as the raw body
@@ -178,11 +162,7 @@ func (h handler) events(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Only events of the caller's products (and product-less ones).
 	evs, err := h.Store.Events(r.Context(), limit, web.ReadableProducts(r))
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(evs, ""))
-	return nil
+	return reply(w, http.StatusOK, newPage(evs, ""), err)
 }
 
 // listVulns is the portfolio vulnerability list, one row per
@@ -193,9 +173,5 @@ func (h handler) listVulns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ov, err := portfolio.VulnOverview(r.Context(), h.Store, q)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, ov)
-	return nil
+	return reply(w, http.StatusOK, ov, err)
 }

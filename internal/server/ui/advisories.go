@@ -140,18 +140,14 @@ func (h *handler) saveAdvisory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	page := fmt.Sprintf("/advisories/%d", id)
 	var doc csaf.Document
-	msg := "Saved."
 	if err := json.Unmarshal([]byte(r.PostFormValue("document")), &doc); err != nil {
-		msg = "Not saved: the document is not valid JSON: " + err.Error()
-	} else if _, err := h.Advisories.Update(r.Context(), identity.FromContext(r.Context()).Name, id, doc, r.PostFormValue("tlp")); err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		msg = "Not saved: " + err.Error()
+		redirectFlash(w, r, page, "Not saved: the document is not valid JSON: "+err.Error())
+		return nil
 	}
-	http.Redirect(w, r, fmt.Sprintf("/advisories/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
-	return nil
+	_, err = h.Advisories.Update(r.Context(), identity.FromContext(r.Context()).Name, id, doc, r.PostFormValue("tlp"))
+	return afterSave(w, r, page, err, "Saved.")
 }
 
 func (h *handler) advisoryWorkflow(w http.ResponseWriter, r *http.Request) error {
@@ -180,7 +176,7 @@ func (h *handler) advisoryWorkflow(w http.ResponseWriter, r *http.Request) error
 	default:
 		msg = fmt.Sprintf("%s is now %s.", a.TrackingID, a.Status)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/advisories/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	redirectFlash(w, r, fmt.Sprintf("/advisories/%d", id), msg)
 	return nil
 }
 

@@ -301,7 +301,7 @@ func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		msg = "Import failed: " + err.Error()
 	}
-	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	redirectFlash(w, r, fmt.Sprintf("/releases/%d", id), msg)
 	return nil
 }
 

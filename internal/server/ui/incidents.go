@@ -212,15 +212,7 @@ func formTime(field, s string) (*time.Time, error) {
 }
 
 func (h *handler) backToIncident(w http.ResponseWriter, r *http.Request, id int64, err error, ok string) error {
-	if err != nil && web.Status(err) >= 500 {
-		return err
-	}
-	msg := ok
-	if err != nil {
-		msg = "Not saved: " + err.Error()
-	}
-	http.Redirect(w, r, fmt.Sprintf("/incidents/%d?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
-	return nil
+	return afterSave(w, r, fmt.Sprintf("/incidents/%d", id), err, ok)
 }
 
 func (h *handler) incidentUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -408,7 +400,7 @@ func (h *handler) intakeTriage(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		msg += err.Error()
 	case rep.IncidentID != 0:
-		http.Redirect(w, r, fmt.Sprintf("/incidents/%d?flash=%s", rep.IncidentID, url.QueryEscape("Opened from report "+rep.TrackingID+".")), http.StatusSeeOther)
+		redirectFlash(w, r, fmt.Sprintf("/incidents/%d", rep.IncidentID), "Opened from report "+rep.TrackingID+".")
 		return nil
 	default:
 		msg = "Report " + rep.TrackingID + " " + rep.Status + "."
@@ -441,15 +433,7 @@ func (h *handler) subscriberAdd(w http.ResponseWriter, r *http.Request) error {
 		email, hook = "", addr
 	}
 	_, err = incident.Subscribe(r.Context(), h.Store, id, email, hook)
-	if err != nil && web.Status(err) >= 500 {
-		return err
-	}
-	msg := "Subscriber added."
-	if err != nil {
-		msg = "Not saved: " + err.Error()
-	}
-	http.Redirect(w, r, fmt.Sprintf("/products/%d/subscribers?flash=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
-	return nil
+	return afterSave(w, r, fmt.Sprintf("/products/%d/subscribers", id), err, "Subscriber added.")
 }
 
 // intake is the vulnerability-report intake service.

@@ -533,7 +533,7 @@ func (h *handler) editRelease(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.renderRelease(w, r, id, st, &f, err.Error())
 	}
-	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, urlQuery(fmt.Sprintf("Release %s saved: %s", rel.Version, rel.Status))), http.StatusSeeOther)
+	redirectFlash(w, r, fmt.Sprintf("/releases/%d", id), fmt.Sprintf("Release %s saved: %s", rel.Version, rel.Status))
 	return nil
 }
 
@@ -553,7 +553,7 @@ func (h *handler) deleteRelease(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/products/%d?flash=%s", rel.ProductID, urlQuery(fmt.Sprintf("Release %s deleted", rel.Version))), http.StatusSeeOther)
+	redirectFlash(w, r, fmt.Sprintf("/products/%d", rel.ProductID), fmt.Sprintf("Release %s deleted", rel.Version))
 	return nil
 }
 
@@ -575,7 +575,7 @@ func (h *handler) editProduct(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("Not saved: "+err.Error())), http.StatusSeeOther)
 		return nil
 	}
-	http.Redirect(w, r, fmt.Sprintf("/products/%d?flash=%s", id, urlQuery("Product "+p.Name+" saved")), http.StatusSeeOther)
+	redirectFlash(w, r, fmt.Sprintf("/products/%d", id), "Product "+p.Name+" saved")
 	return nil
 }
 
@@ -630,10 +630,10 @@ func (h *handler) uploadResult(w http.ResponseWriter, r *http.Request, id int64,
 		return
 	}
 	if err != nil {
-		http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, urlQuery("Import failed: "+err.Error())), http.StatusSeeOther)
+		redirectFlash(w, r, fmt.Sprintf("/releases/%d", id), "Import failed: "+err.Error())
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s", id, urlQuery(fmt.Sprintf("Imported %d components from %s %s", res.Components, res.Format, res.SpecVersion))), http.StatusSeeOther)
+	redirectFlash(w, r, fmt.Sprintf("/releases/%d", id), fmt.Sprintf("Imported %d components from %s %s", res.Components, res.Format, res.SpecVersion))
 }
 
 func (h *handler) downloadSBOM(w http.ResponseWriter, r *http.Request) error {

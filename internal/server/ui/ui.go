@@ -278,6 +278,32 @@ func RedirectToLogin(w http.ResponseWriter, r *http.Request) {
 // localPath accepts only same-site absolute paths (no open redirects).
 func localPath(p string) string { return web.LocalRedirect(p) }
 
+// redirectFlash sends the browser to target (a path, with an optional
+// #fragment) with msg as the page's flash message.
+func redirectFlash(w http.ResponseWriter, r *http.Request, target, msg string) {
+	path, fragment, found := strings.Cut(target, "#")
+	u := path + "?flash=" + url.QueryEscape(msg)
+	if found {
+		u += "#" + fragment
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// afterSave ends a form post: an internal error is returned for the error
+// page; otherwise the browser goes back to target (redirectFlash) with ok,
+// or with "Not saved: " and the error.
+func afterSave(w http.ResponseWriter, r *http.Request, target string, err error, ok string) error {
+	if err != nil && web.Status(err) >= 500 {
+		return err
+	}
+	msg := ok
+	if err != nil {
+		msg = "Not saved: " + err.Error()
+	}
+	redirectFlash(w, r, target, msg)
+	return nil
+}
+
 // preCSRFCookie protects the sign-in and setup forms, which are posted
 // before a session (and its CSRF token) exists: double-submit cookie.
 const preCSRFCookie = "rampart_precsrf"

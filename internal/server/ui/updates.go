@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,7 +102,7 @@ func (h *handler) updatesPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) backToUpdates(w http.ResponseWriter, r *http.Request, id int64, msg string) {
-	http.Redirect(w, r, fmt.Sprintf("/products/%d/updates?flash=%s#rollouts", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	redirectFlash(w, r, fmt.Sprintf("/products/%d/updates#rollouts", id), msg)
 }
 
 func (h *handler) startRollout(w http.ResponseWriter, r *http.Request) error {

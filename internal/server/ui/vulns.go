@@ -71,13 +71,6 @@ func (h *handler) setAnalysis(w http.ResponseWriter, r *http.Request) error {
 	a := vuln.Analysis{Status: vuln.VEXStatus(r.PostFormValue("status")), Justification: r.PostFormValue("justification"),
 		Detail: r.PostFormValue("detail"), UpdatedBy: identity.FromContext(r.Context()).Name}
 	vid, ref := r.PostFormValue("vuln"), r.PostFormValue("component")
-	msg := fmt.Sprintf("%s in %s: %s.", vid, ref, a.Status)
-	if err := h.Vulns.SetAnalysis(r.Context(), id, ref, vid, a); err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		msg = "Not saved: " + err.Error()
-	}
-	http.Redirect(w, r, fmt.Sprintf("/releases/%d?flash=%s#vulns", id, url.QueryEscape(msg)), http.StatusSeeOther)
-	return nil
+	err = h.Vulns.SetAnalysis(r.Context(), id, ref, vid, a)
+	return afterSave(w, r, fmt.Sprintf("/releases/%d#vulns", id), err, fmt.Sprintf("%s in %s: %s.", vid, ref, a.Status))
 }
