@@ -1,0 +1,12 @@
+package portfolio_test
+
+import (
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// The store satisfies every storage interface the portfolio use cases declare.
+var (
+	_ portfolio.ChecklistSetter = (*store.Store)(nil)
+	_ portfolio.SAMMAdder       = (*store.Store)(nil)
+)
