@@ -178,7 +178,7 @@ type SAMMAssessment struct {
 	ID        int64              `json:"id"`
 	ProductID int64              `json:"product_id"`
 	Answers   map[string]float64 `json:"answers"`
-	Scores    Scores         `json:"scores"`
+	Scores    Scores             `json:"scores"`
 	Note      string             `json:"note,omitempty"`
 	CreatedAt time.Time          `json:"created_at"`
 	CreatedBy string             `json:"created_by"`

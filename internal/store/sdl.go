@@ -55,7 +55,6 @@ func (s *Store) SetChecklist(ctx context.Context, releaseID int64, items map[str
 	})
 }
 
-
 // AddSAMMAssessment stores a new assessment (the history is the score over time).
 func (s *Store) AddSAMMAssessment(ctx context.Context, a *sdl.SAMMAssessment) error {
 	js, err := json.Marshal(a.Answers)
