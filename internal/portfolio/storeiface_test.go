@@ -7,6 +7,12 @@ import (
 
 // The store satisfies every storage interface the portfolio use cases declare.
 var (
-	_ portfolio.ChecklistSetter = (*store.Store)(nil)
-	_ portfolio.SAMMAdder       = (*store.Store)(nil)
+	_ portfolio.ChecklistSetter    = (*store.Store)(nil)
+	_ portfolio.SAMMAdder          = (*store.Store)(nil)
+	_ portfolio.ThreatModelSaver   = (*store.Store)(nil)
+	_ portfolio.ThreatReader       = (*store.Store)(nil)
+	_ portfolio.ThreatTracker      = (*store.Store)(nil)
+	_ portfolio.ThreatEditor       = (*store.Store)(nil)
+	_ portfolio.AttackModelStore   = (*store.Store)(nil)
+	_ portfolio.AttackSessionStore = (*store.Store)(nil)
 )
