@@ -18,20 +18,45 @@ import (
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
+// GateStore is the storage the gate needs: policies, approved lists and
+// exceptions, the release's subjects (components, findings, checklist,
+// firmware, threat model), its results and their audit records.
+type GateStore interface {
+	audit.Log
+	ThreatReader
+	Policy(ctx context.Context, productID int64, version int) (policy.PolicyVersion, error)
+	SavePolicy(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error)
+	Approved(ctx context.Context, productID int64, version int) (policy.PolicyVersion, error)
+	SaveApproved(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error)
+	Exceptions(ctx context.Context, productID int64) ([]policy.PolicyException, error)
+	Exception(ctx context.Context, productID, id int64) (policy.PolicyException, error)
+	CreateException(ctx context.Context, e *policy.PolicyException) error
+	DecideException(ctx context.Context, productID, id int64, status, actor string, now time.Time) error
+	ExpireExceptions(ctx context.Context, productID int64, today string) ([]policy.PolicyException, error)
+	SaveGateResult(ctx context.Context, g policy.GateResult) error
+	Products(ctx context.Context, after string, limit int) ([]inventory.Product, string, error)
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	Releases(ctx context.Context, productID int64, after string, limit int) ([]inventory.Release, string, error)
+	Checklist(ctx context.Context, releaseID int64) (map[string]sdl.ChecklistItem, error)
+	EachComponents(ctx context.Context, releaseID int64, batch int, fn func([]inventory.Component) error) error
+	Findings(ctx context.Context, q findings.Query) ([]findings.Stored, string, error)
+	LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (store.FirmwareAnalysis, error)
+}
+
 // Gate evaluates the policy gate of releases in the platform: the product's
 // policy (else the global one, else the built-in default) over the
 // release's components, matched vulnerabilities, active findings and the
 // product's latest threat model, with the product's approved exceptions.
 // The previous release of the product is the baseline for `new`.
 type Gate struct {
-	st      *store.Store
+	st      GateStore
 	vulns   *Vulns
 	threats *threatmodel.Library
 	now     func() time.Time
 }
 
 // NewGate returns the gate service.
-func NewGate(st *store.Store, vulns *Vulns, threats *threatmodel.Library, now func() time.Time) *Gate {
+func NewGate(st GateStore, vulns *Vulns, threats *threatmodel.Library, now func() time.Time) *Gate {
 	if now == nil {
 		now = time.Now
 	}

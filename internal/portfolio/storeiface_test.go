@@ -8,6 +8,7 @@ import (
 // The store satisfies every storage interface the portfolio use cases declare.
 var (
 	_ portfolio.ChecklistSetter    = (*store.Store)(nil)
+	_ portfolio.GateStore          = (*store.Store)(nil)
 	_ portfolio.SAMMAdder          = (*store.Store)(nil)
 	_ portfolio.ThreatModelSaver   = (*store.Store)(nil)
 	_ portfolio.ThreatReader       = (*store.Store)(nil)
