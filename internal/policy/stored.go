@@ -1,6 +1,11 @@
 package policy
 
-import "time"
+import (
+	"strings"
+	"time"
+
+	"github.com/rampart-security/rampart/internal/fault"
+)
 
 // PolicyVersion is one stored version of a product's gate policy (product
 // 0: the global default). Compile compiles its Source.
@@ -41,4 +46,32 @@ type GateResult struct {
 	Trigger       string    `json:"trigger"`
 	Result        string    `json:"-"` // the gate's JSON report (at most portfolio.MaxGateViolations violations, with the counts of all)
 	EvaluatedAt   time.Time `json:"evaluated_at"`
+}
+
+// MaxExceptionDays bounds how far ahead an exception may expire.
+const MaxExceptionDays = 366
+
+// Validate checks a requested exception as of now: it names a rule, is
+// scoped by a match, says why, and expires on a date from today to at most
+// MaxExceptionDays ahead.
+func (e PolicyException) Validate(now time.Time) error {
+	switch {
+	case strings.TrimSpace(e.Rule) == "":
+		return fault.Invalid("rule", "name the policy rule id the exception is for")
+	case e.MatchID == "" && e.MatchComponent == "" && e.MatchPath == "":
+		return fault.Invalid("match", "scope the exception with match.id, match.component or match.path")
+	case strings.TrimSpace(e.Reason) == "":
+		return fault.Invalid("reason", "say why the risk is accepted")
+	}
+	exp, err := time.Parse(time.DateOnly, e.Expires)
+	if err != nil {
+		return fault.Invalid("expires", "%q is not a date YYYY-MM-DD", e.Expires)
+	}
+	if exp.Before(now.Truncate(24 * time.Hour)) {
+		return fault.Invalid("expires", "%s is in the past", e.Expires)
+	}
+	if exp.After(now.AddDate(0, 0, MaxExceptionDays)) {
+		return fault.Invalid("expires", "at most %d days ahead", MaxExceptionDays)
+	}
+	return nil
 }

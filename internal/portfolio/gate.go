@@ -530,32 +530,17 @@ type ExceptionRequest struct {
 }
 
 // MaxExceptionDays bounds how far ahead an exception may expire.
-const MaxExceptionDays = 366
+const MaxExceptionDays = policy.MaxExceptionDays
 
 // RequestException validates and stores a requested exception.
 func (g *Gate) RequestException(ctx context.Context, req ExceptionRequest, actor string) (policy.PolicyException, error) {
 	now := g.now().UTC()
-	switch {
-	case strings.TrimSpace(req.Rule) == "":
-		return policy.PolicyException{}, fault.Invalid("rule", "name the policy rule id the exception is for")
-	case req.Match == policy.Match{}:
-		return policy.PolicyException{}, fault.Invalid("match", "scope the exception with match.id, match.component or match.path")
-	case strings.TrimSpace(req.Reason) == "":
-		return policy.PolicyException{}, fault.Invalid("reason", "say why the risk is accepted")
-	}
-	exp, err := time.Parse(time.DateOnly, req.Expires)
-	if err != nil {
-		return policy.PolicyException{}, fault.Invalid("expires", "%q is not a date YYYY-MM-DD", req.Expires)
-	}
-	if exp.Before(now.Truncate(24 * time.Hour)) {
-		return policy.PolicyException{}, fault.Invalid("expires", "%s is in the past", req.Expires)
-	}
-	if exp.After(now.AddDate(0, 0, MaxExceptionDays)) {
-		return policy.PolicyException{}, fault.Invalid("expires", "at most %d days ahead", MaxExceptionDays)
-	}
 	e := policy.PolicyException{ProductID: req.ProductID, Rule: req.Rule, MatchID: req.Match.ID, MatchComponent: req.Match.Component, MatchPath: req.Match.Path,
 		Reason: req.Reason, Expires: req.Expires, Status: "requested", RequestedBy: actor, RequestedAt: now}
-	err = g.st.CreateException(ctx, &e)
+	if err := e.Validate(now); err != nil {
+		return policy.PolicyException{}, err
+	}
+	err := g.st.CreateException(ctx, &e)
 	return e, err
 }
 
