@@ -109,7 +109,7 @@ func disclosureEvidence(_ context.Context, e *conformity.Evidence) error {
 func updatesEvidence(st UpdatesEvidenceStore) EvidenceSource {
 	return func(ctx context.Context, e *conformity.Evidence) error {
 		repo, err := st.UpdateRepoOfProduct(ctx, e.ProductID)
-		if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrNotFound) {
+		if errors.Is(err, fault.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
