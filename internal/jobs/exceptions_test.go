@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -26,7 +27,7 @@ func TestGateExceptionsExpire(t *testing.T) {
 		}
 		now := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
 		mk := func(expires, status string) int64 {
-			e := store.PolicyException{ProductID: p.ID, Rule: "no-kev", MatchID: "CVE-2024-1", Reason: "r", Expires: expires, Status: "requested", RequestedBy: "ed", RequestedAt: now.AddDate(0, -1, 0)}
+			e := policy.PolicyException{ProductID: p.ID, Rule: "no-kev", MatchID: "CVE-2024-1", Reason: "r", Expires: expires, Status: "requested", RequestedBy: "ed", RequestedAt: now.AddDate(0, -1, 0)}
 			if err := st.CreateException(ctx, &e); err != nil {
 				t.Fatal(err)
 			}

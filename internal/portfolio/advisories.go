@@ -15,13 +15,21 @@ import (
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
+// AdvisoryInputStore is the storage AdvisoryInput needs: the product, its
+// releases and their matches of the vulnerability.
+type AdvisoryInputStore interface {
+	Product(ctx context.Context, id int64) (inventory.Product, error)
+	Releases(ctx context.Context, productID int64, after string, limit int) ([]inventory.Release, string, error)
+	VulnReleases(ctx context.Context, ids []string, products []int64) ([]store.ReleaseVuln, error)
+}
+
 // AdvisoryInput gathers what an advisory about one vulnerability in one
 // product is authored from: the vulnerability (description, CWE, CVSS v3,
 // references) and the status of every release of the product — the VEX
 // analysis of the matching component when there is one, affected for an open
 // match, and fixed for a release without a match that follows an affected
 // one (which becomes the affected releases' fixed_in).
-func AdvisoryInput(ctx context.Context, st *store.Store, v *Vulns, productID int64, vulnID, vendor string) (advisory.Input, error) {
+func AdvisoryInput(ctx context.Context, st AdvisoryInputStore, v *Vulns, productID int64, vulnID, vendor string) (advisory.Input, error) {
 	adv, err := v.Advisory(ctx, vulnID)
 	if err != nil {
 		return advisory.Input{}, err

@@ -8,13 +8,27 @@ import (
 
 	"github.com/rampart-security/rampart/internal/attacksession"
 	"github.com/rampart-security/rampart/internal/fault"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
+// AttackModelStore is the storage AttackModels needs: reading a product's
+// model, saving a new version and tracking a threat.
+type AttackModelStore interface {
+	ThreatModelSaver
+	ThreatTracker
+	ThreatModel(ctx context.Context, productID int64, version int) (threatmodel.ThreatModelVersion, error)
+}
+
+// AttackSessionStore is the storage NewAttackSessions needs: the sessions'
+// own and the product threat models'.
+type AttackSessionStore interface {
+	attacksession.Store
+	AttackModelStore
+}
+
 // NewAttackSessions returns the attack-session service over the store,
 // with the product threat models as its Models.
-func NewAttackSessions(st *store.Store, now func() time.Time) *attacksession.Service {
+func NewAttackSessions(st AttackSessionStore, now func() time.Time) *attacksession.Service {
 	return attacksession.New(st, AttackModels{Store: st}, now)
 }
 
@@ -22,7 +36,7 @@ func NewAttackSessions(st *store.Store, now func() time.Time) *attacksession.Ser
 // to aim ideas at, and merging an idea as a threat identified by hand (a
 // new model version; the YAML stays the source of truth) tracked with an
 // owner and status through the product's threat tracking.
-type AttackModels struct{ Store *store.Store }
+type AttackModels struct{ Store AttackModelStore }
 
 // Model returns a version (0: the latest) of the product's model.
 func (m AttackModels) Model(ctx context.Context, productID int64, version int) (*threatmodel.Model, int, error) {
@@ -67,7 +81,7 @@ func (m AttackModels) AddThreat(ctx context.Context, productID int64, t threatmo
 	if err != nil {
 		return 0, err
 	}
-	err = TrackThreat(ctx, m.Store, productID, store.ThreatTracking{ThreatID: t.ID, Status: status, Owner: owner, UpdatedBy: actor,
+	err = TrackThreat(ctx, m.Store, productID, threatmodel.ThreatTracking{ThreatID: t.ID, Status: status, Owner: owner, UpdatedBy: actor,
 		Note: "merged from an attack session"})
 	return saved.Version.Version, err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
+	"github.com/rampart-security/rampart/internal/updates"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -24,11 +25,58 @@ import (
 // updates, advisories, disclosure policy) to a release's evidence.
 type EvidenceSource func(ctx context.Context, e *conformity.Evidence) error
 
+// ConformityStore is the storage Conformity needs: the products and
+// releases assessed, their evidence (scans, matched vulnerabilities, SLA,
+// threat model, vulnerability database), the stored answers and their audit
+// records.
+type ConformityStore interface {
+	audit.Log
+	ThreatReader
+	Product(ctx context.Context, id int64) (inventory.Product, error)
+	ProductsIn(ctx context.Context, ids []int64, after string, limit int) ([]inventory.Product, string, error)
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	Releases(ctx context.Context, productID int64, after string, limit int) ([]inventory.Release, string, error)
+	ReleaseSLA(ctx context.Context, releaseID int64, now time.Time) (conformity.SLAEvidence, error)
+	ReleaseVulns(ctx context.Context, releaseID int64) ([]store.ReleaseVuln, error)
+	Scans(ctx context.Context, releaseID int64) ([]store.Scan, error)
+	VulnDBStatus(ctx context.Context) (store.VulnDBStatus, error)
+	ConformityAnswers(ctx context.Context, releaseID int64) ([]conformity.Answer, error)
+	SaveConformityAnswer(ctx context.Context, releaseID int64, a conformity.Answer) (conformity.Answer, error)
+	ReviewConformityAnswer(ctx context.Context, releaseID int64, catalog, item, reviewer string, at time.Time) (conformity.Answer, error)
+}
+
+// UpdatesEvidenceStore is the storage the update-repository evidence reads.
+type UpdatesEvidenceStore interface {
+	UpdateRepoOfProduct(ctx context.Context, productID int64) (updates.Repo, error)
+	UpdateTargets(ctx context.Context, repoID int64) ([]updates.Target, error)
+}
+
+// FirmwareEvidenceStore is the storage the firmware evidence reads.
+type FirmwareEvidenceStore interface {
+	Scans(ctx context.Context, releaseID int64) ([]store.Scan, error)
+	Findings(ctx context.Context, q findings.Query) ([]findings.Stored, string, error)
+	LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (store.FirmwareAnalysis, error)
+}
+
+// AdvisoryEvidenceStore is the storage the advisory evidence reads.
+type AdvisoryEvidenceStore interface {
+	CSAFAdvisories(ctx context.Context, f advisory.Filter) ([]advisory.Advisory, error)
+}
+
+// ConformityServiceStore is the storage NewConformityService needs: the
+// assessment's and that of every evidence source it wires.
+type ConformityServiceStore interface {
+	ConformityStore
+	UpdatesEvidenceStore
+	FirmwareEvidenceStore
+	AdvisoryEvidenceStore
+}
+
 // Conformity is the self-assessment use case: it gathers a release's
 // evidence from the store and the other domains, assesses it against a
 // catalogue and records manual answers and reviews.
 type Conformity struct {
-	st      *store.Store
+	st      ConformityStore
 	lib     *threatmodel.Library
 	now     func() time.Time
 	sources []EvidenceSource
@@ -36,7 +84,7 @@ type Conformity struct {
 
 // NewConformity builds the service; sources add evidence beyond what the
 // store's inventory, findings, vulnerabilities and threat models hold.
-func NewConformity(st *store.Store, lib *threatmodel.Library, now func() time.Time, sources ...EvidenceSource) *Conformity {
+func NewConformity(st ConformityStore, lib *threatmodel.Library, now func() time.Time, sources ...EvidenceSource) *Conformity {
 	if now == nil {
 		now = time.Now
 	}
@@ -45,7 +93,7 @@ func NewConformity(st *store.Store, lib *threatmodel.Library, now func() time.Ti
 
 // NewConformityService is the conformity service with every domain's
 // evidence source wired in: the one constructor the server and the CLI use.
-func NewConformityService(st *store.Store, lib *threatmodel.Library) *Conformity {
+func NewConformityService(st ConformityServiceStore, lib *threatmodel.Library) *Conformity {
 	return NewConformity(st, lib, time.Now, advisoryEvidence(st), firmwareEvidence(st), updatesEvidence(st), disclosureEvidence)
 }
 
@@ -58,10 +106,10 @@ func disclosureEvidence(_ context.Context, e *conformity.Evidence) error {
 }
 
 // updatesEvidence reads the product's TUF repository and its targets.
-func updatesEvidence(st *store.Store) EvidenceSource {
+func updatesEvidence(st UpdatesEvidenceStore) EvidenceSource {
 	return func(ctx context.Context, e *conformity.Evidence) error {
 		repo, err := st.UpdateRepoOfProduct(ctx, e.ProductID)
-		if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrNotFound) {
+		if errors.Is(err, fault.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
@@ -80,7 +128,7 @@ func updatesEvidence(st *store.Store) EvidenceSource {
 // rampart-firmware import: the issues still active are its findings (kind
 // from the rule id "firmware/KIND"); the binaries' ELF hardening comes from
 // the stored analysis result (firmware_analyses).
-func firmwareEvidence(st *store.Store) EvidenceSource {
+func firmwareEvidence(st FirmwareEvidenceStore) EvidenceSource {
 	return func(ctx context.Context, e *conformity.Evidence) error {
 		scans, err := st.Scans(ctx, e.ReleaseID)
 		if err != nil {
@@ -135,7 +183,7 @@ func firmwareEvidence(st *store.Store) EvidenceSource {
 }
 
 // advisoryEvidence links the product's published CSAF advisories.
-func advisoryEvidence(st *store.Store) EvidenceSource {
+func advisoryEvidence(st AdvisoryEvidenceStore) EvidenceSource {
 	return func(ctx context.Context, e *conformity.Evidence) error {
 		list, err := st.CSAFAdvisories(ctx, advisory.Filter{Products: []int64{e.ProductID}, Status: advisory.StatusPublished})
 		if err != nil {

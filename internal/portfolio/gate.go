@@ -18,20 +18,45 @@ import (
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
+// GateStore is the storage the gate needs: policies, approved lists and
+// exceptions, the release's subjects (components, findings, checklist,
+// firmware, threat model), its results and their audit records.
+type GateStore interface {
+	audit.Log
+	ThreatReader
+	Policy(ctx context.Context, productID int64, version int) (policy.PolicyVersion, error)
+	SavePolicy(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error)
+	Approved(ctx context.Context, productID int64, version int) (policy.PolicyVersion, error)
+	SaveApproved(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error)
+	Exceptions(ctx context.Context, productID int64) ([]policy.PolicyException, error)
+	Exception(ctx context.Context, productID, id int64) (policy.PolicyException, error)
+	CreateException(ctx context.Context, e *policy.PolicyException) error
+	DecideException(ctx context.Context, productID, id int64, status, actor string, now time.Time) error
+	ExpireExceptions(ctx context.Context, productID int64, today string) ([]policy.PolicyException, error)
+	SaveGateResult(ctx context.Context, g policy.GateResult) error
+	Products(ctx context.Context, after string, limit int) ([]inventory.Product, string, error)
+	Release(ctx context.Context, id int64) (inventory.Release, error)
+	Releases(ctx context.Context, productID int64, after string, limit int) ([]inventory.Release, string, error)
+	Checklist(ctx context.Context, releaseID int64) (map[string]sdl.ChecklistItem, error)
+	EachComponents(ctx context.Context, releaseID int64, batch int, fn func([]inventory.Component) error) error
+	Findings(ctx context.Context, q findings.Query) ([]findings.Stored, string, error)
+	LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (store.FirmwareAnalysis, error)
+}
+
 // Gate evaluates the policy gate of releases in the platform: the product's
 // policy (else the global one, else the built-in default) over the
 // release's components, matched vulnerabilities, active findings and the
 // product's latest threat model, with the product's approved exceptions.
 // The previous release of the product is the baseline for `new`.
 type Gate struct {
-	st      *store.Store
+	st      GateStore
 	vulns   *Vulns
 	threats *threatmodel.Library
 	now     func() time.Time
 }
 
 // NewGate returns the gate service.
-func NewGate(st *store.Store, vulns *Vulns, threats *threatmodel.Library, now func() time.Time) *Gate {
+func NewGate(st GateStore, vulns *Vulns, threats *threatmodel.Library, now func() time.Time) *Gate {
 	if now == nil {
 		now = time.Now
 	}
@@ -58,7 +83,7 @@ type GateView struct {
 	Trigger            string             `json:"trigger"`
 	EvaluatedAt        time.Time          `json:"evaluated_at"`
 	// Exceptions are the product's exceptions (all statuses), for the panel.
-	Exceptions []store.PolicyException `json:"exceptions"`
+	Exceptions []policy.PolicyException `json:"exceptions"`
 }
 
 // effectivePolicy returns the product's policy, the global one or the default.
@@ -179,7 +204,7 @@ func (g *Gate) evaluate(ctx context.Context, releaseID int64, trigger string, ke
 	if err != nil {
 		return nil, err
 	}
-	res := store.GateResult{ReleaseID: releaseID, Passed: rep.Passed, Failing: rep.Failing(), PolicyScope: scope, PolicyVersion: version,
+	res := policy.GateResult{ReleaseID: releaseID, Passed: rep.Passed, Failing: rep.Failing(), PolicyScope: scope, PolicyVersion: version,
 		Trigger: trigger, Result: text, EvaluatedAt: now.UTC()}
 	view := &GateView{ReleaseID: releaseID, Passed: rep.Passed, Violations: rep.Violations, ExpiredExceptions: rep.ExpiredExceptions,
 		ViolationsTotal: rep.ViolationsTotal, ViolationsExcepted: rep.ViolationsExcepted, Truncated: rep.Truncated, RuleCounts: rep.RuleCounts,
@@ -198,7 +223,7 @@ func (g *Gate) evaluate(ctx context.Context, releaseID int64, trigger string, ke
 // (policy.exception.expired) and an audit event (policy.exception.expire).
 // Evaluate runs it first; the background jobs run it for every product so
 // an exception expires on its day even when nothing is uploaded.
-func (g *Gate) ExpireExceptions(ctx context.Context, productID int64) ([]store.PolicyException, error) {
+func (g *Gate) ExpireExceptions(ctx context.Context, productID int64) ([]policy.PolicyException, error) {
 	now := g.now()
 	expired, err := g.st.ExpireExceptions(ctx, productID, now.UTC().Format(time.DateOnly))
 	if err != nil {
@@ -408,9 +433,9 @@ func firmwareSubjects(res *firmware.Result) ([]policy.FirmwareIssue, []policy.Bi
 // the global list and the product's own (nil when not set), and the
 // merged YAML the gate uses (usable as `rampart gate --approved`).
 type ApprovedView struct {
-	Global    *store.PolicyVersion `json:"global"`
-	Product   *store.PolicyVersion `json:"product,omitempty"`
-	Effective string               `json:"effective"`
+	Global    *policy.PolicyVersion `json:"global"`
+	Product   *policy.PolicyVersion `json:"product,omitempty"`
+	Effective string                `json:"effective"`
 }
 
 // ApprovedOf returns the global list and, for productID > 0, the
@@ -457,31 +482,31 @@ func (g *Gate) effectiveApproved(ctx context.Context, productID int64) (*policy.
 
 // SaveApproved validates and stores a new version of a product's approved
 // components and licences (productID 0: the global list).
-func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, actor string) (store.PolicyVersion, bool, error) {
+func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
 	if strings.TrimSpace(source) == "" {
-		return store.PolicyVersion{}, false, fault.Invalid("approved", "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])")
+		return policy.PolicyVersion{}, false, fault.Invalid("approved", "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])")
 	}
 	if _, err := policy.ParseApproved([]byte(source), "approved.yaml"); err != nil {
-		return store.PolicyVersion{}, false, fault.Invalid("approved", "%v", err)
+		return policy.PolicyVersion{}, false, fault.Invalid("approved", "%v", err)
 	}
 	return g.st.SaveApproved(ctx, productID, source, note, actor, g.now())
 }
 
 // SavePolicy validates (compiles) and stores a new version of a product's
 // policy (productID 0: the global policy).
-func (g *Gate) SavePolicy(ctx context.Context, productID int64, source, note, actor string) (store.PolicyVersion, bool, error) {
+func (g *Gate) SavePolicy(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
 	if strings.TrimSpace(source) == "" {
-		return store.PolicyVersion{}, false, fault.Invalid("policy", "empty policy: send the policy YAML (rampart: policy/v1)")
+		return policy.PolicyVersion{}, false, fault.Invalid("policy", "empty policy: send the policy YAML (rampart: policy/v1)")
 	}
 	if _, err := policy.Parse([]byte(source), "policy.yaml"); err != nil {
-		return store.PolicyVersion{}, false, fault.Invalid("policy", "%v", err)
+		return policy.PolicyVersion{}, false, fault.Invalid("policy", "%v", err)
 	}
 	return g.st.SavePolicy(ctx, productID, source, note, actor, g.now())
 }
 
 // PolicyOf returns the policy in effect for a product: its own, the global
 // one, or the built-in default (version 0, scope "default").
-func (g *Gate) PolicyOf(ctx context.Context, productID int64) (store.PolicyVersion, string, error) {
+func (g *Gate) PolicyOf(ctx context.Context, productID int64) (policy.PolicyVersion, string, error) {
 	for _, scope := range []struct {
 		id   int64
 		name string
@@ -492,7 +517,7 @@ func (g *Gate) PolicyOf(ctx context.Context, productID int64) (store.PolicyVersi
 		}
 		return v, scope.name, err
 	}
-	return store.PolicyVersion{ProductID: productID, Source: string(policy.DefaultSource())}, "default", nil
+	return policy.PolicyVersion{ProductID: productID, Source: string(policy.DefaultSource())}, "default", nil
 }
 
 // ExceptionRequest is what a requester sends.
@@ -505,38 +530,23 @@ type ExceptionRequest struct {
 }
 
 // MaxExceptionDays bounds how far ahead an exception may expire.
-const MaxExceptionDays = 366
+const MaxExceptionDays = policy.MaxExceptionDays
 
 // RequestException validates and stores a requested exception.
-func (g *Gate) RequestException(ctx context.Context, req ExceptionRequest, actor string) (store.PolicyException, error) {
+func (g *Gate) RequestException(ctx context.Context, req ExceptionRequest, actor string) (policy.PolicyException, error) {
 	now := g.now().UTC()
-	switch {
-	case strings.TrimSpace(req.Rule) == "":
-		return store.PolicyException{}, fault.Invalid("rule", "name the policy rule id the exception is for")
-	case req.Match == policy.Match{}:
-		return store.PolicyException{}, fault.Invalid("match", "scope the exception with match.id, match.component or match.path")
-	case strings.TrimSpace(req.Reason) == "":
-		return store.PolicyException{}, fault.Invalid("reason", "say why the risk is accepted")
-	}
-	exp, err := time.Parse(time.DateOnly, req.Expires)
-	if err != nil {
-		return store.PolicyException{}, fault.Invalid("expires", "%q is not a date YYYY-MM-DD", req.Expires)
-	}
-	if exp.Before(now.Truncate(24 * time.Hour)) {
-		return store.PolicyException{}, fault.Invalid("expires", "%s is in the past", req.Expires)
-	}
-	if exp.After(now.AddDate(0, 0, MaxExceptionDays)) {
-		return store.PolicyException{}, fault.Invalid("expires", "at most %d days ahead", MaxExceptionDays)
-	}
-	e := store.PolicyException{ProductID: req.ProductID, Rule: req.Rule, MatchID: req.Match.ID, MatchComponent: req.Match.Component, MatchPath: req.Match.Path,
+	e := policy.PolicyException{ProductID: req.ProductID, Rule: req.Rule, MatchID: req.Match.ID, MatchComponent: req.Match.Component, MatchPath: req.Match.Path,
 		Reason: req.Reason, Expires: req.Expires, Status: "requested", RequestedBy: actor, RequestedAt: now}
-	err = g.st.CreateException(ctx, &e)
+	if err := e.Validate(now); err != nil {
+		return policy.PolicyException{}, err
+	}
+	err := g.st.CreateException(ctx, &e)
 	return e, err
 }
 
 // DecideException approves or rejects a requested exception. The requester
 // cannot decide their own request.
-func (g *Gate) DecideException(ctx context.Context, productID, id int64, approve bool, actor string) (store.PolicyException, error) {
+func (g *Gate) DecideException(ctx context.Context, productID, id int64, approve bool, actor string) (policy.PolicyException, error) {
 	e, err := g.st.Exception(ctx, productID, id)
 	if err != nil {
 		return e, err

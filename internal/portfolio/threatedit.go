@@ -7,13 +7,13 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 // EditedThreatModel is the outcome of one element, flow or boundary edit.
 type EditedThreatModel struct {
-	Version store.ThreatModelVersion `json:"version"`
+	Version threatmodel.ThreatModelVersion `json:"version"`
 	// Created is false when the edit changed nothing (same YAML).
 	Created bool `json:"created"`
 	// ID is the item added, changed or deleted.
@@ -32,8 +32,8 @@ type EditedThreatModel struct {
 // (errors.Is(err, fault.ErrStale); 412 Precondition Failed over HTTP) and
 // carries what the caller needs to reload and apply its change again.
 type StaleVersion struct {
-	Expected int                      `json:"expected_version"`
-	Current  store.ThreatModelVersion `json:"current"`
+	Expected int                            `json:"expected_version"`
+	Current  threatmodel.ThreatModelVersion `json:"current"`
 	// Diff is what changed from the version the caller had to the current
 	// one (nil when the caller's version does not exist).
 	Diff *threatmodel.Diff `json:"diff"`
@@ -46,14 +46,24 @@ func (e *StaleVersion) Error() string {
 // Unwrap classifies the error as fault.KindStale.
 func (*StaleVersion) Unwrap() error { return fault.ErrStale }
 
+// ThreatEditor is the storage EditThreatModel needs: the product, its
+// latest model, and saving the edited version with its audit record in one
+// transaction.
+type ThreatEditor interface {
+	audit.AtomicLog
+	ThreatReader
+	Product(ctx context.Context, id int64) (inventory.Product, error)
+	SaveThreatModelOn(ctx context.Context, productID int64, base int, source, note, actor string) (threatmodel.ThreatModelVersion, bool, error)
+}
+
 // EditThreatModel applies one edit to the latest version of a product's
 // threat model and saves the result as a new version by actor. expect is
 // the version the edit was made on (the If-Match of the API; 0 when the
 // product has no model yet, which starts an empty one): when another
 // version was saved since, the edit is refused with *StaleVersion.
-func EditThreatModel(ctx context.Context, st *store.Store, lib *threatmodel.Library, productID int64, expect int, e threatmodel.Edit, actor string) (EditedThreatModel, error) {
+func EditThreatModel(ctx context.Context, st ThreatEditor, lib *threatmodel.Library, productID int64, expect int, e threatmodel.Edit, actor string) (EditedThreatModel, error) {
 	var out EditedThreatModel
-	var prev store.ThreatModelVersion
+	var prev threatmodel.ThreatModelVersion
 	err := st.Atomic(ctx, func(ctx context.Context) error {
 		cur, err := st.ThreatModel(ctx, productID, 0)
 		switch {
@@ -62,7 +72,7 @@ func EditThreatModel(ctx context.Context, st *store.Store, lib *threatmodel.Libr
 			if perr != nil {
 				return perr
 			}
-			cur = store.ThreatModelVersion{ProductID: productID, Source: emptyModel(productID, p.Name)}
+			cur = threatmodel.ThreatModelVersion{ProductID: productID, Source: emptyModel(productID, p.Name)}
 		case err != nil:
 			return err
 		}
@@ -121,7 +131,7 @@ func emptyModel(productID int64, name string) string {
 	return fmt.Sprintf("rampart: %s\nid: product-%d\ntitle: %q\nelements: []\n", threatmodel.Version, productID, name+" threat model")
 }
 
-func staleVersion(ctx context.Context, st *store.Store, lib *threatmodel.Library, productID int64, expect int, cur store.ThreatModelVersion) error {
+func staleVersion(ctx context.Context, st ThreatReader, lib *threatmodel.Library, productID int64, expect int, cur threatmodel.ThreatModelVersion) error {
 	e := &StaleVersion{Expected: expect, Current: cur}
 	if old, err := st.ThreatModel(ctx, productID, expect); err == nil && expect > 0 {
 		om, or, err1 := lib.CheckSource([]byte(old.Source), "yours.yaml")

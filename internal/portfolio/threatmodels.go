@@ -12,23 +12,43 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 	"github.com/rampart-security/rampart/internal/threatmodel/imports"
 )
 
+// ThreatModelSaver is the storage SaveThreatModel needs: the next version
+// of a product's model and its audit record, in one transaction.
+type ThreatModelSaver interface {
+	audit.AtomicLog
+	SaveThreatModel(ctx context.Context, productID int64, source, note, actor string) (threatmodel.ThreatModelVersion, bool, error)
+}
+
+// ThreatReader is the storage ProductThreats needs: a stored model version
+// and the tracking of its threats.
+type ThreatReader interface {
+	ThreatModel(ctx context.Context, productID int64, version int) (threatmodel.ThreatModelVersion, error)
+	ThreatTrackings(ctx context.Context, productID int64) (map[string]threatmodel.ThreatTracking, error)
+}
+
+// ThreatTracker is the storage TrackThreat needs: a threat's tracking and
+// its audit record, in one transaction.
+type ThreatTracker interface {
+	audit.AtomicLog
+	TrackThreat(ctx context.Context, productID int64, t threatmodel.ThreatTracking) error
+}
+
 // ThreatView is a product's checked threat model: the model, its threats
 // with the platform's tracking applied, and the version.
 type ThreatView struct {
-	Version  store.ThreatModelVersion        `json:"version"`
-	Model    *threatmodel.Model              `json:"-"`
-	Result   *threatmodel.Result             `json:"result"`
-	Tracking map[string]store.ThreatTracking `json:"tracking"`
+	Version  threatmodel.ThreatModelVersion        `json:"version"`
+	Model    *threatmodel.Model                    `json:"-"`
+	Result   *threatmodel.Result                   `json:"result"`
+	Tracking map[string]threatmodel.ThreatTracking `json:"tracking"`
 }
 
 // SavedThreatModel is the result of saving a threat model.
 type SavedThreatModel struct {
-	Version store.ThreatModelVersion
+	Version threatmodel.ThreatModelVersion
 	// Created is false when the model is identical to the latest version.
 	Created bool
 	// ImportWarnings say what an imported format could not carry over as
@@ -41,7 +61,7 @@ type SavedThreatModel struct {
 // input may be Rampart YAML/JSON or any importable format (Threagile, OWASP
 // Threat Dragon, Open Threat Model): it is converted, validated, and stored
 // as canonical Rampart YAML. An identical model does not make a new version.
-func SaveThreatModel(ctx context.Context, st *store.Store, productID int64, data []byte, name, note, actor string) (SavedThreatModel, error) {
+func SaveThreatModel(ctx context.Context, st ThreatModelSaver, productID int64, data []byte, name, note, actor string) (SavedThreatModel, error) {
 	var out SavedThreatModel
 	format, err := imports.Detect(data)
 	if err != nil {
@@ -103,7 +123,7 @@ func isYAMLText(data []byte) bool {
 // ProductThreats loads a version (0: latest) of a product's model, checks
 // it with the rule library and applies the platform's tracking: a tracked
 // status overrides the model's decision.
-func ProductThreats(ctx context.Context, st *store.Store, lib *threatmodel.Library, productID int64, version int) (*ThreatView, error) {
+func ProductThreats(ctx context.Context, st ThreatReader, lib *threatmodel.Library, productID int64, version int) (*ThreatView, error) {
 	v, err := st.ThreatModel(ctx, productID, version)
 	if err != nil {
 		return nil, err
@@ -134,19 +154,12 @@ func ProductThreats(ctx context.Context, st *store.Store, lib *threatmodel.Libra
 }
 
 // ThreatStatuses are the statuses a tracked threat can have.
-var ThreatStatuses = []string{threatmodel.StatusOpen, "in_progress", threatmodel.StatusMitigated, threatmodel.StatusAccepted, threatmodel.StatusNotApplicable}
+var ThreatStatuses = threatmodel.TrackingStatuses
 
 // TrackThreat validates and stores the tracking of one threat.
-func TrackThreat(ctx context.Context, st *store.Store, productID int64, t store.ThreatTracking) error {
-	ok := t.Status == ""
-	for _, s := range ThreatStatuses {
-		ok = ok || s == t.Status
-	}
-	if !ok {
-		return fault.Invalid("status", "status: %q: must be one of %v", t.Status, ThreatStatuses)
-	}
-	if (t.Status == threatmodel.StatusAccepted || t.Status == threatmodel.StatusNotApplicable) && t.Note == "" {
-		return fault.Invalid("note", "note: accepting a threat or calling it not applicable needs a reason")
+func TrackThreat(ctx context.Context, st ThreatTracker, productID int64, t threatmodel.ThreatTracking) error {
+	if err := t.Validate(); err != nil {
+		return err
 	}
 	t.UpdatedAt = time.Now().UTC()
 	action := "threat.track"

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
 )
@@ -171,3 +172,14 @@ func Checklist(items map[string]ChecklistItem) map[string]bool {
 
 // String names a practice's stream for messages.
 func (s Stream) String() string { return fmt.Sprintf("%s %s", s.ID, s.Name) }
+
+// SAMMAssessment is one stored SAMM self-assessment of a product.
+type SAMMAssessment struct {
+	ID        int64              `json:"id"`
+	ProductID int64              `json:"product_id"`
+	Answers   map[string]float64 `json:"answers"`
+	Scores    Scores             `json:"scores"`
+	Note      string             `json:"note,omitempty"`
+	CreatedAt time.Time          `json:"created_at"`
+	CreatedBy string             `json:"created_by"`
+}

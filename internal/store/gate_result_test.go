@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -21,7 +22,7 @@ func TestSaveGateResultLargeAndSmall(t *testing.T) {
 		}
 		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		for _, text := range []string{`{"passed": false, "violations": [` + strings.Repeat(`{"rule": "r"},`, 400000) + `{}]}`, `{"passed": true}`, strings.Repeat("x", 5<<20)} {
-			if err := s.SaveGateResult(ctx, store.GateResult{ReleaseID: rel.ID, Failing: 3, PolicyScope: "default", Trigger: "sbom", Result: text, EvaluatedAt: at}); err != nil {
+			if err := s.SaveGateResult(ctx, policy.GateResult{ReleaseID: rel.ID, Failing: 3, PolicyScope: "default", Trigger: "sbom", Result: text, EvaluatedAt: at}); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.GateResultOf(ctx, rel.ID)

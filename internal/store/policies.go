@@ -9,19 +9,8 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/policy"
 )
-
-// PolicyVersion is one stored version of a product's gate policy (product
-// 0: the global default). Compiling is the caller's (internal/policy).
-type PolicyVersion struct {
-	ProductID int64     `json:"product_id"`
-	Version   int       `json:"version"`
-	Source    string    `json:"source"`
-	SHA256    string    `json:"sha256"`
-	Note      string    `json:"note,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
-}
 
 // Versioned documents: policies and approved-component lists are kept in
 // tables of the same shape (product_id 0: global), one row per version.
@@ -33,42 +22,42 @@ const (
 // SavePolicy stores source as the next version of the product's policy
 // (0: global), unless it equals the latest; it returns the version in
 // effect and whether it was created.
-func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
+func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error) {
 	return s.saveVersioned(ctx, tablePolicies, productID, source, note, actor, now)
 }
 
 // Policy returns one version (0: latest) of a product's policy (product 0:
 // global); fault.ErrNotFound when there is none.
-func (s *Store) Policy(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
+func (s *Store) Policy(ctx context.Context, productID int64, version int) (policy.PolicyVersion, error) {
 	return s.versioned(ctx, tablePolicies, productID, version)
 }
 
 // PolicyVersions lists a product's policy versions (without source), newest first.
-func (s *Store) PolicyVersions(ctx context.Context, productID int64) ([]PolicyVersion, error) {
+func (s *Store) PolicyVersions(ctx context.Context, productID int64) ([]policy.PolicyVersion, error) {
 	return s.versions(ctx, tablePolicies, productID)
 }
 
 // SaveApproved stores source as the next version of the product's
 // approved-component list (0: global), unless it equals the latest.
-func (s *Store) SaveApproved(ctx context.Context, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
+func (s *Store) SaveApproved(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error) {
 	return s.saveVersioned(ctx, tableApproved, productID, source, note, actor, now)
 }
 
 // Approved returns one version (0: latest) of a product's approved list
 // (product 0: global); fault.ErrNotFound when there is none.
-func (s *Store) Approved(ctx context.Context, productID int64, version int) (PolicyVersion, error) {
+func (s *Store) Approved(ctx context.Context, productID int64, version int) (policy.PolicyVersion, error) {
 	return s.versioned(ctx, tableApproved, productID, version)
 }
 
 // ApprovedVersions lists a product's approved-list versions (without source), newest first.
-func (s *Store) ApprovedVersions(ctx context.Context, productID int64) ([]PolicyVersion, error) {
+func (s *Store) ApprovedVersions(ctx context.Context, productID int64) ([]policy.PolicyVersion, error) {
 	return s.versions(ctx, tableApproved, productID)
 }
 
 // saveVersioned: table is one of the constants above, never input.
-func (s *Store) saveVersioned(ctx context.Context, table string, productID int64, source, note, actor string, now time.Time) (PolicyVersion, bool, error) {
+func (s *Store) saveVersioned(ctx context.Context, table string, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error) {
 	sum := sha256.Sum256([]byte(source))
-	v := PolicyVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: now.UTC()}
+	v := policy.PolicyVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: now.UTC()}
 	created := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if productID != 0 {
@@ -101,14 +90,14 @@ func (s *Store) saveVersioned(ctx context.Context, table string, productID int64
 	return v, created, err
 }
 
-func (s *Store) versioned(ctx context.Context, table string, productID int64, version int) (PolicyVersion, error) {
+func (s *Store) versioned(ctx context.Context, table string, productID int64, version int) (policy.PolicyVersion, error) {
 	q := `SELECT version, source, sha256, note, created_at, created_by FROM ` + table + ` WHERE product_id = ? AND version = ?`
 	args := []any{productID, version}
 	if version == 0 {
 		q = `SELECT version, source, sha256, note, created_at, created_by FROM ` + table + ` WHERE product_id = ? ORDER BY version DESC LIMIT 1`
 		args = args[:1]
 	}
-	v := PolicyVersion{ProductID: productID}
+	v := policy.PolicyVersion{ProductID: productID}
 	var at string
 	if err := s.db.QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
 		return v, fmt.Errorf("%s of product %d (version %d): %w", map[string]string{tablePolicies: "policy", tableApproved: "approved list"}[table], productID, version, mapErr(err))
@@ -117,15 +106,15 @@ func (s *Store) versioned(ctx context.Context, table string, productID int64, ve
 	return v, nil
 }
 
-func (s *Store) versions(ctx context.Context, table string, productID int64) ([]PolicyVersion, error) {
+func (s *Store) versions(ctx context.Context, table string, productID int64) ([]policy.PolicyVersion, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM `+table+` WHERE product_id = ? ORDER BY version DESC`), productID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []PolicyVersion{}
+	out := []policy.PolicyVersion{}
 	for rows.Next() {
-		v := PolicyVersion{ProductID: productID}
+		v := policy.PolicyVersion{ProductID: productID}
 		var at string
 		if err := rows.Scan(&v.Version, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
 			return nil, err
@@ -136,27 +125,10 @@ func (s *Store) versions(ctx context.Context, table string, productID int64) ([]
 	return out, rows.Err()
 }
 
-// PolicyException is an exception requested for a product's gate.
-type PolicyException struct {
-	ID             int64      `json:"id"`
-	ProductID      int64      `json:"product_id"`
-	Rule           string     `json:"rule"`
-	MatchID        string     `json:"match_id,omitempty"`
-	MatchComponent string     `json:"match_component,omitempty"`
-	MatchPath      string     `json:"match_path,omitempty"`
-	Reason         string     `json:"reason"`
-	Expires        string     `json:"expires"` // YYYY-MM-DD
-	Status         string     `json:"status"`  // requested, approved, rejected, expired
-	RequestedBy    string     `json:"requested_by"`
-	RequestedAt    time.Time  `json:"requested_at"`
-	DecidedBy      string     `json:"decided_by,omitempty"`
-	DecidedAt      *time.Time `json:"decided_at,omitempty"`
-}
-
 const excCols = `id, product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at, decided_by, decided_at`
 
-func scanException(sc interface{ Scan(...any) error }) (PolicyException, error) {
-	var e PolicyException
+func scanException(sc interface{ Scan(...any) error }) (policy.PolicyException, error) {
+	var e policy.PolicyException
 	var req, dec string
 	err := sc.Scan(&e.ID, &e.ProductID, &e.Rule, &e.MatchID, &e.MatchComponent, &e.MatchPath, &e.Reason, &e.Expires, &e.Status, &e.RequestedBy, &req, &e.DecidedBy, &dec)
 	e.RequestedAt = parseTime(req)
@@ -168,7 +140,7 @@ func scanException(sc interface{ Scan(...any) error }) (PolicyException, error) 
 }
 
 // CreateException stores a requested exception.
-func (s *Store) CreateException(ctx context.Context, e *PolicyException) error {
+func (s *Store) CreateException(ctx context.Context, e *policy.PolicyException) error {
 	id, err := s.insertID(ctx, s.conn(ctx), `INSERT INTO policy_exceptions (product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ProductID, e.Rule, e.MatchID, e.MatchComponent, e.MatchPath, e.Reason, e.Expires, e.Status, e.RequestedBy, fmtTime(e.RequestedAt))
 	if err != nil {
@@ -179,7 +151,7 @@ func (s *Store) CreateException(ctx context.Context, e *PolicyException) error {
 }
 
 // Exception returns one exception of a product.
-func (s *Store) Exception(ctx context.Context, productID, id int64) (PolicyException, error) {
+func (s *Store) Exception(ctx context.Context, productID, id int64) (policy.PolicyException, error) {
 	e, err := scanException(s.db.QueryRowContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? AND id = ?`), productID, id))
 	if err != nil {
 		return e, fmt.Errorf("exception %d of product %d: %w", id, productID, mapErr(err))
@@ -188,13 +160,13 @@ func (s *Store) Exception(ctx context.Context, productID, id int64) (PolicyExcep
 }
 
 // Exceptions lists a product's exceptions, newest first.
-func (s *Store) Exceptions(ctx context.Context, productID int64) ([]PolicyException, error) {
+func (s *Store) Exceptions(ctx context.Context, productID int64) ([]policy.PolicyException, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? ORDER BY id DESC`), productID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []PolicyException{}
+	out := []policy.PolicyException{}
 	for rows.Next() {
 		e, err := scanException(rows)
 		if err != nil {
@@ -226,8 +198,8 @@ func (s *Store) DecideException(ctx context.Context, productID, id int64, status
 // product) whose expiry day is before today as expired, raises an event
 // (kind policy.exception.expired, so webhooks tell the product team) for
 // each in the same transaction, and returns them (for the audit event).
-func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today string) ([]PolicyException, error) {
-	var out []PolicyException
+func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today string) ([]policy.PolicyException, error) {
+	var out []policy.PolicyException
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		q, args := `SELECT `+excCols+` FROM policy_exceptions WHERE status = 'approved' AND expires < ?`, []any{today}
 		if productID != 0 {
@@ -279,20 +251,8 @@ func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today str
 	return expired, err
 }
 
-// GateResult is the last gate evaluation of a release.
-type GateResult struct {
-	ReleaseID     int64     `json:"release_id"`
-	Passed        bool      `json:"passed"`
-	Failing       int       `json:"failing"`
-	PolicyScope   string    `json:"policy_scope"` // product, global or default
-	PolicyVersion int       `json:"policy_version"`
-	Trigger       string    `json:"trigger"`
-	Result        string    `json:"-"` // the gate's JSON report (at most portfolio.MaxGateViolations violations, with the counts of all)
-	EvaluatedAt   time.Time `json:"evaluated_at"`
-}
-
 // SaveGateResult replaces a release's gate result.
-func (s *Store) SaveGateResult(ctx context.Context, g GateResult) error {
+func (s *Store) SaveGateResult(ctx context.Context, g policy.GateResult) error {
 	passed := 0
 	if g.Passed {
 		passed = 1
@@ -345,8 +305,8 @@ func (s *Store) SaveGateResult(ctx context.Context, g GateResult) error {
 const largeResult = 4 << 20
 
 // GateResultOf returns a release's last gate result.
-func (s *Store) GateResultOf(ctx context.Context, releaseID int64) (GateResult, error) {
-	g := GateResult{ReleaseID: releaseID}
+func (s *Store) GateResultOf(ctx context.Context, releaseID int64) (policy.GateResult, error) {
+	g := policy.GateResult{ReleaseID: releaseID}
 	var passed int
 	var at string
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT passed, failing, policy_scope, policy_version, trigger_kind, result, evaluated_at FROM gate_results WHERE release_id = ?`), releaseID).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -23,13 +24,13 @@ func TestVersionedPolicyDocuments(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-		type saver func(context.Context, int64, string, string, string, time.Time) (store.PolicyVersion, bool, error)
-		type getter func(context.Context, int64, int) (store.PolicyVersion, error)
+		type saver func(context.Context, int64, string, string, string, time.Time) (policy.PolicyVersion, bool, error)
+		type getter func(context.Context, int64, int) (policy.PolicyVersion, error)
 		for _, kind := range []struct {
 			name string
 			save saver
 			get  getter
-			list func(context.Context, int64) ([]store.PolicyVersion, error)
+			list func(context.Context, int64) ([]policy.PolicyVersion, error)
 		}{
 			{"policy", s.SavePolicy, s.Policy, s.PolicyVersions},
 			{"approved", s.SaveApproved, s.Approved, s.ApprovedVersions},

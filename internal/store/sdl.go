@@ -55,19 +55,8 @@ func (s *Store) SetChecklist(ctx context.Context, releaseID int64, items map[str
 	})
 }
 
-// SAMMAssessment is one stored SAMM self-assessment of a product.
-type SAMMAssessment struct {
-	ID        int64              `json:"id"`
-	ProductID int64              `json:"product_id"`
-	Answers   map[string]float64 `json:"answers"`
-	Scores    sdl.Scores         `json:"scores"`
-	Note      string             `json:"note,omitempty"`
-	CreatedAt time.Time          `json:"created_at"`
-	CreatedBy string             `json:"created_by"`
-}
-
 // AddSAMMAssessment stores a new assessment (the history is the score over time).
-func (s *Store) AddSAMMAssessment(ctx context.Context, a *SAMMAssessment) error {
+func (s *Store) AddSAMMAssessment(ctx context.Context, a *sdl.SAMMAssessment) error {
 	js, err := json.Marshal(a.Answers)
 	if err != nil {
 		return err
@@ -82,15 +71,15 @@ func (s *Store) AddSAMMAssessment(ctx context.Context, a *SAMMAssessment) error 
 }
 
 // SAMMAssessments lists a product's assessments, oldest first, with scores.
-func (s *Store) SAMMAssessments(ctx context.Context, productID int64) ([]SAMMAssessment, error) {
+func (s *Store) SAMMAssessments(ctx context.Context, productID int64) ([]sdl.SAMMAssessment, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, answers, note, created_at, created_by FROM samm_assessments WHERE product_id = ? ORDER BY id`), productID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []SAMMAssessment{}
+	out := []sdl.SAMMAssessment{}
 	for rows.Next() {
-		a := SAMMAssessment{ProductID: productID}
+		a := sdl.SAMMAssessment{ProductID: productID}
 		var js, at string
 		if err := rows.Scan(&a.ID, &js, &a.Note, &at, &a.CreatedBy); err != nil {
 			return nil, err

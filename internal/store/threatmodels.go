@@ -7,26 +7,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 )
-
-// ThreatModelVersion is one stored version of a product's threat model
-// (the Rampart YAML source; parsing and checking are the caller's).
-type ThreatModelVersion struct {
-	ProductID int64     `json:"product_id"`
-	Version   int       `json:"version"`
-	Source    string    `json:"-"`
-	SHA256    string    `json:"sha256"`
-	Note      string    `json:"note,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
-}
 
 // SaveThreatModel stores source as the product's next threat-model version,
 // unless it is identical to the latest, and returns the version in effect.
-func (s *Store) SaveThreatModel(ctx context.Context, productID int64, source, note, actor string) (ThreatModelVersion, bool, error) {
+func (s *Store) SaveThreatModel(ctx context.Context, productID int64, source, note, actor string) (threatmodel.ThreatModelVersion, bool, error) {
 	return s.saveThreatModel(ctx, productID, -1, source, note, actor)
 }
 
@@ -38,13 +26,13 @@ var ErrStaleVersion = fmt.Errorf("threat model version is not the latest: %w", f
 // product had no model): the new version is base+1, and when another
 // version was saved since base (even by a transaction that commits while
 // this one runs) it fails with ErrStaleVersion.
-func (s *Store) SaveThreatModelOn(ctx context.Context, productID int64, base int, source, note, actor string) (ThreatModelVersion, bool, error) {
+func (s *Store) SaveThreatModelOn(ctx context.Context, productID int64, base int, source, note, actor string) (threatmodel.ThreatModelVersion, bool, error) {
 	return s.saveThreatModel(ctx, productID, base, source, note, actor)
 }
 
-func (s *Store) saveThreatModel(ctx context.Context, productID int64, base int, source, note, actor string) (ThreatModelVersion, bool, error) {
+func (s *Store) saveThreatModel(ctx context.Context, productID int64, base int, source, note, actor string) (threatmodel.ThreatModelVersion, bool, error) {
 	sum := sha256.Sum256([]byte(source))
-	v := ThreatModelVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: s.now().UTC()}
+	v := threatmodel.ThreatModelVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: s.now().UTC()}
 	created := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		created = false // a retried attempt starts afresh
@@ -84,14 +72,14 @@ func (s *Store) saveThreatModel(ctx context.Context, productID int64, base int, 
 }
 
 // ThreatModel returns one version (0: the latest) of a product's model.
-func (s *Store) ThreatModel(ctx context.Context, productID int64, version int) (ThreatModelVersion, error) {
+func (s *Store) ThreatModel(ctx context.Context, productID int64, version int) (threatmodel.ThreatModelVersion, error) {
 	q := `SELECT version, source, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? AND version = ?`
 	args := []any{productID, version}
 	if version == 0 {
 		q = `SELECT version, source, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? ORDER BY version DESC LIMIT 1`
 		args = args[:1]
 	}
-	v := ThreatModelVersion{ProductID: productID}
+	v := threatmodel.ThreatModelVersion{ProductID: productID}
 	var at string
 	err := s.conn(ctx).QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy)
 	if err != nil {
@@ -102,15 +90,15 @@ func (s *Store) ThreatModel(ctx context.Context, productID int64, version int) (
 }
 
 // ThreatModelVersions lists a product's versions, newest first.
-func (s *Store) ThreatModelVersions(ctx context.Context, productID int64) ([]ThreatModelVersion, error) {
+func (s *Store) ThreatModelVersions(ctx context.Context, productID int64) ([]threatmodel.ThreatModelVersion, error) {
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? ORDER BY version DESC`), productID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ThreatModelVersion
+	var out []threatmodel.ThreatModelVersion
 	for rows.Next() {
-		v := ThreatModelVersion{ProductID: productID}
+		v := threatmodel.ThreatModelVersion{ProductID: productID}
 		var at string
 		if err := rows.Scan(&v.Version, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
 			return nil, err
@@ -121,20 +109,8 @@ func (s *Store) ThreatModelVersions(ctx context.Context, productID int64) ([]Thr
 	return out, rows.Err()
 }
 
-// ThreatTracking is how the team tracks one threat in the platform: who owns
-// it, the task that mitigates it, and a status that overrides the model's.
-type ThreatTracking struct {
-	ThreatID  string    `json:"threat_id"`
-	Status    string    `json:"status,omitempty"`
-	Owner     string    `json:"owner,omitempty"`
-	Task      string    `json:"task,omitempty"`
-	Note      string    `json:"note,omitempty"`
-	UpdatedAt time.Time `json:"updated_at"`
-	UpdatedBy string    `json:"updated_by"`
-}
-
 // TrackThreat stores the tracking of one threat.
-func (s *Store) TrackThreat(ctx context.Context, productID int64, t ThreatTracking) error {
+func (s *Store) TrackThreat(ctx context.Context, productID int64, t threatmodel.ThreatTracking) error {
 	q := `INSERT INTO threat_tracking (product_id, threat_id, status, owner, task, note, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (product_id, threat_id) DO UPDATE SET status = excluded.status, owner = excluded.owner, task = excluded.task,
 		note = excluded.note, updated_at = excluded.updated_at, updated_by = excluded.updated_by`
@@ -143,15 +119,15 @@ func (s *Store) TrackThreat(ctx context.Context, productID int64, t ThreatTracki
 }
 
 // ThreatTrackings returns the tracking of a product's threats by threat id.
-func (s *Store) ThreatTrackings(ctx context.Context, productID int64) (map[string]ThreatTracking, error) {
+func (s *Store) ThreatTrackings(ctx context.Context, productID int64) (map[string]threatmodel.ThreatTracking, error) {
 	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT threat_id, status, owner, task, note, updated_at, updated_by FROM threat_tracking WHERE product_id = ?`), productID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]ThreatTracking{}
+	out := map[string]threatmodel.ThreatTracking{}
 	for rows.Next() {
-		var t ThreatTracking
+		var t threatmodel.ThreatTracking
 		var at string
 		if err := rows.Scan(&t.ThreatID, &t.Status, &t.Owner, &t.Task, &t.Note, &at, &t.UpdatedBy); err != nil {
 			return nil, err

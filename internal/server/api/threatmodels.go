@@ -10,7 +10,6 @@ import (
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
@@ -165,7 +164,7 @@ func (h handler) trackThreat(w http.ResponseWriter, r *http.Request) error {
 	if !known {
 		return fault.NotFound("threat %s is not in the current threat model", strconv.Quote(tid))
 	}
-	t := store.ThreatTracking{ThreatID: tid, Status: in.Status, Owner: in.Owner, Task: in.Task, Note: in.Note, UpdatedBy: identity.FromContext(r.Context()).Name}
+	t := threatmodel.ThreatTracking{ThreatID: tid, Status: in.Status, Owner: in.Owner, Task: in.Task, Note: in.Note, UpdatedBy: identity.FromContext(r.Context()).Name}
 	if err := portfolio.TrackThreat(r.Context(), h.Store, id, t); err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
@@ -44,7 +43,7 @@ type strideCount struct {
 type threatModelData struct {
 	Product   inventory.Product
 	View      *portfolio.ThreatView
-	Versions  []store.ThreatModelVersion
+	Versions  []threatmodel.ThreatModelVersion
 	Stride    []strideCount
 	Open      int
 	CanEdit   bool
@@ -191,7 +190,7 @@ func (h *handler) uploadThreatModel(w http.ResponseWriter, r *http.Request) erro
 
 func (h *handler) trackThreat(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
-	t := store.ThreatTracking{ThreatID: r.PostFormValue("threat"), Status: r.PostFormValue("status"), Owner: strings.TrimSpace(r.PostFormValue("owner")),
+	t := threatmodel.ThreatTracking{ThreatID: r.PostFormValue("threat"), Status: r.PostFormValue("status"), Owner: strings.TrimSpace(r.PostFormValue("owner")),
 		Task: strings.TrimSpace(r.PostFormValue("task")), Note: strings.TrimSpace(r.PostFormValue("note")), UpdatedBy: identity.FromContext(r.Context()).Name}
 	back := fmt.Sprintf("/products/%d/threatmodel", id)
 	if r.Header.Get("HX-Request") == "true" {
@@ -210,7 +209,7 @@ func (h *handler) trackThreat(w http.ResponseWriter, r *http.Request) error {
 
 // trackThreatRow tracks a threat from the table (htmx) and answers with
 // its row, updated, or with the error shown in the row and the input kept.
-func (h *handler) trackThreatRow(w http.ResponseWriter, r *http.Request, id int64, t store.ThreatTracking) error {
+func (h *handler) trackThreatRow(w http.ResponseWriter, r *http.Request, id int64, t threatmodel.ThreatTracking) error {
 	p, err := h.Store.Product(r.Context(), id)
 	if err != nil {
 		return err
