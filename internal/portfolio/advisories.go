@@ -11,7 +11,6 @@ import (
 	"github.com/rampart-security/rampart/internal/advisory/csaf"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -20,7 +19,7 @@ import (
 type AdvisoryInputStore interface {
 	Product(ctx context.Context, id int64) (inventory.Product, error)
 	Releases(ctx context.Context, productID int64, after string, limit int) ([]inventory.Release, string, error)
-	VulnReleases(ctx context.Context, ids []string, products []int64) ([]store.ReleaseVuln, error)
+	VulnReleases(ctx context.Context, ids []string, products []int64) ([]vuln.ReleaseVuln, error)
 }
 
 // AdvisoryInput gathers what an advisory about one vulnerability in one

@@ -14,8 +14,9 @@ import (
 	"github.com/rampart-security/rampart/internal/conformity"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
+	"github.com/rampart-security/rampart/internal/paging"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 	"github.com/rampart-security/rampart/internal/updates"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -37,9 +38,9 @@ type ConformityStore interface {
 	Release(ctx context.Context, id int64) (inventory.Release, error)
 	Releases(ctx context.Context, productID int64, after string, limit int) ([]inventory.Release, string, error)
 	ReleaseSLA(ctx context.Context, releaseID int64, now time.Time) (conformity.SLAEvidence, error)
-	ReleaseVulns(ctx context.Context, releaseID int64) ([]store.ReleaseVuln, error)
-	Scans(ctx context.Context, releaseID int64) ([]store.Scan, error)
-	VulnDBStatus(ctx context.Context) (store.VulnDBStatus, error)
+	ReleaseVulns(ctx context.Context, releaseID int64) ([]vuln.ReleaseVuln, error)
+	Scans(ctx context.Context, releaseID int64) ([]findings.Scan, error)
+	VulnDBStatus(ctx context.Context) (vuln.DBStatus, error)
 	ConformityAnswers(ctx context.Context, releaseID int64) ([]conformity.Answer, error)
 	SaveConformityAnswer(ctx context.Context, releaseID int64, a conformity.Answer) (conformity.Answer, error)
 	ReviewConformityAnswer(ctx context.Context, releaseID int64, catalog, item, reviewer string, at time.Time) (conformity.Answer, error)
@@ -53,9 +54,9 @@ type UpdatesEvidenceStore interface {
 
 // FirmwareEvidenceStore is the storage the firmware evidence reads.
 type FirmwareEvidenceStore interface {
-	Scans(ctx context.Context, releaseID int64) ([]store.Scan, error)
+	Scans(ctx context.Context, releaseID int64) ([]findings.Scan, error)
 	Findings(ctx context.Context, q findings.Query) ([]findings.Stored, string, error)
-	LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (store.FirmwareAnalysis, error)
+	LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (firmware.Analysis, error)
 }
 
 // AdvisoryEvidenceStore is the storage the advisory evidence reads.
@@ -145,7 +146,7 @@ func firmwareEvidence(st FirmwareEvidenceStore) EvidenceSource {
 			return nil
 		}
 		fe := &conformity.FirmwareEvidence{Image: image, Issues: []conformity.FirmwareIssue{}}
-		q := findings.Query{ReleaseID: e.ReleaseID, Tool: firmwareTool, Status: "active", Limit: store.MaxLimit}
+		q := findings.Query{ReleaseID: e.ReleaseID, Tool: firmwareTool, Status: "active", Limit: paging.Max}
 		for {
 			page, next, err := st.Findings(ctx, q)
 			if err != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/firmware"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
@@ -58,8 +57,16 @@ type FirmwareJobs struct {
 	gate     *Gate // the release gate, re-evaluated after each analysis
 }
 
+// FirmwareQueueStore is what NewFirmwareJobs wires over one store: the
+// queue, the re-match after each analysis and the release gate.
+type FirmwareQueueStore interface {
+	FirmwareJobStore
+	VulnStore
+	GateStore
+}
+
 // NewFirmwareJobs returns the queue over st.
-func NewFirmwareJobs(st *store.Store, log *slog.Logger) *FirmwareJobs {
+func NewFirmwareJobs(st FirmwareQueueStore, log *slog.Logger) *FirmwareJobs {
 	host, _ := os.Hostname()
 	var b [4]byte
 	_, _ = rand.Read(b[:])

@@ -12,9 +12,9 @@ import (
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/firmware"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/paging"
 	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/sdl"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
@@ -40,7 +40,7 @@ type GateStore interface {
 	Checklist(ctx context.Context, releaseID int64) (map[string]sdl.ChecklistItem, error)
 	EachComponents(ctx context.Context, releaseID int64, batch int, fn func([]inventory.Component) error) error
 	Findings(ctx context.Context, q findings.Query) ([]findings.Stored, string, error)
-	LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (store.FirmwareAnalysis, error)
+	LatestFirmwareAnalysis(ctx context.Context, releaseID int64) (firmware.Analysis, error)
 }
 
 // Gate evaluates the policy gate of releases in the platform: the product's
@@ -347,7 +347,7 @@ func (g *Gate) input(ctx context.Context, releaseID, productID int64, approved *
 	}
 	after := ""
 	for {
-		fs, next, err := g.st.Findings(ctx, findings.Query{ReleaseID: releaseID, Status: "active", After: after, Limit: store.MaxLimit})
+		fs, next, err := g.st.Findings(ctx, findings.Query{ReleaseID: releaseID, Status: "active", After: after, Limit: paging.Max})
 		if err != nil {
 			return nil, err
 		}

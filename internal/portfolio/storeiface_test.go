@@ -6,7 +6,8 @@ import (
 )
 
 // storage is every storage interface the portfolio use cases declare: the
-// store satisfies them all (checked at compile time below).
+// store satisfies them all (checked at compile time below). A use case's
+// new interface is added here.
 type storage interface {
 	portfolio.GateStore
 	portfolio.ConformityStore
@@ -20,6 +21,32 @@ type storage interface {
 	portfolio.ThreatEditor
 	portfolio.AttackModelStore
 	portfolio.AttackSessionStore
+	portfolio.SBOMImportStore
+	portfolio.SBOMExportStore
+	portfolio.ProductUpdateStore
+	portfolio.ReleaseDeleteStore
+	portfolio.ReleaseUpdateStore
+	portfolio.ScanImportStore
+	portfolio.FirmwareImportStore
+	portfolio.FirmwareJobStore
+	portfolio.EnrichStore
+	portfolio.ReleaseRiskStore
+	portfolio.ReleaseVulnStore
+	portfolio.VulnStore
+	portfolio.AdvisoryStore
+	portfolio.ReleaseMatchStore
+	portfolio.RematchStore
+	portfolio.AnalysisStore
+	portfolio.FeedImportStore
+	portfolio.FeedUpdateStore
+	portfolio.VulnSyncStore
+	portfolio.VulnDetailStore
+	portfolio.MatchStore
+	portfolio.FindingProductStore
+	portfolio.TriageAuditStore
+	portfolio.TriageStore
+	portfolio.MaxAcceptanceStore
+	portfolio.FirmwareQueueStore
 }
 
 var _ storage = (*store.Store)(nil)

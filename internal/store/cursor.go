@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/paging"
 )
 
 // ErrBadCursor is returned for a cursor this store did not produce: an
@@ -35,21 +36,7 @@ func (c *cursor) decode(s string) error {
 	return nil
 }
 
-// DefaultLimit and MaxLimit bound page sizes.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 500
-)
-
-func clampLimit(n int) int {
-	if n <= 0 {
-		return DefaultLimit
-	}
-	if n > MaxLimit {
-		return MaxLimit
-	}
-	return n
-}
+func clampLimit(n int) int { return paging.Clamp(n) }
 
 func isNotFound(err error) bool { return errors.Is(err, fault.ErrNotFound) }
 func isConflict(err error) bool { return errors.Is(err, fault.ErrConflict) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/paging"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -80,7 +81,7 @@ func TestFindingsSortOrders(t *testing.T) {
 		ctx := context.Background()
 		byID := map[int64]findings.Stored{}
 		for after := ""; ; {
-			fs, next, err := st.Findings(ctx, findings.Query{Limit: store.MaxLimit, After: after})
+			fs, next, err := st.Findings(ctx, findings.Query{Limit: paging.Max, After: after})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,10 +13,10 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/paging"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 	"github.com/rampart-security/rampart/internal/spreadsheet"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // findingRoutes are scanner imports, findings, triage and exports.
@@ -190,7 +190,7 @@ func (h handler) exportFindings(w http.ResponseWriter, r *http.Request) error {
 	}
 	all := []findings.Stored{} // an empty export is [], never null
 	for {
-		fq.Limit = store.MaxLimit
+		fq.Limit = paging.Max
 		page, next, err := h.Store.Findings(r.Context(), fq)
 		if err != nil {
 			return err

@@ -7,8 +7,8 @@ import (
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/paging"
 	"github.com/rampart-security/rampart/internal/server/web"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
@@ -57,7 +57,7 @@ func (h *handler) releaseReport(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	q := findings.Query{ReleaseID: id, Status: "active", Limit: store.MaxLimit}
+	q := findings.Query{ReleaseID: id, Status: "active", Limit: paging.Max}
 	for {
 		page, next, err := h.Store.Findings(r.Context(), q)
 		if err != nil {
