@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/notify"
 )
@@ -222,4 +223,59 @@ func fmtOpt(t *time.Time) string {
 		return "none"
 	}
 	return t.Format("2006-01-02")
+}
+
+// ProductCreateStore is what CreateProduct needs of the store: the product,
+// its owner's membership and the transaction the audit record joins.
+type ProductCreateStore interface {
+	audit.AtomicLog
+	CreateProduct(ctx context.Context, p *inventory.Product) error
+	SetMember(ctx context.Context, productID, userID int64, role identity.ProductRole) error
+}
+
+// CreateProduct creates p (validated with Product.Validate; a taken name is
+// a conflict) and makes the acting user its owner — deny by default for
+// everyone without a global all-products role — with the audit record, in
+// one transaction: no product is left without its owner or its record.
+func CreateProduct(ctx context.Context, st ProductCreateStore, p *inventory.Product) error {
+	return audit.Change(ctx, st, func(ctx context.Context) (audit.Event, error) {
+		if err := st.CreateProduct(ctx, p); err != nil {
+			return audit.Event{}, err
+		}
+		if pr := identity.FromContext(ctx); pr != nil {
+			if err := st.SetMember(ctx, p.ID, pr.UserID, identity.ProductOwner); err != nil {
+				return audit.Event{}, err
+			}
+		}
+		return audit.Event{Action: audit.ActionProductCreate, Object: fmt.Sprintf("product %d %s", p.ID, p.Name), ProductID: p.ID}, nil
+	})
+}
+
+// ReleaseCreateStore is what CreateRelease needs of the store.
+type ReleaseCreateStore interface {
+	audit.AtomicLog
+	CreateRelease(ctx context.Context, r *inventory.Release) error
+}
+
+// CreateRelease creates rel (validated with Release.ValidateNew; a taken
+// version is a conflict) with its audit record, in one transaction.
+func CreateRelease(ctx context.Context, st ReleaseCreateStore, rel *inventory.Release) error {
+	return audit.Change(ctx, st, func(ctx context.Context) (audit.Event, error) {
+		err := st.CreateRelease(ctx, rel)
+		return audit.Event{Action: audit.ActionReleaseCreate, Object: fmt.Sprintf("release %d %s", rel.ID, rel.Version), ProductID: rel.ProductID}, err
+	})
+}
+
+// ProductDeleteStore is what DeleteProduct needs of the store.
+type ProductDeleteStore interface {
+	audit.AtomicLog
+	DeleteProduct(ctx context.Context, id int64) error
+}
+
+// DeleteProduct deletes a product and everything under it, with its audit
+// record, in one transaction.
+func DeleteProduct(ctx context.Context, st ProductDeleteStore, id int64) error {
+	return audit.Change(ctx, st, func(ctx context.Context) (audit.Event, error) {
+		return audit.Event{Action: audit.ActionProductDelete, Object: fmt.Sprintf("product %d", id), ProductID: id}, st.DeleteProduct(ctx, id)
+	})
 }

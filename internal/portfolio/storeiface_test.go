@@ -47,6 +47,9 @@ type storage interface {
 	portfolio.TriageStore
 	portfolio.MaxAcceptanceStore
 	portfolio.FirmwareQueueStore
+	portfolio.ProductCreateStore
+	portfolio.ReleaseCreateStore
+	portfolio.ProductDeleteStore
 }
 
 var _ storage = (*store.Store)(nil)

@@ -201,15 +201,9 @@ func (h handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := inventory.Product{Name: in.Name, Description: in.Description, Owner: in.Owner, Criticality: in.Criticality, Exposure: in.Exposure}
-	if err := h.Store.CreateProduct(r.Context(), &p); err != nil {
+	if err := portfolio.CreateProduct(r.Context(), h.Store, &p); err != nil {
 		return err
 	}
-	// The creator owns what they create (deny by default for everyone else
-	// without a global all-products role).
-	if err := h.Store.SetMember(r.Context(), p.ID, identity.FromContext(r.Context()).UserID, identity.ProductOwner); err != nil {
-		return err
-	}
-	h.audit(r, audit.Event{Action: audit.ActionProductCreate, Object: fmt.Sprintf("product %d %s", p.ID, p.Name), ProductID: p.ID})
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/products/%d", p.ID))
 	web.WriteJSON(w, http.StatusCreated, p)
 	return nil
@@ -217,10 +211,9 @@ func (h handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 
 func (h handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
-	if err := h.Store.DeleteProduct(r.Context(), id); err != nil {
+	if err := portfolio.DeleteProduct(r.Context(), h.Store, id); err != nil {
 		return err
 	}
-	h.audit(r, audit.Event{Action: audit.ActionProductDelete, Object: fmt.Sprintf("product %d", id), ProductID: id})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -286,14 +279,13 @@ func (h handler) createRelease(w http.ResponseWriter, r *http.Request) error {
 	if rel.SupportEnd, err = portfolio.ParseDate("support_end", in.SupportEnd); err != nil {
 		return err
 	}
-	if err := h.Store.CreateRelease(r.Context(), &rel); err != nil {
+	if err := portfolio.CreateRelease(r.Context(), h.Store, &rel); err != nil {
 		return err
 	}
 	// Read it back for the fields the store fills in (created, counts).
 	if rel, err = h.Store.Release(r.Context(), rel.ID); err != nil {
 		return err
 	}
-	h.audit(r, audit.Event{Action: audit.ActionReleaseCreate, Object: fmt.Sprintf("release %d %s", rel.ID, rel.Version), ProductID: id})
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/releases/%d", rel.ID))
 	web.WriteJSON(w, http.StatusCreated, rel)
 	return nil

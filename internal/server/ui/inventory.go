@@ -73,7 +73,7 @@ func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 	crit, _ := strconv.Atoi(r.PostFormValue("criticality"))
 	p := inventory.Product{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), Owner: r.PostFormValue("owner"),
 		Criticality: crit, Exposure: inventory.Exposure(r.PostFormValue("exposure"))}
-	if err := h.Store.CreateProduct(r.Context(), &p); err != nil {
+	if err := portfolio.CreateProduct(r.Context(), h.Store, &p); err != nil {
 		products, next, lerr := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 100)
 		if lerr != nil {
 			return lerr
@@ -82,10 +82,6 @@ func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 			Data: portfolioData{Products: products, Next: next, CanEdit: true}})
 		return nil
 	}
-	if err := h.Store.SetMember(r.Context(), p.ID, identity.FromContext(r.Context()).UserID, identity.ProductOwner); err != nil {
-		return err
-	}
-	h.audit(r, audit.Event{Action: audit.ActionProductCreate, Object: fmt.Sprintf("product %d %s", p.ID, p.Name), ProductID: p.ID})
 	http.Redirect(w, r, fmt.Sprintf("/products/%d", p.ID), http.StatusSeeOther)
 	return nil
 }
@@ -264,7 +260,7 @@ func (h *handler) createRelease(w http.ResponseWriter, r *http.Request) error {
 		rel.SupportEnd, err = portfolio.ParseDate("support_end", r.PostFormValue("support_end"))
 	}
 	if err == nil {
-		err = h.Store.CreateRelease(r.Context(), &rel)
+		err = portfolio.CreateRelease(r.Context(), h.Store, &rel)
 	}
 	if err != nil {
 		if web.Status(err) >= 500 {
@@ -273,7 +269,6 @@ func (h *handler) createRelease(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("Could not create the release: "+err.Error())), http.StatusSeeOther)
 		return nil
 	}
-	h.audit(r, audit.Event{Action: audit.ActionReleaseCreate, Object: fmt.Sprintf("release %d %s", rel.ID, rel.Version), ProductID: id})
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d", rel.ID), http.StatusSeeOther)
 	return nil
 }
