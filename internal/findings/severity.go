@@ -99,3 +99,13 @@ func ParseScore(s string) *float64 {
 	}
 	return &v
 }
+
+// SeverityWith maps a tool's own severity words first: words is keyed by
+// the upper-case word (or level: "5", "C"), matched after trimming space.
+// A word it does not list is SeverityOrInfo's.
+func SeverityWith(words map[string]Severity, word string) Severity {
+	if s, ok := words[strings.ToUpper(strings.TrimSpace(word))]; ok {
+		return s
+	}
+	return SeverityOrInfo(word)
+}

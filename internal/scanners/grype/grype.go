@@ -116,13 +116,10 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	return nil
 }
 
-func severity(s string) findings.Severity {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "negligible", "unknown", "":
-		return findings.Info
-	}
-	return findings.SeverityOrInfo(s)
-}
+// severities: Grype's Negligible and Unknown are info.
+var severities = map[string]findings.Severity{"NEGLIGIBLE": findings.Info, "UNKNOWN": findings.Info, "": findings.Info}
+
+func severity(s string) findings.Severity { return findings.SeverityWith(severities, s) }
 
 func (m match) finding() findings.Finding {
 	v := m.Vulnerability

@@ -181,12 +181,10 @@ func severity(score *float64, threat string) findings.Severity {
 	if score != nil {
 		return findings.SeverityFromCVSS(score)
 	}
-	switch strings.ToLower(strings.TrimSpace(threat)) {
-	case "log", "debug", "":
-		return findings.Info
-	}
-	return findings.SeverityOrInfo(threat)
+	return findings.SeverityWith(threats, threat)
 }
+
+var threats = map[string]findings.Severity{"LOG": findings.Info, "DEBUG": findings.Info, "": findings.Info}
 
 func withHostName(l findings.Location, name string) findings.Location {
 	if name = strings.TrimSpace(name); name != "" && name != l.Host {

@@ -220,32 +220,14 @@ func severity(level, typ string) findings.Severity {
 	if strings.EqualFold(strings.TrimSpace(typ), "Ig") || strings.EqualFold(strings.TrimSpace(typ), "INFO") {
 		return findings.Info
 	}
-	switch strings.TrimSpace(level) {
-	case "5":
-		return findings.Critical
-	case "4":
-		return findings.High
-	case "3":
-		return findings.Medium
-	case "2":
-		return findings.Low
-	case "1":
-		return findings.Info
-	}
-	// Qualys HackerGuardian (PCI) CSV exports write one letter.
-	switch strings.ToUpper(strings.TrimSpace(level)) {
-	case "C":
-		return findings.Critical
-	case "H":
-		return findings.High
-	case "M":
-		return findings.Medium
-	case "L":
-		return findings.Low
-	case "I":
-		return findings.Info
-	}
-	return findings.SeverityOrInfo(level)
+	return findings.SeverityWith(levels, level)
+}
+
+// levels are Qualys's severity levels 1–5 and the one letter Qualys
+// HackerGuardian (PCI) CSV exports write.
+var levels = map[string]findings.Severity{
+	"5": findings.Critical, "4": findings.High, "3": findings.Medium, "2": findings.Low, "1": findings.Info,
+	"C": findings.Critical, "H": findings.High, "M": findings.Medium, "L": findings.Low, "I": findings.Info,
 }
 
 // service names the application protocol Qualys detected on the port:

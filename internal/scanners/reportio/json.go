@@ -183,6 +183,18 @@ func (j *JSONDecoder) Array(field string, fn func() error) error {
 	return err
 }
 
+// DecodeField is the body of an Object call over an object whose members
+// a parser reads into its own variables: it decodes the value of key into
+// fields[key] (named prefix+key in errors) and skips the value of a key
+// fields does not list.
+func (j *JSONDecoder) DecodeField(key, prefix string, fields map[string]any) error {
+	dst, ok := fields[key]
+	if !ok {
+		return j.Skip()
+	}
+	return j.Decode(dst, prefix+key)
+}
+
 // DecodeArray reads the members of the object whose '{' was just read,
 // skipping all but key, whose array it decodes one element at a time into
 // a new T, calling fn with each. found reports whether the object has key,

@@ -145,17 +145,14 @@ func metaStrings(m map[string]any, key string) []string {
 	return nil
 }
 
-func severity(s string) findings.Severity {
-	switch strings.ToUpper(strings.TrimSpace(s)) {
-	case "ERROR":
-		return findings.High
-	case "WARNING":
-		return findings.Medium
-	case "INFO":
-		return findings.Low
-	}
-	return findings.SeverityOrInfo(s)
+// severities are the words of a rule's severity: ERROR, WARNING, INFO.
+var severities = map[string]findings.Severity{
+	"ERROR":   findings.High,
+	"WARNING": findings.Medium,
+	"INFO":    findings.Low,
 }
+
+func severity(s string) findings.Severity { return findings.SeverityWith(severities, s) }
 
 func (res result) finding() findings.Finding {
 	e := res.Extra

@@ -111,27 +111,18 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return dec.End()
 	}
 	var p project
+	fields := map[string]any{
+		"vulnerabilities":   &p.Vulnerabilities,
+		"displayTargetFile": &p.DisplayTargetFile,
+		"targetFile":        &p.TargetFile,
+		"path":              &p.Path,
+		"projectName":       &p.ProjectName,
+		"packageManager":    &p.PackageManager,
+	}
 	known := false
 	err = dec.Object(func(key string) error {
-		var dst any
-		switch key {
-		case "vulnerabilities":
-			known = true
-			dst = &p.Vulnerabilities
-		case "displayTargetFile":
-			dst = &p.DisplayTargetFile
-		case "targetFile":
-			dst = &p.TargetFile
-		case "path":
-			dst = &p.Path
-		case "projectName":
-			dst = &p.ProjectName
-		case "packageManager":
-			dst = &p.PackageManager
-		default:
-			return dec.Skip()
-		}
-		return dec.Decode(dst, key)
+		known = known || key == "vulnerabilities"
+		return dec.DecodeField(key, "", fields)
 	})
 	if err := dec.Known(known, err, `no "vulnerabilities": not Snyk CLI output`); err != nil {
 		return err

@@ -128,22 +128,13 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 			var s site
 			var alerts []alertItem
 			err := dec.Object(func(key string) error {
-				var dst *string
-				switch key {
-				case "@name":
-					dst = &s.Name
-				case "@host":
-					dst = &s.Host
-				case "@port":
-					dst = &s.Port
-				case "@ssl":
-					dst = &s.SSL
-				case "alerts":
-					return dec.Decode(&alerts, "site[].alerts")
-				default:
-					return dec.Skip()
-				}
-				return dec.Decode(dst, "site[]."+key)
+				return dec.DecodeField(key, "site[].", map[string]any{
+					"@name":  &s.Name,
+					"@host":  &s.Host,
+					"@port":  &s.Port,
+					"@ssl":   &s.SSL,
+					"alerts": &alerts,
+				})
 			})
 			if err != nil {
 				return err

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,22 +148,9 @@ func Load(ctx context.Context, paths ...string) (*Data, error) {
 }
 
 func loadPath(ctx context.Context, d *Data, p string) error {
-	st, err := os.Stat(p)
-	if err != nil {
-		return fmt.Errorf("vulnerability data: %w", err)
-	}
-	if !st.IsDir() {
-		return loadFile(ctx, d, p)
-	}
-	return filepath.WalkDir(p, func(fp string, de fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("vulnerability data: %w", err)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if de.IsDir() {
-			return nil
+	return vuln.WalkFiles(ctx, p, "vulnerability data", func(fp string, inFolder bool) error {
+		if !inFolder {
+			return loadFile(ctx, d, fp)
 		}
 		lower := strings.ToLower(fp)
 		for _, ext := range []string{".json", ".yaml", ".yml", ".zip", ".csv", ".csv.gz", ".json.gz"} {

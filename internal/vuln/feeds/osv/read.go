@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -41,34 +40,15 @@ func ParseFile(r io.Reader, name string) (*vuln.Advisory, error) {
 // lexical order), or every record in a zip archive, calling fn for each
 // advisory. It stops at the first error, which names the file and field.
 func ReadPath(ctx context.Context, path string, fn func(*vuln.Advisory) error) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("osv: %w", err)
-	}
-	if st.IsDir() {
-		return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return fmt.Errorf("osv: %w", err)
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if d.IsDir() {
-				return nil
-			}
-			if strings.EqualFold(filepath.Ext(p), ".zip") {
-				return ReadZipFile(ctx, p, fn)
-			}
-			if !IsRecordFile(p) {
-				return nil
-			}
-			return readOne(p, fn)
-		})
-	}
-	if strings.EqualFold(filepath.Ext(path), ".zip") {
-		return ReadZipFile(ctx, path, fn)
-	}
-	return readOne(path, fn)
+	return vuln.WalkFiles(ctx, path, "osv", func(p string, inFolder bool) error {
+		if strings.EqualFold(filepath.Ext(p), ".zip") {
+			return ReadZipFile(ctx, p, fn)
+		}
+		if inFolder && !IsRecordFile(p) {
+			return nil
+		}
+		return readOne(p, fn)
+	})
 }
 
 func readOne(p string, fn func(*vuln.Advisory) error) error {
