@@ -514,13 +514,7 @@ func (l *leanBOM) toBOM() cdx.BOM {
 			bom.Metadata.Component = &c
 		}
 	}
-	if l.Components != nil {
-		cs := make([]cdx.Component, len(l.Components))
-		for i := range l.Components {
-			cs[i] = l.Components[i].toComponent()
-		}
-		bom.Components = &cs
-	}
+	bom.Components = toComponents(l.Components)
 	return bom
 }
 
@@ -532,14 +526,21 @@ func (l *leanComponent) toComponent() cdx.Component {
 	if l.Supplier != nil {
 		c.Supplier = &cdx.OrganizationalEntity{Name: l.Supplier.Name}
 	}
-	if l.Components != nil {
-		cs := make([]cdx.Component, len(l.Components))
-		for i := range l.Components {
-			cs[i] = l.Components[i].toComponent()
-		}
-		c.Components = &cs
-	}
+	c.Components = toComponents(l.Components)
 	return c
+}
+
+// toComponents converts a component list; nil (no list in the document)
+// stays nil.
+func toComponents(ls []leanComponent) *[]cdx.Component {
+	if ls == nil {
+		return nil
+	}
+	cs := make([]cdx.Component, len(ls))
+	for i := range ls {
+		cs[i] = ls[i].toComponent()
+	}
+	return &cs
 }
 
 // contentAfterRoot reads the tokens that follow the document element with

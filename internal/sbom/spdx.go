@@ -386,16 +386,12 @@ func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 		if r == nil || r.RefA.DocumentRefID != "" || r.RefB.DocumentRefID != "" {
 			continue // external documents are not resolved
 		}
+		if ref, ok := describedBy(r, sd.SPDXIdentifier); ok {
+			describes = appendUnique(describes, ref)
+			continue
+		}
 		a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
 		switch strings.ToUpper(r.Relationship) {
-		case "DESCRIBES":
-			if string(r.RefA.ElementRefID) == string(sd.SPDXIdentifier) {
-				describes = appendUnique(describes, b)
-			}
-		case "DESCRIBED_BY":
-			if string(r.RefB.ElementRefID) == string(sd.SPDXIdentifier) {
-				describes = appendUnique(describes, a)
-			}
 		case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK":
 			edges = append(edges, edge{a, b})
 		case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
@@ -546,4 +542,25 @@ func parseTagValues(pairs []tvreader.TagValuePair, version string) (*spdx.Docume
 		return &doc, nil
 	}
 	return v23tv.ParseTagValues(pairs)
+}
+
+// describedBy returns the element ("SPDXRef-…") that relationship r says
+// the document doc describes: r is doc DESCRIBES it or it DESCRIBED_BY doc.
+// ok is false for any other relationship and for one naming an external
+// document, which is not resolved.
+func describedBy(r *spdx.Relationship, doc common.ElementID) (ref string, ok bool) {
+	if r.RefA.DocumentRefID != "" || r.RefB.DocumentRefID != "" {
+		return "", false
+	}
+	switch strings.ToUpper(r.Relationship) {
+	case "DESCRIBES":
+		if r.RefA.ElementRefID == doc {
+			return "SPDXRef-" + string(r.RefB.ElementRefID), true
+		}
+	case "DESCRIBED_BY":
+		if r.RefB.ElementRefID == doc {
+			return "SPDXRef-" + string(r.RefA.ElementRefID), true
+		}
+	}
+	return "", false
 }

@@ -564,6 +564,21 @@ type sinkError struct{ error }
 
 func (e sinkError) Unwrap() error { return e.error }
 
+// raisedInDecoding returns the error that the sink (a sinkError's) or a
+// check (a *ValidationError) raised from inside a decoder, which is
+// returned as it is; nil when err is the decoder's own.
+func raisedInDecoding(err error) error {
+	var se sinkError
+	if errors.As(err, &se) {
+		return se.error
+	}
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve
+	}
+	return nil
+}
+
 func jsonFieldError(name, at string, err error) error {
 	return invalid(name, at, "does not match the CycloneDX model: %v", err)
 }

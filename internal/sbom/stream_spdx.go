@@ -153,20 +153,9 @@ func prepareSPDXJSON(ra io.ReaderAt, size int64, name string, f Format) (*spdxPr
 		rels = append(rels, spdx.Relationship{RefA: common.DocElementID{ElementRefID: d.SPDXIdentifier}, RefB: id, Relationship: common.TypeRelationshipDescribe})
 	}
 	var describes []string
-	for _, r := range rels {
-		if r.RefA.DocumentRefID != "" || r.RefB.DocumentRefID != "" {
-			continue
-		}
-		a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
-		switch strings.ToUpper(r.Relationship) {
-		case "DESCRIBES":
-			if r.RefA.ElementRefID == d.SPDXIdentifier {
-				describes = appendUnique(describes, b)
-			}
-		case "DESCRIBED_BY":
-			if r.RefB.ElementRefID == d.SPDXIdentifier {
-				describes = appendUnique(describes, a)
-			}
+	for i := range rels {
+		if ref, ok := describedBy(&rels[i], d.SPDXIdentifier); ok {
+			describes = appendUnique(describes, ref)
 		}
 	}
 	p.meta = p.refs.described(describes)
@@ -290,13 +279,8 @@ func emitSPDXJSON(p *Prepared, sink Sink) (*Streamed, error) {
 	ra, size := p.ra, p.size
 	dec := json.NewDecoder(io.NewSectionReader(ra, 0, size))
 	fail := func(err error) error {
-		var se sinkError
-		if errors.As(err, &se) {
-			return se.error
-		}
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			return ve
+		if raised := raisedInDecoding(err); raised != nil {
+			return raised
 		}
 		return jsonSyntaxErrorAt(ra, size, p.name, err, dec.InputOffset())
 	}

@@ -426,20 +426,9 @@ func prepareSPDXTagValue(ra io.ReaderAt, size int64, name string, f Format) (*tv
 	}
 	// The described package, as fromSPDX finds it.
 	var describesRefs []string
-	for _, r := range describeRels {
-		if r.RefA.DocumentRefID != "" || r.RefB.DocumentRefID != "" {
-			continue
-		}
-		a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
-		switch strings.ToUpper(r.Relationship) {
-		case "DESCRIBES":
-			if string(r.RefA.ElementRefID) == string(headerDoc.SPDXIdentifier) {
-				describesRefs = appendUnique(describesRefs, b)
-			}
-		case "DESCRIBED_BY":
-			if string(r.RefB.ElementRefID) == string(headerDoc.SPDXIdentifier) {
-				describesRefs = appendUnique(describesRefs, a)
-			}
+	for i := range describeRels {
+		if ref, ok := describedBy(&describeRels[i], headerDoc.SPDXIdentifier); ok {
+			describesRefs = appendUnique(describesRefs, ref)
 		}
 	}
 	p.meta = p.refs.described(describesRefs)

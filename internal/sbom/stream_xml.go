@@ -103,13 +103,8 @@ func decodeSplit(r io.Reader, name string, f Format, s *xmlSplitter, bom *cdx.BO
 	s.raw = xml.NewDecoder(r)
 	dec := xml.NewTokenDecoder(s)
 	if err := dec.Decode(bom); err != nil {
-		var sk sinkError
-		if errors.As(err, &sk) {
-			return sk.error
-		}
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			return ve
+		if raised := raisedInDecoding(err); raised != nil {
+			return raised
 		}
 		var se *xml.SyntaxError
 		if errors.As(err, &se) {

@@ -131,6 +131,14 @@ func (s sink) advisory(a *vuln.Advisory) error {
 	return nil
 }
 
+// parsed adds the advisory of a one-record file, unless parsing it failed.
+func (s sink) parsed(a *vuln.Advisory, err error) error {
+	if err != nil {
+		return err
+	}
+	return s.advisory(a)
+}
+
 // Load reads every path (file, folder tree or zip of OSV records) and
 // returns the advisories merged by alias (vuln.Merge) and enriched with
 // EPSS and KEV. It stops at the first broken file; the error names it.
@@ -220,21 +228,13 @@ func Read(ctx context.Context, format Format, r io.Reader, name string, d *Data)
 	s := sink{d}
 	switch format {
 	case FormatOSV:
-		a, err := osv.ParseFile(r, name)
-		if err != nil {
-			return err
-		}
-		return s.advisory(a)
+		return s.parsed(osv.ParseFile(r, name))
 	case FormatNVD:
 		return nvd.Read(r, name, s.advisory)
 	case FormatNVD11:
 		return nvd.Read11(r, name, s.advisory)
 	case FormatCVE5:
-		a, err := cve5.Parse(r, name)
-		if err != nil {
-			return err
-		}
-		return s.advisory(a)
+		return s.parsed(cve5.Parse(r, name))
 	case FormatKEV:
 		add := func(id string, k vuln.KEV) error { d.KEV[id] = k; return nil }
 		if strings.HasSuffix(strings.ToLower(strings.TrimSuffix(name, ".gz")), ".csv") {

@@ -167,6 +167,17 @@ func (f *Fetcher) progress(format string, args ...any) {
 	}
 }
 
+// send sends req, the GET of u, saying so in the progress; a failure to
+// get an answer names what ("feed", "NVD") and u.
+func (f *Fetcher) send(req *http.Request, what, u string) (*http.Response, error) {
+	f.progress("GET %s", u)
+	resp, err := f.Client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, u, err)
+	}
+	return resp, nil
+}
+
 // conditionalGet downloads url into path unless the server says it has not
 // changed since the validators in prev.
 func (f *Fetcher) conditionalGet(ctx context.Context, u, path string, prev State) (State, bool, error) {
@@ -181,10 +192,9 @@ func (f *Fetcher) conditionalGet(ctx context.Context, u, path string, prev State
 	if prev.LastModified != "" {
 		req.Header.Set("If-Modified-Since", prev.LastModified)
 	}
-	f.progress("GET %s", u)
-	resp, err := f.Client.Do(req)
+	resp, err := f.send(req, "feed", u)
 	if err != nil {
-		return st, false, fmt.Errorf("feed %s: %w", u, err)
+		return st, false, err
 	}
 	defer resp.Body.Close()
 	switch {
@@ -256,10 +266,9 @@ func (f *Fetcher) nvd(ctx context.Context, src Sources, dir string, prev State) 
 			if src.NVDAPIKey != "" {
 				req.Header.Set("apiKey", src.NVDAPIKey)
 			}
-			f.progress("GET %s", u)
-			resp, err := f.Client.Do(req)
+			resp, err := f.send(req, "NVD", u)
 			if err != nil {
-				return nil, st, fmt.Errorf("NVD %s: %w", u, err)
+				return nil, st, err
 			}
 			path := filepath.Join(dir, fmt.Sprintf("nvd-%05d.json", page))
 			if resp.StatusCode != http.StatusOK {

@@ -69,14 +69,7 @@ func Read(r io.Reader, name string, fn func(cve string, e vuln.EPSS) error) erro
 	if head[0] != "cve" || head[1] != "epss" || head[2] != "percentile" {
 		return vuln.Errorf(name, "line 2 header", "got %q, want cve,epss,percentile", strings.Join(head, ","))
 	}
-	for line := 3; ; line++ {
-		row, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return &vuln.ParseError{File: name, Field: fmt.Sprintf("line %d", line), Err: err}
-		}
+	return vuln.ReadCSVRows(cr, name, 3, func(line int, row []string) error {
 		if !strings.HasPrefix(row[0], "CVE-") {
 			return vuln.Errorf(name, fmt.Sprintf("line %d cve", line), "%q is not a CVE id", row[0])
 		}
@@ -88,8 +81,6 @@ func Read(r io.Reader, name string, fn func(cve string, e vuln.EPSS) error) erro
 		if err != nil || pct < 0 || pct > 1 {
 			return vuln.Errorf(name, fmt.Sprintf("line %d percentile", line), "%q is not a percentile in [0,1]", row[2])
 		}
-		if err := fn(strings.Clone(row[0]), vuln.EPSS{Score: score, Percentile: pct, Date: date, Model: model}); err != nil {
-			return err
-		}
-	}
+		return fn(strings.Clone(row[0]), vuln.EPSS{Score: score, Percentile: pct, Date: date, Model: model})
+	})
 }

@@ -20,8 +20,10 @@ func read(t *testing.T, data []byte) (map[string]vuln.Exploitation, error) {
 	return got, err
 }
 
-func TestReadExploitedList(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "exploitedvulnerabilities.json"))
+// readTestdata reads testdata/name, which must read without error.
+func readTestdata(t *testing.T, name string) map[string]vuln.Exploitation {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +31,11 @@ func TestReadExploitedList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return got
+}
+
+func TestReadExploitedList(t *testing.T) {
+	got := readTestdata(t, "exploitedvulnerabilities.json")
 	if len(got) != 1 {
 		t.Fatalf("want one CVE (the entry without a CVE alias is skipped), got %v", got)
 	}
@@ -42,14 +49,7 @@ func TestReadExploitedList(t *testing.T) {
 }
 
 func TestReadSearchAnswer(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "search-exploited.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := read(t, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := readTestdata(t, "search-exploited.json")
 	if x, ok := got["CVE-2026-0001"]; !ok || x.Reference != "EUVD-2026-20001" || x.Since.Format("2006-01-02") != "2026-10-01" {
 		t.Errorf("got %+v", got)
 	}

@@ -105,22 +105,13 @@ func ReadCSV(r io.Reader, name string, fn func(cve string, k vuln.KEV) error) er
 		}
 		return ""
 	}
-	for line := 2; ; line++ {
-		row, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return &vuln.ParseError{File: name, Field: fmt.Sprintf("line %d", line), Err: err}
-		}
+	return vuln.ReadCSVRows(cr, name, 2, func(line int, row []string) error {
 		e := entry{CVEID: get(row, "cveID"), VendorProject: get(row, "vendorProject"), Product: get(row, "product"), Name: get(row, "vulnerabilityName"),
 			DateAdded: get(row, "dateAdded"), RequiredAction: get(row, "requiredAction"), DueDate: get(row, "dueDate"), Ransomware: get(row, "knownRansomwareCampaignUse")}
 		id, k, err := e.convert(name, fmt.Sprintf("line %d", line))
 		if err != nil {
 			return err
 		}
-		if err := fn(id, k); err != nil {
-			return err
-		}
-	}
+		return fn(id, k)
+	})
 }
