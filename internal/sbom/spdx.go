@@ -118,30 +118,21 @@ func spdxFieldError(data []byte, name string, err error) error {
 func decodeSPDXTagValue(data []byte, name string, f Format) (*Document, error) {
 	pairs, err := tvreader.ReadTagValues(bytes.NewReader(data))
 	if err != nil {
-		return nil, invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
+		return nil, tagValueError(data, name, f, err)
 	}
-	// Snippets are not imported. tools-golang's parser also rejects a
-	// snippet that follows a package section (as in the official SPDX 2.2
-	// and 2.3 examples), so snippet tags are dropped before parsing.
 	// A tag-value document has no closing marker; its writers end every
 	// line with a line break, so a last line without one is a cut file.
 	if t := bytes.TrimRight(data, " \t"); len(t) > 0 && t[len(t)-1] != '\n' {
 		return nil, invalid(name, fmt.Sprintf("line %d", bytes.Count(data, []byte("\n"))+1), "SPDX tag-value: the last line has no line break: the file is truncated")
 	}
+	kept, ids := dropSnippets(pairs)
 	snippets := map[string]bool{}
-	kept := pairs[:0]
-	for _, p := range pairs {
-		if p.Tag == "SnippetSPDXID" {
-			snippets[strings.TrimPrefix(strings.TrimSpace(p.Value), "SPDXRef-")] = true
-		}
-		if strings.HasPrefix(p.Tag, "Snippet") || p.Tag == "LicenseInfoInSnippet" {
-			continue
-		}
-		kept = append(kept, p)
+	for _, id := range ids {
+		snippets[id] = true
 	}
 	doc, err := parseTagValues(kept, f.SpecVersion)
 	if err != nil {
-		return nil, invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
+		return nil, tagValueError(data, name, f, err)
 	}
 	if err := checkSPDXTagValue(doc, name); err != nil {
 		return nil, err
@@ -150,6 +141,30 @@ func decodeSPDXTagValue(data []byte, name string, f Format) (*Document, error) {
 		return nil, err
 	}
 	return fromSPDX(doc, f, name)
+}
+
+// dropSnippets removes the lines of snippets from pairs (in place) and
+// returns the snippets' ids. Snippets are not imported; tools-golang's
+// parser also rejects a snippet that follows a package section (as in the
+// official SPDX 2.2 and 2.3 examples), so their tags go before parsing.
+func dropSnippets(pairs []tvreader.TagValuePair) (kept []tvreader.TagValuePair, snippets []string) {
+	kept = pairs[:0]
+	for _, p := range pairs {
+		if p.Tag == "SnippetSPDXID" {
+			snippets = append(snippets, strings.TrimPrefix(strings.TrimSpace(p.Value), "SPDXRef-"))
+		}
+		if strings.HasPrefix(p.Tag, "Snippet") || p.Tag == "LicenseInfoInSnippet" {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept, snippets
+}
+
+// tagValueError is the error of tools-golang's tag-value reader or parser,
+// naming the line it gives.
+func tagValueError(data []byte, name string, f Format, err error) error {
+	return invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
 }
 
 var tvLineRE = regexp.MustCompile(`(?i)line (\d+)`)
@@ -542,6 +557,18 @@ func parseTagValues(pairs []tvreader.TagValuePair, version string) (*spdx.Docume
 		return &doc, nil
 	}
 	return v23tv.ParseTagValues(pairs)
+}
+
+// describedIn lists, once each and in order, the elements that rels say
+// the document doc describes (see describedBy).
+func describedIn(rels []spdx.Relationship, doc common.ElementID) []string {
+	var refs []string
+	for i := range rels {
+		if ref, ok := describedBy(&rels[i], doc); ok {
+			refs = appendUnique(refs, ref)
+		}
+	}
+	return refs
 }
 
 // describedBy returns the element ("SPDXRef-…") that relationship r says

@@ -152,13 +152,7 @@ func prepareSPDXJSON(ra io.ReaderAt, size int64, name string, f Format) (*spdxPr
 	for _, id := range d.DocumentDescribes {
 		rels = append(rels, spdx.Relationship{RefA: common.DocElementID{ElementRefID: d.SPDXIdentifier}, RefB: id, Relationship: common.TypeRelationshipDescribe})
 	}
-	var describes []string
-	for i := range rels {
-		if ref, ok := describedBy(&rels[i], d.SPDXIdentifier); ok {
-			describes = appendUnique(describes, ref)
-		}
-	}
-	p.meta = p.refs.described(describes)
+	p.meta = p.refs.described(describedIn(rels, d.SPDXIdentifier))
 	return p, nil
 }
 

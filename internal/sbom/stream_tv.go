@@ -174,12 +174,12 @@ type tvPiece struct {
 func parseTV(data []byte, name string, f Format) (*tvPiece, error) {
 	pairs, err := tvreader.ReadTagValues(bytes.NewReader(data))
 	if err != nil {
-		return nil, invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
+		return nil, tagValueError(data, name, f, err)
 	}
-	p := &tvPiece{}
-	kept := pairs[:0]
+	kept, snippets := dropSnippets(pairs)
+	p := &tvPiece{snippets: snippets}
 	rel, ann, rev := false, false, false
-	for _, pr := range pairs {
+	for _, pr := range kept {
 		switch pr.Tag {
 		case "Relationship":
 			rel = true
@@ -200,17 +200,10 @@ func parseTV(data []byte, name string, f Format) (*tvPiece, error) {
 				return nil, errTVWhole
 			}
 		}
-		if pr.Tag == "SnippetSPDXID" {
-			p.snippets = append(p.snippets, strings.TrimPrefix(strings.TrimSpace(pr.Value), "SPDXRef-"))
-		}
-		if strings.HasPrefix(pr.Tag, "Snippet") || pr.Tag == "LicenseInfoInSnippet" {
-			continue
-		}
-		kept = append(kept, pr)
 	}
 	doc, err := parseTagValues(kept, f.SpecVersion)
 	if err != nil {
-		return nil, invalid(name, tagValueLine(data, err), "SPDX %s tag-value: %v", f.SpecVersion, err)
+		return nil, tagValueError(data, name, f, err)
 	}
 	p.doc = doc
 	return p, nil
@@ -425,13 +418,7 @@ func prepareSPDXTagValue(ra io.ReaderAt, size int64, name string, f Format) (*tv
 		p.created = headerDoc.CreationInfo.Created
 	}
 	// The described package, as fromSPDX finds it.
-	var describesRefs []string
-	for i := range describeRels {
-		if ref, ok := describedBy(&describeRels[i], headerDoc.SPDXIdentifier); ok {
-			describesRefs = appendUnique(describesRefs, ref)
-		}
-	}
-	p.meta = p.refs.described(describesRefs)
+	p.meta = p.refs.described(describedIn(describeRels, headerDoc.SPDXIdentifier))
 	return p, nil
 }
 

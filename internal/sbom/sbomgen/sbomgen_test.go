@@ -2,6 +2,7 @@ package sbomgen_test
 
 import (
 	"bytes"
+	"io"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -11,17 +12,11 @@ import (
 
 func TestWriteIsValidAndDeterministic(t *testing.T) {
 	for _, n := range []int{0, 1, 7, 250} {
-		var a, b bytes.Buffer
-		if err := sbomgen.Write(&a, n); err != nil {
-			t.Fatal(err)
-		}
-		if err := sbomgen.Write(&b, n); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		a, b := generate(t, sbomgen.Write, n), generate(t, sbomgen.Write, n)
+		if !bytes.Equal(a, b) {
 			t.Errorf("n=%d: output not deterministic", n)
 		}
-		doc, err := sbom.Decode(&a, "gen.json", sbom.Options{})
+		doc, err := sbom.Decode(bytes.NewReader(a), "gen.json", sbom.Options{})
 		if err != nil {
 			t.Fatalf("n=%d: generated SBOM invalid: %v", n, err)
 		}
@@ -38,32 +33,22 @@ func TestWriteIsValidAndDeterministic(t *testing.T) {
 // and convert to the same components as the JSON one.
 func TestWriteXMLAndSPDX(t *testing.T) {
 	for _, n := range []int{0, 1, 7, 250} {
-		var js bytes.Buffer
-		if err := sbomgen.Write(&js, n); err != nil {
-			t.Fatal(err)
-		}
-		want, err := sbom.DecodeBytes(js.Bytes(), "gen.json")
+		want, err := sbom.DecodeBytes(generate(t, sbomgen.Write, n), "gen.json")
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, enc := range []struct {
 			name  string
-			write func(*bytes.Buffer, int) error
+			write func(io.Writer, int) error
 		}{
-			{"gen.cdx.xml", func(b *bytes.Buffer, n int) error { return sbomgen.WriteXML(b, n) }},
-			{"gen.spdx.json", func(b *bytes.Buffer, n int) error { return sbomgen.WriteSPDX(b, n) }},
+			{"gen.cdx.xml", sbomgen.WriteXML},
+			{"gen.spdx.json", sbomgen.WriteSPDX},
 		} {
-			var a, b bytes.Buffer
-			if err := enc.write(&a, n); err != nil {
-				t.Fatal(err)
-			}
-			if err := enc.write(&b, n); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			a, b := generate(t, enc.write, n), generate(t, enc.write, n)
+			if !bytes.Equal(a, b) {
 				t.Errorf("%s n=%d: output not deterministic", enc.name, n)
 			}
-			doc, err := sbom.DecodeBytes(a.Bytes(), enc.name)
+			doc, err := sbom.DecodeBytes(a, enc.name)
 			if err != nil {
 				t.Fatalf("%s n=%d: invalid: %v", enc.name, n, err)
 			}
@@ -85,18 +70,12 @@ func TestWriteXMLAndSPDX(t *testing.T) {
 // components and edges as the SPDX JSON one, whole and streamed.
 func TestWriteSPDXTagValue(t *testing.T) {
 	for _, n := range []int{0, 1, 7, 250} {
-		var js, tv bytes.Buffer
-		if err := sbomgen.WriteSPDX(&js, n); err != nil {
-			t.Fatal(err)
-		}
-		if err := sbomgen.WriteSPDXTagValue(&tv, n); err != nil {
-			t.Fatal(err)
-		}
-		want, err := sbom.DecodeBytes(js.Bytes(), "gen.spdx.json")
+		js, tv := generate(t, sbomgen.WriteSPDX, n), generate(t, sbomgen.WriteSPDXTagValue, n)
+		want, err := sbom.DecodeBytes(js, "gen.spdx.json")
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := sbom.DecodeBytes(tv.Bytes(), "gen.spdx")
+		got, err := sbom.DecodeBytes(tv, "gen.spdx")
 		if err != nil {
 			t.Fatalf("n=%d: generated tag-value invalid: %v", n, err)
 		}
@@ -104,11 +83,21 @@ func TestWriteSPDXTagValue(t *testing.T) {
 			t.Errorf("n=%d: tag-value %d components %d edges, JSON %d and %d", n, len(got.Components), got.Edges(), len(want.Components), want.Edges())
 		}
 		var sink countSink
-		res, err := sbom.DecodeStream(bytes.NewReader(tv.Bytes()), int64(tv.Len()), "gen.spdx", &sink)
+		res, err := sbom.DecodeStream(bytes.NewReader(tv), int64(len(tv)), "gen.spdx", &sink)
 		if err != nil || res.Components != len(want.Components) || sink.edges+len(res.Metadata.DependsOn) != want.Edges() {
 			t.Errorf("n=%d: streamed: %v, %d components, %d edges", n, err, sink.comps, sink.edges)
 		}
 	}
+}
+
+// generate writes an n-component SBOM with write; an error fails the test.
+func generate(t *testing.T, write func(io.Writer, int) error, n int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := write(&b, n); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 type countSink struct{ comps, edges int }
