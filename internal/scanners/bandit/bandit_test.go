@@ -1,12 +1,10 @@
 package bandit
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -21,10 +19,7 @@ func TestParse(t *testing.T) {
 	if findings.Fingerprint(other) != f.Fingerprint {
 		t.Error("cross-tool fingerprint differs")
 	}
-	_, err := scannertest.ParseFileErr(Parse, "testdata/no-test-id.json")
-	if !errors.Is(err, reportio.ErrNotReport) {
-		t.Errorf("no test_id: %v", err)
-	}
+	scannertest.NotReport(t, Parse, "testdata/no-test-id.json", "")
 }
 
 func TestCorpus(t *testing.T) {

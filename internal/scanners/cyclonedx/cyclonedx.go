@@ -93,6 +93,39 @@ func newComponent(group, name, version, purl, typ string) component {
 	return component{name: n, version: version, purl: purl}
 }
 
+// vulnEmitter emits the findings of the vulnerabilities of either
+// encoding. They name the components they affect by reference, so one read
+// before the components section is held until the end of the document.
+type vulnEmitter struct {
+	comps          map[string]component
+	emit           func(findings.Finding) error
+	componentsRead bool
+	held           []vuln
+}
+
+// add emits the findings of v, or holds v while the components are unread.
+func (e *vulnEmitter) add(v vuln) error {
+	if !e.componentsRead {
+		e.held = append(e.held, v)
+		return nil
+	}
+	return e.findings(v)
+}
+
+func (e *vulnEmitter) findings(vs ...vuln) error {
+	for _, v := range vs {
+		for _, f := range v.findings(e.comps) {
+			if err := e.emit(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// end emits the findings of the vulnerabilities held.
+func (e *vulnEmitter) end() error { return e.findings(e.held...) }
+
 func (v vuln) findings(comps map[string]component) []findings.Finding {
 	// The VDR's own analysis (impact analysis, CycloneDX 1.4+) becomes the
 	// finding's recorded triage: not affected and false positive are not
@@ -298,16 +331,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return err
 	}
 	comps := map[string]component{}
-	var pending []jsonVuln
-	sawComponents, isBOM, sawVulns := false, false, false
-	emitVuln := func(j jsonVuln) error {
-		for _, f := range j.vuln().findings(comps) {
-			if err := emit(f); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	vulns := &vulnEmitter{comps: comps, emit: emit}
+	isBOM, sawVulns := false, false
 	err := dec.Object(func(key string) error {
 		switch key {
 		case "bomFormat":
@@ -337,16 +362,12 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				return err
 			}
 			indexJSON(comps, cs)
-			sawComponents = true
+			vulns.componentsRead = true
 			return nil
 		case "vulnerabilities":
 			sawVulns = true
 			return reportio.DecodeElements(dec, "vulnerabilities", func(j jsonVuln) error {
-				if !sawComponents {
-					pending = append(pending, j)
-					return nil
-				}
-				return emitVuln(j)
+				return vulns.add(j.vuln())
 			})
 		}
 		return dec.Skip()
@@ -360,12 +381,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	if !sawVulns {
 		return notAReport(name)
 	}
-	for _, j := range pending {
-		if err := emitVuln(j); err != nil {
-			return err
-		}
-	}
-	return nil
+	return vulns.end()
 }
 
 // ---- XML ----
@@ -471,7 +487,8 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 		return dec.Errorf(reportio.ErrNotReport, "root element is <%s xmlns=%q>, want a CycloneDX <bom>", root.Name.Local, root.Name.Space)
 	}
 	comps := map[string]component{}
-	var extVulns []xmlVuln
+	vulns := &vulnEmitter{comps: comps, emit: emit}
+	var extVulns []vuln
 	var index func(cs []xmlComponent)
 	index = func(cs []xmlComponent) {
 		for _, c := range cs {
@@ -490,23 +507,12 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 				key := fmt.Sprintf("\x00component-%d", len(comps))
 				comps[key] = comp
 				v.Ref = key
-				extVulns = append(extVulns, v)
+				extVulns = append(extVulns, v.vuln())
 			}
 			index(c.Components)
 		}
 	}
-	emitVulns := func(vs []xmlVuln) error {
-		for _, x := range vs {
-			for _, f := range x.vuln().findings(comps) {
-				if err := emit(f); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	var late []xmlVuln
-	sawComponents, sawVulns := false, false
+	sawVulns := false
 	for _, a := range root.Attr {
 		// A document that declares the 1.0 vulnerability extension (jake,
 		// for one) is a report even when it lists no vulnerability.
@@ -532,16 +538,12 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 				index([]xmlComponent{c})
 				return nil
 			})
-			sawComponents = true
+			vulns.componentsRead = true
 			return err
 		case "vulnerabilities":
 			sawVulns = true
 			return reportio.DecodeEach(dec, "vulnerability", func(x xmlVuln) error {
-				if !sawComponents {
-					late = append(late, x)
-					return nil
-				}
-				return emitVulns([]xmlVuln{x})
+				return vulns.add(x.vuln())
 			})
 		}
 		return dec.Skip()
@@ -552,10 +554,10 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 	if !sawVulns && len(extVulns) == 0 {
 		return notAReport(name)
 	}
-	if err := emitVulns(extVulns); err != nil {
+	if err := vulns.findings(extVulns...); err != nil {
 		return err
 	}
-	return emitVulns(late)
+	return vulns.end()
 }
 
 // notAReport is the error for a CycloneDX document with no vulnerabilities

@@ -45,10 +45,7 @@ func TestRejects(t *testing.T) {
 			t.Errorf("%s: %v", file, err)
 		}
 	}
-	_, err := scannertest.ParseFileErr(ParseCSV, "testdata/missing-column.csv")
-	if !errors.Is(err, reportio.ErrNotReport) || !strings.HasPrefix(err.Error(), `missing-column.csv:1: Description: not a report of this format: required column "Description"`) {
-		t.Errorf("missing column: %v", err)
-	}
+	scannertest.NotReport(t, ParseCSV, "testdata/missing-column.csv", `missing-column.csv:1: Description: not a report of this format: required column "Description"`)
 }
 
 func TestParseCSV(t *testing.T) {

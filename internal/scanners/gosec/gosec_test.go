@@ -1,7 +1,6 @@
 package gosec
 
 import (
-	"errors"
 	"path/filepath"
 	"testing"
 
@@ -17,10 +16,7 @@ func TestParse(t *testing.T) {
 	if f.Title != "Potential hardcoded credentials" || f.Severity != findings.High || f.RuleID != "G101" || f.CWEs[0] != 798 || f.Locations[0] != (findings.Location{File: "/src/fw/ota.go", Line: 12}) {
 		t.Errorf("G101: %+v", f)
 	}
-	_, err := scannertest.ParseFileErr(Parse, "testdata/no-rule.json")
-	if !errors.Is(err, reportio.ErrNotReport) {
-		t.Errorf("no rule: %v", err)
-	}
+	scannertest.NotReport(t, Parse, "testdata/no-rule.json", "")
 	if Detect(reportio.NewHead([]byte(`{"Golang errors": {}, "Issues": [`))) != true || Detect(reportio.NewHead([]byte(`{"issues": []}`))) {
 		t.Error("Detect")
 	}

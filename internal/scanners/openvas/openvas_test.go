@@ -1,7 +1,6 @@
 package openvas
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,10 +46,7 @@ func TestParseCSV(t *testing.T) {
 	if got[1].Severity != findings.Info {
 		t.Errorf("log row: %s", got[1].Severity)
 	}
-	_, err := scannertest.ParseFileErr(ParseCSV, "testdata/bad-severity.csv")
-	if !errors.Is(err, reportio.ErrNotReport) || !strings.HasPrefix(err.Error(), "bad-severity.csv:2: Severity:") {
-		t.Errorf("bad severity: %v", err)
-	}
+	scannertest.NotReport(t, ParseCSV, "testdata/bad-severity.csv", "bad-severity.csv:2: Severity:")
 }
 
 func TestDetect(t *testing.T) {

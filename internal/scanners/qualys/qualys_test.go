@@ -1,14 +1,12 @@
 package qualys
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -44,9 +42,7 @@ func TestParse(t *testing.T) {
 	if got[3].Title != "QID 999" {
 		t.Errorf("undefined QID: %+v", got[3])
 	}
-	if _, err := scannertest.ParseFileErr(ParseCSV, "testdata/no-qid.csv"); !errors.Is(err, reportio.ErrNotReport) || !strings.HasPrefix(err.Error(), "no-qid.csv:2: QID:") {
-		t.Errorf("no qid: %v", err)
-	}
+	scannertest.NotReport(t, ParseCSV, "testdata/no-qid.csv", "no-qid.csv:2: QID:")
 }
 
 func TestCorpus(t *testing.T) {

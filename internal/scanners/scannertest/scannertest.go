@@ -6,6 +6,7 @@ package scannertest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 )
 
 // ParseFunc is the streaming parser signature shared by every format.
@@ -54,6 +56,17 @@ func ParseFileErr(parse ParseFunc, path string) ([]findings.Finding, error) {
 		return nil
 	})
 	return out, err
+}
+
+// NotReport parses path with parse, which must refuse it with an error
+// wrapping reportio.ErrNotReport whose message starts with prefix (the file
+// name and the position; "" checks only the kind of error).
+func NotReport(tb testing.TB, parse ParseFunc, path, prefix string) {
+	tb.Helper()
+	_, err := ParseFileErr(parse, path)
+	if !errors.Is(err, reportio.ErrNotReport) || !strings.HasPrefix(err.Error(), prefix) {
+		tb.Errorf("%s: got %v, want a %q error starting %q", filepath.Base(path), err, reportio.ErrNotReport, prefix)
+	}
 }
 
 // Files returns the regular files of dir, sorted by name.

@@ -1,7 +1,6 @@
 package semgrep
 
 import (
-	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,10 +28,7 @@ func TestParse(t *testing.T) {
 	if len(sc) != 1 || sc[0].Severity != findings.Critical || sc[0].VulnerabilityIDs[0] != "CVE-2021-23337" || sc[0].Component.Name != "lodash" || sc[0].FixedVersions[0] != "4.17.21" || sc[0].Locations[0].Line != 120 {
 		t.Errorf("supply chain: %+v", sc)
 	}
-	_, err := scannertest.ParseFileErr(Parse, "testdata/no-check-id.json")
-	if !errors.Is(err, reportio.ErrNotReport) || !strings.HasPrefix(err.Error(), "no-check-id.json: at byte") {
-		t.Errorf("no check_id: %v", err)
-	}
+	scannertest.NotReport(t, Parse, "testdata/no-check-id.json", "no-check-id.json: at byte")
 }
 
 func TestDetect(t *testing.T) {

@@ -1,14 +1,12 @@
 package snyk
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -25,10 +23,7 @@ func TestParse(t *testing.T) {
 	if !strings.Contains(f.Description, "- gateway-ui@1.0.0 > async@2.6.3 > lodash@4.17.15\n- gateway-ui@1.0.0 > lodash@4.17.15") {
 		t.Errorf("paths missing from description: %q", f.Description)
 	}
-	_, err := scannertest.ParseFileErr(Parse, "testdata/no-vulns-key.json")
-	if !errors.Is(err, reportio.ErrNotReport) {
-		t.Errorf("no vulnerabilities key: %v", err)
-	}
+	scannertest.NotReport(t, Parse, "testdata/no-vulns-key.json", "")
 }
 
 func TestCorpus(t *testing.T) {
