@@ -36,6 +36,18 @@ func TestParseSeverity(t *testing.T) {
 	}
 }
 
+func TestSeverityWith(t *testing.T) {
+	words := map[string]Severity{"ERROR": High, "INFO": Low, "4": High}
+	for word, want := range map[string]Severity{
+		" error ": High, "Info": Low, "4": High, // the tool's own words, trimmed, any case
+		"critical": Critical, "moderate": Medium, "urgent-ish": Info, // the shared words, else info
+	} {
+		if got := SeverityWith(words, word); got != want {
+			t.Errorf("SeverityWith(%q) = %s, want %s", word, got, want)
+		}
+	}
+}
+
 func TestScoreFromVectors(t *testing.T) {
 	if s := ScoreV3("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"); s == nil || *s != 9.8 {
 		t.Errorf("ScoreV3 3.1 = %v, want 9.8", s)

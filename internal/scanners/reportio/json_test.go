@@ -2,6 +2,7 @@ package reportio
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -38,5 +39,28 @@ func TestBeginObjectAndDecodeArray(t *testing.T) {
 	_, err := NewJSONDecoder(strings.NewReader("[1]"), "f.json").BeginObject("x")
 	if !errors.Is(err, ErrNotReport) {
 		t.Errorf("array: %v, want ErrNotReport", err)
+	}
+}
+
+func TestDecodeField(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"name": "a", "other": {"x": [1]}, "port": 80}`: "a 80",
+		`{"port": "80"}`: "f.json: at byte 5: site.port: json: cannot unmarshal string into Go value of type int",
+	} {
+		var name string
+		var port int
+		fields := map[string]any{"name": &name, "port": &port}
+		dec := NewJSONDecoder(strings.NewReader(in), "f.json")
+		_, err := dec.BeginObject("x")
+		if err == nil {
+			err = dec.Object(func(key string) error { return dec.DecodeField(key, "site.", fields) })
+		}
+		got := name + " " + strconv.Itoa(port)
+		if err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
 	}
 }
