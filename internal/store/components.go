@@ -234,7 +234,7 @@ func unjsonList[T any](s string, dst *[]T) {
 
 const componentCols = `c.id, c.ref, c.type, c.grp, c.name, c.version, c.purl, c.cpes, c.hashes, c.licenses, c.supplier, c.depends_on`
 
-func scanComponent(sc interface{ Scan(...any) error }, extra ...any) (inventory.Component, error) {
+func scanComponent(sc rowScanner, extra ...any) (inventory.Component, error) {
 	var c inventory.Component
 	var typ, cpes, hashes, lic, deps string
 	dst := append([]any{&c.ID, &c.Ref, &typ, &c.Group, &c.Name, &c.Version, &c.PURL, &cpes, &hashes, &lic, &c.Supplier, &deps}, extra...)
@@ -248,6 +248,9 @@ func scanComponent(sc interface{ Scan(...any) error }, extra ...any) (inventory.
 	unjsonList(deps, &c.DependsOn)
 	return c, nil
 }
+
+// scanComponentRow is scanComponent for a row of componentCols alone.
+func scanComponentRow(sc rowScanner) (inventory.Component, error) { return scanComponent(sc) }
 
 var componentSortCols = map[string]string{"name": "c.name_key", "version": "c.version", "type": "c.type", "purl": "c.purl"}
 
@@ -316,16 +319,7 @@ func (s *Store) AllComponents(ctx context.Context, releaseID int64) ([]inventory
 	if err != nil {
 		return nil, fmt.Errorf("components of release %d: %w", releaseID, err)
 	}
-	defer rows.Close()
-	var out []inventory.Component
-	for rows.Next() {
-		c, err := scanComponent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanComponentRow)
 }
 
 // EachComponents calls fn with the components of a release in batches of
@@ -361,23 +355,11 @@ func (s *Store) EachComponents(ctx context.Context, releaseID int64, batch int, 
 	buf := make([]inventory.Component, 0, batch)
 	after := int64(0)
 	for {
-		buf = buf[:0]
-		err := func() error {
-			rows, err := q.QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`), releaseID, after, batch)
-			if err != nil {
-				return fmt.Errorf("components of release %d: %w", releaseID, err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				c, err := scanComponent(rows)
-				if err != nil {
-					return err
-				}
-				buf = append(buf, c)
-			}
-			return rows.Err()
-		}()
+		rows, err := q.QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`), releaseID, after, batch)
 		if err != nil {
+			return fmt.Errorf("components of release %d: %w", releaseID, err)
+		}
+		if buf, err = collect(rows, buf[:0], scanComponentRow); err != nil {
 			return err
 		}
 		if len(buf) == 0 {

@@ -19,8 +19,6 @@ var _ advisory.Store = (*Store)(nil)
 const csafCols = `id, product_id, tracking_id, title, tlp, status, require_review, author, reviewer, document, created_at, updated_at,
 	published_version, published_tlp, initial_release_date, current_release_date, sha256, sha512, signed_by`
 
-type rowScanner interface{ Scan(dest ...any) error }
-
 func scanCSAF(r rowScanner, a *advisory.Advisory) error {
 	var product sql.NullInt64
 	var review int

@@ -24,7 +24,7 @@ const findingCols = `f.id, f.product_id, p.name, f.release_id, r.version, f.scop
 	f.duplicate_of, f.risk_score, f.priority, f.sla_due, f.first_seen, f.last_seen, f.closed_at, f.data, p.criticality, p.exposure,
 	f.enrichment, f.sla_source, f.match_ref, f.match_vuln`
 
-func scanStoredFinding(sc interface{ Scan(...any) error }, now time.Time, extra ...any) (findings.Stored, error) {
+func scanStoredFinding(sc rowScanner, now time.Time, extra ...any) (findings.Stored, error) {
 	var f findings.Stored
 	var status, first, last, data, exposure string
 	var accepted, due, closed sql.NullString

@@ -160,7 +160,7 @@ func (s *Store) writeIncidentEntry(ctx context.Context, tx *sql.Tx, inc *inciden
 
 const incidentCols = `id, kind, title, severity, vulnerability, owner, phase, drill, scenario, aware_at, aware_signal, corrective_measure_at, data, created_at, updated_at`
 
-func scanIncident(sc interface{ Scan(...any) error }) (incident.Incident, error) {
+func scanIncident(sc rowScanner) (incident.Incident, error) {
 	var inc incident.Incident
 	var kind, phase, aware, data, created, updated string
 	var corr sql.NullString

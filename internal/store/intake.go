@@ -36,7 +36,7 @@ func (s *Store) CreateIntake(ctx context.Context, r *incident.IntakeReport) erro
 
 const intakeCols = `id, tracking_id, token_hash, title, description, COALESCE(product_id, 0), contact, exploited, status, COALESCE(incident_id, 0), source, created_at, updated_at, attachment_name, attachment`
 
-func scanIntake(sc interface{ Scan(...any) error }) (*incident.IntakeReport, error) {
+func scanIntake(sc rowScanner) (*incident.IntakeReport, error) {
 	var r incident.IntakeReport
 	var created, updated string
 	if err := sc.Scan(&r.ID, &r.TrackingID, &r.TokenHash, &r.Title, &r.Description, &r.ProductID, &r.Contact, &r.Exploited, &r.Status, &r.IncidentID,

@@ -127,7 +127,7 @@ func (s *Store) versions(ctx context.Context, table string, productID int64) ([]
 
 const excCols = `id, product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at, decided_by, decided_at`
 
-func scanException(sc interface{ Scan(...any) error }) (policy.PolicyException, error) {
+func scanException(sc rowScanner) (policy.PolicyException, error) {
 	var e policy.PolicyException
 	var req, dec string
 	err := sc.Scan(&e.ID, &e.ProductID, &e.Rule, &e.MatchID, &e.MatchComponent, &e.MatchPath, &e.Reason, &e.Expires, &e.Status, &e.RequestedBy, &req, &e.DecidedBy, &dec)
@@ -165,16 +165,7 @@ func (s *Store) Exceptions(ctx context.Context, productID int64) ([]policy.Polic
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []policy.PolicyException{}
-	for rows.Next() {
-		e, err := scanException(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, []policy.PolicyException{}, scanException)
 }
 
 // DecideException moves a requested exception to approved or rejected. It

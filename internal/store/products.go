@@ -30,7 +30,7 @@ const productCols = `p.id, p.name, p.description, p.owner, p.criticality, p.expo
 	(SELECT COUNT(*) FROM releases r WHERE r.product_id = p.id),
 	(SELECT COALESCE(SUM(r.components),0) FROM releases r WHERE r.product_id = p.id)`
 
-func scanProduct(sc interface{ Scan(...any) error }) (inventory.Product, error) {
+func scanProduct(sc rowScanner) (inventory.Product, error) {
 	var p inventory.Product
 	var exp, created string
 	err := sc.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.Criticality, &exp, &created, &p.Releases, &p.Components)
@@ -141,7 +141,7 @@ func (s *Store) CreateRelease(ctx context.Context, r *inventory.Release) error {
 
 const releaseCols = `r.id, r.product_id, p.name, r.version, r.release_date, r.support_end, r.status, r.sbom_sha256, r.components, r.created_at`
 
-func scanRelease(sc interface{ Scan(...any) error }) (inventory.Release, error) {
+func scanRelease(sc rowScanner) (inventory.Release, error) {
 	var r inventory.Release
 	var rd, se sql.NullString
 	var status, created string

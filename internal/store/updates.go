@@ -63,18 +63,15 @@ func (s *Store) UpdateRepos(ctx context.Context) ([]updates.Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list update repositories: %w", err)
 	}
-	defer rows.Close()
-	var out []updates.Repo
-	for rows.Next() {
-		var r updates.Repo
-		var created string
-		if err := rows.Scan(&r.ID, &r.ProductID, &r.Slug, &created); err != nil {
-			return nil, err
-		}
-		r.CreatedAt = parseTime(created)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanUpdateRepo)
+}
+
+func scanUpdateRepo(sc rowScanner) (updates.Repo, error) {
+	var r updates.Repo
+	var created string
+	err := sc.Scan(&r.ID, &r.ProductID, &r.Slug, &created)
+	r.CreatedAt = parseTime(created)
+	return r, err
 }
 
 // CreateUpdateRepo creates a repository with its first metadata, and the
@@ -183,13 +180,16 @@ func (s *Store) UpdateMeta(ctx context.Context, repoID int64, role string, versi
 
 const targetCols = `name, sha256, length, hardware, version, COALESCE(release_id, 0), created_at`
 
-func scanTarget(sc interface{ Scan(...any) error }, extra ...any) (updates.Target, error) {
+func scanTarget(sc rowScanner, extra ...any) (updates.Target, error) {
 	var t updates.Target
 	var created string
 	err := sc.Scan(append([]any{&t.Name, &t.SHA256, &t.Length, &t.Hardware, &t.Version, &t.ReleaseID, &created}, extra...)...)
 	t.CreatedAt = parseTime(created)
 	return t, err
 }
+
+// scanTargetRow is scanTarget for a row of targetCols alone.
+func scanTargetRow(sc rowScanner) (updates.Target, error) { return scanTarget(sc) }
 
 // UpdateTarget returns one published target.
 func (s *Store) UpdateTarget(ctx context.Context, repoID int64, name string) (updates.Target, error) {
@@ -217,14 +217,5 @@ func (s *Store) UpdateTargets(ctx context.Context, repoID int64) ([]updates.Targ
 	if err != nil {
 		return nil, fmt.Errorf("list targets: %w", err)
 	}
-	defer rows.Close()
-	var out []updates.Target
-	for rows.Next() {
-		t, err := scanTarget(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanTargetRow)
 }

@@ -30,7 +30,7 @@ func (s *Store) CreateUser(ctx context.Context, u *identity.User) error {
 const userCols = `u.id, u.name, u.password_hash, u.role, u.disabled, u.all_products, u.totp_secret, u.totp_last_step,
 	(u.totp_secret <> '' OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id))`
 
-func scanUser(row interface{ Scan(...any) error }) (identity.User, error) {
+func scanUser(row rowScanner) (identity.User, error) {
 	var u identity.User
 	var role string
 	var all bool

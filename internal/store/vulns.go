@@ -412,7 +412,7 @@ func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matche
 
 const releaseVulnCols = `v.data, v.first_seen, r.id, r.version, r.status, p.id, p.name`
 
-func scanReleaseVuln(sc interface{ Scan(...any) error }) (vuln.ReleaseVuln, error) {
+func scanReleaseVuln(sc rowScanner) (vuln.ReleaseVuln, error) {
 	var m vuln.ReleaseVuln
 	var data []byte
 	var first string
@@ -462,16 +462,7 @@ func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []vuln.ReleaseVuln
-	for rows.Next() {
-		m, err := scanReleaseVuln(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanReleaseVuln)
 }
 
 // VulnSummary counts matches by severity, and KEV exposure, over the
