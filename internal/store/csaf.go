@@ -245,22 +245,17 @@ func (s *Store) PublishedCount(ctx context.Context, tlp string) (int, error) {
 
 // SigningKeys lists the signing keys, current (newest) first.
 func (s *Store) SigningKeys(ctx context.Context) ([]signing.Key, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT fingerprint, public_key, private_key, created_at FROM csaf_signing_keys ORDER BY id DESC`)
-	if err != nil {
-		return nil, err
+	return queryAll(ctx, s.db, `SELECT fingerprint, public_key, private_key, created_at FROM csaf_signing_keys ORDER BY id DESC`, scanSigningKey)
+}
+
+func scanSigningKey(sc rowScanner) (signing.Key, error) {
+	var k signing.Key
+	var created string
+	if err := sc.Scan(&k.Fingerprint, &k.Public, &k.Private, &created); err != nil {
+		return k, err
 	}
-	defer rows.Close()
-	var out []signing.Key
-	for rows.Next() {
-		var k signing.Key
-		var created string
-		if err := rows.Scan(&k.Fingerprint, &k.Public, &k.Private, &created); err != nil {
-			return nil, err
-		}
-		k.CreatedAt = parseTime(created)
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	k.CreatedAt = parseTime(created)
+	return k, nil
 }
 
 // AddSigningKey stores a new key; it becomes the current one.

@@ -212,25 +212,20 @@ func (s *Store) advisoriesIn(ctx context.Context, query string, values []string)
 }
 
 func (s *Store) queryAdvisories(ctx context.Context, query string, args ...any) ([]vuln.Advisory, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
+	return queryAll(ctx, s.conn(ctx), s.q(query), scanStoredAdvisory, args...)
+}
+
+func scanStoredAdvisory(sc rowScanner) (vuln.Advisory, error) {
+	var id string
+	var data []byte
+	if err := sc.Scan(&id, &data); err != nil {
+		return vuln.Advisory{}, err
 	}
-	defer rows.Close()
-	var out []vuln.Advisory
-	for rows.Next() {
-		var id string
-		var data []byte
-		if err := rows.Scan(&id, &data); err != nil {
-			return nil, err
-		}
-		var a vuln.Advisory
-		if err := json.Unmarshal(data, &a); err != nil {
-			return nil, fmt.Errorf("stored advisory %s: %w", id, err)
-		}
-		out = append(out, a)
+	var a vuln.Advisory
+	if err := json.Unmarshal(data, &a); err != nil {
+		return a, fmt.Errorf("stored advisory %s: %w", id, err)
 	}
-	return out, rows.Err()
+	return a, nil
 }
 
 // Enrichment returns the EPSS scores and KEV entries of the given CVEs.
@@ -543,22 +538,17 @@ func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]noti
 		pf += ")"
 	}
 	args = append(args, clampLimit(limit))
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, at, kind, COALESCE(product_id, 0), COALESCE(release_id, 0), subject, title, detail FROM events WHERE 1 = 1`+pf+` ORDER BY id DESC LIMIT ?`), args...)
-	if err != nil {
-		return nil, err
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT id, at, kind, COALESCE(product_id, 0), COALESCE(release_id, 0), subject, title, detail FROM events WHERE 1 = 1`+pf+` ORDER BY id DESC LIMIT ?`), scanEvent, args...)
+}
+
+func scanEvent(sc rowScanner) (notify.Event, error) {
+	var e notify.Event
+	var at string
+	if err := sc.Scan(&e.ID, &at, &e.Kind, &e.ProductID, &e.ReleaseID, &e.Subject, &e.Title, &e.Detail); err != nil {
+		return e, err
 	}
-	defer rows.Close()
-	var out []notify.Event
-	for rows.Next() {
-		var e notify.Event
-		var at string
-		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.ProductID, &e.ReleaseID, &e.Subject, &e.Title, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	e.At = parseTime(at)
+	return e, nil
 }
 
 // ReleaseIDs returns every release id (for portfolio-wide re-matching).
@@ -601,21 +591,16 @@ func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]vuln.EPSSPoin
 	for i, c := range cves {
 		args[i] = c
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT day, MAX(score), MAX(percentile) FROM epss_history WHERE cve IN (`+
-		strings.TrimSuffix(strings.Repeat("?,", len(cves)), ",")+`) GROUP BY day ORDER BY day`), args...)
-	if err != nil {
-		return nil, err
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT day, MAX(score), MAX(percentile) FROM epss_history WHERE cve IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(cves)), ",")+`) GROUP BY day ORDER BY day`), scanEPSSPoint, args...)
+}
+
+func scanEPSSPoint(sc rowScanner) (vuln.EPSSPoint, error) {
+	var p vuln.EPSSPoint
+	if err := sc.Scan(&p.Day, &p.Score, &p.Percentile); err != nil {
+		return p, err
 	}
-	defer rows.Close()
-	var out []vuln.EPSSPoint
-	for rows.Next() {
-		var p vuln.EPSSPoint
-		if err := rows.Scan(&p.Day, &p.Score, &p.Percentile); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return p, nil
 }
 
 // Matches lists the portfolio's matches selected by q, worst first.
