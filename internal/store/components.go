@@ -305,11 +305,7 @@ func (s *Store) Components(ctx context.Context, q inventory.ComponentQuery) ([]i
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor{Key: keys[limit-1], ID: out[limit-1].ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last inventory.Component) cursor { return cursor{Key: keys[limit-1], ID: last.ID} })
 	return out, next, nil
 }
 

@@ -143,20 +143,14 @@ func (s *Store) CSAFAdvisories(ctx context.Context, f advisory.Filter) ([]adviso
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+csafCols+` FROM csaf_advisories`+where+` ORDER BY updated_at DESC, id DESC`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []advisory.Advisory
-	for rows.Next() {
-		var a advisory.Advisory
-		if err := scanCSAF(rows, &a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, s.q(`SELECT `+csafCols+` FROM csaf_advisories`+where+` ORDER BY updated_at DESC, id DESC`), scanCSAFRow, args...)
+}
+
+// scanCSAFRow is scanCSAF for queryAll.
+func scanCSAFRow(sc rowScanner) (advisory.Advisory, error) {
+	var a advisory.Advisory
+	err := scanCSAF(sc, &a)
+	return a, err
 }
 
 // PublishedEntries streams the published advisories of one label, newest first.
@@ -202,38 +196,12 @@ func (s *Store) PublishedFile(ctx context.Context, tlp string, year int, file st
 
 // PublishedYears lists the year folders of a label.
 func (s *Store) PublishedYears(ctx context.Context, tlp string) ([]int, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT published_year FROM csaf_advisories WHERE published_tlp = ? ORDER BY published_year`), tlp)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var y int
-		if err := rows.Scan(&y); err != nil {
-			return nil, err
-		}
-		out = append(out, y)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, s.q(`SELECT DISTINCT published_year FROM csaf_advisories WHERE published_tlp = ? ORDER BY published_year`), scanValue[int], tlp)
 }
 
 // PublishedFilesIn streams the file names of one year folder.
 func (s *Store) PublishedFilesIn(ctx context.Context, tlp string, year int) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT published_file FROM csaf_advisories WHERE published_tlp = ? AND published_year = ? ORDER BY published_file`), tlp, year)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var f string
-		if err := rows.Scan(&f); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, s.q(`SELECT published_file FROM csaf_advisories WHERE published_tlp = ? AND published_year = ? ORDER BY published_file`), scanValue[string], tlp, year)
 }
 
 // PublishedCount counts the published advisories of a label.

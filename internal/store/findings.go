@@ -175,11 +175,7 @@ func (s *Store) Findings(ctx context.Context, q findings.Query) ([]findings.Stor
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor{Key: keys[limit-1], ID: out[limit-1].ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last findings.Stored) cursor { return cursor{Key: keys[limit-1], ID: last.ID} })
 	return out, next, nil
 }
 

@@ -97,17 +97,8 @@ func (s *Store) rollouts(ctx context.Context, productID int64, counts bool, stat
 	if err != nil {
 		return nil, fmt.Errorf("list rollouts: %w", err)
 	}
-	var out []updates.Rollout
-	for rows.Next() {
-		r, err := scanRollout(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, nil, scanRollout)
+	if err != nil {
 		return nil, err
 	}
 	for i := range out {
@@ -197,24 +188,11 @@ func (s *Store) FleetDevices(ctx context.Context, productID int64, after string,
 	if err != nil {
 		return nil, "", fmt.Errorf("list devices: %w", err)
 	}
-	defer rows.Close()
-	var out []updates.Device
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, nil, scanDevice)
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = cursor{Key: fmtTime(last.LastSeen), ID: last.ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last updates.Device) cursor { return cursor{Key: fmtTime(last.LastSeen), ID: last.ID} })
 	return out, next, nil
 }
 

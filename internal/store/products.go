@@ -87,24 +87,11 @@ func (s *Store) ProductsIn(ctx context.Context, ids []int64, after string, limit
 	if err != nil {
 		return nil, "", fmt.Errorf("list products: %w", err)
 	}
-	defer rows.Close()
-	var out []inventory.Product
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, nil, scanProduct)
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = cursor{Key: last.Name, ID: last.ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last inventory.Product) cursor { return cursor{Key: last.Name, ID: last.ID} })
 	return out, next, nil
 }
 
@@ -185,23 +172,11 @@ func (s *Store) Releases(ctx context.Context, productID int64, after string, lim
 	if err != nil {
 		return nil, "", fmt.Errorf("list releases: %w", err)
 	}
-	defer rows.Close()
-	var out []inventory.Release
-	for rows.Next() {
-		r, err := scanRelease(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, nil, scanRelease)
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor{ID: out[limit-1].ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last inventory.Release) cursor { return cursor{ID: last.ID} })
 	return out, next, nil
 }
 

@@ -66,21 +66,11 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // Users lists every user by name.
 func (s *Store) Users(ctx context.Context) ([]identity.User, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []identity.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
+	return queryAll(ctx, s.conn(ctx), `SELECT `+userCols+` FROM users u ORDER BY u.name`, func(sc rowScanner) (identity.User, error) {
+		u, err := scanUser(sc)
 		u.PasswordHash, u.TOTPSecret = "", ""
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		return u, err
+	})
 }
 
 // UpdateUser applies u. Disabling a user ends their sessions, clears their

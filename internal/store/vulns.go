@@ -553,20 +553,7 @@ func scanEvent(sc rowScanner) (notify.Event, error) {
 
 // ReleaseIDs returns every release id (for portfolio-wide re-matching).
 func (s *Store) ReleaseIDs(ctx context.Context) ([]int64, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT id FROM releases ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.conn(ctx), `SELECT id FROM releases ORDER BY id`, scanValue[int64])
 }
 
 // productFilter returns " AND <col> IN (…)" and its arguments for a
