@@ -20,19 +20,8 @@ import (
 func (s *Store) ImportComponents(ctx context.Context, releaseID int64, comps []inventory.Component, raw blob.Blob) error {
 	normaliseRefs(comps)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var exists int64
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE id = ?`), releaseID).Scan(&exists); err != nil {
-			return fmt.Errorf("release %d: %w", releaseID, mapErr(err))
-		}
-		if raw.Content != nil {
-			if err := s.putBlob(ctx, tx, &raw); err != nil {
-				return err
-			}
-		}
-		for _, q := range []string{`DELETE FROM component_cpes WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
-			if _, err := tx.ExecContext(ctx, s.q(q), releaseID); err != nil {
-				return fmt.Errorf("clear components of release %d: %w", releaseID, err)
-			}
+		if err := s.clearComponents(ctx, tx, releaseID, &raw); err != nil {
+			return err
 		}
 		if err := s.insertComponents(ctx, tx, releaseID, comps); err != nil {
 			return err
@@ -43,6 +32,27 @@ func (s *Store) ImportComponents(ctx context.Context, releaseID int64, comps []i
 		}
 		return nil
 	})
+}
+
+// clearComponents starts an import of a release's components in tx: the
+// release must exist, raw (when it has content) is stored as a blob and
+// the release's components are deleted.
+func (s *Store) clearComponents(ctx context.Context, tx *sql.Tx, releaseID int64, raw *blob.Blob) error {
+	var exists int64
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE id = ?`), releaseID).Scan(&exists); err != nil {
+		return fmt.Errorf("release %d: %w", releaseID, mapErr(err))
+	}
+	if raw.Content != nil {
+		if err := s.putBlob(ctx, tx, raw); err != nil {
+			return err
+		}
+	}
+	for _, q := range []string{`DELETE FROM component_cpes WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
+		if _, err := tx.ExecContext(ctx, s.q(q), releaseID); err != nil {
+			return fmt.Errorf("clear components of release %d: %w", releaseID, err)
+		}
+	}
+	return nil
 }
 
 // componentWriter writes a streamed SBOM's components into the import
@@ -115,19 +125,8 @@ func (w *componentWriter) Link(from string, to []string) error {
 func (s *Store) ImportComponentsStream(ctx context.Context, releaseID int64, raw blob.Blob, fill func(w inventory.ComponentSink) error) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var exists int64
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE id = ?`), releaseID).Scan(&exists); err != nil {
-			return fmt.Errorf("release %d: %w", releaseID, mapErr(err))
-		}
-		if raw.Content != nil {
-			if err := s.putBlob(ctx, tx, &raw); err != nil {
-				return err
-			}
-		}
-		for _, q := range []string{`DELETE FROM component_cpes WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
-			if _, err := tx.ExecContext(ctx, s.q(q), releaseID); err != nil {
-				return fmt.Errorf("clear components of release %d: %w", releaseID, err)
-			}
+		if err := s.clearComponents(ctx, tx, releaseID, &raw); err != nil {
+			return err
 		}
 		if s.engine == SQLite {
 			// A streamed document writes far more pages than the page

@@ -97,12 +97,18 @@ func (s *Store) ProductsIn(ctx context.Context, ids []int64, after string, limit
 
 // DeleteProduct removes a product with its releases and components.
 func (s *Store) DeleteProduct(ctx context.Context, id int64) error {
-	res, err := s.exec(ctx, s.q(`DELETE FROM products WHERE id = ?`), id)
+	return s.deleteByID(ctx, "products", "product", id)
+}
+
+// deleteByID deletes the row with id from table (never input), an object
+// of the given kind (its name in the errors).
+func (s *Store) deleteByID(ctx context.Context, table, kind string, id int64) error {
+	res, err := s.exec(ctx, s.q(`DELETE FROM `+table+` WHERE id = ?`), id)
 	if err != nil {
-		return fmt.Errorf("delete product %d: %w", id, err)
+		return fmt.Errorf("delete %s %d: %w", kind, id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("product %d: %w", id, fault.ErrNotFound)
+		return fmt.Errorf("%s %d: %w", kind, id, fault.ErrNotFound)
 	}
 	return nil
 }
@@ -255,12 +261,5 @@ func (s *Store) ReleaseIncidents(ctx context.Context, id int64) (int, error) {
 // DeleteRelease removes a release with its components, findings, matches
 // and analyses.
 func (s *Store) DeleteRelease(ctx context.Context, id int64) error {
-	res, err := s.exec(ctx, s.q(`DELETE FROM releases WHERE id = ?`), id)
-	if err != nil {
-		return fmt.Errorf("delete release %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("release %d: %w", id, fault.ErrNotFound)
-	}
-	return nil
+	return s.deleteByID(ctx, "releases", "release", id)
 }

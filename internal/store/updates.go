@@ -33,28 +33,31 @@ func updateErr(err error, format string, args ...any) error {
 
 // UpdateRepo returns the update repository with this slug.
 func (s *Store) UpdateRepo(ctx context.Context, slug string) (updates.Repo, error) {
-	r := updates.Repo{Slug: slug}
-	var created string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, product_id, sealed_keys, created_at FROM update_repos WHERE slug = ?`), slug).
-		Scan(&r.ID, &r.ProductID, &r.SealedKeys, &created)
+	r, err := s.updateRepoBy(ctx, "slug", slug)
 	if err != nil {
-		return r, updateErr(err, "no update repository for product %q: create it with 'rampart updates init --product %s'", slug, slug)
+		return updates.Repo{Slug: slug}, updateErr(err, "no update repository for product %q: create it with 'rampart updates init --product %s'", slug, slug)
 	}
-	r.CreatedAt = parseTime(created)
 	return r, nil
 }
 
 // UpdateRepoOfProduct returns the update repository of a product.
 func (s *Store) UpdateRepoOfProduct(ctx context.Context, productID int64) (updates.Repo, error) {
-	r := updates.Repo{ProductID: productID}
-	var created string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, slug, sealed_keys, created_at FROM update_repos WHERE product_id = ?`), productID).
-		Scan(&r.ID, &r.Slug, &r.SealedKeys, &created)
+	r, err := s.updateRepoBy(ctx, "product_id", productID)
 	if err != nil {
-		return r, updateErr(err, "product %d has no update repository", productID)
+		return updates.Repo{ProductID: productID}, updateErr(err, "product %d has no update repository", productID)
 	}
-	r.CreatedAt = parseTime(created)
 	return r, nil
+}
+
+// updateRepoBy returns the repository whose column col (slug or
+// product_id, never input) is v.
+func (s *Store) updateRepoBy(ctx context.Context, col string, v any) (updates.Repo, error) {
+	var r updates.Repo
+	var created string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, product_id, slug, sealed_keys, created_at FROM update_repos WHERE `+col+` = ?`), v).
+		Scan(&r.ID, &r.ProductID, &r.Slug, &r.SealedKeys, &created)
+	r.CreatedAt = parseTime(created)
+	return r, err
 }
 
 // UpdateRepos lists every update repository by slug.

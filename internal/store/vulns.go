@@ -69,21 +69,11 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 				return fmt.Errorf("store advisories: %w", err)
 			}
-			for len(aliasArgs) > 0 {
-				n := min(len(aliasArgs)/2, 500)
-				q := `INSERT INTO advisory_ids (alias, advisory_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",") + ` ON CONFLICT DO NOTHING`
-				if _, err := tx.ExecContext(ctx, s.q(q), aliasArgs[:n*2]...); err != nil {
-					return fmt.Errorf("store advisory aliases: %w", err)
-				}
-				aliasArgs = aliasArgs[n*2:]
+			if err := s.insertPairs(ctx, tx, `advisory_ids (alias, advisory_id)`, aliasArgs); err != nil {
+				return fmt.Errorf("store advisory aliases: %w", err)
 			}
-			for len(keyArgs) > 0 {
-				n := min(len(keyArgs)/2, 500)
-				q := `INSERT INTO advisory_keys (key, advisory_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",") + ` ON CONFLICT DO NOTHING`
-				if _, err := tx.ExecContext(ctx, s.q(q), keyArgs[:n*2]...); err != nil {
-					return fmt.Errorf("store advisory index keys: %w", err)
-				}
-				keyArgs = keyArgs[n*2:]
+			if err := s.insertPairs(ctx, tx, `advisory_keys (key, advisory_id)`, keyArgs); err != nil {
+				return fmt.Errorf("store advisory index keys: %w", err)
 			}
 		}
 		if err := s.upsertEPSS(ctx, tx, epss); err != nil {
@@ -119,6 +109,21 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 		return err
 	})
 	return rec, err
+}
+
+// insertPairs inserts two-column rows, flattened in args, into table
+// ("name (col1, col2)", never input) in batches of 500, skipping the rows
+// already there.
+func (s *Store) insertPairs(ctx context.Context, tx *sql.Tx, table string, args []any) error {
+	for len(args) > 0 {
+		n := min(len(args)/2, 500)
+		q := `INSERT INTO ` + table + ` VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",") + ` ON CONFLICT DO NOTHING`
+		if _, err := tx.ExecContext(ctx, s.q(q), args[:n*2]...); err != nil {
+			return err
+		}
+		args = args[n*2:]
+	}
+	return nil
 }
 
 func (s *Store) upsertEPSS(ctx context.Context, tx *sql.Tx, epss map[string]vuln.EPSS) error {
