@@ -289,19 +289,14 @@ func (s *Store) Components(ctx context.Context, q inventory.ComponentQuery) ([]i
 	if err != nil {
 		return nil, "", fmt.Errorf("list components: %w", err)
 	}
-	defer rows.Close()
-	var out []inventory.Component
 	var keys []string
-	for rows.Next() {
+	out, err := collect(rows, nil, func(sc rowScanner) (inventory.Component, error) {
 		var key string
-		comp, err := scanComponent(rows, &key)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, comp)
+		comp, err := scanComponent(sc, &key)
 		keys = append(keys, key)
-	}
-	if err := rows.Err(); err != nil {
+		return comp, err
+	})
+	if err != nil {
 		return nil, "", err
 	}
 	out, next := nextPage(out, limit, func(last inventory.Component) cursor { return cursor{Key: keys[limit-1], ID: last.ID} })

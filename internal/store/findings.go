@@ -160,19 +160,14 @@ func (s *Store) Findings(ctx context.Context, q findings.Query) ([]findings.Stor
 	if err != nil {
 		return nil, "", fmt.Errorf("list findings: %w", err)
 	}
-	defer rows.Close()
-	var out []findings.Stored
 	var keys []string
-	for rows.Next() {
+	out, err := collect(rows, nil, func(sc rowScanner) (findings.Stored, error) {
 		var key any
-		f, err := scanStoredFinding(rows, now, &key)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, f)
+		f, err := scanStoredFinding(sc, now, &key)
 		keys = append(keys, fmt.Sprint(key))
-	}
-	if err := rows.Err(); err != nil {
+		return f, err
+	})
+	if err != nil {
 		return nil, "", err
 	}
 	out, next := nextPage(out, limit, func(last findings.Stored) cursor { return cursor{Key: keys[limit-1], ID: last.ID} })
