@@ -70,11 +70,7 @@ func scanAnswer(sc rowScanner) (conformity.Answer, error) {
 	if err := sc.Scan(&a.Catalog, &a.Item, &a.Version, &a.Status, &a.Justification, &a.Owner, &a.EvidenceURL, &a.Author, &created, &a.Reviewer, &reviewed); err != nil {
 		return a, err
 	}
-	a.UpdatedAt = parseTime(created)
-	if reviewed.Valid {
-		t := parseTime(reviewed.String)
-		a.ReviewedAt = &t
-	}
+	a.UpdatedAt, a.ReviewedAt = parseTime(created), parseNullTime(reviewed)
 	return a, nil
 }
 

@@ -39,14 +39,7 @@ func scanStoredFinding(sc rowScanner, now time.Time, extra ...any) (findings.Sto
 	}
 	f.Status = findings.Status(status)
 	f.FirstSeen, f.LastSeen = parseTime(first), parseTime(last)
-	if accepted.Valid {
-		t := parseTime(accepted.String)
-		f.AcceptedUntil = &t
-	}
-	if closed.Valid {
-		t := parseTime(closed.String)
-		f.ClosedAt = &t
-	}
+	f.AcceptedUntil, f.ClosedAt = parseNullTime(accepted), parseNullTime(closed)
 	if dup.Valid {
 		f.DuplicateOf = &dup.Int64
 	}

@@ -74,11 +74,7 @@ func scanPasskey(sc rowScanner) (identity.Passkey, error) {
 	if err := sc.Scan(&p.ID, &p.UserID, &p.Credential, &p.Name, &p.Data, &created, &last); err != nil {
 		return p, err
 	}
-	p.CreatedAt = parseTime(created)
-	if last.Valid {
-		l := parseTime(last.String)
-		p.LastUsedAt = &l
-	}
+	p.CreatedAt, p.LastUsedAt = parseTime(created), parseNullTime(last)
 	return p, nil
 }
 

@@ -136,15 +136,7 @@ func scanAPIToken(sc rowScanner) (identity.APIToken, error) {
 	for _, sc := range strings.Fields(scopes) {
 		t.Scopes = append(t.Scopes, identity.Scope(sc))
 	}
-	t.CreatedAt = parseTime(created)
-	if exp.Valid {
-		e := parseTime(exp.String)
-		t.ExpiresAt = &e
-	}
-	if last.Valid {
-		l := parseTime(last.String)
-		t.LastUsedAt = &l
-	}
+	t.CreatedAt, t.ExpiresAt, t.LastUsedAt = parseTime(created), parseNullTime(exp), parseNullTime(last)
 	return t, nil
 }
 
