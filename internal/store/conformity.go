@@ -67,11 +67,9 @@ func scanAnswer(sc rowScanner) (conformity.Answer, error) {
 	var a conformity.Answer
 	var created string
 	var reviewed sql.NullString
-	if err := sc.Scan(&a.Catalog, &a.Item, &a.Version, &a.Status, &a.Justification, &a.Owner, &a.EvidenceURL, &a.Author, &created, &a.Reviewer, &reviewed); err != nil {
-		return a, err
-	}
+	err := sc.Scan(&a.Catalog, &a.Item, &a.Version, &a.Status, &a.Justification, &a.Owner, &a.EvidenceURL, &a.Author, &created, &a.Reviewer, &reviewed)
 	a.UpdatedAt, a.ReviewedAt = parseTime(created), parseNullTime(reviewed)
-	return a, nil
+	return a, err
 }
 
 // ReleaseSLA is the SLA evidence of one release's scanner findings.

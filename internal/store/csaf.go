@@ -219,11 +219,9 @@ func (s *Store) SigningKeys(ctx context.Context) ([]signing.Key, error) {
 func scanSigningKey(sc rowScanner) (signing.Key, error) {
 	var k signing.Key
 	var created string
-	if err := sc.Scan(&k.Fingerprint, &k.Public, &k.Private, &created); err != nil {
-		return k, err
-	}
+	err := sc.Scan(&k.Fingerprint, &k.Public, &k.Private, &created)
 	k.CreatedAt = parseTime(created)
-	return k, nil
+	return k, err
 }
 
 // AddSigningKey stores a new key; it becomes the current one.

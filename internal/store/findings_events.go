@@ -15,11 +15,9 @@ func (s *Store) FindingHistory(ctx context.Context, id int64) ([]findings.Event,
 func scanFindingEvent(sc rowScanner) (findings.Event, error) {
 	var e findings.Event
 	var at string
-	if err := sc.Scan(&at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Detail); err != nil {
-		return e, err
-	}
+	err := sc.Scan(&at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Detail)
 	e.At = parseTime(at)
-	return e, nil
+	return e, err
 }
 
 func (s *Store) findingEvent(ctx context.Context, tx querier, id int64, at, actor, kind, from, to, detail string) error {

@@ -80,11 +80,9 @@ func (t *importTx) scopeFindings(ctx context.Context) ([]findings.Existing, erro
 func scanExistingFinding(sc rowScanner) (findings.Existing, error) {
 	var e findings.Existing
 	var st string
-	if err := sc.Scan(&e.ID, &e.Fingerprint, &st); err != nil {
-		return e, err
-	}
+	err := sc.Scan(&e.ID, &e.Fingerprint, &st)
 	e.Status = findings.Status(st)
-	return e, nil
+	return e, err
 }
 
 // otherScopeKeys maps the duplicate keys of the release's non-duplicate

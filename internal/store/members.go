@@ -86,9 +86,7 @@ func (s *Store) Members(ctx context.Context, productID, userID int64) ([]identit
 func scanMember(sc rowScanner) (identity.Member, error) {
 	var m identity.Member
 	var role string
-	if err := sc.Scan(&m.ProductID, &m.ProductName, &m.UserID, &m.UserName, &role); err != nil {
-		return m, err
-	}
+	err := sc.Scan(&m.ProductID, &m.ProductName, &m.UserID, &m.UserName, &role)
 	m.Role = identity.ProductRole(role)
-	return m, nil
+	return m, err
 }

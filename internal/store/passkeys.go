@@ -71,11 +71,9 @@ func scanPasskey(sc rowScanner) (identity.Passkey, error) {
 	var p identity.Passkey
 	var created string
 	var last sql.NullString
-	if err := sc.Scan(&p.ID, &p.UserID, &p.Credential, &p.Name, &p.Data, &created, &last); err != nil {
-		return p, err
-	}
+	err := sc.Scan(&p.ID, &p.UserID, &p.Credential, &p.Name, &p.Data, &created, &last)
 	p.CreatedAt, p.LastUsedAt = parseTime(created), parseNullTime(last)
-	return p, nil
+	return p, err
 }
 
 // TouchPasskey records a use and the credential's updated state (sign count).

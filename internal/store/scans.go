@@ -15,9 +15,7 @@ func (s *Store) Scans(ctx context.Context, releaseID int64) ([]findings.Scan, er
 func scanImportedScan(row rowScanner) (findings.Scan, error) {
 	var sc findings.Scan
 	var at string
-	if err := row.Scan(&sc.ScanID, &sc.ReleaseID, &sc.Tool, &sc.Scope, &sc.FileName, &sc.SHA256, &at, &sc.ImportedBy, &sc.Findings, &sc.New, &sc.Unchanged, &sc.Reopened, &sc.Closed); err != nil {
-		return sc, err
-	}
+	err := row.Scan(&sc.ScanID, &sc.ReleaseID, &sc.Tool, &sc.Scope, &sc.FileName, &sc.SHA256, &at, &sc.ImportedBy, &sc.Findings, &sc.New, &sc.Unchanged, &sc.Reopened, &sc.Closed)
 	sc.ImportedAt = parseTime(at)
-	return sc, nil
+	return sc, err
 }

@@ -35,11 +35,9 @@ func (s *Store) Subscribers(ctx context.Context, productID int64) ([]incident.Su
 func scanSubscriber(sc rowScanner) (incident.Subscriber, error) {
 	var sub incident.Subscriber
 	var at string
-	if err := sc.Scan(&sub.ID, &sub.ProductID, &sub.Email, &sub.Webhook, &at); err != nil {
-		return sub, err
-	}
+	err := sc.Scan(&sub.ID, &sub.ProductID, &sub.Email, &sub.Webhook, &at)
 	sub.CreatedAt = parseTime(at)
-	return sub, nil
+	return sub, err
 }
 
 // QueueNotifications queues one notification per distinct subscriber of

@@ -549,11 +549,9 @@ func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]noti
 func scanEvent(sc rowScanner) (notify.Event, error) {
 	var e notify.Event
 	var at string
-	if err := sc.Scan(&e.ID, &at, &e.Kind, &e.ProductID, &e.ReleaseID, &e.Subject, &e.Title, &e.Detail); err != nil {
-		return e, err
-	}
+	err := sc.Scan(&e.ID, &at, &e.Kind, &e.ProductID, &e.ReleaseID, &e.Subject, &e.Title, &e.Detail)
 	e.At = parseTime(at)
-	return e, nil
+	return e, err
 }
 
 // ReleaseIDs returns every release id (for portfolio-wide re-matching).
@@ -589,10 +587,8 @@ func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]vuln.EPSSPoin
 
 func scanEPSSPoint(sc rowScanner) (vuln.EPSSPoint, error) {
 	var p vuln.EPSSPoint
-	if err := sc.Scan(&p.Day, &p.Score, &p.Percentile); err != nil {
-		return p, err
-	}
-	return p, nil
+	err := sc.Scan(&p.Day, &p.Score, &p.Percentile)
+	return p, err
 }
 
 // Matches lists the portfolio's matches selected by q, worst first.

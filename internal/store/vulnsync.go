@@ -31,11 +31,9 @@ func (s *Store) SourceStatuses(ctx context.Context) ([]vuln.SourceStatus, error)
 func scanSourceStatus(sc rowScanner) (vuln.SourceStatus, error) {
 	var st vuln.SourceStatus
 	var attempt, success string
-	if err := sc.Scan(&st.Source, &st.URL, &st.Records, &attempt, &success, &st.Error); err != nil {
-		return st, err
-	}
+	err := sc.Scan(&st.Source, &st.URL, &st.Records, &attempt, &success, &st.Error)
 	st.LastAttempt, st.LastSuccess = syncTime(attempt), syncTime(success)
-	return st, nil
+	return st, err
 }
 
 // RecordSourceAttempt stores the outcome of one attempt at a source:
