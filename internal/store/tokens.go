@@ -133,8 +133,8 @@ func scanAPIToken(sc rowScanner) (identity.APIToken, error) {
 		return t, err
 	}
 	t.ProductID, t.ParentID = pid.Int64, parent.Int64
-	for _, sc := range strings.Fields(scopes) {
-		t.Scopes = append(t.Scopes, identity.Scope(sc))
+	for _, scope := range strings.Fields(scopes) {
+		t.Scopes = append(t.Scopes, identity.Scope(scope))
 	}
 	t.CreatedAt, t.ExpiresAt, t.LastUsedAt = parseTime(created), parseNullTime(exp), parseNullTime(last)
 	return t, nil
