@@ -14,7 +14,7 @@ var _ attacksession.Store = (*Store)(nil)
 
 const attackSessionCols = `id, product_id, model_version, title, facilitator, started_at, ends_at, ended_at`
 
-func scanAttackSession(sc interface{ Scan(...any) error }) (attacksession.Session, error) {
+func scanAttackSession(sc rowScanner) (attacksession.Session, error) {
 	var s attacksession.Session
 	var started, ends string
 	var ended sql.NullString
@@ -47,16 +47,7 @@ func (s *Store) AttackSessions(ctx context.Context, productID int64) ([]attackse
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []attacksession.Session{}
-	for rows.Next() {
-		a, err := scanAttackSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, []attacksession.Session{}, scanAttackSession)
 }
 
 // AttackSessionCounts counts the participants, ideas and merged ideas of
@@ -110,7 +101,7 @@ func (s *Store) AddAttackParticipant(ctx context.Context, p *attacksession.Parti
 
 const attackParticipantCols = `id, session_id, name, user_name, guest, link_id, joined_at`
 
-func scanAttackParticipant(sc interface{ Scan(...any) error }) (attacksession.Participant, error) {
+func scanAttackParticipant(sc rowScanner) (attacksession.Participant, error) {
 	var p attacksession.Participant
 	var link sql.NullInt64
 	var at string
@@ -139,20 +130,7 @@ func (s *Store) AttackParticipantByToken(ctx context.Context, hash string) (atta
 
 // AttackParticipants lists a session's participants in joining order.
 func (s *Store) AttackParticipants(ctx context.Context, sessionID int64) ([]attacksession.Participant, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+attackParticipantCols+` FROM attack_participants WHERE session_id = ? ORDER BY id`), sessionID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []attacksession.Participant
-	for rows.Next() {
-		p, err := scanAttackParticipant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT `+attackParticipantCols+` FROM attack_participants WHERE session_id = ? ORDER BY id`), scanAttackParticipant, sessionID)
 }
 
 // CreateAttackLink stores a join link by the hash of its secret.
@@ -179,23 +157,16 @@ func (s *Store) UseAttackLink(ctx context.Context, hash string, at time.Time) (a
 
 // AttackLinks lists a session's join links (never their secrets).
 func (s *Store) AttackLinks(ctx context.Context, sessionID int64) ([]attacksession.Link, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, session_id, label, created_by, created_at, used_at FROM attack_links WHERE session_id = ? ORDER BY id`), sessionID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []attacksession.Link
-	for rows.Next() {
-		var l attacksession.Link
-		var created string
-		var used sql.NullString
-		if err := rows.Scan(&l.ID, &l.SessionID, &l.Label, &l.CreatedBy, &created, &used); err != nil {
-			return nil, err
-		}
-		l.CreatedAt, l.UsedAt = parseTime(created), parseTimePtr(used)
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT id, session_id, label, created_by, created_at, used_at FROM attack_links WHERE session_id = ? ORDER BY id`), scanAttackLink, sessionID)
+}
+
+func scanAttackLink(sc rowScanner) (attacksession.Link, error) {
+	var l attacksession.Link
+	var created string
+	var used sql.NullString
+	err := sc.Scan(&l.ID, &l.SessionID, &l.Label, &l.CreatedBy, &created, &used)
+	l.CreatedAt, l.UsedAt = parseTime(created), parseTimePtr(used)
+	return l, err
 }
 
 // AddAttackIdea stores an idea and sets its id.
@@ -208,26 +179,19 @@ func (s *Store) AddAttackIdea(ctx context.Context, i *attacksession.Idea) error 
 
 // AttackIdeas lists a session's ideas, oldest first, with their votes.
 func (s *Store) AttackIdeas(ctx context.Context, sessionID int64) ([]attacksession.Idea, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT i.id, i.session_id, i.participant_id, i.author, i.target, i.text, i.stride, i.created_at,
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT i.id, i.session_id, i.participant_id, i.author, i.target, i.text, i.stride, i.created_at,
 		i.state, i.threat_id, i.reason, i.decided_by, i.decided_at, (SELECT COUNT(*) FROM attack_votes v WHERE v.idea_id = i.id)
-		FROM attack_ideas i WHERE i.session_id = ? ORDER BY i.id`), sessionID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []attacksession.Idea
-	for rows.Next() {
-		var i attacksession.Idea
-		var created string
-		var decided sql.NullString
-		if err := rows.Scan(&i.ID, &i.SessionID, &i.ParticipantID, &i.Author, &i.Target, &i.Text, &i.STRIDE, &created,
-			&i.State, &i.ThreatID, &i.Reason, &i.DecidedBy, &decided, &i.Votes); err != nil {
-			return nil, err
-		}
-		i.CreatedAt, i.DecidedAt = parseTime(created), parseTimePtr(decided)
-		out = append(out, i)
-	}
-	return out, rows.Err()
+		FROM attack_ideas i WHERE i.session_id = ? ORDER BY i.id`), scanAttackIdea, sessionID)
+}
+
+func scanAttackIdea(sc rowScanner) (attacksession.Idea, error) {
+	var i attacksession.Idea
+	var created string
+	var decided sql.NullString
+	err := sc.Scan(&i.ID, &i.SessionID, &i.ParticipantID, &i.Author, &i.Target, &i.Text, &i.STRIDE, &created,
+		&i.State, &i.ThreatID, &i.Reason, &i.DecidedBy, &decided, &i.Votes)
+	i.CreatedAt, i.DecidedAt = parseTime(created), parseTimePtr(decided)
+	return i, err
 }
 
 // VoteAttackIdea records a participant's vote; false when it exists.
@@ -284,16 +248,13 @@ func (s *Store) AttackEvents(ctx context.Context, sessionID int64) ([]attacksess
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []attacksession.Event{}
-	for rows.Next() {
-		var e attacksession.Event
-		var at string
-		if err := rows.Scan(&e.SessionID, &at, &e.Kind, &e.Actor, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, []attacksession.Event{}, scanAttackEvent)
+}
+
+func scanAttackEvent(sc rowScanner) (attacksession.Event, error) {
+	var e attacksession.Event
+	var at string
+	err := sc.Scan(&e.SessionID, &at, &e.Kind, &e.Actor, &e.Detail)
+	e.At = parseTime(at)
+	return e, err
 }

@@ -55,7 +55,7 @@ func (s *Store) appendAuditTx(ctx context.Context, tx *sql.Tx, e *audit.Event) e
 
 const auditCols = `seq, at, actor, source, action, object, product_id, outcome, detail, prev_hash, hash`
 
-func scanAudit(rows *sql.Rows) (audit.Event, error) {
+func scanAudit(rows rowScanner) (audit.Event, error) {
 	var e audit.Event
 	var at string
 	var pid sql.NullInt64
@@ -138,16 +138,7 @@ func (s *Store) AuditEvents(ctx context.Context, q audit.Query) ([]audit.Event, 
 	if err != nil {
 		return nil, fmt.Errorf("list audit events: %w", err)
 	}
-	defer rows.Close()
-	var out []audit.Event
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanAudit)
 }
 
 // CheckAuditHead compares the log with a head recorded earlier (the

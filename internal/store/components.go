@@ -20,19 +20,8 @@ import (
 func (s *Store) ImportComponents(ctx context.Context, releaseID int64, comps []inventory.Component, raw blob.Blob) error {
 	normaliseRefs(comps)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var exists int64
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE id = ?`), releaseID).Scan(&exists); err != nil {
-			return fmt.Errorf("release %d: %w", releaseID, mapErr(err))
-		}
-		if raw.Content != nil {
-			if err := s.putBlob(ctx, tx, &raw); err != nil {
-				return err
-			}
-		}
-		for _, q := range []string{`DELETE FROM component_cpes WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
-			if _, err := tx.ExecContext(ctx, s.q(q), releaseID); err != nil {
-				return fmt.Errorf("clear components of release %d: %w", releaseID, err)
-			}
+		if err := s.clearComponents(ctx, tx, releaseID, &raw); err != nil {
+			return err
 		}
 		if err := s.insertComponents(ctx, tx, releaseID, comps); err != nil {
 			return err
@@ -43,6 +32,27 @@ func (s *Store) ImportComponents(ctx context.Context, releaseID int64, comps []i
 		}
 		return nil
 	})
+}
+
+// clearComponents starts an import of a release's components in tx: the
+// release must exist, raw (when it has content) is stored as a blob and
+// the release's components are deleted.
+func (s *Store) clearComponents(ctx context.Context, tx *sql.Tx, releaseID int64, raw *blob.Blob) error {
+	var exists int64
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE id = ?`), releaseID).Scan(&exists); err != nil {
+		return fmt.Errorf("release %d: %w", releaseID, mapErr(err))
+	}
+	if raw.Content != nil {
+		if err := s.putBlob(ctx, tx, raw); err != nil {
+			return err
+		}
+	}
+	for _, q := range []string{`DELETE FROM component_cpes WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
+		if _, err := tx.ExecContext(ctx, s.q(q), releaseID); err != nil {
+			return fmt.Errorf("clear components of release %d: %w", releaseID, err)
+		}
+	}
+	return nil
 }
 
 // componentWriter writes a streamed SBOM's components into the import
@@ -115,19 +125,8 @@ func (w *componentWriter) Link(from string, to []string) error {
 func (s *Store) ImportComponentsStream(ctx context.Context, releaseID int64, raw blob.Blob, fill func(w inventory.ComponentSink) error) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var exists int64
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE id = ?`), releaseID).Scan(&exists); err != nil {
-			return fmt.Errorf("release %d: %w", releaseID, mapErr(err))
-		}
-		if raw.Content != nil {
-			if err := s.putBlob(ctx, tx, &raw); err != nil {
-				return err
-			}
-		}
-		for _, q := range []string{`DELETE FROM component_cpes WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
-			if _, err := tx.ExecContext(ctx, s.q(q), releaseID); err != nil {
-				return fmt.Errorf("clear components of release %d: %w", releaseID, err)
-			}
+		if err := s.clearComponents(ctx, tx, releaseID, &raw); err != nil {
+			return err
 		}
 		if s.engine == SQLite {
 			// A streamed document writes far more pages than the page
@@ -234,7 +233,7 @@ func unjsonList[T any](s string, dst *[]T) {
 
 const componentCols = `c.id, c.ref, c.type, c.grp, c.name, c.version, c.purl, c.cpes, c.hashes, c.licenses, c.supplier, c.depends_on`
 
-func scanComponent(sc interface{ Scan(...any) error }, extra ...any) (inventory.Component, error) {
+func scanComponent(sc rowScanner, extra ...any) (inventory.Component, error) {
 	var c inventory.Component
 	var typ, cpes, hashes, lic, deps string
 	dst := append([]any{&c.ID, &c.Ref, &typ, &c.Group, &c.Name, &c.Version, &c.PURL, &cpes, &hashes, &lic, &c.Supplier, &deps}, extra...)
@@ -248,6 +247,9 @@ func scanComponent(sc interface{ Scan(...any) error }, extra ...any) (inventory.
 	unjsonList(deps, &c.DependsOn)
 	return c, nil
 }
+
+// scanComponentRow is scanComponent for a row of componentCols alone.
+func scanComponentRow(sc rowScanner) (inventory.Component, error) { return scanComponent(sc) }
 
 var componentSortCols = map[string]string{"name": "c.name_key", "version": "c.version", "type": "c.type", "purl": "c.purl"}
 
@@ -287,26 +289,17 @@ func (s *Store) Components(ctx context.Context, q inventory.ComponentQuery) ([]i
 	if err != nil {
 		return nil, "", fmt.Errorf("list components: %w", err)
 	}
-	defer rows.Close()
-	var out []inventory.Component
 	var keys []string
-	for rows.Next() {
+	out, err := collect(rows, nil, func(sc rowScanner) (inventory.Component, error) {
 		var key string
-		comp, err := scanComponent(rows, &key)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, comp)
+		comp, err := scanComponent(sc, &key)
 		keys = append(keys, key)
-	}
-	if err := rows.Err(); err != nil {
+		return comp, err
+	})
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor{Key: keys[limit-1], ID: out[limit-1].ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last inventory.Component) cursor { return cursor{Key: keys[limit-1], ID: last.ID} })
 	return out, next, nil
 }
 
@@ -316,16 +309,7 @@ func (s *Store) AllComponents(ctx context.Context, releaseID int64) ([]inventory
 	if err != nil {
 		return nil, fmt.Errorf("components of release %d: %w", releaseID, err)
 	}
-	defer rows.Close()
-	var out []inventory.Component
-	for rows.Next() {
-		c, err := scanComponent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanComponentRow)
 }
 
 // EachComponents calls fn with the components of a release in batches of
@@ -361,23 +345,11 @@ func (s *Store) EachComponents(ctx context.Context, releaseID int64, batch int, 
 	buf := make([]inventory.Component, 0, batch)
 	after := int64(0)
 	for {
-		buf = buf[:0]
-		err := func() error {
-			rows, err := q.QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`), releaseID, after, batch)
-			if err != nil {
-				return fmt.Errorf("components of release %d: %w", releaseID, err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				c, err := scanComponent(rows)
-				if err != nil {
-					return err
-				}
-				buf = append(buf, c)
-			}
-			return rows.Err()
-		}()
+		rows, err := q.QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`), releaseID, after, batch)
 		if err != nil {
+			return fmt.Errorf("components of release %d: %w", releaseID, err)
+		}
+		if buf, err = collect(rows, buf[:0], scanComponentRow); err != nil {
 			return err
 		}
 		if len(buf) == 0 {

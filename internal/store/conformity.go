@@ -45,8 +45,7 @@ func (s *Store) ReviewConformityAnswer(ctx context.Context, releaseID int64, cat
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		list, err := scanAnswers(rows)
+		list, err := collect(rows, nil, scanAnswer)
 		if err != nil || len(list) == 0 {
 			return err
 		}
@@ -59,33 +58,18 @@ func (s *Store) ReviewConformityAnswer(ctx context.Context, releaseID int64, cat
 // ConformityAnswers returns every answer version of a release (all
 // catalogues), oldest first; conformity.Assess picks the latest per item.
 func (s *Store) ConformityAnswers(ctx context.Context, releaseID int64) ([]conformity.Answer, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+answerCols+` FROM conformity_answers WHERE release_id = ? ORDER BY catalog, item, version`), releaseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanAnswers(rows)
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT `+answerCols+` FROM conformity_answers WHERE release_id = ? ORDER BY catalog, item, version`), scanAnswer, releaseID)
 }
 
 const answerCols = `catalog, item, version, status, justification, owner, evidence_url, author, created_at, reviewer, reviewed_at`
 
-func scanAnswers(rows *sql.Rows) ([]conformity.Answer, error) {
-	var out []conformity.Answer
-	for rows.Next() {
-		var a conformity.Answer
-		var created string
-		var reviewed sql.NullString
-		if err := rows.Scan(&a.Catalog, &a.Item, &a.Version, &a.Status, &a.Justification, &a.Owner, &a.EvidenceURL, &a.Author, &created, &a.Reviewer, &reviewed); err != nil {
-			return nil, err
-		}
-		a.UpdatedAt = parseTime(created)
-		if reviewed.Valid {
-			t := parseTime(reviewed.String)
-			a.ReviewedAt = &t
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+func scanAnswer(sc rowScanner) (conformity.Answer, error) {
+	var a conformity.Answer
+	var created string
+	var reviewed sql.NullString
+	err := sc.Scan(&a.Catalog, &a.Item, &a.Version, &a.Status, &a.Justification, &a.Owner, &a.EvidenceURL, &a.Author, &created, &a.Reviewer, &reviewed)
+	a.UpdatedAt, a.ReviewedAt = parseTime(created), parseNullTime(reviewed)
+	return a, err
 }
 
 // ReleaseSLA is the SLA evidence of one release's scanner findings.
@@ -101,13 +85,6 @@ func (s *Store) ReleaseSLA(ctx context.Context, releaseID int64, now time.Time) 
 	if err != nil {
 		return e, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return e, err
-		}
-		e.Overdue = append(e.Overdue, id)
-	}
-	return e, rows.Err()
+	e.Overdue, err = collect(rows, e.Overdue, scanValue[int64])
+	return e, err
 }

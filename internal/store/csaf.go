@@ -19,8 +19,6 @@ var _ advisory.Store = (*Store)(nil)
 const csafCols = `id, product_id, tracking_id, title, tlp, status, require_review, author, reviewer, document, created_at, updated_at,
 	published_version, published_tlp, initial_release_date, current_release_date, sha256, sha512, signed_by`
 
-type rowScanner interface{ Scan(dest ...any) error }
-
 func scanCSAF(r rowScanner, a *advisory.Advisory) error {
 	var product sql.NullInt64
 	var review int
@@ -145,20 +143,14 @@ func (s *Store) CSAFAdvisories(ctx context.Context, f advisory.Filter) ([]adviso
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+csafCols+` FROM csaf_advisories`+where+` ORDER BY updated_at DESC, id DESC`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []advisory.Advisory
-	for rows.Next() {
-		var a advisory.Advisory
-		if err := scanCSAF(rows, &a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, s.q(`SELECT `+csafCols+` FROM csaf_advisories`+where+` ORDER BY updated_at DESC, id DESC`), scanCSAFRow, args...)
+}
+
+// scanCSAFRow is scanCSAF for queryAll.
+func scanCSAFRow(sc rowScanner) (advisory.Advisory, error) {
+	var a advisory.Advisory
+	err := scanCSAF(sc, &a)
+	return a, err
 }
 
 // PublishedEntries streams the published advisories of one label, newest first.
@@ -204,38 +196,12 @@ func (s *Store) PublishedFile(ctx context.Context, tlp string, year int, file st
 
 // PublishedYears lists the year folders of a label.
 func (s *Store) PublishedYears(ctx context.Context, tlp string) ([]int, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT published_year FROM csaf_advisories WHERE published_tlp = ? ORDER BY published_year`), tlp)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var y int
-		if err := rows.Scan(&y); err != nil {
-			return nil, err
-		}
-		out = append(out, y)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, s.q(`SELECT DISTINCT published_year FROM csaf_advisories WHERE published_tlp = ? ORDER BY published_year`), scanValue[int], tlp)
 }
 
 // PublishedFilesIn streams the file names of one year folder.
 func (s *Store) PublishedFilesIn(ctx context.Context, tlp string, year int) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT published_file FROM csaf_advisories WHERE published_tlp = ? AND published_year = ? ORDER BY published_file`), tlp, year)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var f string
-		if err := rows.Scan(&f); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, s.q(`SELECT published_file FROM csaf_advisories WHERE published_tlp = ? AND published_year = ? ORDER BY published_file`), scanValue[string], tlp, year)
 }
 
 // PublishedCount counts the published advisories of a label.
@@ -247,22 +213,15 @@ func (s *Store) PublishedCount(ctx context.Context, tlp string) (int, error) {
 
 // SigningKeys lists the signing keys, current (newest) first.
 func (s *Store) SigningKeys(ctx context.Context) ([]signing.Key, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT fingerprint, public_key, private_key, created_at FROM csaf_signing_keys ORDER BY id DESC`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []signing.Key
-	for rows.Next() {
-		var k signing.Key
-		var created string
-		if err := rows.Scan(&k.Fingerprint, &k.Public, &k.Private, &created); err != nil {
-			return nil, err
-		}
-		k.CreatedAt = parseTime(created)
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, `SELECT fingerprint, public_key, private_key, created_at FROM csaf_signing_keys ORDER BY id DESC`, scanSigningKey)
+}
+
+func scanSigningKey(sc rowScanner) (signing.Key, error) {
+	var k signing.Key
+	var created string
+	err := sc.Scan(&k.Fingerprint, &k.Public, &k.Private, &created)
+	k.CreatedAt = parseTime(created)
+	return k, err
 }
 
 // AddSigningKey stores a new key; it becomes the current one.

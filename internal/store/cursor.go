@@ -36,6 +36,17 @@ func (c *cursor) decode(s string) error {
 	return nil
 }
 
+// nextPage cuts out, read with LIMIT limit+1, to limit rows and returns
+// the cursor after the last of them (at gives its position), or "" when
+// out was the last page.
+func nextPage[T any](out []T, limit int, at func(last T) cursor) ([]T, string) {
+	if len(out) <= limit {
+		return out, ""
+	}
+	out = out[:limit]
+	return out, at(out[limit-1]).encode()
+}
+
 func clampLimit(n int) int { return paging.Clamp(n) }
 
 func isNotFound(err error) bool { return errors.Is(err, fault.ErrNotFound) }

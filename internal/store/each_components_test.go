@@ -20,10 +20,7 @@ func TestEachComponents(t *testing.T) {
 		ctx := context.Background()
 		var rels []int64
 		for _, v := range []string{"1", "2"} {
-			rel, err := st.EnsureRelease(ctx, "Router", v)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rel := ensureRelease(t, st, "Router", v)
 			var comps []inventory.Component
 			for i := 0; i < 25; i++ {
 				comps = append(comps, inventory.Component{Ref: fmt.Sprintf("c%02d", i), Name: fmt.Sprintf("lib%s-%d", v, i), Version: "1", Type: inventory.TypeLibrary})

@@ -32,30 +32,30 @@ func (s *Store) FindingsToEnrich(ctx context.Context, releaseID int64) ([]findin
 	if err != nil {
 		return nil, ec, fmt.Errorf("findings of release %d: %w", releaseID, err)
 	}
-	defer rows.Close()
-	var out []findings.EnrichTarget
-	for rows.Next() {
-		var t findings.EnrichTarget
-		var data, status, first string
-		var epss, cvss sql.NullFloat64
-		var due sql.NullString
-		if err := rows.Scan(&t.ID, &data, &status, &first, &t.Enrichment, &t.KEV, &epss, &cvss, &t.Risk, &t.Priority, &due, &t.SLASource, &t.MatchRef, &t.MatchVuln); err != nil {
-			return nil, ec, err
-		}
-		if err := json.Unmarshal([]byte(data), &t.Finding); err != nil {
-			return nil, ec, fmt.Errorf("finding %d: stored data: %w", t.ID, err)
-		}
-		t.Status, t.FirstSeen = findings.Status(status), parseTime(first)
-		if epss.Valid {
-			t.EPSS = &epss.Float64
-		}
-		if cvss.Valid {
-			t.CVSS = &cvss.Float64
-		}
-		t.SLADue = parseTimePtr(due)
-		out = append(out, t)
+	out, err := collect(rows, nil, scanEnrichTarget)
+	return out, ec, err
+}
+
+func scanEnrichTarget(sc rowScanner) (findings.EnrichTarget, error) {
+	var t findings.EnrichTarget
+	var data, status, first string
+	var epss, cvss sql.NullFloat64
+	var due sql.NullString
+	if err := sc.Scan(&t.ID, &data, &status, &first, &t.Enrichment, &t.KEV, &epss, &cvss, &t.Risk, &t.Priority, &due, &t.SLASource, &t.MatchRef, &t.MatchVuln); err != nil {
+		return t, err
 	}
-	return out, ec, rows.Err()
+	if err := json.Unmarshal([]byte(data), &t.Finding); err != nil {
+		return t, fmt.Errorf("finding %d: stored data: %w", t.ID, err)
+	}
+	t.Status, t.FirstSeen = findings.Status(status), parseTime(first)
+	if epss.Valid {
+		t.EPSS = &epss.Float64
+	}
+	if cvss.Valid {
+		t.CVSS = &cvss.Float64
+	}
+	t.SLADue = parseTimePtr(due)
+	return t, nil
 }
 
 // SetFindingEnrichment stores a finding's enrichment, the scores and

@@ -67,17 +67,14 @@ func TestDriverErrorsByCode(t *testing.T) {
 func TestForeignKeyNotFound(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		p, err := s.EnsureRelease(ctx, "Gateway", "1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := ensureRelease(t, s, "Gateway", "1.0")
 		if err := s.SetMember(ctx, p.ProductID, 9999, identity.ProductViewer); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("member: unknown user: %v", err)
 		}
 		at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		inc := &incident.Incident{Kind: incident.KindVulnerability, Title: "Key leak", Severity: "high", Phase: incident.PhaseDetection, AwareAt: at,
 			Products: []int64{p.ProductID, 9999}}
-		err = s.CreateIncident(ctx, inc, incident.Entry{At: at, Actor: "alice", Action: "opened"})
+		err := s.CreateIncident(ctx, inc, incident.Entry{At: at, Actor: "alice", Action: "opened"})
 		if !errors.Is(err, fault.ErrNotFound) || err.Error() != "product 9999: no such product or release" {
 			t.Errorf("incident on an unknown product: %v", err)
 		}

@@ -24,7 +24,7 @@ const findingCols = `f.id, f.product_id, p.name, f.release_id, r.version, f.scop
 	f.duplicate_of, f.risk_score, f.priority, f.sla_due, f.first_seen, f.last_seen, f.closed_at, f.data, p.criticality, p.exposure,
 	f.enrichment, f.sla_source, f.match_ref, f.match_vuln`
 
-func scanStoredFinding(sc interface{ Scan(...any) error }, now time.Time, extra ...any) (findings.Stored, error) {
+func scanStoredFinding(sc rowScanner, now time.Time, extra ...any) (findings.Stored, error) {
 	var f findings.Stored
 	var status, first, last, data, exposure string
 	var accepted, due, closed sql.NullString
@@ -39,14 +39,7 @@ func scanStoredFinding(sc interface{ Scan(...any) error }, now time.Time, extra 
 	}
 	f.Status = findings.Status(status)
 	f.FirstSeen, f.LastSeen = parseTime(first), parseTime(last)
-	if accepted.Valid {
-		t := parseTime(accepted.String)
-		f.AcceptedUntil = &t
-	}
-	if closed.Valid {
-		t := parseTime(closed.String)
-		f.ClosedAt = &t
-	}
+	f.AcceptedUntil, f.ClosedAt = parseNullTime(accepted), parseNullTime(closed)
 	if dup.Valid {
 		f.DuplicateOf = &dup.Int64
 	}
@@ -160,26 +153,17 @@ func (s *Store) Findings(ctx context.Context, q findings.Query) ([]findings.Stor
 	if err != nil {
 		return nil, "", fmt.Errorf("list findings: %w", err)
 	}
-	defer rows.Close()
-	var out []findings.Stored
 	var keys []string
-	for rows.Next() {
+	out, err := collect(rows, nil, func(sc rowScanner) (findings.Stored, error) {
 		var key any
-		f, err := scanStoredFinding(rows, now, &key)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, f)
+		f, err := scanStoredFinding(sc, now, &key)
 		keys = append(keys, fmt.Sprint(key))
-	}
-	if err := rows.Err(); err != nil {
+		return f, err
+	})
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor{Key: keys[limit-1], ID: out[limit-1].ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last findings.Stored) cursor { return cursor{Key: keys[limit-1], ID: last.ID} })
 	return out, next, nil
 }
 

@@ -9,22 +9,15 @@ import (
 
 // FindingHistory returns a finding's history, oldest first.
 func (s *Store) FindingHistory(ctx context.Context, id int64) ([]findings.Event, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT at, actor, kind, from_status, to_status, detail FROM finding_events WHERE finding_id = ? ORDER BY id`), id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []findings.Event
-	for rows.Next() {
-		var e findings.Event
-		var at string
-		if err := rows.Scan(&at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT at, actor, kind, from_status, to_status, detail FROM finding_events WHERE finding_id = ? ORDER BY id`), scanFindingEvent, id)
+}
+
+func scanFindingEvent(sc rowScanner) (findings.Event, error) {
+	var e findings.Event
+	var at string
+	err := sc.Scan(&at, &e.Actor, &e.Kind, &e.From, &e.To, &e.Detail)
+	e.At = parseTime(at)
+	return e, err
 }
 
 func (s *Store) findingEvent(ctx context.Context, tx querier, id int64, at, actor, kind, from, to, detail string) error {

@@ -74,18 +74,15 @@ func (t *importTx) scopeFindings(ctx context.Context) ([]findings.Existing, erro
 	if err != nil {
 		return nil, fmt.Errorf("load findings of scope %q: %w", t.scope, err)
 	}
-	defer rows.Close()
-	var out []findings.Existing
-	for rows.Next() {
-		var e findings.Existing
-		var st string
-		if err := rows.Scan(&e.ID, &e.Fingerprint, &st); err != nil {
-			return nil, err
-		}
-		e.Status = findings.Status(st)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanExistingFinding)
+}
+
+func scanExistingFinding(sc rowScanner) (findings.Existing, error) {
+	var e findings.Existing
+	var st string
+	err := sc.Scan(&e.ID, &e.Fingerprint, &st)
+	e.Status = findings.Status(st)
+	return e, err
 }
 
 // otherScopeKeys maps the duplicate keys of the release's non-duplicate

@@ -23,11 +23,8 @@ func orderFixture(t *testing.T, st *store.Store) {
 	sev := []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info}
 	now := time.Now().UTC().Truncate(time.Second)
 	for r, n := range []int{600, 100} {
-		rel, err := st.EnsureRelease(ctx, "Router", fmt.Sprint(r+1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "semgrep", Now: now, Each: func(emit func(findings.Finding) error) error {
+		rel := ensureRelease(t, st, "Router", fmt.Sprint(r+1))
+		_, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "semgrep", Now: now, Each: func(emit func(findings.Finding) error) error {
 			for i := 0; i < n; i++ {
 				first := now.Add(-time.Duration(i%7) * 24 * time.Hour)
 				f := findings.Finding{Title: fmt.Sprintf("Ordered rule %d", i%50), Severity: sev[i%5], Fingerprint: fmt.Sprint(i),
@@ -177,10 +174,7 @@ func TestFindingTextSearchStrategies(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		orderFixture(t, st)
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Router", "1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Router", "1")
 		type strategy struct {
 			name         string
 			walk, common int

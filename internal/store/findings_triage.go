@@ -94,17 +94,8 @@ func (s *Store) ExpireAcceptances(ctx context.Context, now time.Time) ([]finding
 		if err != nil {
 			return err
 		}
-		var due []findings.Stored
-		for rows.Next() {
-			f, err := scanStoredFinding(rows, now)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			due = append(due, f)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		due, err := collect(rows, nil, func(sc rowScanner) (findings.Stored, error) { return scanStoredFinding(sc, now) })
+		if err != nil {
 			return err
 		}
 		for _, f := range due {

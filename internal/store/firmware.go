@@ -32,7 +32,7 @@ func (s *Store) SaveFirmwareAnalysis(ctx context.Context, a *firmware.Analysis) 
 
 const firmwareCols = `fa.id, fa.release_id, fa.sha256, fa.file_name, fa.result, fa.created_at, fa.created_by`
 
-func scanFirmwareAnalysis(sc interface{ Scan(...any) error }) (firmware.Analysis, error) {
+func scanFirmwareAnalysis(sc rowScanner) (firmware.Analysis, error) {
 	var a firmware.Analysis
 	var raw, created string
 	if err := sc.Scan(&a.ID, &a.ReleaseID, &a.SHA256, &a.FileName, &raw, &created, &a.CreatedBy); err != nil {

@@ -35,7 +35,7 @@ func (s *Store) QueueFirmwareJob(ctx context.Context, j *firmware.Job, image []b
 
 const firmwareJobCols = `id, release_id, file_name, sha256, size, status, stage, progress, error, summary, COALESCE(analysis_id, 0), attempts, created_at, created_by, started_at, finished_at`
 
-func scanFirmwareJob(sc interface{ Scan(...any) error }, extra ...any) (firmware.Job, error) {
+func scanFirmwareJob(sc rowScanner, extra ...any) (firmware.Job, error) {
 	var j firmware.Job
 	var created, started, finished, summary string
 	dest := append([]any{&j.ID, &j.ReleaseID, &j.FileName, &j.SHA256, &j.Size, &j.Status, &j.Stage, &j.Progress, &j.Error, &summary, &j.AnalysisID,

@@ -9,7 +9,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/firmware"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -21,14 +20,8 @@ import (
 func TestFirmwareJobs(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Router"}
-		if err := s.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		rel := inventory.Release{ProductID: p.ID, Version: "1.0"}
-		if err := s.CreateRelease(ctx, &rel); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, s, "Router")
+		rel := createRelease(t, s, p.ID, "1.0")
 		if _, err := s.LatestFirmwareJob(ctx, rel.ID); !errors.Is(err, fault.ErrNotFound) {
 			t.Fatalf("no job yet: %v", err)
 		}

@@ -16,14 +16,8 @@ import (
 func TestFirmwareAnalyses(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Router"}
-		if err := s.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		other := inventory.Product{Name: "Camera"}
-		if err := s.CreateProduct(ctx, &other); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, s, "Router")
+		other := createProduct(t, s, "Camera")
 		r1 := inventory.Release{ProductID: p.ID, Version: "1.0"}
 		r2 := inventory.Release{ProductID: p.ID, Version: "2.0"}
 		r3 := inventory.Release{ProductID: p.ID, Version: "3.0"}

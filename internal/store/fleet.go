@@ -16,7 +16,7 @@ var _ updates.FleetStore = (*Store)(nil)
 const deviceCols = `id, product_id, device_id, public_key, hardware, version, COALESCE(release_id, 0), grp, country,
 	last_target, last_result, last_message, first_seen, last_seen, device_time`
 
-func scanDevice(sc interface{ Scan(...any) error }) (updates.Device, error) {
+func scanDevice(sc rowScanner) (updates.Device, error) {
 	var d updates.Device
 	var first, last, dt string
 	err := sc.Scan(&d.ID, &d.ProductID, &d.DeviceID, &d.PublicKey, &d.Hardware, &d.Version, &d.ReleaseID, &d.Group, &d.Country,
@@ -60,7 +60,7 @@ const rolloutCols = `r.id, r.product_id, r.target, r.percent, r.device_groups, r
 const rolloutFrom = ` FROM update_rollouts r LEFT JOIN update_repos u ON u.product_id = r.product_id
 	LEFT JOIN update_targets t ON t.repo_id = u.id AND t.name = r.target`
 
-func scanRollout(sc interface{ Scan(...any) error }) (updates.Rollout, error) {
+func scanRollout(sc rowScanner) (updates.Rollout, error) {
 	var r updates.Rollout
 	var groups, created, updated string
 	err := sc.Scan(&r.ID, &r.ProductID, &r.Target, &r.Percent, &groups, &r.State, &r.FailureThreshold, &r.MinReports, &r.Reason, &r.CreatedBy,
@@ -97,17 +97,8 @@ func (s *Store) rollouts(ctx context.Context, productID int64, counts bool, stat
 	if err != nil {
 		return nil, fmt.Errorf("list rollouts: %w", err)
 	}
-	var out []updates.Rollout
-	for rows.Next() {
-		r, err := scanRollout(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, nil, scanRollout)
+	if err != nil {
 		return nil, err
 	}
 	for i := range out {
@@ -197,24 +188,11 @@ func (s *Store) FleetDevices(ctx context.Context, productID int64, after string,
 	if err != nil {
 		return nil, "", fmt.Errorf("list devices: %w", err)
 	}
-	defer rows.Close()
-	var out []updates.Device
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, nil, scanDevice)
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = cursor{Key: fmtTime(last.LastSeen), ID: last.ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last updates.Device) cursor { return cursor{Key: fmtTime(last.LastSeen), ID: last.ID} })
 	return out, next, nil
 }
 

@@ -16,10 +16,7 @@ import (
 func TestSaveGateResultLargeAndSmall(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		rel, err := s.EnsureRelease(ctx, "Gateway", "1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, s, "Gateway", "1.0")
 		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		for _, text := range []string{`{"passed": false, "violations": [` + strings.Repeat(`{"rule": "r"},`, 400000) + `{}]}`, `{"passed": true}`, strings.Repeat("x", 5<<20)} {
 			if err := s.SaveGateResult(ctx, policy.GateResult{ReleaseID: rel.ID, Failing: 3, PolicyScope: "default", Trigger: "sbom", Result: text, EvaluatedAt: at}); err != nil {

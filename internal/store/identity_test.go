@@ -8,7 +8,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -58,9 +57,8 @@ func TestMembershipsAndVisibility(t *testing.T) {
 		if err := s.CreateUser(ctx, &u); err != nil {
 			t.Fatal(err)
 		}
-		a, b := inventory.Product{Name: "A"}, inventory.Product{Name: "B"}
-		s.CreateProduct(ctx, &a)
-		s.CreateProduct(ctx, &b)
+		a := createProduct(t, s, "A")
+		createProduct(t, s, "B")
 		if err := s.SetMember(ctx, a.ID, u.ID, identity.ProductOwner); err != nil {
 			t.Fatal(err)
 		}

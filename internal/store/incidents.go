@@ -160,7 +160,7 @@ func (s *Store) writeIncidentEntry(ctx context.Context, tx *sql.Tx, inc *inciden
 
 const incidentCols = `id, kind, title, severity, vulnerability, owner, phase, drill, scenario, aware_at, aware_signal, corrective_measure_at, data, created_at, updated_at`
 
-func scanIncident(sc interface{ Scan(...any) error }) (incident.Incident, error) {
+func scanIncident(sc rowScanner) (incident.Incident, error) {
 	var inc incident.Incident
 	var kind, phase, aware, data, created, updated string
 	var corr sql.NullString
@@ -196,34 +196,33 @@ func (s *Store) Incident(ctx context.Context, id int64) (*incident.Incident, err
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var t incident.Task
-		var due, done sql.NullString
-		if err := rows.Scan(&t.ID, &t.Title, &t.Owner, &due, &done); err != nil {
-			return nil, err
-		}
-		t.Due, t.DoneAt = parseTimePtr(due), parseTimePtr(done)
-		inc.Tasks = append(inc.Tasks, t)
-	}
-	if err := rows.Err(); err != nil {
+	if inc.Tasks, err = collect(rows, inc.Tasks, scanIncidentTask); err != nil {
 		return nil, err
 	}
 	trows, err := s.db.QueryContext(ctx, s.q(`SELECT at, actor, action, detail FROM incident_timeline WHERE incident_id = ? ORDER BY id`), id)
 	if err != nil {
 		return nil, err
 	}
-	defer trows.Close()
-	for trows.Next() {
-		var e incident.Entry
-		var at string
-		if err := trows.Scan(&at, &e.Actor, &e.Action, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		inc.Timeline = append(inc.Timeline, e)
+	if inc.Timeline, err = collect(trows, inc.Timeline, scanIncidentEntry); err != nil {
+		return nil, err
 	}
-	return &inc, trows.Err()
+	return &inc, nil
+}
+
+func scanIncidentTask(sc rowScanner) (incident.Task, error) {
+	var t incident.Task
+	var due, done sql.NullString
+	err := sc.Scan(&t.ID, &t.Title, &t.Owner, &due, &done)
+	t.Due, t.DoneAt = parseTimePtr(due), parseTimePtr(done)
+	return t, err
+}
+
+func scanIncidentEntry(sc rowScanner) (incident.Entry, error) {
+	var e incident.Entry
+	var at string
+	err := sc.Scan(&at, &e.Actor, &e.Action, &e.Detail)
+	e.At = parseTime(at)
+	return e, err
 }
 
 func (s *Store) loadIncidentSets(ctx context.Context, inc *incident.Incident) error {
@@ -236,16 +235,7 @@ func (s *Store) loadIncidentSets(ctx context.Context, inc *incident.Incident) er
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var v int64
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				return err
-			}
-			*dst = append(*dst, v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if *dst, err = collect(rows, *dst, scanValue[int64]); err != nil {
 			return err
 		}
 	}
@@ -299,17 +289,8 @@ func (s *Store) Incidents(ctx context.Context, f incident.Filter) ([]incident.In
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
-	out := []incident.Incident{}
-	for rows.Next() {
-		inc, err := scanIncident(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, inc)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, []incident.Incident{}, scanIncident)
+	if err != nil {
 		return nil, err
 	}
 	for i := range out {

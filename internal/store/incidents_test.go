@@ -24,10 +24,7 @@ func TestIncidentLifecycle(t *testing.T) {
 		now := time.Date(2026, 9, 14, 9, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
 		svc := incident.New(st, clock, incident.Options{})
-		p := inventory.Product{Name: "Gateway"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "Gateway")
 		rel := inventory.Release{ProductID: p.ID, Version: "2.1.0", Status: inventory.StatusShipped}
 		if err := st.CreateRelease(ctx, &rel); err != nil {
 			t.Fatal(err)
@@ -156,10 +153,7 @@ func TestIncidentLifecycle(t *testing.T) {
 func TestIntakeAttachmentEncryptedAndTriage(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Camera"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "Camera")
 		key := bytes.Repeat([]byte{7}, 32)
 		in := incident.NewIntake(incident.New(st, nil, incident.Options{}), st, key)
 		poc := []byte("#!/bin/sh\ncurl http://camera/cgi-bin/;reboot # proof of concept\n")
@@ -208,10 +202,7 @@ func TestReportReminders(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 9, 14, 4, 0, 0, 0, time.UTC)
 		svc := incident.New(st, func() time.Time { return now }, incident.Options{})
-		p := inventory.Product{Name: "Hub"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "Hub")
 		aware := now.Add(-20 * time.Hour) // early warning due in 4 h
 		if _, err := svc.Open(ctx, incident.OpenInput{Kind: incident.KindIncident, Title: "Backend breach", Products: []int64{p.ID}, AwareAt: &aware}); err != nil {
 			t.Fatal(err)
@@ -249,10 +240,7 @@ func TestReportReminders(t *testing.T) {
 func TestIncidentLinks(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Router"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "Router")
 		svc := incident.New(st, nil, incident.Options{})
 		inc, err := svc.Open(ctx, incident.OpenInput{Kind: incident.KindIncident, Title: "x", Products: []int64{p.ID}})
 		if err != nil {

@@ -36,15 +36,15 @@ func (s *Store) CreateIntake(ctx context.Context, r *incident.IntakeReport) erro
 
 const intakeCols = `id, tracking_id, token_hash, title, description, COALESCE(product_id, 0), contact, exploited, status, COALESCE(incident_id, 0), source, created_at, updated_at, attachment_name, attachment`
 
-func scanIntake(sc interface{ Scan(...any) error }) (*incident.IntakeReport, error) {
+func scanIntake(sc rowScanner) (incident.IntakeReport, error) {
 	var r incident.IntakeReport
 	var created, updated string
 	if err := sc.Scan(&r.ID, &r.TrackingID, &r.TokenHash, &r.Title, &r.Description, &r.ProductID, &r.Contact, &r.Exploited, &r.Status, &r.IncidentID,
 		&r.Source, &created, &updated, &r.AttachmentName, &r.Attachment); err != nil {
-		return nil, err
+		return r, err
 	}
 	r.CreatedAt, r.UpdatedAt = parseTime(created), parseTime(updated)
-	return &r, nil
+	return r, nil
 }
 
 func (s *Store) intakeWhere(ctx context.Context, cond string, arg any) (*incident.IntakeReport, error) {
@@ -52,7 +52,10 @@ func (s *Store) intakeWhere(ctx context.Context, cond string, arg any) (*inciden
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fault.NotFound("no such report")
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // IntakeByTracking finds a report by its tracking id.
@@ -81,16 +84,7 @@ func (s *Store) IntakeReports(ctx context.Context, products []int64, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []incident.IntakeReport{}
-	for rows.Next() {
-		r, err := scanIntake(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *r)
-	}
-	return out, rows.Err()
+	return collect(rows, []incident.IntakeReport{}, scanIntake)
 }
 
 // SetIntakeStatus records a report's triage.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -22,14 +21,8 @@ import (
 func TestNULStoredAlike(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Cam\x00era"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatalf("product with NUL: %v", err)
-		}
-		rel := inventory.Release{ProductID: p.ID, Version: "1"}
-		if err := st.CreateRelease(ctx, &rel); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "Cam\x00era")
+		rel := createRelease(t, st, p.ID, "1")
 		imp := func() findings.ScanResult {
 			res, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "grype", Each: func(emit func(findings.Finding) error) error {
 				return emit(findings.Finding{Title: "libfoo\x00 overflow", Severity: findings.High, Description: "bad\x00bytes",
@@ -115,14 +108,7 @@ func TestRetryOnDeadlock(t *testing.T) {
 			t.Skip("SQLite has one writer and cannot deadlock")
 		}
 		ctx := context.Background()
-		var a, b inventory.Product
-		a.Name, b.Name = "A", "B"
-		if err := st.CreateProduct(ctx, &a); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.CreateProduct(ctx, &b); err != nil {
-			t.Fatal(err)
-		}
+		a, b := createProduct(t, st, "A"), createProduct(t, st, "B")
 		var mu sync.Mutex
 		var retried []error
 		st.OnRetry(func(err error) { mu.Lock(); retried = append(retried, err); mu.Unlock() })

@@ -80,16 +80,13 @@ func (s *Store) Members(ctx context.Context, productID, userID int64) ([]identit
 	if err != nil {
 		return nil, fmt.Errorf("list product members: %w", err)
 	}
-	defer rows.Close()
-	out := []identity.Member{}
-	for rows.Next() {
-		var m identity.Member
-		var role string
-		if err := rows.Scan(&m.ProductID, &m.ProductName, &m.UserID, &m.UserName, &role); err != nil {
-			return nil, err
-		}
-		m.Role = identity.ProductRole(role)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, []identity.Member{}, scanMember)
+}
+
+func scanMember(sc rowScanner) (identity.Member, error) {
+	var m identity.Member
+	var role string
+	err := sc.Scan(&m.ProductID, &m.ProductName, &m.UserID, &m.UserName, &role)
+	m.Role = identity.ProductRole(role)
+	return m, err
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/advisory/provider"
 	"github.com/rampart-security/rampart/internal/incident"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -38,10 +37,7 @@ func TestAdvisoryPublicationNotifiesSubscribers(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		srv, pool := newSMTPServer(t, false)
-		p := inventory.Product{Name: "IG-400"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "IG-400")
 		for _, e := range []string{"ops@customer.example", "bounce@customer.example"} {
 			if _, err := incident.Subscribe(ctx, st, p.ID, e, ""); err != nil {
 				t.Fatal(err)
@@ -116,10 +112,7 @@ func TestTeamMail(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		srv, pool := newSMTPServer(t, false)
-		p := inventory.Product{Name: "Thermostat"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "Thermostat")
 		ps := incident.ProductSettings{Manufacturer: "Acme", MemberStates: []string{"DE"}, AlertEmails: []string{"psirt@acme.example", " psirt@acme.example", "oncall@acme.example"}}
 		if err := incident.ValidateSettings(&ps); err != nil {
 			t.Fatal(err)
@@ -210,10 +203,7 @@ func TestTeamMail(t *testing.T) {
 func TestIntakeReportMailsTheTeam(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Camera"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "Camera")
 		if err := st.SetProductIncidentSettings(ctx, p.ID, incident.ProductSettings{AlertEmails: []string{"psirt@acme.example"}}); err != nil {
 			t.Fatal(err)
 		}

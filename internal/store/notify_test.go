@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/incident"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -174,10 +173,7 @@ func TestCustomerNoticeDelivery(t *testing.T) {
 			hookMu.Unlock()
 		}))
 		defer hook.Close()
-		p := inventory.Product{Name: "Thermostat"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "Thermostat")
 		for _, s := range [][2]string{{"owner@example.org", ""}, {"bounce@example.org", ""}, {"", hook.URL}} {
 			if _, err := incident.Subscribe(ctx, st, p.ID, s[0], s[1]); err != nil {
 				t.Fatal(err)

@@ -64,23 +64,16 @@ func (s *Store) Passkeys(ctx context.Context, userID int64) ([]identity.Passkey,
 	if err != nil {
 		return nil, fmt.Errorf("list passkeys: %w", err)
 	}
-	defer rows.Close()
-	var out []identity.Passkey
-	for rows.Next() {
-		var p identity.Passkey
-		var created string
-		var last sql.NullString
-		if err := rows.Scan(&p.ID, &p.UserID, &p.Credential, &p.Name, &p.Data, &created, &last); err != nil {
-			return nil, err
-		}
-		p.CreatedAt = parseTime(created)
-		if last.Valid {
-			l := parseTime(last.String)
-			p.LastUsedAt = &l
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanPasskey)
+}
+
+func scanPasskey(sc rowScanner) (identity.Passkey, error) {
+	var p identity.Passkey
+	var created string
+	var last sql.NullString
+	err := sc.Scan(&p.ID, &p.UserID, &p.Credential, &p.Name, &p.Data, &created, &last)
+	p.CreatedAt, p.LastUsedAt = parseTime(created), parseNullTime(last)
+	return p, err
 }
 
 // TouchPasskey records a use and the credential's updated state (sign count).

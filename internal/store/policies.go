@@ -111,23 +111,18 @@ func (s *Store) versions(ctx context.Context, table string, productID int64) ([]
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []policy.PolicyVersion{}
-	for rows.Next() {
+	return collect(rows, []policy.PolicyVersion{}, func(sc rowScanner) (policy.PolicyVersion, error) {
 		v := policy.PolicyVersion{ProductID: productID}
 		var at string
-		if err := rows.Scan(&v.Version, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&v.Version, &v.SHA256, &v.Note, &at, &v.CreatedBy)
 		v.CreatedAt = parseTime(at)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+		return v, err
+	})
 }
 
 const excCols = `id, product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at, decided_by, decided_at`
 
-func scanException(sc interface{ Scan(...any) error }) (policy.PolicyException, error) {
+func scanException(sc rowScanner) (policy.PolicyException, error) {
 	var e policy.PolicyException
 	var req, dec string
 	err := sc.Scan(&e.ID, &e.ProductID, &e.Rule, &e.MatchID, &e.MatchComponent, &e.MatchPath, &e.Reason, &e.Expires, &e.Status, &e.RequestedBy, &req, &e.DecidedBy, &dec)
@@ -165,16 +160,7 @@ func (s *Store) Exceptions(ctx context.Context, productID int64) ([]policy.Polic
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []policy.PolicyException{}
-	for rows.Next() {
-		e, err := scanException(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, []policy.PolicyException{}, scanException)
 }
 
 // DecideException moves a requested exception to approved or rejected. It
@@ -209,16 +195,7 @@ func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today str
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			e, err := scanException(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if out, err = collect(rows, out, scanException); err != nil {
 			return err
 		}
 		now := fmtTime(s.now().UTC())

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -19,10 +18,7 @@ import (
 func TestVersionedPolicyDocuments(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Lock"}
-		if err := s.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, s, "Lock")
 		now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 		type saver func(context.Context, int64, string, string, string, time.Time) (policy.PolicyVersion, bool, error)
 		type getter func(context.Context, int64, int) (policy.PolicyVersion, error)

@@ -30,7 +30,7 @@ const productCols = `p.id, p.name, p.description, p.owner, p.criticality, p.expo
 	(SELECT COUNT(*) FROM releases r WHERE r.product_id = p.id),
 	(SELECT COALESCE(SUM(r.components),0) FROM releases r WHERE r.product_id = p.id)`
 
-func scanProduct(sc interface{ Scan(...any) error }) (inventory.Product, error) {
+func scanProduct(sc rowScanner) (inventory.Product, error) {
 	var p inventory.Product
 	var exp, created string
 	err := sc.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.Criticality, &exp, &created, &p.Releases, &p.Components)
@@ -87,35 +87,28 @@ func (s *Store) ProductsIn(ctx context.Context, ids []int64, after string, limit
 	if err != nil {
 		return nil, "", fmt.Errorf("list products: %w", err)
 	}
-	defer rows.Close()
-	var out []inventory.Product
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, nil, scanProduct)
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = cursor{Key: last.Name, ID: last.ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last inventory.Product) cursor { return cursor{Key: last.Name, ID: last.ID} })
 	return out, next, nil
 }
 
 // DeleteProduct removes a product with its releases and components.
 func (s *Store) DeleteProduct(ctx context.Context, id int64) error {
-	res, err := s.exec(ctx, s.q(`DELETE FROM products WHERE id = ?`), id)
+	return s.deleteByID(ctx, "products", "product", id)
+}
+
+// deleteByID deletes the row with id from table (never input), an object
+// of the given kind (its name in the errors).
+func (s *Store) deleteByID(ctx context.Context, table, kind string, id int64) error {
+	res, err := s.exec(ctx, s.q(`DELETE FROM `+table+` WHERE id = ?`), id)
 	if err != nil {
-		return fmt.Errorf("delete product %d: %w", id, err)
+		return fmt.Errorf("delete %s %d: %w", kind, id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("product %d: %w", id, fault.ErrNotFound)
+		return fmt.Errorf("%s %d: %w", kind, id, fault.ErrNotFound)
 	}
 	return nil
 }
@@ -141,7 +134,7 @@ func (s *Store) CreateRelease(ctx context.Context, r *inventory.Release) error {
 
 const releaseCols = `r.id, r.product_id, p.name, r.version, r.release_date, r.support_end, r.status, r.sbom_sha256, r.components, r.created_at`
 
-func scanRelease(sc interface{ Scan(...any) error }) (inventory.Release, error) {
+func scanRelease(sc rowScanner) (inventory.Release, error) {
 	var r inventory.Release
 	var rd, se sql.NullString
 	var status, created string
@@ -185,23 +178,11 @@ func (s *Store) Releases(ctx context.Context, productID int64, after string, lim
 	if err != nil {
 		return nil, "", fmt.Errorf("list releases: %w", err)
 	}
-	defer rows.Close()
-	var out []inventory.Release
-	for rows.Next() {
-		r, err := scanRelease(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, nil, scanRelease)
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = cursor{ID: out[limit-1].ID}.encode()
-	}
+	out, next := nextPage(out, limit, func(last inventory.Release) cursor { return cursor{ID: last.ID} })
 	return out, next, nil
 }
 
@@ -280,12 +261,5 @@ func (s *Store) ReleaseIncidents(ctx context.Context, id int64) (int, error) {
 // DeleteRelease removes a release with its components, findings, matches
 // and analyses.
 func (s *Store) DeleteRelease(ctx context.Context, id int64) error {
-	res, err := s.exec(ctx, s.q(`DELETE FROM releases WHERE id = ?`), id)
-	if err != nil {
-		return fmt.Errorf("delete release %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("release %d: %w", id, fault.ErrNotFound)
-	}
-	return nil
+	return s.deleteByID(ctx, "releases", "release", id)
 }

@@ -76,19 +76,16 @@ func (s *Store) SAMMAssessments(ctx context.Context, productID int64) ([]sdl.SAM
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []sdl.SAMMAssessment{}
-	for rows.Next() {
+	return collect(rows, []sdl.SAMMAssessment{}, func(sc rowScanner) (sdl.SAMMAssessment, error) {
 		a := sdl.SAMMAssessment{ProductID: productID}
 		var js, at string
-		if err := rows.Scan(&a.ID, &js, &a.Note, &at, &a.CreatedBy); err != nil {
-			return nil, err
+		if err := sc.Scan(&a.ID, &js, &a.Note, &at, &a.CreatedBy); err != nil {
+			return a, err
 		}
 		if err := json.Unmarshal([]byte(js), &a.Answers); err != nil {
-			return nil, fmt.Errorf("SAMM assessment %d: %w", a.ID, err)
+			return a, fmt.Errorf("SAMM assessment %d: %w", a.ID, err)
 		}
 		a.CreatedAt, a.Scores = parseTime(at), sdl.Score(a.Answers)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, nil
+	})
 }

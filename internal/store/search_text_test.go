@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -18,14 +17,8 @@ import (
 func TestFindingTextSearch(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Router"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		rel := inventory.Release{ProductID: p.ID, Version: "1"}
-		if err := st.CreateRelease(ctx, &rel); err != nil {
-			t.Fatal(err)
-		}
+		p := createProduct(t, st, "Router")
+		rel := createRelease(t, st, p.ID, "1")
 		imp := func(title string) {
 			t.Helper()
 			_, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "grype", Each: func(emit func(findings.Finding) error) error {
@@ -111,12 +104,9 @@ func TestFindingTextSearchCommonTerm(t *testing.T) {
 	defer store.SetFTSCommon(1000)()
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Router", "1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Router", "1")
 		sev := []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low}
-		_, err = findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "semgrep", Each: func(emit func(findings.Finding) error) error {
+		_, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "semgrep", Each: func(emit func(findings.Finding) error) error {
 			for i := 0; i < 2600; i++ {
 				title := fmt.Sprintf("Synthetic rule %d", i%50)
 				if i%500 == 7 {
@@ -183,14 +173,8 @@ func TestFindingTextSearchCommonTerm(t *testing.T) {
 func TestFindingTextIndexFollowsWrites(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		relA, err := st.EnsureRelease(ctx, "Router", "1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		relB, err := st.EnsureRelease(ctx, "Router", "2")
-		if err != nil {
-			t.Fatal(err)
-		}
+		relA := ensureRelease(t, st, "Router", "1")
+		relB := ensureRelease(t, st, "Router", "2")
 		imp := func(rel int64, comp, cve string) {
 			t.Helper()
 			_, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel, Tool: "grype", Each: func(emit func(findings.Finding) error) error {

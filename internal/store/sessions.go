@@ -102,18 +102,13 @@ func (s *Store) Sessions(ctx context.Context, userID int64, current string) ([]i
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
-	defer rows.Close()
-	var out []identity.Session
-	for rows.Next() {
+	return collect(rows, nil, func(sc rowScanner) (identity.Session, error) {
 		var x identity.Session
 		var c, l, e string
-		if err := rows.Scan(&x.Hash, &c, &l, &e, &x.Source, &x.UserAgent); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&x.Hash, &c, &l, &e, &x.Source, &x.UserAgent)
 		x.CreatedAt, x.LastSeen, x.ExpiresAt, x.Current = parseTime(c), parseTime(l), parseTime(e), x.Hash == current
-		out = append(out, x)
-	}
-	return out, rows.Err()
+		return x, err
+	})
 }
 
 // DeleteUserSessions ends every session of a user except keep ("" for all)

@@ -258,6 +258,16 @@ func parseTime(s string) time.Time {
 	return t
 }
 
+// parseNullTime reads a nullable time column: nil when NULL (unlike
+// parseTimePtr, an empty text is the zero time, not nil).
+func parseNullTime(ns sql.NullString) *time.Time {
+	if !ns.Valid {
+		return nil
+	}
+	t := parseTime(ns.String)
+	return &t
+}
+
 func fmtDate(t *time.Time) any {
 	if t == nil {
 		return nil

@@ -16,6 +16,37 @@ import (
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
 
+// createProduct creates a product named name, failing the test on an error.
+func createProduct(t *testing.T, s *store.Store, name string) inventory.Product {
+	t.Helper()
+	p := inventory.Product{Name: name}
+	if err := s.CreateProduct(context.Background(), &p); err != nil {
+		t.Fatalf("create product %q: %v", name, err)
+	}
+	return p
+}
+
+// createRelease creates a release of a product, failing the test on an
+// error.
+func createRelease(t *testing.T, s *store.Store, productID int64, version string) inventory.Release {
+	t.Helper()
+	r := inventory.Release{ProductID: productID, Version: version}
+	if err := s.CreateRelease(context.Background(), &r); err != nil {
+		t.Fatalf("create release %s of product %d: %v", version, productID, err)
+	}
+	return r
+}
+
+// ensureRelease is Store.EnsureRelease, failing the test on an error.
+func ensureRelease(t *testing.T, s *store.Store, product, version string) inventory.Release {
+	t.Helper()
+	r, err := s.EnsureRelease(context.Background(), product, version)
+	if err != nil {
+		t.Fatalf("ensure release %s %s: %v", product, version, err)
+	}
+	return r
+}
+
 func TestProductsAndReleases(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -102,10 +133,7 @@ func gatewayComponents() []inventory.Component {
 func TestImportComponentsAndSearch(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		r, err := s.EnsureRelease(ctx, "Gateway", "2.4.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := ensureRelease(t, s, "Gateway", "2.4.1")
 		raw := blob.New("bom.json", "application/vnd.cyclonedx+json", []byte(`{"bomFormat":"CycloneDX"}`))
 		if err := s.ImportComponents(ctx, r.ID, gatewayComponents(), raw); err != nil {
 			t.Fatal(err)

@@ -29,18 +29,15 @@ func (s *Store) Subscribers(ctx context.Context, productID int64) ([]incident.Su
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []incident.Subscriber{}
-	for rows.Next() {
-		var sub incident.Subscriber
-		var at string
-		if err := rows.Scan(&sub.ID, &sub.ProductID, &sub.Email, &sub.Webhook, &at); err != nil {
-			return nil, err
-		}
-		sub.CreatedAt = parseTime(at)
-		out = append(out, sub)
-	}
-	return out, rows.Err()
+	return collect(rows, []incident.Subscriber{}, scanSubscriber)
+}
+
+func scanSubscriber(sc rowScanner) (incident.Subscriber, error) {
+	var sub incident.Subscriber
+	var at string
+	err := sc.Scan(&sub.ID, &sub.ProductID, &sub.Email, &sub.Webhook, &at)
+	sub.CreatedAt = parseTime(at)
+	return sub, err
 }
 
 // QueueNotifications queues one notification per distinct subscriber of
@@ -105,26 +102,25 @@ func (s *Store) notices(ctx context.Context, where string, args ...any) ([]incid
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []incident.Notice{}
-	for rows.Next() {
-		var n incident.Notice
-		var recipient, created string
-		var inc, adv, sid, spid sql.NullInt64
-		var sent, semail, shook, screated sql.NullString
-		if err := rows.Scan(&n.ID, &n.Audience, &recipient, &inc, &adv, &n.Subject, &n.Body, &n.Status, &n.Attempts, &n.Error, &created, &sent,
-			&sid, &spid, &semail, &shook, &screated); err != nil {
-			return nil, err
-		}
-		n.IncidentID, n.AdvisoryID, n.CreatedAt, n.SentAt = inc.Int64, adv.Int64, parseTime(created), parseTimePtr(sent)
-		if sid.Valid {
-			n.Subscriber = incident.Subscriber{ID: sid.Int64, ProductID: spid.Int64, Email: semail.String, Webhook: shook.String, CreatedAt: parseTime(screated.String)}
-		} else {
-			n.Subscriber = incident.Subscriber{Email: recipient}
-		}
-		out = append(out, n)
+	return collect(rows, []incident.Notice{}, scanNotice)
+}
+
+func scanNotice(sc rowScanner) (incident.Notice, error) {
+	var n incident.Notice
+	var recipient, created string
+	var inc, adv, sid, spid sql.NullInt64
+	var sent, semail, shook, screated sql.NullString
+	if err := sc.Scan(&n.ID, &n.Audience, &recipient, &inc, &adv, &n.Subject, &n.Body, &n.Status, &n.Attempts, &n.Error, &created, &sent,
+		&sid, &spid, &semail, &shook, &screated); err != nil {
+		return n, err
 	}
-	return out, rows.Err()
+	n.IncidentID, n.AdvisoryID, n.CreatedAt, n.SentAt = inc.Int64, adv.Int64, parseTime(created), parseTimePtr(sent)
+	if sid.Valid {
+		n.Subscriber = incident.Subscriber{ID: sid.Int64, ProductID: spid.Int64, Email: semail.String, Webhook: shook.String, CreatedAt: parseTime(screated.String)}
+	} else {
+		n.Subscriber = incident.Subscriber{Email: recipient}
+	}
+	return n, nil
 }
 
 // AdvisoryNotifications lists a published advisory's notifications.

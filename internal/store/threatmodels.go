@@ -91,22 +91,14 @@ func (s *Store) ThreatModel(ctx context.Context, productID int64, version int) (
 
 // ThreatModelVersions lists a product's versions, newest first.
 func (s *Store) ThreatModelVersions(ctx context.Context, productID int64) ([]threatmodel.ThreatModelVersion, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? ORDER BY version DESC`), productID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []threatmodel.ThreatModelVersion
-	for rows.Next() {
-		v := threatmodel.ThreatModelVersion{ProductID: productID}
-		var at string
-		if err := rows.Scan(&v.Version, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
-			return nil, err
-		}
-		v.CreatedAt = parseTime(at)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT version, sha256, note, created_at, created_by FROM threat_models WHERE product_id = ? ORDER BY version DESC`),
+		func(sc rowScanner) (threatmodel.ThreatModelVersion, error) {
+			v := threatmodel.ThreatModelVersion{ProductID: productID}
+			var at string
+			err := sc.Scan(&v.Version, &v.SHA256, &v.Note, &at, &v.CreatedBy)
+			v.CreatedAt = parseTime(at)
+			return v, err
+		}, productID)
 }
 
 // TrackThreat stores the tracking of one threat.

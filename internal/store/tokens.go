@@ -120,37 +120,24 @@ func (s *Store) TokenPrincipal(ctx context.Context, plain string) (*identity.Pri
 
 // APITokens lists a user's tokens (never their secrets).
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]identity.APIToken, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked, scopes, product_id, parent_id FROM api_tokens WHERE user_id = ? ORDER BY id`), userID)
-	if err != nil {
-		return nil, err
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked, scopes, product_id, parent_id FROM api_tokens WHERE user_id = ? ORDER BY id`), scanAPIToken, userID)
+}
+
+func scanAPIToken(sc rowScanner) (identity.APIToken, error) {
+	var t identity.APIToken
+	var created string
+	var exp, last sql.NullString
+	var scopes string
+	var pid, parent sql.NullInt64
+	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &created, &exp, &last, &t.Revoked, &scopes, &pid, &parent); err != nil {
+		return t, err
 	}
-	defer rows.Close()
-	var out []identity.APIToken
-	for rows.Next() {
-		var t identity.APIToken
-		var created string
-		var exp, last sql.NullString
-		var scopes string
-		var pid, parent sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &created, &exp, &last, &t.Revoked, &scopes, &pid, &parent); err != nil {
-			return nil, err
-		}
-		t.ProductID, t.ParentID = pid.Int64, parent.Int64
-		for _, sc := range strings.Fields(scopes) {
-			t.Scopes = append(t.Scopes, identity.Scope(sc))
-		}
-		t.CreatedAt = parseTime(created)
-		if exp.Valid {
-			e := parseTime(exp.String)
-			t.ExpiresAt = &e
-		}
-		if last.Valid {
-			l := parseTime(last.String)
-			t.LastUsedAt = &l
-		}
-		out = append(out, t)
+	t.ProductID, t.ParentID = pid.Int64, parent.Int64
+	for _, scope := range strings.Fields(scopes) {
+		t.Scopes = append(t.Scopes, identity.Scope(scope))
 	}
-	return out, rows.Err()
+	t.CreatedAt, t.ExpiresAt, t.LastUsedAt = parseTime(created), parseNullTime(exp), parseNullTime(last)
+	return t, nil
 }
 
 // RevokeAPIToken revokes one of a user's tokens and every token created

@@ -33,28 +33,31 @@ func updateErr(err error, format string, args ...any) error {
 
 // UpdateRepo returns the update repository with this slug.
 func (s *Store) UpdateRepo(ctx context.Context, slug string) (updates.Repo, error) {
-	r := updates.Repo{Slug: slug}
-	var created string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, product_id, sealed_keys, created_at FROM update_repos WHERE slug = ?`), slug).
-		Scan(&r.ID, &r.ProductID, &r.SealedKeys, &created)
+	r, err := s.updateRepoBy(ctx, "slug", slug)
 	if err != nil {
-		return r, updateErr(err, "no update repository for product %q: create it with 'rampart updates init --product %s'", slug, slug)
+		return updates.Repo{Slug: slug}, updateErr(err, "no update repository for product %q: create it with 'rampart updates init --product %s'", slug, slug)
 	}
-	r.CreatedAt = parseTime(created)
 	return r, nil
 }
 
 // UpdateRepoOfProduct returns the update repository of a product.
 func (s *Store) UpdateRepoOfProduct(ctx context.Context, productID int64) (updates.Repo, error) {
-	r := updates.Repo{ProductID: productID}
-	var created string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, slug, sealed_keys, created_at FROM update_repos WHERE product_id = ?`), productID).
-		Scan(&r.ID, &r.Slug, &r.SealedKeys, &created)
+	r, err := s.updateRepoBy(ctx, "product_id", productID)
 	if err != nil {
-		return r, updateErr(err, "product %d has no update repository", productID)
+		return updates.Repo{ProductID: productID}, updateErr(err, "product %d has no update repository", productID)
 	}
-	r.CreatedAt = parseTime(created)
 	return r, nil
+}
+
+// updateRepoBy returns the repository whose column col (slug or
+// product_id, never input) is v.
+func (s *Store) updateRepoBy(ctx context.Context, col string, v any) (updates.Repo, error) {
+	var r updates.Repo
+	var created string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, product_id, slug, sealed_keys, created_at FROM update_repos WHERE `+col+` = ?`), v).
+		Scan(&r.ID, &r.ProductID, &r.Slug, &r.SealedKeys, &created)
+	r.CreatedAt = parseTime(created)
+	return r, err
 }
 
 // UpdateRepos lists every update repository by slug.
@@ -63,18 +66,15 @@ func (s *Store) UpdateRepos(ctx context.Context) ([]updates.Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list update repositories: %w", err)
 	}
-	defer rows.Close()
-	var out []updates.Repo
-	for rows.Next() {
-		var r updates.Repo
-		var created string
-		if err := rows.Scan(&r.ID, &r.ProductID, &r.Slug, &created); err != nil {
-			return nil, err
-		}
-		r.CreatedAt = parseTime(created)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanUpdateRepo)
+}
+
+func scanUpdateRepo(sc rowScanner) (updates.Repo, error) {
+	var r updates.Repo
+	var created string
+	err := sc.Scan(&r.ID, &r.ProductID, &r.Slug, &created)
+	r.CreatedAt = parseTime(created)
+	return r, err
 }
 
 // CreateUpdateRepo creates a repository with its first metadata, and the
@@ -183,13 +183,16 @@ func (s *Store) UpdateMeta(ctx context.Context, repoID int64, role string, versi
 
 const targetCols = `name, sha256, length, hardware, version, COALESCE(release_id, 0), created_at`
 
-func scanTarget(sc interface{ Scan(...any) error }, extra ...any) (updates.Target, error) {
+func scanTarget(sc rowScanner, extra ...any) (updates.Target, error) {
 	var t updates.Target
 	var created string
 	err := sc.Scan(append([]any{&t.Name, &t.SHA256, &t.Length, &t.Hardware, &t.Version, &t.ReleaseID, &created}, extra...)...)
 	t.CreatedAt = parseTime(created)
 	return t, err
 }
+
+// scanTargetRow is scanTarget for a row of targetCols alone.
+func scanTargetRow(sc rowScanner) (updates.Target, error) { return scanTarget(sc) }
 
 // UpdateTarget returns one published target.
 func (s *Store) UpdateTarget(ctx context.Context, repoID int64, name string) (updates.Target, error) {
@@ -217,14 +220,5 @@ func (s *Store) UpdateTargets(ctx context.Context, repoID int64) ([]updates.Targ
 	if err != nil {
 		return nil, fmt.Errorf("list targets: %w", err)
 	}
-	defer rows.Close()
-	var out []updates.Target
-	for rows.Next() {
-		t, err := scanTarget(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanTargetRow)
 }

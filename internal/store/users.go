@@ -30,7 +30,7 @@ func (s *Store) CreateUser(ctx context.Context, u *identity.User) error {
 const userCols = `u.id, u.name, u.password_hash, u.role, u.disabled, u.all_products, u.totp_secret, u.totp_last_step,
 	(u.totp_secret <> '' OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id))`
 
-func scanUser(row interface{ Scan(...any) error }) (identity.User, error) {
+func scanUser(row rowScanner) (identity.User, error) {
 	var u identity.User
 	var role string
 	var all bool
@@ -66,21 +66,11 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // Users lists every user by name.
 func (s *Store) Users(ctx context.Context) ([]identity.User, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []identity.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
+	return queryAll(ctx, s.conn(ctx), `SELECT `+userCols+` FROM users u ORDER BY u.name`, func(sc rowScanner) (identity.User, error) {
+		u, err := scanUser(sc)
 		u.PasswordHash, u.TOTPSecret = "", ""
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		return u, err
+	})
 }
 
 // UpdateUser applies u. Disabling a user ends their sessions, clears their

@@ -69,21 +69,11 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 				return fmt.Errorf("store advisories: %w", err)
 			}
-			for len(aliasArgs) > 0 {
-				n := min(len(aliasArgs)/2, 500)
-				q := `INSERT INTO advisory_ids (alias, advisory_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",") + ` ON CONFLICT DO NOTHING`
-				if _, err := tx.ExecContext(ctx, s.q(q), aliasArgs[:n*2]...); err != nil {
-					return fmt.Errorf("store advisory aliases: %w", err)
-				}
-				aliasArgs = aliasArgs[n*2:]
+			if err := s.insertPairs(ctx, tx, `advisory_ids (alias, advisory_id)`, aliasArgs); err != nil {
+				return fmt.Errorf("store advisory aliases: %w", err)
 			}
-			for len(keyArgs) > 0 {
-				n := min(len(keyArgs)/2, 500)
-				q := `INSERT INTO advisory_keys (key, advisory_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",") + ` ON CONFLICT DO NOTHING`
-				if _, err := tx.ExecContext(ctx, s.q(q), keyArgs[:n*2]...); err != nil {
-					return fmt.Errorf("store advisory index keys: %w", err)
-				}
-				keyArgs = keyArgs[n*2:]
+			if err := s.insertPairs(ctx, tx, `advisory_keys (key, advisory_id)`, keyArgs); err != nil {
+				return fmt.Errorf("store advisory index keys: %w", err)
 			}
 		}
 		if err := s.upsertEPSS(ctx, tx, epss); err != nil {
@@ -119,6 +109,21 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 		return err
 	})
 	return rec, err
+}
+
+// insertPairs inserts two-column rows, flattened in args, into table
+// ("name (col1, col2)", never input) in batches of 500, skipping the rows
+// already there.
+func (s *Store) insertPairs(ctx context.Context, tx *sql.Tx, table string, args []any) error {
+	for len(args) > 0 {
+		n := min(len(args)/2, 500)
+		q := `INSERT INTO ` + table + ` VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",") + ` ON CONFLICT DO NOTHING`
+		if _, err := tx.ExecContext(ctx, s.q(q), args[:n*2]...); err != nil {
+			return err
+		}
+		args = args[n*2:]
+	}
+	return nil
 }
 
 func (s *Store) upsertEPSS(ctx context.Context, tx *sql.Tx, epss map[string]vuln.EPSS) error {
@@ -212,25 +217,20 @@ func (s *Store) advisoriesIn(ctx context.Context, query string, values []string)
 }
 
 func (s *Store) queryAdvisories(ctx context.Context, query string, args ...any) ([]vuln.Advisory, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
+	return queryAll(ctx, s.conn(ctx), s.q(query), scanStoredAdvisory, args...)
+}
+
+func scanStoredAdvisory(sc rowScanner) (vuln.Advisory, error) {
+	var id string
+	var data []byte
+	if err := sc.Scan(&id, &data); err != nil {
+		return vuln.Advisory{}, err
 	}
-	defer rows.Close()
-	var out []vuln.Advisory
-	for rows.Next() {
-		var id string
-		var data []byte
-		if err := rows.Scan(&id, &data); err != nil {
-			return nil, err
-		}
-		var a vuln.Advisory
-		if err := json.Unmarshal(data, &a); err != nil {
-			return nil, fmt.Errorf("stored advisory %s: %w", id, err)
-		}
-		out = append(out, a)
+	var a vuln.Advisory
+	if err := json.Unmarshal(data, &a); err != nil {
+		return a, fmt.Errorf("stored advisory %s: %w", id, err)
 	}
-	return out, rows.Err()
+	return a, nil
 }
 
 // Enrichment returns the EPSS scores and KEV entries of the given CVEs.
@@ -412,7 +412,7 @@ func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matche
 
 const releaseVulnCols = `v.data, v.first_seen, r.id, r.version, r.status, p.id, p.name`
 
-func scanReleaseVuln(sc interface{ Scan(...any) error }) (vuln.ReleaseVuln, error) {
+func scanReleaseVuln(sc rowScanner) (vuln.ReleaseVuln, error) {
 	var m vuln.ReleaseVuln
 	var data []byte
 	var first string
@@ -462,16 +462,7 @@ func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []vuln.ReleaseVuln
-	for rows.Next() {
-		m, err := scanReleaseVuln(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, nil, scanReleaseVuln)
 }
 
 // VulnSummary counts matches by severity, and KEV exposure, over the
@@ -552,40 +543,20 @@ func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]noti
 		pf += ")"
 	}
 	args = append(args, clampLimit(limit))
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, at, kind, COALESCE(product_id, 0), COALESCE(release_id, 0), subject, title, detail FROM events WHERE 1 = 1`+pf+` ORDER BY id DESC LIMIT ?`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []notify.Event
-	for rows.Next() {
-		var e notify.Event
-		var at string
-		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.ProductID, &e.ReleaseID, &e.Subject, &e.Title, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT id, at, kind, COALESCE(product_id, 0), COALESCE(release_id, 0), subject, title, detail FROM events WHERE 1 = 1`+pf+` ORDER BY id DESC LIMIT ?`), scanEvent, args...)
+}
+
+func scanEvent(sc rowScanner) (notify.Event, error) {
+	var e notify.Event
+	var at string
+	err := sc.Scan(&e.ID, &at, &e.Kind, &e.ProductID, &e.ReleaseID, &e.Subject, &e.Title, &e.Detail)
+	e.At = parseTime(at)
+	return e, err
 }
 
 // ReleaseIDs returns every release id (for portfolio-wide re-matching).
 func (s *Store) ReleaseIDs(ctx context.Context) ([]int64, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT id FROM releases ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.conn(ctx), `SELECT id FROM releases ORDER BY id`, scanValue[int64])
 }
 
 // productFilter returns " AND <col> IN (…)" and its arguments for a
@@ -610,21 +581,14 @@ func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]vuln.EPSSPoin
 	for i, c := range cves {
 		args[i] = c
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT day, MAX(score), MAX(percentile) FROM epss_history WHERE cve IN (`+
-		strings.TrimSuffix(strings.Repeat("?,", len(cves)), ",")+`) GROUP BY day ORDER BY day`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []vuln.EPSSPoint
-	for rows.Next() {
-		var p vuln.EPSSPoint
-		if err := rows.Scan(&p.Day, &p.Score, &p.Percentile); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT day, MAX(score), MAX(percentile) FROM epss_history WHERE cve IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(cves)), ",")+`) GROUP BY day ORDER BY day`), scanEPSSPoint, args...)
+}
+
+func scanEPSSPoint(sc rowScanner) (vuln.EPSSPoint, error) {
+	var p vuln.EPSSPoint
+	err := sc.Scan(&p.Day, &p.Score, &p.Percentile)
+	return p, err
 }
 
 // Matches lists the portfolio's matches selected by q, worst first.

@@ -25,18 +25,15 @@ func (s *Store) SourceStatuses(ctx context.Context) ([]vuln.SourceStatus, error)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []vuln.SourceStatus{}
-	for rows.Next() {
-		var st vuln.SourceStatus
-		var attempt, success string
-		if err := rows.Scan(&st.Source, &st.URL, &st.Records, &attempt, &success, &st.Error); err != nil {
-			return nil, err
-		}
-		st.LastAttempt, st.LastSuccess = syncTime(attempt), syncTime(success)
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return collect(rows, []vuln.SourceStatus{}, scanSourceStatus)
+}
+
+func scanSourceStatus(sc rowScanner) (vuln.SourceStatus, error) {
+	var st vuln.SourceStatus
+	var attempt, success string
+	err := sc.Scan(&st.Source, &st.URL, &st.Records, &attempt, &success, &st.Error)
+	st.LastAttempt, st.LastSuccess = syncTime(attempt), syncTime(success)
+	return st, err
 }
 
 // RecordSourceAttempt stores the outcome of one attempt at a source:

@@ -60,18 +60,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, maxAttempts,
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var d notify.Delivery
-			var at string
-			if err := rows.Scan(&d.URL, &d.Attempts, &d.Event.ID, &at, &d.Event.Kind, &d.Event.ProductID, &d.Event.ReleaseID, &d.Event.Subject, &d.Event.Title, &d.Event.Detail); err != nil {
-				rows.Close()
-				return err
-			}
-			d.Event.At = parseTime(at)
-			out = append(out, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if out, err = collect(rows, out, scanDelivery); err != nil {
 			return err
 		}
 		until := fmtTime(now.Add(lease))
@@ -83,6 +72,14 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, maxAttempts,
 		return nil
 	})
 	return out, err
+}
+
+func scanDelivery(sc rowScanner) (notify.Delivery, error) {
+	var d notify.Delivery
+	var at string
+	err := sc.Scan(&d.URL, &d.Attempts, &d.Event.ID, &at, &d.Event.Kind, &d.Event.ProductID, &d.Event.ReleaseID, &d.Event.Subject, &d.Event.Title, &d.Event.Detail)
+	d.Event.At = parseTime(at)
+	return d, err
 }
 
 // FinishDelivery records the outcome of sending a claimed delivery:
