@@ -98,10 +98,7 @@ func checkKEV(t *testing.T, f findings.Stored, before findings.Stored) {
 func TestFindingEnrichedByLaterKEV(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.1.0")
 		importNessus(t, st, rel.ID)
 		before := onlyFinding(t, st, rel.ID)
 		if before.Finding.KEV || before.Enrichment != nil || before.SLASource != "sla:high" {
@@ -146,19 +143,13 @@ func TestFindingEnrichedAtImport(t *testing.T) {
 		ctx := context.Background()
 		// The same report in a release imported before the feed gives the
 		// baseline risk and deadline.
-		base, err := st.EnsureRelease(ctx, "Gateway", "1.0.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		base := ensureRelease(t, st, "Gateway", "1.0.0")
 		importNessus(t, st, base.ID)
 		before := onlyFinding(t, st, base.ID)
 		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeKEV(t)); err != nil {
 			t.Fatal(err)
 		}
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.1.0")
 		importNessus(t, st, rel.ID)
 		checkKEV(t, onlyFinding(t, st, rel.ID), before)
 	})
@@ -229,14 +220,8 @@ func TestFindingLinkedToMatch(t *testing.T) {
 func TestBundleEnrichesReleaseWithoutSBOM(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		other, err := st.EnsureRelease(ctx, "Camera", "1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.1.0")
+		other := ensureRelease(t, st, "Camera", "1.0")
 		importNessus(t, st, rel.ID)
 		before := onlyFinding(t, st, rel.ID)
 		var buf bytes.Buffer
