@@ -104,12 +104,7 @@ func TestFindingEnrichedByLaterKEV(t *testing.T) {
 		if before.Finding.KEV || before.Enrichment != nil || before.SLASource != "sla:high" {
 			t.Fatalf("before the feed: kev %v enrichment %+v sla %s", before.Finding.KEV, before.Enrichment, before.SLASource)
 		}
-		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeKEV(t)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
-			t.Fatal(err)
-		}
+		importFeeds(t, st, writeKEV(t))
 		after := onlyFinding(t, st, rel.ID)
 		checkKEV(t, after, before)
 		// The KEV filter of the findings list sees it.
@@ -118,12 +113,7 @@ func TestFindingEnrichedByLaterKEV(t *testing.T) {
 			t.Errorf("KEV filter: %d %v", len(kev), err)
 		}
 
-		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeEPSS(t)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
-			t.Fatal(err)
-		}
+		importFeeds(t, st, writeEPSS(t))
 		f := onlyFinding(t, st, rel.ID)
 		if f.Finding.EPSS.Score == nil || *f.Finding.EPSS.Score != 0.81234 {
 			t.Errorf("EPSS %v, want 0.81234 from the feed", f.Finding.EPSS.Score)
@@ -162,12 +152,7 @@ func TestFindingLinkedToMatch(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		rel := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
-		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeFeeds(t, false)...); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
-			t.Fatal(err)
-		}
+		importFeeds(t, st, writeFeeds(t, false)...)
 		if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "trivy.json", Actor: "ci", Report: strings.NewReader(trivyLodash)}); err != nil {
 			t.Fatal(err)
 		}

@@ -483,11 +483,12 @@ func (g *Gate) effectiveApproved(ctx context.Context, productID int64) (*policy.
 // SaveApproved validates and stores a new version of a product's approved
 // components and licences (productID 0: the global list).
 func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
-	if strings.TrimSpace(source) == "" {
-		return policy.PolicyVersion{}, false, fault.Invalid("approved", "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])")
-	}
-	if _, err := policy.ParseApproved([]byte(source), "approved.yaml"); err != nil {
-		return policy.PolicyVersion{}, false, fault.Invalid("approved", "%v", err)
+	err := checkSource("approved", source, "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])", func(data []byte) error {
+		_, err := policy.ParseApproved(data, "approved.yaml")
+		return err
+	})
+	if err != nil {
+		return policy.PolicyVersion{}, false, err
 	}
 	return g.st.SaveApproved(ctx, productID, source, note, actor, g.now())
 }
@@ -495,13 +496,27 @@ func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, 
 // SavePolicy validates (compiles) and stores a new version of a product's
 // policy (productID 0: the global policy).
 func (g *Gate) SavePolicy(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
-	if strings.TrimSpace(source) == "" {
-		return policy.PolicyVersion{}, false, fault.Invalid("policy", "empty policy: send the policy YAML (rampart: policy/v1)")
-	}
-	if _, err := policy.Parse([]byte(source), "policy.yaml"); err != nil {
-		return policy.PolicyVersion{}, false, fault.Invalid("policy", "%v", err)
+	err := checkSource("policy", source, "empty policy: send the policy YAML (rampart: policy/v1)", func(data []byte) error {
+		_, err := policy.Parse(data, "policy.yaml")
+		return err
+	})
+	if err != nil {
+		return policy.PolicyVersion{}, false, err
 	}
 	return g.st.SavePolicy(ctx, productID, source, note, actor, g.now())
+}
+
+// checkSource checks the source of a new policy or approved list before it
+// is stored: an empty one is invalid with the message empty, one that parse
+// rejects with the parser's message; field names the form field.
+func checkSource(field, source, empty string, parse func([]byte) error) error {
+	if strings.TrimSpace(source) == "" {
+		return fault.Invalid(field, "%s", empty)
+	}
+	if err := parse([]byte(source)); err != nil {
+		return fault.Invalid(field, "%v", err)
+	}
+	return nil
 }
 
 // PolicyOf returns the policy in effect for a product: its own, the global

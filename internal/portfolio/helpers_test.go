@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -30,4 +31,17 @@ func ensureRelease(tb testing.TB, st *store.Store, product, version string) inve
 		tb.Fatal(err)
 	}
 	return rel
+}
+
+// importFeeds imports the vulnerability feed files paths and re-matches the
+// portfolio, as a feed update does.
+func importFeeds(t *testing.T, st *store.Store, paths ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := portfolio.ImportFeeds(ctx, st, "test", paths...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
