@@ -483,11 +483,7 @@ func (g *Gate) effectiveApproved(ctx context.Context, productID int64) (*policy.
 // SaveApproved validates and stores a new version of a product's approved
 // components and licences (productID 0: the global list).
 func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
-	err := checkSource("approved", source, "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])", func(data []byte) error {
-		_, err := policy.ParseApproved(data, "approved.yaml")
-		return err
-	})
-	if err != nil {
+	if err := checkSource("approved", source, "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])", "approved.yaml", policy.ParseApproved); err != nil {
 		return policy.PolicyVersion{}, false, err
 	}
 	return g.st.SaveApproved(ctx, productID, source, note, actor, g.now())
@@ -496,11 +492,7 @@ func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, 
 // SavePolicy validates (compiles) and stores a new version of a product's
 // policy (productID 0: the global policy).
 func (g *Gate) SavePolicy(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
-	err := checkSource("policy", source, "empty policy: send the policy YAML (rampart: policy/v1)", func(data []byte) error {
-		_, err := policy.Parse(data, "policy.yaml")
-		return err
-	})
-	if err != nil {
+	if err := checkSource("policy", source, "empty policy: send the policy YAML (rampart: policy/v1)", "policy.yaml", policy.Parse); err != nil {
 		return policy.PolicyVersion{}, false, err
 	}
 	return g.st.SavePolicy(ctx, productID, source, note, actor, g.now())
@@ -508,12 +500,13 @@ func (g *Gate) SavePolicy(ctx context.Context, productID int64, source, note, ac
 
 // checkSource checks the source of a new policy or approved list before it
 // is stored: an empty one is invalid with the message empty, one that parse
-// rejects with the parser's message; field names the form field.
-func checkSource(field, source, empty string, parse func([]byte) error) error {
+// rejects (read as the file name) with the parser's message; field names
+// the form field.
+func checkSource[T any](field, source, empty, name string, parse func(data []byte, name string) (T, error)) error {
 	if strings.TrimSpace(source) == "" {
 		return fault.Invalid(field, "%s", empty)
 	}
-	if err := parse([]byte(source)); err != nil {
+	if _, err := parse([]byte(source), name); err != nil {
 		return fault.Invalid(field, "%v", err)
 	}
 	return nil
