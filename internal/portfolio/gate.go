@@ -88,24 +88,18 @@ type GateView struct {
 
 // effectivePolicy returns the product's policy, the global one or the default.
 func (g *Gate) effectivePolicy(ctx context.Context, productID int64) (*policy.Policy, string, int, error) {
-	for _, scope := range []struct {
-		id   int64
-		name string
-	}{{productID, "product"}, {0, "global"}} {
-		v, err := g.st.Policy(ctx, scope.id, 0)
-		if errors.Is(err, fault.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, "", 0, err
-		}
-		p, err := policy.Parse([]byte(v.Source), fmt.Sprintf("%s-policy-v%d.yaml", scope.name, v.Version))
-		if err != nil {
-			return nil, "", 0, fmt.Errorf("stored policy: %w", err)
-		}
-		return p, scope.name, v.Version, nil
+	v, scope, err := g.PolicyOf(ctx, productID)
+	if err != nil {
+		return nil, "", 0, err
 	}
-	return policy.Default(), "default", 0, nil
+	if scope == "default" {
+		return policy.Default(), "default", 0, nil
+	}
+	p, err := policy.Parse([]byte(v.Source), fmt.Sprintf("%s-policy-v%d.yaml", scope, v.Version))
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("stored policy: %w", err)
+	}
+	return p, scope, v.Version, nil
 }
 
 // Evaluate judges a release now, stores the result and returns it; trigger

@@ -154,9 +154,8 @@ func openCramfs(u *unpacker, b []byte) (contents, error) {
 				return contents{}, err
 			}
 			p := path.Join(d.p, name)
-			f := File{Inner: cleanPath(p), Mode: n.mode & 0o7777, UID: int(n.uid), GID: int(n.gid)}
-			var known bool
-			if f.Kind, known = modeKind(n.mode); !known {
+			f, known := modeEntry(p, n.mode, int(n.uid), int(n.gid))
+			if !known {
 				continue
 			}
 			switch f.Kind {

@@ -192,9 +192,8 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 			}
 			sort.SliceStable(frags, func(i, j int) bool { return frags[i].version < frags[j].version })
 			meta := frags[len(frags)-1]
-			f := File{Inner: cleanPath(p), Mode: meta.mode & 0o7777, UID: int(meta.uid), GID: int(meta.gid)}
-			var known bool
-			if f.Kind, known = modeKind(meta.mode); !known {
+			f, known := modeEntry(p, meta.mode, int(meta.uid), int(meta.gid))
+			if !known {
 				continue
 			}
 			switch f.Kind {
