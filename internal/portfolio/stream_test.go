@@ -32,15 +32,7 @@ func TestStreamedSBOMImport(t *testing.T) {
 	good := buf.Bytes()
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		whole := ensureRelease(t, st, "Gateway", "1")
-		streamed := ensureRelease(t, st, "Gateway", "2")
-		if _, err := portfolio.ImportSBOM(ctx, st, whole.ID, "bom.json", good); err != nil {
-			t.Fatal(err)
-		}
-		res, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, "bom.json", bytes.NewReader(good), int64(len(good)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		whole, streamed, res := importWholeAndStreamed(t, st, "bom.json", good)
 		if res.Components != 2500 || res.Format != sbom.FormatCycloneDX || res.SpecVersion != "1.6" {
 			t.Errorf("result %+v", res)
 		}
@@ -120,15 +112,7 @@ func TestStreamedSBOMImportXMLAndSPDX(t *testing.T) {
 		good := buf.Bytes()
 		storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 			ctx := context.Background()
-			whole := ensureRelease(t, st, "Gateway", "1")
-			streamed := ensureRelease(t, st, "Gateway", "2")
-			if _, err := portfolio.ImportSBOM(ctx, st, whole.ID, enc.name, good); err != nil {
-				t.Fatal(err)
-			}
-			res, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, enc.name, bytes.NewReader(good), int64(len(good)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			whole, streamed, res := importWholeAndStreamed(t, st, enc.name, good)
 			if res.Components != 1200 || res.Format != enc.format {
 				t.Errorf("%s: result %+v", enc.name, res)
 			}
@@ -137,7 +121,7 @@ func TestStreamedSBOMImportXMLAndSPDX(t *testing.T) {
 			}
 			// Cut in the middle: rejected with the file named, nothing changed.
 			cut := good[:len(good)/2]
-			_, err = portfolio.ImportSBOMFrom(ctx, st, streamed.ID, enc.name, bytes.NewReader(cut), int64(len(cut)))
+			_, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, enc.name, bytes.NewReader(cut), int64(len(cut)))
 			if err == nil || fault.KindOf(err) != fault.KindUnprocessable || !bytes.Contains([]byte(err.Error()), []byte(enc.name)) {
 				t.Errorf("%s cut: %v", enc.name, err)
 			}
@@ -146,6 +130,24 @@ func TestStreamedSBOMImportXMLAndSPDX(t *testing.T) {
 			}
 		})
 	}
+}
+
+// importWholeAndStreamed imports the SBOM good (file name) whole into
+// release 1 of product "Gateway" and streamed into its release 2, and
+// returns both releases and the result of the streamed import.
+func importWholeAndStreamed(t *testing.T, st *store.Store, name string, good []byte) (whole, streamed inventory.Release, res portfolio.ImportResult) {
+	t.Helper()
+	ctx := context.Background()
+	whole = ensureRelease(t, st, "Gateway", "1")
+	streamed = ensureRelease(t, st, "Gateway", "2")
+	if _, err := portfolio.ImportSBOM(ctx, st, whole.ID, name, good); err != nil {
+		t.Fatal(err)
+	}
+	res, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, name, bytes.NewReader(good), int64(len(good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return whole, streamed, res
 }
 
 // streamedLikeWhole fails the test unless release streamed holds the n
