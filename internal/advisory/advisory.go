@@ -232,12 +232,9 @@ func (s *Service) Update(ctx context.Context, actor string, id int64, doc csaf.D
 
 // Submit sends a draft to review.
 func (s *Service) Submit(ctx context.Context, actor string, id int64) (Advisory, error) {
-	a, err := s.st.CSAFAdvisory(ctx, id)
+	a, err := s.advisoryIn(ctx, id, StatusDraft, "draft")
 	if err != nil {
 		return Advisory{}, err
-	}
-	if a.Status != StatusDraft {
-		return Advisory{}, fault.Conflict("advisory %s is %s, not draft", a.TrackingID, a.Status)
 	}
 	if res, err := csaf.Validate(s.candidate(a)); err != nil {
 		return Advisory{}, err
@@ -250,15 +247,25 @@ func (s *Service) Submit(ctx context.Context, actor string, id int64) (Advisory,
 
 // Reject sends an advisory in review back to draft.
 func (s *Service) Reject(ctx context.Context, actor string, id int64) (Advisory, error) {
+	a, err := s.advisoryIn(ctx, id, StatusReview, "in review")
+	if err != nil {
+		return Advisory{}, err
+	}
+	a.Status, a.UpdatedAt = StatusDraft, s.now().UTC()
+	return a, s.st.SaveCSAFAdvisory(ctx, &a)
+}
+
+// advisoryIn returns advisory id, which must have the status want (what
+// says it in the conflict otherwise).
+func (s *Service) advisoryIn(ctx context.Context, id int64, want Status, what string) (Advisory, error) {
 	a, err := s.st.CSAFAdvisory(ctx, id)
 	if err != nil {
 		return Advisory{}, err
 	}
-	if a.Status != StatusReview {
-		return Advisory{}, fault.Conflict("advisory %s is %s, not in review", a.TrackingID, a.Status)
+	if a.Status != want {
+		return Advisory{}, fault.Conflict("advisory %s is %s, not %s", a.TrackingID, a.Status, what)
 	}
-	a.Status, a.UpdatedAt = StatusDraft, s.now().UTC()
-	return a, s.st.SaveCSAFAdvisory(ctx, &a)
+	return a, nil
 }
 
 // ErrAuthorCannotApprove is returned when the author tries to publish an

@@ -465,33 +465,27 @@ func (s *Service) Detect(ctx context.Context, exps []Exposure) (DetectResult, er
 		case slices.Contains(open.Releases, x.ReleaseID):
 			// Another source confirms what the incident already covers:
 			// recorded as evidence for the reports, no new event.
-			now := s.now().UTC()
-			open.UpdatedAt = now
-			e := Entry{At: now, Actor: actor(ctx), Action: "signal", Signals: []Signal{sig},
-				Detail: fmt.Sprintf("%s also reports %s as exploited (%s %s): %s", x.Source, x.VulnID, x.ProductName, x.Version, x.Detail)}
-			err := s.st.SaveIncident(ctx, open, e)
-			if errors.Is(err, fault.ErrConflict) {
-				res.Skipped++
-				continue
-			}
+			saved, err := s.saveSignal(ctx, open, sig, "signal",
+				fmt.Sprintf("%s also reports %s as exploited (%s %s): %s", x.Source, x.VulnID, x.ProductName, x.Version, x.Detail))
 			if err != nil {
 				return res, err
+			}
+			if !saved {
+				res.Skipped++
+				continue
 			}
 			res.Corroborated = append(res.Corroborated, open.ID)
 		default:
-			now := s.now().UTC()
 			open.Releases = uniq(append(open.Releases, x.ReleaseID))
 			open.Products = uniq(append(open.Products, x.ProductID))
-			open.UpdatedAt = now
-			e := Entry{At: now, Actor: actor(ctx), Action: "release_added", Signals: []Signal{sig},
-				Detail: fmt.Sprintf("%s signal: %s %s (release %d) is affected through %s %s", x.Source, x.ProductName, x.Version, x.ReleaseID, x.Component, x.ComponentVersion)}
-			err := s.st.SaveIncident(ctx, open, e)
-			if errors.Is(err, fault.ErrConflict) {
-				res.Skipped++
-				continue
-			}
+			saved, err := s.saveSignal(ctx, open, sig, "release_added",
+				fmt.Sprintf("%s signal: %s %s (release %d) is affected through %s %s", x.Source, x.ProductName, x.Version, x.ReleaseID, x.Component, x.ComponentVersion))
 			if err != nil {
 				return res, err
+			}
+			if !saved {
+				res.Skipped++
+				continue
 			}
 			what := fmt.Sprintf("%s %s is also affected by %s", x.ProductName, x.Version, x.VulnID)
 			if err := s.st.IncidentEvent(ctx, open, "incident.release_added", fmt.Sprintf("Incident %d: %s", open.ID, what)); err != nil {
@@ -504,6 +498,19 @@ func (s *Service) Detect(ctx context.Context, exps []Exposure) (DetectResult, er
 		}
 	}
 	return res, nil
+}
+
+// saveSignal saves inc, updated now, with a timeline entry (action,
+// detail) that records the signal sig; false when another process
+// recorded the signal first (a conflict: the signal is skipped).
+func (s *Service) saveSignal(ctx context.Context, inc *Incident, sig Signal, action, detail string) (bool, error) {
+	now := s.now().UTC()
+	inc.UpdatedAt = now
+	err := s.st.SaveIncident(ctx, inc, Entry{At: now, Actor: actor(ctx), Action: action, Signals: []Signal{sig}, Detail: detail})
+	if errors.Is(err, fault.ErrConflict) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func severity(s string) string {

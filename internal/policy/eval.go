@@ -305,66 +305,42 @@ func (e *Evaluation) Finish(in *Input) (*Report, error) {
 
 func (e *Evaluation) components(r *Rule, cs []Component, sources map[string]string) error {
 	act := &activation{name: r.On, release: &e.rel}
-	for i := range cs {
-		c := &cs[i]
-		act.subject = c
-		if err := e.fire(r, act, func() Violation { return componentViolation(c, sources) }); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fireEach(e, r, act, cs, func(c *Component) Violation { return componentViolation(c, sources) })
 }
 
 // rule runs one rule that is not a component rule on its subjects of in.
 func (e *Evaluation) rule(r *Rule, in *Input) error {
 	act := &activation{name: r.On, release: &e.rel}
-	var err error
 	switch r.On {
 	case OnVuln:
-		for i := range in.Vulns {
-			v := &in.Vulns[i]
-			act.subject = v
-			if err = e.fire(r, act, func() Violation { return vulnViolation(v, in.Sources) }); err != nil {
-				break
-			}
-		}
+		return fireEach(e, r, act, in.Vulns, func(v *Vuln) Violation { return vulnViolation(v, in.Sources) })
 	case OnFinding:
-		for i := range in.Findings {
-			f := &in.Findings[i]
-			act.subject = f
-			if err = e.fire(r, act, func() Violation { return findingViolation(f) }); err != nil {
-				break
-			}
-		}
+		return fireEach(e, r, act, in.Findings, findingViolation)
 	case OnThreat:
-		for i := range in.Threats {
-			t := &in.Threats[i]
-			act.subject = t
-			if err = e.fire(r, act, func() Violation { return threatViolation(t, in.Sources) }); err != nil {
-				break
-			}
-		}
+		return fireEach(e, r, act, in.Threats, func(t *Threat) Violation { return threatViolation(t, in.Sources) })
 	case OnFirmware:
-		for i := range in.Firmware {
-			f := &in.Firmware[i]
-			act.subject = f
-			if err = e.fire(r, act, func() Violation { return firmwareViolation(f, in.Sources) }); err != nil {
-				break
-			}
-		}
+		return fireEach(e, r, act, in.Firmware, func(f *FirmwareIssue) Violation { return firmwareViolation(f, in.Sources) })
 	case OnRelease:
 		act.subject = &e.rel
-		err = e.fire(r, act, func() Violation { return releaseViolation(&e.rel, in.Sources) })
+		return e.fire(r, act, func() Violation { return releaseViolation(&e.rel, in.Sources) })
 	case OnBinary:
-		for i := range in.Binaries {
-			b := &in.Binaries[i]
-			act.subject = b
-			if err = e.fire(r, act, func() Violation { return binaryViolation(b, in.Sources) }); err != nil {
-				break
-			}
+		return fireEach(e, r, act, in.Binaries, func(b *Binary) Violation { return binaryViolation(b, in.Sources) })
+	}
+	return nil
+}
+
+// fireEach runs rule r on each subject of subjects, in order, with act
+// naming it; violation builds the violation of the subject it fires on.
+// It stops at the first error.
+func fireEach[T any](e *Evaluation, r *Rule, act *activation, subjects []T, violation func(*T) Violation) error {
+	for i := range subjects {
+		x := &subjects[i]
+		act.subject = x
+		if err := e.fire(r, act, func() Violation { return violation(x) }); err != nil {
+			return err
 		}
 	}
-	return err
+	return nil
 }
 
 // finish counts the other subjects and sorts the violations (the

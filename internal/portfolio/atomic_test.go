@@ -20,14 +20,7 @@ import (
 func TestImportAndAuditCommitTogether(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Router"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		rel := inventory.Release{ProductID: p.ID, Version: "1"}
-		if err := st.CreateRelease(ctx, &rel); err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Router", "1")
 		// The audit log cannot be appended to.
 		if _, err := st.DB().ExecContext(ctx, `ALTER TABLE audit_log RENAME TO audit_log_away`); err != nil {
 			t.Fatal(err)

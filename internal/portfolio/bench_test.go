@@ -25,15 +25,8 @@ func BenchmarkImport10kSQLite(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	rel, err := st.EnsureRelease(ctx, "Gateway", "1.0")
-	if err != nil {
-		b.Fatal(err)
-	}
+	st := openStore(b)
+	rel := ensureRelease(b, st, "Gateway", "1.0")
 	b.SetBytes(int64(buf.Len()))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -49,11 +42,7 @@ func BenchmarkImport10kSQLite(b *testing.B) {
 // range. Target: under 50 ms per query.
 func BenchmarkSearchPortfolio(b *testing.B) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(b)
 	if err := seedPortfolio(ctx, st, 1000, 500); err != nil {
 		b.Fatal(err)
 	}
@@ -119,19 +108,12 @@ func BenchmarkImportScan100k(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			st, err := store.Open(ctx, store.Config{DataDir: b.TempDir()})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
+			st := openStore(b)
 			b.SetBytes(int64(buf.Len()))
 			i := 0
 			for b.Loop() {
 				i++ // a fresh release each time: the first import of a scope (all new)
-				rel, err := st.EnsureRelease(ctx, "Gateway", fmt.Sprint(i))
-				if err != nil {
-					b.Fatal(err)
-				}
+				rel := ensureRelease(b, st, "Gateway", fmt.Sprint(i))
 				res, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: tc.name, Report: bytes.NewReader(buf.Bytes())})
 				if err != nil || res.Findings == 0 {
 					b.Fatalf("import: %v %+v", err, res)
@@ -152,15 +134,8 @@ func BenchmarkEnrichFindings100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	rel, err := st.EnsureRelease(ctx, "Gateway", "1.0")
-	if err != nil {
-		b.Fatal(err)
-	}
+	st := openStore(b)
+	rel := ensureRelease(b, st, "Gateway", "1.0")
 	if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "100k.nessus", Report: bytes.NewReader(buf.Bytes())}); err != nil {
 		b.Fatal(err)
 	}

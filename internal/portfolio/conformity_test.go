@@ -41,10 +41,7 @@ func TestConformityFromStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rel, err := st.EnsureRelease(ctx, "Gateway", "1.6.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "1.6.0")
 		now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 		firmware := func(_ context.Context, e *conformity.Evidence) error {
 			e.Firmware = &conformity.FirmwareEvidence{Image: "gw.img", Issues: []conformity.FirmwareIssue{{ID: "7", Kind: "cleartext_service", Path: "/etc/inittab"}}}

@@ -98,21 +98,13 @@ func checkKEV(t *testing.T, f findings.Stored, before findings.Stored) {
 func TestFindingEnrichedByLaterKEV(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.1.0")
 		importNessus(t, st, rel.ID)
 		before := onlyFinding(t, st, rel.ID)
 		if before.Finding.KEV || before.Enrichment != nil || before.SLASource != "sla:high" {
 			t.Fatalf("before the feed: kev %v enrichment %+v sla %s", before.Finding.KEV, before.Enrichment, before.SLASource)
 		}
-		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeKEV(t)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
-			t.Fatal(err)
-		}
+		importFeeds(t, st, writeKEV(t))
 		after := onlyFinding(t, st, rel.ID)
 		checkKEV(t, after, before)
 		// The KEV filter of the findings list sees it.
@@ -121,12 +113,7 @@ func TestFindingEnrichedByLaterKEV(t *testing.T) {
 			t.Errorf("KEV filter: %d %v", len(kev), err)
 		}
 
-		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeEPSS(t)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
-			t.Fatal(err)
-		}
+		importFeeds(t, st, writeEPSS(t))
 		f := onlyFinding(t, st, rel.ID)
 		if f.Finding.EPSS.Score == nil || *f.Finding.EPSS.Score != 0.81234 {
 			t.Errorf("EPSS %v, want 0.81234 from the feed", f.Finding.EPSS.Score)
@@ -146,19 +133,13 @@ func TestFindingEnrichedAtImport(t *testing.T) {
 		ctx := context.Background()
 		// The same report in a release imported before the feed gives the
 		// baseline risk and deadline.
-		base, err := st.EnsureRelease(ctx, "Gateway", "1.0.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		base := ensureRelease(t, st, "Gateway", "1.0.0")
 		importNessus(t, st, base.ID)
 		before := onlyFinding(t, st, base.ID)
 		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeKEV(t)); err != nil {
 			t.Fatal(err)
 		}
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.1.0")
 		importNessus(t, st, rel.ID)
 		checkKEV(t, onlyFinding(t, st, rel.ID), before)
 	})
@@ -171,12 +152,7 @@ func TestFindingLinkedToMatch(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		rel := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
-		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeFeeds(t, false)...); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
-			t.Fatal(err)
-		}
+		importFeeds(t, st, writeFeeds(t, false)...)
 		if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "trivy.json", Actor: "ci", Report: strings.NewReader(trivyLodash)}); err != nil {
 			t.Fatal(err)
 		}
@@ -229,14 +205,8 @@ func TestFindingLinkedToMatch(t *testing.T) {
 func TestBundleEnrichesReleaseWithoutSBOM(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		other, err := st.EnsureRelease(ctx, "Camera", "1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.1.0")
+		other := ensureRelease(t, st, "Camera", "1.0")
 		importNessus(t, st, rel.ID)
 		before := onlyFinding(t, st, rel.ID)
 		var buf bytes.Buffer

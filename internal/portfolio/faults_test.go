@@ -19,12 +19,9 @@ import (
 func TestUseCaseErrorKinds(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "1.0")
 		// A truncated report: unprocessable, naming the file and the byte.
-		_, err = portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "cut.sarif", Actor: "ci",
+		_, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "cut.sarif", Actor: "ci",
 			Report: strings.NewReader(`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL"`)})
 		if !errors.Is(err, fault.ErrUnprocessable) || !strings.HasPrefix(err.Error(), "sarif report: cut.sarif: at byte 35:") {
 			t.Errorf("truncated report: %v", err)

@@ -25,10 +25,7 @@ func TestFirmwareJobTakeOver(t *testing.T) {
 	}
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Router", "1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Router", "1.0")
 		j := firmware.Job{ReleaseID: rel.ID, FileName: "rootfs.sqsh", CreatedBy: "alice"}
 		if err := st.QueueFirmwareJob(ctx, &j, img); err != nil {
 			t.Fatal(err)

@@ -88,24 +88,18 @@ type GateView struct {
 
 // effectivePolicy returns the product's policy, the global one or the default.
 func (g *Gate) effectivePolicy(ctx context.Context, productID int64) (*policy.Policy, string, int, error) {
-	for _, scope := range []struct {
-		id   int64
-		name string
-	}{{productID, "product"}, {0, "global"}} {
-		v, err := g.st.Policy(ctx, scope.id, 0)
-		if errors.Is(err, fault.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, "", 0, err
-		}
-		p, err := policy.Parse([]byte(v.Source), fmt.Sprintf("%s-policy-v%d.yaml", scope.name, v.Version))
-		if err != nil {
-			return nil, "", 0, fmt.Errorf("stored policy: %w", err)
-		}
-		return p, scope.name, v.Version, nil
+	v, scope, err := g.PolicyOf(ctx, productID)
+	if err != nil {
+		return nil, "", 0, err
 	}
-	return policy.Default(), "default", 0, nil
+	if scope == "default" {
+		return policy.Default(), "default", 0, nil
+	}
+	p, err := policy.Parse([]byte(v.Source), fmt.Sprintf("%s-policy-v%d.yaml", scope, v.Version))
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("stored policy: %w", err)
+	}
+	return p, scope, v.Version, nil
 }
 
 // Evaluate judges a release now, stores the result and returns it; trigger
@@ -483,11 +477,8 @@ func (g *Gate) effectiveApproved(ctx context.Context, productID int64) (*policy.
 // SaveApproved validates and stores a new version of a product's approved
 // components and licences (productID 0: the global list).
 func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
-	if strings.TrimSpace(source) == "" {
-		return policy.PolicyVersion{}, false, fault.Invalid("approved", "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])")
-	}
-	if _, err := policy.ParseApproved([]byte(source), "approved.yaml"); err != nil {
-		return policy.PolicyVersion{}, false, fault.Invalid("approved", "%v", err)
+	if err := checkSource("approved", source, "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])", "approved.yaml", policy.ParseApproved); err != nil {
+		return policy.PolicyVersion{}, false, err
 	}
 	return g.st.SaveApproved(ctx, productID, source, note, actor, g.now())
 }
@@ -495,13 +486,24 @@ func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, 
 // SavePolicy validates (compiles) and stores a new version of a product's
 // policy (productID 0: the global policy).
 func (g *Gate) SavePolicy(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
-	if strings.TrimSpace(source) == "" {
-		return policy.PolicyVersion{}, false, fault.Invalid("policy", "empty policy: send the policy YAML (rampart: policy/v1)")
-	}
-	if _, err := policy.Parse([]byte(source), "policy.yaml"); err != nil {
-		return policy.PolicyVersion{}, false, fault.Invalid("policy", "%v", err)
+	if err := checkSource("policy", source, "empty policy: send the policy YAML (rampart: policy/v1)", "policy.yaml", policy.Parse); err != nil {
+		return policy.PolicyVersion{}, false, err
 	}
 	return g.st.SavePolicy(ctx, productID, source, note, actor, g.now())
+}
+
+// checkSource checks the source of a new policy or approved list before it
+// is stored: an empty one is invalid with the message empty, one that parse
+// rejects (read as the file name) with the parser's message; field names
+// the form field.
+func checkSource[T any](field, source, empty, name string, parse func(data []byte, name string) (T, error)) error {
+	if strings.TrimSpace(source) == "" {
+		return fault.Invalid(field, "%s", empty)
+	}
+	if _, err := parse([]byte(source), name); err != nil {
+		return fault.Invalid(field, "%v", err)
+	}
+	return nil
 }
 
 // PolicyOf returns the policy in effect for a product: its own, the global

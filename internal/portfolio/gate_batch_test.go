@@ -36,7 +36,6 @@ rules:
 func TestGateBatches(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		g, p, r1, r2 := gateTwoReleases(t, st)
 		comp := func(i int, lic string) inventory.Component {
 			return inventory.Component{Ref: fmt.Sprintf("c%d", i), Name: fmt.Sprintf("lib%d", i), Version: "1.0",
 				PURL: fmt.Sprintf("pkg:generic/lib%d@1.0", i), Licenses: []string{lic}}
@@ -49,18 +48,7 @@ func TestGateBatches(t *testing.T) {
 				old = append(old, comp(i, lic))
 			}
 		}
-		if err := st.ImportComponents(ctx, r1.ID, old, blob.Blob{}); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ImportComponents(ctx, r2.ID, cur, blob.Blob{}); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := g.SavePolicy(ctx, p.ID, componentPolicy, "", "alice"); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := g.SaveApproved(ctx, p.ID, "approved:\n  - purl: pkg:generic/lib2\n    reason: reviewed\n", "", "alice"); err != nil {
-			t.Fatal(err)
-		}
+		g, _, r2 := gateTwoReleases(t, st, old, cur, "approved:\n  - purl: pkg:generic/lib2\n    reason: reviewed\n")
 		eval := func(batch int) []string {
 			t.Helper()
 			defer portfolio.SetGateBatch(batch)()
@@ -97,9 +85,11 @@ func TestGateBatches(t *testing.T) {
 	})
 }
 
-// gateTwoReleases makes product "Cam" with releases 1.0 and 1.1 and a gate
-// whose clock stands at 2026-06-01 12:00 UTC.
-func gateTwoReleases(t *testing.T, st *store.Store) (*portfolio.Gate, inventory.Product, inventory.Release, inventory.Release) {
+// gateTwoReleases makes product "Cam" with releases 1.0 (components old)
+// and 1.1 (components cur), gives the product componentPolicy and the
+// approved list approved; it returns a gate whose clock stands at
+// 2026-06-01 12:00 UTC, the product and release 1.1.
+func gateTwoReleases(t *testing.T, st *store.Store, old, cur []inventory.Component, approved string) (*portfolio.Gate, inventory.Product, inventory.Release) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -115,5 +105,17 @@ func gateTwoReleases(t *testing.T, st *store.Store) (*portfolio.Gate, inventory.
 			t.Fatal(err)
 		}
 	}
-	return g, p, r1, r2
+	if err := st.ImportComponents(ctx, r1.ID, old, blob.Blob{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ImportComponents(ctx, r2.ID, cur, blob.Blob{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := g.SavePolicy(ctx, p.ID, componentPolicy, "", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := g.SaveApproved(ctx, p.ID, approved, "", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	return g, p, r2
 }

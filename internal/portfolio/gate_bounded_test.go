@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -25,7 +24,6 @@ import (
 func TestGateBoundedResult(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		g, p, r1, r2 := gateTwoReleases(t, st)
 		const n = 4000
 		var old, cur []inventory.Component
 		for i := range n {
@@ -38,18 +36,7 @@ func TestGateBoundedResult(t *testing.T) {
 				old = append(old, c)
 			}
 		}
-		if err := st.ImportComponents(ctx, r1.ID, old, blob.Blob{}); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ImportComponents(ctx, r2.ID, cur, blob.Blob{}); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := g.SavePolicy(ctx, p.ID, componentPolicy, "", "alice"); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := g.SaveApproved(ctx, p.ID, "approved:\n  - purl: pkg:generic/lib2*\n    reason: reviewed\n", "", "alice"); err != nil {
-			t.Fatal(err)
-		}
+		g, p, r2 := gateTwoReleases(t, st, old, cur, "approved:\n  - purl: pkg:generic/lib2*\n    reason: reviewed\n")
 		e, err := g.RequestException(ctx, portfolio.ExceptionRequest{ProductID: p.ID, Rule: "no-new-copyleft", Match: policy.Match{Component: "pkg:generic/lib1*"},
 			Reason: "legal review", Expires: "2026-12-31"}, "bob")
 		if err != nil {

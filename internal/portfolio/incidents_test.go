@@ -82,24 +82,14 @@ func TestKEVImportOpensIncidentOnce(t *testing.T) {
 		shippedRelease(t, st, "Gateway", "1.0.0", inventory.StatusShipped, &past)
 		v := portfolio.NewVulns(st)
 		// OSV alone: a match, but no exploitation signal, no incident.
-		if _, err := portfolio.ImportFeeds(ctx, st, "test", writeFeeds(t, false)...); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := v.RematchAll(ctx); err != nil {
-			t.Fatal(err)
-		}
+		importFeeds(t, st, writeFeeds(t, false)...)
 		list, err := st.Incidents(ctx, incident.Filter{})
 		if err != nil || len(list) != 0 {
 			t.Fatalf("incidents without a KEV signal: %d %v", len(list), err)
 		}
 		before := time.Now().UTC().Add(-time.Second)
 		for run := 0; run < 2; run++ {
-			if _, err := portfolio.ImportFeeds(ctx, st, "test", writeFeeds(t, true)...); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := v.RematchAll(ctx); err != nil {
-				t.Fatal(err)
-			}
+			importFeeds(t, st, writeFeeds(t, true)...)
 		}
 		list, err = st.Incidents(ctx, incident.Filter{})
 		if err != nil {
@@ -195,22 +185,12 @@ func TestEUVDAndCSAFSignalsOpenIncidentOnce(t *testing.T) {
 		}
 		osvPath := write("GHSA-35jh-r3h4-6jhm.json", osvLodash)
 		denied := write("denied.json", strings.Replace(csafLodash, "Exploitation in the wild observed", "No known exploitation", 1))
-		if _, err := portfolio.ImportFeeds(ctx, st, "test", osvPath, denied); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := v.RematchAll(ctx); err != nil {
-			t.Fatal(err)
-		}
+		importFeeds(t, st, osvPath, denied)
 		if list, _ := st.Incidents(ctx, incident.Filter{}); len(list) != 0 {
 			t.Fatalf("a CSAF statement denying exploitation opened %d incidents", len(list))
 		}
 		euvdPath := write("exploitedvulnerabilities.json", euvdLodash)
-		if _, err := portfolio.ImportFeeds(ctx, st, "test", osvPath, euvdPath); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := v.RematchAll(ctx); err != nil {
-			t.Fatal(err)
-		}
+		importFeeds(t, st, osvPath, euvdPath)
 		list, err := st.Incidents(ctx, incident.Filter{})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("after the EUVD import: %d incidents, %v", len(list), err)

@@ -24,14 +24,7 @@ import (
 func TestKernelConfigNotAffected(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Router"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		rel := inventory.Release{ProductID: p.ID, Version: "1.0"}
-		if err := st.CreateRelease(ctx, &rel); err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Router", "1.0")
 		kernel := inventory.Component{Ref: "linux@5.10.161", Name: "linux", Version: "5.10.161", PURL: "pkg:generic/linux@5.10.161",
 			CPEs: []string{"cpe:2.3:o:linux:linux_kernel:5.10.161:*:*:*:*:*:*:*"}}
 		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{kernel}, blob.Blob{}); err != nil {

@@ -106,12 +106,7 @@ func ImportSBOMFrom(ctx context.Context, st SBOMImportStore, releaseID int64, na
 			return err
 		}
 		res = ImportResult{ReleaseID: releaseID, Format: f.Name, SpecVersion: f.SpecVersion, Components: n, SHA256: raw.SHA256}
-		pid, err := st.ReleaseProduct(ctx, releaseID)
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, st, audit.Event{Action: audit.ActionSBOMImport, Object: fmt.Sprintf("release %d (%s)", releaseID, name), ProductID: pid,
-			Detail: fmt.Sprintf("%s %s, %d components, sha256 %s (streamed)", res.Format, res.SpecVersion, res.Components, res.SHA256)})
+		return recordSBOMImport(ctx, st, name, res, " (streamed)")
 	})
 	if err != nil {
 		return ImportResult{}, err
@@ -129,17 +124,23 @@ func importSBOM(ctx context.Context, st SBOMImportStore, releaseID int64, name s
 		if err := st.ImportComponents(ctx, releaseID, doc.Components, raw); err != nil {
 			return err
 		}
-		pid, err := st.ReleaseProduct(ctx, releaseID)
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, st, audit.Event{Action: audit.ActionSBOMImport, Object: fmt.Sprintf("release %d (%s)", releaseID, name), ProductID: pid,
-			Detail: fmt.Sprintf("%s %s, %d components, sha256 %s", res.Format, res.SpecVersion, res.Components, res.SHA256)})
+		return recordSBOMImport(ctx, st, name, res, "")
 	})
 	if err != nil {
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+// recordSBOMImport writes the audit record of the import res of the SBOM
+// file name (in the import's transaction); how ends its detail.
+func recordSBOMImport(ctx context.Context, st SBOMImportStore, name string, res ImportResult, how string) error {
+	pid, err := st.ReleaseProduct(ctx, res.ReleaseID)
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, st, audit.Event{Action: audit.ActionSBOMImport, Object: fmt.Sprintf("release %d (%s)", res.ReleaseID, name), ProductID: pid,
+		Detail: fmt.Sprintf("%s %s, %d components, sha256 %s%s", res.Format, res.SpecVersion, res.Components, res.SHA256, how)})
 }
 
 // ExportSBOM writes a release's components in the requested format

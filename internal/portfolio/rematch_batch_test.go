@@ -21,10 +21,7 @@ import (
 func TestRematchBatches(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Router", "1.0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Router", "1.0")
 		comps := []inventory.Component{
 			{Ref: "dnsmasq", Name: "dnsmasq", Version: "2.85", CPEs: []string{"cpe:2.3:a:thekelleys:dnsmasq:2.85:*:*:*:*:*:*:*"}},
 			{Ref: "gin", Name: "gin", Version: "v1.9.0", PURL: "pkg:golang/github.com/gin-gonic/gin@v1.9.0"},

@@ -61,10 +61,7 @@ func counts(r findings.ScanResult) string {
 func TestReimportKeepsTriage(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.4.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.4.1")
 		a, b, c, d := [3]any{"sqli", "api/users.go", 10}, [3]any{"sqli", "api/orders.go", 20}, [3]any{"sqli", "api/login.go", 30}, [3]any{"sqli", "api/admin.go", 40}
 		if got := counts(importReport(t, st, rel.ID, "codeql", sarif("CodeQL", a, b, c))); got != "new=3 unchanged=0 reopened=0 closed=0" {
 			t.Fatalf("first import: %s", got)
@@ -174,11 +171,7 @@ func TestReimportKeepsTriage(t *testing.T) {
 func TestZAPRescanCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "zap")
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	imp := func(rel int64, name string) findings.ScanResult {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {

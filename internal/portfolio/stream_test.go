@@ -32,42 +32,11 @@ func TestStreamedSBOMImport(t *testing.T) {
 	good := buf.Bytes()
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Gateway"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		whole, streamed := inventory.Release{ProductID: p.ID, Version: "1"}, inventory.Release{ProductID: p.ID, Version: "2"}
-		for _, r := range []*inventory.Release{&whole, &streamed} {
-			if err := st.CreateRelease(ctx, r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := portfolio.ImportSBOM(ctx, st, whole.ID, "bom.json", good); err != nil {
-			t.Fatal(err)
-		}
-		res, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, "bom.json", bytes.NewReader(good), int64(len(good)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		whole, streamed, res := importWholeAndStreamed(t, st, "bom.json", good)
 		if res.Components != 2500 || res.Format != sbom.FormatCycloneDX || res.SpecVersion != "1.6" {
 			t.Errorf("result %+v", res)
 		}
-		a, _ := st.AllComponents(ctx, whole.ID)
-		b, _ := st.AllComponents(ctx, streamed.ID)
-		if len(a) != 2500 || len(b) != len(a) {
-			t.Fatalf("%d components whole, %d streamed", len(a), len(b))
-		}
-		edges := 0
-		for i := range a {
-			a[i].ID, b[i].ID = 0, 0
-			edges += len(b[i].DependsOn)
-			if !reflect.DeepEqual(a[i], b[i]) {
-				x, _ := json.Marshal(a[i])
-				y, _ := json.Marshal(b[i])
-				t.Fatalf("component %d:\n whole    %s\n streamed %s", i, x, y)
-			}
-		}
-		if edges < 2500 {
+		if edges := streamedLikeWhole(t, st, whole.ID, streamed.ID, 2500, ""); edges < 2500 {
 			t.Errorf("only %d edges streamed", edges)
 		}
 		rel, _ := st.Release(ctx, streamed.ID)
@@ -102,10 +71,7 @@ func TestStreamedSBOMImport(t *testing.T) {
 		if _, err := st.DB().ExecContext(ctx, `ALTER TABLE audit_log RENAME TO audit_log_away`); err != nil {
 			t.Fatal(err)
 		}
-		other := inventory.Release{ProductID: p.ID, Version: "3"}
-		if err := st.CreateRelease(ctx, &other); err != nil {
-			t.Fatal(err)
-		}
+		other := ensureRelease(t, st, "Gateway", "3")
 		if _, err := portfolio.ImportSBOMFrom(ctx, st, other.ID, "bom.json", bytes.NewReader(good), int64(len(good))); err == nil {
 			t.Error("streamed import succeeded without its audit record")
 		}
@@ -146,45 +112,16 @@ func TestStreamedSBOMImportXMLAndSPDX(t *testing.T) {
 		good := buf.Bytes()
 		storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 			ctx := context.Background()
-			whole, err := st.EnsureRelease(ctx, "Gateway", "1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			streamed, err := st.EnsureRelease(ctx, "Gateway", "2")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := portfolio.ImportSBOM(ctx, st, whole.ID, enc.name, good); err != nil {
-				t.Fatal(err)
-			}
-			res, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, enc.name, bytes.NewReader(good), int64(len(good)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			whole, streamed, res := importWholeAndStreamed(t, st, enc.name, good)
 			if res.Components != 1200 || res.Format != enc.format {
 				t.Errorf("%s: result %+v", enc.name, res)
 			}
-			a, _ := st.AllComponents(ctx, whole.ID)
-			b, _ := st.AllComponents(ctx, streamed.ID)
-			if len(a) != 1200 || len(b) != len(a) {
-				t.Fatalf("%s: %d components whole, %d streamed", enc.name, len(a), len(b))
-			}
-			edges := 0
-			for i := range a {
-				a[i].ID, b[i].ID = 0, 0
-				edges += len(b[i].DependsOn)
-				if !reflect.DeepEqual(a[i], b[i]) {
-					x, _ := json.Marshal(a[i])
-					y, _ := json.Marshal(b[i])
-					t.Fatalf("%s: component %d:\n whole    %s\n streamed %s", enc.name, i, x, y)
-				}
-			}
-			if edges < 1200 {
+			if edges := streamedLikeWhole(t, st, whole.ID, streamed.ID, 1200, enc.name+": "); edges < 1200 {
 				t.Errorf("%s: only %d edges streamed", enc.name, edges)
 			}
 			// Cut in the middle: rejected with the file named, nothing changed.
 			cut := good[:len(good)/2]
-			_, err = portfolio.ImportSBOMFrom(ctx, st, streamed.ID, enc.name, bytes.NewReader(cut), int64(len(cut)))
+			_, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, enc.name, bytes.NewReader(cut), int64(len(cut)))
 			if err == nil || fault.KindOf(err) != fault.KindUnprocessable || !bytes.Contains([]byte(err.Error()), []byte(enc.name)) {
 				t.Errorf("%s cut: %v", enc.name, err)
 			}
@@ -193,4 +130,47 @@ func TestStreamedSBOMImportXMLAndSPDX(t *testing.T) {
 			}
 		})
 	}
+}
+
+// importWholeAndStreamed imports the SBOM good (file name) whole into
+// release 1 of product "Gateway" and streamed into its release 2, and
+// returns both releases and the result of the streamed import.
+func importWholeAndStreamed(t *testing.T, st *store.Store, name string, good []byte) (whole, streamed inventory.Release, res portfolio.ImportResult) {
+	t.Helper()
+	ctx := context.Background()
+	whole = ensureRelease(t, st, "Gateway", "1")
+	streamed = ensureRelease(t, st, "Gateway", "2")
+	if _, err := portfolio.ImportSBOM(ctx, st, whole.ID, name, good); err != nil {
+		t.Fatal(err)
+	}
+	res, err := portfolio.ImportSBOMFrom(ctx, st, streamed.ID, name, bytes.NewReader(good), int64(len(good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return whole, streamed, res
+}
+
+// streamedLikeWhole fails the test unless release streamed holds the n
+// components of release whole, the same but for their ids, and returns the
+// number of dependency edges of the streamed components; prefix starts the
+// failure messages.
+func streamedLikeWhole(t *testing.T, st *store.Store, whole, streamed int64, n int, prefix string) int {
+	t.Helper()
+	ctx := context.Background()
+	a, _ := st.AllComponents(ctx, whole)
+	b, _ := st.AllComponents(ctx, streamed)
+	if len(a) != n || len(b) != len(a) {
+		t.Fatalf("%s%d components whole, %d streamed", prefix, len(a), len(b))
+	}
+	edges := 0
+	for i := range a {
+		a[i].ID, b[i].ID = 0, 0
+		edges += len(b[i].DependsOn)
+		if !reflect.DeepEqual(a[i], b[i]) {
+			x, _ := json.Marshal(a[i])
+			y, _ := json.Marshal(b[i])
+			t.Fatalf("%scomponent %d:\n whole    %s\n streamed %s", prefix, i, x, y)
+		}
+	}
+	return edges
 }

@@ -31,10 +31,7 @@ const suppressedSARIF = `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"C
 func TestImportedSuppressionIsNotActive(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.4.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.4.1")
 		res, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "scan.sarif", Actor: "ci", Report: strings.NewReader(suppressedSARIF)})
 		if err != nil || res.New != 2 {
 			t.Fatalf("%+v %v", res, err)
@@ -67,10 +64,7 @@ func TestImportedSuppressionIsNotActive(t *testing.T) {
 func TestDefectDojoTriageKept(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.4.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.4.1")
 		b, err := os.ReadFile(filepath.Join("..", "scanners", "defectdojo", "testdata", "findings-pages.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -118,10 +112,7 @@ func TestDefectDojoTriageKept(t *testing.T) {
 func TestImportedRiskAcceptanceCapped(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.4.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.4.1")
 		if err := st.SetProductMaxAcceptance(ctx, rel.ProductID, 30); err != nil {
 			t.Fatal(err)
 		}

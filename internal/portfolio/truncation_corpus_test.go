@@ -45,10 +45,7 @@ func TestTruncatedCorpusReimports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := st.EnsureRelease(ctx, "Truncation", rel)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := ensureRelease(t, st, "Truncation", rel)
 			imp := func(tool string, b []byte) (findings.ScanResult, error) {
 				return portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: r.ID, FileName: rel, Tool: tool, Scope: "corpus", Actor: "ci", Report: bytes.NewReader(b)})
 			}

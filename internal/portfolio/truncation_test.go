@@ -31,10 +31,7 @@ const plainSBOM = `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"
 func TestRejectedReportClosesNothing(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		rel, err := st.EnsureRelease(ctx, "Gateway", "2.4.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rel := ensureRelease(t, st, "Gateway", "2.4.1")
 		imp := func(name, scope, tool, body string) (findings.ScanResult, error) {
 			return portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: name, Tool: tool, Scope: scope, Actor: "ci", Report: strings.NewReader(body)})
 		}
@@ -64,7 +61,7 @@ func TestRejectedReportClosesNothing(t *testing.T) {
 				}
 			}
 		}
-		_, err = imp("bom.json", "deps", "", plainSBOM)
+		_, err := imp("bom.json", "deps", "", plainSBOM)
 		if !errors.Is(err, reportio.ErrSBOM) || !strings.Contains(err.Error(), "this is an SBOM: upload it to the release's SBOM") {
 			t.Fatalf("plain SBOM as a report: %v", err)
 		}

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/portfolio"
-	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
 )
 
@@ -79,11 +78,7 @@ func TestUpdateFeedsFromMirror(t *testing.T) {
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	src := mirror.Sources{OSV: []string{srv.URL + "/osv/Go/all.zip"}, NVD: srv.URL + "/nvd", KEV: srv.URL + "/kev.json"}
 	f := &mirror.Fetcher{NVDPageSize: 1}
 
@@ -150,11 +145,7 @@ func TestUpdateFeedsReadsEUVDAndCSAF(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	res, err := portfolio.UpdateFeeds(ctx, st, &mirror.Fetcher{}, mirror.Sources{EUVD: srv.URL + "/euvd.json", CSAF: []string{srv.URL + "/csaf.json"}}, "test")
 	if err != nil {
 		t.Fatal(err)

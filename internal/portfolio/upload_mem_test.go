@@ -13,7 +13,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // BenchmarkUploadSPDXStreamed is what the server does with one SBOM upload
@@ -45,20 +44,13 @@ func BenchmarkUploadSPDXStreamed(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(b)
 	vulns := portfolio.NewVulns(st)
 	gate := portfolio.NewGate(st, vulns, nil, time.Now)
 	b.ReportAllocs()
 	var peak uint64
 	for b.Loop() {
-		rel, err := st.EnsureRelease(ctx, "Bench", strconv.Itoa(b.N)+"-"+strconv.FormatInt(time.Now().UnixNano(), 10))
-		if err != nil {
-			b.Fatal(err)
-		}
+		rel := ensureRelease(b, st, "Bench", strconv.Itoa(b.N)+"-"+strconv.FormatInt(time.Now().UnixNano(), 10))
 		stop := sampleHeap(&peak, os.Getenv("RAMPART_MEMPROFILE"))
 		doc, err := os.Open(path)
 		if err != nil {

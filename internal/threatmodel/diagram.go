@@ -2,6 +2,7 @@ package threatmodel
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -183,16 +184,8 @@ func WriteDOT(w io.Writer, m *Model, opts DiagramOptions) error {
 		if f.Name != "" {
 			parts = append(parts, f.Name)
 		}
-		proto := f.Protocol
-		if proto == "" {
-			proto = "?"
-		}
-		if f.Encrypted {
-			proto += " (encrypted)"
-		} else {
-			proto += " (unencrypted)"
-		}
-		parts = append(parts, proto)
+		proto, enc := protocolLabel(f)
+		parts = append(parts, proto+" ("+enc+")")
 		attrs := []string{}
 		if n := st.count[f.ID]; n > 0 {
 			parts = append(parts, fmt.Sprintf("⚠ %d", n))
@@ -407,15 +400,8 @@ func WriteMermaid(w io.Writer, m *Model, opts DiagramOptions) error {
 		if !ok1 || !ok2 {
 			continue
 		}
-		label := f.Protocol
-		if label == "" {
-			label = "?"
-		}
-		if f.Encrypted {
-			label += " encrypted"
-		} else {
-			label += " unencrypted"
-		}
+		proto, enc := protocolLabel(f)
+		label := proto + " " + enc
 		if n := st.count[f.ID]; n > 0 {
 			label += fmt.Sprintf(" ⚠ %d", n)
 		}
@@ -432,4 +418,14 @@ func WriteMermaid(w io.Writer, m *Model, opts DiagramOptions) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// protocolLabel returns how a diagram labels the flow: its protocol ("?"
+// when unset) and "encrypted" or "unencrypted".
+func protocolLabel(f *Flow) (proto, enc string) {
+	proto = cmp.Or(f.Protocol, "?")
+	if f.Encrypted {
+		return proto, "encrypted"
+	}
+	return proto, "unencrypted"
 }

@@ -369,23 +369,19 @@ func (l *locator) pos(list string, i int) Pos {
 }
 
 func (l *locator) assignPositions(m *Model) {
-	for i := range m.Elements {
-		m.Elements[i].pos = l.pos("elements", i)
-	}
-	for i := range m.Flows {
-		m.Flows[i].pos = l.pos("flows", i)
-	}
-	for i := range m.Boundaries {
-		m.Boundaries[i].pos = l.pos("boundaries", i)
-	}
-	for i := range m.Assets {
-		m.Assets[i].pos = l.pos("assets", i)
-	}
-	for i := range m.Mitigations {
-		m.Mitigations[i].pos = l.pos("mitigations", i)
-	}
-	for i := range m.Threats {
-		m.Threats[i].pos = l.pos("threats", i)
+	assignPos(l, "elements", m.Elements, func(e *Element) *Pos { return &e.pos })
+	assignPos(l, "flows", m.Flows, func(f *Flow) *Pos { return &f.pos })
+	assignPos(l, "boundaries", m.Boundaries, func(b *Boundary) *Pos { return &b.pos })
+	assignPos(l, "assets", m.Assets, func(a *Asset) *Pos { return &a.pos })
+	assignPos(l, "mitigations", m.Mitigations, func(mt *Mitigation) *Pos { return &mt.pos })
+	assignPos(l, "threats", m.Threats, func(d *ThreatDecision) *Pos { return &d.pos })
+}
+
+// assignPos gives each item of the model's list its position in the source;
+// pos returns where an item keeps it.
+func assignPos[T any](l *locator, list string, items []T, pos func(*T) *Pos) {
+	for i := range items {
+		*pos(&items[i]) = l.pos(list, i)
 	}
 }
 

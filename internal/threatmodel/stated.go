@@ -134,6 +134,14 @@ func fieldByYAML(t reflect.Type, key string) (reflect.StructField, bool) {
 // recordStated stores the keys written for each element and flow of the
 // parsed document (root is the model mapping).
 func recordStated(root *yaml.Node, m *Model) {
+	eachStatable(root, m, func(n *yaml.Node, stated *map[string]bool, _ reflect.Value) {
+		*stated = mappingKeys(n, "", nil)
+	})
+}
+
+// eachStatable calls fn with the mapping node of each element and flow of m
+// in root (the model mapping), the item's stated keys and the item itself.
+func eachStatable(root *yaml.Node, m *Model, fn func(n *yaml.Node, stated *map[string]bool, item reflect.Value)) {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		list := root.Content[i+1]
 		if list.Kind != yaml.SequenceNode {
@@ -143,13 +151,13 @@ func recordStated(root *yaml.Node, m *Model) {
 		case "elements":
 			for j, n := range list.Content {
 				if j < len(m.Elements) {
-					m.Elements[j].stated = mappingKeys(n, "", nil)
+					fn(n, &m.Elements[j].stated, reflect.ValueOf(&m.Elements[j]).Elem())
 				}
 			}
 		case "flows":
 			for j, n := range list.Content {
 				if j < len(m.Flows) {
-					m.Flows[j].stated = mappingKeys(n, "", nil)
+					fn(n, &m.Flows[j].stated, reflect.ValueOf(&m.Flows[j]).Elem())
 				}
 			}
 		}
@@ -184,26 +192,9 @@ func writeStated(doc *yaml.Node, m *Model) {
 	if root.Kind != yaml.MappingNode {
 		return
 	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		list := root.Content[i+1]
-		if list.Kind != yaml.SequenceNode {
-			continue
-		}
-		switch root.Content[i].Value {
-		case "elements":
-			for j, n := range list.Content {
-				if j < len(m.Elements) {
-					addFalse(n, m.Elements[j].stated, reflect.ValueOf(&m.Elements[j]).Elem())
-				}
-			}
-		case "flows":
-			for j, n := range list.Content {
-				if j < len(m.Flows) {
-					addFalse(n, m.Flows[j].stated, reflect.ValueOf(&m.Flows[j]).Elem())
-				}
-			}
-		}
-	}
+	eachStatable(root, m, func(n *yaml.Node, stated *map[string]bool, item reflect.Value) {
+		addFalse(n, *stated, item)
+	})
 }
 
 func addFalse(n *yaml.Node, stated map[string]bool, v reflect.Value) {

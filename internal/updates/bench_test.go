@@ -71,12 +71,8 @@ func BenchmarkPublishInto10000Targets(b *testing.B) {
 func BenchmarkCheckIns(b *testing.B) {
 	for _, name := range engineNames(b) {
 		b.Run(name, func(b *testing.B) {
-			st := open(b, engine(b, name))
+			st, p := gatewayStore(b, name)
 			ctx := context.Background()
-			p := inventory.Product{Name: "Gateway"}
-			if err := st.CreateProduct(ctx, &p); err != nil {
-				b.Fatal(err)
-			}
 			svc := updates.New(st, sealer(b), nil)
 			if _, err := svc.Init(ctx, updates.InitRequest{Slug: "gw", ProductID: p.ID}); err != nil {
 				b.Fatal(err)
@@ -149,12 +145,8 @@ func BenchmarkCheckIns(b *testing.B) {
 func BenchmarkFleetExposure(b *testing.B) {
 	for _, name := range engineNames(b) {
 		b.Run(name, func(b *testing.B) {
-			st := open(b, engine(b, name))
+			st, p := gatewayStore(b, name)
 			ctx := context.Background()
-			p := inventory.Product{Name: "Gateway"}
-			if err := st.CreateProduct(ctx, &p); err != nil {
-				b.Fatal(err)
-			}
 			tx, err := st.DB().BeginTx(ctx, nil)
 			if err != nil {
 				b.Fatal(err)
@@ -230,6 +222,18 @@ func benchExposure(b *testing.B, st *store.Store, productID int64) {
 	}
 	b.ReportMetric(float64(time.Since(start).Milliseconds())/runs, "ms/exposure-query")
 	b.ReportMetric(float64(len(exp)), "vulns")
+}
+
+// gatewayStore opens the store of the engine name with one product,
+// "Gateway".
+func gatewayStore(b *testing.B, name string) (*store.Store, inventory.Product) {
+	b.Helper()
+	st := open(b, engine(b, name))
+	p := inventory.Product{Name: "Gateway"}
+	if err := st.CreateProduct(context.Background(), &p); err != nil {
+		b.Fatal(err)
+	}
+	return st, p
 }
 
 func engineNames(b *testing.B) []string {

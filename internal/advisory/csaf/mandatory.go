@@ -391,13 +391,7 @@ var mandatoryTests = []test{
 		}
 	}),
 	m("6.1.27.9", func(c *checker) {
-		if !c.isCategory("csaf_vex") {
-			return
-		}
-		for vi, v := range c.doc.Vulnerabilities {
-			if v.ProductStatus == nil {
-				continue
-			}
+		c.eachVEXStatus(func(vi int, v Vulnerability) {
 			has := map[string]bool{}
 			for _, f := range v.Flags {
 				c.mark(has, f.ProductIDs, f.GroupIDs)
@@ -408,22 +402,16 @@ var mandatoryTests = []test{
 				}
 			}
 			c.needStatement(vi, "known_not_affected", v.ProductStatus.KnownNotAffected, has, "an impact statement: add a flag or a threat of category impact")
-		}
+		})
 	}),
 	m("6.1.27.10", func(c *checker) {
-		if !c.isCategory("csaf_vex") {
-			return
-		}
-		for vi, v := range c.doc.Vulnerabilities {
-			if v.ProductStatus == nil {
-				continue
-			}
+		c.eachVEXStatus(func(vi int, v Vulnerability) {
 			has := map[string]bool{}
 			for _, r := range v.Remediations {
 				c.mark(has, r.ProductIDs, r.GroupIDs)
 			}
 			c.needStatement(vi, "known_affected", v.ProductStatus.KnownAffected, has, "an action statement: add a remediation")
-		}
+		})
 	}),
 	m("6.1.27.11", func(c *checker) {
 		if c.isCategory("csaf_security_advisory", "csaf_vex") && len(c.doc.Vulnerabilities) == 0 {
@@ -595,6 +583,19 @@ func str(v any) string {
 func (c *checker) mark(has map[string]bool, productIDs, groupIDs []string) {
 	for _, id := range c.expand(productIDs, groupIDs) {
 		has[id] = true
+	}
+}
+
+// eachVEXStatus calls fn for each vulnerability of a VEX document that has
+// a product_status (other documents have no statements to check).
+func (c *checker) eachVEXStatus(fn func(vi int, v Vulnerability)) {
+	if !c.isCategory("csaf_vex") {
+		return
+	}
+	for vi, v := range c.doc.Vulnerabilities {
+		if v.ProductStatus != nil {
+			fn(vi, v)
+		}
 	}
 }
 

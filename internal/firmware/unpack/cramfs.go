@@ -124,7 +124,7 @@ func openCramfs(u *unpacker, b []byte) (contents, error) {
 	damaged := ""
 	// Holes cost no bytes in the image: bound what it may claim to hold
 	// like a compressed stream's output (MaxRatio), not only by the total.
-	var claimed, maxClaim int64 = 0, u.lim.MaxRatio*int64(size) + 1<<20
+	claims := fileClaims{fs: "cramfs", image: int64(size)}
 	for len(stack) > 0 {
 		d := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -154,9 +154,8 @@ func openCramfs(u *unpacker, b []byte) (contents, error) {
 				return contents{}, err
 			}
 			p := path.Join(d.p, name)
-			f := File{Inner: cleanPath(p), Mode: n.mode & 0o7777, UID: int(n.uid), GID: int(n.gid)}
-			var known bool
-			if f.Kind, known = modeKind(n.mode); !known {
+			f, known := modeEntry(p, n.mode, int(n.uid), int(n.gid))
+			if !known {
 				continue
 			}
 			switch f.Kind {
@@ -165,21 +164,14 @@ func openCramfs(u *unpacker, b []byte) (contents, error) {
 					stack = append(stack, dir{p, n.offset, int(n.size), d.depth + 1})
 				}
 			case KindFile, KindSymlink:
-				if claimed += int64(n.size); u.lim.MaxRatio > 0 && claimed > maxClaim {
-					return contents{}, fmt.Errorf("%w: cramfs of %d bytes holds more than %d bytes of files (ratio limit %d)", ErrLimit, size, maxClaim, u.lim.MaxRatio)
-				}
-				if err := u.addBytes(int64(n.size)); err != nil {
+				if err := u.claimFile(&claims, int64(n.size)); err != nil {
 					return contents{}, err
 				}
 				data, err := cramfsData(img, n, order)
 				if err != nil {
 					damaged = fmt.Sprintf("file %s unreadable: %v", p, err)
 				}
-				if f.Kind == KindSymlink {
-					f.Link = string(data)
-				} else {
-					f.Data = data
-				}
+				f.setContent(data)
 			case KindDevice:
 				// size holds the device number, old_encode_dev style.
 				f.Major, f.Minor = (n.size>>8)&0xff, n.size&0xff

@@ -290,9 +290,8 @@ func openExtFallback(u *unpacker, b []byte) (contents, error) {
 				return contents{}, err
 			}
 			p := path.Join(d.p, name)
-			f := File{Inner: cleanPath(p), Mode: uint32(in.mode) & 0o7777, UID: int(in.uid), GID: int(in.gid)}
-			var known bool
-			if f.Kind, known = modeKind(uint32(in.mode)); !known {
+			f, known := modeEntry(p, uint32(in.mode), int(in.uid), int(in.gid))
+			if !known {
 				continue
 			}
 			switch f.Kind {

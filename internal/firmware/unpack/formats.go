@@ -207,6 +207,14 @@ func openTar(u *unpacker, b []byte) (contents, error) {
 	return c, nil
 }
 
+// modeEntry is the entry name (cleaned) of an image with the Unix mode,
+// owner and group its inode gives; false for a file type no File holds
+// (modeKind).
+func modeEntry(name string, mode uint32, uid, gid int) (File, bool) {
+	kind, known := modeKind(mode)
+	return File{Inner: cleanPath(name), Kind: kind, Mode: mode & 0o7777, UID: uid, GID: gid}, known
+}
+
 // modeKind is the kind of entry the file-type bits (S_IFMT) of a Unix mode
 // name, as the cpio, cramfs, JFFS2 and ext readers find it in their inodes;
 // false for a type no File holds.
@@ -298,9 +306,8 @@ func openCPIO(u *unpacker, b []byte) (contents, error) {
 		if err := u.addFile(); err != nil {
 			return contents{}, err
 		}
-		f := File{Inner: cleanPath(name), Mode: mode & 0o7777, UID: int(uid), GID: int(gid)}
-		var known bool
-		if f.Kind, known = modeKind(mode); !known {
+		f, known := modeEntry(name, mode, int(uid), int(gid))
+		if !known {
 			continue
 		}
 		switch f.Kind {

@@ -150,7 +150,7 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 	c.used = int64(end)
 	// What the image may claim to hold is bounded like a compressed
 	// stream's output (zero-compressed nodes cost nothing).
-	var claimed, maxClaim int64 = 0, u.lim.MaxRatio*int64(end) + 1<<20
+	claims := fileClaims{fs: "jffs2", image: int64(end)}
 	children := map[uint32][]jffs2Dir{}
 	for _, d := range dirents {
 		if d.ino != 0 {
@@ -192,9 +192,8 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 			}
 			sort.SliceStable(frags, func(i, j int) bool { return frags[i].version < frags[j].version })
 			meta := frags[len(frags)-1]
-			f := File{Inner: cleanPath(p), Mode: meta.mode & 0o7777, UID: int(meta.uid), GID: int(meta.gid)}
-			var known bool
-			if f.Kind, known = modeKind(meta.mode); !known {
+			f, known := modeEntry(p, meta.mode, int(meta.uid), int(meta.gid))
+			if !known {
 				continue
 			}
 			switch f.Kind {
@@ -205,21 +204,14 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 				visited[e.ino] = true
 				stack = append(stack, dir{e.ino, p, d.depth + 1})
 			case KindFile, KindSymlink:
-				if claimed += int64(meta.isize); u.lim.MaxRatio > 0 && claimed > maxClaim {
-					return contents{}, fmt.Errorf("%w: jffs2 of %d bytes holds more than %d bytes of files (ratio limit %d)", ErrLimit, end, maxClaim, u.lim.MaxRatio)
-				}
-				if err := u.addBytes(int64(meta.isize)); err != nil {
+				if err := u.claimFile(&claims, int64(meta.isize)); err != nil {
 					return contents{}, err
 				}
 				data, err := jffs2Data(frags, meta.isize)
 				if err != nil {
 					damaged = fmt.Sprintf("file %s unreadable: %v", p, err)
 				}
-				if f.Kind == KindSymlink {
-					f.Link = string(data)
-				} else {
-					f.Data = data
-				}
+				f.setContent(data)
 			case KindDevice:
 				if dev, err := jffs2Data(frags, ^uint32(0)); err == nil {
 					switch len(dev) {

@@ -497,6 +497,37 @@ func (u *unpacker) addBytes(n int64) error {
 	return nil
 }
 
+// fileClaims is what the files of one file-system image say they hold.
+// Holes and zero-compressed nodes cost no bytes in the image, so it is
+// bounded like a compressed stream's output (MaxRatio), not only by the
+// total.
+type fileClaims struct {
+	fs    string // the file system, for the error: "cramfs"
+	image int64  // the image's size in bytes
+	total int64  // the bytes claimed so far
+}
+
+// claimFile accounts for n more bytes of file content in the image of c:
+// more than MaxRatio times the image (and 1 MiB) or past MaxTotalBytes is
+// ErrLimit.
+func (u *unpacker) claimFile(c *fileClaims, n int64) error {
+	limit := u.lim.MaxRatio*c.image + 1<<20
+	if c.total += n; u.lim.MaxRatio > 0 && c.total > limit {
+		return fmt.Errorf("%w: %s of %d bytes holds more than %d bytes of files (ratio limit %d)", ErrLimit, c.fs, c.image, limit, u.lim.MaxRatio)
+	}
+	return u.addBytes(n)
+}
+
+// setContent sets what a file or symlink entry read from its image holds:
+// the symlink's target, or the file's data.
+func (f *File) setContent(data []byte) {
+	if f.Kind == KindSymlink {
+		f.Link = string(data)
+	} else {
+		f.Data = data
+	}
+}
+
 // addFile accounts for one more entry.
 func (u *unpacker) addFile() error {
 	if u.files.Add(1) > int64(u.lim.MaxFiles) {

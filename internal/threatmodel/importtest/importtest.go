@@ -4,10 +4,23 @@ package importtest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
+
+// Testdata returns the content of the importer's fixture testdata/name and
+// fails the test when it cannot be read.
+func Testdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 // Reparse fails the test unless the imported model m marshals and the
 // result parses again as a Rampart threat model: what an importer accepts,

@@ -217,13 +217,11 @@ func (c *converter) project() {
 	if c.Model.ID == "" {
 		c.Model.ID = threatmodel.TitleID(c.Model.Title)
 	}
-	if v, ok := p.Attributes["rampart"]; ok {
-		// Round trip of a Rampart export: product facts, rule settings and
-		// assumptions, which the model rules read.
-		var pa projectAttrs
-		if raw, err := json.Marshal(v); err == nil && json.Unmarshal(raw, &pa) == nil {
-			c.Model.Product, c.Model.Rules, c.Model.Assumptions = pa.Product, pa.Rules, pa.Assumptions
-		}
+	// Round trip of a Rampart export: product facts, rule settings and
+	// assumptions, which the model rules read.
+	var pa projectAttrs
+	if decodeAttribute(p.Attributes, "rampart", &pa) {
+		c.Model.Product, c.Model.Rules, c.Model.Assumptions = pa.Product, pa.Rules, pa.Assumptions
 	}
 }
 
@@ -308,12 +306,7 @@ func (c *converter) zoneOf(p *parent) string {
 func (c *converter) component(comp component) {
 	id := c.compIDs[comp.ID]
 	e := threatmodel.Element{}
-	if v, ok := comp.Attributes["rampart"]; ok {
-		// Round trip of a Rampart export: the element's own attributes.
-		if raw, err := json.Marshal(v); err == nil {
-			_ = json.Unmarshal(raw, &e)
-		}
-	}
+	decodeAttribute(comp.Attributes, "rampart", &e) // round trip of a Rampart export: the element's own attributes
 	e.SetStated(stringList(comp.Attributes["rampart_stated"])...)
 	e.ID, e.Name, e.Description = id, orStr(comp.Name, comp.ID), comp.Description
 	if e.Type == "" || !slices.Contains(threatmodel.ElementTypes, e.Type) {
@@ -344,11 +337,7 @@ func (c *converter) dataflow(df dataflow) {
 		return
 	}
 	f := threatmodel.Flow{}
-	if v, ok := df.Attributes["rampart"]; ok {
-		if raw, err := json.Marshal(v); err == nil {
-			_ = json.Unmarshal(raw, &f)
-		}
-	}
+	decodeAttribute(df.Attributes, "rampart", &f)
 	f.SetStated(stringList(df.Attributes["rampart_stated"])...)
 	name := df.Name
 	if _, rt := df.Attributes["rampart"]; rt && df.Name == df.ID {
@@ -473,6 +462,17 @@ func (c *converter) threatDecision(t threat, ti threatInstance, target string, m
 	}
 	stateReason(&d, ti)
 	return d
+}
+
+// decodeAttribute decodes the attribute key of an OTM object (what a Rampart
+// export keeps there) into v and reports whether it was there and decoded.
+func decodeAttribute(attrs map[string]any, key string, v any) bool {
+	a, ok := attrs[key]
+	if !ok {
+		return false
+	}
+	raw, err := json.Marshal(a)
+	return err == nil && json.Unmarshal(raw, v) == nil
 }
 
 // stateReason gives an accepted or not-applicable decision the OTM state as

@@ -3,21 +3,13 @@ package otm
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
 	"github.com/rampart-security/rampart/internal/threatmodel/importtest"
 )
 
-func fixture(t testing.TB) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", "thermostat.otm.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func fixture(t testing.TB) []byte { return importtest.Testdata(t, "thermostat.otm.yaml") }
 
 func TestParse(t *testing.T) {
 	m, warns, err := Parse(fixture(t), "thermostat.otm.yaml")

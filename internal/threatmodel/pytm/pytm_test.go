@@ -2,8 +2,6 @@ package pytm
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,13 +9,7 @@ import (
 	"github.com/rampart-security/rampart/internal/threatmodel/importtest"
 )
 
-func fixture(t testing.TB) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", "blog.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func fixture(t testing.TB) []byte { return importtest.Testdata(t, "blog.json") }
 
 func TestParse(t *testing.T) {
 	m, warns, err := Parse(fixture(t), "blog.json")
@@ -77,10 +69,7 @@ func TestOldAuthenticatedWith(t *testing.T) {
 }
 
 func TestOldAuthenticatedWithModel(t *testing.T) {
-	b, err := os.ReadFile("testdata/blog.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixture(t)
 	old := strings.Replace(string(b), `"isEncrypted"`, `"authenticatedWith": false, "isEncrypted"`, 1)
 	if old == string(b) {
 		t.Skip("fixture has no flow with isEncrypted")

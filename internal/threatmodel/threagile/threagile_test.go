@@ -11,18 +11,10 @@ import (
 	"github.com/rampart-security/rampart/internal/threatmodel/importtest"
 )
 
-func read(t testing.TB, name string) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func includes(name string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", name)) }
 
 func TestParse(t *testing.T) {
-	m, warns, err := Parse(read(t, "camera.yaml"), "camera.yaml", Options{ReadInclude: includes})
+	m, warns, err := Parse(importtest.Testdata(t, "camera.yaml"), "camera.yaml", Options{ReadInclude: includes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,10 +92,10 @@ func TestMalformed(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add(read(f, "camera.yaml"))
-	f.Add(read(f, "camera-assets.yaml"))
+	f.Add(importtest.Testdata(f, "camera.yaml"))
+	f.Add(importtest.Testdata(f, "camera-assets.yaml"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, _, err := Parse(data, "fuzz.yaml", Options{ReadInclude: func(string) ([]byte, error) { return read(t, "camera-assets.yaml"), nil }})
+		m, _, err := Parse(data, "fuzz.yaml", Options{ReadInclude: func(string) ([]byte, error) { return importtest.Testdata(t, "camera-assets.yaml"), nil }})
 		if err != nil {
 			return
 		}
@@ -115,7 +107,7 @@ func FuzzParse(f *testing.F) {
 // title, STRIDE category and CWE (built-in unencrypted-communication:
 // CWE-319), besides its status.
 func TestTrackedRiskKeepsCategory(t *testing.T) {
-	m, _, err := Parse(read(t, "camera.yaml"), "camera.yaml", Options{ReadInclude: func(string) ([]byte, error) { return read(t, "camera-assets.yaml"), nil }})
+	m, _, err := Parse(importtest.Testdata(t, "camera.yaml"), "camera.yaml", Options{ReadInclude: func(string) ([]byte, error) { return importtest.Testdata(t, "camera-assets.yaml"), nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

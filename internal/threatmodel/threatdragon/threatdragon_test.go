@@ -2,8 +2,6 @@ package threatdragon
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -11,17 +9,8 @@ import (
 	"github.com/rampart-security/rampart/internal/threatmodel/importtest"
 )
 
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestParseV2(t *testing.T) {
-	m, warns, err := Parse(load(t, "v2-door.json"), "v2-door.json")
+	m, warns, err := Parse(importtest.Testdata(t, "v2-door.json"), "v2-door.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +78,7 @@ func TestParseV2(t *testing.T) {
 }
 
 func TestParseV1(t *testing.T) {
-	m, _, err := Parse(load(t, "v1-door.json"), "v1-door.json")
+	m, _, err := Parse(importtest.Testdata(t, "v1-door.json"), "v1-door.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,14 +100,14 @@ func TestMalformed(t *testing.T) {
 			t.Errorf("%s: error %v, want ErrMalformed", in, err)
 		}
 	}
-	if _, _, err := Parse(load(t, "malformed.json"), "malformed.json"); err == nil {
+	if _, _, err := Parse(importtest.Testdata(t, "malformed.json"), "malformed.json"); err == nil {
 		t.Error("malformed.json imported")
 	}
 }
 
 func FuzzParse(f *testing.F) {
 	for _, n := range []string{"v2-door.json", "v1-door.json", "malformed.json"} {
-		f.Add(load(f, n))
+		f.Add(importtest.Testdata(f, n))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, _, err := Parse(data, "fuzz.json")

@@ -1,0 +1,47 @@
+package portfolio_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
+	"github.com/rampart-security/rampart/internal/store"
+)
+
+// openStore opens a SQLite store in a temporary folder, closed when the
+// test or benchmark ends.
+func openStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	st, err := store.Open(context.Background(), store.Config{DataDir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+// ensureRelease returns release version of the product named product,
+// creating both when they do not exist yet, and stops the test when it
+// cannot.
+func ensureRelease(tb testing.TB, st *store.Store, product, version string) inventory.Release {
+	tb.Helper()
+	rel, err := st.EnsureRelease(context.Background(), product, version)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rel
+}
+
+// importFeeds imports the vulnerability feed files paths and re-matches the
+// portfolio, as a feed update does.
+func importFeeds(t *testing.T, st *store.Store, paths ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := portfolio.ImportFeeds(ctx, st, "test", paths...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
