@@ -79,7 +79,7 @@ func runSBOMImport(ctx context.Context, s *streams, opts *sbomImportOptions) err
 		if opts.NoRematch {
 			return nil
 		}
-		if _, err := portfolio.NewVulns(st).Rematch(ctx, rel.ID); err != nil {
+		if _, err := portfolio.NewVulns(st, nil).Rematch(ctx, rel.ID); err != nil {
 			return fmt.Errorf("match the release against the vulnerability database: %w", err)
 		}
 		vulns, err := st.ReleaseVulns(ctx, rel.ID)

@@ -79,7 +79,7 @@ func runVulnDBImport(ctx context.Context, s *streams, opts *vulndbImportOptions)
 
 // rematchPortfolio re-matches every release after new vulnerability data.
 func rematchPortfolio(ctx context.Context, s *streams, st *store.Store) error {
-	n, err := portfolio.NewVulns(st).RematchAll(ctx)
+	n, err := portfolio.NewVulns(st, nil).RematchAll(ctx)
 	if err != nil {
 		return err
 	}

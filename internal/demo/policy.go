@@ -26,7 +26,7 @@ func seedPolicy(ctx context.Context, st *store.Store) error {
 		return err
 	}
 	now := time.Now().UTC()
-	g := portfolio.NewGate(st, portfolio.NewVulns(st), lib, func() time.Time { return now })
+	g := portfolio.NewGate(st, portfolio.NewVulns(st, nil), lib, func() time.Time { return now })
 	gw, err := st.ProductByName(ctx, "Industrial Gateway IG-400")
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ func seedVulnData(ctx context.Context, st *store.Store) (int, error) {
 	if _, err := portfolio.ImportFeeds(ctx, st, User, dir); err != nil {
 		return 0, fmt.Errorf("import the demo vulnerability snapshot: %w", err)
 	}
-	return portfolio.NewVulns(st).RematchAll(ctx)
+	return portfolio.NewVulns(st, nil).RematchAll(ctx)
 }
 
 // vexDecision is one demo VEX analysis: the gateway's kernel is built
@@ -76,7 +76,7 @@ func vexDecisions() []vexDecision {
 // seedVEX records the demo's VEX decisions through the same use case as
 // the UI and API (validated, audited, re-matched).
 func seedVEX(ctx context.Context, st *store.Store) error {
-	v := portfolio.NewVulns(st)
+	v := portfolio.NewVulns(st, nil)
 	for _, d := range vexDecisions() {
 		p, err := st.ProductByName(ctx, d.product)
 		if err != nil {

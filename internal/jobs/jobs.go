@@ -68,7 +68,9 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Runner {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Runner{cfg: cfg, st: st, log: log, now: time.Now, vulns: portfolio.NewVulns(st), holder: newHolder()}
+	r := &Runner{cfg: cfg, st: st, log: log, now: time.Now, holder: newHolder()}
+	r.vulns = portfolio.NewVulns(st, func() time.Time { return r.now() })
+	return r
 }
 
 // newHolder names this server (and runner) in job leases.

@@ -195,7 +195,7 @@ func TestVulnSyncClaimedOnceAndIncremental(t *testing.T) {
 		if state.Pending {
 			t.Error("request still pending after it was served")
 		}
-		pending, _ := portfolio.NewVulns(st).RematchPending(ctx)
+		pending, _ := portfolio.NewVulns(st, nil).RematchPending(ctx)
 		if pending {
 			t.Error("re-match still owed after the incremental re-match")
 		}

@@ -29,14 +29,18 @@ type AttackSessionStore interface {
 // NewAttackSessions returns the attack-session service over the store,
 // with the product threat models as its Models.
 func NewAttackSessions(st AttackSessionStore, now func() time.Time) *attacksession.Service {
-	return attacksession.New(st, AttackModels{Store: st}, now)
+	return attacksession.New(st, AttackModels{Store: st, Now: now}, now)
 }
 
 // AttackModels gives attack sessions the product threat models: a version
 // to aim ideas at, and merging an idea as a threat identified by hand (a
 // new model version; the YAML stays the source of truth) tracked with an
 // owner and status through the product's threat tracking.
-type AttackModels struct{ Store AttackModelStore }
+type AttackModels struct {
+	Store AttackModelStore
+	// Now is the clock of the tracking records (nil: time.Now).
+	Now func() time.Time
+}
 
 // Model returns a version (0: the latest) of the product's model.
 func (m AttackModels) Model(ctx context.Context, productID int64, version int) (*threatmodel.Model, int, error) {
@@ -81,7 +85,11 @@ func (m AttackModels) AddThreat(ctx context.Context, productID int64, t threatmo
 	if err != nil {
 		return 0, err
 	}
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
 	err = TrackThreat(ctx, m.Store, productID, threatmodel.ThreatTracking{ThreatID: t.ID, Status: status, Owner: owner, UpdatedBy: actor,
-		Note: "merged from an attack session"})
+		Note: "merged from an attack session"}, now())
 	return saved.Version.Version, err
 }

@@ -190,7 +190,7 @@ func TestFindingLinkedToMatch(t *testing.T) {
 		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: "busybox", Name: "busybox", Version: "1.36.1"}}, blob.New("b.json", "application/json", []byte("2"))); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := portfolio.NewVulns(st).Rematch(ctx, rel.ID); err != nil {
+		if _, err := portfolio.NewVulns(st, nil).Rematch(ctx, rel.ID); err != nil {
 			t.Fatal(err)
 		}
 		if f, err := st.Finding(ctx, linked.ID); err != nil || f.LinkedMatch != nil {
@@ -217,7 +217,7 @@ func TestBundleEnrichesReleaseWithoutSBOM(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A full re-match owed from before would hide the incremental path.
-		if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
+		if _, err := portfolio.NewVulns(st, nil).RematchAll(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := portfolio.NewVulnSync(st, portfolio.SyncConfig{Offline: true}).ImportBundle(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), "kev.zip"); err != nil {

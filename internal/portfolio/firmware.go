@@ -27,6 +27,9 @@ type FirmwareRequest struct {
 	// Progress, when set, is told the stage and the percentage done
 	// (unpacking 5, checking files 10–85, recording 90).
 	Progress func(stage string, percent int)
+	// Now is the clock of the SBOM's timestamp and the findings snapshot
+	// (nil: time.Now).
+	Now func() time.Time
 }
 
 // FirmwareResult summarises an analysed upload.
@@ -68,6 +71,10 @@ func ImportFirmware(ctx context.Context, st FirmwareImportStore, req FirmwareReq
 	if err != nil {
 		return FirmwareResult{}, err
 	}
+	now := req.Now
+	if now == nil {
+		now = time.Now
+	}
 	if req.FileName == "" {
 		req.FileName = "firmware.bin"
 	}
@@ -97,7 +104,7 @@ func ImportFirmware(ctx context.Context, st FirmwareImportStore, req FirmwareReq
 		version = rel.Version
 	}
 	var cdx bytes.Buffer
-	if err := res.WriteCycloneDX(&cdx, req.FileName, version, "rampart", time.Now().UTC()); err != nil {
+	if err := res.WriteCycloneDX(&cdx, req.FileName, version, "rampart", now().UTC()); err != nil {
 		return FirmwareResult{}, err
 	}
 	if _, err := ImportSBOM(ctx, st, req.ReleaseID, req.FileName+".cdx.json", cdx.Bytes()); err != nil {
@@ -133,7 +140,7 @@ func ImportFirmware(ctx context.Context, st FirmwareImportStore, req FirmwareReq
 	if err != nil {
 		return FirmwareResult{}, err
 	}
-	_ = st.SnapshotFindings(ctx, time.Now(), pid)
+	_ = st.SnapshotFindings(ctx, now(), pid)
 	err = audit.Record(ctx, st, audit.Event{Action: "firmware.import", Object: fmt.Sprintf("release %d (%s)", req.ReleaseID, req.FileName), ProductID: pid,
 		Detail: fmt.Sprintf("sha256 %s: %d files, %d components, %d issues (%d new findings)", digest, res.Counts.Files, len(res.Components), len(res.Issues), scan.New)})
 	return FirmwareResult{ReleaseID: req.ReleaseID, SHA256: digest, Layers: res.Layers, Counts: res.Counts, Components: len(res.Components),

@@ -36,6 +36,7 @@ type FirmwareJobStore interface {
 // the memory an analysis takes to one image's.
 type FirmwareJobs struct {
 	st     FirmwareJobStore
+	now    func() time.Time
 	vulns  *Vulns
 	log    *slog.Logger
 	holder string
@@ -73,8 +74,8 @@ func NewFirmwareJobs(st FirmwareQueueStore, log *slog.Logger) *FirmwareJobs {
 	if log == nil {
 		log = slog.Default()
 	}
-	vulns := NewVulns(st)
-	return &FirmwareJobs{st: st, vulns: vulns, log: log, Lease: 2 * time.Minute, Heartbeat: time.Second, MaxAttempts: 3,
+	vulns := NewVulns(st, time.Now)
+	return &FirmwareJobs{st: st, now: time.Now, vulns: vulns, log: log, Lease: 2 * time.Minute, Heartbeat: time.Second, MaxAttempts: 3,
 		holder:  fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:])),
 		newGate: func(lib *threatmodel.Library) *Gate { return NewGate(st, vulns, lib, time.Now) }}
 }
@@ -137,7 +138,7 @@ func (q *FirmwareJobs) loop() {
 
 // RunOne claims and analyses one job; false when there was none.
 func (q *FirmwareJobs) RunOne(ctx context.Context) (bool, error) {
-	j, ok, err := q.st.ClaimFirmwareJob(ctx, q.holder, time.Now(), q.Lease, q.MaxAttempts)
+	j, ok, err := q.st.ClaimFirmwareJob(ctx, q.holder, q.now(), q.Lease, q.MaxAttempts)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -174,7 +175,7 @@ func (q *FirmwareJobs) run(ctx context.Context, j firmware.Job) {
 			if p == last && time.Since(lastWrite) < q.Lease/3 {
 				continue
 			}
-			if err := q.st.FirmwareJobProgress(ctx, j.ID, q.holder, p.stage, p.percent, time.Now(), q.Lease); err != nil {
+			if err := q.st.FirmwareJobProgress(ctx, j.ID, q.holder, p.stage, p.percent, q.now(), q.Lease); err != nil {
 				if ctx.Err() == nil {
 					q.log.Warn("firmware job lost", "job", j.ID, "err", err)
 					cancel()
@@ -200,7 +201,7 @@ func (q *FirmwareJobs) run(ctx context.Context, j firmware.Job) {
 	// The job's own context has ended: finish it under a fresh one.
 	fctx, fcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer fcancel()
-	if ferr := q.st.FinishFirmwareJob(fctx, j.ID, q.holder, res.AnalysisID, string(summary), msg, time.Now()); ferr != nil {
+	if ferr := q.st.FinishFirmwareJob(fctx, j.ID, q.holder, res.AnalysisID, string(summary), msg, q.now()); ferr != nil {
 		q.log.Error("finish firmware job", "job", j.ID, "err", ferr)
 	}
 }
@@ -213,7 +214,7 @@ func (q *FirmwareJobs) analyse(ctx context.Context, j firmware.Job, progress fun
 			err = fmt.Errorf("internal error analysing %s: %v", j.FileName, p)
 		}
 	}()
-	res, err = ImportFirmware(ctx, q.st, FirmwareRequest{ReleaseID: j.ReleaseID, FileName: j.FileName, Actor: j.CreatedBy, Image: j.Image, Progress: progress})
+	res, err = ImportFirmware(ctx, q.st, FirmwareRequest{ReleaseID: j.ReleaseID, FileName: j.FileName, Actor: j.CreatedBy, Image: j.Image, Progress: progress, Now: q.now})
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("analysis of %s stopped: %w", j.FileName, ctx.Err())

@@ -93,7 +93,7 @@ func gateTwoReleases(t *testing.T, st *store.Store, old, cur []inventory.Compone
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	g := portfolio.NewGate(st, portfolio.NewVulns(st), nil, func() time.Time { return now })
+	g := portfolio.NewGate(st, portfolio.NewVulns(st, nil), nil, func() time.Time { return now })
 	p := inventory.Product{Name: "Cam"}
 	if err := st.CreateProduct(ctx, &p); err != nil {
 		t.Fatal(err)

@@ -28,7 +28,7 @@ func TestGateInPlatform(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
-		g := portfolio.NewGate(st, portfolio.NewVulns(st), nil, clock)
+		g := portfolio.NewGate(st, portfolio.NewVulns(st, nil), nil, clock)
 
 		p := inventory.Product{Name: "Cam", Criticality: 3, Exposure: inventory.ExposureInternet}
 		if err := st.CreateProduct(ctx, &p); err != nil {

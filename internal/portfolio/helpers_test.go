@@ -41,7 +41,7 @@ func importFeeds(t *testing.T, st *store.Store, paths ...string) {
 	if _, err := portfolio.ImportFeeds(ctx, st, "test", paths...); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := portfolio.NewVulns(st).RematchAll(ctx); err != nil {
+	if _, err := portfolio.NewVulns(st, nil).RematchAll(ctx); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -22,7 +22,7 @@ func (v *Vulns) detectExploited(ctx context.Context, rel inventory.Release, matc
 	if rel.Status != inventory.StatusShipped {
 		return nil
 	}
-	now := time.Now().UTC()
+	now := v.now().UTC()
 	if rel.SupportEnd != nil && rel.SupportEnd.AddDate(0, 0, 1).Before(now) {
 		return nil // out of support: the CRA obligations end with the support period
 	}

@@ -80,7 +80,7 @@ func TestKEVImportOpensIncidentOnce(t *testing.T) {
 		gw := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
 		shippedRelease(t, st, "Gateway", "3.0.0-dev", inventory.StatusDevelopment, nil)
 		shippedRelease(t, st, "Gateway", "1.0.0", inventory.StatusShipped, &past)
-		v := portfolio.NewVulns(st)
+		v := portfolio.NewVulns(st, nil)
 		// OSV alone: a match, but no exploitation signal, no incident.
 		importFeeds(t, st, writeFeeds(t, false)...)
 		list, err := st.Incidents(ctx, incident.Filter{})
@@ -174,7 +174,7 @@ func TestEUVDAndCSAFSignalsOpenIncidentOnce(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		gw := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
-		v := portfolio.NewVulns(st)
+		v := portfolio.NewVulns(st, nil)
 		dir := t.TempDir()
 		write := func(name, content string) string {
 			p := filepath.Join(dir, name)

@@ -105,8 +105,9 @@ type ReleaseUpdateStore interface {
 // release's alerts follow at once: it is re-matched (a release that ships
 // opens incidents for its known-exploited vulnerabilities) and the change
 // raises a release.status event. Errors: invalid field, conflict (version
-// taken, or a status going back), not found.
-func UpdateRelease(ctx context.Context, st ReleaseUpdateStore, id int64, in ReleasePatch) (inventory.Release, error) {
+// taken, or a status going back), not found. now is the time of the change
+// (the release date of a release that ships without one).
+func UpdateRelease(ctx context.Context, st ReleaseUpdateStore, id int64, in ReleasePatch, now time.Time) (inventory.Release, error) {
 	var before, rel inventory.Release
 	err := st.Atomic(ctx, func(ctx context.Context) error {
 		var err error
@@ -153,7 +154,7 @@ func UpdateRelease(ctx context.Context, st ReleaseUpdateStore, id int64, in Rele
 			changed = append(changed, fmt.Sprintf("status %s → %s", rel.Status, *in.Status))
 			rel.Status = *in.Status
 			if rel.Status == inventory.StatusShipped && rel.ReleaseDate == nil {
-				today := time.Now().UTC().Truncate(24 * time.Hour)
+				today := now.UTC().Truncate(24 * time.Hour)
 				rel.ReleaseDate = &today
 				changed = append(changed, "release_date → "+today.Format("2006-01-02"))
 			}
@@ -177,7 +178,7 @@ func UpdateRelease(ctx context.Context, st ReleaseUpdateStore, id int64, in Rele
 		return inventory.Release{}, err
 	}
 	if rel.Status != before.Status || fmtOpt(rel.SupportEnd) != fmtOpt(before.SupportEnd) {
-		if _, err := NewVulns(st).Rematch(ctx, id); err != nil {
+		if _, err := NewVulns(st, func() time.Time { return now }).Rematch(ctx, id); err != nil {
 			return rel, fmt.Errorf("release %d updated, but re-matching it failed (the background job repairs it): %w", id, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/firmware"
@@ -39,7 +40,8 @@ func TestKernelConfigNotAffected(t *testing.T) {
 		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{cve("CVE-2099-1001", "ksmbd"), cve("CVE-2099-1002", "netfilter: nf_tables")}, nil, nil, nil, vuln.FeedImport{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		vulns := portfolio.NewVulns(st)
+		at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) // the service's clock stamps every analysis
+		vulns := portfolio.NewVulns(st, func() time.Time { return at })
 		state := func() map[string]vuln.ReleaseVuln {
 			t.Helper()
 			if _, err := vulns.Rematch(ctx, rel.ID); err != nil {
@@ -77,7 +79,7 @@ func TestKernelConfigNotAffected(t *testing.T) {
 		s := state()
 		smb, nft := s["CVE-2099-1001"], s["CVE-2099-1002"]
 		if !smb.Suppressed || smb.Analysis == nil || smb.Analysis.Status != vuln.VEXNotAffected || smb.Analysis.Justification != "vulnerable_code_not_present" ||
-			!strings.Contains(smb.Analysis.Detail, "CONFIG_SMB_SERVER not set") || !strings.Contains(smb.Analysis.Detail, "/boot/config-5.10.161") || smb.Analysis.UpdatedBy != "rampart-firmware" {
+			!strings.Contains(smb.Analysis.Detail, "CONFIG_SMB_SERVER not set") || !strings.Contains(smb.Analysis.Detail, "/boot/config-5.10.161") || smb.Analysis.UpdatedBy != "rampart-firmware" || !smb.Analysis.UpdatedAt.Equal(at) {
 			t.Errorf("ksmbd CVE with ksmbd not built: %+v %+v", smb, smb.Analysis)
 		}
 		if nft.Suppressed || nft.Analysis != nil {
@@ -87,7 +89,7 @@ func TestKernelConfigNotAffected(t *testing.T) {
 		if err := vulns.SetAnalysis(ctx, rel.ID, kernel.Ref, "CVE-2099-1001", vuln.Analysis{Status: vuln.VEXAffected, UpdatedBy: "alice"}); err != nil {
 			t.Fatal(err)
 		}
-		if s := state(); s["CVE-2099-1001"].Suppressed || s["CVE-2099-1001"].Analysis.UpdatedBy != "alice" {
+		if s := state(); s["CVE-2099-1001"].Suppressed || s["CVE-2099-1001"].Analysis.UpdatedBy != "alice" || !s["CVE-2099-1001"].Analysis.UpdatedAt.Equal(at) {
 			t.Errorf("after alice's analysis: %+v", s["CVE-2099-1001"])
 		}
 		if _, err := st.DB().ExecContext(ctx, `DELETE FROM vex_analysis`); err != nil {

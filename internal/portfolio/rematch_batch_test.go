@@ -50,7 +50,7 @@ func TestRematchBatches(t *testing.T) {
 		if _, err := st.ImportAdvisories(ctx, advs, nil, nil, nil, vuln.FeedImport{Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		vulns := portfolio.NewVulns(st)
+		vulns := portfolio.NewVulns(st, nil)
 		state := func(batch int) string {
 			t.Helper()
 			defer portfolio.SetMatchBatch(batch)()

@@ -156,12 +156,12 @@ func ProductThreats(ctx context.Context, st ThreatReader, lib *threatmodel.Libra
 // ThreatStatuses are the statuses a tracked threat can have.
 var ThreatStatuses = threatmodel.TrackingStatuses
 
-// TrackThreat validates and stores the tracking of one threat.
-func TrackThreat(ctx context.Context, st ThreatTracker, productID int64, t threatmodel.ThreatTracking) error {
+// TrackThreat validates and stores the tracking of one threat, updated at now.
+func TrackThreat(ctx context.Context, st ThreatTracker, productID int64, t threatmodel.ThreatTracking, now time.Time) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	t.UpdatedAt = time.Now().UTC()
+	t.UpdatedAt = now.UTC()
 	action := "threat.track"
 	if t.Status == threatmodel.StatusAccepted {
 		action = "threat.risk_accepted"

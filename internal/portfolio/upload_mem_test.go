@@ -45,7 +45,7 @@ func BenchmarkUploadSPDXStreamed(b *testing.B) {
 	}
 	ctx := context.Background()
 	st := openStore(b)
-	vulns := portfolio.NewVulns(st)
+	vulns := portfolio.NewVulns(st, nil)
 	gate := portfolio.NewGate(st, vulns, nil, time.Now)
 	b.ReportAllocs()
 	var peak uint64

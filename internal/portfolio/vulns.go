@@ -27,7 +27,8 @@ import (
 // follows the release, not the size of the database: a full mirror of
 // ≈500,000 advisories would need ≈2.3 GB held in memory otherwise.
 type Vulns struct {
-	st VulnStore
+	st  VulnStore
+	now func() time.Time
 }
 
 // VulnStore is what the matcher service needs of the store: each of its
@@ -91,8 +92,13 @@ type AnalysisStore interface {
 	ReleaseProduct(ctx context.Context, releaseID int64) (int64, error)
 }
 
-// NewVulns returns a matcher service over st.
-func NewVulns(st VulnStore) *Vulns { return &Vulns{st: st} }
+// NewVulns returns a matcher service over st; now is its clock (nil: time.Now).
+func NewVulns(st VulnStore, now func() time.Time) *Vulns {
+	if now == nil {
+		now = time.Now
+	}
+	return &Vulns{st: st, now: now}
+}
 
 func enrich(ctx context.Context, st exploitStore, advs []vuln.Advisory) ([]vuln.Advisory, error) {
 	var cves []string
@@ -168,7 +174,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]vuln.ReleaseVul
 		} else if sup := matches[i].Suppressed; sup != nil && sup.Source == kernelConfigSource {
 			// Derived, not decided: kept with the match, recomputed at every match.
 			out[i].Analysis = &vuln.Analysis{Status: sup.Status, Justification: sup.Justification, Detail: sup.ImpactStatement,
-				UpdatedAt: time.Now().UTC(), UpdatedBy: "rampart-firmware"}
+				UpdatedAt: v.now().UTC(), UpdatedBy: "rampart-firmware"}
 		}
 	}
 	added, err := v.st.ReplaceReleaseVulns(ctx, releaseID, out)
@@ -405,7 +411,7 @@ func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 	if !found {
 		return fmt.Errorf("release %d has no match of %s in component %q: %w", releaseID, vulnID, ref, fault.ErrNotFound)
 	}
-	a.UpdatedAt = time.Now().UTC()
+	a.UpdatedAt = v.now().UTC()
 	// The decision and its audit record commit together.
 	err = v.st.Atomic(ctx, func(ctx context.Context) error {
 		if err := v.st.SetAnalysis(ctx, releaseID, ref, vulnID, a); err != nil {

@@ -80,7 +80,9 @@ func NewVulnSync(st VulnSyncStore, cfg SyncConfig) *VulnSync {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	return &VulnSync{st: st, cfg: cfg, vulns: NewVulns(st), now: time.Now, holder: "vulndb-sync/" + hex.EncodeToString(b[:])}
+	s := &VulnSync{st: st, cfg: cfg, now: time.Now, holder: "vulndb-sync/" + hex.EncodeToString(b[:])}
+	s.vulns = NewVulns(st, func() time.Time { return s.now() })
+	return s
 }
 
 // Config returns the configuration.

@@ -6,12 +6,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/server"
+	"github.com/rampart-security/rampart/internal/store"
 )
 
 // TestEditProductsAndReleases edits a product and a release through the
@@ -19,10 +22,15 @@ import (
 // and version conflicts, the status moving forward only, a release that
 // ships raising its KEV incident and a status event at once, deletion
 // (refused while an incident names the release), and the audit trail.
+// The server's clock runs three days ahead: a release that ships without a
+// date is dated by that clock, not by the machine's.
 func TestEditProductsAndReleases(t *testing.T) {
+	shipDay := time.Now().UTC().AddDate(0, 0, 3).Truncate(24 * time.Hour)
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
-			e := newEnv(t, engine)
+			e := newEnv(t, engine, func(c *server.Config, _ *store.Store) {
+				c.Now = func() time.Time { return shipDay.Add(10 * time.Hour) }
+			})
 			ctx := context.Background()
 			e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture, "kev.json": kevFixture})
 			var p, other inventory.Product
@@ -71,7 +79,7 @@ func TestEditProductsAndReleases(t *testing.T) {
 			if r := e.call(t, "editor", "PATCH", path, map[string]any{"status": "shipped", "support_end": "2031-12-31", "version": "2.0.1"}, &shipped); r.StatusCode != 200 {
 				t.Fatalf("ship: %d", r.StatusCode)
 			}
-			if shipped.Status != inventory.StatusShipped || shipped.Version != "2.0.1" || shipped.SupportEnd == nil || shipped.ReleaseDate == nil {
+			if shipped.Status != inventory.StatusShipped || shipped.Version != "2.0.1" || shipped.SupportEnd == nil || shipped.ReleaseDate == nil || !shipped.ReleaseDate.Equal(shipDay) {
 				t.Errorf("shipped release %+v", shipped)
 			}
 			// Shipping a release with a KEV match opens its incident at once.

@@ -34,6 +34,8 @@ import (
 
 // Config configures the server.
 type Config struct {
+	// Now is the clock of every service and handler (nil: time.Now).
+	Now func() time.Time
 	// TLS marks cookies Secure and sends HSTS.
 	TLS bool
 	// PublicMetrics serves /metrics without authentication (serve
@@ -112,13 +114,17 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if err != nil {
 		panic(err) // the embedded rule library is checked by tests; a broken one is a build defect
 	}
-	deps := web.Deps{Store: st, Log: log, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
-		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: diagrams(cfg), Vulns: portfolio.NewVulns(st), IntakeKey: cfg.IntakeKey, IncidentLocation: cfg.IncidentLocation,
-		Updates: updates.New(st, cfg.UpdateKeys, nil), Fleet: updates.NewFleet(st, nil),
-		Conformity: portfolio.NewConformityService(st, lib), AttackSessions: portfolio.NewAttackSessions(st, nil),
-		Advisories: advisory.NewService(st, advisoryConfig(cfg, st), time.Now), PublicURL: cfg.PublicURL,
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	deps := web.Deps{Store: st, Log: log, Clock: now, MaxUpload: cfg.MaxUpload, SecureCookies: cfg.TLS,
+		SignIn: identity.DefaultSignInPolicy, SSO: cfg.SSO, Threats: lib, Diagrams: diagrams(cfg), Vulns: portfolio.NewVulns(st, now), IntakeKey: cfg.IntakeKey, IncidentLocation: cfg.IncidentLocation,
+		Updates: updates.New(st, cfg.UpdateKeys, now), Fleet: updates.NewFleet(st, now),
+		Conformity: portfolio.NewConformityService(st, lib), AttackSessions: portfolio.NewAttackSessions(st, now),
+		Advisories: advisory.NewService(st, advisoryConfig(cfg, st, now), now), PublicURL: cfg.PublicURL,
 		MaxTokenLifetime: cfg.MaxTokenLifetime, Firmware: cfg.Firmware, VulnSync: cfg.VulnSync,
-		Accounts: accounts.New(st, identity.DefaultSignInPolicy, cfg.MaxTokenLifetime, time.Now).WithLogger(log),
+		Accounts: accounts.New(st, identity.DefaultSignInPolicy, cfg.MaxTokenLifetime, now).WithLogger(log),
 		OnImport: func(kind string, err error) {
 			res := "ok"
 			if err != nil {
@@ -226,7 +232,7 @@ func wantsHTML(r *http.Request) bool {
 // notification wired in: each publication of a TLP:WHITE advisory queues a
 // notice to the subscribers of its product (delivered by the notification
 // job of serve).
-func advisoryConfig(cfg Config, st *store.Store) advisory.Config {
+func advisoryConfig(cfg Config, st *store.Store, now func() time.Time) advisory.Config {
 	ac := cfg.Advisory
 	if ac.Published != nil {
 		return ac
@@ -236,7 +242,7 @@ func advisoryConfig(cfg Config, st *store.Store) advisory.Config {
 		if cfg.PublicURL != "" {
 			url = strings.TrimSuffix(cfg.PublicURL, "/") + a.PublishedURL
 		}
-		_, err := incident.NotifyAdvisory(ctx, st, a, url, time.Now())
+		_, err := incident.NotifyAdvisory(ctx, st, a, url, now())
 		return err
 	}
 	return ac

@@ -441,7 +441,7 @@ func (h handler) writeCSAFVEX(w io.Writer, product, version string, matches []vu
 	if h.Advisories != nil {
 		p = h.Advisories.Publisher()
 	}
-	doc := advisory.ReleaseVEX(csaf.Publisher{Category: p.Category, Name: p.Name, Namespace: p.Namespace, ContactDetails: p.ContactDetails}, product, version, matches, time.Now())
+	doc := advisory.ReleaseVEX(csaf.Publisher{Category: p.Category, Name: p.Name, Namespace: p.Namespace, ContactDetails: p.ContactDetails}, product, version, matches, h.Now())
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)

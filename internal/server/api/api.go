@@ -249,7 +249,7 @@ func (h handler) patchRelease(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rel, err := portfolio.UpdateRelease(r.Context(), h.Store, id, in)
+	rel, err := portfolio.UpdateRelease(r.Context(), h.Store, id, in, h.Now())
 	return reply(w, http.StatusOK, rel, err)
 }
 

@@ -148,7 +148,7 @@ func (h handler) triage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := identity.FromContext(r.Context()).Name
-	if err := portfolio.ApplyTriage(r.Context(), h.Store, in, u, time.Now()); err != nil {
+	if err := portfolio.ApplyTriage(r.Context(), h.Store, in, u, h.Now()); err != nil {
 		return err
 	}
 	h.Log.Info("findings triaged", "user", actor, "count", len(in.IDs), "status", in.Status)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
@@ -56,7 +55,7 @@ func (h handler) putChecklist(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := identity.FromContext(r.Context()).Name
-	if err := portfolio.SetChecklist(r.Context(), h.Store, id, in.Items, actor, time.Now()); err != nil {
+	if err := portfolio.SetChecklist(r.Context(), h.Store, id, in.Items, actor, h.Now()); err != nil {
 		return err
 	}
 	ids := make([]string, 0, len(in.Items))
@@ -95,7 +94,7 @@ func (h handler) postSAMM(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := identity.FromContext(r.Context()).Name
-	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, in.Answers, in.Note, actor, time.Now())
+	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, in.Answers, in.Note, actor, h.Now())
 	if err != nil {
 		return err
 	}

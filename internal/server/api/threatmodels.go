@@ -165,7 +165,7 @@ func (h handler) trackThreat(w http.ResponseWriter, r *http.Request) error {
 		return fault.NotFound("threat %s is not in the current threat model", strconv.Quote(tid))
 	}
 	t := threatmodel.ThreatTracking{ThreatID: tid, Status: in.Status, Owner: in.Owner, Task: in.Task, Note: in.Note, UpdatedBy: identity.FromContext(r.Context()).Name}
-	if err := portfolio.TrackThreat(r.Context(), h.Store, id, t); err != nil {
+	if err := portfolio.TrackThreat(r.Context(), h.Store, id, t, h.Now()); err != nil {
 		return err
 	}
 	web.WriteJSON(w, http.StatusOK, t)

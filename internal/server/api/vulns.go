@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
@@ -97,10 +96,10 @@ func (h handler) releaseVEX(w http.ResponseWriter, r *http.Request) error {
 	switch r.URL.Query().Get("format") {
 	case "", "openvex":
 		w.Header().Set("Content-Type", "application/json")
-		err = vex.WriteOpenVEX(&buf, matches, "Rampart ("+rel.ProductName+" "+rel.Version+")", time.Now().UTC())
+		err = vex.WriteOpenVEX(&buf, matches, "Rampart ("+rel.ProductName+" "+rel.Version+")", h.Now().UTC())
 	case "cyclonedx":
 		w.Header().Set("Content-Type", "application/vnd.cyclonedx+json")
-		err = vex.WriteCycloneDX(&buf, matches, time.Now().UTC())
+		err = vex.WriteCycloneDX(&buf, matches, h.Now().UTC())
 	case "csaf":
 		w.Header().Set("Content-Type", "application/json")
 		err = h.writeCSAFVEX(&buf, rel.ProductName, rel.Version, matches)

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
@@ -139,7 +138,7 @@ func (h *handler) findings(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Chart = severityBars(d.Stats)
-	points, err := h.Store.FindingTrend(r.Context(), time.Now().AddDate(0, 0, -60), fq.ProductID, web.ReadableProducts(r))
+	points, err := h.Store.FindingTrend(r.Context(), h.Now().AddDate(0, 0, -60), fq.ProductID, web.ReadableProducts(r))
 	if err != nil {
 		return err
 	}
@@ -208,7 +207,7 @@ func (h *handler) triage(w http.ResponseWriter, r *http.Request) error {
 		err = portfolio.CheckFindingsWritable(r.Context(), h.Store, in.IDs)
 	}
 	if err == nil {
-		err = portfolio.ApplyTriage(r.Context(), h.Store, in, u, time.Now())
+		err = portfolio.ApplyTriage(r.Context(), h.Store, in, u, h.Now())
 	}
 	msg := fmt.Sprintf("Updated %d finding(s).", len(in.IDs))
 	if err != nil {

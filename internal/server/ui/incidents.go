@@ -100,7 +100,7 @@ func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := h.Now()
 	rows := make([]incidentRow, len(list))
 	for i := range list {
 		rows[i] = incidentRow{Incident: list[i], Clocks: clocks(list[i].Reports, now, h.IncidentLocation)}
@@ -160,7 +160,7 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := incidentPageData{Inc: inc, Clocks: clocks(inc.Reports, time.Now(), h.IncidentLocation), Products: map[int64]string{}, Zone: "UTC"}
+	d := incidentPageData{Inc: inc, Clocks: clocks(inc.Reports, h.Now(), h.IncidentLocation), Products: map[int64]string{}, Zone: "UTC"}
 	if loc := h.IncidentLocation; loc != nil && loc != time.UTC {
 		d.Zone = loc.String()
 	}

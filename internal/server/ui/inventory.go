@@ -182,7 +182,7 @@ func (h *handler) product(w http.ResponseWriter, r *http.Request) error {
 	for _, f := range fields {
 		d.Dedup[f] = true
 	}
-	if d.Risk, err = h.Store.ProductReleaseRisk(r.Context(), id, time.Now().UTC()); err != nil {
+	if d.Risk, err = h.Store.ProductReleaseRisk(r.Context(), id, h.Now().UTC()); err != nil {
 		return err
 	}
 	if d.Policy, err = h.productPolicy(r.Context(), r, id); err != nil {
@@ -503,7 +503,7 @@ func (h *handler) renderRelease(w http.ResponseWriter, r *http.Request, id int64
 	d.GateMsg = q.Get("gate_error")
 	p := identity.FromContext(r.Context())
 	d.CanManage, d.Me = p.Can(rel.ProductID, identity.PermManage), p.Name
-	today := time.Now().UTC()
+	today := h.Now().UTC()
 	d.ExceptionUntil, d.ExceptionMax = today.AddDate(0, 0, 30).Format(time.DateOnly), today.AddDate(0, 0, portfolio.MaxExceptionDays).Format(time.DateOnly)
 	if d.Checklist, err = h.releaseChecklist(r.Context(), id); err != nil {
 		return err
@@ -520,7 +520,7 @@ func (h *handler) editRelease(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := releaseForm{Version: r.PostFormValue("version"), ReleaseDate: r.PostFormValue("release_date"), SupportEnd: r.PostFormValue("support_end"), Status: r.PostFormValue("status")}
 	status := inventory.ReleaseStatus(f.Status)
-	rel, err := portfolio.UpdateRelease(r.Context(), h.Store, id, portfolio.ReleasePatch{Version: &f.Version, ReleaseDate: &f.ReleaseDate, SupportEnd: &f.SupportEnd, Status: &status})
+	rel, err := portfolio.UpdateRelease(r.Context(), h.Store, id, portfolio.ReleasePatch{Version: &f.Version, ReleaseDate: &f.ReleaseDate, SupportEnd: &f.SupportEnd, Status: &status}, h.Now())
 	if err != nil {
 		st := web.Status(err)
 		if st == http.StatusNotFound || st == http.StatusInternalServerError {

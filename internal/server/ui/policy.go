@@ -226,7 +226,7 @@ func (h *handler) addSAMM(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	actor := identity.FromContext(r.Context()).Name
-	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, answers, r.PostForm.Get("note"), actor, time.Now())
+	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, answers, r.PostForm.Get("note"), actor, h.Now())
 	if err != nil {
 		if web.Status(err) >= 500 {
 			return err
@@ -277,7 +277,7 @@ func (h *handler) setChecklist(w http.ResponseWriter, r *http.Request) error {
 	}
 	back := fmt.Sprintf("/releases/%d", id)
 	actor := identity.FromContext(r.Context()).Name
-	if err := portfolio.SetChecklist(r.Context(), h.Store, id, items, actor, time.Now()); err != nil {
+	if err := portfolio.SetChecklist(r.Context(), h.Store, id, items, actor, h.Now()); err != nil {
 		if web.Status(err) >= 500 {
 			return err
 		}

@@ -44,7 +44,7 @@ func (h *handler) releaseReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := releaseReport{Product: p, Release: rel, Generated: time.Now().UTC(), BySeverity: map[findings.Severity]int{},
+	d := releaseReport{Product: p, Release: rel, Generated: h.Now().UTC(), BySeverity: map[findings.Severity]int{},
 		Severities: []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info}}
 	if d.Vulns, err = h.Store.ReleaseVulns(r.Context(), id); err != nil {
 		return err

@@ -196,7 +196,7 @@ func (h *handler) trackThreat(w http.ResponseWriter, r *http.Request) error {
 	if r.Header.Get("HX-Request") == "true" {
 		return h.trackThreatRow(w, r, id, t)
 	}
-	if err := portfolio.TrackThreat(r.Context(), h.Store, id, t); err != nil {
+	if err := portfolio.TrackThreat(r.Context(), h.Store, id, t, h.Now()); err != nil {
 		if web.Status(err) >= 500 {
 			return err
 		}
@@ -215,7 +215,7 @@ func (h *handler) trackThreatRow(w http.ResponseWriter, r *http.Request, id int6
 		return err
 	}
 	d := threatModelData{Product: p, CanEdit: canWrite(r, id), Statuses: portfolio.ThreatStatuses}
-	terr := portfolio.TrackThreat(r.Context(), h.Store, id, t)
+	terr := portfolio.TrackThreat(r.Context(), h.Store, id, t, h.Now())
 	if terr != nil && web.Status(terr) >= 500 {
 		return terr
 	}

@@ -17,8 +17,10 @@ import (
 // Deps are the services the JSON API and the web UI are two skins over,
 // built once by the server.
 type Deps struct {
-	Store         *store.Store
-	Log           *slog.Logger
+	Store *store.Store
+	Log   *slog.Logger
+	// Clock is the handlers' clock (nil: time.Now); read it with Now.
+	Clock         func() time.Time
 	MaxUpload     int64
 	SecureCookies bool
 	// OnImport is told about every import (for metrics).
@@ -64,4 +66,12 @@ type Deps struct {
 	Firmware *portfolio.FirmwareJobs
 	// AttackSessions runs attack sessions on the products' threat models.
 	AttackSessions *attacksession.Service
+}
+
+// Now is the time by the handlers' clock.
+func (d Deps) Now() time.Time {
+	if d.Clock == nil {
+		return time.Now()
+	}
+	return d.Clock()
 }
