@@ -40,10 +40,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) error {
 		return h.passkeySecondStep(w, r, step.UserID, next)
 	}
 	if err != nil {
-		var tma accounts.TooManyAttempts
-		if errors.As(err, &tma) {
-			w.Header().Set("Retry-After", tma.RetryAfter())
-		}
+		web.SetRetryAfter(w, err)
 		h.Log.Warn("sign-in failed", "user", r.PostFormValue("name"), "remote", web.ClientIP(r), "reason", err.Error())
 		h.render(w, r, web.Status(err), "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r), Error: err.Error(), Data: data})
 		return nil

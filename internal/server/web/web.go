@@ -448,3 +448,12 @@ func LocalRedirect(p string) string {
 func AccountClient(r *http.Request) accounts.Client {
 	return accounts.Client{IP: ClientIP(r), UserAgent: r.UserAgent()}
 }
+
+// SetRetryAfter tells a throttled client (err is an
+// accounts.TooManyAttempts) when to try again; other errors set nothing.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	var tma accounts.TooManyAttempts
+	if errors.As(err, &tma) {
+		w.Header().Set("Retry-After", tma.RetryAfter())
+	}
+}
