@@ -82,6 +82,14 @@ func newEnv(t *testing.T, engine string, opts ...func(*server.Config, *store.Sto
 	return e
 }
 
+// forEachEngine runs fn against a fresh server on SQLite and, when
+// configured, PostgreSQL.
+func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) { fn(t, newEnv(t, eng.Name)) })
+	}
+}
+
 // call sends a request with the role's bearer token ("" for none) and
 // decodes a JSON answer into out when out is non-nil.
 func (e *env) call(t *testing.T, role, method, path string, body any, out any) *http.Response {

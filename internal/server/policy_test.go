@@ -460,8 +460,7 @@ func TestExceptionFlowBrowser(t *testing.T) {
 func TestProductSDLBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	pid, rid := gateRelease(t, e)
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
+	ctx, text, do := e.signedInBrowser(t, "/login", "new-product")
 	value := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
@@ -471,7 +470,6 @@ func TestProductSDLBrowser(t *testing.T) {
 		return v
 	}
 	productURL, relURL := fmt.Sprintf("%s/products/%d", e.url, pid), fmt.Sprintf("%s/releases/%d", e.url, rid)
-	do("sign in", signInAlice(e.url+"/login", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 
 	do("product page", chromedp.Navigate(productURL), chromedp.WaitVisible(chromedp.ID("approved-form")))
 	if got := text("#policy-scope"); !strings.Contains(got, "default") {
