@@ -70,7 +70,7 @@ func (h *handler) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Accounts.DeletePasskey(r.Context(), id); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Passkey removed."), http.StatusSeeOther)
+	redirectFlash(w, r, "/account", "Passkey removed.")
 	return nil
 }
 

@@ -278,14 +278,10 @@ func (h *handler) setChecklist(w http.ResponseWriter, r *http.Request) error {
 	back := fmt.Sprintf("/releases/%d", id)
 	actor := identity.FromContext(r.Context()).Name
 	if err := portfolio.SetChecklist(r.Context(), h.Store, id, items, actor, time.Now()); err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		http.Redirect(w, r, back+"?gate_error="+url.QueryEscape(err.Error())+"#checklist", http.StatusSeeOther)
-		return nil
+		return redirectError(w, r, back+"#checklist", "gate_error", err)
 	}
 	h.audit(r, audit.Event{Action: "sdl.checklist.set", Object: fmt.Sprintf("release:%d", id), ProductID: rel.ProductID, Detail: fmt.Sprint(done)})
 	h.gateAfter(r.Context(), id, "checklist")
-	http.Redirect(w, r, back+"?flash="+url.QueryEscape("SDL checklist saved; the gate was re-evaluated.")+"#checklist", http.StatusSeeOther)
+	redirectFlash(w, r, back+"#checklist", "SDL checklist saved; the gate was re-evaluated.")
 	return nil
 }
