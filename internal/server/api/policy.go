@@ -10,6 +10,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
@@ -78,16 +79,17 @@ func (h handler) getPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, scope, err := h.gate().PolicyOf(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"scope": scope, "version": v.Version, "source": v.Source, "created_at": v.CreatedAt, "created_by": v.CreatedBy})
-	return nil
+	return h.policyView(w, r, id)
 }
 
 func (h handler) getGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
-	v, scope, err := h.gate().PolicyOf(r.Context(), 0)
+	return h.policyView(w, r, 0)
+}
+
+// policyView answers GET …/policy: the policy in effect for the product
+// (0: the global one) and the scope it comes from.
+func (h handler) policyView(w http.ResponseWriter, r *http.Request, productID int64) error {
+	v, scope, err := h.gate().PolicyOf(r.Context(), productID)
 	if err != nil {
 		return err
 	}
@@ -96,22 +98,29 @@ func (h handler) getGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) savePolicy(w http.ResponseWriter, r *http.Request, productID int64) error {
+	return h.saveVersion(w, r, productID, h.gate().SavePolicy, "policy.save", "policy")
+}
+
+// saveVersion stores the request body as a new version of the scope's
+// policy or approved list (what) with save: a new version is audited as
+// action and re-evaluates the scope's gates; the answer is 201 for a new
+// version, 200 when the body is the current version.
+func (h handler) saveVersion(w http.ResponseWriter, r *http.Request, productID int64,
+	save func(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error), action, what string) error {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err
 	}
 	actor := identity.FromContext(r.Context()).Name
-	v, created, err := h.gate().SavePolicy(r.Context(), productID, string(data), r.URL.Query().Get("note"), actor)
+	v, created, err := save(r.Context(), productID, string(data), r.URL.Query().Get("note"), actor)
 	if err != nil {
 		return err
-	}
-	if created {
-		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.save", Object: fmt.Sprintf("policy:%d:v%d", productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
-		h.gateAfterScope(r.Context(), productID, "policy")
 	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
+		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: action, Object: fmt.Sprintf("%s:%d:v%d", what, productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
+		h.gateAfterScope(r.Context(), productID, what)
 	}
 	web.WriteJSON(w, status, map[string]any{"version": v.Version, "created": created, "sha256": v.SHA256})
 	return nil
@@ -201,23 +210,7 @@ func (h handler) getGlobalApproved(w http.ResponseWriter, r *http.Request) error
 }
 
 func (h handler) saveApproved(w http.ResponseWriter, r *http.Request, productID int64) error {
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	actor := identity.FromContext(r.Context()).Name
-	v, created, err := h.gate().SaveApproved(r.Context(), productID, string(data), r.URL.Query().Get("note"), actor)
-	if err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.approved.save", Object: fmt.Sprintf("approved:%d:v%d", productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
-		h.gateAfterScope(r.Context(), productID, "approved")
-	}
-	web.WriteJSON(w, status, map[string]any{"version": v.Version, "created": created, "sha256": v.SHA256})
-	return nil
+	return h.saveVersion(w, r, productID, h.gate().SaveApproved, "policy.approved.save", "approved")
 }
 
 func (h handler) putApproved(w http.ResponseWriter, r *http.Request) error {
