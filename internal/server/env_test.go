@@ -21,6 +21,7 @@ import (
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 type env struct {
@@ -265,5 +266,24 @@ func (e *env) importFeedFiles(t *testing.T, files map[string]string) {
 	}
 	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// templateModel is the built-in threat-model template named.
+func templateModel(t *testing.T, name string) []byte {
+	t.Helper()
+	tpl, err := threatmodel.Template(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+// putTemplateModel saves the built-in threat-model template named as the
+// product's threat model through the API, as the editor.
+func (e *env) putTemplateModel(t *testing.T, productID int64, name string) {
+	t.Helper()
+	if r := e.call(t, "editor", "PUT", fmt.Sprintf("/api/v1/products/%d/threatmodel", productID), templateModel(t, name), nil); r.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT template %s: %d", name, r.StatusCode)
 	}
 }

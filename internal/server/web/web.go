@@ -329,14 +329,21 @@ const (
 
 // CheckCSRF reports whether the request carries the session's CSRF token.
 func CheckCSRF(r *http.Request, p *identity.Principal) bool {
-	if p == nil || p.CSRF == "" {
+	return p != nil && csrfMatches(r, p.CSRF)
+}
+
+// csrfMatches reports whether the request carries the CSRF token want (in
+// the CSRFHeader header, else the CSRFField form field); an empty want
+// matches nothing.
+func csrfMatches(r *http.Request, want string) bool {
+	if want == "" {
 		return false
 	}
 	got := r.Header.Get(CSRFHeader)
 	if got == "" {
 		got = r.PostFormValue(CSRFField)
 	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(p.CSRF)) == 1
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 type clientIPKey struct{}
