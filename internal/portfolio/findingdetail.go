@@ -19,8 +19,8 @@ type FindingDetailStore interface {
 	FindingHistory(ctx context.Context, id int64) ([]findings.Event, error)
 }
 
-// LoadFindingDetail gathers a finding page's data: finding id and its
-// history, as the API and the UI show it.
+// LoadFindingDetail loads the finding id with its history, as the API and
+// the UI show a finding.
 func LoadFindingDetail(ctx context.Context, st FindingDetailStore, id int64) (FindingDetail, error) {
 	f, err := st.Finding(ctx, id)
 	if err != nil {
