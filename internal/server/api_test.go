@@ -137,141 +137,138 @@ func keys(comps []inventory.Component) []compKey {
 }
 
 func TestAPIInventoryAndSBOM(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			e := newEnv(t, engine)
-			// Missing and bad tokens are refused with problem details.
-			resp := e.call(t, "", "GET", "/api/v1/products", nil, nil)
-			if resp.StatusCode != 401 || resp.Header.Get("Content-Type") != "application/problem+json" {
-				t.Errorf("no token: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	forEachEngine(t, func(t *testing.T, e *env) {
+		// Missing and bad tokens are refused with problem details.
+		resp := e.call(t, "", "GET", "/api/v1/products", nil, nil)
+		if resp.StatusCode != 401 || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("no token: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		req, _ := http.NewRequest("GET", e.url+"/api/v1/products", nil)
+		req.Header.Set("Authorization", "Bearer rmp_forged")
+		if r, _ := http.DefaultClient.Do(req); r.StatusCode != 401 {
+			t.Errorf("bad token: %d", r.StatusCode)
+		}
+		// Viewers cannot write; editors can.
+		if r := e.call(t, "viewer", "POST", "/api/v1/products", map[string]any{"name": "X"}, nil); r.StatusCode != 403 {
+			t.Errorf("viewer create: %d", r.StatusCode)
+		}
+		var prob struct {
+			Status int    `json:"status"`
+			Field  string `json:"field"`
+		}
+		if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway", "criticality": 7}, &prob); r.StatusCode != 400 || prob.Field != "criticality" {
+			t.Errorf("bad criticality: %d %+v", r.StatusCode, prob)
+		}
+		if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway", "bogus": 1}, nil); r.StatusCode != 400 {
+			t.Errorf("unknown field: %d", r.StatusCode)
+		}
+		var p inventory.Product
+		if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway", "criticality": 5, "exposure": "internet-facing"}, &p); r.StatusCode != 201 || p.ID == 0 {
+			t.Fatalf("create product: %d %+v", r.StatusCode, p)
+		}
+		if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, nil); r.StatusCode != 409 {
+			t.Errorf("duplicate product: %d", r.StatusCode)
+		}
+		var rel inventory.Release
+		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "2.4.1", "release_date": "2026-03-01", "status": "shipped"}, &rel); r.StatusCode != 201 {
+			t.Fatalf("create release: %d", r.StatusCode)
+		}
+		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "9", "release_date": "March"}, &prob); r.StatusCode != 400 || prob.Field != "release_date" {
+			t.Errorf("bad date: %d %+v", r.StatusCode, prob)
+		}
+		// Upload: the body is the SBOM.
+		var res struct {
+			Components int    `json:"components"`
+			Format     string `json:"format"`
+		}
+		up := fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID)
+		if r := e.call(t, "editor", "POST", up, gatewaySBOM(t), &res); r.StatusCode != 200 || res.Components != 3 || res.Format != "cyclonedx" {
+			t.Fatalf("upload: %d %+v", r.StatusCode, res)
+		}
+		var detail struct {
+			Detail string `json:"detail"`
+		}
+		if r := e.call(t, "editor", "POST", up, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"x"}]}`), &detail); r.StatusCode != 422 || !strings.Contains(detail.Detail, "type") {
+			t.Errorf("invalid SBOM: %d %q", r.StatusCode, detail.Detail)
+		}
+		if r := e.call(t, "viewer", "POST", up, gatewaySBOM(t), nil); r.StatusCode != 403 {
+			t.Errorf("viewer upload: %d", r.StatusCode)
+		}
+		var comps struct {
+			Items      []inventory.Component `json:"items"`
+			NextCursor string                `json:"next_cursor"`
+		}
+		e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/components?sort=name&limit=2", rel.ID), nil, &comps)
+		if len(comps.Items) != 2 || comps.Items[0].Name != "busybox" || comps.NextCursor == "" {
+			t.Fatalf("components page: %+v", comps)
+		}
+		first, cur := comps.Items, comps.NextCursor
+		comps.Items, comps.NextCursor = nil, ""
+		e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/components?sort=name&limit=2&cursor=%s", rel.ID, cur), nil, &comps)
+		if len(comps.Items) != 1 || comps.Items[0].Name != "openssl" || comps.NextCursor != "" {
+			t.Fatalf("components page 2: %+v", comps)
+		}
+		orig := keys(append(first, comps.Items...))
+		// Export in both formats and import again: same components, purls, hashes, edges.
+		for _, format := range []string{"cyclonedx-json", "spdx-json"} {
+			r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/sbom?format=%s", rel.ID, format), nil, nil)
+			if r.StatusCode != 200 {
+				t.Fatalf("export %s: %d", format, r.StatusCode)
 			}
-			req, _ := http.NewRequest("GET", e.url+"/api/v1/products", nil)
-			req.Header.Set("Authorization", "Bearer rmp_forged")
-			if r, _ := http.DefaultClient.Do(req); r.StatusCode != 401 {
-				t.Errorf("bad token: %d", r.StatusCode)
+			var buf bytes.Buffer
+			buf.ReadFrom(r.Body)
+			doc, err := sbom.DecodeBytes(buf.Bytes(), format)
+			if err != nil {
+				t.Fatalf("exported %s does not validate: %v", format, err)
 			}
-			// Viewers cannot write; editors can.
-			if r := e.call(t, "viewer", "POST", "/api/v1/products", map[string]any{"name": "X"}, nil); r.StatusCode != 403 {
-				t.Errorf("viewer create: %d", r.StatusCode)
+			if format == "cyclonedx-json" && doc.SpecVersion != "1.6" || format == "spdx-json" && doc.SpecVersion != "2.3" {
+				t.Errorf("%s spec version %s", format, doc.SpecVersion)
 			}
-			var prob struct {
-				Status int    `json:"status"`
-				Field  string `json:"field"`
+			var rel2 inventory.Release
+			e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "rt-" + format}, &rel2)
+			if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel2.ID), buf.Bytes(), nil); r.StatusCode != 200 {
+				t.Fatalf("re-import %s: %d", format, r.StatusCode)
 			}
-			if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway", "criticality": 7}, &prob); r.StatusCode != 400 || prob.Field != "criticality" {
-				t.Errorf("bad criticality: %d %+v", r.StatusCode, prob)
-			}
-			if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway", "bogus": 1}, nil); r.StatusCode != 400 {
-				t.Errorf("unknown field: %d", r.StatusCode)
-			}
-			var p inventory.Product
-			if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway", "criticality": 5, "exposure": "internet-facing"}, &p); r.StatusCode != 201 || p.ID == 0 {
-				t.Fatalf("create product: %d %+v", r.StatusCode, p)
-			}
-			if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, nil); r.StatusCode != 409 {
-				t.Errorf("duplicate product: %d", r.StatusCode)
-			}
-			var rel inventory.Release
-			if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "2.4.1", "release_date": "2026-03-01", "status": "shipped"}, &rel); r.StatusCode != 201 {
-				t.Fatalf("create release: %d", r.StatusCode)
-			}
-			if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "9", "release_date": "March"}, &prob); r.StatusCode != 400 || prob.Field != "release_date" {
-				t.Errorf("bad date: %d %+v", r.StatusCode, prob)
-			}
-			// Upload: the body is the SBOM.
-			var res struct {
-				Components int    `json:"components"`
-				Format     string `json:"format"`
-			}
-			up := fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID)
-			if r := e.call(t, "editor", "POST", up, gatewaySBOM(t), &res); r.StatusCode != 200 || res.Components != 3 || res.Format != "cyclonedx" {
-				t.Fatalf("upload: %d %+v", r.StatusCode, res)
-			}
-			var detail struct {
-				Detail string `json:"detail"`
-			}
-			if r := e.call(t, "editor", "POST", up, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"x"}]}`), &detail); r.StatusCode != 422 || !strings.Contains(detail.Detail, "type") {
-				t.Errorf("invalid SBOM: %d %q", r.StatusCode, detail.Detail)
-			}
-			if r := e.call(t, "viewer", "POST", up, gatewaySBOM(t), nil); r.StatusCode != 403 {
-				t.Errorf("viewer upload: %d", r.StatusCode)
-			}
-			var comps struct {
-				Items      []inventory.Component `json:"items"`
-				NextCursor string                `json:"next_cursor"`
-			}
-			e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/components?sort=name&limit=2", rel.ID), nil, &comps)
-			if len(comps.Items) != 2 || comps.Items[0].Name != "busybox" || comps.NextCursor == "" {
-				t.Fatalf("components page: %+v", comps)
-			}
-			first, cur := comps.Items, comps.NextCursor
-			comps.Items, comps.NextCursor = nil, ""
-			e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/components?sort=name&limit=2&cursor=%s", rel.ID, cur), nil, &comps)
-			if len(comps.Items) != 1 || comps.Items[0].Name != "openssl" || comps.NextCursor != "" {
-				t.Fatalf("components page 2: %+v", comps)
-			}
-			orig := keys(append(first, comps.Items...))
-			// Export in both formats and import again: same components, purls, hashes, edges.
-			for _, format := range []string{"cyclonedx-json", "spdx-json"} {
-				r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/sbom?format=%s", rel.ID, format), nil, nil)
-				if r.StatusCode != 200 {
-					t.Fatalf("export %s: %d", format, r.StatusCode)
-				}
-				var buf bytes.Buffer
-				buf.ReadFrom(r.Body)
-				doc, err := sbom.DecodeBytes(buf.Bytes(), format)
-				if err != nil {
-					t.Fatalf("exported %s does not validate: %v", format, err)
-				}
-				if format == "cyclonedx-json" && doc.SpecVersion != "1.6" || format == "spdx-json" && doc.SpecVersion != "2.3" {
-					t.Errorf("%s spec version %s", format, doc.SpecVersion)
-				}
-				var rel2 inventory.Release
-				e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "rt-" + format}, &rel2)
-				if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel2.ID), buf.Bytes(), nil); r.StatusCode != 200 {
-					t.Fatalf("re-import %s: %d", format, r.StatusCode)
-				}
-				comps.Items = nil
-				e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/components?limit=100", rel2.ID), nil, &comps)
-				got := keys(comps.Items)
-				if format == "spdx-json" { // SPDX ids replace bom-refs; compare edges by name instead
-					for i := range got {
-						got[i].Deps, orig[i].Deps = "", ""
-					}
-				}
-				if fmt.Sprint(got) != fmt.Sprint(orig) {
-					t.Errorf("%s round trip changed components:\n got %v\nwant %v", format, got, orig)
+			comps.Items = nil
+			e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/components?limit=100", rel2.ID), nil, &comps)
+			got := keys(comps.Items)
+			if format == "spdx-json" { // SPDX ids replace bom-refs; compare edges by name instead
+				for i := range got {
+					got[i].Deps, orig[i].Deps = "", ""
 				}
 			}
-			if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/sbom?format=pdf", rel.ID), nil, nil); r.StatusCode != 400 {
-				t.Errorf("bad export format: %d", r.StatusCode)
+			if fmt.Sprint(got) != fmt.Sprint(orig) {
+				t.Errorf("%s round trip changed components:\n got %v\nwant %v", format, got, orig)
 			}
-			var hits struct {
-				Items []struct {
-					ProductName    string `json:"product_name"`
-					ReleaseVersion string `json:"release_version"`
-				} `json:"items"`
-			}
-			e.call(t, "viewer", "GET", "/api/v1/components?q="+url.QueryEscape("openssl")+"&version=3.0.x", nil, &hits)
-			if len(hits.Items) != 3 || hits.Items[0].ProductName != "Gateway" {
-				t.Errorf("search: %+v", hits)
-			}
-			if r := e.call(t, "viewer", "GET", "/api/v1/components", nil, &prob); r.StatusCode != 400 || prob.Field != "q" {
-				t.Errorf("search without q: %d %+v", r.StatusCode, prob)
-			}
-			if r := e.call(t, "viewer", "GET", "/api/v1/products/99999", nil, nil); r.StatusCode != 404 {
-				t.Errorf("missing product: %d", r.StatusCode)
-			}
-			// Deleting needs the manage permission: the global viewer has
-			// only read (403); admins and the product's owner may.
-			if r := e.call(t, "viewer", "DELETE", fmt.Sprintf("/api/v1/products/%d", p.ID), nil, nil); r.StatusCode != 403 {
-				t.Errorf("viewer delete: %d", r.StatusCode)
-			}
-			if r := e.call(t, "admin", "DELETE", fmt.Sprintf("/api/v1/products/%d", p.ID), nil, nil); r.StatusCode != 204 {
-				t.Errorf("admin delete: %d", r.StatusCode)
-			}
-		})
-	}
+		}
+		if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/sbom?format=pdf", rel.ID), nil, nil); r.StatusCode != 400 {
+			t.Errorf("bad export format: %d", r.StatusCode)
+		}
+		var hits struct {
+			Items []struct {
+				ProductName    string `json:"product_name"`
+				ReleaseVersion string `json:"release_version"`
+			} `json:"items"`
+		}
+		e.call(t, "viewer", "GET", "/api/v1/components?q="+url.QueryEscape("openssl")+"&version=3.0.x", nil, &hits)
+		if len(hits.Items) != 3 || hits.Items[0].ProductName != "Gateway" {
+			t.Errorf("search: %+v", hits)
+		}
+		if r := e.call(t, "viewer", "GET", "/api/v1/components", nil, &prob); r.StatusCode != 400 || prob.Field != "q" {
+			t.Errorf("search without q: %d %+v", r.StatusCode, prob)
+		}
+		if r := e.call(t, "viewer", "GET", "/api/v1/products/99999", nil, nil); r.StatusCode != 404 {
+			t.Errorf("missing product: %d", r.StatusCode)
+		}
+		// Deleting needs the manage permission: the global viewer has
+		// only read (403); admins and the product's owner may.
+		if r := e.call(t, "viewer", "DELETE", fmt.Sprintf("/api/v1/products/%d", p.ID), nil, nil); r.StatusCode != 403 {
+			t.Errorf("viewer delete: %d", r.StatusCode)
+		}
+		if r := e.call(t, "admin", "DELETE", fmt.Sprintf("/api/v1/products/%d", p.ID), nil, nil); r.StatusCode != 204 {
+			t.Errorf("admin delete: %d", r.StatusCode)
+		}
+	})
 }
 
 func TestSessionCSRFAndThrottle(t *testing.T) {

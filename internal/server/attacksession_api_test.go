@@ -72,15 +72,8 @@ func testAttackSessionAPI(t *testing.T, engine string) {
 	if r := e.call(t, "editor", "POST", base+"/attack-sessions", map[string]any{"title": "x", "minutes": 30}, &prob); r.StatusCode != 409 {
 		t.Errorf("start without a model: %d %+v", r.StatusCode, prob)
 	}
-	tpl, err := threatmodel.Template("smart-home")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range []string{base, fmt.Sprintf("/api/v1/products/%d", other.ID)} {
-		if r := e.call(t, "editor", "PUT", b+"/threatmodel", tpl, nil); r.StatusCode != 201 {
-			t.Fatalf("upload model: %d", r.StatusCode)
-		}
-	}
+	e.putTemplateModel(t, p.ID, "smart-home")
+	e.putTemplateModel(t, other.ID, "smart-home")
 	if r := e.call(t, "viewer", "POST", base+"/attack-sessions", map[string]any{"title": "x", "minutes": 30}, nil); r.StatusCode != 403 {
 		t.Errorf("viewer starts a session: %d", r.StatusCode)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 // waitText waits until the visible element sel's text contains want (the
@@ -40,13 +39,7 @@ func waitText(t *testing.T, ctx context.Context, who, sel, want string) string {
 func TestBrowserAttackSession(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	p := env.newProduct(t, "Smart plug")
-	tpl, err := threatmodel.Template("smart-home")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := env.call(t, "editor", "PUT", fmt.Sprintf("/api/v1/products/%d/threatmodel", p.ID), tpl, nil); r.StatusCode != 201 {
-		t.Fatalf("upload model: %d", r.StatusCode)
-	}
+	env.putTemplateModel(t, p.ID, "smart-home")
 	ed := browsertest.New(t)
 	guestCtx := browsertest.New(t)
 	text, doEd := browserSteps(t, ed)

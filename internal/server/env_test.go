@@ -21,6 +21,7 @@ import (
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
+	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 type env struct {
@@ -80,6 +81,14 @@ func newEnv(t *testing.T, engine string, opts ...func(*server.Config, *store.Sto
 	t.Cleanup(e.srv.Firmware().Wait) // before the store closes
 	e.url = ts.URL
 	return e
+}
+
+// forEachEngine runs fn against a fresh server on SQLite and, when
+// configured, PostgreSQL.
+func forEachEngine(t *testing.T, fn func(t *testing.T, e *env), opts ...func(*server.Config, *store.Store)) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) { fn(t, newEnv(t, eng.Name, opts...)) })
+	}
 }
 
 // call sends a request with the role's bearer token ("" for none) and
@@ -257,5 +266,24 @@ func (e *env) importFeedFiles(t *testing.T, files map[string]string) {
 	}
 	if _, err := portfolio.ImportFeeds(context.Background(), e.store, "test", dir); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// templateModel is the built-in threat-model template named.
+func templateModel(t *testing.T, name string) []byte {
+	t.Helper()
+	tpl, err := threatmodel.Template(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+// putTemplateModel saves the built-in threat-model template named as the
+// product's threat model through the API, as the editor.
+func (e *env) putTemplateModel(t *testing.T, productID int64, name string) {
+	t.Helper()
+	if r := e.call(t, "editor", "PUT", fmt.Sprintf("/api/v1/products/%d/threatmodel", productID), templateModel(t, name), nil); r.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT template %s: %d", name, r.StatusCode)
 	}
 }

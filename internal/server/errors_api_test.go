@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
 // TestErrorResponses pins the status, content type and whole problem+json
@@ -19,13 +17,7 @@ func TestErrorResponses(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	rel := e.newRelease(t, "Gateway")
 	p := e.newProduct(t, "Wearable")
-	tpl, err := threatmodel.Template("medical-wearable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := e.call(t, "editor", "PUT", fmt.Sprintf("/api/v1/products/%d/threatmodel", p.ID), tpl, nil); r.StatusCode != 201 {
-		t.Fatalf("PUT template: %d", r.StatusCode)
-	}
+	e.putTemplateModel(t, p.ID, "medical-wearable")
 	scans := fmt.Sprintf("/api/v1/releases/%d/scans", rel.ID)
 	tm := fmt.Sprintf("/api/v1/products/%d/threatmodel", p.ID)
 	cases := []struct {

@@ -20,16 +20,7 @@ import (
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
-	"github.com/rampart-security/rampart/internal/store/storetest"
 )
-
-// forEachEngine runs fn against a fresh server on SQLite and, when
-// configured, PostgreSQL.
-func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
-	for _, eng := range storetest.Engines(t) {
-		t.Run(eng.Name, func(t *testing.T) { fn(t, newEnv(t, eng.Name)) })
-	}
-}
 
 type session struct {
 	cookie *http.Cookie

@@ -18,7 +18,6 @@ import (
 // submission are saved and appear in the timeline.
 func TestBrowserIncident(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	ctx := browsertest.New(t)
 	p := env.storeProduct(t, "Gateway")
 	aware := time.Now().UTC().Add(-30 * time.Hour)
 	inc, err := incident.New(env.store, time.Now, incident.Options{}).Open(context.Background(), incident.OpenInput{Kind: incident.KindVulnerability,
@@ -26,8 +25,7 @@ func TestBrowserIncident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, do := browserSteps(t, ctx)
-	do("sign in", signInAlice(env.url+"/incidents", env.password, chromedp.WaitVisible(chromedp.ID("incidents-table")))...)
+	ctx, text, do := env.signedInBrowser(t, "/incidents", "incidents-table")
 	browsertest.Screenshot(t, ctx, "incidents")
 	row := text("#incidents-table tbody tr")
 	if !strings.Contains(row, "RCE in the gateway web server") || !strings.Contains(row, "late") || !strings.Contains(row, "overdue by") {
@@ -107,7 +105,6 @@ func TestBrowserIntakeForm(t *testing.T) {
 // managed on its subscribers page (a malformed address is refused).
 func TestBrowserIncidentResponseUI(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	ctx := browsertest.New(t)
 	bg := context.Background()
 	p := inventory.Product{Name: "Gateway"}
 	if err := env.store.CreateProduct(bg, &p); err != nil {
@@ -123,8 +120,7 @@ func TestBrowserIncidentResponseUI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, do := browserSteps(t, ctx)
-	do("sign in", signInAlice(env.url+"/incidents", env.password, chromedp.WaitVisible(chromedp.ID("incidents-table")))...)
+	ctx, text, do := env.signedInBrowser(t, "/incidents", "incidents-table")
 	do("open received reports", chromedp.Click(chromedp.ID("intake-link")), chromedp.WaitVisible(chromedp.ID("intake-table")))
 	row := "#intake-" + rec.TrackingID
 	if s := text(row); !strings.Contains(s, "Path traversal") || !strings.Contains(s, "received") || !strings.Contains(s, "Gateway") {

@@ -26,112 +26,109 @@ import (
 // date is dated by that clock, not by the machine's.
 func TestEditProductsAndReleases(t *testing.T) {
 	shipDay := time.Now().UTC().AddDate(0, 0, 3).Truncate(24 * time.Hour)
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			e := newEnv(t, engine, func(c *server.Config, _ *store.Store) {
-				c.Now = func() time.Time { return shipDay.Add(10 * time.Hour) }
-			})
-			ctx := context.Background()
-			e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture, "kev.json": kevFixture})
-			var p, other inventory.Product
-			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, &p)
-			e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Camera"}, &other)
-			var got inventory.Product
-			if r := e.call(t, "editor", "PATCH", fmt.Sprintf("/api/v1/products/%d", p.ID), map[string]any{"description": "Home gateway", "criticality": 5, "exposure": "internet-facing"}, &got); r.StatusCode != 200 {
-				t.Fatalf("patch product: %d", r.StatusCode)
-			}
-			if got.Name != "Gateway" || got.Description != "Home gateway" || got.Criticality != 5 || got.Exposure != inventory.ExposureInternet {
-				t.Errorf("patched product %+v", got)
-			}
-			var problem struct{ Field, Detail string }
-			if r := e.call(t, "admin", "PATCH", fmt.Sprintf("/api/v1/products/%d", p.ID), map[string]any{"criticality": 9}, &problem); r.StatusCode != 400 || problem.Field != "criticality" {
-				t.Errorf("criticality 9: %d %+v", r.StatusCode, problem)
-			}
-			if r := e.call(t, "admin", "PATCH", fmt.Sprintf("/api/v1/products/%d", p.ID), map[string]any{"name": "Camera"}, nil); r.StatusCode != http.StatusConflict {
-				t.Errorf("name taken: %d", r.StatusCode)
-			}
-			if r := e.call(t, "viewer", "PATCH", fmt.Sprintf("/api/v1/products/%d", p.ID), map[string]any{"name": "X"}, nil); r.StatusCode != http.StatusForbidden {
-				t.Errorf("viewer patch: %d", r.StatusCode)
-			}
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture, "kev.json": kevFixture})
+		var p, other inventory.Product
+		e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, &p)
+		e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Camera"}, &other)
+		var got inventory.Product
+		if r := e.call(t, "editor", "PATCH", fmt.Sprintf("/api/v1/products/%d", p.ID), map[string]any{"description": "Home gateway", "criticality": 5, "exposure": "internet-facing"}, &got); r.StatusCode != 200 {
+			t.Fatalf("patch product: %d", r.StatusCode)
+		}
+		if got.Name != "Gateway" || got.Description != "Home gateway" || got.Criticality != 5 || got.Exposure != inventory.ExposureInternet {
+			t.Errorf("patched product %+v", got)
+		}
+		var problem struct{ Field, Detail string }
+		if r := e.call(t, "admin", "PATCH", fmt.Sprintf("/api/v1/products/%d", p.ID), map[string]any{"criticality": 9}, &problem); r.StatusCode != 400 || problem.Field != "criticality" {
+			t.Errorf("criticality 9: %d %+v", r.StatusCode, problem)
+		}
+		if r := e.call(t, "admin", "PATCH", fmt.Sprintf("/api/v1/products/%d", p.ID), map[string]any{"name": "Camera"}, nil); r.StatusCode != http.StatusConflict {
+			t.Errorf("name taken: %d", r.StatusCode)
+		}
+		if r := e.call(t, "viewer", "PATCH", fmt.Sprintf("/api/v1/products/%d", p.ID), map[string]any{"name": "X"}, nil); r.StatusCode != http.StatusForbidden {
+			t.Errorf("viewer patch: %d", r.StatusCode)
+		}
 
-			var rel inventory.Release
-			e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "2.0"}, &rel)
-			e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0"}, nil)
-			bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
+		var rel inventory.Release
+		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "2.0"}, &rel)
+		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0"}, nil)
+		bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 			 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
-			e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil)
-			incidents := func() int {
-				var page struct{ Items []any }
-				e.call(t, "admin", "GET", "/api/v1/incidents", nil, &page)
-				return len(page.Items)
+		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil)
+		incidents := func() int {
+			var page struct{ Items []any }
+			e.call(t, "admin", "GET", "/api/v1/incidents", nil, &page)
+			return len(page.Items)
+		}
+		if n := incidents(); n != 0 {
+			t.Fatalf("a release in development opened %d incidents", n)
+		}
+		path := fmt.Sprintf("/api/v1/releases/%d", rel.ID)
+		if r := e.call(t, "editor", "PATCH", path, map[string]any{"version": "1.0"}, nil); r.StatusCode != http.StatusConflict {
+			t.Errorf("version taken: %d", r.StatusCode)
+		}
+		if r := e.call(t, "editor", "PATCH", path, map[string]any{"support_end": "31.12.2030"}, &problem); r.StatusCode != 400 || problem.Field != "support_end" {
+			t.Errorf("bad date: %d %+v", r.StatusCode, problem)
+		}
+		var shipped inventory.Release
+		if r := e.call(t, "editor", "PATCH", path, map[string]any{"status": "shipped", "support_end": "2031-12-31", "version": "2.0.1"}, &shipped); r.StatusCode != 200 {
+			t.Fatalf("ship: %d", r.StatusCode)
+		}
+		if shipped.Status != inventory.StatusShipped || shipped.Version != "2.0.1" || shipped.SupportEnd == nil || shipped.ReleaseDate == nil || !shipped.ReleaseDate.Equal(shipDay) {
+			t.Errorf("shipped release %+v", shipped)
+		}
+		// Shipping a release with a KEV match opens its incident at once.
+		if n := incidents(); n != 1 {
+			t.Errorf("after shipping, %d incidents, want 1 (KEV)", n)
+		}
+		evs, _ := e.store.Events(ctx, 20, nil)
+		status := false
+		for _, ev := range evs {
+			status = status || (ev.Kind == "release.status" && strings.Contains(ev.Title, "2.0.1 is now shipped"))
+		}
+		if !status {
+			t.Errorf("no release.status event: %+v", evs)
+		}
+		if r := e.call(t, "editor", "PATCH", path, map[string]any{"status": "development"}, &problem); r.StatusCode != http.StatusConflict || !strings.Contains(problem.Detail, "never back") {
+			t.Errorf("back to development: %d %+v", r.StatusCode, problem)
+		}
+		if r := e.call(t, "viewer", "DELETE", path, nil, nil); r.StatusCode != http.StatusForbidden {
+			t.Errorf("viewer delete: %d", r.StatusCode)
+		}
+		if r := e.call(t, "admin", "DELETE", path, nil, &problem); r.StatusCode != http.StatusConflict || !strings.Contains(problem.Detail, "incident") {
+			t.Errorf("delete a release an incident names: %d %+v", r.StatusCode, problem)
+		}
+		var rels struct{ Items []inventory.Release }
+		e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), nil, &rels)
+		var oneOh int64
+		for _, r := range rels.Items {
+			if r.Version == "1.0" {
+				oneOh = r.ID
 			}
-			if n := incidents(); n != 0 {
-				t.Fatalf("a release in development opened %d incidents", n)
+		}
+		if r := e.call(t, "admin", "DELETE", fmt.Sprintf("/api/v1/releases/%d", oneOh), nil, nil); r.StatusCode != http.StatusNoContent {
+			t.Errorf("delete 1.0: %d", r.StatusCode)
+		}
+		if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d", oneOh), nil, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("deleted release still there: %d", r.StatusCode)
+		}
+		entries, err := e.store.AuditEvents(ctx, audit.Query{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actions := ""
+		for _, a := range entries {
+			actions += a.Action + ":" + a.Actor + " "
+		}
+		for _, want := range []string{"product.update:ed", "release.update:ed", "release.delete:alice"} {
+			if !strings.Contains(actions, want) {
+				t.Errorf("audit lacks %s: %s", want, actions)
 			}
-			path := fmt.Sprintf("/api/v1/releases/%d", rel.ID)
-			if r := e.call(t, "editor", "PATCH", path, map[string]any{"version": "1.0"}, nil); r.StatusCode != http.StatusConflict {
-				t.Errorf("version taken: %d", r.StatusCode)
-			}
-			if r := e.call(t, "editor", "PATCH", path, map[string]any{"support_end": "31.12.2030"}, &problem); r.StatusCode != 400 || problem.Field != "support_end" {
-				t.Errorf("bad date: %d %+v", r.StatusCode, problem)
-			}
-			var shipped inventory.Release
-			if r := e.call(t, "editor", "PATCH", path, map[string]any{"status": "shipped", "support_end": "2031-12-31", "version": "2.0.1"}, &shipped); r.StatusCode != 200 {
-				t.Fatalf("ship: %d", r.StatusCode)
-			}
-			if shipped.Status != inventory.StatusShipped || shipped.Version != "2.0.1" || shipped.SupportEnd == nil || shipped.ReleaseDate == nil || !shipped.ReleaseDate.Equal(shipDay) {
-				t.Errorf("shipped release %+v", shipped)
-			}
-			// Shipping a release with a KEV match opens its incident at once.
-			if n := incidents(); n != 1 {
-				t.Errorf("after shipping, %d incidents, want 1 (KEV)", n)
-			}
-			evs, _ := e.store.Events(ctx, 20, nil)
-			status := false
-			for _, ev := range evs {
-				status = status || (ev.Kind == "release.status" && strings.Contains(ev.Title, "2.0.1 is now shipped"))
-			}
-			if !status {
-				t.Errorf("no release.status event: %+v", evs)
-			}
-			if r := e.call(t, "editor", "PATCH", path, map[string]any{"status": "development"}, &problem); r.StatusCode != http.StatusConflict || !strings.Contains(problem.Detail, "never back") {
-				t.Errorf("back to development: %d %+v", r.StatusCode, problem)
-			}
-			if r := e.call(t, "viewer", "DELETE", path, nil, nil); r.StatusCode != http.StatusForbidden {
-				t.Errorf("viewer delete: %d", r.StatusCode)
-			}
-			if r := e.call(t, "admin", "DELETE", path, nil, &problem); r.StatusCode != http.StatusConflict || !strings.Contains(problem.Detail, "incident") {
-				t.Errorf("delete a release an incident names: %d %+v", r.StatusCode, problem)
-			}
-			var rels struct{ Items []inventory.Release }
-			e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), nil, &rels)
-			var oneOh int64
-			for _, r := range rels.Items {
-				if r.Version == "1.0" {
-					oneOh = r.ID
-				}
-			}
-			if r := e.call(t, "admin", "DELETE", fmt.Sprintf("/api/v1/releases/%d", oneOh), nil, nil); r.StatusCode != http.StatusNoContent {
-				t.Errorf("delete 1.0: %d", r.StatusCode)
-			}
-			if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d", oneOh), nil, nil); r.StatusCode != http.StatusNotFound {
-				t.Errorf("deleted release still there: %d", r.StatusCode)
-			}
-			entries, err := e.store.AuditEvents(ctx, audit.Query{Limit: 50})
-			if err != nil {
-				t.Fatal(err)
-			}
-			actions := ""
-			for _, a := range entries {
-				actions += a.Action + ":" + a.Actor + " "
-			}
-			for _, want := range []string{"product.update:ed", "release.update:ed", "release.delete:alice"} {
-				if !strings.Contains(actions, want) {
-					t.Errorf("audit lacks %s: %s", want, actions)
-				}
-			}
-		})
-	}
+		}
+	}, func(c *server.Config, _ *store.Store) {
+		c.Now = func() time.Time { return shipDay.Add(10 * time.Hour) }
+	})
 }
 
 // TestBrowserEditRelease edits a product and a release in Chromium and

@@ -76,80 +76,77 @@ func ids(p overviewPage) string {
 // both engines with every filter, sort and the cursor, limited to the
 // caller's products.
 func TestVulnerabilityOverviewAPI(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			e := newEnv(t, engine)
-			gw, _ := overviewPortfolio(t, e)
-			var p overviewPage
-			e.call(t, "viewer", "GET", "/api/v1/vulnerabilities", nil, &p)
-			if ids(p) != "GO-2099-0001,GO-2099-0002" || p.Total != 2 || p.KEV != 1 || p.Releases != 3 {
-				t.Fatalf("default list (risk order): %s total %d kev %d releases %d", ids(p), p.Total, p.KEV, p.Releases)
+	forEachEngine(t, func(t *testing.T, e *env) {
+		gw, _ := overviewPortfolio(t, e)
+		var p overviewPage
+		e.call(t, "viewer", "GET", "/api/v1/vulnerabilities", nil, &p)
+		if ids(p) != "GO-2099-0001,GO-2099-0002" || p.Total != 2 || p.KEV != 1 || p.Releases != 3 {
+			t.Fatalf("default list (risk order): %s total %d kev %d releases %d", ids(p), p.Total, p.KEV, p.Releases)
+		}
+		if it := p.Items[0]; !it.KEV || it.EPSS != 0.42 || !it.FixAvailable || len(it.Releases) != 3 || it.VEX["none"] != 3 {
+			t.Errorf("KEV row: %+v", it)
+		}
+		for q, want := range map[string]string{
+			"kev=true":                       "GO-2099-0001",
+			"epss_above=0.4":                 "GO-2099-0001",
+			"epss_above=0.5":                 "",
+			"fix_available=false":            "GO-2099-0002",
+			"q=cve-2099-22222":               "GO-2099-0002",
+			"q=smuggling":                    "GO-2099-0002",
+			"severity=high":                  "GO-2099-0002",
+			"severity=critical":              "",
+			"sort=id&order=desc":             "GO-2099-0002,GO-2099-0001",
+			"sort=epss":                      "GO-2099-0002,GO-2099-0001",
+			fmt.Sprintf("product=%d", gw.ID): "GO-2099-0001,GO-2099-0002",
+		} {
+			var got overviewPage
+			if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?"+q, nil, &got); r.StatusCode != 200 || ids(got) != want {
+				t.Errorf("%s: %d %q, want %q", q, r.StatusCode, ids(got), want)
 			}
-			if it := p.Items[0]; !it.KEV || it.EPSS != 0.42 || !it.FixAvailable || len(it.Releases) != 3 || it.VEX["none"] != 3 {
-				t.Errorf("KEV row: %+v", it)
+		}
+		var dev overviewPage
+		e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?release_status=development", nil, &dev)
+		if len(dev.Items) != 2 || len(dev.Items[0].Releases) != 1 || dev.Items[0].Releases[0].Status != "development" {
+			t.Errorf("development releases only: %+v", dev.Items)
+		}
+		// A not_affected decision suppresses a match: it leaves the default
+		// list and is found with vex=not_affected.
+		camRel := int64(0)
+		for _, r := range p.Items[1].Releases {
+			if r.ProductName == "Camera" {
+				camRel = r.ReleaseID
 			}
-			for q, want := range map[string]string{
-				"kev=true":                       "GO-2099-0001",
-				"epss_above=0.4":                 "GO-2099-0001",
-				"epss_above=0.5":                 "",
-				"fix_available=false":            "GO-2099-0002",
-				"q=cve-2099-22222":               "GO-2099-0002",
-				"q=smuggling":                    "GO-2099-0002",
-				"severity=high":                  "GO-2099-0002",
-				"severity=critical":              "",
-				"sort=id&order=desc":             "GO-2099-0002,GO-2099-0001",
-				"sort=epss":                      "GO-2099-0002,GO-2099-0001",
-				fmt.Sprintf("product=%d", gw.ID): "GO-2099-0001,GO-2099-0002",
-			} {
-				var got overviewPage
-				if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?"+q, nil, &got); r.StatusCode != 200 || ids(got) != want {
-					t.Errorf("%s: %d %q, want %q", q, r.StatusCode, ids(got), want)
-				}
+		}
+		if r := e.call(t, "admin", "PUT", fmt.Sprintf("/api/v1/releases/%d/vulnerabilities/GO-2099-0002/analysis", camRel),
+			map[string]any{"component": "net", "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}, nil); r.StatusCode != 200 {
+			t.Fatalf("analysis: %d", r.StatusCode)
+		}
+		var after, na overviewPage
+		e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?q=GO-2099-0002", nil, &after)
+		e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?vex=not_affected", nil, &na)
+		if len(after.Items) != 1 || len(after.Items[0].Releases) != 2 || ids(na) != "GO-2099-0002" || na.Items[0].VEX["not_affected"] != 1 {
+			t.Errorf("after not_affected: default %+v, vex=not_affected %+v", after.Items, na.Items)
+		}
+		// Cursor: one row per page.
+		var p1, p2 overviewPage
+		e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?limit=1&vex=any", nil, &p1)
+		e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?limit=1&vex=any&cursor="+p1.Next, nil, &p2)
+		if ids(p1) != "GO-2099-0001" || ids(p2) != "GO-2099-0002" || p2.Next != "" || p1.Total != 2 {
+			t.Errorf("pages: %q (%q) then %q (%q)", ids(p1), p1.Next, ids(p2), p2.Next)
+		}
+		var problem struct{ Field string }
+		for _, bad := range []string{"severity=dire", "vex=maybe", "sort=colour", "epss_above=2", "cursor=zzz", "kev=yes", "product=x"} {
+			if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?"+bad, nil, &problem); r.StatusCode != 400 || problem.Field == "" {
+				t.Errorf("%s: %d %+v", bad, r.StatusCode, problem)
 			}
-			var dev overviewPage
-			e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?release_status=development", nil, &dev)
-			if len(dev.Items) != 2 || len(dev.Items[0].Releases) != 1 || dev.Items[0].Releases[0].Status != "development" {
-				t.Errorf("development releases only: %+v", dev.Items)
-			}
-			// A not_affected decision suppresses a match: it leaves the default
-			// list and is found with vex=not_affected.
-			camRel := int64(0)
-			for _, r := range p.Items[1].Releases {
-				if r.ProductName == "Camera" {
-					camRel = r.ReleaseID
-				}
-			}
-			if r := e.call(t, "admin", "PUT", fmt.Sprintf("/api/v1/releases/%d/vulnerabilities/GO-2099-0002/analysis", camRel),
-				map[string]any{"component": "net", "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}, nil); r.StatusCode != 200 {
-				t.Fatalf("analysis: %d", r.StatusCode)
-			}
-			var after, na overviewPage
-			e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?q=GO-2099-0002", nil, &after)
-			e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?vex=not_affected", nil, &na)
-			if len(after.Items) != 1 || len(after.Items[0].Releases) != 2 || ids(na) != "GO-2099-0002" || na.Items[0].VEX["not_affected"] != 1 {
-				t.Errorf("after not_affected: default %+v, vex=not_affected %+v", after.Items, na.Items)
-			}
-			// Cursor: one row per page.
-			var p1, p2 overviewPage
-			e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?limit=1&vex=any", nil, &p1)
-			e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?limit=1&vex=any&cursor="+p1.Next, nil, &p2)
-			if ids(p1) != "GO-2099-0001" || ids(p2) != "GO-2099-0002" || p2.Next != "" || p1.Total != 2 {
-				t.Errorf("pages: %q (%q) then %q (%q)", ids(p1), p1.Next, ids(p2), p2.Next)
-			}
-			var problem struct{ Field string }
-			for _, bad := range []string{"severity=dire", "vex=maybe", "sort=colour", "epss_above=2", "cursor=zzz", "kev=yes", "product=x"} {
-				if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?"+bad, nil, &problem); r.StatusCode != 400 || problem.Field == "" {
-					t.Errorf("%s: %d %+v", bad, r.StatusCode, problem)
-				}
-			}
-			// An owner of Camera only sees Camera's releases.
-			u := createUserWithProduct(t, e, "cara", "Camera")
-			var mine overviewPage
-			if r := e.call(t, u, "GET", "/api/v1/vulnerabilities", nil, &mine); r.StatusCode != http.StatusOK || mine.Releases != 1 {
-				t.Errorf("product-limited caller sees %d releases (%d): %+v", mine.Releases, r.StatusCode, mine.Items)
-			}
-		})
-	}
+		}
+		// An owner of Camera only sees Camera's releases.
+		u := createUserWithProduct(t, e, "cara", "Camera")
+		var mine overviewPage
+		if r := e.call(t, u, "GET", "/api/v1/vulnerabilities", nil, &mine); r.StatusCode != http.StatusOK || mine.Releases != 1 {
+			t.Errorf("product-limited caller sees %d releases (%d): %+v", mine.Releases, r.StatusCode, mine.Items)
+		}
+	})
 }
 
 // TestBrowserVulnerabilities opens the portfolio vulnerability list from

@@ -104,11 +104,17 @@ func TestGateBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	pid, rid := gateRelease(t, e)
 	ctx, text, do := e.signedInBrowser(t, "/", "new-product")
-	do("release page", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID("gate")))
-	browsertest.Screenshot(t, ctx, "gate-failed")
-	if got := text("#gate-status"); got != "failed" {
-		t.Errorf("gate status = %q", got)
+	// releasePage opens the release page, waits for the element waitFor,
+	// takes the screenshot shot and checks the gate's status.
+	releasePage := func(step, waitFor, shot, status string) {
+		t.Helper()
+		do(step, chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID(waitFor)))
+		browsertest.Screenshot(t, ctx, shot)
+		if got := text("#gate-status"); got != status {
+			t.Errorf("gate status = %q", got)
+		}
 	}
+	releasePage("release page", "gate", "gate-failed", "failed")
 	if got := text("#gate-violations tr.failing"); !strings.Contains(got, "no-copyleft-in-firmware") || !strings.Contains(got, "busybox 1.36.1 is licensed GPL-2.0-only") {
 		t.Errorf("violation row = %q", got)
 	}
@@ -120,11 +126,7 @@ func TestGateBrowser(t *testing.T) {
 	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/exceptions/%d/approve", pid, exc.ID), nil, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("approve: %d", resp.StatusCode)
 	}
-	do("reload", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", e.url, rid)), chromedp.WaitVisible(chromedp.ID("gate-exceptions")))
-	browsertest.Screenshot(t, ctx, "gate-passed")
-	if got := text("#gate-status"); got != "passed" {
-		t.Errorf("gate status = %q", got)
-	}
+	releasePage("reload", "gate-exceptions", "gate-passed", "passed")
 	if got := text("#gate-violations tr.excepted"); !strings.Contains(got, "excepted") || !strings.Contains(got, "approved by alice: GPL accepted by legal") {
 		t.Errorf("excepted row = %q", got)
 	}
@@ -460,8 +462,7 @@ func TestExceptionFlowBrowser(t *testing.T) {
 func TestProductSDLBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	pid, rid := gateRelease(t, e)
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
+	ctx, text, do := e.signedInBrowser(t, "/login", "new-product")
 	value := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
@@ -471,7 +472,6 @@ func TestProductSDLBrowser(t *testing.T) {
 		return v
 	}
 	productURL, relURL := fmt.Sprintf("%s/products/%d", e.url, pid), fmt.Sprintf("%s/releases/%d", e.url, rid)
-	do("sign in", signInAlice(e.url+"/login", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 
 	do("product page", chromedp.Navigate(productURL), chromedp.WaitVisible(chromedp.ID("approved-form")))
 	if got := text("#policy-scope"); !strings.Contains(got, "default") {

@@ -235,44 +235,41 @@ func TestThreatModelEditAPI(t *testing.T) {
 
 // Concurrent writes on the same version: one wins, the others get 412.
 func TestThreatModelEditConcurrent(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			e := newEnv(t, engine)
-			p := e.newProduct(t, "Lock")
-			base := fmt.Sprintf("/api/v1/products/%d/threatmodel", p.ID)
-			const n = 4
-			codes := make(chan int, n)
-			for i := range n {
-				go func() {
-					js, _ := json.Marshal(map[string]any{"name": fmt.Sprintf("Element %d", i), "type": "process"})
-					req, _ := http.NewRequest("POST", e.url+base+"/elements", bytes.NewReader(js))
-					req.Header.Set("Authorization", "Bearer "+e.tokens["editor"])
-					req.Header.Set("If-Match", `"0"`)
-					resp, err := http.DefaultClient.Do(req)
-					if err != nil {
-						codes <- 0
-						return
-					}
-					resp.Body.Close()
-					codes <- resp.StatusCode
-				}()
-			}
-			got := map[int]int{}
-			for range n {
-				got[<-codes]++
-			}
-			if got[201] != 1 || got[412] != n-1 {
-				t.Fatalf("statuses %v, want one 201 and %d 412", got, n-1)
-			}
-			var versions struct {
-				Items []struct{ Version int } `json:"items"`
-			}
-			e.call(t, "viewer", "GET", base+"/versions", nil, &versions)
-			if len(versions.Items) != 1 {
-				t.Errorf("versions: %+v", versions.Items)
-			}
-		})
-	}
+	forEachEngine(t, func(t *testing.T, e *env) {
+		p := e.newProduct(t, "Lock")
+		base := fmt.Sprintf("/api/v1/products/%d/threatmodel", p.ID)
+		const n = 4
+		codes := make(chan int, n)
+		for i := range n {
+			go func() {
+				js, _ := json.Marshal(map[string]any{"name": fmt.Sprintf("Element %d", i), "type": "process"})
+				req, _ := http.NewRequest("POST", e.url+base+"/elements", bytes.NewReader(js))
+				req.Header.Set("Authorization", "Bearer "+e.tokens["editor"])
+				req.Header.Set("If-Match", `"0"`)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					codes <- 0
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		got := map[int]int{}
+		for range n {
+			got[<-codes]++
+		}
+		if got[201] != 1 || got[412] != n-1 {
+			t.Fatalf("statuses %v, want one 201 and %d 412", got, n-1)
+		}
+		var versions struct {
+			Items []struct{ Version int } `json:"items"`
+		}
+		e.call(t, "viewer", "GET", base+"/versions", nil, &versions)
+		if len(versions.Items) != 1 {
+			t.Errorf("versions: %+v", versions.Items)
+		}
+	})
 }
 
 // A hand-written model keeps its comments through an upload and an edit.

@@ -16,10 +16,7 @@ import (
 func TestThreatModelAPI(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	p := e.newProduct(t, "Wearable")
-	tpl, err := threatmodel.Template("medical-wearable")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := templateModel(t, "medical-wearable")
 	base := fmt.Sprintf("/api/v1/products/%d", p.ID)
 	if r := e.call(t, "viewer", "PUT", base+"/threatmodel", tpl, nil); r.StatusCode != 403 {
 		t.Errorf("viewer PUT: %d", r.StatusCode)
@@ -112,7 +109,7 @@ func TestThreatModelUploadImportWarnings(t *testing.T) {
 	if !found {
 		t.Errorf("the one-ended flow's threat is not among the product's threats")
 	}
-	tpl, _ := threatmodel.Template("medical-wearable")
+	tpl := templateModel(t, "medical-wearable")
 	if r := e.call(t, "editor", "PUT", base+"/threatmodel", tpl, &saved); r.StatusCode != 201 || saved.ImportWarnings == nil || len(saved.ImportWarnings) != 0 {
 		t.Errorf("Rampart model: import_warnings %v (want [])", saved.ImportWarnings)
 	}

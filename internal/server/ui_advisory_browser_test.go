@@ -26,10 +26,9 @@ func TestBrowserAdvisoryEditor(t *testing.T) {
 	if r := env.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/advisories", prod.ID), map[string]any{"input": input}, &created); r.StatusCode != 201 {
 		t.Fatalf("create: %d", r.StatusCode)
 	}
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
-	page := fmt.Sprintf("%s/advisories/%d", env.url, created.Advisory.ID)
-	do("sign in", signInAlice(page, env.password, chromedp.WaitVisible(chromedp.ID("document")))...)
+	path := fmt.Sprintf("/advisories/%d", created.Advisory.ID)
+	ctx, text, do := env.signedInBrowser(t, path, "document")
+	page := env.url + path
 	if got := text("#validation-summary"); !strings.Contains(got, "every mandatory test pass") {
 		t.Fatalf("validation of the authored draft: %q", got)
 	}

@@ -21,8 +21,7 @@ import (
 func TestBrowserThreatModelEditor(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	p := env.newProduct(t, "Doorbell")
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
+	ctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 	wait := func(step, js string) {
 		t.Helper()
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js)); err != nil {
@@ -30,7 +29,6 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 			t.Fatalf("%s: %v (page: %s)", step, err, got)
 		}
 	}
-	do("sign in", signInAlice(env.url+"/login", env.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("open the editor", chromedp.Navigate(fmt.Sprintf("%s/products/%d/threatmodel", env.url, p.ID)),
 		chromedp.Click(chromedp.ID("tm-edit-link")), chromedp.WaitVisible(chromedp.ID("tm-canvas")))
 	wait("empty model", `document.getElementById("tm-version").textContent.includes("No model yet")`)

@@ -42,8 +42,8 @@ func TestBrowserThreatsTable(t *testing.T) {
 	if _, err := portfolio.SaveThreatModel(bg, env.store, p.ID, sparseModel(12), "sparse.yaml", "", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
+	path := fmt.Sprintf("/products/%d/threatmodel", p.ID)
+	ctx, text, do := env.signedInBrowser(t, path, "threats")
 	// poll waits for js and for htmx to have settled the swap that made it
 	// true: htmx binds the swapped-in form's listeners only after its settle
 	// delay, so a change event sent before that would be lost.
@@ -56,8 +56,6 @@ func TestBrowserThreatsTable(t *testing.T) {
 			t.Fatalf("%s (at %s): %v", step, loc, err)
 		}
 	}
-	page := fmt.Sprintf("%s/products/%d/threatmodel", env.url, p.ID)
-	do("sign in", signInAlice(page, env.password, chromedp.WaitVisible(chromedp.ID("threats")))...)
 	// A marker that a full page load would lose.
 	evalJS[bool](t, ctx, `window.__noReload = true; true`)
 

@@ -67,14 +67,7 @@ func TestBrowserUpdatesAndFleet(t *testing.T) {
 		}
 	}
 
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
-	do("sign in", chromedp.Navigate(env.url+"/login"),
-		chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"),
-		chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")),
-		chromedp.WaitVisible(chromedp.ID("new-product")))
+	ctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 	do("product page links the updates page", chromedp.Navigate(fmt.Sprintf("%s/products/%d", env.url, p.ID)),
 		chromedp.Click(chromedp.ID("updates-link")), chromedp.WaitVisible(chromedp.ID("targets")))
 	if got := text("#targets"); !strings.Contains(got, "ig400-3.2.0.img") || !strings.Contains(got, "ig400-3.1.0.img") {

@@ -95,13 +95,18 @@ type advisoryRequest struct {
 	Input             *advisory.Input `json:"input"`
 }
 
-func (req advisoryRequest) document() (csaf.Document, error) {
+// document is the request's CSAF document: the one given, or the one built
+// from the input (vendor when the input names none).
+func (req advisoryRequest) document(vendor string) (csaf.Document, error) {
 	switch {
 	case req.Document != nil && req.Input != nil:
 		return csaf.Document{}, fault.Invalid("document", "give either document (CSAF JSON) or input (authoring from releases), not both")
 	case req.Document != nil:
 		return *req.Document, nil
 	case req.Input != nil:
+		if req.Input.Vendor == "" {
+			req.Input.Vendor = vendor
+		}
 		doc, err := advisory.Build(*req.Input)
 		if err != nil {
 			return doc, fault.Invalid("input", "%v", err)
@@ -149,10 +154,7 @@ func (h handler) createAdvisory(w http.ResponseWriter, r *http.Request) error {
 		}
 		req.Input = &in
 	}
-	if req.Input != nil && req.Input.Vendor == "" {
-		req.Input.Vendor = h.Advisories.Publisher().Name
-	}
-	doc, err := req.document()
+	doc, err := req.document(h.Advisories.Publisher().Name)
 	if err != nil {
 		return err
 	}
@@ -161,15 +163,17 @@ func (h handler) createAdvisory(w http.ResponseWriter, r *http.Request) error {
 		review = *req.RequireReview
 	}
 	a, err := h.Advisories.Create(r.Context(), actor(r), advisory.Draft{ProductID: pid, TLP: req.TLP, RequireReview: review, Document: doc})
+	return h.replyChecked(w, r, http.StatusCreated, a, err)
+}
+
+// replyChecked ends a handler that saved the advisory a: it returns err,
+// or writes a with its validation as JSON with status.
+func (h handler) replyChecked(w http.ResponseWriter, r *http.Request, status int, a advisory.Advisory, err error) error {
 	if err != nil {
 		return err
 	}
 	res, err := h.Advisories.Check(r.Context(), a.ID)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"advisory": a, "validation": res})
-	return nil
+	return reply(w, status, map[string]any{"advisory": a, "validation": res}, err)
 }
 
 func (h handler) getAdvisory(w http.ResponseWriter, r *http.Request) error {
@@ -181,23 +185,12 @@ func (h handler) updateAdvisory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if req.Input != nil && req.Input.Vendor == "" {
-		req.Input.Vendor = h.Advisories.Publisher().Name
-	}
-	doc, err := req.document()
+	doc, err := req.document(h.Advisories.Publisher().Name)
 	if err != nil {
 		return err
 	}
 	a, err := h.Advisories.Update(r.Context(), actor(r), id, doc, req.TLP)
-	if err != nil {
-		return err
-	}
-	res, err := h.Advisories.Check(r.Context(), a.ID)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"advisory": a, "validation": res})
-	return nil
+	return h.replyChecked(w, r, http.StatusOK, a, err)
 }
 
 func (h handler) advisoryValidation(w http.ResponseWriter, r *http.Request) error {

@@ -296,18 +296,11 @@ func (h handler) listComponents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, err := web.QueryInt(r, "limit")
-	if err != nil {
-		return err
-	}
 	q := r.URL.Query()
-	items, next, err := h.Store.Components(r.Context(), inventory.ComponentQuery{ReleaseID: id, Filter: q.Get("filter"),
-		Sort: q.Get("sort"), Desc: q.Get("order") == "desc", After: q.Get("cursor"), Limit: limit})
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, newPage(items, next))
-	return nil
+	return listPage(w, r, func(ctx context.Context, cursor string, limit int) ([]inventory.Component, string, error) {
+		return h.Store.Components(ctx, inventory.ComponentQuery{ReleaseID: id, Filter: q.Get("filter"),
+			Sort: q.Get("sort"), Desc: q.Get("order") == "desc", After: cursor, Limit: limit})
+	})
 }
 
 func (h handler) uploadSBOM(w http.ResponseWriter, r *http.Request) error {
@@ -349,11 +342,8 @@ func (h handler) downloadSBOM(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) search(w http.ResponseWriter, r *http.Request) error {
-	limit, err := web.QueryInt(r, "limit")
-	if err != nil {
-		return err
-	}
 	q := r.URL.Query()
-	hits, next, err := h.Store.Search(r.Context(), inventory.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: q.Get("cursor"), Limit: limit, Products: web.ReadableProducts(r)})
-	return reply(w, http.StatusOK, newPage(hits, next), err)
+	return listPage(w, r, func(ctx context.Context, cursor string, limit int) ([]inventory.SearchHit, string, error) {
+		return h.Store.Search(ctx, inventory.SearchQuery{Q: q.Get("q"), Version: q.Get("version"), After: cursor, Limit: limit, Products: web.ReadableProducts(r)})
+	})
 }

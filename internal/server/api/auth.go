@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -37,10 +36,7 @@ func (h handler) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	cookie, csrf, err := h.Accounts.SignIn(r.Context(), web.AccountClient(r), in.Name, in.Password, in.TOTP)
 	if err != nil {
-		var tma accounts.TooManyAttempts
-		if errors.As(err, &tma) {
-			w.Header().Set("Retry-After", tma.RetryAfter())
-		}
+		web.SetRetryAfter(w, err)
 		h.Log.Warn("sign-in failed", "user", in.Name, "remote", web.ClientIP(r), "reason", err.Error())
 		return err
 	}
@@ -84,10 +80,7 @@ func (h handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.Accounts.ChangePassword(r.Context(), web.AccountClient(r), in.Current, in.New, accounts.PasswordChangeOptions{KeepPasskeys: in.KeepPasskeys, RevokeTokens: in.RevokeTokens}); err != nil {
-		var tma accounts.TooManyAttempts
-		if errors.As(err, &tma) {
-			w.Header().Set("Retry-After", tma.RetryAfter())
-		}
+		web.SetRetryAfter(w, err)
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -137,11 +137,7 @@ func (h handler) answerConformity(w http.ResponseWriter, r *http.Request) error 
 	}
 	a, err := h.Conformity.Answer(r.Context(), id, conformity.Answer{Catalog: r.PathValue("catalog"), Item: r.PathValue("item"),
 		Status: req.Status, Justification: req.Justification, Owner: req.Owner, EvidenceURL: req.EvidenceURL}, identity.FromContext(r.Context()).Name)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, a)
-	return nil
+	return reply(w, http.StatusOK, a, err)
 }
 
 func (h handler) reviewConformity(w http.ResponseWriter, r *http.Request) error {

@@ -112,27 +112,13 @@ func (h handler) listFindings(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, http.StatusOK, newPage(items, next), err)
 }
 
-// FindingDetail is a finding with its history.
-type FindingDetail struct {
-	findings.Stored
-	History []findings.Event `json:"history"`
-}
-
 func (h handler) getFinding(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	f, err := h.Store.Finding(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	hist, err := h.Store.FindingHistory(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, FindingDetail{f, hist})
-	return nil
+	d, err := portfolio.LoadFindingDetail(r.Context(), h.Store, id)
+	return reply(w, http.StatusOK, d, err)
 }
 
 func (h handler) triage(w http.ResponseWriter, r *http.Request) error {

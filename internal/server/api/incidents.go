@@ -104,6 +104,12 @@ func (h handler) createIncident(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	inc, err := h.incidents().Open(r.Context(), in)
+	return replyCreatedIncident(w, inc, err)
+}
+
+// replyCreatedIncident ends a handler that opened the incident inc: it
+// returns err, or answers 201 with inc and its Location.
+func replyCreatedIncident(w http.ResponseWriter, inc *incident.Incident, err error) error {
 	if err != nil {
 		return err
 	}
@@ -220,12 +226,7 @@ func (h handler) startDrill(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	inc, err := h.incidents().StartDrill(r.Context(), in.Scenario, in.Products)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/incidents/"+strconv.FormatInt(inc.ID, 10))
-	web.WriteJSON(w, http.StatusCreated, inc)
-	return nil
+	return replyCreatedIncident(w, inc, err)
 }
 
 func (h handler) drillScorecard(w http.ResponseWriter, r *http.Request) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
+	"github.com/rampart-security/rampart/internal/policy"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
@@ -20,15 +21,15 @@ func (h handler) policyRoutes() []web.Route {
 	product, release := web.ProductPath(h.Store, "id"), web.ReleasePath(h.Store, "id")
 	return []web.Route{
 		{Method: "GET", Pattern: "/api/v1/releases/{id}/gate", Product: release, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.releaseGate},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.getPolicy},
-		{Method: "PUT", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Do: h.putPolicy},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: productScope(h.policyView)},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/policy", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Do: productScope(h.savePolicy)},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/policy/versions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: listByID(h.Store.PolicyVersions)},
-		{Method: "GET", Pattern: "/api/v1/policy", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.getGlobalPolicy},
-		{Method: "PUT", Pattern: "/api/v1/policy", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Do: h.putGlobalPolicy},
-		{Method: "GET", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: h.getApproved},
-		{Method: "PUT", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Do: h.putApproved},
-		{Method: "GET", Pattern: "/api/v1/approved", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: h.getGlobalApproved},
-		{Method: "PUT", Pattern: "/api/v1/approved", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Do: h.putGlobalApproved},
+		{Method: "GET", Pattern: "/api/v1/policy", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: globalScope(h.policyView)},
+		{Method: "PUT", Pattern: "/api/v1/policy", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Do: globalScope(h.savePolicy)},
+		{Method: "GET", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: productScope(h.approvedView)},
+		{Method: "PUT", Pattern: "/api/v1/products/{id}/approved", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, MaxBody: 1 << 20, Do: productScope(h.saveApproved)},
+		{Method: "GET", Pattern: "/api/v1/approved", Need: identity.RoleViewer, Scope: identity.ScopeProductsRead, Do: globalScope(h.approvedView)},
+		{Method: "PUT", Pattern: "/api/v1/approved", Need: identity.RoleAdmin, Scope: identity.ScopeAdmin, MaxBody: 1 << 20, Do: globalScope(h.saveApproved)},
 		{Method: "GET", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermRead, Scope: identity.ScopeProductsRead, Do: listByID(h.Store.Exceptions)},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions", Product: product, Perm: identity.PermWrite, Scope: identity.ScopeProductsWrite, Do: h.requestException},
 		{Method: "POST", Pattern: "/api/v1/products/{id}/exceptions/{exception}/approve", Product: product, Perm: identity.PermManage, Scope: identity.ScopeProductsWrite, Do: h.decideException(true)},
@@ -38,6 +39,22 @@ func (h handler) policyRoutes() []web.Route {
 
 func (h handler) gate() *portfolio.Gate {
 	return portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now)
+}
+
+// productScope serves fn for the product of the {id} path parameter.
+func productScope(fn func(w http.ResponseWriter, r *http.Request, productID int64) error) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		return fn(w, r, id)
+	}
+}
+
+// globalScope serves fn for the global scope (product 0).
+func globalScope(fn func(w http.ResponseWriter, r *http.Request, productID int64) error) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error { return fn(w, r, 0) }
 }
 
 // gateAfter re-evaluates a release's gate after a successful import; a
@@ -73,21 +90,10 @@ func (h handler) releaseGate(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, http.StatusOK, v, err)
 }
 
-func (h handler) getPolicy(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	v, scope, err := h.gate().PolicyOf(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"scope": scope, "version": v.Version, "source": v.Source, "created_at": v.CreatedAt, "created_by": v.CreatedBy})
-	return nil
-}
-
-func (h handler) getGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
-	v, scope, err := h.gate().PolicyOf(r.Context(), 0)
+// policyView answers GET …/policy: the policy in effect for the product
+// (0: the global one) and the scope it comes from.
+func (h handler) policyView(w http.ResponseWriter, r *http.Request, productID int64) error {
+	v, scope, err := h.gate().PolicyOf(r.Context(), productID)
 	if err != nil {
 		return err
 	}
@@ -96,37 +102,32 @@ func (h handler) getGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) savePolicy(w http.ResponseWriter, r *http.Request, productID int64) error {
+	return h.saveVersion(w, r, productID, h.gate().SavePolicy, "policy.save", "policy")
+}
+
+// saveVersion stores the request body as a new version of the scope's
+// policy or approved list (what) with save: a new version is audited as
+// action and re-evaluates the scope's gates; the answer is 201 for a new
+// version, 200 when the body is the current version.
+func (h handler) saveVersion(w http.ResponseWriter, r *http.Request, productID int64,
+	save func(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error), action, what string) error {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err
 	}
 	actor := identity.FromContext(r.Context()).Name
-	v, created, err := h.gate().SavePolicy(r.Context(), productID, string(data), r.URL.Query().Get("note"), actor)
+	v, created, err := save(r.Context(), productID, string(data), r.URL.Query().Get("note"), actor)
 	if err != nil {
 		return err
-	}
-	if created {
-		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.save", Object: fmt.Sprintf("policy:%d:v%d", productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
-		h.gateAfterScope(r.Context(), productID, "policy")
 	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
+		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: action, Object: fmt.Sprintf("%s:%d:v%d", what, productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
+		h.gateAfterScope(r.Context(), productID, what)
 	}
 	web.WriteJSON(w, status, map[string]any{"version": v.Version, "created": created, "sha256": v.SHA256})
 	return nil
-}
-
-func (h handler) putPolicy(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	return h.savePolicy(w, r, id)
-}
-
-func (h handler) putGlobalPolicy(w http.ResponseWriter, r *http.Request) error {
-	return h.savePolicy(w, r, 0)
 }
 
 func (h handler) requestException(w http.ResponseWriter, r *http.Request) error {
@@ -188,46 +189,6 @@ func (h handler) approvedView(w http.ResponseWriter, r *http.Request, productID 
 	return nil
 }
 
-func (h handler) getApproved(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	return h.approvedView(w, r, id)
-}
-
-func (h handler) getGlobalApproved(w http.ResponseWriter, r *http.Request) error {
-	return h.approvedView(w, r, 0)
-}
-
 func (h handler) saveApproved(w http.ResponseWriter, r *http.Request, productID int64) error {
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	actor := identity.FromContext(r.Context()).Name
-	v, created, err := h.gate().SaveApproved(r.Context(), productID, string(data), r.URL.Query().Get("note"), actor)
-	if err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.approved.save", Object: fmt.Sprintf("approved:%d:v%d", productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
-		h.gateAfterScope(r.Context(), productID, "approved")
-	}
-	web.WriteJSON(w, status, map[string]any{"version": v.Version, "created": created, "sha256": v.SHA256})
-	return nil
-}
-
-func (h handler) putApproved(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	return h.saveApproved(w, r, id)
-}
-
-func (h handler) putGlobalApproved(w http.ResponseWriter, r *http.Request) error {
-	return h.saveApproved(w, r, 0)
+	return h.saveVersion(w, r, productID, h.gate().SaveApproved, "policy.approved.save", "approved")
 }

@@ -43,15 +43,14 @@ func (h handler) getChecklist(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// checklistInput is the body of PUT …/checklist.
+type checklistInput struct {
+	Items map[string]sdl.ChecklistItem `json:"items"`
+}
+
 func (h handler) putChecklist(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[checklistInput](r, "id")
 	if err != nil {
-		return err
-	}
-	var in struct {
-		Items map[string]sdl.ChecklistItem `json:"items"`
-	}
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	actor := identity.FromContext(r.Context()).Name
@@ -81,16 +80,15 @@ func (h handler) getSAMM(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// sammInput is the body of POST …/samm.
+type sammInput struct {
+	Answers map[string]float64 `json:"answers"`
+	Note    string             `json:"note"`
+}
+
 func (h handler) postSAMM(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
+	id, in, err := web.PathIDAndJSON[sammInput](r, "id")
 	if err != nil {
-		return err
-	}
-	var in struct {
-		Answers map[string]float64 `json:"answers"`
-		Note    string             `json:"note"`
-	}
-	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	actor := identity.FromContext(r.Context()).Name

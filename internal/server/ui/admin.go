@@ -106,7 +106,7 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.renderUsers(w, r, view{Error: err.Error()}, "")
 	}
-	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("User updated."), http.StatusSeeOther)
+	redirectFlash(w, r, "/admin/users", "User updated.")
 	return nil
 }
 
@@ -122,7 +122,7 @@ func (h *handler) setMember(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.renderUsers(w, r, view{Error: "Could not set the product role: " + err.Error()}, "")
 	}
-	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("Product role saved."), http.StatusSeeOther)
+	redirectFlash(w, r, "/admin/users", "Product role saved.")
 	return nil
 }
 
@@ -134,7 +134,7 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Accounts.RemoveMember(r.Context(), pid, id); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("Product role removed."), http.StatusSeeOther)
+	redirectFlash(w, r, "/admin/users", "Product role removed.")
 	return nil
 }
 
@@ -143,7 +143,7 @@ func (h *handler) security(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Accounts.SetRequireMFA(r.Context(), strings.Join(r.PostForm["require_mfa"], ",")); err != nil {
 		return h.renderUsers(w, r, view{Error: err.Error()}, "")
 	}
-	http.Redirect(w, r, "/admin/users?flash="+url.QueryEscape("Security settings saved."), http.StatusSeeOther)
+	redirectFlash(w, r, "/admin/users", "Security settings saved.")
 	return nil
 }
 

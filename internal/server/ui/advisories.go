@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/rampart-security/rampart/internal/advisory"
@@ -91,7 +90,7 @@ func (h *handler) newAdvisory(w http.ResponseWriter, r *http.Request) error {
 		if web.Status(err) >= 500 {
 			return err
 		}
-		http.Redirect(w, r, "/advisories?flash="+url.QueryEscape("Not created: "+err.Error()), http.StatusSeeOther)
+		redirectFlash(w, r, "/advisories", "Not created: "+err.Error())
 		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/advisories/%d", a.ID), http.StatusSeeOther)

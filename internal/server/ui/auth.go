@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -40,10 +39,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) error {
 		return h.passkeySecondStep(w, r, step.UserID, next)
 	}
 	if err != nil {
-		var tma accounts.TooManyAttempts
-		if errors.As(err, &tma) {
-			w.Header().Set("Retry-After", tma.RetryAfter())
-		}
+		web.SetRetryAfter(w, err)
 		h.Log.Warn("sign-in failed", "user", r.PostFormValue("name"), "remote", web.ClientIP(r), "reason", err.Error())
 		h.render(w, r, web.Status(err), "login", view{Title: "Sign in", CSRF: h.preCSRF(w, r), Error: err.Error(), Data: data})
 		return nil
@@ -204,7 +200,7 @@ func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Accounts.RevokeToken(r.Context(), id); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Token revoked."), http.StatusSeeOther)
+	redirectFlash(w, r, "/account", "Token revoked.")
 	return nil
 }
 
@@ -216,7 +212,7 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 		accounts.PasswordChangeOptions{KeepPasskeys: r.PostFormValue("keep_passkeys") == "on", RevokeTokens: r.PostFormValue("revoke_tokens") == "on"}); err != nil {
 		return h.renderAccount(w, r, view{Error: "Password not changed: " + err.Error()}, accountData{})
 	}
-	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Password changed. Your other sessions were signed out."), http.StatusSeeOther)
+	redirectFlash(w, r, "/account", "Password changed. Your other sessions were signed out.")
 	return nil
 }
 
@@ -225,7 +221,7 @@ func (h *handler) signOutOthers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/account?flash="+url.QueryEscape(fmt.Sprintf("Signed out %d other sessions.", n)), http.StatusSeeOther)
+	redirectFlash(w, r, "/account", fmt.Sprintf("Signed out %d other sessions.", n))
 	return nil
 }
 
@@ -287,7 +283,7 @@ func (h *handler) totpDisable(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Two-factor authentication is off."), http.StatusSeeOther)
+	redirectFlash(w, r, "/account", "Two-factor authentication is off.")
 	return nil
 }
 
@@ -322,6 +318,6 @@ func (h *handler) reauth(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Confirmed. For five minutes you can change your second factors and passkeys."), http.StatusSeeOther)
+	redirectFlash(w, r, "/account", "Confirmed. For five minutes you can change your second factors and passkeys.")
 	return nil
 }

@@ -239,15 +239,12 @@ func (h *handler) finding(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := h.Store.Finding(r.Context(), id)
+	fd, err := portfolio.LoadFindingDetail(r.Context(), h.Store, id)
 	if err != nil {
 		return err
 	}
-	hist, err := h.Store.FindingHistory(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	d := findingData{F: f, History: hist, CanEdit: canWrite(r, f.ProductID), Statuses: findings.Statuses, Back: fmt.Sprintf("/findings/%d", id)}
+	f := fd.Stored
+	d := findingData{F: f, History: fd.History, CanEdit: canWrite(r, f.ProductID), Statuses: findings.Statuses, Back: fmt.Sprintf("/findings/%d", id)}
 	if l := f.LinkedMatch; l != nil {
 		ms, err := h.Store.ReleaseVulns(r.Context(), f.ReleaseID)
 		if err != nil {

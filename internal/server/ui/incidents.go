@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -405,7 +404,7 @@ func (h *handler) intakeTriage(w http.ResponseWriter, r *http.Request) error {
 	default:
 		msg = "Report " + rep.TrackingID + " " + rep.Status + "."
 	}
-	http.Redirect(w, r, "/intake?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	redirectFlash(w, r, "/intake", msg)
 	return nil
 }
 

@@ -211,18 +211,14 @@ func (h *handler) setDedup(w http.ResponseWriter, r *http.Request) error {
 	fields := r.PostForm["fields"]
 	back := fmt.Sprintf("/products/%d", id)
 	if err := h.Store.SetProductDedup(r.Context(), id, fields); err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
-		return nil
+		return redirectError(w, r, back, "error", err)
 	}
 	h.audit(r, audit.Event{Action: "product.dedup", Object: back, ProductID: id, Detail: strings.Join(fields, ",")})
 	msg := "Duplicates are now found by the fingerprint rules."
 	if len(fields) > 0 {
 		msg = "Duplicates now share: " + strings.Join(fields, ", ") + "."
 	}
-	http.Redirect(w, r, back+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	redirectFlash(w, r, back, msg)
 	return nil
 }
 
@@ -236,19 +232,14 @@ func (h *handler) setMaxAcceptance(w http.ResponseWriter, r *http.Request) error
 	days := 0
 	if raw != "" {
 		if days, err = strconv.Atoi(raw); err != nil {
-			http.Redirect(w, r, back+"?error="+url.QueryEscape(fmt.Sprintf("maximum acceptance: %q is not a number of days", raw)), http.StatusSeeOther)
+			redirectWith(w, r, back, "error", fmt.Sprintf("maximum acceptance: %q is not a number of days", raw))
 			return nil
 		}
 	}
 	if _, err := portfolio.SetMaxAcceptance(r.Context(), h.Store, id, days); err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
-		return nil
+		return redirectError(w, r, back, "error", err)
 	}
-	msg := fmt.Sprintf("Risks on this product may now be accepted for at most %d days.", findings.EffectiveMaxAcceptance(days))
-	http.Redirect(w, r, back+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	redirectFlash(w, r, back, fmt.Sprintf("Risks on this product may now be accepted for at most %d days.", findings.EffectiveMaxAcceptance(days)))
 	return nil
 }
 
@@ -266,7 +257,7 @@ func (h *handler) createRelease(w http.ResponseWriter, r *http.Request) error {
 		if web.Status(err) >= 500 {
 			return err
 		}
-		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("Could not create the release: "+err.Error())), http.StatusSeeOther)
+		redirectWith(w, r, fmt.Sprintf("/products/%d", id), "error", "Could not create the release: "+err.Error())
 		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d", rel.ID), http.StatusSeeOther)
@@ -557,7 +548,7 @@ func (h *handler) editProduct(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
 	crit, cerr := strconv.Atoi(r.PostFormValue("criticality"))
 	if cerr != nil {
-		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("criticality: choose 1 to 5")), http.StatusSeeOther)
+		redirectWith(w, r, fmt.Sprintf("/products/%d", id), "error", "criticality: choose 1 to 5")
 		return nil
 	}
 	name, desc, owner := r.PostFormValue("name"), r.PostFormValue("description"), r.PostFormValue("owner")
@@ -567,7 +558,7 @@ func (h *handler) editProduct(w http.ResponseWriter, r *http.Request) error {
 		if st := web.Status(err); st == http.StatusNotFound || st == http.StatusInternalServerError {
 			return err
 		}
-		http.Redirect(w, r, fmt.Sprintf("/products/%d?error=%s", id, urlQuery("Not saved: "+err.Error())), http.StatusSeeOther)
+		redirectWith(w, r, fmt.Sprintf("/products/%d", id), "error", "Not saved: "+err.Error())
 		return nil
 	}
 	redirectFlash(w, r, fmt.Sprintf("/products/%d", id), "Product "+p.Name+" saved")
@@ -678,5 +669,3 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) error {
 	h.render(w, r, http.StatusOK, "search", v)
 	return nil
 }
-
-func urlQuery(s string) string { return url.QueryEscape(s) }

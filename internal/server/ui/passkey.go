@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/json"
-	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -71,7 +70,7 @@ func (h *handler) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Accounts.DeletePasskey(r.Context(), id); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/account?flash="+url.QueryEscape("Passkey removed."), http.StatusSeeOther)
+	redirectFlash(w, r, "/account", "Passkey removed.")
 	return nil
 }
 
@@ -106,10 +105,7 @@ func (h *handler) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) err
 // passkeySignedIn sets the session cookie and tells the page where to go
 // next; a throttled client also gets Retry-After.
 func (h *handler) passkeySignedIn(w http.ResponseWriter, r *http.Request, in accounts.SignedIn, next string, err error) error {
-	var tma accounts.TooManyAttempts
-	if errors.As(err, &tma) {
-		w.Header().Set("Retry-After", tma.RetryAfter())
-	}
+	web.SetRetryAfter(w, err)
 	if err == nil {
 		web.SetSessionCookie(w, in.Cookie, h.SecureCookies, h.Store.SessionAbsoluteLifetime())
 	}

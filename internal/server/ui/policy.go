@@ -101,16 +101,22 @@ func (h *handler) back(w http.ResponseWriter, r *http.Request, productID int64, 
 	http.Redirect(w, r, target+q+anchor, http.StatusSeeOther)
 }
 
+// backError ends a form post that failed with err: an internal error is
+// returned for the error page; otherwise back shows the error.
+func (h *handler) backError(w http.ResponseWriter, r *http.Request, productID int64, anchor string, err error) error {
+	if web.Status(err) >= 500 {
+		return err
+	}
+	h.back(w, r, productID, anchor, "", err)
+	return nil
+}
+
 func (h *handler) saveApproved(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
 	src := strings.ReplaceAll(r.PostFormValue("source"), "\r\n", "\n")
 	v, created, err := h.gate().SaveApproved(r.Context(), id, src, r.PostFormValue("note"), identity.FromContext(r.Context()).Name)
 	if err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		h.back(w, r, id, "#policy", "", err)
-		return nil
+		return h.backError(w, r, id, "#policy", err)
 	}
 	msg := fmt.Sprintf("The approved list is unchanged (version %d).", v.Version)
 	if created {
@@ -129,11 +135,7 @@ func (h *handler) requestException(w http.ResponseWriter, r *http.Request) error
 			Component: strings.TrimSpace(r.PostFormValue("match_component")), Path: strings.TrimSpace(r.PostFormValue("match_path"))}}
 	e, err := h.gate().RequestException(r.Context(), req, identity.FromContext(r.Context()).Name)
 	if err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		h.back(w, r, id, "#gate", "", fmt.Errorf("exception not requested: %w", err))
-		return nil
+		return h.backError(w, r, id, "#gate", fmt.Errorf("exception not requested: %w", err))
 	}
 	h.audit(r, audit.Event{Action: "policy.exception.request", Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id,
 		Detail: fmt.Sprintf("rule %s until %s: %s", e.Rule, e.Expires, e.Reason)})
@@ -153,11 +155,7 @@ func (h *handler) decideException(w http.ResponseWriter, r *http.Request) error 
 	}
 	e, err := h.gate().DecideException(r.Context(), id, eid, decision == "approve", identity.FromContext(r.Context()).Name)
 	if err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		h.back(w, r, id, "#gate", "", err)
-		return nil
+		return h.backError(w, r, id, "#gate", err)
 	}
 	h.audit(r, audit.Event{Action: "policy.exception." + decision, Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id,
 		Detail: fmt.Sprintf("rule %s requested by %s", e.Rule, e.RequestedBy)})
@@ -228,11 +226,7 @@ func (h *handler) addSAMM(w http.ResponseWriter, r *http.Request) error {
 	actor := identity.FromContext(r.Context()).Name
 	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, answers, r.PostForm.Get("note"), actor, h.Now())
 	if err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		h.back(w, r, id, "#samm", "", err)
-		return nil
+		return h.backError(w, r, id, "#samm", err)
 	}
 	h.audit(r, audit.Event{Action: "sdl.samm.assess", Object: fmt.Sprintf("samm:%d", a.ID), ProductID: id, Detail: fmt.Sprintf("overall %.2f", a.Scores.Overall)})
 	h.back(w, r, id, "#samm", fmt.Sprintf("SAMM assessment saved: overall maturity %.2f.", a.Scores.Overall), nil)
@@ -278,14 +272,10 @@ func (h *handler) setChecklist(w http.ResponseWriter, r *http.Request) error {
 	back := fmt.Sprintf("/releases/%d", id)
 	actor := identity.FromContext(r.Context()).Name
 	if err := portfolio.SetChecklist(r.Context(), h.Store, id, items, actor, h.Now()); err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		http.Redirect(w, r, back+"?gate_error="+url.QueryEscape(err.Error())+"#checklist", http.StatusSeeOther)
-		return nil
+		return redirectError(w, r, back+"#checklist", "gate_error", err)
 	}
 	h.audit(r, audit.Event{Action: "sdl.checklist.set", Object: fmt.Sprintf("release:%d", id), ProductID: rel.ProductID, Detail: fmt.Sprint(done)})
 	h.gateAfter(r.Context(), id, "checklist")
-	http.Redirect(w, r, back+"?flash="+url.QueryEscape("SDL checklist saved; the gate was re-evaluated.")+"#checklist", http.StatusSeeOther)
+	redirectFlash(w, r, back+"#checklist", "SDL checklist saved; the gate was re-evaluated.")
 	return nil
 }

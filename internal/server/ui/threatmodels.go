@@ -177,14 +177,14 @@ func (h *handler) uploadThreatModel(w http.ResponseWriter, r *http.Request) erro
 			if n := len(saved.ImportWarnings); n > 0 {
 				msg += fmt.Sprintf(" Import warnings (%d): %s", n, strings.Join(saved.ImportWarnings, "; "))
 			}
-			http.Redirect(w, r, back+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+			redirectFlash(w, r, back, msg)
 			return nil
 		}
 	}
 	if web.Status(err) >= 500 {
 		return err
 	}
-	http.Redirect(w, r, back+"?error="+url.QueryEscape("Not saved: "+err.Error()), http.StatusSeeOther)
+	redirectWith(w, r, back, "error", "Not saved: "+err.Error())
 	return nil
 }
 
@@ -196,14 +196,11 @@ func (h *handler) trackThreat(w http.ResponseWriter, r *http.Request) error {
 	if r.Header.Get("HX-Request") == "true" {
 		return h.trackThreatRow(w, r, id, t)
 	}
+	row := back + "#t-" + url.QueryEscape(t.ThreatID)
 	if err := portfolio.TrackThreat(r.Context(), h.Store, id, t, h.Now()); err != nil {
-		if web.Status(err) >= 500 {
-			return err
-		}
-		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error())+"#t-"+url.QueryEscape(t.ThreatID), http.StatusSeeOther)
-		return nil
+		return redirectError(w, r, row, "error", err)
 	}
-	http.Redirect(w, r, back+"?flash="+url.QueryEscape("Updated "+t.ThreatID+".")+"#t-"+url.QueryEscape(t.ThreatID), http.StatusSeeOther)
+	redirectFlash(w, r, row, "Updated "+t.ThreatID+".")
 	return nil
 }
 

@@ -281,12 +281,30 @@ func localPath(p string) string { return web.LocalRedirect(p) }
 // redirectFlash sends the browser to target (a path, with an optional
 // #fragment) with msg as the page's flash message.
 func redirectFlash(w http.ResponseWriter, r *http.Request, target, msg string) {
+	redirectWith(w, r, target, "flash", msg)
+}
+
+// redirectWith sends the browser to target (a path, with an optional
+// #fragment) with msg in the query parameter key ("flash", "error",
+// "gate_error": the page shows it).
+func redirectWith(w http.ResponseWriter, r *http.Request, target, key, msg string) {
 	path, fragment, found := strings.Cut(target, "#")
-	u := path + "?flash=" + url.QueryEscape(msg)
+	u := path + "?" + key + "=" + url.QueryEscape(msg)
 	if found {
 		u += "#" + fragment
 	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// redirectError ends a form post that failed with err: an internal error
+// is returned for the error page; otherwise the browser goes back to
+// target (redirectWith) with the error's message under key.
+func redirectError(w http.ResponseWriter, r *http.Request, target, key string, err error) error {
+	if web.Status(err) >= 500 {
+		return err
+	}
+	redirectWith(w, r, target, key, err.Error())
+	return nil
 }
 
 // afterSave ends a form post: an internal error is returned for the error

@@ -101,6 +101,20 @@ func (h *handler) updatesPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// formInt parses the optional whole-number form field name: nil when it is
+// empty, ok false when it is not a number.
+func formInt(r *http.Request, name string) (n *int, ok bool) {
+	s := r.PostFormValue(name)
+	if s == "" {
+		return nil, true
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return nil, false
+	}
+	return &v, true
+}
+
 func (h *handler) backToUpdates(w http.ResponseWriter, r *http.Request, id int64, msg string) {
 	redirectFlash(w, r, fmt.Sprintf("/products/%d/updates#rollouts", id), msg)
 }
@@ -112,13 +126,10 @@ func (h *handler) startRollout(w http.ResponseWriter, r *http.Request) error {
 	if g := strings.TrimSpace(r.PostFormValue("groups")); g != "" {
 		req.Groups = strings.Split(g, ",")
 	}
-	if s := r.PostFormValue("failure_threshold"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			h.backToUpdates(w, r, id, "Not started: failure threshold must be a whole percentage.")
-			return nil
-		}
-		req.FailureThreshold = &n
+	var ok bool
+	if req.FailureThreshold, ok = formInt(r, "failure_threshold"); !ok {
+		h.backToUpdates(w, r, id, "Not started: failure threshold must be a whole percentage.")
+		return nil
 	}
 	ro, err := h.Fleet.StartRollout(r.Context(), id, req, identity.FromContext(r.Context()).Name)
 	if err != nil {
@@ -140,13 +151,10 @@ func (h *handler) rolloutState(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ch := updates.RolloutChange{State: r.PostFormValue("state")}
-	if s := r.PostFormValue("percent"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			h.backToUpdates(w, r, id, "Not changed: percentage must be a whole number.")
-			return nil
-		}
-		ch.Percent = &n
+	var ok bool
+	if ch.Percent, ok = formInt(r, "percent"); !ok {
+		h.backToUpdates(w, r, id, "Not changed: percentage must be a whole number.")
+		return nil
 	}
 	ro, err := h.Fleet.ChangeRollout(r.Context(), id, rid, ch)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/identity"
@@ -48,7 +47,7 @@ func (h *handler) vulndbUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err := h.VulnSync.Request(r.Context()); err != nil {
 		return h.renderVulnDB(w, r, web.Status(err), view{Error: err.Error()})
 	}
-	http.Redirect(w, r, "/admin/vulndb?flash="+url.QueryEscape("Update requested: a server starts it within a few seconds; this page shows its progress."), http.StatusSeeOther)
+	redirectFlash(w, r, "/admin/vulndb", "Update requested: a server starts it within a few seconds; this page shows its progress.")
 	return nil
 }
 
@@ -75,6 +74,6 @@ func (h *handler) vulndbBundle(w http.ResponseWriter, r *http.Request) error {
 		}
 		msg += ")"
 	}
-	http.Redirect(w, r, "/admin/vulndb?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	redirectFlash(w, r, "/admin/vulndb", msg)
 	return nil
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"net/http"
 )
 
@@ -43,12 +42,5 @@ func GuestFrom(r *http.Request) *Guest {
 
 // CheckGuestCSRF reports whether the request carries the guest's CSRF token.
 func CheckGuestCSRF(r *http.Request, g *Guest) bool {
-	if g == nil || g.CSRF == "" {
-		return false
-	}
-	got := r.Header.Get(CSRFHeader)
-	if got == "" {
-		got = r.PostFormValue(CSRFField)
-	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(g.CSRF)) == 1
+	return g != nil && csrfMatches(r, g.CSRF)
 }

@@ -329,14 +329,21 @@ const (
 
 // CheckCSRF reports whether the request carries the session's CSRF token.
 func CheckCSRF(r *http.Request, p *identity.Principal) bool {
-	if p == nil || p.CSRF == "" {
+	return p != nil && csrfMatches(r, p.CSRF)
+}
+
+// csrfMatches reports whether the request carries the CSRF token want (in
+// the CSRFHeader header, else the CSRFField form field); an empty want
+// matches nothing.
+func csrfMatches(r *http.Request, want string) bool {
+	if want == "" {
 		return false
 	}
 	got := r.Header.Get(CSRFHeader)
 	if got == "" {
 		got = r.PostFormValue(CSRFField)
 	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(p.CSRF)) == 1
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 type clientIPKey struct{}
@@ -447,4 +454,13 @@ func LocalRedirect(p string) string {
 // the resolved address (the throttling key) and the user agent.
 func AccountClient(r *http.Request) accounts.Client {
 	return accounts.Client{IP: ClientIP(r), UserAgent: r.UserAgent()}
+}
+
+// SetRetryAfter tells a throttled client (err is an
+// accounts.TooManyAttempts) when to try again; other errors set nothing.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	var tma accounts.TooManyAttempts
+	if errors.As(err, &tma) {
+		w.Header().Set("Retry-After", tma.RetryAfter())
+	}
 }
