@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
@@ -66,22 +67,6 @@ var funcs = template.FuncMap{
 			return fmt.Sprintf("%d h", d/time.Hour)
 		}
 		return d.String()
-	},
-	// support is a release's CRA support period: its end and the days
-	// left (or since it ended).
-	"support": func(end *time.Time) string {
-		if end == nil {
-			return ""
-		}
-		today := time.Now().UTC().Truncate(24 * time.Hour)
-		days := int(end.Sub(today).Hours() / 24)
-		switch {
-		case days > 0:
-			return fmt.Sprintf("supported until %s (%d days left)", end.Format("2006-01-02"), days)
-		case days == 0:
-			return "support ends today (" + end.Format("2006-01-02") + ")"
-		}
-		return fmt.Sprintf("support ended %s (%d days ago)", end.Format("2006-01-02"), -days)
 	},
 	"whenOpt": func(t *time.Time) string {
 		if t == nil {
@@ -179,7 +164,30 @@ var funcs = template.FuncMap{
 	},
 }
 
-func parsePages() map[string]*template.Template {
+// supportPeriod is a release's CRA support period by the clock now: its end
+// and the days left (or since it ended).
+func supportPeriod(now func() time.Time) func(end *time.Time) string {
+	return func(end *time.Time) string {
+		if end == nil {
+			return ""
+		}
+		today := now().UTC().Truncate(24 * time.Hour)
+		days := int(end.Sub(today).Hours() / 24)
+		switch {
+		case days > 0:
+			return fmt.Sprintf("supported until %s (%d days left)", end.Format("2006-01-02"), days)
+		case days == 0:
+			return "support ends today (" + end.Format("2006-01-02") + ")"
+		}
+		return fmt.Sprintf("support ended %s (%d days ago)", end.Format("2006-01-02"), -days)
+	}
+}
+
+// parsePages parses every page with the layout; now is the clock of the
+// functions that read it (support).
+func parsePages(now func() time.Time) map[string]*template.Template {
+	fm := maps.Clone(funcs)
+	fm["support"] = supportPeriod(now)
 	pages := map[string]*template.Template{}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -190,7 +198,7 @@ func parsePages() map[string]*template.Template {
 		if base == "layout.html" {
 			continue
 		}
-		t := template.Must(template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
+		t := template.Must(template.New(base).Funcs(fm).ParseFS(templateFS, "templates/layout.html", n))
 		pages[strings.TrimSuffix(base, ".html")] = t
 	}
 	return pages
@@ -348,7 +356,7 @@ func checkPreCSRF(r *http.Request) bool {
 type UI struct{ h *handler }
 
 // New parses the templates and builds the UI.
-func New(d web.Deps) *UI { return &UI{h: &handler{Deps: d, pages: parsePages()}} }
+func New(d web.Deps) *UI { return &UI{h: &handler{Deps: d, pages: parsePages(d.Now)}} }
 
 // Fail renders err as the error page, with the status of its kind (the
 // route guard calls it for the error a UI route's Do returns).
