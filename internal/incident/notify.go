@@ -87,8 +87,9 @@ type Sender interface {
 	Webhook(ctx context.Context, url string, n Notice) error
 }
 
-// Subscribe adds an e-mail or webhook subscriber to a product.
-func Subscribe(ctx context.Context, st NotifyStore, productID int64, email, webhook string) (*Subscriber, error) {
+// Subscribe adds an e-mail or webhook subscriber to a product, subscribed
+// at now.
+func Subscribe(ctx context.Context, st NotifyStore, productID int64, email, webhook string, now time.Time) (*Subscriber, error) {
 	email, webhook = strings.TrimSpace(email), strings.TrimSpace(webhook)
 	switch {
 	case (email == "") == (webhook == ""):
@@ -104,7 +105,7 @@ func Subscribe(ctx context.Context, st NotifyStore, productID int64, email, webh
 			return nil, fault.Invalid("webhook", "%q is not an http(s) URL", webhook)
 		}
 	}
-	s := &Subscriber{ProductID: productID, Email: email, Webhook: webhook, CreatedAt: time.Now().UTC()}
+	s := &Subscriber{ProductID: productID, Email: email, Webhook: webhook, CreatedAt: now.UTC()}
 	if err := st.AddSubscriber(ctx, s); err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func TestAdvisoryPublicationNotifiesSubscribers(t *testing.T) {
 		srv, pool := newSMTPServer(t, false)
 		p := createProduct(t, st, "IG-400")
 		for _, e := range []string{"ops@customer.example", "bounce@customer.example"} {
-			if _, err := incident.Subscribe(ctx, st, p.ID, e, ""); err != nil {
+			if _, err := incident.Subscribe(ctx, st, p.ID, e, "", time.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -175,14 +175,14 @@ func TestCustomerNoticeDelivery(t *testing.T) {
 		defer hook.Close()
 		p := createProduct(t, st, "Thermostat")
 		for _, s := range [][2]string{{"owner@example.org", ""}, {"bounce@example.org", ""}, {"", hook.URL}} {
-			if _, err := incident.Subscribe(ctx, st, p.ID, s[0], s[1]); err != nil {
+			if _, err := incident.Subscribe(ctx, st, p.ID, s[0], s[1], time.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := incident.Subscribe(ctx, st, p.ID, "Eve <eve@example.org>", ""); err == nil {
+		if _, err := incident.Subscribe(ctx, st, p.ID, "Eve <eve@example.org>", "", time.Now()); err == nil {
 			t.Error("a display-name address was accepted")
 		}
-		if _, err := incident.Subscribe(ctx, st, p.ID, "owner@example.org", ""); err == nil {
+		if _, err := incident.Subscribe(ctx, st, p.ID, "owner@example.org", "", time.Now()); err == nil {
 			t.Error("a duplicate subscriber was accepted")
 		}
 		svc := incident.New(st, time.Now, incident.Options{Notify: st})

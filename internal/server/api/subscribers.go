@@ -30,7 +30,7 @@ func (h handler) addSubscriber(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sub, err := incident.Subscribe(r.Context(), h.Store, id, in.Email, in.Webhook)
+	sub, err := incident.Subscribe(r.Context(), h.Store, id, in.Email, in.Webhook, h.Now())
 	return reply(w, http.StatusCreated, sub, err)
 }
 

@@ -431,7 +431,7 @@ func (h *handler) subscriberAdd(w http.ResponseWriter, r *http.Request) error {
 	if strings.HasPrefix(addr, "http://") || strings.HasPrefix(addr, "https://") {
 		email, hook = "", addr
 	}
-	_, err = incident.Subscribe(r.Context(), h.Store, id, email, hook)
+	_, err = incident.Subscribe(r.Context(), h.Store, id, email, hook, h.Now())
 	return afterSave(w, r, fmt.Sprintf("/products/%d/subscribers", id), err, "Subscriber added.")
 }
 
