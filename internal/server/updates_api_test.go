@@ -19,14 +19,24 @@ import (
 	"github.com/rampart-security/rampart/pkg/updateclient"
 )
 
+// testSealer seals online keys with a fresh random key.
+func testSealer(t *testing.T) updates.Sealer {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	seal, err := updates.NewAESSealer(key, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seal
+}
+
 // TestUpdatesAPI publishes through the API, runs a rollout and lets a real
 // device client check in, on both engines.
 func TestUpdatesAPI(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		key := make([]byte, 32)
-		rand.Read(key)
-		seal, _ := updates.NewAESSealer(key, "test")
+		seal := testSealer(t)
 		// This server can sign (the shared env's cannot: it has no key file).
 		ts := httptest.NewServer(server.New(server.Config{UpdateKeys: seal}, e.store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 		t.Cleanup(ts.Close)
@@ -105,9 +115,7 @@ func TestUpdatesAPI(t *testing.T) {
 func TestRolloutRecordsSameFromAPIAndUI(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		key := make([]byte, 32)
-		rand.Read(key)
-		seal, _ := updates.NewAESSealer(key, "test")
+		seal := testSealer(t)
 		p := e.storeProduct(t, "Gateway")
 		svc := updates.New(e.store, seal, nil)
 		if _, err := svc.Init(ctx, updates.InitRequest{Slug: "gateway", ProductID: p.ID}); err != nil {
@@ -119,15 +127,7 @@ func TestRolloutRecordsSameFromAPIAndUI(t *testing.T) {
 		s := e.loginOK(t, "ed")
 		form := func(path string, v url.Values) {
 			t.Helper()
-			v.Set("csrf", s.csrf)
-			req, _ := http.NewRequest("POST", e.url+path, strings.NewReader(v.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.AddCookie(s.cookie)
-			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			resp := e.postForm(t, s, path, v)
 			if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || strings.Contains(loc, "Not") {
 				t.Fatalf("POST %s: %d %s", path, resp.StatusCode, loc)
 			}

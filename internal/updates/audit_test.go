@@ -21,22 +21,6 @@ var (
 	_ updates.FleetStore = (*store.Store)(nil)
 )
 
-// failingAudit is the store with an audit log that refuses every record
-// while fail is set.
-type failingAudit struct {
-	*store.Store
-	fail bool
-}
-
-var errAudit = errors.New("audit log unavailable")
-
-func (f *failingAudit) AppendAudit(ctx context.Context, e *audit.Event) error {
-	if f.fail {
-		return errAudit
-	}
-	return f.Store.AppendAudit(ctx, e)
-}
-
 // TestChangesCommitWithTheirRecord: a publish, a rollout start and a
 // rollout change write their audit record in the change's transaction.
 // When the record cannot be written the change is rolled back; otherwise
@@ -44,7 +28,7 @@ func (f *failingAudit) AppendAudit(ctx context.Context, e *audit.Event) error {
 func TestChangesCommitWithTheirRecord(t *testing.T) {
 	for _, eng := range storetest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
-			st := &failingAudit{Store: open(t, eng)}
+			st := &storetest.FailingAudit{Store: open(t, eng)}
 			p := inventory.Product{Name: "Gateway"}
 			if err := st.CreateProduct(context.Background(), &p); err != nil {
 				t.Fatal(err)
@@ -75,8 +59,8 @@ func TestChangesCommitWithTheirRecord(t *testing.T) {
 			}
 			req := updates.PublishRequest{ProductID: p.ID, Name: "gw-2.0.img", Content: []byte("image 2.0"), Version: "2.0"}
 
-			st.fail = true
-			if _, err := svc.Publish(ctx, req); !errors.Is(err, errAudit) {
+			st.Fail = true
+			if _, err := svc.Publish(ctx, req); !errors.Is(err, storetest.ErrAudit) {
 				t.Fatalf("publish without an audit log: %v, want the audit error", err)
 			}
 			if ts, err := st.UpdateTargets(ctx, repo.ID); err != nil || len(ts) != 0 {
@@ -85,7 +69,7 @@ func TestChangesCommitWithTheirRecord(t *testing.T) {
 			if m, err := st.UpdateMeta(ctx, repo.ID, updates.RoleTargets, 0); err != nil || m.Version != 1 {
 				t.Fatalf("publish rolled back: targets metadata version %d %v, want 1", m.Version, err)
 			}
-			st.fail = false
+			st.Fail = false
 			tg, err := svc.Publish(ctx, req)
 			if err != nil {
 				t.Fatal(err)
@@ -93,28 +77,28 @@ func TestChangesCommitWithTheirRecord(t *testing.T) {
 			want(updates.ActionPublish, "target gw-2.0.img sha256 "+tg.SHA256)
 
 			rr := updates.RolloutRequest{Target: "gw-2.0.img", Percent: 10, Groups: []string{"beta"}}
-			st.fail = true
-			if _, err := fleet.StartRollout(ctx, p.ID, rr, "ed"); !errors.Is(err, errAudit) {
+			st.Fail = true
+			if _, err := fleet.StartRollout(ctx, p.ID, rr, "ed"); !errors.Is(err, storetest.ErrAudit) {
 				t.Fatalf("rollout without an audit log: %v, want the audit error", err)
 			}
 			if ros, err := fleet.Rollouts(ctx, p.ID); err != nil || len(ros) != 0 {
 				t.Fatalf("rollout start rolled back: %+v %v", ros, err)
 			}
-			st.fail = false
+			st.Fail = false
 			ro, err := fleet.StartRollout(ctx, p.ID, rr, "ed")
 			if err != nil {
 				t.Fatal(err)
 			}
 			want(updates.ActionRolloutStart, fmt.Sprintf("rollout %d of gw-2.0.img to 10%% [beta]", ro.ID))
 
-			st.fail = true
-			if _, err := fleet.ChangeRollout(ctx, p.ID, ro.ID, updates.RolloutChange{State: updates.RolloutPaused}); !errors.Is(err, errAudit) {
+			st.Fail = true
+			if _, err := fleet.ChangeRollout(ctx, p.ID, ro.ID, updates.RolloutChange{State: updates.RolloutPaused}); !errors.Is(err, storetest.ErrAudit) {
 				t.Fatalf("rollout change without an audit log: %v, want the audit error", err)
 			}
 			if got, err := st.Rollout(ctx, p.ID, ro.ID); err != nil || got.State != updates.RolloutActive {
 				t.Fatalf("rollout change rolled back: %+v %v", got, err)
 			}
-			st.fail = false
+			st.Fail = false
 			if _, err := fleet.ChangeRollout(ctx, p.ID, ro.ID, updates.RolloutChange{State: updates.RolloutPaused}); err != nil {
 				t.Fatal(err)
 			}

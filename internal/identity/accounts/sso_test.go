@@ -43,22 +43,6 @@ func (p *fakeProvider) Exchange(_ context.Context, code string, st identity.SSOS
 
 func (p *fakeProvider) LinkVerifiedEmail() bool { return false }
 
-// auditStore is the store with an audit log that refuses every record
-// while fail is set.
-type auditStore struct {
-	*store.Store
-	fail bool
-}
-
-var errAudit = errors.New("audit log unavailable")
-
-func (a *auditStore) AppendAudit(ctx context.Context, e *audit.Event) error {
-	if a.fail {
-		return errAudit
-	}
-	return a.Store.AppendAudit(ctx, e)
-}
-
 // TestSingleSignOn drives single sign-on through the service on every
 // engine with a fake provider: the state must be the browser's and is
 // used once, the provider verifies the start that was begun, the account
@@ -66,7 +50,7 @@ func (a *auditStore) AppendAudit(ctx context.Context, e *audit.Event) error {
 // together, and each refusal is an SSORefused of its kind, audited once.
 func TestSingleSignOn(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
-		as := &auditStore{Store: st}
+		as := &storetest.FailingAudit{Store: st}
 		svc := accounts.New(as, identity.DefaultSignInPolicy, 0, nil)
 		ctx := audit.WithSource(context.Background(), "192.0.2.4")
 		client := accounts.Client{IP: "192.0.2.4", UserAgent: "test"}
@@ -155,8 +139,8 @@ func TestSingleSignOn(t *testing.T) {
 		}
 		before, _ := st.Sessions(context.Background(), sam.ID, "")
 		b = begin()
-		as.fail = true
-		if _, _, err := svc.FinishSSO(ctx, p, client, accounts.SSOCallback{State: b.State, Cookie: b.State}); !errors.Is(err, errAudit) {
+		as.Fail = true
+		if _, _, err := svc.FinishSSO(ctx, p, client, accounts.SSOCallback{State: b.State, Cookie: b.State}); !errors.Is(err, storetest.ErrAudit) {
 			t.Fatalf("sign-in without an audit log: %v, want the audit error", err)
 		}
 		if after, _ := st.Sessions(context.Background(), sam.ID, ""); len(after) != len(before) {
@@ -164,7 +148,7 @@ func TestSingleSignOn(t *testing.T) {
 		}
 		// Nor does a refusal that cannot be recorded pass as a refusal.
 		b = begin()
-		if _, _, err := svc.FinishSSO(ctx, p, client, accounts.SSOCallback{State: b.State, Cookie: "other"}); !errors.Is(err, errAudit) {
+		if _, _, err := svc.FinishSSO(ctx, p, client, accounts.SSOCallback{State: b.State, Cookie: "other"}); !errors.Is(err, storetest.ErrAudit) {
 			t.Fatalf("refusal without an audit log: %v, want the audit error", err)
 		}
 	})
