@@ -323,7 +323,6 @@ func (f *Fleet) StartRollout(ctx context.Context, productID int64, req RolloutRe
 		return Rollout{}, fault.Invalid("min_reports", "must be at least 1")
 	}
 	err = audit.Change(ctx, f.st, func(ctx context.Context) (audit.Event, error) {
-		r.ID = 0 // a retried transaction inserts again
 		err := f.st.CreateRollout(ctx, &r)
 		return audit.Event{Action: ActionRolloutStart, Object: fmt.Sprintf("rollout %d of %s to %d%% %v", r.ID, r.Target, r.Percent, r.Groups), ProductID: productID}, err
 	})
