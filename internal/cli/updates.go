@@ -182,11 +182,12 @@ func runUpdatesIn(ctx context.Context, s *streams, st *store.Store, o *updatesOp
 				}
 			}
 		}
-		t, err := svc.Publish(ctx, req)
+		// The service records update.publish with the change (actor
+		// "system", the default outside a request; source "cli").
+		t, err := svc.Publish(audit.WithSource(ctx, "cli"), req)
 		if err != nil {
 			return inputErr(err)
 		}
-		record("update.publish", fmt.Sprintf("target %s sha256 %s", t.Name, t.SHA256))
 		fmt.Fprintf(s.out, "Published %s (%d bytes, sha256 %s) to %s.\n", t.Name, t.Length, t.SHA256, o.Product)
 		if req.ReleaseID != 0 {
 			fmt.Fprintf(s.out, "Linked to release %s.\n", o.Version)

@@ -134,9 +134,10 @@ func (s *Store) CreateRollout(ctx context.Context, r *updates.Rollout) error {
 	return nil
 }
 
-// UpdateRollout stores a rollout's state, percentage, groups and reason.
+// UpdateRollout stores a rollout's state, percentage, groups and reason
+// (in the transaction of an enclosing Atomic call).
 func (s *Store) UpdateRollout(ctx context.Context, r updates.Rollout) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE update_rollouts SET state = ?, percent = ?, device_groups = ?, reason = ?, updated_at = ? WHERE id = ? AND product_id = ?`),
+	res, err := s.exec(ctx, s.q(`UPDATE update_rollouts SET state = ?, percent = ?, device_groups = ?, reason = ?, updated_at = ? WHERE id = ? AND product_id = ?`),
 		r.State, r.Percent, strings.Join(r.Groups, ","), r.Reason, fmtTime(r.UpdatedAt), r.ID, r.ProductID)
 	if err != nil {
 		return fmt.Errorf("update rollout %d: %w", r.ID, err)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/pkg/updateclient"
@@ -90,7 +91,10 @@ type FleetSummary struct {
 }
 
 // FleetStore persists devices and rollouts. Errors wrap fault sentinels.
+// A rollout's start or change commits with its audit record in one Atomic
+// call.
 type FleetStore interface {
+	audit.AtomicLog
 	UpdateRepo(ctx context.Context, slug string) (Repo, error)
 	UpdateRepoOfProduct(ctx context.Context, productID int64) (Repo, error)
 	UpdateTarget(ctx context.Context, repoID int64, name string) (Target, error)
@@ -282,7 +286,8 @@ type RolloutRequest struct {
 
 // StartRollout offers a published target to a share of a product's
 // devices (a percentage, device groups, or both). Rollouts are independent;
-// when several active rollouts include a device, the newest one wins.
+// when several active rollouts include a device, the newest one wins. The
+// rollout and its audit record (rollout.start) commit together.
 func (f *Fleet) StartRollout(ctx context.Context, productID int64, req RolloutRequest, actor string) (Rollout, error) {
 	repo, err := f.st.UpdateRepoOfProduct(ctx, productID)
 	if err != nil {
@@ -317,7 +322,11 @@ func (f *Fleet) StartRollout(ctx context.Context, productID int64, req RolloutRe
 	if r.MinReports < 1 {
 		return Rollout{}, fault.Invalid("min_reports", "must be at least 1")
 	}
-	return r, f.st.CreateRollout(ctx, &r)
+	err = audit.Change(ctx, f.st, func(ctx context.Context) (audit.Event, error) {
+		err := f.st.CreateRollout(ctx, &r)
+		return audit.Event{Action: ActionRolloutStart, Object: fmt.Sprintf("rollout %d of %s to %d%% %v", r.ID, r.Target, r.Percent, r.Groups), ProductID: productID}, err
+	})
+	return r, err
 }
 
 // RolloutChange pauses, resumes or widens a rollout.
@@ -327,7 +336,8 @@ type RolloutChange struct {
 }
 
 // ChangeRollout applies ch. Resuming a halted rollout is allowed (after the
-// cause was fixed); its failure counts stay.
+// cause was fixed); its failure counts stay. The change and its audit
+// record (rollout.change) commit together.
 func (f *Fleet) ChangeRollout(ctx context.Context, productID, id int64, ch RolloutChange) (Rollout, error) {
 	r, err := f.st.Rollout(ctx, productID, id)
 	if err != nil {
@@ -350,7 +360,10 @@ func (f *Fleet) ChangeRollout(ctx context.Context, productID, id int64, ch Rollo
 		r.Percent = *ch.Percent
 	}
 	r.UpdatedAt = f.now().UTC()
-	return r, f.st.UpdateRollout(ctx, r)
+	return r, audit.Change(ctx, f.st, func(ctx context.Context) (audit.Event, error) {
+		err := f.st.UpdateRollout(ctx, r)
+		return audit.Event{Action: ActionRolloutChange, Object: fmt.Sprintf("rollout %d: %s %d%%", r.ID, r.State, r.Percent), ProductID: productID}, err
+	})
 }
 
 // Rollouts lists a product's rollouts, newest first, with their counts.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 )
 
@@ -32,6 +33,15 @@ const (
 	RoleTargets   = metadata.TARGETS
 	RoleSnapshot  = metadata.SNAPSHOT
 	RoleTimestamp = metadata.TIMESTAMP
+)
+
+// Audit actions of the update service: a published target, a started
+// rollout and a changed one (each recorded with its change, in one
+// transaction).
+const (
+	ActionPublish       = "update.publish"
+	ActionRolloutStart  = "rollout.start"
+	ActionRolloutChange = "rollout.change"
 )
 
 // Repo is one product's update repository.
@@ -80,8 +90,10 @@ type TargetContent struct {
 
 // Store persists repositories. Errors wrap fault.ErrNotFound for missing
 // objects and fault.ErrConflict when a metadata version already exists
-// (another writer committed first; the service retries).
+// (another writer committed first; the service retries). A publish commits
+// its metadata and its audit record in one Atomic call.
 type Store interface {
+	audit.AtomicLog
 	UpdateRepo(ctx context.Context, slug string) (Repo, error)
 	UpdateRepoOfProduct(ctx context.Context, productID int64) (Repo, error)
 	UpdateRepos(ctx context.Context) ([]Repo, error)
@@ -380,7 +392,8 @@ type PublishRequest struct {
 
 // Publish adds (or replaces) a target, signs new targets, snapshot and
 // timestamp metadata with the online keys and keeps earlier targets. No
-// root key is needed.
+// root key is needed. The audit record (update.publish, the actor in ctx)
+// commits with the metadata or neither does.
 func (s *Service) Publish(ctx context.Context, req PublishRequest) (Target, error) {
 	ts, err := s.PublishMany(ctx, []PublishRequest{req})
 	if err != nil {
@@ -390,7 +403,7 @@ func (s *Service) Publish(ctx context.Context, req PublishRequest) (Target, erro
 }
 
 // PublishMany publishes several images of one repository in one new
-// targets version (all or none).
+// targets version (all or none), with one audit record per image.
 func (s *Service) PublishMany(ctx context.Context, reqs []PublishRequest) ([]Target, error) {
 	if len(reqs) == 0 {
 		return nil, fault.Invalid("file", "nothing to publish")
@@ -450,7 +463,18 @@ func (s *Service) PublishMany(ctx context.Context, reqs []PublishRequest) ([]Tar
 		for _, e := range entries {
 			c.Targets = append(c.Targets, e.tc)
 		}
-		return s.st.CommitUpdate(ctx, c)
+		return s.st.Atomic(ctx, func(ctx context.Context) error {
+			if err := s.st.CommitUpdate(ctx, c); err != nil {
+				return err
+			}
+			for _, e := range entries {
+				t := e.tc.Target
+				if err := audit.Record(ctx, s.st, audit.Event{Action: ActionPublish, Object: fmt.Sprintf("target %s sha256 %s", t.Name, t.SHA256), ProductID: repo.ProductID}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ type Store interface {
 	Members
 	Settings
 	Challenges
+	SSOUsers
 }
 
 // Users are the accounts.
@@ -39,6 +40,17 @@ type Users interface {
 	// SetPassword replaces the password hash and ends every session of the
 	// user except keep.
 	SetPassword(ctx context.Context, userID int64, hash, keep string) error
+}
+
+// SSOUsers are the accounts single sign-on signs in.
+type SSOUsers interface {
+	// SSOUser returns the account linked to the identity's issuer and
+	// subject. A first sign-in creates an account named id.Name (never
+	// taking over an existing one by that name) or, with linkEmail and a
+	// verified email, links the password-less account named by the email.
+	// The account's global role becomes id.Role. A disabled account or a
+	// name clash is an error whose message is shown to the user.
+	SSOUser(ctx context.Context, id identity.SSOIdentity, linkEmail bool) (identity.User, error)
 }
 
 // Attempts are the shared throttle counters of authentication attempts
@@ -106,7 +118,8 @@ type SecondFactors interface {
 	DeletePasskey(ctx context.Context, userID, id int64) error
 }
 
-// Challenges keep the state of a WebAuthn ceremony between its two steps.
+// Challenges keep the state of a WebAuthn ceremony or a single sign-on
+// between its two steps.
 type Challenges interface {
 	// SaveChallenge keeps data for ttl, bound to userID (0: anyone), and
 	// returns its id.

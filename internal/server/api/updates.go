@@ -3,12 +3,10 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server/web"
@@ -81,13 +79,6 @@ func (h handler) tufTarget(w http.ResponseWriter, r *http.Request) {
 	h.tufServe(w, r, data, err, "application/octet-stream", "public, max-age=31536000, immutable")
 }
 
-// Audit actions of the update service.
-const (
-	actionUpdatePublish = "update.publish"
-	actionRolloutStart  = "rollout.start"
-	actionRolloutChange = "rollout.change"
-)
-
 // updateRoutes manage the repositories, rollouts and fleet, and take the
 // devices' signed check-ins.
 func (h handler) updateRoutes() []web.Route {
@@ -137,12 +128,7 @@ func (h handler) publishTarget(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	t, err := h.Updates.Publish(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	h.audit(r, audit.Event{Action: actionUpdatePublish, Object: fmt.Sprintf("target %s sha256 %s", t.Name, t.SHA256), ProductID: id})
-	web.WriteJSON(w, http.StatusCreated, t)
-	return nil
+	return reply(w, http.StatusCreated, t, err)
 }
 
 func (h handler) listRollouts(w http.ResponseWriter, r *http.Request) error {
@@ -155,12 +141,7 @@ func (h handler) startRollout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ro, err := h.Fleet.StartRollout(r.Context(), id, req, actorName(r))
-	if err != nil {
-		return err
-	}
-	h.audit(r, audit.Event{Action: actionRolloutStart, Object: fmt.Sprintf("rollout %d of %s to %d%% %v", ro.ID, ro.Target, ro.Percent, ro.Groups), ProductID: id})
-	web.WriteJSON(w, http.StatusCreated, ro)
-	return nil
+	return reply(w, http.StatusCreated, ro, err)
 }
 
 func (h handler) changeRollout(w http.ResponseWriter, r *http.Request) error {
@@ -173,12 +154,7 @@ func (h handler) changeRollout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ro, err := h.Fleet.ChangeRollout(r.Context(), id, rid, ch)
-	if err != nil {
-		return err
-	}
-	h.audit(r, audit.Event{Action: actionRolloutChange, Object: fmt.Sprintf("rollout %d: %s %d%%", ro.ID, ro.State, ro.Percent), ProductID: id})
-	web.WriteJSON(w, http.StatusOK, ro)
-	return nil
+	return reply(w, http.StatusOK, ro, err)
 }
 
 func (h handler) listDevices(w http.ResponseWriter, r *http.Request) error {

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -139,7 +138,6 @@ func (h *handler) startRollout(w http.ResponseWriter, r *http.Request) error {
 		h.backToUpdates(w, r, id, "Not started: "+err.Error())
 		return nil
 	}
-	h.audit(r, audit.Event{Action: "rollout.start", Object: fmt.Sprintf("rollout %d of %s to %d%% %v", ro.ID, ro.Target, ro.Percent, ro.Groups), ProductID: id})
 	h.backToUpdates(w, r, id, fmt.Sprintf("Rollout %d of %s started.", ro.ID, ro.Target))
 	return nil
 }
@@ -164,7 +162,6 @@ func (h *handler) rolloutState(w http.ResponseWriter, r *http.Request) error {
 		h.backToUpdates(w, r, id, "Not changed: "+err.Error())
 		return nil
 	}
-	h.audit(r, audit.Event{Action: "rollout.change", Object: fmt.Sprintf("rollout %d: %s %d%%", ro.ID, ro.State, ro.Percent), ProductID: id})
 	h.backToUpdates(w, r, id, fmt.Sprintf("Rollout %d is %s at %d%%.", ro.ID, ro.State, ro.Percent))
 	return nil
 }
