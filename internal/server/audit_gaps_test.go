@@ -141,15 +141,7 @@ func TestRiskAcceptanceApproverAndProductMaximum(t *testing.T) {
 
 		// The UI form: the owner sets it, an editor may not.
 		post := func(s *session, days string) *http.Response {
-			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/products/%d/risk-acceptance", e.url, a.ID), strings.NewReader(url.Values{"max_days": {days}, "csrf": {s.csrf}}.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.AddCookie(s.cookie)
-			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			return resp
+			return e.postForm(t, s, fmt.Sprintf("/products/%d/risk-acceptance", a.ID), url.Values{"max_days": {days}})
 		}
 		if r := post(e.loginOK(t, "ed"), "300"); r.StatusCode != 403 {
 			t.Errorf("editor's form: %d, want 403", r.StatusCode)

@@ -23,15 +23,7 @@ func TestDedupRecordSameFromAPIAndUI(t *testing.T) {
 		t.Fatalf("PUT dedup: %d", r.StatusCode)
 	}
 	s := e.loginOK(t, "ed")
-	form := url.Values{"fields": {"vulnerability", "component"}, "csrf": {s.csrf}}
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/products/%d/dedup", e.url, p.ID), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(s.cookie)
-	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := e.postForm(t, s, fmt.Sprintf("/products/%d/dedup", p.ID), url.Values{"fields": {"vulnerability", "component"}})
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "flash=") {
 		t.Fatalf("dedup form: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -50,4 +42,24 @@ func TestDedupRecordSameFromAPIAndUI(t *testing.T) {
 			t.Errorf("%s record\n got %+v\nwant %+v", name, ev, want)
 		}
 	}
+}
+
+// postForm posts form (with the session's CSRF token) to the page path as
+// the session's browser and returns the answer without following its
+// redirect; the body is closed.
+func (e *env) postForm(t *testing.T, s *session, path string, form url.Values) *http.Response {
+	t.Helper()
+	form.Set("csrf", s.csrf)
+	req, err := http.NewRequest("POST", e.url+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(s.cookie)
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
 }
