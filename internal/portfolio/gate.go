@@ -22,7 +22,7 @@ import (
 // exceptions, the release's subjects (components, findings, checklist,
 // firmware, threat model), its results and their audit records.
 type GateStore interface {
-	audit.Log
+	audit.AtomicLog
 	ThreatReader
 	Policy(ctx context.Context, productID int64, version int) (policy.PolicyVersion, error)
 	SavePolicy(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error)
@@ -475,21 +475,44 @@ func (g *Gate) effectiveApproved(ctx context.Context, productID int64) (*policy.
 }
 
 // SaveApproved validates and stores a new version of a product's approved
-// components and licences (productID 0: the global list).
+// components and licences (productID 0: the global list); a new version
+// and its audit record (policy.approved.save) commit together.
 func (g *Gate) SaveApproved(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
 	if err := checkSource("approved", source, "empty list: send the YAML (approved: [{purl, versions, reason}], licenses: [SPDX ids])", "approved.yaml", policy.ParseApproved); err != nil {
 		return policy.PolicyVersion{}, false, err
 	}
-	return g.st.SaveApproved(ctx, productID, source, note, actor, g.now())
+	return g.saveVersion(ctx, g.st.SaveApproved, "policy.approved.save", "approved", productID, source, note, actor)
 }
 
 // SavePolicy validates (compiles) and stores a new version of a product's
-// policy (productID 0: the global policy).
+// policy (productID 0: the global policy); a new version and its audit
+// record (policy.save) commit together.
 func (g *Gate) SavePolicy(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
 	if err := checkSource("policy", source, "empty policy: send the policy YAML (rampart: policy/v1)", "policy.yaml", policy.Parse); err != nil {
 		return policy.PolicyVersion{}, false, err
 	}
-	return g.st.SavePolicy(ctx, productID, source, note, actor, g.now())
+	return g.saveVersion(ctx, g.st.SavePolicy, "policy.save", "policy", productID, source, note, actor)
+}
+
+// saveVersion stores source as the next version of the scope's policy or
+// approved list (what) with save and, when a version was created, records
+// it as action ("what:product:vN", the source's SHA-256) in the same
+// transaction; the body unchanged is no new version and no record.
+func (g *Gate) saveVersion(ctx context.Context, save func(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error),
+	action, what string, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error) {
+	var v policy.PolicyVersion
+	var created bool
+	err := g.st.Atomic(ctx, func(ctx context.Context) error {
+		var err error
+		if v, created, err = save(ctx, productID, source, note, actor, g.now()); err != nil || !created {
+			return err
+		}
+		return audit.Record(ctx, g.st, audit.Event{Action: action, Object: fmt.Sprintf("%s:%d:v%d", what, productID, v.Version), ProductID: productID, Detail: v.SHA256})
+	})
+	if err != nil {
+		return policy.PolicyVersion{}, false, err
+	}
+	return v, created, nil
 }
 
 // checkSource checks the source of a new policy or approved list before it
@@ -534,7 +557,8 @@ type ExceptionRequest struct {
 // MaxExceptionDays bounds how far ahead an exception may expire.
 const MaxExceptionDays = policy.MaxExceptionDays
 
-// RequestException validates and stores a requested exception.
+// RequestException validates and stores a requested exception with its
+// audit record (policy.exception.request) in one transaction.
 func (g *Gate) RequestException(ctx context.Context, req ExceptionRequest, actor string) (policy.PolicyException, error) {
 	now := g.now().UTC()
 	e := policy.PolicyException{ProductID: req.ProductID, Rule: req.Rule, MatchID: req.Match.ID, MatchComponent: req.Match.Component, MatchPath: req.Match.Path,
@@ -542,26 +566,42 @@ func (g *Gate) RequestException(ctx context.Context, req ExceptionRequest, actor
 	if err := e.Validate(now); err != nil {
 		return policy.PolicyException{}, err
 	}
-	err := g.st.CreateException(ctx, &e)
+	err := g.st.Atomic(ctx, func(ctx context.Context) error {
+		e.ID = 0 // a retried transaction creates it again
+		if err := g.st.CreateException(ctx, &e); err != nil {
+			return err
+		}
+		return audit.Record(ctx, g.st, audit.Event{Action: "policy.exception.request", Object: fmt.Sprintf("exception:%d", e.ID), ProductID: e.ProductID,
+			Detail: fmt.Sprintf("rule %s until %s: %s", e.Rule, e.Expires, e.Reason)})
+	})
 	return e, err
 }
 
-// DecideException approves or rejects a requested exception. The requester
-// cannot decide their own request.
+// DecideException approves or rejects a requested exception and records
+// the decision (policy.exception.approve or .reject) in one transaction.
+// The requester cannot decide their own request.
 func (g *Gate) DecideException(ctx context.Context, productID, id int64, approve bool, actor string) (policy.PolicyException, error) {
-	e, err := g.st.Exception(ctx, productID, id)
-	if err != nil {
-		return e, err
-	}
-	if e.RequestedBy == actor {
-		return e, fault.Forbidden("exception %d was requested by %s: another person must approve or reject it", id, actor)
-	}
-	status := "rejected"
+	status, verb := "rejected", "reject"
 	if approve {
-		status = "approved"
+		status, verb = "approved", "approve"
 	}
-	if err := g.st.DecideException(ctx, productID, id, status, actor, g.now()); err != nil {
-		return e, err
-	}
-	return g.st.Exception(ctx, productID, id)
+	var e policy.PolicyException
+	err := g.st.Atomic(ctx, func(ctx context.Context) error {
+		var err error
+		if e, err = g.st.Exception(ctx, productID, id); err != nil {
+			return err
+		}
+		if e.RequestedBy == actor {
+			return fault.Forbidden("exception %d was requested by %s: another person must approve or reject it", id, actor)
+		}
+		if err := g.st.DecideException(ctx, productID, id, status, actor, g.now()); err != nil {
+			return err
+		}
+		if e, err = g.st.Exception(ctx, productID, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, g.st, audit.Event{Action: "policy.exception." + verb, Object: fmt.Sprintf("exception:%d", e.ID), ProductID: productID,
+			Detail: fmt.Sprintf("rule %s requested by %s", e.Rule, e.RequestedBy)})
+	})
+	return e, err
 }

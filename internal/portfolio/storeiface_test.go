@@ -46,6 +46,9 @@ type storage interface {
 	portfolio.TriageAuditStore
 	portfolio.TriageStore
 	portfolio.MaxAcceptanceStore
+	portfolio.DedupStore
+	portfolio.SLAStore
+	portfolio.IncidentSettingsStore
 	portfolio.FirmwareQueueStore
 	portfolio.ProductCreateStore
 	portfolio.ReleaseCreateStore

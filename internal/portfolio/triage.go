@@ -44,9 +44,10 @@ type TriageStore interface {
 }
 
 // MaxAcceptanceStore is what SetMaxAcceptance needs: a product's maximum
-// risk-acceptance duration, read and written, and the audit log.
+// risk-acceptance duration, read and written, and the audit log, in one
+// transaction.
 type MaxAcceptanceStore interface {
-	audit.Log
+	audit.AtomicLog
 	ProductMaxAcceptance(ctx context.Context, productID int64) (int, error)
 	SetProductMaxAcceptance(ctx context.Context, productID int64, days int) error
 }
@@ -135,17 +136,22 @@ func checkApprover(ctx context.Context, st TriageStore, in TriageInput, u findin
 
 // SetMaxAcceptance stores a product's maximum risk-acceptance duration and
 // audits the change (product.risk_acceptance_max) with the old and new
-// value; shared by the API and the UI. It returns the old value.
+// value in the same transaction; shared by the API and the UI. It returns
+// the old value.
 func SetMaxAcceptance(ctx context.Context, st MaxAcceptanceStore, productID int64, days int) (int, error) {
-	old, err := st.ProductMaxAcceptance(ctx, productID)
+	var old int
+	err := audit.Change(ctx, st, func(ctx context.Context) (audit.Event, error) {
+		var err error
+		if old, err = st.ProductMaxAcceptance(ctx, productID); err != nil {
+			return audit.Event{}, err
+		}
+		err = st.SetProductMaxAcceptance(ctx, productID, days)
+		return productEvent(audit.ActionMaxAcceptance, productID, fmt.Sprintf("max_days %d -> %d", old, days)), err
+	})
 	if err != nil {
 		return 0, err
 	}
-	if err := st.SetProductMaxAcceptance(ctx, productID, days); err != nil {
-		return 0, err
-	}
-	return old, audit.Record(ctx, st, audit.Event{Action: audit.ActionMaxAcceptance, Object: fmt.Sprintf("product %d", productID), ProductID: productID,
-		Detail: fmt.Sprintf("max_days %d -> %d", old, days)})
+	return old, nil
 }
 
 // AuditTriage records a bulk change, one event per product; accepting a

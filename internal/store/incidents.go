@@ -418,7 +418,7 @@ func (s *Store) ProductIncidentSettings(ctx context.Context, productID int64) (i
 
 // SetProductIncidentSettings stores a product's reporting settings.
 func (s *Store) SetProductIncidentSettings(ctx context.Context, productID int64, ps incident.ProductSettings) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO product_incident_settings (product_id, manufacturer, contact, member_states, alert_emails) VALUES (?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, s.q(`INSERT INTO product_incident_settings (product_id, manufacturer, contact, member_states, alert_emails) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (product_id) DO UPDATE SET manufacturer = excluded.manufacturer, contact = excluded.contact, member_states = excluded.member_states,
 		alert_emails = excluded.alert_emails`),
 		productID, ps.Manufacturer, ps.Contact, strings.Join(ps.MemberStates, ","), strings.Join(ps.AlertEmails, ","))

@@ -99,7 +99,7 @@ func (s *Store) versioned(ctx context.Context, table string, productID int64, ve
 	}
 	v := policy.PolicyVersion{ProductID: productID}
 	var at string
-	if err := s.db.QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
+	if err := s.conn(ctx).QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
 		return v, fmt.Errorf("%s of product %d (version %d): %w", map[string]string{tablePolicies: "policy", tableApproved: "approved list"}[table], productID, version, mapErr(err))
 	}
 	v.CreatedAt = parseTime(at)
@@ -147,7 +147,7 @@ func (s *Store) CreateException(ctx context.Context, e *policy.PolicyException) 
 
 // Exception returns one exception of a product.
 func (s *Store) Exception(ctx context.Context, productID, id int64) (policy.PolicyException, error) {
-	e, err := scanException(s.db.QueryRowContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? AND id = ?`), productID, id))
+	e, err := scanException(s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? AND id = ?`), productID, id))
 	if err != nil {
 		return e, fmt.Errorf("exception %d of product %d: %w", id, productID, mapErr(err))
 	}
@@ -166,7 +166,7 @@ func (s *Store) Exceptions(ctx context.Context, productID int64) ([]policy.Polic
 // DecideException moves a requested exception to approved or rejected. It
 // returns fault.ErrConflict when the exception is no longer requested.
 func (s *Store) DecideException(ctx context.Context, productID, id int64, status, actor string, now time.Time) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE policy_exceptions SET status = ?, decided_by = ?, decided_at = ? WHERE product_id = ? AND id = ? AND status = 'requested'`),
+	res, err := s.exec(ctx, s.q(`UPDATE policy_exceptions SET status = ?, decided_by = ?, decided_at = ? WHERE product_id = ? AND id = ? AND status = 'requested'`),
 		status, actor, fmtTime(now), productID, id)
 	if err != nil {
 		return mapErr(err)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
@@ -148,24 +147,11 @@ func (h handler) putSLA(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &p); err != nil {
 		return err
 	}
-	old, err := h.Store.ProductSLA(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := h.Store.SetProductSLA(r.Context(), id, p); err != nil {
-		return err
-	}
-	if err := audit.Record(r.Context(), h.Store, audit.Event{Action: audit.ActionSLAChange, Object: fmt.Sprintf("product %d", id), ProductID: id,
-		Detail: "from " + slaText(old) + " to " + slaText(p)}); err != nil {
+	if err := portfolio.SetSLA(r.Context(), h.Store, id, p); err != nil {
 		return err
 	}
 	web.WriteJSON(w, http.StatusOK, p)
 	return nil
-}
-
-// slaText is an SLA policy for the audit trail ("critical 7d, high 30d, …").
-func slaText(p findings.SLAPolicy) string {
-	return fmt.Sprintf("critical %dd, high %dd, medium %dd, low %dd, info %dd", p.Critical, p.High, p.Medium, p.Low, p.Info)
 }
 
 // exportFindings writes every finding matching the filters as CSV, JSON or SARIF.
@@ -272,10 +258,9 @@ func (h handler) putDedup(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := h.Store.SetProductDedup(r.Context(), id, in.Fields); err != nil {
+	if err := portfolio.SetDedup(r.Context(), h.Store, id, in.Fields); err != nil {
 		return err
 	}
-	h.audit(r, audit.Event{Action: "product.dedup", Object: fmt.Sprintf("product %d", id), ProductID: id, Detail: strings.Join(in.Fields, ",")})
 	web.WriteJSON(w, http.StatusOK, DedupSetting{Fields: in.Fields})
 	return nil
 }

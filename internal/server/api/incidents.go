@@ -9,6 +9,7 @@ import (
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/incident"
+	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
 
@@ -247,12 +248,6 @@ func (h handler) putIncidentSettings(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := incident.ValidateSettings(&ps); err != nil {
-		return err
-	}
-	if err := h.Store.SetProductIncidentSettings(r.Context(), id, ps); err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, ps)
-	return nil
+	ps, err = portfolio.SetIncidentSettings(r.Context(), h.Store, id, ps)
+	return reply(w, http.StatusOK, ps, err)
 }

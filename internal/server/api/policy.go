@@ -2,12 +2,10 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/policy"
@@ -102,28 +100,26 @@ func (h handler) policyView(w http.ResponseWriter, r *http.Request, productID in
 }
 
 func (h handler) savePolicy(w http.ResponseWriter, r *http.Request, productID int64) error {
-	return h.saveVersion(w, r, productID, h.gate().SavePolicy, "policy.save", "policy")
+	return h.saveVersion(w, r, productID, h.gate().SavePolicy, "policy")
 }
 
 // saveVersion stores the request body as a new version of the scope's
-// policy or approved list (what) with save: a new version is audited as
-// action and re-evaluates the scope's gates; the answer is 201 for a new
-// version, 200 when the body is the current version.
+// policy or approved list (what) with save (which audits a new version):
+// a new version re-evaluates the scope's gates; the answer is 201 for a
+// new version, 200 when the body is the current version.
 func (h handler) saveVersion(w http.ResponseWriter, r *http.Request, productID int64,
-	save func(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error), action, what string) error {
+	save func(ctx context.Context, productID int64, source, note, actor string) (policy.PolicyVersion, bool, error), what string) error {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err
 	}
-	actor := identity.FromContext(r.Context()).Name
-	v, created, err := save(r.Context(), productID, string(data), r.URL.Query().Get("note"), actor)
+	v, created, err := save(r.Context(), productID, string(data), r.URL.Query().Get("note"), identity.FromContext(r.Context()).Name)
 	if err != nil {
 		return err
 	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
-		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: action, Object: fmt.Sprintf("%s:%d:v%d", what, productID, v.Version), ProductID: productID, Outcome: "success", Detail: v.SHA256})
 		h.gateAfterScope(r.Context(), productID, what)
 	}
 	web.WriteJSON(w, status, map[string]any{"version": v.Version, "created": created, "sha256": v.SHA256})
@@ -136,13 +132,10 @@ func (h handler) requestException(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	req.ProductID = id
-	actor := identity.FromContext(r.Context()).Name
-	e, err := h.gate().RequestException(r.Context(), req, actor)
+	e, err := h.gate().RequestException(r.Context(), req, identity.FromContext(r.Context()).Name)
 	if err != nil {
 		return err
 	}
-	h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.exception.request", Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id, Outcome: "success",
-		Detail: fmt.Sprintf("rule %s until %s: %s", e.Rule, e.Expires, e.Reason)})
 	web.WriteJSON(w, http.StatusCreated, e)
 	return nil
 }
@@ -157,13 +150,10 @@ func (h handler) decideException(approve bool) web.Handler {
 		if err != nil {
 			return err
 		}
-		actor := identity.FromContext(r.Context()).Name
-		e, err := h.gate().DecideException(r.Context(), id, eid, approve, actor)
+		e, err := h.gate().DecideException(r.Context(), id, eid, approve, identity.FromContext(r.Context()).Name)
 		if err != nil {
 			return err
 		}
-		h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "policy.exception." + map[bool]string{true: "approve", false: "reject"}[approve],
-			Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id, Outcome: "success", Detail: fmt.Sprintf("rule %s requested by %s", e.Rule, e.RequestedBy)})
 		h.gateAfterProduct(r.Context(), id, "exception")
 		web.WriteJSON(w, http.StatusOK, e)
 		return nil
@@ -190,5 +180,5 @@ func (h handler) approvedView(w http.ResponseWriter, r *http.Request, productID 
 }
 
 func (h handler) saveApproved(w http.ResponseWriter, r *http.Request, productID int64) error {
-	return h.saveVersion(w, r, productID, h.gate().SaveApproved, "policy.approved.save", "approved")
+	return h.saveVersion(w, r, productID, h.gate().SaveApproved, "approved")
 }

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
-	"sort"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/sdl"
@@ -53,16 +50,9 @@ func (h handler) putChecklist(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	actor := identity.FromContext(r.Context()).Name
-	if err := portfolio.SetChecklist(r.Context(), h.Store, id, in.Items, actor, h.Now()); err != nil {
+	if err := portfolio.SetChecklist(r.Context(), h.Store, id, in.Items, identity.FromContext(r.Context()).Name, h.Now()); err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(in.Items))
-	for k, v := range in.Items {
-		ids = append(ids, fmt.Sprintf("%s=%v", k, v.Done))
-	}
-	sort.Strings(ids)
-	h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "sdl.checklist.set", Object: fmt.Sprintf("release:%d", id), ProductID: web.ProductID(r), Outcome: "success", Detail: fmt.Sprint(ids)})
 	h.gateAfter(r.Context(), id, "checklist")
 	return h.getChecklist(w, r)
 }
@@ -91,12 +81,10 @@ func (h handler) postSAMM(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	actor := identity.FromContext(r.Context()).Name
-	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, in.Answers, in.Note, actor, h.Now())
+	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, in.Answers, in.Note, identity.FromContext(r.Context()).Name, h.Now())
 	if err != nil {
 		return err
 	}
-	h.audit(r, audit.Event{Actor: actor, Source: "api", Action: "sdl.samm.assess", Object: fmt.Sprintf("samm:%d", a.ID), ProductID: id, Outcome: "success", Detail: fmt.Sprintf("overall %.2f", a.Scores.Overall)})
 	web.WriteJSON(w, http.StatusCreated, a)
 	return nil
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
@@ -210,10 +209,9 @@ func (h *handler) setDedup(w http.ResponseWriter, r *http.Request) error {
 	}
 	fields := r.PostForm["fields"]
 	back := fmt.Sprintf("/products/%d", id)
-	if err := h.Store.SetProductDedup(r.Context(), id, fields); err != nil {
+	if err := portfolio.SetDedup(r.Context(), h.Store, id, fields); err != nil {
 		return redirectError(w, r, back, "error", err)
 	}
-	h.audit(r, audit.Event{Action: "product.dedup", Object: back, ProductID: id, Detail: strings.Join(fields, ",")})
 	msg := "Duplicates are now found by the fingerprint rules."
 	if len(fields) > 0 {
 		msg = "Duplicates now share: " + strings.Join(fields, ", ") + "."

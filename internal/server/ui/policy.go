@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/policy"
@@ -120,7 +119,6 @@ func (h *handler) saveApproved(w http.ResponseWriter, r *http.Request) error {
 	}
 	msg := fmt.Sprintf("The approved list is unchanged (version %d).", v.Version)
 	if created {
-		h.audit(r, audit.Event{Action: "policy.approved.save", Object: fmt.Sprintf("approved:%d:v%d", id, v.Version), ProductID: id, Detail: v.SHA256})
 		h.gateAfterProduct(r.Context(), id, "approved")
 		msg = fmt.Sprintf("Approved list version %d saved; the product's releases were re-evaluated.", v.Version)
 	}
@@ -137,8 +135,6 @@ func (h *handler) requestException(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return h.backError(w, r, id, "#gate", fmt.Errorf("exception not requested: %w", err))
 	}
-	h.audit(r, audit.Event{Action: "policy.exception.request", Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id,
-		Detail: fmt.Sprintf("rule %s until %s: %s", e.Rule, e.Expires, e.Reason)})
 	h.back(w, r, id, "#gate", fmt.Sprintf("Exception %d for %s requested: a product owner other than you must approve it.", e.ID, e.Rule), nil)
 	return nil
 }
@@ -157,8 +153,6 @@ func (h *handler) decideException(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return h.backError(w, r, id, "#gate", err)
 	}
-	h.audit(r, audit.Event{Action: "policy.exception." + decision, Object: fmt.Sprintf("exception:%d", e.ID), ProductID: id,
-		Detail: fmt.Sprintf("rule %s requested by %s", e.Rule, e.RequestedBy)})
 	h.gateAfterProduct(r.Context(), id, "exception")
 	h.back(w, r, id, "#gate", fmt.Sprintf("Exception %d %s.", e.ID, e.Status), nil)
 	return nil
@@ -223,12 +217,10 @@ func (h *handler) addSAMM(w http.ResponseWriter, r *http.Request) error {
 			answers[s.ID] = v
 		}
 	}
-	actor := identity.FromContext(r.Context()).Name
-	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, answers, r.PostForm.Get("note"), actor, h.Now())
+	a, err := portfolio.AddSAMMAssessment(r.Context(), h.Store, id, answers, r.PostForm.Get("note"), identity.FromContext(r.Context()).Name, h.Now())
 	if err != nil {
 		return h.backError(w, r, id, "#samm", err)
 	}
-	h.audit(r, audit.Event{Action: "sdl.samm.assess", Object: fmt.Sprintf("samm:%d", a.ID), ProductID: id, Detail: fmt.Sprintf("overall %.2f", a.Scores.Overall)})
 	h.back(w, r, id, "#samm", fmt.Sprintf("SAMM assessment saved: overall maturity %.2f.", a.Scores.Overall), nil)
 	return nil
 }
@@ -252,29 +244,21 @@ func (h *handler) releaseChecklist(ctx context.Context, releaseID int64) ([]chec
 }
 
 func (h *handler) setChecklist(w http.ResponseWriter, r *http.Request) error {
-	rel, err := web.PathObject(r, "id", h.Store.Release)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	id := rel.ID
 	if err := r.ParseForm(); err != nil {
 		return fault.Invalid("", "form: %v", err)
 	}
 	items := map[string]sdl.ChecklistItem{}
-	var done []string
 	for _, a := range sdl.Activities {
-		it := sdl.ChecklistItem{Done: r.PostForm.Get("done_"+a.ID) != "", Evidence: strings.TrimSpace(r.PostForm.Get("evidence_" + a.ID))}
-		items[a.ID] = it
-		if it.Done {
-			done = append(done, a.ID)
-		}
+		items[a.ID] = sdl.ChecklistItem{Done: r.PostForm.Get("done_"+a.ID) != "", Evidence: strings.TrimSpace(r.PostForm.Get("evidence_" + a.ID))}
 	}
 	back := fmt.Sprintf("/releases/%d", id)
-	actor := identity.FromContext(r.Context()).Name
-	if err := portfolio.SetChecklist(r.Context(), h.Store, id, items, actor, h.Now()); err != nil {
+	if err := portfolio.SetChecklist(r.Context(), h.Store, id, items, identity.FromContext(r.Context()).Name, h.Now()); err != nil {
 		return redirectError(w, r, back+"#checklist", "gate_error", err)
 	}
-	h.audit(r, audit.Event{Action: "sdl.checklist.set", Object: fmt.Sprintf("release:%d", id), ProductID: rel.ProductID, Detail: fmt.Sprint(done)})
 	h.gateAfter(r.Context(), id, "checklist")
 	redirectFlash(w, r, back+"#checklist", "SDL checklist saved; the gate was re-evaluated.")
 	return nil
