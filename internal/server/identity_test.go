@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -59,22 +58,6 @@ func (e *env) do(t *testing.T, s *session, method, path string, body any) *http.
 		req.Header.Set("X-CSRF-Token", s.csrf)
 	}
 	resp, _ := send(t, nil, req)
-	return resp
-}
-
-// postForm posts a UI form as s (with its CSRF token) and returns the
-// answer without following a redirect.
-func (e *env) postForm(t *testing.T, s *session, path string, v url.Values) *http.Response {
-	t.Helper()
-	v.Set("csrf", s.csrf)
-	req, _ := http.NewRequest("POST", e.url+path, strings.NewReader(v.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(s.cookie)
-	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 	return resp
 }
 
