@@ -14,7 +14,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -152,14 +151,6 @@ func listPage[T any](w http.ResponseWriter, r *http.Request, load func(ctx conte
 	}
 	items, next, err := load(r.Context(), r.URL.Query().Get("cursor"), limit)
 	return reply(w, http.StatusOK, newPage(items, next), err)
-}
-
-// audit records an event; a failure to record is logged as an error (the
-// change itself has already been committed).
-func (h handler) audit(r *http.Request, e audit.Event) {
-	if err := audit.Record(r.Context(), h.Store, e); err != nil {
-		h.Log.ErrorContext(r.Context(), "audit log append failed", "action", e.Action, "err", err)
-	}
 }
 
 // page is the envelope of every list response.

@@ -20,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/server/web"
 )
@@ -442,12 +441,5 @@ func (h *handler) inventoryRoutes() []web.Route {
 		{Method: "POST", Pattern: "/releases/{id}/sbom", Product: release, Perm: write, MaxBody: h.MaxUpload + 1<<20, Do: h.uploadSBOM},
 		{Method: "GET", Pattern: "/releases/{id}/sbom", Product: release, Perm: read, Do: h.downloadSBOM},
 		{Method: "GET", Pattern: "/search", Need: identity.RoleViewer, Do: h.search},
-	}
-}
-
-// audit records an event; a failure to record is logged as an error.
-func (h *handler) audit(r *http.Request, e audit.Event) {
-	if err := audit.Record(r.Context(), h.Store, e); err != nil {
-		h.Log.ErrorContext(r.Context(), "audit log append failed", "action", e.Action, "err", err)
 	}
 }
