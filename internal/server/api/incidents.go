@@ -14,7 +14,7 @@ import (
 )
 
 func (h handler) incidents() *incident.Service {
-	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store, Location: h.IncidentLocation})
+	return incident.New(h.Store, h.Now, incident.Options{Notify: h.Store, Location: h.IncidentLocation})
 }
 
 // incidentRoutes are incidents, their CRA reports, drills and per-product

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
@@ -36,7 +35,7 @@ func (h handler) policyRoutes() []web.Route {
 }
 
 func (h handler) gate() *portfolio.Gate {
-	return portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now)
+	return portfolio.NewGate(h.Store, h.Vulns, h.Threats, h.Now)
 }
 
 // productScope serves fn for the product of the {id} path parameter.

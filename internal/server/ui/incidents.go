@@ -15,7 +15,7 @@ import (
 )
 
 func (h *handler) incidents() *incident.Service {
-	return incident.New(h.Store, time.Now, incident.Options{Notify: h.Store, Location: h.IncidentLocation})
+	return incident.New(h.Store, h.Now, incident.Options{Notify: h.Store, Location: h.IncidentLocation})
 }
 
 // incidentRoutes are the incident list and page, and the public

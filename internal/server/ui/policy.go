@@ -32,7 +32,7 @@ func (h *handler) policyRoutes() []web.Route {
 }
 
 func (h *handler) gate() *portfolio.Gate {
-	return portfolio.NewGate(h.Store, h.Vulns, h.Threats, time.Now)
+	return portfolio.NewGate(h.Store, h.Vulns, h.Threats, h.Now)
 }
 
 // releaseGate evaluates a release's policy gate for the release page's
