@@ -90,7 +90,7 @@ func (s *Service) signIn(ctx context.Context, c Client, name, password, code str
 		return "", "", err
 	}
 	if att.Locked {
-		recordSignIn(ctx, st, name, audit.Failed, "account locked")
+		s.recordSignIn(ctx, name, audit.Failed, "account locked")
 		return "", "", TooManyAttempts{Wait: pol.MaxDelay, Locked: true}
 	}
 	if !att.Allowed() {
@@ -120,9 +120,9 @@ func (s *Service) signIn(ctx context.Context, c Client, name, password, code str
 	}
 	if !ok {
 		_ = st.FailAttempt(ctx, keys, att, s.now())
-		recordSignIn(ctx, st, name, audit.Failed, reason)
+		s.recordSignIn(ctx, name, audit.Failed, reason)
 		if n := att.Failures[identity.AccountKey(name)]; pol.LockAfter > 0 && n == pol.LockAfter {
-			_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionLocked, Actor: name, Object: "user " + name, Outcome: audit.Failed,
+			s.audit(ctx, audit.Event{Action: audit.ActionLocked, Actor: name, Object: "user " + name, Outcome: audit.Failed,
 				Detail: fmt.Sprintf("%d consecutive failed sign-ins", n)})
 		}
 		return "", "", ErrBadCredentials
@@ -130,7 +130,7 @@ func (s *Service) signIn(ctx context.Context, c Client, name, password, code str
 	_ = st.EndAttempt(ctx, keys, s.now())
 	cookie, csrf, err = st.CreateSessionAuth(ctx, u.ID, ip, c.UserAgent, u.TOTPSecret != "")
 	if err == nil {
-		recordSignIn(ctx, st, u.Name, audit.OK, "")
+		s.recordSignIn(ctx, u.Name, audit.OK, "")
 	}
 	return cookie, csrf, err
 }
@@ -162,19 +162,28 @@ func (s *Service) checkSecondFactor(ctx context.Context, u identity.User, code s
 	if len(code) > 6 {
 		used, err := st.UseRecoveryCode(ctx, u.ID, identity.HashRecoveryCode(code))
 		if err == nil && used {
-			_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionRecoveryUsed, Actor: u.Name, Object: "user " + u.Name})
+			s.audit(ctx, audit.Event{Action: audit.ActionRecoveryUsed, Actor: u.Name, Object: "user " + u.Name})
 			return true, ""
 		}
 	}
 	return false, "wrong second factor"
 }
 
-func recordSignIn(ctx context.Context, st audit.Log, name, outcome, reason string) {
+func (s *Service) recordSignIn(ctx context.Context, name, outcome, reason string) {
 	action := audit.ActionSignIn
 	if outcome != audit.OK {
 		action = audit.ActionSignInFailed
 	}
-	_ = audit.Record(ctx, st, audit.Event{Action: action, Actor: truncateName(name), Object: "user " + truncateName(name), Outcome: outcome, Detail: reason})
+	s.audit(ctx, audit.Event{Action: action, Actor: truncateName(name), Object: "user " + truncateName(name), Outcome: outcome, Detail: reason})
+}
+
+// audit records e; a failure is logged, never shown to the user (the
+// records of refusals and of sign-ins, whose answer must not change with
+// the audit log's health).
+func (s *Service) audit(ctx context.Context, e audit.Event) {
+	if err := audit.Record(ctx, s.store, e); err != nil {
+		s.log.ErrorContext(ctx, "audit log append failed", "action", e.Action, "err", err)
+	}
 }
 
 // truncateName bounds an anonymous user name (before any lookup or write)
@@ -257,7 +266,7 @@ func (s *Service) ChangePassword(ctx context.Context, c Client, current, next st
 	}
 	if !ok {
 		_ = st.FailAttempt(ctx, keys, att, s.now())
-		_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Outcome: audit.Failed, Detail: "wrong current password"})
+		s.audit(ctx, audit.Event{Action: audit.ActionPasswordChange, Object: "user " + u.Name, Outcome: audit.Failed, Detail: "wrong current password"})
 		return fault.Invalid("current_password", "password not changed: check your current password")
 	}
 	_ = st.EndAttempt(ctx, keys, s.now())
@@ -557,13 +566,13 @@ func (s *Service) Reauthenticate(ctx context.Context, c Client, password, code s
 		}
 	}
 	if !ok {
-		_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionReauth, Object: "user " + p.Name, Outcome: audit.Failed, Detail: "wrong password or code"})
+		s.audit(ctx, audit.Event{Action: audit.ActionReauth, Object: "user " + p.Name, Outcome: audit.Failed, Detail: "wrong password or code"})
 		return ErrNotConfirmed
 	}
 	if err := st.MarkSessionReauth(ctx, p.SessionHash, s.now()); err != nil {
 		return err
 	}
-	_ = audit.Record(ctx, st, audit.Event{Action: audit.ActionReauth, Object: "user " + p.Name})
+	s.audit(ctx, audit.Event{Action: audit.ActionReauth, Object: "user " + p.Name})
 	return nil
 }
 

@@ -332,10 +332,3 @@ func (s *Service) openPasskeySession(ctx context.Context, c Client, userID int64
 	cookie, _, err := s.store.CreateSessionAuth(ctx, userID, c.IP, c.UserAgent, true)
 	return cookie, err
 }
-
-// audit records e; a failure is logged, never shown to the user.
-func (s *Service) audit(ctx context.Context, e audit.Event) {
-	if err := audit.Record(ctx, s.store, e); err != nil {
-		s.log.ErrorContext(ctx, "audit log append failed", "action", e.Action, "err", err)
-	}
-}
