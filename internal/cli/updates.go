@@ -124,15 +124,7 @@ func runUpdatesIn(ctx context.Context, s *streams, st *store.Store, o *updatesOp
 		return err
 	}
 	svc := updates.New(st, seal, nil)
-	record := func(action, object string) {
-		var pid int64
-		if repo, err := st.UpdateRepo(ctx, o.Product); err == nil {
-			pid = repo.ProductID
-		}
-		if err := audit.Record(ctx, st, audit.Event{Action: action, Actor: "cli", Source: "cli", Object: object, ProductID: pid}); err != nil {
-			fmt.Fprintln(s.err, "warning: audit log append failed:", err)
-		}
-	}
+	ctx = audit.WithSource(ctx, "cli") // the service records each change with its source
 	switch o.Command {
 	case "init":
 		res, err := svc.Init(ctx, updates.InitRequest{Slug: o.Product, ProductName: o.ProductName, Threshold: o.Threshold,
@@ -140,7 +132,6 @@ func runUpdatesIn(ctx context.Context, s *streams, st *store.Store, o *updatesOp
 		if err != nil {
 			return inputErr(err)
 		}
-		record("update.init", fmt.Sprintf("repository %s, root threshold %d", o.Product, max(o.Threshold, 1)))
 		fmt.Fprintf(s.out, "Created the update repository of %s (served at /tuf/%s/).\n%d offline root key(s), threshold %d, written to %s: keep them offline.\nProvision devices with: rampart updates root --product %s\n",
 			o.Product, o.Product, len(res.RootKeys), max(o.Threshold, 1), o.Keys, o.Product)
 	case "rotate-root":
@@ -153,7 +144,6 @@ func runUpdatesIn(ctx context.Context, s *streams, st *store.Store, o *updatesOp
 		if err != nil {
 			return inputErr(err)
 		}
-		record("update.rotate-root", fmt.Sprintf("repository %s root version %d (online keys rotated: %v)", o.Product, res.Version, o.RotateOnline))
 		if err := updates.RetireRootKeys(o.Keys, res.Retired); err != nil {
 			return err
 		}
@@ -184,7 +174,7 @@ func runUpdatesIn(ctx context.Context, s *streams, st *store.Store, o *updatesOp
 		}
 		// The service records update.publish with the change (actor
 		// "system", the default outside a request; source "cli").
-		t, err := svc.Publish(audit.WithSource(ctx, "cli"), req)
+		t, err := svc.Publish(ctx, req)
 		if err != nil {
 			return inputErr(err)
 		}

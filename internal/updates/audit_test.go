@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/audit"
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
@@ -21,8 +22,9 @@ var (
 	_ updates.FleetStore = (*store.Store)(nil)
 )
 
-// TestChangesCommitWithTheirRecord: a publish, a rollout start and a
-// rollout change write their audit record in the change's transaction.
+// TestChangesCommitWithTheirRecord: a repository's creation, a root
+// rotation, a publish, a rollout start and a rollout change write their
+// audit record in the change's transaction.
 // When the record cannot be written the change is rolled back; otherwise
 // both are there, the record naming the actor and source in ctx.
 func TestChangesCommitWithTheirRecord(t *testing.T) {
@@ -35,7 +37,16 @@ func TestChangesCommitWithTheirRecord(t *testing.T) {
 			}
 			ctx := audit.WithSource(identity.WithPrincipal(context.Background(), &identity.Principal{Name: "ed"}), "192.0.2.9")
 			svc, fleet := updates.New(st, sealer(t), nil), updates.NewFleet(st, nil)
-			if _, err := svc.Init(ctx, updates.InitRequest{Slug: "gw", ProductID: p.ID}); err != nil {
+			st.Fail = true
+			if _, err := svc.Init(ctx, updates.InitRequest{Slug: "gw", ProductID: p.ID}); !errors.Is(err, storetest.ErrAudit) {
+				t.Fatalf("init without an audit log: %v, want the audit error", err)
+			}
+			if _, err := st.UpdateRepo(ctx, "gw"); !errors.Is(err, fault.ErrNotFound) {
+				t.Fatalf("init rolled back: repository lookup %v, want not found", err)
+			}
+			st.Fail = false
+			initRes, err := svc.Init(ctx, updates.InitRequest{Slug: "gw", ProductID: p.ID})
+			if err != nil {
 				t.Fatal(err)
 			}
 			repo, err := st.UpdateRepo(ctx, "gw")
@@ -57,6 +68,22 @@ func TestChangesCommitWithTheirRecord(t *testing.T) {
 					t.Errorf("record: %+v, want %s %q of product %d by ed from 192.0.2.9", e, action, object, p.ID)
 				}
 			}
+			want(updates.ActionInit, "repository gw, root threshold 1")
+
+			rot := updates.RotateRequest{Slug: "gw", OldKeys: initRes.RootKeys}
+			st.Fail = true
+			if _, err := svc.RotateRoot(ctx, rot); !errors.Is(err, storetest.ErrAudit) {
+				t.Fatalf("rotate-root without an audit log: %v, want the audit error", err)
+			}
+			if m, err := st.UpdateMeta(ctx, repo.ID, updates.RoleRoot, 0); err != nil || m.Version != 1 {
+				t.Fatalf("rotate-root rolled back: root version %d %v, want 1", m.Version, err)
+			}
+			st.Fail = false
+			if _, err := svc.RotateRoot(ctx, rot); err != nil {
+				t.Fatal(err)
+			}
+			want(updates.ActionRotateRoot, "repository gw root version 2 (online keys rotated: false)")
+
 			req := updates.PublishRequest{ProductID: p.ID, Name: "gw-2.0.img", Content: []byte("image 2.0"), Version: "2.0"}
 
 			st.Fail = true

@@ -35,10 +35,12 @@ const (
 	RoleTimestamp = metadata.TIMESTAMP
 )
 
-// Audit actions of the update service: a published target, a started
-// rollout and a changed one (each recorded with its change, in one
-// transaction).
+// Audit actions of the update service: a created repository, a rotated
+// root, a published target, a started rollout and a changed one (each
+// recorded with its change, in one transaction).
 const (
+	ActionInit          = "update.init"
+	ActionRotateRoot    = "update.rotate-root"
 	ActionPublish       = "update.publish"
 	ActionRolloutStart  = "rollout.start"
 	ActionRolloutChange = "rollout.change"
@@ -244,7 +246,14 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (InitResult, error)
 			return InitResult{}, err
 		}
 	}
-	if err := s.st.CreateUpdateRepo(ctx, &repo, name, []Meta{rootMeta, targetsMeta, snapMeta, tsMeta}); err != nil {
+	err = s.st.Atomic(ctx, func(ctx context.Context) error {
+		if err := s.st.CreateUpdateRepo(ctx, &repo, name, []Meta{rootMeta, targetsMeta, snapMeta, tsMeta}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.st, audit.Event{Action: ActionInit, Object: fmt.Sprintf("repository %s, root threshold %d", req.Slug, req.Threshold),
+			ProductID: repo.ProductID})
+	})
+	if err != nil {
 		return InitResult{}, err
 	}
 	return InitResult{Repo: repo, RootKeys: rootKeys, Root: rootMeta.Content}, nil
@@ -603,7 +612,14 @@ func (s *Service) RotateRoot(ctx context.Context, req RotateRequest) (RotateResu
 				return err
 			}
 		}
-		if err := s.st.CommitUpdate(ctx, Commit{RepoID: repo.ID, Metas: metas, SealedKeys: sealed}); err != nil {
+		err = s.st.Atomic(ctx, func(ctx context.Context) error {
+			if err := s.st.CommitUpdate(ctx, Commit{RepoID: repo.ID, Metas: metas, SealedKeys: sealed}); err != nil {
+				return err
+			}
+			return audit.Record(ctx, s.st, audit.Event{Action: ActionRotateRoot, ProductID: repo.ProductID,
+				Object: fmt.Sprintf("repository %s root version %d (online keys rotated: %v)", repo.Slug, rootMeta.Version, req.RotateOnline)})
+		})
+		if err != nil {
 			return err
 		}
 		res = RotateResult{NewKeys: newKeys, Retired: old, Root: rootMeta.Content, Version: rootMeta.Version}
