@@ -21,7 +21,10 @@ type fsWalker struct {
 	readDir func(dir string) ([]iofs.DirEntry, error)
 	// entry fills Inner-independent metadata (mode, owner, link, device).
 	entry func(p string, d iofs.DirEntry) (File, error)
-	read  func(p string) ([]byte, error)
+	// open opens a regular file for reading; walk reads at most one byte
+	// more than its inode's size, so a damaged image whose block list
+	// runs on cannot make a small file cost more than the limits allow.
+	open func(p string) (io.ReadCloser, error)
 }
 
 // walk lists a filesystem from its root without following symlinks,
@@ -80,14 +83,14 @@ func (u *unpacker) walk(w fsWalker, c *contents) error {
 						return err
 					}
 				}
-				data, err := w.read(p)
+				data, err := readAtMost(w.open, p, f.Size+1)
 				switch {
 				case err != nil:
 					c.detail = fmt.Sprintf("file %s unreadable: %v", p, err)
 				case int64(len(data)) != f.Size:
 					// squashfs blocks carry no checksum: a damaged block
 					// may decode to the wrong length. Say so.
-					c.detail = fmt.Sprintf("file %s unreadable: %d bytes decoded, the inode says %d (damaged image)", p, len(data), f.Size)
+					c.detail = fmt.Sprintf("file %s unreadable: %s, the inode says %d (damaged image)", p, decodedLength(len(data), f.Size), f.Size)
 				}
 				if int64(len(data)) > f.Size {
 					if err := u.addBytes(int64(len(data)) - f.Size); err != nil {
@@ -103,6 +106,25 @@ func (u *unpacker) walk(w fsWalker, c *contents) error {
 		}
 	}
 	return nil
+}
+
+// readAtMost reads up to n bytes of the file p opens.
+func readAtMost(open func(string) (io.ReadCloser, error), p string, n int64) ([]byte, error) {
+	fl, err := open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer fl.Close()
+	return io.ReadAll(io.LimitReader(fl, n))
+}
+
+// decodedLength says how much a damaged file decoded to, against its
+// inode's size (reading stops one byte past it).
+func decodedLength(n int, size int64) string {
+	if int64(n) > size {
+		return "more bytes decoded"
+	}
+	return fmt.Sprintf("%d bytes decoded", n)
 }
 
 // ---- squashfs 4 (CalebQ42/squashfs: gzip, lzma, lzo, xz, lz4, zstd) ----
@@ -139,6 +161,11 @@ func openSquashfs(u *unpacker, b []byte) (c contents, err error) {
 		}
 	}()
 	comp := squashfsComp[binary.LittleEndian.Uint16(b[20:])]
+	// mksquashfs writes blocks of 4 KiB to 1 MiB, a power of two; the
+	// reader sizes its buffers by this field, so a corrupt one is refused.
+	if bs := binary.LittleEndian.Uint32(b[12:]); bs < 4<<10 || bs > 1<<20 || bs&(bs-1) != 0 {
+		return contents{}, fmt.Errorf("squashfs (%s): block size %d is not a power of two from 4 KiB to 1 MiB (corrupt superblock)", comp, bs)
+	}
 	r, err := squashfs.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return contents{}, fmt.Errorf("squashfs (%s): %w", comp, err)
@@ -158,7 +185,7 @@ func openSquashfs(u *unpacker, b []byte) (c contents, err error) {
 			}
 			return f, nil
 		},
-		read: r.FS.ReadFile,
+		open: func(p string) (io.ReadCloser, error) { return r.FS.Open(p) },
 	}, &c)
 	if err != nil {
 		return contents{}, err
@@ -294,14 +321,7 @@ func openExtDiskfs(u *unpacker, b []byte) (c contents, err error) {
 			}
 			return f, nil
 		},
-		read: func(p string) ([]byte, error) {
-			fl, err := fsys.OpenFile(p, 0)
-			if err != nil {
-				return nil, err
-			}
-			defer fl.Close()
-			return io.ReadAll(fl)
-		},
+		open: func(p string) (io.ReadCloser, error) { return fsys.OpenFile(p, 0) },
 	}, &c)
 	if err != nil {
 		return contents{}, err

@@ -84,6 +84,10 @@ func (b *FileBase) IsRegular() bool {
 	return b.Inode.Type == inode.Fil || b.Inode.Type == inode.EFil
 }
 
+// errFragOffset refuses a file whose fragment offset lies past its
+// fragment block (Rampart patch).
+var errFragOffset = errors.New("fragment offset past the fragment block (corrupt image)")
+
 func (b *FileBase) GetRegFileReaders(r *Reader) (*data.Reader, *data.FullReader, error) {
 	if !b.IsRegular() {
 		return nil, nil, errors.New("not a regular file")
@@ -112,6 +116,9 @@ func (b *FileBase) GetRegFileReaders(r *Reader) (*data.Reader, *data.FullReader,
 			return nil, err
 		}
 		frag := data.NewReader(toreader.NewReader(r.r, int64(ent.Start)), r.d, []uint32{ent.Size}, uint64(r.Superblock.BlockSize), r.Superblock.BlockSize)
+		if fragOffset >= r.Superblock.BlockSize { // Rampart: a corrupt offset must not allocate gigabytes
+			return nil, errFragOffset
+		}
 		frag.Read(make([]byte, fragOffset))
 		return io.LimitReader(frag, int64(fragSize)), nil
 	}
@@ -160,6 +167,9 @@ func (b *FileBase) GetFullReader(r *Reader) (*data.FullReader, error) {
 				return nil, err
 			}
 			frag := data.NewReader(toreader.NewReader(r.r, int64(ent.Start)), r.d, []uint32{ent.Size}, uint64(r.Superblock.BlockSize), r.Superblock.BlockSize)
+			if fragOffset >= r.Superblock.BlockSize { // Rampart: a corrupt offset must not allocate gigabytes
+				return nil, errFragOffset
+			}
 			frag.Read(make([]byte, fragOffset))
 			return io.LimitReader(frag, int64(fragSize)), nil
 		})
@@ -196,6 +206,9 @@ func (b *FileBase) GetReader(r *Reader) (*data.Reader, error) {
 			return nil, err
 		}
 		frag := data.NewReader(toreader.NewReader(r.r, int64(ent.Start)), r.d, []uint32{ent.Size}, uint64(r.Superblock.BlockSize), r.Superblock.BlockSize)
+		if fragOffset >= r.Superblock.BlockSize { // Rampart: a corrupt offset must not allocate gigabytes
+			return nil, errFragOffset
+		}
 		frag.Read(make([]byte, fragOffset))
 		outRdr.AddFrag(io.LimitReader(frag, int64(fragSize)))
 	}

@@ -58,6 +58,11 @@ func (r FullReader) process(index uint64, fileOffset uint64, pool *sync.Pool, re
 	ret := pool.Get().(*retValue)
 	ret.index = index
 	realSize := r.sizes[index] &^ (1 << 24)
+	if realSize > r.blockSize { // Rampart: see errBlockTooLarge
+		ret.data, ret.err = nil, errBlockTooLarge
+		retChan <- ret
+		return
+	}
 	if realSize == 0 {
 		if index == uint64(len(r.sizes))-1 && r.frag == nil {
 			ret.data = make([]byte, r.finalBlockSize)

@@ -2,6 +2,7 @@ package data
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 
 	"github.com/CalebQ42/squashfs/internal/decompress"
@@ -33,6 +34,11 @@ func (r *Reader) AddFrag(fragRdr io.Reader) {
 	r.frag = fragRdr
 }
 
+// errBlockTooLarge refuses a data block that claims more bytes than the
+// filesystem's block size (Rampart patch: a corrupt image cannot make the
+// reader allocate what its size field says).
+var errBlockTooLarge = errors.New("data block larger than the block size (corrupt image)")
+
 func (r *Reader) advance() error {
 	r.curOffset = 0
 	defer func() { r.curIndex++ }()
@@ -45,6 +51,9 @@ func (r *Reader) advance() error {
 		return io.EOF
 	}
 	realSize := r.sizes[r.curIndex] &^ (1 << 24)
+	if realSize > r.blockSize { // Rampart: a corrupt size must not allocate gigabytes
+		return errBlockTooLarge
+	}
 	if realSize == 0 {
 		if r.curIndex == uint64(len(r.sizes))-1 && r.frag == nil {
 			r.dat = make([]byte, r.finalBlockSize)

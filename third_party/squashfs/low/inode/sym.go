@@ -2,6 +2,7 @@ package inode
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 )
 
@@ -21,10 +22,19 @@ type ESymlink struct {
 	XattrInd uint32
 }
 
+// maxTarget bounds a symlink's target (Linux allows 4095 bytes); a larger
+// size is a corrupt inode (Rampart patch).
+const maxTarget = 1 << 16
+
+var errTargetSize = errors.New("symlink target larger than 64 KiB (corrupt image)")
+
 func ReadSym(r io.Reader) (s Symlink, err error) {
 	err = binary.Read(r, binary.LittleEndian, &s.symlinkInit)
 	if err != nil {
 		return
+	}
+	if s.TargetSize > maxTarget { // Rampart: a corrupt size must not allocate gigabytes
+		return s, errTargetSize
 	}
 	s.Target = make([]byte, s.TargetSize)
 	err = binary.Read(r, binary.LittleEndian, &s.Target)
@@ -35,6 +45,9 @@ func ReadESym(r io.Reader) (s ESymlink, err error) {
 	err = binary.Read(r, binary.LittleEndian, &s.symlinkInit)
 	if err != nil {
 		return
+	}
+	if s.TargetSize > maxTarget { // Rampart: a corrupt size must not allocate gigabytes
+		return s, errTargetSize
 	}
 	s.Target = make([]byte, s.TargetSize)
 	err = binary.Read(r, binary.LittleEndian, &s.Target)
