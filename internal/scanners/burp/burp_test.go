@@ -35,27 +35,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "burp")
-	type corpusCase struct {
-		count                   int
-		high, medium, low, info int
-		title, rule, url        string
-		cwes                    int
-	}
-	cases := map[string]corpusCase{
-		"issue4399.xml":                       {441, 24, 3, 343, 71, "Unencrypted communications", "16777728", "http://testphp.vulnweb.com/", 1},
-		"one_finding.xml":                     {3, 3, 0, 0, 0, "SQL injection", "1049088", "http://bwa/bodgeit/basket.jsp", 0},
-		"one_finding_with_blank_response.xml": {1, 1, 0, 0, 0, "SQL injection", "1049088", "http://bwa/bodgeit/basket.jsp", 0},
-		"one_finding_with_cwe.xml":            {1, 0, 0, 0, 1, "Cacheable HTTPS response", "7340288", "https://example.com/test/v4/public/users/fake", 2},
-		"seven_findings.xml":                  {16, 5, 0, 2, 9, "Frameable response (potential Clickjacking)", "5245344", "http://bwa/bodgeit/", 0},
-	}
-	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
-		got := scannertest.CheckFile(t, Parse, path, scannertest.Counts{Total: w.count, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
-		f := got[0]
-		if f.Title != w.title || f.RuleID != w.rule || f.Locations[0].URL != w.url || len(f.CWEs) != w.cwes {
-			t.Errorf("first: %q %q %q %v", f.Title, f.RuleID, f.Locations[0].URL, f.CWEs)
-		}
-	})
+	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "burp"), Parse)
 }
 
 func FuzzParse(f *testing.F) {

@@ -2,7 +2,6 @@ package cyclonedx
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,58 +39,18 @@ func TestParseXML(t *testing.T) {
 	scannertest.NotReport(t, ParseXML, "testdata/other-bom.xml", "")
 }
 
+// TestCorpus: the corpus's cyclonedx_bom.xml and retirejs.latest.xml are
+// SBOMs with no vulnerabilities section, refused as scan reports (issue 12
+// item 6); their golden files record the ErrSBOM error. jake.xml is an
+// SBOM without vulnerabilities too; the only vulnerability of
+// issue_8022.json is analysed as not_affected (VEX: imported as not
+// active); issue_9277.json has 10 vulnerabilities, some affecting several
+// packages; no-severity.json has no severity word, so the CVSS score 10.0
+// decides; in valid-vulnerability-1.4.json and .xml (VDR 1.4) affects[].ref
+// names the component, ratings, CWEs and advisories are kept, and analysis
+// not_affected is the recorded triage.
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "cyclonedx")
-	type corpusCase struct {
-		count                             int
-		critical, high, medium, low, info int
-		title, ids, comp                  string
-	}
-	cases := map[string]corpusCase{
-		// SBOMs without vulnerabilities.
-		"jake.xml":            {},
-		"dd_1_15_0.xml":       {381, 4, 28, 175, 141, 33, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
-		"grype.xml":           {327, 5, 24, 155, 133, 10, "CVE-2011-3374 in apt 1.8.2.1", "CVE-2011-3374", "apt"},
-		"grype_dd_1_14_1.xml": {312, 5, 31, 139, 137, 0, "GHSA-xgxc-v2qg-chmh in Django 2.2.18", "GHSA-xgxc-v2qg-chmh", "Django"},
-		// The only vulnerability is analysed as not_affected (VEX).
-		"issue_8022.json": {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"}, // analysis not_affected: imported as not active
-		// 10 vulnerabilities, some affecting several packages.
-		"issue_9277.json":              {14, 0, 5, 5, 4, 0, "CVE-2016-2781 in coreutils 8.32-4.1ubuntu1", "CVE-2016-2781", "coreutils"},
-		"jake2.json":                   {7, 0, 3, 4, 0, 0, "c7129ff8-08bc-4afe-82ec-7d97b9491741 in Django 2.0", "CVE-2021-33203", "Django"},
-		"log4j.json":                   {8, 4, 1, 3, 0, 0, "CVE-2021-44228 in log4j-core 2.13.2", "CVE-2021-44228", "log4j-core"},
-		"log4j.xml":                    {8, 4, 1, 3, 0, 0, "CVE-2021-44228 in log4j-core 2.13.2", "CVE-2021-44228", "log4j-core"},
-		"multiple_cwes_fabricated.xml": {1, 1, 0, 0, 0, 0, "CVE-2021-99999 in example 1.0.0", "CVE-2021-99999", "example"},
-		"nested-component-log4j.json":  {8, 4, 1, 3, 0, 0, "CVE-2021-44228 in log4j-core 2.13.2", "CVE-2021-44228", "log4j-core"},
-		// No severity word: the CVSS score 10.0 decides.
-		"no-severity.json":   {1, 1, 0, 0, 0, 0, "CVE-2021-44228 in gerbwetbqt", "CVE-2021-44228", "gerbwetbqt"},
-		"spec1.xml":          {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
-		"spec1_lowfirst.xml": {1, 1, 0, 0, 0, 0, "CVE-2018-7489 in com.fasterxml.jackson.core:jackson-databind 2.9.9", "CVE-2018-7489", "com.fasterxml.jackson.core:jackson-databind"},
-		// VDR 1.4: affects[].ref names the component; ratings, CWEs and
-		// advisories kept; analysis not_affected is the recorded triage.
-		"valid-vulnerability-1.4.json": {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"},
-		"valid-vulnerability-1.4.xml":  {count: 1, critical: 1, title: "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 in com.fasterxml.jackson.core:jackson-databind 2.9.4", ids: "CVE-2018-7489", comp: "com.fasterxml.jackson.core:jackson-databind"},
-	}
-	for name := range sbomOnly {
-		cases[name] = corpusCase{} // checked apart: refused as an SBOM
-	}
-	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
-		if name := filepath.Base(path); sbomOnly[name] {
-			_, err := scannertest.ParseFileErr(ParseXML, path)
-			if !errors.Is(err, reportio.ErrSBOM) || !strings.Contains(err.Error(), "this is an SBOM: upload it to the release's SBOM") {
-				t.Fatalf("plain SBOM %s: %v, want ErrSBOM", name, err)
-			}
-			return
-		}
-		parse := scannertest.ParserFor(path, Parse, ".xml", ParseXML)
-		got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
-		if w.count == 0 {
-			return
-		}
-		f := got[0]
-		if f.Title != w.title || strings.Join(f.VulnerabilityIDs, ",") != w.ids || f.Component.Name != w.comp {
-			t.Errorf("first: %q %v %+v", f.Title, f.VulnerabilityIDs, f.Component)
-		}
-	})
+	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "cyclonedx"), scannertest.ByExt(Parse, ".xml", ParseXML))
 }
 
 func FuzzParse(f *testing.F) {
@@ -101,10 +60,6 @@ func FuzzParse(f *testing.F) {
 func FuzzParseXML(f *testing.F) {
 	scannertest.FuzzDir(f, "testdata", ParseXML)
 }
-
-// sbomOnly are corpus CycloneDX documents with no vulnerabilities section:
-// inventories, refused as scan reports (issue 12 item 6).
-var sbomOnly = map[string]bool{"cyclonedx_bom.xml": true, "retirejs.latest.xml": true}
 
 // TestPlainSBOMIsNotAReport: a CycloneDX SBOM without a vulnerabilities
 // array is refused (it would close every finding of the scope); one with

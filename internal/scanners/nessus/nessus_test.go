@@ -101,66 +101,12 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-type want struct {
-	count                             int
-	critical, high, medium, low, info int
-	// checks on the last finding
-	title, rule, host string
-	port, cves        int
-	v3                float64
-}
-
-func check(t *testing.T, parse scannertest.ParseFunc, path string, w want) {
-	t.Helper()
-	got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
-	if w.count == 0 {
-		return
-	}
-	f := got[len(got)-1]
-	if f.Title != w.title || f.RuleID != w.rule || f.Locations[0].Host != w.host || f.Locations[0].Port != w.port || len(f.VulnerabilityIDs) != w.cves {
-		t.Errorf("last: %q %q %+v %d cves", f.Title, f.RuleID, f.Locations[0], len(f.VulnerabilityIDs))
-	}
-	if w.v3 != 0 && (f.CVSS.V3Score == nil || *f.CVSS.V3Score != w.v3) {
-		t.Errorf("last v3 score %v, want %v", f.CVSS.V3Score, w.v3)
-	}
-}
-
 // TestCorpus covers the corpus folders nessus, nessus_was and tenable: all
 // are .nessus XML or Nessus/Tenable CSV exports.
 func TestCorpus(t *testing.T) {
-	cases := map[string]map[string]want{
-		"nessus": {
-			"issue_6992.nessus":             {1, 0, 0, 1, 0, 0, "PHP < 7.3.24 Multiple Vulnerabilities", "142591", "44.228.249.3", 80, 0, 7.5},
-			"nessus-template.csv":           {5, 1, 1, 3, 0, 0, "Kibana < 7.17.22 / 8.0.x < 8.14 (ESA-2024-11)", "200798", "192.168.0.101", 5601, 1, 4.9},
-			"nessus_many_vuln.csv":          {4, 0, 0, 4, 0, 0, "SSL RC4 Cipher Suites Supported (Bar Mitzvah)", "65821", "10.2.1.1", 443, 2, 5.9},
-			"nessus_many_vuln.xml":          {7, 0, 0, 0, 0, 7, "Nessus SYN scanner", "11219", "12.233.108.201", 264, 0, 0},
-			"nessus_many_vuln2-all.csv":     {29, 0, 0, 1, 0, 28, "TLS Version 1.2 Protocol Detection", "136318", "52.208.101.182", 443, 0, 0},
-			"nessus_many_vuln2-default.csv": {29, 0, 0, 1, 0, 28, "TLS Version 1.2 Protocol Detection", "136318", "52.208.101.182", 443, 0, 0},
-			"nessus_new.csv":                {99, 0, 0, 0, 99, 0, "SSH Server CBC Mode Ciphers Enabled", "70658", "10.0.0.99", 22, 1, 0},
-			"nessus_v_unknown.xml":          {296, 0, 0, 23, 7, 266, "Nessus SYN scanner", "11219", "10.31.112.21", 264, 0, 0},
-			"nessus_with_cvssv3.nessus":     {49, 2, 10, 13, 1, 23, "Nessus SYN scanner", "11219", "44.228.249.3", 80, 0, 0},
-			"nessus_with_cwe-.nessus":       {1, 0, 1, 0, 0, 0, "PHP 5.x < 5.2 Multiple Vulnerabilities", "31649", "44.228.249.3", 80, 15, 0},
-		},
-		"nessus_was": {
-			"nessus_was_many_vuln.csv": {5, 0, 1, 0, 3, 1, "Missing Content Security Policy", "112551", "google.com", 0, 0, 3.1},
-			"nessus_was_many_vuln.xml": {5, 0, 1, 0, 3, 1, "Missing Content Security Policy", "112551", "google.com", 80, 0, 3.1},
-			"nessus_was_no_vuln.csv":   {},
-			"nessus_was_no_vuln.xml":   {},
-			"nessus_was_one_vuln.csv":  {1, 0, 1, 0, 0, 0, "Cross-Site Scripting (XSS)", "98104", "google.com", 0, 0, 7.1},
-			"nessus_was_one_vuln.xml":  {1, 0, 1, 0, 0, 0, "Cross-Site Scripting (XSS)", "98104", "google.com", 80, 0, 7.1},
-		},
-		"tenable": {
-			"issue_11102.csv":       {3, 0, 3, 0, 0, 0, "SSL Medium Strength Cipher Suites Supported (SWEET32)", "42873", "1.2.3.4", 8443, 1, 7.5},
-			"issue_9612.csv":        {3, 3, 0, 0, 0, 0, "Microsoft SQL Server Unsupported Version Detection (remote check)", "73756", "1.2.3.4", 1433, 0, 10},
-			"tenable_many_vuln.csv": {9, 0, 3, 6, 0, 0, "Amazon Linux 2 : glib2 (ALAS-2023-2058)", "176699", "ip-192-168-1-110.us-west-2.compute.internal", 0, 1, 5.5},
-		},
-	}
 	for _, folder := range []string{"nessus", "nessus_was", "tenable"} {
 		t.Run(folder, func(t *testing.T) {
-			scannertest.Corpus(t, corpustest.Dir(t, "scans", folder), cases[folder], func(t *testing.T, path string, w want) {
-				parse := scannertest.ParserFor(path, Parse, ".csv", ParseCSV)
-				check(t, parse, path, w)
-			})
+			scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", folder), scannertest.ByExt(Parse, ".csv", ParseCSV))
 		})
 	}
 }

@@ -59,31 +59,12 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestCorpus: dns.xml has 3 checks, on tcp/53 and udp/53; many_vulns.xml
+// 162 vulnerable tests of 17 checks on 28 distinct host/port combinations;
+// no_vuln.xml one vulnerable test whose definition the report lacks.
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "nexpose")
-	type corpusCase struct {
-		count                             int
-		critical, high, medium, low, info int
-		title, rule, host                 string
-		port                              int
-		cves                              string
-	}
-	cases := map[string]corpusCase{
-		// 3 checks, on tcp/53 and udp/53.
-		"dns.xml": {3, 0, 0, 2, 1, 0, "DNS server allows cache snooping", "dns-allows-cache-snooping", "192.168.1.1", 53, ""},
-		// 162 vulnerable tests of 17 checks on 28 distinct host/port combinations.
-		"many_vulns.xml": {17, 1, 4, 6, 6, 0, "X.509 Certificate Subject CN Does Not Match the Entity Name", "certificate-common-name-mismatch", "192.168.1.33", 443, ""},
-		// One vulnerable test whose definition the report lacks.
-		"no_vuln.xml":     {1, 0, 0, 0, 0, 1, "tcp-seq-num-approximation", "tcp-seq-num-approximation", "192.168.1.1", 0, ""},
-		"report_auth.xml": {4, 0, 1, 1, 2, 0, "TCP timestamp response", "generic-tcp-timestamp", "192.168.0.11", 0, ""},
-	}
-	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
-		got := scannertest.CheckFile(t, Parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
-		f := got[0]
-		if f.Title != w.title || f.RuleID != w.rule || f.Locations[0].Host != w.host || f.Locations[0].Port != w.port || strings.Join(f.VulnerabilityIDs, ",") != w.cves {
-			t.Errorf("first: %q %q %+v %v", f.Title, f.RuleID, f.Locations[0], f.VulnerabilityIDs)
-		}
-	})
+	scannertest.CorpusGolden(t, dir, Parse)
 	many := scannertest.ParseFile(t, Parse, filepath.Join(dir, "many_vulns.xml"))
 	icmp := many[1]
 	if icmp.Title != "ICMP timestamp response" || icmp.VulnerabilityIDs[0] != "CVE-1999-0524" || icmp.Locations[0].Host != "192.168.1.1" {

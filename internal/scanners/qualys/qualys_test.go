@@ -45,33 +45,11 @@ func TestParse(t *testing.T) {
 	scannertest.NotReport(t, ParseCSV, "testdata/no-qid.csv", "no-qid.csv:2: QID:")
 }
 
+// TestCorpus: Qualys_Sample_Report.xml has 301 detections on 7 hosts, 209
+// of them information gathered.
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "qualys")
-	type corpusCase struct {
-		count                             int
-		critical, high, medium, low, info int
-		title, rule, host                 string
-		port                              int
-	}
-	cases := map[string]corpusCase{
-		"Qualys_Sample_Report.csv": {6, 6, 0, 0, 0, 0, "EOL/Obsolete Software: Microsoft ASP.NET 1.0 Detected", "qid:105971", "10.98.57.180", 0},
-		// 301 detections on 7 hosts; 209 are information gathered.
-		"Qualys_Sample_Report.xml":  {301, 7, 6, 32, 39, 217, "DNS Host Name", "qid:6", "64.41.200.243", 0},
-		"empty.csv":                 {},
-		"empty.xml":                 {},
-		"monthly_pci_issue6932.csv": {1, 0, 0, 1, 0, 0, "Web Server Stopped Responding", "qid:86476", "192.168.0.1", 80},
-	}
-	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, w corpusCase) {
-		parse := scannertest.ParserFor(path, Parse, ".csv", ParseCSV)
-		got := scannertest.CheckFile(t, parse, path, scannertest.Counts{Total: w.count, Critical: w.critical, High: w.high, Medium: w.medium, Low: w.low, Info: w.info})
-		if w.count == 0 {
-			return
-		}
-		f := got[0]
-		if f.Title != w.title || f.RuleID != w.rule || f.Locations[0].Host != w.host || f.Locations[0].Port != w.port {
-			t.Errorf("first: %q %q %+v", f.Title, f.RuleID, f.Locations[0])
-		}
-	})
+	scannertest.CorpusGolden(t, dir, scannertest.ByExt(Parse, ".csv", ParseCSV))
 	csv := scannertest.ParseFile(t, ParseCSV, filepath.Join(dir, "Qualys_Sample_Report.csv"))[0]
 	if *csv.CVSS.V3Score != 8.1 || csv.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H" {
 		t.Errorf("csv cvss: %+v", csv.CVSS)

@@ -95,78 +95,12 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// TestCorpus checks every SARIF file of the corpus against values read in
-// the files by hand.
+// TestCorpus: SuppressionTestCurrent.sarif has 4 results, 3 with external
+// suppressions (accepted by default); the single result of appendix_k.sarif
+// is suppressed (status accepted); flawfinder.sarif has 54 results, one of
+// kind "pass".
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "sarif")
-	type first struct {
-		title, severity, rule, file string
-		line                        int
-		ids                         []string
-		cwes                        []int
-	}
-	type corpusCase struct {
-		count int
-		first *first
-		tool  string
-	}
-	cases := map[string]corpusCase{
-		"DefectDojo_django-DefectDojo__2020-12-11_13 42 10__export.sarif": {count: 510, tool: "LGTM.com"},
-		// 4 results, 3 with external suppressions (accepted by default).
-		"SuppressionTestCurrent.sarif": {count: 4, tool: "CodeScanner"},
-		// The single result is suppressed (status accepted).
-		"appendix_k.sarif":         {count: 1},
-		"appendix_k1.sarif":        {count: 0},
-		"appendix_k1_double.sarif": {count: 0},
-		"appendix_k2.sarif":        {count: 1, tool: "CodeScanner"},
-		"appendix_k3.sarif":        {count: 1, tool: "BinaryScanner", first: &first{title: `The insecure method "Crypto.Sha1.Encrypt" should not be used.`, severity: "medium", rule: "B6412"}},
-		"appendix_k4.sarif":        {count: 1},
-		"bash-report-fabricated-no-internal-dupes-subset.sarif":  {count: 4, tool: "Shell Script Analysis"},
-		"bash-report-fabricated-no-internal-dupes.sarif":         {count: 5, tool: "Shell Script Analysis"},
-		"bash-report-subset-same-hash-code-same-unique-id.sarif": {count: 4, tool: "Shell Script Analysis"},
-		"bash-report.sarif":                   {count: 27, tool: "Shell Script Analysis"},
-		"blackduck_nested_fingerprints.sarif": {count: 5, tool: "Example-Application", first: &first{title: "BDSA-2020-1001 (CVE-2020-11022)", severity: "medium", rule: "BDSA-2020-1001 (CVE-2020-11022)", file: "npm/example-frontend-lib@1.0.0", ids: []string{"CVE-2020-11022"}, cwes: []int{79}}},
-		"codeQL-output.sarif":                 {count: 72, tool: "CodeQL", first: &first{title: "Empty except", severity: "low", rule: "py/empty-except", file: "good/db_init.py", line: 39, cwes: []int{390}}},
-		"cxf-3.4.6.sarif":                     {count: 22, tool: "Grype", first: &first{title: "CVE-2008-0732 low vulnerability for geronimo-j2ee-management_1.1_spec package", severity: "low", rule: "CVE-2008-0732-geronimo-j2ee-management_1.1_spec", file: "lib/geronimo-j2ee-management_1.1_spec-1.0.1.jar", line: 1, ids: []string{"CVE-2008-0732"}}},
-		"dependency_check.sarif":              {count: 13, tool: "dependency-check"},
-		"dockle_0_3_15.sarif":                 {count: 4, tool: "Dockle", first: &first{title: "Do not store credential in ENVIRONMENT vars/files", severity: "high", rule: "CIS-DI-0010"}},
-		// 54 results, one of kind "pass".
-		"flawfinder.sarif":                    {count: 53, tool: "Flawfinder", first: &first{title: "This function is not sufficiently random for security-related functions such as key and nonce creation (CWE-327).", severity: "high", rule: "FF1048", file: "src/tree/param.cc", line: 29, cwes: []int{327}}},
-		"gitleaks_7.5.0.sarif":                {count: 8, tool: "Gitleaks", first: &first{title: "AWS Access Key secret detected", severity: "medium", file: "dojo/unittests/scans/gitlab_secret_detection_report/gitlab_secret_detection_report_1_vuln.json", line: 13}},
-		"issue_10191.json":                    {count: 77, tool: "Semgrep OSS", first: &first{title: "Improper limitation of a pathname to a restricted directory ('Path Traversal')", severity: "medium", rule: "vulnerability-management-registry.semgrep-rules.gitlab-rules.sast-rules.javascript.pathtraversal.javascript_pathtraversal_rule-non-literal-fs-filename", file: "Gruntfile.js", line: 75, cwes: []int{22}}},
-		"mobsfscan.json":                      {count: 9, tool: "mobsfscan"},
-		"njsscan.sarif":                       {count: 2, tool: "nodejsscan", first: &first{title: "NodeInsecureRandomGenerator", severity: "medium", rule: "node_insecure_random_generator", file: "/src/index.js", line: 321, cwes: []int{327}}},
-		"no_runs.sarif":                       {count: 0},
-		"semgrepowasp-benchmark-sample.sarif": {count: 1768, tool: "semgrep"},
-		"spotbugs.sarif":                      {count: 56, tool: "SpotBugs", first: &first{title: "Code contains a hard coded reference to an absolute pathname.", severity: "low", rule: "DMI_HARDCODED_ABSOLUTE_FILENAME", file: "Boot.java", line: 23}},
-		"suppression_test.sarif":              {count: 5, tool: "CodeScanner", first: &first{title: "Suppressed", severity: "medium", rule: "TST0001", file: "C:/code/file1.c"}},
-		"taint-python-report.sarif":           {count: 11, tool: "Python Security Analysis"},
-	}
-	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, want corpusCase) {
-		got := scannertest.ParseFile(t, Parse, path)
-		scannertest.CheckInvariants(t, got)
-		if len(got) != want.count {
-			t.Fatalf("got %d findings, want %d", len(got), want.count)
-		}
-		if want.tool != "" && got[0].Tool != want.tool {
-			t.Errorf("tool %q, want %q", got[0].Tool, want.tool)
-		}
-		if w := want.first; w != nil {
-			g := got[0]
-			if g.Title != w.title || string(g.Severity) != w.severity || g.RuleID != w.rule {
-				t.Errorf("first: title %q severity %s rule %q; want %q %s %q", g.Title, g.Severity, g.RuleID, w.title, w.severity, w.rule)
-			}
-			if w.file != "" && (len(g.Locations) == 0 || g.Locations[0].File != w.file || g.Locations[0].Line != w.line) {
-				t.Errorf("first location %+v, want %s:%d", g.Locations, w.file, w.line)
-			}
-			if strings.Join(g.VulnerabilityIDs, ",") != strings.Join(w.ids, ",") {
-				t.Errorf("ids %v, want %v", g.VulnerabilityIDs, w.ids)
-			}
-			if len(w.cwes) > 0 && (len(g.CWEs) != len(w.cwes) || g.CWEs[0] != w.cwes[0]) {
-				t.Errorf("cwes %v, want %v", g.CWEs, w.cwes)
-			}
-		}
-	})
+	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "sarif"), Parse)
 }
 
 func FuzzParse(f *testing.F) {

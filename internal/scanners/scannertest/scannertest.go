@@ -1,7 +1,8 @@
 // Package scannertest supports the tests of the report parsers: collecting
-// a parser's findings from a file, the conformance test over the shared
-// corpus (Corpus and CheckFile), and a fuzz harness that checks the
-// invariants every parser must keep on any input.
+// a parser's findings from a file, the shapes of test every format has
+// (Detects, Rejects), the golden-file conformance test over the shared
+// corpus (CorpusGolden), and a fuzz harness that checks the invariants
+// every parser must keep on any input.
 package scannertest
 
 import (
@@ -86,9 +87,14 @@ func Files(tb testing.TB, dir string) []string {
 	return out
 }
 
-// Counts is how many findings a file must give, in all and per severity.
+// Counts is how many findings a file gives, in all and per severity.
 type Counts struct {
-	Total, Critical, High, Medium, Low, Info int
+	Total    int `json:"total"`
+	Critical int `json:"critical"`
+	High     int `json:"high"`
+	Medium   int `json:"medium"`
+	Low      int `json:"low"`
+	Info     int `json:"info"`
 }
 
 // CountsOf counts list, in all and per severity.
@@ -109,47 +115,6 @@ func CountsOf(list []findings.Finding) Counts {
 		}
 	}
 	return c
-}
-
-// Corpus is the loop of a conformance test over the corpus folder dir
-// (from corpustest.Dir): it runs fn in a subtest named by the file for
-// every file of dir, with the file's path and its case. A file without a
-// case in cases fails, so that a file added to the corpus cannot go
-// unchecked.
-func Corpus[C any](t *testing.T, dir string, cases map[string]C, fn func(t *testing.T, path string, want C)) {
-	t.Helper()
-	for _, name := range Files(t, dir) {
-		t.Run(name, func(t *testing.T) {
-			w, ok := cases[name]
-			if !ok {
-				t.Fatalf("corpus file %s has no expectations", name)
-			}
-			fn(t, filepath.Join(dir, name), w)
-		})
-	}
-}
-
-// ParserFor returns the parser of a corpus file of a tool with two
-// formats in one folder: other when path ends in ext, else parse.
-func ParserFor(path string, parse ParseFunc, ext string, other ParseFunc) ParseFunc {
-	if strings.HasSuffix(path, ext) {
-		return other
-	}
-	return parse
-}
-
-// CheckFile parses path with parse and returns its findings after checking
-// them: the parse must succeed, every finding must be canonical
-// (CheckInvariants), and there must be as many, in all and per severity,
-// as want. Any failure stops the test.
-func CheckFile(t *testing.T, parse ParseFunc, path string, want Counts) []findings.Finding {
-	t.Helper()
-	got := ParseFile(t, parse, path)
-	CheckInvariants(t, got)
-	if c := CountsOf(got); c != want {
-		t.Fatalf("got %+v, want %+v", c, want)
-	}
-	return got
 }
 
 // Seed adds every file of the testdata directory dir to the fuzz corpus.

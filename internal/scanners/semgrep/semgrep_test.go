@@ -2,7 +2,6 @@ package semgrep
 
 import (
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -47,48 +46,7 @@ func TestDetect(t *testing.T) {
 
 func TestCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "scans", "semgrep")
-	type first struct {
-		title, severity, rule, file string
-		line                        int
-		cwes                        string
-		uid                         string
-	}
-	type corpusCase struct {
-		count                             int
-		critical, high, medium, low, info int
-		first                             *first
-	}
-	cases := map[string]corpusCase{
-		"close_old_findings_report_line31.json":                        {1, 0, 1, 0, 0, 0, &first{"Detected subprocess function 'run' with user controlled data. A malicious actor could leverage this to perform command injection. You may consider using 'shlex.quote()'.", "high", "python.lang.security.audit.dangerous-subprocess-use-tainted-env-args.dangerous-subprocess-use-tainted-env-args", "sample/brute.py", 31, "78", ""}},
-		"close_old_findings_report_second_run_line24.json":             {1, 0, 1, 0, 0, 0, &first{"", "high", "", "sample/brute.py", 24, "78", ""}},
-		"close_old_findings_report_third_run_different_unique_id.json": {1, 0, 1, 0, 0, 0, &first{"", "high", "", "sample/brute.py", 24, "78", ""}},
-		"cwe_list.json":                       {1, 0, 0, 0, 1, 0, &first{"", "low", "javascript.express.security.audit.express-check-csurf-middleware-usage.express-check-csurf-middleware-usage", "index.js", 12, "352", ""}},
-		"empty.json":                          {},
-		"fingerprint_test.json":               {2, 0, 1, 1, 0, 0, &first{"", "high", "", "sample/brute.py", 31, "78", ""}},
-		"high-medium-low-severities.json":     {3, 0, 0, 0, 3, 0, nil},
-		"issue_8435.json":                     {1, 0, 1, 0, 0, 0, &first{"Twitter OAuth detected", "high", "generic.secrets.security.detected-twitter-oauth.detected-twitter-oauth", "/somedir/somefile.js", 1, "798", ""}},
-		"many_findings.json":                  {3, 0, 0, 2, 1, 0, nil},
-		"many_vulns.json":                     {48, 0, 13, 35, 0, 0, &first{"", "high", "python.lang.correctness.tempfile.flush.tempfile-without-flush", "tasks.py", 186, "", ""}},
-		"multiple_cwes_fabricated.json":       {1, 0, 0, 1, 0, 0, &first{"", "medium", "java.lang.security.audit.cbc-padding-oracle.cbc-padding-oracle", "src/main/java/org/owasp/benchmark/testcode/BenchmarkTest02194.java", 64, "327,696", ""}},
-		"one_finding.json":                    {1, 0, 0, 1, 0, 0, &first{"Using CBC with PKCS5Padding is susceptible to padding orcale attacks. A malicious actor", "medium", "java.lang.security.audit.cbc-padding-oracle.cbc-padding-oracle", "src/main/java/org/owasp/benchmark/testcode/BenchmarkTest02194.java", 64, "696", ""}},
-		"repeated_findings.json":              {2, 0, 0, 2, 0, 0, nil},
-		"sca-deployments-vulns.json":          {22, 1, 21, 0, 0, 0, &first{"Reachable Assertion in grpc", "high", "ssc-82207871-bbda-49be-b1af-49fd927a2f93", "requirements3.txt", 222, "617", "136260::::ssc-82207871-bbda-49be-b1af-49fd927a2f93::reachable"}},
-		"semgrep_version_1_30_0_line_26.json": {5, 0, 0, 5, 0, 0, nil},
-		"semgrep_version_1_30_0_line_27.json": {5, 0, 0, 5, 0, 0, nil},
-	}
-	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, want corpusCase) {
-		got := scannertest.CheckFile(t, Parse, path, scannertest.Counts{Total: want.count, Critical: want.critical, High: want.high, Medium: want.medium, Low: want.low, Info: want.info})
-		if w := want.first; w != nil {
-			g := got[0]
-			var cwes []string
-			for _, c := range g.CWEs {
-				cwes = append(cwes, strconv.Itoa(c))
-			}
-			if (w.title != "" && g.Title != w.title) || string(g.Severity) != w.severity || (w.rule != "" && g.RuleID != w.rule) || g.Locations[0].File != w.file || g.Locations[0].Line != w.line || strings.Join(cwes, ",") != w.cwes || (w.uid != "" && g.UniqueID != w.uid) {
-				t.Errorf("first: %q %s %q %+v cwes %v uid %q", g.Title, g.Severity, g.RuleID, g.Locations[0], g.CWEs, g.UniqueID)
-			}
-		}
-	})
+	scannertest.CorpusGolden(t, dir, Parse)
 	// The re-scan pair: the same issue moved from line 31 to 24 keeps
 	// Semgrep's match fingerprint as unique id.
 	a := scannertest.ParseFile(t, Parse, filepath.Join(dir, "close_old_findings_report_line31.json"))[0]

@@ -103,50 +103,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "zap")
-	type first struct {
-		title, severity, rule, url string
-		cwe, locations             int
-	}
-	type corpusCase struct {
-		count                   int
-		high, medium, low, info int
-		first                   *first
-	}
-	cases := map[string]corpusCase{
-		"0_zap_sample.xml":                                             {4, 0, 1, 3, 0, &first{"zap1: Cookie Without Secure Flag", "low", "10011", "https://mainsite.com/dashboard", 614, 2}},
-		"0_zap_sample_without_zap3.xml":                                {3, 0, 0, 3, 0, nil},
-		"1_zap_sample_0_and_new_absent.xml":                            {4, 0, 1, 3, 0, nil},
-		"2_zap_sample_0_and_new_endpoint.xml":                          {4, 0, 1, 3, 0, nil},
-		"3_zap_sampl_0_and_different_severities.xml":                   {4, 0, 3, 1, 0, nil},
-		"5_zap_sample_one.xml":                                         {2, 0, 0, 2, 0, nil},
-		"dvwa_baseline_dojo.xml":                                       {19, 0, 4, 8, 7, &first{"X-Frame-Options Header Not Set", "medium", "10020", "http://172.17.0.2/vulnerabilities/brute/", 16, 11}},
-		"dvwa_baseline_dojo_fabricated_internal_duplicates.xml":        {13, 0, 4, 5, 4, nil},
-		"dvwa_baseline_dojo_fabricated_internal_duplicates_subset.xml": {6, 0, 4, 1, 1, nil},
-		"dvwa_baseline_dojo_subset.xml":                                {10, 0, 3, 3, 4, nil},
-		"empty_2.9.0.xml":                                              {0, 0, 0, 0, 0, nil},
-		"juicy2.xml":                                                   {6, 0, 2, 2, 2, &first{"Incomplete or No Cache-control Header Set", "low", "10015", "https://juice-shop.herokuapp.com/assets/public/assets/public/assets/public/assets/public/main-es2018.js", 525, 0}},
-		"some_2.9.0.xml":                                               {7, 0, 1, 5, 1, nil},
-		"zap-results-first-scan.xml":                                   {15, 4, 3, 4, 4, &first{"User Controllable HTML Element Attribute (Potential XSS)", "info", "10031", "http://bodgeit.securecodebox-demo.svc:8080/bodgeit/product.jsp?prodid=22", 20, 10}},
-		"zap-results-second-scan.xml":                                  {18, 4, 3, 6, 5, nil},
-		"zap-xml-plus-format.xml":                                      {1, 0, 1, 0, 0, &first{"Insecure HTTP Method - PUT", "medium", "90028", "http://localhost:8080/bodgeit/js/qndto7n63d", 200, 0}},
-		"zap_2.16.1_with_req_resp.xml":                                 {4, 0, 0, 0, 4, &first{"Authentication Request Identified", "info", "10111", "https://example-domain.com/cpapi/api/account/verifypasswordless", 0, 1}},
-	}
-	scannertest.Corpus(t, dir, cases, func(t *testing.T, path string, want corpusCase) {
-		got := scannertest.CheckFile(t, ParseXML, path, scannertest.Counts{Total: want.count, High: want.high, Medium: want.medium, Low: want.low, Info: want.info})
-		if w := want.first; w != nil {
-			g := got[0]
-			if g.Title != w.title || string(g.Severity) != w.severity || g.RuleID != w.rule || g.Locations[0].URL != w.url {
-				t.Errorf("first: %q %s %q %q", g.Title, g.Severity, g.RuleID, g.Locations[0].URL)
-			}
-			if w.cwe > 0 && (len(g.CWEs) != 1 || g.CWEs[0] != w.cwe) {
-				t.Errorf("cwes %v, want %d", g.CWEs, w.cwe)
-			}
-			if w.locations > 0 && len(g.Locations) != w.locations {
-				t.Errorf("%d locations, want %d", len(g.Locations), w.locations)
-			}
-		}
-	})
+	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "zap"), ParseXML)
 }
 
 // TestCorpusRescan checks the re-scan pair: alerts present in both scans
