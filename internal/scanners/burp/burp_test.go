@@ -1,8 +1,6 @@
 package burp
 
 import (
-	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
@@ -27,11 +25,10 @@ func TestParse(t *testing.T) {
 	if got[1].Severity != findings.Info {
 		t.Errorf("information: %s", got[1].Severity)
 	}
-	for file, want := range map[string]error{"bad-severity.xml": reportio.ErrNotReport, "xxe.xml": reportio.ErrUnsafeXML} {
-		if _, err := scannertest.ParseFileErr(Parse, filepath.Join("testdata", file)); !errors.Is(err, want) {
-			t.Errorf("%s: %v", file, err)
-		}
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{
+		{File: "bad-severity.xml", Is: reportio.ErrNotReport},
+		{File: "xxe.xml", Is: reportio.ErrUnsafeXML},
+	})
 }
 
 func TestCorpus(t *testing.T) {

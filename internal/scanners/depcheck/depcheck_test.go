@@ -2,10 +2,7 @@ package depcheck
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
@@ -26,13 +23,11 @@ func TestParse(t *testing.T) {
 	if findings.Fingerprint(trivy) != f.Fingerprint {
 		t.Error("cross-tool fingerprint differs")
 	}
-	_, err := scannertest.ParseFileErr(Parse, "testdata/truncated.xml")
-	if err == nil || !strings.HasPrefix(err.Error(), "truncated.xml:") {
-		t.Errorf("truncated: %v", err)
-	}
-	if !Detect(reportio.NewHead([]byte(`<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd">`))) || Detect(reportio.NewHead([]byte(`<analysis><result/>`))) {
-		t.Error("Detect")
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "truncated.xml", Prefix: "truncated.xml:"}})
+	scannertest.Detects(t, Detect, map[string]bool{
+		`<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd">`: true,
+		`<analysis><result/>`: false,
+	})
 }
 
 func TestParseJSON(t *testing.T) {
@@ -49,9 +44,7 @@ func TestParseJSON(t *testing.T) {
 	if f.Fingerprint != x[0].Fingerprint || f.Component != x[0].Component || f.Title != x[0].Title {
 		t.Errorf("XML and JSON disagree: %+v / %+v", f, x[0])
 	}
-	if !DetectJSON(reportio.NewHead([]byte(`{"reportSchema": "1.1", "scanInfo": {`))) || DetectJSON(reportio.NewHead([]byte(`{"scanInfo": {}}`))) {
-		t.Error("DetectJSON")
-	}
+	scannertest.Detects(t, DetectJSON, map[string]bool{`{"reportSchema": "1.1", "scanInfo": {`: true, `{"scanInfo": {}}`: false})
 }
 
 // TestCorpus: PR6439.xml has 191 dependencies and 26 vulnerabilities (8

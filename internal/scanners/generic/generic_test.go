@@ -1,7 +1,6 @@
 package generic
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,16 +34,11 @@ func TestParseJSON(t *testing.T) {
 }
 
 func TestRejects(t *testing.T) {
-	for file, want := range map[string]string{
-		"unknown-field.json":    "unknown-field.json: at byte 85: findings[0]: not a report of this format: fields not allowed in a generic finding: status",
-		"missing-severity.json": "missing-severity.json: at byte 48: findings[0]: not a report of this format: required fields are missing: severity",
-		"bad-severity.json":     `severity "Severe" is not Info, Low, Medium, High or Critical`,
-	} {
-		_, err := scannertest.ParseFileErr(Parse, filepath.Join("testdata", file))
-		if !errors.Is(err, reportio.ErrNotReport) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v", file, err)
-		}
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{
+		{File: "unknown-field.json", Is: reportio.ErrNotReport, Contains: "unknown-field.json: at byte 85: findings[0]: not a report of this format: fields not allowed in a generic finding: status"},
+		{File: "missing-severity.json", Is: reportio.ErrNotReport, Contains: "missing-severity.json: at byte 48: findings[0]: not a report of this format: required fields are missing: severity"},
+		{File: "bad-severity.json", Is: reportio.ErrNotReport, Contains: `severity "Severe" is not Info, Low, Medium, High or Critical`},
+	})
 	scannertest.NotReport(t, ParseCSV, "testdata/missing-column.csv", `missing-column.csv:1: Description: not a report of this format: required column "Description"`)
 }
 

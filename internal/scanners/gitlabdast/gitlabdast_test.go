@@ -88,36 +88,20 @@ func TestParseLegacyAndEdges(t *testing.T) {
 	if got := scannertest.ParseFile(t, Parse, "testdata/empty.json"); len(got) != 0 {
 		t.Errorf("empty report: %d findings", len(got))
 	}
-	for file, msg := range map[string]string{
-		"testdata/sast.json":      `sast.json: at byte`,
-		"testdata/truncated.json": `truncated.json:`,
-	} {
-		_, err := scannertest.ParseFileErr(Parse, file)
-		if err == nil || !strings.HasPrefix(err.Error(), msg) {
-			t.Errorf("%s: %v", file, err)
-		}
-	}
-	_, err := scannertest.ParseFileErr(Parse, "testdata/sast.json")
-	if err == nil || !strings.Contains(err.Error(), `scan.type is "sast"`) {
-		t.Errorf("SAST report: %v", err)
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{
+		{File: "sast.json", Prefix: `sast.json: at byte`, Contains: `scan.type is "sast"`},
+		{File: "truncated.json", Prefix: `truncated.json:`},
+	})
 }
 
 func TestDetect(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want bool
-	}{
-		{`{"vulnerabilities":[],"scan":{"type":"dast","scanned_resources":[]}}`, true},
-		{`{"scan":{"scanner":{"id":"zaproxy"}},"vulnerabilities":[{"location":{"hostname":"https://a","path":"/"}}]}`, true},
-		{`{"vulnerabilities":[{"location":{"file":"a.py"}}],"scan":{"type":"sast"}}`, false},
-		{`{"vulnerabilities":[{"location":{"dependency":{"package":{"name":"x"}}}}],"scan":{"type":"dependency_scanning"}}`, false},
-		{`{"bomFormat":"CycloneDX","vulnerabilities":[]}`, false},
-	} {
-		if got := Detect(reportio.NewHead([]byte(c.in))); got != c.want {
-			t.Errorf("Detect(%s) = %v", c.in, got)
-		}
-	}
+	scannertest.Detects(t, Detect, map[string]bool{
+		`{"vulnerabilities":[],"scan":{"type":"dast","scanned_resources":[]}}`:                                             true,
+		`{"scan":{"scanner":{"id":"zaproxy"}},"vulnerabilities":[{"location":{"hostname":"https://a","path":"/"}}]}`:       true,
+		`{"vulnerabilities":[{"location":{"file":"a.py"}}],"scan":{"type":"sast"}}`:                                        false,
+		`{"vulnerabilities":[{"location":{"dependency":{"package":{"name":"x"}}}}],"scan":{"type":"dependency_scanning"}}`: false,
+		`{"bomFormat":"CycloneDX","vulnerabilities":[]}`:                                                                   false,
+	})
 	raw, _ := os.ReadFile("testdata/dast-v15.json")
 	if !Detect(reportio.NewHead(raw)) {
 		t.Error("v15 fixture not detected")

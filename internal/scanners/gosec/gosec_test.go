@@ -5,7 +5,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -16,9 +15,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("G101: %+v", f)
 	}
 	scannertest.NotReport(t, Parse, "testdata/no-rule.json", "")
-	if Detect(reportio.NewHead([]byte(`{"Golang errors": {}, "Issues": [`))) != true || Detect(reportio.NewHead([]byte(`{"issues": []}`))) {
-		t.Error("Detect")
-	}
+	scannertest.Detects(t, Detect, map[string]bool{`{"Golang errors": {}, "Issues": [`: true, `{"issues": []}`: false})
 }
 
 func TestCorpus(t *testing.T) {

@@ -1,7 +1,6 @@
 package grype
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,25 +35,19 @@ func TestParse(t *testing.T) {
 	if got := scannertest.ParseFile(t, Parse, "testdata/empty.json"); len(got) != 0 {
 		t.Errorf("empty: %d", len(got))
 	}
-	for file, want := range map[string]string{"no-id.json": "match without vulnerability id", "bad-matches.json": "matches is 3, want an array"} {
-		_, err := scannertest.ParseFileErr(Parse, filepath.Join("testdata", file))
-		if !errors.Is(err, reportio.ErrNotReport) || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), file+": at byte") {
-			t.Errorf("%s: %v", file, err)
-		}
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{
+		{File: "no-id.json", Is: reportio.ErrNotReport, Prefix: "no-id.json: at byte", Contains: "match without vulnerability id"},
+		{File: "bad-matches.json", Is: reportio.ErrNotReport, Prefix: "bad-matches.json: at byte", Contains: "matches is 3, want an array"},
+	})
 }
 
 func TestDetect(t *testing.T) {
-	for in, want := range map[string]bool{
+	scannertest.Detects(t, Detect, map[string]bool{
 		`{"matches": [{"vulnerability": {"id": "CVE-1"`: true,
 		`{"descriptor": {}, "matches": []}`:             true,
 		`{"results": [], "matches": 1}`:                 false,
 		`{"SchemaVersion": 2, "Results": []}`:           false,
-	} {
-		if Detect(reportio.NewHead([]byte(in))) != want {
-			t.Errorf("Detect(%s) != %v", in, want)
-		}
-	}
+	})
 }
 
 // TestCorpus: in many_vulns.json, Negligible and Unknown count as info.

@@ -1,7 +1,6 @@
 package nessus
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,39 +65,26 @@ func TestParseCSV(t *testing.T) {
 }
 
 func TestRejects(t *testing.T) {
-	for _, tc := range []struct {
-		parse scannertest.ParseFunc
-		file  string
-		is    error
-		want  string
-	}{
-		{ParseCSV, "not-nessus.csv", reportio.ErrNotReport, "not-nessus.csv:1: not a report"},
-		{ParseCSV, "bad-risk.csv", reportio.ErrNotReport, `bad-risk.csv:2: Risk: not a report of this format: severity "Catastrophic"`},
-		{Parse, "parameter-entity.nessus", reportio.ErrUnsafeXML, "parameter-entity.nessus:2:"},
-		{Parse, "bad-severity.nessus", nil, `bad-severity.nessus:2:`},
-		{Parse, "export.csv", nil, "export.csv:1:"},
-	} {
-		_, err := scannertest.ParseFileErr(tc.parse, filepath.Join("testdata", tc.file))
-		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || (tc.is != nil && !errors.Is(err, tc.is)) {
-			t.Errorf("%s: error %v, want prefix %q", tc.file, err, tc.want)
-		}
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{
+		{Parse: ParseCSV, File: "not-nessus.csv", Is: reportio.ErrNotReport, Prefix: "not-nessus.csv:1: not a report"},
+		{Parse: ParseCSV, File: "bad-risk.csv", Is: reportio.ErrNotReport, Prefix: `bad-risk.csv:2: Risk: not a report of this format: severity "Catastrophic"`},
+		{File: "parameter-entity.nessus", Is: reportio.ErrUnsafeXML, Prefix: "parameter-entity.nessus:2:"},
+		{File: "bad-severity.nessus", Prefix: `bad-severity.nessus:2:`},
+		{File: "export.csv", Prefix: "export.csv:1:"},
+	})
 }
 
 func TestDetect(t *testing.T) {
-	if !Detect(reportio.NewHead([]byte("<?xml version=\"1.0\" ?>\n<NessusClientData_v2>\n<Policy>"))) || Detect(reportio.NewHead([]byte("<OWASPZAPReport>"))) {
-		t.Error("Detect")
-	}
-	for in, want := range map[string]bool{
+	scannertest.Detects(t, Detect, map[string]bool{
+		"<?xml version=\"1.0\" ?>\n<NessusClientData_v2>\n<Policy>": true,
+		"<OWASPZAPReport>": false,
+	})
+	scannertest.Detects(t, DetectCSV, map[string]bool{
 		"Plugin ID,CVE,CVSS,Risk,Host,Protocol,Port,Name\n":                  true,
 		`"Plugin","Plugin Name","Family","Severity","IP Address","Protocol"`: true,
 		"age_in_days;asset.display_ipv4_address;definition.id;port\n":        true,
 		"Date,Title,CweId,Url,Severity\n":                                    false,
-	} {
-		if got := DetectCSV(reportio.NewHead([]byte(in))); got != want {
-			t.Errorf("DetectCSV(%q) = %v", in, got)
-		}
-	}
+	})
 }
 
 // TestCorpus covers the corpus folders nessus, nessus_was and tenable: all

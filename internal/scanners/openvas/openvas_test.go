@@ -7,7 +7,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -31,10 +30,7 @@ func TestParseXML(t *testing.T) {
 	if findings.Fingerprint(nessus) != f.Fingerprint {
 		t.Error("cross-tool fingerprint differs")
 	}
-	_, err := scannertest.ParseFileErr(Parse, "testdata/truncated.xml")
-	if err == nil || !strings.HasPrefix(err.Error(), "truncated.xml:") {
-		t.Errorf("truncated: %v", err)
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "truncated.xml", Prefix: "truncated.xml:"}})
 }
 
 func TestParseCSV(t *testing.T) {
@@ -50,12 +46,8 @@ func TestParseCSV(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
-	if !Detect(reportio.NewHead([]byte(`<report id="x" format_id="y"><owner/><report_format id="z">`))) || Detect(reportio.NewHead([]byte(`<report><title>other</title>`))) {
-		t.Error("Detect")
-	}
-	if !DetectCSV(reportio.NewHead([]byte("IP,Hostname,Port,Port Protocol,CVSS,Severity,NVT Name,NVT OID\n"))) || DetectCSV(reportio.NewHead([]byte("Plugin ID,Host\n"))) {
-		t.Error("DetectCSV")
-	}
+	scannertest.Detects(t, Detect, map[string]bool{`<report id="x" format_id="y"><owner/><report_format id="z">`: true, `<report><title>other</title>`: false})
+	scannertest.Detects(t, DetectCSV, map[string]bool{"IP,Hostname,Port,Port Protocol,CVSS,Severity,NVT Name,NVT OID\n": true, "Plugin ID,Host\n": false})
 }
 
 // TestCorpus: in many_vuln.csv the severity comes from the numeric CVSS

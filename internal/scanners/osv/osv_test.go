@@ -29,9 +29,7 @@ func TestParse(t *testing.T) {
 	if findings.Fingerprint(grype) != f.Fingerprint {
 		t.Error("cross-tool fingerprint differs")
 	}
-	if _, err := scannertest.ParseFileErr(Parse, "testdata/bad.json"); err == nil || !strings.HasPrefix(err.Error(), "bad.json: at byte") {
-		t.Errorf("bad: %v", err)
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "bad.json", Prefix: "bad.json: at byte"}})
 }
 
 // TestCorpus: many_findings.json has 66 records in 37 groups;

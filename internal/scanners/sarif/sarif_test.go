@@ -82,17 +82,13 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
-	for in, want := range map[string]bool{
+	scannertest.Detects(t, Detect, map[string]bool{
 		`{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json","runs":[`: true,
 		`{ "runs": [ { "tool": { "driver": { "name": "x"`:                                       true,
 		`{"runs": 3, "other": 1}`:                false,
 		`[{"runs":[]}]`:                          false,
 		`<?xml version="1.0"?><sarif runs="1"/>`: false,
-	} {
-		if got := Detect(reportio.NewHead([]byte(in))); got != want {
-			t.Errorf("Detect(%s) = %v, want %v", in, got, want)
-		}
-	}
+	})
 }
 
 // TestCorpus: SuppressionTestCurrent.sarif has 4 results, 3 with external

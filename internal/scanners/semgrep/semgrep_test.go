@@ -7,7 +7,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -31,17 +30,13 @@ func TestParse(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
-	for in, want := range map[string]bool{
+	scannertest.Detects(t, Detect, map[string]bool{
 		`{"results": [{"check_id": "a", "path": "b", "extra": {}}]`:             true,
 		`{"results": [], "errors": []}`:                                         true,
 		`{"vulns": [{"title": "x", "advisory": {}}]`:                            true,
 		`{"errors": [], "generated_at": "x", "metrics": {}, "results": []}`:     false,
 		`{"version": "2.1.0", "runs": [{"results": [{"ruleId": "check_id"}]}]}`: false,
-	} {
-		if Detect(reportio.NewHead([]byte(in))) != want {
-			t.Errorf("Detect(%s) != %v", in, want)
-		}
-	}
+	})
 }
 
 func TestCorpus(t *testing.T) {

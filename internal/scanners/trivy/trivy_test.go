@@ -59,17 +59,13 @@ func TestParseVariants(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
-	for in, want := range map[string]bool{
+	scannertest.Detects(t, Detect, map[string]bool{
 		`{"SchemaVersion": 2, "ArtifactName": "x"`:               true,
 		`{"ClusterName": "c", "Resources": [`:                    true,
 		`[{"Target": "debian (debian 10.8)", "Vulnerabilities":`: true,
 		`{"matches": [], "source": {}}`:                          false,
 		`{"version": "2.1.0", "runs": []}`:                       false,
-	} {
-		if Detect(reportio.NewHead([]byte(in))) != want {
-			t.Errorf("Detect(%s) != %v", in, want)
-		}
-	}
+	})
 }
 
 // TestCorpus: all_statuses.json has 8 vulnerabilities, one not_affected;

@@ -1,7 +1,6 @@
 package zap
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,27 +60,16 @@ func TestParseJSON(t *testing.T) {
 }
 
 func TestRejects(t *testing.T) {
-	for file, want := range map[string]error{
-		"xxe.xml":            reportio.ErrUnsafeXML,
-		"billion-laughs.xml": reportio.ErrUnsafeXML,
-		"not-zap.xml":        reportio.ErrNotReport,
-	} {
-		_, err := scannertest.ParseFileErr(ParseXML, filepath.Join("testdata", file))
-		if !errors.Is(err, want) || !strings.HasPrefix(err.Error(), file+":2:") {
-			t.Errorf("%s: error %v, want %v at line 2", file, err, want)
-		}
-	}
+	scannertest.Rejects(t, ParseXML, []scannertest.Reject{
+		{File: "xxe.xml", Is: reportio.ErrUnsafeXML, Prefix: "xxe.xml:2:"},
+		{File: "billion-laughs.xml", Is: reportio.ErrUnsafeXML, Prefix: "billion-laughs.xml:2:"},
+		{File: "not-zap.xml", Is: reportio.ErrNotReport, Prefix: "not-zap.xml:2:"},
+		{File: "truncated.xml", Prefix: "truncated.xml:"},
+		{Parse: ParseJSON, File: "two-sites.xml", Prefix: "two-sites.xml: at byte"}, // XML given to the JSON parser
+	})
 	_, err := scannertest.ParseFileErr(ParseXML, "testdata/bad-riskcode.xml")
 	if err == nil || !strings.Contains(err.Error(), `bad-riskcode.xml:3:`) || !strings.Contains(err.Error(), `riskcode "7"`) {
 		t.Errorf("bad riskcode: %v", err)
-	}
-	_, err = scannertest.ParseFileErr(ParseXML, "testdata/truncated.xml")
-	if err == nil || !strings.HasPrefix(err.Error(), "truncated.xml:") {
-		t.Errorf("truncated: %v", err)
-	}
-	_, err = scannertest.ParseFileErr(ParseJSON, "testdata/two-sites.xml")
-	if err == nil || !strings.HasPrefix(err.Error(), "two-sites.xml: at byte") {
-		t.Errorf("XML given to the JSON parser: %v", err)
 	}
 }
 
