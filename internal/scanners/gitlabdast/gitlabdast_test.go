@@ -1,7 +1,6 @@
 package gitlabdast
 
 import (
-	"bytes"
 	"os"
 	"strings"
 	"testing"
@@ -61,17 +60,7 @@ func TestParse(t *testing.T) {
 	}
 	// A re-scan that finds the header missing on one URL only is the same
 	// finding (the check on the site).
-	raw, err := os.ReadFile("testdata/dast-v15.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var again []findings.Finding
-	if err := Parse(bytes.NewReader(bytes.Replace(raw, []byte(`"path": "/cart"`), []byte(`"path": "/assets/app.js"`), 1)), "rescan.json", func(f findings.Finding) error {
-		again = append(again, f)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	again := scannertest.ParseEdited(t, Parse, "testdata/dast-v15.json", `"path": "/cart"`, `"path": "/assets/app.js"`)
 	if len(again[0].Locations) != 1 || again[0].Fingerprint != got[0].Fingerprint {
 		t.Errorf("re-scan: %d locations, fingerprint changed %v", len(again[0].Locations), again[0].Fingerprint != got[0].Fingerprint)
 	}

@@ -1,8 +1,6 @@
 package nexpose
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -39,17 +37,7 @@ func TestParse(t *testing.T) {
 	}
 	// The fingerprint is the check's: a re-scan that finds it on another
 	// host is the same finding.
-	raw, err := os.ReadFile("testdata/report.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rescan []findings.Finding
-	if err := Parse(bytes.NewReader(bytes.ReplaceAll(raw, []byte("10.0.0.7"), []byte("10.0.0.9"))), "rescan.xml", func(f findings.Finding) error {
-		rescan = append(rescan, f)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	rescan := scannertest.ParseEdited(t, Parse, "testdata/report.xml", "10.0.0.7", "10.0.0.9")
 	if len(rescan) != len(got) || rescan[0].Locations[0].Host != "10.0.0.9" || rescan[0].Fingerprint != got[0].Fingerprint || got[0].Fingerprint == got[1].Fingerprint {
 		t.Errorf("re-scan on another host: fingerprints %s / %s", rescan[0].Fingerprint, got[0].Fingerprint)
 	}

@@ -74,10 +74,7 @@ const npm70 = `{"auditReportVersion":2,"vulnerabilities":{
 "metadata":{"vulnerabilities":{"critical":3,"total":3}}}`
 
 func TestNPM70IDsAndPaths(t *testing.T) {
-	var got []findings.Finding
-	if err := Parse(strings.NewReader(npm70), "audit.json", func(f findings.Finding) error { got = append(got, f); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	got := scannertest.ParseString(t, Parse, "audit.json", npm70)
 	if len(got) != 2 {
 		t.Fatalf("%d findings, want 2: %+v", len(got), got)
 	}

@@ -118,13 +118,7 @@ func TestParseManyResults(t *testing.T) {
 	}
 	b.WriteString(`],"artifacts":[{"location":{"uri":"a.go"}}]}]}`)
 	doc := b.String()
-	var got []findings.Finding
-	if err := Parse(strings.NewReader(doc), "many.sarif", func(f findings.Finding) error {
-		got = append(got, f)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := scannertest.ParseString(t, Parse, "many.sarif", doc)
 	if len(got) != n {
 		t.Fatalf("%d findings, want %d", len(got), n)
 	}

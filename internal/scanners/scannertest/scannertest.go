@@ -51,8 +51,36 @@ func ParseFileErr(parse ParseFunc, path string) ([]findings.Finding, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return collect(parse, f, filepath.Base(path))
+}
+
+// ParseString parses the report doc, named name, with parse and returns
+// the findings, failing the test on error.
+func ParseString(tb testing.TB, parse ParseFunc, name, doc string) []findings.Finding {
+	tb.Helper()
+	out, err := collect(parse, strings.NewReader(doc), name)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", name, err)
+	}
+	return out
+}
+
+// ParseEdited parses the file at path after an edit (strings.NewReplacer
+// of oldNew, pairs of old and new strings): the same report changed as a
+// re-scan would change it. It fails the test on error.
+func ParseEdited(tb testing.TB, parse ParseFunc, path string, oldNew ...string) []findings.Finding {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ParseString(tb, parse, filepath.Base(path), strings.NewReplacer(oldNew...).Replace(string(b)))
+}
+
+// collect parses r, named name, and returns the findings and the error.
+func collect(parse ParseFunc, r io.Reader, name string) ([]findings.Finding, error) {
 	var out []findings.Finding
-	err = parse(f, filepath.Base(path), func(x findings.Finding) error {
+	err := parse(r, name, func(x findings.Finding) error {
 		out = append(out, x)
 		return nil
 	})
@@ -155,11 +183,7 @@ func FuzzDir(f *testing.F, dir string, parse ParseFunc) {
 // returns without error must be canonical.
 func Fuzz(f *testing.F, parse ParseFunc) {
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var list []findings.Finding
-		err := parse(bytes.NewReader(data), "fuzz", func(x findings.Finding) error {
-			list = append(list, x)
-			return nil
-		})
+		list, err := collect(parse, bytes.NewReader(data), "fuzz")
 		if err == nil {
 			CheckInvariants(t, list)
 		}

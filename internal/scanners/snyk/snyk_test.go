@@ -56,10 +56,7 @@ func TestDependencyPaths(t *testing.T) {
 	doc := `{"ok":false,"packageManager":"npm","vulnerabilities":[
 {"id":"SNYK-JS-QS-3153490","title":"Prototype Poisoning","severity":"high","packageName":"qs","name":"qs","version":"6.5.2","from":["app@1.0.0","express@4.17.1","qs@6.5.2"]},
 {"id":"SNYK-JS-QS-3153490","title":"Prototype Poisoning","severity":"high","packageName":"qs","name":"qs","version":"6.5.2","from":["app@1.0.0","request@2.88.0","qs@6.5.2"]}]}`
-	var got []findings.Finding
-	if err := Parse(strings.NewReader(doc), "snyk.json", func(f findings.Finding) error { got = append(got, f); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	got := scannertest.ParseString(t, Parse, "snyk.json", doc)
 	if len(got) != 1 || strings.Join(got[0].DependencyPaths, "|") != "app@1.0.0 > express@4.17.1 > qs@6.5.2|app@1.0.0 > request@2.88.0 > qs@6.5.2" {
 		t.Fatalf("%d findings, paths %q", len(got), got[0].DependencyPaths)
 	}

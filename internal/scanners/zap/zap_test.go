@@ -1,7 +1,6 @@
 package zap
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,16 +43,9 @@ func TestParseJSON(t *testing.T) {
 		t.Errorf("finding: %+v", f)
 	}
 	// The same alert with fewer affected URLs keeps its fingerprint.
-	b, err := os.ReadFile("testdata/report.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fewer := strings.Replace(string(b), `{"uri": "https://device.example.com/robots.txt", "method": "GET"}`, `{"uri": "https://device.example.com/other"}`, 1)
-	fewer = strings.Replace(fewer, `{"uri": "https://device.example.com/", "method": "GET", "param": "", "attack": "", "evidence": ""},`, "", 1)
-	var again []findings.Finding
-	if err := ParseJSON(strings.NewReader(fewer), "fewer.json", func(x findings.Finding) error { again = append(again, x); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	again := scannertest.ParseEdited(t, ParseJSON, "testdata/report.json",
+		`{"uri": "https://device.example.com/robots.txt", "method": "GET"}`, `{"uri": "https://device.example.com/other"}`,
+		`{"uri": "https://device.example.com/", "method": "GET", "param": "", "attack": "", "evidence": ""},`, "")
 	if len(again) != 1 || len(again[0].Locations) != 1 || again[0].Fingerprint != f.Fingerprint {
 		t.Errorf("fingerprint depends on the affected URLs: %+v", again)
 	}
