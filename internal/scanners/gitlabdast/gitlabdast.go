@@ -244,16 +244,11 @@ func location(hostname, path string) findings.Location {
 		return findings.Location{Host: hostname, Path: path, URL: hostname + path}
 	}
 	l := findings.Location{Host: u.Hostname(), Protocol: u.Scheme, Path: u.EscapedPath(), URL: u.String()}
+	l.Port, _ = reportio.URLPort(u)
 	if !strings.Contains(hostname, "://") {
+		// The scheme is not known: neither is a default port.
 		l.Protocol, l.URL = "", hostname+path
-	}
-	switch p := u.Port(); {
-	case p != "":
-		l.Port, _ = strconv.Atoi(p)
-	case l.Protocol == "https":
-		l.Port = 443
-	case l.Protocol == "http":
-		l.Port = 80
+		l.Port, _ = strconv.Atoi(u.Port())
 	}
 	return l
 }

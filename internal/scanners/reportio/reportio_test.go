@@ -119,3 +119,16 @@ func TestParagraphs(t *testing.T) {
 		t.Errorf("Paragraphs = %q, want %q", got, want)
 	}
 }
+
+func TestFirstLine(t *testing.T) {
+	long := strings.Repeat("é", 250)
+	for in, want := range map[string]string{
+		"  Use of weak hash \n\nDetails follow.": "Use of weak hash",
+		"one line":                               "one line",
+		long:                                     strings.Repeat("é", 197) + "...",
+	} {
+		if got := FirstLine(in); got != want {
+			t.Errorf("FirstLine(%.20q) = %.20q, want %.20q", in, got, want)
+		}
+	}
+}

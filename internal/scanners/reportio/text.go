@@ -68,6 +68,19 @@ func Paragraphs(parts ...string) string {
 	return strings.Join(out, "\n\n")
 }
 
+// FirstLine is the first line of a message, trimmed, as a title: cut to
+// 200 characters (197 and "...") when longer.
+func FirstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:197]) + "..."
+	}
+	return s
+}
+
 // Section is s (trimmed) under the heading label ("Impact:\n…"), or ""
 // when s is blank, so that Paragraphs leaves it out.
 func Section(label, s string) string {

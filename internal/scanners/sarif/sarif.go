@@ -566,26 +566,15 @@ func message(m text, rl *rule, global map[string]text) string {
 
 func title(rl *rule, msg string) string {
 	if t := strings.TrimSpace(rl.ShortDescription.Text); t != "" {
-		return firstLine(t)
+		return reportio.FirstLine(t)
 	}
 	if rl.Name != "" && rl.Name != rl.ID {
 		return rl.Name
 	}
 	if msg != "" {
-		return firstLine(msg)
+		return reportio.FirstLine(msg)
 	}
 	return rl.ID
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = strings.TrimSpace(s[:i])
-	}
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:197]) + "..."
-	}
-	return s
 }
 
 func severity(res *result, rl *rule) findings.Severity {

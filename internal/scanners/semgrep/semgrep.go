@@ -157,7 +157,7 @@ func severity(s string) findings.Severity { return findings.SeverityWith(severit
 func (res result) finding() findings.Finding {
 	e := res.Extra
 	f := findings.Finding{
-		Title:       firstLine(e.Message),
+		Title:       reportio.FirstLine(e.Message),
 		Severity:    severity(e.Severity),
 		RuleID:      res.CheckID,
 		Description: e.Message,
@@ -214,15 +214,4 @@ func (v vuln) finding() findings.Finding {
 	f.Locations = []findings.Location{{File: v.DependencyFileLocation.Path, Line: line}}
 	f.Normalize()
 	return f
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = strings.TrimSpace(s[:i])
-	}
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:197]) + "..."
-	}
-	return s
 }
