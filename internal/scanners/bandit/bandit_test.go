@@ -3,7 +3,6 @@ package bandit
 import (
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -23,7 +22,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "bandit"), Parse)
+	scannertest.CorpusGolden(t, "bandit", Parse)
 }
 
 func FuzzParse(f *testing.F) {

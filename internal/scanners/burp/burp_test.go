@@ -3,7 +3,6 @@ package burp
 import (
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
@@ -32,7 +31,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "burp"), Parse)
+	scannertest.CorpusGolden(t, "burp", Parse)
 }
 
 func FuzzParse(f *testing.F) {

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
@@ -50,7 +49,7 @@ func TestParseXML(t *testing.T) {
 // names the component, ratings, CWEs and advisories are kept, and analysis
 // not_affected is the recorded triage.
 func TestCorpus(t *testing.T) {
-	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "cyclonedx"), scannertest.ByExt(Parse, ".xml", ParseXML))
+	scannertest.CorpusGolden(t, "cyclonedx", scannertest.ByExt(Parse, ".xml", ParseXML))
 }
 
 func FuzzParse(f *testing.F) {

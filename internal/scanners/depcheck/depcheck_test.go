@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -50,8 +49,7 @@ func TestParseJSON(t *testing.T) {
 // TestCorpus: PR6439.xml has 191 dependencies and 26 vulnerabilities (8
 // suppressed); single_vuln.xml spells its severity "Moderate".
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "dependency_check")
-	scannertest.CorpusGolden(t, dir, Parse)
+	dir := scannertest.CorpusGolden(t, "dependency_check", Parse)
 	multi := scannertest.ParseFile(t, Parse, filepath.Join(dir, "version-6.5.3_multi_cwe_fabricated.xml"))[0]
 	if len(multi.CWEs) != 2 || multi.CWEs[0] != 295 || multi.CWEs[1] != 297 || *multi.CVSS.V3Score != 3.7 {
 		t.Errorf("multi cwe: %v %v", multi.CWEs, multi.CVSS.V3Score)

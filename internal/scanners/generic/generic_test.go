@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
@@ -58,8 +57,7 @@ func TestParseCSV(t *testing.T) {
 // generic_report1.csv share one title, severity and description (one
 // finding); both rows of generic_report3.csv are mitigated.
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "generic")
-	scannertest.CorpusGolden(t, dir, scannertest.ByExt(Parse, ".csv", ParseCSV))
+	dir := scannertest.CorpusGolden(t, "generic", scannertest.ByExt(Parse, ".csv", ParseCSV))
 	kev := scannertest.ParseFile(t, Parse, filepath.Join(dir, "generic_report_kev_cvssv4.json"))[0]
 	if !kev.KEV || kev.CVSS.V4Score == nil || *kev.CVSS.V4Score != 7.3 || kev.CWEs[0] != 261 {
 		t.Errorf("kev/cvss4: %+v", kev)

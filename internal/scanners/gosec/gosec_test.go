@@ -3,7 +3,6 @@ package gosec
 import (
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -19,7 +18,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "gosec"), Parse)
+	scannertest.CorpusGolden(t, "gosec", Parse)
 }
 
 func FuzzParse(f *testing.F) {

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
@@ -52,8 +51,7 @@ func TestDetect(t *testing.T) {
 
 // TestCorpus: in many_vulns.json, Negligible and Unknown count as info.
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "anchore_grype")
-	scannertest.CorpusGolden(t, dir, Parse)
+	dir := scannertest.CorpusGolden(t, "anchore_grype", Parse)
 	// Two matches of one CVE in one package at two paths stay distinct
 	// findings with the same fingerprint (the import merges them).
 	same := scannertest.ParseFile(t, Parse, filepath.Join(dir, "same_cve_different_paths.json"))

@@ -92,7 +92,7 @@ func TestDetect(t *testing.T) {
 func TestCorpus(t *testing.T) {
 	for _, folder := range []string{"nessus", "nessus_was", "tenable"} {
 		t.Run(folder, func(t *testing.T) {
-			scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", folder), scannertest.ByExt(Parse, ".csv", ParseCSV))
+			scannertest.CorpusGolden(t, folder, scannertest.ByExt(Parse, ".csv", ParseCSV))
 		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -48,8 +47,7 @@ func TestParse(t *testing.T) {
 // 162 vulnerable tests of 17 checks on 28 distinct host/port combinations;
 // no_vuln.xml one vulnerable test whose definition the report lacks.
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "nexpose")
-	scannertest.CorpusGolden(t, dir, Parse)
+	dir := scannertest.CorpusGolden(t, "nexpose", Parse)
 	many := scannertest.ParseFile(t, Parse, filepath.Join(dir, "many_vulns.xml"))
 	icmp := many[1]
 	if icmp.Title != "ICMP timestamp response" || icmp.VulnerabilityIDs[0] != "CVE-1999-0524" || icmp.Locations[0].Host != "192.168.1.1" {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -51,7 +50,7 @@ func TestErrorReport(t *testing.T) {
 func TestCorpus(t *testing.T) {
 	for _, folder := range []string{"npm_audit", "npm_audit_7_plus"} {
 		t.Run(folder, func(t *testing.T) {
-			scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", folder), Parse)
+			scannertest.CorpusGolden(t, folder, Parse)
 		})
 	}
 }

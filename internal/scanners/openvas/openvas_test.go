@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -53,8 +52,7 @@ func TestDetect(t *testing.T) {
 // TestCorpus: in many_vuln.csv the severity comes from the numeric CVSS
 // severity, and 10.0 counts as critical.
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "openvas")
-	scannertest.CorpusGolden(t, dir, scannertest.ByExt(Parse, ".csv", ParseCSV))
+	dir := scannertest.CorpusGolden(t, "openvas", scannertest.ByExt(Parse, ".csv", ParseCSV))
 	// The same result exported as XML and CSV.
 	x := scannertest.ParseFile(t, Parse, filepath.Join(dir, "report_detail_v2.xml"))[0]
 	c := scannertest.ParseFile(t, ParseCSV, filepath.Join(dir, "report_detail_v2.csv"))[0]

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -35,7 +34,7 @@ func TestParse(t *testing.T) {
 // TestCorpus: many_findings.json has 66 records in 37 groups;
 // no_findings.json is a 0-byte file.
 func TestCorpus(t *testing.T) {
-	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "osv_scanner"), Parse)
+	scannertest.CorpusGolden(t, "osv_scanner", Parse)
 }
 
 func FuzzParse(f *testing.F) {

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -48,8 +47,7 @@ func TestParse(t *testing.T) {
 // TestCorpus: Qualys_Sample_Report.xml has 301 detections on 7 hosts, 209
 // of them information gathered.
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "qualys")
-	scannertest.CorpusGolden(t, dir, scannertest.ByExt(Parse, ".csv", ParseCSV))
+	dir := scannertest.CorpusGolden(t, "qualys", scannertest.ByExt(Parse, ".csv", ParseCSV))
 	csv := scannertest.ParseFile(t, ParseCSV, filepath.Join(dir, "Qualys_Sample_Report.csv"))[0]
 	if *csv.CVSS.V3Score != 8.1 || csv.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H" {
 		t.Errorf("csv cvss: %+v", csv.CVSS)

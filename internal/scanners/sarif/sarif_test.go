@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
@@ -96,7 +95,7 @@ func TestDetect(t *testing.T) {
 // is suppressed (status accepted); flawfinder.sarif has 54 results, one of
 // kind "pass".
 func TestCorpus(t *testing.T) {
-	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "sarif"), Parse)
+	scannertest.CorpusGolden(t, "sarif", Parse)
 }
 
 func FuzzParse(f *testing.F) {

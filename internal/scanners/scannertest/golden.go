@@ -10,32 +10,37 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/goldentest"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 )
 
-// CorpusGolden is the conformance test over the corpus folder dir (from
-// corpustest.Dir): for every file of dir, in a subtest named by the file,
-// it parses the file with parse and compares a summary of the outcome with
-// the golden file testdata/corpus/<folder>/<file>.golden of the package
-// (goldentest; -update rewrites it). The summary is the error, with the
-// sentinels it wraps, when the parse fails; otherwise the counts in all
-// and per severity and the first and last findings in full, after checking
-// that every finding is canonical (CheckInvariants). A corpus file without
-// a golden file fails, so a file added to the corpus cannot go unchecked.
+// CorpusGolden is the conformance test over the corpus folder
+// scans/<folder> (corpustest.Dir: skipped when the corpus is absent, unless
+// CI=true), whose path it returns for further checks: for every file of the
+// folder, in a subtest named by the file, it parses the file with parse and
+// compares a summary of the outcome with the golden file
+// testdata/corpus/<folder>/<file>.golden of the package (goldentest;
+// -update rewrites it). The summary is the error, with the sentinels it
+// wraps, when the parse fails; otherwise the counts in all and per severity
+// and the first and last findings in full, after checking that every
+// finding is canonical (CheckInvariants). A corpus file without a golden
+// file fails, so a file added to the corpus cannot go unchecked.
 //
 // The findings' descriptions and mitigations are the tools' prose: the
 // summary keeps their length and digest, not the text, so that the corpus
 // is not copied into the repository.
-func CorpusGolden(t *testing.T, dir string, parse ParseFunc) {
+func CorpusGolden(t *testing.T, folder string, parse ParseFunc) string {
 	t.Helper()
-	golden := filepath.Join("testdata", "corpus", filepath.Base(dir))
+	dir := corpustest.Dir(t, "scans", folder)
+	golden := filepath.Join("testdata", "corpus", folder)
 	for _, name := range Files(t, dir) {
 		t.Run(name, func(t *testing.T) {
 			goldentest.Compare(t, filepath.Join(golden, name+".golden"), Summary(t, parse, filepath.Join(dir, name)))
 		})
 	}
+	return dir
 }
 
 // ByExt returns a parser for a folder that holds two formats of a tool: a

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -40,8 +39,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "semgrep")
-	scannertest.CorpusGolden(t, dir, Parse)
+	dir := scannertest.CorpusGolden(t, "semgrep", Parse)
 	// The re-scan pair: the same issue moved from line 31 to 24 keeps
 	// Semgrep's match fingerprint as unique id.
 	a := scannertest.ParseFile(t, Parse, filepath.Join(dir, "close_old_findings_report_line31.json"))[0]

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
@@ -33,8 +32,7 @@ func TestParse(t *testing.T) {
 // reached through several paths; Snyk Code writes SARIF
 // (snykcode_issue_9270.json).
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "snyk")
-	scannertest.CorpusGolden(t, dir, func(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dir := scannertest.CorpusGolden(t, "snyk", func(r io.Reader, name string, emit func(findings.Finding) error) error {
 		if name == "snykcode_issue_9270.json" { // Snyk Code writes SARIF
 			return sarif.Parse(r, name, emit)
 		}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
@@ -71,8 +70,7 @@ func TestDetect(t *testing.T) {
 // TestCorpus: all_statuses.json has 8 vulnerabilities, one not_affected;
 // one entry of legacy_trivy_mix.json has only a PkgName.
 func TestCorpus(t *testing.T) {
-	dir := corpustest.Dir(t, "scans", "trivy")
-	scannertest.CorpusGolden(t, dir, Parse)
+	dir := scannertest.CorpusGolden(t, "trivy", Parse)
 	// CVSS v4 from the GHSA severity source.
 	v4 := scannertest.ParseFile(t, Parse, filepath.Join(dir, "cvssv4_severity_source.json"))[0]
 	if v4.CVSS.V4Score == nil || *v4.CVSS.V4Score != 6.3 || strings.Join(v4.FixedVersions, ",") != "11.0.14,10.1.49,9.0.112" || v4.VulnerabilityIDs[1] != "GHSA-fpj8-gq4v-p354" {

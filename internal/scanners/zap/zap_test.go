@@ -83,7 +83,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	scannertest.CorpusGolden(t, corpustest.Dir(t, "scans", "zap"), ParseXML)
+	scannertest.CorpusGolden(t, "zap", ParseXML)
 }
 
 // TestCorpusRescan checks the re-scan pair: alerts present in both scans
