@@ -14,10 +14,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("B602: %+v", f)
 	}
 	// Same CWE, file and line as another SAST tool: same fingerprint.
-	other := findings.Finding{Tool: "semgrep", RuleID: "python.subprocess-shell-true", CWEs: []int{78}, Locations: []findings.Location{{File: "./tools/flash.py", Line: 6}}}
-	if findings.Fingerprint(other) != f.Fingerprint {
-		t.Error("cross-tool fingerprint differs")
-	}
+	scannertest.CrossTool(t, f, findings.Finding{Tool: "semgrep", RuleID: "python.subprocess-shell-true", CWEs: []int{78}, Locations: []findings.Location{{File: "./tools/flash.py", Line: 6}}})
 	scannertest.NotReport(t, Parse, "testdata/no-test-id.json", "")
 }
 

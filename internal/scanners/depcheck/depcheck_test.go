@@ -18,10 +18,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("component %+v locations %v", f.Component, f.Locations)
 	}
 	// Trivy names Maven packages the same way: same fingerprint.
-	trivy := findings.Finding{Tool: "trivy", VulnerabilityIDs: []string{"CVE-2021-44228"}, Component: findings.Component{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1"}}
-	if findings.Fingerprint(trivy) != f.Fingerprint {
-		t.Error("cross-tool fingerprint differs")
-	}
+	scannertest.CrossTool(t, f, findings.Finding{Tool: "trivy", VulnerabilityIDs: []string{"CVE-2021-44228"}, Component: findings.Component{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1"}})
 	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "truncated.xml", Prefix: "truncated.xml:"}})
 	scannertest.Detects(t, Detect, map[string]bool{
 		`<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd">`: true,

@@ -59,9 +59,7 @@ func TestParseCSV(t *testing.T) {
 	if len(io) != 1 || io[0].RuleID != "70658" || io[0].Severity != findings.Low || io[0].Locations[0].Host != "10.0.0.99" || io[0].CWEs[0] != 200 || *io[0].CVSS.V3Score != 2.6 {
 		t.Errorf("tenable.io: %+v", io)
 	}
-	if got := scannertest.ParseFile(t, ParseCSV, "testdata/header-only.csv"); len(got) != 0 {
-		t.Errorf("header only: %d findings", len(got))
-	}
+	scannertest.ParseFileN(t, ParseCSV, "testdata/header-only.csv", 0)
 }
 
 func TestRejects(t *testing.T) {

@@ -25,10 +25,7 @@ func TestParseXML(t *testing.T) {
 		t.Errorf("log result: %+v", l)
 	}
 	// Greenbone and Nessus reporting the same CVE on the same port agree.
-	nessus := findings.Finding{Tool: "nessus", RuleID: "187315", VulnerabilityIDs: []string{"CVE-2023-48795"}, Locations: []findings.Location{{Host: "192.0.2.10", Port: 22, Protocol: "tcp"}}}
-	if findings.Fingerprint(nessus) != f.Fingerprint {
-		t.Error("cross-tool fingerprint differs")
-	}
+	scannertest.CrossTool(t, f, findings.Finding{Tool: "nessus", RuleID: "187315", VulnerabilityIDs: []string{"CVE-2023-48795"}, Locations: []findings.Location{{Host: "192.0.2.10", Port: 22, Protocol: "tcp"}}})
 	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "truncated.xml", Prefix: "truncated.xml:"}})
 }
 

@@ -24,10 +24,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("ungrouped: %+v", u)
 	}
 	// Grype reporting the CVE for the same module version agrees.
-	grype := findings.Finding{Tool: "grype", VulnerabilityIDs: []string{"GHSA-4374-p667-p6c8", "CVE-2023-39325"}, Component: findings.Component{Name: "golang.org/x/net", Version: "0.9.0"}}
-	if findings.Fingerprint(grype) != f.Fingerprint {
-		t.Error("cross-tool fingerprint differs")
-	}
+	scannertest.CrossTool(t, f, findings.Finding{Tool: "grype", VulnerabilityIDs: []string{"GHSA-4374-p667-p6c8", "CVE-2023-39325"}, Component: findings.Component{Name: "golang.org/x/net", Version: "0.9.0"}})
 	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "bad.json", Prefix: "bad.json: at byte"}})
 }
 

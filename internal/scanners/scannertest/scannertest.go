@@ -87,6 +87,15 @@ func collect(parse ParseFunc, r io.Reader, name string) ([]findings.Finding, err
 	return out, err
 }
 
+// CrossTool fails unless f has the fingerprint of other, the same issue as
+// another tool reports it: the import takes the two for one finding.
+func CrossTool(tb testing.TB, f, other findings.Finding) {
+	tb.Helper()
+	if findings.Fingerprint(other) != f.Fingerprint {
+		tb.Errorf("cross-tool fingerprint differs: %q from %s is not the same finding as %q", f.Title, other.Tool, other.Title)
+	}
+}
+
 // NotReport parses path with parse, which must refuse it with an error
 // wrapping reportio.ErrNotReport whose message starts with prefix (the file
 // name and the position; "" checks only the kind of error).
