@@ -158,10 +158,7 @@ func (j *JSONDecoder) Object(fn func(key string) error) error {
 // Array iterates over the array whose value comes next (null counts as an
 // empty array), calling fn for each element; fn must consume it.
 func (j *JSONDecoder) Array(field string, fn func() error) error {
-	t, err := j.Token()
-	if err == io.EOF {
-		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON in %s", field)
-	}
+	t, err := j.tokenIn(field)
 	if err != nil {
 		return err
 	}
@@ -176,11 +173,18 @@ func (j *JSONDecoder) Array(field string, fn func() error) error {
 			return err
 		}
 	}
-	_, err = j.Token() // ']'
-	if err == io.EOF {
-		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON in %s", field)
-	}
+	_, err = j.tokenIn(field) // ']'
 	return err
+}
+
+// tokenIn reads the next token of the value field: the input ending there
+// is a truncated file.
+func (j *JSONDecoder) tokenIn(field string) (json.Token, error) {
+	t, err := j.Token()
+	if err == io.EOF {
+		return nil, j.Errorf(io.ErrUnexpectedEOF, "truncated JSON in %s", field)
+	}
+	return t, err
 }
 
 // DecodeField is the body of an Object call over an object whose members
@@ -256,10 +260,7 @@ func (j *JSONDecoder) End() error {
 
 // ExpectObject reads the next token and fails unless it opens an object.
 func (j *JSONDecoder) ExpectObject(field string) error {
-	t, err := j.Token()
-	if err == io.EOF {
-		return j.Errorf(io.ErrUnexpectedEOF, "truncated JSON in %s", field)
-	}
+	t, err := j.tokenIn(field)
 	if err != nil {
 		return err
 	}
