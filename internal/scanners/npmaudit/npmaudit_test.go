@@ -4,9 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
-
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 

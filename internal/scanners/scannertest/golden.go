@@ -37,7 +37,7 @@ func CorpusGolden(t *testing.T, folder string, parse ParseFunc) string {
 	golden := filepath.Join("testdata", "corpus", folder)
 	for _, name := range Files(t, dir) {
 		t.Run(name, func(t *testing.T) {
-			goldentest.Compare(t, filepath.Join(golden, name+".golden"), Summary(t, parse, filepath.Join(dir, name)))
+			goldentest.Compare(t, filepath.Join(golden, name+".golden"), summarize(t, parse, filepath.Join(dir, name)))
 		})
 	}
 	return dir
@@ -80,9 +80,9 @@ var sentinels = []struct {
 	{"unsafe XML", reportio.ErrUnsafeXML},
 }
 
-// Summary parses path with parse and returns the summary CorpusGolden
+// summarize parses path with parse and returns the summary CorpusGolden
 // compares, as indented JSON.
-func Summary(t *testing.T, parse ParseFunc, path string) []byte {
+func summarize(t *testing.T, parse ParseFunc, path string) []byte {
 	t.Helper()
 	var s summary
 	list, err := ParseFileErr(parse, path)
@@ -125,11 +125,11 @@ func digest(s string) string {
 
 // Detects checks detect on each head of cases: true where it must be
 // recognised, false where it must not.
-func Detects(t *testing.T, detect func(*reportio.Head) bool, cases map[string]bool) {
-	t.Helper()
+func Detects(tb testing.TB, detect func(*reportio.Head) bool, cases map[string]bool) {
+	tb.Helper()
 	for in, want := range cases {
 		if got := detect(reportio.NewHead([]byte(in))); got != want {
-			t.Errorf("Detect(%s) = %v, want %v", in, got, want)
+			tb.Errorf("Detect(%s) = %v, want %v", in, got, want)
 		}
 	}
 }
@@ -145,8 +145,8 @@ type Reject struct {
 
 // Rejects parses each file of cases and fails where the parse succeeds or
 // its error is not the one stated.
-func Rejects(t *testing.T, parse ParseFunc, cases []Reject) {
-	t.Helper()
+func Rejects(tb testing.TB, parse ParseFunc, cases []Reject) {
+	tb.Helper()
 	for _, c := range cases {
 		p := parse
 		if c.Parse != nil {
@@ -154,7 +154,7 @@ func Rejects(t *testing.T, parse ParseFunc, cases []Reject) {
 		}
 		_, err := ParseFileErr(p, filepath.Join("testdata", c.File))
 		if err == nil || (c.Is != nil && !errors.Is(err, c.Is)) || !strings.HasPrefix(err.Error(), c.Prefix) || !strings.Contains(err.Error(), c.Contains) {
-			t.Errorf("%s: error %v, want one wrapping %v, starting %q, containing %q", c.File, err, c.Is, c.Prefix, c.Contains)
+			tb.Errorf("%s: error %v, want one wrapping %v, starting %q, containing %q", c.File, err, c.Is, c.Prefix, c.Contains)
 		}
 	}
 }
