@@ -19,11 +19,7 @@ func init() {
 	tests = append(tests, informativeTests...)
 }
 
-func m(id string, run func(*checker)) test {
-	t := test{id: id, kind: Mandatory}
-	t.run = func(c *checker) { c.cur = t; run(c) }
-	return t
-}
+func m(id string, run func(*checker)) test { return newTest(Mandatory, id, run) }
 
 var mandatoryTests = []test{
 	m("6.1.1", func(c *checker) {

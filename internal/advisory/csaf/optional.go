@@ -6,17 +6,9 @@ import (
 	"strings"
 )
 
-func o(id string, run func(*checker)) test {
-	t := test{id: id, kind: Optional}
-	t.run = func(c *checker) { c.cur = t; run(c) }
-	return t
-}
+func o(id string, run func(*checker)) test { return newTest(Optional, id, run) }
 
-func inf(id string, run func(*checker)) test {
-	t := test{id: id, kind: Informative}
-	t.run = func(c *checker) { c.cur = t; run(c) }
-	return t
-}
+func inf(id string, run func(*checker)) test { return newTest(Informative, id, run) }
 
 // Implemented optional tests. Not implemented: 6.2.13 (key sorting),
 // 6.2.19 (CVSS for fixed products) and 6.2.20 (additional properties).
