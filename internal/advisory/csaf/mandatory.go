@@ -497,6 +497,8 @@ func released(d *Document) bool {
 	return s == "final" || s == "interim"
 }
 
+// walkBranches calls fn for every branch of the product tree, parents
+// before their children, with its path.
 func (c *checker) walkBranches(fn func(path string, b *Branch)) {
 	if c.doc.ProductTree == nil {
 		return

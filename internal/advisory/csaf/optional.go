@@ -31,9 +31,7 @@ var optionalTests = []test{
 		c.forAffected(func(v *Vulnerability) map[string]bool {
 			has := map[string]bool{}
 			for _, r := range v.Remediations {
-				for _, id := range c.expand(r.ProductIDs, r.GroupIDs) {
-					has[id] = true
-				}
+				c.mark(has, r.ProductIDs, r.GroupIDs)
 			}
 			return has
 		}, "has no remediation")
@@ -42,9 +40,7 @@ var optionalTests = []test{
 		c.forAffected(func(v *Vulnerability) map[string]bool {
 			has := map[string]bool{}
 			for _, s := range v.Scores {
-				for _, id := range s.Products {
-					has[id] = true
-				}
+				c.mark(has, s.Products, nil)
 			}
 			return has
 		}, "has no score")

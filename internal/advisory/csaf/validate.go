@@ -199,17 +199,11 @@ func (c *checker) index() {
 	if pt == nil {
 		return
 	}
-	var walk func(path string, bs []Branch)
-	walk = func(path string, bs []Branch) {
-		for i := range bs {
-			p := fmt.Sprintf("%s/branches/%d", path, i)
-			if bs[i].Product != nil {
-				c.products = append(c.products, productDef{p + "/product", bs[i].Product})
-			}
-			walk(p, bs[i].Branches)
+	c.walkBranches(func(path string, b *Branch) {
+		if b.Product != nil {
+			c.products = append(c.products, productDef{path + "/product", b.Product})
 		}
-	}
-	walk("/product_tree", pt.Branches)
+	})
 	for i := range pt.FullProductNames {
 		c.products = append(c.products, productDef{fmt.Sprintf("/product_tree/full_product_names/%d", i), &pt.FullProductNames[i]})
 	}
