@@ -442,7 +442,7 @@ var mandatoryTests = []test{
 		}
 	}),
 	m("6.1.31", func(c *checker) {
-		c.walkBranches(func(path string, b *Branch) {
+		c.doc.ProductTree.WalkBranches(func(path string, b *Branch) {
 			if b.Category == "product_version" && versionRange.MatchString(b.Name) {
 				c.fail(path+"/name", "product_version %q names a range: use a product_version_range branch", b.Name)
 			}
@@ -495,23 +495,6 @@ func (c *checker) isCategory(cats ...string) bool {
 func released(d *Document) bool {
 	s := d.Document.Tracking.Status
 	return s == "final" || s == "interim"
-}
-
-// walkBranches calls fn for every branch of the product tree, parents
-// before their children, with its path.
-func (c *checker) walkBranches(fn func(path string, b *Branch)) {
-	if c.doc.ProductTree == nil {
-		return
-	}
-	var walk func(path string, bs []Branch)
-	walk = func(path string, bs []Branch) {
-		for i := range bs {
-			p := fmt.Sprintf("%s/branches/%d", path, i)
-			fn(p, &bs[i])
-			walk(p, bs[i].Branches)
-		}
-	}
-	walk("/product_tree", c.doc.ProductTree.Branches)
 }
 
 type revItem struct {

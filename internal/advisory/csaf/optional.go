@@ -135,7 +135,7 @@ var optionalTests = []test{
 		}
 	}),
 	o("6.2.18", func(c *checker) {
-		c.walkBranches(func(path string, b *Branch) {
+		c.doc.ProductTree.WalkBranches(func(path string, b *Branch) {
 			if b.Category == "product_version_range" && !strings.HasPrefix(b.Name, "vers:") {
 				c.fail(path+"/name", "product_version_range %q is not in vers syntax (vers:…)", b.Name)
 			}
@@ -194,14 +194,14 @@ var informativeTests = []test{
 		}
 	}),
 	inf("6.3.10", func(c *checker) {
-		c.walkBranches(func(path string, b *Branch) {
+		c.doc.ProductTree.WalkBranches(func(path string, b *Branch) {
 			if b.Category == "product_version_range" {
 				c.fail(path+"/category", "product_version_range %q is used: list the affected versions where possible", b.Name)
 			}
 		})
 	}),
 	inf("6.3.11", func(c *checker) {
-		c.walkBranches(func(path string, b *Branch) {
+		c.doc.ProductTree.WalkBranches(func(path string, b *Branch) {
 			if b.Category == "product_version" && vVersion.MatchString(b.Name) {
 				c.fail(path+"/name", "product_version %q starts with the version indicator v", b.Name)
 			}

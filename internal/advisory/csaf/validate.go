@@ -199,7 +199,7 @@ func (c *checker) index() {
 	if pt == nil {
 		return
 	}
-	c.walkBranches(func(path string, b *Branch) {
+	pt.WalkBranches(func(path string, b *Branch) {
 		if b.Product != nil {
 			c.products = append(c.products, productDef{path + "/product", b.Product})
 		}
