@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -106,18 +105,7 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 
 // readArray reads entries up to and including the closing bracket.
 func readArray(dec *json.Decoder, name, prefix string, fn func(string, vuln.Exploitation) error) error {
-	for i := 0; dec.More(); i++ {
-		field := fmt.Sprintf("%s[%d]", prefix, i)
-		var e entry
-		if err := dec.Decode(&e); err != nil {
-			return vuln.JSONError(name, field, err)
-		}
-		if err := e.convert(name, field, fn); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return vuln.JSONError(name, prefix, err)
-	}
-	return nil
+	return vuln.DecodeArray(dec, name, prefix, func(field string, e *entry) error {
+		return e.convert(name, field, fn)
+	})
 }
