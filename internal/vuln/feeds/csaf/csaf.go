@@ -91,12 +91,8 @@ func Exploited(details string) bool {
 }
 
 func parseDate(s string) time.Time {
-	for _, l := range []string{time.RFC3339Nano, time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC()
-		}
-	}
-	return time.Time{}
+	t, _ := vuln.ParseTime(s, time.RFC3339Nano, time.RFC3339, "2006-01-02")
+	return t
 }
 
 // IsCSAF reports whether head starts a CSAF document.

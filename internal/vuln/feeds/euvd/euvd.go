@@ -29,13 +29,7 @@ type entry struct {
 var dateLayouts = []string{"Jan 2, 2006, 3:04:05 PM", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02"}
 
 func parseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
+	return vuln.ParseTime(strings.TrimSpace(s), dateLayouts...)
 }
 
 // maxDetail bounds the description kept as the exploitation detail.
