@@ -7,6 +7,7 @@
 package corpustest
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,6 +30,37 @@ func Dir(tb testing.TB, elems ...string) string {
 		tb.Fatalf("corpus path %s: %v", p, err)
 	}
 	return p
+}
+
+// File is one file below a corpus folder.
+type File struct {
+	Path string // as filepath.Join(folder, …) gives it
+	Rel  string // relative to the folder, slash-separated
+}
+
+// Files lists the files below the corpus folder root (from Dir) whose path
+// relative to root, slash-separated, keep accepts (nil keeps every file), in
+// lexical order. A folder that cannot be read fails the test.
+func Files(tb testing.TB, root string, keep func(rel string) bool) []File {
+	tb.Helper()
+	var out []File
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		if rel = filepath.ToSlash(rel); keep == nil || keep(rel) {
+			out = append(out, File{Path: p, Rel: rel})
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("corpus %s: %v", root, err)
+	}
+	return out
 }
 
 // Root returns the corpus root, or "" when it cannot be found.

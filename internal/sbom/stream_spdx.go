@@ -60,6 +60,18 @@ func spdxModelError(name, at string, err error) error {
 	return invalid(name, at, "does not match the SPDX model: %v", err)
 }
 
+// decodeSPDXItem decodes the next item of an array into v. A syntax error
+// or a truncated document is returned as it is; a value the model cannot
+// hold is a validation error of the item at path at.
+func decodeSPDXItem(dec *json.Decoder, name, at string, v any) error {
+	err := dec.Decode(v)
+	var se *json.SyntaxError
+	if err == nil || errors.As(err, &se) || err == io.EOF || err == io.ErrUnexpectedEOF {
+		return err
+	}
+	return spdxModelError(name, at, err)
+}
+
 func (c *spdxCollector) hooks() *streamHooks {
 	return &streamHooks{
 		value: func(key string, v any) {
@@ -175,29 +187,32 @@ func (e *spdxEmitter) flushLinks() error {
 	return err
 }
 
+// pkg takes one package, as fromSPDX converts it: the described one is the
+// metadata component (the first time it is seen), the others are queued for
+// the sink.
+func (e *spdxEmitter) pkg(pk *spdx.Package) error {
+	ref := "SPDXRef-" + string(pk.PackageSPDXIdentifier)
+	comp := spdxToComponent(pk, ref, e.p.otherNames)
+	if ref == e.p.meta && e.res.Metadata == nil {
+		e.res.Metadata = &comp
+		return nil
+	}
+	return e.add(comp)
+}
+
 func (e *spdxEmitter) packages(dec *json.Decoder) error {
 	if _, err := dec.Token(); err != nil { // [
 		return err
 	}
 	for i := 0; dec.More(); i++ {
 		var jp *spdxJSONPackage
-		if err := dec.Decode(&jp); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) || err == io.EOF || err == io.ErrUnexpectedEOF {
-				return err
-			}
-			return spdxModelError(e.name, "/packages/"+strconv.Itoa(i), err)
+		if err := decodeSPDXItem(dec, e.name, "/packages/"+strconv.Itoa(i), &jp); err != nil {
+			return err
 		}
 		if jp == nil {
 			continue
 		}
-		ref := "SPDXRef-" + string(jp.SPDXIdentifier)
-		comp := spdxToComponent(jp.toPackage(), ref, e.p.otherNames)
-		if ref == e.p.meta && e.res.Metadata == nil {
-			e.res.Metadata = &comp
-			continue
-		}
-		if err := e.add(comp); err != nil {
+		if err := e.pkg(jp.toPackage()); err != nil {
 			return sinkError{err}
 		}
 	}
@@ -211,12 +226,8 @@ func (e *spdxEmitter) relationships(dec *json.Decoder) error {
 	}
 	for i := 0; dec.More(); i++ {
 		var r *spdx.Relationship
-		if err := dec.Decode(&r); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) || err == io.EOF || err == io.ErrUnexpectedEOF {
-				return err
-			}
-			return spdxModelError(e.name, "/relationships/"+strconv.Itoa(i), err)
+		if err := decodeSPDXItem(dec, e.name, "/relationships/"+strconv.Itoa(i), &r); err != nil {
+			return err
 		}
 		if err := e.relationship(r); err != nil {
 			return sinkError{err}

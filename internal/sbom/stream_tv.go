@@ -462,17 +462,8 @@ func emitSPDXTagValue(p *Prepared, sink Sink) (*Streamed, error) {
 			if pk == nil {
 				continue
 			}
-			ref := "SPDXRef-" + string(pk.PackageSPDXIdentifier)
-			comp := spdxToComponent(pk, ref, tp.otherNames)
-			if ref == tp.meta && res.Metadata == nil {
-				res.Metadata = &comp
-				continue
-			}
-			e.batch = append(e.batch, comp)
-			if len(e.batch) >= streamBatch {
-				if err := e.flush(); err != nil {
-					return nil, err
-				}
+			if err := e.pkg(pk); err != nil {
+				return nil, err
 			}
 		}
 	}

@@ -1,9 +1,7 @@
 package sbom_test
 
 import (
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,14 +20,11 @@ func tvDocs(t *testing.T) map[string][]byte {
 		docs[p] = data
 	}
 	root := corpustest.Dir(t, "sbom")
-	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".spdx") {
-			if data, err := os.ReadFile(path); err == nil {
-				docs[path] = data
-			}
+	for _, f := range corpustest.Files(t, root, func(rel string) bool { return strings.HasSuffix(rel, ".spdx") }) {
+		if data, err := os.ReadFile(f.Path); err == nil {
+			docs[f.Path] = data
 		}
-		return nil
-	})
+	}
 	return docs
 }
 

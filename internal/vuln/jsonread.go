@@ -54,3 +54,24 @@ func ReadObjectArray(dec *json.Decoder, file, key, missing string, elems func() 
 	}
 	return nil
 }
+
+// DecodeArray decodes the elements of the JSON array whose opening bracket
+// dec has read, up to and including its closing bracket, handing each to fn
+// with its field (field[i]). An element that does not decode is a JSONError
+// naming it.
+func DecodeArray[T any](dec *json.Decoder, file, field string, fn func(field string, it *T) error) error {
+	for i := 0; dec.More(); i++ {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		var it T
+		if err := dec.Decode(&it); err != nil {
+			return JSONError(file, f, err)
+		}
+		if err := fn(f, &it); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return JSONError(file, field, err)
+	}
+	return nil
+}

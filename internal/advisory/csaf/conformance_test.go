@@ -76,18 +76,11 @@ func TestOASISSuite(t *testing.T) {
 func TestOASISExamples(t *testing.T) {
 	dir := corpustest.Dir(t, "csaf", "oasis-tcs-csaf", "csaf_2.0", "examples", "csaf")
 	n := 0
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
-			return err
-		}
+	for _, f := range corpustest.Files(t, dir, isJSON) {
 		n++
-		if res := validateFile(t, p); !res.Valid {
-			t.Errorf("%s: %s", p, summary(res))
+		if res := validateFile(t, f.Path); !res.Valid {
+			t.Errorf("%s: %s", f.Path, summary(res))
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if n == 0 {
 		t.Fatal("no examples")
@@ -101,19 +94,14 @@ func TestRealAdvisories(t *testing.T) {
 	root := corpustest.Dir(t, "csaf")
 	n, invalid := 0, 0
 	for _, sub := range []string{"cisagov-CSAF/csaf_files", "redhat-from-osv-schema"} {
-		err := filepath.WalkDir(filepath.Join(root, sub), func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") || strings.Contains(p, "feed") {
-				return err
-			}
+		for _, f := range corpustest.Files(t, filepath.Join(root, sub), func(rel string) bool {
+			return isJSON(rel) && !strings.Contains(rel, "feed")
+		}) {
 			n++
-			if res := validateFile(t, p); !res.Valid {
+			if res := validateFile(t, f.Path); !res.Valid {
 				invalid++
-				t.Logf("%s: %s", filepath.Base(p), summary(res))
+				t.Logf("%s: %s", filepath.Base(f.Path), summary(res))
 			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
 	}
 	t.Logf("%d real advisories, %d invalid", n, invalid)
@@ -121,6 +109,8 @@ func TestRealAdvisories(t *testing.T) {
 		t.Fatalf("only %d advisories found", n)
 	}
 }
+
+func isJSON(rel string) bool { return strings.HasSuffix(rel, ".json") }
 
 func validateFile(t *testing.T, p string) Result {
 	t.Helper()

@@ -6,6 +6,8 @@
 // yields schema-valid JSON) and to run the tests on documents read from files.
 package csaf
 
+import "fmt"
+
 // Document is a CSAF 2.0 document.
 type Document struct {
 	Document        DocumentMeta    `json:"document"`
@@ -125,6 +127,24 @@ type Branch struct {
 	Category string           `json:"category"`
 	Name     string           `json:"name"`
 	Product  *FullProductName `json:"product,omitempty"`
+}
+
+// WalkBranches calls fn for every branch of the tree, parents before their
+// children, with its JSON pointer (/product_tree/branches/0/branches/1). A
+// nil tree has none.
+func (pt *ProductTree) WalkBranches(fn func(path string, b *Branch)) {
+	if pt == nil {
+		return
+	}
+	var walk func(path string, bs []Branch)
+	walk = func(path string, bs []Branch) {
+		for i := range bs {
+			p := fmt.Sprintf("%s/branches/%d", path, i)
+			fn(p, &bs[i])
+			walk(p, bs[i].Branches)
+		}
+	}
+	walk("/product_tree", pt.Branches)
 }
 
 // FullProductName defines a product ID.

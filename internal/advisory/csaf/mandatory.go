@@ -19,11 +19,7 @@ func init() {
 	tests = append(tests, informativeTests...)
 }
 
-func m(id string, run func(*checker)) test {
-	t := test{id: id, kind: Mandatory}
-	t.run = func(c *checker) { c.cur = t; run(c) }
-	return t
-}
+func m(id string, run func(*checker)) test { return newTest(Mandatory, id, run) }
 
 var mandatoryTests = []test{
 	m("6.1.1", func(c *checker) {
@@ -446,7 +442,7 @@ var mandatoryTests = []test{
 		}
 	}),
 	m("6.1.31", func(c *checker) {
-		c.walkBranches(func(path string, b *Branch) {
+		c.doc.ProductTree.WalkBranches(func(path string, b *Branch) {
 			if b.Category == "product_version" && versionRange.MatchString(b.Name) {
 				c.fail(path+"/name", "product_version %q names a range: use a product_version_range branch", b.Name)
 			}
@@ -499,21 +495,6 @@ func (c *checker) isCategory(cats ...string) bool {
 func released(d *Document) bool {
 	s := d.Document.Tracking.Status
 	return s == "final" || s == "interim"
-}
-
-func (c *checker) walkBranches(fn func(path string, b *Branch)) {
-	if c.doc.ProductTree == nil {
-		return
-	}
-	var walk func(path string, bs []Branch)
-	walk = func(path string, bs []Branch) {
-		for i := range bs {
-			p := fmt.Sprintf("%s/branches/%d", path, i)
-			fn(p, &bs[i])
-			walk(p, bs[i].Branches)
-		}
-	}
-	walk("/product_tree", c.doc.ProductTree.Branches)
 }
 
 type revItem struct {

@@ -6,17 +6,9 @@ import (
 	"strings"
 )
 
-func o(id string, run func(*checker)) test {
-	t := test{id: id, kind: Optional}
-	t.run = func(c *checker) { c.cur = t; run(c) }
-	return t
-}
+func o(id string, run func(*checker)) test { return newTest(Optional, id, run) }
 
-func inf(id string, run func(*checker)) test {
-	t := test{id: id, kind: Informative}
-	t.run = func(c *checker) { c.cur = t; run(c) }
-	return t
-}
+func inf(id string, run func(*checker)) test { return newTest(Informative, id, run) }
 
 // Implemented optional tests. Not implemented: 6.2.13 (key sorting),
 // 6.2.19 (CVSS for fixed products) and 6.2.20 (additional properties).
@@ -39,9 +31,7 @@ var optionalTests = []test{
 		c.forAffected(func(v *Vulnerability) map[string]bool {
 			has := map[string]bool{}
 			for _, r := range v.Remediations {
-				for _, id := range c.expand(r.ProductIDs, r.GroupIDs) {
-					has[id] = true
-				}
+				c.mark(has, r.ProductIDs, r.GroupIDs)
 			}
 			return has
 		}, "has no remediation")
@@ -50,9 +40,7 @@ var optionalTests = []test{
 		c.forAffected(func(v *Vulnerability) map[string]bool {
 			has := map[string]bool{}
 			for _, s := range v.Scores {
-				for _, id := range s.Products {
-					has[id] = true
-				}
+				c.mark(has, s.Products, nil)
 			}
 			return has
 		}, "has no score")
@@ -147,7 +135,7 @@ var optionalTests = []test{
 		}
 	}),
 	o("6.2.18", func(c *checker) {
-		c.walkBranches(func(path string, b *Branch) {
+		c.doc.ProductTree.WalkBranches(func(path string, b *Branch) {
 			if b.Category == "product_version_range" && !strings.HasPrefix(b.Name, "vers:") {
 				c.fail(path+"/name", "product_version_range %q is not in vers syntax (vers:…)", b.Name)
 			}
@@ -206,14 +194,14 @@ var informativeTests = []test{
 		}
 	}),
 	inf("6.3.10", func(c *checker) {
-		c.walkBranches(func(path string, b *Branch) {
+		c.doc.ProductTree.WalkBranches(func(path string, b *Branch) {
 			if b.Category == "product_version_range" {
 				c.fail(path+"/category", "product_version_range %q is used: list the affected versions where possible", b.Name)
 			}
 		})
 	}),
 	inf("6.3.11", func(c *checker) {
-		c.walkBranches(func(path string, b *Branch) {
+		c.doc.ProductTree.WalkBranches(func(path string, b *Branch) {
 			if b.Category == "product_version" && vVersion.MatchString(b.Name) {
 				c.fail(path+"/name", "product_version %q starts with the version indicator v", b.Name)
 			}

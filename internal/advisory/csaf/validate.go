@@ -165,6 +165,14 @@ type test struct {
 	run  func(*checker)
 }
 
+// newTest makes test id of the given kind; its run first makes it the
+// checker's current test, so that the failures it records carry both.
+func newTest(kind Kind, id string, run func(*checker)) test {
+	t := test{id: id, kind: kind}
+	t.run = func(c *checker) { c.cur = t; run(c) }
+	return t
+}
+
 type checker struct {
 	doc *Document
 	fs  []Failure
@@ -191,17 +199,11 @@ func (c *checker) index() {
 	if pt == nil {
 		return
 	}
-	var walk func(path string, bs []Branch)
-	walk = func(path string, bs []Branch) {
-		for i := range bs {
-			p := fmt.Sprintf("%s/branches/%d", path, i)
-			if bs[i].Product != nil {
-				c.products = append(c.products, productDef{p + "/product", bs[i].Product})
-			}
-			walk(p, bs[i].Branches)
+	pt.WalkBranches(func(path string, b *Branch) {
+		if b.Product != nil {
+			c.products = append(c.products, productDef{path + "/product", b.Product})
 		}
-	}
-	walk("/product_tree", pt.Branches)
+	})
 	for i := range pt.FullProductNames {
 		c.products = append(c.products, productDef{fmt.Sprintf("/product_tree/full_product_names/%d", i), &pt.FullProductNames[i]})
 	}
@@ -250,17 +252,8 @@ func (c *checker) productRefs() []ref {
 				out = append(out, refs(vp+"/product_status/"+s.name, s.ids)...)
 			}
 		}
-		for i, r := range v.Remediations {
-			out = append(out, refs(fmt.Sprintf("%s/remediations/%d/product_ids", vp, i), r.ProductIDs)...)
-		}
-		for i, s := range v.Scores {
-			out = append(out, refs(fmt.Sprintf("%s/scores/%d/products", vp, i), s.Products)...)
-		}
-		for i, t := range v.Threats {
-			out = append(out, refs(fmt.Sprintf("%s/threats/%d/product_ids", vp, i), t.ProductIDs)...)
-		}
-		for i, f := range v.Flags {
-			out = append(out, refs(fmt.Sprintf("%s/flags/%d/product_ids", vp, i), f.ProductIDs)...)
+		for _, s := range scopes(vp, v) {
+			out = append(out, refs(s.path+"/"+s.productList, s.products)...)
 		}
 	}
 	return out
@@ -270,17 +263,38 @@ func (c *checker) productRefs() []ref {
 func (c *checker) groupRefs() []ref {
 	var out []ref
 	for vi := range c.doc.Vulnerabilities {
-		v := &c.doc.Vulnerabilities[vi]
-		vp := fmt.Sprintf("/vulnerabilities/%d", vi)
-		for i, r := range v.Remediations {
-			out = append(out, refs(fmt.Sprintf("%s/remediations/%d/group_ids", vp, i), r.GroupIDs)...)
+		for _, s := range scopes(fmt.Sprintf("/vulnerabilities/%d", vi), &c.doc.Vulnerabilities[vi]) {
+			out = append(out, refs(s.path+"/group_ids", s.groups)...)
 		}
-		for i, t := range v.Threats {
-			out = append(out, refs(fmt.Sprintf("%s/threats/%d/group_ids", vp, i), t.GroupIDs)...)
-		}
-		for i, f := range v.Flags {
-			out = append(out, refs(fmt.Sprintf("%s/flags/%d/group_ids", vp, i), f.GroupIDs)...)
-		}
+	}
+	return out
+}
+
+// scope is a part of a vulnerability that names the products it is about:
+// a remediation, score, threat or flag at path, naming products in its list
+// productList and product groups in group_ids (scores name no groups).
+type scope struct {
+	path        string
+	productList string
+	products    []string
+	groups      []string
+}
+
+// scopes lists v's remediations, scores, threats and flags, in that order;
+// vp is v's path.
+func scopes(vp string, v *Vulnerability) []scope {
+	var out []scope
+	for i, r := range v.Remediations {
+		out = append(out, scope{fmt.Sprintf("%s/remediations/%d", vp, i), "product_ids", r.ProductIDs, r.GroupIDs})
+	}
+	for i, s := range v.Scores {
+		out = append(out, scope{fmt.Sprintf("%s/scores/%d", vp, i), "products", s.Products, nil})
+	}
+	for i, t := range v.Threats {
+		out = append(out, scope{fmt.Sprintf("%s/threats/%d", vp, i), "product_ids", t.ProductIDs, t.GroupIDs})
+	}
+	for i, f := range v.Flags {
+		out = append(out, scope{fmt.Sprintf("%s/flags/%d", vp, i), "product_ids", f.ProductIDs, f.GroupIDs})
 	}
 	return out
 }

@@ -244,25 +244,25 @@ func WriteFeed(w io.Writer, base, tlp string, updated time.Time, entries iter.Se
 
 // WriteIndex streams index.txt: one path per line, relative to the TLP folder.
 func WriteIndex(w io.Writer, entries iter.Seq2[Entry, error]) error {
-	bw := bufio.NewWriter(w)
-	for e, err := range entries {
-		if err != nil {
-			return err
-		}
-		bw.WriteString(e.RelPath() + "\n")
-	}
-	return bw.Flush()
+	return writeLines(w, entries, Entry.RelPath)
 }
 
 // WriteChanges streams changes.csv: path and current release date, the
 // iterator yielding newest first (the file is sorted descending by date).
 func WriteChanges(w io.Writer, entries iter.Seq2[Entry, error]) error {
+	return writeLines(w, entries, func(e Entry) string {
+		return fmt.Sprintf("%q,%q", e.RelPath(), e.CurrentReleaseDate.UTC().Format(time.RFC3339))
+	})
+}
+
+// writeLines streams one line per entry: line(e) and a newline.
+func writeLines(w io.Writer, entries iter.Seq2[Entry, error], line func(Entry) string) error {
 	bw := bufio.NewWriter(w)
 	for e, err := range entries {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(bw, "%q,%q\n", e.RelPath(), e.CurrentReleaseDate.UTC().Format(time.RFC3339))
+		bw.WriteString(line(e) + "\n")
 	}
 	return bw.Flush()
 }

@@ -83,28 +83,16 @@ func Write(w io.Writer, n int) error {
   "components": [
 `, n, n)
 	for i := 0; i < n; i++ {
-		name := fmt.Sprintf("pkg-%06d", i)
-		s256 := sha256.Sum256([]byte(name))
-		s1 := sha1.Sum([]byte(name))
-		c := component{
-			BOMRef:  ref(i),
-			Type:    "library",
-			Group:   fmt.Sprintf("vendor%d", i%50),
-			Name:    name,
-			Version: fmt.Sprintf("1.%d.%d", i%13, i%7),
-			Hashes:  []hash{{"SHA-256", hex.EncodeToString(s256[:])}, {"SHA-1", hex.EncodeToString(s1[:])}},
-			PURL:    ref(i),
-		}
-		if i%3 == 0 {
-			c.CPE = fmt.Sprintf("cpe:2.3:a:vendor%d:%s:%s:*:*:*:*:*:*:*", i%50, name, c.Version)
-		}
-		if i%4 != 3 {
+		f := fields(i)
+		c := component{BOMRef: f.ref, Type: "library", Group: f.group, Name: f.name, Version: f.version,
+			Hashes: []hash{{"SHA-256", f.sha256}, {"SHA-1", f.sha1}}, CPE: f.cpe, PURL: f.ref}
+		if f.license != "" {
 			var l license
-			l.License.ID = licenseIDs[i%len(licenseIDs)]
+			l.License.ID = f.license
 			c.Licenses = []license{l}
 		}
-		if i%5 == 0 {
-			c.Supplier = &supplier{Name: fmt.Sprintf("Vendor %d Ltd", i%50)}
+		if f.supplier != "" {
+			c.Supplier = &supplier{Name: f.supplier}
 		}
 		b, err := json.Marshal(c)
 		if err != nil {

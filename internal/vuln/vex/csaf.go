@@ -40,16 +40,11 @@ func ParseCSAF(data []byte, name string) ([]vuln.VEXStatement, error) {
 	}
 	groups := map[string][]string{}
 	if pt := doc.ProductTree; pt != nil {
-		var walk func(bs []csaf.Branch)
-		walk = func(bs []csaf.Branch) {
-			for i := range bs {
-				if bs[i].Product != nil {
-					ident[bs[i].Product.ProductID] = helperOf(bs[i].Product)
-				}
-				walk(bs[i].Branches)
+		pt.WalkBranches(func(_ string, b *csaf.Branch) {
+			if b.Product != nil {
+				ident[b.Product.ProductID] = helperOf(b.Product)
 			}
-		}
-		walk(pt.Branches)
+		})
 		for i := range pt.FullProductNames {
 			ident[pt.FullProductNames[i].ProductID] = helperOf(&pt.FullProductNames[i])
 		}

@@ -3,7 +3,6 @@ package vex
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,37 +18,31 @@ import (
 func TestCorpusVEX(t *testing.T) {
 	root := corpustest.Dir(t, "vex")
 	var docs, statements int
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		ext := filepath.Ext(p)
+	for _, f := range corpustest.Files(t, root, func(rel string) bool {
+		ext := filepath.Ext(rel)
 		switch {
 		case ext != ".json" && ext != ".yaml":
-			return nil
+			return false
 		case strings.HasPrefix(rel, "openvex-spec"): // JSON schema and JSON-LD context, not documents
-			return nil
-		case strings.HasSuffix(p, ".sarif.json"), strings.HasSuffix(p, ".spdx.json"): // scanner output and SBOM inputs of the examples
-			return nil
+			return false
+		case strings.HasSuffix(rel, ".sarif.json"), strings.HasSuffix(rel, ".spdx.json"): // scanner output and SBOM inputs of the examples
+			return false
 		}
-		st, err := ReadFile(p)
+		return true
+	}) {
+		st, err := ReadFile(f.Path)
 		if err != nil {
-			t.Errorf("%s: %v", rel, err)
-			return nil
+			t.Errorf("%s: %v", f.Rel, err)
+			continue
 		}
 		docs++
 		statements += len(st)
 		for _, s := range st {
 			if s.VulnID == "" || s.Product == "" || s.Status == "" {
-				t.Errorf("%s: incomplete statement %+v", rel, s)
+				t.Errorf("%s: incomplete statement %+v", f.Rel, s)
 				break
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	t.Logf("%d documents, %d statements", docs, statements)
 	if docs < 60 || statements < 60 {

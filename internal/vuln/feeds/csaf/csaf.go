@@ -91,12 +91,8 @@ func Exploited(details string) bool {
 }
 
 func parseDate(s string) time.Time {
-	for _, l := range []string{time.RFC3339Nano, time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC()
-		}
-	}
-	return time.Time{}
+	t, _ := vuln.ParseTime(s, time.RFC3339Nano, time.RFC3339, "2006-01-02")
+	return t
 }
 
 // IsCSAF reports whether head starts a CSAF document.
@@ -111,14 +107,10 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 	var doc document
 	dec := json.NewDecoder(bufio.NewReader(io.LimitReader(r, maxDocument+1)))
 	if err := dec.Decode(&doc); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &vuln.ParseError{File: name, Field: te.Field, Err: err}
-		}
 		if errors.Is(err, io.ErrUnexpectedEOF) && dec.InputOffset() >= maxDocument {
 			return vuln.Errorf(name, "", "larger than %d MiB", maxDocument>>20)
 		}
-		return &vuln.ParseError{File: name, Err: fmt.Errorf("JSON: %w", err)}
+		return vuln.JSONError(name, "", err)
 	}
 	if doc.Document == nil || doc.Document.CSAFVersion == "" {
 		return vuln.Errorf(name, "document.csaf_version", "missing: not a CSAF document")

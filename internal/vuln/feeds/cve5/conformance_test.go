@@ -2,7 +2,6 @@ package cve5
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,22 +13,18 @@ import (
 func TestCorpusCVE5(t *testing.T) {
 	root := corpustest.Dir(t, "nvd")
 	var n, withCPE, withPkg int
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
-			return err
-		}
-		if !strings.Contains(p, "cve5") && !strings.Contains(p, "cvelistV5") {
-			return nil
-		}
-		f, err := os.Open(p)
+	for _, file := range corpustest.Files(t, root, func(rel string) bool {
+		return strings.HasSuffix(rel, ".json") && (strings.Contains(rel, "cve5") || strings.Contains(rel, "cvelistV5"))
+	}) {
+		f, err := os.Open(file.Path)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		defer f.Close()
-		a, err := Parse(f, p)
+		a, err := Parse(f, file.Path)
+		f.Close()
 		if err != nil {
 			t.Errorf("%v", err)
-			return nil
+			continue
 		}
 		n++
 		if len(a.Configurations) > 0 {
@@ -38,10 +33,6 @@ func TestCorpusCVE5(t *testing.T) {
 		if len(a.Affected) > 0 {
 			withPkg++
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	t.Logf("%d CVE 5 records: %d with CPE configurations, %d with registry packages", n, withCPE, withPkg)
 	if n < 800 {

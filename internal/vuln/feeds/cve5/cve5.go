@@ -10,7 +10,6 @@ package cve5
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -107,11 +106,7 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 	var rec record
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&rec); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, &vuln.ParseError{File: name, Field: te.Field, Err: err}
-		}
-		return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("JSON: %w", err)}
+		return nil, vuln.JSONError(name, "", err)
 	}
 	if rec.DataType != "CVE_RECORD" {
 		return nil, vuln.Errorf(name, "dataType", "%q is not CVE_RECORD", rec.DataType)

@@ -45,11 +45,8 @@ func Read(r io.Reader, name string, fn func(cve string, e vuln.EPSS) error) erro
 			model = strings.TrimSpace(v)
 		case "score_date":
 			v = strings.TrimSpace(v)
-			for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05-0700", "2006-01-02"} {
-				if t, err := time.Parse(layout, v); err == nil {
-					date = t.UTC()
-					break
-				}
+			if t, ok := vuln.ParseTime(v, time.RFC3339, "2006-01-02T15:04:05-0700", "2006-01-02"); ok {
+				date = t
 			}
 			if date.IsZero() {
 				return vuln.Errorf(name, "line 1 score_date", "%q is not a timestamp", v)

@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -30,13 +29,7 @@ type entry struct {
 var dateLayouts = []string{"Jan 2, 2006, 3:04:05 PM", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02"}
 
 func parseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
+	return vuln.ParseTime(strings.TrimSpace(s), dateLayouts...)
 }
 
 // maxDetail bounds the description kept as the exploitation detail.
@@ -106,18 +99,7 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 
 // readArray reads entries up to and including the closing bracket.
 func readArray(dec *json.Decoder, name, prefix string, fn func(string, vuln.Exploitation) error) error {
-	for i := 0; dec.More(); i++ {
-		field := fmt.Sprintf("%s[%d]", prefix, i)
-		var e entry
-		if err := dec.Decode(&e); err != nil {
-			return vuln.JSONError(name, field, err)
-		}
-		if err := e.convert(name, field, fn); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return vuln.JSONError(name, prefix, err)
-	}
-	return nil
+	return vuln.DecodeArray(dec, name, prefix, func(field string, e *entry) error {
+		return e.convert(name, field, fn)
+	})
 }

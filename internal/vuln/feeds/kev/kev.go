@@ -61,24 +61,13 @@ func Read(r io.Reader, name string, fn func(cve string, k vuln.KEV) error) error
 		return vuln.Errorf(name, "", "not a JSON object: %v", err)
 	}
 	return vuln.ReadObjectArray(dec, name, "vulnerabilities", "missing: not a KEV catalog", func() error {
-		for i := 0; dec.More(); i++ {
-			field := fmt.Sprintf("vulnerabilities[%d]", i)
-			var e entry
-			if err := dec.Decode(&e); err != nil {
-				return vuln.JSONError(name, field, err)
-			}
+		return vuln.DecodeArray(dec, name, "vulnerabilities", func(field string, e *entry) error {
 			id, k, err := e.convert(name, field)
 			if err != nil {
 				return err
 			}
-			if err := fn(id, k); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return vuln.JSONError(name, "vulnerabilities", err)
-		}
-		return nil
+			return fn(id, k)
+		})
 	})
 }
 

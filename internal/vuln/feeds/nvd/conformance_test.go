@@ -2,7 +2,6 @@ package nvd
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,42 +15,31 @@ import (
 func TestCorpusNVD(t *testing.T) {
 	root := corpustest.Dir(t, "nvd")
 	var files, records, configs int
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+	for _, file := range corpustest.Files(t, root, func(rel string) bool {
+		return strings.HasSuffix(rel, ".json") && !strings.Contains("/"+rel, "/cve5/") && !strings.Contains("/"+rel, "/cvelistV5/")
+	}) {
+		f, err := os.Open(file.Path)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		if d.IsDir() && (d.Name() == "cve5" || d.Name() == "cvelistV5") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(p, ".json") {
-			return nil
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
 		head := make([]byte, 4096)
 		n, _ := f.Read(head)
 		if _, err := f.Seek(0, 0); err != nil {
-			return err
+			t.Fatal(err)
 		}
 		read := Read
 		if strings.Contains(string(head[:n]), `"CVE_Items"`) || strings.Contains(string(head[:n]), `"CVE_data_type"`) {
 			read = Read11
 		}
 		files++
-		if err := read(f, p, func(a *vuln.Advisory) error {
+		if err := read(f, file.Path, func(a *vuln.Advisory) error {
 			records++
 			configs += len(a.Configurations)
 			return nil
 		}); err != nil {
 			t.Errorf("%v", err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		f.Close()
 	}
 	t.Logf("%d files, %d CVE records, %d configurations", files, records, configs)
 	if records < 700 {

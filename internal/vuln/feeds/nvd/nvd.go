@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -219,10 +220,8 @@ func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
+	if t, ok := vuln.ParseTime(s, time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02"); ok {
+		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not a timestamp", s)
 }
@@ -242,11 +241,7 @@ func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
 	if strings.EqualFold(c.VulnStatus, "Rejected") {
 		a.Withdrawn = a.Modified
 	}
-	for _, d := range c.Descriptions {
-		if d.Lang == "en" || a.Details == "" {
-			a.Details = d.Value
-		}
-	}
+	a.Details = english(c.Descriptions)
 	for grp, ms := range map[string][]metric{"cvssMetricV40": c.Metrics.V40, "cvssMetricV31": c.Metrics.V31, "cvssMetricV30": c.Metrics.V30, "cvssMetricV2": c.Metrics.V2} {
 		for i, m := range ms {
 			if m.CVSSData.VectorString == "" {
@@ -261,35 +256,24 @@ func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
 	}
 	sortCVSS(a.Severity)
 	for _, w := range c.Weaknesses {
-		for _, d := range w.Description {
-			if strings.HasPrefix(d.Value, "CWE-") && !contains(a.CWEs, d.Value) {
-				a.CWEs = append(a.CWEs, d.Value)
-			}
-		}
+		a.CWEs = addCWEs(a.CWEs, w.Description)
 	}
 	for i, cf := range c.Configurations {
 		out := vuln.Configuration{Operator: cf.Operator, Negate: cf.Negate, Source: vuln.SourceNVD}
 		for j, n := range cf.Nodes {
 			vn := vuln.Node{Operator: n.Operator, Negate: n.Negate}
 			for k, m := range n.CPEMatch {
-				if !strings.HasPrefix(m.Criteria, "cpe:2.3:") {
-					return nil, vuln.Errorf(name, fmt.Sprintf("%sconfigurations[%d].nodes[%d].cpeMatch[%d].criteria", prefix, i, j, k), "%q is not a CPE 2.3 name", m.Criteria)
+				vm, err := m.canonical(name, fmt.Sprintf("%sconfigurations[%d].nodes[%d].cpeMatch[%d].criteria", prefix, i, j, k))
+				if err != nil {
+					return nil, err
 				}
-				vn.Matches = append(vn.Matches, vuln.CPEMatch{Vulnerable: m.Vulnerable, Criteria: m.Criteria,
-					VersionStartIncluding: m.VersionStartIncluding, VersionStartExcluding: m.VersionStartExcluding,
-					VersionEndIncluding: m.VersionEndIncluding, VersionEndExcluding: m.VersionEndExcluding})
+				vn.Matches = append(vn.Matches, vm)
 			}
 			out.Nodes = append(out.Nodes, vn)
 		}
 		a.Configurations = append(a.Configurations, out)
 	}
-	for _, r := range c.References {
-		t := ""
-		if len(r.Tags) > 0 {
-			t = r.Tags[0]
-		}
-		a.References = append(a.References, vuln.Reference{Type: t, URL: r.URL})
-	}
+	a.References = references(c.References)
 	if c.CISAExploitAdd != "" {
 		k := &vuln.KEV{Name: c.CISAName, RequiredAction: c.CISARequired}
 		k.DateAdded, _ = ParseTime(c.CISAExploitAdd)
@@ -308,11 +292,48 @@ func sortCVSS(cs []vuln.CVSS) {
 	}
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
+// english is the English description, else the first (the last English
+// one when there are several).
+func english(ds []langString) string {
+	s := ""
+	for _, d := range ds {
+		if d.Lang == "en" || s == "" {
+			s = d.Value
 		}
 	}
-	return false
+	return s
+}
+
+// addCWEs adds to cwes the CWE ids among ds that it does not hold yet.
+func addCWEs(cwes []string, ds []langString) []string {
+	for _, d := range ds {
+		if strings.HasPrefix(d.Value, "CWE-") && !slices.Contains(cwes, d.Value) {
+			cwes = append(cwes, d.Value)
+		}
+	}
+	return cwes
+}
+
+// references converts the references, each typed by its first tag.
+func references(rs []reference) []vuln.Reference {
+	var out []vuln.Reference
+	for _, r := range rs {
+		t := ""
+		if len(r.Tags) > 0 {
+			t = r.Tags[0]
+		}
+		out = append(out, vuln.Reference{Type: t, URL: r.URL})
+	}
+	return out
+}
+
+// canonical checks that the match names a CPE 2.3 formatted string (field
+// is where the feed keeps it) and converts it.
+func (m cpeMatch) canonical(name, field string) (vuln.CPEMatch, error) {
+	if !strings.HasPrefix(m.Criteria, "cpe:2.3:") {
+		return vuln.CPEMatch{}, vuln.Errorf(name, field, "%q is not a CPE 2.3 name", m.Criteria)
+	}
+	return vuln.CPEMatch{Vulnerable: m.Vulnerable, Criteria: m.Criteria,
+		VersionStartIncluding: m.VersionStartIncluding, VersionStartExcluding: m.VersionStartExcluding,
+		VersionEndIncluding: m.VersionEndIncluding, VersionEndExcluding: m.VersionEndExcluding}, nil
 }

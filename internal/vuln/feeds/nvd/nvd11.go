@@ -21,10 +21,7 @@ type item11 struct {
 			} `json:"problemtype_data"`
 		} `json:"problemtype"`
 		References struct {
-			Data []struct {
-				URL  string   `json:"url"`
-				Tags []string `json:"tags"`
-			} `json:"reference_data"`
+			Data []reference `json:"reference_data"`
 		} `json:"references"`
 		Description struct {
 			Data []langString `json:"description_data"`
@@ -56,9 +53,10 @@ type node11 struct {
 	CPEMatch []match11 `json:"cpe_match"`
 }
 
+// match11 is a 1.1 cpe_match: the API 2.0 cpeMatch with the CPE in cpe23Uri.
 type match11 struct {
 	Vulnerable            bool   `json:"vulnerable"`
-	CPE23URI              string `json:"cpe23Uri"`
+	Criteria              string `json:"cpe23Uri"`
 	VersionStartIncluding string `json:"versionStartIncluding"`
 	VersionStartExcluding string `json:"versionStartExcluding"`
 	VersionEndIncluding   string `json:"versionEndIncluding"`
@@ -101,20 +99,12 @@ func convert11(it *item11, name, field string) (*vuln.Advisory, error) {
 	if a.Modified, err = ParseTime(it.LastModifiedDate); err != nil {
 		return nil, &vuln.ParseError{File: name, Field: field + ".lastModifiedDate", Err: err}
 	}
-	for _, d := range it.CVE.Description.Data {
-		if d.Lang == "en" || a.Details == "" {
-			a.Details = d.Value
-		}
-	}
+	a.Details = english(it.CVE.Description.Data)
 	if strings.HasPrefix(a.Details, "** REJECT **") {
 		a.Withdrawn = a.Modified
 	}
 	for _, p := range it.CVE.ProblemType.Data {
-		for _, d := range p.Description {
-			if strings.HasPrefix(d.Value, "CWE-") && !contains(a.CWEs, d.Value) {
-				a.CWEs = append(a.CWEs, d.Value)
-			}
-		}
+		a.CWEs = addCWEs(a.CWEs, p.Description)
 	}
 	if v := it.Impact.V3; v != nil && v.CVSS.VectorString != "" {
 		c, err := vuln.ParseCVSS(v.CVSS.VectorString, "nvd@nist.gov")
@@ -144,13 +134,7 @@ func convert11(it *item11, name, field string) (*vuln.Advisory, error) {
 			a.Configurations = append(a.Configurations, vuln.Configuration{Nodes: []vuln.Node{vn}, Source: vuln.SourceNVD})
 		}
 	}
-	for _, r := range it.CVE.References.Data {
-		t := ""
-		if len(r.Tags) > 0 {
-			t = r.Tags[0]
-		}
-		a.References = append(a.References, vuln.Reference{Type: t, URL: r.URL})
-	}
+	a.References = references(it.CVE.References.Data)
 	return a, nil
 }
 
@@ -160,12 +144,11 @@ func node11ToNode(n node11, name, field string, depth int) (vuln.Node, error) {
 	}
 	out := vuln.Node{Operator: n.Operator, Negate: n.Negate}
 	for i, m := range n.CPEMatch {
-		if !strings.HasPrefix(m.CPE23URI, "cpe:2.3:") {
-			return out, vuln.Errorf(name, fmt.Sprintf("%s.cpe_match[%d].cpe23Uri", field, i), "%q is not a CPE 2.3 name", m.CPE23URI)
+		vm, err := cpeMatch(m).canonical(name, fmt.Sprintf("%s.cpe_match[%d].cpe23Uri", field, i))
+		if err != nil {
+			return out, err
 		}
-		out.Matches = append(out.Matches, vuln.CPEMatch{Vulnerable: m.Vulnerable, Criteria: m.CPE23URI,
-			VersionStartIncluding: m.VersionStartIncluding, VersionStartExcluding: m.VersionStartExcluding,
-			VersionEndIncluding: m.VersionEndIncluding, VersionEndExcluding: m.VersionEndExcluding})
+		out.Matches = append(out.Matches, vm)
 	}
 	for i, c := range n.Children {
 		cn, err := node11ToNode(c, name, fmt.Sprintf("%s.children[%d]", field, i), depth+1)

@@ -70,37 +70,24 @@ func TestCorpusOSV(t *testing.T) {
 	runtime.ReadMemStats(&ms0)
 	start := time.Now()
 	var all []*vuln.Advisory
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !IsRecordFile(p) {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		if strings.HasPrefix(rel, filepath.Join("osv-schema", "tools", "osv-linter")) ||
-			strings.HasPrefix(rel, filepath.Join("osv-schema", "validation")) ||
-			rel == filepath.Join("osv-schema", "ecosystems.json") {
-			return nil
-		}
-		if strings.HasPrefix(rel, filepath.Join("osv-schema", "tools", "ghsa", "testdata")) && !strings.HasSuffix(rel, ".osv.json") {
+	for _, f := range corpustest.Files(t, root, func(rel string) bool {
+		return IsRecordFile(rel) && !strings.HasPrefix(rel, "osv-schema/tools/osv-linter") &&
+			!strings.HasPrefix(rel, "osv-schema/validation") && rel != "osv-schema/ecosystems.json"
+	}) {
+		if strings.HasPrefix(f.Rel, "osv-schema/tools/ghsa/testdata") && !strings.HasSuffix(f.Rel, ".osv.json") {
 			// GHSA API input (not OSV): must be rejected, naming a field.
-			rerr := readOne(p, func(*vuln.Advisory) error { return nil })
+			rerr := readOne(f.Path, func(*vuln.Advisory) error { return nil })
 			var pe *vuln.ParseError
 			if !errors.As(rerr, &pe) || pe.Field == "" {
-				t.Errorf("%s: GHSA API document accepted as OSV or error names no field: %v", rel, rerr)
+				t.Errorf("%s: GHSA API document accepted as OSV or error names no field: %v", f.Rel, rerr)
 			}
-			return nil
+			continue
 		}
-		if rerr := readOne(p, func(a *vuln.Advisory) error { all = append(all, a); return nil }); rerr != nil {
+		if rerr := readOne(f.Path, func(a *vuln.Advisory) error { all = append(all, a); return nil }); rerr != nil {
 			t.Errorf("%v", rerr)
-			return nil
+			continue
 		}
 		n++
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	el := time.Since(start)
 	runtime.GC()
