@@ -49,6 +49,25 @@ type Export struct {
 	ToolVersion string
 }
 
+// Roots returns the Refs of the components no other component depends on,
+// in order: the product's direct dependencies (Export.DependsOn) when the
+// components' own edges are all that is known.
+func Roots(comps []inventory.Component) []string {
+	used := map[string]bool{}
+	for _, c := range comps {
+		for _, d := range c.DependsOn {
+			used[d] = true
+		}
+	}
+	var out []string
+	for _, c := range comps {
+		if !used[c.Ref] {
+			out = append(out, c.Ref)
+		}
+	}
+	return out
+}
+
 // ExportFrom builds an Export from a decoded document, for conversion.
 func ExportFrom(doc *Document) Export {
 	e := Export{Name: doc.Name, Components: doc.Components, Created: doc.Created}
