@@ -73,3 +73,38 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 		}
 	})
 }
+
+// TestEvery: the first step runs at once (not an interval later), the next
+// ones on the ticker, and the loop returns once ctx ends.
+func TestEvery(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Every(ctx, time.Hour, func() {
+			n++
+			cancel()
+		})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Every did not run its first step at once, or did not return when ctx ended")
+	}
+	if n != 1 {
+		t.Fatalf("%d steps before ctx ended, want 1", n)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	n = 0
+	Every(ctx, time.Millisecond, func() {
+		if n++; n == 3 {
+			cancel()
+		}
+	})
+	if n != 3 {
+		t.Fatalf("%d steps, want 3 (the loop ends after the step that ended ctx)", n)
+	}
+}
