@@ -35,13 +35,9 @@ func (f *incidentFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.TimeZone, "timezone", "UTC", "the manufacturer's legal time zone, in which 14 days and one month are counted (e.g. Europe/Berlin)")
 }
 
-func (f *incidentFlags) loadLocation() error {
-	loc, err := time.LoadLocation(f.TimeZone)
-	if err != nil {
-		return fmt.Errorf("--timezone %q: %w", f.TimeZone, err)
-	}
-	f.loc = loc
-	return nil
+func (f *incidentFlags) loadLocation() (err error) {
+	f.loc, err = loadTimeZone(f.TimeZone)
+	return err
 }
 
 // with opens the store and runs fn with the incident service over it.
