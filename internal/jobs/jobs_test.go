@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -44,7 +43,7 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 			got = append(got, e)
 		}))
 		defer srv.Close()
-		r := New(Config{Webhooks: []string{srv.URL}, Secret: secret}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		r := New(Config{Webhooks: []string{srv.URL}, Secret: secret}, st, quiet())
 		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 		r.now = func() time.Time { return now }
 		for i := range 2 {
