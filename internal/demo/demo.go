@@ -116,16 +116,6 @@ func day(s string) *time.Time {
 	return &t
 }
 
-// releaseOf returns the release of the demo product named product with the
-// given version.
-func releaseOf(ctx context.Context, st *store.Store, product, version string) (inventory.Release, error) {
-	p, err := st.ProductByName(ctx, product)
-	if err != nil {
-		return inventory.Release{}, err
-	}
-	return st.ReleaseByVersion(ctx, p.ID, version)
-}
-
 // Portfolio returns the demo products with their releases.
 func Portfolio() []product {
 	return []product{
@@ -286,4 +276,14 @@ func pyBackend(flask, requests, cryptography, jinja string) []inventory.Componen
 		py("sqlalchemy", "2.0.29", "MIT"),
 		py("pyjwt", "2.8.0", "MIT"),
 	}
+}
+
+// releaseOf returns the release of the demo product named product with the
+// given version.
+func releaseOf(ctx context.Context, st *store.Store, product, version string) (inventory.Release, error) {
+	p, err := st.ProductByName(ctx, product)
+	if err != nil {
+		return inventory.Release{}, err
+	}
+	return st.ReleaseByVersion(ctx, p.ID, version)
 }

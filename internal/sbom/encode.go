@@ -33,7 +33,7 @@ type Export struct {
 	// Ref is the product component's bom-ref; default "product".
 	Ref string
 	// DependsOn lists the Refs of the components the product depends on
-	// directly.
+	// directly (Roots, for components whose own edges are known).
 	DependsOn []string
 	// Components are the release's components. Refs must be unique; empty
 	// Refs are generated. Edges to unknown Refs are dropped.
@@ -49,9 +49,8 @@ type Export struct {
 	ToolVersion string
 }
 
-// Roots returns the Refs of the components no other component depends on,
-// in order: the product's direct dependencies (Export.DependsOn) when the
-// components' own edges are all that is known.
+// Roots returns the Refs of the components no other component depends on:
+// the product's direct dependencies in the exported dependency graph.
 func Roots(comps []inventory.Component) []string {
 	used := map[string]bool{}
 	for _, c := range comps {
