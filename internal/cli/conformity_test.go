@@ -9,18 +9,13 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/portfolio"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 // TestConformityReport runs the command on a data directory with a release
 // that has an SBOM, in all three formats.
 func TestConformityReport(t *testing.T) {
-	dir := t.TempDir()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, st := dataDir(t)
 	rel, err := st.EnsureRelease(ctx, "Gateway", "1.6.0")
 	if err != nil {
 		t.Fatal(err)
