@@ -7,6 +7,7 @@
 # 640,000 SPDX packages are ~500 MB; the default 190,000 ~150 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/serve.sh
 N=${1:-190000}
 BOM=${2:-/tmp/bom-$N.spdx.json}
 BIN=${BIN:-/tmp/rampart-bench-upload}
@@ -19,14 +20,8 @@ printf '{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{
 "$BIN" sbom import "$DATA/seed.cdx.json" --product Bench --release 1 --no-rematch --data "$DATA" > /dev/null
 printf '%s\n' 'plinth ribbon otter granite quarry' | "$BIN" user add --data "$DATA" --name bench --role admin --password-stdin > /dev/null
 TOKEN=$("$BIN" token create --user bench --name bench --expires 1h --data "$DATA")
-PORT=$((20000 + RANDOM % 20000))
 # shellcheck disable=SC2086
-"$BIN" serve --data "$DATA" --listen "127.0.0.1:$PORT" --vulndb-offline ${SERVE_FLAGS:-} > "$DATA/serve.log" 2>&1 &
-PID=$!
-for _ in $(seq 100); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
-  sleep 0.1
-done
+start_serve "$BIN" "$DATA" --vulndb-offline ${SERVE_FLAGS:-}
 IDLE=$(grep VmHWM /proc/$PID/status | awk '{print $2}')
 START=$(date +%s)
 CODE=$(curl -s -o "$DATA/answer.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \

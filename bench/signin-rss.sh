@@ -8,6 +8,7 @@
 # Usage: bench/signin-rss.sh [PARALLEL] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/serve.sh
 N=${1:-100}
 RUNS=${2:-3}
 BIN=/tmp/rampart-bench-rss
@@ -16,13 +17,7 @@ go build -o "$BIN" ./cmd/rampart
 for run in $(seq "$RUNS"); do
   DATA=$(mktemp -d /tmp/rampart-rss.XXXXXX)
   printf '%s\n' "$PASS" | "$BIN" user add --data "$DATA" --name bench --role admin --password-stdin > /dev/null
-  PORT=$((20000 + RANDOM % 20000))
-  "$BIN" serve --data "$DATA" --listen "127.0.0.1:$PORT" --trusted-proxy 127.0.0.1/32 > "$DATA/serve.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
-    sleep 0.1
-  done
+  start_serve "$BIN" "$DATA" --trusted-proxy 127.0.0.1/32
   BASE=$(grep VmRSS /proc/$PID/status | awk '{print $2}')
   for i in $(seq "$N"); do
     curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \

@@ -41,6 +41,18 @@ func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 	return code, out.String(), errb.String()
 }
 
+// dataDir returns a fresh data directory and its opened store, for a test
+// to seed; close the store before running commands on the directory.
+func dataDir(t *testing.T) (string, *store.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), store.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, st
+}
+
 // TestEveryCommandHasHelpAndExample walks the whole command tree.
 func TestEveryCommandHasHelpAndExample(t *testing.T) {
 	root := NewRoot(&streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard})

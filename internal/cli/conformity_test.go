@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,38 +9,13 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/portfolio"
-	"github.com/rampart-security/rampart/internal/store"
 )
-
-func TestConformityReportOptions(t *testing.T) {
-	var got *conformityReportOptions
-	cmd := newConformityReportCmd(&streams{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, func(_ context.Context, o *conformityReportOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"--catalog", "cra-annex-i", "--release", "4", "--compare", "3", "--format", "html", "--data", "/tmp/x", "--base-url", "https://r.example"})
-	if err := cmd.Execute(); err != nil {
-		t.Fatal(err)
-	}
-	if got.Catalog != "cra-annex-i" || got.Release != 4 || got.Compare != 3 || got.Format != "html" || got.Store.data != "/tmp/x" || got.Base != "https://r.example" {
-		t.Errorf("options = %+v", got)
-	}
-	for _, args := range [][]string{{"--release", "0"}, {"--release", "1", "--format", "pdf"}, {"--release", "1", "--catalog", "iso-27001"}} {
-		cmd := newConformityReportCmd(&streams{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, func(context.Context, *conformityReportOptions) error { return nil })
-		cmd.SetArgs(args)
-		cmd.SilenceErrors, cmd.SilenceUsage = true, true
-		if err := cmd.Execute(); err == nil {
-			t.Errorf("%v accepted", args)
-		}
-	}
-}
 
 // TestConformityReport runs the command on a data directory with a release
 // that has an SBOM, in all three formats.
 func TestConformityReport(t *testing.T) {
-	dir := t.TempDir()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, st := dataDir(t)
 	rel, err := st.EnsureRelease(ctx, "Gateway", "1.6.0")
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -65,6 +66,15 @@ func checkHTTPURL(flag, value string) error {
 		return fmt.Errorf("--%s %q: must be an http(s) URL", flag, value)
 	}
 	return nil
+}
+
+// loadTimeZone is the validation of --timezone: the IANA time zone it names.
+func loadTimeZone(name string) (*time.Location, error) {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("--timezone %q: %w", name, err)
+	}
+	return loc, nil
 }
 
 // exactArgs is the Args of a command taking len(dst) positional arguments:

@@ -306,22 +306,17 @@ func (g *gateInputs) addSBOMData(ctx context.Context, in *policy.Input, path str
 	if err != nil {
 		return err
 	}
-	comps := doc.Components
 	if in.Sources != nil {
 		in.Sources[policy.OnComponent], in.Sources[policy.OnVuln] = path, path
 	}
-	in.Components = append(in.Components, policy.FromComponents(comps, g.approved)...)
-	if doc.Metadata != nil {
-		if in.Release.Product == "" {
-			in.Release.Product, in.Release.Version = doc.Metadata.Name, doc.Metadata.Version
-		}
-		if doc.Metadata.PURL != "" || len(doc.Metadata.CPEs) > 0 {
-			comps = append(comps, *doc.Metadata) // the product itself may be a vulnerable firmware or OS
-		}
+	in.Components = append(in.Components, policy.FromComponents(doc.Components, g.approved)...)
+	if doc.Metadata != nil && in.Release.Product == "" {
+		in.Release.Product, in.Release.Version = doc.Metadata.Name, doc.Metadata.Version
 	}
 	if len(g.opts.VulnDB) == 0 && g.opts.Data == "" {
 		return nil
 	}
+	comps := matchable(doc)
 	advs, err := g.advisories(ctx, comps)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"os"
@@ -182,20 +181,6 @@ func TestGateSARIFAndJUnit(t *testing.T) {
 	s := suites.Suites[0]
 	if s.Tests != 8 || s.Failures != 2 { // no-new-high-sast and no-firmware-credentials; blob.so is excepted
 		t.Errorf("junit tests %d failures %d\n%s", s.Tests, s.Failures, out)
-	}
-}
-
-func TestGateOptions(t *testing.T) {
-	var got *gateOptions
-	cmd := newGateCmd(&streams{}, func(_ context.Context, o *gateOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"--policy", "p/", "--sbom", "b.json", "--scan", "a.sarif", "--scan", "b.xml", "--threatmodel", "tm.yaml",
-		"--firmware", "fw.json", "--data", "d", "--baseline", "old.json", "--exceptions", "e.yaml", "--approved", "a.yaml", "--format", "junit"})
-	if err := cmd.Execute(); err != nil {
-		t.Fatal(err)
-	}
-	if got.Policy != "p/" || got.SBOM != "b.json" || len(got.Scans) != 2 || got.ThreatModel != "tm.yaml" || got.Firmware != "fw.json" ||
-		got.Data != "d" || got.Baselines[0] != "old.json" || got.Exceptions != "e.yaml" || got.Approved != "a.yaml" || got.Format != "junit" {
-		t.Errorf("options = %+v", got)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-security/rampart/internal/incident"
+	"github.com/rampart-security/rampart/internal/jobs"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -34,13 +35,9 @@ func (f *incidentFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.TimeZone, "timezone", "UTC", "the manufacturer's legal time zone, in which 14 days and one month are counted (e.g. Europe/Berlin)")
 }
 
-func (f *incidentFlags) loadLocation() error {
-	loc, err := time.LoadLocation(f.TimeZone)
-	if err != nil {
-		return fmt.Errorf("--timezone %q: %w", f.TimeZone, err)
-	}
-	f.loc = loc
-	return nil
+func (f *incidentFlags) loadLocation() (err error) {
+	f.loc, err = loadTimeZone(f.TimeZone)
+	return err
 }
 
 // with opens the store and runs fn with the incident service over it.
@@ -376,26 +373,17 @@ func startIncidentJobs(ctx context.Context, st *store.Store, smtpURL, from strin
 		snd.SMTP = &incident.SMTPConfig{Addr: addr, From: from, Username: os.Getenv("RAMPART_SMTP_USERNAME"), Password: os.Getenv("RAMPART_SMTP_PASSWORD")}
 	}
 	svc := incident.New(st, time.Now, incident.Options{Notify: st, Location: loc})
-	go func() {
-		t := time.NewTicker(30 * time.Second)
-		defer t.Stop()
-		for {
-			if n, err := svc.Remind(ctx); err != nil && ctx.Err() == nil {
-				log.Error("incident reminders", "err", err)
-			} else if n > 0 {
-				log.Info("incident reminders", "raised", n)
-			}
-			if sent, failed, err := svc.Deliver(ctx, st, snd); err != nil && ctx.Err() == nil {
-				log.Error("customer notices", "err", err)
-			} else if sent+failed > 0 {
-				log.Info("customer notices", "sent", sent, "failed", failed)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	go jobs.Every(ctx, 30*time.Second, func() {
+		if n, err := svc.Remind(ctx); err != nil && ctx.Err() == nil {
+			log.Error("incident reminders", "err", err)
+		} else if n > 0 {
+			log.Info("incident reminders", "raised", n)
 		}
-	}()
+		if sent, failed, err := svc.Deliver(ctx, st, snd); err != nil && ctx.Err() == nil {
+			log.Error("customer notices", "err", err)
+		} else if sent+failed > 0 {
+			log.Info("customer notices", "sent", sent, "failed", failed)
+		}
+	})
 	return nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -10,16 +9,11 @@ import (
 
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/store"
 )
 
 func TestIncidentCommands(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.Open(ctx, store.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, st := dataDir(t)
 	p := inventory.Product{Name: "Gateway"}
 	if err := st.CreateProduct(ctx, &p); err != nil {
 		t.Fatal(err)
@@ -31,38 +25,34 @@ func TestIncidentCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	run := func(args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		code := Execute(ctx, append(args, "--data", dir), strings.NewReader(""), &out, &errb)
-		return code, out.String(), errb.String()
-	}
-	code, out, _ := run("incident", "list")
+	runData := func(args ...string) (int, string, string) { return run(t, "", append(args, "--data", dir)...) }
+	code, out, _ := runData("incident", "list")
 	if code != 0 || !strings.Contains(out, "Signing key leaked") || !strings.Contains(out, "late") {
 		t.Errorf("list: %d\n%s", code, out)
 	}
-	if code, _, errs := run("incident", "list", "--fail-on-late"); code != ExitFailure || !strings.Contains(errs, "early_warning") {
+	if code, _, errs := runData("incident", "list", "--fail-on-late"); code != ExitFailure || !strings.Contains(errs, "early_warning") {
 		t.Errorf("--fail-on-late: %d %s", code, errs)
 	}
-	if code, out, _ := run("incident", "list", "--drill"); code != 0 || !strings.Contains(out, "no incidents") {
+	if code, out, _ := runData("incident", "list", "--drill"); code != 0 || !strings.Contains(out, "no incidents") {
 		t.Errorf("--drill: %d %s", code, out)
 	}
-	code, out, _ = run("incident", "show", "1", "--json")
+	code, out, _ = runData("incident", "show", "1", "--json")
 	var got incident.Incident
 	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.ID != inc.ID || len(got.Reports) != 3 || got.Reports[0].Status != incident.StatusLate {
 		t.Errorf("show --json: %d %s", code, out)
 	}
-	code, out, _ = run("incident", "show", "1", "--timezone", "Europe/Berlin")
+	code, out, _ = runData("incident", "show", "1", "--timezone", "Europe/Berlin")
 	if code != 0 || !strings.Contains(out, "Timeline:") || !strings.Contains(out, "CE") {
 		t.Errorf("show: %d\n%s", code, out)
 	}
-	code, out, _ = run("incident", "report", "1", "early_warning")
+	code, out, _ = runData("incident", "report", "1", "early_warning")
 	if code != 0 || !strings.Contains(out, "# Early warning: incident 1") || !strings.Contains(out, "14(4)(a)") {
 		t.Errorf("report: %d\n%s", code, out)
 	}
-	if code, _, _ := run("incident", "report", "1", "summary"); code != ExitError {
+	if code, _, _ := runData("incident", "report", "1", "summary"); code != ExitError {
 		t.Errorf("bad kind: exit %d, want %d", code, ExitError)
 	}
-	if code, _, _ := run("incident", "show", "99"); code != ExitError {
+	if code, _, _ := runData("incident", "show", "99"); code != ExitError {
 		t.Errorf("missing incident: exit %d", code)
 	}
 }

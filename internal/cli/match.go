@@ -334,10 +334,8 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// readSBOMComponents reads the components of a CycloneDX JSON SBOM for
-// matching. Interim: the lead replaces this with sbom.Decode (internal/sbom),
-// which also reads SPDX and CycloneDX XML.
-// readSBOMComponents decodes any supported SBOM (CycloneDX, SPDX; validated).
+// readSBOMComponents decodes any supported SBOM (CycloneDX, SPDX; validated)
+// and returns its matchable components.
 func readSBOMComponents(path string) ([]inventory.Component, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -348,11 +346,18 @@ func readSBOMComponents(path string) ([]inventory.Component, error) {
 	if err != nil {
 		return nil, failure(err)
 	}
+	return matchable(doc), nil
+}
+
+// matchable returns the components of doc to match against vulnerability
+// data: its components and, when it names one by purl or CPE, the product
+// itself (it may be a vulnerable firmware or OS).
+func matchable(doc *sbom.Document) []inventory.Component {
 	comps := doc.Components
-	if doc.Metadata != nil && (doc.Metadata.PURL != "" || len(doc.Metadata.CPEs) > 0) {
-		comps = append(comps, *doc.Metadata) // the product itself may be a vulnerable firmware or OS
+	if m := doc.Metadata; m != nil && (m.PURL != "" || len(m.CPEs) > 0) {
+		comps = append(comps, *m)
 	}
-	return comps, nil
+	return comps
 }
 
 // loadAdvisories reads --vulndb files directly, and the local database of

@@ -176,16 +176,3 @@ func TestMatchUsageErrors(t *testing.T) {
 		}
 	}
 }
-
-func TestMatchOptions(t *testing.T) {
-	var got *matchOptions
-	cmd := newMatchCmd(&streams{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, func(_ context.Context, o *matchOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"bom.json", "--vulndb", "a", "--vulndb", "b.zip", "--format", "openvex", "--fail-on", "kev", "--vex", "v.json", "--data", "d"})
-	if err := cmd.Execute(); err != nil {
-		t.Fatal(err)
-	}
-	want := &matchOptions{SBOM: "bom.json", Data: "d", VulnDB: []string{"a", "b.zip"}, Format: "openvex", FailOn: "kev", VEX: []string{"v.json"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %+v, want %+v", got, want)
-	}
-}

@@ -183,6 +183,8 @@ func TestScanOptions(t *testing.T) {
 	testParse(t, newScanImportDefectDojoCmd, []parseCase[importDefectDojoOptions]{
 		{args: []string{"dojo.json", "--product", "G", "--release", "1"},
 			want: &importDefectDojoOptions{Store: defaultStore, File: "dojo.json", Product: "G", Release: "1", Scope: portfolio.DefectDojoScope}},
+		{args: []string{"dojo.json", "--product", "Gateway", "--release", "2.4.1"},
+			want: &importDefectDojoOptions{Store: defaultStore, File: "dojo.json", Product: "Gateway", Release: "2.4.1", Scope: "defectdojo"}},
 		{args: []string{"dojo.json", "--release", "1"}, wantErr: `required flag(s) "product" not set`},
 	})
 }
@@ -191,6 +193,7 @@ func TestSBOMOptions(t *testing.T) {
 	testParse(t, newSBOMInspectCmd, []parseCase[sbomInspectOptions]{
 		{args: []string{"bom.json"}, want: &sbomInspectOptions{File: "bom.json", Format: "table"}},
 		{args: []string{"-", "--format", "json"}, want: &sbomInspectOptions{File: "-", Format: "json"}},
+		{args: []string{"--format", "json", "bom.json"}, want: &sbomInspectOptions{File: "bom.json", Format: "json"}},
 		{args: []string{"bom.json", "--format", "yaml"}, wantErr: "--format must be"},
 	})
 	testParse(t, newSBOMConvertCmd, []parseCase[sbomConvertOptions]{
@@ -271,7 +274,10 @@ func TestConformityOptions(t *testing.T) {
 		{args: []string{"--release", "3"}, want: &conformityReportOptions{Store: defaultStore, Catalog: conformity.ETSI, Release: 3, Format: "json"}},
 		{args: []string{"--release", "3", "--catalog", "cra-annex-i", "--compare", "2", "--format", "text"},
 			want: &conformityReportOptions{Store: defaultStore, Catalog: conformity.CRA, Release: 3, Compare: 2, Format: "text"}},
+		{args: []string{"--catalog", "cra-annex-i", "--release", "4", "--compare", "3", "--format", "html", "--data", "/tmp/x", "--base-url", "https://r.example"},
+			want: &conformityReportOptions{Store: storeFlags{data: "/tmp/x"}, Catalog: conformity.CRA, Release: 4, Compare: 3, Format: "html", Base: "https://r.example"}},
 		{args: nil, wantErr: "--release"},
+		{args: []string{"--release", "0"}, wantErr: "--release"},
 		{args: []string{"--release", "3", "--format", "pdf"}, wantErr: "--format"},
 		{args: []string{"--release", "3", "--catalog", "iso-27001"}, wantErr: "--catalog"},
 	})
@@ -305,21 +311,27 @@ func TestCSAFOptions(t *testing.T) {
 	})
 }
 
-func TestMatchOptionsTable(t *testing.T) {
+func TestMatchOptions(t *testing.T) {
 	testParse(t, newMatchCmd, []parseCase[matchOptions]{
 		{args: []string{"bom.json", "--vulndb", "osv/"}, want: &matchOptions{SBOM: "bom.json", VulnDB: []string{"osv/"}, Format: "table"}},
 		{args: []string{"bom.json", "--data", "d", "--assume-platform", "-f", "sarif"}, want: &matchOptions{SBOM: "bom.json", Data: "d", Format: "sarif", AssumePlatform: true}},
+		{args: []string{"bom.json", "--vulndb", "a", "--vulndb", "b.zip", "--format", "openvex", "--fail-on", "kev", "--vex", "v.json", "--data", "d"},
+			want: &matchOptions{SBOM: "bom.json", Data: "d", VulnDB: []string{"a", "b.zip"}, Format: "openvex", FailOn: "kev", VEX: []string{"v.json"}}},
 		{args: []string{"bom.json"}, wantErr: "no vulnerability data"},
 		{args: []string{"bom.json", "--data", "d", "--format", "xml"}, wantErr: "--format"},
 		{args: []string{"bom.json", "--data", "d", "--fail-on", "severe"}, wantErr: "--fail-on"},
 	})
 }
 
-func TestGateOptionsTable(t *testing.T) {
+func TestGateOptions(t *testing.T) {
 	noClock := func(o *gateOptions) { o.Now = nil }
 	testParse(t, newGateCmd, []parseCase[gateOptions]{
 		{args: []string{"--sbom", "bom.json"}, want: &gateOptions{SBOM: "bom.json", Format: "text"}},
 		{args: []string{"--threatmodel", "tm.yaml", "-f", "junit", "-o", "gate.xml"}, want: &gateOptions{ThreatModel: "tm.yaml", Format: "junit", Output: "gate.xml"}},
+		{args: []string{"--policy", "p/", "--sbom", "b.json", "--scan", "a.sarif", "--scan", "b.xml", "--threatmodel", "tm.yaml",
+			"--firmware", "fw.json", "--data", "d", "--baseline", "old.json", "--exceptions", "e.yaml", "--approved", "a.yaml", "--format", "junit"},
+			want: &gateOptions{Policy: "p/", SBOM: "b.json", Scans: []string{"a.sarif", "b.xml"}, ThreatModel: "tm.yaml", Firmware: "fw.json",
+				Data: "d", Baselines: []string{"old.json"}, Exceptions: "e.yaml", Approved: "a.yaml", Format: "junit"}},
 		{args: nil, wantErr: "nothing to judge"},
 		{args: []string{"--sbom", "b", "--vulndb", "osv/", "--data", "d"}, wantErr: "--vulndb and --data"},
 		{args: []string{"--sbom", "b", "--format", "xml"}, wantErr: "--format"},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -145,17 +144,5 @@ func TestSBOMCommandsHaveExamples(t *testing.T) {
 		if c.Example == "" {
 			t.Errorf("%s has no Example", c.CommandPath())
 		}
-	}
-}
-
-func TestSBOMInspectParsesOptions(t *testing.T) {
-	var got *sbomInspectOptions
-	cmd := newSBOMInspectCmd(&streams{}, func(_ context.Context, o *sbomInspectOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"--format", "json", "bom.json"})
-	if err := cmd.Execute(); err != nil {
-		t.Fatal(err)
-	}
-	if got == nil || got.File != "bom.json" || got.Format != "json" {
-		t.Errorf("options = %+v", got)
 	}
 }

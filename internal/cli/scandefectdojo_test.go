@@ -2,23 +2,10 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func TestImportDefectDojoOptions(t *testing.T) {
-	var got *importDefectDojoOptions
-	cmd := newScanImportDefectDojoCmd(&streams{out: &bytes.Buffer{}, err: &bytes.Buffer{}}, func(_ context.Context, o *importDefectDojoOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"dojo.json", "--product", "Gateway", "--release", "2.4.1"})
-	if err := cmd.Execute(); err != nil {
-		t.Fatal(err)
-	}
-	if got.File != "dojo.json" || got.Product != "Gateway" || got.Release != "2.4.1" || got.Scope != "defectdojo" {
-		t.Errorf("%+v", got)
-	}
-}
 
 // TestImportDefectDojoEndToEnd runs the command on the fixture twice: the
 // second import changes nothing.

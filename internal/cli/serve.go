@@ -196,11 +196,9 @@ func (o *serveOptions) validate() error {
 		return err
 	}
 	o.proxies = proxies
-	loc, err := time.LoadLocation(o.TimeZone)
-	if err != nil {
-		return fmt.Errorf("--timezone %q: %w", o.TimeZone, err)
+	if o.location, err = loadTimeZone(o.TimeZone); err != nil {
+		return err
 	}
-	o.location = loc
 	if o.memLimit, o.memFrom, err = memoryLimit(o.MemoryLimit); err != nil {
 		return err
 	}

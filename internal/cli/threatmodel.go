@@ -144,28 +144,51 @@ func loadModel(s *streams, path string) (*threatmodel.Model, error) {
 // importOnTheFly converts a model in another format to Rampart's and parses
 // the result, so check, render and report see exactly what import writes.
 func importOnTheFly(s *streams, data []byte, path, name, format string) (*threatmodel.Model, error) {
-	dir := filepath.Dir(path)
-	im, err := imports.Import(data, name, format, imports.Options{ReadInclude: func(inc string) ([]byte, error) {
-		if path == "-" {
+	readInclude := includesBeside(filepath.Dir(path))
+	if path == "-" {
+		readInclude = func(inc string) ([]byte, error) {
 			return nil, fmt.Errorf("include %q: includes are not read from stdin", inc)
 		}
-		if filepath.IsAbs(inc) || strings.Contains(filepath.ToSlash(filepath.Clean(inc)), "../") {
-			return nil, fmt.Errorf("include %q leaves the model's folder", inc)
-		}
-		return os.ReadFile(filepath.Join(dir, inc))
-	}})
+	}
+	_, yml, err := convertModel(s, data, name, format, readInclude)
 	if err != nil {
-		return nil, failure(err)
+		return nil, err
+	}
+	fmt.Fprintf(s.err, "%s: converted from %s on the fly (save it with: rampart threatmodel import)\n", name, format)
+	return threatmodel.Parse(yml, name)
+}
+
+// convertModel converts a model in another format (format "" detects it)
+// to Rampart YAML, reading the files it includes with readInclude, and
+// prints the conversion's warnings. A document the import refuses is a
+// failure (exit 1); an unknown format name is a usage error (exit 2).
+func convertModel(s *streams, data []byte, name, format string, readInclude func(string) ([]byte, error)) (*imports.Imported, []byte, error) {
+	im, err := imports.Import(data, name, format, imports.Options{ReadInclude: readInclude})
+	if err != nil {
+		if errors.Is(err, imports.ErrUnknownFormatName) {
+			return nil, nil, err
+		}
+		return nil, nil, failure(err)
 	}
 	for _, w := range im.Warnings {
 		fmt.Fprintf(s.err, "warning: %s\n", w)
 	}
 	yml, err := threatmodel.Marshal(im.Model)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	fmt.Fprintf(s.err, "%s: converted from %s on the fly (save it with: rampart threatmodel import)\n", name, format)
-	return threatmodel.Parse(yml, name)
+	return im, yml, nil
+}
+
+// includesBeside reads the files a model includes from dir, the model's
+// folder, refusing names that leave it.
+func includesBeside(dir string) func(string) ([]byte, error) {
+	return func(name string) ([]byte, error) {
+		if filepath.IsAbs(name) || strings.Contains(filepath.ToSlash(filepath.Clean(name)), "../") {
+			return nil, fmt.Errorf("include %q leaves the model's folder", name)
+		}
+		return os.ReadFile(filepath.Join(dir, name))
+	}
 }
 
 // tmCheckOptions are the parsed options of `threatmodel check`.
@@ -442,23 +465,7 @@ func runTMImport(_ context.Context, s *streams, opts *tmImportOptions) error {
 	if len(data) > threatmodel.MaxModelSize {
 		return failuref("%s: larger than %d bytes", opts.File, threatmodel.MaxModelSize)
 	}
-	dir := filepath.Dir(opts.File)
-	im, err := imports.Import(data, opts.File, opts.From, imports.Options{ReadInclude: func(name string) ([]byte, error) {
-		if filepath.IsAbs(name) || strings.Contains(filepath.ToSlash(filepath.Clean(name)), "../") {
-			return nil, fmt.Errorf("include %q leaves the model's folder", name)
-		}
-		return os.ReadFile(filepath.Join(dir, name))
-	}})
-	if err != nil {
-		if errors.Is(err, imports.ErrUnknownFormatName) {
-			return err
-		}
-		return failure(err)
-	}
-	for _, w := range im.Warnings {
-		fmt.Fprintf(s.err, "warning: %s\n", w)
-	}
-	yml, err := threatmodel.Marshal(im.Model)
+	im, yml, err := convertModel(s, data, opts.File, opts.From, includesBeside(filepath.Dir(opts.File)))
 	if err != nil {
 		return err
 	}

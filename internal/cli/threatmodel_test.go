@@ -309,3 +309,29 @@ func TestThreatmodelOnTheFlyAndCompleteness(t *testing.T) {
 		t.Errorf("invalid Rampart model: %d %s", code, errs)
 	}
 }
+
+// The files a Threagile model includes are read from its folder, by import
+// and on the fly alike; a name leaving the folder is refused, and a model on
+// stdin reads none (exit 1, naming the include).
+func TestThreatmodelIncludes(t *testing.T) {
+	tg := filepath.Join("..", "threatmodel", "threagile", "testdata", "camera.yaml")
+	if code, _, errs := run(t, "", "threatmodel", "check", tg); code != 0 || !strings.Contains(errs, "converted from threagile on the fly") {
+		t.Errorf("check with include: %d %s", code, errs)
+	}
+	data, err := os.ReadFile(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	escaping := filepath.Join(t.TempDir(), "camera.yaml")
+	if err := os.WriteFile(escaping, []byte(strings.Replace(string(data), "- camera-assets.yaml", "- ../camera-assets.yaml", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"import", escaping}, {"check", escaping}} {
+		if code, _, errs := run(t, "", append([]string{"threatmodel"}, args...)...); code != 1 || !strings.Contains(errs, `include "../camera-assets.yaml" leaves the model's folder`) {
+			t.Errorf("%s with an include outside the folder: %d %s", args[0], code, errs)
+		}
+	}
+	if code, _, errs := run(t, string(data), "threatmodel", "check", "-"); code != 1 || !strings.Contains(errs, `include "camera-assets.yaml": includes are not read from stdin`) {
+		t.Errorf("check - with an include: %d %s", code, errs)
+	}
+}

@@ -73,11 +73,7 @@ func seededStore(t *testing.T) *store.Store {
 func TestSeedRealVulnerabilities(t *testing.T) {
 	ctx := context.Background()
 	st := seededStore(t)
-	p, err := st.ProductByName(ctx, "Industrial Gateway IG-400")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel, err := st.ReleaseByVersion(ctx, p.ID, "3.2.0")
+	rel, err := releaseOf(ctx, st, "Industrial Gateway IG-400", "3.2.0")
 	if err != nil {
 		t.Fatal(err)
 	}

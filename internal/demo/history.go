@@ -108,11 +108,7 @@ func seedHistory(ctx context.Context, st *store.Store, now time.Time) error {
 	slices.SortFunc(steps, func(a, b scanStep) int { return b.daysAgo - a.daysAgo })
 	today := now.UTC().Truncate(24 * time.Hour)
 	for i, s := range steps {
-		p, err := st.ProductByName(ctx, s.product)
-		if err != nil {
-			return err
-		}
-		rel, err := st.ReleaseByVersion(ctx, p.ID, s.version)
+		rel, err := releaseOf(ctx, st, s.product, s.version)
 		if err != nil {
 			return err
 		}

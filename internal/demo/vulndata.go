@@ -78,11 +78,7 @@ func vexDecisions() []vexDecision {
 func seedVEX(ctx context.Context, st *store.Store) error {
 	v := portfolio.NewVulns(st, nil)
 	for _, d := range vexDecisions() {
-		p, err := st.ProductByName(ctx, d.product)
-		if err != nil {
-			return err
-		}
-		rel, err := st.ReleaseByVersion(ctx, p.ID, d.release)
+		rel, err := releaseOf(ctx, st, d.product, d.release)
 		if err != nil {
 			return err
 		}

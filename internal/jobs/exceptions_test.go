@@ -2,8 +2,6 @@ package jobs
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -39,7 +37,7 @@ func TestGateExceptionsExpire(t *testing.T) {
 			return e.ID
 		}
 		past, today, requested := mk("2026-12-01", "approved"), mk("2026-12-02", "approved"), mk("2026-11-01", "requested")
-		r := New(Config{}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		r := New(Config{}, st, quiet())
 		r.SetClock(func() time.Time { return now })
 		for tick := range 2 {
 			if err := r.Tick(ctx); err != nil {

@@ -23,19 +23,27 @@ import (
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// newRelease creates a product and a release of it.
+func newRelease(t *testing.T, st *store.Store, product, version string, status inventory.ReleaseStatus) inventory.Release {
+	t.Helper()
+	ctx := context.Background()
+	p := inventory.Product{Name: product}
+	if err := st.CreateProduct(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	rel := inventory.Release{ProductID: p.ID, Version: version, Status: status}
+	if err := st.CreateRelease(ctx, &rel); err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
+
 // seedAccepted creates n risk-accepted findings whose acceptance ends an
 // hour after now.
 func seedAccepted(t *testing.T, st *store.Store, now time.Time, n int) []int64 {
 	t.Helper()
 	ctx := context.Background()
-	p := inventory.Product{Name: "Gateway"}
-	if err := st.CreateProduct(ctx, &p); err != nil {
-		t.Fatal(err)
-	}
-	rel := inventory.Release{ProductID: p.ID, Version: "2.0"}
-	if err := st.CreateRelease(ctx, &rel); err != nil {
-		t.Fatal(err)
-	}
+	rel := newRelease(t, st, "Gateway", "2.0", "")
 	_, err := findings.NewImporter(st, nil).Import(ctx, findings.ScanImport{ReleaseID: rel.ID, Tool: "generic", Now: now, Each: func(emit func(findings.Finding) error) error {
 		for i := range n {
 			if err := emit(findings.Finding{Title: fmt.Sprintf("finding %d", i), Severity: findings.High, RuleID: fmt.Sprint(i)}); err != nil {
@@ -245,14 +253,7 @@ func TestWebhookBacklogInOneInterval(t *testing.T) {
 func TestRematchResumesAfterInterruptedImport(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		p := inventory.Product{Name: "Camera"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		rel := inventory.Release{ProductID: p.ID, Version: "1"}
-		if err := st.CreateRelease(ctx, &rel); err != nil {
-			t.Fatal(err)
-		}
+		rel := newRelease(t, st, "Camera", "1", "")
 		comp := inventory.Component{Ref: "pkg:golang/example.com/lib@v1.0.0", Name: "example.com/lib", Version: "v1.0.0", PURL: "pkg:golang/example.com/lib@v1.0.0"}
 		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{comp}, blob.Blob{}); err != nil {
 			t.Fatal(err)

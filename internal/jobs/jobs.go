@@ -86,12 +86,21 @@ func (r *Runner) SetClock(now func() time.Time) { r.now = now }
 
 // Run runs the jobs every interval until ctx ends.
 func (r *Runner) Run(ctx context.Context) {
-	t := time.NewTicker(r.cfg.Interval)
-	defer t.Stop()
-	for {
+	Every(ctx, r.cfg.Interval, func() {
 		if err := r.Tick(ctx); err != nil && ctx.Err() == nil {
 			r.log.Error("background jobs", "err", err)
 		}
+	})
+}
+
+// Every runs step now and then every interval until ctx ends; a step that
+// takes longer than the interval delays the next one (steps never overlap).
+// It is the loop of every background job of the server.
+func Every(ctx context.Context, interval time.Duration, step func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		step()
 		select {
 		case <-ctx.Done():
 			return

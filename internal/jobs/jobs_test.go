@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -44,7 +43,7 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 			got = append(got, e)
 		}))
 		defer srv.Close()
-		r := New(Config{Webhooks: []string{srv.URL}, Secret: secret}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		r := New(Config{Webhooks: []string{srv.URL}, Secret: secret}, st, quiet())
 		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 		r.now = func() time.Time { return now }
 		for i := range 2 {
@@ -72,4 +71,39 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 			t.Fatalf("re-sent: %d %v", len(got), err)
 		}
 	})
+}
+
+// TestEvery: the first step runs at once (not an interval later), the next
+// ones on the ticker, and the loop returns once ctx ends.
+func TestEvery(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Every(ctx, time.Hour, func() {
+			n++
+			cancel()
+		})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Every did not run its first step at once, or did not return when ctx ended")
+	}
+	if n != 1 {
+		t.Fatalf("%d steps before ctx ended, want 1", n)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	n = 0
+	Every(ctx, time.Millisecond, func() {
+		if n++; n == 3 {
+			cancel()
+		}
+	})
+	if n != 3 {
+		t.Fatalf("%d steps, want 3 (the loop ends after the step that ended ctx)", n)
+	}
 }

@@ -43,18 +43,11 @@ func NewVulnSyncer(sync *portfolio.VulnSync, st *store.Store, log *slog.Logger) 
 
 // Run checks for due or requested updates until ctx ends.
 func (v *VulnSyncer) Run(ctx context.Context) {
-	t := time.NewTicker(v.Poll)
-	defer t.Stop()
-	for {
+	Every(ctx, v.Poll, func() {
 		if _, err := v.Step(ctx); err != nil && ctx.Err() == nil {
 			v.log.Error("vulnerability data update", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Step runs an update if one is due (the interval passed and this server

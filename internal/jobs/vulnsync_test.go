@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -82,17 +80,9 @@ func osvRecord(id, cve, pkg, fixed string) string {
 
 func release(t *testing.T, st *store.Store, product, pkg, version string) int64 {
 	t.Helper()
-	ctx := context.Background()
-	p := inventory.Product{Name: product}
-	if err := st.CreateProduct(ctx, &p); err != nil {
-		t.Fatal(err)
-	}
-	rel := inventory.Release{ProductID: p.ID, Version: "1.0", Status: inventory.StatusShipped}
-	if err := st.CreateRelease(ctx, &rel); err != nil {
-		t.Fatal(err)
-	}
+	rel := newRelease(t, st, product, "1.0", inventory.StatusShipped)
 	purl := "pkg:npm/" + pkg + "@" + version
-	if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{{Ref: purl, Name: pkg, Version: version, PURL: purl}}, blob.New("bom.json", "application/json", []byte(product))); err != nil {
+	if err := st.ImportComponents(context.Background(), rel.ID, []inventory.Component{{Ref: purl, Name: pkg, Version: version, PURL: purl}}, blob.New("bom.json", "application/json", []byte(product))); err != nil {
 		t.Fatal(err)
 	}
 	return rel.ID
@@ -114,7 +104,7 @@ func TestVulnSyncClaimedOnceAndIncremental(t *testing.T) {
 		other := release(t, st, "Gadget", "rightpad", "1.0.0")
 
 		cfg := portfolio.SyncConfig{Interval: time.Hour, Sources: mirror.Sources{OSV: []string{srv.URL + "/osv/npm/all.zip"}, KEV: srv.URL + "/kev.json", NVD: srv.URL + "/nvd"}}
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		log := quiet()
 		now := time.Date(2099, 1, 5, 10, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
 		a := NewVulnSyncer(portfolio.NewVulnSync(st, cfg), st, log)
@@ -225,7 +215,7 @@ func TestVulnSyncOffline(t *testing.T) {
 		if err := sync.Request(ctx); err == nil || !strings.Contains(err.Error(), "offline") {
 			t.Errorf("request on an offline server: %v", err)
 		}
-		v := NewVulnSyncer(sync, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		v := NewVulnSyncer(sync, st, quiet())
 		if ran, err := v.Step(ctx); ran || err != nil || hits != 0 {
 			t.Errorf("offline step ran %v err %v hits %d", ran, err, hits)
 		}

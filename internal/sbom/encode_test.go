@@ -212,3 +212,22 @@ func TestExportFromStore(t *testing.T) {
 		t.Error("duplicate refs accepted")
 	}
 }
+
+// TestRoots: the roots are the components no edge points at, in order; a
+// component with no edges at all is one, and none are found in a cycle.
+func TestRoots(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		comps []inventory.Component
+		want  []string
+	}{
+		{"none", nil, nil},
+		{"chain", []inventory.Component{{Ref: "app", DependsOn: []string{"lib"}}, {Ref: "lib", DependsOn: []string{"libc"}}, {Ref: "libc"}}, []string{"app"}},
+		{"two trees and a loner", []inventory.Component{{Ref: "a", DependsOn: []string{"x"}}, {Ref: "x"}, {Ref: "lone"}, {Ref: "b", DependsOn: []string{"x", "missing"}}}, []string{"a", "lone", "b"}},
+		{"cycle", []inventory.Component{{Ref: "p", DependsOn: []string{"q"}}, {Ref: "q", DependsOn: []string{"p"}}}, nil},
+	} {
+		if got := sbom.Roots(tc.comps); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: Roots = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
