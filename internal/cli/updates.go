@@ -165,13 +165,6 @@ func runUpdatesIn(ctx context.Context, s *streams, st *store.Store, o *updatesOp
 			return fmt.Errorf("--file: %w", err)
 		}
 		req := updates.PublishRequest{Slug: o.Product, Name: o.Name, Content: content, Hardware: o.Hardware, Version: o.Version}
-		if o.Version != "" {
-			if repo, err := st.UpdateRepo(ctx, o.Product); err == nil {
-				if rel, err := st.ReleaseByVersion(ctx, repo.ProductID, o.Version); err == nil {
-					req.ReleaseID = rel.ID
-				}
-			}
-		}
 		// The service records update.publish with the change (actor
 		// "system", the default outside a request; source "cli").
 		t, err := svc.Publish(ctx, req)

@@ -54,9 +54,6 @@ func SeedUpdates(ctx context.Context, st *store.Store, seal updates.Sealer, keys
 		return err
 	}
 	req := updates.PublishRequest{Slug: GatewaySlug, Name: GatewayImage, Content: DemoImage(), Hardware: "IG-400", Version: "3.2.0"}
-	if rel, err := st.ReleaseByVersion(ctx, gw.ID, "3.2.0"); err == nil {
-		req.ReleaseID = rel.ID
-	}
 	if _, err = svc.Publish(ctx, req); err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // Role names of the top-level TUF roles.
@@ -108,6 +109,9 @@ type Store interface {
 	UpdateTarget(ctx context.Context, repoID int64, name string) (Target, error)
 	UpdateTargetContent(ctx context.Context, repoID int64, name string) (Target, []byte, error)
 	UpdateTargets(ctx context.Context, repoID int64) ([]Target, error)
+	// ReleaseByVersion finds the release of a product by its version
+	// (fault.ErrNotFound when there is none).
+	ReleaseByVersion(ctx context.Context, productID int64, version string) (inventory.Release, error)
 }
 
 // Policy sets how long each role's metadata stays valid. Online roles are
@@ -396,6 +400,9 @@ type PublishRequest struct {
 	Content   []byte
 	Hardware  string
 	Version   string
+	// ReleaseID links the image to a release of the repository's product.
+	// When it is 0, the release whose version is Version is linked if the
+	// product has one (an image of a version not yet registered links none).
 	ReleaseID int64
 }
 
@@ -446,15 +453,24 @@ func (s *Service) PublishMany(ctx context.Context, reqs []PublishRequest) ([]Tar
 		entries = append(entries, entry{tf: &metadata.TargetFiles{Length: t.Length, Hashes: metadata.Hashes{"sha256": sum[:]}, Custom: &raw, Path: req.Name},
 			tc: TargetContent{Target: t, Content: req.Content}})
 	}
-	slug := reqs[0].Slug
-	if slug == "" {
-		repo, err := s.st.UpdateRepoOfProduct(ctx, reqs[0].ProductID)
-		if err != nil {
+	repo, err := s.repoOf(ctx, reqs[0])
+	if err != nil {
+		return nil, err
+	}
+	slug := repo.Slug
+	for i, req := range reqs {
+		if req.ReleaseID != 0 || req.Version == "" {
+			continue
+		}
+		rel, err := s.st.ReleaseByVersion(ctx, repo.ProductID, req.Version)
+		switch {
+		case err == nil:
+			entries[i].tc.Target.ReleaseID = rel.ID
+		case !errors.Is(err, fault.ErrNotFound):
 			return nil, err
 		}
-		slug = repo.Slug
 	}
-	err := retry(func() error {
+	err = retry(func() error {
 		repo, keys, err := s.load(ctx, slug)
 		if err != nil {
 			return err
@@ -493,6 +509,15 @@ func (s *Service) PublishMany(ctx context.Context, reqs []PublishRequest) ([]Tar
 		out[i] = e.tc.Target
 	}
 	return out, nil
+}
+
+// repoOf finds the repository a publish request names, by slug or else by
+// product.
+func (s *Service) repoOf(ctx context.Context, req PublishRequest) (Repo, error) {
+	if req.Slug != "" {
+		return s.st.UpdateRepo(ctx, req.Slug)
+	}
+	return s.st.UpdateRepoOfProduct(ctx, req.ProductID)
 }
 
 // RotateRequest replaces the root keys.

@@ -176,3 +176,41 @@ func TestRotateNeedsThresholdOfOldKeys(t *testing.T) {
 		t.Fatal("accepted an invalid slug")
 	}
 }
+
+// An image published with a version is linked to the product's release of
+// that version, whichever surface publishes it; a version with no release
+// links none.
+func TestPublishLinksTheReleaseOfItsVersion(t *testing.T) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			st := open(t, eng)
+			ctx := context.Background()
+			rel, err := st.EnsureRelease(ctx, "Gateway", "2.0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc := updates.New(st, sealer(t), nil)
+			if _, err := svc.Init(ctx, updates.InitRequest{Slug: "gw", ProductID: rel.ProductID}); err != nil {
+				t.Fatal(err)
+			}
+			linked, err := svc.Publish(ctx, updates.PublishRequest{ProductID: rel.ProductID, Name: "gw-2.0.img", Content: []byte("2.0"), Version: "2.0"})
+			if err != nil || linked.ReleaseID != rel.ID {
+				t.Fatalf("2.0: release %d, want %d (%v)", linked.ReleaseID, rel.ID, err)
+			}
+			unknown, err := svc.Publish(ctx, updates.PublishRequest{Slug: "gw", Name: "gw-3.0.img", Content: []byte("3.0"), Version: "3.0"})
+			if err != nil || unknown.ReleaseID != 0 {
+				t.Fatalf("3.0 has no release: linked %d (%v)", unknown.ReleaseID, err)
+			}
+			repo, err := st.UpdateRepo(ctx, "gw")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored, err := st.UpdateTarget(ctx, repo.ID, "gw-2.0.img"); err != nil || stored.ReleaseID != rel.ID {
+				t.Errorf("stored 2.0: release %d, want %d (%v)", stored.ReleaseID, rel.ID, err)
+			}
+			if _, err := svc.Publish(ctx, updates.PublishRequest{Slug: "none", Name: "x.img", Content: []byte("x")}); err == nil {
+				t.Error("publishing into a repository that does not exist succeeded")
+			}
+		})
+	}
+}

@@ -122,11 +122,6 @@ func (h handler) publishTarget(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	req := updates.PublishRequest{ProductID: id, Name: q.Get("name"), Content: content, Hardware: q.Get("hardware"), Version: q.Get("version")}
-	if req.Version != "" {
-		if rel, err := h.Store.ReleaseByVersion(r.Context(), id, req.Version); err == nil {
-			req.ReleaseID = rel.ID
-		}
-	}
 	t, err := h.Updates.Publish(r.Context(), req)
 	return reply(w, http.StatusCreated, t, err)
 }
