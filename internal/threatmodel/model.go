@@ -218,6 +218,11 @@ type Mitigation struct {
 	pos         Pos
 }
 
+// InPlace reports whether the control is in place: implemented or verified.
+func (mt *Mitigation) InPlace() bool {
+	return mt.Status == MitigationImplemented || mt.Status == MitigationVerified
+}
+
 // Threat statuses.
 const (
 	StatusOpen          = "open"

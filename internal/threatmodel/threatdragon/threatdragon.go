@@ -55,24 +55,32 @@ type box struct {
 	Width, Height float64
 }
 
+// props are a cell's properties: v2 keeps them in the cell's data, v1 keeps
+// the common ones on the cell itself.
 type props struct {
-	Name                   string   `json:"name"`
-	Description            string   `json:"description"`
-	Type                   string   `json:"type"`
-	OutOfScope             bool     `json:"outOfScope"`
-	ReasonOutOfScope       string   `json:"reasonOutOfScope"`
-	Threats                []threat `json:"threats"`
-	Protocol               string   `json:"protocol"`
-	IsEncrypted            bool     `json:"isEncrypted"`
-	IsPublicNetwork        bool     `json:"isPublicNetwork"`
-	StoresCredentials      bool     `json:"storesCredentials"`
-	IsALog                 bool     `json:"isALog"`
-	IsSigned               bool     `json:"isSigned"`
-	ProvidesAuthentication bool     `json:"providesAuthentication"`
-	PrivilegeLevel         string   `json:"privilegeLevel"`
-	IsWebApplication       bool     `json:"isWebApplication"`
-	HandlesCardPayment     bool     `json:"handlesCardPayment"`
-	IsBidirectional        bool     `json:"isBidirectional"`
+	common
+	Name                   string `json:"name"`
+	Type                   string `json:"type"`
+	IsSigned               bool   `json:"isSigned"`
+	ProvidesAuthentication bool   `json:"providesAuthentication"`
+	IsWebApplication       bool   `json:"isWebApplication"`
+	HandlesCardPayment     bool   `json:"handlesCardPayment"`
+	IsBidirectional        bool   `json:"isBidirectional"`
+}
+
+// common are the properties both versions have: on the cell in v1, in its
+// data in v2.
+type common struct {
+	Description       string   `json:"description"`
+	OutOfScope        bool     `json:"outOfScope"`
+	ReasonOutOfScope  string   `json:"reasonOutOfScope"`
+	Threats           []threat `json:"threats"`
+	Protocol          string   `json:"protocol"`
+	IsEncrypted       bool     `json:"isEncrypted"`
+	IsPublicNetwork   bool     `json:"isPublicNetwork"`
+	StoresCredentials bool     `json:"storesCredentials"`
+	IsALog            bool     `json:"isALog"`
+	PrivilegeLevel    string   `json:"privilegeLevel"`
 }
 
 type cell struct {
@@ -94,16 +102,7 @@ type cell struct {
 	} `json:"attrs"`
 	Labels json.RawMessage `json:"labels"` // list of label objects, or strings in some versions
 	// v1 keeps the properties on the cell itself.
-	OutOfScope        bool     `json:"outOfScope"`
-	ReasonOutOfScope  string   `json:"reasonOutOfScope"`
-	Threats           []threat `json:"threats"`
-	Protocol          string   `json:"protocol"`
-	IsEncrypted       bool     `json:"isEncrypted"`
-	IsPublicNetwork   bool     `json:"isPublicNetwork"`
-	StoresCredentials bool     `json:"storesCredentials"`
-	IsALog            bool     `json:"isALog"`
-	PrivilegeLevel    string   `json:"privilegeLevel"`
-	Description       string   `json:"description"`
+	common
 }
 
 type threat struct {
@@ -506,9 +505,7 @@ func (c *cell) props() *props {
 	if c.Data != nil {
 		return c.Data
 	}
-	return &props{OutOfScope: c.OutOfScope, ReasonOutOfScope: c.ReasonOutOfScope, Threats: c.Threats, Protocol: c.Protocol,
-		IsEncrypted: c.IsEncrypted, IsPublicNetwork: c.IsPublicNetwork, StoresCredentials: c.StoresCredentials,
-		IsALog: c.IsALog, PrivilegeLevel: c.PrivilegeLevel, Description: c.Description}
+	return &props{common: c.common}
 }
 
 func (c *cell) kind(p *props) string {
