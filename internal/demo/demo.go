@@ -66,7 +66,7 @@ func Seed(ctx context.Context, st *store.Store) (int, error) {
 				created = *rel.ReleaseDate
 			}
 			exp := sbom.Export{Name: prod.Name, Version: r.version, Supplier: "Northwind Devices GmbH", Components: r.components,
-				Created: created, DependsOn: topLevel(r.components)}
+				Created: created, DependsOn: sbom.Roots(r.components)}
 			if err := sbom.EncodeCycloneDX(&buf, exp); err != nil {
 				return n, fmt.Errorf("write demo SBOM for %s %s: %w", prod.Name, r.version, err)
 			}
@@ -114,23 +114,6 @@ func day(s string) *time.Time {
 		panic("demo: bad date " + s)
 	}
 	return &t
-}
-
-// topLevel returns the refs of components no other component depends on.
-func topLevel(comps []inventory.Component) []string {
-	used := map[string]bool{}
-	for _, c := range comps {
-		for _, d := range c.DependsOn {
-			used[d] = true
-		}
-	}
-	var out []string
-	for _, c := range comps {
-		if !used[c.Ref] {
-			out = append(out, c.Ref)
-		}
-	}
-	return out
 }
 
 // Portfolio returns the demo products with their releases.

@@ -154,7 +154,7 @@ func ExportSBOM(ctx context.Context, st SBOMExportStore, releaseID int64, format
 	if err != nil {
 		return "", err
 	}
-	exp := sbom.Export{Name: rel.ProductName, Version: rel.Version, Components: comps, Created: rel.CreatedAt, DependsOn: roots(comps)}
+	exp := sbom.Export{Name: rel.ProductName, Version: rel.Version, Components: comps, Created: rel.CreatedAt, DependsOn: sbom.Roots(comps)}
 	switch format {
 	case "", "cyclonedx-json":
 		return "application/vnd.cyclonedx+json; version=1.6", sbom.EncodeCycloneDX(w, exp)
@@ -162,22 +162,4 @@ func ExportSBOM(ctx context.Context, st SBOMExportStore, releaseID int64, format
 		return "application/spdx+json", sbom.EncodeSPDX(w, exp)
 	}
 	return "", fault.Invalid("format", "format: %q: must be cyclonedx-json or spdx-json", format)
-}
-
-// roots are the components nothing else depends on: the product's direct
-// dependencies in the exported dependency graph.
-func roots(comps []inventory.Component) []string {
-	used := map[string]bool{}
-	for _, c := range comps {
-		for _, d := range c.DependsOn {
-			used[d] = true
-		}
-	}
-	var out []string
-	for _, c := range comps {
-		if !used[c.Ref] {
-			out = append(out, c.Ref)
-		}
-	}
-	return out
 }

@@ -33,7 +33,7 @@ type Export struct {
 	// Ref is the product component's bom-ref; default "product".
 	Ref string
 	// DependsOn lists the Refs of the components the product depends on
-	// directly.
+	// directly (Roots, for components whose own edges are known).
 	DependsOn []string
 	// Components are the release's components. Refs must be unique; empty
 	// Refs are generated. Edges to unknown Refs are dropped.
@@ -47,6 +47,24 @@ type Export struct {
 	SerialNumber string
 	// ToolVersion is recorded as the generating tool's version.
 	ToolVersion string
+}
+
+// Roots returns the Refs of the components no other component depends on:
+// the product's direct dependencies in the exported dependency graph.
+func Roots(comps []inventory.Component) []string {
+	used := map[string]bool{}
+	for _, c := range comps {
+		for _, d := range c.DependsOn {
+			used[d] = true
+		}
+	}
+	var out []string
+	for _, c := range comps {
+		if !used[c.Ref] {
+			out = append(out, c.Ref)
+		}
+	}
+	return out
 }
 
 // ExportFrom builds an Export from a decoded document, for conversion.
