@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"slices"
@@ -284,9 +285,9 @@ func sortRows(rows []VulnRow, by string, desc bool) {
 		case "severity":
 			c = a.rank - b.rank
 		case "epss":
-			c = cmpFloat(a.EPSS, b.EPSS)
+			c = cmp.Compare(a.EPSS, b.EPSS)
 		case "cvss":
-			c = cmpFloat(a.CVSSScore, b.CVSSScore)
+			c = cmp.Compare(a.CVSSScore, b.CVSSScore)
 		case "releases":
 			c = len(a.Releases) - len(b.Releases)
 		case "first_seen":
@@ -302,14 +303,4 @@ func sortRows(rows []VulnRow, by string, desc bool) {
 		}
 		return c
 	})
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
