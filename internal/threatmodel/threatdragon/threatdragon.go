@@ -92,18 +92,24 @@ type cell struct {
 	Source   json.RawMessage `json:"source"`
 	Target   json.RawMessage `json:"target"`
 	Data     *props          `json:"data"`
-	Attrs    struct {
-		Text struct {
-			Text string `json:"text"`
-		} `json:"text"`
-		Label struct {
-			Text string `json:"text"`
-		} `json:"label"`
-	} `json:"attrs"`
-	Labels json.RawMessage `json:"labels"` // list of label objects, or strings in some versions
+	Attrs    attrs           `json:"attrs"`
+	Labels   json.RawMessage `json:"labels"` // list of label objects, or strings in some versions
 	// v1 keeps the properties on the cell itself.
 	common
 }
+
+// attrs are the display attributes of a cell or label, which hold its text.
+type attrs struct {
+	Text struct {
+		Text string `json:"text"`
+	} `json:"text"`
+	Label struct {
+		Text string `json:"text"`
+	} `json:"label"`
+}
+
+// text is the text shown: the text attribute's, else the label's.
+func (a attrs) text() string { return cmp.Or(a.Text.Text, a.Label.Text) }
 
 type threat struct {
 	ID          json.RawMessage `json:"id"`
@@ -536,10 +542,8 @@ func (c *cell) name(p *props) string {
 	switch {
 	case p != nil && p.Name != "":
 		n = p.Name
-	case c.Attrs.Text.Text != "":
-		n = c.Attrs.Text.Text
-	case c.Attrs.Label.Text != "":
-		n = c.Attrs.Label.Text
+	case c.Attrs.text() != "":
+		n = c.Attrs.text()
 	default:
 		n = labelText(c.Labels)
 	}
@@ -548,22 +552,12 @@ func (c *cell) name(p *props) string {
 
 func labelText(raw json.RawMessage) string {
 	var objs []struct {
-		Attrs struct {
-			Text struct {
-				Text string `json:"text"`
-			} `json:"text"`
-			Label struct {
-				Text string `json:"text"`
-			} `json:"label"`
-		} `json:"attrs"`
+		Attrs attrs `json:"attrs"`
 	}
 	if json.Unmarshal(raw, &objs) == nil {
 		for _, l := range objs {
-			if l.Attrs.Text.Text != "" {
-				return l.Attrs.Text.Text
-			}
-			if l.Attrs.Label.Text != "" {
-				return l.Attrs.Label.Text
+			if t := l.Attrs.text(); t != "" {
+				return t
 			}
 		}
 		return ""
