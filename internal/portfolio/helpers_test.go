@@ -1,7 +1,9 @@
 package portfolio_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
@@ -59,4 +61,15 @@ func findingsBy[K comparable](t *testing.T, st *store.Store, rel int64, key func
 		out[key(f)] = f
 	}
 	return out
+}
+
+// generated returns what write generates with n entries (a generated SBOM
+// or scan report).
+func generated(tb testing.TB, write func(io.Writer, int) error, n int) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := write(&buf, n); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
 }
