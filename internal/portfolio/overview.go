@@ -157,6 +157,15 @@ func VulnOverview(ctx context.Context, st MatchStore, q OverviewQuery) (Overview
 	return out, nil
 }
 
+// vexState is the analysis state of a match, "none" when it is not
+// analysed (the value of the VEX filters).
+func vexState(m *vuln.ReleaseVuln) string {
+	if m.Analysis == nil {
+		return "none"
+	}
+	return string(m.Analysis.Status)
+}
+
 // groupMatches keeps the matches the remaining filters select and folds
 // them into one row per vulnerability.
 func groupMatches(matches []vuln.ReleaseVuln, q OverviewQuery) []VulnRow {
@@ -165,10 +174,7 @@ func groupMatches(matches []vuln.ReleaseVuln, q OverviewQuery) []VulnRow {
 	var order []string
 	for i := range matches {
 		m := &matches[i]
-		state := "none"
-		if m.Analysis != nil {
-			state = string(m.Analysis.Status)
-		}
+		state := vexState(m)
 		if q.VEX != "" && q.VEX != "any" && q.VEX != state {
 			continue
 		}
