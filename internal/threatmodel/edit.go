@@ -252,6 +252,19 @@ func removeKey(n *yaml.Node, key string) {
 
 func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
 
+// ensureMapping returns the mapping under key in mapping n: the one there,
+// else a new empty one, added at the end in place of a value that is not a
+// mapping.
+func ensureMapping(n *yaml.Node, key string) *yaml.Node {
+	if v := mapValue(n, key); v != nil && v.Kind == yaml.MappingNode {
+		return v
+	}
+	removeKey(n, key)
+	v := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	n.Content = append(n.Content, scalar(key), v)
+	return v
+}
+
 // ensureSeq returns the sequence under key in root, creating it (before
 // elements for boundaries, after elements or the last flow for flows).
 func ensureSeq(root *yaml.Node, key string) *yaml.Node {
@@ -381,12 +394,7 @@ func mergePatch(n *yaml.Node, t reflect.Type, patch map[string]json.RawMessage, 
 			if err := json.Unmarshal(raw, &sub); err != nil {
 				return editErr(fp, "%v", err)
 			}
-			v := mapValue(n, k)
-			if v == nil || v.Kind != yaml.MappingNode {
-				removeKey(n, k)
-				v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-				n.Content = append(n.Content, scalar(k), v)
-			}
+			v := ensureMapping(n, k)
 			if err := mergePatch(v, ft, sub, fp); err != nil {
 				return err
 			}
@@ -483,18 +491,7 @@ func deleteItem(before *Model, root *yaml.Node, collection, id string) []string 
 }
 
 func setLayout(root *yaml.Node, collection, id string, b Box) {
-	lay := mapValue(root, "layout")
-	if lay == nil || lay.Kind != yaml.MappingNode {
-		removeKey(root, "layout")
-		lay = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		root.Content = append(root.Content, scalar("layout"), lay)
-	}
-	sub := mapValue(lay, collection)
-	if sub == nil || sub.Kind != yaml.MappingNode {
-		removeKey(lay, collection)
-		sub = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		lay.Content = append(lay.Content, scalar(collection), sub)
-	}
+	sub := ensureMapping(ensureMapping(root, "layout"), collection)
 	round := func(v float64) float64 { return math.Round(v*10) / 10 }
 	b = Box{X: round(b.X), Y: round(b.Y), W: round(b.W), H: round(b.H)}
 	var vn yaml.Node

@@ -237,15 +237,6 @@ func isBoolField(t reflect.Type, path []string) bool {
 	return t.Kind() == reflect.Bool
 }
 
-func ensureMapping(n *yaml.Node, key string) *yaml.Node {
-	if v := mapValue(n, key); v != nil && v.Kind == yaml.MappingNode {
-		return v
-	}
-	v := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
-	return v
-}
-
 // unstatedElementAttrs lists the specs that apply to element e and are
 // unstated.
 func unstatedElementAttrs(m *Model, e *Element) []attrSpec {
