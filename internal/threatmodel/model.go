@@ -231,6 +231,12 @@ const (
 	StatusNotApplicable = "not_applicable"
 )
 
+// NeedsReason reports whether a threat status must be explained: accepting
+// a threat or calling it not applicable takes a reason.
+func NeedsReason(status string) bool {
+	return status == StatusAccepted || status == StatusNotApplicable
+}
+
 // ThreatDecision marks a threat (by id) mitigated, accepted or not
 // applicable with a reason, or adds a threat identified by hand when Title
 // is set and the id matches no rule.

@@ -478,7 +478,7 @@ func decodeAttribute(attrs map[string]any, key string, v any) bool {
 // stateReason gives an accepted or not-applicable decision the OTM state as
 // its reason.
 func stateReason(d *threatmodel.ThreatDecision, ti threatInstance) {
-	if d.Status == threatmodel.StatusAccepted || d.Status == threatmodel.StatusNotApplicable {
+	if threatmodel.NeedsReason(d.Status) {
 		d.Reason = "state " + ti.State + " in the OTM file"
 	}
 }

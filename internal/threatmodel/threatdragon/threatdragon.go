@@ -433,7 +433,7 @@ func (c *converter) threat(n pending, dangling bool, ti int, t threat) threatmod
 	if dangling {
 		d.Description = strings.TrimSpace(fmt.Sprintf("Recorded in Threat Dragon on flow %s (%q), which is not attached to two elements. %s", n.c.ID, n.c.name(n.p), d.Description))
 	}
-	if d.Status == threatmodel.StatusNotApplicable || d.Status == threatmodel.StatusAccepted {
+	if threatmodel.NeedsReason(d.Status) {
 		d.Reason = "marked " + t.Status + " in Threat Dragon"
 	}
 	return d
