@@ -730,13 +730,7 @@ func (s *Service) Merge(ctx context.Context, productID, id, ideaID int64, in Mer
 	if utf8.RuneCountInString(title) > MaxTitle {
 		return Idea{}, fault.Invalid("title", "title: at most %d characters", MaxTitle)
 	}
-	now := s.now().UTC()
-	var idea Idea
-	err = s.st.Atomic(ctx, func(ctx context.Context) error {
-		var err error
-		if idea, err = s.openIdea(ctx, id, ideaID); err != nil {
-			return err
-		}
+	return s.decideIdea(ctx, productID, sess, ideaID, actor, EventMerged, "attack_session.merge", func(ctx context.Context, idea *Idea) (string, string, error) {
 		if title == "" {
 			title = ideaTitle(idea.Text)
 		}
@@ -745,18 +739,40 @@ func (s *Service) Merge(ctx context.Context, productID, id, ideaID int64, in Mer
 			Description: fmt.Sprintf("%s\n\nFrom attack session %d (%q), idea %d by %s, %d votes.", idea.Text, id, sess.Title, ideaID, idea.Author, idea.Votes)}
 		ver, err := s.models.AddThreat(ctx, productID, d, owner, status, actor)
 		if err != nil {
+			return "", "", err
+		}
+		idea.State, idea.ThreatID = IdeaMerged, tid
+		return fmt.Sprintf("idea %d → threat %s (owner %s, %s; model version %d)", ideaID, tid, owner, status, ver),
+			fmt.Sprintf("idea %d → threat %s, owner %s, status %s, model version %d", ideaID, tid, owner, status, ver), nil
+	})
+}
+
+// decideIdea decides the open idea ideaID of session sess in one
+// transaction: decision sets the idea's state (and does in the transaction
+// what else the decision takes) and returns the detail of the session's
+// event (of kind) and of the audit record (of action); the idea is stored
+// as decided by actor now.
+func (s *Service) decideIdea(ctx context.Context, productID int64, sess Session, ideaID int64, actor, kind, action string,
+	decision func(ctx context.Context, idea *Idea) (event, record string, err error)) (Idea, error) {
+	now := s.now().UTC()
+	var idea Idea
+	err := s.st.Atomic(ctx, func(ctx context.Context) error {
+		var err error
+		if idea, err = s.openIdea(ctx, sess.ID, ideaID); err != nil {
 			return err
 		}
-		idea.State, idea.ThreatID, idea.DecidedBy, idea.DecidedAt = IdeaMerged, tid, actor, &now
+		event, record, err := decision(ctx, &idea)
+		if err != nil {
+			return err
+		}
+		idea.DecidedBy, idea.DecidedAt = actor, &now
 		if err := s.decide(ctx, idea); err != nil {
 			return err
 		}
-		if err := s.st.AddAttackEvent(ctx, Event{SessionID: id, At: now, Kind: EventMerged, Actor: actor,
-			Detail: fmt.Sprintf("idea %d → threat %s (owner %s, %s; model version %d)", ideaID, tid, owner, status, ver)}); err != nil {
+		if err := s.st.AddAttackEvent(ctx, Event{SessionID: sess.ID, At: now, Kind: kind, Actor: actor, Detail: event}); err != nil {
 			return err
 		}
-		return audit.Record(ctx, s.st, audit.Event{Action: "attack_session.merge", Object: sessObject(sess), ProductID: productID,
-			Detail: fmt.Sprintf("idea %d → threat %s, owner %s, status %s, model version %d", ideaID, tid, owner, status, ver)})
+		return audit.Record(ctx, s.st, audit.Event{Action: action, Object: sessObject(sess), ProductID: productID, Detail: record})
 	})
 	return idea, err
 }
@@ -774,24 +790,11 @@ func (s *Service) Reject(ctx context.Context, productID, id, ideaID int64, reaso
 	case utf8.RuneCountInString(reason) > MaxReason:
 		return Idea{}, fault.Invalid("reason", "reason: at most %d characters", MaxReason)
 	}
-	now := s.now().UTC()
-	var idea Idea
-	err = s.st.Atomic(ctx, func(ctx context.Context) error {
-		var err error
-		if idea, err = s.openIdea(ctx, id, ideaID); err != nil {
-			return err
-		}
-		idea.State, idea.Reason, idea.DecidedBy, idea.DecidedAt = IdeaRejected, reason, actor, &now
-		if err := s.decide(ctx, idea); err != nil {
-			return err
-		}
-		if err := s.st.AddAttackEvent(ctx, Event{SessionID: id, At: now, Kind: EventRejected, Actor: actor, Detail: fmt.Sprintf("idea %d: %s", ideaID, reason)}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, s.st, audit.Event{Action: "attack_session.reject", Object: sessObject(sess), ProductID: productID,
-			Detail: fmt.Sprintf("idea %d: %s", ideaID, reason)})
+	return s.decideIdea(ctx, productID, sess, ideaID, actor, EventRejected, "attack_session.reject", func(_ context.Context, idea *Idea) (string, string, error) {
+		idea.State, idea.Reason = IdeaRejected, reason
+		detail := fmt.Sprintf("idea %d: %s", ideaID, reason)
+		return detail, detail, nil
 	})
-	return idea, err
 }
 
 // End stops an open session now (the facilitator ends it early).

@@ -119,6 +119,20 @@ func md(s string) string {
 	return b.String()
 }
 
+// mdTable writes the section title of the summary: a table with the header
+// and a row per element of rows, or none when rows is empty.
+func mdTable[T any](b *bytes.Buffer, title, none, header string, rows []T, row func(T) string) {
+	fmt.Fprintf(b, "\n## %s\n\n", title)
+	if len(rows) == 0 {
+		b.WriteString(none)
+		return
+	}
+	b.WriteString(header)
+	for _, r := range rows {
+		b.WriteString(row(r))
+	}
+}
+
 // Markdown writes the session summary: participants, ideas per element,
 // merged threats, rejected ideas with their reasons, and the timeline.
 func Markdown(v *View, productName string) []byte {
@@ -145,24 +159,12 @@ func Markdown(v *View, productName string) []byte {
 		}
 		fmt.Fprintf(&b, "- %s (%s), joined %s\n", md(p.Name), kind, ts(p.JoinedAt))
 	}
-	b.WriteString("\n## Ideas per element and flow\n\n")
-	if len(s.ByTarget) == 0 {
-		b.WriteString("No ideas.\n")
-	} else {
-		b.WriteString("| Target | Kind | Ideas | Merged |\n|---|---|---:|---:|\n")
-		for _, t := range s.ByTarget {
-			fmt.Fprintf(&b, "| %s (`%s`) | %s | %d | %d |\n", md(t.Target.Name), strings.ReplaceAll(t.Target.ID, "`", ""), md(strings.ReplaceAll(t.Target.Kind, "_", " ")), t.Ideas, t.Merged)
-		}
-	}
-	b.WriteString("\n## Merged threats\n\n")
-	if len(s.Threats) == 0 {
-		b.WriteString("None.\n")
-	} else {
-		b.WriteString("| Threat | Target | STRIDE | Idea | By | Votes |\n|---|---|---|---|---|---:|\n")
-		for _, t := range s.Threats {
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %d |\n", t.ThreatID, md(v.TargetName(t.Target)), StrideName(t.STRIDE), md(t.Text), md(t.Author), t.Votes)
-		}
-	}
+	mdTable(&b, "Ideas per element and flow", "No ideas.\n", "| Target | Kind | Ideas | Merged |\n|---|---|---:|---:|\n", s.ByTarget, func(t TargetCount) string {
+		return fmt.Sprintf("| %s (`%s`) | %s | %d | %d |\n", md(t.Target.Name), strings.ReplaceAll(t.Target.ID, "`", ""), md(strings.ReplaceAll(t.Target.Kind, "_", " ")), t.Ideas, t.Merged)
+	})
+	mdTable(&b, "Merged threats", "None.\n", "| Threat | Target | STRIDE | Idea | By | Votes |\n|---|---|---|---|---|---:|\n", s.Threats, func(t MergedThreat) string {
+		return fmt.Sprintf("| `%s` | %s | %s | %s | %s | %d |\n", t.ThreatID, md(v.TargetName(t.Target)), StrideName(t.STRIDE), md(t.Text), md(t.Author), t.Votes)
+	})
 	var rejected []Idea
 	for _, i := range v.Ideas {
 		if i.State == IdeaRejected {

@@ -37,12 +37,9 @@ type ApprovedComponent struct {
 
 // ParseApproved reads an approved-component list.
 func ParseApproved(data []byte, name string) (*Approved, error) {
-	if len(data) > MaxPolicySize {
-		return nil, &LoadError{File: name, Msg: fmt.Sprintf("larger than %d bytes", MaxPolicySize)}
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &LoadError{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	doc, err := decodeYAML(data, name)
+	if err != nil {
+		return nil, err
 	}
 	a := &Approved{}
 	if len(doc.Content) == 0 {

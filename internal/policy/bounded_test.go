@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"reflect"
 	"slices"
@@ -85,16 +86,8 @@ var boundedExceptions = []Exception{
 // violations of the unbounded report, in its order, with the unbounded
 // report's verdict and counts, total and per rule.
 func TestMaxViolations(t *testing.T) {
-	p, err := Parse([]byte(boundedPolicy), "bounded.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := manyViolations(3000)
-	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	full, err := Evaluate(p, in, Options{Exceptions: boundedExceptions, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, in := boundedInput(t, 3000)
+	full := evaluate(t, p, in, Options{Exceptions: boundedExceptions})
 	total := len(full.Violations)
 	if total < 2000 || full.Truncated || full.ViolationsTotal != total || full.Passed {
 		t.Fatalf("unbounded: %d violations, total %d, truncated %v, passed %v", total, full.ViolationsTotal, full.Truncated, full.Passed)
@@ -112,10 +105,7 @@ func TestMaxViolations(t *testing.T) {
 		t.Fatalf("excepted %d of %d, report says %d", excepted, total, full.ViolationsExcepted)
 	}
 	for _, n := range []int{1, 2, 7, 100, 1000, total - 1, total, total + 5} {
-		rep, err := Evaluate(p, in, Options{Exceptions: boundedExceptions, Now: now, MaxViolations: n})
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep := evaluate(t, p, in, Options{Exceptions: boundedExceptions, MaxViolations: n})
 		keep := min(n, total)
 		switch {
 		case rep.Passed != full.Passed || rep.Failing() != full.Failing() || rep.Total() != total:
@@ -138,7 +128,7 @@ func TestMaxViolations(t *testing.T) {
 		}
 		// The batched evaluation (the platform's) gives the same report.
 		for _, batch := range []int{1, 333, 2000} {
-			ev := NewEvaluation(p, in.Release, Options{Exceptions: boundedExceptions, Now: now, MaxViolations: n})
+			ev := NewEvaluation(p, in.Release, Options{Exceptions: boundedExceptions, Now: boundedNow, MaxViolations: n})
 			for i := 0; i < len(in.Components); i += batch {
 				if err := ev.AddComponents(in.Components[i:min(i+batch, len(in.Components))], in.Sources); err != nil {
 					t.Fatal(err)
@@ -172,26 +162,15 @@ func TestMaxViolations(t *testing.T) {
 // every violation, also those left out: it passes when all of them are
 // excepted, and an expired exception still fails it.
 func TestMaxViolationsVerdict(t *testing.T) {
-	p, err := Parse([]byte(boundedPolicy), "bounded.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := manyViolations(500)
-	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	p, in := boundedInput(t, 500)
 	all := []Exception{{Rule: "*", Match: Match{Component: "*"}, Reason: "r", Approver: "a", Expires: "2030-01-01"},
 		{Rule: "*", Match: Match{ID: "*"}, Reason: "r", Approver: "a", Expires: "2030-01-01"}}
-	rep, err := Evaluate(p, in, Options{Exceptions: all, Now: now, MaxViolations: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := evaluate(t, p, in, Options{Exceptions: all, MaxViolations: 10})
 	if !rep.Passed || rep.Failing() != 0 || !rep.Truncated || rep.ViolationsExcepted != rep.ViolationsTotal || len(rep.Violations) != 10 {
 		t.Errorf("all excepted: passed %v failing %d truncated %v excepted %d of %d, kept %d", rep.Passed, rep.Failing(), rep.Truncated, rep.ViolationsExcepted, rep.ViolationsTotal, len(rep.Violations))
 	}
 	expired := append(all, Exception{Rule: "kev", Match: Match{ID: "x"}, Reason: "r", Approver: "a", Expires: "2020-01-01"})
-	rep, err = Evaluate(p, in, Options{Exceptions: expired, Now: now, MaxViolations: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep = evaluate(t, p, in, Options{Exceptions: expired, MaxViolations: 10})
 	if rep.Passed || len(rep.ExpiredExceptions) != 1 {
 		t.Errorf("expired exception: passed %v, %d expired", rep.Passed, len(rep.ExpiredExceptions))
 	}
@@ -200,29 +179,14 @@ func TestMaxViolationsVerdict(t *testing.T) {
 // TestMaxViolationsOutputs: the JSON carries the counts and the flag, the
 // text and JUnit outputs count every violation, not only those listed.
 func TestMaxViolationsOutputs(t *testing.T) {
-	p, err := Parse([]byte(boundedPolicy), "bounded.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := manyViolations(700)
-	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	full, err := Evaluate(p, in, Options{Exceptions: boundedExceptions, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Evaluate(p, in, Options{Exceptions: boundedExceptions, Now: now, MaxViolations: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, in := boundedInput(t, 700)
+	full := evaluate(t, p, in, Options{Exceptions: boundedExceptions})
+	rep := evaluate(t, p, in, Options{Exceptions: boundedExceptions, MaxViolations: 50})
 	js, err := JSONString(rep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wjs0 strings.Builder
-	if err := WriteJSON(&wjs0, rep); err != nil {
-		t.Fatal(err)
-	}
-	if js != wjs0.String() {
+	if js != written(t, WriteJSON, rep) {
 		t.Error("JSONString of a bounded report differs from WriteJSON")
 	}
 	for _, want := range []string{fmt.Sprintf(`"violations_total": %d,`, full.ViolationsTotal), fmt.Sprintf(`"violations_excepted": %d,`, full.ViolationsExcepted),
@@ -232,15 +196,8 @@ func TestMaxViolationsOutputs(t *testing.T) {
 		}
 	}
 	// Bounded but complete: the counts, not truncated.
-	whole, err := Evaluate(p, in, Options{Exceptions: boundedExceptions, Now: now, MaxViolations: full.ViolationsTotal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wjs strings.Builder
-	if err := WriteJSON(&wjs, whole); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(wjs.String(), `"truncated": false,`) || !strings.Contains(wjs.String(), fmt.Sprintf(`"violations_total": %d,`, full.ViolationsTotal)) {
+	whole := evaluate(t, p, in, Options{Exceptions: boundedExceptions, MaxViolations: full.ViolationsTotal})
+	if wjs := written(t, WriteJSON, whole); !strings.Contains(wjs, `"truncated": false,`) || !strings.Contains(wjs, fmt.Sprintf(`"violations_total": %d,`, full.ViolationsTotal)) {
 		t.Error("bounded complete JSON lacks \"truncated\": false or the total")
 	}
 	// Unbounded (`rampart gate`): the three fields of the CLI's contract
@@ -265,26 +222,13 @@ func TestMaxViolationsOutputs(t *testing.T) {
 	if want := []string{"passed", "violations", "expired_exceptions", "violations_total", "violations_excepted", "truncated", "rule_counts"}; !reflect.DeepEqual(bkeys, want) {
 		t.Errorf("bounded JSON keys %q, want %q", bkeys, want)
 	}
-	var text, fullText strings.Builder
-	if err := WriteText(&text, rep); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteText(&fullText, full); err != nil {
-		t.Fatal(err)
-	}
+	text, fullText := written(t, WriteText, rep), written(t, WriteText, full)
 	last := func(s string) string { l := strings.Split(strings.TrimSpace(s), "\n"); return l[len(l)-1] }
-	if last(text.String()) != last(fullText.String()) {
-		t.Errorf("summary %q, want %q", last(text.String()), last(fullText.String()))
+	if last(text) != last(fullText) {
+		t.Errorf("summary %q, want %q", last(text), last(fullText))
 	}
-	if !strings.Contains(text.String(), fmt.Sprintf("TRUNCATED: the first 50 of %d violations are listed", full.ViolationsTotal)) || strings.Contains(fullText.String(), "TRUNCATED") {
-		t.Errorf("text:\n%s", text.String()[strings.LastIndex(text.String(), "\nTRUNC")+1:])
-	}
-	var junit, fullJUnit strings.Builder
-	if err := WriteJUnit(&junit, rep); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteJUnit(&fullJUnit, full); err != nil {
-		t.Fatal(err)
+	if !strings.Contains(text, fmt.Sprintf("TRUNCATED: the first 50 of %d violations are listed", full.ViolationsTotal)) || strings.Contains(fullText, "TRUNCATED") {
+		t.Errorf("text:\n%s", text[strings.LastIndex(text, "\nTRUNC")+1:])
 	}
 	msgs := func(s string) []string {
 		var out []string
@@ -295,9 +239,46 @@ func TestMaxViolationsOutputs(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := msgs(junit.String()), msgs(fullJUnit.String()); !reflect.DeepEqual(got, want) || len(want) < 3 {
+	if got, want := msgs(written(t, WriteJUnit, rep)), msgs(written(t, WriteJUnit, full)); !reflect.DeepEqual(got, want) || len(want) < 3 {
 		t.Errorf("JUnit failures %q, want %q", got, want)
 	}
+}
+
+// written returns what write writes of r, failing the test on an error.
+func written(t *testing.T, write func(io.Writer, *Report) error, r *Report) string {
+	t.Helper()
+	var b strings.Builder
+	if err := write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// boundedInput parses boundedPolicy and returns it with an input of n
+// components' violations.
+func boundedInput(t *testing.T, n int) (*Policy, *Input) {
+	t.Helper()
+	p, err := Parse([]byte(boundedPolicy), "bounded.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, manyViolations(n)
+}
+
+// boundedNow is when the bounded tests evaluate: boundedExceptions are in
+// force.
+var boundedNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+// evaluate evaluates p on in with o at boundedNow, failing the test on an
+// error.
+func evaluate(t *testing.T, p *Policy, in *Input, o Options) *Report {
+	t.Helper()
+	o.Now = boundedNow
+	rep, err := Evaluate(p, in, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
 
 // checkReportOrder checks the report's order: failing before excepted,

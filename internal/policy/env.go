@@ -83,18 +83,8 @@ func newEnv(on string) (*cel.Env, error) {
 					sb, _ := b.Value().(string)
 					return types.Bool(SeverityRank(sa) >= SeverityRank(sb) && SeverityRank(sb) >= 0)
 				}))),
-		cel.Function("license_allowed",
-			cel.Overload("license_allowed_string_list", []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
-				cel.BinaryBinding(func(a, b ref.Val) ref.Val {
-					expr, _ := a.Value().(string)
-					return types.Bool(licenseVerdicts.get("allowed", expr, stringList(b), LicenseAllowed))
-				}))),
-		cel.Function("license_requires_any",
-			cel.Overload("license_requires_any_string_list", []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
-				cel.BinaryBinding(func(a, b ref.Val) ref.Val {
-					expr, _ := a.Value().(string)
-					return types.Bool(licenseVerdicts.get("requires", expr, stringList(b), LicenseRequiresAny))
-				}))),
+		licenseFunction("license_allowed", "allowed", LicenseAllowed),
+		licenseFunction("license_requires_any", "requires", LicenseRequiresAny),
 		cel.Function("glob",
 			cel.MemberOverload("string_glob_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 				cel.BinaryBinding(func(a, b ref.Val) ref.Val {
@@ -104,6 +94,17 @@ func newEnv(on string) (*cel.Env, error) {
 				}))),
 	)
 	return cel.NewEnv(opts...)
+}
+
+// licenseFunction declares the CEL function name(expression, licences):
+// the verdict of check, cached under kind.
+func licenseFunction(name, kind string, check func(expr string, licenses []string) bool) cel.EnvOption {
+	return cel.Function(name,
+		cel.Overload(name+"_string_list", []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
+			cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+				expr, _ := a.Value().(string)
+				return types.Bool(licenseVerdicts.get(kind, expr, stringList(b), check))
+			})))
 }
 
 func stringList(v ref.Val) []string {

@@ -39,12 +39,9 @@ type Exception struct {
 // reason, approver, expires}]`. Every exception needs a rule, a reason, an
 // approver and an expiry date; errors name the file and line.
 func ParseExceptions(data []byte, name string) ([]Exception, error) {
-	if len(data) > MaxPolicySize {
-		return nil, &LoadError{File: name, Msg: fmt.Sprintf("larger than %d bytes", MaxPolicySize)}
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &LoadError{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	root, err := decodeYAML(data, name)
+	if err != nil {
+		return nil, err
 	}
 	if len(root.Content) == 0 {
 		return nil, nil

@@ -161,9 +161,28 @@ func readLimited(path string) ([]byte, error) {
 		return nil, fmt.Errorf("policy: %s: %w", path, err)
 	}
 	if len(b) > MaxPolicySize {
-		return nil, &LoadError{File: path, Msg: fmt.Sprintf("larger than %d bytes", MaxPolicySize)}
+		return nil, tooLarge(path)
 	}
 	return b, nil
+}
+
+// tooLarge is the error for a file of more than MaxPolicySize bytes.
+func tooLarge(name string) error {
+	return &LoadError{File: name, Msg: fmt.Sprintf("larger than %d bytes", MaxPolicySize)}
+}
+
+// decodeYAML decodes a policy, exception list or approved list of at most
+// MaxPolicySize bytes into its YAML document node; errors name the file
+// and the line.
+func decodeYAML(data []byte, name string) (*yaml.Node, error) {
+	if len(data) > MaxPolicySize {
+		return nil, tooLarge(name)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &LoadError{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	return &doc, nil
 }
 
 func (p *Policy) merge(q *Policy) error {
@@ -201,12 +220,9 @@ var ruleIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 
 // Parse compiles one policy document; name is used in error messages.
 func Parse(data []byte, name string) (*Policy, error) {
-	if len(data) > MaxPolicySize {
-		return nil, &LoadError{File: name, Msg: fmt.Sprintf("larger than %d bytes", MaxPolicySize)}
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &LoadError{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	doc, err := decodeYAML(data, name)
+	if err != nil {
+		return nil, err
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &LoadError{File: name, Msg: "empty policy: want `rampart: " + APIVersion + "` and `rules:`"}

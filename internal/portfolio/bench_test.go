@@ -20,17 +20,14 @@ import (
 // store the raw file and replace the release's components in one SQLite
 // transaction. Target: under 1 s on 2 cores.
 func BenchmarkImport10kSQLite(b *testing.B) {
-	var buf bytes.Buffer
-	if err := sbomgen.Write(&buf, 10000); err != nil {
-		b.Fatal(err)
-	}
+	bom := generated(b, sbomgen.Write, 10000)
 	ctx := context.Background()
 	st := openStore(b)
 	rel := ensureRelease(b, st, "Gateway", "1.0")
-	b.SetBytes(int64(buf.Len()))
+	b.SetBytes(int64(len(bom)))
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := portfolio.ImportSBOM(ctx, st, rel.ID, "bom-10k.cdx.json", buf.Bytes())
+		res, err := portfolio.ImportSBOM(ctx, st, rel.ID, "bom-10k.cdx.json", bom)
 		if err != nil || res.Components != 10000 {
 			b.Fatalf("import: %v %+v", err, res)
 		}
@@ -103,18 +100,15 @@ func BenchmarkImportScan100k(b *testing.B) {
 		gen  func(io.Writer, int) error
 	}{{"sarif", reportgen.SARIF}, {"nessus", reportgen.Nessus}} {
 		b.Run(tc.name, func(b *testing.B) {
-			var buf bytes.Buffer
-			if err := tc.gen(&buf, 100000); err != nil {
-				b.Fatal(err)
-			}
+			report := generated(b, tc.gen, 100000)
 			ctx := context.Background()
 			st := openStore(b)
-			b.SetBytes(int64(buf.Len()))
+			b.SetBytes(int64(len(report)))
 			i := 0
 			for b.Loop() {
 				i++ // a fresh release each time: the first import of a scope (all new)
 				rel := ensureRelease(b, st, "Gateway", fmt.Sprint(i))
-				res, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: tc.name, Report: bytes.NewReader(buf.Bytes())})
+				res, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: tc.name, Report: bytes.NewReader(report)})
 				if err != nil || res.Findings == 0 {
 					b.Fatalf("import: %v %+v", err, res)
 				}
@@ -129,14 +123,11 @@ func BenchmarkImportScan100k(b *testing.B) {
 // that change. "unchanged" is the re-enrichment after every re-match when
 // no feed touched the release's CVEs.
 func BenchmarkEnrichFindings100k(b *testing.B) {
-	var buf bytes.Buffer
-	if err := reportgen.Nessus(&buf, 100000); err != nil {
-		b.Fatal(err)
-	}
+	report := generated(b, reportgen.Nessus, 100000)
 	ctx := context.Background()
 	st := openStore(b)
 	rel := ensureRelease(b, st, "Gateway", "1.0")
-	if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "100k.nessus", Report: bytes.NewReader(buf.Bytes())}); err != nil {
+	if _, err := portfolio.ImportScan(ctx, st, portfolio.ScanRequest{ReleaseID: rel.ID, FileName: "100k.nessus", Report: bytes.NewReader(report)}); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("unchanged", func(b *testing.B) {

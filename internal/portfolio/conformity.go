@@ -146,24 +146,19 @@ func firmwareEvidence(st FirmwareEvidenceStore) EvidenceSource {
 			return nil
 		}
 		fe := &conformity.FirmwareEvidence{Image: image, Issues: []conformity.FirmwareIssue{}}
-		q := findings.Query{ReleaseID: e.ReleaseID, Tool: firmwareTool, Status: "active", Limit: paging.Max}
-		for {
-			page, next, err := st.Findings(ctx, q)
+		issues := paging.All(func(after string) ([]findings.Stored, string, error) {
+			return st.Findings(ctx, findings.Query{ReleaseID: e.ReleaseID, Tool: firmwareTool, Status: "active", After: after, Limit: paging.Max})
+		})
+		for f, err := range issues {
 			if err != nil {
 				return err
 			}
-			for _, f := range page {
-				path := ""
-				if len(f.Finding.Locations) > 0 {
-					path = f.Finding.Locations[0].File
-				}
-				fe.Issues = append(fe.Issues, conformity.FirmwareIssue{ID: strconv.FormatInt(f.ID, 10), Kind: strings.TrimPrefix(f.Finding.RuleID, "firmware/"),
-					Severity: string(f.Finding.Severity), Path: path})
+			path := ""
+			if len(f.Finding.Locations) > 0 {
+				path = f.Finding.Locations[0].File
 			}
-			if next == "" {
-				break
-			}
-			q.After = next
+			fe.Issues = append(fe.Issues, conformity.FirmwareIssue{ID: strconv.FormatInt(f.ID, 10), Kind: strings.TrimPrefix(f.Finding.RuleID, "firmware/"),
+				Severity: string(f.Finding.Severity), Path: path})
 		}
 		// The stored analysis (kept since firmware_analyses) carries each
 		// binary's hardening, for firmware.hardening.
@@ -405,16 +400,13 @@ func (c *Conformity) Overview(ctx context.Context, catalog string, products []in
 		return nil, err
 	}
 	var prods []inventory.Product
-	for cursor := ""; ; {
-		page, next, err := c.st.ProductsIn(ctx, products, cursor, 200)
+	for p, err := range paging.All(func(after string) ([]inventory.Product, string, error) {
+		return c.st.ProductsIn(ctx, products, after, 200)
+	}) {
 		if err != nil {
 			return nil, err
 		}
-		prods = append(prods, page...)
-		if next == "" {
-			break
-		}
-		cursor = next
+		prods = append(prods, p)
 	}
 	out := []ReleaseConformity{}
 	for _, p := range prods {

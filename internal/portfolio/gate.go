@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -243,22 +244,22 @@ func (g *Gate) OnChange(ctx context.Context, releaseID int64, trigger string) er
 // OnProductChange re-evaluates every release of a product (a new threat
 // model version, a new policy).
 func (g *Gate) OnProductChange(ctx context.Context, productID int64, trigger string) error {
-	after := ""
-	for {
-		rels, next, err := g.st.Releases(ctx, productID, after, 0)
+	for r, err := range g.releases(ctx, productID) {
 		if err != nil {
 			return err
 		}
-		for _, r := range rels {
-			if err := g.OnChange(ctx, r.ID, trigger); err != nil {
-				return err
-			}
+		if err := g.OnChange(ctx, r.ID, trigger); err != nil {
+			return err
 		}
-		if next == "" {
-			return nil
-		}
-		after = next
 	}
+	return nil
+}
+
+// releases yields every release of the product.
+func (g *Gate) releases(ctx context.Context, productID int64) iter.Seq2[inventory.Release, error] {
+	return paging.All(func(after string) ([]inventory.Release, string, error) {
+		return g.st.Releases(ctx, productID, after, 0)
+	})
 }
 
 // OnScopeChange re-evaluates the releases a newly saved policy or approved
@@ -271,49 +272,36 @@ func (g *Gate) OnScopeChange(ctx context.Context, productID int64, what string) 
 	if productID != 0 {
 		return g.OnProductChange(ctx, productID, what)
 	}
-	after := ""
-	for {
-		ps, next, err := g.st.Products(ctx, after, 0)
+	products := paging.All(func(after string) ([]inventory.Product, string, error) { return g.st.Products(ctx, after, 0) })
+	for p, err := range products {
 		if err != nil {
 			return err
 		}
-		for _, p := range ps {
-			if what == "policy" {
-				if _, err := g.st.Policy(ctx, p.ID, 0); err == nil {
-					continue
-				} else if !errors.Is(err, fault.ErrNotFound) {
-					return err
-				}
-			}
-			if err := g.OnProductChange(ctx, p.ID, what); err != nil {
+		if what == "policy" {
+			if _, err := g.st.Policy(ctx, p.ID, 0); err == nil {
+				continue
+			} else if !errors.Is(err, fault.ErrNotFound) {
 				return err
 			}
 		}
-		if next == "" {
-			return nil
+		if err := g.OnProductChange(ctx, p.ID, what); err != nil {
+			return err
 		}
-		after = next
 	}
+	return nil
 }
 
 func (g *Gate) previousRelease(ctx context.Context, productID, releaseID int64) (int64, bool, error) {
 	var prev int64
-	after := ""
-	for {
-		rels, next, err := g.st.Releases(ctx, productID, after, 0)
+	for r, err := range g.releases(ctx, productID) {
 		if err != nil {
 			return 0, false, err
 		}
-		for _, r := range rels {
-			if r.ID < releaseID && r.ID > prev {
-				prev = r.ID
-			}
+		if r.ID < releaseID && r.ID > prev {
+			prev = r.ID
 		}
-		if next == "" {
-			return prev, prev != 0, nil
-		}
-		after = next
 	}
+	return prev, prev != 0, nil
 }
 
 // input gathers a release's subjects from the store but its components
@@ -339,19 +327,14 @@ func (g *Gate) input(ctx context.Context, releaseID, productID int64, approved *
 		in.Firmware, in.Binaries = firmwareSubjects(fa.Result)
 		in.Sources[policy.OnFirmware], in.Sources[policy.OnBinary] = fa.FileName, fa.FileName
 	}
-	after := ""
-	for {
-		fs, next, err := g.st.Findings(ctx, findings.Query{ReleaseID: releaseID, Status: "active", After: after, Limit: paging.Max})
+	active := paging.All(func(after string) ([]findings.Stored, string, error) {
+		return g.st.Findings(ctx, findings.Query{ReleaseID: releaseID, Status: "active", After: after, Limit: paging.Max})
+	})
+	for f, err := range active {
 		if err != nil {
 			return nil, err
 		}
-		for i := range fs {
-			in.Findings = append(in.Findings, policy.FromFinding(&fs[i].Finding, fs[i].Scope))
-		}
-		if next == "" {
-			break
-		}
-		after = next
+		in.Findings = append(in.Findings, policy.FromFinding(&f.Finding, f.Scope))
 	}
 	if g.threats != nil {
 		tv, err := ProductThreats(ctx, g.st, g.threats, productID, 0)

@@ -1,9 +1,12 @@
 package portfolio_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
@@ -44,4 +47,29 @@ func importFeeds(t *testing.T, st *store.Store, paths ...string) {
 	if _, err := portfolio.NewVulns(st, nil).RematchAll(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// findingsBy returns the findings of release rel (up to 500) by key.
+func findingsBy[K comparable](t *testing.T, st *store.Store, rel int64, key func(findings.Stored) K) map[K]findings.Stored {
+	t.Helper()
+	all, _, err := st.Findings(context.Background(), findings.Query{ReleaseID: rel, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[K]findings.Stored{}
+	for _, f := range all {
+		out[key(f)] = f
+	}
+	return out
+}
+
+// generated returns what write generates with n entries (a generated SBOM
+// or scan report).
+func generated(tb testing.TB, write func(io.Writer, int) error, n int) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := write(&buf, n); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
 }

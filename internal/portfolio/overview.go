@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"slices"
@@ -156,6 +157,15 @@ func VulnOverview(ctx context.Context, st MatchStore, q OverviewQuery) (Overview
 	return out, nil
 }
 
+// vexState is the analysis state of a match, "none" when it is not
+// analysed (the value of the VEX filters).
+func vexState(m *vuln.ReleaseVuln) string {
+	if m.Analysis == nil {
+		return "none"
+	}
+	return string(m.Analysis.Status)
+}
+
 // groupMatches keeps the matches the remaining filters select and folds
 // them into one row per vulnerability.
 func groupMatches(matches []vuln.ReleaseVuln, q OverviewQuery) []VulnRow {
@@ -164,10 +174,7 @@ func groupMatches(matches []vuln.ReleaseVuln, q OverviewQuery) []VulnRow {
 	var order []string
 	for i := range matches {
 		m := &matches[i]
-		state := "none"
-		if m.Analysis != nil {
-			state = string(m.Analysis.Status)
-		}
+		state := vexState(m)
 		if q.VEX != "" && q.VEX != "any" && q.VEX != state {
 			continue
 		}
@@ -284,9 +291,9 @@ func sortRows(rows []VulnRow, by string, desc bool) {
 		case "severity":
 			c = a.rank - b.rank
 		case "epss":
-			c = cmpFloat(a.EPSS, b.EPSS)
+			c = cmp.Compare(a.EPSS, b.EPSS)
 		case "cvss":
-			c = cmpFloat(a.CVSSScore, b.CVSSScore)
+			c = cmp.Compare(a.CVSSScore, b.CVSSScore)
 		case "releases":
 			c = len(a.Releases) - len(b.Releases)
 		case "first_seen":
@@ -302,14 +309,4 @@ func sortRows(rows []VulnRow, by string, desc bool) {
 		}
 		return c
 	})
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

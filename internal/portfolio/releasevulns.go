@@ -101,10 +101,7 @@ func ReleaseVulns(ctx context.Context, st ReleaseVulnStore, releaseID int64, q R
 	var rows []vuln.ReleaseVuln
 	for i := range all {
 		m := &all[i]
-		state := "none"
-		if m.Analysis != nil {
-			state = string(m.Analysis.Status)
-		}
+		state := vexState(m)
 		switch {
 		case q.Severity != "" && m.Severity != q.Severity,
 			q.KEV && !m.KEV,

@@ -40,16 +40,10 @@ func importReport(t *testing.T, st *store.Store, rel int64, scope, report string
 
 func byTitleLine(t *testing.T, st *store.Store, rel int64) map[string]findings.Stored {
 	t.Helper()
-	all, _, err := st.Findings(context.Background(), findings.Query{ReleaseID: rel, Limit: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]findings.Stored{}
-	for _, f := range all {
+	return findingsBy(t, st, rel, func(f findings.Stored) string {
 		l := f.Finding.Locations[0]
-		out[fmt.Sprintf("%s:%s:%d", f.Scope, l.File, l.Line)] = f
-	}
-	return out
+		return fmt.Sprintf("%s:%s:%d", f.Scope, l.File, l.Line)
+	})
 }
 
 func counts(r findings.ScanResult) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
 	"testing"
 
@@ -25,11 +26,7 @@ import (
 // cannot be written, leaves the release as it was.
 func TestStreamedSBOMImport(t *testing.T) {
 	defer portfolio.SetStreamThreshold(1 << 10)()
-	var buf bytes.Buffer
-	if err := sbomgen.Write(&buf, 2500); err != nil {
-		t.Fatal(err)
-	}
-	good := buf.Bytes()
+	good := generated(t, sbomgen.Write, 2500)
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		whole, streamed, res := importWholeAndStreamed(t, st, "bom.json", good)
@@ -100,16 +97,12 @@ func TestStreamedSBOMImportXMLAndSPDX(t *testing.T) {
 	defer portfolio.SetStreamThreshold(1 << 10)()
 	for _, enc := range []struct {
 		name, format string
-		write        func(*bytes.Buffer, int) error
+		write        func(io.Writer, int) error
 	}{
-		{"bom.cdx.xml", sbom.FormatCycloneDX, func(b *bytes.Buffer, n int) error { return sbomgen.WriteXML(b, n) }},
-		{"bom.spdx.json", sbom.FormatSPDX, func(b *bytes.Buffer, n int) error { return sbomgen.WriteSPDX(b, n) }},
+		{"bom.cdx.xml", sbom.FormatCycloneDX, sbomgen.WriteXML},
+		{"bom.spdx.json", sbom.FormatSPDX, sbomgen.WriteSPDX},
 	} {
-		var buf bytes.Buffer
-		if err := enc.write(&buf, 1200); err != nil {
-			t.Fatal(err)
-		}
-		good := buf.Bytes()
+		good := generated(t, enc.write, 1200)
 		storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 			ctx := context.Background()
 			whole, streamed, res := importWholeAndStreamed(t, st, enc.name, good)

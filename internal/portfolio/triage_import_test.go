@@ -36,14 +36,7 @@ func TestImportedSuppressionIsNotActive(t *testing.T) {
 		if err != nil || res.New != 2 {
 			t.Fatalf("%+v %v", res, err)
 		}
-		all, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		byLine := map[int]findings.Stored{}
-		for _, f := range all {
-			byLine[f.Finding.Locations[0].Line] = f
-		}
+		byLine := findingsBy(t, st, rel.ID, func(f findings.Stored) int { return f.Finding.Locations[0].Line })
 		s, o := byLine[15], byLine[30]
 		if s.Status != findings.StatusFalsePositive || !strings.Contains(s.StatusReason, "ptr is set by the caller") || !strings.Contains(s.Finding.Description, `Variable "ptr"`) {
 			t.Errorf("suppressed: %s %q %q", s.Status, s.StatusReason, s.Finding.Description)
@@ -73,14 +66,7 @@ func TestDefectDojoTriageKept(t *testing.T) {
 		if err != nil || res.New != 6 || res.Tool != "defectdojo-export" {
 			t.Fatalf("%+v %v", res, err)
 		}
-		all, _, err := st.Findings(ctx, findings.Query{ReleaseID: rel.ID, Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		status := map[string]findings.Stored{}
-		for _, f := range all {
-			status[f.Finding.Title] = f
-		}
+		status := findingsBy(t, st, rel.ID, func(f findings.Stored) string { return f.Finding.Title })
 		want := map[string]findings.Status{"SQL Injection in login": findings.StatusConfirmed, "Outdated jQuery": findings.StatusRiskAccepted,
 			"Missing HSTS header": findings.StatusFixed, "Hard-coded password": findings.StatusFalsePositive, "Verbose server banner": findings.StatusOpen,
 			"Open redirect": findings.StatusDuplicate}

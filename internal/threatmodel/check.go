@@ -332,7 +332,7 @@ func applyDecisions(m *Model, res *Result) {
 			done := true
 			for _, id := range t.Controls {
 				mt := mits[id]
-				if mt == nil || (mt.Status != MitigationImplemented && mt.Status != MitigationVerified) {
+				if mt == nil || !mt.InPlace() {
 					done = false
 				}
 			}

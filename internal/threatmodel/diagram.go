@@ -278,11 +278,17 @@ func (r *Renderer) Close() error {
 
 // SVG lays the model out and returns the diagram as SVG.
 func (r *Renderer) SVG(ctx context.Context, m *Model, opts DiagramOptions) ([]byte, error) {
+	return diagramSVG(ctx, m, opts, r.RenderDOT)
+}
+
+// diagramSVG returns the model's diagram as SVG, laid out by render (the
+// RenderDOT of a Renderer or of Workers).
+func diagramSVG(ctx context.Context, m *Model, opts DiagramOptions, render func(ctx context.Context, dot []byte, layout string) ([]byte, error)) ([]byte, error) {
 	dot, layout, err := DiagramDOT(m, opts)
 	if err != nil {
 		return nil, err
 	}
-	svg, err := r.RenderDOT(ctx, dot, layout)
+	svg, err := render(ctx, dot, layout)
 	if err != nil {
 		return nil, fmt.Errorf("diagram of %s: %w", modelName(m), err)
 	}

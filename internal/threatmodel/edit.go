@@ -241,16 +241,6 @@ func checkBox(b Box) error {
 	return nil
 }
 
-// mapGet returns the value node of key in mapping n, or nil.
-func mapGet(n *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
 func removeKey(n *yaml.Node, key string) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
@@ -262,10 +252,23 @@ func removeKey(n *yaml.Node, key string) {
 
 func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
 
+// ensureMapping returns the mapping under key in mapping n: the one there,
+// else a new empty one, added at the end in place of a value that is not a
+// mapping.
+func ensureMapping(n *yaml.Node, key string) *yaml.Node {
+	if v := mapValue(n, key); v != nil && v.Kind == yaml.MappingNode {
+		return v
+	}
+	removeKey(n, key)
+	v := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	n.Content = append(n.Content, scalar(key), v)
+	return v
+}
+
 // ensureSeq returns the sequence under key in root, creating it (before
 // elements for boundaries, after elements or the last flow for flows).
 func ensureSeq(root *yaml.Node, key string) *yaml.Node {
-	if v := mapGet(root, key); v != nil {
+	if v := mapValue(root, key); v != nil {
 		if v.Kind != yaml.SequenceNode { // `flows:` with no value, or null
 			*v = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		}
@@ -289,7 +292,7 @@ func ensureSeq(root *yaml.Node, key string) *yaml.Node {
 func findItem(seq *yaml.Node, id string) *yaml.Node {
 	for _, c := range seq.Content {
 		if c.Kind == yaml.MappingNode {
-			if v := mapGet(c, "id"); v != nil && v.Value == id {
+			if v := mapValue(c, "id"); v != nil && v.Value == id {
 				return c
 			}
 		}
@@ -391,12 +394,7 @@ func mergePatch(n *yaml.Node, t reflect.Type, patch map[string]json.RawMessage, 
 			if err := json.Unmarshal(raw, &sub); err != nil {
 				return editErr(fp, "%v", err)
 			}
-			v := mapGet(n, k)
-			if v == nil || v.Kind != yaml.MappingNode {
-				removeKey(n, k)
-				v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-				n.Content = append(n.Content, scalar(k), v)
-			}
+			v := ensureMapping(n, k)
 			if err := mergePatch(v, ft, sub, fp); err != nil {
 				return err
 			}
@@ -417,7 +415,7 @@ func mergePatch(n *yaml.Node, t reflect.Type, patch map[string]json.RawMessage, 
 		if err := vn.Encode(val.Elem().Interface()); err != nil {
 			return err
 		}
-		if old := mapGet(n, k); old != nil {
+		if old := mapValue(n, k); old != nil {
 			vn.HeadComment, vn.LineComment, vn.FootComment = old.HeadComment, old.LineComment, old.FootComment
 			if old.Kind == yaml.SequenceNode && vn.Kind == yaml.SequenceNode {
 				vn.Style = old.Style
@@ -434,19 +432,19 @@ func mergePatch(n *yaml.Node, t reflect.Type, patch map[string]json.RawMessage, 
 // flows, and a deleted boundary's members move to its parent boundary.
 func deleteItem(before *Model, root *yaml.Node, collection, id string) []string {
 	var changed []string
-	seq := mapGet(root, collection)
+	seq := mapValue(root, collection)
 	seq.Content = slices.DeleteFunc(seq.Content, func(c *yaml.Node) bool {
-		v := mapGet(c, "id")
+		v := mapValue(c, "id")
 		return c.Kind == yaml.MappingNode && v != nil && v.Value == id
 	})
 	switch collection {
 	case CollectionElements:
-		if flows := mapGet(root, CollectionFlows); flows != nil {
+		if flows := mapValue(root, CollectionFlows); flows != nil {
 			flows.Content = slices.DeleteFunc(flows.Content, func(c *yaml.Node) bool {
-				from, to := mapGet(c, "from"), mapGet(c, "to")
+				from, to := mapValue(c, "from"), mapValue(c, "to")
 				if (from != nil && from.Value == id) || (to != nil && to.Value == id) {
 					fid := ""
-					if v := mapGet(c, "id"); v != nil {
+					if v := mapValue(c, "id"); v != nil {
 						fid = v.Value
 					}
 					changed = append(changed, "flow "+fid)
@@ -464,17 +462,17 @@ func deleteItem(before *Model, root *yaml.Node, collection, id string) []string 
 			parent = b.Parent
 		}
 		reparent := func(key, ref string) {
-			seq := mapGet(root, key)
+			seq := mapValue(root, key)
 			if seq == nil {
 				return
 			}
 			for _, c := range seq.Content {
-				v := mapGet(c, ref)
+				v := mapValue(c, ref)
 				if c.Kind != yaml.MappingNode || v == nil || v.Value != id {
 					continue
 				}
 				cid := ""
-				if x := mapGet(c, "id"); x != nil {
+				if x := mapValue(c, "id"); x != nil {
 					cid = x.Value
 				}
 				if parent == "" {
@@ -493,24 +491,13 @@ func deleteItem(before *Model, root *yaml.Node, collection, id string) []string 
 }
 
 func setLayout(root *yaml.Node, collection, id string, b Box) {
-	lay := mapGet(root, "layout")
-	if lay == nil || lay.Kind != yaml.MappingNode {
-		removeKey(root, "layout")
-		lay = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		root.Content = append(root.Content, scalar("layout"), lay)
-	}
-	sub := mapGet(lay, collection)
-	if sub == nil || sub.Kind != yaml.MappingNode {
-		removeKey(lay, collection)
-		sub = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		lay.Content = append(lay.Content, scalar(collection), sub)
-	}
+	sub := ensureMapping(ensureMapping(root, "layout"), collection)
 	round := func(v float64) float64 { return math.Round(v*10) / 10 }
 	b = Box{X: round(b.X), Y: round(b.Y), W: round(b.W), H: round(b.H)}
 	var vn yaml.Node
 	_ = vn.Encode(b) // a struct of numbers always encodes
 	vn.Style = yaml.FlowStyle
-	if old := mapGet(sub, id); old != nil {
+	if old := mapValue(sub, id); old != nil {
 		*old = vn
 		return
 	}
@@ -518,11 +505,11 @@ func setLayout(root *yaml.Node, collection, id string, b Box) {
 }
 
 func removeLayout(root *yaml.Node, collection, id string) {
-	lay := mapGet(root, "layout")
+	lay := mapValue(root, "layout")
 	if lay == nil {
 		return
 	}
-	if sub := mapGet(lay, collection); sub != nil {
+	if sub := mapValue(lay, collection); sub != nil {
 		removeKey(sub, id)
 		if len(sub.Content) == 0 {
 			removeKey(lay, collection)

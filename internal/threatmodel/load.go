@@ -349,6 +349,8 @@ func (l *locator) at(list string, i int, field, msg string) Problem {
 	return p
 }
 
+// mapValue returns the value node of key in mapping n, or nil (also when n
+// is not a mapping).
 func mapValue(n *yaml.Node, key string) *yaml.Node {
 	if n.Kind != yaml.MappingNode {
 		return nil

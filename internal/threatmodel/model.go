@@ -218,6 +218,11 @@ type Mitigation struct {
 	pos         Pos
 }
 
+// InPlace reports whether the control is in place: implemented or verified.
+func (mt *Mitigation) InPlace() bool {
+	return mt.Status == MitigationImplemented || mt.Status == MitigationVerified
+}
+
 // Threat statuses.
 const (
 	StatusOpen          = "open"
@@ -225,6 +230,12 @@ const (
 	StatusAccepted      = "accepted"
 	StatusNotApplicable = "not_applicable"
 )
+
+// NeedsReason reports whether a threat status must be explained: accepting
+// a threat or calling it not applicable takes a reason.
+func NeedsReason(status string) bool {
+	return status == StatusAccepted || status == StatusNotApplicable
+}
 
 // ThreatDecision marks a threat (by id) mitigated, accepted or not
 // applicable with a reason, or adds a threat identified by hand when Title

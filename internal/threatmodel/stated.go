@@ -212,7 +212,7 @@ func addFalse(n *yaml.Node, stated map[string]bool, v reflect.Value) {
 		for _, p := range path[:len(path)-1] {
 			m = ensureMapping(m, p)
 		}
-		if lookup(m, path[len(path)-1]) == nil {
+		if mapValue(m, path[len(path)-1]) == nil {
 			m.Content = append(m.Content,
 				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: path[len(path)-1]},
 				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"})
@@ -235,24 +235,6 @@ func isBoolField(t reflect.Type, path []string) bool {
 		t = f.Type
 	}
 	return t.Kind() == reflect.Bool
-}
-
-func lookup(n *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func ensureMapping(n *yaml.Node, key string) *yaml.Node {
-	if v := lookup(n, key); v != nil && v.Kind == yaml.MappingNode {
-		return v
-	}
-	v := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
-	return v
 }
 
 // unstatedElementAttrs lists the specs that apply to element e and are

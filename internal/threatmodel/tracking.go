@@ -43,7 +43,7 @@ func (t ThreatTracking) Validate() error {
 	if !ok {
 		return fault.Invalid("status", "status: %q: must be one of %v", t.Status, TrackingStatuses)
 	}
-	if (t.Status == StatusAccepted || t.Status == StatusNotApplicable) && t.Note == "" {
+	if NeedsReason(t.Status) && t.Note == "" {
 		return fault.Invalid("note", "note: accepting a threat or calling it not applicable needs a reason")
 	}
 	return nil

@@ -188,7 +188,7 @@ func validate(m *Model, loc *locator) []Problem {
 		oneOf("threats", i, "status", t.Status, ThreatStatuses)
 		oneOf("threats", i, "stride", t.STRIDE, STRIDECategories)
 		oneOf("threats", i, "severity", t.Severity, Severities)
-		if (t.Status == StatusAccepted || t.Status == StatusNotApplicable) && strings.TrimSpace(t.Reason) == "" {
+		if NeedsReason(t.Status) && strings.TrimSpace(t.Reason) == "" {
 			add("threats", i, "reason", "threat %q is %s without a reason", t.ID, t.Status)
 		}
 		for j, mid := range t.Mitigations {

@@ -82,15 +82,7 @@ type Workers struct {
 
 // SVG renders the model's diagram in a worker.
 func (w *Workers) SVG(ctx context.Context, m *Model, opts DiagramOptions) ([]byte, error) {
-	dot, layout, err := DiagramDOT(m, opts)
-	if err != nil {
-		return nil, err
-	}
-	svg, err := w.RenderDOT(ctx, dot, layout)
-	if err != nil {
-		return nil, fmt.Errorf("diagram of %s: %w", modelName(m), err)
-	}
-	return svg, nil
+	return diagramSVG(ctx, m, opts, w.RenderDOT)
 }
 
 // RenderDOT lays out a DOT graph in a worker process and returns the SVG.

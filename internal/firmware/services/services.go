@@ -9,6 +9,7 @@ package services
 
 import (
 	"fmt"
+	"iter"
 	"path"
 	"regexp"
 	"strings"
@@ -79,8 +80,16 @@ func Check(p string, data []byte) []issue.Issue {
 	return nil
 }
 
-func lines(data []byte) []string {
-	return strings.Split(strings.ReplaceAll(string(data), "\r", ""), "\n")
+// statements yields the lines of a script or configuration file that say
+// something (not blank, not a # or ; comment) with their line numbers.
+func statements(data []byte) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		for i, l := range strings.Split(strings.ReplaceAll(string(data), "\r", ""), "\n") {
+			if !comment(l) && !yield(i+1, l) {
+				return
+			}
+		}
+	}
 }
 
 func comment(l string) bool {
@@ -174,12 +183,9 @@ func isShell(s string) bool {
 
 func script(p string, data []byte) []issue.Issue {
 	var out []issue.Issue
-	for i, l := range lines(data) {
-		if comment(l) {
-			continue
-		}
+	for n, l := range statements(data) {
 		for _, c := range commands(l) {
-			out = append(out, startIssues(p, i+1, c, "init script")...)
+			out = append(out, startIssues(p, n, c, "init script")...)
 		}
 	}
 	return out
@@ -188,10 +194,7 @@ func script(p string, data []byte) []issue.Issue {
 // inittab: id:runlevels:action:process (BusyBox and System V).
 func inittab(p string, data []byte) []issue.Issue {
 	var out []issue.Issue
-	for i, l := range lines(data) {
-		if comment(l) {
-			continue
-		}
+	for n, l := range statements(data) {
 		f := strings.SplitN(l, ":", 4)
 		if len(f) < 4 {
 			continue
@@ -204,7 +207,7 @@ func inittab(p string, data []byte) []issue.Issue {
 		if len(cmd) == 0 {
 			continue
 		}
-		out = append(out, startIssues(p, i+1, cmd, "inittab")...)
+		out = append(out, startIssues(p, n, cmd, "inittab")...)
 		// A shell (or login -f root) on a console without authentication.
 		shell := isShell(cmd[0]) || (path.Base(cmd[0]) == "login" && strings.Contains(process, "-f root"))
 		if path.Base(cmd[0]) == "getty" || path.Base(cmd[0]) == "agetty" {
@@ -216,7 +219,7 @@ func inittab(p string, data []byte) []issue.Issue {
 				tty = "console"
 			}
 			out = append(out, issue.Issue{Kind: issue.DebugInterface, Severity: findings.High, Path: p, Account: "root",
-				Detail: fmt.Sprintf("inittab line %d: %s runs %q on %s without a login (root shell on the serial console)", i+1, action, process, tty)})
+				Detail: fmt.Sprintf("inittab line %d: %s runs %q on %s without a login (root shell on the serial console)", n, action, process, tty)})
 		}
 	}
 	return out
@@ -224,10 +227,7 @@ func inittab(p string, data []byte) []issue.Issue {
 
 func inetd(p string, data []byte) []issue.Issue {
 	var out []issue.Issue
-	for i, l := range lines(data) {
-		if comment(l) {
-			continue
-		}
+	for n, l := range statements(data) {
 		f := strings.Fields(l)
 		if len(f) < 6 {
 			continue
@@ -238,11 +238,11 @@ func inetd(p string, data []byte) []issue.Issue {
 		if path.Base(server[0]) == "tcpd" && len(server) > 1 {
 			server = server[1:]
 		}
-		iss := startIssues(p, i+1, server, "inetd")
+		iss := startIssues(p, n, server, "inetd")
 		if len(iss) == 0 {
 			if port, ok := inetdPorts[svc]; ok {
 				iss = append(iss, issue.Issue{Kind: issue.CleartextService, Severity: findings.High, Path: p, Port: port,
-					Detail: fmt.Sprintf("inetd serves %s (cleartext) at line %d", svc, i+1)})
+					Detail: fmt.Sprintf("inetd serves %s (cleartext) at line %d", svc, n)})
 			}
 		}
 		out = append(out, iss...)
@@ -265,20 +265,17 @@ func xinetd(p string, data []byte) []issue.Issue {
 
 func systemd(p string, data []byte) []issue.Issue {
 	var out []issue.Issue
-	for i, l := range lines(data) {
+	for n, l := range statements(data) {
 		t := strings.TrimSpace(l)
-		if comment(t) {
-			continue
-		}
 		if v, ok := strings.CutPrefix(t, "ExecStart="); ok {
 			cmd := strings.Fields(v)
 			if len(cmd) == 0 {
 				continue
 			}
-			out = append(out, startIssues(p, i+1, cmd, "systemd unit")...)
+			out = append(out, startIssues(p, n, cmd, "systemd unit")...)
 			if b := path.Base(strings.TrimLeft(cmd[0], "-@:+!")); (b == "agetty" || b == "getty") && (strings.Contains(v, "--autologin root") || strings.Contains(v, "-a root")) {
 				out = append(out, issue.Issue{Kind: issue.DebugInterface, Severity: findings.High, Path: p, Account: "root",
-					Detail: fmt.Sprintf("systemd unit line %d logs root in on a console without a password (%s)", i+1, v)})
+					Detail: fmt.Sprintf("systemd unit line %d logs root in on a console without a password (%s)", n, v)})
 			}
 		}
 		if v, ok := strings.CutPrefix(t, "ListenStream="); ok && strings.HasPrefix(path.Base(p), "telnet") {
@@ -291,10 +288,7 @@ func systemd(p string, data []byte) []issue.Issue {
 
 func sshdConfig(p string, data []byte) []issue.Issue {
 	var out []issue.Issue
-	for i, l := range lines(data) {
-		if comment(l) {
-			continue
-		}
+	for n, l := range statements(data) {
 		f := strings.Fields(strings.ToLower(l))
 		if len(f) < 2 {
 			continue
@@ -302,10 +296,10 @@ func sshdConfig(p string, data []byte) []issue.Issue {
 		switch {
 		case f[0] == "permitemptypasswords" && f[1] == "yes":
 			out = append(out, issue.Issue{Kind: issue.InsecureConfig, Severity: findings.High, Path: p, Port: 22,
-				Detail: fmt.Sprintf("line %d: PermitEmptyPasswords yes", i+1)})
+				Detail: fmt.Sprintf("line %d: PermitEmptyPasswords yes", n)})
 		case f[0] == "permitrootlogin" && f[1] == "yes":
 			out = append(out, issue.Issue{Kind: issue.InsecureConfig, Severity: findings.Medium, Path: p, Port: 22, Account: "root",
-				Detail: fmt.Sprintf("line %d: PermitRootLogin yes (root may log in with a password)", i+1)})
+				Detail: fmt.Sprintf("line %d: PermitRootLogin yes (root may log in with a password)", n)})
 		}
 	}
 	return out

@@ -56,60 +56,24 @@ func fuzzOpen(f *testing.F, open func(*unpacker, []byte) (contents, error), extr
 	})
 }
 
-func FuzzTar(f *testing.F) { fuzzOpen(f, openTar, makeTar(f, treeEntries)) }
-func FuzzCPIO(f *testing.F) {
+// fuzzMatched fuzzes open on the inputs match recognises, as unpack only
+// opens a blob with a format whose magic it has.
+func fuzzMatched(f *testing.F, match func([]byte) bool, open func(*unpacker, []byte) (contents, error), extra ...[]byte) {
 	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
-		if !isCPIO(b) {
+		if !match(b) {
 			return contents{}, nil
 		}
-		return openCPIO(u, b)
-	}, makeCPIO(treeEntries))
+		return open(u, b)
+	}, extra...)
 }
-func FuzzSquashfs(f *testing.F) {
-	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
-		if !isSquashfs(b) {
-			return contents{}, nil
-		}
-		return openSquashfs(u, b)
-	})
-}
-func FuzzCramfs(f *testing.F) {
-	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
-		if !isCramfs(b) {
-			return contents{}, nil
-		}
-		return openCramfs(u, b)
-	})
-}
-func FuzzJFFS2(f *testing.F) {
-	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
-		if !isJFFS2(b) {
-			return contents{}, nil
-		}
-		return openJFFS2(u, b)
-	})
-}
-func FuzzExt(f *testing.F) {
-	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
-		if !isExt(b) {
-			return contents{}, nil
-		}
-		return openExt(u, b)
-	})
-}
+
+func FuzzTar(f *testing.F)      { fuzzOpen(f, openTar, makeTar(f, treeEntries)) }
+func FuzzCPIO(f *testing.F)     { fuzzMatched(f, isCPIO, openCPIO, makeCPIO(treeEntries)) }
+func FuzzSquashfs(f *testing.F) { fuzzMatched(f, isSquashfs, openSquashfs) }
+func FuzzCramfs(f *testing.F)   { fuzzMatched(f, isCramfs, openCramfs) }
+func FuzzJFFS2(f *testing.F)    { fuzzMatched(f, isJFFS2, openJFFS2) }
+func FuzzExt(f *testing.F)      { fuzzMatched(f, isExt, openExt) }
 func FuzzUImage(f *testing.F) {
-	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
-		if !isUImage(b) {
-			return contents{}, nil
-		}
-		return openUImage(u, b)
-	}, uimage(2, 1, []byte("payload")), uimage(4, 0, []byte{0, 0, 0, 3, 0, 0, 0, 0, 'a', 'b', 'c'}))
+	fuzzMatched(f, isUImage, openUImage, uimage(2, 1, []byte("payload")), uimage(4, 0, []byte{0, 0, 0, 3, 0, 0, 0, 0, 'a', 'b', 'c'}))
 }
-func FuzzTRX(f *testing.F) {
-	fuzzOpen(f, func(u *unpacker, b []byte) (contents, error) {
-		if !isTRX(b) {
-			return contents{}, nil
-		}
-		return openTRX(u, b)
-	}, trx([]byte("kernel"), []byte("rootfs")))
-}
+func FuzzTRX(f *testing.F) { fuzzMatched(f, isTRX, openTRX, trx([]byte("kernel"), []byte("rootfs"))) }

@@ -469,6 +469,25 @@ func TestExtBigFile(t *testing.T) {
 	}
 }
 
+// checkGenImage unpacks the gen.sh image testdata/file: one layer of format
+// kind at offset 0, whose detail names the byte order and nothing unreadable
+// or damaged, holding the gen.sh tree (checkGenTree with withSize).
+func checkGenImage(t *testing.T, file, kind, order string, withSize bool) {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustUnpack(t, b)
+	if got := layerTypes(r); got != kind+"@0" {
+		t.Errorf("layers %q", got)
+	}
+	if d := r.Layers[0].Detail; !strings.HasPrefix(d, order) || strings.Contains(d, "unreadable") || strings.Contains(d, "damaged") {
+		t.Errorf("detail %q", d)
+	}
+	checkGenTree(t, r, withSize)
+}
+
 // checkGenTree checks the tree gen.sh builds the cramfs and JFFS2 images
 // from, as unpacked in r: every entry kind, owners, modes and contents (a
 // multi-block file and a sparse one). withSize also checks the size

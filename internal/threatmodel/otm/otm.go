@@ -478,7 +478,7 @@ func decodeAttribute(attrs map[string]any, key string, v any) bool {
 // stateReason gives an accepted or not-applicable decision the OTM state as
 // its reason.
 func stateReason(d *threatmodel.ThreatDecision, ti threatInstance) {
-	if d.Status == threatmodel.StatusAccepted || d.Status == threatmodel.StatusNotApplicable {
+	if threatmodel.NeedsReason(d.Status) {
 		d.Reason = "state " + ti.State + " in the OTM file"
 	}
 }
@@ -490,15 +490,22 @@ func orStr(a, b string) string {
 	return b
 }
 
-func rating(v float64) string {
+// rating names the CIA rating of an OTM asset risk value (0–100), or ""
+// for 0.
+func rating(v float64) string { return band(v, 90, 60, 30) }
+
+// band names the rating a score from 0 to 100 falls in, given the lowest
+// critical, high and medium scores: "low" down to 0 (exclusive), "" at 0 or
+// below.
+func band(score, critical, high, medium float64) string {
 	switch {
-	case v >= 90:
+	case score >= critical:
 		return "critical"
-	case v >= 60:
+	case score >= high:
 		return "high"
-	case v >= 30:
+	case score >= medium:
 		return "medium"
-	case v > 0:
+	case score > 0:
 		return "low"
 	}
 	return ""
@@ -518,23 +525,23 @@ func ratingValue(s string) float64 {
 	return 0
 }
 
+// severity is the severity of an OTM threat's risk (likelihood and impact,
+// 0–100 each); "medium" when it has none.
 func severity(likelihood, impact float64) string {
-	score := likelihood * impact / 100
-	switch {
-	case score >= 80:
-		return "critical"
-	case score >= 50:
-		return "high"
-	case score >= 20:
-		return "medium"
-	case score > 0:
-		return "low"
+	if s := band(likelihood*impact/100, 80, 50, 20); s != "" {
+		return s
 	}
 	return "medium"
 }
 
+// stateKey folds an OTM state for comparison: lower case, without spaces,
+// underscores and hyphens ("Risk Accepted" → "riskaccepted").
+func stateKey(s string) string {
+	return strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s))
+}
+
 func state(s string) string {
-	switch strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s)) {
+	switch stateKey(s) {
 	case "mitigated", "closed", "resolved", "fixed":
 		return threatmodel.StatusMitigated
 	case "accepted", "riskaccepted":
@@ -546,7 +553,7 @@ func state(s string) string {
 }
 
 func mitigationState(s string) string {
-	switch strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s)) {
+	switch stateKey(s) {
 	case "implemented", "verified", "done":
 		return threatmodel.MitigationImplemented
 	case "inprogress", "started":
@@ -713,7 +720,7 @@ func Export(w io.Writer, m *threatmodel.Model, res *threatmodel.Result) error {
 	}
 	for _, mt := range m.Mitigations {
 		rr := 0.0
-		if mt.Status == threatmodel.MitigationImplemented || mt.Status == threatmodel.MitigationVerified {
+		if mt.InPlace() {
 			rr = 100
 		}
 		doc.Mitigations = append(doc.Mitigations, mitigation{Name: mt.Title, ID: mt.ID, Description: mt.Description, RiskReduction: rr,
@@ -779,7 +786,7 @@ func otmState(s string) string {
 func controlState(m *threatmodel.Model, id string) string {
 	for _, mt := range m.Mitigations {
 		if mt.ID == id {
-			if mt.Status == threatmodel.MitigationImplemented || mt.Status == threatmodel.MitigationVerified {
+			if mt.InPlace() {
 				return "implemented"
 			}
 			return "required"

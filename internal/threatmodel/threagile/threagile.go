@@ -629,7 +629,7 @@ func (c *converter) dropRepeatedDecisions() {
 }
 
 func fixReason(d *threatmodel.ThreatDecision) {
-	if (d.Status == threatmodel.StatusAccepted || d.Status == threatmodel.StatusNotApplicable) && d.Reason == "" {
+	if threatmodel.NeedsReason(d.Status) && d.Reason == "" {
 		d.Reason = "marked " + d.Status + " in Threagile risk tracking"
 	}
 }

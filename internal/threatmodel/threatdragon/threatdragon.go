@@ -55,24 +55,32 @@ type box struct {
 	Width, Height float64
 }
 
+// props are a cell's properties: v2 keeps them in the cell's data, v1 keeps
+// the common ones on the cell itself.
 type props struct {
-	Name                   string   `json:"name"`
-	Description            string   `json:"description"`
-	Type                   string   `json:"type"`
-	OutOfScope             bool     `json:"outOfScope"`
-	ReasonOutOfScope       string   `json:"reasonOutOfScope"`
-	Threats                []threat `json:"threats"`
-	Protocol               string   `json:"protocol"`
-	IsEncrypted            bool     `json:"isEncrypted"`
-	IsPublicNetwork        bool     `json:"isPublicNetwork"`
-	StoresCredentials      bool     `json:"storesCredentials"`
-	IsALog                 bool     `json:"isALog"`
-	IsSigned               bool     `json:"isSigned"`
-	ProvidesAuthentication bool     `json:"providesAuthentication"`
-	PrivilegeLevel         string   `json:"privilegeLevel"`
-	IsWebApplication       bool     `json:"isWebApplication"`
-	HandlesCardPayment     bool     `json:"handlesCardPayment"`
-	IsBidirectional        bool     `json:"isBidirectional"`
+	common
+	Name                   string `json:"name"`
+	Type                   string `json:"type"`
+	IsSigned               bool   `json:"isSigned"`
+	ProvidesAuthentication bool   `json:"providesAuthentication"`
+	IsWebApplication       bool   `json:"isWebApplication"`
+	HandlesCardPayment     bool   `json:"handlesCardPayment"`
+	IsBidirectional        bool   `json:"isBidirectional"`
+}
+
+// common are the properties both versions have: on the cell in v1, in its
+// data in v2.
+type common struct {
+	Description       string   `json:"description"`
+	OutOfScope        bool     `json:"outOfScope"`
+	ReasonOutOfScope  string   `json:"reasonOutOfScope"`
+	Threats           []threat `json:"threats"`
+	Protocol          string   `json:"protocol"`
+	IsEncrypted       bool     `json:"isEncrypted"`
+	IsPublicNetwork   bool     `json:"isPublicNetwork"`
+	StoresCredentials bool     `json:"storesCredentials"`
+	IsALog            bool     `json:"isALog"`
+	PrivilegeLevel    string   `json:"privilegeLevel"`
 }
 
 type cell struct {
@@ -84,27 +92,24 @@ type cell struct {
 	Source   json.RawMessage `json:"source"`
 	Target   json.RawMessage `json:"target"`
 	Data     *props          `json:"data"`
-	Attrs    struct {
-		Text struct {
-			Text string `json:"text"`
-		} `json:"text"`
-		Label struct {
-			Text string `json:"text"`
-		} `json:"label"`
-	} `json:"attrs"`
-	Labels json.RawMessage `json:"labels"` // list of label objects, or strings in some versions
+	Attrs    attrs           `json:"attrs"`
+	Labels   json.RawMessage `json:"labels"` // list of label objects, or strings in some versions
 	// v1 keeps the properties on the cell itself.
-	OutOfScope        bool     `json:"outOfScope"`
-	ReasonOutOfScope  string   `json:"reasonOutOfScope"`
-	Threats           []threat `json:"threats"`
-	Protocol          string   `json:"protocol"`
-	IsEncrypted       bool     `json:"isEncrypted"`
-	IsPublicNetwork   bool     `json:"isPublicNetwork"`
-	StoresCredentials bool     `json:"storesCredentials"`
-	IsALog            bool     `json:"isALog"`
-	PrivilegeLevel    string   `json:"privilegeLevel"`
-	Description       string   `json:"description"`
+	common
 }
+
+// attrs are the display attributes of a cell or label, which hold its text.
+type attrs struct {
+	Text struct {
+		Text string `json:"text"`
+	} `json:"text"`
+	Label struct {
+		Text string `json:"text"`
+	} `json:"label"`
+}
+
+// text is the text shown: the text attribute's, else the label's.
+func (a attrs) text() string { return cmp.Or(a.Text.Text, a.Label.Text) }
 
 type threat struct {
 	ID          json.RawMessage `json:"id"`
@@ -428,7 +433,7 @@ func (c *converter) threat(n pending, dangling bool, ti int, t threat) threatmod
 	if dangling {
 		d.Description = strings.TrimSpace(fmt.Sprintf("Recorded in Threat Dragon on flow %s (%q), which is not attached to two elements. %s", n.c.ID, n.c.name(n.p), d.Description))
 	}
-	if d.Status == threatmodel.StatusNotApplicable || d.Status == threatmodel.StatusAccepted {
+	if threatmodel.NeedsReason(d.Status) {
 		d.Reason = "marked " + t.Status + " in Threat Dragon"
 	}
 	return d
@@ -506,9 +511,7 @@ func (c *cell) props() *props {
 	if c.Data != nil {
 		return c.Data
 	}
-	return &props{OutOfScope: c.OutOfScope, ReasonOutOfScope: c.ReasonOutOfScope, Threats: c.Threats, Protocol: c.Protocol,
-		IsEncrypted: c.IsEncrypted, IsPublicNetwork: c.IsPublicNetwork, StoresCredentials: c.StoresCredentials,
-		IsALog: c.IsALog, PrivilegeLevel: c.PrivilegeLevel, Description: c.Description}
+	return &props{common: c.common}
 }
 
 func (c *cell) kind(p *props) string {
@@ -539,10 +542,8 @@ func (c *cell) name(p *props) string {
 	switch {
 	case p != nil && p.Name != "":
 		n = p.Name
-	case c.Attrs.Text.Text != "":
-		n = c.Attrs.Text.Text
-	case c.Attrs.Label.Text != "":
-		n = c.Attrs.Label.Text
+	case c.Attrs.text() != "":
+		n = c.Attrs.text()
 	default:
 		n = labelText(c.Labels)
 	}
@@ -551,22 +552,12 @@ func (c *cell) name(p *props) string {
 
 func labelText(raw json.RawMessage) string {
 	var objs []struct {
-		Attrs struct {
-			Text struct {
-				Text string `json:"text"`
-			} `json:"text"`
-			Label struct {
-				Text string `json:"text"`
-			} `json:"label"`
-		} `json:"attrs"`
+		Attrs attrs `json:"attrs"`
 	}
 	if json.Unmarshal(raw, &objs) == nil {
 		for _, l := range objs {
-			if l.Attrs.Text.Text != "" {
-				return l.Attrs.Text.Text
-			}
-			if l.Attrs.Label.Text != "" {
-				return l.Attrs.Label.Text
+			if t := l.Attrs.text(); t != "" {
+				return t
 			}
 		}
 		return ""
