@@ -22,7 +22,10 @@ func TestIdentityMigrationAppliesOutOfOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, _ := fs.Sub(migrations, "migrations/sqlite")
+	sub, err := migrationFS(SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
 	without := fstest.MapFS{}
 	entries, _ := fs.ReadDir(sub, ".")
 	for _, e := range entries {

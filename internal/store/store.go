@@ -7,7 +7,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"fmt"
 	"io/fs"
 	"os"
@@ -31,9 +30,6 @@ const (
 	SQLite   Engine = "sqlite"
 	Postgres Engine = "postgres"
 )
-
-//go:embed migrations
-var migrations embed.FS
 
 // Config says where the data lives.
 type Config struct {
@@ -142,7 +138,7 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations/"+string(s.engine))
+	sub, err := migrationFS(s.engine)
 	if err != nil {
 		return err
 	}
@@ -187,7 +183,7 @@ func (s *Store) Ready(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		return err
 	}
-	sub, err := fs.Sub(migrations, "migrations/"+string(s.engine))
+	sub, err := migrationFS(s.engine)
 	if err != nil {
 		return err
 	}
