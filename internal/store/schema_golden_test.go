@@ -20,26 +20,18 @@ import (
 //
 //	RAMPART_TEST_POSTGRES=… go test ./internal/store -run TestSchemaGolden -update
 func TestSchemaGolden(t *testing.T) {
-	for _, e := range storetest.Engines(t) {
-		t.Run(e.Name, func(t *testing.T) {
-			ctx := context.Background()
-			s, err := store.Open(ctx, e.Config)
-			if err != nil {
-				t.Fatalf("open %s store: %v", e.Name, err)
-			}
-			defer s.Close()
-			var desc string
-			if s.Engine() == store.Postgres {
-				desc, err = describePostgres(ctx, s.DB())
-			} else {
-				desc, err = describeSQLite(ctx, s.DB())
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			goldentest.Compare(t, "testdata/schema_"+e.Name+".golden", []byte(desc))
-		})
-	}
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		describe := describeSQLite
+		if s.Engine() == store.Postgres {
+			describe = describePostgres
+		}
+		desc, err := describe(ctx, s.DB())
+		if err != nil {
+			t.Fatal(err)
+		}
+		goldentest.Compare(t, "testdata/schema_"+string(s.Engine())+".golden", []byte(desc))
+	})
 }
 
 // fold collapses every run of white space to one space.
