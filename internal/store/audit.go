@@ -116,7 +116,7 @@ func (s *Store) AuditEvents(ctx context.Context, q audit.Query) ([]audit.Event, 
 		if len(q.Products) == 0 {
 			return nil, nil
 		}
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(q.Products)), ",")
+		ph := placeholders(len(q.Products))
 		where = append(where, "product_id IN ("+ph+")")
 		for _, id := range q.Products {
 			args = append(args, id)

@@ -134,7 +134,7 @@ func (s *Store) CSAFAdvisories(ctx context.Context, f advisory.Filter) ([]adviso
 		if len(f.Products) == 0 {
 			return nil, nil
 		}
-		conds = append(conds, "product_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Products)), ",")+")")
+		conds = append(conds, "product_id IN ("+placeholders(len(f.Products))+")")
 		for _, p := range f.Products {
 			args = append(args, p)
 		}

@@ -62,20 +62,7 @@ func TestEachComponents(t *testing.T) {
 			}
 		}
 		if st.Engine() == store.SQLite {
-			rows, err := st.DB().QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT c.id FROM components c WHERE c.release_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`, rels[0], 0, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			plan := ""
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan += detail + "; "
-			}
+			plan := queryPlan(t, st, `SELECT c.id FROM components c WHERE c.release_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`, rels[0], 0, 10)
 			if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "components_release_id") {
 				t.Errorf("query plan: %s", plan)
 			}

@@ -133,7 +133,7 @@ func (s *Store) Findings(ctx context.Context, q findings.Query) ([]findings.Stor
 		if len(q.Products) == 0 {
 			return nil, "", nil
 		}
-		add("f.product_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.Products)), ",")+")", int64sToAny(q.Products)...)
+		add("f.product_id IN ("+placeholders(len(q.Products))+")", int64sToAny(q.Products)...)
 	}
 	cmp := "<"
 	if so.dir == "ASC" {
@@ -165,14 +165,6 @@ func (s *Store) Findings(ctx context.Context, q findings.Query) ([]findings.Stor
 	}
 	out, next := nextPage(out, limit, func(last findings.Stored) cursor { return cursor{Key: keys[limit-1], ID: last.ID} })
 	return out, next, nil
-}
-
-func int64sToAny(v []int64) []any {
-	out := make([]any, len(v))
-	for i, x := range v {
-		out[i] = x
-	}
-	return out
 }
 
 // Finding returns one finding.

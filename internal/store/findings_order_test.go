@@ -247,10 +247,11 @@ func head(ids []int64) []int64 {
 	return ids
 }
 
-// queryPlan is SQLite's EXPLAIN QUERY PLAN of query, its details joined.
-func queryPlan(t *testing.T, st *store.Store, query string) string {
+// queryPlan is SQLite's EXPLAIN QUERY PLAN of query with args, its details
+// joined.
+func queryPlan(t *testing.T, st *store.Store, query string, args ...any) string {
 	t.Helper()
-	rows, err := st.DB().QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+query)
+	rows, err := st.DB().QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func (s *Store) rollouts(ctx context.Context, productID int64, counts bool, stat
 	q := `SELECT ` + rolloutCols + rolloutFrom + ` WHERE r.product_id = ?`
 	args := []any{productID}
 	if len(states) > 0 {
-		q += ` AND r.state IN (` + strings.TrimSuffix(strings.Repeat("?,", len(states)), ",") + `)`
+		q += ` AND r.state IN (` + placeholders(len(states)) + `)`
 		for _, st := range states {
 			args = append(args, st)
 		}

@@ -268,7 +268,7 @@ func (s *Store) Incidents(ctx context.Context, f incident.Filter) ([]incident.In
 		if len(f.Products) == 0 {
 			return []incident.Incident{}, nil
 		}
-		where = append(where, "id IN (SELECT incident_id FROM incident_products WHERE product_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Products)), ",")+"))")
+		where = append(where, "id IN (SELECT incident_id FROM incident_products WHERE product_id IN ("+placeholders(len(f.Products))+"))")
 		args = append(args, int64sToAny(f.Products)...)
 	}
 	if f.Phase != "" {

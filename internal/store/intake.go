@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
@@ -75,7 +74,7 @@ func (s *Store) IntakeReports(ctx context.Context, products []int64, limit int) 
 		if len(products) == 0 {
 			return []incident.IntakeReport{}, nil
 		}
-		q += ` WHERE product_id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(products)), ",") + `)`
+		q += ` WHERE product_id IN (` + placeholders(len(products)) + `)`
 		args = int64sToAny(products)
 	}
 	q += ` ORDER BY id DESC LIMIT ?`

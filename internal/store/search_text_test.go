@@ -78,18 +78,7 @@ func TestFindingTextSearch(t *testing.T) {
 				t.Errorf("pg_trgm index findings_text: %d (%v)", n, err)
 			}
 		} else {
-			rows, err := st.DB().QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT rowid FROM findings_text WHERE findings_text MATCH '"confusion"'`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			plan := ""
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				rows.Scan(&id, &parent, &unused, &detail)
-				plan += detail
-			}
+			plan := queryPlan(t, st, `SELECT rowid FROM findings_text WHERE findings_text MATCH '"confusion"'`)
 			if plan == "" || !strings.Contains(plan, "VIRTUAL TABLE INDEX") {
 				t.Errorf("query plan: %q", plan)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/incident"
@@ -53,7 +52,7 @@ func (s *Store) QueueNotifications(ctx context.Context, incidentID int64, produc
 	args := []any{inc, subject, body, incident.NotifyQueued, fmtTime(at)}
 	args = append(args, int64sToAny(products)...)
 	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO notifications (subscriber_id, incident_id, subject, body, status, created_at)
-		SELECT id, ?, ?, ?, ?, ? FROM subscribers WHERE product_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(products)), ",")+`)`), args...)
+		SELECT id, ?, ?, ?, ?, ? FROM subscribers WHERE product_id IN (`+placeholders(len(products))+`)`), args...)
 	if err != nil {
 		return 0, fmt.Errorf("queue notifications: %w", err)
 	}

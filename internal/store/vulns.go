@@ -60,7 +60,7 @@ func (s *Store) ImportAdvisories(ctx context.Context, advs []vuln.Advisory, epss
 				}
 			}
 			b.WriteString(` ON CONFLICT (id) DO UPDATE SET modified = excluded.modified, data = excluded.data`)
-			in := `(` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+			in := `(` + placeholders(len(ids)) + `)`
 			for _, del := range []string{`DELETE FROM advisory_ids WHERE advisory_id IN ` + in, `DELETE FROM advisory_keys WHERE advisory_id IN ` + in} {
 				if _, err := tx.ExecContext(ctx, s.q(del), ids...); err != nil {
 					return err
@@ -196,15 +196,10 @@ func (s *Store) AdvisoriesByKeys(ctx context.Context, keys []string) ([]vuln.Adv
 func (s *Store) advisoriesIn(ctx context.Context, query string, values []string) ([]vuln.Advisory, error) {
 	var out []vuln.Advisory
 	seen := map[string]bool{}
-	for start := 0; start < len(values); start += 500 {
-		chunk := values[start:min(start+500, len(values))]
-		args := make([]any, len(chunk))
-		for i, k := range chunk {
-			args[i] = k
-		}
-		advs, err := s.queryAdvisories(ctx, query+`(`+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`)`, args...)
+	err := inChunks(values, 500, func(in string, args []any) error {
+		advs, err := s.queryAdvisories(ctx, query+in, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, a := range advs {
 			if !seen[a.ID] {
@@ -212,6 +207,10 @@ func (s *Store) advisoriesIn(ctx context.Context, query string, values []string)
 				out = append(out, a)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -236,23 +235,17 @@ func scanStoredAdvisory(sc rowScanner) (vuln.Advisory, error) {
 // Enrichment returns the EPSS scores and KEV entries of the given CVEs.
 func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.EPSS, map[string]vuln.KEV, error) {
 	epss, kev := map[string]vuln.EPSS{}, map[string]vuln.KEV{}
-	for start := 0; start < len(cves); start += 500 {
-		chunk := cves[start:min(start+500, len(cves))]
-		args := make([]any, len(chunk))
-		for i, c := range chunk {
-			args[i] = c
-		}
-		in := `(` + strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",") + `)`
+	err := inChunks(cves, 500, func(in string, args []any) error {
 		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, score, percentile, day FROM epss WHERE cve IN `+in), args...)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		for rows.Next() {
 			var c, day string
 			var e vuln.EPSS
 			if err := rows.Scan(&c, &e.Score, &e.Percentile, &day); err != nil {
 				rows.Close()
-				return nil, nil, err
+				return err
 			}
 			e.Date, _ = time.Parse("2006-01-02", day)
 			epss[c] = e
@@ -260,7 +253,7 @@ func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.
 		rows.Close()
 		krows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, data FROM kev WHERE cve IN `+in), args...)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		for krows.Next() {
 			var c string
@@ -268,12 +261,16 @@ func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.
 			var k vuln.KEV
 			if err := krows.Scan(&c, &data); err != nil {
 				krows.Close()
-				return nil, nil, err
+				return err
 			}
 			_ = json.Unmarshal(data, &k)
 			kev[c] = k
 		}
 		krows.Close()
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return epss, kev, nil
 }
@@ -282,15 +279,10 @@ func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.
 // CVEs.
 func (s *Store) Exploitations(ctx context.Context, cves []string) (map[string][]vuln.Exploitation, error) {
 	out := map[string][]vuln.Exploitation{}
-	for start := 0; start < len(cves); start += 500 {
-		chunk := cves[start:min(start+500, len(cves))]
-		args := make([]any, len(chunk))
-		for i, c := range chunk {
-			args[i] = c
-		}
-		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, data FROM exploited WHERE cve IN (`+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`) ORDER BY cve, source, reference`), args...)
+	err := inChunks(cves, 500, func(in string, args []any) error {
+		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, data FROM exploited WHERE cve IN `+in+` ORDER BY cve, source, reference`), args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for rows.Next() {
 			var c string
@@ -298,7 +290,7 @@ func (s *Store) Exploitations(ctx context.Context, cves []string) (map[string][]
 			var x vuln.Exploitation
 			if err := rows.Scan(&c, &data); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
 			if json.Unmarshal(data, &x) == nil {
 				out[c] = append(out[c], x)
@@ -306,9 +298,10 @@ func (s *Store) Exploitations(ctx context.Context, cves []string) (map[string][]
 		}
 		err = rows.Err()
 		rows.Close()
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -449,7 +442,7 @@ func (s *Store) VulnReleases(ctx context.Context, ids []string, products []int64
 		args[i] = id
 	}
 	pf, pargs := productFilter("p.id", products)
-	ms, err := s.queryReleaseVulns(ctx, `v.vuln_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`+pf, append(args, pargs...)...)
+	ms, err := s.queryReleaseVulns(ctx, `v.vuln_id IN (`+placeholders(len(ids))+`)`+pf, append(args, pargs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -537,7 +530,7 @@ func (s *Store) Events(ctx context.Context, limit int, products []int64) ([]noti
 	if products != nil {
 		pf = " AND (product_id IS NULL OR product_id = 0"
 		if len(products) > 0 {
-			pf += " OR product_id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(products)), ",") + ")"
+			pf += " OR product_id IN (" + placeholders(len(products)) + ")"
 			args = int64sToAny(products)
 		}
 		pf += ")"
@@ -568,7 +561,7 @@ func productFilter(col string, products []int64) (string, []any) {
 	if len(products) == 0 {
 		return " AND 1 = 0", nil
 	}
-	return " AND " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", len(products)), ",") + ")", int64sToAny(products)
+	return " AND " + col + " IN (" + placeholders(len(products)) + ")", int64sToAny(products)
 }
 
 // EPSSHistory returns the recorded EPSS scores of the CVEs, oldest first
@@ -582,7 +575,7 @@ func (s *Store) EPSSHistory(ctx context.Context, cves []string) ([]vuln.EPSSPoin
 		args[i] = c
 	}
 	return queryAll(ctx, s.conn(ctx), s.q(`SELECT day, MAX(score), MAX(percentile) FROM epss_history WHERE cve IN (`+
-		strings.TrimSuffix(strings.Repeat("?,", len(cves)), ",")+`) GROUP BY day ORDER BY day`), scanEPSSPoint, args...)
+		placeholders(len(cves))+`) GROUP BY day ORDER BY day`), scanEPSSPoint, args...)
 }
 
 func scanEPSSPoint(sc rowScanner) (vuln.EPSSPoint, error) {
