@@ -262,18 +262,7 @@ func (s *Store) SaveGateResult(ctx context.Context, g policy.GateResult) error {
 		}
 		// The DSN's setting again, for the pooled connection.
 		defer c.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -65536`)
-		tx, err := c.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("begin transaction: %w", mapErr(err))
-		}
-		if err := save(tx); err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("commit: %w", mapErr(err))
-		}
-		return nil
+		return once(ctx, c, save)
 	})
 }
 

@@ -82,11 +82,19 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if tx := s.joined(ctx); tx != nil {
 		return fn(tx)
 	}
-	return s.retry(ctx, func() error { return s.once(ctx, fn) })
+	return s.retry(ctx, func() error { return once(ctx, s.db, fn) })
 }
 
-func (s *Store) once(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// txBeginner is what a transaction begins on: the pool, or one connection
+// (SaveGateResult's large results).
+type txBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// once runs fn in one transaction begun on b, committing when fn returns
+// nil and rolling back otherwise; it does not retry.
+func once(ctx context.Context, b txBeginner, fn func(tx *sql.Tx) error) error {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
