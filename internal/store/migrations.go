@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"sync"
 	"testing/fstest"
 )
 
@@ -26,10 +27,25 @@ var migrations embed.FS
 // sharedMigrations is the folder of the migrations written once.
 const sharedMigrations = "migrations/schema"
 
-// migrationFS assembles the folder goose applies on engine: every shared
+// migrationFS returns the folder goose applies on engine (assembleMigrations),
+// built once per process: Ready reads it on every readiness probe.
+func migrationFS(engine Engine) (fs.FS, error) {
+	build, ok := assembled[engine]
+	if !ok {
+		return nil, fmt.Errorf("no migrations for engine %q", engine)
+	}
+	return build()
+}
+
+var assembled = map[Engine]func() (fs.FS, error){
+	SQLite:   sync.OnceValues(func() (fs.FS, error) { return assembleMigrations(SQLite) }),
+	Postgres: sync.OnceValues(func() (fs.FS, error) { return assembleMigrations(Postgres) }),
+}
+
+// assembleMigrations builds the folder goose applies on engine: every shared
 // migration (rewritten by sqliteDialect for SQLite) and every file of the
 // engine's own folder. A file name in both sources is an error.
-func migrationFS(engine Engine) (fs.FS, error) {
+func assembleMigrations(engine Engine) (fs.FS, error) {
 	// An in-memory folder; testing/fstest's MapFS is a plain fs.FS and
 	// imports nothing of package testing.
 	out := fstest.MapFS{}
