@@ -32,21 +32,13 @@ func get(t *testing.T, url, token string) (int, string, string) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := send(t, nil, req)
 	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 }
 
 func TestAdvisoryWorkflowAndProvider(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	var prod struct{ ID int64 }
-	if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "IG-400"}, &prod); r.StatusCode != 201 {
-		t.Fatalf("create product: %d", r.StatusCode)
-	}
+	prod := e.newProduct(t, "IG-400")
 	input := map[string]any{"title": "BusyBox overflow in IG-400", "summary": "Update to 3.2.0.", "vendor": "Northwind",
 		"vulnerabilities": []any{map[string]any{"cve": "CVE-2022-48174", "description": "ash stack overflow",
 			"cvss_v3": []string{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
@@ -292,8 +284,7 @@ func TestReleaseVEXThreeFormats(t *testing.T) {
 // copy, and the live check (htmx) returns the failures of an edited document.
 func TestAdvisoryEditorPage(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	var prod struct{ ID int64 }
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "T5"}, &prod)
+	prod := e.newProduct(t, "T5")
 	var created struct {
 		Advisory advisory.Advisory `json:"advisory"`
 	}
@@ -312,18 +303,10 @@ func TestAdvisoryEditorPage(t *testing.T) {
 	doc.Vulnerabilities[0].ProductStatus.KnownAffected = append(doc.Vulnerabilities[0].ProductStatus.KnownAffected, "CSAFPID-ghost")
 	js, _ := json.Marshal(doc)
 	form := "document=" + urlEscape(string(js)) + "&tlp=WHITE"
-	req, _ := http.NewRequest("POST", e.url+"/advisories/validate", strings.NewReader(form))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "Bearer "+e.tokens["editor"])
-	req.Header.Set("HX-Request", "true")
-	req.Header.Set("HX-Target", "validation")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	frag, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || strings.Contains(string(frag), "<html") || !strings.Contains(string(frag), "<td>6.1.1</td>") || !strings.Contains(string(frag), "CSAFPID-ghost") {
+	resp := e.callWith(t, "editor", "POST", "/advisories/validate",
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Hx-Request": {"true"}, "Hx-Target": {"validation"}}, []byte(form), nil)
+	frag := readBody(resp)
+	if resp.StatusCode != 200 || strings.Contains(frag, "<html") || !strings.Contains(frag, "<td>6.1.1</td>") || !strings.Contains(frag, "CSAFPID-ghost") {
 		t.Fatalf("live validation: %d\n%s", resp.StatusCode, frag)
 	}
 	code, _, list := get(t, e.url+"/advisories", e.tokens["viewer"])

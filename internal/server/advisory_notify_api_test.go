@@ -15,10 +15,7 @@ import (
 // may read it is in the route matrix).
 func TestAdvisoryPublicationQueuesCustomerNotices(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	var prod struct{ ID int64 }
-	if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "IG-400"}, &prod); r.StatusCode != 201 {
-		t.Fatalf("create product: %d", r.StatusCode)
-	}
+	prod := e.newProduct(t, "IG-400")
 	for _, s := range []map[string]any{{"email": "ops@customer.example"}, {"webhook": "https://hooks.customer.example/rampart"}} {
 		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/subscribers", prod.ID), s, nil); r.StatusCode != 201 {
 			t.Fatalf("subscribe %v: %d", s, r.StatusCode)

@@ -80,7 +80,6 @@ func TestEveryRouteNeedsAuth(t *testing.T) {
 		"POST /api/v1/intake": true, "GET /api/v1/intake/{tracking}": true, "GET /report": true, "POST /report": true, "GET /report/status/{tracking}": true,
 		// TUF metadata and images for devices (signed; go-tuf needs plain 404s) and signed device check-ins
 		"GET /tuf/{slug}/metadata/{file}": true, "GET /tuf/{slug}/targets/{file}": true, "GET /tuf/": true, "POST /api/v1/devices/checkin": true}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, rt := range e.srv.Routes() {
 		key := rt.Method + " " + rt.Pattern
 		if rt.Public != public[key] {
@@ -92,11 +91,7 @@ func TestEveryRouteNeedsAuth(t *testing.T) {
 		}
 		path := strings.NewReplacer("{id}", "1", "{$}", "").Replace(rt.Pattern)
 		req, _ := http.NewRequest(rt.Method, e.url+path, nil)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := send(t, noRedirect, req)
 		if strings.HasPrefix(rt.Pattern, "/api/") || strings.HasPrefix(rt.Pattern, "/.well-known/") {
 			if resp.StatusCode != http.StatusUnauthorized {
 				t.Errorf("%s without credentials: %d, want 401", key, resp.StatusCode)
@@ -145,7 +140,7 @@ func TestAPIInventoryAndSBOM(t *testing.T) {
 		}
 		req, _ := http.NewRequest("GET", e.url+"/api/v1/products", nil)
 		req.Header.Set("Authorization", "Bearer rmp_forged")
-		if r, _ := http.DefaultClient.Do(req); r.StatusCode != 401 {
+		if r, _ := send(t, nil, req); r.StatusCode != 401 {
 			t.Errorf("bad token: %d", r.StatusCode)
 		}
 		// Viewers cannot write; editors can.
@@ -304,11 +299,7 @@ func TestSessionCSRFAndThrottle(t *testing.T) {
 		if origin != "" {
 			req.Header.Set("Origin", origin)
 		}
-		r, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Body.Close()
+		r, _ := send(t, nil, req)
 		return r.StatusCode
 	}
 	if got := post("", ""); got != 403 {

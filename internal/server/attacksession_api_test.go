@@ -11,7 +11,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/attacksession"
 	"github.com/rampart-security/rampart/internal/audit"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
@@ -30,8 +29,7 @@ func (g guest) do(t *testing.T, e *env, method, path string, body any, out any) 
 	if g.csrf != "" {
 		req.Header.Set("X-CSRF-Token", g.csrf)
 	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, data := send(t, client, req)
+	resp, data := send(t, noRedirect, req)
 	if out != nil && len(data) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		decodeAnswer(t, method, path, data, out)
 	}
@@ -64,9 +62,7 @@ func TestAttackSessionAPI(t *testing.T) {
 
 func testAttackSessionAPI(t *testing.T, engine string) {
 	e := newEnv(t, engine)
-	var p, other inventory.Product
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Plug"}, &p)
-	e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Other"}, &other)
+	p, other := e.newProduct(t, "Plug"), e.newProduct(t, "Other")
 	base := fmt.Sprintf("/api/v1/products/%d", p.ID)
 	var prob struct{ Detail, Field string }
 	if r := e.call(t, "editor", "POST", base+"/attack-sessions", map[string]any{"title": "x", "minutes": 30}, &prob); r.StatusCode != 409 {

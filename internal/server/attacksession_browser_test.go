@@ -1,34 +1,14 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
 )
-
-// waitText waits until the visible element sel's text contains want (the
-// session page polls, so other people's ideas arrive within seconds).
-func waitText(t *testing.T, ctx context.Context, who, sel, want string) string {
-	t.Helper()
-	got := ""
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible)); err == nil {
-			got = s
-			if strings.Contains(s, want) {
-				return s
-			}
-		}
-	}
-	loc, _ := chromedp.Run(ctx, chromedp.Location())
-	t.Fatalf("%s: %s never showed %q (at %s; last %q)", who, sel, want, loc, got)
-	return ""
-}
 
 // TestBrowserAttackSession: two browsers, two people. The facilitator (an
 // editor) starts a session and makes a one-time link; a guest without an
@@ -45,9 +25,7 @@ func TestBrowserAttackSession(t *testing.T) {
 	text, doEd := browserSteps(t, ed)
 	_, doGuest := browserSteps(t, guestCtx)
 
-	doEd("sign in", chromedp.Navigate(fmt.Sprintf("%s/products/%d", env.url, p.ID)), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "ed"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("attack-sessions-link")))
+	doEd("sign in", signIn(fmt.Sprintf("%s/products/%d", env.url, p.ID), "ed", env.password, chromedp.WaitVisible(chromedp.ID("attack-sessions-link")))...)
 	doEd("start a session", chromedp.Click(chromedp.ID("attack-sessions-link")), chromedp.WaitVisible(chromedp.ID("start-session")),
 		chromedp.SendKeys(chromedp.CSS(`#start-session input[name=title]`), "Attack the plug"),
 		chromedp.Click(chromedp.CSS(`#start-session button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("idea-form")))

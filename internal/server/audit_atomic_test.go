@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 )
 
@@ -20,10 +19,7 @@ func TestIdentityChangesRolledBackWithoutAudit(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		st := e.store
-		p := inventory.Product{Name: "Gateway"}
-		if err := st.CreateProduct(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := e.storeProduct(t, "Gateway")
 		ed, err := st.UserByName(ctx, "ed")
 		if err != nil {
 			t.Fatal(err)

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -47,28 +46,6 @@ func importOneFinding(t *testing.T, st *store.Store, releaseID int64) int64 {
 		t.Fatalf("fixture finding: %d %v", len(fs), err)
 	}
 	return fs[0].ID
-}
-
-// userWithToken creates a products-only user holding role on product pid
-// and a token of theirs under e.tokens[name].
-func (e *env) userWithToken(t *testing.T, name string, pid int64, role identity.ProductRole) identity.User {
-	t.Helper()
-	ctx := context.Background()
-	u := identity.User{Name: name, Role: identity.RoleViewer, ProductsOnly: true, PasswordHash: "x"}
-	if err := e.store.CreateUser(ctx, &u); err != nil {
-		t.Fatal(err)
-	}
-	if pid != 0 {
-		if err := e.store.SetMember(ctx, pid, u.ID, role); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tok, _, err := e.store.CreateAPIToken(ctx, u.ID, "ci", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.tokens[name] = tok
-	return u
 }
 
 func lastEvent(t *testing.T, st *store.Store, action string) audit.Event {
@@ -235,13 +212,9 @@ func TestFailedAuthorisationsAudited(t *testing.T) {
 				return e.call(t, "pia", "POST", "/api/v1/findings/triage", map[string]any{"ids": []int64{fid}, "assignee": "x"}, nil).StatusCode
 			}, want{"pia (token ", "POST /api/v1/findings/triage", "403 refused by the handler"}},
 			{"csrf", func() int {
-				req, _ := http.NewRequest("POST", e.url+"/api/v1/auth/logout", nil)
+				req := e.request(t, "POST", "/api/v1/auth/logout", nil)
 				req.AddCookie(ed.cookie)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
+				resp, _ := send(t, nil, req)
 				return resp.StatusCode
 			}, want{"ed", "POST /api/v1/auth/logout", "403 missing or invalid CSRF token"}},
 			{"re-authentication", func() int {
@@ -272,11 +245,6 @@ func TestFailedAuthorisationsAudited(t *testing.T) {
 			t.Errorf("an anonymous 401 was audited: %d → %d events", n, m)
 		}
 	})
-}
-
-func readBody(r *http.Response) string {
-	b, _ := io.ReadAll(r.Body)
-	return string(b)
 }
 
 func must[T any](v T, err error) T {

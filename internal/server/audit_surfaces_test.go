@@ -46,20 +46,13 @@ func TestDedupRecordSameFromAPIAndUI(t *testing.T) {
 
 // postForm posts form (with the session's CSRF token) to the page path as
 // the session's browser and returns the answer without following its
-// redirect; the body is closed.
+// redirect (send's: read, and readable again).
 func (e *env) postForm(t *testing.T, s *session, path string, form url.Values) *http.Response {
 	t.Helper()
 	form.Set("csrf", s.csrf)
-	req, err := http.NewRequest("POST", e.url+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := e.request(t, "POST", path, []byte(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(s.cookie)
-	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := send(t, noRedirect, req)
 	return resp
 }

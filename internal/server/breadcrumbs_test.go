@@ -3,8 +3,6 @@ package server_test
 import (
 	"fmt"
 	"html"
-	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,27 +37,16 @@ func TestBreadcrumbsLive(t *testing.T) {
 		t.Fatalf("findings: %v", err)
 	}
 	s := e.loginOK(t, "alice")
-	get := func(path string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest("GET", e.url+path, nil)
-		req.AddCookie(s.cookie)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
 	pages := []string{"/", fmt.Sprintf("/products/%d", gw.ID), fmt.Sprintf("/releases/%d", rel), fmt.Sprintf("/releases/%d/firmware", rel),
 		fmt.Sprintf("/releases/%d/conformity", rel), "/findings", fmt.Sprintf("/findings/%d", fs[0].ID), "/vulnerabilities", "/vulnerabilities/GO-2099-0001",
 		fmt.Sprintf("/products/%d/threatmodel", gw.ID), fmt.Sprintf("/products/%d/updates", gw.ID), fmt.Sprintf("/products/%d/subscribers", gw.ID),
 		"/incidents", "/intake", "/advisories"}
 	crumbs := 0
 	for _, p := range pages {
-		code, body := get(p)
-		if code != 200 {
-			t.Errorf("%s: %d", p, code)
+		r := e.do(t, s, "GET", p, nil)
+		body := readBody(r)
+		if r.StatusCode != 200 {
+			t.Errorf("%s: %d", p, r.StatusCode)
 			continue
 		}
 		m := crumbsNav.FindStringSubmatch(body)
@@ -73,7 +60,7 @@ func TestBreadcrumbsLive(t *testing.T) {
 		for _, l := range links {
 			crumbs++
 			href := html.UnescapeString(l[1])
-			if code, _ := get(href); code != 200 {
+			if code := e.do(t, s, "GET", href, nil).StatusCode; code != 200 {
 				t.Errorf("%s: breadcrumb %s answers %d", p, href, code)
 			}
 		}

@@ -115,6 +115,24 @@ func (e *env) callWith(t *testing.T, role, method, path string, header http.Head
 	return resp
 }
 
+// bearer sends body (JSON, none when "") with the bearer token tok and
+// returns the answer's status and body.
+func (e *env) bearer(t *testing.T, tok, method, path, body string) (int, string) {
+	t.Helper()
+	h := http.Header{"Authorization": {"Bearer " + tok}}
+	if body != "" {
+		h.Set("Content-Type", "application/json")
+	}
+	resp := e.callWith(t, "", method, path, h, []byte(body), nil)
+	return resp.StatusCode, readBody(resp)
+}
+
+// readBody reads what is left of r's body.
+func readBody(r *http.Response) string {
+	b, _ := io.ReadAll(r.Body)
+	return string(b)
+}
+
 // request builds a request to the test server. The body is sent as it is
 // when it is []byte, else as JSON; nil sends none.
 func (e *env) request(t *testing.T, method, path string, body any) *http.Request {
@@ -134,6 +152,10 @@ func (e *env) request(t *testing.T, method, path string, body any) *http.Request
 	}
 	return req
 }
+
+// noRedirect is a client that answers a redirect with the redirect instead
+// of following it.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // send sends req with client (http.DefaultClient when nil) and reads the
 // whole answer: it returns the body, which also stays readable on the
@@ -161,6 +183,28 @@ func decodeAnswer(t *testing.T, method, path string, data []byte, out any) {
 	}
 }
 
+// userWithToken creates a products-only viewer holding role on product pid
+// (none when 0) and a token of theirs, under e.tokens[name] for e.call.
+func (e *env) userWithToken(t *testing.T, name string, pid int64, role identity.ProductRole) identity.User {
+	t.Helper()
+	ctx := context.Background()
+	u := identity.User{Name: name, Role: identity.RoleViewer, ProductsOnly: true, PasswordHash: "x"}
+	if err := e.store.CreateUser(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	if pid != 0 {
+		if err := e.store.SetMember(ctx, pid, u.ID, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, _, err := e.store.CreateAPIToken(ctx, u.ID, "ci", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tokens[name] = tok
+	return u
+}
+
 // ensureRelease returns the release version of the product named (both
 // made when missing).
 func (e *env) ensureRelease(t *testing.T, product, version string) inventory.Release {
@@ -172,15 +216,21 @@ func (e *env) ensureRelease(t *testing.T, product, version string) inventory.Rel
 	return rel
 }
 
-// importSBOMFile imports the SBOM file at path into the release, as an
-// upload named name.
-func (e *env) importSBOMFile(t *testing.T, releaseID int64, name, path string) {
+// readFile is the content of the fixture at path.
+func readFile(t *testing.T, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := portfolio.ImportSBOM(context.Background(), e.store, releaseID, name, data); err != nil {
+	return data
+}
+
+// importSBOMFile imports the SBOM file at path into the release, as an
+// upload named name.
+func (e *env) importSBOMFile(t *testing.T, releaseID int64, name, path string) {
+	t.Helper()
+	if _, err := portfolio.ImportSBOM(context.Background(), e.store, releaseID, name, readFile(t, path)); err != nil {
 		t.Fatal(err)
 	}
 }

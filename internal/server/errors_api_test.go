@@ -3,7 +3,6 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -47,21 +46,12 @@ func TestErrorResponses(t *testing.T) {
 			`{"type":"about:blank","title":"Not Found","status":404,"detail":"not found","instance":"/api/v1/products/999999"}`},
 	}
 	for _, c := range cases {
-		req, err := http.NewRequest(c.method, e.url+c.path, strings.NewReader(c.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+e.tokens["admin"])
+		h := http.Header{}
 		if c.ifMatch != "" {
-			req.Header.Set("If-Match", c.ifMatch)
+			h.Set("If-Match", c.ifMatch)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		got := strings.TrimSpace(string(data))
+		resp := e.callWith(t, "admin", c.method, c.path, h, []byte(c.body), nil)
+		got := strings.TrimSpace(readBody(resp))
 		if resp.StatusCode != c.status || got != c.want || resp.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("%s: %d %s %s\nwant %d %s", c.name, resp.StatusCode, resp.Header.Get("Content-Type"), got, c.status, c.want)
 		}

@@ -3,7 +3,6 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +16,7 @@ import (
 // changes nothing.
 func TestFirmwareUpload(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
-		img, err := os.ReadFile("../firmware/testdata/rootfs.sqsh")
-		if err != nil {
-			t.Fatal(err)
-		}
+		img := readFile(t, "../firmware/testdata/rootfs.sqsh")
 		p := e.newProduct(t, "Router")
 		var rel inventory.Release
 		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0"}, &rel)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/incident"
-	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // TestBrowserIncident: the incident list shows the report clocks; on the
@@ -106,10 +105,7 @@ func TestBrowserIntakeForm(t *testing.T) {
 func TestBrowserIncidentResponseUI(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	bg := context.Background()
-	p := inventory.Product{Name: "Gateway"}
-	if err := env.store.CreateProduct(bg, &p); err != nil {
-		t.Fatal(err)
-	}
+	p := env.storeProduct(t, "Gateway")
 	svc := incident.New(env.store, time.Now, incident.Options{})
 	rec, err := incident.NewIntake(svc, env.store, nil).Submit(bg, incident.IntakeInput{Title: "Path traversal in /cgi-bin/download",
 		Description: "GET /cgi-bin/download?f=../../etc/shadow", Product: "Gateway", Contact: "researcher@example.org", Source: "192.0.2.7"})

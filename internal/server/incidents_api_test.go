@@ -14,8 +14,7 @@ import (
 // record submissions, run a drill and read its scorecard.
 func TestIncidentAPIContract(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
-		var prod struct{ ID int64 }
-		e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, &prod)
+		prod := e.newProduct(t, "Gateway")
 		var rel struct{ ID int64 }
 		e.call(t, "editor", "POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", map[string]any{"version": "2.1.0", "status": "shipped"}, &rel)
 		if resp := e.call(t, "editor", "PUT", "/api/v1/products/"+itoa(prod.ID)+"/incident-settings",

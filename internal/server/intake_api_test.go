@@ -17,8 +17,7 @@ import (
 // and bodies, and a sixth report from one address within the hour.
 func TestIntakeAbuse(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
-		var prod struct{ ID int64 }
-		e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, &prod)
+		prod := e.newProduct(t, "Gateway")
 		post := func(body any, hdr map[string]string) (*http.Response, map[string]any) {
 			js, _ := json.Marshal(body)
 			req, _ := http.NewRequest("POST", e.url+"/api/v1/intake", bytes.NewReader(js))
@@ -26,13 +25,9 @@ func TestIntakeAbuse(t *testing.T) {
 			for k, v := range hdr {
 				req.Header.Set(k, v)
 			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
+			resp, data := send(t, nil, req)
 			var out map[string]any
-			_ = json.NewDecoder(resp.Body).Decode(&out)
+			_ = json.Unmarshal(data, &out)
 			return resp, out
 		}
 		xss := `<img src=x onerror=alert(1)> RCE in /cgi-bin/admin`
@@ -57,7 +52,7 @@ func TestIntakeAbuse(t *testing.T) {
 		js, _ := json.Marshal(map[string]any{"title": "t", "description": "d"})
 		req, _ := http.NewRequest("POST", e.url+"/api/v1/intake", bytes.NewReader(js))
 		req.Header.Set("Content-Type", "text/plain")
-		if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 400 {
+		if resp, _ := send(t, nil, req); resp.StatusCode != 400 {
 			t.Errorf("text/plain: %d", resp.StatusCode)
 		}
 		if resp, _ := post(map[string]any{"title": "t", "description": "d"}, map[string]string{"Origin": "https://evil.example"}); resp.StatusCode != 403 {

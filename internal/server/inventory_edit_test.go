@@ -29,9 +29,8 @@ func TestEditProductsAndReleases(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture, "kev.json": kevFixture})
-		var p, other inventory.Product
-		e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, &p)
-		e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "Camera"}, &other)
+		p := e.newProduct(t, "Gateway")
+		e.newProduct(t, "Camera")
 		var got inventory.Product
 		if r := e.call(t, "editor", "PATCH", fmt.Sprintf("/api/v1/products/%d", p.ID), map[string]any{"description": "Home gateway", "criticality": 5, "exposure": "internet-facing"}, &got); r.StatusCode != 200 {
 			t.Fatalf("patch product: %d", r.StatusCode)

@@ -27,11 +27,7 @@ func TestMetricsPrivateByDefault(t *testing.T) {
 		if tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := send(t, nil, req)
 		return resp.StatusCode
 	}
 	if code := get(""); code != http.StatusUnauthorized {
@@ -92,11 +88,7 @@ func TestAnonymousInputAndServerBounded(t *testing.T) {
 	defer srv.Close()
 	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/healthz", nil)
 	req.Header.Set("X-Padding", strings.Repeat("a", 256<<10))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := send(t, nil, req)
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("256 KiB of headers: %d, want 431", resp.StatusCode)
 	}

@@ -724,7 +724,7 @@ func testMatrix(t *testing.T, engine string) {
 		caller{name: "revoked token", token: revoked, dead: true},
 		caller{name: "token whose parent was revoked", token: orphan, dead: true})
 
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := noRedirect
 	seen := map[string]bool{}
 	for _, rt := range e.srv.Routes() {
 		key := rt.Method + " " + rt.Pattern

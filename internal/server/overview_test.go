@@ -1,12 +1,10 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -77,7 +75,7 @@ func ids(p overviewPage) string {
 // caller's products.
 func TestVulnerabilityOverviewAPI(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
-		gw, _ := overviewPortfolio(t, e)
+		gw, cam := overviewPortfolio(t, e)
 		var p overviewPage
 		e.call(t, "viewer", "GET", "/api/v1/vulnerabilities", nil, &p)
 		if ids(p) != "GO-2099-0001,GO-2099-0002" || p.Total != 2 || p.KEV != 1 || p.Releases != 3 {
@@ -141,9 +139,9 @@ func TestVulnerabilityOverviewAPI(t *testing.T) {
 			}
 		}
 		// An owner of Camera only sees Camera's releases.
-		u := createUserWithProduct(t, e, "cara", "Camera")
+		e.userWithToken(t, "cara", cam.ID, identity.ProductViewer)
 		var mine overviewPage
-		if r := e.call(t, u, "GET", "/api/v1/vulnerabilities", nil, &mine); r.StatusCode != http.StatusOK || mine.Releases != 1 {
+		if r := e.call(t, "cara", "GET", "/api/v1/vulnerabilities", nil, &mine); r.StatusCode != http.StatusOK || mine.Releases != 1 {
 			t.Errorf("product-limited caller sees %d releases (%d): %+v", mine.Releases, r.StatusCode, mine.Items)
 		}
 	})
@@ -183,28 +181,4 @@ func TestBrowserVulnerabilities(t *testing.T) {
 		t.Errorf("vulnerability page h1 = %q", got)
 	}
 	do("a bad filter is shown", chromedp.Navigate(env.url+"/vulnerabilities?epss_above=7"), chromedp.WaitVisible(chromedp.ID("vulns-error")))
-}
-
-// createUserWithProduct adds a product-limited viewer of the named product
-// with a token, usable as e.call's role name.
-func createUserWithProduct(t *testing.T, e *env, name, product string) string {
-	t.Helper()
-	ctx := context.Background()
-	p, err := e.store.ProductByName(ctx, product)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := identity.User{Name: name, Role: identity.RoleViewer, ProductsOnly: true, PasswordHash: "x"}
-	if err := e.store.CreateUser(ctx, &u); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.store.SetMember(ctx, p.ID, u.ID, identity.ProductViewer); err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := e.store.CreateAPIToken(ctx, u.ID, "t", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.tokens[name] = tok
-	return name
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -292,10 +291,7 @@ func TestApprovedListsAPI(t *testing.T) {
 // release's analysis is the baseline for `new`.
 func TestGateFirmware(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	img, err := os.ReadFile("../firmware/testdata/rootfs.sqsh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readFile(t, "../firmware/testdata/rootfs.sqsh")
 	var p inventory.Product
 	e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Router"}, &p)
 	pol := `rampart: policy/v1
@@ -382,28 +378,15 @@ func TestExceptionFlowBrowser(t *testing.T) {
 	ctx := browsertest.New(t)
 	text, do := browserSteps(t, ctx)
 	relURL := fmt.Sprintf("%s/releases/%d", e.url, rid)
-	signIn := func(name string) {
-		do("sign in "+name, chromedp.Navigate(e.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-			chromedp.SendKeys(chromedp.ID("name"), name), chromedp.SendKeys(chromedp.ID("password"), e.password),
-			chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("new-product")))
-	}
 	form := `#gate-violations tr.failing details.exception-request`
-	value := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("value of %s: %v", sel, err)
-		}
-		return v
-	}
 
-	signIn("ed")
+	do("sign in ed", signIn(e.url+"/login", "ed", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("release page", chromedp.Navigate(relURL), chromedp.WaitVisible(chromedp.CSS(`#gate-violations tr.failing`)))
 	do("open the request form", chromedp.Click(chromedp.CSS(form+` summary`)), chromedp.WaitVisible(chromedp.CSS(form+` input[name=reason]`)))
-	if got := value(form + ` input[name=match_component]`); got != "pkg:generic/busybox" {
+	if got := valueOf(t, ctx, form+` input[name=match_component]`); got != "pkg:generic/busybox" {
 		t.Errorf("prefilled component = %q", got)
 	}
-	if got := value(form + ` input[name=expires]`); got != time.Now().UTC().AddDate(0, 0, 30).Format(time.DateOnly) {
+	if got := valueOf(t, ctx, form+` input[name=expires]`); got != time.Now().UTC().AddDate(0, 0, 30).Format(time.DateOnly) {
 		t.Errorf("default expiry = %q", got)
 	}
 	do("an unscoped request", chromedp.Clear(chromedp.CSS(form+` input[name=match_id]`)), chromedp.Clear(chromedp.CSS(form+` input[name=match_component]`)),
@@ -425,7 +408,7 @@ func TestExceptionFlowBrowser(t *testing.T) {
 	}
 	do("sign out", chromedp.Click(chromedp.CSS(`.who button`)), chromedp.WaitVisible(chromedp.ID("signin")))
 
-	signIn("alice")
+	do("sign in alice", signIn(e.url+"/login", "alice", e.password, chromedp.WaitVisible(chromedp.ID("new-product")))...)
 	do("release page as alice", chromedp.Navigate(relURL), chromedp.WaitVisible(chromedp.CSS(`#exception-1 button.approve`)))
 	do("alice requests one herself", chromedp.Click(chromedp.CSS(form+` summary`)), chromedp.WaitVisible(chromedp.CSS(form+` input[name=reason]`)),
 		chromedp.SendKeys(chromedp.CSS(form+` input[name=reason]`), "mine"),
@@ -463,14 +446,6 @@ func TestProductSDLBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	pid, rid := gateRelease(t, e)
 	ctx, text, do := e.signedInBrowser(t, "/login", "new-product")
-	value := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("value of %s: %v", sel, err)
-		}
-		return v
-	}
 	productURL, relURL := fmt.Sprintf("%s/products/%d", e.url, pid), fmt.Sprintf("%s/releases/%d", e.url, rid)
 
 	do("product page", chromedp.Navigate(productURL), chromedp.WaitVisible(chromedp.ID("approved-form")))
@@ -499,7 +474,7 @@ func TestProductSDLBrowser(t *testing.T) {
 		t.Errorf("assessment row = %q", got)
 	}
 	do("reopen", chromedp.Click(chromedp.CSS(`#samm-assess summary`)), chromedp.WaitVisible(chromedp.ID("samm-form")))
-	if got := value(`select[name="s_D-TA-A"]`); got != "2" {
+	if got := valueOf(t, ctx, `select[name="s_D-TA-A"]`); got != "2" {
 		t.Errorf("the form does not start from the latest answers: D-TA-A = %q", got)
 	}
 	do("second SAMM assessment", chromedp.SetValue(chromedp.CSS(`select[name="s_D-TA-B"]`), "3"),

@@ -12,9 +12,7 @@ import (
 
 // kevOverdue lists CVE-2099-12345 (GO-2099-0001's alias) in KEV with a due
 // date that has passed.
-const kevOverdue = `{"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2026.11.01","count":1,"vulnerabilities":[
-{"cveID":"CVE-2099-12345","vendorProject":"Go","product":"x/net","vulnerabilityName":"x/net HTTP/2 DoS","dateAdded":"2026-11-01",
-"shortDescription":"DoS","requiredAction":"Update","dueDate":"2026-11-22","knownRansomwareCampaignUse":"Unknown","notes":""}]}`
+var kevOverdue = kevCatalog("2026.11.01", "2026-11-22")
 
 // trivyXNet reports CVE-2099-12345 in the x/net of the release's SBOM.
 const trivyXNet = `{"SchemaVersion":2,"ArtifactName":"gateway","ArtifactType":"filesystem","Results":[{"Target":"go.mod","Class":"lang-pkgs","Type":"gomod",

@@ -19,23 +19,6 @@ import (
 	"github.com/rampart-security/rampart/internal/server"
 )
 
-// bearer sends a request with a bearer token and returns status and body.
-func (e *env) bearer(t *testing.T, tok, method, path, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, e.url+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+tok)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(data)
-}
-
 // Defect 1: a product-restricted, short-lived token minted an unrestricted,
 // never-expiring one that read /api/v1/users and outlived its parent.
 func TestTokenMintsOnlySubsetsOfItself(t *testing.T) {
@@ -139,11 +122,7 @@ func loginFrom(t *testing.T, srvURL, ip, name, password string) int {
 	if ip != "" {
 		req.Header.Set("X-Forwarded-For", ip)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := send(t, nil, req)
 	return resp.StatusCode
 }
 
@@ -254,15 +233,10 @@ func TestPasswordChangeIsNoOracle(t *testing.T) {
 func TestSignInRedirectStaysOnOrigin(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		s := e.loginOK(t, "ed")
-		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		for _, next := range []string{"/%09/evil.example", "/%5Cevil.example", "//evil.example", "/%0A/evil.example", "https://evil.example"} {
 			req, _ := http.NewRequest("GET", e.url+"/login?next="+next, nil)
 			req.AddCookie(s.cookie)
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			resp, _ := send(t, noRedirect, req)
 			if loc := resp.Header.Get("Location"); loc != "/" {
 				t.Errorf("next=%s: redirected to %q, want /", next, loc)
 			}
@@ -279,17 +253,12 @@ func TestSecondFactorChangesNeedRecentAuthentication(t *testing.T) {
 		if _, err := e.store.DB().Exec(`UPDATE sessions SET auth_at = '2000-01-01T00:00:00.000000Z'`); err != nil {
 			t.Fatal(err)
 		}
-		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		post := func(path, form string) *http.Response {
 			req, _ := http.NewRequest("POST", e.url+path, strings.NewReader(form))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.AddCookie(s.cookie)
 			req.Header.Set("X-CSRF-Token", s.csrf)
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			resp, _ := send(t, noRedirect, req)
 			return resp
 		}
 		for _, path := range []string{"/account/totp", "/account/recovery-codes", "/account/passkeys/begin", "/account/passkeys/1/delete"} {

@@ -6,7 +6,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -85,10 +84,7 @@ func TestThreatModelAPI(t *testing.T) {
 func TestThreatModelUploadImportWarnings(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	p := e.newProduct(t, "Door lock")
-	td, err := os.ReadFile("../threatmodel/threatdragon/testdata/v2-door.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	td := readFile(t, "../threatmodel/threatdragon/testdata/v2-door.json")
 	base := fmt.Sprintf("/api/v1/products/%d", p.ID)
 	var saved struct {
 		Created        bool     `json:"created"`
@@ -119,10 +115,7 @@ func TestThreatModelUploadImportWarnings(t *testing.T) {
 func TestThreatModelUploadPageShowsImportWarnings(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	p := e.newProduct(t, "Door lock")
-	td, err := os.ReadFile("../threatmodel/threatdragon/testdata/v2-door.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	td := readFile(t, "../threatmodel/threatdragon/testdata/v2-door.json")
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("model", "door.json")
@@ -133,12 +126,7 @@ func TestThreatModelUploadPageShowsImportWarnings(t *testing.T) {
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("X-CSRF-Token", s.csrf)
 	req.AddCookie(s.cookie)
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := send(t, noRedirect, req)
 	loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "Saved version 1 of the threat model from door.json. Import warnings (2): flow f3") {
 		t.Errorf("upload: %d, redirect %q", resp.StatusCode, loc)

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,10 +12,7 @@ import (
 // threats that say what they assumed, the check exposes the completeness,
 // and the threats list filters on the server.
 func TestThreatsAPISparseModelAndFilters(t *testing.T) {
-	td, err := os.ReadFile("../threatmodel/threatdragon/testdata/v2-door.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	td := readFile(t, "../threatmodel/threatdragon/testdata/v2-door.json")
 	forEachEngine(t, func(t *testing.T, e *env) {
 		p := e.newProduct(t, "Door lock")
 		base := fmt.Sprintf("/api/v1/products/%d", p.ID)

@@ -16,8 +16,7 @@ import (
 // review.
 func TestBrowserAdvisoryEditor(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	var prod struct{ ID int64 }
-	env.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": "IG-400"}, &prod)
+	prod := env.newProduct(t, "IG-400")
 	input := map[string]any{"title": "BusyBox overflow in IG-400", "vendor": "Northwind", "vulnerabilities": []any{map[string]any{"cve": "CVE-2022-48174",
 		"releases": []any{map[string]any{"product": "IG-400", "version": "3.1.0", "status": "affected", "fixed_in": "3.2.0"}}}}}
 	var created struct {

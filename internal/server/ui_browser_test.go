@@ -39,11 +39,7 @@ func TestBrowserJourney(t *testing.T) {
 	do("open portfolio", chromedp.Navigate(env.url+"/"), chromedp.WaitVisible(chromedp.ID("signin")))
 	browsertest.Screenshot(t, ctx, "01-login")
 	// Wrong password: an error, still on the sign-in page.
-	do("wrong password",
-		chromedp.SendKeys(chromedp.ID("name"), "alice"),
-		chromedp.SendKeys(chromedp.ID("password"), "not the password at all"),
-		chromedp.Click(chromedp.ID("signin")),
-		chromedp.WaitVisible(chromedp.CSS("p.error")))
+	do("wrong password", append(fillSignIn("alice", "not the password at all", ""), chromedp.WaitVisible(chromedp.CSS("p.error")))...)
 	if got := text("p.error"); !strings.Contains(got, "wrong user name, password") {
 		t.Errorf("sign-in error = %q", got)
 	}

@@ -86,13 +86,7 @@ func TestBrowserCrawlDemo(t *testing.T) {
 		return err
 	}))
 
-	do("sign in",
-		chromedp.Navigate(env.url+"/login"),
-		chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"),
-		chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")),
-		chromedp.WaitVisible(chromedp.CSS("header.top")))
+	do("sign in", signIn(env.url+"/login", "alice", env.password, chromedp.WaitVisible(chromedp.CSS("header.top")))...)
 
 	pages := []string{"/", "/vulnerabilities", "/findings", "/incidents", "/search?q=openssl", "/advisories",
 		"/threatmodel/rules", "/conformity", "/audit", "/admin/users", "/admin/vulndb", "/account"}

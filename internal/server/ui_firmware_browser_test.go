@@ -26,10 +26,7 @@ func TestBrowserFirmware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFile(t, img)
 	old := env.ensureRelease(t, "Router", "1.0")
 	if _, err := portfolio.ImportFirmware(ctx, env.store, portfolio.FirmwareRequest{ReleaseID: old.ID, FileName: "old.sqsh", Actor: "alice", Image: data}); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/identity"
-	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // TestBrowserIdentity drives the identity pages in headless Chromium: an
@@ -23,59 +21,16 @@ import (
 func TestBrowserIdentity(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	ctx := browsertest.New(t)
-	bg := context.Background()
-	lock := inventory.Product{Name: "Door Lock DL-2"}
-	cam := inventory.Product{Name: "Baby Camera C1"}
-	env.store.CreateProduct(bg, &lock)
-	env.store.CreateProduct(bg, &cam)
+	lock, cam := env.storeProduct(t, "Door Lock DL-2"), env.storeProduct(t, "Baby Camera C1")
 
-	text := func(sel string) string {
+	text, do := browserSteps(t, ctx)
+	signInAs := func(name, password, code string) {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("text of %s (at %s): %v", sel, loc, err)
-		}
-		return s
-	}
-	start := time.Now()
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		t.Logf("%6.1fs %s", time.Since(start).Seconds(), step)
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("%s (at %s): %v", step, loc, err)
-		}
-	}
-	signIn := func(name, password, code string) {
-		t.Helper()
-		actions := []chromedp.Action[chromedp.Void]{chromedp.Navigate(env.url + "/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-			chromedp.SendKeys(chromedp.ID("name"), name), chromedp.SendKeys(chromedp.ID("password"), password)}
-		if code != "" {
-			actions = append(actions, chromedp.SendKeys(chromedp.ID("totp"), code))
-		}
-		actions = append(actions, chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.CSS("header.top")))
-		do("sign in as "+name, actions...)
-	}
-	waitText := func(step, sel, want string) {
-		t.Helper()
-		js := `(function(){var e=document.querySelector(` + strconv.Quote(sel) + `);return !!e && e.textContent.includes(` + strconv.Quote(want) + `)})()`
-		var err error
-		for range 5 { // a poll started before a navigation is cancelled by it: retry
-			if _, err = chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(10*time.Second))); err == nil {
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		t.Fatalf("%s (at %s): %q never showed %q: %v", step, loc, sel, want, err)
-	}
-	signOut := func() {
-		do("sign out", chromedp.Navigate(env.url+"/account"), chromedp.WaitVisible(chromedp.CSS(`.who button`)),
-			chromedp.Click(chromedp.CSS(`.who button`)), chromedp.WaitVisible(chromedp.ID("signin")))
+		do("sign in as "+name, append(append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(env.url + "/login"), chromedp.WaitVisible(chromedp.ID("signin"))},
+			fillSignIn(name, password, code)...), chromedp.WaitVisible(chromedp.CSS("header.top")))...)
 	}
 
-	signIn("alice", env.password, "")
+	signInAs("alice", env.password, "")
 	do("account", chromedp.Navigate(env.url+"/account"), chromedp.WaitVisible(chromedp.ID("totp-start")))
 	browsertest.Screenshot(t, ctx, "10-account")
 	do("start TOTP", chromedp.Click(chromedp.ID("totp-start")), chromedp.WaitVisible(chromedp.ID("totp-qr")))
@@ -107,29 +62,27 @@ func TestBrowserIdentity(t *testing.T) {
 		t.Errorf("token row lacks scopes: %q", row)
 	}
 	browsertest.Screenshot(t, ctx, "13-token")
-	signOut()
+	do("sign out", signOut(env.url+"/account")...)
 
 	// Sign-in now needs the code; the next step's code has not been used.
 	next, _ := identity.TOTPCodeAt(secret, time.Now().Add(30*time.Second), otp.DigitsSix, otp.AlgorithmSHA1)
-	do("password only", chromedp.Navigate(env.url+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "alice"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.CSS("p.error")))
-	signIn("alice", env.password, next)
+	do("password only", signIn(env.url+"/login", "alice", env.password, chromedp.WaitVisible(chromedp.CSS("p.error")))...)
+	signInAs("alice", env.password, next)
 
 	// Administration: limit vic to product roles, make vic auditor of the lock.
 	do("users page", chromedp.Navigate(env.url+"/admin/users"), chromedp.WaitVisible(chromedp.ID("users")))
 	do("limit vic", chromedp.Click(chromedp.CSS(`tr[data-user=vic] button.link`)))
-	waitText("limit vic", "div.flash", "User updated")
+	waitText(t, ctx, "limit vic", "div.flash", "User updated")
 	do("vic auditor of lock",
 		chromedp.SetValue(chromedp.CSS(`tr[data-user=vic] form.add-member select[name=product]`), itoa(lock.ID)),
 		chromedp.SetValue(chromedp.CSS(`tr[data-user=vic] form.add-member select[name=role]`), "auditor"),
 		chromedp.Click(chromedp.CSS(`tr[data-user=vic] form.add-member button`)))
-	waitText("vic auditor of lock", "div.flash", "Product role saved")
+	waitText(t, ctx, "vic auditor of lock", "div.flash", "Product role saved")
 	if row := text("tr[data-user=vic]"); !strings.Contains(row, "Door Lock DL-2: auditor") || !strings.Contains(row, "product roles only") {
 		t.Errorf("vic row = %q", row)
 	}
 	do("disable ed", chromedp.Click(chromedp.CSS(`tr[data-user=ed] button.danger`)))
-	waitText("disable ed", "tr[data-user=ed]", "Enable")
+	waitText(t, ctx, "disable ed", "tr[data-user=ed]", "Enable")
 	do("invite", chromedp.SetValue(chromedp.CSS(`#invite-form select[name=role]`), "viewer"),
 		chromedp.Click(chromedp.CSS(`#invite-form button`)), chromedp.WaitVisible(chromedp.ID("invite-url")))
 	invite := text("#invite-url")
@@ -149,7 +102,7 @@ func TestBrowserIdentity(t *testing.T) {
 	do("filter audit", chromedp.SendKeys(chromedp.CSS(`#audit-filter input[name=action]`), "mfa."),
 		chromedp.Click(chromedp.CSS(`#audit-filter button`)))
 	// The form is a plain GET form: wait for its result page.
-	waitText("filtered", "#audit-filter", "Filter")
+	waitText(t, ctx, "filtered", "#audit-filter", "Filter")
 	for i := 0; ; i++ {
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
 		if strings.Contains(loc, "action=mfa.") {
@@ -160,14 +113,14 @@ func TestBrowserIdentity(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	waitText("filtered", "#audit tbody", "mfa.enable")
+	waitText(t, ctx, "filtered", "#audit tbody", "mfa.enable")
 	if rows := text("#audit tbody"); strings.Contains(rows, "token.create") || !strings.Contains(rows, "mfa.enable") {
 		t.Errorf("filtered audit = %q", rows)
 	}
-	signOut()
+	do("sign out", signOut(env.url+"/account")...)
 
 	// The auditor sees only the lock, and only its audit trail.
-	signIn("vic", env.password, "")
+	signInAs("vic", env.password, "")
 	if got := text("#products"); !strings.Contains(got, "Door Lock DL-2") || strings.Contains(got, "Baby Camera") {
 		t.Errorf("auditor's portfolio = %q", got)
 	}
@@ -179,7 +132,7 @@ func TestBrowserIdentity(t *testing.T) {
 	if got := text("h1"); got != "Page not found" {
 		t.Errorf("other product as auditor: %q", got)
 	}
-	signOut()
+	do("sign out", signOut(env.url+"/account")...)
 
 	// The invited user joins with the one-time link.
 	do("join", chromedp.Navigate(invite), chromedp.WaitVisible(chromedp.ID("join")),
@@ -190,7 +143,7 @@ func TestBrowserIdentity(t *testing.T) {
 	if got := text(".who a"); !strings.Contains(got, "nina") {
 		t.Errorf("joined as %q", got)
 	}
-	signOut()
+	do("sign out", signOut(env.url+"/account")...)
 	do("invite used", chromedp.Navigate(invite), chromedp.WaitVisible(chromedp.CSS("p.error")))
 }
 

@@ -44,9 +44,7 @@ func testBrowserPasskey(t *testing.T, engine string) {
 			t.Fatalf("%s (at %s; page error %q): %v", step, loc, errText, err)
 		}
 	}
-	do("sign in with password", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("name"), "vic"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.CSS("header.top")))
+	do("sign in with password", signIn(base+"/login", "vic", env.password, chromedp.WaitVisible(chromedp.CSS("header.top")))...)
 	do("register passkey", chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.ID("passkey-register")),
 		chromedp.SetValue(chromedp.ID("passkey-name"), "virtual key"),
 		chromedp.Click(chromedp.ID("passkey-register")),
@@ -71,10 +69,8 @@ func testBrowserPasskey(t *testing.T, engine string) {
 	// With a passkey enrolled, a password sign-in needs the passkey as its
 	// second factor: the browser confirms it; the JSON API refuses (it
 	// cannot run WebAuthn), like a missing TOTP code.
-	do("sign out again", chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.CSS(`.who button`)),
-		chromedp.Click(chromedp.CSS(`.who button`)), chromedp.WaitVisible(chromedp.ID("signin")))
-	do("password, then passkey", chromedp.SendKeys(chromedp.ID("name"), "vic"), chromedp.SendKeys(chromedp.ID("password"), env.password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("passkey-confirm")))
+	do("sign out again", signOut(base+"/account")...)
+	do("password, then passkey", append(fillSignIn("vic", env.password, ""), chromedp.WaitVisible(chromedp.ID("passkey-confirm")))...)
 	browsertest.Screenshot(t, ctx, "22-passkey-second-factor")
 	do("confirm with passkey", chromedp.Click(chromedp.ID("passkey-confirm")), chromedp.WaitVisible(chromedp.CSS("header.top")),
 		chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.ID("passkeys")))

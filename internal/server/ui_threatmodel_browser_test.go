@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 )
 
@@ -35,10 +34,7 @@ func sparseModel(n int) []byte {
 func TestBrowserThreatsTable(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	bg := context.Background()
-	p := inventory.Product{Name: "Sparse fleet"}
-	if err := env.store.CreateProduct(bg, &p); err != nil {
-		t.Fatal(err)
-	}
+	p := env.storeProduct(t, "Sparse fleet")
 	if _, err := portfolio.SaveThreatModel(bg, env.store, p.ID, sparseModel(12), "sparse.yaml", "", "alice"); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/updates"
 	"github.com/rampart-security/rampart/internal/vuln"
 	"github.com/rampart-security/rampart/pkg/updateclient"
@@ -25,17 +24,10 @@ func TestBrowserUpdatesAndFleet(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	st := env.store
 	bg := context.Background()
-	p := inventory.Product{Name: "Industrial Gateway IG-400"}
-	if err := st.CreateProduct(bg, &p); err != nil {
-		t.Fatal(err)
-	}
+	p := env.storeProduct(t, "Industrial Gateway IG-400")
 	rels := map[string]int64{}
 	for _, v := range []string{"3.1.0", "3.2.0"} {
-		r := inventory.Release{ProductID: p.ID, Version: v}
-		if err := st.CreateRelease(bg, &r); err != nil {
-			t.Fatal(err)
-		}
-		rels[v] = r.ID
+		rels[v] = env.storeRelease(t, p.ID, v).ID
 	}
 	// 3.1.0 ships a vulnerable component; 3.2.0 fixed it.
 	if _, err := st.ReplaceReleaseVulns(bg, rels["3.1.0"], []vuln.ReleaseVuln{{ReleaseID: rels["3.1.0"], ComponentRef: "busybox", VulnID: "CVE-2022-48174", Severity: "critical", SeverityRank: 4}}); err != nil {

@@ -28,10 +28,17 @@ import (
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
 )
 
-// kevFixture is a CISA KEV catalogue written for these tests.
-const kevFixture = `{"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2099.01.01","count":1,"vulnerabilities":[
-{"cveID":"CVE-2099-12345","vendorProject":"Go","product":"x/net","vulnerabilityName":"x/net HTTP/2 DoS","dateAdded":"2099-01-01",
-"shortDescription":"DoS","requiredAction":"Update","dueDate":"2099-01-22","knownRansomwareCampaignUse":"Unknown","notes":""}]}`
+// kevCatalog is a CISA KEV catalogue written for these tests, listing
+// CVE-2099-12345 (GO-2099-0001's alias) as added on the day the catalogue
+// version names (YYYY.MM.DD) and due by due.
+func kevCatalog(version, due string) string {
+	return fmt.Sprintf(`{"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"%s","count":1,"vulnerabilities":[
+{"cveID":"CVE-2099-12345","vendorProject":"Go","product":"x/net","vulnerabilityName":"x/net HTTP/2 DoS","dateAdded":"%s",
+"shortDescription":"DoS","requiredAction":"Update","dueDate":"%s","knownRansomwareCampaignUse":"Unknown","notes":""}]}`, version, strings.ReplaceAll(version, ".", "-"), due)
+}
+
+// kevFixture lists CVE-2099-12345 with a due date far ahead.
+var kevFixture = kevCatalog("2099.01.01", "2099-01-22")
 
 // feedMirror serves the OSV Go all.zip and the KEV catalogue from memory,
 // as an internal mirror would; the NVD and EPSS URLs answer 404.
@@ -225,7 +232,7 @@ func TestBrowserVulnDB(t *testing.T) {
 		c.VulnSync = vs
 	})
 	bundle := filepath.Join(t.TempDir(), "offline-2099.zip")
-	os.WriteFile(bundle, bundleZip(t, map[string]string{"nvd/CVE-2099-1000.json": mustRead(t, "../vuln/feeds/nvd/testdata/CVE-2099-1000.json")}), 0o600)
+	os.WriteFile(bundle, bundleZip(t, map[string]string{"nvd/CVE-2099-1000.json": string(readFile(t, "../vuln/feeds/nvd/testdata/CVE-2099-1000.json"))}), 0o600)
 
 	bctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 	do("open from the menu", chromedp.Click(chromedp.CSS(`header nav a[href="/admin/vulndb"]`)), chromedp.WaitVisible(chromedp.ID("vulndb-sources")))
@@ -256,13 +263,4 @@ func TestBrowserVulnDB(t *testing.T) {
 	if got := text(`#vulndb-sources tr[data-source="bundle"]`); !strings.Contains(got, "offline-2099.zip") {
 		t.Errorf("bundle row: %q", got)
 	}
-}
-
-func mustRead(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
