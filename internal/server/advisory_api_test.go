@@ -20,7 +20,6 @@ import (
 	"github.com/rampart-security/rampart/internal/advisory/csaf"
 	"github.com/rampart-security/rampart/internal/advisory/signing"
 	"github.com/rampart-security/rampart/internal/demo"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -34,6 +33,19 @@ func get(t *testing.T, url, token string) (int, string, string) {
 	}
 	resp, b := send(t, nil, req)
 	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+// newAdvisory authors the advisory of input for the product through the
+// API, as the editor.
+func (e *env) newAdvisory(t *testing.T, productID int64, input map[string]any) advisory.Advisory {
+	t.Helper()
+	var created struct {
+		Advisory advisory.Advisory `json:"advisory"`
+	}
+	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/advisories", productID), map[string]any{"input": input}, &created); r.StatusCode != http.StatusCreated {
+		t.Fatalf("create advisory: %d %s", r.StatusCode, readBody(r))
+	}
+	return created.Advisory
 }
 
 func TestAdvisoryWorkflowAndProvider(t *testing.T) {
@@ -285,21 +297,15 @@ func TestReleaseVEXThreeFormats(t *testing.T) {
 func TestAdvisoryEditorPage(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	prod := e.newProduct(t, "T5")
-	var created struct {
-		Advisory advisory.Advisory `json:"advisory"`
-	}
-	input := map[string]any{"title": "Mbed TLS overflow", "vendor": "Northwind", "vulnerabilities": []any{map[string]any{"cve": "CVE-2023-43615",
-		"releases": []any{map[string]any{"product": "T5", "version": "1.8.2", "status": "affected", "fixed_in": "1.9.0"}}}}}
-	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/advisories", prod.ID), map[string]any{"input": input}, &created); r.StatusCode != 201 {
-		t.Fatalf("create: %d", r.StatusCode)
-	}
-	code, _, page := get(t, fmt.Sprintf("%s/advisories/%d", e.url, created.Advisory.ID), e.tokens["editor"])
+	created := e.newAdvisory(t, prod.ID, map[string]any{"title": "Mbed TLS overflow", "vendor": "Northwind", "vulnerabilities": []any{map[string]any{"cve": "CVE-2023-43615",
+		"releases": []any{map[string]any{"product": "T5", "version": "1.8.2", "status": "affected", "fixed_in": "1.9.0"}}}}})
+	code, _, page := get(t, fmt.Sprintf("%s/advisories/%d", e.url, created.ID), e.tokens["editor"])
 	if code != 200 || !strings.Contains(page, `id="validation-summary"`) || !strings.Contains(page, "The schema and every mandatory test pass") || !strings.Contains(page, `hx-post="/advisories/validate"`) {
 		t.Fatalf("editor page: %d\n%s", code, page)
 	}
 	// Live check of an edited document: an undefined product id.
 	var doc csaf.Document
-	json.Unmarshal(created.Advisory.Document, &doc)
+	json.Unmarshal(created.Document, &doc)
 	doc.Vulnerabilities[0].ProductStatus.KnownAffected = append(doc.Vulnerabilities[0].ProductStatus.KnownAffected, "CSAFPID-ghost")
 	js, _ := json.Marshal(doc)
 	form := "document=" + urlEscape(string(js)) + "&tlp=WHITE"
@@ -310,7 +316,7 @@ func TestAdvisoryEditorPage(t *testing.T) {
 		t.Fatalf("live validation: %d\n%s", resp.StatusCode, frag)
 	}
 	code, _, list := get(t, e.url+"/advisories", e.tokens["viewer"])
-	if code != 200 || !strings.Contains(list, created.Advisory.TrackingID) {
+	if code != 200 || !strings.Contains(list, created.TrackingID) {
 		t.Fatalf("advisory list: %d", code)
 	}
 }
@@ -324,8 +330,7 @@ func TestAdvisoryFromInventory(t *testing.T) {
 	e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture})
 	p := e.newProduct(t, "Fleet")
 	release := func(version, netVersion string) int64 {
-		var rel inventory.Release
-		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version, "status": "shipped"}, &rel)
+		rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": version, "status": "shipped"})
 		bom := fmt.Sprintf(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 		 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"%s","purl":"pkg:golang/golang.org/x/net@%s"}]}`, netVersion, netVersion)
 		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {

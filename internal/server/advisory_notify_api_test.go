@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/incident"
 )
 
@@ -25,13 +24,8 @@ func TestAdvisoryPublicationQueuesCustomerNotices(t *testing.T) {
 		"vulnerabilities": []any{map[string]any{"cve": "CVE-2022-48174", "description": "ash stack overflow",
 			"cvss_v3":  []string{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
 			"releases": []any{map[string]any{"product": "IG-400", "version": "3.1.0", "status": "affected", "fixed_in": "3.2.0"}}}}}
-	var created struct {
-		Advisory advisory.Advisory `json:"advisory"`
-	}
-	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/advisories", prod.ID), map[string]any{"input": input}, &created); r.StatusCode != 201 {
-		t.Fatalf("create advisory: %d", r.StatusCode)
-	}
-	id := created.Advisory.ID
+	created := e.newAdvisory(t, prod.ID, input)
+	id := created.ID
 	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/advisories/%d/submit", id), nil, nil); r.StatusCode != 200 {
 		t.Fatalf("submit: %d", r.StatusCode)
 	}
@@ -48,7 +42,7 @@ func TestAdvisoryPublicationQueuesCustomerNotices(t *testing.T) {
 		t.Fatalf("%d notices, want one per subscriber: %+v", len(page.Items), page.Items)
 	}
 	for _, n := range page.Items {
-		if n.Status != incident.NotifyQueued || n.Audience != incident.AudienceCustomer || !strings.Contains(n.Subject, created.Advisory.TrackingID) {
+		if n.Status != incident.NotifyQueued || n.Audience != incident.AudienceCustomer || !strings.Contains(n.Subject, created.TrackingID) {
 			t.Errorf("notice %+v", n)
 		}
 	}

@@ -219,8 +219,7 @@ func TestAPIInventoryAndSBOM(t *testing.T) {
 			if format == "cyclonedx-json" && doc.SpecVersion != "1.6" || format == "spdx-json" && doc.SpecVersion != "2.3" {
 				t.Errorf("%s spec version %s", format, doc.SpecVersion)
 			}
-			var rel2 inventory.Release
-			e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "rt-" + format}, &rel2)
+			rel2 := e.postRelease(t, "editor", p.ID, map[string]any{"version": "rt-" + format})
 			if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel2.ID), buf.Bytes(), nil); r.StatusCode != 200 {
 				t.Fatalf("re-import %s: %d", format, r.StatusCode)
 			}
@@ -367,8 +366,7 @@ func TestOperationsEndpoints(t *testing.T) {
 func TestProductDedupFields(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	p := e.newProduct(t, "Router")
-	var rel inventory.Release
-	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1"}, &rel)
+	rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": "1"})
 	report := func(tool, version string) []byte {
 		return []byte(fmt.Sprintf(`{"findings":[{"title":"openssl CVE-2023-0286","severity":"High","cve":"CVE-2023-0286","component_name":"openssl","component_version":%q,"description":"from %s"}]}`, version, tool))
 	}

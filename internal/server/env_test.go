@@ -238,11 +238,29 @@ func (e *env) importSBOMFile(t *testing.T, releaseID int64, name, path string) {
 // newProduct creates the product named through the API, as the editor.
 func (e *env) newProduct(t *testing.T, name string) inventory.Product {
 	t.Helper()
+	return e.postProduct(t, "editor", map[string]any{"name": name})
+}
+
+// postProduct creates a product through the API as role; fields are the
+// request's (name, exposure, …).
+func (e *env) postProduct(t *testing.T, role string, fields map[string]any) inventory.Product {
+	t.Helper()
 	var p inventory.Product
-	if r := e.call(t, "editor", "POST", "/api/v1/products", map[string]any{"name": name}, &p); r.StatusCode != http.StatusCreated {
-		t.Fatalf("create product %q: status %d", name, r.StatusCode)
+	if r := e.call(t, role, "POST", "/api/v1/products", fields, &p); r.StatusCode != http.StatusCreated {
+		t.Fatalf("create product %v: status %d", fields, r.StatusCode)
 	}
 	return p
+}
+
+// postRelease creates the release of the product through the API as role;
+// fields are the request's (version, status, …).
+func (e *env) postRelease(t *testing.T, role string, productID int64, fields map[string]any) inventory.Release {
+	t.Helper()
+	var rel inventory.Release
+	if r := e.call(t, role, "POST", fmt.Sprintf("/api/v1/products/%d/releases", productID), fields, &rel); r.StatusCode != http.StatusCreated {
+		t.Fatalf("create release %v: status %d", fields, r.StatusCode)
+	}
+	return rel
 }
 
 // storeProduct creates the product named in the store directly.
@@ -270,15 +288,8 @@ func (e *env) storeRelease(t *testing.T, productID int64, version string) invent
 // version, in development, through the API as the admin.
 func (e *env) adminRelease(t *testing.T, product map[string]any, version string) (productID, releaseID int64) {
 	t.Helper()
-	var p struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", "/api/v1/products", product, &p); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create product: %d", resp.StatusCode)
-	}
-	var r struct{ ID int64 }
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version, "status": "development"}, &r); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create release: %d", resp.StatusCode)
-	}
-	return p.ID, r.ID
+	p := e.postProduct(t, "admin", product)
+	return p.ID, e.postRelease(t, "admin", p.ID, map[string]any{"version": version, "status": "development"}).ID
 }
 
 // cycloneDX encodes comps as the CycloneDX SBOM of name and version

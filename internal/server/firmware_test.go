@@ -18,8 +18,7 @@ func TestFirmwareUpload(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		img := readFile(t, "../firmware/testdata/rootfs.sqsh")
 		p := e.newProduct(t, "Router")
-		var rel inventory.Release
-		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0"}, &rel)
+		rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": "1.0"})
 		var res struct {
 			Components, Issues int
 			SHA256             string

@@ -15,8 +15,7 @@ import (
 func TestIncidentAPIContract(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		prod := e.newProduct(t, "Gateway")
-		var rel struct{ ID int64 }
-		e.call(t, "editor", "POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", map[string]any{"version": "2.1.0", "status": "shipped"}, &rel)
+		rel := e.postRelease(t, "editor", prod.ID, map[string]any{"version": "2.1.0", "status": "shipped"})
 		if resp := e.call(t, "editor", "PUT", "/api/v1/products/"+itoa(prod.ID)+"/incident-settings",
 			map[string]any{"manufacturer": "Acme Devices GmbH", "member_states": []string{"de", "FR"}}, nil); resp.StatusCode != 200 {
 			t.Fatalf("settings: %d", resp.StatusCode)

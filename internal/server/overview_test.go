@@ -28,14 +28,12 @@ func overviewPortfolio(t *testing.T, e *env) (gw, cam inventory.Product) {
 	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 	 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
 	mk := func(p inventory.Product, version, status string) {
-		var rel inventory.Release
-		e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version, "status": status}, &rel)
+		rel := e.postRelease(t, "admin", p.ID, map[string]any{"version": version, "status": status})
 		if r := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
 			t.Fatalf("sbom: %d", r.StatusCode)
 		}
 	}
-	e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, &gw)
-	e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Camera"}, &cam)
+	gw, cam = e.postProduct(t, "admin", map[string]any{"name": "Gateway"}), e.postProduct(t, "admin", map[string]any{"name": "Camera"})
 	mk(gw, "1.0", "shipped")
 	mk(gw, "2.0-dev", "development")
 	mk(cam, "3.1", "shipped")

@@ -292,8 +292,7 @@ func TestApprovedListsAPI(t *testing.T) {
 func TestGateFirmware(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	img := readFile(t, "../firmware/testdata/rootfs.sqsh")
-	var p inventory.Product
-	e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Router"}, &p)
+	p := e.postProduct(t, "admin", map[string]any{"name": "Router"})
 	pol := `rampart: policy/v1
 rules:
   - id: fw-credentials
@@ -321,8 +320,7 @@ rules:
 	}
 	var first gateResp
 	for i, version := range []string{"1.0", "1.1"} {
-		var rel inventory.Release
-		e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version}, &rel)
+		rel := e.postRelease(t, "admin", p.ID, map[string]any{"version": version})
 		// The upload queues the analysis; the gate is evaluated when the
 		// background job has analysed the image.
 		var job struct {

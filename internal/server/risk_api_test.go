@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // kevOverdue lists CVE-2099-12345 (GO-2099-0001's alias) in KEV with a due
@@ -47,10 +45,8 @@ type riskFinding struct {
 // On both engines.
 func TestOneViewOfRiskAPI(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
-		var p inventory.Product
-		var rel inventory.Release
-		e.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Gateway", "exposure": "internet-facing"}, &p)
-		e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0", "status": "shipped"}, &rel)
+		p := e.postProduct(t, "admin", map[string]any{"name": "Gateway", "exposure": "internet-facing"})
+		rel := e.postRelease(t, "admin", p.ID, map[string]any{"version": "1.0", "status": "shipped"})
 		bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 			 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
 		if r := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {

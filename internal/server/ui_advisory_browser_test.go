@@ -7,7 +7,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/rampart-security/rampart/internal/advisory"
 	"github.com/rampart-security/rampart/internal/browsertest"
 )
 
@@ -19,13 +18,7 @@ func TestBrowserAdvisoryEditor(t *testing.T) {
 	prod := env.newProduct(t, "IG-400")
 	input := map[string]any{"title": "BusyBox overflow in IG-400", "vendor": "Northwind", "vulnerabilities": []any{map[string]any{"cve": "CVE-2022-48174",
 		"releases": []any{map[string]any{"product": "IG-400", "version": "3.1.0", "status": "affected", "fixed_in": "3.2.0"}}}}}
-	var created struct {
-		Advisory advisory.Advisory `json:"advisory"`
-	}
-	if r := env.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/advisories", prod.ID), map[string]any{"input": input}, &created); r.StatusCode != 201 {
-		t.Fatalf("create: %d", r.StatusCode)
-	}
-	path := fmt.Sprintf("/advisories/%d", created.Advisory.ID)
+	path := fmt.Sprintf("/advisories/%d", env.newAdvisory(t, prod.ID, input).ID)
 	ctx, text, do := env.signedInBrowser(t, path, "document")
 	page := env.url + path
 	if got := text("#validation-summary"); !strings.Contains(got, "every mandatory test pass") {

@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rampart-security/rampart/internal/browsertest"
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 )
 
@@ -43,11 +42,9 @@ func TestBrowserReleaseRisk(t *testing.T) {
 	if _, err := portfolio.ImportFeeds(context.Background(), env.store, "test", manyAdvisories(t)); err != nil {
 		t.Fatal(err)
 	}
-	var p inventory.Product
-	var rel, empty inventory.Release
-	env.call(t, "admin", "POST", "/api/v1/products", map[string]any{"name": "Gateway"}, &p)
-	env.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1.0", "status": "shipped"}, &rel)
-	env.call(t, "admin", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "2.0-dev"}, &empty)
+	p := env.postProduct(t, "admin", map[string]any{"name": "Gateway"})
+	rel := env.postRelease(t, "admin", p.ID, map[string]any{"version": "1.0", "status": "shipped"})
+	empty := env.postRelease(t, "admin", p.ID, map[string]any{"version": "2.0-dev"})
 	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 	 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
 	if r := env.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {

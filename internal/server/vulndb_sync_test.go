@@ -71,8 +71,7 @@ func feedMirror(t *testing.T) (*httptest.Server, *sync.Map) {
 func shippedWithXNet(t *testing.T, e *env, version string) inventory.Release {
 	t.Helper()
 	p := e.newProduct(t, "Fleet")
-	var rel inventory.Release
-	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": version, "status": "shipped"}, &rel)
+	rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": version, "status": "shipped"})
 	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 	 {"type":"library","bom-ref":"net-old","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
 	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/notify"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -39,8 +38,7 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 	}
 	// A shipped release with a vulnerable and a fixed x/net.
 	p := e.newProduct(t, "Fleet")
-	var rel inventory.Release
-	e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/products/%d/releases", p.ID), map[string]any{"version": "1", "status": "shipped"}, &rel)
+	rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": "1", "status": "shipped"})
 	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 	 {"type":"library","bom-ref":"net-old","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"},
 	 {"type":"library","bom-ref":"net-new","name":"golang.org/x/net","version":"v0.23.0","purl":"pkg:golang/golang.org/x/net@v0.23.0"}]}`
