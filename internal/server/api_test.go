@@ -267,31 +267,13 @@ func TestAPIInventoryAndSBOM(t *testing.T) {
 
 func TestSessionCSRFAndThrottle(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	login := func(pw string) *http.Response {
-		body, _ := json.Marshal(map[string]string{"name": "alice", "password": pw})
-		resp, err := http.Post(e.url+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
-	}
-	resp := login(e.password)
-	var out struct {
-		CSRF string `json:"csrf_token"`
-	}
-	json.NewDecoder(resp.Body).Decode(&out)
-	var cookie *http.Cookie
-	for _, c := range resp.Cookies() {
-		if c.Name == "rampart_session" {
-			cookie = c
-		}
-	}
-	if resp.StatusCode != 200 || cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || out.CSRF == "" {
-		t.Fatalf("login: %d cookie=%+v csrf=%q", resp.StatusCode, cookie, out.CSRF)
+	resp, s := e.login(t, "", "alice", e.password, "")
+	if resp.StatusCode != 200 || s == nil || !s.cookie.HttpOnly || s.cookie.SameSite != http.SameSiteLaxMode || s.csrf == "" {
+		t.Fatalf("login: %d session=%+v", resp.StatusCode, s)
 	}
 	post := func(csrf, origin string) int {
-		req, _ := http.NewRequest("POST", e.url+"/api/v1/products", strings.NewReader(`{"name":"P-`+csrf+origin+`"}`))
-		req.AddCookie(cookie)
+		req := e.request(t, "POST", "/api/v1/products", []byte(`{"name":"P-`+csrf+origin+`"}`))
+		req.AddCookie(s.cookie)
 		if csrf != "" {
 			req.Header.Set("X-CSRF-Token", csrf)
 		}
@@ -307,10 +289,10 @@ func TestSessionCSRFAndThrottle(t *testing.T) {
 	if got := post("wrong", ""); got != 403 {
 		t.Errorf("cookie POST with wrong CSRF token: %d, want 403", got)
 	}
-	if got := post(out.CSRF, "https://evil.example"); got != 403 {
+	if got := post(s.csrf, "https://evil.example"); got != 403 {
 		t.Errorf("cross-origin POST: %d, want 403", got)
 	}
-	if got := post(out.CSRF, e.url); got != 201 {
+	if got := post(s.csrf, e.url); got != 201 {
 		t.Errorf("same-origin POST with CSRF token: %d, want 201", got)
 	}
 	// Security headers on every response.
@@ -323,7 +305,7 @@ func TestSessionCSRFAndThrottle(t *testing.T) {
 	// Wrong passwords: 401, then 429 with Retry-After. Unknown users get the same 401.
 	var codes []int
 	for range 7 {
-		r := login("wrong password for alice")
+		r, _ := e.login(t, "", "alice", "wrong password for alice", "")
 		codes = append(codes, r.StatusCode)
 		if r.StatusCode == 429 && r.Header.Get("Retry-After") == "" {
 			t.Error("429 without Retry-After")
@@ -332,9 +314,7 @@ func TestSessionCSRFAndThrottle(t *testing.T) {
 	if codes[0] != 401 || codes[len(codes)-1] != 429 {
 		t.Errorf("throttle codes %v: want 401s then 429", codes)
 	}
-	body, _ := json.Marshal(map[string]string{"name": "nobody", "password": "x"})
-	r2, _ := http.Post(e.url+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
-	if r2.StatusCode != 401 && r2.StatusCode != 429 {
+	if r2, _ := e.login(t, "", "nobody", "x", ""); r2.StatusCode != 401 && r2.StatusCode != 429 {
 		t.Errorf("unknown user: %d", r2.StatusCode)
 	}
 	_ = accounts.ErrBadCredentials

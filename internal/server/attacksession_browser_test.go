@@ -20,10 +20,8 @@ func TestBrowserAttackSession(t *testing.T) {
 	env := newEnv(t, "sqlite")
 	p := env.newProduct(t, "Smart plug")
 	env.putTemplateModel(t, p.ID, "smart-home")
-	ed := browsertest.New(t)
-	guestCtx := browsertest.New(t)
-	text, doEd := browserSteps(t, ed)
-	_, doGuest := browserSteps(t, guestCtx)
+	ed, text, doEd := newBrowser(t)
+	guestCtx, _, doGuest := newBrowser(t)
 
 	doEd("sign in", signIn(fmt.Sprintf("%s/products/%d", env.url, p.ID), "ed", env.password, chromedp.WaitVisible(chromedp.ID("attack-sessions-link")))...)
 	doEd("start a session", chromedp.Click(chromedp.ID("attack-sessions-link")), chromedp.WaitVisible(chromedp.ID("start-session")),

@@ -10,11 +10,13 @@ import (
 	"github.com/rampart-security/rampart/internal/browsertest"
 )
 
-// browserSteps returns the two helpers every Chromium test uses: text reads
-// a visible element's text, do runs a named step (logged with the time
-// since the start) and fails the test with the page's location when it
-// does not complete.
-func browserSteps(t *testing.T, ctx context.Context) (text func(string) string, do func(string, ...chromedp.Action[chromedp.Void])) {
+// newBrowser starts Chromium and returns its tab with the two helpers every
+// Chromium test uses: text reads a visible element's text, do runs a named
+// step (logged with the time since the start) and fails the test with the
+// page's location when it does not complete.
+func newBrowser(t *testing.T) (ctx context.Context, text func(string) string, do func(string, ...chromedp.Action[chromedp.Void])) {
+	t.Helper()
+	ctx = browsertest.New(t)
 	start := time.Now()
 	text = func(sel string) string {
 		t.Helper()
@@ -33,7 +35,7 @@ func browserSteps(t *testing.T, ctx context.Context) (text func(string) string, 
 			t.Fatalf("%s (at %s): %v", step, loc, err)
 		}
 	}
-	return text, do
+	return ctx, text, do
 }
 
 // valueOf reads the value of the form field sel.
@@ -79,8 +81,13 @@ func fillSignIn(name, password, code string) []chromedp.Action[chromedp.Void] {
 // form), sign name in with password and wait for landing, an element of
 // the page they arrive at.
 func signIn(url, name, password string, landing chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
+	return signInWithCode(url, name, password, "", landing)
+}
+
+// signInWithCode is signIn with the TOTP code (none when "").
+func signInWithCode(url, name, password, code string, landing chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
 	return append(append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("signin"))},
-		fillSignIn(name, password, "")...), landing)
+		fillSignIn(name, password, code)...), landing)
 }
 
 // signOut are the steps that sign out from the page at url (which shows the
@@ -92,11 +99,10 @@ func signOut(url string) []chromedp.Action[chromedp.Void] {
 
 // signedInBrowser starts Chromium, signs alice in on the page at path
 // (which shows the sign-in form) and waits for the element landing of the
-// page she arrives at; it returns the browser and browserSteps' helpers.
+// page she arrives at; it returns newBrowser's tab and helpers.
 func (e *env) signedInBrowser(t *testing.T, path, landing string) (context.Context, func(string) string, func(string, ...chromedp.Action[chromedp.Void])) {
 	t.Helper()
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
+	ctx, text, do := newBrowser(t)
 	do("sign in", signIn(e.url+path, "alice", e.password, chromedp.WaitVisible(chromedp.ID(landing)))...)
 	return ctx, text, do
 }

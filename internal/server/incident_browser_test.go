@@ -69,9 +69,8 @@ func TestBrowserIncident(t *testing.T) {
 // exploited report about a known product is triaged into an incident.
 func TestBrowserIntakeForm(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	ctx := browsertest.New(t)
+	ctx, _, do := newBrowser(t)
 	env.storeProduct(t, "Gateway")
-	_, do := browserSteps(t, ctx)
 	title := `<b id="injected">bold</b> command injection`
 	do("fill report", chromedp.Navigate(env.url+"/report"), chromedp.WaitVisible(chromedp.ID("intake-form")),
 		chromedp.SendKeys(chromedp.ID("title"), title), chromedp.SendKeys(chromedp.ID("product"), "Gateway"),

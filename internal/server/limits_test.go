@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -50,13 +49,7 @@ func TestMetricsPrivateByDefault(t *testing.T) {
 func TestAnonymousInputAndServerBounded(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		name := strings.Repeat("é", 32<<10) // 64 KiB (bodies above 1 MiB are refused before)
-		body, _ := json.Marshal(map[string]string{"name": name, "password": "wrong password guess"})
-		resp, err := http.Post(e.url+"/api/v1/auth/login", "application/json", strings.NewReader(string(body)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
+		if resp, _ := e.login(t, "", name, "wrong password guess", ""); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("sign-in with a 64 KiB name: %d, want 401", resp.StatusCode)
 		}
 		var longest int

@@ -373,8 +373,7 @@ rules:
 func TestExceptionFlowBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	pid, rid := gateRelease(t, e)
-	ctx := browsertest.New(t)
-	text, do := browserSteps(t, ctx)
+	ctx, text, do := newBrowser(t)
 	relURL := fmt.Sprintf("%s/releases/%d", e.url, rid)
 	form := `#gate-violations tr.failing details.exception-request`
 

@@ -18,7 +18,7 @@ import (
 // components, search the portfolio, sort the table and sign out.
 func TestBrowserJourney(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	ctx := browsertest.New(t)
+	ctx, text, do := newBrowser(t)
 
 	// An SBOM file the user picks in the upload form.
 	comps := []inventory.Component{
@@ -32,8 +32,6 @@ func TestBrowserJourney(t *testing.T) {
 	if err := os.WriteFile(file, cycloneDX(t, "gw", "1", comps), 0o644); err != nil {
 		t.Fatal(err)
 	}
-
-	text, do := browserSteps(t, ctx)
 
 	// An anonymous visitor is sent to the sign-in page.
 	do("open portfolio", chromedp.Navigate(env.url+"/"), chromedp.WaitVisible(chromedp.ID("signin")))

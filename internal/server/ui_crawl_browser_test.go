@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/rampart-security/rampart/internal/browsertest"
 	"github.com/rampart-security/rampart/internal/demo"
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
@@ -37,8 +36,7 @@ func TestBrowserCrawlDemo(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	ctx := browsertest.New(t)
-	_, do := browserSteps(t, ctx)
+	ctx, _, do := newBrowser(t)
 
 	var mu sync.Mutex
 	var problems []string

@@ -20,14 +20,12 @@ import (
 // their product and its audit trail; the invited user joins by the link.
 func TestBrowserIdentity(t *testing.T) {
 	env := newEnv(t, "sqlite")
-	ctx := browsertest.New(t)
+	ctx, text, do := newBrowser(t)
 	lock, cam := env.storeProduct(t, "Door Lock DL-2"), env.storeProduct(t, "Baby Camera C1")
 
-	text, do := browserSteps(t, ctx)
 	signInAs := func(name, password, code string) {
 		t.Helper()
-		do("sign in as "+name, append(append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(env.url + "/login"), chromedp.WaitVisible(chromedp.ID("signin"))},
-			fillSignIn(name, password, code)...), chromedp.WaitVisible(chromedp.CSS("header.top")))...)
+		do("sign in as "+name, signInWithCode(env.url+"/login", name, password, code, chromedp.WaitVisible(chromedp.CSS("header.top")))...)
 	}
 
 	signInAs("alice", env.password, "")
