@@ -331,11 +331,7 @@ func TestAdvisoryFromInventory(t *testing.T) {
 	p := e.newProduct(t, "Fleet")
 	release := func(version, netVersion string) int64 {
 		rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": version, "status": "shipped"})
-		bom := fmt.Sprintf(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
-		 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"%s","purl":"pkg:golang/golang.org/x/net@%s"}]}`, netVersion, netVersion)
-		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
-			t.Fatalf("upload: %d", r.StatusCode)
-		}
+		e.postSBOM(t, "editor", rel.ID, xnetBOM("net", netVersion))
 		return rel.ID
 	}
 	old := release("0.9", "v0.16.0")

@@ -303,15 +303,29 @@ func cycloneDX(t *testing.T, name, version string, comps []inventory.Component) 
 	return buf.Bytes()
 }
 
+// xnetBOM is a CycloneDX SBOM of one component, golang.org/x/net at version
+// under the bom-ref ref (osvFixture's GO-2099-0001 affects it before
+// v0.23.0).
+func xnetBOM(ref, version string) []byte {
+	return []byte(fmt.Sprintf(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
+	 {"type":"library","bom-ref":%q,"name":"golang.org/x/net","version":%q,"purl":"pkg:golang/golang.org/x/net@%s"}]}`, ref, version, version))
+}
+
+// postSBOM uploads the SBOM data to the release through the API as role.
+func (e *env) postSBOM(t *testing.T, role string, releaseID int64, data []byte) {
+	t.Helper()
+	if r := e.call(t, role, "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", releaseID), data, nil); r.StatusCode != http.StatusOK {
+		t.Fatalf("upload SBOM to release %d: %d %s", releaseID, r.StatusCode, readBody(r))
+	}
+}
+
 // sbomRelease creates a product (the fields of product) and its release
 // version through the API as the admin (adminRelease), and uploads the
 // CycloneDX SBOM sbomName of comps to it.
 func (e *env) sbomRelease(t *testing.T, product map[string]any, version, sbomName string, comps []inventory.Component) (productID, releaseID int64) {
 	t.Helper()
 	productID, releaseID = e.adminRelease(t, product, version)
-	if resp := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", releaseID), cycloneDX(t, sbomName, version, comps), nil); resp.StatusCode != http.StatusOK {
-		t.Fatalf("upload sbom: %d", resp.StatusCode)
-	}
+	e.postSBOM(t, "admin", releaseID, cycloneDX(t, sbomName, version, comps))
 	return productID, releaseID
 }
 

@@ -51,9 +51,7 @@ func TestEditProductsAndReleases(t *testing.T) {
 
 		rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": "2.0"})
 		e.postRelease(t, "editor", p.ID, map[string]any{"version": "1.0"})
-		bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
-			 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
-		e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil)
+		e.postSBOM(t, "editor", rel.ID, xnetBOM("net", "v0.17.0"))
 		incidents := func() int {
 			var page struct{ Items []any }
 			e.call(t, "admin", "GET", "/api/v1/incidents", nil, &page)

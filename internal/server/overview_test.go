@@ -25,13 +25,9 @@ func overviewPortfolio(t *testing.T, e *env) (gw, cam inventory.Product) {
 	t.Helper()
 	e.importFeedFiles(t, map[string]string{"GO-2099-0001.json": osvFixture, "GO-2099-0002.json": osvFixture2, "kev.json": kevFixture,
 		"epss-1.csv": "#model_version:v2025.03.14,score_date:2099-01-01T12:55:00Z\ncve,epss,percentile\nCVE-2099-12345,0.42000,0.97000\n"})
-	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
-	 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
 	mk := func(p inventory.Product, version, status string) {
 		rel := e.postRelease(t, "admin", p.ID, map[string]any{"version": version, "status": status})
-		if r := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
-			t.Fatalf("sbom: %d", r.StatusCode)
-		}
+		e.postSBOM(t, "admin", rel.ID, xnetBOM("net", "v0.17.0"))
 	}
 	gw, cam = e.postProduct(t, "admin", map[string]any{"name": "Gateway"}), e.postProduct(t, "admin", map[string]any{"name": "Camera"})
 	mk(gw, "1.0", "shipped")

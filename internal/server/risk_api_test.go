@@ -47,11 +47,7 @@ func TestOneViewOfRiskAPI(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		p := e.postProduct(t, "admin", map[string]any{"name": "Gateway", "exposure": "internet-facing"})
 		rel := e.postRelease(t, "admin", p.ID, map[string]any{"version": "1.0", "status": "shipped"})
-		bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
-			 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
-		if r := e.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
-			t.Fatalf("sbom: %d", r.StatusCode)
-		}
+		e.postSBOM(t, "admin", rel.ID, xnetBOM("net", "v0.17.0"))
 		if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/scans?filename=trivy.json", rel.ID), []byte(trivyXNet), nil); r.StatusCode != 200 {
 			t.Fatalf("scan: %d", r.StatusCode)
 		}

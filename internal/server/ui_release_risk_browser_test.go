@@ -45,11 +45,7 @@ func TestBrowserReleaseRisk(t *testing.T) {
 	p := env.postProduct(t, "admin", map[string]any{"name": "Gateway"})
 	rel := env.postRelease(t, "admin", p.ID, map[string]any{"version": "1.0", "status": "shipped"})
 	empty := env.postRelease(t, "admin", p.ID, map[string]any{"version": "2.0-dev"})
-	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
-	 {"type":"library","bom-ref":"net","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
-	if r := env.call(t, "admin", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
-		t.Fatalf("sbom: %d", r.StatusCode)
-	}
+	env.postSBOM(t, "admin", rel.ID, xnetBOM("net", "v0.17.0"))
 
 	bctx, text, do := env.signedInBrowser(t, "/login", "new-product")
 

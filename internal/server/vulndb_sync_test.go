@@ -72,11 +72,7 @@ func shippedWithXNet(t *testing.T, e *env, version string) inventory.Release {
 	t.Helper()
 	p := e.newProduct(t, "Fleet")
 	rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": version, "status": "shipped"})
-	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
-	 {"type":"library","bom-ref":"net-old","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"}]}`
-	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
-		t.Fatalf("upload: %d", r.StatusCode)
-	}
+	e.postSBOM(t, "editor", rel.ID, xnetBOM("net-old", "v0.17.0"))
 	return rel
 }
 

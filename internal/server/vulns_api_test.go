@@ -42,9 +42,7 @@ func TestVulnerabilitiesAPI(t *testing.T) {
 	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
 	 {"type":"library","bom-ref":"net-old","name":"golang.org/x/net","version":"v0.17.0","purl":"pkg:golang/golang.org/x/net@v0.17.0"},
 	 {"type":"library","bom-ref":"net-new","name":"golang.org/x/net","version":"v0.23.0","purl":"pkg:golang/golang.org/x/net@v0.23.0"}]}`
-	if r := e.call(t, "editor", "POST", fmt.Sprintf("/api/v1/releases/%d/sbom", rel.ID), []byte(bom), nil); r.StatusCode != 200 {
-		t.Fatalf("upload: %d", r.StatusCode)
-	}
+	e.postSBOM(t, "editor", rel.ID, []byte(bom))
 	var vulns struct{ Items []vuln.ReleaseVuln }
 	e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/vulnerabilities", rel.ID), nil, &vulns)
 	if len(vulns.Items) != 1 {
