@@ -43,16 +43,3 @@ func TestDedupRecordSameFromAPIAndUI(t *testing.T) {
 		}
 	}
 }
-
-// postForm posts form (with the session's CSRF token) to the page path as
-// the session's browser and returns the answer without following its
-// redirect (send's: read, and readable again).
-func (e *env) postForm(t *testing.T, s *session, path string, form url.Values) *http.Response {
-	t.Helper()
-	form.Set("csrf", s.csrf)
-	req := e.request(t, "POST", path, []byte(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(s.cookie)
-	resp, _ := send(t, noRedirect, req)
-	return resp
-}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // genericReport is a DefectDojo generic JSON report with n findings
@@ -37,11 +36,6 @@ func genericReport(prefix string, from, n int) []byte {
 	}
 	b.WriteString(`]}`)
 	return []byte(b.String())
-}
-
-func (e *env) newRelease(t *testing.T, name string) inventory.Release {
-	t.Helper()
-	return e.storeRelease(t, e.storeProduct(t, name).ID, "1.0")
 }
 
 // post sends body with a bearer token and returns the status and body.

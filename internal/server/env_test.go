@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -131,6 +132,75 @@ func (e *env) bearer(t *testing.T, tok, method, path, body string) (int, string)
 func readBody(r *http.Response) string {
 	b, _ := io.ReadAll(r.Body)
 	return string(b)
+}
+
+// session is a signed-in browser session: its cookie and CSRF token.
+type session struct {
+	cookie *http.Cookie
+	csrf   string
+}
+
+// login signs name in through the API of the server at url (e.url when
+// "") with password and the TOTP code (none when ""); the session is nil
+// when the answer set none.
+func (e *env) login(t *testing.T, url, name, password, code string) (*http.Response, *session) {
+	t.Helper()
+	if url == "" {
+		url = e.url
+	}
+	body, _ := json.Marshal(map[string]string{"name": name, "password": password, "totp": code})
+	resp, err := http.Post(url+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		CSRF string `json:"csrf_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&out)
+	for _, c := range resp.Cookies() {
+		if c.Name == "rampart_session" && c.Value != "" {
+			return resp, &session{cookie: c, csrf: out.CSRF}
+		}
+	}
+	return resp, nil
+}
+
+// do sends a request as the session (none when nil), with its CSRF token,
+// following redirects; the body stays readable.
+func (e *env) do(t *testing.T, s *session, method, path string, body any) *http.Response {
+	t.Helper()
+	req := e.request(t, method, path, body)
+	if s != nil {
+		req.AddCookie(s.cookie)
+		req.Header.Set("X-CSRF-Token", s.csrf)
+	}
+	resp, _ := send(t, nil, req)
+	return resp
+}
+
+// loginOK signs name in with the password and fails the test when that
+// does not give a session.
+func (e *env) loginOK(t *testing.T, name string) *session {
+	t.Helper()
+	r, s := e.login(t, "", name, e.password, "")
+	if r.StatusCode != 200 || s == nil {
+		t.Fatalf("login %s: %d", name, r.StatusCode)
+	}
+	return s
+}
+
+// postForm posts form (with the session's CSRF token) to the page path as
+// the session's browser and returns the answer without following its
+// redirect (send's: read, and readable again).
+func (e *env) postForm(t *testing.T, s *session, path string, form url.Values) *http.Response {
+	t.Helper()
+	form.Set("csrf", s.csrf)
+	req := e.request(t, "POST", path, []byte(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(s.cookie)
+	resp, _ := send(t, noRedirect, req)
+	return resp
 }
 
 // request builds a request to the test server. The body is sent as it is
@@ -282,6 +352,13 @@ func (e *env) storeRelease(t *testing.T, productID int64, version string) invent
 		t.Fatal(err)
 	}
 	return rel
+}
+
+// newRelease creates the product named and its release 1.0 in the store
+// directly.
+func (e *env) newRelease(t *testing.T, name string) inventory.Release {
+	t.Helper()
+	return e.storeRelease(t, e.storeProduct(t, name).ID, "1.0")
 }
 
 // adminRelease creates a product (the fields of product) and its release

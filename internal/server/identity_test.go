@@ -1,13 +1,11 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -21,45 +19,6 @@ import (
 	"github.com/rampart-security/rampart/internal/server"
 	"github.com/rampart-security/rampart/internal/store"
 )
-
-type session struct {
-	cookie *http.Cookie
-	csrf   string
-}
-
-func (e *env) login(t *testing.T, url, name, password, code string) (*http.Response, *session) {
-	t.Helper()
-	if url == "" {
-		url = e.url
-	}
-	body, _ := json.Marshal(map[string]string{"name": name, "password": password, "totp": code})
-	resp, err := http.Post(url+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		CSRF string `json:"csrf_token"`
-	}
-	json.NewDecoder(resp.Body).Decode(&out)
-	for _, c := range resp.Cookies() {
-		if c.Name == "rampart_session" && c.Value != "" {
-			return resp, &session{cookie: c, csrf: out.CSRF}
-		}
-	}
-	return resp, nil
-}
-
-func (e *env) do(t *testing.T, s *session, method, path string, body any) *http.Response {
-	t.Helper()
-	req := e.request(t, method, path, body)
-	if s != nil {
-		req.AddCookie(s.cookie)
-		req.Header.Set("X-CSRF-Token", s.csrf)
-	}
-	resp, _ := send(t, nil, req)
-	return resp
-}
 
 func enrolTOTP(t *testing.T, st *store.Store, name string) (secret string, recovery []string) {
 	t.Helper()
@@ -244,15 +203,6 @@ func TestTokenScopesAndProductRestriction(t *testing.T) {
 			t.Errorf("sbom import audit: %+v", evs)
 		}
 	})
-}
-
-func (e *env) loginOK(t *testing.T, name string) *session {
-	t.Helper()
-	r, s := e.login(t, "", name, e.password, "")
-	if r.StatusCode != 200 || s == nil {
-		t.Fatalf("login %s: %d", name, r.StatusCode)
-	}
-	return s
 }
 
 func TestPasswordChangeAndSignOutEverywhere(t *testing.T) {
