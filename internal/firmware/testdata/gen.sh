@@ -213,3 +213,22 @@ mkfs.cramfs -N little -p $C $here/padded.cramfs >/dev/null
 mkfs.jffs2 -l -r $C -o $here/le.jffs2 -e 65536 -p 2>/dev/null
 mkfs.jffs2 -b -r $C -o $here/be-rtime.jffs2 -e 65536 -x zlib -x lzo 2>/dev/null
 mkfs.jffs2 -l -r $C -o $here/lzo.jffs2 -e 65536 -x zlib -x rtime -X lzo 2>/dev/null
+
+# Sparse files (holes cost nothing in an image): a 1 GiB hole in a GNU sparse
+# tar, a squashfs and an ext2 image (each must be refused by the ratio limit,
+# not read into memory), and an ext4 with metadata_csum whose files have a
+# hole in the middle and one at the end (go-diskfs misreads the first and
+# never ends reading the second: the built-in reader reads them).
+H=$work/sparse && mkdir -p $H/big $H/holes
+truncate -s 1G $H/big/big
+tar --sparse --owner=0 --group=0 --mtime=@0 -C $H/big -cf - big | gzip -9n > $here/sparse.tar.gz
+mksquashfs $H/big $here/sparse.sqsh $SQ -comp gzip -all-root >/dev/null
+rm -f $work/sparse-ext2.img
+mke2fs -q -t ext2 -d $H/big -b 1024 -N 32 -E root_owner=0:0 $work/sparse-ext2.img 512k
+gzip -9n < $work/sparse-ext2.img > $here/sparse-ext2.img.gz
+printf 'head\n' > $H/holes/mid && truncate -s 9000 $H/holes/mid && printf 'tail\n' >> $H/holes/mid
+printf 'data\n' > $H/holes/end && truncate -s 20000 $H/holes/end
+printf 'plain\n' > $H/holes/plain
+rm -f $work/sparse-ext4.img
+mke2fs -q -t ext4 -O metadata_csum -d $H/holes -b 1024 -N 32 -E root_owner=0:0 $work/sparse-ext4.img 512k
+gzip -9n < $work/sparse-ext4.img > $here/sparse-ext4.img.gz

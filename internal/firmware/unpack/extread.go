@@ -149,6 +149,16 @@ func (fs *extFS) data(in *extInode, max int64) ([]byte, error) {
 	return out, nil
 }
 
+// zeroTo appends zeros to *out up to min(n, size) bytes (a hole).
+func zeroTo(out *[]byte, n, size int64) {
+	if n > size {
+		n = size
+	}
+	if k := n - int64(len(*out)); k > 0 {
+		*out = append(*out, make([]byte, k)...)
+	}
+}
+
 // extents walks an extent tree node (ext4_extent_header + entries). Holes
 // (sparse files) are filled with zeros.
 func (fs *extFS) extents(node []byte, depth int, size int64, out *[]byte, add func(int64, int64) error) error {
@@ -168,14 +178,10 @@ func (fs *extFS) extents(node []byte, depth int, size int64, out *[]byte, add fu
 			n := int64(le.Uint16(e[4:]))
 			if n > 32768 { // uninitialised extent: reads as zeros
 				n -= 32768
-				for int64(len(*out)) < (logical+n)*fs.blockSize && int64(len(*out)) < size {
-					*out = append(*out, 0)
-				}
+				zeroTo(out, (logical+n)*fs.blockSize, size)
 				continue
 			}
-			for int64(len(*out)) < logical*fs.blockSize && int64(len(*out)) < size {
-				*out = append(*out, 0)
-			}
+			zeroTo(out, logical*fs.blockSize, size)
 			start := int64(le.Uint16(e[6:]))<<32 | int64(le.Uint32(e[8:]))
 			if err := add(start, n); err != nil {
 				return err
@@ -191,9 +197,7 @@ func (fs *extFS) extents(node []byte, depth int, size int64, out *[]byte, add fu
 			return err
 		}
 	}
-	for int64(len(*out)) < size {
-		*out = append(*out, 0)
-	}
+	zeroTo(out, size, size)
 	return nil
 }
 
@@ -207,12 +211,10 @@ func (fs *extFS) blockMap(iblock []byte, size int64, out *[]byte, add func(int64
 		}
 		if blk == 0 { // hole
 			n := fs.blockSize
-			for l := 0; l < level; l++ {
+			for l := 0; l < level && n < size; l++ {
 				n *= perBlock
 			}
-			for i := int64(0); i < n && int64(len(*out)) < size; i++ {
-				*out = append(*out, 0)
-			}
+			zeroTo(out, int64(len(*out))+n, size)
 			return nil
 		}
 		if level == 0 {
@@ -248,6 +250,9 @@ func openExtFallback(u *unpacker, b []byte) (contents, error) {
 		return contents{}, err
 	}
 	c := contents{used: extSize(b)}
+	// A sparse file's holes cost nothing in the image: what the files
+	// claim is bounded like a compressed stream's output (MaxRatio).
+	claims := fileClaims{fs: "ext", image: int64(len(b))}
 	type dir struct {
 		ino   uint32
 		p     string
@@ -260,6 +265,11 @@ func openExtFallback(u *unpacker, b []byte) (contents, error) {
 		stack = stack[:len(stack)-1]
 		din, err := fs.inode(d.ino)
 		if err != nil || din.mode&0o170000 != 0o040000 || d.depth > 256 {
+			continue
+		}
+		if din.size > int64(len(fs.b)) {
+			// A directory has no holes: every byte is a block of the image.
+			c.detail = fmt.Sprintf("directory %s unreadable: inode %d says %d bytes, more than the %d-byte image", d.p, d.ino, din.size, len(fs.b))
 			continue
 		}
 		data, err := fs.data(din, 64<<20)
@@ -301,8 +311,8 @@ func openExtFallback(u *unpacker, b []byte) (contents, error) {
 					stack = append(stack, dir{ino, p, d.depth + 1})
 				}
 			case KindFile:
-				if err := u.addBytes(in.size); err != nil {
-					return contents{}, err
+				if err := u.claimFile(&claims, in.size); err != nil {
+					return contents{}, fmt.Errorf("file %s (inode %d): %w", p, ino, err)
 				}
 				if f.Data, err = fs.data(in, u.lim.MaxTotalBytes); err != nil {
 					c.detail = fmt.Sprintf("file %s unreadable: %v", p, err)

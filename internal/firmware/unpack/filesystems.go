@@ -13,6 +13,7 @@ import (
 
 	"github.com/CalebQ42/squashfs"
 	"github.com/diskfs/go-diskfs/backend"
+	"github.com/diskfs/go-diskfs/filesystem"
 	"github.com/diskfs/go-diskfs/filesystem/ext4"
 )
 
@@ -29,7 +30,9 @@ type fsWalker struct {
 
 // walk lists a filesystem from its root without following symlinks,
 // bounded by the unpacker's limits. fs.FS paths are relative ("etc/passwd").
-func (u *unpacker) walk(w fsWalker, c *contents) error {
+// What the files claim to hold is bounded by claims (the ratio limit): a
+// sparse file's holes cost nothing in the image.
+func (u *unpacker) walk(w fsWalker, claims *fileClaims, c *contents) error {
 	type dir struct {
 		p     string
 		depth int
@@ -79,8 +82,8 @@ func (u *unpacker) walk(w fsWalker, c *contents) error {
 			case t.IsRegular():
 				f.Kind = KindFile
 				if f.Size > 0 {
-					if err := u.addBytes(f.Size); err != nil {
-						return err
+					if err := u.claimFile(claims, f.Size); err != nil {
+						return fmt.Errorf("file %s: %w", f.Inner, err)
 					}
 				}
 				data, err := readAtMost(w.open, p, f.Size+1)
@@ -93,8 +96,8 @@ func (u *unpacker) walk(w fsWalker, c *contents) error {
 					c.detail = fmt.Sprintf("file %s unreadable: %s, the inode says %d (damaged image)", p, decodedLength(len(data), f.Size), f.Size)
 				}
 				if int64(len(data)) > f.Size {
-					if err := u.addBytes(int64(len(data)) - f.Size); err != nil {
-						return err
+					if err := u.claimFile(claims, int64(len(data))-f.Size); err != nil {
+						return fmt.Errorf("file %s: %w", f.Inner, err)
 					}
 				}
 				f.Data = data
@@ -186,7 +189,7 @@ func openSquashfs(u *unpacker, b []byte) (c contents, err error) {
 			return f, nil
 		},
 		open: func(p string) (io.ReadCloser, error) { return r.FS.Open(p) },
-	}, &c)
+	}, &fileClaims{fs: "squashfs", image: int64(len(b))}, &c)
 	if err != nil {
 		return contents{}, err
 	}
@@ -296,6 +299,8 @@ func openExtDiskfs(u *unpacker, b []byte) (c contents, err error) {
 		return contents{}, fmt.Errorf("ext: %w", err)
 	}
 	c.used = size
+	var stuck error // the first sparse file go-diskfs cannot read
+	bs := int64(1024) << binary.LittleEndian.Uint32(b[1024+24:])
 	err = u.walk(fsWalker{
 		readDir: fsys.ReadDir,
 		entry: func(p string, d iofs.DirEntry) (File, error) {
@@ -318,16 +323,57 @@ func openExtDiskfs(u *unpacker, b []byte) (c contents, err error) {
 				f.UID, f.GID = int(st.UID), int(st.GID)
 				f.Major, f.Minor = st.Major, st.Minor
 				f.Link = st.LinkTarget
+				// Fewer blocks than the size needs: a hole, which
+				// go-diskfs reads as the bytes before the next extent.
+				if m.IsRegular() && st.Blocks*512 < uint64(info.Size()+bs-1)/uint64(bs)*uint64(bs) && stuck == nil {
+					stuck = fmt.Errorf("%w: %s has %d blocks of 512 bytes for %d bytes", errDiskfsStuck, cleanPath(p), st.Blocks, info.Size())
+				}
 			}
 			return f, nil
 		},
-		open: func(p string) (io.ReadCloser, error) { return fsys.OpenFile(p, 0) },
-	}, &c)
+		open: func(p string) (io.ReadCloser, error) {
+			fl, err := fsys.OpenFile(p, 0)
+			if err != nil {
+				return nil, err
+			}
+			return &diskfsFile{File: fl, p: p, stuck: &stuck}, nil
+		},
+	}, &fileClaims{fs: "ext", image: size}, &c)
 	if err != nil {
 		return contents{}, err
 	}
+	if stuck != nil { // the built-in reader reads holes
+		return contents{}, stuck
+	}
 	c.detail = fmt.Sprintf("%d entries", len(c.files)) + suffix(c.detail)
 	return c, nil
+}
+
+// errDiskfsStuck: go-diskfs cannot read a file with holes (a sparse
+// file): it reads a hole as the bytes before the next extent, and a hole
+// at the end as no byte and no error, so reading it never ends (go-diskfs
+// v1.9.4, ext4.File.Read). Such an image is read by the built-in reader.
+var errDiskfsStuck = errors.New("ext: go-diskfs cannot read a sparse file")
+
+// diskfsFile turns go-diskfs's endless empty reads into errDiskfsStuck,
+// naming the file and the offset, and records the first in stuck.
+type diskfsFile struct {
+	filesystem.File
+	p     string
+	off   int64
+	stuck *error
+}
+
+func (f *diskfsFile) Read(b []byte) (int, error) {
+	n, err := f.File.Read(b)
+	f.off += int64(n)
+	if n == 0 && err == nil && len(b) > 0 {
+		err = fmt.Errorf("%w: %s reads no byte at offset %d", errDiskfsStuck, f.p, f.off)
+		if *f.stuck == nil {
+			*f.stuck = err
+		}
+	}
+	return n, err
 }
 
 // extVersion names an ext filesystem by its features: extents or 64-bit

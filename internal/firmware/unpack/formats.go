@@ -152,6 +152,9 @@ func openTar(u *unpacker, b []byte) (contents, error) {
 	tr := tar.NewReader(br)
 	var c contents
 	byPath := map[string]int{}
+	// A sparse entry's holes cost nothing in the archive: what the entries
+	// claim is bounded like a compressed stream's output (MaxRatio).
+	claims := fileClaims{fs: "tar", image: int64(len(b))}
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -172,8 +175,8 @@ func openTar(u *unpacker, b []byte) (contents, error) {
 		case tar.TypeReg, '\x00', tar.TypeGNUSparse: // '\x00' is the pre-POSIX regular file
 			f.Kind = KindFile
 			if h.Size > 0 {
-				if err := u.addBytes(h.Size); err != nil {
-					return contents{}, err
+				if err := u.claimFile(&claims, h.Size); err != nil {
+					return contents{}, fmt.Errorf("tar entry %s: %w", h.Name, err)
 				}
 				data, err := io.ReadAll(io.LimitReader(tr, h.Size))
 				if err != nil {

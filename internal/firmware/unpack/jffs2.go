@@ -34,6 +34,9 @@ const (
 	jffs2Inode       = 0xe002
 	jffs2Cleanmarker = 0x2003
 	jffs2MaxNode     = 1 << 20 // a node holds at most a page of data
+	// jffs2MaxDevice is the most a device node's data holds: its device
+	// number, 2 bytes (old_encode_dev) or 4 (new_encode_dev).
+	jffs2MaxDevice = 4
 )
 
 // jffs2CRC is the kernel's crc32(0, …): CRC-32 without the initial and
@@ -213,7 +216,10 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 				}
 				f.setContent(data)
 			case KindDevice:
-				if dev, err := jffs2Data(frags, ^uint32(0)); err == nil {
+				dev, err := jffs2Data(frags, ^uint32(0))
+				if err != nil {
+					damaged = fmt.Sprintf("device %s unreadable: %v", p, err)
+				} else {
 					switch len(dev) {
 					case 2: // old_encode_dev
 						v := uint32(order.Uint16(dev))
@@ -233,11 +239,15 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 }
 
 // jffs2Data applies an inode's data fragments in version order and cuts
-// the result to isize (^0: the fragments' own extent, for device nodes).
+// the result to isize (^0: the fragments' own extent, for device nodes,
+// which is at most jffs2MaxDevice bytes: a fragment's offset comes from
+// the image and must not decide what is allocated).
 func jffs2Data(frags []jffs2Frag, isize uint32) ([]byte, error) {
 	var out []byte
+	limit := uint64(jffs2MaxDevice)
 	if isize != ^uint32(0) {
 		out = make([]byte, 0, isize)
+		limit = uint64(isize)
 	}
 	var firstErr error
 	for _, fr := range frags {
@@ -247,8 +257,10 @@ func jffs2Data(frags []jffs2Frag, isize uint32) ([]byte, error) {
 			}
 			continue
 		}
-		if fr.dsize > jffs2MaxNode || (isize != ^uint32(0) && uint64(fr.offset)+uint64(fr.dsize) > uint64(isize)) {
-			if firstErr == nil {
+		if fr.dsize > jffs2MaxNode || uint64(fr.offset)+uint64(fr.dsize) > limit {
+			if firstErr == nil && isize == ^uint32(0) {
+				firstErr = fmt.Errorf("node at %d: fragment at %d of %d bytes outside the %d bytes of a device number", fr.nodeAt, fr.offset, fr.dsize, jffs2MaxDevice)
+			} else if firstErr == nil {
 				firstErr = fmt.Errorf("fragment at %d of %d bytes outside the file", fr.offset, fr.dsize)
 			}
 			continue

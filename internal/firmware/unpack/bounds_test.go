@@ -1,0 +1,139 @@
+package unpack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// fuzzSeed reads the []byte input of a seed in testdata/fuzz/TARGET/NAME.
+func fuzzSeed(t *testing.T, target, name string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/fuzz/" + target + "/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lit := strings.TrimSpace(strings.SplitN(string(raw), "\n", 2)[1])
+	b, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lit, "[]byte("), ")"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(b)
+}
+
+// fixture reads a file of ../testdata.
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestSquashfsCorruptSizesBounded: a 600-byte squashfs whose fragment
+// entry claims a 4 GiB block once made the reader allocate 16 GiB (the
+// fuzzer found it). Block sizes, fragment offsets and symlink targets are
+// now checked before anything is allocated.
+func TestSquashfsCorruptSizesBounded(t *testing.T) {
+	img := fuzzSeed(t, "FuzzUnpack", "025d286c4a4a7c37")
+	got := allocated(func() { _, _ = Unpack(context.Background(), img, fuzzLimits()) })
+	if got > 64<<20 {
+		t.Errorf("unpacking %d bytes allocated %d MiB", len(img), got>>20)
+	}
+}
+
+// TestJFFS2DeviceOffsetBounded: a 112-byte JFFS2 image whose device node
+// has a zero-compressed fragment at offset 0xfff00000 made the reader
+// allocate 4 GiB (a device node's data was read to the fragments' extent,
+// which the image states). A device node's data is its device number, at
+// most 4 bytes: the fragment is refused and the layer's detail names the
+// device and the node.
+func TestJFFS2DeviceOffsetBounded(t *testing.T) {
+	img := fuzzSeed(t, "FuzzJFFS2", "device-offset-4g")
+	var c contents
+	var err error
+	got := allocated(func() { c, err = openJFFS2(fuzzUnpacker(), img) })
+	if got > 1<<20 {
+		t.Errorf("reading %d bytes allocated %d MiB", len(img), got>>20)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.files) != 1 || c.files[0].Kind != KindDevice || c.files[0].Inner != "/dev" {
+		t.Fatalf("files %+v", c.files)
+	}
+	want := "device /dev unreadable: node at 44: fragment at 4293918720 of 4 bytes outside the 4 bytes of a device number"
+	if !strings.Contains(c.detail, want) {
+		t.Errorf("detail %q, want it to contain %q", c.detail, want)
+	}
+}
+
+// TestSparseFilesBounded: a sparse file's holes cost nothing in an image,
+// so a 108-byte tar.gz, a 4 KiB squashfs or a 1 KiB ext2.gz holding a
+// 1 GiB hole made the unpacker allocate (and zero) 1 to 3 GiB under the
+// default limits. What the files of a tar, squashfs or ext image claim is
+// now bounded by the ratio limit, like cramfs and JFFS2, and the error
+// names the file.
+func TestSparseFilesBounded(t *testing.T) {
+	names := map[string]string{ // fixture → what the error names
+		"sparse.tar.gz":      "tar entry big: ",
+		"sparse.sqsh":        "file /big: ",
+		"sparse-ext2.img.gz": "file /big (inode 12): ",
+	}
+	for file, want := range names {
+		b := fixture(t, file)
+		var err error
+		if got := allocated(func() { _, err = Unpack(context.Background(), b, DefaultLimits()) }); got > 64<<20 {
+			t.Errorf("%s: allocated %d MiB", file, got>>20)
+		}
+		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "ratio limit 200") {
+			t.Errorf("%s: err %v, want ErrLimit naming %q and the ratio limit", file, err, want)
+		}
+	}
+}
+
+// TestExt4SparseFiles: go-diskfs reads a hole in the middle of a file as
+// the bytes before the next extent and never ends reading a hole at the
+// end (a sparse file hung the unpacker); an image with a sparse file is
+// read by the built-in reader, which reads holes as zeros.
+func TestExt4SparseFiles(t *testing.T) {
+	r, err := Unpack(context.Background(), fixture(t, "sparse-ext4.img.gz"), DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := layerTypes(r); got != "gzip@0, ext4@0" {
+		t.Errorf("layers %q", got)
+	}
+	if d := r.Layers[1].Detail; !strings.Contains(d, "built-in reader") || strings.Contains(d, "unreadable") {
+		t.Errorf("detail %q", d)
+	}
+	mid := append(append([]byte("head\n"), make([]byte, 9000-5)...), "tail\n"...)
+	want := map[string][]byte{"/mid": mid, "/end": append([]byte("data\n"), make([]byte, 20000-5)...), "/plain": []byte("plain\n")}
+	for _, f := range r.Files {
+		if f.Kind != KindFile {
+			continue
+		}
+		if w, ok := want[f.Inner]; !ok || !bytes.Equal(f.Data, w) {
+			t.Errorf("%s: %d bytes, not the %d bytes written", f.Inner, len(f.Data), len(w))
+		}
+		delete(want, f.Inner)
+	}
+	for p := range want {
+		t.Errorf("%s missing", p)
+	}
+}
