@@ -394,7 +394,7 @@ func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 		index[ref] = len(comps)
 		comps = append(comps, spdxToComponent(p, ref, otherNames))
 	}
-	describes := []string{}
+	var describes uniqueList
 	type edge struct{ from, to string }
 	var edges []edge
 	for _, r := range sd.Relationships {
@@ -402,7 +402,7 @@ func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 			continue // external documents are not resolved
 		}
 		if ref, ok := describedBy(r, sd.SPDXIdentifier); ok {
-			describes = appendUnique(describes, ref)
+			describes.add(ref)
 			continue
 		}
 		a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
@@ -414,15 +414,16 @@ func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 			edges = append(edges, edge{b, a})
 		}
 	}
+	added := edgeSet{}
 	for _, e := range edges {
 		i, ok1 := index[e.from]
 		_, ok2 := index[e.to]
 		if ok1 && ok2 && e.from != e.to {
-			comps[i].DependsOn = appendUnique(comps[i].DependsOn, e.to)
+			added.add(&comps[i].DependsOn, e.from, e.to)
 		}
 	}
 	var described []string
-	for _, d := range describes {
+	for _, d := range describes.list {
 		if _, ok := index[d]; ok {
 			described = append(described, d)
 		}
@@ -562,13 +563,13 @@ func parseTagValues(pairs []tvreader.TagValuePair, version string) (*spdx.Docume
 // describedIn lists, once each and in order, the elements that rels say
 // the document doc describes (see describedBy).
 func describedIn(rels []spdx.Relationship, doc common.ElementID) []string {
-	var refs []string
+	var refs uniqueList
 	for i := range rels {
 		if ref, ok := describedBy(&rels[i], doc); ok {
-			refs = appendUnique(refs, ref)
+			refs.add(ref)
 		}
 	}
-	return refs
+	return refs.list
 }
 
 // describedBy returns the element ("SPDXRef-…") that relationship r says

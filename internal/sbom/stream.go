@@ -370,6 +370,8 @@ type cdxEmitter struct {
 	auto map[uint64]struct{} // the refs given to components without one
 	n    int
 	meta string // the metadata component's ref
+	// metaEdges are the metadata component's edges added so far.
+	metaEdges edgeSet
 }
 
 // has reports whether ref is a component's (given or generated) ref.
@@ -649,22 +651,25 @@ func (e *cdxEmitter) dependency(d *cdx.Dependency) error {
 	if d.Dependencies == nil || !e.has(d.Ref) {
 		return nil // edges of services or unknown refs are not component edges
 	}
-	var to []string
+	var to uniqueList
 	for _, r := range *d.Dependencies {
 		if e.has(r) {
-			to = appendUnique(to, r)
+			to.add(r)
 		}
 	}
-	if len(to) == 0 {
+	if len(to.list) == 0 {
 		return nil
 	}
 	if d.Ref == e.meta && e.res.Metadata != nil {
-		for _, r := range to {
-			e.res.Metadata.DependsOn = appendUnique(e.res.Metadata.DependsOn, r)
+		if e.metaEdges == nil {
+			e.metaEdges = edgeSet{}
+		}
+		for _, r := range to.list {
+			e.metaEdges.add(&e.res.Metadata.DependsOn, d.Ref, r)
 		}
 		return nil
 	}
-	if err := e.sink.Link(d.Ref, to); err != nil {
+	if err := e.sink.Link(d.Ref, to.list); err != nil {
 		return sinkError{err}
 	}
 	return nil

@@ -175,15 +175,18 @@ type spdxEmitter struct {
 	name string
 	// Consecutive edges from one package are linked together.
 	from string
-	to   []string
+	to   uniqueList
+	// metaEdges are the metadata component's edges added so far.
+	metaEdges edgeSet
 }
 
 func (e *spdxEmitter) flushLinks() error {
-	if len(e.to) == 0 {
+	if len(e.to.list) == 0 {
 		return nil
 	}
-	err := e.sink.Link(e.from, e.to)
-	e.from, e.to = "", e.to[:0]
+	err := e.sink.Link(e.from, e.to.list)
+	e.from = ""
+	e.to.reset()
 	return err
 }
 
@@ -262,7 +265,10 @@ func (e *spdxEmitter) relationship(r *spdx.Relationship) error {
 		return nil
 	}
 	if from == e.p.meta && e.res.Metadata != nil {
-		e.res.Metadata.DependsOn = appendUnique(e.res.Metadata.DependsOn, to)
+		if e.metaEdges == nil {
+			e.metaEdges = edgeSet{}
+		}
+		e.metaEdges.add(&e.res.Metadata.DependsOn, from, to)
 		return nil
 	}
 	if from != e.from {
@@ -271,7 +277,7 @@ func (e *spdxEmitter) relationship(r *spdx.Relationship) error {
 		}
 		e.from = from
 	}
-	e.to = appendUnique(e.to, to)
+	e.to.add(to)
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -103,8 +102,13 @@ func (w *componentWriter) Link(from string, to []string) error {
 	var deps []string
 	unjsonList(cur, &deps)
 	n := len(deps)
+	seen := make(map[string]struct{}, len(deps)+len(to)) // a scan per edge was quadratic
+	for _, d := range deps {
+		seen[d] = struct{}{}
+	}
 	for _, t := range to {
-		if !slices.Contains(deps, t) {
+		if _, ok := seen[t]; !ok {
+			seen[t] = struct{}{}
 			deps = append(deps, t)
 		}
 	}
