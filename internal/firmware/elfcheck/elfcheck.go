@@ -37,6 +37,9 @@ var ErrNotELF = errors.New("not an ELF file")
 // hardening does not apply.
 var ErrNotExecutable = errors.New("ELF file is not an executable or shared object")
 
+// ErrCorrupt reports an ELF file whose tables cannot be read safely.
+var ErrCorrupt = errors.New("corrupt ELF file")
+
 // IsELF reports whether b starts with the ELF magic.
 func IsELF(b []byte) bool { return len(b) >= 52 && bytes.HasPrefix(b, []byte("\x7fELF")) }
 
@@ -59,6 +62,9 @@ func Check(b []byte) (h Hardening, err error) {
 	defer f.Close()
 	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
 		return h, ErrNotExecutable
+	}
+	if err := checkTableSizes(f, len(b)); err != nil {
+		return h, err
 	}
 	h.Arch = Arch(f)
 	h.RELRO = "none"
@@ -135,6 +141,36 @@ func Check(b []byte) (h Hardening, err error) {
 		}
 	}
 	return h, nil
+}
+
+// tableTypes are the sections Check has debug/elf read (symbols, dynamic
+// entries, version tables), with the string tables they link to.
+var tableTypes = map[elf.SectionType]bool{elf.SHT_SYMTAB: true, elf.SHT_DYNSYM: true, elf.SHT_DYNAMIC: true,
+	elf.SHT_GNU_VERSYM: true, elf.SHT_GNU_VERNEED: true, elf.SHT_GNU_VERDEF: true}
+
+// checkTableSizes refuses a compressed table (SHF_COMPRESSED) that
+// inflates to more than the file's size: debug/elf inflates a section to
+// the size its header states, so a 300 KB file whose symbol table was
+// 256 MiB of compressed zeros made Check allocate 1.3 GiB. No linker
+// compresses these tables (only .debug_* sections, which Check never
+// reads), and an uncompressed table is never larger than the file.
+func checkTableSizes(f *elf.File, size int) error {
+	for i, s := range f.Sections {
+		if !tableTypes[s.Type] {
+			continue
+		}
+		check := []int{i}
+		if int(s.Link) < len(f.Sections) {
+			check = append(check, int(s.Link))
+		}
+		for _, j := range check {
+			t := f.Sections[j]
+			if t.Flags&elf.SHF_COMPRESSED != 0 && t.Size > uint64(size) {
+				return fmt.Errorf("%w: section %d (%s) is compressed to %d bytes, more than the %d bytes of the file", ErrCorrupt, j, t.Name, t.Size, size)
+			}
+		}
+	}
+	return nil
 }
 
 func hasDynamic(f *elf.File) bool {

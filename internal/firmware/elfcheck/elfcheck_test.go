@@ -1,12 +1,17 @@
 package elfcheck
 
 import (
+	"bytes"
+	"compress/zlib"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -128,6 +133,59 @@ func equal(a, b Hardening) bool {
 	}
 	a.Needed, b.Needed = nil, nil
 	return fmt.Sprint(a) == fmt.Sprint(b)
+}
+
+// compressSymtab returns b, a 64-bit little-endian ELF file from build
+// with a .symtab, whose symbol table is n zero bytes compressed with zlib
+// (SHF_COMPRESSED, appended to the file).
+func compressSymtab(t testing.TB, b []byte, n int) []byte {
+	f, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := slices.IndexFunc(f.Sections, func(s *elf.Section) bool { return s.Name == ".symtab" })
+	if idx < 0 {
+		t.Fatal("no .symtab")
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, n))
+	zw.Close()
+	le := binary.LittleEndian
+	out := append(slices.Clone(b), make([]byte, (8-len(b)%8)%8)...)
+	at := len(out)
+	out = le.AppendUint32(le.AppendUint32(out, uint32(elf.COMPRESS_ZLIB)), 0)
+	out = le.AppendUint64(le.AppendUint64(out, uint64(n)), 8)
+	out = append(out, z.Bytes()...)
+	sh := out[int(le.Uint64(out[0x28:]))+idx*int(le.Uint16(out[0x3a:])):]
+	le.PutUint64(sh[8:], le.Uint64(sh[8:])|uint64(elf.SHF_COMPRESSED))
+	le.PutUint64(sh[24:], uint64(at))
+	le.PutUint64(sh[32:], uint64(len(out)-at))
+	return out
+}
+
+// TestCompressedTableBounded: debug/elf inflates a compressed section to
+// the size its header states; a 300 KB binary whose symbol table was
+// 256 MiB of compressed zeros made Check allocate 1.3 GiB (the symbols,
+// then their names). A compressed symbol, dynamic or version table larger
+// than the file is refused, naming the section.
+func TestCompressedTableBounded(t *testing.T) {
+	plain := build(spec{machine: elf.EM_X86_64, class: elf.ELFCLASS64, order: binary.LittleEndian, typ: elf.ET_EXEC, symtab: true})
+	if h, err := Check(compressSymtab(t, plain, 480)); err != nil || h.Stripped {
+		t.Fatalf("a small compressed .symtab: %+v %v", h, err)
+	}
+	bomb := compressSymtab(t, plain, 16<<20)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Check(bomb)
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
+		t.Errorf("checking %d bytes allocated %d MiB", len(bomb), got>>20)
+	}
+	want := fmt.Sprintf("section 6 (.symtab) is compressed to %d bytes, more than the %d bytes of the file", 16<<20, len(bomb))
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
+		t.Errorf("err %v, want ErrCorrupt: …%s", err, want)
+	}
 }
 
 func FuzzCheck(f *testing.F) {
