@@ -3,6 +3,7 @@ package csaf
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,22 +50,16 @@ var mandatoryTests = []test{
 			id := r.FullProductName.ProductID
 			edges[id] = append(edges[id], r.ProductReference, r.RelatesToProductReference)
 		}
+		starts := make([]string, len(pt.Relationships))
 		for i, r := range pt.Relationships {
-			start := r.FullProductName.ProductID
-			seen := map[string]bool{}
-			stack := append([]string(nil), edges[start]...)
-			for len(stack) > 0 {
-				n := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				if n == start {
-					c.fail(fmt.Sprintf("/product_tree/relationships/%d", i), "product id %q is defined by a relationship that refers back to itself", start)
-					break
-				}
-				if seen[n] {
-					continue
-				}
-				seen[n] = true
-				stack = append(stack, edges[n]...)
+			starts[i] = r.FullProductName.ProductID
+		}
+		// One pass over the graph, not a search per relationship (a
+		// 1.5 MB chain of 10 000 relationships took 20 s).
+		cyclic := onCycle(edges, starts)
+		for i, start := range starts {
+			if cyclic[start] {
+				c.fail(fmt.Sprintf("/product_tree/relationships/%d", i), "product id %q is defined by a relationship that refers back to itself", start)
 			}
 		}
 	}),
@@ -475,6 +470,68 @@ var mandatoryTests = []test{
 var profiles = map[string]bool{
 	"csaf_base": true, "csaf_security_incident_response": true, "csaf_informational_advisory": true,
 	"csaf_security_advisory": true, "csaf_vex": true,
+}
+
+// onCycle returns the nodes among roots, and those they reach, that can
+// reach themselves through edges: the members of strongly connected
+// components of more than one node or with a loop (Tarjan's algorithm,
+// iterative: a chain of relationships may be long).
+func onCycle(edges map[string][]string, roots []string) map[string]bool {
+	index, low := map[string]int{}, map[string]int{}
+	onStack, out := map[string]bool{}, map[string]bool{}
+	var stack []string
+	type frame struct {
+		n    string
+		next int // the next edge of n to follow
+	}
+	visit := func(n string, call []frame) []frame {
+		index[n], low[n] = len(index), len(index)
+		stack = append(stack, n)
+		onStack[n] = true
+		return append(call, frame{n: n})
+	}
+	for _, root := range roots {
+		if _, done := index[root]; done {
+			continue
+		}
+		call := visit(root, nil)
+		for len(call) > 0 {
+			f := &call[len(call)-1]
+			if f.next < len(edges[f.n]) {
+				w := edges[f.n][f.next]
+				f.next++
+				if _, seen := index[w]; !seen {
+					call = visit(w, call)
+				} else if onStack[w] {
+					low[f.n] = min(low[f.n], index[w])
+				}
+				continue
+			}
+			n := f.n
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				p := call[len(call)-1].n
+				low[p] = min(low[p], low[n])
+			}
+			if low[n] != index[n] {
+				continue
+			}
+			// n is the root of a component: pop it.
+			first := len(stack) - 1
+			for stack[first] != n {
+				first--
+			}
+			comp := stack[first:]
+			stack = stack[:first]
+			for _, w := range comp {
+				onStack[w] = false
+				if len(comp) > 1 || slices.Contains(edges[w], w) {
+					out[w] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 func normCategory(s string) string {
