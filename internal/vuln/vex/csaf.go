@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/package-url/packageurl-go"
 
@@ -71,7 +72,7 @@ func ParseCSAF(data []byte, name string) ([]vuln.VEXStatement, error) {
 		return out
 	}
 	var out []vuln.VEXStatement
-	for _, v := range doc.Vulnerabilities {
+	for vi, v := range doc.Vulnerabilities {
 		var ids []string
 		if v.CVE != "" {
 			ids = append(ids, v.CVE)
@@ -82,7 +83,8 @@ func ParseCSAF(data []byte, name string) ([]vuln.VEXStatement, error) {
 		if len(ids) == 0 || v.ProductStatus == nil {
 			continue
 		}
-		just, impact, action := map[string]string{}, map[string]string{}, map[string]string{}
+		just, impact := map[string]string{}, map[string]string{}
+		action := map[string]*strings.Builder{}
 		for _, f := range v.Flags {
 			for _, p := range expand(f.ProductIDs, f.GroupIDs) {
 				just[p] = f.Label
@@ -97,11 +99,14 @@ func ParseCSAF(data []byte, name string) ([]vuln.VEXStatement, error) {
 		}
 		for _, r := range v.Remediations {
 			for _, p := range expand(r.ProductIDs, r.GroupIDs) {
-				action[p] = strings.TrimSpace(action[p] + " " + r.Details)
+				if action[p] == nil {
+					action[p] = &strings.Builder{}
+				}
+				addDetails(action[p], r.Details)
 			}
 		}
 		ps := v.ProductStatus
-		for _, s := range []struct {
+		statuses := []struct {
 			status vuln.VEXStatus
 			lists  [][]string
 		}{
@@ -109,20 +114,53 @@ func ParseCSAF(data []byte, name string) ([]vuln.VEXStatement, error) {
 			{vuln.VEXFixed, [][]string{ps.Fixed, ps.FirstFixed}},
 			{vuln.VEXAffected, [][]string{ps.KnownAffected, ps.FirstAffected, ps.LastAffected}},
 			{vuln.VEXUnderInvestigation, [][]string{ps.UnderInvestigation}},
-		} {
+		}
+		n := 0 // the statements this vulnerability stands for
+		for _, s := range statuses {
+			for _, list := range s.lists {
+				for _, pid := range list {
+					if ident[pid] != "" {
+						n += len(ids)
+					}
+				}
+			}
+		}
+		if len(out)+n > MaxStatements {
+			return nil, tooMany(name, fmt.Sprintf("vulnerabilities[%d].product_status", vi))
+		}
+		for _, s := range statuses {
 			for _, list := range s.lists {
 				for _, pid := range list {
 					product := ident[pid]
 					if product == "" {
 						continue
 					}
+					var act string
+					if b := action[pid]; b != nil {
+						act = b.String()
+					}
 					for _, id := range ids {
 						out = append(out, vuln.VEXStatement{VulnID: id, Product: product, Status: s.status, Justification: just[pid],
-							ImpactStatement: impact[pid], ActionStatement: action[pid], Source: name})
+							ImpactStatement: impact[pid], ActionStatement: act, Source: name})
 					}
 				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// addDetails appends a remediation's details to a product's action as
+// strings.TrimSpace(action + " " + details) did, without copying the
+// action each time (a product named by many remediations made that
+// quadratic).
+func addDetails(b *strings.Builder, details string) {
+	switch d := strings.TrimRightFunc(details, unicode.IsSpace); {
+	case strings.TrimSpace(d) == "":
+	case b.Len() == 0:
+		b.WriteString(strings.TrimSpace(d))
+	default:
+		b.WriteString(" ")
+		b.WriteString(d)
+	}
 }

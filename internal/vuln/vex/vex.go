@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -21,6 +22,17 @@ import (
 
 // maxDocument bounds a VEX document read into memory.
 const maxDocument = 256 << 20
+
+// MaxStatements bounds the statements one document stands for. A
+// statement stands for its vulnerability ids times its products, so a
+// 600 KB OpenVEX statement naming 10 000 aliases and 10 000 products was
+// 10^8 statements (about 15 GB).
+const MaxStatements = 1 << 20
+
+// tooMany is the error for a document past MaxStatements at field.
+func tooMany(name, field string) error {
+	return vuln.Errorf(name, field, "the document stands for more than %d statements (vulnerability ids × products): split it", MaxStatements)
+}
 
 // ErrUnknownFormat is returned for a document that is neither OpenVEX,
 // CycloneDX nor CSAF.
@@ -44,7 +56,7 @@ func ReadFile(path string) ([]vuln.VEXStatement, error) {
 		if err != nil {
 			return nil, &vuln.ParseError{File: path, Err: fmt.Errorf("openvex yaml: %w", err)}
 		}
-		return fromOpenVEX(doc, path), nil
+		return fromOpenVEX(doc, path)
 	case bytes.Contains(data, []byte(`"csaf_version"`)) && !bytes.Contains(data, []byte(`"@context"`)):
 		// Own CSAF reader: exact components (purl with version, or the
 		// component of a relationship product), no go-vex log output.
@@ -54,7 +66,7 @@ func ReadFile(path string) ([]vuln.VEXStatement, error) {
 		if err != nil {
 			return nil, &vuln.ParseError{File: path, Err: fmt.Errorf("openvex: %w", err)}
 		}
-		return fromOpenVEX(doc, path), nil
+		return fromOpenVEX(doc, path)
 	}
 	return Parse(data, path)
 }
@@ -80,7 +92,7 @@ func Parse(data []byte, name string) ([]vuln.VEXStatement, error) {
 		if err != nil {
 			return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("openvex: %w", err)}
 		}
-		return fromOpenVEX(doc, name), nil
+		return fromOpenVEX(doc, name)
 	case probe.BOMFormat == "CycloneDX":
 		var bom cdx.BOM
 		if err := cdx.NewBOMDecoder(bytes.NewReader(data), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
@@ -103,9 +115,9 @@ func Read(r io.Reader, name string) ([]vuln.VEXStatement, error) {
 	return Parse(data, name)
 }
 
-func fromOpenVEX(doc *openvex.VEX, source string) []vuln.VEXStatement {
+func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 	var out []vuln.VEXStatement
-	for _, st := range doc.Statements {
+	for i, st := range doc.Statements {
 		vulnIDs := []string{string(st.Vulnerability.Name)}
 		if st.Vulnerability.Name == "" && st.Vulnerability.ID != "" {
 			vulnIDs = []string{st.Vulnerability.ID}
@@ -123,10 +135,11 @@ func fromOpenVEX(doc *openvex.VEX, source string) []vuln.VEXStatement {
 			}
 			products = append(products, componentIDs(p.Component)...)
 		}
-		for _, id := range vulnIDs {
-			if id == "" {
-				continue
-			}
+		ids := slices.DeleteFunc(vulnIDs, func(id string) bool { return id == "" })
+		if len(out)+len(ids)*len(products) > MaxStatements {
+			return nil, tooMany(source, fmt.Sprintf("statements[%d]", i))
+		}
+		for _, id := range ids {
 			for _, p := range products {
 				out = append(out, vuln.VEXStatement{
 					VulnID: id, Product: p, Status: vuln.VEXStatus(st.Status), Justification: string(st.Justification),
@@ -135,7 +148,7 @@ func fromOpenVEX(doc *openvex.VEX, source string) []vuln.VEXStatement {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 func componentIDs(c openvex.Component) []string {

@@ -3,6 +3,8 @@ package vex
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,4 +138,58 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = Parse(b, "fuzz")
 	})
+}
+
+// TestStatementsBounded: a statement stands for its vulnerability ids
+// times its products; a document past MaxStatements is refused, naming the
+// statement (OpenVEX) or the vulnerability (CSAF), instead of allocating
+// gigabytes (10 000 aliases × 10 000 products in 600 KB was 15 GB).
+func TestStatementsBounded(t *testing.T) {
+	var aliases, products, pids, ids, names []string
+	for i := range 1100 {
+		aliases = append(aliases, fmt.Sprintf("%q", fmt.Sprintf("GHSA-%d", i)))
+		ids = append(ids, fmt.Sprintf(`{"system_name":"x","text":"X-%d"}`, i))
+	}
+	for i := range 1000 {
+		products = append(products, fmt.Sprintf(`{"@id":"pkg:npm/p%d@1.0.0"}`, i))
+		pids = append(pids, fmt.Sprintf(`"p%d"`, i))
+		names = append(names, fmt.Sprintf(`{"product_id":"p%d","name":"p","product_identification_helper":{"purl":"pkg:npm/p%d@1.0.0"}}`, i, i))
+	}
+	openVEX := `{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"2023-01-01T00:00:00Z","version":1,"statements":[` +
+		`{"vulnerability":{"name":"CVE-1-1"},"products":[{"@id":"pkg:npm/a@1"}],"status":"fixed"},` +
+		`{"vulnerability":{"name":"CVE-1-2","aliases":[` + strings.Join(aliases, ",") + `]},"products":[` + strings.Join(products, ",") + `],"status":"fixed"}]}`
+	csafDoc := `{"document":{"csaf_version":"2.0"},"product_tree":{"full_product_names":[` + strings.Join(names, ",") + `]},"vulnerabilities":[` +
+		`{"cve":"CVE-1-1","product_status":{"fixed":["p1"]}},` +
+		`{"ids":[` + strings.Join(ids, ",") + `],"product_status":{"known_affected":[` + strings.Join(pids, ",") + `]}}]}`
+	for _, c := range []struct{ doc, field string }{{openVEX, "statements[1]"}, {csafDoc, "vulnerabilities[1].product_status"}} {
+		_, err := Parse([]byte(c.doc), "big.json")
+		var pe *vuln.ParseError
+		if !errors.As(err, &pe) || pe.File != "big.json" || pe.Field != c.field || !strings.Contains(err.Error(), "more than 1048576 statements") {
+			t.Errorf("err %v, want a ParseError at %s", err, c.field)
+		}
+	}
+}
+
+// TestCSAFRemediationsOfAGroup: a product named by many remediations
+// (through a product group) gets their details joined in order; the
+// action was rebuilt by copying for each (3000 remediations of a group of
+// 3000 products was hours of copying).
+func TestCSAFRemediationsOfAGroup(t *testing.T) {
+	const n = 2000
+	var names, pids, rems, want []string
+	for i := range n {
+		names = append(names, fmt.Sprintf(`{"product_id":"p%d","name":"p","product_identification_helper":{"purl":"pkg:npm/p%d@1.0.0"}}`, i, i))
+		pids = append(pids, fmt.Sprintf(`"p%d"`, i))
+		rems = append(rems, fmt.Sprintf(`{"category":"vendor_fix","details":"step %d  ","group_ids":["g"]}`, i))
+		want = append(want, fmt.Sprintf("step %d", i))
+	}
+	doc := `{"document":{"csaf_version":"2.0"},"product_tree":{"full_product_names":[` + strings.Join(names, ",") + `],"product_groups":[{"group_id":"g","product_ids":[` +
+		strings.Join(pids, ",") + `]}]},"vulnerabilities":[{"cve":"CVE-1-1","product_status":{"known_affected":[` + strings.Join(pids, ",") + `]},"remediations":[` + strings.Join(rems, ",") + `]}]}`
+	st, err := Parse([]byte(doc), "rems.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != n || st[0].ActionStatement != strings.Join(want, " ") || st[n-1].ActionStatement != st[0].ActionStatement {
+		t.Fatalf("%d statements, action %.60q…", len(st), st[0].ActionStatement)
+	}
 }
