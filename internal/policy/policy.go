@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	"cel.dev/cel-go/cel"
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 	"gopkg.in/yaml.v3"
 )
 
@@ -172,14 +173,14 @@ func tooLarge(name string) error {
 }
 
 // decodeYAML decodes a policy, exception list or approved list of at most
-// MaxPolicySize bytes into its YAML document node; errors name the file
-// and the line.
+// MaxPolicySize bytes into its YAML document node, refusing a repeated
+// key (yamlsafe); errors name the file and the line.
 func decodeYAML(data []byte, name string) (*yaml.Node, error) {
 	if len(data) > MaxPolicySize {
 		return nil, tooLarge(name)
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := yamlsafe.Unmarshal(data, &doc); err != nil {
 		return nil, &LoadError{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	return &doc, nil

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 )
 
 // MaxModelSize bounds the size of a model file accepted by Parse.
@@ -106,6 +108,9 @@ func Parse(data []byte, file string) (*Model, error) {
 	}
 	if err := checkAliases(root, 0); err != nil {
 		return nil, &ValidationError{Problems: []Problem{{File: file, Line: root.Line, Column: root.Column, Msg: err.Error()}}}
+	}
+	if err := yamlsafe.Check(root); err != nil {
+		return nil, &ValidationError{Problems: []Problem{yamlProblem(file, err)}}
 	}
 	var probs []Problem
 	checkKeys(root, reflect.TypeFor[Model](), "", file, &probs)

@@ -19,6 +19,8 @@ import (
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"gopkg.in/yaml.v3"
+
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 )
 
 //go:embed rules/*.yaml
@@ -183,6 +185,10 @@ func ParseRules(data []byte, source string) ([]*Rule, error) {
 		}
 		if err := checkAliases(root, 0); err != nil {
 			return nil, fmt.Errorf("%s: %w", source, err)
+		}
+		if err := yamlsafe.Check(root); err != nil {
+			p := yamlProblem(source, err)
+			return nil, errors.New(p.String())
 		}
 		items := []*yaml.Node{root}
 		if v := mapValue(root, "rules"); v != nil && v.Kind == yaml.SequenceNode {

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
 	"github.com/rampart-security/rampart/internal/threatmodel/otm"
@@ -60,9 +60,9 @@ type Imported struct {
 // wrapping ErrUnknownFormat or ErrUnsupported that says what the input is.
 func Detect(data []byte) (string, error) {
 	var top map[string]any
-	if err := yaml.Unmarshal(data, &top); err != nil {
+	if err := yamlsafe.Unmarshal(data, &top); err != nil {
 		var seq []any
-		if yaml.Unmarshal(data, &seq) == nil {
+		if yamlsafe.Unmarshal(data, &seq) == nil {
 			return "", fmt.Errorf("%w: the top level is a list, not an object", ErrUnknownFormat)
 		}
 		return "", fmt.Errorf("%w: neither JSON nor YAML: %v", ErrUnknownFormat, strings.TrimPrefix(err.Error(), "yaml: "))

@@ -288,6 +288,26 @@ func TestDetect(t *testing.T) {
 	}
 }
 
+// TestRepeatedKeysBounded: yaml.v3 compares every key of a mapping with
+// every later one and records an error per repeated pair, so an upload of
+// 8 000 repeated keys (40 KB) took a minute and 5.9 GiB in Detect, then
+// again in the importer. Every YAML reader checks the document first
+// (yamlsafe): the first repeat is an error naming its line.
+func TestRepeatedKeysBounded(t *testing.T) {
+	dups := strings.Repeat("a: 1\n", 8000)
+	for _, c := range []struct{ name, doc, from string }{
+		{"detect", dups, ""},
+		{"rampart", "rampart: threatmodel/v1\ntitle: x\nelements: []\nflows: []\n" + dups, Rampart},
+		{"threagile", "threagile_version: 1.0.0\ntitle: x\n" + dups, Threagile},
+		{"otm", "otmVersion: 0.2.0\nproject: {name: x, id: x}\n" + dups, OTM},
+	} {
+		_, err := Import([]byte(c.doc), "dups.yaml", c.from, Options{})
+		if err == nil || !strings.Contains(err.Error(), `mapping key "a" already defined at line`) {
+			t.Errorf("%s: err %v, want the repeated key and its line", c.name, err)
+		}
+	}
+}
+
 func FuzzImport(f *testing.F) {
 	fuzzseed.Files(f, "../threatdragon/testdata/v2-door.json", "../threatdragon/testdata/v1-door.json", "../otm/testdata/thermostat.otm.yaml", "../pytm/testdata/blog.json", "../threagile/testdata/camera.yaml", "../templates/smart-home.yaml")
 	lib, err := threatmodel.DefaultLibrary()

@@ -13,7 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
@@ -146,7 +146,7 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		err = json.Unmarshal(data, &doc)
 	} else {
-		err = yaml.Unmarshal(data, &doc)
+		err = yamlsafe.Unmarshal(data, &doc)
 	}
 	if err != nil {
 		if len(trimmed) > 0 && trimmed[0] == '{' {

@@ -16,6 +16,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rampart-security/rampart/internal/yamlsafe"
+
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
 
@@ -64,6 +66,9 @@ func load(data []byte, name string, opts Options, depth int) (obj, error) {
 	}
 	if tooDeep(&n, 0) {
 		return nil, fmt.Errorf("%s: %w: document nested too deeply", name, ErrMalformed)
+	}
+	if err := yamlsafe.Check(&n); err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", name, ErrMalformed, err)
 	}
 	var top obj
 	if err := n.Decode(&top); err != nil {
