@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -376,5 +377,30 @@ func TestReleaseMatchBatches(t *testing.T) {
 		if got := render(rm.Finish(vex)); got != want {
 			t.Errorf("batches of %d:\n%s\nwant:\n%s", size, got, want)
 		}
+	}
+}
+
+// TestMergeLongLists: merged lists are unions in input order with each
+// item once; the union scanned the merged list for every item, so two
+// aliased records of 30 000 references each took 6 s to merge.
+func TestMergeLongLists(t *testing.T) {
+	const n = 30000
+	a := Advisory{ID: "CVE-2024-1", Aliases: []string{"GHSA-x"}, Related: []string{"R-1", "R-1"}}
+	b := Advisory{ID: "GHSA-x", Related: []string{"R-2", "R-1"}, References: []Reference{{URL: "https://shared"}}}
+	for i := range n {
+		a.References = append(a.References, Reference{URL: fmt.Sprintf("https://a/%d", i)})
+		b.References = append(b.References, Reference{URL: fmt.Sprintf("https://b/%d", i)}, Reference{URL: "https://a/7"})
+	}
+	a.References = append(a.References, Reference{URL: "https://shared"})
+	out := Merge([]Advisory{a, b})
+	if len(out) != 1 {
+		t.Fatalf("%d advisories", len(out))
+	}
+	refs := out[0].References
+	if len(refs) != 2*n+1 || refs[0].URL != "https://a/0" || refs[n].URL != "https://shared" || refs[n+1].URL != "https://b/0" || refs[2*n].URL != fmt.Sprintf("https://b/%d", n-1) {
+		t.Errorf("%d references, %v … %v", len(refs), refs[:2], refs[len(refs)-2:])
+	}
+	if got := out[0].Related; !slices.Equal(got, []string{"R-1", "R-2"}) {
+		t.Errorf("related %v", got)
 	}
 }
