@@ -3,7 +3,9 @@ package unpack
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -136,4 +138,78 @@ func TestExt4SparseFiles(t *testing.T) {
 	for p := range want {
 		t.Errorf("%s missing", p)
 	}
+}
+
+// TestJFFS2HardLinksReadOnce: an inode's data was read (and its
+// zero-compressed fragments allocated) once per entry linking it: 400
+// links to an inode of 1 200 zero-compressed 4 KiB nodes, a 96 KB image,
+// cost 1.5 s and 1.9 GB. It is read once, and a zero fragment allocates
+// nothing.
+func TestJFFS2HardLinksReadOnce(t *testing.T) {
+	var img []byte
+	for i := range 400 {
+		img = append(img, jffs2DirentNode(1, 2, 1, fmt.Sprintf("f%d", i))...)
+	}
+	for i := range 1200 {
+		img = append(img, jffs2InodeNode(2, uint32(1+i), 0o100644, 4096, 0, 4096, 1)...)
+	}
+	u := fuzzUnpacker()
+	u.lim = DefaultLimits()
+	var c contents
+	var err error
+	if got := allocated(func() { c, err = openJFFS2(u, img) }); got > 16<<20 {
+		t.Errorf("reading %d KB allocated %d MiB", len(img)>>10, got>>20)
+	}
+	if err != nil || len(c.files) != 400 {
+		t.Fatalf("%d files, %v", len(c.files), err)
+	}
+	for _, f := range c.files {
+		if !bytes.Equal(f.Data, make([]byte, 4096)) {
+			t.Fatalf("%s: %d bytes, not 4096 zeros", f.Inner, len(f.Data))
+		}
+	}
+}
+
+// jffs2DirentNode is a little-endian dirent node linking name in pino to
+// ino (a regular file).
+func jffs2DirentNode(pino, ino, ver uint32, name string) []byte {
+	le := binary.LittleEndian
+	d := make([]byte, 40)
+	le.PutUint16(d, jffs2Magic)
+	le.PutUint16(d[2:], jffs2Dirent)
+	le.PutUint32(d[4:], uint32(40+len(name)))
+	le.PutUint32(d[8:], jffs2CRC(d[:8]))
+	le.PutUint32(d[12:], pino)
+	le.PutUint32(d[16:], ver)
+	le.PutUint32(d[20:], ino)
+	d[28] = byte(len(name))
+	d[29] = 8
+	le.PutUint32(d[32:], jffs2CRC(d[:32]))
+	le.PutUint32(d[36:], jffs2CRC([]byte(name)))
+	d = append(d, name...)
+	for len(d)%4 != 0 {
+		d = append(d, 0xff)
+	}
+	return d
+}
+
+// jffs2InodeNode is a little-endian inode node without data bytes (compr
+// 1 is a zero-compressed fragment of dsize bytes).
+func jffs2InodeNode(ino, ver, mode, isize, offset, dsize uint32, compr byte) []byte {
+	le := binary.LittleEndian
+	in := make([]byte, 68)
+	le.PutUint16(in, jffs2Magic)
+	le.PutUint16(in[2:], jffs2Inode)
+	le.PutUint32(in[4:], 68)
+	le.PutUint32(in[8:], jffs2CRC(in[:8]))
+	le.PutUint32(in[12:], ino)
+	le.PutUint32(in[16:], ver)
+	le.PutUint32(in[20:], mode)
+	le.PutUint32(in[28:], isize)
+	le.PutUint32(in[44:], offset)
+	le.PutUint32(in[52:], dsize)
+	in[56] = compr
+	le.PutUint32(in[60:], jffs2CRC(nil))
+	le.PutUint32(in[64:], jffs2CRC(in[:60]))
+	return in
 }

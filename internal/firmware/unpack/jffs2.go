@@ -173,6 +173,14 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 		depth int
 	}
 	visited := map[uint32]bool{1: true}
+	// An inode's data is read once, however many entries link it (hard
+	// links): reading it per entry made 400 links to an inode of 1200
+	// nodes cost 1.5 s and 1.9 GB in a 96 KB image.
+	type inodeRead struct {
+		data []byte
+		err  error
+	}
+	reads := map[uint32]inodeRead{}
 	stack := []dir{{1, "/", 0}}
 	for len(stack) > 0 {
 		d := stack[len(stack)-1]
@@ -193,7 +201,10 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 				damaged = fmt.Sprintf("entry %s: inode %d has no node", p, e.ino)
 				continue
 			}
-			sort.SliceStable(frags, func(i, j int) bool { return frags[i].version < frags[j].version })
+			r, read := reads[e.ino]
+			if !read {
+				sort.SliceStable(frags, func(i, j int) bool { return frags[i].version < frags[j].version })
+			}
 			meta := frags[len(frags)-1]
 			f, known := modeEntry(p, meta.mode, int(meta.uid), int(meta.gid))
 			if !known {
@@ -210,13 +221,21 @@ func openJFFS2(u *unpacker, b []byte) (contents, error) {
 				if err := u.claimFile(&claims, int64(meta.isize)); err != nil {
 					return contents{}, err
 				}
-				data, err := jffs2Data(frags, meta.isize)
+				if !read {
+					r.data, r.err = jffs2Data(frags, meta.isize)
+					reads[e.ino] = r
+				}
+				data, err := r.data, r.err
 				if err != nil {
 					damaged = fmt.Sprintf("file %s unreadable: %v", p, err)
 				}
 				f.setContent(data)
 			case KindDevice:
-				dev, err := jffs2Data(frags, ^uint32(0))
+				if !read {
+					r.data, r.err = jffs2Data(frags, ^uint32(0))
+					reads[e.ino] = r
+				}
+				dev, err := r.data, r.err
 				if err != nil {
 					damaged = fmt.Sprintf("device %s unreadable: %v", p, err)
 				} else {
@@ -265,6 +284,14 @@ func jffs2Data(frags []jffs2Frag, isize uint32) ([]byte, error) {
 			}
 			continue
 		}
+		endAt := int(fr.offset) + int(fr.dsize)
+		if fr.compr == 0x01 { // zero: no bytes to decode (or allocate)
+			if endAt > len(out) {
+				out = append(out, make([]byte, endAt-len(out))...)
+			}
+			clear(out[fr.offset:endAt])
+			continue
+		}
 		data, err := jffs2Decompress(fr.compr, fr.data, int(fr.dsize))
 		if err != nil {
 			if firstErr == nil {
@@ -272,7 +299,7 @@ func jffs2Data(frags []jffs2Frag, isize uint32) ([]byte, error) {
 			}
 			continue
 		}
-		endAt := int(fr.offset) + len(data)
+		endAt = int(fr.offset) + len(data)
 		if endAt > len(out) {
 			out = append(out, make([]byte, endAt-len(out))...)
 		}
