@@ -232,3 +232,10 @@ printf 'plain\n' > $H/holes/plain
 rm -f $work/sparse-ext4.img
 mke2fs -q -t ext4 -O metadata_csum -d $H/holes -b 1024 -N 32 -E root_owner=0:0 $work/sparse-ext4.img 512k
 gzip -9n < $work/sparse-ext4.img > $here/sparse-ext4.img.gz
+
+# A squashfs with 1 MiB blocks whose one directory holds 2 000 small files
+# packed into one fragment block (each file was read by re-reading the
+# directory and re-decompressing the fragment block).
+F=$work/frag && mkdir -p $F/d
+for i in $(seq 1 2000); do seq -f "file $i line %g" 1 12 > $F/d/f$i; done
+mksquashfs $F $here/many-small.sqsh $SQ -b 1M -comp gzip -all-root >/dev/null

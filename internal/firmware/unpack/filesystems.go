@@ -174,6 +174,8 @@ func openSquashfs(u *unpacker, b []byte) (c contents, err error) {
 		return contents{}, fmt.Errorf("squashfs (%s): %w", comp, err)
 	}
 	c.used = squashfsSize(b)
+	var dirPath string // the directory dirFS is, of the last file opened
+	var dirFS iofs.FS
 	err = u.walk(fsWalker{
 		readDir: r.FS.ReadDir,
 		entry: func(p string, d iofs.DirEntry) (File, error) {
@@ -188,7 +190,21 @@ func openSquashfs(u *unpacker, b []byte) (c contents, err error) {
 			}
 			return f, nil
 		},
-		open: func(p string) (io.ReadCloser, error) { return r.FS.Open(p) },
+		open: func(p string) (io.ReadCloser, error) {
+			// Through the file's directory, read once for all its files:
+			// FS.Open(path) reads every directory on the path again, so a
+			// directory of 5 000 files was read 5 000 times (a 100 KB
+			// image took 33 s and 20 GB with the fragment re-reads).
+			dir, name := path.Split(p)
+			if dir = path.Clean(dir); dirFS == nil || dir != dirPath {
+				sub, err := r.FS.Sub(dir)
+				if err != nil {
+					return nil, err
+				}
+				dirPath, dirFS = dir, sub
+			}
+			return dirFS.Open(name)
+		},
 	}, &fileClaims{fs: "squashfs", image: int64(len(b))}, &c)
 	if err != nil {
 		return contents{}, err

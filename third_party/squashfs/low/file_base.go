@@ -111,16 +111,7 @@ func (b *FileBase) GetRegFileReaders(r *Reader) (*data.Reader, *data.FullReader,
 		fragSize = b.Inode.Data.(inode.EFile).Size % uint64(r.Superblock.BlockSize)
 	}
 	frag := func() (io.Reader, error) {
-		ent, err := r.fragEntry(fragIndex)
-		if err != nil {
-			return nil, err
-		}
-		frag := data.NewReader(toreader.NewReader(r.r, int64(ent.Start)), r.d, []uint32{ent.Size}, uint64(r.Superblock.BlockSize), r.Superblock.BlockSize)
-		if fragOffset >= r.Superblock.BlockSize { // Rampart: a corrupt offset must not allocate gigabytes
-			return nil, errFragOffset
-		}
-		frag.Read(make([]byte, fragOffset))
-		return io.LimitReader(frag, int64(fragSize)), nil
+		return r.fragReader(fragIndex, fragOffset, fragSize) // Rampart: the block is decompressed once
 	}
 	outRdr := data.NewReader(toreader.NewReader(r.r, int64(blockStart)), r.d, sizes, fragSize, r.Superblock.BlockSize)
 	if fragIndex != 0xffffffff {
@@ -162,16 +153,7 @@ func (b *FileBase) GetFullReader(r *Reader) (*data.FullReader, error) {
 	outFull := data.NewFullReader(r.r, int64(blockStart), r.d, sizes, fragSize, r.Superblock.BlockSize)
 	if fragIndex != 0xffffffff {
 		outFull.AddFrag(func() (io.Reader, error) {
-			ent, err := r.fragEntry(fragIndex)
-			if err != nil {
-				return nil, err
-			}
-			frag := data.NewReader(toreader.NewReader(r.r, int64(ent.Start)), r.d, []uint32{ent.Size}, uint64(r.Superblock.BlockSize), r.Superblock.BlockSize)
-			if fragOffset >= r.Superblock.BlockSize { // Rampart: a corrupt offset must not allocate gigabytes
-				return nil, errFragOffset
-			}
-			frag.Read(make([]byte, fragOffset))
-			return io.LimitReader(frag, int64(fragSize)), nil
+			return r.fragReader(fragIndex, fragOffset, fragSize) // Rampart: the block is decompressed once
 		})
 	}
 	return outFull, nil
@@ -201,16 +183,11 @@ func (b *FileBase) GetReader(r *Reader) (*data.Reader, error) {
 	}
 	outRdr := data.NewReader(toreader.NewReader(r.r, int64(blockStart)), r.d, sizes, fragSize, r.Superblock.BlockSize)
 	if fragIndex != 0xffffffff {
-		ent, err := r.fragEntry(fragIndex)
+		frag, err := r.fragReader(fragIndex, fragOffset, fragSize) // Rampart: the block is decompressed once
 		if err != nil {
 			return nil, err
 		}
-		frag := data.NewReader(toreader.NewReader(r.r, int64(ent.Start)), r.d, []uint32{ent.Size}, uint64(r.Superblock.BlockSize), r.Superblock.BlockSize)
-		if fragOffset >= r.Superblock.BlockSize { // Rampart: a corrupt offset must not allocate gigabytes
-			return nil, errFragOffset
-		}
-		frag.Read(make([]byte, fragOffset))
-		outRdr.AddFrag(io.LimitReader(frag, int64(fragSize)))
+		outRdr.AddFrag(frag)
 	}
 	return outRdr, nil
 }
