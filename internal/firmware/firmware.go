@@ -165,6 +165,8 @@ type fileOut struct {
 	issues []Issue
 	bin    *Binary
 	elf    bool
+	// warning says why a file was not checked (a corrupt ELF file).
+	warning string
 }
 
 func (a *analysis) run(ctx context.Context) {
@@ -225,6 +227,9 @@ func (a *analysis) run(ctx context.Context) {
 			a.res.Binaries = append(a.res.Binaries, *outs[i].bin)
 		}
 		a.res.Issues = append(a.res.Issues, outs[i].issues...)
+		if outs[i].warning != "" {
+			a.res.Warnings = append(a.res.Warnings, outs[i].warning)
+		}
 	}
 	// Accounts, per layer that has /etc/passwd.
 	for layer, m := range idx {
@@ -331,6 +336,8 @@ func (a *analysis) file(f *unpack.File) fileOut {
 			out.bin = &Binary{Path: f.Path, Arch: r.h.Arch, NX: r.h.NX, PIE: r.h.PIE, RELRO: r.h.RELRO, Canary: r.h.Canary, Fortify: r.h.Fortify, Stripped: r.h.Stripped}
 		} else if errors.Is(r.err, elfcheck.ErrNotExecutable) {
 			out.elf = true // relocatable objects (kernel modules) are ELF files too
+		} else if errors.Is(r.err, elfcheck.ErrCorrupt) {
+			out.warning = fmt.Sprintf("%s: %v; its hardening was not checked", f.Path, r.err)
 		}
 	}
 	// Component identification: once per distinct content.
