@@ -383,7 +383,7 @@ var mandatoryTests = []test{
 	}),
 	m("6.1.27.9", func(c *checker) {
 		c.eachVEXStatus(func(vi int, v Vulnerability) {
-			has := map[string]bool{}
+			has := newMarks()
 			for _, f := range v.Flags {
 				c.mark(has, f.ProductIDs, f.GroupIDs)
 			}
@@ -392,16 +392,16 @@ var mandatoryTests = []test{
 					c.mark(has, t.ProductIDs, t.GroupIDs)
 				}
 			}
-			c.needStatement(vi, "known_not_affected", v.ProductStatus.KnownNotAffected, has, "an impact statement: add a flag or a threat of category impact")
+			c.needStatement(vi, "known_not_affected", v.ProductStatus.KnownNotAffected, has.products, "an impact statement: add a flag or a threat of category impact")
 		})
 	}),
 	m("6.1.27.10", func(c *checker) {
 		c.eachVEXStatus(func(vi int, v Vulnerability) {
-			has := map[string]bool{}
+			has := newMarks()
 			for _, r := range v.Remediations {
 				c.mark(has, r.ProductIDs, r.GroupIDs)
 			}
-			c.needStatement(vi, "known_affected", v.ProductStatus.KnownAffected, has, "an action statement: add a remediation")
+			c.needStatement(vi, "known_affected", v.ProductStatus.KnownAffected, has.products, "an action statement: add a remediation")
 		})
 	}),
 	m("6.1.27.11", func(c *checker) {
@@ -616,11 +616,27 @@ func str(v any) string {
 	return s
 }
 
+// marks is the products a vulnerability's statements name, and the groups
+// already counted in them.
+type marks struct{ products, groups map[string]bool }
+
+func newMarks() *marks { return &marks{map[string]bool{}, map[string]bool{}} }
+
 // mark adds the products a statement names (its product ids and the
-// members of its groups) to has.
-func (c *checker) mark(has map[string]bool, productIDs, groupIDs []string) {
-	for _, id := range c.expand(productIDs, groupIDs) {
-		has[id] = true
+// members of its groups) to m. A group is expanded the first time a
+// statement names it only: 2,000 remediations of a group of 2,000 products
+// were 4 million writes of the same products.
+func (c *checker) mark(m *marks, productIDs, groupIDs []string) {
+	for _, id := range productIDs {
+		m.products[id] = true
+	}
+	for _, g := range groupIDs {
+		if !m.groups[g] {
+			m.groups[g] = true
+			for _, id := range c.groups[g] {
+				m.products[id] = true
+			}
+		}
 	}
 }
 

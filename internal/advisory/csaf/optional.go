@@ -29,20 +29,20 @@ var optionalTests = []test{
 	}),
 	o("6.2.2", func(c *checker) {
 		c.forAffected(func(v *Vulnerability) map[string]bool {
-			has := map[string]bool{}
+			has := newMarks()
 			for _, r := range v.Remediations {
 				c.mark(has, r.ProductIDs, r.GroupIDs)
 			}
-			return has
+			return has.products
 		}, "has no remediation")
 	}),
 	o("6.2.3", func(c *checker) {
 		c.forAffected(func(v *Vulnerability) map[string]bool {
-			has := map[string]bool{}
+			has := newMarks()
 			for _, s := range v.Scores {
 				c.mark(has, s.Products, nil)
 			}
-			return has
+			return has.products
 		}, "has no score")
 	}),
 	o("6.2.4", func(c *checker) {

@@ -332,11 +332,16 @@ func statusGroup(name string) string {
 	return ""
 }
 
-// expand returns product ids plus the members of the groups.
+// expand returns product ids plus the members of the groups, a group named
+// twice once (its second copy adds only ids already there).
 func (c *checker) expand(productIDs, groupIDs []string) []string {
 	out := append([]string(nil), productIDs...)
+	seen := map[string]bool{}
 	for _, g := range groupIDs {
-		out = append(out, c.groups[g]...)
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, c.groups[g]...)
+		}
 	}
 	return out
 }
