@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -83,5 +84,63 @@ func TestGroupsMarkedOnce(t *testing.T) {
 	t.Logf("Check allocated %d bytes in %d allocations", bytes, after.Mallocs-before.Mallocs)
 	if bytes > 32<<20 {
 		t.Fatalf("Check allocated %d bytes", bytes)
+	}
+}
+
+// flaggedTwice is a VEX document of n products in one group and n
+// justification flags each naming the group: every product has n-1 flags
+// too many, so 6.1.33 fails n*(n-1) times.
+func flaggedTwice(n int) *Document {
+	pt := &ProductTree{}
+	all := make([]string, n)
+	for i := range n {
+		all[i] = fmt.Sprintf("p%d", i)
+		pt.FullProductNames = append(pt.FullProductNames, FullProductName{Name: "p", ProductID: all[i]})
+	}
+	pt.ProductGroups = []ProductGroup{{GroupID: "all", ProductIDs: all}}
+	v := Vulnerability{CVE: "CVE-2024-1", ProductStatus: &ProductStatus{KnownNotAffected: all}}
+	for range n {
+		v.Flags = append(v.Flags, Flag{Label: "component_not_present", GroupIDs: []string{"all"}})
+	}
+	return &Document{Document: DocumentMeta{Category: "csaf_vex", CSAFVersion: "2.0", Title: "t"}, ProductTree: pt, Vulnerabilities: []Vulnerability{v}}
+}
+
+func failuresOf(fs []Failure, test string) []Failure {
+	var out []Failure
+	for _, f := range fs {
+		if f.Test == test {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// A test fails at most MaxFailuresPerTest times in the list; the rest are
+// counted in one more failure of the test, so a hostile document cannot make
+// the result (and the memory behind it) as large as its failures.
+func TestFailuresBoundedPerTest(t *testing.T) {
+	if got := len(failuresOf(Check(flaggedTwice(10)), "6.1.33")); got != 10*9 {
+		t.Fatalf("10 products flagged 10 times: %d failures of 6.1.33, want 90", got)
+	}
+	const n = 400 // 159,600 failures
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	fs := failuresOf(Check(flaggedTwice(n)), "6.1.33")
+	runtime.ReadMemStats(&after)
+	if len(fs) != MaxFailuresPerTest+1 {
+		t.Fatalf("%d failures of 6.1.33 listed, want %d and one that counts the rest", len(fs), MaxFailuresPerTest+1)
+	}
+	last := fs[len(fs)-1]
+	want := fmt.Sprintf("%d more failures of test 6.1.33 are not listed", n*(n-1)-MaxFailuresPerTest)
+	if last.Kind != Mandatory || last.Path != "" || !strings.Contains(last.Message, want) {
+		t.Errorf("last failure %+v, want a mandatory one at the root: %s", last, want)
+	}
+	if bytes := after.TotalAlloc - before.TotalAlloc; bytes > 32<<20 {
+		t.Errorf("Check allocated %d bytes", bytes)
+	}
+	res := newResult(Check(flaggedTwice(n)))
+	if res.Valid {
+		t.Error("a document failing a mandatory test past the bound is valid")
 	}
 }

@@ -123,7 +123,7 @@ func schemaCheck(raw any) ([]Failure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CSAF JSON schema: %w", err)
 	}
-	var fs []Failure
+	var fs failureList
 	seen8 := map[string]bool{}
 	for _, m := range msgs {
 		path, msg := m, m
@@ -133,19 +133,74 @@ func schemaCheck(raw any) ([]Failure, error) {
 		if strings.HasPrefix(path, "file:") || strings.HasPrefix(path, "http") {
 			path = "" // keyword location: failure of the whole document
 		}
-		fs = append(fs, Failure{Test: SchemaTest, Kind: Mandatory, Path: path, Message: msg})
+		fs.add(Failure{Test: SchemaTest, Kind: Mandatory, Path: path, Message: msg})
 		for _, key := range []string{"/cvss_v2", "/cvss_v3"} {
 			if i := strings.Index(path, key); i >= 0 && strings.HasPrefix(path, "/vulnerabilities/") {
 				p := path[:i+len(key)]
 				if !seen8[p] {
 					seen8[p] = true
-					fs = append(fs, Failure{Test: "6.1.8", Kind: Mandatory, Path: p,
+					fs.add(Failure{Test: "6.1.8", Kind: Mandatory, Path: p,
 						Message: "CVSS object does not match the FIRST CVSS " + strings.TrimPrefix(key, "/cvss_") + " JSON schema: " + msg})
 				}
 			}
 		}
 	}
-	return fs, nil
+	return fs.done(), nil
+}
+
+// MaxFailuresPerTest bounds the failures listed for one test. A hostile
+// document can fail one test millions of times (2,000 justification flags
+// naming a group of 2,000 products fail 6.1.33 four million times); past
+// the bound, the test's failures are counted in one last failure of that
+// test, at the document's root, that says how many were not listed.
+const MaxFailuresPerTest = 1000
+
+// failureList collects failures, at most MaxFailuresPerTest per test.
+type failureList struct {
+	list    []Failure
+	listed  map[string]int
+	dropped map[string]int
+	kind    map[string]Kind
+}
+
+// full reports whether test already has MaxFailuresPerTest failures listed;
+// it then counts one more failure of kind for it.
+func (l *failureList) full(test string, kind Kind) bool {
+	if l.listed[test] < MaxFailuresPerTest {
+		return false
+	}
+	if l.dropped == nil {
+		l.dropped, l.kind = map[string]int{}, map[string]Kind{}
+	}
+	l.dropped[test]++
+	l.kind[test] = kind
+	return true
+}
+
+func (l *failureList) add(f Failure) {
+	if l.full(f.Test, f.Kind) {
+		return
+	}
+	if l.listed == nil {
+		l.listed = map[string]int{}
+	}
+	l.listed[f.Test]++
+	l.list = append(l.list, f)
+}
+
+// done returns the failures, with one more per test that had more than
+// MaxFailuresPerTest (in the order the tests were first cut).
+func (l *failureList) done() []Failure {
+	tests := make([]string, 0, len(l.dropped))
+	for t := range l.dropped {
+		tests = append(tests, t)
+	}
+	sort.Slice(tests, func(i, j int) bool { return testOrder(tests[i]) < testOrder(tests[j]) })
+	for _, t := range tests {
+		l.list = append(l.list, Failure{Test: t, Kind: l.kind[t], Path: "",
+			Message: fmt.Sprintf("%d more failures of test %s are not listed (at most %d per test are)", l.dropped[t], t, MaxFailuresPerTest)})
+	}
+	return l.list
 }
 
 // Check runs the tests of section 6 (without the JSON schema) on a decoded
@@ -156,7 +211,7 @@ func Check(doc *Document) []Failure {
 	for _, t := range tests {
 		t.run(c)
 	}
-	return c.fs
+	return c.fs.done()
 }
 
 type test struct {
@@ -175,7 +230,7 @@ func newTest(kind Kind, id string, run func(*checker)) test {
 
 type checker struct {
 	doc *Document
-	fs  []Failure
+	fs  failureList
 	cur test
 
 	defined  map[string]bool     // product ids defined in the product tree
@@ -189,7 +244,10 @@ type productDef struct {
 }
 
 func (c *checker) fail(path, format string, args ...any) {
-	c.fs = append(c.fs, Failure{Test: c.cur.id, Kind: c.cur.kind, Path: path, Message: fmt.Sprintf(format, args...)})
+	if c.fs.full(c.cur.id, c.cur.kind) {
+		return // counted, not formatted
+	}
+	c.fs.add(Failure{Test: c.cur.id, Kind: c.cur.kind, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) index() {
