@@ -239,3 +239,28 @@ gzip -9n < $work/sparse-ext4.img > $here/sparse-ext4.img.gz
 F=$work/frag && mkdir -p $F/d
 for i in $(seq 1 2000); do seq -f "file $i line %g" 1 12 > $F/d/f$i; done
 mksquashfs $F $here/many-small.sqsh $SQ -b 1M -comp gzip -all-root >/dev/null
+
+# An ext4 with metadata_csum whose one directory holds 5 000 small files
+# (go-diskfs, which read such images, re-read the directory for every file
+# it opened), and a setuid file, symlinks (inline and in a block), a device
+# node and a FIFO. Reproducible: fixed UUID and hash seed, no journal,
+# E2FSPROGS_FAKE_TIME, and every inode's times set to 0 afterwards (mke2fs
+# -d copies the source's ctime and atime).
+M=$work/many-ext4 && mkdir -p $M/d $M/etc $M/bin $M/dev
+for i in $(seq 1 5000); do printf 'file %d\n' $i > $M/d/f$i; done
+printf 'root:x:0:0:root:/root:/bin/sh\n' > $M/etc/passwd && seq -f "%07g" 1 12500 > $M/etc/big.txt
+ln -s ../etc/passwd $M/bin/passwd-link
+ln -s /a/very/long/symlink/target/that/does/not/fit/into/the/inode/itself/at/all $M/bin/long-link
+printf '\177ELF' > $M/bin/su && chown -R 0:0 $M && chmod 4755 $M/bin/su && chown 1000:100 $M/etc/big.txt
+mknod $M/dev/console c 5 1 && mkfifo $M/dev/initctl
+rm -f $work/many-small-ext4.img
+E2FSPROGS_FAKE_TIME=1 mke2fs -q -t ext4 -O metadata_csum,^has_journal -U 6e2b9e3c-0000-4000-8000-000000000001 \
+  -E root_owner=0:0,hash_seed=6e2b9e3c-0000-4000-8000-000000000002 -d $M -b 1024 -N 5120 $work/many-small-ext4.img 8m
+n=$(find $M -mindepth 1 | wc -l) # inodes 11 (lost+found) to n + 11
+{ i=2; while [ $i -le $((n + 11)) ]; do
+    [ $i -eq 3 ] && i=11
+    for f in atime ctime mtime crtime; do echo "sif <$i> $f 0"; done
+    i=$((i + 1))
+  done; } > $work/times
+E2FSPROGS_FAKE_TIME=1 debugfs -w -f $work/times $work/many-small-ext4.img >/dev/null 2>&1
+gzip -9n < $work/many-small-ext4.img > $here/many-small-ext4.img.gz

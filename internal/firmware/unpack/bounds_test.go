@@ -47,6 +47,21 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
+// unpackBounded unpacks img with the default limits, failing the test if
+// that allocated more than max bytes in all.
+func unpackBounded(t *testing.T, img []byte, max uint64) *Result {
+	t.Helper()
+	var r *Result
+	var err error
+	if got := allocated(func() { r, err = Unpack(context.Background(), img, DefaultLimits()) }); got > max {
+		t.Errorf("unpacking %d KB allocated %d MiB", len(img)>>10, got>>20)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // TestSquashfsCorruptSizesBounded: a 600-byte squashfs whose fragment
 // entry claims a 4 GiB block once made the reader allocate 16 GiB (the
 // fuzzer found it). Block sizes, fragment offsets and symlink targets are
@@ -223,14 +238,7 @@ func jffs2InodeNode(ino, ver, mode, isize, offset, dsize uint32, compr byte) []b
 // third_party/squashfs patch).
 func TestSquashfsManySmallFiles(t *testing.T) {
 	img := fixture(t, "many-small.sqsh")
-	var r *Result
-	var err error
-	if got := allocated(func() { r, err = Unpack(context.Background(), img, DefaultLimits()) }); got > 512<<20 {
-		t.Errorf("unpacking %d KB allocated %d MiB", len(img)>>10, got>>20)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := unpackBounded(t, img, 512<<20)
 	files := 0
 	for _, f := range r.Files {
 		if f.Kind != KindFile {

@@ -7,10 +7,9 @@ import (
 	"path"
 )
 
-// A read-only ext2/3/4 reader, used when go-diskfs refuses an image: its
-// ext4 package requires metadata checksums (metadata_csum), which ext2,
-// ext3, genext2fs/make_ext4fs output and ext4 made by older mke2fs do not
-// have — that is most embedded images. It reads the superblock, group
+// A read-only ext2/3/4 reader, with or without metadata checksums
+// (metadata_csum, which it does not verify: ext2, ext3, genext2fs and
+// make_ext4fs output and ext4 made by older mke2fs have none). It reads the superblock, group
 // descriptors (32- and 64-bit), inodes, block maps (direct, indirect,
 // double, triple), extent trees and linear (or htree, read linearly)
 // directories; every table offset is checked against the image.
@@ -243,8 +242,8 @@ func (fs *extFS) blockMap(iblock []byte, size int64, out *[]byte, add func(int64
 	return nil
 }
 
-// openExtFallback lists an ext filesystem with the hand-written reader.
-func openExtFallback(u *unpacker, b []byte) (contents, error) {
+// openExtBuiltin lists an ext filesystem with the hand-written reader.
+func openExtBuiltin(u *unpacker, b []byte) (contents, error) {
 	fs, err := newExtFS(b)
 	if err != nil {
 		return contents{}, err
