@@ -49,7 +49,8 @@ func newFirmwareAnalyzeCmd(s *streams, runF func(context.Context, *firmwareAnaly
 		Short: "Analyse a firmware image and report its issues, binaries and components",
 		Long: `Analyse a firmware image and print the result.
 
---format json prints {"image","layers","components","issues","binaries","counts"};
+--format json prints {"image","layers","components","issues","binaries","counts"}
+(with "kernel_config" and "warnings" when there are any; warnings also go to stderr);
 sarif prints the issues as SARIF 2.1.0; cyclonedx prints the components as a
 CycloneDX 1.6 SBOM (importable into a release). Exit codes: 0 ok, 1 when an
 issue at or above --fail-on exists, 2 when the image cannot be read or holds

@@ -58,8 +58,10 @@ type Result struct {
 	// Files is the inventory (not part of the JSON result; see
 	// `rampart firmware inventory`).
 	Files []InventoryEntry `json:"-"`
-	// Warnings are layers that did not unpack and limits that were hit.
-	Warnings []string `json:"-"`
+	// Warnings say what was not fully checked: layers that did not unpack,
+	// limits that were hit, accounts whose hash was not tried, corrupt ELF
+	// files. Absent when everything was.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Layer is one container found in the image.

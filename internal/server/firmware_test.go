@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/portfolio"
 )
 
 // TestFirmwareUpload: an uploaded image's components become the release's
@@ -129,6 +131,29 @@ func TestFirmwareUpload(t *testing.T) {
 		}
 		if r := e.call(t, "viewer", "GET", "/api/v1/firmware-jobs/999999", nil, nil); r.StatusCode != 404 {
 			t.Errorf("missing job: %d", r.StatusCode)
+		}
+	})
+}
+
+// What an analysis could not check (here a corrupt ELF file) is kept with
+// it: the API returns it as result.warnings and the firmware page lists it.
+func TestFirmwareWarningsShown(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		rel := e.storeRelease(t, e.storeProduct(t, "Camera").ID, "1.0")
+		img := readFile(t, "../firmware/testdata/corrupt-elf.tar")
+		if _, err := portfolio.ImportFirmware(context.Background(), e.store, portfolio.FirmwareRequest{ReleaseID: rel.ID, FileName: "corrupt-elf.tar", Actor: "alice", Image: img}); err != nil {
+			t.Fatal(err)
+		}
+		var stored struct {
+			Result struct{ Warnings []string }
+		}
+		if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/firmware", rel.ID), nil, &stored); r.StatusCode != 200 ||
+			len(stored.Result.Warnings) != 1 || !strings.Contains(stored.Result.Warnings[0], "/usr/bin/broken: corrupt ELF file") {
+			t.Fatalf("API warnings: %d %q", r.StatusCode, stored.Result.Warnings)
+		}
+		page := readBody(e.do(t, e.loginOK(t, "vic"), "GET", fmt.Sprintf("/releases/%d/firmware", rel.ID), nil))
+		if !strings.Contains(page, `id="fw-warnings"`) || !strings.Contains(page, "/usr/bin/broken: corrupt ELF file") {
+			t.Errorf("the firmware page does not list the warning:\n%s", page)
 		}
 	})
 }
