@@ -46,6 +46,13 @@ func TestSeverityWith(t *testing.T) {
 			t.Errorf("SeverityWith(%q) = %s, want %s", word, got, want)
 		}
 	}
+	// SeverityIn knows the table's words alone.
+	if s, ok := SeverityIn(words, " 4 "); s != High || !ok {
+		t.Errorf("SeverityIn(4) = %s, %v", s, ok)
+	}
+	if s, ok := SeverityIn(words, "critical"); s != "" || ok {
+		t.Errorf("SeverityIn(critical) = %s, %v, want not in the table", s, ok)
+	}
 }
 
 func TestScoreFromVectors(t *testing.T) {

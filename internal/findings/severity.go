@@ -104,8 +104,16 @@ func ParseScore(s string) *float64 {
 // the upper-case word (or level: "5", "C"), matched after trimming space.
 // A word it does not list is SeverityOrInfo's.
 func SeverityWith(words map[string]Severity, word string) Severity {
-	if s, ok := words[strings.ToUpper(strings.TrimSpace(word))]; ok {
+	if s, ok := SeverityIn(words, word); ok {
 		return s
 	}
 	return SeverityOrInfo(word)
+}
+
+// SeverityIn maps word by a tool's own table alone, keyed as for
+// SeverityWith; ok is false for a word the table does not list, for the
+// formats whose parsers refuse a severity they do not define.
+func SeverityIn(words map[string]Severity, word string) (s Severity, ok bool) {
+	s, ok = words[strings.ToUpper(strings.TrimSpace(word))]
+	return s, ok
 }

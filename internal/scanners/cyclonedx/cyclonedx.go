@@ -372,11 +372,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	if err != nil {
+	if err := dec.Known(isBOM, err, `no "bomFormat": "CycloneDX": not a CycloneDX document`); err != nil {
 		return err
-	}
-	if !isBOM {
-		return reportio.NotReport(name, dec.Offset(), `no "bomFormat": "CycloneDX": not a CycloneDX document`)
 	}
 	if !sawVulns {
 		return notAReport(name)

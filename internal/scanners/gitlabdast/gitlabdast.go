@@ -128,11 +128,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	if err != nil {
+	if err := dec.Known(seenVulns, err, `no "vulnerabilities": not a GitLab DAST report`); err != nil {
 		return err
-	}
-	if !seenVulns {
-		return reportio.NotReport(name, dec.Offset(), `no "vulnerabilities": not a GitLab DAST report`)
 	}
 	switch t := strings.ToLower(strings.TrimSpace(sc.Type)); t {
 	case "", "dast", "api_fuzzing":

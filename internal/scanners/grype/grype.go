@@ -107,13 +107,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return emit(m.finding())
 	})
-	if err != nil {
-		return err
-	}
-	if !sawMatches {
-		return reportio.NotReport(name, dec.Offset(), `no "matches" array: not a Grype report`)
-	}
-	return nil
+	return dec.Known(sawMatches, err, `no "matches" array: not a Grype report`)
 }
 
 // severities: Grype's Negligible and Unknown are info.

@@ -120,7 +120,7 @@ var severityByNumber = map[string]findings.Severity{"0": findings.Info, "1": fin
 
 func (it reportItem) finding(h host) (findings.Finding, error) {
 	var f findings.Finding
-	sev, ok := severityByNumber[strings.TrimSpace(it.Severity)]
+	sev, ok := findings.SeverityIn(severityByNumber, it.Severity)
 	if !ok {
 		if sev, ok = findings.ParseSeverity(it.RiskFactor); !ok || it.RiskFactor == "" {
 			return f, fmt.Errorf("severity %q is not 0–4", it.Severity)

@@ -189,17 +189,7 @@ func (p *parser) flush(d definition, refs []ref, defined bool) error {
 		f.CVSS.V3Vector = d.CVSSV3Vec
 		f.Severity = severity(d)
 		for _, rf := range d.References {
-			v := strings.TrimSpace(rf.Value)
-			switch strings.ToUpper(rf.Source) {
-			case "CVE":
-				f.VulnerabilityIDs = append(f.VulnerabilityIDs, v)
-			case "URL":
-				f.References = append(f.References, v)
-			case "CWE":
-				if n, ok := findings.ParseCWE(v); ok {
-					f.CWEs = append(f.CWEs, n)
-				}
-			}
+			reportio.AddTypedRef(&f, rf.Source, strings.TrimSpace(rf.Value))
 		}
 	}
 	f.Fingerprint = findings.Fingerprint(findings.Finding{Tool: Name, RuleID: "check:" + strings.ToLower(d.ID)})

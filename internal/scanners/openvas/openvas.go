@@ -143,16 +143,7 @@ func (res result) finding() (findings.Finding, bool) {
 	}
 	f.VulnerabilityIDs = findings.VulnIDsIn(f.RuleID) // CVE scans use the CVE as OID
 	for _, ref := range res.NVT.Refs {
-		switch strings.ToLower(ref.Type) {
-		case "cve":
-			f.VulnerabilityIDs = append(f.VulnerabilityIDs, ref.ID)
-		case "url":
-			f.References = append(f.References, ref.ID)
-		case "cwe":
-			if n, ok := findings.ParseCWE(ref.ID); ok {
-				f.CWEs = append(f.CWEs, n)
-			}
-		}
+		reportio.AddTypedRef(&f, ref.Type, ref.ID)
 	}
 	for _, c := range strings.Split(res.NVT.CVE, ",") {
 		if c = strings.TrimSpace(c); c != "" && c != "NOCVE" {

@@ -3,8 +3,11 @@ package reportio
 import (
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rampart-security/rampart/internal/findings"
 )
 
 func TestPlainText(t *testing.T) {
@@ -130,5 +133,18 @@ func TestFirstLine(t *testing.T) {
 		if got := FirstLine(in); got != want {
 			t.Errorf("FirstLine(%.20q) = %.20q, want %.20q", in, got, want)
 		}
+	}
+}
+
+func TestAddTypedRef(t *testing.T) {
+	var f findings.Finding
+	for _, r := range [][2]string{
+		{"CVE", "CVE-2024-1"}, {"url", "https://example.com/a"}, {"Cwe", "CWE-79"}, {"cwe", "none"},
+		{"BID", "1234"}, {"cert-bund", "WID-SEC-2024-1"},
+	} {
+		AddTypedRef(&f, r[0], r[1])
+	}
+	if !reflect.DeepEqual(f.VulnerabilityIDs, []string{"CVE-2024-1"}) || !reflect.DeepEqual(f.References, []string{"https://example.com/a"}) || !reflect.DeepEqual(f.CWEs, []int{79}) {
+		t.Errorf("ids %v, references %v, CWEs %v", f.VulnerabilityIDs, f.References, f.CWEs)
 	}
 }

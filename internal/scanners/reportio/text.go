@@ -106,6 +106,24 @@ func URLPort(u *url.URL) (port int, ok bool) {
 	return 0, false
 }
 
+// AddTypedRef files a reference that a report types by its source, as
+// Nexpose's <reference source="CVE"> and Greenbone's <ref type="url"> do:
+// a CVE among f's vulnerability ids, a URL among its references, a CWE
+// (findings.ParseCWE) among its CWEs. typ is matched in any case; other
+// types are passed over.
+func AddTypedRef(f *findings.Finding, typ, id string) {
+	switch strings.ToLower(typ) {
+	case "cve":
+		f.VulnerabilityIDs = append(f.VulnerabilityIDs, id)
+	case "url":
+		f.References = append(f.References, id)
+	case "cwe":
+		if n, ok := findings.ParseCWE(id); ok {
+			f.CWEs = append(f.CWEs, n)
+		}
+	}
+}
+
 // CWEs returns the CWE numbers of the entries of list that name one
 // ("CWE-79", "79"; findings.ParseCWE), in order; the others are passed over.
 func CWEs(list []string) []int {

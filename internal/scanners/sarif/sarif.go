@@ -312,13 +312,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	if err != nil {
-		return err
-	}
-	if !sawRuns {
-		return reportio.NotReport(name, dec.Offset(), `no "runs" array: not a SARIF log`)
-	}
-	return nil
+	return dec.Known(sawRuns, err, `no "runs" array: not a SARIF log`)
 }
 
 func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding) error) error {

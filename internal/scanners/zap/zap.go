@@ -153,32 +153,21 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 			return nil
 		})
 	})
-	if err != nil {
-		return err
-	}
-	if !sawSite {
-		return reportio.NotReport(name, dec.Offset(), `no "site" array: not a ZAP JSON report`)
-	}
-	return nil
+	return dec.Known(sawSite, err, `no "site" array: not a ZAP JSON report`)
 }
+
+// riskCodes are ZAP's risk levels 0–3.
+var riskCodes = map[string]findings.Severity{"0": findings.Info, "1": findings.Low, "2": findings.Medium, "3": findings.High}
 
 func (a alertItem) finding(s site) (findings.Finding, bool, error) {
 	if strings.TrimSpace(a.Confidence) == "0" {
 		return findings.Finding{}, false, nil // false positive, marked in ZAP
 	}
-	var f findings.Finding
-	switch strings.TrimSpace(a.RiskCode) {
-	case "0":
-		f.Severity = findings.Info
-	case "1":
-		f.Severity = findings.Low
-	case "2":
-		f.Severity = findings.Medium
-	case "3":
-		f.Severity = findings.High
-	default:
-		return f, false, fmt.Errorf("riskcode %q is not 0–3", a.RiskCode)
+	sev, ok := findings.SeverityIn(riskCodes, a.RiskCode)
+	if !ok {
+		return findings.Finding{}, false, fmt.Errorf("riskcode %q is not 0–3", a.RiskCode)
 	}
+	f := findings.Finding{Severity: sev}
 	f.Title = a.Alert
 	if f.Title == "" {
 		f.Title = a.Name
