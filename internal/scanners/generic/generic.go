@@ -338,8 +338,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			return c.NotReportHeader(col, "required column %q is missing: not a generic findings CSV", col)
 		}
 	}
-	var order []string
-	merged := map[string]*findings.Finding{}
+	var merged reportio.Ordered[string, *findings.Finding]
 	err = c.Each(func() error {
 		if isTrue(c.Get("IsMitigated")) || isTrue(c.Get("FalsePositive")) {
 			return nil // not an open issue
@@ -390,27 +389,22 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			f.Locations = []findings.Location{l}
 		}
 		key := string(sev) + "\x00" + title + "\x00" + desc
-		if prev, ok := merged[key]; ok {
+		if prev, ok := merged.Get(key); ok {
 			prev.Locations = append(prev.Locations, f.Locations...)
 			prev.VulnerabilityIDs = append(prev.VulnerabilityIDs, f.VulnerabilityIDs...)
 			prev.CWEs = append(prev.CWEs, f.CWEs...)
 			return nil
 		}
-		merged[key] = &f
-		order = append(order, key)
+		merged.Set(key, &f)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	for _, k := range order {
-		f := merged[k]
+	return merged.Each(func(_ string, f *findings.Finding) error {
 		f.Normalize()
-		if err := emit(*f); err != nil {
-			return err
-		}
-	}
-	return nil
+		return emit(*f)
+	})
 }
 
 func parseFloat(s string) *float64 {

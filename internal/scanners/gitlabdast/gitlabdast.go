@@ -107,8 +107,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	}
 	var sc scan
 	seenVulns := false
-	groups := map[string]*group{}
-	var order []string
+	var groups reportio.Ordered[string, *group]
 	err := dec.Object(func(key string) error {
 		switch key {
 		case "scan":
@@ -122,7 +121,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 					return err
 				}
 				i++
-				add(groups, &order, v)
+				add(&groups, v)
 				return nil
 			})
 		}
@@ -137,8 +136,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return reportio.NotReport(name, dec.Offset(), "scan.type is %q: a GitLab %s report, not DAST (its locations are not URLs)", sc.Type, t)
 	}
 	tool := strings.TrimSpace(sc.Scanner.Name)
-	for _, k := range order {
-		g := groups[k]
+	return groups.Each(func(_ string, g *group) error {
 		f := g.f
 		f.Tool = tool
 		if len(g.instances) > 0 {
@@ -152,14 +150,11 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		key.Locations = []findings.Location{{Host: g.site.Host, Port: g.site.Port}}
 		f.Fingerprint = findings.Fingerprint(key)
 		f.Normalize()
-		if err := emit(f); err != nil {
-			return err
-		}
-	}
-	return nil
+		return emit(f)
+	})
 }
 
-func add(groups map[string]*group, order *[]string, v vulnerability) {
+func add(groups *reportio.Ordered[string, *group], v vulnerability) {
 	loc := location(v.Location.Hostname, v.Location.Path)
 	var f findings.Finding
 	for _, id := range v.Identifiers {
@@ -187,7 +182,7 @@ func add(groups map[string]*group, order *[]string, v vulnerability) {
 	}
 	sev := findings.SeverityOrInfo(v.Severity)
 	key := strings.Join([]string{strings.ToLower(f.RuleID), strings.ToLower(f.Title), string(sev), strings.ToLower(loc.Host), strconv.Itoa(loc.Port)}, "|")
-	g, ok := groups[key]
+	g, ok := groups.Get(key)
 	if !ok {
 		f.Severity = sev
 		f.Description = reportio.PlainText(v.Description)
@@ -199,8 +194,7 @@ func add(groups map[string]*group, order *[]string, v vulnerability) {
 			f.References = append(f.References, strings.TrimSpace(l.URL))
 		}
 		g = &group{f: f, site: loc}
-		groups[key] = g
-		*order = append(*order, key)
+		groups.Set(key, g)
 	}
 	if !loc.IsZero() {
 		g.f.Locations = append(g.f.Locations, loc)

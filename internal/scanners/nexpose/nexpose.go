@@ -72,8 +72,7 @@ type definition struct {
 type parser struct {
 	dec     *reportio.XMLDecoder
 	emit    func(findings.Finding) error
-	pending map[string][]ref // by lower-case vulnerability id
-	order   []string         // ids in first-seen order
+	pending reportio.Ordered[string, []ref] // by lower-case vulnerability id
 }
 
 // Parse streams the findings of a Nexpose XML export.
@@ -82,7 +81,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	if _, empty, err := dec.Begin("NexposeReport"); err != nil || empty {
 		return err
 	}
-	p := &parser{dec: dec, emit: emit, pending: map[string][]ref{}}
+	p := &parser{dec: dec, emit: emit}
 	err := dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "nodes":
@@ -98,14 +97,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return err
 	}
 	// Vulnerable tests without a definition in the report.
-	for _, id := range p.order {
-		if refs, ok := p.pending[id]; ok {
-			if err := p.flush(definition{ID: refs[0].testID}, refs, false); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return p.pending.Each(func(_ string, refs []ref) error {
+		return p.flush(definition{ID: refs[0].testID}, refs, false)
+	})
 }
 
 // node walks a node's children, collecting vulnerable tests with the
@@ -142,14 +136,12 @@ func (p *parser) node(at ref) error {
 			case "vulnerable-exploited", "vulnerable-version", "vulnerable-potential":
 				id := reportio.Attr(se, "id")
 				key := strings.ToLower(id)
-				if _, seen := p.pending[key]; !seen {
-					p.order = append(p.order, key)
-				}
+				refs, _ := p.pending.Get(key)
 				r := at
-				if len(p.pending[key]) == 0 {
+				if len(refs) == 0 {
 					r.testID = id // remembered for a missing definition's title
 				}
-				p.pending[key] = append(p.pending[key], r)
+				p.pending.Set(key, append(refs, r))
 			}
 			return p.dec.Skip()
 		}
@@ -159,11 +151,11 @@ func (p *parser) node(at ref) error {
 
 func (p *parser) define(d definition) error {
 	key := strings.ToLower(d.ID)
-	refs, ok := p.pending[key]
+	refs, ok := p.pending.Get(key)
 	if !ok {
 		return nil // defined but not found on any node
 	}
-	delete(p.pending, key)
+	p.pending.Delete(key)
 	return p.flush(d, refs, true)
 }
 

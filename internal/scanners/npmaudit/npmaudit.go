@@ -120,7 +120,7 @@ const maxPaths = 20
 // dependencyPaths walks npm 7+'s "effects" (the packages that depend on
 // a vulnerable one) up to the packages nothing else lists, and returns the
 // chains root first: "a > b > name".
-func dependencyPaths(all map[string]*vulnV7, name string) []string {
+func dependencyPaths(all *reportio.Ordered[string, *vulnV7], name string) []string {
 	var out []string
 	var walk func(n string, chain []string, seen map[string]bool)
 	walk = func(n string, chain []string, seen map[string]bool) {
@@ -128,7 +128,7 @@ func dependencyPaths(all map[string]*vulnV7, name string) []string {
 			return
 		}
 		chain = append([]string{n}, chain...)
-		v := all[n]
+		v, _ := all.Get(n)
 		var up []string
 		if v != nil {
 			for _, e := range v.Effects {
@@ -201,8 +201,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			}
 			// The dependency paths need every package's "effects", so the
 			// section (one entry per vulnerable package) is read whole.
-			all := map[string]*vulnV7{}
-			var order []string
+			var all reportio.Ordered[string, *vulnV7]
 			err := dec.Object(func(pkg string) error {
 				var v vulnV7
 				if err := dec.Decode(&v, "vulnerabilities."+pkg); err != nil {
@@ -211,23 +210,20 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				if v.Name == "" {
 					v.Name = pkg
 				}
-				if _, dup := all[pkg]; !dup {
-					order = append(order, pkg)
-				}
-				all[pkg] = &v
+				all.Set(pkg, &v)
 				return nil
 			})
 			if err != nil {
 				return err
 			}
-			for _, pkg := range order {
-				for _, f := range all[pkg].findings(all) {
+			return all.Each(func(_ string, v *vulnV7) error {
+				for _, f := range v.findings(&all) {
 					if err := emit(f); err != nil {
 						return err
 					}
 				}
-			}
-			return nil
+				return nil
+			})
 		case "auditReportVersion":
 			known = true
 		}
@@ -279,7 +275,7 @@ func (a advisoryV6) findings() []findings.Finding {
 	return out
 }
 
-func (v vulnV7) findings(all map[string]*vulnV7) []findings.Finding {
+func (v vulnV7) findings(all *reportio.Ordered[string, *vulnV7]) []findings.Finding {
 	var out []findings.Finding
 	paths := dependencyPaths(all, v.Name)
 	for _, raw := range v.Via {

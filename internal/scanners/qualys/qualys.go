@@ -115,8 +115,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	if _, empty, err := dec.Begin("ASSET_DATA_REPORT"); err != nil || empty {
 		return err
 	}
-	pending := map[string][]ref{}
-	var order []string
+	var pending reportio.Ordered[string, []ref] // by QID, until its glossary entry
 	err := dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "HOST_LIST":
@@ -143,10 +142,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 							}
 							rf.evidence = evidence(d)
 							q := strings.TrimSpace(d.QID)
-							if _, ok := pending[q]; !ok {
-								order = append(order, q)
-							}
-							pending[q] = append(pending[q], rf)
+							refs, _ := pending.Get(q)
+							pending.Set(q, append(refs, rf))
 							return nil
 						})
 					}
@@ -156,11 +153,11 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		case "GLOSSARY":
 			return reportio.DecodeEach(dec, "VULN_DETAILS_LIST>VULN_DETAILS", func(d details) error {
 				q := strings.TrimSpace(d.QID)
-				refs, ok := pending[q]
+				refs, ok := pending.Get(q)
 				if !ok {
 					return nil
 				}
-				delete(pending, q)
+				pending.Delete(q)
 				return emitAll(d, refs, emit)
 			})
 		}
@@ -169,14 +166,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	if err != nil {
 		return err
 	}
-	for _, q := range order {
-		if refs, ok := pending[q]; ok {
-			if err := emitAll(details{QID: q, Title: "QID " + q}, refs, emit); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return pending.Each(func(q string, refs []ref) error {
+		return emitAll(details{QID: q, Title: "QID " + q}, refs, emit)
+	})
 }
 
 func emitAll(d details, refs []ref, emit func(findings.Finding) error) error {

@@ -139,17 +139,13 @@ func (p project) emit(emit func(findings.Finding) error) error {
 		target = p.Path
 	}
 	type key struct{ id, pkg, version string }
-	var order []key
-	groups := map[key][]vuln{}
+	var groups reportio.Ordered[key, []vuln]
 	for _, v := range p.Vulnerabilities {
 		k := key{v.ID, v.Name, v.Version}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], v)
+		vs, _ := groups.Get(k)
+		groups.Set(k, append(vs, v))
 	}
-	for _, k := range order {
-		vs := groups[k]
+	return groups.Each(func(_ key, vs []vuln) error {
 		v := vs[0]
 		sev := v.SeverityWithCritical
 		if sev == "" {
@@ -196,11 +192,8 @@ func (p project) emit(emit func(findings.Finding) error) error {
 			f.Description = strings.TrimSpace(f.Description + "\n\nIntroduced through:\n- " + strings.Join(paths, "\n- "))
 		}
 		f.Normalize()
-		if err := emit(f); err != nil {
-			return err
-		}
-	}
-	return nil
+		return emit(f)
+	})
 }
 
 // componentName uses the binary package of an OS package "source/binary";
