@@ -65,18 +65,16 @@ func FuzzParseXML(f *testing.F) {
 // an empty array is a report with no findings.
 func TestPlainSBOMIsNotAReport(t *testing.T) {
 	sbom := `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"library","name":"openssl","version":"3.0.1","bom-ref":"a"}]}`
-	err := Parse(strings.NewReader(sbom), "sbom.json", func(findings.Finding) error { return nil })
+	_, err := scannertest.ParseStringErr(Parse, "sbom.json", sbom)
 	if !errors.Is(err, reportio.ErrSBOM) || !strings.Contains(err.Error(), "sbom.json") {
 		t.Errorf("plain SBOM: %v", err)
 	}
 	xmlSBOM := `<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components><component type="library"><name>zlib</name></component></components></bom>`
-	if err := ParseXML(strings.NewReader(xmlSBOM), "sbom.xml", func(findings.Finding) error { return nil }); !errors.Is(err, reportio.ErrSBOM) {
+	if _, err := scannertest.ParseStringErr(ParseXML, "sbom.xml", xmlSBOM); !errors.Is(err, reportio.ErrSBOM) {
 		t.Errorf("plain XML SBOM: %v", err)
 	}
 	vdr := `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[],"vulnerabilities":[]}`
-	if err := Parse(strings.NewReader(vdr), "vdr.json", func(findings.Finding) error { return nil }); err != nil {
-		t.Errorf("empty VDR: %v", err)
-	}
+	scannertest.ParseString(t, Parse, "vdr.json", vdr) // an empty VDR: no findings, no error
 }
 
 // A VEX document names components of another BOM by BOM-Link: a bom-ref

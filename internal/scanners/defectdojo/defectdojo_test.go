@@ -74,15 +74,15 @@ func TestTruncatedAndEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cut := range []int{len(b) / 3, len(b) / 2, len(b) - 3} {
-		err := Parse(strings.NewReader(string(b[:cut])), "export.json", func(findings.Finding) error { return nil })
+		_, err := scannertest.ParseStringErr(Parse, "export.json", string(b[:cut]))
 		if err == nil || !strings.Contains(err.Error(), "export.json") {
 			t.Errorf("cut at %d: %v", cut, err)
 		}
 	}
-	if err := Parse(strings.NewReader(""), "e.json", func(findings.Finding) error { return nil }); err != nil {
+	if _, err := scannertest.ParseStringErr(Parse, "e.json", ""); err != nil {
 		t.Errorf("empty: %v", err)
 	}
-	if err := Parse(strings.NewReader(`{"something":1}`), "e.json", func(findings.Finding) error { return nil }); err == nil {
+	if _, err := scannertest.ParseStringErr(Parse, "e.json", `{"something":1}`); err == nil {
 		t.Error("not an export accepted")
 	}
 }

@@ -35,10 +35,7 @@ func TestParseV7(t *testing.T) {
 }
 
 func TestErrorReport(t *testing.T) {
-	_, err := scannertest.ParseFileErr(Parse, "testdata/error.json")
-	if err == nil || !strings.Contains(err.Error(), "error.json: at byte") || !strings.Contains(err.Error(), "npm audit failed (ENOLOCK)") {
-		t.Errorf("error report: %v", err)
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "error.json", Prefix: "error.json: at byte", Contains: "npm audit failed (ENOLOCK)"}})
 }
 
 // TestCorpus: npm_audit/multiple_cwes.json has 41 advisories in 55
@@ -94,7 +91,7 @@ func TestNPM11Error(t *testing.T) {
 	if !Detect(reportio.NewHead([]byte(doc))) {
 		t.Fatal("not detected")
 	}
-	err := Parse(strings.NewReader(doc), "audit.json", func(findings.Finding) error { return nil })
+	_, err := scannertest.ParseStringErr(Parse, "audit.json", doc)
 	if err == nil || !strings.Contains(err.Error(), "ENOLOCK") || !strings.Contains(err.Error(), "requires an existing lockfile") {
 		t.Errorf("%v", err)
 	}

@@ -58,11 +58,17 @@ func ParseFileErr(parse ParseFunc, path string) ([]findings.Finding, error) {
 // the findings, failing the test on error.
 func ParseString(tb testing.TB, parse ParseFunc, name, doc string) []findings.Finding {
 	tb.Helper()
-	out, err := collect(parse, strings.NewReader(doc), name)
+	out, err := ParseStringErr(parse, name, doc)
 	if err != nil {
 		tb.Fatalf("parse %s: %v", name, err)
 	}
 	return out
+}
+
+// ParseStringErr parses the report doc, named name, and returns the
+// findings and the error.
+func ParseStringErr(parse ParseFunc, name, doc string) ([]findings.Finding, error) {
+	return collect(parse, strings.NewReader(doc), name)
 }
 
 // ParseEdited parses the file at path after an edit (strings.NewReplacer

@@ -1,7 +1,6 @@
 package trivy
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,11 +47,10 @@ func TestParseVariants(t *testing.T) {
 		t.Errorf("k8s: %+v", k8s)
 	}
 	scannertest.ParseFileN(t, Parse, "testdata/null.json", 0)
-	scannertest.NotReport(t, Parse, "testdata/bad-results.json", "bad-results.json: at byte")
-	_, err := scannertest.ParseFileErr(Parse, "testdata/not-trivy.json")
-	if !errors.Is(err, reportio.ErrNotReport) || !strings.Contains(err.Error(), "not a Trivy report") {
-		t.Errorf("not trivy: %v", err)
-	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{
+		{File: "bad-results.json", Is: reportio.ErrNotReport, Prefix: "bad-results.json: at byte"},
+		{File: "not-trivy.json", Is: reportio.ErrNotReport, Contains: "not a Trivy report"},
+	})
 }
 
 func TestDetect(t *testing.T) {
