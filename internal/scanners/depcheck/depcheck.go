@@ -124,13 +124,18 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return err
 	}
 	return reportio.DecodeEach(dec, "dependencies>dependency", func(d dependency) error {
-		for _, v := range d.Vulnerabilities {
-			if err := emit(d.finding(v)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return d.emit(emit)
 	})
+}
+
+// emit emits the finding of each of the dependency's vulnerabilities.
+func (d dependency) emit(emit func(findings.Finding) error) error {
+	for _, v := range d.Vulnerabilities {
+		if err := emit(d.finding(v)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // component names the dependency from its package URL: Maven as
@@ -297,13 +302,7 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 		case "dependencies":
 			known = true
 			return reportio.DecodeElements(dec, "dependencies", func(j jsonDependency) error {
-				d := j.dependency()
-				for _, v := range d.Vulnerabilities {
-					if err := emit(d.finding(v)); err != nil {
-						return err
-					}
-				}
-				return nil
+				return j.dependency().emit(emit)
 			})
 		}
 		return dec.Skip()

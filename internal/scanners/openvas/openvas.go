@@ -132,7 +132,7 @@ func (res result) finding() (findings.Finding, bool) {
 		Severity:    severity(score, res.Threat),
 		Mitigation:  tags["solution"],
 		Description: reportio.Paragraphs(tags["summary"], tags["insight"], reportio.Section("Impact", tags["impact"]), reportio.Section("Affected", tags["affected"]), reportio.Section("Detection result", res.Description)),
-		Locations:   []findings.Location{withHostName(location(strings.TrimSpace(res.Host.IP), res.Port), res.Host.Hostname)},
+		Locations:   []findings.Location{location(strings.TrimSpace(res.Host.IP), res.Port, res.Host.Hostname)},
 	}
 	if v := tags["cvss_base_vector"]; strings.HasPrefix(v, "CVSS:3") {
 		f.CVSS.V3Vector = v
@@ -177,16 +177,9 @@ func severity(score *float64, threat string) findings.Severity {
 
 var threats = map[string]findings.Severity{"LOG": findings.Info, "DEBUG": findings.Info, "": findings.Info}
 
-func withHostName(l findings.Location, name string) findings.Location {
-	if name = strings.TrimSpace(name); name != "" && name != l.Host {
-		l.HostName = name
-	}
-	return l
-}
-
-// location reads "443/tcp" or "general/tcp".
-func location(host, port string) findings.Location {
-	l := findings.Location{Host: host}
+// location reads "443/tcp" or "general/tcp" on host, named name.
+func location(host, port, name string) findings.Location {
+	l := findings.Location{Host: host, HostName: reportio.HostName(name, host)}
 	p, proto, ok := strings.Cut(strings.TrimSpace(port), "/")
 	if ok {
 		l.Protocol = strings.ToLower(proto)
@@ -230,7 +223,8 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		}
 		l := findings.Location{Host: c.Get("IP"), Protocol: strings.ToLower(c.Get("Port Protocol"))}
 		l.Port, _ = strconv.Atoi(c.Get("Port"))
-		f.Locations = []findings.Location{withHostName(l, c.Get("Hostname"))}
+		l.HostName = reportio.HostName(c.Get("Hostname"), l.Host)
+		f.Locations = []findings.Location{l}
 		f.VulnerabilityIDs = findings.VulnIDsIn(f.RuleID) // CVE scans use the CVE as OID
 		for _, id := range strings.Split(c.Get("CVEs"), ",") {
 			f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.TrimSpace(id))

@@ -186,7 +186,7 @@ func emitAll(d details, refs []ref, emit func(findings.Finding) error) error {
 			Description: join(reportio.PlainText(d.Threat), labelled("Impact", reportio.PlainText(d.Impact)), labelled("Category", d.Category),
 				typeName(r.typ), cvssText(d), r.evidence),
 			Mitigation: reportio.PlainText(d.Solution),
-			Locations:  []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol, Service: r.service, HostName: hostName(r.dns, r.host)}},
+			Locations:  []findings.Location{{Host: r.host, Port: r.port, Protocol: r.protocol, Service: r.service, HostName: reportio.HostName(r.dns, r.host)}},
 		}
 		for _, c := range d.CVEs {
 			f.VulnerabilityIDs = append(f.VulnerabilityIDs, strings.TrimSpace(c.ID))
@@ -335,7 +335,7 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		}
 		l := findings.Location{Host: c.Get("IP"), Protocol: strings.ToLower(c.Get("Protocol"))}
 		l.Port, _ = strconv.Atoi(c.Get("Port"))
-		l.HostName = hostName(c.Get("FQDN", "DNS", "HOSTNAME", "DNS Name"), l.Host)
+		l.HostName = reportio.HostName(c.Get("FQDN", "DNS", "HOSTNAME", "DNS Name"), l.Host)
 		f.Locations = []findings.Location{l}
 		key := qid + "\x00" + l.Host + "\x00" + strconv.Itoa(l.Port) + "\x00" + l.Protocol
 		if seen[key] {
@@ -364,11 +364,4 @@ func join(parts ...string) string {
 		}
 	}
 	return strings.Join(out, "\n\n")
-}
-
-func hostName(dns, host string) string {
-	if dns = strings.TrimSpace(dns); dns != "" && dns != host {
-		return dns
-	}
-	return ""
 }

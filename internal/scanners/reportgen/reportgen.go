@@ -15,24 +15,29 @@ func SARIF(w io.Writer, n int) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	fmt.Fprint(bw, `{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":[{"tool":{"driver":{"name":"reportgen","version":"1.0","rules":[`)
 	const rules = 50
-	for i := 0; i < rules; i++ {
-		if i > 0 {
-			bw.WriteByte(',')
-		}
+	commaList(bw, rules, func(i int) {
 		fmt.Fprintf(bw, `{"id":"RG%03d","name":"Rule%d","shortDescription":{"text":"Synthetic rule %d"},"fullDescription":{"text":"A synthetic rule used to measure parsing speed; it flags pattern %d."},"help":{"text":"Fix pattern %d."},"helpUri":"https://example.com/rules/RG%03d","defaultConfiguration":{"level":"warning"},"properties":{"tags":["security","external/cwe/cwe-%d"],"security-severity":"%d.%d"}}`,
 			i, i, i, i, i, i, 20+i, 1+i%9, i%10)
-	}
+	})
 	fmt.Fprint(bw, `]}},"results":[`)
+	commaList(bw, n, func(i int) {
+		r := i % rules
+		fmt.Fprintf(bw, `{"ruleId":"RG%03d","ruleIndex":%d,"level":"warning","message":{"text":"Pattern %d found in handler %d"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/pkg%d/file%d.go","uriBaseId":"%%SRCROOT%%"},"region":{"startLine":%d,"startColumn":5}}}],"partialFingerprints":{"primaryLocationLineHash":"%016x:1"}}`,
+			r, r, r, i, i%100, i, 1+i%997, uint64(i)*2654435761)
+	})
+	fmt.Fprint(bw, "]}]}\n")
+	return bw.Flush()
+}
+
+// commaList writes the n elements of a JSON array, item(0) to item(n-1),
+// with a comma between them.
+func commaList(bw *bufio.Writer, n int, item func(i int)) {
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
-		r := i % rules
-		fmt.Fprintf(bw, `{"ruleId":"RG%03d","ruleIndex":%d,"level":"warning","message":{"text":"Pattern %d found in handler %d"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/pkg%d/file%d.go","uriBaseId":"%%SRCROOT%%"},"region":{"startLine":%d,"startColumn":5}}}],"partialFingerprints":{"primaryLocationLineHash":"%016x:1"}}`,
-			r, r, r, i, i%100, i, 1+i%997, uint64(i)*2654435761)
+		item(i)
 	}
-	fmt.Fprint(bw, "]}]}\n")
-	return bw.Flush()
 }
 
 // Nessus writes a .nessus (NessusClientData_v2) report with n ReportItems

@@ -148,3 +148,15 @@ func TestAddTypedRef(t *testing.T) {
 		t.Errorf("ids %v, references %v, CWEs %v", f.VulnerabilityIDs, f.References, f.CWEs)
 	}
 }
+
+func TestHostName(t *testing.T) {
+	for _, c := range [][3]string{
+		{" web.example.com ", "10.0.0.5", "web.example.com"},
+		{"10.0.0.5", "10.0.0.5", ""},
+		{"  ", "10.0.0.5", ""},
+	} {
+		if got := HostName(c[0], c[1]); got != c[2] {
+			t.Errorf("HostName(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+}

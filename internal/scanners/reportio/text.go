@@ -90,6 +90,15 @@ func Section(label, s string) string {
 	return label + ":\n" + s
 }
 
+// HostName is name, trimmed, as the DNS name of a location whose host is
+// host (findings.Location.HostName): "" when it is blank or the host itself.
+func HostName(name, host string) string {
+	if name = strings.TrimSpace(name); name != "" && name != host {
+		return name
+	}
+	return ""
+}
+
 // URLPort is the port of u: the one it names (0 when that is not a
 // number), else the default of its scheme, 443 for https and 80 for http.
 // ok is false when u names no port and has another scheme.
