@@ -130,9 +130,7 @@ func (m match) finding() findings.Finding {
 	if v.FixedInVersion != "" {
 		f.FixedVersions = append(f.FixedVersions, v.FixedInVersion)
 	}
-	if len(f.FixedVersions) > 0 {
-		f.Mitigation = "Upgrade " + a.Name + " to " + strings.Join(f.FixedVersions, " or ") + "."
-	}
+	f.Mitigation = reportio.Upgrade(a.Name, f.FixedVersions...)
 	f.References = append(f.References, v.DataSource)
 	f.References = append(f.References, v.URLs...)
 	f.References = append(f.References, v.Links...)

@@ -189,22 +189,16 @@ func (p *parser) flush(d definition, refs []ref, defined bool) error {
 	return p.emit(f)
 }
 
+// severity is the CVSS v3 score's, else that of Nexpose's 1–10 severity,
+// which is on the CVSS scale (9–10 critical, 7–8 high, 4–6 medium, 1–3
+// low), else the CVSS v2 score's.
 func severity(d definition) findings.Severity {
 	if s := findings.ParseScore(d.CVSSV3Score); s != nil {
 		return findings.SeverityFromCVSS(s)
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(d.Severity))
-	switch {
-	case err != nil:
+	if err != nil {
 		return findings.SeverityFromCVSS(findings.ParseScore(d.CVSSScore))
-	case n >= 9:
-		return findings.Critical
-	case n >= 7:
-		return findings.High
-	case n >= 4:
-		return findings.Medium
-	case n >= 1:
-		return findings.Low
 	}
-	return findings.Info
+	return findings.SeverityFromCVSS(findings.Float(float64(n)))
 }

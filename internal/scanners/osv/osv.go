@@ -259,9 +259,7 @@ func (res result) emit(emit func(findings.Finding) error) error {
 			case sevWord != "":
 				f.Severity = findings.SeverityOrInfo(sevWord)
 			}
-			if len(f.FixedVersions) > 0 {
-				f.Mitigation = "Upgrade " + p.Package.Name + " to " + strings.Join(f.FixedVersions, " or ") + "."
-			}
+			f.Mitigation = reportio.Upgrade(p.Package.Name, f.FixedVersions...)
 			if len(context) > 0 {
 				f.Description = strings.TrimSpace(f.Description + "\n\n" + strings.Join(context, "\n"))
 			}

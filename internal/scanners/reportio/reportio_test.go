@@ -160,3 +160,12 @@ func TestHostName(t *testing.T) {
 		}
 	}
 }
+
+func TestUpgrade(t *testing.T) {
+	if got := Upgrade("lodash", "4.17.21", "5.0.0"); got != "Upgrade lodash to 4.17.21 or 5.0.0." {
+		t.Errorf("Upgrade = %q", got)
+	}
+	if got := Upgrade("lodash"); got != "" {
+		t.Errorf("Upgrade without versions = %q, want none", got)
+	}
+}

@@ -90,6 +90,15 @@ func Section(label, s string) string {
 	return label + ":\n" + s
 }
 
+// Upgrade is the mitigation of a package that later versions fix:
+// "Upgrade pkg to 1.2.4 or 2.0.1."; "" when versions is empty.
+func Upgrade(pkg string, versions ...string) string {
+	if len(versions) == 0 {
+		return ""
+	}
+	return "Upgrade " + pkg + " to " + strings.Join(versions, " or ") + "."
+}
+
 // HostName is name, trimmed, as the DNS name of a location whose host is
 // host (findings.Location.HostName): "" when it is blank or the host itself.
 func HostName(name, host string) string {

@@ -205,7 +205,7 @@ func (v vuln) finding() findings.Finding {
 	}
 	if s := v.ClosestSafeDependency.VersionSpecifier; s != "" {
 		f.FixedVersions = []string{s}
-		f.Mitigation = "Upgrade " + v.MatchedDependency.Name + " to " + s + "."
+		f.Mitigation = reportio.Upgrade(v.MatchedDependency.Name, s)
 	}
 	if v.ExposureType != "" {
 		f.Description = strings.TrimSpace(f.Description + "\n\nExposure: " + strings.ToLower(v.ExposureType))

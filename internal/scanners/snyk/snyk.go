@@ -176,9 +176,7 @@ func (p project) emit(emit func(findings.Finding) error) error {
 		for _, r := range v.References {
 			f.References = append(f.References, r.URL)
 		}
-		if len(v.FixedIn) > 0 {
-			f.Mitigation = "Upgrade " + v.PackageName + " to " + strings.Join(v.FixedIn, " or ") + "."
-		}
+		f.Mitigation = reportio.Upgrade(v.PackageName, v.FixedIn...)
 		var paths []string
 		for _, x := range vs {
 			if len(x.From) > 0 {

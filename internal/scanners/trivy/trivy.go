@@ -286,7 +286,7 @@ func vulnFinding(v vulnerability, target string) findings.Finding {
 		f.FixedVersions = append(f.FixedVersions, strings.TrimSpace(fv))
 	}
 	if fv := v.FixedVersion; fv != "" {
-		f.Mitigation = fmt.Sprintf("Upgrade %s to %s.", v.PkgName, fv)
+		f.Mitigation = reportio.Upgrade(v.PkgName, fv)
 	}
 	f.CWEs = append(f.CWEs, reportio.CWEs(v.CweIDs)...)
 	if c, ok := pickCVSS(v); ok {
