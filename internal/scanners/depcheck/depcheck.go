@@ -190,9 +190,7 @@ func (d dependency) finding(v vulnerability) findings.Finding {
 	} else {
 		f.Severity = findings.SeverityFromCVSS(findings.ParseScore(v.CVSSV2.Score))
 	}
-	for _, cw := range append(v.CWEs, v.CWE) {
-		f.CWEs = append(f.CWEs, findings.CWEsIn(cw)...)
-	}
+	f.CWEs = append(f.CWEs, reportio.CWEsIn(append(v.CWEs, v.CWE))...)
 	for _, rf := range v.References {
 		f.References = append(f.References, strings.TrimSpace(rf.URL))
 	}

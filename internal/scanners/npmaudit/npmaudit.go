@@ -315,9 +315,7 @@ func (v vulnV7) findings(all *reportio.Ordered[string, *vulnV7]) []findings.Find
 		if f.CVSS.V3Score != nil && *f.CVSS.V3Score == 0 && f.CVSS.V3Vector == "" {
 			f.CVSS.V3Score = nil // npm writes 0 for "no score"
 		}
-		for _, c := range vi.CWE {
-			f.CWEs = append(f.CWEs, findings.CWEsIn(c)...)
-		}
+		f.CWEs = append(f.CWEs, reportio.CWEsIn(vi.CWE)...)
 		for _, n := range v.Nodes {
 			f.Locations = append(f.Locations, findings.Location{File: n})
 		}

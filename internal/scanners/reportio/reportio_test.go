@@ -169,3 +169,13 @@ func TestUpgrade(t *testing.T) {
 		t.Errorf("Upgrade without versions = %q, want none", got)
 	}
 }
+
+func TestCWELists(t *testing.T) {
+	list := []string{"CWE-79: Cross-site Scripting", "79", "external/cwe/cwe-089 and CWE-20", "none"}
+	if got := CWEs(list); !reflect.DeepEqual(got, []int{79, 79, 89}) {
+		t.Errorf("CWEs = %v, want the first CWE of each entry that names one", got)
+	}
+	if got := CWEsIn(list); !reflect.DeepEqual(got, []int{79, 89, 20}) {
+		t.Errorf("CWEsIn = %v, want every CWE written, bare numbers not", got)
+	}
+}

@@ -153,3 +153,14 @@ func CWEs(list []string) []int {
 	}
 	return out
 }
+
+// CWEsIn returns every CWE number written in the entries of list
+// (findings.CWEsIn of each: "CWE-79: Cross-site Scripting",
+// "external/cwe/cwe-079"), in order.
+func CWEsIn(list []string) []int {
+	var out []int
+	for _, s := range list {
+		out = append(out, findings.CWEsIn(s)...)
+	}
+	return out
+}

@@ -211,9 +211,7 @@ func (ru *run) info(rl *rule) *ruleInfo {
 	if rl.HelpURI != "" {
 		ri.references = []string{rl.HelpURI}
 	}
-	for _, tag := range rl.Properties.strings("tags") {
-		ri.cwes = append(ri.cwes, findings.CWEsIn(tag)...)
-	}
+	ri.cwes = append(ri.cwes, reportio.CWEsIn(rl.Properties.strings("tags"))...)
 	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
 		ri.cwes = append(ri.cwes, reportio.CWEs(rl.Properties.strings(k))...)
 	}

@@ -172,9 +172,7 @@ func (res result) finding() findings.Finding {
 	if e.Fix != "" {
 		f.Mitigation = "Suggested fix:\n" + e.Fix
 	}
-	for _, c := range metaStrings(e.Metadata, "cwe") {
-		f.CWEs = append(f.CWEs, findings.CWEsIn(c)...)
-	}
+	f.CWEs = append(f.CWEs, reportio.CWEsIn(metaStrings(e.Metadata, "cwe"))...)
 	f.References = append(f.References, metaStrings(e.Metadata, "source-rule-url")...)
 	f.References = append(f.References, metaStrings(e.Metadata, "references")...)
 	f.References = append(f.References, metaStrings(e.Metadata, "source")...)
@@ -200,9 +198,7 @@ func (v vuln) finding() findings.Finding {
 	if f.Title == "" {
 		f.Title = a.Title
 	}
-	for _, c := range a.References.CWEIDs {
-		f.CWEs = append(f.CWEs, findings.CWEsIn(c)...)
-	}
+	f.CWEs = append(f.CWEs, reportio.CWEsIn(a.References.CWEIDs)...)
 	if s := v.ClosestSafeDependency.VersionSpecifier; s != "" {
 		f.FixedVersions = []string{s}
 		f.Mitigation = reportio.Upgrade(v.MatchedDependency.Name, s)

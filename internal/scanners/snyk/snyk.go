@@ -164,9 +164,7 @@ func (p project) emit(emit func(findings.Finding) error) error {
 			f.Locations = []findings.Location{{File: target}}
 		}
 		f.VulnerabilityIDs = append(append(append([]string{}, v.Identifiers.CVE...), v.Identifiers.GHSA...), findings.VulnIDsIn(v.ID)...)
-		for _, c := range v.Identifiers.CWE {
-			f.CWEs = append(f.CWEs, findings.CWEsIn(c)...)
-		}
+		f.CWEs = append(f.CWEs, reportio.CWEsIn(v.Identifiers.CWE)...)
 		f.CVSS.V3Vector = v.CVSSv3
 		f.CVSS.V3Score = score(v.CVSSScore)
 		if v.EPSSDetails != nil {
