@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -60,12 +59,11 @@ func TestDetect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !Detect(reportio.NewHead(b)) || Detect(reportio.NewHead([]byte(`{"findings":[{"title":"x","severity":"High"}]}`))) {
-		t.Error("Detect")
-	}
-	if !Detect(reportio.NewHead([]byte(`[{"id":1,"title":"x","severity":"High","false_p":false}]`))) {
-		t.Error("Detect array of findings")
-	}
+	scannertest.Detects(t, Detect, map[string]bool{
+		string(b): true,
+		`{"findings":[{"title":"x","severity":"High"}]}`:           false, // the generic import format
+		`[{"id":1,"title":"x","severity":"High","false_p":false}]`: true,  // an array of findings
+	})
 }
 
 func TestTruncatedAndEmpty(t *testing.T) {

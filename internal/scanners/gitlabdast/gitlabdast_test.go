@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
-	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -82,17 +81,18 @@ func TestParseLegacyAndEdges(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
+	v15, err := os.ReadFile("testdata/dast-v15.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	scannertest.Detects(t, Detect, map[string]bool{
+		string(v15): true,
 		`{"vulnerabilities":[],"scan":{"type":"dast","scanned_resources":[]}}`:                                             true,
 		`{"scan":{"scanner":{"id":"zaproxy"}},"vulnerabilities":[{"location":{"hostname":"https://a","path":"/"}}]}`:       true,
 		`{"vulnerabilities":[{"location":{"file":"a.py"}}],"scan":{"type":"sast"}}`:                                        false,
 		`{"vulnerabilities":[{"location":{"dependency":{"package":{"name":"x"}}}}],"scan":{"type":"dependency_scanning"}}`: false,
 		`{"bomFormat":"CycloneDX","vulnerabilities":[]}`:                                                                   false,
 	})
-	raw, _ := os.ReadFile("testdata/dast-v15.json")
-	if !Detect(reportio.NewHead(raw)) {
-		t.Error("v15 fixture not detected")
-	}
 }
 
 func FuzzParse(f *testing.F) {
