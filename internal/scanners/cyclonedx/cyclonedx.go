@@ -195,12 +195,12 @@ func applyRatings(f *findings.Finding, rs []rating) findings.Severity {
 		case m == "CVSSV31":
 			rank = 3
 			if f.CVSS.V3Vector == "" || !strings.HasPrefix(f.CVSS.V3Vector, "CVSS:3.1") {
-				f.CVSS.V3Vector, f.CVSS.V3Score = v31(r.vector), r.score
+				f.CVSS.V3Vector, f.CVSS.V3Score = versioned("3.1", r.vector), r.score
 			}
 		case m == "CVSSV3":
 			rank = 2
 			if f.CVSS.V3Vector == "" {
-				f.CVSS.V3Vector, f.CVSS.V3Score = v3(r.vector), r.score
+				f.CVSS.V3Vector, f.CVSS.V3Score = versioned("3.0", r.vector), r.score
 			}
 		case r.severity != "" || r.score != nil:
 			rank = 1
@@ -222,16 +222,11 @@ func applyRatings(f *findings.Finding, rs []rating) findings.Severity {
 	return findings.Info
 }
 
-func v31(vec string) string {
+// versioned is vec with the "CVSS:version/" prefix the rating's method
+// implies when the vector has none.
+func versioned(version, vec string) string {
 	if vec != "" && !strings.HasPrefix(vec, "CVSS:") {
-		return "CVSS:3.1/" + vec
-	}
-	return vec
-}
-
-func v3(vec string) string {
-	if vec != "" && !strings.HasPrefix(vec, "CVSS:") {
-		return "CVSS:3.0/" + vec
+		return "CVSS:" + version + "/" + vec
 	}
 	return vec
 }
