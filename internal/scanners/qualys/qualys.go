@@ -253,30 +253,31 @@ func typeName(t string) string {
 // cvssText states the glossary's CVSS scores: v3 and v2, base and
 // temporal, with their vectors (the v3 base is also the finding's CVSS).
 func cvssText(d details) string {
-	var parts []string
-	for _, c := range []struct{ label, v string }{
+	return strings.Join(filled([][2]string{
 		{"CVSS v3 base", d.CVSS3Base}, {"CVSS v3 temporal", d.CVSS3Temporal},
 		{"CVSS v2 base", d.CVSSBase}, {"CVSS v2 temporal", d.CVSSTemporal},
-	} {
-		if v := strings.TrimSpace(c.v); v != "" && v != "-" {
-			parts = append(parts, c.label+": "+v)
+	}), "\n")
+}
+
+// filled is a "label: value" line for each pair of label and value whose
+// value Qualys filled in (not blank, not "-").
+func filled(pairs [][2]string) []string {
+	var out []string
+	for _, p := range pairs {
+		if v := strings.TrimSpace(p[1]); v != "" && v != "-" {
+			out = append(out, p[0]+": "+v)
 		}
 	}
-	return strings.Join(parts, "\n")
+	return out
 }
 
 // evidence is what Qualys found on one host: final CVSS scores (Qualys's
 // score for this host), dates and the result.
 func evidence(d detection) string {
-	var parts []string
-	for _, c := range []struct{ label, v string }{
+	parts := filled([][2]string{
 		{"CVSS v3 final (this host)", d.CVSS3Final}, {"CVSS v2 final (this host)", d.CVSSFinal},
 		{"First found", d.FirstFound}, {"Last found", d.LastFound}, {"Times found", d.TimesFound}, {"Status", d.Status},
-	} {
-		if v := strings.TrimSpace(c.v); v != "" && v != "-" {
-			parts = append(parts, c.label+": "+v)
-		}
-	}
+	})
 	if res := strings.TrimSpace(d.Result); res != "" {
 		if len(res) > maxResult {
 			cut := maxResult
