@@ -449,13 +449,9 @@ func (s *Service) CreateLink(ctx context.Context, productID, id int64, label, ac
 	if utf8.RuneCountInString(label) > MaxName {
 		return "", Link{}, fault.Invalid("label", "label: at most %d characters", MaxName)
 	}
-	sess, err := s.st.AttackSession(ctx, productID, id)
+	sess, now, err := s.openSession(ctx, productID, id, fmt.Sprintf("attack session %d ended at %%s: no one can join it any more", id))
 	if err != nil {
 		return "", Link{}, err
-	}
-	now := s.now().UTC()
-	if !sess.Open(now) {
-		return "", Link{}, fault.Conflict("attack session %d ended at %s: no one can join it any more", id, sess.End().Format(time.RFC3339))
 	}
 	plain, hash := identity.NewSecret("rja_")
 	l := Link{SessionID: id, Label: label, CreatedBy: actor, CreatedAt: now}
@@ -532,6 +528,21 @@ func (s *Service) Guest(ctx context.Context, secret string) (Participant, Sessio
 	return p, sess, err
 }
 
+// openSession returns session id of productID and the time now, or a
+// conflict when the session has ended: ended is its message, with a %s
+// for the end time.
+func (s *Service) openSession(ctx context.Context, productID, id int64, ended string) (Session, time.Time, error) {
+	sess, err := s.st.AttackSession(ctx, productID, id)
+	if err != nil {
+		return Session{}, time.Time{}, err
+	}
+	now := s.now().UTC()
+	if !sess.Open(now) {
+		return Session{}, time.Time{}, fault.Conflict(ended, sess.End().Format(time.RFC3339))
+	}
+	return sess, now, nil
+}
+
 // GuestCSRF is the CSRF token of a guest's pages, derived from the
 // participant secret (so nothing more is stored).
 func GuestCSRF(secret string) string {
@@ -547,13 +558,9 @@ type IdeaInput struct {
 
 // AddIdea adds an idea to an open session.
 func (s *Service) AddIdea(ctx context.Context, productID, id int64, who Actor, in IdeaInput) (Idea, error) {
-	sess, err := s.st.AttackSession(ctx, productID, id)
+	sess, now, err := s.openSession(ctx, productID, id, "the session ended at %s: it takes no more ideas")
 	if err != nil {
 		return Idea{}, err
-	}
-	now := s.now().UTC()
-	if !sess.Open(now) {
-		return Idea{}, fault.Conflict("the session ended at %s: it takes no more ideas", sess.End().Format(time.RFC3339))
 	}
 	text := strings.TrimSpace(in.Text)
 	switch {
@@ -647,13 +654,9 @@ func findIdea(ideas []Idea, id int64) (Idea, bool) {
 // Vote adds who's vote to an idea of an open session (once per person);
 // it returns the idea with its votes.
 func (s *Service) Vote(ctx context.Context, productID, id, ideaID int64, who Actor) (Idea, error) {
-	sess, err := s.st.AttackSession(ctx, productID, id)
+	sess, now, err := s.openSession(ctx, productID, id, "the session ended at %s: voting is closed")
 	if err != nil {
 		return Idea{}, err
-	}
-	now := s.now().UTC()
-	if !sess.Open(now) {
-		return Idea{}, fault.Conflict("the session ended at %s: voting is closed", sess.End().Format(time.RFC3339))
 	}
 	var idea Idea
 	err = s.st.Atomic(ctx, func(ctx context.Context) error {

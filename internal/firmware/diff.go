@@ -1,8 +1,9 @@
 package firmware
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/rampart-security/rampart/internal/findings"
 )
@@ -104,18 +105,8 @@ func Diff(old, cur *Result) DiffResult {
 			d.Changes = append(d.Changes, Change{Change: "removed_component", Kind: n, Severity: findings.Info, Path: c.Path, Detail: n + " " + c.Version + " removed"})
 		}
 	}
-	sort.SliceStable(d.Changes, func(i, j int) bool {
-		a, b := d.Changes[i], d.Changes[j]
-		if a.Severity.Rank() != b.Severity.Rank() {
-			return a.Severity.Rank() > b.Severity.Rank()
-		}
-		if a.Change != b.Change {
-			return a.Change < b.Change
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		return a.Path < b.Path
+	slices.SortStableFunc(d.Changes, func(a, b Change) int { // worst first
+		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.Change, b.Change), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Path, b.Path))
 	})
 	return d
 }

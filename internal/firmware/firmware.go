@@ -7,6 +7,7 @@
 package firmware
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"path"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -371,18 +373,8 @@ func (a *analysis) file(f *unpack.File) fileOut {
 }
 
 func sortIssues(is []Issue) {
-	sort.SliceStable(is, func(i, j int) bool {
-		a, b := is[i], is[j]
-		if a.Severity.Rank() != b.Severity.Rank() {
-			return a.Severity.Rank() > b.Severity.Rank()
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Account < b.Account
+	slices.SortStableFunc(is, func(a, b Issue) int { // worst first
+		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Account, b.Account))
 	})
 }
 

@@ -151,20 +151,27 @@ func comparePiece(a, b string) int {
 	an, bn := isNum(a), isNum(b)
 	switch {
 	case an && bn:
-		a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
-		if len(a) != len(b) {
-			if len(a) < len(b) {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a, b)
+		return CompareDigits(a, b)
 	case an:
 		return 1 // numbers sort after letters: 1.0.0 > 1.0.rc
 	case bn:
 		return -1
 	}
 	return strings.Compare(strings.ToLower(a), strings.ToLower(b))
+}
+
+// CompareDigits compares two runs of decimal digits by their value and
+// returns -1, 0 or +1: leading zeros are ignored and a run of any length is
+// compared without overflow.
+func CompareDigits(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 func isNum(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '9' }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rampart-security/rampart/internal/yamlnode"
 )
 
 // Match scopes an exception: every field given must match the violation
@@ -65,7 +67,7 @@ func ParseExceptions(data []byte, name string) ([]Exception, error) {
 		if err := checkKeys(n, name, "rule", "match", "reason", "approver", "expires"); err != nil {
 			return nil, err
 		}
-		if m := field(n, "match"); m != nil {
+		if m := yamlnode.Value(n, "match"); m != nil {
 			if err := checkKeys(m, name, "id", "component", "path"); err != nil {
 				return nil, err
 			}
@@ -90,18 +92,6 @@ func ParseExceptions(data []byte, name string) ([]Exception, error) {
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-func field(n *yaml.Node, key string) *yaml.Node {
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func checkKeys(n *yaml.Node, file string, keys ...string) error {

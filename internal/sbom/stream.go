@@ -103,33 +103,26 @@ func Prepare(ra io.ReaderAt, size int64, name string) (p *Prepared, err error) {
 		bom = 3
 	}
 	sr := io.NewSectionReader(ra, bom, size-bom)
+	q := &Prepared{ra: sr, size: size - bom, name: name, f: f}
+	streamed := true // by one of the streaming preparers
 	switch {
 	case ferr == nil && f.Name == FormatCycloneDX && f.Encoding == EncodingJSON && cycloneDXVersions[f.SpecVersion]:
-		refs, err := validateCycloneDXStream(sr, size-bom, name, f)
-		if err != nil {
-			return nil, err
-		}
-		return &Prepared{ra: sr, size: size - bom, name: name, f: f, refs: refs}, nil
+		q.refs, err = validateCycloneDXStream(sr, q.size, name, f)
 	case ferr == nil && f.Name == FormatCycloneDX && f.Encoding == EncodingXML && cycloneDXVersions[f.SpecVersion]:
-		xp, err := prepareCycloneDXXML(sr, size-bom, name, f)
-		if err != nil {
-			return nil, err
-		}
-		return &Prepared{ra: sr, size: size - bom, name: name, f: f, xml: xp}, nil
+		q.xml, err = prepareCycloneDXXML(sr, q.size, name, f)
 	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingJSON && spdxVersions[f.SpecVersion]:
-		sp, err := prepareSPDXJSON(sr, size-bom, name, f)
+		q.spdx, err = prepareSPDXJSON(sr, q.size, name, f)
+	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingTagValue && spdxVersions[f.SpecVersion]:
+		q.tv, err = prepareSPDXTagValue(sr, q.size, name, f)
+		streamed = !errors.Is(err, errTVWhole) // else decoded whole below
+	default:
+		streamed = false
+	}
+	if streamed {
 		if err != nil {
 			return nil, err
 		}
-		return &Prepared{ra: sr, size: size - bom, name: name, f: f, spdx: sp}, nil
-	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingTagValue && spdxVersions[f.SpecVersion]:
-		tp, err := prepareSPDXTagValue(sr, size-bom, name, f)
-		if err == nil {
-			return &Prepared{ra: sr, size: size - bom, name: name, f: f, tv: tp}, nil
-		}
-		if !errors.Is(err, errTVWhole) {
-			return nil, err
-		}
+		return q, nil
 	}
 	data, err := io.ReadAll(io.NewSectionReader(ra, 0, size))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rampart-security/rampart/internal/yamlnode"
 	"github.com/rampart-security/rampart/internal/yamlsafe"
 )
 
@@ -338,7 +339,7 @@ func (l *locator) at(list string, i int, field, msg string) Problem {
 			name = part[:j]
 			fmt.Sscanf(part[j:], "[%d]", &idx)
 		}
-		v := mapValue(n, name)
+		v := yamlnode.Value(n, name)
 		if v == nil {
 			return p
 		}
@@ -352,20 +353,6 @@ func (l *locator) at(list string, i int, field, msg string) Problem {
 		p.Line, p.Column = n.Line, n.Column
 	}
 	return p
-}
-
-// mapValue returns the value node of key in mapping n, or nil (also when n
-// is not a mapping).
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func (l *locator) pos(list string, i int) Pos {

@@ -338,31 +338,22 @@ func (m *Model) ensureIndex() {
 	if m.index != nil {
 		return
 	}
-	ix := &index{
-		elements:   make(map[string]*Element, len(m.Elements)),
-		flows:      make(map[string]*Flow, len(m.Flows)),
-		boundaries: make(map[string]*Boundary, len(m.Boundaries)),
-		assets:     make(map[string]*Asset, len(m.Assets)),
+	m.index = &index{
+		elements:   indexByID(m.Elements, func(e *Element) string { return e.ID }),
+		flows:      indexByID(m.Flows, func(f *Flow) string { return f.ID }),
+		boundaries: indexByID(m.Boundaries, func(b *Boundary) string { return b.ID }),
+		assets:     indexByID(m.Assets, func(a *Asset) string { return a.ID }),
 	}
-	for i := range m.Elements {
-		if _, dup := ix.elements[m.Elements[i].ID]; !dup {
-			ix.elements[m.Elements[i].ID] = &m.Elements[i]
+}
+
+// indexByID maps the id of each item to the item; the first of a repeated id
+// wins (Validate reports the others).
+func indexByID[T any](items []T, id func(*T) string) map[string]*T {
+	out := make(map[string]*T, len(items))
+	for i := range items {
+		if _, dup := out[id(&items[i])]; !dup {
+			out[id(&items[i])] = &items[i]
 		}
 	}
-	for i := range m.Flows {
-		if _, dup := ix.flows[m.Flows[i].ID]; !dup {
-			ix.flows[m.Flows[i].ID] = &m.Flows[i]
-		}
-	}
-	for i := range m.Boundaries {
-		if _, dup := ix.boundaries[m.Boundaries[i].ID]; !dup {
-			ix.boundaries[m.Boundaries[i].ID] = &m.Boundaries[i]
-		}
-	}
-	for i := range m.Assets {
-		if _, dup := ix.assets[m.Assets[i].ID]; !dup {
-			ix.assets[m.Assets[i].ID] = &m.Assets[i]
-		}
-	}
-	m.index = ix
+	return out
 }

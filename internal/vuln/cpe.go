@@ -7,6 +7,8 @@ import (
 	"github.com/knqyf263/go-cpe/common"
 	"github.com/knqyf263/go-cpe/matching"
 	"github.com/knqyf263/go-cpe/naming"
+
+	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // CPE is a parsed CPE 2.3 name.
@@ -127,7 +129,7 @@ func CompareCPEVersions(a, b string) int {
 		x, y := ta[i], tb[i]
 		switch {
 		case x.num && y.num:
-			if c := cmpNum(x.s, y.s); c != 0 {
+			if c := inventory.CompareDigits(x.s, y.s); c != 0 {
 				return c
 			}
 		case x.num != y.num:
@@ -193,17 +195,6 @@ func versionTokens(v string) []vtoken {
 		}
 	}
 	return out
-}
-
-func cmpNum(a, b string) int {
-	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
-	if len(a) != len(b) {
-		if len(a) < len(b) {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(a, b)
 }
 
 func preRelease(w string) bool {

@@ -272,21 +272,15 @@ var mandatoryTests = []test{
 		}
 	}),
 	m("6.1.25", func(c *checker) {
-		for _, d := range c.products {
-			h := d.p.ProductIdentificationHelper
-			if h == nil {
-				continue
-			}
-			for hi, hs := range h.Hashes {
-				seen := map[string]bool{}
-				for fi, fh := range hs.FileHashes {
-					if seen[fh.Algorithm] {
-						c.fail(fmt.Sprintf("%s/product_identification_helper/hashes/%d/file_hashes/%d/algorithm", d.path, hi, fi), "hash algorithm %q is used more than once for %q", fh.Algorithm, hs.Filename)
-					}
-					seen[fh.Algorithm] = true
+		c.eachHashes(func(path string, hs *Hashes) {
+			seen := map[string]bool{}
+			for fi, fh := range hs.FileHashes {
+				if seen[fh.Algorithm] {
+					c.fail(fmt.Sprintf("%s/file_hashes/%d/algorithm", path, fi), "hash algorithm %q is used more than once for %q", fh.Algorithm, hs.Filename)
 				}
+				seen[fh.Algorithm] = true
 			}
-		}
+		})
 	}),
 	m("6.1.26", func(c *checker) {
 		cat := c.doc.Document.Category

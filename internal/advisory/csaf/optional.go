@@ -179,19 +179,13 @@ var informativeTests = []test{
 		}
 	}),
 	inf("6.3.5", func(c *checker) {
-		for _, d := range c.products {
-			h := d.p.ProductIdentificationHelper
-			if h == nil {
-				continue
-			}
-			for hi, hs := range h.Hashes {
-				for fi, fh := range hs.FileHashes {
-					if len(fh.Value) < 64 {
-						c.fail(fmt.Sprintf("%s/product_identification_helper/hashes/%d/file_hashes/%d/value", d.path, hi, fi), "hash of %q is shorter than 64 characters (%s)", hs.Filename, fh.Algorithm)
-					}
+		c.eachHashes(func(path string, hs *Hashes) {
+			for fi, fh := range hs.FileHashes {
+				if len(fh.Value) < 64 {
+					c.fail(fmt.Sprintf("%s/file_hashes/%d/value", path, fi), "hash of %q is shorter than 64 characters (%s)", hs.Filename, fh.Algorithm)
 				}
 			}
-		}
+		})
 	}),
 	inf("6.3.10", func(c *checker) {
 		c.doc.ProductTree.WalkBranches(func(path string, b *Branch) {
@@ -235,23 +229,17 @@ func (c *checker) forAffected(covered func(*Vulnerability) map[string]bool, what
 }
 
 func (c *checker) onlyHash(algo string) {
-	for _, d := range c.products {
-		h := d.p.ProductIdentificationHelper
-		if h == nil {
-			continue
-		}
-		for hi, hs := range h.Hashes {
-			only := len(hs.FileHashes) > 0
-			for _, fh := range hs.FileHashes {
-				if !strings.EqualFold(fh.Algorithm, algo) {
-					only = false
-				}
-			}
-			if only {
-				c.fail(fmt.Sprintf("%s/product_identification_helper/hashes/%d/file_hashes", d.path, hi), "%s is the only hash of %q: add sha256 or stronger", algo, hs.Filename)
+	c.eachHashes(func(path string, hs *Hashes) {
+		only := len(hs.FileHashes) > 0
+		for _, fh := range hs.FileHashes {
+			if !strings.EqualFold(fh.Algorithm, algo) {
+				only = false
 			}
 		}
-	}
+		if only {
+			c.fail(path+"/file_hashes", "%s is the only hash of %q: add sha256 or stronger", algo, hs.Filename)
+		}
+	})
 }
 
 // privateLanguage reports BCP 47 private-use subtags: languages qaa–qtz,

@@ -276,6 +276,20 @@ func (c *checker) index() {
 	}
 }
 
+// eachHashes calls fn with each hashes entry of every defined product's
+// product_identification_helper and its path.
+func (c *checker) eachHashes(fn func(path string, hs *Hashes)) {
+	for _, d := range c.products {
+		h := d.p.ProductIdentificationHelper
+		if h == nil {
+			continue
+		}
+		for hi := range h.Hashes {
+			fn(fmt.Sprintf("%s/product_identification_helper/hashes/%d", d.path, hi), &h.Hashes[hi])
+		}
+	}
+}
+
 // ref is a product or group id used at a path.
 type ref struct {
 	path string

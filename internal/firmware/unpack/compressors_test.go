@@ -52,10 +52,7 @@ func TestSquashfsCompressors(t *testing.T) {
 // silently: a file that does not decode is missing or short, and the
 // layer's detail names it unreadable.
 func TestSquashfsLZ4Corrupt(t *testing.T) {
-	b, err := os.ReadFile("../testdata/files-lz4.sqsh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixture(t, "files-lz4.sqsh")
 	want := filesTree()
 	for _, at := range []int{200, 4096, 40000, 90000} {
 		bad := append([]byte(nil), b...)

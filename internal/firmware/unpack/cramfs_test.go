@@ -3,7 +3,6 @@ package unpack
 import (
 	"bytes"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 )
@@ -23,10 +22,7 @@ func TestCramfs(t *testing.T) {
 // at its offset; damage fails the layer or names the file, never panics
 // nor yields wrong bytes silently.
 func TestCramfsCarvedAndDamaged(t *testing.T) {
-	b, err := os.ReadFile("../testdata/be.cramfs")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixture(t, "be.cramfs")
 	blob := append(append([]byte("VENDORHDR"), make([]byte, 1000)...), b...)
 	r := mustUnpack(t, blob)
 	if got := layerTypes(r); got != "cramfs@1009" {
@@ -52,10 +48,7 @@ func TestCramfsCarvedAndDamaged(t *testing.T) {
 // TestCramfsHoleBomb: files made of holes cost nothing in the image; what
 // an image may claim is bounded by the ratio limit.
 func TestCramfsHoleBomb(t *testing.T) {
-	b, err := os.ReadFile("../testdata/le.cramfs")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixture(t, "le.cramfs")
 	u := fuzzUnpacker()
 	u.lim.MaxRatio, u.lim.MaxTotalBytes = 1, 1<<30 // 8 KiB image: at most ~1 MiB of files
 	bomb := append([]byte(nil), b...)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 )
@@ -24,10 +23,7 @@ func TestJFFS2(t *testing.T) {
 // later data nodes overwrite earlier ones; damaged nodes are skipped and
 // counted; a JFFS2 partition behind a header is carved by its cleanmarker.
 func TestJFFS2Log(t *testing.T) {
-	b, err := os.ReadFile("../testdata/le.jffs2")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixture(t, "le.jffs2")
 	blob := append(append([]byte("BOOTLOADER"), make([]byte, 65536-10)...), b...)
 	if r := mustUnpack(t, blob); layerTypes(r) != "jffs2@65536" {
 		t.Errorf("carved layers %q", layerTypes(r))
@@ -79,10 +75,7 @@ func TestJFFS2Log(t *testing.T) {
 // TestJFFS2ZeroBomb: zero-compressed nodes cost 68 bytes for a page of
 // content; what an image may claim is bounded by the ratio limit.
 func TestJFFS2ZeroBomb(t *testing.T) {
-	b, err := os.ReadFile("../testdata/le.jffs2")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixture(t, "le.jffs2")
 	u := fuzzUnpacker()
 	u.lim.MaxRatio, u.lim.MaxTotalBytes = 1, 1<<40
 	// Rewrite every inode node's isize to 1 GiB (fixing its node CRC).

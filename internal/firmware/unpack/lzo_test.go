@@ -21,10 +21,7 @@ func TestSquashfsLZO(t *testing.T) {
 		"/etc/passwd": "57df8f205edb44e390b179f1bf01032923c75a2e3f93c08db5ae9d55b18be767",
 	}
 	for _, img := range []string{"text-lzo999.sqsh", "text-lzo1.sqsh"} {
-		b, err := os.ReadFile("../testdata/" + img)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := fixture(t, img)
 		m := byPath(mustUnpack(t, b))
 		for p, sum := range want {
 			got := sha256.Sum256(m[p].Data)

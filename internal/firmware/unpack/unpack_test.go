@@ -237,10 +237,7 @@ func TestCommittedImages(t *testing.T) {
 		{"ramdisk.uimg", "uimage@0, gzip@64, cpio@64"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
-			b, err := os.ReadFile("../testdata/" + c.file)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := fixture(t, c.file)
 			r := mustUnpack(t, b)
 			if got := layerTypes(r); got != c.layers {
 				t.Errorf("layers %q, want %q (warnings %v)", got, c.layers, r.Warnings)
@@ -474,10 +471,7 @@ func TestExtBigFile(t *testing.T) {
 // or damaged, holding the gen.sh tree (checkGenTree with withSize).
 func checkGenImage(t *testing.T, file, kind, order string, withSize bool) {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixture(t, file)
 	r := mustUnpack(t, b)
 	if got := layerTypes(r); got != kind+"@0" {
 		t.Errorf("layers %q", got)

@@ -57,12 +57,8 @@ func ref(i int) string {
 // higher indexes only (2i+1, 2i+2 and i+n/2), so the graph is acyclic.
 func deps(i, n int) []string {
 	var out []string
-	seen := map[int]bool{}
-	for _, j := range []int{2*i + 1, 2*i + 2, i + n/2} {
-		if j < n && j > i && !seen[j] {
-			seen[j] = true
-			out = append(out, ref(j))
-		}
+	for j := range depIdx(i, n) {
+		out = append(out, ref(j))
 	}
 	return out
 }
