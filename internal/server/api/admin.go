@@ -92,19 +92,11 @@ type memberInput struct {
 
 func (h handler) setMember(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
-	uid, err := web.PathID(r, "user")
+	uid, in, err := web.PathIDAndJSON[memberInput](r, "user")
 	if err != nil {
 		return err
 	}
-	var in memberInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		return err
-	}
-	if err := h.Accounts.SetMember(r.Context(), id, uid, in.Role); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.Accounts.SetMember(r.Context(), id, uid, in.Role))
 }
 
 func (h handler) removeMember(w http.ResponseWriter, r *http.Request) error {
@@ -113,11 +105,7 @@ func (h handler) removeMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Accounts.RemoveMember(r.Context(), id, uid); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.Accounts.RemoveMember(r.Context(), id, uid))
 }
 
 func (h handler) listAudit(w http.ResponseWriter, r *http.Request) error {

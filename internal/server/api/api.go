@@ -142,6 +142,16 @@ func reply(w http.ResponseWriter, status int, v any, err error) error {
 	return nil
 }
 
+// noContent ends a handler that answers no body: it returns err for the
+// route guard to render, or, when err is nil, answers 204.
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // listPage serves one page of a list: it reads the limit and cursor query
 // parameters and writes the items and next cursor load returns.
 func listPage[T any](w http.ResponseWriter, r *http.Request, load func(ctx context.Context, cursor string, limit int) ([]T, string, error)) error {
@@ -201,12 +211,7 @@ func (h handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
-	id := web.ProductID(r)
-	if err := portfolio.DeleteProduct(r.Context(), h.Store, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, portfolio.DeleteProduct(r.Context(), h.Store, web.ProductID(r)))
 }
 
 func (h handler) listReleases(w http.ResponseWriter, r *http.Request) error {
@@ -249,11 +254,7 @@ func (h handler) deleteRelease(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := portfolio.DeleteRelease(r.Context(), h.Store, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, portfolio.DeleteRelease(r.Context(), h.Store, id))
 }
 
 func (h handler) createRelease(w http.ResponseWriter, r *http.Request) error {

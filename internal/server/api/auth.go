@@ -79,12 +79,9 @@ func (h handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := h.Accounts.ChangePassword(r.Context(), web.AccountClient(r), in.Current, in.New, accounts.PasswordChangeOptions{KeepPasskeys: in.KeepPasskeys, RevokeTokens: in.RevokeTokens}); err != nil {
-		web.SetRetryAfter(w, err)
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	err := h.Accounts.ChangePassword(r.Context(), web.AccountClient(r), in.Current, in.New, accounts.PasswordChangeOptions{KeepPasskeys: in.KeepPasskeys, RevokeTokens: in.RevokeTokens})
+	web.SetRetryAfter(w, err)
+	return noContent(w, err)
 }
 
 func (h handler) listTokens(w http.ResponseWriter, r *http.Request) error {
@@ -120,11 +117,7 @@ func (h handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Accounts.RevokeToken(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.Accounts.RevokeToken(r.Context(), id))
 }
 
 func (h handler) listUsers(w http.ResponseWriter, r *http.Request) error {

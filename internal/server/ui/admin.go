@@ -131,11 +131,7 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Accounts.RemoveMember(r.Context(), pid, id); err != nil {
-		return err
-	}
-	redirectFlash(w, r, "/admin/users", "Product role removed.")
-	return nil
+	return replyFlash(w, r, "/admin/users", "Product role removed.", h.Accounts.RemoveMember(r.Context(), pid, id))
 }
 
 func (h *handler) security(w http.ResponseWriter, r *http.Request) error {

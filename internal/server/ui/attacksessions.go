@@ -45,8 +45,7 @@ type attackSessionsPage struct {
 }
 
 func (h *handler) attackSessions(w http.ResponseWriter, r *http.Request) error {
-	pid := web.ProductID(r)
-	p, err := h.Store.Product(r.Context(), pid)
+	pid, p, err := h.routeProduct(r)
 	if err != nil {
 		return err
 	}

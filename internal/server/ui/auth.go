@@ -197,11 +197,7 @@ func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Accounts.RevokeToken(r.Context(), id); err != nil {
-		return err
-	}
-	redirectFlash(w, r, "/account", "Token revoked.")
-	return nil
+	return replyFlash(w, r, "/account", "Token revoked.", h.Accounts.RevokeToken(r.Context(), id))
 }
 
 func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) error {
@@ -218,11 +214,7 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 
 func (h *handler) signOutOthers(w http.ResponseWriter, r *http.Request) error {
 	n, err := h.Accounts.SignOutOthers(r.Context())
-	if err != nil {
-		return err
-	}
-	redirectFlash(w, r, "/account", fmt.Sprintf("Signed out %d other sessions.", n))
-	return nil
+	return replyFlash(w, r, "/account", fmt.Sprintf("Signed out %d other sessions.", n), err)
 }
 
 func (h *handler) signOutEverywhere(w http.ResponseWriter, r *http.Request) error {
@@ -280,11 +272,7 @@ func (h *handler) totpDisable(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, accounts.ErrWrongPassword) {
 		return h.renderAccount(w, r, view{Error: "Wrong password: two-factor authentication is still on."}, accountData{})
 	}
-	if err != nil {
-		return err
-	}
-	redirectFlash(w, r, "/account", "Two-factor authentication is off.")
-	return nil
+	return replyFlash(w, r, "/account", "Two-factor authentication is off.", err)
 }
 
 func (h *handler) recoveryCodes(w http.ResponseWriter, r *http.Request) error {

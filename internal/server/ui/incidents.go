@@ -409,8 +409,7 @@ func (h *handler) intakeTriage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) subscribersPage(w http.ResponseWriter, r *http.Request) error {
-	id := web.ProductID(r)
-	p, err := h.Store.Product(r.Context(), id)
+	id, p, err := h.routeProduct(r)
 	if err != nil {
 		return err
 	}

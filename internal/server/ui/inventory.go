@@ -157,9 +157,16 @@ func (d productData) Bar(id int64) releaseBar {
 	return b
 }
 
-func (h *handler) product(w http.ResponseWriter, r *http.Request) error {
+// routeProduct loads the product the route guard resolved and authorised
+// (web.ProductID) and returns it with its id.
+func (h *handler) routeProduct(r *http.Request) (int64, inventory.Product, error) {
 	id := web.ProductID(r)
 	p, err := h.Store.Product(r.Context(), id)
+	return id, p, err
+}
+
+func (h *handler) product(w http.ResponseWriter, r *http.Request) error {
+	id, p, err := h.routeProduct(r)
 	if err != nil {
 		return err
 	}

@@ -67,11 +67,7 @@ func (h *handler) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Accounts.DeletePasskey(r.Context(), id); err != nil {
-		return err
-	}
-	redirectFlash(w, r, "/account", "Passkey removed.")
-	return nil
+	return replyFlash(w, r, "/account", "Passkey removed.", h.Accounts.DeletePasskey(r.Context(), id))
 }
 
 // formExpired answers a public passkey call whose pre-session CSRF token

@@ -108,8 +108,7 @@ func or(a, b string) string {
 var strideOrder = []string{"spoofing", "tampering", "repudiation", "information_disclosure", "denial_of_service", "elevation_of_privilege"}
 
 func (h *handler) threatModel(w http.ResponseWriter, r *http.Request) error {
-	id := web.ProductID(r)
-	p, err := h.Store.Product(r.Context(), id)
+	id, p, err := h.routeProduct(r)
 	if err != nil {
 		return err
 	}
@@ -254,8 +253,7 @@ type diffData struct {
 }
 
 func (h *handler) threatModelDiff(w http.ResponseWriter, r *http.Request) error {
-	id := web.ProductID(r)
-	p, err := h.Store.Product(r.Context(), id)
+	id, p, err := h.routeProduct(r)
 	if err != nil {
 		return err
 	}
@@ -291,8 +289,7 @@ type threatEditData struct {
 
 // threatModelEdit is the visual editor page.
 func (h *handler) threatModelEdit(w http.ResponseWriter, r *http.Request) error {
-	id := web.ProductID(r)
-	p, err := h.Store.Product(r.Context(), id)
+	id, p, err := h.routeProduct(r)
 	if err != nil {
 		return err
 	}

@@ -303,6 +303,16 @@ func redirectWith(w http.ResponseWriter, r *http.Request, target, key, msg strin
 	http.Redirect(w, r, u, http.StatusSeeOther)
 }
 
+// replyFlash ends a form post: it returns err for the error page, or,
+// when err is nil, sends the browser to target (redirectFlash) with msg.
+func replyFlash(w http.ResponseWriter, r *http.Request, target, msg string, err error) error {
+	if err != nil {
+		return err
+	}
+	redirectFlash(w, r, target, msg)
+	return nil
+}
+
 // redirectError ends a form post that failed with err: an internal error
 // is returned for the error page; otherwise the browser goes back to
 // target (redirectWith) with the error's message under key.

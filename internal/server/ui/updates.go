@@ -60,8 +60,7 @@ func sortedCounts(m map[string]int) []count {
 }
 
 func (h *handler) updatesPage(w http.ResponseWriter, r *http.Request) error {
-	id := web.ProductID(r)
-	p, err := h.Store.Product(r.Context(), id)
+	id, p, err := h.routeProduct(r)
 	if err != nil {
 		return err
 	}

@@ -14,36 +14,45 @@ import (
 	"github.com/rampart-security/rampart/internal/store"
 )
 
-// TestStatusTable: each fault kind has its one status, wrapped or not, and
-// no kind is missing from the table.
+// TestStatusTable: the error each fault constructor builds has its kind's
+// one status, wrapped or not, and every kind is built by one of the cases
+// (a new kind needs a case here and a row in web.Status's table).
 func TestStatusTable(t *testing.T) {
-	want := map[fault.Kind]int{
-		fault.KindNotFound:             http.StatusNotFound,
-		fault.KindConflict:             http.StatusConflict,
-		fault.KindInvalid:              http.StatusBadRequest,
-		fault.KindForbidden:            http.StatusForbidden,
-		fault.KindUnauthenticated:      http.StatusUnauthorized,
-		fault.KindTooMany:              http.StatusTooManyRequests,
-		fault.KindUnprocessable:        http.StatusUnprocessableEntity,
-		fault.KindStale:                http.StatusPreconditionFailed,
-		fault.KindPreconditionRequired: http.StatusPreconditionRequired,
+	cases := []struct {
+		err  error
+		want int
+	}{
+		{fault.NotFound("product %d", 7), http.StatusNotFound},
+		{fault.Conflict("already exists"), http.StatusConflict},
+		{fault.Invalid("name", "name: empty"), http.StatusBadRequest},
+		{fault.Forbidden("not yours"), http.StatusForbidden},
+		{fault.Unauthenticated("sign in"), http.StatusUnauthorized},
+		{fault.TooMany("try later"), http.StatusTooManyRequests},
+		{fault.Unprocessable(errors.New("bad report")), http.StatusUnprocessableEntity},
+		{fault.Stale("version 2 is not the latest"), http.StatusPreconditionFailed},
+		{fault.PreconditionRequired("If-Match is required"), http.StatusPreconditionRequired},
+	}
+	covered := map[fault.Kind]bool{}
+	for _, c := range cases {
+		k := fault.KindOf(c.err)
+		if covered[k] {
+			t.Errorf("kind %v: more than one case", k)
+		}
+		covered[k] = true
+		if got := web.Status(c.err); got != c.want {
+			t.Errorf("Status(kind %v) = %d, want %d", k, got, c.want)
+		}
+		if got := web.Status(fmt.Errorf("context: %w", c.err)); got != c.want {
+			t.Errorf("Status(wrapped kind %v) = %d, want %d", k, got, c.want)
+		}
 	}
 	for _, k := range fault.Kinds() {
-		st, ok := want[k]
-		if !ok {
-			t.Errorf("kind %v: no status in this test (add it here and to web.Status's table)", k)
-			continue
-		}
-		e := &fault.Error{Kind: k, Msg: "x"}
-		if got := web.Status(e); got != st {
-			t.Errorf("Status(kind %v) = %d, want %d", k, got, st)
-		}
-		if got := web.Status(fmt.Errorf("context: %w", e)); got != st {
-			t.Errorf("Status(wrapped kind %v) = %d, want %d", k, got, st)
+		if !covered[k] {
+			t.Errorf("kind %v: no case in this test (add one here and a row to web.Status's table)", k)
 		}
 	}
-	if len(want) != len(fault.Kinds()) {
-		t.Errorf("the test lists %d kinds, fault has %d", len(want), len(fault.Kinds()))
+	if covered[fault.KindInternal] {
+		t.Error("a case builds an unclassified error")
 	}
 }
 
