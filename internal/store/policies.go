@@ -156,11 +156,7 @@ func (s *Store) Exception(ctx context.Context, productID, id int64) (policy.Poli
 
 // Exceptions lists a product's exceptions, newest first.
 func (s *Store) Exceptions(ctx context.Context, productID int64) ([]policy.PolicyException, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? ORDER BY id DESC`), productID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []policy.PolicyException{}, scanException)
+	return queryList(ctx, s.db, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? ORDER BY id DESC`), scanException, productID)
 }
 
 // DecideException moves a requested exception to approved or rejected. It
@@ -191,11 +187,8 @@ func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today str
 		if productID != 0 {
 			q, args = q+` AND product_id = ?`, append(args, productID)
 		}
-		rows, err := tx.QueryContext(ctx, s.q(q+` ORDER BY id`), args...)
-		if err != nil {
-			return err
-		}
-		if out, err = collect(rows, out, scanException); err != nil {
+		var err error
+		if out, err = queryInto(ctx, tx, out, s.q(q+` ORDER BY id`), scanException, args...); err != nil {
 			return err
 		}
 		now := fmtTime(s.now().UTC())

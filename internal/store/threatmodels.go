@@ -112,20 +112,11 @@ func (s *Store) TrackThreat(ctx context.Context, productID int64, t threatmodel.
 
 // ThreatTrackings returns the tracking of a product's threats by threat id.
 func (s *Store) ThreatTrackings(ctx context.Context, productID int64) (map[string]threatmodel.ThreatTracking, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT threat_id, status, owner, task, note, updated_at, updated_by FROM threat_tracking WHERE product_id = ?`), productID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]threatmodel.ThreatTracking{}
-	for rows.Next() {
+	return queryMap(ctx, s.conn(ctx), s.q(`SELECT threat_id, status, owner, task, note, updated_at, updated_by FROM threat_tracking WHERE product_id = ?`), func(sc rowScanner) (string, threatmodel.ThreatTracking, error) {
 		var t threatmodel.ThreatTracking
 		var at string
-		if err := rows.Scan(&t.ThreatID, &t.Status, &t.Owner, &t.Task, &t.Note, &at, &t.UpdatedBy); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&t.ThreatID, &t.Status, &t.Owner, &t.Task, &t.Note, &at, &t.UpdatedBy)
 		t.UpdatedAt = parseTime(at)
-		out[t.ThreatID] = t
-	}
-	return out, rows.Err()
+		return t.ThreatID, t, err
+	}, productID)
 }
