@@ -43,35 +43,22 @@ func (s *Store) AttackSession(ctx context.Context, productID, id int64) (attacks
 
 // AttackSessions lists a product's sessions, newest first.
 func (s *Store) AttackSessions(ctx context.Context, productID int64) ([]attacksession.Session, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+attackSessionCols+` FROM attack_sessions WHERE product_id = ? ORDER BY id DESC`), productID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []attacksession.Session{}, scanAttackSession)
+	return queryList(ctx, s.conn(ctx), s.q(`SELECT `+attackSessionCols+` FROM attack_sessions WHERE product_id = ? ORDER BY id DESC`), scanAttackSession, productID)
 }
 
 // AttackSessionCounts counts the participants, ideas and merged ideas of
 // a product's sessions.
 func (s *Store) AttackSessionCounts(ctx context.Context, productID int64) (map[int64]attacksession.Counts, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT a.id,
+	return queryMap(ctx, s.conn(ctx), s.q(`SELECT a.id,
 		(SELECT COUNT(*) FROM attack_participants p WHERE p.session_id = a.id),
 		(SELECT COUNT(*) FROM attack_ideas i WHERE i.session_id = a.id),
 		(SELECT COUNT(*) FROM attack_ideas i WHERE i.session_id = a.id AND i.state = 'merged')
-		FROM attack_sessions a WHERE a.product_id = ?`), productID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]attacksession.Counts{}
-	for rows.Next() {
+		FROM attack_sessions a WHERE a.product_id = ?`), func(sc rowScanner) (int64, attacksession.Counts, error) {
 		var id int64
 		var c attacksession.Counts
-		if err := rows.Scan(&id, &c.Participants, &c.Ideas, &c.Merged); err != nil {
-			return nil, err
-		}
-		out[id] = c
-	}
-	return out, rows.Err()
+		err := sc.Scan(&id, &c.Participants, &c.Ideas, &c.Merged)
+		return id, c, err
+	}, productID)
 }
 
 // EndAttackSession ends a session that has not ended; false when it had.
@@ -207,20 +194,10 @@ func (s *Store) VoteAttackIdea(ctx context.Context, ideaID, participantID int64,
 
 // AttackVotesBy returns the ideas of a session a participant voted for.
 func (s *Store) AttackVotesBy(ctx context.Context, sessionID, participantID int64) (map[int64]bool, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT v.idea_id FROM attack_votes v JOIN attack_ideas i ON i.id = v.idea_id WHERE i.session_id = ? AND v.participant_id = ?`), sessionID, participantID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return queryMap(ctx, s.conn(ctx), s.q(`SELECT v.idea_id FROM attack_votes v JOIN attack_ideas i ON i.id = v.idea_id WHERE i.session_id = ? AND v.participant_id = ?`), func(sc rowScanner) (int64, bool, error) {
+		id, err := scanValue[int64](sc)
+		return id, true, err
+	}, sessionID, participantID)
 }
 
 // DecideAttackIdea records the decision on an open idea; false when the
@@ -244,11 +221,7 @@ func (s *Store) AddAttackEvent(ctx context.Context, e attacksession.Event) error
 
 // AttackEvents returns a session's timeline, oldest first.
 func (s *Store) AttackEvents(ctx context.Context, sessionID int64) ([]attacksession.Event, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT session_id, at, kind, actor, detail FROM attack_events WHERE session_id = ? ORDER BY id`), sessionID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []attacksession.Event{}, scanAttackEvent)
+	return queryList(ctx, s.conn(ctx), s.q(`SELECT session_id, at, kind, actor, detail FROM attack_events WHERE session_id = ? ORDER BY id`), scanAttackEvent, sessionID)
 }
 
 func scanAttackEvent(sc rowScanner) (attacksession.Event, error) {

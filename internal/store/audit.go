@@ -134,11 +134,11 @@ func (s *Store) AuditEvents(ctx context.Context, q audit.Query) ([]audit.Event, 
 		query += " LIMIT ?"
 		args = append(args, q.Limit)
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(query), args...)
+	out, err := queryAll(ctx, s.conn(ctx), s.q(query), scanAudit, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit events: %w", err)
 	}
-	return collect(rows, nil, scanAudit)
+	return out, nil
 }
 
 // CheckAuditHead compares the log with a head recorded earlier (the

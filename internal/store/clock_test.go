@@ -37,22 +37,6 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// forEachWithClock runs fn against a fresh store on every engine whose
-// clock is clk (store.WithClock).
-func forEachWithClock(t *testing.T, clk *fakeClock, fn func(t *testing.T, s *store.Store)) {
-	t.Helper()
-	for _, e := range storetest.Engines(t) {
-		t.Run(e.Name, func(t *testing.T) {
-			s, err := store.Open(context.Background(), e.Config, store.WithClock(clk.Now))
-			if err != nil {
-				t.Fatalf("open %s store: %v", e.Name, err)
-			}
-			t.Cleanup(func() { s.Close() })
-			fn(t, s)
-		})
-	}
-}
-
 // TestStoreClockDecidesExpiry: invitations and sessions expire by the
 // store's injected clock, not the machine's. The clock starts years in the
 // past, so a store reading time.Now would find everything expired at once;
@@ -60,7 +44,7 @@ func forEachWithClock(t *testing.T, clk *fakeClock, fn func(t *testing.T, s *sto
 func TestStoreClockDecidesExpiry(t *testing.T) {
 	start := time.Date(2020, 2, 28, 23, 30, 0, 0, time.UTC)
 	clk := &fakeClock{}
-	forEachWithClock(t, clk, func(t *testing.T, s *store.Store) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		clk.Set(start)
 
@@ -125,5 +109,5 @@ func TestStoreClockDecidesExpiry(t *testing.T) {
 		if _, err := s.SessionPrincipal(ctx, idle); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("session idle for 61 minutes: %v, want ErrNotFound", err)
 		}
-	})
+	}, store.WithClock(clk.Now))
 }

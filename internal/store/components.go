@@ -289,19 +289,15 @@ func (s *Store) Components(ctx context.Context, q inventory.ComponentQuery) ([]i
 	args = append(args, limit+1)
 	query := fmt.Sprintf(`SELECT %s, %s FROM components c WHERE %s ORDER BY %s %s, c.id %s LIMIT ?`,
 		componentCols, col, strings.Join(where, " AND "), col, dir, dir)
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list components: %w", err)
-	}
 	var keys []string
-	out, err := collect(rows, nil, func(sc rowScanner) (inventory.Component, error) {
+	out, err := queryAll(ctx, s.conn(ctx), s.q(query), func(sc rowScanner) (inventory.Component, error) {
 		var key string
 		comp, err := scanComponent(sc, &key)
 		keys = append(keys, key)
 		return comp, err
-	})
+	}, args...)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list components: %w", err)
 	}
 	out, next := nextPage(out, limit, func(last inventory.Component) cursor { return cursor{Key: keys[limit-1], ID: last.ID} })
 	return out, next, nil
@@ -309,11 +305,11 @@ func (s *Store) Components(ctx context.Context, q inventory.ComponentQuery) ([]i
 
 // AllComponents returns every component of a release in ref order (for SBOM export).
 func (s *Store) AllComponents(ctx context.Context, releaseID int64) ([]inventory.Component, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? ORDER BY c.id`), releaseID)
+	out, err := queryAll(ctx, s.conn(ctx), s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? ORDER BY c.id`), scanComponentRow, releaseID)
 	if err != nil {
 		return nil, fmt.Errorf("components of release %d: %w", releaseID, err)
 	}
-	return collect(rows, nil, scanComponentRow)
+	return out, nil
 }
 
 // EachComponents calls fn with the components of a release in batches of
@@ -349,12 +345,10 @@ func (s *Store) EachComponents(ctx context.Context, releaseID int64, batch int, 
 	buf := make([]inventory.Component, 0, batch)
 	after := int64(0)
 	for {
-		rows, err := q.QueryContext(ctx, s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`), releaseID, after, batch)
+		var err error
+		buf, err = queryInto(ctx, q, buf[:0], s.q(`SELECT `+componentCols+` FROM components c WHERE c.release_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`), scanComponentRow, releaseID, after, batch)
 		if err != nil {
 			return fmt.Errorf("components of release %d: %w", releaseID, err)
-		}
-		if buf, err = collect(rows, buf[:0], scanComponentRow); err != nil {
-			return err
 		}
 		if len(buf) == 0 {
 			return nil

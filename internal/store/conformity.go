@@ -41,11 +41,7 @@ func (s *Store) ReviewConformityAnswer(ctx context.Context, releaseID int64, cat
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("no manual answer for %s %s: %w", catalog, item, fault.ErrNotFound)
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+answerCols+` FROM conformity_answers WHERE release_id = ? AND catalog = ? AND item = ? ORDER BY version DESC LIMIT 1`), releaseID, catalog, item)
-		if err != nil {
-			return err
-		}
-		list, err := collect(rows, nil, scanAnswer)
+		list, err := queryAll(ctx, tx, s.q(`SELECT `+answerCols+` FROM conformity_answers WHERE release_id = ? AND catalog = ? AND item = ? ORDER BY version DESC LIMIT 1`), scanAnswer, releaseID, catalog, item)
 		if err != nil || len(list) == 0 {
 			return err
 		}
@@ -80,11 +76,7 @@ func (s *Store) ReleaseSLA(ctx context.Context, releaseID int64, now time.Time) 
 	if err != nil {
 		return e, err
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id FROM findings WHERE release_id = ? AND status IN ('open', 'confirmed', 'in_progress') AND sla_due < ? ORDER BY sla_due, id`),
-		releaseID, fmtTime(now))
-	if err != nil {
-		return e, err
-	}
-	e.Overdue, err = collect(rows, e.Overdue, scanValue[int64])
+	e.Overdue, err = queryInto(ctx, s.conn(ctx), e.Overdue, s.q(`SELECT id FROM findings WHERE release_id = ? AND status IN ('open', 'confirmed', 'in_progress') AND sla_due < ? ORDER BY sla_due, id`),
+		scanValue[int64], releaseID, fmtTime(now))
 	return e, err
 }

@@ -235,31 +235,21 @@ func (s *Store) AddSigningKey(ctx context.Context, k signing.Key) error {
 func (s *Store) Resign(ctx context.Context, sign func([]byte) (string, error), fingerprint string) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, published FROM csaf_advisories WHERE published IS NOT NULL`)
-		if err != nil {
-			return err
-		}
 		type item struct {
 			id  int64
 			sig string
 		}
-		var items []item
-		for rows.Next() {
-			var id int64
+		items, err := queryAll(ctx, tx, `SELECT id, published FROM csaf_advisories WHERE published IS NOT NULL`, func(sc rowScanner) (item, error) {
+			var it item
 			var doc string
-			if err := rows.Scan(&id, &doc); err != nil {
-				rows.Close()
-				return err
+			if err := sc.Scan(&it.id, &doc); err != nil {
+				return it, err
 			}
-			sig, err := sign([]byte(doc))
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			items = append(items, item{id, sig})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			var err error
+			it.sig, err = sign([]byte(doc))
+			return it, err
+		})
+		if err != nil {
 			return err
 		}
 		for _, it := range items {

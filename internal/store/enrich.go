@@ -27,13 +27,12 @@ func (s *Store) FindingsToEnrich(ctx context.Context, releaseID int64) ([]findin
 	if slaRaw != "" {
 		_ = json.Unmarshal([]byte(slaRaw), &ec.SLA)
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, data, status, first_seen, enrichment, kev, epss, cvss, risk_score, priority, sla_due, sla_source, match_ref, match_vuln
-		FROM findings WHERE release_id = ? AND (TRIM(vuln_ids) <> '' OR enrichment <> '' OR match_vuln <> '') ORDER BY id`), releaseID)
+	out, err := queryAll(ctx, s.conn(ctx), s.q(`SELECT id, data, status, first_seen, enrichment, kev, epss, cvss, risk_score, priority, sla_due, sla_source, match_ref, match_vuln
+		FROM findings WHERE release_id = ? AND (TRIM(vuln_ids) <> '' OR enrichment <> '' OR match_vuln <> '') ORDER BY id`), scanEnrichTarget, releaseID)
 	if err != nil {
 		return nil, ec, fmt.Errorf("findings of release %d: %w", releaseID, err)
 	}
-	out, err := collect(rows, nil, scanEnrichTarget)
-	return out, ec, err
+	return out, ec, nil
 }
 
 func scanEnrichTarget(sc rowScanner) (findings.EnrichTarget, error) {
@@ -80,21 +79,13 @@ func (s *Store) AdvisoriesByAliases(ctx context.Context, ids []string) ([]vuln.A
 // any of the vulnerability ids, or one already enriched (whose enrichment
 // the new data may change).
 func (s *Store) ReleasesWithFindingsOf(ctx context.Context, ids map[string]bool) ([]int64, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT release_id, vuln_ids FROM findings WHERE TRIM(vuln_ids) <> '' ORDER BY release_id`))
-	if err != nil {
-		return nil, fmt.Errorf("findings naming vulnerabilities: %w", err)
-	}
-	defer rows.Close()
 	var out []int64
 	last := int64(-1)
-	for rows.Next() {
+	err := queryEach(ctx, s.conn(ctx), s.q(`SELECT release_id, vuln_ids FROM findings WHERE TRIM(vuln_ids) <> '' ORDER BY release_id`), func(sc rowScanner) error {
 		var rid int64
 		var list string
-		if err := rows.Scan(&rid, &list); err != nil {
-			return nil, err
-		}
-		if rid == last {
-			continue
+		if err := sc.Scan(&rid, &list); err != nil || rid == last {
+			return err
 		}
 		for _, id := range strings.Fields(list) {
 			if ids[id] {
@@ -102,8 +93,12 @@ func (s *Store) ReleasesWithFindingsOf(ctx context.Context, ids map[string]bool)
 				break
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("findings naming vulnerabilities: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // linkedFindings fills LinkedFindings of matches from the findings linked
@@ -122,21 +117,16 @@ func (s *Store) linkedFindings(ctx context.Context, ms []vuln.ReleaseVuln) error
 	}
 	links := map[key][]int64{}
 	for rid := range releases {
-		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, match_ref, match_vuln FROM findings WHERE release_id = ? AND match_vuln <> '' ORDER BY id`), rid)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+		err := queryEach(ctx, s.conn(ctx), s.q(`SELECT id, match_ref, match_vuln FROM findings WHERE release_id = ? AND match_vuln <> '' ORDER BY id`), func(sc rowScanner) error {
 			var id int64
 			var ref, v string
-			if err := rows.Scan(&id, &ref, &v); err != nil {
-				rows.Close()
+			if err := sc.Scan(&id, &ref, &v); err != nil {
 				return err
 			}
 			links[key{rid, ref, v}] = append(links[key{rid, ref, v}], id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		}, rid)
+		if err != nil {
 			return err
 		}
 	}
@@ -169,18 +159,13 @@ func (s *Store) ProductReleaseRisk(ctx context.Context, productID int64, now tim
 		}
 		return out[id]
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT v.release_id, v.severity_rank, v.kev, COUNT(*) FROM release_vulns v JOIN releases r ON r.id = v.release_id
-		WHERE r.product_id = ? AND NOT v.suppressed GROUP BY v.release_id, v.severity_rank, v.kev`), productID)
-	if err != nil {
-		return nil, fmt.Errorf("matches of product %d: %w", productID, err)
-	}
-	for rows.Next() {
+	err := queryEach(ctx, s.conn(ctx), s.q(`SELECT v.release_id, v.severity_rank, v.kev, COUNT(*) FROM release_vulns v JOIN releases r ON r.id = v.release_id
+		WHERE r.product_id = ? AND NOT v.suppressed GROUP BY v.release_id, v.severity_rank, v.kev`), func(sc rowScanner) error {
 		var id int64
 		var rank, n int
 		var kev bool
-		if err := rows.Scan(&id, &rank, &kev, &n); err != nil {
-			rows.Close()
-			return nil, err
+		if err := sc.Scan(&id, &rank, &kev, &n); err != nil {
+			return err
 		}
 		r := row(id)
 		r.Matches[vuln.Level(rank).String()] += n
@@ -188,25 +173,24 @@ func (s *Store) ProductReleaseRisk(ctx context.Context, productID int64, now tim
 		if kev {
 			r.KEV += n
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = s.conn(ctx).QueryContext(ctx, s.q(`SELECT release_id, COUNT(*), COALESCE(SUM(CASE WHEN match_vuln <> '' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), 0) FROM findings WHERE product_id = ? AND active = ? GROUP BY release_id`), fmtTime(now), productID, true)
+		return nil
+	}, productID)
 	if err != nil {
-		return nil, fmt.Errorf("findings of product %d: %w", productID, err)
+		return nil, fmt.Errorf("matches of product %d: %w", productID, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = queryEach(ctx, s.conn(ctx), s.q(`SELECT release_id, COUNT(*), COALESCE(SUM(CASE WHEN match_vuln <> '' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), 0) FROM findings WHERE product_id = ? AND active = ? GROUP BY release_id`), func(sc rowScanner) error {
 		var id int64
 		var n, linked, overdue int
-		if err := rows.Scan(&id, &n, &linked, &overdue); err != nil {
-			return nil, err
+		if err := sc.Scan(&id, &n, &linked, &overdue); err != nil {
+			return err
 		}
 		r := row(id)
 		r.ScannerFindings, r.Linked, r.Overdue = n, linked, overdue
+		return nil
+	}, fmtTime(now), productID, true)
+	if err != nil {
+		return nil, fmt.Errorf("findings of product %d: %w", productID, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

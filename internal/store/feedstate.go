@@ -8,22 +8,13 @@ import (
 
 // FeedStates returns the state of every mirror URL seen.
 func (s *Store) FeedStates(ctx context.Context) (map[string]mirror.State, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT url, etag, last_modified, synced_until, checked_at, changed_at FROM feed_state`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]mirror.State{}
-	for rows.Next() {
+	return queryMap(ctx, s.conn(ctx), `SELECT url, etag, last_modified, synced_until, checked_at, changed_at FROM feed_state`, func(sc rowScanner) (string, mirror.State, error) {
 		var f mirror.State
 		var synced, checked, changed string
-		if err := rows.Scan(&f.URL, &f.ETag, &f.LastModified, &synced, &checked, &changed); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&f.URL, &f.ETag, &f.LastModified, &synced, &checked, &changed)
 		f.SyncedUntil, f.CheckedAt, f.ChangedAt = parseTime(synced), parseTime(checked), parseTime(changed)
-		out[f.URL] = f
-	}
-	return out, rows.Err()
+		return f.URL, f, err
+	})
 }
 
 // SaveFeedStates stores mirror states (after their data was imported).

@@ -149,19 +149,15 @@ func (s *Store) Findings(ctx context.Context, q findings.Query) ([]findings.Stor
 	args = append(args, limit+1)
 	query := fmt.Sprintf(`SELECT %s, %s FROM findings f JOIN releases r ON r.id = f.release_id JOIN products p ON p.id = f.product_id %s ORDER BY %s %s, f.id %s LIMIT ?`,
 		findingCols, so.col, cond, so.col, so.dir, so.dir)
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list findings: %w", err)
-	}
 	var keys []string
-	out, err := collect(rows, nil, func(sc rowScanner) (findings.Stored, error) {
+	out, err := queryAll(ctx, s.conn(ctx), s.q(query), func(sc rowScanner) (findings.Stored, error) {
 		var key any
 		f, err := scanStoredFinding(sc, now, &key)
 		keys = append(keys, fmt.Sprint(key))
 		return f, err
-	})
+	}, args...)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list findings: %w", err)
 	}
 	out, next := nextPage(out, limit, func(last findings.Stored) cursor { return cursor{Key: keys[limit-1], ID: last.ID} })
 	return out, next, nil

@@ -70,11 +70,11 @@ func (t *importTx) ScopeContext(ctx context.Context) (findings.ImportScope, erro
 }
 
 func (t *importTx) scopeFindings(ctx context.Context) ([]findings.Existing, error) {
-	rows, err := t.tx.QueryContext(ctx, t.s.q(`SELECT id, fingerprint, status FROM findings WHERE release_id = ? AND scope = ?`), t.releaseID, t.scope)
+	out, err := queryAll(ctx, t.tx, t.s.q(`SELECT id, fingerprint, status FROM findings WHERE release_id = ? AND scope = ?`), scanExistingFinding, t.releaseID, t.scope)
 	if err != nil {
 		return nil, fmt.Errorf("load findings of scope %q: %w", t.scope, err)
 	}
-	return collect(rows, nil, scanExistingFinding)
+	return out, nil
 }
 
 func scanExistingFinding(sc rowScanner) (findings.Existing, error) {
@@ -88,22 +88,13 @@ func scanExistingFinding(sc rowScanner) (findings.Existing, error) {
 // otherScopeKeys maps the duplicate keys of the release's non-duplicate
 // findings from other scopes to their ids.
 func (t *importTx) otherScopeKeys(ctx context.Context) (map[string]int64, error) {
-	rows, err := t.tx.QueryContext(ctx, t.s.q(`SELECT dedup_key, MIN(id) FROM findings WHERE release_id = ? AND scope <> ? AND status <> ? GROUP BY dedup_key`),
-		t.releaseID, t.scope, string(findings.StatusDuplicate))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var fp string
-		var id int64
-		if err := rows.Scan(&fp, &id); err != nil {
-			return nil, err
-		}
-		out[fp] = id
-	}
-	return out, rows.Err()
+	return queryMap(ctx, t.tx, t.s.q(`SELECT dedup_key, MIN(id) FROM findings WHERE release_id = ? AND scope <> ? AND status <> ? GROUP BY dedup_key`),
+		func(sc rowScanner) (string, int64, error) {
+			var fp string
+			var id int64
+			err := sc.Scan(&fp, &id)
+			return fp, id, err
+		}, t.releaseID, t.scope, string(findings.StatusDuplicate))
 }
 
 // product returns the release's product id.

@@ -15,37 +15,28 @@ func (s *Store) FindingStats(ctx context.Context, productID int64, products []in
 		cond, args = cond+" AND product_id = ?", append(args, productID)
 	}
 	now := fmtTime(s.now().UTC())
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT severity, COUNT(*), SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), SUM(CASE WHEN kev THEN 1 ELSE 0 END)
-		FROM findings WHERE status IN ('open','confirmed','in_progress')`+cond+` GROUP BY severity`), append([]any{now}, args...)...)
-	if err != nil {
-		return st, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := queryEach(ctx, s.conn(ctx), s.q(`SELECT severity, COUNT(*), SUM(CASE WHEN sla_due < ? THEN 1 ELSE 0 END), SUM(CASE WHEN kev THEN 1 ELSE 0 END)
+		FROM findings WHERE status IN ('open','confirmed','in_progress')`+cond+` GROUP BY severity`), func(sc rowScanner) error {
 		var sev string
 		var n, over, kev int
-		if err := rows.Scan(&sev, &n, &over, &kev); err != nil {
-			return st, err
+		if err := sc.Scan(&sev, &n, &over, &kev); err != nil {
+			return err
 		}
 		st.ActiveBySeverity[findings.Severity(sev)] = n
 		st.Active += n
 		st.Overdue += over
 		st.KEV += kev
-	}
-	if err := rows.Err(); err != nil {
-		return st, err
-	}
-	crows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT first_seen, closed_at, COALESCE(sla_due, '') FROM findings WHERE closed_at IS NOT NULL`+cond), args...)
+		return nil
+	}, append([]any{now}, args...)...)
 	if err != nil {
 		return st, err
 	}
-	defer crows.Close()
 	var total float64
 	withDue, inTime := 0, 0
-	for crows.Next() {
+	err = queryEach(ctx, s.conn(ctx), s.q(`SELECT first_seen, closed_at, COALESCE(sla_due, '') FROM findings WHERE closed_at IS NOT NULL`+cond), func(sc rowScanner) error {
 		var first, closed, due string
-		if err := crows.Scan(&first, &closed, &due); err != nil {
-			return st, err
+		if err := sc.Scan(&first, &closed, &due); err != nil {
+			return err
 		}
 		st.Closed++
 		total += parseTime(closed).Sub(parseTime(first)).Hours() / 24
@@ -55,6 +46,10 @@ func (s *Store) FindingStats(ctx context.Context, productID int64, products []in
 				inTime++
 			}
 		}
+		return nil
+	}, args...)
+	if err != nil {
+		return st, err
 	}
 	if st.Closed > 0 {
 		st.MeanTimeToRemediate = total / float64(st.Closed)
@@ -63,5 +58,5 @@ func (s *Store) FindingStats(ctx context.Context, productID int64, products []in
 	if withDue > 0 {
 		st.SLACompliance = float64(inTime) * 100 / float64(withDue)
 	}
-	return st, crows.Err()
+	return st, nil
 }

@@ -89,12 +89,8 @@ func (s *Store) ExpireAcceptances(ctx context.Context, now time.Time) ([]finding
 		if s.engine == Postgres {
 			lock = " ORDER BY f.id FOR UPDATE OF f SKIP LOCKED"
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+findingCols+` FROM findings f JOIN releases r ON r.id = f.release_id JOIN products p ON p.id = f.product_id
-			WHERE f.status = ? AND f.accepted_until <= ?`+lock), string(findings.StatusRiskAccepted), at)
-		if err != nil {
-			return err
-		}
-		due, err := collect(rows, nil, func(sc rowScanner) (findings.Stored, error) { return scanStoredFinding(sc, now) })
+		due, err := queryAll(ctx, tx, s.q(`SELECT `+findingCols+` FROM findings f JOIN releases r ON r.id = f.release_id JOIN products p ON p.id = f.product_id
+			WHERE f.status = ? AND f.accepted_until <= ?`+lock), func(sc rowScanner) (findings.Stored, error) { return scanStoredFinding(sc, now) }, string(findings.StatusRiskAccepted), at)
 		if err != nil {
 			return err
 		}

@@ -93,13 +93,9 @@ func (s *Store) rollouts(ctx context.Context, productID int64, counts bool, stat
 			args = append(args, st)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(q+` ORDER BY r.id DESC LIMIT 200`), args...)
+	out, err := queryAll(ctx, s.db, s.q(q+` ORDER BY r.id DESC LIMIT 200`), scanRollout, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list rollouts: %w", err)
-	}
-	out, err := collect(rows, nil, scanRollout)
-	if err != nil {
-		return nil, err
 	}
 	for i := range out {
 		if !counts {
@@ -150,16 +146,11 @@ func (s *Store) UpdateRollout(ctx context.Context, r updates.Rollout) error {
 
 // RolloutCounts counts the devices whose last report on target is installed or failed.
 func (s *Store) RolloutCounts(ctx context.Context, productID int64, target string) (installed, failed int, err error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT last_result, COUNT(*) FROM update_devices WHERE product_id = ? AND last_target = ? GROUP BY last_result`), productID, target)
-	if err != nil {
-		return 0, 0, fmt.Errorf("count rollout reports: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err = queryEach(ctx, s.db, s.q(`SELECT last_result, COUNT(*) FROM update_devices WHERE product_id = ? AND last_target = ? GROUP BY last_result`), func(sc rowScanner) error {
 		var res string
 		var n int
-		if err := rows.Scan(&res, &n); err != nil {
-			return 0, 0, err
+		if err := sc.Scan(&res, &n); err != nil {
+			return err
 		}
 		switch res {
 		case "installed":
@@ -167,8 +158,12 @@ func (s *Store) RolloutCounts(ctx context.Context, productID int64, target strin
 		case "failed":
 			failed = n
 		}
+		return nil
+	}, productID, target)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count rollout reports: %w", err)
 	}
-	return installed, failed, rows.Err()
+	return installed, failed, nil
 }
 
 // FleetDevices pages through a product's devices, most recently seen first.
@@ -185,13 +180,9 @@ func (s *Store) FleetDevices(ctx context.Context, productID int64, after string,
 		args = append(args, c.Key, c.Key, c.ID)
 	}
 	args = append(args, limit+1)
-	rows, err := s.db.QueryContext(ctx, s.q(q+` ORDER BY last_seen DESC, id DESC LIMIT ?`), args...)
+	out, err := queryAll(ctx, s.db, s.q(q+` ORDER BY last_seen DESC, id DESC LIMIT ?`), scanDevice, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list devices: %w", err)
-	}
-	out, err := collect(rows, nil, scanDevice)
-	if err != nil {
-		return nil, "", err
 	}
 	out, next := nextPage(out, limit, func(last updates.Device) cursor { return cursor{Key: fmtTime(last.LastSeen), ID: last.ID} })
 	return out, next, nil
@@ -200,17 +191,12 @@ func (s *Store) FleetDevices(ctx context.Context, productID int64, after string,
 // FleetSummary counts a product's devices by version and country.
 func (s *Store) FleetSummary(ctx context.Context, productID int64, staleBefore time.Time) (updates.FleetSummary, error) {
 	sum := updates.FleetSummary{Versions: map[string]int{}, Countries: map[string]int{}}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, country, COUNT(*), SUM(CASE WHEN last_seen < ? THEN 1 ELSE 0 END)
-		FROM update_devices WHERE product_id = ? GROUP BY version, country`), fmtTime(staleBefore), productID)
-	if err != nil {
-		return sum, fmt.Errorf("fleet summary: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := queryEach(ctx, s.db, s.q(`SELECT version, country, COUNT(*), SUM(CASE WHEN last_seen < ? THEN 1 ELSE 0 END)
+		FROM update_devices WHERE product_id = ? GROUP BY version, country`), func(sc rowScanner) error {
 		var v, c string
 		var n, stale int
-		if err := rows.Scan(&v, &c, &n, &stale); err != nil {
-			return sum, err
+		if err := sc.Scan(&v, &c, &n, &stale); err != nil {
+			return err
 		}
 		sum.Devices += n
 		sum.Stale += stale
@@ -219,8 +205,12 @@ func (s *Store) FleetSummary(ctx context.Context, productID int64, staleBefore t
 			c = "unknown"
 		}
 		sum.Countries[c] += n
+		return nil
+	}, fmtTime(staleBefore), productID)
+	if err != nil {
+		return sum, fmt.Errorf("fleet summary: %w", err)
 	}
-	return sum, rows.Err()
+	return sum, nil
 }
 
 // FleetExposure counts, per vulnerability matched on the product's releases
@@ -231,22 +221,17 @@ func (s *Store) FleetExposure(ctx context.Context, productID int64) ([]updates.E
 		return nil, fmt.Errorf("count devices: %w", err)
 	}
 	// Devices per release first (small), then joined to the matches.
-	rows, err := s.db.QueryContext(ctx, s.q(`WITH per_release AS (
+	by := map[string]*updates.Exposure{}
+	seen := map[[2]string]bool{}
+	err := queryEach(ctx, s.db, s.q(`WITH per_release AS (
 			SELECT release_id, COUNT(*) AS n FROM update_devices WHERE product_id = ? AND release_id IS NOT NULL GROUP BY release_id),
 		affected AS (
 			SELECT DISTINCT v.release_id, v.vuln_id, v.severity_rank FROM release_vulns v JOIN per_release p ON p.release_id = v.release_id WHERE NOT v.suppressed)
-		SELECT a.vuln_id, a.severity_rank, r.version, p.n FROM affected a JOIN per_release p ON p.release_id = a.release_id JOIN releases r ON r.id = a.release_id`), productID)
-	if err != nil {
-		return nil, fmt.Errorf("fleet exposure: %w", err)
-	}
-	defer rows.Close()
-	by := map[string]*updates.Exposure{}
-	seen := map[[2]string]bool{}
-	for rows.Next() {
+		SELECT a.vuln_id, a.severity_rank, r.version, p.n FROM affected a JOIN per_release p ON p.release_id = a.release_id JOIN releases r ON r.id = a.release_id`), func(sc rowScanner) error {
 		var id, version string
 		var rank, n int
-		if err := rows.Scan(&id, &rank, &version, &n); err != nil {
-			return nil, err
+		if err := sc.Scan(&id, &rank, &version, &n); err != nil {
+			return err
 		}
 		e := by[id]
 		if e == nil {
@@ -259,9 +244,10 @@ func (s *Store) FleetExposure(ctx context.Context, productID int64) ([]updates.E
 			e.Devices += n
 			e.Releases = append(e.Releases, version)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil
+	}, productID)
+	if err != nil {
+		return nil, fmt.Errorf("fleet exposure: %w", err)
 	}
 	out := make([]updates.Exposure, 0, len(by))
 	for _, e := range by {

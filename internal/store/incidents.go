@@ -192,18 +192,10 @@ func (s *Store) Incident(ctx context.Context, id int64) (*incident.Incident, err
 	if err := s.loadIncidentSets(ctx, &inc); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, title, owner, due, done_at FROM incident_tasks WHERE incident_id = ? ORDER BY id`), id)
-	if err != nil {
+	if inc.Tasks, err = queryInto(ctx, s.db, inc.Tasks, s.q(`SELECT id, title, owner, due, done_at FROM incident_tasks WHERE incident_id = ? ORDER BY id`), scanIncidentTask, id); err != nil {
 		return nil, err
 	}
-	if inc.Tasks, err = collect(rows, inc.Tasks, scanIncidentTask); err != nil {
-		return nil, err
-	}
-	trows, err := s.db.QueryContext(ctx, s.q(`SELECT at, actor, action, detail FROM incident_timeline WHERE incident_id = ? ORDER BY id`), id)
-	if err != nil {
-		return nil, err
-	}
-	if inc.Timeline, err = collect(trows, inc.Timeline, scanIncidentEntry); err != nil {
+	if inc.Timeline, err = queryInto(ctx, s.db, inc.Timeline, s.q(`SELECT at, actor, action, detail FROM incident_timeline WHERE incident_id = ? ORDER BY id`), scanIncidentEntry, id); err != nil {
 		return nil, err
 	}
 	return &inc, nil
@@ -226,34 +218,21 @@ func scanIncidentEntry(sc rowScanner) (incident.Entry, error) {
 }
 
 func (s *Store) loadIncidentSets(ctx context.Context, inc *incident.Incident) error {
-	inc.Products, inc.Releases, inc.Submissions = []int64{}, []int64{}, map[incident.ReportKind]incident.Submission{}
-	for q, dst := range map[string]*[]int64{
-		`SELECT product_id FROM incident_products WHERE incident_id = ? ORDER BY product_id`: &inc.Products,
-		`SELECT release_id FROM incident_releases WHERE incident_id = ? ORDER BY release_id`: &inc.Releases,
-	} {
-		rows, err := s.db.QueryContext(ctx, s.q(q), inc.ID)
-		if err != nil {
-			return err
-		}
-		if *dst, err = collect(rows, *dst, scanValue[int64]); err != nil {
-			return err
-		}
-	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT kind, submitted_at, reference, submitted_by FROM incident_reports WHERE incident_id = ?`), inc.ID)
-	if err != nil {
+	var err error
+	if inc.Products, err = queryList(ctx, s.db, s.q(`SELECT product_id FROM incident_products WHERE incident_id = ? ORDER BY product_id`), scanValue[int64], inc.ID); err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	if inc.Releases, err = queryList(ctx, s.db, s.q(`SELECT release_id FROM incident_releases WHERE incident_id = ? ORDER BY release_id`), scanValue[int64], inc.ID); err != nil {
+		return err
+	}
+	inc.Submissions, err = queryMap(ctx, s.db, s.q(`SELECT kind, submitted_at, reference, submitted_by FROM incident_reports WHERE incident_id = ?`), func(sc rowScanner) (incident.ReportKind, incident.Submission, error) {
 		var k, at string
 		var sub incident.Submission
-		if err := rows.Scan(&k, &at, &sub.Reference, &sub.By); err != nil {
-			return err
-		}
+		err := sc.Scan(&k, &at, &sub.Reference, &sub.By)
 		sub.SubmittedAt = parseTime(at)
-		inc.Submissions[incident.ReportKind(k)] = sub
-	}
-	return rows.Err()
+		return incident.ReportKind(k), sub, err
+	}, inc.ID)
+	return err
 }
 
 // Incidents lists incidents, newest awareness first.
@@ -285,13 +264,9 @@ func (s *Store) Incidents(ctx context.Context, f incident.Filter) ([]incident.In
 	}
 	q += " ORDER BY aware_at DESC, id DESC LIMIT ?"
 	args = append(args, clampLimit(f.Limit))
-	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	out, err := queryList(ctx, s.db, s.q(q), scanIncident, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
-	}
-	out, err := collect(rows, []incident.Incident{}, scanIncident)
-	if err != nil {
-		return nil, err
 	}
 	for i := range out {
 		if err := s.loadIncidentSets(ctx, &out[i]); err != nil {

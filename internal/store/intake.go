@@ -79,11 +79,7 @@ func (s *Store) IntakeReports(ctx context.Context, products []int64, limit int) 
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, clampLimit(limit))
-	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []incident.IntakeReport{}, scanIntake)
+	return queryList(ctx, s.db, s.q(q), scanIntake, args...)
 }
 
 // SetIntakeStatus records a report's triage.

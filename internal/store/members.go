@@ -13,21 +13,16 @@ import (
 
 // Memberships returns a user's product roles.
 func (s *Store) Memberships(ctx context.Context, userID int64) (map[int64]identity.ProductRole, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT product_id, role FROM product_members WHERE user_id = ?`), userID)
+	out, err := queryMap(ctx, s.conn(ctx), s.q(`SELECT product_id, role FROM product_members WHERE user_id = ?`), func(sc rowScanner) (int64, identity.ProductRole, error) {
+		var id int64
+		var role string
+		err := sc.Scan(&id, &role)
+		return id, identity.ProductRole(role), err
+	}, userID)
 	if err != nil {
 		return nil, fmt.Errorf("product roles of user %d: %w", userID, err)
 	}
-	defer rows.Close()
-	out := map[int64]identity.ProductRole{}
-	for rows.Next() {
-		var id int64
-		var role string
-		if err := rows.Scan(&id, &role); err != nil {
-			return nil, err
-		}
-		out[id] = identity.ProductRole(role)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetMember gives a user a role on a product (replacing any previous one).
@@ -76,11 +71,11 @@ func (s *Store) Members(ctx context.Context, productID, userID int64) ([]identit
 		q += " AND m.user_id = ?"
 		args = append(args, userID)
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(q+" ORDER BY p.name, u.name"), args...)
+	out, err := queryList(ctx, s.conn(ctx), s.q(q+" ORDER BY p.name, u.name"), scanMember, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list product members: %w", err)
 	}
-	return collect(rows, []identity.Member{}, scanMember)
+	return out, nil
 }
 
 func scanMember(sc rowScanner) (identity.Member, error) {

@@ -60,11 +60,11 @@ func (s *Store) AddPasskey(ctx context.Context, p *identity.Passkey) error {
 
 // Passkeys lists a user's credentials.
 func (s *Store) Passkeys(ctx context.Context, userID int64) ([]identity.Passkey, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id, user_id, credential, name, data, created_at, last_used_at FROM passkeys WHERE user_id = ? ORDER BY id`), userID)
+	out, err := queryAll(ctx, s.conn(ctx), s.q(`SELECT id, user_id, credential, name, data, created_at, last_used_at FROM passkeys WHERE user_id = ? ORDER BY id`), scanPasskey, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list passkeys: %w", err)
 	}
-	return collect(rows, nil, scanPasskey)
+	return out, nil
 }
 
 func scanPasskey(sc rowScanner) (identity.Passkey, error) {

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -12,112 +10,39 @@ import (
 	"github.com/rampart-security/rampart/internal/policy"
 )
 
-// Versioned documents: policies and approved-component lists are kept in
-// tables of the same shape (product_id 0: global), one row per version.
-const (
-	tablePolicies = "policies"
-	tableApproved = "approved_lists"
-)
-
 // SavePolicy stores source as the next version of the product's policy
 // (0: global), unless it equals the latest; it returns the version in
 // effect and whether it was created.
 func (s *Store) SavePolicy(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error) {
-	return s.saveVersioned(ctx, tablePolicies, productID, source, note, actor, now)
+	return saveDoc[policy.PolicyVersion](ctx, s, policyDocs, productID, -1, source, note, actor, now)
 }
 
 // Policy returns one version (0: latest) of a product's policy (product 0:
 // global); fault.ErrNotFound when there is none.
 func (s *Store) Policy(ctx context.Context, productID int64, version int) (policy.PolicyVersion, error) {
-	return s.versioned(ctx, tablePolicies, productID, version)
+	return docAt[policy.PolicyVersion](ctx, s, policyDocs, productID, version)
 }
 
 // PolicyVersions lists a product's policy versions (without source), newest first.
 func (s *Store) PolicyVersions(ctx context.Context, productID int64) ([]policy.PolicyVersion, error) {
-	return s.versions(ctx, tablePolicies, productID)
+	return docVersions(ctx, s, policyDocs, productID, []policy.PolicyVersion{})
 }
 
 // SaveApproved stores source as the next version of the product's
 // approved-component list (0: global), unless it equals the latest.
 func (s *Store) SaveApproved(ctx context.Context, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error) {
-	return s.saveVersioned(ctx, tableApproved, productID, source, note, actor, now)
+	return saveDoc[policy.PolicyVersion](ctx, s, approvedDocs, productID, -1, source, note, actor, now)
 }
 
 // Approved returns one version (0: latest) of a product's approved list
 // (product 0: global); fault.ErrNotFound when there is none.
 func (s *Store) Approved(ctx context.Context, productID int64, version int) (policy.PolicyVersion, error) {
-	return s.versioned(ctx, tableApproved, productID, version)
+	return docAt[policy.PolicyVersion](ctx, s, approvedDocs, productID, version)
 }
 
 // ApprovedVersions lists a product's approved-list versions (without source), newest first.
 func (s *Store) ApprovedVersions(ctx context.Context, productID int64) ([]policy.PolicyVersion, error) {
-	return s.versions(ctx, tableApproved, productID)
-}
-
-// saveVersioned: table is one of the constants above, never input.
-func (s *Store) saveVersioned(ctx context.Context, table string, productID int64, source, note, actor string, now time.Time) (policy.PolicyVersion, bool, error) {
-	sum := sha256.Sum256([]byte(source))
-	v := policy.PolicyVersion{ProductID: productID, Source: source, SHA256: hex.EncodeToString(sum[:]), Note: note, CreatedBy: actor, CreatedAt: now.UTC()}
-	created := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if productID != 0 {
-			var exists int64
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE id = ?`), productID).Scan(&exists); err != nil {
-				return fmt.Errorf("product %d: %w", productID, mapErr(err))
-			}
-		}
-		var last int
-		var lastSHA sql.NullString
-		err := tx.QueryRowContext(ctx, s.q(`SELECT version, sha256 FROM `+table+` WHERE product_id = ? ORDER BY version DESC LIMIT 1`), productID).Scan(&last, &lastSHA)
-		if err != nil && mapErr(err) != fault.ErrNotFound {
-			return err
-		}
-		if lastSHA.Valid && lastSHA.String == v.SHA256 {
-			v.Version = last
-			return nil
-		}
-		v.Version, created = last+1, true
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO `+table+` (product_id, version, source, sha256, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-			productID, v.Version, source, v.SHA256, note, fmtTime(v.CreatedAt), actor)
-		return mapErr(err)
-	})
-	if err != nil {
-		return v, false, err
-	}
-	if !created {
-		v, err = s.versioned(ctx, table, productID, v.Version)
-	}
-	return v, created, err
-}
-
-func (s *Store) versioned(ctx context.Context, table string, productID int64, version int) (policy.PolicyVersion, error) {
-	q := `SELECT version, source, sha256, note, created_at, created_by FROM ` + table + ` WHERE product_id = ? AND version = ?`
-	args := []any{productID, version}
-	if version == 0 {
-		q = `SELECT version, source, sha256, note, created_at, created_by FROM ` + table + ` WHERE product_id = ? ORDER BY version DESC LIMIT 1`
-		args = args[:1]
-	}
-	v := policy.PolicyVersion{ProductID: productID}
-	var at string
-	if err := s.conn(ctx).QueryRowContext(ctx, s.q(q), args...).Scan(&v.Version, &v.Source, &v.SHA256, &v.Note, &at, &v.CreatedBy); err != nil {
-		return v, fmt.Errorf("%s of product %d (version %d): %w", map[string]string{tablePolicies: "policy", tableApproved: "approved list"}[table], productID, version, mapErr(err))
-	}
-	v.CreatedAt = parseTime(at)
-	return v, nil
-}
-
-func (s *Store) versions(ctx context.Context, table string, productID int64) ([]policy.PolicyVersion, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT version, sha256, note, created_at, created_by FROM `+table+` WHERE product_id = ? ORDER BY version DESC`), productID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []policy.PolicyVersion{}, func(sc rowScanner) (policy.PolicyVersion, error) {
-		v := policy.PolicyVersion{ProductID: productID}
-		var at string
-		err := sc.Scan(&v.Version, &v.SHA256, &v.Note, &at, &v.CreatedBy)
-		v.CreatedAt = parseTime(at)
-		return v, err
-	})
+	return docVersions(ctx, s, approvedDocs, productID, []policy.PolicyVersion{})
 }
 
 const excCols = `id, product_id, rule, match_id, match_component, match_path, reason, expires, status, requested_by, requested_at, decided_by, decided_at`
@@ -156,11 +81,7 @@ func (s *Store) Exception(ctx context.Context, productID, id int64) (policy.Poli
 
 // Exceptions lists a product's exceptions, newest first.
 func (s *Store) Exceptions(ctx context.Context, productID int64) ([]policy.PolicyException, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? ORDER BY id DESC`), productID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []policy.PolicyException{}, scanException)
+	return queryList(ctx, s.db, s.q(`SELECT `+excCols+` FROM policy_exceptions WHERE product_id = ? ORDER BY id DESC`), scanException, productID)
 }
 
 // DecideException moves a requested exception to approved or rejected. It
@@ -191,11 +112,8 @@ func (s *Store) ExpireExceptions(ctx context.Context, productID int64, today str
 		if productID != 0 {
 			q, args = q+` AND product_id = ?`, append(args, productID)
 		}
-		rows, err := tx.QueryContext(ctx, s.q(q+` ORDER BY id`), args...)
-		if err != nil {
-			return err
-		}
-		if out, err = collect(rows, out, scanException); err != nil {
+		var err error
+		if out, err = queryInto(ctx, tx, out, s.q(q+` ORDER BY id`), scanException, args...); err != nil {
 			return err
 		}
 		now := fmtTime(s.now().UTC())

@@ -105,35 +105,27 @@ func (s *Store) SetProductDedup(ctx context.Context, productID int64, fields []s
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("product %d: %w", productID, fault.ErrNotFound)
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, tool, data FROM findings WHERE product_id = ?`), productID)
-		if err != nil {
-			return err
-		}
 		type key struct {
 			id  int64
 			key string
 		}
-		var keys []key
-		for rows.Next() {
+		keys, err := queryAll(ctx, tx, s.q(`SELECT id, tool, data FROM findings WHERE product_id = ?`), func(sc rowScanner) (key, error) {
 			var id int64
 			var tool string
 			var data []byte
-			if err := rows.Scan(&id, &tool, &data); err != nil {
-				rows.Close()
-				return err
+			if err := sc.Scan(&id, &tool, &data); err != nil {
+				return key{}, err
 			}
 			var f findings.Finding
 			if err := json.Unmarshal(data, &f); err != nil {
-				rows.Close()
-				return fmt.Errorf("finding %d: %w", id, err)
+				return key{}, fmt.Errorf("finding %d: %w", id, err)
 			}
 			if f.Tool == "" {
 				f.Tool = tool
 			}
-			keys = append(keys, key{id, findings.DedupKey(f, fields)})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return key{id, findings.DedupKey(f, fields)}, nil
+		}, productID)
+		if err != nil {
 			return err
 		}
 		for _, k := range keys {

@@ -82,14 +82,10 @@ func (s *Store) ProductsIn(ctx context.Context, ids []int64, after string, limit
 		args = append(args, idArgs...)
 	}
 	args = append(args, limit+1)
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+productCols+` FROM products p
-		WHERE (p.name > ? OR (p.name = ? AND p.id > ?))`+filter+` ORDER BY p.name, p.id LIMIT ?`), args...)
+	out, err := queryAll(ctx, s.conn(ctx), s.q(`SELECT `+productCols+` FROM products p
+		WHERE (p.name > ? OR (p.name = ? AND p.id > ?))`+filter+` ORDER BY p.name, p.id LIMIT ?`), scanProduct, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list products: %w", err)
-	}
-	out, err := collect(rows, nil, scanProduct)
-	if err != nil {
-		return nil, "", err
 	}
 	out, next := nextPage(out, limit, func(last inventory.Product) cursor { return cursor{Key: last.Name, ID: last.ID} })
 	return out, next, nil
@@ -173,14 +169,10 @@ func (s *Store) Releases(ctx context.Context, productID int64, after string, lim
 	if c.ID == 0 {
 		c.ID = 1 << 62
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id
-		WHERE r.product_id = ? AND r.id < ? ORDER BY r.id DESC LIMIT ?`), productID, c.ID, limit+1)
+	out, err := queryAll(ctx, s.conn(ctx), s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id
+		WHERE r.product_id = ? AND r.id < ? ORDER BY r.id DESC LIMIT ?`), scanRelease, productID, c.ID, limit+1)
 	if err != nil {
 		return nil, "", fmt.Errorf("list releases: %w", err)
-	}
-	out, err := collect(rows, nil, scanRelease)
-	if err != nil {
-		return nil, "", err
 	}
 	out, next := nextPage(out, limit, func(last inventory.Release) cursor { return cursor{ID: last.ID} })
 	return out, next, nil

@@ -12,23 +12,14 @@ import (
 
 // Checklist returns a release's SDL checklist items by activity id.
 func (s *Store) Checklist(ctx context.Context, releaseID int64) (map[string]sdl.ChecklistItem, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT activity, done, evidence FROM release_checklist WHERE release_id = ?`), releaseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]sdl.ChecklistItem{}
-	for rows.Next() {
+	return queryMap(ctx, s.db, s.q(`SELECT activity, done, evidence FROM release_checklist WHERE release_id = ?`), func(sc rowScanner) (string, sdl.ChecklistItem, error) {
 		var id string
 		var done int
 		var it sdl.ChecklistItem
-		if err := rows.Scan(&id, &done, &it.Evidence); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&id, &done, &it.Evidence)
 		it.Done = done == 1
-		out[id] = it
-	}
-	return out, rows.Err()
+		return id, it, err
+	}, releaseID)
 }
 
 // SetChecklist upserts checklist items of a release in one transaction.
@@ -72,11 +63,7 @@ func (s *Store) AddSAMMAssessment(ctx context.Context, a *sdl.SAMMAssessment) er
 
 // SAMMAssessments lists a product's assessments, oldest first, with scores.
 func (s *Store) SAMMAssessments(ctx context.Context, productID int64) ([]sdl.SAMMAssessment, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, answers, note, created_at, created_by FROM samm_assessments WHERE product_id = ? ORDER BY id`), productID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []sdl.SAMMAssessment{}, func(sc rowScanner) (sdl.SAMMAssessment, error) {
+	return queryList(ctx, s.db, s.q(`SELECT id, answers, note, created_at, created_by FROM samm_assessments WHERE product_id = ? ORDER BY id`), func(sc rowScanner) (sdl.SAMMAssessment, error) {
 		a := sdl.SAMMAssessment{ProductID: productID}
 		var js, at string
 		if err := sc.Scan(&a.ID, &js, &a.Note, &at, &a.CreatedBy); err != nil {
@@ -87,5 +74,5 @@ func (s *Store) SAMMAssessments(ctx context.Context, productID int64) ([]sdl.SAM
 		}
 		a.CreatedAt, a.Scores = parseTime(at), sdl.Score(a.Answers)
 		return a, nil
-	})
+	}, productID)
 }

@@ -97,18 +97,18 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 
 // Sessions lists a user's live sessions, marking the one with hash current.
 func (s *Store) Sessions(ctx context.Context, userID int64, current string) ([]identity.Session, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT id_hash, created_at, last_seen, expires_at, source, user_agent FROM sessions
-		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen DESC`), userID, fmtTime(s.now()))
-	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
-	}
-	return collect(rows, nil, func(sc rowScanner) (identity.Session, error) {
+	out, err := queryAll(ctx, s.conn(ctx), s.q(`SELECT id_hash, created_at, last_seen, expires_at, source, user_agent FROM sessions
+		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen DESC`), func(sc rowScanner) (identity.Session, error) {
 		var x identity.Session
 		var c, l, e string
 		err := sc.Scan(&x.Hash, &c, &l, &e, &x.Source, &x.UserAgent)
 		x.CreatedAt, x.LastSeen, x.ExpiresAt, x.Current = parseTime(c), parseTime(l), parseTime(e), x.Hash == current
 		return x, err
-	})
+	}, userID, fmtTime(s.now()))
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	return out, nil
 }
 
 // DeleteUserSessions ends every session of a user except keep ("" for all)

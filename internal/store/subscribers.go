@@ -24,11 +24,7 @@ func (s *Store) AddSubscriber(ctx context.Context, sub *incident.Subscriber) err
 
 // Subscribers lists a product's subscribers.
 func (s *Store) Subscribers(ctx context.Context, productID int64) ([]incident.Subscriber, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, product_id, email, webhook, created_at FROM subscribers WHERE product_id = ? ORDER BY id`), productID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []incident.Subscriber{}, scanSubscriber)
+	return queryList(ctx, s.db, s.q(`SELECT id, product_id, email, webhook, created_at FROM subscribers WHERE product_id = ? ORDER BY id`), scanSubscriber, productID)
 }
 
 func scanSubscriber(sc rowScanner) (incident.Subscriber, error) {
@@ -97,11 +93,7 @@ const noticeCols = `n.id, n.audience, n.recipient, n.incident_id, n.advisory_id,
 	s.id, s.product_id, s.email, s.webhook, s.created_at`
 
 func (s *Store) notices(ctx context.Context, where string, args ...any) ([]incident.Notice, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+noticeCols+` FROM notifications n LEFT JOIN subscribers s ON s.id = n.subscriber_id WHERE `+where), args...)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []incident.Notice{}, scanNotice)
+	return queryList(ctx, s.db, s.q(`SELECT `+noticeCols+` FROM notifications n LEFT JOIN subscribers s ON s.id = n.subscriber_id WHERE `+where), scanNotice, args...)
 }
 
 func scanNotice(sc rowScanner) (incident.Notice, error) {

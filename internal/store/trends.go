@@ -36,17 +36,12 @@ func (s *Store) FindingTrend(ctx context.Context, since time.Time, productID int
 		cond, args = cond+" AND product_id = ?", append(args, productID)
 	}
 	args = append([]any{since.UTC().Format("2006-01-02")}, args...)
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT day, severity, SUM(active) FROM finding_snapshots WHERE day >= ?`+cond+` GROUP BY day, severity ORDER BY day`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []findings.TrendPoint
-	for rows.Next() {
+	err := queryEach(ctx, s.conn(ctx), s.q(`SELECT day, severity, SUM(active) FROM finding_snapshots WHERE day >= ?`+cond+` GROUP BY day, severity ORDER BY day`), func(sc rowScanner) error {
 		var day, sev string
 		var n int
-		if err := rows.Scan(&day, &sev, &n); err != nil {
-			return nil, err
+		if err := sc.Scan(&day, &sev, &n); err != nil {
+			return err
 		}
 		if len(out) == 0 || out[len(out)-1].Day != day {
 			out = append(out, findings.TrendPoint{Day: day, BySeverity: map[findings.Severity]int{}})
@@ -54,6 +49,10 @@ func (s *Store) FindingTrend(ctx context.Context, since time.Time, productID int
 		p := &out[len(out)-1]
 		p.BySeverity[findings.Severity(sev)] += n
 		p.Total += n
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -62,11 +62,11 @@ func (s *Store) updateRepoBy(ctx context.Context, col string, v any) (updates.Re
 
 // UpdateRepos lists every update repository by slug.
 func (s *Store) UpdateRepos(ctx context.Context) ([]updates.Repo, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, product_id, slug, created_at FROM update_repos ORDER BY slug`)
+	out, err := queryAll(ctx, s.db, `SELECT id, product_id, slug, created_at FROM update_repos ORDER BY slug`, scanUpdateRepo)
 	if err != nil {
 		return nil, fmt.Errorf("list update repositories: %w", err)
 	}
-	return collect(rows, nil, scanUpdateRepo)
+	return out, nil
 }
 
 func scanUpdateRepo(sc rowScanner) (updates.Repo, error) {
@@ -216,9 +216,9 @@ func (s *Store) UpdateTargetContent(ctx context.Context, repoID int64, name stri
 
 // UpdateTargets lists a repository's targets, newest first.
 func (s *Store) UpdateTargets(ctx context.Context, repoID int64) ([]updates.Target, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+targetCols+` FROM update_targets WHERE repo_id = ? ORDER BY created_at DESC, name`), repoID)
+	out, err := queryAll(ctx, s.db, s.q(`SELECT `+targetCols+` FROM update_targets WHERE repo_id = ? ORDER BY created_at DESC, name`), scanTargetRow, repoID)
 	if err != nil {
 		return nil, fmt.Errorf("list targets: %w", err)
 	}
-	return collect(rows, nil, scanTargetRow)
+	return out, nil
 }

@@ -236,38 +236,30 @@ func scanStoredAdvisory(sc rowScanner) (vuln.Advisory, error) {
 func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.EPSS, map[string]vuln.KEV, error) {
 	epss, kev := map[string]vuln.EPSS{}, map[string]vuln.KEV{}
 	err := inChunks(cves, 500, func(in string, args []any) error {
-		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, score, percentile, day FROM epss WHERE cve IN `+in), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+		err := queryEach(ctx, s.conn(ctx), s.q(`SELECT cve, score, percentile, day FROM epss WHERE cve IN `+in), func(sc rowScanner) error {
 			var c, day string
 			var e vuln.EPSS
-			if err := rows.Scan(&c, &e.Score, &e.Percentile, &day); err != nil {
-				rows.Close()
+			if err := sc.Scan(&c, &e.Score, &e.Percentile, &day); err != nil {
 				return err
 			}
 			e.Date, _ = time.Parse("2006-01-02", day)
 			epss[c] = e
-		}
-		rows.Close()
-		krows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, data FROM kev WHERE cve IN `+in), args...)
+			return nil
+		}, args...)
 		if err != nil {
 			return err
 		}
-		for krows.Next() {
+		return queryEach(ctx, s.conn(ctx), s.q(`SELECT cve, data FROM kev WHERE cve IN `+in), func(sc rowScanner) error {
 			var c string
 			var data []byte
 			var k vuln.KEV
-			if err := krows.Scan(&c, &data); err != nil {
-				krows.Close()
+			if err := sc.Scan(&c, &data); err != nil {
 				return err
 			}
 			_ = json.Unmarshal(data, &k)
 			kev[c] = k
-		}
-		krows.Close()
-		return nil
+			return nil
+		}, args...)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -280,25 +272,18 @@ func (s *Store) Enrichment(ctx context.Context, cves []string) (map[string]vuln.
 func (s *Store) Exploitations(ctx context.Context, cves []string) (map[string][]vuln.Exploitation, error) {
 	out := map[string][]vuln.Exploitation{}
 	err := inChunks(cves, 500, func(in string, args []any) error {
-		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT cve, data FROM exploited WHERE cve IN `+in+` ORDER BY cve, source, reference`), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+		return queryEach(ctx, s.conn(ctx), s.q(`SELECT cve, data FROM exploited WHERE cve IN `+in+` ORDER BY cve, source, reference`), func(sc rowScanner) error {
 			var c string
 			var data []byte
 			var x vuln.Exploitation
-			if err := rows.Scan(&c, &data); err != nil {
-				rows.Close()
+			if err := sc.Scan(&c, &data); err != nil {
 				return err
 			}
 			if json.Unmarshal(data, &x) == nil {
 				out[c] = append(out[c], x)
 			}
-		}
-		err = rows.Err()
-		rows.Close()
-		return err
+			return nil
+		}, args...)
 	})
 	if err != nil {
 		return nil, err
@@ -314,26 +299,21 @@ func (s *Store) VulnDBStatus(ctx context.Context) (vuln.DBStatus, error) {
 			return st, err
 		}
 	}
-	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT id, at, actor, paths, files, advisories, epss, kev, exploited FROM feed_imports ORDER BY id DESC LIMIT 20`)
-	if err != nil {
-		return st, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	imports, err := queryAll(ctx, s.conn(ctx), `SELECT id, at, actor, paths, files, advisories, epss, kev, exploited FROM feed_imports ORDER BY id DESC LIMIT 20`, func(sc rowScanner) (vuln.FeedImport, error) {
 		var f vuln.FeedImport
 		var at, paths, files string
-		if err := rows.Scan(&f.ID, &at, &f.Actor, &paths, &files, &f.Advisories, &f.EPSS, &f.KEV, &f.Exploited); err != nil {
-			return st, err
+		if err := sc.Scan(&f.ID, &at, &f.Actor, &paths, &files, &f.Advisories, &f.EPSS, &f.KEV, &f.Exploited); err != nil {
+			return f, err
 		}
 		f.At = parseTime(at)
 		_ = json.Unmarshal([]byte(paths), &f.Paths)
 		_ = json.Unmarshal([]byte(files), &f.Files)
-		st.Imports = append(st.Imports, f)
-	}
-	if err := rows.Err(); err != nil {
+		return f, nil
+	})
+	if err != nil {
 		return st, err
 	}
-	rows.Close()
+	st.Imports = imports
 	st.Sources, err = s.SourceStatuses(ctx)
 	return st, err
 }
@@ -345,20 +325,14 @@ func (s *Store) ReplaceReleaseVulns(ctx context.Context, releaseID int64, matche
 	now := s.now().UTC()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		added = added[:0] // a retried attempt starts afresh
-		old := map[string]string{}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT component_ref, vuln_id, first_seen FROM release_vulns WHERE release_id = ?`), releaseID)
+		old, err := queryMap(ctx, tx, s.q(`SELECT component_ref, vuln_id, first_seen FROM release_vulns WHERE release_id = ?`), func(sc rowScanner) (string, string, error) {
+			var ref, id, first string
+			err := sc.Scan(&ref, &id, &first)
+			return ref + "\x00" + id, first, err
+		}, releaseID)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var ref, id, first string
-			if err := rows.Scan(&ref, &id, &first); err != nil {
-				rows.Close()
-				return err
-			}
-			old[ref+"\x00"+id] = first
-		}
-		rows.Close()
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM release_vulns WHERE release_id = ?`), releaseID); err != nil {
 			return err
 		}
@@ -450,12 +424,8 @@ func (s *Store) VulnReleases(ctx context.Context, ids []string, products []int64
 }
 
 func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any) ([]vuln.ReleaseVuln, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT `+releaseVulnCols+` FROM release_vulns v JOIN releases r ON r.id = v.release_id JOIN products p ON p.id = r.product_id
-		WHERE `+cond+` ORDER BY v.suppressed, v.kev DESC, v.severity_rank DESC, v.vuln_id, v.component_ref`), args...)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, nil, scanReleaseVuln)
+	return queryAll(ctx, s.conn(ctx), s.q(`SELECT `+releaseVulnCols+` FROM release_vulns v JOIN releases r ON r.id = v.release_id JOIN products p ON p.id = r.product_id
+		WHERE `+cond+` ORDER BY v.suppressed, v.kev DESC, v.severity_rank DESC, v.vuln_id, v.component_ref`), scanReleaseVuln, args...)
 }
 
 // VulnSummary counts matches by severity, and KEV exposure, over the
@@ -463,19 +433,17 @@ func (s *Store) queryReleaseVulns(ctx context.Context, cond string, args ...any)
 func (s *Store) VulnSummary(ctx context.Context, products []int64) (vuln.Summary, error) {
 	sum := vuln.Summary{BySeverity: map[string]int{}}
 	pf, pargs := productFilter("r.product_id", products)
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT v.severity_rank, COUNT(*) FROM release_vulns v JOIN releases r ON r.id = v.release_id WHERE NOT v.suppressed`+pf+` GROUP BY v.severity_rank`), pargs...)
+	err := queryEach(ctx, s.conn(ctx), s.q(`SELECT v.severity_rank, COUNT(*) FROM release_vulns v JOIN releases r ON r.id = v.release_id WHERE NOT v.suppressed`+pf+` GROUP BY v.severity_rank`), func(sc rowScanner) error {
+		var rank, n int
+		if err := sc.Scan(&rank, &n); err != nil {
+			return err
+		}
+		sum.BySeverity[vuln.Level(rank).String()] = n
+		return nil
+	}, pargs...)
 	if err != nil {
 		return sum, err
 	}
-	for rows.Next() {
-		var rank, n int
-		if err := rows.Scan(&rank, &n); err != nil {
-			rows.Close()
-			return sum, err
-		}
-		sum.BySeverity[vuln.Level(rank).String()] = n
-	}
-	rows.Close()
 	err = s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(CASE WHEN v.kev THEN 1 ELSE 0 END), 0), COUNT(DISTINCT CASE WHEN v.kev THEN v.release_id END), COUNT(DISTINCT v.release_id)
 		FROM release_vulns v JOIN releases r ON r.id = v.release_id WHERE NOT v.suppressed`+pf), pargs...).Scan(&sum.KEV, &sum.KEVReleases, &sum.AffectedRelease)
 	return sum, err
@@ -495,22 +463,13 @@ func (s *Store) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 
 // Analyses returns a release's VEX decisions keyed by component ref and vulnerability id.
 func (s *Store) Analyses(ctx context.Context, releaseID int64) (map[[2]string]vuln.Analysis, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT component_ref, vuln_id, status, justification, detail, updated_at, updated_by FROM vex_analysis WHERE release_id = ?`), releaseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[[2]string]vuln.Analysis{}
-	for rows.Next() {
+	return queryMap(ctx, s.conn(ctx), s.q(`SELECT component_ref, vuln_id, status, justification, detail, updated_at, updated_by FROM vex_analysis WHERE release_id = ?`), func(sc rowScanner) ([2]string, vuln.Analysis, error) {
 		var ref, id, status, at string
 		var a vuln.Analysis
-		if err := rows.Scan(&ref, &id, &status, &a.Justification, &a.Detail, &at, &a.UpdatedBy); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&ref, &id, &status, &a.Justification, &a.Detail, &at, &a.UpdatedBy)
 		a.Status, a.UpdatedAt = vuln.VEXStatus(status), parseTime(at)
-		out[[2]string{ref, id}] = a
-	}
-	return out, rows.Err()
+		return [2]string{ref, id}, a, err
+	}, releaseID)
 }
 
 // AddEvent records an event.

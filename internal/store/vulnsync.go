@@ -20,11 +20,7 @@ func syncTime(s string) *time.Time {
 
 // SourceStatuses returns every source that was ever attempted, by name.
 func (s *Store) SourceStatuses(ctx context.Context) ([]vuln.SourceStatus, error) {
-	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT source, url, records, last_attempt, last_success, error FROM vulndb_sources ORDER BY source`)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, []vuln.SourceStatus{}, scanSourceStatus)
+	return queryList(ctx, s.conn(ctx), `SELECT source, url, records, last_attempt, last_success, error FROM vulndb_sources ORDER BY source`, scanSourceStatus)
 }
 
 func scanSourceStatus(sc rowScanner) (vuln.SourceStatus, error) {
@@ -128,24 +124,15 @@ func (s *Store) ReleasesMatching(ctx context.Context, ids []string) ([]int64, er
 	var out []int64
 	// Each id is bound twice: chunks of 400 keep a statement at 800.
 	err := inChunks(ids, 400, func(in string, args []any) error {
-		rows, err := s.conn(ctx).QueryContext(ctx, s.q(`SELECT DISTINCT release_id FROM release_vulns WHERE vuln_id IN `+in+`
-			UNION SELECT DISTINCT rv.release_id FROM release_vulns rv JOIN advisory_ids x ON x.advisory_id = rv.vuln_id WHERE x.alias IN `+in), append(args, args...)...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			if !seen[id] {
+		return queryEach(ctx, s.conn(ctx), s.q(`SELECT DISTINCT release_id FROM release_vulns WHERE vuln_id IN `+in+`
+			UNION SELECT DISTINCT rv.release_id FROM release_vulns rv JOIN advisory_ids x ON x.advisory_id = rv.vuln_id WHERE x.alias IN `+in), func(sc rowScanner) error {
+			id, err := scanValue[int64](sc)
+			if err == nil && !seen[id] {
 				seen[id] = true
 				out = append(out, id)
 			}
-		}
-		rows.Close()
-		return rows.Err()
+			return err
+		}, append(args, args...)...)
 	})
 	if err != nil {
 		return nil, err

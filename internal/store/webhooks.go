@@ -54,13 +54,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, maxAttempts,
 	var out []notify.Delivery
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT d.url, d.attempts, e.id, e.at, e.kind, COALESCE(e.product_id, 0), COALESCE(e.release_id, 0), e.subject, e.title, e.detail
+		var err error
+		out, err = queryInto(ctx, tx, out, s.q(`SELECT d.url, d.attempts, e.id, e.at, e.kind, COALESCE(e.product_id, 0), COALESCE(e.release_id, 0), e.subject, e.title, e.detail
 			FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-			WHERE d.delivered_at IS NULL AND d.next_at <= ? AND d.attempts < ? ORDER BY d.next_at, d.event_id LIMIT ?`+lock), fmtTime(now), maxAttempts, limit)
+			WHERE d.delivered_at IS NULL AND d.next_at <= ? AND d.attempts < ? ORDER BY d.next_at, d.event_id LIMIT ?`+lock), scanDelivery, fmtTime(now), maxAttempts, limit)
 		if err != nil {
-			return err
-		}
-		if out, err = collect(rows, out, scanDelivery); err != nil {
 			return err
 		}
 		until := fmtTime(now.Add(lease))

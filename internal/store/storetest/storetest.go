@@ -68,12 +68,13 @@ func FreshSchema(tb testing.TB, base string) string {
 	return u.String()
 }
 
-// ForEach runs fn as a subtest against a fresh store on every engine.
-func ForEach(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+// ForEach runs fn as a subtest against a fresh store on every engine,
+// opened with opts (a test's clock: store.WithClock).
+func ForEach(t *testing.T, fn func(t *testing.T, s *store.Store), opts ...store.Option) {
 	t.Helper()
 	for _, e := range Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			s, err := store.Open(context.Background(), e.Config)
+			s, err := store.Open(context.Background(), e.Config, opts...)
 			if err != nil {
 				t.Fatalf("open %s store: %v", e.Name, err)
 			}
