@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -362,23 +361,20 @@ func runTMRender(ctx context.Context, s *streams, opts *tmRenderOptions) error {
 		}
 		dopts.Result = lib.Check(m)
 	}
-	var buf bytes.Buffer
-	switch strings.ToLower(filepath.Ext(opts.Output)) {
-	case ".svg":
-		svg, err := threatmodel.RenderSVG(ctx, m, dopts)
-		if err != nil {
+	return writeWhole(s, opts.Output, func(w io.Writer) error {
+		switch strings.ToLower(filepath.Ext(opts.Output)) {
+		case ".svg":
+			svg, err := threatmodel.RenderSVG(ctx, m, dopts)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(svg)
 			return err
+		case ".mmd", ".mermaid":
+			return threatmodel.WriteMermaid(w, m, dopts)
 		}
-		buf.Write(svg)
-	case ".mmd", ".mermaid":
-		err = threatmodel.WriteMermaid(&buf, m, dopts)
-	default:
-		err = threatmodel.WriteDOT(&buf, m, dopts)
-	}
-	if err != nil {
-		return err
-	}
-	return writeOutput(s, opts.Output, buf.Bytes())
+		return threatmodel.WriteDOT(w, m, dopts)
+	})
 }
 
 // tmReportOptions are the parsed options of `threatmodel report`.
@@ -415,19 +411,16 @@ func runTMReport(ctx context.Context, s *streams, opts *tmReportOptions) error {
 		return err
 	}
 	res := lib.Check(m)
-	var buf bytes.Buffer
-	if opts.Format == "html" {
-		svg, err := threatmodel.RenderSVG(ctx, m, threatmodel.DiagramOptions{Result: res})
-		if err != nil {
-			return err
+	return writeWhole(s, opts.Output, func(w io.Writer) error {
+		if opts.Format == "html" {
+			svg, err := threatmodel.RenderSVG(ctx, m, threatmodel.DiagramOptions{Result: res})
+			if err != nil {
+				return err
+			}
+			return threatmodel.WriteHTML(w, m, res, svg)
 		}
-		if err := threatmodel.WriteHTML(&buf, m, res, svg); err != nil {
-			return err
-		}
-	} else if err := threatmodel.WriteMarkdown(&buf, m, res); err != nil {
-		return err
-	}
-	return writeOutput(s, opts.Output, buf.Bytes())
+		return threatmodel.WriteMarkdown(w, m, res)
+	})
 }
 
 // tmImportOptions are the parsed options of `threatmodel import`.
@@ -514,11 +507,7 @@ func runTMExport(_ context.Context, s *streams, opts *tmExportOptions) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := otm.Export(&buf, m, lib.Check(m)); err != nil {
-		return err
-	}
-	return writeOutput(s, opts.Output, buf.Bytes())
+	return writeWhole(s, opts.Output, func(w io.Writer) error { return otm.Export(w, m, lib.Check(m)) })
 }
 
 // tmRulesOptions are the parsed options of `threatmodel rules`.
