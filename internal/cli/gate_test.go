@@ -119,29 +119,20 @@ func TestGateChecklistAndPass(t *testing.T) {
 }
 
 func TestGateUsageAndInputErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"nothing to judge", []string{"gate"}, "nothing to judge"},
-		{"bad format", []string{"gate", "--sbom", bom, "--format", "xml"}, "--format"},
-		{"both vuln sources", []string{"gate", "--sbom", bom, "--vulndb", vulndb, "--data", "x"}, "alternatives"},
-		{"bad policy names line and column", []string{"gate", "--policy", gateDir + "bad-policy.yaml", "--sbom", bom}, "testdata/gate/bad-policy.yaml:5:58: rule typo: when: undefined field 'epsss'"},
-		{"missing policy", []string{"gate", "--policy", gateDir + "nope.yaml", "--sbom", bom}, "nope.yaml"},
-		{"bad exceptions", []string{"gate", "--exceptions", gateDir + "policy.yaml", "--sbom", bom}, "policy.yaml"},
-		{"not a report", []string{"gate", "--scan", gateDir + "exceptions.yaml"}, "exceptions.yaml"},
-		{"bad baseline", []string{"gate", "--sbom", bom, "--baseline", gateDir + "bad-policy.yaml"}, "--baseline"},
-		{"unknown flag", []string{"gate", "--sbom", bom, "--fail-on", "high"}, "unknown flag"},
+	usage := func(name string, args []string, want string) cliCase {
+		return cliCase{name: name, args: args, code: ExitError, errHas: []string{want}}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, _, errs := run(t, "", tt.args...)
-			if code != ExitError || !strings.Contains(errs, tt.want) {
-				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errs, tt.want)
-			}
-		})
-	}
+	testCLI(t, []cliCase{
+		usage("nothing to judge", []string{"gate"}, "nothing to judge"),
+		usage("bad format", []string{"gate", "--sbom", bom, "--format", "xml"}, "--format"),
+		usage("both vuln sources", []string{"gate", "--sbom", bom, "--vulndb", vulndb, "--data", "x"}, "alternatives"),
+		usage("bad policy names line and column", []string{"gate", "--policy", gateDir + "bad-policy.yaml", "--sbom", bom}, "testdata/gate/bad-policy.yaml:5:58: rule typo: when: undefined field 'epsss'"),
+		usage("missing policy", []string{"gate", "--policy", gateDir + "nope.yaml", "--sbom", bom}, "nope.yaml"),
+		usage("bad exceptions", []string{"gate", "--exceptions", gateDir + "policy.yaml", "--sbom", bom}, "policy.yaml"),
+		usage("not a report", []string{"gate", "--scan", gateDir + "exceptions.yaml"}, "exceptions.yaml"),
+		usage("bad baseline", []string{"gate", "--sbom", bom, "--baseline", gateDir + "bad-policy.yaml"}, "--baseline"),
+		usage("unknown flag", []string{"gate", "--sbom", bom, "--fail-on", "high"}, "unknown flag"),
+	})
 }
 
 func TestGateSARIFAndJUnit(t *testing.T) {

@@ -58,45 +58,18 @@ func TestMatchJSON(t *testing.T) {
 }
 
 func TestMatchFailOnAndVEX(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		code int
-	}{
-		{"critical present", []string{"--fail-on", "critical"}, ExitFailure},
-		{"kev present", []string{"--fail-on", "kev"}, ExitFailure},
-		{"no fail-on", nil, ExitOK},
-		{"high present without the KEV file", []string{"--fail-on", "high", "--no-kev"}, ExitFailure},
+	args := func(extra ...string) []string {
+		return append([]string{"match", bom, "--vulndb", vulndb, "--format", "json"}, extra...)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			args := []string{"match", bom, "--vulndb", vulndb, "--format", "json"}
-			noKEV := false
-			for _, a := range tt.args {
-				if a == "--no-kev" {
-					noKEV = true
-				}
-			}
-			if !noKEV {
-				args = append(args, "--vulndb", kevDB)
-			}
-			for _, a := range tt.args {
-				if a != "--no-kev" {
-					args = append(args, a)
-				}
-			}
-			code, _, errs := run(t, "", args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d (%s)", code, tt.code, errs)
-			}
-		})
-	}
-	// VEX suppresses the gin match: only firmware and busybox remain, and
-	// --fail-on low still trips on them.
-	code, out, _ := run(t, "", "match", bom, "--vulndb", vulndb, "--vex", "testdata/match/vex.openvex.json", "--format", "json", "--fail-on", "low")
-	if code != ExitFailure || strings.Contains(out, "CVE-2099-0100") {
-		t.Errorf("vex: exit %d\n%s", code, out)
-	}
+	testCLI(t, []cliCase{
+		{name: "critical present", args: args("--vulndb", kevDB, "--fail-on", "critical"), code: ExitFailure},
+		{name: "kev present", args: args("--vulndb", kevDB, "--fail-on", "kev"), code: ExitFailure},
+		{name: "no fail-on", args: args("--vulndb", kevDB), code: ExitOK},
+		{name: "high present without the KEV file", args: args("--fail-on", "high"), code: ExitFailure},
+		// VEX suppresses the gin match: only firmware and busybox remain, and
+		// --fail-on low still trips on them.
+		{name: "vex", args: args("--vex", "testdata/match/vex.openvex.json", "--fail-on", "low"), code: ExitFailure, outLacks: []string{"CVE-2099-0100"}},
+	})
 }
 
 func TestMatchFormats(t *testing.T) {

@@ -99,21 +99,12 @@ func TestThreatmodelCheckFormatsAndStdin(t *testing.T) {
 func TestThreatmodelInvalidModel(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(p, []byte("title: bad\nelements:\n  - id: a\n    type: proces\n"), 0o644)
-	code, _, errs := run(t, "", "threatmodel", "check", p)
-	if code != 1 || !strings.Contains(errs, "bad.yaml:4:11") {
-		t.Errorf("invalid model: exit %d, %s", code, errs)
-	}
-	code, _, errs = run(t, "", "threatmodel", "validate", p)
-	if code != 1 || !strings.Contains(errs, `"proces" is not one of`) {
-		t.Errorf("validate: exit %d, %s", code, errs)
-	}
-	if code, _, _ := run(t, "", "threatmodel", "check", filepath.Join(t.TempDir(), "missing.yaml")); code != 2 {
-		t.Errorf("missing file: exit %d", code)
-	}
-	good := initModel(t, "medical-wearable")
-	if code, out, _ := run(t, "", "threatmodel", "validate", good); code != 0 || !strings.Contains(out, "valid") {
-		t.Errorf("validate good: %d %s", code, out)
-	}
+	testCLI(t, []cliCase{
+		{name: "invalid model", args: []string{"threatmodel", "check", p}, code: ExitFailure, errHas: []string{"bad.yaml:4:11"}},
+		{name: "validate", args: []string{"threatmodel", "validate", p}, code: ExitFailure, errHas: []string{`"proces" is not one of`}},
+		{name: "missing file", args: []string{"threatmodel", "check", filepath.Join(t.TempDir(), "missing.yaml")}, code: ExitError},
+		{name: "validate good", args: []string{"threatmodel", "validate", initModel(t, "medical-wearable")}, outHas: []string{"valid"}},
+	})
 }
 
 func TestThreatmodelRender(t *testing.T) {
