@@ -35,10 +35,14 @@ func newTable(w io.Writer, header string) *tabwriter.Writer {
 	return tw
 }
 
+// toStdout reports whether an -o FILE flag names standard output: it is
+// not given, or "-".
+func toStdout(file string) bool { return file == "" || file == "-" }
+
 // writeTo runs write on -o FILE, or on stdout when file is "" or "-", and
 // closes the file (its error counts).
 func writeTo(s *streams, file string, write func(io.Writer) error) error {
-	if file == "" || file == "-" {
+	if toStdout(file) {
 		return write(s.out)
 	}
 	f, err := os.Create(file)
@@ -65,7 +69,7 @@ func writeWhole(s *streams, file string, write func(io.Writer) error) error {
 
 // writeOutput writes data to -o FILE, or to stdout when file is "" or "-".
 func writeOutput(s *streams, file string, data []byte) error {
-	if file == "" || file == "-" {
+	if toStdout(file) {
 		_, err := s.out.Write(data)
 		return err
 	}

@@ -224,7 +224,7 @@ func runSBOMConvert(_ context.Context, s *streams, opts *sbomConvertOptions) err
 	if err != nil {
 		return fmt.Errorf("convert %s: %w", opts.File, err)
 	}
-	if opts.Output == "" || opts.Output == "-" {
+	if toStdout(opts.Output) {
 		_, err = s.out.Write(buf.Bytes())
 		return err
 	}
