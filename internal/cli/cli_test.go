@@ -160,26 +160,19 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 
 func TestUserTokenAndImport(t *testing.T) {
 	dir := t.TempDir()
-	code, _, errs := run(t, "short\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin")
-	if code != ExitFailure || !strings.Contains(errs, "at least 15") {
-		t.Errorf("short password: exit %d, %q", code, errs)
+	const pw = "plinth ribbon otter granite\n"
+	userAdd := func(role string) []string {
+		return []string{"user", "add", "--data", dir, "--name", "alice", "--role", role, "--password-stdin"}
 	}
-	code, _, errs = run(t, "alicealicealice!\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin")
-	if code != ExitFailure || !strings.Contains(errs, "alice") {
-		t.Errorf("name-based password: exit %d, %q", code, errs)
-	}
-	if code, _, errs = run(t, "plinth ribbon otter granite\n", "user", "add", "--data", dir, "--name", "alice", "--role", "root", "--password-stdin"); code != ExitError {
-		t.Errorf("bad role: exit %d %q", code, errs)
-	}
-	if code, out, errs := run(t, "plinth ribbon otter granite\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin"); code != 0 {
-		t.Fatalf("user add: %d %q %q", code, out, errs)
-	}
+	testCLI(t, []cliCase{
+		{name: "short password", stdin: "short\n", args: userAdd("admin"), code: ExitFailure, errHas: []string{"at least 15"}},
+		{name: "name-based password", stdin: "alicealicealice!\n", args: userAdd("admin"), code: ExitFailure, errHas: []string{"alice"}},
+		{name: "bad role", stdin: pw, args: userAdd("root"), code: ExitError},
+		{name: "user add", stdin: pw, args: userAdd("admin")},
+	})
 	code, out, errs := run(t, "", "token", "create", "--data", dir, "--user", "alice", "--name", "ci", "--expires", "720h")
 	if code != 0 || !regexp.MustCompile(`^rmp_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
 		t.Fatalf("token create printed %q (exit %d, %q); want only the token", out, code, errs)
-	}
-	if code, _, _ := run(t, "", "token", "create", "--data", dir, "--user", "nobody", "--name", "ci"); code != ExitError {
-		t.Errorf("token for unknown user: %d", code)
 	}
 
 	bom := filepath.Join(dir, "fw.cdx.json")
@@ -187,16 +180,14 @@ func TestUserTokenAndImport(t *testing.T) {
 		{"type":"application","name":"busybox","version":"1.36.1","bom-ref":"bb","cpe":"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*"},
 		{"type":"library","name":"zlib","version":"1.3.1","purl":"pkg:generic/zlib@1.3.1","bom-ref":"z"}],
 		"dependencies":[{"ref":"bb","dependsOn":["z"]}]}`), 0o644)
-	code, out, errs = run(t, "", "sbom", "import", bom, "--product", "Gateway", "--release", "2.4.1", "--data", dir)
-	if code != 0 || !strings.Contains(out, "imported 2 components") {
-		t.Fatalf("sbom import: %d %q %q", code, out, errs)
-	}
 	bad := filepath.Join(dir, "bad.cdx.json")
 	os.WriteFile(bad, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"gadget","name":"x"}]}`), 0o644)
-	code, _, errs = run(t, "", "sbom", "import", bad, "--product", "Gateway", "--release", "2.4.1", "--data", dir)
-	if code != ExitFailure || !strings.Contains(errs, "bad.cdx.json") || !strings.Contains(errs, "/components/0/type") {
-		t.Errorf("invalid SBOM import: exit %d, %q", code, errs)
-	}
+	testCLI(t, []cliCase{
+		{name: "token for unknown user", args: []string{"token", "create", "--data", dir, "--user", "nobody", "--name", "ci"}, code: ExitError},
+		{name: "sbom import", args: []string{"sbom", "import", bom, "--product", "Gateway", "--release", "2.4.1", "--data", dir}, outHas: []string{"imported 2 components"}},
+		{name: "invalid SBOM import", args: []string{"sbom", "import", bad, "--product", "Gateway", "--release", "2.4.1", "--data", dir}, code: ExitFailure,
+			errHas: []string{"bad.cdx.json", "/components/0/type"}},
+	})
 }
 
 // TestTwoServersOnOnePostgres starts two `rampart serve` processes on one
