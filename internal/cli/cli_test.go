@@ -36,9 +36,73 @@ func TestMain(m *testing.M) {
 // run executes the CLI in-process with the given standard input.
 func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runCtx(context.Background(), stdin, args...)
+}
+
+// runCtx is run under ctx.
+func runCtx(ctx context.Context, stdin string, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = Execute(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	code = Execute(ctx, args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// cliCase is one command line run through Execute and what it must give.
+type cliCase struct {
+	name     string // the subtest's name (default: the arguments)
+	args     []string
+	stdin    string
+	code     int
+	outHas   []string       // parts of stdout
+	errHas   []string       // parts of stderr
+	outLacks []string       // strings stdout must not hold
+	noOut    bool           // stdout must be empty
+	jsonWant map[string]any // top-level values of stdout, a JSON object
+}
+
+// testCLI runs each case as a subtest.
+func testCLI(t *testing.T, cases []cliCase) {
+	t.Helper()
+	for _, tc := range cases {
+		name := tc.name
+		if name == "" {
+			name = strings.Join(tc.args, " ")
+		}
+		t.Run(name, func(t *testing.T) {
+			code, out, errOut := run(t, tc.stdin, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
+			}
+			for _, s := range tc.outHas {
+				if !strings.Contains(out, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tc.outLacks {
+				if strings.Contains(out, s) {
+					t.Errorf("stdout holds %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tc.errHas {
+				if !strings.Contains(errOut, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, errOut)
+				}
+			}
+			if tc.noOut && out != "" {
+				t.Errorf("stdout is not empty:\n%s", out)
+			}
+			if tc.jsonWant != nil {
+				var got map[string]any
+				if err := json.Unmarshal([]byte(out), &got); err != nil {
+					t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+				}
+				for k, v := range tc.jsonWant {
+					if got[k] != v {
+						t.Errorf("%s = %v, want %v", k, got[k], v)
+					}
+				}
+			}
+		})
+	}
 }
 
 // dataDir returns a fresh data directory and its opened store, for a test
@@ -53,7 +117,8 @@ func dataDir(t *testing.T) (string, *store.Store) {
 	return dir, st
 }
 
-// TestEveryCommandHasHelpAndExample walks the whole command tree.
+// TestEveryCommandHasHelpAndExample walks the whole command tree: every
+// command has a short description and an example, which its --help shows.
 func TestEveryCommandHasHelpAndExample(t *testing.T) {
 	root := NewRoot(&streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
 	var walk func(c *cobra.Command)
@@ -69,6 +134,10 @@ func TestEveryCommandHasHelpAndExample(t *testing.T) {
 		if c.Short == "" {
 			t.Errorf("%q has no short description", c.CommandPath())
 		}
+		args := append(strings.Fields(c.CommandPath())[1:], "--help")
+		if code, out, _ := run(t, "", args...); code != 0 || !strings.Contains(out, "Examples:") {
+			t.Errorf("%s --help: exit %d, no examples", c.CommandPath(), code)
+		}
 		for _, sub := range c.Commands() {
 			walk(sub)
 		}
@@ -77,19 +146,13 @@ func TestEveryCommandHasHelpAndExample(t *testing.T) {
 	if n < 8 {
 		t.Errorf("only %d commands found", n)
 	}
-	code, out, _ := run(t, "", "sbom", "import", "--help")
-	if code != 0 || !strings.Contains(out, "Example") {
-		t.Errorf("sbom import --help: %d %q", code, out)
-	}
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
-	if code, _, errs := run(t, "", "no-such-command"); code != ExitError || !strings.Contains(errs, "unknown command") {
-		t.Errorf("unknown command: %d %q", code, errs)
-	}
-	if code, _, errs := run(t, "", "serve", "--no-such-flag"); code != ExitError || !strings.Contains(errs, "--help") {
-		t.Errorf("unknown flag: %d %q", code, errs)
-	}
+	testCLI(t, []cliCase{
+		{name: "unknown command", args: []string{"no-such-command"}, code: ExitError, errHas: []string{"unknown command"}},
+		{name: "unknown flag", args: []string{"serve", "--no-such-flag"}, code: ExitError, errHas: []string{"--help"}},
+	})
 	if code, out, _ := run(t, "", "version"); code != 0 || !strings.HasPrefix(out, "rampart ") {
 		t.Errorf("version: %d %q", code, out)
 	}
@@ -97,26 +160,19 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 
 func TestUserTokenAndImport(t *testing.T) {
 	dir := t.TempDir()
-	code, _, errs := run(t, "short\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin")
-	if code != ExitFailure || !strings.Contains(errs, "at least 15") {
-		t.Errorf("short password: exit %d, %q", code, errs)
+	const pw = "plinth ribbon otter granite\n"
+	userAdd := func(role string) []string {
+		return []string{"user", "add", "--data", dir, "--name", "alice", "--role", role, "--password-stdin"}
 	}
-	code, _, errs = run(t, "alicealicealice!\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin")
-	if code != ExitFailure || !strings.Contains(errs, "alice") {
-		t.Errorf("name-based password: exit %d, %q", code, errs)
-	}
-	if code, _, errs = run(t, "plinth ribbon otter granite\n", "user", "add", "--data", dir, "--name", "alice", "--role", "root", "--password-stdin"); code != ExitError {
-		t.Errorf("bad role: exit %d %q", code, errs)
-	}
-	if code, out, errs := run(t, "plinth ribbon otter granite\n", "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin"); code != 0 {
-		t.Fatalf("user add: %d %q %q", code, out, errs)
-	}
+	testCLI(t, []cliCase{
+		{name: "short password", stdin: "short\n", args: userAdd("admin"), code: ExitFailure, errHas: []string{"at least 15"}},
+		{name: "name-based password", stdin: "alicealicealice!\n", args: userAdd("admin"), code: ExitFailure, errHas: []string{"alice"}},
+		{name: "bad role", stdin: pw, args: userAdd("root"), code: ExitError},
+		{name: "user add", stdin: pw, args: userAdd("admin")},
+	})
 	code, out, errs := run(t, "", "token", "create", "--data", dir, "--user", "alice", "--name", "ci", "--expires", "720h")
 	if code != 0 || !regexp.MustCompile(`^rmp_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
 		t.Fatalf("token create printed %q (exit %d, %q); want only the token", out, code, errs)
-	}
-	if code, _, _ := run(t, "", "token", "create", "--data", dir, "--user", "nobody", "--name", "ci"); code != ExitError {
-		t.Errorf("token for unknown user: %d", code)
 	}
 
 	bom := filepath.Join(dir, "fw.cdx.json")
@@ -124,16 +180,14 @@ func TestUserTokenAndImport(t *testing.T) {
 		{"type":"application","name":"busybox","version":"1.36.1","bom-ref":"bb","cpe":"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*"},
 		{"type":"library","name":"zlib","version":"1.3.1","purl":"pkg:generic/zlib@1.3.1","bom-ref":"z"}],
 		"dependencies":[{"ref":"bb","dependsOn":["z"]}]}`), 0o644)
-	code, out, errs = run(t, "", "sbom", "import", bom, "--product", "Gateway", "--release", "2.4.1", "--data", dir)
-	if code != 0 || !strings.Contains(out, "imported 2 components") {
-		t.Fatalf("sbom import: %d %q %q", code, out, errs)
-	}
 	bad := filepath.Join(dir, "bad.cdx.json")
 	os.WriteFile(bad, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"gadget","name":"x"}]}`), 0o644)
-	code, _, errs = run(t, "", "sbom", "import", bad, "--product", "Gateway", "--release", "2.4.1", "--data", dir)
-	if code != ExitFailure || !strings.Contains(errs, "bad.cdx.json") || !strings.Contains(errs, "/components/0/type") {
-		t.Errorf("invalid SBOM import: exit %d, %q", code, errs)
-	}
+	testCLI(t, []cliCase{
+		{name: "token for unknown user", args: []string{"token", "create", "--data", dir, "--user", "nobody", "--name", "ci"}, code: ExitError},
+		{name: "sbom import", args: []string{"sbom", "import", bom, "--product", "Gateway", "--release", "2.4.1", "--data", dir}, outHas: []string{"imported 2 components"}},
+		{name: "invalid SBOM import", args: []string{"sbom", "import", bad, "--product", "Gateway", "--release", "2.4.1", "--data", dir}, code: ExitFailure,
+			errHas: []string{"bad.cdx.json", "/components/0/type"}},
+	})
 }
 
 // TestTwoServersOnOnePostgres starts two `rampart serve` processes on one

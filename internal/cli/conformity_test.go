@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -45,15 +44,10 @@ func TestConformityReport(t *testing.T) {
 	if rep.Catalog != "cra-annex-i" || len(rep.Items) != 22 || rep.Summary["met"] == 0 {
 		t.Errorf("json report: %+v", rep)
 	}
-	code, out, _ = run(t, "", "conformity", "report", "--release", id, "--format", "html", "--data", dir)
-	if code != 0 || !strings.Contains(out, "Implementation conformance statement") || !strings.Contains(out, "5.3-13") {
-		t.Errorf("html report: exit %d, %.200s", code, out)
-	}
-	code, out, _ = run(t, "", "conformity", "report", "--release", id, "--format", "text", "--data", dir)
-	if code != 0 || !strings.Contains(out, "5.3-13") || !strings.Contains(out, "mandatory") {
-		t.Errorf("text report: exit %d\n%s", code, out)
-	}
-	if code, _, errs := run(t, "", "conformity", "report", "--release", "999", "--data", dir); code != 2 || !strings.Contains(errs, "not found") {
-		t.Errorf("missing release: exit %d %s", code, errs)
-	}
+	testCLI(t, []cliCase{
+		{name: "html", args: []string{"conformity", "report", "--release", id, "--format", "html", "--data", dir},
+			outHas: []string{"Implementation conformance statement", "5.3-13"}},
+		{name: "text", args: []string{"conformity", "report", "--release", id, "--format", "text", "--data", dir}, outHas: []string{"5.3-13", "mandatory"}},
+		{name: "missing release", args: []string{"conformity", "report", "--release", "999", "--data", dir}, code: ExitError, errHas: []string{"not found"}},
+	})
 }

@@ -38,6 +38,8 @@ type firmwareAnalyzeOptions struct {
 	Image  string
 	Format string
 	FailOn string
+
+	failOn findings.Severity // FailOn parsed by validate ("" without it)
 }
 
 var firmwareFormats = []string{"table", "json", "sarif", "cyclonedx"}
@@ -66,14 +68,18 @@ no known layer.`,
 	return cmd
 }
 
-func (o *firmwareAnalyzeOptions) validate() error {
-	if err := checkOneOf("format", o.Format, firmwareFormats...); err != nil {
-		return err
+func (o *firmwareAnalyzeOptions) validate() (err error) {
+	o.failOn, err = checkFirmwareFlags(o.Format, firmwareFormats, o.FailOn)
+	return err
+}
+
+// checkFirmwareFlags is the validation analyze and diff share: format is
+// one of formats, and failOn a severity, returned parsed.
+func checkFirmwareFlags(format string, formats []string, failOn string) (findings.Severity, error) {
+	if err := checkOneOf("format", format, formats...); err != nil {
+		return "", err
 	}
-	if _, err := parseFailOn(o.FailOn); err != nil {
-		return err
-	}
-	return nil
+	return parseFailOn(failOn)
 }
 
 func parseFailOn(s string) (findings.Severity, error) {
@@ -143,8 +149,7 @@ func runFirmwareAnalyze(ctx context.Context, s *streams, opts *firmwareAnalyzeOp
 	default:
 		printFirmwareTable(s.out, res)
 	}
-	sev, _ := parseFailOn(opts.FailOn)
-	if sev != "" {
+	if sev := opts.failOn; sev != "" {
 		if n := len(res.AtOrAbove(sev)); n > 0 {
 			return failuref("%d issue(s) at or above %s in %s", n, sev, opts.Image)
 		}
@@ -211,6 +216,8 @@ type firmwareDiffOptions struct {
 	Old, New string
 	Format   string
 	FailOn   string
+
+	failOn findings.Severity // FailOn parsed by validate ("" without it)
 }
 
 func newFirmwareDiffCmd(s *streams, runF func(context.Context, *firmwareDiffOptions) error) *cobra.Command {
@@ -233,14 +240,9 @@ that severity (a CI gate between releases); exit 2 when an image is unreadable.`
 	return cmd
 }
 
-func (o *firmwareDiffOptions) validate() error {
-	if err := checkOneOf("format", o.Format, "table", "json"); err != nil {
-		return err
-	}
-	if _, err := parseFailOn(o.FailOn); err != nil {
-		return err
-	}
-	return nil
+func (o *firmwareDiffOptions) validate() (err error) {
+	o.failOn, err = checkFirmwareFlags(o.Format, []string{"table", "json"}, o.FailOn)
+	return err
 }
 
 func runFirmwareDiff(ctx context.Context, s *streams, opts *firmwareDiffOptions) error {
@@ -265,8 +267,7 @@ func runFirmwareDiff(ctx context.Context, s *streams, opts *firmwareDiffOptions)
 		fmt.Fprintf(tw, "\n%s → %s: %d changes\n", d.Old, d.New, len(d.Changes))
 		tw.Flush()
 	}
-	sev, _ := parseFailOn(opts.FailOn)
-	if sev != "" {
+	if sev := opts.failOn; sev != "" {
 		if n := len(d.AtOrAbove(sev)); n > 0 {
 			return failuref("%d change(s) at or above %s from %s to %s", n, sev, opts.Old, opts.New)
 		}

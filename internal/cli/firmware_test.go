@@ -53,41 +53,25 @@ func TestFirmwareAnalyzeExitCodesAndFormats(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Counts.Files == 0 || res.Counts.ELFFiles != 6 || len(res.Issues) == 0 {
 		t.Fatalf("json result: %v %+v", err, res)
 	}
-	if code, _, errs := run(t, "", "firmware", "analyze", firmwareFixture, "--fail-on", "critical"); code != ExitFailure || !strings.Contains(errs, "at or above critical") {
-		t.Errorf("--fail-on critical: %d %q", code, errs)
-	}
-	if code, out, _ := run(t, "", "firmware", "analyze", firmwareFixture, "--format", "sarif"); code != 0 || !strings.Contains(out, `"version": "2.1.0"`) {
-		t.Errorf("sarif: %d", code)
-	}
-	if code, out, _ := run(t, "", "firmware", "analyze", firmwareFixture, "--format", "cyclonedx"); code != 0 || !strings.Contains(out, `"specVersion": "1.6"`) || !strings.Contains(out, "busybox") {
-		t.Errorf("cyclonedx: %d", code)
-	}
-	if code, out, _ := run(t, "", "firmware", "analyze", firmwareFixture); code != 0 || !strings.Contains(out, "default_password") || !strings.Contains(out, "RELRO") {
-		t.Errorf("table: %d %s", code, out)
-	}
 	// A clean image passes any gate.
 	clean := writeTarImage(t, "clean.tar.gz", map[string]struct {
 		mode int64
 		data string
 	}{"etc/hostname": {0o644, "router\n"}})
-	if code, _, errs := run(t, "", "firmware", "analyze", clean, "--fail-on", "info"); code != 0 {
-		t.Errorf("clean image: %d %s", code, errs)
-	}
-	// Unreadable input: exit 2.
-	if code, _, _ := run(t, "", "firmware", "analyze", filepath.Join(t.TempDir(), "missing.bin")); code != ExitError {
-		t.Errorf("missing file: %d", code)
-	}
 	junk := filepath.Join(t.TempDir(), "junk.bin")
 	os.WriteFile(junk, bytes.Repeat([]byte("not firmware "), 100), 0o644)
-	if code, _, errs := run(t, "", "firmware", "analyze", junk); code != ExitError || !strings.Contains(errs, "no known filesystem") {
-		t.Errorf("junk: %d %q", code, errs)
-	}
-	if code, _, _ := run(t, "", "firmware", "analyze", firmwareFixture, "--format", "xml"); code != ExitError {
-		t.Errorf("bad format: %d", code)
-	}
-	if code, _, _ := run(t, "", "firmware", "analyze", firmwareFixture, "--fail-on", "severe"); code != ExitError {
-		t.Errorf("bad --fail-on: %d", code)
-	}
+	testCLI(t, []cliCase{
+		{name: "--fail-on critical", args: []string{"firmware", "analyze", firmwareFixture, "--fail-on", "critical"}, code: ExitFailure, errHas: []string{"at or above critical"}},
+		{name: "sarif", args: []string{"firmware", "analyze", firmwareFixture, "--format", "sarif"}, outHas: []string{`"version": "2.1.0"`}},
+		{name: "cyclonedx", args: []string{"firmware", "analyze", firmwareFixture, "--format", "cyclonedx"}, outHas: []string{`"specVersion": "1.6"`, "busybox"}},
+		{name: "table", args: []string{"firmware", "analyze", firmwareFixture}, outHas: []string{"default_password", "RELRO"}},
+		{name: "clean image", args: []string{"firmware", "analyze", clean, "--fail-on", "info"}},
+		// Unreadable input: exit 2.
+		{name: "missing file", args: []string{"firmware", "analyze", filepath.Join(t.TempDir(), "missing.bin")}, code: ExitError},
+		{name: "junk", args: []string{"firmware", "analyze", junk}, code: ExitError, errHas: []string{"no known filesystem"}},
+		{name: "bad format", args: []string{"firmware", "analyze", firmwareFixture, "--format", "xml"}, code: ExitError},
+		{name: "bad --fail-on", args: []string{"firmware", "analyze", firmwareFixture, "--fail-on", "severe"}, code: ExitError},
+	})
 }
 
 func TestFirmwareDiffGate(t *testing.T) {

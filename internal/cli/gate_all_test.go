@@ -33,7 +33,7 @@ func TestGatePrintsAllViolations(t *testing.T) {
 	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := runCLI(t, "gate", "--sbom", file, "--format", "json")
+	code, out, errs := run(t, "", "gate", "--sbom", file, "--format", "json")
 	if code != ExitFailure {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -53,7 +53,7 @@ func TestGatePrintsAllViolations(t *testing.T) {
 			t.Fatalf("violation %d = %s, want %s", i, v.Subject, want)
 		}
 	}
-	code, out, _ = runCLI(t, "gate", "--sbom", file)
+	code, out, _ = run(t, "", "gate", "--sbom", file)
 	if code != ExitFailure || strings.Count(out, "\nFAIL no-copyleft-in-firmware ")+1 != n || strings.Contains(out, "TRUNCATED") ||
 		!strings.Contains(out, fmt.Sprintf("gate FAILED: 8 rules, %d violations (0 excepted)", n)) {
 		t.Errorf("text: exit %d, %d FAIL lines, summary %q", code, strings.Count(out, "FAIL no-copyleft"), out[strings.LastIndex(out, "gate "):])

@@ -28,7 +28,7 @@ type gateJSON struct {
 
 func gateRun(t *testing.T, args ...string) (int, gateJSON, string) {
 	t.Helper()
-	code, out, errs := runCLI(t, append([]string{"gate", "--format", "json"}, args...)...)
+	code, out, errs := run(t, "", append([]string{"gate", "--format", "json"}, args...)...)
 	var g gateJSON
 	if code != ExitError {
 		if err := json.Unmarshal([]byte(out), &g); err != nil {
@@ -101,7 +101,7 @@ func TestGateExpiredException(t *testing.T) {
 		}
 	}
 	// Text output lists it with what to do.
-	_, out, _ := runCLI(t, "gate", "--sbom", bom, "--vulndb", vulndb, "--exceptions", gateDir+"expired.yaml")
+	_, out, _ := run(t, "", "gate", "--sbom", bom, "--vulndb", vulndb, "--exceptions", gateDir+"expired.yaml")
 	if !strings.Contains(out, "EXPIRED exception for no-kev (id CVE-2099-0101, component busybox) expired on 2020-01-31 (testdata/gate/expired.yaml:2)") {
 		t.Errorf("text:\n%s", out)
 	}
@@ -119,34 +119,25 @@ func TestGateChecklistAndPass(t *testing.T) {
 }
 
 func TestGateUsageAndInputErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"nothing to judge", []string{"gate"}, "nothing to judge"},
-		{"bad format", []string{"gate", "--sbom", bom, "--format", "xml"}, "--format"},
-		{"both vuln sources", []string{"gate", "--sbom", bom, "--vulndb", vulndb, "--data", "x"}, "alternatives"},
-		{"bad policy names line and column", []string{"gate", "--policy", gateDir + "bad-policy.yaml", "--sbom", bom}, "testdata/gate/bad-policy.yaml:5:58: rule typo: when: undefined field 'epsss'"},
-		{"missing policy", []string{"gate", "--policy", gateDir + "nope.yaml", "--sbom", bom}, "nope.yaml"},
-		{"bad exceptions", []string{"gate", "--exceptions", gateDir + "policy.yaml", "--sbom", bom}, "policy.yaml"},
-		{"not a report", []string{"gate", "--scan", gateDir + "exceptions.yaml"}, "exceptions.yaml"},
-		{"bad baseline", []string{"gate", "--sbom", bom, "--baseline", gateDir + "bad-policy.yaml"}, "--baseline"},
-		{"unknown flag", []string{"gate", "--sbom", bom, "--fail-on", "high"}, "unknown flag"},
+	usage := func(name string, args []string, want string) cliCase {
+		return cliCase{name: name, args: args, code: ExitError, errHas: []string{want}}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, _, errs := runCLI(t, tt.args...)
-			if code != ExitError || !strings.Contains(errs, tt.want) {
-				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errs, tt.want)
-			}
-		})
-	}
+	testCLI(t, []cliCase{
+		usage("nothing to judge", []string{"gate"}, "nothing to judge"),
+		usage("bad format", []string{"gate", "--sbom", bom, "--format", "xml"}, "--format"),
+		usage("both vuln sources", []string{"gate", "--sbom", bom, "--vulndb", vulndb, "--data", "x"}, "alternatives"),
+		usage("bad policy names line and column", []string{"gate", "--policy", gateDir + "bad-policy.yaml", "--sbom", bom}, "testdata/gate/bad-policy.yaml:5:58: rule typo: when: undefined field 'epsss'"),
+		usage("missing policy", []string{"gate", "--policy", gateDir + "nope.yaml", "--sbom", bom}, "nope.yaml"),
+		usage("bad exceptions", []string{"gate", "--exceptions", gateDir + "policy.yaml", "--sbom", bom}, "policy.yaml"),
+		usage("not a report", []string{"gate", "--scan", gateDir + "exceptions.yaml"}, "exceptions.yaml"),
+		usage("bad baseline", []string{"gate", "--sbom", bom, "--baseline", gateDir + "bad-policy.yaml"}, "--baseline"),
+		usage("unknown flag", []string{"gate", "--sbom", bom, "--fail-on", "high"}, "unknown flag"),
+	})
 }
 
 func TestGateSARIFAndJUnit(t *testing.T) {
 	args := []string{"gate", "--scan", gateDir + "gosec.sarif", "--firmware", gateDir + "firmware.json", "--exceptions", gateDir + "exceptions.yaml"}
-	code, out, errs := runCLI(t, append(args, "--format", "sarif")...)
+	code, out, errs := run(t, "", append(args, "--format", "sarif")...)
 	if code != ExitFailure {
 		t.Fatalf("exit %d %s", code, errs)
 	}
@@ -162,7 +153,7 @@ func TestGateSARIFAndJUnit(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &log); err != nil || log.Version != "2.1.0" || len(log.Runs[0].Results) != 4 {
 		t.Fatalf("sarif %v: %s", err, out)
 	}
-	code, out, _ = runCLI(t, append(args, "--format", "junit")...)
+	code, out, _ = run(t, "", append(args, "--format", "junit")...)
 	var suites struct {
 		Suites []struct {
 			Tests    int `xml:"tests,attr"`
@@ -188,7 +179,7 @@ func TestGateSARIFAndJUnit(t *testing.T) {
 // analyze` to the gate: the firmware and binary subjects read its contract.
 func TestGateReadsFirmwareAnalyze(t *testing.T) {
 	out := t.TempDir() + "/fw.json"
-	code, js, errs := runCLI(t, "firmware", "analyze", "../firmware/testdata/rootfs.sqsh", "--format", "json")
+	code, js, errs := run(t, "", "firmware", "analyze", "../firmware/testdata/rootfs.sqsh", "--format", "json")
 	if code != ExitOK {
 		t.Fatalf("firmware analyze: exit %d %s", code, errs)
 	}

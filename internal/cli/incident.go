@@ -325,8 +325,8 @@ func orDash(s string) string {
 // attachments are refused (every server must share the key).
 func loadIntakeKey(sf storeFlags, log *slog.Logger) ([]byte, error) {
 	if v := os.Getenv("RAMPART_INTAKE_KEY"); v != "" {
-		k, err := hex.DecodeString(strings.TrimSpace(v))
-		if err != nil || len(k) != 32 {
+		k, ok := parseIntakeKey(v)
+		if !ok {
 			return nil, errors.New("RAMPART_INTAKE_KEY: want 64 hex digits (32 bytes), e.g. from 'openssl rand -hex 32'")
 		}
 		return k, nil
@@ -337,8 +337,8 @@ func loadIntakeKey(sf storeFlags, log *slog.Logger) ([]byte, error) {
 	}
 	path := filepath.Join(sf.data, "intake.key")
 	if b, err := os.ReadFile(path); err == nil {
-		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
-		if err != nil || len(k) != 32 {
+		k, ok := parseIntakeKey(string(b))
+		if !ok {
 			return nil, fmt.Errorf("%s: want 64 hex digits; restore it from backup or remove it (stored attachments become unreadable)", path)
 		}
 		return k, nil
@@ -354,6 +354,13 @@ func loadIntakeKey(sf storeFlags, log *slog.Logger) ([]byte, error) {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	return k, nil
+}
+
+// parseIntakeKey reads an intake key written as 64 hex digits (spaces
+// around them allowed).
+func parseIntakeKey(s string) ([]byte, bool) {
+	k, err := hex.DecodeString(strings.TrimSpace(s))
+	return k, err == nil && len(k) == 32
 }
 
 // startIncidentJobs runs the incident background work every 30 seconds:

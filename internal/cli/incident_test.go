@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,34 +24,19 @@ func TestIncidentCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	runData := func(args ...string) (int, string, string) { return run(t, "", append(args, "--data", dir)...) }
-	code, out, _ := runData("incident", "list")
-	if code != 0 || !strings.Contains(out, "Signing key leaked") || !strings.Contains(out, "late") {
-		t.Errorf("list: %d\n%s", code, out)
-	}
-	if code, _, errs := runData("incident", "list", "--fail-on-late"); code != ExitFailure || !strings.Contains(errs, "early_warning") {
-		t.Errorf("--fail-on-late: %d %s", code, errs)
-	}
-	if code, out, _ := runData("incident", "list", "--drill"); code != 0 || !strings.Contains(out, "no incidents") {
-		t.Errorf("--drill: %d %s", code, out)
-	}
-	code, out, _ = runData("incident", "show", "1", "--json")
+	data := func(args ...string) []string { return append(args, "--data", dir) }
+	code, out, _ := run(t, "", data("incident", "show", "1", "--json")...)
 	var got incident.Incident
 	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.ID != inc.ID || len(got.Reports) != 3 || got.Reports[0].Status != incident.StatusLate {
 		t.Errorf("show --json: %d %s", code, out)
 	}
-	code, out, _ = runData("incident", "show", "1", "--timezone", "Europe/Berlin")
-	if code != 0 || !strings.Contains(out, "Timeline:") || !strings.Contains(out, "CE") {
-		t.Errorf("show: %d\n%s", code, out)
-	}
-	code, out, _ = runData("incident", "report", "1", "early_warning")
-	if code != 0 || !strings.Contains(out, "# Early warning: incident 1") || !strings.Contains(out, "14(4)(a)") {
-		t.Errorf("report: %d\n%s", code, out)
-	}
-	if code, _, _ := runData("incident", "report", "1", "summary"); code != ExitError {
-		t.Errorf("bad kind: exit %d, want %d", code, ExitError)
-	}
-	if code, _, _ := runData("incident", "show", "99"); code != ExitError {
-		t.Errorf("missing incident: exit %d", code)
-	}
+	testCLI(t, []cliCase{
+		{name: "list", args: data("incident", "list"), outHas: []string{"Signing key leaked", "late"}},
+		{name: "--fail-on-late", args: data("incident", "list", "--fail-on-late"), code: ExitFailure, errHas: []string{"early_warning"}},
+		{name: "--drill", args: data("incident", "list", "--drill"), outHas: []string{"no incidents"}},
+		{name: "show", args: data("incident", "show", "1", "--timezone", "Europe/Berlin"), outHas: []string{"Timeline:", "CE"}},
+		{name: "report", args: data("incident", "report", "1", "early_warning"), outHas: []string{"# Early warning: incident 1", "14(4)(a)"}},
+		{name: "bad kind", args: data("incident", "report", "1", "summary"), code: ExitError},
+		{name: "missing incident", args: data("incident", "show", "99"), code: ExitError},
+	})
 }

@@ -53,3 +53,16 @@ func openInput(path string, data []byte) (r io.Reader, done func(), err error) {
 	}
 	return f, func() { f.Close() }, nil
 }
+
+// openArg opens the file a FILE argument names, or standard input for "-",
+// which is then named stdinName; done closes what was opened.
+func openArg(s *streams, path, stdinName string) (r io.Reader, name string, done func(), err error) {
+	if path == "-" {
+		return s.in, stdinName, func() {}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return f, path, func() { f.Close() }, nil
+}

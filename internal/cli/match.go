@@ -326,14 +326,6 @@ func writeMatchTable(w io.Writer, matches []vuln.Match) error {
 	return err
 }
 
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
 // readSBOMComponents decodes any supported SBOM (CycloneDX, SPDX; validated)
 // and returns its matchable components.
 func readSBOMComponents(path string) ([]inventory.Component, error) {

@@ -1,20 +1,13 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
-
-func runCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := Execute(context.Background(), args, strings.NewReader(""), &out, &errb)
-	return code, out.String(), errb.String()
-}
 
 const (
 	bom    = "testdata/match/bom.cdx.json"
@@ -23,7 +16,7 @@ const (
 )
 
 func TestMatchJSON(t *testing.T) {
-	code, out, errs := runCLI(t, "match", bom, "--vulndb", vulndb, "--vulndb", kevDB, "--format", "json")
+	code, out, errs := run(t, "", "match", bom, "--vulndb", vulndb, "--vulndb", kevDB, "--format", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -36,13 +29,7 @@ func TestMatchJSON(t *testing.T) {
 	if len(got.Matches) != 3 {
 		t.Fatalf("got %d matches:\n%s", len(got.Matches), out)
 	}
-	keys := func(m map[string]any) []string {
-		var ks []string
-		for k := range m {
-			ks = append(ks, k)
-		}
-		return sortStrings(ks)
-	}
+	keys := func(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 	if k := keys(got.Matches[0]); !reflect.DeepEqual(k, []string{"component", "cvss_score", "epss", "fixed_versions", "kev", "reason", "severity", "vulnerability"}) {
 		t.Errorf("match keys %v", k)
 	}
@@ -70,66 +57,30 @@ func TestMatchJSON(t *testing.T) {
 	}
 }
 
-func sortStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s
-}
-
 func TestMatchFailOnAndVEX(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		code int
-	}{
-		{"critical present", []string{"--fail-on", "critical"}, ExitFailure},
-		{"kev present", []string{"--fail-on", "kev"}, ExitFailure},
-		{"no fail-on", nil, ExitOK},
-		{"high present without the KEV file", []string{"--fail-on", "high", "--no-kev"}, ExitFailure},
+	args := func(extra ...string) []string {
+		return append([]string{"match", bom, "--vulndb", vulndb, "--format", "json"}, extra...)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			args := []string{"match", bom, "--vulndb", vulndb, "--format", "json"}
-			noKEV := false
-			for _, a := range tt.args {
-				if a == "--no-kev" {
-					noKEV = true
-				}
-			}
-			if !noKEV {
-				args = append(args, "--vulndb", kevDB)
-			}
-			for _, a := range tt.args {
-				if a != "--no-kev" {
-					args = append(args, a)
-				}
-			}
-			code, _, errs := runCLI(t, args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d (%s)", code, tt.code, errs)
-			}
-		})
-	}
-	// VEX suppresses the gin match: only firmware and busybox remain, and
-	// --fail-on low still trips on them.
-	code, out, _ := runCLI(t, "match", bom, "--vulndb", vulndb, "--vex", "testdata/match/vex.openvex.json", "--format", "json", "--fail-on", "low")
-	if code != ExitFailure || strings.Contains(out, "CVE-2099-0100") {
-		t.Errorf("vex: exit %d\n%s", code, out)
-	}
+	testCLI(t, []cliCase{
+		{name: "critical present", args: args("--vulndb", kevDB, "--fail-on", "critical"), code: ExitFailure},
+		{name: "kev present", args: args("--vulndb", kevDB, "--fail-on", "kev"), code: ExitFailure},
+		{name: "no fail-on", args: args("--vulndb", kevDB), code: ExitOK},
+		{name: "high present without the KEV file", args: args("--fail-on", "high"), code: ExitFailure},
+		// VEX suppresses the gin match: only firmware and busybox remain, and
+		// --fail-on low still trips on them.
+		{name: "vex", args: args("--vex", "testdata/match/vex.openvex.json", "--fail-on", "low"), code: ExitFailure, outLacks: []string{"CVE-2099-0100"}},
+	})
 }
 
 func TestMatchFormats(t *testing.T) {
-	code, out, errs := runCLI(t, "match", bom, "--vulndb", vulndb, "--vulndb", kevDB)
+	code, out, errs := run(t, "", "match", bom, "--vulndb", vulndb, "--vulndb", kevDB)
 	if code != ExitOK || !strings.Contains(out, "busybox 1.35.0") || !strings.Contains(out, "KEV") || !strings.Contains(out, "3 open matches in 3 components") {
 		t.Errorf("table: exit %d %s\n%s", code, errs, out)
 	}
 	if strings.Index(out, "busybox") > strings.Index(out, "github.com/gin-gonic/gin") {
 		t.Errorf("table not worst first:\n%s", out)
 	}
-	code, out, _ = runCLI(t, "match", bom, "--vulndb", vulndb, "--format", "sarif")
+	code, out, _ = run(t, "", "match", bom, "--vulndb", vulndb, "--format", "sarif")
 	var sarif struct {
 		Version string `json:"version"`
 		Runs    []struct {
@@ -156,7 +107,7 @@ func TestMatchFormats(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"openvex", "cyclonedx-vex"} {
-		code, out, errs = runCLI(t, "match", bom, "--vulndb", vulndb, "--format", f)
+		code, out, errs = run(t, "", "match", bom, "--vulndb", vulndb, "--format", f)
 		if code != ExitOK || !json.Valid([]byte(out)) || !strings.Contains(out, "CVE-2099-0100") {
 			t.Errorf("%s: exit %d %s\n%s", f, code, errs, out)
 		}
@@ -171,7 +122,7 @@ func TestMatchUsageErrors(t *testing.T) {
 		{"match", "missing.json", "--vulndb", vulndb},
 		{"match", bom, "--vulndb", "testdata/match/vex.openvex.json"},
 	} {
-		if code, _, errs := runCLI(t, args...); code != ExitError || errs == "" {
+		if code, _, errs := run(t, "", args...); code != ExitError || errs == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-security/rampart/internal/conformity"
+	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/vuln/mirror"
@@ -286,13 +287,13 @@ func TestConformityOptions(t *testing.T) {
 func TestFirmwareOptions(t *testing.T) {
 	testParse(t, newFirmwareAnalyzeCmd, []parseCase[firmwareAnalyzeOptions]{
 		{args: []string{"router.bin"}, want: &firmwareAnalyzeOptions{Image: "router.bin", Format: "table"}},
-		{args: []string{"fw.bin", "--format", "cyclonedx", "--fail-on", "high"}, want: &firmwareAnalyzeOptions{Image: "fw.bin", Format: "cyclonedx", FailOn: "high"}},
+		{args: []string{"fw.bin", "--format", "cyclonedx", "--fail-on", "high"}, want: &firmwareAnalyzeOptions{Image: "fw.bin", Format: "cyclonedx", FailOn: "high", failOn: findings.High}},
 		{args: []string{"fw.bin", "--format", "xml"}, wantErr: "--format"},
 		{args: []string{"fw.bin", "--fail-on", "severe"}, wantErr: "--fail-on"},
 	})
 	testParse(t, newFirmwareDiffCmd, []parseCase[firmwareDiffOptions]{
 		{args: []string{"v1.bin", "v2.bin"}, want: &firmwareDiffOptions{Old: "v1.bin", New: "v2.bin", Format: "table"}},
-		{args: []string{"v1.bin", "v2.bin", "--format", "json", "--fail-on", "medium"}, want: &firmwareDiffOptions{Old: "v1.bin", New: "v2.bin", Format: "json", FailOn: "medium"}},
+		{args: []string{"v1.bin", "v2.bin", "--format", "json", "--fail-on", "medium"}, want: &firmwareDiffOptions{Old: "v1.bin", New: "v2.bin", Format: "json", FailOn: "medium", failOn: findings.Medium}},
 		{args: []string{"v1.bin", "v2.bin", "--format", "sarif"}, wantErr: "--format"},
 		{args: []string{"v1.bin"}, wantErr: "accepts 2 arg"},
 	})

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -33,10 +35,14 @@ func newTable(w io.Writer, header string) *tabwriter.Writer {
 	return tw
 }
 
+// toStdout reports whether an -o FILE flag names standard output: it is
+// not given, or "-".
+func toStdout(file string) bool { return file == "" || file == "-" }
+
 // writeTo runs write on -o FILE, or on stdout when file is "" or "-", and
 // closes the file (its error counts).
 func writeTo(s *streams, file string, write func(io.Writer) error) error {
-	if file == "" || file == "-" {
+	if toStdout(file) {
 		return write(s.out)
 	}
 	f, err := os.Create(file)
@@ -50,10 +56,37 @@ func writeTo(s *streams, file string, write func(io.Writer) error) error {
 	return err
 }
 
+// writeWhole runs write into memory and writes what it wrote to -o FILE,
+// or to stdout when file is "" or "-", only when it succeeded: a failure
+// leaves no partial output.
+func writeWhole(s *streams, file string, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	return writeOutput(s, file, buf.Bytes())
+}
+
+// writeOutput writes data to -o FILE, or to stdout when file is "" or "-".
 func writeOutput(s *streams, file string, data []byte) error {
-	if file == "" || file == "-" {
+	if toStdout(file) {
 		_, err := s.out.Write(data)
 		return err
 	}
 	return os.WriteFile(file, data, 0o644)
+}
+
+// shorten cuts s to at most n runes, ending in an ellipsis when cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// truncate is shorten for a table cell: tabs, which would start a new
+// column, become spaces.
+func truncate(s string, n int) string {
+	return shorten(strings.ReplaceAll(s, "\t", " "), n)
 }

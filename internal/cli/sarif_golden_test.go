@@ -28,7 +28,7 @@ func TestSARIFGolden(t *testing.T) {
 		{"threatmodel", ExitOK, []string{"threatmodel", "check", gateDir + "threatmodel.yaml", "--format", "sarif"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errs := runCLI(t, tt.args...)
+			code, out, errs := run(t, "", tt.args...)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d: %s", code, tt.code, errs)
 			}

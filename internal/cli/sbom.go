@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -122,18 +121,11 @@ func summarise(file string, doc *sbom.Document) sbomSummary {
 // readSBOM decodes FILE (or stdin for "-"). Content problems are failures
 // (exit 1); I/O problems are errors (exit 2).
 func readSBOM(s *streams, file string) (*sbom.Document, error) {
-	var r io.Reader
-	name := file
-	if file == "-" {
-		r, name = s.in, "<stdin>"
-	} else {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+	r, name, done, err := openArg(s, file, "<stdin>")
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	doc, err := sbom.Decode(r, name, sbom.Options{})
 	if err != nil {
 		if errors.Is(err, sbom.ErrInvalid) || errors.Is(err, sbom.ErrUnknownFormat) ||
@@ -232,7 +224,7 @@ func runSBOMConvert(_ context.Context, s *streams, opts *sbomConvertOptions) err
 	if err != nil {
 		return fmt.Errorf("convert %s: %w", opts.File, err)
 	}
-	if opts.Output == "" || opts.Output == "-" {
+	if toStdout(opts.Output) {
 		_, err = s.out.Write(buf.Bytes())
 		return err
 	}

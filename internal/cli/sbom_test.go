@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,15 +11,7 @@ import (
 const sbomTestdata = "../sbom/testdata/"
 
 func TestSBOMInspect(t *testing.T) {
-	tests := []struct {
-		name     string
-		args     []string
-		stdin    string
-		code     int
-		outHas   []string
-		errHas   []string
-		jsonWant map[string]any
-	}{
+	testCLI(t, []cliCase{
 		{name: "table", args: []string{"sbom", "inspect", sbomTestdata + "gateway-fw-1.6.cdx.json"}, code: ExitOK,
 			outHas: []string{"CycloneDX 1.6 (json)", "Components", "acme-gateway-firmware 2.4.1 (firmware)"}},
 		{name: "json", args: []string{"sbom", "inspect", "--format", "json", sbomTestdata + "router-fw-1.4.cdx.xml"}, code: ExitOK,
@@ -38,36 +29,7 @@ func TestSBOMInspect(t *testing.T) {
 		{name: "missing file", args: []string{"sbom", "inspect", "no-such-file.json"}, code: ExitError, errHas: []string{"no-such-file.json"}},
 		{name: "bad format flag", args: []string{"sbom", "inspect", "--format", "xml", sbomTestdata + "gateway-fw-1.6.cdx.json"}, code: ExitError, errHas: []string{"--format"}},
 		{name: "no args", args: []string{"sbom", "inspect"}, code: ExitError, errHas: []string{"accepts 1 arg"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := run(t, tt.stdin, tt.args...)
-			if code != tt.code {
-				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errOut)
-			}
-			for _, s := range tt.outHas {
-				if !strings.Contains(out, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, out)
-				}
-			}
-			for _, s := range tt.errHas {
-				if !strings.Contains(errOut, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, errOut)
-				}
-			}
-			if tt.jsonWant != nil {
-				var got map[string]any
-				if err := json.Unmarshal([]byte(out), &got); err != nil {
-					t.Fatalf("stdout is not JSON: %v\n%s", err, out)
-				}
-				for k, v := range tt.jsonWant {
-					if got[k] != v {
-						t.Errorf("%s = %v, want %v", k, got[k], v)
-					}
-				}
-			}
-		})
-	}
+	})
 }
 
 func mustRead(t *testing.T, path string) string {
@@ -118,31 +80,9 @@ func TestSBOMConvert(t *testing.T) {
 		t.Errorf("converted SPDX does not inspect: %s", errOut)
 	}
 
-	for _, tc := range []struct {
-		args []string
-		code int
-		err  string
-	}{
-		{[]string{"sbom", "convert", sbomTestdata + "gateway-fw-1.6.cdx.json"}, ExitError, "--to is required"},
-		{[]string{"sbom", "convert", sbomTestdata + "gateway-fw-1.6.cdx.json", "--to", "cyclonedx-xml"}, ExitError, "--to must be"},
-		{[]string{"sbom", "convert", sbomTestdata + "truncated.cdx.json", "--to", "spdx-json"}, ExitFailure, "truncated JSON"},
-	} {
-		code, _, errOut := run(t, "", tc.args...)
-		if code != tc.code || !strings.Contains(errOut, tc.err) {
-			t.Errorf("%v: exit %d stderr %q, want exit %d with %q", tc.args, code, errOut, tc.code, tc.err)
-		}
-	}
-}
-
-func TestSBOMCommandsHaveExamples(t *testing.T) {
-	root := NewRoot(&streams{in: strings.NewReader(""), out: &bytes.Buffer{}, err: &bytes.Buffer{}})
-	sbomCmd, _, err := root.Find([]string{"sbom"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range append(sbomCmd.Commands(), sbomCmd) {
-		if c.Example == "" {
-			t.Errorf("%s has no Example", c.CommandPath())
-		}
-	}
+	testCLI(t, []cliCase{
+		{args: []string{"sbom", "convert", sbomTestdata + "gateway-fw-1.6.cdx.json"}, code: ExitError, errHas: []string{"--to is required"}},
+		{args: []string{"sbom", "convert", sbomTestdata + "gateway-fw-1.6.cdx.json", "--to", "cyclonedx-xml"}, code: ExitError, errHas: []string{"--to must be"}},
+		{args: []string{"sbom", "convert", sbomTestdata + "truncated.cdx.json", "--to", "spdx-json"}, code: ExitFailure, errHas: []string{"truncated JSON"}},
+	})
 }

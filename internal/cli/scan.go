@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -61,16 +60,11 @@ func (o *scanParseOptions) validate() error {
 }
 
 func runScanParse(_ context.Context, s *streams, opts *scanParseOptions) error {
-	var in io.Reader = s.in
-	name := "standard input"
-	if opts.File != "-" {
-		f, err := os.Open(opts.File)
-		if err != nil {
-			return failure(fmt.Errorf("scan parse: %w", err))
-		}
-		defer f.Close()
-		in, name = f, opts.File
+	in, name, done, err := openArg(s, opts.File, "standard input")
+	if err != nil {
+		return failure(fmt.Errorf("scan parse: %w", err))
 	}
+	defer done()
 	br := bufio.NewReaderSize(in, scanners.HeadSize)
 	format, err := scanners.Choose(br, name, opts.Tool)
 	if err != nil {
@@ -175,14 +169,6 @@ func locationString(l findings.Location) string {
 		return fmt.Sprintf("%s:%d/%s", l.Host, l.Port, l.Protocol)
 	}
 	return l.Host
-}
-
-func truncate(s string, n int) string {
-	s = strings.ReplaceAll(s, "\t", " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 // scanFormatsOptions are the parsed options of `rampart scan formats` (it has none).

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -82,27 +81,16 @@ func TestScanParseNDJSON(t *testing.T) {
 }
 
 func TestScanParseFailures(t *testing.T) {
-	// A ZAP report given as Nessus: exit 1, message naming the file.
-	code, out, errOut := run(t, "", "scan", "parse", "testdata/zap.xml", "--tool", "nessus")
-	if code != ExitFailure || out != "" || !strings.Contains(errOut, "testdata/zap.xml:") || !strings.Contains(errOut, "not a report of this format") {
-		t.Errorf("wrong tool: exit %d out %q err %q", code, out, errOut)
-	}
-	code, _, errOut = run(t, "just some text\n", "scan", "parse", "-")
-	if code != ExitFailure || !strings.Contains(errOut, "standard input: unknown report format") {
-		t.Errorf("unknown format: exit %d err %q", code, errOut)
-	}
-	code, _, errOut = run(t, "", "scan", "parse", "testdata/missing.xml")
-	if code != ExitFailure || !strings.Contains(errOut, "testdata/missing.xml") {
-		t.Errorf("missing file: exit %d err %q", code, errOut)
-	}
-	code, _, errOut = run(t, "", "scan", "parse", "testdata/zap.xml", "--tool", "nope")
-	if code != ExitFailure || !strings.Contains(errOut, `unknown tool "nope"`) {
-		t.Errorf("unknown tool: exit %d err %q", code, errOut)
-	}
-	code, _, _ = run(t, "", "scan", "parse", "testdata/zap.xml", "--format", "yaml")
-	if code != ExitError {
-		t.Errorf("bad --format: exit %d, want %d", code, ExitError)
-	}
+	testCLI(t, []cliCase{
+		// A ZAP report given as Nessus: exit 1, message naming the file.
+		{name: "wrong tool", args: []string{"scan", "parse", "testdata/zap.xml", "--tool", "nessus"}, code: ExitFailure, noOut: true,
+			errHas: []string{"testdata/zap.xml:", "not a report of this format"}},
+		{name: "unknown format", stdin: "just some text\n", args: []string{"scan", "parse", "-"}, code: ExitFailure,
+			errHas: []string{"standard input: unknown report format"}},
+		{name: "missing file", args: []string{"scan", "parse", "testdata/missing.xml"}, code: ExitFailure, errHas: []string{"testdata/missing.xml"}},
+		{name: "unknown tool", args: []string{"scan", "parse", "testdata/zap.xml", "--tool", "nope"}, code: ExitFailure, errHas: []string{`unknown tool "nope"`}},
+		{name: "bad --format", args: []string{"scan", "parse", "testdata/zap.xml", "--format", "yaml"}, code: ExitError},
+	})
 }
 
 func TestScanFormats(t *testing.T) {
@@ -113,22 +101,6 @@ func TestScanFormats(t *testing.T) {
 	for _, want := range []string{"sarif", "zap", "zap-json", "nessus", "nessus-csv", "trivy", "<OWASPZAPReport>", "<NessusClientData_v2>"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("formats output lacks %q:\n%s", want, out)
-		}
-	}
-}
-
-func TestScanCommandsHaveExamples(t *testing.T) {
-	root := NewRoot(&streams{in: strings.NewReader(""), out: &bytes.Buffer{}, err: &bytes.Buffer{}})
-	scan, _, err := root.Find([]string{"scan"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if scan.Example == "" {
-		t.Error("scan has no example")
-	}
-	for _, c := range scan.Commands() {
-		if c.Example == "" {
-			t.Errorf("scan %s has no example", c.Name())
 		}
 	}
 }

@@ -314,17 +314,18 @@ func runServe(ctx context.Context, s *streams, o *serveOptions) error {
 func newServer(ctx context.Context, s *streams, o *serveOptions, st *store.Store, ln net.Listener, log *slog.Logger) (*server.Server, net.Listener, string, error) {
 	raw := ln
 	scheme := "http"
-	if o.cert != nil {
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*o.cert}, MinVersion: tls.VersionTLS12})
-		scheme = "https"
-	} else if o.SelfSigned {
-		cert, fingerprint, err := selfSignedCert(ln.Addr())
+	cert := o.cert
+	if cert == nil && o.SelfSigned {
+		c, fingerprint, err := selfSignedCert(ln.Addr())
 		if err != nil {
 			return nil, raw, "", err
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-		scheme = "https"
+		cert = &c
 		fmt.Fprintf(s.out, "Self-signed TLS certificate, SHA-256 fingerprint %s\n", fingerprint)
+	}
+	if cert != nil {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
 	}
 	base := scheme + "://" + displayAddr(ln.Addr())
 	updateKeys, err := updates.FileSealer(o.Store.data)

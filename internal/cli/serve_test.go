@@ -173,7 +173,7 @@ func TestServeInvalidFlagOpensNothing(t *testing.T) {
 		}
 		args := append([]string{"serve", "--data", data, "--listen", addr}, tc.args...)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a regression must not hang the suite
-		code, _, stderr := runCtx(ctx, args...)
+		code, _, stderr := runCtx(ctx, "", args...)
 		cancel()
 		if code != ExitError || !strings.Contains(stderr, tc.flag) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 naming %q", tc.args, code, stderr, tc.flag)
@@ -182,10 +182,4 @@ func TestServeInvalidFlagOpensNothing(t *testing.T) {
 			t.Fatalf("%v: the data directory was created (the store was opened): %v", tc.args, err)
 		}
 	}
-}
-
-func runCtx(ctx context.Context, args ...string) (int, string, string) {
-	var out, errb strings.Builder
-	code := Execute(ctx, args, strings.NewReader(""), &out, &errb)
-	return code, out.String(), errb.String()
 }

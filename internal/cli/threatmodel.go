@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,17 +32,18 @@ func (f *rulesFlags) library() (*threatmodel.Library, error) {
 	return threatmodel.NewLibrary(threatmodel.LibraryOptions{Dirs: f.dirs, Disable: f.disable})
 }
 
-// loadChecked loads the model at path and the rule library of the flags.
-func (f *rulesFlags) loadChecked(s *streams, path string) (*threatmodel.Model, *threatmodel.Library, error) {
+// loadChecked loads the model at path and the rule library of the flags,
+// and checks the model with it.
+func (f *rulesFlags) loadChecked(s *streams, path string) (*threatmodel.Model, *threatmodel.Library, *threatmodel.Result, error) {
 	m, err := loadModel(s, path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	lib, err := f.library()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return m, lib, nil
+	return m, lib, lib.Check(m), nil
 }
 
 func newThreatmodelCmd(s *streams) *cobra.Command {
@@ -243,11 +243,10 @@ func (o *tmCheckOptions) validate() error {
 }
 
 func runTMCheck(_ context.Context, s *streams, opts *tmCheckOptions) error {
-	m, lib, err := opts.Rules.loadChecked(s, opts.Model)
+	m, lib, res, err := opts.Rules.loadChecked(s, opts.Model)
 	if err != nil {
 		return err
 	}
-	res := lib.Check(m)
 	if c := res.Completeness; c != nil {
 		cc := *c
 		cc.Attributes = c.Top(opts.Top)
@@ -362,23 +361,20 @@ func runTMRender(ctx context.Context, s *streams, opts *tmRenderOptions) error {
 		}
 		dopts.Result = lib.Check(m)
 	}
-	var buf bytes.Buffer
-	switch strings.ToLower(filepath.Ext(opts.Output)) {
-	case ".svg":
-		svg, err := threatmodel.RenderSVG(ctx, m, dopts)
-		if err != nil {
+	return writeWhole(s, opts.Output, func(w io.Writer) error {
+		switch strings.ToLower(filepath.Ext(opts.Output)) {
+		case ".svg":
+			svg, err := threatmodel.RenderSVG(ctx, m, dopts)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(svg)
 			return err
+		case ".mmd", ".mermaid":
+			return threatmodel.WriteMermaid(w, m, dopts)
 		}
-		buf.Write(svg)
-	case ".mmd", ".mermaid":
-		err = threatmodel.WriteMermaid(&buf, m, dopts)
-	default:
-		err = threatmodel.WriteDOT(&buf, m, dopts)
-	}
-	if err != nil {
-		return err
-	}
-	return writeOutput(s, opts.Output, buf.Bytes())
+		return threatmodel.WriteDOT(w, m, dopts)
+	})
 }
 
 // tmReportOptions are the parsed options of `threatmodel report`.
@@ -410,24 +406,20 @@ func (o *tmReportOptions) validate() error {
 }
 
 func runTMReport(ctx context.Context, s *streams, opts *tmReportOptions) error {
-	m, lib, err := opts.Rules.loadChecked(s, opts.Model)
+	m, _, res, err := opts.Rules.loadChecked(s, opts.Model)
 	if err != nil {
 		return err
 	}
-	res := lib.Check(m)
-	var buf bytes.Buffer
-	if opts.Format == "html" {
-		svg, err := threatmodel.RenderSVG(ctx, m, threatmodel.DiagramOptions{Result: res})
-		if err != nil {
-			return err
+	return writeWhole(s, opts.Output, func(w io.Writer) error {
+		if opts.Format == "html" {
+			svg, err := threatmodel.RenderSVG(ctx, m, threatmodel.DiagramOptions{Result: res})
+			if err != nil {
+				return err
+			}
+			return threatmodel.WriteHTML(w, m, res, svg)
 		}
-		if err := threatmodel.WriteHTML(&buf, m, res, svg); err != nil {
-			return err
-		}
-	} else if err := threatmodel.WriteMarkdown(&buf, m, res); err != nil {
-		return err
-	}
-	return writeOutput(s, opts.Output, buf.Bytes())
+		return threatmodel.WriteMarkdown(w, m, res)
+	})
 }
 
 // tmImportOptions are the parsed options of `threatmodel import`.
@@ -475,7 +467,7 @@ func runTMImport(_ context.Context, s *streams, opts *tmImportOptions) error {
 	if err := writeOutput(s, opts.Output, yml); err != nil {
 		return err
 	}
-	if opts.Output != "" && opts.Output != "-" {
+	if !toStdout(opts.Output) {
 		fmt.Fprintf(s.err, "imported %s model %q: %d elements, %d flows, %d trust boundaries, %d recorded threats → %s\n",
 			im.Format, im.Model.Title, len(im.Model.Elements), len(im.Model.Flows), len(im.Model.Boundaries), len(im.Model.Threats), opts.Output)
 	}
@@ -510,15 +502,11 @@ func (o *tmExportOptions) validate() error {
 }
 
 func runTMExport(_ context.Context, s *streams, opts *tmExportOptions) error {
-	m, lib, err := opts.Rules.loadChecked(s, opts.Model)
+	m, _, res, err := opts.Rules.loadChecked(s, opts.Model)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := otm.Export(&buf, m, lib.Check(m)); err != nil {
-		return err
-	}
-	return writeOutput(s, opts.Output, buf.Bytes())
+	return writeWhole(s, opts.Output, func(w io.Writer) error { return otm.Export(w, m, res) })
 }
 
 // tmRulesOptions are the parsed options of `threatmodel rules`.
@@ -642,7 +630,7 @@ func runTMInit(_ context.Context, s *streams, opts *tmInitOptions) error {
 		return err
 	}
 	out := opts.Output
-	if out != "" && out != "-" && !opts.Force {
+	if !toStdout(out) && !opts.Force {
 		if _, err := os.Stat(out); err == nil {
 			return fmt.Errorf("%s exists; use --force to overwrite", out)
 		}
@@ -650,7 +638,7 @@ func runTMInit(_ context.Context, s *streams, opts *tmInitOptions) error {
 	if err := writeOutput(s, out, data); err != nil {
 		return err
 	}
-	if out != "" && out != "-" {
+	if !toStdout(out) {
 		fmt.Fprintf(s.err, "wrote %s; next: rampart threatmodel check %s\n", out, out)
 	}
 	return nil
@@ -683,7 +671,7 @@ func (o *tmDiffOptions) validate() error {
 }
 
 func runTMDiff(_ context.Context, s *streams, opts *tmDiffOptions) error {
-	a, lib, err := opts.Rules.loadChecked(s, opts.Old)
+	a, lib, aRes, err := opts.Rules.loadChecked(s, opts.Old)
 	if err != nil {
 		return err
 	}
@@ -691,7 +679,7 @@ func runTMDiff(_ context.Context, s *streams, opts *tmDiffOptions) error {
 	if err != nil {
 		return err
 	}
-	d := threatmodel.Compare(a, lib.Check(a), b, lib.Check(b))
+	d := threatmodel.Compare(a, aRes, b, lib.Check(b))
 	if opts.Format == "json" {
 		return writeJSONUnescaped(s.out, d)
 	}

@@ -1,24 +1,15 @@
-package cli_test
+package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/rampart-security/rampart/internal/cli"
 	"github.com/rampart-security/rampart/internal/threatmodel"
 )
-
-func run(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := cli.Execute(context.Background(), args, strings.NewReader(stdin), &out, &errb)
-	return code, out.String(), errb.String()
-}
 
 func initModel(t *testing.T, tmpl string) string {
 	t.Helper()
@@ -67,16 +58,14 @@ func TestThreatmodelCheckJSONContract(t *testing.T) {
 
 func TestThreatmodelCheckFailOn(t *testing.T) {
 	p := initModel(t, "smart-home")
-	if code, _, _ := run(t, "", "threatmodel", "check", p); code != 0 {
-		t.Errorf("default --fail-on none: exit %d", code)
-	}
-	code, out, errs := run(t, "", "threatmodel", "check", p, "--fail-on", "high")
-	if code != 1 || !strings.Contains(errs, "unmitigated threats at or above high") || !strings.Contains(out, "DEV-012@plug") {
-		t.Errorf("--fail-on high: exit %d\n%s\n%s", code, out, errs)
-	}
-	if code, _, _ := run(t, "", "threatmodel", "check", p, "--fail-on", "critical"); code != 0 {
-		t.Errorf("--fail-on critical: exit %d (the template has no open critical threats)", code)
-	}
+	testCLI(t, []cliCase{
+		{name: "default --fail-on none", args: []string{"threatmodel", "check", p}},
+		{name: "--fail-on high", args: []string{"threatmodel", "check", p, "--fail-on", "high"}, code: ExitFailure,
+			outHas: []string{"DEV-012@plug"}, errHas: []string{"unmitigated threats at or above high"}},
+		// The template has no open critical threats.
+		{name: "--fail-on critical", args: []string{"threatmodel", "check", p, "--fail-on", "critical"}},
+		{name: "bad --fail-on", args: []string{"threatmodel", "check", p, "--fail-on", "severe"}, code: ExitError, errHas: []string{"--fail-on"}},
+	})
 	// Accepting the remaining high threats makes the gate pass.
 	data, _ := os.ReadFile(p)
 	extra := `
@@ -88,53 +77,29 @@ func TestThreatmodelCheckFailOn(t *testing.T) {
 	if code, out, errs := run(t, "", "threatmodel", "check", p, "--fail-on", "high"); code != 0 {
 		t.Errorf("after decisions: exit %d\n%s\n%s", code, out, errs)
 	}
-	if code, _, errs := run(t, "", "threatmodel", "check", p, "--fail-on", "severe"); code != 2 || !strings.Contains(errs, "--fail-on") {
-		t.Errorf("bad --fail-on: %d %s", code, errs)
-	}
 }
 
 func TestThreatmodelCheckFormatsAndStdin(t *testing.T) {
 	p := initModel(t, "industrial-gateway")
-	code, out, _ := run(t, "", "threatmodel", "check", p, "--format", "sarif")
-	if code != 0 || !strings.Contains(out, `"version": "2.1.0"`) {
-		t.Errorf("sarif: %d", code)
-	}
-	code, out, _ = run(t, "", "threatmodel", "check", p, "--format", "markdown")
-	if code != 0 || !strings.Contains(out, "## Open items") {
-		t.Errorf("markdown: %d", code)
-	}
-	code, out, _ = run(t, "", "threatmodel", "check", p)
-	if code != 0 || !strings.Contains(out, "SEVERITY") || !strings.Contains(out, "FLOW-005@plc-gateway") {
-		t.Errorf("table: %d\n%s", code, out)
-	}
 	data, _ := os.ReadFile(p)
-	code, out, _ = run(t, string(data), "threatmodel", "check", "-", "--format", "json", "--disable", "FLOW-*")
-	if code != 0 || strings.Contains(out, `"FLOW-`) {
-		t.Errorf("stdin + --disable: %d", code)
-	}
-	if code, _, errs := run(t, "", "threatmodel", "check", p, "--format", "xml"); code != 2 || !strings.Contains(errs, "--format") {
-		t.Errorf("bad format: %d %s", code, errs)
-	}
+	testCLI(t, []cliCase{
+		{name: "sarif", args: []string{"threatmodel", "check", p, "--format", "sarif"}, outHas: []string{`"version": "2.1.0"`}},
+		{name: "markdown", args: []string{"threatmodel", "check", p, "--format", "markdown"}, outHas: []string{"## Open items"}},
+		{name: "table", args: []string{"threatmodel", "check", p}, outHas: []string{"SEVERITY", "FLOW-005@plc-gateway"}},
+		{name: "stdin + --disable", stdin: string(data), args: []string{"threatmodel", "check", "-", "--format", "json", "--disable", "FLOW-*"}, outLacks: []string{`"FLOW-`}},
+		{name: "bad format", args: []string{"threatmodel", "check", p, "--format", "xml"}, code: ExitError, errHas: []string{"--format"}},
+	})
 }
 
 func TestThreatmodelInvalidModel(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(p, []byte("title: bad\nelements:\n  - id: a\n    type: proces\n"), 0o644)
-	code, _, errs := run(t, "", "threatmodel", "check", p)
-	if code != 1 || !strings.Contains(errs, "bad.yaml:4:11") {
-		t.Errorf("invalid model: exit %d, %s", code, errs)
-	}
-	code, _, errs = run(t, "", "threatmodel", "validate", p)
-	if code != 1 || !strings.Contains(errs, `"proces" is not one of`) {
-		t.Errorf("validate: exit %d, %s", code, errs)
-	}
-	if code, _, _ := run(t, "", "threatmodel", "check", filepath.Join(t.TempDir(), "missing.yaml")); code != 2 {
-		t.Errorf("missing file: exit %d", code)
-	}
-	good := initModel(t, "medical-wearable")
-	if code, out, _ := run(t, "", "threatmodel", "validate", good); code != 0 || !strings.Contains(out, "valid") {
-		t.Errorf("validate good: %d %s", code, out)
-	}
+	testCLI(t, []cliCase{
+		{name: "invalid model", args: []string{"threatmodel", "check", p}, code: ExitFailure, errHas: []string{"bad.yaml:4:11"}},
+		{name: "validate", args: []string{"threatmodel", "validate", p}, code: ExitFailure, errHas: []string{`"proces" is not one of`}},
+		{name: "missing file", args: []string{"threatmodel", "check", filepath.Join(t.TempDir(), "missing.yaml")}, code: ExitError},
+		{name: "validate good", args: []string{"threatmodel", "validate", initModel(t, "medical-wearable")}, outHas: []string{"valid"}},
+	})
 }
 
 func TestThreatmodelRender(t *testing.T) {
@@ -200,18 +165,14 @@ func TestThreatmodelImportExport(t *testing.T) {
 	if code, out, _ := run(t, "", "threatmodel", "diff", out, back); code != 0 || !strings.Contains(out, "threat") {
 		t.Logf("diff after OTM round trip:\n%s", out)
 	}
-	// Malformed and unknown inputs fail clearly with exit 1.
-	bad := filepath.Join("..", "threatmodel", "threatdragon", "testdata", "malformed.json")
-	if code, _, errs := run(t, "", "threatmodel", "import", bad); code != 1 || !strings.Contains(errs, "malformed.json") {
-		t.Errorf("malformed: %d %s", code, errs)
-	}
-	if code, _, errs := run(t, "", "threatmodel", "import", td, "--from", "visio"); code != 2 || !strings.Contains(errs, "visio") {
-		t.Errorf("--from visio: %d %s", code, errs)
-	}
-	tg := filepath.Join("..", "threatmodel", "threagile", "testdata", "camera.yaml")
-	if code, out, errs := run(t, "", "threatmodel", "import", tg); code != 0 || !strings.Contains(out, "cloud-credentials") {
-		t.Errorf("threagile with include: %d %s", code, errs)
-	}
+	testCLI(t, []cliCase{
+		// Malformed and unknown inputs fail clearly with exit 1.
+		{name: "malformed", args: []string{"threatmodel", "import", filepath.Join("..", "threatmodel", "threatdragon", "testdata", "malformed.json")},
+			code: ExitFailure, errHas: []string{"malformed.json"}},
+		{name: "--from visio", args: []string{"threatmodel", "import", td, "--from", "visio"}, code: ExitError, errHas: []string{"visio"}},
+		{name: "threagile with include", args: []string{"threatmodel", "import", filepath.Join("..", "threatmodel", "threagile", "testdata", "camera.yaml")},
+			outHas: []string{"cloud-credentials"}},
+	})
 }
 
 func TestThreatmodelRulesSchemaInit(t *testing.T) {
@@ -227,33 +188,18 @@ func TestThreatmodelRulesSchemaInit(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || doc.Count < 60 || len(doc.Rules) != doc.Count {
 		t.Fatalf("rules json: %d count %d", code, doc.Count)
 	}
-	code, out, _ = run(t, "", "threatmodel", "rules")
-	if code != 0 || !strings.Contains(out, "DEV-001") || !strings.Contains(out, "5.1-1") {
-		t.Errorf("rules table: %d", code)
-	}
 	code, out, _ = run(t, "", "threatmodel", "schema")
 	if code != 0 || !json.Valid([]byte(out)) || !strings.Contains(out, "2020-12") {
 		t.Errorf("schema: %d", code)
 	}
-	if code, _, errs := run(t, "", "threatmodel", "init", "--template", "toaster"); code != 2 || !strings.Contains(errs, "smart-home") {
-		t.Errorf("unknown template: %d %s", code, errs)
-	}
-	p := initModel(t, "smart-home")
-	if code, _, errs := run(t, "", "threatmodel", "init", "--template", "smart-home", "-o", p); code != 2 || !strings.Contains(errs, "--force") {
-		t.Errorf("overwrite: %d %s", code, errs)
-	}
+	testCLI(t, []cliCase{
+		{name: "rules table", args: []string{"threatmodel", "rules"}, outHas: []string{"DEV-001", "5.1-1"}},
+		{name: "unknown template", args: []string{"threatmodel", "init", "--template", "toaster"}, code: ExitError, errHas: []string{"smart-home"}},
+		{name: "overwrite", args: []string{"threatmodel", "init", "--template", "smart-home", "-o", initModel(t, "smart-home")}, code: ExitError, errHas: []string{"--force"}},
+	})
 	code, out, _ = run(t, "", "tm", "init", "--template", "industrial-gateway")
 	if code != 0 || !strings.HasPrefix(out, "# Rampart threat model") {
 		t.Errorf("init to stdout: %d", code)
-	}
-}
-
-func TestThreatmodelHelpHasExamples(t *testing.T) {
-	for _, sub := range []string{"check", "validate", "render", "report", "import", "export", "rules", "schema", "init", "diff"} {
-		code, out, _ := run(t, "", "threatmodel", sub, "--help")
-		if code != 0 || !strings.Contains(out, "Examples:") {
-			t.Errorf("%s --help: exit %d, no examples", sub, code)
-		}
 	}
 }
 
@@ -281,32 +227,22 @@ func TestThreatmodelOnTheFlyAndCompleteness(t *testing.T) {
 	if !assumed {
 		t.Error("no threat says what it assumed")
 	}
-	code, out, _ = run(t, "", "threatmodel", "check", td)
-	if code != 0 || !strings.Contains(out, "completeness: ") || !strings.Contains(out, "unstated attributes that the most threats depend on") {
-		t.Errorf("table: %d %s", code, out)
-	}
 	dir := t.TempDir()
-	if code, _, errs := run(t, "", "threatmodel", "render", td, "-o", filepath.Join(dir, "d.mmd")); code != 0 {
-		t.Errorf("render Threat Dragon: %d %s", code, errs)
-	}
-	if code, out, errs := run(t, "", "threatmodel", "report", td, "--format", "markdown"); code != 0 || !strings.Contains(out, "## Model completeness") {
-		t.Errorf("report Threat Dragon: %d %s", code, errs)
-	}
+	// A broken Rampart model still gets its own validation errors.
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("rampart: threatmodel/v1\ntitle: x\nelements:\n  - {id: a, type: proces}\n"), 0o644)
+	testCLI(t, []cliCase{
+		{name: "table", args: []string{"threatmodel", "check", td}, outHas: []string{"completeness: ", "unstated attributes that the most threats depend on"}},
+		{name: "render Threat Dragon", args: []string{"threatmodel", "render", td, "-o", filepath.Join(dir, "d.mmd")}},
+		{name: "report Threat Dragon", args: []string{"threatmodel", "report", td, "--format", "markdown"}, outHas: []string{"## Model completeness"}},
+		{name: "check OTM", args: []string{"threatmodel", "check", filepath.Join("..", "threatmodel", "otm", "testdata", "thermostat.otm.yaml")}, errHas: []string{"converted from otm"}},
+		{name: "invalid Rampart model", args: []string{"threatmodel", "check", bad}, code: ExitFailure, errHas: []string{"proces"}},
+	})
 	html := filepath.Join(dir, "r.html")
 	if code, _, errs := run(t, "", "threatmodel", "report", td, "--format", "html", "-o", html); code != 0 {
 		t.Errorf("html report Threat Dragon: %d %s", code, errs)
 	} else if b, _ := os.ReadFile(html); !strings.Contains(string(b), "<h2>Model completeness</h2>") {
 		t.Error("html report has no completeness section")
-	}
-	otmFile := filepath.Join("..", "threatmodel", "otm", "testdata", "thermostat.otm.yaml")
-	if code, _, errs := run(t, "", "threatmodel", "check", otmFile); code != 0 || !strings.Contains(errs, "converted from otm") {
-		t.Errorf("check OTM: %d %s", code, errs)
-	}
-	// A broken Rampart model still gets its own validation errors.
-	bad := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(bad, []byte("rampart: threatmodel/v1\ntitle: x\nelements:\n  - {id: a, type: proces}\n"), 0o644)
-	if code, _, errs := run(t, "", "threatmodel", "check", bad); code != 1 || !strings.Contains(errs, "proces") {
-		t.Errorf("invalid Rampart model: %d %s", code, errs)
 	}
 }
 
