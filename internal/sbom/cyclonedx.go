@@ -13,6 +13,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/rampart-security/rampart/internal/inventory"
+	"github.com/rampart-security/rampart/internal/xmlsafe"
 )
 
 func decodeCycloneDXJSON(data []byte, name string, f Format) (*Document, error) {
@@ -84,10 +85,20 @@ func unmarshalBOM(data []byte) (res typedResult) {
 // serial number and timestamp syntax, unique and non-empty bom-refs, and
 // non-empty dependency refs. Unknown elements are ignored, as the XSD's
 // extension points (##other) allow.
+// tooDeep is the error for XML nested deeper than xmlsafe.MaxDepth: dec
+// stopped where the element past the bound opens.
+func tooDeep(name string, dec *xml.Decoder) error {
+	line, _ := dec.InputPos()
+	return invalid(name, fmt.Sprintf("line %d", line), "elements nested deeper than %d levels", xmlsafe.MaxDepth)
+}
+
 func decodeCycloneDXXML(data []byte, name string, f Format) (*Document, error) {
 	var bom cdx.BOM
-	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec := xml.NewDecoder(xmlsafe.NewReader(bytes.NewReader(data), xmlsafe.MaxDepth))
 	if err := dec.Decode(&bom); err != nil {
+		if errors.Is(err, xmlsafe.ErrTooDeep) {
+			return nil, tooDeep(name, dec)
+		}
 		var se *xml.SyntaxError
 		if errors.As(err, &se) {
 			return nil, invalid(name, fmt.Sprintf("line %d", se.Line), "malformed XML: %s", se.Msg)

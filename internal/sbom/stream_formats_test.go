@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -184,4 +185,40 @@ func TestDecodeStreamSPDXRules(t *testing.T) {
 		t.Errorf("two described: %v, %+v, %d components", err, res, len(comps))
 	}
 	checkSame(t, []byte(two), "two.spdx.json")
+}
+
+// TestDeepXMLBounded: CycloneDX XML with 1,000,000 nested elements (7 MB)
+// in an element the model does not know (skipped by encoding/xml) and in
+// a component's unknown child. encoding/xml keeps a stack entry per open
+// element and bounds depth only on entry to a Go value, so whole and
+// streamed decoding allocated 250–800 MiB each and the four took 72 s (a
+// 512 MiB upload would ask for tens of GiB). Both now stop at
+// xmlsafe.MaxDepth with a validation error naming the line.
+func TestDeepXMLBounded(t *testing.T) {
+	const n = 1_000_000
+	deep := strings.Repeat("<a>", n) + strings.Repeat("</a>", n)
+	for _, doc := range []string{
+		xmlHead + "\n<extension>" + deep + "</extension><components/></bom>",
+		xmlHead + "\n<components><component type=\"library\"><name>a</name><x>" + deep + "</x></component></components></bom>",
+	} {
+		for _, streamed := range []bool{false, true} {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			var err error
+			if streamed {
+				_, _, err = streamDecode([]byte(doc), "deep.cdx.xml")
+			} else {
+				_, err = sbom.DecodeBytes([]byte(doc), "deep.cdx.xml")
+			}
+			runtime.ReadMemStats(&after)
+			var ve *sbom.ValidationError
+			if !errors.As(err, &ve) || ve.Path != "line 3" || !strings.Contains(err.Error(), "nested deeper than 10000") {
+				t.Errorf("streamed %v: %v, want a validation error at line 3", streamed, err)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > 48<<20 {
+				t.Errorf("streamed %v: allocated %d MiB, want < 48", streamed, got>>20)
+			}
+		}
+	}
 }

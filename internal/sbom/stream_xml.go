@@ -8,6 +8,8 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/rampart-security/rampart/internal/xmlsafe"
 )
 
 // Streaming of CycloneDX XML (see StreamThreshold).
@@ -100,11 +102,14 @@ func (s *xmlSplitter) list(kind string) error {
 // that nothing but white space, comments and processing instructions
 // follow </bom>, with decodeCycloneDXXML's errors.
 func decodeSplit(r io.Reader, name string, f Format, s *xmlSplitter, bom *cdx.BOM) error {
-	s.raw = xml.NewDecoder(r)
+	s.raw = xml.NewDecoder(xmlsafe.NewReader(r, xmlsafe.MaxDepth))
 	dec := xml.NewTokenDecoder(s)
 	if err := dec.Decode(bom); err != nil {
 		if raised := raisedInDecoding(err); raised != nil {
 			return raised
+		}
+		if errors.Is(err, xmlsafe.ErrTooDeep) {
+			return tooDeep(name, s.raw)
 		}
 		var se *xml.SyntaxError
 		if errors.As(err, &se) {

@@ -10,12 +10,15 @@ import (
 	"strings"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/rampart-security/rampart/internal/xmlsafe"
 )
 
 // XMLDecoder walks an XML report token by token. It never resolves
 // entities (encoding/xml does not) nor fetches DTDs, rejects any DOCTYPE
 // that declares entities (XXE, billion laughs), and bounds nesting depth
-// and total size.
+// and total size (inside the elements DecodeElement decodes or Skip passes
+// over too: xmlsafe.MaxDepth).
 type XMLDecoder struct {
 	d     *xml.Decoder
 	file  string
@@ -24,7 +27,7 @@ type XMLDecoder struct {
 
 // NewXMLDecoder reads r, named file in errors.
 func NewXMLDecoder(r io.Reader, file string) *XMLDecoder {
-	d := xml.NewDecoder(newXMLCleaner(Decode(LimitReader(r))))
+	d := xml.NewDecoder(xmlsafe.NewReader(newXMLCleaner(Decode(LimitReader(r))), xmlsafe.MaxDepth))
 	d.Strict = true
 	d.CharsetReader = charsetReader
 	return &XMLDecoder{d: d, file: file}
@@ -68,6 +71,9 @@ func (x *XMLDecoder) wrap(err error) error {
 	var pe *ParseError
 	if errors.As(err, &pe) {
 		return err
+	}
+	if errors.Is(err, xmlsafe.ErrTooDeep) {
+		return x.Errorf(ErrUnsafeXML, "elements nested deeper than %d", xmlsafe.MaxDepth)
 	}
 	line := 0
 	var se *xml.SyntaxError

@@ -32,7 +32,9 @@ var ErrBadBundle = errors.New("not a usable offline bundle")
 // (its compressed size times vuln.MaxRatio, at least 64 MiB) and so is the
 // total (MaxBundleTotal). Entries that leave dir, links and devices are
 // refused; folders are recreated, so `vulndb import` of dir reads the
-// same files as of the unpacked bundle.
+// same files as of the unpacked bundle. The total is also bounded by
+// vuln.ZipBudget (200 times the compressed bytes), which refuses entries
+// that share compressed data.
 func ExtractBundle(r io.ReaderAt, size int64, name, dir string) ([]string, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
@@ -48,6 +50,11 @@ func extract(zr *zip.Reader, name, dir string) ([]string, error) {
 	if len(zr.File) > MaxBundleEntries {
 		return nil, bad("%d entries, more than the %d allowed", len(zr.File), MaxBundleEntries)
 	}
+	budget, err := vuln.ZipBudget(zr, filepath.Base(name))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadBundle, err)
+	}
+	budget = min(budget, MaxBundleTotal)
 	var files []string
 	seen := map[string]bool{}
 	var total int64
@@ -75,7 +82,7 @@ func extract(zr *zip.Reader, name, dir string) ([]string, error) {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 			return nil, err
 		}
-		n, err := copyEntry(f, dst, MaxBundleTotal-total)
+		n, err := copyEntry(f, dst, budget-total, budget)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: entry %q: %w", ErrBadBundle, filepath.Base(name), f.Name, err)
 		}
@@ -88,11 +95,9 @@ func extract(zr *zip.Reader, name, dir string) ([]string, error) {
 	return files, nil
 }
 
-var errBundleTotal = fmt.Errorf("the bundle expands beyond %d GiB in all: %w", MaxBundleTotal>>30, vuln.ErrDecompressionBomb)
-
 // copyEntry writes one entry, reading at most its ratio bound and at most
-// left bytes.
-func copyEntry(f *zip.File, dst string, left int64) (int64, error) {
+// left bytes of the bundle's budget.
+func copyEntry(f *zip.File, dst string, left, budget int64) (int64, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return 0, err
@@ -108,7 +113,7 @@ func copyEntry(f *zip.File, dst string, left int64) (int64, error) {
 		err = cerr
 	}
 	if err == nil && n > left {
-		err = errBundleTotal
+		err = fmt.Errorf("the bundle expands beyond %d MiB in all (200 times its compressed size, at most %d GiB): %w", budget>>20, MaxBundleTotal>>30, vuln.ErrDecompressionBomb)
 	}
 	return n, err
 }

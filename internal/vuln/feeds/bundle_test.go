@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -107,6 +108,11 @@ func TestExtractBundleRefuses(t *testing.T) {
 		{name: "duplicate", entries: []zipEntry{{name: "a.json", data: []byte("{}")}, {name: "A.json", data: []byte("{}")}}, want: "appears twice"},
 		{name: "empty", entries: nil, want: "no files"},
 		{name: "bomb", entries: []zipEntry{{name: "epss.csv", data: bomb}}, want: "decompression bomb", isBomb: true},
+		// Two directory entries pointing at one deflate stream (the
+		// overlapping-entry zip bomb: thousands of them expand one
+		// stream thousands of times).
+		{name: "overlapping entries", data: overlapEntries(buildZip(t, zipEntry{name: "a.csv", data: bomb[:1<<20]}, zipEntry{name: "b.csv", data: bomb[:1<<20]})),
+			want: "share compressed data", isBomb: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,6 +128,20 @@ func TestExtractBundleRefuses(t *testing.T) {
 				t.Errorf("a bomb is reported as %v", err)
 			}
 		})
+	}
+}
+
+// overlapEntries points every central-directory entry of the zip z at the
+// first entry's local header.
+func overlapEntries(z []byte) []byte {
+	b := bytes.Clone(z)
+	for i := 0; ; i += 4 {
+		j := bytes.Index(b[i:], []byte("PK\x01\x02"))
+		if j < 0 {
+			return b
+		}
+		i += j
+		binary.LittleEndian.PutUint32(b[i+42:], 0)
 	}
 }
 

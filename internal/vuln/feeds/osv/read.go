@@ -75,8 +75,16 @@ func ReadZipFile(ctx context.Context, path string, fn func(*vuln.Advisory) error
 }
 
 // ReadZip reads every record file of an opened zip archive; name is the
-// archive's name for errors ("all.zip!GO-2024-0001.json").
+// archive's name for errors ("all.zip!GO-2024-0001.json"). One record
+// decompresses to at most 64 MiB, all of them to at most what
+// vuln.ZipBudget allows (200 times the compressed bytes), and an archive
+// whose entries overlap is refused.
 func ReadZip(ctx context.Context, zr *zip.Reader, name string, fn func(*vuln.Advisory) error) error {
+	left, err := vuln.ZipBudget(zr, name)
+	if err != nil {
+		return err
+	}
+	budget := left
 	files := make([]*zip.File, 0, len(zr.File))
 	for _, f := range zr.File {
 		if !f.FileInfo().IsDir() && IsRecordFile(f.Name) {
@@ -93,8 +101,13 @@ func ReadZip(ctx context.Context, zr *zip.Reader, name string, fn func(*vuln.Adv
 		if err != nil {
 			return &vuln.ParseError{File: entry, Err: fmt.Errorf("zip entry: %w", err)}
 		}
-		a, err := ParseFile(&limitedReader{r: rc, n: maxRecordSize}, entry)
+		lr := &limitedReader{r: rc, n: min(maxRecordSize, left), err: errTooLarge}
+		if left < maxRecordSize {
+			lr.err = fmt.Errorf("%w: the archive expands beyond %d MiB in all", vuln.ErrDecompressionBomb, budget>>20)
+		}
+		a, err := ParseFile(lr, entry)
 		rc.Close()
+		left -= lr.read
 		if err != nil {
 			return err
 		}
@@ -107,19 +120,23 @@ func ReadZip(ctx context.Context, zr *zip.Reader, name string, fn func(*vuln.Adv
 
 var errTooLarge = errors.New("record larger than 64 MiB")
 
+// limitedReader reads at most n bytes of r and then fails with err.
 type limitedReader struct {
-	r io.Reader
-	n int64
+	r    io.Reader
+	n    int64
+	read int64
+	err  error
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.n <= 0 {
-		return 0, errTooLarge
+		return 0, l.err
 	}
 	if int64(len(p)) > l.n {
 		p = p[:l.n]
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
+	l.read += int64(n)
 	return n, err
 }
