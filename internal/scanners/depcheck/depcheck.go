@@ -12,6 +12,7 @@
 package depcheck
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"strings"
@@ -49,6 +50,12 @@ type vulnerability struct {
 	CVSSV2      struct {
 		Score string `xml:"score"`
 	} `xml:"cvssV2"`
+	// CVSSV4 is written by Dependency-Check 11.1 and later (Dec 2024),
+	// for vulnerabilities NVD scored with CVSS v4.
+	CVSSV4 struct {
+		VectorString string `xml:"vectorString"`
+		BaseScore    string `xml:"baseScore"`
+	} `xml:"cvssV4"`
 	CWEs       []string `xml:"cwes>cwe"`
 	CWE        string   `xml:"cwe"` // schema 1.x
 	References []struct {
@@ -181,12 +188,15 @@ func (d dependency) finding(v vulnerability) findings.Finding {
 	f.VulnerabilityIDs = findings.VulnIDsIn(v.Name)
 	f.CVSS.V3Score = findings.ParseScore(v.CVSSV3.BaseScore)
 	f.CVSS.V3Vector = v.CVSSV3.vector()
-	f.CVSS.V4Vector = v.cvss4Vector
+	f.CVSS.V4Vector = cmp.Or(v.cvss4Vector, strings.TrimSpace(v.CVSSV4.VectorString))
+	f.CVSS.V4Score = findings.ParseScore(v.CVSSV4.BaseScore)
 	f.KEV = v.KEV != nil
 	if s, ok := findings.ParseSeverity(v.Severity); ok && v.Severity != "" {
 		f.Severity = s
 	} else if f.CVSS.V3Score != nil {
 		f.Severity = findings.SeverityFromCVSS(f.CVSS.V3Score)
+	} else if f.CVSS.V4Score != nil {
+		f.Severity = findings.SeverityFromCVSS(f.CVSS.V4Score)
 	} else {
 		f.Severity = findings.SeverityFromCVSS(findings.ParseScore(v.CVSSV2.Score))
 	}
@@ -238,7 +248,8 @@ type jsonDependency struct {
 			Score json.Number `json:"score"`
 		} `json:"cvssv2"`
 		CVSSv4 *struct {
-			VectorString string `json:"vectorString"`
+			VectorString string      `json:"vectorString"`
+			BaseScore    json.Number `json:"baseScore"`
 		} `json:"cvssv4"`
 		CWEs        []string  `json:"cwes"`
 		Description string    `json:"description"`
@@ -274,6 +285,7 @@ func (j jsonDependency) dependency() dependency {
 		}
 		if jv.CVSSv4 != nil {
 			v.cvss4Vector = jv.CVSSv4.VectorString
+			v.CVSSV4.BaseScore = jv.CVSSv4.BaseScore.String()
 		}
 		for _, r := range jv.References {
 			v.References = append(v.References, struct {

@@ -74,3 +74,19 @@ func TestCVSS3Vector(t *testing.T) {
 		t.Errorf("incomplete metrics gave %q", v)
 	}
 }
+
+// TestCVSS4: Dependency-Check 11.1 and later report NVD's CVSS v4 (the
+// <cvssV4> block of the XML report, "cvssv4" in JSON); a vulnerability
+// scored with v4 only keeps its v4 vector and score, the same from both.
+func TestCVSS4(t *testing.T) {
+	for _, c := range []struct {
+		file  string
+		parse scannertest.ParseFunc
+	}{{"testdata/cvss4.xml", Parse}, {"testdata/cvss4.json", ParseJSON}} {
+		f := scannertest.ParseFileN(t, c.parse, c.file, 1)[0]
+		if f.CVSS.V4Vector != "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N" || f.CVSS.V4Score == nil || *f.CVSS.V4Score != 8.7 ||
+			f.CVSS.V3Score != nil || f.Severity != findings.High || f.CWEs[0] != 611 {
+			t.Errorf("%s: %+v %+v", c.file, f.CVSS, f)
+		}
+	}
+}

@@ -36,15 +36,21 @@ var Format = reportio.Format{
 	Name:        Name,
 	Aliases:     []string{"osv"},
 	Description: "OSV-Scanner JSON output",
-	DetectRule:  `JSON object with "results" and "packages" keys and a "source" or "experimental_config" key`,
+	DetectRule:  `JSON object with "results" and "packages" keys and a "source" or "experimental_config" key, or a top-level "results" array beside a top-level "experimental_config" object (a scan that found nothing)`,
 	Detect:      Detect,
 	Parse:       Parse,
 }
 
-// Detect reports whether head is OSV-Scanner JSON output.
+// Detect reports whether head is OSV-Scanner JSON output. A scan that
+// found nothing is {"results": [], "experimental_config": {…}}: no
+// "packages" key, but the top-level "experimental_config" is osv-scanner's
+// own (1.4 and later).
 func Detect(h *reportio.Head) bool {
-	return h.Start() == '{' && h.JSON().Has("results") && h.JSON().Has("packages") &&
-		(h.JSON().Has("source") || h.JSON().Has("experimental_config"))
+	k := h.JSONObject()
+	if k.TopKind("results") == '[' && k.TopKind("experimental_config") == '{' {
+		return true
+	}
+	return k.Has("results") && k.Has("packages") && (k.Has("source") || k.Has("experimental_config"))
 }
 
 type record struct {

@@ -1,6 +1,7 @@
 package osv
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -32,6 +33,24 @@ func TestParse(t *testing.T) {
 // no_findings.json is a 0-byte file.
 func TestCorpus(t *testing.T) {
 	scannertest.CorpusGolden(t, "osv_scanner", Parse)
+}
+
+// TestNoVulns: osv-scanner's output for a scan that found nothing has no
+// "packages" key (only "results": [] and "experimental_config"); it is
+// detected and is an empty report, not an unknown format.
+func TestNoVulns(t *testing.T) {
+	scannertest.ParseFileN(t, Parse, "testdata/no-vulns.json", 0)
+	data, err := os.ReadFile("testdata/no-vulns.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scannertest.Detects(t, Detect, map[string]bool{
+		string(data): true,
+		`{"results": [], "experimental_config": {"licenses": {"summary": false}}}`: true,
+		`{"results": [], "errors": [], "paths": {"scanned": []}}`:                  false, // Semgrep
+		`{"results": [], "experimental_config": "x"}`:                              false,
+		`{"findings": [], "experimental_config": {}}`:                              false,
+	})
 }
 
 func FuzzParse(f *testing.F) {

@@ -10,7 +10,10 @@
 // identifiers, CVSS v3 vector and score, EPSS, fixed versions, references.
 // Container packages "source/binary" are named by the binary package, as
 // other image scanners do. Ignored vulnerabilities (in "filtered") are not
-// reported.
+// reported. A container test's "applications" (the application projects
+// found in the image) are read as projects of their own, and the
+// --group-issues layout (one entry per id, "from" a list of paths, "name"
+// the package of each path) is read as the paths it lists.
 package snyk
 
 import (
@@ -61,10 +64,10 @@ type vuln struct {
 	Severity             string   `json:"severity"`
 	SeverityWithCritical string   `json:"severityWithCritical"`
 	PackageName          string   `json:"packageName"`
-	Name                 string   `json:"name"`
+	Name                 string   `json:"-"`
 	Version              string   `json:"version"`
 	PackageManager       string   `json:"packageManager"`
-	From                 []string `json:"from"`
+	From                 []string `json:"-"`
 	FixedIn              []string `json:"fixedIn"`
 	CVSSv3               string   `json:"CVSSv3"`
 	CVSSScore            any      `json:"cvssScore"`
@@ -80,6 +83,87 @@ type vuln struct {
 		Percentile  any `json:"percentile"`
 		Probability any `json:"probability"`
 	} `json:"epssDetails"`
+
+	grouped struct {
+		from  [][]string
+		names []string
+	}
+}
+
+// groupedFields are a vulnerability's "from" and "name" as `snyk test
+// --json` writes them (one path, one name) and as --group-issues writes
+// them (one entry per vulnerability id: every path and, at the same index,
+// the package name of that path).
+type groupedFields struct {
+	From json.RawMessage `json:"from"`
+	Name json.RawMessage `json:"name"`
+}
+
+// UnmarshalJSON reads a vulnerability; a --group-issues entry is kept in
+// grouped, to be expanded into one vulnerability per path by paths.
+func (v *vuln) UnmarshalJSON(b []byte) error {
+	type plain vuln
+	var g groupedFields
+	if err := json.Unmarshal(b, (*plain)(v)); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &g); err != nil {
+		return err
+	}
+	if len(g.Name) > 0 && g.Name[0] == '[' {
+		if err := json.Unmarshal(g.Name, &v.grouped.names); err != nil {
+			return err
+		}
+	} else if len(g.Name) > 0 && string(g.Name) != "null" {
+		if err := json.Unmarshal(g.Name, &v.Name); err != nil {
+			return err
+		}
+	}
+	var from []json.RawMessage
+	if len(g.From) > 0 && string(g.From) != "null" {
+		if err := json.Unmarshal(g.From, &from); err != nil {
+			return err
+		}
+	}
+	if len(from) > 0 && from[0][0] == '[' {
+		return json.Unmarshal(g.From, &v.grouped.from)
+	}
+	return json.Unmarshal(g.From, &v.From)
+}
+
+// expand returns the vulnerabilities one per dependency path: v itself,
+// or, for a --group-issues entry, one per path with the package name at
+// that index and the version of the path's last element (name@version).
+func (v vuln) expand() []vuln {
+	if len(v.grouped.from) == 0 && len(v.grouped.names) == 0 {
+		return []vuln{v}
+	}
+	var out []vuln
+	for i, path := range v.grouped.from {
+		x := v
+		x.grouped.from, x.grouped.names = nil, nil
+		x.From = path
+		if i < len(v.grouped.names) {
+			x.Name = v.grouped.names[i]
+		} else if len(v.grouped.names) > 0 {
+			x.Name = v.grouped.names[0]
+		}
+		if n := len(path); n > 0 {
+			if at := strings.LastIndexByte(path[n-1], '@'); at > 0 && at < len(path[n-1])-1 {
+				x.Version = path[n-1][at+1:]
+			}
+		}
+		out = append(out, x)
+	}
+	if len(out) == 0 {
+		x := v
+		x.grouped.from, x.grouped.names = nil, nil
+		if len(v.grouped.names) > 0 {
+			x.Name = v.grouped.names[0]
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 type project struct {
@@ -89,6 +173,10 @@ type project struct {
 	Path              string `json:"path"`
 	ProjectName       string `json:"projectName"`
 	PackageManager    string `json:"packageManager"`
+	// Applications are the application projects `snyk container test
+	// --json` found in the image (--app-vulns, the default since CLI
+	// 1.1090), each a project of its own.
+	Applications []project `json:"applications"`
 }
 
 // Parse streams the findings of Snyk CLI JSON output, project by project.
@@ -118,6 +206,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		"path":              &p.Path,
 		"projectName":       &p.ProjectName,
 		"packageManager":    &p.PackageManager,
+		"applications":      &p.Applications,
 	}
 	known := false
 	err = dec.Object(func(key string) error {
@@ -131,6 +220,18 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 }
 
 func (p project) emit(emit func(findings.Finding) error) error {
+	if err := p.emitOwn(emit); err != nil {
+		return err
+	}
+	for _, a := range p.Applications {
+		if err := a.emit(emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p project) emitOwn(emit func(findings.Finding) error) error {
 	target := p.DisplayTargetFile
 	if target == "" {
 		target = p.TargetFile
@@ -140,10 +241,12 @@ func (p project) emit(emit func(findings.Finding) error) error {
 	}
 	type key struct{ id, pkg, version string }
 	var groups reportio.Ordered[key, []vuln]
-	for _, v := range p.Vulnerabilities {
-		k := key{v.ID, v.Name, v.Version}
-		vs, _ := groups.Get(k)
-		groups.Set(k, append(vs, v))
+	for _, g := range p.Vulnerabilities {
+		for _, v := range g.expand() {
+			k := key{v.ID, v.Name, v.Version}
+			vs, _ := groups.Get(k)
+			groups.Set(k, append(vs, v))
+		}
 	}
 	return groups.Each(func(_ key, vs []vuln) error {
 		v := vs[0]

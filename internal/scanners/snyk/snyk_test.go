@@ -3,6 +3,7 @@ package snyk
 import (
 	"io"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -57,5 +58,48 @@ func TestDependencyPaths(t *testing.T) {
 	got := scannertest.ParseString(t, Parse, "snyk.json", doc)
 	if len(got) != 1 || strings.Join(got[0].DependencyPaths, "|") != "app@1.0.0 > express@4.17.1 > qs@6.5.2|app@1.0.0 > request@2.88.0 > qs@6.5.2" {
 		t.Fatalf("%d findings, paths %q", len(got), got[0].DependencyPaths)
+	}
+}
+
+// TestContainerApplicationsAndGroupedIssues: `snyk container test --json`
+// puts the vulnerabilities of the applications found in the image under
+// "applications" (each a project with its own target file), and
+// --group-issues writes one entry per vulnerability id with every path in
+// "from" and the package name of each path in "name". Both files are the
+// CLI's own expected output for one scan (snyk/cli test fixtures): grouped
+// or not, they are the same 9 findings, 2 for the image's OS packages and
+// 7 for /package.json.
+func TestContainerApplicationsAndGroupedIssues(t *testing.T) {
+	plain := scannertest.ParseFileN(t, Parse, "testdata/container-app-vulns-nongrouped.json", 9)
+	grouped := scannertest.ParseFileN(t, Parse, "testdata/container-app-vulns-grouped.json", 9)
+	scannertest.CheckInvariants(t, plain)
+	scannertest.CheckInvariants(t, grouped)
+	key := func(f findings.Finding) string {
+		return f.RuleID + " " + f.Component.Name + "@" + f.Component.Version + " " + f.Locations[0].File + " " + strings.Join(f.DependencyPaths, "|")
+	}
+	var a, b []string
+	app := 0
+	for i := range plain {
+		a, b = append(a, key(plain[i])), append(b, key(grouped[i]))
+		if plain[i].Locations[0].File == "/package.json" {
+			app++
+		}
+	}
+	sort.Strings(a)
+	sort.Strings(b)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("grouped output reads differently:\n%s\nwant\n%s", strings.Join(b, "\n"), strings.Join(a, "\n"))
+	}
+	if app != 7 {
+		t.Errorf("%d findings of the application, want 7", app)
+	}
+	ssl := ""
+	for _, f := range grouped {
+		if f.RuleID == "SNYK-ALPINE312-BUSYBOX-1089799" && f.Component.Name == "ssl_client" {
+			ssl = strings.Join(f.DependencyPaths, "|")
+		}
+	}
+	if ssl != "docker-image|cli-grouping@latest > busybox/ssl_client@1.31.1-r21" {
+		t.Errorf("ssl_client paths %q", ssl)
 	}
 }

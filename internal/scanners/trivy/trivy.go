@@ -9,7 +9,9 @@
 // version and purl, fixed versions, CVSS from the severity source, then
 // NVD, then any vendor; status not_affected is skipped: the vendor says the
 // package is not vulnerable), per failed misconfiguration (status FAIL),
-// per secret and per license finding. Severities UNKNOWN map to info.
+// per secret and per license finding. Severities UNKNOWN map to info. A
+// misconfiguration's rule id is its AVD id, the same in every Trivy
+// version (see checkID).
 package trivy
 
 import (
@@ -93,6 +95,32 @@ type misconfiguration struct {
 		Resource  string `json:"Resource"`
 		StartLine int    `json:"StartLine"`
 	} `json:"CauseMetadata"`
+}
+
+// checkID is a misconfiguration's rule id, the same in every Trivy version:
+// its AVD id ("AVD-KSV-0001"). Trivy wrote the check's own id beside it
+// ("KSV001", "DS002", tfsec's "s3-bucket-logging", or the AVD id again);
+// since 0.6x (2026) it writes only "ID", the AVD id without its "AVD-"
+// prefix ("KSV-0001", "AWS-0089"), which is put back. A re-scan with
+// another Trivy version so names the same check, and its findings match.
+func checkID(m misconfiguration) string {
+	if m.AVDID != "" {
+		return m.AVDID
+	}
+	if isAVDSuffix(m.ID) {
+		return "AVD-" + m.ID
+	}
+	return m.ID
+}
+
+// isAVDSuffix reports whether id is "PROVIDER-NNNN" (upper-case letters or
+// digits, a dash, four or more digits), an AVD id without "AVD-".
+func isAVDSuffix(id string) bool {
+	p, n, ok := strings.Cut(id, "-")
+	if !ok || p == "" || p == "AVD" || len(n) < 4 || strings.Trim(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
+		return false
+	}
+	return strings.Trim(n, "0123456789") == ""
 }
 
 type secret struct {
@@ -210,14 +238,14 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 		f := findings.Finding{
 			Title:       m.Title,
 			Severity:    findings.SeverityOrInfo(m.Severity),
-			RuleID:      m.ID,
+			RuleID:      checkID(m),
 			Description: reportio.Paragraphs(m.Description, m.Message),
 			Mitigation:  m.Resolution,
 			References:  append([]string{m.PrimaryURL}, m.References...),
 			Locations:   []findings.Location{{File: res.Target, Line: m.CauseMetadata.StartLine}},
 		}
-		if f.RuleID == "" {
-			f.RuleID = m.AVDID
+		if m.ID != "" && m.ID != f.RuleID {
+			f.Description = reportio.Paragraphs(f.Description, "Trivy check ID: "+m.ID)
 		}
 		if prefix != "" {
 			f.Description = reportio.Paragraphs(f.Description, "Resource: "+prefix)

@@ -77,3 +77,27 @@ func TestCorpus(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	scannertest.FuzzDir(f, "testdata", Parse)
 }
+
+// TestCheckIDAcrossVersions: Trivy's own expected output for one Helm
+// chart before and after trivy-checks v2 (aquasecurity/trivy, Jan 2026):
+// the first names the checks "KSV001" with AVDID "AVD-KSV-0001", the
+// second only "KSV-0001". Both name the check by its AVD id, so a re-scan
+// with the newer Trivy matches the findings of the older one.
+func TestCheckIDAcrossVersions(t *testing.T) {
+	v1 := scannertest.ParseFileN(t, Parse, "testdata/helm-checks-v1.json", 6)
+	v2 := scannertest.ParseFileN(t, Parse, "testdata/helm-checks-v2.json", 6)
+	for i := range v1 {
+		a, b := v1[i], v2[i]
+		if a.RuleID != b.RuleID || !strings.HasPrefix(a.RuleID, "AVD-KSV-0") || a.Fingerprint != b.Fingerprint {
+			t.Errorf("finding %d: %s %s (%s:%d) and %s %s (%s:%d)", i, a.RuleID, a.Fingerprint, a.Locations[0].File, a.Locations[0].Line, b.RuleID, b.Fingerprint, b.Locations[0].File, b.Locations[0].Line)
+		}
+	}
+	if !strings.Contains(v1[0].Description, "Trivy check ID: KSV001") || !strings.Contains(v2[0].Description, "Trivy check ID: KSV-0001") {
+		t.Errorf("the tool's own ids: %q, %q", v1[0].Description, v2[0].Description)
+	}
+	for id, want := range map[string]bool{"KSV-0001": true, "AWS-0089": true, "DS-0002": true, "KSV001": false, "AVD-AWS-0089": false, "s3-bucket-logging": false, "N/A": false, "aws-0089": false, "AWS-89": false} {
+		if got := isAVDSuffix(id); got != want {
+			t.Errorf("isAVDSuffix(%q) = %v", id, got)
+		}
+	}
+}
