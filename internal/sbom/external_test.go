@@ -40,6 +40,26 @@ func TestExternalSBOMs(t *testing.T) {
 				t.Errorf("OS CONTAINS edge lost: %v", doc.Metadata.DependsOn)
 			}
 		}},
+		{"sbom-tool-supplier.spdx.json", func(t *testing.T, doc *sbom.Document) {
+			// A supplier without the clause 7.5 "Organization:" prefix
+			// (the schema allows any string) made tools-golang fail the
+			// whole document.
+			if doc.Metadata == nil || doc.Metadata.Name != "SBOMTool" || doc.Metadata.Supplier != "Microsoft" {
+				t.Errorf("metadata = %+v, want SBOMTool supplied by Microsoft", doc.Metadata)
+			}
+			if len(doc.Components) != 87 {
+				t.Errorf("%d components, want 87", len(doc.Components))
+			}
+			found := false
+			for _, c := range doc.Components {
+				if c.Name == "Azure Pipelines Hosted Image ubuntu22" {
+					found = c.Supplier == "Microsoft/GitHub"
+				}
+			}
+			if !found {
+				t.Error(`supplier "Microsoft/GitHub" not kept`)
+			}
+		}},
 		{"python-lib-nested-dependencies-1.6.cdx.xml", func(t *testing.T, doc *sbom.Document) {
 			// A <dependency> nested in a <dependency> lists the nested
 			// one's own dependencies (bom-1.x.xsd dependencyType is
