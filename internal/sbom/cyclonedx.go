@@ -116,7 +116,103 @@ func decodeCycloneDXXML(data []byte, name string, f Format) (*Document, error) {
 	if err := checkCycloneDX(&bom, f, name); err != nil {
 		return nil, err
 	}
+	if err := addNestedXMLDependencies(data, &bom, name); err != nil {
+		return nil, err
+	}
 	return fromBOM(&bom, f)
+}
+
+// xmlDependency is a CycloneDX XML <dependency> with the <dependency>
+// elements nested in it at any depth. bom-1.2.xsd to bom-1.7.xsd define
+// dependencyType recursively ("the component or service that is a
+// dependency of this dependency object"), so <dependency ref="A"><dependency
+// ref="B"><dependency ref="C"/></dependency></dependency> says A depends on
+// B and B on C (cyclonedx-python-lib writes such documents);
+// cyclonedx-go's Dependency reads the first level only.
+type xmlDependency struct {
+	Ref  string          `xml:"ref,attr"`
+	Deps []xmlDependency `xml:"dependency"`
+}
+
+// refs is the refs of d's direct dependencies, nil when it has none (as
+// cyclonedx-go decodes them).
+func (d *xmlDependency) refs() *[]string {
+	if len(d.Deps) == 0 {
+		return nil
+	}
+	refs := make([]string, len(d.Deps))
+	for i := range d.Deps {
+		refs[i] = d.Deps[i].Ref
+	}
+	return &refs
+}
+
+// nested appends to out, in document order, an entry for every dependency
+// nested below d that lists dependencies of its own.
+func (d *xmlDependency) nested(out []cdx.Dependency) []cdx.Dependency {
+	for i := range d.Deps {
+		if c := &d.Deps[i]; len(c.Deps) > 0 {
+			out = append(out, cdx.Dependency{Ref: c.Ref, Dependencies: c.refs()})
+			out = c.nested(out)
+		}
+	}
+	return out
+}
+
+// addNestedXMLDependencies adds to bom, after each of its dependencies,
+// the entries of the dependencies nested in it (see xmlDependency). The
+// document is read a second time only when it holds more <dependency>
+// elements than bom has entries and direct dependencies.
+func addNestedXMLDependencies(data []byte, bom *cdx.BOM, name string) error {
+	if bom.Dependencies == nil {
+		return nil
+	}
+	read := 0
+	for _, d := range *bom.Dependencies {
+		read++
+		if d.Dependencies != nil {
+			read += len(*d.Dependencies)
+		}
+	}
+	if countXMLStartTags(data, "dependency") <= read {
+		return nil
+	}
+	var doc struct {
+		Deps []xmlDependency `xml:"dependencies>dependency"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil || len(doc.Deps) != len(*bom.Dependencies) {
+		return invalid(name, "/bom/dependencies", "nested dependencies could not be read: %v", err)
+	}
+	all := make([]cdx.Dependency, 0, len(doc.Deps))
+	for i := range doc.Deps {
+		all = append(all, (*bom.Dependencies)[i])
+		all = doc.Deps[i].nested(all)
+	}
+	bom.Dependencies = &all
+	return nil
+}
+
+// countXMLStartTags counts the start and empty-element tags of local name
+// local (with or without a namespace prefix) in data, or a few more (the
+// text is not parsed).
+func countXMLStartTags(data []byte, local string) int {
+	n := 0
+	for i := 0; i < len(data); {
+		j := bytes.Index(data[i:], []byte(local))
+		if j < 0 {
+			break
+		}
+		j += i
+		end := j + len(local)
+		if j > 0 && (data[j-1] == '<' || data[j-1] == ':') && end < len(data) {
+			switch data[end] {
+			case ' ', '\t', '\n', '\r', '>', '/':
+				n++
+			}
+		}
+		i = end
+	}
+	return n
 }
 
 // loc builds error locations: JSON pointers for JSON, element paths for XML.

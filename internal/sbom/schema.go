@@ -146,11 +146,47 @@ func newCompiler() (*jsonschema.Compiler, error) {
 			return nil, fmt.Errorf("parse embedded schema %s: %w", file, err)
 		}
 		stripPointerIDs(doc, true)
+		amendSPDX23Purpose(doc, file)
 		if err := c.AddResource(rid, doc); err != nil {
 			return nil, fmt.Errorf("add embedded schema %s: %w", file, err)
 		}
 	}
 	return c, nil
+}
+
+// amendSPDX23Purpose adds "OPERATING-SYSTEM" to the primaryPackagePurpose
+// enum of the SPDX 2.3 schema. The specification (clause 7.24, Primary
+// Package Purpose field) spells the value with a hyphen, the schema with
+// an underscore only; Trivy writes the spec's spelling for every image's
+// operating system, and SPDX's own tools-java schema accepts both since
+// 2025 (as the upstream schema already does for referenceCategory
+// PACKAGE-MANAGER / PACKAGE_MANAGER). The embedded file stays unmodified.
+func amendSPDX23Purpose(doc any, file string) {
+	if file != "spdx-2.3.schema.json" {
+		return
+	}
+	p, _ := dig(doc, "properties", "packages", "items", "properties", "primaryPackagePurpose").(map[string]any)
+	enum, _ := p["enum"].([]any)
+	for _, v := range enum {
+		if v == "OPERATING-SYSTEM" {
+			return
+		}
+	}
+	if enum != nil {
+		p["enum"] = append(enum, "OPERATING-SYSTEM")
+	}
+}
+
+// dig follows keys through nested JSON objects; nil when one is missing.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
 }
 
 // stripPointerIDs removes "$id": "#/properties/…" members. The CycloneDX

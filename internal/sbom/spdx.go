@@ -53,7 +53,7 @@ type spdxJSONPackage struct {
 	SPDXIdentifier        common.ElementID                 `json:"SPDXID"`
 	Name                  string                           `json:"name"`
 	VersionInfo           string                           `json:"versionInfo"`
-	Supplier              *common.Supplier                 `json:"supplier"`
+	Supplier              *spdxSupplier                    `json:"supplier"`
 	Checksums             []common.Checksum                `json:"checksums"`
 	LicenseConcluded      string                           `json:"licenseConcluded"`
 	LicenseDeclared       string                           `json:"licenseDeclared"`
@@ -87,12 +87,36 @@ func (d *spdxJSONDoc) toSPDX() *spdx.Document {
 	return doc
 }
 
+// spdxSupplier is a package supplier as tools-golang reads it
+// ("Organization: Acme" is Acme), except that a value without the
+// "Person:" or "Organization:" prefix of SPDX 2.x clause 7.5 is kept whole
+// instead of failing the document: the JSON schema, which SPDX holds
+// authoritative for JSON, allows any string, and Microsoft's sbom-tool
+// wrote suppliers such as "Microsoft/GitHub".
+type spdxSupplier struct{ common.Supplier }
+
+func (s *spdxSupplier) UnmarshalJSON(data []byte) error {
+	if err := s.Supplier.UnmarshalJSON(data); err == nil {
+		return nil
+	}
+	var str string
+	if err := json.Unmarshal(data, &str); err != nil {
+		return err
+	}
+	s.Supplier = common.Supplier{Supplier: strings.TrimSpace(str)}
+	return nil
+}
+
 func (p *spdxJSONPackage) toPackage() *spdx.Package {
+	var supplier *common.Supplier
+	if p.Supplier != nil {
+		supplier = &p.Supplier.Supplier
+	}
 	return &spdx.Package{
 		PackageSPDXIdentifier:     p.SPDXIdentifier,
 		PackageName:               p.Name,
 		PackageVersion:            p.VersionInfo,
-		PackageSupplier:           p.Supplier,
+		PackageSupplier:           supplier,
 		PackageChecksums:          p.Checksums,
 		PackageLicenseConcluded:   p.LicenseConcluded,
 		PackageLicenseDeclared:    p.LicenseDeclared,

@@ -338,14 +338,19 @@ func emitCycloneDXXML(p *Prepared, sink Sink) (*Streamed, error) {
 			if !deps {
 				return s.raw.Skip()
 			}
-			var d cdx.Dependency
+			var d xmlDependency // with the nested ones, as addNestedXMLDependencies
 			if err := s.raw.DecodeElement(&d, start); err != nil {
 				return err
 			}
 			if err := e.flush(); err != nil {
 				return sinkError{err}
 			}
-			return e.dependency(&d)
+			for _, dep := range d.nested([]cdx.Dependency{{Ref: d.Ref, Dependencies: d.refs()}}) {
+				if err := e.dependency(&dep); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 		return decodeSplit(io.NewSectionReader(p.ra, 0, p.size), p.name, p.f, s, &cdx.BOM{})
 	}
