@@ -13,6 +13,7 @@ import (
 func (c *CVSS) fillScores() {
 	c.V3Vector = strings.TrimSpace(c.V3Vector)
 	c.V4Vector = strings.TrimSpace(c.V4Vector)
+	c.V3Score, c.V4Score = within(c.V3Score, 10), within(c.V4Score, 10)
 	if c.V3Score == nil && c.V3Vector != "" {
 		c.V3Score = ScoreV3(c.V3Vector)
 	}

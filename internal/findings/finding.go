@@ -98,6 +98,15 @@ type EPSS struct {
 // Float returns a pointer to v, for the optional score fields.
 func Float(v float64) *float64 { return &v }
 
+// within returns v when it is a number from 0 to max, else nil (the
+// comparison is false for NaN).
+func within(v *float64, max float64) *float64 {
+	if v == nil || !(*v >= 0 && *v <= max) {
+		return nil
+	}
+	return v
+}
+
 // Triage is the state a report gives a finding it records as already
 // triaged.
 type Triage struct {
@@ -110,10 +119,11 @@ type Triage struct {
 
 // Normalize brings a parsed finding into canonical form: trims text, sorts
 // and de-duplicates identifiers, CWEs and references (CVE ids are upper-cased),
-// drops empty locations, fills missing CVSS scores from vectors, derives the
-// severity from the CVSS score when the tool gave none, turns nil lists into
-// empty ones (the JSON contract has arrays, never null) and computes the
-// fingerprint when empty. Parsers call it on every finding they emit.
+// drops empty locations and scores out of range (CVSS outside 0–10, EPSS
+// outside 0–1, NaN: "NaN" and "Inf" parse as floats), fills missing CVSS
+// scores from vectors, derives the severity from the CVSS score when the
+// tool gave none, turns nil lists into empty ones (the JSON contract has
+// arrays, never null) and computes the fingerprint when empty. Parsers call it on every finding they emit.
 func (f *Finding) Normalize() {
 	f.Title = strings.TrimSpace(f.Title)
 	if f.Title == "" {
@@ -165,6 +175,7 @@ func (f *Finding) Normalize() {
 	}
 	f.Locations = locs
 	f.CVSS.fillScores()
+	f.EPSS.Score, f.EPSS.Percentile = within(f.EPSS.Score, 1), within(f.EPSS.Percentile, 1)
 	if f.Severity == "" {
 		f.Severity = SeverityFromCVSS(f.CVSS.BestScore())
 	}

@@ -2,6 +2,7 @@ package findings
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +236,36 @@ func TestSLA(t *testing.T) {
 	}
 	if err := (SLAPolicy{High: -1}).Validate(); err == nil {
 		t.Error("negative SLA accepted")
+	}
+}
+
+// Scores out of range are no scores: "NaN" and "Inf" parse as floats and
+// NaN passes every "v < 0 || v > max" check, so a report could store NaN
+// (which sorts nowhere) or a CVSS of 42.
+func TestNormalizeDropsScoresOutOfRange(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tc := range []struct {
+		cvss, epss float64
+		keep       bool
+	}{
+		{7.5, 0.25, true}, {0, 0, true}, {10, 1, true},
+		{nan, nan, false}, {inf, inf, false}, {-1, -0.1, false}, {10.1, 1.5, false},
+	} {
+		f := Finding{Title: "t", CVSS: CVSS{V3Score: Float(tc.cvss), V4Score: Float(tc.cvss)}, EPSS: EPSS{Score: Float(tc.epss), Percentile: Float(tc.epss)}}
+		f.Normalize()
+		got := []*float64{f.CVSS.V3Score, f.CVSS.V4Score, f.EPSS.Score, f.EPSS.Percentile}
+		for i, v := range got {
+			if (v != nil) != tc.keep {
+				t.Errorf("cvss %v epss %v: score %d = %v, keep %v", tc.cvss, tc.epss, i, v, tc.keep)
+			}
+		}
+		if !tc.keep && f.Severity != Info {
+			t.Errorf("cvss %v: severity %s from a score that is no score", tc.cvss, f.Severity)
+		}
+	}
+	for _, s := range []string{"NaN", "nan", "Inf", "-Inf", "+Inf", "11", "-0.5"} {
+		if v := ParseScore(s); v != nil {
+			t.Errorf("ParseScore(%q) = %v, want nil", s, *v)
+		}
 	}
 }

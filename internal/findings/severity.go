@@ -94,10 +94,10 @@ func ParseScore(s string) *float64 {
 		return nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 || v > 10 {
+	if err != nil {
 		return nil
 	}
-	return &v
+	return within(&v, 10)
 }
 
 // SeverityWith maps a tool's own severity words first: words is keyed by

@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rampart-security/rampart/internal/inventory"
-	"github.com/rampart-security/rampart/internal/yamlnode"
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 )
 
 // Approved is the list of pre-approved components and licences:
@@ -53,7 +53,7 @@ func ParseApproved(data []byte, name string) (*Approved, error) {
 	if err := root.Decode(a); err != nil {
 		return nil, &LoadError{File: name, Line: root.Line, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
-	list := yamlnode.Value(root, "approved")
+	list := yamlsafe.Value(root, "approved")
 	for i := range a.Components {
 		c := &a.Components[i]
 		line := 0
@@ -77,7 +77,7 @@ func ParseApproved(data []byte, name string) (*Approved, error) {
 	}
 	for _, l := range a.Licenses {
 		if !LicenseValid(l) {
-			return nil, &LoadError{File: name, Line: yamlnode.Value(root, "licenses").Line, Msg: fmt.Sprintf("licence %q is not an SPDX licence identifier", l)}
+			return nil, &LoadError{File: name, Line: yamlsafe.Value(root, "licenses").Line, Msg: fmt.Sprintf("licence %q is not an SPDX licence identifier", l)}
 		}
 	}
 	return a, nil

@@ -7,7 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/rampart-security/rampart/internal/yamlnode"
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 )
 
 // Match scopes an exception: every field given must match the violation
@@ -67,7 +67,7 @@ func ParseExceptions(data []byte, name string) ([]Exception, error) {
 		if err := checkKeys(n, name, "rule", "match", "reason", "approver", "expires"); err != nil {
 			return nil, err
 		}
-		if m := yamlnode.Value(n, "match"); m != nil {
+		if m := yamlsafe.Value(n, "match"); m != nil {
 			if err := checkKeys(m, name, "id", "component", "path"); err != nil {
 				return nil, err
 			}

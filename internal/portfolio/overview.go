@@ -113,7 +113,7 @@ func VulnOverview(ctx context.Context, st MatchStore, q OverviewQuery) (Overview
 	if !overviewSorts[q.Sort] {
 		return Overview{}, fault.Invalid("sort", "%q: want risk, severity, epss, cvss, releases, first_seen or id", q.Sort)
 	}
-	if q.EPSSAbove < 0 || q.EPSSAbove > 1 {
+	if !(q.EPSSAbove >= 0 && q.EPSSAbove <= 1) { // false for NaN too
 		return Overview{}, fault.Invalid("epss_above", "%v: a probability between 0 and 1", q.EPSSAbove)
 	}
 	offset := 0

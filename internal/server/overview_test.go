@@ -127,7 +127,7 @@ func TestVulnerabilityOverviewAPI(t *testing.T) {
 			t.Errorf("pages: %q (%q) then %q (%q)", ids(p1), p1.Next, ids(p2), p2.Next)
 		}
 		var problem struct{ Field string }
-		for _, bad := range []string{"severity=dire", "vex=maybe", "sort=colour", "epss_above=2", "cursor=zzz", "kev=yes", "product=x"} {
+		for _, bad := range []string{"severity=dire", "vex=maybe", "sort=colour", "epss_above=2", "epss_above=NaN", "cursor=zzz", "kev=yes", "product=x"} {
 			if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities?"+bad, nil, &problem); r.StatusCode != 400 || problem.Field == "" {
 				t.Errorf("%s: %d %+v", bad, r.StatusCode, problem)
 			}

@@ -13,7 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/rampart-security/rampart/internal/yamlnode"
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 )
 
 // Layout holds where the visual editor draws elements and trust boundaries
@@ -258,7 +258,7 @@ func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag:
 // else a new empty one, added at the end in place of a value that is not a
 // mapping.
 func ensureMapping(n *yaml.Node, key string) *yaml.Node {
-	if v := yamlnode.Value(n, key); v != nil && v.Kind == yaml.MappingNode {
+	if v := yamlsafe.Value(n, key); v != nil && v.Kind == yaml.MappingNode {
 		return v
 	}
 	removeKey(n, key)
@@ -270,7 +270,7 @@ func ensureMapping(n *yaml.Node, key string) *yaml.Node {
 // ensureSeq returns the sequence under key in root, creating it (before
 // elements for boundaries, after elements or the last flow for flows).
 func ensureSeq(root *yaml.Node, key string) *yaml.Node {
-	if v := yamlnode.Value(root, key); v != nil {
+	if v := yamlsafe.Value(root, key); v != nil {
 		if v.Kind != yaml.SequenceNode { // `flows:` with no value, or null
 			*v = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		}
@@ -294,7 +294,7 @@ func ensureSeq(root *yaml.Node, key string) *yaml.Node {
 func findItem(seq *yaml.Node, id string) *yaml.Node {
 	for _, c := range seq.Content {
 		if c.Kind == yaml.MappingNode {
-			if v := yamlnode.Value(c, "id"); v != nil && v.Value == id {
+			if v := yamlsafe.Value(c, "id"); v != nil && v.Value == id {
 				return c
 			}
 		}
@@ -417,7 +417,7 @@ func mergePatch(n *yaml.Node, t reflect.Type, patch map[string]json.RawMessage, 
 		if err := vn.Encode(val.Elem().Interface()); err != nil {
 			return err
 		}
-		if old := yamlnode.Value(n, k); old != nil {
+		if old := yamlsafe.Value(n, k); old != nil {
 			vn.HeadComment, vn.LineComment, vn.FootComment = old.HeadComment, old.LineComment, old.FootComment
 			if old.Kind == yaml.SequenceNode && vn.Kind == yaml.SequenceNode {
 				vn.Style = old.Style
@@ -434,19 +434,19 @@ func mergePatch(n *yaml.Node, t reflect.Type, patch map[string]json.RawMessage, 
 // flows, and a deleted boundary's members move to its parent boundary.
 func deleteItem(before *Model, root *yaml.Node, collection, id string) []string {
 	var changed []string
-	seq := yamlnode.Value(root, collection)
+	seq := yamlsafe.Value(root, collection)
 	seq.Content = slices.DeleteFunc(seq.Content, func(c *yaml.Node) bool {
-		v := yamlnode.Value(c, "id")
+		v := yamlsafe.Value(c, "id")
 		return c.Kind == yaml.MappingNode && v != nil && v.Value == id
 	})
 	switch collection {
 	case CollectionElements:
-		if flows := yamlnode.Value(root, CollectionFlows); flows != nil {
+		if flows := yamlsafe.Value(root, CollectionFlows); flows != nil {
 			flows.Content = slices.DeleteFunc(flows.Content, func(c *yaml.Node) bool {
-				from, to := yamlnode.Value(c, "from"), yamlnode.Value(c, "to")
+				from, to := yamlsafe.Value(c, "from"), yamlsafe.Value(c, "to")
 				if (from != nil && from.Value == id) || (to != nil && to.Value == id) {
 					fid := ""
-					if v := yamlnode.Value(c, "id"); v != nil {
+					if v := yamlsafe.Value(c, "id"); v != nil {
 						fid = v.Value
 					}
 					changed = append(changed, "flow "+fid)
@@ -464,17 +464,17 @@ func deleteItem(before *Model, root *yaml.Node, collection, id string) []string 
 			parent = b.Parent
 		}
 		reparent := func(key, ref string) {
-			seq := yamlnode.Value(root, key)
+			seq := yamlsafe.Value(root, key)
 			if seq == nil {
 				return
 			}
 			for _, c := range seq.Content {
-				v := yamlnode.Value(c, ref)
+				v := yamlsafe.Value(c, ref)
 				if c.Kind != yaml.MappingNode || v == nil || v.Value != id {
 					continue
 				}
 				cid := ""
-				if x := yamlnode.Value(c, "id"); x != nil {
+				if x := yamlsafe.Value(c, "id"); x != nil {
 					cid = x.Value
 				}
 				if parent == "" {
@@ -499,7 +499,7 @@ func setLayout(root *yaml.Node, collection, id string, b Box) {
 	var vn yaml.Node
 	_ = vn.Encode(b) // a struct of numbers always encodes
 	vn.Style = yaml.FlowStyle
-	if old := yamlnode.Value(sub, id); old != nil {
+	if old := yamlsafe.Value(sub, id); old != nil {
 		*old = vn
 		return
 	}
@@ -507,11 +507,11 @@ func setLayout(root *yaml.Node, collection, id string, b Box) {
 }
 
 func removeLayout(root *yaml.Node, collection, id string) {
-	lay := yamlnode.Value(root, "layout")
+	lay := yamlsafe.Value(root, "layout")
 	if lay == nil {
 		return
 	}
-	if sub := yamlnode.Value(lay, collection); sub != nil {
+	if sub := yamlsafe.Value(lay, collection); sub != nil {
 		removeKey(sub, id)
 		if len(sub.Content) == 0 {
 			removeKey(lay, collection)

@@ -14,7 +14,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/rampart-security/rampart/internal/yamlnode"
 	"github.com/rampart-security/rampart/internal/yamlsafe"
 )
 
@@ -339,7 +338,7 @@ func (l *locator) at(list string, i int, field, msg string) Problem {
 			name = part[:j]
 			fmt.Sscanf(part[j:], "[%d]", &idx)
 		}
-		v := yamlnode.Value(n, name)
+		v := yamlsafe.Value(n, name)
 		if v == nil {
 			return p
 		}

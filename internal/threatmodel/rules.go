@@ -20,7 +20,6 @@ import (
 	"cel.dev/cel-go/common/types/ref"
 	"gopkg.in/yaml.v3"
 
-	"github.com/rampart-security/rampart/internal/yamlnode"
 	"github.com/rampart-security/rampart/internal/yamlsafe"
 )
 
@@ -192,7 +191,7 @@ func ParseRules(data []byte, source string) ([]*Rule, error) {
 			return nil, errors.New(p.String())
 		}
 		items := []*yaml.Node{root}
-		if v := yamlnode.Value(root, "rules"); v != nil && v.Kind == yaml.SequenceNode {
+		if v := yamlsafe.Value(root, "rules"); v != nil && v.Kind == yaml.SequenceNode {
 			items = v.Content
 		}
 		for _, n := range items {

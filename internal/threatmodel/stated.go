@@ -7,7 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/rampart-security/rampart/internal/yamlnode"
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 )
 
 // Stated and unstated attributes.
@@ -214,7 +214,7 @@ func addFalse(n *yaml.Node, stated map[string]bool, v reflect.Value) {
 		for _, p := range path[:len(path)-1] {
 			m = ensureMapping(m, p)
 		}
-		if yamlnode.Value(m, path[len(path)-1]) == nil {
+		if yamlsafe.Value(m, path[len(path)-1]) == nil {
 			m.Content = append(m.Content,
 				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: path[len(path)-1]},
 				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"})

@@ -5,7 +5,8 @@
 // allocated 5.9 GiB, and distinct keys still cost the square of their
 // number. Check finds a repeated key in one pass and bounds the keys of a
 // mapping, so the decoder's own check has nothing to report and little to
-// compare.
+// compare. Value looks up a key in a checked node tree, for loaders that
+// report positions or look at the keys a document states.
 package yamlsafe
 
 import (
@@ -65,4 +66,18 @@ func Unmarshal(data []byte, v any) error {
 		return err
 	}
 	return n.Decode(v)
+}
+
+// Value returns the value node of key in mapping n, or nil (also when n is
+// not a mapping).
+func Value(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }

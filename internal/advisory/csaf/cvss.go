@@ -2,7 +2,9 @@ package csaf
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	cvss20 "github.com/pandatix/go-cvss/20"
@@ -152,7 +154,8 @@ func (c *checker) cvssProps(path string, v2 bool, m map[string]any, p cvssVector
 	} else if ver := str(m["version"]); ver != "" && !strings.HasPrefix(vec, "CVSS:"+ver+"/") {
 		c.fail(path+"/version", "version %q does not match the vector %q", ver, vec)
 	}
-	for prop, abv := range props {
+	for _, prop := range slices.Sorted(maps.Keys(props)) { // one order for the failures
+		abv := props[prop]
 		val, ok := m[prop].(string)
 		if !ok {
 			continue

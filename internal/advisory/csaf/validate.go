@@ -123,9 +123,9 @@ func schemaCheck(raw any) ([]Failure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CSAF JSON schema: %w", err)
 	}
-	var fs failureList
-	seen8 := map[string]bool{}
-	for _, m := range msgs {
+	type message struct{ path, msg string }
+	ms := make([]message, len(msgs))
+	for i, m := range msgs {
 		path, msg := m, m
 		if i := strings.Index(m, ": "); i >= 0 {
 			path, msg = m[:i], m[i+2:]
@@ -133,6 +133,22 @@ func schemaCheck(raw any) ([]Failure, error) {
 		if strings.HasPrefix(path, "file:") || strings.HasPrefix(path, "http") {
 			path = "" // keyword location: failure of the whole document
 		}
+		ms[i] = message{path, sortedProperties(msg)}
+	}
+	// The schema library walks the document's objects as Go maps, so the
+	// order of its messages (and of the names in one) varies from run to
+	// run: list them by path, then text, so one document always gets the
+	// same result.
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].path != ms[j].path {
+			return ms[i].path < ms[j].path
+		}
+		return ms[i].msg < ms[j].msg
+	})
+	var fs failureList
+	seen8 := map[string]bool{}
+	for _, m := range ms {
+		path, msg := m.path, m.msg
 		fs.add(Failure{Test: SchemaTest, Kind: Mandatory, Path: path, Message: msg})
 		for _, key := range []string{"/cvss_v2", "/cvss_v3"} {
 			if i := strings.Index(path, key); i >= 0 && strings.HasPrefix(path, "/vulnerabilities/") {
@@ -146,6 +162,43 @@ func schemaCheck(raw any) ([]Failure, error) {
 		}
 	}
 	return fs.done(), nil
+}
+
+// sortedProperties sorts the quoted names of the schema library's
+// "additional properties 'b', 'a' not allowed" (listed in map order); any
+// other message is returned as it is. Names are quoted with ' and an inner
+// ' is escaped as \', as the library's quote writes them.
+func sortedProperties(msg string) string {
+	const prefix, suffix = "additional properties ", " not allowed"
+	if !strings.HasPrefix(msg, prefix) || !strings.HasSuffix(msg, suffix) || len(msg) < len(prefix)+len(suffix) {
+		return msg
+	}
+	list := msg[len(prefix) : len(msg)-len(suffix)]
+	var names []string
+	for len(list) > 0 {
+		if list[0] != '\'' {
+			return msg
+		}
+		end := 1
+		for end < len(list) && list[end] != '\'' {
+			if list[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end >= len(list) {
+			return msg
+		}
+		names = append(names, list[:end+1])
+		list = list[end+1:]
+		if rest, ok := strings.CutPrefix(list, ", "); ok {
+			list = rest
+		} else if list != "" {
+			return msg
+		}
+	}
+	sort.Strings(names)
+	return prefix + strings.Join(names, ", ") + suffix
 }
 
 // MaxFailuresPerTest bounds the failures listed for one test. A hostile

@@ -1,6 +1,7 @@
 package csaf
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"reflect"
@@ -134,5 +135,77 @@ func TestCircularProductIDs(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("6.1.3 failures\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// One document gets one result: the schema library walks objects as Go
+// maps and the CVSS property table is a map, so without sorting the
+// failures (and the names in one message) came in a different order from
+// run to run.
+func TestValidateIsDeterministic(t *testing.T) {
+	data, err := os.ReadFile("testdata/rampart-sa-2026-001.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	doc := m["document"].(map[string]any)
+	for _, k := range []string{"zz", "aa", "mm", "bb", "qq"} {
+		doc[k], m[k] = 1, 2
+	}
+	delete(doc, "title")
+	v := m["vulnerabilities"].([]any)[0].(map[string]any)
+	v["cwe"] = map[string]any{"id": 5, "name": 3, "x": 1}
+	cvss := v["scores"].([]any)[0].(map[string]any)["cvss_v3"].(map[string]any)
+	for prop, val := range map[string]string{"attackVector": "LOCAL", "attackComplexity": "HIGH", "privilegesRequired": "HIGH",
+		"userInteraction": "REQUIRED", "confidentialityImpact": "NONE", "integrityImpact": "NONE", "availabilityImpact": "NONE"} {
+		cvss[prop] = val
+	}
+	if data, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	var first []Failure
+	for i := 0; i < 20; i++ {
+		r, err := Validate(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = r.Failures
+			continue
+		}
+		if !reflect.DeepEqual(r.Failures, first) {
+			t.Fatalf("run %d differs:\n%v\n%v", i, first, r.Failures)
+		}
+	}
+	want := "additional properties 'aa', 'bb', 'mm', 'qq', 'zz' not allowed"
+	var cvssFails int
+	for _, f := range first {
+		if f.Path == "/document" && strings.HasPrefix(f.Message, "additional") && f.Message != want {
+			t.Errorf("message %q, want %q", f.Message, want)
+		}
+		if strings.HasPrefix(f.Path, "/vulnerabilities/0/scores/0/cvss_v3/") && f.Test == "6.1.10" {
+			cvssFails++
+		}
+	}
+	if cvssFails != 7 {
+		t.Errorf("%d CVSS property mismatches, want 7: %v", cvssFails, first)
+	}
+}
+
+func TestSortedProperties(t *testing.T) {
+	for in, want := range map[string]string{
+		"additional properties 'b', 'a' not allowed":           "additional properties 'a', 'b' not allowed",
+		`additional properties 'z\', \'y', 'a, b' not allowed`: `additional properties 'a, b', 'z\', \'y' not allowed`,
+		"additional properties 'x' not allowed":                "additional properties 'x' not allowed",
+		"missing properties 'b', 'a'":                          "missing properties 'b', 'a'",
+		"additional properties 'b' 'a' not allowed":            "additional properties 'b' 'a' not allowed",
+		"additional properties 'unterminated not allowed":      "additional properties 'unterminated not allowed",
+	} {
+		if got := sortedProperties(in); got != want {
+			t.Errorf("sortedProperties(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

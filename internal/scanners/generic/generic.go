@@ -227,7 +227,7 @@ func num(item map[string]json.RawMessage, k string) *float64 {
 }
 
 func prob(v *float64) *float64 {
-	if v == nil || *v < 0 || *v > 1 {
+	if v == nil || !(*v >= 0 && *v <= 1) { // false for NaN too
 		return nil
 	}
 	return v

@@ -199,7 +199,7 @@ func epss(s string) *float64 {
 		return nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 {
+	if err != nil || !(v >= 0) { // false for NaN too
 		return nil
 	}
 	if v > 1 { // some exports give a percentage

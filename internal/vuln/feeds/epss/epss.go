@@ -71,11 +71,11 @@ func Read(r io.Reader, name string, fn func(cve string, e vuln.EPSS) error) erro
 			return vuln.Errorf(name, fmt.Sprintf("line %d cve", line), "%q is not a CVE id", row[0])
 		}
 		score, err := strconv.ParseFloat(row[1], 64)
-		if err != nil || score < 0 || score > 1 {
+		if err != nil || !(score >= 0 && score <= 1) { // false for NaN too
 			return vuln.Errorf(name, fmt.Sprintf("line %d epss", line), "%q is not a probability", row[1])
 		}
 		pct, err := strconv.ParseFloat(row[2], 64)
-		if err != nil || pct < 0 || pct > 1 {
+		if err != nil || !(pct >= 0 && pct <= 1) {
 			return vuln.Errorf(name, fmt.Sprintf("line %d percentile", line), "%q is not a percentile in [0,1]", row[2])
 		}
 		return fn(strings.Clone(row[0]), vuln.EPSS{Score: score, Percentile: pct, Date: date, Model: model})

@@ -73,3 +73,20 @@ func FuzzRead(f *testing.F) {
 		_ = Read(strings.NewReader(string(b)), "fuzz", func(string, vuln.EPSS) error { return nil })
 	})
 }
+
+// "NaN" parses as a float and passes "v < 0 || v > 1": such a row is an
+// error naming its line, like any other value that is no probability.
+func TestNotANumber(t *testing.T) {
+	for _, tc := range []struct{ row, field string }{
+		{"CVE-2024-0001,NaN,0.5", "line 3 epss"},
+		{"CVE-2024-0001,0.5,NaN", "line 3 percentile"},
+		{"CVE-2024-0001,Inf,0.5", "line 3 epss"},
+	} {
+		in := "#model_version:v2025.03.14,score_date:2026-09-29T00:00:00+0000\ncve,epss,percentile\n" + tc.row + "\n"
+		err := Read(strings.NewReader(in), "epss.csv", func(string, vuln.EPSS) error { return nil })
+		var pe *vuln.ParseError
+		if !errors.As(err, &pe) || pe.Field != tc.field {
+			t.Errorf("%s: got %v, want an error in %s", tc.row, err, tc.field)
+		}
+	}
+}
