@@ -232,9 +232,9 @@ func (o *serveOptions) validate() error {
 // --oidc-issuer, which needs a client id, a redirect URL and a role map.
 func (o *serveOptions) validateOIDC() error {
 	if o.OIDCIssuer == "" {
-		for flag, v := range map[string]string{"oidc-client-id": o.OIDCClientID, "oidc-redirect-url": o.OIDCRedirect, "oidc-role-map": o.OIDCRoleMap} {
-			if v != "" {
-				return fmt.Errorf("--%s needs --oidc-issuer", flag)
+		for _, f := range []struct{ flag, v string }{{"oidc-client-id", o.OIDCClientID}, {"oidc-redirect-url", o.OIDCRedirect}, {"oidc-role-map", o.OIDCRoleMap}} {
+			if f.v != "" {
+				return fmt.Errorf("--%s needs --oidc-issuer", f.flag)
 			}
 		}
 		return nil

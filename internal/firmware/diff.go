@@ -106,7 +106,8 @@ func Diff(old, cur *Result) DiffResult {
 		}
 	}
 	slices.SortStableFunc(d.Changes, func(a, b Change) int { // worst first
-		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.Change, b.Change), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Path, b.Path))
+		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.Change, b.Change), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Path, b.Path),
+			cmp.Compare(a.Detail, b.Detail)) // a total order: removed issues and components come from maps
 	})
 	return d
 }

@@ -242,14 +242,17 @@ func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
 		a.Withdrawn = a.Modified
 	}
 	a.Details = english(c.Descriptions)
-	for grp, ms := range map[string][]metric{"cvssMetricV40": c.Metrics.V40, "cvssMetricV31": c.Metrics.V31, "cvssMetricV30": c.Metrics.V30, "cvssMetricV2": c.Metrics.V2} {
-		for i, m := range ms {
+	for _, g := range []struct {
+		name string
+		ms   []metric
+	}{{"cvssMetricV40", c.Metrics.V40}, {"cvssMetricV31", c.Metrics.V31}, {"cvssMetricV30", c.Metrics.V30}, {"cvssMetricV2", c.Metrics.V2}} {
+		for i, m := range g.ms { // in a fixed order: the first bad vector is the one reported
 			if m.CVSSData.VectorString == "" {
 				continue
 			}
 			cv, err := vuln.ParseCVSS(m.CVSSData.VectorString, m.Source)
 			if err != nil {
-				return nil, &vuln.ParseError{File: name, Field: fmt.Sprintf("%smetrics.%s[%d].cvssData.vectorString", prefix, grp, i), Err: err}
+				return nil, &vuln.ParseError{File: name, Field: fmt.Sprintf("%smetrics.%s[%d].cvssData.vectorString", prefix, g.name, i), Err: err}
 			}
 			a.Severity = append(a.Severity, cv)
 		}
