@@ -1,8 +1,12 @@
 // Package gosec parses gosec JSON reports (`gosec -fmt=json`): one
 // finding per entry of "Issues", streamed. Severity HIGH/MEDIUM/LOW as
 // written; rule id (G101…), CWE, file and line (the first line of a
-// "79-81" range); issues carrying suppressions (#nosec, tracked with
-// -track-suppressions) are skipped.
+// "79-81" range), the AI autofix (gosec ≥ 2.16 "autofix") as mitigation.
+// Issues gosec did not count as found are skipped: those carrying
+// suppressions (#nosec or excluded rules, written with -track-suppressions)
+// and those marked "nosec": true (#nosec issues written with -show-ignored;
+// gosec's analyzer sets nosec only there, and leaves them out of
+// Stats.found).
 package gosec
 
 import (
@@ -44,6 +48,8 @@ type issue struct {
 	File         string `json:"file"`
 	Code         string `json:"code"`
 	Line         string `json:"line"`
+	NoSec        bool   `json:"nosec"`
+	Autofix      string `json:"autofix"`
 	Suppressions []struct {
 		Kind string `json:"kind"`
 	} `json:"suppressions"`
@@ -59,8 +65,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		if is.RuleID == "" {
 			return dec.Errorf(reportio.ErrNotReport, "issue without rule_id")
 		}
-		if len(is.Suppressions) > 0 {
-			return nil
+		if len(is.Suppressions) > 0 || is.NoSec {
+			return nil // suppressed in the source or the configuration
 		}
 		return emit(is.finding())
 	})
@@ -77,6 +83,7 @@ func (is issue) finding() findings.Finding {
 		Description: strings.TrimSpace(is.Details + "\n\nConfidence: " + strings.ToLower(is.Confidence) + "\n\n" + is.Code),
 		Locations:   []findings.Location{{File: is.File, Line: n}},
 		References:  []string{is.CWE.URL},
+		Mitigation:  is.Autofix,
 	}
 	if c, ok := findings.ParseCWE(is.CWE.ID); ok {
 		f.CWEs = []int{c}

@@ -17,6 +17,17 @@ func TestParse(t *testing.T) {
 	scannertest.Detects(t, Detect, map[string]bool{`{"Golang errors": {}, "Issues": [`: true, `{"issues": []}`: false})
 }
 
+// TestParseShowIgnored: `gosec -fmt=json -show-ignored` writes the issues
+// a #nosec comment silences with "nosec": true (gosec's analyzer sets it
+// only under -show-ignored and does not count them in Stats.found); they
+// are suppressed, not open. gosec ≥ 2.16 writes an AI "autofix".
+func TestParseShowIgnored(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/show-ignored.json", 1)
+	if f := got[0]; f.RuleID != "G204" || f.CWEs[0] != 78 || f.Locations[0].Line != 21 || f.Mitigation != "Validate name against an allow-list before exec.Command." {
+		t.Errorf("G204: %+v", f)
+	}
+}
+
 func TestCorpus(t *testing.T) {
 	scannertest.CorpusGolden(t, "gosec", Parse)
 }

@@ -80,13 +80,33 @@ type rule struct {
 	} `json:"defaultConfiguration"`
 	Properties    properties `json:"properties"`
 	Relationships []struct {
-		Target struct {
-			ID            string `json:"id"`
-			ToolComponent struct {
-				Name string `json:"name"`
-			} `json:"toolComponent"`
-		} `json:"target"`
+		Target reference `json:"target"`
 	} `json:"relationships"`
+}
+
+// reference is a reportingDescriptorReference (§3.53): a rule's
+// relationship target or a result's taxon (§3.27.8).
+type reference struct {
+	ID            string `json:"id"`
+	ToolComponent struct {
+		Name  string `json:"name"`
+		Index *int   `json:"index"`
+	} `json:"toolComponent"`
+}
+
+// cwe returns the CWE a reference names: a taxon of a taxonomy named CWE
+// (by name, or by index into the run's taxonomies when they were read
+// before it), or an id written "CWE-n" whatever the taxonomy is called.
+func (ru *run) cwe(ref reference) (int, bool) {
+	tc := ref.ToolComponent
+	name := tc.Name
+	if name == "" && tc.Index != nil && *tc.Index >= 0 && *tc.Index < len(ru.taxonomies) {
+		name = ru.taxonomies[*tc.Index].Name
+	}
+	if strings.EqualFold(name, "CWE") || (len(ref.ID) > 4 && strings.EqualFold(ref.ID[:4], "CWE-")) {
+		return findings.ParseCWE(ref.ID)
+	}
+	return 0, false
 }
 
 type properties map[string]any
@@ -97,6 +117,8 @@ func (p properties) str(key string) string {
 		return v
 	case json.Number:
 		return v.String()
+	case float64: // results buffered before the tool are decoded without UseNumber
+		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return ""
 }
@@ -163,6 +185,8 @@ type result struct {
 	} `json:"rule"`
 	Kind                string                     `json:"kind"`
 	Level               string                     `json:"level"`
+	BaselineState       string                     `json:"baselineState"`
+	Taxa                []reference                `json:"taxa"`
 	Message             text                       `json:"message"`
 	Locations           []location                 `json:"locations"`
 	GUID                string                     `json:"guid"`
@@ -184,8 +208,11 @@ type artifact struct {
 
 // run holds what results of one run are resolved against.
 type run struct {
-	tool      tool
-	haveTool  bool
+	tool       tool
+	haveTool   bool
+	taxonomies []struct {
+		Name string `json:"name"`
+	}
 	byID      map[string]*rule
 	artifacts []artifact
 	derived   map[*rule]*ruleInfo // per-rule data computed once
@@ -216,10 +243,8 @@ func (ru *run) info(rl *rule) *ruleInfo {
 		ri.cwes = append(ri.cwes, reportio.CWEs(rl.Properties.strings(k))...)
 	}
 	for _, rel := range rl.Relationships {
-		if strings.EqualFold(rel.Target.ToolComponent.Name, "CWE") {
-			if n, ok := findings.ParseCWE(rel.Target.ID); ok {
-				ri.cwes = append(ri.cwes, n)
-			}
+		if n, ok := ru.cwe(rel.Target); ok {
+			ri.cwes = append(ri.cwes, n)
 		}
 	}
 	if c := rl.Properties.str("component"); c != "" {
@@ -330,6 +355,8 @@ func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding
 			return nil
 		case "artifacts":
 			return dec.Decode(&ru.artifacts, "runs[].artifacts")
+		case "taxonomies":
+			return dec.Decode(&ru.taxonomies, "runs[].taxonomies")
 		case "results":
 			if ru.haveTool {
 				return ru.results(dec, emit)
@@ -440,20 +467,12 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	case "pass", "notApplicable", "informational":
 		return nil
 	}
-	// A suppression (§3.35) that is accepted (or has no status) means the
-	// result is not an open issue: it is imported as not active, with the
-	// suppression's kind and justification, so the decision is visible.
-	var triage *findings.Triage
-	for _, s := range res.Suppressions {
-		if s.Status == "" || s.Status == "accepted" {
-			why := "suppressed in the tool (" + cmp.Or(s.Kind, "suppression") + ")"
-			if j := strings.TrimSpace(s.Justification); j != "" {
-				why += ": " + j
-			}
-			triage = &findings.Triage{Status: findings.StatusFalsePositive, Reason: why}
-			break
-		}
+	if res.BaselineState == "absent" {
+		// §3.27.24: found in the baseline run but not in this one; the log
+		// lists it to say it is gone, it is not an issue of this scan.
+		return nil
 	}
+	triage := suppressed(res)
 	rl := ru.lookup(res)
 	if rl == nil {
 		rl = &rule{}
@@ -490,6 +509,11 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
 		f.CWEs = append(f.CWEs, reportio.CWEs(res.Properties.strings(k))...)
 	}
+	for _, t := range res.Taxa {
+		if n, ok := ru.cwe(t); ok {
+			f.CWEs = append(f.CWEs, n)
+		}
+	}
 	var logical []string
 	for _, l := range res.Locations {
 		if pl := l.PhysicalLocation; pl != nil {
@@ -514,6 +538,30 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	}
 	f.Normalize()
 	return emit(f)
+}
+
+// suppressed returns the triage of a result its suppressions (§3.35)
+// suppress: §3.27.23 counts a result as suppressed when one suppression is
+// accepted (status absent counts as accepted) and none is underReview or
+// rejected. It is then imported as not active, with the suppression's kind
+// and justification, so the decision is visible; otherwise it is open.
+func suppressed(res *result) *findings.Triage {
+	var accepted *findings.Triage
+	for _, s := range res.Suppressions {
+		switch s.Status {
+		case "", "accepted":
+			if accepted == nil {
+				why := "suppressed in the tool (" + cmp.Or(s.Kind, "suppression") + ")"
+				if j := strings.TrimSpace(s.Justification); j != "" {
+					why += ": " + j
+				}
+				accepted = &findings.Triage{Status: findings.StatusFalsePositive, Reason: why}
+			}
+		case "underReview", "rejected":
+			return nil
+		}
+	}
+	return accepted
 }
 
 // filePath turns an artifact URI into a path: "file:///src/a.js" →

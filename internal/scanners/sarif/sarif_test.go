@@ -60,6 +60,44 @@ func TestParseMixed(t *testing.T) {
 	}
 }
 
+// TestParseSpecStates follows SARIF 2.1.0: §3.27.23/§3.35.3 (a result is
+// suppressed when a suppression is accepted and none is underReview or
+// rejected), §3.27.24 (baselineState "absent": detected in the baseline
+// only, so not an issue of this scan), §3.27.8 and §3.52 (a result's taxa
+// and a rule's relationships name CWE taxa, the taxonomy by name or by
+// toolComponent.index into run.taxonomies), and §3.8 property bags whose
+// "security-severity" is a JSON number in a run whose results precede the
+// tool.
+func TestParseSpecStates(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/spec-states.sarif", 5)
+	for i, want := range []struct {
+		line       int
+		suppressed bool
+	}{{10, false}, {20, false}, {30, true}, {7, false}} {
+		f := got[i]
+		if f.Locations[0].Line != want.line || (f.Triage != nil) != want.suppressed {
+			t.Errorf("result %d: line %d triage %+v, want line %d suppressed %v", i, f.Locations[0].Line, f.Triage, want.line, want.suppressed)
+		}
+	}
+	if tr := got[2].Triage; tr == nil || tr.Status != findings.StatusFalsePositive || tr.Reason != "suppressed in the tool (inSource): input is a constant" {
+		t.Errorf("accepted suppression: %+v", tr)
+	}
+	for _, f := range got {
+		if f.Locations[0].File == "src/old.c" {
+			t.Errorf("absent result imported: %+v", f)
+		}
+	}
+	if c := got[0].CWEs; len(c) != 1 || c[0] != 89 {
+		t.Errorf("relationship to taxonomy by index: CWEs %v, want [89]", c)
+	}
+	if c := got[3].CWEs; len(c) != 1 || c[0] != 79 {
+		t.Errorf("result taxa: CWEs %v, want [79]", c)
+	}
+	if late := got[4]; late.Tool != "Late" || late.Severity != findings.Critical {
+		t.Errorf("numeric security-severity before the tool: %s %s", late.Tool, late.Severity)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	scannertest.ParseFileN(t, Parse, "testdata/empty.sarif", 0)
 	for file, want := range map[string]string{
