@@ -6,8 +6,12 @@
 // high, WARNING → medium, INFO → low (newer CRITICAL/HIGH/MEDIUM/LOW as
 // written), CWEs and references from metadata, the suggested fix as
 // mitigation, the match fingerprint as unique id (the placeholder "requires
-// login" is ignored). Supply-chain vulns: advisory id, CVEs, CWEs, the
-// matched dependency as component and its file and line as location.
+// login" is ignored); CVE/GHSA ids from metadata (sca-vuln-database-
+// identifier, cve, ghsa). A Supply Chain result (extra.sca_info) also
+// carries the dependency found as component, sca-fix-versions as fixed
+// versions and sca-severity as severity. Supply-chain vulns export:
+// advisory id, CVEs, CWEs, the matched dependency as component and its
+// file and line as location.
 package semgrep
 
 import (
@@ -66,6 +70,17 @@ type result struct {
 		Fingerprint string         `json:"fingerprint"`
 		Metadata    map[string]any `json:"metadata"`
 		IsIgnored   bool           `json:"is_ignored"`
+		SCAInfo     *struct {
+			Reachable       bool `json:"reachable"`
+			DependencyMatch struct {
+				FoundDependency struct {
+					Package      string `json:"package"`
+					Version      string `json:"version"`
+					Ecosystem    string `json:"ecosystem"`
+					Transitivity string `json:"transitivity"`
+				} `json:"found_dependency"`
+			} `json:"dependency_match"`
+		} `json:"sca_info"`
 	} `json:"extra"`
 }
 
@@ -176,11 +191,52 @@ func (res result) finding() findings.Finding {
 	f.References = append(f.References, metaStrings(e.Metadata, "source-rule-url")...)
 	f.References = append(f.References, metaStrings(e.Metadata, "references")...)
 	f.References = append(f.References, metaStrings(e.Metadata, "source")...)
-	if v := metaStrings(e.Metadata, "sca-vuln-database-identifier"); len(v) > 0 {
-		f.VulnerabilityIDs = v
+	for _, k := range []string{"sca-vuln-database-identifier", "cve", "ghsa"} {
+		f.VulnerabilityIDs = append(f.VulnerabilityIDs, metaStrings(e.Metadata, k)...)
+	}
+	if e.SCAInfo != nil {
+		res.supplyChain(&f)
 	}
 	f.Normalize()
 	return f
+}
+
+// supplyChain fills in what a Semgrep Supply Chain result of `semgrep
+// --json` says beyond a code match (Semgrep's output schema, sca_info): the
+// dependency found in the lockfile as component, the fixed versions of
+// metadata "sca-fix-versions" ([{"<package>": "<version>"}]), the
+// advisory's own severity ("sca-severity", which keeps critical apart from
+// high where the rule severity says ERROR), reachability and transitivity.
+func (res result) supplyChain(f *findings.Finding) {
+	e := res.Extra
+	dep := e.SCAInfo.DependencyMatch.FoundDependency
+	f.Component = findings.Component{Name: dep.Package, Version: dep.Version}
+	if fix, ok := e.Metadata["sca-fix-versions"].([]any); ok {
+		for _, m := range fix {
+			obj, _ := m.(map[string]any)
+			for pkg, v := range obj {
+				if ver, ok := v.(string); ok && (pkg == dep.Package || len(obj) == 1) {
+					f.FixedVersions = append(f.FixedVersions, ver)
+				}
+			}
+		}
+	}
+	if len(f.FixedVersions) > 0 && f.Mitigation == "" {
+		f.Mitigation = reportio.Upgrade(dep.Package, f.FixedVersions...)
+	}
+	if v := metaStrings(e.Metadata, "sca-severity"); len(v) > 0 && strings.TrimSpace(v[0]) != "" {
+		if sev, ok := findings.ParseSeverity(v[0]); ok {
+			f.Severity = sev
+		}
+	}
+	facts := []string{"reachable: " + strconv.FormatBool(e.SCAInfo.Reachable)}
+	if t := strings.TrimSpace(dep.Transitivity); t != "" {
+		facts = append(facts, "dependency: "+t)
+	}
+	if eco := strings.TrimSpace(dep.Ecosystem); eco != "" {
+		facts = append(facts, "ecosystem: "+eco)
+	}
+	f.Description = strings.TrimSpace(f.Description + "\n\nSupply chain: " + strings.Join(facts, ", "))
 }
 
 func (v vuln) finding() findings.Finding {
