@@ -8,15 +8,25 @@
 //   - one finding per result; results whose kind is pass, notApplicable or
 //     informational and results with an accepted suppression (§3.35) are
 //     skipped: they are not open issues;
+//   - results whose baselineState is "absent" (§3.27.24: in the baseline
+//     run only) are skipped; a suppression makes a result not active only
+//     when one is accepted and none is underReview or rejected (§3.27.23);
+//   - rule: by ruleIndex/rule.index in the component rule.toolComponent
+//     names (by index or by name), else by id, else by the nearest parent
+//     of a hierarchical id; an index whose rule has another id gives way
+//     to the rule of the result's id;
 //   - severity: the numeric "security-severity" property (result, then
 //     rule; GitHub code scanning's convention) on the CVSS scale, a word in
-//     that property, else the level (result, rule defaultConfiguration,
-//     default "warning"): error → high, warning → medium, note → low,
-//     none → info;
+//     that property, else a result's "issue_severity" word (Bandit's
+//     SARIF, which omits "warning" levels), else the level (result, rule
+//     defaultConfiguration, default "warning"): error → high, warning →
+//     medium, note → low, none → info;
 //   - title: the rule's shortDescription, else its name when it is not the
 //     id, else the first line of the message;
 //   - CWEs: from rule tags ("external/cwe/cwe-079", "CWE-89"), a "cwe"
-//     property and relationships to the CWE taxonomy;
+//     property, relationships to the CWE taxonomy and the result's taxa;
+//   - component: a "component" property; for Trivy, the package and
+//     installed version its message states (with the fixed versions);
 //   - vulnerability ids: CVE/GHSA ids in the rule id;
 //   - locations: every physicalLocation (artifact URI and start line);
 //   - unique id: guid, else the first fingerprint, else the first partial
@@ -280,6 +290,11 @@ func (r *run) index() {
 	}
 }
 
+// lookup finds a result's rule (§3.52.3): by index in the component its
+// toolComponent names (an extension by index or by name, else the driver),
+// else by id. An index whose rule has another id than the result's (the
+// spec says they are equal; some converters number rules per file) gives
+// way to the rule of that id when the run has one.
 func (r *run) lookup(res *result) *rule {
 	comp := &r.tool.Driver
 	idx := res.RuleIndex
@@ -291,21 +306,46 @@ func (r *run) lookup(res *result) *rule {
 		if id == "" {
 			id = res.Rule.ID
 		}
-		if tc := res.Rule.ToolComponent; tc != nil && tc.Index != nil && *tc.Index >= 0 && *tc.Index < len(r.tool.Extensions) {
-			comp = &r.tool.Extensions[*tc.Index]
+		if tc := res.Rule.ToolComponent; tc != nil {
+			switch {
+			case tc.Index != nil && *tc.Index >= 0 && *tc.Index < len(r.tool.Extensions):
+				comp = &r.tool.Extensions[*tc.Index]
+			case tc.Index == nil && tc.Name != "" && tc.Name != r.tool.Driver.Name:
+				for i := range r.tool.Extensions {
+					if r.tool.Extensions[i].Name == tc.Name {
+						comp = &r.tool.Extensions[i]
+						break
+					}
+				}
+			}
 		}
 	}
 	if idx != nil && *idx >= 0 && *idx < len(comp.Rules) {
-		return &comp.Rules[*idx]
+		rl := &comp.Rules[*idx]
+		if id == "" || rl.ID == id || strings.HasPrefix(id, rl.ID+"/") {
+			return rl
+		}
+		if byID := r.byIDOrParent(id); byID != nil {
+			return byID
+		}
+		return rl
 	}
-	if ru, ok := r.byID[id]; ok {
-		return ru
-	}
-	// Hierarchical ids "parent/child" (§3.27.5) fall back to the parent.
-	if i := strings.LastIndexByte(id, '/'); i > 0 {
-		if ru, ok := r.byID[id[:i]]; ok {
+	return r.byIDOrParent(id)
+}
+
+// byIDOrParent finds the rule of id, else of its nearest parent: a
+// hierarchical id "parent/child" (§3.27.5) names a violation of the rule
+// "parent" more precisely.
+func (r *run) byIDOrParent(id string) *rule {
+	for id != "" {
+		if ru, ok := r.byID[id]; ok {
 			return ru
 		}
+		i := strings.LastIndexByte(id, '/')
+		if i <= 0 {
+			break
+		}
+		id = id[:i]
 	}
 	return nil
 }
@@ -505,6 +545,9 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	if c := res.Properties.str("component"); c != "" {
 		f.Component = findings.Component{Name: c, Version: res.Properties.str("componentVersion")}
 	}
+	if f.Component.Name == "" && strings.EqualFold(ru.tool.Driver.Name, "Trivy") {
+		trivyPackage(&f, msg)
+	}
 	f.CWEs = slices.Clone(ri.cwes)
 	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
 		f.CWEs = append(f.CWEs, reportio.CWEs(res.Properties.strings(k))...)
@@ -538,6 +581,44 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	}
 	f.Normalize()
 	return emit(f)
+}
+
+// trivyPackage reads the package of a Trivy vulnerability result from its
+// message, which Trivy's SARIF writer composes as "Package: <name>\n
+// Installed Version: <version>\nVulnerability <id>\n…\nFixed Version:
+// <versions>": without it the same CVE in two packages of one image (both
+// located at the image, line 1) would be one finding.
+func trivyPackage(f *findings.Finding, msg string) {
+	var fixed string
+	for _, line := range strings.Split(msg, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "Package":
+			f.Component.Name = v
+		case "Installed Version":
+			f.Component.Version = v
+		case "Fixed Version":
+			fixed = v
+		}
+	}
+	if f.Component.Name == "" {
+		f.Component = findings.Component{}
+		return
+	}
+	for _, v := range strings.Split(fixed, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			f.FixedVersions = append(f.FixedVersions, v)
+		}
+	}
+	if f.Mitigation == "" || strings.HasPrefix(f.Mitigation, "Vulnerability ") {
+		if up := reportio.Upgrade(f.Component.Name, f.FixedVersions...); up != "" {
+			f.Mitigation = up
+		}
+	}
 }
 
 // suppressed returns the triage of a result its suppressions (§3.35)
@@ -626,6 +707,14 @@ func severity(res *result, rl *rule) findings.Severity {
 			if sev, ok := findings.ParseSeverity(v); ok {
 				return sev
 			}
+		}
+	}
+	// Bandit's SARIF omits a result's level when it is "warning" while its
+	// rule's default level is that of the rule's first issue; the result's
+	// own "issue_severity" property is Bandit's severity.
+	if v := strings.TrimSpace(res.Properties.str("issue_severity")); v != "" {
+		if sev, ok := findings.ParseSeverity(v); ok {
+			return sev
 		}
 	}
 	level := res.Level

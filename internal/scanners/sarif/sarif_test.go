@@ -98,6 +98,40 @@ func TestParseSpecStates(t *testing.T) {
 	}
 }
 
+// TestParseProducers: what real producers write. Trivy's SARIF writer
+// (pkg/report/sarif.go) names a vulnerable package only in the message
+// ("Package: …\nInstalled Version: …") and locates every OS package at the
+// image, line 1: two packages with one CVE must stay two findings. Bandit's
+// SARIF formatter omits a result's level when it is "warning" and gives the
+// rule the level of its first issue: the result's issue_severity decides.
+// CodeQL with query packs keeps rules in tool.extensions, a result naming
+// its component by name (§3.54.3); a ruleIndex whose rule has another id
+// gives way to the rule of the result's id, and a hierarchical id finds
+// its nearest ancestor (§3.27.5).
+func TestParseProducers(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/producers.sarif", 7)
+	crypto, ssl := got[0], got[1]
+	if crypto.Component != (findings.Component{Name: "libcrypto3", Version: "3.0.8-r0"}) || ssl.Component.Name != "libssl3" || crypto.Fingerprint == ssl.Fingerprint {
+		t.Errorf("Trivy: components %+v / %+v, fingerprints equal %v", crypto.Component, ssl.Component, crypto.Fingerprint == ssl.Fingerprint)
+	}
+	if len(ssl.FixedVersions) != 1 || ssl.FixedVersions[0] != "3.0.8-r1" || ssl.Mitigation != "Upgrade libssl3 to 3.0.8-r1." || ssl.Severity != findings.High || !slices.Equal(ssl.VulnerabilityIDs, []string{"CVE-2023-0464"}) {
+		t.Errorf("Trivy libssl3: fixed %v mitigation %q severity %s ids %v", ssl.FixedVersions, ssl.Mitigation, ssl.Severity, ssl.VulnerabilityIDs)
+	}
+	if high, low := got[2], got[3]; high.Severity != findings.High || low.Severity != findings.Low || !slices.Equal(low.CWEs, []int{78}) {
+		t.Errorf("Bandit: severities %s / %s, CWEs %v", high.Severity, low.Severity, low.CWEs)
+	}
+	xss, sqli, escaped := got[4], got[5], got[6]
+	if xss.Title != "Client-side cross-site scripting" || xss.Severity != findings.Medium || !slices.Equal(xss.CWEs, []int{79}) {
+		t.Errorf("CodeQL xss (extension by name): %q %s %v", xss.Title, xss.Severity, xss.CWEs)
+	}
+	if sqli.Title != "Database query built from user-controlled sources" || sqli.Severity != findings.High || !slices.Equal(sqli.CWEs, []int{89}) {
+		t.Errorf("CodeQL sql-injection (ruleIndex of another rule): %q %s %v", sqli.Title, sqli.Severity, sqli.CWEs)
+	}
+	if escaped.RuleID != "js/sql-injection/mysql/escaped" || !slices.Equal(escaped.CWEs, []int{89}) || escaped.Severity != findings.High {
+		t.Errorf("hierarchical id: %q %v %s", escaped.RuleID, escaped.CWEs, escaped.Severity)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	scannertest.ParseFileN(t, Parse, "testdata/empty.sarif", 0)
 	for file, want := range map[string]string{
