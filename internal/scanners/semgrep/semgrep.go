@@ -9,12 +9,16 @@
 // login" is ignored); CVE/GHSA ids from metadata (sca-vuln-database-
 // identifier, cve, ghsa). A Supply Chain result (extra.sca_info) also
 // carries the dependency found as component, sca-fix-versions as fixed
-// versions and sca-severity as severity. Supply-chain vulns export:
+// versions and sca-severity as severity. Output with no results and a
+// fatal entry in "errors" (level error, no path: the scan did not run) is
+// refused rather than imported as empty. Supply-chain vulns export:
 // advisory id, CVEs, CWEs, the matched dependency as component and its
 // file and line as location.
 package semgrep
 
 import (
+	"cmp"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -119,6 +123,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return err
 	}
 	known := false
+	results := 0
+	var fatal string // the first rule or configuration error
+	var fatalAt int64
 	err := dec.Object(func(key string) error {
 		switch key {
 		case "results":
@@ -127,10 +134,20 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				if res.CheckID == "" {
 					return dec.Errorf(reportio.ErrNotReport, "result without check_id")
 				}
+				results++
 				if res.Extra.IsIgnored {
 					return nil // nosemgrep
 				}
 				return emit(res.finding())
+			})
+		case "errors":
+			return reportio.DecodeElements(dec, "errors", func(e map[string]any) error {
+				if fatal == "" {
+					if msg, ok := fatalError(e); ok {
+						fatal, fatalAt = msg, dec.Offset()
+					}
+				}
+				return nil
 			})
 		case "vulns":
 			known = true
@@ -140,7 +157,34 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	return dec.Known(known, err, `no "results" or "vulns": not Semgrep output`)
+	if err := dec.Known(known, err, `no "results" or "vulns": not Semgrep output`); err != nil {
+		return err
+	}
+	if results == 0 && fatal != "" {
+		return &reportio.ParseError{File: name, Offset: fatalAt, Field: "errors[]",
+			Err: fmt.Errorf("the Semgrep run stopped with a fatal error and reported no results (the scan did not run; importing it would close every open finding): %s", fatal)}
+	}
+	return nil
+}
+
+// fatalError reports whether an entry of Semgrep's "errors" (cli_error in
+// Semgrep's output schema) is fatal to the whole scan: level "error" and no
+// path, as an invalid rule, configuration or language is (exit codes 2, 4,
+// 7, 8); per-file parse errors and timeouts carry a path or level "warn".
+func fatalError(e map[string]any) (string, bool) {
+	level, _ := e["level"].(string)
+	if level != "error" {
+		return "", false
+	}
+	if p, ok := e["path"].(string); ok && p != "" {
+		return "", false
+	}
+	typ, _ := e["type"].(string)
+	msg, _ := e["message"].(string)
+	if msg == "" {
+		msg, _ = e["short_msg"].(string)
+	}
+	return strings.TrimSpace(cmp.Or(typ, "error") + ": " + reportio.FirstLine(msg)), true
 }
 
 // metaStrings returns a metadata value as strings (a string or a list).

@@ -45,6 +45,16 @@ func TestParseSupplyChainResults(t *testing.T) {
 	}
 }
 
+// TestParseFatalErrors: Semgrep writes a JSON document even when it could
+// not scan (an invalid rule: exit code 7, an InvalidRuleSchemaError of level
+// "error" with no path, no results). That is not an empty report: imported,
+// it would close every open finding of the scope. Per-file errors (a path,
+// level "warn" or a per-file timeout) leave a valid empty report.
+func TestParseFatalErrors(t *testing.T) {
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "fatal-config.json", Prefix: "fatal-config.json: at byte", Contains: "errors[]: the Semgrep run stopped with a fatal error and reported no results (the scan did not run; importing it would close every open finding): InvalidRuleSchemaError: Invalid rule schema"}})
+	scannertest.ParseFileN(t, Parse, "testdata/file-errors.json", 0)
+}
+
 func TestDetect(t *testing.T) {
 	scannertest.Detects(t, Detect, map[string]bool{
 		`{"results": [{"check_id": "a", "path": "b", "extra": {}}]`:             true,
