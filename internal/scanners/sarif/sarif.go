@@ -19,8 +19,9 @@
 //     rule; GitHub code scanning's convention) on the CVSS scale, a word in
 //     that property, else a result's "issue_severity" word (Bandit's
 //     SARIF, which omits "warning" levels), else the level (result, rule
-//     defaultConfiguration, default "warning"): error → high, warning →
-//     medium, note → low, none → info;
+//     defaultConfiguration, default "warning"; "none" for a result of
+//     kind review or open, §3.27.10): error → high, warning → medium,
+//     note → low, none → info;
 //   - title: the rule's shortDescription, else its name when it is not the
 //     id, else the first line of the message;
 //   - CWEs: from rule tags ("external/cwe/cwe-079", "CWE-89"), a "cwe"
@@ -718,7 +719,11 @@ func severity(res *result, rl *rule) findings.Severity {
 		}
 	}
 	level := res.Level
-	if level == "" {
+	switch {
+	case level != "":
+	case res.Kind != "" && res.Kind != "fail":
+		level = "none" // §3.27.10: a result of kind review or open has no severity
+	default:
 		level = rl.DefaultConfiguration.Level
 	}
 	switch level {

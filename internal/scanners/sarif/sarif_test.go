@@ -69,7 +69,13 @@ func TestParseMixed(t *testing.T) {
 // "security-severity" is a JSON number in a run whose results precede the
 // tool.
 func TestParseSpecStates(t *testing.T) {
-	got := scannertest.ParseFileN(t, Parse, "testdata/spec-states.sarif", 5)
+	got := scannertest.ParseFileN(t, Parse, "testdata/spec-states.sarif", 6)
+	// §3.27.10: a result of kind "review" without a level has level none,
+	// not its rule's default (error).
+	if review := got[3]; review.Locations[0].Line != 50 || review.Severity != findings.Info {
+		t.Errorf("kind review: line %d severity %s, want 50 info", review.Locations[0].Line, review.Severity)
+	}
+	got = slices.Delete(got, 3, 4)
 	for i, want := range []struct {
 		line       int
 		suppressed bool
