@@ -38,22 +38,24 @@ var FormatSAST = reportio.Format{
 	Name:        NameSAST,
 	Aliases:     []string{"gitlab-sast-json", "gitlab-secret-detection"},
 	Description: "GitLab SAST and secret detection JSON report (security report schema v2–v15; GitLab analyzers, semgrep --gitlab-sast/--gitlab-secrets, other exporters)",
-	DetectRule:  `JSON object with "vulnerabilities" and "scan" whose vulnerabilities' locations have "file" but no "dependency" or "hostname", or whose scan type is "sast" or "secret_detection" (keys in any order)`,
+	DetectRule:  `JSON object with "vulnerabilities" and "scan" (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order); the last two are detected to be refused by name`,
 	Detect:      DetectSAST,
 	Parse:       ParseSAST,
 }
 
-var sastType = regexp.MustCompile(`"type"\s*:\s*"(sast|secret_detection)"`)
+var sastType = regexp.MustCompile(`"type"\s*:\s*"(sast|secret_detection|dependency_scanning|container_scanning)"`)
 
 // DetectSAST reports whether head is a GitLab SAST or secret detection
-// report.
+// report, or a dependency or container scanning report (which ParseSAST
+// refuses naming its type, rather than leaving the file unrecognised).
 func DetectSAST(h *reportio.Head) bool {
 	k := h.JSONObject()
 	if k == nil || !k.HasTop("vulnerabilities") || !k.HasTop("scan") ||
-		k.HasPathPrefix("vulnerabilities[].location.dependency") || k.HasPath("vulnerabilities[].location.hostname") || k.HasPath("scan.scanned_resources") {
+		k.HasPath("vulnerabilities[].location.hostname") || k.HasPath("scan.scanned_resources") {
 		return false
 	}
-	return k.HasPath("vulnerabilities[].location.file") || (!k.HasPathPrefix("vulnerabilities[]") && sastType.Match(h.Bytes()))
+	return k.HasPath("vulnerabilities[].location.file") || k.HasPath("vulnerabilities[].location.image") || k.HasPath("vulnerabilities[].location.dependency") ||
+		(!k.HasPathPrefix("vulnerabilities[]") && sastType.Match(h.Bytes()))
 }
 
 type sastVulnerability struct {

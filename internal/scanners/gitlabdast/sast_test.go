@@ -64,10 +64,12 @@ func TestDetectSAST(t *testing.T) {
 		`{"vulnerabilities":[{"location":{"file":"a.py","start_line":1}}],"scan":{"type":"sast"}}`:                        true,
 		`{"version":"15.0.7","vulnerabilities":[],"scan":{"type":"secret_detection","status":"success"}}`:                 true,
 		`{"vulnerabilities":[],"scan":{"type" : "sast"}}`:                                                                 true,
-		`{"vulnerabilities":[{"location":{"file":"package-lock.json","dependency":{"package":{"name":"x"}}}}],"scan":{}}`: false,
+		`{"vulnerabilities":[{"location":{"file":"package-lock.json","dependency":{"package":{"name":"x"}}}}],"scan":{}}`: true, // refused by name
+		`{"vulnerabilities":[{"location":{"image":"alpine:3.19","dependency":{"package":{"name":"x"}}}}],"scan":{}}`:      true,
 		`{"vulnerabilities":[],"scan":{"type":"dast","scanned_resources":[]}}`:                                            false,
 		`{"vulnerabilities":[{"location":{"hostname":"https://a","path":"/"}}],"scan":{}}`:                                false,
-		`{"vulnerabilities":[],"scan":{"type":"container_scanning"}}`:                                                     false,
+		`{"vulnerabilities":[],"scan":{"type":"container_scanning"}}`:                                                     true,
+		`{"vulnerabilities":[],"scan":{"type":"coverage_fuzzing"}}`:                                                       false,
 		`{"bomFormat":"CycloneDX","vulnerabilities":[]}`:                                                                  false,
 	})
 }
