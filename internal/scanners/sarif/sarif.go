@@ -30,6 +30,8 @@
 //     installed version its message states (with the fixed versions);
 //   - vulnerability ids: CVE/GHSA ids in the rule id;
 //   - locations: every physicalLocation (artifact URI and start line);
+//     a result with none that names a file is located at its
+//     analysisTarget (§3.27.13);
 //   - unique id: guid, else the first fingerprint, else the first partial
 //     fingerprint (by key order).
 package sarif
@@ -166,14 +168,16 @@ type tool struct {
 	Extensions []component `json:"extensions"`
 }
 
+type artifactLocation struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId"`
+	Index     *int   `json:"index"`
+}
+
 type location struct {
 	PhysicalLocation *struct {
-		ArtifactLocation struct {
-			URI       string `json:"uri"`
-			URIBaseID string `json:"uriBaseId"`
-			Index     *int   `json:"index"`
-		} `json:"artifactLocation"`
-		Region struct {
+		ArtifactLocation artifactLocation `json:"artifactLocation"`
+		Region           struct {
 			StartLine int `json:"startLine"`
 		} `json:"region"`
 	} `json:"physicalLocation"`
@@ -197,6 +201,7 @@ type result struct {
 	Kind                string                     `json:"kind"`
 	Level               string                     `json:"level"`
 	BaselineState       string                     `json:"baselineState"`
+	AnalysisTarget      artifactLocation           `json:"analysisTarget"`
 	Taxa                []reference                `json:"taxa"`
 	Message             text                       `json:"message"`
 	Locations           []location                 `json:"locations"`
@@ -561,11 +566,7 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	var logical []string
 	for _, l := range res.Locations {
 		if pl := l.PhysicalLocation; pl != nil {
-			uri := pl.ArtifactLocation.URI
-			if uri == "" && pl.ArtifactLocation.Index != nil && *pl.ArtifactLocation.Index >= 0 && *pl.ArtifactLocation.Index < len(ru.artifacts) {
-				uri = ru.artifacts[*pl.ArtifactLocation.Index].Location.URI
-			}
-			f.Locations = append(f.Locations, findings.Location{File: filePath(uri), Line: pl.Region.StartLine})
+			f.Locations = append(f.Locations, findings.Location{File: filePath(ru.uri(pl.ArtifactLocation)), Line: pl.Region.StartLine})
 		}
 		for _, ll := range l.LogicalLocations {
 			n := ll.FullyQualifiedName
@@ -580,8 +581,24 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	if len(logical) > 0 {
 		f.Description = strings.TrimSpace(f.Description + "\n\nLogical location: " + strings.Join(logical, ", "))
 	}
+	if !slices.ContainsFunc(f.Locations, func(l findings.Location) bool { return l.File != "" }) {
+		// §3.27.13: the artifact analysed, the only file a result without
+		// physical locations names (binary and whole-file checks).
+		if t := ru.uri(res.AnalysisTarget); t != "" {
+			f.Locations = append(f.Locations, findings.Location{File: filePath(t)})
+		}
+	}
 	f.Normalize()
 	return emit(f)
+}
+
+// uri is an artifactLocation's URI, from the run's artifacts when the
+// location gives only their index.
+func (ru *run) uri(a artifactLocation) string {
+	if a.URI == "" && a.Index != nil && *a.Index >= 0 && *a.Index < len(ru.artifacts) {
+		return ru.artifacts[*a.Index].Location.URI
+	}
+	return a.URI
 }
 
 // trivyPackage reads the package of a Trivy vulnerability result from its

@@ -138,6 +138,26 @@ func TestParseProducers(t *testing.T) {
 	}
 }
 
+// TestParseAnalysisTarget: a result without physical locations (a binary
+// checker's) is located at its analysisTarget (§3.27.13), by URI or by
+// index into the run's artifacts; a result with a file keeps only it.
+func TestParseAnalysisTarget(t *testing.T) {
+	got := scannertest.ParseString(t, Parse, "target.sarif", `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"BinSkim"}},
+		"artifacts":[{"location":{"uri":"bin/app.dll"}}],
+		"results":[
+			{"ruleId":"BA2008","level":"error","message":{"text":"Control Flow Guard is not enabled."},"analysisTarget":{"index":0}},
+			{"ruleId":"BA2009","level":"error","message":{"text":"ASLR is off."},"analysisTarget":{"uri":"file:///build/out/svc.exe"},"locations":[{"logicalLocations":[{"fullyQualifiedName":"svc!main"}]}]},
+			{"ruleId":"BA2010","message":{"text":"In a header."},"analysisTarget":{"uri":"src/a.c"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.h"},"region":{"startLine":3}}}]}]}]}`)
+	if len(got) != 3 {
+		t.Fatalf("%d findings, want 3", len(got))
+	}
+	for i, want := range []findings.Location{{File: "bin/app.dll"}, {File: "/build/out/svc.exe"}, {File: "src/a.h", Line: 3}} {
+		if l := got[i].Locations; len(l) != 1 || l[0] != want {
+			t.Errorf("result %d: locations %+v, want %+v", i, l, want)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	scannertest.ParseFileN(t, Parse, "testdata/empty.sarif", 0)
 	for file, want := range map[string]string{
