@@ -28,6 +28,15 @@ func TestParseShowIgnored(t *testing.T) {
 	}
 }
 
+// TestParseLoadFailed: gosec checks a package even when it has type errors
+// (they are listed in "Golang errors" and the files still count in
+// Stats.files), but a run that analysed no file and lists errors did not
+// scan: it is refused rather than imported as a clean report.
+func TestParseLoadFailed(t *testing.T) {
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "load-failed.json", Prefix: "load-failed.json: at byte", Contains: "Golang errors: gosec analysed no file and reported 2 with errors (the scan did not run; importing it would close every open finding), first /src/app/cmd/main.go: could not import"}})
+	scannertest.ParseFileN(t, Parse, "testdata/type-errors.json", 0)
+}
+
 func TestCorpus(t *testing.T) {
 	scannertest.CorpusGolden(t, "gosec", Parse)
 }
