@@ -29,7 +29,8 @@
 //   - component: a "component" property; for Trivy, the package and
 //     installed version its message states (with the fixed versions);
 //   - vulnerability ids: CVE/GHSA ids in the rule id;
-//   - locations: every physicalLocation (artifact URI and start line);
+//   - locations: every physicalLocation (artifact URI, resolved against
+//     the run's relative originalUriBaseIds, and start line);
 //     a result with none that names a file is located at its
 //     analysisTarget (§3.27.13);
 //   - unique id: guid, else the first fingerprint, else the first partial
@@ -217,9 +218,7 @@ type result struct {
 }
 
 type artifact struct {
-	Location struct {
-		URI string `json:"uri"`
-	} `json:"location"`
+	Location artifactLocation `json:"location"`
 }
 
 // run holds what results of one run are resolved against.
@@ -229,6 +228,7 @@ type run struct {
 	taxonomies []struct {
 		Name string `json:"name"`
 	}
+	bases     map[string]artifactLocation // originalUriBaseIds
 	byID      map[string]*rule
 	artifacts []artifact
 	derived   map[*rule]*ruleInfo // per-rule data computed once
@@ -403,6 +403,8 @@ func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding
 			return dec.Decode(&ru.artifacts, "runs[].artifacts")
 		case "taxonomies":
 			return dec.Decode(&ru.taxonomies, "runs[].taxonomies")
+		case "originalUriBaseIds":
+			return dec.Decode(&ru.bases, "runs[].originalUriBaseIds")
 		case "results":
 			if ru.haveTool {
 				return ru.results(dec, emit)
@@ -592,13 +594,40 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	return emit(f)
 }
 
-// uri is an artifactLocation's URI, from the run's artifacts when the
-// location gives only their index.
+// uri is an artifactLocation's URI (from the run's artifacts when the
+// location gives only their index), resolved against the run's
+// originalUriBaseIds (§3.4.4, §3.14.14) as far as they are relative: a
+// base "src/" of base PROJECTROOT makes "a/b.c" "src/a/b.c". An absolute
+// base (file:///build/work/) is not prepended, so paths stay relative to
+// the checkout as other tools write them.
 func (ru *run) uri(a artifactLocation) string {
 	if a.URI == "" && a.Index != nil && *a.Index >= 0 && *a.Index < len(ru.artifacts) {
-		return ru.artifacts[*a.Index].Location.URI
+		a = ru.artifacts[*a.Index].Location
 	}
-	return a.URI
+	uri, base := a.URI, a.URIBaseID
+	if uri == "" || hasScheme(uri) || strings.HasPrefix(uri, "/") {
+		return uri
+	}
+	for range 8 { // a chain of bases; a longer one is a loop
+		b, ok := ru.bases[base]
+		if !ok {
+			break
+		}
+		prefix := strings.TrimSpace(b.URI)
+		if prefix == "" || hasScheme(prefix) || strings.HasPrefix(prefix, "/") {
+			break
+		}
+		uri = strings.TrimSuffix(prefix, "/") + "/" + uri
+		base = b.URIBaseID
+	}
+	return uri
+}
+
+// hasScheme reports whether a URI reference is absolute ("file:…",
+// "https:…"); a Windows drive letter ("C:") is not a scheme.
+func hasScheme(uri string) bool {
+	u, err := url.Parse(uri)
+	return err == nil && len(u.Scheme) > 1
 }
 
 // trivyPackage reads the package of a Trivy vulnerability result from its

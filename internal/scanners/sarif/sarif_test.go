@@ -158,6 +158,31 @@ func TestParseAnalysisTarget(t *testing.T) {
 	}
 }
 
+// TestParseURIBaseIDs follows §3.14.14's example: SRCROOT is "src/"
+// relative to PROJECTROOT, an absolute file:// URI. A location relative to
+// SRCROOT is "src/…" (directly or through an artifact); the absolute root
+// is not prepended, so the path stays relative to the checkout.
+func TestParseURIBaseIDs(t *testing.T) {
+	got := scannertest.ParseString(t, Parse, "bases.sarif", `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t"}},
+		"originalUriBaseIds":{"PROJECTROOT":{"uri":"file:///build/work/"},"SRCROOT":{"uri":"src/","uriBaseId":"PROJECTROOT"},"LOOP":{"uri":"x/","uriBaseId":"LOOP"}},
+		"artifacts":[{"location":{"uri":"util/io.c","uriBaseId":"SRCROOT"}}],
+		"results":[
+			{"ruleId":"R1","message":{"text":"a"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"collections/list.h","uriBaseId":"SRCROOT"},"region":{"startLine":15}}}]},
+			{"ruleId":"R1","message":{"text":"b"},"locations":[{"physicalLocation":{"artifactLocation":{"index":0},"region":{"startLine":2}}}]},
+			{"ruleId":"R1","message":{"text":"c"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"Makefile","uriBaseId":"PROJECTROOT"}}}]},
+			{"ruleId":"R1","message":{"text":"d"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"file:///opt/lib/z.h","uriBaseId":"SRCROOT"}}}]},
+			{"ruleId":"R1","message":{"text":"e"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.c","uriBaseId":"LOOP"}}}]}]}]}`)
+	want := []string{"src/collections/list.h", "src/util/io.c", "Makefile", "/opt/lib/z.h", "x/x/x/x/x/x/x/x/a.c"}
+	if len(got) != len(want) {
+		t.Fatalf("%d findings, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if f := got[i].Locations[0].File; f != w {
+			t.Errorf("result %d: file %q, want %q", i, f, w)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	scannertest.ParseFileN(t, Parse, "testdata/empty.sarif", 0)
 	for file, want := range map[string]string{
