@@ -6,8 +6,9 @@
 //
 // Mapping (SARIF 2.1.0 §3.27 result, §3.49 reportingDescriptor):
 //   - one finding per result; results whose kind is pass, notApplicable or
-//     informational and results with an accepted suppression (§3.35) are
-//     skipped: they are not open issues;
+//     informational are skipped: they are not issues; a suppressed result
+//     (§3.35) is imported not active (false positive), with the
+//     suppression's kind and justification;
 //   - results whose baselineState is "absent" (§3.27.24: in the baseline
 //     run only) are skipped; a suppression makes a result not active only
 //     when one is accepted and none is underReview or rejected (§3.27.23);
@@ -605,7 +606,7 @@ func (ru *run) uri(a artifactLocation) string {
 		a = ru.artifacts[*a.Index].Location
 	}
 	uri, base := a.URI, a.URIBaseID
-	if uri == "" || hasScheme(uri) || strings.HasPrefix(uri, "/") {
+	if uri == "" || absolute(uri) {
 		return uri
 	}
 	for range 8 { // a chain of bases; a longer one is a loop
@@ -614,7 +615,7 @@ func (ru *run) uri(a artifactLocation) string {
 			break
 		}
 		prefix := strings.TrimSpace(b.URI)
-		if prefix == "" || hasScheme(prefix) || strings.HasPrefix(prefix, "/") {
+		if prefix == "" || absolute(prefix) {
 			break
 		}
 		uri = strings.TrimSuffix(prefix, "/") + "/" + uri
@@ -623,11 +624,15 @@ func (ru *run) uri(a artifactLocation) string {
 	return uri
 }
 
-// hasScheme reports whether a URI reference is absolute ("file:…",
-// "https:…"); a Windows drive letter ("C:") is not a scheme.
-func hasScheme(uri string) bool {
+// absolute reports whether a URI reference is absolute ("file:…",
+// "https:…") or an absolute path ("/src", "C:/src", "C:\\src"), which no
+// base is prepended to.
+func absolute(uri string) bool {
+	if strings.HasPrefix(uri, "/") || (len(uri) > 2 && uri[1] == ':' && (uri[2] == '/' || uri[2] == '\\')) {
+		return true
+	}
 	u, err := url.Parse(uri)
-	return err == nil && len(u.Scheme) > 1
+	return err == nil && u.Scheme != ""
 }
 
 // trivyPackage reads the package of a Trivy vulnerability result from its

@@ -171,8 +171,9 @@ func TestParseURIBaseIDs(t *testing.T) {
 			{"ruleId":"R1","message":{"text":"b"},"locations":[{"physicalLocation":{"artifactLocation":{"index":0},"region":{"startLine":2}}}]},
 			{"ruleId":"R1","message":{"text":"c"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"Makefile","uriBaseId":"PROJECTROOT"}}}]},
 			{"ruleId":"R1","message":{"text":"d"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"file:///opt/lib/z.h","uriBaseId":"SRCROOT"}}}]},
-			{"ruleId":"R1","message":{"text":"e"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.c","uriBaseId":"LOOP"}}}]}]}]}`)
-	want := []string{"src/collections/list.h", "src/util/io.c", "Makefile", "/opt/lib/z.h", "x/x/x/x/x/x/x/x/a.c"}
+			{"ruleId":"R1","message":{"text":"e"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.c","uriBaseId":"LOOP"}}}]},
+			{"ruleId":"R1","message":{"text":"f"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"C:/work/b.c","uriBaseId":"SRCROOT"}}}]}]}]}`)
+	want := []string{"src/collections/list.h", "src/util/io.c", "Makefile", "/opt/lib/z.h", "x/x/x/x/x/x/x/x/a.c", "C:/work/b.c"}
 	if len(got) != len(want) {
 		t.Fatalf("%d findings, want %d", len(got), len(want))
 	}
