@@ -35,7 +35,7 @@ func family(format string) string {
 		return "web"
 	case "trivy", "grype", "osv-scanner", "npm-audit", "snyk", "dependency-check", "dependency-check-json", "cyclonedx", "cyclonedx-xml":
 		return "dependency"
-	case "sarif", "semgrep", "gosec", "bandit":
+	case "sarif", "semgrep", "gosec", "bandit", "gitlab-sast":
 		return "code"
 	}
 	return "generic"

@@ -51,6 +51,7 @@ func formats() []Format {
 		defectdojo.Format,
 		generic.Format,
 		generic.FormatCSV,
+		gitlabdast.FormatSAST,
 		gitlabdast.Format,
 		snyk.Format,
 		cyclonedx.Format,

@@ -13,11 +13,14 @@
 // check id; not CWE, WASC or OWASP), else the name. CWEs and CVEs from the
 // identifiers, severity as written (Unknown is info), solution, links,
 // method, parameter and evidence summary per instance in the description.
-// A report of another GitLab scan type (sast, dependency_scanning, …) is
-// refused: its locations are files or packages, not URLs.
+// A report of another GitLab scan type is refused: its locations are files
+// or packages, not URLs. SAST and secret detection reports are the
+// package's second format, gitlab-sast (sast.go); dependency and container
+// scanning reports are refused by both.
 package gitlabdast
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -51,10 +54,53 @@ func Detect(h *reportio.Head) bool {
 }
 
 type identifier struct {
-	Type  string `json:"type"`
-	Name  string `json:"name"`
-	Value string `json:"value"`
-	URL   string `json:"url"`
+	Type  string  `json:"type"`
+	Name  string  `json:"name"`
+	Value idValue `json:"value"`
+	URL   string  `json:"url"`
+}
+
+// idValue is an identifier's value: a string as the schema says, or a
+// number as some exporters write a CWE id ("value": 79).
+type idValue string
+
+func (v *idValue) UnmarshalJSON(b []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err == nil {
+		*v = idValue(n.String())
+		return nil
+	}
+	var s *string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("identifier value %s is not a string or a number", b)
+	}
+	if s != nil {
+		*v = idValue(*s)
+	}
+	return nil
+}
+
+// identify files a vulnerability's identifiers into f: CWE and CVE ids,
+// and as rule id the first other identifier (the scanner's own: ZAP's
+// plugin id, a Semgrep rule id, a Gitleaks rule; the schema lists the
+// primary identifier first). WASC and OWASP categories are not rules.
+func identify(f *findings.Finding, ids []identifier) {
+	for _, id := range ids {
+		val := strings.TrimSpace(string(id.Value))
+		switch strings.ToLower(strings.TrimSpace(id.Type)) {
+		case "cwe":
+			if n, ok := findings.ParseCWE(val); ok {
+				f.CWEs = append(f.CWEs, n)
+			}
+		case "cve":
+			f.VulnerabilityIDs = append(f.VulnerabilityIDs, val)
+		case "wasc", "owasp":
+		default:
+			if f.RuleID == "" && val != "" {
+				f.RuleID = val
+			}
+		}
+	}
 }
 
 type vulnerability struct {
@@ -133,7 +179,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	switch t := strings.ToLower(strings.TrimSpace(sc.Type)); t {
 	case "", "dast", "api_fuzzing":
 	default:
-		return reportio.NotReport(name, dec.Offset(), "scan.type is %q: a GitLab %s report, not DAST (its locations are not URLs)", sc.Type, t)
+		return reportio.NotReport(name, dec.Offset(), "scan.type is %q: a GitLab %s report, not DAST (its locations are not URLs)%s", sc.Type, t, sastHint(t))
 	}
 	tool := strings.TrimSpace(sc.Scanner.Name)
 	return groups.Each(func(_ string, g *group) error {
@@ -157,22 +203,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 func add(groups *reportio.Ordered[string, *group], v vulnerability) {
 	loc := location(v.Location.Hostname, v.Location.Path)
 	var f findings.Finding
-	for _, id := range v.Identifiers {
-		val := strings.TrimSpace(id.Value)
-		switch strings.ToLower(strings.TrimSpace(id.Type)) {
-		case "cwe":
-			if n, ok := findings.ParseCWE(val); ok {
-				f.CWEs = append(f.CWEs, n)
-			}
-		case "cve":
-			f.VulnerabilityIDs = append(f.VulnerabilityIDs, val)
-		case "wasc", "owasp":
-		default:
-			if f.RuleID == "" && val != "" {
-				f.RuleID = val
-			}
-		}
-	}
+	identify(&f, v.Identifiers)
 	f.Title = strings.TrimSpace(v.Name)
 	if f.Title == "" {
 		f.Title = strings.TrimSpace(v.Message)

@@ -6,19 +6,34 @@
 //
 // Mapping (SARIF 2.1.0 §3.27 result, §3.49 reportingDescriptor):
 //   - one finding per result; results whose kind is pass, notApplicable or
-//     informational and results with an accepted suppression (§3.35) are
-//     skipped: they are not open issues;
+//     informational are skipped: they are not issues; a suppressed result
+//     (§3.35) is imported not active (false positive), with the
+//     suppression's kind and justification;
+//   - results whose baselineState is "absent" (§3.27.24: in the baseline
+//     run only) are skipped; a suppression makes a result not active only
+//     when one is accepted and none is underReview or rejected (§3.27.23);
+//   - rule: by ruleIndex/rule.index in the component rule.toolComponent
+//     names (by index or by name), else by id, else by the nearest parent
+//     of a hierarchical id; an index whose rule has another id gives way
+//     to the rule of the result's id;
 //   - severity: the numeric "security-severity" property (result, then
 //     rule; GitHub code scanning's convention) on the CVSS scale, a word in
-//     that property, else the level (result, rule defaultConfiguration,
-//     default "warning"): error → high, warning → medium, note → low,
-//     none → info;
+//     that property, else a result's "issue_severity" word (Bandit's
+//     SARIF, which omits "warning" levels), else the level (result, rule
+//     defaultConfiguration, default "warning"; "none" for a result of
+//     kind review or open, §3.27.10): error → high, warning → medium,
+//     note → low, none → info;
 //   - title: the rule's shortDescription, else its name when it is not the
 //     id, else the first line of the message;
 //   - CWEs: from rule tags ("external/cwe/cwe-079", "CWE-89"), a "cwe"
-//     property and relationships to the CWE taxonomy;
+//     property, relationships to the CWE taxonomy and the result's taxa;
+//   - component: a "component" property; for Trivy, the package and
+//     installed version its message states (with the fixed versions);
 //   - vulnerability ids: CVE/GHSA ids in the rule id;
-//   - locations: every physicalLocation (artifact URI and start line);
+//   - locations: every physicalLocation (artifact URI, resolved against
+//     the run's relative originalUriBaseIds, and start line);
+//     a result with none that names a file is located at its
+//     analysisTarget (§3.27.13);
 //   - unique id: guid, else the first fingerprint, else the first partial
 //     fingerprint (by key order).
 package sarif
@@ -80,13 +95,33 @@ type rule struct {
 	} `json:"defaultConfiguration"`
 	Properties    properties `json:"properties"`
 	Relationships []struct {
-		Target struct {
-			ID            string `json:"id"`
-			ToolComponent struct {
-				Name string `json:"name"`
-			} `json:"toolComponent"`
-		} `json:"target"`
+		Target reference `json:"target"`
 	} `json:"relationships"`
+}
+
+// reference is a reportingDescriptorReference (§3.53): a rule's
+// relationship target or a result's taxon (§3.27.8).
+type reference struct {
+	ID            string `json:"id"`
+	ToolComponent struct {
+		Name  string `json:"name"`
+		Index *int   `json:"index"`
+	} `json:"toolComponent"`
+}
+
+// cwe returns the CWE a reference names: a taxon of a taxonomy named CWE
+// (by name, or by index into the run's taxonomies when they were read
+// before it), or an id written "CWE-n" whatever the taxonomy is called.
+func (ru *run) cwe(ref reference) (int, bool) {
+	tc := ref.ToolComponent
+	name := tc.Name
+	if name == "" && tc.Index != nil && *tc.Index >= 0 && *tc.Index < len(ru.taxonomies) {
+		name = ru.taxonomies[*tc.Index].Name
+	}
+	if strings.EqualFold(name, "CWE") || (len(ref.ID) > 4 && strings.EqualFold(ref.ID[:4], "CWE-")) {
+		return findings.ParseCWE(ref.ID)
+	}
+	return 0, false
 }
 
 type properties map[string]any
@@ -97,6 +132,8 @@ func (p properties) str(key string) string {
 		return v
 	case json.Number:
 		return v.String()
+	case float64: // results buffered before the tool are decoded without UseNumber
+		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return ""
 }
@@ -133,14 +170,16 @@ type tool struct {
 	Extensions []component `json:"extensions"`
 }
 
+type artifactLocation struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId"`
+	Index     *int   `json:"index"`
+}
+
 type location struct {
 	PhysicalLocation *struct {
-		ArtifactLocation struct {
-			URI       string `json:"uri"`
-			URIBaseID string `json:"uriBaseId"`
-			Index     *int   `json:"index"`
-		} `json:"artifactLocation"`
-		Region struct {
+		ArtifactLocation artifactLocation `json:"artifactLocation"`
+		Region           struct {
 			StartLine int `json:"startLine"`
 		} `json:"region"`
 	} `json:"physicalLocation"`
@@ -163,6 +202,9 @@ type result struct {
 	} `json:"rule"`
 	Kind                string                     `json:"kind"`
 	Level               string                     `json:"level"`
+	BaselineState       string                     `json:"baselineState"`
+	AnalysisTarget      artifactLocation           `json:"analysisTarget"`
+	Taxa                []reference                `json:"taxa"`
 	Message             text                       `json:"message"`
 	Locations           []location                 `json:"locations"`
 	GUID                string                     `json:"guid"`
@@ -177,15 +219,17 @@ type result struct {
 }
 
 type artifact struct {
-	Location struct {
-		URI string `json:"uri"`
-	} `json:"location"`
+	Location artifactLocation `json:"location"`
 }
 
 // run holds what results of one run are resolved against.
 type run struct {
-	tool      tool
-	haveTool  bool
+	tool       tool
+	haveTool   bool
+	taxonomies []struct {
+		Name string `json:"name"`
+	}
+	bases     map[string]artifactLocation // originalUriBaseIds
 	byID      map[string]*rule
 	artifacts []artifact
 	derived   map[*rule]*ruleInfo // per-rule data computed once
@@ -216,10 +260,8 @@ func (ru *run) info(rl *rule) *ruleInfo {
 		ri.cwes = append(ri.cwes, reportio.CWEs(rl.Properties.strings(k))...)
 	}
 	for _, rel := range rl.Relationships {
-		if strings.EqualFold(rel.Target.ToolComponent.Name, "CWE") {
-			if n, ok := findings.ParseCWE(rel.Target.ID); ok {
-				ri.cwes = append(ri.cwes, n)
-			}
+		if n, ok := ru.cwe(rel.Target); ok {
+			ri.cwes = append(ri.cwes, n)
 		}
 	}
 	if c := rl.Properties.str("component"); c != "" {
@@ -255,6 +297,11 @@ func (r *run) index() {
 	}
 }
 
+// lookup finds a result's rule (§3.52.3): by index in the component its
+// toolComponent names (an extension by index or by name, else the driver),
+// else by id. An index whose rule has another id than the result's (the
+// spec says they are equal; some converters number rules per file) gives
+// way to the rule of that id when the run has one.
 func (r *run) lookup(res *result) *rule {
 	comp := &r.tool.Driver
 	idx := res.RuleIndex
@@ -266,21 +313,46 @@ func (r *run) lookup(res *result) *rule {
 		if id == "" {
 			id = res.Rule.ID
 		}
-		if tc := res.Rule.ToolComponent; tc != nil && tc.Index != nil && *tc.Index >= 0 && *tc.Index < len(r.tool.Extensions) {
-			comp = &r.tool.Extensions[*tc.Index]
+		if tc := res.Rule.ToolComponent; tc != nil {
+			switch {
+			case tc.Index != nil && *tc.Index >= 0 && *tc.Index < len(r.tool.Extensions):
+				comp = &r.tool.Extensions[*tc.Index]
+			case tc.Index == nil && tc.Name != "" && tc.Name != r.tool.Driver.Name:
+				for i := range r.tool.Extensions {
+					if r.tool.Extensions[i].Name == tc.Name {
+						comp = &r.tool.Extensions[i]
+						break
+					}
+				}
+			}
 		}
 	}
 	if idx != nil && *idx >= 0 && *idx < len(comp.Rules) {
-		return &comp.Rules[*idx]
+		rl := &comp.Rules[*idx]
+		if id == "" || rl.ID == id || strings.HasPrefix(id, rl.ID+"/") {
+			return rl
+		}
+		if byID := r.byIDOrParent(id); byID != nil {
+			return byID
+		}
+		return rl
 	}
-	if ru, ok := r.byID[id]; ok {
-		return ru
-	}
-	// Hierarchical ids "parent/child" (§3.27.5) fall back to the parent.
-	if i := strings.LastIndexByte(id, '/'); i > 0 {
-		if ru, ok := r.byID[id[:i]]; ok {
+	return r.byIDOrParent(id)
+}
+
+// byIDOrParent finds the rule of id, else of its nearest parent: a
+// hierarchical id "parent/child" (§3.27.5) names a violation of the rule
+// "parent" more precisely.
+func (r *run) byIDOrParent(id string) *rule {
+	for id != "" {
+		if ru, ok := r.byID[id]; ok {
 			return ru
 		}
+		i := strings.LastIndexByte(id, '/')
+		if i <= 0 {
+			break
+		}
+		id = id[:i]
 	}
 	return nil
 }
@@ -330,6 +402,10 @@ func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding
 			return nil
 		case "artifacts":
 			return dec.Decode(&ru.artifacts, "runs[].artifacts")
+		case "taxonomies":
+			return dec.Decode(&ru.taxonomies, "runs[].taxonomies")
+		case "originalUriBaseIds":
+			return dec.Decode(&ru.bases, "runs[].originalUriBaseIds")
 		case "results":
 			if ru.haveTool {
 				return ru.results(dec, emit)
@@ -440,20 +516,12 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	case "pass", "notApplicable", "informational":
 		return nil
 	}
-	// A suppression (§3.35) that is accepted (or has no status) means the
-	// result is not an open issue: it is imported as not active, with the
-	// suppression's kind and justification, so the decision is visible.
-	var triage *findings.Triage
-	for _, s := range res.Suppressions {
-		if s.Status == "" || s.Status == "accepted" {
-			why := "suppressed in the tool (" + cmp.Or(s.Kind, "suppression") + ")"
-			if j := strings.TrimSpace(s.Justification); j != "" {
-				why += ": " + j
-			}
-			triage = &findings.Triage{Status: findings.StatusFalsePositive, Reason: why}
-			break
-		}
+	if res.BaselineState == "absent" {
+		// §3.27.24: found in the baseline run but not in this one; the log
+		// lists it to say it is gone, it is not an issue of this scan.
+		return nil
 	}
+	triage := suppressed(res)
 	rl := ru.lookup(res)
 	if rl == nil {
 		rl = &rule{}
@@ -486,18 +554,22 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	if c := res.Properties.str("component"); c != "" {
 		f.Component = findings.Component{Name: c, Version: res.Properties.str("componentVersion")}
 	}
+	if f.Component.Name == "" && strings.EqualFold(ru.tool.Driver.Name, "Trivy") {
+		trivyPackage(&f, msg)
+	}
 	f.CWEs = slices.Clone(ri.cwes)
 	for _, k := range []string{"cwe", "CWE", "cwe_id"} {
 		f.CWEs = append(f.CWEs, reportio.CWEs(res.Properties.strings(k))...)
 	}
+	for _, t := range res.Taxa {
+		if n, ok := ru.cwe(t); ok {
+			f.CWEs = append(f.CWEs, n)
+		}
+	}
 	var logical []string
 	for _, l := range res.Locations {
 		if pl := l.PhysicalLocation; pl != nil {
-			uri := pl.ArtifactLocation.URI
-			if uri == "" && pl.ArtifactLocation.Index != nil && *pl.ArtifactLocation.Index >= 0 && *pl.ArtifactLocation.Index < len(ru.artifacts) {
-				uri = ru.artifacts[*pl.ArtifactLocation.Index].Location.URI
-			}
-			f.Locations = append(f.Locations, findings.Location{File: filePath(uri), Line: pl.Region.StartLine})
+			f.Locations = append(f.Locations, findings.Location{File: filePath(ru.uri(pl.ArtifactLocation)), Line: pl.Region.StartLine})
 		}
 		for _, ll := range l.LogicalLocations {
 			n := ll.FullyQualifiedName
@@ -512,8 +584,117 @@ func (ru *run) emit(res *result, emit func(findings.Finding) error) error {
 	if len(logical) > 0 {
 		f.Description = strings.TrimSpace(f.Description + "\n\nLogical location: " + strings.Join(logical, ", "))
 	}
+	if !slices.ContainsFunc(f.Locations, func(l findings.Location) bool { return l.File != "" }) {
+		// §3.27.13: the artifact analysed, the only file a result without
+		// physical locations names (binary and whole-file checks).
+		if t := ru.uri(res.AnalysisTarget); t != "" {
+			f.Locations = append(f.Locations, findings.Location{File: filePath(t)})
+		}
+	}
 	f.Normalize()
 	return emit(f)
+}
+
+// uri is an artifactLocation's URI (from the run's artifacts when the
+// location gives only their index), resolved against the run's
+// originalUriBaseIds (§3.4.4, §3.14.14) as far as they are relative: a
+// base "src/" of base PROJECTROOT makes "a/b.c" "src/a/b.c". An absolute
+// base (file:///build/work/) is not prepended, so paths stay relative to
+// the checkout as other tools write them.
+func (ru *run) uri(a artifactLocation) string {
+	if a.URI == "" && a.Index != nil && *a.Index >= 0 && *a.Index < len(ru.artifacts) {
+		a = ru.artifacts[*a.Index].Location
+	}
+	uri, base := a.URI, a.URIBaseID
+	if uri == "" || absolute(uri) {
+		return uri
+	}
+	for range 8 { // a chain of bases; a longer one is a loop
+		b, ok := ru.bases[base]
+		if !ok {
+			break
+		}
+		prefix := strings.TrimSpace(b.URI)
+		if prefix == "" || absolute(prefix) {
+			break
+		}
+		uri = strings.TrimSuffix(prefix, "/") + "/" + uri
+		base = b.URIBaseID
+	}
+	return uri
+}
+
+// absolute reports whether a URI reference is absolute ("file:…",
+// "https:…") or an absolute path ("/src", "C:/src", "C:\\src"), which no
+// base is prepended to.
+func absolute(uri string) bool {
+	if strings.HasPrefix(uri, "/") || (len(uri) > 2 && uri[1] == ':' && (uri[2] == '/' || uri[2] == '\\')) {
+		return true
+	}
+	u, err := url.Parse(uri)
+	return err == nil && u.Scheme != ""
+}
+
+// trivyPackage reads the package of a Trivy vulnerability result from its
+// message, which Trivy's SARIF writer composes as "Package: <name>\n
+// Installed Version: <version>\nVulnerability <id>\n…\nFixed Version:
+// <versions>": without it the same CVE in two packages of one image (both
+// located at the image, line 1) would be one finding.
+func trivyPackage(f *findings.Finding, msg string) {
+	var fixed string
+	for _, line := range strings.Split(msg, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "Package":
+			f.Component.Name = v
+		case "Installed Version":
+			f.Component.Version = v
+		case "Fixed Version":
+			fixed = v
+		}
+	}
+	if f.Component.Name == "" {
+		f.Component = findings.Component{}
+		return
+	}
+	for _, v := range strings.Split(fixed, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			f.FixedVersions = append(f.FixedVersions, v)
+		}
+	}
+	if f.Mitigation == "" || strings.HasPrefix(f.Mitigation, "Vulnerability ") {
+		if up := reportio.Upgrade(f.Component.Name, f.FixedVersions...); up != "" {
+			f.Mitigation = up
+		}
+	}
+}
+
+// suppressed returns the triage of a result its suppressions (§3.35)
+// suppress: §3.27.23 counts a result as suppressed when one suppression is
+// accepted (status absent counts as accepted) and none is underReview or
+// rejected. It is then imported as not active, with the suppression's kind
+// and justification, so the decision is visible; otherwise it is open.
+func suppressed(res *result) *findings.Triage {
+	var accepted *findings.Triage
+	for _, s := range res.Suppressions {
+		switch s.Status {
+		case "", "accepted":
+			if accepted == nil {
+				why := "suppressed in the tool (" + cmp.Or(s.Kind, "suppression") + ")"
+				if j := strings.TrimSpace(s.Justification); j != "" {
+					why += ": " + j
+				}
+				accepted = &findings.Triage{Status: findings.StatusFalsePositive, Reason: why}
+			}
+		case "underReview", "rejected":
+			return nil
+		}
+	}
+	return accepted
 }
 
 // filePath turns an artifact URI into a path: "file:///src/a.js" →
@@ -580,8 +761,20 @@ func severity(res *result, rl *rule) findings.Severity {
 			}
 		}
 	}
+	// Bandit's SARIF omits a result's level when it is "warning" while its
+	// rule's default level is that of the rule's first issue; the result's
+	// own "issue_severity" property is Bandit's severity.
+	if v := strings.TrimSpace(res.Properties.str("issue_severity")); v != "" {
+		if sev, ok := findings.ParseSeverity(v); ok {
+			return sev
+		}
+	}
 	level := res.Level
-	if level == "" {
+	switch {
+	case level != "":
+	case res.Kind != "" && res.Kind != "fail":
+		level = "none" // §3.27.10: a result of kind review or open has no severity
+	default:
 		level = rl.DefaultConfiguration.Level
 	}
 	switch level {

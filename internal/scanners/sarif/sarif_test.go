@@ -60,6 +60,130 @@ func TestParseMixed(t *testing.T) {
 	}
 }
 
+// TestParseSpecStates follows SARIF 2.1.0: §3.27.23/§3.35.3 (a result is
+// suppressed when a suppression is accepted and none is underReview or
+// rejected), §3.27.24 (baselineState "absent": detected in the baseline
+// only, so not an issue of this scan), §3.27.8 and §3.52 (a result's taxa
+// and a rule's relationships name CWE taxa, the taxonomy by name or by
+// toolComponent.index into run.taxonomies), and §3.8 property bags whose
+// "security-severity" is a JSON number in a run whose results precede the
+// tool.
+func TestParseSpecStates(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/spec-states.sarif", 6)
+	// §3.27.10: a result of kind "review" without a level has level none,
+	// not its rule's default (error).
+	if review := got[3]; review.Locations[0].Line != 50 || review.Severity != findings.Info {
+		t.Errorf("kind review: line %d severity %s, want 50 info", review.Locations[0].Line, review.Severity)
+	}
+	got = slices.Delete(got, 3, 4)
+	for i, want := range []struct {
+		line       int
+		suppressed bool
+	}{{10, false}, {20, false}, {30, true}, {7, false}} {
+		f := got[i]
+		if f.Locations[0].Line != want.line || (f.Triage != nil) != want.suppressed {
+			t.Errorf("result %d: line %d triage %+v, want line %d suppressed %v", i, f.Locations[0].Line, f.Triage, want.line, want.suppressed)
+		}
+	}
+	if tr := got[2].Triage; tr == nil || tr.Status != findings.StatusFalsePositive || tr.Reason != "suppressed in the tool (inSource): input is a constant" {
+		t.Errorf("accepted suppression: %+v", tr)
+	}
+	for _, f := range got {
+		if f.Locations[0].File == "src/old.c" {
+			t.Errorf("absent result imported: %+v", f)
+		}
+	}
+	if c := got[0].CWEs; len(c) != 1 || c[0] != 89 {
+		t.Errorf("relationship to taxonomy by index: CWEs %v, want [89]", c)
+	}
+	if c := got[3].CWEs; len(c) != 1 || c[0] != 79 {
+		t.Errorf("result taxa: CWEs %v, want [79]", c)
+	}
+	if late := got[4]; late.Tool != "Late" || late.Severity != findings.Critical {
+		t.Errorf("numeric security-severity before the tool: %s %s", late.Tool, late.Severity)
+	}
+}
+
+// TestParseProducers: what real producers write. Trivy's SARIF writer
+// (pkg/report/sarif.go) names a vulnerable package only in the message
+// ("Package: …\nInstalled Version: …") and locates every OS package at the
+// image, line 1: two packages with one CVE must stay two findings. Bandit's
+// SARIF formatter omits a result's level when it is "warning" and gives the
+// rule the level of its first issue: the result's issue_severity decides.
+// CodeQL with query packs keeps rules in tool.extensions, a result naming
+// its component by name (§3.54.3); a ruleIndex whose rule has another id
+// gives way to the rule of the result's id, and a hierarchical id finds
+// its nearest ancestor (§3.27.5).
+func TestParseProducers(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/producers.sarif", 7)
+	crypto, ssl := got[0], got[1]
+	if crypto.Component != (findings.Component{Name: "libcrypto3", Version: "3.0.8-r0"}) || ssl.Component.Name != "libssl3" || crypto.Fingerprint == ssl.Fingerprint {
+		t.Errorf("Trivy: components %+v / %+v, fingerprints equal %v", crypto.Component, ssl.Component, crypto.Fingerprint == ssl.Fingerprint)
+	}
+	if len(ssl.FixedVersions) != 1 || ssl.FixedVersions[0] != "3.0.8-r1" || ssl.Mitigation != "Upgrade libssl3 to 3.0.8-r1." || ssl.Severity != findings.High || !slices.Equal(ssl.VulnerabilityIDs, []string{"CVE-2023-0464"}) {
+		t.Errorf("Trivy libssl3: fixed %v mitigation %q severity %s ids %v", ssl.FixedVersions, ssl.Mitigation, ssl.Severity, ssl.VulnerabilityIDs)
+	}
+	if high, low := got[2], got[3]; high.Severity != findings.High || low.Severity != findings.Low || !slices.Equal(low.CWEs, []int{78}) {
+		t.Errorf("Bandit: severities %s / %s, CWEs %v", high.Severity, low.Severity, low.CWEs)
+	}
+	xss, sqli, escaped := got[4], got[5], got[6]
+	if xss.Title != "Client-side cross-site scripting" || xss.Severity != findings.Medium || !slices.Equal(xss.CWEs, []int{79}) {
+		t.Errorf("CodeQL xss (extension by name): %q %s %v", xss.Title, xss.Severity, xss.CWEs)
+	}
+	if sqli.Title != "Database query built from user-controlled sources" || sqli.Severity != findings.High || !slices.Equal(sqli.CWEs, []int{89}) {
+		t.Errorf("CodeQL sql-injection (ruleIndex of another rule): %q %s %v", sqli.Title, sqli.Severity, sqli.CWEs)
+	}
+	if escaped.RuleID != "js/sql-injection/mysql/escaped" || !slices.Equal(escaped.CWEs, []int{89}) || escaped.Severity != findings.High {
+		t.Errorf("hierarchical id: %q %v %s", escaped.RuleID, escaped.CWEs, escaped.Severity)
+	}
+}
+
+// TestParseAnalysisTarget: a result without physical locations (a binary
+// checker's) is located at its analysisTarget (§3.27.13), by URI or by
+// index into the run's artifacts; a result with a file keeps only it.
+func TestParseAnalysisTarget(t *testing.T) {
+	got := scannertest.ParseString(t, Parse, "target.sarif", `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"BinSkim"}},
+		"artifacts":[{"location":{"uri":"bin/app.dll"}}],
+		"results":[
+			{"ruleId":"BA2008","level":"error","message":{"text":"Control Flow Guard is not enabled."},"analysisTarget":{"index":0}},
+			{"ruleId":"BA2009","level":"error","message":{"text":"ASLR is off."},"analysisTarget":{"uri":"file:///build/out/svc.exe"},"locations":[{"logicalLocations":[{"fullyQualifiedName":"svc!main"}]}]},
+			{"ruleId":"BA2010","message":{"text":"In a header."},"analysisTarget":{"uri":"src/a.c"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.h"},"region":{"startLine":3}}}]}]}]}`)
+	if len(got) != 3 {
+		t.Fatalf("%d findings, want 3", len(got))
+	}
+	for i, want := range []findings.Location{{File: "bin/app.dll"}, {File: "/build/out/svc.exe"}, {File: "src/a.h", Line: 3}} {
+		if l := got[i].Locations; len(l) != 1 || l[0] != want {
+			t.Errorf("result %d: locations %+v, want %+v", i, l, want)
+		}
+	}
+}
+
+// TestParseURIBaseIDs follows §3.14.14's example: SRCROOT is "src/"
+// relative to PROJECTROOT, an absolute file:// URI. A location relative to
+// SRCROOT is "src/…" (directly or through an artifact); the absolute root
+// is not prepended, so the path stays relative to the checkout.
+func TestParseURIBaseIDs(t *testing.T) {
+	got := scannertest.ParseString(t, Parse, "bases.sarif", `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t"}},
+		"originalUriBaseIds":{"PROJECTROOT":{"uri":"file:///build/work/"},"SRCROOT":{"uri":"src/","uriBaseId":"PROJECTROOT"},"LOOP":{"uri":"x/","uriBaseId":"LOOP"}},
+		"artifacts":[{"location":{"uri":"util/io.c","uriBaseId":"SRCROOT"}}],
+		"results":[
+			{"ruleId":"R1","message":{"text":"a"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"collections/list.h","uriBaseId":"SRCROOT"},"region":{"startLine":15}}}]},
+			{"ruleId":"R1","message":{"text":"b"},"locations":[{"physicalLocation":{"artifactLocation":{"index":0},"region":{"startLine":2}}}]},
+			{"ruleId":"R1","message":{"text":"c"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"Makefile","uriBaseId":"PROJECTROOT"}}}]},
+			{"ruleId":"R1","message":{"text":"d"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"file:///opt/lib/z.h","uriBaseId":"SRCROOT"}}}]},
+			{"ruleId":"R1","message":{"text":"e"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.c","uriBaseId":"LOOP"}}}]},
+			{"ruleId":"R1","message":{"text":"f"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"C:/work/b.c","uriBaseId":"SRCROOT"}}}]}]}]}`)
+	want := []string{"src/collections/list.h", "src/util/io.c", "Makefile", "/opt/lib/z.h", "x/x/x/x/x/x/x/x/a.c", "C:/work/b.c"}
+	if len(got) != len(want) {
+		t.Fatalf("%d findings, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if f := got[i].Locations[0].File; f != w {
+			t.Errorf("result %d: file %q, want %q", i, f, w)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	scannertest.ParseFileN(t, Parse, "testdata/empty.sarif", 0)
 	for file, want := range map[string]string{

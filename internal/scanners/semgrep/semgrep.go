@@ -6,11 +6,19 @@
 // high, WARNING → medium, INFO → low (newer CRITICAL/HIGH/MEDIUM/LOW as
 // written), CWEs and references from metadata, the suggested fix as
 // mitigation, the match fingerprint as unique id (the placeholder "requires
-// login" is ignored). Supply-chain vulns: advisory id, CVEs, CWEs, the
-// matched dependency as component and its file and line as location.
+// login" is ignored); CVE/GHSA ids from metadata (sca-vuln-database-
+// identifier, cve, ghsa). A Supply Chain result (extra.sca_info) also
+// carries the dependency found as component, sca-fix-versions as fixed
+// versions and sca-severity as severity. Output with no results and a
+// fatal entry in "errors" (level error, no path: the scan did not run) is
+// refused rather than imported as empty. Supply-chain vulns export:
+// advisory id, CVEs, CWEs, the matched dependency as component and its
+// file and line as location.
 package semgrep
 
 import (
+	"cmp"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -66,6 +74,17 @@ type result struct {
 		Fingerprint string         `json:"fingerprint"`
 		Metadata    map[string]any `json:"metadata"`
 		IsIgnored   bool           `json:"is_ignored"`
+		SCAInfo     *struct {
+			Reachable       bool `json:"reachable"`
+			DependencyMatch struct {
+				FoundDependency struct {
+					Package      string `json:"package"`
+					Version      string `json:"version"`
+					Ecosystem    string `json:"ecosystem"`
+					Transitivity string `json:"transitivity"`
+				} `json:"found_dependency"`
+			} `json:"dependency_match"`
+		} `json:"sca_info"`
 	} `json:"extra"`
 }
 
@@ -104,6 +123,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return err
 	}
 	known := false
+	results := 0
+	var fatal string // the first rule or configuration error
+	var fatalAt int64
 	err := dec.Object(func(key string) error {
 		switch key {
 		case "results":
@@ -112,10 +134,20 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				if res.CheckID == "" {
 					return dec.Errorf(reportio.ErrNotReport, "result without check_id")
 				}
+				results++
 				if res.Extra.IsIgnored {
 					return nil // nosemgrep
 				}
 				return emit(res.finding())
+			})
+		case "errors":
+			return reportio.DecodeElements(dec, "errors", func(e map[string]any) error {
+				if fatal == "" {
+					if msg, ok := fatalError(e); ok {
+						fatal, fatalAt = msg, dec.Offset()
+					}
+				}
+				return nil
 			})
 		case "vulns":
 			known = true
@@ -125,7 +157,34 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	return dec.Known(known, err, `no "results" or "vulns": not Semgrep output`)
+	if err := dec.Known(known, err, `no "results" or "vulns": not Semgrep output`); err != nil {
+		return err
+	}
+	if results == 0 && fatal != "" {
+		return &reportio.ParseError{File: name, Offset: fatalAt, Field: "errors[]",
+			Err: fmt.Errorf("the Semgrep run stopped with a fatal error and reported no results (the scan did not run; importing it would close every open finding): %s", fatal)}
+	}
+	return nil
+}
+
+// fatalError reports whether an entry of Semgrep's "errors" (cli_error in
+// Semgrep's output schema) is fatal to the whole scan: level "error" and no
+// path, as an invalid rule, configuration or language is (exit codes 2, 4,
+// 7, 8); per-file parse errors and timeouts carry a path or level "warn".
+func fatalError(e map[string]any) (string, bool) {
+	level, _ := e["level"].(string)
+	if level != "error" {
+		return "", false
+	}
+	if p, ok := e["path"].(string); ok && p != "" {
+		return "", false
+	}
+	typ, _ := e["type"].(string)
+	msg, _ := e["message"].(string)
+	if msg == "" {
+		msg, _ = e["short_msg"].(string)
+	}
+	return strings.TrimSpace(cmp.Or(typ, "error") + ": " + reportio.FirstLine(msg)), true
 }
 
 // metaStrings returns a metadata value as strings (a string or a list).
@@ -176,11 +235,52 @@ func (res result) finding() findings.Finding {
 	f.References = append(f.References, metaStrings(e.Metadata, "source-rule-url")...)
 	f.References = append(f.References, metaStrings(e.Metadata, "references")...)
 	f.References = append(f.References, metaStrings(e.Metadata, "source")...)
-	if v := metaStrings(e.Metadata, "sca-vuln-database-identifier"); len(v) > 0 {
-		f.VulnerabilityIDs = v
+	for _, k := range []string{"sca-vuln-database-identifier", "cve", "ghsa"} {
+		f.VulnerabilityIDs = append(f.VulnerabilityIDs, metaStrings(e.Metadata, k)...)
+	}
+	if e.SCAInfo != nil {
+		res.supplyChain(&f)
 	}
 	f.Normalize()
 	return f
+}
+
+// supplyChain fills in what a Semgrep Supply Chain result of `semgrep
+// --json` says beyond a code match (Semgrep's output schema, sca_info): the
+// dependency found in the lockfile as component, the fixed versions of
+// metadata "sca-fix-versions" ([{"<package>": "<version>"}]), the
+// advisory's own severity ("sca-severity", which keeps critical apart from
+// high where the rule severity says ERROR), reachability and transitivity.
+func (res result) supplyChain(f *findings.Finding) {
+	e := res.Extra
+	dep := e.SCAInfo.DependencyMatch.FoundDependency
+	f.Component = findings.Component{Name: dep.Package, Version: dep.Version}
+	if fix, ok := e.Metadata["sca-fix-versions"].([]any); ok {
+		for _, m := range fix {
+			obj, _ := m.(map[string]any)
+			for pkg, v := range obj {
+				if ver, ok := v.(string); ok && (pkg == dep.Package || len(obj) == 1) {
+					f.FixedVersions = append(f.FixedVersions, ver)
+				}
+			}
+		}
+	}
+	if len(f.FixedVersions) > 0 && f.Mitigation == "" {
+		f.Mitigation = reportio.Upgrade(dep.Package, f.FixedVersions...)
+	}
+	if v := metaStrings(e.Metadata, "sca-severity"); len(v) > 0 && strings.TrimSpace(v[0]) != "" {
+		if sev, ok := findings.ParseSeverity(v[0]); ok {
+			f.Severity = sev
+		}
+	}
+	facts := []string{"reachable: " + strconv.FormatBool(e.SCAInfo.Reachable)}
+	if t := strings.TrimSpace(dep.Transitivity); t != "" {
+		facts = append(facts, "dependency: "+t)
+	}
+	if eco := strings.TrimSpace(dep.Ecosystem); eco != "" {
+		facts = append(facts, "ecosystem: "+eco)
+	}
+	f.Description = strings.TrimSpace(f.Description + "\n\nSupply chain: " + strings.Join(facts, ", "))
 }
 
 func (v vuln) finding() findings.Finding {

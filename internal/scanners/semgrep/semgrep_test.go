@@ -28,6 +28,33 @@ func TestParse(t *testing.T) {
 	scannertest.NotReport(t, Parse, "testdata/no-check-id.json", "no-check-id.json: at byte")
 }
 
+// TestParseSupplyChainResults: `semgrep --json` with Supply Chain rules
+// writes each dependency match as a result with extra.sca_info (Semgrep's
+// output schema; the shape of its documented JSON example): the dependency
+// is the component, "sca-fix-versions" the fixed versions, "sca-severity"
+// the severity (critical, where the rule severity ERROR says high).
+func TestParseSupplyChainResults(t *testing.T) {
+	f := scannertest.ParseFileN(t, Parse, "testdata/sca-results.json", 1)[0]
+	if f.Component != (findings.Component{Name: "github.com/gin-gonic/gin", Version: "1.6.3"}) || f.Severity != findings.Critical ||
+		len(f.FixedVersions) != 1 || f.FixedVersions[0] != "1.9.1" || f.Mitigation != "Upgrade github.com/gin-gonic/gin to 1.9.1." {
+		t.Errorf("supply chain result: component %+v severity %s fixed %v mitigation %q", f.Component, f.Severity, f.FixedVersions, f.Mitigation)
+	}
+	if strings.Join(f.VulnerabilityIDs, " ") != "CVE-2023-29401 GHSA-2c4m-59x9-fr2g" || f.CWEs[0] != 20 || f.Locations[0] != (findings.Location{File: "go.mod", Line: 6}) ||
+		!strings.Contains(f.Description, "Supply chain: reachable: false, dependency: transitive, ecosystem: gomod") {
+		t.Errorf("supply chain result: ids %v cwes %v locations %+v description %q", f.VulnerabilityIDs, f.CWEs, f.Locations, f.Description)
+	}
+}
+
+// TestParseFatalErrors: Semgrep writes a JSON document even when it could
+// not scan (an invalid rule: exit code 7, an InvalidRuleSchemaError of level
+// "error" with no path, no results). That is not an empty report: imported,
+// it would close every open finding of the scope. Per-file errors (a path,
+// level "warn" or a per-file timeout) leave a valid empty report.
+func TestParseFatalErrors(t *testing.T) {
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "fatal-config.json", Prefix: "fatal-config.json: at byte", Contains: "errors[]: the Semgrep run stopped with a fatal error and reported no results (the scan did not run; importing it would close every open finding): InvalidRuleSchemaError: Invalid rule schema"}})
+	scannertest.ParseFileN(t, Parse, "testdata/file-errors.json", 0)
+}
+
 func TestDetect(t *testing.T) {
 	scannertest.Detects(t, Detect, map[string]bool{
 		`{"results": [{"check_id": "a", "path": "b", "extra": {}}]`:             true,

@@ -1,0 +1,230 @@
+package gitlabdast
+
+// GitLab SAST and secret detection reports (gl-sast-report.json,
+// gl-secret-detection-report.json): the GitLab security report schema's
+// sast and secret_detection report types, versions 2 to 15, written by
+// GitLab's SAST analyzers (Semgrep-based, SpotBugs, …), Gitleaks-based
+// secret detection, `semgrep --gitlab-sast` / `--gitlab-secrets` and other
+// tools that export for GitLab (Checkov, Fortify fcli, …).
+//
+// One finding per vulnerability (the schema lists one per code location):
+// rule id the first identifier that is not a CWE, CVE, WASC or OWASP id (the
+// schema's primary identifier comes first: semgrep_id, gitleaks_rule_id,
+// find_sec_bugs_type, …), CWEs and CVEs from the identifiers, severity as
+// written (Unknown and Undefined → info), the file and start line as
+// location, solution as mitigation, links and identifier URLs as
+// references, the vulnerability id (schema 2: the "cve" compare key) as
+// unique id, the scan's scanner name (else the vulnerability's, schemas up
+// to 14) as tool. The confidence (up to schema 14), class and method, the
+// commit of a secret and GitLab's "likely false positive" flags are stated
+// in the description; raw_source_code_extract is not kept (for a secret it
+// is the secret).
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
+)
+
+// NameSAST is the SAST format's registry name.
+const NameSAST = "gitlab-sast"
+
+// FormatSAST describes the GitLab SAST and secret detection JSON reports.
+var FormatSAST = reportio.Format{
+	Name:        NameSAST,
+	Aliases:     []string{"gitlab-sast-json", "gitlab-secret-detection"},
+	Description: "GitLab SAST and secret detection JSON report (security report schema v2–v15; GitLab analyzers, semgrep --gitlab-sast/--gitlab-secrets, other exporters)",
+	DetectRule:  `JSON object with "vulnerabilities" and "scan" (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order); the last two are detected to be refused by name`,
+	Detect:      DetectSAST,
+	Parse:       ParseSAST,
+}
+
+var sastType = regexp.MustCompile(`"type"\s*:\s*"(sast|secret_detection|dependency_scanning|container_scanning)"`)
+
+// DetectSAST reports whether head is a GitLab SAST or secret detection
+// report, or a dependency or container scanning report (which ParseSAST
+// refuses naming its type, rather than leaving the file unrecognised).
+func DetectSAST(h *reportio.Head) bool {
+	k := h.JSONObject()
+	if k == nil || !k.HasTop("vulnerabilities") || !k.HasTop("scan") ||
+		k.HasPath("vulnerabilities[].location.hostname") || k.HasPath("scan.scanned_resources") {
+		return false
+	}
+	return k.HasPath("vulnerabilities[].location.file") || k.HasPath("vulnerabilities[].location.image") || k.HasPath("vulnerabilities[].location.dependency") ||
+		(!k.HasPathPrefix("vulnerabilities[]") && sastType.Match(h.Bytes()))
+}
+
+type sastVulnerability struct {
+	ID          string       `json:"id"`
+	CVE         string       `json:"cve"` // schema 2: a compare key, not a CVE
+	Name        string       `json:"name"`
+	Message     string       `json:"message"`
+	Description string       `json:"description"`
+	Severity    string       `json:"severity"`
+	Confidence  string       `json:"confidence"`
+	Solution    string       `json:"solution"`
+	Identifiers []identifier `json:"identifiers"`
+	Links       []struct {
+		URL string `json:"url"`
+	} `json:"links"`
+	Scanner struct {
+		Name string `json:"name"`
+	} `json:"scanner"`
+	Location struct {
+		File      string `json:"file"`
+		StartLine int    `json:"start_line"`
+		Class     string `json:"class"`
+		Method    string `json:"method"`
+		Commit    struct {
+			SHA string `json:"sha"`
+		} `json:"commit"`
+	} `json:"location"`
+	Flags []struct {
+		Type        string `json:"type"`
+		Origin      string `json:"origin"`
+		Description string `json:"description"`
+	} `json:"flags"`
+}
+
+// sastHint names the format a GitLab report of scan type t is read as.
+func sastHint(t string) string {
+	switch t {
+	case "sast", "secret_detection":
+		return ": read it as " + NameSAST
+	}
+	return ""
+}
+
+// ParseSAST reads a GitLab SAST or secret detection report. GitLab's
+// analyzers write "scan" after "vulnerabilities": findings wait for it (the
+// scanner's name is their tool, its type says the report is of this kind);
+// when "scan" comes first they are streamed.
+func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) error {
+	dec := reportio.NewJSONDecoder(r, name)
+	if empty, err := dec.BeginObject("a GitLab SAST report is a JSON object"); err != nil || empty {
+		return err
+	}
+	var sc scan
+	seenScan, seenVulns := false, false
+	var pending []findings.Finding
+	out := func(f findings.Finding) error {
+		if f.Tool == "" {
+			f.Tool = strings.TrimSpace(sc.Scanner.Name)
+		}
+		f.Normalize()
+		return emit(f)
+	}
+	err := dec.Object(func(key string) error {
+		switch key {
+		case "scan":
+			if err := dec.Decode(&sc, "scan"); err != nil {
+				return err
+			}
+			seenScan = true
+			return checkSASTType(name, dec.Offset(), sc.Type)
+		case "vulnerabilities":
+			seenVulns = true
+			i := 0
+			return dec.Array("vulnerabilities", func() error {
+				var v sastVulnerability
+				if err := dec.Decode(&v, fmt.Sprintf("vulnerabilities[%d]", i)); err != nil {
+					return err
+				}
+				i++
+				f := v.finding()
+				if seenScan {
+					return out(f)
+				}
+				pending = append(pending, f)
+				return nil
+			})
+		}
+		return dec.Skip()
+	})
+	if err := dec.Known(seenVulns, err, `no "vulnerabilities": not a GitLab SAST report`); err != nil {
+		return err
+	}
+	for _, f := range pending {
+		if err := out(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkSASTType(name string, offset int64, typ string) error {
+	switch t := strings.ToLower(strings.TrimSpace(typ)); t {
+	case "", "sast", "secret_detection":
+		return nil
+	case "dast", "api_fuzzing":
+		return reportio.NotReport(name, offset, "scan.type is %q: a GitLab %s report, not SAST: read it as %s", typ, t, Name)
+	default:
+		return reportio.NotReport(name, offset, "scan.type is %q: a GitLab %s report, not SAST or secret detection (its locations are packages or images, not code)", typ, t)
+	}
+}
+
+// finding converts a vulnerability; the tool is the vulnerability's
+// scanner (schemas up to 14), else the scan's, set when it is known.
+func (v sastVulnerability) finding() findings.Finding {
+	f := findings.Finding{
+		Tool:       strings.TrimSpace(v.Scanner.Name),
+		Severity:   findings.SeverityOrInfo(v.Severity),
+		UniqueID:   strings.TrimSpace(v.ID),
+		Mitigation: reportio.PlainText(v.Solution),
+	}
+	if f.UniqueID == "" {
+		f.UniqueID = strings.TrimSpace(v.CVE)
+	}
+	identify(&f, v.Identifiers)
+	f.Title = strings.TrimSpace(v.Name)
+	if f.Title == "" {
+		f.Title = reportio.FirstLine(v.Message)
+	}
+	if f.Title == "" {
+		f.Title = reportio.FirstLine(reportio.PlainText(v.Description))
+	}
+	if f.Title == "" && len(v.Identifiers) > 0 {
+		f.Title = strings.TrimSpace(v.Identifiers[0].Name)
+	}
+	desc := []string{reportio.PlainText(v.Description)}
+	if desc[0] == "" {
+		desc[0] = reportio.PlainText(v.Message)
+	}
+	l := v.Location
+	if c := strings.TrimSpace(v.Confidence); c != "" {
+		desc = append(desc, "Confidence: "+strings.ToLower(c))
+	}
+	if in := strings.Trim(strings.TrimSpace(l.Class)+"."+strings.TrimSpace(l.Method), "."); in != "" {
+		desc = append(desc, "In: "+in)
+	}
+	if sha := strings.TrimSpace(l.Commit.SHA); sha != "" {
+		desc = append(desc, "Commit: "+sha)
+	}
+	for _, fl := range v.Flags {
+		if strings.TrimSpace(fl.Type) == "flagged-as-likely-false-positive" {
+			note := "GitLab flagged this as a likely false positive"
+			if o := strings.TrimSpace(fl.Origin); o != "" {
+				note += " (" + o + ")"
+			}
+			if d := strings.TrimSpace(fl.Description); d != "" {
+				note += ": " + d
+			}
+			desc = append(desc, note)
+		}
+	}
+	f.Description = strings.Join(desc, "\n\n")
+	for _, lk := range v.Links {
+		f.References = append(f.References, strings.TrimSpace(lk.URL))
+	}
+	for _, id := range v.Identifiers {
+		f.References = append(f.References, strings.TrimSpace(id.URL))
+	}
+	if file := strings.TrimSpace(l.File); file != "" || l.StartLine > 0 {
+		f.Locations = []findings.Location{{File: file, Line: l.StartLine}}
+	}
+	return f
+}
