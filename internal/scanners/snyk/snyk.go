@@ -18,6 +18,7 @@ package snyk
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"sort"
@@ -35,13 +36,16 @@ const Name = "snyk"
 var Format = reportio.Format{
 	Name:        Name,
 	Description: "Snyk CLI JSON (snyk test, snyk container test, --all-projects); Snyk Code is SARIF",
-	DetectRule:  `JSON object (or array of objects) with "vulnerabilities" and "packageManager", "dependencyCount" or "ok" keys, or whose vulnerabilities have "packageName" and "from" (keys in any order)`,
+	DetectRule:  `JSON object (or array of objects) with "vulnerabilities" and "packageManager", "dependencyCount" or "ok" keys, or whose vulnerabilities have "packageName" and "from" (keys in any order); or the CLI's error object ("ok": false, a string "error", "path" or "code", nothing else)`,
 	Detect:      Detect,
 	Parse:       Parse,
 }
 
 // Detect reports whether head is Snyk CLI JSON output.
 func Detect(h *reportio.Head) bool {
+	if isErrorObject(h.JSONObject()) {
+		return true
+	}
 	k := h.JSON()
 	if k == nil || !k.Has("vulnerabilities") {
 		return false
@@ -55,6 +59,22 @@ func Detect(h *reportio.Head) bool {
 		}
 	}
 	return false
+}
+
+// isErrorObject reports whether k is the Snyk CLI's error output (`snyk
+// test --json` that failed: {"ok": false, "error": "…", "path": "…"}, and
+// since CLI 1.500 a "code"), which is refused: read as a test with no
+// vulnerabilities it would close every finding.
+func isErrorObject(k *reportio.JSONKeys) bool {
+	if k == nil || k.TopKind("error") != '"' || k.TopKind("ok") != 'f' || k.HasTop("vulnerabilities") {
+		return false
+	}
+	for key := range k.Top {
+		if key != "ok" && key != "error" && key != "path" && key != "code" {
+			return false
+		}
+	}
+	return k.HasTop("path") || k.HasTop("code")
 }
 
 type vuln struct {
@@ -199,7 +219,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return dec.End()
 	}
 	var p project
+	var failure json.RawMessage // the CLI's error message, when the test failed
 	fields := map[string]any{
+		"error":             &failure,
 		"vulnerabilities":   &p.Vulnerabilities,
 		"displayTargetFile": &p.DisplayTargetFile,
 		"targetFile":        &p.TargetFile,
@@ -213,6 +235,10 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		known = known || key == "vulnerabilities"
 		return dec.DecodeField(key, "", fields)
 	})
+	var msg string
+	if err == nil && !known && json.Unmarshal(failure, &msg) == nil && strings.TrimSpace(msg) != "" {
+		return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "error", Err: fmt.Errorf("snyk test failed: %s (nothing was imported or closed)", strings.TrimSpace(msg))}
+	}
 	if err := dec.Known(known, err, `no "vulnerabilities": not Snyk CLI output`); err != nil {
 		return err
 	}

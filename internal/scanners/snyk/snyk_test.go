@@ -1,6 +1,7 @@
 package snyk
 
 import (
+	"errors"
 	"io"
 	"path/filepath"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -101,5 +103,26 @@ func TestContainerApplicationsAndGroupedIssues(t *testing.T) {
 	}
 	if ssl != "docker-image|cli-grouping@latest > busybox/ssl_client@1.31.1-r21" {
 		t.Errorf("ssl_client paths %q", ssl)
+	}
+}
+
+// TestErrorOutput: `snyk test --json` that fails writes {"ok": false,
+// "error": message, "path": target} (snyk/cli; "code" since the error
+// codes of CLI 1.5xx). It is detected and refused with Snyk's message,
+// never read as a test that found nothing.
+func TestErrorOutput(t *testing.T) {
+	doc := `{"ok": false, "error": "Could not detect supported target files in /src.\nPlease see our documentation for supported languages and target files", "path": "/src"}`
+	if !Detect(reportio.NewHead([]byte(doc))) || !Detect(reportio.NewHead([]byte(`{"ok":false,"error":"Authentication failed","code":401,"path":"."}`))) {
+		t.Error("Snyk's error output not detected")
+	}
+	for _, other := range []string{`{"ok": false, "error": "x"}`, `{"ok": true, "error": "x", "path": "."}`, `{"ok": false, "error": "x", "path": ".", "results": []}`} {
+		if Detect(reportio.NewHead([]byte(other))) {
+			t.Errorf("detected %s", other)
+		}
+	}
+	_, err := scannertest.ParseStringErr(Parse, "snyk.json", doc)
+	var pe *reportio.ParseError
+	if !errors.As(err, &pe) || pe.Field != "error" || !strings.Contains(err.Error(), "snyk.json") || !strings.Contains(err.Error(), "Could not detect supported target files") {
+		t.Errorf("%v", err)
 	}
 }
