@@ -5,14 +5,18 @@
 // bom-ref; vulnerabilities are streamed (JSON vulnerabilities written
 // before the components are buffered).
 //
-// One finding per vulnerability per affected component. Severity from the
-// preferred rating (CVSS v4, v3.1, v3, then any other) — its severity word,
-// else its score; a vulnerability with no rating is info. Ids: the
-// vulnerability id and referenced ids; CWEs; CVSS vectors and scores;
-// description and recommendation; advisory URLs as references.
-// Vulnerabilities whose analysis says not_affected, false_positive or
-// resolved (VEX) are skipped. An SBOM without vulnerabilities gives no
-// findings.
+// One finding per vulnerability per affected component (named by bom-ref,
+// by package URL, by a BOM-Link, or — as osv-scanner writes it — by the
+// package URL without version of the one component of that package).
+// Severity from the preferred rating (CVSS v4, v3.1, v3, then any other) —
+// its severity word, else its score; when no rating has either (osv-scanner
+// writes only method and vector) the scored CVSS vectors decide, and a
+// vulnerability with none is info. Ids: the vulnerability id and
+// referenced ids; CWEs; CVSS vectors and scores; description and
+// recommendation; advisory URLs as references. The vulnerability's impact
+// analysis (VEX) is the finding's recorded triage: not_affected and
+// false_positive not active, resolved fixed. A document without a
+// vulnerabilities section is an SBOM and refused.
 package cyclonedx
 
 import (
@@ -101,6 +105,53 @@ type vulnEmitter struct {
 	emit           func(findings.Finding) error
 	componentsRead bool
 	held           []vuln
+	// bases indexes the components by package URL without version,
+	// qualifiers or subpath (built on first use, once the components are
+	// read); ambiguous marks a base that several versions share.
+	bases     map[string]component
+	ambiguous map[string]bool
+}
+
+// byBase is the one component whose package URL is purl once its version
+// is taken away: osv-scanner's CycloneDX output names the affected
+// package by the OSV record's versionless purl ("pkg:npm/lodash"), while
+// its components' bom-refs carry the version. When several versions of
+// the package are components, the document does not say which one is
+// affected, and none is picked.
+func (e *vulnEmitter) byBase(purl string) (component, bool) {
+	if e.bases == nil {
+		e.bases, e.ambiguous = map[string]component{}, map[string]bool{}
+		for _, c := range e.comps {
+			b := purlBase(c.purl)
+			if b == "" {
+				continue
+			}
+			if have, ok := e.bases[b]; ok && have != c {
+				e.ambiguous[b] = true
+			}
+			e.bases[b] = c
+		}
+	}
+	b := purlBase(purl)
+	c, ok := e.bases[b]
+	return c, ok && !e.ambiguous[b]
+}
+
+// purlBase is p without its version, qualifiers and subpath ("" when p is
+// not a package URL).
+func purlBase(p string) string {
+	p = strings.TrimSpace(p)
+	if !strings.HasPrefix(p, "pkg:") {
+		return ""
+	}
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	slash := strings.LastIndexByte(p, '/')
+	if at := strings.LastIndexByte(p, '@'); at > slash {
+		p = p[:at]
+	}
+	return p
 }
 
 // add emits the findings of v, or holds v while the components are unread.
@@ -114,7 +165,7 @@ func (e *vulnEmitter) add(v vuln) error {
 
 func (e *vulnEmitter) findings(vs ...vuln) error {
 	for _, v := range vs {
-		for _, f := range v.findings(e.comps) {
+		for _, f := range v.findings(e) {
 			if err := e.emit(f); err != nil {
 				return err
 			}
@@ -126,7 +177,8 @@ func (e *vulnEmitter) findings(vs ...vuln) error {
 // end emits the findings of the vulnerabilities held.
 func (e *vulnEmitter) end() error { return e.findings(e.held...) }
 
-func (v vuln) findings(comps map[string]component) []findings.Finding {
+func (v vuln) findings(e *vulnEmitter) []findings.Finding {
+	comps := e.comps
 	// The VDR's own analysis (impact analysis, CycloneDX 1.4+) becomes the
 	// finding's recorded triage: not affected and false positive are not
 	// active, resolved is fixed; exploitable and in triage stay open.
@@ -156,6 +208,8 @@ func (v vuln) findings(comps map[string]component) []findings.Finding {
 				} else if strings.HasPrefix(frag, "pkg:") {
 					c = purlComponent(frag)
 				}
+			} else if bc, ok := e.byBase(ref); ok && purlBase(ref) == ref {
+				c = bc
 			} else if strings.HasPrefix(ref, "pkg:") {
 				c = purlComponent(ref)
 			}
@@ -210,7 +264,11 @@ func applyRatings(f *findings.Finding, rs []rating) findings.Severity {
 		}
 	}
 	if best < 0 {
-		return findings.Info
+		// No rating has a severity or a score: osv-scanner's CycloneDX
+		// output writes only the method and the vector. Normalize then
+		// scores the vectors and takes the severity from the best score
+		// (info when there is none).
+		return ""
 	}
 	r := rs[best]
 	if s, ok := findings.ParseSeverity(r.severity); ok && r.severity != "" {

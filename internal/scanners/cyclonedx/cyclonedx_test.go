@@ -89,3 +89,33 @@ func TestBOMLinkAffects(t *testing.T) {
 		t.Errorf("plain bom-link: %+v", c)
 	}
 }
+
+// TestOSVScannerOutput: osv-scanner's --format cyclonedx-1-5 (written from
+// its output code, internal/output/sbom/cyclonedx_common.go of
+// google/osv-scanner): ratings carry only a method and a CVSS vector (no
+// severity, no score), so the severity comes from the scored vector; the
+// affected package is the OSV record's versionless purl, while the
+// components' bom-refs carry the version: the one component of that
+// package gives the version, and of a package present in two versions the
+// document does not say which one is affected, so none is guessed.
+func TestOSVScannerOutput(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/osv-scanner-1-5.json", 3)
+	lodash, minimist, none := got[0], got[1], got[2]
+	if lodash.Severity != findings.High || lodash.CVSS.V3Score == nil || *lodash.CVSS.V3Score != 7.2 || lodash.Component != (findings.Component{Name: "lodash", Version: "4.17.20", PURL: "pkg:npm/lodash@4.17.20"}) {
+		t.Errorf("lodash: %s %+v %+v", lodash.Severity, lodash.CVSS, lodash.Component)
+	}
+	if lodash.Title != "GHSA-35jh-r3h4-6jhm in lodash 4.17.20" || strings.Join(lodash.VulnerabilityIDs, ",") != "CVE-2021-23337,GHSA-35jh-r3h4-6jhm" {
+		t.Errorf("lodash: %q %v", lodash.Title, lodash.VulnerabilityIDs)
+	}
+	if minimist.Severity != findings.Medium || minimist.Component.Name != "minimist" || minimist.Component.Version != "" {
+		t.Errorf("minimist (two versions): %s %+v", minimist.Severity, minimist.Component)
+	}
+	if none.Severity != findings.Info {
+		t.Errorf("no rating: %s", none.Severity)
+	}
+	for in, want := range map[string]string{"pkg:npm/lodash@4.17.20": "pkg:npm/lodash", "pkg:npm/@babel/core@7.0.0?x=1#a": "pkg:npm/@babel/core", "pkg:npm/@babel/core": "pkg:npm/@babel/core", "lodash": ""} {
+		if got := purlBase(in); got != want {
+			t.Errorf("purlBase(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
