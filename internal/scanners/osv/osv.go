@@ -6,14 +6,16 @@
 // One finding per group per package (records outside any group, as
 // osv-scanner before 1.3 writes them, are grouped when one names another
 // as an alias): all ids and aliases, the highest severity (the group's
-// max_severity, the GitHub severity word, or the CVSS vectors, v4 over v3),
-// the fixed versions of the package's affected ranges, CWEs, references.
-// The component is the package with its version and package URL (built
-// from the ecosystem when the report has none); the location is the
-// scanned source file (lockfile, SBOM, image); the ecosystem, source type,
-// dependency groups (dev, optional) and image layer are in the
-// description. osv-scanner records no dependency chain, so a finding has
-// no dependency paths.
+// max_severity, the GitHub or Ubuntu severity word, or the CVSS vectors of
+// the record or the affected package, v4 over v3), the fixed versions of
+// the package's affected ranges, CWEs, references. The component is the
+// package (an OS package by its binary package) with its version and
+// package URL (built from the ecosystem when the report has none); the
+// location is the scanned source file (lockfile, SBOM, image); the
+// ecosystem, source type, dependency groups (dev, optional), image layer
+// and call analysis are in the description. A license violation and a
+// deprecated package are findings too. osv-scanner records no dependency
+// chain, so a finding has no dependency paths.
 package osv
 
 import (
@@ -110,6 +112,9 @@ type result struct {
 			Ecosystem     string `json:"ecosystem"`
 			PURL          string `json:"purl"`
 			Commit        string `json:"commit"`
+			// Deprecated: the registry marks this version deprecated
+			// (osv-scanner 2.2 and later fail the scan on it).
+			Deprecated bool `json:"deprecated"`
 			// ImageOrigin is the layer that added the package: osv-scanner
 			// 1.8.4–1.9's imageOrigin (layerID, originCommand, inBaseImage;
 			// index, diff_id and command are read too), and osv-scanner 2's
@@ -366,6 +371,21 @@ func (res result) emit(emit func(findings.Finding) error) error {
 			if len(context) > 0 {
 				f.Description = strings.TrimSpace(f.Description + "\n\n" + strings.Join(context, "\n"))
 			}
+			if err := emit(f); err != nil {
+				return err
+			}
+		}
+		if p.Package.Deprecated {
+			f := findings.Finding{
+				Title:       fmt.Sprintf("Deprecated package %s %s", compName, p.Package.Version),
+				Severity:    findings.Info,
+				RuleID:      "deprecated-package",
+				Component:   findings.Component{Name: compName, Version: p.Package.Version, PURL: purl},
+				Description: fmt.Sprintf("The %s registry marks %s %s as deprecated: it gets no more fixes.", p.Package.Ecosystem, compName, p.Package.Version),
+				Mitigation:  "Move to a maintained version or replacement of " + compName + ".",
+				Locations:   []findings.Location{{File: res.Source.Path}},
+			}
+			f.Normalize()
 			if err := emit(f); err != nil {
 				return err
 			}

@@ -108,11 +108,16 @@ func TestPackageURL(t *testing.T) {
 // when no CVSS is given (osv-scanner leaves max_severity empty); an
 // affected package's own severity counts; call analysis (uncalled,
 // unimportant) is said in the description and the finding kept; a
-// license outside the allowlist is a finding.
+// license outside the allowlist and a deprecated package are findings.
 func TestV2ImageScan(t *testing.T) {
-	got := scannertest.ParseFileN(t, Parse, "testdata/v2-image-os.json", 6)
+	got := scannertest.ParseFileN(t, Parse, "testdata/v2-image-os.json", 8)
 	scannertest.CheckInvariants(t, got)
 	fdisk, blkid, tar, med, low, lic := got[0], got[1], got[2], got[3], got[4], got[5]
+	// A deprecated package (osv-scanner 2.2+ "deprecated": true) is a
+	// finding, beside its license violation.
+	if dep := got[6]; dep.RuleID != "deprecated-package" || dep.Component.Name != "request" || dep.Severity != findings.Info || got[7].RuleID != "license:Apache-2.0" || got[7].Component.Name != "request" {
+		t.Errorf("deprecated: %+v / %+v", dep, got[7])
+	}
 	if fdisk.Component != (findings.Component{Name: "fdisk", Version: "2.33.1-0.1", PURL: "pkg:deb/debian/fdisk@2.33.1-0.1"}) || blkid.Component.Name != "libblkid1" || fdisk.Fingerprint == blkid.Fingerprint {
 		t.Errorf("binary packages: %+v / %+v", fdisk.Component, blkid.Component)
 	}
