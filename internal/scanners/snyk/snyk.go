@@ -89,9 +89,14 @@ type vuln struct {
 	PackageManager       string   `json:"packageManager"`
 	From                 []string `json:"-"`
 	FixedIn              []string `json:"fixedIn"`
-	CVSSv3               string   `json:"CVSSv3"`
-	CVSSScore            any      `json:"cvssScore"`
-	Identifiers          struct {
+	// IsUpgradable and UpgradePath: the direct dependency upgrade that
+	// fixes this path; UpgradePath parallels From (element 0, the project,
+	// is false; an element is false where no upgrade is needed).
+	IsUpgradable bool   `json:"isUpgradable"`
+	UpgradePath  []any  `json:"upgradePath"`
+	CVSSv3       string `json:"CVSSv3"`
+	CVSSScore    any    `json:"cvssScore"`
+	Identifiers  struct {
 		CVE  []string `json:"CVE"`
 		CWE  []string `json:"CWE"`
 		GHSA []string `json:"GHSA"`
@@ -304,6 +309,9 @@ func (p project) emitOwn(emit func(findings.Finding) error) error {
 			f.References = append(f.References, r.URL)
 		}
 		f.Mitigation = reportio.Upgrade(v.PackageName, v.FixedIn...)
+		if ups := directUpgrades(vs); len(ups) > 0 {
+			f.Mitigation = reportio.Paragraphs(f.Mitigation, "Snyk's upgrade paths: upgrade "+strings.Join(ups, "; ")+".")
+		}
 		var paths []string
 		for _, x := range vs {
 			if len(x.From) > 0 {
@@ -319,6 +327,33 @@ func (p project) emitOwn(emit func(findings.Finding) error) error {
 		f.Normalize()
 		return emit(f)
 	})
+}
+
+// maxUpgrades bounds the direct upgrades named in a mitigation.
+const maxUpgrades = 20
+
+// directUpgrades are the upgrades of direct dependencies that Snyk says fix
+// the paths of vs ("react-scripts@3.4.4 to react-scripts@4.0.0"), sorted;
+// a path whose direct dependency stays at its version (only the lockfile
+// changes) names none, nor does one where the vulnerable package is the
+// direct dependency and its fixed versions are known.
+func directUpgrades(vs []vuln) []string {
+	var out []string
+	for _, v := range vs {
+		if !v.IsUpgradable || len(v.UpgradePath) < 2 || len(v.From) < 2 || (len(v.From) == 2 && len(v.FixedIn) > 0) {
+			continue // a direct dependency: "Upgrade pkg to fixedIn" says it
+		}
+		to, ok := v.UpgradePath[1].(string)
+		if ok && to != "" && to != v.From[1] {
+			out = append(out, v.From[1]+" to "+to)
+		}
+	}
+	sort.Strings(out)
+	out = slices.Compact(out)
+	if len(out) > maxUpgrades {
+		out = out[:maxUpgrades]
+	}
+	return out
 }
 
 // componentName uses the binary package of an OS package "source/binary";

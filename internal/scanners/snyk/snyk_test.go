@@ -126,3 +126,23 @@ func TestErrorOutput(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// TestUpgradePaths: Snyk's upgradePath parallels "from" (element 0, the
+// project, is false) and names the direct dependency upgrade that fixes a
+// transitive vulnerability; the mitigation names those upgrades (a path
+// whose direct dependency keeps its version needs only a lockfile refresh
+// and names none).
+func TestUpgradePaths(t *testing.T) {
+	doc := `{"ok":false,"packageManager":"npm","vulnerabilities":[
+{"id":"SNYK-JS-MINIMIST-2429795","title":"Prototype Pollution","severity":"low","packageName":"minimist","name":"minimist","version":"1.2.5","fixedIn":["1.2.6"],
+ "from":["app@1.0.0","react-scripts@3.4.4","@babel/core@7.9.0","json5@2.2.0","minimist@1.2.5"],"isUpgradable":true,
+ "upgradePath":[false,"react-scripts@3.4.4","@babel/core@7.9.0","json5@2.2.0","minimist@1.2.6"]},
+{"id":"SNYK-JS-MINIMIST-2429795","title":"Prototype Pollution","severity":"low","packageName":"minimist","name":"minimist","version":"1.2.5","fixedIn":["1.2.6"],
+ "from":["app@1.0.0","mkdirp@0.5.5","minimist@1.2.5"],"isUpgradable":true,"upgradePath":[false,"mkdirp@0.5.6","minimist@1.2.6"]},
+{"id":"SNYK-JS-MINIMIST-2429795","title":"Prototype Pollution","severity":"low","packageName":"minimist","name":"minimist","version":"1.2.5","fixedIn":["1.2.6"],
+ "from":["app@1.0.0","optimist@0.6.1","minimist@1.2.5"],"isUpgradable":false,"upgradePath":[]}]}`
+	got := scannertest.ParseString(t, Parse, "snyk.json", doc)
+	if len(got) != 1 || got[0].Mitigation != "Upgrade minimist to 1.2.6.\n\nSnyk's upgrade paths: upgrade mkdirp@0.5.5 to mkdirp@0.5.6." {
+		t.Fatalf("%d findings, mitigation %q", len(got), got[0].Mitigation)
+	}
+}
