@@ -137,6 +137,14 @@ func (e *vulnEmitter) byBase(purl string) (component, bool) {
 	return c, ok && !e.ambiguous[b]
 }
 
+// hasVersion reports whether the package URL p names a version.
+func hasVersion(p string) bool {
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	return strings.LastIndexByte(p, '@') > strings.LastIndexByte(p, '/')
+}
+
 // purlBase is p without its version, qualifiers and subpath ("" when p is
 // not a package URL).
 func purlBase(p string) string {
@@ -208,7 +216,7 @@ func (v vuln) findings(e *vulnEmitter) []findings.Finding {
 				} else if strings.HasPrefix(frag, "pkg:") {
 					c = purlComponent(frag)
 				}
-			} else if bc, ok := e.byBase(ref); ok && purlBase(ref) == ref {
+			} else if bc, ok := e.byBase(ref); ok && !hasVersion(ref) {
 				c = bc
 			} else if strings.HasPrefix(ref, "pkg:") {
 				c = purlComponent(ref)

@@ -99,8 +99,11 @@ func TestBOMLinkAffects(t *testing.T) {
 // package gives the version, and of a package present in two versions the
 // document does not say which one is affected, so none is guessed.
 func TestOSVScannerOutput(t *testing.T) {
-	got := scannertest.ParseFileN(t, Parse, "testdata/osv-scanner-1-5.json", 3)
-	lodash, minimist, none := got[0], got[1], got[2]
+	got := scannertest.ParseFileN(t, Parse, "testdata/osv-scanner-1-5.json", 4)
+	lodash, minimist, ssl, none := got[0], got[1], got[2], got[3]
+	if ssl.Component.Name != "openssl" || ssl.Component.Version != "3.0.11-1~deb12u1" {
+		t.Errorf("versionless purl with qualifiers: %+v", ssl.Component)
+	}
 	if lodash.Severity != findings.High || lodash.CVSS.V3Score == nil || *lodash.CVSS.V3Score != 7.2 || lodash.Component != (findings.Component{Name: "lodash", Version: "4.17.20", PURL: "pkg:npm/lodash@4.17.20"}) {
 		t.Errorf("lodash: %s %+v %+v", lodash.Severity, lodash.CVSS, lodash.Component)
 	}
@@ -116,6 +119,11 @@ func TestOSVScannerOutput(t *testing.T) {
 	for in, want := range map[string]string{"pkg:npm/lodash@4.17.20": "pkg:npm/lodash", "pkg:npm/@babel/core@7.0.0?x=1#a": "pkg:npm/@babel/core", "pkg:npm/@babel/core": "pkg:npm/@babel/core", "lodash": ""} {
 		if got := purlBase(in); got != want {
 			t.Errorf("purlBase(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]bool{"pkg:npm/lodash@4.17.20": true, "pkg:npm/@babel/core": false, "pkg:deb/debian/openssl?arch=source": false, "pkg:npm/%40babel/core@7.0.0?x=@y": true} {
+		if got := hasVersion(in); got != want {
+			t.Errorf("hasVersion(%q) = %v", in, got)
 		}
 	}
 }
