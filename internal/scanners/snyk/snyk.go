@@ -7,7 +7,8 @@
 // vulnerability, package and version, with every path ("introduced
 // through") in the description and the project's target file as location.
 // Severity severityWithCritical (else severity), CVEs and CWEs from
-// identifiers, CVSS v3 vector and score, EPSS, fixed versions, references.
+// identifiers, CVSS v3 vector and score (and v4 from cvssSources), EPSS,
+// fixed versions, references.
 // Container packages "source/binary" are named by the binary package, as
 // other image scanners do. Ignored vulnerabilities (in "filtered") are not
 // reported. A container test's "applications" (the application projects
@@ -104,6 +105,15 @@ type vuln struct {
 	References []struct {
 		URL string `json:"url"`
 	} `json:"references"`
+	// CVSSSources are Snyk's issue ratings since CVSS 4.0 came to its
+	// database (2024, the v1 test API the CLI reads: assigner, severity,
+	// baseScore, vector, cvssVersion, type primary or secondary); the CVSS
+	// v4 vector is read from them (CVSSv3 keeps the v3 one).
+	CVSSSources []struct {
+		Type      string `json:"type"`
+		Vector    string `json:"vector"`
+		BaseScore any    `json:"baseScore"`
+	} `json:"cvssSources"`
 	EPSSDetails *struct {
 		Percentile  any `json:"percentile"`
 		Probability any `json:"probability"`
@@ -301,6 +311,17 @@ func (p project) emitOwn(emit func(findings.Finding) error) error {
 		f.CWEs = append(f.CWEs, reportio.CWEsIn(v.Identifiers.CWE)...)
 		f.CVSS.V3Vector = v.CVSSv3
 		f.CVSS.V3Score = score(v.CVSSScore)
+		if strings.HasPrefix(f.CVSS.V3Vector, "CVSS:4") { // a v4 vector where v3 was
+			f.CVSS.V4Vector, f.CVSS.V4Score = f.CVSS.V3Vector, f.CVSS.V3Score
+			f.CVSS.V3Vector, f.CVSS.V3Score = "", nil
+		}
+		for _, primary := range []bool{true, false} {
+			for _, c := range v.CVSSSources {
+				if f.CVSS.V4Vector == "" && strings.HasPrefix(c.Vector, "CVSS:4") && strings.EqualFold(c.Type, "primary") == primary {
+					f.CVSS.V4Vector, f.CVSS.V4Score = c.Vector, score(c.BaseScore)
+				}
+			}
+		}
 		if v.EPSSDetails != nil {
 			f.EPSS.Score = score01(v.EPSSDetails.Probability)
 			f.EPSS.Percentile = score01(v.EPSSDetails.Percentile)

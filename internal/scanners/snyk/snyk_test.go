@@ -146,3 +146,21 @@ func TestUpgradePaths(t *testing.T) {
 		t.Fatalf("%d findings, mitigation %q", len(got), got[0].Mitigation)
 	}
 }
+
+// TestCVSSv4Sources: since Snyk rates issues with CVSS 4.0 (2024), its
+// issue data carries "cvssSources" (assigner, severity, baseScore, vector,
+// type primary/secondary; snyk/user-docs, v1 issues API); the primary CVSS
+// v4 vector and score are kept beside CVSSv3.
+func TestCVSSv4Sources(t *testing.T) {
+	doc := `{"ok":false,"packageManager":"maven","vulnerabilities":[{"id":"SNYK-JAVA-CHQOSLOGBACK-8539865","title":"Server-side Request Forgery (SSRF)","severity":"low",
+"packageName":"ch.qos.logback:logback-core","name":"ch.qos.logback:logback-core","version":"1.3.14","from":["app@1.0.0","ch.qos.logback:logback-core@1.3.14"],"fixedIn":["1.3.15"],
+"CVSSv3":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N","cvssScore":4.8,
+"cvssSources":[{"type":"secondary","assigner":"NVD","severity":"low","baseScore":2.0,"vector":"CVSS:4.0/AV:N/AC:H/AT:N/PR:H/UI:P/VC:N/VI:L/VA:N/SC:N/SI:N/SA:N","cvssVersion":"4.0"},
+ {"type":"primary","assigner":"Snyk","severity":"low","baseScore":2.3,"vector":"CVSS:4.0/AV:N/AC:L/AT:P/PR:H/UI:P/VC:N/VI:L/VA:N/SC:N/SI:N/SA:N","cvssVersion":"4.0"},
+ {"type":"primary","assigner":"Snyk","severity":"medium","baseScore":4.8,"vector":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N","cvssVersion":"3.1"}]}]}`
+	got := scannertest.ParseString(t, Parse, "snyk.json", doc)
+	c := got[0].CVSS
+	if c.V4Vector != "CVSS:4.0/AV:N/AC:L/AT:P/PR:H/UI:P/VC:N/VI:L/VA:N/SC:N/SI:N/SA:N" || c.V4Score == nil || *c.V4Score != 2.3 || c.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N" || *c.V3Score != 4.8 || got[0].Severity != findings.Low {
+		t.Errorf("%+v", c)
+	}
+}
