@@ -276,11 +276,17 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 		}
 	}
 	for _, l := range res.Licenses {
+		// A package's license (class license) names the package; a
+		// license found in a file (class license-file) only the file.
+		what, subject := "Package", l.PkgName
+		if subject == "" {
+			what, subject = "File", cmp.Or(l.FilePath, res.Target)
+		}
 		f := findings.Finding{
-			Title:       fmt.Sprintf("License %s (%s) in %s", l.Name, l.Category, l.PkgName),
+			Title:       fmt.Sprintf("License %s (%s) in %s", l.Name, l.Category, subject),
 			Severity:    findings.SeverityOrInfo(l.Severity),
 			RuleID:      "license:" + l.Name,
-			Description: fmt.Sprintf("Package %s is under the %s license, of category %s.", l.PkgName, l.Name, l.Category),
+			Description: fmt.Sprintf("%s %s is under the %s license, of category %s.", what, subject, l.Name, l.Category),
 			Component:   findings.Component{Name: l.PkgName},
 			References:  []string{l.Link},
 			Locations:   []findings.Location{{File: cmp.Or(l.FilePath, res.Target)}},

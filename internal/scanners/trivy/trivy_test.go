@@ -123,3 +123,14 @@ func TestVendorStatus(t *testing.T) {
 		t.Errorf("affected: %q %v %q", got[1].Description, got[1].FixedVersions, got[1].Mitigation)
 	}
 }
+
+// TestLicenseFile: a license Trivy found in a file (class license-file:
+// PkgName empty, FilePath set) names the file, not an empty package.
+func TestLicenseFile(t *testing.T) {
+	doc := `{"SchemaVersion":2,"ArtifactName":"alpine:3.19","Results":[{"Target":"Loose File License(s)","Class":"license-file","Licenses":[
+{"Severity":"LOW","Category":"notice","PkgName":"","FilePath":"/etc/ssl/misc/CA.pl","Name":"OpenSSL","Confidence":1,"Link":"https://spdx.org/licenses/OpenSSL.html"}]}]}`
+	got := scannertest.ParseString(t, Parse, "trivy.json", doc)
+	if len(got) != 1 || got[0].Title != "License OpenSSL (notice) in /etc/ssl/misc/CA.pl" || got[0].Description != "File /etc/ssl/misc/CA.pl is under the OpenSSL license, of category notice." || got[0].Locations[0].File != "/etc/ssl/misc/CA.pl" {
+		t.Errorf("%+v", got)
+	}
+}
