@@ -224,7 +224,6 @@ func (v vuln) findings(e *vulnEmitter) []findings.Finding {
 		}
 		f := findings.Finding{
 			RuleID:           v.id,
-			Title:            v.id,
 			VulnerabilityIDs: append(findings.VulnIDsIn(v.id), v.refIDs...),
 			Component:        findings.Component{Name: c.name, Version: c.version, PURL: c.purl},
 			CWEs:             v.cwes,
@@ -233,14 +232,47 @@ func (v vuln) findings(e *vulnEmitter) []findings.Finding {
 			References:       append([]string{v.sourceURL}, v.advisories...),
 			Triage:           triage,
 		}
+		f.Title = v.titleID()
 		if c.name != "" {
-			f.Title = v.id + " in " + c.name + " " + c.version
+			f.Title += " in " + c.name + " " + c.version
 		}
 		f.Severity = applyRatings(&f, v.ratings)
 		f.Normalize()
 		out = append(out, f)
 	}
 	return out
+}
+
+// titleID is the id a finding's title shows: the vulnerability's id, or,
+// when that is a UUID (OSS Index's ids, as jake and Dependency-Track
+// write them), the first CVE or GHSA among its references.
+func (v vuln) titleID() string {
+	if isUUID(v.id) {
+		for _, r := range v.refIDs {
+			if ids := findings.VulnIDsIn(r); len(ids) > 0 {
+				return ids[0]
+			}
+		}
+	}
+	return v.id
+}
+
+// isUUID reports whether s is a UUID (8-4-4-4-12 hexadecimal digits).
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", c):
+			return false
+		}
+	}
+	return true
 }
 
 // applyRatings sets the CVSS fields and returns the severity of the

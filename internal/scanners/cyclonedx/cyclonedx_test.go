@@ -127,3 +127,20 @@ func TestOSVScannerOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestOSSIndexUUIDTitle: OSS Index names its vulnerabilities by UUID
+// (jake's and Dependency-Track's CycloneDX write it as the id, the CVE in
+// references): the title shows the CVE, the rule id stays the tool's id.
+func TestOSSIndexUUIDTitle(t *testing.T) {
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.4","components":[{"bom-ref":"pkg:pypi/django@2.0","type":"library","name":"django","version":"2.0","purl":"pkg:pypi/django@2.0"}],
+"vulnerabilities":[{"bom-ref":"90cfba6a-ddc9-4708-b131-5d875e8c558d","id":"90cfba6a-ddc9-4708-b131-5d875e8c558d","source":{"name":"OSS Index"},
+"references":[{"id":"CVE-2018-6188","source":{"name":"OSS Index"}}],"ratings":[{"score":7.5,"severity":"high","method":"CVSSv3","vector":"AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}],
+"affects":[{"ref":"pkg:pypi/django@2.0"}]}]}`
+	got := scannertest.ParseString(t, Parse, "jake.json", doc)
+	if len(got) != 1 || got[0].Title != "CVE-2018-6188 in django 2.0" || got[0].RuleID != "90cfba6a-ddc9-4708-b131-5d875e8c558d" || got[0].VulnerabilityIDs[0] != "CVE-2018-6188" {
+		t.Errorf("%+v", got)
+	}
+	if isUUID("SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111") || !isUUID("C7129FF8-08bc-4afe-82ec-7d97b9491741") || isUUID("c7129ff8x08bc-4afe-82ec-7d97b9491741") {
+		t.Error("isUUID")
+	}
+}
