@@ -80,6 +80,7 @@ func isErrorObject(k *reportio.JSONKeys) bool {
 
 type vuln struct {
 	ID                   string   `json:"id"`
+	Type                 string   `json:"type"` // "license" for a license issue, else a vulnerability
 	Title                string   `json:"title"`
 	Description          string   `json:"description"`
 	Severity             string   `json:"severity"`
@@ -306,6 +307,10 @@ func (p project) emitOwn(emit func(findings.Finding) error) error {
 		}
 		if target != "" {
 			f.Locations = []findings.Location{{File: target}}
+		}
+		if v.Type == "license" && f.Component.Name != "" && !strings.Contains(f.Title, f.Component.Name) {
+			// Snyk titles a license issue by the license alone ("LGPL-2.1 license").
+			f.Title += " in " + f.Component.Name
 		}
 		f.VulnerabilityIDs = append(append(append([]string{}, v.Identifiers.CVE...), v.Identifiers.GHSA...), findings.VulnIDsIn(v.ID)...)
 		f.CWEs = append(f.CWEs, reportio.CWEsIn(v.Identifiers.CWE)...)

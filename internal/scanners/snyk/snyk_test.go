@@ -164,3 +164,15 @@ func TestCVSSv4Sources(t *testing.T) {
 		t.Errorf("%+v", c)
 	}
 }
+
+// TestLicenseIssue: a license issue ("type": "license", "license": the
+// SPDX id; snyk test lists them among the vulnerabilities) is a finding
+// titled with its package, since Snyk's title names only the license.
+func TestLicenseIssue(t *testing.T) {
+	doc := `{"ok":false,"packageManager":"npm","vulnerabilities":[{"id":"snyk:lic:npm:tinymce:LGPL-2.1","type":"license","license":"LGPL-2.1","title":"LGPL-2.1 license","severity":"medium",
+"packageName":"tinymce","name":"tinymce","version":"5.0.4","from":["app@1.0.0","tinymce@5.0.4"],"semver":{"vulnerable":[">=0"]}}],"displayTargetFile":"package-lock.json"}`
+	got := scannertest.ParseString(t, Parse, "snyk.json", doc)
+	if len(got) != 1 || got[0].Title != "LGPL-2.1 license in tinymce" || got[0].Severity != findings.Medium || got[0].RuleID != "snyk:lic:npm:tinymce:LGPL-2.1" || len(got[0].VulnerabilityIDs) != 0 {
+		t.Errorf("%+v", got)
+	}
+}
