@@ -254,12 +254,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 func (a advisoryV6) findings() []findings.Finding {
 	var out []findings.Finding
 	for _, fd := range a.Findings {
-		title := a.Title
-		if !strings.Contains(strings.ToLower(title), strings.ToLower(a.Module)) {
-			title += " in " + a.Module
-		}
 		f := findings.Finding{
-			Title:            title,
+			Title:            titleIn(a.Title, a.Module),
 			Severity:         findings.SeverityOrInfo(a.Severity), // info, low, moderate, high, critical
 			RuleID:           "npm:" + a.ID.String(),
 			UniqueID:         a.ID.String(),
@@ -321,7 +317,7 @@ func (v vulnV7) findings(all *reportio.Ordered[string, *vulnV7]) []findings.Find
 			vi.Title = "Advisory " + ident + " in " + cmp.Or(vi.Name, v.Name)
 		}
 		f := findings.Finding{
-			Title:            vi.Title,
+			Title:            titleIn(vi.Title, cmp.Or(vi.Name, v.Name)),
 			Severity:         findings.SeverityOrInfo(vi.Severity),
 			RuleID:           "npm:" + ident,
 			UniqueID:         ident,
@@ -344,6 +340,15 @@ func (v vulnV7) findings(all *reportio.Ordered[string, *vulnV7]) []findings.Find
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].UniqueID < out[j].UniqueID })
 	return out
+}
+
+// titleIn is an advisory's title naming its package: npm's titles often
+// name only the flaw ("Prototype Pollution").
+func titleIn(title, pkg string) string {
+	if pkg != "" && !strings.Contains(strings.ToLower(title), strings.ToLower(pkg)) {
+		return title + " in " + pkg
+	}
+	return title
 }
 
 // fixText describes npm's fixAvailable: true, false or {name, version,

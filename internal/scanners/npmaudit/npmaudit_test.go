@@ -138,3 +138,12 @@ func TestV7UntitledAdvisory(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+// TestV7TitleNamesPackage: npm 7+'s advisory titles often name only the
+// flaw; the finding's title names the package, as npm 6's does.
+func TestV7TitleNamesPackage(t *testing.T) {
+	got := scannertest.ParseString(t, Parse, "audit.json", npm70)
+	if got[0].Title != "Prototype Pollution in minimist" || got[1].Title != "Prototype Pollution in minimist" {
+		t.Errorf("%q, %q", got[0].Title, got[1].Title)
+	}
+}
