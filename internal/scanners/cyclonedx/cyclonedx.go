@@ -5,14 +5,18 @@
 // bom-ref; vulnerabilities are streamed (JSON vulnerabilities written
 // before the components are buffered).
 //
-// One finding per vulnerability per affected component. Severity from the
-// preferred rating (CVSS v4, v3.1, v3, then any other) — its severity word,
-// else its score; a vulnerability with no rating is info. Ids: the
-// vulnerability id and referenced ids; CWEs; CVSS vectors and scores;
-// description and recommendation; advisory URLs as references.
-// Vulnerabilities whose analysis says not_affected, false_positive or
-// resolved (VEX) are skipped. An SBOM without vulnerabilities gives no
-// findings.
+// One finding per vulnerability per affected component (named by bom-ref,
+// by package URL, by a BOM-Link, or — as osv-scanner writes it — by the
+// package URL without version of the one component of that package).
+// Severity from the preferred rating (CVSS v4, v3.1, v3, then any other) —
+// its severity word, else its score; when no rating has either (osv-scanner
+// writes only method and vector) the scored CVSS vectors decide, and a
+// vulnerability with none is info. Ids: the vulnerability id and
+// referenced ids; CWEs; CVSS vectors and scores; description and
+// recommendation; advisory URLs as references. The vulnerability's impact
+// analysis (VEX) is the finding's recorded triage: not_affected and
+// false_positive not active, resolved fixed. A document without a
+// vulnerabilities section is an SBOM and refused.
 package cyclonedx
 
 import (
@@ -101,6 +105,61 @@ type vulnEmitter struct {
 	emit           func(findings.Finding) error
 	componentsRead bool
 	held           []vuln
+	// bases indexes the components by package URL without version,
+	// qualifiers or subpath (built on first use, once the components are
+	// read); ambiguous marks a base that several versions share.
+	bases     map[string]component
+	ambiguous map[string]bool
+}
+
+// byBase is the one component whose package URL is purl once its version
+// is taken away: osv-scanner's CycloneDX output names the affected
+// package by the OSV record's versionless purl ("pkg:npm/lodash"), while
+// its components' bom-refs carry the version. When several versions of
+// the package are components, the document does not say which one is
+// affected, and none is picked.
+func (e *vulnEmitter) byBase(purl string) (component, bool) {
+	if e.bases == nil {
+		e.bases, e.ambiguous = map[string]component{}, map[string]bool{}
+		for _, c := range e.comps {
+			b := purlBase(c.purl)
+			if b == "" {
+				continue
+			}
+			if have, ok := e.bases[b]; ok && have != c {
+				e.ambiguous[b] = true
+			}
+			e.bases[b] = c
+		}
+	}
+	b := purlBase(purl)
+	c, ok := e.bases[b]
+	return c, ok && !e.ambiguous[b]
+}
+
+// hasVersion reports whether the package URL p names a version.
+func hasVersion(p string) bool {
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	return strings.LastIndexByte(p, '@') > strings.LastIndexByte(p, '/')
+}
+
+// purlBase is p without its version, qualifiers and subpath ("" when p is
+// not a package URL).
+func purlBase(p string) string {
+	p = strings.TrimSpace(p)
+	if !strings.HasPrefix(p, "pkg:") {
+		return ""
+	}
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	slash := strings.LastIndexByte(p, '/')
+	if at := strings.LastIndexByte(p, '@'); at > slash {
+		p = p[:at]
+	}
+	return p
 }
 
 // add emits the findings of v, or holds v while the components are unread.
@@ -114,7 +173,7 @@ func (e *vulnEmitter) add(v vuln) error {
 
 func (e *vulnEmitter) findings(vs ...vuln) error {
 	for _, v := range vs {
-		for _, f := range v.findings(e.comps) {
+		for _, f := range v.findings(e) {
 			if err := e.emit(f); err != nil {
 				return err
 			}
@@ -126,7 +185,8 @@ func (e *vulnEmitter) findings(vs ...vuln) error {
 // end emits the findings of the vulnerabilities held.
 func (e *vulnEmitter) end() error { return e.findings(e.held...) }
 
-func (v vuln) findings(comps map[string]component) []findings.Finding {
+func (v vuln) findings(e *vulnEmitter) []findings.Finding {
+	comps := e.comps
 	// The VDR's own analysis (impact analysis, CycloneDX 1.4+) becomes the
 	// finding's recorded triage: not affected and false positive are not
 	// active, resolved is fixed; exploitable and in triage stay open.
@@ -156,13 +216,14 @@ func (v vuln) findings(comps map[string]component) []findings.Finding {
 				} else if strings.HasPrefix(frag, "pkg:") {
 					c = purlComponent(frag)
 				}
+			} else if bc, ok := e.byBase(ref); ok && !hasVersion(ref) {
+				c = bc
 			} else if strings.HasPrefix(ref, "pkg:") {
 				c = purlComponent(ref)
 			}
 		}
 		f := findings.Finding{
 			RuleID:           v.id,
-			Title:            v.id,
 			VulnerabilityIDs: append(findings.VulnIDsIn(v.id), v.refIDs...),
 			Component:        findings.Component{Name: c.name, Version: c.version, PURL: c.purl},
 			CWEs:             v.cwes,
@@ -171,14 +232,47 @@ func (v vuln) findings(comps map[string]component) []findings.Finding {
 			References:       append([]string{v.sourceURL}, v.advisories...),
 			Triage:           triage,
 		}
+		f.Title = v.titleID()
 		if c.name != "" {
-			f.Title = v.id + " in " + c.name + " " + c.version
+			f.Title += " in " + c.name + " " + c.version
 		}
 		f.Severity = applyRatings(&f, v.ratings)
 		f.Normalize()
 		out = append(out, f)
 	}
 	return out
+}
+
+// titleID is the id a finding's title shows: the vulnerability's id, or,
+// when that is a UUID (OSS Index's ids, as jake and Dependency-Track
+// write them), the first CVE or GHSA among its references.
+func (v vuln) titleID() string {
+	if isUUID(v.id) {
+		for _, r := range v.refIDs {
+			if ids := findings.VulnIDsIn(r); len(ids) > 0 {
+				return ids[0]
+			}
+		}
+	}
+	return v.id
+}
+
+// isUUID reports whether s is a UUID (8-4-4-4-12 hexadecimal digits).
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", c):
+			return false
+		}
+	}
+	return true
 }
 
 // applyRatings sets the CVSS fields and returns the severity of the
@@ -210,7 +304,11 @@ func applyRatings(f *findings.Finding, rs []rating) findings.Severity {
 		}
 	}
 	if best < 0 {
-		return findings.Info
+		// No rating has a severity or a score: osv-scanner's CycloneDX
+		// output writes only the method and the vector. Normalize then
+		// scores the vectors and takes the severity from the best score
+		// (info when there is none).
+		return ""
 	}
 	r := rs[best]
 	if s, ok := findings.ParseSeverity(r.severity); ok && r.severity != "" {

@@ -89,3 +89,58 @@ func TestBOMLinkAffects(t *testing.T) {
 		t.Errorf("plain bom-link: %+v", c)
 	}
 }
+
+// TestOSVScannerOutput: osv-scanner's --format cyclonedx-1-5 (written from
+// its output code, internal/output/sbom/cyclonedx_common.go of
+// google/osv-scanner): ratings carry only a method and a CVSS vector (no
+// severity, no score), so the severity comes from the scored vector; the
+// affected package is the OSV record's versionless purl, while the
+// components' bom-refs carry the version: the one component of that
+// package gives the version, and of a package present in two versions the
+// document does not say which one is affected, so none is guessed.
+func TestOSVScannerOutput(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/osv-scanner-1-5.json", 4)
+	lodash, minimist, ssl, none := got[0], got[1], got[2], got[3]
+	if ssl.Component.Name != "openssl" || ssl.Component.Version != "3.0.11-1~deb12u1" {
+		t.Errorf("versionless purl with qualifiers: %+v", ssl.Component)
+	}
+	if lodash.Severity != findings.High || lodash.CVSS.V3Score == nil || *lodash.CVSS.V3Score != 7.2 || lodash.Component != (findings.Component{Name: "lodash", Version: "4.17.20", PURL: "pkg:npm/lodash@4.17.20"}) {
+		t.Errorf("lodash: %s %+v %+v", lodash.Severity, lodash.CVSS, lodash.Component)
+	}
+	if lodash.Title != "GHSA-35jh-r3h4-6jhm in lodash 4.17.20" || strings.Join(lodash.VulnerabilityIDs, ",") != "CVE-2021-23337,GHSA-35jh-r3h4-6jhm" {
+		t.Errorf("lodash: %q %v", lodash.Title, lodash.VulnerabilityIDs)
+	}
+	if minimist.Severity != findings.Medium || minimist.Component.Name != "minimist" || minimist.Component.Version != "" {
+		t.Errorf("minimist (two versions): %s %+v", minimist.Severity, minimist.Component)
+	}
+	if none.Severity != findings.Info {
+		t.Errorf("no rating: %s", none.Severity)
+	}
+	for in, want := range map[string]string{"pkg:npm/lodash@4.17.20": "pkg:npm/lodash", "pkg:npm/@babel/core@7.0.0?x=1#a": "pkg:npm/@babel/core", "pkg:npm/@babel/core": "pkg:npm/@babel/core", "lodash": ""} {
+		if got := purlBase(in); got != want {
+			t.Errorf("purlBase(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]bool{"pkg:npm/lodash@4.17.20": true, "pkg:npm/@babel/core": false, "pkg:deb/debian/openssl?arch=source": false, "pkg:npm/%40babel/core@7.0.0?x=@y": true} {
+		if got := hasVersion(in); got != want {
+			t.Errorf("hasVersion(%q) = %v", in, got)
+		}
+	}
+}
+
+// TestOSSIndexUUIDTitle: OSS Index names its vulnerabilities by UUID
+// (jake's and Dependency-Track's CycloneDX write it as the id, the CVE in
+// references): the title shows the CVE, the rule id stays the tool's id.
+func TestOSSIndexUUIDTitle(t *testing.T) {
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.4","components":[{"bom-ref":"pkg:pypi/django@2.0","type":"library","name":"django","version":"2.0","purl":"pkg:pypi/django@2.0"}],
+"vulnerabilities":[{"bom-ref":"90cfba6a-ddc9-4708-b131-5d875e8c558d","id":"90cfba6a-ddc9-4708-b131-5d875e8c558d","source":{"name":"OSS Index"},
+"references":[{"id":"CVE-2018-6188","source":{"name":"OSS Index"}}],"ratings":[{"score":7.5,"severity":"high","method":"CVSSv3","vector":"AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}],
+"affects":[{"ref":"pkg:pypi/django@2.0"}]}]}`
+	got := scannertest.ParseString(t, Parse, "jake.json", doc)
+	if len(got) != 1 || got[0].Title != "CVE-2018-6188 in django 2.0" || got[0].RuleID != "90cfba6a-ddc9-4708-b131-5d875e8c558d" || got[0].VulnerabilityIDs[0] != "CVE-2018-6188" {
+		t.Errorf("%+v", got)
+	}
+	if isUUID("SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111") || !isUUID("C7129FF8-08bc-4afe-82ec-7d97b9491741") || isUUID("c7129ff8x08bc-4afe-82ec-7d97b9491741") {
+		t.Error("isUUID")
+	}
+}

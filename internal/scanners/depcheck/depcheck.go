@@ -8,7 +8,8 @@
 // (Maven coordinates as group:artifact, like other tools), the file path
 // and the paths of related dependencies (the same library bundled
 // elsewhere) as locations, severity from Dependency-Check's word (or the
-// CVSS v3 score), CWEs, reference URLs and CISA KEV.
+// CVSS v3 score), CWEs, reference URLs, CISA KEV, and the fixed version of
+// the vulnerable range the dependency matched (versionEndExcluding).
 package depcheck
 
 import (
@@ -63,8 +64,30 @@ type vulnerability struct {
 		Name string `xml:"name"`
 	} `xml:"references>reference"`
 	KEV *struct{} `xml:"knownExploitedVulnerability"`
+	// Software are the vulnerable version ranges (CPEs); the one the
+	// dependency matched is marked vulnerabilityIdMatched="true", and its
+	// versionEndExcluding is the first fixed version.
+	Software []software `xml:"vulnerableSoftware>software"`
 	// From the JSON report.
 	cvss4Vector string
+}
+
+// software is one vulnerable CPE range of a vulnerability.
+type software struct {
+	Matched      string `xml:"vulnerabilityIdMatched,attr" json:"vulnerabilityIdMatched"`
+	EndExcluding string `xml:"versionEndExcluding,attr" json:"versionEndExcluding"`
+}
+
+// fixedVersions are the versionEndExcluding of the ranges the dependency
+// matched: the versions that fix it.
+func fixedVersions(sw []software) []string {
+	var out []string
+	for _, s := range sw {
+		if strings.EqualFold(strings.TrimSpace(s.Matched), "true") && strings.TrimSpace(s.EndExcluding) != "" {
+			out = append(out, strings.TrimSpace(s.EndExcluding))
+		}
+	}
+	return out
 }
 
 // cvss3 is Dependency-Check's CVSS v3 block: the score and the metric
@@ -201,6 +224,8 @@ func (d dependency) finding(v vulnerability) findings.Finding {
 		f.Severity = findings.SeverityFromCVSS(findings.ParseScore(v.CVSSV2.Score))
 	}
 	f.CWEs = append(f.CWEs, reportio.CWEsIn(append(v.CWEs, v.CWE))...)
+	f.FixedVersions = fixedVersions(v.Software)
+	f.Mitigation = reportio.Upgrade(c.Name, f.FixedVersions...)
 	for _, rf := range v.References {
 		f.References = append(f.References, strings.TrimSpace(rf.URL))
 	}
@@ -258,6 +283,9 @@ type jsonDependency struct {
 			URL  string `json:"url"`
 			Name string `json:"name"`
 		} `json:"references"`
+		VulnerableSoftware []struct {
+			Software software `json:"software"`
+		} `json:"vulnerableSoftware"`
 	} `json:"vulnerabilities"`
 }
 
@@ -276,6 +304,9 @@ func (j jsonDependency) dependency() dependency {
 	}
 	for _, jv := range j.Vulnerabilities {
 		v := vulnerability{Name: jv.Name, Severity: jv.Severity, Description: jv.Description, CWEs: jv.CWEs, KEV: jv.KEV}
+		for _, s := range jv.VulnerableSoftware {
+			v.Software = append(v.Software, s.Software)
+		}
 		if jv.CVSSv3 != nil {
 			v.CVSSV3 = jv.CVSSv3.cvss3
 			v.CVSSV3.BaseScore = jv.CVSSv3.BaseScore.String()

@@ -1,7 +1,9 @@
 package depcheck
 
 import (
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
@@ -87,6 +89,31 @@ func TestCVSS4(t *testing.T) {
 		if f.CVSS.V4Vector != "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N" || f.CVSS.V4Score == nil || *f.CVSS.V4Score != 8.7 ||
 			f.CVSS.V3Score != nil || f.Severity != findings.High || f.CWEs[0] != 611 {
 			t.Errorf("%s: %+v %+v", c.file, f.CVSS, f)
+		}
+	}
+}
+
+// TestFixedVersions: the fixed version is the versionEndExcluding of the
+// vulnerable range the dependency matched (vulnerabilityIdMatched), in the
+// XML and the JSON report alike; a range bounded by versionEndIncluding
+// names no fix, and ranges the dependency did not match are not its fix.
+// The JSON report writes no "severity" for a scored vulnerability: the
+// CVSS v3 score gives it.
+func TestFixedVersions(t *testing.T) {
+	for _, c := range []struct {
+		file  string
+		parse func(r io.Reader, name string, emit func(findings.Finding) error) error
+	}{{"testdata/fixed.xml", Parse}, {"testdata/fixed.json", ParseJSON}} {
+		got := scannertest.ParseFileN(t, c.parse, c.file, 2)
+		a, b := got[0], got[1]
+		if strings.Join(a.FixedVersions, ",") != "2.12.6.1" || a.Mitigation != "Upgrade com.fasterxml.jackson.core:jackson-databind to 2.12.6.1." || a.Severity != findings.High {
+			t.Errorf("%s: fixed %v mitigation %q severity %s", c.file, a.FixedVersions, a.Mitigation, a.Severity)
+		}
+		if a.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H" {
+			t.Errorf("%s: vector %q", c.file, a.CVSS.V3Vector)
+		}
+		if len(b.FixedVersions) != 0 || b.Mitigation != "" || b.Severity != findings.High {
+			t.Errorf("%s: no fix: %v %q", c.file, b.FixedVersions, b.Mitigation)
 		}
 	}
 }

@@ -6,8 +6,9 @@
 // One finding per match: the vulnerability id and related ids, the
 // artifact as component (name, version, purl) with its paths as locations,
 // fixed versions, CVSS (v4, else v3 — primary NVD source first — from the
-// vulnerability, else from related records), EPSS and KEV. Grype's
-// severities Negligible and Unknown map to info.
+// vulnerability, else from related records), EPSS and KEV; a fix state
+// wont-fix is said in the description. Grype's severities Negligible and
+// Unknown map to info.
 package grype
 
 import (
@@ -131,6 +132,9 @@ func (m match) finding() findings.Finding {
 		f.FixedVersions = append(f.FixedVersions, v.FixedInVersion)
 	}
 	f.Mitigation = reportio.Upgrade(a.Name, f.FixedVersions...)
+	if strings.EqualFold(v.Fix.State, "wont-fix") {
+		f.Description = reportio.Paragraphs(f.Description, "Fix state: wont-fix (the vendor will not fix it).")
+	}
 	f.References = append(f.References, v.DataSource)
 	f.References = append(f.References, v.URLs...)
 	f.References = append(f.References, v.Links...)

@@ -58,3 +58,15 @@ func TestCorpus(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	scannertest.FuzzDir(f, "testdata", Parse)
 }
+
+// TestWontFix: Grype's fix.state is fixed, not-fixed, wont-fix or unknown;
+// wont-fix (the distribution will not fix it) is said in the description.
+func TestWontFix(t *testing.T) {
+	doc := `{"matches":[{"vulnerability":{"id":"CVE-2011-3374","dataSource":"https://security-tracker.debian.org/tracker/CVE-2011-3374","namespace":"debian:distro:debian:12","severity":"Negligible","description":"apt-key does not validate keys","fix":{"versions":[],"state":"wont-fix"}},
+"relatedVulnerabilities":[],"artifact":{"name":"apt","version":"2.6.1","type":"deb","purl":"pkg:deb/debian/apt@2.6.1?distro=debian-12"}},
+{"vulnerability":{"id":"CVE-2023-4039","severity":"Low","fix":{"versions":[],"state":"not-fixed"}},"artifact":{"name":"gcc-12-base","version":"12.2.0-14"}}],"descriptor":{"name":"grype"}}`
+	got := scannertest.ParseString(t, Parse, "grype.json", doc)
+	if len(got) != 2 || !strings.HasSuffix(got[0].Description, "Fix state: wont-fix (the vendor will not fix it).") || strings.Contains(got[1].Description, "Fix state") || got[1].Mitigation != "" {
+		t.Errorf("%+v", got)
+	}
+}

@@ -83,7 +83,10 @@ type advisoryV6 struct {
 	CWE              any         `json:"cwe"`
 	URL              string      `json:"url"`
 	GitHubAdvisoryID string      `json:"github_advisory_id"`
-	Findings         []struct {
+	// CVSS is written by the npm 6 registry's audit endpoint since the
+	// advisories moved to the GitHub Advisory Database (2021).
+	CVSS     cvss `json:"cvss"`
+	Findings []struct {
 		Version string   `json:"version"`
 		Paths   []string `json:"paths"`
 	} `json:"findings"`
@@ -97,11 +100,27 @@ type via struct {
 	URL      string      `json:"url"`
 	Severity string      `json:"severity"`
 	CWE      []string    `json:"cwe"`
-	CVSS     struct {
-		Score        *float64 `json:"score"`
-		VectorString *string  `json:"vectorString"`
-	} `json:"cvss"`
-	Range string `json:"range"`
+	CVSS     cvss        `json:"cvss"`
+	Range    string      `json:"range"`
+}
+
+// cvss is an advisory's {"score", "vectorString"}, the same in npm 6's
+// advisories and npm 7+'s via objects.
+type cvss struct {
+	Score        *float64 `json:"score"`
+	VectorString *string  `json:"vectorString"`
+}
+
+// apply sets f's CVSS v3 vector and score; npm writes a score of 0 and no
+// vector for "no score".
+func (c cvss) apply(f *findings.Finding) {
+	f.CVSS.V3Score = c.Score
+	if c.VectorString != nil {
+		f.CVSS.V3Vector = *c.VectorString
+	}
+	if f.CVSS.V3Score != nil && *f.CVSS.V3Score == 0 && f.CVSS.V3Vector == "" {
+		f.CVSS.V3Score = nil
+	}
 }
 
 type vulnV7 struct {
@@ -235,12 +254,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 func (a advisoryV6) findings() []findings.Finding {
 	var out []findings.Finding
 	for _, fd := range a.Findings {
-		title := a.Title
-		if !strings.Contains(strings.ToLower(title), strings.ToLower(a.Module)) {
-			title += " in " + a.Module
-		}
 		f := findings.Finding{
-			Title:            title,
+			Title:            titleIn(a.Title, a.Module),
 			Severity:         findings.SeverityOrInfo(a.Severity), // info, low, moderate, high, critical
 			RuleID:           "npm:" + a.ID.String(),
 			UniqueID:         a.ID.String(),
@@ -253,6 +268,7 @@ func (a advisoryV6) findings() []findings.Finding {
 		if a.Patched != "" {
 			f.FixedVersions = []string{a.Patched}
 		}
+		a.CVSS.apply(&f)
 		switch c := a.CWE.(type) {
 		case string:
 			f.CWEs = findings.CWEsIn(c)
@@ -280,7 +296,7 @@ func (v vulnV7) findings(all *reportio.Ordered[string, *vulnV7]) []findings.Find
 	paths := dependencyPaths(all, v.Name)
 	for _, raw := range v.Via {
 		var vi via
-		if json.Unmarshal(raw, &vi) != nil || vi.Title == "" {
+		if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &vi) != nil {
 			continue // a package name: affected through that dependency
 		}
 		// The advisory's identity is always part of the finding (and so of
@@ -297,8 +313,11 @@ func (v vulnV7) findings(all *reportio.Ordered[string, *vulnV7]) []findings.Find
 		if ident == "" {
 			ident = vi.Title
 		}
+		if vi.Title == "" { // an advisory without a title is still an advisory
+			vi.Title = "Advisory " + ident + " in " + cmp.Or(vi.Name, v.Name)
+		}
 		f := findings.Finding{
-			Title:            vi.Title,
+			Title:            titleIn(vi.Title, cmp.Or(vi.Name, v.Name)),
 			Severity:         findings.SeverityOrInfo(vi.Severity),
 			RuleID:           "npm:" + ident,
 			UniqueID:         ident,
@@ -308,13 +327,7 @@ func (v vulnV7) findings(all *reportio.Ordered[string, *vulnV7]) []findings.Find
 			Description:      fmt.Sprintf("%s versions %s are affected.", cmp.Or(vi.Name, v.Name), vi.Range),
 			References:       []string{vi.URL},
 		}
-		f.CVSS.V3Score = vi.CVSS.Score
-		if vi.CVSS.VectorString != nil {
-			f.CVSS.V3Vector = *vi.CVSS.VectorString
-		}
-		if f.CVSS.V3Score != nil && *f.CVSS.V3Score == 0 && f.CVSS.V3Vector == "" {
-			f.CVSS.V3Score = nil // npm writes 0 for "no score"
-		}
+		vi.CVSS.apply(&f)
 		f.CWEs = append(f.CWEs, reportio.CWEsIn(vi.CWE)...)
 		for _, n := range v.Nodes {
 			f.Locations = append(f.Locations, findings.Location{File: n})
@@ -327,6 +340,15 @@ func (v vulnV7) findings(all *reportio.Ordered[string, *vulnV7]) []findings.Find
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].UniqueID < out[j].UniqueID })
 	return out
+}
+
+// titleIn is an advisory's title naming its package: npm's titles often
+// name only the flaw ("Prototype Pollution").
+func titleIn(title, pkg string) string {
+	if pkg != "" && !strings.Contains(strings.ToLower(title), strings.ToLower(pkg)) {
+		return title + " in " + pkg
+	}
+	return title
 }
 
 // fixText describes npm's fixAvailable: true, false or {name, version,

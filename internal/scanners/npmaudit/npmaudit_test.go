@@ -99,3 +99,51 @@ func TestNPM11Error(t *testing.T) {
 		t.Error("another tool's document with an error member detected as npm")
 	}
 }
+
+// TestV6CVSS: npm 6's advisories (the registry's audit endpoint, fed by the
+// GitHub Advisory Database) carry "cvss": {"score", "vectorString"}, as
+// npm 7+'s via objects do; {"score": 0, "vectorString": null} is no score.
+func TestV6CVSS(t *testing.T) {
+	doc := `{"actions":[],"advisories":{
+"1059337":{"findings":[{"version":"0.0.7","paths":["webpack-dev-server>ansi-html"]}],"id":1059337,"title":"Uncontrolled Resource Consumption in ansi-html",
+ "module_name":"ansi-html","cves":["CVE-2021-23424"],"github_advisory_id":"GHSA-whgm-jr23-g3j9","severity":"high","patched_versions":">=0.0.8",
+ "cvss":{"score":7.5,"vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"},"cwe":"[\"CWE-400\"]","url":"https://github.com/advisories/GHSA-whgm-jr23-g3j9"},
+"1002":{"findings":[{"version":"1.0.0","paths":["x"]}],"id":1002,"title":"Old advisory in x","module_name":"x","severity":"low",
+ "cvss":{"score":0,"vectorString":null},"url":"https://npmjs.com/advisories/1002"}},
+"muted":[],"metadata":{}}`
+	got := scannertest.ParseString(t, Parse, "audit.json", doc)
+	if len(got) != 2 {
+		t.Fatalf("%d findings", len(got))
+	}
+	byRule := map[string]findings.Finding{got[0].RuleID: got[0], got[1].RuleID: got[1]}
+	a := byRule["npm:1059337"]
+	if a.CVSS.V3Score == nil || *a.CVSS.V3Score != 7.5 || a.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H" || a.CWEs[0] != 400 {
+		t.Errorf("cvss %+v cwes %v", a.CVSS, a.CWEs)
+	}
+	if b := byRule["npm:1002"]; b.CVSS.V3Score != nil || b.CVSS.V3Vector != "" {
+		t.Errorf("no score read as %+v", b.CVSS)
+	}
+}
+
+// TestV7UntitledAdvisory: a via object is an advisory (npm's arborist
+// writes source, name, dependency, title, url, severity, cwe, cvss and
+// range for each); one whose title is empty is still a finding, never
+// dropped as if it were a package name.
+func TestV7UntitledAdvisory(t *testing.T) {
+	doc := `{"auditReportVersion":2,"vulnerabilities":{"tar":{"name":"tar","severity":"high","via":[
+{"source":1097493,"name":"tar","dependency":"tar","title":"","url":"https://github.com/advisories/GHSA-r628-mhmh-qjhw","severity":"high","cwe":["CWE-22"],"cvss":{"score":8.1,"vectorString":null},"range":"<4.4.18"}],
+"effects":[],"range":"<4.4.18","nodes":["node_modules/tar"],"fixAvailable":true}},"metadata":{}}`
+	got := scannertest.ParseString(t, Parse, "audit.json", doc)
+	if len(got) != 1 || got[0].RuleID != "npm:1097493" || got[0].Title != "Advisory 1097493 in tar" || got[0].Severity != findings.High || got[0].VulnerabilityIDs[0] != "GHSA-r628-mhmh-qjhw" {
+		t.Fatalf("%+v", got)
+	}
+}
+
+// TestV7TitleNamesPackage: npm 7+'s advisory titles often name only the
+// flaw; the finding's title names the package, as npm 6's does.
+func TestV7TitleNamesPackage(t *testing.T) {
+	got := scannertest.ParseString(t, Parse, "audit.json", npm70)
+	if got[0].Title != "Prototype Pollution in minimist" || got[1].Title != "Prototype Pollution in minimist" {
+		t.Errorf("%q, %q", got[0].Title, got[1].Title)
+	}
+}

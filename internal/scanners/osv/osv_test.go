@@ -99,3 +99,54 @@ func TestPackageURL(t *testing.T) {
 		}
 	}
 }
+
+// TestV2ImageScan: osv-scanner 2's image scan (testdata/v2-image-os.json,
+// written from its output model). An OS package is named by its binary
+// package (os_package_name; the OSV records and "name" give the source
+// package, so fdisk and libblkid1 are two findings, not one); the layer
+// is image_origin_details' index; Ubuntu's priority word is a severity
+// when no CVSS is given (osv-scanner leaves max_severity empty); an
+// affected package's own severity counts; call analysis (uncalled,
+// unimportant) is said in the description and the finding kept; a
+// license outside the allowlist and a deprecated package are findings.
+func TestV2ImageScan(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/v2-image-os.json", 8)
+	scannertest.CheckInvariants(t, got)
+	fdisk, blkid, tar, med, low, lic := got[0], got[1], got[2], got[3], got[4], got[5]
+	// A deprecated package (osv-scanner 2.2+ "deprecated": true) is a
+	// finding, beside its license violation.
+	if dep := got[6]; dep.RuleID != "deprecated-package" || dep.Component.Name != "request" || dep.Severity != findings.Info || got[7].RuleID != "license:Apache-2.0" || got[7].Component.Name != "request" {
+		t.Errorf("deprecated: %+v / %+v", dep, got[7])
+	}
+	if fdisk.Component != (findings.Component{Name: "fdisk", Version: "2.33.1-0.1", PURL: "pkg:deb/debian/fdisk@2.33.1-0.1"}) || blkid.Component.Name != "libblkid1" || fdisk.Fingerprint == blkid.Fingerprint {
+		t.Errorf("binary packages: %+v / %+v", fdisk.Component, blkid.Component)
+	}
+	if strings.Join(fdisk.FixedVersions, ",") != "2.33.1-0.1+deb10u1" || !strings.Contains(fdisk.Description, "Source package: util-linux") || !strings.Contains(fdisk.Description, "Image layer 0") {
+		t.Errorf("fdisk: %v %q", fdisk.FixedVersions, fdisk.Description)
+	}
+	if !strings.Contains(tar.Description, "Image layer 2") || !strings.Contains(tar.Description, "not called") || !strings.Contains(tar.Description, "unimportant") || tar.Severity != findings.Info {
+		t.Errorf("tar: %s %q", tar.Severity, tar.Description)
+	}
+	if med.Component.Name != "libssl3" || med.Severity != findings.Medium || med.RuleID != "CVE-2023-2650" {
+		t.Errorf("Ubuntu priority: %+v", med)
+	}
+	if low.CVSS.V3Score == nil || *low.CVSS.V3Score != 7.5 || low.Severity != findings.Low || !strings.Contains(low.Description, "not called") || strings.Join(low.FixedVersions, ",") != "3.0.2-0ubuntu1.9" {
+		t.Errorf("affected severity: %s %+v %q", low.Severity, low.CVSS, low.Description)
+	}
+	if lic.RuleID != "license:Apache-2.0" || lic.Component.Name != "human-signals" || lic.Severity != findings.Low || lic.Locations[0].File != "/app/package-lock.json" {
+		t.Errorf("license violation: %+v", lic)
+	}
+}
+
+// TestV19ImageOrigin: osv-scanner 1.8.4–1.9 wrote the layer as
+// imageOrigin {layerID, originCommand, inBaseImage}.
+func TestV19ImageOrigin(t *testing.T) {
+	doc := `{"results":[{"source":{"path":"/lib/apk/db/installed","type":"os"},"packages":[{"package":{"name":"busybox","version":"1.36.1-r2","ecosystem":"Alpine:v3.18",
+"imageOrigin":{"layerID":"sha256:5af4","originCommand":"/bin/sh -c #(nop) ADD file:756 in / ","inBaseImage":true}},
+"vulnerabilities":[{"id":"CVE-2023-42363","affected":[{"package":{"ecosystem":"Alpine:v3.18","name":"busybox"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.36.1-r4"}]}]}]}],
+"groups":[{"ids":["CVE-2023-42363"],"aliases":["CVE-2023-42363"],"max_severity":"5.5"}]}]}],"experimental_config":{"licenses":{"summary":false,"allowlist":null}}}`
+	got := scannertest.ParseString(t, Parse, "osv.json", doc)
+	if len(got) != 1 || !strings.Contains(got[0].Description, "Image layer (sha256:5af4): /bin/sh -c #(nop) ADD file:756 in / (in the base image)") || got[0].Severity != findings.Medium {
+		t.Errorf("%+v", got)
+	}
+}

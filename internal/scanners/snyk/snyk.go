@@ -7,7 +7,8 @@
 // vulnerability, package and version, with every path ("introduced
 // through") in the description and the project's target file as location.
 // Severity severityWithCritical (else severity), CVEs and CWEs from
-// identifiers, CVSS v3 vector and score, EPSS, fixed versions, references.
+// identifiers, CVSS v3 vector and score (and v4 from cvssSources), EPSS,
+// fixed versions, references.
 // Container packages "source/binary" are named by the binary package, as
 // other image scanners do. Ignored vulnerabilities (in "filtered") are not
 // reported. A container test's "applications" (the application projects
@@ -18,6 +19,7 @@ package snyk
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"sort"
@@ -35,13 +37,16 @@ const Name = "snyk"
 var Format = reportio.Format{
 	Name:        Name,
 	Description: "Snyk CLI JSON (snyk test, snyk container test, --all-projects); Snyk Code is SARIF",
-	DetectRule:  `JSON object (or array of objects) with "vulnerabilities" and "packageManager", "dependencyCount" or "ok" keys, or whose vulnerabilities have "packageName" and "from" (keys in any order)`,
+	DetectRule:  `JSON object (or array of objects) with "vulnerabilities" and "packageManager", "dependencyCount" or "ok" keys, or whose vulnerabilities have "packageName" and "from" (keys in any order); or the CLI's error object ("ok": false, a string "error", "path" or "code", nothing else)`,
 	Detect:      Detect,
 	Parse:       Parse,
 }
 
 // Detect reports whether head is Snyk CLI JSON output.
 func Detect(h *reportio.Head) bool {
+	if isErrorObject(h.JSONObject()) {
+		return true
+	}
 	k := h.JSON()
 	if k == nil || !k.Has("vulnerabilities") {
 		return false
@@ -57,8 +62,25 @@ func Detect(h *reportio.Head) bool {
 	return false
 }
 
+// isErrorObject reports whether k is the Snyk CLI's error output (`snyk
+// test --json` that failed: {"ok": false, "error": "…", "path": "…"}, and
+// since CLI 1.500 a "code"), which is refused: read as a test with no
+// vulnerabilities it would close every finding.
+func isErrorObject(k *reportio.JSONKeys) bool {
+	if k == nil || k.TopKind("error") != '"' || k.TopKind("ok") != 'f' || k.HasTop("vulnerabilities") {
+		return false
+	}
+	for key := range k.Top {
+		if key != "ok" && key != "error" && key != "path" && key != "code" {
+			return false
+		}
+	}
+	return k.HasTop("path") || k.HasTop("code")
+}
+
 type vuln struct {
 	ID                   string   `json:"id"`
+	Type                 string   `json:"type"` // "license" for a license issue, else a vulnerability
 	Title                string   `json:"title"`
 	Description          string   `json:"description"`
 	Severity             string   `json:"severity"`
@@ -69,9 +91,14 @@ type vuln struct {
 	PackageManager       string   `json:"packageManager"`
 	From                 []string `json:"-"`
 	FixedIn              []string `json:"fixedIn"`
-	CVSSv3               string   `json:"CVSSv3"`
-	CVSSScore            any      `json:"cvssScore"`
-	Identifiers          struct {
+	// IsUpgradable and UpgradePath: the direct dependency upgrade that
+	// fixes this path; UpgradePath parallels From (element 0, the project,
+	// is false; an element is false where no upgrade is needed).
+	IsUpgradable bool   `json:"isUpgradable"`
+	UpgradePath  []any  `json:"upgradePath"`
+	CVSSv3       string `json:"CVSSv3"`
+	CVSSScore    any    `json:"cvssScore"`
+	Identifiers  struct {
 		CVE  []string `json:"CVE"`
 		CWE  []string `json:"CWE"`
 		GHSA []string `json:"GHSA"`
@@ -79,6 +106,15 @@ type vuln struct {
 	References []struct {
 		URL string `json:"url"`
 	} `json:"references"`
+	// CVSSSources are Snyk's issue ratings since CVSS 4.0 came to its
+	// database (2024, the v1 test API the CLI reads: assigner, severity,
+	// baseScore, vector, cvssVersion, type primary or secondary); the CVSS
+	// v4 vector is read from them (CVSSv3 keeps the v3 one).
+	CVSSSources []struct {
+		Type      string `json:"type"`
+		Vector    string `json:"vector"`
+		BaseScore any    `json:"baseScore"`
+	} `json:"cvssSources"`
 	EPSSDetails *struct {
 		Percentile  any `json:"percentile"`
 		Probability any `json:"probability"`
@@ -199,7 +235,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return dec.End()
 	}
 	var p project
+	var failure json.RawMessage // the CLI's error message, when the test failed
 	fields := map[string]any{
+		"error":             &failure,
 		"vulnerabilities":   &p.Vulnerabilities,
 		"displayTargetFile": &p.DisplayTargetFile,
 		"targetFile":        &p.TargetFile,
@@ -213,6 +251,10 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		known = known || key == "vulnerabilities"
 		return dec.DecodeField(key, "", fields)
 	})
+	var msg string
+	if err == nil && !known && json.Unmarshal(failure, &msg) == nil && strings.TrimSpace(msg) != "" {
+		return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "error", Err: fmt.Errorf("snyk test failed: %s (nothing was imported or closed)", strings.TrimSpace(msg))}
+	}
 	if err := dec.Known(known, err, `no "vulnerabilities": not Snyk CLI output`); err != nil {
 		return err
 	}
@@ -266,10 +308,25 @@ func (p project) emitOwn(emit func(findings.Finding) error) error {
 		if target != "" {
 			f.Locations = []findings.Location{{File: target}}
 		}
+		if v.Type == "license" && f.Component.Name != "" && !strings.Contains(f.Title, f.Component.Name) {
+			// Snyk titles a license issue by the license alone ("LGPL-2.1 license").
+			f.Title += " in " + f.Component.Name
+		}
 		f.VulnerabilityIDs = append(append(append([]string{}, v.Identifiers.CVE...), v.Identifiers.GHSA...), findings.VulnIDsIn(v.ID)...)
 		f.CWEs = append(f.CWEs, reportio.CWEsIn(v.Identifiers.CWE)...)
 		f.CVSS.V3Vector = v.CVSSv3
 		f.CVSS.V3Score = score(v.CVSSScore)
+		if strings.HasPrefix(f.CVSS.V3Vector, "CVSS:4") { // a v4 vector where v3 was
+			f.CVSS.V4Vector, f.CVSS.V4Score = f.CVSS.V3Vector, f.CVSS.V3Score
+			f.CVSS.V3Vector, f.CVSS.V3Score = "", nil
+		}
+		for _, primary := range []bool{true, false} {
+			for _, c := range v.CVSSSources {
+				if f.CVSS.V4Vector == "" && strings.HasPrefix(c.Vector, "CVSS:4") && strings.EqualFold(c.Type, "primary") == primary {
+					f.CVSS.V4Vector, f.CVSS.V4Score = c.Vector, score(c.BaseScore)
+				}
+			}
+		}
 		if v.EPSSDetails != nil {
 			f.EPSS.Score = score01(v.EPSSDetails.Probability)
 			f.EPSS.Percentile = score01(v.EPSSDetails.Percentile)
@@ -278,6 +335,9 @@ func (p project) emitOwn(emit func(findings.Finding) error) error {
 			f.References = append(f.References, r.URL)
 		}
 		f.Mitigation = reportio.Upgrade(v.PackageName, v.FixedIn...)
+		if ups := directUpgrades(vs); len(ups) > 0 {
+			f.Mitigation = reportio.Paragraphs(f.Mitigation, "Snyk's upgrade paths: upgrade "+strings.Join(ups, "; ")+".")
+		}
 		var paths []string
 		for _, x := range vs {
 			if len(x.From) > 0 {
@@ -293,6 +353,33 @@ func (p project) emitOwn(emit func(findings.Finding) error) error {
 		f.Normalize()
 		return emit(f)
 	})
+}
+
+// maxUpgrades bounds the direct upgrades named in a mitigation.
+const maxUpgrades = 20
+
+// directUpgrades are the upgrades of direct dependencies that Snyk says fix
+// the paths of vs ("react-scripts@3.4.4 to react-scripts@4.0.0"), sorted;
+// a path whose direct dependency stays at its version (only the lockfile
+// changes) names none, nor does one where the vulnerable package is the
+// direct dependency and its fixed versions are known.
+func directUpgrades(vs []vuln) []string {
+	var out []string
+	for _, v := range vs {
+		if !v.IsUpgradable || len(v.UpgradePath) < 2 || len(v.From) < 2 || (len(v.From) == 2 && len(v.FixedIn) > 0) {
+			continue // a direct dependency: "Upgrade pkg to fixedIn" says it
+		}
+		to, ok := v.UpgradePath[1].(string)
+		if ok && to != "" && to != v.From[1] {
+			out = append(out, v.From[1]+" to "+to)
+		}
+	}
+	sort.Strings(out)
+	out = slices.Compact(out)
+	if len(out) > maxUpgrades {
+		out = out[:maxUpgrades]
+	}
+	return out
 }
 
 // componentName uses the binary package of an OS package "source/binary";

@@ -1,6 +1,7 @@
 package snyk
 
 import (
+	"errors"
 	"io"
 	"path/filepath"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -101,5 +103,76 @@ func TestContainerApplicationsAndGroupedIssues(t *testing.T) {
 	}
 	if ssl != "docker-image|cli-grouping@latest > busybox/ssl_client@1.31.1-r21" {
 		t.Errorf("ssl_client paths %q", ssl)
+	}
+}
+
+// TestErrorOutput: `snyk test --json` that fails writes {"ok": false,
+// "error": message, "path": target} (snyk/cli; "code" since the error
+// codes of CLI 1.5xx). It is detected and refused with Snyk's message,
+// never read as a test that found nothing.
+func TestErrorOutput(t *testing.T) {
+	doc := `{"ok": false, "error": "Could not detect supported target files in /src.\nPlease see our documentation for supported languages and target files", "path": "/src"}`
+	if !Detect(reportio.NewHead([]byte(doc))) || !Detect(reportio.NewHead([]byte(`{"ok":false,"error":"Authentication failed","code":401,"path":"."}`))) {
+		t.Error("Snyk's error output not detected")
+	}
+	for _, other := range []string{`{"ok": false, "error": "x"}`, `{"ok": true, "error": "x", "path": "."}`, `{"ok": false, "error": "x", "path": ".", "results": []}`} {
+		if Detect(reportio.NewHead([]byte(other))) {
+			t.Errorf("detected %s", other)
+		}
+	}
+	_, err := scannertest.ParseStringErr(Parse, "snyk.json", doc)
+	var pe *reportio.ParseError
+	if !errors.As(err, &pe) || pe.Field != "error" || !strings.Contains(err.Error(), "snyk.json") || !strings.Contains(err.Error(), "Could not detect supported target files") {
+		t.Errorf("%v", err)
+	}
+}
+
+// TestUpgradePaths: Snyk's upgradePath parallels "from" (element 0, the
+// project, is false) and names the direct dependency upgrade that fixes a
+// transitive vulnerability; the mitigation names those upgrades (a path
+// whose direct dependency keeps its version needs only a lockfile refresh
+// and names none).
+func TestUpgradePaths(t *testing.T) {
+	doc := `{"ok":false,"packageManager":"npm","vulnerabilities":[
+{"id":"SNYK-JS-MINIMIST-2429795","title":"Prototype Pollution","severity":"low","packageName":"minimist","name":"minimist","version":"1.2.5","fixedIn":["1.2.6"],
+ "from":["app@1.0.0","react-scripts@3.4.4","@babel/core@7.9.0","json5@2.2.0","minimist@1.2.5"],"isUpgradable":true,
+ "upgradePath":[false,"react-scripts@3.4.4","@babel/core@7.9.0","json5@2.2.0","minimist@1.2.6"]},
+{"id":"SNYK-JS-MINIMIST-2429795","title":"Prototype Pollution","severity":"low","packageName":"minimist","name":"minimist","version":"1.2.5","fixedIn":["1.2.6"],
+ "from":["app@1.0.0","mkdirp@0.5.5","minimist@1.2.5"],"isUpgradable":true,"upgradePath":[false,"mkdirp@0.5.6","minimist@1.2.6"]},
+{"id":"SNYK-JS-MINIMIST-2429795","title":"Prototype Pollution","severity":"low","packageName":"minimist","name":"minimist","version":"1.2.5","fixedIn":["1.2.6"],
+ "from":["app@1.0.0","optimist@0.6.1","minimist@1.2.5"],"isUpgradable":false,"upgradePath":[]}]}`
+	got := scannertest.ParseString(t, Parse, "snyk.json", doc)
+	if len(got) != 1 || got[0].Mitigation != "Upgrade minimist to 1.2.6.\n\nSnyk's upgrade paths: upgrade mkdirp@0.5.5 to mkdirp@0.5.6." {
+		t.Fatalf("%d findings, mitigation %q", len(got), got[0].Mitigation)
+	}
+}
+
+// TestCVSSv4Sources: since Snyk rates issues with CVSS 4.0 (2024), its
+// issue data carries "cvssSources" (assigner, severity, baseScore, vector,
+// type primary/secondary; snyk/user-docs, v1 issues API); the primary CVSS
+// v4 vector and score are kept beside CVSSv3.
+func TestCVSSv4Sources(t *testing.T) {
+	doc := `{"ok":false,"packageManager":"maven","vulnerabilities":[{"id":"SNYK-JAVA-CHQOSLOGBACK-8539865","title":"Server-side Request Forgery (SSRF)","severity":"low",
+"packageName":"ch.qos.logback:logback-core","name":"ch.qos.logback:logback-core","version":"1.3.14","from":["app@1.0.0","ch.qos.logback:logback-core@1.3.14"],"fixedIn":["1.3.15"],
+"CVSSv3":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N","cvssScore":4.8,
+"cvssSources":[{"type":"secondary","assigner":"NVD","severity":"low","baseScore":2.0,"vector":"CVSS:4.0/AV:N/AC:H/AT:N/PR:H/UI:P/VC:N/VI:L/VA:N/SC:N/SI:N/SA:N","cvssVersion":"4.0"},
+ {"type":"primary","assigner":"Snyk","severity":"low","baseScore":2.3,"vector":"CVSS:4.0/AV:N/AC:L/AT:P/PR:H/UI:P/VC:N/VI:L/VA:N/SC:N/SI:N/SA:N","cvssVersion":"4.0"},
+ {"type":"primary","assigner":"Snyk","severity":"medium","baseScore":4.8,"vector":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N","cvssVersion":"3.1"}]}]}`
+	got := scannertest.ParseString(t, Parse, "snyk.json", doc)
+	c := got[0].CVSS
+	if c.V4Vector != "CVSS:4.0/AV:N/AC:L/AT:P/PR:H/UI:P/VC:N/VI:L/VA:N/SC:N/SI:N/SA:N" || c.V4Score == nil || *c.V4Score != 2.3 || c.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N" || *c.V3Score != 4.8 || got[0].Severity != findings.Low {
+		t.Errorf("%+v", c)
+	}
+}
+
+// TestLicenseIssue: a license issue ("type": "license", "license": the
+// SPDX id; snyk test lists them among the vulnerabilities) is a finding
+// titled with its package, since Snyk's title names only the license.
+func TestLicenseIssue(t *testing.T) {
+	doc := `{"ok":false,"packageManager":"npm","vulnerabilities":[{"id":"snyk:lic:npm:tinymce:LGPL-2.1","type":"license","license":"LGPL-2.1","title":"LGPL-2.1 license","severity":"medium",
+"packageName":"tinymce","name":"tinymce","version":"5.0.4","from":["app@1.0.0","tinymce@5.0.4"],"semver":{"vulnerable":[">=0"]}}],"displayTargetFile":"package-lock.json"}`
+	got := scannertest.ParseString(t, Parse, "snyk.json", doc)
+	if len(got) != 1 || got[0].Title != "LGPL-2.1 license in tinymce" || got[0].Severity != findings.Medium || got[0].RuleID != "snyk:lic:npm:tinymce:LGPL-2.1" || len(got[0].VulnerabilityIDs) != 0 {
+		t.Errorf("%+v", got)
 	}
 }

@@ -8,7 +8,9 @@
 // Each result yields: one finding per vulnerability (component name,
 // version and purl, fixed versions, CVSS from the severity source, then
 // NVD, then any vendor; status not_affected is skipped: the vendor says the
-// package is not vulnerable), per failed misconfiguration (status FAIL),
+// package is not vulnerable; will_not_fix, fix_deferred, end_of_life and
+// under_investigation are said in the description), per failed
+// misconfiguration (status FAIL),
 // per secret and per license finding. Severities UNKNOWN map to info. A
 // misconfiguration's rule id is its AVD id, the same in every Trivy
 // version (see checkID).
@@ -274,11 +276,17 @@ func emitResult(res result, prefix string, emit func(findings.Finding) error) er
 		}
 	}
 	for _, l := range res.Licenses {
+		// A package's license (class license) names the package; a
+		// license found in a file (class license-file) only the file.
+		what, subject := "Package", l.PkgName
+		if subject == "" {
+			what, subject = "File", cmp.Or(l.FilePath, res.Target)
+		}
 		f := findings.Finding{
-			Title:       fmt.Sprintf("License %s (%s) in %s", l.Name, l.Category, l.PkgName),
+			Title:       fmt.Sprintf("License %s (%s) in %s", l.Name, l.Category, subject),
 			Severity:    findings.SeverityOrInfo(l.Severity),
 			RuleID:      "license:" + l.Name,
-			Description: fmt.Sprintf("Package %s is under the %s license, of category %s.", l.PkgName, l.Name, l.Category),
+			Description: fmt.Sprintf("%s %s is under the %s license, of category %s.", what, subject, l.Name, l.Category),
 			Component:   findings.Component{Name: l.PkgName},
 			References:  []string{l.Link},
 			Locations:   []findings.Location{{File: cmp.Or(l.FilePath, res.Target)}},
@@ -316,12 +324,24 @@ func vulnFinding(v vulnerability, target string) findings.Finding {
 	if fv := v.FixedVersion; fv != "" {
 		f.Mitigation = reportio.Upgrade(v.PkgName, fv)
 	}
+	if why, ok := statusText[strings.ToLower(v.Status)]; ok {
+		f.Description = reportio.Paragraphs(f.Description, "Status: "+v.Status+" ("+why+").")
+	}
 	f.CWEs = append(f.CWEs, reportio.CWEs(v.CweIDs)...)
 	if c, ok := pickCVSS(v); ok {
 		f.CVSS = findings.CVSS{V3Vector: c.V3Vector, V3Score: c.V3Score, V4Vector: c.V40Vector, V4Score: c.V40Score}
 	}
 	f.Normalize()
 	return f
+}
+
+// statusText says what the vendor's Status means when it is more than
+// "affected" or "fixed" (Trivy's types.Status; not_affected is skipped).
+var statusText = map[string]string{
+	"will_not_fix":        "the vendor will not fix it",
+	"fix_deferred":        "the vendor deferred the fix",
+	"end_of_life":         "the package is end of life: no fix will come",
+	"under_investigation": "the vendor is investigating",
 }
 
 // pickCVSS prefers the source Trivy took the severity from, then NVD,

@@ -101,3 +101,36 @@ func TestCheckIDAcrossVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestVendorStatus: Trivy's vendor Status (types.Status: fixed, affected,
+// will_not_fix, fix_deferred, end_of_life, under_investigation,
+// not_affected) is said in the description when it tells more than
+// affected or fixed.
+func TestVendorStatus(t *testing.T) {
+	doc := `{"SchemaVersion":2,"ArtifactName":"debian:12","ArtifactType":"container_image","Results":[{"Target":"debian:12 (debian 12.5)","Class":"os-pkgs","Type":"debian","Vulnerabilities":[
+{"VulnerabilityID":"CVE-2011-3374","PkgName":"apt","InstalledVersion":"2.6.1","Status":"will_not_fix","SeveritySource":"debian","PrimaryURL":"https://avd.aquasec.com/nvd/cve-2011-3374",
+ "DataSource":{"ID":"debian","Name":"Debian Security Tracker","URL":"https://salsa.debian.org/security-tracker-team/security-tracker"},"Title":"It was found that apt-key in apt does not correctly validate gpg keys","Severity":"LOW"},
+{"VulnerabilityID":"CVE-2023-4039","PkgName":"gcc-12-base","InstalledVersion":"12.2.0-14","FixedVersion":"","Status":"affected","Severity":"MEDIUM"}]}]}`
+	got := scannertest.ParseString(t, Parse, "trivy.json", doc)
+	if len(got) != 2 {
+		t.Fatalf("%d findings", len(got))
+	}
+	apt := got[0]
+	if !strings.Contains(apt.Description, "Status: will_not_fix (the vendor will not fix it).") {
+		t.Errorf("apt: %q %v", apt.Description, apt.References)
+	}
+	if strings.Contains(got[1].Description, "Status") || len(got[1].FixedVersions) != 0 || got[1].Mitigation != "" {
+		t.Errorf("affected: %q %v %q", got[1].Description, got[1].FixedVersions, got[1].Mitigation)
+	}
+}
+
+// TestLicenseFile: a license Trivy found in a file (class license-file:
+// PkgName empty, FilePath set) names the file, not an empty package.
+func TestLicenseFile(t *testing.T) {
+	doc := `{"SchemaVersion":2,"ArtifactName":"alpine:3.19","Results":[{"Target":"Loose File License(s)","Class":"license-file","Licenses":[
+{"Severity":"LOW","Category":"notice","PkgName":"","FilePath":"/etc/ssl/misc/CA.pl","Name":"OpenSSL","Confidence":1,"Link":"https://spdx.org/licenses/OpenSSL.html"}]}]}`
+	got := scannertest.ParseString(t, Parse, "trivy.json", doc)
+	if len(got) != 1 || got[0].Title != "License OpenSSL (notice) in /etc/ssl/misc/CA.pl" || got[0].Description != "File /etc/ssl/misc/CA.pl is under the OpenSSL license, of category notice." || got[0].Locations[0].File != "/etc/ssl/misc/CA.pl" {
+		t.Errorf("%+v", got)
+	}
+}
