@@ -96,16 +96,52 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 	}
 	return dec.Each("site", func(se xml.StartElement) error {
 		s := site{Name: reportio.Attr(se, "name"), Host: reportio.Attr(se, "host"), Port: reportio.Attr(se, "port"), SSL: reportio.Attr(se, "ssl")}
-		return reportio.DecodeEach(dec, "alerts>alertitem", func(a alertItem) error {
-			f, ok, err := a.finding(s)
-			if err != nil {
+		sa := siteAlerts{site: s, emit: emit}
+		err := reportio.DecodeEach(dec, "alerts>alertitem", func(a alertItem) error {
+			if err := sa.add(a); err != nil {
 				return dec.Errorf(err, "alertitem %q", a.PluginID)
 			}
-			if !ok {
-				return nil
-			}
-			return emit(f)
+			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return sa.flush()
+	})
+}
+
+// siteAlerts emits the findings of one site's alerts. Reports before ZAP
+// 2.7 have no <instances>: they list an alert once per URL (an alertitem
+// with a bare <uri>), so those alertitems are held until the site ends and
+// the ones of one alert (same fingerprint: rule on the site) are one
+// finding with every URL as a location, as ZAP 2.7 and later group them.
+// Alerts with instances are emitted at once.
+type siteAlerts struct {
+	site    site
+	emit    func(findings.Finding) error
+	pending reportio.Ordered[string, *findings.Finding]
+}
+
+func (sa *siteAlerts) add(a alertItem) error {
+	f, ok, err := a.finding(sa.site)
+	if err != nil || !ok {
+		return err
+	}
+	if len(a.Instances) > 0 || a.URI == "" {
+		return sa.emit(f)
+	}
+	if prev, ok := sa.pending.Get(f.Fingerprint); ok {
+		prev.Locations = append(prev.Locations, f.Locations...)
+		return nil
+	}
+	sa.pending.Set(f.Fingerprint, &f)
+	return nil
+}
+
+func (sa *siteAlerts) flush() error {
+	return sa.pending.Each(func(_ string, f *findings.Finding) error {
+		f.Normalize() // sorts and de-duplicates the merged locations; the fingerprint stays
+		return sa.emit(*f)
 	})
 }
 
@@ -121,39 +157,36 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 			return dec.Skip()
 		}
 		sawSite = true
-		return dec.Array("site", func() error {
-			if err := dec.ExpectObject("site[]"); err != nil {
-				return err
-			}
-			var s site
-			var alerts []alertItem
-			err := dec.Object(func(key string) error {
-				return dec.DecodeField(key, "site[].", map[string]any{
-					"@name":  &s.Name,
-					"@host":  &s.Host,
-					"@port":  &s.Port,
-					"@ssl":   &s.SSL,
-					"alerts": &alerts,
-				})
-			})
-			if err != nil {
-				return err
-			}
-			for _, a := range alerts {
-				f, ok, err := a.finding(s)
-				if err != nil {
-					return dec.Errorf(err, "alert %q", a.PluginID)
-				}
-				if ok {
-					if err := emit(f); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
+		// ZAP 2.7.0 and earlier wrote "site" as an object when the report
+		// had one site (zaproxy/zaproxy#5162); later versions always an array.
+		return dec.Objects("site", func() error { return readSite(dec, emit) })
 	})
 	return dec.Known(sawSite, err, `no "site" array: not a ZAP JSON report`)
+}
+
+// readSite reads the members of a site object whose '{' was just read.
+func readSite(dec *reportio.JSONDecoder, emit func(findings.Finding) error) error {
+	var s site
+	var alerts []alertItem
+	err := dec.Object(func(key string) error {
+		return dec.DecodeField(key, "site[].", map[string]any{
+			"@name":  &s.Name,
+			"@host":  &s.Host,
+			"@port":  &s.Port,
+			"@ssl":   &s.SSL,
+			"alerts": &alerts,
+		})
+	})
+	if err != nil {
+		return err
+	}
+	sa := siteAlerts{site: s, emit: emit}
+	for _, a := range alerts {
+		if err := sa.add(a); err != nil {
+			return dec.Errorf(err, "alert %q", a.PluginID)
+		}
+	}
+	return sa.flush()
 }
 
 // riskCodes are ZAP's risk levels 0–3.

@@ -1,6 +1,7 @@
 package zap
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,6 +49,62 @@ func TestParseJSON(t *testing.T) {
 		`{"uri": "https://device.example.com/", "method": "GET", "param": "", "attack": "", "evidence": ""},`, "")
 	if len(again) != 1 || len(again[0].Locations) != 1 || again[0].Fingerprint != f.Fingerprint {
 		t.Errorf("fingerprint depends on the affected URLs: %+v", again)
+	}
+}
+
+// TestParseXMLBeforeInstances reads a report of ZAP before 2.7, which has
+// no <instances> and lists an alert once per URL: the alertitems of one
+// alert on a site are one finding with every URL. Before, each alertitem
+// was a finding with the same fingerprint, so the import kept the first
+// URL and dropped the others as duplicates.
+func TestParseXMLBeforeInstances(t *testing.T) {
+	got := scannertest.ParseFileN(t, ParseXML, "testdata/pre-2.7.xml", 2)
+	xss, cto := got[0], got[1]
+	if xss.RuleID != "10016" || xss.Severity != findings.Low || len(xss.CWEs) != 1 || xss.CWEs[0] != 933 {
+		t.Errorf("merged alert: %+v", xss)
+	}
+	var urls []string
+	for _, l := range xss.Locations {
+		urls = append(urls, l.URL)
+	}
+	if strings.Join(urls, " ") != "http://app.example.com/ http://app.example.com/login http://app.example.com/robots.txt" {
+		t.Errorf("merged alert's URLs %v", urls)
+	}
+	if cto.RuleID != "10021" || len(cto.Locations) != 1 || cto.Locations[0].Path != "/style.css" || cto.Fingerprint == xss.Fingerprint {
+		t.Errorf("second alert: %+v", cto)
+	}
+	// The same alert from a ZAP 2.7+ report (one alertitem with instances)
+	// keeps the fingerprint, so upgrading ZAP does not reopen findings.
+	modern := scannertest.ParseString(t, ParseXML, "modern.xml", `<OWASPZAPReport version="2.14.0">
+<site name="http://app.example.com" host="app.example.com" port="80" ssl="false"><alerts><alertitem>
+<pluginid>10016</pluginid><alert>Web Browser XSS Protection Not Enabled</alert><riskcode>1</riskcode><confidence>2</confidence>
+<desc>&lt;p&gt;Web Browser XSS Protection is not enabled.&lt;/p&gt;</desc><cweid>933</cweid>
+<instances><instance><uri>http://app.example.com/</uri></instance></instances>
+</alertitem></alerts></site></OWASPZAPReport>`)
+	if len(modern) != 1 || modern[0].Fingerprint != xss.Fingerprint {
+		t.Errorf("fingerprint differs between ZAP 2.6 and 2.14 reports: %+v", modern)
+	}
+}
+
+// TestParseJSONOneSiteObject reads a ZAP 2.7.0 JSON report of one site,
+// which ZAP wrote as an object rather than a one-element array
+// (zaproxy/zaproxy#5162, fixed in 2.8.0). Before, it was refused ("site
+// is {, want an array").
+func TestParseJSONOneSiteObject(t *testing.T) {
+	got := scannertest.ParseFileN(t, ParseJSON, "testdata/one-site-2.7.json", 1)
+	f := got[0]
+	want := findings.Location{URL: "http://localhost:3000/api/v1/encrypt", Host: "localhost", Port: 3000, Protocol: "http", Path: "/api/v1/encrypt"}
+	if f.RuleID != "50001" || f.Severity != findings.Low || len(f.CWEs) != 0 || len(f.Locations) != 1 || f.Locations[0] != want {
+		t.Errorf("finding: %+v", f)
+	}
+	// A site that is neither an array nor an object is refused, naming the field.
+	_, err := scannertest.ParseStringErr(ParseJSON, "bad.json", `{"@version": "2.7.0", "site": "http://x"}`)
+	if !errors.Is(err, reportio.ErrNotReport) || !strings.Contains(err.Error(), "site is http://x, want an array or an object") {
+		t.Errorf("string site: %v", err)
+	}
+	_, err = scannertest.ParseStringErr(ParseJSON, "cut.json", `{"@version": "2.7.0", "site": {"@name": "http://x", "alerts": [`)
+	if err == nil || !strings.Contains(err.Error(), "cut.json") || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("truncated one-site report: %v", err)
 	}
 }
 
