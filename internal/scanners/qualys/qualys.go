@@ -1,7 +1,8 @@
 // Package qualys parses Qualys VM reports: the XML asset data report
 // (<ASSET_DATA_REPORT>: hosts with their detections, then a glossary of
-// vulnerability details) and the CSV scan/report exports (including the
-// PCI "monthly" layout).
+// vulnerability details), the scan results XML (<SCAN>, scan-1.dtd: hosts
+// with their QIDs and details inline, see scan.go) and the CSV scan/report
+// exports (including the PCI "monthly" layout).
 //
 // One finding per QID per host, port and protocol. Qualys severity 1–5
 // maps to info, low, medium, high, critical; "information gathered"
@@ -33,8 +34,8 @@ const (
 // Format describes the Qualys VM XML asset data report to the registry.
 var Format = reportio.Format{
 	Name:        Name,
-	Description: "Qualys VM XML asset data report",
-	DetectRule:  "XML whose root element is <ASSET_DATA_REPORT>",
+	Description: "Qualys VM XML asset data report and scan results XML (scan-1.dtd)",
+	DetectRule:  `XML whose root element is <ASSET_DATA_REPORT>, or <SCAN> with the scan-1.dtd DOCTYPE or a value="scan/…" id`,
 	Detect:      Detect,
 	Parse:       Parse,
 }
@@ -48,8 +49,13 @@ var FormatCSV = reportio.Format{
 	Parse:       ParseCSV,
 }
 
-// Detect reports whether head is a Qualys XML asset data report.
-func Detect(h *reportio.Head) bool { return h.HasRoot("ASSET_DATA_REPORT") }
+// Detect reports whether head is a Qualys XML asset data report or scan
+// results XML (<SCAN> is a common name: its scan-1.dtd DOCTYPE or its
+// value="scan/…" id is required).
+func Detect(h *reportio.Head) bool {
+	return h.HasRoot("ASSET_DATA_REPORT") ||
+		h.HasRoot("SCAN") && (h.Contains("scan-1.dtd") || h.Contains(`<SCAN value="scan/`))
+}
 
 // DetectCSV reports whether head is a Qualys CSV export.
 func DetectCSV(h *reportio.Head) bool {
@@ -88,17 +94,14 @@ type ref struct {
 const maxResult = 512
 
 type details struct {
-	QID      string `xml:"QID"`
-	Title    string `xml:"TITLE"`
-	Severity string `xml:"SEVERITY"`
-	Category string `xml:"CATEGORY"`
-	Threat   string `xml:"THREAT"`
-	Impact   string `xml:"IMPACT"`
-	Solution string `xml:"SOLUTION"`
-	CVEs     []struct {
-		ID  string `xml:"ID"`
-		URL string `xml:"URL"`
-	} `xml:"CVE_ID_LIST>CVE_ID"`
+	QID        string   `xml:"QID"`
+	Title      string   `xml:"TITLE"`
+	Severity   string   `xml:"SEVERITY"`
+	Category   string   `xml:"CATEGORY"`
+	Threat     string   `xml:"THREAT"`
+	Impact     string   `xml:"IMPACT"`
+	Solution   string   `xml:"SOLUTION"`
+	CVEs       []cveRef `xml:"CVE_ID_LIST>CVE_ID"`
 	VendorRefs []struct {
 		URL string `xml:"URL"`
 	} `xml:"VENDOR_REFERENCE_LIST>VENDOR_REFERENCE"`
@@ -109,14 +112,24 @@ type details struct {
 	CVSSTemporal  string `xml:"CVSS_SCORE>CVSS_TEMPORAL"`
 }
 
+// cveRef is a CVE_ID of a CVE_ID_LIST.
+type cveRef struct {
+	ID  string `xml:"ID"`
+	URL string `xml:"URL"`
+}
+
 // Parse streams the findings of a Qualys XML asset data report.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
-	if _, empty, err := dec.Begin("ASSET_DATA_REPORT"); err != nil || empty {
+	root, empty, err := dec.Begin("ASSET_DATA_REPORT", "SCAN")
+	if err != nil || empty {
 		return err
 	}
+	if root.Name.Local == "SCAN" {
+		return parseScan(dec, emit)
+	}
 	var pending reportio.Ordered[string, []ref] // by QID, until its glossary entry
-	err := dec.Walk(func(se xml.StartElement) error {
+	err = dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "HOST_LIST":
 			return dec.Each("HOST", func(se xml.StartElement) error {

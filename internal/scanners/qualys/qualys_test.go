@@ -1,11 +1,13 @@
 package qualys
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -42,6 +44,56 @@ func TestParse(t *testing.T) {
 		t.Errorf("undefined QID: %+v", got[3])
 	}
 	scannertest.NotReport(t, ParseCSV, "testdata/no-qid.csv", "no-qid.csv:2: QID:")
+}
+
+// TestParseScanResults reads Qualys's scan results XML (<SCAN>,
+// scan-1.dtd), which was refused before ("root element is <SCAN>, want
+// <ASSET_DATA_REPORT>"): one finding per QID per host, port and protocol,
+// confirmed and potential vulnerabilities at their level, information
+// gathered (INFOS, SERVICES) as info.
+func TestParseScanResults(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/scan.xml", 6)
+	var lines []string
+	for _, f := range got {
+		lines = append(lines, f.RuleID+"="+string(f.Severity))
+	}
+	if strings.Join(lines, " ") != "qid:6=info qid:82023=info qid:38657=medium qid:86763=critical qid:150263=low qid:38657=medium" {
+		t.Fatalf("got %v", lines)
+	}
+	f := got[2]
+	if f.Title != "Birthday attacks against TLS ciphers with 64bit block size vulnerability (Sweet32)" || strings.Join(f.VulnerabilityIDs, ",") != "CVE-2016-2183,CVE-2016-6329" ||
+		*f.CVSS.V3Score != 7.5 || f.Mitigation != "Disable 64-bit block ciphers (3DES)." {
+		t.Errorf("sweet32: %+v", f)
+	}
+	if f.Locations[0] != (findings.Location{Host: "192.0.2.30", Port: 443, Protocol: "tcp", HostName: "shop.lab"}) {
+		t.Errorf("sweet32 location (the category's fqdn names the virtual host): %+v", f.Locations[0])
+	}
+	for _, want := range []string{"Legacy block ciphers", "Impact:\nAn attacker may recover plaintext.", "Category:\nGeneral remote services", "Detection type: confirmed vulnerability", "CVSS v2 base: 5.0", "Result:\nTLSv1.2 DES-CBC3-SHA"} {
+		if !strings.Contains(f.Description, want) {
+			t.Errorf("sweet32 description lacks %q: %q", want, f.Description)
+		}
+	}
+	if l := got[0].Locations[0]; l != (findings.Location{Host: "192.0.2.30", HostName: "web01.lab"}) || !strings.Contains(got[0].Description, "information gathered") {
+		t.Errorf("info: %+v", got[0])
+	}
+	if !strings.Contains(got[4].Description, "Detection type: potential vulnerability") {
+		t.Errorf("practice: %q", got[4].Description)
+	}
+	// The same QID on another host is its own finding.
+	if got[5].Locations[0].Host != "192.0.2.31" || got[5].Fingerprint == f.Fingerprint {
+		t.Errorf("second host: %+v", got[5])
+	}
+	// A <SCAN> holding Qualys's <ERROR> is an error naming it, not an empty scan.
+	_, err := scannertest.ParseFileErr(Parse, "testdata/scan-error.xml")
+	if !errors.Is(err, reportio.ErrNotReport) || !strings.HasPrefix(err.Error(), "scan-error.xml:6:") || !strings.Contains(err.Error(), "Qualys returned error 999 instead of scan results: Scan results are not available") {
+		t.Errorf("scan error: %v", err)
+	}
+	scannertest.Detects(t, Detect, map[string]bool{
+		"<?xml version=\"1.0\"?>\n<!DOCTYPE SCAN SYSTEM \"https://qualysguard.qualys.com/scan-1.dtd\">\n<SCAN value=\"scan/1.2\">": true,
+		`<SCAN value="scan/1704103200.12345"><HEADER>`: true,
+		`<SCAN><IP value="10.0.0.1"/></SCAN>`:          false, // a <SCAN> of some other tool
+		`<ASSET_DATA_REPORT>`:                          true,
+	})
 }
 
 // TestCorpus: Qualys_Sample_Report.xml has 301 detections on 7 hosts, 209
