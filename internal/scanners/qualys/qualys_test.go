@@ -161,3 +161,63 @@ func TestLetterSeverities(t *testing.T) {
 		}
 	}
 }
+
+// TestParseWAS reads Qualys WAS XML reports, which no format read before
+// (docs listed "Qualys WAS" as not supported): one finding per QID per
+// site with every URL as a location, severity from the glossary's level,
+// information gathered as info, fixed detections skipped.
+func TestParseWAS(t *testing.T) {
+	got := scannertest.ParseFileN(t, ParseWAS, "testdata/was.xml", 4)
+	var lines []string
+	for _, f := range got {
+		lines = append(lines, f.RuleID+"="+string(f.Severity))
+	}
+	// Glossary order; QID 150999 has no glossary entry.
+	if strings.Join(lines, " ") != "qid:150001=critical qid:150003=low qid:150204=info qid:150999=info" {
+		t.Fatalf("got %v", lines)
+	}
+	xss := got[0]
+	if xss.Title != "Reflected Cross-Site Scripting (XSS) Vulnerabilities" || len(xss.CWEs) != 1 || xss.CWEs[0] != 79 || *xss.CVSS.V3Score != 6.1 ||
+		xss.Mitigation != "Filter and encode user input." {
+		t.Errorf("xss: %+v", xss)
+	}
+	want := []findings.Location{
+		{URL: "https://shop.example.com/search?q=1", Host: "shop.example.com", Port: 443, Protocol: "https", Path: "/search"},
+		{URL: "https://shop.example.com/account/profile", Host: "shop.example.com", Port: 443, Protocol: "https", Path: "/account/profile"},
+	}
+	if len(xss.Locations) != 2 || xss.Locations[0] != want[0] || xss.Locations[1] != want[1] {
+		t.Errorf("xss locations (the fixed detection is gone): %+v", xss.Locations)
+	}
+	for _, w := range []string{"XSS vulnerabilities occur", "Impact:\nAn attacker can run script", "Category:\nConfirmed Vulnerability", "OWASP: A7", "WASC: WASC-8",
+		"- https://shop.example.com/search?q=1 (parameter q)", "- https://shop.example.com/account/profile (parameter name)"} {
+		if !strings.Contains(xss.Description, w) {
+			t.Errorf("xss description lacks %q: %q", w, xss.Description)
+		}
+	}
+	if strings.Contains(got[1].Description, "N/A") || got[1].Mitigation != "" || got[1].Locations[0].Port != 8080 {
+		t.Errorf("N/A kept: %+v", got[1])
+	}
+	if !strings.Contains(got[2].Description, "X-Xss-Protection: Header missing") || got[2].Title != "Missing header: X-XSS-Protection" {
+		t.Errorf("information gathered (base64 data): %+v", got[2])
+	}
+	if got[3].Title != "QID 150999" || !strings.Contains(got[3].Description, "Crawled 12 links.") {
+		t.Errorf("undefined QID: %+v", got[3])
+	}
+	// The same QID on fewer URLs of the site keeps its fingerprint.
+	again := scannertest.ParseEdited(t, ParseWAS, "testdata/was.xml", "<URL>https://shop.example.com/account/profile</URL>", "<URL>https://shop.example.com/other</URL>")
+	if again[0].Fingerprint != xss.Fingerprint {
+		t.Errorf("fingerprint depends on the URLs")
+	}
+	// A web application report: one finding per application (site).
+	apps := scannertest.ParseFileN(t, ParseWAS, "testdata/was-webapp.xml", 2)
+	if apps[0].Locations[0].Host != "shop.example.com" || apps[1].Locations[0].Host != "blog.example.com" || apps[0].Fingerprint == apps[1].Fingerprint ||
+		apps[1].Severity != findings.Critical {
+		t.Errorf("web application report: %+v", apps)
+	}
+	scannertest.NotReport(t, ParseWAS, "testdata/scan.xml", "scan.xml:")
+	scannertest.Detects(t, DetectWAS, map[string]bool{
+		"<?xml version='1.0' encoding='UTF-8'?>\n<WAS_SCAN_REPORT>": true,
+		"<WAS_WEBAPP_REPORT>": true,
+		"<ASSET_DATA_REPORT>": false,
+	})
+}

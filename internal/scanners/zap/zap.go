@@ -140,7 +140,7 @@ func (sa *siteAlerts) add(a alertItem) error {
 
 func (sa *siteAlerts) flush() error {
 	return sa.pending.Each(func(_ string, f *findings.Finding) error {
-		f.Normalize() // sorts and de-duplicates the merged locations; the fingerprint stays
+		f.Normalize() // de-duplicates the merged locations; the fingerprint stays
 		return sa.emit(*f)
 	})
 }
