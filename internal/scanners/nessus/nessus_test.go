@@ -60,6 +60,14 @@ func TestParseCSV(t *testing.T) {
 		t.Errorf("tenable.io: %+v", io)
 	}
 	scannertest.ParseFileN(t, ParseCSV, "testdata/header-only.csv", 0)
+	// Tenable.io's export of a fixed vulnerability (state FIXED) is not a
+	// finding of the report; NEW, ACTIVE and RESURFACED are. Before, the
+	// FIXED row was imported as open. (Column set of Tenable.io's
+	// vulnerability export; "Vulnerability State" in Tenable.sc's.)
+	states := scannertest.ParseFileN(t, ParseCSV, "testdata/tenable-io-states.csv", 3)
+	if states[1].RuleID != "42873" || states[1].Locations[0].Host != "10.0.0.98" || states[2].RuleID != "10114" {
+		t.Errorf("states: %+v", states)
+	}
 }
 
 func TestRejects(t *testing.T) {
