@@ -7,9 +7,8 @@
 // One finding per plugin per host, port and protocol (a ReportItem; in CSV,
 // consecutive rows that repeat a plugin on the same host and port once per
 // CVE are merged; rows whose state is FIXED are skipped). severity 0–4
-// (XML) or Risk/Severity (CSV) map to
-// info…critical. Rule id is the plugin id; CVEs from <cve>, CWEs from <cwe>
-// and "CWE:n" xrefs, CVSS v3/v4 vectors and scores, EPSS, KEV from the
+// (XML) or Risk/Severity (CSV) map to info…critical. Rule id is the plugin
+// id; CVEs from <cve>, CWEs from <cwe> and "CWE:n" xrefs, CVSS v3/v4 vectors and scores, EPSS, KEV from the
 // "CISA-KNOWN-EXPLOITED" xref, references from see_also.
 package nessus
 

@@ -25,10 +25,11 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 )
 
-// Names of the two formats.
+// Names of the three formats.
 const (
 	Name    = "qualys"
 	NameCSV = "qualys-csv"
+	NameWAS = "qualys-was"
 )
 
 // Format describes the Qualys VM XML asset data report to the registry.
@@ -47,6 +48,16 @@ var FormatCSV = reportio.Format{
 	DetectRule:  `CSV whose header has "QID" and "IP" columns and a Qualys title column ("Title" or "VULN TITLE")`,
 	Detect:      DetectCSV,
 	Parse:       ParseCSV,
+}
+
+// FormatWAS describes the Qualys Web Application Scanning XML report to the registry.
+var FormatWAS = reportio.Format{
+	Name:        NameWAS,
+	Aliases:     []string{"qualys-webapp"},
+	Description: "Qualys Web Application Scanning (WAS) XML report (scan report and web application report)",
+	DetectRule:  "XML whose root element is <WAS_SCAN_REPORT> or <WAS_WEBAPP_REPORT>",
+	Detect:      DetectWAS,
+	Parse:       ParseWAS,
 }
 
 // Detect reports whether head is a Qualys XML asset data report or scan
@@ -164,15 +175,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				})
 			})
 		case "GLOSSARY":
-			return reportio.DecodeEach(dec, "VULN_DETAILS_LIST>VULN_DETAILS", func(d details) error {
-				q := strings.TrimSpace(d.QID)
-				refs, ok := pending.Get(q)
-				if !ok {
-					return nil
-				}
-				pending.Delete(q)
-				return emitAll(d, refs, emit)
-			})
+			return glossary(dec, "VULN_DETAILS_LIST>VULN_DETAILS", &pending, func(d details) string { return d.QID },
+				func(d details, refs []ref) error { return emitAll(d, refs, emit) })
 		}
 		return dec.Skip()
 	})
@@ -181,6 +185,22 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	}
 	return pending.Each(func(q string, refs []ref) error {
 		return emitAll(details{QID: q, Title: "QID " + q}, refs, emit)
+	})
+}
+
+// glossary reads the glossary entries at path (asset data report, WAS
+// report) and calls fn with each entry and the detections waiting for its
+// QID, which it removes from pending; entries nothing waits for are
+// skipped.
+func glossary[T, V any](dec *reportio.XMLDecoder, path string, pending *reportio.Ordered[string, V], qid func(T) string, fn func(T, V) error) error {
+	return reportio.DecodeEach(dec, path, func(entry T) error {
+		q := strings.TrimSpace(qid(entry))
+		waiting, ok := pending.Get(q)
+		if !ok {
+			return nil
+		}
+		pending.Delete(q)
+		return fn(entry, waiting)
 	})
 }
 

@@ -11,15 +11,20 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
+// ruleSeverities lists the findings as "rule=severity".
+func ruleSeverities(list []findings.Finding) string {
+	var out []string
+	for _, f := range list {
+		out = append(out, f.RuleID+"="+string(f.Severity))
+	}
+	return strings.Join(out, " ")
+}
+
 func TestParse(t *testing.T) {
 	got := scannertest.ParseFile(t, Parse, "testdata/report.xml")
-	var lines []string
-	for _, f := range got {
-		lines = append(lines, f.RuleID+"="+string(f.Severity))
-	}
 	// Glossary order; the fixed detection is gone; QID 999 has no glossary entry.
-	if strings.Join(lines, " ") != "qid:6=info qid:38626=high qid:38626=high qid:999=info" {
-		t.Fatalf("got %v", lines)
+	if ruleSeverities(got) != "qid:6=info qid:38626=high qid:38626=high qid:999=info" {
+		t.Fatalf("got %v", ruleSeverities(got))
 	}
 	f := got[1]
 	if f.Title != "OpenSSL padding oracle (CVE-2016-2107)" || f.VulnerabilityIDs[0] != "CVE-2016-2107" || *f.CVSS.V3Score != 5.9 || f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N" {
@@ -53,12 +58,8 @@ func TestParse(t *testing.T) {
 // gathered (INFOS, SERVICES) as info.
 func TestParseScanResults(t *testing.T) {
 	got := scannertest.ParseFileN(t, Parse, "testdata/scan.xml", 6)
-	var lines []string
-	for _, f := range got {
-		lines = append(lines, f.RuleID+"="+string(f.Severity))
-	}
-	if strings.Join(lines, " ") != "qid:6=info qid:82023=info qid:38657=medium qid:86763=critical qid:150263=low qid:38657=medium" {
-		t.Fatalf("got %v", lines)
+	if ruleSeverities(got) != "qid:6=info qid:82023=info qid:38657=medium qid:86763=critical qid:150263=low qid:38657=medium" {
+		t.Fatalf("got %v", ruleSeverities(got))
 	}
 	f := got[2]
 	if f.Title != "Birthday attacks against TLS ciphers with 64bit block size vulnerability (Sweet32)" || strings.Join(f.VulnerabilityIDs, ",") != "CVE-2016-2183,CVE-2016-6329" ||
@@ -154,6 +155,10 @@ func FuzzParseCSV(f *testing.F) {
 	scannertest.FuzzDir(f, "testdata", ParseCSV)
 }
 
+func FuzzParseWAS(f *testing.F) {
+	scannertest.FuzzDir(f, "testdata", ParseWAS)
+}
+
 func TestLetterSeverities(t *testing.T) {
 	for in, want := range map[string]findings.Severity{"M": findings.Medium, "h": findings.High, "L": findings.Low, "C": findings.Critical, "4": findings.High, "Medium": findings.Medium} {
 		if got := severity(in, "Vuln"); got != want {
@@ -168,13 +173,9 @@ func TestLetterSeverities(t *testing.T) {
 // information gathered as info, fixed detections skipped.
 func TestParseWAS(t *testing.T) {
 	got := scannertest.ParseFileN(t, ParseWAS, "testdata/was.xml", 4)
-	var lines []string
-	for _, f := range got {
-		lines = append(lines, f.RuleID+"="+string(f.Severity))
-	}
 	// Glossary order; QID 150999 has no glossary entry.
-	if strings.Join(lines, " ") != "qid:150001=critical qid:150003=low qid:150204=info qid:150999=info" {
-		t.Fatalf("got %v", lines)
+	if ruleSeverities(got) != "qid:150001=critical qid:150003=low qid:150204=info qid:150999=info" {
+		t.Fatalf("got %v", ruleSeverities(got))
 	}
 	xss := got[0]
 	if xss.Title != "Reflected Cross-Site Scripting (XSS) Vulnerabilities" || len(xss.CWEs) != 1 || xss.CWEs[0] != 79 || *xss.CVSS.V3Score != 6.1 ||

@@ -12,19 +12,6 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 )
 
-// NameWAS is the Qualys WAS XML format's registry name.
-const NameWAS = "qualys-was"
-
-// FormatWAS describes the Qualys Web Application Scanning XML report to the registry.
-var FormatWAS = reportio.Format{
-	Name:        NameWAS,
-	Aliases:     []string{"qualys-webapp"},
-	Description: "Qualys Web Application Scanning (WAS) XML report (scan report and web application report)",
-	DetectRule:  "XML whose root element is <WAS_SCAN_REPORT> or <WAS_WEBAPP_REPORT>",
-	Detect:      DetectWAS,
-	Parse:       ParseWAS,
-}
-
 // DetectWAS reports whether head is a Qualys WAS XML report.
 func DetectWAS(h *reportio.Head) bool { return h.HasRoot("WAS_SCAN_REPORT", "WAS_WEBAPP_REPORT") }
 
@@ -129,15 +116,8 @@ func ParseWAS(r io.Reader, name string, emit func(findings.Finding) error) error
 		case "RESULTS":
 			return results()
 		case "GLOSSARY":
-			return reportio.DecodeEach(dec, "QID_LIST>QID", func(gl wasGlossary) error {
-				q := strings.TrimSpace(gl.QID)
-				list, ok := pending.Get(q)
-				if !ok {
-					return nil
-				}
-				pending.Delete(q)
-				return emitWAS(gl, list, emit)
-			})
+			return glossary(dec, "QID_LIST>QID", &pending, func(gl wasGlossary) string { return gl.QID },
+				func(gl wasGlossary, list []*wasGroup) error { return emitWAS(gl, list, emit) })
 		}
 		return dec.Skip()
 	})

@@ -63,12 +63,14 @@ func TestParseXMLBeforeInstances(t *testing.T) {
 	if xss.RuleID != "10016" || xss.Severity != findings.Low || len(xss.CWEs) != 1 || xss.CWEs[0] != 933 {
 		t.Errorf("merged alert: %+v", xss)
 	}
-	var urls []string
-	for _, l := range xss.Locations {
-		urls = append(urls, l.URL)
+	wantURLs := []string{"http://app.example.com/", "http://app.example.com/login", "http://app.example.com/robots.txt"}
+	if len(xss.Locations) != len(wantURLs) {
+		t.Fatalf("merged alert's locations %+v, want %v", xss.Locations, wantURLs)
 	}
-	if strings.Join(urls, " ") != "http://app.example.com/ http://app.example.com/login http://app.example.com/robots.txt" {
-		t.Errorf("merged alert's URLs %v", urls)
+	for i, u := range wantURLs {
+		if xss.Locations[i].URL != u || xss.Locations[i].Port != 80 {
+			t.Errorf("merged alert's location %d: %+v, want %s", i, xss.Locations[i], u)
+		}
 	}
 	if cto.RuleID != "10021" || len(cto.Locations) != 1 || cto.Locations[0].Path != "/style.css" || cto.Fingerprint == xss.Fingerprint {
 		t.Errorf("second alert: %+v", cto)
