@@ -14,6 +14,7 @@
 package qualys
 
 import (
+	"bytes"
 	"encoding/xml"
 	"io"
 	"regexp"
@@ -68,10 +69,27 @@ func Detect(h *reportio.Head) bool {
 		h.HasRoot("SCAN") && (h.Contains("scan-1.dtd") || h.Contains(`<SCAN value="scan/`))
 }
 
-// DetectCSV reports whether head is a Qualys CSV export.
+// maxPreamble bounds the lines a Qualys CSV report writes above its
+// header (report title, company, dates, summary: the header is usually
+// on line 8).
+const maxPreamble = 200
+
+// DetectCSV reports whether head is a Qualys CSV export: its header is the
+// first line or comes after Qualys's report preamble.
 func DetectCSV(h *reportio.Head) bool {
-	cols := h.CSVHeader()
-	return reportio.HeaderHas(cols, "qid", "ip") && (reportio.HeaderHas(cols, "title") || reportio.HeaderHas(cols, "vuln title"))
+	b := h.Bytes()
+	for i := 0; i <= maxPreamble && len(b) > 0; i++ {
+		cols := reportio.CSVHeader(b)
+		if reportio.HeaderHas(cols, "qid", "ip") && (reportio.HeaderHas(cols, "title") || reportio.HeaderHas(cols, "vuln title")) {
+			return true
+		}
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			break
+		}
+		b = b[nl+1:]
+	}
+	return false
 }
 
 type detection struct {
@@ -345,12 +363,19 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 	if err != nil || c.Header == nil {
 		return err // no header: an empty report
 	}
-	if !c.Has("QID", "IP") || !c.HasAny("Title", "VULN TITLE") {
-		return c.NotReportHeader("", `header has no "QID", "IP" and title columns: not a Qualys CSV export`)
+	// Qualys's CSV reports open with a preamble (title, company, dates,
+	// summary) above the detections' header.
+	found, err := c.SeekHeader(maxPreamble, func() bool { return c.Has("QID", "IP") && c.HasAny("Title", "VULN TITLE") })
+	if err != nil {
+		return err
+	}
+	if !found {
+		return c.NotReportHeader("", `header has no "QID", "IP" and title columns (in the first %d lines): not a Qualys CSV export`, maxPreamble)
 	}
 	seen := map[string]bool{}
 	return c.Each(func() error {
-		if strings.EqualFold(c.Get("Vuln Status"), "Fixed") || strings.EqualFold(c.Get("FALSE POSITIVE STATUS"), "Approved") {
+		if strings.EqualFold(c.Get("Vuln Status"), "Fixed") || strings.EqualFold(c.Get("FALSE POSITIVE STATUS"), "Approved") ||
+			strings.EqualFold(c.Get("QID"), "QID") { // the header repeated
 			return nil
 		}
 		qid := c.Get("QID")

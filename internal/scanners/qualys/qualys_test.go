@@ -222,3 +222,29 @@ func TestParseWAS(t *testing.T) {
 		"<ASSET_DATA_REPORT>": false,
 	})
 }
+
+// TestParseCSVPreamble reads a Qualys CSV scan report whose header comes
+// after Qualys's preamble (report title, company, user, host summary: the
+// header is on line 8), as the Qualys UI writes it. Before, the first
+// preamble line was taken for the header and the report refused.
+func TestParseCSVPreamble(t *testing.T) {
+	got := scannertest.ParseFileN(t, ParseCSV, "testdata/scan-report-preamble.csv", 2)
+	if ruleSeverities(got) != "qid:91847=high qid:38657=medium" {
+		t.Fatalf("got %v", ruleSeverities(got))
+	}
+	f := got[0]
+	if f.VulnerabilityIDs[0] != "CVE-2024-0056" || *f.CVSS.V3Score != 8.7 || f.Locations[0] != (findings.Location{Host: "192.0.2.50", Port: 1433, Protocol: "tcp", HostName: "db01.lab"}) {
+		t.Errorf("first: %+v", f)
+	}
+	scannertest.Detects(t, DetectCSV, map[string]bool{
+		"\"Scan Report\",\"01/15/2024\"\n\"Example Co.\"\n\n\"IP\",\"DNS\",\"QID\",\"Title\",\"Severity\"\n": true,
+		"\"Scan Report\",\"01/15/2024\"\n\"Example Co.\"\n\n\"Host\",\"Plugin ID\"\n":                        false,
+	})
+	// A file of preamble lines with no header is refused, not empty.
+	_, err := scannertest.ParseStringErr(ParseCSV, "nohead.csv", "\"Scan Report\",\"01/15/2024\"\n\"Example Co.\",\"1 Main Street\"\n")
+	if !errors.Is(err, reportio.ErrNotReport) || !strings.Contains(err.Error(), "nohead.csv") {
+		t.Errorf("preamble only: %v", err)
+	}
+	// Files whose header is the first line read as before.
+	scannertest.NotReport(t, ParseCSV, "testdata/no-qid.csv", "no-qid.csv:2: QID:")
+}
