@@ -58,8 +58,7 @@ type wasGroup struct {
 	qid, kind string
 	site      findings.Location
 	locations []findings.Location
-	lines     []string
-	more      int
+	lines     reportio.Instances
 }
 
 // wasLists maps a results list to its detection kind.
@@ -141,32 +140,15 @@ func wasLocation(raw string) findings.Location {
 	return l
 }
 
-// maxWASLines bounds the per-detection lines in a description.
-const maxWASLines = 100
-
 func (g *wasGroup) add(loc findings.Location, d wasDetection) {
 	if !loc.IsZero() {
 		g.locations = append(g.locations, loc)
 	}
-	line := loc.URL
-	if p := strings.TrimSpace(d.Param); p != "" {
-		line += " (parameter " + p + ")"
-	}
-	if data := wasData(d); data != "" {
-		line += ": " + data
-	}
-	if line = strings.TrimSpace(line); line == "" {
-		return
-	}
-	if len(g.lines) < maxWASLines {
-		g.lines = append(g.lines, "- "+line)
-	} else {
-		g.more++
-	}
+	g.lines.Add("", loc.URL, d.Param, wasData(d))
 }
 
 // wasData is an information-gathered detection's data (base64 when the
-// attribute says so), cut at 300 bytes.
+// attribute says so) on one line.
 func wasData(d wasDetection) string {
 	s := strings.TrimSpace(d.Data.Text)
 	if strings.EqualFold(d.Data.Base64, "true") {
@@ -174,17 +156,9 @@ func wasData(d wasDetection) string {
 		if err != nil {
 			return ""
 		}
-		s = strings.TrimSpace(string(b))
+		s = string(b)
 	}
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		cut := 300
-		for cut > 0 && s[cut]&0xC0 == 0x80 {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
+	return strings.Join(strings.Fields(s), " ")
 }
 
 var wasKinds = map[string]string{
@@ -212,13 +186,7 @@ func emitWAS(gl wasGlossary, list []*wasGroup, emit func(findings.Finding) error
 			Mitigation: join(reportio.PlainText(gl.Solution)), // join drops Qualys's "N/A"
 		}
 		f.CVSS.V3Score = findings.ParseScore(gl.CVSS3Base)
-		if len(g.lines) > 0 {
-			lines := strings.Join(g.lines, "\n")
-			if g.more > 0 {
-				lines += fmt.Sprintf("\n… and %d more", g.more)
-			}
-			f.Description = join(f.Description, "Detections:\n"+lines)
-		}
+		f.Description = join(f.Description, g.lines.Section("Detections"))
 		// The QID on the site, as ZAP's alerts: the set of URLs it is
 		// found on may change between scans without making it new.
 		key := f

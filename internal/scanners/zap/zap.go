@@ -8,7 +8,8 @@
 // affected URLs can change between scans; alerts with confidence 0 (marked false positive in ZAP) are
 // skipped. The rule id is the alertRef (pluginid when absent), CWE from
 // cweid, references are the URLs in <reference>, HTML in descriptions is
-// turned into plain text.
+// turned into plain text; each instance's method, URL, parameter,
+// evidence, attack and other info are listed in the description.
 package zap
 
 import (
@@ -57,11 +58,12 @@ func DetectJSON(h *reportio.Head) bool {
 }
 
 type instance struct {
-	URI      string `xml:"uri" json:"uri"`
-	Method   string `xml:"method" json:"method"`
-	Param    string `xml:"param" json:"param"`
-	Attack   string `xml:"attack" json:"attack"`
-	Evidence string `xml:"evidence" json:"evidence"`
+	URI       string `xml:"uri" json:"uri"`
+	Method    string `xml:"method" json:"method"`
+	Param     string `xml:"param" json:"param"`
+	Attack    string `xml:"attack" json:"attack"`
+	Evidence  string `xml:"evidence" json:"evidence"`
+	OtherInfo string `xml:"otherinfo" json:"otherinfo"` // ZAP 2.12+
 }
 
 type alertItem struct {
@@ -73,12 +75,17 @@ type alertItem struct {
 	Confidence string     `xml:"confidence" json:"confidence"`
 	Desc       string     `xml:"desc" json:"desc"`
 	Instances  []instance `xml:"instances>instance" json:"instances"`
-	URI        string     `xml:"uri" json:"uri"` // reports before ZAP 2.7 had no <instances>
-	Solution   string     `xml:"solution" json:"solution"`
-	OtherInfo  string     `xml:"otherinfo" json:"otherinfo"`
-	Reference  string     `xml:"reference" json:"reference"`
-	CWEID      string     `xml:"cweid" json:"cweid"`
-	WASCID     string     `xml:"wascid" json:"wascid"`
+	// Reports before ZAP 2.7 had no <instances>: one alertitem per URL.
+	URI       string `xml:"uri" json:"uri"`
+	Method    string `xml:"method" json:"method"`
+	Param     string `xml:"param" json:"param"`
+	Attack    string `xml:"attack" json:"attack"`
+	Evidence  string `xml:"evidence" json:"evidence"`
+	Solution  string `xml:"solution" json:"solution"`
+	OtherInfo string `xml:"otherinfo" json:"otherinfo"`
+	Reference string `xml:"reference" json:"reference"`
+	CWEID     string `xml:"cweid" json:"cweid"`
+	WASCID    string `xml:"wascid" json:"wascid"`
 }
 
 type site struct {
@@ -119,7 +126,41 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 type siteAlerts struct {
 	site    site
 	emit    func(findings.Finding) error
-	pending reportio.Ordered[string, *findings.Finding]
+	pending reportio.Ordered[string, *alertFinding]
+}
+
+// alertFinding is an alert's finding and its instances, listed in the
+// description when it is emitted.
+type alertFinding struct {
+	f         findings.Finding
+	otherInfo string
+	instances reportio.Instances
+}
+
+func (af *alertFinding) add(insts []instance) {
+	for _, in := range insts {
+		var detail []string
+		if e := strings.TrimSpace(in.Evidence); e != "" {
+			detail = append(detail, "evidence "+e)
+		}
+		if a := strings.TrimSpace(in.Attack); a != "" {
+			detail = append(detail, "attack "+a)
+		}
+		if oi := oneLine(reportio.PlainText(in.OtherInfo)); oi != "" && oi != af.otherInfo {
+			detail = append(detail, oi)
+		}
+		af.instances.Add(in.Method, in.URI, in.Param, oneLine(strings.Join(detail, "; ")))
+	}
+}
+
+// oneLine is s with its runs of white space made one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func (af *alertFinding) finding() findings.Finding {
+	f := af.f
+	f.Description = reportio.Paragraphs(f.Description, af.instances.Section("Instances"))
+	f.Normalize() // de-duplicates merged locations; the fingerprint stays
+	return f
 }
 
 func (sa *siteAlerts) add(a alertItem) error {
@@ -128,21 +169,34 @@ func (sa *siteAlerts) add(a alertItem) error {
 		return err
 	}
 	if len(a.Instances) > 0 || a.URI == "" {
-		return sa.emit(f)
+		af := alertFinding{f: f, otherInfo: oneLine(reportio.PlainText(a.OtherInfo))}
+		af.add(a.Instances)
+		return sa.emit(af.finding())
 	}
-	if prev, ok := sa.pending.Get(f.Fingerprint); ok {
-		prev.Locations = append(prev.Locations, f.Locations...)
-		return nil
+	af, ok := sa.pending.Get(f.Fingerprint)
+	if ok {
+		af.f.Locations = append(af.f.Locations, f.Locations...)
+	} else {
+		af = &alertFinding{f: f, otherInfo: oneLine(reportio.PlainText(a.OtherInfo))}
+		sa.pending.Set(f.Fingerprint, af)
 	}
-	sa.pending.Set(f.Fingerprint, &f)
+	af.add(a.instances())
 	return nil
 }
 
 func (sa *siteAlerts) flush() error {
-	return sa.pending.Each(func(_ string, f *findings.Finding) error {
-		f.Normalize() // de-duplicates the merged locations; the fingerprint stays
-		return sa.emit(*f)
+	return sa.pending.Each(func(_ string, af *alertFinding) error {
+		return sa.emit(af.finding())
 	})
+}
+
+// instances are the alert's instances; before ZAP 2.7 the alertitem is
+// its one instance.
+func (a alertItem) instances() []instance {
+	if len(a.Instances) == 0 && a.URI != "" {
+		return []instance{{URI: a.URI, Method: a.Method, Param: a.Param, Attack: a.Attack, Evidence: a.Evidence}}
+	}
+	return a.Instances
 }
 
 // ParseJSON streams the findings of a ZAP traditional JSON report.
@@ -218,11 +272,7 @@ func (a alertItem) finding(s site) (findings.Finding, bool, error) {
 	if n, err := strconv.Atoi(strings.TrimSpace(a.CWEID)); err == nil && n > 0 {
 		f.CWEs = []int{n}
 	}
-	insts := a.Instances
-	if len(insts) == 0 && a.URI != "" {
-		insts = []instance{{URI: a.URI}}
-	}
-	for _, in := range insts {
+	for _, in := range a.instances() {
 		f.Locations = append(f.Locations, location(strings.TrimSpace(in.URI), s))
 	}
 	if len(f.Locations) == 0 {

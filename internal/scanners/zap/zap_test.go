@@ -18,7 +18,10 @@ func TestParseXML(t *testing.T) {
 	if f.Title != "Missing Anti-clickjacking Header" || f.Severity != findings.Medium || f.RuleID != "10020-1" || f.CWEs[0] != 1021 {
 		t.Errorf("first: %+v", f)
 	}
-	if f.Description != "The response does not protect against 'ClickJacking' attacks." || f.Mitigation != "Set X-Frame-Options." {
+	// The alert's description, then each instance (method, URL, parameter).
+	wantDesc := "The response does not protect against 'ClickJacking' attacks.\n\nInstances:\n" +
+		"- GET https://device.example.com/login (parameter x-frame-options)\n- GET https://device.example.com:8443/admin?tab=1"
+	if f.Description != wantDesc || f.Mitigation != "Set X-Frame-Options." {
 		t.Errorf("HTML not turned into text: %q / %q", f.Description, f.Mitigation)
 	}
 	if strings.Join(f.References, " ") != "https://owasp.org/a https://owasp.org/b" {
@@ -40,7 +43,8 @@ func TestParseXML(t *testing.T) {
 func TestParseJSON(t *testing.T) {
 	got := scannertest.ParseFileN(t, ParseJSON, "testdata/report.json", 1)
 	f := got[0]
-	if f.Title != "Content Security Policy (CSP) Header Not Set" || f.Severity != findings.Medium || f.RuleID != "10038" || f.CWEs[0] != 693 || len(f.Locations) != 2 || f.Description != "CSP is missing." {
+	if f.Title != "Content Security Policy (CSP) Header Not Set" || f.Severity != findings.Medium || f.RuleID != "10038" || f.CWEs[0] != 693 || len(f.Locations) != 2 ||
+		f.Description != "CSP is missing.\n\nInstances:\n- GET https://device.example.com/\n- GET https://device.example.com/robots.txt" {
 		t.Errorf("finding: %+v", f)
 	}
 	// The same alert with fewer affected URLs keeps its fingerprint.
@@ -72,6 +76,10 @@ func TestParseXMLBeforeInstances(t *testing.T) {
 			t.Errorf("merged alert's location %d: %+v, want %s", i, xss.Locations[i], u)
 		}
 	}
+	// Each merged alertitem's URL and parameter is listed.
+	if !strings.HasSuffix(xss.Description, "Instances:\n- http://app.example.com/ (parameter X-XSS-Protection)\n- http://app.example.com/login (parameter X-XSS-Protection)\n- http://app.example.com/robots.txt") {
+		t.Errorf("merged alert's description %q", xss.Description)
+	}
 	if cto.RuleID != "10021" || len(cto.Locations) != 1 || cto.Locations[0].Path != "/style.css" || cto.Fingerprint == xss.Fingerprint {
 		t.Errorf("second alert: %+v", cto)
 	}
@@ -92,6 +100,24 @@ func TestParseXMLBeforeInstances(t *testing.T) {
 // which ZAP wrote as an object rather than a one-element array
 // (zaproxy/zaproxy#5162, fixed in 2.8.0). Before, it was refused ("site
 // is {, want an array").
+// TestParseInstanceDetails: ZAP 2.12+ writes each instance's evidence,
+// attack and other info; they are listed per instance (other info only
+// when it differs from the alert's). Before, only the URLs were kept.
+func TestParseInstanceDetails(t *testing.T) {
+	got := scannertest.ParseString(t, ParseJSON, "details.json", `{"@version": "2.14.0", "site": [{"@name": "https://app.example.com", "@host": "app.example.com", "@port": "443", "@ssl": "true",
+  "alerts": [{"pluginid": "40012", "alert": "Cross Site Scripting (Reflected)", "riskcode": "3", "confidence": "2", "desc": "<p>XSS.</p>",
+    "instances": [
+      {"uri": "https://app.example.com/search?q=x", "method": "GET", "param": "q", "attack": "<scrIpt>alert(1);</scRipt>", "evidence": "<scrIpt>alert(1);</scRipt>", "otherinfo": "Reflected in the body."},
+      {"uri": "https://app.example.com/comment", "method": "POST", "param": "text", "attack": "", "evidence": "", "otherinfo": "<p>The alert's own other info.</p>"}],
+    "otherinfo": "<p>The alert's own other info.</p>", "cweid": "79", "wascid": "8"}]}]}`)
+	want := "XSS.\n\nThe alert's own other info.\n\nInstances:\n" +
+		"- GET https://app.example.com/search?q=x (parameter q): evidence <scrIpt>alert(1);</scRipt>; attack <scrIpt>alert(1);</scRipt>; Reflected in the body.\n" +
+		"- POST https://app.example.com/comment (parameter text)"
+	if len(got) != 1 || got[0].Description != want {
+		t.Errorf("description\n got %q\nwant %q", got[0].Description, want)
+	}
+}
+
 func TestParseJSONOneSiteObject(t *testing.T) {
 	got := scannertest.ParseFileN(t, ParseJSON, "testdata/one-site-2.7.json", 1)
 	f := got[0]
