@@ -31,7 +31,7 @@ func family(format string) string {
 	switch format {
 	case "nessus", "nessus-csv", "nexpose", "openvas", "openvas-csv", "qualys", "qualys-csv":
 		return "network"
-	case "zap", "zap-json", "burp", "gitlab-dast":
+	case "zap", "zap-json", "burp", "gitlab-dast", "qualys-was":
 		return "web"
 	case "trivy", "grype", "osv-scanner", "npm-audit", "snyk", "dependency-check", "dependency-check-json", "cyclonedx", "cyclonedx-xml":
 		return "dependency"

@@ -41,6 +41,7 @@ func formats() []Format {
 		burp.Format,
 		qualys.Format,
 		qualys.FormatCSV,
+		qualys.FormatWAS,
 		trivy.Format,
 		grype.Format,
 		bandit.Format,

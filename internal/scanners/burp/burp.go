@@ -5,10 +5,11 @@
 //
 // One finding per issue (Burp reports an issue type once per location):
 // the issue type as rule id, the serial number as unique id, severity
-// High/Medium/Low/Information, the host and path as location, background
-// and detail as description and remediation (HTML made text), CWEs from
-// vulnerabilityClassifications, links from references. Request and
-// response bodies are not kept.
+// High/Medium/Low/Information (an issue the user set to "False positive"
+// is imported as a false positive, severity info), the host and path as
+// location, background and detail as description and remediation (HTML
+// made text), CWEs from vulnerabilityClassifications, links from
+// references. Request and response bodies are not kept.
 package burp
 
 import (
@@ -76,6 +77,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 
 func (is issue) finding() (findings.Finding, error) {
 	sev := findings.Info
+	var triage *findings.Triage
 	switch strings.ToLower(strings.TrimSpace(is.Severity)) {
 	case "high":
 		sev = findings.High
@@ -84,14 +86,19 @@ func (is issue) finding() (findings.Finding, error) {
 	case "low":
 		sev = findings.Low
 	case "information", "info":
+	case "false positive":
+		// Burp's fifth severity: the user marked the issue a false
+		// positive (IScanIssue.getSeverity). Its original level is gone.
+		triage = &findings.Triage{Status: findings.StatusFalsePositive, Reason: "marked false positive in Burp"}
 	default:
-		return findings.Finding{}, reportio.NotReportf("severity %q is not High, Medium, Low or Information", is.Severity)
+		return findings.Finding{}, reportio.NotReportf("severity %q is not High, Medium, Low, Information or False positive", is.Severity)
 	}
 	f := findings.Finding{
 		Title:    is.Name,
 		Severity: sev,
 		RuleID:   strings.TrimSpace(is.Type),
 		UniqueID: strings.TrimSpace(is.SerialNumber),
+		Triage:   triage,
 	}
 	var items []string
 	for _, it := range is.IssueDetailItems {

@@ -30,6 +30,20 @@ func TestParse(t *testing.T) {
 	})
 }
 
+// TestParseFalsePositive reads an issue the user set to Burp's "False
+// positive" severity. Before, the whole export was refused ("severity
+// \"False positive\" is not High, Medium, Low or Information").
+func TestParseFalsePositive(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/false-positive.xml", 2)
+	fp := got[0]
+	if fp.Triage == nil || fp.Triage.Status != findings.StatusFalsePositive || fp.Severity != findings.Info || fp.RuleID != "1049088" || fp.CWEs[0] != 89 {
+		t.Errorf("false positive: %+v (triage %+v)", fp, fp.Triage)
+	}
+	if got[1].Triage != nil || got[1].Severity != findings.Info {
+		t.Errorf("ordinary issue: %+v", got[1])
+	}
+}
+
 func TestCorpus(t *testing.T) {
 	scannertest.CorpusGolden(t, "burp", Parse)
 }

@@ -134,14 +134,10 @@ type scan struct {
 	} `json:"scanner"`
 }
 
-// maxInstanceLines bounds the per-instance lines in a description.
-const maxInstanceLines = 100
-
 type group struct {
 	f         findings.Finding
 	site      findings.Location
-	instances []string
-	more      int
+	instances reportio.Instances
 }
 
 // Parse reads a GitLab DAST report. Instances are grouped, so findings are
@@ -185,13 +181,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	return groups.Each(func(_ string, g *group) error {
 		f := g.f
 		f.Tool = tool
-		if len(g.instances) > 0 {
-			lines := strings.Join(g.instances, "\n")
-			if g.more > 0 {
-				lines += fmt.Sprintf("\n… and %d more", g.more)
-			}
-			f.Description = strings.TrimSpace(f.Description + "\n\nInstances:\n" + lines)
-		}
+		f.Description = reportio.Paragraphs(f.Description, g.instances.Section("Instances"))
 		key := f
 		key.Locations = []findings.Location{{Host: g.site.Host, Port: g.site.Port}}
 		f.Fingerprint = findings.Fingerprint(key)
@@ -230,24 +220,7 @@ func add(groups *reportio.Ordered[string, *group], v vulnerability) {
 	if !loc.IsZero() {
 		g.f.Locations = append(g.f.Locations, loc)
 	}
-	line := strings.TrimSpace(strings.TrimSpace(v.Location.Method) + " " + loc.URL)
-	if p := strings.TrimSpace(v.Location.Param); p != "" {
-		line += " (parameter " + p + ")"
-	}
-	if s := strings.TrimSpace(v.Evidence.Summary); s != "" {
-		if len(s) > 300 {
-			s = s[:300] + "…"
-		}
-		line += ": " + s
-	}
-	if line == "" {
-		return
-	}
-	if len(g.instances) < maxInstanceLines {
-		g.instances = append(g.instances, "- "+line)
-	} else {
-		g.more++
-	}
+	g.instances.Add(v.Location.Method, loc.URL, v.Location.Param, v.Evidence.Summary)
 }
 
 // location reads location.hostname ("https://app.example.com:8443", or a

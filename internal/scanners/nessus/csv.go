@@ -44,6 +44,9 @@ var (
 	colOutput   = []string{"Plugin Output", "Plugin Text", "output"}
 	colCWE      = []string{"definition.cwe", "CWE"}
 	colXref     = []string{"XREF", "Cross References", "definition.references"}
+	// Tenable.io and Tenable.sc exports can include vulnerabilities the
+	// last scan found fixed (state FIXED beside NEW, ACTIVE, RESURFACED).
+	colState = []string{"Vulnerability State", "state", "State"}
 )
 
 // DetectCSV reports whether head is a Nessus/Tenable CSV export.
@@ -100,6 +103,9 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		return err
 	}
 	err = c.Each(func() error {
+		if strings.EqualFold(c.Get(colState...), "fixed") {
+			return nil // not a finding of this report: fixed since
+		}
 		l := findings.Location{Host: c.Get(colHost...), Protocol: strings.ToLower(c.Get(colProtocol...))}
 		if p := c.Get(colPort...); p != "" {
 			l.Port = atoi(p)

@@ -6,10 +6,12 @@
 //
 // One finding per plugin per host, port and protocol (a ReportItem; in CSV,
 // consecutive rows that repeat a plugin on the same host and port once per
-// CVE are merged). severity 0–4 (XML) or Risk/Severity (CSV) map to
-// info…critical. Rule id is the plugin id; CVEs from <cve>, CWEs from <cwe>
-// and "CWE:n" xrefs, CVSS v3/v4 vectors and scores, EPSS, KEV from the
-// "CISA-KNOWN-EXPLOITED" xref, references from see_also.
+// CVE are merged; rows whose state is FIXED are skipped). severity 0–4
+// (XML) or Risk/Severity (CSV) map to info…critical. Rule id is the plugin
+// id; CVEs from <cve>, CWEs from <cwe> and "CWE:n" xrefs, CVSS v3/v4 vectors and scores, EPSS, KEV from the
+// "CISA-KNOWN-EXPLOITED" xref, references from see_also. In XML, each
+// compliance check (cm:compliance-check-id) is its own finding; passed
+// checks are skipped.
 package nessus
 
 import (
@@ -65,6 +67,23 @@ type reportItem struct {
 	CVSS4Vector  string   `xml:"cvss4_vector"`
 	CVSS4Score   string   `xml:"cvss4_base_score"`
 	EPSS         string   `xml:"epss_score"`
+	compliance
+}
+
+// compliance holds a compliance audit result (Nessus's "Policy
+// Compliance" plugins write one ReportItem per audited check, all with the
+// plugin's id, in the http://www.nessus.org/cm namespace).
+type compliance struct {
+	CheckID   string `xml:"compliance-check-id"`
+	CheckName string `xml:"compliance-check-name"`
+	Result    string `xml:"compliance-result"`
+	Info      string `xml:"compliance-info"`
+	Solution  string `xml:"compliance-solution"`
+	Policy    string `xml:"compliance-policy-value"`
+	Actual    string `xml:"compliance-actual-value"`
+	SeeAlso   string `xml:"compliance-see-also"`
+	Reference string `xml:"compliance-reference"`
+	Audit     string `xml:"compliance-audit-file"`
 }
 
 type host struct {
@@ -104,6 +123,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				var it reportItem
 				if err := dec.DecodeElement(&it, &se); err != nil {
 					return err
+				}
+				if it.passed() {
+					return nil // a compliance check the host passes: not a finding
 				}
 				f, err := it.finding(h)
 				if err != nil {
@@ -171,8 +193,41 @@ func (it reportItem) finding(h host) (findings.Finding, error) {
 	if it.SvcName != "" && it.SvcName != "general" {
 		f.Description = reportio.Paragraphs(f.Description, "Service: "+it.SvcName)
 	}
+	it.compliance.apply(&f)
 	f.Normalize()
 	return f, nil
+}
+
+// passed reports whether the item is a compliance check the host passed.
+func (it reportItem) passed() bool {
+	return it.isCheck() && strings.EqualFold(strings.TrimSpace(it.Result), "PASSED")
+}
+
+func (c compliance) isCheck() bool { return strings.TrimSpace(c.CheckID+c.CheckName) != "" }
+
+// apply makes f the finding of one audited check: the check is the rule
+// (plugin id and check id), so each failed check is its own finding, not
+// a duplicate of the first; its name, result, policy and actual values
+// describe it.
+func (c compliance) apply(f *findings.Finding) {
+	if !c.isCheck() {
+		return
+	}
+	id := strings.TrimSpace(c.CheckID)
+	if id == "" {
+		id = strings.TrimSpace(c.CheckName)
+	}
+	f.RuleID += ":" + id
+	if n := strings.TrimSpace(c.CheckName); n != "" {
+		f.Title = n
+	}
+	f.Description = reportio.Paragraphs(reportio.Section("Result", c.Result), strings.TrimSpace(c.Info),
+		reportio.Section("Policy value", c.Policy), reportio.Section("Actual value", c.Actual),
+		reportio.Section("Reference", c.Reference), reportio.Section("Audit file", c.Audit), f.Description)
+	if sol := strings.TrimSpace(c.Solution); sol != "" {
+		f.Mitigation = sol
+	}
+	f.References = append(f.References, reportio.URLs(c.SeeAlso)...)
 }
 
 // applyXref reads the cross references Nessus gives as "TYPE:value".

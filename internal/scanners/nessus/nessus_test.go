@@ -44,6 +44,31 @@ func TestParseXML(t *testing.T) {
 	}
 }
 
+// TestParseCompliance reads a compliance audit: each failed or warning
+// check is its own finding (plugin and check id as rule), passed checks
+// are not findings. Before, every check of plugin 21156 on the host had
+// one fingerprint, so the import kept the first and dropped the others,
+// and passed checks were findings.
+func TestParseCompliance(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/compliance.nessus", 3)
+	f := got[0]
+	if f.RuleID != "21156:4f5c1a3e2b8d9e7f6a0b1c2d3e4f5a6b" || f.Title != "1.1.1 Ensure 'Enforce password history' is set to '24 or more password(s)'" ||
+		f.Severity != findings.High || f.Mitigation != "Set the policy to 24 or more password(s)." || f.References[0] != "https://workbench.cisecurity.org/files/4000" {
+		t.Errorf("failed check: %+v", f)
+	}
+	for _, w := range []string{"Result:\nFAILED", "Policy value:\n[24..MAX]", "Actual value:\n0", "Audit file:\nCIS_MS_Windows_11"} {
+		if !strings.Contains(f.Description, w) {
+			t.Errorf("failed check's description lacks %q: %q", w, f.Description)
+		}
+	}
+	if got[1].RuleID != "21156:6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e" || got[1].Severity != findings.Low || got[1].Fingerprint == f.Fingerprint {
+		t.Errorf("warning check: %+v", got[1])
+	}
+	if got[2].RuleID != "57608" || got[2].Title != "SMB Signing not required" {
+		t.Errorf("ordinary plugin: %+v", got[2])
+	}
+}
+
 func TestParseCSV(t *testing.T) {
 	got := scannertest.ParseFileN(t, ParseCSV, "testdata/export.csv", 3) // one row per CVE merged
 	if f := got[0]; f.Severity != findings.High || *f.CVSS.V3Score != 7.5 || *f.EPSS.Score != 0.3833 || len(f.References) != 2 || f.Locations[0].Port != 3389 {
@@ -60,6 +85,14 @@ func TestParseCSV(t *testing.T) {
 		t.Errorf("tenable.io: %+v", io)
 	}
 	scannertest.ParseFileN(t, ParseCSV, "testdata/header-only.csv", 0)
+	// Tenable.io's export of a fixed vulnerability (state FIXED) is not a
+	// finding of the report; NEW, ACTIVE and RESURFACED are. Before, the
+	// FIXED row was imported as open. (Column set of Tenable.io's
+	// vulnerability export; "Vulnerability State" in Tenable.sc's.)
+	states := scannertest.ParseFileN(t, ParseCSV, "testdata/tenable-io-states.csv", 3)
+	if states[1].RuleID != "42873" || states[1].Locations[0].Host != "10.0.0.98" || states[2].RuleID != "10114" {
+		t.Errorf("states: %+v", states)
+	}
 }
 
 func TestRejects(t *testing.T) {

@@ -86,6 +86,12 @@ type result struct {
 		} `xml:"refs>ref"`
 		CVE  string `xml:"cve"` // GMP < 8
 		Xref string `xml:"xref"`
+		// Severities (GMP 21.4 and later) lists the NVT's scores with
+		// their vectors; the tags' cvss_base_vector may be absent.
+		Severities []struct {
+			Type  string `xml:"type,attr"`
+			Value string `xml:"value"`
+		} `xml:"severities>severity"`
 	} `xml:"nvt"`
 	Threat      string `xml:"threat"`
 	Severity    string `xml:"severity"`
@@ -134,7 +140,13 @@ func (res result) finding() (findings.Finding, bool) {
 		Description: reportio.Paragraphs(tags["summary"], tags["insight"], reportio.Section("Impact", tags["impact"]), reportio.Section("Affected", tags["affected"]), reportio.Section("Detection result", res.Description)),
 		Locations:   []findings.Location{location(strings.TrimSpace(res.Host.IP), res.Port, res.Host.Hostname)},
 	}
-	if v := tags["cvss_base_vector"]; strings.HasPrefix(v, "CVSS:3") {
+	v := tags["cvss_base_vector"]
+	for _, sv := range res.NVT.Severities {
+		if val := strings.TrimSpace(sv.Value); v == "" && strings.HasPrefix(val, "CVSS:") {
+			v = val
+		}
+	}
+	if strings.HasPrefix(v, "CVSS:3") {
 		f.CVSS.V3Vector = v
 		f.CVSS.V3Score = score
 	} else if strings.HasPrefix(v, "CVSS:4") {

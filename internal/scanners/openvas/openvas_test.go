@@ -29,6 +29,19 @@ func TestParseXML(t *testing.T) {
 	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "truncated.xml", Prefix: "truncated.xml:"}})
 }
 
+// TestParseXMLSeverities reads a GMP 22.4 result whose CVSS vector is only
+// in the NVT's <severities> (no cvss_base_vector tag). Before, the finding
+// had its score as severity but no CVSS vector or score.
+func TestParseXMLSeverities(t *testing.T) {
+	f := scannertest.ParseFileN(t, Parse, "testdata/severities.xml", 1)[0]
+	if f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N" || f.CVSS.V3Score == nil || *f.CVSS.V3Score != 7.5 || f.Severity != findings.High {
+		t.Errorf("cvss %+v severity %s", f.CVSS, f.Severity)
+	}
+	if f.VulnerabilityIDs[0] != "CVE-2021-41773" || f.Locations[0] != (findings.Location{Host: "192.0.2.40", Port: 443, Protocol: "tcp", HostName: "www.lab"}) {
+		t.Errorf("ids %v location %+v", f.VulnerabilityIDs, f.Locations)
+	}
+}
+
 func TestParseCSV(t *testing.T) {
 	got := scannertest.ParseFileN(t, ParseCSV, "testdata/results.csv", 2)
 	f := got[0]

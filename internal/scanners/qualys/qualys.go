@@ -1,7 +1,8 @@
 // Package qualys parses Qualys VM reports: the XML asset data report
 // (<ASSET_DATA_REPORT>: hosts with their detections, then a glossary of
-// vulnerability details) and the CSV scan/report exports (including the
-// PCI "monthly" layout).
+// vulnerability details), the scan results XML (<SCAN>, scan-1.dtd: hosts
+// with their QIDs and details inline, see scan.go) and the CSV scan/report
+// exports (including the PCI "monthly" layout).
 //
 // One finding per QID per host, port and protocol. Qualys severity 1–5
 // maps to info, low, medium, high, critical; "information gathered"
@@ -13,6 +14,7 @@
 package qualys
 
 import (
+	"bytes"
 	"encoding/xml"
 	"io"
 	"regexp"
@@ -24,17 +26,18 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 )
 
-// Names of the two formats.
+// Names of the three formats.
 const (
 	Name    = "qualys"
 	NameCSV = "qualys-csv"
+	NameWAS = "qualys-was"
 )
 
 // Format describes the Qualys VM XML asset data report to the registry.
 var Format = reportio.Format{
 	Name:        Name,
-	Description: "Qualys VM XML asset data report",
-	DetectRule:  "XML whose root element is <ASSET_DATA_REPORT>",
+	Description: "Qualys VM XML asset data report and scan results XML (scan-1.dtd)",
+	DetectRule:  `XML whose root element is <ASSET_DATA_REPORT>, or <SCAN> with the scan-1.dtd DOCTYPE or a value="scan/…" id`,
 	Detect:      Detect,
 	Parse:       Parse,
 }
@@ -48,13 +51,45 @@ var FormatCSV = reportio.Format{
 	Parse:       ParseCSV,
 }
 
-// Detect reports whether head is a Qualys XML asset data report.
-func Detect(h *reportio.Head) bool { return h.HasRoot("ASSET_DATA_REPORT") }
+// FormatWAS describes the Qualys Web Application Scanning XML report to the registry.
+var FormatWAS = reportio.Format{
+	Name:        NameWAS,
+	Aliases:     []string{"qualys-webapp"},
+	Description: "Qualys Web Application Scanning (WAS) XML report (scan report and web application report)",
+	DetectRule:  "XML whose root element is <WAS_SCAN_REPORT> or <WAS_WEBAPP_REPORT>",
+	Detect:      DetectWAS,
+	Parse:       ParseWAS,
+}
 
-// DetectCSV reports whether head is a Qualys CSV export.
+// Detect reports whether head is a Qualys XML asset data report or scan
+// results XML (<SCAN> is a common name: its scan-1.dtd DOCTYPE or its
+// value="scan/…" id is required).
+func Detect(h *reportio.Head) bool {
+	return h.HasRoot("ASSET_DATA_REPORT") ||
+		h.HasRoot("SCAN") && (h.Contains("scan-1.dtd") || h.Contains(`<SCAN value="scan/`))
+}
+
+// maxPreamble bounds the lines a Qualys CSV report writes above its
+// header (report title, company, dates, summary: the header is usually
+// on line 8).
+const maxPreamble = 200
+
+// DetectCSV reports whether head is a Qualys CSV export: its header is the
+// first line or comes after Qualys's report preamble.
 func DetectCSV(h *reportio.Head) bool {
-	cols := h.CSVHeader()
-	return reportio.HeaderHas(cols, "qid", "ip") && (reportio.HeaderHas(cols, "title") || reportio.HeaderHas(cols, "vuln title"))
+	b := h.Bytes()
+	for i := 0; i <= maxPreamble && len(b) > 0; i++ {
+		cols := reportio.CSVHeader(b)
+		if reportio.HeaderHas(cols, "qid", "ip") && (reportio.HeaderHas(cols, "title") || reportio.HeaderHas(cols, "vuln title")) {
+			return true
+		}
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			break
+		}
+		b = b[nl+1:]
+	}
+	return false
 }
 
 type detection struct {
@@ -88,17 +123,14 @@ type ref struct {
 const maxResult = 512
 
 type details struct {
-	QID      string `xml:"QID"`
-	Title    string `xml:"TITLE"`
-	Severity string `xml:"SEVERITY"`
-	Category string `xml:"CATEGORY"`
-	Threat   string `xml:"THREAT"`
-	Impact   string `xml:"IMPACT"`
-	Solution string `xml:"SOLUTION"`
-	CVEs     []struct {
-		ID  string `xml:"ID"`
-		URL string `xml:"URL"`
-	} `xml:"CVE_ID_LIST>CVE_ID"`
+	QID        string   `xml:"QID"`
+	Title      string   `xml:"TITLE"`
+	Severity   string   `xml:"SEVERITY"`
+	Category   string   `xml:"CATEGORY"`
+	Threat     string   `xml:"THREAT"`
+	Impact     string   `xml:"IMPACT"`
+	Solution   string   `xml:"SOLUTION"`
+	CVEs       []cveRef `xml:"CVE_ID_LIST>CVE_ID"`
 	VendorRefs []struct {
 		URL string `xml:"URL"`
 	} `xml:"VENDOR_REFERENCE_LIST>VENDOR_REFERENCE"`
@@ -109,14 +141,24 @@ type details struct {
 	CVSSTemporal  string `xml:"CVSS_SCORE>CVSS_TEMPORAL"`
 }
 
+// cveRef is a CVE_ID of a CVE_ID_LIST.
+type cveRef struct {
+	ID  string `xml:"ID"`
+	URL string `xml:"URL"`
+}
+
 // Parse streams the findings of a Qualys XML asset data report.
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
-	if _, empty, err := dec.Begin("ASSET_DATA_REPORT"); err != nil || empty {
+	root, empty, err := dec.Begin("ASSET_DATA_REPORT", "SCAN")
+	if err != nil || empty {
 		return err
 	}
+	if root.Name.Local == "SCAN" {
+		return parseScan(dec, emit)
+	}
 	var pending reportio.Ordered[string, []ref] // by QID, until its glossary entry
-	err := dec.Walk(func(se xml.StartElement) error {
+	err = dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "HOST_LIST":
 			return dec.Each("HOST", func(se xml.StartElement) error {
@@ -151,15 +193,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				})
 			})
 		case "GLOSSARY":
-			return reportio.DecodeEach(dec, "VULN_DETAILS_LIST>VULN_DETAILS", func(d details) error {
-				q := strings.TrimSpace(d.QID)
-				refs, ok := pending.Get(q)
-				if !ok {
-					return nil
-				}
-				pending.Delete(q)
-				return emitAll(d, refs, emit)
-			})
+			return glossary(dec, "VULN_DETAILS_LIST>VULN_DETAILS", &pending, func(d details) string { return d.QID },
+				func(d details, refs []ref) error { return emitAll(d, refs, emit) })
 		}
 		return dec.Skip()
 	})
@@ -168,6 +203,22 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	}
 	return pending.Each(func(q string, refs []ref) error {
 		return emitAll(details{QID: q, Title: "QID " + q}, refs, emit)
+	})
+}
+
+// glossary reads the glossary entries at path (asset data report, WAS
+// report) and calls fn with each entry and the detections waiting for its
+// QID, which it removes from pending; entries nothing waits for are
+// skipped.
+func glossary[T, V any](dec *reportio.XMLDecoder, path string, pending *reportio.Ordered[string, V], qid func(T) string, fn func(T, V) error) error {
+	return reportio.DecodeEach(dec, path, func(entry T) error {
+		q := strings.TrimSpace(qid(entry))
+		waiting, ok := pending.Get(q)
+		if !ok {
+			return nil
+		}
+		pending.Delete(q)
+		return fn(entry, waiting)
 	})
 }
 
@@ -312,12 +363,19 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 	if err != nil || c.Header == nil {
 		return err // no header: an empty report
 	}
-	if !c.Has("QID", "IP") || !c.HasAny("Title", "VULN TITLE") {
-		return c.NotReportHeader("", `header has no "QID", "IP" and title columns: not a Qualys CSV export`)
+	// Qualys's CSV reports open with a preamble (title, company, dates,
+	// summary) above the detections' header.
+	found, err := c.SeekHeader(maxPreamble, func() bool { return c.Has("QID", "IP") && c.HasAny("Title", "VULN TITLE") })
+	if err != nil {
+		return err
+	}
+	if !found {
+		return c.NotReportHeader("", `header has no "QID", "IP" and title columns (in the first %d lines): not a Qualys CSV export`, maxPreamble)
 	}
 	seen := map[string]bool{}
 	return c.Each(func() error {
-		if strings.EqualFold(c.Get("Vuln Status"), "Fixed") || strings.EqualFold(c.Get("FALSE POSITIVE STATUS"), "Approved") {
+		if strings.EqualFold(c.Get("Vuln Status"), "Fixed") || strings.EqualFold(c.Get("FALSE POSITIVE STATUS"), "Approved") ||
+			strings.EqualFold(c.Get("QID"), "QID") { // the header repeated
 			return nil
 		}
 		qid := c.Get("QID")

@@ -1,23 +1,30 @@
 package qualys
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
+// ruleSeverities lists the findings as "rule=severity".
+func ruleSeverities(list []findings.Finding) string {
+	var out []string
+	for _, f := range list {
+		out = append(out, f.RuleID+"="+string(f.Severity))
+	}
+	return strings.Join(out, " ")
+}
+
 func TestParse(t *testing.T) {
 	got := scannertest.ParseFile(t, Parse, "testdata/report.xml")
-	var lines []string
-	for _, f := range got {
-		lines = append(lines, f.RuleID+"="+string(f.Severity))
-	}
 	// Glossary order; the fixed detection is gone; QID 999 has no glossary entry.
-	if strings.Join(lines, " ") != "qid:6=info qid:38626=high qid:38626=high qid:999=info" {
-		t.Fatalf("got %v", lines)
+	if ruleSeverities(got) != "qid:6=info qid:38626=high qid:38626=high qid:999=info" {
+		t.Fatalf("got %v", ruleSeverities(got))
 	}
 	f := got[1]
 	if f.Title != "OpenSSL padding oracle (CVE-2016-2107)" || f.VulnerabilityIDs[0] != "CVE-2016-2107" || *f.CVSS.V3Score != 5.9 || f.CVSS.V3Vector != "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N" {
@@ -42,6 +49,52 @@ func TestParse(t *testing.T) {
 		t.Errorf("undefined QID: %+v", got[3])
 	}
 	scannertest.NotReport(t, ParseCSV, "testdata/no-qid.csv", "no-qid.csv:2: QID:")
+}
+
+// TestParseScanResults reads Qualys's scan results XML (<SCAN>,
+// scan-1.dtd), which was refused before ("root element is <SCAN>, want
+// <ASSET_DATA_REPORT>"): one finding per QID per host, port and protocol,
+// confirmed and potential vulnerabilities at their level, information
+// gathered (INFOS, SERVICES) as info.
+func TestParseScanResults(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/scan.xml", 6)
+	if ruleSeverities(got) != "qid:6=info qid:82023=info qid:38657=medium qid:86763=critical qid:150263=low qid:38657=medium" {
+		t.Fatalf("got %v", ruleSeverities(got))
+	}
+	f := got[2]
+	if f.Title != "Birthday attacks against TLS ciphers with 64bit block size vulnerability (Sweet32)" || strings.Join(f.VulnerabilityIDs, ",") != "CVE-2016-2183,CVE-2016-6329" ||
+		*f.CVSS.V3Score != 7.5 || f.Mitigation != "Disable 64-bit block ciphers (3DES)." {
+		t.Errorf("sweet32: %+v", f)
+	}
+	if f.Locations[0] != (findings.Location{Host: "192.0.2.30", Port: 443, Protocol: "tcp", HostName: "shop.lab"}) {
+		t.Errorf("sweet32 location (the category's fqdn names the virtual host): %+v", f.Locations[0])
+	}
+	for _, want := range []string{"Legacy block ciphers", "Impact:\nAn attacker may recover plaintext.", "Category:\nGeneral remote services", "Detection type: confirmed vulnerability", "CVSS v2 base: 5.0", "Result:\nTLSv1.2 DES-CBC3-SHA"} {
+		if !strings.Contains(f.Description, want) {
+			t.Errorf("sweet32 description lacks %q: %q", want, f.Description)
+		}
+	}
+	if l := got[0].Locations[0]; l != (findings.Location{Host: "192.0.2.30", HostName: "web01.lab"}) || !strings.Contains(got[0].Description, "information gathered") {
+		t.Errorf("info: %+v", got[0])
+	}
+	if !strings.Contains(got[4].Description, "Detection type: potential vulnerability") {
+		t.Errorf("practice: %q", got[4].Description)
+	}
+	// The same QID on another host is its own finding.
+	if got[5].Locations[0].Host != "192.0.2.31" || got[5].Fingerprint == f.Fingerprint {
+		t.Errorf("second host: %+v", got[5])
+	}
+	// A <SCAN> holding Qualys's <ERROR> is an error naming it, not an empty scan.
+	_, err := scannertest.ParseFileErr(Parse, "testdata/scan-error.xml")
+	if !errors.Is(err, reportio.ErrNotReport) || !strings.HasPrefix(err.Error(), "scan-error.xml:6:") || !strings.Contains(err.Error(), "Qualys returned error 999 instead of scan results: Scan results are not available") {
+		t.Errorf("scan error: %v", err)
+	}
+	scannertest.Detects(t, Detect, map[string]bool{
+		"<?xml version=\"1.0\"?>\n<!DOCTYPE SCAN SYSTEM \"https://qualysguard.qualys.com/scan-1.dtd\">\n<SCAN value=\"scan/1.2\">": true,
+		`<SCAN value="scan/1704103200.12345"><HEADER>`: true,
+		`<SCAN><IP value="10.0.0.1"/></SCAN>`:          false, // a <SCAN> of some other tool
+		`<ASSET_DATA_REPORT>`:                          true,
+	})
 }
 
 // TestCorpus: Qualys_Sample_Report.xml has 301 detections on 7 hosts, 209
@@ -102,10 +155,96 @@ func FuzzParseCSV(f *testing.F) {
 	scannertest.FuzzDir(f, "testdata", ParseCSV)
 }
 
+func FuzzParseWAS(f *testing.F) {
+	scannertest.FuzzDir(f, "testdata", ParseWAS)
+}
+
 func TestLetterSeverities(t *testing.T) {
 	for in, want := range map[string]findings.Severity{"M": findings.Medium, "h": findings.High, "L": findings.Low, "C": findings.Critical, "4": findings.High, "Medium": findings.Medium} {
 		if got := severity(in, "Vuln"); got != want {
 			t.Errorf("%q: %s, want %s", in, got, want)
 		}
 	}
+}
+
+// TestParseWAS reads Qualys WAS XML reports, which no format read before
+// (docs listed "Qualys WAS" as not supported): one finding per QID per
+// site with every URL as a location, severity from the glossary's level,
+// information gathered as info, fixed detections skipped.
+func TestParseWAS(t *testing.T) {
+	got := scannertest.ParseFileN(t, ParseWAS, "testdata/was.xml", 4)
+	// Glossary order; QID 150999 has no glossary entry.
+	if ruleSeverities(got) != "qid:150001=critical qid:150003=low qid:150204=info qid:150999=info" {
+		t.Fatalf("got %v", ruleSeverities(got))
+	}
+	xss := got[0]
+	if xss.Title != "Reflected Cross-Site Scripting (XSS) Vulnerabilities" || len(xss.CWEs) != 1 || xss.CWEs[0] != 79 || *xss.CVSS.V3Score != 6.1 ||
+		xss.Mitigation != "Filter and encode user input." {
+		t.Errorf("xss: %+v", xss)
+	}
+	want := []findings.Location{
+		{URL: "https://shop.example.com/search?q=1", Host: "shop.example.com", Port: 443, Protocol: "https", Path: "/search"},
+		{URL: "https://shop.example.com/account/profile", Host: "shop.example.com", Port: 443, Protocol: "https", Path: "/account/profile"},
+	}
+	if len(xss.Locations) != 2 || xss.Locations[0] != want[0] || xss.Locations[1] != want[1] {
+		t.Errorf("xss locations (the fixed detection is gone): %+v", xss.Locations)
+	}
+	for _, w := range []string{"XSS vulnerabilities occur", "Impact:\nAn attacker can run script", "Category:\nConfirmed Vulnerability", "OWASP: A7", "WASC: WASC-8",
+		"- https://shop.example.com/search?q=1 (parameter q)", "- https://shop.example.com/account/profile (parameter name)"} {
+		if !strings.Contains(xss.Description, w) {
+			t.Errorf("xss description lacks %q: %q", w, xss.Description)
+		}
+	}
+	if strings.Contains(got[1].Description, "N/A") || got[1].Mitigation != "" || got[1].Locations[0].Port != 8080 {
+		t.Errorf("N/A kept: %+v", got[1])
+	}
+	if !strings.Contains(got[2].Description, "X-Xss-Protection: Header missing") || got[2].Title != "Missing header: X-XSS-Protection" {
+		t.Errorf("information gathered (base64 data): %+v", got[2])
+	}
+	if got[3].Title != "QID 150999" || !strings.Contains(got[3].Description, "Crawled 12 links.") {
+		t.Errorf("undefined QID: %+v", got[3])
+	}
+	// The same QID on fewer URLs of the site keeps its fingerprint.
+	again := scannertest.ParseEdited(t, ParseWAS, "testdata/was.xml", "<URL>https://shop.example.com/account/profile</URL>", "<URL>https://shop.example.com/other</URL>")
+	if again[0].Fingerprint != xss.Fingerprint {
+		t.Errorf("fingerprint depends on the URLs")
+	}
+	// A web application report: one finding per application (site).
+	apps := scannertest.ParseFileN(t, ParseWAS, "testdata/was-webapp.xml", 2)
+	if apps[0].Locations[0].Host != "shop.example.com" || apps[1].Locations[0].Host != "blog.example.com" || apps[0].Fingerprint == apps[1].Fingerprint ||
+		apps[1].Severity != findings.Critical {
+		t.Errorf("web application report: %+v", apps)
+	}
+	scannertest.NotReport(t, ParseWAS, "testdata/scan.xml", "scan.xml:")
+	scannertest.Detects(t, DetectWAS, map[string]bool{
+		"<?xml version='1.0' encoding='UTF-8'?>\n<WAS_SCAN_REPORT>": true,
+		"<WAS_WEBAPP_REPORT>": true,
+		"<ASSET_DATA_REPORT>": false,
+	})
+}
+
+// TestParseCSVPreamble reads a Qualys CSV scan report whose header comes
+// after Qualys's preamble (report title, company, user, host summary: the
+// header is on line 8), as the Qualys UI writes it. Before, the first
+// preamble line was taken for the header and the report refused.
+func TestParseCSVPreamble(t *testing.T) {
+	got := scannertest.ParseFileN(t, ParseCSV, "testdata/scan-report-preamble.csv", 2)
+	if ruleSeverities(got) != "qid:91847=high qid:38657=medium" {
+		t.Fatalf("got %v", ruleSeverities(got))
+	}
+	f := got[0]
+	if f.VulnerabilityIDs[0] != "CVE-2024-0056" || *f.CVSS.V3Score != 8.7 || f.Locations[0] != (findings.Location{Host: "192.0.2.50", Port: 1433, Protocol: "tcp", HostName: "db01.lab"}) {
+		t.Errorf("first: %+v", f)
+	}
+	scannertest.Detects(t, DetectCSV, map[string]bool{
+		"\"Scan Report\",\"01/15/2024\"\n\"Example Co.\"\n\n\"IP\",\"DNS\",\"QID\",\"Title\",\"Severity\"\n": true,
+		"\"Scan Report\",\"01/15/2024\"\n\"Example Co.\"\n\n\"Host\",\"Plugin ID\"\n":                        false,
+	})
+	// A file of preamble lines with no header is refused, not empty.
+	_, err := scannertest.ParseStringErr(ParseCSV, "nohead.csv", "\"Scan Report\",\"01/15/2024\"\n\"Example Co.\",\"1 Main Street\"\n")
+	if !errors.Is(err, reportio.ErrNotReport) || !strings.Contains(err.Error(), "nohead.csv") {
+		t.Errorf("preamble only: %v", err)
+	}
+	// Files whose header is the first line read as before.
+	scannertest.NotReport(t, ParseCSV, "testdata/no-qid.csv", "no-qid.csv:2: QID:")
 }

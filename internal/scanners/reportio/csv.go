@@ -37,28 +37,57 @@ func NewCSVReaderSep(r io.Reader, file string, sep rune) (*CSVReader, error) {
 	c.r.FieldsPerRecord = -1
 	c.r.LazyQuotes = true
 	c.r.ReuseRecord = true
-	var h []string
+	if err := c.readHeader(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// readHeader makes the next non-blank record the header; at the end of
+// the input (empty or blank: an empty report) the header is nil.
+func (c *CSVReader) readHeader() error {
+	c.Header, c.cols = nil, map[string]int{}
 	for {
 		rec, err := c.r.Read()
 		if err == io.EOF {
-			return c, nil // empty or blank input: an empty report
+			return nil
 		}
 		if err != nil {
-			return nil, c.wrap(err)
+			return c.wrap(err)
 		}
 		if !blankRecord(rec) {
-			h = rec
+			c.Header = append([]string(nil), rec...)
 			break
 		}
 	}
-	c.Header = append([]string(nil), h...)
 	for i, name := range c.Header {
 		k := strings.ToLower(strings.TrimSpace(name))
 		if _, dup := c.cols[k]; !dup {
 			c.cols[k] = i
 		}
 	}
-	return c, nil
+	return nil
+}
+
+// SeekHeader reads past the lines a tool writes above its header (a
+// report's title, date and summary, as Qualys's CSV reports do): while
+// isHeader rejects the header, the next non-blank record becomes the
+// header, for at most within records. It reports whether isHeader
+// accepted one; if not, the header is the last record read (nil at the
+// end of the input).
+func (c *CSVReader) SeekHeader(within int, isHeader func() bool) (bool, error) {
+	for i := 0; c.Header != nil; i++ {
+		if isHeader() {
+			return true, nil
+		}
+		if i == within {
+			return false, nil
+		}
+		if err := c.readHeader(); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 func (c *CSVReader) wrap(err error) error {

@@ -177,6 +177,37 @@ func (j *JSONDecoder) Array(field string, fn func() error) error {
 	return err
 }
 
+// Objects iterates over the objects of the array whose value comes next,
+// or over the one object when the value is an object (null counts as no
+// object): writers that convert XML to JSON write a list of one element as
+// the element itself. fn is called with each object's '{' read and must
+// consume its members (Object); an element that is not an object is an
+// error naming field[].
+func (j *JSONDecoder) Objects(field string, fn func() error) error {
+	t, err := j.tokenIn(field)
+	if err != nil || t == nil {
+		return err
+	}
+	d, _ := t.(json.Delim)
+	switch d {
+	case '{':
+		return fn()
+	case '[':
+	default:
+		return &ParseError{File: j.file, Offset: j.d.InputOffset(), Field: field, Err: fmt.Errorf("%w: %s is %v, want an array or an object", ErrNotReport, field, t)}
+	}
+	for j.d.More() {
+		if err := j.ExpectObject(field + "[]"); err != nil {
+			return err
+		}
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	_, err = j.tokenIn(field) // ']'
+	return err
+}
+
 // tokenIn reads the next token of the value field: the input ending there
 // is a truncated file.
 func (j *JSONDecoder) tokenIn(field string) (json.Token, error) {

@@ -64,3 +64,38 @@ func TestDecodeField(t *testing.T) {
 		}
 	}
 }
+
+func TestObjects(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"s": [{"n": 1}, {"n": 2}]}`: "1,2",
+		`{"s": {"n": 3}}`:             "3",
+		`{"s": null}`:                 "",
+		`{"s": []}`:                   "",
+		`{"s": "x"}`:                  "f.json: at byte 9: s: not a report of this format: s is x, want an array or an object",
+		`{"s": [{"n": 1}, 2]}`:        "f.json: at byte 18: s[]: not a report of this format: s[] is 2, want an object",
+		`{"s": [{"n": 1}`:             "f.json: at byte 15: truncated JSON: the file ends inside an object or array (2 still open): the report is incomplete: unexpected EOF",
+	} {
+		dec := NewJSONDecoder(strings.NewReader(in), "f.json")
+		var ns []string
+		_, err := dec.BeginObject("x")
+		if err == nil {
+			err = dec.Object(func(string) error {
+				return dec.Objects("s", func() error {
+					return dec.Object(func(k string) error {
+						var n int
+						err := dec.Decode(&n, k)
+						ns = append(ns, strconv.Itoa(n))
+						return err
+					})
+				})
+			})
+		}
+		got := strings.Join(ns, ",")
+		if err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -177,5 +178,58 @@ func TestCWELists(t *testing.T) {
 	}
 	if got := CWEsIn(list); !reflect.DeepEqual(got, []int{79, 89, 20}) {
 		t.Errorf("CWEsIn = %v, want every CWE written, bare numbers not", got)
+	}
+}
+
+func TestInstances(t *testing.T) {
+	var in Instances
+	if in.Section("Instances") != "" {
+		t.Error("no instance: want no section")
+	}
+	in.Add("GET", "https://a/x", "q", "")
+	in.Add("", "https://a/y", "", strings.Repeat("é", 200)) // 400 bytes: cut at a rune start
+	in.Add("", "", "", "")                                  // nothing to list
+	in.Add(" ", "", "p", "")
+	got := in.Section("Instances")
+	want := "Instances:\n- GET https://a/x (parameter q)\n- https://a/y: " + strings.Repeat("é", 150) + "…\n- (parameter p)"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	for i := 0; i < MaxInstanceLines+2; i++ {
+		in.Add("GET", "https://a/"+strconv.Itoa(i), "", "")
+	}
+	if s := in.Section("Instances"); strings.Count(s, "\n- ") != MaxInstanceLines || !strings.HasSuffix(s, "\n… and 5 more") {
+		t.Errorf("bounded: %d lines, tail %q", strings.Count(s, "\n- "), s[len(s)-20:])
+	}
+}
+
+func TestSeekHeader(t *testing.T) {
+	for in, want := range map[string]string{
+		"QID,IP\n1,a\n": "found QID,IP line 2: 1",
+		"\"Report\",\"x\"\n\nTitle\nQID,IP\n1,a\n": "found QID,IP line 5: 1",
+		"a\nb\nc\nQID,IP\n1,a\n":                   "not found c",     // past within=2
+		"a\nb\n":                                   "not found <nil>", // the input ends
+	} {
+		c, err := NewCSVReader(strings.NewReader(in), "f.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, err := c.SeekHeader(2, func() bool { return c.Has("QID", "IP") })
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "not found " + strings.Join(c.Header, ",")
+		if c.Header == nil {
+			got = "not found <nil>"
+		}
+		if found {
+			if err := c.Next(); err != nil {
+				t.Fatal(err)
+			}
+			got = "found " + strings.Join(c.Header, ",") + " line " + strconv.Itoa(c.Line()) + ": " + c.Get("qid")
+		}
+		if got != want {
+			t.Errorf("%q: %s, want %s", in, got, want)
+		}
 	}
 }

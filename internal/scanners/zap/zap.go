@@ -8,7 +8,8 @@
 // affected URLs can change between scans; alerts with confidence 0 (marked false positive in ZAP) are
 // skipped. The rule id is the alertRef (pluginid when absent), CWE from
 // cweid, references are the URLs in <reference>, HTML in descriptions is
-// turned into plain text.
+// turned into plain text; each instance's method, URL, parameter,
+// evidence, attack and other info are listed in the description.
 package zap
 
 import (
@@ -57,11 +58,12 @@ func DetectJSON(h *reportio.Head) bool {
 }
 
 type instance struct {
-	URI      string `xml:"uri" json:"uri"`
-	Method   string `xml:"method" json:"method"`
-	Param    string `xml:"param" json:"param"`
-	Attack   string `xml:"attack" json:"attack"`
-	Evidence string `xml:"evidence" json:"evidence"`
+	URI       string `xml:"uri" json:"uri"`
+	Method    string `xml:"method" json:"method"`
+	Param     string `xml:"param" json:"param"`
+	Attack    string `xml:"attack" json:"attack"`
+	Evidence  string `xml:"evidence" json:"evidence"`
+	OtherInfo string `xml:"otherinfo" json:"otherinfo"` // ZAP 2.12+
 }
 
 type alertItem struct {
@@ -73,12 +75,17 @@ type alertItem struct {
 	Confidence string     `xml:"confidence" json:"confidence"`
 	Desc       string     `xml:"desc" json:"desc"`
 	Instances  []instance `xml:"instances>instance" json:"instances"`
-	URI        string     `xml:"uri" json:"uri"` // reports before ZAP 2.7 had no <instances>
-	Solution   string     `xml:"solution" json:"solution"`
-	OtherInfo  string     `xml:"otherinfo" json:"otherinfo"`
-	Reference  string     `xml:"reference" json:"reference"`
-	CWEID      string     `xml:"cweid" json:"cweid"`
-	WASCID     string     `xml:"wascid" json:"wascid"`
+	// Reports before ZAP 2.7 had no <instances>: one alertitem per URL.
+	URI       string `xml:"uri" json:"uri"`
+	Method    string `xml:"method" json:"method"`
+	Param     string `xml:"param" json:"param"`
+	Attack    string `xml:"attack" json:"attack"`
+	Evidence  string `xml:"evidence" json:"evidence"`
+	Solution  string `xml:"solution" json:"solution"`
+	OtherInfo string `xml:"otherinfo" json:"otherinfo"`
+	Reference string `xml:"reference" json:"reference"`
+	CWEID     string `xml:"cweid" json:"cweid"`
+	WASCID    string `xml:"wascid" json:"wascid"`
 }
 
 type site struct {
@@ -96,17 +103,100 @@ func ParseXML(r io.Reader, name string, emit func(findings.Finding) error) error
 	}
 	return dec.Each("site", func(se xml.StartElement) error {
 		s := site{Name: reportio.Attr(se, "name"), Host: reportio.Attr(se, "host"), Port: reportio.Attr(se, "port"), SSL: reportio.Attr(se, "ssl")}
-		return reportio.DecodeEach(dec, "alerts>alertitem", func(a alertItem) error {
-			f, ok, err := a.finding(s)
-			if err != nil {
+		sa := siteAlerts{site: s, emit: emit}
+		err := reportio.DecodeEach(dec, "alerts>alertitem", func(a alertItem) error {
+			if err := sa.add(a); err != nil {
 				return dec.Errorf(err, "alertitem %q", a.PluginID)
 			}
-			if !ok {
-				return nil
-			}
-			return emit(f)
+			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return sa.flush()
 	})
+}
+
+// siteAlerts emits the findings of one site's alerts. Reports before ZAP
+// 2.7 have no <instances>: they list an alert once per URL (an alertitem
+// with a bare <uri>), so those alertitems are held until the site ends and
+// the ones of one alert (same fingerprint: rule on the site) are one
+// finding with every URL as a location, as ZAP 2.7 and later group them.
+// Alerts with instances are emitted at once.
+type siteAlerts struct {
+	site    site
+	emit    func(findings.Finding) error
+	pending reportio.Ordered[string, *alertFinding]
+}
+
+// alertFinding is an alert's finding and its instances, listed in the
+// description when it is emitted.
+type alertFinding struct {
+	f         findings.Finding
+	otherInfo string
+	instances reportio.Instances
+}
+
+func (af *alertFinding) add(insts []instance) {
+	for _, in := range insts {
+		var detail []string
+		if e := strings.TrimSpace(in.Evidence); e != "" {
+			detail = append(detail, "evidence "+e)
+		}
+		if a := strings.TrimSpace(in.Attack); a != "" {
+			detail = append(detail, "attack "+a)
+		}
+		if oi := oneLine(reportio.PlainText(in.OtherInfo)); oi != "" && oi != af.otherInfo {
+			detail = append(detail, oi)
+		}
+		af.instances.Add(in.Method, in.URI, in.Param, oneLine(strings.Join(detail, "; ")))
+	}
+}
+
+// oneLine is s with its runs of white space made one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func (af *alertFinding) finding() findings.Finding {
+	f := af.f
+	f.Description = reportio.Paragraphs(f.Description, af.instances.Section("Instances"))
+	f.Normalize() // de-duplicates merged locations; the fingerprint stays
+	return f
+}
+
+func (sa *siteAlerts) add(a alertItem) error {
+	f, ok, err := a.finding(sa.site)
+	if err != nil || !ok {
+		return err
+	}
+	if len(a.Instances) > 0 || a.URI == "" {
+		af := alertFinding{f: f, otherInfo: oneLine(reportio.PlainText(a.OtherInfo))}
+		af.add(a.Instances)
+		return sa.emit(af.finding())
+	}
+	af, ok := sa.pending.Get(f.Fingerprint)
+	if ok {
+		af.f.Locations = append(af.f.Locations, f.Locations...)
+	} else {
+		af = &alertFinding{f: f, otherInfo: oneLine(reportio.PlainText(a.OtherInfo))}
+		sa.pending.Set(f.Fingerprint, af)
+	}
+	af.add(a.instances())
+	return nil
+}
+
+func (sa *siteAlerts) flush() error {
+	return sa.pending.Each(func(_ string, af *alertFinding) error {
+		return sa.emit(af.finding())
+	})
+}
+
+// instances are the alert's instances; before ZAP 2.7 the alertitem is
+// its one instance.
+func (a alertItem) instances() []instance {
+	if len(a.Instances) == 0 && a.URI != "" {
+		return []instance{{URI: a.URI, Method: a.Method, Param: a.Param, Attack: a.Attack, Evidence: a.Evidence}}
+	}
+	return a.Instances
 }
 
 // ParseJSON streams the findings of a ZAP traditional JSON report.
@@ -121,39 +211,36 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 			return dec.Skip()
 		}
 		sawSite = true
-		return dec.Array("site", func() error {
-			if err := dec.ExpectObject("site[]"); err != nil {
-				return err
-			}
-			var s site
-			var alerts []alertItem
-			err := dec.Object(func(key string) error {
-				return dec.DecodeField(key, "site[].", map[string]any{
-					"@name":  &s.Name,
-					"@host":  &s.Host,
-					"@port":  &s.Port,
-					"@ssl":   &s.SSL,
-					"alerts": &alerts,
-				})
-			})
-			if err != nil {
-				return err
-			}
-			for _, a := range alerts {
-				f, ok, err := a.finding(s)
-				if err != nil {
-					return dec.Errorf(err, "alert %q", a.PluginID)
-				}
-				if ok {
-					if err := emit(f); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
+		// ZAP 2.7.0 and earlier wrote "site" as an object when the report
+		// had one site (zaproxy/zaproxy#5162); later versions always an array.
+		return dec.Objects("site", func() error { return readSite(dec, emit) })
 	})
 	return dec.Known(sawSite, err, `no "site" array: not a ZAP JSON report`)
+}
+
+// readSite reads the members of a site object whose '{' was just read.
+func readSite(dec *reportio.JSONDecoder, emit func(findings.Finding) error) error {
+	var s site
+	var alerts []alertItem
+	err := dec.Object(func(key string) error {
+		return dec.DecodeField(key, "site[].", map[string]any{
+			"@name":  &s.Name,
+			"@host":  &s.Host,
+			"@port":  &s.Port,
+			"@ssl":   &s.SSL,
+			"alerts": &alerts,
+		})
+	})
+	if err != nil {
+		return err
+	}
+	sa := siteAlerts{site: s, emit: emit}
+	for _, a := range alerts {
+		if err := sa.add(a); err != nil {
+			return dec.Errorf(err, "alert %q", a.PluginID)
+		}
+	}
+	return sa.flush()
 }
 
 // riskCodes are ZAP's risk levels 0–3.
@@ -185,11 +272,7 @@ func (a alertItem) finding(s site) (findings.Finding, bool, error) {
 	if n, err := strconv.Atoi(strings.TrimSpace(a.CWEID)); err == nil && n > 0 {
 		f.CWEs = []int{n}
 	}
-	insts := a.Instances
-	if len(insts) == 0 && a.URI != "" {
-		insts = []instance{{URI: a.URI}}
-	}
-	for _, in := range insts {
+	for _, in := range a.instances() {
 		f.Locations = append(f.Locations, location(strings.TrimSpace(in.URI), s))
 	}
 	if len(f.Locations) == 0 {
