@@ -123,9 +123,7 @@ func NewMatcher(advisories []Advisory, opts MatcherOptions) *Matcher {
 				continue
 			}
 			e := pkgEntry{adv: a, affected: af, ecosystem: BaseEcosystem(af.Ecosystem)}
-			if k := strings.IndexByte(af.Ecosystem, ':'); k >= 0 {
-				e.release = af.Ecosystem[k+1:]
-			}
+			e.release = advisoryRelease(af.Ecosystem)
 			for ri, r := range af.Ranges {
 				if cr, ok := compileRange(e.ecosystem, r, ri); ok {
 					e.ranges = append(e.ranges, cr)

@@ -157,6 +157,10 @@ func TestPackageFromPURL(t *testing.T) {
 		{"pkg:deb/debian/openssl@1.1.1n-0+deb11u3?distro=debian-11", Package{Ecosystem: "Debian", Release: "11", Name: "openssl", Version: "1.1.1n-0+deb11u3"}},
 		{"pkg:rpm/almalinux/openssl@3.0.7-24.el9?distro=almalinux-9", Package{Ecosystem: "AlmaLinux", Release: "9", Name: "openssl", Version: "3.0.7-24.el9"}},
 		{"pkg:composer/laravel/framework@8.0.0", Package{Ecosystem: "Packagist", Name: "laravel/framework", Version: "8.0.0"}},
+		// purl-spec rpm type: the epoch is a qualifier (types/rpm-definition.json example)
+		{"pkg:rpm/almalinux/centerim@4.22.10-1.el6?arch=i686&epoch=1&distro=almalinux-8", Package{Ecosystem: "AlmaLinux", Release: "8", Name: "centerim", Version: "1:4.22.10-1.el6"}},
+		{"pkg:deb/ubuntu/libcrypt1@4.4.27-1?epoch=1&distro=ubuntu-22.04", Package{Ecosystem: "Ubuntu", Release: "22.04", Name: "libcrypt1", Version: "1:4.4.27-1"}},
+		{"pkg:deb/debian/curl@7.50.3-1?arch=i386&distro=jessie", Package{Ecosystem: "Debian", Release: "8", Name: "curl", Version: "7.50.3-1"}},
 	}
 	for _, tt := range tests {
 		got, err := PackageFromPURL(tt.purl)
