@@ -54,6 +54,7 @@ type spdxJSONPackage struct {
 	Name                  string                           `json:"name"`
 	VersionInfo           string                           `json:"versionInfo"`
 	Supplier              *spdxSupplier                    `json:"supplier"`
+	Originator            *spdxSupplier                    `json:"originator"`
 	Checksums             []common.Checksum                `json:"checksums"`
 	LicenseConcluded      string                           `json:"licenseConcluded"`
 	LicenseDeclared       string                           `json:"licenseDeclared"`
@@ -112,7 +113,12 @@ func (p *spdxJSONPackage) toPackage() *spdx.Package {
 	if p.Supplier != nil {
 		supplier = &p.Supplier.Supplier
 	}
+	var originator *common.Originator
+	if p.Originator != nil {
+		originator = &common.Originator{Originator: p.Originator.Supplier.Supplier, OriginatorType: p.Originator.SupplierType}
+	}
 	return &spdx.Package{
+		PackageOriginator:         originator,
 		PackageSPDXIdentifier:     p.SPDXIdentifier,
 		PackageName:               p.Name,
 		PackageVersion:            p.VersionInfo,
@@ -381,6 +387,31 @@ var spdxToCDXHash = map[string]string{
 	"BLAKE2b-256": "BLAKE2b-256", "BLAKE2b-384": "BLAKE2b-384", "BLAKE2b-512": "BLAKE2b-512", "BLAKE3": "BLAKE3",
 }
 
+// spdxAgentName returns the name of an SPDX 2.x supplier or originator
+// without the optional e-mail address that clauses 7.5 and 7.6 put after
+// it in parentheses ("Person: Jane Doe (jane.doe@example.com)" is Jane
+// Doe); tools-golang has already taken off the "Person:" or
+// "Organization:" prefix. Yocto's create-spdx writes every supplier as
+// "Organization: OpenEmbedded ()" (SPDX_ORG's default), with the address
+// left empty. Parentheses that hold no address stay part of the name.
+func spdxAgentName(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.HasSuffix(s, ")") {
+		return s
+	}
+	i := strings.LastIndexByte(s, '(')
+	if i <= 0 {
+		return s
+	}
+	if inner := strings.TrimSpace(s[i+1 : len(s)-1]); inner != "" && !strings.Contains(inner, "@") {
+		return s
+	}
+	if name := strings.TrimSpace(s[:i]); name != "" {
+		return name
+	}
+	return s
+}
+
 func noAssertion(s string) bool {
 	s = strings.TrimSpace(s)
 	return s == "" || s == "NOASSERTION" || s == "NONE"
@@ -472,8 +503,13 @@ func spdxToComponent(p *spdx.Package, ref string, otherNames map[string]string) 
 	if t, ok := spdxPurpose[strings.ToUpper(strings.ReplaceAll(p.PrimaryPackagePurpose, "_", "-"))]; ok {
 		c.Type = t
 	}
-	if p.PackageSupplier != nil && !noAssertion(p.PackageSupplier.Supplier) {
-		c.Supplier = strings.TrimSpace(p.PackageSupplier.Supplier)
+	switch {
+	case p.PackageSupplier != nil && !noAssertion(p.PackageSupplier.Supplier):
+		c.Supplier = spdxAgentName(p.PackageSupplier.Supplier)
+	case p.PackageOriginator != nil && !noAssertion(p.PackageOriginator.Originator):
+		// No supplier: the originator, from whom the package originally
+		// came (clause 7.6), as CycloneDX falls back to the manufacturer.
+		c.Supplier = spdxAgentName(p.PackageOriginator.Originator)
 	}
 	for _, cs := range p.PackageChecksums {
 		alg := string(cs.Algorithm)
