@@ -119,6 +119,14 @@ func TestRangeContains(t *testing.T) {
 		{"open-ended", "crates.io", RangeSemver, ev("i", "0.5.0"), "9.9.9", true},
 		{"limit", "Go", RangeSemver, ev("i", "0", "x", "2.0.0"), "2.1.0", false},
 		{"go v prefix", "Go", RangeSemver, ev("i", "0", "f", "0.17.0"), "v0.16.0", true},
+		// Go release tags as runtime.Version spells them (stdlib in Go
+		// binaries); golang.org/x/vuln GoTagToSemver: go1.21rc2 = v1.21.0-rc.2
+		{"go tag above fix", "Go", RangeSemver, ev("i", "0", "f", "1.21.5"), "go1.22.0", false},
+		{"go tag two-digit patch", "Go", RangeSemver, ev("i", "0", "f", "1.21.9"), "go1.21.10", false},
+		{"go tag below fix", "Go", RangeSemver, ev("i", "0", "f", "1.21.5"), "go1.21.4", true},
+		{"go tag minor only", "Go", RangeSemver, ev("i", "1.21.0-0", "f", "1.21.1"), "go1.21", true},
+		{"go tag rc", "Go", RangeSemver, ev("i", "1.21.0-0", "f", "1.21.0-rc.3"), "go1.21rc2", true},
+		{"go tag rc fixed", "Go", RangeSemver, ev("i", "1.21.0-0", "f", "1.21.0-rc.2"), "go1.21rc2", false},
 		{"empty range introduced==fixed", "Bitnami", RangeEcosystem, ev("i", "5.16.0", "f", "5.16.0"), "5.16.0", false},
 		{"debian epoch", "Debian", RangeEcosystem, ev("i", "0", "f", "1:2.0-1"), "2.5-1", true},
 	}
