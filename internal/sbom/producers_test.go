@@ -1,6 +1,7 @@
 package sbom_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -160,5 +161,79 @@ func TestProducerSuppliers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// prereqTV uses the SPDX 2.3 clause 11.1 relationship types that stand for
+// a dependency besides DEPENDS_ON and *_DEPENDENCY_OF: HAS_PREREQUISITE
+// ("A library bar.dll has as a prerequisite a dependency to library
+// foo.dll"), its reverse PREREQUISITE_FOR (Microsoft's sbom-tool writes
+// it) and OPTIONAL_COMPONENT_OF, plus one that stands for none (GENERATED_FROM).
+const prereqTV = `SPDXVersion: SPDX-2.3
+DataLicense: CC0-1.0
+SPDXID: SPDXRef-DOCUMENT
+DocumentName: app
+DocumentNamespace: http://spdx.org/spdxdocs/app-1
+Creator: Tool: hand-written
+Created: 2024-05-01T10:00:00Z
+
+PackageName: app
+SPDXID: SPDXRef-app
+PackageDownloadLocation: NOASSERTION
+FilesAnalyzed: false
+
+PackageName: bar
+SPDXID: SPDXRef-bar
+PackageDownloadLocation: NOASSERTION
+FilesAnalyzed: false
+
+PackageName: foo
+SPDXID: SPDXRef-foo
+PackageDownloadLocation: NOASSERTION
+FilesAnalyzed: false
+
+PackageName: plugin
+SPDXID: SPDXRef-plugin
+PackageDownloadLocation: NOASSERTION
+FilesAnalyzed: false
+
+PackageName: src
+SPDXID: SPDXRef-src
+PackageDownloadLocation: NOASSERTION
+FilesAnalyzed: false
+
+Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-app
+Relationship: SPDXRef-bar HAS_PREREQUISITE SPDXRef-foo
+Relationship: SPDXRef-bar PREREQUISITE_FOR SPDXRef-app
+Relationship: SPDXRef-plugin OPTIONAL_COMPONENT_OF SPDXRef-app
+Relationship: SPDXRef-app GENERATED_FROM SPDXRef-src
+`
+
+func TestSPDXPrerequisiteEdges(t *testing.T) {
+	want := map[string][]string{
+		"SPDXRef-app": {"SPDXRef-bar", "SPDXRef-plugin"},
+		"SPDXRef-bar": {"SPDXRef-foo"},
+	}
+	edges := func(d *sbom.Document) map[string][]string {
+		got := map[string][]string{}
+		for _, c := range append([]inventory.Component{*d.Metadata}, d.Components...) {
+			if len(c.DependsOn) > 0 {
+				got[c.Ref] = c.DependsOn
+			}
+		}
+		return got
+	}
+	doc, err := sbom.DecodeBytes([]byte(prereqTV), "app.spdx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, comps, err := streamDecode([]byte(prereqTV), "app.spdx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, d := range map[string]*sbom.Document{"whole": doc, "streamed": {Metadata: res.Metadata, Components: comps}} {
+		if got := edges(d); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: edges = %v, want %v", path, got, want)
+		}
 	}
 }

@@ -421,8 +421,7 @@ func noAssertion(s string) bool {
 // components (files and snippets do not: they describe source trees, not
 // shipped components). A package the document DESCRIBES, when it is the only
 // one, becomes Metadata. Relationships between packages become DependsOn
-// edges: X DEPENDS_ON/CONTAINS/STATIC_LINK/DYNAMIC_LINK Y and Y *_DEPENDENCY_OF
-// X / CONTAINED_BY X all mean "X depends on Y".
+// edges (spdxEdge).
 func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 	doc := &Document{Format: f.Name, SpecVersion: f.SpecVersion, Encoding: f.Encoding, Name: sd.DocumentName, SerialNumber: sd.DocumentNamespace}
 	if sd.CreationInfo != nil {
@@ -460,13 +459,8 @@ func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 			describes.add(ref)
 			continue
 		}
-		a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
-		switch strings.ToUpper(r.Relationship) {
-		case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK":
-			edges = append(edges, edge{a, b})
-		case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
-			"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF", "CONTAINED_BY":
-			edges = append(edges, edge{b, a})
+		if from, to, ok := spdxEdge(r); ok {
+			edges = append(edges, edge{from, to})
 		}
 	}
 	added := edgeSet{}
@@ -491,6 +485,26 @@ func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 	}
 	doc.Components = comps
 	return doc, nil
+}
+
+// spdxEdge returns the DependsOn edge (from depends on to) a relationship
+// between two elements of the document stands for, ok false when it stands
+// for none. SPDX 2.3 clause 11.1: A DEPENDS_ON, CONTAINS, STATIC_LINK,
+// DYNAMIC_LINK or HAS_PREREQUISITE B, and the reverse B *_DEPENDENCY_OF,
+// CONTAINED_BY, PREREQUISITE_FOR or OPTIONAL_COMPONENT_OF A ("A library
+// bar.dll has as a prerequisite a dependency to library foo.dll";
+// Microsoft's sbom-tool writes PREREQUISITE_FOR) all mean "A depends on B".
+func spdxEdge(r *spdx.Relationship) (from, to string, ok bool) {
+	a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
+	switch strings.ToUpper(r.Relationship) {
+	case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK", "HAS_PREREQUISITE":
+		return a, b, true
+	case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
+		"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF", "CONTAINED_BY",
+		"PREREQUISITE_FOR", "OPTIONAL_COMPONENT_OF":
+		return b, a, true
+	}
+	return "", "", false
 }
 
 func spdxToComponent(p *spdx.Package, ref string, otherNames map[string]string) inventory.Component {
