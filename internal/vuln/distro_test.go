@@ -1,6 +1,7 @@
 package vuln
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -82,6 +83,82 @@ func TestAdvisoryRelease(t *testing.T) {
 	} {
 		if got := advisoryRelease(eco); got != want {
 			t.Errorf("advisoryRelease(%q) = %q, want %q", eco, got, want)
+		}
+	}
+}
+
+// TestMatcherSourcePackage: OSV names Debian, Ubuntu and Alpine packages by
+// their source package (OSV schema ecosystems list); an image SBOM lists
+// binary packages, and syft names the source in the purl's upstream
+// qualifier (deb "src@version" or "src", apk the origin, rpm the source
+// RPM file), which grype reads the same way.
+func TestMatcherSourcePackage(t *testing.T) {
+	rng := func(fixed string) []Range {
+		return []Range{{Type: RangeEcosystem, Events: []Event{{Introduced: "0"}, {Fixed: fixed}}}}
+	}
+	advs := []Advisory{
+		{ID: "DSA-openssl", Affected: []Affected{{Ecosystem: "Debian:12", Name: "openssl", Ranges: rng("3.0.13-1~deb12u1")}}},
+		{ID: "ALPINE-openssl", Affected: []Affected{{Ecosystem: "Alpine:v3.19", Name: "openssl", Ranges: rng("3.1.4-r6")}}},
+		{ID: "ALSA-openssl", Affected: []Affected{{Ecosystem: "AlmaLinux:9", Name: "openssl", Ranges: rng("1:3.0.7-25.el9")},
+			{Ecosystem: "AlmaLinux:9", Name: "openssl-libs", Ranges: rng("1:3.0.7-25.el9")}}},
+		{ID: "DSA-glibc", Affected: []Affected{{Ecosystem: "Debian:12", Name: "glibc", Ranges: rng("2.36-9+deb12u4")}}},
+	}
+	m := NewMatcher(advs, MatcherOptions{})
+	tests := []struct {
+		purl string
+		want string
+	}{
+		{"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&upstream=openssl&distro=debian-12", "DSA-openssl"},
+		{"pkg:deb/debian/libssl3@3.0.13-1~deb12u1?arch=amd64&upstream=openssl&distro=debian-12", ""},
+		// the source version, when the binary's differs (a binNMU "+b1")
+		{"pkg:deb/debian/libc6@2.36-9%2Bdeb12u3%2Bb1?arch=amd64&upstream=glibc%402.36-9%2Bdeb12u3&distro=debian-12", "DSA-glibc"},
+		{"pkg:deb/debian/libc6@2.36-9%2Bdeb12u4%2Bb1?arch=amd64&upstream=glibc%402.36-9%2Bdeb12u4&distro=debian-12", ""},
+		{"pkg:apk/alpine/libcrypto3@3.1.4-r5?arch=x86_64&upstream=openssl&distro=alpine-3.19.1", "ALPINE-openssl"},
+		{"pkg:apk/alpine/libcrypto3@3.1.4-r5?arch=x86_64&distro=alpine-3.19.1", ""}, // no source named
+		// binary and source records of one advisory: one match
+		{"pkg:rpm/almalinux/openssl-libs@3.0.7-24.el9?arch=x86_64&epoch=1&upstream=openssl-3.0.7-24.el9.src.rpm&distro=almalinux-9.3", "ALSA-openssl"},
+	}
+	for _, tt := range tests {
+		comps := []inventory.Component{{Ref: "c", PURL: tt.purl}}
+		ms := m.Match(comps, nil)
+		var got []string
+		for _, x := range ms {
+			got = append(got, x.Advisory.ID)
+		}
+		if tt.want == "" && len(got) != 0 || tt.want != "" && (len(got) != 1 || got[0] != tt.want) {
+			t.Errorf("%s: matched %v, want %q", tt.purl, got, tt.want)
+		}
+		if tt.want != "" {
+			keys := ComponentKeys(comps)
+			found := false
+			for _, a := range advs {
+				if a.ID == tt.want {
+					for _, k := range a.IndexKeys() {
+						found = found || slices.Contains(keys, k)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: %s not reachable through ComponentKeys %v", tt.purl, tt.want, keys)
+			}
+		}
+	}
+}
+
+func TestSourcePackage(t *testing.T) {
+	for _, tt := range []struct{ typ, name, upstream, src, ver string }{
+		{"deb", "libssl3", "openssl", "openssl", ""},
+		{"deb", "libc6", "glibc@2.36-9+deb12u3", "glibc", "2.36-9+deb12u3"},
+		{"deb", "curl", "curl", "", ""},
+		{"apk", "libcrypto3", "openssl", "openssl", ""},
+		{"rpm", "openssl-libs", "openssl-3.0.7-24.el9.src.rpm", "openssl", ""},
+		{"rpm", "python3-libs", "python3.11-3.11.5-1.el9_3.src.rpm", "python3.11", ""},
+		{"rpm", "x", "not-a-source-rpm", "", ""},
+		{"deb", "x", "", "", ""},
+	} {
+		src, ver := sourcePackage(tt.typ, tt.name, tt.upstream)
+		if src != tt.src || ver != tt.ver {
+			t.Errorf("sourcePackage(%s, %s, %q) = %q, %q; want %q, %q", tt.typ, tt.name, tt.upstream, src, ver, tt.src, tt.ver)
 		}
 	}
 }

@@ -15,6 +15,10 @@ type Package struct {
 	Release   string // ecosystem release when the purl says it ("9" for AlmaLinux:9, "12" for Debian:12)
 	Name      string // OSV package name, e.g. "github.com/foo/bar", "requests", "@scope/pkg", "org.group:artifact"
 	Version   string
+	// Source and SourceVersion name the source package a distro binary
+	// package was built from, when the purl says it (see sourcePackage);
+	// SourceVersion is empty when it is Version.
+	Source, SourceVersion string
 }
 
 // purlEcosystems maps purl types to OSV ecosystems (types whose ecosystem
@@ -74,6 +78,7 @@ func PackageFromPURL(purl string) (Package, error) {
 			pk.Release = r
 		}
 		pk.Version = withEpoch(pk.Version, q["epoch"])
+		pk.Source, pk.SourceVersion = sourcePackage(p.Type, p.Name, q["upstream"])
 	case "rpm":
 		eco, ok := rpmNamespaces[strings.ToLower(p.Namespace)]
 		if !ok {
@@ -82,6 +87,7 @@ func PackageFromPURL(purl string) (Package, error) {
 		pk.Ecosystem, pk.Name = eco, p.Name
 		pk.Release = distroRelease(q["distro"])
 		pk.Version = withEpoch(pk.Version, q["epoch"])
+		pk.Source, pk.SourceVersion = sourcePackage(p.Type, p.Name, q["upstream"])
 	case "apk":
 		pk.Ecosystem, pk.Name = "Alpine", p.Name
 		if strings.EqualFold(p.Namespace, "wolfi") {
@@ -90,6 +96,7 @@ func PackageFromPURL(purl string) (Package, error) {
 			pk.Ecosystem = "Chainguard"
 		}
 		pk.Release = distroRelease(q["distro"])
+		pk.Source, pk.SourceVersion = sourcePackage(p.Type, p.Name, q["upstream"])
 	case "maven":
 		pk.Ecosystem, pk.Name = "Maven", p.Namespace+":"+p.Name
 	case "npm":
@@ -129,6 +136,43 @@ func distroRelease(d string) string {
 		d = d[i+1:]
 	}
 	return d
+}
+
+// sourcePackage reads the source package of a distro binary package from
+// its purl's "upstream" qualifier, as syft writes it and grype reads it:
+// deb "openssl@3.0.11-1~deb12u2" (the source version only when it is not
+// the binary's) or "openssl"; apk the origin package, "openssl" for
+// libcrypto3; rpm the source RPM file, "openssl-3.0.7-24.el9.src.rpm". OSV
+// names Debian, Ubuntu, Alpine and most RPM distributions' packages by
+// their source package (OSV schema ecosystems list: "the name is the name
+// of the source package"), so a binary package is looked up under both
+// names. A source named like the binary gives "".
+func sourcePackage(typ, name, upstream string) (source, version string) {
+	upstream = strings.TrimSpace(upstream)
+	switch typ {
+	case "deb":
+		source, version, _ = strings.Cut(upstream, "@")
+	case "apk":
+		source = upstream
+	case "rpm":
+		srpm, ok := strings.CutSuffix(upstream, ".src.rpm")
+		if !ok {
+			srpm, ok = strings.CutSuffix(upstream, ".nosrc.rpm")
+		}
+		// name-version-release: the name is all before the last two dashes
+		if i := strings.LastIndexByte(srpm, '-'); ok && i > 0 {
+			if j := strings.LastIndexByte(srpm[:i], '-'); j > 0 {
+				source = srpm[:j]
+			}
+		}
+	}
+	if source == name {
+		source = ""
+	}
+	if source == "" {
+		version = ""
+	}
+	return source, version
 }
 
 // withEpoch puts the epoch of an rpm or deb purl back into the version.

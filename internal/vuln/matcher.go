@@ -273,6 +273,16 @@ func (r *ReleaseMatch) add(components []inventory.Component, own bool) {
 					pk.Version = c.Version
 				}
 				out = m.matchPackage(out, c, pk)
+				if pk.Source != "" {
+					// the source package's records (OSV names distro
+					// packages by source); mergeSame joins what both find
+					src := pk
+					src.Name = pk.Source
+					if pk.SourceVersion != "" {
+						src.Version = pk.SourceVersion
+					}
+					out = m.matchPackage(out, c, src)
+				}
 			}
 		}
 		if !matchedByPkg {
@@ -645,6 +655,9 @@ func ComponentKeys(components []inventory.Component) []string {
 		if c.PURL != "" {
 			if pk, err := PackageFromPURL(c.PURL); err == nil {
 				keys.add(PackageKey(pk.Ecosystem, pk.Name))
+				if pk.Source != "" {
+					keys.add(PackageKey(pk.Ecosystem, pk.Source))
+				}
 				continue
 			}
 		}
