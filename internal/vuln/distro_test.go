@@ -7,6 +7,11 @@ import (
 	"github.com/rampart-security/rampart/internal/inventory"
 )
 
+// fixedIn is an ECOSYSTEM range affecting every version below fixed.
+func fixedIn(fixed string) []Range {
+	return []Range{{Type: RangeEcosystem, Events: []Event{{Introduced: "0"}, {Fixed: fixed}}}}
+}
+
 // TestMatcherDistroReleaseAndEpoch matches OS package purls as syft and
 // Trivy write them against OSV records of distro ecosystems. Ecosystem
 // spellings follow the OSV schema's ecosystem list ("Ubuntu:22.04:LTS",
@@ -15,19 +20,16 @@ import (
 // purl-spec's rpm type (pkg:rpm/fedora/centerim@4.22.10-1.el6?arch=i686&epoch=1)
 // and Trivy's deb purls (pkg:deb/ubuntu/libcrypt1@4.4.27-1?epoch=1&distro=ubuntu-22.04).
 func TestMatcherDistroReleaseAndEpoch(t *testing.T) {
-	rng := func(fixed string) []Range {
-		return []Range{{Type: RangeEcosystem, Events: []Event{{Introduced: "0"}, {Fixed: fixed}}}}
-	}
 	advs := []Advisory{
-		{ID: "ALSA-openssl", Affected: []Affected{{Ecosystem: "AlmaLinux:8", Name: "openssl", Ranges: rng("1:1.1.1k-6.el8_5")}}},
-		{ID: "USN-curl-2204", Affected: []Affected{{Ecosystem: "Ubuntu:22.04:LTS", Name: "curl", Ranges: rng("7.81.0-1ubuntu1.15")}}},
-		{ID: "USN-curl-1804", Affected: []Affected{{Ecosystem: "Ubuntu:Pro:18.04:LTS", Name: "curl", Ranges: rng("7.58.0-2ubuntu3.99")}}},
-		{ID: "DSA-zlib-12", Affected: []Affected{{Ecosystem: "Debian:12", Name: "zlib", Ranges: rng("1:1.2.13.dfsg-2")}}},
-		{ID: "DSA-zlib-11", Affected: []Affected{{Ecosystem: "Debian:11", Name: "zlib", Ranges: rng("1:1.2.11.dfsg-2+deb11u9")}}},
-		{ID: "RHSA-nginx", Affected: []Affected{{Ecosystem: "Red Hat:enterprise_linux:9::appstream", Name: "nginx", Ranges: rng("1:1.20.1-14.el9_2.1")}}},
-		{ID: "SUSE-libxml2", Affected: []Affected{{Ecosystem: "SUSE:Linux Enterprise Server 15 SP5", Name: "libxml2-2", Ranges: rng("2.10.3-150500.5.20.1")}}},
-		{ID: "SUSE-micro-libxml2", Affected: []Affected{{Ecosystem: "SUSE:Linux Enterprise Micro 5.5", Name: "libxml2-2", Ranges: rng("2.10.3-150500.5.20.1")}}},
-		{ID: "ALPINE-busybox", Affected: []Affected{{Ecosystem: "Alpine:v3.18", Name: "busybox", Ranges: rng("1.36.1-r6")}}},
+		{ID: "ALSA-openssl", Affected: []Affected{{Ecosystem: "AlmaLinux:8", Name: "openssl", Ranges: fixedIn("1:1.1.1k-6.el8_5")}}},
+		{ID: "USN-curl-2204", Affected: []Affected{{Ecosystem: "Ubuntu:22.04:LTS", Name: "curl", Ranges: fixedIn("7.81.0-1ubuntu1.15")}}},
+		{ID: "USN-curl-1804", Affected: []Affected{{Ecosystem: "Ubuntu:Pro:18.04:LTS", Name: "curl", Ranges: fixedIn("7.58.0-2ubuntu3.99")}}},
+		{ID: "DSA-zlib-12", Affected: []Affected{{Ecosystem: "Debian:12", Name: "zlib", Ranges: fixedIn("1:1.2.13.dfsg-2")}}},
+		{ID: "DSA-zlib-11", Affected: []Affected{{Ecosystem: "Debian:11", Name: "zlib", Ranges: fixedIn("1:1.2.11.dfsg-2+deb11u9")}}},
+		{ID: "RHSA-nginx", Affected: []Affected{{Ecosystem: "Red Hat:enterprise_linux:9::appstream", Name: "nginx", Ranges: fixedIn("1:1.20.1-14.el9_2.1")}}},
+		{ID: "SUSE-libxml2", Affected: []Affected{{Ecosystem: "SUSE:Linux Enterprise Server 15 SP5", Name: "libxml2-2", Ranges: fixedIn("2.10.3-150500.5.20.1")}}},
+		{ID: "SUSE-micro-libxml2", Affected: []Affected{{Ecosystem: "SUSE:Linux Enterprise Micro 5.5", Name: "libxml2-2", Ranges: fixedIn("2.10.3-150500.5.20.1")}}},
+		{ID: "ALPINE-busybox", Affected: []Affected{{Ecosystem: "Alpine:v3.18", Name: "busybox", Ranges: fixedIn("1.36.1-r6")}}},
 	}
 	m := NewMatcher(advs, MatcherOptions{})
 	tests := []struct {
@@ -93,15 +95,12 @@ func TestAdvisoryRelease(t *testing.T) {
 // qualifier (deb "src@version" or "src", apk the origin, rpm the source
 // RPM file), which grype reads the same way.
 func TestMatcherSourcePackage(t *testing.T) {
-	rng := func(fixed string) []Range {
-		return []Range{{Type: RangeEcosystem, Events: []Event{{Introduced: "0"}, {Fixed: fixed}}}}
-	}
 	advs := []Advisory{
-		{ID: "DSA-openssl", Affected: []Affected{{Ecosystem: "Debian:12", Name: "openssl", Ranges: rng("3.0.13-1~deb12u1")}}},
-		{ID: "ALPINE-openssl", Affected: []Affected{{Ecosystem: "Alpine:v3.19", Name: "openssl", Ranges: rng("3.1.4-r6")}}},
-		{ID: "ALSA-openssl", Affected: []Affected{{Ecosystem: "AlmaLinux:9", Name: "openssl", Ranges: rng("1:3.0.7-25.el9")},
-			{Ecosystem: "AlmaLinux:9", Name: "openssl-libs", Ranges: rng("1:3.0.7-25.el9")}}},
-		{ID: "DSA-glibc", Affected: []Affected{{Ecosystem: "Debian:12", Name: "glibc", Ranges: rng("2.36-9+deb12u4")}}},
+		{ID: "DSA-openssl", Affected: []Affected{{Ecosystem: "Debian:12", Name: "openssl", Ranges: fixedIn("3.0.13-1~deb12u1")}}},
+		{ID: "ALPINE-openssl", Affected: []Affected{{Ecosystem: "Alpine:v3.19", Name: "openssl", Ranges: fixedIn("3.1.4-r6")}}},
+		{ID: "ALSA-openssl", Affected: []Affected{{Ecosystem: "AlmaLinux:9", Name: "openssl", Ranges: fixedIn("1:3.0.7-25.el9")},
+			{Ecosystem: "AlmaLinux:9", Name: "openssl-libs", Ranges: fixedIn("1:3.0.7-25.el9")}}},
+		{ID: "DSA-glibc", Affected: []Affected{{Ecosystem: "Debian:12", Name: "glibc", Ranges: fixedIn("2.36-9+deb12u4")}}},
 	}
 	m := NewMatcher(advs, MatcherOptions{})
 	tests := []struct {
