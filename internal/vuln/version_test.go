@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,43 +40,66 @@ func TestCorpusVersionOrdering(t *testing.T) {
 			t.Errorf("no ecosystem mapped for %s", e.Name())
 			continue
 		}
-		for _, eco := range ecos {
-			t.Run(e.Name()+"/"+eco, func(t *testing.T) {
-				f, err := os.Open(filepath.Join(dir, e.Name()))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer f.Close()
-				sc := bufio.NewScanner(f)
-				sc.Buffer(make([]byte, 1<<20), 1<<20)
-				total, failed := 0, 0
-				for sc.Scan() {
-					line := sc.Text()
-					if line == "" || strings.HasPrefix(line, "# ") || strings.HasPrefix(line, "// ") {
-						continue
-					}
-					p := strings.Split(line, " ")
-					if len(p) != 3 {
-						t.Fatalf("bad vector line %q", line)
-					}
-					want := map[string]int{"<": -1, "=": 0, ">": 1}[p[1]]
-					total++
-					got, err := CompareVersions(eco, p[0], p[2])
-					if err != nil || got != want {
-						failed++
-						if failed <= 5 {
-							t.Errorf("%s: %s %s %s: got %d, err %v", eco, p[0], p[1], p[2], got, err)
-						}
-					}
-				}
-				if failed > 0 {
-					t.Errorf("%d of %d vectors failed", failed, total)
-				}
-				if total == 0 {
-					t.Error("no vectors read")
-				}
-			})
+		vectors, err := readOpLines(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
 		}
+		for _, eco := range ecos {
+			t.Run(e.Name()+"/"+eco, func(t *testing.T) { checkVectors(t, eco, vectors) })
+		}
+	}
+}
+
+// vector says a compares to b as want (-1, 0, +1).
+type vector struct {
+	a, b string
+	want int
+}
+
+// readOpLines reads "a OP b" lines (OP one of < = > ==), skipping blank
+// lines and "#" or "//" comments.
+func readOpLines(path string) ([]vector, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []vector
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "//") {
+			continue
+		}
+		p := strings.Fields(line)
+		want, ok := map[string]int{"<": -1, "=": 0, "==": 0, ">": 1}[p[min(1, len(p)-1)]]
+		if len(p) != 3 || !ok {
+			return nil, fmt.Errorf("%s: bad vector line %q", path, line)
+		}
+		out = append(out, vector{p[0], p[2], want})
+	}
+	return out, sc.Err()
+}
+
+// checkVectors compares every vector in ecosystem eco.
+func checkVectors(t *testing.T, eco string, vectors []vector) {
+	t.Helper()
+	failed := 0
+	for _, v := range vectors {
+		got, err := CompareVersions(eco, v.a, v.b)
+		if err != nil || got != v.want {
+			failed++
+			if failed <= 5 {
+				t.Errorf("%s: %s vs %s: got %d, err %v, want %d", eco, v.a, v.b, got, err, v.want)
+			}
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d vectors failed", failed, len(vectors))
+	}
+	if len(vectors) == 0 {
+		t.Error("no vectors read")
 	}
 }
 
