@@ -82,6 +82,7 @@ func TestAdvisoryRelease(t *testing.T) {
 		"SUSE:Linux Enterprise Micro 5.5":       "5.5",
 		"openSUSE:Leap 15.5":                    "15.5",
 		"openSUSE:Tumbleweed":                   "Tumbleweed",
+		"openEuler:22.03-LTS-SP1":               "22.03",
 	} {
 		if got := advisoryRelease(eco); got != want {
 			t.Errorf("advisoryRelease(%q) = %q, want %q", eco, got, want)

@@ -213,10 +213,10 @@ var suseServicePack = regexp.MustCompile(`(\d+) SP(\d+)`)
 // "Alpine:v3.18"); the others carry more fields (OSV schema, "affected
 // ecosystem" list): Ubuntu "22.04:LTS", "Pro:18.04:LTS"; Red Hat
 // "enterprise_linux:9::appstream", "rhel_eus:9.2::baseos"; SUSE and
-// openSUSE "Linux Enterprise Server 15 SP5", "Leap 15.5". Their version
-// field is the release; a SUSE service pack is its minor version
-// (sles-15.5 is 15 SP5). A suffix with no version field (openSUSE
-// "Tumbleweed") is returned as it is.
+// openSUSE "Linux Enterprise Server 15 SP5", "Leap 15.5"; openEuler
+// "22.03-LTS-SP1". Their version field is the release; a SUSE service
+// pack is its minor version (sles-15.5 is 15 SP5). A suffix with no
+// version field (openSUSE "Tumbleweed") is returned as it is.
 func advisoryRelease(ecosystem string) string {
 	k := strings.IndexByte(ecosystem, ':')
 	if k < 0 {
@@ -230,6 +230,11 @@ func advisoryRelease(ecosystem string) string {
 				return f
 			}
 		}
+	case "openEuler":
+		// "22.03-LTS-SP1": os-release's VERSION_ID, which syft's distro
+		// qualifier carries, is the YY.MM part
+		release, _, _ := strings.Cut(suffix, "-")
+		return release
 	case "SUSE", "openSUSE":
 		if m := suseServicePack.FindStringSubmatch(suffix); m != nil {
 			return m[1] + "." + m[2]
