@@ -557,10 +557,27 @@ func cdxToComponent(c *cdx.Component) inventory.Component {
 			}
 		}
 	}
-	if c.Supplier != nil {
-		out.Supplier = strings.TrimSpace(c.Supplier.Name)
-	}
+	out.Supplier = cdxSupplier(c)
 	return out
+}
+
+// cdxSupplier is the component's supplier.name; without one, the
+// manufacturer's name (CycloneDX 1.6: "the supplier may often be the
+// manufacturer"), else the publisher, which syft writes for every OS
+// package (the maintainer, the same person its SPDX output names as the
+// package supplier).
+func cdxSupplier(c *cdx.Component) string {
+	if c.Supplier != nil {
+		if n := strings.TrimSpace(c.Supplier.Name); n != "" {
+			return n
+		}
+	}
+	if c.Manufacturer != nil {
+		if n := strings.TrimSpace(c.Manufacturer.Name); n != "" {
+			return n
+		}
+	}
+	return strings.TrimSpace(c.Publisher)
 }
 
 func licenseChoiceString(l cdx.LicenseChoice) string {
@@ -645,6 +662,10 @@ type leanComponent struct {
 	Supplier *struct {
 		Name string `json:"name"`
 	} `json:"supplier"`
+	Manufacturer *struct {
+		Name string `json:"name"`
+	} `json:"manufacturer"`
+	Publisher  string          `json:"publisher"`
 	Group      string          `json:"group"`
 	Name       string          `json:"name"`
 	Version    string          `json:"version"`
@@ -671,10 +692,13 @@ func (l *leanBOM) toBOM() cdx.BOM {
 func (l *leanComponent) toComponent() cdx.Component {
 	c := cdx.Component{
 		BOMRef: l.BOMRef, Type: l.Type, Group: l.Group, Name: l.Name, Version: l.Version,
-		Hashes: l.Hashes, Licenses: l.Licenses, CPE: l.CPE, PackageURL: l.PackageURL,
+		Hashes: l.Hashes, Licenses: l.Licenses, CPE: l.CPE, PackageURL: l.PackageURL, Publisher: l.Publisher,
 	}
 	if l.Supplier != nil {
 		c.Supplier = &cdx.OrganizationalEntity{Name: l.Supplier.Name}
+	}
+	if l.Manufacturer != nil {
+		c.Manufacturer = &cdx.OrganizationalEntity{Name: l.Manufacturer.Name}
 	}
 	c.Components = toComponents(l.Components)
 	return c

@@ -54,6 +54,7 @@ type spdxJSONPackage struct {
 	Name                  string                           `json:"name"`
 	VersionInfo           string                           `json:"versionInfo"`
 	Supplier              *spdxSupplier                    `json:"supplier"`
+	Originator            *spdxSupplier                    `json:"originator"`
 	Checksums             []common.Checksum                `json:"checksums"`
 	LicenseConcluded      string                           `json:"licenseConcluded"`
 	LicenseDeclared       string                           `json:"licenseDeclared"`
@@ -112,7 +113,12 @@ func (p *spdxJSONPackage) toPackage() *spdx.Package {
 	if p.Supplier != nil {
 		supplier = &p.Supplier.Supplier
 	}
+	var originator *common.Originator
+	if p.Originator != nil {
+		originator = &common.Originator{Originator: p.Originator.Supplier.Supplier, OriginatorType: p.Originator.SupplierType}
+	}
 	return &spdx.Package{
+		PackageOriginator:         originator,
 		PackageSPDXIdentifier:     p.SPDXIdentifier,
 		PackageName:               p.Name,
 		PackageVersion:            p.VersionInfo,
@@ -381,6 +387,31 @@ var spdxToCDXHash = map[string]string{
 	"BLAKE2b-256": "BLAKE2b-256", "BLAKE2b-384": "BLAKE2b-384", "BLAKE2b-512": "BLAKE2b-512", "BLAKE3": "BLAKE3",
 }
 
+// spdxAgentName returns the name of an SPDX 2.x supplier or originator
+// without the optional e-mail address that clauses 7.5 and 7.6 put after
+// it in parentheses ("Person: Jane Doe (jane.doe@example.com)" is Jane
+// Doe); tools-golang has already taken off the "Person:" or
+// "Organization:" prefix. Yocto's create-spdx writes every supplier as
+// "Organization: OpenEmbedded ()" (SPDX_ORG's default), with the address
+// left empty. Parentheses that hold no address stay part of the name.
+func spdxAgentName(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.HasSuffix(s, ")") {
+		return s
+	}
+	i := strings.LastIndexByte(s, '(')
+	if i <= 0 {
+		return s
+	}
+	if inner := strings.TrimSpace(s[i+1 : len(s)-1]); inner != "" && !strings.Contains(inner, "@") {
+		return s
+	}
+	if name := strings.TrimSpace(s[:i]); name != "" {
+		return name
+	}
+	return s
+}
+
 func noAssertion(s string) bool {
 	s = strings.TrimSpace(s)
 	return s == "" || s == "NOASSERTION" || s == "NONE"
@@ -390,8 +421,7 @@ func noAssertion(s string) bool {
 // components (files and snippets do not: they describe source trees, not
 // shipped components). A package the document DESCRIBES, when it is the only
 // one, becomes Metadata. Relationships between packages become DependsOn
-// edges: X DEPENDS_ON/CONTAINS/STATIC_LINK/DYNAMIC_LINK Y and Y *_DEPENDENCY_OF
-// X / CONTAINED_BY X all mean "X depends on Y".
+// edges (spdxEdge).
 func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 	doc := &Document{Format: f.Name, SpecVersion: f.SpecVersion, Encoding: f.Encoding, Name: sd.DocumentName, SerialNumber: sd.DocumentNamespace}
 	if sd.CreationInfo != nil {
@@ -429,13 +459,8 @@ func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 			describes.add(ref)
 			continue
 		}
-		a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
-		switch strings.ToUpper(r.Relationship) {
-		case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK":
-			edges = append(edges, edge{a, b})
-		case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
-			"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF", "CONTAINED_BY":
-			edges = append(edges, edge{b, a})
+		if from, to, ok := spdxEdge(r); ok {
+			edges = append(edges, edge{from, to})
 		}
 	}
 	added := edgeSet{}
@@ -462,6 +487,26 @@ func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 	return doc, nil
 }
 
+// spdxEdge returns the DependsOn edge (from depends on to) a relationship
+// between two elements of the document stands for, ok false when it stands
+// for none. SPDX 2.3 clause 11.1: A DEPENDS_ON, CONTAINS, STATIC_LINK,
+// DYNAMIC_LINK or HAS_PREREQUISITE B, and the reverse B *_DEPENDENCY_OF,
+// CONTAINED_BY, PREREQUISITE_FOR or OPTIONAL_COMPONENT_OF A ("A library
+// bar.dll has as a prerequisite a dependency to library foo.dll";
+// Microsoft's sbom-tool writes PREREQUISITE_FOR) all mean "A depends on B".
+func spdxEdge(r *spdx.Relationship) (from, to string, ok bool) {
+	a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
+	switch strings.ToUpper(r.Relationship) {
+	case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK", "HAS_PREREQUISITE":
+		return a, b, true
+	case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
+		"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF", "CONTAINED_BY",
+		"PREREQUISITE_FOR", "OPTIONAL_COMPONENT_OF":
+		return b, a, true
+	}
+	return "", "", false
+}
+
 func spdxToComponent(p *spdx.Package, ref string, otherNames map[string]string) inventory.Component {
 	c := inventory.Component{
 		Ref:     ref,
@@ -472,8 +517,13 @@ func spdxToComponent(p *spdx.Package, ref string, otherNames map[string]string) 
 	if t, ok := spdxPurpose[strings.ToUpper(strings.ReplaceAll(p.PrimaryPackagePurpose, "_", "-"))]; ok {
 		c.Type = t
 	}
-	if p.PackageSupplier != nil && !noAssertion(p.PackageSupplier.Supplier) {
-		c.Supplier = strings.TrimSpace(p.PackageSupplier.Supplier)
+	switch {
+	case p.PackageSupplier != nil && !noAssertion(p.PackageSupplier.Supplier):
+		c.Supplier = spdxAgentName(p.PackageSupplier.Supplier)
+	case p.PackageOriginator != nil && !noAssertion(p.PackageOriginator.Originator):
+		// No supplier: the originator, from whom the package originally
+		// came (clause 7.6), as CycloneDX falls back to the manufacturer.
+		c.Supplier = spdxAgentName(p.PackageOriginator.Originator)
 	}
 	for _, cs := range p.PackageChecksums {
 		alg := string(cs.Algorithm)

@@ -250,18 +250,8 @@ func (e *spdxEmitter) relationship(r *spdx.Relationship) error {
 	if r == nil || r.RefA.DocumentRefID != "" || r.RefB.DocumentRefID != "" {
 		return nil // external documents are not resolved
 	}
-	a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
-	var from, to string
-	switch strings.ToUpper(r.Relationship) {
-	case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK":
-		from, to = a, b
-	case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
-		"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF", "CONTAINED_BY":
-		from, to = b, a
-	default:
-		return nil
-	}
-	if from == to || !e.p.refs.has(from) || !e.p.refs.has(to) {
+	from, to, ok := spdxEdge(r)
+	if !ok || from == to || !e.p.refs.has(from) || !e.p.refs.has(to) {
 		return nil
 	}
 	if from == e.p.meta && e.res.Metadata != nil {

@@ -204,6 +204,7 @@ func (a *Advisory) IndexKeys() []string {
 		walkMatches(c.Nodes, func(m *CPEMatch) {
 			if p, err := ParseCPE(m.Criteria); err == nil {
 				keys.add(p.Key())
+				keys.add(p.productKey())
 			}
 		})
 	}

@@ -51,9 +51,23 @@ func ParseCPE(s string) (CPE, error) {
 	if !strings.HasPrefix(s, "cpe:2.3:") && !strings.HasPrefix(s, "cpe:/") {
 		return CPE{}, fmt.Errorf("cpe %q: not a CPE 2.3 or 2.2 name", s)
 	}
-	w, err = unbind(s)
+	// The formatted-string grammar (CPE 2.3 dictionary schema, NVD's
+	// cpe23Type pattern "cpe:2\.3:[aho\*\-]…") allows an ANY part, which
+	// Yocto writes for every recipe (cpe:2.3:*:*:busybox:1.36.1:…); go-cpe's
+	// unbinder refuses a logical value there, so the part is unbound as "a"
+	// and set back to ANY.
+	anyPart := strings.HasPrefix(s, "cpe:2.3:*:")
+	if anyPart {
+		w, err = unbind("cpe:2.3:a:" + s[len("cpe:2.3:*:"):])
+	} else {
+		w, err = unbind(s)
+	}
 	if err != nil {
 		return CPE{}, fmt.Errorf("cpe %q: %w", s, err)
+	}
+	anyV, _ := common.NewLogicalValue("ANY")
+	if anyPart {
+		w[common.AttributePart] = anyV
 	}
 	c := CPE{wfn: w, raw: s}
 	c.Part = attr(w, common.AttributePart)
@@ -67,7 +81,6 @@ func ParseCPE(s string) (CPE, error) {
 			c.wild = true
 		}
 	}
-	anyV, _ := common.NewLogicalValue("ANY")
 	w[common.AttributeVersion], w[common.AttributeUpdate] = anyV, anyV
 	c.Vendor, c.Product = strings.ToLower(c.Vendor), strings.ToLower(c.Product)
 	return c, nil
@@ -88,16 +101,29 @@ func attr(w common.WellFormedName, name string) string {
 // String returns the CPE as given.
 func (c CPE) String() string { return c.raw }
 
-// Key is the index key "cpe:vendor:product" (see Advisory.IndexKeys).
+// Key is the index key "cpe:vendor:product" (see Advisory.IndexKeys). A
+// CPE whose vendor is ANY has the key "cpe:*:product" (productKey).
 func (c CPE) Key() string { return "cpe:" + c.Vendor + ":" + c.Product }
+
+// anyVendorKey starts the index key of a product under every vendor.
+const anyVendorKey = "cpe:*:"
+
+// productKey is the key "cpe:*:product" under which NVD criteria are also
+// indexed, so that a component CPE with an ANY vendor finds the product of
+// every vendor. Yocto's cve-check and create-spdx (oe.cve_check.get_cpe_ids)
+// and meta-cyclonedx write cpe:2.3:*:*:PRODUCT:VERSION:… for every recipe
+// whose CVE_PRODUCT names no vendor, and cve-check itself then looks the
+// product up under any vendor.
+func (c CPE) productKey() string { return anyVendorKey + c.Product }
 
 // sameProductExceptVersion reports whether the criteria (NVD side) and c
 // name the same product once version and update are ignored: part, vendor
-// and product equal, and the other attributes (target_sw, target_hw, …) not
+// and product equal (ANY part or vendor on either side agrees, as Yocto's
+// cpe:2.3:*:*:busybox:… means), and the other attributes (target_sw, target_hw, …) not
 // disjoint in the sense of NISTIR 7696 (ANY on either side agrees with
 // anything). Embedded wildcards are resolved by go-cpe's matcher.
 func (criteria CPE) sameProductExceptVersion(c CPE) bool {
-	if criteria.Vendor != c.Vendor || criteria.Product != c.Product || criteria.Part != c.Part && criteria.Part != "*" {
+	if criteria.Vendor != c.Vendor && c.Vendor != "*" || criteria.Product != c.Product || criteria.Part != c.Part && criteria.Part != "*" && c.Part != "*" {
 		return false
 	}
 	if criteria.wild || c.wild {

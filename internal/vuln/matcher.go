@@ -123,9 +123,7 @@ func NewMatcher(advisories []Advisory, opts MatcherOptions) *Matcher {
 				continue
 			}
 			e := pkgEntry{adv: a, affected: af, ecosystem: BaseEcosystem(af.Ecosystem)}
-			if k := strings.IndexByte(af.Ecosystem, ':'); k >= 0 {
-				e.release = af.Ecosystem[k+1:]
-			}
+			e.release = advisoryRelease(af.Ecosystem)
 			for ri, r := range af.Ranges {
 				if cr, ok := compileRange(e.ecosystem, r, ri); ok {
 					e.ranges = append(e.ranges, cr)
@@ -173,10 +171,13 @@ func compileNode(n Node, keys, platform map[string]bool) cnode {
 		cn.leaves = append(cn.leaves, cleaf{m: lm, crit: c})
 		if lm.Vulnerable {
 			keys[c.Key()] = true
+			keys[c.productKey()] = true
 		}
 		platform[c.Key()] = true
+		platform[c.productKey()] = true
 		if c.Part == "h" {
 			platform["cpe:"+c.Vendor+":"+c.Product+"_firmware"] = true
+			platform[anyVendorKey+c.Product+"_firmware"] = true
 		}
 	}
 	for _, ch := range n.Children {
@@ -272,6 +273,16 @@ func (r *ReleaseMatch) add(components []inventory.Component, own bool) {
 					pk.Version = c.Version
 				}
 				out = m.matchPackage(out, c, pk)
+				if pk.Source != "" {
+					// the source package's records (OSV names distro
+					// packages by source); mergeSame joins what both find
+					src := pk
+					src.Name = pk.Source
+					if pk.SourceVersion != "" {
+						src.Version = pk.SourceVersion
+					}
+					out = m.matchPackage(out, c, src)
+				}
 			}
 		}
 		if !matchedByPkg {
@@ -534,27 +545,33 @@ func (ev *evaluator) leaf(l *cleaf) bool {
 }
 
 func (ev *evaluator) inPlatform(l *cleaf) bool {
-	for _, p := range ev.platform[l.crit.Key()] {
-		if !l.crit.sameProductExceptVersion(p) {
-			continue
-		}
-		// A platform CPE without a version, or a criteria that names no
-		// version ("-", typical for hardware), cannot contradict the leaf.
-		if p.Version == "*" || p.Version == "" || l.crit.Version == "-" {
-			ev.platforms = append(ev.platforms, l.m.Criteria)
-			return true
-		}
-		if ok, _ := l.m.inRange(l.crit, p.Version, p.Update); ok {
-			ev.platforms = append(ev.platforms, l.m.Criteria)
-			return true
+	// The release's CPEs of this vendor and product, and those of the
+	// product under an ANY vendor.
+	for _, ps := range [2][]CPE{ev.platform[l.crit.Key()], ev.platform[l.crit.productKey()]} {
+		for _, p := range ps {
+			if !l.crit.sameProductExceptVersion(p) {
+				continue
+			}
+			// A platform CPE without a version, or a criteria that names no
+			// version ("-", typical for hardware), cannot contradict the leaf.
+			if p.Version == "*" || p.Version == "" || l.crit.Version == "-" {
+				ev.platforms = append(ev.platforms, l.m.Criteria)
+				return true
+			}
+			if ok, _ := l.m.inRange(l.crit, p.Version, p.Update); ok {
+				ev.platforms = append(ev.platforms, l.m.Criteria)
+				return true
+			}
 		}
 	}
 	if l.crit.Part == "h" {
 		// NVD names firmware after its hardware: o:V:P_firmware runs on h:V:P.
-		for _, p := range ev.platform["cpe:"+l.crit.Vendor+":"+l.crit.Product+"_firmware"] {
-			if p.Part == "o" {
-				ev.platforms = append(ev.platforms, l.m.Criteria+" (implied by "+p.Vendor+":"+p.Product+")")
-				return true
+		for _, ps := range [2][]CPE{ev.platform["cpe:"+l.crit.Vendor+":"+l.crit.Product+"_firmware"], ev.platform[anyVendorKey+l.crit.Product+"_firmware"]} {
+			for _, p := range ps {
+				if p.Part == "o" || p.Part == "*" {
+					ev.platforms = append(ev.platforms, l.m.Criteria+" (implied by "+p.Vendor+":"+p.Product+")")
+					return true
+				}
 			}
 		}
 	}
@@ -638,6 +655,9 @@ func ComponentKeys(components []inventory.Component) []string {
 		if c.PURL != "" {
 			if pk, err := PackageFromPURL(c.PURL); err == nil {
 				keys.add(PackageKey(pk.Ecosystem, pk.Name))
+				if pk.Source != "" {
+					keys.add(PackageKey(pk.Ecosystem, pk.Source))
+				}
 				continue
 			}
 		}

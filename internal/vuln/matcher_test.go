@@ -223,7 +223,7 @@ func TestMerge(t *testing.T) {
 		t.Errorf("merged %+v", a)
 	}
 	keys := strings.Join(a.IndexKeys(), " ")
-	if keys != "cpe:gin-gonic:gin pkg:Go/github.com/gin-gonic/gin" {
+	if keys != "cpe:*:gin cpe:gin-gonic:gin pkg:Go/github.com/gin-gonic/gin" {
 		t.Errorf("index keys %s", keys)
 	}
 	Enrich(out, map[string]EPSS{"CVE-2023-29401": {Score: 0.5}}, map[string]KEV{"CVE-2099-0001": {}})

@@ -21,12 +21,40 @@ func ParseVersion(ecosystem, v string) (semantic.Version, error) {
 		// Go module versions carry a "v" the vulndb strips; the semver parser
 		// accepts both, but Go pseudo-versions and "+incompatible" parse too.
 		v = strings.TrimPrefix(v, "v")
+		if len(v) > 2 && strings.HasPrefix(v, "go") && v[2] >= '0' && v[2] <= '9' {
+			v = goTagToSemver(v)
+		}
 	}
 	sv, err := semantic.Parse(v, BaseEcosystem(ecosystem))
 	if err != nil {
 		return nil, fmt.Errorf("version %q in ecosystem %q: %w", v, ecosystem, err)
 	}
 	return sv, nil
+}
+
+// goTagToSemver turns a Go release tag, the spelling of runtime.Version
+// and of SBOM tools that report the Go toolchain a binary was built with
+// ("go1.21.5", "go1.21", "go1.21rc2", "go1.9beta1"), into the SemVer the
+// Go vulnerability database uses for its stdlib and toolchain packages
+// ("1.21.5", "1.21.0", "1.21.0-rc.2", "1.9.0-beta.1"), following
+// golang.org/x/vuln's GoTagToSemver. Compared as written, "go1.22.0"
+// sorted below every stdlib fix.
+func goTagToSemver(tag string) string {
+	v := strings.TrimPrefix(tag, "go")
+	pre := ""
+	for _, p := range []string{"beta", "rc"} {
+		if i := strings.Index(v, p); i > 0 {
+			v, pre = v[:i], "-"+p+"."+v[i+len(p):]
+			break
+		}
+	}
+	switch strings.Count(v, ".") {
+	case 0:
+		v += ".0.0"
+	case 1:
+		v += ".0"
+	}
+	return v + pre
 }
 
 // CompareVersions compares a and b in an ecosystem: -1, 0 or +1.

@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,43 +40,66 @@ func TestCorpusVersionOrdering(t *testing.T) {
 			t.Errorf("no ecosystem mapped for %s", e.Name())
 			continue
 		}
-		for _, eco := range ecos {
-			t.Run(e.Name()+"/"+eco, func(t *testing.T) {
-				f, err := os.Open(filepath.Join(dir, e.Name()))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer f.Close()
-				sc := bufio.NewScanner(f)
-				sc.Buffer(make([]byte, 1<<20), 1<<20)
-				total, failed := 0, 0
-				for sc.Scan() {
-					line := sc.Text()
-					if line == "" || strings.HasPrefix(line, "# ") || strings.HasPrefix(line, "// ") {
-						continue
-					}
-					p := strings.Split(line, " ")
-					if len(p) != 3 {
-						t.Fatalf("bad vector line %q", line)
-					}
-					want := map[string]int{"<": -1, "=": 0, ">": 1}[p[1]]
-					total++
-					got, err := CompareVersions(eco, p[0], p[2])
-					if err != nil || got != want {
-						failed++
-						if failed <= 5 {
-							t.Errorf("%s: %s %s %s: got %d, err %v", eco, p[0], p[1], p[2], got, err)
-						}
-					}
-				}
-				if failed > 0 {
-					t.Errorf("%d of %d vectors failed", failed, total)
-				}
-				if total == 0 {
-					t.Error("no vectors read")
-				}
-			})
+		vectors, err := readOpLines(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
 		}
+		for _, eco := range ecos {
+			t.Run(e.Name()+"/"+eco, func(t *testing.T) { checkVectors(t, eco, vectors) })
+		}
+	}
+}
+
+// vector says a compares to b as want (-1, 0, +1).
+type vector struct {
+	a, b string
+	want int
+}
+
+// readOpLines reads "a OP b" lines (OP one of < = > ==), skipping blank
+// lines and "#" or "//" comments.
+func readOpLines(path string) ([]vector, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []vector
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "//") {
+			continue
+		}
+		p := strings.Fields(line)
+		want, ok := map[string]int{"<": -1, "=": 0, "==": 0, ">": 1}[p[min(1, len(p)-1)]]
+		if len(p) != 3 || !ok {
+			return nil, fmt.Errorf("%s: bad vector line %q", path, line)
+		}
+		out = append(out, vector{p[0], p[2], want})
+	}
+	return out, sc.Err()
+}
+
+// checkVectors compares every vector in ecosystem eco.
+func checkVectors(t *testing.T, eco string, vectors []vector) {
+	t.Helper()
+	failed := 0
+	for _, v := range vectors {
+		got, err := CompareVersions(eco, v.a, v.b)
+		if err != nil || got != v.want {
+			failed++
+			if failed <= 5 {
+				t.Errorf("%s: %s vs %s: got %d, err %v, want %d", eco, v.a, v.b, got, err, v.want)
+			}
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d vectors failed", failed, len(vectors))
+	}
+	if len(vectors) == 0 {
+		t.Error("no vectors read")
 	}
 }
 
@@ -119,6 +143,14 @@ func TestRangeContains(t *testing.T) {
 		{"open-ended", "crates.io", RangeSemver, ev("i", "0.5.0"), "9.9.9", true},
 		{"limit", "Go", RangeSemver, ev("i", "0", "x", "2.0.0"), "2.1.0", false},
 		{"go v prefix", "Go", RangeSemver, ev("i", "0", "f", "0.17.0"), "v0.16.0", true},
+		// Go release tags as runtime.Version spells them (stdlib in Go
+		// binaries); golang.org/x/vuln GoTagToSemver: go1.21rc2 = v1.21.0-rc.2
+		{"go tag above fix", "Go", RangeSemver, ev("i", "0", "f", "1.21.5"), "go1.22.0", false},
+		{"go tag two-digit patch", "Go", RangeSemver, ev("i", "0", "f", "1.21.9"), "go1.21.10", false},
+		{"go tag below fix", "Go", RangeSemver, ev("i", "0", "f", "1.21.5"), "go1.21.4", true},
+		{"go tag minor only", "Go", RangeSemver, ev("i", "1.21.0-0", "f", "1.21.1"), "go1.21", true},
+		{"go tag rc", "Go", RangeSemver, ev("i", "1.21.0-0", "f", "1.21.0-rc.3"), "go1.21rc2", true},
+		{"go tag rc fixed", "Go", RangeSemver, ev("i", "1.21.0-0", "f", "1.21.0-rc.2"), "go1.21rc2", false},
 		{"empty range introduced==fixed", "Bitnami", RangeEcosystem, ev("i", "5.16.0", "f", "5.16.0"), "5.16.0", false},
 		{"debian epoch", "Debian", RangeEcosystem, ev("i", "0", "f", "1:2.0-1"), "2.5-1", true},
 	}
@@ -157,6 +189,10 @@ func TestPackageFromPURL(t *testing.T) {
 		{"pkg:deb/debian/openssl@1.1.1n-0+deb11u3?distro=debian-11", Package{Ecosystem: "Debian", Release: "11", Name: "openssl", Version: "1.1.1n-0+deb11u3"}},
 		{"pkg:rpm/almalinux/openssl@3.0.7-24.el9?distro=almalinux-9", Package{Ecosystem: "AlmaLinux", Release: "9", Name: "openssl", Version: "3.0.7-24.el9"}},
 		{"pkg:composer/laravel/framework@8.0.0", Package{Ecosystem: "Packagist", Name: "laravel/framework", Version: "8.0.0"}},
+		// purl-spec rpm type: the epoch is a qualifier (types/rpm-definition.json example)
+		{"pkg:rpm/almalinux/centerim@4.22.10-1.el6?arch=i686&epoch=1&distro=almalinux-8", Package{Ecosystem: "AlmaLinux", Release: "8", Name: "centerim", Version: "1:4.22.10-1.el6"}},
+		{"pkg:deb/ubuntu/libcrypt1@4.4.27-1?epoch=1&distro=ubuntu-22.04", Package{Ecosystem: "Ubuntu", Release: "22.04", Name: "libcrypt1", Version: "1:4.4.27-1"}},
+		{"pkg:deb/debian/curl@7.50.3-1?arch=i386&distro=jessie", Package{Ecosystem: "Debian", Release: "8", Name: "curl", Version: "7.50.3-1"}},
 	}
 	for _, tt := range tests {
 		got, err := PackageFromPURL(tt.purl)
