@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -734,8 +735,14 @@ func message(m text, rl *rule, global map[string]text) string {
 	for i, a := range m.Arguments {
 		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", a)
 	}
+	// §3.11.6: "[text](n)" links the text to the result's related location
+	// n (CodeQL: "depends on a [user-provided value](1)"); the text is what
+	// a reader needs.
+	s = locationLink.ReplaceAllString(s, "$1")
 	return strings.TrimSpace(s)
 }
+
+var locationLink = regexp.MustCompile(`\[([^\]\[]*)\]\(\d+\)`)
 
 func title(rl *rule, msg string) string {
 	if t := strings.TrimSpace(rl.ShortDescription.Text); t != "" {

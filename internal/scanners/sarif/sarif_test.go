@@ -184,6 +184,20 @@ func TestParseURIBaseIDs(t *testing.T) {
 	}
 }
 
+// TestParseMessageLinks: §3.11.6 embedded links "[text](n)" point at the
+// related location n; the finding's text keeps the words, not the link
+// syntax. Links to URIs and other brackets stay as written.
+func TestParseMessageLinks(t *testing.T) {
+	got := scannertest.ParseString(t, Parse, "links.sarif", `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL"}},"results":[
+		{"ruleId":"js/sql-injection","message":{"text":"This query string depends on a [user-provided value](1) and [another](12); see [docs](https://example.test/q) and a[0]."}}]}]}`)
+	if len(got) != 1 {
+		t.Fatalf("%d findings, want 1", len(got))
+	}
+	if got[0].Description != "This query string depends on a user-provided value and another; see [docs](https://example.test/q) and a[0]." {
+		t.Errorf("description %q", got[0].Description)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	scannertest.ParseFileN(t, Parse, "testdata/empty.sarif", 0)
 	for file, want := range map[string]string{
