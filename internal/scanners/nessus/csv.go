@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/findings"
@@ -111,7 +112,11 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			l.Port = atoi(p)
 		}
 		plugin := c.Get(colPlugin...)
-		key := plugin + "\x00" + l.Host + "\x00" + l.Protocol + "\x00" + c.Get(colPort...)
+		check, result := complianceCheck(c.Get(colDesc...))
+		if strings.EqualFold(result, "PASSED") {
+			return nil // a compliance check the host passes: not a finding
+		}
+		key := plugin + "\x00" + check + "\x00" + l.Host + "\x00" + l.Protocol + "\x00" + c.Get(colPort...)
 		cves := splitList(c.Get(colCVE...))
 		if cur != nil && key == curKey {
 			cur.VulnerabilityIDs = append(cur.VulnerabilityIDs, cves...)
@@ -154,6 +159,9 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		for _, x := range splitList(c.Get(colXref...)) {
 			applyXref(&f, strings.Replace(x, " #", ":", 1)) // Tenable.sc writes "CWE #310"
 		}
+		if check != "" {
+			f.RuleID, f.Title = checkRule(plugin, check), check
+		}
 		cur, curKey = &f, key
 		return nil
 	})
@@ -161,6 +169,20 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		return err
 	}
 	return flush()
+}
+
+// complianceLine is how a compliance check's description opens in a
+// Nessus CSV export: the check's name in quotes, then its result.
+var complianceLine = regexp.MustCompile(`^"([^\n]+)"\s*:\s*\[(PASSED|FAILED|WARNING|ERROR)\]`)
+
+// complianceCheck returns the check and result a compliance row's
+// description opens with, or "" for an ordinary plugin's row.
+func complianceCheck(desc string) (check, result string) {
+	m := complianceLine.FindStringSubmatch(strings.TrimSpace(desc))
+	if m == nil {
+		return "", ""
+	}
+	return strings.TrimSpace(m[1]), m[2]
 }
 
 func hostURL(h string) *findings.Location {

@@ -9,9 +9,9 @@
 // CVE are merged; rows whose state is FIXED are skipped). severity 0–4
 // (XML) or Risk/Severity (CSV) map to info…critical. Rule id is the plugin
 // id; CVEs from <cve>, CWEs from <cwe> and "CWE:n" xrefs, CVSS v3/v4 vectors and scores, EPSS, KEV from the
-// "CISA-KNOWN-EXPLOITED" xref, references from see_also. In XML, each
-// compliance check (cm:compliance-check-id) is its own finding; passed
-// checks are skipped.
+// "CISA-KNOWN-EXPLOITED" xref, references from see_also. Each compliance
+// check (XML cm:compliance-check-name; CSV: the description's opening
+// `"check" : [FAILED]`) is its own finding; passed checks are skipped.
 package nessus
 
 import (
@@ -203,24 +203,25 @@ func (it reportItem) passed() bool {
 	return it.isCheck() && strings.EqualFold(strings.TrimSpace(it.Result), "PASSED")
 }
 
+// checkRule is the rule id of one compliance check of plugin.
+func checkRule(plugin, check string) string { return plugin + ":" + check }
+
 func (c compliance) isCheck() bool { return strings.TrimSpace(c.CheckID+c.CheckName) != "" }
 
 // apply makes f the finding of one audited check: the check is the rule
-// (plugin id and check id), so each failed check is its own finding, not
-// a duplicate of the first; its name, result, policy and actual values
-// describe it.
+// (plugin id and check name, as the CSV export names it; the check id
+// without a name), so each failed check is its own finding, not a
+// duplicate of the first; its result, policy and actual values describe
+// it.
 func (c compliance) apply(f *findings.Finding) {
 	if !c.isCheck() {
 		return
 	}
-	id := strings.TrimSpace(c.CheckID)
-	if id == "" {
-		id = strings.TrimSpace(c.CheckName)
+	name := strings.TrimSpace(c.CheckName)
+	if name == "" {
+		name = strings.TrimSpace(c.CheckID)
 	}
-	f.RuleID += ":" + id
-	if n := strings.TrimSpace(c.CheckName); n != "" {
-		f.Title = n
-	}
+	f.RuleID, f.Title = checkRule(f.RuleID, name), name
 	f.Description = reportio.Paragraphs(reportio.Section("Result", c.Result), strings.TrimSpace(c.Info),
 		reportio.Section("Policy value", c.Policy), reportio.Section("Actual value", c.Actual),
 		reportio.Section("Reference", c.Reference), reportio.Section("Audit file", c.Audit), f.Description)

@@ -45,14 +45,14 @@ func TestParseXML(t *testing.T) {
 }
 
 // TestParseCompliance reads a compliance audit: each failed or warning
-// check is its own finding (plugin and check id as rule), passed checks
+// check is its own finding (plugin and check name as rule), passed checks
 // are not findings. Before, every check of plugin 21156 on the host had
 // one fingerprint, so the import kept the first and dropped the others,
 // and passed checks were findings.
 func TestParseCompliance(t *testing.T) {
 	got := scannertest.ParseFileN(t, Parse, "testdata/compliance.nessus", 3)
 	f := got[0]
-	if f.RuleID != "21156:4f5c1a3e2b8d9e7f6a0b1c2d3e4f5a6b" || f.Title != "1.1.1 Ensure 'Enforce password history' is set to '24 or more password(s)'" ||
+	if f.RuleID != "21156:1.1.1 Ensure 'Enforce password history' is set to '24 or more password(s)'" || f.Title != "1.1.1 Ensure 'Enforce password history' is set to '24 or more password(s)'" ||
 		f.Severity != findings.High || f.Mitigation != "Set the policy to 24 or more password(s)." || f.References[0] != "https://workbench.cisecurity.org/files/4000" {
 		t.Errorf("failed check: %+v", f)
 	}
@@ -61,11 +61,19 @@ func TestParseCompliance(t *testing.T) {
 			t.Errorf("failed check's description lacks %q: %q", w, f.Description)
 		}
 	}
-	if got[1].RuleID != "21156:6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e" || got[1].Severity != findings.Low || got[1].Fingerprint == f.Fingerprint {
+	if got[1].RuleID != "21156:18.9.1 Ensure 'Allow Telemetry' is set" || got[1].Severity != findings.Low || got[1].Fingerprint == f.Fingerprint {
 		t.Errorf("warning check: %+v", got[1])
 	}
 	if got[2].RuleID != "57608" || got[2].Title != "SMB Signing not required" {
 		t.Errorf("ordinary plugin: %+v", got[2])
+	}
+	// The same audit exported as CSV: the check is named by the
+	// description's opening "name" : [RESULT]; the same findings.
+	csv := scannertest.ParseFileN(t, ParseCSV, "testdata/compliance.csv", 3)
+	for i := range csv {
+		if csv[i].RuleID != got[i].RuleID || csv[i].Title != got[i].Title || csv[i].Severity != got[i].Severity || csv[i].Fingerprint != got[i].Fingerprint {
+			t.Errorf("csv %d: %s %q %s, xml %s %q %s", i, csv[i].RuleID, csv[i].Title, csv[i].Severity, got[i].RuleID, got[i].Title, got[i].Severity)
+		}
 	}
 }
 

@@ -4,11 +4,12 @@
 //
 // One finding per result: the NVT OID as rule id, the NVT name as title,
 // severity from the numeric severity (CVSS scale; "Log" results with 0.0
-// are info), results overridden to false positive (severity < 0) are
-// skipped. Host and port ("443/tcp", "general/tcp") as location, CVEs and
-// URLs from the NVT references, summary, insight, impact and the specific
-// result as description, the solution as mitigation, the result id as
-// unique id, EPSS from the CSV columns of GVM 23.
+// are info), results overridden to false positive (severity < 0) and a
+// delta report's gone results are skipped. Host and port ("443/tcp",
+// "general/tcp") as location, CVEs and URLs from the NVT references,
+// summary, insight, impact and the specific result as description, the
+// solution as mitigation, the result id as unique id, EPSS from the CSV
+// columns of GVM 23.
 package openvas
 
 import (
@@ -96,6 +97,11 @@ type result struct {
 	Threat      string `xml:"threat"`
 	Severity    string `xml:"severity"`
 	Description string `xml:"description"`
+	// Delta is a delta report's state of the result: new, same, changed,
+	// or gone (found by the older report only).
+	Delta struct {
+		State string `xml:",chardata"`
+	} `xml:"delta"`
 }
 
 // Parse streams the findings of a Greenbone XML report.
@@ -129,6 +135,9 @@ func (res result) finding() (findings.Finding, bool) {
 	score := findings.ParseScore(res.Severity)
 	if s := strings.TrimSpace(res.Severity); strings.HasPrefix(s, "-") || strings.EqualFold(res.Threat, "False Positive") {
 		return findings.Finding{}, false
+	}
+	if strings.EqualFold(strings.TrimSpace(res.Delta.State), "gone") {
+		return findings.Finding{}, false // a delta report's result the newer scan no longer finds
 	}
 	tags := parseTags(res.NVT.Tags)
 	f := findings.Finding{

@@ -42,6 +42,16 @@ func TestParseXMLSeverities(t *testing.T) {
 	}
 }
 
+// TestParseDelta reads a delta report: results the newer scan no longer
+// finds (delta "gone") are not findings; new, same and changed ones are.
+// Before, gone results were imported as open findings.
+func TestParseDelta(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/delta.xml", 2)
+	if got[0].UniqueID != "res-new" || got[1].UniqueID != "res-changed" || got[1].Locations[0].Port != 443 {
+		t.Errorf("delta: %+v", got)
+	}
+}
+
 func TestParseCSV(t *testing.T) {
 	got := scannertest.ParseFileN(t, ParseCSV, "testdata/results.csv", 2)
 	f := got[0]

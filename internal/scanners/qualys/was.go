@@ -25,12 +25,11 @@ func DetectWAS(h *reportio.Head) bool { return h.HasRoot("WAS_SCAN_REPORT", "WAS
 // group, CWE, description, impact, solution, CVSS).
 
 type wasDetection struct {
-	UniqueID string `xml:"UNIQUE_ID"`
-	QID      string `xml:"QID"`
-	URL      string `xml:"URL"`
-	Param    string `xml:"PARAM"`
-	Status   string `xml:"STATUS"`
-	Data     struct {
+	QID    string `xml:"QID"`
+	URL    string `xml:"URL"`
+	Param  string `xml:"PARAM"`
+	Status string `xml:"STATUS"`
+	Data   struct {
 		Base64 string `xml:"base64,attr"`
 		Text   string `xml:",chardata"`
 	} `xml:"DATA"`

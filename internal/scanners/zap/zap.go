@@ -5,11 +5,14 @@
 // One finding per alert per site, with one location per instance (URL,
 // host, port, scheme as protocol, path). riskcode 0–3 maps to info, low,
 // medium, high; the fingerprint is rule + site host + port, so the set of
-// affected URLs can change between scans; alerts with confidence 0 (marked false positive in ZAP) are
-// skipped. The rule id is the alertRef (pluginid when absent), CWE from
-// cweid, references are the URLs in <reference>, HTML in descriptions is
-// turned into plain text; each instance's method, URL, parameter,
-// evidence, attack and other info are listed in the description.
+// affected URLs can change between scans; alerts with confidence 0
+// (marked false positive in ZAP) are skipped. The rule id is the alertRef
+// (pluginid when absent), CWE from cweid, references are the URLs in
+// <reference>, HTML in descriptions is turned into plain text; each
+// instance's method, URL, parameter, evidence, attack and other info are
+// listed in the description. Reports before ZAP 2.7 (an alertitem per URL,
+// no <instances>) give the same one finding per alert on a site; ZAP
+// 2.7.0's JSON report of one site has "site" as an object.
 package zap
 
 import (
