@@ -182,8 +182,8 @@ func CompareCPEVersions(a, b string) int {
 }
 
 // tailSign is the order of a version that continues with rest against one
-// that ended: zeros are equal, a pre-release word is lower, anything else
-// higher.
+// that ended: zeros and release words are equal, a pre-release word is
+// lower, anything else higher.
 func tailSign(rest []vtoken) int {
 	for i, t := range rest {
 		if t.num {
@@ -194,6 +194,9 @@ func tailSign(rest []vtoken) int {
 		}
 		if preRelease(rest, i) {
 			return -1
+		}
+		if releaseWord(t.s) {
+			continue
 		}
 		return 1
 	}
@@ -221,6 +224,12 @@ func versionTokens(v string) []vtoken {
 		}
 	}
 	return out
+}
+
+// releaseWord reports whether w marks the release itself, the same
+// version as none (Maven's "5.3.17.RELEASE", "5.6.15.Final", "GA").
+func releaseWord(w string) bool {
+	return w == "release" || w == "final" || w == "ga"
 }
 
 // preRelease reports whether the word ts[i] names a pre-release. The

@@ -40,6 +40,12 @@ func TestCompareCPEVersions(t *testing.T) {
 		{"2.0b2", "2.0", -1},
 		{"2.0b2", "2.0a3", 1},
 		{"1.0M1", "1.0", -1},
+		// Maven release qualifiers name the release itself (Maven
+		// ComparableVersion: "ga", "final" and "release" equal "")
+		{"5.3.17.RELEASE", "5.3.17", 0},
+		{"5.6.15.Final", "5.6.15", 0},
+		{"2.0-GA", "2.0", 0},
+		{"5.3.17.RELEASE", "5.3.18", -1},
 	}
 	for _, tt := range tests {
 		if got := CompareCPEVersions(tt.a, tt.b); got != tt.want {
