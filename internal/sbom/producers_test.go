@@ -115,6 +115,40 @@ const syftCDX = `{"bomFormat":"CycloneDX","specVersion":"1.6","serialNumber":"ur
  {"bom-ref":"ssl","type":"library","name":"libssl3","version":"3.1.4-r5","supplier":{"name":"Alpine Linux"},"publisher":"Natanael Copa"}
 ]}`
 
+// syftCDXXML is syftCDX in CycloneDX 1.6 XML (bom-1.6.xsd: manufacturer
+// and publisher are component elements before name).
+const syftCDXXML = `<?xml version="1.0" encoding="UTF-8"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" serialNumber="urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79" version="1">
+  <components>
+    <component type="library" bom-ref="busybox">
+      <publisher>Sören Tempel &lt;soeren+alpine@soeren-tempel.net&gt;</publisher>
+      <name>busybox</name>
+      <version>1.36.1-r15</version>
+    </component>
+    <component type="library" bom-ref="musl">
+      <manufacturer><name>Rich Felker</name></manufacturer>
+      <publisher>Timo Teräs</publisher>
+      <name>musl</name>
+      <version>1.2.4_git20230717-r4</version>
+    </component>
+    <component type="library" bom-ref="ssl">
+      <supplier><name>Alpine Linux</name></supplier>
+      <publisher>Natanael Copa</publisher>
+      <name>libssl3</name>
+      <version>3.1.4-r5</version>
+    </component>
+  </components>
+</bom>
+`
+
+// syftSuppliers are the suppliers of syftCDX and syftCDXXML: supplier.name,
+// else manufacturer.name, else publisher.
+var syftSuppliers = map[string]string{
+	"busybox": "Sören Tempel <soeren+alpine@soeren-tempel.net>",
+	"musl":    "Rich Felker",
+	"libssl3": "Alpine Linux",
+}
+
 func TestProducerSuppliers(t *testing.T) {
 	tests := []struct {
 		name, doc string
@@ -127,11 +161,8 @@ func TestProducerSuppliers(t *testing.T) {
 			"hal":            "Acme (Europe)", // parentheses without an address are the name's
 		}},
 		{"yocto.spdx.json", yoctoJSON, map[string]string{"busybox": "OpenEmbedded", "zlib": "zlib project"}},
-		{"syft.cdx.json", syftCDX, map[string]string{
-			"busybox": "Sören Tempel <soeren+alpine@soeren-tempel.net>",
-			"musl":    "Rich Felker",
-			"libssl3": "Alpine Linux",
-		}},
+		{"syft.cdx.json", syftCDX, syftSuppliers},
+		{"syft.cdx.xml", syftCDXXML, syftSuppliers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
