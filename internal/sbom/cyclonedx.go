@@ -545,6 +545,16 @@ func cdxToComponent(c *cdx.Component) inventory.Component {
 	if c.CPE != "" {
 		out.CPEs = []string{strings.TrimSpace(c.CPE)}
 	}
+	if c.Properties != nil {
+		// syft writes its first CPE to cpe and every other one as a
+		// "syft:cpe23" property (its SPDX output lists them all as
+		// cpe23Type refs); grype matches them all.
+		for _, p := range *c.Properties {
+			if v := strings.TrimSpace(p.Value); p.Name == "syft:cpe23" && v != "" {
+				out.CPEs = appendUnique(out.CPEs, v)
+			}
+		}
+	}
 	if c.Hashes != nil {
 		for _, h := range *c.Hashes {
 			out.Hashes = append(out.Hashes, inventory.Hash{Algorithm: string(h.Algorithm), Value: strings.ToLower(strings.TrimSpace(h.Value))})
@@ -666,6 +676,7 @@ type leanComponent struct {
 		Name string `json:"name"`
 	} `json:"manufacturer"`
 	Publisher  string          `json:"publisher"`
+	Properties *[]cdx.Property `json:"properties"`
 	Group      string          `json:"group"`
 	Name       string          `json:"name"`
 	Version    string          `json:"version"`
@@ -693,6 +704,7 @@ func (l *leanComponent) toComponent() cdx.Component {
 	c := cdx.Component{
 		BOMRef: l.BOMRef, Type: l.Type, Group: l.Group, Name: l.Name, Version: l.Version,
 		Hashes: l.Hashes, Licenses: l.Licenses, CPE: l.CPE, PackageURL: l.PackageURL, Publisher: l.Publisher,
+		Properties: l.Properties,
 	}
 	if l.Supplier != nil {
 		c.Supplier = &cdx.OrganizationalEntity{Name: l.Supplier.Name}

@@ -268,3 +268,30 @@ func TestSPDXPrerequisiteEdges(t *testing.T) {
 		}
 	}
 }
+
+// syftCPEs follows syft's CycloneDX encoder (and grype's reader of it):
+// the first CPE in cpe, the others as "syft:cpe23" properties, here for a
+// binary found by syft's binary cataloger (pkg:generic).
+const syftCPEs = `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[
+ {"bom-ref":"bb","type":"application","name":"busybox","version":"1.36.1","cpe":"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*",
+  "purl":"pkg:generic/busybox@1.36.1",
+  "properties":[{"name":"syft:package:foundBy","value":"binary-classifier-cataloger"},
+   {"name":"syft:cpe23","value":"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*"},
+   {"name":"syft:cpe23","value":"cpe:2.3:a:busybox_project:busybox:1.36.1:*:*:*:*:*:*:*"}]}]}`
+
+func TestSyftCPEProperties(t *testing.T) {
+	want := []string{"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*", "cpe:2.3:a:busybox_project:busybox:1.36.1:*:*:*:*:*:*:*"}
+	doc, err := sbom.DecodeBytes([]byte(syftCPEs), "syft.cdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, comps, err := streamDecode([]byte(syftCPEs), "syft.cdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, cs := range map[string][]inventory.Component{"whole": doc.Components, "streamed": comps} {
+		if len(cs) != 1 || !reflect.DeepEqual(cs[0].CPEs, want) {
+			t.Errorf("%s: CPEs = %v, want %v", path, cs, want)
+		}
+	}
+}
