@@ -149,6 +149,30 @@ var syftSuppliers = map[string]string{
 	"libssl3": "Alpine Linux",
 }
 
+// decodeBoth decodes doc whole and streamed; each result's components
+// start with the metadata component, when there is one.
+func decodeBoth(t *testing.T, doc, name string) map[string][]inventory.Component {
+	t.Helper()
+	whole, err := sbom.DecodeBytes([]byte(doc), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, comps, err := streamDecode([]byte(doc), name)
+	if err != nil {
+		t.Fatalf("streamed: %v", err)
+	}
+	withMeta := func(m *inventory.Component, cs []inventory.Component) []inventory.Component {
+		if m == nil {
+			return cs
+		}
+		return append([]inventory.Component{*m}, cs...)
+	}
+	return map[string][]inventory.Component{
+		"whole":    withMeta(whole.Metadata, whole.Components),
+		"streamed": withMeta(res.Metadata, comps),
+	}
+}
+
 func TestProducerSuppliers(t *testing.T) {
 	tests := []struct {
 		name, doc string
@@ -166,20 +190,8 @@ func TestProducerSuppliers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc, err := sbom.DecodeBytes([]byte(tt.doc), tt.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, comps, err := streamDecode([]byte(tt.doc), tt.name)
-			if err != nil {
-				t.Fatalf("streamed: %v", err)
-			}
-			for path, d := range map[string]*sbom.Document{"whole": doc, "streamed": {Metadata: res.Metadata, Components: comps}} {
+			for path, all := range decodeBoth(t, tt.doc, tt.name) {
 				got := map[string]string{}
-				all := d.Components
-				if d.Metadata != nil {
-					all = append([]inventory.Component{*d.Metadata}, all...)
-				}
 				for _, c := range all {
 					if _, ok := tt.want[c.Name]; ok {
 						got[c.Name] = c.Supplier
@@ -245,25 +257,14 @@ func TestSPDXPrerequisiteEdges(t *testing.T) {
 		"SPDXRef-app": {"SPDXRef-bar", "SPDXRef-plugin"},
 		"SPDXRef-bar": {"SPDXRef-foo"},
 	}
-	edges := func(d *sbom.Document) map[string][]string {
+	for path, cs := range decodeBoth(t, prereqTV, "app.spdx") {
 		got := map[string][]string{}
-		for _, c := range append([]inventory.Component{*d.Metadata}, d.Components...) {
+		for _, c := range cs {
 			if len(c.DependsOn) > 0 {
 				got[c.Ref] = c.DependsOn
 			}
 		}
-		return got
-	}
-	doc, err := sbom.DecodeBytes([]byte(prereqTV), "app.spdx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, comps, err := streamDecode([]byte(prereqTV), "app.spdx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for path, d := range map[string]*sbom.Document{"whole": doc, "streamed": {Metadata: res.Metadata, Components: comps}} {
-		if got := edges(d); !reflect.DeepEqual(got, want) {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: edges = %v, want %v", path, got, want)
 		}
 	}
@@ -281,15 +282,7 @@ const syftCPEs = `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"comp
 
 func TestSyftCPEProperties(t *testing.T) {
 	want := []string{"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*", "cpe:2.3:a:busybox_project:busybox:1.36.1:*:*:*:*:*:*:*"}
-	doc, err := sbom.DecodeBytes([]byte(syftCPEs), "syft.cdx.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, comps, err := streamDecode([]byte(syftCPEs), "syft.cdx.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for path, cs := range map[string][]inventory.Component{"whole": doc.Components, "streamed": comps} {
+	for path, cs := range decodeBoth(t, syftCPEs, "syft.cdx.json") {
 		if len(cs) != 1 || !reflect.DeepEqual(cs[0].CPEs, want) {
 			t.Errorf("%s: CPEs = %v, want %v", path, cs, want)
 		}
