@@ -590,17 +590,24 @@ func cdxSupplier(c *cdx.Component) string {
 	return strings.TrimSpace(c.Publisher)
 }
 
+// licenseChoiceString is a licence choice's expression, id or name. SPDX's
+// "no information" values NOASSERTION and NONE, which SBOMs converted from
+// SPDX carry as licence names, are no licence, as on SPDX import.
 func licenseChoiceString(l cdx.LicenseChoice) string {
-	if e := strings.TrimSpace(l.Expression); e != "" {
-		return e
+	var s string
+	switch {
+	case strings.TrimSpace(l.Expression) != "":
+		s = strings.TrimSpace(l.Expression)
+	case l.License == nil:
+	case strings.TrimSpace(l.License.ID) != "":
+		s = strings.TrimSpace(l.License.ID)
+	default:
+		s = strings.TrimSpace(l.License.Name)
 	}
-	if l.License == nil {
+	if noAssertion(s) {
 		return ""
 	}
-	if id := strings.TrimSpace(l.License.ID); id != "" {
-		return id
-	}
-	return strings.TrimSpace(l.License.Name)
+	return s
 }
 
 // appendUnique appends s to a short list (a component's licenses or

@@ -288,3 +288,18 @@ func TestSyftCPEProperties(t *testing.T) {
 		}
 	}
 }
+
+// converted follows a CycloneDX document converted from SPDX, whose
+// licenseConcluded NOASSERTION and licenseDeclared NONE became licence
+// names (the CycloneDX schema allows any name).
+const converted = `{"bomFormat":"CycloneDX","specVersion":"1.4","version":1,"components":[
+ {"bom-ref":"a","type":"library","name":"a","version":"1","licenses":[{"license":{"name":"NOASSERTION"}},{"license":{"name":"MIT"}}]},
+ {"bom-ref":"b","type":"library","name":"b","version":"1","licenses":[{"license":{"name":"NONE"}}]}]}`
+
+func TestCycloneDXNoAssertionLicence(t *testing.T) {
+	for path, cs := range decodeBoth(t, converted, "converted.cdx.json") {
+		if len(cs) != 2 || !reflect.DeepEqual(cs[0].Licenses, []string{"MIT"}) || cs[1].Licenses != nil {
+			t.Errorf("%s: licences %+v, want [MIT] and none", path, cs)
+		}
+	}
+}
