@@ -575,17 +575,16 @@ func cdxToComponent(c *cdx.Component) inventory.Component {
 // manufacturer's name (CycloneDX 1.6: "the supplier may often be the
 // manufacturer"), else the publisher, which syft writes for every OS
 // package (the maintainer, the same person its SPDX output names as the
-// package supplier).
+// package supplier). SPDX's NOASSERTION and NONE name no one.
 func cdxSupplier(c *cdx.Component) string {
-	if c.Supplier != nil {
-		if n := strings.TrimSpace(c.Supplier.Name); n != "" {
-			return n
-		}
+	if c.Supplier != nil && !noAssertion(c.Supplier.Name) {
+		return strings.TrimSpace(c.Supplier.Name)
 	}
-	if c.Manufacturer != nil {
-		if n := strings.TrimSpace(c.Manufacturer.Name); n != "" {
-			return n
-		}
+	if c.Manufacturer != nil && !noAssertion(c.Manufacturer.Name) {
+		return strings.TrimSpace(c.Manufacturer.Name)
+	}
+	if noAssertion(c.Publisher) {
+		return ""
 	}
 	return strings.TrimSpace(c.Publisher)
 }

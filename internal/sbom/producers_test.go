@@ -294,12 +294,16 @@ func TestSyftCPEProperties(t *testing.T) {
 // names (the CycloneDX schema allows any name).
 const converted = `{"bomFormat":"CycloneDX","specVersion":"1.4","version":1,"components":[
  {"bom-ref":"a","type":"library","name":"a","version":"1","licenses":[{"license":{"name":"NOASSERTION"}},{"license":{"name":"MIT"}}]},
- {"bom-ref":"b","type":"library","name":"b","version":"1","licenses":[{"license":{"name":"NONE"}}]}]}`
+ {"bom-ref":"b","type":"library","name":"b","version":"1","licenses":[{"license":{"name":"NONE"}}],
+  "supplier":{"name":"NOASSERTION"},"publisher":"Acme"}]}`
 
 func TestCycloneDXNoAssertionLicence(t *testing.T) {
 	for path, cs := range decodeBoth(t, converted, "converted.cdx.json") {
 		if len(cs) != 2 || !reflect.DeepEqual(cs[0].Licenses, []string{"MIT"}) || cs[1].Licenses != nil {
 			t.Errorf("%s: licences %+v, want [MIT] and none", path, cs)
+		}
+		if len(cs) == 2 && cs[1].Supplier != "Acme" {
+			t.Errorf("%s: supplier %q, want the publisher Acme (supplier NOASSERTION names no one)", path, cs[1].Supplier)
 		}
 	}
 }
