@@ -545,6 +545,16 @@ func cdxToComponent(c *cdx.Component) inventory.Component {
 	if c.CPE != "" {
 		out.CPEs = []string{strings.TrimSpace(c.CPE)}
 	}
+	if c.Properties != nil {
+		// syft writes its first CPE to cpe and every other one as a
+		// "syft:cpe23" property (its SPDX output lists them all as
+		// cpe23Type refs); grype matches them all.
+		for _, p := range *c.Properties {
+			if v := strings.TrimSpace(p.Value); p.Name == "syft:cpe23" && v != "" {
+				out.CPEs = appendUnique(out.CPEs, v)
+			}
+		}
+	}
 	if c.Hashes != nil {
 		for _, h := range *c.Hashes {
 			out.Hashes = append(out.Hashes, inventory.Hash{Algorithm: string(h.Algorithm), Value: strings.ToLower(strings.TrimSpace(h.Value))})
@@ -565,32 +575,38 @@ func cdxToComponent(c *cdx.Component) inventory.Component {
 // manufacturer's name (CycloneDX 1.6: "the supplier may often be the
 // manufacturer"), else the publisher, which syft writes for every OS
 // package (the maintainer, the same person its SPDX output names as the
-// package supplier).
+// package supplier). SPDX's NOASSERTION and NONE name no one.
 func cdxSupplier(c *cdx.Component) string {
-	if c.Supplier != nil {
-		if n := strings.TrimSpace(c.Supplier.Name); n != "" {
-			return n
-		}
+	if c.Supplier != nil && !noAssertion(c.Supplier.Name) {
+		return strings.TrimSpace(c.Supplier.Name)
 	}
-	if c.Manufacturer != nil {
-		if n := strings.TrimSpace(c.Manufacturer.Name); n != "" {
-			return n
-		}
+	if c.Manufacturer != nil && !noAssertion(c.Manufacturer.Name) {
+		return strings.TrimSpace(c.Manufacturer.Name)
+	}
+	if noAssertion(c.Publisher) {
+		return ""
 	}
 	return strings.TrimSpace(c.Publisher)
 }
 
+// licenseChoiceString is a licence choice's expression, id or name. SPDX's
+// "no information" values NOASSERTION and NONE, which SBOMs converted from
+// SPDX carry as licence names, are no licence, as on SPDX import.
 func licenseChoiceString(l cdx.LicenseChoice) string {
-	if e := strings.TrimSpace(l.Expression); e != "" {
-		return e
+	var s string
+	switch {
+	case strings.TrimSpace(l.Expression) != "":
+		s = strings.TrimSpace(l.Expression)
+	case l.License == nil:
+	case strings.TrimSpace(l.License.ID) != "":
+		s = strings.TrimSpace(l.License.ID)
+	default:
+		s = strings.TrimSpace(l.License.Name)
 	}
-	if l.License == nil {
+	if noAssertion(s) {
 		return ""
 	}
-	if id := strings.TrimSpace(l.License.ID); id != "" {
-		return id
-	}
-	return strings.TrimSpace(l.License.Name)
+	return s
 }
 
 // appendUnique appends s to a short list (a component's licenses or
@@ -666,6 +682,7 @@ type leanComponent struct {
 		Name string `json:"name"`
 	} `json:"manufacturer"`
 	Publisher  string          `json:"publisher"`
+	Properties *[]cdx.Property `json:"properties"`
 	Group      string          `json:"group"`
 	Name       string          `json:"name"`
 	Version    string          `json:"version"`
@@ -693,6 +710,7 @@ func (l *leanComponent) toComponent() cdx.Component {
 	c := cdx.Component{
 		BOMRef: l.BOMRef, Type: l.Type, Group: l.Group, Name: l.Name, Version: l.Version,
 		Hashes: l.Hashes, Licenses: l.Licenses, CPE: l.CPE, PackageURL: l.PackageURL, Publisher: l.Publisher,
+		Properties: l.Properties,
 	}
 	if l.Supplier != nil {
 		c.Supplier = &cdx.OrganizationalEntity{Name: l.Supplier.Name}

@@ -115,6 +115,64 @@ const syftCDX = `{"bomFormat":"CycloneDX","specVersion":"1.6","serialNumber":"ur
  {"bom-ref":"ssl","type":"library","name":"libssl3","version":"3.1.4-r5","supplier":{"name":"Alpine Linux"},"publisher":"Natanael Copa"}
 ]}`
 
+// syftCDXXML is syftCDX in CycloneDX 1.6 XML (bom-1.6.xsd: manufacturer
+// and publisher are component elements before name).
+const syftCDXXML = `<?xml version="1.0" encoding="UTF-8"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" serialNumber="urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79" version="1">
+  <components>
+    <component type="library" bom-ref="busybox">
+      <publisher>Sören Tempel &lt;soeren+alpine@soeren-tempel.net&gt;</publisher>
+      <name>busybox</name>
+      <version>1.36.1-r15</version>
+    </component>
+    <component type="library" bom-ref="musl">
+      <manufacturer><name>Rich Felker</name></manufacturer>
+      <publisher>Timo Teräs</publisher>
+      <name>musl</name>
+      <version>1.2.4_git20230717-r4</version>
+    </component>
+    <component type="library" bom-ref="ssl">
+      <supplier><name>Alpine Linux</name></supplier>
+      <publisher>Natanael Copa</publisher>
+      <name>libssl3</name>
+      <version>3.1.4-r5</version>
+    </component>
+  </components>
+</bom>
+`
+
+// syftSuppliers are the suppliers of syftCDX and syftCDXXML: supplier.name,
+// else manufacturer.name, else publisher.
+var syftSuppliers = map[string]string{
+	"busybox": "Sören Tempel <soeren+alpine@soeren-tempel.net>",
+	"musl":    "Rich Felker",
+	"libssl3": "Alpine Linux",
+}
+
+// decodeBoth decodes doc whole and streamed; each result's components
+// start with the metadata component, when there is one.
+func decodeBoth(t *testing.T, doc, name string) map[string][]inventory.Component {
+	t.Helper()
+	whole, err := sbom.DecodeBytes([]byte(doc), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, comps, err := streamDecode([]byte(doc), name)
+	if err != nil {
+		t.Fatalf("streamed: %v", err)
+	}
+	withMeta := func(m *inventory.Component, cs []inventory.Component) []inventory.Component {
+		if m == nil {
+			return cs
+		}
+		return append([]inventory.Component{*m}, cs...)
+	}
+	return map[string][]inventory.Component{
+		"whole":    withMeta(whole.Metadata, whole.Components),
+		"streamed": withMeta(res.Metadata, comps),
+	}
+}
+
 func TestProducerSuppliers(t *testing.T) {
 	tests := []struct {
 		name, doc string
@@ -127,28 +185,13 @@ func TestProducerSuppliers(t *testing.T) {
 			"hal":            "Acme (Europe)", // parentheses without an address are the name's
 		}},
 		{"yocto.spdx.json", yoctoJSON, map[string]string{"busybox": "OpenEmbedded", "zlib": "zlib project"}},
-		{"syft.cdx.json", syftCDX, map[string]string{
-			"busybox": "Sören Tempel <soeren+alpine@soeren-tempel.net>",
-			"musl":    "Rich Felker",
-			"libssl3": "Alpine Linux",
-		}},
+		{"syft.cdx.json", syftCDX, syftSuppliers},
+		{"syft.cdx.xml", syftCDXXML, syftSuppliers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc, err := sbom.DecodeBytes([]byte(tt.doc), tt.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, comps, err := streamDecode([]byte(tt.doc), tt.name)
-			if err != nil {
-				t.Fatalf("streamed: %v", err)
-			}
-			for path, d := range map[string]*sbom.Document{"whole": doc, "streamed": {Metadata: res.Metadata, Components: comps}} {
+			for path, all := range decodeBoth(t, tt.doc, tt.name) {
 				got := map[string]string{}
-				all := d.Components
-				if d.Metadata != nil {
-					all = append([]inventory.Component{*d.Metadata}, all...)
-				}
 				for _, c := range all {
 					if _, ok := tt.want[c.Name]; ok {
 						got[c.Name] = c.Supplier
@@ -214,26 +257,53 @@ func TestSPDXPrerequisiteEdges(t *testing.T) {
 		"SPDXRef-app": {"SPDXRef-bar", "SPDXRef-plugin"},
 		"SPDXRef-bar": {"SPDXRef-foo"},
 	}
-	edges := func(d *sbom.Document) map[string][]string {
+	for path, cs := range decodeBoth(t, prereqTV, "app.spdx") {
 		got := map[string][]string{}
-		for _, c := range append([]inventory.Component{*d.Metadata}, d.Components...) {
+		for _, c := range cs {
 			if len(c.DependsOn) > 0 {
 				got[c.Ref] = c.DependsOn
 			}
 		}
-		return got
-	}
-	doc, err := sbom.DecodeBytes([]byte(prereqTV), "app.spdx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, comps, err := streamDecode([]byte(prereqTV), "app.spdx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for path, d := range map[string]*sbom.Document{"whole": doc, "streamed": {Metadata: res.Metadata, Components: comps}} {
-		if got := edges(d); !reflect.DeepEqual(got, want) {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: edges = %v, want %v", path, got, want)
+		}
+	}
+}
+
+// syftCPEs follows syft's CycloneDX encoder (and grype's reader of it):
+// the first CPE in cpe, the others as "syft:cpe23" properties, here for a
+// binary found by syft's binary cataloger (pkg:generic).
+const syftCPEs = `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[
+ {"bom-ref":"bb","type":"application","name":"busybox","version":"1.36.1","cpe":"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*",
+  "purl":"pkg:generic/busybox@1.36.1",
+  "properties":[{"name":"syft:package:foundBy","value":"binary-classifier-cataloger"},
+   {"name":"syft:cpe23","value":"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*"},
+   {"name":"syft:cpe23","value":"cpe:2.3:a:busybox_project:busybox:1.36.1:*:*:*:*:*:*:*"}]}]}`
+
+func TestSyftCPEProperties(t *testing.T) {
+	want := []string{"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*", "cpe:2.3:a:busybox_project:busybox:1.36.1:*:*:*:*:*:*:*"}
+	for path, cs := range decodeBoth(t, syftCPEs, "syft.cdx.json") {
+		if len(cs) != 1 || !reflect.DeepEqual(cs[0].CPEs, want) {
+			t.Errorf("%s: CPEs = %v, want %v", path, cs, want)
+		}
+	}
+}
+
+// converted follows a CycloneDX document converted from SPDX, whose
+// licenseConcluded NOASSERTION and licenseDeclared NONE became licence
+// names (the CycloneDX schema allows any name).
+const converted = `{"bomFormat":"CycloneDX","specVersion":"1.4","version":1,"components":[
+ {"bom-ref":"a","type":"library","name":"a","version":"1","licenses":[{"license":{"name":"NOASSERTION"}},{"license":{"name":"MIT"}}]},
+ {"bom-ref":"b","type":"library","name":"b","version":"1","licenses":[{"license":{"name":"NONE"}}],
+  "supplier":{"name":"NOASSERTION"},"publisher":"Acme"}]}`
+
+func TestCycloneDXNoAssertionLicence(t *testing.T) {
+	for path, cs := range decodeBoth(t, converted, "converted.cdx.json") {
+		if len(cs) != 2 || !reflect.DeepEqual(cs[0].Licenses, []string{"MIT"}) || cs[1].Licenses != nil {
+			t.Errorf("%s: licences %+v, want [MIT] and none", path, cs)
+		}
+		if len(cs) == 2 && cs[1].Supplier != "Acme" {
+			t.Errorf("%s: supplier %q, want the publisher Acme (supplier NOASSERTION names no one)", path, cs[1].Supplier)
 		}
 	}
 }

@@ -166,7 +166,7 @@ func CompareCPEVersions(a, b string) int {
 			}
 			return -1
 		default:
-			xp, yp := preRelease(x.s), preRelease(y.s)
+			xp, yp := preRelease(ta, i), preRelease(tb, i)
 			if xp != yp {
 				if xp {
 					return -1
@@ -182,18 +182,21 @@ func CompareCPEVersions(a, b string) int {
 }
 
 // tailSign is the order of a version that continues with rest against one
-// that ended: zeros are equal, a pre-release word is lower, anything else
-// higher.
+// that ended: zeros and release words are equal, a pre-release word is
+// lower, anything else higher.
 func tailSign(rest []vtoken) int {
-	for _, t := range rest {
+	for i, t := range rest {
 		if t.num {
 			if strings.TrimLeft(t.s, "0") != "" {
 				return 1
 			}
 			continue
 		}
-		if preRelease(t.s) {
+		if preRelease(rest, i) {
 			return -1
+		}
+		if releaseWord(t.s) {
+			continue
 		}
 		return 1
 	}
@@ -223,10 +226,23 @@ func versionTokens(v string) []vtoken {
 	return out
 }
 
-func preRelease(w string) bool {
-	switch w {
-	case "alpha", "a", "beta", "b", "rc", "pre", "preview", "dev", "snapshot", "m", "milestone", "cr":
+// releaseWord reports whether w marks the release itself, the same
+// version as none (Maven's "5.3.17.RELEASE", "5.6.15.Final", "GA").
+func releaseWord(w string) bool {
+	return w == "release" || w == "final" || w == "ga"
+}
+
+// preRelease reports whether the word ts[i] names a pre-release. The
+// one-letter abbreviations a, b and m (alpha, beta, milestone: "3.0.0a1",
+// "2.0b2", "1.0M1") do only when a number follows; a letter that ends the
+// version is a later release, as OpenSSL names its patch releases
+// ("1.1.1a" follows 1.1.1, "1.1.1m" follows 1.1.1l).
+func preRelease(ts []vtoken, i int) bool {
+	switch ts[i].s {
+	case "alpha", "beta", "rc", "pre", "preview", "dev", "snapshot", "milestone", "cr":
 		return true
+	case "a", "b", "m":
+		return i+1 < len(ts) && ts[i+1].num
 	}
 	return false
 }

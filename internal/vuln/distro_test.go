@@ -29,6 +29,7 @@ func TestMatcherDistroReleaseAndEpoch(t *testing.T) {
 		{ID: "RHSA-nginx", Affected: []Affected{{Ecosystem: "Red Hat:enterprise_linux:9::appstream", Name: "nginx", Ranges: fixedIn("1:1.20.1-14.el9_2.1")}}},
 		{ID: "SUSE-libxml2", Affected: []Affected{{Ecosystem: "SUSE:Linux Enterprise Server 15 SP5", Name: "libxml2-2", Ranges: fixedIn("2.10.3-150500.5.20.1")}}},
 		{ID: "SUSE-micro-libxml2", Affected: []Affected{{Ecosystem: "SUSE:Linux Enterprise Micro 5.5", Name: "libxml2-2", Ranges: fixedIn("2.10.3-150500.5.20.1")}}},
+		{ID: "openSUSE-TW-curl", Affected: []Affected{{Ecosystem: "openSUSE:Tumbleweed", Name: "curl", Ranges: fixedIn("8.6.0-1.1")}}},
 		{ID: "ALPINE-busybox", Affected: []Affected{{Ecosystem: "Alpine:v3.18", Name: "busybox", Ranges: fixedIn("1.36.1-r6")}}},
 	}
 	m := NewMatcher(advs, MatcherOptions{})
@@ -53,6 +54,8 @@ func TestMatcherDistroReleaseAndEpoch(t *testing.T) {
 		{"pkg:rpm/redhat/nginx@1.20.1-14.el9?arch=x86_64&epoch=1&distro=rhel-8.8", nil},
 		{"pkg:rpm/suse/libxml2-2@2.10.3-150500.5.11.1?arch=x86_64&distro=sles-15.5", []string{"SUSE-libxml2"}},
 		{"pkg:rpm/suse/libxml2-2@2.10.3-150500.5.11.1?arch=x86_64&distro=sles-15.4", nil},
+		{"pkg:rpm/opensuse/curl@8.5.0-1.2?arch=x86_64&distro=opensuse-tumbleweed-20240101", []string{"openSUSE-TW-curl"}},
+		{"pkg:rpm/opensuse/curl@8.5.0-1.2?arch=x86_64&distro=opensuse-leap-15.5", nil},
 		{"pkg:apk/alpine/busybox@1.36.1-r5?arch=x86_64&distro=alpine-3.18.4", []string{"ALPINE-busybox"}},
 		{"pkg:apk/alpine/busybox@1.36.1-r5?arch=x86_64&distro=3.17.2", nil},
 	}

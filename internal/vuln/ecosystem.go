@@ -86,6 +86,11 @@ func PackageFromPURL(purl string) (Package, error) {
 		}
 		pk.Ecosystem, pk.Name = eco, p.Name
 		pk.Release = distroRelease(q["distro"])
+		if strings.Contains(strings.ToLower(q["distro"]), "tumbleweed") {
+			// the rolling release: os-release ID opensuse-tumbleweed and a
+			// date as VERSION_ID; OSV's "openSUSE:Tumbleweed"
+			pk.Release = "Tumbleweed"
+		}
 		pk.Version = withEpoch(pk.Version, q["epoch"])
 		pk.Source, pk.SourceVersion = sourcePackage(p.Type, p.Name, q["upstream"])
 	case "apk":

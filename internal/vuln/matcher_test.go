@@ -27,6 +27,25 @@ func TestCompareCPEVersions(t *testing.T) {
 		{"5.10.0", "5.4.200", 1},
 		{"v2.0", "2.0", 0},
 		{"1.4.63", "1.4.100", -1},
+		// OpenSSL patch letters follow the release (openssl.org release
+		// list: 1.1.1, 1.1.1a, 1.1.1b, … 1.1.1m, … 1.1.1w); one-letter
+		// abbreviations followed by a number are pre-releases (PEP 440
+		// "3.0.0a1", "2.0b2"; Maven "1.0M1")
+		{"1.1.1a", "1.1.1", 1},
+		{"1.1.1b", "1.1.1a", 1},
+		{"1.1.1m", "1.1.1", 1},
+		{"1.1.1m", "1.1.1l", 1},
+		{"1.0.2a", "1.0.2zh", -1},
+		{"3.0.0a1", "3.0.0", -1},
+		{"2.0b2", "2.0", -1},
+		{"2.0b2", "2.0a3", 1},
+		{"1.0M1", "1.0", -1},
+		// Maven release qualifiers name the release itself (Maven
+		// ComparableVersion: "ga", "final" and "release" equal "")
+		{"5.3.17.RELEASE", "5.3.17", 0},
+		{"5.6.15.Final", "5.6.15", 0},
+		{"2.0-GA", "2.0", 0},
+		{"5.3.17.RELEASE", "5.3.18", -1},
 	}
 	for _, tt := range tests {
 		if got := CompareCPEVersions(tt.a, tt.b); got != tt.want {

@@ -52,7 +52,7 @@ func productMatches(product string, c *inventory.Component) bool {
 		return true
 	}
 	for _, cp := range c.CPEs {
-		if product == cp {
+		if product == cp || sameCPEName(product, cp) {
 			return true
 		}
 	}
@@ -71,4 +71,25 @@ func productMatches(product string, c *inventory.Component) bool {
 		return false
 	}
 	return sp.Version != "" && strings.TrimPrefix(sp.Version, "v") == strings.TrimPrefix(cp.Version, "v")
+}
+
+// sameCPEName reports whether a and b are CPE names of the same
+// well-formed name in either binding: a CPE 2.2 URI (cpe:/a:busybox:busybox:1.35.0)
+// and a 2.3 formatted string (cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*)
+// are one name (NISTIR 7695, 6.1 and 6.2); CSAF product identification
+// helpers may give either.
+func sameCPEName(a, b string) bool {
+	if !strings.HasPrefix(a, "cpe:") || !strings.HasPrefix(b, "cpe:") || strings.HasPrefix(a, "cpe:2.3:") == strings.HasPrefix(b, "cpe:2.3:") {
+		return false
+	}
+	x, err := ParseCPE(a)
+	if err != nil {
+		return false
+	}
+	y, err := ParseCPE(b)
+	if err != nil {
+		return false
+	}
+	return x.Part == y.Part && x.Vendor == y.Vendor && x.Product == y.Product &&
+		x.Version == y.Version && x.Update == y.Update && x.rest == y.rest
 }

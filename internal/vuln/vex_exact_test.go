@@ -30,3 +30,23 @@ func TestVEXStatementAppliesToExactComponent(t *testing.T) {
 		}
 	}
 }
+
+// A statement naming the component's CPE in the other binding (CPE 2.2 URI
+// for a 2.3 formatted string) names the same component (NISTIR 7695
+// clause 6: both bind one well-formed name); another version does not.
+func TestVEXStatementCPEBindings(t *testing.T) {
+	adv := &Advisory{ID: "CVE-2022-48174"}
+	c := &inventory.Component{Ref: "bb", Name: "busybox", Version: "1.35.0", CPEs: []string{"cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*"}}
+	for product, want := range map[string]bool{
+		"cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*": true,
+		"cpe:/a:busybox:busybox:1.35.0":                  true,
+		"cpe:/a:busybox:busybox:1.36.0":                  false,
+		"cpe:/a:busybox:busybox":                         false, // ANY version: not this exact component
+		"cpe:/h:busybox:busybox:1.35.0":                  false,
+	} {
+		st := VEXStatement{VulnID: adv.ID, Product: product, Status: VEXNotAffected}
+		if got := st.AppliesTo(c, adv); got != want {
+			t.Errorf("%q: %v, want %v", product, got, want)
+		}
+	}
+}
