@@ -92,7 +92,7 @@ func identify(f *findings.Finding, ids []identifier) {
 			if n, ok := findings.ParseCWE(val); ok {
 				f.CWEs = append(f.CWEs, n)
 			}
-		case "cve":
+		case "cve", "ghsa":
 			f.VulnerabilityIDs = append(f.VulnerabilityIDs, val)
 		case "wasc", "owasp":
 		default:

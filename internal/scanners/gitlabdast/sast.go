@@ -1,18 +1,24 @@
 package gitlabdast
 
-// GitLab SAST and secret detection reports (gl-sast-report.json,
-// gl-secret-detection-report.json): the GitLab security report schema's
-// sast and secret_detection report types, versions 2 to 15, written by
-// GitLab's SAST analyzers (Semgrep-based, SpotBugs, …), Gitleaks-based
-// secret detection, `semgrep --gitlab-sast` / `--gitlab-secrets` and other
-// tools that export for GitLab (Checkov, Fortify fcli, …).
+// GitLab SAST, secret detection, dependency scanning and container
+// scanning reports (gl-sast-report.json, gl-secret-detection-report.json,
+// gl-dependency-scanning-report.json, gl-container-scanning-report.json):
+// the GitLab security report schema's sast, secret_detection,
+// dependency_scanning and container_scanning report types, versions 2 to
+// 15, written by GitLab's analyzers (Semgrep-based SAST, SpotBugs,
+// Gitleaks-based secret detection, Gemnasium, Trivy-based container
+// scanning), `semgrep --gitlab-sast` / `--gitlab-secrets` and other tools
+// that export for GitLab (Checkov, Fortify fcli, …).
 //
 // One finding per vulnerability (the schema lists one per code location):
 // rule id the first identifier that is not a CWE, CVE, WASC or OWASP id (the
 // schema's primary identifier comes first: semgrep_id, gitleaks_rule_id,
 // find_sec_bugs_type, …), CWEs and CVEs from the identifiers, severity as
 // written (Unknown and Undefined → info), the file and start line as
-// location, solution as mitigation, links and identifier URLs as
+// location (dependency scanning: the package and version as component and
+// the lock file as location; container scanning: the package and version
+// as component and the image as location, its operating system in the
+// description), solution as mitigation, links and identifier URLs as
 // references, the vulnerability id (schema 2: the "cve" compare key) as
 // unique id, the scan's scanner name (else the vulnerability's, schemas up
 // to 14) as tool. The confidence (up to schema 14), class and method, the
@@ -21,6 +27,7 @@ package gitlabdast
 // is the secret).
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"regexp"
@@ -36,18 +43,17 @@ const NameSAST = "gitlab-sast"
 // FormatSAST describes the GitLab SAST and secret detection JSON reports.
 var FormatSAST = reportio.Format{
 	Name:        NameSAST,
-	Aliases:     []string{"gitlab-sast-json", "gitlab-secret-detection"},
-	Description: "GitLab SAST and secret detection JSON report (security report schema v2–v15; GitLab analyzers, semgrep --gitlab-sast/--gitlab-secrets, other exporters)",
-	DetectRule:  `JSON object with "vulnerabilities" and "scan" (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order); the last two are detected to be refused by name`,
+	Aliases:     []string{"gitlab-sast-json", "gitlab-secret-detection", "gitlab-dependency-scanning", "gitlab-container-scanning"},
+	Description: "GitLab SAST, secret detection, dependency scanning and container scanning JSON report (security report schema v2–v15; GitLab analyzers, semgrep --gitlab-sast/--gitlab-secrets, other exporters)",
+	DetectRule:  `JSON object with "vulnerabilities" and "scan" (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order)`,
 	Detect:      DetectSAST,
 	Parse:       ParseSAST,
 }
 
 var sastType = regexp.MustCompile(`"type"\s*:\s*"(sast|secret_detection|dependency_scanning|container_scanning)"`)
 
-// DetectSAST reports whether head is a GitLab SAST or secret detection
-// report, or a dependency or container scanning report (which ParseSAST
-// refuses naming its type, rather than leaving the file unrecognised).
+// DetectSAST reports whether head is a GitLab SAST, secret detection,
+// dependency scanning or container scanning report.
 func DetectSAST(h *reportio.Head) bool {
 	k := h.JSONObject()
 	if k == nil || !k.HasTop("vulnerabilities") || !k.HasTop("scan") ||
@@ -82,6 +88,16 @@ type sastVulnerability struct {
 		Commit    struct {
 			SHA string `json:"sha"`
 		} `json:"commit"`
+		// Dependency and container scanning: the vulnerable package.
+		Dependency struct {
+			Package struct {
+				Name string `json:"name"`
+			} `json:"package"`
+			Version string `json:"version"`
+			Direct  *bool  `json:"direct"`
+		} `json:"dependency"`
+		Image           string `json:"image"`
+		OperatingSystem string `json:"operating_system"`
 	} `json:"location"`
 	Flags []struct {
 		Type        string `json:"type"`
@@ -93,13 +109,14 @@ type sastVulnerability struct {
 // sastHint names the format a GitLab report of scan type t is read as.
 func sastHint(t string) string {
 	switch t {
-	case "sast", "secret_detection":
+	case "sast", "secret_detection", "dependency_scanning", "container_scanning":
 		return ": read it as " + NameSAST
 	}
 	return ""
 }
 
-// ParseSAST reads a GitLab SAST or secret detection report. GitLab's
+// ParseSAST reads a GitLab SAST, secret detection, dependency scanning or
+// container scanning report. GitLab's
 // analyzers write "scan" after "vulnerabilities": findings wait for it (the
 // scanner's name is their tool, its type says the report is of this kind);
 // when "scan" comes first they are streamed.
@@ -145,7 +162,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 		}
 		return dec.Skip()
 	})
-	if err := dec.Known(seenVulns, err, `no "vulnerabilities": not a GitLab SAST report`); err != nil {
+	if err := dec.Known(seenVulns, err, `no "vulnerabilities": not a GitLab security report`); err != nil {
 		return err
 	}
 	for _, f := range pending {
@@ -158,12 +175,12 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 
 func checkSASTType(name string, offset int64, typ string) error {
 	switch t := strings.ToLower(strings.TrimSpace(typ)); t {
-	case "", "sast", "secret_detection":
+	case "", "sast", "secret_detection", "dependency_scanning", "container_scanning":
 		return nil
 	case "dast", "api_fuzzing":
 		return reportio.NotReport(name, offset, "scan.type is %q: a GitLab %s report, not SAST: read it as %s", typ, t, Name)
-	default:
-		return reportio.NotReport(name, offset, "scan.type is %q: a GitLab %s report, not SAST or secret detection (its locations are packages or images, not code)", typ, t)
+	default: // coverage_fuzzing, cluster_image_scanning, …: other locations
+		return reportio.NotReport(name, offset, "scan.type is %q: a GitLab %s report, not SAST, secret detection, dependency or container scanning", typ, t)
 	}
 }
 
@@ -204,6 +221,18 @@ func (v sastVulnerability) finding() findings.Finding {
 	if sha := strings.TrimSpace(l.Commit.SHA); sha != "" {
 		desc = append(desc, "Commit: "+sha)
 	}
+	if pkg := strings.TrimSpace(l.Dependency.Package.Name); pkg != "" {
+		f.Component = findings.Component{Name: pkg, Version: strings.TrimSpace(l.Dependency.Version)}
+		if d := l.Dependency.Direct; d != nil {
+			desc = append(desc, map[bool]string{true: "Direct dependency", false: "Transitive dependency"}[*d])
+		}
+	}
+	if img := strings.TrimSpace(l.Image); img != "" {
+		desc = append(desc, "Image: "+img)
+	}
+	if osName := strings.TrimSpace(l.OperatingSystem); osName != "" {
+		desc = append(desc, "Operating system: "+osName)
+	}
 	for _, fl := range v.Flags {
 		if strings.TrimSpace(fl.Type) == "flagged-as-likely-false-positive" {
 			note := "GitLab flagged this as a likely false positive"
@@ -223,8 +252,8 @@ func (v sastVulnerability) finding() findings.Finding {
 	for _, id := range v.Identifiers {
 		f.References = append(f.References, strings.TrimSpace(id.URL))
 	}
-	if file := strings.TrimSpace(l.File); file != "" || l.StartLine > 0 {
-		f.Locations = []findings.Location{{File: file, Line: l.StartLine}}
+	if file := cmp.Or(strings.TrimSpace(l.File), strings.TrimSpace(l.Image)); file != "" || l.StartLine > 0 {
+		f.Locations = []findings.Location{{File: file, Line: l.StartLine}} // a container's image, as Trivy's target
 	}
 	return f
 }

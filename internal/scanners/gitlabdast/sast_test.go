@@ -51,7 +51,7 @@ func TestParseSAST(t *testing.T) {
 
 	scannertest.ParseFileN(t, ParseSAST, "testdata/sast-empty.json", 0)
 	scannertest.Rejects(t, ParseSAST, []scannertest.Reject{
-		{File: "dependency-scanning.json", Prefix: "dependency-scanning.json: at byte", Contains: `scan.type is "dependency_scanning"`},
+		{File: "coverage-fuzzing.json", Prefix: "coverage-fuzzing.json: at byte", Contains: `scan.type is "coverage_fuzzing"`},
 		{File: "dast-v15.json", Prefix: "dast-v15.json: at byte", Contains: "read it as gitlab-dast"},
 		{File: "truncated.json", Prefix: "truncated.json:"},
 	})
@@ -59,12 +59,47 @@ func TestParseSAST(t *testing.T) {
 	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "sast-v15.json", Prefix: "sast-v15.json: at byte", Contains: "read it as gitlab-sast"}})
 }
 
+// The fixtures follow GitLab's dependency-scanning-report-format and
+// container-scanning-report-format schemas (v15) as Gemnasium and GitLab
+// Container Scanning (Trivy) write them: the package and version under
+// location.dependency, the lock file or the image as where it was found.
+func TestParseDependencyAndContainerScanning(t *testing.T) {
+	deps := scannertest.ParseFileN(t, ParseSAST, "testdata/dependency-scanning.json", 2)
+	scannertest.CheckInvariants(t, deps)
+	lodash := deps[0]
+	if lodash.Component != (findings.Component{Name: "lodash", Version: "4.17.20"}) || lodash.Severity != findings.High || lodash.Tool != "Gemnasium" ||
+		lodash.RuleID != "9b5c2e8a-3d1f-4c7e-a6b0-2f8d9e1c4a7b" || strings.Join(lodash.VulnerabilityIDs, ",") != "CVE-2021-23337,GHSA-35jh-r3h4-6jhm" ||
+		len(lodash.CWEs) != 1 || lodash.CWEs[0] != 94 || lodash.Locations[0] != (findings.Location{File: "package-lock.json"}) ||
+		lodash.Mitigation != "Upgrade to version 4.17.21 or above." || !strings.Contains(lodash.Description, "Direct dependency") {
+		t.Errorf("lodash: %+v", lodash)
+	}
+	if minimatch := deps[1]; minimatch.Component.Name != "minimatch" || minimatch.Component.Version != "3.0.4" ||
+		!strings.Contains(minimatch.Description, "Transitive dependency") || minimatch.Severity != findings.Medium {
+		t.Errorf("minimatch: %+v", minimatch)
+	}
+	// The same CVE in the same package as another tool's report: one finding.
+	scannertest.CrossTool(t, lodash, findings.Finding{Tool: "trivy", VulnerabilityIDs: []string{"CVE-2021-23337"}, Component: findings.Component{Name: "lodash", Version: "4.17.20"}})
+
+	images := scannertest.ParseFileN(t, ParseSAST, "testdata/container-scanning.json", 2)
+	scannertest.CheckInvariants(t, images)
+	crypto, ssl := images[0], images[1]
+	if crypto.Component != (findings.Component{Name: "libcrypto3", Version: "3.1.3-r0"}) || crypto.Tool != "Trivy" || crypto.VulnerabilityIDs[0] != "CVE-2023-5363" ||
+		crypto.Locations[0].File != "registry.example.com/camera/gateway:2.4.0" || !strings.Contains(crypto.Description, "Operating system: alpine 3.18.4") ||
+		crypto.Mitigation != "Upgrade libcrypto3 to 3.1.4-r0" {
+		t.Errorf("libcrypto3: %+v", crypto)
+	}
+	// One CVE in two packages of the image: two findings.
+	if ssl.Component.Name != "libssl3" || ssl.Fingerprint == crypto.Fingerprint {
+		t.Errorf("libssl3 %+v shares the fingerprint of libcrypto3", ssl)
+	}
+}
+
 func TestDetectSAST(t *testing.T) {
 	scannertest.Detects(t, DetectSAST, map[string]bool{
 		`{"vulnerabilities":[{"location":{"file":"a.py","start_line":1}}],"scan":{"type":"sast"}}`:                        true,
 		`{"version":"15.0.7","vulnerabilities":[],"scan":{"type":"secret_detection","status":"success"}}`:                 true,
 		`{"vulnerabilities":[],"scan":{"type" : "sast"}}`:                                                                 true,
-		`{"vulnerabilities":[{"location":{"file":"package-lock.json","dependency":{"package":{"name":"x"}}}}],"scan":{}}`: true, // refused by name
+		`{"vulnerabilities":[{"location":{"file":"package-lock.json","dependency":{"package":{"name":"x"}}}}],"scan":{}}`: true,
 		`{"vulnerabilities":[{"location":{"image":"alpine:3.19","dependency":{"package":{"name":"x"}}}}],"scan":{}}`:      true,
 		`{"vulnerabilities":[],"scan":{"type":"dast","scanned_resources":[]}}`:                                            false,
 		`{"vulnerabilities":[{"location":{"hostname":"https://a","path":"/"}}],"scan":{}}`:                                false,
