@@ -270,3 +270,18 @@ gzip -9n < $work/many-small-ext4.img > $here/many-small-ext4.img.gz
 # ../elfcheck/testdata/fuzz/FuzzCheck/compressed-symtab (an ELF file whose
 # compressed .symtab says it inflates past the file); TestCorruptELFIsWarned
 # builds the same image from the seed.
+
+# zip (Info-ZIP zip 3.0), as vendors ship firmware downloads: a deflated file,
+# stored ones (zip stores what deflate would not shrink), a directory, a Unix symlink (-y), a nested gzip'd cpio (the
+# ramdisk above), and an entry encrypted with the traditional PKWARE
+# cipher (-P), added by a second run. zip_test.go checks the bytes.
+Z=$work/zip && mkdir -p $Z/fw/doc
+printf 'Firmware 1.2.3 release notes\nFixed: telnetd removed\n' > $Z/fw/doc/README.txt
+seq -f "zip line %05g" 1 500 > $Z/fw/doc/big.txt
+cp $here/small.cpio.gz $Z/fw/rootfs.cpio.gz
+ln -s doc/README.txt $Z/fw/notes
+printf 'factory password: hunter2\n' > $Z/fw/secret.txt
+rm -f $here/firmware.zip
+(cd $Z && TZ=UTC touch -h -d @0 fw fw/doc fw/doc/* fw/notes fw/rootfs.cpio.gz fw/secret.txt &&
+  zip -X -q -y firmware.zip fw fw/doc fw/doc/README.txt fw/doc/big.txt fw/notes fw/rootfs.cpio.gz &&
+  zip -X -q -P secret firmware.zip fw/secret.txt && mv firmware.zip $here/firmware.zip)

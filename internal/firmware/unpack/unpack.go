@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, cpio, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, zip, cpio, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -202,6 +202,7 @@ func formats() []format {
 		{"cramfs", isCramfs, openCramfs},
 		{"jffs2", isJFFS2, openJFFS2},
 		{"ext", isExt, openExt},
+		{"zip", isZip, openZip},
 		{"cpio", isCPIO, openCPIO},
 		{"tar", isTar, openTar},
 		{"gzip", isGzip, openGzip},
@@ -210,6 +211,19 @@ func formats() []format {
 		{"bzip2", isBzip2, openBzip2},
 		{"lzma", isLZMA, openLZMA},
 	}
+}
+
+// fileSystems are the layer types that hold an operating system's files.
+var fileSystems = map[string]bool{"squashfs": true, "cramfs": true, "jffs2": true, "ext": true}
+
+// opensInside says whether a file of format f found in a layer of type
+// parent is unpacked as a nested layer. A zip file inside a filesystem is
+// an application archive (.jar, .apk, .whl, .xpi): unpacking each would list
+// its classes as the firmware's files and spend the content budget (an
+// Android system image holds hundreds), so it stays a file. Zips are opened
+// as the image itself, as a payload or carved blob, and inside archives.
+func (f format) opensInside(parent string) bool {
+	return !(f.name == "zip" && fileSystems[parent])
 }
 
 // Identify names the format of b by its leading magic, or "".
@@ -319,7 +333,7 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		fl.Layer = idx
 		fl.Path = prefix + fl.Inner
 		if fl.Kind == KindFile && len(fl.Data) > 0 {
-			if nf, ok := match(fl.Data); ok {
+			if nf, ok := match(fl.Data); ok && nf.opensInside(f.name) {
 				u.mu.Lock()
 				dup := u.seen[fl.SHA256]
 				u.seen[fl.SHA256] = true
@@ -460,6 +474,8 @@ func (f format) size(b []byte) int64 {
 		return uimageSize(b)
 	case "trx":
 		return trxSize(b)
+	case "zip":
+		return zipSize(b)
 	}
 	return 0
 }
@@ -481,12 +497,15 @@ var carveMagics = map[string][]carveMagic{
 	"cramfs": {{[]byte{0x45, 0x3d, 0xcd, 0x28}, 0}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 0}, {[]byte{0x45, 0x3d, 0xcd, 0x28}, 512}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 512}},
 	"ext":    {{[]byte{0x53, 0xef}, 1024 + 56}},
 	"cpio":   {{[]byte("070701"), 0}, {[]byte("070702"), 0}},
-	"tar":    {{[]byte("ustar"), 257}},
-	"gzip":   {{[]byte{0x1f, 0x8b, 0x08}, 0}},
-	"xz":     {{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, 0}},
-	"zstd":   {{[]byte{0x28, 0xb5, 0x2f, 0xfd}, 0}},
-	"bzip2":  {{[]byte("BZh"), 0}},
-	"lzma":   {{[]byte{0x5d, 0, 0}, 0}},
+	// zip by its first local file header; isZip then needs the end record
+	// pointing back to it.
+	"zip":   {{[]byte{'P', 'K', 3, 4}, 0}},
+	"tar":   {{[]byte("ustar"), 257}},
+	"gzip":  {{[]byte{0x1f, 0x8b, 0x08}, 0}},
+	"xz":    {{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, 0}},
+	"zstd":  {{[]byte{0x28, 0xb5, 0x2f, 0xfd}, 0}},
+	"bzip2": {{[]byte("BZh"), 0}},
+	"lzma":  {{[]byte{0x5d, 0, 0}, 0}},
 }
 
 // addBytes accounts for n more bytes of content.
