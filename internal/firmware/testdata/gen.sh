@@ -285,3 +285,51 @@ rm -f $here/firmware.zip
 (cd $Z && TZ=UTC touch -h -d @0 fw fw/doc fw/doc/* fw/notes fw/rootfs.cpio.gz fw/secret.txt &&
   zip -X -q -y firmware.zip fw fw/doc fw/doc/README.txt fw/doc/big.txt fw/notes fw/rootfs.cpio.gz &&
   zip -X -q -P secret firmware.zip fw/secret.txt && mv firmware.zip $here/firmware.zip)
+
+# U-Boot FIT images (mkimage -f, u-boot-tools; dtc, device-tree-compiler): a
+# gzip'd kernel (a banner), an LZMA'd cpio ramdisk (the one above), a device
+# tree, and a squashfs rootfs, with crc32/sha256 hashes; in the tree
+# (fit.itb), after it at data-offset (-E, fit-external.itb) and at an
+# absolute data-position (-E -p, fit-position.itb). fit_test.go checks them.
+I=$work/fit && mkdir -p $I
+printf 'Linux version 5.10.161 (builder@fit) (gcc 12.2.0) #1 SMP PREEMPT\n' > $I/kernel
+gzip -9n < $I/kernel > $I/kernel.gz
+gzip -dc $here/small.cpio.gz | xz --format=lzma -9 > $I/ramdisk.lzma
+printf '/dts-v1/;\n/ { model = "Rampart test board"; compatible = "rampart,test"; };\n' | dtc -q -I dts -O dtb -o $I/board.dtb -
+cp $here/small-xz.sqsh $I/rootfs.sqsh
+cat > $I/fit.its <<'T'
+/dts-v1/;
+/ {
+	description = "Rampart test FIT";
+	#address-cells = <1>;
+	images {
+		kernel-1 {
+			description = "kernel"; data = /incbin/("kernel.gz");
+			type = "kernel"; arch = "arm"; os = "linux"; compression = "gzip";
+			load = <0x80008000>; entry = <0x80008000>;
+			hash-1 { algo = "crc32"; };
+			hash-2 { algo = "sha256"; };
+		};
+		ramdisk-1 {
+			description = "ramdisk"; data = /incbin/("ramdisk.lzma");
+			type = "ramdisk"; arch = "arm"; os = "linux"; compression = "lzma";
+			hash-1 { algo = "sha1"; };
+		};
+		fdt-1 {
+			description = "board"; data = /incbin/("board.dtb");
+			type = "flat_dt"; arch = "arm"; compression = "none";
+		};
+		rootfs-1 {
+			description = "rootfs"; data = /incbin/("rootfs.sqsh");
+			type = "filesystem"; arch = "arm"; compression = "none";
+		};
+	};
+	configurations {
+		default = "conf-1";
+		conf-1 { kernel = "kernel-1"; ramdisk = "ramdisk-1"; fdt = "fdt-1"; };
+	};
+};
+T
+(cd $I && SOURCE_DATE_EPOCH=0 mkimage -q -f fit.its $here/fit.itb &&
+  SOURCE_DATE_EPOCH=0 mkimage -q -E -f fit.its $here/fit-external.itb &&
+  SOURCE_DATE_EPOCH=0 mkimage -q -E -p 0x1000 -f fit.its $here/fit-position.itb)

@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, zip, cpio, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, zip, cpio, fit, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -190,6 +190,10 @@ type contents struct {
 type nestedBlob struct {
 	data   []byte
 	offset int64 // inside the parent blob
+	// name, when set, names the blob inside its container (a FIT image's
+	// node, "/kernel-1"): its layers are found in that path, and when it is
+	// not a container the blob is listed under it.
+	name string
 }
 
 // formats in the order they are tried at offset 0. Filesystems come before
@@ -198,6 +202,7 @@ func formats() []format {
 	return []format{
 		{"trx", isTRX, openTRX},
 		{"uimage", isUImage, openUImage},
+		{"fit", isFIT, openFIT},
 		{"squashfs", isSquashfs, openSquashfs},
 		{"cramfs", isCramfs, openCramfs},
 		{"jffs2", isJFFS2, openJFFS2},
@@ -351,6 +356,10 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		// A header's payload or a decompressed stream: the same place in
 		// the image, carved when it is not a known format (a kernel holding
 		// an initramfs), else kept as a blob.
+		if nb.name != "" {
+			jobs = append(jobs, job{data: nb.data, container: prefix + nb.name, carve: true, blobName: prefix + nb.name})
+			continue
+		}
 		name := fmt.Sprintf("%s@0x%x", container, offset+nb.offset)
 		jobs = append(jobs, job{data: nb.data, container: container, base: offset + nb.offset, carve: true, blobName: name})
 	}
@@ -476,6 +485,8 @@ func (f format) size(b []byte) int64 {
 		return trxSize(b)
 	case "zip":
 		return zipSize(b)
+	case "fit":
+		return fitSize(b)
 	}
 	return 0
 }
@@ -491,6 +502,7 @@ var carveMagics = map[string][]carveMagic{
 	"trx":      {{[]byte("HDR0"), 0}},
 	"uimage":   {{[]byte{0x27, 0x05, 0x19, 0x56}, 0}},
 	"squashfs": {{[]byte("hsqs"), 0}},
+	"fit":      {{[]byte{0xd0, 0x0d, 0xfe, 0xed}, 0}},
 	// JFFS2 by the cleanmarker at the start of each erase block (any node
 	// matches at offset 0; carving every node would flood the candidates).
 	"jffs2":  {{[]byte{0x85, 0x19, 0x03, 0x20}, 0}, {[]byte{0x19, 0x85, 0x20, 0x03}, 0}},
