@@ -333,3 +333,19 @@ T
 (cd $I && SOURCE_DATE_EPOCH=0 mkimage -q -f fit.its $here/fit.itb &&
   SOURCE_DATE_EPOCH=0 mkimage -q -E -f fit.its $here/fit-external.itb &&
   SOURCE_DATE_EPOCH=0 mkimage -q -E -p 0x1000 -f fit.its $here/fit-position.itb)
+
+# Android sparse image (img2simg, android-sdk-libsparse-utils) of a small
+# ext4 with 1 KiB blocks: raw, fill and don't-care chunks. The raw image is
+# kept beside it (gzip'd) so sparse_test.go checks the expansion byte for
+# byte. Reproducible like many-small-ext4 above (fixed UUID, hash seed, time).
+A=$work/android && mkdir -p $A/system/etc $A/system/bin
+printf 'root:x:0:0:root:/root:/system/bin/sh\nshell:x:2000:2000::/:/system/bin/sh\n' > $A/system/etc/passwd
+printf 'ro.build.fingerprint=rampart/test/1:14/UQ1A/1:user/release-keys\nro.adb.secure=0\n' > $A/system/build.prop
+seq -f "sparse line %05g" 1 300 > $A/system/etc/lines.txt
+ln -s /system/bin/toybox $A/system/bin/sh && printf '\177ELF' > $A/system/bin/toybox
+chown -R 0:0 $A && TZ=UTC touch -h -d @0 $(find $A)
+rm -f $work/android.img
+E2FSPROGS_FAKE_TIME=1 mke2fs -q -t ext4 -O ^has_journal -U 6e2b9e3c-0000-4000-8000-000000000003 \
+  -E root_owner=0:0,hash_seed=6e2b9e3c-0000-4000-8000-000000000004 -d $A -b 1024 -N 32 $work/android.img 256k
+gzip -9n < $work/android.img > $here/android-ext4.img.gz
+img2simg $work/android.img $here/android-ext4.simg 1024

@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, zip, cpio, fit, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, zip, cpio, fit, android-sparse, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -203,6 +203,7 @@ func formats() []format {
 		{"trx", isTRX, openTRX},
 		{"uimage", isUImage, openUImage},
 		{"fit", isFIT, openFIT},
+		{"android-sparse", isSparse, openSparse},
 		{"squashfs", isSquashfs, openSquashfs},
 		{"cramfs", isCramfs, openCramfs},
 		{"jffs2", isJFFS2, openJFFS2},
@@ -487,6 +488,8 @@ func (f format) size(b []byte) int64 {
 		return zipSize(b)
 	case "fit":
 		return fitSize(b)
+	case "android-sparse":
+		return sparseSize(b)
 	}
 	return 0
 }
@@ -499,10 +502,11 @@ type carveMagic struct {
 // carveMagics are the byte strings searched for when carving. Each
 // candidate is then confirmed by the format's match function.
 var carveMagics = map[string][]carveMagic{
-	"trx":      {{[]byte("HDR0"), 0}},
-	"uimage":   {{[]byte{0x27, 0x05, 0x19, 0x56}, 0}},
-	"squashfs": {{[]byte("hsqs"), 0}},
-	"fit":      {{[]byte{0xd0, 0x0d, 0xfe, 0xed}, 0}},
+	"trx":            {{[]byte("HDR0"), 0}},
+	"uimage":         {{[]byte{0x27, 0x05, 0x19, 0x56}, 0}},
+	"squashfs":       {{[]byte("hsqs"), 0}},
+	"fit":            {{[]byte{0xd0, 0x0d, 0xfe, 0xed}, 0}},
+	"android-sparse": {{[]byte{0x3a, 0xff, 0x26, 0xed}, 0}},
 	// JFFS2 by the cleanmarker at the start of each erase block (any node
 	// matches at offset 0; carving every node would flood the candidates).
 	"jffs2":  {{[]byte{0x85, 0x19, 0x03, 0x20}, 0}, {[]byte{0x19, 0x85, 0x20, 0x03}, 0}},
