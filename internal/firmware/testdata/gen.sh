@@ -349,3 +349,37 @@ E2FSPROGS_FAKE_TIME=1 mke2fs -q -t ext4 -O ^has_journal -U 6e2b9e3c-0000-4000-80
   -E root_owner=0:0,hash_seed=6e2b9e3c-0000-4000-8000-000000000004 -d $A -b 1024 -N 32 $work/android.img 256k
 gzip -9n < $work/android.img > $here/android-ext4.img.gz
 img2simg $work/android.img $here/android-ext4.simg 1024
+
+# UBI (ubinize and mkfs.ubifs, mtd-utils): 16 KiB erase blocks, 512-byte
+# pages; a static volume holding a gzip'd kernel banner, a dynamic volume
+# holding the xz squashfs above (as OpenWrt lays out rootfs) and a dynamic
+# UBIFS volume (kept as a blob: UBIFS is not read). gzip'd: erased flash is
+# 0xff. ubi_test.go checks the volumes.
+U=$work/ubi && mkdir -p $U/data
+printf 'ubifs data file\n' > $U/data/hello
+mkfs.ubifs -m 512 -e 15360 -c 32 -r $U/data $U/ubifs.img
+printf 'Linux version 5.15.0 (ubi@test) #1\n' | gzip -9n > $U/kernel.gz
+cp $here/small-xz.sqsh $U/rootfs.sqsh
+cat > $U/ubi.ini <<'I'
+[kernel]
+mode=ubi
+image=kernel.gz
+vol_id=0
+vol_type=static
+vol_name=kernel
+[rootfs]
+mode=ubi
+image=rootfs.sqsh
+vol_id=1
+vol_type=dynamic
+vol_name=rootfs
+[rootfs_data]
+mode=ubi
+image=ubifs.img
+vol_id=2
+vol_type=dynamic
+vol_name=rootfs_data
+vol_size=256KiB
+I
+(cd $U && ubinize -o ubi.img -p 16KiB -m 512 -Q 1234 ubi.ini 2>/dev/null)
+gzip -9n < $U/ubi.img > $here/openwrt.ubi.gz

@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, zip, cpio, fit, android-sparse, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, zip, cpio, fit, android-sparse, ubi, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -204,6 +204,7 @@ func formats() []format {
 		{"uimage", isUImage, openUImage},
 		{"fit", isFIT, openFIT},
 		{"android-sparse", isSparse, openSparse},
+		{"ubi", isUBI, openUBI},
 		{"squashfs", isSquashfs, openSquashfs},
 		{"cramfs", isCramfs, openCramfs},
 		{"jffs2", isJFFS2, openJFFS2},
@@ -431,6 +432,11 @@ func (u *unpacker) carve(n *node, b []byte, container string, base int64, depth 
 				}
 				if f.match(b[off:]) {
 					cands = append(cands, cand{int64(off), f})
+					if f.name == "ubi" {
+						// Every erase block starts with the magic: the
+						// run from the first one is one candidate.
+						start = off + int(ubiSize(b[off:]))
+					}
 				}
 				if len(cands) > u.lim.MaxCarve {
 					break
@@ -490,6 +496,8 @@ func (f format) size(b []byte) int64 {
 		return fitSize(b)
 	case "android-sparse":
 		return sparseSize(b)
+	case "ubi":
+		return ubiSize(b)
 	}
 	return 0
 }
@@ -507,6 +515,9 @@ var carveMagics = map[string][]carveMagic{
 	"squashfs":       {{[]byte("hsqs"), 0}},
 	"fit":            {{[]byte{0xd0, 0x0d, 0xfe, 0xed}, 0}},
 	"android-sparse": {{[]byte{0x3a, 0xff, 0x26, 0xed}, 0}},
+	// UBI by the erase-counter header of every erase block: the first one
+	// found takes the run of blocks that follows.
+	"ubi": {{[]byte("UBI#"), 0}},
 	// JFFS2 by the cleanmarker at the start of each erase block (any node
 	// matches at offset 0; carving every node would flood the candidates).
 	"jffs2":  {{[]byte{0x85, 0x19, 0x03, 0x20}, 0}, {[]byte{0x19, 0x85, 0x20, 0x03}, 0}},
