@@ -2,10 +2,12 @@ package unpack
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -32,6 +34,20 @@ func fuzzSeed(t *testing.T, target, name string) []byte {
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("../testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// gunzipFixture reads a gzip-compressed file of ../testdata.
+func gunzipFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(fixture(t, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,8 +20,6 @@ package unpack
 
 import (
 	"bytes"
-	"compress/bzip2"
-	"compress/gzip"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -29,13 +27,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-	"github.com/ulikunitz/xz"
-	"github.com/ulikunitz/xz/lzma"
 )
 
 const (
@@ -351,43 +345,31 @@ func fitHashMismatch(n *fdtNode, data []byte) string {
 }
 
 // fitDecompress unpacks an image's data as its compression property says,
-// bounded like every compressed stream (readBounded).
+// through the stream readers of the compressed layers (bounded by
+// readBounded like every stream).
 func (u *unpacker) fitDecompress(comp string, data []byte) ([]byte, error) {
-	var r io.Reader
+	var open func(*unpacker, []byte) (contents, error)
 	switch comp {
 	case "none":
 		return data, nil
 	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, err
-		}
-		r = zr
+		open = openGzip
 	case "bzip2":
-		r = bzip2.NewReader(bytes.NewReader(data))
+		open = openBzip2
 	case "lzma":
-		zr, err := lzma.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, err
-		}
-		r = zr
+		open = openLZMA
 	case "xz":
-		zr, err := xz.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, err
-		}
-		r = zr
+		open = openXZ
 	case "zstd":
-		zr, err := zstd.NewReader(bytes.NewReader(data), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(u.lim.MaxTotalBytes)))
-		if err != nil {
-			return nil, err
-		}
-		defer zr.Close()
-		r = zr
+		open = openZstd
 	case "lz4": // U-Boot's lib/lz4_wrapper.c reads the LZ4 frame format
-		r = lz4.NewReader(bytes.NewReader(data))
+		return u.readBounded(lz4.NewReader(bytes.NewReader(data)), len(data))
 	default:
 		return nil, fmt.Errorf("compression %q not read", comp)
 	}
-	return u.readBounded(r, len(data))
+	c, err := open(u, data)
+	if err != nil {
+		return nil, err
+	}
+	return c.nested[0].data, nil
 }

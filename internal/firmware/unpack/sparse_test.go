@@ -2,13 +2,11 @@ package unpack
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"strings"
 	"testing"
 )
@@ -18,11 +16,7 @@ import (
 // and reads the files in it.
 func TestAndroidSparse(t *testing.T) {
 	img := fixture(t, "android-ext4.simg")
-	zr, err := gzip.NewReader(bytes.NewReader(fixture(t, "android-ext4.img.gz")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(zr)
+	raw := gunzipFixture(t, "android-ext4.img.gz")
 	c, err := openSparse(fuzzUnpacker(), img)
 	if err != nil {
 		t.Fatal(err)

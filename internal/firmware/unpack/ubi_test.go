@@ -16,11 +16,7 @@ import (
 // the squashfs it was made from (and is unpacked), the UBIFS volume is
 // kept as a blob named by its volume.
 func TestUBI(t *testing.T) {
-	zr, err := gzip.NewReader(bytes.NewReader(fixture(t, "openwrt.ubi.gz")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _ := io.ReadAll(zr)
+	img := gunzipFixture(t, "openwrt.ubi.gz")
 	c, err := openUBI(fuzzUnpacker(), img)
 	if err != nil {
 		t.Fatal(err)

@@ -479,27 +479,16 @@ func (u *unpacker) carve(n *node, b []byte, container string, base int64, depth 
 // size returns the length of the layer at the start of b when the header
 // says so (0 when unknown).
 func (f format) size(b []byte) int64 {
-	switch f.name {
-	case "squashfs":
-		return squashfsSize(b)
-	case "cramfs":
-		return cramfsSize(b)
-	case "ext":
-		return extSize(b)
-	case "uimage":
-		return uimageSize(b)
-	case "trx":
-		return trxSize(b)
-	case "zip":
-		return zipSize(b)
-	case "fit":
-		return fitSize(b)
-	case "android-sparse":
-		return sparseSize(b)
-	case "ubi":
-		return ubiSize(b)
+	if size := layerSizes[f.name]; size != nil {
+		return size(b)
 	}
 	return 0
+}
+
+// layerSizes are the formats whose header says how long the layer is.
+var layerSizes = map[string]func([]byte) int64{
+	"squashfs": squashfsSize, "cramfs": cramfsSize, "ext": extSize, "uimage": uimageSize, "trx": trxSize,
+	"zip": zipSize, "fit": fitSize, "android-sparse": sparseSize, "ubi": ubiSize,
 }
 
 type carveMagic struct {
