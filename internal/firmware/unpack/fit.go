@@ -275,6 +275,7 @@ func openFIT(u *unpacker, b []byte) (contents, error) {
 		if err != nil {
 			// Kept as it is stored, so its banners can still be read.
 			note += fmt.Sprintf(" (not decompressed: %v)", err)
+			c.unread = append(c.unread, fmt.Sprintf("image %s (%s compression)", n.name, comp))
 			out = data
 		}
 		notes = append(notes, note)

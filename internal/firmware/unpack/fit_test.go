@@ -176,6 +176,9 @@ func TestFITBounds(t *testing.T) {
 	if f := byPath(r)["/fw-1"]; string(f.Data) != "LZOpayload" || !strings.Contains(r.Layers[0].Detail, `fw-1: no type, lzo, 10 bytes at 0x`) || !strings.Contains(r.Layers[0].Detail, `(not decompressed: compression "lzo" not read)`) {
 		t.Errorf("lzo: %q %+v", r.Layers[0].Detail, f)
 	}
+	if len(r.Warnings) != 1 || r.Warnings[0] != "image: fit at offset 0: image fw-1 (lzo compression) not read" {
+		t.Errorf("lzo warnings %q", r.Warnings)
+	}
 	if c, err := openFIT(fuzzUnpacker(), fitWith(fdtSpec{name: "x", props: [][2]string{{"type", "kernel\x00"}}})); err == nil || !strings.Contains(err.Error(), "image x (node at offset") {
 		t.Errorf("no data: %v %v", c.detail, err)
 	}

@@ -185,6 +185,9 @@ type contents struct {
 	nested []nestedBlob
 	used   int64
 	detail string
+	// unread names content the layer holds but could not read (an
+	// encrypted zip entry): reported as warnings of the analysis.
+	unread []string
 }
 
 type nestedBlob struct {
@@ -322,6 +325,9 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		typ = extVersion(b)
 	}
 	n.layers = append(n.layers, Layer{Type: typ, Offset: offset, Path: container, Detail: c.detail})
+	for _, w := range c.unread {
+		n.warnings = append(n.warnings, fmt.Sprintf("%s: %s at offset %d: %s not read", orImage(container), typ, offset, w))
+	}
 	prefix := ""
 	if container != "" {
 		prefix = container + "!"

@@ -169,6 +169,7 @@ func openZip(u *unpacker, b []byte) (contents, error) {
 	c.detail = fmt.Sprintf("%d entries", len(c.files))
 	if len(skipped) > 0 {
 		c.detail += fmt.Sprintf("; %d not read: %s", len(skipped), strings.Join(skipped, ", "))
+		c.unread = skipped
 	}
 	return c, nil
 }

@@ -33,6 +33,9 @@ func TestZip(t *testing.T) {
 	if d := r.Layers[0].Detail; d != "6 entries; 1 not read: /fw/secret.txt (encrypted)" {
 		t.Errorf("detail %q", d)
 	}
+	if len(r.Warnings) != 1 || r.Warnings[0] != "image: zip at offset 0: /fw/secret.txt (encrypted) not read" {
+		t.Errorf("warnings %q", r.Warnings)
+	}
 	m := byPath(r)
 	if f := m["/fw/doc/README.txt"]; string(f.Data) != "Firmware 1.2.3 release notes\nFixed: telnetd removed\n" || f.Mode != 0o644 || f.Kind != KindFile {
 		t.Errorf("README: %+v", f)
