@@ -383,3 +383,12 @@ vol_size=256KiB
 I
 (cd $U && ubinize -o ubi.img -p 16KiB -m 512 -Q 1234 ubi.ini 2>/dev/null)
 gzip -9n < $U/ubi.img > $here/openwrt.ubi.gz
+
+# UBIFS (mkfs.ubifs, mtd-utils) of the cramfs tree above, with each data
+# compression: LZO (the default), zlib, zstd and none; 512-byte pages,
+# 15 KiB LEBs as in the UBI image. gzip'd (free space is 0xff).
+# ubifs_test.go checks the tree (checkGenTree).
+for x in lzo zlib zstd none; do
+  mkfs.ubifs -m 512 -e 15360 -c 64 -x $x -r $C $work/$x.ubifs
+  gzip -9n < $work/$x.ubifs > $here/$x.ubifs.gz
+done

@@ -14,7 +14,7 @@ package unpack
 // number wins when a LEB was written twice; unmapped LEBs read as erased
 // 0xFF) and becomes a nested layer named by its volume name. Header CRCs
 // are UBI's: crc32 (IEEE) seeded with 0xffffffff, not inverted at the end.
-// UBIFS inside a volume is not read: the volume is kept as a blob.
+// UBIFS inside a volume is read by ubifs.go.
 
 import (
 	"bytes"
@@ -282,9 +282,6 @@ func (u *unpacker) ubiVolumeData(claims *fileClaims, vol *ubiVolume, leb int64) 
 	data := out.Bytes()
 	if !vol.static {
 		data = bytes.TrimRight(data, "\xff") // erased flash after the data
-	}
-	if len(data) >= 4 && binary.LittleEndian.Uint32(data) == 0x06101831 {
-		note += ", UBIFS (not read)"
 	}
 	return data, note, nil
 }

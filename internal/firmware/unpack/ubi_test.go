@@ -14,14 +14,14 @@ import (
 // TestUBI reads the image gen.sh makes with ubinize: the static kernel
 // volume is exactly the gzip'd banner, the dynamic rootfs volume exactly
 // the squashfs it was made from (and is unpacked), the UBIFS volume is
-// kept as a blob named by its volume.
+// read; each is named by its volume.
 func TestUBI(t *testing.T) {
 	img := gunzipFixture(t, "openwrt.ubi.gz")
 	c, err := openUBI(fuzzUnpacker(), img)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.detail != "erase blocks of 16384 bytes, 3 volumes: kernel (id 0, static, 1 LEBs); rootfs (id 1, dynamic, 1 LEBs); rootfs_data (id 2, dynamic, 13 LEBs), UBIFS (not read)" {
+	if c.detail != "erase blocks of 16384 bytes, 3 volumes: kernel (id 0, static, 1 LEBs); rootfs (id 1, dynamic, 1 LEBs); rootfs_data (id 2, dynamic, 13 LEBs)" {
 		t.Errorf("detail %q", c.detail)
 	}
 	vols := map[string][]byte{}
@@ -41,19 +41,19 @@ func TestUBI(t *testing.T) {
 	}
 
 	r := mustUnpack(t, img)
-	if got := layerTypes(r); got != "ubi@0, gzip@0 in /kernel, squashfs@0 in /rootfs" {
+	if got := layerTypes(r); got != "ubi@0, gzip@0 in /kernel, squashfs@0 in /rootfs, ubifs@0 in /rootfs_data" {
 		t.Errorf("layers %q", got)
 	}
 	m := byPath(r)
 	if f := m["/rootfs!/etc/passwd"]; f.Kind != KindFile || !strings.HasPrefix(string(f.Data), "root:") {
 		t.Errorf("passwd: %+v", f)
 	}
-	if f := m["/rootfs_data"]; f.Kind != KindBlob {
-		t.Errorf("UBIFS blob: %+v", f)
+	if f := m["/rootfs_data!/hello"]; string(f.Data) != "ubifs data file\n" {
+		t.Errorf("UBIFS file: %+v", f)
 	}
 	// Carved after a boot loader.
 	blob := append(bytes.Repeat([]byte{0x11}, 4096), img...)
-	if got := layerTypes(mustUnpack(t, blob)); got != "ubi@4096, gzip@0 in /kernel, squashfs@0 in /rootfs" {
+	if got := layerTypes(mustUnpack(t, blob)); got != "ubi@4096, gzip@0 in /kernel, squashfs@0 in /rootfs, ubifs@0 in /rootfs_data" {
 		t.Errorf("carved: %q", got)
 	}
 }

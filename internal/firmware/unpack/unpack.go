@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, zip, cpio, fit, android-sparse, ubi, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, zip, cpio, fit, android-sparse, ubi, ubifs, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -208,6 +208,7 @@ func formats() []format {
 		{"fit", isFIT, openFIT},
 		{"android-sparse", isSparse, openSparse},
 		{"ubi", isUBI, openUBI},
+		{"ubifs", isUBIFS, openUBIFS},
 		{"squashfs", isSquashfs, openSquashfs},
 		{"cramfs", isCramfs, openCramfs},
 		{"jffs2", isJFFS2, openJFFS2},
@@ -224,7 +225,7 @@ func formats() []format {
 }
 
 // fileSystems are the layer types that hold an operating system's files.
-var fileSystems = map[string]bool{"squashfs": true, "cramfs": true, "jffs2": true, "ext": true}
+var fileSystems = map[string]bool{"squashfs": true, "cramfs": true, "jffs2": true, "ext": true, "ubifs": true}
 
 // opensInside says whether a file of format f found in a layer of type
 // parent is unpacked as a nested layer. A zip file inside a filesystem is
