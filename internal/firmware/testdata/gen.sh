@@ -1,6 +1,7 @@
 #!/bin/sh
 # Regenerates the firmware fixtures in this folder. Needs (Debian):
-#   apt-get install squashfs-tools e2fsprogs cpio u-boot-tools gcc openssl
+#   apt-get install squashfs-tools e2fsprogs cpio u-boot-tools gcc openssl util-linux mtd-utils \
+#     zip device-tree-compiler android-sdk-libsparse-utils xz-utils
 # The outputs are committed, so tests and CI need none of these tools.
 # Run from this folder: sh gen.sh
 set -eu
@@ -353,8 +354,7 @@ img2simg $work/android.img $here/android-ext4.simg 1024
 # UBI (ubinize and mkfs.ubifs, mtd-utils): 16 KiB erase blocks, 512-byte
 # pages; a static volume holding a gzip'd kernel banner, a dynamic volume
 # holding the xz squashfs above (as OpenWrt lays out rootfs) and a dynamic
-# UBIFS volume (kept as a blob: UBIFS is not read). gzip'd: erased flash is
-# 0xff. ubi_test.go checks the volumes.
+# UBIFS volume (rootfs_data). gzip'd: erased flash is 0xff. ubi_test.go checks the volumes.
 U=$work/ubi && mkdir -p $U/data
 printf 'ubifs data file\n' > $U/data/hello
 mkfs.ubifs -m 512 -e 15360 -c 32 -r $U/data $U/ubifs.img
