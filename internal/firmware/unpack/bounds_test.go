@@ -31,7 +31,7 @@ func fuzzSeed(t *testing.T, target, name string) []byte {
 }
 
 // fixture reads a file of ../testdata.
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("../testdata/" + name)
 	if err != nil {
@@ -41,7 +41,7 @@ func fixture(t *testing.T, name string) []byte {
 }
 
 // gunzipFixture reads a gzip-compressed file of ../testdata.
-func gunzipFixture(t *testing.T, name string) []byte {
+func gunzipFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(fixture(t, name)))
 	if err != nil {
