@@ -264,7 +264,15 @@ func (u *unpacker) blob(b []byte, container string, base int64, depth int, carve
 	}
 	n := &node{}
 	if f, ok := match(b); ok {
-		if err := u.layer(n, f, b, base, container, depth, claimed); err == nil {
+		if used, err := u.layer(n, f, b, base, container, depth, claimed); err == nil {
+			// A layer that ends before the blob does (a uImage kernel
+			// with the rootfs appended after it, as OpenWrt builds
+			// them): the rest is carved.
+			if carve && used > 0 && used < int64(len(b)) {
+				if err := u.carve(n, b[used:], container, base+used, depth); err != nil {
+					return nil, err
+				}
+			}
 			return n, nil
 		} else if errors.Is(err, ErrLimit) || u.ctx.Err() != nil {
 			return nil, err
@@ -303,7 +311,7 @@ func match(b []byte) (format, bool) {
 // layer unpacks b as format f and appends its layer, files and children to n.
 // claimed says the caller already reserved b's digest (so that of several
 // identical files the first in listing order is the one unpacked).
-func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container string, depth int, claimed bool) error {
+func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container string, depth int, claimed bool) (int64, error) {
 	key := digest(b)
 	u.mu.Lock()
 	dup := u.seen[key] && !claimed
@@ -311,14 +319,14 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 	u.mu.Unlock()
 	if dup {
 		n.layers = append(n.layers, Layer{Type: f.name, Offset: offset, Path: container, Duplicate: true, Detail: "identical to a blob already unpacked (sha256 " + key[:12] + ")"})
-		return nil
+		return 0, nil
 	}
 	c, err := f.open(u, b)
 	if err != nil {
 		u.mu.Lock()
 		delete(u.seen, key)
 		u.mu.Unlock()
-		return err
+		return 0, err
 	}
 	idx := len(n.layers)
 	typ := f.name
@@ -398,7 +406,7 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 	wg.Wait()
 	for i, ch := range children {
 		if errs[i] != nil {
-			return errs[i]
+			return 0, errs[i]
 		}
 		if ch == nil {
 			continue
@@ -414,7 +422,7 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		}
 		n.children = append(n.children, ch)
 	}
-	return nil
+	return c.used, nil
 }
 
 // carve looks for known formats at every offset of b.
@@ -467,7 +475,7 @@ func (u *unpacker) carve(n *node, b []byte, container string, base int64, depth 
 		if used := c.f.size(sub); used > 0 && used <= int64(len(sub)) {
 			sub = sub[:used]
 		}
-		err := u.layer(n, c.f, sub, base+c.off, container, depth, false)
+		_, err := u.layer(n, c.f, sub, base+c.off, container, depth, false)
 		if errors.Is(err, ErrLimit) || u.ctx.Err() != nil {
 			return err
 		}
