@@ -1,6 +1,7 @@
 #!/bin/sh
 # Regenerates the firmware fixtures in this folder. Needs (Debian):
-#   apt-get install squashfs-tools e2fsprogs cpio u-boot-tools gcc openssl
+#   apt-get install squashfs-tools e2fsprogs cpio u-boot-tools gcc openssl util-linux mtd-utils \
+#     zip device-tree-compiler android-sdk-libsparse-utils xz-utils
 # The outputs are committed, so tests and CI need none of these tools.
 # Run from this folder: sh gen.sh
 set -eu
@@ -270,3 +271,124 @@ gzip -9n < $work/many-small-ext4.img > $here/many-small-ext4.img.gz
 # ../elfcheck/testdata/fuzz/FuzzCheck/compressed-symtab (an ELF file whose
 # compressed .symtab says it inflates past the file); TestCorruptELFIsWarned
 # builds the same image from the seed.
+
+# zip (Info-ZIP zip 3.0), as vendors ship firmware downloads: a deflated file,
+# stored ones (zip stores what deflate would not shrink), a directory, a Unix symlink (-y), a nested gzip'd cpio (the
+# ramdisk above), and an entry encrypted with the traditional PKWARE
+# cipher (-P), added by a second run. zip_test.go checks the bytes.
+Z=$work/zip && mkdir -p $Z/fw/doc
+printf 'Firmware 1.2.3 release notes\nFixed: telnetd removed\n' > $Z/fw/doc/README.txt
+seq -f "zip line %05g" 1 500 > $Z/fw/doc/big.txt
+cp $here/small.cpio.gz $Z/fw/rootfs.cpio.gz
+ln -s doc/README.txt $Z/fw/notes
+printf 'factory password: hunter2\n' > $Z/fw/secret.txt
+rm -f $here/firmware.zip
+(cd $Z && TZ=UTC touch -h -d @0 fw fw/doc fw/doc/* fw/notes fw/rootfs.cpio.gz fw/secret.txt &&
+  zip -X -q -y firmware.zip fw fw/doc fw/doc/README.txt fw/doc/big.txt fw/notes fw/rootfs.cpio.gz &&
+  zip -X -q -P secret firmware.zip fw/secret.txt && mv firmware.zip $here/firmware.zip)
+
+# U-Boot FIT images (mkimage -f, u-boot-tools; dtc, device-tree-compiler): a
+# gzip'd kernel (a banner), an LZMA'd cpio ramdisk (the one above), a device
+# tree, and a squashfs rootfs, with crc32/sha256 hashes; in the tree
+# (fit.itb), after it at data-offset (-E, fit-external.itb) and at an
+# absolute data-position (-E -p, fit-position.itb). fit_test.go checks them.
+I=$work/fit && mkdir -p $I
+printf 'Linux version 5.10.161 (builder@fit) (gcc 12.2.0) #1 SMP PREEMPT\n' > $I/kernel
+gzip -9n < $I/kernel > $I/kernel.gz
+gzip -dc $here/small.cpio.gz | xz --format=lzma -9 > $I/ramdisk.lzma
+printf '/dts-v1/;\n/ { model = "Rampart test board"; compatible = "rampart,test"; };\n' | dtc -q -I dts -O dtb -o $I/board.dtb -
+cp $here/small-xz.sqsh $I/rootfs.sqsh
+cat > $I/fit.its <<'T'
+/dts-v1/;
+/ {
+	description = "Rampart test FIT";
+	#address-cells = <1>;
+	images {
+		kernel-1 {
+			description = "kernel"; data = /incbin/("kernel.gz");
+			type = "kernel"; arch = "arm"; os = "linux"; compression = "gzip";
+			load = <0x80008000>; entry = <0x80008000>;
+			hash-1 { algo = "crc32"; };
+			hash-2 { algo = "sha256"; };
+		};
+		ramdisk-1 {
+			description = "ramdisk"; data = /incbin/("ramdisk.lzma");
+			type = "ramdisk"; arch = "arm"; os = "linux"; compression = "lzma";
+			hash-1 { algo = "sha1"; };
+		};
+		fdt-1 {
+			description = "board"; data = /incbin/("board.dtb");
+			type = "flat_dt"; arch = "arm"; compression = "none";
+		};
+		rootfs-1 {
+			description = "rootfs"; data = /incbin/("rootfs.sqsh");
+			type = "filesystem"; arch = "arm"; compression = "none";
+		};
+	};
+	configurations {
+		default = "conf-1";
+		conf-1 { kernel = "kernel-1"; ramdisk = "ramdisk-1"; fdt = "fdt-1"; };
+	};
+};
+T
+(cd $I && SOURCE_DATE_EPOCH=0 mkimage -q -f fit.its $here/fit.itb &&
+  SOURCE_DATE_EPOCH=0 mkimage -q -E -f fit.its $here/fit-external.itb &&
+  SOURCE_DATE_EPOCH=0 mkimage -q -E -p 0x1000 -f fit.its $here/fit-position.itb)
+
+# Android sparse image (img2simg, android-sdk-libsparse-utils) of a small
+# ext4 with 1 KiB blocks: raw, fill and don't-care chunks. The raw image is
+# kept beside it (gzip'd) so sparse_test.go checks the expansion byte for
+# byte. Reproducible like many-small-ext4 above (fixed UUID, hash seed, time).
+A=$work/android && mkdir -p $A/system/etc $A/system/bin
+printf 'root:x:0:0:root:/root:/system/bin/sh\nshell:x:2000:2000::/:/system/bin/sh\n' > $A/system/etc/passwd
+printf 'ro.build.fingerprint=rampart/test/1:14/UQ1A/1:user/release-keys\nro.adb.secure=0\n' > $A/system/build.prop
+seq -f "sparse line %05g" 1 300 > $A/system/etc/lines.txt
+ln -s /system/bin/toybox $A/system/bin/sh && printf '\177ELF' > $A/system/bin/toybox
+chown -R 0:0 $A && TZ=UTC touch -h -d @0 $(find $A)
+rm -f $work/android.img
+E2FSPROGS_FAKE_TIME=1 mke2fs -q -t ext4 -O ^has_journal -U 6e2b9e3c-0000-4000-8000-000000000003 \
+  -E root_owner=0:0,hash_seed=6e2b9e3c-0000-4000-8000-000000000004 -d $A -b 1024 -N 32 $work/android.img 256k
+gzip -9n < $work/android.img > $here/android-ext4.img.gz
+img2simg $work/android.img $here/android-ext4.simg 1024
+
+# UBI (ubinize and mkfs.ubifs, mtd-utils): 16 KiB erase blocks, 512-byte
+# pages; a static volume holding a gzip'd kernel banner, a dynamic volume
+# holding the xz squashfs above (as OpenWrt lays out rootfs) and a dynamic
+# UBIFS volume (rootfs_data). gzip'd: erased flash is 0xff. ubi_test.go checks the volumes.
+U=$work/ubi && mkdir -p $U/data
+printf 'ubifs data file\n' > $U/data/hello
+mkfs.ubifs -m 512 -e 15360 -c 32 -r $U/data $U/ubifs.img
+printf 'Linux version 5.15.0 (ubi@test) #1\n' | gzip -9n > $U/kernel.gz
+cp $here/small-xz.sqsh $U/rootfs.sqsh
+cat > $U/ubi.ini <<'I'
+[kernel]
+mode=ubi
+image=kernel.gz
+vol_id=0
+vol_type=static
+vol_name=kernel
+[rootfs]
+mode=ubi
+image=rootfs.sqsh
+vol_id=1
+vol_type=dynamic
+vol_name=rootfs
+[rootfs_data]
+mode=ubi
+image=ubifs.img
+vol_id=2
+vol_type=dynamic
+vol_name=rootfs_data
+vol_size=256KiB
+I
+(cd $U && ubinize -o ubi.img -p 16KiB -m 512 -Q 1234 ubi.ini 2>/dev/null)
+gzip -9n < $U/ubi.img > $here/openwrt.ubi.gz
+
+# UBIFS (mkfs.ubifs, mtd-utils) of the cramfs tree above, with each data
+# compression: LZO (the default), zlib, zstd and none; 512-byte pages,
+# 15 KiB LEBs as in the UBI image. gzip'd (free space is 0xff).
+# ubifs_test.go checks the tree (checkGenTree).
+for x in lzo zlib zstd none; do
+  mkfs.ubifs -m 512 -e 15360 -c 64 -x $x -r $C $work/$x.ubifs
+  gzip -9n < $work/$x.ubifs > $here/$x.ubifs.gz
+done

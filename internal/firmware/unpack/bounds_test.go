@@ -2,10 +2,12 @@ package unpack
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -29,9 +31,23 @@ func fuzzSeed(t *testing.T, target, name string) []byte {
 }
 
 // fixture reads a file of ../testdata.
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("../testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// gunzipFixture reads a gzip-compressed file of ../testdata.
+func gunzipFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(fixture(t, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
 	}

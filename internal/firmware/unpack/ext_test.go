@@ -2,7 +2,6 @@ package unpack
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -25,14 +24,7 @@ var extFixtures = []string{
 // extImage is the ext filesystem of a gzip-compressed fixture.
 func extImage(t *testing.T, name string) []byte {
 	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(fixture(t, name)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := gunzipFixture(t, name)
 	if n := extSize(b); n > 0 {
 		b = b[:n]
 	}

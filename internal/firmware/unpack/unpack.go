@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, cpio, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, zip, cpio, fit, android-sparse, ubi, ubifs, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -185,11 +185,18 @@ type contents struct {
 	nested []nestedBlob
 	used   int64
 	detail string
+	// unread names content the layer holds but could not read (an
+	// encrypted zip entry): reported as warnings of the analysis.
+	unread []string
 }
 
 type nestedBlob struct {
 	data   []byte
 	offset int64 // inside the parent blob
+	// name, when set, names the blob inside its container (a FIT image's
+	// node, "/kernel-1"): its layers are found in that path, and when it is
+	// not a container the blob is listed under it.
+	name string
 }
 
 // formats in the order they are tried at offset 0. Filesystems come before
@@ -198,10 +205,15 @@ func formats() []format {
 	return []format{
 		{"trx", isTRX, openTRX},
 		{"uimage", isUImage, openUImage},
+		{"fit", isFIT, openFIT},
+		{"android-sparse", isSparse, openSparse},
+		{"ubi", isUBI, openUBI},
+		{"ubifs", isUBIFS, openUBIFS},
 		{"squashfs", isSquashfs, openSquashfs},
 		{"cramfs", isCramfs, openCramfs},
 		{"jffs2", isJFFS2, openJFFS2},
 		{"ext", isExt, openExt},
+		{"zip", isZip, openZip},
 		{"cpio", isCPIO, openCPIO},
 		{"tar", isTar, openTar},
 		{"gzip", isGzip, openGzip},
@@ -210,6 +222,19 @@ func formats() []format {
 		{"bzip2", isBzip2, openBzip2},
 		{"lzma", isLZMA, openLZMA},
 	}
+}
+
+// fileSystems are the layer types that hold an operating system's files.
+var fileSystems = map[string]bool{"squashfs": true, "cramfs": true, "jffs2": true, "ext": true, "ubifs": true}
+
+// opensInside says whether a file of format f found in a layer of type
+// parent is unpacked as a nested layer. A zip file inside a filesystem is
+// an application archive (.jar, .apk, .whl, .xpi): unpacking each would list
+// its classes as the firmware's files and spend the content budget (an
+// Android system image holds hundreds), so it stays a file. Zips are opened
+// as the image itself, as a payload or carved blob, and inside archives.
+func (f format) opensInside(parent string) bool {
+	return !(f.name == "zip" && fileSystems[parent])
 }
 
 // Identify names the format of b by its leading magic, or "".
@@ -239,7 +264,15 @@ func (u *unpacker) blob(b []byte, container string, base int64, depth int, carve
 	}
 	n := &node{}
 	if f, ok := match(b); ok {
-		if err := u.layer(n, f, b, base, container, depth, claimed); err == nil {
+		if used, err := u.layer(n, f, b, base, container, depth, claimed); err == nil {
+			// A layer that ends before the blob does (a uImage kernel
+			// with the rootfs appended after it, as OpenWrt builds
+			// them): the rest is carved.
+			if carve && used > 0 && used < int64(len(b)) {
+				if err := u.carve(n, b[used:], container, base+used, depth); err != nil {
+					return nil, err
+				}
+			}
 			return n, nil
 		} else if errors.Is(err, ErrLimit) || u.ctx.Err() != nil {
 			return nil, err
@@ -278,7 +311,7 @@ func match(b []byte) (format, bool) {
 // layer unpacks b as format f and appends its layer, files and children to n.
 // claimed says the caller already reserved b's digest (so that of several
 // identical files the first in listing order is the one unpacked).
-func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container string, depth int, claimed bool) error {
+func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container string, depth int, claimed bool) (int64, error) {
 	key := digest(b)
 	u.mu.Lock()
 	dup := u.seen[key] && !claimed
@@ -286,14 +319,14 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 	u.mu.Unlock()
 	if dup {
 		n.layers = append(n.layers, Layer{Type: f.name, Offset: offset, Path: container, Duplicate: true, Detail: "identical to a blob already unpacked (sha256 " + key[:12] + ")"})
-		return nil
+		return 0, nil
 	}
 	c, err := f.open(u, b)
 	if err != nil {
 		u.mu.Lock()
 		delete(u.seen, key)
 		u.mu.Unlock()
-		return err
+		return 0, err
 	}
 	idx := len(n.layers)
 	typ := f.name
@@ -301,6 +334,9 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		typ = extVersion(b)
 	}
 	n.layers = append(n.layers, Layer{Type: typ, Offset: offset, Path: container, Detail: c.detail})
+	for _, w := range c.unread {
+		n.warnings = append(n.warnings, fmt.Sprintf("%s: %s at offset %d: %s not read", orImage(container), typ, offset, w))
+	}
 	prefix := ""
 	if container != "" {
 		prefix = container + "!"
@@ -319,7 +355,7 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		fl.Layer = idx
 		fl.Path = prefix + fl.Inner
 		if fl.Kind == KindFile && len(fl.Data) > 0 {
-			if nf, ok := match(fl.Data); ok {
+			if nf, ok := match(fl.Data); ok && nf.opensInside(f.name) {
 				u.mu.Lock()
 				dup := u.seen[fl.SHA256]
 				u.seen[fl.SHA256] = true
@@ -337,6 +373,10 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		// A header's payload or a decompressed stream: the same place in
 		// the image, carved when it is not a known format (a kernel holding
 		// an initramfs), else kept as a blob.
+		if nb.name != "" {
+			jobs = append(jobs, job{data: nb.data, container: prefix + nb.name, carve: true, blobName: prefix + nb.name})
+			continue
+		}
 		name := fmt.Sprintf("%s@0x%x", container, offset+nb.offset)
 		jobs = append(jobs, job{data: nb.data, container: container, base: offset + nb.offset, carve: true, blobName: name})
 	}
@@ -366,7 +406,7 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 	wg.Wait()
 	for i, ch := range children {
 		if errs[i] != nil {
-			return errs[i]
+			return 0, errs[i]
 		}
 		if ch == nil {
 			continue
@@ -382,7 +422,7 @@ func (u *unpacker) layer(n *node, f format, b []byte, offset int64, container st
 		}
 		n.children = append(n.children, ch)
 	}
-	return nil
+	return c.used, nil
 }
 
 // carve looks for known formats at every offset of b.
@@ -407,6 +447,11 @@ func (u *unpacker) carve(n *node, b []byte, container string, base int64, depth 
 				}
 				if f.match(b[off:]) {
 					cands = append(cands, cand{int64(off), f})
+					if f.name == "ubi" {
+						// Every erase block starts with the magic: the
+						// run from the first one is one candidate.
+						start = off + int(ubiSize(b[off:]))
+					}
 				}
 				if len(cands) > u.lim.MaxCarve {
 					break
@@ -430,7 +475,7 @@ func (u *unpacker) carve(n *node, b []byte, container string, base int64, depth 
 		if used := c.f.size(sub); used > 0 && used <= int64(len(sub)) {
 			sub = sub[:used]
 		}
-		err := u.layer(n, c.f, sub, base+c.off, container, depth, false)
+		_, err := u.layer(n, c.f, sub, base+c.off, container, depth, false)
 		if errors.Is(err, ErrLimit) || u.ctx.Err() != nil {
 			return err
 		}
@@ -449,19 +494,16 @@ func (u *unpacker) carve(n *node, b []byte, container string, base int64, depth 
 // size returns the length of the layer at the start of b when the header
 // says so (0 when unknown).
 func (f format) size(b []byte) int64 {
-	switch f.name {
-	case "squashfs":
-		return squashfsSize(b)
-	case "cramfs":
-		return cramfsSize(b)
-	case "ext":
-		return extSize(b)
-	case "uimage":
-		return uimageSize(b)
-	case "trx":
-		return trxSize(b)
+	if size := layerSizes[f.name]; size != nil {
+		return size(b)
 	}
 	return 0
+}
+
+// layerSizes are the formats whose header says how long the layer is.
+var layerSizes = map[string]func([]byte) int64{
+	"squashfs": squashfsSize, "cramfs": cramfsSize, "ext": extSize, "uimage": uimageSize, "trx": trxSize,
+	"zip": zipSize, "fit": fitSize, "android-sparse": sparseSize, "ubi": ubiSize,
 }
 
 type carveMagic struct {
@@ -472,21 +514,29 @@ type carveMagic struct {
 // carveMagics are the byte strings searched for when carving. Each
 // candidate is then confirmed by the format's match function.
 var carveMagics = map[string][]carveMagic{
-	"trx":      {{[]byte("HDR0"), 0}},
-	"uimage":   {{[]byte{0x27, 0x05, 0x19, 0x56}, 0}},
-	"squashfs": {{[]byte("hsqs"), 0}},
+	"trx":            {{[]byte("HDR0"), 0}},
+	"uimage":         {{[]byte{0x27, 0x05, 0x19, 0x56}, 0}},
+	"squashfs":       {{[]byte("hsqs"), 0}},
+	"fit":            {{[]byte{0xd0, 0x0d, 0xfe, 0xed}, 0}},
+	"android-sparse": {{[]byte{0x3a, 0xff, 0x26, 0xed}, 0}},
+	// UBI by the erase-counter header of every erase block: the first one
+	// found takes the run of blocks that follows.
+	"ubi": {{[]byte("UBI#"), 0}},
 	// JFFS2 by the cleanmarker at the start of each erase block (any node
 	// matches at offset 0; carving every node would flood the candidates).
 	"jffs2":  {{[]byte{0x85, 0x19, 0x03, 0x20}, 0}, {[]byte{0x19, 0x85, 0x20, 0x03}, 0}},
 	"cramfs": {{[]byte{0x45, 0x3d, 0xcd, 0x28}, 0}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 0}, {[]byte{0x45, 0x3d, 0xcd, 0x28}, 512}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 512}},
 	"ext":    {{[]byte{0x53, 0xef}, 1024 + 56}},
 	"cpio":   {{[]byte("070701"), 0}, {[]byte("070702"), 0}},
-	"tar":    {{[]byte("ustar"), 257}},
-	"gzip":   {{[]byte{0x1f, 0x8b, 0x08}, 0}},
-	"xz":     {{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, 0}},
-	"zstd":   {{[]byte{0x28, 0xb5, 0x2f, 0xfd}, 0}},
-	"bzip2":  {{[]byte("BZh"), 0}},
-	"lzma":   {{[]byte{0x5d, 0, 0}, 0}},
+	// zip by its first local file header; isZip then needs the end record
+	// pointing back to it.
+	"zip":   {{[]byte{'P', 'K', 3, 4}, 0}},
+	"tar":   {{[]byte("ustar"), 257}},
+	"gzip":  {{[]byte{0x1f, 0x8b, 0x08}, 0}},
+	"xz":    {{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, 0}},
+	"zstd":  {{[]byte{0x28, 0xb5, 0x2f, 0xfd}, 0}},
+	"bzip2": {{[]byte("BZh"), 0}},
+	"lzma":  {{[]byte{0x5d, 0, 0}, 0}},
 }
 
 // addBytes accounts for n more bytes of content.
