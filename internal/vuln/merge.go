@@ -183,14 +183,17 @@ func self[T any](v T) T { return v }
 func exploitKey(e Exploitation) [2]string { return [2]string{string(e.Source), e.Reference} }
 
 // Enrich attaches EPSS scores and KEV entries, keyed by CVE id, to the
-// advisories whose id or aliases name that CVE.
+// advisories whose id or aliases name that CVE. A catalog entry replaces a
+// KEV listing taken from a record (NVD's cisaExploitAdd, a CVE 5 ADP "kev"
+// metric), which carries dates only: the catalog adds the vendor, product
+// and known ransomware campaign use.
 func Enrich(advs []Advisory, epss map[string]EPSS, kev map[string]KEV) {
 	for i := range advs {
 		for _, id := range advs[i].CVEs() {
 			if e, ok := epss[id]; ok && advs[i].EPSS == nil {
 				advs[i].EPSS = &e
 			}
-			if k, ok := kev[id]; ok && advs[i].KEV == nil {
+			if k, ok := kev[id]; ok && (advs[i].KEV == nil || advs[i].KEV.VendorProject == "" && k.VendorProject != "") {
 				advs[i].KEV = &k
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-security/rampart/internal/fuzzseed"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -14,14 +15,7 @@ import (
 )
 
 func TestParseFixture(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "CVE-2099-2000.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Parse(bytes.NewReader(data), "CVE-2099-2000.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := parseFixture(t, "CVE-2099-2000.json")
 	if a.ID != "CVE-2099-2000" || a.Summary == "" || a.CWEs[0] != "CWE-122" || len(a.Severity) != 1 || a.Severity[0].Source != "cisa-adp" {
 		t.Errorf("got %+v", a)
 	}
@@ -110,4 +104,51 @@ func TestTitleFromCNA(t *testing.T) {
 	if got := firstSentence(strings.Repeat("word ", 100), 40); len(got) > 44 || !strings.HasSuffix(got, "…") {
 		t.Errorf("long description cut to %q", got)
 	}
+}
+
+// TestADPExploitationAndChanges reads a record whose ranges switch status
+// inside (versions[].changes) and whose CISA-ADP container says, in its
+// "other" metrics, that the CVE is actively exploited (SSVC) and in KEV.
+// Before: the ranges covered 1.0–2.0 whole (1.4 matched) and both metrics
+// were dropped.
+func TestADPExploitationAndChanges(t *testing.T) {
+	a := parseFixture(t, "CVE-2099-2001.json")
+	if a.KEV == nil || a.KEV.DateAdded.Format("2006-01-02") != "2099-01-03" {
+		t.Errorf("KEV = %+v, want the ADP kev metric's dateAdded", a.KEV)
+	}
+	if len(a.Exploited) != 1 || a.Exploited[0].Source != vuln.SourceCVE5 || a.Exploited[0].Publisher != "CISA-ADP" ||
+		a.Exploited[0].Since.Format(time.RFC3339) != "2099-01-04T10:00:00Z" {
+		t.Errorf("Exploited = %+v, want one CISA-ADP SSVC report", a.Exploited)
+	}
+	if len(a.Affected) != 1 || len(a.Affected[0].Versions) != 0 || len(a.Affected[0].Ranges) != 1 ||
+		a.Affected[0].Ranges[0].Events[0].Introduced != "0" || a.Affected[0].Ranges[0].Events[1].Fixed != "2.9.4" {
+		t.Errorf("Affected = %+v, want one range 0 → fixed 2.9.4 (n/a and unspecified are no versions)", a.Affected)
+	}
+	m := vuln.NewMatcher([]vuln.Advisory{*a}, vuln.MatcherOptions{})
+	for v, want := range map[string]bool{"0.9": false, "1.0": true, "1.3.9": true, "1.4": false, "1.5.2": false, "1.6": true, "1.9": true, "2.0": false} {
+		c := inventory.Component{Name: "exampled", Version: v, CPEs: []string{"cpe:2.3:a:example:exampled:" + v + ":*:*:*:*:*:*:*"}}
+		if got := len(m.Match([]inventory.Component{c}, nil)) == 1; got != want {
+			t.Errorf("exampled %s: matched %v, want %v", v, got, want)
+		}
+	}
+	for v, want := range map[string]bool{"2.9.3": true, "2.9.4": false, "3.0": false} {
+		c := inventory.Component{Name: "libexample", Version: v, PURL: "pkg:pypi/libexample@" + v}
+		if got := len(m.Match([]inventory.Component{c}, nil)) == 1; got != want {
+			t.Errorf("libexample %s: matched %v, want %v", v, got, want)
+		}
+	}
+}
+
+// parseFixture parses testdata/name.
+func parseFixture(t *testing.T, name string) *vuln.Advisory {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Parse(bytes.NewReader(data), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
