@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	openvex "github.com/openvex/go-vex/pkg/vex"
@@ -115,8 +116,17 @@ func Read(r io.Reader, name string) ([]vuln.VEXStatement, error) {
 	return Parse(data, name)
 }
 
+// fromOpenVEX reads the document's statements. OpenVEX orders statements
+// about the same vulnerability and product by their timestamp (a statement
+// without one has the document's): the latest is the one in effect, the
+// later in the document when two share a time. Only that statement is
+// returned for each vulnerability id and product, in the place of the
+// first statement about them, so a later "affected" revokes an earlier
+// "not_affected" instead of being shadowed by it.
 func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 	var out []vuln.VEXStatement
+	var times []time.Time     // out[i]'s statement time
+	at := map[[2]string]int{} // vulnerability id and product → index in out
 	for i, st := range doc.Statements {
 		vulnIDs := []string{string(st.Vulnerability.Name)}
 		if st.Vulnerability.Name == "" && st.Vulnerability.ID != "" {
@@ -139,12 +149,29 @@ func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 		if len(out)+len(ids)*len(products) > MaxStatements {
 			return nil, tooMany(source, fmt.Sprintf("statements[%d]", i))
 		}
+		var when time.Time
+		switch {
+		case st.Timestamp != nil:
+			when = *st.Timestamp
+		case doc.Timestamp != nil:
+			when = *doc.Timestamp
+		}
 		for _, id := range ids {
 			for _, p := range products {
-				out = append(out, vuln.VEXStatement{
+				s := vuln.VEXStatement{
 					VulnID: id, Product: p, Status: vuln.VEXStatus(st.Status), Justification: string(st.Justification),
 					ImpactStatement: st.ImpactStatement, ActionStatement: st.ActionStatement, Source: source,
-				})
+				}
+				k := [2]string{id, p}
+				if j, seen := at[k]; seen {
+					if !when.Before(times[j]) {
+						out[j], times[j] = s, when
+					}
+					continue
+				}
+				at[k] = len(out)
+				out = append(out, s)
+				times = append(times, when)
 			}
 		}
 	}
