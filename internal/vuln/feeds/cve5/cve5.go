@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -46,10 +47,12 @@ type container struct {
 	Metrics      []metric     `json:"metrics"`
 	ProblemTypes []struct {
 		Descriptions []struct {
-			CWEID string `json:"cweId"`
+			CWEID       string `json:"cweId"`
+			Description string `json:"description"`
 		} `json:"descriptions"`
 	} `json:"problemTypes"`
-	References []struct {
+	RejectedReasons []langString `json:"rejectedReasons"`
+	References      []struct {
 		URL  string   `json:"url"`
 		Tags []string `json:"tags"`
 	} `json:"references"`
@@ -170,7 +173,9 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 		if ci == 0 {
 			a.Summary = strings.TrimSpace(c.Title)
 		}
-		for _, d := range c.Descriptions {
+		// A rejected record's CNA container has rejectedReasons instead of
+		// descriptions: they say why it is withdrawn.
+		for _, d := range slices.Concat(c.Descriptions, c.RejectedReasons) {
 			if a.Details == "" && (d.Lang == "en" || strings.HasPrefix(d.Lang, "en-")) {
 				a.Details = d.Value
 			}
@@ -192,8 +197,8 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 		}
 		for _, p := range c.ProblemTypes {
 			for _, d := range p.Descriptions {
-				if d.CWEID != "" && !slices.Contains(a.CWEs, d.CWEID) {
-					a.CWEs = append(a.CWEs, d.CWEID)
+				if id := cweOf(d.CWEID, d.Description); id != "" && !slices.Contains(a.CWEs, id) {
+					a.CWEs = append(a.CWEs, id)
 				}
 			}
 		}
@@ -215,6 +220,19 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 		a.Summary = firstSentence(a.Details, 160)
 	}
 	return a, nil
+}
+
+// cweDescription is a CWE id opening a problem type's description
+// ("CWE-416: Use After Free", "CWE-126 Buffer Over-read").
+var cweDescription = regexp.MustCompile(`^CWE-[0-9]+\b`)
+
+// cweOf is a problem type's CWE id: cweId, else the id its description
+// opens with (many CNAs write only the description).
+func cweOf(id, description string) string {
+	if id = strings.TrimSpace(id); id != "" {
+		return id
+	}
+	return cweDescription.FindString(strings.TrimSpace(description))
 }
 
 // otherMetric reads the "other" metrics that say a vulnerability is

@@ -152,3 +152,33 @@ func parseFixture(t *testing.T, name string) *vuln.Advisory {
 	}
 	return a
 }
+
+// TestCWEFromDescriptionAndRejected follows the CVE JSON 5.1 schema:
+// problemTypes[].descriptions[] requires only lang and description (cweId
+// is optional, and 236 descriptions of the corpus name their CWE in the
+// text only), and a REJECTED record's CNA container carries
+// rejectedReasons instead of descriptions. Before, those CWEs were lost
+// and a rejected record had no details.
+func TestCWEFromDescriptionAndRejected(t *testing.T) {
+	rec := `{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2099-3000","state":"PUBLISHED","datePublished":"2099-01-01T00:00:00Z"},
+"containers":{"cna":{"providerMetadata":{"orgId":"00000000-0000-4000-8000-000000000000"},"descriptions":[{"lang":"en","value":"A use after free."}],
+"problemTypes":[{"descriptions":[{"lang":"en","description":"CWE-416: Use After Free"},{"lang":"en","type":"CWE","description":"CWE-126 Buffer Over-read "},{"lang":"en","type":"text","description":"Memory corruption"}]},
+{"descriptions":[{"lang":"en","type":"CWE","cweId":"CWE-787","description":"Out-of-bounds Write"}]}]}}}`
+	a, err := Parse(strings.NewReader(rec), "r.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(a.CWEs, ","); got != "CWE-416,CWE-126,CWE-787" {
+		t.Errorf("CWEs = %s", got)
+	}
+	rej := `{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2099-3001","state":"REJECTED","datePublished":"2099-01-01T00:00:00Z",
+"dateUpdated":"2099-02-01T00:00:00Z","dateRejected":"2099-01-15T00:00:00Z"},
+"containers":{"cna":{"providerMetadata":{"orgId":"00000000-0000-4000-8000-000000000000"},"rejectedReasons":[{"lang":"en","value":"This candidate is a duplicate of CVE-2099-3000."}]}}}`
+	a, err = Parse(strings.NewReader(rej), "rej.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Withdrawn.Format("2006-01-02") != "2099-01-15" || !strings.Contains(a.Details, "duplicate of CVE-2099-3000") {
+		t.Errorf("withdrawn %v, details %q", a.Withdrawn, a.Details)
+	}
+}
