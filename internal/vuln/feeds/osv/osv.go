@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -127,10 +128,21 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 	if rec.Modified == "" {
 		return nil, vuln.Errorf(name, "modified", "missing (required by the OSV schema)")
 	}
+	// upstream names the vulnerabilities a record is derived from (OSV
+	// 1.6): one is the same vulnerability seen by a distribution
+	// (UBUNTU-CVE-2024-1 → CVE-2024-1), an alias; several (a DSA, USN or
+	// RHSA fixing many CVEs) are distinct vulnerabilities, related: as
+	// aliases they merged every CVE of the advisory into one.
+	aliases, related := rec.Aliases, rec.Related
+	if up := dedupe(rec.Upstream, rec.ID); len(up) == 1 {
+		aliases = append(slices.Clip(aliases), up...)
+	} else {
+		related = append(slices.Clip(related), up...)
+	}
 	a := &vuln.Advisory{
 		ID:      rec.ID,
-		Aliases: dedupe(append(append([]string(nil), rec.Aliases...), rec.Upstream...), rec.ID),
-		Related: nonEmpty(rec.Related),
+		Aliases: dedupe(aliases, rec.ID),
+		Related: nonEmpty(dedupe(related, rec.ID)),
 		Sources: []vuln.Source{vuln.SourceOSV},
 		Summary: rec.Summary,
 		Details: rec.Details,

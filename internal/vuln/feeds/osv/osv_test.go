@@ -119,3 +119,40 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestUpstream follows the OSV schema (1.6+, "upstream"): the ids a record
+// is derived from. A distribution's view of one CVE (UBUNTU-CVE-…) is that
+// CVE, an alias; an advisory fixing several CVEs (a Red Hat RHSA, as
+// osv-schema's tools/redhat converts it) is related to each but none is
+// the same vulnerability. Before, every upstream id was an alias, and
+// vuln.Merge folded the two CVEs' own records into one vulnerability.
+func TestUpstream(t *testing.T) {
+	rhsa := `{"schema_version":"1.6.0","id":"RHSA-2099:0001","modified":"2099-01-02T00:00:00Z","published":"2099-01-02T00:00:00Z",
+"upstream":["CVE-2099-1001","CVE-2099-1002"],"related":["CVE-2099-1001"],
+"affected":[{"package":{"ecosystem":"Red Hat:enterprise_linux:9::appstream","name":"examplepkg","purl":"pkg:rpm/redhat/examplepkg"},
+"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"0:1.2-3.el9"}]}]}]}`
+	ubuntu := `{"schema_version":"1.6.0","id":"UBUNTU-CVE-2099-1001","modified":"2099-01-02T00:00:00Z","upstream":["CVE-2099-1001"],
+"affected":[{"package":{"ecosystem":"Ubuntu:22.04:LTS","name":"examplepkg"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.2-3ubuntu1"}]}]}]}`
+	r, err := Parse(strings.NewReader(rhsa), "RHSA-2099_0001.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Aliases) != 0 || strings.Join(r.Related, ",") != "CVE-2099-1001,CVE-2099-1002" {
+		t.Errorf("RHSA aliases %v related %v", r.Aliases, r.Related)
+	}
+	u, err := Parse(strings.NewReader(ubuntu), "UBUNTU-CVE-2099-1001.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(u.Aliases, ",") != "CVE-2099-1001" {
+		t.Errorf("Ubuntu aliases %v", u.Aliases)
+	}
+	merged := vuln.Merge([]vuln.Advisory{*r, *u, {ID: "CVE-2099-1001", Sources: []vuln.Source{vuln.SourceNVD}}, {ID: "CVE-2099-1002", Sources: []vuln.Source{vuln.SourceNVD}}})
+	var ids []string
+	for _, m := range merged {
+		ids = append(ids, m.ID)
+	}
+	if strings.Join(ids, " ") != "RHSA-2099:0001 CVE-2099-1001 CVE-2099-1002" {
+		t.Errorf("merged into %v, want the RHSA, CVE-2099-1001 (with its Ubuntu record) and CVE-2099-1002", ids)
+	}
+}
