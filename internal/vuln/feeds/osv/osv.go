@@ -157,7 +157,8 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 	if a.Withdrawn, err = parseTime(name, "withdrawn", rec.Withdrawn); err != nil {
 		return nil, err
 	}
-	if a.Severity, err = severities(name, "severity", rec.Severity); err != nil {
+	var rating string
+	if a.Severity, rating, err = severities(name, "severity", rec.Severity); err != nil {
 		return nil, err
 	}
 	if len(rec.DatabaseSpecific) > 0 {
@@ -168,6 +169,9 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 				a.DatabaseSeverity = s
 			}
 		}
+	}
+	if a.DatabaseSeverity == "" {
+		a.DatabaseSeverity = rating
 	}
 	for i, af := range rec.Affected {
 		field := fmt.Sprintf("affected[%d]", i)
@@ -183,7 +187,7 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 		} else if len(af.Ranges) == 0 && len(af.Versions) == 0 {
 			return nil, vuln.Errorf(name, field, "has neither package, ranges nor versions")
 		}
-		ps, err := severities(name, field+".severity", af.Severity)
+		ps, prating, err := severities(name, field+".severity", af.Severity)
 		if err != nil {
 			return nil, err
 		}
@@ -197,6 +201,9 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 					}
 				}
 			}
+		}
+		if out.Severity == "" {
+			out.Severity = prating
 		}
 		for j, r := range af.Ranges {
 			rf := fmt.Sprintf("%s.ranges[%d]", field, j)
@@ -256,23 +263,29 @@ func convertRange(name, field string, r rng) (vuln.Range, error) {
 	return out, nil
 }
 
-func severities(name, field string, in []severity) ([]vuln.CVSS, error) {
-	var out []vuln.CVSS
+// severities reads a severity list: the CVSS vectors, and the textual
+// rating of an "Ubuntu" entry (OSV 1.6: Ubuntu's priority, "negligible" to
+// "critical"), which has no vector. Other types are ignored.
+func severities(name, field string, in []severity) (out []vuln.CVSS, rating string, err error) {
 	for i, s := range in {
 		switch s.Type {
 		case "CVSS_V2", "CVSS_V3", "CVSS_V4":
 			c, err := vuln.ParseCVSS(s.Score, "osv")
 			if err != nil {
-				return nil, &vuln.ParseError{File: name, Field: fmt.Sprintf("%s[%d].score", field, i), Err: err}
+				return nil, "", &vuln.ParseError{File: name, Field: fmt.Sprintf("%s[%d].score", field, i), Err: err}
 			}
 			out = append(out, c)
+		case "Ubuntu":
+			if rating == "" {
+				rating = strings.TrimSpace(s.Score)
+			}
 		case "":
-			return nil, vuln.Errorf(name, fmt.Sprintf("%s[%d].type", field, i), "missing")
+			return nil, "", vuln.Errorf(name, fmt.Sprintf("%s[%d].type", field, i), "missing")
 		default:
-			// Ubuntu and other textual ratings: not a CVSS vector; ignored.
+			// A type of a later schema: not a CVSS vector; ignored.
 		}
 	}
-	return out, nil
+	return out, rating, nil
 }
 
 func dedupe(ids []string, self string) []string {

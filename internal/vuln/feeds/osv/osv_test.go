@@ -156,3 +156,23 @@ func TestUpstream(t *testing.T) {
 		t.Errorf("merged into %v, want the RHSA, CVE-2099-1001 (with its Ubuntu record) and CVE-2099-1002", ids)
 	}
 }
+
+// TestUbuntuSeverity follows the OSV schema (1.6+): a severity of type
+// "Ubuntu" carries Ubuntu's priority as its score, not a vector. Before, it
+// was dropped and a record rated only by Ubuntu had no severity.
+func TestUbuntuSeverity(t *testing.T) {
+	rec := `{"schema_version":"1.6.0","id":"UBUNTU-CVE-2099-1002","modified":"2099-01-02T00:00:00Z","upstream":["CVE-2099-1002"],
+"severity":[{"type":"Ubuntu","score":"high"}],
+"affected":[{"package":{"ecosystem":"Ubuntu:Pro:22.04:LTS","name":"examplepkg"},"severity":[{"type":"Ubuntu","score":"medium"}],
+"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.2-3ubuntu1"}]}]}]}`
+	a, err := Parse(strings.NewReader(rec), "UBUNTU-CVE-2099-1002.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.DatabaseSeverity != "high" || a.Affected[0].Severity != "medium" || len(a.Severity) != 0 {
+		t.Errorf("db severity %q, affected severity %q, cvss %v", a.DatabaseSeverity, a.Affected[0].Severity, a.Severity)
+	}
+	if l, _ := a.Rating(); l != vuln.LevelHigh {
+		t.Errorf("rating %v, want high", l)
+	}
+}
