@@ -157,6 +157,7 @@ type KEV struct {
 	Product        string    `json:"product,omitempty"`
 	Name           string    `json:"name,omitempty"`
 	RequiredAction string    `json:"action,omitempty"`
+	CWEs           []string  `json:"cwes,omitempty"` // the catalog's cwes
 }
 
 // Exploitation is a report, other than CISA KEV, that a vulnerability is

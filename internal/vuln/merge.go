@@ -1,6 +1,7 @@
 package vuln
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -186,7 +187,8 @@ func exploitKey(e Exploitation) [2]string { return [2]string{string(e.Source), e
 // advisories whose id or aliases name that CVE. A catalog entry replaces a
 // KEV listing taken from a record (NVD's cisaExploitAdd, a CVE 5 ADP "kev"
 // metric), which carries dates only: the catalog adds the vendor, product
-// and known ransomware campaign use.
+// and known ransomware campaign use. The catalog's CWEs are added to the
+// advisory's.
 func Enrich(advs []Advisory, epss map[string]EPSS, kev map[string]KEV) {
 	for i := range advs {
 		for _, id := range advs[i].CVEs() {
@@ -195,6 +197,13 @@ func Enrich(advs []Advisory, epss map[string]EPSS, kev map[string]KEV) {
 			}
 			if k, ok := kev[id]; ok && (advs[i].KEV == nil || advs[i].KEV.VendorProject == "" && k.VendorProject != "") {
 				advs[i].KEV = &k
+			}
+			if k, ok := kev[id]; ok {
+				for _, c := range k.CWEs {
+					if !slices.Contains(advs[i].CWEs, c) {
+						advs[i].CWEs = append(advs[i].CWEs, c)
+					}
+				}
 			}
 		}
 	}

@@ -180,4 +180,7 @@ func TestKEVCatalogOverRecordListing(t *testing.T) {
 	if k := d.Advisories[0].KEV; k.RansomwareUse != "Known" || k.VendorProject != "Example" || k.DueDate.IsZero() {
 		t.Errorf("KEV = %+v, want the catalog's entry", k)
 	}
+	if cwes := d.Advisories[0].CWEs; len(cwes) != 1 || cwes[0] != "CWE-122" {
+		t.Errorf("CWEs %v, want the catalog's CWE-122 (the record names none)", cwes)
+	}
 }
