@@ -118,16 +118,38 @@ type kevContent struct {
 	Reference string `json:"reference"`
 }
 
+// registries maps package collections, as collectionURL names them (the
+// CVE JSON 5 schema's examples and the hosts CNAs use; see collection),
+// to OSV ecosystems.
 var registries = map[string]string{
-	"https://pkg.go.dev":                   "Go",
-	"https://pypi.org":                     "PyPI",
-	"https://crates.io":                    "crates.io",
-	"https://www.npmjs.com":                "npm",
-	"https://registry.npmjs.org":           "npm",
-	"https://repo.maven.apache.org/maven2": "Maven",
-	"https://rubygems.org":                 "RubyGems",
-	"https://packagist.org":                "Packagist",
-	"https://www.nuget.org":                "NuGet",
+	"pkg.go.dev":                   "Go",
+	"golang.org/pkg":               "Go",
+	"pypi.org":                     "PyPI",
+	"pypi.python.org":              "PyPI",
+	"crates.io":                    "crates.io",
+	"npmjs.com":                    "npm",
+	"registry.npmjs.org":           "npm",
+	"repo.maven.apache.org/maven2": "Maven",
+	"repo1.maven.org/maven2":       "Maven",
+	"search.maven.org":             "Maven",
+	"central.sonatype.com":         "Maven",
+	"rubygems.org":                 "RubyGems",
+	"packagist.org":                "Packagist",
+	"nuget.org":                    "NuGet",
+	"nuget.org/packages":           "NuGet",
+	"repo.hex.pm":                  "Hex",
+	"hex.pm":                       "Hex",
+	"pub.dev":                      "Pub",
+	"cran.r-project.org":           "CRAN",
+	"hackage.haskell.org":          "Hackage",
+}
+
+// collection is a collectionURL as the registries table keys it: no
+// scheme, no "www.", no trailing slash, lower case.
+func collection(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	return strings.TrimSuffix(strings.TrimPrefix(u, "www."), "/")
 }
 
 // Parse reads one CVE JSON 5.x record.
@@ -324,7 +346,7 @@ func firstSentence(s string, n int) string {
 }
 
 func addAffected(a *vuln.Advisory, af *affected, name, field string) error {
-	if eco, ok := registries[strings.TrimSuffix(af.CollectionURL, "/")]; ok && af.PackageName != "" {
+	if eco, ok := registries[collection(af.CollectionURL)]; ok && af.PackageName != "" {
 		out := vuln.Affected{Ecosystem: eco, Name: af.PackageName, Source: vuln.SourceCVE5}
 		for _, v := range af.Versions {
 			if skipVersion(v) {

@@ -182,3 +182,28 @@ func TestCWEFromDescriptionAndRejected(t *testing.T) {
 		t.Errorf("withdrawn %v, details %q", a.Withdrawn, a.Details)
 	}
 }
+
+// TestCollectionURLs reads packages named by the collectionURL spellings
+// of the CVE JSON 5 schema's examples ("https://pypi.python.org",
+// "https://nuget.org/packages", "https://repo.hex.pm", …) and with
+// "http://", "www." or a trailing slash. Before, only nine exact spellings
+// were known and the others' packages were dropped.
+func TestCollectionURLs(t *testing.T) {
+	for url, eco := range map[string]string{
+		"https://pypi.python.org": "PyPI", "https://pypi.org/": "PyPI", "https://golang.org/pkg": "Go",
+		"https://nuget.org/packages": "NuGet", "https://www.nuget.org": "NuGet", "https://repo.hex.pm": "Hex",
+		"https://pub.dev": "Pub", "https://cran.r-project.org": "CRAN", "https://hackage.haskell.org": "Hackage",
+		"http://registry.npmjs.org": "npm", "https://repo.maven.apache.org/maven2/": "Maven", "https://RubyGems.org": "RubyGems",
+	} {
+		rec := `{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2099-4000","state":"PUBLISHED"},
+"containers":{"cna":{"providerMetadata":{"orgId":"00000000-0000-4000-8000-000000000000"},"descriptions":[{"lang":"en","value":"x"}],
+"affected":[{"collectionURL":"` + url + `","packageName":"examplepkg","defaultStatus":"unaffected","versions":[{"version":"0","lessThan":"1.2.3","status":"affected","versionType":"semver"}]}]}}}`
+		a, err := Parse(strings.NewReader(rec), "r.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Affected) != 1 || a.Affected[0].Ecosystem != eco || a.Affected[0].Name != "examplepkg" {
+			t.Errorf("%s: affected %+v, want %s/examplepkg", url, a.Affected, eco)
+		}
+	}
+}
