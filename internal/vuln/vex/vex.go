@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -191,6 +192,24 @@ func componentIDs(c openvex.Component) []string {
 	return out
 }
 
+// affectsRefs is the bom-ref an affects[].ref names: the ref itself, or
+// the fragment of a BOM-Link (urn:cdx:serial/version#bom-ref). A fragment
+// is an RFC 3986 f-component, so a producer may percent-encode the bom-ref
+// in it (a purl bom-ref "pkg:npm/%40scope/name@1.0" then reads
+// "pkg%3Anpm%2F%2540scope…"): when decoding changes it, both spellings are
+// returned, as a purl bom-ref may itself hold percent signs.
+func affectsRefs(ref string) []string {
+	k := strings.LastIndexByte(ref, '#')
+	if k < 0 || !strings.HasPrefix(ref, "urn:cdx:") {
+		return []string{ref}
+	}
+	ref = ref[k+1:]
+	if dec, err := url.PathUnescape(ref); err == nil && dec != ref {
+		return []string{ref, dec}
+	}
+	return []string{ref}
+}
+
 var cdxStates = map[cdx.ImpactAnalysisState]vuln.VEXStatus{
 	cdx.IASNotAffected:          vuln.VEXNotAffected,
 	cdx.IASFalsePositive:        vuln.VEXNotAffected,
@@ -271,13 +290,11 @@ func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 			continue
 		}
 		for _, af := range *v.Affects {
-			ref := af.Ref
-			if k := strings.LastIndexByte(ref, '#'); k >= 0 && strings.HasPrefix(ref, "urn:cdx:") {
-				ref = ref[k+1:]
-			}
-			products := []string{ref}
-			if p := purls[ref]; p != "" {
-				products = append(products, p)
+			products := affectsRefs(af.Ref)
+			for _, ref := range products {
+				if p := purls[ref]; p != "" && !slices.Contains(products, p) {
+					products = append(products, p)
+				}
 			}
 			for _, p := range products {
 				if p == "" {

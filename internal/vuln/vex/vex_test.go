@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,27 @@ func TestOpenVEXLatestStatementWins(t *testing.T) {
 	want := []string{"CVE-2099-1 affected", "CVE-2099-2 fixed", "CVE-2099-3 not_affected"}
 	if strings.Join(got, ", ") != strings.Join(want, ", ") {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestCycloneDXBOMLinkEncoded follows the IANA "cdx" URN registration: the
+// bom-ref of a BOM-Link is an RFC 3986 fragment, so characters a fragment
+// cannot hold (a space, "#", "%") are percent-encoded. Before, the encoded
+// text was taken as the bom-ref and the statement named no component.
+func TestCycloneDXBOMLinkEncoded(t *testing.T) {
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,
+	"components":[{"bom-ref":"lib #1","type":"library","name":"lib","version":"1.0","purl":"pkg:golang/example.com/lib@v1.0.0"}],
+	"vulnerabilities":[{"id":"CVE-2099-1","analysis":{"state":"not_affected","justification":"code_not_present"},
+	 "affects":[{"ref":"urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#lib%20%231"}]}]}`
+	st, err := Parse([]byte(doc), "vex.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range st {
+		got = append(got, s.Product)
+	}
+	if !slices.Contains(got, "lib #1") || !slices.Contains(got, "pkg:golang/example.com/lib@v1.0.0") {
+		t.Errorf("products %q, want the decoded bom-ref and its purl", got)
 	}
 }
