@@ -378,6 +378,11 @@ func addAffected(a *vuln.Advisory, af *affected, name, field string) error {
 				out.Ranges = append(out.Ranges, r)
 			}
 		}
+		// As for CPEs below: defaultStatus "affected" with no version listed
+		// is every version.
+		if len(af.Versions) == 0 && af.DefaultStatus == "affected" {
+			out.Ranges = []vuln.Range{{Type: vuln.RangeEcosystem, Events: []vuln.Event{{Introduced: "0"}}}}
+		}
 		if len(out.Ranges) > 0 || len(out.Versions) > 0 {
 			a.Affected = append(a.Affected, out)
 		}

@@ -207,3 +207,22 @@ func TestCollectionURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestPackageDefaultStatusAffected: a package entry with no versions and
+// defaultStatus "affected" (the CVE JSON 5 schema: the status of every
+// version not listed) is every version, as it already was for CPE
+// entries. Before, the package was dropped.
+func TestPackageDefaultStatusAffected(t *testing.T) {
+	rec := `{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2099-4001","state":"PUBLISHED"},
+"containers":{"cna":{"providerMetadata":{"orgId":"00000000-0000-4000-8000-000000000000"},"descriptions":[{"lang":"en","value":"x"}],
+"affected":[{"collectionURL":"https://pypi.org","packageName":"abandonedpkg","defaultStatus":"affected"}]}}}`
+	a, err := Parse(strings.NewReader(rec), "r.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := vuln.NewMatcher([]vuln.Advisory{*a}, vuln.MatcherOptions{})
+	c := inventory.Component{Name: "abandonedpkg", Version: "3.1", PURL: "pkg:pypi/abandonedpkg@3.1"}
+	if len(m.Match([]inventory.Component{c}, nil)) != 1 {
+		t.Errorf("abandonedpkg 3.1 not matched; affected %+v", a.Affected)
+	}
+}
