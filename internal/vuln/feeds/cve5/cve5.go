@@ -52,7 +52,9 @@ type container struct {
 		} `json:"descriptions"`
 	} `json:"problemTypes"`
 	RejectedReasons []langString `json:"rejectedReasons"`
-	References      []struct {
+	// CPEApplicability (CVE JSON 5.1.1) holds NVD-style configurations.
+	CPEApplicability []nvd.Config `json:"cpeApplicability"`
+	References       []struct {
 		URL  string   `json:"url"`
 		Tags []string `json:"tags"`
 	} `json:"references"`
@@ -231,6 +233,11 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 			}
 			addReference(a, vuln.Reference{Type: t, URL: r.URL})
 		}
+		cfgs, err := nvd.Configurations(c.CPEApplicability, vuln.SourceCVE5, name, field+".cpeApplicability")
+		if err != nil {
+			return nil, err
+		}
+		a.Configurations = append(a.Configurations, cfgs...)
 		for i, af := range c.Affected {
 			af := af
 			if err := addAffected(a, &af, name, fmt.Sprintf("%s.affected[%d]", field, i)); err != nil {

@@ -226,3 +226,36 @@ func TestPackageDefaultStatusAffected(t *testing.T) {
 		t.Errorf("abandonedpkg 3.1 not matched; affected %+v", a.Affected)
 	}
 }
+
+// TestCPEApplicability follows CVE JSON 5.1.1, whose containers carry
+// NVD-style configurations in cpeApplicability (as the Linux kernel CNA
+// writes them). Before, they were not read, and a record whose only CPE
+// data they are matched nothing.
+func TestCPEApplicability(t *testing.T) {
+	rec := `{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2099-4002","state":"PUBLISHED"},
+"containers":{"cna":{"providerMetadata":{"orgId":"00000000-0000-4000-8000-000000000000","shortName":"Linux"},"descriptions":[{"lang":"en","value":"x"}],
+"affected":[{"product":"Linux","vendor":"Linux","defaultStatus":"affected","versions":[{"version":"5.10","status":"affected"},{"version":"0","lessThan":"5.10","status":"unaffected","versionType":"semver"}]}],
+"cpeApplicability":[{"nodes":[{"operator":"OR","negate":false,"cpeMatch":[
+ {"vulnerable":true,"criteria":"cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*","versionStartIncluding":"5.10","versionEndExcluding":"5.10.150"},
+ {"vulnerable":true,"criteria":"cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*","versionStartIncluding":"5.15","versionEndExcluding":"5.15.80"}]}]}]}}}`
+	a, err := Parse(strings.NewReader(rec), "r.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Configurations) != 1 || a.Configurations[0].Source != vuln.SourceCVE5 {
+		t.Fatalf("configurations %+v", a.Configurations)
+	}
+	m := vuln.NewMatcher([]vuln.Advisory{*a}, vuln.MatcherOptions{})
+	for v, want := range map[string]bool{"5.4.1": false, "5.10.149": true, "5.10.150": false, "5.15.79": true, "6.1": false} {
+		c := inventory.Component{Name: "linux_kernel", Version: v, CPEs: []string{"cpe:2.3:o:linux:linux_kernel:" + v + ":*:*:*:*:*:*:*"}}
+		if got := len(m.Match([]inventory.Component{c}, nil)) == 1; got != want {
+			t.Errorf("kernel %s: matched %v, want %v", v, got, want)
+		}
+	}
+	bad := strings.Replace(rec, `"criteria":"cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*","versionStartIncluding":"5.15"`, `"criteria":"linux","versionStartIncluding":"5.15"`, 1)
+	_, err = Parse(strings.NewReader(bad), "bad.json")
+	var pe *vuln.ParseError
+	if !errors.As(err, &pe) || pe.Field != "containers.cna.cpeApplicability[0].nodes[0].cpeMatch[1].criteria" {
+		t.Errorf("bad criteria: %v", err)
+	}
+}

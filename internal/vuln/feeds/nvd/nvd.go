@@ -261,20 +261,8 @@ func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
 	for _, w := range c.Weaknesses {
 		a.CWEs = addCWEs(a.CWEs, w.Description)
 	}
-	for i, cf := range c.Configurations {
-		out := vuln.Configuration{Operator: cf.Operator, Negate: cf.Negate, Source: vuln.SourceNVD}
-		for j, n := range cf.Nodes {
-			vn := vuln.Node{Operator: n.Operator, Negate: n.Negate}
-			for k, m := range n.CPEMatch {
-				vm, err := m.canonical(name, fmt.Sprintf("%sconfigurations[%d].nodes[%d].cpeMatch[%d].criteria", prefix, i, j, k))
-				if err != nil {
-					return nil, err
-				}
-				vn.Matches = append(vn.Matches, vm)
-			}
-			out.Nodes = append(out.Nodes, vn)
-		}
-		a.Configurations = append(a.Configurations, out)
+	if a.Configurations, err = Configurations(c.Configurations, vuln.SourceNVD, name, prefix+"configurations"); err != nil {
+		return nil, err
 	}
 	a.References = references(c.References)
 	if c.CISAExploitAdd != "" {
@@ -284,6 +272,32 @@ func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
 		a.KEV = k
 	}
 	return a, nil
+}
+
+// Config is an NVD API 2.0 configuration; CVE JSON 5.1.1 records carry the
+// same structure as cpeApplicability.
+type Config = config
+
+// Configurations converts configurations read from field of file name
+// (their criteria must be CPE 2.3 names), each tagged with source.
+func Configurations(cfgs []Config, source vuln.Source, name, field string) ([]vuln.Configuration, error) {
+	var out []vuln.Configuration
+	for i, cf := range cfgs {
+		c := vuln.Configuration{Operator: cf.Operator, Negate: cf.Negate, Source: source}
+		for j, n := range cf.Nodes {
+			vn := vuln.Node{Operator: n.Operator, Negate: n.Negate}
+			for k, m := range n.CPEMatch {
+				vm, err := m.canonical(name, fmt.Sprintf("%s[%d].nodes[%d].cpeMatch[%d].criteria", field, i, j, k))
+				if err != nil {
+					return nil, err
+				}
+				vn.Matches = append(vn.Matches, vm)
+			}
+			c.Nodes = append(c.Nodes, vn)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // sortCVSS orders vectors by version, newest first, so output is stable.
