@@ -77,10 +77,10 @@ func mergeGroup(in []Advisory, g []int) Advisory {
 	// What the merged lists hold, so that each item is added once (m
 	// starts empty).
 	seen := struct {
-		related, cwes, vectors, urls map[string]bool
-		sources                      map[Source]bool
-		exploits                     map[[2]string]bool
-	}{map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[Source]bool{}, map[[2]string]bool{}}
+		related, cwes, vectors, urls, tags map[string]bool
+		sources                            map[Source]bool
+		exploits                           map[[2]string]bool
+	}{map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[Source]bool{}, map[[2]string]bool{}}
 	for _, i := range g {
 		a := &in[i]
 		for _, id := range a.IDs() {
@@ -103,6 +103,7 @@ func mergeGroup(in []Advisory, g []int) Advisory {
 			m.DatabaseSeverity = a.DatabaseSeverity
 		}
 		m.CWEs = addNew(m.CWEs, seen.cwes, self, a.CWEs...)
+		m.Tags = addNew(m.Tags, seen.tags, self, a.Tags...)
 		m.Severity = addNew(m.Severity, seen.vectors, func(c CVSS) string { return c.Vector }, a.Severity...)
 		for _, af := range a.Affected {
 			if af.Record == "" {

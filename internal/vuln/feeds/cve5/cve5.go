@@ -52,6 +52,7 @@ type container struct {
 		} `json:"descriptions"`
 	} `json:"problemTypes"`
 	RejectedReasons []langString `json:"rejectedReasons"`
+	Tags            []string     `json:"tags"` // CNA: "disputed", "unsupported-when-assigned", …
 	// CPEApplicability (CVE JSON 5.1.1) holds NVD-style configurations.
 	CPEApplicability []nvd.Config `json:"cpeApplicability"`
 	References       []struct {
@@ -232,6 +233,9 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 				t = r.Tags[0]
 			}
 			addReference(a, vuln.Reference{Type: t, URL: r.URL})
+		}
+		if ci == 0 {
+			a.Tags = nvd.AddTags(a.Tags, c.Tags)
 		}
 		cfgs, err := nvd.Configurations(c.CPEApplicability, vuln.SourceCVE5, name, field+".cpeApplicability")
 		if err != nil {

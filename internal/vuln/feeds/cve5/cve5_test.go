@@ -259,3 +259,18 @@ func TestCPEApplicability(t *testing.T) {
 		t.Errorf("bad criteria: %v", err)
 	}
 }
+
+// TestCNATags: the CNA container's tags (CVE JSON 5 cnaTags: "disputed",
+// "unsupported-when-assigned", "exclusively-hosted-service") are the
+// advisory's tags; before, they were dropped.
+func TestCNATags(t *testing.T) {
+	rec := `{"dataType":"CVE_RECORD","dataVersion":"5.1","cveMetadata":{"cveId":"CVE-2099-4003","state":"PUBLISHED"},
+"containers":{"cna":{"providerMetadata":{"orgId":"00000000-0000-4000-8000-000000000000"},"tags":["disputed"],"descriptions":[{"lang":"en","value":"x"}]}}}`
+	a, err := Parse(strings.NewReader(rec), "r.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(a.Tags, ",") != "disputed" {
+		t.Errorf("tags %v", a.Tags)
+	}
+}

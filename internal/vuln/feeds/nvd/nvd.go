@@ -32,6 +32,9 @@ type cve struct {
 	CISAActionDue    string       `json:"cisaActionDue"`
 	CISARequired     string       `json:"cisaRequiredAction"`
 	CISAName         string       `json:"cisaVulnerabilityName"`
+	CVETags          []struct {
+		Tags []string `json:"tags"`
+	} `json:"cveTags"`
 }
 
 type langString struct {
@@ -242,6 +245,9 @@ func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
 		a.Withdrawn = a.Modified
 	}
 	a.Details = english(c.Descriptions)
+	for _, t := range c.CVETags {
+		a.Tags = AddTags(a.Tags, t.Tags)
+	}
 	for _, g := range []struct {
 		name string
 		ms   []metric
@@ -319,6 +325,16 @@ func english(ds []langString) string {
 		}
 	}
 	return s
+}
+
+// AddTags adds to tags the CVE tags among ts it does not hold yet.
+func AddTags(tags, ts []string) []string {
+	for _, t := range ts {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return tags
 }
 
 // addCWEs adds to cwes the CWE ids among ds that it does not hold yet.
