@@ -72,8 +72,35 @@ type reference struct {
 }
 
 type specific struct {
-	CWEIDs   []string `json:"cwe_ids"`
-	Severity any      `json:"severity"`
+	CWEIDs   []string        `json:"cwe_ids"`
+	CWEs     json.RawMessage `json:"cwes"`
+	Severity any             `json:"severity"`
+}
+
+// cwes returns the CWE ids a database_specific object names: cwe_ids
+// (osv.dev's GHSA records), or cwes, a list of ids or of objects with
+// cweId (osv-schema's GHSA converter writes them per affected package).
+func (s *specific) cwes() []string {
+	ids := slices.Clone(s.CWEIDs)
+	var list []json.RawMessage
+	if json.Unmarshal(s.CWEs, &list) != nil {
+		return ids
+	}
+	for _, raw := range list {
+		var id string
+		var obj struct {
+			CWEID string `json:"cweId"`
+		}
+		switch {
+		case json.Unmarshal(raw, &id) == nil:
+		case json.Unmarshal(raw, &obj) == nil:
+			id = obj.CWEID
+		}
+		if id = strings.TrimSpace(id); strings.HasPrefix(id, "CWE-") && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // Parse decodes one OSV JSON record from r; name identifies the input in
@@ -164,7 +191,7 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 	if len(rec.DatabaseSpecific) > 0 {
 		var ds specific
 		if json.Unmarshal(rec.DatabaseSpecific, &ds) == nil {
-			a.CWEs = nonEmpty(ds.CWEIDs)
+			a.CWEs = nonEmpty(ds.cwes())
 			if s, ok := ds.Severity.(string); ok {
 				a.DatabaseSeverity = s
 			}
@@ -199,6 +226,14 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 					if s, ok := es.Severity.(string); ok {
 						out.Severity = s
 					}
+				}
+			}
+		}
+		var ds specific
+		if len(af.DatabaseSpecific) > 0 && json.Unmarshal(af.DatabaseSpecific, &ds) == nil {
+			for _, c := range ds.cwes() {
+				if !slices.Contains(a.CWEs, c) {
+					a.CWEs = append(a.CWEs, c)
 				}
 			}
 		}

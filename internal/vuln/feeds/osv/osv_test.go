@@ -176,3 +176,24 @@ func TestUbuntuSeverity(t *testing.T) {
 		t.Errorf("rating %v, want high", l)
 	}
 }
+
+// TestAffectedCWEs reads the CWEs osv-schema's GHSA converter writes per
+// affected package (database_specific.cwes, objects with cweId) beside
+// osv.dev's top-level database_specific.cwe_ids. Before, only cwe_ids was
+// read.
+func TestAffectedCWEs(t *testing.T) {
+	rec := `{"schema_version":"1.5.0","id":"GHSA-xxxx-yyyy-zzzz","modified":"2099-01-02T00:00:00Z","database_specific":{"cwe_ids":["CWE-79"],"severity":"MODERATE"},
+"affected":[{"package":{"ecosystem":"npm","name":"examplepkg"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.3"}]}],
+"database_specific":{"ghsa":"https://github.com/advisories/GHSA-xxxx-yyyy-zzzz","cwes":[{"cweId":"CWE-338","name":"Use of Cryptographically Weak PRNG"},{"cweId":"CWE-79"}]}},
+{"package":{"ecosystem":"npm","name":"otherpkg"},"versions":["1.0.0"],"database_specific":{"cwes":["CWE-20"]}}]}`
+	a, err := Parse(strings.NewReader(rec), "GHSA-xxxx-yyyy-zzzz.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(a.CWEs, ","); got != "CWE-79,CWE-338,CWE-20" {
+		t.Errorf("CWEs %s", got)
+	}
+	if a.DatabaseSeverity != "MODERATE" {
+		t.Errorf("db severity %q", a.DatabaseSeverity)
+	}
+}
