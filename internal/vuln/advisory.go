@@ -51,6 +51,10 @@ type Advisory struct {
 	Withdrawn        time.Time       `json:"withdrawn,omitzero"`
 	EPSS             *EPSS           `json:"epss,omitempty"`
 	KEV              *KEV            `json:"kev,omitempty"`
+	// Tags are the record's CVE tags: "disputed",
+	// "unsupported-when-assigned", "exclusively-hosted-service" (NVD
+	// cveTags, CVE JSON 5 container tags).
+	Tags []string `json:"tags,omitempty"`
 	// Exploited lists reports other than CISA KEV that the vulnerability
 	// is actively exploited (the EUVD exploited list, CSAF advisories).
 	Exploited []Exploitation `json:"exploited,omitempty"`
@@ -157,6 +161,7 @@ type KEV struct {
 	Product        string    `json:"product,omitempty"`
 	Name           string    `json:"name,omitempty"`
 	RequiredAction string    `json:"action,omitempty"`
+	CWEs           []string  `json:"cwes,omitempty"` // the catalog's cwes
 }
 
 // Exploitation is a report, other than CISA KEV, that a vulnerability is

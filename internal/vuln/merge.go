@@ -1,6 +1,7 @@
 package vuln
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -76,10 +77,10 @@ func mergeGroup(in []Advisory, g []int) Advisory {
 	// What the merged lists hold, so that each item is added once (m
 	// starts empty).
 	seen := struct {
-		related, cwes, vectors, urls map[string]bool
-		sources                      map[Source]bool
-		exploits                     map[[2]string]bool
-	}{map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[Source]bool{}, map[[2]string]bool{}}
+		related, cwes, vectors, urls, tags map[string]bool
+		sources                            map[Source]bool
+		exploits                           map[[2]string]bool
+	}{map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[Source]bool{}, map[[2]string]bool{}}
 	for _, i := range g {
 		a := &in[i]
 		for _, id := range a.IDs() {
@@ -102,6 +103,7 @@ func mergeGroup(in []Advisory, g []int) Advisory {
 			m.DatabaseSeverity = a.DatabaseSeverity
 		}
 		m.CWEs = addNew(m.CWEs, seen.cwes, self, a.CWEs...)
+		m.Tags = addNew(m.Tags, seen.tags, self, a.Tags...)
 		m.Severity = addNew(m.Severity, seen.vectors, func(c CVSS) string { return c.Vector }, a.Severity...)
 		for _, af := range a.Affected {
 			if af.Record == "" {
@@ -183,15 +185,26 @@ func self[T any](v T) T { return v }
 func exploitKey(e Exploitation) [2]string { return [2]string{string(e.Source), e.Reference} }
 
 // Enrich attaches EPSS scores and KEV entries, keyed by CVE id, to the
-// advisories whose id or aliases name that CVE.
+// advisories whose id or aliases name that CVE. A catalog entry replaces a
+// KEV listing taken from a record (NVD's cisaExploitAdd, a CVE 5 ADP "kev"
+// metric), which carries dates only: the catalog adds the vendor, product
+// and known ransomware campaign use. The catalog's CWEs are added to the
+// advisory's.
 func Enrich(advs []Advisory, epss map[string]EPSS, kev map[string]KEV) {
 	for i := range advs {
 		for _, id := range advs[i].CVEs() {
 			if e, ok := epss[id]; ok && advs[i].EPSS == nil {
 				advs[i].EPSS = &e
 			}
-			if k, ok := kev[id]; ok && advs[i].KEV == nil {
+			if k, ok := kev[id]; ok && (advs[i].KEV == nil || advs[i].KEV.VendorProject == "" && k.VendorProject != "") {
 				advs[i].KEV = &k
+			}
+			if k, ok := kev[id]; ok {
+				for _, c := range k.CWEs {
+					if !slices.Contains(advs[i].CWEs, c) {
+						advs[i].CWEs = append(advs[i].CWEs, c)
+					}
+				}
 			}
 		}
 	}

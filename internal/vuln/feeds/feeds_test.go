@@ -156,3 +156,31 @@ func TestLoadExploitationReports(t *testing.T) {
 		t.Fatalf("want one EUVD and one CSAF report, got %+v", ex)
 	}
 }
+
+// TestKEVCatalogOverRecordListing loads a CVE 5 record whose CISA-ADP
+// container lists it in KEV (date only) with the KEV catalog: the catalog's
+// entry, with its ransomware use and vendor, is the one kept. Before, the
+// record's date-only listing won and knownRansomwareCampaignUse was lost.
+func TestKEVCatalogOverRecordListing(t *testing.T) {
+	dir := t.TempDir()
+	// The KEV catalog's JSON form (CISA's known_exploited_vulnerabilities_schema.json).
+	catalog := `{"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2099.01.03","dateReleased":"2099-01-03T00:00:00.000Z","count":1,
+"vulnerabilities":[{"cveID":"CVE-2099-2001","vendorProject":"Example","product":"exampled","vulnerabilityName":"Example exampled Heap Overflow",
+"dateAdded":"2099-01-03","shortDescription":"x","requiredAction":"Apply updates.","dueDate":"2099-01-24","knownRansomwareCampaignUse":"Known","notes":"","cwes":["CWE-122"]}]}`
+	if err := os.WriteFile(filepath.Join(dir, "kev.json"), []byte(catalog), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(context.Background(), filepath.Join("cve5", "testdata", "CVE-2099-2001.json"), filepath.Join(dir, "kev.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Advisories) != 1 || d.Advisories[0].KEV == nil {
+		t.Fatalf("advisories = %+v", d.Advisories)
+	}
+	if k := d.Advisories[0].KEV; k.RansomwareUse != "Known" || k.VendorProject != "Example" || k.DueDate.IsZero() {
+		t.Errorf("KEV = %+v, want the catalog's entry", k)
+	}
+	if cwes := d.Advisories[0].CWEs; len(cwes) != 1 || cwes[0] != "CWE-122" {
+		t.Errorf("CWEs %v, want the catalog's CWE-122 (the record names none)", cwes)
+	}
+}

@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	openvex "github.com/openvex/go-vex/pkg/vex"
@@ -115,8 +117,17 @@ func Read(r io.Reader, name string) ([]vuln.VEXStatement, error) {
 	return Parse(data, name)
 }
 
+// fromOpenVEX reads the document's statements. OpenVEX orders statements
+// about the same vulnerability and product by their timestamp (a statement
+// without one has the document's): the latest is the one in effect, the
+// later in the document when two share a time. Only that statement is
+// returned for each vulnerability id and product, in the place of the
+// first statement about them, so a later "affected" revokes an earlier
+// "not_affected" instead of being shadowed by it.
 func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 	var out []vuln.VEXStatement
+	var times []time.Time     // out[i]'s statement time
+	at := map[[2]string]int{} // vulnerability id and product → index in out
 	for i, st := range doc.Statements {
 		vulnIDs := []string{string(st.Vulnerability.Name)}
 		if st.Vulnerability.Name == "" && st.Vulnerability.ID != "" {
@@ -139,12 +150,29 @@ func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 		if len(out)+len(ids)*len(products) > MaxStatements {
 			return nil, tooMany(source, fmt.Sprintf("statements[%d]", i))
 		}
+		var when time.Time
+		switch {
+		case st.Timestamp != nil:
+			when = *st.Timestamp
+		case doc.Timestamp != nil:
+			when = *doc.Timestamp
+		}
 		for _, id := range ids {
 			for _, p := range products {
-				out = append(out, vuln.VEXStatement{
+				s := vuln.VEXStatement{
 					VulnID: id, Product: p, Status: vuln.VEXStatus(st.Status), Justification: string(st.Justification),
 					ImpactStatement: st.ImpactStatement, ActionStatement: st.ActionStatement, Source: source,
-				})
+				}
+				k := [2]string{id, p}
+				if j, seen := at[k]; seen {
+					if !when.Before(times[j]) {
+						out[j], times[j] = s, when
+					}
+					continue
+				}
+				at[k] = len(out)
+				out = append(out, s)
+				times = append(times, when)
 			}
 		}
 	}
@@ -162,6 +190,24 @@ func componentIDs(c openvex.Component) []string {
 		}
 	}
 	return out
+}
+
+// affectsRefs is the bom-ref an affects[].ref names: the ref itself, or
+// the fragment of a BOM-Link (urn:cdx:serial/version#bom-ref). A fragment
+// is an RFC 3986 f-component, so a producer may percent-encode the bom-ref
+// in it (a purl bom-ref "pkg:npm/%40scope/name@1.0" then reads
+// "pkg%3Anpm%2F%2540scope…"): when decoding changes it, both spellings are
+// returned, as a purl bom-ref may itself hold percent signs.
+func affectsRefs(ref string) []string {
+	k := strings.LastIndexByte(ref, '#')
+	if k < 0 || !strings.HasPrefix(ref, "urn:cdx:") {
+		return []string{ref}
+	}
+	ref = ref[k+1:]
+	if dec, err := url.PathUnescape(ref); err == nil && dec != ref {
+		return []string{ref, dec}
+	}
+	return []string{ref}
 }
 
 var cdxStates = map[cdx.ImpactAnalysisState]vuln.VEXStatus{
@@ -244,13 +290,11 @@ func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 			continue
 		}
 		for _, af := range *v.Affects {
-			ref := af.Ref
-			if k := strings.LastIndexByte(ref, '#'); k >= 0 && strings.HasPrefix(ref, "urn:cdx:") {
-				ref = ref[k+1:]
-			}
-			products := []string{ref}
-			if p := purls[ref]; p != "" {
-				products = append(products, p)
+			products := affectsRefs(af.Ref)
+			for _, ref := range products {
+				if p := purls[ref]; p != "" && !slices.Contains(products, p) {
+					products = append(products, p)
+				}
 			}
 			for _, p := range products {
 				if p == "" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +192,58 @@ func TestCSAFRemediationsOfAGroup(t *testing.T) {
 	}
 	if len(st) != n || st[0].ActionStatement != strings.Join(want, " ") || st[n-1].ActionStatement != st[0].ActionStatement {
 		t.Fatalf("%d statements, action %.60q…", len(st), st[0].ActionStatement)
+	}
+}
+
+// TestOpenVEXLatestStatementWins follows the OpenVEX specification
+// (v0.2.0, "Statement ordering"): of the statements about one
+// vulnerability and product, the one with the latest timestamp (the
+// document's when it has none) is in effect, whatever its place in the
+// document. Before, every statement was returned and the matcher took the
+// first suppressing one: the later "affected" was shadowed by the earlier
+// "not_affected".
+func TestOpenVEXLatestStatementWins(t *testing.T) {
+	doc := `{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/1","author":"Example PSIRT",
+"timestamp":"2099-01-01T00:00:00Z","version":2,"statements":[
+ {"vulnerability":{"name":"CVE-2099-1"},"timestamp":"2099-03-01T00:00:00Z","products":[{"@id":"pkg:golang/example.com/lib@v1.0.0"}],"status":"affected","action_statement":"upgrade"},
+ {"vulnerability":{"name":"CVE-2099-1"},"timestamp":"2099-02-01T00:00:00Z","products":[{"@id":"pkg:golang/example.com/lib@v1.0.0"}],"status":"not_affected","justification":"component_not_present"},
+ {"vulnerability":{"name":"CVE-2099-1"},"products":[{"@id":"pkg:golang/example.com/lib@v1.0.0"}],"status":"under_investigation"},
+ {"vulnerability":{"name":"CVE-2099-2"},"products":[{"@id":"pkg:golang/example.com/lib@v1.0.0"}],"status":"under_investigation"},
+ {"vulnerability":{"name":"CVE-2099-2"},"timestamp":"2099-02-01T00:00:00Z","products":[{"@id":"pkg:golang/example.com/lib@v1.0.0"}],"status":"fixed"},
+ {"vulnerability":{"name":"CVE-2099-3"},"products":[{"@id":"pkg:golang/example.com/lib@v1.0.0"}],"status":"under_investigation"},
+ {"vulnerability":{"name":"CVE-2099-3"},"products":[{"@id":"pkg:golang/example.com/lib@v1.0.0"}],"status":"not_affected","justification":"vulnerable_code_not_present"}]}`
+	st, err := Parse([]byte(doc), "vex.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range st {
+		got = append(got, s.VulnID+" "+string(s.Status))
+	}
+	want := []string{"CVE-2099-1 affected", "CVE-2099-2 fixed", "CVE-2099-3 not_affected"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestCycloneDXBOMLinkEncoded follows the IANA "cdx" URN registration: the
+// bom-ref of a BOM-Link is an RFC 3986 fragment, so characters a fragment
+// cannot hold (a space, "#", "%") are percent-encoded. Before, the encoded
+// text was taken as the bom-ref and the statement named no component.
+func TestCycloneDXBOMLinkEncoded(t *testing.T) {
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,
+	"components":[{"bom-ref":"lib #1","type":"library","name":"lib","version":"1.0","purl":"pkg:golang/example.com/lib@v1.0.0"}],
+	"vulnerabilities":[{"id":"CVE-2099-1","analysis":{"state":"not_affected","justification":"code_not_present"},
+	 "affects":[{"ref":"urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#lib%20%231"}]}]}`
+	st, err := Parse([]byte(doc), "vex.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range st {
+		got = append(got, s.Product)
+	}
+	if !slices.Contains(got, "lib #1") || !slices.Contains(got, "pkg:golang/example.com/lib@v1.0.0") {
+		t.Errorf("products %q, want the decoded bom-ref and its purl", got)
 	}
 }

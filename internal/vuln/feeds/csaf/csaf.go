@@ -1,8 +1,9 @@
 // Package csaf reads the exploitation status out of CSAF 2.0 (and 2.1)
 // advisories from other vendors and coordinators: a vulnerability whose
 // threats include an exploit_status statement saying it is exploited (or,
-// in CSAF 2.1, an SSVC decision point "Exploitation: active") is reported as
-// actively exploited. Products and remediations are not read here: whether
+// in CSAF 2.1, an SSVC decision point "Exploitation: active", or, without an
+// exploit_status threat, a note about exploitation such as Cisco's
+// "Exploitation and Public Announcements") is reported as actively exploited. Products and remediations are not read here: whether
 // the vulnerability affects a Rampart release is the matcher's job, on the
 // CVE id. The document model of Rampart's own advisories is
 // internal/advisory/csaf; this reader needs only a few fields and accepts
@@ -16,15 +17,23 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/vuln"
 )
 
+// note is a CSAF note (document or vulnerability level).
+type note struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
 type document struct {
 	Document *struct {
 		CSAFVersion string `json:"csaf_version"`
+		Notes       []note `json:"notes"`
 		Publisher   struct {
 			Name string `json:"name"`
 		} `json:"publisher"`
@@ -43,6 +52,7 @@ type document struct {
 		Metrics []struct {
 			Content map[string]json.RawMessage `json:"content"`
 		} `json:"metrics"`
+		Notes []note `json:"notes"`
 	} `json:"vulnerabilities"`
 }
 
@@ -63,7 +73,8 @@ var (
 	kvSSVC       = regexp.MustCompile(`\bexploitation\s*[:=]\s*(active|poc|none)\b`) // SSVC written as text
 	negations    = []string{"not exploited", "no known", "not known", "unlikely", "less likely", "more likely", "not aware", "no evidence", "no exploit", "not been exploited", "no active", "not actively"}
 	affirmations = []string{"actively exploited", "active exploitation", "exploited in the wild", "in the wild", "being exploited", "has been exploited",
-		"have been exploited", "known exploited", "exploitation detected", "exploitation observed", "under active attack", "attacks observed", "observed exploitation"}
+		"have been exploited", "known exploited", "exploitation detected", "exploitation observed", "under active attack", "attacks observed", "observed exploitation",
+		"attempted exploitation", "aware of exploitation", "aware of active exploitation"} // Cisco: "aware of attempted exploitation of this vulnerability"
 )
 
 // Exploited reports whether an exploit_status statement says the
@@ -131,7 +142,9 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 			return vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].cve", i), "%q is not a CVE id", v.CVE)
 		}
 		x, ok := vuln.Exploitation{}, false
+		stated := false // an exploit_status threat speaks for the vulnerability
 		for _, t := range v.Threats {
+			stated = stated || t.Category == "exploit_status"
 			if t.Category == "exploit_status" && Exploited(t.Details) {
 				x, ok = vuln.Exploitation{Since: parseDate(t.Date), Detail: strings.TrimSpace(t.Details)}, true
 				break
@@ -139,6 +152,9 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 		}
 		if !ok {
 			x, ok = ssvcActive(v.Metrics)
+		}
+		if !ok && !stated {
+			x, ok = exploitationNote(v.CVE, v.Notes, doc.Document.Notes)
 		}
 		if !ok {
 			continue
@@ -157,6 +173,33 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 	}
 	return nil
 }
+
+// exploitationNote finds a note about exploitation that says the
+// vulnerability cve is exploited: Cisco's advisories have no exploit_status
+// threat but a note titled "Exploitation and Public Announcements", per
+// vulnerability or for the whole document. A note that names CVE ids
+// speaks only for those; a vulnerability's own note wins over the
+// document's.
+func exploitationNote(cve string, lists ...[]note) (vuln.Exploitation, bool) {
+	for _, notes := range lists {
+		for _, n := range notes {
+			if !strings.Contains(strings.ToLower(n.Title), "exploitation") {
+				continue
+			}
+			if ids := cveIDs.FindAllString(n.Text, -1); len(ids) > 0 && !slices.Contains(ids, cve) {
+				continue
+			}
+			if Exploited(n.Text) {
+				return vuln.Exploitation{Detail: strings.TrimSpace(n.Text)}, true
+			}
+			return vuln.Exploitation{}, false
+		}
+	}
+	return vuln.Exploitation{}, false
+}
+
+// cveIDs finds the CVE ids a text names.
+var cveIDs = regexp.MustCompile(`CVE-[0-9]{4}-[0-9]{4,}`)
 
 // ssvcActive finds an SSVC "Exploitation: active" decision in CSAF 2.1
 // metrics.

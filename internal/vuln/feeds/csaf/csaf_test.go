@@ -90,3 +90,25 @@ func FuzzRead(f *testing.F) {
 		_ = Exploited(string(data))
 	})
 }
+
+// TestExploitationNote reads an advisory that states exploitation only in
+// a note (Cisco's "Exploitation and Public Announcements"). Before, such
+// advisories never reported exploitation. A vulnerability's own note and
+// an exploit_status threat speak for it over the document's note, and
+// a document note naming CVE ids speaks for those only.
+func TestExploitationNote(t *testing.T) {
+	got := readFile(t, "notes-exploitation.json")
+	if len(got) != 1 {
+		t.Fatalf("want CVE-2099-5001 only, got %v", got)
+	}
+	x, ok := got["CVE-2099-5001"]
+	if !ok || x.Publisher != "Example Networks" || !x.Since.Equal(time.Date(2099, 3, 2, 16, 0, 0, 0, time.UTC)) {
+		t.Errorf("got %+v", got)
+	}
+	if !Exploited("The Cisco PSIRT is aware of attempted exploitation of this vulnerability.") {
+		t.Error("attempted exploitation is exploitation")
+	}
+	if Exploited("The Cisco PSIRT is not aware of any attempted exploitation of this vulnerability.") {
+		t.Error("a denial of attempted exploitation is not")
+	}
+}

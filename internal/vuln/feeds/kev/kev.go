@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,9 @@ type entry struct {
 	RequiredAction string `json:"requiredAction"`
 	DueDate        string `json:"dueDate"`
 	Ransomware     string `json:"knownRansomwareCampaignUse"`
+	// CWEs is a JSON array in the catalog's JSON form; the CSV form has
+	// one column of comma-separated ids ("CWE-59, CWE-436").
+	CWEs []string `json:"cwes"`
 }
 
 func parseDate(name, field, s string) (time.Time, error) {
@@ -41,6 +45,18 @@ func (e *entry) convert(name, field string) (string, vuln.KEV, error) {
 		return "", vuln.KEV{}, vuln.Errorf(name, field+".cveID", "%q is not a CVE id", e.CVEID)
 	}
 	k := vuln.KEV{VendorProject: e.VendorProject, Product: e.Product, Name: e.Name, RequiredAction: e.RequiredAction, RansomwareUse: e.Ransomware}
+	for i, c := range e.CWEs {
+		c = strings.TrimSpace(c)
+		if c == "" || slices.Contains(k.CWEs, c) {
+			continue
+		}
+		if !strings.HasPrefix(c, "CWE-") && !strings.HasPrefix(c, "NVD-CWE-") {
+			return "", k, vuln.Errorf(name, fmt.Sprintf("%s.cwes[%d]", field, i), "%q is not a CWE id", c)
+		}
+		if strings.HasPrefix(c, "CWE-") {
+			k.CWEs = append(k.CWEs, strings.Clone(c))
+		}
+	}
 	var err error
 	if k.DateAdded, err = parseDate(name, field+".dateAdded", e.DateAdded); err != nil {
 		return "", k, err
@@ -96,7 +112,8 @@ func ReadCSV(r io.Reader, name string, fn func(cve string, k vuln.KEV) error) er
 	}
 	return vuln.ReadCSVRows(cr, name, 2, func(line int, row []string) error {
 		e := entry{CVEID: get(row, "cveID"), VendorProject: get(row, "vendorProject"), Product: get(row, "product"), Name: get(row, "vulnerabilityName"),
-			DateAdded: get(row, "dateAdded"), RequiredAction: get(row, "requiredAction"), DueDate: get(row, "dueDate"), Ransomware: get(row, "knownRansomwareCampaignUse")}
+			DateAdded: get(row, "dateAdded"), RequiredAction: get(row, "requiredAction"), DueDate: get(row, "dueDate"), Ransomware: get(row, "knownRansomwareCampaignUse"),
+			CWEs: strings.Split(get(row, "cwes"), ",")}
 		id, k, err := e.convert(name, fmt.Sprintf("line %d", line))
 		if err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestCorpusKEV(t *testing.T) {
 	}
 	j, c := got["known_exploited_vulnerabilities.json"], got["known_exploited_vulnerabilities.csv"]
 	for id, k := range j {
-		if c[id] != k {
+		if !reflect.DeepEqual(c[id], k) {
 			t.Errorf("%s: JSON %+v != CSV %+v", id, k, c[id])
 			break
 		}
@@ -45,6 +46,11 @@ func TestCorpusKEV(t *testing.T) {
 	k := j["CVE-2025-48384"]
 	if k.DateAdded.Format("2006-01-02") != "2025-08-25" || k.DueDate.Format("2006-01-02") != "2025-09-15" || k.RansomwareUse != "Unknown" {
 		t.Errorf("CVE-2025-48384: %+v", k)
+	}
+	// The catalog's cwes (a JSON array; "CWE-59, CWE-436" in the CSV):
+	// before, they were not read.
+	if strings.Join(k.CWEs, " ") != "CWE-59 CWE-436" {
+		t.Errorf("CVE-2025-48384 CWEs %q", k.CWEs)
 	}
 }
 
@@ -55,6 +61,7 @@ func TestKEVErrors(t *testing.T) {
 		{`{"vulnerabilities":[{"cveID":"CVE-1-1","dateAdded":"2024-01-01"},`, "vulnerabilities[1]"},
 		{`{"title":"no list"}`, "vulnerabilities"},
 		{`{"vulnerabilities":[{"cveID":7}]}`, "vulnerabilities[0].cveID"},
+		{`{"vulnerabilities":[{"cveID":"CVE-1-1","dateAdded":"2024-01-01","cwes":["CWE-79","XSS"]}]}`, "vulnerabilities[0].cwes[1]"},
 	}
 	for _, tt := range tests {
 		err := Read(strings.NewReader(tt.in), "kev.json", func(string, vuln.KEV) error { return nil })

@@ -32,6 +32,9 @@ type cve struct {
 	CISAActionDue    string       `json:"cisaActionDue"`
 	CISARequired     string       `json:"cisaRequiredAction"`
 	CISAName         string       `json:"cisaVulnerabilityName"`
+	CVETags          []struct {
+		Tags []string `json:"tags"`
+	} `json:"cveTags"`
 }
 
 type langString struct {
@@ -242,6 +245,9 @@ func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
 		a.Withdrawn = a.Modified
 	}
 	a.Details = english(c.Descriptions)
+	for _, t := range c.CVETags {
+		a.Tags = AddTags(a.Tags, t.Tags)
+	}
 	for _, g := range []struct {
 		name string
 		ms   []metric
@@ -261,20 +267,8 @@ func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
 	for _, w := range c.Weaknesses {
 		a.CWEs = addCWEs(a.CWEs, w.Description)
 	}
-	for i, cf := range c.Configurations {
-		out := vuln.Configuration{Operator: cf.Operator, Negate: cf.Negate, Source: vuln.SourceNVD}
-		for j, n := range cf.Nodes {
-			vn := vuln.Node{Operator: n.Operator, Negate: n.Negate}
-			for k, m := range n.CPEMatch {
-				vm, err := m.canonical(name, fmt.Sprintf("%sconfigurations[%d].nodes[%d].cpeMatch[%d].criteria", prefix, i, j, k))
-				if err != nil {
-					return nil, err
-				}
-				vn.Matches = append(vn.Matches, vm)
-			}
-			out.Nodes = append(out.Nodes, vn)
-		}
-		a.Configurations = append(a.Configurations, out)
+	if a.Configurations, err = Configurations(c.Configurations, vuln.SourceNVD, name, prefix+"configurations"); err != nil {
+		return nil, err
 	}
 	a.References = references(c.References)
 	if c.CISAExploitAdd != "" {
@@ -284,6 +278,32 @@ func convert(c *cve, name, prefix string) (*vuln.Advisory, error) {
 		a.KEV = k
 	}
 	return a, nil
+}
+
+// Config is an NVD API 2.0 configuration; CVE JSON 5.1.1 records carry the
+// same structure as cpeApplicability.
+type Config = config
+
+// Configurations converts configurations read from field of file name
+// (their criteria must be CPE 2.3 names), each tagged with source.
+func Configurations(cfgs []Config, source vuln.Source, name, field string) ([]vuln.Configuration, error) {
+	var out []vuln.Configuration
+	for i, cf := range cfgs {
+		c := vuln.Configuration{Operator: cf.Operator, Negate: cf.Negate, Source: source}
+		for j, n := range cf.Nodes {
+			vn := vuln.Node{Operator: n.Operator, Negate: n.Negate}
+			for k, m := range n.CPEMatch {
+				vm, err := m.canonical(name, fmt.Sprintf("%s[%d].nodes[%d].cpeMatch[%d].criteria", field, i, j, k))
+				if err != nil {
+					return nil, err
+				}
+				vn.Matches = append(vn.Matches, vm)
+			}
+			c.Nodes = append(c.Nodes, vn)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // sortCVSS orders vectors by version, newest first, so output is stable.
@@ -305,6 +325,16 @@ func english(ds []langString) string {
 		}
 	}
 	return s
+}
+
+// AddTags adds to tags the CVE tags among ts it does not hold yet.
+func AddTags(tags, ts []string) []string {
+	for _, t := range ts {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return tags
 }
 
 // addCWEs adds to cwes the CWE ids among ds that it does not hold yet.

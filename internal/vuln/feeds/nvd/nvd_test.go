@@ -125,3 +125,29 @@ func FuzzRead(f *testing.F) {
 		m.Match([]inventory.Component{{Name: "busybox", Version: "1.0"}, {Name: "x", CPEs: []string{"cpe:2.3:o:example:ex-100_firmware:1.2:*:*:*:*:*:*:*"}}}, nil)
 	})
 }
+
+// TestCVETagsAndV4 reads an API 2.0 record (NVD CVE API 2.0 schema) with
+// cveTags "disputed" and a cvssMetricV40 from its CNA. Before, the tags
+// were dropped; merged with a CVE 5 record, they stay once.
+func TestCVETagsAndV4(t *testing.T) {
+	rec := `{"id":"CVE-2099-1100","sourceIdentifier":"cve@mitre.org","published":"2099-01-01T00:00:00.000","lastModified":"2099-01-02T00:00:00.000","vulnStatus":"Deferred",
+"cveTags":[{"sourceIdentifier":"cve@mitre.org","tags":["disputed"]},{"sourceIdentifier":"security@example.com","tags":["disputed","unsupported-when-assigned"]}],
+"descriptions":[{"lang":"en","value":"** DISPUTED ** A flaw."}],
+"metrics":{"cvssMetricV40":[{"source":"security@example.com","type":"Secondary","cvssData":{"version":"4.0","vectorString":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N","baseScore":9.3}}]},
+"references":[]}`
+	out, err := readAll([]byte(rec), "CVE-2099-1100.json", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := out[0]
+	if strings.Join(a.Tags, ",") != "disputed,unsupported-when-assigned" || !a.Withdrawn.IsZero() {
+		t.Errorf("tags %v withdrawn %v", a.Tags, a.Withdrawn)
+	}
+	if len(a.Severity) != 1 || a.Severity[0].Version != "4.0" || a.Severity[0].Score != 9.3 {
+		t.Errorf("severity %+v", a.Severity)
+	}
+	m := vuln.Merge([]vuln.Advisory{*a, {ID: "CVE-2099-1100", Sources: []vuln.Source{vuln.SourceCVE5}, Tags: []string{"disputed"}}})
+	if len(m) != 1 || strings.Join(m[0].Tags, ",") != "disputed,unsupported-when-assigned" {
+		t.Errorf("merged %+v", m)
+	}
+}

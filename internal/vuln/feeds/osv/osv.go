@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,8 +72,35 @@ type reference struct {
 }
 
 type specific struct {
-	CWEIDs   []string `json:"cwe_ids"`
-	Severity any      `json:"severity"`
+	CWEIDs   []string        `json:"cwe_ids"`
+	CWEs     json.RawMessage `json:"cwes"`
+	Severity any             `json:"severity"`
+}
+
+// cwes returns the CWE ids a database_specific object names: cwe_ids
+// (osv.dev's GHSA records), or cwes, a list of ids or of objects with
+// cweId (osv-schema's GHSA converter writes them per affected package).
+func (s *specific) cwes() []string {
+	ids := slices.Clone(s.CWEIDs)
+	var list []json.RawMessage
+	if json.Unmarshal(s.CWEs, &list) != nil {
+		return ids
+	}
+	for _, raw := range list {
+		var id string
+		var obj struct {
+			CWEID string `json:"cweId"`
+		}
+		switch {
+		case json.Unmarshal(raw, &id) == nil:
+		case json.Unmarshal(raw, &obj) == nil:
+			id = obj.CWEID
+		}
+		if id = strings.TrimSpace(id); strings.HasPrefix(id, "CWE-") && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // Parse decodes one OSV JSON record from r; name identifies the input in
@@ -127,10 +155,21 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 	if rec.Modified == "" {
 		return nil, vuln.Errorf(name, "modified", "missing (required by the OSV schema)")
 	}
+	// upstream names the vulnerabilities a record is derived from (OSV
+	// 1.6): one is the same vulnerability seen by a distribution
+	// (UBUNTU-CVE-2024-1 → CVE-2024-1), an alias; several (a DSA, USN or
+	// RHSA fixing many CVEs) are distinct vulnerabilities, related: as
+	// aliases they merged every CVE of the advisory into one.
+	aliases, related := rec.Aliases, rec.Related
+	if up := dedupe(rec.Upstream, rec.ID); len(up) == 1 {
+		aliases = append(slices.Clip(aliases), up...)
+	} else {
+		related = append(slices.Clip(related), up...)
+	}
 	a := &vuln.Advisory{
 		ID:      rec.ID,
-		Aliases: dedupe(append(append([]string(nil), rec.Aliases...), rec.Upstream...), rec.ID),
-		Related: nonEmpty(rec.Related),
+		Aliases: dedupe(aliases, rec.ID),
+		Related: nonEmpty(dedupe(related, rec.ID)),
 		Sources: []vuln.Source{vuln.SourceOSV},
 		Summary: rec.Summary,
 		Details: rec.Details,
@@ -145,17 +184,21 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 	if a.Withdrawn, err = parseTime(name, "withdrawn", rec.Withdrawn); err != nil {
 		return nil, err
 	}
-	if a.Severity, err = severities(name, "severity", rec.Severity); err != nil {
+	var rating string
+	if a.Severity, rating, err = severities(name, "severity", rec.Severity); err != nil {
 		return nil, err
 	}
 	if len(rec.DatabaseSpecific) > 0 {
 		var ds specific
 		if json.Unmarshal(rec.DatabaseSpecific, &ds) == nil {
-			a.CWEs = nonEmpty(ds.CWEIDs)
+			a.CWEs = nonEmpty(ds.cwes())
 			if s, ok := ds.Severity.(string); ok {
 				a.DatabaseSeverity = s
 			}
 		}
+	}
+	if a.DatabaseSeverity == "" {
+		a.DatabaseSeverity = rating
 	}
 	for i, af := range rec.Affected {
 		field := fmt.Sprintf("affected[%d]", i)
@@ -171,7 +214,7 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 		} else if len(af.Ranges) == 0 && len(af.Versions) == 0 {
 			return nil, vuln.Errorf(name, field, "has neither package, ranges nor versions")
 		}
-		ps, err := severities(name, field+".severity", af.Severity)
+		ps, prating, err := severities(name, field+".severity", af.Severity)
 		if err != nil {
 			return nil, err
 		}
@@ -185,6 +228,17 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 					}
 				}
 			}
+		}
+		var ds specific
+		if len(af.DatabaseSpecific) > 0 && json.Unmarshal(af.DatabaseSpecific, &ds) == nil {
+			for _, c := range ds.cwes() {
+				if !slices.Contains(a.CWEs, c) {
+					a.CWEs = append(a.CWEs, c)
+				}
+			}
+		}
+		if out.Severity == "" {
+			out.Severity = prating
 		}
 		for j, r := range af.Ranges {
 			rf := fmt.Sprintf("%s.ranges[%d]", field, j)
@@ -244,23 +298,29 @@ func convertRange(name, field string, r rng) (vuln.Range, error) {
 	return out, nil
 }
 
-func severities(name, field string, in []severity) ([]vuln.CVSS, error) {
-	var out []vuln.CVSS
+// severities reads a severity list: the CVSS vectors, and the textual
+// rating of an "Ubuntu" entry (OSV 1.6: Ubuntu's priority, "negligible" to
+// "critical"), which has no vector. Other types are ignored.
+func severities(name, field string, in []severity) (out []vuln.CVSS, rating string, err error) {
 	for i, s := range in {
 		switch s.Type {
 		case "CVSS_V2", "CVSS_V3", "CVSS_V4":
 			c, err := vuln.ParseCVSS(s.Score, "osv")
 			if err != nil {
-				return nil, &vuln.ParseError{File: name, Field: fmt.Sprintf("%s[%d].score", field, i), Err: err}
+				return nil, "", &vuln.ParseError{File: name, Field: fmt.Sprintf("%s[%d].score", field, i), Err: err}
 			}
 			out = append(out, c)
+		case "Ubuntu":
+			if rating == "" {
+				rating = strings.TrimSpace(s.Score)
+			}
 		case "":
-			return nil, vuln.Errorf(name, fmt.Sprintf("%s[%d].type", field, i), "missing")
+			return nil, "", vuln.Errorf(name, fmt.Sprintf("%s[%d].type", field, i), "missing")
 		default:
-			// Ubuntu and other textual ratings: not a CVSS vector; ignored.
+			// A type of a later schema: not a CVSS vector; ignored.
 		}
 	}
-	return out, nil
+	return out, rating, nil
 }
 
 func dedupe(ids []string, self string) []string {

@@ -119,3 +119,81 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestUpstream follows the OSV schema (1.6+, "upstream"): the ids a record
+// is derived from. A distribution's view of one CVE (UBUNTU-CVE-…) is that
+// CVE, an alias; an advisory fixing several CVEs (a Red Hat RHSA, as
+// osv-schema's tools/redhat converts it) is related to each but none is
+// the same vulnerability. Before, every upstream id was an alias, and
+// vuln.Merge folded the two CVEs' own records into one vulnerability.
+func TestUpstream(t *testing.T) {
+	rhsa := `{"schema_version":"1.6.0","id":"RHSA-2099:0001","modified":"2099-01-02T00:00:00Z","published":"2099-01-02T00:00:00Z",
+"upstream":["CVE-2099-1001","CVE-2099-1002"],"related":["CVE-2099-1001"],
+"affected":[{"package":{"ecosystem":"Red Hat:enterprise_linux:9::appstream","name":"examplepkg","purl":"pkg:rpm/redhat/examplepkg"},
+"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"0:1.2-3.el9"}]}]}]}`
+	ubuntu := `{"schema_version":"1.6.0","id":"UBUNTU-CVE-2099-1001","modified":"2099-01-02T00:00:00Z","upstream":["CVE-2099-1001"],
+"affected":[{"package":{"ecosystem":"Ubuntu:22.04:LTS","name":"examplepkg"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.2-3ubuntu1"}]}]}]}`
+	r, err := Parse(strings.NewReader(rhsa), "RHSA-2099_0001.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Aliases) != 0 || strings.Join(r.Related, ",") != "CVE-2099-1001,CVE-2099-1002" {
+		t.Errorf("RHSA aliases %v related %v", r.Aliases, r.Related)
+	}
+	u, err := Parse(strings.NewReader(ubuntu), "UBUNTU-CVE-2099-1001.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(u.Aliases, ",") != "CVE-2099-1001" {
+		t.Errorf("Ubuntu aliases %v", u.Aliases)
+	}
+	merged := vuln.Merge([]vuln.Advisory{*r, *u, {ID: "CVE-2099-1001", Sources: []vuln.Source{vuln.SourceNVD}}, {ID: "CVE-2099-1002", Sources: []vuln.Source{vuln.SourceNVD}}})
+	var ids []string
+	for _, m := range merged {
+		ids = append(ids, m.ID)
+	}
+	if strings.Join(ids, " ") != "RHSA-2099:0001 CVE-2099-1001 CVE-2099-1002" {
+		t.Errorf("merged into %v, want the RHSA, CVE-2099-1001 (with its Ubuntu record) and CVE-2099-1002", ids)
+	}
+}
+
+// TestUbuntuSeverity follows the OSV schema (1.6+): a severity of type
+// "Ubuntu" carries Ubuntu's priority as its score, not a vector. Before, it
+// was dropped and a record rated only by Ubuntu had no severity.
+func TestUbuntuSeverity(t *testing.T) {
+	rec := `{"schema_version":"1.6.0","id":"UBUNTU-CVE-2099-1002","modified":"2099-01-02T00:00:00Z","upstream":["CVE-2099-1002"],
+"severity":[{"type":"Ubuntu","score":"high"}],
+"affected":[{"package":{"ecosystem":"Ubuntu:Pro:22.04:LTS","name":"examplepkg"},"severity":[{"type":"Ubuntu","score":"medium"}],
+"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.2-3ubuntu1"}]}]}]}`
+	a, err := Parse(strings.NewReader(rec), "UBUNTU-CVE-2099-1002.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.DatabaseSeverity != "high" || a.Affected[0].Severity != "medium" || len(a.Severity) != 0 {
+		t.Errorf("db severity %q, affected severity %q, cvss %v", a.DatabaseSeverity, a.Affected[0].Severity, a.Severity)
+	}
+	if l, _ := a.Rating(); l != vuln.LevelHigh {
+		t.Errorf("rating %v, want high", l)
+	}
+}
+
+// TestAffectedCWEs reads the CWEs osv-schema's GHSA converter writes per
+// affected package (database_specific.cwes, objects with cweId) beside
+// osv.dev's top-level database_specific.cwe_ids. Before, only cwe_ids was
+// read.
+func TestAffectedCWEs(t *testing.T) {
+	rec := `{"schema_version":"1.5.0","id":"GHSA-xxxx-yyyy-zzzz","modified":"2099-01-02T00:00:00Z","database_specific":{"cwe_ids":["CWE-79"],"severity":"MODERATE"},
+"affected":[{"package":{"ecosystem":"npm","name":"examplepkg"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.3"}]}],
+"database_specific":{"ghsa":"https://github.com/advisories/GHSA-xxxx-yyyy-zzzz","cwes":[{"cweId":"CWE-338","name":"Use of Cryptographically Weak PRNG"},{"cweId":"CWE-79"}]}},
+{"package":{"ecosystem":"npm","name":"otherpkg"},"versions":["1.0.0"],"database_specific":{"cwes":["CWE-20"]}}]}`
+	a, err := Parse(strings.NewReader(rec), "GHSA-xxxx-yyyy-zzzz.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(a.CWEs, ","); got != "CWE-79,CWE-338,CWE-20" {
+		t.Errorf("CWEs %s", got)
+	}
+	if a.DatabaseSeverity != "MODERATE" {
+		t.Errorf("db severity %q", a.DatabaseSeverity)
+	}
+}
