@@ -52,7 +52,7 @@ func Parse(data []byte, name string, opts Options) (*threatmodel.Model, []string
 	}
 	c := &converter{top: top, Conversion: threatmodel.NewConversion(name),
 		assetIDs: map[string]string{}, elemIDs: map[string]string{}, internet: map[string]bool{},
-		boundaryIDs: map[string]string{}, categories: map[string]riskCategory{}}
+		boundaryIDs: map[string]string{}, categories: map[string]riskCategory{}, linkIDs: map[string]string{}, identified: map[string]int{}}
 	return c.convert()
 }
 
@@ -219,6 +219,8 @@ type converter struct {
 	links       []link                  // communication links, converted after all assets
 	boundaryIDs map[string]string       // trust boundary id -> boundary id
 	categories  map[string]riskCategory // risk categories the model defines, by id
+	linkIDs     map[string]string       // communication link id ("asset>title") -> flow id
+	identified  map[string]int          // synthetic risk id of an identified risk -> index in Model.Threats
 }
 
 // link is a communication link of the technical asset from (its id), with
@@ -249,11 +251,12 @@ func (c *converter) convert() (*threatmodel.Model, []string, error) {
 			return nil, nil, err
 		}
 	}
-	c.trackedRisks()
 	if err := c.individualRisks(); err != nil {
 		return nil, nil, err
 	}
+	c.trackedRisks()
 	c.dropRepeatedDecisions()
+	c.unmapped()
 	return c.Finish()
 }
 
@@ -454,7 +457,27 @@ func (c *converter) flow(l link) (threatmodel.Flow, error) {
 		f.Network = "lan"
 	}
 	f.Data = c.assetRefs(append(strs(l.o["data_assets_sent"]), strs(l.o["data_assets_received"])...), "communication link "+l.key)
+	c.linkIDs[cmp.Or(str(l.o["id"]), linkID(l.from, l.key))] = f.ID
 	return f, nil
+}
+
+// linkID is the id Threagile gives the link titled title of the technical
+// asset from (the id risk ids name it by): from, ">", and the title in
+// lower case with each run of other characters than letters and digits
+// replaced by "-".
+func linkID(from, title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return from + ">" + strings.Trim(b.String(), "- ")
 }
 
 // trustBoundaries converts the trust boundaries (all ids first: nesting may
@@ -537,16 +560,67 @@ func (c *converter) riskCategories() error {
 }
 
 // trackedRisks converts risk_tracking, in key order, into threat decisions
-// with their status.
+// with their status. As in Threagile, an entry whose key is the id of a
+// risk the model identified (wildcards "*" standing for one @-delimited
+// part) sets that risk's status; one naming the risk itself wins over a
+// wildcard. The other entries (built-in risks, which Threagile computes)
+// become decisions of their own.
 func (c *converter) trackedRisks() {
 	rt, ok := c.top["risk_tracking"].(obj)
 	if !ok {
 		return
 	}
-	for _, k := range slices.Sorted(maps.Keys(rt)) {
-		o, _ := rt[k].(obj)
-		c.Model.Threats = append(c.Model.Threats, c.trackedRisk(k, o))
+	keys := slices.Sorted(maps.Keys(rt))
+	direct := map[int]bool{}
+	for _, wild := range []bool{false, true} {
+		for _, k := range keys {
+			if strings.Contains(k, "*") != wild {
+				continue
+			}
+			o, _ := rt[k].(obj)
+			if matched := c.trackIdentified(k, o, direct); !matched {
+				c.Model.Threats = append(c.Model.Threats, c.trackedRisk(k, o))
+			}
+		}
 	}
+}
+
+// trackIdentified applies the tracking o of the key k to the identified
+// risks it names and reports whether there were any. direct holds the
+// risks a key without wildcards tracked, which a wildcard does not change.
+func (c *converter) trackIdentified(k string, o obj, direct map[int]bool) bool {
+	pattern := strings.Split(strings.TrimSpace(k), "@")
+	matched := false
+	for synth, i := range c.identified {
+		if !riskIDMatches(pattern, strings.Split(synth, "@")) {
+			continue
+		}
+		matched = true
+		if direct[i] {
+			continue
+		}
+		direct[i] = !strings.Contains(k, "*")
+		d := &c.Model.Threats[i]
+		d.Status, d.Reason, d.Owner = trackingStatus(str(o["status"])), str(o["justification"]), str(o["checked_by"])
+		d.Description += ticket(o)
+		fixReason(d)
+	}
+	return matched
+}
+
+// riskIDMatches reports whether the parts of a risk_tracking key match the
+// parts of a synthetic risk id: the same number of parts, each the same or
+// "*".
+func riskIDMatches(pattern, id []string) bool {
+	if len(pattern) != len(id) {
+		return false
+	}
+	for i, p := range pattern {
+		if p != "*" && p != id[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // trackedRisk converts the tracking o of the risk k
@@ -596,7 +670,8 @@ func (c *converter) individualRisks() error {
 }
 
 // categoryRisks converts the risks identified in the category o (keyed key
-// in section sec), each on its most relevant technical asset.
+// in section sec), each on its most relevant technical asset (else its
+// link, else its trust boundary), with Threagile's synthetic risk id.
 func (c *converter) categoryRisks(sec, key string, o obj) error {
 	cat := entryID(key, o)
 	title := cmp.Or(str(o["title"]), key)
@@ -607,17 +682,52 @@ func (c *converter) categoryRisks(sec, key string, o obj) error {
 	cwe := 0
 	fmt.Sscanf(str(o["cwe"]), "%d", &cwe)
 	for j, r := range robjs {
-		target := c.elemIDs[str(r["most_relevant_technical_asset"])]
-		d := threatmodel.ThreatDecision{ID: "threagile:" + threatmodel.SanitizeID(cat) + "@" + cmp.Or(target, threatmodel.SanitizeID(rkeys[j])),
+		synth, target := c.riskSubject(cat, rkeys[j], r)
+		d := threatmodel.ThreatDecision{ID: "threagile:" + synth,
 			Title: title, Target: target, STRIDE: cmp.Or(threatmodel.NormalizeSTRIDE(str(o["stride"])), "tampering"),
 			Severity: threatmodel.NormalizeSeverity(str(r["severity"])), Description: strings.TrimSpace(stripTags(rkeys[j]) + ". " + str(o["description"])),
 			Mitigation: str(o["mitigation"]), Status: threatmodel.StatusOpen}
 		if cwe > 0 {
 			d.CWE = []int{cwe}
 		}
+		if _, dup := c.identified[synth]; !dup {
+			c.identified[synth] = len(c.Model.Threats)
+		}
 		c.Model.Threats = append(c.Model.Threats, d)
 	}
 	return nil
+}
+
+// riskSubject returns the synthetic id Threagile gives the risk r (keyed
+// key) of the category cat: the category and the most relevant technical
+// asset, communication link, trust boundary, shared runtime and data asset
+// it names, joined by "@" (a risk naming none is told apart by its key);
+// and its target: the element, else the flow, else the boundary.
+func (c *converter) riskSubject(cat, key string, r obj) (synth, target string) {
+	parts := []string{threatmodel.SanitizeID(cat)}
+	for _, f := range []struct {
+		field string
+		ids   map[string]string
+	}{{"most_relevant_technical_asset", c.elemIDs}, {"most_relevant_communication_link", c.linkIDs},
+		{"most_relevant_trust_boundary", c.boundaryIDs}, {"most_relevant_shared_runtime", nil}, {"most_relevant_data_asset", c.assetIDs}} {
+		ref := str(r[f.field])
+		if ref == "" {
+			continue
+		}
+		parts = append(parts, ref)
+		if f.ids == nil || f.field == "most_relevant_data_asset" {
+			continue
+		}
+		if id, ok := f.ids[ref]; ok {
+			target = cmp.Or(target, id)
+		} else {
+			c.Warnf("risk %q of category %q: %s %q is not in the model; kept without it as target", stripTags(key), cat, f.field, ref)
+		}
+	}
+	if len(parts) == 1 {
+		parts = append(parts, threatmodel.SanitizeID(key))
+	}
+	return strings.Join(parts, "@"), target
 }
 
 // dropRepeatedDecisions keeps the first of the decisions about one id (a
@@ -631,6 +741,25 @@ func (c *converter) dropRepeatedDecisions() {
 		seen[d.ID] = true
 		return false
 	})
+}
+
+// unmappedSections are the sections of a Threagile model a Rampart model
+// has no place for.
+var unmappedSections = []string{"security_requirements", "abuse_cases", "questions"}
+
+// unmapped warns about what the model holds that the import leaves out:
+// shared runtimes (Rampart places an element in one trust boundary only)
+// and the security requirements, abuse cases and questions.
+func (c *converter) unmapped() {
+	keys, objs, _ := c.section("shared_runtimes")
+	for i, o := range objs {
+		c.Warnf("shared runtime %q (running %s) is not imported: Rampart has no shared runtimes", entryID(keys[i], o), strings.Join(strs(o["technical_assets_running"]), ", "))
+	}
+	for _, sec := range unmappedSections {
+		if m, ok := c.top[sec].(obj); ok && len(m) > 0 {
+			c.Warnf("%s (%d entries) not imported: Rampart models have no such section", sec, len(m))
+		}
+	}
 }
 
 func fixReason(d *threatmodel.ThreatDecision) {

@@ -124,3 +124,51 @@ func TestTrackedRiskKeepsCategory(t *testing.T) {
 		t.Fatal("tracked risk missing")
 	}
 }
+
+// TestIndividualRisksAndTracking: risks of one category on one technical
+// asset but different links stay apart (Threagile's synthetic risk id names
+// every relevant element), a risk on a link or a boundary targets it, and
+// risk_tracking by that id or by wildcard sets the identified risk's status
+// (the exact id over the wildcard) instead of adding a second decision.
+func TestIndividualRisksAndTracking(t *testing.T) {
+	m, warns, err := Parse(importtest.Testdata(t, "risks.yaml"), "risks.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]threatmodel.ThreatDecision{}
+	for _, d := range m.Threats {
+		byID[d.ID] = d
+	}
+	stock := m.Flows[1].ID
+	want := map[string]struct{ target, status, severity, reason string }{
+		"threagile:query-flood@db@shop>order-query":     {"db", threatmodel.StatusMitigated, "high", "Rate limited"},
+		"threagile:query-flood@db@shop>stock-query":     {"db", threatmodel.StatusAccepted, "medium", "Internal only"},
+		"threagile:query-flood@intranet":                {"intranet", threatmodel.StatusOpen, "low", ""},
+		"threagile:query-flood@shop>stock-query@orders": {stock, threatmodel.StatusNotApplicable, "low", "Read only"},
+		"threagile:missing-hardening/any":               {"", threatmodel.StatusMitigated, "medium", ""},
+	}
+	if len(m.Threats) != len(want) {
+		t.Errorf("%d threats, want %d: %+v", len(m.Threats), len(want), m.Threats)
+	}
+	for id, w := range want {
+		d, ok := byID[id]
+		if !ok {
+			t.Errorf("threat %s missing (have %v)", id, m.Threats)
+			continue
+		}
+		if d.Target != w.target || d.Status != w.status || d.Severity != w.severity || d.Reason != w.reason {
+			t.Errorf("%s = %+v, want %+v", id, d, w)
+		}
+	}
+	if d := byID["threagile:query-flood@db@shop>order-query"]; d.Owner != "Ann" || d.STRIDE != "denial_of_service" || d.CWE[0] != 400 {
+		t.Errorf("tracked identified risk %+v", d)
+	}
+	if !strings.Contains(byID["threagile:query-flood@db@shop>stock-query"].Description, "OPS-1") {
+		t.Errorf("ticket lost: %+v", byID["threagile:query-flood@db@shop>stock-query"])
+	}
+	joined := strings.Join(warns, "\n")
+	if !strings.Contains(joined, `shared runtime "vm" (running shop, db)`) || !strings.Contains(joined, "abuse_cases (1 entries)") {
+		t.Errorf("warnings %v", warns)
+	}
+	importtest.Reparse(t, m)
+}
