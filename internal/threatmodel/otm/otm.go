@@ -6,6 +6,7 @@ package otm
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -265,7 +266,9 @@ func (c *converter) trustZones() {
 	for _, z := range c.doc.TrustZones {
 		b := threatmodel.Boundary{ID: c.zoneIDs[z.ID], Name: orStr(z.Name, z.ID), Description: z.Description, Type: zoneType(z.Type)}
 		if z.Parent != nil && z.Parent.TrustZone != "" {
-			b.Parent = c.zoneIDs[z.Parent.TrustZone]
+			if b.Parent = c.zoneIDs[z.Parent.TrustZone]; b.Parent == "" {
+				c.Warnf("trust zone %q: parent trust zone %q is not in the model; imported as a top-level boundary", z.ID, z.Parent.TrustZone)
+			}
 		}
 		c.Model.Boundaries = append(c.Model.Boundaries, b)
 	}
@@ -289,12 +292,27 @@ func (c *converter) references() {
 	}
 }
 
-// zoneOf returns the boundary of the trust zone a component is in, directly
-// or through the components it is nested in.
-func (c *converter) zoneOf(p *parent) string {
-	for depth := 0; p != nil && depth < 64; depth++ {
-		if p.TrustZone != "" {
-			return c.zoneIDs[p.TrustZone]
+// zoneOf returns the boundary of the trust zone the component id is in,
+// directly or through the components it is nested in. A parent that is not
+// in the model, or a loop of parents, leaves the component outside every
+// boundary with a warning.
+func (c *converter) zoneOf(id string, p *parent) string {
+	for depth := 0; p != nil; depth++ {
+		switch {
+		case depth >= 64:
+			c.Warnf("component %q: its parents nest too deeply or form a loop; imported outside every trust boundary", id)
+			return ""
+		case p.TrustZone != "":
+			z, ok := c.zoneIDs[p.TrustZone]
+			if !ok {
+				c.Warnf("component %q: parent trust zone %q is not in the model; imported outside every trust boundary", id, p.TrustZone)
+			}
+			return z
+		case p.Component != "":
+			if _, ok := c.compIDs[p.Component]; !ok {
+				c.Warnf("component %q: parent component %q is not in the model; imported outside every trust boundary", id, p.Component)
+				return ""
+			}
 		}
 		p = c.parentOf[p.Component]
 	}
@@ -315,7 +333,7 @@ func (c *converter) component(comp component) {
 	if e.Type != threatmodel.TypeDevice {
 		e.Device = nil
 	}
-	e.Boundary = c.zoneOf(comp.Parent)
+	e.Boundary = c.zoneOf(comp.ID, comp.Parent)
 	e.Tags = comp.Tags
 	if comp.Assets != nil {
 		e.Processes = c.assetRefs(comp.Assets.Processed, "component "+comp.ID)
@@ -390,7 +408,7 @@ func (c *converter) threatInstances(list []threatInstance, target string) {
 			c.Warnf("%s refers to unknown threat %q; dropped", target, ti.Threat)
 			continue
 		}
-		mits := c.instanceMitigations(ti)
+		mits := c.instanceMitigations(ti, target)
 		if rule, _ := t.Attributes["rule"].(string); rule != "" && rule != "manual" && strings.HasPrefix(t.ID, rule+"@") {
 			c.ruleDecision(t, ti, rule, target, mits)
 			continue
@@ -400,15 +418,22 @@ func (c *converter) threatInstances(list []threatInstance, target string) {
 }
 
 // instanceMitigations returns the ids of the mitigations a threat instance
-// names, and records the state it gives them (implemented wins).
-func (c *converter) instanceMitigations(ti threatInstance) []string {
+// on target names, and records the state it gives them (implemented wins);
+// one not in the mitigations section is dropped with a warning.
+func (c *converter) instanceMitigations(ti threatInstance, target string) []string {
 	var mits []string
 	for _, mi := range ti.Mitigations {
-		if id, ok := c.mitIDs[mi.Mitigation]; ok {
-			mits = append(mits, id)
-			if ms := mitigationState(mi.State); ms != "" && c.mitStatus[id] != threatmodel.MitigationImplemented {
-				c.mitStatus[id] = ms
-			}
+		if mi.Mitigation == "" {
+			continue
+		}
+		id, ok := c.mitIDs[mi.Mitigation]
+		if !ok {
+			c.Warnf("threat %q on %q refers to unknown mitigation %q; dropped", ti.Threat, cmp.Or(target, "the model"), mi.Mitigation)
+			continue
+		}
+		mits = append(mits, id)
+		if ms := mitigationState(mi.State); ms != "" && c.mitStatus[id] != threatmodel.MitigationImplemented {
+			c.mitStatus[id] = ms
 		}
 	}
 	return mits

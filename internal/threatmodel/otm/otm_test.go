@@ -3,6 +3,7 @@ package otm
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
@@ -121,4 +122,34 @@ func FuzzParse(f *testing.F) {
 		}
 		importtest.Reparse(t, m)
 	})
+}
+
+// TestDanglingReferences: a parent trust zone or component, or a
+// mitigation, that the file does not define is reported in a warning naming
+// the zone, component or threat instance, instead of being lost silently.
+func TestDanglingReferences(t *testing.T) {
+	m, warns, err := Parse(importtest.Testdata(t, "references.otm.json"), "references.otm.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(warns, "\n")
+	for _, want := range []string{
+		`trust zone "tz-dmz": parent trust zone "tz-gone"`,
+		`component "worker": parent trust zone "tz-missing"`,
+		`component "plugin": parent component "host-gone"`,
+		`threat "t1" on "web" refers to unknown mitigation "m-gone"`,
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no warning %q in %v", want, warns)
+		}
+	}
+	if len(warns) != 4 {
+		t.Errorf("%d warnings, want 4: %v", len(warns), warns)
+	}
+	if e := m.Element("web"); e.Boundary != "tz-dmz" {
+		t.Errorf("web %+v", e)
+	}
+	if len(m.Threats) != 1 || len(m.Threats[0].Mitigations) != 1 || m.Threats[0].Mitigations[0] != "m1" || m.Mitigations[0].Status != threatmodel.MitigationImplemented {
+		t.Errorf("threats %+v mitigations %+v", m.Threats, m.Mitigations)
+	}
 }
