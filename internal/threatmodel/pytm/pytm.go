@@ -86,10 +86,10 @@ type flow struct {
 	// TLSVersion is the TLS version the flow uses in pytm 1.2 and later
 	// ("TLSVersion.TLSv12"; "TLSVersion.NONE" when unencrypted), which
 	// replaced isEncrypted.
-	TLSVersion string `json:"tlsVersion"`
-	UsesVPN    bool   `json:"usesVPN"`
-	Controls    controls        `json:"controls"`
-	InScope     *bool           `json:"inScope"`
+	TLSVersion string   `json:"tlsVersion"`
+	UsesVPN    bool     `json:"usesVPN"`
+	Controls   controls `json:"controls"`
+	InScope    *bool    `json:"inScope"`
 	// Authn is a string naming the mechanism in current pytm, and a
 	// boolean (false when unset) in pytm before mid-2024.
 	Authn json.RawMessage `json:"authenticatedWith"`
