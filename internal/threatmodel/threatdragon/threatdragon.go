@@ -112,7 +112,10 @@ type attrs struct {
 func (a attrs) text() string { return cmp.Or(a.Text.Text, a.Label.Text) }
 
 type threat struct {
-	ID          json.RawMessage `json:"id"`
+	ID json.RawMessage `json:"id"`
+	// ThreatID is the id of a threat in Threat Dragon 1.x, which has no id.
+	ThreatID    string          `json:"threatId"`
+	Score       json.RawMessage `json:"score"` // v2: free text or a number, often
 	Status      string          `json:"status"`
 	Severity    string          `json:"severity"`
 	Title       string          `json:"title"`
@@ -423,12 +426,18 @@ func (c *converter) threat(n pending, dangling bool, ti int, t threat) threatmod
 	}
 	raw := strings.Trim(string(t.ID), `"`)
 	if raw == "" || raw == "null" {
+		raw = strings.TrimSpace(t.ThreatID)
+	}
+	if raw == "" {
 		raw = fmt.Sprintf("%s-%d", at, ti+1)
 	}
 	d := threatmodel.ThreatDecision{
 		ID: "TD-" + threatmodel.SanitizeID(raw) + "@" + at, Title: cmp.Or(strings.TrimSpace(t.Title), "Threat recorded in Threat Dragon"), Target: n.id,
 		STRIDE: stride(t), Severity: threatmodel.NormalizeSeverity(t.Severity), Description: strings.TrimSpace(t.Description),
 		Mitigation: strings.TrimSpace(t.Mitigation), Status: status(t.Status),
+	}
+	if sc := strings.TrimSpace(strings.Trim(string(t.Score), `"`)); sc != "" && sc != "null" {
+		d.Description = strings.TrimSpace(d.Description + "\nScore in Threat Dragon: " + sc)
 	}
 	if dangling {
 		d.Description = strings.TrimSpace(fmt.Sprintf("Recorded in Threat Dragon on flow %s (%q), which is not attached to two elements. %s", n.c.ID, n.c.name(n.p), d.Description))

@@ -3,6 +3,7 @@ package threatdragon
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
@@ -119,4 +120,29 @@ func FuzzParse(f *testing.F) {
 		}
 		importtest.Reparse(t, m)
 	})
+}
+
+// TestThreatIDsAndScore: Threat Dragon 1.x threats, which have a threatId
+// and no id, keep that id (they were numbered by position, so reordering
+// them in Threat Dragon changed every decision's id), and a v2 threat's
+// score is kept in its description.
+func TestThreatIDsAndScore(t *testing.T) {
+	m, _, err := Parse(importtest.Testdata(t, "threat-ids.json"), "threat-ids.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]threatmodel.ThreatDecision{}
+	for _, d := range m.Threats {
+		got[d.ID] = d
+	}
+	if d, ok := got["TD-70f242db-d204-4820-9671-77f6e694729e@hub"]; !ok || d.Status != threatmodel.StatusNotApplicable || d.STRIDE != "repudiation" {
+		t.Errorf("v1 threat by threatId: %+v (have %v)", d, m.Threats)
+	}
+	if _, ok := got["TD-a749c4c7-d406-42dd-b61f-77ea88e2aeb9@hub"]; !ok {
+		t.Errorf("second v1 threat: have %v", m.Threats)
+	}
+	if d := got["TD-46aaab10-d022-4719-b6f6-4fba2be9ff16@keys"]; !strings.Contains(d.Description, "Score in Threat Dragon: 8.1") {
+		t.Errorf("v2 score lost: %+v", d)
+	}
+	importtest.Reparse(t, m)
 }
