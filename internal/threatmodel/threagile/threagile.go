@@ -538,17 +538,22 @@ func (c *converter) boundaryMembers(raw string, o obj) (nested, inside []string)
 // the risks it identified in them.
 var riskSections = []string{"individual_risk_categories", "custom_risk_categories"}
 
-// riskCategories reads the categories the model defines itself, so that a
-// tracked risk of one keeps its title, STRIDE category, CWE and severity.
+// riskCategories reads the categories the model defines itself (and, in a
+// parsed model, the built-in ones it lists), so that a risk of one keeps
+// its title, STRIDE category, CWE, description, mitigation and severity.
 func (c *converter) riskCategories() error {
-	for _, sec := range riskSections {
+	for _, sec := range append(riskSections, "built_in_risk_categories") {
 		keys, objs, err := c.section(sec)
 		if err != nil {
 			return err
 		}
 		for i, o := range objs {
 			cat := entryID(keys[i], o)
-			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"]))}
+			if _, defined := c.categories[cat]; defined {
+				continue
+			}
+			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"])),
+				description: stripTags(str(o["description"])), mitigation: stripTags(str(o["mitigation"]))}
 			fmt.Sscanf(str(o["cwe"]), "%d", &rc.cwe)
 			if _, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name); err == nil && len(robjs) > 0 {
 				rc.severity = threatmodel.NormalizeSeverity(str(robjs[0]["severity"]))
@@ -653,7 +658,8 @@ func (c *converter) trackedRisk(k string, o obj) threatmodel.ThreatDecision {
 }
 
 // individualRisks converts the risks identified in the model's own
-// categories into open threat decisions.
+// categories (input format), then the risks a parsed model lists under
+// generated_risks_by_category, into open threat decisions.
 func (c *converter) individualRisks() error {
 	for _, sec := range riskSections {
 		keys, objs, err := c.section(sec)
@@ -661,41 +667,71 @@ func (c *converter) individualRisks() error {
 			return err
 		}
 		for i, o := range objs {
-			if err := c.categoryRisks(sec, keys[i], o); err != nil {
+			cat := entryID(keys[i], o)
+			rkeys, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name)
+			if err != nil {
 				return err
 			}
+			for j, r := range robjs {
+				c.identifiedRisk(cat, rkeys[j], r)
+			}
+		}
+	}
+	return c.generatedRisks()
+}
+
+// generatedRisks converts the risks of a parsed model (what `threagile
+// analyze` found and the individual ones), listed per category id.
+func (c *converter) generatedRisks() error {
+	g, ok := c.top["generated_risks_by_category"].(obj)
+	if !ok {
+		if c.top["generated_risks_by_category"] != nil {
+			return fmt.Errorf("%s: %w: generated_risks_by_category must be a mapping of category ids to lists of risks", c.Name, ErrMalformed)
+		}
+		return nil
+	}
+	for _, cat := range slices.Sorted(maps.Keys(g)) {
+		list, ok := g[cat].([]any)
+		if !ok && g[cat] != nil {
+			return fmt.Errorf("%s: %w: generated_risks_by_category.%s must be a list of risks", c.Name, ErrMalformed, cat)
+		}
+		for i, x := range list {
+			r, ok := x.(obj)
+			if !ok {
+				return fmt.Errorf("%s: %w: generated_risks_by_category.%s[%d] must be a mapping", c.Name, ErrMalformed, cat, i)
+			}
+			c.identifiedRisk(cat, cmp.Or(str(r["title"]), fmt.Sprintf("%s-%d", cat, i+1)), r)
 		}
 	}
 	return nil
 }
 
-// categoryRisks converts the risks identified in the category o (keyed key
-// in section sec), each on its most relevant technical asset (else its
-// link, else its trust boundary), with Threagile's synthetic risk id.
-func (c *converter) categoryRisks(sec, key string, o obj) error {
-	cat := entryID(key, o)
-	title := cmp.Or(str(o["title"]), key)
-	rkeys, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name)
-	if err != nil {
-		return err
+// identifiedRisk converts the risk r (keyed or titled key) of the category
+// cat into an open threat decision on its most relevant technical asset
+// (else its link, else its trust boundary), with Threagile's synthetic risk
+// id (as a parsed model states it, else made as Threagile makes it).
+func (c *converter) identifiedRisk(cat, key string, r obj) {
+	rc, ok := c.categories[cat]
+	if !ok {
+		rc = builtinRisks[cat]
 	}
-	cwe := 0
-	fmt.Sscanf(str(o["cwe"]), "%d", &cwe)
-	for j, r := range robjs {
-		synth, target := c.riskSubject(cat, rkeys[j], r)
-		d := threatmodel.ThreatDecision{ID: "threagile:" + synth,
-			Title: title, Target: target, STRIDE: cmp.Or(threatmodel.NormalizeSTRIDE(str(o["stride"])), "tampering"),
-			Severity: threatmodel.NormalizeSeverity(str(r["severity"])), Description: strings.TrimSpace(stripTags(rkeys[j]) + ". " + str(o["description"])),
-			Mitigation: str(o["mitigation"]), Status: threatmodel.StatusOpen}
-		if cwe > 0 {
-			d.CWE = []int{cwe}
-		}
-		if _, dup := c.identified[synth]; !dup {
-			c.identified[synth] = len(c.Model.Threats)
-		}
-		c.Model.Threats = append(c.Model.Threats, d)
+	synth, target := c.riskSubject(cat, key, r)
+	synth = cmp.Or(str(r["synthetic_id"]), synth)
+	d := threatmodel.ThreatDecision{ID: "threagile:" + synth,
+		Title: cmp.Or(rc.title, "Threagile risk "+cat), Target: target, STRIDE: cmp.Or(rc.stride, "tampering"),
+		Severity: threatmodel.NormalizeSeverity(str(r["severity"])), Description: strings.TrimSpace(stripTags(key) + ". " + rc.description),
+		Mitigation: rc.mitigation, Status: threatmodel.StatusOpen}
+	if st := str(r["risk_status"]); st != "" { // a parsed model states the status risk_tracking gave
+		d.Status = trackingStatus(st)
+		fixReason(&d)
 	}
-	return nil
+	if rc.cwe > 0 {
+		d.CWE = []int{rc.cwe}
+	}
+	if _, dup := c.identified[synth]; !dup {
+		c.identified[synth] = len(c.Model.Threats)
+	}
+	c.Model.Threats = append(c.Model.Threats, d)
 }
 
 // riskSubject returns the synthetic id Threagile gives the risk r (keyed
@@ -815,7 +851,8 @@ func technology(o obj) string {
 	if l, ok := o["technologies"].([]any); ok {
 		for _, x := range l {
 			if to, ok := x.(obj); ok {
-				names = append(names, strings.ToLower(str(to["Name"])))
+				// A parsed model's technology objects: Name in JSON, name in YAML.
+				names = append(names, strings.ToLower(cmp.Or(str(to["Name"]), str(to["name"]))))
 			}
 		}
 	}
@@ -920,6 +957,7 @@ func trackingStatus(s string) string {
 // riskCategory is what a tracked risk keeps of its Threagile category.
 type riskCategory struct {
 	title, stride, severity string
+	description, mitigation string
 	cwe                     int
 }
 

@@ -172,3 +172,37 @@ func TestIndividualRisksAndTracking(t *testing.T) {
 	}
 	importtest.Reparse(t, m)
 }
+
+// TestParsedModelRisks: a parsed model (what Threagile writes) keeps its
+// risks under generated_risks_by_category, with categories in
+// custom_risk_categories and built_in_risk_categories lists; each becomes a
+// decision with its category's title, STRIDE category and CWE, its stated
+// status, and the tracking that names its synthetic id.
+func TestParsedModelRisks(t *testing.T) {
+	m, _, err := Parse(importtest.Testdata(t, "parsed.yaml"), "parsed.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Flows) != 1 || len(m.Flows[0].Data) != 1 {
+		t.Fatalf("flows %+v", m.Flows)
+	}
+	if e := m.Element("shop"); e.Technology != "web-server" || e.Kind != "web_app" { // technologies as YAML writes them (name, lower case)
+		t.Errorf("shop %+v", e)
+	}
+	byID := map[string]threatmodel.ThreatDecision{}
+	for _, d := range m.Threats {
+		byID[d.ID] = d
+	}
+	if len(m.Threats) != 2 {
+		t.Errorf("threats %+v", m.Threats)
+	}
+	if d, ok := byID["threagile:query-flood@db"]; !ok || d.Title != "Query Flood" || d.Target != "db" || d.Severity != "high" || d.STRIDE != "denial_of_service" || d.CWE[0] != 400 || d.Mitigation != "Rate limit" || d.Status != threatmodel.StatusOpen {
+		t.Errorf("custom risk %+v", d)
+	}
+	d, ok := byID["threagile:sql-nosql-injection@shop@shop>query"]
+	if !ok || d.Title != "SQL/NoSQL-Injection" || d.Target != "shop" || d.Severity != "high" || d.CWE[0] != 89 || d.Status != threatmodel.StatusMitigated || d.Reason != "Prepared statements" || d.Owner != "Ann" ||
+		!strings.Contains(d.Description, "against database Database via Query") {
+		t.Errorf("built-in risk %+v", d)
+	}
+	importtest.Reparse(t, m)
+}
