@@ -13,6 +13,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -583,6 +584,9 @@ func (c *converter) trackedRisks() {
 				continue
 			}
 			o, _ := rt[k].(obj)
+			if st := str(o["status"]); !slices.Contains(trackingStatuses, st) {
+				c.Warnf("risk_tracking %q: status %q is not one of Threagile's (%s); imported as open", k, st, strings.Join(trackingStatuses[1:], ", "))
+			}
 			if matched := c.trackIdentified(k, o, direct); !matched {
 				c.Model.Threats = append(c.Model.Threats, c.trackedRisk(k, o))
 			}
@@ -804,12 +808,29 @@ func fixReason(d *threatmodel.ThreatDecision) {
 	}
 }
 
+// ticket says what a risk_tracking entry records besides its status,
+// justification and checker: its ticket, an open status that says more
+// than open (in-discussion, in-progress) and the date it was checked.
 func ticket(o obj) string {
+	var b strings.Builder
 	if t := str(o["ticket"]); t != "" {
-		return " (ticket " + t + ")"
+		b.WriteString(" (ticket " + t + ")")
 	}
-	return ""
+	if st := str(o["status"]); st == "in-discussion" || st == "in-progress" {
+		b.WriteString(" (" + st + " in Threagile)")
+	}
+	date := str(o["date"])
+	if t, ok := o["date"].(time.Time); ok { // YAML reads an unquoted date as a timestamp
+		date = t.Format(time.DateOnly)
+	}
+	if date != "" {
+		b.WriteString(" (checked " + date + ")")
+	}
+	return b.String()
 }
+
+// trackingStatuses are the statuses Threagile's risk_tracking takes.
+var trackingStatuses = []string{"", "unchecked", "in-discussion", "accepted", "in-progress", "mitigated", "false-positive"}
 
 func sanitizeRisk(k string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(k, "@", "/"), "*", "any")

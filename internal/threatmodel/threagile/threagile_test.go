@@ -141,11 +141,13 @@ func TestIndividualRisksAndTracking(t *testing.T) {
 	}
 	stock := m.Flows[1].ID
 	want := map[string]struct{ target, status, severity, reason string }{
-		"threagile:query-flood@db@shop>order-query":     {"db", threatmodel.StatusMitigated, "high", "Rate limited"},
-		"threagile:query-flood@db@shop>stock-query":     {"db", threatmodel.StatusAccepted, "medium", "Internal only"},
-		"threagile:query-flood@intranet":                {"intranet", threatmodel.StatusOpen, "low", ""},
-		"threagile:query-flood@shop>stock-query@orders": {stock, threatmodel.StatusNotApplicable, "low", "Read only"},
-		"threagile:missing-hardening/any":               {"", threatmodel.StatusMitigated, "medium", ""},
+		"threagile:query-flood@db@shop>order-query":                    {"db", threatmodel.StatusMitigated, "high", "Rate limited"},
+		"threagile:query-flood@db@shop>stock-query":                    {"db", threatmodel.StatusAccepted, "medium", "Internal only"},
+		"threagile:query-flood@intranet":                               {"intranet", threatmodel.StatusOpen, "low", ""},
+		"threagile:query-flood@shop>stock-query@orders":                {stock, threatmodel.StatusNotApplicable, "low", "Read only"},
+		"threagile:missing-hardening/any":                              {"", threatmodel.StatusMitigated, "medium", ""},
+		"threagile:dos-risky-access-across-trust-boundary/any/any/any": {"", threatmodel.StatusOpen, "medium", ""},
+		"threagile:xml-external-entity/shop":                           {"shop", threatmodel.StatusOpen, "medium", ""},
 	}
 	if len(m.Threats) != len(want) {
 		t.Errorf("%d threats, want %d: %+v", len(m.Threats), len(want), m.Threats)
@@ -166,7 +168,13 @@ func TestIndividualRisksAndTracking(t *testing.T) {
 	if !strings.Contains(byID["threagile:query-flood@db@shop>stock-query"].Description, "OPS-1") {
 		t.Errorf("ticket lost: %+v", byID["threagile:query-flood@db@shop>stock-query"])
 	}
+	if d := byID["threagile:dos-risky-access-across-trust-boundary/any/any/any"]; !strings.Contains(d.Description, "(in-progress in Threagile) (checked 2020-01-04)") {
+		t.Errorf("tracking status and date lost: %q", d.Description)
+	}
 	joined := strings.Join(warns, "\n")
+	if !strings.Contains(joined, `risk_tracking "xml-external-entity@shop": status "fixed" is not one of Threagile's`) {
+		t.Errorf("unknown tracking status not warned: %v", warns)
+	}
 	if !strings.Contains(joined, `shared runtime "vm" (running shop, db)`) || !strings.Contains(joined, "abuse_cases (1 entries)") {
 		t.Errorf("warnings %v", warns)
 	}
