@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
@@ -116,18 +117,25 @@ type finding struct {
 	// Response is how an override handles the threat: mitigated,
 	// transferred, avoided or accepted.
 	Response string `json:"response"`
+	// Assumption names the assumption that excluded the finding (in
+	// excluded_findings): its name, or an object with one.
+	Assumption json.RawMessage `json:"assumption"`
 }
 
 type document struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	Boundaries  []element       `json:"boundaries"`
-	Actors      []element       `json:"actors"`
-	Assets      []element       `json:"assets"` // pytm 1.3 and later: the non-actor elements
-	Elements    []element       `json:"elements"`
-	Flows       []flow          `json:"flows"`
-	Data        []data          `json:"data"`
-	Findings    []finding       `json:"findings"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Boundaries  []element `json:"boundaries"`
+	Actors      []element `json:"actors"`
+	Assets      []element `json:"assets"` // pytm 1.3 and later: the non-actor elements
+	Elements    []element `json:"elements"`
+	Flows       []flow    `json:"flows"`
+	Data        []data    `json:"data"`
+	Findings    []finding `json:"findings"`
+	// ExcludedFindings (pytm 1.3) are the findings an assumption excluded.
+	ExcludedFindings []finding `json:"excluded_findings"`
+	// Assumptions are the model's assumptions: names (a dump), or objects
+	// with a name, a description and the threat ids they exclude.
 	Assumptions json.RawMessage `json:"assumptions"`
 }
 
@@ -203,6 +211,7 @@ func (c *converter) convert() (*threatmodel.Model, []string, error) {
 		return nil, nil, fmt.Errorf("%s: %w: flows but no elements", c.Name, ErrMalformed)
 	}
 	c.flows()
+	c.assumptions()
 	c.findings()
 	return c.Finish()
 }
@@ -348,22 +357,68 @@ func (c *converter) flow(i int, f flow, src, dst string) threatmodel.Flow {
 // override's response gives them (open without one).
 func (c *converter) findings() {
 	for i, fd := range c.doc.Findings {
-		name := cmp.Or(fd.Target, nameOf(fd.Element))
-		target := cmp.Or(c.elementIDs[name], c.flowIDs[name], c.boundaryIDs[name])
-		tid := cmp.Or(fd.ThreatID, fd.ID, fmt.Sprintf("finding-%d", i+1))
-		if target == "" && name != "" {
-			c.Warnf("finding %s names %q, which is not an element, flow or boundary of the model; kept on the model", tid, name)
+		c.finding(i, fd, false)
+	}
+	for i, fd := range c.doc.ExcludedFindings {
+		c.finding(len(c.doc.Findings)+i, fd, true)
+	}
+}
+
+// finding converts the i-th finding; an excluded one is not applicable,
+// for the assumption that excluded it.
+func (c *converter) finding(i int, fd finding, excluded bool) {
+	name := cmp.Or(fd.Target, nameOf(fd.Element))
+	target := cmp.Or(c.elementIDs[name], c.flowIDs[name], c.boundaryIDs[name])
+	tid := cmp.Or(fd.ThreatID, fd.ID, fmt.Sprintf("finding-%d", i+1))
+	if target == "" && name != "" {
+		c.Warnf("finding %s names %q, which is not an element, flow or boundary of the model; kept on the model", tid, name)
+	}
+	title := cmp.Or(strings.TrimSpace(fd.Description), "pytm finding "+tid)
+	d := threatmodel.ThreatDecision{ID: "pytm:" + threatmodel.SanitizeID(tid) + "@" + cmp.Or(target, "model"),
+		Title: title, Target: target, STRIDE: "tampering", Severity: threatmodel.NormalizeSeverity(fd.Severity), Mitigation: strings.TrimSpace(fd.Mitigations),
+		Description: strings.TrimSpace(strings.TrimSpace(fd.Details) + "\n" + references(fd.References))}
+	d.Status, d.Reason = response(fd.Response)
+	if d.Status == "" {
+		c.Warnf("finding %s on %q has response %q, which is not one of pytm's (mitigated, transferred, avoided, accepted); kept open", tid, name, fd.Response)
+		d.Status = threatmodel.StatusOpen
+	}
+	if excluded {
+		d.Status, d.Reason = threatmodel.StatusNotApplicable, "excluded in pytm"
+		if a := nameOf(fd.Assumption); a != "" {
+			d.Reason += " by the assumption " + strconv.Quote(a)
 		}
-		title := cmp.Or(strings.TrimSpace(fd.Description), "pytm finding "+tid)
-		d := threatmodel.ThreatDecision{ID: "pytm:" + threatmodel.SanitizeID(tid) + "@" + cmp.Or(target, "model"),
-			Title: title, Target: target, STRIDE: "tampering", Severity: threatmodel.NormalizeSeverity(fd.Severity), Mitigation: strings.TrimSpace(fd.Mitigations),
-			Description: strings.TrimSpace(strings.TrimSpace(fd.Details) + "\n" + references(fd.References))}
-		d.Status, d.Reason = response(fd.Response)
-		if d.Status == "" {
-			c.Warnf("finding %s on %q has response %q, which is not one of pytm's (mitigated, transferred, avoided, accepted); kept open", tid, name, fd.Response)
-			d.Status = threatmodel.StatusOpen
+	}
+	c.Model.Threats = append(c.Model.Threats, d)
+}
+
+// assumptions converts the model's assumptions: each a name, or an object
+// with a name and a description (and the threats it excludes, which are
+// named in the description).
+func (c *converter) assumptions() {
+	var list []json.RawMessage
+	if json.Unmarshal(c.doc.Assumptions, &list) != nil {
+		return
+	}
+	for _, raw := range list {
+		var a struct {
+			Name        string   `json:"name"`
+			Description string   `json:"description"`
+			Exclude     []string `json:"exclude"`
 		}
-		c.Model.Threats = append(c.Model.Threats, d)
+		if json.Unmarshal(raw, &a.Name) != nil && json.Unmarshal(raw, &a) != nil {
+			continue
+		}
+		text := strings.TrimSpace(a.Name)
+		if d := strings.TrimSpace(a.Description); d != "" {
+			text += ": " + d
+		}
+		if len(a.Exclude) > 0 {
+			text += " (excludes " + strings.Join(a.Exclude, ", ") + ")"
+		}
+		if text == "" {
+			continue
+		}
+		c.Model.Assumptions = append(c.Model.Assumptions, threatmodel.Assumption{ID: c.IDs.Make(strings.ToLower(cmp.Or(a.Name, text)), "assumption"), Description: text})
 	}
 }
 

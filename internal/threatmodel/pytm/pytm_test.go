@@ -82,7 +82,9 @@ func TestOldAuthenticatedWithModel(t *testing.T) {
 // TestFindingTargetsAndResponses: a finding on a flow or a boundary targets
 // it (not the model), an override's response sets the status, pytm's
 // "Very High"/"Very Low" severities keep their band, tlsVersion encrypts a
-// flow and elements listed only under assets (pytm 1.3) are imported.
+// flow, elements listed only under assets (pytm 1.3) are imported, and so
+// are the model's assumptions and the findings they excluded (not
+// applicable, with the assumption as the reason).
 func TestFindingTargetsAndResponses(t *testing.T) {
 	m, warns, err := Parse(importtest.Testdata(t, "responses.json"), "responses.json")
 	if err != nil {
@@ -100,6 +102,7 @@ func TestFindingTargetsAndResponses(t *testing.T) {
 		"pytm:AC01@internet": {"internet", threatmodel.StatusAccepted, "low"},
 		"pytm:DO01@web":      {"web", threatmodel.StatusOpen, "high"},
 		"pytm:DS01@model":    {"", threatmodel.StatusOpen, "low"},
+		"pytm:INP07@web":     {"web", threatmodel.StatusNotApplicable, "high"},
 	}
 	if len(m.Threats) != len(want) {
 		t.Errorf("threats %+v", m.Threats)
@@ -115,6 +118,14 @@ func TestFindingTargetsAndResponses(t *testing.T) {
 		if d.ID == "pytm:AC01@internet" && !strings.Contains(d.Reason, "transferred") {
 			t.Errorf("reason %q", d.Reason)
 		}
+	}
+	for _, d := range m.Threats {
+		if d.ID == "pytm:INP07@web" && d.Reason != `excluded in pytm by the assumption "No XML"` {
+			t.Errorf("excluded finding reason %q", d.Reason)
+		}
+	}
+	if len(m.Assumptions) != 2 || m.Assumptions[0].Description != "Admins are trusted" || m.Assumptions[1].Description != "No XML: The web tier parses no XML (excludes INP07)" {
+		t.Errorf("assumptions %+v", m.Assumptions)
 	}
 	joined := strings.Join(warns, "\n")
 	if len(warns) != 2 || !strings.Contains(joined, `response "ignored"`) || !strings.Contains(joined, `names "Gone"`) {
