@@ -110,6 +110,7 @@ func TestMalformed(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	f.Add(fixture(f))
+	f.Add(importtest.Testdata(f, "references.otm.json"))
 	f.Add([]byte(`{"otmVersion":"0.2.0","project":{"name":"x","id":"x"},"components":[{"id":"a","name":"A","parent":{"component":"a"}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, _, err := Parse(data, "fuzz")

@@ -49,6 +49,7 @@ func TestMalformed(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	f.Add(fixture(f))
+	f.Add(importtest.Testdata(f, "responses.json"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, _, err := Parse(data, "fuzz.json")
 		if err != nil {

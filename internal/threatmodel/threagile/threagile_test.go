@@ -94,6 +94,8 @@ func TestMalformed(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(importtest.Testdata(f, "camera.yaml"))
 	f.Add(importtest.Testdata(f, "camera-assets.yaml"))
+	f.Add(importtest.Testdata(f, "risks.yaml"))
+	f.Add(importtest.Testdata(f, "parsed.yaml"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, _, err := Parse(data, "fuzz.yaml", Options{ReadInclude: func(string) ([]byte, error) { return importtest.Testdata(t, "camera-assets.yaml"), nil }})
 		if err != nil {

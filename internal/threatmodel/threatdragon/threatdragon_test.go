@@ -107,7 +107,7 @@ func TestMalformed(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, n := range []string{"v2-door.json", "v1-door.json", "malformed.json"} {
+	for _, n := range []string{"v2-door.json", "v1-door.json", "malformed.json", "threat-ids.json"} {
 		f.Add(importtest.Testdata(f, n))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
