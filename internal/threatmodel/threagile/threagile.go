@@ -47,17 +47,22 @@ func Sniff(top map[string]any) bool {
 
 // Parse converts a Threagile model. name is used in errors.
 func Parse(data []byte, name string, opts Options) (*threatmodel.Model, []string, error) {
-	top, err := load(data, name, opts, 0)
+	var merged []string
+	top, err := load(data, name, opts, 0, &merged)
 	if err != nil {
 		return nil, nil, err
 	}
 	c := &converter{top: top, Conversion: threatmodel.NewConversion(name),
 		assetIDs: map[string]string{}, elemIDs: map[string]string{}, internet: map[string]bool{},
 		boundaryIDs: map[string]string{}, categories: map[string]riskCategory{}, linkIDs: map[string]string{}, identified: map[string]int{}}
+	c.Warnings = merged
 	return c.convert()
 }
 
-func load(data []byte, name string, opts Options, depth int) (obj, error) {
+// load reads a model and merges the files it includes into it; what an
+// include says differently from the including file is a warning in
+// merged.
+func load(data []byte, name string, opts Options, depth int, merged *[]string) (obj, error) {
 	if depth > 8 {
 		return nil, fmt.Errorf("%s: %w: includes nested too deeply", name, ErrMalformed)
 	}
@@ -94,27 +99,72 @@ func load(data []byte, name string, opts Options, depth int) (obj, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: include %q: %w", name, file, err)
 		}
-		sub, err := load(b, file, opts, depth+1)
+		sub, err := load(b, file, opts, depth+1, merged)
 		if err != nil {
 			return nil, err
 		}
-		for k, v := range sub {
-			if cur, ok := top[k].(obj); ok {
-				if add, ok := v.(obj); ok {
-					for kk, vv := range add {
-						if _, exists := cur[kk]; !exists {
-							cur[kk] = vv
-						}
-					}
-					continue
-				}
-			}
-			if _, exists := top[k]; !exists {
-				top[k] = v
+		for _, k := range slices.Sorted(maps.Keys(sub)) {
+			if k != "includes" {
+				top[k] = merge(top[k], sub[k], k, file, merged)
 			}
 		}
 	}
 	return top, nil
+}
+
+// merge merges what the included file says at path (add) into what the
+// including file says (cur), as Threagile merges includes: mappings key by
+// key (so an included file can add links or tags to an asset the model
+// defines), lists by appending what they do not hold yet; of two different
+// values the including file's is kept, with a warning.
+func merge(cur, add any, path, file string, merged *[]string) any {
+	switch c := cur.(type) {
+	case nil:
+		return add
+	case obj:
+		if a, ok := add.(obj); ok {
+			for _, k := range slices.Sorted(maps.Keys(a)) {
+				c[k] = merge(c[k], a[k], path+"."+k, file, merged)
+			}
+			return c
+		}
+	case []any:
+		if a, ok := add.([]any); ok {
+			held := map[string]bool{} // the scalars the list holds (tags, ids)
+			for _, y := range c {
+				if sc, ok := scalar(y); ok {
+					held[sc] = true
+				}
+			}
+			for _, x := range a {
+				if sc, ok := scalar(x); !ok || !held[sc] {
+					c = append(c, x)
+					held[sc] = ok
+				}
+			}
+			return c
+		}
+	}
+	ca, aok := scalar(add)
+	cc, cok := scalar(cur)
+	switch {
+	case add == nil || aok && cok && ca == cc:
+	case aok && cok:
+		*merged = append(*merged, fmt.Sprintf("include %q sets %s to %q, which the including model sets to %q; kept %q", file, path, fmt.Sprint(add), fmt.Sprint(cur), fmt.Sprint(cur)))
+	default:
+		*merged = append(*merged, fmt.Sprintf("include %q gives %s a value of another kind than the including model does; kept the including model's", file, path))
+	}
+	return cur
+}
+
+// scalar returns a YAML scalar's text (with its type, so that 1 and "1"
+// differ); false for mappings and lists.
+func scalar(v any) (string, bool) {
+	switch v.(type) {
+	case obj, []any:
+		return "", false
+	}
+	return fmt.Sprintf("%T:%v", v, v), true
 }
 
 // tooDeep bounds nesting; yaml.v3 itself rejects excessive alias expansion.

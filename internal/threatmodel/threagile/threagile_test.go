@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,6 +97,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(importtest.Testdata(f, "camera-assets.yaml"))
 	f.Add(importtest.Testdata(f, "risks.yaml"))
 	f.Add(importtest.Testdata(f, "parsed.yaml"))
+	f.Add(importtest.Testdata(f, "merge.yaml"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, _, err := Parse(data, "fuzz.yaml", Options{ReadInclude: func(string) ([]byte, error) { return importtest.Testdata(t, "camera-assets.yaml"), nil }})
 		if err != nil {
@@ -215,4 +217,32 @@ func TestParsedModelRisks(t *testing.T) {
 		t.Errorf("built-in risk %+v", d)
 	}
 	importtest.Reparse(t, m)
+}
+
+// TestIncludeMerge: an included file's additions to a technical asset the
+// model defines (a link, tags) and to list sections (custom risk
+// categories) are merged as Threagile merges them, not dropped because the
+// including file has the key; a value it gives differently is a warning.
+func TestIncludeMerge(t *testing.T) {
+	m, warns, err := Parse(importtest.Testdata(t, "merge.yaml"), "merge.yaml", Options{ReadInclude: includes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Title != "Merge" || len(m.Flows) != 1 || m.Flows[0].From != "shop" || m.Flows[0].To != "db" {
+		t.Errorf("title %q flows %+v", m.Title, m.Flows)
+	}
+	if tags := m.Element("shop").Tags; !slices.Equal(tags, []string{"web", "php"}) {
+		t.Errorf("tags %v", tags)
+	}
+	ids := []string{}
+	for _, d := range m.Threats {
+		ids = append(ids, d.ID)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"threagile:cache-poisoning@shop", "threagile:query-flood@db"}) {
+		t.Errorf("threats %v", ids)
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], `include "merge-include.yaml" sets title to "Another title"`) {
+		t.Errorf("warnings %v", warns)
+	}
 }
