@@ -177,13 +177,16 @@ type converter struct {
 	dangling []pending         // flows not attached to two elements that carry threats
 
 	credAsset, payAsset string // the assets the flags storesCredentials and handlesCardPayment add, once
+	cur                 int    // the index of the diagram being converted
 }
 
-// pending is a cell with its properties and the id it was given.
+// pending is a cell with its properties, the id it was given and the index
+// of the diagram it is drawn in.
 type pending struct {
-	c  *cell
-	p  *props
-	id string
+	c       *cell
+	p       *props
+	id      string
+	diagram int
 }
 
 // convert runs the sections in the order the converter's doc gives and
@@ -191,6 +194,7 @@ type pending struct {
 func (c *converter) convert() (*threatmodel.Model, []string, error) {
 	c.summary()
 	for di := range *c.src.Detail.Diagrams {
+		c.cur = di
 		c.diagram(&(*c.src.Detail.Diagrams)[di])
 	}
 	c.boundaryBoxes()
@@ -235,7 +239,7 @@ func (c *converter) diagram(dg *diagram) {
 		case "boundary":
 			c.boundary(cl, p)
 		case "flow":
-			c.flows = append(c.flows, pending{cl, p, ""})
+			c.flows = append(c.flows, pending{cl, p, "", c.cur})
 		default:
 			c.element(cl, p, kind)
 		}
@@ -253,7 +257,7 @@ func (c *converter) boundary(cl *cell, p *props) {
 	c.cellIDs[cl.ID] = id
 	b := threatmodel.Boundary{ID: id, Name: nm, Type: "other", Description: p.Description, SourceID: cl.ID}
 	if cl.Position != nil && cl.Size != nil && cl.Shape == "trust-boundary-box" {
-		c.boxes = append(c.boxes, boxInfo{id, cl.Position.X, cl.Position.Y, cl.Size.Width, cl.Size.Height})
+		c.boxes = append(c.boxes, boxInfo{id, c.cur, cl.Position.X, cl.Position.Y, cl.Size.Width, cl.Size.Height})
 	} else {
 		b.Description = strings.TrimSpace(b.Description + " (line boundary in Threat Dragon: membership not recorded)")
 	}
@@ -265,7 +269,7 @@ func (c *converter) boundary(cl *cell, p *props) {
 func (c *converter) element(cl *cell, p *props, kind string) {
 	id := c.IDs.Make(threatmodel.Slug(cl.name(p)), strings.ReplaceAll(kind, "_", "-"))
 	c.cellIDs[cl.ID] = id
-	c.nodes = append(c.nodes, pending{cl, p, id})
+	c.nodes = append(c.nodes, pending{cl, p, id, c.cur})
 	e := threatmodel.Element{ID: id, Name: cl.name(p), Type: kind, Description: p.Description,
 		OutOfScope: p.OutOfScope, OutOfScopeReason: p.ReasonOutOfScope, SourceID: cl.ID}
 	if e.Name == "" {
@@ -350,7 +354,7 @@ func (c *converter) placeElements() {
 		if n.c.Size != nil {
 			w, h = n.c.Size.Width, n.c.Size.Height
 		}
-		c.Model.Elements[i].Boundary = smallestBox(c.boxes, n.c.Position.X+w/2, n.c.Position.Y+h/2)
+		c.Model.Elements[i].Boundary = smallestBox(c.boxes, n.diagram, n.c.Position.X+w/2, n.c.Position.Y+h/2)
 	}
 }
 
@@ -378,7 +382,7 @@ func (c *converter) flow(fl pending) {
 		rev.From, rev.To = to, from
 		c.Model.Flows = append(c.Model.Flows, rev)
 	}
-	c.nodes = append(c.nodes, pending{fl.c, fl.p, id})
+	c.nodes = append(c.nodes, pending{fl.c, fl.p, id, fl.diagram})
 }
 
 // danglingFlow handles a flow that ends in a point of the canvas (Threat
@@ -401,7 +405,7 @@ func (c *converter) danglingFlow(fl pending, from, to string) {
 	}
 	if n := len(fl.p.Threats); n > 0 {
 		w += fmt.Sprintf("; its %d recorded threat(s) kept on %s", n, cmp.Or(target, "the model"))
-		c.dangling = append(c.dangling, pending{fl.c, fl.p, target})
+		c.dangling = append(c.dangling, pending{fl.c, fl.p, target, fl.diagram})
 	}
 	c.Warnings = append(c.Warnings, w)
 }
@@ -458,16 +462,21 @@ func encryptedProtocol(p string) bool {
 	return strings.Contains(p, "tls") || strings.Contains(p, "https")
 }
 
+// boxInfo is a trust-boundary box of the diagram with the index diagram.
+// Positions are per diagram: boxes nest and hold elements only within
+// their own diagram.
 type boxInfo struct {
 	id         string
+	diagram    int
 	x, y, w, h float64
 }
 
-// parentBox returns the smallest other box that wholly contains b.
+// parentBox returns the smallest other box of b's diagram that wholly
+// contains b.
 func parentBox(boxes []boxInfo, b boxInfo) string {
 	best, area := "", 0.0
 	for _, o := range boxes {
-		if o.id == b.id || o.w*o.h <= b.w*b.h {
+		if o.id == b.id || o.diagram != b.diagram || o.w*o.h <= b.w*b.h {
 			continue
 		}
 		if b.x >= o.x && b.y >= o.y && b.x+b.w <= o.x+o.w && b.y+b.h <= o.y+o.h {
@@ -479,11 +488,12 @@ func parentBox(boxes []boxInfo, b boxInfo) string {
 	return best
 }
 
-// smallestBox returns the smallest box holding the point (x, y).
-func smallestBox(boxes []boxInfo, x, y float64) string {
+// smallestBox returns the smallest box of the diagram holding the point
+// (x, y).
+func smallestBox(boxes []boxInfo, diagram int, x, y float64) string {
 	best, area := "", 0.0
 	for _, b := range boxes {
-		if !(x >= b.x && x <= b.x+b.w && y >= b.y && y <= b.y+b.h) {
+		if b.diagram != diagram || !(x >= b.x && x <= b.x+b.w && y >= b.y && y <= b.y+b.h) {
 			continue
 		}
 		if a := b.w * b.h; best == "" || a < area {

@@ -107,7 +107,7 @@ func TestMalformed(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, n := range []string{"v2-door.json", "v1-door.json", "malformed.json", "threat-ids.json"} {
+	for _, n := range []string{"v2-door.json", "v1-door.json", "malformed.json", "threat-ids.json", "two-diagrams.json"} {
 		f.Add(importtest.Testdata(f, n))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -145,4 +145,27 @@ func TestThreatIDsAndScore(t *testing.T) {
 		t.Errorf("v2 score lost: %+v", d)
 	}
 	importtest.Reparse(t, m)
+}
+
+// TestBoxesPerDiagram: each diagram has its own canvas, so a boundary box
+// holds (and nests in) only what its own diagram draws inside it; before,
+// an element of one diagram landed in a box of another drawn at the same
+// coordinates.
+func TestBoxesPerDiagram(t *testing.T) {
+	m, _, err := Parse(importtest.Testdata(t, "two-diagrams.json"), "two-diagrams.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.Element("api").Boundary; b != "vpc" {
+		t.Errorf("api in %q, want vpc", b)
+	}
+	if b := m.Element("resident").Boundary; b != "house" {
+		t.Errorf("resident in %q, want house (its own diagram's box)", b)
+	}
+	if b := m.Element("backup").Boundary; b != "" {
+		t.Errorf("backup in %q, want none", b)
+	}
+	if p := m.Boundary("house").Parent; p != "" {
+		t.Errorf("house nested in %q, a box of another diagram", p)
+	}
 }
