@@ -590,13 +590,17 @@ func labelText(raw json.RawMessage) string {
 	return s
 }
 
+// status maps a Threat Dragon threat status (v1: NA, Open, Mitigated; v2
+// adds Accepted, Transferred, Avoided and Eliminated) to a Rampart one: a
+// threat avoided or eliminated (by design) no longer applies as mitigated,
+// a transferred one is accepted (its reason says it was transferred).
 func status(s string) string {
 	switch strings.ToLower(strings.ReplaceAll(s, " ", "")) {
-	case "mitigated", "closed", "resolved":
+	case "mitigated", "closed", "resolved", "avoided", "eliminated":
 		return threatmodel.StatusMitigated
 	case "notapplicable", "n/a", "na":
 		return threatmodel.StatusNotApplicable
-	case "accepted":
+	case "accepted", "transferred":
 		return threatmodel.StatusAccepted
 	}
 	return threatmodel.StatusOpen

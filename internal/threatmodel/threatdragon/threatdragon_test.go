@@ -125,7 +125,8 @@ func FuzzParse(f *testing.F) {
 // TestThreatIDsAndScore: Threat Dragon 1.x threats, which have a threatId
 // and no id, keep that id (they were numbered by position, so reordering
 // them in Threat Dragon changed every decision's id), and a v2 threat's
-// score is kept in its description.
+// score is kept in its description; the statuses later v2 releases added
+// (Accepted, Transferred, Avoided, Eliminated) are not read as open.
 func TestThreatIDsAndScore(t *testing.T) {
 	m, _, err := Parse(importtest.Testdata(t, "threat-ids.json"), "threat-ids.json")
 	if err != nil {
@@ -143,6 +144,12 @@ func TestThreatIDsAndScore(t *testing.T) {
 	}
 	if d := got["TD-46aaab10-d022-4719-b6f6-4fba2be9ff16@keys"]; !strings.Contains(d.Description, "Score in Threat Dragon: 8.1") {
 		t.Errorf("v2 score lost: %+v", d)
+	}
+	for id, want := range map[string]string{"t-transferred": threatmodel.StatusAccepted, "t-avoided": threatmodel.StatusMitigated,
+		"t-eliminated": threatmodel.StatusMitigated, "t-accepted": threatmodel.StatusAccepted} {
+		if d := got["TD-"+id+"@keys"]; d.Status != want || threatmodel.NeedsReason(want) && !strings.Contains(d.Reason, "in Threat Dragon") {
+			t.Errorf("%s: %+v, want status %s", id, d, want)
+		}
 	}
 	importtest.Reparse(t, m)
 }
