@@ -267,6 +267,12 @@ func TestDetect(t *testing.T) {
 		err  error
 	}{
 		{"rampart: threatmodel/v1\ntitle: x\nelements: []\n", Rampart, nil},
+		// The marker is optional (docs/threat-modeling.md): Rampart's own
+		// keys and elements are enough, even with boundaries and flows,
+		// which pytm models have too.
+		{"title: x\nboundaries: []\nelements:\n  - {id: a, type: process}\nflows: []\n", Rampart, nil},
+		{`{"name":"x","boundaries":[],"elements":[],"flows":[]}`, Pytm, nil},
+		{"title: x\nelements: []\ncolour: red\n", "", ErrUnknownFormat},
 		{`{"otmVersion":"0.2.0"}`, OTM, nil},
 		{"threagile_version: 1.0.0\n", Threagile, nil},
 		{`{"summary":{"title":"x"},"detail":{"diagrams":[]}}`, ThreatDragon, nil},
