@@ -6,6 +6,7 @@
 package imports
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -132,6 +133,9 @@ func onlyRampartKeys(top map[string]any) bool {
 // Import converts data (named name in errors) from format from, or from the
 // detected format when from is "".
 func Import(data []byte, name, from string, opts Options) (*Imported, error) {
+	// A byte-order mark (Windows editors write one) is not part of the
+	// model; the JSON decoders would stop at it.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if from == "" {
 		f, err := Detect(data)
 		if err != nil {
