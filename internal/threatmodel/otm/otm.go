@@ -163,7 +163,7 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	}
 	c := &converter{doc: &doc, Conversion: threatmodel.NewConversion(name),
 		assetIDs: map[string]string{}, zoneIDs: map[string]string{}, compIDs: map[string]string{}, mitIDs: map[string]string{},
-		parentOf: map[string]*parent{}, threats: map[string]threat{}, mitStatus: map[string]string{}}
+		parentOf: map[string]*parent{}, threats: map[string]threat{}, mitStatus: map[string]string{}, instantiated: map[string]bool{}}
 	return c.convert()
 }
 
@@ -179,13 +179,15 @@ type converter struct {
 	threatmodel.Conversion
 	doc *document // the source document
 
-	assetIDs  map[string]string  // OTM asset id -> asset id
-	zoneIDs   map[string]string  // OTM trust zone id -> boundary id
-	compIDs   map[string]string  // OTM component id -> element id
-	mitIDs    map[string]string  // OTM mitigation id -> mitigation id
-	parentOf  map[string]*parent // OTM component id -> its parent
-	threats   map[string]threat  // the threat catalogue by OTM id
-	mitStatus map[string]string  // mitigation id -> status the threat instances give it
+	assetIDs map[string]string  // OTM asset id -> asset id
+	zoneIDs  map[string]string  // OTM trust zone id -> boundary id
+	compIDs  map[string]string  // OTM component id -> element id
+	mitIDs   map[string]string  // OTM mitigation id -> mitigation id
+	parentOf map[string]*parent // OTM component id -> its parent
+	threats  map[string]threat  // the threat catalogue by OTM id
+	// instantiated holds the catalogue threats a threat instance names.
+	instantiated map[string]bool
+	mitStatus    map[string]string // mitigation id -> status the threat instances give it
 }
 
 // convert runs the sections in the order the converter's doc gives and
@@ -202,6 +204,7 @@ func (c *converter) convert() (*threatmodel.Model, []string, error) {
 		c.dataflow(df)
 	}
 	c.modelThreats()
+	c.uninstantiated()
 	c.mitigations()
 	return c.Finish()
 }
@@ -385,6 +388,18 @@ func (c *converter) modelThreats() {
 	}
 }
 
+// uninstantiated warns about the threats of the catalogue that no
+// component, dataflow or (Rampart export) model instance names: OTM records
+// a threat against something only through an instance, so they have no
+// target and are not imported.
+func (c *converter) uninstantiated() {
+	for _, t := range c.doc.Threats {
+		if !c.instantiated[t.ID] {
+			c.Warnf("threat %q (%s) is in the threats section but on no component or dataflow; not imported", t.ID, orStr(t.Name, t.ID))
+		}
+	}
+}
+
 // mitigations converts the mitigations, with the status the threat
 // instances gave them (planned when none did).
 func (c *converter) mitigations() {
@@ -405,9 +420,10 @@ func (c *converter) threatInstances(list []threatInstance, target string) {
 	for _, ti := range list {
 		t, ok := c.threats[ti.Threat]
 		if !ok {
-			c.Warnf("%s refers to unknown threat %q; dropped", target, ti.Threat)
+			c.Warnf("%s refers to unknown threat %q; dropped", cmp.Or(target, "the model"), ti.Threat)
 			continue
 		}
+		c.instantiated[ti.Threat] = true
 		mits := c.instanceMitigations(ti, target)
 		if rule, _ := t.Attributes["rule"].(string); rule != "" && rule != "manual" && strings.HasPrefix(t.ID, rule+"@") {
 			c.ruleDecision(t, ti, rule, target, mits)

@@ -126,8 +126,9 @@ func FuzzParse(f *testing.F) {
 }
 
 // TestDanglingReferences: a parent trust zone or component, or a
-// mitigation, that the file does not define is reported in a warning naming
-// the zone, component or threat instance, instead of being lost silently.
+// mitigation, that the file does not define, and a threat no instance
+// names, are reported in a warning naming the zone, component or threat,
+// instead of being lost silently.
 func TestDanglingReferences(t *testing.T) {
 	m, warns, err := Parse(importtest.Testdata(t, "references.otm.json"), "references.otm.json")
 	if err != nil {
@@ -139,13 +140,14 @@ func TestDanglingReferences(t *testing.T) {
 		`component "worker": parent trust zone "tz-missing"`,
 		`component "plugin": parent component "host-gone"`,
 		`threat "t1" on "web" refers to unknown mitigation "m-gone"`,
+		`threat "t2" (Spoofing) is in the threats section but on no component or dataflow; not imported`,
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("no warning %q in %v", want, warns)
 		}
 	}
-	if len(warns) != 4 {
-		t.Errorf("%d warnings, want 4: %v", len(warns), warns)
+	if len(warns) != 5 {
+		t.Errorf("%d warnings, want 5: %v", len(warns), warns)
 	}
 	if e := m.Element("web"); e.Boundary != "tz-dmz" {
 		t.Errorf("web %+v", e)
