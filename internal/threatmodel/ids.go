@@ -104,7 +104,7 @@ func NormalizeSeverity(s string) string {
 		return "high"
 	case "medium", "moderate", "":
 		return "medium"
-	case "low":
+	case "low", "very low", "very-low":
 		return "low"
 	case "info", "informational", "none", "tbd":
 		return "info"

@@ -99,6 +99,9 @@ func Parse(data []byte, file string) (*Model, error) {
 		}
 		return nil, &ValidationError{Problems: []Problem{yamlProblem(file, err)}}
 	}
+	if p, more := nextDocument(dec, file); more {
+		return nil, &ValidationError{Problems: []Problem{p}}
+	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
@@ -161,6 +164,34 @@ func yamlProblem(file string, err error) Problem {
 		p.Msg = strings.TrimSpace(strings.TrimPrefix(strings.SplitN(msg, m[0], 2)[1], ":"))
 	}
 	return p
+}
+
+// nextDocument reports whether the input goes on after the model's
+// document (a second YAML document after "---", or text after a JSON
+// object), which Parse would otherwise ignore, with the problem to report.
+// A trailing "---" with only comments after it is no document.
+func nextDocument(dec *yaml.Decoder, file string) (Problem, bool) {
+	var next yaml.Node
+	err := dec.Decode(&next)
+	switch {
+	case errors.Is(err, io.EOF):
+		return Problem{}, false
+	case err != nil:
+		return yamlProblem(file, err), true
+	case next.Kind == yaml.DocumentNode && (len(next.Content) == 0 || isEmptyNull(next.Content[0])):
+		return Problem{}, false
+	}
+	line, col := next.Line, next.Column
+	if next.Kind == yaml.DocumentNode {
+		line, col = next.Content[0].Line, next.Content[0].Column
+	}
+	return Problem{File: file, Line: line, Column: col, Msg: "a model file holds one document; another one starts here (split it into separate models, or remove the \"---\")"}, true
+}
+
+// isEmptyNull reports whether n is the implicit null of a document that
+// holds nothing (not a written "null" or "~").
+func isEmptyNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == ""
 }
 
 // checkAliases rejects alias expansion bombs and absurd nesting.

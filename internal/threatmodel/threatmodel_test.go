@@ -53,6 +53,7 @@ func TestParseErrorsNamePosition(t *testing.T) {
 		{"alias", "title: &t x\nid: *t\nelements: []\n", "aliases are not allowed"},
 		{"bad id", "title: x\nelements:\n  - id: 'a b'\n    type: process\n", `id "a b" must start with`},
 		{"unknown asset", "title: x\nelements:\n  - id: a\n    type: data_store\n    stores: [nope]\n", `m.yaml:5:14: elements[0].stores[0]: element "a": data asset "nope" is not defined`},
+		{"second document", "title: x\nelements: []\n---\ntitle: y\nelements:\n  - {id: b, type: process}\n", "m.yaml:4:1: a model file holds one document"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +68,17 @@ func TestParseErrorsNamePosition(t *testing.T) {
 				t.Errorf("error\n  %v\nwant substring\n  %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseTrailingDocumentMarkers: a "---" or "..." that ends the model,
+// with at most comments after it, is no second document.
+func TestParseTrailingDocumentMarkers(t *testing.T) {
+	for _, tail := range []string{"---\n", "---\n# end\n", "...\n"} {
+		m, err := Parse([]byte("---\ntitle: x\nelements:\n  - {id: a, type: process}\n"+tail), "m.yaml")
+		if err != nil || len(m.Elements) != 1 {
+			t.Errorf("tail %q: %v", tail, err)
+		}
 	}
 }
 

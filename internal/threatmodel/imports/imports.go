@@ -6,8 +6,10 @@
 package imports
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -86,6 +88,11 @@ func Detect(data []byte) (string, error) {
 		return Threagile, nil
 	case (has("summary") || has("summarize")) && (has("detail") || has("details")), has("detail") && has("version"):
 		return ThreatDragon, nil
+	case has("elements") && onlyRampartKeys(top):
+		// The rampart: marker is optional: a mapping with elements and
+		// nothing but Rampart's own keys is a Rampart model (pytm's have a
+		// name, and onDuplicates or isOrdered).
+		return Rampart, nil
 	case has("elements") && has("flows") && (has("boundaries") || has("onDuplicates") || has("isOrdered")):
 		return Pytm, nil
 	}
@@ -100,9 +107,35 @@ func Detect(data []byte) (string, error) {
 	return "", fmt.Errorf("%w (Threagile, Threat Dragon, OTM, pytm or Rampart); top-level keys: %s", ErrUnknownFormat, strings.Join(keys, ", "))
 }
 
+// rampartKeys are the top-level keys of a Rampart model.
+var rampartKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeFor[threatmodel.Model]()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+			keys[name] = true
+		}
+	}
+	return keys
+}()
+
+// onlyRampartKeys reports whether every top-level key is one of a Rampart
+// model's.
+func onlyRampartKeys(top map[string]any) bool {
+	for k := range top {
+		if !rampartKeys[k] {
+			return false
+		}
+	}
+	return true
+}
+
 // Import converts data (named name in errors) from format from, or from the
 // detected format when from is "".
 func Import(data []byte, name, from string, opts Options) (*Imported, error) {
+	// A byte-order mark (Windows editors write one) is not part of the
+	// model; the JSON decoders would stop at it.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if from == "" {
 		f, err := Detect(data)
 		if err != nil {

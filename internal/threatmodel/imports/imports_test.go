@@ -260,6 +260,26 @@ func TestCorpusIoTDeviceAllSTRIDE(t *testing.T) {
 	t.Logf("iot-device: %d threats %v; completeness %.0f%% of %d; top: %s (%d threats)", len(res.Threats), by, 100*c.Score, c.Total, c.Attributes[0].Path(), len(c.Attributes[0].Threats))
 }
 
+// TestByteOrderMark: a file saved with a UTF-8 byte-order mark imports in
+// every format (the Threat Dragon and pytm JSON decoders stopped at it).
+func TestByteOrderMark(t *testing.T) {
+	for _, c := range []struct{ file, format string }{
+		{"../threatdragon/testdata/v2-door.json", ThreatDragon},
+		{"../pytm/testdata/blog.json", Pytm},
+		{"../otm/testdata/thermostat.otm.yaml", OTM},
+		{"../threagile/testdata/risks.yaml", Threagile},
+	} {
+		b, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, err := Import(append([]byte("\ufeff"), b...), c.file, "", Options{})
+		if err != nil || im.Format != c.format || len(im.Model.Elements) == 0 {
+			t.Errorf("%s: %v", c.file, err)
+		}
+	}
+}
+
 func TestDetect(t *testing.T) {
 	cases := []struct {
 		in   string
@@ -267,6 +287,12 @@ func TestDetect(t *testing.T) {
 		err  error
 	}{
 		{"rampart: threatmodel/v1\ntitle: x\nelements: []\n", Rampart, nil},
+		// The marker is optional (docs/threat-modeling.md): Rampart's own
+		// keys and elements are enough, even with boundaries and flows,
+		// which pytm models have too.
+		{"title: x\nboundaries: []\nelements:\n  - {id: a, type: process}\nflows: []\n", Rampart, nil},
+		{`{"name":"x","boundaries":[],"elements":[],"flows":[]}`, Pytm, nil},
+		{"title: x\nelements: []\ncolour: red\n", "", ErrUnknownFormat},
 		{`{"otmVersion":"0.2.0"}`, OTM, nil},
 		{"threagile_version: 1.0.0\n", Threagile, nil},
 		{`{"summary":{"title":"x"},"detail":{"diagrams":[]}}`, ThreatDragon, nil},

@@ -6,6 +6,7 @@ package otm
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -162,7 +163,7 @@ func Parse(data []byte, name string) (*threatmodel.Model, []string, error) {
 	}
 	c := &converter{doc: &doc, Conversion: threatmodel.NewConversion(name),
 		assetIDs: map[string]string{}, zoneIDs: map[string]string{}, compIDs: map[string]string{}, mitIDs: map[string]string{},
-		parentOf: map[string]*parent{}, threats: map[string]threat{}, mitStatus: map[string]string{}}
+		parentOf: map[string]*parent{}, threats: map[string]threat{}, mitStatus: map[string]string{}, instantiated: map[string]bool{}}
 	return c.convert()
 }
 
@@ -178,13 +179,15 @@ type converter struct {
 	threatmodel.Conversion
 	doc *document // the source document
 
-	assetIDs  map[string]string  // OTM asset id -> asset id
-	zoneIDs   map[string]string  // OTM trust zone id -> boundary id
-	compIDs   map[string]string  // OTM component id -> element id
-	mitIDs    map[string]string  // OTM mitigation id -> mitigation id
-	parentOf  map[string]*parent // OTM component id -> its parent
-	threats   map[string]threat  // the threat catalogue by OTM id
-	mitStatus map[string]string  // mitigation id -> status the threat instances give it
+	assetIDs map[string]string  // OTM asset id -> asset id
+	zoneIDs  map[string]string  // OTM trust zone id -> boundary id
+	compIDs  map[string]string  // OTM component id -> element id
+	mitIDs   map[string]string  // OTM mitigation id -> mitigation id
+	parentOf map[string]*parent // OTM component id -> its parent
+	threats  map[string]threat  // the threat catalogue by OTM id
+	// instantiated holds the catalogue threats a threat instance names.
+	instantiated map[string]bool
+	mitStatus    map[string]string // mitigation id -> status the threat instances give it
 }
 
 // convert runs the sections in the order the converter's doc gives and
@@ -201,6 +204,7 @@ func (c *converter) convert() (*threatmodel.Model, []string, error) {
 		c.dataflow(df)
 	}
 	c.modelThreats()
+	c.uninstantiated()
 	c.mitigations()
 	return c.Finish()
 }
@@ -265,7 +269,9 @@ func (c *converter) trustZones() {
 	for _, z := range c.doc.TrustZones {
 		b := threatmodel.Boundary{ID: c.zoneIDs[z.ID], Name: orStr(z.Name, z.ID), Description: z.Description, Type: zoneType(z.Type)}
 		if z.Parent != nil && z.Parent.TrustZone != "" {
-			b.Parent = c.zoneIDs[z.Parent.TrustZone]
+			if b.Parent = c.zoneIDs[z.Parent.TrustZone]; b.Parent == "" {
+				c.Warnf("trust zone %q: parent trust zone %q is not in the model; imported as a top-level boundary", z.ID, z.Parent.TrustZone)
+			}
 		}
 		c.Model.Boundaries = append(c.Model.Boundaries, b)
 	}
@@ -289,12 +295,27 @@ func (c *converter) references() {
 	}
 }
 
-// zoneOf returns the boundary of the trust zone a component is in, directly
-// or through the components it is nested in.
-func (c *converter) zoneOf(p *parent) string {
-	for depth := 0; p != nil && depth < 64; depth++ {
-		if p.TrustZone != "" {
-			return c.zoneIDs[p.TrustZone]
+// zoneOf returns the boundary of the trust zone the component id is in,
+// directly or through the components it is nested in. A parent that is not
+// in the model, or a loop of parents, leaves the component outside every
+// boundary with a warning.
+func (c *converter) zoneOf(id string, p *parent) string {
+	for depth := 0; p != nil; depth++ {
+		switch {
+		case depth >= 64:
+			c.Warnf("component %q: its parents nest too deeply or form a loop; imported outside every trust boundary", id)
+			return ""
+		case p.TrustZone != "":
+			z, ok := c.zoneIDs[p.TrustZone]
+			if !ok {
+				c.Warnf("component %q: parent trust zone %q is not in the model; imported outside every trust boundary", id, p.TrustZone)
+			}
+			return z
+		case p.Component != "":
+			if _, ok := c.compIDs[p.Component]; !ok {
+				c.Warnf("component %q: parent component %q is not in the model; imported outside every trust boundary", id, p.Component)
+				return ""
+			}
 		}
 		p = c.parentOf[p.Component]
 	}
@@ -315,7 +336,7 @@ func (c *converter) component(comp component) {
 	if e.Type != threatmodel.TypeDevice {
 		e.Device = nil
 	}
-	e.Boundary = c.zoneOf(comp.Parent)
+	e.Boundary = c.zoneOf(comp.ID, comp.Parent)
 	e.Tags = comp.Tags
 	if comp.Assets != nil {
 		e.Processes = c.assetRefs(comp.Assets.Processed, "component "+comp.ID)
@@ -367,6 +388,18 @@ func (c *converter) modelThreats() {
 	}
 }
 
+// uninstantiated warns about the threats of the catalogue that no
+// component, dataflow or (Rampart export) model instance names: OTM records
+// a threat against something only through an instance, so they have no
+// target and are not imported.
+func (c *converter) uninstantiated() {
+	for _, t := range c.doc.Threats {
+		if !c.instantiated[t.ID] {
+			c.Warnf("threat %q (%s) is in the threats section but on no component or dataflow; not imported", t.ID, orStr(t.Name, t.ID))
+		}
+	}
+}
+
 // mitigations converts the mitigations, with the status the threat
 // instances gave them (planned when none did).
 func (c *converter) mitigations() {
@@ -387,10 +420,11 @@ func (c *converter) threatInstances(list []threatInstance, target string) {
 	for _, ti := range list {
 		t, ok := c.threats[ti.Threat]
 		if !ok {
-			c.Warnf("%s refers to unknown threat %q; dropped", target, ti.Threat)
+			c.Warnf("%s refers to unknown threat %q; dropped", cmp.Or(target, "the model"), ti.Threat)
 			continue
 		}
-		mits := c.instanceMitigations(ti)
+		c.instantiated[ti.Threat] = true
+		mits := c.instanceMitigations(ti, target)
 		if rule, _ := t.Attributes["rule"].(string); rule != "" && rule != "manual" && strings.HasPrefix(t.ID, rule+"@") {
 			c.ruleDecision(t, ti, rule, target, mits)
 			continue
@@ -400,15 +434,22 @@ func (c *converter) threatInstances(list []threatInstance, target string) {
 }
 
 // instanceMitigations returns the ids of the mitigations a threat instance
-// names, and records the state it gives them (implemented wins).
-func (c *converter) instanceMitigations(ti threatInstance) []string {
+// on target names, and records the state it gives them (implemented wins);
+// one not in the mitigations section is dropped with a warning.
+func (c *converter) instanceMitigations(ti threatInstance, target string) []string {
 	var mits []string
 	for _, mi := range ti.Mitigations {
-		if id, ok := c.mitIDs[mi.Mitigation]; ok {
-			mits = append(mits, id)
-			if ms := mitigationState(mi.State); ms != "" && c.mitStatus[id] != threatmodel.MitigationImplemented {
-				c.mitStatus[id] = ms
-			}
+		if mi.Mitigation == "" {
+			continue
+		}
+		id, ok := c.mitIDs[mi.Mitigation]
+		if !ok {
+			c.Warnf("threat %q on %q refers to unknown mitigation %q; dropped", ti.Threat, cmp.Or(target, "the model"), mi.Mitigation)
+			continue
+		}
+		mits = append(mits, id)
+		if ms := mitigationState(mi.State); ms != "" && c.mitStatus[id] != threatmodel.MitigationImplemented {
+			c.mitStatus[id] = ms
 		}
 	}
 	return mits

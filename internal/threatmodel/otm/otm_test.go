@@ -3,6 +3,7 @@ package otm
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
@@ -109,6 +110,7 @@ func TestMalformed(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	f.Add(fixture(f))
+	f.Add(importtest.Testdata(f, "references.otm.json"))
 	f.Add([]byte(`{"otmVersion":"0.2.0","project":{"name":"x","id":"x"},"components":[{"id":"a","name":"A","parent":{"component":"a"}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, _, err := Parse(data, "fuzz")
@@ -121,4 +123,36 @@ func FuzzParse(f *testing.F) {
 		}
 		importtest.Reparse(t, m)
 	})
+}
+
+// TestDanglingReferences: a parent trust zone or component, or a
+// mitigation, that the file does not define, and a threat no instance
+// names, are reported in a warning naming the zone, component or threat,
+// instead of being lost silently.
+func TestDanglingReferences(t *testing.T) {
+	m, warns, err := Parse(importtest.Testdata(t, "references.otm.json"), "references.otm.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(warns, "\n")
+	for _, want := range []string{
+		`trust zone "tz-dmz": parent trust zone "tz-gone"`,
+		`component "worker": parent trust zone "tz-missing"`,
+		`component "plugin": parent component "host-gone"`,
+		`threat "t1" on "web" refers to unknown mitigation "m-gone"`,
+		`threat "t2" (Spoofing) is in the threats section but on no component or dataflow; not imported`,
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no warning %q in %v", want, warns)
+		}
+	}
+	if len(warns) != 5 {
+		t.Errorf("%d warnings, want 5: %v", len(warns), warns)
+	}
+	if e := m.Element("web"); e.Boundary != "tz-dmz" {
+		t.Errorf("web %+v", e)
+	}
+	if len(m.Threats) != 1 || len(m.Threats[0].Mitigations) != 1 || m.Threats[0].Mitigations[0] != "m1" || m.Mitigations[0].Status != threatmodel.MitigationImplemented {
+		t.Errorf("threats %+v mitigations %+v", m.Threats, m.Mitigations)
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
@@ -82,9 +84,13 @@ type flow struct {
 	Note        string          `json:"note"`
 	Description string          `json:"description"`
 	IsEncrypted bool            `json:"isEncrypted"`
-	UsesVPN     bool            `json:"usesVPN"`
-	Controls    controls        `json:"controls"`
-	InScope     *bool           `json:"inScope"`
+	// TLSVersion is the TLS version the flow uses in pytm 1.2 and later
+	// ("TLSVersion.TLSv12"; "TLSVersion.NONE" when unencrypted), which
+	// replaced isEncrypted.
+	TLSVersion string   `json:"tlsVersion"`
+	UsesVPN    bool     `json:"usesVPN"`
+	Controls   controls `json:"controls"`
+	InScope    *bool    `json:"inScope"`
 	// Authn is a string naming the mechanism in current pytm, and a
 	// boolean (false when unset) in pytm before mid-2024.
 	Authn json.RawMessage `json:"authenticatedWith"`
@@ -106,17 +112,30 @@ type finding struct {
 	Element     json.RawMessage `json:"element"`
 	Severity    string          `json:"severity"`
 	Mitigations string          `json:"mitigations"`
+	Details     string          `json:"details"`
+	References  string          `json:"references"`
+	// Response is how an override handles the threat: mitigated,
+	// transferred, avoided or accepted.
+	Response string `json:"response"`
+	// Assumption names the assumption that excluded the finding (in
+	// excluded_findings): its name, or an object with one.
+	Assumption json.RawMessage `json:"assumption"`
 }
 
 type document struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	Boundaries  []element       `json:"boundaries"`
-	Actors      []element       `json:"actors"`
-	Elements    []element       `json:"elements"`
-	Flows       []flow          `json:"flows"`
-	Data        []data          `json:"data"`
-	Findings    []finding       `json:"findings"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Boundaries  []element `json:"boundaries"`
+	Actors      []element `json:"actors"`
+	Assets      []element `json:"assets"` // pytm 1.3 and later: the non-actor elements
+	Elements    []element `json:"elements"`
+	Flows       []flow    `json:"flows"`
+	Data        []data    `json:"data"`
+	Findings    []finding `json:"findings"`
+	// ExcludedFindings (pytm 1.3) are the findings an assumption excluded.
+	ExcludedFindings []finding `json:"excluded_findings"`
+	// Assumptions are the model's assumptions: names (a dump), or objects
+	// with a name, a description and the threat ids they exclude.
 	Assumptions json.RawMessage `json:"assumptions"`
 }
 
@@ -159,7 +178,7 @@ func Parse(input []byte, name string) (*threatmodel.Model, []string, error) {
 		return nil, nil, fmt.Errorf("%s: %w: no model name", name, ErrMalformed)
 	}
 	c := &converter{doc: &doc, Conversion: threatmodel.NewConversion(name),
-		boundaryIDs: map[string]string{}, dataIDs: map[string]string{}, elementIDs: map[string]string{}}
+		boundaryIDs: map[string]string{}, dataIDs: map[string]string{}, elementIDs: map[string]string{}, flowIDs: map[string]string{}}
 	return c.convert()
 }
 
@@ -176,6 +195,7 @@ type converter struct {
 	boundaryIDs map[string]string // boundary name -> boundary id
 	dataIDs     map[string]string // data name -> asset id
 	elementIDs  map[string]string // element name -> element id
+	flowIDs     map[string]string // flow name -> id of the first flow of that name
 }
 
 // convert runs the sections in the order the converter's doc gives and
@@ -191,6 +211,7 @@ func (c *converter) convert() (*threatmodel.Model, []string, error) {
 		return nil, nil, fmt.Errorf("%s: %w: flows but no elements", c.Name, ErrMalformed)
 	}
 	c.flows()
+	c.assumptions()
 	c.findings()
 	return c.Finish()
 }
@@ -231,7 +252,7 @@ func (c *converter) data() {
 // elements converts the actors and elements, skipping unnamed ones, repeated
 // names and boundaries listed among the elements.
 func (c *converter) elements() {
-	for _, e := range append(c.doc.Actors, c.doc.Elements...) {
+	for _, e := range slices.Concat(c.doc.Actors, c.doc.Elements, c.doc.Assets) {
 		if e.Name == "" || c.elementIDs[e.Name] != "" || strings.EqualFold(e.Class, "Boundary") || c.boundaryIDs[e.Name] != "" && e.Class == "" {
 			continue
 		}
@@ -302,14 +323,18 @@ func (c *converter) flows() {
 			c.Warnf("flow %q connects unknown elements %q and %q; skipped", f.Name, nameOf(f.Source), nameOf(f.Sink))
 			continue
 		}
-		c.Model.Flows = append(c.Model.Flows, c.flow(i, f, src, dst))
+		fl := c.flow(i, f, src, dst)
+		if _, dup := c.flowIDs[f.Name]; !dup && f.Name != "" {
+			c.flowIDs[f.Name] = fl.ID
+		}
+		c.Model.Flows = append(c.Model.Flows, fl)
 	}
 }
 
 // flow converts the i-th flow, from src to dst (element ids).
 func (c *converter) flow(i int, f flow, src, dst string) threatmodel.Flow {
 	fl := threatmodel.Flow{ID: c.IDs.Make(strings.ToLower(f.Name), fmt.Sprintf("flow-%d", i+1)), Name: f.Name, From: src, To: dst,
-		Protocol: strings.ToLower(f.Protocol), Encrypted: f.IsEncrypted || f.Controls.IsEncrypted || f.UsesVPN || f.Controls.UsesVPN,
+		Protocol: strings.ToLower(f.Protocol), Encrypted: f.IsEncrypted || f.Controls.IsEncrypted || f.UsesVPN || f.Controls.UsesVPN || usesTLS(f.TLSVersion),
 		Integrity: f.Controls.ProvidesIntegrity, ReplayProtection: f.Controls.ImplementsNonce, Description: strings.TrimSpace(f.Description + " " + f.Note)}
 	if f.Controls.AuthenticatesSource || authenticated(f.Authn) {
 		fl.Authentication = "token"
@@ -327,19 +352,104 @@ func (c *converter) flow(i int, f flow, src, dst string) threatmodel.Flow {
 	return fl
 }
 
-// findings converts pytm's findings into open threat decisions on the
-// element they name (or on the model).
+// findings converts pytm's findings into threat decisions on the element,
+// flow or boundary they name (or on the model), with the status an
+// override's response gives them (open without one).
 func (c *converter) findings() {
 	for i, fd := range c.doc.Findings {
-		target := c.elementIDs[fd.Target]
-		if target == "" {
-			target = c.elementIDs[nameOf(fd.Element)]
-		}
-		tid := cmp.Or(fd.ThreatID, fd.ID, fmt.Sprintf("finding-%d", i+1))
-		title := cmp.Or(strings.TrimSpace(fd.Description), "pytm finding "+tid)
-		c.Model.Threats = append(c.Model.Threats, threatmodel.ThreatDecision{ID: "pytm:" + threatmodel.SanitizeID(tid) + "@" + cmp.Or(target, "model"),
-			Title: title, Target: target, STRIDE: "tampering", Severity: threatmodel.NormalizeSeverity(fd.Severity), Mitigation: strings.TrimSpace(fd.Mitigations), Status: threatmodel.StatusOpen})
+		c.finding(i, fd, false)
 	}
+	for i, fd := range c.doc.ExcludedFindings {
+		c.finding(len(c.doc.Findings)+i, fd, true)
+	}
+}
+
+// finding converts the i-th finding; an excluded one is not applicable,
+// for the assumption that excluded it.
+func (c *converter) finding(i int, fd finding, excluded bool) {
+	name := cmp.Or(fd.Target, nameOf(fd.Element))
+	target := cmp.Or(c.elementIDs[name], c.flowIDs[name], c.boundaryIDs[name])
+	tid := cmp.Or(fd.ThreatID, fd.ID, fmt.Sprintf("finding-%d", i+1))
+	if target == "" && name != "" {
+		c.Warnf("finding %s names %q, which is not an element, flow or boundary of the model; kept on the model", tid, name)
+	}
+	title := cmp.Or(strings.TrimSpace(fd.Description), "pytm finding "+tid)
+	d := threatmodel.ThreatDecision{ID: "pytm:" + threatmodel.SanitizeID(tid) + "@" + cmp.Or(target, "model"),
+		Title: title, Target: target, STRIDE: "tampering", Severity: threatmodel.NormalizeSeverity(fd.Severity), Mitigation: strings.TrimSpace(fd.Mitigations),
+		Description: strings.TrimSpace(strings.TrimSpace(fd.Details) + "\n" + references(fd.References))}
+	d.Status, d.Reason = response(fd.Response)
+	if d.Status == "" {
+		c.Warnf("finding %s on %q has response %q, which is not one of pytm's (mitigated, transferred, avoided, accepted); kept open", tid, name, fd.Response)
+		d.Status = threatmodel.StatusOpen
+	}
+	if excluded {
+		d.Status, d.Reason = threatmodel.StatusNotApplicable, "excluded in pytm"
+		if a := nameOf(fd.Assumption); a != "" {
+			d.Reason += " by the assumption " + strconv.Quote(a)
+		}
+	}
+	c.Model.Threats = append(c.Model.Threats, d)
+}
+
+// assumptions converts the model's assumptions: each a name, or an object
+// with a name and a description (and the threats it excludes, which are
+// named in the description).
+func (c *converter) assumptions() {
+	var list []json.RawMessage
+	if json.Unmarshal(c.doc.Assumptions, &list) != nil {
+		return
+	}
+	for _, raw := range list {
+		var a struct {
+			Name        string   `json:"name"`
+			Description string   `json:"description"`
+			Exclude     []string `json:"exclude"`
+		}
+		if json.Unmarshal(raw, &a.Name) != nil && json.Unmarshal(raw, &a) != nil {
+			continue
+		}
+		text := strings.TrimSpace(a.Name)
+		if d := strings.TrimSpace(a.Description); d != "" {
+			text += ": " + d
+		}
+		if len(a.Exclude) > 0 {
+			text += " (excludes " + strings.Join(a.Exclude, ", ") + ")"
+		}
+		if text == "" {
+			continue
+		}
+		c.Model.Assumptions = append(c.Model.Assumptions, threatmodel.Assumption{ID: c.IDs.Make(strings.ToLower(cmp.Or(a.Name, text)), "assumption"), Description: text})
+	}
+}
+
+// response maps the response of a pytm finding to a threat status and, for
+// an accepted or transferred threat, the reason; "" for an unknown one.
+func response(r string) (status, reason string) {
+	switch strings.ToLower(strings.TrimSpace(r)) {
+	case "":
+		return threatmodel.StatusOpen, ""
+	case "mitigated", "avoided":
+		return threatmodel.StatusMitigated, ""
+	case "accepted":
+		return threatmodel.StatusAccepted, "response accepted in pytm"
+	case "transferred":
+		return threatmodel.StatusAccepted, "response transferred in pytm (the risk is carried by another party)"
+	}
+	return "", ""
+}
+
+// references labels a finding's references for its description.
+func references(r string) string {
+	if r = strings.TrimSpace(r); r != "" {
+		return "References: " + r
+	}
+	return ""
+}
+
+// usesTLS reads a flow's tlsVersion: any version but NONE encrypts it.
+func usesTLS(v string) bool {
+	v = strings.TrimSpace(strings.TrimPrefix(v, "TLSVersion."))
+	return v != "" && !strings.EqualFold(v, "NONE")
 }
 
 func classification(c string) string {

@@ -49,6 +49,7 @@ func TestMalformed(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	f.Add(fixture(f))
+	f.Add(importtest.Testdata(f, "responses.json"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, _, err := Parse(data, "fuzz.json")
 		if err != nil {
@@ -77,4 +78,59 @@ func TestOldAuthenticatedWithModel(t *testing.T) {
 	if _, _, err := Parse([]byte(old), "old-pytm.json"); err != nil {
 		t.Fatalf("pytm model with boolean authenticatedWith: %v", err)
 	}
+}
+
+// TestFindingTargetsAndResponses: a finding on a flow or a boundary targets
+// it (not the model), an override's response sets the status, pytm's
+// "Very High"/"Very Low" severities keep their band, tlsVersion encrypts a
+// flow, elements listed only under assets (pytm 1.3) are imported, and so
+// are the model's assumptions and the findings they excluded (not
+// applicable, with the assumption as the reason).
+func TestFindingTargetsAndResponses(t *testing.T) {
+	m, warns, err := Parse(importtest.Testdata(t, "responses.json"), "responses.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Elements) != 3 || m.Element("db") == nil || m.Element("db").Type != threatmodel.TypeDataStore {
+		t.Fatalf("elements %+v", m.Elements)
+	}
+	if !m.Flow("login").Encrypted || m.Flow("query").Encrypted {
+		t.Errorf("flows %+v", m.Flows)
+	}
+	want := map[string]struct{ target, status, severity string }{
+		"pytm:DE01@login":    {"login", threatmodel.StatusMitigated, "medium"},
+		"pytm:INP01@db":      {"db", threatmodel.StatusAccepted, "critical"},
+		"pytm:AC01@internet": {"internet", threatmodel.StatusAccepted, "low"},
+		"pytm:DO01@web":      {"web", threatmodel.StatusOpen, "high"},
+		"pytm:DS01@model":    {"", threatmodel.StatusOpen, "low"},
+		"pytm:INP07@web":     {"web", threatmodel.StatusNotApplicable, "high"},
+	}
+	if len(m.Threats) != len(want) {
+		t.Errorf("threats %+v", m.Threats)
+	}
+	for _, d := range m.Threats {
+		w, ok := want[d.ID]
+		if !ok || d.Target != w.target || d.Status != w.status || d.Severity != w.severity {
+			t.Errorf("%s = %+v, want %+v", d.ID, d, w)
+		}
+		if d.ID == "pytm:DE01@login" && (!strings.Contains(d.Description, "monitors data streams") || !strings.Contains(d.Description, "capec.mitre.org")) {
+			t.Errorf("details and references lost: %q", d.Description)
+		}
+		if d.ID == "pytm:AC01@internet" && !strings.Contains(d.Reason, "transferred") {
+			t.Errorf("reason %q", d.Reason)
+		}
+	}
+	for _, d := range m.Threats {
+		if d.ID == "pytm:INP07@web" && d.Reason != `excluded in pytm by the assumption "No XML"` {
+			t.Errorf("excluded finding reason %q", d.Reason)
+		}
+	}
+	if len(m.Assumptions) != 2 || m.Assumptions[0].Description != "Admins are trusted" || m.Assumptions[1].Description != "No XML: The web tier parses no XML (excludes INP07)" {
+		t.Errorf("assumptions %+v", m.Assumptions)
+	}
+	joined := strings.Join(warns, "\n")
+	if len(warns) != 2 || !strings.Contains(joined, `response "ignored"`) || !strings.Contains(joined, `names "Gone"`) {
+		t.Errorf("warnings %v", warns)
+	}
+	importtest.Reparse(t, m)
 }

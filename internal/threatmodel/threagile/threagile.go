@@ -13,6 +13,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -46,17 +47,22 @@ func Sniff(top map[string]any) bool {
 
 // Parse converts a Threagile model. name is used in errors.
 func Parse(data []byte, name string, opts Options) (*threatmodel.Model, []string, error) {
-	top, err := load(data, name, opts, 0)
+	var merged []string
+	top, err := load(data, name, opts, 0, &merged)
 	if err != nil {
 		return nil, nil, err
 	}
 	c := &converter{top: top, Conversion: threatmodel.NewConversion(name),
 		assetIDs: map[string]string{}, elemIDs: map[string]string{}, internet: map[string]bool{},
-		boundaryIDs: map[string]string{}, categories: map[string]riskCategory{}}
+		boundaryIDs: map[string]string{}, categories: map[string]riskCategory{}, linkIDs: map[string]string{}, identified: map[string]int{}}
+	c.Warnings = merged
 	return c.convert()
 }
 
-func load(data []byte, name string, opts Options, depth int) (obj, error) {
+// load reads a model and merges the files it includes into it; what an
+// include says differently from the including file is a warning in
+// merged.
+func load(data []byte, name string, opts Options, depth int, merged *[]string) (obj, error) {
 	if depth > 8 {
 		return nil, fmt.Errorf("%s: %w: includes nested too deeply", name, ErrMalformed)
 	}
@@ -93,27 +99,72 @@ func load(data []byte, name string, opts Options, depth int) (obj, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: include %q: %w", name, file, err)
 		}
-		sub, err := load(b, file, opts, depth+1)
+		sub, err := load(b, file, opts, depth+1, merged)
 		if err != nil {
 			return nil, err
 		}
-		for k, v := range sub {
-			if cur, ok := top[k].(obj); ok {
-				if add, ok := v.(obj); ok {
-					for kk, vv := range add {
-						if _, exists := cur[kk]; !exists {
-							cur[kk] = vv
-						}
-					}
-					continue
-				}
-			}
-			if _, exists := top[k]; !exists {
-				top[k] = v
+		for _, k := range slices.Sorted(maps.Keys(sub)) {
+			if k != "includes" {
+				top[k] = merge(top[k], sub[k], k, file, merged)
 			}
 		}
 	}
 	return top, nil
+}
+
+// merge merges what the included file says at path (add) into what the
+// including file says (cur), as Threagile merges includes: mappings key by
+// key (so an included file can add links or tags to an asset the model
+// defines), lists by appending what they do not hold yet; of two different
+// values the including file's is kept, with a warning.
+func merge(cur, add any, path, file string, merged *[]string) any {
+	switch c := cur.(type) {
+	case nil:
+		return add
+	case obj:
+		if a, ok := add.(obj); ok {
+			for _, k := range slices.Sorted(maps.Keys(a)) {
+				c[k] = merge(c[k], a[k], path+"."+k, file, merged)
+			}
+			return c
+		}
+	case []any:
+		if a, ok := add.([]any); ok {
+			held := map[string]bool{} // the scalars the list holds (tags, ids)
+			for _, y := range c {
+				if sc, ok := scalar(y); ok {
+					held[sc] = true
+				}
+			}
+			for _, x := range a {
+				if sc, ok := scalar(x); !ok || !held[sc] {
+					c = append(c, x)
+					held[sc] = ok
+				}
+			}
+			return c
+		}
+	}
+	ca, aok := scalar(add)
+	cc, cok := scalar(cur)
+	switch {
+	case add == nil || aok && cok && ca == cc:
+	case aok && cok:
+		*merged = append(*merged, fmt.Sprintf("include %q sets %s to %q, which the including model sets to %q; kept %q", file, path, fmt.Sprint(add), fmt.Sprint(cur), fmt.Sprint(cur)))
+	default:
+		*merged = append(*merged, fmt.Sprintf("include %q gives %s a value of another kind than the including model does; kept the including model's", file, path))
+	}
+	return cur
+}
+
+// scalar returns a YAML scalar's text (with its type, so that 1 and "1"
+// differ); false for mappings and lists.
+func scalar(v any) (string, bool) {
+	switch v.(type) {
+	case obj, []any:
+		return "", false
+	}
+	return fmt.Sprintf("%T:%v", v, v), true
 }
 
 // tooDeep bounds nesting; yaml.v3 itself rejects excessive alias expansion.
@@ -219,6 +270,8 @@ type converter struct {
 	links       []link                  // communication links, converted after all assets
 	boundaryIDs map[string]string       // trust boundary id -> boundary id
 	categories  map[string]riskCategory // risk categories the model defines, by id
+	linkIDs     map[string]string       // communication link id ("asset>title") -> flow id
+	identified  map[string]int          // synthetic risk id of an identified risk -> index in Model.Threats
 }
 
 // link is a communication link of the technical asset from (its id), with
@@ -249,11 +302,12 @@ func (c *converter) convert() (*threatmodel.Model, []string, error) {
 			return nil, nil, err
 		}
 	}
-	c.trackedRisks()
 	if err := c.individualRisks(); err != nil {
 		return nil, nil, err
 	}
+	c.trackedRisks()
 	c.dropRepeatedDecisions()
+	c.unmapped()
 	return c.Finish()
 }
 
@@ -454,7 +508,27 @@ func (c *converter) flow(l link) (threatmodel.Flow, error) {
 		f.Network = "lan"
 	}
 	f.Data = c.assetRefs(append(strs(l.o["data_assets_sent"]), strs(l.o["data_assets_received"])...), "communication link "+l.key)
+	c.linkIDs[cmp.Or(str(l.o["id"]), linkID(l.from, l.key))] = f.ID
 	return f, nil
+}
+
+// linkID is the id Threagile gives the link titled title of the technical
+// asset from (the id risk ids name it by): from, ">", and the title in
+// lower case with each run of other characters than letters and digits
+// replaced by "-".
+func linkID(from, title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return from + ">" + strings.Trim(b.String(), "- ")
 }
 
 // trustBoundaries converts the trust boundaries (all ids first: nesting may
@@ -515,17 +589,22 @@ func (c *converter) boundaryMembers(raw string, o obj) (nested, inside []string)
 // the risks it identified in them.
 var riskSections = []string{"individual_risk_categories", "custom_risk_categories"}
 
-// riskCategories reads the categories the model defines itself, so that a
-// tracked risk of one keeps its title, STRIDE category, CWE and severity.
+// riskCategories reads the categories the model defines itself (and, in a
+// parsed model, the built-in ones it lists), so that a risk of one keeps
+// its title, STRIDE category, CWE, description, mitigation and severity.
 func (c *converter) riskCategories() error {
-	for _, sec := range riskSections {
+	for _, sec := range append(riskSections, "built_in_risk_categories") {
 		keys, objs, err := c.section(sec)
 		if err != nil {
 			return err
 		}
 		for i, o := range objs {
 			cat := entryID(keys[i], o)
-			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"]))}
+			if _, defined := c.categories[cat]; defined {
+				continue
+			}
+			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"])),
+				description: stripTags(str(o["description"])), mitigation: stripTags(str(o["mitigation"]))}
 			fmt.Sscanf(str(o["cwe"]), "%d", &rc.cwe)
 			if _, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name); err == nil && len(robjs) > 0 {
 				rc.severity = threatmodel.NormalizeSeverity(str(robjs[0]["severity"]))
@@ -537,16 +616,70 @@ func (c *converter) riskCategories() error {
 }
 
 // trackedRisks converts risk_tracking, in key order, into threat decisions
-// with their status.
+// with their status. As in Threagile, an entry whose key is the id of a
+// risk the model identified (wildcards "*" standing for one @-delimited
+// part) sets that risk's status; one naming the risk itself wins over a
+// wildcard. The other entries (built-in risks, which Threagile computes)
+// become decisions of their own.
 func (c *converter) trackedRisks() {
 	rt, ok := c.top["risk_tracking"].(obj)
 	if !ok {
 		return
 	}
-	for _, k := range slices.Sorted(maps.Keys(rt)) {
-		o, _ := rt[k].(obj)
-		c.Model.Threats = append(c.Model.Threats, c.trackedRisk(k, o))
+	keys := slices.Sorted(maps.Keys(rt))
+	direct := map[int]bool{}
+	for _, wild := range []bool{false, true} {
+		for _, k := range keys {
+			if strings.Contains(k, "*") != wild {
+				continue
+			}
+			o, _ := rt[k].(obj)
+			if st := str(o["status"]); !slices.Contains(trackingStatuses, st) {
+				c.Warnf("risk_tracking %q: status %q is not one of Threagile's (%s); imported as open", k, st, strings.Join(trackingStatuses[1:], ", "))
+			}
+			if matched := c.trackIdentified(k, o, direct); !matched {
+				c.Model.Threats = append(c.Model.Threats, c.trackedRisk(k, o))
+			}
+		}
 	}
+}
+
+// trackIdentified applies the tracking o of the key k to the identified
+// risks it names and reports whether there were any. direct holds the
+// risks a key without wildcards tracked, which a wildcard does not change.
+func (c *converter) trackIdentified(k string, o obj, direct map[int]bool) bool {
+	pattern := strings.Split(strings.TrimSpace(k), "@")
+	matched := false
+	for synth, i := range c.identified {
+		if !riskIDMatches(pattern, strings.Split(synth, "@")) {
+			continue
+		}
+		matched = true
+		if direct[i] {
+			continue
+		}
+		direct[i] = !strings.Contains(k, "*")
+		d := &c.Model.Threats[i]
+		d.Status, d.Reason, d.Owner = trackingStatus(str(o["status"])), str(o["justification"]), str(o["checked_by"])
+		d.Description += ticket(o)
+		fixReason(d)
+	}
+	return matched
+}
+
+// riskIDMatches reports whether the parts of a risk_tracking key match the
+// parts of a synthetic risk id: the same number of parts, each the same or
+// "*".
+func riskIDMatches(pattern, id []string) bool {
+	if len(pattern) != len(id) {
+		return false
+	}
+	for i, p := range pattern {
+		if p != "*" && p != id[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // trackedRisk converts the tracking o of the risk k
@@ -579,7 +712,8 @@ func (c *converter) trackedRisk(k string, o obj) threatmodel.ThreatDecision {
 }
 
 // individualRisks converts the risks identified in the model's own
-// categories into open threat decisions.
+// categories (input format), then the risks a parsed model lists under
+// generated_risks_by_category, into open threat decisions.
 func (c *converter) individualRisks() error {
 	for _, sec := range riskSections {
 		keys, objs, err := c.section(sec)
@@ -587,37 +721,103 @@ func (c *converter) individualRisks() error {
 			return err
 		}
 		for i, o := range objs {
-			if err := c.categoryRisks(sec, keys[i], o); err != nil {
+			cat := entryID(keys[i], o)
+			rkeys, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name)
+			if err != nil {
 				return err
 			}
+			for j, r := range robjs {
+				c.identifiedRisk(cat, rkeys[j], r)
+			}
+		}
+	}
+	return c.generatedRisks()
+}
+
+// generatedRisks converts the risks of a parsed model (what `threagile
+// analyze` found and the individual ones), listed per category id.
+func (c *converter) generatedRisks() error {
+	g, ok := c.top["generated_risks_by_category"].(obj)
+	if !ok {
+		if c.top["generated_risks_by_category"] != nil {
+			return fmt.Errorf("%s: %w: generated_risks_by_category must be a mapping of category ids to lists of risks", c.Name, ErrMalformed)
+		}
+		return nil
+	}
+	for _, cat := range slices.Sorted(maps.Keys(g)) {
+		list, ok := g[cat].([]any)
+		if !ok && g[cat] != nil {
+			return fmt.Errorf("%s: %w: generated_risks_by_category.%s must be a list of risks", c.Name, ErrMalformed, cat)
+		}
+		for i, x := range list {
+			r, ok := x.(obj)
+			if !ok {
+				return fmt.Errorf("%s: %w: generated_risks_by_category.%s[%d] must be a mapping", c.Name, ErrMalformed, cat, i)
+			}
+			c.identifiedRisk(cat, cmp.Or(str(r["title"]), fmt.Sprintf("%s-%d", cat, i+1)), r)
 		}
 	}
 	return nil
 }
 
-// categoryRisks converts the risks identified in the category o (keyed key
-// in section sec), each on its most relevant technical asset.
-func (c *converter) categoryRisks(sec, key string, o obj) error {
-	cat := entryID(key, o)
-	title := cmp.Or(str(o["title"]), key)
-	rkeys, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name)
-	if err != nil {
-		return err
+// identifiedRisk converts the risk r (keyed or titled key) of the category
+// cat into an open threat decision on its most relevant technical asset
+// (else its link, else its trust boundary), with Threagile's synthetic risk
+// id (as a parsed model states it, else made as Threagile makes it).
+func (c *converter) identifiedRisk(cat, key string, r obj) {
+	rc, ok := c.categories[cat]
+	if !ok {
+		rc = builtinRisks[cat]
 	}
-	cwe := 0
-	fmt.Sscanf(str(o["cwe"]), "%d", &cwe)
-	for j, r := range robjs {
-		target := c.elemIDs[str(r["most_relevant_technical_asset"])]
-		d := threatmodel.ThreatDecision{ID: "threagile:" + threatmodel.SanitizeID(cat) + "@" + cmp.Or(target, threatmodel.SanitizeID(rkeys[j])),
-			Title: title, Target: target, STRIDE: cmp.Or(threatmodel.NormalizeSTRIDE(str(o["stride"])), "tampering"),
-			Severity: threatmodel.NormalizeSeverity(str(r["severity"])), Description: strings.TrimSpace(stripTags(rkeys[j]) + ". " + str(o["description"])),
-			Mitigation: str(o["mitigation"]), Status: threatmodel.StatusOpen}
-		if cwe > 0 {
-			d.CWE = []int{cwe}
+	synth, target := c.riskSubject(cat, key, r)
+	synth = cmp.Or(str(r["synthetic_id"]), synth)
+	d := threatmodel.ThreatDecision{ID: "threagile:" + synth,
+		Title: cmp.Or(rc.title, "Threagile risk "+cat), Target: target, STRIDE: cmp.Or(rc.stride, "tampering"),
+		Severity: threatmodel.NormalizeSeverity(str(r["severity"])), Description: strings.TrimSpace(stripTags(key) + ". " + rc.description),
+		Mitigation: rc.mitigation, Status: threatmodel.StatusOpen}
+	if st := str(r["risk_status"]); st != "" { // a parsed model states the status risk_tracking gave
+		d.Status = trackingStatus(st)
+		fixReason(&d)
+	}
+	if rc.cwe > 0 {
+		d.CWE = []int{rc.cwe}
+	}
+	if _, dup := c.identified[synth]; !dup {
+		c.identified[synth] = len(c.Model.Threats)
+	}
+	c.Model.Threats = append(c.Model.Threats, d)
+}
+
+// riskSubject returns the synthetic id Threagile gives the risk r (keyed
+// key) of the category cat: the category and the most relevant technical
+// asset, communication link, trust boundary, shared runtime and data asset
+// it names, joined by "@" (a risk naming none is told apart by its key);
+// and its target: the element, else the flow, else the boundary.
+func (c *converter) riskSubject(cat, key string, r obj) (synth, target string) {
+	parts := []string{threatmodel.SanitizeID(cat)}
+	for _, f := range []struct {
+		field string
+		ids   map[string]string
+	}{{"most_relevant_technical_asset", c.elemIDs}, {"most_relevant_communication_link", c.linkIDs},
+		{"most_relevant_trust_boundary", c.boundaryIDs}, {"most_relevant_shared_runtime", nil}, {"most_relevant_data_asset", c.assetIDs}} {
+		ref := str(r[f.field])
+		if ref == "" {
+			continue
 		}
-		c.Model.Threats = append(c.Model.Threats, d)
+		parts = append(parts, ref)
+		if f.ids == nil || f.field == "most_relevant_data_asset" {
+			continue
+		}
+		if id, ok := f.ids[ref]; ok {
+			target = cmp.Or(target, id)
+		} else {
+			c.Warnf("risk %q of category %q: %s %q is not in the model; kept without it as target", stripTags(key), cat, f.field, ref)
+		}
 	}
-	return nil
+	if len(parts) == 1 {
+		parts = append(parts, threatmodel.SanitizeID(key))
+	}
+	return strings.Join(parts, "@"), target
 }
 
 // dropRepeatedDecisions keeps the first of the decisions about one id (a
@@ -633,18 +833,54 @@ func (c *converter) dropRepeatedDecisions() {
 	})
 }
 
+// unmappedSections are the sections of a Threagile model a Rampart model
+// has no place for.
+var unmappedSections = []string{"security_requirements", "abuse_cases", "questions"}
+
+// unmapped warns about what the model holds that the import leaves out:
+// shared runtimes (Rampart places an element in one trust boundary only)
+// and the security requirements, abuse cases and questions.
+func (c *converter) unmapped() {
+	keys, objs, _ := c.section("shared_runtimes")
+	for i, o := range objs {
+		c.Warnf("shared runtime %q (running %s) is not imported: Rampart has no shared runtimes", entryID(keys[i], o), strings.Join(strs(o["technical_assets_running"]), ", "))
+	}
+	for _, sec := range unmappedSections {
+		if m, ok := c.top[sec].(obj); ok && len(m) > 0 {
+			c.Warnf("%s (%d entries) not imported: Rampart models have no such section", sec, len(m))
+		}
+	}
+}
+
 func fixReason(d *threatmodel.ThreatDecision) {
 	if threatmodel.NeedsReason(d.Status) && d.Reason == "" {
 		d.Reason = "marked " + d.Status + " in Threagile risk tracking"
 	}
 }
 
+// ticket says what a risk_tracking entry records besides its status,
+// justification and checker: its ticket, an open status that says more
+// than open (in-discussion, in-progress) and the date it was checked.
 func ticket(o obj) string {
+	var b strings.Builder
 	if t := str(o["ticket"]); t != "" {
-		return " (ticket " + t + ")"
+		b.WriteString(" (ticket " + t + ")")
 	}
-	return ""
+	if st := str(o["status"]); st == "in-discussion" || st == "in-progress" {
+		b.WriteString(" (" + st + " in Threagile)")
+	}
+	date := str(o["date"])
+	if t, ok := o["date"].(time.Time); ok { // YAML reads an unquoted date as a timestamp
+		date = t.Format(time.DateOnly)
+	}
+	if date != "" {
+		b.WriteString(" (checked " + date + ")")
+	}
+	return b.String()
 }
+
+// trackingStatuses are the statuses Threagile's risk_tracking takes.
+var trackingStatuses = []string{"", "unchecked", "in-discussion", "accepted", "in-progress", "mitigated", "false-positive"}
 
 func sanitizeRisk(k string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(k, "@", "/"), "*", "any")
@@ -686,7 +922,8 @@ func technology(o obj) string {
 	if l, ok := o["technologies"].([]any); ok {
 		for _, x := range l {
 			if to, ok := x.(obj); ok {
-				names = append(names, strings.ToLower(str(to["Name"])))
+				// A parsed model's technology objects: Name in JSON, name in YAML.
+				names = append(names, strings.ToLower(cmp.Or(str(to["Name"]), str(to["name"]))))
 			}
 		}
 	}
@@ -791,6 +1028,7 @@ func trackingStatus(s string) string {
 // riskCategory is what a tracked risk keeps of its Threagile category.
 type riskCategory struct {
 	title, stride, severity string
+	description, mitigation string
 	cwe                     int
 }
 

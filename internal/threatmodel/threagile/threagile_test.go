@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,6 +95,9 @@ func TestMalformed(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(importtest.Testdata(f, "camera.yaml"))
 	f.Add(importtest.Testdata(f, "camera-assets.yaml"))
+	f.Add(importtest.Testdata(f, "risks.yaml"))
+	f.Add(importtest.Testdata(f, "parsed.yaml"))
+	f.Add(importtest.Testdata(f, "merge.yaml"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, _, err := Parse(data, "fuzz.yaml", Options{ReadInclude: func(string) ([]byte, error) { return importtest.Testdata(t, "camera-assets.yaml"), nil }})
 		if err != nil {
@@ -122,5 +126,123 @@ func TestTrackedRiskKeepsCategory(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("tracked risk missing")
+	}
+}
+
+// TestIndividualRisksAndTracking: risks of one category on one technical
+// asset but different links stay apart (Threagile's synthetic risk id names
+// every relevant element), a risk on a link or a boundary targets it, and
+// risk_tracking by that id or by wildcard sets the identified risk's status
+// (the exact id over the wildcard) instead of adding a second decision.
+func TestIndividualRisksAndTracking(t *testing.T) {
+	m, warns, err := Parse(importtest.Testdata(t, "risks.yaml"), "risks.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]threatmodel.ThreatDecision{}
+	for _, d := range m.Threats {
+		byID[d.ID] = d
+	}
+	stock := m.Flows[1].ID
+	want := map[string]struct{ target, status, severity, reason string }{
+		"threagile:query-flood@db@shop>order-query":                    {"db", threatmodel.StatusMitigated, "high", "Rate limited"},
+		"threagile:query-flood@db@shop>stock-query":                    {"db", threatmodel.StatusAccepted, "medium", "Internal only"},
+		"threagile:query-flood@intranet":                               {"intranet", threatmodel.StatusOpen, "low", ""},
+		"threagile:query-flood@shop>stock-query@orders":                {stock, threatmodel.StatusNotApplicable, "low", "Read only"},
+		"threagile:missing-hardening/any":                              {"", threatmodel.StatusMitigated, "medium", ""},
+		"threagile:dos-risky-access-across-trust-boundary/any/any/any": {"", threatmodel.StatusOpen, "medium", ""},
+		"threagile:xml-external-entity/shop":                           {"shop", threatmodel.StatusOpen, "medium", ""},
+	}
+	if len(m.Threats) != len(want) {
+		t.Errorf("%d threats, want %d: %+v", len(m.Threats), len(want), m.Threats)
+	}
+	for id, w := range want {
+		d, ok := byID[id]
+		if !ok {
+			t.Errorf("threat %s missing (have %v)", id, m.Threats)
+			continue
+		}
+		if d.Target != w.target || d.Status != w.status || d.Severity != w.severity || d.Reason != w.reason {
+			t.Errorf("%s = %+v, want %+v", id, d, w)
+		}
+	}
+	if d := byID["threagile:query-flood@db@shop>order-query"]; d.Owner != "Ann" || d.STRIDE != "denial_of_service" || d.CWE[0] != 400 {
+		t.Errorf("tracked identified risk %+v", d)
+	}
+	if !strings.Contains(byID["threagile:query-flood@db@shop>stock-query"].Description, "OPS-1") {
+		t.Errorf("ticket lost: %+v", byID["threagile:query-flood@db@shop>stock-query"])
+	}
+	if d := byID["threagile:dos-risky-access-across-trust-boundary/any/any/any"]; !strings.Contains(d.Description, "(in-progress in Threagile) (checked 2020-01-04)") {
+		t.Errorf("tracking status and date lost: %q", d.Description)
+	}
+	joined := strings.Join(warns, "\n")
+	if !strings.Contains(joined, `risk_tracking "xml-external-entity@shop": status "fixed" is not one of Threagile's`) {
+		t.Errorf("unknown tracking status not warned: %v", warns)
+	}
+	if !strings.Contains(joined, `shared runtime "vm" (running shop, db)`) || !strings.Contains(joined, "abuse_cases (1 entries)") {
+		t.Errorf("warnings %v", warns)
+	}
+	importtest.Reparse(t, m)
+}
+
+// TestParsedModelRisks: a parsed model (what Threagile writes) keeps its
+// risks under generated_risks_by_category, with categories in
+// custom_risk_categories and built_in_risk_categories lists; each becomes a
+// decision with its category's title, STRIDE category and CWE, its stated
+// status, and the tracking that names its synthetic id.
+func TestParsedModelRisks(t *testing.T) {
+	m, _, err := Parse(importtest.Testdata(t, "parsed.yaml"), "parsed.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Flows) != 1 || len(m.Flows[0].Data) != 1 {
+		t.Fatalf("flows %+v", m.Flows)
+	}
+	if e := m.Element("shop"); e.Technology != "web-server" || e.Kind != "web_app" { // technologies as YAML writes them (name, lower case)
+		t.Errorf("shop %+v", e)
+	}
+	byID := map[string]threatmodel.ThreatDecision{}
+	for _, d := range m.Threats {
+		byID[d.ID] = d
+	}
+	if len(m.Threats) != 2 {
+		t.Errorf("threats %+v", m.Threats)
+	}
+	if d, ok := byID["threagile:query-flood@db"]; !ok || d.Title != "Query Flood" || d.Target != "db" || d.Severity != "high" || d.STRIDE != "denial_of_service" || d.CWE[0] != 400 || d.Mitigation != "Rate limit" || d.Status != threatmodel.StatusOpen {
+		t.Errorf("custom risk %+v", d)
+	}
+	d, ok := byID["threagile:sql-nosql-injection@shop@shop>query"]
+	if !ok || d.Title != "SQL/NoSQL-Injection" || d.Target != "shop" || d.Severity != "high" || d.CWE[0] != 89 || d.Status != threatmodel.StatusMitigated || d.Reason != "Prepared statements" || d.Owner != "Ann" ||
+		!strings.Contains(d.Description, "against database Database via Query") {
+		t.Errorf("built-in risk %+v", d)
+	}
+	importtest.Reparse(t, m)
+}
+
+// TestIncludeMerge: an included file's additions to a technical asset the
+// model defines (a link, tags) and to list sections (custom risk
+// categories) are merged as Threagile merges them, not dropped because the
+// including file has the key; a value it gives differently is a warning.
+func TestIncludeMerge(t *testing.T) {
+	m, warns, err := Parse(importtest.Testdata(t, "merge.yaml"), "merge.yaml", Options{ReadInclude: includes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Title != "Merge" || len(m.Flows) != 1 || m.Flows[0].From != "shop" || m.Flows[0].To != "db" {
+		t.Errorf("title %q flows %+v", m.Title, m.Flows)
+	}
+	if tags := m.Element("shop").Tags; !slices.Equal(tags, []string{"web", "php"}) {
+		t.Errorf("tags %v", tags)
+	}
+	ids := []string{}
+	for _, d := range m.Threats {
+		ids = append(ids, d.ID)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"threagile:cache-poisoning@shop", "threagile:query-flood@db"}) {
+		t.Errorf("threats %v", ids)
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], `include "merge-include.yaml" sets title to "Another title"`) {
+		t.Errorf("warnings %v", warns)
 	}
 }

@@ -112,7 +112,10 @@ type attrs struct {
 func (a attrs) text() string { return cmp.Or(a.Text.Text, a.Label.Text) }
 
 type threat struct {
-	ID          json.RawMessage `json:"id"`
+	ID json.RawMessage `json:"id"`
+	// ThreatID is the id of a threat in Threat Dragon 1.x, which has no id.
+	ThreatID    string          `json:"threatId"`
+	Score       json.RawMessage `json:"score"` // v2: free text or a number, often
 	Status      string          `json:"status"`
 	Severity    string          `json:"severity"`
 	Title       string          `json:"title"`
@@ -174,13 +177,16 @@ type converter struct {
 	dangling []pending         // flows not attached to two elements that carry threats
 
 	credAsset, payAsset string // the assets the flags storesCredentials and handlesCardPayment add, once
+	cur                 int    // the index of the diagram being converted
 }
 
-// pending is a cell with its properties and the id it was given.
+// pending is a cell with its properties, the id it was given and the index
+// of the diagram it is drawn in.
 type pending struct {
-	c  *cell
-	p  *props
-	id string
+	c       *cell
+	p       *props
+	id      string
+	diagram int
 }
 
 // convert runs the sections in the order the converter's doc gives and
@@ -188,6 +194,7 @@ type pending struct {
 func (c *converter) convert() (*threatmodel.Model, []string, error) {
 	c.summary()
 	for di := range *c.src.Detail.Diagrams {
+		c.cur = di
 		c.diagram(&(*c.src.Detail.Diagrams)[di])
 	}
 	c.boundaryBoxes()
@@ -232,7 +239,7 @@ func (c *converter) diagram(dg *diagram) {
 		case "boundary":
 			c.boundary(cl, p)
 		case "flow":
-			c.flows = append(c.flows, pending{cl, p, ""})
+			c.flows = append(c.flows, pending{cl, p, "", c.cur})
 		default:
 			c.element(cl, p, kind)
 		}
@@ -250,7 +257,7 @@ func (c *converter) boundary(cl *cell, p *props) {
 	c.cellIDs[cl.ID] = id
 	b := threatmodel.Boundary{ID: id, Name: nm, Type: "other", Description: p.Description, SourceID: cl.ID}
 	if cl.Position != nil && cl.Size != nil && cl.Shape == "trust-boundary-box" {
-		c.boxes = append(c.boxes, boxInfo{id, cl.Position.X, cl.Position.Y, cl.Size.Width, cl.Size.Height})
+		c.boxes = append(c.boxes, boxInfo{id, c.cur, cl.Position.X, cl.Position.Y, cl.Size.Width, cl.Size.Height})
 	} else {
 		b.Description = strings.TrimSpace(b.Description + " (line boundary in Threat Dragon: membership not recorded)")
 	}
@@ -262,7 +269,7 @@ func (c *converter) boundary(cl *cell, p *props) {
 func (c *converter) element(cl *cell, p *props, kind string) {
 	id := c.IDs.Make(threatmodel.Slug(cl.name(p)), strings.ReplaceAll(kind, "_", "-"))
 	c.cellIDs[cl.ID] = id
-	c.nodes = append(c.nodes, pending{cl, p, id})
+	c.nodes = append(c.nodes, pending{cl, p, id, c.cur})
 	e := threatmodel.Element{ID: id, Name: cl.name(p), Type: kind, Description: p.Description,
 		OutOfScope: p.OutOfScope, OutOfScopeReason: p.ReasonOutOfScope, SourceID: cl.ID}
 	if e.Name == "" {
@@ -347,7 +354,7 @@ func (c *converter) placeElements() {
 		if n.c.Size != nil {
 			w, h = n.c.Size.Width, n.c.Size.Height
 		}
-		c.Model.Elements[i].Boundary = smallestBox(c.boxes, n.c.Position.X+w/2, n.c.Position.Y+h/2)
+		c.Model.Elements[i].Boundary = smallestBox(c.boxes, n.diagram, n.c.Position.X+w/2, n.c.Position.Y+h/2)
 	}
 }
 
@@ -375,7 +382,7 @@ func (c *converter) flow(fl pending) {
 		rev.From, rev.To = to, from
 		c.Model.Flows = append(c.Model.Flows, rev)
 	}
-	c.nodes = append(c.nodes, pending{fl.c, fl.p, id})
+	c.nodes = append(c.nodes, pending{fl.c, fl.p, id, fl.diagram})
 }
 
 // danglingFlow handles a flow that ends in a point of the canvas (Threat
@@ -398,7 +405,7 @@ func (c *converter) danglingFlow(fl pending, from, to string) {
 	}
 	if n := len(fl.p.Threats); n > 0 {
 		w += fmt.Sprintf("; its %d recorded threat(s) kept on %s", n, cmp.Or(target, "the model"))
-		c.dangling = append(c.dangling, pending{fl.c, fl.p, target})
+		c.dangling = append(c.dangling, pending{fl.c, fl.p, target, fl.diagram})
 	}
 	c.Warnings = append(c.Warnings, w)
 }
@@ -423,12 +430,18 @@ func (c *converter) threat(n pending, dangling bool, ti int, t threat) threatmod
 	}
 	raw := strings.Trim(string(t.ID), `"`)
 	if raw == "" || raw == "null" {
+		raw = strings.TrimSpace(t.ThreatID)
+	}
+	if raw == "" {
 		raw = fmt.Sprintf("%s-%d", at, ti+1)
 	}
 	d := threatmodel.ThreatDecision{
 		ID: "TD-" + threatmodel.SanitizeID(raw) + "@" + at, Title: cmp.Or(strings.TrimSpace(t.Title), "Threat recorded in Threat Dragon"), Target: n.id,
 		STRIDE: stride(t), Severity: threatmodel.NormalizeSeverity(t.Severity), Description: strings.TrimSpace(t.Description),
 		Mitigation: strings.TrimSpace(t.Mitigation), Status: status(t.Status),
+	}
+	if sc := strings.TrimSpace(strings.Trim(string(t.Score), `"`)); sc != "" && sc != "null" {
+		d.Description = strings.TrimSpace(d.Description + "\nScore in Threat Dragon: " + sc)
 	}
 	if dangling {
 		d.Description = strings.TrimSpace(fmt.Sprintf("Recorded in Threat Dragon on flow %s (%q), which is not attached to two elements. %s", n.c.ID, n.c.name(n.p), d.Description))
@@ -449,16 +462,21 @@ func encryptedProtocol(p string) bool {
 	return strings.Contains(p, "tls") || strings.Contains(p, "https")
 }
 
+// boxInfo is a trust-boundary box of the diagram with the index diagram.
+// Positions are per diagram: boxes nest and hold elements only within
+// their own diagram.
 type boxInfo struct {
 	id         string
+	diagram    int
 	x, y, w, h float64
 }
 
-// parentBox returns the smallest other box that wholly contains b.
+// parentBox returns the smallest other box of b's diagram that wholly
+// contains b.
 func parentBox(boxes []boxInfo, b boxInfo) string {
 	best, area := "", 0.0
 	for _, o := range boxes {
-		if o.id == b.id || o.w*o.h <= b.w*b.h {
+		if o.id == b.id || o.diagram != b.diagram || o.w*o.h <= b.w*b.h {
 			continue
 		}
 		if b.x >= o.x && b.y >= o.y && b.x+b.w <= o.x+o.w && b.y+b.h <= o.y+o.h {
@@ -470,11 +488,12 @@ func parentBox(boxes []boxInfo, b boxInfo) string {
 	return best
 }
 
-// smallestBox returns the smallest box holding the point (x, y).
-func smallestBox(boxes []boxInfo, x, y float64) string {
+// smallestBox returns the smallest box of the diagram holding the point
+// (x, y).
+func smallestBox(boxes []boxInfo, diagram int, x, y float64) string {
 	best, area := "", 0.0
 	for _, b := range boxes {
-		if !(x >= b.x && x <= b.x+b.w && y >= b.y && y <= b.y+b.h) {
+		if b.diagram != diagram || !(x >= b.x && x <= b.x+b.w && y >= b.y && y <= b.y+b.h) {
 			continue
 		}
 		if a := b.w * b.h; best == "" || a < area {
@@ -571,13 +590,17 @@ func labelText(raw json.RawMessage) string {
 	return s
 }
 
+// status maps a Threat Dragon threat status (v1: NA, Open, Mitigated; v2
+// adds Accepted, Transferred, Avoided and Eliminated) to a Rampart one: a
+// threat avoided or eliminated (by design) no longer applies as mitigated,
+// a transferred one is accepted (its reason says it was transferred).
 func status(s string) string {
 	switch strings.ToLower(strings.ReplaceAll(s, " ", "")) {
-	case "mitigated", "closed", "resolved":
+	case "mitigated", "closed", "resolved", "avoided", "eliminated":
 		return threatmodel.StatusMitigated
 	case "notapplicable", "n/a", "na":
 		return threatmodel.StatusNotApplicable
-	case "accepted":
+	case "accepted", "transferred":
 		return threatmodel.StatusAccepted
 	}
 	return threatmodel.StatusOpen

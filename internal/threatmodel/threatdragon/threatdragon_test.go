@@ -3,6 +3,7 @@ package threatdragon
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/threatmodel"
@@ -106,7 +107,7 @@ func TestMalformed(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, n := range []string{"v2-door.json", "v1-door.json", "malformed.json"} {
+	for _, n := range []string{"v2-door.json", "v1-door.json", "malformed.json", "threat-ids.json", "two-diagrams.json"} {
 		f.Add(importtest.Testdata(f, n))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -119,4 +120,59 @@ func FuzzParse(f *testing.F) {
 		}
 		importtest.Reparse(t, m)
 	})
+}
+
+// TestThreatIDsAndScore: Threat Dragon 1.x threats, which have a threatId
+// and no id, keep that id (they were numbered by position, so reordering
+// them in Threat Dragon changed every decision's id), and a v2 threat's
+// score is kept in its description; the statuses later v2 releases added
+// (Accepted, Transferred, Avoided, Eliminated) are not read as open.
+func TestThreatIDsAndScore(t *testing.T) {
+	m, _, err := Parse(importtest.Testdata(t, "threat-ids.json"), "threat-ids.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]threatmodel.ThreatDecision{}
+	for _, d := range m.Threats {
+		got[d.ID] = d
+	}
+	if d, ok := got["TD-70f242db-d204-4820-9671-77f6e694729e@hub"]; !ok || d.Status != threatmodel.StatusNotApplicable || d.STRIDE != "repudiation" {
+		t.Errorf("v1 threat by threatId: %+v (have %v)", d, m.Threats)
+	}
+	if _, ok := got["TD-a749c4c7-d406-42dd-b61f-77ea88e2aeb9@hub"]; !ok {
+		t.Errorf("second v1 threat: have %v", m.Threats)
+	}
+	if d := got["TD-46aaab10-d022-4719-b6f6-4fba2be9ff16@keys"]; !strings.Contains(d.Description, "Score in Threat Dragon: 8.1") {
+		t.Errorf("v2 score lost: %+v", d)
+	}
+	for id, want := range map[string]string{"t-transferred": threatmodel.StatusAccepted, "t-avoided": threatmodel.StatusMitigated,
+		"t-eliminated": threatmodel.StatusMitigated, "t-accepted": threatmodel.StatusAccepted} {
+		if d := got["TD-"+id+"@keys"]; d.Status != want || threatmodel.NeedsReason(want) && !strings.Contains(d.Reason, "in Threat Dragon") {
+			t.Errorf("%s: %+v, want status %s", id, d, want)
+		}
+	}
+	importtest.Reparse(t, m)
+}
+
+// TestBoxesPerDiagram: each diagram has its own canvas, so a boundary box
+// holds (and nests in) only what its own diagram draws inside it; before,
+// an element of one diagram landed in a box of another drawn at the same
+// coordinates.
+func TestBoxesPerDiagram(t *testing.T) {
+	m, _, err := Parse(importtest.Testdata(t, "two-diagrams.json"), "two-diagrams.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.Element("api").Boundary; b != "vpc" {
+		t.Errorf("api in %q, want vpc", b)
+	}
+	if b := m.Element("resident").Boundary; b != "house" {
+		t.Errorf("resident in %q, want house (its own diagram's box)", b)
+	}
+	if b := m.Element("backup").Boundary; b != "" {
+		t.Errorf("backup in %q, want none", b)
+	}
+	if p := m.Boundary("house").Parent; p != "" {
+		t.Errorf("house nested in %q, a box of another diagram", p)
+	}
 }
