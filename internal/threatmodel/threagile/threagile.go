@@ -52,7 +52,7 @@ func Parse(data []byte, name string, opts Options) (*threatmodel.Model, []string
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &converter{top: top, Conversion: threatmodel.NewConversion(name),
+	c := &converter{top: top, parsed: isParsedModel(top), Conversion: threatmodel.NewConversion(name),
 		assetIDs: map[string]string{}, elemIDs: map[string]string{}, internet: map[string]bool{},
 		boundaryIDs: map[string]string{}, categories: map[string]riskCategory{}, linkIDs: map[string]string{}, identified: map[string]int{}}
 	c.Warnings = merged
@@ -262,7 +262,8 @@ func entries(v any, section, name string) ([]string, []obj, error) {
 // the same ids.
 type converter struct {
 	threatmodel.Conversion
-	top obj // the source document
+	top    obj  // the source document
+	parsed bool // top is a parsed model (isParsedModel)
 
 	assetIDs    map[string]string       // data asset id -> asset id
 	elemIDs     map[string]string       // technical asset id -> element id
@@ -280,6 +281,32 @@ type link struct {
 	key  string
 	from string
 	o    obj
+}
+
+// parsedModelKeys are top-level sections only the parsed model Threagile
+// writes has (the input format has none of them).
+var parsedModelKeys = []string{"generated_risks_by_category", "built_in_risk_categories", "communication_links",
+	"incoming_technical_communication_links_mapped_by_target_id", "direct_containing_trust_boundary_mapped_by_technical_asset_id"}
+
+// isParsedModel reports whether top is a parsed model, which Threagile
+// writes from its Go types: enumerations are numbers there, written
+// "omitempty", so an enumeration's first value is left out.
+func isParsedModel(top obj) bool {
+	return slices.ContainsFunc(parsedModelKeys, func(k string) bool { _, ok := top[k]; return ok })
+}
+
+// field returns the enumeration key of o. In a parsed model a missing one
+// has the enumeration's first value, first (external-entity, public,
+// archive, network-on-prem, spoofing, low); the input format states every
+// value it means.
+func (c *converter) field(o obj, key, first string) string {
+	if v := str(o[key]); v != "" || !c.parsed {
+		return v
+	}
+	if _, ok := o[key]; ok {
+		return "" // stated empty
+	}
+	return first
 }
 
 // section returns the entries of the top-level section key (see entries).
@@ -339,7 +366,7 @@ func (c *converter) dataAssets() error {
 		title := cmp.Or(str(o["title"]), keys[i])
 		lt := strings.ToLower(raw + " " + title)
 		a := threatmodel.Asset{ID: id, Name: title, Description: str(o["description"]),
-			Confidentiality: confidentiality(str(o["confidentiality"])), Integrity: criticality(str(o["integrity"])), Availability: criticality(str(o["availability"])),
+			Confidentiality: confidentiality(c.field(o, "confidentiality", "public")), Integrity: criticality(c.field(o, "integrity", "archive")), Availability: criticality(c.field(o, "availability", "archive")),
 			Secret:   containsAny(lt, "credential", "password", "secret", "token", "private key", "api key", "-key", "certificate"),
 			Personal: containsAny(lt, "customer", "personal", "user account", "patient", "employee", "pii")}
 		c.Model.Assets = append(c.Model.Assets, a)
@@ -404,7 +431,7 @@ func (c *converter) element(key string, o obj) (threatmodel.Element, error) {
 		EncryptedAtRest: str(o["encryption"]) != "" && str(o["encryption"]) != "none",
 		MultiTenant:     boolean(o["multi_tenant"]), Redundant: boolean(o["redundant"])}
 	c.internet[e.ID] = e.InternetFacing
-	switch str(o["type"]) {
+	switch c.field(o, "type", "external-entity") {
 	case "external-entity":
 		e.Type = threatmodel.TypeExternalEntity
 		if boolean(o["used_as_client_by_human"]) {
@@ -554,7 +581,7 @@ func (c *converter) trustBoundaries() error {
 		for _, e := range inside {
 			boundaryOf[e] = id
 		}
-		c.Model.Boundaries = append(c.Model.Boundaries, threatmodel.Boundary{ID: id, Name: cmp.Or(str(o["title"]), keys[i]), Description: str(o["description"]), Type: boundaryType(str(o["type"]))})
+		c.Model.Boundaries = append(c.Model.Boundaries, threatmodel.Boundary{ID: id, Name: cmp.Or(str(o["title"]), keys[i]), Description: str(o["description"]), Type: boundaryType(c.field(o, "type", "network-on-prem"))})
 	}
 	for i := range c.Model.Boundaries {
 		c.Model.Boundaries[i].Parent = parentOf[c.Model.Boundaries[i].ID]
@@ -603,11 +630,11 @@ func (c *converter) riskCategories() error {
 			if _, defined := c.categories[cat]; defined {
 				continue
 			}
-			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"])),
+			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(c.field(o, "stride", "spoofing")),
 				description: stripTags(str(o["description"])), mitigation: stripTags(str(o["mitigation"]))}
 			fmt.Sscanf(str(o["cwe"]), "%d", &rc.cwe)
 			if _, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name); err == nil && len(robjs) > 0 {
-				rc.severity = threatmodel.NormalizeSeverity(str(robjs[0]["severity"]))
+				rc.severity = threatmodel.NormalizeSeverity(c.field(robjs[0], "severity", "low"))
 			}
 			c.categories[cat] = rc
 		}
@@ -773,7 +800,7 @@ func (c *converter) identifiedRisk(cat, key string, r obj) {
 	synth = cmp.Or(str(r["synthetic_id"]), synth)
 	d := threatmodel.ThreatDecision{ID: "threagile:" + synth,
 		Title: cmp.Or(rc.title, "Threagile risk "+cat), Target: target, STRIDE: cmp.Or(rc.stride, "tampering"),
-		Severity: threatmodel.NormalizeSeverity(str(r["severity"])), Description: strings.TrimSpace(stripTags(key) + ". " + rc.description),
+		Severity: threatmodel.NormalizeSeverity(c.field(r, "severity", "low")), Description: strings.TrimSpace(stripTags(key) + ". " + rc.description),
 		Mitigation: rc.mitigation, Status: threatmodel.StatusOpen}
 	if st := str(r["risk_status"]); st != "" { // a parsed model states the status risk_tracking gave
 		d.Status = trackingStatus(st)

@@ -189,7 +189,8 @@ func TestIndividualRisksAndTracking(t *testing.T) {
 // risks under generated_risks_by_category, with categories in
 // custom_risk_categories and built_in_risk_categories lists; each becomes a
 // decision with its category's title, STRIDE category and CWE, its stated
-// status, and the tracking that names its synthetic id.
+// status, and the tracking that names its synthetic id. An enumeration a
+// parsed model leaves out has its first value.
 func TestParsedModelRisks(t *testing.T) {
 	m, _, err := Parse(importtest.Testdata(t, "parsed.yaml"), "parsed.yaml", Options{})
 	if err != nil {
@@ -205,8 +206,21 @@ func TestParsedModelRisks(t *testing.T) {
 	for _, d := range m.Threats {
 		byID[d.ID] = d
 	}
-	if len(m.Threats) != 2 {
+	if len(m.Threats) != 3 {
 		t.Errorf("threats %+v", m.Threats)
+	}
+	// Enumerations left out as their first value.
+	if e := m.Element("customer"); e.Type != threatmodel.TypeExternalEntity || e.Kind != "user" {
+		t.Errorf("customer %+v", e)
+	}
+	if a := m.Asset("catalogue"); a.Confidentiality != "low" || a.Integrity != "low" || a.Availability != "low" {
+		t.Errorf("catalogue %+v", a)
+	}
+	if b := m.Boundary("intranet"); b.Type != "network" {
+		t.Errorf("intranet %+v", b)
+	}
+	if d := byID["threagile:phishing@customer"]; d.STRIDE != "spoofing" || d.Severity != "low" {
+		t.Errorf("phishing %+v", d)
 	}
 	if d, ok := byID["threagile:query-flood@db"]; !ok || d.Title != "Query Flood" || d.Target != "db" || d.Severity != "high" || d.STRIDE != "denial_of_service" || d.CWE[0] != 400 || d.Mitigation != "Rate limit" || d.Status != threatmodel.StatusOpen {
 		t.Errorf("custom risk %+v", d)
