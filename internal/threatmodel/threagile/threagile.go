@@ -1059,24 +1059,52 @@ type riskCategory struct {
 	cwe                     int
 }
 
-// builtinRisks are Threagile's built-in risk categories most often
-// tracked, with the STRIDE category and CWE of the weakness each one
-// names (their severity Threagile computes per model, so it is not kept).
+// builtinRisks are Threagile's built-in risk categories (the 42 rules of
+// Threagile 1.0, as its parsed models list them in
+// built_in_risk_categories), with their title, STRIDE category and CWE, for
+// risk_tracking entries of input models, which name only the category id
+// (their severity Threagile computes per model, so it is not kept).
 var builtinRisks = map[string]riskCategory{
-	"unencrypted-communication":            {title: "Unencrypted Communication", stride: "information_disclosure", cwe: 319},
-	"unencrypted-asset":                    {title: "Unencrypted Technical Asset", stride: "information_disclosure", cwe: 311},
-	"missing-authentication":               {title: "Missing Authentication", stride: "elevation_of_privilege", cwe: 306},
-	"missing-authentication-second-factor": {title: "Missing Two-Factor Authentication", stride: "elevation_of_privilege", cwe: 308},
-	"sql-nosql-injection":                  {title: "SQL/NoSQL-Injection", stride: "tampering", cwe: 89},
-	"cross-site-scripting":                 {title: "Cross-Site Scripting (XSS)", stride: "tampering", cwe: 79},
-	"cross-site-request-forgery":           {title: "Cross-Site Request Forgery (CSRF)", stride: "spoofing", cwe: 352},
-	"server-side-request-forgery":          {title: "Server-Side Request Forgery (SSRF)", stride: "information_disclosure", cwe: 918},
-	"path-traversal":                       {title: "Path-Traversal", stride: "information_disclosure", cwe: 22},
-	"xml-external-entity":                  {title: "XML External Entity (XXE)", stride: "information_disclosure", cwe: 611},
-	"ldap-injection":                       {title: "LDAP-Injection", stride: "tampering", cwe: 90},
-	"untrusted-deserialization":            {title: "Untrusted Deserialization", stride: "tampering", cwe: 502},
-	"code-backdooring":                     {title: "Code Backdooring", stride: "tampering", cwe: 912},
-	"missing-vault":                        {title: "Missing Vault (Secret Storage)", stride: "information_disclosure", cwe: 522},
-	"missing-hardening":                    {title: "Missing Hardening", stride: "tampering", cwe: 16},
-	"container-baseimage-backdooring":      {title: "Container Base Image Backdooring", stride: "tampering", cwe: 912},
+	"unencrypted-communication":              {title: "Unencrypted Communication", stride: "information_disclosure", cwe: 319},
+	"unencrypted-asset":                      {title: "Unencrypted Technical Assets", stride: "information_disclosure", cwe: 311},
+	"missing-authentication":                 {title: "Missing Authentication", stride: "elevation_of_privilege", cwe: 306},
+	"missing-authentication-second-factor":   {title: "Missing Two-Factor Authentication (2FA)", stride: "elevation_of_privilege", cwe: 308},
+	"sql-nosql-injection":                    {title: "SQL/NoSQL-Injection", stride: "tampering", cwe: 89},
+	"cross-site-scripting":                   {title: "Cross-Site Scripting (XSS)", stride: "tampering", cwe: 79},
+	"cross-site-request-forgery":             {title: "Cross-Site Request Forgery (CSRF)", stride: "spoofing", cwe: 352},
+	"server-side-request-forgery":            {title: "Server-Side Request Forgery (SSRF)", stride: "information_disclosure", cwe: 918},
+	"path-traversal":                         {title: "Path-Traversal", stride: "information_disclosure", cwe: 22},
+	"xml-external-entity":                    {title: "XML External Entity (XXE)", stride: "information_disclosure", cwe: 611},
+	"ldap-injection":                         {title: "LDAP-Injection", stride: "tampering", cwe: 90},
+	"untrusted-deserialization":              {title: "Untrusted Deserialization", stride: "tampering", cwe: 502},
+	"code-backdooring":                       {title: "Code Backdooring", stride: "tampering", cwe: 912},
+	"missing-vault":                          {title: "Missing Vault (Secret Storage)", stride: "information_disclosure", cwe: 522},
+	"missing-hardening":                      {title: "Missing Hardening", stride: "tampering", cwe: 16},
+	"container-baseimage-backdooring":        {title: "Container Base Image Backdooring", stride: "tampering", cwe: 912},
+	"accidental-secret-leak":                 {title: "Accidental Secret Leak", stride: "information_disclosure", cwe: 200},
+	"container-platform-escape":              {title: "Container Platform Escape", stride: "elevation_of_privilege", cwe: 1008},
+	"dos-risky-access-across-trust-boundary": {title: "DoS-risky Access Across Trust-Boundary", stride: "denial_of_service", cwe: 400},
+	"incomplete-model":                       {title: "Incomplete Model", stride: "information_disclosure", cwe: 1008},
+	"missing-build-infrastructure":           {title: "Missing Build Infrastructure", stride: "tampering", cwe: 1127},
+	"missing-cloud-hardening":                {title: "Missing Cloud Hardening", stride: "tampering", cwe: 1008},
+	"missing-file-validation":                {title: "Missing File Validation", stride: "spoofing", cwe: 434},
+	"missing-identity-propagation":           {title: "Missing Identity Propagation", stride: "elevation_of_privilege", cwe: 284},
+	"missing-identity-provider-isolation":    {title: "Missing Identity Provider Isolation", stride: "elevation_of_privilege", cwe: 1008},
+	"missing-identity-store":                 {title: "Missing Identity Store", stride: "spoofing", cwe: 287},
+	"missing-network-segmentation":           {title: "Missing Network Segmentation", stride: "elevation_of_privilege", cwe: 1008},
+	"missing-vault-isolation":                {title: "Missing Vault Isolation", stride: "elevation_of_privilege", cwe: 1008},
+	"missing-waf":                            {title: "Missing Web Application Firewall (WAF)", stride: "tampering", cwe: 1008},
+	"mixed-targets-on-shared-runtime":        {title: "Mixed Targets on Shared Runtime", stride: "elevation_of_privilege", cwe: 1008},
+	"push-instead-of-pull-deployment":        {title: "Push instead of Pull Deployment", stride: "tampering", cwe: 1127},
+	"search-query-injection":                 {title: "Search-Query Injection", stride: "tampering", cwe: 74},
+	"service-registry-poisoning":             {title: "Service Registry Poisoning", stride: "spoofing", cwe: 693},
+	"unchecked-deployment":                   {title: "Unchecked Deployment", stride: "tampering", cwe: 1127},
+	"unguarded-access-from-internet":         {title: "Unguarded Access From Internet", stride: "elevation_of_privilege", cwe: 501},
+	"unguarded-direct-datastore-access":      {title: "Unguarded Direct Datastore Access", stride: "elevation_of_privilege", cwe: 501},
+	"unnecessary-communication-link":         {title: "Unnecessary Communication Link", stride: "elevation_of_privilege", cwe: 1008},
+	"unnecessary-data-asset":                 {title: "Unnecessary Data Asset", stride: "elevation_of_privilege", cwe: 1008},
+	"unnecessary-data-transfer":              {title: "Unnecessary Data Transfer", stride: "elevation_of_privilege", cwe: 1008},
+	"unnecessary-technical-asset":            {title: "Unnecessary Technical Asset", stride: "elevation_of_privilege", cwe: 1008},
+	"wrong-communication-link-content":       {title: "Wrong Communication Link Content", stride: "information_disclosure", cwe: 1008},
+	"wrong-trust-boundary-content":           {title: "Wrong Trust Boundary Content", stride: "elevation_of_privilege", cwe: 1008},
 }

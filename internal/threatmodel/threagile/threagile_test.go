@@ -110,6 +110,26 @@ func FuzzParse(f *testing.F) {
 // TestTrackedRiskKeepsCategory: a risk_tracking entry keeps its category's
 // title, STRIDE category and CWE (built-in unencrypted-communication:
 // CWE-319), besides its status.
+// TestBuiltinCategories: a tracked risk of any of Threagile's built-in
+// categories keeps its STRIDE category (dos-risky-access-across-trust-boundary
+// is denial of service; it fell back to tampering), as a parsed model's
+// built_in_risk_categories gives it.
+func TestBuiltinCategories(t *testing.T) {
+	m, _, err := Parse(importtest.Testdata(t, "risks.yaml"), "risks.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range m.Threats {
+		if d.ID == "threagile:dos-risky-access-across-trust-boundary/any/any/any" {
+			if d.Title != "DoS-risky Access Across Trust-Boundary" || d.STRIDE != "denial_of_service" || len(d.CWE) != 1 || d.CWE[0] != 400 {
+				t.Errorf("tracked built-in risk %+v", d)
+			}
+			return
+		}
+	}
+	t.Fatal("tracked risk missing")
+}
+
 func TestTrackedRiskKeepsCategory(t *testing.T) {
 	m, _, err := Parse(importtest.Testdata(t, "camera.yaml"), "camera.yaml", Options{ReadInclude: func(string) ([]byte, error) { return importtest.Testdata(t, "camera-assets.yaml"), nil }})
 	if err != nil {
