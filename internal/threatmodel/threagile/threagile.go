@@ -569,8 +569,8 @@ func (c *converter) trustBoundaries() error {
 		raw := entryID(keys[i], o)
 		c.boundaryIDs[raw] = c.IDs.Make(raw, keys[i])
 	}
-	parentOf := map[string]string{}   // boundary id -> parent boundary id
-	boundaryOf := map[string]string{} // element id -> boundary id
+	parentOf := map[string]string{}     // boundary id -> parent boundary id
+	boundaryOf := map[string][]string{} // element id -> the boundaries listing it
 	for i, o := range objs {
 		raw := entryID(keys[i], o)
 		id := c.boundaryIDs[raw]
@@ -579,7 +579,7 @@ func (c *converter) trustBoundaries() error {
 			parentOf[n] = id
 		}
 		for _, e := range inside {
-			boundaryOf[e] = id
+			boundaryOf[e] = append(boundaryOf[e], id)
 		}
 		c.Model.Boundaries = append(c.Model.Boundaries, threatmodel.Boundary{ID: id, Name: cmp.Or(str(o["title"]), keys[i]), Description: str(o["description"]), Type: boundaryType(c.field(o, "type", "network-on-prem"))})
 	}
@@ -587,9 +587,38 @@ func (c *converter) trustBoundaries() error {
 		c.Model.Boundaries[i].Parent = parentOf[c.Model.Boundaries[i].ID]
 	}
 	for i := range c.Model.Elements {
-		c.Model.Elements[i].Boundary = boundaryOf[c.Model.Elements[i].ID]
+		c.Model.Elements[i].Boundary = c.innermost(c.Model.Elements[i].ID, boundaryOf[c.Model.Elements[i].ID], parentOf)
 	}
 	return nil
+}
+
+// innermost returns the boundary an element listed by the boundaries in
+// (boundary ids) is placed in: the one nested in all the others. An element
+// that boundaries not nested in one another all list (Threagile refuses
+// that) is placed in the first, with a warning.
+func (c *converter) innermost(elem string, in []string, parentOf map[string]string) string {
+	switch len(in) {
+	case 0:
+		return ""
+	case 1:
+		return in[0]
+	}
+	within := func(b, outer string) bool { // b is outer or nested in it
+		for depth := 0; b != "" && depth <= len(parentOf); depth++ {
+			if b == outer {
+				return true
+			}
+			b = parentOf[b]
+		}
+		return false
+	}
+	for _, b := range in {
+		if !slices.ContainsFunc(in, func(o string) bool { return !within(b, o) }) {
+			return b
+		}
+	}
+	c.Warnf("technical asset %q is inside trust boundaries %s, which are not nested in one another; placed in %q", elem, strings.Join(in, ", "), in[0])
+	return in[0]
 }
 
 // boundaryMembers returns the ids of the boundaries the trust boundary raw

@@ -280,3 +280,32 @@ func TestIncludeMerge(t *testing.T) {
 		t.Errorf("warnings %v", warns)
 	}
 }
+
+// TestAssetInSeveralBoundaries: an asset that a boundary and a boundary
+// nested in it both list is placed in the inner one (it was placed in
+// whichever came last by key); boundaries not nested in one another that
+// list the same asset are a warning.
+func TestAssetInSeveralBoundaries(t *testing.T) {
+	// Threagile input format: trust_boundaries keyed by title, with
+	// technical_assets_inside and trust_boundaries_nested.
+	in := `threagile_version: 1.0.0
+title: Boundaries
+technical_assets:
+  App: {id: app, type: process}
+  Db: {id: db, type: datastore}
+trust_boundaries:
+  A Inner: {id: inner, type: execution-environment, technical_assets_inside: [app]}
+  B Outer: {id: outer, type: network-on-prem, technical_assets_inside: [app, db], trust_boundaries_nested: [inner]}
+  C Other: {id: other, type: network-on-prem, technical_assets_inside: [db]}
+`
+	m, warns, err := Parse([]byte(in), "boundaries.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.Element("app").Boundary; b != "inner" {
+		t.Errorf("app in %q, want inner", b)
+	}
+	if b := m.Element("db").Boundary; b != "outer" || len(warns) != 1 || !strings.Contains(warns[0], `technical asset "db" is inside trust boundaries outer, other`) {
+		t.Errorf("db in %q, warnings %v", b, warns)
+	}
+}
