@@ -906,6 +906,24 @@ func (c *converter) unmapped() {
 			c.Warnf("%s (%d entries) not imported: Rampart models have no such section", sec, len(m))
 		}
 	}
+	// Tags: Rampart keeps them on elements only.
+	var tagged []string
+	for _, sec := range []string{"data_assets", "trust_boundaries"} {
+		keys, objs, _ := c.section(sec)
+		for i, o := range objs {
+			if len(strs(o["tags"])) > 0 {
+				tagged = append(tagged, sec+" "+entryID(keys[i], o))
+			}
+		}
+	}
+	for _, l := range c.links {
+		if len(strs(l.o["tags"])) > 0 {
+			tagged = append(tagged, "communication link "+l.from+">"+l.key)
+		}
+	}
+	if len(tagged) > 0 {
+		c.Warnf("tags of %d data assets, trust boundaries and communication links not imported (Rampart keeps tags on elements only): %s", len(tagged), strings.Join(tagged, ", "))
+	}
 }
 
 func fixReason(d *threatmodel.ThreatDecision) {

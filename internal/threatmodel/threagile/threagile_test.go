@@ -199,6 +199,9 @@ func TestIndividualRisksAndTracking(t *testing.T) {
 	if !strings.Contains(joined, `risk_tracking "xml-external-entity@shop": status "fixed" is not one of Threagile's`) {
 		t.Errorf("unknown tracking status not warned: %v", warns)
 	}
+	if !strings.Contains(joined, "tags of 1 data assets, trust boundaries and communication links not imported (Rampart keeps tags on elements only): communication link shop>Stock Query") {
+		t.Errorf("link tags not warned: %v", warns)
+	}
 	if !strings.Contains(joined, `shared runtime "vm" (running shop, db)`) || !strings.Contains(joined, "abuse_cases (1 entries)") {
 		t.Errorf("warnings %v", warns)
 	}
