@@ -829,7 +829,7 @@ func (c *converter) identifiedRisk(cat, key string, r obj) {
 	synth = cmp.Or(str(r["synthetic_id"]), synth)
 	d := threatmodel.ThreatDecision{ID: "threagile:" + synth,
 		Title: cmp.Or(rc.title, "Threagile risk "+cat), Target: target, STRIDE: cmp.Or(rc.stride, "tampering"),
-		Severity: threatmodel.NormalizeSeverity(c.field(r, "severity", "low")), Description: strings.TrimSpace(stripTags(key) + ". " + rc.description),
+		Severity: threatmodel.NormalizeSeverity(c.field(r, "severity", "low")), Description: strings.TrimSpace(stripTags(key) + ". " + rc.description + c.riskRating(r)),
 		Mitigation: rc.mitigation, Status: threatmodel.StatusOpen}
 	if st := str(r["risk_status"]); st != "" { // a parsed model states the status risk_tracking gave
 		d.Status = trackingStatus(st)
@@ -842,6 +842,28 @@ func (c *converter) identifiedRisk(cat, key string, r obj) {
 		c.identified[synth] = len(c.Model.Threats)
 	}
 	c.Model.Threats = append(c.Model.Threats, d)
+}
+
+// riskRating says what an identified risk rates besides its severity,
+// which a decision has no fields for: the exploitation likelihood and
+// impact, the data breach probability and the technical assets a breach
+// would reach (a parsed model leaves out unlikely, low and improbable; see
+// field).
+func (c *converter) riskRating(r obj) string {
+	var parts []string
+	for _, f := range []struct{ key, label, first string }{{"exploitation_likelihood", "exploitation likelihood", "unlikely"},
+		{"exploitation_impact", "exploitation impact", "low"}, {"data_breach_probability", "data breach probability", "improbable"}} {
+		if v := c.field(r, f.key, f.first); v != "" {
+			parts = append(parts, f.label+" "+v)
+		}
+	}
+	if ta := strs(r["data_breach_technical_assets"]); len(ta) > 0 {
+		parts = append(parts, "data breach technical assets "+strings.Join(ta, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "\nThreagile rating: " + strings.Join(parts, "; ") + "."
 }
 
 // riskSubject returns the synthetic id Threagile gives the risk r (keyed

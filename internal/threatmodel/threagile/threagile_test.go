@@ -189,6 +189,9 @@ func TestIndividualRisksAndTracking(t *testing.T) {
 	if d := byID["threagile:query-flood@db@shop>order-query"]; d.Owner != "Ann" || d.STRIDE != "denial_of_service" || d.CWE[0] != 400 {
 		t.Errorf("tracked identified risk %+v", d)
 	}
+	if d := byID["threagile:query-flood@db@shop>order-query"]; !strings.Contains(d.Description, "Threagile rating: exploitation likelihood likely; exploitation impact medium; data breach probability improbable; data breach technical assets db.") {
+		t.Errorf("risk rating lost: %q", d.Description)
+	}
 	if !strings.Contains(byID["threagile:query-flood@db@shop>stock-query"].Description, "OPS-1") {
 		t.Errorf("ticket lost: %+v", byID["threagile:query-flood@db@shop>stock-query"])
 	}
