@@ -268,10 +268,14 @@ func (c *converter) trustZones() {
 	}
 	for _, z := range c.doc.TrustZones {
 		b := threatmodel.Boundary{ID: c.zoneIDs[z.ID], Name: orStr(z.Name, z.ID), Description: z.Description, Type: zoneType(z.Type)}
-		if z.Parent != nil && z.Parent.TrustZone != "" {
+		switch {
+		case z.Parent == nil:
+		case z.Parent.TrustZone != "":
 			if b.Parent = c.zoneIDs[z.Parent.TrustZone]; b.Parent == "" {
 				c.Warnf("trust zone %q: parent trust zone %q is not in the model; imported as a top-level boundary", z.ID, z.Parent.TrustZone)
 			}
+		case z.Parent.Component != "":
+			c.Warnf("trust zone %q is inside component %q: a Rampart boundary nests only in boundaries; imported as a top-level boundary", z.ID, z.Parent.Component)
 		}
 		c.Model.Boundaries = append(c.Model.Boundaries, b)
 	}

@@ -137,6 +137,7 @@ func TestDanglingReferences(t *testing.T) {
 	joined := strings.Join(warns, "\n")
 	for _, want := range []string{
 		`trust zone "tz-dmz": parent trust zone "tz-gone"`,
+		`trust zone "tz-pod" is inside component "web"`,
 		`component "worker": parent trust zone "tz-missing"`,
 		`component "plugin": parent component "host-gone"`,
 		`threat "t1" on "web" refers to unknown mitigation "m-gone"`,
@@ -146,8 +147,8 @@ func TestDanglingReferences(t *testing.T) {
 			t.Errorf("no warning %q in %v", want, warns)
 		}
 	}
-	if len(warns) != 5 {
-		t.Errorf("%d warnings, want 5: %v", len(warns), warns)
+	if len(warns) != 6 {
+		t.Errorf("%d warnings, want 6: %v", len(warns), warns)
 	}
 	if e := m.Element("web"); e.Boundary != "tz-dmz" {
 		t.Errorf("web %+v", e)

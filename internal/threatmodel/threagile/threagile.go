@@ -52,7 +52,7 @@ func Parse(data []byte, name string, opts Options) (*threatmodel.Model, []string
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &converter{top: top, Conversion: threatmodel.NewConversion(name),
+	c := &converter{top: top, parsed: isParsedModel(top), Conversion: threatmodel.NewConversion(name),
 		assetIDs: map[string]string{}, elemIDs: map[string]string{}, internet: map[string]bool{},
 		boundaryIDs: map[string]string{}, categories: map[string]riskCategory{}, linkIDs: map[string]string{}, identified: map[string]int{}}
 	c.Warnings = merged
@@ -262,7 +262,8 @@ func entries(v any, section, name string) ([]string, []obj, error) {
 // the same ids.
 type converter struct {
 	threatmodel.Conversion
-	top obj // the source document
+	top    obj  // the source document
+	parsed bool // top is a parsed model (isParsedModel)
 
 	assetIDs    map[string]string       // data asset id -> asset id
 	elemIDs     map[string]string       // technical asset id -> element id
@@ -280,6 +281,32 @@ type link struct {
 	key  string
 	from string
 	o    obj
+}
+
+// parsedModelKeys are top-level sections only the parsed model Threagile
+// writes has (the input format has none of them).
+var parsedModelKeys = []string{"generated_risks_by_category", "built_in_risk_categories", "communication_links",
+	"incoming_technical_communication_links_mapped_by_target_id", "direct_containing_trust_boundary_mapped_by_technical_asset_id"}
+
+// isParsedModel reports whether top is a parsed model, which Threagile
+// writes from its Go types: enumerations are numbers there, written
+// "omitempty", so an enumeration's first value is left out.
+func isParsedModel(top obj) bool {
+	return slices.ContainsFunc(parsedModelKeys, func(k string) bool { _, ok := top[k]; return ok })
+}
+
+// field returns the enumeration key of o. In a parsed model a missing one
+// has the enumeration's first value, first (external-entity, public,
+// archive, network-on-prem, spoofing, low); the input format states every
+// value it means.
+func (c *converter) field(o obj, key, first string) string {
+	if v := str(o[key]); v != "" || !c.parsed {
+		return v
+	}
+	if _, ok := o[key]; ok {
+		return "" // stated empty
+	}
+	return first
 }
 
 // section returns the entries of the top-level section key (see entries).
@@ -339,7 +366,7 @@ func (c *converter) dataAssets() error {
 		title := cmp.Or(str(o["title"]), keys[i])
 		lt := strings.ToLower(raw + " " + title)
 		a := threatmodel.Asset{ID: id, Name: title, Description: str(o["description"]),
-			Confidentiality: confidentiality(str(o["confidentiality"])), Integrity: criticality(str(o["integrity"])), Availability: criticality(str(o["availability"])),
+			Confidentiality: confidentiality(c.field(o, "confidentiality", "public")), Integrity: criticality(c.field(o, "integrity", "archive")), Availability: criticality(c.field(o, "availability", "archive")),
 			Secret:   containsAny(lt, "credential", "password", "secret", "token", "private key", "api key", "-key", "certificate"),
 			Personal: containsAny(lt, "customer", "personal", "user account", "patient", "employee", "pii")}
 		c.Model.Assets = append(c.Model.Assets, a)
@@ -404,7 +431,7 @@ func (c *converter) element(key string, o obj) (threatmodel.Element, error) {
 		EncryptedAtRest: str(o["encryption"]) != "" && str(o["encryption"]) != "none",
 		MultiTenant:     boolean(o["multi_tenant"]), Redundant: boolean(o["redundant"])}
 	c.internet[e.ID] = e.InternetFacing
-	switch str(o["type"]) {
+	switch c.field(o, "type", "external-entity") {
 	case "external-entity":
 		e.Type = threatmodel.TypeExternalEntity
 		if boolean(o["used_as_client_by_human"]) {
@@ -542,8 +569,8 @@ func (c *converter) trustBoundaries() error {
 		raw := entryID(keys[i], o)
 		c.boundaryIDs[raw] = c.IDs.Make(raw, keys[i])
 	}
-	parentOf := map[string]string{}   // boundary id -> parent boundary id
-	boundaryOf := map[string]string{} // element id -> boundary id
+	parentOf := map[string]string{}     // boundary id -> parent boundary id
+	boundaryOf := map[string][]string{} // element id -> the boundaries listing it
 	for i, o := range objs {
 		raw := entryID(keys[i], o)
 		id := c.boundaryIDs[raw]
@@ -552,17 +579,46 @@ func (c *converter) trustBoundaries() error {
 			parentOf[n] = id
 		}
 		for _, e := range inside {
-			boundaryOf[e] = id
+			boundaryOf[e] = append(boundaryOf[e], id)
 		}
-		c.Model.Boundaries = append(c.Model.Boundaries, threatmodel.Boundary{ID: id, Name: cmp.Or(str(o["title"]), keys[i]), Description: str(o["description"]), Type: boundaryType(str(o["type"]))})
+		c.Model.Boundaries = append(c.Model.Boundaries, threatmodel.Boundary{ID: id, Name: cmp.Or(str(o["title"]), keys[i]), Description: str(o["description"]), Type: boundaryType(c.field(o, "type", "network-on-prem"))})
 	}
 	for i := range c.Model.Boundaries {
 		c.Model.Boundaries[i].Parent = parentOf[c.Model.Boundaries[i].ID]
 	}
 	for i := range c.Model.Elements {
-		c.Model.Elements[i].Boundary = boundaryOf[c.Model.Elements[i].ID]
+		c.Model.Elements[i].Boundary = c.innermost(c.Model.Elements[i].ID, boundaryOf[c.Model.Elements[i].ID], parentOf)
 	}
 	return nil
+}
+
+// innermost returns the boundary an element listed by the boundaries in
+// (boundary ids) is placed in: the one nested in all the others. An element
+// that boundaries not nested in one another all list (Threagile refuses
+// that) is placed in the first, with a warning.
+func (c *converter) innermost(elem string, in []string, parentOf map[string]string) string {
+	switch len(in) {
+	case 0:
+		return ""
+	case 1:
+		return in[0]
+	}
+	within := func(b, outer string) bool { // b is outer or nested in it
+		for depth := 0; b != "" && depth <= len(parentOf); depth++ {
+			if b == outer {
+				return true
+			}
+			b = parentOf[b]
+		}
+		return false
+	}
+	for _, b := range in {
+		if !slices.ContainsFunc(in, func(o string) bool { return !within(b, o) }) {
+			return b
+		}
+	}
+	c.Warnf("technical asset %q is inside trust boundaries %s, which are not nested in one another; placed in %q", elem, strings.Join(in, ", "), in[0])
+	return in[0]
 }
 
 // boundaryMembers returns the ids of the boundaries the trust boundary raw
@@ -603,11 +659,11 @@ func (c *converter) riskCategories() error {
 			if _, defined := c.categories[cat]; defined {
 				continue
 			}
-			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(str(o["stride"])),
+			rc := riskCategory{title: cmp.Or(str(o["title"]), keys[i]), stride: threatmodel.NormalizeSTRIDE(c.field(o, "stride", "spoofing")),
 				description: stripTags(str(o["description"])), mitigation: stripTags(str(o["mitigation"]))}
 			fmt.Sscanf(str(o["cwe"]), "%d", &rc.cwe)
 			if _, robjs, err := entries(o["risks_identified"], sec+"."+cat+".risks_identified", c.Name); err == nil && len(robjs) > 0 {
-				rc.severity = threatmodel.NormalizeSeverity(str(robjs[0]["severity"]))
+				rc.severity = threatmodel.NormalizeSeverity(c.field(robjs[0], "severity", "low"))
 			}
 			c.categories[cat] = rc
 		}
@@ -773,7 +829,7 @@ func (c *converter) identifiedRisk(cat, key string, r obj) {
 	synth = cmp.Or(str(r["synthetic_id"]), synth)
 	d := threatmodel.ThreatDecision{ID: "threagile:" + synth,
 		Title: cmp.Or(rc.title, "Threagile risk "+cat), Target: target, STRIDE: cmp.Or(rc.stride, "tampering"),
-		Severity: threatmodel.NormalizeSeverity(str(r["severity"])), Description: strings.TrimSpace(stripTags(key) + ". " + rc.description),
+		Severity: threatmodel.NormalizeSeverity(c.field(r, "severity", "low")), Description: strings.TrimSpace(stripTags(key) + ". " + rc.description + c.riskRating(r)),
 		Mitigation: rc.mitigation, Status: threatmodel.StatusOpen}
 	if st := str(r["risk_status"]); st != "" { // a parsed model states the status risk_tracking gave
 		d.Status = trackingStatus(st)
@@ -786,6 +842,28 @@ func (c *converter) identifiedRisk(cat, key string, r obj) {
 		c.identified[synth] = len(c.Model.Threats)
 	}
 	c.Model.Threats = append(c.Model.Threats, d)
+}
+
+// riskRating says what an identified risk rates besides its severity,
+// which a decision has no fields for: the exploitation likelihood and
+// impact, the data breach probability and the technical assets a breach
+// would reach (a parsed model leaves out unlikely, low and improbable; see
+// field).
+func (c *converter) riskRating(r obj) string {
+	var parts []string
+	for _, f := range []struct{ key, label, first string }{{"exploitation_likelihood", "exploitation likelihood", "unlikely"},
+		{"exploitation_impact", "exploitation impact", "low"}, {"data_breach_probability", "data breach probability", "improbable"}} {
+		if v := c.field(r, f.key, f.first); v != "" {
+			parts = append(parts, f.label+" "+v)
+		}
+	}
+	if ta := strs(r["data_breach_technical_assets"]); len(ta) > 0 {
+		parts = append(parts, "data breach technical assets "+strings.Join(ta, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "\nThreagile rating: " + strings.Join(parts, "; ") + "."
 }
 
 // riskSubject returns the synthetic id Threagile gives the risk r (keyed
@@ -849,6 +927,24 @@ func (c *converter) unmapped() {
 		if m, ok := c.top[sec].(obj); ok && len(m) > 0 {
 			c.Warnf("%s (%d entries) not imported: Rampart models have no such section", sec, len(m))
 		}
+	}
+	// Tags: Rampart keeps them on elements only.
+	var tagged []string
+	for _, sec := range []string{"data_assets", "trust_boundaries"} {
+		keys, objs, _ := c.section(sec)
+		for i, o := range objs {
+			if len(strs(o["tags"])) > 0 {
+				tagged = append(tagged, sec+" "+entryID(keys[i], o))
+			}
+		}
+	}
+	for _, l := range c.links {
+		if len(strs(l.o["tags"])) > 0 {
+			tagged = append(tagged, "communication link "+l.from+">"+l.key)
+		}
+	}
+	if len(tagged) > 0 {
+		c.Warnf("tags of %d data assets, trust boundaries and communication links not imported (Rampart keeps tags on elements only): %s", len(tagged), strings.Join(tagged, ", "))
 	}
 }
 
@@ -1032,24 +1128,52 @@ type riskCategory struct {
 	cwe                     int
 }
 
-// builtinRisks are Threagile's built-in risk categories most often
-// tracked, with the STRIDE category and CWE of the weakness each one
-// names (their severity Threagile computes per model, so it is not kept).
+// builtinRisks are Threagile's built-in risk categories (the 42 rules of
+// Threagile 1.0, as its parsed models list them in
+// built_in_risk_categories), with their title, STRIDE category and CWE, for
+// risk_tracking entries of input models, which name only the category id
+// (their severity Threagile computes per model, so it is not kept).
 var builtinRisks = map[string]riskCategory{
-	"unencrypted-communication":            {title: "Unencrypted Communication", stride: "information_disclosure", cwe: 319},
-	"unencrypted-asset":                    {title: "Unencrypted Technical Asset", stride: "information_disclosure", cwe: 311},
-	"missing-authentication":               {title: "Missing Authentication", stride: "elevation_of_privilege", cwe: 306},
-	"missing-authentication-second-factor": {title: "Missing Two-Factor Authentication", stride: "elevation_of_privilege", cwe: 308},
-	"sql-nosql-injection":                  {title: "SQL/NoSQL-Injection", stride: "tampering", cwe: 89},
-	"cross-site-scripting":                 {title: "Cross-Site Scripting (XSS)", stride: "tampering", cwe: 79},
-	"cross-site-request-forgery":           {title: "Cross-Site Request Forgery (CSRF)", stride: "spoofing", cwe: 352},
-	"server-side-request-forgery":          {title: "Server-Side Request Forgery (SSRF)", stride: "information_disclosure", cwe: 918},
-	"path-traversal":                       {title: "Path-Traversal", stride: "information_disclosure", cwe: 22},
-	"xml-external-entity":                  {title: "XML External Entity (XXE)", stride: "information_disclosure", cwe: 611},
-	"ldap-injection":                       {title: "LDAP-Injection", stride: "tampering", cwe: 90},
-	"untrusted-deserialization":            {title: "Untrusted Deserialization", stride: "tampering", cwe: 502},
-	"code-backdooring":                     {title: "Code Backdooring", stride: "tampering", cwe: 912},
-	"missing-vault":                        {title: "Missing Vault (Secret Storage)", stride: "information_disclosure", cwe: 522},
-	"missing-hardening":                    {title: "Missing Hardening", stride: "tampering", cwe: 16},
-	"container-baseimage-backdooring":      {title: "Container Base Image Backdooring", stride: "tampering", cwe: 912},
+	"unencrypted-communication":              {title: "Unencrypted Communication", stride: "information_disclosure", cwe: 319},
+	"unencrypted-asset":                      {title: "Unencrypted Technical Assets", stride: "information_disclosure", cwe: 311},
+	"missing-authentication":                 {title: "Missing Authentication", stride: "elevation_of_privilege", cwe: 306},
+	"missing-authentication-second-factor":   {title: "Missing Two-Factor Authentication (2FA)", stride: "elevation_of_privilege", cwe: 308},
+	"sql-nosql-injection":                    {title: "SQL/NoSQL-Injection", stride: "tampering", cwe: 89},
+	"cross-site-scripting":                   {title: "Cross-Site Scripting (XSS)", stride: "tampering", cwe: 79},
+	"cross-site-request-forgery":             {title: "Cross-Site Request Forgery (CSRF)", stride: "spoofing", cwe: 352},
+	"server-side-request-forgery":            {title: "Server-Side Request Forgery (SSRF)", stride: "information_disclosure", cwe: 918},
+	"path-traversal":                         {title: "Path-Traversal", stride: "information_disclosure", cwe: 22},
+	"xml-external-entity":                    {title: "XML External Entity (XXE)", stride: "information_disclosure", cwe: 611},
+	"ldap-injection":                         {title: "LDAP-Injection", stride: "tampering", cwe: 90},
+	"untrusted-deserialization":              {title: "Untrusted Deserialization", stride: "tampering", cwe: 502},
+	"code-backdooring":                       {title: "Code Backdooring", stride: "tampering", cwe: 912},
+	"missing-vault":                          {title: "Missing Vault (Secret Storage)", stride: "information_disclosure", cwe: 522},
+	"missing-hardening":                      {title: "Missing Hardening", stride: "tampering", cwe: 16},
+	"container-baseimage-backdooring":        {title: "Container Base Image Backdooring", stride: "tampering", cwe: 912},
+	"accidental-secret-leak":                 {title: "Accidental Secret Leak", stride: "information_disclosure", cwe: 200},
+	"container-platform-escape":              {title: "Container Platform Escape", stride: "elevation_of_privilege", cwe: 1008},
+	"dos-risky-access-across-trust-boundary": {title: "DoS-risky Access Across Trust-Boundary", stride: "denial_of_service", cwe: 400},
+	"incomplete-model":                       {title: "Incomplete Model", stride: "information_disclosure", cwe: 1008},
+	"missing-build-infrastructure":           {title: "Missing Build Infrastructure", stride: "tampering", cwe: 1127},
+	"missing-cloud-hardening":                {title: "Missing Cloud Hardening", stride: "tampering", cwe: 1008},
+	"missing-file-validation":                {title: "Missing File Validation", stride: "spoofing", cwe: 434},
+	"missing-identity-propagation":           {title: "Missing Identity Propagation", stride: "elevation_of_privilege", cwe: 284},
+	"missing-identity-provider-isolation":    {title: "Missing Identity Provider Isolation", stride: "elevation_of_privilege", cwe: 1008},
+	"missing-identity-store":                 {title: "Missing Identity Store", stride: "spoofing", cwe: 287},
+	"missing-network-segmentation":           {title: "Missing Network Segmentation", stride: "elevation_of_privilege", cwe: 1008},
+	"missing-vault-isolation":                {title: "Missing Vault Isolation", stride: "elevation_of_privilege", cwe: 1008},
+	"missing-waf":                            {title: "Missing Web Application Firewall (WAF)", stride: "tampering", cwe: 1008},
+	"mixed-targets-on-shared-runtime":        {title: "Mixed Targets on Shared Runtime", stride: "elevation_of_privilege", cwe: 1008},
+	"push-instead-of-pull-deployment":        {title: "Push instead of Pull Deployment", stride: "tampering", cwe: 1127},
+	"search-query-injection":                 {title: "Search-Query Injection", stride: "tampering", cwe: 74},
+	"service-registry-poisoning":             {title: "Service Registry Poisoning", stride: "spoofing", cwe: 693},
+	"unchecked-deployment":                   {title: "Unchecked Deployment", stride: "tampering", cwe: 1127},
+	"unguarded-access-from-internet":         {title: "Unguarded Access From Internet", stride: "elevation_of_privilege", cwe: 501},
+	"unguarded-direct-datastore-access":      {title: "Unguarded Direct Datastore Access", stride: "elevation_of_privilege", cwe: 501},
+	"unnecessary-communication-link":         {title: "Unnecessary Communication Link", stride: "elevation_of_privilege", cwe: 1008},
+	"unnecessary-data-asset":                 {title: "Unnecessary Data Asset", stride: "elevation_of_privilege", cwe: 1008},
+	"unnecessary-data-transfer":              {title: "Unnecessary Data Transfer", stride: "elevation_of_privilege", cwe: 1008},
+	"unnecessary-technical-asset":            {title: "Unnecessary Technical Asset", stride: "elevation_of_privilege", cwe: 1008},
+	"wrong-communication-link-content":       {title: "Wrong Communication Link Content", stride: "information_disclosure", cwe: 1008},
+	"wrong-trust-boundary-content":           {title: "Wrong Trust Boundary Content", stride: "elevation_of_privilege", cwe: 1008},
 }

@@ -110,6 +110,26 @@ func FuzzParse(f *testing.F) {
 // TestTrackedRiskKeepsCategory: a risk_tracking entry keeps its category's
 // title, STRIDE category and CWE (built-in unencrypted-communication:
 // CWE-319), besides its status.
+// TestBuiltinCategories: a tracked risk of any of Threagile's built-in
+// categories keeps its STRIDE category (dos-risky-access-across-trust-boundary
+// is denial of service; it fell back to tampering), as a parsed model's
+// built_in_risk_categories gives it.
+func TestBuiltinCategories(t *testing.T) {
+	m, _, err := Parse(importtest.Testdata(t, "risks.yaml"), "risks.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range m.Threats {
+		if d.ID == "threagile:dos-risky-access-across-trust-boundary/any/any/any" {
+			if d.Title != "DoS-risky Access Across Trust-Boundary" || d.STRIDE != "denial_of_service" || len(d.CWE) != 1 || d.CWE[0] != 400 {
+				t.Errorf("tracked built-in risk %+v", d)
+			}
+			return
+		}
+	}
+	t.Fatal("tracked risk missing")
+}
+
 func TestTrackedRiskKeepsCategory(t *testing.T) {
 	m, _, err := Parse(importtest.Testdata(t, "camera.yaml"), "camera.yaml", Options{ReadInclude: func(string) ([]byte, error) { return importtest.Testdata(t, "camera-assets.yaml"), nil }})
 	if err != nil {
@@ -169,6 +189,9 @@ func TestIndividualRisksAndTracking(t *testing.T) {
 	if d := byID["threagile:query-flood@db@shop>order-query"]; d.Owner != "Ann" || d.STRIDE != "denial_of_service" || d.CWE[0] != 400 {
 		t.Errorf("tracked identified risk %+v", d)
 	}
+	if d := byID["threagile:query-flood@db@shop>order-query"]; !strings.Contains(d.Description, "Threagile rating: exploitation likelihood likely; exploitation impact medium; data breach probability improbable; data breach technical assets db.") {
+		t.Errorf("risk rating lost: %q", d.Description)
+	}
 	if !strings.Contains(byID["threagile:query-flood@db@shop>stock-query"].Description, "OPS-1") {
 		t.Errorf("ticket lost: %+v", byID["threagile:query-flood@db@shop>stock-query"])
 	}
@@ -178,6 +201,9 @@ func TestIndividualRisksAndTracking(t *testing.T) {
 	joined := strings.Join(warns, "\n")
 	if !strings.Contains(joined, `risk_tracking "xml-external-entity@shop": status "fixed" is not one of Threagile's`) {
 		t.Errorf("unknown tracking status not warned: %v", warns)
+	}
+	if !strings.Contains(joined, "tags of 1 data assets, trust boundaries and communication links not imported (Rampart keeps tags on elements only): communication link shop>Stock Query") {
+		t.Errorf("link tags not warned: %v", warns)
 	}
 	if !strings.Contains(joined, `shared runtime "vm" (running shop, db)`) || !strings.Contains(joined, "abuse_cases (1 entries)") {
 		t.Errorf("warnings %v", warns)
@@ -189,7 +215,8 @@ func TestIndividualRisksAndTracking(t *testing.T) {
 // risks under generated_risks_by_category, with categories in
 // custom_risk_categories and built_in_risk_categories lists; each becomes a
 // decision with its category's title, STRIDE category and CWE, its stated
-// status, and the tracking that names its synthetic id.
+// status, and the tracking that names its synthetic id. An enumeration a
+// parsed model leaves out has its first value.
 func TestParsedModelRisks(t *testing.T) {
 	m, _, err := Parse(importtest.Testdata(t, "parsed.yaml"), "parsed.yaml", Options{})
 	if err != nil {
@@ -205,8 +232,21 @@ func TestParsedModelRisks(t *testing.T) {
 	for _, d := range m.Threats {
 		byID[d.ID] = d
 	}
-	if len(m.Threats) != 2 {
+	if len(m.Threats) != 3 {
 		t.Errorf("threats %+v", m.Threats)
+	}
+	// Enumerations left out as their first value.
+	if e := m.Element("customer"); e.Type != threatmodel.TypeExternalEntity || e.Kind != "user" {
+		t.Errorf("customer %+v", e)
+	}
+	if a := m.Asset("catalogue"); a.Confidentiality != "low" || a.Integrity != "low" || a.Availability != "low" {
+		t.Errorf("catalogue %+v", a)
+	}
+	if b := m.Boundary("intranet"); b.Type != "network" {
+		t.Errorf("intranet %+v", b)
+	}
+	if d := byID["threagile:phishing@customer"]; d.STRIDE != "spoofing" || d.Severity != "low" {
+		t.Errorf("phishing %+v", d)
 	}
 	if d, ok := byID["threagile:query-flood@db"]; !ok || d.Title != "Query Flood" || d.Target != "db" || d.Severity != "high" || d.STRIDE != "denial_of_service" || d.CWE[0] != 400 || d.Mitigation != "Rate limit" || d.Status != threatmodel.StatusOpen {
 		t.Errorf("custom risk %+v", d)
@@ -244,5 +284,34 @@ func TestIncludeMerge(t *testing.T) {
 	}
 	if len(warns) != 1 || !strings.Contains(warns[0], `include "merge-include.yaml" sets title to "Another title"`) {
 		t.Errorf("warnings %v", warns)
+	}
+}
+
+// TestAssetInSeveralBoundaries: an asset that a boundary and a boundary
+// nested in it both list is placed in the inner one (it was placed in
+// whichever came last by key); boundaries not nested in one another that
+// list the same asset are a warning.
+func TestAssetInSeveralBoundaries(t *testing.T) {
+	// Threagile input format: trust_boundaries keyed by title, with
+	// technical_assets_inside and trust_boundaries_nested.
+	in := `threagile_version: 1.0.0
+title: Boundaries
+technical_assets:
+  App: {id: app, type: process}
+  Db: {id: db, type: datastore}
+trust_boundaries:
+  A Inner: {id: inner, type: execution-environment, technical_assets_inside: [app]}
+  B Outer: {id: outer, type: network-on-prem, technical_assets_inside: [app, db], trust_boundaries_nested: [inner]}
+  C Other: {id: other, type: network-on-prem, technical_assets_inside: [db]}
+`
+	m, warns, err := Parse([]byte(in), "boundaries.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := m.Element("app").Boundary; b != "inner" {
+		t.Errorf("app in %q, want inner", b)
+	}
+	if b := m.Element("db").Boundary; b != "outer" || len(warns) != 1 || !strings.Contains(warns[0], `technical asset "db" is inside trust boundaries outer, other`) {
+		t.Errorf("db in %q, warnings %v", b, warns)
 	}
 }

@@ -372,6 +372,9 @@ func (c *converter) flow(fl pending) {
 	proto := strings.ToLower(strings.TrimSpace(fl.p.Protocol))
 	nf := threatmodel.Flow{ID: id, Name: fl.c.name(fl.p), From: from, To: to, Protocol: proto,
 		Encrypted: fl.p.IsEncrypted || encryptedProtocol(proto), Description: fl.p.Description, OutOfScope: fl.p.OutOfScope, SourceID: fl.c.ID}
+	if r := strings.TrimSpace(fl.p.ReasonOutOfScope); fl.p.OutOfScope && r != "" { // a flow has no field for it
+		nf.Description = strings.TrimSpace(nf.Description + "\nOut of scope: " + r)
+	}
 	if fl.p.IsPublicNetwork {
 		nf.Network = "internet"
 	}

@@ -157,7 +157,8 @@ func TestThreatIDsAndScore(t *testing.T) {
 // TestBoxesPerDiagram: each diagram has its own canvas, so a boundary box
 // holds (and nests in) only what its own diagram draws inside it; before,
 // an element of one diagram landed in a box of another drawn at the same
-// coordinates.
+// coordinates. A flow's reason for being out of scope is kept in its
+// description.
 func TestBoxesPerDiagram(t *testing.T) {
 	m, _, err := Parse(importtest.Testdata(t, "two-diagrams.json"), "two-diagrams.json")
 	if err != nil {
@@ -174,5 +175,8 @@ func TestBoxesPerDiagram(t *testing.T) {
 	}
 	if p := m.Boundary("house").Parent; p != "" {
 		t.Errorf("house nested in %q, a box of another diagram", p)
+	}
+	if f := m.Flow("resident-to-backup"); f == nil || !f.OutOfScope || !strings.Contains(f.Description, "Out of scope: Done by the NAS vendor") {
+		t.Errorf("out-of-scope flow %+v", f)
 	}
 }
