@@ -247,3 +247,21 @@ func TestCycloneDXBOMLinkEncoded(t *testing.T) {
 		t.Errorf("products %q, want the decoded bom-ref and its purl", got)
 	}
 }
+
+// TestCSAF21PURLs reads a CSAF 2.1 VEX document, whose
+// product_identification_helper lists package URLs in purls (2.0's purl
+// became an array, per the CSAF 2.1 schema). Before, its products had no
+// identity and the document yielded no statement.
+func TestCSAF21PURLs(t *testing.T) {
+	doc := `{"document":{"category":"csaf_vex","csaf_version":"2.1","title":"t","publisher":{"category":"vendor","name":"Example","namespace":"https://example.com"},
+"tracking":{"id":"EX-VEX-1","status":"final","version":"1","initial_release_date":"2099-01-01T00:00:00Z","current_release_date":"2099-01-01T00:00:00Z","revision_history":[{"number":"1","date":"2099-01-01T00:00:00Z","summary":"s"}]}},
+"product_tree":{"full_product_names":[{"product_id":"P1","name":"examplelib 1.2.3","product_identification_helper":{"purls":["pkg:npm/examplelib","pkg:npm/examplelib@1.2.3"]}}]},
+"vulnerabilities":[{"cve":"CVE-2099-7000","product_status":{"known_not_affected":["P1"]},"flags":[{"label":"vulnerable_code_not_in_execute_path","product_ids":["P1"]}]}]}`
+	st, err := Parse([]byte(doc), "vex-2.1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != 1 || st[0].Product != "pkg:npm/examplelib@1.2.3" || st[0].Status != vuln.VEXNotAffected || st[0].Justification != "vulnerable_code_not_in_execute_path" {
+		t.Errorf("statements %+v", st)
+	}
+}
