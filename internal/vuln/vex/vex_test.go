@@ -265,3 +265,24 @@ func TestCSAF21PURLs(t *testing.T) {
 		t.Errorf("statements %+v", st)
 	}
 }
+
+// TestRepeatedStatementsBounded: statements repeating the same ids and
+// products collapse to one each (the latest wins), but every one counts
+// toward MaxStatements, as each costs a look-up: two statements of 1000
+// aliases × 600 products are refused at the second.
+func TestRepeatedStatementsBounded(t *testing.T) {
+	var aliases, products []string
+	for i := range 1000 {
+		aliases = append(aliases, fmt.Sprintf("%q", fmt.Sprintf("GHSA-%d", i)))
+	}
+	for i := range 600 {
+		products = append(products, fmt.Sprintf(`{"@id":"pkg:npm/p%d@1.0.0"}`, i))
+	}
+	st := `{"vulnerability":{"name":"CVE-1-2","aliases":[` + strings.Join(aliases[1:], ",") + `]},"products":[` + strings.Join(products, ",") + `],"status":"fixed"}`
+	doc := `{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"2023-01-01T00:00:00Z","version":1,"statements":[` + st + "," + st + `]}`
+	_, err := Parse([]byte(doc), "repeat.json")
+	var pe *vuln.ParseError
+	if !errors.As(err, &pe) || pe.Field != "statements[1]" {
+		t.Errorf("err %v, want a ParseError at statements[1]", err)
+	}
+}
