@@ -268,21 +268,23 @@ func TestCSAF21PURLs(t *testing.T) {
 
 // TestRepeatedStatementsBounded: statements repeating the same ids and
 // products collapse to one each (the latest wins), but every one counts
-// toward MaxStatements, as each costs a look-up: two statements of 1000
-// aliases × 600 products are refused at the second.
+// toward MaxStatements, as each costs a look-up: three statements of 1000
+// ids × 400 products are refused at the third. Before, only the distinct
+// statements counted, and a document repeating one statement of half the
+// bound thousands of times cost billions of look-ups.
 func TestRepeatedStatementsBounded(t *testing.T) {
 	var aliases, products []string
 	for i := range 1000 {
 		aliases = append(aliases, fmt.Sprintf("%q", fmt.Sprintf("GHSA-%d", i)))
 	}
-	for i := range 600 {
+	for i := range 400 {
 		products = append(products, fmt.Sprintf(`{"@id":"pkg:npm/p%d@1.0.0"}`, i))
 	}
 	st := `{"vulnerability":{"name":"CVE-1-2","aliases":[` + strings.Join(aliases[1:], ",") + `]},"products":[` + strings.Join(products, ",") + `],"status":"fixed"}`
-	doc := `{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"2023-01-01T00:00:00Z","version":1,"statements":[` + st + "," + st + `]}`
+	doc := `{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"2023-01-01T00:00:00Z","version":1,"statements":[` + st + "," + st + "," + st + `]}`
 	_, err := Parse([]byte(doc), "repeat.json")
 	var pe *vuln.ParseError
-	if !errors.As(err, &pe) || pe.Field != "statements[1]" {
-		t.Errorf("err %v, want a ParseError at statements[1]", err)
+	if !errors.As(err, &pe) || pe.Field != "statements[2]" {
+		t.Errorf("err %v, want a ParseError at statements[2]", err)
 	}
 }
