@@ -1,7 +1,6 @@
 package vuln
 
 import (
-	"slices"
 	"sort"
 	"strings"
 )
@@ -181,6 +180,19 @@ func addNew[T any, K comparable](dst []T, seen map[K]bool, key func(T) K, src ..
 
 func self[T any](v T) T { return v }
 
+// AppendDistinct appends to dst the non-empty strings of src that neither
+// dst nor an earlier element of src holds, in order, in time linear in
+// both (feed readers use it for CWE ids and tags, whose lists a hostile
+// record can make long).
+func AppendDistinct(dst []string, src ...string) []string {
+	seen := make(map[string]bool, len(dst)+len(src))
+	for _, d := range dst {
+		seen[d] = true
+	}
+	seen[""] = true
+	return addNew(dst, seen, self, src...)
+}
+
 // exploitKey identifies an exploitation report: its source and reference.
 func exploitKey(e Exploitation) [2]string { return [2]string{string(e.Source), e.Reference} }
 
@@ -199,12 +211,8 @@ func Enrich(advs []Advisory, epss map[string]EPSS, kev map[string]KEV) {
 			if k, ok := kev[id]; ok && (advs[i].KEV == nil || advs[i].KEV.VendorProject == "" && k.VendorProject != "") {
 				advs[i].KEV = &k
 			}
-			if k, ok := kev[id]; ok {
-				for _, c := range k.CWEs {
-					if !slices.Contains(advs[i].CWEs, c) {
-						advs[i].CWEs = append(advs[i].CWEs, c)
-					}
-				}
+			if k, ok := kev[id]; ok && len(k.CWEs) > 0 {
+				advs[i].CWEs = AppendDistinct(advs[i].CWEs, k.CWEs...)
 			}
 		}
 	}

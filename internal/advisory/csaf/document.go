@@ -160,6 +160,7 @@ type ProductIdentificationHelper struct {
 	Hashes        []Hashes     `json:"hashes,omitempty"`
 	ModelNumbers  []string     `json:"model_numbers,omitempty"`
 	PURL          string       `json:"purl,omitempty"`
+	PURLs         []string     `json:"purls,omitempty"` // CSAF 2.1: purl became a list
 	SBOMURLs      []string     `json:"sbom_urls,omitempty"`
 	SerialNumbers []string     `json:"serial_numbers,omitempty"`
 	SKUs          []string     `json:"skus,omitempty"`

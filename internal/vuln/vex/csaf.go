@@ -41,9 +41,11 @@ func parseCSAF(data []byte, name string, notesOf notesFunc) ([]vuln.VEXStatement
 		if h == nil {
 			return ""
 		}
-		if h.PURL != "" {
-			if pu, err := packageurl.FromString(h.PURL); err == nil && pu.Version != "" {
-				return h.PURL
+		// CSAF 2.0 has one purl, CSAF 2.1 a list (purls): the first with a
+		// version names the component.
+		for _, p := range append([]string{h.PURL}, h.PURLs...) {
+			if pu, err := packageurl.FromString(p); p != "" && err == nil && pu.Version != "" {
+				return p
 			}
 		}
 		return h.CPE

@@ -125,9 +125,12 @@ func Read(r io.Reader, name string) ([]vuln.VEXStatement, error) {
 // first statement about them, so a later "affected" revokes an earlier
 // "not_affected" instead of being shadowed by it.
 func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
-	var out []vuln.VEXStatement
-	var times []time.Time     // out[i]'s statement time
-	at := map[[2]string]int{} // vulnerability id and product → index in out
+	// First the ids and products of every statement, so that the bound
+	// counts every statement the document stands for (duplicates too: each
+	// costs a look-up) and the output is allocated once.
+	type expanded struct{ ids, products []string }
+	exp := make([]expanded, len(doc.Statements))
+	total := 0
 	for i, st := range doc.Statements {
 		vulnIDs := []string{string(st.Vulnerability.Name)}
 		if st.Vulnerability.Name == "" && st.Vulnerability.ID != "" {
@@ -147,9 +150,15 @@ func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 			products = append(products, componentIDs(p.Component)...)
 		}
 		ids := slices.DeleteFunc(vulnIDs, func(id string) bool { return id == "" })
-		if len(out)+len(ids)*len(products) > MaxStatements {
+		if total += len(ids) * len(products); total > MaxStatements {
 			return nil, tooMany(source, fmt.Sprintf("statements[%d]", i))
 		}
+		exp[i] = expanded{ids, products}
+	}
+	out := make([]vuln.VEXStatement, 0, total)
+	times := make([]time.Time, 0, total)   // out[i]'s statement time
+	at := make(map[[2]string]int32, total) // vulnerability id and product → index in out
+	for i, st := range doc.Statements {
 		var when time.Time
 		switch {
 		case st.Timestamp != nil:
@@ -157,8 +166,8 @@ func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 		case doc.Timestamp != nil:
 			when = *doc.Timestamp
 		}
-		for _, id := range ids {
-			for _, p := range products {
+		for _, id := range exp[i].ids {
+			for _, p := range exp[i].products {
 				s := vuln.VEXStatement{
 					VulnID: id, Product: p, Status: vuln.VEXStatus(st.Status), Justification: string(st.Justification),
 					ImpactStatement: st.ImpactStatement, ActionStatement: st.ActionStatement, Source: source,
@@ -170,7 +179,7 @@ func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 					}
 					continue
 				}
-				at[k] = len(out)
+				at[k] = int32(len(out))
 				out = append(out, s)
 				times = append(times, when)
 			}

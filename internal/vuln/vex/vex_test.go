@@ -247,3 +247,44 @@ func TestCycloneDXBOMLinkEncoded(t *testing.T) {
 		t.Errorf("products %q, want the decoded bom-ref and its purl", got)
 	}
 }
+
+// TestCSAF21PURLs reads a CSAF 2.1 VEX document, whose
+// product_identification_helper lists package URLs in purls (2.0's purl
+// became an array, per the CSAF 2.1 schema). Before, its products had no
+// identity and the document yielded no statement.
+func TestCSAF21PURLs(t *testing.T) {
+	doc := `{"document":{"category":"csaf_vex","csaf_version":"2.1","title":"t","publisher":{"category":"vendor","name":"Example","namespace":"https://example.com"},
+"tracking":{"id":"EX-VEX-1","status":"final","version":"1","initial_release_date":"2099-01-01T00:00:00Z","current_release_date":"2099-01-01T00:00:00Z","revision_history":[{"number":"1","date":"2099-01-01T00:00:00Z","summary":"s"}]}},
+"product_tree":{"full_product_names":[{"product_id":"P1","name":"examplelib 1.2.3","product_identification_helper":{"purls":["pkg:npm/examplelib","pkg:npm/examplelib@1.2.3"]}}]},
+"vulnerabilities":[{"cve":"CVE-2099-7000","product_status":{"known_not_affected":["P1"]},"flags":[{"label":"vulnerable_code_not_in_execute_path","product_ids":["P1"]}]}]}`
+	st, err := Parse([]byte(doc), "vex-2.1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != 1 || st[0].Product != "pkg:npm/examplelib@1.2.3" || st[0].Status != vuln.VEXNotAffected || st[0].Justification != "vulnerable_code_not_in_execute_path" {
+		t.Errorf("statements %+v", st)
+	}
+}
+
+// TestRepeatedStatementsBounded: statements repeating the same ids and
+// products collapse to one each (the latest wins), but every one counts
+// toward MaxStatements, as each costs a look-up: three statements of 1000
+// ids × 400 products are refused at the third. Before, only the distinct
+// statements counted, and a document repeating one statement of half the
+// bound thousands of times cost billions of look-ups.
+func TestRepeatedStatementsBounded(t *testing.T) {
+	var aliases, products []string
+	for i := range 1000 {
+		aliases = append(aliases, fmt.Sprintf("%q", fmt.Sprintf("GHSA-%d", i)))
+	}
+	for i := range 400 {
+		products = append(products, fmt.Sprintf(`{"@id":"pkg:npm/p%d@1.0.0"}`, i))
+	}
+	st := `{"vulnerability":{"name":"CVE-1-2","aliases":[` + strings.Join(aliases[1:], ",") + `]},"products":[` + strings.Join(products, ",") + `],"status":"fixed"}`
+	doc := `{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"2023-01-01T00:00:00Z","version":1,"statements":[` + st + "," + st + "," + st + `]}`
+	_, err := Parse([]byte(doc), "repeat.json")
+	var pe *vuln.ParseError
+	if !errors.As(err, &pe) || pe.Field != "statements[2]" {
+		t.Errorf("err %v, want a ParseError at statements[2]", err)
+	}
+}

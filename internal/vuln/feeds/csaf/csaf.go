@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -134,6 +133,7 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 		return vuln.Errorf(name, "document.tracking.id", "missing")
 	}
 	pub := strings.TrimSpace(doc.Document.Publisher.Name)
+	docNotes := exploitationNotes(doc.Document.Notes)
 	for i, v := range doc.Vulnerabilities {
 		if v.CVE == "" {
 			continue
@@ -154,7 +154,7 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 			x, ok = ssvcActive(v.Metrics)
 		}
 		if !ok && !stated {
-			x, ok = exploitationNote(v.CVE, v.Notes, doc.Document.Notes)
+			x, ok = noteSays(v.CVE, exploitationNotes(v.Notes), docNotes)
 		}
 		if !ok {
 			continue
@@ -174,25 +174,47 @@ func Read(r io.Reader, name string, fn func(cve string, x vuln.Exploitation) err
 	return nil
 }
 
-// exploitationNote finds a note about exploitation that says the
-// vulnerability cve is exploited: Cisco's advisories have no exploit_status
-// threat but a note titled "Exploitation and Public Announcements", per
-// vulnerability or for the whole document. A note that names CVE ids
-// speaks only for those; a vulnerability's own note wins over the
-// document's.
-func exploitationNote(cve string, lists ...[]note) (vuln.Exploitation, bool) {
+// exploitationNote is what a note about exploitation says: whether it
+// says the vulnerability is exploited, the CVE ids it names (it speaks
+// only for those when it names any) and its text.
+type exploitationNote struct {
+	exploited bool
+	cves      map[string]bool
+	text      string
+}
+
+// exploitationNotes reads the notes about exploitation among notes:
+// Cisco's advisories have no exploit_status threat but a note titled
+// "Exploitation and Public Announcements", per vulnerability or for the
+// whole document. Each note is read once, however many vulnerabilities
+// consult it.
+func exploitationNotes(notes []note) []exploitationNote {
+	var out []exploitationNote
+	for _, n := range notes {
+		if strings.Contains(strings.ToLower(n.Title), "exploitation") {
+			x := exploitationNote{exploited: Exploited(n.Text), text: strings.TrimSpace(n.Text)}
+			for _, id := range cveIDs.FindAllString(n.Text, -1) {
+				if x.cves == nil {
+					x.cves = map[string]bool{}
+				}
+				x.cves[id] = true
+			}
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// noteSays finds, for the vulnerability cve, the first note of the lists
+// that speaks for it (a vulnerability's own notes come before the
+// document's) and reports whether it says the vulnerability is exploited.
+func noteSays(cve string, lists ...[]exploitationNote) (vuln.Exploitation, bool) {
 	for _, notes := range lists {
 		for _, n := range notes {
-			if !strings.Contains(strings.ToLower(n.Title), "exploitation") {
+			if n.cves != nil && !n.cves[cve] {
 				continue
 			}
-			if ids := cveIDs.FindAllString(n.Text, -1); len(ids) > 0 && !slices.Contains(ids, cve) {
-				continue
-			}
-			if Exploited(n.Text) {
-				return vuln.Exploitation{Detail: strings.TrimSpace(n.Text)}, true
-			}
-			return vuln.Exploitation{}, false
+			return vuln.Exploitation{Detail: n.text}, n.exploited
 		}
 	}
 	return vuln.Exploitation{}, false

@@ -220,13 +220,13 @@ func Parse(r io.Reader, name string) (*vuln.Advisory, error) {
 				a.Severity = append(a.Severity, cv)
 			}
 		}
+		var cwes []string
 		for _, p := range c.ProblemTypes {
 			for _, d := range p.Descriptions {
-				if id := cweOf(d.CWEID, d.Description); id != "" && !slices.Contains(a.CWEs, id) {
-					a.CWEs = append(a.CWEs, id)
-				}
+				cwes = append(cwes, cweOf(d.CWEID, d.Description))
 			}
 		}
+		a.CWEs = vuln.AppendDistinct(a.CWEs, cwes...)
 		for _, r := range c.References {
 			t := ""
 			if len(r.Tags) > 0 {
@@ -293,7 +293,7 @@ func otherMetric(a *vuln.Advisory, provider string, m metric, name, field string
 				x := vuln.Exploitation{Source: vuln.SourceCVE5, Reference: a.ID + " " + provider,
 					Detail: "SSVC Exploitation: active (" + provider + ")", Publisher: provider}
 				x.Since, _ = nvd.ParseTime(sc.Timestamp)
-				if !slices.ContainsFunc(a.Exploited, func(e vuln.Exploitation) bool { return e.Reference == x.Reference }) {
+				if n := len(a.Exploited); n == 0 || a.Exploited[n-1].Reference != x.Reference { // one per container
 					a.Exploited = append(a.Exploited, x)
 				}
 			}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -45,18 +44,17 @@ func (e *entry) convert(name, field string) (string, vuln.KEV, error) {
 		return "", vuln.KEV{}, vuln.Errorf(name, field+".cveID", "%q is not a CVE id", e.CVEID)
 	}
 	k := vuln.KEV{VendorProject: e.VendorProject, Product: e.Product, Name: e.Name, RequiredAction: e.RequiredAction, RansomwareUse: e.Ransomware}
+	var cwes []string
 	for i, c := range e.CWEs {
 		c = strings.TrimSpace(c)
-		if c == "" || slices.Contains(k.CWEs, c) {
-			continue
-		}
-		if !strings.HasPrefix(c, "CWE-") && !strings.HasPrefix(c, "NVD-CWE-") {
+		if c != "" && !strings.HasPrefix(c, "CWE-") && !strings.HasPrefix(c, "NVD-CWE-") {
 			return "", k, vuln.Errorf(name, fmt.Sprintf("%s.cwes[%d]", field, i), "%q is not a CWE id", c)
 		}
 		if strings.HasPrefix(c, "CWE-") {
-			k.CWEs = append(k.CWEs, strings.Clone(c))
+			cwes = append(cwes, strings.Clone(c))
 		}
 	}
+	k.CWEs = vuln.AppendDistinct(nil, cwes...)
 	var err error
 	if k.DateAdded, err = parseDate(name, field+".dateAdded", e.DateAdded); err != nil {
 		return "", k, err

@@ -2,11 +2,13 @@ package kev
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-security/rampart/internal/corpustest"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -79,4 +81,25 @@ func FuzzRead(f *testing.F) {
 		_ = Read(strings.NewReader(string(b)), "fuzz", func(string, vuln.KEV) error { return nil })
 		_ = ReadCSV(strings.NewReader(string(b)), "fuzz", func(string, vuln.KEV) error { return nil })
 	})
+}
+
+// TestManyCWEs: an entry's cwes are de-duplicated in linear time (a
+// hostile entry of 100,000 ids was 10^10 comparisons with a list scan).
+func TestManyCWEs(t *testing.T) {
+	var cwes []string
+	for i := range 100000 {
+		cwes = append(cwes, fmt.Sprintf(`"CWE-%d"`, i%60000))
+	}
+	in := `{"vulnerabilities":[{"cveID":"CVE-2099-1","dateAdded":"2099-01-01","cwes":[` + strings.Join(cwes, ",") + `]}]}`
+	start := time.Now()
+	var got vuln.KEV
+	if err := Read(strings.NewReader(in), "kev.json", func(_ string, k vuln.KEV) error { got = k; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.CWEs) != 60000 || got.CWEs[0] != "CWE-0" || got.CWEs[59999] != "CWE-59999" {
+		t.Errorf("%d CWEs", len(got.CWEs))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
 }

@@ -329,12 +329,11 @@ func english(ds []langString) string {
 
 // AddTags adds to tags the CVE tags among ts it does not hold yet.
 func AddTags(tags, ts []string) []string {
-	for _, t := range ts {
-		if t = strings.TrimSpace(t); t != "" && !slices.Contains(tags, t) {
-			tags = append(tags, t)
-		}
+	trimmed := make([]string, len(ts))
+	for i, t := range ts {
+		trimmed[i] = strings.TrimSpace(t)
 	}
-	return tags
+	return vuln.AppendDistinct(tags, trimmed...)
 }
 
 // addCWEs adds to cwes the CWE ids among ds that it does not hold yet.

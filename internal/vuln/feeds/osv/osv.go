@@ -86,6 +86,7 @@ func (s *specific) cwes() []string {
 	if json.Unmarshal(s.CWEs, &list) != nil {
 		return ids
 	}
+	var more []string
 	for _, raw := range list {
 		var id string
 		var obj struct {
@@ -96,11 +97,11 @@ func (s *specific) cwes() []string {
 		case json.Unmarshal(raw, &obj) == nil:
 			id = obj.CWEID
 		}
-		if id = strings.TrimSpace(id); strings.HasPrefix(id, "CWE-") && !slices.Contains(ids, id) {
-			ids = append(ids, id)
+		if id = strings.TrimSpace(id); strings.HasPrefix(id, "CWE-") {
+			more = append(more, id)
 		}
 	}
-	return ids
+	return vuln.AppendDistinct(ids, more...)
 }
 
 // Parse decodes one OSV JSON record from r; name identifies the input in
@@ -231,10 +232,8 @@ func convert(rec *record, name string) (*vuln.Advisory, error) {
 		}
 		var ds specific
 		if len(af.DatabaseSpecific) > 0 && json.Unmarshal(af.DatabaseSpecific, &ds) == nil {
-			for _, c := range ds.cwes() {
-				if !slices.Contains(a.CWEs, c) {
-					a.CWEs = append(a.CWEs, c)
-				}
+			if c := ds.cwes(); len(c) > 0 {
+				a.CWEs = vuln.AppendDistinct(a.CWEs, c...)
 			}
 		}
 		if out.Severity == "" {
