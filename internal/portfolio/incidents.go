@@ -3,7 +3,6 @@ package portfolio
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/rampart-security/rampart/internal/incident"
 	"github.com/rampart-security/rampart/internal/inventory"
@@ -13,8 +12,9 @@ import (
 // detectExploited opens (or extends) an incident for every actively
 // exploited vulnerability matched in a shipped release that is still in
 // support. A match is exploited when it is listed in CISA KEV, in the EU
-// Vulnerability Database's exploited list, or in a CSAF advisory whose
-// exploit_status says so; each source is its own signal, so a second source
+// Vulnerability Database's exploited list, in a CSAF advisory whose
+// exploit_status says so, or in a CVE record whose CISA-ADP SSVC decision
+// says "Exploitation: active"; each source is its own signal, so a second source
 // for the same vulnerability and release is recorded as corroboration on
 // the incident the first one opened. Signals already acted on are skipped,
 // so re-running a feed import or a re-match never double-opens.
@@ -42,7 +42,7 @@ func (v *Vulns) detectExploited(ctx context.Context, rel inventory.Release, matc
 		}
 		seen := map[vuln.Source]bool{}
 		for _, e := range m.Exploited {
-			if seen[e.Source] || (e.Source != vuln.SourceEUVD && e.Source != vuln.SourceCSAF) {
+			if seen[e.Source] || !exploitationSignal[e.Source] {
 				continue // one signal per source: the first report names it
 			}
 			seen[e.Source] = true
@@ -53,6 +53,10 @@ func (v *Vulns) detectExploited(ctx context.Context, rel inventory.Release, matc
 	if len(exps) == 0 {
 		return nil
 	}
-	_, err := incident.New(v.st, time.Now, incident.Options{Notify: v.st}).Detect(ctx, exps)
+	_, err := incident.New(v.st, v.now, incident.Options{Notify: v.st}).Detect(ctx, exps)
 	return err
 }
+
+// exploitationSignal lists the sources whose exploitation reports open an
+// incident (KEV listings are read from the match's KEV entry).
+var exploitationSignal = map[vuln.Source]bool{vuln.SourceEUVD: true, vuln.SourceCSAF: true, vuln.SourceCVE5: true}

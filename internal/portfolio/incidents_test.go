@@ -15,6 +15,7 @@ import (
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 const osvLodash = `{"id":"GHSA-35jh-r3h4-6jhm","aliases":["CVE-2021-23337"],"summary":"Command injection in lodash","modified":"2024-01-01T00:00:00Z",
@@ -164,6 +165,47 @@ const euvdLodash = `[{"id":"EUVD-2026-10001","enisaUuid":"3b1c2d4e-0000-4000-800
 const csafLodash = `{"document":{"category":"csaf_security_advisory","csaf_version":"2.0","publisher":{"category":"coordinator","name":"Example CERT","namespace":"https://cert.example"},
  "title":"lodash exploited","tracking":{"id":"EXCERT-SA-2026-0042","current_release_date":"2026-09-15T08:00:00Z"}},
  "vulnerabilities":[{"cve":"CVE-2021-23337","threats":[{"category":"exploit_status","date":"2026-09-14T00:00:00Z","details":"Exploitation in the wild observed"}]}]}`
+
+// cve5Lodash is a CVE 5.1 record (CVEProject/cve-schema) of the lodash
+// CVE whose CISA-ADP container carries vulnrichment's SSVC decision with
+// "Exploitation: active" and no KEV listing.
+const cve5Lodash = `{"dataType":"CVE_RECORD","dataVersion":"5.1",
+ "cveMetadata":{"cveId":"CVE-2021-23337","assignerShortName":"snyk","state":"PUBLISHED","datePublished":"2021-02-15T12:15:00.000Z","dateUpdated":"2026-09-20T00:00:00.000Z"},
+ "containers":{"cna":{"providerMetadata":{"orgId":"bae035ff-b466-4ff4-94d0-fc9efd9e1730","shortName":"snyk"},"title":"Command Injection",
+  "descriptions":[{"lang":"en","value":"Lodash versions prior to 4.17.21 are vulnerable to Command Injection via the template function."}],
+  "affected":[{"vendor":"n/a","product":"lodash","collectionURL":"https://www.npmjs.com","packageName":"lodash","defaultStatus":"unaffected",
+   "versions":[{"version":"0","lessThan":"4.17.21","status":"affected","versionType":"semver"}]}]},
+  "adp":[{"providerMetadata":{"orgId":"134c704f-9b21-4f2e-91b3-4a467353bcc0","shortName":"CISA-ADP"},"title":"CISA ADP Vulnrichment",
+   "metrics":[{"other":{"type":"ssvc","content":{"id":"CVE-2021-23337","role":"CISA Coordinator","version":"2.0.3","timestamp":"2026-09-19T10:00:00.000000Z",
+    "options":[{"Exploitation":"active"},{"Automatable":"no"},{"Technical Impact":"total"}]}}}]}]}}`
+
+// TestCVE5ExploitationOpensIncident: a CVE record whose CISA-ADP SSVC
+// decision says exploitation is active opens the incident like the EUVD's
+// list does (the CRA's 24-hour clock starts), once however often the record
+// is imported again.
+func TestCVE5ExploitationOpensIncident(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		gw := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
+		dir := t.TempDir()
+		osvPath, cvePath := filepath.Join(dir, "GHSA-35jh-r3h4-6jhm.json"), filepath.Join(dir, "CVE-2021-23337.json")
+		for p, content := range map[string]string{osvPath: osvLodash, cvePath: cve5Lodash} {
+			if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for run := 0; run < 2; run++ {
+			importFeeds(t, st, osvPath, cvePath)
+		}
+		list, err := st.Incidents(ctx, incident.Filter{})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%d incidents, %v; want one from the CVE record's SSVC exploitation", len(list), err)
+		}
+		if inc := list[0]; inc.AwareSignal != string(vuln.SourceCVE5) || len(inc.Releases) != 1 || inc.Releases[0] != gw.ID {
+			t.Errorf("incident %+v", inc)
+		}
+	})
+}
 
 // TestEUVDAndCSAFSignalsOpenIncidentOnce: the EU Vulnerability Database's
 // exploited list opens the incident on its own (no KEV entry); a CSAF
