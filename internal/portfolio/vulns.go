@@ -1,9 +1,11 @@
 package portfolio
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -251,15 +253,30 @@ func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match
 	if err != nil {
 		return nil, nil, err
 	}
-	stmts := make([]vuln.VEXStatement, 0, len(analyses))
-	for k, a := range analyses {
-		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification, ImpactStatement: a.Detail, Source: "rampart analysis"})
-	}
-	matches := rm.Finish(stmts)
+	matches := rm.Finish(analysisStatements(analyses))
 	if err := v.applyKernelConfig(ctx, releaseID, matches, analyses); err != nil {
 		return nil, nil, err
 	}
 	return matches, analyses, nil
+}
+
+// analysisStatements are a release's recorded analyses as VEX statements:
+// Recorded (a person's decision holds over any document's statement), at
+// the time each was recorded, so of two analyses that apply to one match
+// (one recorded under a vulnerability's alias) the later holds. They are
+// in key order, so equal times resolve the same way at every match (the
+// later component ref and id), not by map order.
+func analysisStatements(analyses map[[2]string]vuln.Analysis) []vuln.VEXStatement {
+	keys := slices.SortedFunc(maps.Keys(analyses), func(a, b [2]string) int {
+		return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+	})
+	stmts := make([]vuln.VEXStatement, 0, len(keys))
+	for _, k := range keys {
+		a := analyses[k]
+		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification,
+			ImpactStatement: a.Detail, Source: "rampart analysis", Timestamp: a.UpdatedAt.UTC(), Recorded: true})
+	}
+	return stmts
 }
 
 // matchBatch is how many components MatchRelease reads at a time.
