@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
@@ -24,12 +23,8 @@ import (
 // suppressed it.
 func TestAnalysesLatestHolds(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
-		ctx := context.Background()
-		rel := ensureRelease(t, st, "Gateway", "2.0")
 		lib := inventory.Component{Ref: "lib", Name: "example.com/lib", Version: "v1.0.0", PURL: "pkg:golang/example.com/lib@v1.0.0"}
-		if err := st.ImportComponents(ctx, rel.ID, []inventory.Component{lib}, blob.Blob{}); err != nil {
-			t.Fatal(err)
-		}
+		rel, ctx := releaseWith(t, st, "Gateway", "2.0", lib), context.Background()
 		adv := vuln.Advisory{ID: "GO-2099-0001", Aliases: []string{"CVE-2099-0001"}, Sources: []vuln.Source{vuln.SourceOSV},
 			Affected: []vuln.Affected{{Ecosystem: "Go", Name: "example.com/lib", Ranges: []vuln.Range{{Type: vuln.RangeSemver, Events: []vuln.Event{{Introduced: "0"}, {Fixed: "1.1.0"}}}}}}}
 		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{adv}, nil, nil, nil, vuln.FeedImport{Actor: "test"}); err != nil {
