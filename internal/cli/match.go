@@ -46,8 +46,10 @@ Components with a package URL are matched by ecosystem, name and version range
 (OSV semantics per ecosystem). Components without one are matched by CPE against
 NVD configurations; well-known embedded components (busybox, openssl, dropbear,
 linux, u-boot, …) get a CPE from their name when they have none. Every match
-says why it matched. VEX statements (OpenVEX, CycloneDX VEX) marked not_affected
-or fixed remove matches from the report.
+says why it matched. VEX statements (OpenVEX, CycloneDX VEX, CSAF) marked
+not_affected or fixed remove matches from the report. Of the statements about
+one match, from every --vex document, the latest holds (statement time, else
+its document's; on a tie the later given), whatever the order of the flags.
 
 --vulndb reads OSV (JSON, YAML, folders, all.zip), NVD API 2.0 and 1.1, CVE 5,
 CISA KEV and EPSS files directly.`,

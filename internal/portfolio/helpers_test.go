@@ -6,6 +6,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/rampart-security/rampart/internal/blob"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
@@ -31,6 +32,16 @@ func ensureRelease(tb testing.TB, st *store.Store, product, version string) inve
 	tb.Helper()
 	rel, err := st.EnsureRelease(context.Background(), product, version)
 	if err != nil {
+		tb.Fatal(err)
+	}
+	return rel
+}
+
+// releaseWith is ensureRelease with the components comps imported.
+func releaseWith(tb testing.TB, st *store.Store, product, version string, comps ...inventory.Component) inventory.Release {
+	tb.Helper()
+	rel := ensureRelease(tb, st, product, version)
+	if err := st.ImportComponents(context.Background(), rel.ID, comps, blob.Blob{}); err != nil {
 		tb.Fatal(err)
 	}
 	return rel

@@ -1,9 +1,11 @@
 package portfolio
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -165,11 +167,14 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]vuln.ReleaseVul
 	if err != nil {
 		return nil, err
 	}
+	decided := vuln.NewVEXIndex(analysisStatements(analyses))
 	out := make([]vuln.ReleaseVuln, len(matches))
 	for i := range matches {
 		out[i] = ReleaseVuln(releaseID, &matches[i])
-		if a, ok := analyses[[2]string{out[i].ComponentRef, out[i].VulnID}]; ok {
-			a := a
+		// The analysis in effect, the one that suppressed the match or not
+		// (also one recorded under an id that is now an alias).
+		if st := decided.Effective(matches[i].Component, matches[i].Advisory); st != nil {
+			a := analyses[[2]string{st.Product, st.VulnID}]
 			out[i].Analysis = &a
 		} else if sup := matches[i].Suppressed; sup != nil && sup.Source == kernelConfigSource {
 			// Derived, not decided: kept with the match, recomputed at every match.
@@ -251,15 +256,31 @@ func (v *Vulns) MatchRelease(ctx context.Context, releaseID int64) ([]vuln.Match
 	if err != nil {
 		return nil, nil, err
 	}
-	stmts := make([]vuln.VEXStatement, 0, len(analyses))
-	for k, a := range analyses {
-		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification, ImpactStatement: a.Detail, Source: "rampart analysis"})
-	}
+	stmts := analysisStatements(analyses)
 	matches := rm.Finish(stmts)
-	if err := v.applyKernelConfig(ctx, releaseID, matches, analyses); err != nil {
+	if err := v.applyKernelConfig(ctx, releaseID, matches, vuln.NewVEXIndex(stmts)); err != nil {
 		return nil, nil, err
 	}
 	return matches, analyses, nil
+}
+
+// analysisStatements are a release's recorded analyses as VEX statements:
+// Recorded (a person's decision holds over any document's statement), at
+// the time each was recorded, so of two analyses that apply to one match
+// (one recorded under a vulnerability's alias) the later holds. They are
+// in key order, so equal times resolve the same way at every match (the
+// later component ref and id), not by map order.
+func analysisStatements(analyses map[[2]string]vuln.Analysis) []vuln.VEXStatement {
+	keys := slices.SortedFunc(maps.Keys(analyses), func(a, b [2]string) int {
+		return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+	})
+	stmts := make([]vuln.VEXStatement, 0, len(keys))
+	for _, k := range keys {
+		a := analyses[k]
+		stmts = append(stmts, vuln.VEXStatement{VulnID: k[1], Product: k[0], Status: a.Status, Justification: a.Justification,
+			ImpactStatement: a.Detail, Source: "rampart analysis", Timestamp: a.UpdatedAt.UTC(), Recorded: true})
+	}
+	return stmts
 }
 
 // matchBatch is how many components MatchRelease reads at a time.
@@ -274,7 +295,7 @@ const kernelConfigSource = "rampart-firmware kernel configuration"
 // the vulnerable subsystem. It is derived afresh at every match from the
 // latest image, so a later image that builds the subsystem brings the
 // match back; a recorded analysis (a person's decision) always wins.
-func (v *Vulns) applyKernelConfig(ctx context.Context, releaseID int64, matches []vuln.Match, analyses map[[2]string]vuln.Analysis) error {
+func (v *Vulns) applyKernelConfig(ctx context.Context, releaseID int64, matches []vuln.Match, decided *vuln.VEXIndex) error {
 	var cfg *kconfig.Config
 	loaded := false
 	for i := range matches {
@@ -282,7 +303,7 @@ func (v *Vulns) applyKernelConfig(ctx context.Context, releaseID int64, matches 
 		if mt.Suppressed != nil || mt.Advisory == nil || !isKernel(mt.Component) {
 			continue
 		}
-		if _, decided := analyses[[2]string{mt.Component.Ref, mt.Advisory.ID}]; decided {
+		if decided.Effective(mt.Component, mt.Advisory) != nil {
 			continue
 		}
 		if !loaded {

@@ -214,9 +214,12 @@ func componentCPEs(c *inventory.Component) identity {
 }
 
 // Match returns the matches for the components of one release, worst first
-// (KEV, then severity, CVSS, EPSS), with VEX statements applied: a
-// not_affected or fixed statement marks the match Suppressed (it is kept so
-// reports can show why it is not open).
+// (KEV, then severity, CVSS, EPSS), with VEX statements applied: when the
+// statement in effect for a match (VEXIndex.Effective: the latest, a later
+// given on a tie, a recorded decision over every document) is not_affected
+// or fixed, it marks the match Suppressed (the match is kept so reports can
+// show why it is not open). An older not_affected no longer holds once a
+// later affected or under_investigation is given.
 func (m *Matcher) Match(components []inventory.Component, vex []VEXStatement) []Match {
 	rm := m.NewReleaseMatch()
 	rm.AddPlatform(components)
@@ -303,6 +306,7 @@ func (r *ReleaseMatch) add(components []inventory.Component, own bool) {
 func (r *ReleaseMatch) Finish(vex []VEXStatement) []Match {
 	out := dedupKernel(r.out)
 	r.out = nil
+	idx := NewVEXIndex(vex)
 	for i := range out {
 		mt := &out[i]
 		mt.Severity, mt.CVSSScore = mt.Advisory.Rating()
@@ -310,11 +314,8 @@ func (r *ReleaseMatch) Finish(vex []VEXStatement) []Match {
 			mt.EPSS = mt.Advisory.EPSS.Score
 		}
 		mt.KEV = mt.Advisory.KEV != nil
-		for j := range vex {
-			if vex[j].Status.Suppresses() && vex[j].AppliesTo(mt.Component, mt.Advisory) {
-				mt.Suppressed = &vex[j]
-				break
-			}
+		if st := idx.Effective(mt.Component, mt.Advisory); st != nil && st.Status.Suppresses() {
+			mt.Suppressed = st
 		}
 	}
 	SortMatches(out)

@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"strings"
+	"time"
 
 	"github.com/package-url/packageurl-go"
 
@@ -37,6 +38,79 @@ type VEXStatement struct {
 	ImpactStatement string    `json:"impact_statement,omitempty"`
 	ActionStatement string    `json:"action_statement,omitempty"`
 	Source          string    `json:"source,omitempty"` // document it came from
+	// Timestamp is when the statement was made: its own time, else its
+	// document's (OpenVEX statement timestamp, else document timestamp;
+	// CycloneDX analysis lastUpdated, else firstIssued, else the BOM's
+	// metadata.timestamp; CSAF tracking current_release_date). Zero when
+	// the document gives none.
+	Timestamp time.Time `json:"timestamp,omitzero"`
+	// Recorded marks a decision recorded in Rampart for the release (an
+	// analysis): it holds over every document's statement, whatever their
+	// times.
+	Recorded bool `json:"recorded,omitempty"`
+}
+
+// Supersedes reports whether s holds over t, two statements about the same
+// vulnerability of the same component where t comes before s in the order
+// they were given. The precedence (docs/matching.md, VEX):
+//
+//  1. a Recorded decision over a document's statement;
+//  2. the later Timestamp (a zero Timestamp is older than any other), as
+//     the OpenVEX specification orders statements: the latest holds;
+//  3. on equal times, s, the later given (the later statement of a
+//     document, the later --vex document).
+func (s *VEXStatement) Supersedes(t *VEXStatement) bool {
+	if s.Recorded != t.Recorded {
+		return s.Recorded
+	}
+	return !s.Timestamp.Before(t.Timestamp)
+}
+
+// VEXIndex finds the statement in effect for a match among statements
+// given in order (see Supersedes).
+type VEXIndex struct {
+	stmts []VEXStatement
+	byID  map[string][]int // lower-cased vulnerability id → indexes in stmts, ascending
+}
+
+// NewVEXIndex indexes stmts by vulnerability id; it keeps stmts, which
+// must not change while the index is used.
+func NewVEXIndex(stmts []VEXStatement) *VEXIndex {
+	x := &VEXIndex{stmts: stmts, byID: make(map[string][]int)}
+	for i := range stmts {
+		k := strings.ToLower(stmts[i].VulnID)
+		x.byID[k] = append(x.byID[k], i)
+	}
+	return x
+}
+
+// Effective returns the statement in effect for component c and advisory
+// a: of the statements that apply to them (AppliesTo: the advisory's id or
+// any alias, and any of the component's identities), the one that
+// supersedes every other. Nil when none applies. The result points into
+// the indexed slice.
+func (x *VEXIndex) Effective(c *inventory.Component, a *Advisory) *VEXStatement {
+	best := -1
+	for _, id := range a.IDs() {
+		for _, i := range x.byID[strings.ToLower(id)] {
+			s := &x.stmts[i]
+			if !productMatches(s.Product, c) {
+				continue
+			}
+			switch {
+			case best < 0:
+				best = i
+			case i > best && s.Supersedes(&x.stmts[best]):
+				best = i
+			case i < best && !x.stmts[best].Supersedes(s):
+				best = i
+			}
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return &x.stmts[best]
 }
 
 // AppliesTo reports whether the statement covers component c and advisory a.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/package-url/packageurl-go"
@@ -34,6 +35,10 @@ func parseCSAF(data []byte, name string, notesOf notesFunc) ([]vuln.VEXStatement
 	}
 	if doc.Document.CSAFVersion == "" {
 		return nil, &vuln.ParseError{File: name, Err: fmt.Errorf("csaf: no /document/csaf_version")}
+	}
+	when, err := csafTime(&doc.Document.Tracking, name)
+	if err != nil {
+		return nil, err
 	}
 	ident := map[string]string{} // product id → purl@version or CPE
 	helperOf := func(p *csaf.FullProductName) string {
@@ -121,13 +126,38 @@ func parseCSAF(data []byte, name string, notesOf notesFunc) ([]vuln.VEXStatement
 					act := action[pid]
 					for _, id := range ids {
 						out = append(out, vuln.VEXStatement{VulnID: id, Product: product, Status: s.status, Justification: just[pid],
-							ImpactStatement: impact[pid], ActionStatement: act, Source: name})
+							ImpactStatement: impact[pid], ActionStatement: act, Source: name, Timestamp: when})
 					}
 				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// csafTime is the time of a CSAF document's statements: CSAF gives none
+// per statement, so /document/tracking/current_release_date (the date of
+// the current version), else the latest revision_history date. Zero when
+// the document has neither.
+func csafTime(t *csaf.Tracking, name string) (time.Time, error) {
+	if t.CurrentReleaseDate != "" {
+		w, ok := vuln.ParseTime(t.CurrentReleaseDate, time.RFC3339Nano)
+		if !ok {
+			return time.Time{}, vuln.Errorf(name, "/document/tracking/current_release_date", "%q is not an RFC 3339 date-time", t.CurrentReleaseDate)
+		}
+		return w, nil
+	}
+	var latest time.Time
+	for i, r := range t.RevisionHistory {
+		w, ok := vuln.ParseTime(r.Date, time.RFC3339Nano)
+		if !ok {
+			return time.Time{}, vuln.Errorf(name, fmt.Sprintf("/document/tracking/revision_history/%d/date", i), "%q is not an RFC 3339 date-time", r.Date)
+		}
+		if w.After(latest) {
+			latest = w
+		}
+	}
+	return latest, nil
 }
 
 // A note is what a flag, threat or remediation says of the products it names:

@@ -123,7 +123,10 @@ func Read(r io.Reader, name string) ([]vuln.VEXStatement, error) {
 // later in the document when two share a time. Only that statement is
 // returned for each vulnerability id and product, in the place of the
 // first statement about them, so a later "affected" revokes an earlier
-// "not_affected" instead of being shadowed by it.
+// "not_affected" instead of being shadowed by it. Each statement carries
+// its time (Timestamp), by which the matcher orders the statements of
+// several documents (vuln.VEXStatement.Supersedes). The statement's
+// last_updated is not read: go-vex orders statements by timestamp.
 func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 	// First the ids and products of every statement, so that the bound
 	// counts every statement the document stands for (duplicates too: each
@@ -156,32 +159,30 @@ func fromOpenVEX(doc *openvex.VEX, source string) ([]vuln.VEXStatement, error) {
 		exp[i] = expanded{ids, products}
 	}
 	out := make([]vuln.VEXStatement, 0, total)
-	times := make([]time.Time, 0, total)   // out[i]'s statement time
 	at := make(map[[2]string]int32, total) // vulnerability id and product → index in out
 	for i, st := range doc.Statements {
 		var when time.Time
 		switch {
 		case st.Timestamp != nil:
-			when = *st.Timestamp
+			when = st.Timestamp.UTC()
 		case doc.Timestamp != nil:
-			when = *doc.Timestamp
+			when = doc.Timestamp.UTC()
 		}
 		for _, id := range exp[i].ids {
 			for _, p := range exp[i].products {
 				s := vuln.VEXStatement{
 					VulnID: id, Product: p, Status: vuln.VEXStatus(st.Status), Justification: string(st.Justification),
-					ImpactStatement: st.ImpactStatement, ActionStatement: st.ActionStatement, Source: source,
+					ImpactStatement: st.ImpactStatement, ActionStatement: st.ActionStatement, Source: source, Timestamp: when,
 				}
 				k := [2]string{id, p}
 				if j, seen := at[k]; seen {
-					if !when.Before(times[j]) {
-						out[j], times[j] = s, when
+					if s.Supersedes(&out[j]) {
+						out[j] = s
 					}
 					continue
 				}
 				at[k] = int32(len(out))
 				out = append(out, s)
-				times = append(times, when)
 			}
 		}
 	}
@@ -246,6 +247,8 @@ var cdxJustifications = map[cdx.ImpactAnalysisJustification]string{
 // exploitability and yields no statement. affects[].ref may be a bom-ref or a
 // BOM-Link (urn:cdx:…#ref); when the BOM lists the referenced component, its
 // purl is emitted as a second product so statements apply across SBOMs.
+// A statement's Timestamp is its analysis's lastUpdated, else firstIssued
+// (CycloneDX 1.5), else the BOM's metadata.timestamp.
 func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 	purls := map[string]string{}
 	var walk func([]cdx.Component)
@@ -268,10 +271,29 @@ func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 	if bom.Vulnerabilities == nil {
 		return nil, nil
 	}
+	var docTime time.Time
+	if bom.Metadata != nil && bom.Metadata.Timestamp != "" {
+		t, ok := vuln.ParseTime(bom.Metadata.Timestamp, time.RFC3339Nano)
+		if !ok {
+			return nil, vuln.Errorf(name, "metadata.timestamp", "%q is not an RFC 3339 date-time", bom.Metadata.Timestamp)
+		}
+		docTime = t
+	}
 	var out []vuln.VEXStatement
 	for i, v := range *bom.Vulnerabilities {
 		if v.Analysis == nil || v.Analysis.State == "" {
 			continue
+		}
+		when := docTime
+		for _, f := range []struct{ field, value string }{{"firstIssued", v.Analysis.FirstIssued}, {"lastUpdated", v.Analysis.LastUpdated}} {
+			if f.value == "" {
+				continue
+			}
+			t, ok := vuln.ParseTime(f.value, time.RFC3339Nano)
+			if !ok {
+				return nil, vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].analysis.%s", i, f.field), "%q is not an RFC 3339 date-time", f.value)
+			}
+			when = t // lastUpdated, read last, over firstIssued
 		}
 		status, ok := cdxStates[v.Analysis.State]
 		if !ok {
@@ -311,7 +333,7 @@ func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 				}
 				out = append(out, vuln.VEXStatement{
 					VulnID: v.ID, Product: p, Status: status, Justification: just,
-					ImpactStatement: v.Analysis.Detail, ActionStatement: action, Source: name,
+					ImpactStatement: v.Analysis.Detail, ActionStatement: action, Source: name, Timestamp: when,
 				})
 			}
 		}

@@ -3,6 +3,7 @@ package vex
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +20,24 @@ func statusOf(m *vuln.Match) (vuln.VEXStatus, string, string) {
 		return m.Suppressed.Status, m.Suppressed.Justification, m.Suppressed.ImpactStatement
 	}
 	return vuln.VEXAffected, "", ""
+}
+
+// appliedNote names the statement that suppressed a match (nil: none):
+// its document, by base name (a local path is not written into a
+// customer's VEX), and its time, as OpenVEX status_notes ("how status was
+// determined").
+func appliedNote(s *vuln.VEXStatement) string {
+	if s == nil {
+		return ""
+	}
+	note := "status from a VEX statement"
+	if s.Source != "" {
+		note = "status from " + filepath.Base(s.Source)
+	}
+	if !s.Timestamp.IsZero() {
+		note += " of " + s.Timestamp.UTC().Format(time.RFC3339)
+	}
+	return note
 }
 
 func actionOf(m *vuln.Match) string {
@@ -69,6 +88,7 @@ func WriteOpenVEX(w io.Writer, matches []vuln.Match, author string, now time.Tim
 		if status == vuln.VEXAffected {
 			st.ActionStatement = actionOf(m)
 		}
+		st.StatusNotes = appliedNote(m.Suppressed)
 		if status == vuln.VEXNotAffected && just == "" && impact == "" {
 			st.ImpactStatement = "not affected (no justification given in the source VEX)"
 		}
