@@ -135,13 +135,21 @@ func parseCSAF(data []byte, name string, notesOf notesFunc) ([]vuln.VEXStatement
 	return out, nil
 }
 
+// statementTime reads a VEX date-time: RFC 3339 as the formats require,
+// and the near misses tools write (no zone, read as UTC; a zone without a
+// colon; a bare date), so that a statement's place in time is not lost to
+// its spelling. Anything else is an error naming the field.
+func statementTime(s string) (time.Time, bool) {
+	return vuln.ParseTime(strings.TrimSpace(s), time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999", "2006-01-02")
+}
+
 // csafTime is the time of a CSAF document's statements: CSAF gives none
 // per statement, so /document/tracking/current_release_date (the date of
 // the current version), else the latest revision_history date. Zero when
 // the document has neither.
 func csafTime(t *csaf.Tracking, name string) (time.Time, error) {
 	if t.CurrentReleaseDate != "" {
-		w, ok := vuln.ParseTime(t.CurrentReleaseDate, time.RFC3339Nano)
+		w, ok := statementTime(t.CurrentReleaseDate)
 		if !ok {
 			return time.Time{}, vuln.Errorf(name, "/document/tracking/current_release_date", "%q is not an RFC 3339 date-time", t.CurrentReleaseDate)
 		}
@@ -149,7 +157,7 @@ func csafTime(t *csaf.Tracking, name string) (time.Time, error) {
 	}
 	var latest time.Time
 	for i, r := range t.RevisionHistory {
-		w, ok := vuln.ParseTime(r.Date, time.RFC3339Nano)
+		w, ok := statementTime(r.Date)
 		if !ok {
 			return time.Time{}, vuln.Errorf(name, fmt.Sprintf("/document/tracking/revision_history/%d/date", i), "%q is not an RFC 3339 date-time", r.Date)
 		}

@@ -130,3 +130,22 @@ func TestMixedDocumentsLatestHolds(t *testing.T) {
 		}
 	}
 }
+
+// Tools write near-RFC 3339 times (no zone, +0000, a date): they order
+// statements like the exact spelling of the same instant.
+func TestStatementTimeSpellings(t *testing.T) {
+	want := time.Date(2099, 3, 1, 12, 30, 0, 0, time.UTC)
+	for _, s := range []string{"2099-03-01T12:30:00Z", "2099-03-01T12:30:00", "2099-03-01T12:30:00+0000", "2099-03-01T14:30:00+02:00", " 2099-03-01T12:30:00.000Z "} {
+		if got, ok := statementTime(s); !ok || !got.Equal(want) {
+			t.Errorf("statementTime(%q) = %v, %v; want %v", s, got, ok, want)
+		}
+	}
+	if got, ok := statementTime("2099-03-01"); !ok || !got.Equal(time.Date(2099, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("a bare date: %v %v", got, ok)
+	}
+	for _, s := range []string{"yesterday", "May 2099", "2099-13-01", ""} {
+		if _, ok := statementTime(s); ok {
+			t.Errorf("statementTime(%q) accepted", s)
+		}
+	}
+}

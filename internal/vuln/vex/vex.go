@@ -273,7 +273,7 @@ func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 	}
 	var docTime time.Time
 	if bom.Metadata != nil && bom.Metadata.Timestamp != "" {
-		t, ok := vuln.ParseTime(bom.Metadata.Timestamp, time.RFC3339Nano)
+		t, ok := statementTime(bom.Metadata.Timestamp)
 		if !ok {
 			return nil, vuln.Errorf(name, "metadata.timestamp", "%q is not an RFC 3339 date-time", bom.Metadata.Timestamp)
 		}
@@ -289,7 +289,7 @@ func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 			if f.value == "" {
 				continue
 			}
-			t, ok := vuln.ParseTime(f.value, time.RFC3339Nano)
+			t, ok := statementTime(f.value)
 			if !ok {
 				return nil, vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].analysis.%s", i, f.field), "%q is not an RFC 3339 date-time", f.value)
 			}
