@@ -158,3 +158,41 @@ func TestWithUpstream(t *testing.T) {
 		}
 	}
 }
+
+// TestSyftSPDXUpstream: syft writes the source package into the purl
+// external ref's upstream qualifier itself (and a sourceInfo naming the
+// package database it read, "acquired package info from DPKG DB: …");
+// import keeps that purl as written and the matcher finds the source
+// package's record through it.
+func TestSyftSPDXUpstream(t *testing.T) {
+	adv, err := osv.Parse(strings.NewReader(debianOpenSSL), "DSA-5532-1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", "trivy-srcpkg.spdx.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const syftPURL = "pkg:deb/debian/libssl3@3.0.11-1~deb12u1?arch=amd64&upstream=openssl&distro=debian-12"
+	data = bytes.ReplaceAll(data, []byte(`"pkg:deb/debian/libssl3@3.0.11-1~deb12u1?arch=amd64&distro=debian-12.5"`), []byte(`"`+syftPURL+`"`))
+	data = bytes.ReplaceAll(data, []byte("built package from:"), []byte("acquired package info from DPKG DB: /var/lib/dpkg/status"))
+	checkSame(t, data, "syft.spdx.json")
+	doc, err := sbom.DecodeBytes(data, "syft.spdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Components {
+		if c.Name != "libssl3" {
+			continue
+		}
+		if c.PURL != syftPURL {
+			t.Errorf("libssl3 purl %q, want syft's %q", c.PURL, syftPURL)
+		}
+		ms := vuln.NewMatcher([]vuln.Advisory{*adv}, vuln.MatcherOptions{}).Match([]inventory.Component{c}, nil)
+		if len(ms) != 1 || ms[0].Advisory.ID != "DSA-5532-1" {
+			t.Errorf("syft libssl3: %d matches, want DSA-5532-1", len(ms))
+		}
+		return
+	}
+	t.Fatal("no libssl3 component")
+}
