@@ -132,11 +132,6 @@ func TestWithUpstream(t *testing.T) {
 		// a source version without its release: the binary's version-release
 		{"pkg:rpm/redhat/openssl-libs@3.0.7-24.el9?arch=x86_64", "openssl", "3.0.7",
 			"pkg:rpm/redhat/openssl-libs@3.0.7-24.el9?arch=x86_64&upstream=openssl-3.0.7-24.el9.src.rpm", "openssl", ""},
-		// kept: a source already named, the package is its own source, not a distro package, not a purl
-		{"pkg:deb/debian/libssl3@3.0.11-1?upstream=openssl", "other", "1", "pkg:deb/debian/libssl3@3.0.11-1?upstream=openssl", "openssl", ""},
-		{"pkg:deb/debian/openssl@3.0.11-1", "openssl", "3.0.11-1", "pkg:deb/debian/openssl@3.0.11-1", "", ""},
-		{"pkg:npm/lodash@4.17.21", "lodash-src", "4.17.21", "pkg:npm/lodash@4.17.21", "", ""},
-		{"not a purl", "openssl", "1", "not a purl", "", ""},
 	} {
 		got := sbom.WithUpstream(tt.purl, tt.name, tt.version)
 		if got != tt.want {
@@ -145,6 +140,18 @@ func TestWithUpstream(t *testing.T) {
 		}
 		if pk, err := vuln.PackageFromPURL(got); err == nil && (pk.Source != tt.src || pk.SourceVersion != tt.srcVersion) {
 			t.Errorf("%s: source %q %q, want %q %q", got, pk.Source, pk.SourceVersion, tt.src, tt.srcVersion)
+		}
+	}
+	// kept as written: a source already named, the package is its own
+	// source, not a distro package, not a purl
+	for _, tt := range [][3]string{
+		{"pkg:deb/debian/libssl3@3.0.11-1?upstream=openssl", "other", "1"},
+		{"pkg:deb/debian/openssl@3.0.11-1", "openssl", "3.0.11-1"},
+		{"pkg:npm/lodash@4.17.21", "lodash-src", "4.17.21"},
+		{"not a purl", "openssl", "1"},
+	} {
+		if got := sbom.WithUpstream(tt[0], tt[1], tt[2]); got != tt[0] {
+			t.Errorf("WithUpstream(%q, %q, %q) = %q, want it kept", tt[0], tt[1], tt[2], got)
 		}
 	}
 	for in, want := range map[string][2]string{
