@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"reflect"
 	"testing"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
+	"github.com/rampart-security/rampart/internal/vuln"
 )
 
 // TestStreamedSBOMImport: a document above the stream threshold is
@@ -166,4 +168,59 @@ func streamedLikeWhole(t *testing.T, st *store.Store, whole, streamed int64, n i
 		}
 	}
 	return edges
+}
+
+// TestTrivySourcePackageMatch: a Trivy CycloneDX SBOM names libssl3's
+// source package, openssl, only in its aquasecurity:trivy:Src* properties
+// (internal/sbom/testdata/trivy-srcpkg.cdx.json, hand-written after
+// Trivy's property names). Imported whole and streamed, on both engines,
+// the stored libssl3 is found by the OSV Debian record named by the
+// source package; in the same SBOM without the source name it is not.
+func TestTrivySourcePackageMatch(t *testing.T) {
+	defer portfolio.SetStreamThreshold(1 << 10)()
+	data, err := os.ReadFile("../sbom/testdata/trivy-srcpkg.cdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stripped := bytes.ReplaceAll(data, []byte(`"aquasecurity:trivy:SrcName"`), []byte(`"aquasecurity:trivy:Unknown"`))
+	adv := vuln.Advisory{ID: "DSA-5532-1", Aliases: []string{"CVE-2023-5363"}, Affected: []vuln.Affected{{Ecosystem: "Debian:12", Name: "openssl",
+		Ranges: []vuln.Range{{Type: vuln.RangeEcosystem, Events: []vuln.Event{{Introduced: "0"}, {Fixed: "3.0.11-1~deb12u2"}}}}}}}
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := st.ImportAdvisories(ctx, []vuln.Advisory{adv}, nil, nil, nil, vuln.FeedImport{Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range []struct {
+			name string
+			data []byte
+			want bool
+		}{{"trivy.cdx.json", data, true}, {"trivy-nosrc.cdx.json", stripped, false}} {
+			whole, streamed, _ := importWholeAndStreamed(t, st, doc.name, doc.data)
+			for _, rel := range []int64{whole.ID, streamed.ID} {
+				if _, err := portfolio.NewVulns(st, nil).Rematch(ctx, rel); err != nil {
+					t.Fatal(err)
+				}
+				rvs, err := st.ReleaseVulns(ctx, rel)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// the openssl binary package is its own source and
+				// matches either way
+				libssl, openssl := 0, 0
+				for _, rv := range rvs {
+					switch {
+					case rv.VulnID != "DSA-5532-1":
+						t.Errorf("%s: %s matched %s", doc.name, rv.ComponentName, rv.VulnID)
+					case rv.ComponentName == "libssl3":
+						libssl++
+					case rv.ComponentName == "openssl":
+						openssl++
+					}
+				}
+				if want := map[bool]int{true: 1}[doc.want]; libssl != want || openssl != 1 {
+					t.Errorf("%s release %d: libssl3 matched %d times (want %d), openssl %d (want 1)", doc.name, rel, libssl, want, openssl)
+				}
+			}
+		}
+	})
 }

@@ -568,6 +568,9 @@ func cdxToComponent(c *cdx.Component) inventory.Component {
 		}
 	}
 	out.Supplier = cdxSupplier(c)
+	if name, version := cdxSource(c.Properties); name != "" {
+		out.PURL = withUpstream(out.PURL, name, version)
+	}
 	return out
 }
 

@@ -7,3 +7,9 @@ func SetTVChunkBytes(n int64) (restore func()) {
 	tvChunkBytes = n
 	return func() { tvChunkBytes = old }
 }
+
+// WithUpstream and SPDXSource expose the source package rules (source.go).
+var (
+	WithUpstream = withUpstream
+	SPDXSource   = spdxSource
+)

@@ -60,6 +60,7 @@ type spdxJSONPackage struct {
 	LicenseDeclared       string                           `json:"licenseDeclared"`
 	ExternalRefs          []*spdx.PackageExternalReference `json:"externalRefs"`
 	PrimaryPackagePurpose string                           `json:"primaryPackagePurpose"`
+	SourceInfo            string                           `json:"sourceInfo"`
 }
 
 func (d *spdxJSONDoc) toSPDX() *spdx.Document {
@@ -128,6 +129,7 @@ func (p *spdxJSONPackage) toPackage() *spdx.Package {
 		PackageLicenseDeclared:    p.LicenseDeclared,
 		PackageExternalReferences: p.ExternalRefs,
 		PrimaryPackagePurpose:     p.PrimaryPackagePurpose,
+		PackageSourceInfo:         p.SourceInfo,
 	}
 }
 
@@ -556,6 +558,9 @@ func spdxToComponent(p *spdx.Package, ref string, otherNames map[string]string) 
 		case "cpe22type", "cpe23type":
 			c.CPEs = appendUnique(c.CPEs, loc)
 		}
+	}
+	if name, version := spdxSource(p.PackageSourceInfo); name != "" {
+		c.PURL = withUpstream(c.PURL, name, version)
 	}
 	return c
 }
