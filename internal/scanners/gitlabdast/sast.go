@@ -45,7 +45,7 @@ var FormatSAST = reportio.Format{
 	Name:        NameSAST,
 	Aliases:     []string{"gitlab-sast-json", "gitlab-secret-detection", "gitlab-dependency-scanning", "gitlab-container-scanning"},
 	Description: "GitLab SAST, secret detection, dependency scanning and container scanning JSON report (security report schema v2–v15; GitLab analyzers, semgrep --gitlab-sast/--gitlab-secrets, other exporters)",
-	DetectRule:  `JSON object with "vulnerabilities" and "scan" (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order)`,
+	DetectRule:  `JSON object with "vulnerabilities" and "scan" ("scan" may be past the head: GitLab writes it last) (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order)`,
 	Detect:      DetectSAST,
 	Parse:       ParseSAST,
 }
@@ -56,8 +56,7 @@ var sastType = regexp.MustCompile(`"type"\s*:\s*"(sast|secret_detection|dependen
 // dependency scanning or container scanning report.
 func DetectSAST(h *reportio.Head) bool {
 	k := h.JSONObject()
-	if k == nil || !k.HasTop("vulnerabilities") || !k.HasTop("scan") ||
-		k.HasPath("vulnerabilities[].location.hostname") || k.HasPath("scan.scanned_resources") {
+	if !hasScan(k) || k.HasPath("vulnerabilities[].location.hostname") || k.HasPath("scan.scanned_resources") {
 		return false
 	}
 	return k.HasPath("vulnerabilities[].location.file") || k.HasPath("vulnerabilities[].location.image") || k.HasPath("vulnerabilities[].location.dependency") ||
