@@ -116,9 +116,9 @@ func sastHint(t string) string {
 
 // ParseSAST reads a GitLab SAST, secret detection, dependency scanning or
 // container scanning report. GitLab's
-// analyzers write "scan" after "vulnerabilities": findings wait for it (the
-// scanner's name is their tool, its type says the report is of this kind);
-// when "scan" comes first they are streamed.
+// analyzers write "scan" after "vulnerabilities": findings wait for it,
+// packed (pendingFindings; the scanner's name is their tool, its type says
+// the report is of this kind); when "scan" comes first they are streamed.
 func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
 	if empty, err := dec.BeginObject("a GitLab SAST report is a JSON object"); err != nil || empty {
@@ -126,7 +126,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 	}
 	var sc scan
 	seenScan, seenVulns := false, false
-	var pending []findings.Finding
+	var pending pendingFindings
 	out := func(f findings.Finding) error {
 		if f.Tool == "" {
 			f.Tool = strings.TrimSpace(sc.Scanner.Name)
@@ -155,7 +155,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 				if seenScan {
 					return out(f)
 				}
-				pending = append(pending, f)
+				pending.add(f)
 				return nil
 			})
 		}
@@ -164,12 +164,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 	if err := dec.Known(seenVulns, err, `no "vulnerabilities": not a GitLab security report`); err != nil {
 		return err
 	}
-	for _, f := range pending {
-		if err := out(f); err != nil {
-			return err
-		}
-	}
-	return nil
+	return pending.each(out)
 }
 
 func checkSASTType(name string, offset int64, typ string) error {
