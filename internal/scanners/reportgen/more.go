@@ -12,16 +12,25 @@ import (
 // over 1,000 packages of 10 lock files, each with a Gemnasium, CVE and CWE
 // identifier and a link.
 func GitLabDependencyScanning(w io.Writer, n int) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
-	fmt.Fprint(bw, `{"version":"15.0.6","vulnerabilities":[`)
-	sev := []string{"Info", "Low", "Medium", "High", "Critical"}
-	commaList(bw, n, func(i int) {
+	return gitLabReport(w, "15.0.6", n, func(bw *bufio.Writer, i int) {
 		p := i % 1000
 		fmt.Fprintf(bw, `{"id":"%016x%016x","name":"Synthetic vulnerability %d in pkg%d","description":"pkg%d before 1.%d.0 is affected by synthetic issue %d.","severity":"%s","solution":"Upgrade to version 1.%d.0 or above.","location":{"file":"services/svc%d/package-lock.json","dependency":{"package":{"name":"pkg%d"},"version":"1.%d.%d","iid":%d,"direct":%t}},"identifiers":[{"type":"gemnasium","name":"Gemnasium-%08x","value":"%08x","url":"https://gitlab.example.com/gemnasium-db/npm/pkg%d/CVE-2024-%05d.yml"},{"type":"cve","name":"CVE-2024-%05d","value":"CVE-2024-%05d","url":"https://nvd.example.com/vuln/detail/CVE-2024-%05d"},{"type":"cwe","name":"CWE-%d","value":"%d"}],"links":[{"url":"https://example.com/advisories/%d"}]}`,
-			uint64(i)*2654435761, uint64(i)*40503, i, p, p, 1+i%50, i, sev[i%5], 1+i%50, i%10, p, i%50, i%7, i, i%3 == 0,
+			uint64(i)*2654435761, uint64(i)*40503, i, p, p, 1+i%50, i, gitLabSeverities[i%5], 1+i%50, i%10, p, i%50, i%7, i, i%3 == 0,
 			uint32(i), uint32(i), p, i%50000, i%50000, i%50000, i%50000, 20+i%80, 20+i%80, i)
-	})
-	fmt.Fprint(bw, `],"dependency_files":[],"remediations":[],"scan":{"analyzer":{"id":"gemnasium","name":"gemnasium","version":"5.6.0","vendor":{"name":"GitLab"}},"scanner":{"id":"gemnasium","name":"Gemnasium","version":"5.6.0","vendor":{"name":"GitLab"}},"type":"dependency_scanning","start_time":"2026-11-30T10:00:00","end_time":"2026-11-30T10:00:42","status":"success"}}`+"\n")
+	}, `"dependency_files":[],"remediations":[],"scan":{"analyzer":{"id":"gemnasium","name":"gemnasium","version":"5.6.0","vendor":{"name":"GitLab"}},"scanner":{"id":"gemnasium","name":"Gemnasium","version":"5.6.0","vendor":{"name":"GitLab"}},"type":"dependency_scanning","start_time":"2026-11-30T10:00:00","end_time":"2026-11-30T10:00:42","status":"success"}`)
+}
+
+// gitLabSeverities are the security report schema's severities.
+var gitLabSeverities = []string{"Info", "Low", "Medium", "High", "Critical"}
+
+// gitLabReport writes a GitLab security report of schema version with n
+// vulnerabilities written by item, then the members in tail ("scan" and
+// what comes before it), in the order GitLab's analyzers write them.
+func gitLabReport(w io.Writer, version string, n int, item func(bw *bufio.Writer, i int), tail string) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	fmt.Fprintf(bw, `{"version":%q,"vulnerabilities":[`, version)
+	commaList(bw, n, func(i int) { item(bw, i) })
+	fmt.Fprint(bw, "],"+tail+"}\n")
 	return bw.Flush()
 }
 
@@ -31,18 +40,13 @@ func GitLabDependencyScanning(w io.Writer, n int) error {
 // id, a CWE and an OWASP identifier, a file, lines and a tracking
 // signature.
 func GitLabSAST(w io.Writer, n int) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
-	fmt.Fprint(bw, `{"version":"15.0.7","vulnerabilities":[`)
-	sev := []string{"Info", "Low", "Medium", "High", "Critical"}
-	commaList(bw, n, func(i int) {
+	return gitLabReport(w, "15.0.7", n, func(bw *bufio.Writer, i int) {
 		r := i % 50
 		line := 1 + i%997
 		fmt.Fprintf(bw, `{"id":"%016x%016x","name":"Synthetic rule %d","description":"A synthetic rule used to measure parsing speed; it flags pattern %d.","severity":"%s","identifiers":[{"type":"semgrep_id","name":"rg.R%03d","value":"rg.R%03d","url":"https://semgrep.example.com/r/rg.R%03d"},{"type":"cwe","name":"CWE-%d","value":"%d","url":"https://cwe.example.com/data/definitions/%d.html"},{"type":"owasp","name":"A03:2021 - Injection","value":"A03:2021"}],"location":{"file":"src/pkg%d/file%d.py","start_line":%d,"end_line":%d},"tracking":{"type":"source","items":[{"file":"src/pkg%d/file%d.py","line_start":%d,"line_end":%d,"signatures":[{"algorithm":"scope_offset","value":"src/pkg%d/file%d.py|handler%d[0]:%d"}]}]}}`,
-			uint64(i)*2654435761, uint64(i)*40503, r, r, sev[i%5], r, r, r, 20+r, 20+r, 20+r,
+			uint64(i)*2654435761, uint64(i)*40503, r, r, gitLabSeverities[i%5], r, r, r, 20+r, 20+r, 20+r,
 			i%100, i, line, line+2, i%100, i, line, line+2, i%100, i, i, i%13)
-	})
-	fmt.Fprint(bw, `],"dependency_files":[],"scan":{"analyzer":{"id":"semgrep","name":"Semgrep","vendor":{"name":"GitLab"},"version":"5.12.0"},"scanner":{"id":"semgrep","name":"Semgrep","vendor":{"name":"GitLab"},"version":"1.86.0"},"type":"sast","start_time":"2026-11-30T10:00:00","end_time":"2026-11-30T10:01:12","status":"success"}}`+"\n")
-	return bw.Flush()
+	}, `"dependency_files":[],"scan":{"analyzer":{"id":"semgrep","name":"Semgrep","vendor":{"name":"GitLab"},"version":"5.12.0"},"scanner":{"id":"semgrep","name":"Semgrep","vendor":{"name":"GitLab"},"version":"1.86.0"},"type":"sast","start_time":"2026-11-30T10:00:00","end_time":"2026-11-30T10:01:12","status":"success"}`)
 }
 
 // QualysWASSites is how many web applications a QualysWAS report spreads
