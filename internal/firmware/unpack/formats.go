@@ -122,9 +122,10 @@ func openBzip2(u *unpacker, b []byte) (contents, error) {
 }
 
 // openLZMA reads a .lzma stream. The decoder allocates the dictionary its
-// header names (up to 2 GiB) before reading anything, and FIT and uImage
-// images reach it without isLZMA's 64 MiB check: the dictionary is cut to
-// what readBounded takes at most, which changes nothing for a stream that
+// header names (up to 2 GiB) before reading anything; a FIT image's data
+// reaches it without isLZMA's 64 MiB check, and a 64 MiB dictionary of a
+// small stream passes that check: the dictionary is cut to what
+// readBounded takes at most, which changes nothing for a stream that
 // decompresses within it (a match cannot reach further back than the
 // output so far).
 func openLZMA(u *unpacker, b []byte) (contents, error) {
