@@ -252,9 +252,20 @@ func TestDetectLargeLeadingSections(t *testing.T) {
 	snykVuln := `{"id":"SNYK-JS-X-%d","title":"Prototype Pollution","severity":"high","packageName":"lodash","version":"4.17.4","from":["app@1.0.0","lodash@4.17.4"],"upgradePath":[],"identifiers":{"CVE":[]}}`
 	semgrepErr := `{"code":3,"level":"warn","type":"Syntax error","message":"could not parse file %d","path":"x.js"}`
 	semgrepRes := `{"check_id":"js.xss","path":"a.js","start":{"line":1,"col":1},"end":{"line":1,"col":2},"extra":{"message":"XSS","severity":"ERROR","metadata":{}}}`
+	// GitLab's analyzers write "scan" after "vulnerabilities" (security
+	// report schema 15, as gemnasium, semgrep and DAST write it).
+	gitlabSAST := `{"id":"%d","name":"SQL injection","severity":"High","identifiers":[{"type":"semgrep_id","name":"bandit.B608","value":"bandit.B608"}],"location":{"file":"app/views.py","start_line":42}}`
+	gitlabDS := `{"id":"%d","name":"Command Injection in lodash","severity":"High","identifiers":[{"type":"cve","name":"CVE-2021-23337","value":"CVE-2021-23337"}],"location":{"file":"package-lock.json","dependency":{"package":{"name":"lodash"},"version":"4.17.20"}}}`
+	gitlabDAST := `{"id":"%d","name":"Missing header","severity":"Low","identifiers":[{"type":"ZAProxy_PluginId","name":"X","value":"10021"}],"location":{"hostname":"https://app.example.com","method":"GET","path":"/"}}`
 	cases := []struct {
 		name, tool, doc string
 	}{
+		{"GitLab SAST, scan last", "gitlab-sast",
+			`{"version":"15.0.7","vulnerabilities":[` + big(5<<20, gitlabSAST) + `],"scan":{"type":"sast","scanner":{"id":"semgrep","name":"Semgrep"}}}`},
+		{"GitLab dependency scanning, scan last", "gitlab-sast",
+			`{"version":"15.0.6","vulnerabilities":[` + big(5<<20, gitlabDS) + `],"dependency_files":[],"scan":{"type":"dependency_scanning","scanner":{"id":"gemnasium","name":"Gemnasium"}}}`},
+		{"GitLab DAST, scan last", "gitlab-dast",
+			`{"version":"15.0.6","vulnerabilities":[` + big(5<<20, gitlabDAST) + `],"scan":{"type":"dast","scanner":{"id":"zaproxy","name":"OWASP Zed Attack Proxy (ZAP)"}}}`},
 		{"gosec SARIF, sorted keys, results before tool, version last", "sarif",
 			`{"runs":[{"results":[` + big(5<<20, result) + `],"tool":{"driver":{"name":"gosec","rules":[]}}}],"version":"2.1.0"}`},
 		{"Snyk, long vulnerabilities array first", "snyk",

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pierrec/lz4/v4"
+	"github.com/ulikunitz/xz/lzma"
 )
 
 const fitBanner = "Linux version 5.10.161 (builder@fit) (gcc 12.2.0) #1 SMP PREEMPT\n"
@@ -201,6 +202,34 @@ func TestFITBounds(t *testing.T) {
 	binary.BigEndian.PutUint32(short[4:], uint32(len(good)+1)) // totalsize past the end
 	if isFIT(short) || !isFIT(good) {
 		t.Error("isFIT on totalsize")
+	}
+}
+
+// TestFITLZMADictionaryBounded: an LZMA image whose header names a
+// 256 MiB dictionary (the decoder allocates it before reading; FIT images
+// do not pass isLZMA's 64 MiB check, and a header may name up to 2 GiB)
+// and no uncompressed size (as lzma_alone writes a kernel) decompresses to
+// the same bytes without allocating it. Found by running
+// FuzzFIT's seeds: fit-external.itb's 5,856 bytes allocated 64 MiB.
+func TestFITLZMADictionaryBounded(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := lzma.WriterConfig{DictCap: 1 << 16, Size: -1, EOSMarker: true}.NewWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(fitBanner))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stream := buf.Bytes()
+	binary.LittleEndian.PutUint32(stream[1:5], 1<<28)
+	img := fitWith(fdtSpec{name: "kernel-1", props: [][2]string{{"data", string(stream)}, {"type", "kernel\x00"}, {"compression", "lzma\x00"}}})
+	var r *Result
+	if a := allocated(func() { r = mustUnpack(t, img) }); a > 16<<20 {
+		t.Errorf("a 256 MiB dictionary allocated %d MiB", a>>20)
+	}
+	if k := byPath(r)["/kernel-1"]; string(k.Data) != fitBanner {
+		t.Errorf("kernel %q (%s)", k.Data, r.Layers[0].Detail)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"strconv"
 
 	"github.com/klauspost/compress/zstd"
@@ -49,10 +50,7 @@ func isLZMA(b []byte) bool {
 // readBounded reads a decompressed stream of a compressed input of n bytes,
 // refusing more than MaxRatio×n (and more than the remaining budget).
 func (u *unpacker) readBounded(r io.Reader, n int) ([]byte, error) {
-	max := u.lim.MaxRatio*int64(n) + 1<<20
-	if rem := u.lim.MaxTotalBytes - u.total.Load(); rem < max {
-		max = rem
-	}
+	max := u.readLimit(n)
 	var buf bytes.Buffer
 	got, err := io.Copy(&buf, io.LimitReader(r, max+1))
 	if got > max {
@@ -68,6 +66,16 @@ func (u *unpacker) readBounded(r io.Reader, n int) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// readLimit is the most readBounded takes from a compressed input of n
+// bytes.
+func (u *unpacker) readLimit(n int) int64 {
+	max := u.lim.MaxRatio*int64(n) + 1<<20
+	if rem := u.lim.MaxTotalBytes - u.total.Load(); rem < max {
+		max = rem
+	}
+	return max
 }
 
 func streamContents(u *unpacker, b []byte, r io.Reader, used func() int64) (contents, error) {
@@ -113,8 +121,24 @@ func openBzip2(u *unpacker, b []byte) (contents, error) {
 	return streamContents(u, b, bzip2.NewReader(bytes.NewReader(b)), nil)
 }
 
+// openLZMA reads a .lzma stream. The decoder allocates the dictionary its
+// header names (up to 2 GiB) before reading anything; a FIT image's data
+// reaches it without isLZMA's 64 MiB check, and a 64 MiB dictionary of a
+// small stream passes that check: the dictionary is cut to what
+// readBounded takes at most, which changes nothing for a stream that
+// decompresses within it (a match cannot reach further back than the
+// output so far).
 func openLZMA(u *unpacker, b []byte) (contents, error) {
-	zr, err := lzma.NewReader(bytes.NewReader(b))
+	var r io.Reader = bytes.NewReader(b)
+	if len(b) >= 13 {
+		lim := min(u.readLimit(len(b))+1, math.MaxUint32)
+		if dict := binary.LittleEndian.Uint32(b[1:5]); int64(dict) > lim {
+			hdr := append([]byte(nil), b[:13]...)
+			binary.LittleEndian.PutUint32(hdr[1:5], uint32(lim))
+			r = io.MultiReader(bytes.NewReader(hdr), bytes.NewReader(b[13:]))
+		}
+	}
+	zr, err := lzma.NewReader(r)
 	if err != nil {
 		return contents{}, err
 	}

@@ -39,7 +39,7 @@ var Format = reportio.Format{
 	Name:        Name,
 	Aliases:     []string{"gitlab-dast-json", "gitlab-dast-api"},
 	Description: "GitLab DAST JSON report (security report schema for DAST, v2–v15; DAST and DAST API analyzers)",
-	DetectRule:  `JSON object with "vulnerabilities" and "scan" whose scan has "scanned_resources" or whose vulnerabilities' locations have "hostname" (keys in any order)`,
+	DetectRule:  `JSON object with "vulnerabilities" and "scan" ("scan" may be past the head: GitLab writes it last) whose scan has "scanned_resources" or whose vulnerabilities' locations have "hostname" (keys in any order)`,
 	Detect:      Detect,
 	Parse:       Parse,
 }
@@ -47,10 +47,19 @@ var Format = reportio.Format{
 // Detect reports whether head is a GitLab DAST report.
 func Detect(h *reportio.Head) bool {
 	k := h.JSONObject()
-	if k == nil || !k.HasTop("vulnerabilities") || !k.HasTop("scan") {
+	if !hasScan(k) {
 		return false
 	}
 	return k.HasPath("scan.scanned_resources") || k.HasPath("vulnerabilities[].location.hostname")
+}
+
+// hasScan reports whether k is the head of a GitLab security report: an
+// object with "vulnerabilities" and "scan". GitLab's analyzers write
+// "scan" after "vulnerabilities", so in a report larger than the head it
+// is not seen: a head that ends inside the document is enough then, and
+// the vulnerabilities' locations tell the report type.
+func hasScan(k *reportio.JSONKeys) bool {
+	return k != nil && k.HasTop("vulnerabilities") && (k.HasTop("scan") || !k.Complete)
 }
 
 type identifier struct {

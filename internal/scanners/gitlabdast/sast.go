@@ -45,7 +45,7 @@ var FormatSAST = reportio.Format{
 	Name:        NameSAST,
 	Aliases:     []string{"gitlab-sast-json", "gitlab-secret-detection", "gitlab-dependency-scanning", "gitlab-container-scanning"},
 	Description: "GitLab SAST, secret detection, dependency scanning and container scanning JSON report (security report schema v2–v15; GitLab analyzers, semgrep --gitlab-sast/--gitlab-secrets, other exporters)",
-	DetectRule:  `JSON object with "vulnerabilities" and "scan" (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order)`,
+	DetectRule:  `JSON object with "vulnerabilities" and "scan" ("scan" may be past the head: GitLab writes it last) (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order)`,
 	Detect:      DetectSAST,
 	Parse:       ParseSAST,
 }
@@ -56,8 +56,7 @@ var sastType = regexp.MustCompile(`"type"\s*:\s*"(sast|secret_detection|dependen
 // dependency scanning or container scanning report.
 func DetectSAST(h *reportio.Head) bool {
 	k := h.JSONObject()
-	if k == nil || !k.HasTop("vulnerabilities") || !k.HasTop("scan") ||
-		k.HasPath("vulnerabilities[].location.hostname") || k.HasPath("scan.scanned_resources") {
+	if !hasScan(k) || k.HasPath("vulnerabilities[].location.hostname") || k.HasPath("scan.scanned_resources") {
 		return false
 	}
 	return k.HasPath("vulnerabilities[].location.file") || k.HasPath("vulnerabilities[].location.image") || k.HasPath("vulnerabilities[].location.dependency") ||
@@ -117,9 +116,9 @@ func sastHint(t string) string {
 
 // ParseSAST reads a GitLab SAST, secret detection, dependency scanning or
 // container scanning report. GitLab's
-// analyzers write "scan" after "vulnerabilities": findings wait for it (the
-// scanner's name is their tool, its type says the report is of this kind);
-// when "scan" comes first they are streamed.
+// analyzers write "scan" after "vulnerabilities": findings wait for it,
+// packed (pendingFindings; the scanner's name is their tool, its type says
+// the report is of this kind); when "scan" comes first they are streamed.
 func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewJSONDecoder(r, name)
 	if empty, err := dec.BeginObject("a GitLab SAST report is a JSON object"); err != nil || empty {
@@ -127,7 +126,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 	}
 	var sc scan
 	seenScan, seenVulns := false, false
-	var pending []findings.Finding
+	var pending pendingFindings
 	out := func(f findings.Finding) error {
 		if f.Tool == "" {
 			f.Tool = strings.TrimSpace(sc.Scanner.Name)
@@ -156,7 +155,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 				if seenScan {
 					return out(f)
 				}
-				pending = append(pending, f)
+				pending.add(f)
 				return nil
 			})
 		}
@@ -165,12 +164,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 	if err := dec.Known(seenVulns, err, `no "vulnerabilities": not a GitLab security report`); err != nil {
 		return err
 	}
-	for _, f := range pending {
-		if err := out(f); err != nil {
-			return err
-		}
-	}
-	return nil
+	return pending.each(out)
 }
 
 func checkSASTType(name string, offset int64, typ string) error {

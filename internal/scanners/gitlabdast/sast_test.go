@@ -1,6 +1,10 @@
 package gitlabdast
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -111,4 +115,54 @@ func TestDetectSAST(t *testing.T) {
 
 func FuzzParseSAST(f *testing.F) {
 	scannertest.FuzzDir(f, "testdata", ParseSAST)
+}
+
+// TestPendingRoundTrip: every vulnerability of the fixtures, converted and
+// packed as findings wait for "scan", unpacks to a Finding deeply equal to
+// the one packed (nil and empty lists told apart), so holding them packed
+// does not change the output; a finding() that set a field the packing
+// does not carry would fail here.
+func TestPendingRoundTrip(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []findings.Finding
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Vulnerabilities []sastVulnerability `json:"vulnerabilities"`
+		}
+		if json.Unmarshal(data, &doc) != nil {
+			continue // truncated.json
+		}
+		for _, v := range doc.Vulnerabilities {
+			want = append(want, v.finding())
+		}
+	}
+	want = append(want, findings.Finding{Tool: "t", Severity: findings.Low, UniqueID: "u", Mitigation: "m", RuleID: "r", Title: "ti", Description: "d\n\nx",
+		Component: findings.Component{Name: "c", Version: "1"}, VulnerabilityIDs: []string{}, References: []string{"a", ""}, CWEs: []int{-1, 79},
+		Locations: []findings.Location{{File: "f", Line: -3}, {}}}, findings.Finding{})
+	if len(want) < 10 {
+		t.Fatalf("%d fixture findings", len(want))
+	}
+	var p pendingFindings
+	for _, f := range want {
+		p.add(f)
+	}
+	var got []findings.Finding
+	if err := p.each(func(f findings.Finding) error { got = append(got, f); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d findings unpacked, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("finding %d:\n got %#v\nwant %#v", i, got[i], want[i])
+		}
+	}
 }

@@ -1,5 +1,6 @@
-// Package reportgen writes large synthetic scanner reports (SARIF 2.1.0 and
-// .nessus XML) for benchmarks and memory measurements. The output is
+// Package reportgen writes large synthetic scanner reports (SARIF 2.1.0,
+// .nessus XML, GitLab dependency scanning and SAST JSON, Qualys WAS XML,
+// ZAP XML before 2.7) for benchmarks and memory measurements. The output is
 // deterministic for a given count.
 package reportgen
 
