@@ -28,7 +28,6 @@ package gitlabdast
 
 import (
 	"cmp"
-	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -144,13 +143,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 			return checkSASTType(name, dec.Offset(), sc.Type)
 		case "vulnerabilities":
 			seenVulns = true
-			i := 0
-			return dec.Array("vulnerabilities", func() error {
-				var v sastVulnerability
-				if err := dec.Decode(&v, fmt.Sprintf("vulnerabilities[%d]", i)); err != nil {
-					return err
-				}
-				i++
+			return reportio.DecodeElements(dec, "vulnerabilities", func(v sastVulnerability) error {
 				f := v.finding()
 				if seenScan {
 					return out(f)
