@@ -20,7 +20,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
@@ -330,14 +329,7 @@ func evidence(d detection) string {
 		{"First found", d.FirstFound}, {"Last found", d.LastFound}, {"Times found", d.TimesFound}, {"Status", d.Status},
 	})
 	if res := strings.TrimSpace(d.Result); res != "" {
-		if len(res) > maxResult {
-			cut := maxResult
-			for cut > 0 && !utf8.RuneStart(res[cut]) {
-				cut--
-			}
-			res = res[:cut] + "…"
-		}
-		parts = append(parts, "Result:\n"+res)
+		parts = append(parts, "Result:\n"+reportio.Clip(res, maxResult))
 	}
 	return strings.Join(parts, "\n")
 }

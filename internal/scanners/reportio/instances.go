@@ -3,7 +3,6 @@ package reportio
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // MaxInstanceLines bounds the instance lines a web finding's description
@@ -32,14 +31,7 @@ func (in *Instances) Add(method, url, param, detail string) {
 		line = strings.TrimSpace(line + " (parameter " + p + ")")
 	}
 	if d := strings.TrimSpace(detail); d != "" {
-		if len(d) > maxInstanceDetail {
-			cut := maxInstanceDetail
-			for cut > 0 && !utf8.RuneStart(d[cut]) {
-				cut--
-			}
-			d = d[:cut] + "…"
-		}
-		line += ": " + d
+		line += ": " + Clip(d, maxInstanceDetail)
 	}
 	if line == "" {
 		return

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rampart-security/rampart/internal/findings"
 )
@@ -66,6 +67,18 @@ func Paragraphs(parts ...string) string {
 		}
 	}
 	return strings.Join(out, "\n\n")
+}
+
+// Clip bounds s to n bytes without splitting a UTF-8 sequence, ending in
+// "…" when it was cut: for details a report may repeat at any length.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // FirstLine is the first line of a message, trimmed, as a title: cut to
