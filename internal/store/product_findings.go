@@ -16,8 +16,8 @@ import (
 // ProductSLA returns a product's SLA policy (the default when unset).
 func (s *Store) ProductSLA(ctx context.Context, productID int64) (findings.SLAPolicy, error) {
 	var raw string
-	if err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT sla FROM products WHERE id = ?`), productID).Scan(&raw); err != nil {
-		return findings.SLAPolicy{}, fmt.Errorf("product %d: %w", productID, mapErr(err))
+	if err := s.productColumn(ctx, "sla", productID, &raw); err != nil {
+		return findings.SLAPolicy{}, err
 	}
 	if raw == "" {
 		return findings.DefaultSLA(), nil
@@ -34,8 +34,8 @@ func (s *Store) ProductSLA(ctx context.Context, productID int64) (findings.SLAPo
 // findings.MaxAcceptanceDays).
 func (s *Store) ProductMaxAcceptance(ctx context.Context, productID int64) (int, error) {
 	var days int
-	if err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT max_acceptance_days FROM products WHERE id = ?`), productID).Scan(&days); err != nil {
-		return 0, fmt.Errorf("product %d: %w", productID, mapErr(err))
+	if err := s.productColumn(ctx, "max_acceptance_days", productID, &days); err != nil {
+		return 0, err
 	}
 	return days, nil
 }
@@ -46,14 +46,7 @@ func (s *Store) SetProductMaxAcceptance(ctx context.Context, productID int64, da
 	if err := findings.ValidateMaxAcceptance(days); err != nil {
 		return fault.Invalid("max_days", "max_days: %v", err)
 	}
-	res, err := s.exec(ctx, s.q(`UPDATE products SET max_acceptance_days = ? WHERE id = ?`), days, productID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("product %d: %w", productID, fault.ErrNotFound)
-	}
-	return nil
+	return s.setProductColumn(ctx, s.exec, "max_acceptance_days", days, productID)
 }
 
 // SetProductSLA stores a product's SLA policy in days per severity.
@@ -62,21 +55,14 @@ func (s *Store) SetProductSLA(ctx context.Context, productID int64, p findings.S
 		return fault.Invalid("sla", "sla: %v", err)
 	}
 	b, _ := json.Marshal(p)
-	res, err := s.exec(ctx, s.q(`UPDATE products SET sla = ? WHERE id = ?`), string(b), productID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("product %d: %w", productID, fault.ErrNotFound)
-	}
-	return nil
+	return s.setProductColumn(ctx, s.exec, "sla", string(b), productID)
 }
 
 // ProductDedup returns a product's duplicate definition (empty: fingerprint rules).
 func (s *Store) ProductDedup(ctx context.Context, productID int64) ([]string, error) {
 	var raw string
-	if err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT dedup FROM products WHERE id = ?`), productID).Scan(&raw); err != nil {
-		return nil, fmt.Errorf("product %d: %w", productID, mapErr(err))
+	if err := s.productColumn(ctx, "dedup", productID, &raw); err != nil {
+		return nil, err
 	}
 	fields := []string{}
 	if raw != "" {
@@ -98,12 +84,8 @@ func (s *Store) SetProductDedup(ctx context.Context, productID int64, fields []s
 		raw = string(b)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE products SET dedup = ? WHERE id = ?`), raw, productID)
-		if err != nil {
+		if err := s.setProductColumn(ctx, tx.ExecContext, "dedup", raw, productID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("product %d: %w", productID, fault.ErrNotFound)
 		}
 		type key struct {
 			id  int64
@@ -135,4 +117,27 @@ func (s *Store) SetProductDedup(ctx context.Context, productID int64, fields []s
 		}
 		return nil
 	})
+}
+
+// productColumn reads one column of product id (column is a constant of
+// this file, never input) into dest.
+func (s *Store) productColumn(ctx context.Context, column string, id int64, dest any) error {
+	if err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT `+column+` FROM products WHERE id = ?`), id).Scan(dest); err != nil {
+		return fmt.Errorf("product %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// setProductColumn writes value to one column of product id with exec
+// (s.exec, or the ExecContext of the caller's transaction); fault.ErrNotFound
+// when there is no such product.
+func (s *Store) setProductColumn(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), column string, value any, id int64) error {
+	res, err := exec(ctx, s.q(`UPDATE products SET `+column+` = ? WHERE id = ?`), value, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("product %d: %w", id, fault.ErrNotFound)
+	}
+	return nil
 }
