@@ -55,27 +55,26 @@ func Kind(p string) string {
 	case base == "sshd_config":
 		return "sshd_config"
 	case strings.HasPrefix(p, "/etc/init.d/") || strings.HasPrefix(p, "/etc/rc.d/") || strings.HasPrefix(dir, "/etc/rc") ||
-		base == "rcS" || base == "rc.local" || strings.HasPrefix(p, "/etc/config/") && false:
+		base == "rcS" || base == "rc.local":
 		return "script"
 	}
 	return ""
 }
 
+// checkers are the checks of each Kind.
+var checkers = map[string]func(p string, data []byte) []issue.Issue{
+	"inittab":     inittab,
+	"inetd":       inetd,
+	"xinetd":      xinetd,
+	"systemd":     systemd,
+	"sshd_config": sshdConfig,
+	"script":      script,
+}
+
 // Check returns the issues of one boot configuration file (Kind(p) != "").
 func Check(p string, data []byte) []issue.Issue {
-	switch Kind(p) {
-	case "inittab":
-		return inittab(p, data)
-	case "inetd":
-		return inetd(p, data)
-	case "xinetd":
-		return xinetd(p, data)
-	case "systemd":
-		return systemd(p, data)
-	case "sshd_config":
-		return sshdConfig(p, data)
-	case "script":
-		return script(p, data)
+	if check := checkers[Kind(p)]; check != nil {
+		return check(p, data)
 	}
 	return nil
 }
