@@ -214,12 +214,10 @@ func (a Actor) name() string {
 // Start begins a session of minutes on the latest model version.
 func (s *Service) Start(ctx context.Context, productID int64, title string, minutes int, facilitator string) (Session, error) {
 	title = strings.TrimSpace(title)
-	switch {
-	case title == "":
-		return Session{}, fault.Invalid("title", "title: name the session (e.g. \"Attack the pairing flow\")")
-	case utf8.RuneCountInString(title) > MaxTitle:
-		return Session{}, fault.Invalid("title", "title: at most %d characters", MaxTitle)
-	case minutes < MinMinutes || minutes > MaxMinutes:
+	if err := checkText("title", title, MaxTitle, `name the session (e.g. "Attack the pairing flow")`); err != nil {
+		return Session{}, err
+	}
+	if minutes < MinMinutes || minutes > MaxMinutes {
 		return Session{}, fault.Invalid("minutes", "minutes: %d is out of range; a session lasts %d to %d minutes", minutes, MinMinutes, MaxMinutes)
 	}
 	_, ver, err := s.models.Model(ctx, productID, 0)
@@ -446,8 +444,8 @@ func (s *Service) Participate(ctx context.Context, productID, id int64, user str
 // the secret is returned once and only its hash is stored.
 func (s *Service) CreateLink(ctx context.Context, productID, id int64, label, actor string) (string, Link, error) {
 	label = strings.TrimSpace(label)
-	if utf8.RuneCountInString(label) > MaxName {
-		return "", Link{}, fault.Invalid("label", "label: at most %d characters", MaxName)
+	if err := checkText("label", label, MaxName, ""); err != nil {
+		return "", Link{}, err
 	}
 	sess, now, err := s.openSession(ctx, productID, id, fmt.Sprintf("attack session %d ended at %%s: no one can join it any more", id))
 	if err != nil {
@@ -473,12 +471,10 @@ func (s *Service) CreateLink(ctx context.Context, productID, id int64, label, ac
 // credential (the participant cookie); it reaches that session only.
 func (s *Service) Join(ctx context.Context, linkSecret, name string) (Session, Participant, string, error) {
 	name = strings.Join(strings.Fields(name), " ")
-	switch {
-	case name == "":
-		return Session{}, Participant{}, "", fault.Invalid("name", "name: say who you are, so others see whose ideas these are")
-	case utf8.RuneCountInString(name) > MaxName:
-		return Session{}, Participant{}, "", fault.Invalid("name", "name: at most %d characters", MaxName)
-	case !strings.HasPrefix(linkSecret, "rja_"):
+	if err := checkText("name", name, MaxName, "say who you are, so others see whose ideas these are"); err != nil {
+		return Session{}, Participant{}, "", err
+	}
+	if !strings.HasPrefix(linkSecret, "rja_") {
 		return Session{}, Participant{}, "", fault.NotFound("this join link is not valid: ask the facilitator for a new one")
 	}
 	now := s.now().UTC()
@@ -563,11 +559,8 @@ func (s *Service) AddIdea(ctx context.Context, productID, id int64, who Actor, i
 		return Idea{}, err
 	}
 	text := strings.TrimSpace(in.Text)
-	switch {
-	case text == "":
-		return Idea{}, fault.Invalid("text", "text: describe the attack (what would you try, and what would it get you?)")
-	case utf8.RuneCountInString(text) > MaxIdea:
-		return Idea{}, fault.Invalid("text", "text: at most %d characters", MaxIdea)
+	if err := checkText("text", text, MaxIdea, "describe the attack (what would you try, and what would it get you?)"); err != nil {
+		return Idea{}, err
 	}
 	stride, err := ParseSTRIDE(in.STRIDE)
 	if err != nil {
@@ -730,8 +723,8 @@ func (s *Service) Merge(ctx context.Context, productID, id, ideaID int64, in Mer
 		return Idea{}, fault.Invalid("owner", "owner: name who owns the threat")
 	}
 	title := strings.TrimSpace(in.Title)
-	if utf8.RuneCountInString(title) > MaxTitle {
-		return Idea{}, fault.Invalid("title", "title: at most %d characters", MaxTitle)
+	if err := checkText("title", title, MaxTitle, ""); err != nil {
+		return Idea{}, err
 	}
 	return s.decideIdea(ctx, productID, sess, ideaID, actor, EventMerged, "attack_session.merge", func(ctx context.Context, idea *Idea) (string, string, error) {
 		if title == "" {
@@ -787,11 +780,8 @@ func (s *Service) Reject(ctx context.Context, productID, id, ideaID int64, reaso
 		return Idea{}, err
 	}
 	reason = strings.TrimSpace(reason)
-	switch {
-	case reason == "":
-		return Idea{}, fault.Invalid("reason", "reason: say why the idea is rejected (participants see it)")
-	case utf8.RuneCountInString(reason) > MaxReason:
-		return Idea{}, fault.Invalid("reason", "reason: at most %d characters", MaxReason)
+	if err := checkText("reason", reason, MaxReason, "say why the idea is rejected (participants see it)"); err != nil {
+		return Idea{}, err
 	}
 	return s.decideIdea(ctx, productID, sess, ideaID, actor, EventRejected, "attack_session.reject", func(_ context.Context, idea *Idea) (string, string, error) {
 		idea.State, idea.Reason = IdeaRejected, reason
@@ -825,6 +815,18 @@ func (s *Service) End(ctx context.Context, productID, id int64, actor string) (S
 	})
 	sess.EndedAt = &now
 	return sess, err
+}
+
+// checkText checks the text field (already trimmed by the caller): at most
+// limit characters and, when missing says what to write, not empty.
+func checkText(field, value string, limit int, missing string) error {
+	switch {
+	case value == "" && missing != "":
+		return fault.Invalid(field, "%s: %s", field, missing)
+	case utf8.RuneCountInString(value) > limit:
+		return fault.Invalid(field, "%s: at most %d characters", field, limit)
+	}
+	return nil
 }
 
 func ideaTitle(text string) string {

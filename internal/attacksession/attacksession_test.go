@@ -264,3 +264,61 @@ func TestEndEarlyAndMarkdownEscaping(t *testing.T) {
 		}
 	})
 }
+
+// TestTextFieldErrors pins the whole message of each text field's check:
+// empty where a text is required, and one character over its limit.
+func TestTextFieldErrors(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		svc, _, pid := setup(t, st)
+		sess, err := svc.Start(ctx, pid, "Attack the plug", 30, "ed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		over := func(n int) string { return strings.Repeat("é", n+1) } // characters, not bytes
+		dana := attacksession.Actor{User: "dana"}
+		for _, c := range []struct {
+			name string
+			do   func() error
+			want string
+		}{
+			{"start without a title", func() error { _, err := svc.Start(ctx, pid, " ", 30, "ed"); return err },
+				`title: name the session (e.g. "Attack the pairing flow")`},
+			{"start with a long title", func() error { _, err := svc.Start(ctx, pid, over(attacksession.MaxTitle), 30, "ed"); return err },
+				"title: at most 200 characters"},
+			{"long link label", func() error {
+				_, _, err := svc.CreateLink(ctx, pid, sess.ID, over(attacksession.MaxName), "ed")
+				return err
+			},
+				"label: at most 60 characters"},
+			{"join without a name", func() error { _, _, _, err := svc.Join(ctx, "rja_x", " \t "); return err },
+				"name: say who you are, so others see whose ideas these are"},
+			{"join with a long name", func() error { _, _, _, err := svc.Join(ctx, "rja_x", over(attacksession.MaxName)); return err },
+				"name: at most 60 characters"},
+			{"idea without text", func() error {
+				_, err := svc.AddIdea(ctx, pid, sess.ID, dana, attacksession.IdeaInput{Target: "plug", Text: " ", STRIDE: "S"})
+				return err
+			}, "text: describe the attack (what would you try, and what would it get you?)"},
+			{"long idea", func() error {
+				_, err := svc.AddIdea(ctx, pid, sess.ID, dana, attacksession.IdeaInput{Target: "plug", Text: over(attacksession.MaxIdea), STRIDE: "S"})
+				return err
+			}, "text: at most 2000 characters"},
+			{"merge with a long title", func() error {
+				_, err := svc.Merge(ctx, pid, sess.ID, 1, attacksession.MergeInput{Owner: "ed", Title: over(attacksession.MaxTitle)}, "ed")
+				return err
+			}, "title: at most 200 characters"},
+			{"reject without a reason", func() error { _, err := svc.Reject(ctx, pid, sess.ID, 1, " ", "ed"); return err },
+				"reason: say why the idea is rejected (participants see it)"},
+			{"reject with a long reason", func() error {
+				_, err := svc.Reject(ctx, pid, sess.ID, 1, over(attacksession.MaxReason), "ed")
+				return err
+			},
+				"reason: at most 1000 characters"},
+		} {
+			err := c.do()
+			if !errors.Is(err, fault.ErrInvalid) || err.Error() != c.want {
+				t.Errorf("%s: %v, want invalid %q", c.name, err, c.want)
+			}
+		}
+	})
+}
