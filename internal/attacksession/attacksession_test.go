@@ -68,6 +68,17 @@ func setup(t *testing.T, st *store.Store) (*attacksession.Service, *clock, int64
 	return svc, c, p.ID
 }
 
+// setupSession is setup, then a session of minutes that ed starts.
+func setupSession(t *testing.T, st *store.Store, title string, minutes int) (*attacksession.Service, *clock, int64, attacksession.Session) {
+	t.Helper()
+	svc, clk, pid := setup(t, st)
+	sess, err := svc.Start(context.Background(), pid, title, minutes, "ed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, clk, pid, sess
+}
+
 func TestSessionLifecycle(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -236,11 +247,7 @@ func TestSessionLifecycle(t *testing.T) {
 func TestEndEarlyAndMarkdownEscaping(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		svc, clk, pid := setup(t, st)
-		sess, err := svc.Start(ctx, pid, "Pipes | and <b>tags</b>", 10, "ed")
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc, clk, pid, sess := setupSession(t, st, "Pipes | and <b>tags</b>", 10)
 		if _, err := svc.AddIdea(ctx, pid, sess.ID, attacksession.Actor{User: "ed"}, attacksession.IdeaInput{Target: "app", Text: "a | b\n# heading <script>", STRIDE: "T"}); err != nil {
 			t.Fatal(err)
 		}
@@ -270,11 +277,7 @@ func TestEndEarlyAndMarkdownEscaping(t *testing.T) {
 func TestTextFieldErrors(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		svc, _, pid := setup(t, st)
-		sess, err := svc.Start(ctx, pid, "Attack the plug", 30, "ed")
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc, _, pid, sess := setupSession(t, st, "Attack the plug", 30)
 		over := func(n int) string { return strings.Repeat("é", n+1) } // characters, not bytes
 		dana := attacksession.Actor{User: "dana"}
 		for _, c := range []struct {
