@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -708,14 +709,14 @@ func (s *Service) Merge(ctx context.Context, productID, id, ideaID int64, in Mer
 	if sev == "" {
 		sev = "medium"
 	}
-	if !contains(Severities, sev) {
+	if !slices.Contains(Severities, sev) {
 		return Idea{}, fault.Invalid("severity", "severity: %q must be one of %s", in.Severity, strings.Join(Severities, ", "))
 	}
 	status := strings.TrimSpace(in.Status)
 	if status == "" {
 		status = threatmodel.StatusOpen
 	}
-	if !contains(TrackStatuses, status) {
+	if !slices.Contains(TrackStatuses, status) {
 		return Idea{}, fault.Invalid("status", "status: %q must be one of %s (accepting a threat is a decision on the threat model page)", in.Status, strings.Join(TrackStatuses, ", "))
 	}
 	owner := strings.TrimSpace(in.Owner)
@@ -837,13 +838,4 @@ func ideaTitle(text string) string {
 		line = strings.TrimSpace(string(r[:maxIdeaTitle-1])) + "…"
 	}
 	return line
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -28,12 +28,7 @@ var Statuses = []Status{StatusOpen, StatusConfirmed, StatusInProgress, StatusFix
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
-	for _, x := range Statuses {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(Statuses, s)
 }
 
 // Active reports whether the finding still needs work.

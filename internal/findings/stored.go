@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -100,12 +101,7 @@ func (q Query) Validate() error {
 }
 
 func validSort(s string) bool {
-	for _, x := range QuerySorts {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(QuerySorts, s)
 }
 
 // Event is one entry of a stored finding's history.

@@ -425,7 +425,7 @@ func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 		return err
 	}
 	for _, m := range cur {
-		if m.ComponentRef == ref && (m.VulnID == vulnID || contains(m.Aliases, vulnID)) {
+		if m.ComponentRef == ref && (m.VulnID == vulnID || slices.Contains(m.Aliases, vulnID)) {
 			found, vulnID = true, m.VulnID
 		}
 	}
@@ -450,15 +450,6 @@ func (v *Vulns) SetAnalysis(ctx context.Context, releaseID int64, ref, vulnID st
 	}
 	_, err = v.Rematch(ctx, releaseID)
 	return err
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // UpdateResult says what a feed update did.

@@ -535,12 +535,7 @@ func normCategory(s string) string {
 var versionRange = regexp.MustCompile(`(?i)[<>]|(^|\s)(after|all|before|earlier|later|prior|versions)(\s|$)`)
 
 func (c *checker) isCategory(cats ...string) bool {
-	for _, x := range cats {
-		if c.doc.Document.Category == x {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(cats, c.doc.Document.Category)
 }
 
 func released(d *Document) bool {

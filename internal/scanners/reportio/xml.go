@@ -268,13 +268,7 @@ func Attr(start xml.StartElement, name string) string {
 // document element is one of names. Comments, processing instructions and
 // a DOCTYPE may come first.
 func HasRoot(head []byte, names ...string) bool {
-	name := RootName(head)
-	for _, n := range names {
-		if name == n {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(names, RootName(head))
 }
 
 // RootName returns the local name of the first element in head, or "".
