@@ -25,14 +25,7 @@ func NewJSONDecoder(r io.Reader, file string) *JSONDecoder {
 
 // Errorf returns a ParseError at the current offset.
 func (j *JSONDecoder) Errorf(err error, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	switch {
-	case err == nil:
-		err = errors.New(msg)
-	case msg != "":
-		err = fmt.Errorf("%s: %w", msg, err)
-	}
-	return &ParseError{File: j.file, Offset: j.d.InputOffset(), Err: err}
+	return &ParseError{File: j.file, Offset: j.d.InputOffset(), Err: explain(err, format, args...)}
 }
 
 func (j *JSONDecoder) wrap(err error, field string) error {

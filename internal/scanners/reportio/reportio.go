@@ -59,6 +59,20 @@ func (e *ParseError) Error() string {
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
+// explain is the error of the decoders' Errorf: the message alone when err
+// is nil, err alone when the message is empty, else "message: err"
+// (wrapping err).
+func explain(err error, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	switch {
+	case err == nil:
+		return errors.New(msg)
+	case msg != "":
+		return fmt.Errorf("%s: %w", msg, err)
+	}
+	return err
+}
+
 // NotReport returns a ParseError wrapping ErrNotReport, explaining why.
 func NotReport(file string, offset int64, format string, args ...any) error {
 	return &ParseError{File: file, Offset: offset, Err: fmt.Errorf("%w: %s", ErrNotReport, fmt.Sprintf(format, args...))}

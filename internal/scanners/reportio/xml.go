@@ -50,15 +50,7 @@ func charsetReader(label string, in io.Reader) (io.Reader, error) {
 // Errorf returns a ParseError at the decoder's current line and column.
 func (x *XMLDecoder) Errorf(err error, format string, args ...any) error {
 	line, col := x.d.InputPos()
-	msg := fmt.Sprintf(format, args...)
-	if err != nil {
-		if msg != "" {
-			err = fmt.Errorf("%s: %w", msg, err)
-		}
-	} else {
-		err = errors.New(msg)
-	}
-	return &ParseError{File: x.file, Line: line, Column: col, Offset: -1, Err: err}
+	return &ParseError{File: x.file, Line: line, Column: col, Offset: -1, Err: explain(err, format, args...)}
 }
 
 func (x *XMLDecoder) wrap(err error) error {
