@@ -53,6 +53,10 @@ func TestParseErrorsNamePosition(t *testing.T) {
 		{"alias", "title: &t x\nid: *t\nelements: []\n", "aliases are not allowed"},
 		{"bad id", "title: x\nelements:\n  - id: 'a b'\n    type: process\n", `id "a b" must start with`},
 		{"unknown asset", "title: x\nelements:\n  - id: a\n    type: data_store\n    stores: [nope]\n", `m.yaml:5:14: elements[0].stores[0]: element "a": data asset "nope" is not defined`},
+		{"unknown processed asset", "title: x\nassets:\n  - id: ok\n    name: OK\nelements:\n  - id: a\n    type: process\n    processes: [ok, nope]\n",
+			`m.yaml:8:21: elements[0].processes[1]: element "a": data asset "nope" is not defined in assets`},
+		{"unknown flow asset", "title: x\nelements:\n  - id: a\n    type: process\n  - id: b\n    type: process\nflows:\n  - id: f\n    from: a\n    to: b\n    data: [nope]\n",
+			`m.yaml:11:12: flows[0].data[0]: flow "f": data asset "nope" is not defined in assets`},
 		{"second document", "title: x\nelements: []\n---\ntitle: y\nelements:\n  - {id: b, type: process}\n", "m.yaml:4:1: a model file holds one document"},
 	}
 	for _, tt := range tests {

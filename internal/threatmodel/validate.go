@@ -146,20 +146,21 @@ func validate(m *Model, loc *locator) []Problem {
 			p = pb.Parent
 		}
 	}
+	// assetRefs checks that each of the assets field of list[i] (a kind
+	// with id) names a data asset.
+	assetRefs := func(list string, i int, field, kind, id string, assets []string) {
+		for j, a := range assets {
+			if m.Asset(a) == nil {
+				add(list, i, fmt.Sprintf("%s[%d]", field, j), "%s %q: data asset %q is not defined in assets", kind, id, a)
+			}
+		}
+	}
 	for i, e := range m.Elements {
 		if e.Boundary != "" && m.Boundary(e.Boundary) == nil {
 			add("elements", i, "boundary", "element %q: boundary %q is not a trust boundary", e.ID, e.Boundary)
 		}
-		for j, a := range e.Stores {
-			if m.Asset(a) == nil {
-				add("elements", i, fmt.Sprintf("stores[%d]", j), "element %q: data asset %q is not defined in assets", e.ID, a)
-			}
-		}
-		for j, a := range e.Processes {
-			if m.Asset(a) == nil {
-				add("elements", i, fmt.Sprintf("processes[%d]", j), "element %q: data asset %q is not defined in assets", e.ID, a)
-			}
-		}
+		assetRefs("elements", i, "stores", "element", e.ID, e.Stores)
+		assetRefs("elements", i, "processes", "element", e.ID, e.Processes)
 	}
 	for i, f := range m.Flows {
 		if f.From == "" {
@@ -172,11 +173,7 @@ func validate(m *Model, loc *locator) []Problem {
 		} else if m.Element(f.To) == nil {
 			add("flows", i, "to", "flow %q: destination %q is not an element", f.ID, f.To)
 		}
-		for j, a := range f.Data {
-			if m.Asset(a) == nil {
-				add("flows", i, fmt.Sprintf("data[%d]", j), "flow %q: data asset %q is not defined in assets", f.ID, a)
-			}
-		}
+		assetRefs("flows", i, "data", "flow", f.ID, f.Data)
 	}
 	for i, t := range m.Threats {
 		if t.ID == "" {
