@@ -470,8 +470,12 @@ func (s *Service) RotateKey(ctx context.Context) (signing.Key, int, error) {
 	return k, n, err
 }
 
-// Keys lists the signing keys (current first), public parts only.
+// Keys lists the signing keys (current first), public parts only; like
+// EnsureKey it generates the first key on first use.
 func (s *Service) Keys(ctx context.Context) ([]signing.Key, error) {
+	if _, err := s.EnsureKey(ctx); err != nil {
+		return nil, err
+	}
 	keys, err := s.st.SigningKeys(ctx)
 	for i := range keys {
 		keys[i].Private = ""

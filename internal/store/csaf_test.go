@@ -28,6 +28,28 @@ func gatewayInput() advisory.Input {
 			}}}}
 }
 
+// TestCSAFKeysFirstUse: on a store without a signing key, Keys generates
+// the first one (as EnsureKey does) and lists it without its private part;
+// later calls list the same key.
+func TestCSAFKeysFirstUse(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		svc := advisory.NewService(s, advisory.Config{Publisher: provider.Publisher{Category: "vendor", Name: "Northwind Devices", Namespace: "https://northwind.example"}},
+			func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) })
+		keys, err := svc.Keys(ctx)
+		if err != nil || len(keys) != 1 || keys[0].Fingerprint == "" || keys[0].Public == "" || keys[0].Private != "" {
+			t.Fatalf("first Keys: %d keys %v (want one public key)", len(keys), err)
+		}
+		again, err := svc.Keys(ctx)
+		if err != nil || len(again) != 1 || again[0].Fingerprint != keys[0].Fingerprint {
+			t.Fatalf("second Keys: %+v %v, want the same key %s", again, err, keys[0].Fingerprint)
+		}
+		if k, err := svc.EnsureKey(ctx); err != nil || k.Fingerprint != keys[0].Fingerprint {
+			t.Fatalf("EnsureKey after Keys: %s %v, want %s", k.Fingerprint, err, keys[0].Fingerprint)
+		}
+	})
+}
+
 func TestCSAFWorkflow(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()

@@ -240,9 +240,6 @@ func (h handler) validateCSAF(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handler) csafKeys(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.Advisories.EnsureKey(r.Context()); err != nil {
-		return err
-	}
 	keys, err := h.Advisories.Keys(r.Context())
 	if err != nil {
 		return err
@@ -312,9 +309,6 @@ func (h handler) openpgpKey(w http.ResponseWriter, r *http.Request) error {
 	fp, ok := strings.CutSuffix(r.PathValue("file"), ".asc")
 	if !ok {
 		return fault.NotFound("no such key file")
-	}
-	if _, err := h.Advisories.EnsureKey(r.Context()); err != nil {
-		return err
 	}
 	keys, err := h.Advisories.Keys(r.Context())
 	if err != nil {
