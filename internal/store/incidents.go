@@ -25,6 +25,11 @@ type incidentData struct {
 	Links   map[string][]string          `json:"links,omitempty"`
 }
 
+// marshalIncidentData is the JSON column of inc (scanIncident reads it).
+func marshalIncidentData(inc *incident.Incident) ([]byte, error) {
+	return json.Marshal(incidentData{Details: inc.Details, PhaseAt: inc.PhaseAt, Links: inc.Links})
+}
+
 func fmtTimePtr(t *time.Time) any {
 	if t == nil {
 		return nil
@@ -58,7 +63,7 @@ func incidentWriteErr(what string, err error) error {
 
 // CreateIncident stores inc with its first timeline entry and audit event.
 func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident, e incident.Entry) error {
-	data, err := json.Marshal(incidentData{Details: inc.Details, PhaseAt: inc.PhaseAt, Links: inc.Links})
+	data, err := marshalIncidentData(inc)
 	if err != nil {
 		return err
 	}
@@ -81,7 +86,7 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident, e in
 // SaveIncident updates inc (row, products, releases, new submissions) with
 // one timeline entry and audit event.
 func (s *Store) SaveIncident(ctx context.Context, inc *incident.Incident, e incident.Entry) error {
-	data, err := json.Marshal(incidentData{Details: inc.Details, PhaseAt: inc.PhaseAt, Links: inc.Links})
+	data, err := marshalIncidentData(inc)
 	if err != nil {
 		return err
 	}
