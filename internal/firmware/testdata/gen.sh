@@ -414,3 +414,5 @@ S=$work/7z && mkdir -p $S && cp -a $C/. $S/ && rm -rf $S/dev
 (cd $S && 7z a -t7z -m0=lzma2 -mx9 -ms=on -snl $work/a.7z . >/dev/null && printf 'secret\n' > key.txt &&
   7z a -t7z -pRampart -mhe=off $work/a.7z key.txt >/dev/null)
 cp $work/a.7z $here/tree.7z
+# A 7z bomb: 20 MB of zeros in about 3 KB (past the ratio limit of 200).
+head -c 20000000 /dev/zero > $work/zeros && (cd $work && 7z a -t7z -mx9 zeros.7z zeros >/dev/null) && cp $work/zeros.7z $here/zeros.7z
