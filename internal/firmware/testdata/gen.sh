@@ -397,14 +397,19 @@ done
 # and timestamps: uncompressed with compact inodes (FLAT_PLAIN and
 # FLAT_INLINE: big.txt's last 1136 bytes are packed after its inode),
 # chunk-based with extended inodes and chunk indexes (sparse.bin's zero
-# chunk is a hole), and lz4hc (files that compress are not read, the rest
-# are). blocks.bin (two whole blocks) is FLAT_PLAIN. erofs_test.go checks
-# the tree (checkGenTree).
+# chunk is a hole), and LZ4: -zlz4hc and -zlz4 (compact 4-byte and 2-byte
+# cluster indexes), big physical clusters of 16 KiB (-C16384) and the full
+# 8-byte index (-Elegacy-compress); files that do not shrink stay
+# uncompressed. blocks.bin (two whole blocks) is FLAT_PLAIN. erofs_test.go
+# checks the tree (checkGenTree).
 F=$work/erofs && mkdir -p $F && cp -a $C/. $F/ && seq -f "block %07g" 1 1024 | head -c 8192 > $F/usr/share/doc/blocks.bin
 E="-T0 -U 6f1d9a2c-3b4e-4f5a-8b6c-7d8e9f0a1b2c -x-1 --quiet"
 mkfs.erofs $E $here/plain.erofs $F
 mkfs.erofs $E -Eforce-inode-extended,force-chunk-indexes --chunksize=4096 $here/chunked.erofs $F
 mkfs.erofs $E -zlz4hc $here/lz4hc.erofs $F
+mkfs.erofs $E -zlz4 $here/lz4.erofs $F
+mkfs.erofs $E -zlz4hc -C16384 $here/lz4-big.erofs $F
+mkfs.erofs $E -zlz4 -Elegacy-compress $here/lz4-legacy.erofs $F
 
 # 7z (the 7z command of p7zip-full, 7-Zip 26.02 here): the cramfs tree without its device nodes and FIFO (7z
 # stores none), LZMA2 solid with Unix modes and the symlink as a link

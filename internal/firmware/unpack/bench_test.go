@@ -185,6 +185,14 @@ func BenchmarkUnpackErofs(b *testing.B) {
 	benchUnpack(b, img, 500)
 }
 
+// BenchmarkUnpackErofsLZ4 unpacks the same tree compressed with LZ4HC
+// (mkfs.erofs -zlz4hc, the Android default).
+func BenchmarkUnpackErofsLZ4(b *testing.B) {
+	img := toolImage(b, 500, 8<<10, "mkfs.erofs", "--quiet", "-T0", "-zlz4hc")
+	b.Logf("EROFS (lz4hc): %d bytes", len(img))
+	benchUnpack(b, img, 500)
+}
+
 // BenchmarkUnpackSevenZip unpacks a solid LZMA2 7z archive (7z a -mx5)
 // of 500 files of 8 KB (4 MB of content).
 func BenchmarkUnpackSevenZip(b *testing.B) {

@@ -15,11 +15,12 @@ package unpack
 // indexes after the inode, -1 for a hole). A directory's data is a run of
 // blocks, each holding its dirents (nid, name offset, file type) and then
 // their names. With the 48BIT feature block numbers and the root nid are
-// wider. Compressed files (COMPRESSED_FULL/COMPACT: lz4, lzma, deflate,
-// zstd) are listed with their mode and owner but their data is not read:
-// each is named in the warnings. Images with a metabox (metadata in a
-// special inode) or extra directory block bits are refused with an error,
-// as are chunks on an extra device.
+// wider. Compressed files (COMPRESSED_FULL/COMPACT) are decoded when LZ4
+// compresses them (erofsz.go); others (lzma, deflate, zstd) are listed
+// with their mode and owner but their data is not read: each is named in
+// the warnings. Images with a metabox (metadata in a special inode) or
+// extra directory block bits are refused with an error, and a chunk on an
+// extra device leaves its file unreadable.
 
 import (
 	"bytes"
@@ -80,11 +81,12 @@ func erofsSize(b []byte) int64 {
 
 // erofsImage is an image being read.
 type erofsImage struct {
-	b       []byte
-	blkBits uint
-	blk     int64
-	meta    int64 // byte offset of nid 0
-	wide    bool  // 48BIT: wider block numbers
+	b        []byte
+	blkBits  uint
+	blk      int64
+	meta     int64 // byte offset of nid 0
+	wide     bool  // 48BIT: wider block numbers
+	incompat uint32
 }
 
 type erofsInode struct {
@@ -117,7 +119,7 @@ func openErofs(u *unpacker, b []byte) (contents, error) {
 	if size == 0 {
 		return contents{}, fmt.Errorf("erofs: superblock block count %d of %d bytes does not fit the %d bytes available", binary.LittleEndian.Uint32(sb[36:]), 1<<sb[12], len(b))
 	}
-	img := &erofsImage{b: b[:size], blkBits: uint(sb[12]), blk: 1 << sb[12], wide: incompat&erofsFeature48Bit != 0}
+	img := &erofsImage{b: b[:size], blkBits: uint(sb[12]), blk: 1 << sb[12], wide: incompat&erofsFeature48Bit != 0, incompat: incompat}
 	img.meta = int64(binary.LittleEndian.Uint32(sb[40:])) << img.blkBits
 	root := uint64(binary.LittleEndian.Uint16(sb[14:]))
 	if img.wide {
@@ -170,17 +172,16 @@ func openErofs(u *unpacker, b []byte) (contents, error) {
 			case KindDir:
 				stack = append(stack, dir{p, e.nid, d.depth + 1})
 			case KindFile, KindSymlink:
-				if n.layout == erofsCompressedFull || n.layout == erofsCompressedComp {
-					alg := img.algorithm(n)
-					algs[alg] = true
-					c.unread = append(c.unread, fmt.Sprintf("%s %s (nid %d, %s-compressed)", f.Kind, f.Inner, e.nid, alg))
-					unreadable++
-					break
-				}
 				if err := u.claimFile(&claims, n.size); err != nil {
 					return contents{}, fmt.Errorf("erofs file %s: %w", f.Inner, err)
 				}
-				data, err := img.data(n)
+				var data []byte
+				if n.layout == erofsCompressedFull || n.layout == erofsCompressedComp {
+					algs[img.algorithm(n)] = true
+					data, err = img.compressed(n)
+				} else {
+					data, err = img.data(n)
+				}
 				if err != nil {
 					c.unread = append(c.unread, fmt.Sprintf("%s %s (nid %d): %v", f.Kind, f.Inner, e.nid, err))
 					unreadable++
