@@ -109,11 +109,7 @@ func openSevenZip(u *unpacker, b []byte) (c contents, err error) {
 		finish(&f)
 		c.files = append(c.files, f)
 	}
-	c.detail = fmt.Sprintf("%d entries", len(c.files))
-	if len(skipped) > 0 {
-		c.detail += fmt.Sprintf("; %d not read: %s", len(skipped), strings.Join(skipped, ", "))
-		c.unread = skipped
-	}
+	c.entriesSkipped(skipped)
 	return c, nil
 }
 
