@@ -399,7 +399,8 @@ done
 # chunk-based with extended inodes and chunk indexes (sparse.bin's zero
 # chunk is a hole), and LZ4: -zlz4hc and -zlz4 (compact 4-byte and 2-byte
 # cluster indexes), big physical clusters of 16 KiB (-C16384) and the full
-# 8-byte index (-Elegacy-compress); files that do not shrink stay
+# 8-byte index (-Elegacy-compress), the last pcluster of each file inline
+# after its index (-Eztailpacking); files that do not shrink stay
 # uncompressed. blocks.bin (two whole blocks) is FLAT_PLAIN. erofs_test.go
 # checks the tree (checkGenTree).
 F=$work/erofs && mkdir -p $F && cp -a $C/. $F/ && seq -f "block %07g" 1 1024 | head -c 8192 > $F/usr/share/doc/blocks.bin
@@ -410,6 +411,7 @@ mkfs.erofs $E -zlz4hc $here/lz4hc.erofs $F
 mkfs.erofs $E -zlz4 $here/lz4.erofs $F
 mkfs.erofs $E -zlz4hc -C16384 $here/lz4-big.erofs $F
 mkfs.erofs $E -zlz4 -Elegacy-compress $here/lz4-legacy.erofs $F
+mkfs.erofs $E -zlz4hc -Eztailpacking $here/lz4-ztail.erofs $F
 
 # 7z (the 7z command of p7zip-full, 7-Zip 26.02 here): the cramfs tree without its device nodes and FIFO (7z
 # stores none), LZMA2 solid with Unix modes and the symlink as a link

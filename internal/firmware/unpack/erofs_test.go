@@ -43,15 +43,23 @@ func TestErofs(t *testing.T) {
 
 // TestErofsCompressed reads the LZ4 images gen.sh makes: mkfs.erofs
 // -zlz4hc and -zlz4 (compact cluster indexes), -C16384 (big physical
-// clusters, their block counts in the index) and -Elegacy-compress (the
-// full 8-byte index): the whole tree decodes, and each image holds the
-// index kind it is named for (big.txt's inode).
+// clusters, their block counts in the index), -Elegacy-compress (the full
+// 8-byte index, no zero padding) and -Eztailpacking (the last pcluster
+// inline): the whole tree decodes, and each image holds the layout it is
+// named for (big.txt's inode).
 func TestErofsCompressed(t *testing.T) {
 	for _, c := range []struct {
 		file   string
 		layout int
 		big    bool
-	}{{"lz4hc.erofs", erofsCompressedComp, false}, {"lz4.erofs", erofsCompressedComp, false}, {"lz4-big.erofs", erofsCompressedComp, true}, {"lz4-legacy.erofs", erofsCompressedFull, false}} {
+		inline bool
+	}{
+		{"lz4hc.erofs", erofsCompressedComp, false, false},
+		{"lz4.erofs", erofsCompressedComp, false, false},
+		{"lz4-big.erofs", erofsCompressedComp, true, false},
+		{"lz4-legacy.erofs", erofsCompressedFull, false, false},
+		{"lz4-ztail.erofs", erofsCompressedComp, false, true},
+	} {
 		t.Run(c.file, func(t *testing.T) {
 			checkGenImage(t, c.file, "erofs", "block size 4096", true)
 			b := fixture(t, c.file)
@@ -69,8 +77,8 @@ func TestErofsCompressed(t *testing.T) {
 				t.Fatal(err)
 			}
 			m, err := img.zmap(n)
-			if err != nil || n.layout != c.layout || m.big != c.big {
-				t.Errorf("big.txt: layout %d, big pclusters %v (%v), want %d, %v", n.layout, m != nil && m.big, err, c.layout, c.big)
+			if err != nil || n.layout != c.layout || m.big != c.big || (m.inline > 0) != c.inline {
+				t.Errorf("big.txt: layout %d, big pclusters %v, inline %v (%v), want %d, %v, %v", n.layout, m != nil && m.big, m != nil && m.inline > 0, err, c.layout, c.big, c.inline)
 			}
 		})
 	}

@@ -19,9 +19,10 @@ package unpack
 // block starts the pcluster and is followed by whatever the rest holds, so
 // it is decoded only until the extent is full (lz4Partial). Only LZ4 (mkfs.erofs -zlz4,
 // -zlz4hc, the Android default) is decoded; LZMA, DEFLATE and Zstandard
-// files, tail-packed (ztailpacking) and fragment pclusters, interlaced
+// files, fragment pclusters (packed into a special inode), interlaced
 // plain pclusters, deduplicated partial references and the extent records
-// of Linux 6.15 are named unreadable instead.
+// of Linux 6.15 are named unreadable instead. With ztailpacking the last
+// pcluster is stored right after the index, in the inode's block.
 
 import (
 	"encoding/binary"
@@ -36,7 +37,8 @@ const (
 
 	erofsAdviseCompacted2B = 0x1 // COMPACT: 2-byte records; FULL (6.15): extent records
 	erofsAdviseBigPcluster = 0x2 | 0x4
-	erofsAdviseUnsupported = 0x8 | 0x10 | 0x20 // inline, interlaced, fragment pclusters
+	erofsAdviseInline      = 0x8         // ztailpacking: the last pcluster after the index
+	erofsAdviseUnsupported = 0x10 | 0x20 // interlaced, fragment pclusters
 
 	erofsPlain   = 0
 	erofsHead1   = 1
@@ -68,6 +70,7 @@ type erofsZMap struct {
 	compact  bool
 	c4bFirst int64 // COMPACT: 4-byte records before the 2-byte ones
 	c2b      int64 // COMPACT: 2-byte records
+	inline   int64 // ztailpacking: the size of the inline last pcluster
 }
 
 func (e *erofsImage) zmap(n erofsInode) (*erofsZMap, error) {
@@ -80,13 +83,16 @@ func (e *erofsImage) zmap(n erofsInode) (*erofsZMap, error) {
 	m.lcBits = e.blkBits + uint(h[7]&0xf)
 	switch {
 	case h[7]&0x80 != 0 || m.advise&erofsAdviseUnsupported != 0:
-		return nil, fmt.Errorf("%s-compressed with tail-packed, fragment or interlaced pclusters (not read)", m.algName())
+		return nil, fmt.Errorf("%s-compressed with fragment or interlaced pclusters (not read)", m.algName())
 	case !m.compact && m.advise&erofsAdviseCompacted2B != 0:
 		return nil, fmt.Errorf("%s-compressed with extent records (not read)", m.algName())
 	case m.lcBits > 20:
 		return nil, fmt.Errorf("logical cluster of 2^%d bytes", m.lcBits)
 	}
 	m.big = m.advise&erofsAdviseBigPcluster != 0
+	if m.advise&erofsAdviseInline != 0 {
+		m.inline = int64(binary.LittleEndian.Uint16(h[2:]))
+	}
 	m.total = (n.size + 1<<m.lcBits - 1) >> m.lcBits
 	if m.compact {
 		if m.lcBits != e.blkBits || m.lcBits > 14 {
@@ -136,17 +142,40 @@ func (m *erofsZMap) lcluster(lcn int64) (erofsLcluster, error) {
 		l.blk = uint64(binary.LittleEndian.Uint32(d[4:]))
 		return l, nil
 	}
-	pos, shift := m.index, uint(2)
-	switch i := lcn; {
-	case i < m.c4bFirst:
-		pos += i * 4
-	case i < m.c4bFirst+m.c2b:
-		pos += m.c4bFirst*4 + (i-m.c4bFirst)*2
-		shift = 1
-	default:
-		pos += m.c4bFirst*4 + m.c2b*2 + (i-m.c4bFirst-m.c2b)*4
-	}
+	pos, shift := m.record(lcn)
 	return m.compacted(pos, shift)
+}
+
+// record is where the compact record of lcluster lcn is, and its size
+// (1 << shift bytes).
+func (m *erofsZMap) record(lcn int64) (pos int64, shift uint) {
+	switch {
+	case lcn < m.c4bFirst:
+		return m.index + lcn*4, 2
+	case lcn < m.c4bFirst+m.c2b:
+		return m.index + m.c4bFirst*4 + (lcn-m.c4bFirst)*2, 1
+	}
+	return m.index + m.c4bFirst*4 + m.c2b*2 + (lcn-m.c4bFirst-m.c2b)*4, 2
+}
+
+// tail is the inline last pcluster of a ztailpacking inode: right after
+// the index record (full) or pack (compact) of the last lcluster, within
+// one block.
+func (m *erofsZMap) tail() ([]byte, error) {
+	last := m.total - 1
+	at := m.index + last*8 + 8
+	if m.compact {
+		pos, shift := m.record(last)
+		pack := int64(2) << shift
+		if shift == 1 {
+			pack = 32
+		}
+		at = pos/pack*pack + pack
+	}
+	if at+m.inline > int64(len(m.e.b)) || at%m.e.blk+m.inline > m.e.blk {
+		return nil, fmt.Errorf("inline pcluster of %d bytes at %d crosses a block or the image's end", m.inline, at)
+	}
+	return m.e.b[at : at+m.inline], nil
 }
 
 // compacted decodes the compact record at pos, of 1 << shift bytes: packs
@@ -265,6 +294,12 @@ func (m *erofsZMap) read() ([]byte, error) {
 	if len(exts) > 0 && exts[len(exts)-1].plen == 0 {
 		exts[len(exts)-1].plen = 1 << m.lcBits
 	}
+	// The tail extent holds the file's last byte; a head at the file's
+	// size (mkfs.erofs writes one) starts nothing.
+	tailExt := len(exts) - 1
+	for tailExt > 0 && exts[tailExt].la >= m.n.size {
+		tailExt--
+	}
 	out := make([]byte, m.n.size)
 	for i, x := range exts {
 		end := m.n.size
@@ -275,7 +310,13 @@ func (m *erofsZMap) read() ([]byte, error) {
 			break
 		}
 		end = min(end, m.n.size)
-		src, err := m.e.span(x.head.blk, 0, x.plen)
+		var src []byte
+		var err error
+		if m.inline > 0 && i == tailExt {
+			src, err = m.tail()
+		} else {
+			src, err = m.e.span(x.head.blk, 0, x.plen)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("extent at %d: %w", x.la, err)
 		}
