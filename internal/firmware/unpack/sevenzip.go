@@ -116,14 +116,15 @@ func openSevenZip(u *unpacker, b []byte) (c contents, err error) {
 // sevenZipEntry is the entry a file record names: the Unix mode and file
 // type when the archiver stored them (the high 16 bits of the attributes,
 // flagged by 0x8000, as p7zip and 7-Zip for Linux write them), else a file
-// or, by the DOS attribute, a directory. 7z keeps no owner.
+// or, by the DOS attribute, a directory, its name's backslashes read as
+// separators (an archive written on Windows). 7z keeps no owner.
 func sevenZipEntry(zf *sevenzip.File) File {
-	name := cleanPath(zf.Name)
 	if zf.Attributes&0x8000 != 0 {
 		if f, known := modeEntry(zf.Name, zf.Attributes>>16, 0, 0); known {
 			return f
 		}
 	}
+	name := cleanPath(strings.ReplaceAll(zf.Name, `\`, "/"))
 	f := File{Inner: name, Kind: KindFile, Mode: 0o644}
 	if zf.Attributes&0x10 != 0 || strings.HasSuffix(zf.Name, "/") {
 		f.Kind, f.Mode = KindDir, 0o755

@@ -7,6 +7,8 @@ import (
 	"hash/crc32"
 	"strings"
 	"testing"
+
+	"github.com/bodgit/sevenzip"
 )
 
 // TestSevenZip reads the archive gen.sh makes with 7z: a solid LZMA2
@@ -42,6 +44,28 @@ func TestSevenZip(t *testing.T) {
 	}
 	if f := m["/etc/empty"]; f.Kind != KindFile || f.Size != 0 {
 		t.Errorf("empty %+v", f)
+	}
+}
+
+// TestSevenZipEntry: the entry a file record names, with Unix attributes
+// (mode and type in the high 16 bits) or DOS ones (Windows: backslashes
+// separate the path, 0x10 is a directory, no mode).
+func TestSevenZipEntry(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		attrs uint32
+		want  File
+	}{
+		{`fw\bin\busybox`, 0x20, File{Inner: "/fw/bin/busybox", Kind: KindFile, Mode: 0o644}},
+		{`fw\etc`, 0x10, File{Inner: "/fw/etc", Kind: KindDir, Mode: 0o755}},
+		{"../../bin/su", 0x8000 | 0o104755<<16, File{Inner: "/bin/su", Kind: KindFile, Mode: 0o4755}},
+		{`odd\name`, 0x8000 | 0o100644<<16, File{Inner: `/odd\name`, Kind: KindFile, Mode: 0o644}},
+		{"bin/sh", 0x8000 | 0o120777<<16, File{Inner: "/bin/sh", Kind: KindSymlink, Mode: 0o777}},
+	} {
+		got := sevenZipEntry(&sevenzip.File{FileHeader: sevenzip.FileHeader{Name: c.name, Attributes: c.attrs}})
+		if got.Inner != c.want.Inner || got.Kind != c.want.Kind || got.Mode != c.want.Mode {
+			t.Errorf("%q %#x: %s %s %o, want %s %s %o", c.name, c.attrs, got.Inner, got.Kind, got.Mode, c.want.Inner, c.want.Kind, c.want.Mode)
+		}
 	}
 }
 
