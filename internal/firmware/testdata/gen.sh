@@ -401,17 +401,20 @@ done
 # cluster indexes), big physical clusters of 16 KiB (-C16384) and the full
 # 8-byte index (-Elegacy-compress), the last pcluster of each file inline
 # after its index (-Eztailpacking); files that do not shrink stay
-# uncompressed. blocks.bin (two whole blocks) is FLAT_PLAIN. erofs_test.go
-# checks the tree (checkGenTree).
+# uncompressed; the LZ4 images also hold long.txt (144 KB, 36 logical
+# clusters: compact indexes switch to 2-byte records after the first 6).
+# blocks.bin (two whole blocks) is FLAT_PLAIN. erofs_test.go checks the
+# tree (checkGenTree).
 F=$work/erofs && mkdir -p $F && cp -a $C/. $F/ && seq -f "block %07g" 1 1024 | head -c 8192 > $F/usr/share/doc/blocks.bin
 E="-T0 -U 6f1d9a2c-3b4e-4f5a-8b6c-7d8e9f0a1b2c -x-1 --quiet"
 mkfs.erofs $E $here/plain.erofs $F
 mkfs.erofs $E -Eforce-inode-extended,force-chunk-indexes --chunksize=4096 $here/chunked.erofs $F
-mkfs.erofs $E -zlz4hc $here/lz4hc.erofs $F
-mkfs.erofs $E -zlz4 $here/lz4.erofs $F
-mkfs.erofs $E -zlz4hc -C16384 $here/lz4-big.erofs $F
-mkfs.erofs $E -zlz4 -Elegacy-compress $here/lz4-legacy.erofs $F
-mkfs.erofs $E -zlz4hc -Eztailpacking $here/lz4-ztail.erofs $F
+Z=$work/erofs-lz4 && mkdir -p $Z && cp -a $F/. $Z/ && seq -f "long line %07g" 1 8000 > $Z/usr/share/doc/long.txt
+mkfs.erofs $E -zlz4hc $here/lz4hc.erofs $Z
+mkfs.erofs $E -zlz4 $here/lz4.erofs $Z
+mkfs.erofs $E -zlz4hc -C16384 $here/lz4-big.erofs $Z
+mkfs.erofs $E -zlz4 -Elegacy-compress $here/lz4-legacy.erofs $Z
+mkfs.erofs $E -zlz4hc -Eztailpacking $here/lz4-ztail.erofs $Z
 
 # 7z (the 7z command of p7zip-full, 7-Zip 26.02 here): the cramfs tree without its device nodes and FIFO (7z
 # stores none), LZMA2 solid with Unix modes and the symlink as a link

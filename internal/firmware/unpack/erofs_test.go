@@ -45,8 +45,8 @@ func TestErofs(t *testing.T) {
 // -zlz4hc and -zlz4 (compact cluster indexes), -C16384 (big physical
 // clusters, their block counts in the index), -Elegacy-compress (the full
 // 8-byte index, no zero padding) and -Eztailpacking (the last pcluster
-// inline): the whole tree decodes, and each image holds the layout it is
-// named for (big.txt's inode).
+// inline): the whole tree and long.txt (36 logical clusters) decode, and
+// each image holds the layout it is named for (big.txt's inode).
 func TestErofsCompressed(t *testing.T) {
 	for _, c := range []struct {
 		file   string
@@ -64,7 +64,7 @@ func TestErofsCompressed(t *testing.T) {
 			checkGenImage(t, c.file, "erofs", "block size 4096", true)
 			b := fixture(t, c.file)
 			r := mustUnpack(t, b)
-			if d := r.Layers[0].Detail; d != "block size 4096, 18 entries, lz4-compressed files" {
+			if d := r.Layers[0].Detail; d != "block size 4096, 19 entries, lz4-compressed files" {
 				t.Errorf("detail %q", d)
 			}
 			if len(r.Warnings) > 0 {
@@ -80,6 +80,20 @@ func TestErofsCompressed(t *testing.T) {
 			if err != nil || n.layout != c.layout || m.big != c.big || (m.inline > 0) != c.inline {
 				t.Errorf("big.txt: layout %d, big pclusters %v, inline %v (%v), want %d, %v, %v", n.layout, m != nil && m.big, m != nil && m.inline > 0, err, c.layout, c.big, c.inline)
 			}
+			var long bytes.Buffer
+			for i := 1; i <= 8000; i++ {
+				fmt.Fprintf(&long, "long line %07d\n", i)
+			}
+			if f := byPath(r)["/usr/share/doc/long.txt"]; !bytes.Equal(f.Data, long.Bytes()) {
+				t.Errorf("long.txt: %d bytes, want %d", len(f.Data), long.Len())
+			}
+			// 36 lclusters: with COMPACTED_2B, 2-byte records after the
+			// first 4-byte ones.
+			_, nid = erofsEntry(t, b, "/usr/share/doc/long.txt")
+			n, _ = img.inode(nid)
+			if m, err := img.zmap(n); c.layout == erofsCompressedComp && !c.big && (err != nil || m.c2b == 0) {
+				t.Errorf("long.txt: no 2-byte records (%v)", err)
+			}
 		})
 	}
 }
@@ -94,10 +108,10 @@ func TestErofsUnreadable(t *testing.T) {
 	n, _ := img.inode(nid)
 	b[(n.end+7)&^7+6] = 1 // h_algorithmtype: LZMA
 	r := mustUnpack(t, b)
-	if d := r.Layers[0].Detail; d != "block size 4096, 18 entries, lz4-compressed files, lzma-compressed files, 1 unreadable" {
+	if d := r.Layers[0].Detail; d != "block size 4096, 19 entries, lz4-compressed files, lzma-compressed files, 1 unreadable" {
 		t.Errorf("detail %q", d)
 	}
-	want := "image: erofs at offset 0: file /usr/share/doc/big.txt (nid 80): lzma-compressed (not decompressed) not read"
+	want := "image: erofs at offset 0: file /usr/share/doc/big.txt (nid 81): lzma-compressed (not decompressed) not read"
 	if len(r.Warnings) != 1 || r.Warnings[0] != want {
 		t.Errorf("warnings %q", r.Warnings)
 	}
