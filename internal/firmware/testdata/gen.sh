@@ -426,3 +426,5 @@ S=$work/7z && mkdir -p $S && cp -a $C/. $S/ && rm -rf $S/dev
 cp $work/a.7z $here/tree.7z
 # A 7z bomb: 20 MB of zeros in about 3 KB (past the ratio limit of 200).
 head -c 20000000 /dev/zero > $work/zeros && (cd $work && 7z a -t7z -mx9 zeros.7z zeros >/dev/null) && cp $work/zeros.7z $here/zeros.7z
+# A 7z whose header is encrypted (-mhe): nothing can be listed.
+(cd $work && printf 'root::0:0::/root:/bin/sh\n' > passwd && 7z a -t7z -pRampart -mhe=on hidden.7z passwd >/dev/null) && cp $work/hidden.7z $here/hidden.7z

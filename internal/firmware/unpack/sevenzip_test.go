@@ -2,6 +2,7 @@ package unpack
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -119,6 +120,20 @@ func TestSevenZipHostile(t *testing.T) {
 	}
 	if got := allocated(func() { _, err = openSevenZip(fuzzUnpacker(), many) }); err == nil || !strings.HasPrefix(err.Error(), "7z: ") || got > 64<<20 {
 		t.Errorf("4M files: %v, %d MiB allocated", err, got>>20)
+	}
+}
+
+// TestSevenZipEncryptedHeader: an archive whose header is encrypted
+// (7z -mhe) lists nothing; the layer fails with a message saying why, and
+// the analysis names it.
+func TestSevenZipEncryptedHeader(t *testing.T) {
+	b := fixture(t, "hidden.7z")
+	if _, err := openSevenZip(fuzzUnpacker(), b); err == nil || err.Error() != "7z: the header is encrypted (7z -mhe): no entry can be listed" {
+		t.Errorf("err %v", err)
+	}
+	r, err := Unpack(context.Background(), b, DefaultLimits())
+	if !errors.Is(err, ErrUnknownFormat) || len(r.Warnings) != 1 || !strings.HasPrefix(r.Warnings[0], "image: looks like 7z but does not unpack: 7z: the header is encrypted") {
+		t.Errorf("%v, warnings %q", err, r.Warnings)
 	}
 }
 
