@@ -53,6 +53,14 @@ const (
 
 var erofsAlgorithms = map[byte]string{0: "lz4", 1: "lzma", 2: "deflate", 3: "zstd"}
 
+// erofsAlgName names a compression algorithm (h_algorithmtype).
+func erofsAlgName(id byte) string {
+	if a, ok := erofsAlgorithms[id]; ok {
+		return a
+	}
+	return "unknown"
+}
+
 func isErofs(b []byte) bool {
 	if len(b) < erofsSuperOffset+128 || binary.LittleEndian.Uint32(b[erofsSuperOffset:]) != erofsMagic {
 		return false
@@ -353,10 +361,7 @@ func (e *erofsImage) algorithm(n erofsInode) string {
 	if hdr+8 > int64(len(e.b)) {
 		return "unknown"
 	}
-	if a, ok := erofsAlgorithms[e.b[hdr+6]&0xf]; ok {
-		return a
-	}
-	return "unknown"
+	return erofsAlgName(e.b[hdr+6] & 0xf)
 }
 
 type erofsDirent struct {

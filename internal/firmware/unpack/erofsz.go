@@ -112,12 +112,7 @@ func (e *erofsImage) zmap(n erofsInode) (*erofsZMap, error) {
 	return m, nil
 }
 
-func (m *erofsZMap) algName() string {
-	if a, ok := erofsAlgorithms[m.algs[0]]; ok {
-		return a
-	}
-	return "unknown"
-}
+func (m *erofsZMap) algName() string { return erofsAlgName(m.algs[0]) }
 
 // lcluster decodes the index record of lcluster lcn.
 func (m *erofsZMap) lcluster(lcn int64) (erofsLcluster, error) {
@@ -333,11 +328,7 @@ func (m *erofsZMap) read() ([]byte, error) {
 			alg = m.algs[1]
 		}
 		if alg != 0 {
-			name, ok := erofsAlgorithms[alg]
-			if !ok {
-				name = "unknown"
-			}
-			return nil, fmt.Errorf("%s-compressed (not decompressed)", name)
+			return nil, fmt.Errorf("%s-compressed (not decompressed)", erofsAlgName(alg))
 		}
 		var got int
 		if m.e.incompat&erofsLZ4ZeroPadding != 0 {
