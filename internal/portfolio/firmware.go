@@ -94,7 +94,7 @@ func ImportFirmware(ctx context.Context, st FirmwareImportStore, req FirmwareReq
 	}})
 	if err != nil {
 		if errors.Is(err, firmware.ErrUnreadable) {
-			return FirmwareResult{}, fault.Unprocessable(fmt.Errorf("%w: upload the image file (TRX, uImage, FIT, zip, Android sparse, UBI, squashfs, ext, cramfs, JFFS2, cpio or tar, or a vendor blob that holds one)", err))
+			return FirmwareResult{}, fault.Unprocessable(fmt.Errorf("%w: upload the image file (TRX, uImage, FIT, zip, 7z, Android sparse, UBI, squashfs, ext, EROFS, cramfs, JFFS2, cpio or tar, or a vendor blob that holds one)", err))
 		}
 		return FirmwareResult{}, err
 	}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerates the firmware fixtures in this folder. Needs (Debian):
 #   apt-get install squashfs-tools e2fsprogs cpio u-boot-tools gcc openssl util-linux mtd-utils \
-#     zip device-tree-compiler android-sdk-libsparse-utils xz-utils
+#     zip device-tree-compiler android-sdk-libsparse-utils xz-utils erofs-utils p7zip-full
 # The outputs are committed, so tests and CI need none of these tools.
 # Run from this folder: sh gen.sh
 set -eu
@@ -392,3 +392,39 @@ for x in lzo zlib zstd none; do
   mkfs.ubifs -m 512 -e 15360 -c 64 -x $x -r $C $work/$x.ubifs
   gzip -9n < $work/$x.ubifs > $here/$x.ubifs.gz
 done
+
+# EROFS (mkfs.erofs, erofs-utils 1.5) of the cramfs tree above, fixed UUID
+# and timestamps: uncompressed with compact inodes (FLAT_PLAIN and
+# FLAT_INLINE: big.txt's last 1136 bytes are packed after its inode),
+# chunk-based with extended inodes and chunk indexes (sparse.bin's zero
+# chunk is a hole), and LZ4: -zlz4hc and -zlz4 (compact 4-byte and 2-byte
+# cluster indexes), big physical clusters of 16 KiB (-C16384) and the full
+# 8-byte index (-Elegacy-compress), the last pcluster of each file inline
+# after its index (-Eztailpacking); files that do not shrink stay
+# uncompressed; the LZ4 images also hold long.txt (144 KB, 36 logical
+# clusters: compact indexes switch to 2-byte records after the first 6).
+# blocks.bin (two whole blocks) is FLAT_PLAIN. erofs_test.go checks the
+# tree (checkGenTree).
+F=$work/erofs && mkdir -p $F && cp -a $C/. $F/ && seq -f "block %07g" 1 1024 | head -c 8192 > $F/usr/share/doc/blocks.bin
+E="-T0 -U 6f1d9a2c-3b4e-4f5a-8b6c-7d8e9f0a1b2c -x-1 --quiet"
+mkfs.erofs $E $here/plain.erofs $F
+mkfs.erofs $E -Eforce-inode-extended,force-chunk-indexes --chunksize=4096 $here/chunked.erofs $F
+Z=$work/erofs-lz4 && mkdir -p $Z && cp -a $F/. $Z/ && seq -f "long line %07g" 1 8000 > $Z/usr/share/doc/long.txt
+mkfs.erofs $E -zlz4hc $here/lz4hc.erofs $Z
+mkfs.erofs $E -zlz4 $here/lz4.erofs $Z
+mkfs.erofs $E -zlz4hc -C16384 $here/lz4-big.erofs $Z
+mkfs.erofs $E -zlz4 -Elegacy-compress $here/lz4-legacy.erofs $Z
+mkfs.erofs $E -zlz4hc -Eztailpacking $here/lz4-ztail.erofs $Z
+
+# 7z (the 7z command of p7zip-full, 7-Zip 26.02 here): the cramfs tree without its device nodes and FIFO (7z
+# stores none), LZMA2 solid with Unix modes and the symlink as a link
+# (-snl), and one file encrypted with AES (named in the detail).
+# sevenzip_test.go checks it.
+S=$work/7z && mkdir -p $S && cp -a $C/. $S/ && rm -rf $S/dev
+(cd $S && 7z a -t7z -m0=lzma2 -mx9 -ms=on -snl $work/a.7z . >/dev/null && printf 'secret\n' > key.txt &&
+  7z a -t7z -pRampart -mhe=off $work/a.7z key.txt >/dev/null)
+cp $work/a.7z $here/tree.7z
+# A 7z bomb: 20 MB of zeros in about 3 KB (past the ratio limit of 200).
+head -c 20000000 /dev/zero > $work/zeros && (cd $work && 7z a -t7z -mx9 zeros.7z zeros >/dev/null) && cp $work/zeros.7z $here/zeros.7z
+# A 7z whose header is encrypted (-mhe): nothing can be listed.
+(cd $work && printf 'root::0:0::/root:/bin/sh\n' > passwd && 7z a -t7z -pRampart -mhe=on hidden.7z passwd >/dev/null) && cp $work/hidden.7z $here/hidden.7z

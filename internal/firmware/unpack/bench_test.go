@@ -6,12 +6,17 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
 // Benchmarks of unpacking a zip, a U-Boot FIT and a UBI image of the size
 // of a router or phone update (tens of MB), built in memory from generated
-// content (nothing large is committed). Each reports MB/s of the image and
+// content (nothing large is committed), and of an EROFS image and a 7z
+// archive of a few MB that mkfs.erofs and 7z build from generated files
+// (skipped when the tool is not installed). Each reports MB/s of the image and
 // the allocations; the figures are in docs/performance.md.
 
 // benchFiles is a root file system of n files of size bytes each: lines
@@ -130,4 +135,68 @@ func BenchmarkUnpackUBI(b *testing.B) {
 	img := bytes.Join(pebs, nil)
 	b.Logf("UBI: %d bytes, %d erase blocks", len(img), len(pebs))
 	benchUnpack(b, img, 1000)
+}
+
+// writeBenchTree writes benchFiles' regular files under dir.
+func writeBenchTree(b *testing.B, dir string, es []entry) {
+	for _, e := range es {
+		if e.typ != tar.TypeReg {
+			continue
+		}
+		p := filepath.Join(dir, e.name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(e.data), 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// toolImage runs a fixture builder (mkfs.erofs, 7z) on a tree of n files
+// written to a temporary folder and returns the image it writes; the
+// benchmark is skipped when the tool is not installed.
+func toolImage(b *testing.B, n, size int, tool string, args ...string) []byte {
+	if _, err := exec.LookPath(tool); err != nil {
+		b.Skipf("%s not installed", tool)
+	}
+	dir := b.TempDir()
+	writeBenchTree(b, filepath.Join(dir, "tree"), benchFiles(n, size))
+	out, tree := filepath.Join(dir, "image.erofs"), filepath.Join(dir, "tree")
+	if tool == "7z" { // names the archive .7z, and takes the tree's contents
+		out, tree = filepath.Join(dir, "image.7z"), tree+"/."
+	}
+	if msg, err := exec.Command(tool, append(args, out, tree)...).CombinedOutput(); err != nil {
+		b.Fatalf("%s: %v\n%s", tool, err, msg)
+	}
+	img, err := os.ReadFile(out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return img
+}
+
+// BenchmarkUnpackErofs unpacks an uncompressed EROFS image (mkfs.erofs,
+// as an Android system partition without compression) of 500 files of
+// 8 KB (4 MB).
+func BenchmarkUnpackErofs(b *testing.B) {
+	img := toolImage(b, 500, 8<<10, "mkfs.erofs", "--quiet", "-T0")
+	b.Logf("EROFS: %d bytes", len(img))
+	benchUnpack(b, img, 500)
+}
+
+// BenchmarkUnpackErofsLZ4 unpacks the same tree compressed with LZ4HC
+// (mkfs.erofs -zlz4hc, the Android default).
+func BenchmarkUnpackErofsLZ4(b *testing.B) {
+	img := toolImage(b, 500, 8<<10, "mkfs.erofs", "--quiet", "-T0", "-zlz4hc")
+	b.Logf("EROFS (lz4hc): %d bytes", len(img))
+	benchUnpack(b, img, 500)
+}
+
+// BenchmarkUnpackSevenZip unpacks a solid LZMA2 7z archive (7z a -mx5)
+// of 500 files of 8 KB (4 MB of content).
+func BenchmarkUnpackSevenZip(b *testing.B) {
+	img := toolImage(b, 500, 8<<10, "7z", "a", "-t7z", "-mx5", "-bd", "-bso0")
+	b.Logf("7z: %d bytes", len(img))
+	benchUnpack(b, img, 500)
 }

@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, zip, cpio, fit, android-sparse, ubi, ubifs, squashfs, cramfs, jffs2, ext4, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, zip, 7z, cpio, fit, android-sparse, ubi, ubifs, squashfs, cramfs, jffs2, ext4, erofs, uimage, trx, gzip, xz, zstd, lzma, bzip2
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -213,7 +213,9 @@ func formats() []format {
 		{"cramfs", isCramfs, openCramfs},
 		{"jffs2", isJFFS2, openJFFS2},
 		{"ext", isExt, openExt},
+		{"erofs", isErofs, openErofs},
 		{"zip", isZip, openZip},
+		{"7z", isSevenZip, openSevenZip},
 		{"cpio", isCPIO, openCPIO},
 		{"tar", isTar, openTar},
 		{"gzip", isGzip, openGzip},
@@ -225,7 +227,7 @@ func formats() []format {
 }
 
 // fileSystems are the layer types that hold an operating system's files.
-var fileSystems = map[string]bool{"squashfs": true, "cramfs": true, "jffs2": true, "ext": true, "ubifs": true}
+var fileSystems = map[string]bool{"squashfs": true, "cramfs": true, "jffs2": true, "ext": true, "ubifs": true, "erofs": true}
 
 // opensInside says whether a file of format f found in a layer of type
 // parent is unpacked as a nested layer. A zip file inside a filesystem is
@@ -504,6 +506,7 @@ func (f format) size(b []byte) int64 {
 var layerSizes = map[string]func([]byte) int64{
 	"squashfs": squashfsSize, "cramfs": cramfsSize, "ext": extSize, "uimage": uimageSize, "trx": trxSize,
 	"zip": zipSize, "fit": fitSize, "android-sparse": sparseSize, "ubi": ubiSize,
+	"erofs": erofsSize, "7z": sevenZipSize,
 }
 
 type carveMagic struct {
@@ -527,6 +530,8 @@ var carveMagics = map[string][]carveMagic{
 	"jffs2":  {{[]byte{0x85, 0x19, 0x03, 0x20}, 0}, {[]byte{0x19, 0x85, 0x20, 0x03}, 0}},
 	"cramfs": {{[]byte{0x45, 0x3d, 0xcd, 0x28}, 0}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 0}, {[]byte{0x45, 0x3d, 0xcd, 0x28}, 512}, {[]byte{0x28, 0xcd, 0x3d, 0x45}, 512}},
 	"ext":    {{[]byte{0x53, 0xef}, 1024 + 56}},
+	"erofs":  {{[]byte{0xe2, 0xe1, 0xf5, 0xe0}, erofsSuperOffset}},
+	"7z":     {{sevenZipMagic, 0}},
 	"cpio":   {{[]byte("070701"), 0}, {[]byte("070702"), 0}},
 	// zip by its first local file header; isZip then needs the end record
 	// pointing back to it.

@@ -166,11 +166,7 @@ func openZip(u *unpacker, b []byte) (contents, error) {
 		finish(&f)
 		c.files = append(c.files, f)
 	}
-	c.detail = fmt.Sprintf("%d entries", len(c.files))
-	if len(skipped) > 0 {
-		c.detail += fmt.Sprintf("; %d not read: %s", len(skipped), strings.Join(skipped, ", "))
-		c.unread = skipped
-	}
+	c.entriesSkipped(skipped)
 	return c, nil
 }
 
@@ -253,4 +249,15 @@ func zipOverlaps(files []*zip.File) map[int]string {
 		end, owner = s.end, s.i
 	}
 	return out
+}
+
+// entriesSkipped sets an archive's detail (zip, 7z): its entry count and
+// the entries it skipped, each with the reason, which are also reported
+// as not read.
+func (c *contents) entriesSkipped(skipped []string) {
+	c.detail = fmt.Sprintf("%d entries", len(c.files))
+	if len(skipped) > 0 {
+		c.detail += fmt.Sprintf("; %d not read: %s", len(skipped), strings.Join(skipped, ", "))
+		c.unread = skipped
+	}
 }
