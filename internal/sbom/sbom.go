@@ -207,6 +207,8 @@ func decodeBytes(data []byte, name string) (doc *Document, err error) {
 		return decodeSPDXJSON(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingTagValue:
 		return decodeSPDXTagValue(data, name, f)
+	case f.Name == FormatSPDX && f.Encoding == EncodingJSONLD:
+		return decodeSPDX3(data, name, f)
 	}
 	return nil, fmt.Errorf("%s: %w: %s", name, ErrUnsupportedVersion, f)
 }

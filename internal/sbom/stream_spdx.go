@@ -254,7 +254,14 @@ func (e *spdxEmitter) relationship(r *spdx.Relationship) error {
 	if !ok || from == to || !e.p.refs.has(from) || !e.p.refs.has(to) {
 		return nil
 	}
-	if from == e.p.meta && e.res.Metadata != nil {
+	return e.edge(from, to, e.p.meta)
+}
+
+// edge adds the DependsOn edge from → to between two packages of the
+// document: to the metadata component's edges when from is meta (the
+// described package), else to the links of from. Errors are the sink's.
+func (e *spdxEmitter) edge(from, to, meta string) error {
+	if from == meta && e.res.Metadata != nil {
 		if e.metaEdges == nil {
 			e.metaEdges = edgeSet{}
 		}
