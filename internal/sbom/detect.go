@@ -90,6 +90,9 @@ func scanJSONHead(data []byte) (jsonHead, error) {
 		default:
 			if key == "@graph" {
 				h.hasGraph = true
+				if h.context != "" {
+					return h, nil // SPDX 3: the rest is the graph
+				}
 			}
 			if err := skipJSONValue(dec); err != nil {
 				return h, nil

@@ -135,8 +135,13 @@ type spdx3Element struct {
 	AtID   string `json:"@id"`
 	Name   string `json:"name"`
 
-	CreationInfo *spdx3CreationInfo `json:"creationInfo"`
-	Created      string             `json:"created"` // of a CreationInfo
+	// The lists most elements have (software_File: hashes) are kept as
+	// they are written and decoded (lazy) only for the types import reads.
+	RawCreationInfo       json.RawMessage    `json:"creationInfo"`
+	RawExternalIdentifier json.RawMessage    `json:"externalIdentifier"`
+	RawVerifiedUsing      json.RawMessage    `json:"verifiedUsing"`
+	CreationInfo          *spdx3CreationInfo `json:"-"`
+	Created               string             `json:"created"` // of a CreationInfo
 
 	// Software/Package and its subclasses (AI, Dataset).
 	PackageVersion     string `json:"software_packageVersion"`
@@ -145,12 +150,12 @@ type spdx3Element struct {
 	ExternalIdentifier many[struct {
 		Type       string `json:"externalIdentifierType"`
 		Identifier string `json:"identifier"`
-	}] `json:"externalIdentifier"`
+	}] `json:"-"`
 	VerifiedUsing many[struct {
 		Type      string `json:"type"`
 		Algorithm string `json:"algorithm"`
 		HashValue string `json:"hashValue"`
-	}] `json:"verifiedUsing"`
+	}] `json:"-"`
 	SuppliedBy   *spdx3Ref `json:"suppliedBy"`
 	OriginatedBy idList    `json:"originatedBy"`
 
@@ -165,6 +170,24 @@ type spdx3Element struct {
 	// Licences.
 	LicenseExpression string `json:"simplelicensing_licenseExpression"`
 	LicenseID         string `json:"expandedlicensing_licenseId"` // not in 3.0.1; older drafts
+}
+
+// lazy decodes the lists kept as written; an error names the property.
+func (e *spdx3Element) lazy() (field string, err error) {
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+		v    any
+	}{{"creationInfo", e.RawCreationInfo, &e.CreationInfo}, {"externalIdentifier", e.RawExternalIdentifier, &e.ExternalIdentifier},
+		{"verifiedUsing", e.RawVerifiedUsing, &e.VerifiedUsing}} {
+		if len(f.raw) == 0 {
+			continue
+		}
+		if err := json.Unmarshal(f.raw, f.v); err != nil {
+			return f.name, err
+		}
+	}
+	return "", nil
 }
 
 // id is the element's identifier (Elements have spdxId, other nodes @id).
@@ -332,6 +355,8 @@ type spdx3Prepared struct {
 	licTargets []string
 	targetIdx  map[string]int32
 	lics       map[uint64]*spdx3Licences // hash of from → licences
+	pkgsAt     []int64                   // offsets of the packages imported
+	edgesAt    []int64                   // offsets of the relationships that may be edges
 	meta       string
 	docName    string
 	serial     string
@@ -348,14 +373,13 @@ type spdx3Reader struct {
 }
 
 // each decodes the elements of @graph one at a time and calls fn with
-// each (index, element). Errors name the file and the line, or the JSON
-// pointer of the element's field.
-func (r *spdx3Reader) each(fn func(i int, e *spdx3Element) error) error {
+// each (index, offset of the element in the document, element). Errors
+// name the file and the line, or the JSON pointer of the element's field.
+// An element is decoded once, straight from the stream; a type import does
+// not read (most elements: software_File) may hold any property values.
+func (r *spdx3Reader) each(fn func(i int, off int64, e *spdx3Element) error) error {
 	dec := json.NewDecoder(io.NewSectionReader(r.ra, 0, r.size))
 	fail := func(err error) error {
-		if raised := raisedInDecoding(err); raised != nil {
-			return raised
-		}
 		return jsonSyntaxErrorAt(r.ra, r.size, r.name, err, dec.InputOffset())
 	}
 	if _, err := dec.Token(); err != nil { // { (Detect saw it)
@@ -380,36 +404,23 @@ func (r *spdx3Reader) each(fn func(i int, e *spdx3Element) error) error {
 			return invalid(r.name, "/@graph", "must be an array of elements")
 		}
 		for i := 0; dec.More(); i++ {
-			at := "/@graph/" + strconv.Itoa(i)
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return fail(err)
-			}
-			if len(raw) == 0 || raw[0] != '{' {
-				return invalid(r.name, at, "must be an object (an SPDX element)")
-			}
-			// The type first: the properties of a type import does not
-			// read (most elements: software_File) are not decoded.
+			off := dec.InputOffset() // at the ',' before the element, or the element
 			var e spdx3Element
-			var head struct {
-				Type   string `json:"type"`
-				AtType string `json:"@type"`
-			}
-			err := json.Unmarshal(raw, &head)
-			if err == nil {
-				e.Type, e.AtType = head.Type, head.AtType
-				if spdx3Read(e.kind()) {
-					err = json.Unmarshal(raw, &e)
+			if err := dec.Decode(&e); err != nil {
+				var se *json.SyntaxError
+				if errors.As(err, &se) || err == io.EOF || err == io.ErrUnexpectedEOF {
+					return fail(err)
+				}
+				if err := r.elementError(i, off, &e, err); err != nil {
+					return err
 				}
 			}
-			if err != nil {
-				var te *json.UnmarshalTypeError
-				if errors.As(err, &te) {
-					return invalid(r.name, at+"/"+strings.ReplaceAll(te.Field, ".", "/"), "got JSON %s, want %s", te.Value, spdx3JSONType(te.Type.String()))
+			if spdx3Read(e.kind()) {
+				if field, err := e.lazy(); err != nil {
+					return r.lazyError(graphPath(i)+"/"+field, err)
 				}
-				return invalid(r.name, at, "does not match the SPDX 3 model: %v", err)
 			}
-			if err := fn(i, &e); err != nil {
+			if err := fn(i, off, &e); err != nil {
 				return err
 			}
 		}
@@ -424,6 +435,63 @@ func (r *spdx3Reader) each(fn func(i int, e *spdx3Element) error) error {
 		return invalid(r.name, "/@graph", "missing: an SPDX 3 JSON-LD document lists its elements in @graph")
 	}
 	return nil
+}
+
+// elementError is the error of element i (at off), which did not decode
+// into e with err, or nil when the element is of a type import does not
+// read (its properties are not import's business).
+func (r *spdx3Reader) elementError(i int, off int64, e *spdx3Element, err error) error {
+	at := graphPath(i)
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return invalid(r.name, at, "does not match the SPDX 3 model: %v", err)
+	}
+	if te.Field == "" {
+		return invalid(r.name, at, "must be an object (an SPDX element), got JSON %s", te.Value)
+	}
+	if e.Type == "" && e.AtType == "" && te.Field != "type" && te.Field != "@type" {
+		// Decoding stopped before the type: read it alone.
+		var head struct {
+			Type   string `json:"type"`
+			AtType string `json:"@type"`
+		}
+		if r.decodeAt(off, &head) == nil {
+			e.Type, e.AtType = head.Type, head.AtType
+		}
+	}
+	if k := e.kind(); k != "" && !spdx3Read(k) {
+		return nil
+	}
+	return invalid(r.name, at+"/"+strings.ReplaceAll(te.Field, ".", "/"), "got JSON %s, want %s", te.Value, spdx3JSONType(te.Type.String()))
+}
+
+// lazyError is the error of decoding the property at (a JSON pointer).
+func (r *spdx3Reader) lazyError(at string, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field != "" {
+			at += "/" + strings.ReplaceAll(te.Field, ".", "/")
+		}
+		return invalid(r.name, at, "got JSON %s, want %s", te.Value, spdx3JSONType(te.Type.String()))
+	}
+	return invalid(r.name, at, "does not match the SPDX 3 model: %v", err)
+}
+
+// graphPath is the JSON pointer of element i.
+func graphPath(i int) string { return "/@graph/" + strconv.Itoa(i) }
+
+// decodeAt decodes the element at off (an offset each gave) into v.
+func (r *spdx3Reader) decodeAt(off int64, v any) error {
+	var b [1]byte
+	for ; off < r.size; off++ {
+		if _, err := r.ra.ReadAt(b[:], off); err != nil {
+			return err
+		}
+		if c := b[0]; c != ',' && c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			break
+		}
+	}
+	return json.NewDecoder(io.NewSectionReader(r.ra, off, r.size-off)).Decode(v)
 }
 
 // spdx3JSONType names the JSON type a Go field type stands for.
@@ -447,11 +515,10 @@ func prepareSPDX3(ra io.ReaderAt, size int64, name string) (*spdx3Prepared, erro
 	roots := map[string]idList{}   // collection → rootElement
 	var sbomRoots, docRoots idList
 	docCreated := spdx3CreationInfo{}
-	err := r.each(func(i int, e *spdx3Element) error {
-		at := "/@graph/" + strconv.Itoa(i)
+	err := r.each(func(i int, off int64, e *spdx3Element) error {
 		kind := e.kind()
 		if kind == "" {
-			return invalid(name, at+"/type", "missing: every SPDX 3 element states its type")
+			return invalid(name, graphPath(i)+"/type", "missing: every SPDX 3 element states its type")
 		}
 		id := e.id()
 		switch {
@@ -461,22 +528,29 @@ func prepareSPDX3(ra io.ReaderAt, size int64, name string) (*spdx3Prepared, erro
 			}
 			return nil
 		case kind == "Relationship" || kind == "LifecycleScopedRelationship":
-			return p.relationship(e, name, at)
+			if err := p.relationship(e, name, i); err != nil {
+				return err
+			}
+			if spdx3Edges[spdx3Term(e.RelationshipType, false)] {
+				p.edgesAt = append(p.edgesAt, off)
+			}
+			return nil
 		}
 		if _, ok := spdx3PackageTypes[kind]; ok {
 			switch {
 			case id == "":
-				return invalid(name, at+"/spdxId", "missing: a %s must have an spdxId", kind)
+				return invalid(name, graphPath(i)+"/spdxId", "missing: a %s must have an spdxId", kind)
 			case strings.TrimSpace(e.Name) == "":
-				return invalid(name, at+"/name", "missing: a %s must have a name (SPDX 3.0.1 Software/Package)", kind)
+				return invalid(name, graphPath(i)+"/name", "missing: a %s must have a name (SPDX 3.0.1 Software/Package)", kind)
 			}
 			if prev, dup := p.pkgs[id]; dup {
-				return invalid(name, at+"/spdxId", "spdxId %q is not unique (also /@graph/%d)", id, prev)
+				return invalid(name, graphPath(i)+"/spdxId", "spdxId %q is not unique (also /@graph/%d)", id, prev)
 			}
 			if !spdx3Shipped(e) {
 				return nil
 			}
 			p.pkgs[id] = int32(i)
+			p.pkgsAt = append(p.pkgsAt, off)
 		}
 		if spdx3Agents[kind] && id != "" && e.Name != "" {
 			p.agents[id] = e.Name
@@ -545,12 +619,12 @@ func prepareSPDX3(ra io.ReaderAt, size int64, name string) (*spdx3Prepared, erro
 }
 
 // relationship checks a relationship and keeps it when it states a licence.
-func (p *spdx3Prepared) relationship(e *spdx3Element, name, at string) error {
+func (p *spdx3Prepared) relationship(e *spdx3Element, name string, i int) error {
 	switch {
 	case e.From == nil || e.From.ID == "":
-		return invalid(name, at+"/from", "missing: a relationship must name the element it is from")
+		return invalid(name, graphPath(i)+"/from", "missing: a relationship must name the element it is from")
 	case e.RelationshipType == "":
-		return invalid(name, at+"/relationshipType", "missing: a relationship must state its type")
+		return invalid(name, graphPath(i)+"/relationshipType", "missing: a relationship must state its type")
 	}
 	var declared bool
 	switch spdx3Term(e.RelationshipType, false) {
@@ -655,54 +729,61 @@ func (p *spdx3Prepared) component(e *spdx3Element, kind string) inventory.Compon
 // emitSPDX3 is passes 2 and 3: the packages in graph order (the root one
 // as the metadata component), then the relationships between them as
 // DependsOn edges, consecutive edges from one package linked together.
+// Both read only the elements pass 1 found at their offsets.
 func emitSPDX3(p *Prepared, sink Sink) (*Streamed, error) {
 	sp := p.spdx3
 	e := &spdxEmitter{name: p.name, batcher: batcher{sink: sink, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding,
 		Name: sp.docName, SerialNumber: sp.serial, Created: sp.created}}}}
 	r := &spdx3Reader{ra: p.ra, size: p.size, name: p.name}
-	err := r.each(func(_ int, el *spdx3Element) error {
-		kind := el.kind()
-		if _, ok := spdx3PackageTypes[kind]; !ok || !spdx3Shipped(el) {
-			return nil
+	reread := func(off int64, el *spdx3Element) error {
+		err := r.decodeAt(off, el)
+		if err == nil {
+			_, err = el.lazy()
 		}
-		comp := sp.component(el, kind)
+		if err != nil {
+			return invalid(p.name, fmt.Sprintf("line %d", lineAt(p.ra, p.size, off)), "changed since it was validated: %v", err)
+		}
+		return nil
+	}
+	for _, off := range sp.pkgsAt {
+		var el spdx3Element
+		if err := reread(off, &el); err != nil {
+			return nil, err
+		}
+		comp := sp.component(&el, el.kind())
 		if comp.Ref == sp.meta && e.res.Metadata == nil {
 			e.res.Metadata = &comp
-			return nil
+			continue
 		}
-		return e.add(comp)
-	})
-	if err == nil {
-		err = e.flush()
+		if err := e.add(comp); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
+	if err := e.flush(); err != nil {
 		return nil, err
 	}
-	err = r.each(func(_ int, el *spdx3Element) error {
-		if k := el.kind(); (k != "Relationship" && k != "LifecycleScopedRelationship") || !spdx3Edges[spdx3Term(el.RelationshipType, false)] {
-			return nil
+	for _, off := range sp.edgesAt {
+		var el spdx3Element
+		if err := reread(off, &el); err != nil {
+			return nil, err
 		}
 		if el.From == nil {
-			return nil // pass 1 rejected it
+			continue
 		}
 		from := el.From.ID
 		if _, ok := sp.pkgs[from]; !ok {
-			return nil
+			continue
 		}
 		for _, t := range el.To {
 			if _, ok := sp.pkgs[t.ID]; !ok || t.ID == from {
 				continue
 			}
 			if err := e.edge(from, t.ID, sp.meta); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return nil
-	})
-	if err == nil {
-		err = e.flushLinks()
 	}
-	if err != nil {
+	if err := e.flushLinks(); err != nil {
 		return nil, err
 	}
 	return e.res, nil

@@ -115,6 +115,8 @@ func TestDecodeSPDX3Forms(t *testing.T) {
 		`{"type": "Relationship", "spdxId": "urn:r5", "from": "urn:p2", "relationshipType": "generates", "to": ["urn:p1"]}`,
 		`{"type": "security_Vulnerability", "spdxId": "urn:cve"}`,
 		`{"type": "acme_FutureThing", "spdxId": "urn:future", "from": 42}`,
+		`{"from": {"x": [1]}, "type": "acme_FutureThing", "spdxId": "urn:future2"}`,
+		`{"type": "software_File", "spdxId": "urn:f", "name": "f", "verifiedUsing": "not read", "creationInfo": 5}`,
 	)
 	doc, err := sbom.DecodeBytes(data, "forms.spdx3.json")
 	if err != nil {
@@ -164,6 +166,8 @@ func TestDecodeSPDX3Rejects(t *testing.T) {
 		{"relationship without from", spdx3Doc(spdx3Pkg, `{"type": "Relationship", "spdxId": "urn:r", "relationshipType": "contains", "to": ["urn:p1"]}`), "/@graph/1/from", "missing"},
 		{"relationship without type", spdx3Doc(spdx3Pkg, `{"type": "Relationship", "spdxId": "urn:r", "from": "urn:p1", "to": ["urn:p1"]}`), "/@graph/1/relationshipType", "missing"},
 		{"version a number", spdx3Doc(`{"type": "software_Package", "spdxId": "urn:x", "name": "x", "software_packageVersion": 1.2}`), "/@graph/0/software_packageVersion", "got JSON number, want a string"},
+		{"hashes not objects", spdx3Doc(`{"type": "software_Package", "spdxId": "urn:x", "name": "x", "verifiedUsing": [1]}`), "/@graph/0/verifiedUsing", "got JSON number, want an object"},
+		{"from a number", spdx3Doc(spdx3Pkg, `{"type": "Relationship", "spdxId": "urn:r", "from": 7, "relationshipType": "contains", "to": ["urn:p1"]}`), "/@graph/1/from", "got JSON number, want a string"},
 		{"graph not an array", []byte(`{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "@graph": {"type": "SpdxDocument"}}`), "/@graph", "must be an array"},
 		{"no graph", []byte(`{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "type": "SpdxDocument", "spdxId": "urn:x"}`), "/@graph", "missing"},
 		{"syntax", []byte("{\"@context\": \"https://spdx.org/rdf/3.0.1/spdx-context.jsonld\",\n\"@graph\": [\n" + spdx3Pkg + ",\n{\"type\": \"Tool\" \"name\": \"t\"}]}"), "line 4", "malformed JSON"},

@@ -323,7 +323,7 @@ func WriteSPDXTagValue(w io.Writer, n int) error {
 // contains, licences are hasDeclaredLicense relationships to shared
 // simplelicensing_LicenseExpression elements, suppliers are Organization
 // elements, edges are dependsOn relationships (runtime scope). The graph
-// holds about 7n elements.
+// holds about 6.25n elements (50,024 for n = 8,000).
 func WriteSPDX3(w io.Writer, n int) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	const base = "http://spdx.org/spdxdocs/synthetic-firmware/"
