@@ -750,12 +750,7 @@ func emitSPDX3(p *Prepared, sink Sink) (*Streamed, error) {
 		if err := reread(off, &el); err != nil {
 			return nil, err
 		}
-		comp := sp.component(&el, el.kind())
-		if comp.Ref == sp.meta && e.res.Metadata == nil {
-			e.res.Metadata = &comp
-			continue
-		}
-		if err := e.add(comp); err != nil {
+		if err := e.component(sp.component(&el, el.kind()), sp.meta); err != nil {
 			return nil, err
 		}
 	}

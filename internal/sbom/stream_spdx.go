@@ -10,6 +10,8 @@ import (
 
 	"github.com/spdx/tools-golang/spdx"
 	"github.com/spdx/tools-golang/spdx/v2/common"
+
+	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // Streaming of SPDX JSON (see StreamThreshold).
@@ -195,8 +197,14 @@ func (e *spdxEmitter) flushLinks() error {
 // the sink.
 func (e *spdxEmitter) pkg(pk *spdx.Package) error {
 	ref := "SPDXRef-" + string(pk.PackageSPDXIdentifier)
-	comp := spdxToComponent(pk, ref, e.p.otherNames)
-	if ref == e.p.meta && e.res.Metadata == nil {
+	return e.component(spdxToComponent(pk, ref, e.p.otherNames), e.p.meta)
+}
+
+// component takes a converted package: the one whose ref is meta (the
+// described one) is the metadata component the first time it is seen,
+// the others are queued for the sink.
+func (e *spdxEmitter) component(comp inventory.Component, meta string) error {
+	if comp.Ref == meta && e.res.Metadata == nil {
 		e.res.Metadata = &comp
 		return nil
 	}

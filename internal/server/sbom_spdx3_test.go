@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -58,17 +57,7 @@ func TestUploadSPDX3(t *testing.T) {
 
 	// The release page's upload form.
 	rel2 := e.postRelease(t, "editor", p.ID, map[string]any{"version": "5.2"})
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("sbom", "core-image-minimal-qemux86-64.rootfs.spdx.json")
-	fw.Write(yocto)
-	mw.Close()
-	s := e.loginOK(t, "ed")
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/releases/%d/sbom", e.url, rel2.ID), &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("X-CSRF-Token", s.csrf)
-	req.AddCookie(s.cookie)
-	resp, _ := send(t, noRedirect, req)
+	resp := e.postFile(t, e.loginOK(t, "ed"), fmt.Sprintf("/releases/%d/sbom", rel2.ID), "sbom", "core-image-minimal-qemux86-64.rootfs.spdx.json", yocto)
 	loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "Imported 9 components from spdx 3.0.1") {
 		t.Errorf("UI upload: %d, redirect %q", resp.StatusCode, loc)
