@@ -482,13 +482,18 @@ func graphPath(i int) string { return "/@graph/" + strconv.Itoa(i) }
 
 // decodeAt decodes the element at off (an offset each gave) into v.
 func (r *spdx3Reader) decodeAt(off int64, v any) error {
-	var b [1]byte
-	for ; off < r.size; off++ {
-		if _, err := r.ra.ReadAt(b[:], off); err != nil {
-			return err
+	var b [64]byte // the ',' and white space before the element
+skip:
+	for off < r.size {
+		n, err := r.ra.ReadAt(b[:min(int64(len(b)), r.size-off)], off)
+		for _, c := range b[:n] {
+			if c != ',' && c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+				break skip
+			}
+			off++
 		}
-		if c := b[0]; c != ',' && c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			break
+		if err != nil {
+			return err
 		}
 	}
 	return json.NewDecoder(io.NewSectionReader(r.ra, off, r.size-off)).Decode(v)
