@@ -35,12 +35,16 @@ import (
 //     agents' names (suppliedBy), the licences (LicenseExpression and
 //     licence elements, and the hasDeclaredLicense / hasConcludedLicense
 //     relationships, by a 64-bit hash of their from), the CreationInfo
-//     times and the rootElement of the Sbom (or SpdxDocument);
-//  2. the packages are converted and handed over in graph order;
-//  3. the relationships between packages become DependsOn edges.
+//     times, the rootElement of the Sbom (or SpdxDocument), and the
+//     offsets of the packages and of the relationships that may be edges;
+//  2. the packages, read again at their offsets, are converted and handed
+//     over in graph order;
+//  3. the relationships at their offsets become DependsOn edges between
+//     packages.
 //
-// Memory follows the number of packages and licence relationships, not
-// the number of files. Element types and properties that are not read
+// The whole-document Decode runs the same passes over the bytes in memory.
+// Memory follows the number of packages and relationships, not the number
+// of files (whose hashes are not even decoded, see spdx3Element.lazy). Element types and properties that are not read
 // (other profiles: security, build, AI and dataset details, annotations,
 // extensions) are skipped, not errors.
 
