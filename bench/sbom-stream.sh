@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Whole-command import of a ~500 MB SBOM (streamed: above
 # sbom.StreamThreshold) into a fresh SQLite store: wall time and peak RSS
-# (GNU time -v). Usage: [FORMAT=json|xml|spdx] [WITH_REMATCH=1] bench/sbom-stream.sh [N_COMPONENTS]
+# (GNU time -v). Usage: [FORMAT=json|xml|spdx|spdx3] [WITH_REMATCH=1] bench/sbom-stream.sh [N_COMPONENTS]
 # ~500 MB documents: 930,000 components as CycloneDX JSON (the default),
-# 811,000 as CycloneDX XML, 640,000 as SPDX JSON.
+# 811,000 as CycloneDX XML, 640,000 as SPDX JSON, 220,000 packages (1.5 M
+# elements, 660,000 of them files) as SPDX 3 JSON-LD.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FORMAT=${FORMAT:-json}
@@ -11,7 +12,8 @@ case "$FORMAT" in
   json) N=${1:-930000}; EXT=cdx.json ;;
   xml) N=${1:-811000}; EXT=cdx.xml ;;
   spdx) N=${1:-640000}; EXT=spdx.json ;;
-  *) echo "FORMAT must be json, xml or spdx" >&2; exit 2 ;;
+  spdx3) N=${1:-220000}; EXT=spdx3.json ;;
+  *) echo "FORMAT must be json, xml, spdx or spdx3" >&2; exit 2 ;;
 esac
 BIN=/tmp/rampart-bench-stream
 go build -o "$BIN" ./cmd/rampart

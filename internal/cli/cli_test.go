@@ -187,6 +187,9 @@ func TestUserTokenAndImport(t *testing.T) {
 		{name: "sbom import", args: []string{"sbom", "import", bom, "--product", "Gateway", "--release", "2.4.1", "--data", dir}, outHas: []string{"imported 2 components"}},
 		{name: "invalid SBOM import", args: []string{"sbom", "import", bad, "--product", "Gateway", "--release", "2.4.1", "--data", dir}, code: ExitFailure,
 			errHas: []string{"bad.cdx.json", "/components/0/type"}},
+		// SPDX 3.0.1 JSON-LD, as Yocto's create-spdx-3.0 writes an image (internal/sbom/testdata/README-spdx3.md).
+		{name: "sbom import spdx 3", args: []string{"sbom", "import", sbomTestdata + "yocto-core-image-minimal.rootfs.spdx.json", "--product", "Gateway", "--release", "5.1", "--data", dir, "--no-rematch"},
+			outHas: []string{"imported 9 components", "(spdx 3.0.1)"}},
 	})
 }
 

@@ -91,8 +91,8 @@ func TestStreamedSBOMImport(t *testing.T) {
 	})
 }
 
-// TestStreamedSBOMImportXMLAndSPDX: CycloneDX XML and SPDX JSON above the
-// stream threshold are streamed into the store with exactly the
+// TestStreamedSBOMImportXMLAndSPDX: CycloneDX XML, SPDX JSON and SPDX 3
+// JSON-LD above the stream threshold are streamed into the store with exactly the
 // components and edges of the whole-document import, on both engines; a
 // truncated one is rejected (422) and leaves the release as it was.
 func TestStreamedSBOMImportXMLAndSPDX(t *testing.T) {
@@ -103,6 +103,7 @@ func TestStreamedSBOMImportXMLAndSPDX(t *testing.T) {
 	}{
 		{"bom.cdx.xml", sbom.FormatCycloneDX, sbomgen.WriteXML},
 		{"bom.spdx.json", sbom.FormatSPDX, sbomgen.WriteSPDX},
+		{"bom.spdx3.json", sbom.FormatSPDX, sbomgen.WriteSPDX3},
 	} {
 		good := generated(t, enc.write, 1200)
 		storetest.ForEach(t, func(t *testing.T, st *store.Store) {

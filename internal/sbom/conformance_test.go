@@ -53,8 +53,6 @@ func expectedOutcome(rel string) outcome {
 		return unknown // licences and READMEs
 	case strings.HasPrefix(base, "invalid-"):
 		return rejected
-	case strings.Contains(rel, "spdx3") || strings.Contains(rel, "/spdx3.0/"):
-		return unsupported // SPDX 3.0 JSON-LD
 	case strings.HasSuffix(base, ".spdx.yaml"), strings.HasSuffix(base, ".spdx.xml"):
 		return unsupported // SPDX YAML and XML encodings
 	case strings.HasSuffix(rel, ".1.1.xml"):
@@ -77,8 +75,11 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, derr := sbom.Decode(f, filepath.Base(file.Path), sbom.Options{})
+		doc, derr := sbom.Decode(f, filepath.Base(file.Path), sbom.Options{})
 		f.Close()
+		if want, ok := spdx3Counts[file.Rel]; ok {
+			checkSPDX3Counts(t, file.Rel, doc, want)
+		}
 		results = append(results, result{rel: file.Rel, got: classify(derr), err: derr, want: expectedOutcome(file.Rel)})
 	}
 	sort.Slice(results, func(i, j int) bool { return results[i].rel < results[j].rel })
@@ -128,12 +129,17 @@ func TestConformance(t *testing.T) {
 			t.Errorf("%s: want %s, got %s: %v", r.rel, r.want, r.got, r.err)
 		}
 	}
-	for rel := range deviations {
-		found := false
-		for _, r := range results {
-			found = found || r.rel == rel
+	seen := map[string]bool{}
+	for _, r := range results {
+		seen[r.rel] = true
+	}
+	for rel := range spdx3Counts {
+		if !seen[rel] {
+			t.Errorf("spdx3Counts %s: no such corpus file", rel)
 		}
-		if !found {
+	}
+	for rel := range deviations {
+		if !seen[rel] {
 			t.Errorf("deviation %s: no such corpus file", rel)
 		}
 	}
@@ -147,6 +153,71 @@ func TestConformance(t *testing.T) {
 	}
 	if invalidN > 0 && float64(invalidOK) < 0.95*float64(invalidN) {
 		t.Errorf("only %d of %d invalid-* files rejected; 95%% required", invalidOK, invalidN)
+	}
+}
+
+// spdx3Want is what the SPDX 3 reader makes of a corpus file: components
+// (packages, the root one excepted), dependency edges between packages
+// (the root's included) and the name of the root package ("" when there
+// is none or more than one).
+type spdx3Want struct {
+	components, edges int
+	root              string
+}
+
+// spdx3Counts are the 26 SPDX 3.0.1 JSON-LD files of the corpus (the spdx-
+// examples repository's spdx3.0 folders and example14's content), counted
+// by an independent script over the files' @graph (Python's json module:
+// elements of type software_Package, ai_AIPackage and
+// dataset_DatasetPackage; the root is the one package among the
+// software_Sbom's rootElement, else the SpdxDocument's, collections
+// expanded; edges are contains, dependsOn, hasStaticLink, hasDynamicLink,
+// hasPrerequisite, hasOptional*/hasProvidedDependency relationships
+// between two distinct packages, each pair once). Most examples describe a
+// single package with its files: SPDX files are not components (as for
+// SPDX 2), so those have 0 components and the package as the root.
+// example7's bin and third-party documents have a file as their root, so
+// no root package.
+var spdx3Counts = map[string]spdx3Want{
+	"spdx-examples/ai/example01/spdx3.0/simplehtr-example.json":                       {12, 7, "SimpleHTR"},
+	"spdx-examples/ai/example02/spdx3.0/sbom.spdx3.json":                              {1, 0, "Sentiment Demo: A Simple AI Application and its AI BOM Example"},
+	"spdx-examples/dataset/example01/spdx3.0/example01.spdx3.json":                    {0, 0, "Our World in Data CO2 and Greenhouse Gas Emissions dataset"},
+	"spdx-examples/software/example1/spdx3.0/example1.json":                           {0, 0, "hello"},
+	"spdx-examples/software/example10/spdx3.0/hello-source.spdx3.json":                {0, 0, "hello"},
+	"spdx-examples/software/example11/spdx3.0/sbom.spdx3.json":                        {3, 3, "hello-server-src"},
+	"spdx-examples/software/example12/spdx3.0/hello-dist.spdx3.json":                  {0, 0, "hello"},
+	"spdx-examples/software/example12/spdx3.0/hello-src.spdx3.json":                   {0, 0, "hello"},
+	"spdx-examples/software/example13/spdx3.0/example13.spdx3.json":                   {3, 3, "Acme Application"},
+	"spdx-examples/software/example14/content/examplemaven-0.0.1.spdx3.json":          {5, 5, "examplemaven"},
+	"spdx-examples/software/example14/spdx3.0/examplemaven-0.0.1-enriched.spdx3.json": {5, 5, "examplemaven"},
+	"spdx-examples/software/example3/spdx3.0/example3-bin.json":                       {0, 0, "main-bin"},
+	"spdx-examples/software/example3/spdx3.0/example3-src.json":                       {0, 0, "main-src"},
+	"spdx-examples/software/example4/spdx3.0/example4-bin.json":                       {2, 0, "main-bin"},
+	"spdx-examples/software/example4/spdx3.0/example4-src.json":                       {0, 0, "main-src"},
+	"spdx-examples/software/example5/spdx3.0/example5-bin.json":                       {0, 0, "hello-go-bin"},
+	"spdx-examples/software/example5/spdx3.0/example5-src.json":                       {0, 0, "hello-go-src"},
+	"spdx-examples/software/example6/spdx3.0/example6-bin.json":                       {0, 0, "hello-go-bin"},
+	"spdx-examples/software/example6/spdx3.0/example6-lib.json":                       {4, 4, "go-1.15"},
+	"spdx-examples/software/example6/spdx3.0/example6-src.json":                       {0, 0, "hello-go-src"},
+	"spdx-examples/software/example7/spdx3.0/example7-bin.spdx3.json":                 {0, 0, ""},
+	"spdx-examples/software/example7/spdx3.0/example7-go-module.spdx3.json":           {0, 0, "example.com/hello"},
+	"spdx-examples/software/example7/spdx3.0/example7-golang.spdx3.json":              {0, 0, "go1.16.4.linux-amd64.tar.gz"},
+	"spdx-examples/software/example7/spdx3.0/example7-third-party-modules.spdx3.json": {2, 0, ""},
+	"spdx-examples/software/example8/spdx3.0/examplemaven-0.0.1.spdx3.json":           {5, 5, "examplemaven"},
+	"spdx-examples/software/example9/spdx3.0/appbomination.spdx3.json":                {6, 4, "App-BOM-ination"},
+}
+
+func checkSPDX3Counts(t *testing.T, rel string, doc *sbom.Document, want spdx3Want) {
+	t.Helper()
+	if doc == nil {
+		return // the outcome check reports the error
+	}
+	root := ""
+	if doc.Metadata != nil {
+		root = doc.Metadata.Name
+	}
+	if got := (spdx3Want{len(doc.Components), doc.Edges(), root}); got != want || doc.Encoding != sbom.EncodingJSONLD || doc.SpecVersion != "3.0.1" {
+		t.Errorf("%s: got %+v (SPDX %s %s), want %+v", rel, got, doc.SpecVersion, doc.Encoding, want)
 	}
 }
 

@@ -90,6 +90,9 @@ func scanJSONHead(data []byte) (jsonHead, error) {
 		default:
 			if key == "@graph" {
 				h.hasGraph = true
+				if h.context != "" {
+					return h, nil // SPDX 3: the rest is the graph
+				}
 			}
 			if err := skipJSONValue(dec); err != nil {
 				return h, nil
@@ -186,8 +189,11 @@ func detectJSON(data []byte) (Format, error) {
 		if m := spdx3Context.FindStringSubmatch(h.context); m != nil {
 			v = m[1]
 		}
-		return Format{Name: FormatSPDX, SpecVersion: v, Encoding: "json-ld"},
-			fmt.Errorf("%w: SPDX %s JSON-LD (supported: SPDX 2.2 and 2.3)", ErrUnsupportedVersion, v)
+		f := Format{Name: FormatSPDX, SpecVersion: v, Encoding: EncodingJSONLD}
+		if !spdx3Versions[v] {
+			return f, fmt.Errorf("%w: SPDX %s JSON-LD (supported: SPDX 3.0.0 and 3.0.1 JSON-LD, SPDX 2.2 and 2.3)", ErrUnsupportedVersion, v)
+		}
+		return f, nil
 	}
 	return Format{}, fmt.Errorf("%w: JSON document has neither bomFormat (CycloneDX) nor spdxVersion (SPDX)", ErrUnknownFormat)
 }

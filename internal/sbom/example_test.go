@@ -66,7 +66,7 @@ func ExampleDetect() {
 	// Output:
 	// CycloneDX 1.5 (json)
 	// SPDX 2.3 (tag-value)
-	// unsupported: SPDX 3.0.1 (json-ld)
+	// SPDX 3.0.1 (json-ld)
 	// not an SBOM
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/sbom"
+	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
 )
 
 // addSeeds adds every testdata fixture, plus truncations of the valid ones,
@@ -185,4 +186,26 @@ func FuzzDecodeStreamTagValue(f *testing.F) {
 		"PackageName: \nPackageName: b\nSPDXID: SPDXRef-b\nPackageDownloadLocation: NONE\nFileName: f\nSPDXID: SPDXRef-f\nFileChecksum: SHA1: 85ed0817af83a24ad8da68c2b5094de69833983c\n" +
 		"PackageName: c\nSPDXID: SPDXRef-c\nPackageDownloadLocation: NONE\nRelationshipComment: stale\nRelationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-c\nLicenseID: LicenseRef-x\nExtractedText: t\nLicenseName: X\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, false) })
+}
+
+// FuzzDecodeSPDX3: the SPDX 3 JSON-LD reader (spdx3.go) never panics,
+// rejects with a sentinel, and its whole and streamed paths accept the
+// same documents with the same components and message.
+func FuzzDecodeSPDX3(f *testing.F) {
+	// Small seeds (the Yocto fixture, 90 KB, is FuzzDecode's): a generated
+	// image of 3 packages, cut, and the compact forms TestDecodeSPDX3Forms reads.
+	var gen bytes.Buffer
+	if err := sbomgen.WriteSPDX3(&gen, 3); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(gen.Bytes())
+	f.Add(gen.Bytes()[:gen.Len()/2])
+	f.Add(spdx3Doc(
+		`{"type": "SpdxDocument", "spdxId": "urn:d", "rootElement": "urn:a", "creationInfo": {"created": "2025-01-01T00:00:00Z"}}`,
+		`{"type": "software_Package", "spdxId": "urn:a", "name": "a", "suppliedBy": {"name": "o"}, "verifiedUsing": {"type": "Hash", "algorithm": "sha1", "hashValue": "AB"}}`,
+		`{"type": "software_Package", "spdxId": "urn:b", "name": "b", "externalIdentifier": [{"externalIdentifierType": "cpe23", "identifier": "cpe:2.3:a:x:b:1:*:*:*:*:*:*:*"}]}`,
+		`{"type": "Relationship", "spdxId": "urn:r", "from": "urn:a", "relationshipType": "dependsOn", "to": "urn:b"}`,
+		`{"type": "Relationship", "spdxId": "urn:l", "from": {"spdxId": "urn:b"}, "relationshipType": "hasDeclaredLicense", "to": ["urn:e", "https://spdx.org/licenses/MIT"]}`,
+		`{"type": "simplelicensing_LicenseExpression", "spdxId": "urn:e", "simplelicensing_licenseExpression": "Apache-2.0"}`))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, true) })
 }

@@ -5,6 +5,7 @@
 //
 //   - CycloneDX 1.2–1.7, JSON and XML
 //   - SPDX 2.2 and 2.3, JSON and tag-value
+//   - SPDX 3.0.0 and 3.0.1, JSON-LD (spdx3.go)
 //
 // JSON documents are validated against the official JSON schemas, embedded in
 // the binary, before anything is imported; XML CycloneDX documents get the
@@ -35,7 +36,7 @@ var (
 	// (for example a README, an image, or JSON that is neither CycloneDX nor SPDX).
 	ErrUnknownFormat = errors.New("unknown SBOM format")
 	// ErrUnsupportedVersion: the format is known but this version or encoding
-	// is not read (CycloneDX 1.0/1.1, SPDX 2.1 or 3.x, SPDX YAML/RDF/XML).
+	// is not read (CycloneDX 1.0/1.1, SPDX 2.1 or 3.1+, SPDX YAML/RDF/XML).
 	ErrUnsupportedVersion = errors.New("unsupported SBOM version")
 	// ErrInvalid: the document claims a supported format and version but does
 	// not conform to it. The error chain holds a *ValidationError.
@@ -93,7 +94,7 @@ func (f Format) String() string {
 type Document struct {
 	Format      string // FormatCycloneDX or FormatSPDX
 	SpecVersion string // "1.6", "2.3", …
-	Encoding    string // EncodingJSON, EncodingXML or EncodingTagValue
+	Encoding    string // EncodingJSON, EncodingXML, EncodingTagValue or EncodingJSONLD
 	// Name is the document's name: the SPDX document name, or for CycloneDX
 	// the metadata component's name (CycloneDX documents have no name).
 	Name string
@@ -207,6 +208,8 @@ func decodeBytes(data []byte, name string) (doc *Document, err error) {
 		return decodeSPDXJSON(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingTagValue:
 		return decodeSPDXTagValue(data, name, f)
+	case f.Name == FormatSPDX && f.Encoding == EncodingJSONLD:
+		return decodeSPDX3(data, name, f)
 	}
 	return nil, fmt.Errorf("%s: %w: %s", name, ErrUnsupportedVersion, f)
 }

@@ -55,7 +55,8 @@ func TestDecode(t *testing.T) {
 			errHas: []string{"invalid-missing-download.spdx.json: /packages/1:", "downloadLocation"}},
 		{file: "truncated.spdx", wantErr: sbom.ErrInvalid, errHas: []string{"truncated.spdx"}},
 		{file: "unsupported-1.1.cdx.json", wantErr: sbom.ErrUnsupportedVersion, errHas: []string{`"1.1"`}},
-		{file: "spdx3-minimal.json", wantErr: sbom.ErrUnsupportedVersion, errHas: []string{"SPDX 3.0.1"}},
+		{file: "yocto-core-image-minimal.rootfs.spdx.json", format: sbom.Format{Name: "spdx", SpecVersion: "3.0.1", Encoding: "json-ld"},
+			name: "core-image-minimal-qemux86-64.rootfs-20180309123456", components: 9, edges: 6, purls: 7},
 		{file: "not-an-sbom.txt", wantErr: sbom.ErrUnknownFormat, errHas: []string{"not-an-sbom.txt"}},
 	}
 	for _, tt := range tests {
@@ -200,7 +201,9 @@ func TestDetect(t *testing.T) {
 		{`{"bomFormat":"CycloneDX","specVersion":"2.0"}`, sbom.Format{Name: "cyclonedx", SpecVersion: "2.0", Encoding: "json"}, sbom.ErrUnsupportedVersion},
 		{`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT"`, sbom.Format{Name: "spdx", SpecVersion: "2.3", Encoding: "json"}, nil},
 		{`{"spdxVersion":"SPDX-2.1"}`, sbom.Format{Name: "spdx", SpecVersion: "2.1", Encoding: "json"}, sbom.ErrUnsupportedVersion},
-		{`{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[]}`, sbom.Format{Name: "spdx", SpecVersion: "3.0.1", Encoding: "json-ld"}, sbom.ErrUnsupportedVersion},
+		{`{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[]}`, sbom.Format{Name: "spdx", SpecVersion: "3.0.1", Encoding: "json-ld"}, nil},
+		{`{"@context":["https://spdx.org/rdf/3.0.0/spdx-context.jsonld",{"oe":"https://rdf.openembedded.org/spdx/3.0/"}],"@graph":[`, sbom.Format{Name: "spdx", SpecVersion: "3.0.0", Encoding: "json-ld"}, nil},
+		{`{"@context":"https://spdx.org/rdf/3.1/spdx-context.jsonld","@graph":[]}`, sbom.Format{Name: "spdx", SpecVersion: "3.1", Encoding: "json-ld"}, sbom.ErrUnsupportedVersion},
 		{`{"name":"package.json"}`, sbom.Format{}, sbom.ErrUnknownFormat},
 		{`[1,2]`, sbom.Format{}, sbom.ErrUnknownFormat},
 		{`<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.3" version="1">`, sbom.Format{Name: "cyclonedx", SpecVersion: "1.3", Encoding: "xml"}, nil},

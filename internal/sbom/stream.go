@@ -62,15 +62,16 @@ func DecodeStream(ra io.ReaderAt, size int64, name string, sink Sink) (*Streamed
 
 // Prepared is a document that Prepare has validated and Emit can hand over.
 type Prepared struct {
-	ra   io.ReaderAt
-	size int64
-	name string
-	f    Format
-	refs *refSet       // CycloneDX JSON: the bom-refs, for pass 2
-	xml  *xmlPrepared  // CycloneDX XML
-	spdx *spdxPrepared // SPDX JSON
-	tv   *tvPrepared   // SPDX tag-value
-	doc  *Document     // SPDX tag-value: the whole decoded document
+	ra    io.ReaderAt
+	size  int64
+	name  string
+	f     Format
+	refs  *refSet        // CycloneDX JSON: the bom-refs, for pass 2
+	xml   *xmlPrepared   // CycloneDX XML
+	spdx  *spdxPrepared  // SPDX JSON
+	spdx3 *spdx3Prepared // SPDX 3 JSON-LD
+	tv    *tvPrepared    // SPDX tag-value
+	doc   *Document      // SPDX tag-value: the whole decoded document
 }
 
 // Prepare is the first pass of DecodeStream: it identifies and validates
@@ -112,6 +113,8 @@ func Prepare(ra io.ReaderAt, size int64, name string) (p *Prepared, err error) {
 		q.xml, err = prepareCycloneDXXML(sr, q.size, name, f)
 	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingJSON && spdxVersions[f.SpecVersion]:
 		q.spdx, err = prepareSPDXJSON(sr, q.size, name, f)
+	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingJSONLD && spdx3Versions[f.SpecVersion]:
+		q.spdx3, err = prepareSPDX3(sr, q.size, name)
 	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingTagValue && spdxVersions[f.SpecVersion]:
 		q.tv, err = prepareSPDXTagValue(sr, q.size, name, f)
 		streamed = !errors.Is(err, errTVWhole) // else decoded whole below
@@ -167,6 +170,9 @@ func (p *Prepared) Emit(sink Sink) (res *Streamed, err error) {
 	}
 	if p.spdx != nil {
 		return emitSPDXJSON(p, sink)
+	}
+	if p.spdx3 != nil {
+		return emitSPDX3(p, sink)
 	}
 	e := &cdxEmitter{name: p.name, refs: p.refs, auto: map[uint64]struct{}{}, batcher: batcher{sink: sink, res: &Streamed{Document: Document{Format: p.f.Name, SpecVersion: p.f.SpecVersion, Encoding: p.f.Encoding}}}}
 	if err := e.run(p.ra, p.size); err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spdx/tools-golang/spdx"
 	"github.com/spdx/tools-golang/spdx/v2/common"
+
+	"github.com/rampart-security/rampart/internal/inventory"
 )
 
 // Streaming of SPDX JSON (see StreamThreshold).
@@ -195,8 +197,14 @@ func (e *spdxEmitter) flushLinks() error {
 // the sink.
 func (e *spdxEmitter) pkg(pk *spdx.Package) error {
 	ref := "SPDXRef-" + string(pk.PackageSPDXIdentifier)
-	comp := spdxToComponent(pk, ref, e.p.otherNames)
-	if ref == e.p.meta && e.res.Metadata == nil {
+	return e.component(spdxToComponent(pk, ref, e.p.otherNames), e.p.meta)
+}
+
+// component takes a converted package: the one whose ref is meta (the
+// described one) is the metadata component the first time it is seen,
+// the others are queued for the sink.
+func (e *spdxEmitter) component(comp inventory.Component, meta string) error {
+	if comp.Ref == meta && e.res.Metadata == nil {
 		e.res.Metadata = &comp
 		return nil
 	}
@@ -254,7 +262,14 @@ func (e *spdxEmitter) relationship(r *spdx.Relationship) error {
 	if !ok || from == to || !e.p.refs.has(from) || !e.p.refs.has(to) {
 		return nil
 	}
-	if from == e.p.meta && e.res.Metadata != nil {
+	return e.edge(from, to, e.p.meta)
+}
+
+// edge adds the DependsOn edge from → to between two packages of the
+// document: to the metadata component's edges when from is meta (the
+// described package), else to the links of from. Errors are the sink's.
+func (e *spdxEmitter) edge(from, to, meta string) error {
+	if from == meta && e.res.Metadata != nil {
 		if e.metaEdges == nil {
 			e.metaEdges = edgeSet{}
 		}

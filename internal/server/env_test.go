@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -198,6 +199,27 @@ func (e *env) postForm(t *testing.T, s *session, path string, form url.Values) *
 	form.Set("csrf", s.csrf)
 	req := e.request(t, "POST", path, []byte(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(s.cookie)
+	resp, _ := send(t, noRedirect, req)
+	return resp
+}
+
+// postFile posts data as the file name in the multipart form field field
+// to the page path as the session's browser (with its CSRF token) and
+// returns the answer without following its redirect.
+func (e *env) postFile(t *testing.T, s *session, path, field, name string, data []byte) *http.Response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.url+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", s.csrf)
 	req.AddCookie(s.cookie)
 	resp, _ := send(t, noRedirect, req)
 	return resp

@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"bytes"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -116,17 +114,7 @@ func TestThreatModelUploadPageShowsImportWarnings(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	p := e.newProduct(t, "Door lock")
 	td := readFile(t, "../threatmodel/threatdragon/testdata/v2-door.json")
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("model", "door.json")
-	fw.Write(td)
-	mw.Close()
-	s := e.loginOK(t, "ed")
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/products/%d/threatmodel", e.url, p.ID), &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("X-CSRF-Token", s.csrf)
-	req.AddCookie(s.cookie)
-	resp, _ := send(t, noRedirect, req)
+	resp := e.postFile(t, e.loginOK(t, "ed"), fmt.Sprintf("/products/%d/threatmodel", p.ID), "model", "door.json", td)
 	loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "Saved version 1 of the threat model from door.json. Import warnings (2): flow f3") {
 		t.Errorf("upload: %d, redirect %q", resp.StatusCode, loc)

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -312,5 +313,114 @@ func WriteSPDXTagValue(w io.Writer, n int) error {
 			fmt.Fprintf(bw, "Relationship: %s DEPENDS_ON %s\n", spdxID(i), spdxID(j))
 		}
 	}
+	return bw.Flush()
+}
+
+// WriteSPDX3 writes the same n-component SBOM as WriteSPDX as SPDX 3.0.1
+// JSON-LD, shaped as Yocto's create-spdx-3.0 writes an image: the firmware
+// is the software_Sbom's root package, each package has three
+// software_File elements (with SHA-256 and SHA-512 hashes) that it
+// contains, licences are hasDeclaredLicense relationships to shared
+// simplelicensing_LicenseExpression elements, suppliers are Organization
+// elements, edges are dependsOn relationships (runtime scope). The graph
+// holds about 6.25n elements (50,024 for n = 8,000).
+func WriteSPDX3(w io.Writer, n int) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	const base = "http://spdx.org/spdxdocs/synthetic-firmware/"
+	id := func(kind string, i int) string { return fmt.Sprintf("%s%s/%06d", base, kind, i) }
+	elem := func(v map[string]any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		bw.WriteString(",\n    ")
+		_, err = bw.Write(b)
+		return err
+	}
+	fmt.Fprintf(bw, `{
+  "@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld",
+  "@graph": [
+    {"type": "CreationInfo", "@id": "_:CreationInfo0", "created": "2026-01-01T00:00:00Z", "createdBy": [%q], "specVersion": "3.0.1"}`, base+"agent/rampart-sbomgen")
+	ci := "_:CreationInfo0"
+	all := []map[string]any{
+		{"type": "Organization", "spdxId": base + "agent/rampart-sbomgen", "creationInfo": ci, "name": "rampart-sbomgen"},
+		{"type": "Organization", "spdxId": base + "agent/acme", "creationInfo": ci, "name": "ACME Devices GmbH"},
+		{"type": "SpdxDocument", "spdxId": base + "document", "creationInfo": ci, "name": "synthetic-firmware", "rootElement": []string{base + "sbom"}},
+		{"type": "software_Sbom", "spdxId": base + "sbom", "creationInfo": ci, "name": "synthetic-firmware", "rootElement": []string{base + "firmware"}, "software_sbomType": []string{"build"}},
+		{"type": "software_Package", "spdxId": base + "firmware", "creationInfo": ci, "name": "synthetic-firmware", "software_packageVersion": fmt.Sprintf("%d.0.0", n),
+			"suppliedBy": base + "agent/acme", "software_primaryPurpose": "firmware"},
+	}
+	for i, l := range licenseIDs {
+		all = append(all, map[string]any{"type": "simplelicensing_LicenseExpression", "spdxId": id("license", i), "creationInfo": ci,
+			"simplelicensing_licenseExpression": l, "simplelicensing_licenseListVersion": "3.24.0"})
+	}
+	for v := 0; v < 50 && v < n; v += 5 {
+		all = append(all, map[string]any{"type": "Organization", "spdxId": id("agent/vendor", v), "creationInfo": ci, "name": fmt.Sprintf("Vendor %d Ltd", v)})
+	}
+	for _, e := range all {
+		if err := elem(e); err != nil {
+			return err
+		}
+	}
+	rel := func(kind string, i int, from, typ string, to []string, scope string) error {
+		r := map[string]any{"type": "Relationship", "spdxId": id("relationship/"+kind, i), "creationInfo": ci, "from": from, "relationshipType": typ, "to": to}
+		if scope != "" {
+			r["type"], r["scope"] = "LifecycleScopedRelationship", scope
+		}
+		return elem(r)
+	}
+	var top []string
+	for i := 0; i < n && i < 10; i++ {
+		top = append(top, id("package", i))
+	}
+	if len(top) > 0 {
+		if err := rel("firmware", 0, base+"firmware", "dependsOn", top, "runtime"); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < n; i++ {
+		f := fields(i)
+		s512 := sha512.Sum512([]byte(f.name))
+		ext := []map[string]string{{"type": "ExternalIdentifier", "externalIdentifierType": "packageUrl", "identifier": f.ref}}
+		if f.cpe != "" {
+			ext = append(ext, map[string]string{"type": "ExternalIdentifier", "externalIdentifierType": "cpe23", "identifier": f.cpe})
+		}
+		p := map[string]any{"type": "software_Package", "spdxId": id("package", i), "creationInfo": ci, "name": f.name, "software_packageVersion": f.version,
+			"software_packageUrl": f.ref, "software_primaryPurpose": "library", "externalIdentifier": ext,
+			"verifiedUsing": []map[string]string{{"type": "Hash", "algorithm": "sha256", "hashValue": f.sha256}, {"type": "Hash", "algorithm": "sha1", "hashValue": f.sha1}}}
+		if f.supplier != "" {
+			p["suppliedBy"] = id("agent/vendor", i%50)
+		}
+		if err := elem(p); err != nil {
+			return err
+		}
+		var files []string
+		for k := 0; k < 3; k++ {
+			fid := id(fmt.Sprintf("package/%06d/file", i), k)
+			files = append(files, fid)
+			if err := elem(map[string]any{"type": "software_File", "spdxId": fid, "creationInfo": ci, "name": fmt.Sprintf("usr/lib/%s/file-%d.so", f.name, k),
+				"verifiedUsing": []map[string]string{{"type": "Hash", "algorithm": "sha256", "hashValue": f.sha256}, {"type": "Hash", "algorithm": "sha512", "hashValue": hex.EncodeToString(s512[:])}}}); err != nil {
+				return err
+			}
+		}
+		if err := rel("contains", i, id("package", i), "contains", files, ""); err != nil {
+			return err
+		}
+		if f.license != "" {
+			if err := rel("license", i, id("package", i), "hasDeclaredLicense", []string{id("license", i%len(licenseIDs))}, ""); err != nil {
+				return err
+			}
+		}
+		var to []string
+		for j := range depIdx(i, n) {
+			to = append(to, id("package", j))
+		}
+		if len(to) > 0 {
+			if err := rel("depends", i, id("package", i), "dependsOn", to, "runtime"); err != nil {
+				return err
+			}
+		}
+	}
+	bw.WriteString("\n  ]\n}\n")
 	return bw.Flush()
 }

@@ -43,6 +43,7 @@ func TestWriteXMLAndSPDX(t *testing.T) {
 		}{
 			{"gen.cdx.xml", sbomgen.WriteXML},
 			{"gen.spdx.json", sbomgen.WriteSPDX},
+			{"gen.spdx3.json", sbomgen.WriteSPDX3},
 		} {
 			a, b := generate(t, enc.write, n), generate(t, enc.write, n)
 			if !bytes.Equal(a, b) {
