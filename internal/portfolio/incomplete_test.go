@@ -31,6 +31,10 @@ var incompleteRuns = []struct {
 		old2: `<test id="ssh-cve-2023-48795" status="vulnerable-version"/>`, extra: `<test id="ssh-cve-2023-48795" status="vulnerable-version"/><test id="generic-icmp-timestamp" status="vulnerable-exploited"/>`},
 	{fixture: "openvas/testdata/interrupted.xml", old: ">Interrupted<", new: ">Done<",
 		old2: `<result id="res-1">`, extra: `<result id="res-0"><name>Telnet</name><host>10.0.101.3</host><port>23/tcp</port><nvt oid="1.3.6.1.4.1.25623.1.0.100074"><name>Telnet Unencrypted Cleartext Login</name></nvt><threat>Medium</threat><severity>4.8</severity></result><result id="res-1">`},
+	{fixture: "qualys/testdata/scan-canceled.xml", old: ">CANCELED<", new: ">FINISHED<",
+		old2: "</IP>\n</SCAN>", extra: `</IP><IP value="192.0.2.31"><VULNS><CAT value="Web server" port="80" protocol="tcp"><VULN number="11827" severity="3"><TITLE>HTTP Security Header Not Detected</TITLE></VULN></CAT></VULNS></IP></SCAN>`},
+	{fixture: "nessus/testdata/stopped.nessus", old: `<tag name="host-ip">10.0.0.6</tag>`, new: `<tag name="host-ip">10.0.0.6</tag><tag name="HOST_END">Mon Jan  1 10:40:00 2024</tag>`,
+		old2: "</ReportItem>\n</ReportHost>\n</Report>", extra: `</ReportItem><ReportItem port="23" svc_name="telnet" protocol="tcp" severity="2" pluginID="42263" pluginName="Unencrypted Telnet Server" pluginFamily="Misc."><risk_factor>Medium</risk_factor></ReportItem></ReportHost></Report>`},
 }
 
 // TestIncompleteRunClosesNothing: a complete scan is imported, then the
