@@ -35,6 +35,8 @@ var incompleteRuns = []struct {
 		old2: "</IP>\n</SCAN>", extra: `</IP><IP value="192.0.2.31"><VULNS><CAT value="Web server" port="80" protocol="tcp"><VULN number="11827" severity="3"><TITLE>HTTP Security Header Not Detected</TITLE></VULN></CAT></VULNS></IP></SCAN>`},
 	{fixture: "nessus/testdata/stopped.nessus", old: `<tag name="host-ip">10.0.0.6</tag>`, new: `<tag name="host-ip">10.0.0.6</tag><tag name="HOST_END">Mon Jan  1 10:40:00 2024</tag>`,
 		old2: "</ReportItem>\n</ReportHost>\n</Report>", extra: `</ReportItem><ReportItem port="23" svc_name="telnet" protocol="tcp" severity="2" pluginID="42263" pluginName="Unencrypted Telnet Server" pluginFamily="Misc."><risk_factor>Medium</risk_factor></ReportItem></ReportHost></Report>`},
+	{fixture: "gitlabdast/testdata/sast-failure.json", old: `"status": "failure"`, new: `"status": "success"`,
+		old2: `"vulnerabilities": [`, extra: `"vulnerabilities": [{"id": "b2", "name": "Use of a weak hash", "severity": "Medium", "identifiers": [{"type": "semgrep_id", "name": "bandit.B303", "value": "bandit.B303"}], "location": {"file": "app/auth.py", "start_line": 7}},`},
 }
 
 // TestIncompleteRunClosesNothing: a complete scan is imported, then the
