@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	rsarif "github.com/rampart-security/rampart/internal/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -308,4 +309,15 @@ func TestParseManyResults(t *testing.T) {
 	if !errors.Is(err, stop) || calls != resultBatch+3 {
 		t.Errorf("emit error: %v after %d calls", err, calls)
 	}
+}
+
+// TestOwnEmptyLogIsAScan: Rampart's own SARIF of a run with no result
+// (internal/sarif: a gate or firmware analysis that found nothing) has a
+// results array, so re-importing it is an empty scan, not a refusal.
+func TestOwnEmptyLogIsAScan(t *testing.T) {
+	var b strings.Builder
+	if err := rsarif.Write(&b, rsarif.Run{Tool: rsarif.Tool{Name: "rampart"}}); err != nil {
+		t.Fatal(err)
+	}
+	scannertest.ParseString(t, Parse, "empty-run.sarif", b.String())
 }

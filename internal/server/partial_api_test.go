@@ -1,0 +1,44 @@
+package server_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestImportPartialScanAPI: POST /releases/{id}/scans refuses the report
+// of a stopped Nexpose scan with 422 naming the file, the field and
+// partial=true, and with partial=true imports it closing nothing; a bad
+// partial value is 400 naming the parameter.
+func TestImportPartialScanAPI(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	p := e.newProduct(t, "Router")
+	rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": "1"})
+	b, err := os.ReadFile(filepath.Join("..", "scanners", "nexpose", "testdata", "stopped.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := string(b)
+	finished := strings.ReplaceAll(stopped, `status="stopped"`, `status="finished"`)
+	finished = strings.Replace(finished, `<test id="ssh-cve-2023-48795" status="vulnerable-version"/>`,
+		`<test id="ssh-cve-2023-48795" status="vulnerable-version"/><test id="generic-icmp-timestamp" status="vulnerable-exploited"/>`, 1)
+	path := func(q string) string { return fmt.Sprintf("/api/v1/releases/%d/scans?filename=stopped.xml%s", rel.ID, q) }
+	var res map[string]any
+	if r := e.call(t, "editor", "POST", path(""), []byte(finished), &res); r.StatusCode != 200 || res["new"] != 2.0 {
+		t.Fatalf("finished scan: %d %v", r.StatusCode, res)
+	}
+	var prob struct{ Detail, Field string }
+	if r := e.call(t, "editor", "POST", path(""), []byte(stopped), &prob); r.StatusCode != 422 ||
+		!strings.Contains(prob.Detail, "stopped.xml:7:") || !strings.Contains(prob.Detail, `has status "stopped"`) || !strings.Contains(prob.Detail, "partial=true") {
+		t.Fatalf("stopped scan: %d %+v", r.StatusCode, prob)
+	}
+	res = nil
+	if r := e.call(t, "editor", "POST", path("&partial=true"), []byte(stopped), &res); r.StatusCode != 200 || res["partial"] != true || res["closed"] != 0.0 || res["unchanged"] != 1.0 {
+		t.Fatalf("partial import: %d %v", r.StatusCode, res)
+	}
+	if r := e.call(t, "editor", "POST", path("&partial=maybe"), []byte(stopped), &prob); r.StatusCode != 400 || prob.Field != "partial" {
+		t.Errorf("partial=maybe: %d %+v", r.StatusCode, prob)
+	}
+}
