@@ -24,7 +24,9 @@ func TestImportPartialScanAPI(t *testing.T) {
 	finished := strings.ReplaceAll(stopped, `status="stopped"`, `status="finished"`)
 	finished = strings.Replace(finished, `<test id="ssh-cve-2023-48795" status="vulnerable-version"/>`,
 		`<test id="ssh-cve-2023-48795" status="vulnerable-version"/><test id="generic-icmp-timestamp" status="vulnerable-exploited"/>`, 1)
-	path := func(q string) string { return fmt.Sprintf("/api/v1/releases/%d/scans?filename=stopped.xml%s", rel.ID, q) }
+	path := func(q string) string {
+		return fmt.Sprintf("/api/v1/releases/%d/scans?filename=stopped.xml%s", rel.ID, q)
+	}
 	var res map[string]any
 	if r := e.call(t, "editor", "POST", path(""), []byte(finished), &res); r.StatusCode != 200 || res["new"] != 2.0 {
 		t.Fatalf("finished scan: %d %v", r.StatusCode, res)
