@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,5 +46,45 @@ func TestImportPartialScanAPI(t *testing.T) {
 	}
 	if r := e.call(t, "editor", "POST", path("&partial=maybe"), []byte(stopped), &prob); r.StatusCode != 400 || prob.Field != "partial" {
 		t.Errorf("partial=maybe: %d %+v", r.StatusCode, prob)
+	}
+}
+
+// TestUploadPartialScanPage: the release page's scan upload refuses the
+// stopped Nexpose report, saying how to import it, and with its "Partial
+// scan" box imports it closing nothing.
+func TestUploadPartialScanPage(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	p := e.newProduct(t, "Router")
+	rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": "1"})
+	stopped, err := os.ReadFile(filepath.Join("..", "scanners", "nexpose", "testdata", "stopped.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.loginOK(t, "ed")
+	upload := func(partial bool) string {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("report", "stopped.xml")
+		fw.Write(stopped)
+		if partial {
+			mw.WriteField("partial", "true")
+		}
+		mw.Close()
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/releases/%d/scans", e.url, rel.ID), &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("X-CSRF-Token", s.csrf)
+		req.AddCookie(s.cookie)
+		resp, _ := send(t, noRedirect, req)
+		loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("upload: %d", resp.StatusCode)
+		}
+		return loc
+	}
+	if loc := upload(false); !strings.Contains(loc, `Import failed: nexpose report: stopped.xml:7:`) || !strings.Contains(loc, `"Partial scan"`) {
+		t.Errorf("stopped scan: redirect %q", loc)
+	}
+	if loc := upload(true); !strings.Contains(loc, "Imported 1 findings from nexpose: new 1, unchanged 0, reopened 0, closed 0 (partial scan: nothing closed)") {
+		t.Errorf("partial upload: redirect %q", loc)
 	}
 }

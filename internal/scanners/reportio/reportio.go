@@ -35,7 +35,7 @@ var (
 
 // incompleteHint says what to do with a report refused as incomplete.
 const incompleteHint = "nothing was imported or closed: import a complete run's report, or import this one " +
-	"as a partial scan (--partial, the API's partial=true) to add its findings without closing any"
+	"as a partial scan (--partial, the API's partial=true, the upload form's \"Partial scan\") to add its findings without closing any"
 
 // Incomplete returns the error of a report that says its scan did not
 // complete: why names what the report says (the field and its value),
