@@ -75,6 +75,20 @@ func TestParseScanCanceled(t *testing.T) {
 	}
 }
 
+// TestParseWASTimeLimit: a WAS report whose scan stopped at its time limit
+// (APPENDIX SCAN_LIST STATUS other than Finished) is refused after its
+// findings are emitted; before, it was imported as a complete scan.
+func TestParseWASTimeLimit(t *testing.T) {
+	scannertest.Rejects(t, ParseWAS, []scannertest.Reject{{File: "was-time-limit.xml", Is: reportio.ErrIncompleteScan, Prefix: "was-time-limit.xml:",
+		Contains: `<SCAN_LIST><SCAN><STATUS>: the scan did not complete: scan was/1710276120000.2410933 ("Web Application Vulnerability Scan - Shop - 2024-03-12") has status "Time Limit Exceeded", not Finished`}})
+	full, _ := scannertest.ParseFileErr(ParseWAS, "testdata/was.xml")
+	if list, _ := scannertest.ParseFileErr(ParseWAS, "testdata/was-time-limit.xml"); len(list) != len(full) || len(list) == 0 {
+		t.Errorf("%d findings emitted before the refusal, want %d", len(list), len(full))
+	}
+	done := strings.Replace(scannertest.ReadString(t, "testdata/was-time-limit.xml"), "<STATUS>Time Limit Exceeded</STATUS>\n", "<STATUS>Finished</STATUS>\n", 1)
+	scannertest.ParseString(t, ParseWAS, "done.xml", done)
+}
+
 func TestParseScanResults(t *testing.T) {
 	got := scannertest.ParseFileN(t, Parse, "testdata/scan.xml", 6)
 	if ruleSeverities(got) != "qid:6=info qid:82023=info qid:38657=medium qid:86763=critical qid:150263=low qid:38657=medium" {
