@@ -10,13 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rampart-security/rampart/internal/inventory"
 )
 
-// TestImportPartialScanAPI: POST /releases/{id}/scans refuses the report
-// of a stopped Nexpose scan with 422 naming the file, the field and
-// partial=true, and with partial=true imports it closing nothing; a bad
-// partial value is 400 naming the parameter.
-func TestImportPartialScanAPI(t *testing.T) {
+// stoppedScanEnv is a server with one release and the scanners' fixture of
+// a stopped Nexpose scan.
+func stoppedScanEnv(t *testing.T) (*env, inventory.Release, []byte) {
 	e := newEnv(t, "sqlite")
 	p := e.newProduct(t, "Router")
 	rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": "1"})
@@ -24,6 +24,15 @@ func TestImportPartialScanAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e, rel, b
+}
+
+// TestImportPartialScanAPI: POST /releases/{id}/scans refuses the report
+// of a stopped Nexpose scan with 422 naming the file, the field and
+// partial=true, and with partial=true imports it closing nothing; a bad
+// partial value is 400 naming the parameter.
+func TestImportPartialScanAPI(t *testing.T) {
+	e, rel, b := stoppedScanEnv(t)
 	stopped := string(b)
 	finished := strings.ReplaceAll(stopped, `status="stopped"`, `status="finished"`)
 	finished = strings.Replace(finished, `<test id="ssh-cve-2023-48795" status="vulnerable-version"/>`,
@@ -53,13 +62,7 @@ func TestImportPartialScanAPI(t *testing.T) {
 // stopped Nexpose report, saying how to import it, and with its "Partial
 // scan" box imports it closing nothing.
 func TestUploadPartialScanPage(t *testing.T) {
-	e := newEnv(t, "sqlite")
-	p := e.newProduct(t, "Router")
-	rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": "1"})
-	stopped, err := os.ReadFile(filepath.Join("..", "scanners", "nexpose", "testdata", "stopped.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, rel, stopped := stoppedScanEnv(t)
 	s := e.loginOK(t, "ed")
 	upload := func(partial bool) string {
 		var body bytes.Buffer
