@@ -178,6 +178,8 @@ func TestScanOptions(t *testing.T) {
 			want: &scanImportOptions{Store: defaultStore, File: "zap.xml", Product: "Fleet Portal", Release: "2026.05"}},
 		{args: []string{"r.sarif", "--tool", "sarif", "--scope", "zap:portal", "--product", "G", "--release", "1", "--data", "/d"},
 			want: &scanImportOptions{Store: storeFlags{data: "/d"}, File: "r.sarif", Product: "G", Release: "1", Tool: "sarif", Scope: "zap:portal"}},
+		{args: []string{"stopped.xml", "--partial", "--product", "G", "--release", "1"},
+			want: &scanImportOptions{Store: defaultStore, File: "stopped.xml", Product: "G", Release: "1", Partial: true}},
 		{args: []string{"zap.xml", "--product", "G"}, wantErr: `required flag(s) "release" not set`},
 		{args: []string{"--product", "G", "--release", "1"}, wantErr: "accepts 1 arg"},
 	})

@@ -22,6 +22,7 @@ type scanImportOptions struct {
 	Release string
 	Tool    string
 	Scope   string
+	Partial bool
 }
 
 func newScanImportCmd(s *streams, runF func(context.Context, *scanImportOptions) error) *cobra.Command {
@@ -34,9 +35,15 @@ release, creating product and release when missing. Re-importing the same
 scope (tool and target label) opens new findings, updates seen ones, closes
 active ones the scan no longer reports (fixed, verified by re-scan) and
 reopens fixed ones that re-appear. Triage decisions and assignees are never
-overwritten. The import is one transaction.`,
+overwritten. The import is one transaction.
+
+A report that says its own scan did not complete (failed, stopped,
+interrupted, one page of the results) is refused: it would close findings
+the scan never re-checked. --partial imports a report as a partial scan:
+its findings are added and updated, and none is closed.`,
 		Example: `  rampart scan import zap-nightly.xml --product "Fleet Portal" --release 2026.05 --scope zap:portal --data ./rampart-data
-  rampart scan import results.sarif --tool sarif --product Gateway --release 2.4.1`,
+  rampart scan import results.sarif --tool sarif --product Gateway --release 2.4.1
+  rampart scan import stopped-scan.xml --partial --product Gateway --release 2.4.1`,
 		Args: exactArgs(&opts.File),
 		RunE: runE(s, opts, runF, runScanImport),
 	}
@@ -44,6 +51,7 @@ overwritten. The import is one transaction.`,
 	registerReleaseFlags(cmd, &opts.Product, &opts.Release)
 	cmd.Flags().StringVar(&opts.Tool, "tool", "", "report format (see 'rampart scan formats'); default: detect")
 	cmd.Flags().StringVar(&opts.Scope, "scope", "", "scan scope label for re-imports, e.g. zap:portal; default: the tool")
+	cmd.Flags().BoolVar(&opts.Partial, "partial", false, "import as a partial scan: add and update findings, close none (accepts a report of a scan that did not complete)")
 	return cmd
 }
 
@@ -53,12 +61,15 @@ func runScanImport(ctx context.Context, s *streams, opts *scanImportOptions) err
 		return err
 	}
 	defer f.Close()
-	res, rel, err := importReport(ctx, opts.Store, opts.Product, opts.Release, portfolio.ScanRequest{FileName: opts.File, Tool: opts.Tool, Scope: opts.Scope, Report: f})
+	res, rel, err := importReport(ctx, opts.Store, opts.Product, opts.Release, portfolio.ScanRequest{FileName: opts.File, Tool: opts.Tool, Scope: opts.Scope, Report: f, Partial: opts.Partial})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(s.out, "%s: %d findings from %s (scope %s) into %s %s\nnew %d, unchanged %d, reopened %d, closed %d",
 		opts.File, res.Findings, res.Tool, res.Scope, rel.ProductName, rel.Version, res.New, res.Unchanged, res.Reopened, res.Closed)
+	if res.Partial {
+		fmt.Fprint(s.out, " (partial scan: nothing closed)")
+	}
 	if res.Duplicates > 0 {
 		fmt.Fprintf(s.out, " (%d of the new ones duplicate findings of other tools)", res.Duplicates)
 	}

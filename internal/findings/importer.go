@@ -2,6 +2,7 @@ package findings
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -38,7 +39,22 @@ type ScanImport struct {
 	// again when the store retries the transaction, and must then emit
 	// the report from its start.
 	Each func(emit func(Finding) error) error
+	// Partial says the report is of a scan that did not re-check
+	// everything (stopped, interrupted, failed part-way, one page of the
+	// results): its findings are written, re-reported fixed ones reopen,
+	// but nothing is closed, since what it does not list was not
+	// necessarily checked. An error from Each that wraps
+	// ErrIncompleteScan (the report says its scan did not complete, and
+	// the parser emitted every finding it has before saying so) is then
+	// not an error.
+	Partial bool
 }
+
+// ErrIncompleteScan: the report says its own scan failed, was stopped or
+// did not finish, or it lists fewer results than it says it has. A
+// re-import closes what the report no longer lists, so it is imported only
+// as a partial scan (ScanImport.Partial), which closes nothing.
+var ErrIncompleteScan = errors.New("the scan did not complete")
 
 // RawReport is the raw report of an import, kept for re-processing and
 // audit.
@@ -64,6 +80,9 @@ type ScanResult struct {
 	Unchanged int    `json:"unchanged"`
 	Reopened  int    `json:"reopened"`
 	Closed    int    `json:"closed"`
+	// Partial: the import was of a partial scan and closed nothing
+	// (ScanImport.Partial).
+	Partial bool `json:"partial,omitempty"`
 	// Duplicates counts new findings linked to the same issue already
 	// reported in the release by another tool.
 	Duplicates int `json:"duplicates"`
@@ -280,7 +299,7 @@ func importScan(ctx context.Context, tx ImportTx, in ScanImport) (ScanResult, er
 		}
 		return nil
 	}
-	if err := in.Each(emit); err != nil {
+	if err := in.Each(emit); err != nil && !(in.Partial && errors.Is(err, ErrIncompleteScan)) {
 		return res, err
 	}
 	if len(batch) > 0 {
@@ -290,6 +309,9 @@ func importScan(ctx context.Context, tx ImportTx, in ScanImport) (ScanResult, er
 	}
 	plan := rec.Finish()
 	res.New, res.Unchanged, res.Reopened, res.Closed = plan.New, plan.Unchanged, plan.Reopened, plan.Closed
+	if in.Partial {
+		res.Partial, res.Closed, plan.Close = true, 0, nil
+	}
 	if len(plan.Close) > 0 {
 		c := Closure{Status: StatusVerified, Reason: "fixed — verified by re-scan",
 			History: HistoryEntry{Kind: "rescan", To: string(StatusVerified), Detail: "not reported by re-scan of " + in.Scope}}

@@ -558,3 +558,54 @@ func TestImporterReportTriage(t *testing.T) {
 		t.Errorf("re-import of a fixed finding: %s, status %s", counts(res), m.find(t, "defectdojo", "CCC").Status)
 	}
 }
+
+// TestImporterPartialScan: a report that says its scan did not complete
+// (Each ends with ErrIncompleteScan after its findings) changes nothing
+// when imported as a complete scan; imported as a partial scan its findings
+// are written, a fixed one it reports reopens, and nothing is closed, even
+// what it no longer lists.
+func TestImporterPartialScan(t *testing.T) {
+	ctx := context.Background()
+	m := newMem()
+	im := findings.NewImporter(m, nil)
+	if _, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0, Each: report("A", "B", "C")}); err != nil {
+		t.Fatal(err)
+	}
+	m.setStatus(t, "nexpose", "C", findings.StatusVerified) // fixed earlier
+	stopped := func(emit func(findings.Finding) error) error {
+		if err := report("A", "C", "D")(emit); err != nil {
+			return err
+		}
+		return fmt.Errorf("r.xml:4: scans/scan/@status: %w: scan 1 has status \"stopped\"", findings.ErrIncompleteScan)
+	}
+	before := m.state.clone()
+	if _, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0.Add(time.Hour), Each: stopped}); !errors.Is(err, findings.ErrIncompleteScan) {
+		t.Fatalf("stopped scan as a complete one: %v", err)
+	}
+	if len(m.state.scans) != len(before.scans) || m.find(t, "nexpose", "B").Status != findings.StatusOpen {
+		t.Fatalf("a refused report changed the store")
+	}
+	res, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0.Add(2 * time.Hour), Each: stopped, Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := counts(res), "findings=3 new=1 unchanged=1 reopened=1 closed=0 duplicates=0"; got != want || !res.Partial {
+		t.Errorf("partial import: %s partial %v, want %s partial true", got, res.Partial, want)
+	}
+	if b := m.find(t, "nexpose", "B"); b.Status != findings.StatusOpen {
+		t.Errorf("B, not listed by the partial scan, became %s", b.Status)
+	}
+	if c := m.find(t, "nexpose", "C"); c.Status != findings.StatusOpen {
+		t.Errorf("C, fixed and reported again, is %s", c.Status)
+	}
+	// Partial also holds for a report that does not say it is incomplete.
+	res, err = im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0.Add(3 * time.Hour), Each: report("A"), Partial: true})
+	if err != nil || res.Closed != 0 || m.find(t, "nexpose", "D").Status != findings.StatusOpen {
+		t.Errorf("partial import of a complete-looking report: %+v %v", res, err)
+	}
+	// Any other error still aborts a partial import.
+	errCut := errors.New("r.xml:9: truncated XML")
+	if _, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Each: func(func(findings.Finding) error) error { return errCut }, Partial: true}); !errors.Is(err, errCut) {
+		t.Errorf("truncated report as a partial scan: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -38,6 +39,10 @@ type ScanRequest struct {
 	// and their SLA windows start (nil: time.Now). The demo seeds a
 	// history with it.
 	Now func() time.Time
+	// Partial imports the report as a partial scan: its findings are
+	// added and updated, none is closed, and a report that says its scan
+	// did not complete is accepted (findings.ScanImport.Partial).
+	Partial bool
 }
 
 // ScanImportStore is what ImportScan needs of the store: the findings
@@ -89,7 +94,7 @@ func ImportScan(ctx context.Context, st ScanImportStore, req ScanRequest) (findi
 		now = req.Now
 	}
 	at := now().UTC()
-	in := findings.ScanImport{ReleaseID: req.ReleaseID, Tool: format.Name, Scope: scope, FileName: req.FileName, Actor: req.Actor, Now: at,
+	in := findings.ScanImport{ReleaseID: req.ReleaseID, Tool: format.Name, Scope: scope, FileName: req.FileName, Actor: req.Actor, Now: at, Partial: req.Partial,
 		Each: func(emit func(findings.Finding) error) error {
 			// Each attempt of the transaction reads the report from the start.
 			if _, err := src.Seek(0, io.SeekStart); err != nil {
@@ -99,11 +104,20 @@ func ImportScan(ctx context.Context, st ScanImportStore, req ScanRequest) (findi
 			kept.Reset()
 			keep.over = false
 			br := bufio.NewReaderSize(io.TeeReader(src, io.MultiWriter(hash, keep)), scanners.HeadSize)
-			if err := format.Parse(br, req.FileName, emit); err != nil {
-				return fault.Unprocessable(fmt.Errorf("%s report: %w", format.Name, err))
+			perr := format.Parse(br, req.FileName, emit)
+			if perr != nil {
+				perr = fault.Unprocessable(fmt.Errorf("%s report: %w", format.Name, perr))
+				if !req.Partial || !errors.Is(perr, findings.ErrIncompleteScan) {
+					return perr
+				}
+				// A partial import of a report that says its scan did not
+				// complete: the importer keeps its findings and closes
+				// nothing.
 			}
-			_, err := io.Copy(io.Discard, br) // hash the whole file
-			return err
+			if _, err := io.Copy(io.Discard, br); err != nil { // hash the whole file
+				return err
+			}
+			return perr
 		}}
 	in.RawAfter = func() findings.RawReport { // called after Each has read the whole report
 		raw := findings.RawReport{Name: req.FileName, SHA256: hex.EncodeToString(hash.Sum(nil))}
@@ -129,7 +143,7 @@ func ImportScan(ctx context.Context, st ScanImportStore, req ScanRequest) (findi
 			return err
 		}
 		return audit.Record(ctx, st, audit.Event{Action: "scan.import", Object: fmt.Sprintf("release %d (%s)", req.ReleaseID, req.FileName), ProductID: pid,
-			Detail: fmt.Sprintf("%s scope %s: %d findings, %d new", res.Tool, res.Scope, res.Findings, res.New)})
+			Detail: fmt.Sprintf("%s scope %s: %d findings, %d new%s", res.Tool, res.Scope, res.Findings, res.New, partialNote(res.Partial))})
 	})
 	if err != nil {
 		return res, err
@@ -138,6 +152,14 @@ func ImportScan(ctx context.Context, st ScanImportStore, req ScanRequest) (findi
 	// import succeeded; the background job refreshes every product).
 	_ = st.SnapshotFindings(ctx, at, pid)
 	return res, nil
+}
+
+// partialNote is what the audit record of a partial import adds.
+func partialNote(partial bool) string {
+	if partial {
+		return " (partial scan: nothing closed)"
+	}
+	return ""
 }
 
 type limitedBuffer struct {

@@ -52,23 +52,56 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	if empty, err := dec.BeginObject("Bandit report must be a JSON object"); err != nil || empty {
 		return err
 	}
-	known, err := reportio.DecodeArray(dec, "results", func(res result) error {
-		if res.TestID == "" {
-			return dec.Errorf(reportio.ErrNotReport, "result without test_id")
+	known, results := false, 0
+	var errs []struct {
+		Filename string `json:"filename"`
+		Reason   string `json:"reason"`
+	}
+	var errsAt int64
+	err := dec.Object(func(key string) error {
+		switch key {
+		case "errors": // files Bandit could not scan: {"filename", "reason"}
+			errsAt = dec.Offset()
+			return dec.Decode(&errs, "errors")
+		case "results":
+			known = true
+			return reportio.DecodeElements(dec, "results", func(res result) error {
+				results++
+				return emitResult(dec, res, emit)
+			})
 		}
-		f := findings.Finding{
-			Title:       res.IssueText,
-			Severity:    findings.SeverityOrInfo(res.IssueSeverity),
-			RuleID:      res.TestID,
-			Description: strings.TrimSpace(res.IssueText + "\n\nTest: " + res.TestName + ", confidence " + strings.ToLower(res.IssueConfidence) + "\n\n" + res.Code),
-			Locations:   []findings.Location{{File: res.Filename, Line: res.LineNumber}},
-			References:  []string{res.MoreInfo, res.IssueCWE.Link},
-		}
-		if res.IssueCWE.ID > 0 {
-			f.CWEs = []int{res.IssueCWE.ID}
-		}
-		f.Normalize()
-		return emit(f)
+		return dec.Skip()
 	})
-	return dec.Known(known, err, `no "results": not a Bandit report`)
+	if err := dec.Known(known, err, `no "results": not a Bandit report`); err != nil {
+		return err
+	}
+	if results == 0 && len(errs) > 0 {
+		// Every file Bandit could read was clean, and it could not scan
+		// the ones listed: a run that failed on its targets (a wrong
+		// Python version, a path that is not source) looks so, and
+		// importing it would close every finding of the scope.
+		return reportio.IncompleteAt(name, errsAt, "errors", "Bandit reported no result and could not scan %d files, the first %s: %s",
+			len(errs), errs[0].Filename, reportio.Clip(strings.TrimSpace(errs[0].Reason), 200))
+	}
+	return nil
+}
+
+// emitResult converts one entry of "results".
+func emitResult(dec *reportio.JSONDecoder, res result, emit func(findings.Finding) error) error {
+	if res.TestID == "" {
+		return dec.Errorf(reportio.ErrNotReport, "result without test_id")
+	}
+	f := findings.Finding{
+		Title:       res.IssueText,
+		Severity:    findings.SeverityOrInfo(res.IssueSeverity),
+		RuleID:      res.TestID,
+		Description: strings.TrimSpace(res.IssueText + "\n\nTest: " + res.TestName + ", confidence " + strings.ToLower(res.IssueConfidence) + "\n\n" + res.Code),
+		Locations:   []findings.Location{{File: res.Filename, Line: res.LineNumber}},
+		References:  []string{res.MoreInfo, res.IssueCWE.Link},
+	}
+	if res.IssueCWE.ID > 0 {
+		f.CWEs = []int{res.IssueCWE.ID}
+	}
+	f.Normalize()
+	return emit(f)
 }

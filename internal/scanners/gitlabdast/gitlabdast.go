@@ -141,6 +141,39 @@ type scan struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"scanner"`
+	// Status is the analyzer's result (the security report schemas'
+	// required scan.status, "success" or "failure"); Messages are what it
+	// logged (level info, warn or fatal).
+	Status   string `json:"status"`
+	Messages []struct {
+		Level string `json:"level"`
+		Value string `json:"value"`
+	} `json:"messages"`
+	at int64 // where "scan" ends in the file
+}
+
+// failed returns the refusal of a report whose scan.status is "failure":
+// the analyzer says its scan failed, so what the report does not list was
+// not necessarily checked. It names the first fatal message (else the
+// first message). Nil for "success" or no status (schemas before 14).
+func (sc scan) failed(name string) error {
+	if !strings.EqualFold(strings.TrimSpace(sc.Status), "failure") {
+		return nil
+	}
+	why := `scan.status is "failure": the analyzer says its scan failed`
+	msg := ""
+	for _, m := range sc.Messages {
+		if v := strings.TrimSpace(m.Value); v != "" && (msg == "" || strings.EqualFold(m.Level, "fatal")) {
+			msg = v
+			if strings.EqualFold(m.Level, "fatal") {
+				break
+			}
+		}
+	}
+	if msg != "" {
+		why += ": " + reportio.Clip(msg, 300)
+	}
+	return reportio.IncompleteAt(name, sc.at, "scan.status", "%s", why)
 }
 
 type group struct {
@@ -162,7 +195,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	err := dec.Object(func(key string) error {
 		switch key {
 		case "scan":
-			return dec.Decode(&sc, "scan")
+			err := dec.Decode(&sc, "scan")
+			sc.at = dec.Offset()
+			return err
 		case "vulnerabilities":
 			seenVulns = true
 			i := 0
@@ -187,7 +222,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return reportio.NotReport(name, dec.Offset(), "scan.type is %q: a GitLab %s report, not DAST (its locations are not URLs)%s", sc.Type, t, sastHint(t))
 	}
 	tool := strings.TrimSpace(sc.Scanner.Name)
-	return groups.Each(func(_ string, g *group) error {
+	if err := groups.Each(func(_ string, g *group) error {
 		f := g.f
 		f.Tool = tool
 		f.Description = reportio.Paragraphs(f.Description, g.instances.Section("Instances"))
@@ -196,7 +231,10 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		f.Fingerprint = findings.Fingerprint(key)
 		f.Normalize()
 		return emit(f)
-	})
+	}); err != nil {
+		return err
+	}
+	return sc.failed(name)
 }
 
 func add(groups *reportio.Ordered[string, *group], v vulnerability) {

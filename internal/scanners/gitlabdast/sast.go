@@ -139,6 +139,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 			if err := dec.Decode(&sc, "scan"); err != nil {
 				return err
 			}
+			sc.at = dec.Offset()
 			seenScan = true
 			return checkSASTType(name, dec.Offset(), sc.Type)
 		case "vulnerabilities":
@@ -157,7 +158,10 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 	if err := dec.Known(seenVulns, err, `no "vulnerabilities": not a GitLab security report`); err != nil {
 		return err
 	}
-	return pending.each(out)
+	if err := pending.each(out); err != nil {
+		return err
+	}
+	return sc.failed(name)
 }
 
 func checkSASTType(name string, offset int64, typ string) error {

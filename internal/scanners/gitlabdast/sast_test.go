@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -164,5 +165,22 @@ func TestPendingRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Errorf("finding %d:\n got %#v\nwant %#v", i, got[i], want[i])
 		}
+	}
+}
+
+// TestFailedScanRefused: a GitLab report whose scan.status is "failure"
+// (the analyzer says its scan failed) is refused after its findings are
+// emitted, naming the file, the field and the fatal message, SAST and DAST
+// alike; before, the SAST one was imported as a complete scan with 1
+// finding and the DAST one as an empty scan, closing every other finding.
+func TestFailedScanRefused(t *testing.T) {
+	scannertest.Rejects(t, ParseSAST, []scannertest.Reject{
+		{File: "sast-failure.json", Is: reportio.ErrIncompleteScan, Prefix: "sast-failure.json: at byte ",
+			Contains: `scan.status: the scan did not complete: scan.status is "failure": the analyzer says its scan failed: [semgrep] Analysis timed out after 3600s`},
+		{Parse: Parse, File: "dast-failure.json", Is: reportio.ErrIncompleteScan, Prefix: "dast-failure.json: at byte ",
+			Contains: "scan.status: the scan did not complete: scan.status is \"failure\": the analyzer says its scan failed: Target https://portal.example.test is not reachable"},
+	})
+	if list, _ := scannertest.ParseFileErr(ParseSAST, "testdata/sast-failure.json"); len(list) != 1 {
+		t.Errorf("%d findings emitted before the refusal, want 1", len(list))
 	}
 }

@@ -91,12 +91,19 @@ type host struct {
 }
 
 // Parse streams the findings of a .nessus XML report.
+//
+// The format has no scan status; what says a host's scan ended is its
+// HOST_END property (beside HOST_START, as Nessus writes both when the
+// host is done). A host that started but has no end was still being
+// scanned when the scan was stopped or aborted: the report is refused
+// once its findings are emitted (for an import as a partial scan).
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
 	if _, empty, err := dec.Begin("NessusClientData_v2"); err != nil || empty {
 		return err
 	}
-	return dec.Each("Report>ReportHost", func(se xml.StartElement) error {
+	var unfinished error // the first host whose scan did not end
+	err := dec.Each("Report>ReportHost", func(se xml.StartElement) error {
 		h := host{name: reportio.Attr(se, "name")}
 		return dec.Walk(func(se xml.StartElement) error {
 			switch se.Name.Local {
@@ -110,13 +117,21 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 				if err := dec.DecodeElement(&props, &se); err != nil {
 					return err
 				}
+				started, ended := false, false
 				for _, t := range props.Tags {
 					switch t.Name {
 					case "host-ip":
 						h.ip = strings.TrimSpace(t.Value)
 					case "host-fqdn":
 						h.fqdn = strings.TrimSpace(t.Value)
+					case "HOST_START", "HOST_START_TIMESTAMP":
+						started = true
+					case "HOST_END", "HOST_END_TIMESTAMP":
+						ended = ended || strings.TrimSpace(t.Value) != ""
 					}
+				}
+				if started && !ended && unfinished == nil {
+					unfinished = dec.Errorf(reportio.Incomplete("ReportHost %q has HOST_START but no HOST_END: its scan did not finish (the scan was stopped or aborted while it ran)", h.name), "HostProperties")
 				}
 				return nil
 			case "ReportItem":
@@ -136,6 +151,10 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			return dec.Skip()
 		})
 	})
+	if err != nil {
+		return err
+	}
+	return unfinished
 }
 
 var severityByNumber = map[string]findings.Severity{"0": findings.Info, "1": findings.Low, "2": findings.Medium, "3": findings.High, "4": findings.Critical}

@@ -113,6 +113,24 @@ func TestRejects(t *testing.T) {
 	})
 }
 
+// TestStoppedScanRefused: a .nessus export of a scan stopped while a host
+// was being scanned (HOST_START without HOST_END) is refused, naming the
+// file, the host and the property, after its findings are emitted; before,
+// it was imported as a complete scan and closed what the unfinished host
+// had not been re-checked for.
+func TestStoppedScanRefused(t *testing.T) {
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "stopped.nessus", Is: reportio.ErrIncompleteScan, Prefix: "stopped.nessus:",
+		Contains: `HostProperties: the scan did not complete: ReportHost "10.0.0.6" has HOST_START but no HOST_END`}})
+	if list, _ := scannertest.ParseFileErr(Parse, "testdata/stopped.nessus"); len(list) != 2 {
+		t.Errorf("%d findings emitted before the refusal, want 2", len(list))
+	}
+	// The same export with the host ended is a complete scan; a host with
+	// neither property (older exports, two-hosts.nessus) says nothing.
+	done := strings.Replace(scannertest.ReadString(t, "testdata/stopped.nessus"), `<tag name="host-ip">10.0.0.6</tag>`, `<tag name="host-ip">10.0.0.6</tag><tag name="HOST_END">Mon Jan  1 10:40:00 2024</tag>`, 1)
+	scannertest.ParseString(t, Parse, "done.nessus", done)
+	scannertest.ParseFile(t, Parse, "testdata/two-hosts.nessus")
+}
+
 func TestDetect(t *testing.T) {
 	scannertest.Detects(t, Detect, map[string]bool{
 		"<?xml version=\"1.0\" ?>\n<NessusClientData_v2>\n<Policy>": true,

@@ -73,6 +73,9 @@ type parser struct {
 	dec     *reportio.XMLDecoder
 	emit    func(findings.Finding) error
 	pending reportio.Ordered[string, []ref] // by lower-case vulnerability id
+	// incomplete is the error of a scan that did not finish, returned
+	// once every finding is emitted (for an import as a partial scan).
+	incomplete error
 }
 
 // Parse streams the findings of a Nexpose XML export.
@@ -84,6 +87,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	p := &parser{dec: dec, emit: emit}
 	err := dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
+		case "scans":
+			return reportio.DecodeEach(dec, "scan", p.scan)
 		case "nodes":
 			return dec.Each("node", func(se xml.StartElement) error {
 				return p.node(ref{host: reportio.Attr(se, "address")})
@@ -97,9 +102,36 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return err
 	}
 	// Vulnerable tests without a definition in the report.
-	return p.pending.Each(func(_ string, refs []ref) error {
+	if err := p.pending.Each(func(_ string, refs []ref) error {
 		return p.flush(definition{ID: refs[0].testID}, refs, false)
-	})
+	}); err != nil {
+		return err
+	}
+	return p.incomplete
+}
+
+// scanRun is a <scan> of the report's <scans>: the scans its data comes
+// from.
+type scanRun struct {
+	ID     string `xml:"id,attr"`
+	Name   string `xml:"name,attr"`
+	Status string `xml:"status,attr"`
+}
+
+// scan notes a report whose data comes from a scan that did not finish:
+// the report is refused once its findings are emitted.
+// Nexpose's scan statuses (the API's ScanStatus and the export's
+// scan/@status) are running, finished, stopped (stopped by a user before
+// it completed), error, aborted (the scan or the engine failed), paused,
+// dispatched, integrating and unknown: only finished is a complete scan.
+// A stopped scan's report lists what was found before it stopped, and
+// importing it as complete would close every finding it never reached.
+func (p *parser) scan(s scanRun) error {
+	st := strings.ToLower(strings.TrimSpace(s.Status))
+	if st != "" && st != "finished" && p.incomplete == nil {
+		p.incomplete = p.dec.Errorf(reportio.Incomplete("scan %s (%q) has status %q, not finished: the report holds the results of an incomplete scan", s.ID, s.Name, s.Status), "scans/scan/@status")
+	}
+	return nil
 }
 
 // node walks a node's children, collecting vulnerable tests with the

@@ -1,12 +1,14 @@
 package nexpose
 
 import (
+	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -40,15 +42,28 @@ func TestParse(t *testing.T) {
 	if len(rescan) != len(got) || rescan[0].Locations[0].Host != "10.0.0.9" || rescan[0].Fingerprint != got[0].Fingerprint || got[0].Fingerprint == got[1].Fingerprint {
 		t.Errorf("re-scan on another host: fingerprints %s / %s", rescan[0].Fingerprint, got[0].Fingerprint)
 	}
-	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "truncated.xml", Prefix: "truncated.xml:"}})
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "truncated.xml", Prefix: "truncated.xml:"},
+		{File: "stopped.xml", Is: reportio.ErrIncompleteScan, Prefix: "stopped.xml:7:",
+			Contains: `scans/scan/@status: the scan did not complete: scan 7 ("lab") has status "stopped", not finished`}})
+	for _, st := range []string{"aborted", "error", "paused", "running"} {
+		if _, err := scannertest.ParseStringErr(Parse, "r.xml", strings.Replace(scannertest.ReadString(t, "testdata/report.xml"), `status="finished"`, `status="`+st+`"`, 1)); !errors.Is(err, reportio.ErrIncompleteScan) {
+			t.Errorf("scan status %s: error %v, want a refusal", st, err)
+		}
+	}
 }
 
 // TestCorpus: dns.xml has 3 checks, on tcp/53 and udp/53; many_vulns.xml
 // 162 vulnerable tests of 17 checks on 28 distinct host/port combinations;
 // no_vuln.xml one vulnerable test whose definition the report lacks.
+// many_vulns.xml and no_vuln.xml are of a scan a user stopped
+// (<scan status="stopped">) and are refused; the checks of grouping below
+// read many_vulns.xml as the finished scan it would otherwise be.
 func TestCorpus(t *testing.T) {
 	dir := scannertest.CorpusGolden(t, "nexpose", Parse)
-	many := scannertest.ParseFile(t, Parse, filepath.Join(dir, "many_vulns.xml"))
+	many := scannertest.ParseEdited(t, Parse, filepath.Join(dir, "many_vulns.xml"), `status="stopped"`, `status="finished"`)
+	if len(many) == 0 {
+		t.Fatal("many_vulns.xml: no findings")
+	}
 	icmp := many[1]
 	if icmp.Title != "ICMP timestamp response" || icmp.VulnerabilityIDs[0] != "CVE-1999-0524" || icmp.Locations[0].Host != "192.168.1.1" {
 		t.Errorf("second finding: %+v", icmp)

@@ -180,8 +180,21 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		return err
 	}
 	known := false
+	listed := -1 // npm 7+: the entries of "vulnerabilities"
+	var meta struct {
+		// npm 7+ counts the entries of "vulnerabilities" by severity and
+		// in total (arborist's AuditReport.toJSON); npm 6's counts are of
+		// advisory paths and have no total.
+		Vulnerabilities struct {
+			Total *int `json:"total"`
+		} `json:"vulnerabilities"`
+	}
+	var metaAt int64
 	err := dec.Object(func(key string) error {
 		switch key {
+		case "metadata":
+			metaAt = dec.Offset()
+			return dec.Decode(&meta, "metadata")
 		case "error":
 			var e struct {
 				Code    string `json:"code"`
@@ -221,7 +234,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			// The dependency paths need every package's "effects", so the
 			// section (one entry per vulnerable package) is read whole.
 			var all reportio.Ordered[string, *vulnV7]
+			listed = 0
 			err := dec.Object(func(pkg string) error {
+				listed++
 				var v vulnV7
 				if err := dec.Decode(&v, "vulnerabilities."+pkg); err != nil {
 					return err
@@ -248,7 +263,13 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 		}
 		return dec.Skip()
 	})
-	return dec.Known(known, err, `no "advisories" or "vulnerabilities": not npm audit output`)
+	if err := dec.Known(known, err, `no "advisories" or "vulnerabilities": not npm audit output`); err != nil {
+		return err
+	}
+	if t := meta.Vulnerabilities.Total; t != nil && listed >= 0 && *t > listed {
+		return reportio.IncompleteAt(name, metaAt, "metadata.vulnerabilities.total", "npm audit counted %d vulnerable packages, the file lists %d: the report is incomplete", *t, listed)
+	}
+	return nil
 }
 
 func (a advisoryV6) findings() []findings.Finding {

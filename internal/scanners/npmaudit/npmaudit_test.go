@@ -34,6 +34,18 @@ func TestParseV7(t *testing.T) {
 	}
 }
 
+// TestCountedListingCut: an npm 7+ report whose metadata counts more
+// vulnerable packages than "vulnerabilities" lists is refused, naming the
+// file and the field; before, it was imported as complete and closed the
+// findings of the entries cut. The corpus's npm 7+ reports all list what
+// they count.
+func TestCountedListingCut(t *testing.T) {
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "v7-cut-listing.json", Is: reportio.ErrIncompleteScan, Prefix: "v7-cut-listing.json: at byte ",
+		Contains: "metadata.vulnerabilities.total: the scan did not complete: npm audit counted 3 vulnerable packages, the file lists 2"}})
+	full := strings.Replace(scannertest.ReadString(t, "testdata/v7-cut-listing.json"), `"total": 3`, `"total": 2`, 1)
+	scannertest.ParseString(t, Parse, "v7.json", full)
+}
+
 func TestErrorReport(t *testing.T) {
 	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "error.json", Prefix: "error.json: at byte", Contains: "npm audit failed (ENOLOCK)"}})
 }

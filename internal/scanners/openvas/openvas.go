@@ -15,6 +15,7 @@ package openvas
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -112,12 +113,21 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	}
 	var walk func() error
 	walk = func() error {
-		return dec.Walk(func(se xml.StartElement) error {
+		var rep reportState
+		err := dec.Walk(func(se xml.StartElement) error {
 			switch se.Name.Local {
 			case "report":
 				return walk()
+			case "scan_run_status":
+				return rep.status(dec, &se)
+			case "result_count":
+				return dec.DecodeElement(&rep.count, &se)
+			case "errors":
+				return dec.DecodeElement(&rep.errors, &se)
 			case "results":
+				rep.hasResults = true
 				return reportio.DecodeEach(dec, "result", func(res result) error {
+					rep.results++
 					f, ok := res.finding()
 					if !ok {
 						return nil
@@ -127,8 +137,81 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			}
 			return dec.Skip()
 		})
+		if err != nil {
+			return err
+		}
+		if rep.incomplete != nil {
+			return rep.incomplete
+		}
+		return rep.check(dec)
 	}
 	return walk()
+}
+
+// reportState is what one <report> element says about its scan, checked
+// when the element ends.
+type reportState struct {
+	// incomplete is the refusal of a scan that did not finish, returned
+	// once the report's results are emitted (for an import as a partial
+	// scan).
+	incomplete error
+	hasResults bool
+	results    int // <result> elements listed, whatever they became
+	// count is GMP's <result_count>: <filtered> is how many results
+	// match the report's filter, all of which a complete export lists.
+	count struct {
+		Filtered string `xml:"filtered"`
+	}
+	// errors is GMP's <errors>: <count> and an <error> per NVT that
+	// failed on a host (timeouts, dead hosts), with its description.
+	errors struct {
+		Count  string `xml:"count"`
+		Errors []struct {
+			Host        string `xml:"host"`
+			Description string `xml:"description"`
+		} `xml:"error"`
+	}
+}
+
+// status notes a report whose <scan_run_status> is not Done (refused
+// when the report ends). GMP's run
+// statuses are New, Requested, Queued, Running, Stop Requested, Stopped
+// (stopped by a user), Interrupted (the scanner failed or lost a host
+// part-way), Processing, Delete Requested, Ultimate Delete Requested and
+// Done; only Done is a complete scan. An empty status (the element of a
+// task summary) says nothing.
+func (rep *reportState) status(dec *reportio.XMLDecoder, se *xml.StartElement) error {
+	var st string
+	if err := dec.DecodeElement(&st, se); err != nil {
+		return err
+	}
+	st = strings.TrimSpace(st)
+	if st != "" && !strings.EqualFold(st, "Done") {
+		rep.incomplete = dec.Errorf(reportio.Incomplete("scan_run_status is %q, not Done: the report holds the results of a scan that did not finish", st), "<scan_run_status>")
+	}
+	return nil
+}
+
+// check refuses a report that lists fewer results than its result_count
+// says match its filter (one page of a paged export: GMP's <results
+// start max> with rows less than the total), and one with no result
+// whose <errors> say the scan failed on its targets.
+func (rep *reportState) check(dec *reportio.XMLDecoder) error {
+	if !rep.hasResults {
+		return nil
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(rep.count.Filtered)); err == nil && n > rep.results {
+		return dec.Errorf(reportio.Incomplete("result_count/filtered says %d results match the report's filter, the file lists %d: a page of the report (export it with rows=-1 to list all results)", n, rep.results), "<results>")
+	}
+	if n, _ := strconv.Atoi(strings.TrimSpace(rep.errors.Count)); rep.results == 0 && (n > 0 || len(rep.errors.Errors) > 0) {
+		why := fmt.Sprintf("the report lists no result and %d scan errors", max(n, len(rep.errors.Errors)))
+		if len(rep.errors.Errors) > 0 {
+			e := rep.errors.Errors[0]
+			why += fmt.Sprintf(", the first on %s: %s", strings.TrimSpace(e.Host), reportio.Clip(strings.TrimSpace(e.Description), 200))
+		}
+		return dec.Errorf(reportio.Incomplete("%s", why), "<errors>")
+	}
+	return nil
 }
 
 func (res result) finding() (findings.Finding, bool) {

@@ -1,11 +1,13 @@
 package openvas
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -27,6 +29,33 @@ func TestParseXML(t *testing.T) {
 	// Greenbone and Nessus reporting the same CVE on the same port agree.
 	scannertest.CrossTool(t, f, findings.Finding{Tool: "nessus", RuleID: "187315", VulnerabilityIDs: []string{"CVE-2023-48795"}, Locations: []findings.Location{{Host: "192.0.2.10", Port: 22, Protocol: "tcp"}}})
 	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "truncated.xml", Prefix: "truncated.xml:"}})
+}
+
+// TestIncompleteScansRefused: a report of a scan that did not finish, a
+// page of a paged export and a scan that reached nothing are refused,
+// naming the file, the element and what it says; before, the first two
+// were imported as complete scans with 1 and 2 findings and the third as
+// an empty one, closing every finding they did not list.
+func TestIncompleteScansRefused(t *testing.T) {
+	scannertest.Rejects(t, Parse, []scannertest.Reject{
+		{File: "interrupted.xml", Is: reportio.ErrIncompleteScan, Prefix: "interrupted.xml:12:",
+			Contains: `<scan_run_status>: the scan did not complete: scan_run_status is "Interrupted", not Done`},
+		{File: "page.xml", Is: reportio.ErrIncompleteScan, Prefix: "page.xml:",
+			Contains: "<results>: the scan did not complete: result_count/filtered says 3 results match the report's filter, the file lists 2: a page of the report (export it with rows=-1"},
+		{File: "errors-only.xml", Is: reportio.ErrIncompleteScan, Prefix: "errors-only.xml:",
+			Contains: "<errors>: the scan did not complete: the report lists no result and 1 scan errors, the first on 192.0.2.20: Host access denied."},
+	})
+	for _, st := range []string{"Stopped", "Running", "Stop Requested"} {
+		doc := strings.ReplaceAll(scannertest.ReadString(t, "testdata/interrupted.xml"), ">Interrupted</", ">"+st+"</")
+		if _, err := scannertest.ParseStringErr(Parse, "r.xml", doc); !errors.Is(err, reportio.ErrIncompleteScan) {
+			t.Errorf("status %s: error %v, want a refusal", st, err)
+		}
+	}
+	// The same report Done, complete and with its errors beside results
+	// is a scan: the errors are per-NVT failures the scanner did not
+	// judge fatal.
+	doc := strings.ReplaceAll(scannertest.ReadString(t, "testdata/interrupted.xml"), ">Interrupted</", ">Done</")
+	scannertest.ParseString(t, Parse, "done.xml", doc)
 }
 
 // TestParseXMLSeverities reads a GMP 22.4 result whose CVSS vector is only

@@ -56,6 +56,39 @@ func TestParse(t *testing.T) {
 // <ASSET_DATA_REPORT>"): one finding per QID per host, port and protocol,
 // confirmed and potential vulnerabilities at their level, information
 // gathered (INFOS, SERVICES) as info.
+// TestParseScanCanceled: scan results whose header says the scan was
+// canceled (or paused, interrupted, ended in error) list only the hosts it
+// reached, and are refused naming the file, the key and the status after
+// their findings are emitted; before, a canceled scan was imported as a
+// complete one and closed the findings of the hosts it never reached.
+func TestParseScanCanceled(t *testing.T) {
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "scan-canceled.xml", Is: reportio.ErrIncompleteScan, Prefix: "scan-canceled.xml:",
+		Contains: `<HEADER><KEY value="STATUS">: the scan did not complete: the scan's status is "CANCELED", not FINISHED`}})
+	if list, _ := scannertest.ParseFileErr(Parse, "testdata/scan-canceled.xml"); len(list) == 0 {
+		t.Error("no finding emitted before the refusal")
+	}
+	for _, st := range []string{"PAUSED", "INTERRUPTED", "ERROR", "Running"} {
+		doc := strings.Replace(scannertest.ReadString(t, "testdata/scan.xml"), ">FINISHED<", ">"+st+"<", 1)
+		if _, err := scannertest.ParseStringErr(Parse, "scan.xml", doc); !errors.Is(err, reportio.ErrIncompleteScan) {
+			t.Errorf("status %s: %v, want a refusal", st, err)
+		}
+	}
+}
+
+// TestParseWASTimeLimit: a WAS report whose scan stopped at its time limit
+// (APPENDIX SCAN_LIST STATUS other than Finished) is refused after its
+// findings are emitted; before, it was imported as a complete scan.
+func TestParseWASTimeLimit(t *testing.T) {
+	scannertest.Rejects(t, ParseWAS, []scannertest.Reject{{File: "was-time-limit.xml", Is: reportio.ErrIncompleteScan, Prefix: "was-time-limit.xml:",
+		Contains: `<SCAN_LIST><SCAN><STATUS>: the scan did not complete: scan was/1710276120000.2410933 ("Web Application Vulnerability Scan - Shop - 2024-03-12") has status "Time Limit Exceeded", not Finished`}})
+	full, _ := scannertest.ParseFileErr(ParseWAS, "testdata/was.xml")
+	if list, _ := scannertest.ParseFileErr(ParseWAS, "testdata/was-time-limit.xml"); len(list) != len(full) || len(list) == 0 {
+		t.Errorf("%d findings emitted before the refusal, want %d", len(list), len(full))
+	}
+	done := strings.Replace(scannertest.ReadString(t, "testdata/was-time-limit.xml"), "<STATUS>Time Limit Exceeded</STATUS>\n", "<STATUS>Finished</STATUS>\n", 1)
+	scannertest.ParseString(t, ParseWAS, "done.xml", done)
+}
+
 func TestParseScanResults(t *testing.T) {
 	got := scannertest.ParseFileN(t, Parse, "testdata/scan.xml", 6)
 	if ruleSeverities(got) != "qid:6=info qid:82023=info qid:38657=medium qid:86763=critical qid:150263=low qid:38657=medium" {

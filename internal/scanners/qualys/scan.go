@@ -46,9 +46,31 @@ type scanQID struct {
 // parseScan streams the findings of a scan results XML whose <SCAN> was
 // just read: one per QID per host, port and protocol, as the asset data
 // report's.
+//
+// The <HEADER>'s <KEY value="STATUS"> is the scan's status: FINISHED for a
+// complete scan; a scan that was canceled, paused, interrupted or ended in
+// an error lists only the hosts it reached, so it is refused (once its
+// findings are emitted, for an import as a partial scan).
 func parseScan(dec *reportio.XMLDecoder, emit func(findings.Finding) error) error {
-	return dec.Walk(func(se xml.StartElement) error {
+	var incomplete error
+	err := dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
+		case "HEADER":
+			var h struct {
+				Keys []struct {
+					Name  string `xml:"value,attr"`
+					Value string `xml:",chardata"`
+				} `xml:"KEY"`
+			}
+			if err := dec.DecodeElement(&h, &se); err != nil {
+				return err
+			}
+			for _, k := range h.Keys {
+				if st := strings.TrimSpace(k.Value); strings.EqualFold(k.Name, "STATUS") && st != "" && !strings.EqualFold(st, "FINISHED") {
+					incomplete = dec.Errorf(reportio.Incomplete("the scan's status is %q, not FINISHED: the file holds the results of the hosts it reached", st), `<HEADER><KEY value="STATUS">`)
+				}
+			}
+			return nil
 		case "ERROR":
 			var msg string
 			if err := dec.DecodeElement(&msg, &se); err != nil {
@@ -84,6 +106,10 @@ func parseScan(dec *reportio.XMLDecoder, emit func(findings.Finding) error) erro
 		}
 		return dec.Skip()
 	})
+	if err != nil {
+		return err
+	}
+	return incomplete
 }
 
 // emit turns the QID into the asset data report's glossary entry and

@@ -109,6 +109,7 @@ func ParseWAS(r io.Reader, name string, emit func(findings.Finding) error) error
 			})
 		})
 	}
+	var unfinished error
 	err := dec.Walk(func(se xml.StartElement) error {
 		switch se.Name.Local {
 		case "RESULTS":
@@ -116,15 +117,52 @@ func ParseWAS(r io.Reader, name string, emit func(findings.Finding) error) error
 		case "GLOSSARY":
 			return glossary(dec, "QID_LIST>QID", &pending, func(gl wasGlossary) string { return gl.QID },
 				func(gl wasGlossary, list []*wasGroup) error { return emitWAS(gl, list, emit) })
+		case "APPENDIX":
+			return dec.Walk(func(se xml.StartElement) error {
+				if se.Name.Local != "SCAN_LIST" {
+					return dec.Skip()
+				}
+				return reportio.DecodeEach(dec, "SCAN", func(sc wasScan) error {
+					if unfinished == nil {
+						unfinished = sc.unfinished(dec)
+					}
+					return nil
+				})
+			})
 		}
 		return dec.Skip()
 	})
 	if err != nil {
 		return err
 	}
-	return pending.Each(func(q string, list []*wasGroup) error {
+	if err := pending.Each(func(q string, list []*wasGroup) error {
 		return emitWAS(wasGlossary{QID: q, Title: "QID " + q, Severity: "1"}, list, emit)
-	})
+	}); err != nil {
+		return err
+	}
+	return unfinished
+}
+
+// wasScan is a scan of the report's <APPENDIX><SCAN_LIST>: the scans its
+// detections come from.
+type wasScan struct {
+	Name      string `xml:"NAME"`
+	Reference string `xml:"REFERENCE"`
+	Status    string `xml:"STATUS"`
+}
+
+// unfinished refuses a report with a scan whose status is not Finished.
+// WAS scan statuses are Submitted, Running, Finished, Time Limit
+// Exceeded (the scan stopped at its time limit, part of the application
+// untested), Scan Not Launched, Scanner Not Available, Error and
+// Canceled; only Finished is a complete scan. No status says nothing.
+func (sc wasScan) unfinished(dec *reportio.XMLDecoder) error {
+	st := strings.TrimSpace(sc.Status)
+	if st == "" || strings.EqualFold(st, "Finished") {
+		return nil
+	}
+	return dec.Errorf(reportio.Incomplete("scan %s (%q) has status %q, not Finished: its detections cover part of the application", strings.TrimSpace(sc.Reference), strings.TrimSpace(sc.Name), st),
+		"<SCAN_LIST><SCAN><STATUS>")
 }
 
 // wasLocation reads a detection's URL.

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/rampart-security/rampart/internal/findings"
 )
 
 // Sentinel errors wrapped by ParseError.
@@ -21,7 +23,33 @@ var (
 	ErrSBOM = errors.New("this is an SBOM: upload it to the release's SBOM")
 	// ErrTooLarge: the input exceeds MaxReportBytes.
 	ErrTooLarge = errors.New("report exceeds the size limit")
+	// ErrIncompleteScan (findings.ErrIncompleteScan): the report says its
+	// own scan failed, was stopped or did not finish, or it lists fewer
+	// results than it says it has. A re-import closes what the report no
+	// longer lists, so importing it as a complete scan would close
+	// findings the scan never re-checked. A parser returns it after
+	// emitting every finding it has, so that a partial import
+	// (findings.ScanImport.Partial) keeps them.
+	ErrIncompleteScan = findings.ErrIncompleteScan
 )
+
+// incompleteHint says what to do with a report refused as incomplete.
+const incompleteHint = "nothing was imported or closed: import a complete run's report, or import this one " +
+	"as a partial scan (--partial, the API's partial=true, the upload form's \"Partial scan\") to add its findings without closing any"
+
+// Incomplete returns the error of a report that says its scan did not
+// complete: why names what the report says (the field and its value),
+// and the message says what to do. Build a ParseError around it with the
+// position (dec.Errorf, or IncompleteAt for a JSON field).
+func Incomplete(format string, args ...any) error {
+	return fmt.Errorf("%w: %s; %s", ErrIncompleteScan, fmt.Sprintf(format, args...), incompleteHint)
+}
+
+// IncompleteAt returns a ParseError wrapping Incomplete at a byte offset
+// and field of file.
+func IncompleteAt(file string, offset int64, field, format string, args ...any) error {
+	return &ParseError{File: file, Offset: offset, Field: field, Err: Incomplete(format, args...)}
+}
 
 // MaxReportBytes bounds how much of one report is read (4 GiB).
 const MaxReportBytes int64 = 4 << 30

@@ -41,6 +41,7 @@ package sarif
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -365,7 +366,9 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	if empty, err := dec.BeginObject("SARIF log must be a JSON object"); err != nil || empty {
 		return err
 	}
-	sawRuns := false
+	sawRuns, runs, scans := false, 0, 0
+	var runsAt int64
+	var failedRun error // the first run that says it failed; the others are still read
 	err := dec.Object(func(key string) error {
 		switch key {
 		case "version":
@@ -378,22 +381,103 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			}
 			return nil
 		case "runs":
-			sawRuns = true
-			return dec.Array("runs", func() error { return parseRun(dec, name, emit) })
+			sawRuns, runsAt = true, dec.Offset()
+			return dec.Array("runs", func() error {
+				scan, err := parseRun(dec, name, runs, emit)
+				runs++
+				if scan {
+					scans++
+				}
+				if errors.Is(err, reportio.ErrIncompleteScan) {
+					failedRun, err = cmp.Or(failedRun, err), nil
+				}
+				return err
+			})
 		}
 		return dec.Skip()
 	})
-	return dec.Known(sawRuns, err, `no "runs" array: not a SARIF log`)
+	if err := dec.Known(sawRuns, err, `no "runs" array: not a SARIF log`); err != nil {
+		return err
+	}
+	switch {
+	case runs == 0:
+		// §3.13.4: runs is null when the producer failed before a run
+		// could be written; an empty array means no tool ran. Either way
+		// nothing was scanned, and importing it would close every open
+		// finding of the scope.
+		return reportio.IncompleteAt(name, runsAt, "runs", "the log has no run (runs is empty or null): no analysis ran")
+	case scans == 0:
+		// §3.14.23: results may be omitted only when a run exports rule
+		// metadata alone; a scan has a results array, if empty.
+		return reportio.IncompleteAt(name, runsAt, "runs[].results", "no run has a results array: the log describes no scan (rule metadata only, or the tool produced no results)")
+	}
+	return failedRun
 }
 
-func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding) error) error {
+// invocation is what a run's invocations (§3.20) say about how the tool
+// ended.
+type invocation struct {
+	ExecutionSuccessful *bool  `json:"executionSuccessful"`
+	ExitCode            *int   `json:"exitCode"`
+	ExitSignalName      string `json:"exitSignalName"`
+	// Notifications (§3.58) the tool raised while it ran or was set up.
+	ToolExecutionNotifications     []notification `json:"toolExecutionNotifications"`
+	ToolConfigurationNotifications []notification `json:"toolConfigurationNotifications"`
+}
+
+type notification struct {
+	Level   string `json:"level"`
+	Message text   `json:"message"`
+}
+
+// failed returns why the invocations say the run failed: an invocation
+// whose executionSuccessful is false (§3.20.14: the tool failed to start,
+// exited with a code that denotes failure or ended with an unhandled
+// exception or signal; Appendix I: its results are not complete). Error
+// notifications of a run that still says it succeeded are per-target
+// problems the tool judged not fatal (CodeQL and Semgrep report files they
+// could not parse so), and are imported.
+func failed(invs []invocation) (string, bool) {
+	for i, inv := range invs {
+		if inv.ExecutionSuccessful == nil || *inv.ExecutionSuccessful {
+			continue
+		}
+		why := fmt.Sprintf("invocations[%d].executionSuccessful is false: the tool says its run failed", i)
+		if inv.ExitCode != nil {
+			why += fmt.Sprintf(" (exit code %d", *inv.ExitCode)
+			if inv.ExitSignalName != "" {
+				why += ", " + inv.ExitSignalName
+			}
+			why += ")"
+		}
+		for _, n := range append(slices.Clip(inv.ToolExecutionNotifications), inv.ToolConfigurationNotifications...) {
+			if n.Level == "error" && strings.TrimSpace(n.Message.Text) != "" {
+				why += ": " + reportio.Clip(strings.TrimSpace(n.Message.Text), 300)
+				break
+			}
+		}
+		return why, true
+	}
+	return "", false
+}
+
+// parseRun reads run number i, emitting its results, and reports whether
+// it is a scan (has a results array). A run whose invocations say it
+// failed ends in an ErrIncompleteScan error once its results are emitted.
+func parseRun(dec *reportio.JSONDecoder, name string, i int, emit func(findings.Finding) error) (bool, error) {
 	if err := dec.ExpectObject("runs[]"); err != nil {
-		return err
+		return false, err
 	}
 	var ru run
 	var pending []json.RawMessage // results seen before the tool
+	var invs []invocation
+	var invsAt int64
+	scan := false
 	err := dec.Object(func(key string) error {
 		switch key {
+		case "invocations":
+			invsAt = dec.Offset()
+			return dec.Decode(&invs, "runs[].invocations")
 		case "tool":
 			if err := dec.Decode(&ru.tool, "runs[].tool"); err != nil {
 				return err
@@ -408,6 +492,7 @@ func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding
 		case "originalUriBaseIds":
 			return dec.Decode(&ru.bases, "runs[].originalUriBaseIds")
 		case "results":
+			scan = true
 			if ru.haveTool {
 				return ru.results(dec, emit)
 			}
@@ -423,21 +508,24 @@ func parseRun(dec *reportio.JSONDecoder, name string, emit func(findings.Finding
 		return dec.Skip()
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	if len(pending) > 0 && !ru.haveTool {
-		return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "runs[].tool", Err: fmt.Errorf("%w: run has results but no tool", reportio.ErrNotReport)}
+		return false, &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "runs[].tool", Err: fmt.Errorf("%w: run has results but no tool", reportio.ErrNotReport)}
 	}
 	for _, raw := range pending {
 		var res result
 		if err := json.Unmarshal(raw, &res); err != nil {
-			return &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "runs[].results[]", Err: err}
+			return false, &reportio.ParseError{File: name, Offset: dec.Offset(), Field: "runs[].results[]", Err: err}
 		}
 		if err := ru.emit(&res, emit); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	if why, ok := failed(invs); ok {
+		return scan, reportio.IncompleteAt(name, invsAt, fmt.Sprintf("runs[%d].invocations", i), "%s", why)
+	}
+	return scan, nil
 }
 
 // resultBatch is how many decoded results travel together from the

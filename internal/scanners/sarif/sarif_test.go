@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	rsarif "github.com/rampart-security/rampart/internal/sarif"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
@@ -198,8 +199,36 @@ func TestParseMessageLinks(t *testing.T) {
 	}
 }
 
+// TestFailedRunsRefused: a log whose run says it failed, or that has no
+// scan in it, is refused (a re-import would close every finding it did not
+// list), naming the file, the field and the tool's own reason; error
+// notifications of a run that succeeded are imported (see PROVENANCE.md).
+func TestFailedRunsRefused(t *testing.T) {
+	scannertest.Rejects(t, Parse, []scannertest.Reject{
+		{File: "failed-run.sarif", Is: reportio.ErrIncompleteScan, Prefix: "failed-run.sarif: at byte ",
+			Contains: "runs[0].invocations: the scan did not complete: invocations[0].executionSuccessful is false: the tool says its run failed (exit code 3, ERROR,MISSING CLASS,BUGS FOUND): Classes needed for analysis were missing"},
+		{File: "failed-no-results.sarif", Is: reportio.ErrIncompleteScan, Prefix: "failed-no-results.sarif: at byte ",
+			Contains: "executionSuccessful is false: the tool says its run failed: The extractor for language java failed"},
+		{File: "rules-only.sarif", Is: reportio.ErrIncompleteScan, Prefix: "rules-only.sarif: at byte ", Contains: "runs[].results: the scan did not complete: no run has a results array"},
+		{File: "empty.sarif", Is: reportio.ErrIncompleteScan, Prefix: "empty.sarif: at byte 25: runs: ", Contains: "the log has no run"},
+	})
+	for _, tc := range []string{`{"version":"2.1.0","runs":null}`, `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"invocations":[{"executionSuccessful":false}],"results":[]}]}`} {
+		if _, err := scannertest.ParseStringErr(Parse, "x.sarif", tc); !errors.Is(err, reportio.ErrIncompleteScan) || !strings.Contains(err.Error(), "import this one as a partial scan (--partial") {
+			t.Errorf("%s: error %v, want a refusal saying what to do", tc, err)
+		}
+	}
+	// The failed run's results are emitted before the error, for an
+	// import as a partial scan.
+	if list, _ := scannertest.ParseFileErr(Parse, "testdata/failed-run.sarif"); len(list) != 2 {
+		t.Errorf("failed-run.sarif: %d findings emitted before the refusal, want 2", len(list))
+	}
+	got := scannertest.ParseFileN(t, Parse, "testdata/notification-errors.sarif", 1)
+	if got[0].RuleID != "py/sql-injection" {
+		t.Errorf("rule %q", got[0].RuleID)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
-	scannertest.ParseFileN(t, Parse, "testdata/empty.sarif", 0)
 	for file, want := range map[string]string{
 		"old-version.sarif": `old-version.sarif: at byte 18: version: unsupported SARIF version "1.0.0"`,
 		"truncated.sarif":   "truncated.sarif: at byte",
@@ -280,4 +309,15 @@ func TestParseManyResults(t *testing.T) {
 	if !errors.Is(err, stop) || calls != resultBatch+3 {
 		t.Errorf("emit error: %v after %d calls", err, calls)
 	}
+}
+
+// TestOwnEmptyLogIsAScan: Rampart's own SARIF of a run with no result
+// (internal/sarif: a gate or firmware analysis that found nothing) has a
+// results array, so re-importing it is an empty scan, not a refusal.
+func TestOwnEmptyLogIsAScan(t *testing.T) {
+	var b strings.Builder
+	if err := rsarif.Write(&b, rsarif.Run{Tool: rsarif.Tool{Name: "rampart"}}); err != nil {
+		t.Fatal(err)
+	}
+	scannertest.ParseString(t, Parse, "empty-run.sarif", b.String())
 }

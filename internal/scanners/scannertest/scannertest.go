@@ -83,6 +83,17 @@ func ParseEdited(tb testing.TB, parse ParseFunc, path string, oldNew ...string) 
 	return ParseString(tb, parse, filepath.Base(path), strings.NewReplacer(oldNew...).Replace(string(b)))
 }
 
+// ReadString returns the file at path, failing the test when it cannot
+// be read: a fixture to edit and parse with ParseStringErr.
+func ReadString(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
 // collect parses r, named name, and returns the findings and the error.
 func collect(parse ParseFunc, r io.Reader, name string) ([]findings.Finding, error) {
 	var out []findings.Finding

@@ -42,6 +42,12 @@ func (h handler) importScan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
+	partial := false
+	if s := q.Get("partial"); s != "" {
+		if partial, err = strconv.ParseBool(s); err != nil {
+			return fault.Invalid("partial", "%q: give true or false", s)
+		}
+	}
 	// Receive the whole report before the import starts its transaction.
 	report, name, err := web.Upload(r, "", h.MaxUpload, "report")
 	if err != nil {
@@ -49,7 +55,7 @@ func (h handler) importScan(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer report.Close()
 	res, err := portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: name, Tool: q.Get("tool"), Scope: q.Get("scope"),
-		Actor: identity.FromContext(r.Context()).Name, Report: report})
+		Actor: identity.FromContext(r.Context()).Name, Report: report, Partial: partial})
 	h.OnImport("scan", err)
 	if err != nil {
 		return err

@@ -275,7 +275,8 @@ func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		defer file.Close()
 		res, err = portfolio.ImportScan(r.Context(), h.Store, portfolio.ScanRequest{ReleaseID: id, FileName: fname, Tool: r.PostFormValue("tool"),
-			Scope: strings.TrimSpace(r.PostFormValue("scope")), Actor: identity.FromContext(r.Context()).Name, Report: file})
+			Scope: strings.TrimSpace(r.PostFormValue("scope")), Actor: identity.FromContext(r.Context()).Name, Report: file,
+			Partial: r.PostFormValue("partial") == "true"})
 		h.OnImport("scan", err)
 	}
 	if err == nil {
@@ -294,6 +295,9 @@ func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	msg := fmt.Sprintf("Imported %d findings from %s: new %d, unchanged %d, reopened %d, closed %d", res.Findings, res.Tool, res.New, res.Unchanged, res.Reopened, res.Closed)
+	if res.Partial {
+		msg += " (partial scan: nothing closed)"
+	}
 	if err != nil {
 		msg = "Import failed: " + err.Error()
 	}

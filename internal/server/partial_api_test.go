@@ -1,0 +1,93 @@
+package server_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/inventory"
+)
+
+// stoppedScanEnv is a server with one release and the scanners' fixture of
+// a stopped Nexpose scan.
+func stoppedScanEnv(t *testing.T) (*env, inventory.Release, []byte) {
+	e := newEnv(t, "sqlite")
+	p := e.newProduct(t, "Router")
+	rel := e.postRelease(t, "editor", p.ID, map[string]any{"version": "1"})
+	b, err := os.ReadFile(filepath.Join("..", "scanners", "nexpose", "testdata", "stopped.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, rel, b
+}
+
+// TestImportPartialScanAPI: POST /releases/{id}/scans refuses the report
+// of a stopped Nexpose scan with 422 naming the file, the field and
+// partial=true, and with partial=true imports it closing nothing; a bad
+// partial value is 400 naming the parameter.
+func TestImportPartialScanAPI(t *testing.T) {
+	e, rel, b := stoppedScanEnv(t)
+	stopped := string(b)
+	finished := strings.ReplaceAll(stopped, `status="stopped"`, `status="finished"`)
+	finished = strings.Replace(finished, `<test id="ssh-cve-2023-48795" status="vulnerable-version"/>`,
+		`<test id="ssh-cve-2023-48795" status="vulnerable-version"/><test id="generic-icmp-timestamp" status="vulnerable-exploited"/>`, 1)
+	path := func(q string) string {
+		return fmt.Sprintf("/api/v1/releases/%d/scans?filename=stopped.xml%s", rel.ID, q)
+	}
+	var res map[string]any
+	if r := e.call(t, "editor", "POST", path(""), []byte(finished), &res); r.StatusCode != 200 || res["new"] != 2.0 {
+		t.Fatalf("finished scan: %d %v", r.StatusCode, res)
+	}
+	var prob struct{ Detail, Field string }
+	if r := e.call(t, "editor", "POST", path(""), []byte(stopped), &prob); r.StatusCode != 422 ||
+		!strings.Contains(prob.Detail, "stopped.xml:7:") || !strings.Contains(prob.Detail, `has status "stopped"`) || !strings.Contains(prob.Detail, "partial=true") {
+		t.Fatalf("stopped scan: %d %+v", r.StatusCode, prob)
+	}
+	res = nil
+	if r := e.call(t, "editor", "POST", path("&partial=true"), []byte(stopped), &res); r.StatusCode != 200 || res["partial"] != true || res["closed"] != 0.0 || res["unchanged"] != 1.0 {
+		t.Fatalf("partial import: %d %v", r.StatusCode, res)
+	}
+	if r := e.call(t, "editor", "POST", path("&partial=maybe"), []byte(stopped), &prob); r.StatusCode != 400 || prob.Field != "partial" {
+		t.Errorf("partial=maybe: %d %+v", r.StatusCode, prob)
+	}
+}
+
+// TestUploadPartialScanPage: the release page's scan upload refuses the
+// stopped Nexpose report, saying how to import it, and with its "Partial
+// scan" box imports it closing nothing.
+func TestUploadPartialScanPage(t *testing.T) {
+	e, rel, stopped := stoppedScanEnv(t)
+	s := e.loginOK(t, "ed")
+	upload := func(partial bool) string {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("report", "stopped.xml")
+		fw.Write(stopped)
+		if partial {
+			mw.WriteField("partial", "true")
+		}
+		mw.Close()
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/releases/%d/scans", e.url, rel.ID), &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("X-CSRF-Token", s.csrf)
+		req.AddCookie(s.cookie)
+		resp, _ := send(t, noRedirect, req)
+		loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("upload: %d", resp.StatusCode)
+		}
+		return loc
+	}
+	if loc := upload(false); !strings.Contains(loc, `Import failed: nexpose report: stopped.xml:7:`) || !strings.Contains(loc, `"Partial scan"`) {
+		t.Errorf("stopped scan: redirect %q", loc)
+	}
+	if loc := upload(true); !strings.Contains(loc, "Imported 1 findings from nexpose: new 1, unchanged 0, reopened 0, closed 0 (partial scan: nothing closed)") {
+		t.Errorf("partial upload: redirect %q", loc)
+	}
+}
