@@ -71,15 +71,15 @@ func runScanParse(_ context.Context, s *streams, opts *scanParseOptions) error {
 		return failure(err)
 	}
 	if opts.Format == "ndjson" {
-		return streamNDJSON(s.out, br, name, format)
+		return streamNDJSON(s, br, name, format)
 	}
 	if opts.Format == "table" {
 		var list []findings.Finding
-		if err := format.Parse(br, name, func(f findings.Finding) error {
+		if err := parseEnd(s, format, format.Parse(br, name, func(f findings.Finding) error {
 			list = append(list, f)
 			return nil
-		}); err != nil {
-			return failure(fmt.Errorf("%s report: %w", format.Name, err))
+		}), len(list)); err != nil {
+			return err
 		}
 		return printFindingsTable(s.out, format.Name, list)
 	}
@@ -97,7 +97,7 @@ func runScanParse(_ context.Context, s *streams, opts *scanParseOptions) error {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	n := 0
-	if err := format.Parse(br, name, func(f findings.Finding) error {
+	if err := parseEnd(s, format, format.Parse(br, name, func(f findings.Finding) error {
 		if n > 0 {
 			buf.WriteByte(',')
 		}
@@ -107,31 +107,44 @@ func runScanParse(_ context.Context, s *streams, opts *scanParseOptions) error {
 		}
 		buf.Truncate(buf.Len() - 1) // Encode's newline
 		return nil
-	}); err != nil {
-		return failure(fmt.Errorf("%s report: %w", format.Name, err))
+	}), n); err != nil {
+		return err
 	}
 	buf.WriteString("]}\n")
 	_, err = s.out.Write(buf.Bytes())
 	return err
 }
 
-func streamNDJSON(w io.Writer, r io.Reader, name string, format scanners.Format) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+func streamNDJSON(s *streams, r io.Reader, name string, format scanners.Format) error {
+	bw := bufio.NewWriterSize(s.out, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
+	n := 0
 	err := format.Parse(r, name, func(f findings.Finding) error {
 		if f.Tool == "" {
 			f.Tool = format.Name
 		}
+		n++
 		return enc.Encode(f)
 	})
 	if ferr := bw.Flush(); err == nil && ferr != nil {
 		return ferr
 	}
-	if err != nil {
-		return failure(fmt.Errorf("%s report: %w", format.Name, err))
+	return parseEnd(s, format, err, n)
+}
+
+// parseEnd is how a parse of n findings that ended in err ends. A report
+// that says its scan did not complete but lists findings is printed with a
+// warning, as an import takes it as a partial scan; any other error fails.
+func parseEnd(s *streams, format scanners.Format, err error, n int) error {
+	switch {
+	case err == nil:
+		return nil
+	case findings.TakenAsPartial(err, n):
+		fmt.Fprintf(s.err, "warning: %s report: %v (an import takes it as a partial scan, which closes nothing)\n", format.Name, err)
+		return nil
 	}
-	return nil
+	return failure(fmt.Errorf("%s report: %w", format.Name, err))
 }
 
 func printFindingsTable(w io.Writer, tool string, list []findings.Finding) error {

@@ -38,9 +38,10 @@ reopens fixed ones that re-appear. Triage decisions and assignees are never
 overwritten. The import is one transaction.
 
 A report that says its own scan did not complete (failed, stopped,
-interrupted, one page of the results) is refused: it would close findings
-the scan never re-checked. --partial imports a report as a partial scan:
-its findings are added and updated, and none is closed.`,
+interrupted, one page of the results) would close findings the scan never
+re-checked: it is imported as a partial scan, whose findings are added and
+updated and which closes none, and the output says why; one that lists no
+finding is refused. --partial imports any report as a partial scan.`,
 		Example: `  rampart scan import zap-nightly.xml --product "Fleet Portal" --release 2026.05 --scope zap:portal --data ./rampart-data
   rampart scan import results.sarif --tool sarif --product Gateway --release 2.4.1
   rampart scan import stopped-scan.xml --partial --product Gateway --release 2.4.1`,
@@ -74,6 +75,9 @@ func runScanImport(ctx context.Context, s *streams, opts *scanImportOptions) err
 		fmt.Fprintf(s.out, " (%d of the new ones duplicate findings of other tools)", res.Duplicates)
 	}
 	fmt.Fprintln(s.out)
+	if res.PartialReason != "" {
+		fmt.Fprintf(s.err, "warning: imported as a partial scan because the report says its scan did not complete: %s\n", res.PartialReason)
+	}
 	return nil
 }
 

@@ -43,18 +43,36 @@ type ScanImport struct {
 	// everything (stopped, interrupted, failed part-way, one page of the
 	// results): its findings are written, re-reported fixed ones reopen,
 	// but nothing is closed, since what it does not list was not
-	// necessarily checked. An error from Each that wraps
-	// ErrIncompleteScan (the report says its scan did not complete, and
-	// the parser emitted every finding it has before saying so) is then
-	// not an error.
+	// necessarily checked.
+	//
+	// A report that says so itself needs no flag: when Each ends with an
+	// error wrapping ErrIncompleteScan (the parser emits every finding it
+	// has before saying so), the report is imported as a partial scan if
+	// it listed a finding, and ScanResult.PartialReason says why. One that
+	// listed none has nothing to import and is refused with that error,
+	// unless Partial asks for it to be recorded anyway.
 	Partial bool
 }
 
 // ErrIncompleteScan: the report says its own scan failed, was stopped or
 // did not finish, or it lists fewer results than it says it has. A
-// re-import closes what the report no longer lists, so it is imported only
-// as a partial scan (ScanImport.Partial), which closes nothing.
+// re-import closes what the report no longer lists, so such a report is
+// imported only as a partial scan (ScanImport.Partial), which closes
+// nothing.
 var ErrIncompleteScan = errors.New("the scan did not complete")
+
+// TakenAsPartial reports whether a report whose parse emitted n findings
+// and ended in err is imported as a partial scan without being asked to:
+// it says its scan did not complete (ErrIncompleteScan) and lists a
+// finding. One that lists none is refused.
+func TakenAsPartial(err error, n int) bool {
+	return n > 0 && errors.Is(err, ErrIncompleteScan)
+}
+
+// incompleteHint says what to do with a report refused by ErrIncompleteScan:
+// one that lists no finding.
+const incompleteHint = "it lists no finding, so nothing was imported or closed: import a complete run's report, " +
+	"or record this one as a partial scan (--partial, the API's partial=true, the upload form's \"Partial scan\")"
 
 // RawReport is the raw report of an import, kept for re-processing and
 // audit.
@@ -81,8 +99,12 @@ type ScanResult struct {
 	Reopened  int    `json:"reopened"`
 	Closed    int    `json:"closed"`
 	// Partial: the import was of a partial scan and closed nothing
-	// (ScanImport.Partial).
+	// (ScanImport.Partial, or a report that says its scan did not
+	// complete).
 	Partial bool `json:"partial,omitempty"`
+	// PartialReason is what the report says about its scan not
+	// completing (the file, the field and its value), when it says so.
+	PartialReason string `json:"partial_reason,omitempty"`
 	// Duplicates counts new findings linked to the same issue already
 	// reported in the release by another tool.
 	Duplicates int `json:"duplicates"`
@@ -299,7 +321,13 @@ func importScan(ctx context.Context, tx ImportTx, in ScanImport) (ScanResult, er
 		}
 		return nil
 	}
-	if err := in.Each(emit); err != nil && !(in.Partial && errors.Is(err, ErrIncompleteScan)) {
+	switch err := in.Each(emit); {
+	case err == nil:
+	case TakenAsPartial(err, res.Findings), in.Partial && errors.Is(err, ErrIncompleteScan):
+		in.Partial, res.PartialReason = true, err.Error()
+	case errors.Is(err, ErrIncompleteScan):
+		return res, fmt.Errorf("%w; %s", err, incompleteHint)
+	default:
 		return res, err
 	}
 	if len(batch) > 0 {

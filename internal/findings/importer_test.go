@@ -560,10 +560,11 @@ func TestImporterReportTriage(t *testing.T) {
 }
 
 // TestImporterPartialScan: a report that says its scan did not complete
-// (Each ends with ErrIncompleteScan after its findings) changes nothing
-// when imported as a complete scan; imported as a partial scan its findings
-// are written, a fixed one it reports reopens, and nothing is closed, even
-// what it no longer lists.
+// (Each ends with ErrIncompleteScan after its findings) is imported as a
+// partial scan, saying why: its findings are written, a fixed one it
+// reports reopens, and nothing is closed, even what it no longer lists. One
+// that lists no finding is refused, saying what to do, and changes nothing;
+// with Partial it is recorded.
 func TestImporterPartialScan(t *testing.T) {
 	ctx := context.Background()
 	m := newMem()
@@ -572,31 +573,40 @@ func TestImporterPartialScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.setStatus(t, "nexpose", "C", findings.StatusVerified) // fixed earlier
-	stopped := func(emit func(findings.Finding) error) error {
-		if err := report("A", "C", "D")(emit); err != nil {
-			return err
+	stoppedWith := func(list ...string) func(emit func(findings.Finding) error) error {
+		return func(emit func(findings.Finding) error) error {
+			if err := report(list...)(emit); err != nil {
+				return err
+			}
+			return fmt.Errorf("r.xml:4: scans/scan/@status: %w: scan 1 has status \"stopped\"", findings.ErrIncompleteScan)
 		}
-		return fmt.Errorf("r.xml:4: scans/scan/@status: %w: scan 1 has status \"stopped\"", findings.ErrIncompleteScan)
 	}
 	before := m.state.clone()
-	if _, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0.Add(time.Hour), Each: stopped}); !errors.Is(err, findings.ErrIncompleteScan) {
-		t.Fatalf("stopped scan as a complete one: %v", err)
+	_, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0.Add(time.Hour), Each: stoppedWith()})
+	if !errors.Is(err, findings.ErrIncompleteScan) || !strings.Contains(err.Error(), `r.xml:4: scans/scan/@status: the scan did not complete: scan 1 has status "stopped"; it lists no finding, so nothing was imported or closed: import a complete run's report, or record this one as a partial scan (--partial`) {
+		t.Fatalf("stopped scan listing nothing: %v, want a refusal saying what to do", err)
 	}
 	if len(m.state.scans) != len(before.scans) || m.find(t, "nexpose", "B").Status != findings.StatusOpen {
 		t.Fatalf("a refused report changed the store")
 	}
-	res, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0.Add(2 * time.Hour), Each: stopped, Partial: true})
+	res, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0.Add(2 * time.Hour), Each: stoppedWith("A", "C", "D")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := counts(res), "findings=3 new=1 unchanged=1 reopened=1 closed=0 duplicates=0"; got != want || !res.Partial {
-		t.Errorf("partial import: %s partial %v, want %s partial true", got, res.Partial, want)
+		t.Errorf("stopped scan: %s partial %v, want %s partial true", got, res.Partial, want)
+	}
+	if want := `r.xml:4: scans/scan/@status: the scan did not complete: scan 1 has status "stopped"`; res.PartialReason != want {
+		t.Errorf("partial reason %q, want %q", res.PartialReason, want)
 	}
 	if b := m.find(t, "nexpose", "B"); b.Status != findings.StatusOpen {
 		t.Errorf("B, not listed by the partial scan, became %s", b.Status)
 	}
 	if c := m.find(t, "nexpose", "C"); c.Status != findings.StatusOpen {
 		t.Errorf("C, fixed and reported again, is %s", c.Status)
+	}
+	if res, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0.Add(150 * time.Minute), Each: stoppedWith(), Partial: true}); err != nil || !res.Partial || res.Closed != 0 || res.Findings != 0 {
+		t.Errorf("stopped scan listing nothing, as a partial scan: %+v %v", res, err)
 	}
 	// Partial also holds for a report that does not say it is incomplete.
 	res, err = im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Now: day0.Add(3 * time.Hour), Each: report("A"), Partial: true})

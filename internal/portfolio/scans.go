@@ -40,8 +40,9 @@ type ScanRequest struct {
 	// history with it.
 	Now func() time.Time
 	// Partial imports the report as a partial scan: its findings are
-	// added and updated, none is closed, and a report that says its scan
-	// did not complete is accepted (findings.ScanImport.Partial).
+	// added and updated, none is closed (findings.ScanImport.Partial). A
+	// report that says its scan did not complete is imported so without
+	// it, when it lists a finding.
 	Partial bool
 }
 
@@ -107,12 +108,12 @@ func ImportScan(ctx context.Context, st ScanImportStore, req ScanRequest) (findi
 			perr := format.Parse(br, req.FileName, emit)
 			if perr != nil {
 				perr = fault.Unprocessable(fmt.Errorf("%s report: %w", format.Name, perr))
-				if !req.Partial || !errors.Is(perr, findings.ErrIncompleteScan) {
+				if !errors.Is(perr, findings.ErrIncompleteScan) {
 					return perr
 				}
-				// A partial import of a report that says its scan did not
-				// complete: the importer keeps its findings and closes
-				// nothing.
+				// The report says its scan did not complete: the importer
+				// takes what it listed as a partial scan (or refuses it
+				// when it listed nothing).
 			}
 			if _, err := io.Copy(io.Discard, br); err != nil { // hash the whole file
 				return err
@@ -143,7 +144,7 @@ func ImportScan(ctx context.Context, st ScanImportStore, req ScanRequest) (findi
 			return err
 		}
 		return audit.Record(ctx, st, audit.Event{Action: "scan.import", Object: fmt.Sprintf("release %d (%s)", req.ReleaseID, req.FileName), ProductID: pid,
-			Detail: fmt.Sprintf("%s scope %s: %d findings, %d new%s", res.Tool, res.Scope, res.Findings, res.New, partialNote(res.Partial))})
+			Detail: fmt.Sprintf("%s scope %s: %d findings, %d new%s", res.Tool, res.Scope, res.Findings, res.New, partialNote(res))})
 	})
 	if err != nil {
 		return res, err
@@ -155,8 +156,11 @@ func ImportScan(ctx context.Context, st ScanImportStore, req ScanRequest) (findi
 }
 
 // partialNote is what the audit record of a partial import adds.
-func partialNote(partial bool) string {
-	if partial {
+func partialNote(res findings.ScanResult) string {
+	switch {
+	case res.PartialReason != "":
+		return " (partial scan, nothing closed: " + res.PartialReason + ")"
+	case res.Partial:
 		return " (partial scan: nothing closed)"
 	}
 	return ""

@@ -27,10 +27,11 @@ func stoppedScanEnv(t *testing.T) (*env, inventory.Release, []byte) {
 	return e, rel, b
 }
 
-// TestImportPartialScanAPI: POST /releases/{id}/scans refuses the report
-// of a stopped Nexpose scan with 422 naming the file, the field and
-// partial=true, and with partial=true imports it closing nothing; a bad
-// partial value is 400 naming the parameter.
+// TestImportPartialScanAPI: POST /releases/{id}/scans imports the report
+// of a stopped Nexpose scan as a partial scan, closing nothing, with
+// partial_reason naming the file and the field; the same report listing
+// no finding is 422 saying what to do (partial=true); a bad partial value
+// is 400 naming the parameter.
 func TestImportPartialScanAPI(t *testing.T) {
 	e, rel, b := stoppedScanEnv(t)
 	stopped := string(b)
@@ -44,10 +45,16 @@ func TestImportPartialScanAPI(t *testing.T) {
 	if r := e.call(t, "editor", "POST", path(""), []byte(finished), &res); r.StatusCode != 200 || res["new"] != 2.0 {
 		t.Fatalf("finished scan: %d %v", r.StatusCode, res)
 	}
+	res = nil
+	if r := e.call(t, "editor", "POST", path(""), []byte(stopped), &res); r.StatusCode != 200 || res["partial"] != true || res["closed"] != 0.0 ||
+		!strings.Contains(fmt.Sprint(res["partial_reason"]), `stopped.xml:7:`) || !strings.Contains(fmt.Sprint(res["partial_reason"]), `has status "stopped"`) {
+		t.Fatalf("stopped scan: %d %v", r.StatusCode, res)
+	}
 	var prob struct{ Detail, Field string }
-	if r := e.call(t, "editor", "POST", path(""), []byte(stopped), &prob); r.StatusCode != 422 ||
-		!strings.Contains(prob.Detail, "stopped.xml:7:") || !strings.Contains(prob.Detail, `has status "stopped"`) || !strings.Contains(prob.Detail, "partial=true") {
-		t.Fatalf("stopped scan: %d %+v", r.StatusCode, prob)
+	empty := strings.ReplaceAll(stopped, `<test id="ssh-cve-2023-48795" status="vulnerable-version"/>`, "")
+	if r := e.call(t, "editor", "POST", path(""), []byte(empty), &prob); r.StatusCode != 422 ||
+		!strings.Contains(prob.Detail, "stopped.xml:7:") || !strings.Contains(prob.Detail, "it lists no finding") || !strings.Contains(prob.Detail, "partial=true") {
+		t.Fatalf("stopped scan listing nothing: %d %+v", r.StatusCode, prob)
 	}
 	res = nil
 	if r := e.call(t, "editor", "POST", path("&partial=true"), []byte(stopped), &res); r.StatusCode != 200 || res["partial"] != true || res["closed"] != 0.0 || res["unchanged"] != 1.0 {
@@ -58,9 +65,9 @@ func TestImportPartialScanAPI(t *testing.T) {
 	}
 }
 
-// TestUploadPartialScanPage: the release page's scan upload refuses the
-// stopped Nexpose report, saying how to import it, and with its "Partial
-// scan" box imports it closing nothing.
+// TestUploadPartialScanPage: the release page's scan upload imports the
+// stopped Nexpose report as a partial scan, saying why, and with its
+// "Partial scan" box imports it closing nothing.
 func TestUploadPartialScanPage(t *testing.T) {
 	e, rel, stopped := stoppedScanEnv(t)
 	s := e.loginOK(t, "ed")
@@ -84,10 +91,10 @@ func TestUploadPartialScanPage(t *testing.T) {
 		}
 		return loc
 	}
-	if loc := upload(false); !strings.Contains(loc, `Import failed: nexpose report: stopped.xml:7:`) || !strings.Contains(loc, `"Partial scan"`) {
+	if loc := upload(false); !strings.Contains(loc, "Imported 1 findings from nexpose: new 1, unchanged 0, reopened 0, closed 0 (partial scan, nothing closed: the report says its scan did not complete: nexpose report: stopped.xml:7:") {
 		t.Errorf("stopped scan: redirect %q", loc)
 	}
-	if loc := upload(true); !strings.Contains(loc, "Imported 1 findings from nexpose: new 1, unchanged 0, reopened 0, closed 0 (partial scan: nothing closed)") {
+	if loc := upload(true); !strings.Contains(loc, "Imported 1 findings from nexpose: new 0, unchanged 1, reopened 0, closed 0 (partial scan") {
 		t.Errorf("partial upload: redirect %q", loc)
 	}
 }

@@ -28,21 +28,17 @@ var (
 	// results than it says it has. A re-import closes what the report no
 	// longer lists, so importing it as a complete scan would close
 	// findings the scan never re-checked. A parser returns it after
-	// emitting every finding it has, so that a partial import
-	// (findings.ScanImport.Partial) keeps them.
+	// emitting every finding it has: the import takes them as a partial
+	// scan (findings.ScanImport.Partial), which closes nothing.
 	ErrIncompleteScan = findings.ErrIncompleteScan
 )
 
-// incompleteHint says what to do with a report refused as incomplete.
-const incompleteHint = "nothing was imported or closed: import a complete run's report, or import this one " +
-	"as a partial scan (--partial, the API's partial=true, the upload form's \"Partial scan\") to add its findings without closing any"
-
 // Incomplete returns the error of a report that says its scan did not
-// complete: why names what the report says (the field and its value),
-// and the message says what to do. Build a ParseError around it with the
-// position (dec.Errorf, or IncompleteAt for a JSON field).
+// complete: why names what the report says (the field and its value).
+// Build a ParseError around it with the position (dec.Errorf, or
+// IncompleteAt for a JSON field).
 func Incomplete(format string, args ...any) error {
-	return fmt.Errorf("%w: %s; %s", ErrIncompleteScan, fmt.Sprintf(format, args...), incompleteHint)
+	return fmt.Errorf("%w: %s", ErrIncompleteScan, fmt.Sprintf(format, args...))
 }
 
 // IncompleteAt returns a ParseError wrapping Incomplete at a byte offset

@@ -295,7 +295,10 @@ func (h *handler) uploadScan(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	msg := fmt.Sprintf("Imported %d findings from %s: new %d, unchanged %d, reopened %d, closed %d", res.Findings, res.Tool, res.New, res.Unchanged, res.Reopened, res.Closed)
-	if res.Partial {
+	switch {
+	case res.PartialReason != "":
+		msg += " (partial scan, nothing closed: the report says its scan did not complete: " + res.PartialReason + ")"
+	case res.Partial:
 		msg += " (partial scan: nothing closed)"
 	}
 	if err != nil {
