@@ -38,6 +38,9 @@ func Detect(head []byte) (f Format, err error) {
 			f, err = Format{}, fmt.Errorf("%w: format detection failed (recovered panic: %v)", ErrUnknownFormat, p)
 		}
 	}()
+	if f, ok := detectBundle(head); ok {
+		return f, nil // a tar archive of SPDX documents (bundle.go)
+	}
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	if len(trimmed) == 0 {

@@ -4,7 +4,9 @@
 // validates it and converts it to canonical inventory types:
 //
 //   - CycloneDX 1.2–1.7, JSON and XML
-//   - SPDX 2.2 and 2.3, JSON and tag-value
+//   - SPDX 2.2 and 2.3, JSON and tag-value, and bundles of linked SPDX
+//     2.x JSON documents in a tar archive (Yocto's IMAGE.spdx.tar.zst,
+//     bundle.go)
 //   - SPDX 3.0.0 and 3.0.1, JSON-LD (spdx3.go)
 //
 // JSON documents are validated against the official JSON schemas, embedded in
@@ -94,7 +96,7 @@ func (f Format) String() string {
 type Document struct {
 	Format      string // FormatCycloneDX or FormatSPDX
 	SpecVersion string // "1.6", "2.3", …
-	Encoding    string // EncodingJSON, EncodingXML, EncodingTagValue or EncodingJSONLD
+	Encoding    string // EncodingJSON, EncodingXML, EncodingTagValue, EncodingJSONLD or EncodingTar
 	// Name is the document's name: the SPDX document name, or for CycloneDX
 	// the metadata component's name (CycloneDX documents have no name).
 	Name string
@@ -111,6 +113,10 @@ type Document struct {
 	// flattened, in document order. Refs are bom-refs or SPDX identifiers
 	// (with the "SPDXRef-" prefix); DependsOn edges refer to Refs.
 	Components []inventory.Component
+	// Warnings are what the import could not resolve but did not refuse
+	// the document for (an SPDX bundle's reference to a document it does
+	// not hold), one sentence each.
+	Warnings []string
 }
 
 // Edges counts the dependency edges of the document, metadata included.
@@ -210,6 +216,8 @@ func decodeBytes(data []byte, name string) (doc *Document, err error) {
 		return decodeSPDXTagValue(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingJSONLD:
 		return decodeSPDX3(data, name, f)
+	case f.Name == FormatSPDX && f.Encoding == EncodingTar:
+		return decodeSPDXBundle(data, name)
 	}
 	return nil, fmt.Errorf("%s: %w: %s", name, ErrUnsupportedVersion, f)
 }

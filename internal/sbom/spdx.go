@@ -498,15 +498,29 @@ func fromSPDX(sd *spdx.Document, f Format, name string) (*Document, error) {
 // Microsoft's sbom-tool writes PREREQUISITE_FOR) all mean "A depends on B".
 func spdxEdge(r *spdx.Relationship) (from, to string, ok bool) {
 	a, b := "SPDXRef-"+string(r.RefA.ElementRefID), "SPDXRef-"+string(r.RefB.ElementRefID)
-	switch strings.ToUpper(r.Relationship) {
-	case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK", "HAS_PREREQUISITE":
+	forward, ok := spdxEdgeForward(r.Relationship)
+	switch {
+	case !ok:
+		return "", "", false
+	case forward:
 		return a, b, true
+	}
+	return b, a, true
+}
+
+// spdxEdgeForward reports whether relationship type rel is a dependency
+// edge (ok) and whether it reads "A depends on B" (forward) or "B depends
+// on A".
+func spdxEdgeForward(rel string) (forward, ok bool) {
+	switch strings.ToUpper(rel) {
+	case "DEPENDS_ON", "CONTAINS", "STATIC_LINK", "DYNAMIC_LINK", "HAS_PREREQUISITE":
+		return true, true
 	case "DEPENDENCY_OF", "BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
 		"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF", "CONTAINED_BY",
 		"PREREQUISITE_FOR", "OPTIONAL_COMPONENT_OF":
-		return b, a, true
+		return false, true
 	}
-	return "", "", false
+	return false, false
 }
 
 func spdxToComponent(p *spdx.Package, ref string, otherNames map[string]string) inventory.Component {
