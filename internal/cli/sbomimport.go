@@ -76,6 +76,9 @@ func runSBOMImport(ctx context.Context, s *streams, opts *sbomImportOptions) err
 		}
 		fmt.Fprintf(s.out, "imported %d components from %s (%s %s) into %s %s (release id %d, sha256 %s)\n",
 			res.Components, opts.File, res.Format, res.SpecVersion, rel.ProductName, rel.Version, rel.ID, res.SHA256)
+		for _, w := range res.Warnings {
+			fmt.Fprintf(s.err, "warning: %s: %s\n", opts.File, w)
+		}
 		if opts.NoRematch {
 			return nil
 		}

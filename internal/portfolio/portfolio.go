@@ -25,6 +25,9 @@ type ImportResult struct {
 	SpecVersion string `json:"spec_version"`
 	Components  int    `json:"components"`
 	SHA256      string `json:"sha256"`
+	// Warnings are what the import did not resolve but accepted (an SPDX
+	// bundle's reference to a document it does not hold).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // SBOMImportStore is what an SBOM import needs of the store: the release's
@@ -94,8 +97,12 @@ func ImportSBOMFrom(ctx context.Context, st SBOMImportStore, releaseID int64, na
 	// The components and the audit record of the import commit together;
 	// an error while streaming rolls the whole transaction back.
 	err = st.Atomic(ctx, func(ctx context.Context) error {
+		var warnings []string
 		n, err := st.ImportComponentsStream(ctx, releaseID, raw, func(w inventory.ComponentSink) error {
-			_, derr := prep.Emit(w)
+			out, derr := prep.Emit(w)
+			if out != nil {
+				warnings = out.Warnings
+			}
 			var ve *sbom.ValidationError
 			if errors.As(derr, &ve) {
 				return fault.Unprocessable(derr)
@@ -105,7 +112,7 @@ func ImportSBOMFrom(ctx context.Context, st SBOMImportStore, releaseID int64, na
 		if err != nil {
 			return err
 		}
-		res = ImportResult{ReleaseID: releaseID, Format: f.Name, SpecVersion: f.SpecVersion, Components: n, SHA256: raw.SHA256}
+		res = ImportResult{ReleaseID: releaseID, Format: f.Name, SpecVersion: f.SpecVersion, Components: n, SHA256: raw.SHA256, Warnings: warnings}
 		return recordSBOMImport(ctx, st, name, res, " (streamed)")
 	})
 	if err != nil {
@@ -118,7 +125,7 @@ func ImportSBOMFrom(ctx context.Context, st SBOMImportStore, releaseID int64, na
 var streamThreshold = sbom.StreamThreshold
 
 func importSBOM(ctx context.Context, st SBOMImportStore, releaseID int64, name string, doc *sbom.Document, raw blob.Blob) (ImportResult, error) {
-	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: raw.SHA256}
+	res := ImportResult{ReleaseID: releaseID, Format: string(doc.Format), SpecVersion: doc.SpecVersion, Components: len(doc.Components), SHA256: raw.SHA256, Warnings: doc.Warnings}
 	// The components and the audit record of the import commit together.
 	err := st.Atomic(ctx, func(ctx context.Context) error {
 		if err := st.ImportComponents(ctx, releaseID, doc.Components, raw); err != nil {

@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/sbom"
 	"github.com/rampart-security/rampart/internal/vuln"
@@ -170,4 +172,57 @@ func TestYoctoBundleRejects(t *testing.T) {
 			t.Errorf("%s: %v, want %q (%v)", tt.name, err, tt.want, tt.is)
 		}
 	}
+}
+
+// FuzzDecodeBundle: the SPDX bundle reader (archive, then documents
+// resolved across) never panics, its errors wrap a sentinel, and what it
+// accepts has unique refs and edges only between them. The seeds are the
+// fixtures and the fixture's plain tar, whose documents the fuzzer can
+// change.
+func FuzzDecodeBundle(f *testing.F) {
+	for _, p := range []string{yoctoBundle, "testdata/yocto/missing-base-files.spdx.tar.gz"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+		f.Add(data[:len(data)/2])
+	}
+	data, _ := os.ReadFile(yoctoBundle)
+	zr, err := zstd.NewReader(bytes.NewReader(data))
+	if err != nil {
+		f.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(plain)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := sbom.DecodeBytes(data, "fuzz.spdx.tar")
+		if err != nil {
+			if !errors.Is(err, sbom.ErrUnknownFormat) && !errors.Is(err, sbom.ErrUnsupportedVersion) && !errors.Is(err, sbom.ErrInvalid) && !errors.Is(err, sbom.ErrTooLarge) {
+				t.Fatalf("error wraps no sentinel: %v", err)
+			}
+			return
+		}
+		refs := map[string]bool{}
+		all := doc.Components
+		if doc.Metadata != nil {
+			all = append([]inventory.Component{*doc.Metadata}, all...)
+		}
+		for _, c := range all {
+			if refs[c.Ref] {
+				t.Fatalf("ref %q twice", c.Ref)
+			}
+			refs[c.Ref] = true
+		}
+		for _, c := range all {
+			for _, d := range c.DependsOn {
+				if !refs[d] {
+					t.Fatalf("%s depends on unknown %q", c.Ref, d)
+				}
+			}
+		}
+	})
 }

@@ -624,7 +624,11 @@ func (h *handler) uploadResult(w http.ResponseWriter, r *http.Request, id int64,
 		redirectFlash(w, r, fmt.Sprintf("/releases/%d", id), "Import failed: "+err.Error())
 		return
 	}
-	redirectFlash(w, r, fmt.Sprintf("/releases/%d", id), fmt.Sprintf("Imported %d components from %s %s", res.Components, res.Format, res.SpecVersion))
+	msg := fmt.Sprintf("Imported %d components from %s %s", res.Components, res.Format, res.SpecVersion)
+	if len(res.Warnings) > 0 {
+		msg += fmt.Sprintf(" (%d warnings: %s)", len(res.Warnings), strings.Join(res.Warnings, "; "))
+	}
+	redirectFlash(w, r, fmt.Sprintf("/releases/%d", id), msg)
 }
 
 func (h *handler) downloadSBOM(w http.ResponseWriter, r *http.Request) error {
