@@ -77,6 +77,7 @@ type sbomSummary struct {
 	Suppliers    int            `json:"suppliers"`
 	Edges        int            `json:"edges"`
 	Types        map[string]int `json:"types"`
+	Warnings     []string       `json:"warnings,omitempty"`
 }
 
 type sbomSubject struct {
@@ -90,7 +91,7 @@ func summarise(file string, doc *sbom.Document) sbomSummary {
 	sum := sbomSummary{
 		File: file, Format: doc.Format, SpecVersion: doc.SpecVersion, Encoding: doc.Encoding,
 		Name: doc.Name, SerialNumber: doc.SerialNumber, Components: len(doc.Components),
-		Edges: doc.Edges(), Types: map[string]int{},
+		Edges: doc.Edges(), Types: map[string]int{}, Warnings: doc.Warnings,
 	}
 	if !doc.Created.IsZero() {
 		sum.Created = doc.Created.Format("2006-01-02T15:04:05Z07:00")
@@ -173,6 +174,9 @@ func runSBOMInspect(_ context.Context, s *streams, opts *sbomInspectOptions) err
 	sort.Strings(types)
 	for _, t := range types {
 		row("  type "+t, sum.Types[t])
+	}
+	for _, w := range sum.Warnings {
+		row("Warning", w)
 	}
 	return tw.Flush()
 }

@@ -44,6 +44,20 @@ const (
 	bundleMaxEntries = 100_000
 )
 
+// bundleBudget is how much an archive of n bytes may decompress to.
+func bundleBudget(n int) int64 {
+	return min(bundleRatio*int64(n)+1<<20, DefaultMaxBytes)
+}
+
+// zstdWindow bounds the zstd window (the decoder allocates it) for an
+// archive of n bytes: its budget, but at least the 8 MiB the zstd format
+// (RFC 8878 §3.1.1.1.2) recommends every decoder to support, which zstd's
+// levels up to 19 stay within when the input size is unknown, as when
+// create-spdx pipes the tar through zstd.
+func zstdWindow(n int) uint64 {
+	return uint64(max(bundleBudget(n), 8<<20))
+}
+
 var (
 	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 	gzipMagic = []byte{0x1f, 0x8b}
@@ -61,7 +75,7 @@ func detectBundle(head []byte) (Format, bool) {
 	if !bytes.HasPrefix(head, zstdMagic) && !bytes.HasPrefix(head, gzipMagic) {
 		return Format{}, false
 	}
-	r, err := decompressor(bytes.NewReader(head), 1<<20)
+	r, err := decompressor(bytes.NewReader(head), zstdWindow(len(head)))
 	if err != nil {
 		return Format{}, false
 	}
@@ -82,13 +96,15 @@ func isTarHeader(b []byte) bool {
 }
 
 // decompressor returns a reader of data decompressed by its magic (zstd,
-// gzip), or data itself; maxMem bounds the zstd decoder's window.
+// gzip), or data itself; maxMem bounds the zstd decoder's window (in a
+// streaming decode, WithDecoderMaxMemory bounds the window; the output is
+// bounded by the caller).
 func decompressor(r io.Reader, maxMem uint64) (io.ReadCloser, error) {
 	br := &peekReader{r: r}
 	magic, _ := br.peek(4)
 	switch {
 	case bytes.HasPrefix(magic, zstdMagic):
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxMem), zstd.WithDecoderMaxWindow(min(maxMem, zstd.MaxWindowSize)))
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxMem))
 		if err != nil {
 			return nil, err
 		}
@@ -140,8 +156,8 @@ type bundleEntry struct {
 // say: never more than the budget is read. Links, devices and paths that
 // leave the archive's root are refused.
 func readBundle(data []byte, name string) ([]bundleEntry, error) {
-	budget := min(bundleRatio*int64(len(data))+1<<20, DefaultMaxBytes)
-	zr, err := decompressor(bytes.NewReader(data), uint64(budget))
+	budget := bundleBudget(len(data))
+	zr, err := decompressor(bytes.NewReader(data), zstdWindow(len(data)))
 	if err != nil {
 		return nil, invalid(name, "", "SPDX bundle: cannot decompress: %v", err)
 	}

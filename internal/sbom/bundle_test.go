@@ -97,6 +97,68 @@ func TestYoctoBundle(t *testing.T) {
 	}
 }
 
+// plainBundle is the fixture bundle's tar, decompressed.
+func plainBundle(t testing.TB) []byte {
+	t.Helper()
+	data, err := os.ReadFile(yoctoBundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zstd.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
+}
+
+// TestYoctoBundleLargeWindow: a streaming compressor at a high level (zstd
+// -19 on a pipe: 8 MiB) declares a window larger than a small bundle's
+// decompression budget (200 × 3 KB + 1 MiB); detection and decoding allow
+// the 8 MiB every zstd decoder should.
+func TestYoctoBundleLargeWindow(t *testing.T) {
+	plain := plainBundle(t)
+	// Copy the tar and add 1 MiB of zeros (not JSON: skipped), so the
+	// frame spans several blocks and states its window, while the bundle
+	// stays a few KB compressed.
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	tr := tar.NewReader(bytes.NewReader(plain))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		body, _ := io.ReadAll(tr)
+		tw.WriteHeader(h)
+		tw.Write(body)
+	}
+	tw.WriteHeader(&tar.Header{Name: "padding.bin", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1 << 20})
+	tw.Write(make([]byte, 1<<20))
+	tw.Close()
+	plain = tb.Bytes()
+	var buf bytes.Buffer
+	zw, err := zstd.NewWriter(&buf, zstd.WithWindowSize(8<<20), zstd.WithEncoderLevel(zstd.SpeedBestCompression))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		zw.Write(plain[i*len(plain)/4 : (i+1)*len(plain)/4])
+	}
+	zw.Close()
+	doc, err := sbom.DecodeBytes(buf.Bytes(), "w.spdx.tar.zst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Components) != 4 {
+		t.Errorf("%d components", len(doc.Components))
+	}
+}
+
 // TestYoctoBundleMissingDocument: a bundle without base-files.spdx.json
 // (gzip-compressed) imports the rest and warns about the reference.
 func TestYoctoBundleMissingDocument(t *testing.T) {
@@ -188,16 +250,7 @@ func FuzzDecodeBundle(f *testing.F) {
 		f.Add(data)
 		f.Add(data[:len(data)/2])
 	}
-	data, _ := os.ReadFile(yoctoBundle)
-	zr, err := zstd.NewReader(bytes.NewReader(data))
-	if err != nil {
-		f.Fatal(err)
-	}
-	plain, err := io.ReadAll(zr)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(plain)
+	f.Add(plainBundle(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := sbom.DecodeBytes(data, "fuzz.spdx.tar")
 		if err != nil {
