@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
 	"os"
 	"sort"
 	"strings"
@@ -15,7 +17,7 @@ import (
 // /api/v1/releases/{id}/sbom, imports the image's binary packages with the
 // recipes' CPEs and the CONTAINS and runtime edges; a bundle missing a
 // package document imports the rest and says which reference it could not
-// resolve.
+// resolve, through the API and the release page's upload form.
 func TestAPIUploadYoctoBundle(t *testing.T) {
 	bundle, err := os.ReadFile("../sbom/testdata/yocto/core-image-minimal-qemux86-64.spdx.tar.zst")
 	if err != nil {
@@ -58,6 +60,22 @@ func TestAPIUploadYoctoBundle(t *testing.T) {
 		}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("components:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		// The release page's upload form (htmx) takes the bundle as well.
+		sess := e.loginOK(t, "ed")
+		rel3 := e.postRelease(t, "editor", p.ID, map[string]any{"version": "3"})
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf", sess.csrf)
+		fw, _ := mw.CreateFormFile("sbom", "core-image-minimal-qemux86-64.spdx.tar.zst")
+		fw.Write(missing)
+		mw.Close()
+		req := e.request(t, "POST", fmt.Sprintf("/releases/%d/sbom", rel3.ID), body.Bytes())
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("HX-Request", "true")
+		req.AddCookie(sess.cookie)
+		if resp, page := send(t, noRedirect, req); resp.StatusCode != 200 || !strings.Contains(string(page), "Imported <strong>3</strong> components from spdx 2.2") || !strings.Contains(string(page), "Warning: core-image-minimal") {
+			t.Errorf("UI upload: %d %s", resp.StatusCode, page)
 		}
 		rel2 := e.postRelease(t, "editor", p.ID, map[string]any{"version": "2"})
 		res.Warnings = nil
