@@ -192,13 +192,21 @@ func readBundle(data []byte, name string) ([]bundleEntry, error) {
 		if h.Size < 0 || h.Size > budget-total {
 			return nil, fmt.Errorf("%s: %w: SPDX bundle entry %s: decompresses past the limit of %d bytes (%d× the file + 1 MiB)", name, ErrTooLarge, h.Name, budget, bundleRatio)
 		}
-		b := make([]byte, h.Size)
-		if _, err := io.ReadFull(tr, b); err != nil {
-			return nil, invalid(name, h.Name, "SPDX bundle: entry is truncated: %v", err)
-		}
 		total += h.Size
-		if path.Ext(clean) != ".json" {
-			continue // not an SPDX JSON document
+		if path.Ext(clean) != ".json" { // not an SPDX JSON document
+			if _, err := io.Copy(io.Discard, tr); err != nil {
+				return nil, invalid(name, h.Name, "SPDX bundle: entry is truncated: %v", err)
+			}
+			continue
+		}
+		// Read as the data arrives: a header's size is a claim, allocated
+		// only as far as the archive holds it.
+		b, err := io.ReadAll(io.LimitReader(tr, h.Size))
+		if err == nil && int64(len(b)) < h.Size {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return nil, invalid(name, h.Name, "SPDX bundle: entry is truncated: %v", err)
 		}
 		out = append(out, bundleEntry{name: clean, data: b})
 	}

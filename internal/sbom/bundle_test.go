@@ -97,6 +97,25 @@ func TestYoctoBundle(t *testing.T) {
 	}
 }
 
+// TestYoctoBundleStreamed: an import over sbom.StreamThreshold goes
+// through Prepare, which must detect the bundle from its 64 KiB head and
+// give what Decode gives, warnings included.
+func TestYoctoBundleStreamed(t *testing.T) {
+	for _, p := range []string{yoctoBundle, "testdata/yocto/missing-base-files.spdx.tar.gz"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !checkSame(t, data, p) {
+			t.Errorf("%s: rejected", p)
+		}
+		res, _, err := streamDecode(data, p)
+		if err != nil || res.Encoding != sbom.EncodingTar || len(res.Warnings) != strings.Count(p, "missing") {
+			t.Errorf("%s: streamed %+v, %v", p, res, err)
+		}
+	}
+}
+
 // plainBundle is the fixture bundle's tar, decompressed.
 func plainBundle(t testing.TB) []byte {
 	t.Helper()
@@ -210,6 +229,8 @@ func TestYoctoBundleRejects(t *testing.T) {
 		{"absolute", tarOf(t, &tar.Header{Name: "/a.spdx.json", Typeflag: tar.TypeReg, Mode: 0o644}), "entry path leaves the archive", sbom.ErrInvalid},
 		{"not spdx", tarOf(t, &tar.Header{Name: "x.spdx.json", Typeflag: tar.TypeReg, Mode: 0o644}), "x.spdx.json: ", sbom.ErrInvalid},
 		{"empty", tarOf(t, &tar.Header{Name: "d/", Typeflag: tar.TypeDir, Mode: 0o755}), "holds no JSON documents", sbom.ErrInvalid},
+		{"truncated", tarOf(t, &tar.Header{Name: "t.spdx.json", Typeflag: tar.TypeReg, Mode: 0o644})[:520], "t.spdx.json: SPDX bundle: entry is truncated", sbom.ErrInvalid},
+		{"device", tarOf(t, &tar.Header{Name: "dev", Typeflag: tar.TypeChar, Mode: 0o644}), "dev: SPDX bundle: entry of type", sbom.ErrInvalid},
 	}
 	huge := tarOf(t, &tar.Header{Name: "big.spdx.json", Typeflag: tar.TypeReg, Mode: 0o644})
 	// Claim 2 GiB in the header (octal size field at offset 124).
