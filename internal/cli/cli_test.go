@@ -190,6 +190,8 @@ func TestUserTokenAndImport(t *testing.T) {
 		// SPDX 3.0.1 JSON-LD, as Yocto's create-spdx-3.0 writes an image (internal/sbom/testdata/README-spdx3.md).
 		{name: "sbom import spdx 3", args: []string{"sbom", "import", sbomTestdata + "yocto-core-image-minimal.rootfs.spdx.json", "--product", "Gateway", "--release", "5.1", "--data", dir, "--no-rematch"},
 			outHas: []string{"imported 9 components", "(spdx 3.0.1)"}},
+		{name: "yocto bundle import", args: []string{"sbom", "import", sbomTestdata + "yocto/missing-base-files.spdx.tar.gz", "--product", "Gateway", "--release", "2.5", "--data", dir, "--no-rematch"},
+			outHas: []string{"imported 3 components", "(spdx 2.2)"}, errHas: []string{"warning: ", "missing-base-files.spdx.tar.gz: ", "DocumentRef-base-files"}},
 	})
 }
 

@@ -34,9 +34,13 @@ schema first; the import is one transaction, so an invalid SBOM changes
 nothing. The raw file is kept, addressed by its SHA-256 (files over 64 MiB
 are recorded by their SHA-256 only). Files over 32 MiB (CycloneDX JSON and
 XML, SPDX JSON and tag-value) are streamed: validated, then read a few
-components at a time, so memory does not grow with the file.`,
+components at a time, so memory does not grow with the file. A Yocto
+create-spdx bundle (IMAGE.spdx.tar.zst) imports the image's packages
+resolved across its documents; references it could not resolve are printed
+as warnings.`,
 		Example: `  rampart sbom import firmware-2.4.1.cdx.json --product "Industrial Gateway" --release 2.4.1 --data ./rampart-data
-  rampart sbom import huge.cdx.json --product Gateway --release 2.5.0 --no-rematch`,
+  rampart sbom import huge.cdx.json --product Gateway --release 2.5.0 --no-rematch
+  rampart sbom import core-image-minimal-qemux86-64.spdx.tar.zst --product Gateway --release 2.5.1`,
 		Args: exactArgs(&opts.File),
 		RunE: runE(s, opts, runF, runSBOMImport),
 	}
