@@ -39,7 +39,7 @@ var Format = reportio.Format{
 	Name:        Name,
 	Aliases:     []string{"gitlab-dast-json", "gitlab-dast-api"},
 	Description: "GitLab DAST JSON report (security report schema for DAST, v2–v15; DAST and DAST API analyzers)",
-	DetectRule:  `JSON object with "vulnerabilities" and "scan" ("scan" may be past the head: GitLab writes it last) whose scan has "scanned_resources" or whose vulnerabilities' locations have "hostname" (keys in any order)`,
+	DetectRule:  `JSON object with "vulnerabilities" and "scan" ("scan" may be past the head: GitLab writes it last; schemas before 15 may have none: then vulnerabilities with "identifiers" and "location") whose scan has "scanned_resources" or whose vulnerabilities' locations have "hostname" (keys in any order)`,
 	Detect:      Detect,
 	Parse:       Parse,
 }
@@ -47,19 +47,64 @@ var Format = reportio.Format{
 // Detect reports whether head is a GitLab DAST report.
 func Detect(h *reportio.Head) bool {
 	k := h.JSONObject()
-	if !hasScan(k) {
+	if !gitlabReport(k) {
 		return false
 	}
 	return k.HasPath("scan.scanned_resources") || k.HasPath("vulnerabilities[].location.hostname")
 }
 
-// hasScan reports whether k is the head of a GitLab security report: an
-// object with "vulnerabilities" and "scan". GitLab's analyzers write
-// "scan" after "vulnerabilities", so in a report larger than the head it
-// is not seen: a head that ends inside the document is enough then, and
-// the vulnerabilities' locations tell the report type.
-func hasScan(k *reportio.JSONKeys) bool {
-	return k != nil && k.HasTop("vulnerabilities") && (k.HasTop("scan") || !k.Complete)
+// gitlabReport reports whether k is the head of a GitLab security report:
+// an object with "vulnerabilities" and
+//   - "scan", required since schema 15. GitLab's analyzers write "scan"
+//     after "vulnerabilities", so in a report larger than the head it is
+//     not seen: a head that ends inside the document is enough then;
+//   - or, as schemas 2 to 14 allowed and their analyzers wrote (no "scan"),
+//     vulnerabilities with GitLab's "identifiers" list and "location"
+//     object, or none and the schema's "version" and "remediations".
+//
+// The vulnerabilities' locations (or scan.type) then tell the report type.
+func gitlabReport(k *reportio.JSONKeys) bool {
+	if k == nil || !k.HasTop("vulnerabilities") {
+		return false
+	}
+	if k.HasTop("scan") || !k.Complete {
+		return true
+	}
+	if k.TopKind("vulnerabilities") != '[' {
+		return false
+	}
+	if k.HasPathPrefix("vulnerabilities[]") {
+		return k.HasPath("vulnerabilities[].identifiers") && k.HasPathPrefix("vulnerabilities[].location")
+	}
+	return k.HasTop("version") && k.HasTop("remediations")
+}
+
+// checkType checks a GitLab report type (scan.type, or a vulnerability's
+// category: the report type of schemas before 15, which need no "scan")
+// against the report types format reads; an empty type is not known and
+// passes. A type of the package's other format names it.
+func checkType(format, name string, offset int64, field, typ string) error {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	var reader string
+	switch t {
+	case "":
+		return nil
+	case "sast", "secret_detection", "dependency_scanning", "container_scanning":
+		reader = NameSAST
+	case "dast", "api_fuzzing":
+		reader = Name
+	}
+	if reader == format {
+		return nil
+	}
+	if format == Name {
+		return reportio.NotReport(name, offset, "%s is %q: a GitLab %s report, not DAST (its locations are not URLs)%s", field, typ, t, sastHint(t))
+	}
+	if reader == Name {
+		return reportio.NotReport(name, offset, "%s is %q: a GitLab %s report, not SAST: read it as %s", field, typ, t, Name)
+	}
+	// coverage_fuzzing, cluster_image_scanning, …: other locations
+	return reportio.NotReport(name, offset, "%s is %q: a GitLab %s report, not SAST, secret detection, dependency or container scanning", field, typ, t)
 }
 
 type identifier struct {
@@ -114,6 +159,7 @@ func identify(f *findings.Finding, ids []identifier) {
 
 type vulnerability struct {
 	ID          string       `json:"id"`
+	Category    string       `json:"category"`
 	Name        string       `json:"name"`
 	Message     string       `json:"message"`
 	Description string       `json:"description"`
@@ -130,9 +176,34 @@ type vulnerability struct {
 		Param    string `json:"param"`
 		Path     string `json:"path"`
 	} `json:"location"`
-	Evidence struct {
+	Evidence evidence `json:"evidence"`
+}
+
+// evidence is a vulnerability's evidence: an object (the schema's), or an
+// empty array as some exporters write none ("evidence": [], DefectDojo's
+// gitlab_dast_multiple_cwe_fabricated_v15.json): no summary.
+type evidence struct {
+	Summary string
+}
+
+func (e *evidence) UnmarshalJSON(b []byte) error {
+	var list []json.RawMessage
+	if json.Unmarshal(b, &list) == nil {
+		if len(list) > 0 {
+			return fmt.Errorf("evidence is a non-empty array, not an object")
+		}
+		return nil
+	}
+	var o *struct {
 		Summary string `json:"summary"`
-	} `json:"evidence"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		return fmt.Errorf("evidence is not an object: %w", err)
+	}
+	if o != nil {
+		e.Summary = o.Summary
+	}
+	return nil
 }
 
 type scan struct {
@@ -191,6 +262,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	}
 	var sc scan
 	seenVulns := false
+	i := 0 // vulnerabilities read
 	var groups reportio.Ordered[string, *group]
 	err := dec.Object(func(key string) error {
 		switch key {
@@ -200,13 +272,15 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			return err
 		case "vulnerabilities":
 			seenVulns = true
-			i := 0
 			return dec.Array("vulnerabilities", func() error {
 				var v vulnerability
 				if err := dec.Decode(&v, fmt.Sprintf("vulnerabilities[%d]", i)); err != nil {
 					return err
 				}
 				i++
+				if err := checkType(Name, name, dec.Offset(), fmt.Sprintf("vulnerabilities[%d].category", i-1), v.Category); err != nil {
+					return err
+				}
 				add(&groups, v)
 				return nil
 			})
@@ -216,10 +290,8 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	if err := dec.Known(seenVulns, err, `no "vulnerabilities": not a GitLab DAST report`); err != nil {
 		return err
 	}
-	switch t := strings.ToLower(strings.TrimSpace(sc.Type)); t {
-	case "", "dast", "api_fuzzing":
-	default:
-		return reportio.NotReport(name, dec.Offset(), "scan.type is %q: a GitLab %s report, not DAST (its locations are not URLs)%s", sc.Type, t, sastHint(t))
+	if err := checkType(Name, name, dec.Offset(), "scan.type", sc.Type); err != nil {
+		return err
 	}
 	tool := strings.TrimSpace(sc.Scanner.Name)
 	if err := groups.Each(func(_ string, g *group) error {

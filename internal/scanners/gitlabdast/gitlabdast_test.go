@@ -98,3 +98,29 @@ func TestDetect(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	scannertest.FuzzDir(f, "testdata", Parse)
 }
+
+// DefectDojo's DAST test reports (testdata/PROVENANCE.md): the v14 one has
+// no "scan" (its type is each vulnerability's category), and the
+// fabricated one writes "evidence": [] for the schema's object.
+func TestDASTWithoutScanAndEvidenceArray(t *testing.T) {
+	v14, err := os.ReadFile("testdata/defectdojo-gitlab_dast_one_vul_v14.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scannertest.Detects(t, Detect, map[string]bool{
+		string(v14): true,
+		`{"version":"14.0.0","vulnerabilities":[{"identifiers":[],"location":{"hostname":"https://a","path":"/"}}]}`: true,
+		`{"vulnerabilities":[{"location":{"hostname":"https://a","path":"/"}}]}`:                                     false,
+	})
+	f := scannertest.ParseFileN(t, Parse, "testdata/defectdojo-gitlab_dast_one_vul_v14.json", 1)[0]
+	if f.RuleID != "10062" || f.Title != "PII Disclosure" || f.Severity != findings.High || f.Locations[0].URL != "http://api-server/v1/trees" || f.CWEs[0] != 359 {
+		t.Errorf("v14: %+v", f)
+	}
+	f = scannertest.ParseFileN(t, Parse, "testdata/defectdojo-gitlab_dast_multiple_cwe_fabricated_v15.json", 1)[0]
+	if len(f.CWEs) != 2 || f.CWEs[0] != 200 || f.CWEs[1] != 359 || f.RuleID != "10062" || f.Locations[0].URL != "http://api-server/v1/trees" {
+		t.Errorf("multiple CWEs: %+v", f)
+	}
+	if _, err := scannertest.ParseStringErr(Parse, "evidence.json", `{"vulnerabilities":[{"evidence":[{"summary":"x"}]}],"scan":{}}`); err == nil || !strings.Contains(err.Error(), "vulnerabilities[0]") {
+		t.Errorf("non-empty evidence array: %v", err)
+	}
+}

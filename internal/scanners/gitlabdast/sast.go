@@ -28,6 +28,7 @@ package gitlabdast
 
 import (
 	"cmp"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -44,7 +45,7 @@ var FormatSAST = reportio.Format{
 	Name:        NameSAST,
 	Aliases:     []string{"gitlab-sast-json", "gitlab-secret-detection", "gitlab-dependency-scanning", "gitlab-container-scanning"},
 	Description: "GitLab SAST, secret detection, dependency scanning and container scanning JSON report (security report schema v2–v15; GitLab analyzers, semgrep --gitlab-sast/--gitlab-secrets, other exporters)",
-	DetectRule:  `JSON object with "vulnerabilities" and "scan" ("scan" may be past the head: GitLab writes it last) (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order)`,
+	DetectRule:  `JSON object with "vulnerabilities" and "scan" ("scan" may be past the head: GitLab writes it last; schemas before 15 may have none: then vulnerabilities with "identifiers" and "location", or none and "version" and "remediations") (no "scan.scanned_resources", no location "hostname": those are DAST) whose vulnerabilities' locations have "file", "image" or "dependency", or whose scan type is "sast", "secret_detection", "dependency_scanning" or "container_scanning" (keys in any order)`,
 	Detect:      DetectSAST,
 	Parse:       ParseSAST,
 }
@@ -55,16 +56,17 @@ var sastType = regexp.MustCompile(`"type"\s*:\s*"(sast|secret_detection|dependen
 // dependency scanning or container scanning report.
 func DetectSAST(h *reportio.Head) bool {
 	k := h.JSONObject()
-	if !hasScan(k) || k.HasPath("vulnerabilities[].location.hostname") || k.HasPath("scan.scanned_resources") {
+	if !gitlabReport(k) || k.HasPath("vulnerabilities[].location.hostname") || k.HasPath("scan.scanned_resources") {
 		return false
 	}
 	return k.HasPath("vulnerabilities[].location.file") || k.HasPath("vulnerabilities[].location.image") || k.HasPath("vulnerabilities[].location.dependency") ||
-		(!k.HasPathPrefix("vulnerabilities[]") && sastType.Match(h.Bytes()))
+		(!k.HasPathPrefix("vulnerabilities[]") && (sastType.Match(h.Bytes()) || !k.HasTop("scan") && k.HasTop("version") && k.HasTop("remediations")))
 }
 
 type sastVulnerability struct {
 	ID          string       `json:"id"`
-	CVE         string       `json:"cve"` // schema 2: a compare key, not a CVE
+	Category    string       `json:"category"` // the report type, schemas up to 14
+	CVE         string       `json:"cve"`      // schema 2: a compare key, not a CVE
 	Name        string       `json:"name"`
 	Message     string       `json:"message"`
 	Description string       `json:"description"`
@@ -125,6 +127,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 	}
 	var sc scan
 	seenScan, seenVulns := false, false
+	i := 0 // vulnerabilities read
 	var pending pendingFindings
 	out := func(f findings.Finding) error {
 		if f.Tool == "" {
@@ -139,12 +142,15 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 			if err := dec.Decode(&sc, "scan"); err != nil {
 				return err
 			}
-			sc.at = dec.Offset()
-			seenScan = true
-			return checkSASTType(name, dec.Offset(), sc.Type)
+			seenScan, sc.at = true, dec.Offset()
+			return checkType(NameSAST, name, dec.Offset(), "scan.type", sc.Type)
 		case "vulnerabilities":
 			seenVulns = true
 			return reportio.DecodeElements(dec, "vulnerabilities", func(v sastVulnerability) error {
+				i++
+				if err := checkType(NameSAST, name, dec.Offset(), fmt.Sprintf("vulnerabilities[%d].category", i-1), v.Category); err != nil {
+					return err
+				}
 				f := v.finding()
 				if seenScan {
 					return out(f)
@@ -162,17 +168,6 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 		return err
 	}
 	return sc.failed(name)
-}
-
-func checkSASTType(name string, offset int64, typ string) error {
-	switch t := strings.ToLower(strings.TrimSpace(typ)); t {
-	case "", "sast", "secret_detection", "dependency_scanning", "container_scanning":
-		return nil
-	case "dast", "api_fuzzing":
-		return reportio.NotReport(name, offset, "scan.type is %q: a GitLab %s report, not SAST: read it as %s", typ, t, Name)
-	default: // coverage_fuzzing, cluster_image_scanning, …: other locations
-		return reportio.NotReport(name, offset, "scan.type is %q: a GitLab %s report, not SAST, secret detection, dependency or container scanning", typ, t)
-	}
 }
 
 // finding converts a vulnerability; the tool is the vulnerability's

@@ -184,3 +184,44 @@ func TestFailedScanRefused(t *testing.T) {
 		t.Errorf("%d findings emitted before the refusal, want 1", len(list))
 	}
 }
+
+// Reports of schemas 2 to 14 need no "scan" (DefectDojo's test reports,
+// testdata/PROVENANCE.md): gl-sast-report-1-vuln_v14.json is TruffleHog's
+// schema 2.3 report, its type in each vulnerability's "category"; the
+// empty one has only "version", "vulnerabilities" and "remediations".
+func TestSASTWithoutScan(t *testing.T) {
+	one := readFile(t, "testdata/defectdojo-gl-sast-report-1-vuln_v14.json")
+	empty := readFile(t, "testdata/defectdojo-gl-sast-report-0-vuln.json")
+	dast := readFile(t, "testdata/defectdojo-gitlab_dast_one_vul_v14.json")
+	scannertest.Detects(t, DetectSAST, map[string]bool{
+		one:   true,
+		empty: true,
+		dast:  false,
+		`{"version":"14.0.4","vulnerabilities":[{"identifiers":[],"location":{"image":"alpine:3.19","dependency":{"package":{"name":"x"}}}}]}`: true,
+		`{"version":"2.3","vulnerabilities":[]}`:                                        false,
+		`{"vulnerabilities":[{"identifiers":{"CVE":[]},"packageName":"x"}],"ok":false}`: false,
+		`{"vulnerabilities":[{"location":{"file":"a.py"}}]}`:                            false,
+	})
+	f := scannertest.ParseFileN(t, ParseSAST, "testdata/defectdojo-gl-sast-report-1-vuln_v14.json", 1)[0]
+	if f.Title != "Password in URL" || f.RuleID != "Password in URL" || f.Severity != findings.Critical || f.Tool != "TruffleHog" ||
+		f.Locations[0] != (findings.Location{File: "docker-compose.override.unit_tests.yml", Line: 19}) {
+		t.Errorf("TruffleHog: %+v", f)
+	}
+	scannertest.ParseFileN(t, ParseSAST, "testdata/defectdojo-gl-sast-report-0-vuln.json", 0)
+	// Without "scan" the category is the report type.
+	if _, err := scannertest.ParseStringErr(ParseSAST, "dast.json", strings.Replace(one, `"category": "sast"`, `"category": "dast"`, 1)); err == nil ||
+		!strings.Contains(err.Error(), `vulnerabilities[0].category is "dast"`) || !strings.Contains(err.Error(), "read it as gitlab-dast") {
+		t.Errorf("a dast category: %v", err)
+	}
+	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "defectdojo-gl-sast-report-1-vuln_v14.json", Prefix: "defectdojo-gl-sast-report-1-vuln_v14.json: at byte",
+		Contains: `vulnerabilities[0].category is "sast": a GitLab sast report, not DAST (its locations are not URLs): read it as gitlab-sast`}})
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
