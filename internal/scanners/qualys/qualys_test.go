@@ -2,6 +2,7 @@ package qualys
 
 import (
 	"errors"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -197,6 +198,26 @@ func TestLetterSeverities(t *testing.T) {
 		if got := severity(in, "Vuln"); got != want {
 			t.Errorf("%q: %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestWASMinimalVulnerability: DefectDojo's Qualys WAS report
+// (testdata/DEFECTDOJO.md) has QID 150246, a confirmed vulnerability of
+// level 1 ("Minimal" in its SEVERITY_CATEGORY_LIST), on two URLs: low, not
+// info (Qualys WAS lists what is only information under
+// INFORMATION_GATHERED: its 18 QIDs stay info). 21 findings, 3 not info,
+// as DefectDojo counts.
+func TestWASMinimalVulnerability(t *testing.T) {
+	got := scannertest.ParseFileN(t, ParseWAS, "testdata/defectdojo-qualys_webapp_many_vuln.xml", 21)
+	notInfo := map[string]findings.Severity{}
+	for _, f := range got {
+		if f.Severity != findings.Info {
+			notInfo[f.RuleID] = f.Severity
+		}
+	}
+	want := map[string]findings.Severity{"qid:150004": findings.Low, "qid:150085": findings.Medium, "qid:150246": findings.Low}
+	if !maps.Equal(notInfo, want) {
+		t.Errorf("not info: %v, want %v", notInfo, want)
 	}
 }
 
