@@ -79,6 +79,22 @@ func gitlabReport(k *reportio.JSONKeys) bool {
 	return k.HasTop("version") && k.HasTop("remediations")
 }
 
+// reportTypes are GitLab's report types, as scan.type and (schemas up to
+// 14) a vulnerability's category name them.
+var reportTypes = map[string]bool{"sast": true, "secret_detection": true, "dependency_scanning": true, "container_scanning": true,
+	"dast": true, "api_fuzzing": true, "coverage_fuzzing": true, "cluster_image_scanning": true}
+
+// checkCategory checks vulnerability i's category as checkType checks
+// scan.type, when it is one of GitLab's report types: exporters write their
+// own words there (Checkmarx One: "Checkmarx-sast"), which say nothing of
+// the locations.
+func checkCategory(format, name string, offset int64, i int, category string) error {
+	if !reportTypes[strings.ToLower(strings.TrimSpace(category))] {
+		return nil
+	}
+	return checkType(format, name, offset, fmt.Sprintf("vulnerabilities[%d].category", i), category)
+}
+
 // checkType checks a GitLab report type (scan.type, or a vulnerability's
 // category: the report type of schemas before 15, which need no "scan")
 // against the report types format reads; an empty type is not known and
@@ -278,7 +294,7 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 					return err
 				}
 				i++
-				if err := checkType(Name, name, dec.Offset(), fmt.Sprintf("vulnerabilities[%d].category", i-1), v.Category); err != nil {
+				if err := checkCategory(Name, name, dec.Offset(), i-1, v.Category); err != nil {
 					return err
 				}
 				add(&groups, v)

@@ -28,7 +28,6 @@ package gitlabdast
 
 import (
 	"cmp"
-	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -148,7 +147,7 @@ func ParseSAST(r io.Reader, name string, emit func(findings.Finding) error) erro
 			seenVulns = true
 			return reportio.DecodeElements(dec, "vulnerabilities", func(v sastVulnerability) error {
 				i++
-				if err := checkType(NameSAST, name, dec.Offset(), fmt.Sprintf("vulnerabilities[%d].category", i-1), v.Category); err != nil {
+				if err := checkCategory(NameSAST, name, dec.Offset(), i-1, v.Category); err != nil {
 					return err
 				}
 				f := v.finding()

@@ -213,6 +213,11 @@ func TestSASTWithoutScan(t *testing.T) {
 		!strings.Contains(err.Error(), `vulnerabilities[0].category is "dast"`) || !strings.Contains(err.Error(), "read it as gitlab-dast") {
 		t.Errorf("a dast category: %v", err)
 	}
+	// An exporter's own category (Checkmarx One writes "Checkmarx-sast") is
+	// not a report type.
+	if got := scannertest.ParseString(t, ParseSAST, "checkmarx.json", strings.Replace(one, `"category": "sast"`, `"category": "Checkmarx-sast"`, 1)); len(got) != 1 {
+		t.Errorf("an exporter's category: %d findings", len(got))
+	}
 	scannertest.Rejects(t, Parse, []scannertest.Reject{{File: "defectdojo-gl-sast-report-1-vuln_v14.json", Prefix: "defectdojo-gl-sast-report-1-vuln_v14.json: at byte",
 		Contains: `vulnerabilities[0].category is "sast": a GitLab sast report, not DAST (its locations are not URLs): read it as gitlab-sast`}})
 }
