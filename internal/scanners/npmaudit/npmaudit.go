@@ -272,9 +272,20 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	return nil
 }
 
+// findings gives one finding per installed version. npm 6 may list one
+// version in several "findings" entries (they differ in the dev, optional
+// and bundled flags: DefectDojo's npm_audit/multiple_cwes2.json has lodash
+// 4.17.19 in four): their paths are one finding's locations, else the
+// importer keeps the first entry's paths only (same fingerprint).
 func (a advisoryV6) findings() []findings.Finding {
 	var out []findings.Finding
+	at := map[string]int{} // version → index in out
 	for _, fd := range a.Findings {
+		if i, ok := at[fd.Version]; ok {
+			addPaths(&out[i], fd.Paths)
+			out[i].Normalize()
+			continue
+		}
 		f := findings.Finding{
 			Title:            titleIn(a.Title, a.Module),
 			Severity:         findings.SeverityOrInfo(a.Severity), // info, low, moderate, high, critical
@@ -300,16 +311,23 @@ func (a advisoryV6) findings() []findings.Finding {
 				}
 			}
 		}
-		for _, p := range fd.Paths {
-			f.Locations = append(f.Locations, findings.Location{File: p})
-			if len(f.DependencyPaths) < maxPaths {
-				f.DependencyPaths = append(f.DependencyPaths, strings.Join(strings.Split(p, ">"), " > "))
-			}
-		}
+		addPaths(&f, fd.Paths)
 		f.Normalize()
+		at[fd.Version] = len(out)
 		out = append(out, f)
 	}
 	return out
+}
+
+// addPaths adds npm 6 dependency paths ("a>b>c") as locations and (up to
+// maxPaths) as dependency paths.
+func addPaths(f *findings.Finding, paths []string) {
+	for _, p := range paths {
+		f.Locations = append(f.Locations, findings.Location{File: p})
+		if len(f.DependencyPaths) < maxPaths {
+			f.DependencyPaths = append(f.DependencyPaths, strings.Join(strings.Split(p, ">"), " > "))
+		}
+	}
 }
 
 func (v vulnV7) findings(all *reportio.Ordered[string, *vulnV7]) []findings.Finding {

@@ -9,6 +9,25 @@ import (
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
+// TestV6SameVersionEntries: npm 6 lists lodash 4.17.19 in four "findings"
+// entries of advisory 1065345 (testdata/PROVENANCE.md): one finding with
+// the four paths, not four findings with one fingerprint of which the
+// importer would keep the first's path. The file's 7 advisory and version
+// pairs are 7 findings (before: 15).
+func TestV6SameVersionEntries(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/defectdojo-multiple_cwes2.json", 7)
+	seen := map[string]bool{}
+	for _, f := range got {
+		if seen[f.Fingerprint] {
+			t.Errorf("%s %s@%s: fingerprint twice", f.RuleID, f.Component.Name, f.Component.Version)
+		}
+		seen[f.Fingerprint] = true
+		if f.RuleID == "npm:1065345" && (len(f.Locations) != 4 || len(f.DependencyPaths) != 4 || f.Locations[3].File != "@company.frontend/eslint-config-es6>eslint-plugin-import>lodash") {
+			t.Errorf("lodash: %d locations %v, paths %v", len(f.Locations), f.Locations, f.DependencyPaths)
+		}
+	}
+}
+
 func TestParseV6(t *testing.T) {
 	got := scannertest.ParseFileN(t, Parse, "testdata/v6.json", 2) // one per installed version
 	a, b := got[0], got[1]
