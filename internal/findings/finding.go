@@ -80,6 +80,34 @@ type Location struct {
 // IsZero reports whether the location carries no information.
 func (l Location) IsZero() bool { return l == Location{} }
 
+// MaxLocations bounds the locations one finding keeps when the import
+// merges the repeats of one issue in a report into it (MergeLocations):
+// a deployment-wide export can list one vulnerable package in hundreds
+// of repositories, and the finding's stored evidence stays small.
+const MaxLocations = 1000
+
+// MergeLocations returns dst with the locations of add it does not have
+// yet appended, in order, empty ones dropped, until it holds
+// MaxLocations. dst's backing array is never written to.
+func MergeLocations(dst, add []Location) []Location {
+	out := slices.Clip(dst)
+	seen := make(map[Location]bool, len(dst)+len(add))
+	for _, l := range dst {
+		seen[l] = true
+	}
+	for _, l := range add {
+		if len(out) >= MaxLocations {
+			break
+		}
+		if l.IsZero() || seen[l] {
+			continue
+		}
+		seen[l] = true
+		out = append(out, l)
+	}
+	return out
+}
+
 // CVSS holds the vectors and base scores a tool reported (or that were
 // computed from its vectors).
 type CVSS struct {

@@ -134,6 +134,11 @@ type ImportTx interface {
 	// CloseFindings gives the findings ids status c.Status with c.Reason,
 	// closed at at, and records c.History for each.
 	CloseFindings(ctx context.Context, at time.Time, actor string, ids []int64, c Closure) error
+	// AddLocations merges locs into the locations of the finding of the
+	// scope with fingerprint fp, written earlier in this transaction
+	// (MergeLocations): a report that lists the issue again after its
+	// first occurrence's batch was written.
+	AddLocations(ctx context.Context, fp string, locs []Location) error
 	// RecordScan keeps the raw report (when it has content) and records the
 	// import; it returns the scan's id.
 	RecordScan(ctx context.Context, sc ScanRecord) (int64, error)
@@ -279,11 +284,21 @@ func importScan(ctx context.Context, tx ImportTx, in ScanImport) (ScanResult, er
 	}
 	rec := NewReconciler(sc.Existing)
 	batch := make([]ImportedFinding, 0, importBatch)
+	// A report that lists one issue twice (the same fingerprint at other
+	// locations) gives one finding with the locations of both; everything
+	// else is the first occurrence's. pending indexes the batch by
+	// fingerprint; written holds the further locations of findings whose
+	// batch was already written, added once at the end (each bounded by
+	// MaxLocations), in the order of their first repeat.
+	pending := make(map[string]int, importBatch)
+	written := map[string][]Location{}
+	var writtenOrder []string
 	flush := func() error {
 		if err := tx.WriteFindings(ctx, in.Now, in.Actor, batch); err != nil {
 			return err
 		}
 		batch = batch[:0]
+		clear(pending)
 		return nil
 	}
 	emit := func(f Finding) error {
@@ -292,7 +307,15 @@ func importScan(ctx context.Context, tx ImportTx, in ScanImport) (ScanResult, er
 		}
 		outcome, ex, dup := rec.AddTriaged(f.Fingerprint, f.Triage)
 		if dup {
-			return nil // one issue reported twice in one report
+			if i, ok := pending[f.Fingerprint]; ok {
+				batch[i].Finding.Locations = MergeLocations(batch[i].Finding.Locations, f.Locations)
+			} else if len(f.Locations) > 0 {
+				if _, ok := written[f.Fingerprint]; !ok {
+					writtenOrder = append(writtenOrder, f.Fingerprint)
+				}
+				written[f.Fingerprint] = MergeLocations(written[f.Fingerprint], f.Locations)
+			}
+			return nil
 		}
 		res.Findings++
 		r := ImportedFinding{Finding: f, Outcome: outcome, ID: ex.ID, Tool: in.Tool,
@@ -315,6 +338,7 @@ func importScan(ctx context.Context, tx ImportTx, in ScanImport) (ScanResult, er
 			r.Status, r.Reason = StatusOpen, "reported again by "+in.Scope
 			r.History = &HistoryEntry{Kind: "rescan", From: string(ex.Status), To: string(StatusOpen), Detail: "reported again by re-scan of " + in.Scope}
 		}
+		pending[f.Fingerprint] = len(batch)
 		batch = append(batch, r)
 		if len(batch) >= importBatch {
 			return flush()
@@ -333,6 +357,13 @@ func importScan(ctx context.Context, tx ImportTx, in ScanImport) (ScanResult, er
 	if len(batch) > 0 {
 		if err := flush(); err != nil {
 			return res, err
+		}
+	}
+	for _, fp := range writtenOrder {
+		if locs := written[fp]; len(locs) > 0 {
+			if err := tx.AddLocations(ctx, fp, locs); err != nil {
+				return res, err
+			}
 		}
 	}
 	plan := rec.Finish()

@@ -141,6 +141,17 @@ func (t *memTx) CloseFindings(ctx context.Context, at time.Time, actor string, i
 	return nil
 }
 
+func (t *memTx) AddLocations(ctx context.Context, fp string, locs []findings.Location) error {
+	t.m.calls = append(t.m.calls, fmt.Sprintf("AddLocations(%d)", len(locs)))
+	for i := range t.state.findings {
+		if f := &t.state.findings[i]; f.Scope == t.scope && f.Finding.Fingerprint == fp {
+			f.Finding.Locations = findings.MergeLocations(f.Finding.Locations, locs)
+			return nil
+		}
+	}
+	return fmt.Errorf("finding %s: %w", fp, errNoRelease)
+}
+
 func (t *memTx) RecordScan(ctx context.Context, sc findings.ScanRecord) (int64, error) {
 	t.m.calls = append(t.m.calls, "RecordScan")
 	t.state.scans = append(t.state.scans, sc)
@@ -617,5 +628,107 @@ func TestImporterPartialScan(t *testing.T) {
 	errCut := errors.New("r.xml:9: truncated XML")
 	if _, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "nexpose", Each: func(func(findings.Finding) error) error { return errCut }, Partial: true}); !errors.Is(err, errCut) {
 		t.Errorf("truncated report as a partial scan: %v", err)
+	}
+}
+
+// at returns finding(title) located at files.
+func at(title string, files ...string) findings.Finding {
+	f := finding(title, findings.High)
+	for _, p := range files {
+		f.Locations = append(f.Locations, findings.Location{File: p})
+	}
+	return f
+}
+
+func files(f findings.Finding) string {
+	var out []string
+	for _, l := range f.Locations {
+		out = append(out, l.File)
+	}
+	return strings.Join(out, " ")
+}
+
+// TestImporterMergesRepeatedIssue: a report that lists one issue twice
+// (the same fingerprint at another location: Grype's one CVE of libc6 at
+// two paths, a Semgrep Supply Chain export's one advisory in many
+// repositories) gives one finding with the locations of every occurrence,
+// de-duplicated in order, whether the first occurrence is still in the
+// batch being gathered or was already written; the counts are those of
+// one finding. Before, the repeat and its locations were dropped.
+func TestImporterMergesRepeatedIssue(t *testing.T) {
+	ctx := context.Background()
+	fillers := make([]findings.Finding, 250) // more than one batch
+	for i := range fillers {
+		fillers[i] = at(fmt.Sprintf("F%03d", i), "go.sum")
+	}
+	cases := []struct {
+		name   string
+		report []findings.Finding
+		want   string
+		result [2]string // first import, re-import
+	}{
+		{name: "in one batch", report: []findings.Finding{at("A", "a/go.sum"), at("B", "b/go.sum"), at("A", "c/go.sum", "a/go.sum"), at("A"), at("A", "d/go.sum")},
+			want: "a/go.sum c/go.sum d/go.sum", result: [2]string{"findings=2 new=2 unchanged=0 reopened=0 closed=0 duplicates=0", "findings=2 new=0 unchanged=2 reopened=0 closed=0 duplicates=0"}},
+		{name: "first occurrence already written", report: slices.Concat([]findings.Finding{at("A", "a/go.sum")}, fillers, []findings.Finding{at("A", "c/go.sum"), at("A", "a/go.sum", "d/go.sum")}),
+			want: "a/go.sum c/go.sum d/go.sum", result: [2]string{"findings=251 new=251 unchanged=0 reopened=0 closed=0 duplicates=0", "findings=251 new=0 unchanged=251 reopened=0 closed=0 duplicates=0"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMem()
+			im := findings.NewImporter(m, nil)
+			for n, want := range c.result { // a re-import merges again
+				res, err := im.Import(ctx, findings.ScanImport{ReleaseID: 7, Tool: "grype", Actor: "ci", Now: day0.Add(time.Duration(n) * time.Hour),
+					Each: func(emit func(findings.Finding) error) error {
+						for _, f := range c.report {
+							if err := emit(f); err != nil {
+								return err
+							}
+						}
+						return nil
+					}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := counts(res); got != want {
+					t.Errorf("import %d: %s, want %s", n+1, got, want)
+				}
+				a := m.find(t, "grype", "A")
+				if got := files(a.Finding); got != c.want {
+					t.Errorf("import %d: A located at %q, want %q", n+1, got, c.want)
+				}
+				if a.Finding.Title != "A" || a.Status != findings.StatusOpen {
+					t.Errorf("import %d: A is %q %s, want the first occurrence", n+1, a.Finding.Title, a.Status)
+				}
+			}
+		})
+	}
+}
+
+// TestImporterBoundsMergedLocations: the repeats of one issue add at most
+// findings.MaxLocations locations to it, in the batch and after it.
+func TestImporterBoundsMergedLocations(t *testing.T) {
+	m := newMem()
+	_, err := findings.NewImporter(m, nil).Import(context.Background(), findings.ScanImport{ReleaseID: 7, Tool: "grype", Now: day0,
+		Each: func(emit func(findings.Finding) error) error {
+			for i := range 3 * findings.MaxLocations {
+				if err := emit(at("A", fmt.Sprintf("r%d/go.sum", i))); err != nil {
+					return err
+				}
+				if i == 10 {
+					for j := range 300 {
+						if err := emit(at(fmt.Sprintf("F%03d", j))); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.find(t, "grype", "A")
+	if n := len(a.Finding.Locations); n != findings.MaxLocations || a.Finding.Locations[0].File != "r0/go.sum" || a.Finding.Locations[n-1].File != fmt.Sprintf("r%d/go.sum", n-1) {
+		t.Errorf("A has %d locations (first %v), want the first %d", n, a.Finding.Locations[0], findings.MaxLocations)
 	}
 }

@@ -251,6 +251,30 @@ func (t *importTx) CloseFindings(ctx context.Context, at time.Time, actor string
 	return nil
 }
 
+// AddLocations merges locs into the stored locations of the scope's
+// finding with fingerprint fp (findings.MergeLocations); the rest of its
+// data stays as written.
+func (t *importTx) AddLocations(ctx context.Context, fp string, locs []findings.Location) error {
+	var id int64
+	var data string
+	if err := t.tx.QueryRowContext(ctx, t.s.q(`SELECT id, data FROM findings WHERE release_id = ? AND scope = ? AND fingerprint = ?`), t.releaseID, t.scope, fp).Scan(&id, &data); err != nil {
+		return fmt.Errorf("locations of finding %s: %w", fp, mapErr(err))
+	}
+	var f findings.Finding
+	if err := json.Unmarshal([]byte(data), &f); err != nil {
+		return fmt.Errorf("locations of finding %d: %w", id, err)
+	}
+	f.Locations = findings.MergeLocations(f.Locations, locs)
+	out, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, t.s.q(`UPDATE findings SET data = ? WHERE id = ?`), string(out), id); err != nil {
+		return fmt.Errorf("locations of finding %d: %w", id, err)
+	}
+	return nil
+}
+
 // RecordScan keeps the raw report content-addressed (when it has content)
 // and inserts the scan row.
 func (t *importTx) RecordScan(ctx context.Context, sc findings.ScanRecord) (int64, error) {
