@@ -114,6 +114,10 @@ type vuln struct {
 	} `json:"closestSafeDependency"`
 	GroupKey     string `json:"groupKey"`
 	ExposureType string `json:"exposureType"`
+	// RepositoryName is the repository (owner/name) of the dependency
+	// file in a deployment-wide export, which lists the vulnerabilities
+	// of every repository of the Semgrep deployment.
+	RepositoryName string `json:"repositoryName"`
 }
 
 // Parse streams the findings of Semgrep JSON output.
@@ -307,7 +311,14 @@ func (v vuln) finding() findings.Finding {
 		f.Description = strings.TrimSpace(f.Description + "\n\nExposure: " + strings.ToLower(v.ExposureType))
 	}
 	line, _ := strconv.Atoi(v.DependencyFileLocation.StartLine)
-	f.Locations = []findings.Location{{File: v.DependencyFileLocation.Path, Line: line}}
+	file := strings.TrimSpace(v.DependencyFileLocation.Path)
+	if repo := strings.TrimSpace(v.RepositoryName); repo != "" {
+		// The repository names the file in a deployment export ("owner/name:
+		// requirements.txt", as Trivy names a workload's image), so one
+		// advisory in many repositories keeps every repository's lockfile.
+		file = strings.TrimSuffix(repo+": "+file, ": ")
+	}
+	f.Locations = []findings.Location{{File: file, Line: line}}
 	f.Normalize()
 	return f
 }

@@ -45,6 +45,24 @@ func TestParseSupplyChainResults(t *testing.T) {
 	}
 }
 
+// TestParseDeploymentExport: a Supply Chain deployment export lists one
+// advisory in a package version once per repository; each entry is located
+// at its repository's dependency file ("owner/name: path"), so the import,
+// which merges the three into one finding, keeps all three repositories.
+// Before, the repository was ignored and two of the three locations read
+// the same "requirements3.txt".
+func TestParseDeploymentExport(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/deployment-vulns.json", 3)
+	want := []findings.Location{{File: "example/lmr: requirements3.txt", Line: 198},
+		{File: "example/yg: generators/generator-examplelearn/app/templates/examplelearn-serving/requirements3.txt", Line: 231},
+		{File: "example/wbm: requirements3.txt", Line: 229}}
+	for i, f := range got {
+		if len(f.Locations) != 1 || f.Locations[0] != want[i] || f.Fingerprint != got[0].Fingerprint {
+			t.Errorf("entry %d: locations %+v fingerprint %s, want %+v, one issue", i, f.Locations, f.Fingerprint, want[i])
+		}
+	}
+}
+
 // TestParseFatalErrors: Semgrep writes a JSON document even when it could
 // not scan (an invalid rule: exit code 7, an InvalidRuleSchemaError of level
 // "error" with no path, no results). That is not an empty report: imported,
