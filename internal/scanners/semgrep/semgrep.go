@@ -130,6 +130,11 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	results := 0
 	var fatal string // the first rule or configuration error
 	var fatalAt int64
+	var page struct { // a Supply Chain export's paging
+		more   bool
+		at     int64
+		cursor string
+	}
 	err := dec.Object(func(key string) error {
 		switch key {
 		case "results":
@@ -158,6 +163,16 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 			return reportio.DecodeElements(dec, "vulns", func(v vuln) error {
 				return emit(v.finding())
 			})
+		case "hasMore":
+			page.at = dec.Offset()
+			return dec.Decode(&page.more, "hasMore")
+		case "cursor":
+			var c any // the API writes a string; a number is read as well
+			if err := dec.Decode(&c, "cursor"); err != nil {
+				return err
+			}
+			page.cursor = fmt.Sprint(c)
+			return nil
 		}
 		return dec.Skip()
 	})
@@ -167,6 +182,12 @@ func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	if results == 0 && fatal != "" {
 		return &reportio.ParseError{File: name, Offset: fatalAt, Field: "errors[]",
 			Err: fmt.Errorf("the Semgrep run stopped with a fatal error and reported no results (the scan did not run; importing it would close every open finding): %s", fatal)}
+	}
+	if page.more {
+		// One page of the Supply Chain findings API (GET
+		// /deployments/{id}/ssc-vulns: hasMore, cursor): what the other
+		// pages hold was not re-checked by this file.
+		return reportio.IncompleteAt(name, page.at, "hasMore", "the export is one page of the Supply Chain findings (hasMore is true, next cursor %q): the other pages are not in this file", page.cursor)
 	}
 	return nil
 }

@@ -1,11 +1,13 @@
 package semgrep
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/scanners/reportio"
 	"github.com/rampart-security/rampart/internal/scanners/scannertest"
 )
 
@@ -50,9 +52,18 @@ func TestParseSupplyChainResults(t *testing.T) {
 // at its repository's dependency file ("owner/name: path"), so the import,
 // which merges the three into one finding, keeps all three repositories.
 // Before, the repository was ignored and two of the three locations read
-// the same "requirements3.txt".
+// the same "requirements3.txt". The export is one page of the API's
+// results ("hasMore": true): the parse ends in ErrIncompleteScan, naming
+// the field and the next cursor, so the import takes it as a partial scan
+// and closes nothing the other pages hold; before, it was a complete scan.
 func TestParseDeploymentExport(t *testing.T) {
-	got := scannertest.ParseFileN(t, Parse, "testdata/deployment-vulns.json", 3)
+	got, err := scannertest.ParseFileErr(Parse, "testdata/deployment-vulns.json")
+	if !errors.Is(err, reportio.ErrIncompleteScan) || !strings.Contains(err.Error(), `deployment-vulns.json: at byte 15408: hasMore: the scan did not complete: the export is one page of the Supply Chain findings (hasMore is true, next cursor "19922841")`) || len(got) != 3 {
+		t.Fatalf("one page of a deployment export: %d findings, error %v", len(got), err)
+	}
+	if list := scannertest.ParseEdited(t, Parse, "testdata/deployment-vulns.json", `"hasMore": true`, `"hasMore": false`); len(list) != 3 {
+		t.Errorf("last page: %d findings, want 3", len(list))
+	}
 	want := []findings.Location{{File: "example/lmr: requirements3.txt", Line: 198},
 		{File: "example/yg: generators/generator-examplelearn/app/templates/examplelearn-serving/requirements3.txt", Line: 231},
 		{File: "example/wbm: requirements3.txt", Line: 229}}
