@@ -71,7 +71,7 @@ func TestImportPartialScanAPI(t *testing.T) {
 func TestUploadPartialScanPage(t *testing.T) {
 	e, rel, stopped := stoppedScanEnv(t)
 	s := e.loginOK(t, "ed")
-	upload := func(partial bool) string {
+	upload := func(partial bool, hx ...bool) string {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
 		fw, _ := mw.CreateFormFile("report", "stopped.xml")
@@ -84,7 +84,13 @@ func TestUploadPartialScanPage(t *testing.T) {
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		req.Header.Set("X-CSRF-Token", s.csrf)
 		req.AddCookie(s.cookie)
-		resp, _ := send(t, noRedirect, req)
+		if len(hx) > 0 {
+			req.Header.Set("HX-Request", "true")
+		}
+		resp, page := send(t, noRedirect, req)
+		if len(hx) > 0 {
+			return string(page)
+		}
 		loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("upload: %d", resp.StatusCode)
@@ -93,6 +99,9 @@ func TestUploadPartialScanPage(t *testing.T) {
 	}
 	if loc := upload(false); !strings.Contains(loc, "Imported 1 findings from nexpose: new 1, unchanged 0, reopened 0, closed 0 (partial scan, nothing closed: the report says its scan did not complete: nexpose report: stopped.xml:7:") {
 		t.Errorf("stopped scan: redirect %q", loc)
+	}
+	if body := upload(false, true); !strings.Contains(body, `<p class="warning" id="scan-partial">Imported as a partial scan, closing nothing, because the report says its scan did not complete: nexpose report: stopped.xml:7:`) {
+		t.Errorf("stopped scan, htmx result: %s", body)
 	}
 	if loc := upload(true); !strings.Contains(loc, "Imported 1 findings from nexpose: new 0, unchanged 1, reopened 0, closed 0 (partial scan") {
 		t.Errorf("partial upload: redirect %q", loc)
