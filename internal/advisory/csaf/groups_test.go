@@ -144,3 +144,22 @@ func TestFailuresBoundedPerTest(t *testing.T) {
 		t.Error("a document failing a mandatory test past the bound is valid")
 	}
 }
+
+// TestEntriesNameProducts (6.1.29, 6.1.32): a remediation or a flag that
+// names neither product_ids nor group_ids fails at its own path; one that
+// names a group passes.
+func TestEntriesNameProducts(t *testing.T) {
+	d := flaggedTwice(2)
+	d.Vulnerabilities[0].Flags = append(d.Vulnerabilities[0].Flags, Flag{Label: "component_not_present"})
+	d.Vulnerabilities[0].Remediations = []Remediation{{Category: "workaround", Details: "d", GroupIDs: []string{"all"}}, {Category: "workaround", Details: "d"}}
+	fs := Check(d)
+	for _, c := range []struct{ test, path, msg string }{
+		{"6.1.29", "/vulnerabilities/0/remediations/1", "remediation names no product_ids or group_ids"},
+		{"6.1.32", "/vulnerabilities/0/flags/2", "flag names no product_ids or group_ids"},
+	} {
+		got := failuresOf(fs, c.test)
+		if len(got) != 1 || got[0].Path != c.path || got[0].Message != c.msg {
+			t.Errorf("%s: %+v, want one failure at %s: %s", c.test, got, c.path, c.msg)
+		}
+	}
+}

@@ -412,9 +412,7 @@ var mandatoryTests = []test{
 	m("6.1.29", func(c *checker) {
 		for vi, v := range c.doc.Vulnerabilities {
 			for i, r := range v.Remediations {
-				if len(r.ProductIDs) == 0 && len(r.GroupIDs) == 0 {
-					c.fail(fmt.Sprintf("/vulnerabilities/%d/remediations/%d", vi, i), "remediation names no product_ids or group_ids")
-				}
+				c.needProducts(vi, "remediations", i, "remediation", r.ProductIDs, r.GroupIDs)
 			}
 		}
 	}),
@@ -440,9 +438,7 @@ var mandatoryTests = []test{
 	m("6.1.32", func(c *checker) {
 		for vi, v := range c.doc.Vulnerabilities {
 			for i, f := range v.Flags {
-				if len(f.ProductIDs) == 0 && len(f.GroupIDs) == 0 {
-					c.fail(fmt.Sprintf("/vulnerabilities/%d/flags/%d", vi, i), "flag names no product_ids or group_ids")
-				}
+				c.needProducts(vi, "flags", i, "flag", f.ProductIDs, f.GroupIDs)
 			}
 		}
 	}),
@@ -639,6 +635,15 @@ func (c *checker) eachVEXStatus(fn func(vi int, v Vulnerability)) {
 		if v.ProductStatus != nil {
 			fn(vi, v)
 		}
+	}
+}
+
+// needProducts fails entry i of vulnerability vi's list (remediations,
+// flags), a what, when it names neither product_ids nor group_ids (6.1.29,
+// 6.1.32).
+func (c *checker) needProducts(vi int, list string, i int, what string, productIDs, groupIDs []string) {
+	if len(productIDs) == 0 && len(groupIDs) == 0 {
+		c.fail(fmt.Sprintf("/vulnerabilities/%d/%s/%d", vi, list, i), "%s names no product_ids or group_ids", what)
 	}
 }
 
