@@ -1,7 +1,6 @@
 package defectdojo
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -55,24 +54,17 @@ func TestParsePages(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
-	b, err := os.ReadFile("testdata/findings-pages.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	scannertest.Detects(t, Detect, map[string]bool{
-		string(b): true,
+		scannertest.ReadString(t, "testdata/findings-pages.json"):  true,
 		`{"findings":[{"title":"x","severity":"High"}]}`:           false, // the generic import format
 		`[{"id":1,"title":"x","severity":"High","false_p":false}]`: true,  // an array of findings
 	})
 }
 
 func TestTruncatedAndEmpty(t *testing.T) {
-	b, err := os.ReadFile("testdata/findings-pages.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := scannertest.ReadString(t, "testdata/findings-pages.json")
 	for _, cut := range []int{len(b) / 3, len(b) / 2, len(b) - 3} {
-		_, err := scannertest.ParseStringErr(Parse, "export.json", string(b[:cut]))
+		_, err := scannertest.ParseStringErr(Parse, "export.json", b[:cut])
 		if err == nil || !strings.Contains(err.Error(), "export.json") {
 			t.Errorf("cut at %d: %v", cut, err)
 		}

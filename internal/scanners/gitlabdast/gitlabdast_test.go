@@ -1,7 +1,6 @@
 package gitlabdast
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -81,12 +80,8 @@ func TestParseLegacyAndEdges(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
-	v15, err := os.ReadFile("testdata/dast-v15.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	scannertest.Detects(t, Detect, map[string]bool{
-		string(v15): true,
+		scannertest.ReadString(t, "testdata/dast-v15.json"):                                                                true,
 		`{"vulnerabilities":[],"scan":{"type":"dast","scanned_resources":[]}}`:                                             true,
 		`{"scan":{"scanner":{"id":"zaproxy"}},"vulnerabilities":[{"location":{"hostname":"https://a","path":"/"}}]}`:       true,
 		`{"vulnerabilities":[{"location":{"file":"a.py"}}],"scan":{"type":"sast"}}`:                                        false,
@@ -103,12 +98,8 @@ func FuzzParse(f *testing.F) {
 // no "scan" (its type is each vulnerability's category), and the
 // fabricated one writes "evidence": [] for the schema's object.
 func TestDASTWithoutScanAndEvidenceArray(t *testing.T) {
-	v14, err := os.ReadFile("testdata/defectdojo-gitlab_dast_one_vul_v14.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	scannertest.Detects(t, Detect, map[string]bool{
-		string(v14): true,
+		scannertest.ReadString(t, "testdata/defectdojo-gitlab_dast_one_vul_v14.json"):                                true,
 		`{"version":"14.0.0","vulnerabilities":[{"identifiers":[],"location":{"hostname":"https://a","path":"/"}}]}`: true,
 		`{"vulnerabilities":[{"location":{"hostname":"https://a","path":"/"}}]}`:                                     false,
 	})

@@ -1,7 +1,6 @@
 package osv
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -40,12 +39,8 @@ func TestCorpus(t *testing.T) {
 // detected and is an empty report, not an unknown format.
 func TestNoVulns(t *testing.T) {
 	scannertest.ParseFileN(t, Parse, "testdata/no-vulns.json", 0)
-	data, err := os.ReadFile("testdata/no-vulns.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	scannertest.Detects(t, Detect, map[string]bool{
-		string(data): true,
+		scannertest.ReadString(t, "testdata/no-vulns.json"):                        true,
 		`{"results": [], "experimental_config": {"licenses": {"summary": false}}}`: true,
 		`{"results": [], "errors": [], "paths": {"scanned": []}}`:                  false, // Semgrep
 		`{"results": [], "experimental_config": "x"}`:                              false,
