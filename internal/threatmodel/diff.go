@@ -50,28 +50,45 @@ func canon(v any) string {
 	return string(b)
 }
 
-func compareIDs[T any](a, b []T, id func(*T) string) IDChanges {
-	c := IDChanges{Added: []string{}, Removed: []string{}, Changed: []string{}}
-	old := map[string]string{}
+// pairByID pairs the entries of two versions of a list by id: it returns
+// the entries only in b (added, in b's order) and only in a (removed, in
+// a's order), and calls both for each entry of b whose id is also in a
+// (with a's last entry of that id).
+func pairByID[T any](a, b []T, id func(*T) string, both func(old, cur *T)) (added, removed []T) {
+	old := make(map[string]*T, len(a))
 	for i := range a {
-		old[id(&a[i])] = canon(a[i])
+		old[id(&a[i])] = &a[i]
 	}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(b))
 	for i := range b {
 		k := id(&b[i])
 		seen[k] = true
-		before, ok := old[k]
-		switch {
-		case !ok:
-			c.Added = append(c.Added, k)
-		case before != canon(b[i]):
-			c.Changed = append(c.Changed, k)
+		if o, ok := old[k]; ok {
+			both(o, &b[i])
+		} else {
+			added = append(added, b[i])
 		}
 	}
 	for i := range a {
-		if k := id(&a[i]); !seen[k] {
-			c.Removed = append(c.Removed, k)
+		if !seen[id(&a[i])] {
+			removed = append(removed, a[i])
 		}
+	}
+	return added, removed
+}
+
+func compareIDs[T any](a, b []T, id func(*T) string) IDChanges {
+	c := IDChanges{Added: []string{}, Removed: []string{}, Changed: []string{}}
+	added, removed := pairByID(a, b, id, func(old, cur *T) {
+		if canon(*old) != canon(*cur) {
+			c.Changed = append(c.Changed, id(cur))
+		}
+	})
+	for i := range added {
+		c.Added = append(c.Added, id(&added[i]))
+	}
+	for i := range removed {
+		c.Removed = append(c.Removed, id(&removed[i]))
 	}
 	sort.Strings(c.Added)
 	sort.Strings(c.Removed)
@@ -92,29 +109,15 @@ func Compare(a *Model, ra *Result, b *Model, rb *Result) *Diff {
 	if ra == nil || rb == nil {
 		return d
 	}
-	old := map[string]Threat{}
-	for _, t := range ra.Threats {
-		old[t.ID] = t
-	}
-	seen := map[string]bool{}
-	for _, t := range rb.Threats {
-		seen[t.ID] = true
-		o, ok := old[t.ID]
-		if !ok {
-			d.Threats.Added = append(d.Threats.Added, t)
-			continue
-		}
+	added, removed := pairByID(ra.Threats, rb.Threats, func(t *Threat) string { return t.ID }, func(o, t *Threat) {
 		for _, f := range [][3]string{{"status", o.Status, t.Status}, {"severity", o.Severity, t.Severity}, {"why", o.Why, t.Why}} {
 			if f[1] != f[2] {
 				d.Threats.Changed = append(d.Threats.Changed, ThreatChange{ID: t.ID, Field: f[0], Before: f[1], After: f[2]})
 			}
 		}
-	}
-	for _, t := range ra.Threats {
-		if !seen[t.ID] {
-			d.Threats.Removed = append(d.Threats.Removed, t)
-		}
-	}
+	})
+	d.Threats.Added = append(d.Threats.Added, added...)
+	d.Threats.Removed = append(d.Threats.Removed, removed...)
 	return d
 }
 

@@ -484,6 +484,40 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestCompareThreats pins how Compare pairs threats by id: added in the new
+// result's order, removed in the old one's, and one change per field
+// (status, severity, why) that differs; ids of the model lists sorted.
+func TestCompareThreats(t *testing.T) {
+	ra := &Result{Threats: []Threat{{ID: "T1", Status: "open", Severity: "low"}, {ID: "T3"}, {ID: "T2", Why: "a"}, {ID: "T0"}}}
+	rb := &Result{Threats: []Threat{{ID: "T5"}, {ID: "T1", Status: "mitigated", Severity: "high"}, {ID: "T2", Why: "a"}, {ID: "T4"}}}
+	a := &Model{Elements: []Element{{ID: "z"}, {ID: "b"}, {ID: "k", Name: "old"}}}
+	b := &Model{Elements: []Element{{ID: "y"}, {ID: "k", Name: "new"}, {ID: "c"}}}
+	d := Compare(a, ra, b, rb)
+	ids := func(ts []Threat) (out []string) {
+		for _, t := range ts {
+			out = append(out, t.ID)
+		}
+		return out
+	}
+	if got := ids(d.Threats.Added); !slices.Equal(got, []string{"T5", "T4"}) {
+		t.Errorf("added %v", got)
+	}
+	if got := ids(d.Threats.Removed); !slices.Equal(got, []string{"T3", "T0"}) {
+		t.Errorf("removed %v", got)
+	}
+	want := []ThreatChange{{ID: "T1", Field: "status", Before: "open", After: "mitigated"}, {ID: "T1", Field: "severity", Before: "low", After: "high"}}
+	if !slices.Equal(d.Threats.Changed, want) {
+		t.Errorf("changed %+v", d.Threats.Changed)
+	}
+	e := d.Elements
+	if !slices.Equal(e.Added, []string{"c", "y"}) || !slices.Equal(e.Removed, []string{"b", "z"}) || !slices.Equal(e.Changed, []string{"k"}) {
+		t.Errorf("elements %+v", e)
+	}
+	if d := Compare(a, nil, a, nil); !d.Empty() || d.Threats.Added == nil || d.Flows.Added == nil {
+		t.Errorf("same model: %+v", d)
+	}
+}
+
 func TestJSONSchema(t *testing.T) {
 	b, err := JSONSchema()
 	if err != nil {
