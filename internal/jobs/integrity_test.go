@@ -71,21 +71,6 @@ func seedAccepted(t *testing.T, st *store.Store, now time.Time, n int) []int64 {
 	return ids
 }
 
-func countEvents(t *testing.T, st *store.Store, kind string) int {
-	t.Helper()
-	evs, err := st.Events(context.Background(), 100000, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range evs {
-		if e.Kind == kind {
-			n++
-		}
-	}
-	return n
-}
-
 // TestTwoServersExpireOnce: two servers sharing one database start
 // together with due risk acceptances; each acceptance is expired, recorded
 // and announced exactly once (before: both servers reopened every finding
@@ -125,7 +110,7 @@ func TestTwoServersExpireOnce(t *testing.T) {
 					t.Fatalf("server %d: %v", i, err)
 				}
 			}
-			if got := countEvents(t, servers[0], "finding.acceptance-expired"); got != n {
+			if got := storetest.CountEvents(t, servers[0], "finding.acceptance-expired"); got != n {
 				t.Errorf("acceptance-expired events = %d, want %d", got, n)
 			}
 			for _, id := range ids {
@@ -153,7 +138,7 @@ func TestTwoServersExpireOnce(t *testing.T) {
 			if err := r.Tick(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if got := countEvents(t, servers[0], "finding.acceptance-expired"); got != n {
+			if got := storetest.CountEvents(t, servers[0], "finding.acceptance-expired"); got != n {
 				t.Errorf("after a second run: %d events, want %d", got, n)
 			}
 		})

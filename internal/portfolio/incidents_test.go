@@ -143,17 +143,7 @@ func TestKEVImportOpensIncidentOnce(t *testing.T) {
 			t.Errorf("audit chain: %v", err)
 		}
 		// The owners are told: an event for the opened incident.
-		events, err := st.Events(ctx, 50, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opened := 0
-		for _, e := range events {
-			if e.Kind == "incident.opened" {
-				opened++
-			}
-		}
-		if opened != 1 {
+		if opened := storetest.CountEvents(t, st, "incident.opened"); opened != 1 {
 			t.Errorf("%d incident.opened events, want 1", opened)
 		}
 	})

@@ -224,14 +224,7 @@ func TestReportReminders(t *testing.T) {
 		now = now.Add(time.Hour)
 		step(1) // overdue
 		step(0)
-		evs, _ := st.Events(ctx, 20, nil)
-		n := 0
-		for _, e := range evs {
-			if e.Kind == "incident.report_due" {
-				n++
-			}
-		}
-		if n != 3 {
+		if n := storetest.CountEvents(t, st, "incident.report_due"); n != 3 {
 			t.Errorf("%d report_due events, want 3", n)
 		}
 	})
