@@ -4,9 +4,10 @@
 // with their QIDs and details inline, see scan.go) and the CSV scan/report
 // exports (including the PCI "monthly" layout).
 //
-// One finding per QID per host, port and protocol. Qualys severity 1–5
-// maps to info, low, medium, high, critical; "information gathered"
-// detections (type Ig) are info whatever their level. XML detections are
+// One finding per QID per host, port and protocol. A confirmed or
+// potential vulnerability's Qualys level 1–5 maps to low, low, medium,
+// high, critical; "information gathered" detections (type Ig) are info
+// whatever their level (see severity). XML detections are
 // streamed and kept as small references until their glossary entry is
 // read (the glossary comes last); a detection whose QID has no glossary
 // entry still gives a finding titled "QID n". CSV rows whose status is
@@ -257,12 +258,49 @@ func emitAll(d details, refs []ref, emit func(findings.Finding) error) error {
 	return nil
 }
 
-// severity maps Qualys levels 1–5 (or words); information gathered is info.
+// severity maps a detection's Qualys level and type. Qualys's
+// KnowledgeBase has three categories: confirmed vulnerabilities and
+// potential vulnerabilities (levels 1 Minimal, 2 Medium, 3 Serious,
+// 4 Critical, 5 Urgent) and information gathered; Qualys rates a host,
+// site or QID "Low" when a confirmed or potential vulnerability of level
+// 2 or 1 is found and "Info" only for information gathered (Qualys's
+// severity levels page, which DefectDojo's non-legacy mapping cites).
+// So a vulnerability (VM Vuln and Practice, the PCI layout's CONFIRMED,
+// VULNERABILITY and POTENTIAL, WAS confirmed and potential
+// vulnerabilities and sensitive content) is low…critical at levels 1–5;
+// information gathered is info at every level; a detection whose type
+// the report does not state is read from its level alone, 1 as info
+// (information gathered has levels 1–3 too).
 func severity(level, typ string) findings.Severity {
-	if strings.EqualFold(strings.TrimSpace(typ), "Ig") || strings.EqualFold(strings.TrimSpace(typ), "INFO") {
+	switch kindOf(typ) {
+	case informational:
 		return findings.Info
+	case vulnerability:
+		if strings.TrimSpace(level) == "1" {
+			return findings.Low
+		}
 	}
 	return findings.SeverityWith(levels, level)
+}
+
+// Qualys detection categories, as kindOf reads a report's type.
+const (
+	unstated = iota
+	vulnerability
+	informational
+)
+
+// kindOf reads the detection type a Qualys report writes: the VM XML's
+// and CSV's TYPE (Vuln, Practice, Ig), the PCI layout's words and the WAS
+// report's result lists.
+func kindOf(typ string) int {
+	switch strings.ToUpper(strings.TrimSpace(typ)) {
+	case "IG", "INFO", "INFORMATION GATHERED", "INFORMATION_GATHERED":
+		return informational
+	case "VULN", "PRACTICE", "CONFIRMED", "POTENTIAL", "VULNERABILITY", "SENSITIVE_CONTENT":
+		return vulnerability
+	}
+	return unstated
 }
 
 // levels are Qualys's severity levels 1–5 and the one letter Qualys

@@ -302,3 +302,46 @@ func TestParseCSVPreamble(t *testing.T) {
 	// Files whose header is the first line read as before.
 	scannertest.NotReport(t, ParseCSV, "testdata/no-qid.csv", "no-qid.csv:2: QID:")
 }
+
+// TestLevelOneBySeverityClass: Qualys rates a QID "Low" when a confirmed
+// or potential vulnerability of level 1 (Minimal) or 2 is found, and
+// "Info" only for information gathered (Qualys's KnowledgeBase severity
+// levels). Before, the VM readers (asset data report, scan results XML,
+// CSV) made a level-1 confirmed or potential vulnerability info, while the
+// WAS reader made it low; now every Qualys reader maps the same way, and
+// information gathered stays info at every level. A CSV row of no stated
+// type is read from its level alone (information gathered has levels 1–3).
+func TestLevelOneBySeverityClass(t *testing.T) {
+	adr := func(typ string) string {
+		return `<ASSET_DATA_REPORT><HOST_LIST><HOST><IP>192.0.2.1</IP><VULN_INFO_LIST><VULN_INFO><QID>1</QID><TYPE>` + typ +
+			`</TYPE></VULN_INFO></VULN_INFO_LIST></HOST></HOST_LIST><GLOSSARY><VULN_DETAILS_LIST><VULN_DETAILS><QID>1</QID><TITLE>t</TITLE><SEVERITY>1</SEVERITY></VULN_DETAILS></VULN_DETAILS_LIST></GLOSSARY></ASSET_DATA_REPORT>`
+	}
+	scan := func(section, elem string) string {
+		return `<!DOCTYPE SCAN SYSTEM "scan-1.dtd"><SCAN value="scan/1"><IP value="192.0.2.1"><` + section + `><CAT value="c"><` + elem +
+			` number="1" severity="1"><TITLE>t</TITLE></` + elem + `></CAT></` + section + `></IP></SCAN>`
+	}
+	csv := func(typ string) string { return "IP,QID,Title,Type,Severity\n192.0.2.1,1,t," + typ + ",1\n" }
+	for _, c := range []struct {
+		name, doc string
+		parse     scannertest.ParseFunc
+		want      findings.Severity
+	}{
+		{"asset data report, confirmed", adr("Vuln"), Parse, findings.Low},
+		{"asset data report, potential", adr("Practice"), Parse, findings.Low},
+		{"asset data report, information gathered", adr("Ig"), Parse, findings.Info},
+		{"scan results, confirmed", scan("VULNS", "VULN"), Parse, findings.Low},
+		{"scan results, potential", scan("PRACTICES", "PRACTICE"), Parse, findings.Low},
+		{"scan results, information gathered", scan("INFOS", "INFO"), Parse, findings.Info},
+		{"scan results, service", scan("SERVICES", "SERVICE"), Parse, findings.Info},
+		{"CSV, confirmed", csv("Vuln"), ParseCSV, findings.Low},
+		{"CSV, potential", csv("Practice"), ParseCSV, findings.Low},
+		{"CSV PCI layout, potential", csv("POTENTIAL"), ParseCSV, findings.Low},
+		{"CSV, information gathered", csv("Ig"), ParseCSV, findings.Info},
+		{"CSV, type not stated", csv(""), ParseCSV, findings.Info},
+	} {
+		got := scannertest.ParseString(t, c.parse, "level1", c.doc)
+		if len(got) != 1 || got[0].Severity != c.want {
+			t.Errorf("%s: %s, want qid:1=%s", c.name, ruleSeverities(got), c.want)
+		}
+	}
+}

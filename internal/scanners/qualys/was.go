@@ -204,29 +204,12 @@ var wasKinds = map[string]string{
 	"INFORMATION_GATHERED": "Detection type: information gathered",
 }
 
-// wasSeverity maps a WAS detection's glossary level. Qualys WAS lists what
-// is only information under INFORMATION_GATHERED (info at every level);
-// its confirmed and potential vulnerabilities and sensitive content are
-// findings at every level, level 1 "Minimal" (the report's
-// SEVERITY_CATEGORY_LIST: "basic information disclosure") low, as Qualys
-// WAS shows it; 2–5 (Medium, Serious, Critical, Urgent) low…critical.
-func wasSeverity(level, typ string) findings.Severity {
-	if typ == "" && strings.TrimSpace(level) == "1" {
-		return findings.Low
-	}
-	return severity(level, typ)
-}
-
 func emitWAS(gl wasGlossary, list []*wasGroup, emit func(findings.Finding) error) error {
 	for _, g := range list {
-		typ := ""
-		if g.kind == "INFORMATION_GATHERED" {
-			typ = "Ig"
-		}
 		f := findings.Finding{
 			Title:     gl.Title,
 			RuleID:    "qid:" + g.qid,
-			Severity:  wasSeverity(gl.Severity, typ),
+			Severity:  severity(gl.Severity, g.kind),
 			CWEs:      findings.CWEsIn(gl.CWE),
 			Locations: g.locations,
 			Description: join(reportio.PlainText(gl.Description), labelled("Impact", reportio.PlainText(gl.Impact)),
