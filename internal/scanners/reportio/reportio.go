@@ -50,10 +50,6 @@ func IncompleteAt(file string, offset int64, field, format string, args ...any) 
 // MaxReportBytes bounds how much of one report is read (4 GiB).
 const MaxReportBytes int64 = 4 << 30
 
-// MaxXMLDepth bounds element nesting outside the subtrees decoded with
-// DecodeElement (encoding/xml bounds those at 10,000 itself).
-const MaxXMLDepth = 64
-
 // ParseError says what failed where: the file name and, when known, the
 // line and column (XML, CSV) or byte offset (JSON), and the field.
 type ParseError struct {

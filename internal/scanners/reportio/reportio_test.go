@@ -1,6 +1,7 @@
 package reportio
 
 import (
+	"encoding/xml"
 	"errors"
 	"io"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/findings"
+	"github.com/rampart-security/rampart/internal/xmlsafe"
 )
 
 func TestPlainText(t *testing.T) {
@@ -48,15 +50,52 @@ func TestXMLRejects(t *testing.T) {
 			t.Errorf("%q: %v", in, err)
 		}
 	}
-	var d *XMLDecoder
-	deep := strings.Repeat("<a>", MaxXMLDepth+1) + strings.Repeat("</a>", MaxXMLDepth+1)
-	d = NewXMLDecoder(strings.NewReader(deep), "deep.xml")
-	var err error
-	for err == nil {
-		_, err = d.Token()
+}
+
+// TestOneXMLDepthBound: nesting is bounded once, at xmlsafe.MaxDepth,
+// whether the decoder walks the elements token by token, decodes them
+// (DecodeElement) or skips them. Before, Token refused a 65th level
+// (MaxXMLDepth) while the subtrees DecodeElement and Skip read were
+// allowed 10,000: the same document was refused or read depending on
+// which element of a report it was nested in. A document at the bound
+// is read; one level more is ErrUnsafeXML naming the file, the line and
+// the column of the element that opens past it.
+func TestOneXMLDepthBound(t *testing.T) {
+	doc := func(n int) string {
+		return "<r>\n" + strings.Repeat("<a>", n-1) + strings.Repeat("</a>", n-1) + "</r>"
 	}
-	if !errors.Is(err, ErrUnsafeXML) {
-		t.Errorf("deep nesting: %v", err)
+	walk := func(d *XMLDecoder) error { // token by token
+		for {
+			if _, err := d.Token(); err != nil {
+				return err
+			}
+		}
+	}
+	decode := func(d *XMLDecoder) error {
+		if _, err := d.Root(); err != nil {
+			return err
+		}
+		return d.Each("a", func(se xml.StartElement) error {
+			var v struct{}
+			return d.DecodeElement(&v, &se)
+		})
+	}
+	skip := func(d *XMLDecoder) error {
+		if _, err := d.Root(); err != nil {
+			return err
+		}
+		return d.Walk(func(xml.StartElement) error { return d.Skip() })
+	}
+	col := strconv.Itoa(1 + 3*(xmlsafe.MaxDepth-1)) // the '<' of the element past the bound, on line 2
+	for name, read := range map[string]func(*XMLDecoder) error{"token": walk, "decode": decode, "skip": skip} {
+		if err := read(NewXMLDecoder(strings.NewReader(doc(xmlsafe.MaxDepth)), "deep.xml")); err != io.EOF && err != nil {
+			t.Errorf("%s: %d levels: %v, want read", name, xmlsafe.MaxDepth, err)
+		}
+		err := read(NewXMLDecoder(strings.NewReader(doc(xmlsafe.MaxDepth+1)), "deep.xml"))
+		want := "deep.xml:2:" + col + ": "
+		if !errors.Is(err, ErrUnsafeXML) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "nested deeper than 10000") {
+			t.Errorf("%s: %d levels: %v, want ErrUnsafeXML at %s", name, xmlsafe.MaxDepth+1, err, want)
+		}
 	}
 }
 

@@ -16,9 +16,11 @@ import (
 
 // XMLDecoder walks an XML report token by token. It never resolves
 // entities (encoding/xml does not) nor fetches DTDs, rejects any DOCTYPE
-// that declares entities (XXE, billion laughs), and bounds nesting depth
-// and total size (inside the elements DecodeElement decodes or Skip passes
-// over too: xmlsafe.MaxDepth).
+// that declares entities (XXE, billion laughs), and bounds total size and
+// nesting depth. The depth bound is one, xmlsafe.MaxDepth, applied to the
+// bytes before encoding/xml reads them: it holds alike for the elements
+// Token walks, DecodeElement decodes and Skip passes over, and for the
+// SBOM readers, and its error names the file, line and column.
 type XMLDecoder struct {
 	d     *xml.Decoder
 	file  string
@@ -80,8 +82,9 @@ func (x *XMLDecoder) wrap(err error) error {
 	return &ParseError{File: x.file, Line: l, Column: c, Offset: -1, Err: err}
 }
 
-// Token returns the next token (copied, safe to keep), tracking depth and
-// rejecting entity declarations.
+// Token returns the next token (copied, safe to keep), tracking depth
+// (bounded by the reader below the decoder) and rejecting entity
+// declarations.
 func (x *XMLDecoder) Token() (xml.Token, error) {
 	tok, err := x.d.Token()
 	if err != nil {
@@ -90,9 +93,6 @@ func (x *XMLDecoder) Token() (xml.Token, error) {
 	switch t := tok.(type) {
 	case xml.StartElement:
 		x.depth++
-		if x.depth > MaxXMLDepth {
-			return nil, x.Errorf(ErrUnsafeXML, "elements nested deeper than %d", MaxXMLDepth)
-		}
 	case xml.EndElement:
 		x.depth--
 	case xml.Directive:
