@@ -30,6 +30,12 @@ var (
 	colName     = []string{"Name", "Plugin Name", "definition.name"}
 	colSeverity = []string{"Risk", "Severity", "definition.severity", "Risk Factor"}
 	colHost     = []string{"Host", "IP Address", "asset.display_ipv4_address", "FQDN", "DNS Name", "asset.host_name", "asset.display_fqdn"}
+	// A row's host as the .nessus export's <ReportHost> names it: the
+	// address (host-ip), the DNS name (host-fqdn) and the scan target
+	// (the ReportHost name: Nessus's "Host" column).
+	colAddress  = []string{"IP Address", "asset.display_ipv4_address", "asset.display_ipv6_address"}
+	colFQDN     = []string{"FQDN", "DNS Name", "asset.display_fqdn"}
+	colTarget   = []string{"Host", "asset.host_name"}
 	colProtocol = []string{"Protocol"}
 	colPort     = []string{"Port"}
 	colCVE      = []string{"CVE", "definition.cve"}
@@ -107,7 +113,10 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 		if strings.EqualFold(c.Get(colState...), "fixed") {
 			return nil // not a finding of this report: fixed since
 		}
-		l := findings.Location{Host: c.Get(colHost...), Protocol: strings.ToLower(c.Get(colProtocol...))}
+		// The location the .nessus export of the same scan gives: the
+		// address, else the DNS name, else the target, with the DNS name
+		// beside the address (Nessus WAS: the target URL).
+		l := host{ip: c.Get(colAddress...), fqdn: c.Get(colFQDN...), name: c.Get(colTarget...)}.location("", c.Get(colProtocol...))
 		if p := c.Get(colPort...); p != "" {
 			l.Port = atoi(p)
 		}
@@ -141,10 +150,6 @@ func ParseCSV(r io.Reader, name string, emit func(findings.Finding) error) error
 			Mitigation:       c.Get(colSolution...),
 			References:       reportio.URLs(c.Get(colSeeAlso...)),
 			Locations:        []findings.Location{l},
-		}
-		if u := hostURL(l.Host); u != nil {
-			f.Locations[0] = *u
-			f.Locations[0].Port, f.Locations[0].Protocol = l.Port, l.Protocol
 		}
 		f.Description = reportio.Paragraphs(c.Get(colSynopsis...), c.Get(colDesc...))
 		if out := c.Get(colOutput...); out != "" {
@@ -183,14 +188,6 @@ func complianceCheck(desc string) (check, result string) {
 		return "", ""
 	}
 	return strings.TrimSpace(m[1]), m[2]
-}
-
-func hostURL(h string) *findings.Location {
-	if !strings.Contains(h, "://") {
-		return nil
-	}
-	l := (host{name: h}).location("", "")
-	return &l
 }
 
 func splitList(s string) []string {

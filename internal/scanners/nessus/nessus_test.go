@@ -174,3 +174,50 @@ func FuzzParse(f *testing.F) {
 func FuzzParseCSV(f *testing.F) {
 	scannertest.FuzzDir(f, "testdata", ParseCSV)
 }
+
+// TestCSVHostAsNessus: every CSV layout locates a row as the .nessus
+// export of the same scan locates its ReportHost: the address (host-ip;
+// CSV "IP Address", Tenable.io's asset.display_ipv4_address, else
+// asset.display_ipv6_address), else the DNS name, else the scan target,
+// with the DNS name (host-fqdn; CSV "FQDN", Tenable.sc's "DNS Name",
+// Tenable.io's asset.display_fqdn) beside the address. Before, the CSV
+// reader took the first of its host columns: Tenable.io's export (Host,
+// IP Address, FQDN) was located at its host name, not its address, so it
+// and the .nessus of the same scan were two findings, and no CSV kept the
+// DNS name. (Column sets of DefectDojo's Tenable samples:
+// unittests/scans/tenable/tenable_many_vuln.csv, issue_11102.csv,
+// nessus/nessus_new.csv.)
+func TestCSVHostAsNessus(t *testing.T) {
+	const item = `<ReportItem port="443" protocol="tcp" severity="2" pluginID="42873" pluginName="SWEET32"><risk_factor>Medium</risk_factor></ReportItem>`
+	nessus := scannertest.ParseString(t, Parse, "scan.nessus", `<NessusClientData_v2><Report name="r"><ReportHost name="cam.lab"><HostProperties>`+
+		`<tag name="host-ip">10.0.0.5</tag><tag name="host-fqdn">cam.lab</tag></HostProperties>`+item+`</ReportHost>`+
+		`<ReportHost name="fe80::1"><HostProperties><tag name="host-ip">fe80::1</tag></HostProperties>`+item+`</ReportHost></Report></NessusClientData_v2>`)
+	want := []findings.Location{{Host: "10.0.0.5", Port: 443, Protocol: "tcp", HostName: "cam.lab"}, {Host: "fe80::1", Port: 443, Protocol: "tcp"}}
+	for i, f := range nessus {
+		if l := f.Locations[0]; l.Host != want[i].Host || l.HostName != want[i].HostName {
+			t.Fatalf(".nessus host %d: %+v, want %+v", i, l, want[i])
+		}
+	}
+	for name, doc := range map[string]string{
+		"Tenable.io": "Plugin ID,Risk,Host,Protocol,Port,Name,IP Address,FQDN\n" +
+			"42873,Medium,cam.lab,tcp,443,SWEET32,10.0.0.5,cam.lab\n" +
+			"42873,Medium,fe80::1,tcp,443,SWEET32,fe80::1,\n",
+		"Tenable.sc": "Plugin,Plugin Name,Severity,IP Address,Protocol,Port,DNS Name\n" +
+			"42873,SWEET32,Medium,10.0.0.5,TCP,443,cam.lab\n" +
+			"42873,SWEET32,Medium,fe80::1,TCP,443,\n",
+		"Tenable Vulnerability Management": "asset.display_fqdn;asset.display_ipv4_address;asset.display_ipv6_address;asset.host_name;definition.id;definition.name;port;protocol;severity\n" +
+			"cam.lab;10.0.0.5;fe80::5;cam.lab;42873;SWEET32;443;TCP;Medium\n" +
+			";;fe80::1;fe80::1;42873;SWEET32;443;TCP;Medium\n",
+	} {
+		list, err := scannertest.ParseStringErr(ParseCSV, name+".csv", doc)
+		if err != nil || len(list) != 2 {
+			t.Fatalf("%s: %d findings, %v", name, len(list), err)
+		}
+		for i, f := range list {
+			if l := f.Locations[0]; l.Host != want[i].Host || l.Port != 443 || l.HostName != want[i].HostName {
+				t.Errorf("%s row %d: %+v, want %+v", name, i+1, l, want[i])
+			}
+			scannertest.CrossTool(t, f, nessus[i])
+		}
+	}
+}
