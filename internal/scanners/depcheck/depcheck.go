@@ -15,6 +15,8 @@ package depcheck
 import (
 	"cmp"
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"io"
 	"strings"
 
@@ -147,15 +149,73 @@ type dependency struct {
 	Vulnerabilities []vulnerability `xml:"vulnerabilities>vulnerability"`
 }
 
-// Parse streams the findings of a Dependency-Check XML report.
+// Parse streams the findings of a Dependency-Check XML report. A report
+// whose <scanInfo> lists analysis exceptions of analyzers is refused as
+// an incomplete scan once its findings are emitted (see failedAnalysis).
 func Parse(r io.Reader, name string, emit func(findings.Finding) error) error {
 	dec := reportio.NewXMLDecoder(r, name)
 	if _, empty, err := dec.Begin("analysis"); err != nil || empty {
 		return err
 	}
-	return reportio.DecodeEach(dec, "dependencies>dependency", func(d dependency) error {
-		return d.emit(emit)
+	var incomplete error
+	err := dec.Walk(func(se xml.StartElement) error {
+		switch se.Name.Local {
+		case "scanInfo":
+			var info struct {
+				Exceptions []struct {
+					Message string `xml:"message"`
+				} `xml:"analysisExceptions>exception"`
+			}
+			if err := dec.DecodeElement(&info, &se); err != nil {
+				return err
+			}
+			var messages []string
+			for _, e := range info.Exceptions {
+				messages = append(messages, e.Message)
+			}
+			if why := failedAnalysis(messages); why != "" {
+				incomplete = dec.Errorf(reportio.Incomplete("%s", why), "<scanInfo><analysisExceptions>")
+			}
+			return nil
+		case "dependencies":
+			return reportio.DecodeEach(dec, "dependency", func(d dependency) error {
+				return d.emit(emit)
+			})
+		}
+		return dec.Skip()
 	})
+	if err != nil {
+		return err
+	}
+	return incomplete
+}
+
+// updateException is the class Dependency-Check's Engine records when it
+// could not update a data source and analysed with the local data
+// instead ("Results may not include recent vulnerabilities"): every
+// dependency was analysed, so the report is complete.
+const updateException = "org.owasp.dependencycheck.data.update.exception.UpdateException"
+
+// failedAnalysis says why a report whose scanInfo lists these analysis
+// exceptions (each Throwable.toString(): class, then message) is
+// incomplete, or "" when it is not. Dependency-Check's Engine records an
+// analyzer that failed to initialise (and, when fatal, did not run) and
+// every dependency an analyzer failed on (AnalysisException, e.g. the
+// OSS Index analyzer's "Failed to request component-reports"), writes the
+// report anyway and exits 14: the vulnerabilities those analyzers would
+// have found are missing, and importing the report as complete would
+// close them.
+func failedAnalysis(messages []string) string {
+	var failed []string
+	for _, m := range messages {
+		if m = strings.TrimSpace(m); m != "" && !strings.HasPrefix(m, updateException) {
+			failed = append(failed, m)
+		}
+	}
+	if len(failed) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Dependency-Check recorded %d analysis exception(s), the first %q: the analyzers that failed did not report their vulnerabilities", len(failed), reportio.Clip(failed[0], 200))
 }
 
 // emit emits the finding of each of the dependency's vulnerabilities.
@@ -336,10 +396,31 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 		return err
 	}
 	known := false
+	var incomplete error
 	err := dec.Object(func(key string) error {
 		switch key {
 		case "reportSchema":
 			known = true
+		case "scanInfo":
+			at := dec.Offset()
+			var info struct {
+				Exceptions []struct {
+					Exception struct {
+						Message string `json:"message"`
+					} `json:"exception"`
+				} `json:"analysisExceptions"`
+			}
+			if err := dec.Decode(&info, "scanInfo"); err != nil {
+				return err
+			}
+			var messages []string
+			for _, e := range info.Exceptions {
+				messages = append(messages, e.Exception.Message)
+			}
+			if why := failedAnalysis(messages); why != "" {
+				incomplete = reportio.IncompleteAt(name, at, "scanInfo.analysisExceptions", "%s", why)
+			}
+			return nil
 		case "dependencies":
 			known = true
 			return reportio.DecodeElements(dec, "dependencies", func(j jsonDependency) error {
@@ -348,5 +429,8 @@ func ParseJSON(r io.Reader, name string, emit func(findings.Finding) error) erro
 		}
 		return dec.Skip()
 	})
-	return dec.Known(known, err, `no "reportSchema" or "dependencies": not a Dependency-Check JSON report`)
+	if err := dec.Known(known, err, `no "reportSchema" or "dependencies": not a Dependency-Check JSON report`); err != nil {
+		return err
+	}
+	return incomplete
 }

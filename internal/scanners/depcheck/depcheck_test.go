@@ -117,3 +117,35 @@ func TestFixedVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalysisExceptions: a report whose scanInfo lists analysis
+// exceptions is of a run in which analyzers failed (Dependency-Check's
+// Engine records an analyzer that did not initialise and each dependency
+// an analyzer failed on, writes the report anyway and exits 14; its OSS
+// Index analyzer failing "leads to fewer CVEs found in the report",
+// dependency-check/DependencyCheck#6731). Before, such a report was
+// imported as complete and closed what the failed analyzers had found;
+// now its findings are emitted and it is refused as an incomplete scan
+// naming the file, where and the first exception. A report whose only
+// exception is an UpdateException (a data source could not be updated:
+// every dependency was analysed with the local data) is complete. The
+// fixtures follow Dependency-Check's xmlReport.vsl and jsonReport.vsl
+// (dependency-check/DependencyCheck 4c5c5956).
+func TestAnalysisExceptions(t *testing.T) {
+	const why = `Dependency-Check recorded 1 analysis exception(s), the first "org.owasp.dependencycheck.analyzer.exception.AnalysisException: Failed to request component-reports"`
+	for _, c := range []struct {
+		parse scannertest.ParseFunc
+		file  string
+		at    string
+	}{
+		{Parse, "analysis-exceptions.xml", "analysis-exceptions.xml:21:"},
+		{ParseJSON, "analysis-exceptions.json", "analysis-exceptions.json: at byte 39: scanInfo.analysisExceptions:"},
+	} {
+		scannertest.Rejects(t, c.parse, []scannertest.Reject{{File: c.file, Is: findings.ErrIncompleteScan, Prefix: c.at, Contains: why}})
+		if list, _ := scannertest.ParseFileErr(c.parse, filepath.Join("testdata", c.file)); len(list) != 1 {
+			t.Errorf("%s: %d findings emitted before the refusal, want 1", c.file, len(list))
+		}
+		stale := "org.owasp.dependencycheck.data.update.exception.UpdateException: Error updating the NVD Data"
+		scannertest.ParseEdited(t, c.parse, filepath.Join("testdata", c.file), "org.owasp.dependencycheck.analyzer.exception.AnalysisException: Failed to request component-reports", stale)
+	}
+}
