@@ -36,6 +36,11 @@ var incompleteRuns = []struct {
 		old2: "</ReportItem>\n</ReportHost>\n</Report>", extra: `</ReportItem><ReportItem port="23" svc_name="telnet" protocol="tcp" severity="2" pluginID="42263" pluginName="Unencrypted Telnet Server" pluginFamily="Misc."><risk_factor>Medium</risk_factor></ReportItem></ReportHost></Report>`},
 	{fixture: "gitlabdast/testdata/sast-failure.json", old: `"status": "failure"`, new: `"status": "success"`,
 		old2: `"vulnerabilities": [`, extra: `"vulnerabilities": [{"id": "b2", "name": "Use of a weak hash", "severity": "Medium", "identifiers": [{"type": "semgrep_id", "name": "bandit.B303", "value": "bandit.B303"}], "location": {"file": "app/auth.py", "start_line": 7}},`},
+	// Dependency-Check: the OSS Index analyzer failed; the complete run's
+	// only exception is a data-source update failure.
+	{fixture: "depcheck/testdata/analysis-exceptions.json", old: "org.owasp.dependencycheck.analyzer.exception.AnalysisException: Failed to request component-reports",
+		new:  "org.owasp.dependencycheck.data.update.exception.UpdateException: Error updating the NVD Data",
+		old2: `"vulnerabilities": [`, extra: `"vulnerabilities": [{"source": "OSSINDEX", "name": "CVE-2021-45046", "severity": "CRITICAL", "description": "Incomplete fix for CVE-2021-44228."},`},
 }
 
 // TestIncompleteRunClosesNothing: a complete scan is imported, then the
