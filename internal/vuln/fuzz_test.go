@@ -30,3 +30,21 @@ func FuzzCPEAndVersions(f *testing.F) {
 		}, []VEXStatement{{VulnID: "CVE-1-1", Product: purl, Status: VEXNotAffected}})
 	})
 }
+
+// FuzzAffectsVersion feeds untrusted vers ranges and versions (they come
+// from CycloneDX VDR and VEX documents) through VersContains and
+// AffectsVersion: nothing may panic, and a verdict always explains itself.
+func FuzzAffectsVersion(f *testing.F) {
+	f.Add("vers:npm/1.2.3|>=2.0.0|<5.0.0", "2.1.0", "pkg:npm/a@2.1.0", "unaffected")
+	f.Add("vers:gem/>=2.2.0|!= 2.2.1|<2.3.0", "2.2.1", "pkg:gem/a@2.2.1", "")
+	f.Add("vers:semver/2.9.0|<2.9.5", "2.9.4", "pkg:maven/g/a@2.9.4", "affected")
+	f.Add("vers:deb/>=1:4.8.1-2ubuntu2.1|<%3A", "4.8.1", "pkg:deb/ubuntu/login@4.8.1?epoch=1", "unknown")
+	f.Add("vers:tomee/>=1.0.0-beta1|<=1.7.5", "1.0", "", "unaffected")
+	f.Fuzz(func(t *testing.T, r, version, purl, status string) {
+		_, _ = VersContains(r, version)
+		list := []AffectedVersion{{Range: r, Status: status}, {Version: version, Status: status}}
+		if v, note := AffectsVersion(purl, version, list); v != VersionsUnstated && note == "" {
+			t.Errorf("AffectsVersion(%q, %q, %+v) = %v with no note", purl, version, list, v)
+		}
+	})
+}

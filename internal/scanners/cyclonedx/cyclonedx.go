@@ -15,8 +15,14 @@
 // referenced ids; CWEs; CVSS vectors and scores; description and
 // recommendation; advisory URLs as references. The vulnerability's impact
 // analysis (VEX) is the finding's recorded triage: not_affected and
-// false_positive not active, resolved fixed. A document without a
-// vulnerabilities section is an SBOM and refused.
+// false_positive not active, resolved and resolved_with_pedigree fixed,
+// exploitable confirmed, in_triage open; its responses are told in the
+// mitigation. affects[].versions (a version or vers range with a status)
+// is weighed against the component's version (vuln.AffectsVersion): a
+// version said to be unaffected, or not among the affected versions
+// listed, is not active; what cannot be decided stays open with the
+// versions in the description. A document without a vulnerabilities
+// section is an SBOM and refused.
 package cyclonedx
 
 import (
@@ -27,6 +33,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/scanners/reportio"
+	vulnpkg "github.com/rampart-security/rampart/internal/vuln"
 )
 
 // Names of the two formats.
@@ -75,8 +82,16 @@ type vuln struct {
 	refIDs, advisories                                 []string
 	cwes                                               []int
 	ratings                                            []rating
-	affects                                            []string
+	affects                                            []target
 	state, justification, analysisDetail               string
+	responses                                          []string
+}
+
+// target is an affects entry: the component's reference and the versions
+// of it the vulnerability affects, or not (affects[].versions, 1.4+).
+type target struct {
+	ref      string
+	versions []vulnpkg.AffectedVersion
 }
 
 type rating struct {
@@ -187,23 +202,26 @@ func (e *vulnEmitter) end() error { return e.findings(e.held...) }
 
 func (v vuln) findings(e *vulnEmitter) []findings.Finding {
 	comps := e.comps
-	// The VDR's own analysis (impact analysis, CycloneDX 1.4+) becomes the
-	// finding's recorded triage: not affected and false positive are not
-	// active, resolved is fixed; exploitable and in triage stay open.
-	var triage *findings.Triage
-	why := strings.TrimSpace(strings.Join(nonEmpty(strings.ReplaceAll(v.justification, "_", " "), strings.TrimSpace(v.analysisDetail)), ": "))
-	switch st := strings.ToLower(v.state); st {
-	case "not_affected", "false_positive":
-		triage = &findings.Triage{Status: findings.StatusFalsePositive, Reason: strings.TrimSpace("analysis state " + st + " " + why)}
-	case "resolved", "resolved_with_pedigree":
-		triage = &findings.Triage{Status: findings.StatusFixed, Reason: strings.TrimSpace("analysis state " + st + " " + why)}
+	triage := v.triage()
+	mitigation := v.recommendation
+	if len(v.responses) > 0 {
+		// The producer's response (can_not_fix, will_not_fix, update,
+		// rollback, workaround_available) says what it does about the
+		// vulnerability; it is no Rampart decision (a risk acceptance
+		// needs a Rampart approver), so it is told, not applied.
+		rs := make([]string, len(v.responses))
+		for i, r := range v.responses {
+			rs[i] = strings.ReplaceAll(strings.TrimSpace(r), "_", " ")
+		}
+		mitigation = strings.TrimSpace(mitigation + "\n\nResponse (CycloneDX analysis): " + strings.Join(rs, ", "))
 	}
 	affects := v.affects
 	if len(affects) == 0 {
-		affects = []string{""}
+		affects = []target{{}}
 	}
 	var out []findings.Finding
-	for _, ref := range affects {
+	for _, t := range affects {
+		ref := t.ref
 		c, ok := comps[ref]
 		if !ok {
 			c = component{name: ref}
@@ -228,9 +246,28 @@ func (v vuln) findings(e *vulnEmitter) []findings.Finding {
 			Component:        findings.Component{Name: c.name, Version: c.version, PURL: c.purl},
 			CWEs:             v.cwes,
 			Description:      strings.TrimSpace(strings.TrimSpace(v.description) + "\n\n" + strings.TrimSpace(v.detail)),
-			Mitigation:       v.recommendation,
+			Mitigation:       mitigation,
 			References:       append([]string{v.sourceURL}, v.advisories...),
 			Triage:           triage,
+		}
+		// affects[].versions: the versions of the referenced component
+		// the vulnerability affects, or not. The component's version is
+		// weighed against them; a version they say is unaffected is not
+		// an open finding, and whatever they leave undecided (an unknown
+		// status, a range that cannot be evaluated) keeps the finding
+		// with the versions in its detail.
+		purl := c.purl
+		if purl == "" && strings.HasPrefix(ref, "pkg:") {
+			purl = ref
+		}
+		switch verdict, note := vulnpkg.AffectsVersion(purl, c.version, t.versions); verdict {
+		case vulnpkg.VersionUnaffected:
+			if triage == nil || triage.Status.Active() {
+				f.Triage = &findings.Triage{Status: findings.StatusFalsePositive, Reason: "affects versions: " + note}
+			}
+			fallthrough
+		case vulnpkg.VersionUndetermined:
+			f.Description = strings.TrimSpace(f.Description + "\n\nAffected versions (CycloneDX affects): " + note)
 		}
 		f.Title = v.titleID()
 		if c.name != "" {
@@ -241,6 +278,26 @@ func (v vuln) findings(e *vulnEmitter) []findings.Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// triage is the finding's recorded triage from the vulnerability's own
+// impact analysis (CycloneDX 1.4+ analysis.state): not_affected and
+// false_positive are not active (false positive), resolved and
+// resolved_with_pedigree fixed, exploitable confirmed (the producer's
+// analysis says the vulnerability applies), in_triage open.
+func (v vuln) triage() *findings.Triage {
+	why := strings.TrimSpace(strings.Join(nonEmpty(strings.ReplaceAll(v.justification, "_", " "), strings.TrimSpace(v.analysisDetail)), ": "))
+	st := strings.ToLower(strings.TrimSpace(v.state))
+	reason := strings.TrimSpace("analysis state " + st + " " + why)
+	switch st {
+	case "not_affected", "false_positive":
+		return &findings.Triage{Status: findings.StatusFalsePositive, Reason: reason}
+	case "resolved", "resolved_with_pedigree":
+		return &findings.Triage{Status: findings.StatusFixed, Reason: reason}
+	case "exploitable":
+		return &findings.Triage{Status: findings.StatusConfirmed, Reason: reason}
+	}
+	return nil
 }
 
 // titleID is the id a finding's title shows: the vulnerability's id, or,
@@ -376,18 +433,24 @@ type jsonVuln struct {
 		URL string `json:"url"`
 	} `json:"advisories"`
 	Affects []struct {
-		Ref string `json:"ref"`
+		Ref      string `json:"ref"`
+		Versions []struct {
+			Version string `json:"version"`
+			Range   string `json:"range"`
+			Status  string `json:"status"`
+		} `json:"versions"`
 	} `json:"affects"`
 	Analysis struct {
-		State         string `json:"state"`
-		Justification string `json:"justification"`
-		Detail        string `json:"detail"`
+		State         string   `json:"state"`
+		Justification string   `json:"justification"`
+		Response      []string `json:"response"`
+		Detail        string   `json:"detail"`
 	} `json:"analysis"`
 }
 
 func (j jsonVuln) vuln() vuln {
 	v := vuln{id: j.ID, sourceURL: j.Source.URL, description: j.Description, detail: j.Detail, recommendation: j.Recommendation, cwes: j.CWEs, state: j.Analysis.State,
-		justification: j.Analysis.Justification, analysisDetail: j.Analysis.Detail}
+		justification: j.Analysis.Justification, analysisDetail: j.Analysis.Detail, responses: j.Analysis.Response}
 	for _, r := range j.References {
 		v.refIDs = append(v.refIDs, r.ID)
 	}
@@ -398,7 +461,11 @@ func (j jsonVuln) vuln() vuln {
 		v.ratings = append(v.ratings, rating{score: r.Score, severity: r.Severity, method: r.Method, vector: r.Vector})
 	}
 	for _, a := range j.Affects {
-		v.affects = append(v.affects, a.Ref)
+		t := target{ref: a.Ref}
+		for _, av := range a.Versions {
+			t.versions = append(t.versions, vulnpkg.AffectedVersion{Version: av.Version, Range: av.Range, Status: av.Status})
+		}
+		v.affects = append(v.affects, t)
 	}
 	return v
 }
@@ -506,18 +573,24 @@ type xmlVuln struct {
 		Text string `xml:",chardata"`
 	} `xml:"advisories>advisory"`
 	Affects []struct {
-		Ref string `xml:"ref"`
+		Ref      string `xml:"ref"`
+		Versions []struct {
+			Version string `xml:"version"`
+			Range   string `xml:"range"`
+			Status  string `xml:"status"`
+		} `xml:"versions>version"`
 	} `xml:"affects>target"`
 	Analysis struct {
-		State         string `xml:"state"`
-		Justification string `xml:"justification"`
-		Detail        string `xml:"detail"`
+		State         string   `xml:"state"`
+		Justification string   `xml:"justification"`
+		Responses     []string `xml:"responses>response"`
+		Detail        string   `xml:"detail"`
 	} `xml:"analysis"`
 }
 
 func (x xmlVuln) vuln() vuln {
 	v := vuln{id: x.ID, sourceURL: x.Source.URL, description: x.Description, detail: x.Detail, recommendation: x.Recommendation, state: x.Analysis.State,
-		justification: x.Analysis.Justification, analysisDetail: x.Analysis.Detail}
+		justification: x.Analysis.Justification, analysisDetail: x.Analysis.Detail, responses: x.Analysis.Responses}
 	if v.recommendation == "" {
 		v.recommendation = strings.Join(x.Recommendations, "\n")
 	}
@@ -544,10 +617,14 @@ func (x xmlVuln) vuln() vuln {
 		v.ratings = append(v.ratings, rating{score: findings.ParseScore(s), severity: r.Severity, method: r.Method, vector: r.Vector})
 	}
 	for _, a := range x.Affects {
-		v.affects = append(v.affects, a.Ref)
+		t := target{ref: a.Ref}
+		for _, av := range a.Versions {
+			t.versions = append(t.versions, vulnpkg.AffectedVersion{Version: av.Version, Range: av.Range, Status: av.Status})
+		}
+		v.affects = append(v.affects, t)
 	}
 	if x.Ref != "" {
-		v.affects = []string{x.Ref}
+		v.affects = []target{{ref: x.Ref}}
 	}
 	return v
 }

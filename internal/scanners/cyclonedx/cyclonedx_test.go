@@ -144,3 +144,71 @@ func TestOSSIndexUUIDTitle(t *testing.T) {
 		t.Error("isUUID")
 	}
 }
+
+// TestAffectsVersions: CycloneDX 1.4–1.6 "vulnerabilities[].affects[].versions"
+// (bom-1.6.schema.json: each entry a "version" or a "range" in vers
+// syntax, with "status" affected — the default —, unaffected or unknown;
+// the ranges are the schema's own "versionRange" examples, the layout
+// that of the specification's valid-vulnerability-1.6.json). The
+// component's version (from the referenced component) is weighed against
+// them: a version the document says is unaffected, or that is not among
+// the affected versions it lists, is imported not active (false
+// positive, the versions as reason); an affected one stays open; a range
+// Rampart cannot evaluate or an unknown status keeps the finding open
+// with the versions in its detail. Hand-written fixture
+// testdata/affects-versions.json.
+func TestAffectsVersions(t *testing.T) {
+	got := scannertest.ParseFileN(t, Parse, "testdata/affects-versions.json", 7)
+	byID := map[string]findings.Finding{}
+	for _, f := range got {
+		byID[f.RuleID] = f
+	}
+	notActive := func(id, reason string) {
+		t.Helper()
+		f := byID[id]
+		if f.Triage == nil || f.Triage.Status != findings.StatusFalsePositive || !strings.Contains(f.Triage.Reason, reason) {
+			t.Errorf("%s: triage %+v, want false positive with %q", id, f.Triage, reason)
+		}
+	}
+	open := func(id, detail string) {
+		t.Helper()
+		f := byID[id]
+		if f.Triage != nil && !f.Triage.Status.Active() {
+			t.Errorf("%s: triage %+v, want open", id, f.Triage)
+		}
+		if !strings.Contains(f.Description, detail) {
+			t.Errorf("%s: description %q lacks %q", id, f.Description, detail)
+		}
+	}
+	notActive("CVE-2099-0001", "version 2.1.0 is unaffected: vers:npm/>=2.0.0|<3.0.0 unaffected")
+	notActive("CVE-2099-0002", "version 2.1.0 is not among the affected versions 1.0.0 affected; 1.1.0 affected")
+	open("CVE-2099-0003", "The component's version is in the affected range.")
+	open("CVE-2099-0004", "vers:tomee/>=1.0.0-beta1")
+	open("CVE-2099-0005", "version 2.1.0 has status unknown: vers:npm/>=2.0.0 unknown")
+	if f := byID["CVE-2099-0003"]; f.Triage != nil || strings.Contains(f.Description, "Affected versions") {
+		t.Errorf("affected version: %+v %q", f.Triage, f.Description)
+	}
+	// analysis.state exploitable is the producer's confirmation; the
+	// responses are told in the mitigation, never applied as a decision.
+	if f := byID["CVE-2099-0006"]; f.Triage == nil || f.Triage.Status != findings.StatusConfirmed || f.Triage.Reason != "analysis state exploitable Reachable from the public API." ||
+		f.Mitigation != "Upgrade to 3.0.0.\n\nResponse (CycloneDX analysis): will not fix, workaround available" {
+		t.Errorf("exploitable: %+v %q", f.Triage, f.Mitigation)
+	}
+	if f := byID["CVE-2099-0007"]; f.Triage != nil {
+		t.Errorf("in_triage: %+v", f.Triage)
+	}
+
+	// The same in XML: <affects><target><ref/><versions><version>
+	// <version/>|<range/><status/></version></versions></target></affects>
+	// (bom-1.6.xsd), hand-written fixture testdata/affects-versions.xml.
+	xs := scannertest.ParseFileN(t, ParseXML, "testdata/affects-versions.xml", 3)
+	if f := xs[0]; f.Triage == nil || f.Triage.Status != findings.StatusFalsePositive || !strings.Contains(f.Triage.Reason, "version 2.1.0 is unaffected: 2.1.0 unaffected") {
+		t.Errorf("xml unaffected: %+v", f.Triage)
+	}
+	if f := xs[1]; f.Triage == nil || f.Triage.Status != findings.StatusConfirmed || !strings.HasSuffix(f.Mitigation, "Response (CycloneDX analysis): update") {
+		t.Errorf("xml affected, exploitable: %+v %q", f.Triage, f.Mitigation)
+	}
+	if f := xs[2]; f.Triage != nil || !strings.Contains(f.Description, "could not be evaluated against version 2.1.0: vers:npm/>=two unaffected") {
+		t.Errorf("xml unparsable range: %+v %q", f.Triage, f.Description)
+	}
+}
