@@ -18,6 +18,7 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	openvex "github.com/openvex/go-vex/pkg/vex"
+	"github.com/package-url/packageurl-go"
 
 	"github.com/rampart-security/rampart/internal/vuln"
 )
@@ -244,18 +245,28 @@ var cdxJustifications = map[cdx.ImpactAnalysisJustification]string{
 
 // FromCycloneDX extracts VEX statements from a CycloneDX BOM's
 // vulnerabilities. A vulnerability without analysis says nothing about
-// exploitability and yields no statement. affects[].ref may be a bom-ref or a
-// BOM-Link (urn:cdx:…#ref); when the BOM lists the referenced component, its
-// purl is emitted as a second product so statements apply across SBOMs.
+// exploitability and yields no statement, except for the versions its
+// affects[].versions says are unaffected. affects[].ref may be a bom-ref or
+// a BOM-Link (urn:cdx:…#ref); when the BOM lists the referenced component,
+// its purl is emitted as a second product so statements apply across SBOMs.
 // A statement's Timestamp is its analysis's lastUpdated, else firstIssued
 // (CycloneDX 1.5), else the BOM's metadata.timestamp.
+//
+// affects[].versions (CycloneDX 1.4–1.6) is weighed against the version of
+// the referenced component (vuln.AffectsVersion, as the scanner import
+// does): a version it says is unaffected, or that is not among the
+// affected versions it lists, is not_affected (its impact statement names
+// the versions) unless the analysis already suppresses it (a not_affected
+// analysis of an affected version, as the specification's own example
+// has, stays the analysis). Anything the versions leave undecided keeps
+// the analysis's state.
 func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
-	purls := map[string]string{}
+	comps := map[string]cdx.Component{}
 	var walk func([]cdx.Component)
 	walk = func(cs []cdx.Component) {
 		for _, c := range cs {
-			if c.BOMRef != "" && c.PackageURL != "" {
-				purls[c.BOMRef] = c.PackageURL
+			if c.BOMRef != "" {
+				comps[c.BOMRef] = c
 			}
 			if c.Components != nil {
 				walk(*c.Components)
@@ -281,49 +292,64 @@ func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 	}
 	var out []vuln.VEXStatement
 	for i, v := range *bom.Vulnerabilities {
-		if v.Analysis == nil || v.Analysis.State == "" {
+		analysed := v.Analysis != nil && v.Analysis.State != ""
+		if !analysed && (v.Affects == nil || !anyVersions(*v.Affects)) {
 			continue
 		}
 		when := docTime
-		for _, f := range []struct{ field, value string }{{"firstIssued", v.Analysis.FirstIssued}, {"lastUpdated", v.Analysis.LastUpdated}} {
-			if f.value == "" {
-				continue
+		var tmpl vuln.VEXStatement // the analysis's statement; Status "" when there is none
+		if analysed {
+			for _, f := range []struct{ field, value string }{{"firstIssued", v.Analysis.FirstIssued}, {"lastUpdated", v.Analysis.LastUpdated}} {
+				if f.value == "" {
+					continue
+				}
+				t, ok := statementTime(f.value)
+				if !ok {
+					return nil, vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].analysis.%s", i, f.field), "%q is not an RFC 3339 date-time", f.value)
+				}
+				when = t // lastUpdated, read last, over firstIssued
 			}
-			t, ok := statementTime(f.value)
+			status, ok := cdxStates[v.Analysis.State]
 			if !ok {
-				return nil, vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].analysis.%s", i, f.field), "%q is not an RFC 3339 date-time", f.value)
+				return nil, vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].analysis.state", i), "unknown state %q", v.Analysis.State)
 			}
-			when = t // lastUpdated, read last, over firstIssued
+			just := cdxJustifications[v.Analysis.Justification]
+			if v.Analysis.State == cdx.IASFalsePositive && just == "" {
+				just = "false_positive"
+			}
+			var action string
+			if v.Analysis.Response != nil {
+				var rs []string
+				for _, r := range *v.Analysis.Response {
+					rs = append(rs, string(r))
+				}
+				action = strings.Join(rs, ", ")
+			}
+			if v.Recommendation != "" {
+				action = strings.TrimSpace(v.Recommendation + " " + action)
+			}
+			tmpl = vuln.VEXStatement{Status: status, Justification: just, ImpactStatement: v.Analysis.Detail, ActionStatement: action}
 		}
-		status, ok := cdxStates[v.Analysis.State]
-		if !ok {
-			return nil, vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].analysis.state", i), "unknown state %q", v.Analysis.State)
-		}
-		if v.ID == "" {
+		switch {
+		case v.ID == "" && analysed:
 			return nil, vuln.Errorf(name, fmt.Sprintf("vulnerabilities[%d].id", i), "missing")
-		}
-		just := cdxJustifications[v.Analysis.Justification]
-		if v.Analysis.State == cdx.IASFalsePositive && just == "" {
-			just = "false_positive"
-		}
-		var action string
-		if v.Analysis.Response != nil {
-			var rs []string
-			for _, r := range *v.Analysis.Response {
-				rs = append(rs, string(r))
-			}
-			action = strings.Join(rs, ", ")
-		}
-		if v.Recommendation != "" {
-			action = strings.TrimSpace(v.Recommendation + " " + action)
-		}
-		if v.Affects == nil {
+		case v.ID == "" || v.Affects == nil:
 			continue
 		}
 		for _, af := range *v.Affects {
-			products := affectsRefs(af.Ref)
-			for _, ref := range products {
-				if p := purls[ref]; p != "" && !slices.Contains(products, p) {
+			st := tmpl
+			refs := affectsRefs(af.Ref)
+			if af.Range != nil && len(*af.Range) > 0 && !st.Status.Suppresses() {
+				if verdict, note := affectedVersions(af, refs, comps); verdict == vuln.VersionUnaffected {
+					st = vuln.VEXStatement{Status: vuln.VEXNotAffected, ImpactStatement: "affects versions: " + note, ActionStatement: tmpl.ActionStatement}
+				}
+			}
+			if st.Status == "" {
+				continue
+			}
+			products := refs
+			for _, ref := range refs {
+				if p := comps[ref].PackageURL; p != "" && !slices.Contains(products, p) {
 					products = append(products, p)
 				}
 			}
@@ -331,12 +357,42 @@ func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 				if p == "" {
 					continue
 				}
-				out = append(out, vuln.VEXStatement{
-					VulnID: v.ID, Product: p, Status: status, Justification: just,
-					ImpactStatement: v.Analysis.Detail, ActionStatement: action, Source: name, Timestamp: when,
-				})
+				s := st
+				s.VulnID, s.Product, s.Source, s.Timestamp = v.ID, p, name, when
+				out = append(out, s)
 			}
 		}
 	}
 	return out, nil
+}
+
+// anyVersions reports whether an affects entry lists versions.
+func anyVersions(as []cdx.Affects) bool {
+	return slices.ContainsFunc(as, func(a cdx.Affects) bool { return a.Range != nil && len(*a.Range) > 0 })
+}
+
+// affectedVersions is what af's versions say of the version of the
+// component its ref names: the listed component's version and purl, else
+// the ref's own purl.
+func affectedVersions(af cdx.Affects, refs []string, comps map[string]cdx.Component) (vuln.Affectedness, string) {
+	purl, version := "", ""
+	for _, ref := range refs {
+		if c, ok := comps[ref]; ok {
+			purl, version = c.PackageURL, c.Version
+			break
+		}
+		if strings.HasPrefix(ref, "pkg:") {
+			purl = ref
+		}
+	}
+	if version == "" && purl != "" {
+		if p, err := packageurl.FromString(purl); err == nil {
+			version = p.Version
+		}
+	}
+	list := make([]vuln.AffectedVersion, len(*af.Range))
+	for i, a := range *af.Range {
+		list[i] = vuln.AffectedVersion{Version: a.Version, Range: a.Range, Status: string(a.Status)}
+	}
+	return vuln.AffectsVersion(purl, version, list)
 }

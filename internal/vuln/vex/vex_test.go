@@ -288,3 +288,45 @@ func TestRepeatedStatementsBounded(t *testing.T) {
 		t.Errorf("err %v, want a ParseError at statements[2]", err)
 	}
 }
+
+// TestCycloneDXAffectsVersions: CycloneDX 1.4–1.6 affects[].versions
+// (bom-1.6.schema.json: a "version" or a vers "range" with "status"
+// affected — the default —, unaffected or unknown) decide the statement
+// for the referenced component's version, as the scanner import does
+// (vuln.AffectsVersion): unaffected, or not among the affected versions
+// listed, is not_affected; a not_affected analysis of an affected version
+// stays the analysis (the specification's valid-vulnerability-1.6.json
+// has state not_affected over affected ranges); an undecidable range
+// keeps the analysis's state; versions that say the component is affected
+// and no analysis make no statement, as before.
+func TestCycloneDXAffectsVersions(t *testing.T) {
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
+	"components":[{"bom-ref":"lib","type":"library","name":"lib","version":"1.0.0","purl":"pkg:npm/lib@1.0.0"}],
+	"vulnerabilities":[
+	 {"id":"CVE-2099-11","analysis":{"state":"in_triage"},"affects":[{"ref":"lib","versions":[{"range":"vers:npm/>=1.0.0|<2.0.0","status":"unaffected"}]}]},
+	 {"id":"CVE-2099-12","affects":[{"ref":"lib","versions":[{"version":"0.9.0"},{"range":"vers:npm/>=2.0.0","status":"affected"}]}]},
+	 {"id":"CVE-2099-13","affects":[{"ref":"lib","versions":[{"range":"vers:npm/<1.1.0","status":"affected"}]}]},
+	 {"id":"CVE-2099-14","analysis":{"state":"not_affected","justification":"code_not_reachable"},"affects":[{"ref":"lib","versions":[{"range":"vers:npm/<1.1.0"}]}]},
+	 {"id":"CVE-2099-15","analysis":{"state":"exploitable"},"affects":[{"ref":"lib","versions":[{"range":"vers:tomee/>=1.0.0-beta1|<=1.7.5","status":"unaffected"}]}]},
+	 {"id":"CVE-2099-16","affects":[{"ref":"pkg:npm/other@3.0.0","versions":[{"version":"3.0.0","status":"unaffected"}]}]}]}`
+	st, err := Parse([]byte(doc), "vex.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"CVE-2099-11 lib not_affected affects versions: version 1.0.0 is unaffected: vers:npm/>=1.0.0|<2.0.0 unaffected",
+		"CVE-2099-11 pkg:npm/lib@1.0.0 not_affected affects versions: version 1.0.0 is unaffected: vers:npm/>=1.0.0|<2.0.0 unaffected",
+		"CVE-2099-12 lib not_affected affects versions: version 1.0.0 is not among the affected versions 0.9.0 affected; vers:npm/>=2.0.0 affected",
+		"CVE-2099-12 pkg:npm/lib@1.0.0 not_affected affects versions: version 1.0.0 is not among the affected versions 0.9.0 affected; vers:npm/>=2.0.0 affected",
+		"CVE-2099-14 lib not_affected ", "CVE-2099-14 pkg:npm/lib@1.0.0 not_affected ",
+		"CVE-2099-15 lib affected ", "CVE-2099-15 pkg:npm/lib@1.0.0 affected ",
+		"CVE-2099-16 pkg:npm/other@3.0.0 not_affected affects versions: version 3.0.0 is unaffected: 3.0.0 unaffected",
+	}
+	var got []string
+	for _, s := range st {
+		got = append(got, s.VulnID+" "+s.Product+" "+string(s.Status)+" "+s.ImpactStatement)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
