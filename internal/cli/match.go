@@ -63,7 +63,7 @@ CISA KEV and EPSS files directly.`,
 	f.StringVar(&opts.Data, "data", "", "rampart data directory holding the local vulnerability database")
 	f.StringArrayVar(&opts.VulnDB, "vulndb", nil, "vulnerability data file, folder or zip to load directly (repeatable)")
 	f.StringVarP(&opts.Format, "format", "f", "table", "output format: "+strings.Join(matchFormats, ", "))
-	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an open match is at or above: critical, high, medium, low, or kev")
+	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an open match is at or above: critical, high, medium, low; or kev (in CISA KEV), exploited (known exploited: KEV, EUVD, CSAF, CVE 5 SSVC)")
 	f.StringArrayVar(&opts.VEX, "vex", nil, "VEX document (OpenVEX, CycloneDX VEX, CSAF) to apply (repeatable)")
 	f.BoolVar(&opts.AssumePlatform, "assume-platform", false, "treat NVD 'running on/with' conditions as met even when the SBOM lacks the platform")
 	return cmd
@@ -75,7 +75,7 @@ func (o *matchOptions) validate() error {
 	}
 	if o.FailOn != "" {
 		if _, ok := failLevel(o.FailOn); !ok {
-			return fmt.Errorf("--fail-on %q: want critical, high, medium, low or kev", o.FailOn)
+			return fmt.Errorf("--fail-on %q: want critical, high, medium, low, kev or exploited", o.FailOn)
 		}
 	}
 	if len(o.VulnDB) == 0 && o.Data == "" {
@@ -124,14 +124,15 @@ func failLevel(s string) (vuln.Level, bool) {
 		return vuln.LevelMedium, true
 	case "low":
 		return vuln.LevelLow, true
-	case "kev":
+	case "kev", "exploited":
 		return vuln.LevelUnknown, true
 	}
 	return 0, false
 }
 
 // failOn returns an exit-1 failure when an open (not VEX-suppressed) match
-// is at or above the level, or in KEV for "kev".
+// is at or above the level, in KEV for "kev", or known exploited for
+// "exploited" (vuln.ExploitationSignals, the server's rule).
 func failOn(level string, matches []vuln.Match) error {
 	if level == "" {
 		return nil
@@ -143,7 +144,16 @@ func failOn(level string, matches []vuln.Match) error {
 		if m.Suppressed != nil {
 			continue
 		}
-		if (level == "kev" && m.KEV) || (level != "kev" && m.Severity >= min) {
+		switch {
+		case level == "kev":
+			if m.KEV {
+				n++
+			}
+		case level == "exploited":
+			if len(m.ExploitationSignals()) > 0 {
+				n++
+			}
+		case m.Severity >= min:
 			n++
 		}
 	}
@@ -186,8 +196,12 @@ type jsonMatch struct {
 	CVSSScore     float64       `json:"cvss_score"`
 	EPSS          float64       `json:"epss"`
 	KEV           bool          `json:"kev"`
-	FixedVersions []string      `json:"fixed_versions"`
-	Reason        string        `json:"reason"`
+	// Exploitation is one signal per source that the vulnerability is
+	// actively exploited (CISA KEV, EUVD, CSAF, CVE 5 SSVC), as the
+	// server decides it; empty when none.
+	Exploitation  []vuln.ExploitationSignal `json:"exploitation"`
+	FixedVersions []string                  `json:"fixed_versions"`
+	Reason        string                    `json:"reason"`
 }
 
 func componentCPE(m *vuln.Match) string {
@@ -229,11 +243,15 @@ func writeMatchJSON(w io.Writer, matches []vuln.Match) error {
 			CVSSScore:     m.CVSSScore,
 			EPSS:          m.EPSS,
 			KEV:           m.KEV,
+			Exploitation:  m.ExploitationSignals(),
 			FixedVersions: m.FixedVersions,
 			Reason:        m.Reason,
 		}
 		if jm.Vulnerability.Aliases == nil {
 			jm.Vulnerability.Aliases = []string{}
+		}
+		if jm.Exploitation == nil {
+			jm.Exploitation = []vuln.ExploitationSignal{}
 		}
 		if jm.FixedVersions == nil {
 			jm.FixedVersions = []string{}
@@ -290,12 +308,13 @@ func writeMatchTable(w io.Writer, matches []vuln.Match) error {
 	for _, g := range groups {
 		fmt.Fprintln(&b, g.title)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  VULNERABILITY\tSEVERITY\tCVSS\tEPSS\tKEV\tFIXED IN\tWHY")
+		fmt.Fprintln(tw, "  VULNERABILITY\tSEVERITY\tCVSS\tEPSS\tEXPLOITED\tFIXED IN\tWHY")
 		for _, m := range g.matches {
-			kev := ""
-			if m.KEV {
-				kev = "KEV"
+			var srcs []string
+			for _, sig := range m.ExploitationSignals() {
+				srcs = append(srcs, strings.ToUpper(string(sig.Source)))
 			}
+			kev := strings.Join(srcs, ",")
 			epss := "-"
 			if m.Advisory.EPSS != nil {
 				epss = fmt.Sprintf("%.1f%%", m.EPSS*100)
@@ -314,16 +333,19 @@ func writeMatchTable(w io.Writer, matches []vuln.Match) error {
 		fmt.Fprintln(&b)
 	}
 	counts := map[vuln.Level]int{}
-	kev := 0
+	kev, exploited := 0, 0
 	for _, m := range open {
 		counts[m.Severity]++
 		if m.KEV {
 			kev++
 		}
+		if len(m.ExploitationSignals()) > 0 {
+			exploited++
+		}
 	}
-	fmt.Fprintf(&b, "%d open matches in %d components: %d critical, %d high, %d medium, %d low, %d unrated; %d in CISA KEV; %d suppressed by VEX\n",
+	fmt.Fprintf(&b, "%d open matches in %d components: %d critical, %d high, %d medium, %d low, %d unrated; %d in CISA KEV, %d known exploited; %d suppressed by VEX\n",
 		len(open), len(groups), counts[vuln.LevelCritical], counts[vuln.LevelHigh], counts[vuln.LevelMedium], counts[vuln.LevelLow],
-		counts[vuln.LevelUnknown]+counts[vuln.LevelNone], kev, len(matches)-len(open))
+		counts[vuln.LevelUnknown]+counts[vuln.LevelNone], kev, exploited, len(matches)-len(open))
 	_, err := w.Write(b.Bytes())
 	return err
 }
@@ -359,6 +381,9 @@ func matchable(doc *sbom.Document) []inventory.Component {
 func loadAdvisories(ctx context.Context, opts *matchOptions, comps []inventory.Component) ([]vuln.Advisory, error) {
 	var advs []vuln.Advisory
 	epss, kev := map[string]vuln.EPSS{}, map[string]vuln.KEV{}
+	// The exploitation reports (EUVD, CSAF) of the --data database; those
+	// of --vulndb files are already on their advisories (feeds.Load).
+	exploited := map[string][]vuln.Exploitation{}
 	if len(opts.VulnDB) > 0 {
 		data, err := feeds.Load(ctx, opts.VulnDB...)
 		if err != nil {
@@ -400,8 +425,12 @@ func loadAdvisories(ctx context.Context, opts *matchOptions, comps []inventory.C
 		for c, x := range k {
 			kev[c] = x
 		}
+		if exploited, err = st.Exploitations(ctx, cves); err != nil {
+			return nil, err
+		}
 	}
 	advs = vuln.Merge(advs)
 	vuln.Enrich(advs, epss, kev)
+	vuln.EnrichExploited(advs, exploited)
 	return advs, nil
 }

@@ -30,7 +30,7 @@ func TestMatchJSON(t *testing.T) {
 		t.Fatalf("got %d matches:\n%s", len(got.Matches), out)
 	}
 	keys := func(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
-	if k := keys(got.Matches[0]); !reflect.DeepEqual(k, []string{"component", "cvss_score", "epss", "fixed_versions", "kev", "reason", "severity", "vulnerability"}) {
+	if k := keys(got.Matches[0]); !reflect.DeepEqual(k, []string{"component", "cvss_score", "epss", "exploitation", "fixed_versions", "kev", "reason", "severity", "vulnerability"}) {
 		t.Errorf("match keys %v", k)
 	}
 	if k := keys(got.Matches[0]["component"].(map[string]any)); !reflect.DeepEqual(k, []string{"cpe", "name", "purl", "version"}) {
@@ -126,4 +126,60 @@ func TestMatchUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
 		}
 	}
+}
+
+// TestMatchExploitationSignals: `rampart match` calls a match known
+// exploited by the rule the server opens incidents by
+// (vuln.ExploitationSignals): CISA KEV, and the EU Vulnerability
+// Database's exploited list (testdata/match/euvd.json, written in the form
+// of ENISA's /api/exploitedvulnerabilities, see
+// internal/vuln/feeds/euvd/testdata) or CSAF exploit_status, read from
+// --vulndb files and from the --data database alike. Before, the CLI only
+// knew KEV: an EUVD-listed match was not exploited and --fail-on had no
+// level for it.
+func TestMatchExploitationSignals(t *testing.T) {
+	const euvdDB = "testdata/match/euvd.json"
+	data := t.TempDir()
+	if code, _, errs := run(t, "", "vulndb", "import", vulndb, kevDB, euvdDB, "--data", data); code != ExitOK {
+		t.Fatalf("vulndb import: exit %d: %s", code, errs)
+	}
+	for _, src := range [][]string{{"--vulndb", vulndb, "--vulndb", kevDB, "--vulndb", euvdDB}, {"--data", data}} {
+		code, out, errs := run(t, "", append([]string{"match", bom, "--format", "json"}, src...)...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", src, code, errs)
+		}
+		var got struct {
+			Matches []struct {
+				Vulnerability struct{ ID string } `json:"vulnerability"`
+				KEV           bool                `json:"kev"`
+				Exploitation  []struct{ Source, Detail string }
+			} `json:"matches"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		signals := map[string]string{}
+		for _, m := range got.Matches {
+			var srcs []string
+			for _, x := range m.Exploitation {
+				srcs = append(srcs, x.Source)
+			}
+			signals[m.Vulnerability.ID] = strings.Join(srcs, ",")
+		}
+		if want := map[string]string{"CVE-2099-1000": "kev", "CVE-2099-0101": "kev", "GO-2099-0100": "euvd"}; !maps.Equal(signals, want) {
+			t.Errorf("%v: signals %v, want %v\n%s", src, signals, want, out)
+		}
+	}
+	// Without kev.json only the firmware's NVD record says KEV (its CISA
+	// fields); the gin match is exploited by its EUVD listing alone.
+	args := func(extra ...string) []string {
+		return append([]string{"match", bom, "--vulndb", vulndb, "--vulndb", euvdDB}, extra...)
+	}
+	testCLI(t, []cliCase{
+		{name: "exploited counts EUVD", args: args("--fail-on", "exploited"), code: ExitFailure, errHas: []string{"2 open vulnerability match(es) at or above --fail-on exploited"}},
+		{name: "EUVD is not KEV", args: args("--fail-on", "kev"), code: ExitFailure, errHas: []string{"1 open vulnerability match(es) at or above --fail-on kev"}},
+		{name: "table", args: args(), code: ExitOK, outHas: []string{"EXPLOITED", "EUVD", "1 in CISA KEV, 2 known exploited"}},
+		{name: "VEX suppresses the gin match", args: args("--vex", "testdata/match/vex.openvex.json", "--fail-on", "exploited"), code: ExitFailure,
+			errHas: []string{"1 open vulnerability match(es) at or above --fail-on exploited"}},
+	})
 }

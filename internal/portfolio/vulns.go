@@ -197,7 +197,7 @@ func (v *Vulns) Rematch(ctx context.Context, releaseID int64) ([]vuln.ReleaseVul
 				continue
 			}
 			title := fmt.Sprintf("%s affects %s %s in shipped %s %s", a.VulnID, a.ComponentName, a.ComponentVersion, rel.ProductName, rel.Version)
-			if a.KEV || len(a.Exploited) > 0 {
+			if len(a.ExploitationSignals()) > 0 {
 				title = "Known exploited: " + title
 			}
 			if err := v.st.AddEvent(ctx, notify.Event{Kind: "vulnerability.new", ProductID: rel.ProductID, ReleaseID: rel.ID, Subject: a.VulnID,

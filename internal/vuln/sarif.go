@@ -75,7 +75,7 @@ func sarifRule(m *Match) sarif.Rule {
 func sarifResult(m *Match, sbomPath string) sarif.Result {
 	a := m.Advisory
 	msg := fmt.Sprintf("%s %s is affected by %s (%s", m.Component.Name, m.Component.Version, a.ID, m.Severity)
-	if m.KEV {
+	if len(m.ExploitationSignals()) > 0 {
 		msg += ", known exploited"
 	}
 	msg += "). " + m.Reason
