@@ -29,6 +29,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/rampart-security/rampart/internal/findings"
@@ -396,7 +397,17 @@ func purlComponent(p string) component {
 	if strings.HasPrefix(p, "pkg:maven/") {
 		name = strings.Replace(name, "/", ":", 1)
 	}
-	return component{name: name, version: version, purl: p}
+	// A purl's name and version are percent-encoded ("1.30%2Bdfsg-6" is
+	// Debian's 1.30+dfsg-6): the component has the decoded ones.
+	return component{name: unescape(name), version: unescape(version), purl: p}
+}
+
+// unescape is s percent-decoded, or s when it is not valid encoding.
+func unescape(s string) string {
+	if d, err := url.PathUnescape(s); err == nil {
+		return d
+	}
+	return s
 }
 
 // ---- JSON ----

@@ -212,3 +212,18 @@ func TestAffectsVersions(t *testing.T) {
 		t.Errorf("xml unparsable range: %+v %q", f.Triage, f.Description)
 	}
 }
+
+// TestPURLRefDecoded: a ref that names no component but is a package URL
+// gives the component, its name and version percent-decoded (purl
+// specification: the version "1.30%2Bdfsg-6" is 1.30+dfsg-6), as Trivy
+// writes the affected Debian package of the corpus's issue_9277.json; its
+// affects versions, written decoded, hold it.
+func TestPURLRefDecoded(t *testing.T) {
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[],
+"vulnerabilities":[{"id":"TEMP-0290435-0B57B5","ratings":[{"severity":"low"}],
+"affects":[{"ref":"pkg:deb/debian/tar@1.30%2Bdfsg-6?arch=amd64&distro=debian-10.12","versions":[{"version":"1.30+dfsg-6","status":"affected"}]}]}]}`
+	got := scannertest.ParseString(t, Parse, "trivy.json", doc)
+	if len(got) != 1 || got[0].Component.Version != "1.30+dfsg-6" || got[0].Triage != nil || strings.Contains(got[0].Description, "Affected versions") {
+		t.Errorf("%+v", got)
+	}
+}
