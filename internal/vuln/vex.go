@@ -48,6 +48,13 @@ type VEXStatement struct {
 	// analysis): it holds over every document's statement, whatever their
 	// times.
 	Recorded bool `json:"recorded,omitempty"`
+	// Versions limits the statement to some versions of its product, as a
+	// CycloneDX affects[].versions list does for a ref that names a
+	// package without a version (a Product purl without version then
+	// names that package): with ForUnaffected, to the component versions
+	// AffectsVersion says are unaffected; without, to every other one.
+	Versions      []AffectedVersion `json:"versions,omitempty"`
+	ForUnaffected bool              `json:"for_unaffected,omitempty"`
 }
 
 // Supersedes reports whether s holds over t, two statements about the same
@@ -94,7 +101,7 @@ func (x *VEXIndex) Effective(c *inventory.Component, a *Advisory) *VEXStatement 
 	for _, id := range a.IDs() {
 		for _, i := range x.byID[strings.ToLower(id)] {
 			s := &x.stmts[i]
-			if !productMatches(s.Product, c) {
+			if !s.covers(c) {
 				continue
 			}
 			switch {
@@ -115,10 +122,26 @@ func (x *VEXIndex) Effective(c *inventory.Component, a *Advisory) *VEXStatement 
 
 // AppliesTo reports whether the statement covers component c and advisory a.
 func (s *VEXStatement) AppliesTo(c *inventory.Component, a *Advisory) bool {
-	return a.HasID(s.VulnID) && productMatches(s.Product, c)
+	return a.HasID(s.VulnID) && s.covers(c)
 }
 
-func productMatches(product string, c *inventory.Component) bool {
+// covers reports whether the statement's product is component c, and,
+// when the statement lists Versions, whether they put c's version on the
+// statement's side.
+func (s *VEXStatement) covers(c *inventory.Component) bool {
+	if !productMatches(s.Product, c, len(s.Versions) > 0) {
+		return false
+	}
+	if len(s.Versions) == 0 {
+		return true
+	}
+	v, _ := AffectsVersion(c.PURL, c.Version, s.Versions)
+	return (v == VersionUnaffected) == s.ForUnaffected
+}
+
+// productMatches reports whether product names c; a package URL without
+// a version names the package's components only when anyVersion.
+func productMatches(product string, c *inventory.Component, anyVersion bool) bool {
 	if product == "" {
 		return false
 	}
@@ -144,7 +167,10 @@ func productMatches(product string, c *inventory.Component) bool {
 	if sp.Type != cp.Type || !strings.EqualFold(sp.Namespace, cp.Namespace) || sp.Name != cp.Name {
 		return false
 	}
-	return sp.Version != "" && strings.TrimPrefix(sp.Version, "v") == strings.TrimPrefix(cp.Version, "v")
+	if sp.Version == "" {
+		return anyVersion
+	}
+	return strings.TrimPrefix(sp.Version, "v") == strings.TrimPrefix(cp.Version, "v")
 }
 
 // sameCPEName reports whether a and b are CPE names of the same

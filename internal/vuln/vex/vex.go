@@ -337,29 +337,22 @@ func FromCycloneDX(bom *cdx.BOM, name string) ([]vuln.VEXStatement, error) {
 			continue
 		}
 		for _, af := range *v.Affects {
-			st := tmpl
 			refs := affectsRefs(af.Ref)
-			if af.Range != nil && len(*af.Range) > 0 && !st.Status.Suppresses() {
-				if verdict, note := affectedVersions(af, refs, comps); verdict == vuln.VersionUnaffected {
-					st = vuln.VEXStatement{Status: vuln.VEXNotAffected, ImpactStatement: "affects versions: " + note, ActionStatement: tmpl.ActionStatement}
-				}
-			}
-			if st.Status == "" {
-				continue
-			}
 			products := refs
 			for _, ref := range refs {
 				if p := comps[ref].PackageURL; p != "" && !slices.Contains(products, p) {
 					products = append(products, p)
 				}
 			}
-			for _, p := range products {
-				if p == "" {
-					continue
+			for _, st := range affectsStatements(tmpl, af, refs, comps) {
+				for _, p := range products {
+					if p == "" {
+						continue
+					}
+					s := st
+					s.VulnID, s.Product, s.Source, s.Timestamp = v.ID, p, name, when
+					out = append(out, s)
 				}
-				s := st
-				s.VulnID, s.Product, s.Source, s.Timestamp = v.ID, p, name, when
-				out = append(out, s)
 			}
 		}
 	}
@@ -371,11 +364,52 @@ func anyVersions(as []cdx.Affects) bool {
 	return slices.ContainsFunc(as, func(a cdx.Affects) bool { return a.Range != nil && len(*a.Range) > 0 })
 }
 
-// affectedVersions is what af's versions say of the version of the
-// component its ref names: the listed component's version and purl, else
-// the ref's own purl.
-func affectedVersions(af cdx.Affects, refs []string, comps map[string]cdx.Component) (vuln.Affectedness, string) {
-	purl, version := "", ""
+// affectsStatements are the statements one affects entry makes, from the
+// analysis's statement tmpl (Status "" when there is none) and the
+// entry's versions. Without versions it is tmpl. For a component whose
+// version is known, the versions are weighed now: unaffected (or not
+// among the affected versions listed) is not_affected unless tmpl already
+// suppresses. For a package without a version (a versionless purl ref),
+// they are left to the matcher, which knows each component's version: a
+// not_affected statement for the versions they clear, and tmpl for the
+// others.
+func affectsStatements(tmpl vuln.VEXStatement, af cdx.Affects, refs []string, comps map[string]cdx.Component) []vuln.VEXStatement {
+	var list []vuln.AffectedVersion
+	if af.Range != nil {
+		for _, a := range *af.Range {
+			list = append(list, vuln.AffectedVersion{Version: a.Version, Range: a.Range, Status: string(a.Status)})
+		}
+	}
+	purl, version := affectedComponent(refs, comps)
+	var out []vuln.VEXStatement
+	switch {
+	case len(list) == 0:
+		out = append(out, tmpl)
+	case version == "" && purl != "":
+		listed := make([]string, len(list))
+		for i, a := range list {
+			listed[i] = a.String()
+		}
+		out = append(out, vuln.VEXStatement{Status: vuln.VEXNotAffected, ImpactStatement: "affects versions: unaffected by " + strings.Join(listed, "; "),
+			ActionStatement: tmpl.ActionStatement, Versions: list, ForUnaffected: true})
+		if tmpl.Status != "" {
+			tmpl.Versions = list
+			out = append(out, tmpl)
+		}
+	default:
+		st := tmpl
+		if verdict, note := vuln.AffectsVersion(purl, version, list); verdict == vuln.VersionUnaffected && !st.Status.Suppresses() {
+			st = vuln.VEXStatement{Status: vuln.VEXNotAffected, ImpactStatement: "affects versions: " + note, ActionStatement: tmpl.ActionStatement}
+		}
+		out = append(out, st)
+	}
+	return slices.DeleteFunc(out, func(s vuln.VEXStatement) bool { return s.Status == "" })
+}
+
+// affectedComponent is the package URL and version of the component the
+// refs of an affects entry name: the listed component's, else the ref's
+// own purl (the version then the purl's, "" when it has none).
+func affectedComponent(refs []string, comps map[string]cdx.Component) (purl, version string) {
 	for _, ref := range refs {
 		if c, ok := comps[ref]; ok {
 			purl, version = c.PackageURL, c.Version
@@ -390,9 +424,5 @@ func affectedVersions(af cdx.Affects, refs []string, comps map[string]cdx.Compon
 			version = p.Version
 		}
 	}
-	list := make([]vuln.AffectedVersion, len(*af.Range))
-	for i, a := range *af.Range {
-		list[i] = vuln.AffectedVersion{Version: a.Version, Range: a.Range, Status: string(a.Status)}
-	}
-	return vuln.AffectsVersion(purl, version, list)
+	return purl, version
 }

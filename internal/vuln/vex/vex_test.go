@@ -330,3 +330,45 @@ func TestCycloneDXAffectsVersions(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestCycloneDXAffectsVersionsOfAPackage: a CycloneDX VEX whose
+// affects[].ref is a package URL without a version (no component in the
+// document says which) with affects[].versions (the ranges the schema's
+// "versionRange" examples take) leaves the versions to the match: the
+// SBOM's component versions they clear are not_affected, the others take
+// the analysis's state. Before, the statement named a package with no
+// version and applied to no component at all.
+func TestCycloneDXAffectsVersionsOfAPackage(t *testing.T) {
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
+	"vulnerabilities":[{"id":"CVE-2099-21","analysis":{"state":"exploitable","response":["update"]},
+	 "affects":[{"ref":"pkg:npm/acme-http","versions":[{"range":"vers:npm/<2.0.0","status":"affected"},{"range":"vers:npm/>=2.0.0","status":"unaffected"}]}]},
+	 {"id":"CVE-2099-22","affects":[{"ref":"pkg:npm/acme-http","versions":[{"range":"vers:npm/>=2.0.0|<2.2.0","status":"affected"}]}]}]}`
+	st, err := Parse([]byte(doc), "vex.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := vuln.NewVEXIndex(st)
+	for _, c := range []struct {
+		vuln, version, want string
+	}{
+		{"CVE-2099-21", "2.1.0", "not_affected"}, // unaffected range
+		{"CVE-2099-21", "1.5.0", "affected"},     // affected range: the analysis (exploitable)
+		{"CVE-2099-22", "3.0.0", "not_affected"}, // not among the affected versions listed
+		{"CVE-2099-22", "2.1.0", ""},             // affected, and no analysis: no statement
+	} {
+		comp := &inventory.Component{Ref: "a", Name: "acme-http", Version: c.version, PURL: "pkg:npm/acme-http@" + c.version}
+		got := ""
+		if s := idx.Effective(comp, &vuln.Advisory{ID: c.vuln}); s != nil {
+			got = string(s.Status)
+		}
+		if got != c.want {
+			t.Errorf("%s on %s: %q, want %q", c.vuln, c.version, got, c.want)
+		}
+	}
+	// A statement without versions still names no component by a
+	// versionless purl.
+	plain := vuln.VEXStatement{VulnID: "CVE-2099-21", Product: "pkg:npm/acme-http", Status: vuln.VEXNotAffected}
+	if plain.AppliesTo(&inventory.Component{PURL: "pkg:npm/acme-http@2.1.0", Version: "2.1.0"}, &vuln.Advisory{ID: "CVE-2099-21"}) {
+		t.Error("versionless product without versions applies")
+	}
+}
