@@ -95,6 +95,21 @@ type target struct {
 	versions []vulnpkg.AffectedVersion
 }
 
+// affectedVersion is an entry of affects[].versions in either encoding.
+type affectedVersion struct {
+	Version string `json:"version" xml:"version"`
+	Range   string `json:"range" xml:"range"`
+	Status  string `json:"status" xml:"status"`
+}
+
+func newTarget(ref string, vs []affectedVersion) target {
+	t := target{ref: ref}
+	for _, a := range vs {
+		t.versions = append(t.versions, vulnpkg.AffectedVersion(a))
+	}
+	return t
+}
+
 type rating struct {
 	score            *float64
 	severity, method string
@@ -444,12 +459,8 @@ type jsonVuln struct {
 		URL string `json:"url"`
 	} `json:"advisories"`
 	Affects []struct {
-		Ref      string `json:"ref"`
-		Versions []struct {
-			Version string `json:"version"`
-			Range   string `json:"range"`
-			Status  string `json:"status"`
-		} `json:"versions"`
+		Ref      string            `json:"ref"`
+		Versions []affectedVersion `json:"versions"`
 	} `json:"affects"`
 	Analysis struct {
 		State         string   `json:"state"`
@@ -472,11 +483,7 @@ func (j jsonVuln) vuln() vuln {
 		v.ratings = append(v.ratings, rating{score: r.Score, severity: r.Severity, method: r.Method, vector: r.Vector})
 	}
 	for _, a := range j.Affects {
-		t := target{ref: a.Ref}
-		for _, av := range a.Versions {
-			t.versions = append(t.versions, vulnpkg.AffectedVersion{Version: av.Version, Range: av.Range, Status: av.Status})
-		}
-		v.affects = append(v.affects, t)
+		v.affects = append(v.affects, newTarget(a.Ref, a.Versions))
 	}
 	return v
 }
@@ -584,12 +591,8 @@ type xmlVuln struct {
 		Text string `xml:",chardata"`
 	} `xml:"advisories>advisory"`
 	Affects []struct {
-		Ref      string `xml:"ref"`
-		Versions []struct {
-			Version string `xml:"version"`
-			Range   string `xml:"range"`
-			Status  string `xml:"status"`
-		} `xml:"versions>version"`
+		Ref      string            `xml:"ref"`
+		Versions []affectedVersion `xml:"versions>version"`
 	} `xml:"affects>target"`
 	Analysis struct {
 		State         string   `xml:"state"`
@@ -628,11 +631,7 @@ func (x xmlVuln) vuln() vuln {
 		v.ratings = append(v.ratings, rating{score: findings.ParseScore(s), severity: r.Severity, method: r.Method, vector: r.Vector})
 	}
 	for _, a := range x.Affects {
-		t := target{ref: a.Ref}
-		for _, av := range a.Versions {
-			t.versions = append(t.versions, vulnpkg.AffectedVersion{Version: av.Version, Range: av.Range, Status: av.Status})
-		}
-		v.affects = append(v.affects, t)
+		v.affects = append(v.affects, newTarget(a.Ref, a.Versions))
 	}
 	if x.Ref != "" {
 		v.affects = []target{{ref: x.Ref}}
