@@ -308,13 +308,19 @@ func writeMatchTable(w io.Writer, matches []vuln.Match) error {
 	for _, g := range groups {
 		fmt.Fprintln(&b, g.title)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  VULNERABILITY\tSEVERITY\tCVSS\tEPSS\tEXPLOITED\tFIXED IN\tWHY")
+		fmt.Fprintln(tw, "  VULNERABILITY\tSEVERITY\tCVSS\tEPSS\tKEV\tEXPLOITED\tFIXED IN\tWHY")
 		for _, m := range g.matches {
-			var srcs []string
-			for _, sig := range m.ExploitationSignals() {
-				srcs = append(srcs, strings.ToUpper(string(sig.Source)))
+			kev := ""
+			if m.KEV {
+				kev = "KEV"
 			}
-			kev := strings.Join(srcs, ",")
+			srcs := []string{"-"}
+			if sigs := m.ExploitationSignals(); len(sigs) > 0 {
+				srcs = srcs[:0]
+				for _, sig := range sigs {
+					srcs = append(srcs, strings.ToUpper(string(sig.Source)))
+				}
+			}
 			epss := "-"
 			if m.Advisory.EPSS != nil {
 				epss = fmt.Sprintf("%.1f%%", m.EPSS*100)
@@ -327,7 +333,7 @@ func writeMatchTable(w io.Writer, matches []vuln.Match) error {
 			if fixed == "" {
 				fixed = "-"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Advisory.ID, m.Severity, cvss, epss, kev, fixed, shorten(m.Reason, 110))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Advisory.ID, m.Severity, cvss, epss, kev, strings.Join(srcs, ","), fixed, shorten(m.Reason, 110))
 		}
 		tw.Flush()
 		fmt.Fprintln(&b)
@@ -343,7 +349,7 @@ func writeMatchTable(w io.Writer, matches []vuln.Match) error {
 			exploited++
 		}
 	}
-	fmt.Fprintf(&b, "%d open matches in %d components: %d critical, %d high, %d medium, %d low, %d unrated; %d in CISA KEV, %d known exploited; %d suppressed by VEX\n",
+	fmt.Fprintf(&b, "%d open matches in %d components: %d critical, %d high, %d medium, %d low, %d unrated; %d in CISA KEV; %d known exploited; %d suppressed by VEX\n",
 		len(open), len(groups), counts[vuln.LevelCritical], counts[vuln.LevelHigh], counts[vuln.LevelMedium], counts[vuln.LevelLow],
 		counts[vuln.LevelUnknown]+counts[vuln.LevelNone], kev, exploited, len(matches)-len(open))
 	_, err := w.Write(b.Bytes())

@@ -178,7 +178,7 @@ func TestMatchExploitationSignals(t *testing.T) {
 	testCLI(t, []cliCase{
 		{name: "exploited counts EUVD", args: args("--fail-on", "exploited"), code: ExitFailure, errHas: []string{"2 open vulnerability match(es) at or above --fail-on exploited"}},
 		{name: "EUVD is not KEV", args: args("--fail-on", "kev"), code: ExitFailure, errHas: []string{"1 open vulnerability match(es) at or above --fail-on kev"}},
-		{name: "table", args: args(), code: ExitOK, outHas: []string{"EXPLOITED", "EUVD", "1 in CISA KEV, 2 known exploited"}},
+		{name: "table", args: args(), code: ExitOK, outHas: []string{"EPSS  KEV  EXPLOITED", "EUVD", "1 in CISA KEV; 2 known exploited"}},
 		{name: "VEX suppresses the gin match", args: args("--vex", "testdata/match/vex.openvex.json", "--fail-on", "exploited"), code: ExitFailure,
 			errHas: []string{"1 open vulnerability match(es) at or above --fail-on exploited"}},
 	})
