@@ -98,20 +98,24 @@ func TestErofsCompressed(t *testing.T) {
 	}
 }
 
-// TestErofsUnreadable: a file whose map header names LZMA (which the
-// reader does not decode) is listed with its mode and owner and named in
-// the warnings; the rest of the image is read.
+// TestErofsUnreadable: a file whose map header names an algorithm the
+// reader does not know (7; Linux knows 0 to 3) is listed with its mode and
+// owner and named in the warnings; the rest of the image is read. One
+// whose map header names LZMA over LZ4 data is an error naming the file,
+// the extent and the pcluster.
 func TestErofsUnreadable(t *testing.T) {
 	b := fixture(t, "lz4hc.erofs")
 	img := erofsOf(b)
 	_, nid := erofsEntry(t, b, "/usr/share/doc/big.txt")
 	n, _ := img.inode(nid)
-	b[(n.end+7)&^7+6] = 1 // h_algorithmtype: LZMA
+	lzmaOverLZ4 := append([]byte(nil), b...)
+	lzmaOverLZ4[(n.end+7)&^7+6] = 1 // h_algorithmtype: LZMA
+	b[(n.end+7)&^7+6] = 7
 	r := mustUnpack(t, b)
-	if d := r.Layers[0].Detail; d != "block size 4096, 19 entries, lz4-compressed files, lzma-compressed files, 1 unreadable" {
+	if d := r.Layers[0].Detail; d != "block size 4096, 19 entries, lz4-compressed files, unknown-compressed files, 1 unreadable" {
 		t.Errorf("detail %q", d)
 	}
-	want := "image: erofs at offset 0: file /usr/share/doc/big.txt (nid 81): lzma-compressed (not decompressed) not read"
+	want := "image: erofs at offset 0: file /usr/share/doc/big.txt (nid 81): compressed with unknown algorithm 7 (not decompressed) not read"
 	if len(r.Warnings) != 1 || r.Warnings[0] != want {
 		t.Errorf("warnings %q", r.Warnings)
 	}
@@ -121,6 +125,11 @@ func TestErofsUnreadable(t *testing.T) {
 	}
 	if f := m["/usr/share/doc/blocks.bin"]; !bytes.Equal(f.Data, erofsBlocksBin()) {
 		t.Errorf("blocks.bin: %d bytes", len(f.Data))
+	}
+	r = mustUnpack(t, lzmaOverLZ4)
+	want = "image: erofs at offset 0: file /usr/share/doc/big.txt (nid 81): extent at 0 (lcluster 0): pcluster at block 1: lzma: "
+	if len(r.Warnings) != 1 || !strings.HasPrefix(r.Warnings[0], want) {
+		t.Errorf("LZMA over LZ4: warnings %q", r.Warnings)
 	}
 }
 
