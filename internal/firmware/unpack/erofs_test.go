@@ -225,8 +225,29 @@ func TestErofsCarvedAndHostile(t *testing.T) {
 	}
 }
 
+// FuzzErofs is seeded with the uncompressed, chunked and LZ4 images and
+// every image of erofsZFixtures (LZMA, DEFLATE, Zstandard, big pclusters,
+// ztailpacking, fragments, interlaced pclusters, partial references).
 func FuzzErofs(f *testing.F) {
-	fuzzMatched(f, isErofs, openErofs, fixture(f, "plain.erofs"), fixture(f, "chunked.erofs"), fixture(f, "lz4-big.erofs"), fixture(f, "lz4-legacy.erofs"))
+	seeds := [][]byte{fixture(f, "plain.erofs"), fixture(f, "chunked.erofs"), fixture(f, "lz4-big.erofs"), fixture(f, "lz4-legacy.erofs")}
+	for _, c := range erofsZFixtures {
+		seeds = append(seeds, fixture(f, c.file))
+	}
+	fuzzMatched(f, isErofs, openErofs, seeds...)
+}
+
+// FuzzErofsDecompress feeds each pcluster decoder arbitrary input and
+// extent sizes: it must fill the extent exactly or fail, never panic.
+func FuzzErofsDecompress(f *testing.F) {
+	img := &erofsImage{blk: 4096, blkBits: 12, incompat: erofsLZ4ZeroPadding}
+	for alg, src := range erofsStreams(f, erofsText(5000)) {
+		f.Add(alg, src, uint16(5000), false)
+		f.Add(alg, src, uint16(3000), true)
+	}
+	f.Fuzz(func(t *testing.T, alg byte, src []byte, size uint16, partial bool) {
+		dst := make([]byte, size)
+		_ = img.decompress(alg%4, src, dst, partial)
+	})
 }
 
 // TestLZ4Partial: an LZ4 block followed by garbage (an EROFS pcluster

@@ -2,15 +2,21 @@ package unpack
 
 import (
 	"bufio"
+	"bytes"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz/lzma"
 )
 
 // erofsZFixtures are the images gen.sh makes with mkfs.erofs 1.9.3 from
@@ -195,5 +201,126 @@ func TestErofsAlgorithms(t *testing.T) {
 				t.Errorf("features %q, want %q", f, c.features)
 			}
 		})
+	}
+}
+
+// erofsText is compressible test data of n bytes.
+func erofsText(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "line %d of a pcluster, line %d\n", i%89, i)
+	}
+	return b.Bytes()[:n]
+}
+
+// erofsStreams compresses data as mkfs.erofs would for each algorithm
+// (MicroLZMA: an LZMA stream without end marker whose first byte is the
+// negated properties byte), right-aligned after zero padding.
+func erofsStreams(t testing.TB, data []byte) map[byte][]byte {
+	t.Helper()
+	out := map[byte][]byte{}
+	var l bytes.Buffer
+	w, err := lzma.WriterConfig{DictCap: 1 << 16, Size: int64(len(data))}.NewWriter(&l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	classic := l.Bytes()
+	out[erofsAlgLZMA] = append([]byte{^classic[0]}, classic[lzma.HeaderLen+1:]...)
+	var d bytes.Buffer
+	fw, _ := flate.NewWriter(&d, 9)
+	fw.Write(data)
+	fw.Close()
+	out[erofsAlgDeflate] = d.Bytes()
+	enc, _ := zstd.NewWriter(nil)
+	out[erofsAlgZstd] = enc.EncodeAll(data, nil)
+	for alg, s := range out {
+		out[alg] = append(make([]byte, 100), s...)
+	}
+	return out
+}
+
+// TestErofsDecompressBounded: each decoder fills the extent exactly; a
+// pcluster that decodes to more than its extent is refused (but as a
+// partial reference, where the extent is its start), one that decodes to
+// less, is cut short or damaged is an error naming the algorithm.
+func TestErofsDecompressBounded(t *testing.T) {
+	img := &erofsImage{blk: 4096, blkBits: 12, incompat: erofsLZ4ZeroPadding}
+	data := erofsText(30000)
+	for alg, src := range erofsStreams(t, data) {
+		name := erofsAlgName(alg)
+		dst := make([]byte, len(data))
+		if err := img.decompress(alg, src, dst, false); err != nil || !bytes.Equal(dst, data) {
+			t.Errorf("%s: %v", name, err)
+		}
+		short := make([]byte, 20000)
+		if err := img.decompress(alg, src, short, false); err == nil || !strings.HasPrefix(err.Error(), name) {
+			t.Errorf("%s: 30000 bytes into an extent of 20000: %v", name, err)
+		}
+		if err := img.decompress(alg, src, short, true); err != nil || !bytes.Equal(short, data[:20000]) {
+			t.Errorf("%s: partial reference: %v", name, err)
+		}
+		if err := img.decompress(alg, src, make([]byte, 40000), false); err == nil {
+			t.Errorf("%s: 30000 bytes filled an extent of 40000", name)
+		}
+		if err := img.decompress(alg, src[:len(src)*2/3], make([]byte, len(data)), false); err == nil {
+			t.Errorf("%s: a truncated stream decoded", name)
+		}
+		bad := append([]byte(nil), src...)
+		for i := 120; i < len(bad); i += 7 {
+			bad[i] ^= 0x5a
+		}
+		if err := img.decompress(alg, bad, make([]byte, len(data)), false); err == nil {
+			t.Errorf("%s: a damaged stream decoded", name)
+		}
+		if err := img.decompress(alg, make([]byte, 4096), make([]byte, 10), false); err == nil {
+			t.Errorf("%s: a pcluster of zeros decoded", name)
+		}
+	}
+}
+
+// TestErofsCompressedHostile: a packed inode claiming 4 GiB is ErrLimit
+// before anything is allocated; damage anywhere in the new images fails
+// the layer or names the file, never panics, and a file read whole has its
+// size.
+func TestErofsCompressedHostile(t *testing.T) {
+	b := fixture(t, "zstd-allfrag.erofs")
+	img := erofsOf(b)
+	packed, err := img.inode(binary.LittleEndian.Uint64(b[erofsSuperOffset+96:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bomb := append([]byte(nil), b...)
+	if bomb[packed.at]&1 == 0 {
+		binary.LittleEndian.PutUint32(bomb[packed.at+8:], 0xfffffff0)
+	} else {
+		binary.LittleEndian.PutUint64(bomb[packed.at+8:], 0xfffffff0)
+	}
+	if got := allocated(func() { _, err = openErofs(fuzzUnpacker(), bomb) }); got > 8<<20 || !errors.Is(err, ErrLimit) {
+		t.Errorf("4 GiB packed inode: %v, %d bytes allocated", err, got)
+	}
+	for _, c := range erofsZFixtures {
+		b := fixture(t, c.file)
+		for off := erofsSuperOffset; off < len(b); off += 131 {
+			bad := append([]byte(nil), b...)
+			for i := off; i < off+8 && i < len(bad); i++ {
+				bad[i] ^= 0x5a
+			}
+			got, err := openErofs(fuzzUnpacker(), bad)
+			if err != nil {
+				if !strings.HasPrefix(err.Error(), "erofs") {
+					t.Errorf("%s, damage at %d: error %q does not name erofs", c.file, off, err)
+				}
+				continue
+			}
+			for _, f := range got.files {
+				if f.Kind == KindFile && f.Data != nil && int64(len(f.Data)) != f.Size {
+					t.Errorf("%s, damage at %d: %s has %d bytes, size %d", c.file, off, f.Inner, len(f.Data), f.Size)
+				}
+			}
+		}
 	}
 }
