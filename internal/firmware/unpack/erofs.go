@@ -31,6 +31,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 )
 
@@ -107,6 +108,7 @@ type erofsImage struct {
 	inPacked  bool              // reading the packed inode (which holds no fragments)
 	packedRd  bool              // packed or packedErr is set
 	packedAlg string            // the packed inode's compression, if any
+	inflater  io.Reader         // DEFLATE pclusters: a flate reader, reset for each
 }
 
 // packedData is the content of the packed inode (mkfs.erofs -Efragments),

@@ -74,7 +74,13 @@ func (e *erofsImage) decompress(alg byte, src, dst []byte, partial bool) error {
 	case erofsAlgLZMA:
 		return microLZMA(src, dst, partial)
 	case erofsAlgDeflate:
-		return erofsStream("deflate", flate.NewReader(bytes.NewReader(src)), dst, partial)
+		// One inflater per image, reset for each pcluster.
+		if e.inflater == nil {
+			e.inflater = flate.NewReader(bytes.NewReader(src))
+		} else if err := e.inflater.(flate.Resetter).Reset(bytes.NewReader(src), nil); err != nil {
+			return fmt.Errorf("deflate: %w", err)
+		}
+		return erofsStream("deflate", e.inflater, dst, partial)
 	case erofsAlgZstd:
 		d, err := erofsZstd()
 		if err != nil {
