@@ -475,3 +475,5 @@ $M $E -zzstd -C65536 -Eztailpacking $here/zstd.erofs $X
 $M $E -zlz4hc -Efragments $here/lz4-frag.erofs $X
 $M $E -zzstd -Eall-fragments $here/zstd-allfrag.erofs $X
 $M $E -zlzma -Efragments,dedupe -C16384 $here/lzma-dedupe.erofs $X
+$M $E -zzstd -E48bit $here/zstd-48.erofs $X
+$M $E -zlzma -C16384 -E48bit,fragments $here/lzma-48.erofs $X

@@ -82,7 +82,7 @@ func erofsSize(b []byte) int64 {
 	}
 	sb := b[erofsSuperOffset:]
 	blocks := uint64(binary.LittleEndian.Uint32(sb[36:]))
-	if binary.LittleEndian.Uint32(sb[80:])&erofsFeature48Bit != 0 {
+	if erofsWideRoot(sb) {
 		blocks |= uint64(binary.LittleEndian.Uint16(sb[14:])) << 32
 	}
 	n := blocks << sb[12]
@@ -90,6 +90,14 @@ func erofsSize(b []byte) int64 {
 		return 0
 	}
 	return int64(n)
+}
+
+// erofsWideRoot: with the 48BIT feature the 16 bits at 14 are the block
+// count's MSB and the root nid is the 64-bit rootnid_8b, but only when
+// rootnid_8b is set (mkfs.erofs sets it when either does not fit in the
+// old fields, else leaves the 16-bit root nid there).
+func erofsWideRoot(sb []byte) bool {
+	return binary.LittleEndian.Uint32(sb[80:])&erofsFeature48Bit != 0 && binary.LittleEndian.Uint64(sb[112:]) != 0
 }
 
 // erofsImage is an image being read.
@@ -109,6 +117,7 @@ type erofsImage struct {
 	packedRd  bool              // packed or packedErr is set
 	packedAlg string            // the packed inode's compression, if any
 	inflater  io.Reader         // DEFLATE pclusters: a flate reader, reset for each
+	used      [4]bool           // the algorithms of extent records decoded
 }
 
 // packedData is the content of the packed inode (mkfs.erofs -Efragments),
@@ -187,7 +196,7 @@ func openErofs(u *unpacker, b []byte) (contents, error) {
 	img.meta = int64(binary.LittleEndian.Uint32(sb[40:])) << img.blkBits
 	img.packedNid = binary.LittleEndian.Uint64(sb[96:])
 	root := uint64(binary.LittleEndian.Uint16(sb[14:]))
-	if img.wide {
+	if erofsWideRoot(sb) {
 		root = binary.LittleEndian.Uint64(sb[112:])
 	}
 	c := contents{used: size}
@@ -269,6 +278,11 @@ func openErofs(u *unpacker, b []byte) (contents, error) {
 	}
 	if img.packedAlg != "" {
 		algs[img.packedAlg] = true
+	}
+	for i, used := range img.used {
+		if used {
+			algs[erofsAlgName(byte(i))] = true
+		}
 	}
 	c.detail = fmt.Sprintf("block size %d, %d entries", img.blk, len(c.files))
 	if img.packedRd && img.packedErr == nil {
@@ -425,14 +439,15 @@ func (e *erofsImage) chunks(n erofsInode) ([]byte, error) {
 
 // algorithm names the compression of a compressed inode from its map
 // header (after the inode, 8-aligned): HEAD1's algorithm; "" for a file
-// held whole in the packed inode (whose header is the fragment's offset).
+// held whole in the packed inode (whose header is the fragment's offset)
+// or indexed by extent records (each naming its own).
 func (e *erofsImage) algorithm(n erofsInode) string {
 	hdr := (n.end + 7) &^ 7
 	if hdr+8 > int64(len(e.b)) {
 		return "unknown"
 	}
-	if e.b[hdr+7]&0x80 != 0 {
-		return ""
+	if e.b[hdr+7]&0x80 != 0 || (n.layout == erofsCompressedFull && e.b[hdr+4]&erofsAdviseExtents != 0) {
+		return "" // whole in the packed inode, or an algorithm per extent record
 	}
 	return erofsAlgName(e.b[hdr+6] & 0xf)
 }

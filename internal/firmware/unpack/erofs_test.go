@@ -205,7 +205,21 @@ func TestErofsCarvedAndHostile(t *testing.T) {
 		t.Errorf("1 TiB of holes: %v, %d bytes allocated", err, got)
 	}
 
-	for off := erofsSuperOffset; off < len(b); off += 61 {
+	erofsDamaged(t, "plain.erofs", b, 61, func(off int, c contents) {
+		for _, f := range c.files {
+			if f.Inner == "/usr/share/doc/big.txt" && f.Data != nil && len(f.Data) != 38000 {
+				t.Errorf("damage at %d: big.txt %d bytes", off, len(f.Data))
+			}
+		}
+	})
+}
+
+// erofsDamaged flips 8 bytes at every step-th offset after the superblock
+// offset of the image b (named name) and opens each copy: an error must
+// name erofs; what opens is handed to check.
+func erofsDamaged(t *testing.T, name string, b []byte, step int, check func(off int, c contents)) {
+	t.Helper()
+	for off := erofsSuperOffset; off < len(b); off += step {
 		bad := append([]byte(nil), b...)
 		for i := off; i < off+8 && i < len(bad); i++ {
 			bad[i] ^= 0x5a
@@ -213,15 +227,11 @@ func TestErofsCarvedAndHostile(t *testing.T) {
 		c, err := openErofs(fuzzUnpacker(), bad)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "erofs") {
-				t.Errorf("damage at %d: error %q does not name erofs", off, err)
+				t.Errorf("%s, damage at %d: error %q does not name erofs", name, off, err)
 			}
 			continue
 		}
-		for _, f := range c.files {
-			if f.Inner == "/usr/share/doc/big.txt" && f.Data != nil && len(f.Data) != 38000 {
-				t.Errorf("damage at %d: big.txt %d bytes", off, len(f.Data))
-			}
-		}
+		check(off, c)
 	}
 }
 

@@ -22,7 +22,7 @@ package unpack
 // itself a file of the image, decoded once. A head of the full index may
 // be a partial reference to a deduplicated pcluster (-Ededupe): the extent
 // is the start of what the pcluster decodes to. The extent records of
-// Linux 6.15 (mkfs.erofs -E48bit) are named unreadable instead.
+// Linux 6.15 (mkfs.erofs -E48bit) are read in erofsext.go.
 
 import (
 	"encoding/binary"
@@ -33,7 +33,8 @@ import (
 const (
 	erofsLZ4ZeroPadding = 0x1 // feature_incompat
 
-	erofsAdviseCompacted2B  = 0x1  // COMPACT: 2-byte records; FULL (6.15): extent records
+	erofsAdviseCompacted2B  = 0x1  // COMPACT: 2-byte records
+	erofsAdviseExtents      = 0x1  // FULL (Linux 6.15): extent records
 	erofsAdviseBigPcluster1 = 0x2  // HEAD1 pclusters may be big
 	erofsAdviseBigPcluster2 = 0x4  // PLAIN and HEAD2 pclusters may be big
 	erofsAdviseInline       = 0x8  // ztailpacking: the last pcluster after the index
@@ -77,6 +78,8 @@ type erofsZMap struct {
 	fragment bool  // the last extent is in the packed inode
 	whole    bool  // the whole file is in the packed inode
 	fragOff  uint64
+	extents  bool // FULL with extent records (erofsext.go)
+	nExt     int64
 }
 
 func (e *erofsImage) zmap(n erofsInode) (*erofsZMap, error) {
@@ -96,8 +99,10 @@ func (e *erofsImage) zmap(n erofsInode) (*erofsZMap, error) {
 	m.lcBits = e.blkBits + uint(h[7]&0xf)
 	m.big1, m.big2 = m.advise&erofsAdviseBigPcluster1 != 0, m.advise&erofsAdviseBigPcluster2 != 0
 	switch {
-	case !m.compact && m.advise&erofsAdviseCompacted2B != 0:
-		return nil, fmt.Errorf("%s-compressed with extent records (mkfs.erofs -E48bit, not read)", m.algName())
+	case !m.compact && m.advise&erofsAdviseExtents != 0:
+		m.extents, m.fragment = true, m.advise&erofsAdviseFragment != 0
+		m.index = hdr
+		return m, m.checkExtents(h)
 	case m.lcBits > 20:
 		return nil, fmt.Errorf("logical cluster of 2^%d bytes", m.lcBits)
 	case m.algs[0] > erofsAlgZstd:
@@ -130,8 +135,6 @@ func (e *erofsImage) zmap(n erofsInode) (*erofsZMap, error) {
 	}
 	return m, nil
 }
-
-func (m *erofsZMap) algName() string { return erofsAlgName(m.algs[0]) }
 
 // lcluster decodes the index record of lcluster lcn.
 func (m *erofsZMap) lcluster(lcn int64) (erofsLcluster, error) {
@@ -287,6 +290,9 @@ func (m *erofsZMap) read() ([]byte, error) {
 	if m.whole {
 		return out, m.fragmentInto(out, 0)
 	}
+	if m.extents {
+		return out, m.readExtents(out)
+	}
 	var exts []erofsExtent
 	for lcn := int64(0); lcn < m.total; lcn++ {
 		l, err := m.lcluster(lcn)
@@ -358,22 +364,7 @@ func (m *erofsZMap) extent(x erofsExtent, dst []byte, tail bool) error {
 		return err
 	}
 	if x.head.typ == erofsPlain {
-		if len(dst) > len(src) {
-			return fmt.Errorf("%d bytes in an uncompressed pcluster of %d", len(dst), len(src))
-		}
-		if m.advise&erofsAdviseInterlaced == 0 {
-			copy(dst, src)
-			return nil
-		}
-		// Interlaced: the extent's first byte is at its offset in the
-		// block, the rest wraps around to the block's start.
-		skip := x.la & (m.e.blk - 1)
-		if int64(len(src)) != m.e.blk {
-			return fmt.Errorf("interlaced pcluster of %d bytes, not one block", len(src))
-		}
-		right := copy(dst, src[skip:])
-		copy(dst[right:], src)
-		return nil
+		return m.plainInto(dst, src, x.la, m.advise&erofsAdviseInterlaced != 0)
 	}
 	alg := m.algs[0]
 	if x.head.typ == erofsHead2 {
@@ -382,6 +373,25 @@ func (m *erofsZMap) extent(x erofsExtent, dst []byte, tail bool) error {
 	if err := m.e.decompress(alg, src, dst, x.head.partial); err != nil {
 		return fmt.Errorf("pcluster at block %d: %w", x.head.blk, err)
 	}
+	return nil
+}
+
+// plainInto copies an uncompressed pcluster into dst, the extent starting
+// at logical offset la: from its start or, interlaced, from the extent's
+// offset in its block, wrapping around to the block's start.
+func (m *erofsZMap) plainInto(dst, src []byte, la int64, interlaced bool) error {
+	if len(dst) > len(src) {
+		return fmt.Errorf("%d bytes in an uncompressed pcluster of %d", len(dst), len(src))
+	}
+	if !interlaced {
+		copy(dst, src)
+		return nil
+	}
+	if int64(len(src)) != m.e.blk {
+		return fmt.Errorf("interlaced pcluster of %d bytes, not one block", len(src))
+	}
+	right := copy(dst, src[la&(m.e.blk-1):])
+	copy(dst[right:], src)
 	return nil
 }
 

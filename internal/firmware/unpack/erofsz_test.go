@@ -44,6 +44,8 @@ var erofsZFixtures = []struct {
 	{"lz4-frag.erofs", "compact fragment full interlaced lz4 whole", "fragments, lz4-compressed files"},
 	{"zstd-allfrag.erofs", "compact full interlaced whole zstd", "fragments, zstd-compressed files"},
 	{"lzma-dedupe.erofs", "big compact fragment full lzma partial whole", "fragments, lzma-compressed files"},
+	{"zstd-48.erofs", "extents4 zstd", "zstd-compressed files"},
+	{"lzma-48.erofs", "extents16 extents4 fragment full lzma whole", "fragments, lzma-compressed files"},
 }
 
 // erofsFeatures lists, sorted, what the compressed inodes of an image
@@ -51,7 +53,8 @@ var erofsZFixtures = []struct {
 // "full" and "compact" indexes, "big" pclusters (a block count in the
 // index), "inline" (ztailpacking), "fragment" (the last extent in the
 // packed inode), "whole" (the whole file there), "interlaced" and
-// "partial" (a partial reference to a deduplicated pcluster).
+// "partial" (a partial reference to a deduplicated pcluster), and
+// "extentsN" (extent records of N bytes).
 func erofsFeatures(t *testing.T, b []byte) string {
 	t.Helper()
 	img := erofsOf(b)
@@ -81,6 +84,21 @@ func erofsFeatures(t *testing.T, b []byte) string {
 		}
 		if a := img.algorithm(n); a != "" {
 			set[a] = true
+		}
+		if m.extents {
+			set[fmt.Sprintf("extents%d", m.recsz())] = true
+			recs, err := m.extRecords()
+			if err != nil {
+				t.Fatalf("nid %d: %v", nid, err)
+			}
+			for i, x := range recs {
+				if f := x.plen >> erofsExtFmtBit; f > 0 && (i < len(recs)-1 || !m.fragment) {
+					set[erofsAlgName(byte(f-1))] = true
+				}
+				set["partial"] = set["partial"] || x.plen&erofsExtPartial != 0
+			}
+			set["fragment"] = set["fragment"] || m.fragment
+			return
 		}
 		set[map[bool]string{true: "compact", false: "full"}[m.compact]] = true
 		set["inline"] = set["inline"] || m.inline > 0
@@ -304,23 +322,12 @@ func TestErofsCompressedHostile(t *testing.T) {
 	}
 	for _, c := range erofsZFixtures {
 		b := fixture(t, c.file)
-		for off := erofsSuperOffset; off < len(b); off += 131 {
-			bad := append([]byte(nil), b...)
-			for i := off; i < off+8 && i < len(bad); i++ {
-				bad[i] ^= 0x5a
-			}
-			got, err := openErofs(fuzzUnpacker(), bad)
-			if err != nil {
-				if !strings.HasPrefix(err.Error(), "erofs") {
-					t.Errorf("%s, damage at %d: error %q does not name erofs", c.file, off, err)
-				}
-				continue
-			}
+		erofsDamaged(t, c.file, b, 131, func(off int, got contents) {
 			for _, f := range got.files {
 				if f.Kind == KindFile && f.Data != nil && int64(len(f.Data)) != f.Size {
 					t.Errorf("%s, damage at %d: %s has %d bytes, size %d", c.file, off, f.Inner, len(f.Data), f.Size)
 				}
 			}
-		}
+		})
 	}
 }
