@@ -15,11 +15,11 @@ package unpack
 // indexes after the inode, -1 for a hole). A directory's data is a run of
 // blocks, each holding its dirents (nid, name offset, file type) and then
 // their names. With the 48BIT feature block numbers and the root nid are
-// wider. Compressed files (COMPRESSED_FULL/COMPACT: LZ4, LZMA, DEFLATE,
-// Zstandard, fragments in the packed inode) are decoded in erofsz.go and
-// erofsdec.go; one that cannot be (an unknown algorithm, the extent
-// records of -E48bit) is listed with its mode and owner but its data is
-// not read: each is named in the warnings. Extended attributes (inline
+// wider (rootnid_8b, when set). Compressed files (COMPRESSED_FULL/COMPACT:
+// LZ4, LZMA, DEFLATE, Zstandard, fragments in the packed inode, extent
+// records) are decoded in erofsz.go, erofsext.go and erofsdec.go; one that
+// cannot be (an unknown algorithm, a damaged extent) is listed with its
+// mode and owner but its data is not read: each is named in the warnings. Extended attributes (inline
 // after the inode: a 12-byte header, then 4-byte shared ids and entries)
 // are skipped by their count; their values are not read. Images with a
 // metabox (metadata in a special inode) or extra directory block bits are
