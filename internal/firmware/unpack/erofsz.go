@@ -125,7 +125,7 @@ func (e *erofsImage) zmap(n erofsInode) (*erofsZMap, error) {
 		m.index = hdr + 8
 		m.c4bFirst = (32 - m.index%32) / 4 % 8 // to align the 2-byte packs to 32 bytes
 		if m.advise&erofsAdviseCompacted2B != 0 && m.c4bFirst < m.total {
-			if m.lcBits != 12 {
+			if m.lcBits > 12 {
 				return nil, fmt.Errorf("2-byte compact index with logical clusters of 2^%d bytes", m.lcBits)
 			}
 			m.c2b = (m.total - m.c4bFirst) / 16 * 16
