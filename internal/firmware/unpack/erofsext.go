@@ -138,6 +138,9 @@ func (m *erofsZMap) extRecord(x erofsExtRec, dst []byte, last bool) error {
 	if plen == 0 {
 		return nil // a hole
 	}
+	if plen > erofsMaxPcluster {
+		return fmt.Errorf("pcluster of %d bytes (at most %d)", plen, erofsMaxPcluster)
+	}
 	if x.pa > int64(len(m.e.b)) || plen > int64(len(m.e.b))-x.pa {
 		return fmt.Errorf("pcluster of %d bytes at byte %d runs past the image", plen, x.pa)
 	}
