@@ -478,3 +478,4 @@ $M $E -zlzma -Efragments,dedupe -C16384 $here/lzma-dedupe.erofs $X
 $M $E -zzstd -E48bit $here/zstd-48.erofs $X
 $M $E -zlzma -C16384 -E48bit,fragments $here/lzma-48.erofs $X
 $M $E -zlz4hc -b1024 -C8192 $here/lz4-1k.erofs $X
+$M $E -zlz4hc --zD $here/lz4-zdir.erofs $X

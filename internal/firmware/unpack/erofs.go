@@ -220,6 +220,9 @@ func openErofs(u *unpacker, b []byte) (contents, error) {
 		}
 		visited[d.nid] = true
 		ents, err := img.readDir(d.nid)
+		if errors.Is(err, ErrLimit) {
+			return contents{}, fmt.Errorf("erofs directory %s: %w", d.p, err)
+		}
 		if err != nil {
 			if d.p == "/" {
 				return contents{}, fmt.Errorf("erofs: root directory (nid %d): %w", d.nid, err)
@@ -469,13 +472,22 @@ func (e *erofsImage) readDir(nid uint64) ([]erofsDirent, error) {
 	if n.mode&0o170000 != 0o040000 {
 		return nil, fmt.Errorf("inode %d is not a directory (mode %o)", nid, n.mode)
 	}
-	if n.layout == erofsCompressedFull || n.layout == erofsCompressedComp {
-		return nil, fmt.Errorf("compressed directory (%s)", e.algorithm(n))
-	}
 	if n.size > int64(len(e.b)) {
 		return nil, fmt.Errorf("directory of %d bytes is larger than the image", n.size)
 	}
-	data, err := e.data(n)
+	var data []byte
+	if n.layout == erofsCompressedFull || n.layout == erofsCompressedComp {
+		// mkfs.erofs --zD: held whole in the packed inode, or compressed
+		// like a file; its decoded size is claimed like a file's.
+		if e.claim != nil {
+			if err := e.claim(n.size); err != nil {
+				return nil, err
+			}
+		}
+		data, err = e.compressed(n)
+	} else {
+		data, err = e.data(n)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -138,6 +138,7 @@ func erofsOf(b []byte) *erofsImage {
 	sb := b[erofsSuperOffset:]
 	img := &erofsImage{b: b, blkBits: uint(sb[12]), blk: 1 << sb[12], incompat: binary.LittleEndian.Uint32(sb[80:])}
 	img.meta = int64(binary.LittleEndian.Uint32(sb[40:])) << img.blkBits
+	img.packedNid = binary.LittleEndian.Uint64(sb[96:])
 	return img
 }
 

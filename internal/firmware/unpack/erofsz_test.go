@@ -31,7 +31,8 @@ import (
 // bin/tool, is a partial reference to bin/tool's first pcluster),
 // -zzstd -E48bit and -zlzma -C16384 -E48bit,fragments (extent records,
 // the root nid in the 16-bit field), -zlz4hc -b1024 -C8192 (1 KiB blocks:
-// 2-byte compact records, block counts in 12 low bits). features pins what each image holds, so each is known to test what it
+// 2-byte compact records, block counts in 12 low bits), -zlz4hc --zD
+// (compressed directories, whole in the packed inode). features pins what each image holds, so each is known to test what it
 // is named for.
 var erofsZFixtures = []struct {
 	file     string
@@ -49,6 +50,7 @@ var erofsZFixtures = []struct {
 	{"zstd-48.erofs", "extents4 zstd", "block size 4096, 23 entries, zstd-compressed files"},
 	{"lzma-48.erofs", "extents16 extents4 fragment full lzma whole", "block size 4096, 23 entries, fragments, lzma-compressed files"},
 	{"lz4-1k.erofs", "big compact lz4", "block size 1024, 23 entries, lz4-compressed files"},
+	{"lz4-zdir.erofs", "compact lz4 zdir", "block size 4096, 23 entries, fragments, lz4-compressed files"},
 }
 
 // erofsFeatures lists, sorted, what the compressed inodes of an image
@@ -57,7 +59,8 @@ var erofsZFixtures = []struct {
 // index), "inline" (ztailpacking), "fragment" (the last extent in the
 // packed inode), "whole" (the whole file there), "interlaced" and
 // "partial" (a partial reference to a deduplicated pcluster), and
-// "extentsN" (extent records of N bytes).
+// "extentsN" (extent records of N bytes), "zdir" (compressed
+// directories).
 func erofsFeatures(t *testing.T, b []byte) string {
 	t.Helper()
 	img := erofsOf(b)
@@ -69,6 +72,7 @@ func erofsFeatures(t *testing.T, b []byte) string {
 			t.Fatalf("nid %d: %v", nid, err)
 		}
 		if n.mode&0o170000 == 0o040000 {
+			set["zdir"] = set["zdir"] || n.layout == erofsCompressedFull || n.layout == erofsCompressedComp
 			ents, err := img.readDir(nid)
 			if err != nil {
 				t.Fatal(err)
