@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerates the firmware fixtures in this folder. Needs (Debian):
 #   apt-get install squashfs-tools e2fsprogs cpio u-boot-tools gcc openssl util-linux mtd-utils \
-#     zip device-tree-compiler android-sdk-libsparse-utils xz-utils erofs-utils p7zip-full
+#     zip device-tree-compiler android-sdk-libsparse-utils xz-utils erofs-utils p7zip-full attr
 # The outputs are committed, so tests and CI need none of these tools.
 # Run from this folder: sh gen.sh
 set -eu
@@ -428,3 +428,54 @@ cp $work/a.7z $here/tree.7z
 head -c 20000000 /dev/zero > $work/zeros && (cd $work && 7z a -t7z -mx9 zeros.7z zeros >/dev/null) && cp $work/zeros.7z $here/zeros.7z
 # A 7z whose header is encrypted (-mhe): nothing can be listed.
 (cd $work && printf 'root::0:0::/root:/bin/sh\n' > passwd && 7z a -t7z -pRampart -mhe=on hidden.7z passwd >/dev/null) && cp $work/hidden.7z $here/hidden.7z
+
+# EROFS compression features (erofsz_test.go): mkfs.erofs 1.9.3, as Debian 12's
+# erofs-utils 1.5 knows only lz4 and lz4hc. Built from the erofs-utils sources
+# (git tag v1.9.3) with Debian's gcc 12: apt-get install autoconf automake libtool
+# pkg-config liblz4-dev liblzma-dev libzstd-dev zlib1g-dev uuid-dev libdeflate-dev;
+# ./autogen.sh && ./configure --enable-lzma --with-libzstd --with-libdeflate
+# --without-selinux --disable-fuse && make -C lib && make -C mkfs; then
+# MKFS_EROFS=/path/to/mkfs/mkfs.erofs sh gen.sh. The tree: bin/tool (102,684
+# bytes: text, 16 KiB of AES-CTR bytes, text), small files, an empty one, a deep
+# directory, two symlinks, a file owned by 1000:100, inline extended attributes
+# (user.rampart.note, user.comment) and one shared by four inodes (user.shared).
+# erofs-z.manifest records each entry's kind, mode, owner and sha256 (or link
+# target); erofsz_test.go compares every extracted entry with it.
+M=${MKFS_EROFS:-mkfs.erofs}
+case $($M -V) in *" 1.9."*) ;; *) echo "gen.sh: the EROFS compression fixtures need mkfs.erofs 1.9 (MKFS_EROFS)" >&2; exit 1;; esac
+X=$work/erofs-z
+mkdir -p $X/bin $X/etc/config $X/etc/init.d $X/usr/lib $X/usr/share/doc $X/usr/share/a/b/c/d $X/var
+rnd() { openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f -iv $1 < /dev/zero 2>/dev/null | head -c $2; }
+{ seq -f "record %06g: the quick brown fox jumps over the lazy dog" 1 700; rnd 00000000000000000000000000000001 16384; seq -f "trailer %06g" 1 3000; } > $X/bin/tool
+printf 'rampart\n' > $X/etc/hostname
+for i in 1 2 3 4 5 6; do printf "config interface 'lan%d'\n\toption proto 'static'\n\toption ipaddr '192.168.%d.1'\n\toption netmask '255.255.255.0'\n\n" $i $i; done > $X/etc/config/network
+printf '#!/bin/sh\nmount -t proc proc /proc\nexec /bin/tool --daemon\n' > $X/etc/init.d/rcS
+chmod 755 $X/etc/init.d/rcS $X/bin/tool
+{ seq -f "symbol_%05g" 1 800; rnd 00000000000000000000000000000002 2048; } > $X/usr/lib/libdemo.so.1
+ln -s libdemo.so.1 $X/usr/lib/libdemo.so
+ln -s ../../etc/config/network $X/usr/share/network
+head -c 40000 $X/bin/tool > $X/usr/share/doc/copy.txt
+seq -f "leaf %g" 1 50 > $X/usr/share/a/b/c/d/leaf.txt
+: > $X/var/empty.log
+chown 1000:100 $X/usr/share/doc/copy.txt
+setfattr -n user.rampart.note -v "an inline extended attribute of the network config" $X/etc/config/network
+for f in bin/tool etc/hostname usr/lib/libdemo.so.1 etc/config; do setfattr -n user.shared -v "one value many files" $X/$f; done
+setfattr -n user.comment -v "$(seq -s, 1 60)" $X/bin/tool
+touch -h -d @1700000000 $(find $X)
+(cd $X && find . -mindepth 1 | sort | while read p; do q=${p#.}
+  if [ -L "$p" ]; then echo "$q symlink $(stat -c '%a %u %g' "$p") $(readlink "$p")"
+  elif [ -d "$p" ]; then echo "$q dir $(stat -c '%a %u %g' "$p")"
+  else echo "$q file $(stat -c '%a %u %g' "$p") $(sha256sum < "$p" | cut -d' ' -f1)"; fi; done) > $here/erofs-z.manifest
+E="-T0 -U 6f1d9a2c-3b4e-4f5a-8b6c-7d8e9f0a1b2c --quiet"
+$M $E -zlzma -C32768 $here/lzma.erofs $X
+$M $E -zlzma,level=9 -Eztailpacking $here/lzma-ztail.erofs $X
+$M $E -zdeflate -Elegacy-compress $here/deflate.erofs $X
+$M $E -zdeflate,level=9 -C16384 -Eztailpacking $here/deflate-big.erofs $X
+$M $E -zzstd -C65536 -Eztailpacking $here/zstd.erofs $X
+$M $E -zlz4hc -Efragments $here/lz4-frag.erofs $X
+$M $E -zzstd -Eall-fragments $here/zstd-allfrag.erofs $X
+$M $E -zlzma -Efragments,dedupe -C16384 $here/lzma-dedupe.erofs $X
+$M $E -zzstd -E48bit $here/zstd-48.erofs $X
+$M $E -zlzma -C16384 -E48bit,fragments $here/lzma-48.erofs $X
+$M $E -zlz4hc -b1024 -C8192 $here/lz4-1k.erofs $X
+$M $E -zlz4hc --zD $here/lz4-zdir.erofs $X

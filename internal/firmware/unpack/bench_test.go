@@ -200,3 +200,31 @@ func BenchmarkUnpackSevenZip(b *testing.B) {
 	b.Logf("7z: %d bytes", len(img))
 	benchUnpack(b, img, 500)
 }
+
+// BenchmarkUnpackErofsFixtures unpacks each image of erofsZFixtures
+// (mkfs.erofs 1.9.3: LZMA, DEFLATE, Zstandard, fragments, deduplication,
+// extent records, 1 KiB blocks, compressed directories; the largest are
+// 52 KB, each holding the same 180 KB of files).
+func BenchmarkUnpackErofsFixtures(b *testing.B) {
+	for _, c := range erofsZFixtures {
+		b.Run(c.file, func(b *testing.B) { benchUnpack(b, fixture(b, c.file), 23) })
+	}
+}
+
+// BenchmarkUnpackErofsAlgorithms unpacks the tree of BenchmarkUnpackErofs
+// compressed by the mkfs.erofs that MKFS_EROFS names (1.6 or later, which
+// knows lzma, deflate and zstd; skipped when unset) with each algorithm,
+// and with -Efragments.
+func BenchmarkUnpackErofsAlgorithms(b *testing.B) {
+	tool := os.Getenv("MKFS_EROFS")
+	if tool == "" {
+		b.Skip("MKFS_EROFS (a mkfs.erofs with lzma, deflate and zstd) not set")
+	}
+	for _, opts := range [][]string{{"-zlz4hc"}, {"-zlzma"}, {"-zdeflate"}, {"-zzstd"}, {"-zlz4hc", "-Efragments"}} {
+		b.Run(opts[len(opts)-1], func(b *testing.B) {
+			img := toolImage(b, 500, 8<<10, tool, append([]string{"--quiet", "-T0"}, opts...)...)
+			b.Logf("EROFS %v: %d bytes", opts, len(img))
+			benchUnpack(b, img, 500)
+		})
+	}
+}

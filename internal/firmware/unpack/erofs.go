@@ -15,18 +15,23 @@ package unpack
 // indexes after the inode, -1 for a hole). A directory's data is a run of
 // blocks, each holding its dirents (nid, name offset, file type) and then
 // their names. With the 48BIT feature block numbers and the root nid are
-// wider. Compressed files (COMPRESSED_FULL/COMPACT) are decoded when LZ4
-// compresses them (erofsz.go); others (lzma, deflate, zstd) are listed
-// with their mode and owner but their data is not read: each is named in
-// the warnings. Images with a metabox (metadata in a special inode) or
-// extra directory block bits are refused with an error, and a chunk on an
-// extra device leaves its file unreadable.
+// wider (rootnid_8b, when set). Compressed files (COMPRESSED_FULL/COMPACT:
+// LZ4, LZMA, DEFLATE, Zstandard, fragments in the packed inode, extent
+// records) are decoded in erofsz.go, erofsext.go and erofsdec.go; one that
+// cannot be (an unknown algorithm, a damaged extent) is listed with its
+// mode and owner but its data is not read: each is named in the warnings. Extended attributes (inline
+// after the inode: a 12-byte header, then 4-byte shared ids and entries)
+// are skipped by their count; their values are not read. Images with a
+// metabox (metadata in a special inode) or extra directory block bits are
+// refused with an error, and a chunk on an extra device leaves its file
+// unreadable.
 
 import (
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 )
 
@@ -77,7 +82,7 @@ func erofsSize(b []byte) int64 {
 	}
 	sb := b[erofsSuperOffset:]
 	blocks := uint64(binary.LittleEndian.Uint32(sb[36:]))
-	if binary.LittleEndian.Uint32(sb[80:])&erofsFeature48Bit != 0 {
+	if erofsWideRoot(sb) {
 		blocks |= uint64(binary.LittleEndian.Uint16(sb[14:])) << 32
 	}
 	n := blocks << sb[12]
@@ -85,6 +90,14 @@ func erofsSize(b []byte) int64 {
 		return 0
 	}
 	return int64(n)
+}
+
+// erofsWideRoot: with the 48BIT feature the 16 bits at 14 are the block
+// count's MSB and the root nid is the 64-bit rootnid_8b, but only when
+// rootnid_8b is set (mkfs.erofs sets it when either does not fit in the
+// old fields, else leaves the 16-bit root nid there).
+func erofsWideRoot(sb []byte) bool {
+	return binary.LittleEndian.Uint32(sb[80:])&erofsFeature48Bit != 0 && binary.LittleEndian.Uint64(sb[112:]) != 0
 }
 
 // erofsImage is an image being read.
@@ -95,6 +108,58 @@ type erofsImage struct {
 	meta     int64 // byte offset of nid 0
 	wide     bool  // 48BIT: wider block numbers
 	incompat uint32
+
+	packedNid uint64            // the packed inode holding fragments; 0: none
+	claim     func(int64) error // accounts for the packed inode's content
+	packed    []byte            // its content, once read
+	packedErr error             // why it could not be read
+	inPacked  bool              // reading the packed inode (which holds no fragments)
+	packedRd  bool              // packed or packedErr is set
+	packedAlg string            // the packed inode's compression, if any
+	inflater  io.Reader         // DEFLATE pclusters: a flate reader, reset for each
+	used      [4]bool           // the algorithms of extent records decoded
+}
+
+// packedData is the content of the packed inode (mkfs.erofs -Efragments),
+// read once and claimed like a file.
+func (e *erofsImage) packedData() ([]byte, error) {
+	if e.inPacked {
+		return nil, errors.New("a fragment in the packed inode itself")
+	}
+	if e.packedRd {
+		return e.packed, e.packedErr
+	}
+	e.packedRd = true
+	e.packed, e.packedErr = e.readPacked()
+	return e.packed, e.packedErr
+}
+
+func (e *erofsImage) readPacked() ([]byte, error) {
+	if e.packedNid == 0 {
+		return nil, errors.New("a fragment but the image has no packed inode")
+	}
+	n, err := e.inode(e.packedNid)
+	if err != nil {
+		return nil, fmt.Errorf("packed inode: %w", err)
+	}
+	if e.claim != nil {
+		if err := e.claim(n.size); err != nil {
+			return nil, err
+		}
+	}
+	var data []byte
+	if n.layout == erofsCompressedFull || n.layout == erofsCompressedComp {
+		e.packedAlg = e.algorithm(n)
+		e.inPacked = true
+		data, err = e.compressed(n)
+		e.inPacked = false
+	} else {
+		data, err = e.data(n)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("packed inode (nid %d): %w", e.packedNid, err)
+	}
+	return data, nil
 }
 
 type erofsInode struct {
@@ -129,13 +194,15 @@ func openErofs(u *unpacker, b []byte) (contents, error) {
 	}
 	img := &erofsImage{b: b[:size], blkBits: uint(sb[12]), blk: 1 << sb[12], wide: incompat&erofsFeature48Bit != 0, incompat: incompat}
 	img.meta = int64(binary.LittleEndian.Uint32(sb[40:])) << img.blkBits
+	img.packedNid = binary.LittleEndian.Uint64(sb[96:])
 	root := uint64(binary.LittleEndian.Uint16(sb[14:]))
-	if img.wide {
+	if erofsWideRoot(sb) {
 		root = binary.LittleEndian.Uint64(sb[112:])
 	}
 	c := contents{used: size}
 	// Holes of chunk-based files cost nothing in the image.
 	claims := fileClaims{fs: "erofs", image: size}
+	img.claim = func(n int64) error { return u.claimFile(&claims, n) }
 	type dir struct {
 		p     string
 		nid   uint64
@@ -153,6 +220,9 @@ func openErofs(u *unpacker, b []byte) (contents, error) {
 		}
 		visited[d.nid] = true
 		ents, err := img.readDir(d.nid)
+		if errors.Is(err, ErrLimit) {
+			return contents{}, fmt.Errorf("erofs directory %s: %w", d.p, err)
+		}
 		if err != nil {
 			if d.p == "/" {
 				return contents{}, fmt.Errorf("erofs: root directory (nid %d): %w", d.nid, err)
@@ -185,10 +255,15 @@ func openErofs(u *unpacker, b []byte) (contents, error) {
 				}
 				var data []byte
 				if n.layout == erofsCompressedFull || n.layout == erofsCompressedComp {
-					algs[img.algorithm(n)] = true
+					if a := img.algorithm(n); a != "" {
+						algs[a] = true
+					}
 					data, err = img.compressed(n)
 				} else {
 					data, err = img.data(n)
+				}
+				if errors.Is(err, ErrLimit) {
+					return contents{}, fmt.Errorf("erofs file %s: %w", f.Inner, err)
 				}
 				if err != nil {
 					c.unread = append(c.unread, fmt.Sprintf("%s %s (nid %d): %v", f.Kind, f.Inner, e.nid, err))
@@ -204,7 +279,18 @@ func openErofs(u *unpacker, b []byte) (contents, error) {
 			c.files = append(c.files, f)
 		}
 	}
+	if img.packedAlg != "" {
+		algs[img.packedAlg] = true
+	}
+	for i, used := range img.used {
+		if used {
+			algs[erofsAlgName(byte(i))] = true
+		}
+	}
 	c.detail = fmt.Sprintf("block size %d, %d entries", img.blk, len(c.files))
+	if img.packedRd && img.packedErr == nil {
+		c.detail += ", fragments"
+	}
 	for _, a := range []string{"lz4", "lzma", "deflate", "zstd", "unknown"} {
 		if algs[a] {
 			c.detail += ", " + a + "-compressed files"
@@ -355,11 +441,16 @@ func (e *erofsImage) chunks(n erofsInode) ([]byte, error) {
 }
 
 // algorithm names the compression of a compressed inode from its map
-// header (after the inode, 8-aligned): HEAD1's algorithm.
+// header (after the inode, 8-aligned): HEAD1's algorithm; "" for a file
+// held whole in the packed inode (whose header is the fragment's offset)
+// or indexed by extent records (each naming its own).
 func (e *erofsImage) algorithm(n erofsInode) string {
 	hdr := (n.end + 7) &^ 7
 	if hdr+8 > int64(len(e.b)) {
 		return "unknown"
+	}
+	if e.b[hdr+7]&0x80 != 0 || (n.layout == erofsCompressedFull && e.b[hdr+4]&erofsAdviseExtents != 0) {
+		return "" // whole in the packed inode, or an algorithm per extent record
 	}
 	return erofsAlgName(e.b[hdr+6] & 0xf)
 }
@@ -381,13 +472,22 @@ func (e *erofsImage) readDir(nid uint64) ([]erofsDirent, error) {
 	if n.mode&0o170000 != 0o040000 {
 		return nil, fmt.Errorf("inode %d is not a directory (mode %o)", nid, n.mode)
 	}
-	if n.layout == erofsCompressedFull || n.layout == erofsCompressedComp {
-		return nil, fmt.Errorf("compressed directory (%s)", e.algorithm(n))
-	}
 	if n.size > int64(len(e.b)) {
 		return nil, fmt.Errorf("directory of %d bytes is larger than the image", n.size)
 	}
-	data, err := e.data(n)
+	var data []byte
+	if n.layout == erofsCompressedFull || n.layout == erofsCompressedComp {
+		// mkfs.erofs --zD: held whole in the packed inode, or compressed
+		// like a file; its decoded size is claimed like a file's.
+		if e.claim != nil {
+			if err := e.claim(n.size); err != nil {
+				return nil, err
+			}
+		}
+		data, err = e.compressed(n)
+	} else {
+		data, err = e.data(n)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -98,20 +98,24 @@ func TestErofsCompressed(t *testing.T) {
 	}
 }
 
-// TestErofsUnreadable: a file whose map header names LZMA (which the
-// reader does not decode) is listed with its mode and owner and named in
-// the warnings; the rest of the image is read.
+// TestErofsUnreadable: a file whose map header names an algorithm the
+// reader does not know (7; Linux knows 0 to 3) is listed with its mode and
+// owner and named in the warnings; the rest of the image is read. One
+// whose map header names LZMA over LZ4 data is an error naming the file,
+// the extent and the pcluster.
 func TestErofsUnreadable(t *testing.T) {
 	b := fixture(t, "lz4hc.erofs")
 	img := erofsOf(b)
 	_, nid := erofsEntry(t, b, "/usr/share/doc/big.txt")
 	n, _ := img.inode(nid)
-	b[(n.end+7)&^7+6] = 1 // h_algorithmtype: LZMA
+	lzmaOverLZ4 := append([]byte(nil), b...)
+	lzmaOverLZ4[(n.end+7)&^7+6] = 1 // h_algorithmtype: LZMA
+	b[(n.end+7)&^7+6] = 7
 	r := mustUnpack(t, b)
-	if d := r.Layers[0].Detail; d != "block size 4096, 19 entries, lz4-compressed files, lzma-compressed files, 1 unreadable" {
+	if d := r.Layers[0].Detail; d != "block size 4096, 19 entries, lz4-compressed files, unknown-compressed files, 1 unreadable" {
 		t.Errorf("detail %q", d)
 	}
-	want := "image: erofs at offset 0: file /usr/share/doc/big.txt (nid 81): lzma-compressed (not decompressed) not read"
+	want := "image: erofs at offset 0: file /usr/share/doc/big.txt (nid 81): compressed with unknown algorithm 7 (not decompressed) not read"
 	if len(r.Warnings) != 1 || r.Warnings[0] != want {
 		t.Errorf("warnings %q", r.Warnings)
 	}
@@ -122,6 +126,11 @@ func TestErofsUnreadable(t *testing.T) {
 	if f := m["/usr/share/doc/blocks.bin"]; !bytes.Equal(f.Data, erofsBlocksBin()) {
 		t.Errorf("blocks.bin: %d bytes", len(f.Data))
 	}
+	r = mustUnpack(t, lzmaOverLZ4)
+	want = "image: erofs at offset 0: file /usr/share/doc/big.txt (nid 81): extent at 0 (lcluster 0): pcluster at block 1: lzma: "
+	if len(r.Warnings) != 1 || !strings.HasPrefix(r.Warnings[0], want) {
+		t.Errorf("LZMA over LZ4: warnings %q", r.Warnings)
+	}
 }
 
 // erofsOf is the image b as openErofs reads it.
@@ -129,6 +138,7 @@ func erofsOf(b []byte) *erofsImage {
 	sb := b[erofsSuperOffset:]
 	img := &erofsImage{b: b, blkBits: uint(sb[12]), blk: 1 << sb[12], incompat: binary.LittleEndian.Uint32(sb[80:])}
 	img.meta = int64(binary.LittleEndian.Uint32(sb[40:])) << img.blkBits
+	img.packedNid = binary.LittleEndian.Uint64(sb[96:])
 	return img
 }
 
@@ -196,7 +206,21 @@ func TestErofsCarvedAndHostile(t *testing.T) {
 		t.Errorf("1 TiB of holes: %v, %d bytes allocated", err, got)
 	}
 
-	for off := erofsSuperOffset; off < len(b); off += 61 {
+	erofsDamaged(t, "plain.erofs", b, 61, func(off int, c contents) {
+		for _, f := range c.files {
+			if f.Inner == "/usr/share/doc/big.txt" && f.Data != nil && len(f.Data) != 38000 {
+				t.Errorf("damage at %d: big.txt %d bytes", off, len(f.Data))
+			}
+		}
+	})
+}
+
+// erofsDamaged flips 8 bytes at every step-th offset after the superblock
+// offset of the image b (named name) and opens each copy: an error must
+// name erofs; what opens is handed to check.
+func erofsDamaged(t *testing.T, name string, b []byte, step int, check func(off int, c contents)) {
+	t.Helper()
+	for off := erofsSuperOffset; off < len(b); off += step {
 		bad := append([]byte(nil), b...)
 		for i := off; i < off+8 && i < len(bad); i++ {
 			bad[i] ^= 0x5a
@@ -204,20 +228,37 @@ func TestErofsCarvedAndHostile(t *testing.T) {
 		c, err := openErofs(fuzzUnpacker(), bad)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "erofs") {
-				t.Errorf("damage at %d: error %q does not name erofs", off, err)
+				t.Errorf("%s, damage at %d: error %q does not name erofs", name, off, err)
 			}
 			continue
 		}
-		for _, f := range c.files {
-			if f.Inner == "/usr/share/doc/big.txt" && f.Data != nil && len(f.Data) != 38000 {
-				t.Errorf("damage at %d: big.txt %d bytes", off, len(f.Data))
-			}
-		}
+		check(off, c)
 	}
 }
 
+// FuzzErofs is seeded with the uncompressed, chunked and LZ4 images and
+// every image of erofsZFixtures (LZMA, DEFLATE, Zstandard, big pclusters,
+// ztailpacking, fragments, interlaced pclusters, partial references).
 func FuzzErofs(f *testing.F) {
-	fuzzMatched(f, isErofs, openErofs, fixture(f, "plain.erofs"), fixture(f, "chunked.erofs"), fixture(f, "lz4-big.erofs"), fixture(f, "lz4-legacy.erofs"))
+	seeds := [][]byte{fixture(f, "plain.erofs"), fixture(f, "chunked.erofs"), fixture(f, "lz4-big.erofs"), fixture(f, "lz4-legacy.erofs")}
+	for _, c := range erofsZFixtures {
+		seeds = append(seeds, fixture(f, c.file))
+	}
+	fuzzMatched(f, isErofs, openErofs, seeds...)
+}
+
+// FuzzErofsDecompress feeds each pcluster decoder arbitrary input and
+// extent sizes: it must fill the extent exactly or fail, never panic.
+func FuzzErofsDecompress(f *testing.F) {
+	img := &erofsImage{blk: 4096, blkBits: 12, incompat: erofsLZ4ZeroPadding}
+	for alg, src := range erofsStreams(f, erofsText(5000)) {
+		f.Add(alg, src, uint16(5000), false)
+		f.Add(alg, src, uint16(3000), true)
+	}
+	f.Fuzz(func(t *testing.T, alg byte, src []byte, size uint16, partial bool) {
+		dst := make([]byte, size)
+		_ = img.decompress(alg%4, src, dst, partial)
+	})
 }
 
 // TestLZ4Partial: an LZ4 block followed by garbage (an EROFS pcluster
