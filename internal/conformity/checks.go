@@ -36,7 +36,7 @@ type check struct {
 var checks = map[string]check{
 	"sbom.present":                          {"the release has an SBOM with at least one component", sbomPresent},
 	"vulns.monitored":                       {"the release has an SBOM and the vulnerability database changed within 7 days", vulnsMonitored},
-	"vulns.no_exploited":                    {"no open vulnerability of the release is in CISA KEV (known exploited)", noExploited},
+	"vulns.no_exploited":                    {"no open vulnerability of the release is known exploited (CISA KEV, EUVD, CSAF, CVE 5 SSVC)", noExploited},
 	"vulns.no_open_critical":                {"no open critical vulnerability of the release", noOpenCritical},
 	"vulns.sla_compliance":                  {"no scanner finding is past its SLA and ≥90% of closed findings were closed within it", slaCompliance},
 	"release.support_period":                {"the release states the end of its support period", supportPeriod},
@@ -99,16 +99,22 @@ func noExploited(_ Item, e *Evidence, _ time.Time) outcome {
 	if e.SBOM == nil {
 		return outcome{state: unknown, why: "no SBOM: Rampart cannot tell which known-exploited vulnerabilities affect the release"}
 	}
-	var kev []VulnRef
+	var exploited []VulnRef
+	var sources []string
 	for _, v := range e.Vulns.Open {
-		if v.KEV {
-			kev = append(kev, v)
+		if v.KEV || len(v.Exploited) > 0 {
+			exploited = append(exploited, v)
+			sources = append(sources, v.Exploited...)
+			if v.KEV {
+				sources = append(sources, "kev")
+			}
 		}
 	}
-	if len(kev) > 0 {
-		return outcome{state: fail, why: fmt.Sprintf("%d open known-exploited vulnerabilities (CISA KEV): %s", len(kev), vulnIDs(kev)), evidence: vulnLinks(kev)}
+	if len(exploited) > 0 {
+		slices.Sort(sources)
+		return outcome{state: fail, why: fmt.Sprintf("%d open known-exploited vulnerabilities (%s): %s", len(exploited), strings.ToUpper(strings.Join(slices.Compact(sources), ", ")), vulnIDs(exploited)), evidence: vulnLinks(exploited)}
 	}
-	return outcome{state: pass, why: "no open vulnerability of the release is in CISA KEV", evidence: []Link{releaseLink(e)}}
+	return outcome{state: pass, why: "no open vulnerability of the release is known exploited (CISA KEV, EUVD, CSAF, CVE 5 SSVC)", evidence: []Link{releaseLink(e)}}
 }
 
 func noOpenCritical(_ Item, e *Evidence, _ time.Time) outcome {

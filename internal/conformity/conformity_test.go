@@ -89,6 +89,9 @@ func TestChecks(t *testing.T) {
 		{"vulns.no_exploited", "", nil, pass, "KEV"},
 		{"vulns.no_exploited", "", func(e *Evidence) { e.Vulns.Open = append(e.Vulns.Open, VulnRef{ID: "CVE-2023-44487", KEV: true}) }, fail, "CVE-2023-44487"},
 		{"vulns.no_exploited", "", func(e *Evidence) { e.SBOM = nil }, unknown, "no SBOM"},
+		{"vulns.no_exploited", "", func(e *Evidence) {
+			e.Vulns.Open = append(e.Vulns.Open, VulnRef{ID: "GHSA-35jh-r3h4-6jhm", Exploited: []string{"euvd"}})
+		}, fail, "(EUVD): GHSA-35jh-r3h4-6jhm"},
 		{"vulns.no_open_critical", "", nil, pass, "no open critical"},
 		{"vulns.no_open_critical", "", func(e *Evidence) { e.Vulns.Open = append(e.Vulns.Open, VulnRef{ID: "CVE-9", Severity: "critical"}) }, fail, "CVE-9"},
 		{"vulns.sla_compliance", "", nil, pass, "95%"},

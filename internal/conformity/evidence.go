@@ -44,6 +44,10 @@ type VulnRef struct {
 	ID       string `json:"id"`
 	Severity string `json:"severity"`
 	KEV      bool   `json:"kev"`
+	// Exploited names the sources that report the vulnerability known
+	// exploited by Rampart's one rule (vuln.ExploitationSignals: "kev",
+	// "euvd", "csaf", "cve5"); empty when none does.
+	Exploited []string `json:"exploited,omitempty"`
 }
 
 // SLAEvidence: scanner findings of the product and their SLAs.

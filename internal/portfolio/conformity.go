@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type ConformityStore interface {
 	Releases(ctx context.Context, productID int64, after string, limit int) ([]inventory.Release, string, error)
 	ReleaseSLA(ctx context.Context, releaseID int64, now time.Time) (conformity.SLAEvidence, error)
 	ReleaseVulns(ctx context.Context, releaseID int64) ([]vuln.ReleaseVuln, error)
+	Exploitations(ctx context.Context, cves []string) (map[string][]vuln.Exploitation, error)
 	Scans(ctx context.Context, releaseID int64) ([]findings.Scan, error)
 	VulnDBStatus(ctx context.Context) (vuln.DBStatus, error)
 	ConformityAnswers(ctx context.Context, releaseID int64) ([]conformity.Answer, error)
@@ -259,6 +261,8 @@ func (c *Conformity) vulnEvidence(ctx context.Context, rel inventory.Release, e 
 		return err
 	}
 	seen := map[string]bool{}
+	var open []vuln.ReleaseVuln
+	var cves []string
 	for _, rv := range rvs {
 		if rv.Suppressed || seen[rv.VulnID] {
 			continue
@@ -267,9 +271,37 @@ func (c *Conformity) vulnEvidence(ctx context.Context, rel inventory.Release, e 
 			continue
 		}
 		seen[rv.VulnID] = true
-		e.Vulns.Open = append(e.Vulns.Open, conformity.VulnRef{ID: rv.VulnID, Severity: rv.Severity, KEV: rv.KEV})
+		open = append(open, rv)
+		cves = append(cves, releaseVulnCVEs(rv)...)
+	}
+	reports, err := c.st.Exploitations(ctx, cves)
+	if err != nil {
+		return err
+	}
+	for _, rv := range open {
+		var ex []vuln.Exploitation
+		for _, id := range releaseVulnCVEs(rv) {
+			ex = append(ex, reports[id]...)
+		}
+		ref := conformity.VulnRef{ID: rv.VulnID, Severity: rv.Severity, KEV: rv.KEV}
+		for _, sig := range vuln.ExploitationSignals(rv.KEV, rv.KEVDue, ex) {
+			ref.Exploited = append(ref.Exploited, string(sig.Source))
+		}
+		e.Vulns.Open = append(e.Vulns.Open, ref)
 	}
 	return nil
+}
+
+// releaseVulnCVEs are the CVE ids among a match's vulnerability id and
+// aliases: the keys exploitation reports are stored by.
+func releaseVulnCVEs(rv vuln.ReleaseVuln) []string {
+	var out []string
+	for _, id := range append([]string{rv.VulnID}, rv.Aliases...) {
+		if strings.HasPrefix(id, "CVE-") && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (c *Conformity) threatEvidence(ctx context.Context, productID int64, e *conformity.Evidence) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/rampart-security/rampart/internal/audit"
 	"github.com/rampart-security/rampart/internal/conformity"
 	"github.com/rampart-security/rampart/internal/fault"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/portfolio"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
@@ -208,6 +210,50 @@ func TestConformityFromStore(t *testing.T) {
 		}
 		if _, err := svc.Report(ctx, rel.ID, "nist-800-53"); !errors.Is(err, fault.ErrInvalid) {
 			t.Errorf("unknown catalogue: %v", err)
+		}
+	})
+}
+
+// TestConformityExploitedByOneRule: "no known exploited vulnerability"
+// (CRA Annex I 2a) uses the rule incidents and `rampart match` use
+// (vuln.ExploitationSignals): an EUVD report of active exploitation fails
+// it, not only a CISA KEV entry.
+func TestConformityExploitedByOneRule(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		lib, err := threatmodel.DefaultLibrary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
+		dir := t.TempDir()
+		write := func(name, content string) string {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		osvPath := write("GHSA-35jh-r3h4-6jhm.json", osvLodash)
+		svc := portfolio.NewConformity(st, lib, nil)
+		check := func() conformity.CheckResult {
+			t.Helper()
+			for _, it := range mustReport(t, svc, rel.ID, conformity.CRA).Items {
+				for _, c := range it.Checks {
+					if it.ID == "I.2a" && c.Check == "vulns.no_exploited" {
+						return c
+					}
+				}
+			}
+			t.Fatal("no check vulns.no_exploited in CRA I.2a")
+			return conformity.CheckResult{}
+		}
+		importFeeds(t, st, osvPath)
+		if c := check(); c.State != "pass" {
+			t.Fatalf("lodash matched, no exploitation report: %+v", c)
+		}
+		importFeeds(t, st, osvPath, write("exploitedvulnerabilities.json", euvdLodash))
+		if c := check(); c.State != "fail" || !strings.Contains(c.Why, "EUVD") || !strings.Contains(c.Why, "GHSA-35jh-r3h4-6jhm") {
+			t.Fatalf("after an EUVD exploitation report: %+v", c)
 		}
 	})
 }
