@@ -100,11 +100,13 @@ type ScanResult struct {
 	Closed    int    `json:"closed"`
 	// Partial: the import was of a partial scan and closed nothing
 	// (ScanImport.Partial, or a report that says its scan did not
-	// complete).
-	Partial bool `json:"partial,omitempty"`
+	// complete). The scan's record keeps it (Scan), so the release's
+	// scan history shows which imports could not close findings.
+	Partial bool `json:"partial"`
 	// PartialReason is what the report says about its scan not
-	// completing (the file, the field and its value), when it says so.
-	PartialReason string `json:"partial_reason,omitempty"`
+	// completing (the file, the field and its value), when it says so;
+	// empty for a complete scan and for one only asked to be partial.
+	PartialReason string `json:"partial_reason"`
 	// Duplicates counts new findings linked to the same issue already
 	// reported in the release by another tool.
 	Duplicates int `json:"duplicates"`
@@ -218,7 +220,8 @@ type Closure struct {
 	History HistoryEntry
 }
 
-// Scan is one imported report as the release lists it.
+// Scan is one imported report as the release lists it: its result as
+// recorded, Partial and PartialReason included.
 type Scan struct {
 	ScanResult
 	FileName   string    `json:"file_name"`

@@ -89,6 +89,12 @@ func TestIncompleteRunClosesNothing(t *testing.T) {
 			if n := active(scope); n != first.New {
 				t.Errorf("%s: %d findings active after the incomplete re-import, want %d (nothing closed)", name, n, first.New)
 			}
+			// The scan history keeps it partial with its reason; the
+			// complete run before it is recorded complete.
+			if scans, err := st.Scans(ctx, rel.ID); err != nil || len(scans) < 2 || scans[0].ScanID != res.ScanID || !scans[0].Partial ||
+				scans[0].PartialReason != res.PartialReason || scans[1].ScanID != first.ScanID || scans[1].Partial || scans[1].PartialReason != "" {
+				t.Errorf("%s: scan history %+v %v, want the incomplete run recorded partial with its reason after a complete one", name, scans, err)
+			}
 			// Asked for as a partial scan: its findings are seen again
 			// and the one it lacks stays open.
 			res, err = imp(name, scope, failed, true)

@@ -276,7 +276,7 @@ func (t *importTx) AddLocations(ctx context.Context, fp string, locs []findings.
 }
 
 // RecordScan keeps the raw report content-addressed (when it has content)
-// and inserts the scan row.
+// and inserts the scan row, with whether it was partial and why.
 func (t *importTx) RecordScan(ctx context.Context, sc findings.ScanRecord) (int64, error) {
 	raw := blob.Blob{SHA256: sc.Raw.SHA256, Size: int64(len(sc.Raw.Content)), MediaType: sc.Raw.MediaType, Name: sc.Raw.Name, Content: sc.Raw.Content}
 	if raw.Content != nil {
@@ -285,7 +285,7 @@ func (t *importTx) RecordScan(ctx context.Context, sc findings.ScanRecord) (int6
 		}
 	}
 	res := sc.Result
-	return t.s.insertID(ctx, t.tx, `INSERT INTO scans (release_id, tool, scope, file_name, blob_sha256, imported_at, imported_by, findings, new, unchanged, reopened, closed)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.releaseID, res.Tool, t.scope, sc.FileName, raw.SHA256, fmtTime(sc.At), sc.Actor,
-		res.Findings, res.New, res.Unchanged, res.Reopened, res.Closed)
+	return t.s.insertID(ctx, t.tx, `INSERT INTO scans (release_id, tool, scope, file_name, blob_sha256, imported_at, imported_by, findings, new, unchanged, reopened, closed, partial, partial_reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.releaseID, res.Tool, t.scope, sc.FileName, raw.SHA256, fmtTime(sc.At), sc.Actor,
+		res.Findings, res.New, res.Unchanged, res.Reopened, res.Closed, res.Partial, res.PartialReason)
 }
