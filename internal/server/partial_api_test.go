@@ -63,6 +63,19 @@ func TestImportPartialScanAPI(t *testing.T) {
 	if r := e.call(t, "editor", "POST", path("&partial=maybe"), []byte(stopped), &prob); r.StatusCode != 400 || prob.Field != "partial" {
 		t.Errorf("partial=maybe: %d %+v", r.StatusCode, prob)
 	}
+	// The scan list keeps which imports were partial and why (newest
+	// first), next to the fields it had; a complete one says false.
+	var list struct{ Items []map[string]any }
+	if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/scans", rel.ID), nil, &list); r.StatusCode != 200 || len(list.Items) != 3 {
+		t.Fatalf("scan list: %d %v", r.StatusCode, list.Items)
+	}
+	for i, want := range []bool{true, true, false} {
+		sc := list.Items[i]
+		reason, ok := sc["partial_reason"].(string)
+		if sc["partial"] != want || !ok || want != strings.Contains(reason, `stopped.xml:7:`) || sc["file_name"] != "stopped.xml" || sc["imported_by"] == nil {
+			t.Errorf("scan %d: %v, want partial %v with its reason", i, sc, want)
+		}
+	}
 }
 
 // TestUploadPartialScanPage: the release page's scan upload imports the
@@ -105,5 +118,22 @@ func TestUploadPartialScanPage(t *testing.T) {
 	}
 	if loc := upload(true); !strings.Contains(loc, "Imported 1 findings from nexpose: new 0, unchanged 1, reopened 0, closed 0 (partial scan") {
 		t.Errorf("partial upload: redirect %q", loc)
+	}
+	// The release page's scan history still says so afterwards: every
+	// upload was of the stopped scan, so each row is badged partial with
+	// the report's reason.
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/releases/%d", e.url, rel.ID), nil)
+	req.AddCookie(s.cookie)
+	resp, page := send(t, nil, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("release page: %d", resp.StatusCode)
+	}
+	history := string(page)
+	if i := strings.Index(history, `<section class="card" id="scans">`); i >= 0 {
+		history = history[i:]
+	}
+	if n := strings.Count(history, `<span class="pill partial" title="nexpose report: stopped.xml:7:`); n != 3 ||
+		strings.Count(history, `<div class="muted scan-partial-reason">the report says its scan did not complete: nexpose report: stopped.xml:7:`) != 3 {
+		t.Errorf("release page scan history: %d partial badges with the reason, want 3:\n%s", n, history)
 	}
 }

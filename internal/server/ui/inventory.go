@@ -298,6 +298,10 @@ type releaseData struct {
 	// (a requester cannot decide their own request).
 	CanManage bool
 	Me        string
+	// Scans is the release's scan history, newest first (the latest
+	// historyScans); MoreScans says the store holds more.
+	Scans     []findings.Scan
+	MoreScans bool
 	// ExceptionUntil is the exception form's default expiry, ExceptionMax the latest allowed.
 	ExceptionUntil, ExceptionMax string
 	Checklist                    []checklistRow
@@ -447,6 +451,9 @@ func (d releaseData) VulnFiltered() bool {
 	return q.Severity != "" || q.KEV || q.VEX != "" || q.Fix != "" || q.Search != ""
 }
 
+// historyScans is how many imports the release page's scan history shows.
+const historyScans = 20
+
 func (h *handler) release(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
@@ -503,6 +510,12 @@ func (h *handler) renderRelease(w http.ResponseWriter, r *http.Request, id int64
 	d.ExceptionUntil, d.ExceptionMax = today.AddDate(0, 0, 30).Format(time.DateOnly), today.AddDate(0, 0, portfolio.MaxExceptionDays).Format(time.DateOnly)
 	if d.Checklist, err = h.releaseChecklist(r.Context(), id); err != nil {
 		return err
+	}
+	if d.Scans, err = h.Store.Scans(r.Context(), id); err != nil {
+		return err
+	}
+	if len(d.Scans) > historyScans {
+		d.Scans, d.MoreScans = d.Scans[:historyScans], true
 	}
 	h.render(w, r, status, "release", view{Title: rel.ProductName + " " + rel.Version, Nav: "portfolio", Flash: q.Get("flash"), Data: d})
 	return nil
