@@ -190,6 +190,16 @@ func TestScanOptions(t *testing.T) {
 			want: &importDefectDojoOptions{Store: defaultStore, File: "dojo.json", Product: "Gateway", Release: "2.4.1", Scope: "defectdojo"}},
 		{args: []string{"dojo.json", "--release", "1"}, wantErr: `required flag(s) "product" not set`},
 	})
+	testParse(t, newScanListCmd, []parseCase[scanListOptions]{
+		{args: []string{"--product", "Gateway", "--release", "2.4.1"},
+			want: &scanListOptions{Store: defaultStore, Product: "Gateway", Release: "2.4.1", Format: "table"}},
+		{args: []string{"--product", "G", "--release", "1", "--format", "json", "--data", "/d"},
+			want: &scanListOptions{Store: storeFlags{data: "/d"}, Product: "G", Release: "1", Format: "json"}},
+		{args: []string{"--product", "G", "--release", "1", "--format", "csv"}, wantErr: `--format must be one of table, json, got "csv"`},
+		{args: []string{"--product", "G", "--release", "1", "--data", ""}, wantErr: "--data"},
+		{args: []string{"--product", "G"}, wantErr: `required flag(s) "release" not set`},
+		{args: []string{"extra", "--product", "G", "--release", "1"}, wantErr: "unknown command"},
+	})
 }
 
 func TestSBOMOptions(t *testing.T) {

@@ -21,9 +21,9 @@ func newScanCmd(s *streams) *cobra.Command {
 		Short: "Read scanner reports (ZAP, Nessus, SARIF, Trivy, …)",
 		Long: `Read security scanner reports into Rampart's canonical findings.
 The report format is detected from the file's content; --tool overrides it.`,
-		Example: "  rampart scan formats\n  rampart scan parse zap-report.xml --format table",
+		Example: "  rampart scan formats\n  rampart scan parse zap-report.xml --format table\n  rampart scan list --product Gateway --release 2.4.1",
 	}
-	cmd.AddCommand(newScanParseCmd(s, nil), newScanFormatsCmd(s, nil), newScanImportCmd(s, nil), newScanImportDefectDojoCmd(s, nil))
+	cmd.AddCommand(newScanParseCmd(s, nil), newScanFormatsCmd(s, nil), newScanImportCmd(s, nil), newScanImportDefectDojoCmd(s, nil), newScanListCmd(s, nil))
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,5 +44,64 @@ func TestScanImportPartial(t *testing.T) {
 			errHas: []string{"empty.xml:7:", `has status "stopped"`}},
 		{name: "stopped scan listing nothing as a partial one", args: imp(empty, "--partial"),
 			outHas: []string{"0 findings from nexpose", "closed 0 (partial scan: nothing closed)"}},
+	})
+}
+
+// TestScanListPartial: `scan list` shows the release's imports newest
+// first, the stopped Nexpose scan marked partial with the report's reason
+// and its closed count as "-", the finished one before it not partial, in
+// the table and in JSON (partial and partial_reason on every scan).
+func TestScanListPartial(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("..", "scanners", "nexpose", "testdata", "stopped.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := filepath.Join(dir, "stopped.xml")
+	finished := filepath.Join(dir, "finished.xml")
+	os.WriteFile(stopped, b, 0o644)
+	os.WriteFile(finished, []byte(strings.ReplaceAll(string(b), `status="stopped"`, `status="finished"`)), 0o644)
+	for _, f := range []string{finished, stopped} {
+		if code, out, errOut := run(t, "", "scan", "import", f, "--product", "Gateway", "--release", "2.4.1", "--data", dir); code != 0 {
+			t.Fatalf("import %s: exit %d\n%s%s", f, code, out, errOut)
+		}
+	}
+	list := []string{"scan", "list", "--product", "Gateway", "--release", "2.4.1", "--data", dir}
+	code, out, errOut := run(t, "", list...)
+	if code != 0 {
+		t.Fatalf("scan list: exit %d\n%s%s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "CLOSED  PARTIAL  REASON") {
+		t.Fatalf("scan list table:\n%s", out)
+	}
+	if f := strings.Fields(lines[1]); f[0] != "2" {
+		t.Errorf("stopped scan row: %q", lines[1])
+	}
+	for _, want := range []string{"  -  ", "  yes  ", "nexpose report: " + stopped + ":7:", `has status "stopped"`} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("stopped scan row lacks %q: %q", want, lines[1])
+		}
+	}
+	if f := strings.Fields(lines[2]); f[0] != "1" || f[len(f)-1] != "no" || f[len(f)-2] != "0" {
+		t.Errorf("finished scan row: %q", lines[2])
+	}
+	code, out, errOut = run(t, "", append(list, "--format", "json")...)
+	var scans []map[string]any
+	if err := json.Unmarshal([]byte(out), &scans); code != 0 || err != nil || len(scans) != 2 {
+		t.Fatalf("scan list JSON: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	reason, _ := scans[0]["partial_reason"].(string)
+	if scans[0]["partial"] != true || !strings.Contains(reason, stopped+":7:") || scans[0]["file_name"] != stopped {
+		t.Errorf("stopped scan: %v", scans[0])
+	}
+	if scans[1]["partial"] != false || scans[1]["partial_reason"] != "" || scans[1]["closed"] != 0.0 {
+		t.Errorf("finished scan: %v", scans[1])
+	}
+	testCLI(t, []cliCase{
+		{name: "unknown release", args: []string{"scan", "list", "--product", "Gateway", "--release", "9", "--data", dir}, code: ExitFailure,
+			errHas: []string{`--release of product "Gateway"`, `release "9"`}},
+		{name: "unknown product", args: []string{"scan", "list", "--product", "Router", "--release", "1", "--data", dir}, code: ExitFailure,
+			errHas: []string{"--product", "Router"}},
 	})
 }
