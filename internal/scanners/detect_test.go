@@ -77,22 +77,41 @@ func reports(t *testing.T) map[string]string {
 }
 
 // readReport reads the corpus report path and parses it as tool (detected
-// when ""), failing the test on error.
+// when ""), failing the test on error and when it is not read as partial
+// exactly when it is listed incomplete.
 func readReport(t *testing.T, path, tool string) ([]byte, []findings.Finding) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, list, err := parseBytes(data, path, tool)
+	_, list, partial, err := parseBytes(data, path, tool)
 	if err != nil {
 		t.Fatalf("%s: %v", rel(path), err)
+	}
+	if why, ok := incomplete[rel(path)]; ok != (partial != nil) || ok && !strings.Contains(partial.Error(), why) {
+		t.Fatalf("%s: read as partial: %v; want it partial (about %q): %v", rel(path), partial, why, ok)
 	}
 	return data, list
 }
 
-func parseBytes(b []byte, name, tool string) (string, []findings.Finding, error) {
-	return scanners.Parse(bytes.NewReader(b), name, tool)
+// parseBytes parses b as tool (detected when "") and takes it as read, as
+// the import does, when the report says its scan did not complete after
+// listing findings (findings.TakenAsPartial): that error is then partial,
+// not err.
+func parseBytes(b []byte, name, tool string) (format string, list []findings.Finding, partial, err error) {
+	format, list, err = scanners.Parse(bytes.NewReader(b), name, tool)
+	if findings.TakenAsPartial(err, len(list)) {
+		return format, list, err, nil
+	}
+	return format, list, nil, err
+}
+
+// wantPartial reports whether the corpus report path is read as a partial
+// scan (listed in incomplete).
+func wantPartial(path string) bool {
+	_, ok := incomplete[rel(path)]
+	return ok
 }
 
 // TestEncodingVariants: a UTF-8 byte-order mark, or UTF-16 with its BOM
@@ -106,9 +125,9 @@ func TestEncodingVariants(t *testing.T) {
 			variants["utf-16le BOM"] = utf16LE(data)
 		}
 		for v, b := range variants {
-			got, list, err := parseBytes(b, path, "")
-			if err != nil || got != want || len(list) != len(base) {
-				t.Errorf("%s with %s: %s, %d findings, %v; want %s, %d findings", rel(path), v, got, len(list), err, want, len(base))
+			got, list, partial, err := parseBytes(b, path, "")
+			if err != nil || got != want || len(list) != len(base) || (partial != nil) != wantPartial(path) {
+				t.Errorf("%s with %s: %s, %d findings, %v (partial: %v); want %s, %d findings (partial %v)", rel(path), v, got, len(list), err, partial, want, len(base), wantPartial(path))
 			}
 		}
 	}
@@ -152,9 +171,9 @@ func TestXML11(t *testing.T) {
 		if i := bytes.Index(b, []byte("?>")); i >= 0 {
 			b = append(b[:i+2:i+2], append([]byte("<!-- \x01 -->"), b[i+2:]...)...)
 		}
-		got, list, err := parseBytes(b, path, "")
-		if err != nil || got != want || len(list) != len(base) {
-			t.Errorf("%s as XML 1.1: %s, %d findings, %v; want %s, %d", rel(path), got, len(list), err, want, len(base))
+		got, list, partial, err := parseBytes(b, path, "")
+		if err != nil || got != want || len(list) != len(base) || (partial != nil) != wantPartial(path) {
+			t.Errorf("%s as XML 1.1: %s, %d findings, %v (partial: %v); want %s, %d (partial %v)", rel(path), got, len(list), err, partial, want, len(base), wantPartial(path))
 		}
 	}
 }
@@ -214,7 +233,7 @@ func TestDetectKeyOrder(t *testing.T) {
 		if len(data) > 512<<10 {
 			continue // bounded time; the large leading sections have their own test
 		}
-		_, base, err := parseBytes(data, path, "")
+		_, base, _, err := parseBytes(data, path, "")
 		if err != nil {
 			t.Fatalf("%s: %v", rel(path), err)
 		}
@@ -227,9 +246,9 @@ func TestDetectKeyOrder(t *testing.T) {
 		for _, desc := range []bool{false, true} {
 			var buf bytes.Buffer
 			writeOrdered(&buf, v, desc)
-			got, list, err := parseBytes(buf.Bytes(), path, "")
-			if err != nil || got != want || len(list) != len(base) {
-				t.Errorf("%s keys sorted (descending %v): %s, %d findings, %v; want %s, %d", rel(path), desc, got, len(list), err, want, len(base))
+			got, list, partial, err := parseBytes(buf.Bytes(), path, "")
+			if err != nil || got != want || len(list) != len(base) || (partial != nil) != wantPartial(path) {
+				t.Errorf("%s keys sorted (descending %v): %s, %d findings, %v (partial: %v); want %s, %d (partial %v)", rel(path), desc, got, len(list), err, partial, want, len(base), wantPartial(path))
 			}
 		}
 	}
@@ -274,9 +293,9 @@ func TestDetectLargeLeadingSections(t *testing.T) {
 			`{"errors":[` + big(3<<20, semgrepErr) + `],"results":[` + semgrepRes + `],"version":"1.50.0"}`},
 	}
 	for _, tc := range cases {
-		got, list, err := parseBytes([]byte(tc.doc), "big.json", "")
-		if err != nil || got != tc.tool || len(list) == 0 {
-			t.Errorf("%s: %s, %d findings, %v; want %s", tc.name, got, len(list), err, tc.tool)
+		got, list, partial, err := parseBytes([]byte(tc.doc), "big.json", "")
+		if err != nil || partial != nil || got != tc.tool || len(list) == 0 {
+			t.Errorf("%s: %s, %d findings, %v (partial: %v); want %s", tc.name, got, len(list), err, partial, tc.tool)
 		}
 	}
 }
