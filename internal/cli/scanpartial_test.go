@@ -8,6 +8,25 @@ import (
 	"testing"
 )
 
+// stoppedScanFiles writes into dir the report of a stopped Nexpose scan
+// (internal/scanners/nexpose/testdata/stopped.xml), the same scan finished,
+// and the stopped one listing no finding, and returns their paths.
+func stoppedScanFiles(t *testing.T, dir string) (stopped, finished, empty string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "scanners", "nexpose", "testdata", "stopped.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, finished, empty = filepath.Join(dir, "stopped.xml"), filepath.Join(dir, "finished.xml"), filepath.Join(dir, "empty.xml")
+	for path, body := range map[string]string{stopped: string(b), finished: strings.ReplaceAll(string(b), `status="stopped"`, `status="finished"`),
+		empty: strings.ReplaceAll(string(b), `<test id="ssh-cve-2023-48795" status="vulnerable-version"/>`, "")} {
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return stopped, finished, empty
+}
+
 // TestScanImportPartial: `scan import` imports the report of a stopped
 // Nexpose scan as a partial scan, closing nothing and warning why (naming
 // the file and the field), with or without --partial; the same report with
@@ -15,16 +34,7 @@ import (
 // for it. Before, it was imported as a complete re-scan.
 func TestScanImportPartial(t *testing.T) {
 	dir := t.TempDir()
-	b, err := os.ReadFile(filepath.Join("..", "scanners", "nexpose", "testdata", "stopped.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := filepath.Join(dir, "stopped.xml")
-	finished := filepath.Join(dir, "finished.xml")
-	os.WriteFile(stopped, b, 0o644)
-	os.WriteFile(finished, []byte(strings.ReplaceAll(string(b), `status="stopped"`, `status="finished"`)), 0o644)
-	empty := filepath.Join(dir, "empty.xml")
-	os.WriteFile(empty, []byte(strings.ReplaceAll(string(b), `<test id="ssh-cve-2023-48795" status="vulnerable-version"/>`, "")), 0o644)
+	stopped, finished, empty := stoppedScanFiles(t, dir)
 	imp := func(file string, more ...string) []string {
 		return append([]string{"scan", "import", file, "--product", "Gateway", "--release", "2.4.1", "--data", dir}, more...)
 	}
@@ -53,14 +63,7 @@ func TestScanImportPartial(t *testing.T) {
 // the table and in JSON (partial and partial_reason on every scan).
 func TestScanListPartial(t *testing.T) {
 	dir := t.TempDir()
-	b, err := os.ReadFile(filepath.Join("..", "scanners", "nexpose", "testdata", "stopped.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := filepath.Join(dir, "stopped.xml")
-	finished := filepath.Join(dir, "finished.xml")
-	os.WriteFile(stopped, b, 0o644)
-	os.WriteFile(finished, []byte(strings.ReplaceAll(string(b), `status="stopped"`, `status="finished"`)), 0o644)
+	stopped, finished, _ := stoppedScanFiles(t, dir)
 	for _, f := range []string{finished, stopped} {
 		if code, out, errOut := run(t, "", "scan", "import", f, "--product", "Gateway", "--release", "2.4.1", "--data", dir); code != 0 {
 			t.Fatalf("import %s: exit %d\n%s%s", f, code, out, errOut)
