@@ -1,7 +1,8 @@
 #!/bin/sh
 # Regenerates the firmware fixtures in this folder. Needs (Debian):
 #   apt-get install squashfs-tools e2fsprogs cpio u-boot-tools gcc openssl util-linux mtd-utils \
-#     zip device-tree-compiler android-sdk-libsparse-utils xz-utils erofs-utils p7zip-full attr
+#     zip device-tree-compiler android-sdk-libsparse-utils xz-utils erofs-utils p7zip-full attr \
+#     mkbootimg lz4
 # The outputs are committed, so tests and CI need none of these tools.
 # Run from this folder: sh gen.sh
 set -eu
@@ -428,6 +429,53 @@ cp $work/a.7z $here/tree.7z
 head -c 20000000 /dev/zero > $work/zeros && (cd $work && 7z a -t7z -mx9 zeros.7z zeros >/dev/null) && cp $work/zeros.7z $here/zeros.7z
 # A 7z whose header is encrypted (-mhe): nothing can be listed.
 (cd $work && printf 'root::0:0::/root:/bin/sh\n' > passwd && 7z a -t7z -pRampart -mhe=on hidden.7z passwd >/dev/null) && cp $work/hidden.7z $here/hidden.7z
+
+# Android boot images (androidboot_test.go): mkbootimg 29.0.6 (Debian's mkbootimg
+# package, 1:29.0.6-28; it writes boot header versions 0 to 3 and vendor_boot v3,
+# not v4). The ramdisk is a newc cpio of $A (init.rc, a setuid su, a symlink, an
+# empty directory); the vendor ramdisk of $V. Kernel: a 6 KB blob holding a banner.
+# android-boot.manifest records each entry's kind, mode, owner and sha256 (or
+# link target) under /ramdisk or /vendor_ramdisk; the test compares every
+# extracted entry with it.
+A=$work/boot-ramdisk V=$work/vendor-ramdisk B=$work/boot
+mkdir -p $A/system/bin $A/system/etc $A/dev $A/proc $V/lib/modules $V/first_stage_ramdisk $B
+printf 'on early-init\n    start ueventd\n\nservice adbd /system/bin/adbd --root_seclabel=u:r:su:s0\n    class core\n' > $A/init.rc
+printf '#!/system/bin/sh\nexec /system/bin/toybox "$@"\n' > $A/system/bin/sh
+printf 'SU\177ELF-stand-in\n' > $A/system/bin/su
+printf 'ro.build.version.release=11\nro.debuggable=1\n' > $A/system/etc/prop.default
+ln -s /system/bin/sh $A/system/bin/ash
+chmod 750 $A/init.rc; chmod 755 $A/system/bin/sh; chmod 4750 $A/system/bin/su; chmod 644 $A/system/etc/prop.default
+chmod 755 $A/system $A/system/bin $A/system/etc $A/dev $A/proc
+printf 'vendor module\n' > $V/lib/modules/wlan.ko; chmod 644 $V/lib/modules/wlan.ko
+printf '/dev/block/by-name/vendor /vendor ext4 ro wait,first_stage_mount\n' > $V/first_stage_ramdisk/fstab.rampart
+chmod 640 $V/first_stage_ramdisk/fstab.rampart; chmod 755 $V/lib $V/lib/modules $V/first_stage_ramdisk
+touch -h -d @1700000000 $(find $A $V)
+manifest() { (cd $1 && find . -mindepth 1 | sort | while read p; do q=$2${p#.}
+  if [ -L "$p" ]; then echo "$q symlink $(stat -c '%a 0 0' "$p") $(readlink "$p")"
+  elif [ -d "$p" ]; then echo "$q dir $(stat -c '%a 0 0' "$p")"
+  else echo "$q file $(stat -c '%a 0 0' "$p") $(sha256sum < "$p" | cut -d' ' -f1)"; fi; done); }
+{ manifest $A /ramdisk; manifest $V /vendor_ramdisk; } > $here/android-boot.manifest
+(cd $A && find . -mindepth 1 | sort | cpio -o -H newc --quiet -R 0:0 --reproducible) > $B/ramdisk.cpio
+(cd $V && find . -mindepth 1 | sort | cpio -o -H newc --quiet -R 0:0 --reproducible) > $B/vendor.cpio
+gzip -9n < $B/ramdisk.cpio > $B/ramdisk.cpio.gz
+lz4 -l -9 -q < $B/ramdisk.cpio > $B/ramdisk.cpio.lz4
+gzip -9n < $B/vendor.cpio > $B/vendor.cpio.gz
+{ printf '\177ELF-kernel-stand-in\n'; seq -f 'kernel text %05g' 1 300
+  printf '\nLinux version 5.4.86-android11 (builder@rampart) (gcc 10.2.1) #1 SMP PREEMPT\n'; } > $B/kernel
+printf 'second stage bootloader\n' > $B/second
+printf '/dts-v1/;\n/ { model = "Rampart test phone"; compatible = "rampart,phone"; };\n' | dtc -q -I dts -O dtb -o $B/dtb
+mkbootimg --header_version 0 --pagesize 2048 --kernel $B/kernel --ramdisk $B/ramdisk.cpio.gz --board rampart-v0 \
+  --cmdline 'console=ttyMSM0 androidboot.hardware=rampart' --os_version 9.0.0 --os_patch_level 2019-05 -o $here/boot-v0.img
+# (mkbootimg 29.0.6 cannot write a recovery DTBO under Python 3: its page count
+# is a float, which struct.pack refuses; the v1 image has a second stage instead.)
+mkbootimg --header_version 1 --pagesize 4096 --kernel $B/kernel --ramdisk $B/ramdisk.cpio.gz --second $B/second \
+  --board rampart-rec --os_version 10.0.0 --os_patch_level 2020-01 -o $here/recovery-v1.img
+mkbootimg --header_version 2 --pagesize 2048 --kernel $B/kernel --ramdisk $B/ramdisk.cpio.lz4 --dtb $B/dtb \
+  --board rampart-v2 --os_version 10.0.0 --os_patch_level 2020-06 -o $here/boot-v2.img
+mkbootimg --header_version 3 --kernel $B/kernel --ramdisk $B/ramdisk.cpio --os_version 11.0.0 --os_patch_level 2021-03 \
+  --cmdline 'androidboot.selinux=permissive' -o $here/boot-v3.img \
+  --vendor_boot $here/vendor_boot-v3.img --vendor_ramdisk $B/vendor.cpio.gz --dtb $B/dtb --pagesize 2048 \
+  --vendor_cmdline 'androidboot.console=ttyMSM0' --board rampart-vnd
 
 # EROFS compression features (erofsz_test.go): mkfs.erofs 1.9.3, as Debian 12's
 # erofs-utils 1.5 knows only lz4 and lz4hc. Built from the erofs-utils sources

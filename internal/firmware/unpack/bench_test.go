@@ -228,3 +228,58 @@ func BenchmarkUnpackErofsAlgorithms(b *testing.B) {
 		})
 	}
 }
+
+// bootImage runs mkbootimg (header version 2, 4 KiB pages) on a kernel of
+// 8 MB of text and the cpio ramdisk of 1,000 files of 16 KiB (16 MB)
+// compressed by compress ("gzip -6", "lz4 -l"), both written to a
+// temporary folder; skipped when mkbootimg or the compressor is not
+// installed.
+func bootImage(b *testing.B, compress ...string) []byte {
+	for _, tool := range []string{"mkbootimg", compress[0]} {
+		if _, err := exec.LookPath(tool); err != nil {
+			b.Skipf("%s not installed", tool)
+		}
+	}
+	dir := b.TempDir()
+	var k bytes.Buffer
+	for _, e := range benchFiles(256, 32<<10)[2:] {
+		k.WriteString(e.data)
+	}
+	cmd := exec.Command(compress[0], compress[1:]...)
+	cmd.Stdin = bytes.NewReader(makeCPIO(benchFiles(1000, 16<<10)))
+	ramdisk, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("%s: %v", compress[0], err)
+	}
+	kernel, rd, out := filepath.Join(dir, "kernel"), filepath.Join(dir, "ramdisk"), filepath.Join(dir, "boot.img")
+	for p, data := range map[string][]byte{kernel: k.Bytes(), rd: ramdisk} {
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if msg, err := exec.Command("mkbootimg", "--header_version", "2", "--pagesize", "4096", "--kernel", kernel, "--ramdisk", rd,
+		"--dtb", "../testdata/fit.itb", "-o", out).CombinedOutput(); err != nil {
+		b.Fatalf("mkbootimg: %v\n%s", err, msg)
+	}
+	img, err := os.ReadFile(out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return img
+}
+
+// BenchmarkUnpackAndroidBoot unpacks a boot.img (mkbootimg, header v2)
+// whose ramdisk is a gzip'd cpio of 1,000 files of 16 KiB.
+func BenchmarkUnpackAndroidBoot(b *testing.B) {
+	img := bootImage(b, "gzip", "-6n")
+	b.Logf("boot.img (gzip ramdisk): %d bytes", len(img))
+	benchUnpack(b, img, 1000)
+}
+
+// BenchmarkUnpackAndroidBootLZ4 is the same with an lz4 -l (legacy frame)
+// ramdisk, as Android 12 and later build them.
+func BenchmarkUnpackAndroidBootLZ4(b *testing.B) {
+	img := bootImage(b, "lz4", "-l", "-9", "-q")
+	b.Logf("boot.img (lz4 ramdisk): %d bytes", len(img))
+	benchUnpack(b, img, 1000)
+}

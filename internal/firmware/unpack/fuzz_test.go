@@ -77,3 +77,10 @@ func FuzzUImage(f *testing.F) {
 	fuzzMatched(f, isUImage, openUImage, uimage(2, 1, []byte("payload")), uimage(4, 0, []byte{0, 0, 0, 3, 0, 0, 0, 0, 'a', 'b', 'c'}))
 }
 func FuzzTRX(f *testing.F) { fuzzMatched(f, isTRX, openTRX, trx([]byte("kernel"), []byte("rootfs"))) }
+
+// FuzzAndroidBoot opens boot, recovery and vendor_boot images (the
+// mkbootimg fixtures are seeds, as every small file of testdata is).
+func FuzzAndroidBoot(f *testing.F) {
+	fuzzMatched(f, func(b []byte) bool { return isAndroidBoot(b) || isVendorBoot(b) }, openAndroidBoot)
+}
+func FuzzLZ4Legacy(f *testing.F) { fuzzMatched(f, isLZ4Legacy, openLZ4Legacy) }

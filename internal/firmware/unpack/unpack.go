@@ -87,7 +87,7 @@ type File struct {
 
 // Layer is one recognised container: where it was found and what it is.
 type Layer struct {
-	Type   string // tar, tar.gz, zip, 7z, cpio, fit, android-sparse, ubi, ubifs, squashfs, cramfs, jffs2, ext4, erofs, uimage, trx, gzip, xz, zstd, lzma, bzip2
+	Type   string // tar, tar.gz, zip, 7z, cpio, fit, android-boot, android-vendor-boot, android-sparse, ubi, ubifs, squashfs, cramfs, jffs2, ext4, erofs, uimage, trx, gzip, xz, zstd, lzma, bzip2, lz4
 	Offset int64  // byte offset inside its parent blob
 	Path   string // the file it was found in ("" for the image itself)
 	// Duplicate is set when an identical blob was already unpacked: its
@@ -206,6 +206,8 @@ func formats() []format {
 		{"trx", isTRX, openTRX},
 		{"uimage", isUImage, openUImage},
 		{"fit", isFIT, openFIT},
+		{"android-boot", isAndroidBoot, openAndroidBoot},
+		{"android-vendor-boot", isVendorBoot, openAndroidBoot},
 		{"android-sparse", isSparse, openSparse},
 		{"ubi", isUBI, openUBI},
 		{"ubifs", isUBIFS, openUBIFS},
@@ -223,6 +225,7 @@ func formats() []format {
 		{"zstd", isZstd, openZstd},
 		{"bzip2", isBzip2, openBzip2},
 		{"lzma", isLZMA, openLZMA},
+		{"lz4", isLZ4Legacy, openLZ4Legacy},
 	}
 }
 
@@ -506,7 +509,7 @@ func (f format) size(b []byte) int64 {
 var layerSizes = map[string]func([]byte) int64{
 	"squashfs": squashfsSize, "cramfs": cramfsSize, "ext": extSize, "uimage": uimageSize, "trx": trxSize,
 	"zip": zipSize, "fit": fitSize, "android-sparse": sparseSize, "ubi": ubiSize,
-	"erofs": erofsSize, "7z": sevenZipSize,
+	"erofs": erofsSize, "7z": sevenZipSize, "android-boot": androidBootSize, "android-vendor-boot": androidBootSize,
 }
 
 type carveMagic struct {
@@ -517,11 +520,13 @@ type carveMagic struct {
 // carveMagics are the byte strings searched for when carving. Each
 // candidate is then confirmed by the format's match function.
 var carveMagics = map[string][]carveMagic{
-	"trx":            {{[]byte("HDR0"), 0}},
-	"uimage":         {{[]byte{0x27, 0x05, 0x19, 0x56}, 0}},
-	"squashfs":       {{[]byte("hsqs"), 0}},
-	"fit":            {{[]byte{0xd0, 0x0d, 0xfe, 0xed}, 0}},
-	"android-sparse": {{[]byte{0x3a, 0xff, 0x26, 0xed}, 0}},
+	"trx":                 {{[]byte("HDR0"), 0}},
+	"uimage":              {{[]byte{0x27, 0x05, 0x19, 0x56}, 0}},
+	"squashfs":            {{[]byte("hsqs"), 0}},
+	"fit":                 {{[]byte{0xd0, 0x0d, 0xfe, 0xed}, 0}},
+	"android-sparse":      {{[]byte{0x3a, 0xff, 0x26, 0xed}, 0}},
+	"android-boot":        {{[]byte(bootMagic), 0}},
+	"android-vendor-boot": {{[]byte(vendorBootMagic), 0}},
 	// UBI by the erase-counter header of every erase block: the first one
 	// found takes the run of blocks that follows.
 	"ubi": {{[]byte("UBI#"), 0}},
@@ -542,6 +547,7 @@ var carveMagics = map[string][]carveMagic{
 	"zstd":  {{[]byte{0x28, 0xb5, 0x2f, 0xfd}, 0}},
 	"bzip2": {{[]byte("BZh"), 0}},
 	"lzma":  {{[]byte{0x5d, 0, 0}, 0}},
+	"lz4":   {{[]byte{0x02, 0x21, 0x4c, 0x18}, 0}},
 }
 
 // addBytes accounts for n more bytes of content.
