@@ -23,8 +23,8 @@ func newFirmwareCmd(s *streams) *cobra.Command {
 		Use:   "firmware",
 		Short: "Analyse firmware images (unpack, hardening, secrets, components, diff)",
 		Long: `Analyse a firmware image offline: every layer is identified by its magic and
-unpacked (TRX, uImage, U-Boot FIT, zip, 7z, Android sparse, UBI/UBIFS, squashfs,
-ext2/3/4, EROFS, cramfs, JFFS2, cpio, tar, gzip/xz/zstd/lzma/bzip2, and filesystems
+unpacked (TRX, uImage, U-Boot FIT, Android boot/vendor_boot, zip, 7z, Android sparse, UBI/UBIFS, squashfs,
+ext2/3/4, EROFS, cramfs, JFFS2, cpio, tar, gzip/xz/zstd/lzma/bzip2/lz4, and filesystems
 carved out of unknown blobs at any offset), every file is
 inventoried, ELF binaries are checked for hardening, and accounts, secrets,
 boot services and permissions are checked. Components are identified for the SBOM.`,

@@ -311,3 +311,34 @@ func TestFindingsFingerprintSurvivesExpiry(t *testing.T) {
 		t.Errorf("fingerprint changed when the certificate expired: %s → %s", before.Fingerprint, after.Fingerprint)
 	}
 }
+
+// TestAndroidBootImage analyses a boot.img (mkbootimg header v2, an lz4
+// ramdisk; testdata/gen.sh): the kernel blob's banner names the Linux
+// component, and the ramdisk's files are in the inventory with their
+// modes (the setuid su).
+func TestAndroidBootImage(t *testing.T) {
+	res := analyzeFixture(t, "boot-v2.img")
+	var types []string
+	for _, l := range res.Layers {
+		types = append(types, l.Type)
+	}
+	if strings.Join(types, ",") != "android-boot,lz4,cpio" {
+		t.Errorf("layers %q", types)
+	}
+	comps := map[string]Component{}
+	for _, c := range res.Components {
+		comps[c.Name] = c
+	}
+	if c := comps["linux"]; c.Version != "5.4.86" {
+		t.Errorf("kernel %+v", c)
+	}
+	found := false
+	for _, f := range res.Files {
+		if f.Path == "/ramdisk!/system/bin/su" {
+			found = f.Mode == "4750" && f.UID == 0
+		}
+	}
+	if !found {
+		t.Error("/ramdisk!/system/bin/su not inventoried as setuid")
+	}
+}

@@ -460,7 +460,7 @@ manifest() { (cd $1 && find . -mindepth 1 | sort | while read p; do q=$2${p#.}
 gzip -9n < $B/ramdisk.cpio > $B/ramdisk.cpio.gz
 lz4 -l -9 -q < $B/ramdisk.cpio > $B/ramdisk.cpio.lz4
 gzip -9n < $B/vendor.cpio > $B/vendor.cpio.gz
-{ printf '\177ELF-kernel-stand-in\n'; seq -f 'kernel text %05g' 1 300
+{ printf 'kernel stand-in image\n'; seq -f 'kernel text %05g' 1 300
   printf '\nLinux version 5.4.86-android11 (builder@rampart) (gcc 10.2.1) #1 SMP PREEMPT\n'; } > $B/kernel
 printf 'second stage bootloader\n' > $B/second
 printf '/dts-v1/;\n/ { model = "Rampart test phone"; compatible = "rampart,phone"; };\n' | dtc -q -I dts -O dtb -o $B/dtb

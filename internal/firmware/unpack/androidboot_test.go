@@ -71,16 +71,16 @@ func TestAndroidBoot(t *testing.T) {
 		blobs                []string
 	}{
 		{"boot-v0.img", "android-boot@0, gzip@0 in /ramdisk, cpio@0 in /ramdisk",
-			`boot header v0, page size 2048, kernel 5499 bytes, ramdisk 397 bytes, os 9.0.0, patch level 2019-05, board "rampart-v0", cmdline "console=ttyMSM0 androidboot.hardware=rampart"`,
+			`boot header v0, page size 2048, kernel 5500 bytes, ramdisk 397 bytes, os 9.0.0, patch level 2019-05, board "rampart-v0", cmdline "console=ttyMSM0 androidboot.hardware=rampart"`,
 			[]string{"/kernel"}},
 		{"recovery-v1.img", "android-boot@0, gzip@0 in /ramdisk, cpio@0 in /ramdisk",
-			`boot header v1, page size 4096, kernel 5499 bytes, ramdisk 397 bytes, second 24 bytes, os 10.0.0, patch level 2020-01, board "rampart-rec"`,
+			`boot header v1, page size 4096, kernel 5500 bytes, ramdisk 397 bytes, second 24 bytes, os 10.0.0, patch level 2020-01, board "rampart-rec"`,
 			[]string{"/kernel", "/second"}},
 		{"boot-v2.img", "android-boot@0, lz4@0 in /ramdisk, cpio@0 in /ramdisk",
-			`boot header v2, page size 2048, kernel 5499 bytes, ramdisk 492 bytes, dtb 149 bytes, os 10.0.0, patch level 2020-06, board "rampart-v2"`,
+			`boot header v2, page size 2048, kernel 5500 bytes, ramdisk 492 bytes, dtb 149 bytes, os 10.0.0, patch level 2020-06, board "rampart-v2"`,
 			[]string{"/kernel", "/dtb"}},
 		{"boot-v3.img", "android-boot@0, cpio@0 in /ramdisk",
-			`boot header v3, page size 4096, kernel 5499 bytes, ramdisk 2048 bytes, os 11.0.0, patch level 2021-03, cmdline "androidboot.selinux=permissive"`,
+			`boot header v3, page size 4096, kernel 5500 bytes, ramdisk 2048 bytes, os 11.0.0, patch level 2021-03, cmdline "androidboot.selinux=permissive"`,
 			[]string{"/kernel"}},
 		{"vendor_boot-v3.img", "android-vendor-boot@0, gzip@0 in /vendor_ramdisk, cpio@0 in /vendor_ramdisk",
 			`vendor_boot header v3, page size 2048, vendor_ramdisk 237 bytes, dtb 149 bytes, board "rampart-vnd", cmdline "androidboot.console=ttyMSM0"`,
@@ -143,15 +143,15 @@ func TestAndroidBootCarved(t *testing.T) {
 // without a panic.
 func TestAndroidBootDamaged(t *testing.T) {
 	img := fixture(t, "boot-v0.img")
-	_, err := openAndroidBoot(fuzzUnpacker(), img[:2048+5499+100])
-	if err == nil || err.Error() != "android boot: ramdisk of 397 bytes at offset 8192 past the end of the image (7647 bytes)" {
+	_, err := openAndroidBoot(fuzzUnpacker(), img[:2048+5500+100])
+	if err == nil || err.Error() != "android boot: ramdisk of 397 bytes at offset 8192 past the end of the image (7648 bytes)" {
 		t.Errorf("cut in the ramdisk: %v", err)
 	}
 	r, err := Unpack(context.Background(), img[:2048+100], DefaultLimits())
 	if err != nil && !errors.Is(err, ErrUnknownFormat) {
 		t.Fatal(err)
 	}
-	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "looks like android-boot but does not unpack: android boot: kernel of 5499 bytes at offset 2048 past the end") {
+	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "looks like android-boot but does not unpack: android boot: kernel of 5500 bytes at offset 2048 past the end") {
 		t.Errorf("warnings %q", r.Warnings)
 	}
 	// A damaged gzip ramdisk: the boot layer stays, the ramdisk is named.
@@ -253,7 +253,7 @@ func vendorBootV4(page int, dtb, bootconfig []byte, names []string, ramdisks [][
 // fixtures (the v3 ramdisk is a plain cpio, the vendor one gzip'd).
 func bootSections(t *testing.T) (kernel, cpio, vendorGz, dtb []byte) {
 	v3, vnd := fixture(t, "boot-v3.img"), fixture(t, "vendor_boot-v3.img")
-	return v3[4096 : 4096+5499], v3[12288 : 12288+2048], vnd[4096 : 4096+237], vnd[6144 : 6144+149]
+	return v3[4096 : 4096+5500], v3[12288 : 12288+2048], vnd[4096 : 4096+237], vnd[6144 : 6144+149]
 }
 
 // TestAndroidBootV4 reads header version 4 images built by bootimg.h's
@@ -267,7 +267,7 @@ func TestAndroidBootV4(t *testing.T) {
 	if got := layerTypes(r); got != "android-boot@0, cpio@0 in /ramdisk" {
 		t.Errorf("layers %q", got)
 	}
-	if d := r.Layers[0].Detail; d != `boot header v4, page size 4096, kernel 5499 bytes, ramdisk 2048 bytes, boot_signature 19 bytes, os 12.0.0, patch level 2023-07, cmdline "androidboot.v4=1"` {
+	if d := r.Layers[0].Detail; d != `boot header v4, page size 4096, kernel 5500 bytes, ramdisk 2048 bytes, boot_signature 19 bytes, os 12.0.0, patch level 2023-07, cmdline "androidboot.v4=1"` {
 		t.Errorf("detail %q", d)
 	}
 	if got, want := bootEntries(r, "/ramdisk"), bootManifest(t, "/ramdisk"); strings.Join(got, "\n") != strings.Join(want, "\n") {

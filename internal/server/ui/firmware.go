@@ -142,7 +142,7 @@ func (h *handler) uploadFirmware(w http.ResponseWriter, r *http.Request) error {
 		return h.firmwarePage(w, r, id, http.StatusRequestEntityTooLarge, err.Error())
 	}
 	if err != nil {
-		return h.firmwarePage(w, r, id, http.StatusBadRequest, "choose a firmware image to upload (TRX, uImage, FIT, zip, 7z, Android sparse, UBI, squashfs, ext, EROFS, cramfs, JFFS2, cpio or tar)")
+		return h.firmwarePage(w, r, id, http.StatusBadRequest, "choose a firmware image to upload (TRX, uImage, FIT, Android boot, zip, 7z, Android sparse, UBI, squashfs, ext, EROFS, cramfs, JFFS2, cpio or tar)")
 	}
 	defer file.Close()
 	data, err := io.ReadAll(file) // bounded by MaxUpload
