@@ -19,7 +19,10 @@ import (
 // versions 3 and 4 have 4096-byte pages and hold kernel, ramdisk and (v4)
 // a boot signature. vendor_boot v3 holds one vendor ramdisk and a DTB; v4
 // a ramdisk section of several ramdisks named by a table, and bootconfig.
-// The header version is at offset 40 in every boot.img version.
+// The header version is at offset 40 in every boot.img version; boot
+// images of older Qualcomm and Samsung devices keep there the size of a
+// device-tree table ("dt_size", bootimg.h's union) that follows the second
+// stage: a value above 4 is read as that, with the v0 layout.
 
 const (
 	bootMagic       = "ANDROID!"
@@ -36,7 +39,14 @@ func isAndroidBoot(b []byte) bool {
 		return false
 	}
 	ver := binary.LittleEndian.Uint32(b[40:])
-	return ver >= 3 && ver <= 4 || ver <= 2 && bootPageOK(binary.LittleEndian.Uint32(b[36:]))
+	return ver >= 3 && ver <= 4 || (ver <= 2 || ver > 4 && bootDTSize(b)) && bootPageOK(binary.LittleEndian.Uint32(b[36:]))
+}
+
+// bootDTSize: the header-version field of a v0 image holds a plausible
+// dt_size (at most the image, a multiple of 4).
+func bootDTSize(b []byte) bool {
+	v := binary.LittleEndian.Uint32(b[40:])
+	return int64(v) <= int64(len(b)) && v%4 == 0
 }
 
 func isVendorBoot(b []byte) bool {
@@ -67,6 +77,9 @@ func bootLayout(b []byte) (page, header int64, secs []bootSection) {
 		return page, header, secs
 	}
 	switch ver := le.Uint32(b[40:]); {
+	case ver > 4:
+		page = int64(le.Uint32(b[36:]))
+		return page, page, []bootSection{{"kernel", le.Uint32(b[8:])}, {"ramdisk", le.Uint32(b[16:])}, {"second", le.Uint32(b[24:])}, {"dt", ver}}
 	case ver >= 3:
 		secs = []bootSection{{"kernel", le.Uint32(b[8:])}, {"ramdisk", le.Uint32(b[12:])}}
 		if ver == 4 {
@@ -158,10 +171,12 @@ func openAndroidBoot(u *unpacker, b []byte) (contents, error) {
 		name, cmdline = cString(b[2080:2096]), cString(b[28:2076])
 	} else {
 		ver = le.Uint32(b[40:])
-		osv = bootOSVersion(le.Uint32(b[16:]))
-		if ver >= 3 {
-			cmdline = cString(b[44:1580])
+		if ver == 3 || ver == 4 {
+			osv, cmdline = bootOSVersion(le.Uint32(b[16:])), cString(b[44:1580])
 		} else {
+			if ver > 4 { // dt_size: a v0 image with a device-tree table
+				ver = 0
+			}
 			osv = bootOSVersion(le.Uint32(b[44:]))
 			name, cmdline = cString(b[48:64]), cString(b[64:576])+cString(b[608:1632])
 		}

@@ -323,3 +323,39 @@ func TestLZ4Legacy(t *testing.T) {
 		t.Errorf("cut: %v", err)
 	}
 }
+
+// TestAndroidBootDTSize: a v0 image whose header-version field holds the
+// size of a device-tree table after the second stage (older Qualcomm and
+// Samsung boot images; bootimg.h's dt_size), built from boot-v0.img by
+// that layout: the table is a blob named /dt, the ramdisk is read.
+func TestAndroidBootDTSize(t *testing.T) {
+	_, _, _, dtb := bootSections(t)
+	img := append([]byte(nil), fixture(t, "boot-v0.img")...)
+	dt := append([]byte("QCDT\x03\x00\x00\x00"), dtb...)
+	dt = append(dt, make([]byte, 4-len(dt)%4)...)
+	binary.LittleEndian.PutUint32(img[40:], uint32(len(dt)))
+	img = append(img, dt...)
+	r := mustUnpack(t, img)
+	if got := layerTypes(r); got != "android-boot@0, gzip@0 in /ramdisk, cpio@0 in /ramdisk" {
+		t.Errorf("layers %q", got)
+	}
+	if d := r.Layers[0].Detail; !strings.HasPrefix(d, "boot header v0, page size 2048, kernel 5500 bytes, ramdisk 397 bytes, dt 160 bytes, os 9.0.0") {
+		t.Errorf("detail %q", d)
+	}
+	if f := byPath(r)["/dt"]; f.Kind != KindBlob || !bytes.Equal(f.Data, dt) {
+		t.Errorf("dt %+v", f)
+	}
+}
+
+// TestAndroidInitBoot: an init_boot.img (Android 13 GKI: header v4, no
+// kernel, the generic ramdisk) built by bootimg.h's layout.
+func TestAndroidInitBoot(t *testing.T) {
+	_, cpio, _, _ := bootSections(t)
+	r := mustUnpack(t, bootV4(nil, cpio, nil))
+	if got := layerTypes(r); got != "android-boot@0, cpio@0 in /ramdisk" {
+		t.Errorf("layers %q", got)
+	}
+	if got, want := bootEntries(r, "/ramdisk"), bootManifest(t, "/ramdisk"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("entries %q", got)
+	}
+}
