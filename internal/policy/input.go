@@ -51,9 +51,14 @@ func FromMatches(ms []vuln.Match, approved *Approved) []Vuln {
 			c = FromComponent(m.Component, approved)
 			conv[m.Component] = c
 		}
+		exploitation := []string{}
+		for _, sig := range m.ExploitationSignals() {
+			exploitation = append(exploitation, string(sig.Source))
+		}
 		out = append(out, Vuln{
 			ID: m.Advisory.ID, Aliases: nonNil(m.Advisory.Aliases), Severity: m.Severity.String(), CVSS: m.CVSSScore,
-			EPSS: m.EPSS, KEV: m.KEV, Fixed: nonNil(m.FixedVersions), Summary: m.Advisory.Summary, Component: c, New: true,
+			EPSS: m.EPSS, KEV: m.KEV, Exploited: len(exploitation) > 0, Exploitation: exploitation,
+			Fixed: nonNil(m.FixedVersions), Summary: m.Advisory.Summary, Component: c, New: true,
 		})
 	}
 	return out

@@ -55,6 +55,12 @@ type Vuln struct {
 	CVSS     float64  `cel:"cvss" json:"cvss"`         // best base score, 0 when none
 	EPSS     float64  `cel:"epss" json:"epss"`         // probability 0–1, 0 when unknown
 	KEV      bool     `cel:"kev" json:"kev"`
+	// Exploited is true when the vulnerability is known exploited by the
+	// rule incidents and `rampart match` use (vuln.ExploitationSignals:
+	// CISA KEV, EUVD, CSAF exploit_status, CVE 5 SSVC); Exploitation names
+	// those sources ("kev", "euvd", "csaf", "cve5").
+	Exploited    bool     `cel:"exploited" json:"exploited"`
+	Exploitation []string `cel:"exploitation" json:"exploitation"`
 	// Fixed lists the versions that fix the vulnerability (empty: no fix known).
 	Fixed     []string  `cel:"fixed" json:"fixed"`
 	Summary   string    `cel:"summary" json:"summary"`
