@@ -92,7 +92,12 @@ func EmbeddedFITKeys(name string, data []byte) []FITKey {
 			continue
 		}
 		trees++
-		if root, err := parseFDT(data[at:]); err == nil && root.child("signature") != nil {
+		root, err := parseFDT(data[at:])
+		if err != nil {
+			at++ // not a tree after all: a real one may start inside what it claimed
+			continue
+		}
+		if root.child("signature") != nil {
 			if k, err := dtbKeys(fmt.Sprintf("%s at 0x%x", name, at), root); err == nil {
 				keys = append(keys, k...)
 			}
