@@ -106,7 +106,7 @@ func CheckFITSignatures(b []byte, keys []FITKey) (*FITSignatures, error) {
 			if err != nil {
 				return nil, fmt.Errorf("FIT: %w", err)
 			}
-			out.Signatures = append(out.Signatures, checkFITSig(s, "/images/"+img.name+"/"+s.name, keys, func(h hash.Hash) error {
+			out.Signatures = append(out.Signatures, checkFITSig(s, "/images/"+img.name+"/"+s.name, keys, true, func(h hash.Hash) error {
 				h.Write(data)
 				return nil
 			}))
@@ -125,7 +125,7 @@ func CheckFITSignatures(b []byte, keys []FITKey) (*FITSignatures, error) {
 				if c.name == out.DefaultConfig {
 					out.DefaultSigned = true
 				}
-				out.Signatures = append(out.Signatures, checkFITSig(s, "/configurations/"+c.name+"/"+s.name, keys, func(h hash.Hash) error {
+				out.Signatures = append(out.Signatures, checkFITSig(s, "/configurations/"+c.name+"/"+s.name, keys, false, func(h hash.Hash) error {
 					return hashConfig(h, b, images, c, s)
 				}))
 			}
@@ -134,8 +134,9 @@ func CheckFITSignatures(b []byte, keys []FITKey) (*FITSignatures, error) {
 	return out, nil
 }
 
-// checkFITSig checks one signature node; digest writes what it signs.
-func checkFITSig(s *fdtNode, path string, keys []FITKey, digest func(hash.Hash) error) FITSignature {
+// checkFITSig checks one signature node; digest writes what it signs
+// (dataOnly: an image's data, which cannot be wrong in itself).
+func checkFITSig(s *fdtNode, path string, keys []FITKey, dataOnly bool, digest func(hash.Hash) error) FITSignature {
 	r := FITSignature{Node: path, Algo: s.str("algo"), Padding: s.str("padding"), KeyNameHint: s.str("key-name-hint"),
 		SignedBy: strings.TrimSpace(s.str("signer-name") + " " + s.str("signer-version")), Comment: s.str("comment")}
 	alg, why := parseSigAlgo(r.Algo, r.Padding)
@@ -148,12 +149,6 @@ func checkFITSig(s *fdtNode, path string, keys []FITKey, digest func(hash.Hash) 
 		r.Result, r.Reason = SigBad, "no value property"
 		return r
 	}
-	h := alg.hash.New()
-	if err := digest(h); err != nil {
-		r.Result, r.Reason = SigBad, err.Error()
-		return r
-	}
-	sum := h.Sum(nil)
 	var named, others []FITKey
 	for _, k := range keys {
 		if !alg.fits(k.Public) {
@@ -164,6 +159,18 @@ func checkFITSig(s *fdtNode, path string, keys []FITKey, digest func(hash.Hash) 
 		} else {
 			others = append(others, k)
 		}
+	}
+	var sum []byte
+	if len(named)+len(others) > 0 || !dataOnly {
+		// An image's data is hashed only when a key can use the digest; a
+		// configuration's regions are read anyway, to find what is wrong
+		// with them.
+		h := alg.hash.New()
+		if err := digest(h); err != nil {
+			r.Result, r.Reason = SigBad, err.Error()
+			return r
+		}
+		sum = h.Sum(nil)
 	}
 	// U-Boot tries the key the hint names first, then every other key.
 	for _, k := range append(named, others...) {
