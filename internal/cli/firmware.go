@@ -13,6 +13,7 @@ import (
 
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/firmware"
+	"github.com/rampart-security/rampart/internal/firmware/unpack"
 )
 
 // maxImageSize bounds the image read by the firmware commands.
@@ -39,6 +40,9 @@ type firmwareAnalyzeOptions struct {
 	Image  string
 	Format string
 	FailOn string
+	// FITKeys are files with public keys for U-Boot FIT signatures (a
+	// control .dtb with /signature nodes, or PEM).
+	FITKeys []string
 
 	failOn findings.Severity // FailOn parsed by validate ("" without it)
 }
@@ -53,7 +57,11 @@ func newFirmwareAnalyzeCmd(s *streams, runF func(context.Context, *firmwareAnaly
 		Long: `Analyse a firmware image and print the result.
 
 --format json prints {"image","layers","components","issues","binaries","counts"}
-(with "kernel_config" and "warnings" when there are any; warnings also go to stderr);
+(with "kernel_config", "fit" and "warnings" when there are any; warnings also go to stderr);
+--fit-key verifies U-Boot FIT signatures with a control .dtb's /signature keys
+or a PEM public key (keys in the image's own U-Boot control device trees are
+used too); a bad signature is a high issue, an unsigned default configuration
+a medium one;
 sarif prints the issues as SARIF 2.1.0; cyclonedx prints the components as a
 CycloneDX 1.6 SBOM (importable into a release). Exit codes: 0 ok, 1 when an
 issue at or above --fail-on exists, 2 when the image cannot be read or holds
@@ -66,6 +74,7 @@ no known layer.`,
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json, sarif or cyclonedx")
 	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an issue of this severity or higher exists: critical, high, medium, low, info")
+	cmd.Flags().StringArrayVar(&opts.FITKeys, "fit-key", nil, "public key for U-Boot FIT signatures: a U-Boot control .dtb with /signature key nodes, or a PEM public key or certificate (repeatable)")
 	return cmd
 }
 
@@ -114,12 +123,24 @@ func readImage(p string) ([]byte, error) {
 	return b, nil
 }
 
-func analyzeFile(ctx context.Context, s *streams, p string) (*firmware.Result, error) {
+func analyzeFile(ctx context.Context, s *streams, p string, keyFiles ...string) (*firmware.Result, error) {
+	var keys []unpack.FITKey
+	for _, kf := range keyFiles {
+		b, err := os.ReadFile(kf)
+		if err != nil {
+			return nil, fmt.Errorf("--fit-key: %w", err)
+		}
+		k, err := unpack.ParseFITKeys(kf, b)
+		if err != nil {
+			return nil, fmt.Errorf("--fit-key: %w", err)
+		}
+		keys = append(keys, k...)
+	}
 	b, err := readImage(p)
 	if err != nil {
 		return nil, err
 	}
-	res, err := firmware.Analyze(ctx, p, b, firmware.Options{})
+	res, err := firmware.Analyze(ctx, p, b, firmware.Options{FITKeys: keys})
 	if err != nil {
 		return nil, err
 	}
@@ -130,9 +151,9 @@ func analyzeFile(ctx context.Context, s *streams, p string) (*firmware.Result, e
 }
 
 func runFirmwareAnalyze(ctx context.Context, s *streams, opts *firmwareAnalyzeOptions) error {
-	res, err := analyzeFile(ctx, s, opts.Image)
+	res, err := analyzeFile(ctx, s, opts.Image, opts.FITKeys...)
 	if err != nil {
-		return err // exit 2: unreadable input
+		return err // exit 2: unreadable input or key
 	}
 	switch opts.Format {
 	case "json":
@@ -188,6 +209,22 @@ func printFirmwareTable(w io.Writer, res *firmware.Result) {
 			port = fmt.Sprint(is.Port)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", is.Severity, is.Kind, truncate(is.Path, 50), is.Account, port, truncate(is.Detail, 90))
+	}
+	if len(res.FIT) > 0 {
+		fmt.Fprintf(tw, "\nFIT\tSIGNATURE\tALGO\tKEY HINT\tRESULT\tREASON\n")
+		for _, f := range res.FIT {
+			in := f.Path
+			if in == "" {
+				in = "(image)"
+			}
+			in += fmt.Sprintf("@0x%x", f.Offset)
+			if len(f.Signatures) == 0 {
+				fmt.Fprintf(tw, "%s\t(none)\t\t\tunsigned\t\n", in)
+			}
+			for _, sg := range f.Signatures {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in, sg.Node, sg.Algo, sg.KeyNameHint, sg.Result, truncate(sg.Reason, 60))
+			}
+		}
 	}
 	fmt.Fprintf(tw, "\nCOMPONENT\tVERSION\tCONFIDENCE\tPATH\n")
 	for _, c := range res.Components {

@@ -141,3 +141,18 @@ func TestFirmwareInventory(t *testing.T) {
 		t.Errorf("inventory lacks /usr/bin/suid-root with mode 4755")
 	}
 }
+
+// TestFirmwareAnalyzeFITKey: --fit-key verifies a signed FIT (JSON
+// "fit" signatures verified), a tampered copy fails a high gate, a key
+// file that is no key is exit 2, and without a key the warning says so.
+func TestFirmwareAnalyzeFITKey(t *testing.T) {
+	const dir = "../firmware/testdata/fitsig/"
+	testCLI(t, []cliCase{
+		{name: "verified", args: []string{"firmware", "analyze", dir + "rsa.itb", "--fit-key", dir + "control-rsa.dtb", "--format", "json", "--fail-on", "medium"},
+			outHas: []string{`"fit": [`, `"node": "/configurations/conf-1/signature-1"`, `"result": "verified"`, `"key": "` + dir + `control-rsa.dtb /signature/key-dev"`}},
+		{name: "pem and table", args: []string{"firmware", "analyze", dir + "ec.itb", "--fit-key", dir + "ec.pub.pem"}, outHas: []string{"(image)@0x0", "sha256,ecdsa256", "verified"}},
+		{name: "tampered", args: []string{"firmware", "analyze", dir + "rsa-tampered.itb", "--fit-key", dir + "control-rsa.dtb", "--fail-on", "high"}, code: ExitFailure, outHas: []string{"bad_fit_signature"}},
+		{name: "no key", args: []string{"firmware", "analyze", dir + "rsa.itb"}, errHas: []string{`not verified: no rsa2048 key named "dev"`}},
+		{name: "not a key", args: []string{"firmware", "analyze", dir + "rsa.itb", "--fit-key", dir + "rsa.its"}, code: ExitError, errHas: []string{"--fit-key", "neither a device tree nor a PEM public key"}},
+	})
+}

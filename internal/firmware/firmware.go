@@ -56,6 +56,9 @@ type Result struct {
 	// in the kernel); kernel CVEs whose subsystem it leaves out are not
 	// affected (kconfig.NotAffected). Absent when none was found.
 	KernelConfig *kconfig.Config `json:"kernel_config,omitempty"`
+	// FIT is the signature check of every U-Boot FIT image found (absent
+	// when there is none).
+	FIT []FITImage `json:"fit,omitempty"`
 
 	// Files is the inventory (not part of the JSON result; see
 	// `rampart firmware inventory`).
@@ -116,6 +119,10 @@ type Options struct {
 	// done, total; at most every 1/100 of the files and at the end). It
 	// is called from one goroutine at a time and must be quick.
 	Progress func(stage string, done, total int)
+	// FITKeys verify the signatures of U-Boot FIT images, with the keys
+	// found in the image's own U-Boot control device trees
+	// (unpack.ParseFITKeys reads a control .dtb or a PEM key).
+	FITKeys []unpack.FITKey
 }
 
 // ErrUnreadable wraps every error about the input image itself.
@@ -141,6 +148,7 @@ func Analyze(ctx context.Context, name string, image []byte, opts Options) (*Res
 	for _, l := range up.Layers {
 		res.Layers = append(res.Layers, Layer{Type: l.Type, Offset: l.Offset, Path: l.Path})
 	}
+	checkFITs(res, up, image, opts.FITKeys)
 	a := &analysis{opts: opts, res: res, up: up, finder: components.NewFinder(), elfCache: map[string]*elfResult{}}
 	a.run(ctx)
 	if err := ctx.Err(); err != nil {
@@ -434,7 +442,7 @@ var kindCWE = map[issue.Kind]int{
 	issue.DefaultPassword: 1392, issue.EmptyPassword: 258, issue.UID0Account: 250, issue.HardcodedCredential: 798,
 	issue.HardcodedAPIToken: 798, issue.PrivateKey: 321, issue.Certificate: 295, issue.AuthorizedKeys: 798,
 	issue.CleartextService: 319, issue.DebugInterface: 1191, issue.WorldWritableFile: 732, issue.WorldWritableDir: 732,
-	issue.SetuidRoot: 250, issue.InsecureConfig: 16,
+	issue.SetuidRoot: 250, issue.InsecureConfig: 16, issue.UnsignedFITConfig: 347, issue.BadFITSignature: 347,
 }
 
 func title(is Issue) string {

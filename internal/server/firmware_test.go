@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -154,6 +156,49 @@ func TestFirmwareWarningsShown(t *testing.T) {
 		page := readBody(e.do(t, e.loginOK(t, "vic"), "GET", fmt.Sprintf("/releases/%d/firmware", rel.ID), nil))
 		if !strings.Contains(page, `id="fw-warnings"`) || !strings.Contains(page, "/usr/bin/broken: corrupt ELF file") {
 			t.Errorf("the firmware page does not list the warning:\n%s", page)
+		}
+	})
+}
+
+// A FIT image's signature checks are stored with the analysis: a tar
+// holding a U-Boot binary with its control dtb and a tampered signed FIT
+// gives a bad_fit_signature finding, result.fit in the API, and the
+// signatures table on the firmware page.
+func TestFirmwareFITSignaturesShown(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		rel := e.storeRelease(t, e.storeProduct(t, "Gateway").ID, "1.0")
+		var buf bytes.Buffer
+		w := tar.NewWriter(&buf)
+		for name, data := range map[string][]byte{
+			"u-boot.bin":   append([]byte("U-Boot 2023.01\x00\x00"), readFile(t, "../firmware/testdata/fitsig/control-rsa.dtb")...),
+			"boot/fit.itb": readFile(t, "../firmware/testdata/fitsig/rsa-tampered.itb"),
+		} {
+			w.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
+			w.Write(data)
+		}
+		w.Close()
+		if _, err := portfolio.ImportFirmware(context.Background(), e.store, portfolio.FirmwareRequest{ReleaseID: rel.ID, FileName: "gw.tar", Actor: "alice", Image: buf.Bytes()}); err != nil {
+			t.Fatal(err)
+		}
+		var stored struct {
+			Result struct {
+				Issues []struct{ Kind, Severity, Path string }
+				FIT    []struct {
+					Path       string
+					Signatures []struct{ Node, Result, Key string }
+				}
+			}
+		}
+		if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/releases/%d/firmware", rel.ID), nil, &stored); r.StatusCode != 200 || len(stored.Result.FIT) != 1 ||
+			len(stored.Result.FIT[0].Signatures) != 2 || stored.Result.FIT[0].Signatures[1].Result != "bad signature" || stored.Result.FIT[0].Signatures[0].Key != "/u-boot.bin at 0x10 /signature/key-dev" {
+			t.Fatalf("API fit: %d %+v", r.StatusCode, stored.Result.FIT)
+		}
+		if len(stored.Result.Issues) != 1 || stored.Result.Issues[0].Kind != "bad_fit_signature" || stored.Result.Issues[0].Severity != "high" || stored.Result.Issues[0].Path != "/boot/fit.itb!/configurations/conf-1/signature-1" {
+			t.Errorf("issues %+v", stored.Result.Issues)
+		}
+		page := readBody(e.do(t, e.loginOK(t, "vic"), "GET", fmt.Sprintf("/releases/%d/firmware", rel.ID), nil))
+		if !strings.Contains(page, `id="fw-fit"`) || !strings.Contains(page, "<strong>bad signature</strong>") || !strings.Contains(page, "/configurations/conf-1/signature-1") {
+			t.Errorf("the firmware page does not show the signatures:\n%s", page)
 		}
 	})
 }

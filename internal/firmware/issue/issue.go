@@ -24,11 +24,21 @@ const (
 	WorldWritableDir    Kind = "world_writable_dir"
 	SetuidRoot          Kind = "setuid_root"
 	InsecureConfig      Kind = "insecure_config"
+	// UnsignedFITConfig: a U-Boot FIT image whose default configuration
+	// has no signature-N node, so U-Boot boots it unverified.
+	UnsignedFITConfig Kind = "unsigned_fit_config"
+	// BadFITSignature: a signature-N node of a FIT image that does not
+	// verify with the key it names.
+	BadFITSignature Kind = "bad_fit_signature"
 )
 
-// Kinds lists every kind, in the order of the contract.
+// Kinds lists every kind found in the files of a filesystem, in the order
+// of the contract; BootKinds lists those of the boot images.
 var Kinds = []Kind{DefaultPassword, EmptyPassword, UID0Account, HardcodedCredential, HardcodedAPIToken, PrivateKey,
 	Certificate, AuthorizedKeys, CleartextService, DebugInterface, WorldWritableFile, WorldWritableDir, SetuidRoot, InsecureConfig}
+
+// BootKinds lists the kinds found in boot images (U-Boot FIT).
+var BootKinds = []Kind{UnsignedFITConfig, BadFITSignature}
 
 // Issue is one problem found in an image.
 type Issue struct {

@@ -88,16 +88,33 @@ func fdtTotal(b []byte) int64 {
 	return total
 }
 
-// parseFDT reads the structure block of the tree at the start of b.
-func parseFDT(b []byte) (*fdtNode, error) {
+// fdtHeader is what the walk needs of the 40-byte header.
+type fdtHeader struct {
+	offStruct, sizeStruct, offStrings, sizeStrings int64
+}
+
+// fdtToken is one token of the structure block: at and end are its
+// offsets in the blob (end is where the next token starts), name is the
+// node's name (BEGIN_NODE) or the property's (PROP), value the property's.
+type fdtToken struct {
+	kind    uint32
+	at, end int64
+	name    string
+	value   []byte
+}
+
+// fdtWalk checks the header of the tree at the start of b and hands visit
+// every token of its structure block up to and including END, each one
+// checked against its block; nesting and the number of nodes are bounded.
+func fdtWalk(b []byte, visit func(t fdtToken) error) (fdtHeader, error) {
 	total := fdtTotal(b)
 	if total == 0 {
-		return nil, errors.New("FDT: bad header or totalsize past the end")
+		return fdtHeader{}, errors.New("FDT: bad header or totalsize past the end")
 	}
 	h := func(i int) int64 { return int64(binary.BigEndian.Uint32(b[4*i:])) }
 	offStruct, offStrings, version := h(2), h(3), h(5)
 	if version < 16 {
-		return nil, fmt.Errorf("FDT: version %d not supported (16 and later)", version)
+		return fdtHeader{}, fmt.Errorf("FDT: version %d not supported (16 and later)", version)
 	}
 	sizeStrings := total - offStrings
 	if version >= 3 {
@@ -108,38 +125,89 @@ func parseFDT(b []byte) (*fdtNode, error) {
 		sizeStruct = h(9)
 	}
 	if offStruct < fdtHeaderLen || sizeStruct < 0 || offStruct+sizeStruct > total {
-		return nil, fmt.Errorf("FDT: structure block at offset %d (%d bytes) outside the tree of %d bytes", offStruct, sizeStruct, total)
+		return fdtHeader{}, fmt.Errorf("FDT: structure block at offset %d (%d bytes) outside the tree of %d bytes", offStruct, sizeStruct, total)
 	}
 	if offStrings < fdtHeaderLen || sizeStrings < 0 || offStrings+sizeStrings > total {
-		return nil, fmt.Errorf("FDT: strings block at offset %d (%d bytes) outside the tree of %d bytes", offStrings, sizeStrings, total)
+		return fdtHeader{}, fmt.Errorf("FDT: strings block at offset %d (%d bytes) outside the tree of %d bytes", offStrings, sizeStrings, total)
 	}
+	hdr := fdtHeader{offStruct: offStruct, sizeStruct: sizeStruct, offStrings: offStrings, sizeStrings: sizeStrings}
 	st := b[offStruct : offStruct+sizeStruct]
 	strs := b[offStrings : offStrings+sizeStrings]
-	var root *fdtNode
-	var stack []*fdtNode
-	nodes := 0
+	depth, nodes := 0, 0
 	p := int64(0)
 	for {
 		if p+4 > int64(len(st)) {
-			return nil, fmt.Errorf("FDT: structure block ends at offset %d without an END token", offStruct+p)
+			return hdr, fmt.Errorf("FDT: structure block ends at offset %d without an END token", offStruct+p)
 		}
-		tok := binary.BigEndian.Uint32(st[p:])
-		at := offStruct + p
+		t := fdtToken{kind: binary.BigEndian.Uint32(st[p:]), at: offStruct + p}
 		p += 4
-		switch tok {
+		switch t.kind {
 		case fdtBeginNode:
 			end := bytes.IndexByte(st[p:], 0)
 			if end < 0 {
-				return nil, fmt.Errorf("FDT: node name at offset %d not terminated", offStruct+p)
+				return hdr, fmt.Errorf("FDT: node name at offset %d not terminated", offStruct+p)
 			}
-			if nodes++; nodes > fdtMaxNodes || len(stack) >= fdtMaxDepth {
-				return nil, fmt.Errorf("FDT: more than %d nodes or %d levels at offset %d", fdtMaxNodes, fdtMaxDepth, at)
+			if nodes++; nodes > fdtMaxNodes || depth >= fdtMaxDepth {
+				return hdr, fmt.Errorf("FDT: more than %d nodes or %d levels at offset %d", fdtMaxNodes, fdtMaxDepth, t.at)
 			}
-			n := &fdtNode{name: string(st[p : p+int64(end)]), at: at, props: map[string][]byte{}}
+			depth++
+			t.name = string(st[p : p+int64(end)])
 			p += int64(pad4(end + 1))
+		case fdtEndNode:
+			if depth == 0 {
+				return hdr, fmt.Errorf("FDT: END_NODE without a node at offset %d", t.at)
+			}
+			depth--
+		case fdtProp:
+			if p+8 > int64(len(st)) {
+				return hdr, fmt.Errorf("FDT: property header at offset %d past the structure block", t.at)
+			}
+			n, nameOff := int64(binary.BigEndian.Uint32(st[p:])), int64(binary.BigEndian.Uint32(st[p+4:]))
+			p += 8
+			if n > int64(len(st))-p {
+				return hdr, fmt.Errorf("FDT: property at offset %d claims %d bytes past the structure block", t.at, n)
+			}
+			if depth == 0 {
+				return hdr, fmt.Errorf("FDT: property outside a node at offset %d", t.at)
+			}
+			if nameOff >= int64(len(strs)) {
+				return hdr, fmt.Errorf("FDT: property at offset %d names string %d past the strings block", t.at, nameOff)
+			}
+			name := strs[nameOff:]
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			t.name, t.value = string(name), st[p:p+n]
+			p += int64(pad4(int(n)))
+		case fdtNop:
+		case fdtEnd:
+			if depth != 0 {
+				return hdr, fmt.Errorf("FDT: END at offset %d inside an open node", t.at)
+			}
+		default:
+			return hdr, fmt.Errorf("FDT: unknown token 0x%x at offset %d", t.kind, t.at)
+		}
+		t.end = offStruct + min(p, int64(len(st)))
+		if err := visit(t); err != nil {
+			return hdr, err
+		}
+		if t.kind == fdtEnd {
+			return hdr, nil
+		}
+	}
+}
+
+// parseFDT reads the structure block of the tree at the start of b.
+func parseFDT(b []byte) (*fdtNode, error) {
+	var root *fdtNode
+	var stack []*fdtNode
+	_, err := fdtWalk(b, func(t fdtToken) error {
+		switch t.kind {
+		case fdtBeginNode:
+			n := &fdtNode{name: t.name, at: t.at, props: map[string][]byte{}}
 			if len(stack) == 0 {
 				if root != nil {
-					return nil, fmt.Errorf("FDT: second root node at offset %d", at)
+					return fmt.Errorf("FDT: second root node at offset %d", t.at)
 				}
 				root = n
 			} else {
@@ -148,41 +216,20 @@ func parseFDT(b []byte) (*fdtNode, error) {
 			}
 			stack = append(stack, n)
 		case fdtEndNode:
-			if len(stack) == 0 {
-				return nil, fmt.Errorf("FDT: END_NODE without a node at offset %d", at)
-			}
 			stack = stack[:len(stack)-1]
 		case fdtProp:
-			if p+8 > int64(len(st)) {
-				return nil, fmt.Errorf("FDT: property header at offset %d past the structure block", at)
-			}
-			n, nameOff := int64(binary.BigEndian.Uint32(st[p:])), int64(binary.BigEndian.Uint32(st[p+4:]))
-			p += 8
-			if n > int64(len(st))-p {
-				return nil, fmt.Errorf("FDT: property at offset %d claims %d bytes past the structure block", at, n)
-			}
-			if len(stack) == 0 {
-				return nil, fmt.Errorf("FDT: property outside a node at offset %d", at)
-			}
-			if nameOff >= int64(len(strs)) {
-				return nil, fmt.Errorf("FDT: property at offset %d names string %d past the strings block", at, nameOff)
-			}
-			name := strs[nameOff:]
-			if i := bytes.IndexByte(name, 0); i >= 0 {
-				name = name[:i]
-			}
-			stack[len(stack)-1].props[string(name)] = st[p : p+n]
-			p += int64(pad4(int(n)))
-		case fdtNop:
+			stack[len(stack)-1].props[t.name] = t.value
 		case fdtEnd:
-			if root == nil || len(stack) != 0 {
-				return nil, fmt.Errorf("FDT: END at offset %d inside an open node", at)
+			if root == nil {
+				return fmt.Errorf("FDT: END at offset %d before any node", t.at)
 			}
-			return root, nil
-		default:
-			return nil, fmt.Errorf("FDT: unknown token 0x%x at offset %d", tok, at)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return root, nil
 }
 
 // isFIT accepts a device tree whose /images node has at least one subnode:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -247,7 +248,29 @@ func TestFITCompressions(t *testing.T) {
 	}
 }
 
+// FuzzFIT opens FIT images and checks their signatures (image and
+// configuration regions, RSA and ECDSA keys), and reads each input as a
+// key file and as a blob with control device trees.
 func FuzzFIT(f *testing.F) {
-	fuzzMatched(f, isFIT, openFIT, fitWith(fdtSpec{name: "kernel-1", props: [][2]string{{"data", string(gz([]byte(fitBanner)))}, {"compression", "gzip\x00"}}},
-		fdtSpec{name: "ext", props: [][2]string{{"data-offset", "\x00\x00\x00\x00"}, {"data-size", "\x00\x00\x00\x04"}}}))
+	var keys []FITKey
+	extra := [][]byte{fitWith(fdtSpec{name: "kernel-1", props: [][2]string{{"data", string(gz([]byte(fitBanner)))}, {"compression", "gzip\x00"}}},
+		fdtSpec{name: "ext", props: [][2]string{{"data-offset", "\x00\x00\x00\x00"}, {"data-size", "\x00\x00\x00\x04"}}})}
+	for _, name := range []string{"rsa.itb", "ec.itb", "pss.itb", "rsa-tampered.itb", "control-rsa.dtb", "control-ec.dtb", "dev.pub.pem", "ec.pub.pem"} {
+		b, err := os.ReadFile("../testdata/fitsig/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		extra = append(extra, b)
+		if k, err := ParseFITKeys(name, b); err == nil {
+			keys = append(keys, k...)
+		}
+	}
+	fuzzMatched(f, func(b []byte) bool {
+		ParseFITKeys("fuzz", b)
+		EmbeddedFITKeys("fuzz", b)
+		return isFIT(b)
+	}, func(u *unpacker, b []byte) (contents, error) {
+		CheckFITSignatures(b, keys)
+		return openFIT(u, b)
+	}, extra...)
 }
