@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -225,14 +224,7 @@ func TestConformityExploitedByOneRule(t *testing.T) {
 			t.Fatal(err)
 		}
 		rel := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
-		dir := t.TempDir()
-		write := func(name, content string) string {
-			p := filepath.Join(dir, name)
-			if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}
+		write := tempWriter(t)
 		osvPath := write("GHSA-35jh-r3h4-6jhm.json", osvLodash)
 		svc := portfolio.NewConformity(st, lib, nil)
 		check := func() conformity.CheckResult {

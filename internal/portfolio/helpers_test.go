@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/blob"
@@ -83,4 +85,18 @@ func generated(tb testing.TB, write func(io.Writer, int) error, n int) []byte {
 		tb.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// tempWriter returns a function that writes a file of the given name and
+// content into a fresh temporary folder and returns its path.
+func tempWriter(t *testing.T) func(name, content string) string {
+	dir := t.TempDir()
+	return func(name, content string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
 }

@@ -207,14 +207,7 @@ func TestEUVDAndCSAFSignalsOpenIncidentOnce(t *testing.T) {
 		ctx := context.Background()
 		gw := shippedRelease(t, st, "Gateway", "2.1.0", inventory.StatusShipped, nil)
 		v := portfolio.NewVulns(st, nil)
-		dir := t.TempDir()
-		write := func(name, content string) string {
-			p := filepath.Join(dir, name)
-			if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}
+		write := tempWriter(t)
 		osvPath := write("GHSA-35jh-r3h4-6jhm.json", osvLodash)
 		denied := write("denied.json", strings.Replace(csafLodash, "Exploitation in the wild observed", "No known exploitation", 1))
 		importFeeds(t, st, osvPath, denied)
