@@ -30,7 +30,16 @@ func TestMain(m *testing.M) {
 		defer stop()
 		os.Exit(Execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	_, before := os.Stat("rampart-data")
+	code := m.Run()
+	// A command run without --data writes the default ./rampart-data (with
+	// --database too: the update signing key lives there) into the source
+	// tree, where it gets committed; every test passes its own folder.
+	if _, err := os.Stat("rampart-data"); err == nil && before != nil && code == 0 {
+		fmt.Fprintln(os.Stderr, "a test wrote ./rampart-data in the package folder: give the command --data t.TempDir()")
+		code = 1
+	}
+	os.Exit(code)
 }
 
 // run executes the CLI in-process with the given standard input.
@@ -207,6 +216,7 @@ func TestTwoServersOnOnePostgres(t *testing.T) {
 		t.Skip("RAMPART_TEST_POSTGRES not set")
 	}
 	dbURL := storetest.FreshSchema(t, base)
+	data := t.TempDir() // shared by both servers: the update signing key
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +228,7 @@ func TestTwoServersOnOnePostgres(t *testing.T) {
 	// start runs one server and returns its URL; it must not call t.Fatal
 	// (it runs in its own goroutine).
 	start := func() (proc, error) {
-		cmd := exec.Command(exe, "serve", "--database", dbURL, "--listen", "127.0.0.1:0", "--vulndb-offline")
+		cmd := exec.Command(exe, "serve", "--database", dbURL, "--data", data, "--listen", "127.0.0.1:0", "--vulndb-offline")
 		cmd.Env = append(os.Environ(), "RAMPART_TEST_MAIN=1")
 		stdout, _ := cmd.StdoutPipe()
 		var stderr bytes.Buffer

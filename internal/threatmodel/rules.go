@@ -123,6 +123,9 @@ func NewLibrary(opts LibraryOptions) (*Library, error) {
 		addAll(rules)
 	}
 	for _, d := range opts.Dirs {
+		if err := checkRulesDir(d); err != nil {
+			return nil, err
+		}
 		rules, err := loadRulesFS(os.DirFS(d), ".", d+string(filepath.Separator))
 		if err != nil {
 			return nil, fmt.Errorf("rules folder %s: %w", d, err)
@@ -143,6 +146,21 @@ func NewLibrary(opts LibraryOptions) (*Library, error) {
 	}
 	sort.Slice(lib.rules, func(i, j int) bool { return lib.rules[i].ID < lib.rules[j].ID })
 	return lib, nil
+}
+
+// checkRulesDir says what to do when a rules folder cannot be read: os.DirFS
+// would report a missing folder as "stat .", which names neither it nor a fix.
+func checkRulesDir(d string) error {
+	fi, err := os.Stat(d)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("rules folder %s does not exist: create it with your rule YAML files, or name the folder that holds them", d)
+	case err != nil:
+		return fmt.Errorf("rules folder %s: %w", d, err)
+	case !fi.IsDir():
+		return fmt.Errorf("rules folder %s is a file: give the folder that holds the rule YAML files", d)
+	}
+	return nil
 }
 
 func disabled(list []string, id string) bool {

@@ -691,3 +691,23 @@ func TestLargeCheckIsDeterministic(t *testing.T) {
 		seen[th.ID] = true
 	}
 }
+
+// TestRulesFolderMissing: a rules folder that does not exist, or is a
+// file, is named in the error with what to do (os.DirFS alone said
+// "stat .: no such file or directory").
+func TestRulesFolderMissing(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "rule.yaml")
+	if err := os.WriteFile(file, []byte("id: X\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[string]string{
+		filepath.Join(dir, "our-rules"): "our-rules does not exist: create it",
+		file:                            "rule.yaml is a file: give the folder",
+	} {
+		_, err := NewLibrary(LibraryOptions{Dirs: []string{d}})
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "stat .") {
+			t.Errorf("%s: error %v, want one containing %q", d, err, want)
+		}
+	}
+}
