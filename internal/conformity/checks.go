@@ -354,5 +354,5 @@ func developmentEvidence(_ Item, e *Evidence, _ time.Time) outcome {
 		return outcome{state: unknown, why: fmt.Sprintf("%d scanner reports on record but no threat model", d.Scans)}
 	}
 	return outcome{state: pass, why: fmt.Sprintf("%d scanner reports (%s) and threat model v%d on record", d.Scans, strings.Join(d.Tools, ", "), e.Threats.Version),
-		evidence: []Link{{Kind: "scan", ID: strconv.FormatInt(e.ReleaseID, 10), URL: fmt.Sprintf("/releases/%d/scans", e.ReleaseID)}, threatModelLink(e)}}
+		evidence: []Link{{Kind: "scan", ID: strconv.FormatInt(e.ReleaseID, 10), URL: fmt.Sprintf("/api/v1/releases/%d/scans", e.ReleaseID)}, threatModelLink(e)}}
 }

@@ -2,9 +2,11 @@ package portfolio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/findings"
 	"github.com/rampart-security/rampart/internal/vuln"
 )
@@ -21,6 +23,9 @@ type VulnDetail struct {
 	Findings []findings.Stored `json:"findings"`
 	// EPSSTrend is the recorded EPSS history, oldest first.
 	EPSSTrend []vuln.EPSSPoint `json:"epss_trend"`
+	// Unknown is set by LoadVulnPage when the vulnerability database
+	// holds no advisory for the id: Advisory carries the id alone.
+	Unknown bool `json:"-"`
 }
 
 // VulnDetailStore is what LoadVulnDetail reads besides the advisory: the
@@ -39,6 +44,25 @@ func LoadVulnDetail(ctx context.Context, st VulnDetailStore, vulns *Vulns, id st
 	if err != nil {
 		return VulnDetail{}, err
 	}
+	return vulnDetail(ctx, st, a, products)
+}
+
+// LoadVulnPage is LoadVulnDetail for the vulnerability page, which every
+// page links for any id it shows (a finding's CVE, an incident's): an id
+// the vulnerability database does not hold (not imported yet, or reserved
+// and unpublished) gives the findings and releases naming it, Unknown set,
+// rather than a dead link.
+func LoadVulnPage(ctx context.Context, st VulnDetailStore, vulns *Vulns, id string, products []int64) (VulnDetail, error) {
+	d, err := LoadVulnDetail(ctx, st, vulns, id, products)
+	if !errors.Is(err, fault.ErrNotFound) || strings.TrimSpace(id) == "" {
+		return d, err
+	}
+	d, err = vulnDetail(ctx, st, &vuln.Advisory{ID: id}, products)
+	d.Unknown = true
+	return d, err
+}
+
+func vulnDetail(ctx context.Context, st VulnDetailStore, a *vuln.Advisory, products []int64) (VulnDetail, error) {
 	lvl, score := a.Rating()
 	rels, err := st.VulnReleases(ctx, a.IDs(), products)
 	if err != nil {

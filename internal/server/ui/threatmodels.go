@@ -283,6 +283,9 @@ func (h *handler) threatRules(w http.ResponseWriter, r *http.Request) error {
 type threatEditData struct {
 	Product inventory.Product
 	CanEdit bool
+	// HasModel: the product has a saved model, so its diagram downloads
+	// exist (the editor's first change saves version 1).
+	HasModel bool
 	// Enumerations for the attribute forms.
 	ElementTypes, Authentications, Authorizations, Networks, BoundaryTypes, UpdateMechanisms, DefaultCredentials, PhysicalExposures []string
 }
@@ -297,6 +300,11 @@ func (h *handler) threatModelEdit(w http.ResponseWriter, r *http.Request) error 
 		ElementTypes: threatmodel.ElementTypes, Authentications: threatmodel.Authentications, Authorizations: threatmodel.Authorizations,
 		Networks: threatmodel.Networks, BoundaryTypes: threatmodel.BoundaryTypes, UpdateMechanisms: threatmodel.UpdateMechanisms,
 		DefaultCredentials: threatmodel.DefaultCredentials, PhysicalExposures: threatmodel.PhysicalExposures}
+	versions, err := h.Store.ThreatModelVersions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	d.HasModel = len(versions) > 0
 	h.render(w, r, http.StatusOK, "threatedit", view{Title: p.Name + " threat model editor", Nav: "portfolio", Data: d})
 	return nil
 }

@@ -51,7 +51,7 @@ func (h *handler) vulnerabilities(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *handler) vulnerability(w http.ResponseWriter, r *http.Request) error {
-	d, err := portfolio.LoadVulnDetail(r.Context(), h.Store, h.Vulns, r.PathValue("vuln"), web.ReadableProducts(r))
+	d, err := portfolio.LoadVulnPage(r.Context(), h.Store, h.Vulns, r.PathValue("vuln"), web.ReadableProducts(r))
 	if err != nil {
 		return err
 	}
