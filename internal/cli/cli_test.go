@@ -436,3 +436,19 @@ func TestHelpNamesOnlyExistingCommands(t *testing.T) {
 	}
 	walk(root)
 }
+
+// TestUserListEmpty: with no users, 'user list' keeps stdout empty (the
+// list) and says on stderr which data folder it read and how to add one.
+func TestUserListEmpty(t *testing.T) {
+	dir := t.TempDir()
+	testCLI(t, []cliCase{
+		{name: "empty", args: []string{"user", "list", "--data", dir}, noOut: true, errHas: []string{"no users in " + dir, "rampart user add --name NAME"}},
+	})
+	in := "plinth ribbon otter granite\n"
+	if code, _, errOut := run(t, in, "user", "add", "--data", dir, "--name", "alice", "--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatalf("user add: %s", errOut)
+	}
+	testCLI(t, []cliCase{
+		{name: "one user", args: []string{"user", "list", "--data", dir}, outHas: []string{"alice"}},
+	})
+}

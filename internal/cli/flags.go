@@ -21,12 +21,21 @@ type storeFlags struct {
 }
 
 func (f *storeFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.data, "data", "rampart-data", "data directory for the embedded SQLite database")
-	cmd.Flags().StringVar(&f.database, "database", "", "PostgreSQL URL (postgres://…); overrides --data")
+	cmd.Flags().StringVar(&f.data, "data", "rampart-data", "data directory: the embedded SQLite database and the update signing key (updates-signing.key)")
+	cmd.Flags().StringVar(&f.database, "database", "", "PostgreSQL URL (postgres://…), used instead of the SQLite database in --data (which still holds updates-signing.key)")
 }
 
 func (f *storeFlags) config() store.Config {
 	return store.Config{DataDir: f.data, DatabaseURL: f.database}
+}
+
+// where names the store for a message: the --data folder, or "the
+// PostgreSQL database" (the URL may hold a password).
+func (f *storeFlags) where() string {
+	if f.database != "" {
+		return "the PostgreSQL database"
+	}
+	return f.data
 }
 
 // validate checks the flags without opening anything.

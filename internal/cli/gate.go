@@ -123,11 +123,11 @@ func runGate(ctx context.Context, s *streams, opts *gateOptions) error {
 	}
 	approved, err := parseOptionalFile(opts.Approved, policy.MaxPolicySize, policy.ParseApproved)
 	if err != nil {
-		return err
+		return fmt.Errorf("--approved: %w", err)
 	}
 	exceptions, err := parseOptionalFile(opts.Exceptions, policy.MaxPolicySize, policy.ParseExceptions)
 	if err != nil {
-		return err
+		return fmt.Errorf("--exceptions: %w", err)
 	}
 	g := &gateInputs{opts: opts, approved: approved}
 	in, base, err := g.load(ctx)
@@ -198,29 +198,31 @@ func (g *gateInputs) load(ctx context.Context) (in, base *policy.Input, err erro
 		run  func(in *policy.Input) error
 	}
 	var jobs []*job
-	add := func(run func(in *policy.Input) error) {
-		jobs = append(jobs, &job{in: policy.Input{Sources: map[string]string{}}, run: run})
+	// add queues one input's loading; flag names it in the error, so a
+	// file that cannot be read or parsed says which flag gave it.
+	add := func(flag string, run func(in *policy.Input) error) {
+		jobs = append(jobs, &job{in: policy.Input{Sources: map[string]string{}}, run: func(in *policy.Input) error {
+			if err := run(in); err != nil {
+				return fmt.Errorf("%s: %w", flag, err)
+			}
+			return nil
+		}})
 	}
 	o := g.opts
 	if o.SBOM != "" {
-		add(func(in *policy.Input) error { return g.addSBOM(ctx, in, o.SBOM) })
+		add("--sbom", func(in *policy.Input) error { return g.addSBOM(ctx, in, o.SBOM) })
 	}
 	for _, p := range o.Scans {
-		add(func(in *policy.Input) error { return g.addScan(in, p, nil) })
+		add("--scan", func(in *policy.Input) error { return g.addScan(in, p, nil) })
 	}
 	if o.ThreatModel != "" {
-		add(func(in *policy.Input) error { return g.addThreatModel(in, o.ThreatModel, nil) })
+		add("--threatmodel", func(in *policy.Input) error { return g.addThreatModel(in, o.ThreatModel, nil) })
 	}
 	if o.Firmware != "" {
-		add(func(in *policy.Input) error { return g.addFirmware(in, o.Firmware, nil) })
+		add("--firmware", func(in *policy.Input) error { return g.addFirmware(in, o.Firmware, nil) })
 	}
 	for _, b := range o.Baselines {
-		add(func(in *policy.Input) error {
-			if err := g.addAny(ctx, in, b); err != nil {
-				return fmt.Errorf("--baseline %s: %w", b, err)
-			}
-			return nil
-		})
+		add("--baseline "+b, func(in *policy.Input) error { return g.addAny(ctx, in, b) })
 		jobs[len(jobs)-1].base = true
 	}
 	var wg sync.WaitGroup

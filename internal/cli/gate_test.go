@@ -132,6 +132,13 @@ func TestGateUsageAndInputErrors(t *testing.T) {
 		usage("not a report", []string{"gate", "--scan", gateDir + "exceptions.yaml"}, "exceptions.yaml"),
 		usage("bad baseline", []string{"gate", "--sbom", bom, "--baseline", gateDir + "bad-policy.yaml"}, "--baseline"),
 		usage("unknown flag", []string{"gate", "--sbom", bom, "--fail-on", "high"}, "unknown flag"),
+		// A file that cannot be read names the flag that gave it.
+		usage("missing sbom", []string{"gate", "--sbom", gateDir + "nope.json"}, "--sbom: open testdata/gate/nope.json"),
+		usage("missing scan", []string{"gate", "--sbom", bom, "--scan", gateDir + "nope.sarif"}, "--scan: open testdata/gate/nope.sarif"),
+		usage("missing threat model", []string{"gate", "--threatmodel", gateDir + "nope.yaml"}, "--threatmodel: open testdata/gate/nope.yaml"),
+		usage("missing firmware", []string{"gate", "--firmware", gateDir + "nope.json"}, "--firmware: open testdata/gate/nope.json"),
+		usage("missing approved", []string{"gate", "--sbom", bom, "--approved", gateDir + "approved.yaml"}, "--approved: open testdata/gate/approved.yaml"),
+		usage("missing exceptions", []string{"gate", "--sbom", bom, "--exceptions", gateDir + "nope.yaml"}, "--exceptions: open testdata/gate/nope.yaml"),
 	})
 }
 

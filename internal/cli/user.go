@@ -118,6 +118,12 @@ func runUserList(ctx context.Context, s *streams, opts *userListOptions) error {
 		if err != nil {
 			return err
 		}
+		if len(users) == 0 {
+			// On stderr: stdout stays the (empty) list for scripts. Naming
+			// the data folder shows a mistyped --data, which opens a new,
+			// empty database.
+			fmt.Fprintf(s.err, "no users in %s yet: add one with 'rampart user add --name NAME --role admin --password-stdin', or open the setup link 'rampart serve' prints on its first start\n", opts.Store.where())
+		}
 		for _, u := range users {
 			state := ""
 			if u.Disabled {
