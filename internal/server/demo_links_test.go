@@ -13,20 +13,36 @@ import (
 	"github.com/rampart-security/rampart/internal/store"
 )
 
-// TestDemoLinksResolve signs in to the demo portfolio as an admin and
-// follows every same-origin href and src of every page reachable from the
+// TestDemoLinksResolve signs in to the demo portfolio as an admin, then
+// as a viewer, and follows every same-origin href and src of every page reachable from the
 // home page (GET only; at most a few query variants of one path): none
 // answers 4xx or 5xx, and no page shows a template's "<no value>" or a
 // formatting error. A link to a page that does not exist (a GET route that
 // was never built, a download of a model not saved yet, a vulnerability
-// the database lacks) fails here with the page that holds it.
+// the database lacks, a page the viewer may not open) fails here with the
+// page that holds it.
 func TestDemoLinksResolve(t *testing.T) {
 	e := newEnv(t, "sqlite", func(_ *server.Config, st *store.Store) {
 		if _, err := demo.Seed(context.Background(), st); err != nil {
 			t.Fatal(err)
 		}
 	})
-	s := e.loginOK(t, "alice")
+	for _, name := range []string{"alice", "vic"} {
+		t.Run(name, func(t *testing.T) { crawlLinks(t, e, e.loginOK(t, name)) })
+	}
+	// The demo incident names a CVE the demo's vulnerability data lacks:
+	// its page says so and what to do, and the API still answers 404.
+	s := e.loginOK(t, "vic")
+	if r := e.do(t, s, "GET", "/vulnerabilities/CVE-2026-31337", nil); !strings.Contains(readBody(r), `id="vuln-unknown"`) {
+		t.Errorf("the page of a vulnerability not in the database does not say so")
+	}
+	if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities/CVE-2026-31337", nil, nil); r.StatusCode != 404 {
+		t.Errorf("API: %d, want 404", r.StatusCode)
+	}
+}
+
+// crawlLinks follows the links of every page reachable from "/" as s.
+func crawlLinks(t *testing.T, e *env, s *session) {
 	links := regexp.MustCompile(`(?:href|src)="([^"#]*)`)
 	from := map[string]string{"/": "(start)"}
 	variants := map[string]int{}
@@ -66,14 +82,6 @@ func TestDemoLinksResolve(t *testing.T) {
 			from[next] = p
 			queue = append(queue, next)
 		}
-	}
-	// The demo incident names a CVE the demo's vulnerability data lacks:
-	// its page says so and what to do, and the API still answers 404.
-	if r := e.do(t, s, "GET", "/vulnerabilities/CVE-2026-31337", nil); !strings.Contains(readBody(r), `id="vuln-unknown"`) {
-		t.Errorf("the page of a vulnerability not in the database does not say so")
-	}
-	if r := e.call(t, "viewer", "GET", "/api/v1/vulnerabilities/CVE-2026-31337", nil, nil); r.StatusCode != 404 {
-		t.Errorf("API: %d, want 404", r.StatusCode)
 	}
 	if pages < 100 {
 		t.Errorf("only %d pages reached from the home page", pages)
