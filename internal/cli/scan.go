@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -198,10 +199,42 @@ func newScanFormatsCmd(s *streams, runF func(context.Context, *scanFormatsOption
 	}
 }
 
+// runScanFormats prints one block per format: its --tool name, then its
+// description and detection rule wrapped to a terminal's width (a table
+// of three columns ran to 700 characters a line).
 func runScanFormats(_ context.Context, s *streams, _ *scanFormatsOptions) error {
-	tw := newTable(s.out, "NAME\tDESCRIPTION\tDETECTION RULE")
-	for _, f := range scanners.Formats() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Description, f.DetectRule)
+	var b strings.Builder
+	for i, f := range scanners.Formats() {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(f.Name + "\n")
+		writeWrapped(&b, "    ", f.Description, formatsWidth)
+		writeWrapped(&b, "    detected: ", f.DetectRule, formatsWidth)
 	}
-	return tw.Flush()
+	_, err := io.WriteString(s.out, b.String())
+	return err
+}
+
+// formatsWidth is the widest line of 'rampart scan formats'.
+const formatsWidth = 100
+
+// writeWrapped writes text after prefix, broken between words so that no
+// line is wider than width (a longer word stands alone); continuation
+// lines are indented by as much as prefix.
+func writeWrapped(b *strings.Builder, prefix, text string, width int) {
+	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	line, started := prefix, false
+	for _, w := range strings.Fields(text) {
+		if started && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width {
+			b.WriteString(line + "\n")
+			line, started = indent, false
+		}
+		if started {
+			line += " "
+		}
+		line += w
+		started = true
+	}
+	b.WriteString(line + "\n")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestScanParseJSON(t *testing.T) {
@@ -102,5 +103,15 @@ func TestScanFormats(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("formats output lacks %q:\n%s", want, out)
 		}
+	}
+	// One block per format, wrapped to a terminal: the old three-column
+	// table ran to 700 characters a line.
+	for _, line := range strings.Split(out, "\n") {
+		if n := utf8.RuneCountInString(line); n > formatsWidth {
+			t.Errorf("line of %d characters: %q", n, line)
+		}
+	}
+	if !strings.Contains(out, "\nzap\n    OWASP ZAP traditional XML report") || !strings.Contains(out, "    detected: XML whose root element is <OWASPZAPReport>") {
+		t.Errorf("zap block:\n%s", out)
 	}
 }
