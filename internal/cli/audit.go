@@ -70,7 +70,7 @@ func (o *auditVerifyOptions) validate() error {
 }
 
 func runAuditVerify(ctx context.Context, s *streams, opts *auditVerifyOptions) error {
-	return opts.Store.with(ctx, func(st *store.Store) error {
+	return opts.Store.withExisting(ctx, func(st *store.Store) error {
 		n, head, err := st.VerifyAudit(ctx)
 		var be *audit.BrokenError
 		if errors.As(err, &be) {

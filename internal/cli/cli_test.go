@@ -440,7 +440,8 @@ func TestHelpNamesOnlyExistingCommands(t *testing.T) {
 // TestUserListEmpty: with no users, 'user list' keeps stdout empty (the
 // list) and says on stderr which data folder it read and how to add one.
 func TestUserListEmpty(t *testing.T) {
-	dir := t.TempDir()
+	dir, st := dataDir(t)
+	st.Close()
 	testCLI(t, []cliCase{
 		{name: "empty", args: []string{"user", "list", "--data", dir}, noOut: true, errHas: []string{"no users in " + dir, "rampart user add --name NAME"}},
 	})
@@ -451,4 +452,24 @@ func TestUserListEmpty(t *testing.T) {
 	testCLI(t, []cliCase{
 		{name: "one user", args: []string{"user", "list", "--data", dir}, outHas: []string{"alice"}},
 	})
+}
+
+// TestReadOnlyCommandsNeedADatabase: a command that only reads, given a
+// --data folder without a database (a typo), says so and creates nothing;
+// before, 'audit verify' reported "audit log intact: 0 entries" and
+// 'user list' printed nothing, each over a new empty database.
+func TestReadOnlyCommandsNeedADatabase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rampart-dta")
+	want := []string{"--data " + dir + ": no Rampart database there", "'rampart serve --data " + dir + "' creates one"}
+	var cases []cliCase
+	for _, args := range [][]string{
+		{"audit", "verify"}, {"user", "list"}, {"vulndb", "status"}, {"incident", "list"},
+		{"incident", "show", "1"}, {"conformity", "report", "--catalog", "cra-annex-i", "--release", "1"},
+	} {
+		cases = append(cases, cliCase{args: append(args, "--data", dir), code: ExitError, noOut: true, errHas: want})
+	}
+	testCLI(t, cases)
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("%s was created", dir)
+	}
 }

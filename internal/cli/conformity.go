@@ -78,7 +78,7 @@ func (o *conformityReportOptions) validate() error {
 }
 
 func runConformityReport(ctx context.Context, s *streams, opts *conformityReportOptions) error {
-	return opts.Store.with(ctx, func(st *store.Store) error { return runConformityReportIn(ctx, s, st, opts) })
+	return opts.Store.withExisting(ctx, func(st *store.Store) error { return runConformityReportIn(ctx, s, st, opts) })
 }
 
 // runConformityReportIn prints the report of `rampart conformity report`

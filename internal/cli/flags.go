@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -58,6 +61,19 @@ func (f *storeFlags) with(ctx context.Context, fn func(*store.Store) error) erro
 	}
 	defer st.Close()
 	return fn(st)
+}
+
+// withExisting is with for a command that only reads: an SQLite --data
+// folder that holds no database is an error, not a new empty database (a
+// mistyped --data made 'audit verify' report an intact log of 0 entries
+// and 'user list' print nothing).
+func (f *storeFlags) withExisting(ctx context.Context, fn func(*store.Store) error) error {
+	if f.database == "" {
+		if _, err := os.Stat(filepath.Join(f.data, store.DatabaseFile)); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("--data %s: no Rampart database there (no %s): give the --data folder your server uses ('rampart serve --data %s' creates one)", f.data, store.DatabaseFile, f.data)
+		}
+	}
+	return f.with(ctx, fn)
 }
 
 // checkOneOf is the validation of an enumerated flag such as --format.

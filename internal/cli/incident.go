@@ -42,7 +42,7 @@ func (f *incidentFlags) loadLocation() (err error) {
 
 // with opens the store and runs fn with the incident service over it.
 func (f *incidentFlags) with(ctx context.Context, fn func(*store.Store, *incident.Service) error) error {
-	return f.Store.with(ctx, func(st *store.Store) error {
+	return f.Store.withExisting(ctx, func(st *store.Store) error {
 		return fn(st, incident.New(st, time.Now, incident.Options{Location: f.loc}))
 	})
 }

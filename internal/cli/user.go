@@ -113,7 +113,7 @@ func newUserListCmd(s *streams, runF func(context.Context, *userListOptions) err
 }
 
 func runUserList(ctx context.Context, s *streams, opts *userListOptions) error {
-	return opts.Store.with(ctx, func(st *store.Store) error {
+	return opts.Store.withExisting(ctx, func(st *store.Store) error {
 		users, err := st.Users(ctx)
 		if err != nil {
 			return err

@@ -106,7 +106,7 @@ func newVulnDBStatusCmd(s *streams, runF func(context.Context, *vulndbStatusOpti
 }
 
 func runVulnDBStatus(ctx context.Context, s *streams, opts *vulndbStatusOptions) error {
-	return opts.Store.with(ctx, func(st *store.Store) error {
+	return opts.Store.withExisting(ctx, func(st *store.Store) error {
 		status, err := st.VulnDBStatus(ctx)
 		if err != nil {
 			return err

@@ -33,7 +33,7 @@ const (
 
 // Config says where the data lives.
 type Config struct {
-	// DataDir holds the SQLite database (rampart.db). Used when DatabaseURL is empty.
+	// DataDir holds the SQLite database (DatabaseFile). Used when DatabaseURL is empty.
 	DataDir string
 	// DatabaseURL selects PostgreSQL (postgres://…).
 	DatabaseURL string
@@ -84,6 +84,9 @@ type Store struct {
 }
 
 // Open connects to the configured engine and applies pending migrations.
+// DatabaseFile is the SQLite database's file in Config.DataDir.
+const DatabaseFile = "rampart.db"
+
 func Open(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 	var (
 		db  *sql.DB
@@ -112,7 +115,7 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 		}
 		eng = SQLite
-		path := filepath.Join(dir, "rampart.db")
+		path := filepath.Join(dir, DatabaseFile)
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 		db = sql.OpenDB(nulConnector{dsnConnector{dsn: dsn, drv: &sqlite.Driver{}}})
 		// WAL lets readers run in parallel with each other and with the one
