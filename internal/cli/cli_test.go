@@ -465,6 +465,7 @@ func TestReadOnlyCommandsNeedADatabase(t *testing.T) {
 	for _, args := range [][]string{
 		{"audit", "verify"}, {"user", "list"}, {"vulndb", "status"}, {"incident", "list"},
 		{"incident", "show", "1"}, {"conformity", "report", "--catalog", "cra-annex-i", "--release", "1"},
+		{"scan", "list", "--product", "Gateway", "--release", "1.0"},
 	} {
 		cases = append(cases, cliCase{args: append(args, "--data", dir), code: ExitError, noOut: true, errHas: want})
 	}

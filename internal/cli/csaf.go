@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -85,7 +86,7 @@ func runCSAFValidate(_ context.Context, s *streams, opts *csafValidateOptions) e
 			if !d.Valid {
 				state = "INVALID"
 			}
-			fmt.Fprintf(s.out, "%s: %s (%d failures)\n", d.File, state, len(d.Failures))
+			fmt.Fprintf(s.out, "%s: %s (%s)\n", d.File, state, failureCounts(d.Failures))
 			for _, f := range d.Failures {
 				fmt.Fprintf(s.out, "  %-9s %-11s %s: %s\n", f.Test, f.Kind, pointerOrRoot(f.Path), f.Message)
 			}
@@ -102,4 +103,28 @@ func pointerOrRoot(p string) string {
 		return "/"
 	}
 	return p
+}
+
+// failureCounts says how many tests of each kind failed: "no test failed",
+// "1 mandatory test failed, 2 optional tests failed".
+func failureCounts(fs []csaf.Failure) string {
+	var parts []string
+	for _, k := range []csaf.Kind{csaf.Mandatory, csaf.Optional, csaf.Informative} {
+		n := 0
+		for _, f := range fs {
+			if f.Kind == k {
+				n++
+			}
+		}
+		switch {
+		case n == 1:
+			parts = append(parts, fmt.Sprintf("1 %s test failed", k))
+		case n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s tests failed", n, k))
+		}
+	}
+	if len(parts) == 0 {
+		return "no test failed"
+	}
+	return strings.Join(parts, ", ")
 }

@@ -2,14 +2,18 @@ package cli
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
 func TestCSAFValidate(t *testing.T) {
 	const good = "../advisory/csaf/testdata/rampart-sa-2026-001.json"
 	const bad = "../advisory/csaf/testdata/invalid-contradictions.json"
-	if code, out, errOut := run(t, "", "csaf", "validate", good); code != ExitOK {
+	if code, out, errOut := run(t, "", "csaf", "validate", good); code != ExitOK || !strings.Contains(out, ": valid (") || strings.Contains(out, "failures") {
 		t.Fatalf("valid file: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, out, _ := run(t, "", "csaf", "validate", bad); !strings.Contains(out, ": INVALID (") || !strings.Contains(out, " mandatory tests failed") {
+		t.Fatalf("invalid file's summary line:\n%s", out)
 	}
 	code, out, _ := run(t, "", "csaf", "validate", "--format", "json", good, bad)
 	if code != ExitFailure {

@@ -49,7 +49,7 @@ func (o *scanListOptions) validate() error {
 }
 
 func runScanList(ctx context.Context, s *streams, opts *scanListOptions) error {
-	return opts.Store.with(ctx, func(st *store.Store) error {
+	return opts.Store.withExisting(ctx, func(st *store.Store) error {
 		p, err := st.ProductByName(ctx, opts.Product)
 		if err != nil {
 			return failure(fmt.Errorf("--product: %w", err))
