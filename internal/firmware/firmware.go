@@ -442,7 +442,7 @@ var kindCWE = map[issue.Kind]int{
 	issue.DefaultPassword: 1392, issue.EmptyPassword: 258, issue.UID0Account: 250, issue.HardcodedCredential: 798,
 	issue.HardcodedAPIToken: 798, issue.PrivateKey: 321, issue.Certificate: 295, issue.AuthorizedKeys: 798,
 	issue.CleartextService: 319, issue.DebugInterface: 1191, issue.WorldWritableFile: 732, issue.WorldWritableDir: 732,
-	issue.SetuidRoot: 250, issue.InsecureConfig: 16, issue.UnsignedFITConfig: 347, issue.BadFITSignature: 347,
+	issue.SetuidRoot: 250, issue.InsecureConfig: 16, issue.UnsignedFITConfig: 347, issue.BadFITSignature: 347, issue.FITHashMismatch: 354,
 }
 
 func title(is Issue) string {

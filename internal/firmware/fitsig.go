@@ -21,6 +21,7 @@ type FITImage struct {
 // and those of the device trees with /signature nodes anywhere in the
 // image (a U-Boot binary's control FDT); it adds an unsigned_fit_config
 // issue for a FIT whose default configuration is not signed, a
+// fit_hash_mismatch issue per image whose data fails its hash-N node, a
 // bad_fit_signature issue per signature that does not verify, and a
 // warning per signature that could not be checked.
 func checkFITs(res *Result, up *unpack.Result, image []byte, given []unpack.FITKey) {
@@ -60,6 +61,13 @@ func checkFITs(res *Result, up *unpack.Result, image []byte, given []unpack.FITK
 				detail = fmt.Sprintf("%s: the default configuration %s has no signature-N node: U-Boot boots it without verifying a signature (sign the configuration, as U-Boot's doc/usage/fit/signature.rst recommends)", where, sigs.DefaultConfig)
 			}
 			res.Issues = append(res.Issues, Issue{Kind: issue.UnsignedFITConfig, Severity: findings.Medium, Path: prefix + conf, Detail: detail})
+		}
+		for _, h := range sigs.BadHashes {
+			detail := fmt.Sprintf("%s: image %s does not match its hash-N node (%s): it was corrupted or changed after mkimage, and U-Boot refuses to boot it", where, h.Image, h.Detail)
+			if sigs.DefaultSigned {
+				detail += " (a configuration signature signs the hash values, not the data, so it still verifies)"
+			}
+			res.Issues = append(res.Issues, Issue{Kind: issue.FITHashMismatch, Severity: findings.High, Path: prefix + h.Image, Detail: detail})
 		}
 		for _, s := range sigs.Signatures {
 			what := fmt.Sprintf("%s: signature %s (%s, key-name-hint %q)", where, s.Node, s.Algo, s.KeyNameHint)

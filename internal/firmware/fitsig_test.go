@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,7 +44,7 @@ func analyzeFIT(t *testing.T, img []byte, keyFiles ...string) *Result {
 func fitIssues(res *Result) string {
 	var out []string
 	for _, is := range res.Issues {
-		if is.Kind == issue.UnsignedFITConfig || is.Kind == issue.BadFITSignature {
+		if slices.Contains(issue.BootKinds, is.Kind) {
 			out = append(out, string(is.Kind)+" "+string(is.Severity)+" "+is.Path)
 		}
 	}
@@ -103,8 +104,33 @@ func TestFITSignatureChecks(t *testing.T) {
 	if len(res.FIT) != 1 || res.FIT[0].DefaultSigned || len(res.FIT[0].Signatures) != 0 {
 		t.Errorf("unsigned report %+v", res.FIT)
 	}
+	// ec.itb signs its configuration only: changing the kernel's data
+	// leaves that signature good (it signs the hash values) and the
+	// kernel's hash-1 wrong, which U-Boot refuses to boot.
+	ec := fitFixture(t, "ec.itb")
+	changed := bytes.Replace(ec, []byte("builder@fitsig"), []byte("builder@fitsix"), 1)
+	if bytes.Equal(changed, ec) {
+		t.Fatal("ec.itb holds no kernel banner to change")
+	}
+	bad := analyzeFIT(t, changed, "control-ec.dtb")
+	if got := fitResults(bad); got != "/configurations/conf-1/signature-1 verified" {
+		t.Errorf("changed kernel data: %s", got)
+	}
+	if got := fitIssues(bad); got != "fit_hash_mismatch high /images/kernel-1" {
+		t.Errorf("changed kernel data: issues %s", got)
+	}
+	if got := bad.AtOrAbove(findings.High); len(got) != 1 || !strings.Contains(got[0].Detail, "image /images/kernel-1 does not match its hash-N node (sha256 mismatch)") ||
+		!strings.Contains(got[0].Detail, "signs the hash values") {
+		t.Errorf("changed kernel data: %+v", got)
+	}
+	if f := bad.FIT[0]; len(f.BadHashes) != 1 || f.BadHashes[0].Image != "/images/kernel-1" {
+		t.Errorf("bad hashes %+v", f.BadHashes)
+	}
+	if got := fitIssues(analyzeFIT(t, ec, "control-ec.dtb")); got != "" {
+		t.Errorf("ec.itb as mkimage wrote it: issues %s", got)
+	}
 	found := map[issue.Kind]bool{}
-	for _, r := range []*Result{analyzeFIT(t, fitFixture(t, "rsa-tampered.itb"), "control-rsa.dtb"), res} {
+	for _, r := range []*Result{analyzeFIT(t, fitFixture(t, "rsa-tampered.itb"), "control-rsa.dtb"), res, bad} {
 		for _, is := range r.Issues {
 			found[is.Kind] = true
 		}

@@ -30,6 +30,9 @@ const (
 	// BadFITSignature: a signature-N node of a FIT image that does not
 	// verify with the key it names.
 	BadFITSignature Kind = "bad_fit_signature"
+	// FITHashMismatch: an image of a FIT image whose data does not match
+	// its hash-N node (U-Boot refuses to boot it).
+	FITHashMismatch Kind = "fit_hash_mismatch"
 )
 
 // Kinds lists every kind found in the files of a filesystem, in the order
@@ -38,7 +41,7 @@ var Kinds = []Kind{DefaultPassword, EmptyPassword, UID0Account, HardcodedCredent
 	Certificate, AuthorizedKeys, CleartextService, DebugInterface, WorldWritableFile, WorldWritableDir, SetuidRoot, InsecureConfig}
 
 // BootKinds lists the kinds found in boot images (U-Boot FIT).
-var BootKinds = []Kind{UnsignedFITConfig, BadFITSignature}
+var BootKinds = []Kind{UnsignedFITConfig, BadFITSignature, FITHashMismatch}
 
 // Issue is one problem found in an image.
 type Issue struct {

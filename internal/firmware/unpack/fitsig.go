@@ -82,6 +82,17 @@ type FITSignatures struct {
 	// signature-N node (whatever its result).
 	DefaultSigned bool           `json:"default_signed"`
 	Signatures    []FITSignature `json:"signatures"`
+	// BadHashes lists the images whose data does not match their hash-N
+	// nodes: corrupted or changed after mkimage, and refused by U-Boot. A
+	// configuration signature signs the hash values, not the data, so it
+	// still verifies over such an image.
+	BadHashes []FITBadHash `json:"bad_hashes,omitempty"`
+}
+
+// FITBadHash is an image whose data does not match its hash-N nodes.
+type FITBadHash struct {
+	Image  string `json:"image"`  // /images/kernel-1
+	Detail string `json:"detail"` // "sha256 mismatch"
 }
 
 // CheckFITSignatures checks every signature-N node of the images and
@@ -98,6 +109,11 @@ func CheckFITSignatures(b []byte, keys []FITKey) (*FITSignatures, error) {
 	out := &FITSignatures{Signatures: []FITSignature{}}
 	total := fdtTotal(b)
 	for _, img := range images.children {
+		if data, _, err := fitData(img, b, total); err == nil {
+			if bad := fitHashMismatch(img, data); bad != "" {
+				out.BadHashes = append(out.BadHashes, FITBadHash{Image: "/images/" + img.name, Detail: bad})
+			}
+		}
 		for _, s := range img.children {
 			if !strings.HasPrefix(s.name, "signature") {
 				continue
