@@ -112,8 +112,9 @@ func runConformityReportIn(ctx context.Context, s *streams, st *store.Store, opt
 		fmt.Fprintf(s.out, "%s %s — %s %s\n", rep.Product, rep.Release, rep.Title, rep.Version)
 		fmt.Fprintf(s.out, "met %d, not met %d, needs evidence %d, not applicable %d (score %d%%)\n\n",
 			rep.Summary.Met, rep.Summary.NotMet, rep.Summary.NeedsEvidence, rep.Summary.NotApplicable, rep.Summary.Score())
-		tw := newTable(s.out, "ID\tLEVEL\tSTATUS\tTITLE\tWHY")
-		for _, g := range rep.Gaps() {
+		gaps := rep.Gaps()
+		tw := newTable(s.out, "ID\tLEVEL\tSTATUS\tTITLE\tWHY", len(gaps), "no gaps")
+		for _, g := range gaps {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.ID, g.Level, g.Status, g.Title, g.Justification)
 		}
 		if err := tw.Flush(); err != nil {

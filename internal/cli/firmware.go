@@ -194,7 +194,7 @@ func yesNo(b bool) string {
 }
 
 func printFirmwareTable(w io.Writer, res *firmware.Result) {
-	tw := newTable(w, "LAYER\tOFFSET\tIN")
+	tw := newTable(w, "LAYER\tOFFSET\tIN", len(res.Layers), "no layers")
 	for _, l := range res.Layers {
 		in := l.Path
 		if in == "" {
@@ -202,7 +202,8 @@ func printFirmwareTable(w io.Writer, res *firmware.Result) {
 		}
 		fmt.Fprintf(tw, "%s\t0x%x\t%s\n", l.Type, l.Offset, in)
 	}
-	fmt.Fprintf(tw, "\nSEVERITY\tKIND\tPATH\tACCOUNT\tPORT\tDETAIL\n")
+	fmt.Fprintln(tw)
+	tableHead(tw, "SEVERITY\tKIND\tPATH\tACCOUNT\tPORT\tDETAIL", len(res.Issues), "no issues")
 	for _, is := range res.Issues {
 		port := ""
 		if is.Port > 0 {
@@ -226,7 +227,8 @@ func printFirmwareTable(w io.Writer, res *firmware.Result) {
 			}
 		}
 	}
-	fmt.Fprintf(tw, "\nCOMPONENT\tVERSION\tCONFIDENCE\tPATH\n")
+	fmt.Fprintln(tw)
+	tableHead(tw, "COMPONENT\tVERSION\tCONFIDENCE\tPATH", len(res.Components), "no components")
 	for _, c := range res.Components {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.Version, c.Confidence, truncate(c.Path, 60))
 	}
@@ -236,7 +238,8 @@ func printFirmwareTable(w io.Writer, res *firmware.Result) {
 			weak++
 		}
 	}
-	fmt.Fprintf(tw, "\nBINARY\tARCH\tNX\tPIE\tRELRO\tCANARY\tFORTIFY\tSTRIPPED\n")
+	fmt.Fprintln(tw)
+	tableHead(tw, "BINARY\tARCH\tNX\tPIE\tRELRO\tCANARY\tFORTIFY\tSTRIPPED", len(res.Binaries), "no ELF binaries")
 	for i, b := range res.Binaries {
 		if i == 50 {
 			fmt.Fprintf(tw, "… %d more (use --format json)\n", len(res.Binaries)-50)
@@ -298,7 +301,7 @@ func runFirmwareDiff(ctx context.Context, s *streams, opts *firmwareDiffOptions)
 			return err
 		}
 	} else {
-		tw := newTable(s.out, "SEVERITY\tCHANGE\tKIND\tPATH\tDETAIL")
+		tw := newTable(s.out, "SEVERITY\tCHANGE\tKIND\tPATH\tDETAIL", len(d.Changes), "no changes")
 		for _, c := range d.Changes {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Severity, c.Change, c.Kind, truncate(c.Path, 50), truncate(c.Detail, 80))
 		}

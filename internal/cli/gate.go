@@ -161,6 +161,7 @@ func runGate(ctx context.Context, s *streams, opts *gateOptions) error {
 	if err != nil {
 		return err
 	}
+	wrote(s, opts.Output, opts.Format+" report", "")
 	if !rep.Passed {
 		return failuref("gate failed: %d violation(s), %d expired exception(s)", rep.Failing(), len(rep.ExpiredExceptions))
 	}

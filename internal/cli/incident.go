@@ -262,7 +262,7 @@ func dueText(r incident.Report, loc *time.Location) string {
 }
 
 func printIncidents(w io.Writer, list []incident.Incident) {
-	tw := newTable(w, "ID\tKIND\tPHASE\tSEVERITY\tAWARE (UTC)\tEARLY WARNING\tNOTIFICATION\tFINAL REPORT\tTITLE")
+	tw := newTable(w, "ID\tKIND\tPHASE\tSEVERITY\tAWARE (UTC)\tEARLY WARNING\tNOTIFICATION\tFINAL REPORT\tTITLE", len(list), "no incidents")
 	for _, inc := range list {
 		cells := make([]string, 0, 3)
 		for _, r := range inc.Reports {
@@ -276,9 +276,6 @@ func printIncidents(w io.Writer, list []incident.Incident) {
 			cells[0], cells[1], cells[2], inc.Title)
 	}
 	tw.Flush()
-	if len(list) == 0 {
-		fmt.Fprintln(w, "no incidents")
-	}
 }
 
 func printIncident(w io.Writer, inc *incident.Incident, loc *time.Location) {

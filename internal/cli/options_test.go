@@ -399,3 +399,12 @@ func TestUpdatesOptions(t *testing.T) {
 		{args: []string{"root", "--product", "acme", "--keys", "k"}, wantErr: "unknown flag: --keys"},
 	})
 }
+
+func TestProductOptions(t *testing.T) {
+	testParse(t, newProductListCmd, []parseCase[productListOptions]{
+		{args: nil, want: &productListOptions{Store: defaultStore, Format: "table"}},
+		{args: []string{"--format", "json", "--data", "/d"}, want: &productListOptions{Store: storeFlags{data: "/d"}, Format: "json"}},
+		{args: []string{"--format", "xml"}, wantErr: "--format"},
+		{args: []string{"Gateway"}, wantErr: "unknown command"},
+	})
+}

@@ -28,11 +28,44 @@ func writeJSONUnescaped(w io.Writer, v any) error {
 }
 
 // newTable returns the writer of a table on w, columns aligned on tabs,
-// with its header row (column names separated by tabs) written. Flush it.
-func newTable(w io.Writer, header string) *tabwriter.Writer {
+// with its head written (see tableHead). Flush it.
+func newTable(w io.Writer, header string, rows int, none string) *tabwriter.Writer {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, header)
+	tableHead(tw, header, rows, none)
 	return tw
+}
+
+// tableHead writes the header row of a table (column names separated by
+// tabs) that has rows rows, or, when it has none, the line none ("no
+// incidents") instead: an empty table is never a bare header.
+func tableHead(w io.Writer, header string, rows int, none string) {
+	if rows == 0 {
+		fmt.Fprintln(w, none)
+		return
+	}
+	fmt.Fprintln(w, header)
+}
+
+// wrote tells on stderr which file a command wrote its output to (-o FILE),
+// with what it holds in brackets when detail is not empty and the command
+// to run next when next is not empty:
+//
+//	wrote FILE (DETAIL); next: NEXT
+//
+// It says nothing when the output went to stdout, which carries the output
+// itself.
+func wrote(s *streams, file, detail, next string) {
+	if toStdout(file) {
+		return
+	}
+	msg := "wrote " + file
+	if detail != "" {
+		msg += " (" + detail + ")"
+	}
+	if next != "" {
+		msg += "; next: " + next
+	}
+	fmt.Fprintln(s.err, msg)
 }
 
 // toStdout reports whether an -o FILE flag names standard output: it is

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rampart-security/rampart/internal/fault"
 )
 
 // Exit codes shared by every command.
@@ -85,13 +88,12 @@ incident response and signed updates, in one self-hosted binary.`,
 	root.SetIn(s.in)
 	root.SetOut(s.out)
 	root.SetErr(s.err)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())
-	})
+	root.SetFlagErrorFunc(usageError)
 	root.AddCommand(
 		newVersionCmd(s, nil),
 		newServeCmd(s, nil),
 		newUserCmd(s),
+		newProductCmd(s),
 		newTokenCmd(s),
 		newSBOMCmd(s),
 		newAuditCmd(s),
@@ -106,7 +108,55 @@ incident response and signed updates, in one self-hosted binary.`,
 		newGateCmd(s, nil),
 		newCSAFCmd(s),
 	)
+	checkUsage(root)
 	return root
+}
+
+// usageError is the error of a command line that does not parse (a flag,
+// the arguments, an unknown subcommand): exit 2, with where to read how
+// the command is used.
+func usageError(c *cobra.Command, err error) error {
+	return fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())
+}
+
+// checkUsage makes every usage error of c and the commands under it a
+// usageError: an argument error names the command's --help, and a group
+// command (one that only holds subcommands, such as `rampart incident`)
+// given an unknown subcommand fails with exit 2 instead of printing its
+// help and exiting 0, as cobra does for a group that is not the root (the
+// root's unknown commands are cobra's own usage error, exit 2).
+func checkUsage(c *cobra.Command) {
+	if c.HasParent() && c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = runGroup
+	}
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return usageError(cmd, err)
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		checkUsage(sub)
+	}
+}
+
+// runGroup is the RunE of a group command: without arguments it prints its
+// help; an argument is an unknown subcommand.
+func runGroup(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return c.Help()
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // cobra's own default
+	}
+	if near := c.SuggestionsFor(args[0]); len(near) > 0 {
+		msg += fmt.Sprintf("; did you mean %q?", near[0])
+	}
+	return usageError(c, errors.New(msg))
 }
 
 // Execute runs the CLI and returns the process exit code.
@@ -119,6 +169,9 @@ func Execute(ctx context.Context, args []string, in io.Reader, out, errw io.Writ
 		return ExitOK
 	}
 	fmt.Fprintln(errw, "rampart:", err)
+	if hint := notFoundHint(err); hint != "" {
+		fmt.Fprintln(errw, "rampart:", hint)
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
@@ -143,4 +196,36 @@ func newVersionCmd(s *streams, runF func(context.Context, *versionOptions) error
 func runVersion(_ context.Context, s *streams, _ *versionOptions) error {
 	_, err := fmt.Fprintf(s.out, "rampart %s\n", Version)
 	return err
+}
+
+// listHints name, for each kind of object a "not found" error can be
+// about, the command that lists the objects of that kind.
+var listHints = []struct{ noun, hint string }{
+	{"incident", "list incidents with 'rampart incident list'"},
+	{"user", "list users with 'rampart user list'"},
+	{"product", "list products and their releases with 'rampart product list'"},
+	{"release", "list products and their releases with 'rampart product list'"},
+}
+
+// notFoundHint is the next step printed under a not-found error
+// (fault.ErrNotFound): the listing command of the kind of object the
+// message names first ("incident 7 does not exist", `release "9.9": not
+// found`), or "" when it names none of them or err is of another kind.
+// The error's own message, which the API shares, stays as it is.
+func notFoundHint(err error) string {
+	if !errors.Is(err, fault.ErrNotFound) {
+		return ""
+	}
+	msg := strings.ToLower(err.Error())
+	hint, at := "", -1
+	for _, h := range listHints {
+		i := strings.Index(msg, h.noun+" ")
+		if i < 0 {
+			i = strings.Index(msg, h.noun+":")
+		}
+		if i >= 0 && (at < 0 || i < at) {
+			hint, at = h.hint, i
+		}
+	}
+	return hint
 }

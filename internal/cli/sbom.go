@@ -253,6 +253,6 @@ func runSBOMConvert(_ context.Context, s *streams, opts *sbomConvertOptions) err
 	if err := os.Rename(tmp.Name(), opts.Output); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.err, "wrote %s (%d components)\n", opts.Output, len(doc.Components))
+	wrote(s, opts.Output, fmt.Sprintf("%d components", len(doc.Components)), "")
 	return nil
 }

@@ -149,7 +149,7 @@ func parseEnd(s *streams, format scanners.Format, err error, n int) error {
 }
 
 func printFindingsTable(w io.Writer, tool string, list []findings.Finding) error {
-	tw := newTable(w, "SEVERITY\tTITLE\tRULE\tIDS\tLOCATION")
+	tw := newTable(w, "SEVERITY\tTITLE\tRULE\tIDS\tLOCATION", len(list), "no findings")
 	for _, f := range list {
 		loc := ""
 		if len(f.Locations) > 0 {

@@ -52,11 +52,11 @@ func runScanList(ctx context.Context, s *streams, opts *scanListOptions) error {
 	return opts.Store.withExisting(ctx, func(st *store.Store) error {
 		p, err := st.ProductByName(ctx, opts.Product)
 		if err != nil {
-			return failure(fmt.Errorf("--product: %w", err))
+			return fmt.Errorf("--product: %w", err)
 		}
 		rel, err := st.ReleaseByVersion(ctx, p.ID, opts.Release)
 		if err != nil {
-			return failure(fmt.Errorf("--release of product %q: %w", opts.Product, err))
+			return fmt.Errorf("--release of product %q: %w", opts.Product, err)
 		}
 		scans, err := st.Scans(ctx, rel.ID)
 		if err != nil {
@@ -75,7 +75,7 @@ func runScanList(ctx context.Context, s *streams, opts *scanListOptions) error {
 // printScans writes the scan history as a table; a partial scan's CLOSED
 // is "-" (it closes nothing).
 func printScans(w io.Writer, scans []findings.Scan) error {
-	tw := newTable(w, "ID\tIMPORTED\tBY\tTOOL\tSCOPE\tFILE\tFINDINGS\tNEW\tUNCHANGED\tREOPENED\tCLOSED\tPARTIAL\tREASON")
+	tw := newTable(w, "ID\tIMPORTED\tBY\tTOOL\tSCOPE\tFILE\tFINDINGS\tNEW\tUNCHANGED\tREOPENED\tCLOSED\tPARTIAL\tREASON", len(scans), "no scans imported into this release")
 	for _, sc := range scans {
 		closed, partial := strconv.Itoa(sc.Closed), "no"
 		if sc.Partial {

@@ -102,9 +102,9 @@ func TestScanListPartial(t *testing.T) {
 		t.Errorf("finished scan: %v", scans[1])
 	}
 	testCLI(t, []cliCase{
-		{name: "unknown release", args: []string{"scan", "list", "--product", "Gateway", "--release", "9", "--data", dir}, code: ExitFailure,
+		{name: "unknown release", args: []string{"scan", "list", "--product", "Gateway", "--release", "9", "--data", dir}, code: ExitError,
 			errHas: []string{`--release of product "Gateway"`, `release "9"`}},
-		{name: "unknown product", args: []string{"scan", "list", "--product", "Router", "--release", "1", "--data", dir}, code: ExitFailure,
+		{name: "unknown product", args: []string{"scan", "list", "--product", "Router", "--release", "1", "--data", dir}, code: ExitError,
 			errHas: []string{"--product", "Router"}},
 	})
 }

@@ -266,6 +266,7 @@ func runTMCheck(_ context.Context, s *streams, opts *tmCheckOptions) error {
 	if err != nil {
 		return err
 	}
+	wrote(s, opts.Output, opts.Format+" report", "")
 	if opts.FailOn != "none" {
 		if open := res.OpenAtOrAbove(opts.FailOn); len(open) > 0 {
 			return failuref("%d unmitigated threat%s at or above %s severity", len(open), pluralS(len(open)), opts.FailOn)
@@ -361,7 +362,7 @@ func runTMRender(ctx context.Context, s *streams, opts *tmRenderOptions) error {
 		}
 		dopts.Result = lib.Check(m)
 	}
-	return writeWhole(s, opts.Output, func(w io.Writer) error {
+	err = writeWhole(s, opts.Output, func(w io.Writer) error {
 		switch strings.ToLower(filepath.Ext(opts.Output)) {
 		case ".svg":
 			svg, err := threatmodel.RenderSVG(ctx, m, dopts)
@@ -375,6 +376,11 @@ func runTMRender(ctx context.Context, s *streams, opts *tmRenderOptions) error {
 		}
 		return threatmodel.WriteDOT(w, m, dopts)
 	})
+	if err != nil {
+		return err
+	}
+	wrote(s, opts.Output, fmt.Sprintf("diagram of %d elements, %d flows", len(m.Elements), len(m.Flows)), "")
+	return nil
 }
 
 // tmReportOptions are the parsed options of `threatmodel report`.
@@ -410,7 +416,7 @@ func runTMReport(ctx context.Context, s *streams, opts *tmReportOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeWhole(s, opts.Output, func(w io.Writer) error {
+	err = writeWhole(s, opts.Output, func(w io.Writer) error {
 		if opts.Format == "html" {
 			svg, err := threatmodel.RenderSVG(ctx, m, threatmodel.DiagramOptions{Result: res})
 			if err != nil {
@@ -420,6 +426,11 @@ func runTMReport(ctx context.Context, s *streams, opts *tmReportOptions) error {
 		}
 		return threatmodel.WriteMarkdown(w, m, res)
 	})
+	if err != nil {
+		return err
+	}
+	wrote(s, opts.Output, opts.Format+" report", "")
+	return nil
 }
 
 // tmImportOptions are the parsed options of `threatmodel import`.
@@ -467,10 +478,9 @@ func runTMImport(_ context.Context, s *streams, opts *tmImportOptions) error {
 	if err := writeOutput(s, opts.Output, yml); err != nil {
 		return err
 	}
-	if !toStdout(opts.Output) {
-		fmt.Fprintf(s.err, "imported %s model %q: %d elements, %d flows, %d trust boundaries, %d recorded threats → %s\n",
-			im.Format, im.Model.Title, len(im.Model.Elements), len(im.Model.Flows), len(im.Model.Boundaries), len(im.Model.Threats), opts.Output)
-	}
+	wrote(s, opts.Output, fmt.Sprintf("imported %s model %q: %d elements, %d flows, %d trust boundaries, %d recorded threats",
+		im.Format, im.Model.Title, len(im.Model.Elements), len(im.Model.Flows), len(im.Model.Boundaries), len(im.Model.Threats)),
+		"rampart threatmodel check "+opts.Output)
 	return nil
 }
 
@@ -506,7 +516,11 @@ func runTMExport(_ context.Context, s *streams, opts *tmExportOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeWhole(s, opts.Output, func(w io.Writer) error { return otm.Export(w, m, res) })
+	if err := writeWhole(s, opts.Output, func(w io.Writer) error { return otm.Export(w, m, res) }); err != nil {
+		return err
+	}
+	wrote(s, opts.Output, "Open Threat Model JSON", "")
+	return nil
 }
 
 // tmRulesOptions are the parsed options of `threatmodel rules`.
@@ -544,7 +558,7 @@ func runTMRules(_ context.Context, s *streams, opts *tmRulesOptions) error {
 	if opts.Format == "json" {
 		return writeJSONUnescaped(s.out, map[string]any{"rules": list, "count": len(list)})
 	}
-	tw := newTable(s.out, "ID\tSTRIDE\tSEVERITY\tAPPLIES TO\tCWE\tCAPEC\tETSI EN 303 645\tTITLE")
+	tw := newTable(s.out, "ID\tSTRIDE\tSEVERITY\tAPPLIES TO\tCWE\tCAPEC\tETSI EN 303 645\tTITLE", len(list), "no rules")
 	for _, r := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.STRIDE, r.Severity, strings.Join(r.AppliesTo, ","),
 			ints(r.CWE), ints(r.CAPEC), orDash(strings.Join(r.ETSI, ",")), r.Title)
@@ -638,9 +652,7 @@ func runTMInit(_ context.Context, s *streams, opts *tmInitOptions) error {
 	if err := writeOutput(s, out, data); err != nil {
 		return err
 	}
-	if !toStdout(out) {
-		fmt.Fprintf(s.err, "wrote %s; next: rampart threatmodel check %s\n", out, out)
-	}
+	wrote(s, out, opts.Template+" template", "rampart threatmodel check "+out)
 	return nil
 }
 

@@ -180,7 +180,7 @@ func runUpdatesIn(ctx context.Context, s *streams, st *store.Store, o *updatesOp
 		if err != nil {
 			return err
 		}
-		tw := newTable(s.out, "NAME\tHARDWARE\tVERSION\tLENGTH\tSHA256\tPUBLISHED")
+		tw := newTable(s.out, "NAME\tHARDWARE\tVERSION\tLENGTH\tSHA256\tPUBLISHED", len(ts), "no targets published; publish one with 'rampart updates publish'")
 		for _, t := range ts {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", t.Name, t.Hardware, t.Version, t.Length, t.SHA256[:16], t.CreatedAt.Format(time.RFC3339))
 		}
@@ -190,7 +190,7 @@ func runUpdatesIn(ctx context.Context, s *streams, st *store.Store, o *updatesOp
 		if err != nil {
 			return err
 		}
-		tw := newTable(s.out, "ROLE\tVERSION\tEXPIRES")
+		tw := newTable(s.out, "ROLE\tVERSION\tEXPIRES", len(stt.Roles), "no roles")
 		for _, m := range stt.Roles {
 			fmt.Fprintf(tw, "%s\t%d\t%s\n", m.Role, m.Version, m.Expires.Format(time.RFC3339))
 		}
