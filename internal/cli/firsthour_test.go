@@ -110,11 +110,17 @@ func TestNotFoundNamesListingCommand(t *testing.T) {
 			errHas: []string{`product "Router"`, products}},
 		{name: "user", args: []string{"token", "create", "--user", "nobody", "--name", "ci", "--data", dir}, code: ExitError,
 			errHas: []string{`user "nobody"`, "list users with 'rampart user list'"}},
+		{name: "update repository", args: []string{"updates", "targets", "--product", "Router", "--data", dir}, code: ExitError,
+			errHas: []string{"create it with 'rampart updates init --product Router'"}},
 		{name: "listing", args: []string{"product", "list", "--data", dir}, code: ExitOK,
 			outHas: []string{"no products in", "rampart sbom import"}, outLacks: []string{"PRODUCT"}},
 	})
 	if h := notFoundHint(fault.Conflict("user %q exists", "nobody")); h != "" {
 		t.Errorf("hint for an error of another kind: %q", h)
+	}
+	// A message that says what to do itself gets no second hint.
+	if h := notFoundHint(fault.NotFound("no update repository for product %q: create it with 'rampart updates init --product %s'", "R", "R")); h != "" {
+		t.Errorf("hint for a missing update repository: %q", h)
 	}
 }
 

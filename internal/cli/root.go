@@ -199,8 +199,11 @@ func runVersion(_ context.Context, s *streams, _ *versionOptions) error {
 }
 
 // listHints name, for each kind of object a "not found" error can be
-// about, the command that lists the objects of that kind.
+// about, the command that lists the objects of that kind; "" for an object
+// whose message says itself what to do (a product's update repository:
+// "create it with 'rampart updates init …'").
 var listHints = []struct{ noun, hint string }{
+	{"update repository", ""},
 	{"incident", "list incidents with 'rampart incident list'"},
 	{"user", "list users with 'rampart user list'"},
 	{"product", "list products and their releases with 'rampart product list'"},

@@ -75,7 +75,7 @@ func runScanList(ctx context.Context, s *streams, opts *scanListOptions) error {
 // printScans writes the scan history as a table; a partial scan's CLOSED
 // is "-" (it closes nothing).
 func printScans(w io.Writer, scans []findings.Scan) error {
-	tw := newTable(w, "ID\tIMPORTED\tBY\tTOOL\tSCOPE\tFILE\tFINDINGS\tNEW\tUNCHANGED\tREOPENED\tCLOSED\tPARTIAL\tREASON", len(scans), "no scans imported into this release")
+	tw := newTable(w, "ID\tIMPORTED\tBY\tTOOL\tSCOPE\tFILE\tFINDINGS\tNEW\tUNCHANGED\tREOPENED\tCLOSED\tPARTIAL\tREASON", len(scans), "no scans imported into this release yet: import a report with 'rampart scan import'")
 	for _, sc := range scans {
 		closed, partial := strconv.Itoa(sc.Closed), "no"
 		if sc.Partial {
