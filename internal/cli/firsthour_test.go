@@ -152,3 +152,16 @@ func TestProductList(t *testing.T) {
 		{args: []string{"product", "list", "--format", "json", "--data", dir}, outHas: []string{`"name": "Sensor"`, `"version": "2.2"`, `"release_list"`}},
 	})
 }
+
+// TestScanImportUnknownToolWritesNothing: an unknown --tool is refused
+// before the release is created (exit 2). Before, scan import created the
+// product and release, then failed with exit 1.
+func TestScanImportUnknownToolWritesNothing(t *testing.T) {
+	dir, st := dataDir(t)
+	st.Close()
+	testCLI(t, []cliCase{
+		{name: "import", args: []string{"scan", "import", "testdata/zap.xml", "--tool", "nope", "--product", "Router", "--release", "1", "--data", dir}, code: ExitError,
+			errHas: []string{`unknown tool "nope"`, "rampart scan formats"}},
+		{name: "nothing created", args: []string{"product", "list", "--data", dir}, outHas: []string{"no products"}},
+	})
+}

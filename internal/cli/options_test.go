@@ -168,6 +168,7 @@ func TestScanOptions(t *testing.T) {
 		{args: []string{"-", "--tool", "nessus-csv", "--format", "ndjson"}, want: &scanParseOptions{File: "-", Tool: "nessus-csv", Format: "ndjson"}},
 		{args: []string{"r.sarif", "--format", "table"}, want: &scanParseOptions{File: "r.sarif", Format: "table"}},
 		{args: []string{"r.sarif", "--format", "xml"}, wantErr: "--format"},
+		{args: []string{"r.sarif", "--tool", "nope"}, wantErr: `--tool: unknown tool "nope"`},
 		{args: nil, wantErr: "accepts 1 arg"},
 	})
 	testParse(t, newScanFormatsCmd, []parseCase[scanFormatsOptions]{
@@ -181,6 +182,7 @@ func TestScanOptions(t *testing.T) {
 		{args: []string{"stopped.xml", "--partial", "--product", "G", "--release", "1"},
 			want: &scanImportOptions{Store: defaultStore, File: "stopped.xml", Product: "G", Release: "1", Partial: true}},
 		{args: []string{"zap.xml", "--product", "G"}, wantErr: `required flag(s) "release" not set`},
+		{args: []string{"zap.xml", "--tool", "nope", "--product", "G", "--release", "1"}, wantErr: `--tool: unknown tool "nope"`},
 		{args: []string{"--product", "G", "--release", "1"}, wantErr: "accepts 1 arg"},
 	})
 	testParse(t, newScanImportDefectDojoCmd, []parseCase[importDefectDojoOptions]{

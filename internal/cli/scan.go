@@ -57,13 +57,26 @@ Exits 1 when the file is not a valid report of the (detected or given) tool.`,
 }
 
 func (o *scanParseOptions) validate() error {
+	if err := checkTool(o.Tool); err != nil {
+		return err
+	}
 	return checkOneOf("format", o.Format, "json", "ndjson", "table")
+}
+
+// checkTool checks a --tool name before anything is read or opened: an
+// unknown one is a usage error (exit 2), and an import creates no release
+// for it.
+func checkTool(tool string) error {
+	if _, ok := scanners.Lookup(tool); tool != "" && !ok {
+		return fmt.Errorf("--tool: unknown tool %q: list the formats with 'rampart scan formats'", tool)
+	}
+	return nil
 }
 
 func runScanParse(_ context.Context, s *streams, opts *scanParseOptions) error {
 	in, name, done, err := openArg(s, opts.File, "standard input")
 	if err != nil {
-		return failure(fmt.Errorf("scan parse: %w", err))
+		return fmt.Errorf("scan parse: %w", err)
 	}
 	defer done()
 	br := bufio.NewReaderSize(in, scanners.HeadSize)

@@ -88,8 +88,11 @@ func TestScanParseFailures(t *testing.T) {
 			errHas: []string{"testdata/zap.xml:", "not a report of this format"}},
 		{name: "unknown format", stdin: "just some text\n", args: []string{"scan", "parse", "-"}, code: ExitFailure,
 			errHas: []string{"standard input: unknown report format"}},
-		{name: "missing file", args: []string{"scan", "parse", "testdata/missing.xml"}, code: ExitFailure, errHas: []string{"testdata/missing.xml"}},
-		{name: "unknown tool", args: []string{"scan", "parse", "testdata/zap.xml", "--tool", "nope"}, code: ExitFailure, errHas: []string{`unknown tool "nope"`}},
+		// A file that cannot be opened and an unknown --tool are not
+		// invalid reports but runtime and usage errors: exit 2, as sbom
+		// inspect and threatmodel check exit for them.
+		{name: "missing file", args: []string{"scan", "parse", "testdata/missing.xml"}, code: ExitError, errHas: []string{"testdata/missing.xml"}},
+		{name: "unknown tool", args: []string{"scan", "parse", "testdata/zap.xml", "--tool", "nope"}, code: ExitError, errHas: []string{`unknown tool "nope"`, "rampart scan formats"}},
 		{name: "bad --format", args: []string{"scan", "parse", "testdata/zap.xml", "--format", "yaml"}, code: ExitError},
 	})
 }

@@ -56,6 +56,8 @@ finding is refused. --partial imports any report as a partial scan.`,
 	return cmd
 }
 
+func (o *scanImportOptions) validate() error { return checkTool(o.Tool) }
+
 func runScanImport(ctx context.Context, s *streams, opts *scanImportOptions) error {
 	f, err := os.Open(opts.File)
 	if err != nil {
