@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -163,5 +164,34 @@ func TestScanImportUnknownToolWritesNothing(t *testing.T) {
 		{name: "import", args: []string{"scan", "import", "testdata/zap.xml", "--tool", "nope", "--product", "Router", "--release", "1", "--data", dir}, code: ExitError,
 			errHas: []string{`unknown tool "nope"`, "rampart scan formats"}},
 		{name: "nothing created", args: []string{"product", "list", "--data", dir}, outHas: []string{"no products"}},
+	})
+}
+
+// TestFailedImportCreatesNoRelease: `sbom import` and `scan import` create
+// a missing product release in the import's own transaction, so a file
+// the import refuses (not an SBOM, a truncated report) leaves no empty
+// product or release behind, and a good one still creates both.
+func TestFailedImportCreatesNoRelease(t *testing.T) {
+	dir, st := dataDir(t)
+	st.Close()
+	tmp := t.TempDir()
+	notSBOM := filepath.Join(tmp, "package.json")
+	if err := os.WriteFile(notSBOM, []byte(`{"name":"x","version":"1.0.0"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	zap, err := os.ReadFile("testdata/zap.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(tmp, "zap-cut.xml")
+	if err := os.WriteFile(truncated, zap[:len(zap)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	testCLI(t, []cliCase{
+		{name: "not an SBOM", args: []string{"sbom", "import", notSBOM, "--product", "Router", "--release", "1", "--data", dir}, code: ExitFailure},
+		{name: "truncated report", args: []string{"scan", "import", truncated, "--product", "Router", "--release", "2", "--data", dir}, code: ExitFailure},
+		{name: "nothing created", args: []string{"product", "list", "--data", dir}, outHas: []string{"no products"}},
+		{name: "good report", args: []string{"scan", "import", "testdata/zap.xml", "--product", "Router", "--release", "2", "--data", dir}, outHas: []string{"into Router 2"}},
+		{name: "created", args: []string{"product", "list", "--data", dir}, outHas: []string{"Router"}},
 	})
 }

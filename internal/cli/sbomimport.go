@@ -30,8 +30,8 @@ func newSBOMImportCmd(s *streams, runF func(context.Context, *sbomImportOptions)
 		Short: "Import an SBOM into a product release (created if missing)",
 		Long: `Import a CycloneDX or SPDX SBOM into a release. The product and release are
 created when they do not exist. The SBOM is validated against its official
-schema first; the import is one transaction, so an invalid SBOM changes
-nothing. The raw file is kept, addressed by its SHA-256 (files over 64 MiB
+schema first; the import, with the creation of the product and release, is
+one transaction, so an invalid SBOM changes nothing. The raw file is kept, addressed by its SHA-256 (files over 64 MiB
 are recorded by their SHA-256 only). Files over 32 MiB (CycloneDX JSON and
 XML, SPDX JSON and tag-value) are streamed: validated, then read a few
 components at a time, so memory does not grow with the file. A Yocto
@@ -73,11 +73,13 @@ func runSBOMImport(ctx context.Context, s *streams, opts *sbomImportOptions) err
 	if os.Getenv("GOMEMLIMIT") == "" && fi.Size() > sbom.StreamThreshold {
 		debug.SetMemoryLimit(64 << 20)
 	}
-	return withRelease(ctx, opts.Store, opts.Product, opts.Release, func(st *store.Store, rel inventory.Release) error {
-		res, err := portfolio.ImportSBOMFrom(ctx, st, rel.ID, opts.File, f, fi.Size())
-		if err != nil {
+	var res portfolio.ImportResult
+	return withRelease(ctx, opts.Store, opts.Product, opts.Release, func(ctx context.Context, st *store.Store, rel inventory.Release) error {
+		if res, err = portfolio.ImportSBOMFrom(ctx, st, rel.ID, opts.File, f, fi.Size()); err != nil {
 			return failure(err)
 		}
+		return nil
+	}, func(st *store.Store, rel inventory.Release) error {
 		fmt.Fprintf(s.out, "imported %d components from %s (%s %s) into %s %s (release id %d, sha256 %s)\n",
 			res.Components, opts.File, res.Format, res.SpecVersion, rel.ProductName, rel.Version, rel.ID, res.SHA256)
 		for _, w := range res.Warnings {

@@ -84,15 +84,15 @@ func runScanImport(ctx context.Context, s *streams, opts *scanImportOptions) err
 }
 
 // importReport imports a scanner report into the product release (created
-// when missing) as the CLI; a report the import refuses is a failure (exit 1).
+// when missing, in the import's transaction) as the CLI; a report the import refuses is a failure (exit 1).
 func importReport(ctx context.Context, sf storeFlags, product, release string, req portfolio.ScanRequest) (res findings.ScanResult, rel inventory.Release, err error) {
-	err = withRelease(ctx, sf, product, release, func(st *store.Store, r inventory.Release) error {
+	err = withRelease(ctx, sf, product, release, func(ctx context.Context, st *store.Store, r inventory.Release) error {
 		req.ReleaseID, req.Actor, rel = r.ID, "cli", r
 		if res, err = portfolio.ImportScan(ctx, st, req); err != nil {
 			return failure(err)
 		}
 		return nil
-	})
+	}, nil)
 	return res, rel, err
 }
 
@@ -154,14 +154,24 @@ func registerReleaseFlags(cmd *cobra.Command, product, release *string) {
 	_ = cmd.MarkFlagRequired("release")
 }
 
-// withRelease opens the store, makes sure the product release exists
-// (creating it when missing), runs fn and closes the store.
-func withRelease(ctx context.Context, sf storeFlags, product, release string, fn func(*store.Store, inventory.Release) error) error {
+// withRelease opens the store and runs importFn in one transaction with
+// the creation of the product release when it is missing, so an import that
+// fails leaves no empty product or release behind; after (nil: nothing)
+// runs once that committed, outside it (re-matching, printing).
+func withRelease(ctx context.Context, sf storeFlags, product, release string,
+	importFn func(ctx context.Context, st *store.Store, rel inventory.Release) error, after func(st *store.Store, rel inventory.Release) error) error {
 	return sf.with(ctx, func(st *store.Store) error {
-		rel, err := st.EnsureRelease(ctx, product, release)
-		if err != nil {
+		var rel inventory.Release
+		err := st.Atomic(ctx, func(ctx context.Context) error {
+			var err error
+			if rel, err = st.EnsureRelease(ctx, product, release); err != nil {
+				return err
+			}
+			return importFn(ctx, st, rel)
+		})
+		if err != nil || after == nil {
 			return err
 		}
-		return fn(st, rel)
+		return after(st, rel)
 	})
 }
