@@ -53,8 +53,8 @@ func expectedOutcome(rel string) outcome {
 		return unknown // licences and READMEs
 	case strings.HasPrefix(base, "invalid-"):
 		return rejected
-	case strings.HasSuffix(base, ".spdx.yaml"), strings.HasSuffix(base, ".spdx.xml"):
-		return unsupported // SPDX YAML and XML encodings
+	case strings.HasSuffix(base, ".spdx.xml"):
+		return unsupported // the SPDX 2.2/2.3 XML encoding
 	case strings.HasSuffix(rel, ".1.1.xml"):
 		return unsupported // CycloneDX 1.1
 	}

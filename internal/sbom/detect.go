@@ -16,6 +16,10 @@ import (
 var (
 	cycloneDXVersions = map[string]bool{"1.2": true, "1.3": true, "1.4": true, "1.5": true, "1.6": true, "1.7": true}
 	spdxVersions      = map[string]bool{"2.2": true, "2.3": true}
+	// spdxTagValueVersions: SPDX 2.1 was written only as tag-value and
+	// RDF (JSON and YAML came with SPDX 2.2); tools-golang reads its
+	// tag-value and converts it to the 2.3 model.
+	spdxTagValueVersions = map[string]bool{"2.1": true, "2.2": true, "2.3": true}
 )
 
 const cdxXMLNamespacePrefix = "http://cyclonedx.org/schema/bom/"
@@ -184,7 +188,7 @@ func detectJSON(data []byte) (Format, error) {
 		v := strings.TrimPrefix(h.spdxVersion, "SPDX-")
 		f := Format{Name: FormatSPDX, SpecVersion: v, Encoding: EncodingJSON}
 		if !spdxVersions[v] {
-			return f, fmt.Errorf("%w: SPDX spdxVersion %q (supported: SPDX-2.2, SPDX-2.3)", ErrUnsupportedVersion, h.spdxVersion)
+			return f, fmt.Errorf("%w: SPDX JSON spdxVersion %q (supported: SPDX-2.2, SPDX-2.3; SPDX 2.1 defines no JSON encoding, its documents are tag-value or RDF)", ErrUnsupportedVersion, h.spdxVersion)
 		}
 		return f, nil
 	case strings.Contains(h.context, "spdx.org/rdf/3") || (h.hasGraph && strings.Contains(h.context, "spdx")):
@@ -228,7 +232,7 @@ func detectXML(data []byte) (Format, error) {
 		case (se.Name.Local == "Document" || se.Name.Local == "SpdxDocument") && bytes.Contains(data, []byte("<spdxVersion>SPDX-")),
 			strings.Contains(ns, "spdx.org") || strings.Contains(strings.ToLower(se.Name.Local), "spdx") || se.Name.Local == "RDF" && bytes.Contains(data, []byte("spdx.org/rdf")):
 			return Format{Name: FormatSPDX, Encoding: EncodingXML},
-				fmt.Errorf("%w: SPDX XML/RDF encoding (supported SPDX encodings: JSON, tag-value)", ErrUnsupportedVersion)
+				fmt.Errorf("%w: SPDX XML/RDF encoding (supported SPDX encodings: JSON, YAML, tag-value)", ErrUnsupportedVersion)
 		}
 		return Format{}, fmt.Errorf("%w: XML root element <%s> is not a CycloneDX <bom>", ErrUnknownFormat, se.Name.Local)
 	}
@@ -248,15 +252,18 @@ func detectText(data []byte) (Format, error) {
 		if v, ok := strings.CutPrefix(line, "SPDXVersion:"); ok {
 			ver := strings.TrimPrefix(strings.TrimSpace(v), "SPDX-")
 			f := Format{Name: FormatSPDX, SpecVersion: ver, Encoding: EncodingTagValue}
-			if !spdxVersions[ver] {
-				return f, fmt.Errorf("%w: SPDX tag-value version %q (supported: SPDX-2.2, SPDX-2.3)", ErrUnsupportedVersion, strings.TrimSpace(v))
+			if !spdxTagValueVersions[ver] {
+				return f, fmt.Errorf("%w: SPDX tag-value version %q (supported: SPDX-2.1, SPDX-2.2, SPDX-2.3)", ErrUnsupportedVersion, strings.TrimSpace(v))
 			}
 			return f, nil
 		}
 		if v, ok := strings.CutPrefix(line, "spdxVersion:"); ok {
 			ver := strings.Trim(strings.TrimSpace(v), `"'`)
-			return Format{Name: FormatSPDX, SpecVersion: strings.TrimPrefix(ver, "SPDX-"), Encoding: "yaml"},
-				fmt.Errorf("%w: SPDX YAML encoding (supported SPDX encodings: JSON, tag-value)", ErrUnsupportedVersion)
+			f := Format{Name: FormatSPDX, SpecVersion: strings.TrimPrefix(ver, "SPDX-"), Encoding: EncodingYAML}
+			if !spdxVersions[f.SpecVersion] {
+				return f, fmt.Errorf("%w: SPDX YAML spdxVersion %q (supported: SPDX-2.2, SPDX-2.3)", ErrUnsupportedVersion, ver)
+			}
+			return f, nil
 		}
 		if firstTag && !tagLine.MatchString(line) {
 			break // not tag-value, not YAML
@@ -266,5 +273,5 @@ func detectText(data []byte) (Format, error) {
 	if err := sc.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return Format{}, fmt.Errorf("%w: %v", ErrUnknownFormat, err)
 	}
-	return Format{}, fmt.Errorf("%w: not CycloneDX (JSON, XML) or SPDX (JSON, tag-value)", ErrUnknownFormat)
+	return Format{}, fmt.Errorf("%w: not CycloneDX (JSON, XML) or SPDX (JSON, YAML, tag-value)", ErrUnknownFormat)
 }

@@ -209,3 +209,35 @@ func FuzzDecodeSPDX3(f *testing.F) {
 		`{"type": "simplelicensing_LicenseExpression", "spdxId": "urn:e", "simplelicensing_licenseExpression": "Apache-2.0"}`))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, true) })
 }
+
+// FuzzDecodeSPDXYAML: the SPDX 2.2/2.3 YAML reader (spdx_yaml.go: YAML
+// to JSON, then the SPDX JSON import) never panics, rejects with a
+// sentinel, and its whole and streamed paths agree.
+func FuzzDecodeSPDXYAML(f *testing.F) {
+	data, err := os.ReadFile("testdata/spdx-encodings/SPDXYAMLExample-2.3.spdx.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add(data[:len(data)/2])
+	f.Add([]byte("spdxVersion: SPDX-2.3\ndataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nname: d\ndocumentNamespace: https://x/y\n" +
+		"creationInfo: {created: 2024-01-01T00:00:00Z, creators: ['Tool: t']}\ndocumentDescribes: [SPDXRef-a]\n" +
+		"packages:\n- &p {SPDXID: SPDXRef-a, name: a, downloadLocation: NONE, versionInfo: 1.0}\n- {SPDXID: SPDXRef-b, name: *p, downloadLocation: NONE}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, true) })
+}
+
+// FuzzDecodeSPDXTagValue21: SPDX 2.1 tag-value (tools-golang's 2.1 parser
+// converted to the 2.3 model), whole and streamed in small chunks.
+func FuzzDecodeSPDXTagValue21(f *testing.F) {
+	defer sbom.SetTVChunkBytes(96)()
+	data, err := os.ReadFile("testdata/spdx-encodings/SPDXTagExample-v2.1.spdx")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add(data[:len(data)/2])
+	f.Add([]byte("SPDXVersion: SPDX-2.1\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nDocumentName: d\nDocumentNamespace: https://x/y\nCreator: Tool: t\nCreated: 2024-01-01T00:00:00Z\n" +
+		"PackageName: a\nSPDXID: SPDXRef-a\nPackageDownloadLocation: NONE\nFilesAnalyzed: false\nPackageLicenseConcluded: MIT\nPackageLicenseDeclared: MIT\nPackageCopyrightText: NONE\n" +
+		"Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, false) })
+}

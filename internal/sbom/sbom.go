@@ -58,6 +58,7 @@ const (
 	EncodingJSON     = "json"
 	EncodingXML      = "xml"
 	EncodingTagValue = "tag-value"
+	EncodingYAML     = "yaml"
 )
 
 // DefaultMaxBytes is the size limit Decode applies when Options.MaxBytes is 0.
@@ -96,7 +97,7 @@ func (f Format) String() string {
 type Document struct {
 	Format      string // FormatCycloneDX or FormatSPDX
 	SpecVersion string // "1.6", "2.3", …
-	Encoding    string // EncodingJSON, EncodingXML, EncodingTagValue, EncodingJSONLD or EncodingTar
+	Encoding    string // EncodingJSON, EncodingXML, EncodingTagValue, EncodingYAML, EncodingJSONLD or EncodingTar
 	// Name is the document's name: the SPDX document name, or for CycloneDX
 	// the metadata component's name (CycloneDX documents have no name).
 	Name string
@@ -214,6 +215,8 @@ func decodeBytes(data []byte, name string) (doc *Document, err error) {
 		return decodeSPDXJSON(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingTagValue:
 		return decodeSPDXTagValue(data, name, f)
+	case f.Name == FormatSPDX && f.Encoding == EncodingYAML:
+		return decodeSPDXYAML(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingJSONLD:
 		return decodeSPDX3(data, name, f)
 	case f.Name == FormatSPDX && f.Encoding == EncodingTar:

@@ -211,7 +211,8 @@ func TestDetect(t *testing.T) {
 		{`<html><body>`, sbom.Format{}, sbom.ErrUnknownFormat},
 		{"# generated\nSPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n", sbom.Format{Name: "spdx", SpecVersion: "2.3", Encoding: "tag-value"}, nil},
 		{"SPDXVersion: SPDX-1.2\n", sbom.Format{Name: "spdx", SpecVersion: "1.2", Encoding: "tag-value"}, sbom.ErrUnsupportedVersion},
-		{"---\nspdxVersion: SPDX-2.3\n", sbom.Format{Name: "spdx", SpecVersion: "2.3", Encoding: "yaml"}, sbom.ErrUnsupportedVersion},
+		{"---\nspdxVersion: SPDX-2.3\n", sbom.Format{Name: "spdx", SpecVersion: "2.3", Encoding: "yaml"}, nil},
+		{"SPDXVersion: SPDX-2.1\n", sbom.Format{Name: "spdx", SpecVersion: "2.1", Encoding: "tag-value"}, nil},
 		{"", sbom.Format{}, sbom.ErrUnknownFormat},
 		{"\x89PNG\r\n\x1a\n", sbom.Format{}, sbom.ErrUnknownFormat},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spdx/tools-golang/convert"
 	"github.com/spdx/tools-golang/spdx"
 	"github.com/spdx/tools-golang/spdx/v2/common"
+	v21tv "github.com/spdx/tools-golang/spdx/v2/v2_1/tagvalue/reader"
 	v22tv "github.com/spdx/tools-golang/spdx/v2/v2_2/tagvalue/reader"
 	v23tv "github.com/spdx/tools-golang/spdx/v2/v2_3/tagvalue/reader"
 	tvreader "github.com/spdx/tools-golang/tagvalue/reader"
@@ -201,9 +202,30 @@ func tagValueError(data []byte, name string, f Format, err error) error {
 
 var tvLineRE = regexp.MustCompile(`(?i)line (\d+)`)
 
-func tagValueLine(_ []byte, err error) string {
+// tvUnknownTagRE is tools-golang's error for a tag its parser does not
+// know in the section it is in (it names no line).
+var tvUnknownTagRE = regexp.MustCompile(`unknown tag ([A-Za-z0-9]+)`)
+
+// tagValueLine is the line an error of tools-golang's tag-value reader or
+// parser names, or for an unknown tag the first line that has that tag.
+func tagValueLine(data []byte, err error) string {
 	if m := tvLineRE.FindStringSubmatch(err.Error()); m != nil {
 		return "line " + m[1]
+	}
+	if m := tvUnknownTagRE.FindStringSubmatch(err.Error()); m != nil {
+		return firstLineWith(data, m[1]+":", true)
+	}
+	return ""
+}
+
+// firstLineWith returns "line N" for the first line of data that holds s
+// (at its start when atStart, ignoring leading blanks), or "".
+func firstLineWith(data []byte, s string, atStart bool) string {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		t := bytes.TrimLeft(line, " \t")
+		if (atStart && bytes.HasPrefix(t, []byte(s))) || (!atStart && bytes.Contains(t, []byte(s))) {
+			return fmt.Sprintf("line %d", i+1)
+		}
 	}
 	return ""
 }
@@ -323,11 +345,11 @@ func checkSPDXFile(f *spdx.File, where, name, version string, def func(string)) 
 		return invalid(name, field+" SPDXID", "missing required tag: the file section is incomplete (truncated?)")
 	case !has:
 		return invalid(name, field+" FileChecksum", "missing required SHA1 checksum: the file section is incomplete (truncated?)")
-	case version == "2.2" && f.LicenseConcluded == "":
+	case spdxStrictFields(version) && f.LicenseConcluded == "":
 		return invalid(name, field+" LicenseConcluded", "missing required tag: the file section is incomplete (truncated?)")
-	case version == "2.2" && len(f.LicenseInfoInFiles) == 0:
+	case spdxStrictFields(version) && len(f.LicenseInfoInFiles) == 0:
 		return invalid(name, field+" LicenseInfoInFile", "missing required tag: the file section is incomplete (truncated?)")
-	case version == "2.2" && f.FileCopyrightText == "":
+	case spdxStrictFields(version) && f.FileCopyrightText == "":
 		return invalid(name, field+" FileCopyrightText", "missing required tag: the file section is incomplete (truncated?)")
 	}
 	return nil
@@ -346,7 +368,7 @@ func checkSPDXPackageComplete(p *spdx.Package, name, version string, def func(st
 			return err
 		}
 	}
-	if version != "2.2" {
+	if !spdxStrictFields(version) {
 		return nil
 	}
 	analyzed := p.FilesAnalyzed || !p.IsFilesAnalyzedTagPresent
@@ -637,21 +659,33 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // parseTagValues reads tag-value pairs with tools-golang's parser of the
-// document's SPDX version (2.2 converted to 2.3; 2.3 otherwise).
+// document's SPDX version (2.1 and 2.2 converted to 2.3 by tools-golang's
+// convert package; 2.3 otherwise).
 func parseTagValues(pairs []tvreader.TagValuePair, version string) (*spdx.Document, error) {
-	if version == "2.2" {
-		d22, err := v22tv.ParseTagValues(pairs)
-		if err != nil {
-			return nil, err
-		}
-		var doc spdx.Document
-		if err := convert.Document(d22, &doc); err != nil {
-			return nil, err
-		}
-		return &doc, nil
+	var old any
+	var err error
+	switch version {
+	case "2.1":
+		old, err = v21tv.ParseTagValues(pairs)
+	case "2.2":
+		old, err = v22tv.ParseTagValues(pairs)
+	default:
+		return v23tv.ParseTagValues(pairs)
 	}
-	return v23tv.ParseTagValues(pairs)
+	if err != nil {
+		return nil, err
+	}
+	var doc spdx.Document
+	if err := convert.Document(old, &doc); err != nil {
+		return nil, err
+	}
+	return &doc, nil
 }
+
+// spdxStrictFields reports whether version makes the file and package
+// licence and copyright fields mandatory (SPDX 2.1 and 2.2; 2.3 made
+// them optional).
+func spdxStrictFields(version string) bool { return version == "2.1" || version == "2.2" }
 
 // describedIn lists, once each and in order, the elements that rels say
 // the document doc describes (see describedBy).

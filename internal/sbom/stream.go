@@ -115,7 +115,7 @@ func Prepare(ra io.ReaderAt, size int64, name string) (p *Prepared, err error) {
 		q.spdx, err = prepareSPDXJSON(sr, q.size, name, f)
 	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingJSONLD && spdx3Versions[f.SpecVersion]:
 		q.spdx3, err = prepareSPDX3(sr, q.size, name)
-	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingTagValue && spdxVersions[f.SpecVersion]:
+	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingTagValue && spdxTagValueVersions[f.SpecVersion]:
 		q.tv, err = prepareSPDXTagValue(sr, q.size, name, f)
 		streamed = !errors.Is(err, errTVWhole) // else decoded whole below
 	default:
