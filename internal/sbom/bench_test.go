@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	"gopkg.in/yaml.v3"
 
 	"github.com/rampart-security/rampart/internal/sbom/sbomgen"
 )
@@ -192,4 +195,37 @@ func BenchmarkDecodeSPDX3(b *testing.B) {
 		}
 	}
 	reportCPU(b, cpu)
+}
+
+// BenchmarkDecodeSPDXYAML10k decodes the SPDX 2.3 document of
+// BenchmarkDecodeSPDX10k written as SPDX YAML (yaml.v3 Marshal of the
+// JSON document): YAML to JSON, then the SPDX JSON import.
+func BenchmarkDecodeSPDXYAML10k(b *testing.B) {
+	var js bytes.Buffer
+	if err := sbomgen.WriteSPDX(&js, 10000); err != nil {
+		b.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(js.Bytes(), &v); err != nil {
+		b.Fatal(err)
+	}
+	y, err := yaml.Marshal(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDecode10k(b, y, "bom-10k.spdx.yaml", "spdx/2.3")
+}
+
+// BenchmarkDecodeSPDXTagValue21_10k decodes sbomgen's 10k tag-value
+// document rewritten as SPDX 2.1: no PrimaryPackagePurpose (2.3), and the
+// licence and copyright tags 2.1 requires (NOASSERTION).
+func BenchmarkDecodeSPDXTagValue21_10k(b *testing.B) {
+	var tv bytes.Buffer
+	if err := sbomgen.WriteSPDXTagValue(&tv, 10000); err != nil {
+		b.Fatal(err)
+	}
+	s := strings.Replace(tv.String(), "SPDXVersion: SPDX-2.3", "SPDXVersion: SPDX-2.1", 1)
+	s = regexp.MustCompile(`(?m)^(PrimaryPackagePurpose|PackageLicenseConcluded): .*\n`).ReplaceAllString(s, "")
+	s = strings.ReplaceAll(s, "FilesAnalyzed: false\n", "FilesAnalyzed: false\nPackageLicenseConcluded: NOASSERTION\nPackageLicenseDeclared: NOASSERTION\nPackageCopyrightText: NOASSERTION\n")
+	benchDecode10k(b, []byte(s), "bom-10k-2.1.spdx", "spdx/2.3")
 }
