@@ -21,10 +21,10 @@ func newSBOMCmd(s *streams) *cobra.Command {
 		Short: "Validate, inspect and convert SBOMs (CycloneDX, SPDX)",
 		Long: `Work with software bills of materials offline.
 
-Reads CycloneDX 1.2–1.7 (JSON, XML), SPDX 2.2/2.3 (JSON, YAML, tag-value, and
-Yocto create-spdx bundles IMAGE.spdx.tar.zst: linked documents in a tar),
-SPDX 2.1 (tag-value) and
-SPDX 3.0 (JSON-LD, e.g. Yocto's create-spdx-3.0), detected from the content.
+Reads CycloneDX 1.2–1.7 (JSON, XML) and 1.0/1.1 (XML), SPDX 2.2/2.3 (JSON,
+YAML, tag-value, and Yocto create-spdx bundles IMAGE.spdx.tar.zst: linked
+documents in a tar), SPDX 2.1 (tag-value) and SPDX 3.0 (JSON-LD, e.g.
+Yocto's create-spdx-3.0), detected from the content.
 CycloneDX and SPDX 2 JSON documents are validated against the official
 schemas. Writes CycloneDX 1.6 JSON and SPDX 2.3 JSON. Imports into a product release.`,
 		Example: "  rampart sbom inspect firmware.cdx.json\n  rampart sbom convert firmware.spdx --to cyclonedx-json -o firmware.cdx.json",

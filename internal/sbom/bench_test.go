@@ -229,3 +229,34 @@ func BenchmarkDecodeSPDXTagValue21_10k(b *testing.B) {
 	s = strings.ReplaceAll(s, "FilesAnalyzed: false\n", "FilesAnalyzed: false\nPackageLicenseConcluded: NOASSERTION\nPackageLicenseDeclared: NOASSERTION\nPackageCopyrightText: NOASSERTION\n")
 	benchDecode10k(b, []byte(s), "bom-10k-2.1.spdx", "spdx/2.3")
 }
+
+// BenchmarkDecodeCycloneDX11XML10k decodes sbomgen's 10k CycloneDX XML
+// document rewritten as CycloneDX 1.1 in the shape cyclonedx-maven-plugin
+// wrote: the 1.1 namespace, the firmware as a device (type firmware came
+// with 1.2), the dependency graph in the dependency-graph extension.
+func BenchmarkDecodeCycloneDX11XML10k(b *testing.B) {
+	var x bytes.Buffer
+	if err := sbomgen.WriteXML(&x, 10000); err != nil {
+		b.Fatal(err)
+	}
+	s := strings.NewReplacer(
+		`xmlns="http://cyclonedx.org/schema/bom/1.6"`, `xmlns="http://cyclonedx.org/schema/bom/1.1" xmlns:dg="http://cyclonedx.org/schema/ext/dependency-graph/1.0"`,
+		`type="firmware"`, `type="device"`,
+		"<dependencies>", "<dg:dependencies>", "</dependencies>", "</dg:dependencies>",
+		"<dependency ", "<dg:dependency ", "</dependency>", "</dg:dependency>",
+	).Replace(x.String())
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	for b.Loop() {
+		doc, err := Decode(strings.NewReader(s), "bom-10k-1.1.xml", Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(doc.Components) != 10000 || doc.Edges() < 10000 {
+			b.Fatalf("%d components, %d edges", len(doc.Components), doc.Edges())
+		}
+	}
+	reportCPU(b, cpu)
+}

@@ -55,8 +55,6 @@ func expectedOutcome(rel string) outcome {
 		return rejected
 	case strings.HasSuffix(base, ".spdx.xml"):
 		return unsupported // the SPDX 2.2/2.3 XML encoding
-	case strings.HasSuffix(rel, ".1.1.xml"):
-		return unsupported // CycloneDX 1.1
 	}
 	return accepted
 }

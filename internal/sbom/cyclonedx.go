@@ -24,7 +24,7 @@ func decodeCycloneDXJSON(data []byte, name string, f Format) (*Document, error) 
 		}
 		return nil, invalid(name, "/specVersion", "missing required property specVersion")
 	case !cycloneDXVersions[f.SpecVersion]:
-		return nil, fmt.Errorf("%s: %w: CycloneDX specVersion %q (supported: 1.2 to 1.7)", name, ErrUnsupportedVersion, f.SpecVersion)
+		return nil, fmt.Errorf("%s: %w: CycloneDX specVersion %q (supported in JSON: 1.2 to 1.7; 1.0 and 1.1 are XML only)", name, ErrUnsupportedVersion, f.SpecVersion)
 	}
 	if err := validateStream(data, FormatCycloneDX+"/"+f.SpecVersion, name); err != nil {
 		return nil, err
@@ -400,6 +400,10 @@ func checkXMLComponent(c *cdx.Component, f Format, at loc, name string) error {
 	}
 	if strings.TrimSpace(c.Name) == "" {
 		return invalid(name, at.path+"/name", "missing required component name")
+	}
+	if !versionAtLeast(f.SpecVersion, "1.2") && strings.TrimSpace(c.Version) == "" {
+		// bom-1.0.xsd and bom-1.1.xsd: version minOccurs="1".
+		return invalid(name, at.path+"/version", "missing required component version (CycloneDX %s)", f.SpecVersion)
 	}
 	if !scopes[c.Scope] {
 		return invalid(name, at.path+"/scope", "scope %q is not one of required, optional, excluded", c.Scope)

@@ -15,7 +15,10 @@ import (
 // Supported specification versions per format.
 var (
 	cycloneDXVersions = map[string]bool{"1.2": true, "1.3": true, "1.4": true, "1.5": true, "1.6": true, "1.7": true}
-	spdxVersions      = map[string]bool{"2.2": true, "2.3": true}
+	// cycloneDXXMLVersions: CycloneDX 1.0 and 1.1 were XML only (JSON
+	// came with 1.2).
+	cycloneDXXMLVersions = map[string]bool{"1.0": true, "1.1": true, "1.2": true, "1.3": true, "1.4": true, "1.5": true, "1.6": true, "1.7": true}
+	spdxVersions         = map[string]bool{"2.2": true, "2.3": true}
 	// spdxTagValueVersions: SPDX 2.1 was written only as tag-value and
 	// RDF (JSON and YAML came with SPDX 2.2); tools-golang reads its
 	// tag-value and converts it to the 2.3 model.
@@ -181,7 +184,7 @@ func detectJSON(data []byte) (Format, error) {
 			return Format{}, fmt.Errorf("%w: bomFormat %q is not CycloneDX", ErrUnknownFormat, h.bomFormat)
 		}
 		if h.hasSpecVersion && !cycloneDXVersions[f.SpecVersion] {
-			return f, fmt.Errorf("%w: CycloneDX specVersion %q (supported: 1.2 to 1.7)", ErrUnsupportedVersion, f.SpecVersion)
+			return f, fmt.Errorf("%w: CycloneDX specVersion %q (supported in JSON: 1.2 to 1.7; 1.0 and 1.1 are XML only)", ErrUnsupportedVersion, f.SpecVersion)
 		}
 		return f, nil
 	case h.hasSPDXVersion:
@@ -222,8 +225,8 @@ func detectXML(data []byte) (Format, error) {
 		case se.Name.Local == "bom" && strings.HasPrefix(ns, cdxXMLNamespacePrefix):
 			v := strings.TrimPrefix(ns, cdxXMLNamespacePrefix)
 			f := Format{Name: FormatCycloneDX, SpecVersion: v, Encoding: EncodingXML}
-			if !cycloneDXVersions[v] {
-				return f, fmt.Errorf("%w: CycloneDX %s XML (supported: 1.2 to 1.7)", ErrUnsupportedVersion, v)
+			if !cycloneDXXMLVersions[v] {
+				return f, fmt.Errorf("%w: CycloneDX %s XML (supported: 1.0 to 1.7)", ErrUnsupportedVersion, v)
 			}
 			return f, nil
 		case se.Name.Local == "bom":

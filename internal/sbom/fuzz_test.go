@@ -241,3 +241,18 @@ func FuzzDecodeSPDXTagValue21(f *testing.F) {
 		"Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-a\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, false) })
 }
+
+// FuzzDecodeCycloneDXXMLOld: CycloneDX 1.0 and 1.1 XML (the 1.x XML
+// decoder with the 1.0/1.1 rules), whole and streamed alike.
+func FuzzDecodeCycloneDXXMLOld(f *testing.F) {
+	for _, p := range []string{"valid-bom-1.0.xml", "valid-bom-1.1.xml", "valid-component-ref-1.1.xml", "invalid-component-ref-1.1.xml"} {
+		data, err := os.ReadFile("testdata/cyclonedx-1.0-1.1/" + p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+		f.Add(data[:len(data)/2])
+	}
+	f.Add([]byte(`<bom xmlns="http://cyclonedx.org/schema/bom/1.1" xmlns:dg="http://cyclonedx.org/schema/ext/dependency-graph/1.0"><components><component type="library" bom-ref="a"><name>a</name><version>1</version></component><component type="library" bom-ref="b"><name>b</name><version>1</version></component></components><dg:dependencies><dg:dependency ref="a"><dg:dependency ref="b"/></dg:dependency></dg:dependencies></bom>`))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzStreamSame(t, data, true) })
+}

@@ -109,7 +109,7 @@ func Prepare(ra io.ReaderAt, size int64, name string) (p *Prepared, err error) {
 	switch {
 	case ferr == nil && f.Name == FormatCycloneDX && f.Encoding == EncodingJSON && cycloneDXVersions[f.SpecVersion]:
 		q.refs, err = validateCycloneDXStream(sr, q.size, name, f)
-	case ferr == nil && f.Name == FormatCycloneDX && f.Encoding == EncodingXML && cycloneDXVersions[f.SpecVersion]:
+	case ferr == nil && f.Name == FormatCycloneDX && f.Encoding == EncodingXML && cycloneDXXMLVersions[f.SpecVersion]:
 		q.xml, err = prepareCycloneDXXML(sr, q.size, name, f)
 	case ferr == nil && f.Name == FormatSPDX && f.Encoding == EncodingJSON && spdxVersions[f.SpecVersion]:
 		q.spdx, err = prepareSPDXJSON(sr, q.size, name, f)
