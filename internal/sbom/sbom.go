@@ -43,7 +43,8 @@ var (
 	// ErrInvalid: the document claims a supported format and version but does
 	// not conform to it. The error chain holds a *ValidationError.
 	ErrInvalid = errors.New("invalid SBOM")
-	// ErrTooLarge: the input exceeds Options.MaxBytes.
+	// ErrTooLarge: the input exceeds Options.MaxBytes (or, for SPDX YAML,
+	// which is decoded whole, StreamThreshold).
 	ErrTooLarge = errors.New("SBOM too large")
 )
 

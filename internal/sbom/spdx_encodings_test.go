@@ -136,3 +136,15 @@ func TestSPDXEncodingsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// SPDX YAML is decoded whole, so it is bounded at StreamThreshold.
+func TestSPDXYAMLTooLarge(t *testing.T) {
+	big := "spdxVersion: SPDX-2.3\n# " + strings.Repeat("x", int(sbom.StreamThreshold)) + "\n"
+	_, err := sbom.DecodeBytes([]byte(big), "big.spdx.yaml")
+	if !errors.Is(err, sbom.ErrTooLarge) || !strings.Contains(err.Error(), "big.spdx.yaml") {
+		t.Errorf("got %v, want ErrTooLarge naming the file", err)
+	}
+	if _, _, err := streamDecode([]byte(big), "big.spdx.yaml"); !errors.Is(err, sbom.ErrTooLarge) {
+		t.Errorf("streamed: got %v, want ErrTooLarge", err)
+	}
+}

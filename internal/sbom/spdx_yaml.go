@@ -27,7 +27,17 @@ import (
 // anchors.
 const yamlMinNodes = 1 << 16
 
+// yamlMaxBytes bounds SPDX YAML documents, which are decoded whole into
+// a yaml.v3 node tree (about 40 bytes allocated per input byte, see
+// BenchmarkDecodeSPDXYAML10k in docs/performance.md) and not streamed: a
+// 512 MiB YAML file would need gigabytes. Larger SBOMs should be SPDX
+// JSON or tag-value, which stream.
+const yamlMaxBytes = StreamThreshold
+
 func decodeSPDXYAML(data []byte, name string, f Format) (*Document, error) {
+	if int64(len(data)) > yamlMaxBytes {
+		return nil, fmt.Errorf("%s: %w: SPDX YAML larger than %s (YAML is decoded whole; write the SBOM as SPDX JSON or tag-value, which stream)", name, ErrTooLarge, humanBytes(yamlMaxBytes))
+	}
 	js, err := spdxYAMLToJSON(data, name, f)
 	if err != nil {
 		return nil, err
