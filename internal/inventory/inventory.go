@@ -43,6 +43,22 @@ type Product struct {
 	Components int `json:"components"`
 }
 
+// Longest accepted free-text fields, in bytes: a product's description
+// and owner, a release's version.
+const (
+	MaxDescription = 4000
+	MaxOwner       = 200
+	MaxVersion     = 200
+)
+
+// maxLen is the invalid-input error for a field longer than limit bytes.
+func maxLen(field, v string, limit int) error {
+	if len(v) > limit {
+		return fault.Invalid(field, "%s: is %d bytes; at most %d are accepted, shorten it", field, len(v), limit)
+	}
+	return nil
+}
+
 // Validate trims the name, fills the defaults (criticality 3, exposure
 // local-network) and checks a product about to be stored.
 func (p *Product) Validate() error {
@@ -52,6 +68,12 @@ func (p *Product) Validate() error {
 	}
 	if len(p.Name) > 200 {
 		return fault.Invalid("name", "name: must be at most 200 characters")
+	}
+	if err := maxLen("description", p.Description, MaxDescription); err != nil {
+		return err
+	}
+	if err := maxLen("owner", p.Owner, MaxOwner); err != nil {
+		return err
 	}
 	if p.Criticality == 0 {
 		p.Criticality = 3
@@ -128,6 +150,9 @@ func (r *Release) checkVersionStatus() error {
 	r.Version = strings.TrimSpace(r.Version)
 	if r.Version == "" {
 		return fault.Invalid("version", "version: must not be empty")
+	}
+	if err := maxLen("version", r.Version, MaxVersion); err != nil {
+		return err
 	}
 	if !r.Status.Valid() {
 		return fault.Invalid("status", "status: must be development, shipped or end-of-life")

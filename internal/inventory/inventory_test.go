@@ -24,6 +24,8 @@ func TestProductValidate(t *testing.T) {
 		{Product{Name: strings.Repeat("x", 201)}, "name"},
 		{Product{Name: "a", Criticality: 6}, "criticality"},
 		{Product{Name: "a", Exposure: "cloud"}, "exposure"},
+		{Product{Name: "a", Description: strings.Repeat("d", MaxDescription+1)}, "description"},
+		{Product{Name: "a", Owner: strings.Repeat("o", MaxOwner+1)}, "owner"},
 	} {
 		err := tc.p.Validate()
 		if !errors.Is(err, fault.ErrInvalid) || fault.FieldOf(err) != tc.field {
@@ -49,6 +51,13 @@ func TestReleaseValidate(t *testing.T) {
 	}
 	if err := (&Release{Version: " ", Status: StatusShipped}).ValidateNew(); fault.FieldOf(err) != "version" {
 		t.Errorf("ValidateNew (no version) = %v", err)
+	}
+	long := strings.Repeat("1", MaxVersion+1)
+	if err := (&Release{Version: long}).ValidateNew(); fault.FieldOf(err) != "version" {
+		t.Errorf("ValidateNew (version of %d bytes) = %v", len(long), err)
+	}
+	if err := (&Release{Version: long, Status: StatusShipped}).Validate(); fault.FieldOf(err) != "version" {
+		t.Errorf("Validate (version of %d bytes) = %v", len(long), err)
 	}
 }
 

@@ -17,7 +17,8 @@ import (
 // and locales.
 
 // mapErr maps driver errors to the shared sentinels: no rows is
-// fault.ErrNotFound, a unique or primary-key violation fault.ErrConflict. Other
+// fault.ErrNotFound, a unique or primary-key violation fault.ErrConflict
+// ("already exists", without the driver's text). Other
 // violations are returned as they are: a foreign-key violation means "no
 // such parent" on an insert but "still referenced" on a delete, so the
 // caller, which knows which, classifies it with isForeignKey; a NOT NULL or
@@ -30,7 +31,9 @@ func mapErr(err error) error {
 		return fault.ErrNotFound
 	}
 	if isUnique(err) {
-		return &fault.Error{Kind: fault.KindConflict, Msg: "already exists", Err: err}
+		// The driver's text (constraint and column names) is not for the
+		// caller: the wrapping names the object and the field.
+		return &fault.Error{Kind: fault.KindConflict, Msg: "already exists"}
 	}
 	return err
 }

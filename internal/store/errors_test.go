@@ -3,12 +3,14 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rampart-security/rampart/internal/fault"
 	"github.com/rampart-security/rampart/internal/identity"
 	"github.com/rampart-security/rampart/internal/incident"
+	"github.com/rampart-security/rampart/internal/inventory"
 	"github.com/rampart-security/rampart/internal/store"
 	"github.com/rampart-security/rampart/internal/store/storetest"
 )
@@ -60,6 +62,23 @@ func TestDriverErrorsByCode(t *testing.T) {
 	})
 }
 
+// TestConflictMessage: a duplicate name is a conflict whose message names
+// the object and says it exists, without the driver's constraint text.
+func TestConflictMessage(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := ensureRelease(t, s, "Gateway", "1.0")
+		err := s.CreateProduct(ctx, &inventory.Product{Name: "Gateway"})
+		if !errors.Is(err, fault.ErrConflict) || err.Error() != `create product "Gateway": already exists` {
+			t.Errorf("duplicate product: %v", err)
+		}
+		err = s.CreateRelease(ctx, &inventory.Release{ProductID: p.ProductID, Version: "1.0"})
+		if !errors.Is(err, fault.ErrConflict) || strings.Contains(err.Error(), "constraint") {
+			t.Errorf("duplicate release: %v", err)
+		}
+	})
+}
+
 // TestForeignKeyNotFound: writes naming a product, user or release that
 // does not exist are not found on both engines, classified by the
 // foreign-key code (the messages differ: "FOREIGN KEY constraint failed"
@@ -77,6 +96,16 @@ func TestForeignKeyNotFound(t *testing.T) {
 		err := s.CreateIncident(ctx, inc, incident.Entry{At: at, Actor: "alice", Action: "opened"})
 		if !errors.Is(err, fault.ErrNotFound) || err.Error() != "product 9999: no such product or release" {
 			t.Errorf("incident on an unknown product: %v", err)
+		}
+		u := identity.User{Name: "tokenowner", Role: identity.RoleAdmin, PasswordHash: "x"}
+		if err := s.CreateUser(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+		for _, pid := range []int64{9999, -1} {
+			_, _, err = s.CreateToken(ctx, identity.TokenRequest{UserID: u.ID, Name: "ci", Scopes: []identity.Scope{identity.ScopeAll}, ProductID: pid})
+			if !errors.Is(err, fault.ErrInvalid) || fault.FieldOf(err) != "product_id" || strings.Contains(err.Error(), "constraint") {
+				t.Errorf("token for product %d: %v, want invalid product_id without the driver's text", pid, err)
+			}
 		}
 	})
 }

@@ -63,6 +63,9 @@ func (s *Store) CreateToken(ctx context.Context, req identity.TokenRequest) (str
 		t.ID = id
 		return err
 	})
+	if isForeignKey(err) && req.ProductID != 0 {
+		return "", t, fault.Invalid("product_id", "product %d: no such product; give the id of an existing product, or none for all of yours", req.ProductID)
+	}
 	if err != nil {
 		return "", t, fmt.Errorf("create token %q: %w", t.Name, err)
 	}
