@@ -129,6 +129,14 @@ type accountData struct {
 	MFARequired   bool
 	MinPassword   int
 	Passkeys      []identity.Passkey
+	TokenForm     tokenForm // the new-token form's input, kept on a refusal
+}
+
+// tokenForm is what was typed into the new-token form.
+type tokenForm struct {
+	Name, Expires string
+	Product       int64
+	Scopes        map[string]bool
 }
 
 func (h *handler) account(w http.ResponseWriter, r *http.Request) error {
@@ -183,13 +191,35 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, v view, 
 
 func (h *handler) createToken(w http.ResponseWriter, r *http.Request) error {
 	_ = r.ParseForm()
-	pid, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
-	plain, tok, err := h.Accounts.CreateToken(r.Context(), r.PostFormValue("name"), r.PostFormValue("expires"), strings.Join(r.PostForm["scope"], " "), pid)
+	in := tokenForm{Name: r.PostFormValue("name"), Expires: r.PostFormValue("expires"), Scopes: map[string]bool{}}
+	for _, sc := range r.PostForm["scope"] {
+		in.Scopes[sc] = true
+	}
+	pid, err := formProductID(r.PostFormValue("product"))
 	if err != nil {
-		return h.renderAccount(w, r, view{Error: err.Error()}, accountData{})
+		return h.renderAccount(w, r, view{Error: err.Error()}, accountData{TokenForm: in})
+	}
+	in.Product = pid
+	plain, tok, err := h.Accounts.CreateToken(r.Context(), in.Name, in.Expires, strings.Join(r.PostForm["scope"], " "), pid)
+	if err != nil {
+		return h.renderAccount(w, r, view{Error: err.Error()}, accountData{TokenForm: in})
 	}
 	h.Log.Info("api token created", "user", identity.FromContext(r.Context()).Name, "token_id", tok.ID, "prefix", tok.Prefix)
 	return h.renderAccount(w, r, view{}, accountData{NewToken: plain})
+}
+
+// formProductID reads the token form's product choice: empty or 0 is every
+// product of the user's; anything else must be a product id (a typo must
+// not widen the token to every product).
+func formProductID(v string) (int64, error) {
+	if strings.TrimSpace(v) == "" {
+		return 0, nil
+	}
+	pid, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || pid < 0 {
+		return 0, fault.Invalid("product", "product %q: not a product id; choose a product from the list, or \"any of mine\"", v)
+	}
+	return pid, nil
 }
 
 func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,74 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// fullToken matches a whole API token secret (listed tokens show only a prefix).
+var fullToken = regexp.MustCompile(`rmp_[A-Za-z0-9_-]{40,}`)
+
+// TestTokenFormProductRefused: the account page's token form refuses a
+// product that is not an id (it used to be read as 0, a token for every
+// product) and one that does not exist (it used to show the database's
+// FOREIGN KEY text), names the field, creates nothing and keeps what was
+// typed (label, lifetime, scopes).
+func TestTokenFormProductRefused(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	s := e.loginOK(t, "alice")
+	for _, tc := range []struct{ product, want string }{
+		{"abc", `product &#34;abc&#34;: not a product id`},
+		{"-1", `product &#34;-1&#34;: not a product id`},
+		{"999", `product 999: no such product`},
+	} {
+		form := url.Values{"name": {"ci-typo"}, "expires": {"720h"}, "product": {tc.product}, "scope": {"sbom:write"}}
+		resp := e.postForm(t, s, "/account/tokens", form)
+		body := readBody(resp)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, tc.want) {
+			t.Errorf("product %q: %d, want 400 with %q:\n%s", tc.product, resp.StatusCode, tc.want, body)
+		}
+		if strings.Contains(body, "constraint") || fullToken.MatchString(body) {
+			t.Errorf("product %q: driver text or a token in the answer", tc.product)
+		}
+		for _, kept := range []string{`value="ci-typo"`, `value="720h" selected`, `value="sbom:write" checked`} {
+			if !strings.Contains(body, kept) {
+				t.Errorf("product %q: the form lost its input (no %s)", tc.product, kept)
+			}
+		}
+	}
+	users, err := e.store.Users(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		toks, err := e.store.APITokens(t.Context(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range toks {
+			if tok.Name == "ci-typo" {
+				t.Errorf("token %d created from a refused form", tok.ID)
+			}
+		}
+	}
+}
+
+// TestAPITokenUnknownProduct: the API refuses a token restricted to a
+// product that does not exist with a 400 naming product_id, and a duplicate
+// product name with a 409 that names the product, not the database's
+// constraint.
+func TestAPITokenUnknownProduct(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	code, body := e.bearer(t, e.tokens["admin"], "POST", "/api/v1/tokens", `{"name":"ci","product_id":999}`)
+	if code != http.StatusBadRequest || !strings.Contains(body, `"field":"product_id"`) || strings.Contains(body, "constraint") {
+		t.Errorf("token for product 999: %d %s", code, body)
+	}
+	e.newProduct(t, "Gateway")
+	code, body = e.bearer(t, e.tokens["admin"], "POST", "/api/v1/products", `{"name":"Gateway"}`)
+	if code != http.StatusConflict || !strings.Contains(body, `create product \"Gateway\": already exists`) || strings.Contains(body, "constraint") {
+		t.Errorf("duplicate product: %d %s", code, body)
+	}
+}
