@@ -135,12 +135,38 @@ type Update struct {
 	Comment    string
 }
 
-// Validate refuses an update that changes nothing: no status, no assignee
-// and no comment. Whether the transition is allowed depends on each
-// finding's current status (Transition.Check).
+// Longest accepted triage texts, in bytes: a comment or a transition's
+// reason, and a person's name (assignee, approver).
+const (
+	MaxTriageText = 10000
+	MaxPersonName = 200
+)
+
+// textLimit is a free-text field and its longest accepted length in bytes.
+type textLimit struct {
+	field, v string
+	limit    int
+}
+
+// Validate refuses an update that changes nothing (no status, no assignee
+// and no comment) and texts longer than MaxTriageText or MaxPersonName.
+// Whether the transition is allowed depends on each finding's current
+// status (Transition.Check).
 func (u Update) Validate() error {
 	if u.Transition == nil && u.Assignee == nil && strings.TrimSpace(u.Comment) == "" {
 		return fault.Invalid("status", "status: nothing to do: give a status, an assignee or a comment")
+	}
+	texts := []textLimit{{"comment", u.Comment, MaxTriageText}}
+	if u.Assignee != nil {
+		texts = append(texts, textLimit{"assignee", *u.Assignee, MaxPersonName})
+	}
+	if t := u.Transition; t != nil {
+		texts = append(texts, textLimit{"reason", t.Reason, MaxTriageText}, textLimit{"approver", t.Approver, MaxPersonName})
+	}
+	for _, x := range texts {
+		if len(x.v) > x.limit {
+			return fault.Invalid(x.field, "%s: is %d bytes; at most %d are accepted, shorten it", x.field, len(x.v), x.limit)
+		}
 	}
 	return nil
 }

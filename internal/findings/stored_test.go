@@ -2,6 +2,7 @@ package findings
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/rampart-security/rampart/internal/fault"
@@ -64,5 +65,28 @@ func TestUpdateValidate(t *testing.T) {
 		if err != nil && (!errors.Is(err, fault.ErrInvalid) || fault.FieldOf(err) != "status") {
 			t.Errorf("%s: %v is not an invalid status", tc.name, err)
 		}
+	}
+}
+
+// TestUpdateTextLimits: a triage comment, reason, assignee or approver
+// longer than its limit is an invalid-input error naming the field.
+func TestUpdateTextLimits(t *testing.T) {
+	long, longName := strings.Repeat("c", MaxTriageText+1), strings.Repeat("n", MaxPersonName+1)
+	for _, tc := range []struct {
+		u     Update
+		field string
+	}{
+		{Update{Comment: long}, "comment"},
+		{Update{Assignee: &longName}, "assignee"},
+		{Update{Transition: &Transition{To: StatusFalsePositive, Reason: long}}, "reason"},
+		{Update{Transition: &Transition{To: StatusRiskAccepted, Reason: "ok", Approver: longName}}, "approver"},
+	} {
+		if err := tc.u.Validate(); !errors.Is(err, fault.ErrInvalid) || fault.FieldOf(err) != tc.field {
+			t.Errorf("Validate (long %s) = %v", tc.field, err)
+		}
+	}
+	ok := strings.Repeat("c", MaxTriageText)
+	if err := (Update{Comment: ok}).Validate(); err != nil {
+		t.Errorf("Validate (comment of %d bytes) = %v", len(ok), err)
 	}
 }
