@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,8 +21,8 @@ func TestTokenFormProductRefused(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	s := e.loginOK(t, "alice")
 	for _, tc := range []struct{ product, want string }{
-		{"abc", `product &#34;abc&#34;: not a product id`},
-		{"-1", `product &#34;-1&#34;: not a product id`},
+		{"abc", `product &#34;abc&#34;: not a whole number`},
+		{"-1", `product -1: no such product`},
 		{"999", `product 999: no such product`},
 	} {
 		form := url.Values{"name": {"ci-typo"}, "expires": {"720h"}, "product": {tc.product}, "scope": {"sbom:write"}}
@@ -70,5 +71,44 @@ func TestAPITokenUnknownProduct(t *testing.T) {
 	code, body = e.bearer(t, e.tokens["admin"], "POST", "/api/v1/products", `{"name":"Gateway"}`)
 	if code != http.StatusConflict || !strings.Contains(body, `create product \"Gateway\": already exists`) || strings.Contains(body, "constraint") {
 		t.Errorf("duplicate product: %d %s", code, body)
+	}
+}
+
+// TestFormNumbersRefused: a whole-number form field that is not a number
+// (criticality, a member's product, a rollout's percentage) is refused
+// naming the field; it used to be read as 0 (a product created with the
+// default criticality, a role on product 0, a 0 % rollout). A refused new
+// product keeps what was typed.
+func TestFormNumbersRefused(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	s := e.loginOK(t, "alice")
+	resp := e.postForm(t, s, "/products", url.Values{"name": {"Typo Gateway"}, "description": {"kept description"}, "owner": {"kept owner"},
+		"criticality": {"high"}, "exposure": {"physical"}})
+	body := readBody(resp)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "criticality &#34;high&#34;: not a whole number") {
+		t.Errorf("criticality high: %d\n%s", resp.StatusCode, body)
+	}
+	for _, kept := range []string{`value="Typo Gateway"`, `>kept description</textarea>`, `value="kept owner"`, `value="physical" selected`} {
+		if !strings.Contains(body, kept) {
+			t.Errorf("refused product: the form lost its input (no %s)", kept)
+		}
+	}
+	if ps, _, err := e.store.ProductsIn(t.Context(), nil, "", 100); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, p := range ps {
+			if p.Name == "Typo Gateway" {
+				t.Errorf("product %d created from a refused form", p.ID)
+			}
+		}
+	}
+	resp = e.postForm(t, s, "/admin/users/2/products", url.Values{"product": {"gateway"}, "role": {"viewer"}})
+	if body := readBody(resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "product &#34;gateway&#34;: not a whole number") {
+		t.Errorf("member product gateway: %d\n%s", resp.StatusCode, body)
+	}
+	p := e.newProduct(t, "Fleet")
+	resp = e.postForm(t, s, fmt.Sprintf("/products/%d/rollouts", p.ID), url.Values{"target": {"gw.img"}, "percent": {"ten"}})
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "percent") || !strings.Contains(loc, "not+a+whole+number") {
+		t.Errorf("rollout percent ten: %d, redirect %q", resp.StatusCode, loc)
 	}
 }

@@ -115,8 +115,11 @@ func (h *handler) setMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pid, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
-	if err := h.Accounts.SetMember(r.Context(), pid, id, identity.ProductRole(r.PostFormValue("role"))); err != nil {
+	pid, err := formNumber(r, "product")
+	if err == nil {
+		err = h.Accounts.SetMember(r.Context(), pid, id, identity.ProductRole(r.PostFormValue("role")))
+	}
+	if err != nil {
 		if web.Status(err) >= 500 {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -195,7 +194,7 @@ func (h *handler) createToken(w http.ResponseWriter, r *http.Request) error {
 	for _, sc := range r.PostForm["scope"] {
 		in.Scopes[sc] = true
 	}
-	pid, err := formProductID(r.PostFormValue("product"))
+	pid, err := formNumber(r, "product")
 	if err != nil {
 		return h.renderAccount(w, r, view{Error: err.Error()}, accountData{TokenForm: in})
 	}
@@ -206,20 +205,6 @@ func (h *handler) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.Log.Info("api token created", "user", identity.FromContext(r.Context()).Name, "token_id", tok.ID, "prefix", tok.Prefix)
 	return h.renderAccount(w, r, view{}, accountData{NewToken: plain})
-}
-
-// formProductID reads the token form's product choice: empty or 0 is every
-// product of the user's; anything else must be a product id (a typo must
-// not widen the token to every product).
-func formProductID(v string) (int64, error) {
-	if strings.TrimSpace(v) == "" {
-		return 0, nil
-	}
-	pid, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || pid < 0 {
-		return 0, fault.Invalid("product", "product %q: not a product id; choose a product from the list, or \"any of mine\"", v)
-	}
-	return pid, nil
 }
 
 func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) error {

@@ -33,6 +33,8 @@ type portfolioData struct {
 	Releases   int
 	Components int
 	CanEdit    bool
+	// Form is the new-product form's input, kept when it was refused.
+	Form inventory.Product
 }
 
 func canEdit(r *http.Request) bool {
@@ -69,16 +71,19 @@ func (h *handler) portfolio(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) error {
-	crit, _ := strconv.Atoi(r.PostFormValue("criticality"))
+	crit, err := formNumber(r, "criticality")
 	p := inventory.Product{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), Owner: r.PostFormValue("owner"),
-		Criticality: crit, Exposure: inventory.Exposure(r.PostFormValue("exposure"))}
-	if err := portfolio.CreateProduct(r.Context(), h.Store, &p); err != nil {
+		Criticality: int(crit), Exposure: inventory.Exposure(r.PostFormValue("exposure"))}
+	if err == nil {
+		err = portfolio.CreateProduct(r.Context(), h.Store, &p)
+	}
+	if err != nil {
 		products, next, lerr := h.Store.ProductsIn(r.Context(), web.ReadableProducts(r), "", 100)
 		if lerr != nil {
 			return lerr
 		}
 		h.render(w, r, web.Status(err), "portfolio", view{Title: "Portfolio", Nav: "portfolio", Error: "Could not create the product: " + err.Error(),
-			Data: portfolioData{Products: products, Next: next, CanEdit: true}})
+			Data: portfolioData{Products: products, Next: next, CanEdit: true, Form: p}})
 		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/products/%d", p.ID), http.StatusSeeOther)

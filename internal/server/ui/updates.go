@@ -119,8 +119,12 @@ func (h *handler) backToUpdates(w http.ResponseWriter, r *http.Request, id int64
 
 func (h *handler) startRollout(w http.ResponseWriter, r *http.Request) error {
 	id := web.ProductID(r)
-	pct, _ := strconv.Atoi(r.PostFormValue("percent"))
-	req := updates.RolloutRequest{Target: r.PostFormValue("target"), Percent: pct}
+	pct, err := formNumber(r, "percent")
+	if err != nil {
+		h.backToUpdates(w, r, id, "Not started: "+err.Error())
+		return nil
+	}
+	req := updates.RolloutRequest{Target: r.PostFormValue("target"), Percent: int(pct)}
 	if g := strings.TrimSpace(r.PostFormValue("groups")); g != "" {
 		req.Groups = strings.Split(g, ",")
 	}
