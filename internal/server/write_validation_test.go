@@ -112,3 +112,18 @@ func TestFormNumbersRefused(t *testing.T) {
 		t.Errorf("rollout percent ten: %d, redirect %q", resp.StatusCode, loc)
 	}
 }
+
+// TestAdvisoryWorkflowUnknownAction: an advisory workflow form with an
+// action other than submit, reject or publish is refused with a message
+// naming the action; it used to be a 500.
+func TestAdvisoryWorkflowUnknownAction(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	s := e.loginOK(t, "alice")
+	prod := e.newProduct(t, "T5")
+	a := e.newAdvisory(t, prod.ID, map[string]any{"title": "Mbed TLS overflow", "vendor": "Northwind", "vulnerabilities": []any{map[string]any{"cve": "CVE-2023-43615",
+		"releases": []any{map[string]any{"product": "T5", "version": "1.8.2", "status": "affected", "fixed_in": "1.9.0"}}}}})
+	resp := e.postForm(t, s, fmt.Sprintf("/advisories/%d/workflow", a.ID), url.Values{"action": {"bogus"}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "must+be+submit%2C+reject+or+publish") {
+		t.Errorf("action bogus: %d, redirect %q", resp.StatusCode, loc)
+	}
+}

@@ -164,7 +164,7 @@ func (h *handler) advisoryWorkflow(w http.ResponseWriter, r *http.Request) error
 	case "publish":
 		a, err = h.Advisories.Publish(r.Context(), who, id, r.PostFormValue("summary"))
 	default:
-		err = fmt.Errorf("unknown action %q", r.PostFormValue("action"))
+		err = fault.Invalid("action", "action %q: must be submit, reject or publish", r.PostFormValue("action"))
 	}
 	msg := ""
 	switch {
