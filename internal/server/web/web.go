@@ -4,6 +4,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -242,17 +243,29 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // DecodeJSON reads a JSON body into v, rejecting unknown fields and
 // trailing data.
 func DecodeJSON(r *http.Request, v any) error {
+	var raw json.RawMessage
 	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := dec.Decode(&raw); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		switch {
+		case errors.As(err, &mbe):
 			return err
+		case errors.Is(err, io.EOF):
+			return fault.Invalid("", "request body: empty; send a JSON object (Content-Type: application/json)")
 		}
 		return fault.Invalid("", "request body: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return fault.Invalid("", "request body: unexpected data after the JSON object")
+	}
+	if string(raw) == "null" {
+		// null would decode as "no fields": a PUT would reset every setting.
+		return fault.Invalid("", "request body: null; send a JSON object")
+	}
+	strict := json.NewDecoder(bytes.NewReader(raw))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(v); err != nil {
+		return fault.Invalid("", "request body: %v", err)
 	}
 	return nil
 }

@@ -1,0 +1,36 @@
+package web
+
+import (
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/rampart-security/rampart/internal/fault"
+)
+
+// TestDecodeJSON: an object decodes; an empty body, null (which would
+// decode as "no fields" and let a PUT reset every setting), unknown fields,
+// wrong types and trailing data are invalid input saying what to send.
+func TestDecodeJSON(t *testing.T) {
+	type in struct {
+		Name string `json:"name"`
+	}
+	var v in
+	if err := DecodeJSON(httptest.NewRequest("POST", "/", strings.NewReader(` {"name":"a"} `)), &v); err != nil || v.Name != "a" {
+		t.Fatalf("object: %v %+v", err, v)
+	}
+	for body, want := range map[string]string{
+		"":              "request body: empty; send a JSON object",
+		" null ":        "request body: null; send a JSON object",
+		`{"nme":"a"}`:   `request body: json: unknown field "nme"`,
+		`{"name":5}`:    "request body: json: cannot unmarshal number",
+		`{"name":"a"}x`: "request body: unexpected data after the JSON object",
+		`{"name":`:      "request body: unexpected EOF",
+	} {
+		err := DecodeJSON(httptest.NewRequest("POST", "/", strings.NewReader(body)), &in{})
+		if !errors.Is(err, fault.ErrInvalid) || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("body %q: %v, want invalid %q…", body, err, want)
+		}
+	}
+}
