@@ -312,7 +312,7 @@ func (s *Store) SetIncidentTaskDone(ctx context.Context, incidentID, taskID int6
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fault.NotFound("task %d of incident %d", taskID, incidentID)
+			return fault.NotFound("incident %d has no task %d", incidentID, taskID)
 		}
 		var due, done sql.NullString
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT title, owner, due, done_at FROM incident_tasks WHERE id = ?`), taskID).Scan(&t.Title, &t.Owner, &due, &done); err != nil {
