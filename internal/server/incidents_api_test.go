@@ -71,9 +71,9 @@ func TestIncidentAPIContract(t *testing.T) {
 		if resp := e.call(t, "editor", "PATCH", taskPath, map[string]any{}, nil); resp.StatusCode != 400 {
 			t.Errorf("task without done: %d, want 400", resp.StatusCode)
 		}
-		if resp := e.call(t, "editor", "PATCH", "/api/v1/incidents/"+id+"/tasks/999999", map[string]any{"done": true}, nil); resp.StatusCode != 404 ||
-			!strings.Contains(readBody(resp), "incident "+id+" has no task 999999") {
-			t.Errorf("unknown task: %d %s, want 404 saying the incident has no such task", resp.StatusCode, readBody(resp))
+		resp = e.call(t, "editor", "PATCH", "/api/v1/incidents/"+id+"/tasks/999999", map[string]any{"done": true}, nil)
+		if body := readBody(resp); resp.StatusCode != 404 || !strings.Contains(body, "incident "+id+" has no task 999999") {
+			t.Errorf("unknown task: %d %s, want 404 saying the incident has no such task", resp.StatusCode, body)
 		}
 		// Bad input names the field.
 		var prob struct{ Field string }
