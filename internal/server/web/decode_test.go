@@ -34,3 +34,20 @@ func TestDecodeJSON(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeJSON: any body decodes or is invalid input, never a panic or
+// another kind of error.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{``, `null`, `{"name":"a","n":[1,2]}`, `{"name":5}`, `[]`, `{} {}`, `"x"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var v struct {
+			Name string `json:"name"`
+			N    []int  `json:"n"`
+		}
+		if err := DecodeJSON(httptest.NewRequest("POST", "/", strings.NewReader(body)), &v); err != nil && !errors.Is(err, fault.ErrInvalid) {
+			t.Fatalf("body %q: %v is not invalid input", body, err)
+		}
+	})
+}
