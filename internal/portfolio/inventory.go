@@ -270,13 +270,23 @@ func CreateRelease(ctx context.Context, st ReleaseCreateStore, rel *inventory.Re
 // ProductDeleteStore is what DeleteProduct needs of the store.
 type ProductDeleteStore interface {
 	audit.AtomicLog
+	ProductIncidents(ctx context.Context, id int64) (int, error)
 	DeleteProduct(ctx context.Context, id int64) error
 }
 
 // DeleteProduct deletes a product and everything under it, with its audit
-// record, in one transaction.
+// record, in one transaction. A product named by an incident, itself or
+// through a release, is kept (as DeleteRelease keeps such a release): its
+// deletion would leave the incidents listed but impossible to open.
 func DeleteProduct(ctx context.Context, st ProductDeleteStore, id int64) error {
 	return audit.Change(ctx, st, func(ctx context.Context) (audit.Event, error) {
+		n, err := st.ProductIncidents(ctx, id)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if n > 0 {
+			return audit.Event{}, fault.Conflict("product %d is named by %d incident(s) and is kept for their record: set its releases to end-of-life instead", id, n)
+		}
 		return audit.Event{Action: audit.ActionProductDelete, Object: fmt.Sprintf("product %d", id), ProductID: id}, st.DeleteProduct(ctx, id)
 	})
 }

@@ -127,3 +127,41 @@ func TestAdvisoryWorkflowUnknownAction(t *testing.T) {
 		t.Errorf("action bogus: %d, redirect %q", resp.StatusCode, loc)
 	}
 }
+
+// TestProductWithIncidentKept: a product that an incident names, itself or
+// through a release, is not deleted (409, as for such a release); it used
+// to be deleted with its releases, leaving the incident listed but
+// impossible to open (404). A product without incidents still is deleted.
+func TestProductWithIncidentKept(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		for _, via := range []string{"products", "releases"} {
+			prod := e.newProduct(t, "Gateway "+via)
+			rel := e.postRelease(t, "editor", prod.ID, map[string]any{"version": "2.1.0", "status": "shipped"})
+			named := map[string]any{"products": []int64{prod.ID}}
+			if via == "releases" {
+				named = map[string]any{"releases": []int64{rel.ID}}
+			}
+			in := map[string]any{"kind": "vulnerability", "title": "RCE in the web UI", "severity": "critical", "vulnerability": "CVE-2026-1111"}
+			for k, v := range named {
+				in[k] = v
+			}
+			var inc struct {
+				ID int64 `json:"id"`
+			}
+			if r := e.call(t, "editor", "POST", "/api/v1/incidents", in, &inc); r.StatusCode != http.StatusCreated {
+				t.Fatalf("%s: open incident: %d %s", via, r.StatusCode, readBody(r))
+			}
+			r := e.call(t, "admin", "DELETE", fmt.Sprintf("/api/v1/products/%d", prod.ID), nil, nil)
+			if body := readBody(r); r.StatusCode != http.StatusConflict || !strings.Contains(body, "named by 1 incident(s)") {
+				t.Errorf("%s: delete a product with an incident: %d %s", via, r.StatusCode, body)
+			}
+			if r := e.call(t, "viewer", "GET", fmt.Sprintf("/api/v1/incidents/%d", inc.ID), nil, nil); r.StatusCode != http.StatusOK {
+				t.Errorf("%s: incident after the refused delete: %d", via, r.StatusCode)
+			}
+		}
+		free := e.newProduct(t, "Spare")
+		if r := e.call(t, "admin", "DELETE", fmt.Sprintf("/api/v1/products/%d", free.ID), nil, nil); r.StatusCode != http.StatusNoContent {
+			t.Errorf("delete a product without incidents: %d", r.StatusCode)
+		}
+	})
+}

@@ -243,6 +243,16 @@ func (s *Store) UpdateRelease(ctx context.Context, r *inventory.Release) error {
 	return nil
 }
 
+// ProductIncidents counts the incidents that name the product or one of
+// its releases.
+func (s *Store) ProductIncidents(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.conn(ctx).QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM incidents i WHERE
+		EXISTS (SELECT 1 FROM incident_products ip WHERE ip.incident_id = i.id AND ip.product_id = ?) OR
+		EXISTS (SELECT 1 FROM incident_releases ir JOIN releases r ON r.id = ir.release_id WHERE ir.incident_id = i.id AND r.product_id = ?)`), id, id).Scan(&n)
+	return n, err
+}
+
 // ReleaseIncidents counts the incidents that name the release.
 func (s *Store) ReleaseIncidents(ctx context.Context, id int64) (int, error) {
 	var n int
