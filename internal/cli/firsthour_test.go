@@ -116,11 +116,20 @@ func TestNotFoundNamesListingCommand(t *testing.T) {
 		{name: "listing", args: []string{"product", "list", "--data", dir}, code: ExitOK,
 			outHas: []string{"no products in", "rampart sbom import"}, outLacks: []string{"PRODUCT"}},
 	})
-	if h := notFoundHint(fault.Conflict("user %q exists", "nobody")); h != "" {
+	root := NewRoot(&streams{})
+	userAdd, _, err := root.Find([]string{"user", "add"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := notFoundHint(userAdd, fault.Conflict("user %q exists", "nobody")); h != "" {
 		t.Errorf("hint for an error of another kind: %q", h)
 	}
-	// A message that says what to do itself gets no second hint.
-	if h := notFoundHint(fault.NotFound("no update repository for product %q: create it with 'rampart updates init --product %s'", "R", "R")); h != "" {
+	// A group whose messages say what to do themselves gets no second hint.
+	targets, _, err := root.Find([]string{"updates", "targets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := notFoundHint(targets, fault.NotFound("no update repository for product %q: create it with 'rampart updates init --product %s'", "R", "R")); h != "" {
 		t.Errorf("hint for a missing update repository: %q", h)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -164,12 +163,12 @@ func Execute(ctx context.Context, args []string, in io.Reader, out, errw io.Writ
 	s := &streams{in: in, out: out, err: errw}
 	root := NewRoot(s)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
 	fmt.Fprintln(errw, "rampart:", err)
-	if hint := notFoundHint(err); hint != "" {
+	if hint := notFoundHint(cmd, err); hint != "" {
 		fmt.Fprintln(errw, "rampart:", hint)
 	}
 	var ee *exitError
@@ -198,37 +197,39 @@ func runVersion(_ context.Context, s *streams, _ *versionOptions) error {
 	return err
 }
 
-// listHints name, for each kind of object a "not found" error can be
-// about, the command that lists the objects of that kind; "" for an object
-// whose message says itself what to do (a product's update repository:
+// listHints name, for the command groups whose objects a "not found"
+// error is about, the command that lists them; "" for a group whose
+// messages say themselves what to do (a product's update repository:
 // "create it with 'rampart updates init …'").
-var listHints = []struct{ noun, hint string }{
-	{"update repository", ""},
-	{"incident", "list incidents with 'rampart incident list'"},
-	{"user", "list users with 'rampart user list'"},
-	{"product", "list products and their releases with 'rampart product list'"},
-	{"release", "list products and their releases with 'rampart product list'"},
+var listHints = map[string]string{
+	"incident": "list incidents with 'rampart incident list'",
+	"user":     "list users with 'rampart user list'",
+	"token":    "list users with 'rampart user list'",
+	"updates":  "",
 }
 
+// productsHint is the hint of any other command that names a product or
+// release (--product, --release).
+const productsHint = "list products and their releases with 'rampart product list'"
+
 // notFoundHint is the next step printed under a not-found error
-// (fault.ErrNotFound): the listing command of the kind of object the
-// message names first ("incident 7 does not exist", `release "9.9": not
-// found`), or "" when it names none of them or err is of another kind.
-// The error's own message, which the API shares, stays as it is.
-func notFoundHint(err error) string {
-	if !errors.Is(err, fault.ErrNotFound) {
+// (fault.ErrNotFound) of cmd: the listing command of the objects its group
+// works on, or "" when err is of another kind or cmd names no such
+// objects. It is chosen by the command, not by the error's message, which
+// the API shares and which stays as it is.
+func notFoundHint(cmd *cobra.Command, err error) string {
+	if cmd == nil || !errors.Is(err, fault.ErrNotFound) {
 		return ""
 	}
-	msg := strings.ToLower(err.Error())
-	hint, at := "", -1
-	for _, h := range listHints {
-		i := strings.Index(msg, h.noun+" ")
-		if i < 0 {
-			i = strings.Index(msg, h.noun+":")
-		}
-		if i >= 0 && (at < 0 || i < at) {
-			hint, at = h.hint, i
-		}
+	group := cmd
+	for group.HasParent() && group.Parent().HasParent() {
+		group = group.Parent()
 	}
-	return hint
+	if hint, ok := listHints[group.Name()]; ok {
+		return hint
+	}
+	if cmd.Flags().Lookup("product") != nil || cmd.Flags().Lookup("release") != nil {
+		return productsHint
+	}
+	return ""
 }
