@@ -118,6 +118,7 @@ func TestSPDXEncodingsBadInput(t *testing.T) {
 		{"truncated.spdx.yaml", string(yaml22[:len(yaml22)/2]), "truncated.spdx.yaml"},
 		{"twodocs.spdx.yaml", string(yaml22) + "---\nspdxVersion: SPDX-2.2\n", "second YAML document"},
 		{"bomb.spdx.yaml", bomb, "too many nodes"},
+		{"repeated.spdx.yaml", "spdxVersion: SPDX-2.3\nname: a\nname: b\n", `repeated.spdx.yaml: line 3: SPDX 2.3 YAML: mapping key "name" already defined at line 2`},
 		{"unknownalias.spdx.yaml", "spdxVersion: SPDX-2.3\nname: *nope\n", "line 2: SPDX 2.3 YAML: unknown anchor 'nope'"},
 		{"nocopyright.spdx", strings.Replace(string(tv21), "PackageCopyrightText: <text>Copyright 2008-2010 John Smith</text>\n", "", 1), "PackageCopyrightText"},
 		{"attribution.spdx", strings.Replace(string(tv21), "PackageName: glibc\n", "PackageName: glibc\nPackageAttributionText: x\n", 1), "line 72: SPDX 2.1 tag-value: received unknown tag PackageAttributionText"},

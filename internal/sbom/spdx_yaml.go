@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-security/rampart/internal/yamlsafe"
 	"gopkg.in/yaml.v3"
 )
 
@@ -51,6 +52,10 @@ func spdxYAMLToJSON(data []byte, name string, f Format) ([]byte, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
 		return nil, yamlSyntaxError(data, name, f, err)
+	}
+	if err := yamlsafe.Check(&root); err != nil { // repeated keys, over-long mappings
+		at, msg, _ := strings.Cut(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "), ": ") // "line N: …"
+		return nil, invalid(name, at, "SPDX %s YAML: %s", f.SpecVersion, msg)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -100,7 +105,6 @@ func (c *yamlToJSON) node(n *yaml.Node, depth int) error {
 		return c.node(n.Alias, depth+1)
 	case yaml.MappingNode:
 		c.buf.WriteByte('{')
-		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind == yaml.AliasNode && k.Alias != nil {
@@ -112,10 +116,6 @@ func (c *yamlToJSON) node(n *yaml.Node, depth int) error {
 			if k.Tag == "!!merge" {
 				return c.fail(k, "merge keys (<<) are not part of SPDX YAML")
 			}
-			if seen[k.Value] {
-				return c.fail(k, "key %q repeated in the mapping", k.Value)
-			}
-			seen[k.Value] = true
 			if i > 0 {
 				c.buf.WriteByte(',')
 			}
